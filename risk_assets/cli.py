@@ -1,0 +1,115 @@
+"""`risk-assets`: set up a lake home, seed its landing folders and run the lake.
+
+    risk-assets init       create RISK_HOME and a Dagster instance config (telemetry off, lake pool = 1)
+    risk-assets seed       copy the sample data (RISK_SAMPLE_DIR, default ../shared/data) into landing/
+    risk-assets run        init + seed + `dagster asset materialize --select '*'` (the main job)
+
+Every command prints what it did; a failure exits non-zero with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from risk_assets.lib.home import RiskHome, sample_dir
+
+INSTANCE_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 4
+"""
+
+
+def init_home(home: RiskHome) -> Path:
+    """Create the home's folders and, if missing, its Dagster instance config; returns DAGSTER_HOME."""
+    home.ensure()
+    dagster_home = home.dagster_home
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_YAML)
+    return dagster_home
+
+
+def seed_landing(home: RiskHome, source: Path | None) -> list[Path]:
+    """Copy `source/loans/*` and `source/news/*` into the landing folders; returns the copied files.
+
+    Files already in landing with the same name and size are left alone.
+
+    Raises:
+        FileNotFoundError: no sample folder was given or found.
+    """
+    if source is None:
+        raise FileNotFoundError(
+            "no sample data: set RISK_SAMPLE_DIR to a folder with loans/ and news/ subfolders"
+        )
+    copied = []
+    for domain, target in (("loans", home.landing_loans), ("news", home.landing_news)):
+        folder = source / domain
+        if not folder.is_dir():
+            continue
+        for file in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+            if file.suffix.lower() == ".md":
+                continue
+            dest = target / file.name
+            if dest.exists() and dest.stat().st_size == file.stat().st_size:
+                continue
+            shutil.copyfile(file, dest)
+            copied.append(dest)
+    return copied
+
+
+def _materialize(select: str) -> int:
+    command = ["dagster", "asset", "materialize", "-m", "risk_assets.definitions", "--select", select]
+    bin_dir = Path(sys.executable).parent
+    if (bin_dir / "dagster").exists():
+        command[0] = str(bin_dir / "dagster")
+    print("$", " ".join(command), flush=True)
+    return subprocess.call(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="risk-assets", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create RISK_HOME and its Dagster instance config")
+    sub.add_parser("seed", help="copy the sample data into the landing folders")
+    run = sub.add_parser("run", help="init, seed, then materialize the whole lake")
+    run.add_argument("--select", default="*", help="Dagster asset selection (default: everything)")
+    run.add_argument("--no-seed", action="store_true", help="do not copy the sample data first")
+    args = parser.parse_args(argv)
+
+    home = RiskHome.from_env()
+    dagster_home = init_home(home)
+    os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
+    os.environ.setdefault("RISK_HOME", str(home.root))
+    if args.command == "init":
+        print(f"lake home {home.root}; Dagster instance {dagster_home}")
+        return 0
+    if args.command == "seed" or (args.command == "run" and not args.no_seed):
+        try:
+            copied = seed_landing(home, sample_dir())
+        except FileNotFoundError as exc:
+            print(f"risk-assets: {exc}", file=sys.stderr)
+            return 2
+        print(f"seeded {len(copied)} file(s) into {home.landing}")
+        for path in copied:
+            print(f"  {path}")
+    if args.command == "run":
+        return _materialize(args.select)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

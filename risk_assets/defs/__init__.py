@@ -1,0 +1,1 @@
+"""Thin Dagster wrappers around risk_assets.lib, one folder per domain."""

@@ -1,0 +1,1 @@
+"""Pure logic with no Dagster import: tape formats, lineage, quarantine, features, models, metrics."""

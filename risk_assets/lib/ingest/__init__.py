@@ -1,0 +1,1 @@
+"""Landing-file ingestion: format detection, text-first parsing, lineage, manifest, quarantine."""

@@ -1,0 +1,72 @@
+"""The result of parsing one landed file, shared by every tape and news format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+QUARANTINE_COLUMNS = {
+    "line": pl.Int64,
+    "record_key": pl.Utf8,
+    "column_name": pl.Utf8,
+    "rule": pl.Utf8,
+    "raw_value": pl.Utf8,
+    "message": pl.Utf8,
+}
+"""Columns of `ParsedFile.quarantine`: physical line (1-based), loan key / doc id when known, the
+source column, the rule broken (snake_case, e.g. `rate_out_of_range`), the raw text and a sentence."""
+
+
+class FileRefused(ValueError):
+    """The file cannot be read as any known format; the message names the file and, where it
+    applies, the line, column or byte offset and what was expected. Nothing of it is loaded."""
+
+
+@dataclass
+class ParsedFile:
+    """One landed file after parsing.
+
+    Attributes:
+        format: the detected format name (lendingclub, sba, generic:<mapping>, phrasebank_txt, ...).
+        rows: loaded rows, one per good record: the canonical columns of `lib.schema`
+            (LOAN_COLUMNS or NEWS_COLUMNS) plus `_source_line`; the lineage columns naming the file,
+            hash, time and run are added by the landing step.
+        quarantine: one row per rejected value (columns QUARANTINE_COLUMNS); a record with any
+            quarantined value is not in `rows`.
+        data_records: data records found in the file after the header; each one is either in
+            `rows` or quarantined (see `reconcile`). The manifest's rows_in_file is
+            data_records + len(non_data_lines).
+        non_data_lines: (line, kind) for every physical line skipped as not data: notes above the
+            header, policy markers, footers, blank lines.
+        notes: facts worth showing a user (footer totals checked, dialect detected, ...).
+    """
+
+    format: str
+    rows: pl.DataFrame
+    quarantine: pl.DataFrame
+    data_records: int
+    non_data_lines: list[tuple[int, str]] = field(default_factory=list)
+    notes: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def rows_quarantined(self) -> int:
+        """Distinct records with at least one quarantined value."""
+        return self.quarantine.get_column("line").n_unique() if self.quarantine.height else 0
+
+    def reconcile(self) -> None:
+        """Check that every data record is accounted for: data_records = loaded + quarantined.
+
+        Raises:
+            ValueError: the numbers do not add up; the message gives all of them.
+        """
+        loaded, quarantined = self.rows.height, self.rows_quarantined
+        if loaded + quarantined != self.data_records:
+            raise ValueError(
+                f"reconcile failed for format {self.format}: {self.data_records} records in file, "
+                f"{loaded} loaded + {quarantined} quarantined = {loaded + quarantined}"
+            )
+
+
+def empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(schema=QUARANTINE_COLUMNS)

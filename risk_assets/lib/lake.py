@@ -1,0 +1,157 @@
+"""The DuckDB lake: schemas, the tables every domain shares, and a connection that waits its turn.
+
+DuckDB lets one process write a database file at a time; a second writer fails at once with
+"Could not set lock on file". Dagster runs that write the lake share the pool `lake` (limit 1, see
+`risk_assets.defs.resources`), and `connect` also waits and retries so that a dbt run or a
+reader started by hand does not fail the pipeline.
+
+Shared tables (created by `ensure_lake`):
+
+- raw.landed_files     the landing manifest: one row per distinct file content (sha256)
+- quality.quarantine   one row per rejected value: file, physical line, column, rule, raw value
+- quality.check_results one row per asset-check evaluation
+- ml.model_registry    one row per trained model version, with its status
+- ml.model_metrics     one row per (model, version, split, metric)
+- monitoring.retrain_decisions one row per retrain-sensor evaluation that crossed a threshold
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+SCHEMAS = ("raw", "staging", "marts", "ml", "quality", "monitoring")
+
+LINEAGE_COLUMNS = ("_source_file", "_source_line", "_file_sha256", "_ingested_at", "_run_id")
+"""Columns every raw row carries: file path, physical line (1-based), file sha256, UTC ingest time, run id."""
+
+SHARED_DDL = """
+CREATE TABLE IF NOT EXISTS raw.landed_files (
+    sha256            VARCHAR PRIMARY KEY,
+    path              VARCHAR NOT NULL,
+    size_bytes        BIGINT NOT NULL,
+    domain            VARCHAR NOT NULL,          -- loans | news
+    format            VARCHAR,                   -- lendingclub | sba | phrasebank_txt | ...
+    rows_in_file      BIGINT,                    -- physical data records found after the header
+    rows_loaded       BIGINT,
+    rows_quarantined  BIGINT,
+    non_data_lines    BIGINT,                    -- notes, markers, footers, blank lines skipped
+    status            VARCHAR NOT NULL,          -- loaded | refused | failed
+    message           VARCHAR,
+    run_id            VARCHAR,
+    landed_at         TIMESTAMP                  -- UTC
+);
+CREATE TABLE IF NOT EXISTS raw.landing_events (
+    path              VARCHAR NOT NULL,
+    sha256            VARCHAR NOT NULL,
+    size_bytes        BIGINT NOT NULL,
+    outcome           VARCHAR NOT NULL,          -- loaded | duplicate | refused | failed
+    duplicate_of      VARCHAR,                   -- path of the first file with the same bytes
+    run_id            VARCHAR,
+    seen_at           TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS quality.quarantine (
+    asset             VARCHAR NOT NULL,          -- raw_loans, raw_news, a check name, ...
+    source_file       VARCHAR,
+    file_sha256       VARCHAR,
+    line              BIGINT,                    -- physical line in the file, 1-based
+    record_key        VARCHAR,                   -- loan key or doc id when known
+    column_name       VARCHAR,
+    rule              VARCHAR NOT NULL,
+    raw_value         VARCHAR,
+    message           VARCHAR,
+    run_id            VARCHAR,
+    quarantined_at    TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS quality.check_results (
+    check_name        VARCHAR NOT NULL,
+    asset             VARCHAR NOT NULL,
+    run_id            VARCHAR,
+    success           BOOLEAN NOT NULL,
+    severity          VARCHAR,                   -- ERROR blocks downstream, WARN does not
+    observed_value    VARCHAR,
+    failing_count     BIGINT,
+    details           VARCHAR,                   -- JSON
+    evaluated_at      TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS ml.model_registry (
+    model             VARCHAR NOT NULL,          -- loan_pd_lendingclub, loan_pd_sba, news_sentiment
+    version           VARCHAR NOT NULL,
+    status            VARCHAR NOT NULL,          -- candidate | champion | retired | rejected
+    artifact_path     VARCHAR NOT NULL,
+    primary_metric    VARCHAR,
+    primary_value     DOUBLE,
+    data_snapshot     VARCHAR,                   -- hash of the training data
+    trained_at        TIMESTAMP,
+    promoted_at       TIMESTAMP,
+    reason            VARCHAR,
+    run_id            VARCHAR,
+    PRIMARY KEY (model, version)
+);
+CREATE TABLE IF NOT EXISTS ml.model_metrics (
+    model             VARCHAR NOT NULL,
+    version           VARCHAR NOT NULL,
+    split             VARCHAR NOT NULL,          -- train | validation | holdout | holdout_oot ...
+    metric            VARCHAR NOT NULL,
+    value             DOUBLE,                    -- NULL when it cannot be computed
+    reason            VARCHAR,                   -- why value is NULL
+    run_id            VARCHAR,
+    recorded_at       TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS monitoring.retrain_decisions (
+    model             VARCHAR NOT NULL,
+    decided_at        TIMESTAMP NOT NULL,
+    retrain           BOOLEAN NOT NULL,
+    reason            VARCHAR NOT NULL,
+    trigger           VARCHAR,                   -- labels | psi | auc_decay | none
+    observed_value    DOUBLE,
+    threshold         DOUBLE,
+    details           VARCHAR                    -- JSON
+);
+"""
+
+
+def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and the shared tables if they are missing (idempotent)."""
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    con.execute(SHARED_DDL)
+
+
+@contextmanager
+def connect(
+    path: str | Path,
+    read_only: bool = False,
+    wait_seconds: float = 600.0,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the lake, waiting up to `wait_seconds` while another process holds the write lock.
+
+    A read-only open of a file that does not exist yet is refused by DuckDB; callers that only read
+    should check `Path(path).exists()` first.
+
+    Raises:
+        duckdb.IOException: the lock is still held after `wait_seconds` (the message names the file).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.1
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise duckdb.IOException(f"{path}: {exc}") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    try:
+        if not read_only:
+            ensure_lake(con)
+        yield con
+    finally:
+        con.close()

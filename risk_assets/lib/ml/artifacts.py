@@ -1,0 +1,79 @@
+"""Model artifacts: safetensors weights + JSON, one folder per model version, written atomically.
+
+Layout: `<artifacts root>/<model>/<version>/` holding `weights.safetensors`, `meta.json` and any
+extra files (tokenizer files, plots). The folder is built under a temporary name beside its final
+place and renamed into place in one step, so a reader never sees half an artifact. Nothing is
+pickled: loading needs only safetensors, json and the model's own class.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+WEIGHTS = "weights.safetensors"
+META = "meta.json"
+
+
+def save_artifact(
+    root: Path,
+    model: str,
+    version: str,
+    tensors: Mapping[str, torch.Tensor],
+    meta: Mapping[str, object],
+    extra_files: Mapping[str, Path | bytes | str] | None = None,
+) -> Path:
+    """Write one model version and return its folder `root/model/version`.
+
+    Args:
+        tensors: name -> tensor (a state_dict); stored contiguous, on the CPU.
+        meta: JSON-serialisable metadata (feature spec, encoders, calibration, metrics, lineage).
+        extra_files: relative file name -> a path to copy (file or folder), or bytes/str content.
+
+    Raises:
+        FileExistsError: that version already exists (versions are immutable).
+    """
+    final = Path(root) / model / version
+    if final.exists():
+        raise FileExistsError(f"artifact {final} already exists; versions are immutable")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=final.parent))
+    try:
+        save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(staging / WEIGHTS))
+        (staging / META).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
+        for name, content in (extra_files or {}).items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                if content.is_dir():
+                    shutil.copytree(content, target)
+                else:
+                    shutil.copyfile(content, target)
+            elif isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def load_artifact(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+    """(tensors, meta) of an artifact folder written by `save_artifact`.
+
+    Raises:
+        FileNotFoundError: the folder lacks weights.safetensors or meta.json.
+    """
+    folder = Path(folder)
+    for name in (WEIGHTS, META):
+        if not (folder / name).exists():
+            raise FileNotFoundError(f"{folder / name}: not a model artifact (missing {name})")
+    return load_file(str(folder / WEIGHTS)), json.loads((folder / META).read_text())

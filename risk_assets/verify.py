@@ -1,0 +1,63 @@
+"""`python -m risk_assets.verify`: check a materialized lake against the sample data's known counts.
+
+Run after `risk-assets run` on the sample data. Each check prints one line; any failure exits 1.
+The expected counts come from the sample data's README (LendingClub 2007-2011: 39,786 loans;
+SBA national: 899,164 data rows; both Financial PhraseBank files).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from risk_assets.lib.home import RiskHome
+from risk_assets.lib.lake import connect
+
+LENDINGCLUB_ROWS = 39_786
+SBA_ROWS = 899_164
+
+
+def checks(con) -> list[tuple[str, bool, str]]:
+    """(name, passed, observed) for every expectation on the sample lake."""
+    results = []
+
+    def one(name: str, sql: str, expect) -> None:
+        observed = con.execute(sql).fetchone()[0]
+        results.append((name, expect(observed), str(observed)))
+
+    one("manifest rows reconcile (rows_in_file = loaded + quarantined + non-data)",
+        "SELECT count(*) FROM raw.landed_files WHERE status = 'loaded' AND "
+        "rows_in_file <> rows_loaded + rows_quarantined + non_data_lines",
+        lambda n: n == 0)
+    one("no landed file failed",
+        "SELECT count(*) FROM raw.landed_files WHERE status = 'failed'", lambda n: n == 0)
+    one(f"LendingClub loans loaded = {LENDINGCLUB_ROWS:,}",
+        "SELECT coalesce(sum(rows_loaded), 0) FROM raw.landed_files WHERE path LIKE '%lendingclub_2007_2011%'",
+        lambda n: n == LENDINGCLUB_ROWS)
+    one(f"SBA loaded + quarantined = {SBA_ROWS:,}",
+        "SELECT coalesce(sum(rows_loaded + rows_quarantined), 0) FROM raw.landed_files "
+        "WHERE path LIKE '%sba_national%'",
+        lambda n: n == SBA_ROWS)
+    one("raw.loans holds every loaded loan",
+        "SELECT (SELECT count(*) FROM raw.loans) - (SELECT sum(rows_loaded) FROM raw.landed_files "
+        "WHERE domain = 'loans' AND status = 'loaded')",
+        lambda n: n == 0)
+    one("both PhraseBank files in raw_news",
+        "SELECT count(DISTINCT _file_sha256) FROM raw.news WHERE _source_file LIKE '%financial_phrasebank%'",
+        lambda n: n == 2)
+    return results
+
+
+def main() -> int:
+    home = RiskHome.from_env()
+    if not home.lake_path.exists():
+        print(f"no lake at {home.lake_path}", file=sys.stderr)
+        return 1
+    with connect(home.lake_path, read_only=True) as con:
+        results = checks(con)
+    for name, passed, observed in results:
+        print(f"{'ok  ' if passed else 'FAIL'} {name} (observed {observed})")
+    return 0 if all(passed for _, passed, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Shared fixtures: a throwaway lake home per test and the paths of the shared sample data and cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from risk_assets.lib.home import PROJECT_ROOT, RiskHome
+
+SHARED = Path(__import__("os").environ.get("RISK_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+CASES = SHARED / "cases"
+DATA = SHARED / "data"
+
+
+@pytest.fixture
+def risk_home(tmp_path, monkeypatch) -> RiskHome:
+    """A fresh RISK_HOME under tmp_path, exported to the environment for the test's duration."""
+    home = RiskHome(tmp_path / "risk_home").ensure()
+    monkeypatch.setenv("RISK_HOME", str(home.root))
+    return home
+
+
+@pytest.fixture
+def cases_dir() -> Path:
+    if not CASES.is_dir():
+        pytest.skip(f"bad-input cases not found at {CASES}")
+    return CASES
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.skip(f"sample data not found at {DATA}")
+    return DATA
