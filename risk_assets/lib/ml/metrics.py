@@ -1,0 +1,255 @@
+"""Binary classification metrics for probability-of-default (PD) models, written out in numpy.
+
+Every metric returns a `Metric`: a value, or None with the reason it cannot be computed (empty
+input, one class only). A metric that is undefined is never replaced by a made-up number such as an
+AUC of 0.5; the reason travels to `ml.model_metrics.reason`.
+
+Inputs everywhere: `y` is a 1-D array of default flags (0/1, n rows); `score` / `pd` is a 1-D array
+of n finite scores (for the calibration metrics: probabilities in [0, 1]). Ranking metrics (AUC,
+Gini, KS, PR-AUC) accept any monotone score; calibration metrics (Brier, ECE, log loss) need PDs.
+
+Definitions and sources:
+- AUC: probability that a random default scores above a random non-default, ties counting one half;
+  computed from average ranks (Mann-Whitney U / (n1 n0); Hanley & McNeil, Radiology 1982).
+- Gini (accuracy ratio): 2 AUC - 1.
+- KS: max over thresholds of TPR - FPR (the two-sample Kolmogorov-Smirnov distance between the
+  score distributions of defaults and non-defaults).
+- Brier score: mean (pd - y)^2 (Brier, Monthly Weather Review 1950).
+- ECE: expected calibration error over 10 equal-width bins of the PD on [0, 1]; bin b holds
+  pd in [b/10, (b+1)/10) (the last bin includes 1.0); ECE = sum_b (n_b / n) |mean(y_b) - mean(pd_b)|
+  (Naeini, Cooper & Hauskrecht, AAAI 2015; Guo et al., ICML 2017). Empty bins contribute nothing.
+- Log loss: -mean(y log p + (1 - y) log(1 - p)), p clipped to [1e-15, 1 - 1e-15].
+- PR-AUC: average precision, sum_k (R_k - R_{k-1}) P_k over distinct score thresholds taken from
+  the highest score down (the step-wise definition of scikit-learn's average_precision_score,
+  which does not interpolate).
+- Base rate: mean(y), the observed default rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ECE_BINS = 10
+LOG_LOSS_EPS = 1e-15
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric value, or None with the reason it could not be computed."""
+
+    value: float | None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+def _undefined(reason: str) -> Metric:
+    return Metric(None, reason)
+
+
+def _check(y: np.ndarray, score: np.ndarray, probabilities: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Validate and convert inputs.
+
+    Raises:
+        ValueError: shapes differ, y holds values other than 0/1, scores are not finite, or
+            (with `probabilities`) a PD lies outside [0, 1].
+    """
+    y = np.asarray(y).reshape(-1)
+    score = np.asarray(score, dtype=np.float64).reshape(-1)
+    if y.shape != score.shape:
+        raise ValueError(f"default flags ({y.shape[0]} rows) and scores ({score.shape[0]} rows) differ in length")
+    if y.size and not np.isin(y, (0, 1)).all():
+        bad = np.unique(y[~np.isin(y, (0, 1))])[:5]
+        raise ValueError(f"default flags must be 0 or 1; found {bad.tolist()}")
+    if not np.isfinite(score).all():
+        raise ValueError(f"{int((~np.isfinite(score)).sum())} scores are NaN or infinite")
+    if probabilities and score.size and (score.min() < 0.0 or score.max() > 1.0):
+        raise ValueError(f"PDs must lie in [0, 1]; found range [{score.min()}, {score.max()}]")
+    return y.astype(np.int64), score
+
+
+def _two_classes(y: np.ndarray) -> str | None:
+    """Why a ranking metric is undefined on `y`, or None when it has both classes."""
+    if y.size == 0:
+        return "empty input"
+    positives = int(y.sum())
+    if positives == 0:
+        return f"no defaults among {y.size} rows (one class only)"
+    if positives == y.size:
+        return f"no non-defaults among {y.size} rows (one class only)"
+    return None
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks of `values`, tied values sharing the mean of their ranks."""
+    order = np.argsort(values, kind="mergesort")
+    sorted_values = values[order]
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], values.size]
+    mean_rank = (starts + ends + 1) / 2.0  # ranks starts+1 .. ends, averaged
+    ranks = np.empty(values.size, dtype=np.float64)
+    ranks[order] = np.repeat(mean_rank, ends - starts)
+    return ranks
+
+
+def roc_auc(y: np.ndarray, score: np.ndarray) -> Metric:
+    """Area under the ROC curve from average ranks (ties count one half); None with one class only."""
+    y, score = _check(y, score)
+    if reason := _two_classes(y):
+        return _undefined(reason)
+    n1 = int(y.sum())
+    n0 = y.size - n1
+    rank_sum = _average_ranks(score)[y == 1].sum()
+    return Metric(float((rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0)))
+
+
+def gini(y: np.ndarray, score: np.ndarray) -> Metric:
+    """Gini coefficient (accuracy ratio) 2 AUC - 1; None when AUC is undefined."""
+    auc = roc_auc(y, score)
+    return auc if auc.value is None else Metric(2.0 * auc.value - 1.0)
+
+
+def _cumulative_counts(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(thresholds descending, true positives, false positives) at each distinct score threshold.
+
+    At threshold t a row is flagged when score >= t; tied scores enter together.
+    """
+    order = np.argsort(-score, kind="mergesort")
+    sorted_score = score[order]
+    sorted_y = y[order]
+    last_of_tie = np.r_[np.flatnonzero(sorted_score[1:] != sorted_score[:-1]), y.size - 1]
+    tp = np.cumsum(sorted_y)[last_of_tie]
+    fp = (last_of_tie + 1) - tp
+    return sorted_score[last_of_tie], tp, fp
+
+
+def roc_curve(y: np.ndarray, score: np.ndarray) -> tuple[dict[str, np.ndarray] | None, str | None]:
+    """ROC curve points, starting at (0, 0) and ending at (1, 1).
+
+    Returns:
+        ({"threshold", "fpr", "tpr"} arrays of k+1 points for k distinct scores; the first threshold
+        is +inf), None) or (None, reason) with one class only.
+    """
+    y, score = _check(y, score)
+    if reason := _two_classes(y):
+        return None, reason
+    thresholds, tp, fp = _cumulative_counts(y, score)
+    n1 = int(y.sum())
+    n0 = y.size - n1
+    return {
+        "threshold": np.r_[np.inf, thresholds],
+        "fpr": np.r_[0.0, fp / n0],
+        "tpr": np.r_[0.0, tp / n1],
+    }, None
+
+
+def thin_curve(curve: dict[str, np.ndarray], max_points: int = 201) -> dict[str, np.ndarray]:
+    """At most `max_points` points of a curve, evenly spaced by index, first and last kept (for tables and plots)."""
+    n = curve["fpr"].size
+    if n <= max_points:
+        return curve
+    keep = np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+    return {name: values[keep] for name, values in curve.items()}
+
+
+def ks_statistic(y: np.ndarray, score: np.ndarray) -> Metric:
+    """Kolmogorov-Smirnov statistic max(TPR - FPR) in [0, 1]; None with one class only."""
+    curve, reason = roc_curve(y, score)
+    if curve is None:
+        return _undefined(reason)
+    return Metric(float(np.max(curve["tpr"] - curve["fpr"])))
+
+
+def average_precision(y: np.ndarray, score: np.ndarray) -> Metric:
+    """PR-AUC as average precision (step-wise, not interpolated); None when there is no default."""
+    y, score = _check(y, score)
+    if y.size == 0:
+        return _undefined("empty input")
+    n1 = int(y.sum())
+    if n1 == 0:
+        return _undefined(f"no defaults among {y.size} rows: recall is undefined")
+    _, tp, fp = _cumulative_counts(y, score)
+    precision = tp / (tp + fp)
+    recall = tp / n1
+    return Metric(float(np.sum(np.diff(np.r_[0.0, recall]) * precision)))
+
+
+def brier_score(y: np.ndarray, pd: np.ndarray) -> Metric:
+    """Mean squared error of the PD against the default flag, in [0, 1]; None on empty input."""
+    y, pd = _check(y, pd, probabilities=True)
+    if y.size == 0:
+        return _undefined("empty input")
+    return Metric(float(np.mean((pd - y) ** 2)))
+
+
+def log_loss(y: np.ndarray, pd: np.ndarray) -> Metric:
+    """Mean negative log-likelihood (nats), PD clipped to [1e-15, 1 - 1e-15]; None on empty input."""
+    y, pd = _check(y, pd, probabilities=True)
+    if y.size == 0:
+        return _undefined("empty input")
+    p = np.clip(pd, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
+    return Metric(float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))))
+
+
+def base_rate(y: np.ndarray) -> Metric:
+    """Observed default rate mean(y); None on empty input."""
+    y, _ = _check(y, np.zeros(np.asarray(y).size))
+    if y.size == 0:
+        return _undefined("empty input")
+    return Metric(float(y.mean()))
+
+
+def calibration_bins(y: np.ndarray, pd: np.ndarray, bins: int = ECE_BINS) -> dict[str, np.ndarray]:
+    """Reliability table over `bins` equal-width PD bins on [0, 1] (the last bin includes 1.0).
+
+    Returns:
+        arrays of length `bins`: "bin" (0-based), "lower", "upper", "count", "mean_pd" and
+        "default_rate" (NaN where the bin is empty).
+    """
+    y, pd = _check(y, pd, probabilities=True)
+    index = np.minimum((pd * bins).astype(np.int64), bins - 1)
+    count = np.bincount(index, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_pd = np.bincount(index, weights=pd, minlength=bins) / count
+        default_rate = np.bincount(index, weights=y, minlength=bins) / count
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    return {
+        "bin": np.arange(bins),
+        "lower": edges[:-1],
+        "upper": edges[1:],
+        "count": count,
+        "mean_pd": mean_pd,
+        "default_rate": default_rate,
+    }
+
+
+def expected_calibration_error(y: np.ndarray, pd: np.ndarray, bins: int = ECE_BINS) -> Metric:
+    """ECE over `bins` equal-width bins (definition in the module docstring); None on empty input."""
+    y, pd = _check(y, pd, probabilities=True)
+    if y.size == 0:
+        return _undefined("empty input")
+    table = calibration_bins(y, pd, bins)
+    filled = table["count"] > 0
+    gaps = np.abs(table["default_rate"][filled] - table["mean_pd"][filled])
+    return Metric(float(np.sum(table["count"][filled] / y.size * gaps)))
+
+
+def classification_metrics(y: np.ndarray, pd: np.ndarray) -> dict[str, Metric]:
+    """Every metric of the PD model card on one split: auc, gini, ks, brier, ece, log_loss, pr_auc, base_rate, n_rows, n_defaults."""
+    y, pd = _check(y, pd, probabilities=True)
+    return {
+        "auc": roc_auc(y, pd),
+        "gini": gini(y, pd),
+        "ks": ks_statistic(y, pd),
+        "brier": brier_score(y, pd),
+        "ece": expected_calibration_error(y, pd),
+        "log_loss": log_loss(y, pd),
+        "pr_auc": average_precision(y, pd),
+        "base_rate": base_rate(y),
+        "n_rows": Metric(float(y.size)),
+        "n_defaults": Metric(float(y.sum())),
+    }

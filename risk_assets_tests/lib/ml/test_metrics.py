@@ -1,0 +1,101 @@
+"""PD metrics: hand-computed values, scikit-learn agreement on the real LendingClub file, and honest NULLs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from risk_assets.lib.ml import metrics
+
+
+def test_auc_gini_ks_pr_auc_on_a_hand_computed_example():
+    y = np.array([0, 0, 1, 1])
+    s = np.array([0.1, 0.4, 0.35, 0.8])
+    # pairs (default, non-default): 0.35>0.1, 0.35<0.4, 0.8>0.1, 0.8>0.4 -> 3 of 4
+    assert metrics.roc_auc(y, s).value == pytest.approx(0.75)
+    assert metrics.gini(y, s).value == pytest.approx(0.5)
+    # thresholds 0.8: tpr .5 fpr 0; 0.4: .5/.5; 0.35: 1/.5 -> max gap 0.5
+    assert metrics.ks_statistic(y, s).value == pytest.approx(0.5)
+    # precision 1 at recall .5, then 2/3 at recall 1 -> .5*1 + .5*2/3
+    assert metrics.average_precision(y, s).value == pytest.approx(0.5 + 0.5 * 2 / 3)
+
+
+def test_auc_counts_ties_as_one_half():
+    y = np.array([0, 1, 0, 1])
+    s = np.array([0.5, 0.5, 0.2, 0.9])
+    # (0.5 vs 0.5) tie = 0.5, the other three pairs ordered -> 3.5 / 4
+    assert metrics.roc_auc(y, s).value == pytest.approx(0.875)
+    assert metrics.roc_auc(y, np.full(4, 0.3)).value == pytest.approx(0.5)
+
+
+def test_brier_log_loss_ece_base_rate_by_hand():
+    assert metrics.brier_score([0, 1], [0.2, 0.6]).value == pytest.approx((0.04 + 0.16) / 2)
+    assert metrics.log_loss([1, 0], [0.8, 0.4]).value == pytest.approx(-(math.log(0.8) + math.log(0.6)) / 2)
+    # bins: [0,.1) one row pd .05 rate 0; [.1,.2) two rows pd .15 rate .5; [.9,1] one row pd .95 rate 1
+    ece = metrics.expected_calibration_error([0, 1, 0, 1], [0.05, 0.15, 0.15, 0.95]).value
+    assert ece == pytest.approx(0.25 * 0.05 + 0.5 * 0.35 + 0.25 * 0.05)
+    assert metrics.base_rate([0, 1, 1, 0, 0]).value == pytest.approx(0.4)
+
+
+def test_calibration_bins_put_pd_one_in_the_last_bin_and_leave_empty_bins_nan():
+    table = metrics.calibration_bins(np.array([1, 0, 1]), np.array([1.0, 0.0, 0.95]))
+    assert table["count"].tolist() == [1, 0, 0, 0, 0, 0, 0, 0, 0, 2]
+    assert table["default_rate"][9] == 1.0 and math.isnan(table["mean_pd"][4])
+
+
+@pytest.mark.parametrize("y", [[0, 0, 0], [1, 1], []])
+def test_ranking_metrics_are_none_with_a_reason_on_one_class_or_empty_input(y):
+    s = np.linspace(0.1, 0.9, len(y))
+    for fn in (metrics.roc_auc, metrics.gini, metrics.ks_statistic):
+        result = fn(np.array(y), s)
+        assert result.value is None and result.reason
+    curve, reason = metrics.roc_curve(np.array(y), s)
+    assert curve is None and ("one class" in reason or "empty" in reason)
+
+
+def test_single_class_holdout_of_case_f13_gives_null_auc_and_a_real_brier(cases_dir):
+    frame = pd.read_csv(cases_dir / "F13_single_class_validation.csv")
+    latest = frame[frame["issue_d"] == frame["issue_d"].max()]
+    y = (latest["loan_status"] == "Charged Off").astype(int).to_numpy()
+    pd_ = np.full(y.size, 0.1)
+    result = metrics.classification_metrics(y, pd_)
+    assert result["auc"].value is None and "no defaults among 10 rows" in result["auc"].reason
+    assert result["pr_auc"].value is None
+    assert result["brier"].value == pytest.approx(0.01)
+    assert result["base_rate"].value == 0.0
+
+
+def test_bad_input_is_refused_with_a_message():
+    with pytest.raises(ValueError, match="differ in length"):
+        metrics.roc_auc([0, 1], [0.1])
+    with pytest.raises(ValueError, match="0 or 1"):
+        metrics.roc_auc([0, 2], [0.1, 0.2])
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.roc_auc([0, 1], [0.1, float("nan")])
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        metrics.brier_score([0, 1], [0.1, 1.2])
+
+
+def test_metrics_match_scikit_learn_on_the_lendingclub_file(data_dir):
+    from sklearn import metrics as skm
+    from sklearn.calibration import calibration_curve
+
+    frame = pd.read_csv(data_dir / "loans" / "lendingclub_2007_2011.csv")
+    y = (frame["loan_status"] == "Charged Off").astype(int).to_numpy()
+    # a tie-heavy score (inquiries take 9 values) and a smooth one, both mapped into (0, 1)
+    for raw in (frame["inq_last_6mths"].to_numpy(float), np.log1p(frame["revol_bal"].to_numpy(float))):
+        p = (raw - raw.min() + 0.5) / (raw.max() - raw.min() + 1.0)
+        assert metrics.roc_auc(y, p).value == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)
+        assert metrics.average_precision(y, p).value == pytest.approx(skm.average_precision_score(y, p), abs=1e-12)
+        assert metrics.brier_score(y, p).value == pytest.approx(skm.brier_score_loss(y, p), abs=1e-12)
+        assert metrics.log_loss(y, p).value == pytest.approx(skm.log_loss(y, p), abs=1e-9)
+        fpr, tpr, _ = skm.roc_curve(y, p, drop_intermediate=False)
+        assert metrics.ks_statistic(y, p).value == pytest.approx(np.max(tpr - fpr), abs=1e-12)
+        prob_true, prob_pred = calibration_curve(y, p, n_bins=10)
+        table = metrics.calibration_bins(y, p)
+        filled = table["count"] > 0
+        assert np.allclose(table["default_rate"][filled], prob_true)
+        assert np.allclose(table["mean_pd"][filled], prob_pred)
