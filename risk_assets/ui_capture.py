@@ -1,0 +1,164 @@
+"""Start the Dagster UI on a free port, query its GraphQL API and screenshot pages in headless Chromium.
+
+Used by the browser test and by `risk-assets screenshots`, which regenerates the README's images.
+`dagster dev` is started in its own process group with default signal handlers restored (a
+background process may otherwise ignore SIGINT/SIGTERM) and is stopped by its own PID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from risk_assets.lib.home import PROJECT_ROOT
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chromium_path() -> str | None:
+    """Path of a Chromium binary (Debian's `chromium` package), or None."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _restore_default_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+class DagsterUI:
+    """A running `dagster dev` serving the workspace at `base_url`."""
+
+    def __init__(self, process: subprocess.Popen, base_url: str, log_path: Path) -> None:
+        self.process = process
+        self.base_url = base_url
+        self.log_path = log_path
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        """POST a GraphQL query; returns `data`.
+
+        Raises:
+            RuntimeError: the API answered with errors (they are in the message).
+        """
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}/graphql", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            payload = json.loads(response.read())
+        if payload.get("errors"):
+            raise RuntimeError(f"GraphQL errors: {payload['errors']}")
+        return payload["data"]
+
+    def screenshot(self, path: str, out: Path, width: int = 1600, height: int = 1000, wait_ms: int = 20000) -> Path:
+        """Render `base_url + path` in headless Chromium and save a PNG at `out`.
+
+        Raises:
+            FileNotFoundError: no Chromium is installed (Debian package `chromium`).
+            RuntimeError: Chromium did not write the file.
+        """
+        binary = chromium_path()
+        if binary is None:
+            raise FileNotFoundError("no chromium on PATH: apt-get install chromium")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as profile:
+            command = [
+                binary,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                f"--virtual-time-budget={wait_ms}",
+                f"--screenshot={out}",
+                f"{self.base_url}{path}",
+            ]
+            subprocess.run(command, capture_output=True, timeout=180, check=False)
+        if not out.exists() or out.stat().st_size == 0:
+            raise RuntimeError(f"chromium wrote no screenshot of {path} to {out}")
+        return out
+
+
+@contextmanager
+def dagster_ui(env: dict[str, str] | None = None, timeout_s: float = 120.0) -> Iterator[DagsterUI]:
+    """Run `dagster dev -w workspace.yaml` on a free port until the block exits.
+
+    `env` is added to the current environment (set RISK_HOME and DAGSTER_HOME there).
+
+    Raises:
+        TimeoutError: the UI did not answer within `timeout_s`; the log's tail is in the message.
+    """
+    port = free_port()
+    dagster = Path(sys.executable).parent / "dagster"
+    log_file = tempfile.NamedTemporaryFile(prefix="dagster-dev-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [str(dagster) if dagster.exists() else "dagster", "dev", "-w", "workspace.yaml",
+         "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_restore_default_signals,
+    )
+    ui = DagsterUI(process, f"http://127.0.0.1:{port}", Path(log_file.name))
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                status = ui.graphql("{ version }")
+                if status.get("version"):
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = ui.log_path.read_text(errors="replace")[-3000:]
+                raise TimeoutError(f"dagster dev did not answer on port {port}:\n{tail}")
+            time.sleep(1)
+        ui.graphql("mutation { setNuxSeen }")
+        yield ui
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (subprocess.TimeoutExpired, ProcessLookupError):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
