@@ -1,0 +1,209 @@
+"""Population stability index (PSI): how far a current sample's distribution has moved from a reference.
+
+    PSI = sum over bins i of (a_i - e_i) * ln(a_i / e_i)
+
+with e_i the reference (expected) share and a_i the current (actual) share of bin i. Formula, the
+decile binning of the reference and the interpretation bands are the credit-risk convention of
+Siddiqi, N. (2006), *Credit Risk Scorecards*, Wiley, ch. 8 ("system stability report"); see also
+Yurdakul, B. (2018), *Statistical Properties of Population Stability Index*, Western Michigan
+University, for the bands' statistical behaviour.
+
+A bin that is empty in either sample makes the raw formula infinite (ln 0). Every share here is
+smoothed additively, p_i = (share_i + epsilon) / (1 + k * epsilon) over the k bins, so each term is
+finite and the shares still sum to 1; the epsilon and the number of empty bins are returned with
+the value, so a reader can tell a smoothed PSI from an unsmoothed one. Missing values (None / NaN)
+are a bin of their own: a feature that suddenly goes missing is drift too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DEFAULT_BINS = 10
+"""Reference deciles (Siddiqi 2006)."""
+
+DEFAULT_EPSILON = 1e-4
+"""Share added to every bin before the log; 1e-4 keeps an empty bin's term near (share * 9.2)."""
+
+STABLE_BELOW = 0.1
+SIGNIFICANT_ABOVE = 0.2
+"""Bands (Siddiqi 2006): PSI < 0.1 stable, 0.1 <= PSI <= 0.2 moderate shift, PSI > 0.2 significant shift."""
+
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class PsiResult:
+    """One PSI comparison.
+
+    Attributes:
+        psi: the smoothed PSI, >= 0 and always finite.
+        band: 'stable', 'moderate' or 'significant' (see `band`).
+        bins: labels of the k bins compared ('(-inf, 0.31]', 'RENT', '(missing)', ...).
+        expected: reference shares per bin, fractions 0-1 before smoothing (k).
+        actual: current shares per bin, fractions 0-1 before smoothing (k).
+        empty_reference_bins: bins with no reference row.
+        empty_current_bins: bins with no current row.
+        epsilon: the smoothing share added to every bin.
+        n_reference, n_current: rows in each sample (missing values included).
+    """
+
+    psi: float
+    band: str
+    bins: tuple[str, ...]
+    expected: tuple[float, ...]
+    actual: tuple[float, ...]
+    empty_reference_bins: int
+    empty_current_bins: int
+    epsilon: float
+    n_reference: int
+    n_current: int
+    edges: tuple[float, ...] = field(default=())
+
+    @property
+    def empty_bins(self) -> int:
+        """Bins empty in at least one of the two samples."""
+        return sum(1 for e, a in zip(self.expected, self.actual) if e == 0 or a == 0)
+
+
+def band(psi: float) -> str:
+    """'stable' (< 0.1), 'moderate' (0.1 to 0.2) or 'significant' (> 0.2), after Siddiqi (2006)."""
+    if psi < STABLE_BELOW:
+        return "stable"
+    if psi <= SIGNIFICANT_ABOVE:
+        return "moderate"
+    return "significant"
+
+
+def psi_from_counts(
+    reference_counts: Sequence[int],
+    current_counts: Sequence[int],
+    bins: Sequence[str],
+    epsilon: float = DEFAULT_EPSILON,
+    edges: Sequence[float] = (),
+) -> PsiResult:
+    """Smoothed PSI from per-bin counts of the two samples (k bins each, same order).
+
+    Raises:
+        ValueError: the count vectors differ in length, a count is negative, a sample has no rows,
+            or epsilon is not in (0, 1).
+    """
+    ref = np.asarray(reference_counts, dtype=float)
+    cur = np.asarray(current_counts, dtype=float)
+    if ref.shape != cur.shape or ref.ndim != 1 or len(bins) != ref.size:
+        raise ValueError(f"PSI needs two count vectors of equal length k and k bin labels; got {ref.shape}, {cur.shape}, {len(bins)}")
+    if (ref < 0).any() or (cur < 0).any():
+        raise ValueError("PSI counts must be >= 0")
+    if ref.sum() == 0 or cur.sum() == 0:
+        raise ValueError(f"PSI needs rows in both samples; got {int(ref.sum())} reference, {int(cur.sum())} current")
+    if not 0 < epsilon < 1:
+        raise ValueError(f"epsilon must be in (0, 1); got {epsilon}")
+    expected, actual = ref / ref.sum(), cur / cur.sum()
+    k = ref.size
+    e_s = (expected + epsilon) / (1 + k * epsilon)
+    a_s = (actual + epsilon) / (1 + k * epsilon)
+    value = float(np.sum((a_s - e_s) * np.log(a_s / e_s)))
+    # Each term is >= 0 analytically; clip the float noise of identical samples to an exact zero.
+    value = max(value, 0.0)
+    return PsiResult(
+        psi=value,
+        band=band(value),
+        bins=tuple(bins),
+        expected=tuple(float(x) for x in expected),
+        actual=tuple(float(x) for x in actual),
+        empty_reference_bins=int((ref == 0).sum()),
+        empty_current_bins=int((cur == 0).sum()),
+        epsilon=epsilon,
+        n_reference=int(ref.sum()),
+        n_current=int(cur.sum()),
+        edges=tuple(float(x) for x in edges),
+    )
+
+
+def _as_float_array(values: Iterable[float | int | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+
+
+def quantile_edges(reference: np.ndarray, bins: int = DEFAULT_BINS) -> np.ndarray:
+    """Interior cut points of `bins` reference quantile bins (at most bins - 1, distinct, sorted).
+
+    Ties collapse edges, so a feature with few distinct values (term: 84, 120, 240 months) gets as
+    many bins as it can fill rather than empty duplicates. Missing values are ignored here.
+    """
+    finite = reference[~np.isnan(reference)]
+    if finite.size == 0:
+        return np.array([], dtype=float)
+    cuts = np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1], method="linear")
+    # A cut equal to the maximum would leave the top bin empty in the reference itself.
+    return np.unique(cuts[cuts < finite.max()])
+
+
+def _edge_labels(edges: np.ndarray) -> list[str]:
+    bounds = [-math.inf, *edges.tolist(), math.inf]
+    return [f"({lo:.6g}, {hi:.6g}]" for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def psi_numeric(
+    reference: Iterable[float | int | None],
+    current: Iterable[float | int | None],
+    bins: int = DEFAULT_BINS,
+    epsilon: float = DEFAULT_EPSILON,
+) -> PsiResult:
+    """PSI of a numeric variable (a feature or the PD score) over reference-quantile bins.
+
+    Args:
+        reference: the reference sample (e.g. the champion's training snapshot), n_ref values.
+        current: the current sample (a new vintage or landed batch), n_cur values.
+        bins: number of reference quantile bins (deciles by default); bins are right-closed
+            (lo, hi], the outer ones open to -inf / +inf so current values outside the reference
+            range still count. Missing values (None / NaN) form one more bin when either sample has any.
+        epsilon: smoothing share (see the module docstring).
+
+    Raises:
+        ValueError: a sample is empty or bins < 2.
+    """
+    if bins < 2:
+        raise ValueError(f"bins must be >= 2; got {bins}")
+    ref, cur = _as_float_array(reference), _as_float_array(current)
+    edges = quantile_edges(ref, bins)
+    labels = _edge_labels(edges)
+    ref_idx = np.searchsorted(edges, ref[~np.isnan(ref)], side="left")
+    cur_idx = np.searchsorted(edges, cur[~np.isnan(cur)], side="left")
+    ref_counts = np.bincount(ref_idx, minlength=len(labels)).tolist()
+    cur_counts = np.bincount(cur_idx, minlength=len(labels)).tolist()
+    ref_missing, cur_missing = int(np.isnan(ref).sum()), int(np.isnan(cur).sum())
+    if ref_missing or cur_missing:
+        labels.append(MISSING)
+        ref_counts.append(ref_missing)
+        cur_counts.append(cur_missing)
+    return psi_from_counts(ref_counts, cur_counts, labels, epsilon, edges=edges.tolist())
+
+
+def psi_categorical(
+    reference: Iterable[object],
+    current: Iterable[object],
+    epsilon: float = DEFAULT_EPSILON,
+) -> PsiResult:
+    """PSI of a categorical variable: one bin per category seen in either sample.
+
+    A category new in the current sample is an empty reference bin; None (and NaN) is the
+    category '(missing)'. Values are compared as text.
+
+    Raises:
+        ValueError: a sample is empty.
+    """
+
+    def key(v: object) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return MISSING
+        return str(v)
+
+    ref = Counter(key(v) for v in reference)
+    cur = Counter(key(v) for v in current)
+    labels = sorted(set(ref) | set(cur))
+    return psi_from_counts([ref[c] for c in labels], [cur[c] for c in labels], labels, epsilon)
