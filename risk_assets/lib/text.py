@@ -1,0 +1,158 @@
+"""Cleaning of news text before it is stored as `text_clean` and read by the sentiment model.
+
+`clean_text` applies, in this order:
+
+1. **HTML entities decoded exactly once.** Only well-formed references that end in ';'
+   (`&amp;`, `&#8217;`, `&#x2019;`) are decoded, each by one `html.unescape`, so a double-encoded
+   `&amp;amp;` becomes `&amp;` (what the publisher's text said), never `&`. Bare ampersands in
+   "S&P", "R&D", "P&L", "AT&T" are text, not references, and stay as they are (`html.unescape`
+   alone would also decode HTML5 legacy names without ';', e.g. "&not" inside a word).
+2. **Tags stripped.** Tag-shaped markup (`<p>`, `</p>`, `<br/>`, `<a href=...>`) becomes a space;
+   `<script>`/`<style>` elements are dropped with their content. This runs after step 1, so markup
+   a feed escaped once (`&lt;b&gt;Breaking&lt;/b&gt;`) is stripped too: such a feed delivers
+   markup, not a sentence about angle brackets. A '<' that does not open a tag ("rates < 5%")
+   stays text.
+3. **Mojibake repaired.** `ftfy` (encoding fixes only: quotes are not uncurled, HTML is not touched)
+   repairs UTF-8 read as Windows-1252 / Latin-1 ("Itâ€™s" -> "It’s"). Then the damage found in the
+   Financial PhraseBank vendor file is repaired: UTF-8 read as code page 850 with the box-drawing
+   lead byte flattened to '+' ("L+ñnnen" -> "Lännen", "Bank of +àland" -> "Bank of Åland").
+   Damage that lost the original bytes (U+FFFD, as in "L+�nnen") cannot be repaired; it is left in
+   place and flagged.
+4. **Whitespace folded.** No-break and other Unicode spaces become a space, zero-width characters
+   are removed, runs of whitespace become one space, and the ends are trimmed.
+
+`is_usable_text` decides whether a field carries text a model can read at all.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import ftfy
+
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
+# '+' followed by one character of code page 850 that stands for a UTF-8 continuation byte
+# (0x80-0xBF): the remains of a two-byte UTF-8 sequence C3 xx read as cp850, where the lead byte
+# C3 ('├') was later flattened to ASCII '+'.
+_CP850_CONTINUATION = "".join(
+    ch for ch in bytes(range(0x80, 0xC0)).decode("cp850") if not ch.isascii()
+)
+_FLATTENED_CP850 = re.compile(f"\\+([{re.escape(_CP850_CONTINUATION)}])")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_WHITESPACE = re.compile(r"\s+")
+_FTFY_ENCODING_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    fix_line_breaks=False,
+    normalization="NFC",
+    explain=False,
+)
+NULL_TOKENS = frozenset({"nan", "null", "none", "n/a", "na", "nil", "undefined"})
+"""Text that spreadsheets, pandas and databases write for a missing value (compared lowercased)."""
+
+
+@dataclass(frozen=True)
+class CleanedText:
+    """Result of `clean_text`.
+
+    Attributes:
+        text: the cleaned text (may be empty).
+        had_entities: at least one HTML entity was decoded.
+        had_tags: at least one tag was stripped (including tags that were entity-encoded).
+        repaired: mojibake was detected and repaired.
+        unrepaired: damage that cannot be undone remains (U+FFFD replacement characters).
+    """
+
+    text: str
+    had_entities: bool
+    had_tags: bool
+    repaired: bool
+    unrepaired: bool
+
+
+@dataclass(frozen=True)
+class Usability:
+    """Whether a field carries usable text; `reason` names why not (None when usable)."""
+
+    usable: bool
+    reason: str | None = None
+
+
+def decode_entities_once(text: str) -> str:
+    """Decode each well-formed HTML character reference (ending in ';') exactly once.
+
+    "&amp;amp;" -> "&amp;", "&#8217;" -> "’", "S&P" -> "S&P" (not a reference).
+    """
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def strip_tags(text: str) -> str:
+    """Replace each tag with a space and drop <script>/<style> elements with their content."""
+    return _TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", text))
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo encoding damage: ftfy's UTF-8-as-cp1252/latin-1 repair, then the flattened-cp850 form.
+
+    "Itâ€™s" -> "It’s"; "L+ñnnen" -> "Lännen". Text without damage is returned unchanged.
+    """
+    fixed = ftfy.fix_text(text, config=_FTFY_ENCODING_ONLY)
+    return _FLATTENED_CP850.sub(
+        lambda m: bytes([0xC3, m.group(1).encode("cp850")[0]]).decode("utf-8"), fixed
+    )
+
+
+def fold_whitespace(text: str) -> str:
+    """No-break and other Unicode spaces -> ' ', zero-width characters removed, runs folded, trimmed."""
+    return _WHITESPACE.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
+
+
+def clean_text(raw: str) -> CleanedText:
+    """Clean one news text: entities decoded once, tags stripped, mojibake repaired, whitespace folded.
+
+    Args:
+        raw: the text as delivered.
+
+    Returns:
+        CleanedText with the cleaned text and flags saying what was found (see the module docstring
+        for each step and its order).
+    """
+    decoded = decode_entities_once(raw)
+    stripped = strip_tags(decoded)
+    repaired = repair_mojibake(stripped)
+    return CleanedText(
+        text=fold_whitespace(repaired),
+        had_entities=decoded != raw,
+        had_tags=stripped != decoded,
+        repaired=unicodedata.normalize("NFC", stripped) != repaired,
+        unrepaired="\ufffd" in repaired,
+    )
+
+
+def is_usable_text(text: str | None) -> Usability:
+    """Decide whether `text` is something a sentiment model can read.
+
+    Not usable, with the reason: `missing` (None), `empty` (""), `whitespace_only`,
+    `null_token` ("nan", "NULL", "None", "N/A", ... see NULL_TOKENS), `punctuation_only`
+    (a lone dash, an ellipsis, "—", "..."; every character is Unicode punctuation or a symbol).
+    Pass cleaned text, so that markup with nothing inside ("<p></p>") counts as empty.
+    """
+    if text is None:
+        return Usability(False, "missing")
+    if text == "":
+        return Usability(False, "empty")
+    stripped = text.strip()
+    if not stripped:
+        return Usability(False, "whitespace_only")
+    if stripped.lower() in NULL_TOKENS:
+        return Usability(False, "null_token")
+    if all(unicodedata.category(ch)[0] in "PSZ" for ch in stripped):
+        return Usability(False, "punctuation_only")
+    return Usability(True)
