@@ -137,22 +137,26 @@ def clean_text(raw: str) -> CleanedText:
 
 
 def is_usable_text(text: str | None) -> Usability:
-    """Decide whether `text` is something a sentiment model can read.
+    """Decide whether a field as delivered carries text a sentiment model can read.
 
     Not usable, with the reason: `missing` (None), `empty` (""), `whitespace_only`,
     `null_token` ("nan", "NULL", "None", "N/A", ... see NULL_TOKENS), `punctuation_only`
-    (a lone dash, an ellipsis, "—", "..."; every character is Unicode punctuation or a symbol).
-    Pass cleaned text, so that markup with nothing inside ("<p></p>") counts as empty.
+    (a lone dash, an ellipsis, "—", "..."; every character is Unicode punctuation, a symbol or a
+    space), `markup_only` (nothing left once `clean_text` has removed tags, as in "<p></p>").
+    The same reasons are applied to the cleaned text, so "&nbsp;" is whitespace only and
+    "&mdash;" punctuation only.
     """
     if text is None:
         return Usability(False, "missing")
     if text == "":
         return Usability(False, "empty")
-    stripped = text.strip()
-    if not stripped:
-        return Usability(False, "whitespace_only")
-    if stripped.lower() in NULL_TOKENS:
-        return Usability(False, "null_token")
-    if all(unicodedata.category(ch)[0] in "PSZ" for ch in stripped):
-        return Usability(False, "punctuation_only")
+    cleaned = clean_text(text)
+    for candidate in (text, cleaned.text):
+        folded = fold_whitespace(candidate)
+        if not folded:
+            return Usability(False, "markup_only" if cleaned.had_tags else "whitespace_only")
+        if folded.lower() in NULL_TOKENS:
+            return Usability(False, "null_token")
+        if all(unicodedata.category(ch)[0] in "PSZ" for ch in folded):
+            return Usability(False, "punctuation_only")
     return Usability(True)

@@ -5,8 +5,8 @@ Formats (detected from the bytes, never from the file name; gzip is opened trans
 - `phrasebank_txt`: the Financial PhraseBank vendor text, one `sentence@label` per line, UTF-8
   with a byte-order mark, CRLF line ends (Malo et al., 2014).
 - `phrasebank_csv`: its CSV re-export, header `Y,Notices`, one `label,sentence` per physical line.
-- `news_feed_csv`: an article feed with a header naming an id, a timestamp, a headline and/or a
-  body (see FEED_ALIASES for the accepted names).
+- `news_feed_csv`: an article feed with a header naming a headline and/or a body, and optionally
+  an id, a publication time, source, ticker and label (FEED_ALIASES lists the accepted names).
 
 Every physical line after the header is one data record (loaded or quarantined with its rule) or
 one counted non-data line (blank lines); `ParsedFile.reconcile` proves it.
@@ -14,9 +14,14 @@ one counted non-data line (blank lines); `ParsedFile.reconcile` proves it.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import polars as pl
@@ -153,13 +158,245 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFil
         elif label not in LABELS:
             out.reject(number, doc_id, "label", "unknown_label", label_raw,
                        f"{path}: line {number} label {label_raw!r} is not one of {sorted(LABELS)}")
-        elif not (usable := is_usable_text(clean_text(sentence).text)).usable:
+        elif not (usable := is_usable_text(sentence)).usable:
             out.reject(number, doc_id, "sentence", "no_usable_text", sentence,
                        f"{path}: line {number} sentence has no usable text ({usable.reason})")
         else:
             out.text_row(line=number, doc_id=doc_id, source="financial_phrasebank",
                          text_raw=sentence, text_field="sentence", label=label)
     return out.parsed()
+
+
+_PHRASEBANK_CSV_HEADER = ("y", "notices")
+
+
+def _header_fields(line: str) -> list[str]:
+    return [name.strip().strip('"').strip().lower() for name in line.split(",")]
+
+
+def _unquote_phrasebank_field(field_text: str) -> tuple[str, bool]:
+    """The sentence of one `label,sentence` line and whether it carried a stray quote.
+
+    A field wrapped in quotes is unquoted ('""' -> '"'). A lone quote at only one end is read as
+    the other half of a pair whose partner was lost and dropped (`Teleste ... ."` -> `Teleste ... .`);
+    quotes inside an unquoted field are text. Either way the field never reaches past its line.
+    """
+    opens, closes = field_text.startswith('"'), field_text.endswith('"') and len(field_text) > 1
+    if opens and closes:
+        inner = field_text[1:-1]
+        return inner.replace('""', '"'), '"' in inner.replace('""', "")
+    if opens or closes:
+        return (field_text[1:] if opens else field_text[:-1]).replace('""', '"'), True
+    return field_text, '"' in field_text
+
+
+def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
+    """Financial PhraseBank CSV re-export: header `Y,Notices`, then `label,sentence` per line.
+
+    Parsed one physical line at a time (label up to the first ',', the sentence is the rest), so a
+    stray quote that makes strict CSV readers fail, or makes lenient ones swallow the following
+    lines into one field, stays within its own line; such lines are listed in
+    notes['stray_quote_lines']. text_raw is the sentence field exactly as delivered; text_clean is
+    cleaned from it with the stray quote dropped. doc_id = '<sha256[:16]>:<line>'. Quarantined: a
+    line with no ',' (rule `missing_field_separator`), a label outside LABELS (`unknown_label`),
+    no usable sentence (`no_usable_text`). Blank lines are non-data lines.
+    """
+    out = _Collector("phrasebank_csv")
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            out.non_data_lines.append((number, "blank"))
+            continue
+        out.data_records += 1
+        doc_id = f"{sha256[:16]}:{number}"
+        label_raw, comma, sentence_raw = line.partition(",")
+        label = label_raw.strip().strip('"').lower()
+        sentence, stray_quote = _unquote_phrasebank_field(sentence_raw)
+        if not comma:
+            out.reject(number, doc_id, "Notices", "missing_field_separator", line,
+                       f"{path}: line {number} has no ',' between label and sentence")
+        elif label not in LABELS:
+            out.reject(number, doc_id, "Y", "unknown_label", label_raw,
+                       f"{path}: line {number} column Y: label {label_raw!r} is not one of {sorted(LABELS)}")
+        elif not (usable := is_usable_text(sentence)).usable:
+            out.reject(number, doc_id, "Notices", "no_usable_text", sentence_raw,
+                       f"{path}: line {number} column Notices has no usable text ({usable.reason})")
+        else:
+            if stray_quote:
+                out.note_line("stray_quote_lines", number)
+            out.text_row(line=number, doc_id=doc_id, source="financial_phrasebank", text_raw=sentence_raw,
+                         text_field="sentence", label=label, clean_from=sentence)
+    return out.parsed()
+
+
+FEED_ALIASES: dict[str, tuple[str, ...]] = {
+    "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id"),
+    "published_at": ("published_at", "published", "publish_date", "pub_date", "pubdate", "date",
+                     "datetime", "timestamp", "time", "created_at"),
+    "headline": ("headline", "title"),
+    "body": ("body", "text", "content", "article", "story", "summary", "description"),
+    "source": ("source", "publisher", "feed", "provider"),
+    "ticker": ("ticker", "symbol", "tickers", "stock"),
+    "label": ("label", "sentiment", "y"),
+}
+"""Canonical field -> header names accepted for it in a feed CSV, in order of preference (names are
+compared lowercased, with spaces and hyphens read as '_'). A feed needs a headline or a body."""
+
+
+def _normalise_name(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _feed_columns(header: list[str]) -> dict[str, int]:
+    """canonical field -> index of the first header column carrying one of its aliases."""
+    positions = {_normalise_name(name): i for i, name in reversed(list(enumerate(header)))}
+    found = {}
+    for canonical, aliases in FEED_ALIASES.items():
+        index = next((positions[a] for a in aliases if a in positions), None)
+        if index is not None:
+            found[canonical] = index
+    return found
+
+
+def _csv_records(lines: list[str], width: int) -> Iterator[tuple[int, list[str] | None, str]]:
+    """Data records of a CSV after its header line: (first physical line, fields, raw text).
+
+    A quoted field may continue over physical lines (bodies with line breaks). A record that spans
+    lines but does not have `width` fields is taken for a stray opening quote that swallowed the
+    lines after it: each of those lines is then read on its own. Blank lines come back with fields
+    None.
+    """
+    reader = csv.reader(line + "\n" for line in lines[1:])
+    first = 2
+    for fields in reader:
+        last = reader.line_num + 1
+        span = lines[first - 1 : last]
+        if len(span) > 1 and len(fields) != width:
+            for offset, single in enumerate(span):
+                yield first + offset, next(csv.reader([single]), None), single
+        else:
+            yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span)
+        first = last + 1
+
+
+def parse_timestamp(text: str) -> tuple[datetime, bool]:
+    """A publication time as naive UTC, and whether the source gave no offset (then taken as UTC).
+
+    Accepts ISO-8601 ('2024-05-02T09:00:00Z', '...+02:00', '2024-05-02 09:00', '2024-05-02') and
+    RFC 2822 as RSS feeds write it ('Thu, 02 May 2024 09:00:00 GMT').
+
+    Raises:
+        ValueError: neither form parses.
+    """
+    value = text.strip()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError) as exc:
+            raise ValueError(f"not an ISO-8601 or RFC 2822 timestamp: {text!r}") from exc
+    if parsed.tzinfo is None:
+        return parsed, True
+    return parsed.astimezone(UTC).replace(tzinfo=None), False
+
+
+def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
+    """An article feed CSV (header names per FEED_ALIASES) into raw.news rows.
+
+    - doc_id: the id column, else '<sha256[:16]>:<line>' when the feed has no id column; an empty
+      id is quarantined (rule `missing_doc_id`).
+    - text_raw: the body when it has usable text (text_field 'body'), else the headline
+      (text_field 'headline'); neither usable -> quarantined (rule `no_usable_text`, the message
+      gives each field's reason from `lib.text.is_usable_text`).
+    - published_at: converted to UTC; a time without offset is taken as UTC (lines listed in
+      notes['published_at_assumed_utc_lines']); empty -> NULL (notes['published_at_missing_lines']);
+      unparsable -> quarantined (rule `unparsable_timestamp`).
+    - label: lowercased; empty -> NULL (unlabelled); outside LABELS -> quarantined (`unknown_label`).
+    - a record without the header's number of fields -> quarantined (`wrong_field_count`).
+    Columns without a canonical field are listed in notes['ignored_columns'].
+    """
+    header = next(csv.reader([lines[0]]))
+    columns = _feed_columns(header)
+    out = _Collector("news_feed_csv")
+    used = set(columns.values())
+    out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
+    out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
+    for number, fields, raw in _csv_records(lines, len(header)):
+        if fields is None:
+            out.non_data_lines.append((number, "blank"))
+            continue
+        out.data_records += 1
+        if len(fields) != len(header):
+            out.reject(number, None, "*", "wrong_field_count", raw,
+                       f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
+            continue
+        _feed_record(out, path, number, sha256, {k: fields[i] for k, i in columns.items()})
+    return out.parsed()
+
+
+def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str]) -> None:
+    """Validate one feed record and append it to `out` as a row or as quarantine entries."""
+    where = f"{path}: line {number}"
+    rejected = len(out.quarantine)
+    doc_id = record["doc_id"].strip() if "doc_id" in record else f"{sha256[:16]}:{number}"
+    if not doc_id:
+        out.reject(number, None, "doc_id", "missing_doc_id", record["doc_id"], f"{where}: empty article id")
+
+    headline, body = record.get("headline"), record.get("body")
+    body_use, headline_use = is_usable_text(body), is_usable_text(headline)
+    if not (body_use.usable or headline_use.usable):
+        out.reject(number, doc_id or None, "body", "no_usable_text", body,
+                   f"{where}: no usable text (body: {body_use.reason}; headline: {headline_use.reason})")
+
+    published_at = None
+    stamp = record.get("published_at")
+    if stamp is not None and is_usable_text(stamp).usable:
+        try:
+            published_at, naive = parse_timestamp(stamp)
+            if naive:
+                out.note_line("published_at_assumed_utc_lines", number)
+        except ValueError as exc:
+            out.reject(number, doc_id or None, "published_at", "unparsable_timestamp", stamp, f"{where}: {exc}")
+    elif stamp is not None:
+        out.note_line("published_at_missing_lines", number)
+
+    label = None
+    label_raw = record.get("label")
+    if label_raw is not None and is_usable_text(label_raw).usable:
+        label = label_raw.strip().lower()
+        if label not in LABELS:
+            out.reject(number, doc_id or None, "label", "unknown_label", label_raw,
+                       f"{where}: label {label_raw!r} is not one of {sorted(LABELS)}")
+
+    if len(out.quarantine) > rejected:
+        return
+    use_body = body_use.usable
+    out.text_row(
+        line=number, doc_id=doc_id, source=_optional(record.get("source")),
+        ticker=_optional(record.get("ticker")), headline=headline, body=body,
+        text_raw=body if use_body else headline, text_field="body" if use_body else "headline",
+        label=label, published_at=published_at,
+    )
+
+
+def _optional(value: str | None) -> str | None:
+    """A descriptive field trimmed; empty or a null token -> None."""
+    return value.strip() if value is not None and is_usable_text(value).usable else None
+
+
+def _is_phrasebank_csv(lines: list[str]) -> bool:
+    return bool(lines) and tuple(_header_fields(lines[0])) == _PHRASEBANK_CSV_HEADER
+
+
+def _is_news_feed_csv(lines: list[str]) -> bool:
+    if not lines:
+        return False
+    try:
+        header = next(csv.reader([lines[0]]))
+    except (csv.Error, StopIteration):
+        return False
+    columns = _feed_columns(header)
+    return "headline" in columns or "body" in columns
 
 
 def parse_news_file(path: Path) -> ParsedFile:
@@ -179,6 +416,10 @@ def parse_news_file(path: Path) -> ParsedFile:
     """
     text, sha256 = read_text(path)
     lines = physical_lines(text)
+    if _is_phrasebank_csv(lines):
+        return parse_phrasebank_csv(path, lines, sha256)
+    if _is_news_feed_csv(lines):
+        return parse_news_feed_csv(path, lines, sha256)
     if _looks_like_phrasebank_txt(lines):
         return parse_phrasebank_txt(path, lines, sha256)
     raise FileRefused(
