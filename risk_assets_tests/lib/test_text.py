@@ -1,0 +1,110 @@
+"""News text cleaning on the F18/F19 cases and the mojibake of the Financial PhraseBank files."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from risk_assets.lib.text import clean_text, decode_entities_once, is_usable_text
+
+
+def _case_rows(cases_dir, name: str) -> dict[str, dict[str, str]]:
+    with (cases_dir / name).open(encoding="utf-8", newline="") as handle:
+        return {row["article_id"]: row for row in csv.DictReader(handle)}
+
+
+# Every headline and body of F19, cleaned: entities decoded once, tags stripped (also the ones the
+# feed entity-encoded), nbsp folded, mojibake repaired, S&P / R&D / P&L untouched.
+F19_CLEANED = {
+    "n-3001": ("Acme Lending’s Q2 profit beats estimates", "Net income rose 12%. Shares gained 4%."),
+    "n-3002": ("Globex & partners close loan sale", 'Deal "expected to be accretive", the bank said.'),
+    "n-3003": ("Rates &amp; spreads widen as Initech Credit cuts outlook", "Outlook cut — again."),
+    "n-3004": ("Breaking Acme Lending halts new originations", "Originations paused pending review."),
+    "n-3005": ("S&P lifts Globex Bank; R&D spend and P&L in focus", "It’s the first upgrade since 2019."),
+    "n-3006": ("Initech Credit: It’s a tough quarter", "Management said it’s too early to call a bottom."),
+}
+
+
+@pytest.mark.parametrize("article_id", sorted(F19_CLEANED))
+def test_f19_headline_and_body_cleaned_exactly(cases_dir, article_id):
+    row = _case_rows(cases_dir, "F19_news_html_entities.csv")[article_id]
+    headline, body = F19_CLEANED[article_id]
+    assert clean_text(row["headline"]).text == headline
+    assert clean_text(row["body"]).text == body
+
+
+def test_f19_flags_say_what_was_found(cases_dir):
+    rows = _case_rows(cases_dir, "F19_news_html_entities.csv")
+    tagged = clean_text(rows["n-3001"]["body"])
+    assert (tagged.had_tags, tagged.had_entities, tagged.repaired) == (True, False, False)
+    encoded_tags = clean_text(rows["n-3004"]["headline"])
+    assert (encoded_tags.had_tags, encoded_tags.had_entities) == (True, True)
+    mojibake = clean_text(rows["n-3006"]["body"])
+    assert (mojibake.repaired, mojibake.unrepaired, mojibake.had_entities) == (True, False, False)
+    untouched = clean_text(rows["n-3005"]["headline"])
+    assert not (untouched.had_entities or untouched.had_tags or untouched.repaired)
+
+
+def test_entities_are_decoded_once_and_bare_ampersands_are_text():
+    assert decode_entities_once("Rates &amp;amp; spreads") == "Rates &amp; spreads"
+    assert decode_entities_once("&#8217; &#x2019; &eacute;") == "’ ’ é"
+    # html.unescape alone turns the legacy "&not" inside a word into "¬"; a bare '&' is text here.
+    assert decode_entities_once("AT&T, M&A, cash&nothing, S&P") == "AT&T, M&A, cash&nothing, S&P"
+
+
+def test_angle_brackets_that_open_no_tag_stay_text():
+    assert clean_text("Yield < 5% and spread > 3%").text == "Yield < 5% and spread > 3%"
+    assert clean_text("<script>var x = 1;</script>Profit rose.").text == "Profit rose."
+
+
+def test_phrasebank_cp850_mojibake_is_repaired(data_dir):
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    cleaned = clean_text(lines[97].rpartition("@")[0])
+    assert cleaned.repaired and not cleaned.unrepaired
+    assert cleaned.text.startswith("Net sales of Finnish food industry company Lännen Tehtaat 's")
+    assert clean_text("Finnish Bank of +àland , +ä+ñnekoski , P+Âyry , T+®l+®").text == (
+        "Finnish Bank of Åland , Äänekoski , Pöyry , Télé"
+    )
+
+
+def test_lost_bytes_are_flagged_not_guessed(data_dir):
+    lines = (data_dir / "news" / "financial_phrasebank_all.csv").read_text("utf-8").splitlines()
+    assert "L+\ufffdnnen" in lines[98]
+    cleaned = clean_text(lines[98])
+    assert cleaned.unrepaired and not cleaned.repaired
+    assert "L+\ufffdnnen Tehtaat" in cleaned.text
+
+
+def test_whitespace_is_folded():
+    assert clean_text("  Outlook\u00a0cut \t\r\n again\u200b.  ").text == "Outlook cut again."
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (None, "missing"),
+        ("", "empty"),
+        ("   ", "whitespace_only"),
+        ("\t  ", "whitespace_only"),
+        ("&nbsp;", "whitespace_only"),
+        ("nan", "null_token"),
+        ("NULL", "null_token"),
+        ("None", "null_token"),
+        ("N/A", "null_token"),
+        ("—", "punctuation_only"),
+        ("...", "punctuation_only"),
+        ("-", "punctuation_only"),
+        ("&mdash;", "punctuation_only"),
+        ("<p></p>", "markup_only"),
+    ],
+)
+def test_no_usable_text_has_a_reason(text, reason):
+    assert is_usable_text(text).reason == reason
+    assert not is_usable_text(text).usable
+
+
+@pytest.mark.parametrize("text", ["Acme Lending: no comment on rumours", "S&P", "-5%", "Nanotech shares"])
+def test_real_text_is_usable(text):
+    assert is_usable_text(text).usable
+    assert is_usable_text(text).reason is None
