@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -129,10 +130,14 @@ def physical_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in lines]
 
 
+_TRAILING_LABEL = re.compile(r"@\s*([A-Za-z]+)\s*$")
+
+
 def _looks_like_phrasebank_txt(lines: list[str]) -> bool:
+    """Most non-blank lines of the first 50 end in '@<word>', and some of those words are labels."""
     sample = [line for line in lines[:50] if line.strip()]
-    hits = sum(1 for line in sample if line.rpartition("@")[2].strip().lower() in LABELS)
-    return bool(sample) and hits >= 0.8 * len(sample)
+    words = [m.group(1).lower() for line in sample if (m := _TRAILING_LABEL.search(line))]
+    return bool(sample) and len(words) >= 0.5 * len(sample) and any(w in LABELS for w in words)
 
 
 def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFile:
@@ -174,20 +179,23 @@ def _header_fields(line: str) -> list[str]:
     return [name.strip().strip('"').strip().lower() for name in line.split(",")]
 
 
-def _unquote_phrasebank_field(field_text: str) -> tuple[str, bool]:
-    """The sentence of one `label,sentence` line and whether it carried a stray quote.
+def _unquote_phrasebank_field(field_text: str) -> tuple[str, str, bool]:
+    """Read the sentence field of one `label,sentence` line.
 
-    A field wrapped in quotes is unquoted ('""' -> '"'). A lone quote at only one end is read as
-    the other half of a pair whose partner was lost and dropped (`Teleste ... ."` -> `Teleste ... .`);
-    quotes inside an unquoted field are text. Either way the field never reaches past its line.
+    Returns:
+        (text as delivered, text to clean, whether a stray quote was found). A field wrapped in
+        quotes is unquoted ('""' -> '"') and both texts are the same. A lone quote at only one end
+        is the half of a pair whose partner was lost: the delivered text keeps it, the text to clean
+        drops it (`Teleste ... ."` -> `Teleste ... .`). Quotes inside an unquoted field are text.
     """
     opens, closes = field_text.startswith('"'), field_text.endswith('"') and len(field_text) > 1
     if opens and closes:
         inner = field_text[1:-1]
-        return inner.replace('""', '"'), '"' in inner.replace('""', "")
+        value = inner.replace('""', '"')
+        return value, value, '"' in inner.replace('""', "")
     if opens or closes:
-        return (field_text[1:] if opens else field_text[:-1]).replace('""', '"'), True
-    return field_text, '"' in field_text
+        return field_text, (field_text[1:] if opens else field_text[:-1]).replace('""', '"'), True
+    return field_text, field_text, '"' in field_text
 
 
 def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
@@ -196,8 +204,8 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
     Parsed one physical line at a time (label up to the first ',', the sentence is the rest), so a
     stray quote that makes strict CSV readers fail, or makes lenient ones swallow the following
     lines into one field, stays within its own line; such lines are listed in
-    notes['stray_quote_lines']. text_raw is the sentence field exactly as delivered; text_clean is
-    cleaned from it with the stray quote dropped. doc_id = '<sha256[:16]>:<line>'. Quarantined: a
+    notes['stray_quote_lines']. text_raw is the sentence as delivered (unquoted, a stray quote
+    kept); text_clean is cleaned from it with the stray quote dropped. doc_id = '<sha256[:16]>:<line>'. Quarantined: a
     line with no ',' (rule `missing_field_separator`), a label outside LABELS (`unknown_label`),
     no usable sentence (`no_usable_text`). Blank lines are non-data lines.
     """
@@ -208,9 +216,9 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
             continue
         out.data_records += 1
         doc_id = f"{sha256[:16]}:{number}"
-        label_raw, comma, sentence_raw = line.partition(",")
+        label_raw, comma, field_text = line.partition(",")
         label = label_raw.strip().strip('"').lower()
-        sentence, stray_quote = _unquote_phrasebank_field(sentence_raw)
+        sentence_raw, sentence, stray_quote = _unquote_phrasebank_field(field_text)
         if not comma:
             out.reject(number, doc_id, "Notices", "missing_field_separator", line,
                        f"{path}: line {number} has no ',' between label and sentence")
@@ -257,25 +265,35 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _csv_records(lines: list[str], width: int) -> Iterator[tuple[int, list[str] | None, str]]:
-    """Data records of a CSV after its header line: (first physical line, fields, raw text).
+def _csv_records(lines: list[str], width: int) -> Iterator[tuple[int, list[str] | None, str, bool]]:
+    """Data records of a CSV after its header line: (first physical line, fields, raw text, re-read).
 
     A quoted field may continue over physical lines (bodies with line breaks). A record that spans
-    lines but does not have `width` fields is taken for a stray opening quote that swallowed the
-    lines after it: each of those lines is then read on its own. Blank lines come back with fields
-    None.
+    lines but is not one well-formed record of `width` fields (a strict reader rejects it: a quote
+    never closed, or closed in mid-field) is taken for a stray quote that swallowed the lines after
+    it, and each of those lines is read on its own (re-read True on the first of them). Blank lines
+    come back with fields None.
     """
     reader = csv.reader(line + "\n" for line in lines[1:])
     first = 2
     for fields in reader:
         last = reader.line_num + 1
         span = lines[first - 1 : last]
-        if len(span) > 1 and len(fields) != width:
+        if len(span) > 1 and not _one_strict_record("\n".join(span), width):
             for offset, single in enumerate(span):
-                yield first + offset, next(csv.reader([single]), None), single
+                single_fields = next(csv.reader([single]), None)
+                yield first + offset, single_fields if single.strip() else None, single, offset == 0
         else:
-            yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span)
+            yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span), False
         first = last + 1
+
+
+def _one_strict_record(text: str, width: int) -> bool:
+    try:
+        records = list(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error:
+        return False
+    return len(records) == 1 and len(records[0]) == width
 
 
 def parse_timestamp(text: str) -> tuple[datetime, bool]:
@@ -313,6 +331,8 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
       unparsable -> quarantined (rule `unparsable_timestamp`).
     - label: lowercased; empty -> NULL (unlabelled); outside LABELS -> quarantined (`unknown_label`).
     - a record without the header's number of fields -> quarantined (`wrong_field_count`).
+    - a stray quote cannot swallow the lines after it (see `_csv_records`); the line where it
+      opened is listed in notes['stray_quote_lines'].
     Columns without a canonical field are listed in notes['ignored_columns'].
     """
     header = next(csv.reader([lines[0]]))
@@ -321,7 +341,9 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
-    for number, fields, raw in _csv_records(lines, len(header)):
+    for number, fields, raw, re_read in _csv_records(lines, len(header)):
+        if re_read:
+            out.note_line("stray_quote_lines", number)
         if fields is None:
             out.non_data_lines.append((number, "blank"))
             continue

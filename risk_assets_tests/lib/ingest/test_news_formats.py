@@ -1,0 +1,316 @@
+"""News file parsing on the real Financial PhraseBank files and the news cases F17, F18, F19."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.news_formats import ROWS_SCHEMA, parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
+from risk_assets.lib.schema import NEWS_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def news_dir() -> Path:
+    from risk_assets_tests.conftest import DATA
+
+    if not DATA.is_dir():
+        pytest.skip(f"sample data not found at {DATA}")
+    return DATA / "news"
+
+
+@pytest.fixture(scope="module")
+def phrasebank_txt(news_dir):
+    return parse_news_file(news_dir / "financial_phrasebank_50agree.txt")
+
+
+@pytest.fixture(scope="module")
+def phrasebank_csv(news_dir):
+    return parse_news_file(news_dir / "financial_phrasebank_all.csv")
+
+
+def _label_counts(rows: pl.DataFrame) -> dict[str, int]:
+    return dict(rows.group_by("label").len().iter_rows())
+
+
+def _by_id(rows: pl.DataFrame) -> dict[str, dict]:
+    return {row["doc_id"]: row for row in rows.iter_rows(named=True)}
+
+
+def _csv_dicts(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["article_id"]: row for row in csv.DictReader(handle)}
+
+
+# --- Financial PhraseBank vendor text -------------------------------------------------------------
+
+
+def test_phrasebank_txt_loads_every_line_with_its_label(phrasebank_txt, news_dir):
+    assert phrasebank_txt.format == "phrasebank_txt"
+    assert (phrasebank_txt.data_records, phrasebank_txt.rows.height) == (4846, 4846)
+    assert phrasebank_txt.quarantine.height == 0
+    assert phrasebank_txt.non_data_lines == []
+    assert _label_counts(phrasebank_txt.rows) == {"neutral": 2879, "positive": 1363, "negative": 604}
+    assert phrasebank_txt.rows.schema == pl.Schema(ROWS_SCHEMA)
+    assert list(phrasebank_txt.rows.columns) == [c.name for c in NEWS_COLUMNS] + ["_source_line"]
+
+
+def test_phrasebank_txt_drops_bom_and_crlf(phrasebank_txt, news_dir):
+    raw = (news_dir / "financial_phrasebank_50agree.txt").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfAccording to Gran") and b"\r\n" in raw
+    first = phrasebank_txt.rows.row(0, named=True)
+    assert first["text_raw"] == (
+        "According to Gran , the company has no plans to move all production to Russia , "
+        "although that is where the company is growing ."
+    )
+    assert (first["label"], first["text_field"], first["source"], first["_source_line"]) == (
+        "neutral", "sentence", "financial_phrasebank", 1,
+    )
+    assert first["doc_id"] == f"{hashlib.sha256(raw).hexdigest()[:16]}:1"
+    assert not phrasebank_txt.rows.filter(
+        pl.col("text_raw").str.contains("[\r\ufeff]") | pl.col("label").str.contains("\r")
+    ).height
+
+
+def test_phrasebank_txt_repairs_the_vendor_mojibake(phrasebank_txt):
+    row = phrasebank_txt.rows.filter(pl.col("_source_line") == 98).row(0, named=True)
+    assert "L+ñnnen" in row["text_raw"]
+    assert row["text_clean"].startswith("Net sales of Finnish food industry company Lännen Tehtaat 's")
+    assert row["text_repaired"] is True
+    assert "mojibake_unrepaired_lines" not in phrasebank_txt.notes
+
+
+def test_phrasebank_txt_splits_on_the_last_at_and_quarantines_bad_lines(tmp_path):
+    path = tmp_path / "vendor.txt"
+    path.write_bytes(
+        "\ufeffMail ir@acme.fi for the report .@positive\r\n"
+        "No label on this line .\r\n"
+        "\r\n"
+        "Sales were flat .@Neutral\r\n"
+        "Sales fell .@bearish\r\n".encode("utf-8")
+    )
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("_source_line", "text_raw", "label").rows() == [
+        (1, "Mail ir@acme.fi for the report .", "positive"),
+        (4, "Sales were flat .", "neutral"),
+    ]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
+        (2, "missing_label_separator", "No label on this line ."),
+        (5, "unknown_label", "bearish"),
+    ]
+    assert parsed.non_data_lines == [(3, "blank")]
+    assert parsed.data_records == 4
+
+
+# --- Financial PhraseBank CSV re-export -----------------------------------------------------------
+
+
+def test_phrasebank_csv_accounts_for_all_5215_rows(phrasebank_csv):
+    assert phrasebank_csv.format == "phrasebank_csv"
+    assert (phrasebank_csv.data_records, phrasebank_csv.rows.height) == (5215, 5215)
+    assert phrasebank_csv.quarantine.height == 0
+    assert _label_counts(phrasebank_csv.rows) == {"neutral": 2879, "positive": 1363, "negative": 973}
+    # One record per physical line 2..5216: nothing swallowed, nothing split.
+    assert phrasebank_csv.rows["_source_line"].to_list() == list(range(2, 5217))
+
+
+def test_phrasebank_csv_stray_quote_stays_on_its_line(phrasebank_csv, phrasebank_txt):
+    assert phrasebank_csv.notes["stray_quote_lines"] == [2581]
+    rows = {r["_source_line"]: r for r in phrasebank_csv.rows.filter(
+        pl.col("_source_line").is_between(2580, 2582)).iter_rows(named=True)}
+    stray = rows[2581]
+    assert stray["text_raw"].endswith("KDG 's network to bi-directionality .\"")
+    assert stray["text_clean"].endswith("KDG 's network to bi-directionality .")
+    # The same sentence in the vendor file (its line 2580) cleans to the same text.
+    vendor = phrasebank_txt.rows.filter(pl.col("_source_line") == 2580).row(0, named=True)
+    assert stray["text_clean"] == vendor["text_clean"]
+    assert (stray["label"], vendor["label"]) == ("neutral", "neutral")
+    assert rows[2580]["text_raw"].startswith("Telecom has a foreign investment limit of 74 %")
+    assert rows[2580]["label"] == "neutral"
+    assert rows[2582]["text_raw"] == (
+        "Teleste has some 30 offices worldwide and is listed on the Nordic Exchange in Helsinki ."
+    )
+    assert rows[2582]["label"] == "neutral"
+
+
+def test_phrasebank_csv_quoted_fields_are_unquoted(phrasebank_csv):
+    second = phrasebank_csv.rows.filter(pl.col("_source_line") == 3).row(0, named=True)
+    assert second["text_raw"].startswith("Technopolis plans to develop in stages an area of no less than 100,000")
+    assert not second["text_raw"].startswith('"')
+
+
+def test_phrasebank_csv_flags_every_line_with_lost_bytes(phrasebank_csv, news_dir):
+    lines = (news_dir / "financial_phrasebank_all.csv").read_text("utf-8").splitlines()
+    damaged = [number for number, line in enumerate(lines, start=1) if "\ufffd" in line]
+    assert phrasebank_csv.notes["mojibake_unrepaired_lines"] == damaged
+    row = phrasebank_csv.rows.filter(pl.col("_source_line") == 99).row(0, named=True)
+    assert "L+\ufffdnnen Tehtaat" in row["text_clean"]
+    assert row["text_repaired"] is False
+
+
+def test_phrasebank_csv_quarantines_unknown_labels(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text('Y,Notices\nneutral,"Sales were flat ."\nbullish,Sales rose .\npositive\n')
+    parsed = parse_news_file(path)
+    assert parsed.rows["text_raw"].to_list() == ["Sales were flat ."]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
+        (3, "Y", "unknown_label"),
+        (4, "Notices", "missing_field_separator"),
+    ]
+
+
+# --- News feed CSV: F17, F18, F19 -----------------------------------------------------------------
+
+
+def test_f17_long_body_kept_intact(cases_dir):
+    path = cases_dir / "F17_news_long_text.csv"
+    parsed = parse_news_file(path)
+    assert parsed.format == "news_feed_csv"
+    assert parsed.rows["doc_id"].to_list() == ["n-1001", "n-1002", "n-1003"]
+    source = _csv_dicts(path)
+    rows = _by_id(parsed.rows)
+    long_body = source["n-1001"]["body"]
+    assert len(long_body.split()) > 1000
+    assert rows["n-1001"]["text_raw"] == long_body
+    assert rows["n-1001"]["text_clean"] == " ".join(long_body.split())
+    assert rows["n-1001"]["published_at"] == datetime(2024, 4, 18, 12, 0)
+    assert [r["text_field"] for r in rows.values()] == ["body", "body", "body"]
+    assert [r["source"] for r in rows.values()] == ["wire_a", "wire_a", "wire_b"]
+
+
+def test_f18_no_text_rows_quarantined_with_reasons(cases_dir):
+    parsed = parse_news_file(cases_dir / "F18_news_empty_text.csv")
+    assert parsed.quarantine.select("line", "record_key", "rule").rows() == [
+        (3, "n-2002", "no_usable_text"),
+        (4, "n-2003", "no_usable_text"),
+        (5, "n-2004", "no_usable_text"),
+        (6, "n-2005", "no_usable_text"),
+        (7, "n-2006", "no_usable_text"),
+    ]
+    reasons = [m.split("no usable text ")[1] for m in parsed.quarantine["message"]]
+    assert reasons == [
+        "(body: empty; headline: empty)",
+        "(body: whitespace_only; headline: whitespace_only)",
+        "(body: null_token; headline: null_token)",
+        "(body: null_token; headline: null_token)",
+        "(body: punctuation_only; headline: punctuation_only)",
+    ]
+    assert all(str(cases_dir / "F18_news_empty_text.csv") in m for m in parsed.quarantine["message"])
+
+
+def test_f18_headline_only_row_is_scored_from_the_headline(cases_dir):
+    parsed = parse_news_file(cases_dir / "F18_news_empty_text.csv")
+    assert parsed.rows.select("doc_id", "text_field", "text_clean").rows() == [
+        ("n-2001", "body", "The board approved a 5% increase."),
+        ("n-2007", "headline", "Acme Lending: no comment on rumours"),
+        ("n-2008", "body", "Globex Bank named a new chief financial officer."),
+    ]
+    assert (parsed.data_records, parsed.rows.height, parsed.rows_quarantined) == (8, 3, 5)
+    parsed.reconcile()
+
+
+F19_BODIES = {
+    "n-3001": "Net income rose 12%. Shares gained 4%.",
+    "n-3002": 'Deal "expected to be accretive", the bank said.',
+    "n-3003": "Outlook cut — again.",
+    "n-3004": "Originations paused pending review.",
+    "n-3005": "It’s the first upgrade since 2019.",
+    "n-3006": "Management said it’s too early to call a bottom.",
+}
+
+
+def test_f19_cleaned_beside_raw(cases_dir):
+    path = cases_dir / "F19_news_html_entities.csv"
+    parsed = parse_news_file(path)
+    source = _csv_dicts(path)
+    rows = _by_id(parsed.rows)
+    assert {doc_id: r["text_clean"] for doc_id, r in rows.items()} == F19_BODIES
+    for doc_id, row in rows.items():
+        assert (row["text_raw"], row["body"], row["headline"]) == (
+            source[doc_id]["body"], source[doc_id]["body"], source[doc_id]["headline"],
+        )
+    assert [doc_id for doc_id, r in rows.items() if r["text_repaired"]] == ["n-3006"]
+    assert rows["n-3005"]["headline"] == "S&P lifts Globex Bank; R&D spend and P&L in focus"
+    assert parsed.quarantine.height == 0
+
+
+# --- Feed CSV details: time zones, labels, layout, gzip, refusal ----------------------------------
+
+
+def test_feed_timestamps_to_utc_and_lenient_column_names(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        "id,Date,Title,Content,Sentiment\n"
+        "a1,2024-05-02T11:30:00+02:00,Acme up,Acme rose.,Positive\n"
+        "a2,2024-05-02 09:30,Acme flat,Acme was flat.,\n"
+        "a3,02/30/2024,Acme down,Acme fell.,negative\n"
+        "a4,\"Thu, 02 May 2024 09:00:00 GMT\",Acme news,Acme said.,bullish\n"
+        "a5,,Acme quiet,Acme was quiet.,neutral\n"
+    )
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "published_at", "label").rows() == [
+        ("a1", datetime(2024, 5, 2, 9, 30), "positive"),
+        ("a2", datetime(2024, 5, 2, 9, 30), None),
+        ("a5", None, "neutral"),
+    ]
+    assert parsed.notes["published_at_assumed_utc_lines"] == [3]
+    assert parsed.notes["published_at_missing_lines"] == [6]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (4, "published_at", "unparsable_timestamp", "02/30/2024"),
+        (5, "label", "unknown_label", "bullish"),
+    ]
+
+
+def test_feed_multiline_body_is_one_record_and_a_stray_quote_swallows_nothing(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        "article_id,headline,body\n"
+        'b1,Two lines,"First line\nsecond line"\n'
+        'b2,Stray,"Opening quote never closed\n'
+        "b3,Next,Next body\n"
+        "b4,Last,Last body\n"
+    )
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "_source_line", "text_clean").rows() == [
+        ("b1", 2, "First line second line"),
+        ("b2", 4, "Opening quote never closed"),
+        ("b3", 5, "Next body"),
+        ("b4", 6, "Last body"),
+    ]
+    assert parsed.data_records == 4
+    assert parsed.notes["stray_quote_lines"] == [4]
+
+
+def test_feed_without_id_column_gets_file_hash_and_line(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text("headline,extra\nAcme up,x\nAcme down,y,z\n")
+    parsed = parse_news_file(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    assert parsed.rows["doc_id"].to_list() == [f"{digest}:2"]
+    assert parsed.quarantine.select("line", "rule").rows() == [(3, "wrong_field_count")]
+    assert parsed.notes["ignored_columns"] == ["extra"]
+
+
+def test_gzip_is_read_transparently(tmp_path, cases_dir):
+    plain = cases_dir / "F19_news_html_entities.csv"
+    packed = tmp_path / "feed.bin"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert parse_news_file(packed).rows.equals(parse_news_file(plain).rows)
+
+
+def test_unknown_format_is_refused_naming_the_file(tmp_path, cases_dir):
+    with pytest.raises(FileRefused, match="F01_loans_2024-01.csv: not a known news format"):
+        parse_news_file(cases_dir / "F01_loans_2024-01.csv")
+
+
+def test_decode_error_names_file_and_byte_offset(tmp_path):
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes("article_id,headline\nc1,Caf\u00e9 chain expands\n".encode("cp1252"))
+    with pytest.raises(FileRefused, match=r"cp1252.csv: not UTF-8 at byte offset 26 \(byte 0xe9\)"):
+        parse_news_file(path)
