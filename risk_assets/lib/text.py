@@ -136,27 +136,39 @@ def clean_text(raw: str) -> CleanedText:
     )
 
 
+def blank_reason(text: str) -> str | None:
+    """Why `text` as it stands says nothing: `whitespace_only`, `null_token` (NULL_TOKENS, any case)
+    or `punctuation_only` (every character Unicode punctuation, a symbol or a space); None when it
+    says something. No cleaning is applied (see `is_usable_text`)."""
+    folded = fold_whitespace(text)
+    if not folded:
+        return "whitespace_only"
+    if folded.lower() in NULL_TOKENS:
+        return "null_token"
+    if all(unicodedata.category(ch)[0] in "PSZ" for ch in folded):
+        return "punctuation_only"
+    return None
+
+
 def is_usable_text(text: str | None) -> Usability:
     """Decide whether a field as delivered carries text a sentiment model can read.
 
     Not usable, with the reason: `missing` (None), `empty` (""), `whitespace_only`,
     `null_token` ("nan", "NULL", "None", "N/A", ... see NULL_TOKENS), `punctuation_only`
-    (a lone dash, an ellipsis, "—", "..."; every character is Unicode punctuation, a symbol or a
-    space), `markup_only` (nothing left once `clean_text` has removed tags, as in "<p></p>").
-    The same reasons are applied to the cleaned text, so "&nbsp;" is whitespace only and
-    "&mdash;" punctuation only.
+    (a lone dash, an ellipsis, "—", "..."), `markup_only` (nothing left once `clean_text` has
+    removed tags, as in "<p></p>"). The reasons of `blank_reason` are applied to the text as
+    delivered and then to its cleaned form, so "&nbsp;" is whitespace only and "&mdash;"
+    punctuation only.
     """
     if text is None:
         return Usability(False, "missing")
     if text == "":
         return Usability(False, "empty")
+    if reason := blank_reason(text):
+        return Usability(False, reason)
     cleaned = clean_text(text)
-    for candidate in (text, cleaned.text):
-        folded = fold_whitespace(candidate)
-        if not folded:
-            return Usability(False, "markup_only" if cleaned.had_tags else "whitespace_only")
-        if folded.lower() in NULL_TOKENS:
-            return Usability(False, "null_token")
-        if all(unicodedata.category(ch)[0] in "PSZ" for ch in folded):
-            return Usability(False, "punctuation_only")
+    if not cleaned.text and cleaned.had_tags:
+        return Usability(False, "markup_only")
+    if reason := blank_reason(cleaned.text):
+        return Usability(False, reason)
     return Usability(True)

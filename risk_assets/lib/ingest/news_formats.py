@@ -8,8 +8,9 @@ Formats (detected from the bytes, never from the file name; gzip is opened trans
 - `news_feed_csv`: an article feed with a header naming a headline and/or a body, and optionally
   an id, a publication time, source, ticker and label (FEED_ALIASES lists the accepted names).
 
-Every physical line after the header is one data record (loaded or quarantined with its rule) or
-one counted non-data line (blank lines); `ParsedFile.reconcile` proves it.
+Every record after the header (one physical line; in a feed, a quoted field with line breaks makes
+a record of several) is loaded or quarantined with its rule, and every blank line is counted as a
+non-data line; `ParsedFile.reconcile` proves it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import polars as pl
 
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
-from risk_assets.lib.text import clean_text, is_usable_text
+from risk_assets.lib.text import blank_reason, clean_text, is_usable_text
 
 LABELS = frozenset({"negative", "neutral", "positive"})
 """Sentiment labels of raw.news (Financial PhraseBank's three classes)."""
@@ -55,6 +56,7 @@ class _Collector:
     data_records: int = 0
     non_data_lines: list[tuple[int, str]] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
+    line_notes: dict[str, list[int]] = field(default_factory=dict)
 
     def reject(self, line: int, key: str | None, column: str, rule: str, raw: str | None, message: str) -> None:
         self.quarantine.append(
@@ -63,14 +65,13 @@ class _Collector:
         )
 
     def note_line(self, name: str, line: int) -> None:
-        lines = self.notes.setdefault(name, [])
-        assert isinstance(lines, list)
-        lines.append(line)
+        """List `line` under notes[name] (lines worth showing, e.g. stray quotes)."""
+        self.line_notes.setdefault(name, []).append(line)
 
     def text_row(
-        self, *, line: int, doc_id: str, source: str, text_raw: str, text_field: str, label: str | None,
-        headline: str | None = None, body: str | None = None, ticker: str | None = None,
-        published_at: object = None, clean_from: str | None = None,
+        self, *, line: int, doc_id: str, source: str | None, text_raw: str, text_field: str,
+        label: str | None, headline: str | None = None, body: str | None = None,
+        ticker: str | None = None, published_at: datetime | None = None, clean_from: str | None = None,
     ) -> None:
         """Append one loaded row; `clean_from` is the text to clean when it differs from text_raw."""
         cleaned = clean_text(text_raw if clean_from is None else clean_from)
@@ -89,7 +90,7 @@ class _Collector:
             quarantine=pl.DataFrame(self.quarantine, schema=QUARANTINE_COLUMNS),
             data_records=self.data_records,
             non_data_lines=self.non_data_lines,
-            notes=self.notes,
+            notes={**self.notes, **self.line_notes},
         )
         result.reconcile()
         return result
@@ -99,7 +100,7 @@ def read_text(path: Path) -> tuple[str, str]:
     """Read a landed news file as text: gzip opened by its magic bytes, UTF-8, BOM removed.
 
     Returns:
-        (text, sha256 hex of the landed bytes, compressed bytes when gzip).
+        (text, sha256 hex of the bytes as landed, i.e. of the compressed bytes when gzip).
 
     Raises:
         FileRefused: the bytes are not valid UTF-8 (the message names the file and the byte offset,
@@ -372,7 +373,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
     published_at = None
     stamp = record.get("published_at")
-    if stamp is not None and is_usable_text(stamp).usable:
+    if stamp is not None and _present(stamp):
         try:
             published_at, naive = parse_timestamp(stamp)
             if naive:
@@ -384,7 +385,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
     label = None
     label_raw = record.get("label")
-    if label_raw is not None and is_usable_text(label_raw).usable:
+    if label_raw is not None and _present(label_raw):
         label = label_raw.strip().lower()
         if label not in LABELS:
             out.reject(number, doc_id or None, "label", "unknown_label", label_raw,
@@ -401,9 +402,14 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     )
 
 
+def _present(value: str) -> bool:
+    """A non-text field says something: not empty, blank, a null token or a lone dash."""
+    return value != "" and blank_reason(value) is None
+
+
 def _optional(value: str | None) -> str | None:
-    """A descriptive field trimmed; empty or a null token -> None."""
-    return value.strip() if value is not None and is_usable_text(value).usable else None
+    """A descriptive field (source, ticker) trimmed; absent, empty or a null token -> None."""
+    return value.strip() if value is not None and _present(value) else None
 
 
 def _is_phrasebank_csv(lines: list[str]) -> bool:
