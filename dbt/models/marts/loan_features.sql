@@ -1,0 +1,60 @@
+{#-
+  Model-ready loan features: one row per loan_key, its latest snapshot version.
+
+  Only columns known at origination, listed one by one: a new raw column never reaches the mart
+  unless it is added here. Post-outcome fields (loan_status, chargeoff_date, chargeoff_principal,
+  balance_gross, and the source fields on the denylist of risk_assets/lib/quality/leakage.py) are
+  never selected; the blocking check loan_features_no_leakage enforces both the denylist and a
+  single-feature separation test.
+-#}
+with latest as (
+    select *
+    from {{ ref('stg_loans') }}
+    qualify snapshot_version = max(snapshot_version) over (partition by loan_key)
+)
+
+select
+    loan_key,
+    portfolio,
+    origination_date,
+    vintage,
+    default_flag,
+    off_policy,
+    loan_amount,
+    term_months,
+    int_rate,
+    installment,
+    grade,
+    sub_grade,
+    emp_length_years,
+    home_ownership,
+    annual_income,
+    verification_status,
+    purpose,
+    zip3,
+    addr_state,
+    dti,
+    delinq_2yrs,
+    inq_last_6mths,
+    open_acc,
+    pub_rec,
+    revol_bal,
+    revol_util,
+    total_acc,
+    earliest_cr_line,
+    fico_range_low,
+    naics,
+    bank_state,
+    employees,
+    new_business,
+    jobs_created,
+    jobs_retained,
+    franchise_code,
+    urban_rural,
+    revolving_line,
+    low_doc,
+    disbursement_date,
+    disbursement_gross,
+    gross_approved,
+    sba_approved
+from latest

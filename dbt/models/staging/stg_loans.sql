@@ -1,0 +1,56 @@
+{#-
+  Loans, one row per (loan_key, snapshot_version).
+
+  A loan's snapshot is its tape's snapshot_date, else the landed file (same definitions as
+  risk_assets/lib/quality/duplicates.py). Within one snapshot:
+  - exact duplicates (every canonical column equal) collapse into one row; duplicate_count says how
+    many raw rows it stands for;
+  - conflicting duplicates (same loan_key and snapshot, different values) are left out entirely:
+    the check raw_loans_unique_per_snapshot quarantines them with rule conflicting_duplicate.
+  Rows quarantined by a quality check on raw_loans (same file and line in quality.quarantine) are
+  left out too. Re-deliveries of a loan in later snapshots are numbered snapshot_version 1, 2, ...
+  in snapshot order (snapshot_date, then ingest time of the file).
+  Units are those of raw.loans (USD, fractions 0-1, months, years); lineage is the first raw row's.
+-#}
+with raw_loans as (
+    select
+        *,
+        coalesce(cast(snapshot_date as varchar), _file_sha256) as _snapshot,
+        md5(to_json(row(*columns(* exclude (_source_file, _source_line, _file_sha256, _ingested_at, _run_id))))) as _row_hash
+    from {{ source('raw', 'loans') }}
+),
+
+kept as (
+    select r.*
+    from raw_loans r
+    anti join quality.quarantine q
+        on q.file_sha256 = r._file_sha256 and q.line = r._source_line
+),
+
+conflicting as (
+    select loan_key, _snapshot
+    from kept
+    group by loan_key, _snapshot
+    having count(distinct _row_hash) > 1
+),
+
+collapsed as (
+    select
+        k.*,
+        count(*) over (partition by k.loan_key, k._snapshot) as duplicate_count,
+        row_number() over (
+            partition by k.loan_key, k._snapshot
+            order by k._ingested_at, k._source_file, k._source_line
+        ) as _copy
+    from kept k
+    anti join conflicting c on c.loan_key = k.loan_key and c._snapshot = k._snapshot
+)
+
+select
+    * exclude (_snapshot, _row_hash, _copy),
+    row_number() over (
+        partition by loan_key
+        order by snapshot_date nulls first, _ingested_at, _source_file, _source_line
+    ) as snapshot_version
+from collapsed
+where _copy = 1

@@ -1,0 +1,199 @@
+"""Run a list of rules as a great-expectations 1.x suite on a pandas frame.
+
+GX 1.x flow (the one that works on this stack; GX's DuckDB SQL datasource is broken, so tables are
+read with DuckDB and validated as pandas frames): ephemeral context -> pandas datasource ->
+dataframe asset -> whole-dataframe batch definition -> batch with the frame as batch parameter ->
+validate the suite. Setup is add-or-update: the datasource is re-created on every call
+(`add_or_update_pandas` drops its old assets), the suite is `suites.add_or_update`, so a re-run in the
+same process never fails with "datasource already exists".
+
+Row-level expectations run with result format COMPLETE and a positional row id column, so every
+failing row comes back and can be quarantined with its loan key / doc id, file and line.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from risk_assets.lib.quality.outcome import FAILURE_COLUMNS, CheckOutcome, empty_failures
+
+ROW_ID = "_row"
+"""Positional row id added to the validated frame; GX reports failing rows by it."""
+
+DATASOURCE = "lake"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One expectation with the name it is recorded under.
+
+    Attributes:
+        name: rule name written to quarantine and check_results (e.g. `int_rate_range`).
+        expectation: GX expectation class name (e.g. `ExpectColumnValuesToBeBetween`).
+        kwargs: keyword arguments of that expectation (column, bounds, value set, ...).
+        portfolio: when set, only rows of this portfolio are checked (GX row_condition).
+        why: the reason or source of the bounds, shown in the check's details.
+    """
+
+    name: str
+    expectation: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    portfolio: str | None = None
+    why: str = ""
+
+    @property
+    def column(self) -> str | None:
+        return self.kwargs.get("column") or self.kwargs.get("column_B") or (
+            ",".join(self.kwargs["column_list"]) if "column_list" in self.kwargs else None
+        )
+
+    def build(self) -> Any:
+        """The GX expectation object for this rule."""
+        import great_expectations as gx
+
+        kwargs = dict(self.kwargs)
+        if self.portfolio is not None:
+            kwargs["row_condition"] = f'portfolio=="{self.portfolio}"'
+            kwargs["condition_parser"] = "pandas"
+        return getattr(gx.expectations, self.expectation)(**kwargs, meta={"rule": self.name})
+
+
+@functools.lru_cache(maxsize=1)
+def _context() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def run_rules(
+    frame: pd.DataFrame,
+    rules: list[Rule],
+    *,
+    check: str,
+    asset: str,
+    severity: str,
+    key_column: str,
+) -> CheckOutcome:
+    """Validate `frame` (n rows x any columns) against `rules`; return the check's outcome.
+
+    Rules whose columns the frame lacks are not run here: the table-columns rule of the structural
+    suite reports missing columns. The failing rows name `key_column` (loan_key / doc_id) and the
+    lineage columns `_source_file`, `_file_sha256`, `_source_line` when the frame has them.
+
+    Raises:
+        RuntimeError: GX raised inside an expectation (the message names the rule).
+    """
+    context = _context()
+    data = frame.reset_index(drop=True)
+    data[ROW_ID] = range(len(data))
+    runnable = [rule for rule in rules if _columns_present(rule, data)]
+    skipped = [rule for rule in rules if rule not in runnable]
+
+    import great_expectations as gx
+
+    suite = context.suites.add_or_update(
+        gx.ExpectationSuite(name=check, expectations=[rule.build() for rule in runnable])
+    )
+    source = context.data_sources.add_or_update_pandas(DATASOURCE)
+    batch = source.add_dataframe_asset(check).add_batch_definition_whole_dataframe("whole").get_batch(
+        batch_parameters={"dataframe": data}
+    )
+    result = batch.validate(
+        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
+    )
+
+    by_name = {rule.name: rule for rule in runnable}
+    verdicts: list[dict[str, Any]] = []
+    failing_frames: list[pd.DataFrame] = []
+    for res in result.results:
+        rule = by_name[res.expectation_config.meta["rule"]]
+        if res.exception_info.get("raised_exception"):
+            raise RuntimeError(f"{check}: rule {rule.name} raised: {res.exception_info['exception_message']}")
+        rows = [item[ROW_ID] for item in (res.result.get("unexpected_index_list") or [])]
+        verdicts.append(_verdict(rule, res.success, res.result, len(rows)))
+        if rows:
+            failing_frames.append(_failing_rows(data.iloc[rows], rule, key_column))
+    verdicts += [
+        {"rule": r.name, "column": r.column, "success": True, "failing": 0, "detail": "column absent; not run"}
+        for r in skipped
+    ]
+    failures = pd.concat(failing_frames, ignore_index=True) if failing_frames else empty_failures()
+    success = all(v["success"] for v in verdicts)
+    failed = [v["rule"] for v in verdicts if not v["success"]]
+    observed = (
+        f"{len(verdicts)} rules passed on {len(data)} rows"
+        if success
+        else f"{len(failed)} of {len(verdicts)} rules failed on {len(data)} rows "
+        f"({failures['record_key'].nunique() if len(failures) else 0} records): {', '.join(failed)}"
+    )
+    return CheckOutcome(
+        check=check,
+        asset=asset,
+        success=success,
+        severity=severity,
+        observed=observed,
+        failures=failures,
+        rules=verdicts,
+        rows_checked=len(data),
+    )
+
+
+def _columns_present(rule: Rule, data: pd.DataFrame) -> bool:
+    names = [rule.kwargs[k] for k in ("column", "column_A", "column_B") if k in rule.kwargs]
+    names += list(rule.kwargs.get("column_list", []))
+    if rule.portfolio is not None:
+        names.append("portfolio")
+    return all(name in data.columns for name in names)
+
+
+def _verdict(rule: Rule, success: bool, result: dict[str, Any], failing_rows: int) -> dict[str, Any]:
+    observed = result.get("observed_value")
+    if failing_rows:
+        values = result.get("partial_unexpected_list") or result.get("unexpected_list") or []
+        detail = f"{failing_rows} rows; e.g. {[str(v) for v in values[:5]]}"
+    elif not success and observed is not None:
+        detail = f"observed {observed}"
+        if "details" in result and "mismatched" in result["details"]:
+            detail += f"; mismatched {result['details']['mismatched']}"
+    else:
+        detail = ""
+    if rule.why:
+        detail = f"{detail} ({rule.why})" if detail else rule.why
+    return {
+        "rule": rule.name,
+        "column": rule.column,
+        "success": bool(success),
+        "failing": failing_rows if failing_rows else (0 if success else 1),
+        "detail": detail,
+    }
+
+
+def _failing_rows(rows: pd.DataFrame, rule: Rule, key_column: str) -> pd.DataFrame:
+    column = rule.kwargs.get("column") or rule.kwargs.get("column_B")
+
+    def lineage(name: str) -> list[Any]:
+        return rows[name].tolist() if name in rows.columns else [None] * len(rows)
+
+    raw = rows[column].tolist() if column in rows.columns else [None] * len(rows)
+    if "column_A" in rule.kwargs:
+        raw = [f"{a} vs {rule.kwargs['column_A']} {b}" for a, b in zip(raw, rows[rule.kwargs["column_A"]])]
+    frame = pd.DataFrame(
+        {
+            "record_key": lineage(key_column),
+            "source_file": lineage("_source_file"),
+            "file_sha256": lineage("_file_sha256"),
+            "line": lineage("_source_line"),
+            "column_name": rule.column,
+            "rule": rule.name,
+            "raw_value": [None if pd.isna(v) else str(v) for v in raw],
+            "message": rule.why or rule.expectation,
+        }
+    )
+    return frame.loc[:, list(FAILURE_COLUMNS)]

@@ -1,0 +1,161 @@
+"""The verdict of one quality check and how it is recorded in the lake.
+
+A check produces a `CheckOutcome`: success, severity, an observed value, and the failing rows as a
+frame with the columns of `FAILURE_COLUMNS` (one row per failing value: record key, file, line,
+column, rule, raw value). `record` writes the verdict to `quality.check_results` and the failing rows
+to `quality.quarantine`, replacing the rows the same check wrote before, so that a re-run of a check
+on the same data leaves the same quarantine (idempotent) instead of piling up copies.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+FAILURE_COLUMNS = ("record_key", "source_file", "file_sha256", "line", "column_name", "rule", "raw_value", "message")
+"""Columns of a failing-rows frame; they map one to one onto quality.quarantine."""
+
+ERROR = "ERROR"
+"""Severity of a structural failure: downstream assets must not run."""
+WARN = "WARN"
+"""Severity of row-level failures: the rows are quarantined and the rest of the table goes on."""
+
+
+def empty_failures() -> pd.DataFrame:
+    """A failing-rows frame with no rows (0 x len(FAILURE_COLUMNS))."""
+    return pd.DataFrame({name: pd.Series([], dtype="object") for name in FAILURE_COLUMNS})
+
+
+@dataclass
+class CheckOutcome:
+    """Result of one check on one table.
+
+    Attributes:
+        check: check name (e.g. `raw_loans_values`), also the quarantine `asset` of its rows.
+        asset: the asset checked (e.g. `raw_loans`).
+        success: False when any rule failed.
+        severity: ERROR (structural, blocks downstream) or WARN (row-level, rows quarantined).
+        observed: one-line summary of what was measured.
+        failures: failing rows, columns FAILURE_COLUMNS (k rows x 8).
+        rules: per rule: {"rule", "column", "success", "failing", "detail"}; the details JSON.
+        rows_checked: rows of the table the check read.
+    """
+
+    check: str
+    asset: str
+    success: bool
+    severity: str
+    observed: str
+    failures: pd.DataFrame = field(default_factory=empty_failures)
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    rows_checked: int = 0
+
+    @property
+    def failing_count(self) -> int:
+        """Failing values (rows of `failures`); a structural failure without rows counts its rules."""
+        if len(self.failures):
+            return len(self.failures)
+        return sum(1 for rule in self.rules if not rule["success"])
+
+    @property
+    def failed_rules(self) -> list[dict[str, Any]]:
+        return [rule for rule in self.rules if not rule["success"]]
+
+    def details(self) -> dict[str, Any]:
+        """JSON-ready details: rows checked, every rule's verdict and a sample of failing rows."""
+        return {
+            "rows_checked": self.rows_checked,
+            "rules": self.rules,
+            "failing_sample": sample_records(self.failures),
+        }
+
+    def markdown(self, limit: int = 20) -> str:
+        """Failed rules and a sample of failing rows as markdown tables (for the Dagster UI)."""
+        lines = [f"**{self.observed}**", ""]
+        if self.failed_rules:
+            lines += ["| rule | column | failing | detail |", "|---|---|---|---|"]
+            lines += [
+                f"| {r['rule']} | {r['column'] or ''} | {r['failing']} | {_cell(r['detail'])} |"
+                for r in self.failed_rules
+            ]
+            lines.append("")
+        if len(self.failures):
+            shown = self.failures.head(limit)
+            lines.append(f"Failing rows ({len(shown)} of {len(self.failures)}):")
+            lines.append("")
+            lines.append("| record_key | line | column | rule | raw value |")
+            lines.append("|---|---|---|---|---|")
+            for row in shown.itertuples(index=False):
+                lines.append(
+                    f"| {_cell(row.record_key)} | {_cell(row.line)} | {_cell(row.column_name)} "
+                    f"| {row.rule} | {_cell(row.raw_value)} |"
+                )
+        return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).replace("|", "\\|").replace("\n", " ")[:80]
+
+
+def sample_records(failures: pd.DataFrame, limit: int = 20) -> list[dict[str, Any]]:
+    """The first `limit` failing rows as JSON-ready dicts (NaN -> None)."""
+    sample = failures.head(limit).astype(object)
+    return sample.where(sample.notna(), None).to_dict(orient="records")
+
+
+def record(con: duckdb.DuckDBPyConnection, outcome: CheckOutcome, run_id: str | None) -> None:
+    """Write `outcome` to quality.check_results (one row) and its failing rows to quality.quarantine.
+
+    Quarantine rows previously written under the same check name are replaced, in one transaction.
+    """
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM quality.quarantine WHERE asset = ?", [outcome.check])
+        if len(outcome.failures):
+            rows = outcome.failures.loc[:, list(FAILURE_COLUMNS)].astype(object)
+            rows = rows.where(rows.notna(), None)
+            rows["line"] = [None if v is None else int(v) for v in rows["line"]]
+            rows["raw_value"] = [None if v is None else str(v) for v in rows["raw_value"]]
+            con.register("_failures", rows)
+            con.execute(
+                """
+                INSERT INTO quality.quarantine
+                    (asset, source_file, file_sha256, line, record_key, column_name, rule, raw_value,
+                     message, run_id, quarantined_at)
+                SELECT ?, source_file, file_sha256, line, record_key, column_name, rule, raw_value,
+                       message, ?, ?
+                FROM _failures
+                """,
+                [outcome.check, run_id, now],
+            )
+            con.unregister("_failures")
+        con.execute(
+            """
+            INSERT INTO quality.check_results
+                (check_name, asset, run_id, success, severity, observed_value, failing_count, details, evaluated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                outcome.check,
+                outcome.asset,
+                run_id,
+                outcome.success,
+                outcome.severity,
+                outcome.observed,
+                outcome.failing_count,
+                json.dumps(outcome.details(), default=str),
+                now,
+            ],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
