@@ -35,6 +35,12 @@ SIGNIFICANT_ABOVE = 0.2
 """Bands (Siddiqi 2006): PSI < 0.1 stable, 0.1 <= PSI <= 0.2 moderate shift, PSI > 0.2 significant shift."""
 
 MISSING = "(missing)"
+OTHER = "(other)"
+
+DEFAULT_MIN_SHARE = 0.01
+"""Categories under 1% of the reference are pooled: with hundreds of codes (NAICS, ZIP3) most bins
+would otherwise hold a handful of rows and PSI would measure sampling noise (Siddiqi 2006 groups
+attributes into coarse classes before computing stability for the same reason)."""
 
 
 @dataclass(frozen=True)
@@ -188,11 +194,14 @@ def psi_categorical(
     reference: Iterable[object],
     current: Iterable[object],
     epsilon: float = DEFAULT_EPSILON,
+    min_share: float = DEFAULT_MIN_SHARE,
 ) -> PsiResult:
-    """PSI of a categorical variable: one bin per category seen in either sample.
+    """PSI of a categorical variable: one bin per category of the reference.
 
-    A category new in the current sample is an empty reference bin; None (and NaN) is the
-    category '(missing)'. Values are compared as text.
+    Categories whose reference share is below `min_share`, and categories the reference never saw,
+    are pooled in one bin '(other)': a new category that takes a large share of the current sample
+    still shows as a large '(other)' bin. None (and NaN) is the category '(missing)'. Values are
+    compared as text.
 
     Raises:
         ValueError: a sample is empty.
@@ -205,5 +214,14 @@ def psi_categorical(
 
     ref = Counter(key(v) for v in reference)
     cur = Counter(key(v) for v in current)
-    labels = sorted(set(ref) | set(cur))
-    return psi_from_counts([ref[c] for c in labels], [cur[c] for c in labels], labels, epsilon)
+    n_ref = sum(ref.values())
+    kept = {c for c, n in ref.items() if n_ref and n / n_ref >= min_share}
+    pool = lambda c: c if c in kept else OTHER  # noqa: E731
+    ref_binned: Counter[str] = Counter()
+    cur_binned: Counter[str] = Counter()
+    for c, n in ref.items():
+        ref_binned[pool(c)] += n
+    for c, n in cur.items():
+        cur_binned[pool(c)] += n
+    labels = sorted(set(ref_binned) | set(cur_binned))
+    return psi_from_counts([ref_binned[c] for c in labels], [cur_binned[c] for c in labels], labels, epsilon)

@@ -1,0 +1,109 @@
+"""Which landed files are new: the landing sensors' logic, keyed by content, never by clock.
+
+A file is new when its bytes (sha256) have not been seen before, in the sensor's cursor or in the
+lake's manifest raw.landed_files. Modification times are never looked at, so a file copied with
+its old mtime preserved (cp -p, rsync -t, an unzip) is still picked up; and the same bytes under
+two names (a browser's "loans (1).csv") are one new content, not two.
+
+The cursor is JSON: {"files": [{"name", "size", "sha256"}, ...]}, every file seen so far.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
+"""Names a writer uses while a file is still being copied; such files are left for a later tick."""
+
+
+@dataclass(frozen=True)
+class SeenFile:
+    """A file in a landing folder: name (relative to the folder), size in bytes, sha256 (hex)."""
+
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class LandingPlan:
+    """The outcome of one look at a landing folder.
+
+    Attributes:
+        new: one entry per new content: the file that carries it (first by name) and the other
+            names with the same bytes in this look.
+        known: files whose content was seen before (cursor or manifest).
+        cursor: the cursor to store (every file seen, this look included).
+    """
+
+    new: list[tuple[SeenFile, list[SeenFile]]] = field(default_factory=list)
+    known: list[SeenFile] = field(default_factory=list)
+    cursor: str = ""
+
+
+def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def scan(folder: Path) -> list[SeenFile]:
+    """Every complete file in `folder` (recursively), sorted by name.
+
+    Hidden files (a leading dot) and names ending in PARTIAL_SUFFIXES are skipped: writers that
+    copy into landing write under such a name and rename into place. A missing folder is empty.
+    """
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if not path.is_file() or any(part.startswith(".") for part in Path(name).parts):
+            continue
+        if name.lower().endswith(PARTIAL_SUFFIXES):
+            continue
+        files.append(SeenFile(name, path.stat().st_size, sha256_file(path)))
+    return files
+
+
+def read_cursor(cursor: str | None) -> list[SeenFile]:
+    """Files recorded in a cursor; an empty or missing cursor records none.
+
+    Raises:
+        ValueError: the cursor is not the JSON this module writes (the message quotes its start).
+    """
+    if not cursor:
+        return []
+    try:
+        return [SeenFile(str(f["name"]), int(f["size"]), str(f["sha256"])) for f in json.loads(cursor)["files"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"landing sensor cursor is not {{'files': [...]}} JSON: {cursor[:80]!r}") from exc
+
+
+def plan(files: list[SeenFile], cursor: str | None, manifest_sha256: set[str] = frozenset()) -> LandingPlan:
+    """Split `files` into new contents and known ones, and build the next cursor.
+
+    Args:
+        files: the folder's files now (see `scan`).
+        cursor: the previous cursor (None on the first look).
+        manifest_sha256: contents the lake has already recorded in raw.landed_files.
+    """
+    seen = read_cursor(cursor)
+    known_hashes = {f.sha256 for f in seen} | set(manifest_sha256)
+    result = LandingPlan()
+    by_hash: dict[str, list[SeenFile]] = {}
+    for f in files:
+        if f.sha256 in known_hashes:
+            result.known.append(f)
+        else:
+            by_hash.setdefault(f.sha256, []).append(f)
+    result.new = [(group[0], group[1:]) for group in by_hash.values()]
+    merged = {(f.name, f.sha256): f for f in [*seen, *files]}
+    result.cursor = json.dumps({"files": [asdict(f) for f in sorted(merged.values(), key=lambda f: (f.name, f.sha256))]})
+    return result

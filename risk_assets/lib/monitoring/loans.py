@@ -1,0 +1,108 @@
+"""Loan PD monitoring: from the champions' populations to the monitoring tables, and back to the
+retrain decision's input.
+
+`monitor` computes the four loan tables for every PD champion; `snapshots` reads them back as one
+`MonitoringSnapshot` per champion, which is all the retrain decision looks at.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import polars as pl
+
+from risk_assets.lib.monitoring import tables
+from risk_assets.lib.monitoring.performance import vintage_performance
+from risk_assets.lib.monitoring.population import Population, champions, load_population
+from risk_assets.lib.monitoring.retrain import SCORE_VARIABLE, MonitoringSnapshot, PsiObservation, VintageAuc
+from risk_assets.lib.monitoring.stability import cohort_psi
+
+
+def _tag(frame: pl.DataFrame, population: Population, computed_at: datetime) -> pl.DataFrame:
+    return frame.with_columns(
+        model=pl.lit(population.champion.model),
+        champion_version=pl.lit(population.champion.version),
+        computed_at=pl.lit(computed_at),
+    )
+
+
+def monitor_population(population: Population, computed_at: datetime) -> dict[str, pl.DataFrame]:
+    """The rows of each loan monitoring table for one champion, keyed by table name.
+
+    PSI compares the training snapshot (n_ref labelled loans) with each vintage of the current
+    population; performance is computed on both (in_training True / False) so the decay is visible.
+    """
+    champion, reference, current = population.champion, population.reference, population.current
+    scored_ref = reference.filter(pl.col("pd_score").is_not_null())
+    scored_cur = current.filter(pl.col("pd_score").is_not_null())
+    performance = pl.concat([vintage_performance(reference, True), vintage_performance(current, False)])
+    summary = pl.DataFrame([{
+        "portfolio": champion.portfolio,
+        "trained_at": champion.trained_at,
+        "holdout_auc": champion.holdout_auc,
+        "reference_rows": reference.height,
+        "new_rows": current.height,
+        "new_labelled_rows": current.filter(pl.col("default_flag").is_not_null()).height,
+    }], schema={k: v for k, v in tables.CHAMPION_POPULATION.schema.items() if k not in ("model", "champion_version", "computed_at")})
+    return {
+        tables.CHAMPION_POPULATION.name: _tag(summary, population, computed_at),
+        tables.FEATURE_PSI.name: _tag(cohort_psi(reference, current, population.features), population, computed_at),
+        tables.SCORE_PSI.name: _tag(cohort_psi(scored_ref, scored_cur, [SCORE_VARIABLE]), population, computed_at),
+        tables.VINTAGE_PERFORMANCE.name: _tag(performance, population, computed_at),
+    }
+
+
+LOAN_TABLES = (tables.CHAMPION_POPULATION, tables.FEATURE_PSI, tables.SCORE_PSI, tables.VINTAGE_PERFORMANCE)
+
+
+def monitor(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """Refresh the loan monitoring tables for every PD champion; returns the rows written per table.
+
+    With no champion yet (or no marts.loan_features) the tables are emptied: there is nothing to
+    compare against, and stale numbers of a retired champion must not drive a retrain.
+    """
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    parts: dict[str, list[pl.DataFrame]] = {t.name: [] for t in LOAN_TABLES}
+    for champion in champions(con):
+        try:
+            population = load_population(con, champion)
+        except LookupError:
+            continue
+        for name, frame in monitor_population(population, now).items():
+            parts[name].append(frame)
+    written = {}
+    for table in LOAN_TABLES:
+        frame = pl.concat(parts[table.name], how="diagonal_relaxed") if parts[table.name] else pl.DataFrame(schema=table.schema)
+        tables.replace(con, table, frame)
+        written[table.name] = frame
+    return written
+
+
+def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
+    """One MonitoringSnapshot per champion in monitoring.champion_population, from the monitoring tables.
+
+    NULL or non-finite PSI values never reach a snapshot (the tables hold none; the filter is a guard).
+    """
+    population = tables.read(con, tables.CHAMPION_POPULATION)
+    psi = pl.concat([tables.read(con, tables.SCORE_PSI), tables.read(con, tables.FEATURE_PSI)])
+    psi = psi.filter(pl.col("psi").is_not_null() & pl.col("psi").is_finite())
+    performance = tables.read(con, tables.VINTAGE_PERFORMANCE).filter(~pl.col("in_training"))
+    result = []
+    for row in population.iter_rows(named=True):
+        key = (pl.col("model") == row["model"]) & (pl.col("champion_version") == row["champion_version"])
+        result.append(MonitoringSnapshot(
+            model=row["model"],
+            champion_version=row["champion_version"],
+            holdout_auc=row["holdout_auc"],
+            new_labelled_rows=int(row["new_labelled_rows"]),
+            psi=tuple(
+                PsiObservation(r["variable"], r["vintage"], float(r["psi"]), int(r["n_current"]))
+                for r in psi.filter(key).sort(["variable", "vintage"]).iter_rows(named=True)
+            ),
+            vintages=tuple(
+                VintageAuc(r["vintage"], int(r["n_labelled"]), r["auc"])
+                for r in performance.filter(key).sort("vintage").iter_rows(named=True)
+            ),
+        ))
+    return result

@@ -1,0 +1,68 @@
+"""Champion performance per labelled vintage: AUC, KS, Brier, default rate and mean PD.
+
+Vintage analysis is how credit portfolios are tracked over time (the loans originated in one year
+followed together); a champion whose AUC on the newest labelled vintage falls below its holdout AUC
+is ranking the new loans worse than it did at training. Metric definitions: `risk_assets.lib.ml.metrics`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from risk_assets.lib.ml.metrics import base_rate, brier_score, ks_statistic, roc_auc
+
+PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
+    "vintage": (pl.Int64, "Origination year; NULL groups loans without one."),
+    "in_training": (pl.Boolean, "True when the cohort is the champion's training snapshot, False for loans that arrived after it."),
+    "n_loans": (pl.Int64, "Loans of the vintage in the cohort (scored or not)."),
+    "n_labelled": (pl.Int64, "Loans with a default flag and a PD score."),
+    "n_defaults": (pl.Int64, "Labelled loans with default_flag = 1."),
+    "default_rate": (pl.Float64, "Observed default (charge-off) rate, fraction 0-1; NULL without labels."),
+    "mean_pd": (pl.Float64, "Mean PD the champion predicted for the labelled loans, fraction 0-1."),
+    "auc": (pl.Float64, "Champion ROC AUC on the vintage; NULL with the reason when one class only."),
+    "ks": (pl.Float64, "Kolmogorov-Smirnov statistic max(TPR - FPR), 0-1; NULL with one class only."),
+    "brier": (pl.Float64, "Brier score mean (pd - y)^2, 0-1."),
+    "reason": (pl.Utf8, "Why a metric is NULL (e.g. 'no defaults among 40 rows')."),
+}
+"""Columns of a vintage performance frame, with types and descriptions."""
+
+
+def vintage_performance(population: pl.DataFrame, in_training: bool) -> pl.DataFrame:
+    """One row per vintage of `population` with the champion's metrics on its labelled, scored loans.
+
+    Args:
+        population: n rows with columns vintage (INTEGER, NULL allowed), default_flag (0/1/NULL)
+            and pd_score (PD, fraction 0-1, NULL when the loan was not scored).
+        in_training: written to every row (the training snapshot or the loans after it).
+
+    Returns:
+        rows x PERFORMANCE_COLUMNS, sorted by vintage (NULL last). Undefined metrics are NULL and
+        their reasons joined in `reason`; no metric is ever replaced by a made-up value.
+    """
+    rows: list[dict[str, object]] = []
+    for (vintage,), cohort in population.group_by(["vintage"], maintain_order=True):
+        labelled = cohort.filter(pl.col("default_flag").is_not_null() & pl.col("pd_score").is_not_null())
+        y = labelled.get_column("default_flag").to_numpy().astype(np.int64)
+        pd_ = labelled.get_column("pd_score").to_numpy().astype(np.float64)
+        metrics = {
+            "default_rate": base_rate(y),
+            "auc": roc_auc(y, pd_),
+            "ks": ks_statistic(y, pd_),
+            "brier": brier_score(y, pd_),
+        }
+        reasons = sorted({f"{name}: {m.reason}" for name, m in metrics.items() if m.value is None})
+        rows.append(
+            {
+                "vintage": vintage,
+                "in_training": in_training,
+                "n_loans": cohort.height,
+                "n_labelled": labelled.height,
+                "n_defaults": int(y.sum()),
+                "mean_pd": float(pd_.mean()) if pd_.size else None,
+                **{name: m.value for name, m in metrics.items()},
+                "reason": "; ".join(reasons) or None,
+            }
+        )
+    schema = {name: dtype for name, (dtype, _) in PERFORMANCE_COLUMNS.items()}
+    return pl.DataFrame(rows, schema=schema).select(list(schema)).sort("vintage", nulls_last=True)

@@ -1,0 +1,108 @@
+"""The champion's populations, read from the lake: its training snapshot and the loans that came after.
+
+The snapshot of a champion is what the lake held when it was trained: the labelled loans of its
+portfolio first ingested at or before the registry's `trained_at`. Every loan first ingested later
+belongs to the current population, grouped by vintage (its landed batch, when a tape holds one
+vintage, as replayed SBA years do). Ingestion times (raw.loans._ingested_at) and trained_at are
+both UTC.
+
+Tables read: ml.model_registry (champions), marts.loan_features, raw.loans (first ingest time),
+ml.loan_scores (the champion's PD per loan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+PD_MODEL_PREFIX = "loan_pd_"
+"""PD models are registered as loan_pd_<portfolio>."""
+
+NON_FEATURE_COLUMNS = frozenset({"loan_key", "portfolio", "origination_date", "vintage", "default_flag"})
+"""Columns of marts.loan_features that are keys or the label, not inputs."""
+
+
+@dataclass(frozen=True)
+class Champion:
+    """A PD champion from ml.model_registry."""
+
+    model: str
+    version: str
+    portfolio: str
+    trained_at: datetime
+    holdout_auc: float | None
+
+
+@dataclass
+class Population:
+    """One champion's loans: `reference` (its training snapshot, labelled) and `current` (after it).
+
+    Both frames: one row per loan_key, the columns of marts.loan_features plus first_ingested_at
+    (UTC) and pd_score (the champion's PD, fraction 0-1, NULL when not scored).
+    """
+
+    champion: Champion
+    reference: pl.DataFrame
+    current: pl.DataFrame
+
+    @property
+    def features(self) -> list[str]:
+        """Input columns of marts.loan_features (keys, label and the added columns excluded)."""
+        return [c for c in self.reference.columns if c not in NON_FEATURE_COLUMNS | {"first_ingested_at", "pd_score"}]
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+    ).fetchone()[0])
+
+
+def champions(con: duckdb.DuckDBPyConnection) -> list[Champion]:
+    """Every PD champion, with its holdout AUC (the registry's primary value when the primary metric is an AUC)."""
+    rows = con.execute(
+        "SELECT model, version, trained_at, primary_metric, primary_value FROM ml.model_registry "
+        "WHERE status = 'champion' AND starts_with(model, ?) ORDER BY model",
+        [PD_MODEL_PREFIX],
+    ).fetchall()
+    return [
+        Champion(model, version, model.removeprefix(PD_MODEL_PREFIX), trained_at,
+                 value if metric and "auc" in metric.lower() else None)
+        for model, version, trained_at, metric, value in rows
+    ]
+
+
+def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Population:
+    """The champion's snapshot and current loans, with its PD scores.
+
+    Raises:
+        LookupError: marts.loan_features does not exist yet (transform has not run).
+    """
+    if not _table_exists(con, "marts", "loan_features"):
+        raise LookupError("marts.loan_features does not exist yet: materialize loan_features first")
+    scores = (
+        "SELECT loan_key, pd AS pd_score FROM ml.loan_scores WHERE model = ? AND version = ?"
+        if _table_exists(con, "ml", "loan_scores")
+        else "SELECT NULL::VARCHAR AS loan_key, NULL::DOUBLE AS pd_score WHERE ? IS NULL AND ? IS NULL"
+    )
+    frame = pl.from_arrow(con.execute(
+        f"""
+        WITH first_seen AS (
+            SELECT loan_key, min(_ingested_at) AS first_ingested_at FROM raw.loans GROUP BY loan_key
+        ), scores AS ({scores})
+        SELECT f.*, s.first_ingested_at, sc.pd_score
+        FROM marts.loan_features f
+        LEFT JOIN first_seen s USING (loan_key)
+        LEFT JOIN scores sc USING (loan_key)
+        WHERE f.portfolio = ?
+        """,
+        [champion.model, champion.version, champion.portfolio],
+    ).fetch_arrow_table())
+    after = pl.col("first_ingested_at") > champion.trained_at
+    return Population(
+        champion=champion,
+        reference=frame.filter(~after.fill_null(False) & pl.col("default_flag").is_not_null()),
+        current=frame.filter(after.fill_null(False)),
+    )

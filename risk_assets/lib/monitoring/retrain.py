@@ -1,0 +1,194 @@
+"""The retrain decision: a pure function of the monitoring numbers and the thresholds.
+
+Three triggers, checked for every champion (DESIGN.md, Automation):
+
+- labels:    labelled loans added since the champion's training snapshot >= `new_labelled_rows`;
+             new outcomes are information the champion has never seen.
+- psi:       PSI of the PD score or of a key feature in a cohort after the snapshot > `psi`
+             (0.2 = the "significant shift" band of Siddiqi 2006, see lib.ml.drift).
+- auc_decay: champion AUC on the newest labelled vintage < holdout AUC - `auc_margin`.
+
+Cohorts smaller than `min_rows` are not acted on: PSI and AUC of a few dozen loans are mostly noise
+(the expected PSI of two samples from one distribution is about (bins - 1) * (1/n_ref + 1/n_cur);
+Yurdakul 2018). When several triggers fire, the decision names all of them and reports the first of
+auc_decay, psi, labels as its trigger: lost ranking power is the most direct evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+TRIGGER_ORDER = ("auc_decay", "psi", "labels")
+SCORE_VARIABLE = "pd_score"
+
+
+@dataclass(frozen=True)
+class RetrainThresholds:
+    """Thresholds of the retrain decision (config of the retrain sensor).
+
+    Attributes:
+        new_labelled_rows: labelled loans added since the snapshot that justify a retrain (rows).
+        psi: PSI above which the score or a key feature counts as drifted (unitless; 0.2 after Siddiqi 2006).
+        auc_margin: allowed fall of AUC below the holdout AUC (AUC points, 0-1).
+        key_features: features of marts.loan_features whose drift triggers a retrain by itself;
+            drift of the other features is recorded but does not. Term and amount by default: every
+            portfolio carries them and they drive PD (SBA term alone ranks defaults with AUC 0.81).
+        min_rows: smallest cohort (rows) whose PSI or AUC is acted on.
+    """
+
+    new_labelled_rows: int = 5_000
+    psi: float = 0.2
+    auc_margin: float = 0.05
+    key_features: tuple[str, ...] = ("term_months", "loan_amount", "gross_approved", "annual_income")
+    min_rows: int = 200
+
+
+@dataclass(frozen=True)
+class PsiObservation:
+    """One PSI value of monitoring.score_psi / monitoring.feature_psi."""
+
+    variable: str
+    vintage: int | None
+    psi: float
+    n_current: int
+
+
+@dataclass(frozen=True)
+class VintageAuc:
+    """Champion AUC on one labelled vintage after the snapshot (monitoring.vintage_performance)."""
+
+    vintage: int | None
+    n_labelled: int
+    auc: float | None
+
+
+@dataclass(frozen=True)
+class MonitoringSnapshot:
+    """What monitoring knows about one champion: the decision's whole input."""
+
+    model: str
+    champion_version: str
+    holdout_auc: float | None
+    new_labelled_rows: int
+    psi: tuple[PsiObservation, ...] = ()
+    vintages: tuple[VintageAuc, ...] = ()
+
+    def fingerprint(self) -> str:
+        """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions."""
+        payload = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One trigger's evaluation; `observed` / `threshold` are None when it cannot be evaluated."""
+
+    trigger: str
+    fired: bool
+    observed: float | None
+    threshold: float | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class RetrainDecision:
+    """The decision for one model. `trigger` is 'none' when nothing fired."""
+
+    model: str
+    champion_version: str
+    retrain: bool
+    trigger: str
+    reason: str
+    observed_value: float | None
+    threshold: float | None
+    checks: tuple[Check, ...] = field(default=())
+    fingerprint: str = ""
+
+    def details(self) -> str:
+        """JSON with every check, the champion version and the input fingerprint."""
+        return json.dumps(
+            {
+                "champion_version": self.champion_version,
+                "fingerprint": self.fingerprint,
+                "checks": [asdict(c) for c in self.checks],
+            }
+        )
+
+    def tags(self) -> dict[str, str]:
+        """Run tags for a retrain run (Dagster tag values are strings)."""
+        return {
+            "risk/retrain_model": self.model,
+            "risk/retrain_trigger": self.trigger,
+            "risk/retrain_reason": self.reason,
+            "risk/retrain_observed": "" if self.observed_value is None else f"{self.observed_value:.4f}",
+            "risk/retrain_threshold": "" if self.threshold is None else f"{self.threshold:.4f}",
+            "risk/champion_version": self.champion_version,
+        }
+
+
+def _cohort(vintage: int | None) -> str:
+    return "no vintage" if vintage is None else f"vintage {vintage}"
+
+
+def check_labels(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Check:
+    n, limit = snapshot.new_labelled_rows, thresholds.new_labelled_rows
+    fired = n >= limit
+    word = ">=" if fired else "<"
+    return Check("labels", fired, float(n), float(limit), f"{n:,} labelled loans added since the champion's snapshot {word} {limit:,}")
+
+
+def check_psi(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Check:
+    watched = {SCORE_VARIABLE, *thresholds.key_features}
+    eligible = [o for o in snapshot.psi if o.variable in watched and o.n_current >= thresholds.min_rows]
+    if not eligible:
+        return Check("psi", False, None, thresholds.psi, f"no cohort of >= {thresholds.min_rows} loans after the snapshot to compare")
+    worst = max(eligible, key=lambda o: (o.psi, o.variable == SCORE_VARIABLE))
+    fired = worst.psi > thresholds.psi
+    word = ">" if fired else "<="
+    return Check(
+        "psi", fired, worst.psi, thresholds.psi,
+        f"PSI of {worst.variable} on {_cohort(worst.vintage)} ({worst.n_current:,} loans) = {worst.psi:.3f} {word} {thresholds.psi}",
+    )
+
+
+def check_auc(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Check:
+    if snapshot.holdout_auc is None:
+        return Check("auc_decay", False, None, None, "the champion has no holdout AUC on record")
+    eligible = [v for v in snapshot.vintages if v.auc is not None and v.n_labelled >= thresholds.min_rows]
+    if not eligible:
+        return Check("auc_decay", False, None, None, f"no labelled vintage of >= {thresholds.min_rows} loans after the snapshot")
+    newest = max(eligible, key=lambda v: (v.vintage is not None, v.vintage or 0))
+    floor = snapshot.holdout_auc - thresholds.auc_margin
+    fired = newest.auc < floor
+    word = "<" if fired else ">="
+    return Check(
+        "auc_decay", fired, newest.auc, floor,
+        f"AUC on newest labelled {_cohort(newest.vintage)} ({newest.n_labelled:,} loans) = {newest.auc:.3f} {word} "
+        f"holdout AUC {snapshot.holdout_auc:.3f} - margin {thresholds.auc_margin} = {floor:.3f}",
+    )
+
+
+def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> RetrainDecision:
+    """Decide whether `snapshot.model` should be retrained.
+
+    Returns:
+        a RetrainDecision whose `reason` lists the fired checks (or all checks when none fired) and
+        whose observed_value / threshold are those of the primary trigger (None when none fired).
+    """
+    checks = {c.trigger: c for c in (check_auc(snapshot, thresholds), check_psi(snapshot, thresholds), check_labels(snapshot, thresholds))}
+    fired = [checks[t] for t in TRIGGER_ORDER if checks[t].fired]
+    ordered = tuple(checks[t] for t in TRIGGER_ORDER)
+    if fired:
+        primary = fired[0]
+        return RetrainDecision(
+            snapshot.model, snapshot.champion_version, True, primary.trigger,
+            "retrain: " + "; ".join(c.reason for c in fired),
+            primary.observed, primary.threshold, ordered, snapshot.fingerprint(),
+        )
+    return RetrainDecision(
+        snapshot.model, snapshot.champion_version, False, "none",
+        "no trigger: " + "; ".join(c.reason for c in ordered),
+        None, None, ordered, snapshot.fingerprint(),
+    )

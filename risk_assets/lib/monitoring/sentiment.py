@@ -1,0 +1,55 @@
+"""The news sentiment index over time, from the sentiment model's per-document scores.
+
+index(day) = mean over the day's scored documents of p_positive - p_negative, in [-1, 1]; the
+7-day figure weights days by their document counts. Documents without a publication time (the
+Financial PhraseBank corpus has none) are dated by their first ingest, and say so in `date_source`.
+Tables read: ml.news_scores (doc_id, p_negative, p_neutral, p_positive), marts.news_features
+(published_at), raw.news (_ingested_at).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import polars as pl
+
+from risk_assets.lib.monitoring import tables
+
+_TREND_SQL = """
+WITH docs AS (
+    SELECT s.doc_id, s.p_negative, s.p_neutral, s.p_positive,
+           f.published_at, (SELECT min(r._ingested_at) FROM raw.news r WHERE r.doc_id = s.doc_id) AS ingested_at
+    FROM (SELECT DISTINCT ON (doc_id) * FROM ml.news_scores) s
+    LEFT JOIN marts.news_features f USING (doc_id)
+), dated AS (
+    SELECT coalesce(published_at, ingested_at)::DATE AS day,
+           CASE WHEN published_at IS NULL THEN 'ingested' ELSE 'published' END AS date_source,
+           p_positive - p_negative AS polarity,
+           (p_negative >= p_neutral AND p_negative >= p_positive)::INTEGER AS is_negative
+    FROM docs
+), daily AS (
+    SELECT day, date_source, count(*) AS documents, avg(polarity) AS sentiment_index,
+           avg(is_negative) AS negative_share, sum(polarity) AS polarity_sum
+    FROM dated GROUP BY day, date_source
+)
+SELECT day, date_source, documents, sentiment_index, negative_share,
+       sum(polarity_sum) OVER w / sum(documents) OVER w AS index_7d
+FROM daily
+WINDOW w AS (PARTITION BY date_source ORDER BY day RANGE BETWEEN INTERVAL 6 DAY PRECEDING AND CURRENT ROW)
+ORDER BY day, date_source
+"""
+
+
+def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Rows of monitoring.news_sentiment_trend (one per day and date source), computed_at = now (UTC).
+
+    Empty, with the table's schema, while ml.news_scores does not exist.
+    """
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml' AND table_name = 'news_scores'"
+    ).fetchone()[0]
+    if not exists:
+        return pl.DataFrame(schema=tables.NEWS_SENTIMENT_TREND.schema)
+    frame = pl.from_arrow(con.execute(_TREND_SQL).fetch_arrow_table())
+    return frame.with_columns(computed_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)))

@@ -1,0 +1,95 @@
+"""PSI of every model feature and of the PD score, per vintage, against the champion's training snapshot.
+
+Frames in, frames out: the reference is the champion's training population (n_ref rows), the
+current population holds the loans that arrived after it (n_cur rows) with a `vintage` column;
+one PSI row is produced per (vintage, variable). See `risk_assets.lib.ml.drift` for the formula,
+the smoothing and the bands (Siddiqi 2006).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import polars as pl
+
+from risk_assets.lib.ml.drift import DEFAULT_BINS, DEFAULT_EPSILON, PsiResult, psi_categorical, psi_numeric
+
+PSI_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
+    "vintage": (pl.Int64, "Origination year of the current cohort; NULL groups loans without one."),
+    "variable": (pl.Utf8, "Feature column of marts.loan_features, or 'pd_score' for the champion's PD."),
+    "kind": (pl.Utf8, "numeric (reference-decile bins) or categorical (one bin per category)."),
+    "psi": (pl.Float64, "Smoothed population stability index, >= 0, always finite."),
+    "band": (pl.Utf8, "stable (< 0.1), moderate (0.1-0.2), significant (> 0.2), after Siddiqi (2006)."),
+    "n_reference": (pl.Int64, "Rows of the champion's training snapshot compared."),
+    "n_current": (pl.Int64, "Rows of the cohort compared."),
+    "bins": (pl.Int64, "Bins compared (ties in the reference quantiles merge bins; missing values add one)."),
+    "empty_reference_bins": (pl.Int64, "Bins with no reference row (e.g. a new category)."),
+    "empty_current_bins": (pl.Int64, "Bins with no current row."),
+    "epsilon": (pl.Float64, "Smoothing share added to every bin before the log."),
+    "bin_shares": (pl.Utf8, "JSON: bin labels with reference and current shares (fractions 0-1, unsmoothed)."),
+}
+"""Columns of a PSI frame, with types and descriptions (also the Dagster column schema)."""
+
+
+def _row(vintage: int | None, variable: str, kind: str, result: PsiResult) -> dict[str, object]:
+    shares = [
+        {"bin": b, "reference": round(e, 6), "current": round(a, 6)}
+        for b, e, a in zip(result.bins, result.expected, result.actual)
+    ]
+    return {
+        "vintage": vintage,
+        "variable": variable,
+        "kind": kind,
+        "psi": result.psi,
+        "band": result.band,
+        "n_reference": result.n_reference,
+        "n_current": result.n_current,
+        "bins": len(result.bins),
+        "empty_reference_bins": result.empty_reference_bins,
+        "empty_current_bins": result.empty_current_bins,
+        "epsilon": result.epsilon,
+        "bin_shares": json.dumps(shares),
+    }
+
+
+def is_numeric(dtype: pl.DataType) -> bool:
+    """Numeric variables are binned on reference quantiles; everything else is categorical."""
+    return dtype.is_numeric()
+
+
+def cohort_psi(
+    reference: pl.DataFrame,
+    current: pl.DataFrame,
+    variables: Sequence[str],
+    bins: int = DEFAULT_BINS,
+    epsilon: float = DEFAULT_EPSILON,
+) -> pl.DataFrame:
+    """PSI of each variable between the reference and each vintage of the current population.
+
+    Args:
+        reference: n_ref rows holding `variables`.
+        current: n_cur rows holding `variables` and `vintage` (INTEGER, NULL allowed).
+        variables: columns to compare; a column entirely NULL in both frames is left out (the
+            portfolio does not carry it), a column entirely NULL in one frame only is compared
+            (that is drift).
+
+    Returns:
+        one row per (vintage, variable), columns PSI_COLUMNS, sorted by vintage then variable;
+        empty when either frame has no rows.
+    """
+    rows: list[dict[str, object]] = []
+    if reference.height and current.height:
+        for (vintage,), cohort in current.group_by(["vintage"], maintain_order=True):
+            for variable in variables:
+                ref, cur = reference.get_column(variable), cohort.get_column(variable)
+                if ref.null_count() == ref.len() and cur.null_count() == cur.len():
+                    continue
+                if is_numeric(ref.dtype):
+                    result = psi_numeric(ref.cast(pl.Float64).to_list(), cur.cast(pl.Float64).to_list(), bins, epsilon)
+                    rows.append(_row(vintage, variable, "numeric", result))
+                else:
+                    result = psi_categorical(ref.cast(pl.Utf8).to_list(), cur.cast(pl.Utf8).to_list(), epsilon)
+                    rows.append(_row(vintage, variable, "categorical", result))
+    schema = {name: dtype for name, (dtype, _) in PSI_COLUMNS.items()}
+    return pl.DataFrame(rows, schema=schema).sort(["vintage", "variable"], nulls_last=True)

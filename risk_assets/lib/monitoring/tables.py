@@ -1,0 +1,133 @@
+"""The monitoring.* tables: their columns (types and descriptions) and how a refresh writes them.
+
+Each refresh replaces a table's rows for the models it covers, so the tables always describe the
+current champions; the history of decisions lives in monitoring.retrain_decisions (append-only,
+lib/lake.py) and in Dagster's materialization history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from risk_assets.lib.monitoring.performance import PERFORMANCE_COLUMNS
+from risk_assets.lib.monitoring.stability import PSI_COLUMNS
+
+_DUCKDB_TYPES = {pl.Int64: "BIGINT", pl.Float64: "DOUBLE", pl.Utf8: "VARCHAR", pl.Boolean: "BOOLEAN", pl.Datetime: "TIMESTAMP", pl.Date: "DATE"}
+
+CHAMPION_KEY = {
+    "model": (pl.Utf8, "Registered model (loan_pd_<portfolio>)."),
+    "champion_version": (pl.Utf8, "Champion version the numbers describe."),
+}
+COMPUTED_AT = {"computed_at": (pl.Datetime, "UTC time of the refresh.")}
+
+
+@dataclass(frozen=True)
+class MonitoringTable:
+    """A monitoring table: name (schema.table), what one row is, and its columns (type, description)."""
+
+    name: str
+    description: str
+    columns: dict[str, tuple[pl.DataType, str]]
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        return {name: dtype for name, (dtype, _) in self.columns.items()}
+
+    def ddl(self) -> str:
+        body = ", ".join(f"{name} {_DUCKDB_TYPES[dtype]}" for name, dtype in self.schema.items())
+        return f"CREATE TABLE IF NOT EXISTS {self.name} ({body})"
+
+
+CHAMPION_POPULATION = MonitoringTable(
+    "monitoring.champion_population",
+    "One row per PD champion: its training snapshot and the loans that arrived after it.",
+    {
+        **CHAMPION_KEY,
+        "portfolio": (pl.Utf8, "Portfolio the model scores."),
+        "trained_at": (pl.Datetime, "UTC training time: loans first ingested later are 'new'."),
+        "holdout_auc": (pl.Float64, "Champion AUC on its primary holdout at training (NULL when not recorded)."),
+        "reference_rows": (pl.Int64, "Labelled loans in the training snapshot."),
+        "new_rows": (pl.Int64, "Loans first ingested after the snapshot."),
+        "new_labelled_rows": (pl.Int64, "Of those, loans with a default flag: the labels trigger's input."),
+        **COMPUTED_AT,
+    },
+)
+FEATURE_PSI = MonitoringTable(
+    "monitoring.feature_psi",
+    "One row per (champion, vintage after the snapshot, feature): PSI against the training snapshot.",
+    {**CHAMPION_KEY, **PSI_COLUMNS, **COMPUTED_AT},
+)
+SCORE_PSI = MonitoringTable(
+    "monitoring.score_psi",
+    "One row per (champion, vintage after the snapshot): PSI of the champion's PD score against the snapshot.",
+    {**CHAMPION_KEY, **PSI_COLUMNS, **COMPUTED_AT},
+)
+VINTAGE_PERFORMANCE = MonitoringTable(
+    "monitoring.vintage_performance",
+    "One row per (champion, vintage, in_training): AUC, KS, Brier, default rate and mean PD on labelled loans.",
+    {**CHAMPION_KEY, **PERFORMANCE_COLUMNS, **COMPUTED_AT},
+)
+NEWS_SENTIMENT_TREND = MonitoringTable(
+    "monitoring.news_sentiment_trend",
+    "One row per day: the news sentiment index (mean p_positive - p_negative) and its 7-day mean.",
+    {
+        "day": (pl.Date, "Publication day (UTC); the ingest day for documents without one (see date_source)."),
+        "date_source": (pl.Utf8, "published (the feed's time) or ingested (first ingest time of the document)."),
+        "documents": (pl.Int64, "Scored documents of the day."),
+        "sentiment_index": (pl.Float64, "Mean of p_positive - p_negative, -1 (all negative) to 1 (all positive)."),
+        "negative_share": (pl.Float64, "Share of documents whose most likely class is negative, 0-1."),
+        "index_7d": (pl.Float64, "Mean sentiment index over the 7 days ending that day (document-weighted)."),
+        **COMPUTED_AT,
+    },
+)
+
+ALL_TABLES = (CHAMPION_POPULATION, FEATURE_PSI, SCORE_PSI, VINTAGE_PERFORMANCE, NEWS_SENTIMENT_TREND)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every monitoring table that is missing (idempotent)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS monitoring")
+    for table in ALL_TABLES:
+        con.execute(table.ddl())
+
+
+def replace(con: duckdb.DuckDBPyConnection, table: MonitoringTable, frame: pl.DataFrame) -> int:
+    """Replace all rows of `table` with `frame` (columns in any order, missing ones NULL), in one transaction.
+
+    Returns:
+        rows written.
+
+    Raises:
+        ValueError: `frame` has a column the table does not.
+    """
+    extra = set(frame.columns) - set(table.columns)
+    if extra:
+        raise ValueError(f"{table.name}: unknown columns {sorted(extra)}")
+    aligned = frame.select(
+        [pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in table.schema.items()]
+    )
+    ensure_tables(con)
+    con.execute("BEGIN")
+    try:
+        con.execute(f"DELETE FROM {table.name}")
+        con.register("_monitoring_rows", aligned.to_arrow())
+        con.execute(f"INSERT INTO {table.name} SELECT * FROM _monitoring_rows")
+        con.unregister("_monitoring_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return aligned.height
+
+
+def read(con: duckdb.DuckDBPyConnection, table: MonitoringTable) -> pl.DataFrame:
+    """All rows of `table` (empty with the table's schema when it does not exist yet)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema || '.' || table_name = ?", [table.name]
+    ).fetchone()[0]
+    if not exists:
+        return pl.DataFrame(schema=table.schema)
+    return pl.from_arrow(con.execute(f"SELECT * FROM {table.name}").fetch_arrow_table())

@@ -1,0 +1,78 @@
+"""PSI: finite and smoothed on empty bins (case F14), zero on identical samples, bands, categorical pooling."""
+
+import math
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ml.drift import OTHER, band, psi_categorical, psi_from_counts, psi_numeric
+
+
+@pytest.fixture
+def f14(cases_dir):
+    return (
+        pl.read_csv(cases_dir / "F14_psi_reference_scores.csv"),
+        pl.read_csv(cases_dir / "F14_psi_current_scores.csv"),
+    )
+
+
+def test_f14_half_the_bins_empty_gives_a_finite_smoothed_psi_with_epsilon_and_empty_bins(f14):
+    reference, current = f14
+    result = psi_numeric(reference["pd_score"].to_list(), current["pd_score"].to_list())
+    assert len(result.bins) == 10
+    assert result.empty_current_bins == 5  # the current PDs sit in the middle of the reference range
+    assert result.empty_reference_bins == 0
+    assert result.epsilon == 1e-4
+    assert math.isfinite(result.psi) and result.psi > 0.2
+    assert result.band == "significant"
+    # Recompute by hand from the returned shares: the stated smoothing is the one applied.
+    k, eps = len(result.bins), result.epsilon
+    e = [(x + eps) / (1 + k * eps) for x in result.expected]
+    a = [(x + eps) / (1 + k * eps) for x in result.actual]
+    assert result.psi == pytest.approx(sum((ai - ei) * math.log(ai / ei) for ai, ei in zip(a, e)))
+    assert result.actual == pytest.approx((0.0, 0.05, 0.375, 0.35, 0.2, 0.025, 0.0, 0.0, 0.0, 0.0))
+
+
+def test_f14_fico_shift_is_finite_too(f14):
+    reference, current = f14
+    result = psi_numeric(reference["fico_range_low"].to_list(), current["fico_range_low"].to_list())
+    assert math.isfinite(result.psi)
+    assert result.empty_current_bins == 6
+
+
+def test_identical_samples_have_zero_psi(f14):
+    reference, _ = f14
+    result = psi_numeric(reference["pd_score"].to_list(), reference["pd_score"].to_list())
+    assert result.psi == 0.0 and result.band == "stable" and result.empty_bins == 0
+
+
+def test_known_two_bin_value():
+    # 50/50 -> 60/40: 0.1 ln 1.2 + (-0.1) ln 0.8, smoothing negligible at epsilon 1e-9
+    result = psi_from_counts([50, 50], [60, 40], ["a", "b"], epsilon=1e-9)
+    assert result.psi == pytest.approx(0.1 * math.log(1.2) - 0.1 * math.log(0.8), rel=1e-6)
+
+
+def test_bands_follow_siddiqi():
+    assert [band(x) for x in (0.0, 0.099, 0.1, 0.2, 0.2001)] == ["stable", "stable", "moderate", "moderate", "significant"]
+
+
+def test_missing_values_are_their_own_bin():
+    result = psi_numeric([1.0, 2.0, 3.0, 4.0] * 25, [1.0, None, None, 4.0] * 25)
+    assert result.bins[-1] == "(missing)"
+    assert result.expected[-1] == 0.0 and result.actual[-1] == 0.5
+    assert math.isfinite(result.psi) and result.band == "significant"
+
+
+def test_categorical_new_and_rare_categories_are_pooled():
+    reference = ["RENT"] * 120 + ["OWN"] * 79 + ["RARE"]  # RARE: 0.5% < 1%
+    current = ["RENT"] * 30 + ["OWN"] * 30 + ["BRAND_NEW"] * 40
+    result = psi_categorical(reference, current)
+    assert set(result.bins) == {"RENT", "OWN", OTHER}
+    shares = dict(zip(result.bins, result.actual))
+    assert shares[OTHER] == pytest.approx(0.4)
+    assert math.isfinite(result.psi) and result.band == "significant"
+
+
+def test_empty_sample_is_refused_with_a_message():
+    with pytest.raises(ValueError, match="rows in both samples"):
+        psi_numeric([1.0, 2.0], [])

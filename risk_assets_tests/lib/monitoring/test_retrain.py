@@ -1,0 +1,66 @@
+"""The retrain decision: each trigger fires on its own, none fires below the thresholds, small cohorts are ignored."""
+
+from risk_assets.lib.monitoring.retrain import MonitoringSnapshot, PsiObservation, RetrainThresholds, VintageAuc, decide
+
+T = RetrainThresholds(new_labelled_rows=1_000, psi=0.2, auc_margin=0.05, key_features=("term_months",), min_rows=200)
+
+
+def snapshot(**changes) -> MonitoringSnapshot:
+    base = dict(
+        model="loan_pd_sba", champion_version="v1", holdout_auc=0.78, new_labelled_rows=400,
+        psi=(PsiObservation("pd_score", 2004, 0.05, 2_000), PsiObservation("term_months", 2004, 0.08, 2_000)),
+        vintages=(VintageAuc(2004, 2_000, 0.77),),
+    )
+    return MonitoringSnapshot(**{**base, **changes})
+
+
+def test_no_trigger_below_every_threshold():
+    d = decide(snapshot(), T)
+    assert not d.retrain and d.trigger == "none" and d.observed_value is None
+    assert "400 labelled loans" in d.reason and "0.080" in d.reason and "0.770" in d.reason
+    assert [c.trigger for c in d.checks] == ["auc_decay", "psi", "labels"]
+
+
+def test_labels_trigger():
+    d = decide(snapshot(new_labelled_rows=1_000), T)
+    assert (d.retrain, d.trigger, d.observed_value, d.threshold) == (True, "labels", 1_000.0, 1_000.0)
+
+
+def test_psi_trigger_on_the_score():
+    d = decide(snapshot(psi=(PsiObservation("pd_score", 2005, 0.55, 2_000),)), T)
+    assert (d.retrain, d.trigger, d.observed_value, d.threshold) == (True, "psi", 0.55, 0.2)
+    assert "pd_score on vintage 2005" in d.reason
+    assert d.tags()["risk/retrain_trigger"] == "psi" and d.tags()["risk/retrain_observed"] == "0.5500"
+
+
+def test_psi_trigger_on_a_key_feature_but_not_on_other_features():
+    assert decide(snapshot(psi=(PsiObservation("term_months", 2004, 0.34, 2_000),)), T).trigger == "psi"
+    assert not decide(snapshot(psi=(PsiObservation("naics", 2004, 4.3, 2_000),)), T).retrain
+
+
+def test_psi_of_a_small_cohort_is_not_acted_on():
+    assert not decide(snapshot(psi=(PsiObservation("pd_score", 2004, 3.0, 50),)), T).retrain
+
+
+def test_auc_decay_trigger_uses_the_newest_labelled_vintage():
+    vintages = (VintageAuc(2004, 2_000, 0.60), VintageAuc(2008, 2_000, 0.72), VintageAuc(2009, 30, 0.99))
+    d = decide(snapshot(vintages=vintages), T)
+    assert (d.retrain, d.trigger) == (True, "auc_decay")
+    assert d.observed_value == 0.72 and abs(d.threshold - 0.73) < 1e-12
+    assert "vintage 2008" in d.reason
+
+
+def test_all_triggers_are_named_and_auc_decay_leads():
+    d = decide(snapshot(new_labelled_rows=5_000, psi=(PsiObservation("pd_score", 2008, 1.3, 2_000),),
+                        vintages=(VintageAuc(2008, 2_000, 0.67),)), T)
+    assert d.trigger == "auc_decay"
+    assert "AUC" in d.reason and "PSI" in d.reason and "labelled" in d.reason
+
+
+def test_no_holdout_auc_means_no_auc_trigger():
+    assert not decide(snapshot(holdout_auc=None, vintages=(VintageAuc(2008, 2_000, 0.5),)), T).retrain
+
+
+def test_fingerprint_changes_with_the_inputs():
+    assert snapshot().fingerprint() == snapshot().fingerprint()
+    assert snapshot().fingerprint() != snapshot(new_labelled_rows=401).fingerprint()
