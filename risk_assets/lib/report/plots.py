@@ -1,0 +1,115 @@
+"""Small plots for reports and Dagster markdown metadata, returned as PNG bytes.
+
+matplotlib is imported inside each function (it costs ~0.5 s and the code location must load fast)
+and used through `matplotlib.figure.Figure`, which renders with the Agg backend without touching
+pyplot's global state, so plotting is safe from any thread and needs no display.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+PALETTE = ("#4f43dd", "#e0693a", "#2a9d8f", "#c9184a", "#8d99ae", "#f4a261")
+DPI = 100
+
+
+def _figure(width: float = 7.0, height: float = 3.6):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    return fig, fig.add_subplot(1, 1, 1)
+
+
+def _png(fig) -> bytes:
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def bar_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    title: str,
+    ylabel: str,
+) -> bytes:
+    """Grouped bars: one group per label, one bar per series (each series as long as `labels`).
+
+    Raises:
+        ValueError: a series' length differs from the number of labels.
+    """
+    for name, values in series.items():
+        if len(values) != len(labels):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(labels)} labels")
+    fig, ax = _figure()
+    width = 0.8 / max(len(series), 1)
+    for i, (name, values) in enumerate(series.items()):
+        positions = [x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))]
+        ax.bar(positions, [v if v is not None else 0.0 for v in values], width=width,
+               label=name, color=PALETTE[i % len(PALETTE)])
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=45 if len(labels) > 12 else 0, ha="right" if len(labels) > 12 else "center",
+                       fontsize=8 if len(labels) > 12 else 10)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    if len(series) > 1:
+        ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)
+
+
+def line_chart(
+    x: Mapping[str, Sequence[object]],
+    y: Mapping[str, Sequence[float]],
+    title: str,
+    ylabel: str,
+) -> bytes:
+    """One line per series name; `x[name]` and `y[name]` are the series' points (dates or numbers).
+
+    Raises:
+        ValueError: a series has a different number of x and y values, or no x at all.
+    """
+    fig, ax = _figure()
+    for i, name in enumerate(y):
+        if name not in x or len(x[name]) != len(y[name]):
+            raise ValueError(f"series {name!r}: x and y differ in length")
+        ax.plot(x[name], y[name], marker="o", markersize=3, label=name, color=PALETTE[i % len(PALETTE)])
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    if len(y) > 1:
+        ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    return _png(fig)
+
+
+def binned_shares(
+    edges: Sequence[float],
+    counts: Mapping[str, Sequence[int]],
+    title: str,
+    xlabel: str,
+) -> bytes:
+    """Step histograms from counts already binned (e.g. in SQL), one per group, as shares 0-1.
+
+    `edges` has one more value than each group's counts. Shares rather than counts so that a small
+    portfolio is visible beside a large one.
+
+    Raises:
+        ValueError: a group's counts do not match the number of bins.
+    """
+    fig, ax = _figure()
+    for i, (name, group) in enumerate(counts.items()):
+        if len(group) != len(edges) - 1:
+            raise ValueError(f"group {name!r} has {len(group)} counts for {len(edges) - 1} bins")
+        total = sum(group)
+        if total == 0:
+            continue
+        ax.stairs([c / total for c in group], list(edges), fill=True, alpha=0.45,
+                  label=f"{name} (n={total:,})", color=PALETTE[i % len(PALETTE)])
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("share of loans")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _png(fig)

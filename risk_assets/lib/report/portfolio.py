@@ -1,0 +1,338 @@
+"""The portfolio overview for a credit committee, computed from the lake in SQL.
+
+Sections (each a table and, where it helps, a plot):
+
+- loans and exposure (USD) by risk grade, from ml.loan_scores joined to the loan base
+- loans and exposure (USD) by vintage (origination year; SBA: approval fiscal year)
+- PD distribution per portfolio (50 bins of width 0.02 over 0-1, and quantiles)
+- default rate by vintage: defaults / labelled loans (loans whose outcome is known)
+- news sentiment trend, from ml.news_sentiment_daily (or the label mix of ml.news_scores when no
+  article carries a date)
+- open quality issues: checks whose latest result failed (quality.check_results) and quarantined
+  values by asset and rule (quality.quarantine)
+
+The loan base is marts.loan_features (one row per loan, latest snapshot); before dbt has run it is
+raw.loans reduced to each loan's latest snapshot. A table that is not in the lake yet does not fail
+the overview: its section says what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import duckdb
+
+from risk_assets.lib.report import plots
+from risk_assets.lib.report.html import HtmlReport, markdown_image, markdown_table
+
+PD_BINS = 50
+"""Histogram bins of the PD distribution: 50 bins of width 0.02 over [0, 1]."""
+
+SCORE_COLUMNS = {
+    "pd": ("pd", "pd_calibrated", "probability_of_default", "pd_score"),
+    "grade": ("risk_grade", "grade_band", "pd_grade", "risk_band"),
+    "version": ("model_version", "version"),
+    "scored_at": ("scored_at", "_scored_at", "created_at"),
+}
+"""Accepted names of the ml.loan_scores columns the overview reads, first match wins."""
+
+
+@dataclass
+class Section:
+    """One part of the overview: a table (`rows` x `columns`), an optional plot and notes."""
+
+    title: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    plot: bytes | None = None
+    plot_caption: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PortfolioOverview:
+    """The whole overview: headline figures (label, value) and the sections in reading order."""
+
+    as_of: datetime
+    headline: list[tuple[str, object]]
+    sections: list[Section]
+
+    @property
+    def missing(self) -> list[str]:
+        """Every note saying a table is not in the lake yet."""
+        return [note for s in self.sections for note in s.notes if "not in the lake" in note]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str] | None:
+    """Column name -> DuckDB type of `schema.table`, or None when the table does not exist."""
+    schema, name = table.split(".", 1)
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return {c: t for c, t in rows} or None
+
+
+def _pick(columns: dict[str, str], candidates: tuple[str, ...]) -> str | None:
+    return next((c for c in candidates if c in columns), None)
+
+
+def _loan_base(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str]:
+    """(SQL of one row per loan with portfolio, vintage, loan_amount, default_flag, or None; its source)."""
+    if table_columns(con, "marts.loan_features"):
+        return ("SELECT loan_key, portfolio, vintage, loan_amount, default_flag FROM marts.loan_features",
+                "marts.loan_features")
+    raw = table_columns(con, "raw.loans")
+    if raw:
+        order = "snapshot_date DESC NULLS LAST, _ingested_at DESC" if "snapshot_date" in raw else "_ingested_at DESC"
+        return (
+            "SELECT loan_key, portfolio, vintage, loan_amount, default_flag FROM raw.loans "
+            f"QUALIFY row_number() OVER (PARTITION BY loan_key ORDER BY {order}) = 1",
+            "raw.loans (latest snapshot per loan; marts.loan_features is not in the lake yet)",
+        )
+    return None, "no loan table"
+
+
+def _scores(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[str]]:
+    """(SQL of the latest score per loan as loan_key, pd, risk_grade, model_version, or None; notes)."""
+    columns = table_columns(con, "ml.loan_scores")
+    if not columns:
+        return None, ["ml.loan_scores is not in the lake yet: materialize loan_scores to see PDs and risk grades."]
+    picked = {role: _pick(columns, names) for role, names in SCORE_COLUMNS.items()}
+    if "loan_key" not in columns or picked["pd"] is None:
+        return None, [f"ml.loan_scores has no loan_key or PD column (columns: {', '.join(columns)})."]
+    grade = picked["grade"] or "NULL"
+    version = picked["version"] or "NULL"
+    order = picked["scored_at"] or version
+    sql = (
+        f"SELECT loan_key, {picked['pd']} AS pd, CAST({grade} AS VARCHAR) AS risk_grade, "
+        f"CAST({version} AS VARCHAR) AS model_version FROM ml.loan_scores "
+        f"QUALIFY row_number() OVER (PARTITION BY loan_key ORDER BY {order} DESC NULLS LAST) = 1"
+    )
+    return sql, []
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
+    cursor = con.execute(sql)
+    return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | None, notes: list[str]) -> Section:
+    section = Section("Loans and exposure by risk grade", notes=list(notes))
+    if scores is None:
+        return section
+    amount = "b.loan_amount" if base else "NULL"
+    portfolio = "coalesce(b.portfolio, 'unknown')" if base else "'all'"
+    join = f"LEFT JOIN ({base}) b USING (loan_key)" if base else ""
+    section.columns, section.rows = _rows(con, f"""
+        SELECT {portfolio} AS portfolio, coalesce(s.risk_grade, 'ungraded') AS risk_grade,
+               count(*) AS loans, sum({amount}) AS exposure_usd, avg(s.pd) AS mean_pd,
+               {"avg(b.default_flag)" if base else "NULL"} AS observed_default_rate
+        FROM ({scores}) s {join}
+        GROUP BY ALL ORDER BY portfolio, risk_grade""")
+    grades = sorted({row[1] for row in section.rows})
+    series: dict[str, list[float]] = {}
+    for portfolio_name, grade, _, exposure, _, _ in section.rows:
+        series.setdefault(portfolio_name, [0.0] * len(grades))[grades.index(grade)] = (exposure or 0.0) / 1e6
+    if section.rows:
+        section.plot = plots.bar_chart(grades, series, "Exposure by risk grade", "USD millions")
+        section.plot_caption = "Exposure (sum of loan amounts, USD millions) by risk grade and portfolio"
+    return section
+
+
+def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | None) -> Section:
+    section = Section("Loans and exposure by vintage")
+    if base is None:
+        section.notes.append("No loan table is in the lake yet: materialize raw_loans.")
+        return section
+    pd_join = f"LEFT JOIN ({scores}) s USING (loan_key)" if scores else ""
+    section.columns, section.rows = _rows(con, f"""
+        SELECT b.portfolio, CAST(b.vintage AS VARCHAR) AS vintage, count(*) AS loans,
+               sum(b.loan_amount) AS exposure_usd, {"avg(s.pd)" if scores else "NULL"} AS mean_pd
+        FROM ({base}) b {pd_join}
+        GROUP BY b.portfolio, b.vintage ORDER BY b.portfolio, b.vintage NULLS FIRST""")
+    dated = [r for r in section.rows if r[1] is not None]
+    if dated:
+        vintages = sorted({r[1] for r in dated})
+        series: dict[str, list[float]] = {}
+        for portfolio, vintage, _, exposure, _ in dated:
+            series.setdefault(portfolio, [0.0] * len(vintages))[vintages.index(vintage)] = (exposure or 0.0) / 1e6
+        section.plot = plots.bar_chart(vintages, series, "Exposure by vintage", "USD millions")
+        section.plot_caption = "Exposure (USD millions) by origination year and portfolio"
+    undated = [r[0] for r in section.rows if r[1] is None]
+    if undated:
+        section.notes.append(f"No origination date in the source for: {', '.join(undated)} (vintage shown as empty).")
+    return section
+
+
+def _pd_distribution(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | None) -> Section:
+    section = Section("PD distribution")
+    if scores is None:
+        section.notes.append("ml.loan_scores is not in the lake yet: no PDs to show.")
+        return section
+    portfolio = "coalesce(b.portfolio, 'unknown')" if base else "'all'"
+    join = f"LEFT JOIN ({base}) b USING (loan_key)" if base else ""
+    scored = f"SELECT {portfolio} AS portfolio, s.pd FROM ({scores}) s {join} WHERE s.pd IS NOT NULL"
+    section.columns, section.rows = _rows(con, f"""
+        SELECT portfolio, count(*) AS loans, avg(pd) AS mean_pd,
+               quantile_cont(pd, 0.05) AS p05, quantile_cont(pd, 0.25) AS p25, median(pd) AS median,
+               quantile_cont(pd, 0.75) AS p75, quantile_cont(pd, 0.95) AS p95
+        FROM ({scored}) GROUP BY portfolio ORDER BY portfolio""")
+    binned = con.execute(f"""
+        SELECT portfolio, least(CAST(floor(pd * {PD_BINS}) AS INTEGER), {PD_BINS - 1}) AS bin, count(*)
+        FROM ({scored}) GROUP BY ALL""").fetchall()
+    counts: dict[str, list[int]] = {}
+    for portfolio_name, bin_index, n in binned:
+        counts.setdefault(portfolio_name, [0] * PD_BINS)[max(bin_index, 0)] += n
+    if counts:
+        edges = [i / PD_BINS for i in range(PD_BINS + 1)]
+        section.plot = plots.binned_shares(edges, counts, "PD distribution", "probability of default (0-1)")
+        section.plot_caption = f"Share of loans per PD bin (width {1 / PD_BINS}), per portfolio"
+    return section
+
+
+def _default_rate(con: duckdb.DuckDBPyConnection, base: str | None) -> Section:
+    section = Section("Default rate by vintage")
+    if base is None:
+        section.notes.append("No loan table is in the lake yet: materialize raw_loans.")
+        return section
+    section.columns, section.rows = _rows(con, f"""
+        SELECT portfolio, CAST(vintage AS VARCHAR) AS vintage, count(default_flag) AS labelled_loans,
+               sum(default_flag) AS defaults, avg(default_flag) AS default_rate
+        FROM ({base}) GROUP BY portfolio, vintage ORDER BY portfolio, vintage NULLS FIRST""")
+    x: dict[str, list[str]] = {}
+    y: dict[str, list[float]] = {}
+    for portfolio, vintage, labelled, _, rate in section.rows:
+        if vintage is not None and labelled:
+            x.setdefault(portfolio, []).append(vintage)
+            y.setdefault(portfolio, []).append(rate)
+    if y:
+        section.plot = plots.line_chart(x, y, "Default rate by vintage", "defaults / labelled loans")
+        section.plot_caption = "Observed default rate (0-1) of labelled loans by origination year"
+    section.notes.append("Labelled loans are those whose outcome is known (default flag not NULL).")
+    return section
+
+
+def _sentiment(con: duckdb.DuckDBPyConnection) -> Section:
+    section = Section("News sentiment trend")
+    daily = table_columns(con, "ml.news_sentiment_daily")
+    if daily:
+        date_col = next((c for c, t in daily.items() if t.upper().startswith(("DATE", "TIMESTAMP"))), None)
+        numeric = [c for c, t in daily.items() if c != date_col and t.upper() in
+                   ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "BIGINT", "INTEGER", "HUGEINT")]
+        if date_col and numeric:
+            section.columns, section.rows = _rows(con, (
+                f"SELECT * FROM (SELECT {date_col}, {', '.join(numeric)} FROM ml.news_sentiment_daily "
+                f"ORDER BY {date_col} DESC LIMIT 60) ORDER BY 1"))
+            index_col = next((c for c in numeric if "index" in c or "sentiment" in c or "mean" in c), numeric[0])
+            if section.rows:
+                position = section.columns.index(index_col)
+                points = [r for r in section.rows if r[position] is not None]
+                section.plot = plots.line_chart({index_col: [r[0] for r in points]},
+                                                {index_col: [r[position] for r in points]},
+                                                "News sentiment index", index_col)
+                section.plot_caption = f"{index_col} per day, last 60 days with news"
+                return section
+        section.notes.append("ml.news_sentiment_daily holds no dated rows (the sample news carries no dates).")
+    else:
+        section.notes.append("ml.news_sentiment_daily is not in the lake yet: materialize news_sentiment_daily.")
+    scores = table_columns(con, "ml.news_scores")
+    label = _pick(scores or {}, ("predicted_label", "label", "sentiment"))
+    if label:
+        section.columns, section.rows = _rows(con, (
+            f"SELECT {label} AS predicted_label, count(*) AS articles, "
+            f"count(*) / sum(count(*)) OVER () AS share FROM ml.news_scores GROUP BY 1 ORDER BY 1"))
+        section.notes.append("Shown instead: the mix of predicted labels over all scored articles (ml.news_scores).")
+    return section
+
+
+def _failed_checks(con: duckdb.DuckDBPyConnection) -> Section:
+    section = Section("Open quality issues: failed checks")
+    if not table_columns(con, "quality.check_results"):
+        section.notes.append("quality.check_results is not in the lake yet: no check has run.")
+        return section
+    section.columns, section.rows = _rows(con, """
+        SELECT asset, check_name, severity, failing_count, observed_value, evaluated_at
+        FROM quality.check_results
+        QUALIFY row_number() OVER (PARTITION BY asset, check_name ORDER BY evaluated_at DESC) = 1
+            AND NOT success
+        ORDER BY severity, asset, check_name""")
+    if not section.rows:
+        section.notes.append("Every check passed on its latest evaluation.")
+    return section
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection) -> Section:
+    section = Section("Open quality issues: quarantined values")
+    if not table_columns(con, "quality.quarantine"):
+        section.notes.append("quality.quarantine is not in the lake yet.")
+        return section
+    section.columns, section.rows = _rows(con, """
+        SELECT asset, rule, count(*) AS values_quarantined, count(DISTINCT source_file) AS files
+        FROM quality.quarantine GROUP BY ALL ORDER BY values_quarantined DESC, asset, rule""")
+    if not section.rows:
+        section.notes.append("Nothing is in quarantine.")
+    return section
+
+
+def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
+    """Compute every section of the overview from the lake behind `con` (read-only use)."""
+    base, base_source = _loan_base(con)
+    scores, score_notes = _scores(con)
+    headline: list[tuple[str, object]] = [("loan base", base_source)]
+    if base:
+        loans, exposure, labelled, rate = con.execute(
+            f"SELECT count(*), sum(loan_amount), count(default_flag), avg(default_flag) FROM ({base})").fetchone()
+        headline += [("loans", loans), ("exposure (USD)", exposure), ("labelled loans", labelled),
+                     ("observed default rate", rate)]
+    if scores:
+        scored, mean_pd, versions = con.execute(
+            f"SELECT count(*), avg(pd), string_agg(DISTINCT model_version, ', ') FROM ({scores})").fetchone()
+        headline += [("scored loans", scored), ("mean PD", mean_pd), ("model version(s)", versions)]
+    sections = [
+        _by_grade(con, base, scores, score_notes),
+        _by_vintage(con, base, scores),
+        _pd_distribution(con, base, scores),
+        _default_rate(con, base),
+        _sentiment(con),
+        _failed_checks(con),
+        _quarantine(con),
+    ]
+    return PortfolioOverview(datetime.now(timezone.utc), headline, sections)
+
+
+MAX_MARKDOWN_ROWS = 40
+"""Rows per table in the markdown preview; the HTML report and the exports carry them all."""
+
+
+def overview_markdown(overview: PortfolioOverview) -> str:
+    """The overview as markdown with plots embedded, for Dagster's materialization metadata."""
+    parts = ["# Portfolio overview", "", markdown_table(["figure", "value"], overview.headline, digits=4)]
+    for section in overview.sections:
+        parts += ["", f"## {section.title}"]
+        parts += [f"_{note}_" for note in section.notes]
+        if section.rows:
+            shown = section.rows[:MAX_MARKDOWN_ROWS]
+            parts += ["", markdown_table(section.columns, shown)]
+            if len(section.rows) > len(shown):
+                parts.append(f"_{len(section.rows) - len(shown):,} more rows in the HTML report._")
+        if section.plot:
+            parts += ["", markdown_image(section.plot, section.plot_caption)]
+    return "\n".join(parts) + "\n"
+
+
+def overview_html(overview: PortfolioOverview) -> HtmlReport:
+    """The overview as a self-contained HTML report (every row of every table)."""
+    report = HtmlReport("Portfolio overview", subtitle=f"lake as of {overview.as_of:%Y-%m-%d %H:%M} UTC")
+    report.heading("Key figures").table(["figure", "value"], overview.headline)
+    for section in overview.sections:
+        report.heading(section.title)
+        for note in section.notes:
+            report.notice(note)
+        if section.rows:
+            report.table(section.columns, section.rows)
+        if section.plot:
+            report.image(section.plot, section.plot_caption)
+    return report

@@ -1,0 +1,133 @@
+"""The portfolio overview's figures equal counts taken straight from the real tapes."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections import Counter
+
+import pyarrow as pa
+import pytest
+
+from risk_assets.lib.lake import connect
+from risk_assets.lib.report.portfolio import build_overview, overview_html, overview_markdown
+
+SBA_ROWS = 5_000
+
+
+def _section(overview, title):
+    return next(s for s in overview.sections if s.title == title)
+
+
+@pytest.fixture
+def lendingclub_lake(risk_home, data_dir):
+    """A lake whose loan base is the LendingClub tape and whose scores are the default rate per term."""
+    tape = data_dir / "loans" / "lendingclub_2007_2011.csv"
+    with connect(risk_home.lake_path) as con:
+        con.execute(f"""
+            CREATE TABLE marts.loan_features AS
+            SELECT 'lendingclub:' || row_number() OVER () AS loan_key, 'lendingclub' AS portfolio,
+                   NULL::INTEGER AS vintage, CAST(loan_amnt AS DOUBLE) AS loan_amount,
+                   CAST(loan_status = 'Charged Off' AS INTEGER) AS default_flag, trim(term) AS term
+            FROM read_csv('{tape}', all_varchar = true)""")
+        con.execute("""
+            CREATE TABLE ml.loan_scores AS
+            SELECT loan_key, avg(default_flag) OVER (PARTITION BY term) AS pd,
+                   CASE WHEN term = '60 months' THEN 'E' ELSE 'B' END AS risk_grade, 'v1' AS model_version
+            FROM marts.loan_features""")
+    return risk_home, tape
+
+
+def test_overview_of_an_empty_lake_names_every_missing_table(risk_home):
+    with connect(risk_home.lake_path) as con:
+        overview = build_overview(con)
+    assert dict(overview.headline)["loan base"] == "no loan table"
+    missing = " ".join(overview.missing)
+    assert "ml.loan_scores" in missing and "ml.news_sentiment_daily" in missing
+    assert "materialize loan_scores" in overview_markdown(overview)
+
+
+def test_overview_counts_match_the_lendingclub_tape(lendingclub_lake):
+    home, tape = lendingclub_lake
+    with tape.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    by_term = Counter(r["term"].strip() for r in rows)
+    exposure = sum(float(r["loan_amnt"]) for r in rows)
+    defaults = sum(r["loan_status"] == "Charged Off" for r in rows)
+
+    with connect(home.lake_path, read_only=True) as con:
+        overview = build_overview(con)
+
+    headline = dict(overview.headline)
+    assert headline["loans"] == len(rows) == 39_786
+    assert headline["exposure (USD)"] == pytest.approx(exposure)
+    assert headline["observed default rate"] == pytest.approx(defaults / len(rows))
+    grades = {row[1]: row for row in _section(overview, "Loans and exposure by risk grade").rows}
+    assert grades["E"][2] == by_term["60 months"] and grades["B"][2] == by_term["36 months"]
+    # each grade's mean PD is its term's default rate, so it equals the observed rate
+    assert grades["E"][4] == pytest.approx(grades["E"][5])
+    pd_rows = _section(overview, "PD distribution").rows
+    assert pd_rows[0][0] == "lendingclub" and pd_rows[0][1] == len(rows)
+    assert _section(overview, "PD distribution").plot.startswith(b"\x89PNG")
+    vintage = _section(overview, "Loans and exposure by vintage")
+    assert vintage.rows[0][1] is None and any("No origination date" in n for n in vintage.notes)
+
+
+def test_default_rate_by_vintage_matches_the_sba_tape(risk_home, data_dir):
+    tape = data_dir / "loans" / "sba_national.csv.gz"
+    with gzip.open(tape, "rt", newline="", encoding="utf-8") as handle:
+        rows = [r for _, r in zip(range(SBA_ROWS), csv.DictReader(handle))]
+    labelled = [r for r in rows if r["MIS_Status"] in ("P I F", "CHGOFF") and r["ApprovalFY"].isdigit()]
+    loans_by_year = Counter(r["ApprovalFY"] for r in labelled)
+    defaults_by_year = Counter(r["ApprovalFY"] for r in labelled if r["MIS_Status"] == "CHGOFF")
+
+    with connect(risk_home.lake_path) as con:
+        features = pa.table({
+            "loan_key": [r["LoanNr_ChkDgt"] for r in labelled],
+            "portfolio": ["sba"] * len(labelled),
+            "vintage": [int(r["ApprovalFY"]) for r in labelled],
+            "loan_amount": [float(r["GrAppv"].strip().lstrip("$").replace(",", "")) for r in labelled],
+            "default_flag": [int(r["MIS_Status"] == "CHGOFF") for r in labelled],
+        })
+        con.register("features", features)
+        con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM features")
+        overview = build_overview(con)
+
+    section = _section(overview, "Default rate by vintage")
+    got = {row[1]: row for row in section.rows}
+    assert set(got) == set(loans_by_year)
+    for year, (_, _, n, d, rate) in got.items():
+        assert (n, d) == (loans_by_year[year], defaults_by_year[year])
+        assert rate == pytest.approx(d / n)
+    assert section.plot.startswith(b"\x89PNG")
+
+
+def test_open_quality_issues_are_the_checks_whose_latest_result_failed(risk_home):
+    with connect(risk_home.lake_path) as con:
+        con.executemany(
+            "INSERT INTO quality.check_results (check_name, asset, success, severity, failing_count, evaluated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [("rate_in_range", "stg_loans", False, "ERROR", 3, "2024-06-01 10:00"),
+             ("rate_in_range", "stg_loans", True, "ERROR", 0, "2024-06-02 10:00"),
+             ("grade_not_blank", "raw_loans", True, "WARN", 0, "2024-06-01 10:00"),
+             ("grade_not_blank", "raw_loans", False, "WARN", 2, "2024-06-02 10:00")])
+        con.executemany(
+            "INSERT INTO quality.quarantine (asset, source_file, line, column_name, rule, raw_value) VALUES (?, ?, ?, ?, ?, ?)",
+            [("raw_loans", "F11.csv", 3, "annual_income", "income >= 0", "-5000"),
+             ("raw_loans", "F11.csv", 7, "int_rate", "rate <= 1", "135%"),
+             ("raw_loans", "F07.csv", 4, "int_rate", "rate <= 1", "fifty")])
+        overview = build_overview(con)
+    failed = _section(overview, "Open quality issues: failed checks").rows
+    assert [(r[0], r[1], r[3]) for r in failed] == [("raw_loans", "grade_not_blank", 2)]
+    quarantined = _section(overview, "Open quality issues: quarantined values").rows
+    assert quarantined[0] == ("raw_loans", "rate <= 1", 2, 2)
+
+
+def test_overview_html_is_self_contained(lendingclub_lake, tmp_path):
+    home, _ = lendingclub_lake
+    with connect(home.lake_path, read_only=True) as con:
+        overview = build_overview(con)
+    text = overview_html(overview).write(tmp_path / "overview.html").read_text()
+    assert text.count('<img src="data:image/png;base64,') == 2  # exposure by grade, PD distribution
+    assert "http://" not in text and "https://" not in text
+    assert "39,786" in text
