@@ -7,7 +7,7 @@ steps of one run serial so that one run never competes with itself for the DuckD
 
 import dagster as dg
 
-from risk_assets.defs import ingest, models, monitoring, quality, transform
+from risk_assets.defs import ingest, models, monitoring, quality, showcase, transform
 from risk_assets.defs.resources import resources_for_env
 
 defs = dg.Definitions.merge(
@@ -16,5 +16,6 @@ defs = dg.Definitions.merge(
     transform.defs,
     models.defs,
     monitoring.defs,
+    showcase.defs,
     dg.Definitions(resources=resources_for_env(), executor=dg.in_process_executor),
 )
