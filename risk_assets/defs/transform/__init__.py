@@ -1,5 +1,12 @@
-"""Dagster definitions of the transform domain."""
+"""Dagster definitions of the transform domain: the dbt project (staging and marts) on the lake."""
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
-defs = dg.Definitions()
+from risk_assets.defs.transform.assets import dbt_lake
+from risk_assets.defs.transform.project import dbt_executable, dbt_project
+
+defs = dg.Definitions(
+    assets=[dbt_lake],
+    resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())},
+)

@@ -1,0 +1,131 @@
+"""Asset checks that gate the lake, wrapping risk_assets.lib.quality (great-expectations 1.x).
+
+Per table (raw_loans, raw_news, stg_loans, stg_news) two checks:
+
+- `<asset>_schema` (blocking, ERROR on failure): contract columns and types, keys not null/unique.
+  Downstream assets do not run when it fails.
+- `<asset>_values` (blocking, WARN on failure): row-level ranges and allowed sets. Failing rows go to
+  quality.quarantine and are left out of staging; the rest goes on. Blocking only orders it before
+  downstream assets, so that staging reads a complete quarantine.
+
+Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN) and
+`loan_features_no_leakage` (ERROR). Every evaluation is written to quality.check_results; the UI
+shows the failed rules and a sample of the failing rows as markdown.
+
+great_expectations takes ~4 s to import: it is imported inside the checks, never at load time.
+"""
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import dagster as dg
+
+from risk_assets.defs.resources import LAKE_POOL, LakeResource
+
+if TYPE_CHECKING:
+    from risk_assets.lib.quality.outcome import CheckOutcome
+
+def _result(outcome: "CheckOutcome", run_id: str, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.quality.outcome import ERROR, record
+
+    with lake.connect() as con:
+        record(con, outcome, run_id)
+    return dg.AssetCheckResult(
+        passed=outcome.success,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.severity == ERROR else dg.AssetCheckSeverity.WARN,
+        description=outcome.observed,
+        metadata={
+            "observed": outcome.observed,
+            "rows_checked": outcome.rows_checked,
+            "failing_count": outcome.failing_count,
+            "failed_rules": ", ".join(r["rule"] for r in outcome.failed_rules) or "none",
+            "failing_rows": dg.MetadataValue.md(outcome.markdown()),
+        },
+    )
+
+
+def _table_checks(asset: str, table: str) -> list[dg.AssetChecksDefinition]:
+    @dg.asset_check(
+        asset=asset,
+        name=f"{asset}_schema",
+        blocking=True,
+        pool=LAKE_POOL,
+        description=(
+            f"{table}: every contract column present with its declared DuckDB type; keys not null "
+            "(and unique where the table promises it). Blocks downstream assets on failure."
+        ),
+    )
+    def schema_check(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+        from risk_assets.lib.quality.tables import SUITES, structural_check
+
+        with lake.connect() as con:
+            outcome = structural_check(con, SUITES[asset])
+        return _result(outcome, context.run.run_id, lake)
+
+    @dg.asset_check(
+        asset=asset,
+        name=f"{asset}_values",
+        blocking=True,
+        pool=LAKE_POOL,
+        description=(
+            f"{table}: row-level ranges and allowed sets (amount > 0, rates 0-1, LendingClub term 36/60, "
+            "income >= 0, dates not after the as-of date, status/label/home ownership sets, ...). "
+            "Failing rows are quarantined with their rule and left out of staging (severity WARN)."
+        ),
+    )
+    def values_check(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+        from risk_assets.lib.quality.tables import SUITES, values_check as run_values
+
+        with lake.connect() as con:
+            outcome = run_values(con, SUITES[asset], datetime.now(timezone.utc).date())
+        return _result(outcome, context.run.run_id, lake)
+
+    return [schema_check, values_check]
+
+
+@dg.asset_check(
+    asset="raw_loans",
+    name="raw_loans_unique_per_snapshot",
+    blocking=True,
+    pool=LAKE_POOL,
+    description=(
+        "raw.loans: one set of values per loan key and snapshot. Conflicting duplicates (same key and "
+        "snapshot, different values) are quarantined (rule conflicting_duplicate) and left out of "
+        "staging; exact duplicates are counted (staging collapses them). Severity WARN."
+    ),
+)
+def raw_loans_unique_per_snapshot(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.quality.duplicates import conflicting_duplicates
+
+    with lake.connect() as con:
+        outcome = conflicting_duplicates(con)
+    return _result(outcome, context.run.run_id, lake)
+
+
+@dg.asset_check(
+    asset="loan_features",
+    name="loan_features_no_leakage",
+    blocking=True,
+    pool=LAKE_POOL,
+    description=(
+        "marts.loan_features holds no post-outcome field (denylist per source in "
+        "risk_assets/lib/quality/leakage.py) and no single feature separates the default flag "
+        "within a portfolio (AUC >= 0.95, either direction). Names the column on failure."
+    ),
+)
+def loan_features_no_leakage(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.quality.leakage import leakage_outcome
+
+    with lake.connect() as con:
+        features = con.execute("SELECT * FROM marts.loan_features").df()
+    return _result(leakage_outcome(features), context.run.run_id, lake)
+
+
+CHECKS: list[dg.AssetChecksDefinition] = [
+    *_table_checks("raw_loans", "raw.loans"),
+    *_table_checks("raw_news", "raw.news"),
+    *_table_checks("stg_loans", "staging.stg_loans"),
+    *_table_checks("stg_news", "staging.stg_news"),
+    raw_loans_unique_per_snapshot,
+    loan_features_no_leakage,
+]

@@ -1,0 +1,60 @@
+"""How dbt resources appear in Dagster: keys, group, owners, descriptions, column schemas.
+
+dbt models keep their own names as plain asset keys (stg_loans, stg_news, loan_features,
+news_features) in group `transform`; the dbt sources raw.loans and raw.news map onto the ingest
+assets raw_loans and raw_news, so lineage runs from the landed files to the marts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator
+
+from risk_assets.lib.schema import LINEAGE, LOAN_COLUMNS, NEWS_COLUMNS
+
+SOURCE_ASSETS = {("raw", "loans"): "raw_loans", ("raw", "news"): "raw_news"}
+"""dbt source (source name, table) -> Dagster asset key of the ingest asset that writes it."""
+
+CANONICAL_TYPES = {c.name: (c.sql_type, c.description) for c in (*LOAN_COLUMNS, *NEWS_COLUMNS, *LINEAGE)}
+
+
+class LakeDbtTranslator(DagsterDbtTranslator):
+    """Plain model names as keys, group `transform`, team owner, column schema from the manifest
+    completed by the canonical schema's types and descriptions."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            key = (dbt_resource_props["source_name"], dbt_resource_props["name"])
+            if key in SOURCE_ASSETS:
+                return dg.AssetKey(SOURCE_ASSETS[key])
+        return dg.AssetKey(dbt_resource_props["name"])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "transform"
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return ["team:risk-data"]
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        description = (dbt_resource_props.get("description") or "").strip()
+        schema, name = dbt_resource_props.get("schema"), dbt_resource_props.get("name")
+        return f"{description}\n\nTable `{schema}.{name}` in the DuckDB lake, built by dbt." if description else super().get_description(dbt_resource_props)
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        documented = dbt_resource_props.get("columns") or {}
+        if documented and dbt_resource_props["resource_type"] == "model":
+            metadata["dagster/column_schema"] = dg.TableSchema(
+                columns=[
+                    dg.TableColumn(
+                        name=name,
+                        type=CANONICAL_TYPES.get(name, ("", ""))[0] or (column.get("data_type") or "unknown"),
+                        description=column.get("description") or CANONICAL_TYPES.get(name, ("", ""))[1],
+                    )
+                    for name, column in documented.items()
+                ]
+            )
+        return metadata
