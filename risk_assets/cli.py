@@ -3,6 +3,7 @@
     risk-assets init       create RISK_HOME and a Dagster instance config (telemetry off, lake pool = 1)
     risk-assets seed       copy the sample data (RISK_SAMPLE_DIR, default ../shared/data) into landing/
     risk-assets run        init + seed + `dagster asset materialize --select '*'` (the main job)
+    risk-assets replay     split a tape into vintage files and drop them into landing one at a time
 
 Every command prints what it did; a failure exits non-zero with a one-line reason.
 """
@@ -80,6 +81,23 @@ def _materialize(select: str) -> int:
     return subprocess.call(command)
 
 
+def _replay(args: argparse.Namespace, home: RiskHome) -> int:
+    from risk_assets.lib.replay import drop_into, pause, split_by_vintage
+
+    years = range(args.from_year or 0, (args.to_year or 9999) + 1)
+    out_dir = home.root / "replay" / args.tape.name.split(".")[0]
+    try:
+        files = split_by_vintage(args.tape, out_dir, args.column, years)
+    except (OSError, ValueError) as exc:
+        print(f"risk-assets: {exc}", file=sys.stderr)
+        return 2
+    print(f"split {args.tape} into {len(files)} vintage file(s) under {out_dir}")
+    wait = (lambda landed: input(f"landed {landed.name}; Enter for the next file ")) if args.step else pause(args.pause)
+    for landed in drop_into(list(files.values()), home.landing_loans, wait):
+        print(f"landed {landed}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="risk-assets", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="init, seed, then materialize the whole lake")
     run.add_argument("--select", default="*", help="Dagster asset selection (default: everything)")
     run.add_argument("--no-seed", action="store_true", help="do not copy the sample data first")
+    replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
+    replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
+    replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
+    replay.add_argument("--from-year", type=int, help="first vintage to drop")
+    replay.add_argument("--to-year", type=int, help="last vintage to drop")
+    replay.add_argument("--pause", type=float, default=0.0, help="seconds to wait after each file")
+    replay.add_argument("--step", action="store_true", help="wait for Enter after each file")
     args = parser.parse_args(argv)
 
     home = RiskHome.from_env()
@@ -108,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {path}")
     if args.command == "run":
         return _materialize(args.select)
+    if args.command == "replay":
+        return _replay(args, home)
     return 0
 
 
