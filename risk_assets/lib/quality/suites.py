@@ -100,7 +100,10 @@ class Structure:
 
 def _keys(keys: tuple[str, ...], unique: list[str] | None) -> list[Rule]:
     rules = [Rule(f"{k}_not_null", "ExpectColumnValuesToNotBeNull", {"column": k}, why="a key") for k in keys]
-    if unique:
+    if unique and len(unique) == 1:
+        rules.append(Rule(f"{unique[0]}_unique", "ExpectColumnValuesToBeUnique", {"column": unique[0]},
+                          why="one row per key"))
+    elif unique:
         rules.append(Rule(f"{'_'.join(unique)}_unique", "ExpectCompoundColumnsToBeUnique", {"column_list": unique},
                           why="one row per key"))
     return rules

@@ -1,0 +1,58 @@
+"""F12 duplicates, and the record of verdicts in the lake (idempotent quarantine)."""
+
+import json
+
+import duckdb
+
+from risk_assets.lib.lake import ensure_lake
+from risk_assets.lib.quality.duplicates import conflicting_duplicates
+from risk_assets.lib.quality.outcome import record
+from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows
+
+
+def _f12_lake(tmp_path, cases_dir):
+    return lake_with(
+        tmp_path / "lake.duckdb",
+        loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv"), loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
+    )
+
+
+def test_f12_conflicting_duplicate_is_found_and_exact_one_counted(tmp_path, cases_dir):
+    with duckdb.connect(str(_f12_lake(tmp_path, cases_dir))) as con:
+        outcome = conflicting_duplicates(con)
+    assert not outcome.success and outcome.severity == "WARN"
+    assert outcome.failures[["record_key", "line", "column_name", "rule"]].to_dict("records") == [
+        {"record_key": "lendingclub:77007", "line": 8, "column_name": "loan_status,loan_amount", "rule": "conflicting_duplicate"},
+        {"record_key": "lendingclub:77007", "line": 13, "column_name": "loan_status,loan_amount", "rule": "conflicting_duplicate"},
+    ]
+    assert "1 exact duplicate rows" in outcome.observed
+    assert outcome.rows_checked == 20
+
+
+def test_clean_snapshots_have_no_conflict(tmp_path, cases_dir):
+    lake = lake_with(tmp_path / "lake.duckdb", loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")])
+    with duckdb.connect(str(lake)) as con:
+        assert conflicting_duplicates(con).success
+
+
+def test_record_is_idempotent_and_keeps_every_verdict(tmp_path, cases_dir):
+    with duckdb.connect(str(_f12_lake(tmp_path, cases_dir))) as con:
+        ensure_lake(con)
+        outcome = conflicting_duplicates(con)
+        record(con, outcome, "run-1")
+        record(con, outcome, "run-2")
+        quarantined = con.execute(
+            "SELECT record_key, line, rule, run_id FROM quality.quarantine ORDER BY line"
+        ).fetchall()
+        results = con.execute(
+            "SELECT check_name, asset, run_id, success, severity, failing_count, details FROM quality.check_results ORDER BY run_id"
+        ).fetchall()
+    assert quarantined == [
+        ("lendingclub:77007", 8, "conflicting_duplicate", "run-2"),
+        ("lendingclub:77007", 13, "conflicting_duplicate", "run-2"),
+    ]
+    assert [r[:6] for r in results] == [
+        ("raw_loans_unique_per_snapshot", "raw_loans", "run-1", False, "WARN", 2),
+        ("raw_loans_unique_per_snapshot", "raw_loans", "run-2", False, "WARN", 2),
+    ]
+    assert json.loads(results[0][6])["failing_sample"][0]["record_key"] == "lendingclub:77007"

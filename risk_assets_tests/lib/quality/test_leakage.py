@@ -1,0 +1,65 @@
+"""Post-outcome leakage: the denylist per source and the single-feature AUC test."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from risk_assets.lib.quality.leakage import POST_OUTCOME, denied_columns, leakage_outcome, single_feature_auc
+from risk_assets_tests.lib.quality.lake_rows import lendingclub_sample
+
+MART_COLUMNS = [
+    "loan_key", "portfolio", "origination_date", "vintage", "default_flag", "off_policy", "loan_amount",
+    "term_months", "int_rate", "installment", "grade", "sub_grade", "emp_length_years", "home_ownership",
+    "annual_income", "verification_status", "purpose", "zip3", "addr_state", "dti", "delinq_2yrs",
+    "inq_last_6mths", "open_acc", "pub_rec", "revol_bal", "revol_util", "total_acc", "earliest_cr_line",
+    "fico_range_low", "naics", "bank_state", "employees", "new_business", "jobs_created", "jobs_retained",
+    "franchise_code", "urban_rural", "revolving_line", "low_doc", "disbursement_date", "disbursement_gross",
+    "gross_approved", "sba_approved",
+]
+
+
+@pytest.fixture
+def lc_features(data_dir):
+    frame = lendingclub_sample(data_dir / "loans" / "lendingclub_2007_2011.csv", 3000)
+    return frame[[c for c in frame.columns if c in MART_COLUMNS]]
+
+
+def test_mart_columns_are_off_every_denylist():
+    mart_sql = (__import__("risk_assets").__path__[0] + "/../dbt/models/marts/loan_features.sql")
+    selected = open(mart_sql).read().split("select", 2)[2]
+    assert all(column in selected for column in MART_COLUMNS)
+    assert denied_columns(MART_COLUMNS) == []
+
+
+def test_denylist_names_the_post_outcome_fields_of_each_source():
+    assert {"chgoffdate", "chgoffpringr", "balancegross", "chargeoff_date", "chargeoff_principal", "balance_gross"} <= POST_OUTCOME["sba"]
+    assert {"total_pymnt", "recoveries", "collection_recovery_fee", "last_pymnt_d"} <= POST_OUTCOME["lendingclub"]
+    assert denied_columns(["loan_amount", "Recoveries", "ChgOffDate"]) == [("Recoveries", "lendingclub"), ("ChgOffDate", "sba")]
+
+
+def test_single_feature_auc_is_rank_based_in_both_directions():
+    y = pd.Series([0, 0, 1, 1] * 10)
+    assert single_feature_auc(pd.Series([1.0, 3.0, 2.0, 4.0] * 10), y)[0] == pytest.approx(0.75)
+    assert single_feature_auc(pd.Series([4.0, 2.0, 3.0, 1.0] * 10), y)[0] == pytest.approx(0.75)
+    assert single_feature_auc(pd.Series([1.0, 2.0]), pd.Series([0, 1])) == (None, 2)
+
+
+def test_real_lendingclub_features_pass(lc_features):
+    outcome = leakage_outcome(lc_features)
+    assert outcome.success, outcome.observed
+    top = next(r for r in outcome.rules if r["rule"] == "single_feature_auc_top")
+    assert top["success"]
+
+
+def test_a_denied_column_fails_and_is_named(lc_features):
+    outcome = leakage_outcome(lc_features.assign(recoveries=0.0))
+    assert not outcome.success and outcome.severity == "ERROR"
+    assert "recoveries" in outcome.observed
+
+
+def test_a_separating_feature_fails_whatever_its_name(lc_features):
+    rng = np.random.default_rng(0)
+    days = np.where(lc_features["default_flag"] == 1, 200, 1000) + rng.integers(0, 100, len(lc_features))
+    outcome = leakage_outcome(lc_features.assign(days_to_last_event=days))
+    assert not outcome.success
+    assert "lendingclub.days_to_last_event (AUC 1.0)" in outcome.observed

@@ -1,0 +1,110 @@
+"""Expectation suites on small lakes: each fails on its case or on one broken rule, passes on clean data."""
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from risk_assets.lib.quality.tables import SUITES, structural_check, values_check
+from risk_assets_tests.lib.quality.lake_rows import lake_with, lendingclub_sample, loan_rows, news_rows
+
+AS_OF = date(2024, 7, 1)
+
+
+@pytest.fixture
+def lc_clean(data_dir):
+    return lendingclub_sample(data_dir / "loans" / "lendingclub_2007_2011.csv", 200)
+
+
+def _values(path, asset="raw_loans"):
+    with duckdb.connect(str(path)) as con:
+        return values_check(con, SUITES[asset], AS_OF)
+
+
+def _schema(path, asset="raw_loans"):
+    with duckdb.connect(str(path)) as con:
+        return structural_check(con, SUITES[asset])
+
+
+def test_clean_lendingclub_rows_pass_both_suites(tmp_path, lc_clean):
+    lake = lake_with(tmp_path / "lake.duckdb", loans=[lc_clean])
+    schema, values = _schema(lake), _values(lake)
+    assert schema.success, schema.observed
+    assert values.success, values.observed
+    assert values.rows_checked == 200 and len(values.failures) == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "rule"),
+    [("int_rate", 1.2, "int_rate_range"), ("grade", "", "grade_set"), ("term_months", 48, "term_lendingclub")],
+)
+def test_one_broken_rule_quarantines_that_row_only(tmp_path, lc_clean, column, value, rule):
+    broken = lc_clean.copy()
+    broken.loc[7, column] = value
+    outcome = _values(lake_with(tmp_path / "lake.duckdb", loans=[broken]))
+    assert not outcome.success
+    assert [r["rule"] for r in outcome.failed_rules] == [rule]
+    assert outcome.failures[["record_key", "line", "column_name", "rule", "raw_value"]].to_dict("records") == [
+        {"record_key": broken.loc[7, "loan_key"], "line": 9, "column_name": column, "rule": rule,
+         "raw_value": str(value)}
+    ]
+
+
+def test_f11_implausible_rows_are_quarantined_with_their_rule(tmp_path, cases_dir):
+    lake = lake_with(tmp_path / "lake.duckdb", loans=[loan_rows(cases_dir / "F11_loans_asof_2024-06-30_implausible.csv")])
+    outcome = _values(lake)
+    failing = dict(zip(outcome.failures["record_key"].str.split(":").str[1], outcome.failures["rule"]))
+    assert failing == {
+        "76002": "annual_income_range",
+        "76004": "annual_income_range",
+        "76005": "dti_range",
+        "76006": "dti_range",
+        "76007": "emp_length_range",
+        "76008": "origination_not_after_as_of",
+        "76009": "credit_line_not_after_origination",
+        "76010": "loan_amount_positive",
+        "76011": "int_rate_range",
+        "76012": "fico_range",
+    }
+    assert outcome.severity == "WARN" and not outcome.success
+    assert set(outcome.failures["line"]) == {3, 5, 6, 7, 8, 9, 10, 11, 12, 13}
+
+
+def test_f07_naively_typed_table_fails_the_schema_check(tmp_path, cases_dir):
+    path = tmp_path / "lake.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            f"""CREATE TABLE raw.loans AS SELECT loan_id AS source_loan_id, external_ref,
+            issue_date AS origination_date, loan_amnt AS loan_amount, annual_inc AS annual_income
+            FROM read_csv('{cases_dir / "F07_polars_type_pitfalls.csv"}')"""
+        )
+    outcome = _schema(path)
+    assert not outcome.success and outcome.severity == "ERROR"
+    details = {r["rule"]: r["detail"] for r in outcome.failed_rules}
+    assert "source_loan_id is BIGINT, declared VARCHAR" in details["column_type"]
+    assert "origination_date is VARCHAR, declared DATE" in details["column_type"]
+    assert "annual_income is VARCHAR, declared DOUBLE" in details["column_type"]
+    assert "loan_key is missing" in details["column_present"]
+    assert len(outcome.failures) == 0  # column faults are not rows: nothing quarantined
+
+
+def test_blank_key_fails_the_schema_check_and_names_the_line(tmp_path, lc_clean):
+    broken = lc_clean.copy()
+    broken.loc[3, "loan_key"] = None
+    outcome = _schema(lake_with(tmp_path / "lake.duckdb", loans=[broken]))
+    assert [r["rule"] for r in outcome.failed_rules] == ["loan_key_not_null"]
+    assert outcome.failures["line"].tolist() == [5]
+
+
+def test_news_label_and_blank_text_rules(tmp_path):
+    rows = news_rows([("Profit rose.", "positive"), ("  ", "neutral"), ("Sales fell.", "bullish")])
+    lake = lake_with(tmp_path / "lake.duckdb", news=[rows])
+    outcome = _values(lake, "raw_news")
+    assert dict(zip(outcome.failures["line"], outcome.failures["rule"])) == {2: "text_clean_not_blank", 3: "label_set"}
+    assert _schema(lake, "raw_news").success
+
+
+def test_clean_news_passes(tmp_path):
+    lake = lake_with(tmp_path / "lake.duckdb", news=[news_rows([("Profit rose.", "positive"), ("Sales fell.", None)])])
+    assert _values(lake, "raw_news").success
