@@ -4,6 +4,8 @@
     risk-assets seed       copy the sample data (RISK_SAMPLE_DIR, default ../shared/data) into landing/
     risk-assets run        init + seed + `dagster asset materialize --select '*'` (the main job)
     risk-assets replay     split a tape into vintage files and drop them into landing one at a time
+    risk-assets export     write the metric and score tables to CSV or Parquet files
+    risk-assets screenshots  rebuild a small lake in a temporary home and regenerate docs/screenshots/*.png
 
 Every command prints what it did; a failure exits non-zero with a one-line reason.
 """
@@ -18,6 +20,7 @@ import sys
 from pathlib import Path
 
 from risk_assets.lib.home import RiskHome, sample_dir
+from risk_assets.lib.lake import connect
 
 INSTANCE_YAML = """\
 telemetry:
@@ -25,10 +28,7 @@ telemetry:
 concurrency:
   pools:
     default_limit: 1
-run_coordinator:
-  module: dagster._core.run_coordinator
-  class: QueuedRunCoordinator
-  config:
+  runs:
     max_concurrent_runs: 4
 """
 
@@ -81,6 +81,30 @@ def _materialize(select: str) -> int:
     return subprocess.call(command)
 
 
+def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fmt: str) -> int:
+    """Export tables of the lake to `out`, one file per table; prints each file and its row count.
+
+    Default tables: `risk_assets.lib.report.EXPORT_TABLES`. Explicitly named tables that do not exist
+    fail the command (exit 2); default tables not materialized yet are listed and skipped.
+    """
+    from risk_assets.lib.report.export import EXPORT_TABLES, export_tables, resolve_tables
+
+    if not home.lake_path.exists():
+        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        return 2
+    with connect(home.lake_path, read_only=True) as con:
+        _, unmatched = resolve_tables(con, patterns or EXPORT_TABLES)
+        if unmatched and patterns:
+            print(f"risk-assets: no such table in {home.lake_path}: {', '.join(unmatched)}", file=sys.stderr)
+            return 2
+        written = export_tables(con, patterns or EXPORT_TABLES, out, fmt)
+    for item in written:
+        print(f"{item.table}: {item.rows:,} rows -> {item.path}")
+    if unmatched:
+        print(f"not in the lake yet (skipped): {', '.join(unmatched)}")
+    return 0
+
+
 def _replay(args: argparse.Namespace, home: RiskHome) -> int:
     from risk_assets.lib.replay import drop_into, pause, split_by_vintage
 
@@ -106,6 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="init, seed, then materialize the whole lake")
     run.add_argument("--select", default="*", help="Dagster asset selection (default: everything)")
     run.add_argument("--no-seed", action="store_true", help="do not copy the sample data first")
+    export = sub.add_parser("export", help="write the metric and score tables to CSV or Parquet")
+    export.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    export.add_argument("--out", type=Path, required=True, help="folder for the files (created if missing)")
+    export.add_argument("--tables", nargs="+", default=None, metavar="SCHEMA.TABLE",
+                        help="tables or globs such as 'monitoring.*' (default: the metric and score tables)")
+    shots = sub.add_parser("screenshots", help="regenerate docs/screenshots/*.png from a small lake")
+    shots.add_argument("--out", type=Path, default=None, help="folder for the PNGs (default: docs/screenshots)")
     replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
     replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
@@ -115,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--step", action="store_true", help="wait for Enter after each file")
     args = parser.parse_args(argv)
 
+    if args.command == "screenshots":
+        from risk_assets.showcase_capture import regenerate_screenshots
+
+        return regenerate_screenshots(args.out)
     home = RiskHome.from_env()
     dagster_home = init_home(home)
     os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
@@ -122,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init":
         print(f"lake home {home.root}; Dagster instance {dagster_home}")
         return 0
+    if args.command == "export":
+        return export_lake_tables(home, args.tables, args.out, args.format)
     if args.command == "seed" or (args.command == "run" and not args.no_seed):
         try:
             copied = seed_landing(home, sample_dir())

@@ -1,0 +1,43 @@
+"""`risk-assets export` writes the metric tables a reader without UI access asks for."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from risk_assets.cli import main
+from risk_assets.lib.lake import connect
+from risk_assets.lib.ml.registry import record_metrics, register_candidate
+
+
+@pytest.fixture(autouse=True)
+def dagster_home(risk_home, monkeypatch):
+    """The CLI exports DAGSTER_HOME for its children; keep that inside the test."""
+    monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
+
+
+def test_export_writes_the_default_tables_and_names_the_missing_ones(risk_home, tmp_path, capsys):
+    with connect(risk_home.lake_path) as con:
+        register_candidate(con, "loan_pd_lendingclub", "v1", "/artifacts/loan_pd/v1", "auc", 0.6871, "sha:abc")
+        record_metrics(con, "loan_pd_lendingclub", "v1", "holdout", {"auc": 0.6871, "brier": 0.1183})
+
+    assert main(["export", "--format", "csv", "--out", str(tmp_path / "out")]) == 0
+
+    out = capsys.readouterr().out
+    assert "ml.model_metrics: 2 rows" in out and "not in the lake yet (skipped): ml.loan_scores" in out
+    with (tmp_path / "out" / "ml.model_registry.csv").open(newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["model"], row["status"], float(row["primary_value"])) == ("loan_pd_lendingclub", "candidate", 0.6871)
+
+
+def test_export_of_a_table_that_does_not_exist_fails_with_its_name(risk_home, tmp_path, capsys):
+    with connect(risk_home.lake_path):
+        pass
+    assert main(["export", "--out", str(tmp_path), "--tables", "ml.loan_scorez"]) == 2
+    assert "ml.loan_scorez" in capsys.readouterr().err
+
+
+def test_export_without_a_lake_says_how_to_make_one(risk_home, tmp_path, capsys):
+    assert main(["export", "--out", str(tmp_path)]) == 2
+    assert "risk-assets run" in capsys.readouterr().err
