@@ -1,0 +1,64 @@
+"""The quality asset checks in Dagster: verdicts persisted, failing rows shown, structural failures block."""
+
+import dagster as dg
+import duckdb
+
+from risk_assets.defs.quality.checks import CHECKS
+from risk_assets.defs.resources import LakeResource
+from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows
+
+
+@dg.asset(name="raw_loans")
+def raw_loans_stub() -> None:
+    """Stands for the ingest asset: the test lake already holds raw.loans."""
+
+
+@dg.asset(deps=["raw_loans"])
+def downstream() -> None:
+    """Stands for stg_loans: must not run when a blocking ERROR check on raw_loans fails."""
+
+
+def _run(risk_home):
+    raw_checks = [c for c in CHECKS if any(k.asset_key.to_user_string() == "raw_loans" for k in c.check_keys)]
+    return dg.materialize(
+        [raw_loans_stub, downstream, *raw_checks],
+        resources={"lake": LakeResource(root=str(risk_home.root))},
+        raise_on_error=False,
+    )
+
+
+def test_f12_run_warns_quarantines_and_records(risk_home, cases_dir):
+    lake_with(
+        risk_home.lake_path,
+        loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv"), loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
+    )
+    result = _run(risk_home)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["raw_loans_schema"].passed
+    assert checks["raw_loans_values"].passed
+    dup = checks["raw_loans_unique_per_snapshot"]
+    assert not dup.passed and dup.severity == dg.AssetCheckSeverity.WARN
+    assert "lendingclub:77007" in dup.metadata["failing_rows"].value
+    assert result.success  # WARN does not block: downstream ran
+    materialized = {e.event_specific_data.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"raw_loans", "downstream"}
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        rows = con.execute("SELECT check_name, run_id, success, failing_count FROM quality.check_results ORDER BY 1").fetchall()
+        quarantined = con.execute("SELECT record_key, rule FROM quality.quarantine").fetchall()
+    assert rows == [
+        ("raw_loans_schema", result.run_id, True, 0),
+        ("raw_loans_unique_per_snapshot", result.run_id, False, 2),
+        ("raw_loans_values", result.run_id, True, 0),
+    ]
+    assert quarantined == [("lendingclub:77007", "conflicting_duplicate")] * 2
+
+
+def test_structural_failure_blocks_downstream(risk_home, cases_dir):
+    lake_with(risk_home.lake_path, loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv").assign(loan_key=None)])
+    result = _run(risk_home)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["raw_loans_schema"].passed
+    assert checks["raw_loans_schema"].severity == dg.AssetCheckSeverity.ERROR
+    assert "loan_key_not_null" in checks["raw_loans_schema"].metadata["failed_rules"].value
+    materialized = {e.event_specific_data.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"raw_loans"}
