@@ -1,5 +1,17 @@
-"""Dagster definitions of the monitoring domain."""
+"""Dagster definitions of the monitoring domain: monitoring tables, landing and retrain sensors, the daily schedule."""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from risk_assets.defs.monitoring.assets import loan_monitoring, news_sentiment_trend
+from risk_assets.defs.monitoring.jobs import ingest_loans_job, ingest_news_job, monitoring_job, retrain_loan_pd_job
+from risk_assets.defs.monitoring.policy import RetrainPolicy
+from risk_assets.defs.monitoring.schedules import daily_monitoring_schedule
+from risk_assets.defs.monitoring.sensors import landing_loans_sensor, landing_news_sensor, retrain_sensor
+
+defs = dg.Definitions(
+    assets=[loan_monitoring, news_sentiment_trend],
+    jobs=[ingest_loans_job, ingest_news_job, retrain_loan_pd_job, monitoring_job],
+    sensors=[landing_loans_sensor, landing_news_sensor, retrain_sensor],
+    schedules=[daily_monitoring_schedule],
+    resources={"retrain_policy": RetrainPolicy()},
+)

@@ -1,0 +1,111 @@
+"""Monitoring assets: drift (PSI), champion performance per vintage and the news sentiment index.
+
+Thin wrappers: the numbers come from `risk_assets.lib.monitoring`; these write them to the lake's
+monitoring schema and show them in the UI.
+"""
+
+import dagster as dg
+import polars as pl
+
+from risk_assets.defs.resources import LAKE_POOL, LakeResource
+from risk_assets.lib.monitoring import loans, sentiment, tables
+
+OWNERS = ["team:risk-models"]
+
+
+def column_schema(table: tables.MonitoringTable) -> dg.TableSchema:
+    """The Dagster column schema of a monitoring table."""
+    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype), description=text) for name, (dtype, text) in table.columns.items()])
+
+
+def _spec(key: str, table: tables.MonitoringTable, deps: list[str]) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        description=f"`{table.name}`: {table.description}",
+        group_name="monitoring",
+        kinds={"duckdb", "polars"},
+        owners=OWNERS,
+        deps=deps,
+        metadata={"dagster/column_schema": column_schema(table), "dagster/table_name": table.name},
+    )
+
+
+LOAN_SPECS = {
+    "champion_population": _spec("champion_population", tables.CHAMPION_POPULATION, ["loan_features", "loan_scores"]),
+    "feature_psi": _spec("feature_psi", tables.FEATURE_PSI, ["loan_features"]),
+    "score_psi": _spec("score_psi", tables.SCORE_PSI, ["loan_scores"]),
+    "vintage_performance": _spec("vintage_performance", tables.VINTAGE_PERFORMANCE, ["loan_features", "loan_scores"]),
+}
+_TABLE_OF = {
+    "champion_population": tables.CHAMPION_POPULATION,
+    "feature_psi": tables.FEATURE_PSI,
+    "score_psi": tables.SCORE_PSI,
+    "vintage_performance": tables.VINTAGE_PERFORMANCE,
+}
+
+
+def _preview(frame: pl.DataFrame, columns: list[str], rows: int = 20) -> str:
+    shown = frame.select([c for c in columns if c in frame.columns]).head(rows)
+    if shown.height == 0:
+        return "_no rows_"
+    header = "| " + " | ".join(shown.columns) + " |\n|" + "---|" * len(shown.columns) + "\n"
+    fmt = lambda v: f"{v:.4f}" if isinstance(v, float) else ("" if v is None else str(v))  # noqa: E731
+    return header + "\n".join("| " + " | ".join(fmt(v) for v in row) + " |" for row in shown.iter_rows())
+
+
+PREVIEW_COLUMNS = {
+    "champion_population": ["model", "champion_version", "holdout_auc", "reference_rows", "new_rows", "new_labelled_rows"],
+    "feature_psi": ["model", "vintage", "variable", "psi", "band", "empty_current_bins"],
+    "score_psi": ["model", "vintage", "psi", "band", "n_current", "empty_current_bins", "epsilon"],
+    "vintage_performance": ["model", "vintage", "in_training", "n_labelled", "default_rate", "mean_pd", "auc", "ks", "brier"],
+}
+
+
+@dg.multi_asset(specs=list(LOAN_SPECS.values()), pool=LAKE_POOL, can_subset=False)
+def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource):
+    """For every PD champion: its training snapshot vs the loans that came after, per vintage.
+
+    PSI per feature and of the PD score (reference-decile bins, epsilon-smoothed, finite; Siddiqi
+    2006 bands), and AUC / KS / Brier / default rate per labelled vintage. Reads
+    ml.model_registry, marts.loan_features, raw.loans, ml.loan_scores.
+    """
+    with lake.connect() as con:
+        written = loans.monitor(con)
+    for key, table in _TABLE_OF.items():
+        frame = written[table.name]
+        metadata: dict[str, object] = {
+            "dagster/row_count": frame.height,
+            "preview": dg.MetadataValue.md(_preview(frame.sort(frame.columns[:3], nulls_last=True), PREVIEW_COLUMNS[key])),
+        }
+        if key in ("feature_psi", "score_psi") and frame.height:
+            worst = frame.sort("psi", descending=True).row(0, named=True)
+            metadata["max_psi"] = float(worst["psi"])
+            metadata["max_psi_at"] = f"{worst['model']} {worst['variable']} vintage {worst['vintage']}"
+            metadata["significant_rows"] = frame.filter(pl.col("band") == "significant").height
+        context.log.info(f"{table.name}: {frame.height} rows")
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+
+
+@dg.asset(
+    description=f"`{tables.NEWS_SENTIMENT_TREND.name}`: {tables.NEWS_SENTIMENT_TREND.description}",
+    group_name="monitoring",
+    kinds={"duckdb", "polars"},
+    owners=OWNERS,
+    deps=["news_scores", "news_features"],
+    pool=LAKE_POOL,
+    metadata={
+        "dagster/column_schema": column_schema(tables.NEWS_SENTIMENT_TREND),
+        "dagster/table_name": tables.NEWS_SENTIMENT_TREND.name,
+    },
+)
+def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    """Daily news sentiment index (mean p_positive - p_negative of the scored documents) and its 7-day mean."""
+    with lake.connect() as con:
+        frame = sentiment.sentiment_trend(con)
+        tables.replace(con, tables.NEWS_SENTIMENT_TREND, frame)
+    context.log.info(f"{tables.NEWS_SENTIMENT_TREND.name}: {frame.height} days")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": frame.height,
+        "documents": int(frame.get_column("documents").sum()) if frame.height else 0,
+        "preview": dg.MetadataValue.md(_preview(frame.sort("day", descending=True), ["day", "date_source", "documents", "sentiment_index", "index_7d"])),
+    })

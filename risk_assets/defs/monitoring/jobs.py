@@ -1,0 +1,33 @@
+"""Jobs the monitoring sensors and schedule launch.
+
+- ingest_loans / ingest_news: the ingest asset and everything downstream of it except model
+  training (group models): features, scores, checks and monitoring refresh after each landing,
+  while retraining stays the retrain sensor's decision.
+- retrain_loan_pd: loan_pd_model and everything downstream (its gate, scoring, monitoring).
+- monitoring: the monitoring group alone (the daily schedule).
+"""
+
+import dagster as dg
+
+TRAINING = dg.AssetSelection.groups("models")
+
+ingest_loans_job = dg.define_asset_job(
+    "ingest_loans",
+    selection=dg.AssetSelection.assets("raw_loans").downstream() - TRAINING,
+    description="Ingest the loan tapes new in landing/loans, then refresh features, PD scores and monitoring (no training).",
+)
+ingest_news_job = dg.define_asset_job(
+    "ingest_news",
+    selection=dg.AssetSelection.assets("raw_news").downstream() - TRAINING,
+    description="Ingest the news files new in landing/news, then refresh features, sentiment scores and the sentiment trend (no training).",
+)
+retrain_loan_pd_job = dg.define_asset_job(
+    "retrain_loan_pd",
+    selection=dg.AssetSelection.assets("loan_pd_model").downstream(),
+    description="Retrain the loan PD model; the gate promotes the candidate only if it beats the champion on the same holdout; then rescore and refresh monitoring.",
+)
+monitoring_job = dg.define_asset_job(
+    "monitoring",
+    selection=dg.AssetSelection.groups("monitoring"),
+    description="Refresh every monitoring table (drift, vintage performance, news sentiment trend).",
+)

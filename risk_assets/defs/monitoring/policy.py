@@ -1,0 +1,27 @@
+"""The retrain thresholds as a resource, so they are configuration (Definitions, env vars), not code."""
+
+import dagster as dg
+from pydantic import Field
+
+from risk_assets.lib.monitoring.retrain import RetrainThresholds
+
+_DEFAULTS = RetrainThresholds()
+
+
+class RetrainPolicy(dg.ConfigurableResource):
+    """Thresholds of the retrain decision (see risk_assets.lib.monitoring.retrain)."""
+
+    new_labelled_rows: int = Field(_DEFAULTS.new_labelled_rows, description="Labelled loans added since the champion's snapshot that trigger a retrain (rows).")
+    psi: float = Field(_DEFAULTS.psi, description="PSI of the PD score or a key feature above which a retrain is triggered (0.2: Siddiqi 2006 'significant').")
+    auc_margin: float = Field(_DEFAULTS.auc_margin, description="AUC points the newest labelled vintage may fall below the holdout AUC before a retrain.")
+    key_features: list[str] = Field(list(_DEFAULTS.key_features), description="Features whose PSI alone triggers a retrain.")
+    min_rows: int = Field(_DEFAULTS.min_rows, description="Smallest cohort (loans) whose PSI or AUC is acted on.")
+
+    def thresholds(self) -> RetrainThresholds:
+        return RetrainThresholds(
+            new_labelled_rows=self.new_labelled_rows,
+            psi=self.psi,
+            auc_margin=self.auc_margin,
+            key_features=tuple(self.key_features),
+            min_rows=self.min_rows,
+        )

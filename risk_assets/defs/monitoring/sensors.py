@@ -1,0 +1,164 @@
+"""Sensors: new files in landing start ingestion; monitoring numbers that cross a threshold start a retrain.
+
+Default status RUNNING for all three: the product's promise is that nobody clicks to ingest a new
+tape or to retrain, and nothing they do is irreversible: a landing run loads each content once
+(manifest keyed by sha256), and a retrain only replaces the champion when the gate finds the
+candidate better on the same holdout. Every tick says what it saw: a SkipReason, or run requests
+whose tags carry the file or the decision, plus log lines.
+"""
+
+import json
+from datetime import datetime, timezone
+
+import dagster as dg
+import duckdb
+
+from risk_assets.defs.monitoring.jobs import ingest_loans_job, ingest_news_job, retrain_loan_pd_job
+from risk_assets.defs.monitoring.policy import RetrainPolicy
+from risk_assets.defs.resources import LakeResource
+from risk_assets.lib.lake import connect
+from risk_assets.lib.monitoring import landing_watch
+from risk_assets.lib.monitoring.loans import snapshots
+from risk_assets.lib.monitoring.retrain import RetrainDecision, decide
+
+LAKE_WAIT_SECONDS = 20.0
+"""How long a sensor waits for the lake while a run writes it; then the tick is skipped and retried.
+Well under the daemon's 60 s sensor timeout."""
+
+ACTIVE_STATUSES = [
+    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+]
+
+
+def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[set[str], str]:
+    """Contents already in raw.landed_files for `domain`, and a note of where they came from."""
+    path = lake.home.lake_path
+    if not path.exists():
+        return set(), "no lake yet"
+    try:
+        with connect(path, read_only=True, wait_seconds=LAKE_WAIT_SECONDS) as con:
+            exists = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'landed_files'"
+            ).fetchone()[0]
+            if not exists:
+                return set(), "no manifest yet"
+            rows = con.execute("SELECT sha256 FROM raw.landed_files WHERE domain = ?", [domain]).fetchall()
+    except duckdb.IOException as exc:
+        return set(), f"manifest not consulted (lake busy: {exc})"
+    return {r[0] for r in rows}, f"{len(rows)} contents in the manifest"
+
+
+def landing_sensor(domain: str, job) -> dg.SensorDefinition:
+    """The sensor of landing/<domain>: one run of `job` (an asset job) per new content (run_key = '<domain>:<sha256>')."""
+
+    @dg.sensor(
+        name=f"landing_{domain}_sensor",
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            f"Watches landing/{domain}: each file whose bytes (sha256) are new starts one `{job.name}` run "
+            "(run_key = content hash). The cursor holds every file seen (name, size, sha256), never a time, so a "
+            "file with an old modification time is still picked up; the same bytes under two names start one run."
+        ),
+    )
+    def _sensor(context: dg.SensorEvaluationContext, lake: LakeResource) -> dg.SensorResult:
+        folder = lake.home.landing / domain
+        files = landing_watch.scan(folder)
+        manifest, manifest_note = _manifest_sha256(lake, domain)
+        plan = landing_watch.plan(files, context.cursor, manifest)
+        requests = []
+        for first, duplicates in plan.new:
+            names = ", ".join(d.name for d in duplicates)
+            context.log.info(
+                f"new content {first.sha256[:12]} in {first.name} ({first.size:,} bytes)"
+                + (f"; same bytes also under {names}: one run" if duplicates else "")
+            )
+            requests.append(dg.RunRequest(
+                run_key=f"{domain}:{first.sha256}",
+                tags={
+                    "risk/landing_domain": domain,
+                    "risk/landing_file": first.name,
+                    "risk/landing_sha256": first.sha256,
+                    "risk/landing_size_bytes": str(first.size),
+                    "risk/landing_duplicates": names,
+                },
+            ))
+        seen = f"{len(files)} file(s) in landing/{domain}, {len(plan.known)} already seen; {manifest_note}"
+        context.log.info(seen)
+        if not requests:
+            return dg.SensorResult(skip_reason=dg.SkipReason(f"nothing new: {seen}"), cursor=plan.cursor)
+        return dg.SensorResult(run_requests=requests, cursor=plan.cursor)
+
+    return _sensor
+
+
+landing_loans_sensor = landing_sensor("loans", ingest_loans_job)
+landing_news_sensor = landing_sensor("news", ingest_news_job)
+
+
+def record_decision(con: duckdb.DuckDBPyConnection, decision: RetrainDecision, decided_at: datetime) -> None:
+    """Append one row to monitoring.retrain_decisions (every evaluation, retrain or not)."""
+    con.execute(
+        "INSERT INTO monitoring.retrain_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [decision.model, decided_at, decision.retrain, decision.reason, decision.trigger,
+         decision.observed_value, decision.threshold, decision.details()],
+    )
+
+
+@dg.sensor(
+    name="retrain_sensor",
+    job=retrain_loan_pd_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Reads the monitoring tables and requests a `retrain_loan_pd` run when, for a PD champion, labelled loans "
+        "added since its snapshot pass a threshold, PSI of the PD score or a key feature passes 0.2, or AUC on the "
+        "newest labelled vintage falls more than a margin below the holdout AUC (thresholds: resource "
+        "`retrain_policy`). Every evaluation is a row of monitoring.retrain_decisions; a retrain run carries the "
+        "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it."
+    ),
+)
+def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
+    active = context.instance.get_runs(
+        filters=dg.RunsFilter(job_name=retrain_loan_pd_job.name, statuses=ACTIVE_STATUSES), limit=1
+    )
+    if active:
+        return dg.SensorResult(skip_reason=dg.SkipReason(
+            f"retrain run {active[0].run_id} is {active[0].status.value}; re-evaluating after it ends"
+        ), cursor=context.cursor)
+    if not lake.home.lake_path.exists():
+        return dg.SensorResult(skip_reason=dg.SkipReason("no lake yet: nothing to monitor"), cursor=context.cursor)
+    thresholds = retrain_policy.thresholds()
+    evaluated: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    requests, notes = [], []
+    try:
+        with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
+            current = snapshots(con)
+            decided_at = datetime.now(timezone.utc).replace(tzinfo=None)
+            for snapshot in current:
+                fingerprint = snapshot.fingerprint()
+                if evaluated.get(snapshot.model) == fingerprint:
+                    notes.append(f"{snapshot.model}: monitoring unchanged since the last evaluation")
+                    continue
+                decision = decide(snapshot, thresholds)
+                record_decision(con, decision, decided_at)
+                evaluated[snapshot.model] = fingerprint
+                context.log.info(f"{snapshot.model} champion {snapshot.champion_version}: {decision.reason}")
+                notes.append(f"{snapshot.model}: {decision.reason}")
+                if decision.retrain:
+                    requests.append(dg.RunRequest(
+                        run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
+                        tags={**decision.tags(), "risk/monitoring_fingerprint": fingerprint},
+                    ))
+    except duckdb.IOException as exc:
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
+    cursor = json.dumps(evaluated, sort_keys=True)
+    if not current:
+        return dg.SensorResult(skip_reason=dg.SkipReason(
+            "no PD champion in monitoring.champion_population yet (materialize the monitoring assets)"
+        ), cursor=cursor)
+    if not requests:
+        return dg.SensorResult(skip_reason=dg.SkipReason("; ".join(notes)), cursor=cursor)
+    return dg.SensorResult(run_requests=requests, cursor=cursor)

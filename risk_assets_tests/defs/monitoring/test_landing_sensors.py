@@ -1,0 +1,88 @@
+"""Landing sensors on a real Dagster instance: cursor, run keys, duplicates (F03), old mtimes,
+and two files landing together (F01) loaded by concurrent runs without a DuckDB lock error."""
+
+import json
+import multiprocessing
+import os
+import shutil
+
+import dagster as dg
+import pytest
+
+from risk_assets.defs.ingest.assets import raw_loans, raw_news
+from risk_assets.defs.monitoring.jobs import ingest_loans_job, ingest_news_job
+from risk_assets.defs.monitoring.sensors import landing_loans_sensor
+from risk_assets.defs.resources import LakeResource
+from risk_assets.lib.lake import connect
+
+
+def make_defs(root: str) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[raw_loans, raw_news],
+        jobs=[ingest_loans_job, ingest_news_job],
+        sensors=[landing_loans_sensor],
+        resources={"lake": LakeResource(root=root)},
+        executor=dg.in_process_executor,
+    )
+
+
+def tick(instance, defs, cursor=None) -> dg.SensorResult:
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs, resources=defs.resources)
+    return landing_loans_sensor(context)
+
+
+def test_f03_same_bytes_under_two_names_start_one_run_and_load_10_loans(risk_home, cases_dir):
+    for name in ("F03_loans_2024-03.csv", "F03_loans_2024-03 (1).csv"):
+        shutil.copyfile(cases_dir / name, risk_home.landing_loans / name)
+    defs = make_defs(str(risk_home.root))
+    with dg.instance_for_test() as instance:
+        result = tick(instance, defs)
+        assert len(result.run_requests) == 1
+        request = result.run_requests[0]
+        assert request.run_key == f"loans:{request.tags['risk/landing_sha256']}"
+        assert request.tags["risk/landing_duplicates"] == "F03_loans_2024-03.csv"
+        run = defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=request.tags)
+        assert run.success
+        # The next tick sees both names in the cursor and the content in the manifest: nothing to do.
+        again = tick(instance, defs, result.cursor)
+        assert not again.run_requests and "nothing new: 2 file(s) in landing/loans, 2 already seen" in again.skip_reason.skip_message
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 10
+        assert con.execute("SELECT count(*) FROM raw.landed_files").fetchone()[0] == 1
+
+
+def test_cursor_holds_files_not_times_and_an_old_mtime_is_picked_up(risk_home, cases_dir):
+    shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "a.csv")
+    defs = make_defs(str(risk_home.root))
+    with dg.instance_for_test() as instance:
+        first = tick(instance, defs)
+        cursor = json.loads(first.cursor)
+        assert [set(f) for f in cursor["files"]] == [{"name", "size", "sha256"}]
+        late = risk_home.landing_loans / "b.csv"
+        shutil.copyfile(cases_dir / "F01_loans_2024-02.csv", late)
+        os.utime(late, (946684800, 946684800))  # 2000-01-01, older than anything seen
+        second = tick(instance, defs, first.cursor)
+        assert [r.tags["risk/landing_file"] for r in second.run_requests] == ["b.csv"]
+        assert second.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def _execute(instance_ref, root: str, tags: dict) -> bool:
+    with dg.DagsterInstance.from_ref(instance_ref) as instance:
+        return make_defs(root).resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=tags).success
+
+
+def test_f01_two_files_landing_together_both_load_in_concurrent_runs(risk_home, cases_dir, tmp_path):
+    for name in ("F01_loans_2024-01.csv", "F01_loans_2024-02.csv"):
+        shutil.copyfile(cases_dir / name, risk_home.landing_loans / name)
+    defs = make_defs(str(risk_home.root))
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        requests = tick(instance, defs).run_requests
+        assert len(requests) == 2 and len({r.run_key for r in requests}) == 2
+        # Two processes, as the daemon would launch them: each opens the lake for writing.
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            outcomes = pool.starmap(_execute, [(instance.get_ref(), str(risk_home.root), r.tags) for r in requests])
+        assert outcomes == [True, True]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT loan_key) FROM raw.loans").fetchone()[0] == 24
+        assert con.execute("SELECT count(*) FROM raw.landed_files WHERE status = 'loaded'").fetchone()[0] == 2
