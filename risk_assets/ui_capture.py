@@ -36,6 +36,22 @@ CHROMIUM_FLAGS = (
 )
 
 
+LOCATIONS_QUERY = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
+  name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+
+ASSET_QUERY = """query Asset($key: AssetKeyInput!) { assetOrError(assetKey: $key) {
+  __typename ... on AssetNotFoundError { message }
+  ... on Asset {
+    assetMaterializations(limit: 1) { runId metadataEntries { __typename label
+      ... on MarkdownMetadataEntry { mdStr } ... on FloatMetadataEntry { floatValue }
+      ... on IntMetadataEntry { intValue } ... on TextMetadataEntry { text } ... on PathMetadataEntry { path } } }
+    definition { description groupName kinds isMaterializable
+      owners { __typename ... on TeamAssetOwner { team } ... on UserAssetOwner { email } }
+      metadataEntries { __typename label ... on TableSchemaMetadataEntry { schema { columns { name description } } } }
+      assetChecksOrError { __typename ... on AssetChecks { checks { name description blocking
+        executionForLatestMaterialization { status evaluation { success severity } } } } } } } } }"""
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -80,6 +96,42 @@ class DagsterUI:
         if payload.get("errors"):
             raise RuntimeError(f"GraphQL errors: {payload['errors']}")
         return payload["data"]
+
+    def wait_for_code_locations(self, timeout_s: float = 180.0) -> list[str]:
+        """Wait until every code location has finished loading; returns their names.
+
+        `dagster dev` answers GraphQL before the code server has loaded the definitions, and a page
+        captured then shows an empty graph.
+
+        Raises:
+            RuntimeError: a code location failed to load (its Python error is in the message).
+            TimeoutError: still loading after `timeout_s`.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            data = self.graphql(LOCATIONS_QUERY)["workspaceOrError"]
+            entries = data.get("locationEntries") or []
+            if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                errors = [f"{e['name']}: {e['locationOrLoadError']['message']}" for e in entries
+                          if (e["locationOrLoadError"] or {}).get("__typename") == "PythonError"]
+                if errors:
+                    raise RuntimeError("code location failed to load: " + "\n".join(errors))
+                return [e["name"] for e in entries]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"code locations still loading after {timeout_s:.0f} s: {entries}")
+            time.sleep(1)
+
+    def asset(self, key: str) -> dict:
+        """The asset `key` as the UI sees it: definition (description, group, kinds, owners, checks
+        with their latest execution) and its latest materialization's metadata entries.
+
+        Raises:
+            LookupError: the UI does not know the asset.
+        """
+        data = self.graphql(ASSET_QUERY, {"key": {"path": key.split("/")}})["assetOrError"]
+        if data["__typename"] != "Asset":
+            raise LookupError(f"the UI has no asset {key!r}: {data.get('message', data['__typename'])}")
+        return data
 
     def screenshot(self, path: str, out: Path, width: int = 1600, height: int = 1000, wait_ms: int = 20000) -> Path:
         """Render `base_url + path` in headless Chromium and save a PNG at `out`.
@@ -145,6 +197,7 @@ def dagster_ui(env: dict[str, str] | None = None, timeout_s: float = 120.0) -> I
                 raise TimeoutError(f"dagster dev did not answer on port {port}:\n{tail}")
             time.sleep(1)
         ui.graphql("mutation { setNuxSeen }")
+        ui.wait_for_code_locations(timeout_s)
         yield ui
     finally:
         _stop(process)

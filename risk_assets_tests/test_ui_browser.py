@@ -1,0 +1,93 @@
+"""The Dagster UI shows the lake, its checks and the loan PD model card, in a real headless Chromium.
+
+One small lake (the bad-input cases plus slices of the real LendingClub tape and PhraseBank) is
+materialized into a temporary RISK_HOME with `dagster asset materialize`, then `dagster dev` is
+started on a free port on that home's instance and stopped by its own PID at the end. Pages are
+captured to a temporary folder whose path is printed (run with `-s` to see it); the UI's GraphQL
+API is asked what an analyst would see on them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from risk_assets.lib.home import RiskHome
+from risk_assets.showcase_capture import instance_env, materialize_small_lake, seed_small_lake
+from risk_assets.ui_capture import chromium_path, dagster_ui
+from risk_assets_tests.conftest import CASES, DATA
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not (DATA.is_dir() and CASES.is_dir()), reason=f"sample data or cases not found under {DATA.parent}"),
+]
+
+MODEL = "loan_pd_model"
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory):
+    """`dagster dev` serving a freshly materialized small lake; yields (ui, home, screenshot folder)."""
+    tmp = tmp_path_factory.mktemp("ui")
+    home = RiskHome(tmp / "risk_home")
+    seed_small_lake(home, DATA, CASES)
+    materialize_small_lake(home, tmp / "materialize.log")
+    with dagster_ui(env=instance_env(home)) as running:
+        yield running, home, tmp / "screenshots"
+
+
+def _entries(asset: dict) -> dict[str, dict]:
+    (latest,) = asset["assetMaterializations"]
+    return {entry["label"]: entry for entry in latest["metadataEntries"]}
+
+
+@pytest.mark.parametrize("name,path", [("lineage", "/asset-groups"), ("loan_pd_model", f"/assets/{MODEL}")])
+def test_page_renders_in_chromium(ui, name, path):
+    running, _, shots = ui
+    png = running.screenshot(path, shots / f"{name}.png")
+    print(f"\n{name} page: {png}")
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 20_000  # a blank 1600x1000 page is ~5 kB
+
+
+def test_lineage_holds_every_asset_of_the_lake(ui):
+    running, _, _ = ui
+    nodes = running.graphql("{ assetNodes { assetKey { path } groupName isMaterializable } }")["assetNodes"]
+    groups = {n["groupName"] for n in nodes if n["isMaterializable"]}
+    keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
+    assert {"raw_loans", "raw_news", "loan_features", MODEL, "loan_scores", "portfolio_overview"} <= keys
+    assert {"ingest", "transform", "models", "scoring"} <= groups
+
+
+def test_model_card_is_on_the_latest_materialization(ui):
+    running, _, _ = ui
+    entries = _entries(running.asset(MODEL))
+    cards = [e["mdStr"] for e in entries.values() if e["__typename"] == "MarkdownMetadataEntry"]
+    assert cards, f"{MODEL} materialization has no markdown entry (entries: {sorted(entries)})"
+    card = "\n".join(cards)
+    assert "AUC" in card and "baseline" in card.lower()
+    assert "data:image/png;base64," in card  # ROC / calibration plots embedded
+    aucs = [e["floatValue"] for label, e in entries.items()
+            if e["__typename"] == "FloatMetadataEntry" and "auc" in label.lower() and e["floatValue"] is not None]
+    assert aucs and all(0.5 < auc <= 1.0 for auc in aucs), aucs
+
+
+@pytest.mark.parametrize("asset", ["raw_loans", MODEL])
+def test_checks_are_described_and_executed(ui, asset):
+    running, _, _ = ui
+    definition = running.asset(asset)["definition"]
+    checks = definition["assetChecksOrError"]["checks"]
+    assert checks, f"{asset} has no asset checks in the UI"
+    for check in checks:
+        assert check["description"], f"{asset}:{check['name']} has no description"
+        execution = check["executionForLatestMaterialization"]
+        assert execution is not None and execution["evaluation"] is not None, f"{asset}:{check['name']} never ran"
+
+
+def test_portfolio_overview_links_its_html_report(ui):
+    running, home, _ = ui
+    entries = _entries(running.asset("portfolio_overview"))
+    assert entries["overview"]["mdStr"].startswith("# Portfolio overview")
+    assert "ml.loan_scores is not in the lake" not in entries["overview"]["mdStr"]
+    report = home.reports / "portfolio_overview.html"
+    assert entries["report"]["path"] == str(report) and report.stat().st_size > 10_000
