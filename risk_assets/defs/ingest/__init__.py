@@ -1,5 +1,7 @@
-"""Dagster definitions of the ingest domain."""
+"""Dagster definitions of the ingest domain: raw_loans and raw_news."""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from risk_assets.defs.ingest.assets import raw_loans, raw_news
+
+defs = dg.Definitions(assets=[raw_loans, raw_news])

@@ -1,0 +1,108 @@
+"""Ingest assets: every file landed in landing/loans or landing/news and not yet loaded goes into
+the lake with row-level lineage, a quarantine for bad values and a reconciled manifest."""
+
+from functools import partial
+
+import dagster as dg
+
+from risk_assets.defs.resources import LAKE_POOL, LakeResource
+from risk_assets.lib.ingest.landing import TABLES, LandingFailed, LandingReport, land_folder
+from risk_assets.lib.schema import column_descriptions
+
+_KINDS = {"duckdb", "polars"}
+_OWNERS = ["team:risk-data"]
+
+
+def _schema(domain: str) -> dg.TableSchema:
+    _, columns = TABLES[domain]
+    descriptions = column_descriptions(columns)
+    types = {c.name: c.sql_type for c in columns}
+    types.update({"_source_file": "VARCHAR", "_source_line": "BIGINT", "_file_sha256": "VARCHAR",
+                  "_ingested_at": "TIMESTAMP", "_run_id": "VARCHAR"})
+    return dg.TableSchema(columns=[dg.TableColumn(name, types[name], description=text)
+                                   for name, text in descriptions.items()])
+
+
+def _markdown(rows: list[tuple], names: list[str], width: int = 60) -> str:
+    def cell(value) -> str:
+        text = "" if value is None else str(value)
+        return (text[: width - 1] + "…" if len(text) > width else text).replace("|", "/").replace("\n", " ")
+
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, parse, preview_columns: list[str]):
+    table, _ = TABLES[domain]
+    folder = lake.home.landing / domain
+    with lake.connect() as con:
+        try:
+            report: LandingReport = land_folder(con, folder, domain, parse, context.run_id, asset=context.asset_key.path[-1])
+        except LandingFailed as exc:
+            raise dg.Failure(description=f"landing {folder} failed: {exc}") from exc
+        total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        preview = con.execute(
+            f"SELECT {', '.join(preview_columns)} FROM {table} WHERE _run_id = ? ORDER BY _source_file, _source_line LIMIT 10",
+            [context.run_id],
+        ).fetchall()
+    by_rule = report.quarantined_by_rule()
+    for outcome in report.files:
+        context.log.info(f"{outcome.path}: {outcome.outcome} {outcome.format or ''} loaded={outcome.rows_loaded} "
+                         f"quarantined={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": dg.MetadataValue.int(total),
+        "dagster/column_schema": _schema(domain),
+        "files": dg.MetadataValue.md(report.files_markdown() if report.files else "No new file in landing."),
+        "rows_loaded_this_run": dg.MetadataValue.int(report.rows_loaded),
+        "quarantined_by_rule": dg.MetadataValue.md(
+            _markdown(list(by_rule.items()), ["rule", "values quarantined"]) if by_rule else "Nothing quarantined."),
+        "preview": dg.MetadataValue.md(_markdown(preview, preview_columns) if preview else "No new rows."),
+        "landing_folder": dg.MetadataValue.path(str(folder)),
+    })
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds=_KINDS,
+    owners=_OWNERS,
+    pool=LAKE_POOL,
+    description=(
+        "Loan tapes as landed (table raw.loans): every LendingClub, SBA or mapped tape dropped in "
+        "landing/loans, one row per loan record in the source's own terms, typed into the canonical "
+        "columns (money in USD, rates as fractions, terms in months) with the default flag derived from "
+        "the source's status (NULL while a loan has no outcome). Each row names the file, physical line "
+        "and file hash it came from. Values that do not parse or break a plausibility rule are in "
+        "quality.quarantine, never silently empty; raw.landed_files proves per file that every record "
+        "was loaded, quarantined or skipped as a note, marker or footer. The same bytes landed twice "
+        "load once. Post-outcome SBA columns (chargeoff_*, balance_gross) are kept here for audit only."
+    ),
+)
+def raw_loans(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    parse = partial(parse_loan_file, mapping_dirs=[lake.home.root / "mappings"])
+    return _land(context, lake, "loans", parse, [
+        "loan_key", "portfolio", "origination_date", "loan_status", "default_flag", "loan_amount",
+        "term_months", "int_rate", "_source_file", "_source_line",
+    ])
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds=_KINDS,
+    owners=_OWNERS,
+    pool=LAKE_POOL,
+    description=(
+        "Financial news as landed (table raw.news): Financial PhraseBank files and article feeds "
+        "dropped in landing/news, one row per sentence or article with its raw text, cleaned text, "
+        "sentiment label where the source gives one and publication time in UTC. Rows without usable "
+        "text are in quality.quarantine with the reason; every row names its file, line and file hash."
+    ),
+)
+def raw_news(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+
+    return _land(context, lake, "news", parse_news_file, [
+        "doc_id", "source", "label", "text_clean", "_source_file", "_source_line",
+    ])

@@ -1,0 +1,203 @@
+"""Text-first reading of delimited files: bytes -> UTF-8 text -> records of text fields, each with
+the physical line it starts on.
+
+No value is typed here: every field stays the exact text the file held, so that the typed parse that
+follows (`loan_formats`, `news_formats`) can quarantine a value with its raw text and line. The
+reading is vectorised with polars; a file of 899,164 records x 27 fields reads in about 1 s on two
+cores.
+
+Physical lines: a record normally occupies one line. A quoted field may hold line breaks (a
+LendingClub `desc` typed with hard returns); such a record spans several physical lines and is
+numbered by its first. Record boundaries are found by quote parity: a line with an odd number of
+`"` characters opens (or closes) a quoted field that continues on the next line (RFC 4180 escapes a
+quote as `""`, which keeps the parity).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from risk_assets.lib.ingest.parsed import FileRefused
+
+GZIP_MAGIC = b"\x1f\x8b"
+_QUOTED = r'"(?:[^"]|"")*"'
+"""A quoted CSV field, escaped quotes included (RFC 4180 section 2.7)."""
+
+
+def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
+    """The file's bytes as landed and its content, gunzipped when it starts with the gzip magic
+    bytes 1f 8b (whatever its name says).
+
+    Returns:
+        (landed bytes, content bytes); the two are the same object for an uncompressed file.
+
+    Raises:
+        FileRefused: gzip magic bytes but the stream cannot be decompressed (names file and error).
+    """
+    raw = path.read_bytes()
+    if raw[:2] != GZIP_MAGIC:
+        return raw, raw
+    try:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        content = decompressor.decompress(raw) + decompressor.flush()
+        if decompressor.unused_data:  # a multi-member gzip: let the stdlib walk the members
+            content = gzip.decompress(raw)
+    except (zlib.error, OSError, EOFError) as exc:
+        raise FileRefused(f"{path}: starts with the gzip magic bytes 1f 8b but cannot be decompressed: {exc}") from None
+    return raw, content
+
+
+def to_utf8(data: bytes, encoding: str, path: Path) -> bytes:
+    """Validate `data` as `encoding` and return it as UTF-8 without a byte-order mark.
+
+    Raises:
+        FileRefused: a byte sequence is not valid in `encoding`; the message names the file, the
+            byte offset (0-based, in the decompressed content), the line and the byte.
+    """
+    name = codecs.lookup(encoding).name
+    if name in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+        name = "utf-8"
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FileRefused(
+            f"{path}: byte offset {exc.start} (line {line}): byte 0x{data[exc.start]:02x} is not valid "
+            f"{encoding}; declare the file's encoding in its column mapping (dialect.encoding)"
+        ) from None
+    return data if name == "utf-8" else text.encode("utf-8")
+
+
+def head_lines(data: bytes, encoding: str = "utf-8", n: int = 30) -> list[str]:
+    """The first `n` physical lines (for format sniffing), decoded leniently, BOM and CR removed."""
+    text = data[:65536].decode(encoding, errors="replace").removeprefix("\ufeff")
+    return [line.removesuffix("\r") for line in text.split("\n")[:n]]
+
+
+def split_fields(line: str, delimiter: str) -> list[str]:
+    """One line's fields, CSV-unquoted and stripped of surrounding spaces (for header sniffing)."""
+    return [value.strip() for value in next(csv.reader([line], delimiter=delimiter), [])]
+
+
+@dataclass
+class TextRecords:
+    """The data records of one file, all fields as text.
+
+    Attributes:
+        header: column names as the file wrote them (unquoted, trimmed).
+        fields: one Utf8 column per header name, plus `_source_line` (Int64, physical line of the
+            record's first line, 1-based); rows = well-formed data records.
+        malformed: records whose field count differs from the header: `line`, `raw_value`, `message`.
+        non_data_lines: (line, kind) for notes above the header, blank lines and any line a format
+            marks as not data (markers, footers).
+        marked_text: line -> text of each line skipped by one of the format's `line_kinds`.
+    """
+
+    header: list[str]
+    fields: pl.DataFrame
+    malformed: pl.DataFrame
+    non_data_lines: list[tuple[int, str]]
+    marked_text: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def data_records(self) -> int:
+        return self.fields.height + self.malformed.height
+
+
+def _physical_lines(data: bytes) -> pl.Series:
+    """Every physical line of UTF-8 `data` as text, trailing CR removed."""
+    if b"\x1f" not in data:
+        lines = pl.read_csv(
+            io.BytesIO(data), has_header=False, quote_char=None, separator="\x1f",
+            new_columns=["text"], infer_schema=False, empty_string_is_null=False, raise_if_empty=False,
+        )
+        series = lines.get_column("text") if lines.width else pl.Series("text", [], pl.Utf8)
+    else:
+        text = data.decode("utf-8")
+        series = pl.Series("text", text.split("\n")[: text.count("\n") + (not text.endswith("\n"))])
+    return series.fill_null("").str.strip_suffix("\r")
+
+
+def read_records(
+    data: bytes,
+    *,
+    path: Path,
+    delimiter: str,
+    header_line: int,
+    line_kinds: Sequence[tuple[str, str]] = (),
+) -> TextRecords:
+    """Split UTF-8 `data` into the header and text records with physical line numbers.
+
+    Args:
+        data: the file's content as UTF-8 (see `to_utf8`).
+        path: the landed file, for messages.
+        delimiter: one-character field separator.
+        header_line: physical line of the header, 1-based; lines above it are notes (non-data).
+        line_kinds: (kind, regex) pairs; a line (outside any quoted field) that matches is skipped
+            as non-data of that kind. Blank lines are always skipped as `blank`.
+
+    Raises:
+        FileRefused: the header repeats a column name.
+    """
+    lines = _physical_lines(data)
+    header = split_fields(lines[header_line - 1], delimiter)
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise FileRefused(f"{path}: line {header_line}: the header repeats column(s) {repeated}")
+    non_data = [(n, "note") for n in range(1, header_line)]
+
+    frame = pl.DataFrame({"text": lines}).with_row_index("_source_line", offset=1)
+    frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(header_line)
+    odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
+    if odd.any():  # a quoted field runs over line ends: group lines into records
+        inside_after = (odd.cast(pl.Int64).cum_sum() % 2) == 1
+        starts = ~inside_after.shift(1, fill_value=False)
+        frame = (
+            frame.with_columns(record=starts.cum_sum())
+            .group_by("record", maintain_order=True)
+            .agg(pl.col("_source_line").first(), pl.col("text").str.join("\n"))
+            .drop("record")
+        )
+    kind = pl.when(pl.col("text").str.strip_chars() == "").then(pl.lit("blank"))
+    for name, pattern in line_kinds:
+        kind = kind.when(pl.col("text").str.contains(pattern)).then(pl.lit(name))
+    frame = frame.with_columns(kind=kind.otherwise(None))
+    skipped = frame.filter(pl.col("kind").is_not_null())
+    non_data += list(zip(skipped.get_column("_source_line").to_list(), skipped.get_column("kind").to_list()))
+    marked = skipped.filter(pl.col("kind") != "blank")
+    marked_text = dict(zip(marked.get_column("_source_line").to_list(), marked.get_column("text").to_list()))
+    records = frame.filter(pl.col("kind").is_null()).drop("kind")
+
+    n_fields = pl.col("text").str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1
+    records = records.with_columns(n_fields=n_fields)
+    good = records.filter(pl.col("n_fields") == len(header))
+    malformed = records.filter(pl.col("n_fields") != len(header)).select(
+        pl.col("_source_line").alias("line"),
+        pl.col("text").alias("raw_value"),
+        pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}", "n_fields").alias("message"),
+    )
+    if good.height:
+        every_line_a_record = good.height == frame.height and not odd.any()
+        source = data if every_line_a_record else good.get_column("text").str.join("\n").item().encode("utf-8")
+        fields = pl.read_csv(
+            io.BytesIO(source), skip_lines=header_line if every_line_a_record else 0,
+            has_header=False, new_columns=header, separator=delimiter, quote_char='"',
+            infer_schema=False, empty_string_is_null=False,
+        )
+        if fields.height != good.height:
+            raise FileRefused(f"{path}: {good.height} records found but {fields.height} could be split into fields")
+        fields = fields.with_columns(good.get_column("_source_line"))
+    else:
+        fields = pl.DataFrame(schema={**{name: pl.Utf8 for name in header}, "_source_line": pl.Int64})
+    return TextRecords(header=header, fields=fields, malformed=malformed, non_data_lines=sorted(non_data),
+                       marked_text=marked_text)

@@ -1,0 +1,267 @@
+"""Landing a folder of files into the lake: hash, detect duplicates, parse, add lineage, write rows,
+quarantine and manifest, reconcile. The same machinery serves loan tapes and news.
+
+Per file, in one DuckDB transaction (all of it or nothing):
+
+- `raw.<domain>` rows with the lineage columns `_source_file`, `_source_line`, `_file_sha256`,
+  `_ingested_at` (UTC) and `_run_id`;
+- `quality.quarantine` rows (file, line, column, rule, raw value, message);
+- the manifest row in `raw.landed_files` (keyed by the file's sha256) and a `raw.landing_events` row.
+
+Outcomes of a path (raw.landing_events.outcome):
+
+- loaded:    parsed, reconciled, written.
+- duplicate: the same bytes already loaded under another name (earlier, or earlier in this batch);
+             nothing is loaded, `duplicate_of` names the first file.
+- refused:   the file is not a known format or cannot be decoded (`FileRefused`); the manifest row
+             says why (file, line, column or byte offset). The rest of the batch still lands. A
+             refused file is tried again on the next run (for example after its mapping is added).
+- failed:    the numbers did not reconcile (rows_in_file != loaded + quarantined + non-data) or the
+             parser broke; nothing of the file is loaded, the manifest says why, and `land_folder`
+             raises `LandingFailed` once the rest of the batch has landed.
+
+A path already loaded with the same bytes is skipped silently: landing is idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
+from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
+
+TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
+    "loans": ("raw.loans", LOAN_COLUMNS),
+    "news": ("raw.news", NEWS_COLUMNS),
+}
+"""domain -> (lake table, canonical columns)."""
+
+_REDOWNLOAD_SUFFIX = re.compile(r" \(\d+\)$")
+
+
+class LandingFailed(RuntimeError):
+    """One or more files of a batch failed (reconcile mismatch or parser error); the message lists
+    each file with its numbers. Every other file of the batch has landed."""
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one landed path."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+    outcome: str  # loaded | duplicate | refused | failed
+    format: str | None = None
+    rows_in_file: int | None = None
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    non_data_lines: int = 0
+    message: str | None = None
+    duplicate_of: str | None = None
+    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class LandingReport:
+    """Every path seen by one `land_folder` call (already-landed paths are not listed)."""
+
+    domain: str
+    run_id: str
+    files: list[FileOutcome]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    def quarantined_by_rule(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for outcome in self.files:
+            for rule, n in outcome.quarantined_by_rule.items():
+                totals[rule] = totals.get(rule, 0) + n
+        return dict(sorted(totals.items()))
+
+    def files_markdown(self) -> str:
+        """Markdown table: file, format, rows_in_file, loaded, quarantined, non-data, status."""
+        lines = ["| file | format | rows_in_file | loaded | quarantined | non-data | status |",
+                 "|---|---|---:|---:|---:|---:|---|"]
+        for f in self.files:
+            status = f.outcome if f.outcome == "loaded" else f"{f.outcome}: {f.message or f.duplicate_of or ''}"
+            lines.append(f"| {Path(f.path).name} | {f.format or ''} | {_n(f.rows_in_file)} | {f.rows_loaded:,} | "
+                         f"{f.rows_quarantined:,} | {f.non_data_lines:,} | {status.replace('|', '/')} |")
+        return "\n".join(lines)
+
+
+def _n(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def file_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    """sha256 of a file's bytes, read in 1 MiB chunks (memory stays flat for any file size)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def landable_files(folder: Path) -> list[Path]:
+    """Files to land in `folder`: not hidden, not a column-mapping sidecar (`*.mapping.json`).
+
+    Ordered so that an original sorts before its browser re-download ("x (1).csv" after "x.csv"),
+    then by name: the first of two identical files is the one that loads.
+    """
+    files = [p for p in folder.iterdir()
+             if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".mapping.json")]
+    return sorted(files, key=lambda p: (_REDOWNLOAD_SUFFIX.sub("", p.stem), p.stem != _REDOWNLOAD_SUFFIX.sub("", p.stem), p.name))
+
+
+def land_folder(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    domain: str,
+    parse: Callable[[Path], ParsedFile],
+    run_id: str,
+    asset: str,
+) -> LandingReport:
+    """Land every file of `folder` whose bytes are not yet loaded (see module docstring).
+
+    Args:
+        con: a writable lake connection (`lib.lake.connect`).
+        folder: the landing folder.
+        domain: "loans" or "news" (picks the table and its columns, see TABLES).
+        parse: path -> ParsedFile; raises FileRefused for a file it cannot read.
+        run_id: written to every row, quarantine row, manifest row and event.
+        asset: the asset name recorded in quality.quarantine (raw_loans, raw_news).
+
+    Raises:
+        LandingFailed: after the whole batch, when any file failed to reconcile or to parse.
+    """
+    table, columns = TABLES[domain]
+    con.execute(ddl(table, columns))
+    loaded = dict(con.execute("SELECT sha256, path FROM raw.landed_files WHERE status = 'loaded'").fetchall())
+    recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events WHERE outcome = 'duplicate'").fetchall())
+    outcomes = []
+    for path in landable_files(folder):
+        sha256, size = file_sha256(path), path.stat().st_size
+        if sha256 in loaded:
+            first = loaded[sha256]
+            if first == str(path) or (str(path), sha256) in recorded:
+                continue
+            outcome = FileOutcome(str(path), sha256, size, "duplicate", duplicate_of=first,
+                                  message=f"same bytes as {first}")
+            _record(con, domain, outcome, run_id, manifest=False)
+        else:
+            outcome = _land_file(con, path, sha256, size, domain, table, columns, parse, run_id, asset)
+            if outcome.outcome == "loaded":
+                loaded[sha256] = str(path)
+        outcomes.append(outcome)
+    report = LandingReport(domain=domain, run_id=run_id, files=outcomes)
+    failed = [f for f in outcomes if f.outcome == "failed"]
+    if failed:
+        raise LandingFailed("; ".join(f"{f.path}: {f.message}" for f in failed))
+    return report
+
+
+def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
+               columns: tuple[Column, ...], parse, run_id: str, asset: str) -> FileOutcome:
+    outcome = FileOutcome(str(path), sha256, size, "loaded")
+    try:
+        parsed = parse(path)
+    except FileRefused as exc:
+        outcome.outcome, outcome.message = "refused", str(exc)
+        _record(con, domain, outcome, run_id)
+        return outcome
+    except Exception as exc:  # a parser defect must not cost the rest of the batch
+        outcome.outcome, outcome.message = "failed", f"{path}: parser error {type(exc).__name__}: {exc}"
+        _record(con, domain, outcome, run_id)
+        return outcome
+    outcome.format = parsed.format
+    outcome.rows_in_file = parsed.data_records + len(parsed.non_data_lines)
+    outcome.rows_quarantined = parsed.rows_quarantined
+    outcome.non_data_lines = len(parsed.non_data_lines)
+    outcome.notes = parsed.notes
+    outcome.quarantined_by_rule = dict(parsed.quarantine.group_by("rule").len().sort("rule").iter_rows())
+    try:
+        parsed.reconcile()
+    except ValueError as exc:
+        outcome.outcome, outcome.message = "failed", f"{path}: {exc}"
+        _record(con, domain, outcome, run_id)
+        return outcome
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.begin()
+    try:
+        outcome.rows_loaded = _insert_rows(con, table, columns, parsed.rows, path, sha256, now, run_id)
+        _insert_quarantine(con, parsed.quarantine, asset, path, sha256, now, run_id)
+        accounted = outcome.rows_loaded + outcome.rows_quarantined + outcome.non_data_lines
+        if accounted != outcome.rows_in_file:
+            raise ValueError(f"reconcile failed: rows_in_file {outcome.rows_in_file} != loaded {outcome.rows_loaded} "
+                             f"+ quarantined {outcome.rows_quarantined} + non-data {outcome.non_data_lines}")
+        _record(con, domain, outcome, run_id, now=now)
+        con.commit()
+    except Exception as exc:
+        con.rollback()
+        outcome.outcome, outcome.rows_loaded, outcome.message = "failed", 0, f"{path}: {exc}"
+        _record(con, domain, outcome, run_id)
+    return outcome
+
+
+def _insert_rows(con, table: str, columns: tuple[Column, ...], rows: pl.DataFrame, path: Path,
+                 sha256: str, now: datetime, run_id: str) -> int:
+    """Append `rows` with lineage; returns the number of rows written."""
+    names = ", ".join(c.name for c in columns)
+    con.register("landing_rows", rows.to_arrow())
+    try:
+        con.execute(
+            f"INSERT INTO {table} ({names}, _source_file, _source_line, _file_sha256, _ingested_at, _run_id) "
+            f"SELECT {names}, ?, _source_line, ?, ?, ? FROM landing_rows",
+            [str(path), sha256, now, run_id],
+        )
+    finally:
+        con.unregister("landing_rows")
+    return con.execute(f"SELECT count(*) FROM {table} WHERE _file_sha256 = ?", [sha256]).fetchone()[0]
+
+
+def _insert_quarantine(con, quarantine: pl.DataFrame, asset: str, path: Path, sha256: str,
+                       now: datetime, run_id: str) -> None:
+    if not quarantine.height:
+        return
+    con.register("landing_quarantine", quarantine.to_arrow())
+    try:
+        con.execute(
+            "INSERT INTO quality.quarantine (asset, source_file, file_sha256, line, record_key, column_name, rule, "
+            "raw_value, message, run_id, quarantined_at) "
+            "SELECT ?, ?, ?, line, record_key, column_name, rule, raw_value, message, ?, ? FROM landing_quarantine",
+            [asset, str(path), sha256, run_id, now],
+        )
+    finally:
+        con.unregister("landing_quarantine")
+
+
+def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool = True,
+            now: datetime | None = None) -> None:
+    """Manifest row (insert or replace by sha256) and landing event for `outcome`."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    if manifest:
+        con.execute(
+            "INSERT OR REPLACE INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, "
+            "rows_loaded, rows_quarantined, non_data_lines, status, message, run_id, landed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [outcome.sha256, outcome.path, outcome.size_bytes, domain, outcome.format, outcome.rows_in_file,
+             outcome.rows_loaded, outcome.rows_quarantined, outcome.non_data_lines, outcome.outcome,
+             outcome.message, run_id, now],
+        )
+    con.execute(
+        "INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [outcome.path, outcome.sha256, outcome.size_bytes, outcome.outcome, outcome.duplicate_of, run_id, now],
+    )

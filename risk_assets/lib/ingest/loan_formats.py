@@ -1,0 +1,497 @@
+"""Loan tape formats: detection by content, text-first read, vectorised typed parse into the
+canonical columns of `raw.loans` (`lib.schema.LOAN_COLUMNS`), quarantine of every value that fails.
+
+Formats (tried in this order; the header decides, never the file name alone):
+
+1. a declared column mapping (`mappings.TapeMapping`) whose file-name glob matches and whose source
+   columns are all in the header: a user's own tape, CSV or Parquet, any dialect and encoding;
+2. LendingClub CSV: header holds loan_amnt, term and loan_status (a note line may sit above it);
+3. SBA national: header holds LoanNr_ChkDgt, ApprovalFY and MIS_Status.
+
+A file that matches none is refused (`FileRefused`) with the header it has and what each format needs.
+
+Every typed column is parsed from its text with polars expressions; a non-empty value that does not
+parse, an empty value in a required column, an unknown status and a broken plausibility rule each
+become one quarantine row (physical line, loan key, source column, rule, raw text, message), and the
+record is not loaded. Rules (`rule` in quality.quarantine):
+
+    malformed_record      field count differs from the header
+    missing_value         empty value in a required column
+    unparsable_number / unparsable_date / unparsable_value
+    serial_date           a spreadsheet day number (45306) where a date was expected
+    sci_notation_id       an id mangled into scientific notation (9.91214E+15): digits are lost
+    ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
+    unknown_status        status not in the format's status -> default flag map
+    negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
+    issue_after_asof, credit_line_after_issue, non_positive_amount, rate_out_of_range,
+    fico_out_of_range     plausibility, applied to every format
+
+Default flag (1 = defaulted, 0 = repaid, NULL = no outcome yet): LendingClub "Charged Off",
+"Default" and the off-policy "...Status:Charged Off" -> 1; "Fully Paid" (and its off-policy twin)
+-> 0; "Current", "Issued", "In Grace Period", "Late (...)" -> NULL: the loan has not matured, so
+calling it 0 would count survivors as good loans and bias PD low. SBA "CHGOFF" -> 1, "P I F" -> 0,
+empty -> NULL (unlabelled; counted in the file's notes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from risk_assets.lib.ingest import csv_text
+from risk_assets.lib.ingest.mappings import LENDINGCLUB_STATUS, Dialect, FieldSpec, TapeMapping, load_mappings
+from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, empty_quarantine
+from risk_assets.lib.schema import LOAN_COLUMNS
+
+SBA_STATUS: dict[str, int | None] = {"P I F": 0, "CHGOFF": 1, "": None}
+
+LENDINGCLUB_SIGNATURE = frozenset({"loan_amnt", "term", "loan_status"})
+SBA_SIGNATURE = frozenset({"LoanNr_ChkDgt", "ApprovalFY", "MIS_Status"})
+
+LENDINGCLUB_LINE_KINDS = (
+    ("policy_marker", r"^\s*\"?Loans that do not meet the credit policy"),
+    ("footer", r"^\s*\"?Total amount funded"),
+)
+_FOOTER_TOTAL = re.compile(r"Total amount funded in policy code (\d+):\s*\$?([\d,\.]+)")
+
+_LC = [
+    FieldSpec("id", "source_loan_id", "text", required=True),
+    FieldSpec("loan_id", "source_loan_id", "text", required=True),
+    FieldSpec("issue_d", "origination_date", "date", "%b-%Y", required=True),
+    FieldSpec("loan_status", "loan_status", "text", required=True),
+    FieldSpec("loan_amnt", "loan_amount", "number", required=True),
+    FieldSpec("term", "term_months", "term", required=True),
+    FieldSpec("int_rate", "int_rate", "percent"),
+    FieldSpec("installment", "installment", "number"),
+    FieldSpec("grade", "grade", "text"),
+    FieldSpec("sub_grade", "sub_grade", "text"),
+    FieldSpec("emp_length", "emp_length_years", "emp_length"),
+    FieldSpec("home_ownership", "home_ownership", "text"),
+    FieldSpec("annual_inc", "annual_income", "number"),
+    FieldSpec("verification_status", "verification_status", "text"),
+    FieldSpec("purpose", "purpose", "text"),
+    FieldSpec("zip_code", "zip3", "zip3"),
+    FieldSpec("addr_state", "addr_state", "text"),
+    FieldSpec("dti", "dti", "number"),
+    FieldSpec("delinq_2yrs", "delinq_2yrs", "int"),
+    FieldSpec("inq_last_6mths", "inq_last_6mths", "int"),
+    FieldSpec("open_acc", "open_acc", "int"),
+    FieldSpec("pub_rec", "pub_rec", "int"),
+    FieldSpec("revol_bal", "revol_bal", "number"),
+    FieldSpec("revol_util", "revol_util", "percent"),
+    FieldSpec("total_acc", "total_acc", "int"),
+    FieldSpec("earliest_cr_line", "earliest_cr_line", "date", "%b-%Y"),
+    FieldSpec("fico_range_low", "fico_range_low", "int"),
+]
+
+_SBA = [
+    FieldSpec("LoanNr_ChkDgt", "source_loan_id", "text", required=True),
+    FieldSpec("ApprovalFY", "vintage", "fiscal_year", required=True),
+    FieldSpec("ApprovalDate", "origination_date", "sba_date", "ApprovalFY", required=True),
+    FieldSpec("MIS_Status", "loan_status", "text"),
+    FieldSpec("GrAppv", "loan_amount", "money", required=True),
+    FieldSpec("Term", "term_months", "int", required=True),
+    FieldSpec("State", "addr_state", "text"),
+    FieldSpec("BankState", "bank_state", "text"),
+    FieldSpec("NAICS", "naics", "text"),
+    FieldSpec("NoEmp", "employees", "int"),
+    FieldSpec("NewExist", "new_business", "new_exist"),
+    FieldSpec("CreateJob", "jobs_created", "int"),
+    FieldSpec("RetainedJob", "jobs_retained", "int"),
+    FieldSpec("FranchiseCode", "franchise_code", "text"),
+    FieldSpec("UrbanRural", "urban_rural", "int"),
+    FieldSpec("RevLineCr", "revolving_line", "text"),
+    FieldSpec("LowDoc", "low_doc", "text"),
+    FieldSpec("DisbursementDate", "disbursement_date", "sba_date", "origination_date"),
+    FieldSpec("DisbursementGross", "disbursement_gross", "money"),
+    FieldSpec("SBA_Appv", "sba_approved", "money"),
+    FieldSpec("ChgOffDate", "chargeoff_date", "sba_date", "origination_date"),
+    FieldSpec("ChgOffPrinGr", "chargeoff_principal", "money"),
+    FieldSpec("BalanceGross", "balance_gross", "money"),
+]
+
+_POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
+                 "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
+_SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$"
+_ASOF_IN_NAME = re.compile(r"asof[_-](\d{4}-\d{2}-\d{2})")
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+
+
+def builtin_mapping(name: str) -> TapeMapping:
+    """The built-in LendingClub or SBA tape description (same shape as a user's mapping)."""
+    if name == "lendingclub":
+        return TapeMapping(name="lendingclub", portfolio="lendingclub", fields=tuple(_LC),
+                           status_map=LENDINGCLUB_STATUS, line_kinds=LENDINGCLUB_LINE_KINDS)
+    if name == "sba":
+        return TapeMapping(name="sba", portfolio="sba", fields=tuple(_SBA), status_map=SBA_STATUS)
+    raise KeyError(name)
+
+
+def parse_loan_file(
+    path: Path,
+    mapping_dirs: Sequence[Path] = (),
+    as_of: date | None = None,
+) -> ParsedFile:
+    """Parse one landed loan tape into canonical `raw.loans` rows and quarantine rows.
+
+    Args:
+        path: the landed file (CSV, gzip CSV or Parquet; gzip recognised by its magic bytes).
+        mapping_dirs: folders of declared column mappings (`*.json`); a sidecar
+            `<file name>.mapping.json` beside the tape is always considered first.
+        as_of: the tape's as-of date for the issue_after_asof rule; default: the mapping's `as_of`,
+            else `asof_YYYY-MM-DD` in the file name, else the row's snapshot_date.
+
+    Returns:
+        ParsedFile with `rows` = loaded records x (LOAN_COLUMNS + `_source_line`), money in USD,
+        rates as fractions 0-1, terms in months.
+
+    Raises:
+        FileRefused: no known format, undecodable bytes (file, byte offset, line), a corrupt gzip,
+            or a repeated header column.
+    """
+    raw, content = csv_text.read_landed_bytes(path)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    mappings = load_mappings(path, mapping_dirs)
+    if content[:4] == b"PAR1":
+        mapping = _pick_parquet_mapping(path, content, mappings)
+        records = _parquet_records(content, mapping, path)
+    else:
+        mapping, header_line = _detect(path, content, mappings)
+        utf8 = csv_text.to_utf8(content, mapping.dialect.encoding, path)
+        records = csv_text.read_records(
+            utf8, path=path, delimiter=mapping.dialect.delimiter, header_line=header_line,
+            line_kinds=mapping.line_kinds,
+        )
+    file_as_of = as_of or mapping.as_of or _as_of_from_name(path)
+    return _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, path=path)
+
+
+def _as_of_from_name(path: Path) -> date | None:
+    found = _ASOF_IN_NAME.search(path.name)
+    return date.fromisoformat(found.group(1)) if found else None
+
+
+def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[TapeMapping, int]:
+    """The tape description that fits the file's header, and the header's physical line."""
+    tried = []
+    for mapping in mappings:
+        needed = {f.source for f in mapping.fields}
+        for number, line in enumerate(csv_text.head_lines(content, mapping.dialect.encoding), start=1):
+            if needed <= set(csv_text.split_fields(line, mapping.dialect.delimiter)):
+                return mapping, number
+        tried.append(f"mapping {mapping.name!r} (needs {sorted(needed)})")
+    lines = csv_text.head_lines(content)
+    for number, line in enumerate(lines, start=1):
+        columns = set(csv_text.split_fields(line, ","))
+        if LENDINGCLUB_SIGNATURE <= columns:
+            return builtin_mapping("lendingclub"), number
+        if SBA_SIGNATURE <= columns:
+            return builtin_mapping("sba"), number
+    tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})"]
+    first = next((line for line in lines if line.strip()), "")
+    raise FileRefused(
+        f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
+        f"Declare a column mapping for it (see README, 'Your own loan tape')."
+    )
+
+
+def _pick_parquet_mapping(path: Path, content: bytes, mappings: list[TapeMapping]) -> TapeMapping:
+    columns = set(pl.read_parquet_schema(__import__("io").BytesIO(content)))
+    for mapping in mappings:
+        if {f.source for f in mapping.fields} <= columns:
+            return mapping
+    raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it")
+
+
+def _parquet_records(content: bytes, mapping: TapeMapping, path: Path) -> csv_text.TextRecords:
+    """A Parquet tape as text records: every column cast to text; `_source_line` = row number + 1."""
+    import io
+
+    frame = pl.read_parquet(io.BytesIO(content))
+    fields = frame.select(pl.all().cast(pl.Utf8).fill_null("")).with_row_index("_source_line", offset=1)
+    fields = fields.with_columns(pl.col("_source_line").cast(pl.Int64))
+    malformed = pl.DataFrame(schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8})
+    return csv_text.TextRecords(header=list(frame.columns), fields=fields, malformed=malformed, non_data_lines=[])
+
+
+# --- typed parse --------------------------------------------------------------------------------
+
+
+def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
+    """Text of a number in the dialect -> text Python/polars can cast (thousands removed, '.' decimal)."""
+    if dialect.decimal == ",":
+        return s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    return s.str.replace_all(dialect.thousands or ",", "", literal=True) if dialect.thousands != "" else s
+
+
+def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, rule broken or NULL) for the stripped text `s` of one source column.
+
+    An empty `s` gives (NULL, NULL): emptiness is judged by the caller (required or not).
+    """
+    present = s != ""
+    no_rule = pl.lit(None, pl.Utf8)
+    kind = spec.kind
+    if kind == "text":
+        value = pl.when(present).then(s)
+        return value, no_rule
+    if kind in ("number", "money", "percent", "fraction"):
+        text = s.str.strip_prefix("$").str.strip_chars() if kind == "money" else s
+        text = text.str.strip_suffix("%").str.strip_chars() if kind == "percent" else text
+        number = _number_text(text, dialect).cast(pl.Float64, strict=False)
+        number = pl.when(number.is_finite()).then(number)
+        value = number / 100 if kind == "percent" else number
+        rule = pl.when(present & value.is_null()).then(pl.lit("unparsable_number"))
+        if dialect.decimal == ",":
+            rule = pl.when(s.str.contains(r"^-?\d{1,3}(\.\d{3})+$")).then(pl.lit("ambiguous_number")).otherwise(rule)
+        return value, rule
+    if kind == "int":
+        number = _number_text(s, dialect).cast(pl.Int64, strict=False)
+        return number, pl.when(present & number.is_null()).then(pl.lit("unparsable_number"))
+    if kind == "term":
+        months = s.str.extract(r"^(\d+)(?:\s*months?)?$", 1).cast(pl.Int64, strict=False)
+        return months, pl.when(present & months.is_null()).then(pl.lit("unparsable_value"))
+    if kind == "emp_length":
+        lower = s.str.to_lowercase()
+        years = (
+            pl.when(lower.str.contains(r"^<\s*1\s+years?$")).then(pl.lit(0.0))
+            .when(lower.str.contains(r"^\d+\+?\s+years?$")).then(lower.str.extract(r"^(\d+)", 1).cast(pl.Float64))
+        )
+        unknown = lower == "n/a"
+        return years, pl.when(present & ~unknown & years.is_null()).then(pl.lit("unparsable_value"))
+    if kind == "zip3":
+        zip3 = s.str.extract(r"^(\d{3})", 1)
+        return zip3, pl.when(present & zip3.is_null()).then(pl.lit("unparsable_value"))
+    if kind == "new_exist":
+        flag = s.replace_strict({"1": 0, "2": 1, "0": None}, default=None, return_dtype=pl.Int64)
+        return flag, pl.when(present & ~s.is_in(["0", "1", "2"])).then(pl.lit("unparsable_value"))
+    if kind == "fiscal_year":
+        year = s.str.extract(r"^(\d{4})[A-Za-z]?$", 1).cast(pl.Int64, strict=False)
+        return year, pl.when(present & year.is_null()).then(pl.lit("unparsable_value"))
+    if kind == "date":
+        return _date(s, spec.fmt or "%Y-%m-%d", present)
+    raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
+
+
+def _date(s: pl.Expr, fmt: str, present: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Date from text in `fmt` (strftime codes); a format without %d means the first of the month.
+    Years outside 1900-2100 fail (a two-digit year read by %Y as year 11)."""
+    if "%d" in fmt or "%j" in fmt:
+        value = s.str.strptime(pl.Date, fmt, strict=False)
+    else:
+        value = (pl.lit("01-") + s).str.strptime(pl.Date, "%d-" + fmt, strict=False)
+    value = pl.when(value.dt.year().is_between(1900, 2100)).then(value)
+    rule = (
+        pl.when(present & value.is_null() & s.str.contains(r"^\d{5}(?:\.\d+)?$")).then(pl.lit("serial_date"))
+        .when(present & value.is_null()).then(pl.lit("unparsable_date"))
+    )
+    return value, rule
+
+
+def _sba_date(s: pl.Expr, reference_year: pl.Expr, present: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """SBA 'd-Mon-yy' with the century that puts the year nearest `reference_year`
+    (ApprovalFY for the approval date; the approval year for disbursement and charge-off)."""
+    parts = s.str.extract_groups(r"^(\d{1,2})-([A-Za-z]{3})-(\d{2})$")
+    yy = parts.struct.field("3").cast(pl.Int64, strict=False)
+    year = pl.when((1900 + yy - reference_year).abs() <= (2000 + yy - reference_year).abs()).then(1900 + yy).otherwise(2000 + yy)
+    month = parts.struct.field("2").str.to_lowercase().replace_strict(_MONTHS, default=None, return_dtype=pl.Int64)
+    text = pl.format("{}-{}-{}", year, month, parts.struct.field("1"))
+    value = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    return value, pl.when(present & value.is_null()).then(pl.lit("unparsable_date"))
+
+
+def _typed_parse(
+    records: csv_text.TextRecords, mapping: TapeMapping, *, sha256: str, as_of: date | None, path: Path
+) -> ParsedFile:
+    header = set(records.header)
+    specs: list[FieldSpec] = []
+    for spec in mapping.fields:  # first source column wins for a target (LendingClub id vs loan_id)
+        if spec.source in header and spec.target not in {s.target for s in specs}:
+            specs.append(spec)
+    target_source = {s.target: s.source for s in specs}
+    frame = records.fields.select(
+        *(pl.col(c).str.strip_chars().alias(_src(c)) for c in records.header), "_source_line"
+    )
+
+    key = pl.lit(f"{mapping.portfolio}:{sha256[:16]}:") + pl.col("_source_line").cast(pl.Utf8)
+    if "source_loan_id" in target_source:
+        source_id = pl.col(_src(target_source["source_loan_id"]))
+        key = pl.when(source_id != "").then(pl.lit(f"{mapping.portfolio}:") + source_id).otherwise(key)
+    frame = frame.with_columns(loan_key=key)
+
+    values, rules = [], []
+    for spec in specs:
+        if spec.kind == "sba_date":
+            continue
+        value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect)
+        if spec.target == "source_loan_id":
+            rule = pl.when(pl.col(_src(spec.source)).str.contains(_SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(rule)
+        values.append(value.alias(spec.target))
+        rules.append(_missing(spec).otherwise(rule).alias(f"_rule:{spec.source}"))
+    frame = frame.with_columns(*values, *rules)
+    for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / origination year first
+        reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
+        value, rule = _sba_date(pl.col(_src(spec.source)), reference, pl.col(_src(spec.source)) != "")
+        frame = frame.with_columns(value.alias(spec.target))
+        frame = frame.with_columns(_missing(spec).otherwise(rule).alias(f"_rule:{spec.source}"))
+    if "snapshot_date" in target_source:
+        spec = next(s for s in specs if s.target == "snapshot_date")
+        if spec.fmt and "%d" not in spec.fmt:
+            frame = frame.with_columns(pl.col("snapshot_date").dt.month_end())
+
+    frame, notes = _status(frame, mapping, target_source)
+    frame = _plausibility(frame, target_source, mapping, as_of)
+    frame = _off_policy(frame, records.non_data_lines)
+
+    rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
+    quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256)
+    bad_lines = quarantine.get_column("line").unique()
+    loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
+    rows = _canonical(loaded, records.header, target_source, mapping)
+
+    if "emp_length_years" in target_source:
+        na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
+        notes["emp_length_na"] = frame.filter(na).height
+    notes.update(_footer_check(records, rows))
+    notes["as_of"] = as_of.isoformat() if as_of else None
+    return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
+                      data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes)
+
+
+def _src(column: str) -> str:
+    """Name of the frame column holding a source column's trimmed text (apart from typed targets)."""
+    return f"_src:{column}"
+
+
+def _missing(spec: FieldSpec) -> pl.Expr:
+    empty = pl.col(_src(spec.source)) == ""
+    return pl.when(empty & pl.lit(spec.required)).then(pl.lit("missing_value"))
+
+
+def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, str]) -> tuple[pl.DataFrame, dict]:
+    """default_flag from the status map; an unknown status is quarantined (rule unknown_status)."""
+    notes: dict[str, object] = {}
+    if "loan_status" not in target_source:
+        return frame.with_columns(default_flag=pl.lit(None, pl.Int32)), notes
+    column = target_source["loan_status"]
+    status = pl.col(_src(column))
+    known = status.is_in(list(mapping.status_map))
+    frame = frame.with_columns(
+        default_flag=status.replace_strict(mapping.status_map, default=None, return_dtype=pl.Int32),
+        **{f"_rule:{column}": pl.when(~known & pl.col(f"_rule:{column}").is_null()).then(pl.lit("unknown_status"))
+           .otherwise(pl.col(f"_rule:{column}"))},
+    )
+    unlabelled = frame.filter(known & pl.col("default_flag").is_null()).group_by(_src(column)).len()
+    notes["unlabelled_by_status"] = {row[0] or "(empty)": row[1] for row in unlabelled.iter_rows()}
+    return frame, notes
+
+
+def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: TapeMapping, as_of: date | None) -> pl.DataFrame:
+    """Plausibility rules on typed canonical columns, each recorded against its source column."""
+    checks: list[tuple[str, str, pl.Expr]] = [
+        ("annual_income", "negative_income", pl.col("annual_income") < 0),
+        ("dti", "sentinel_value", (pl.col("dti") >= 999) | (pl.col("dti") < 0)),
+        ("loan_amount", "non_positive_amount", pl.col("loan_amount") <= 0),
+        ("int_rate", "rate_out_of_range", (pl.col("int_rate") > 1) | (pl.col("int_rate") < 0)),
+        ("fico_range_low", "fico_out_of_range", ~pl.col("fico_range_low").is_between(300, 850)),
+    ]
+    if "origination_date" in target_source:
+        checks.append(("earliest_cr_line", "credit_line_after_issue", pl.col("earliest_cr_line") > pl.col("origination_date")))
+        as_of_expr = pl.lit(as_of) if as_of else (pl.col("snapshot_date") if "snapshot_date" in target_source else None)
+        if as_of_expr is not None:
+            checks.append(("origination_date", "issue_after_asof", pl.col("origination_date") > as_of_expr))
+    updates = {}
+    for target, rule, broken in checks:
+        if target not in target_source:
+            continue
+        column = f"_rule:{target_source[target]}"
+        current = updates.get(column, pl.col(column))
+        updates[column] = pl.when(current.is_null() & broken.fill_null(False)).then(pl.lit(rule)).otherwise(current)
+    for source, sentinels in mapping.sentinels.items():
+        if _src(source) in frame.columns:
+            column = f"_rule:{source}"
+            current = updates.get(column, pl.col(column) if column in frame.columns else pl.lit(None, pl.Utf8))
+            is_sentinel = pl.col(_src(source)).is_in(list(sentinels))
+            updates[column] = pl.when(current.is_null() & is_sentinel).then(pl.lit("sentinel_value")).otherwise(current)
+    return frame.with_columns(**updates) if updates else frame
+
+
+def _off_policy(frame: pl.DataFrame, non_data: list[tuple[int, str]]) -> pl.DataFrame:
+    marker = next((line for line, kind in non_data if kind == "policy_marker"), None)
+    if marker is None:
+        return frame.with_columns(off_policy=pl.lit(None, pl.Boolean))
+    return frame.with_columns(off_policy=pl.col("_source_line") > marker)
+
+
+def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
+                     records: csv_text.TextRecords, sha256: str) -> pl.DataFrame:
+    parts = []
+    for column in rule_columns:
+        source = column.removeprefix("_rule:")
+        failed = frame.filter(pl.col(column).is_not_null())
+        if failed.height:
+            parts.append(failed.select(
+                pl.col("_source_line").alias("line"),
+                pl.col("loan_key").alias("record_key"),
+                pl.lit(source).alias("column_name"),
+                pl.col(column).alias("rule"),
+                pl.col(_src(source)).alias("raw_value"),
+                pl.format("column {} = '{}' breaks rule {}", pl.lit(source), pl.col(_src(source)), pl.col(column)).alias("message"),
+            ))
+    if records.malformed.height:
+        parts.append(records.malformed.select(
+            "line",
+            (pl.lit(f"{mapping.portfolio}:{sha256[:16]}:") + pl.col("line").cast(pl.Utf8)).alias("record_key"),
+            pl.lit(None, pl.Utf8).alias("column_name"),
+            pl.lit("malformed_record").alias("rule"),
+            "raw_value",
+            "message",
+        ))
+    if not parts:
+        return empty_quarantine()
+    return pl.concat(parts).cast(QUARANTINE_COLUMNS).sort("line", "column_name", nulls_last=True)
+
+
+def _canonical(loaded: pl.DataFrame, header: list[str], target_source: dict[str, str], mapping: TapeMapping) -> pl.DataFrame:
+    """Loaded records as LOAN_COLUMNS (+ `_source_line`), typed; unmapped source fields as JSON text."""
+    unmapped = [c for c in header if c not in target_source.values()]
+    extra = {
+        "portfolio": pl.lit(mapping.portfolio),
+        "source_fields": (pl.struct(pl.col(_src(c)).alias(c) for c in unmapped).struct.json_encode()
+                          if unmapped else pl.lit(None, pl.Utf8)),
+    }
+    if "vintage" not in target_source and "origination_date" in target_source:
+        extra["vintage"] = pl.col("origination_date").dt.year()
+    loaded = loaded.with_columns(**extra)
+    columns = []
+    for column in LOAN_COLUMNS:
+        dtype = _POLARS_TYPES[column.sql_type]
+        expr = pl.col(column.name) if column.name in loaded.columns else pl.lit(None)
+        columns.append(expr.cast(dtype).alias(column.name))
+    return loaded.select(*columns, pl.col("_source_line"))
+
+
+def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame) -> dict[str, object]:
+    """LendingClub 'Total amount funded in policy code N: X' footers against the loaded amounts
+    (policy code 1 = rows before the policy marker, 2 = after)."""
+    footers = {line: text for line, text in records.marked_text.items()
+               if (line, "footer") in records.non_data_lines}
+    if not footers:
+        return {}
+    checks = {}
+    for line, text in footers.items():
+        found = _FOOTER_TOTAL.search(text)
+        if not found:
+            checks[f"line {line}"] = {"footer": text.strip(), "checked": False}
+            continue
+        code, stated = int(found.group(1)), float(found.group(2).replace(",", ""))
+        subset = rows.filter(pl.col("off_policy").fill_null(False) == (code != 1))
+        loaded = float(subset.get_column("loan_amount").sum() or 0.0)
+        checks[f"policy code {code}"] = {"line": line, "stated": stated, "loaded": loaded, "matches": abs(stated - loaded) < 0.005}
+    return {"footer_totals": checks}

@@ -1,0 +1,167 @@
+"""Declared column mappings: how a loan tape's source columns become the canonical columns of
+`raw.loans`, so that a user's own tape loads without code.
+
+A mapping is a JSON file. Where they are looked up, first match wins:
+
+1. a sidecar beside the tape: `<tape file name>.mapping.json` (applies to that file only);
+2. every `*.json` in the mapping folders (by default `$RISK_HOME/mappings/`), applied to the files
+   whose name matches its `applies_to` glob(s).
+
+A mapping is used only when the file's header also holds every source column it declares (the
+content decides; the glob only narrows). Example:
+
+    {
+      "name": "eu_bank",
+      "applies_to": ["eu_bank_*.csv"],
+      "portfolio": "eu_bank",
+      "dialect": {"delimiter": ";", "encoding": "cp1252", "decimal": ",", "thousands": "."},
+      "as_of": "2024-06-30",
+      "columns": {
+        "loan_id":    {"to": "source_loan_id", "required": true},
+        "issue_date": {"to": "origination_date", "type": "date", "format": "%d.%m.%Y", "required": true},
+        "loan_amnt":  {"to": "loan_amount", "type": "number", "required": true},
+        "int_rate":   {"to": "int_rate", "type": "percent"},
+        "loan_status": {"to": "loan_status"}
+      },
+      "status_map": {"Fully Paid": 0, "Charged Off": 1, "Current": null},
+      "sentinels": {"days_employed": ["365243"]}
+    }
+
+Column types: text (default), int, number, money ("$60,000.00 "), percent (13.56 or "13.56%" ->
+0.1356), fraction (0.1356 as is), date (strftime `format`; a format without %d means the first of
+the month; for snapshot_date it means the month's end), term ("36 months" or 36), emp_length
+("10+ years", "< 1 year", "n/a"), zip3 ("860xx"). Targets are the names of `lib.schema.LOAN_COLUMNS`.
+`status_map` defaults to the LendingClub vocabulary. Source columns without a target are kept as
+text in `source_fields`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from risk_assets.lib.ingest.parsed import FileRefused
+from risk_assets.lib.schema import LOAN_COLUMNS
+
+LENDINGCLUB_STATUS: dict[str, int | None] = {
+    "Fully Paid": 0,
+    "Charged Off": 1,
+    "Default": 1,
+    "Does not meet the credit policy. Status:Fully Paid": 0,
+    "Does not meet the credit policy. Status:Charged Off": 1,
+    "Current": None,
+    "Issued": None,
+    "In Grace Period": None,
+    "Late (16-30 days)": None,
+    "Late (31-120 days)": None,
+}
+"""LendingClub loan_status -> default flag (1 defaulted, 0 repaid, None not matured yet); the default
+`status_map` of a declared mapping."""
+
+KINDS = ("text", "int", "number", "money", "percent", "fraction", "date", "term", "emp_length", "zip3")
+"""Column types a mapping may declare (the built-in formats also use fiscal_year, new_exist, sba_date)."""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How the file writes text and numbers."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    decimal: str = "."
+    thousands: str = ","
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One source column -> one canonical column. `fmt`: date format, or for sba_date the column
+    that fixes the century."""
+
+    source: str
+    target: str
+    kind: str = "text"
+    fmt: str | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TapeMapping:
+    """A tape description: built in (LendingClub, SBA) or declared in JSON."""
+
+    name: str
+    portfolio: str
+    fields: tuple[FieldSpec, ...]
+    status_map: dict[str, int | None]
+    dialect: Dialect = Dialect()
+    applies_to: tuple[str, ...] = ("*",)
+    as_of: date | None = None
+    line_kinds: tuple[tuple[str, str], ...] = ()
+    sentinels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    builtin: bool = True
+
+    @property
+    def format_name(self) -> str:
+        return self.name if self.builtin else f"generic:{self.name}"
+
+
+def mapping_from_json(source: Path, document: dict) -> TapeMapping:
+    """Build a TapeMapping from a parsed JSON mapping.
+
+    Raises:
+        FileRefused: a missing or unknown key, type or target; the message names the mapping file.
+    """
+    targets = {c.name for c in LOAN_COLUMNS}
+    try:
+        name = document["name"]
+        specs = []
+        for column, spec in document["columns"].items():
+            spec = {"to": spec} if isinstance(spec, str) else spec
+            kind = spec.get("type", "text")
+            if kind not in KINDS:
+                raise ValueError(f"column {column!r}: type {kind!r} is not one of {KINDS}")
+            if spec["to"] not in targets:
+                raise ValueError(f"column {column!r}: target {spec['to']!r} is not a column of raw.loans")
+            specs.append(FieldSpec(column, spec["to"], kind, spec.get("format"), bool(spec.get("required", False))))
+        globs = document.get("applies_to", ["*"])
+        return TapeMapping(
+            name=name,
+            portfolio=document.get("portfolio", name),
+            fields=tuple(specs),
+            status_map=dict(document.get("status_map", LENDINGCLUB_STATUS)),
+            dialect=Dialect(**document.get("dialect", {})),
+            applies_to=tuple([globs] if isinstance(globs, str) else globs),
+            as_of=date.fromisoformat(document["as_of"]) if document.get("as_of") else None,
+            sentinels={k: tuple(str(v) for v in vs) for k, vs in document.get("sentinels", {}).items()},
+            builtin=False,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FileRefused(f"{source}: invalid column mapping: {exc!r}") from None
+
+
+def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]:
+    """The mappings that may apply to `tape`, in lookup order (sidecar first, then by file name).
+
+    Raises:
+        FileRefused: a mapping file is not valid JSON or not a valid mapping.
+    """
+    candidates = [tape.with_name(tape.name + ".mapping.json")]
+    for folder in mapping_dirs:
+        if Path(folder).is_dir():
+            candidates += sorted(Path(folder).glob("*.json"))
+    found = []
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise FileRefused(f"{path}: column mapping is not valid JSON: {exc}") from None
+        mapping = mapping_from_json(path, document)
+        sidecar = path == candidates[0]
+        if sidecar or any(fnmatch.fnmatch(tape.name, glob) for glob in mapping.applies_to):
+            found.append(mapping)
+    return found
