@@ -1,0 +1,176 @@
+"""The retrain sensor on a real Dagster instance, over monitoring tables computed from real SBA loans.
+
+The champion here is a logistic regression on six SBA inputs standing in for loan_pd_model's
+network (the monitoring code only reads the registry, the scores and the features, whatever model
+wrote them). The SBA rows are a stratified sample of the real file, 1,200 labelled loans per
+approval year 1996-2008, read once per test session (about 10 s), so each test runs in seconds.
+"""
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import polars as pl
+import pytest
+
+from risk_assets.defs.monitoring.assets import loan_monitoring
+from risk_assets.defs.monitoring.policy import RetrainPolicy
+from risk_assets.defs.monitoring.sensors import retrain_sensor
+from risk_assets.defs.resources import LakeResource
+from risk_assets.lib.lake import connect
+from risk_assets.lib.ml import registry
+from risk_assets.lib.ml.metrics import roc_auc
+from risk_assets.lib.schema import LOAN_COLUMNS, ddl
+
+PER_YEAR = 1_200
+MODEL, VERSION = "loan_pd_sba", "v1"
+
+
+@pytest.fixture(scope="session")
+def sba_sample() -> pl.DataFrame:
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets_tests.conftest import DATA
+
+    path = DATA / "loans" / "sba_national.csv.gz"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    frame = pl.from_pandas(sba_frame(path)).filter(pl.col("default_flag").is_not_null() & pl.col("vintage").is_between(1996, 2008))
+    return frame.filter(pl.int_range(pl.len()).shuffle(seed=0).over("vintage") < PER_YEAR).sort("loan_key")
+
+
+def inputs(frame: pl.DataFrame) -> np.ndarray:
+    return np.column_stack([
+        frame["term_months"].fill_null(0).to_numpy() / 120.0,
+        np.log1p(frame["gross_approved"].fill_null(0).to_numpy()),
+        (frame["low_doc"] == "Y").fill_null(False).to_numpy(),
+        (frame["revolving_line"] == "Y").fill_null(False).to_numpy(),
+        frame["urban_rural"].fill_null(0).to_numpy(),
+        frame["new_business"].fill_null(0).to_numpy(),
+    ]).astype(float)
+
+
+class Lake:
+    """A lake holding a champion trained on `train` and the tables the monitoring reads."""
+
+    def __init__(self, home, train: pl.DataFrame):
+        from sklearn.linear_model import LogisticRegression
+
+        self.home, self.clock = home, datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=1)
+        fit, holdout = train.filter(pl.col("loan_key").hash(0) % 5 != 0), train.filter(pl.col("loan_key").hash(0) % 5 == 0)
+        self.model = LogisticRegression(max_iter=2000).fit(inputs(fit), fit["default_flag"].to_numpy())
+        self.holdout_auc = roc_auc(holdout["default_flag"].to_numpy(), self._pd(holdout)).value
+        with connect(home.lake_path) as con:
+            con.execute(ddl("raw.loans", LOAN_COLUMNS))
+            con.execute("CREATE TABLE ml.loan_scores (loan_key VARCHAR, model VARCHAR, version VARCHAR, pd DOUBLE)")
+        self.land(train)
+        with connect(home.lake_path) as con:
+            registry.register_candidate(con, MODEL, VERSION, "artifacts/x", "auc_holdout", self.holdout_auc, "snap")
+            registry.promote(con, MODEL, VERSION, "first champion")
+            con.execute("UPDATE ml.model_registry SET trained_at = ?", [self.tick()])
+
+    def _pd(self, frame: pl.DataFrame) -> np.ndarray:
+        return self.model.predict_proba(inputs(frame))[:, 1]
+
+    def tick(self) -> datetime:
+        self.clock += timedelta(minutes=1)
+        return self.clock
+
+    def land(self, frame: pl.DataFrame) -> None:
+        """Ingest `frame` (as raw.loans rows at the next clock tick), rebuild loan_features, score it."""
+        scored = frame.with_columns(model=pl.lit(MODEL), version=pl.lit(VERSION), pd=pl.Series(self._pd(frame)))
+        with connect(self.home.lake_path) as con:
+            con.register("batch", frame.to_arrow())
+            con.register("scored", scored.select("loan_key", "model", "version", "pd").to_arrow())
+            con.execute("INSERT INTO raw.loans (loan_key, portfolio, _ingested_at) SELECT loan_key, portfolio, ? FROM batch", [self.tick()])
+            exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'loan_features'").fetchone()[0]
+            con.execute("INSERT INTO marts.loan_features SELECT * FROM batch" if exists else "CREATE TABLE marts.loan_features AS SELECT * FROM batch")
+            con.execute("INSERT INTO ml.loan_scores SELECT * FROM scored")
+
+    def evaluate(self, instance, policy: RetrainPolicy, cursor: str | None = None) -> dg.SensorResult:
+        """Refresh the monitoring assets in a real run, then run one retrain-sensor tick."""
+        lake = LakeResource(root=str(self.home.root))
+        assert dg.materialize([loan_monitoring], instance=instance, resources={"lake": lake}).success
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lake": lake, "retrain_policy": policy})
+        return retrain_sensor(context)
+
+    def decisions(self) -> pl.DataFrame:
+        with connect(self.home.lake_path, read_only=True) as con:
+            return pl.from_arrow(con.execute("SELECT * FROM monitoring.retrain_decisions ORDER BY decided_at").fetch_arrow_table())
+
+
+QUIET = RetrainPolicy(new_labelled_rows=100_000)
+
+
+def split_in_time(sba_sample):
+    """Training years <= 2003, minus 400 loans of 2003 kept back to arrive later from the same distribution."""
+    train = sba_sample.filter(pl.col("vintage") <= 2003)
+    late = train.filter(pl.col("vintage") == 2003).head(400)
+    return train.join(late, on="loan_key", how="anti"), late
+
+
+def test_no_trigger_fires_for_loans_like_the_training_ones(risk_home, sba_sample):
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    with dg.instance_for_test() as instance:
+        result = lake.evaluate(instance, QUIET)
+        assert not result.run_requests
+        assert "loan_pd_sba: no trigger: " in result.skip_reason.skip_message
+        # Unchanged monitoring is not re-decided on the next tick.
+        again = lake.evaluate(instance, QUIET, result.cursor)
+        assert "monitoring unchanged" in again.skip_reason.skip_message
+    decisions = lake.decisions()
+    assert decisions.height == 1 and decisions["retrain"].to_list() == [False] and decisions["trigger"].to_list() == ["none"]
+
+
+def test_labels_trigger_requests_a_retrain_with_its_numbers_in_the_tags(risk_home, sba_sample):
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    with dg.instance_for_test() as instance:
+        result = lake.evaluate(instance, RetrainPolicy(new_labelled_rows=400))
+    (request,) = result.run_requests
+    assert request.tags["risk/retrain_trigger"] == "labels"
+    assert request.tags["risk/retrain_observed"] == "400.0000" and request.tags["risk/retrain_threshold"] == "400.0000"
+    assert request.run_key.startswith("retrain:loan_pd_sba:v1:")
+    row = lake.decisions().row(0, named=True)
+    assert row["retrain"] and row["trigger"] == "labels" and row["observed_value"] == 400
+
+
+def test_auc_decay_trigger_when_labels_stop_following_the_score(risk_home, sba_sample):
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    # Same inputs (no drift), outcomes shuffled: the champion ranks them no better than chance.
+    lake.land(late.with_columns(pl.col("default_flag").shuffle(seed=1)))
+    with dg.instance_for_test() as instance:
+        result = lake.evaluate(instance, QUIET)
+    (request,) = result.run_requests
+    assert request.tags["risk/retrain_trigger"] == "auc_decay"
+    assert float(request.tags["risk/retrain_observed"]) < lake.holdout_auc - 0.05
+
+
+def test_scenario_train_to_2003_replay_2004_to_2008_detects_drift_and_decay(risk_home, sba_sample):
+    """Real drift: the charge-off rate climbs from about 18% (2004) to about 43% (2007)."""
+    lake = Lake(risk_home, sba_sample.filter(pl.col("vintage") <= 2003))
+    policy, cursor, triggers = RetrainPolicy(), None, {}
+    with dg.instance_for_test() as instance:
+        for year in range(2004, 2009):
+            lake.land(sba_sample.filter(pl.col("vintage") == year))
+            result = lake.evaluate(instance, policy, cursor)
+            cursor = result.cursor
+            triggers[year] = [r.tags["risk/retrain_trigger"] for r in result.run_requests or []]
+            if year == 2004:
+                (request,) = result.run_requests
+                assert request.tags["risk/retrain_trigger"] == "psi"
+                assert "on vintage 2004" in request.tags["risk/retrain_reason"]
+                assert float(request.tags["risk/retrain_observed"]) > 0.2
+    assert all(triggers[y] for y in range(2004, 2009)), triggers
+    with connect(risk_home.lake_path, read_only=True) as con:
+        perf = dict(con.execute(
+            "SELECT vintage, default_rate FROM monitoring.vintage_performance WHERE NOT in_training ORDER BY vintage").fetchall())
+        psi = con.execute("SELECT count(*), count(*) FILTER (WHERE isfinite(psi)) FROM monitoring.feature_psi").fetchone()
+    assert 0.14 < perf[2004] < 0.21 and 0.38 < perf[2007] < 0.48
+    assert psi[0] == psi[1] > 0
+    decisions = lake.decisions()
+    assert decisions.height == 5 and decisions["retrain"].all()
