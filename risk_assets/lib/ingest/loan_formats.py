@@ -95,6 +95,7 @@ _SBA = [
     FieldSpec("ApprovalDate", "origination_date", "sba_date", "ApprovalFY", required=True),
     FieldSpec("MIS_Status", "loan_status", "text"),
     FieldSpec("GrAppv", "loan_amount", "money", required=True),
+    FieldSpec("GrAppv", "gross_approved", "money", required=True),
     FieldSpec("Term", "term_months", "int", required=True),
     FieldSpec("State", "addr_state", "text"),
     FieldSpec("BankState", "bank_state", "text"),
@@ -315,6 +316,7 @@ def _typed_parse(
         if spec.source in header and spec.target not in {s.target for s in specs}:
             specs.append(spec)
     target_source = {s.target: s.source for s in specs}
+    mapped_sources = {s.source for s in specs}
     frame = records.fields.select(
         *(pl.col(c).str.strip_chars().alias(_src(c)) for c in records.header), "_source_line"
     )
@@ -325,7 +327,7 @@ def _typed_parse(
         key = pl.when(source_id != "").then(pl.lit(f"{mapping.portfolio}:") + source_id).otherwise(key)
     frame = frame.with_columns(loan_key=key)
 
-    values, rules = [], []
+    values, rules = [], {}
     for spec in specs:
         if spec.kind == "sba_date":
             continue
@@ -333,8 +335,8 @@ def _typed_parse(
         if spec.target == "source_loan_id":
             rule = pl.when(pl.col(_src(spec.source)).str.contains(_SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(rule)
         values.append(value.alias(spec.target))
-        rules.append(_missing(spec).otherwise(rule).alias(f"_rule:{spec.source}"))
-    frame = frame.with_columns(*values, *rules)
+        rules.setdefault(spec.source, _missing(spec).otherwise(rule).alias(f"_rule:{spec.source}"))
+    frame = frame.with_columns(*values, *rules.values())
     for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / origination year first
         reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
         value, rule = _sba_date(pl.col(_src(spec.source)), reference, pl.col(_src(spec.source)) != "")
@@ -353,7 +355,7 @@ def _typed_parse(
     quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256)
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
-    rows = _canonical(loaded, records.header, target_source, mapping)
+    rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
 
     if "emp_length_years" in target_source:
         na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
@@ -458,15 +460,16 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
     return pl.concat(parts).cast(QUARANTINE_COLUMNS).sort("line", "column_name", nulls_last=True)
 
 
-def _canonical(loaded: pl.DataFrame, header: list[str], target_source: dict[str, str], mapping: TapeMapping) -> pl.DataFrame:
+def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str], has_vintage: bool,
+               mapping: TapeMapping) -> pl.DataFrame:
     """Loaded records as LOAN_COLUMNS (+ `_source_line`), typed; unmapped source fields as JSON text."""
-    unmapped = [c for c in header if c not in target_source.values()]
+    unmapped = [c for c in header if c not in mapped_sources]
     extra = {
         "portfolio": pl.lit(mapping.portfolio),
         "source_fields": (pl.struct(pl.col(_src(c)).alias(c) for c in unmapped).struct.json_encode()
                           if unmapped else pl.lit(None, pl.Utf8)),
     }
-    if "vintage" not in target_source and "origination_date" in target_source:
+    if not has_vintage and "origination_date" in loaded.columns:
         extra["vintage"] = pl.col("origination_date").dt.year()
     loaded = loaded.with_columns(**extra)
     columns = []

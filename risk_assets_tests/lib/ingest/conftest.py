@@ -1,0 +1,34 @@
+"""Fixtures for loan ingestion tests: the case mappings and a landing helper."""
+
+from __future__ import annotations
+
+import shutil
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+MAPPINGS = Path(__file__).parent / "mappings"
+
+
+@pytest.fixture
+def case_mappings() -> list[Path]:
+    """Folders of the declared column mappings of the generic-tape cases (F07, F08, F09, F11, F12)."""
+    return [MAPPINGS]
+
+
+@pytest.fixture
+def land_cases(risk_home, cases_dir):
+    """Copy the named case files into landing/loans and land them; returns (report, connection factory)."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+
+    def run(*names: str, run_id: str = "run-1"):
+        for name in names:
+            shutil.copyfile(cases_dir / name, risk_home.landing_loans / name)
+        with connect(risk_home.lake_path) as con:
+            parse = partial(parse_loan_file, mapping_dirs=[MAPPINGS])
+            return land_folder(con, risk_home.landing_loans, "loans", parse, run_id, asset="raw_loans")
+
+    return run

@@ -1,0 +1,82 @@
+"""Landing: manifest, duplicates, lineage, quarantine, per-file isolation, reconcile."""
+
+from __future__ import annotations
+
+import shutil
+
+from risk_assets.lib.lake import connect
+
+
+def test_f01_two_files_land(land_cases, risk_home):
+    report = land_cases("F01_loans_2024-01.csv", "F01_loans_2024-02.csv")
+    assert [f.outcome for f in report.files] == ["loaded", "loaded"] and report.rows_loaded == 24
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT loan_key) FROM raw.loans").fetchone()[0] == 24
+        lineage = con.execute("SELECT _source_line, _file_sha256, _run_id, _source_file FROM raw.loans "
+                              "WHERE source_loan_id = '1100'").fetchone()
+    assert lineage[0] == 2 and len(lineage[1]) == 64 and lineage[2] == "run-1" and lineage[3].endswith("F01_loans_2024-02.csv")
+
+
+def test_f03_same_bytes_twice_load_once(land_cases, risk_home, cases_dir):
+    report = land_cases("F03_loans_2024-03 (1).csv", "F03_loans_2024-03.csv")
+    outcomes = {f.path.rsplit("/", 1)[-1]: f for f in report.files}
+    assert outcomes["F03_loans_2024-03.csv"].outcome == "loaded"
+    copy = outcomes["F03_loans_2024-03 (1).csv"]
+    assert copy.outcome == "duplicate" and copy.duplicate_of.endswith("F03_loans_2024-03.csv")
+    # a later run with the same bytes under a third name loads nothing either
+    shutil.copyfile(cases_dir / "F03_loans_2024-03.csv", risk_home.landing_loans / "march_again.csv")
+    again = land_cases(run_id="run-2")
+    assert [(f.outcome, f.rows_loaded) for f in again.files] == [("duplicate", 0)]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 10
+        assert con.execute("SELECT count(*) FROM raw.landed_files").fetchone()[0] == 1
+        events = con.execute("SELECT outcome, count(*) FROM raw.landing_events GROUP BY 1 ORDER BY 1").fetchall()
+    assert events == [("duplicate", 2), ("loaded", 1)]
+    assert land_cases(run_id="run-3").files == []  # nothing new: idempotent
+
+
+def test_refused_file_does_not_stop_the_batch(land_cases, risk_home):
+    (risk_home.landing_loans / "notes.txt").write_text("just some notes\n")
+    report = land_cases("F06_lc_formatted_strings.csv", "F09_european_semicolon_cp1252.csv")
+    outcomes = {f.path.rsplit("/", 1)[-1]: f for f in report.files}
+    assert outcomes["notes.txt"].outcome == "refused" and "notes.txt: no known loan tape format" in outcomes["notes.txt"].message
+    assert outcomes["F06_lc_formatted_strings.csv"].rows_loaded == 6
+    with connect(risk_home.lake_path, read_only=True) as con:
+        manifest = con.execute("SELECT path, status, rows_in_file, rows_loaded, rows_quarantined, non_data_lines "
+                               "FROM raw.landed_files ORDER BY path").fetchall()
+        quarantine = con.execute("SELECT line, column_name, rule, raw_value FROM quality.quarantine "
+                                 "WHERE source_file LIKE '%F06%' ORDER BY line").fetchall()
+    statuses = {p.rsplit("/", 1)[-1]: row for p, *row in manifest}
+    assert statuses["F06_lc_formatted_strings.csv"] == ["loaded", 8, 6, 2, 0]
+    assert statuses["F09_european_semicolon_cp1252.csv"] == ["loaded", 5, 4, 1, 0]
+    assert statuses["notes.txt"][0] == "refused"
+    assert quarantine == [(9, "issue_d", "unparsable_date", "2011-10"), (10, "issue_d", "unparsable_date", "Oct-11")]
+
+
+def test_f05_manifest_reconciles_with_non_data_lines(land_cases, risk_home):
+    land_cases("F05_loanstats_with_note_lines.csv")
+    with connect(risk_home.lake_path, read_only=True) as con:
+        row = con.execute("SELECT rows_in_file, rows_loaded, rows_quarantined, non_data_lines FROM raw.landed_files").fetchone()
+    assert row == (16, 9, 0, 7)
+
+
+def test_reconcile_mismatch_fails_the_file_and_the_run(risk_home, cases_dir):
+    import pytest
+
+    from risk_assets.lib.ingest.landing import LandingFailed, land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "a.csv")
+    shutil.copyfile(cases_dir / "F01_loans_2024-02.csv", risk_home.landing_loans / "b.csv")
+
+    def losing_parse(path):
+        parsed = parse_loan_file(path)
+        if path.name == "a.csv":
+            parsed.rows = parsed.rows.head(5)  # a parser that drops rows silently
+        return parsed
+
+    with connect(risk_home.lake_path) as con:
+        with pytest.raises(LandingFailed, match=r"a.csv: reconcile failed .*12 records in file, 5 loaded"):
+            land_folder(con, risk_home.landing_loans, "loans", losing_parse, "run-x", asset="raw_loans")
+        assert con.execute("SELECT status FROM raw.landed_files WHERE path LIKE '%a.csv'").fetchone()[0] == "failed"
+        assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 12  # b.csv only

@@ -1,0 +1,188 @@
+"""Loan tape parsing on the bad-input cases and the real sample data."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from itertools import islice
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+
+def _by_id(parsed, loan_id: str) -> dict:
+    return parsed.rows.filter(pl.col("source_loan_id") == loan_id).to_dicts()[0]
+
+
+def _rules(parsed) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for line, rule in parsed.quarantine.select("line", "rule").iter_rows():
+        out.setdefault(line, set()).add(rule)
+    return out
+
+
+def test_f05_notes_marker_footers(cases_dir):
+    parsed = parse_loan_file(cases_dir / "F05_loanstats_with_note_lines.csv")
+    parsed.reconcile()
+    assert parsed.format == "lendingclub"
+    assert parsed.rows.height == 9 and parsed.quarantine.height == 0
+    assert parsed.non_data_lines == [(1, "note"), (9, "blank"), (10, "policy_marker"), (14, "blank"),
+                                     (15, "blank"), (16, "footer"), (17, "footer")]
+    off = parsed.rows.filter(pl.col("off_policy")).get_column("source_loan_id").sort().to_list()
+    assert off == ["70101", "70102", "70103"]
+    totals = parsed.notes["footer_totals"]
+    assert totals["policy code 1"]["stated"] == totals["policy code 1"]["loaded"] == 27900
+    assert totals["policy code 2"]["matches"] and totals["policy code 2"]["loaded"] == 7000
+    assert _by_id(parsed, "70102")["default_flag"] == 1 and _by_id(parsed, "70101")["default_flag"] == 0
+
+
+def test_f06_formatted_strings(cases_dir):
+    parsed = parse_loan_file(cases_dir / "F06_lc_formatted_strings.csv")
+    parsed.reconcile()
+    assert parsed.data_records == 8 and parsed.rows.height == 6
+    first = _by_id(parsed, "71001")
+    assert (first["term_months"], first["int_rate"], first["emp_length_years"]) == (36, pytest.approx(0.1065), 10.0)
+    assert first["origination_date"] == date(2011, 12, 1) and first["revol_util"] == pytest.approx(0.837)
+    assert _by_id(parsed, "71002")["term_months"] == 60 and _by_id(parsed, "71002")["emp_length_years"] == 0.0
+    assert _by_id(parsed, "71003")["emp_length_years"] is None and parsed.notes["emp_length_na"] == 1
+    assert _by_id(parsed, "71002")["_source_line"] == 3 and _by_id(parsed, "71003")["_source_line"] == 5
+    assert "Second line of the same description" in _by_id(parsed, "71002")["source_fields"]
+    assert _by_id(parsed, "71005")["default_flag"] is None  # Current: no outcome yet
+    assert _rules(parsed) == {9: {"unparsable_date"}, 10: {"unparsable_date"}}
+    assert set(parsed.quarantine.get_column("raw_value")) == {"2011-10", "Oct-11"}
+
+
+def test_f07_wide_ids_and_bad_values(cases_dir, case_mappings):
+    parsed = parse_loan_file(cases_dir / "F07_polars_type_pitfalls.csv", case_mappings)
+    parsed.reconcile()
+    assert parsed.format == "generic:f07_tape"
+    assert parsed.rows.height == 31 and parsed.rows_quarantined == 4
+    assert '"external_ref":"12345678901234567890"' in _by_id(parsed, "72031")["source_fields"]
+    q = parsed.quarantine
+    assert set(zip(q["line"], q["column_name"], q["raw_value"])) == {
+        (33, "issue_date", "2023-13-01"), (34, "issue_date", "N/A"), (34, "annual_inc", "fifty thousand"),
+        (35, "issue_date", "2023-02-30"), (35, "annual_inc", ""), (36, "issue_date", "15/04/2023"),
+    }
+
+
+def test_f08_excel_export(cases_dir, case_mappings):
+    parsed = parse_loan_file(cases_dir / "F08_excel_export_bom_crlf.csv", case_mappings)
+    parsed.reconcile()
+    assert parsed.rows.get_column("source_loan_id").to_list() == ["9912140633507001"]
+    assert '"branch_code":"00418"' in parsed.rows["source_fields"][0]
+    assert parsed.rows["loan_status"][0] == "Fully Paid"  # no CR left from CRLF
+    assert _rules(parsed) == {2: {"sci_notation_id"}, 3: {"sci_notation_id"}, 5: {"unparsable_date"}, 6: {"serial_date"}}
+
+
+def test_f09_european_dialect(cases_dir, case_mappings):
+    parsed = parse_loan_file(cases_dir / "F09_european_semicolon_cp1252.csv", case_mappings)
+    parsed.reconcile()
+    first = _by_id(parsed, "74001")
+    assert first["loan_amount"] == 12000.00 and first["annual_income"] == 48500.0
+    assert first["int_rate"] == pytest.approx(0.1356) and first["purpose"] == "Küchenmöbel"
+    assert _by_id(parsed, "74002")["loan_amount"] == pytest.approx(1299.99)
+    assert _by_id(parsed, "74004")["origination_date"] == date(2016, 2, 29)
+    q = parsed.quarantine
+    assert set(zip(q["line"], q["column_name"], q["rule"])) == {(4, "loan_amnt", "ambiguous_number"), (4, "annual_inc", "ambiguous_number")}
+
+
+def test_f09_decode_error_names_byte_offset(cases_dir, tmp_path):
+    tape = tmp_path / "F09_european_semicolon_cp1252.csv"
+    tape.write_bytes((cases_dir / tape.name).read_bytes())
+    (tmp_path / (tape.name + ".mapping.json")).write_text(
+        '{"name": "utf8_declared", "dialect": {"delimiter": ";", "encoding": "utf-8"},'
+        ' "columns": {"loan_id": {"to": "source_loan_id"}}}')
+    with pytest.raises(FileRefused, match=r"F09_european_semicolon_cp1252.csv: byte offset \d+ \(line 2\)"):
+        parse_loan_file(tape)
+
+
+def test_f11_plausibility(cases_dir, case_mappings):
+    parsed = parse_loan_file(cases_dir / "F11_loans_asof_2024-06-30_implausible.csv", case_mappings)
+    parsed.reconcile()
+    assert parsed.notes["as_of"] == "2024-06-30"
+    assert sorted(parsed.rows.get_column("source_loan_id")) == ["76001", "76003", "76004", "76013"]
+    assert {line: rules.pop() for line, rules in _rules(parsed).items()} == {
+        3: "negative_income", 6: "sentinel_value", 7: "sentinel_value", 8: "sentinel_value",
+        9: "issue_after_asof", 10: "credit_line_after_issue", 11: "non_positive_amount",
+        12: "rate_out_of_range", 13: "fico_out_of_range",
+    }
+
+
+def test_f12_snapshots_kept_faithfully(cases_dir, case_mappings):
+    march = parse_loan_file(cases_dir / "F12_loans_snapshot_2024-03.csv", case_mappings)
+    april = parse_loan_file(cases_dir / "F12_loans_snapshot_2024-04.csv", case_mappings)
+    assert march.rows.height == 12 and april.rows.height == 8  # raw keeps duplicates; staging collapses
+    assert set(march.rows["snapshot_date"]) == {date(2024, 3, 31)}
+    assert _by_id(april, "77003")["default_flag"] == 1 and _by_id(march, "77003")["default_flag"] is None
+
+
+def test_unknown_status_quarantined(tmp_path):
+    tape = tmp_path / "lc.csv"
+    tape.write_text("id,loan_amnt,term,loan_status\n1,1000,36 months,Fully Paid\n2,1000,36 months,Mystery\n")
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.height == 1
+    assert parsed.quarantine.select("line", "rule", "raw_value").row(0) == (3, "unknown_status", "Mystery")
+
+
+def test_unknown_format_refused(tmp_path):
+    tape = tmp_path / "weird.csv"
+    tape.write_text("a,b,c\n1,2,3\n")
+    with pytest.raises(FileRefused, match="weird.csv: no known loan tape format"):
+        parse_loan_file(tape)
+
+
+def test_lendingclub_real_sample(data_dir):
+    parsed = parse_loan_file(data_dir / "loans" / "lendingclub_2007_2011.csv")
+    parsed.reconcile()
+    assert parsed.rows.height == 39_786 and parsed.quarantine.height == 0
+    counts = dict(parsed.rows.group_by("default_flag").len().iter_rows())
+    assert counts == {0: 34_116, 1: 5_670}
+    first = parsed.rows.row(0, named=True)
+    assert (first["term_months"], first["emp_length_years"], first["zip3"], first["revol_util"]) == (36, 10.0, "860", pytest.approx(0.837))
+    assert first["loan_key"].startswith("lendingclub:") and first["loan_key"].endswith(":2")
+    assert parsed.rows["_source_line"][-1] == 39_787
+
+
+def test_sba_subset(data_dir, tmp_path):
+    subset = tmp_path / "sba_subset.bin"  # gzip recognised by magic bytes, not by the name
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt") as src:
+        lines = list(islice(src, 5001))
+    with gzip.open(subset, "wt") as dst:
+        dst.writelines(lines)
+    parsed = parse_loan_file(subset)
+    parsed.reconcile()
+    assert parsed.format == "sba" and parsed.data_records == 5000
+    first = parsed.rows.row(0, named=True)
+    assert first["source_loan_id"] == "1000014003" and first["loan_key"] == "sba:1000014003"
+    assert first["origination_date"] == date(1997, 2, 28) and first["vintage"] == 1997
+    assert first["disbursement_date"] == date(1999, 2, 28)
+    assert first["gross_approved"] == first["loan_amount"] == 60000.0 and first["sba_approved"] == 48000.0
+    assert first["default_flag"] == 0 and first["naics"] == "451120"
+    assert set(parsed.rows["default_flag"].drop_nulls()) == {0, 1}
+    charged_off = parsed.rows.filter(pl.col("chargeoff_date").is_not_null())
+    assert charged_off.height > 800  # the century pivot puts every charge-off on or after approval
+    assert charged_off.filter(pl.col("chargeoff_date") < pl.col("origination_date")).height == 0
+
+
+def test_sba_two_digit_years_and_fiscal_suffix(tmp_path):
+    header = ("LoanNr_ChkDgt,Name,City,State,Zip,Bank,BankState,NAICS,ApprovalDate,ApprovalFY,Term,NoEmp,NewExist,"
+              "CreateJob,RetainedJob,FranchiseCode,UrbanRural,RevLineCr,LowDoc,ChgOffDate,DisbursementDate,"
+              "DisbursementGross,BalanceGross,MIS_Status,ChgOffPrinGr,GrAppv,SBA_Appv\n")
+    rows = [
+        '1,A,X,IN,1,B,IN,0,28-Feb-69,1969,84,4,2,0,0,1,0,N,Y,3-Mar-90,31-May-69,"$60,000.00 ",$0.00 ,CHGOFF,"$1,000.00 ","$60,000.00 ","$48,000.00 "\n',
+        '2,A,X,IN,1,B,IN,0,5-Oct-76,1976A,84,4,1,0,0,1,0,N,Y,,1-Dec-76,"$10,000.00 ",$0.00 ,,$0.00 ,"$10,000.00 ","$8,000.00 "\n',
+        '3,A,X,IN,1,B,IN,0,5-Oct-06,2007,84,4,1,0,0,1,0,N,Y,,1-Dec-06,"$10,000.00 ",$0.00 ,P I F,$0.00 ,"$1,0x0.00 ","$8,000.00 "\n',
+    ]
+    tape = tmp_path / "sba.csv"
+    tape.write_text(header + "".join(rows))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    one, two = parsed.rows.row(0, named=True), parsed.rows.row(1, named=True)
+    assert one["origination_date"] == date(1969, 2, 28) and one["chargeoff_date"] == date(1990, 3, 3)
+    assert one["default_flag"] == 1 and one["new_business"] == 1 and one["chargeoff_principal"] == 1000.0
+    assert two["vintage"] == 1976 and two["default_flag"] is None and two["new_business"] == 0
+    assert parsed.notes["unlabelled_by_status"] == {"(empty)": 1}
+    assert parsed.quarantine.select("line", "column_name", "rule").row(0) == (4, "GrAppv", "unparsable_number")
