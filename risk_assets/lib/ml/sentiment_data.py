@@ -1,0 +1,160 @@
+"""Labelled news for the sentiment model: usable-text guard, dedupe key, and the holdout split.
+
+The lake can hold one corpus more than once (the Financial PhraseBank 50%-agreement file and a CSV
+re-export of it, with different quoting, case and mojibake), so sentences are deduplicated by a key
+that survives those differences before anything is split: no sentence is ever both trained on and
+tested on. The holdout is drawn from the reference corpus's sentences only (the quality bar is
+defined on it); sentences of other files train the model when they are not in the holdout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from risk_assets.lib.ml.sentiment import LABELS
+from risk_assets.lib.text import is_usable_text
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+LABELLED_NEWS_SQL = """
+SELECT n.doc_id, n.text_clean, n.label, coalesce(f.format = ?, false) AS holdout_eligible
+FROM marts.news_features AS n
+LEFT JOIN raw.landed_files AS f ON f.sha256 = n._file_sha256
+WHERE n.label IS NOT NULL
+ORDER BY n.doc_id
+"""
+
+
+def dedupe_key(text: str) -> str:
+    """The identity of a sentence across copies: its ASCII letters and digits, casefolded.
+
+    Every other character is dropped, non-ASCII letters included, so re-quoting, spacing, case and
+    mojibake ('L+\ufffdnnen', 'LÃ¤nnen' and 'Lännen' all give 'lnnen') map to the same key.
+    """
+    return _NOT_ALNUM.sub("", text.casefold())
+
+
+@dataclass
+class SentimentSplit:
+    """Train and holdout sentences, one row per distinct sentence, columns key, doc_id, text, label.
+
+    Counts: labelled rows read, rows without usable text, duplicate rows folded into another,
+    sentences dropped because their copies disagree on the label, and whether the holdout came from
+    the reference corpus (else from all labelled rows). `snapshot` is a sha256[:16] of every
+    (split, label, key): it names the data a model was trained and judged on.
+    """
+
+    train: pl.DataFrame
+    holdout: pl.DataFrame
+    n_rows: int
+    n_no_text: int
+    n_duplicates: int
+    n_conflicting: int
+    holdout_from_reference: bool
+    snapshot: str
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "labelled_rows": self.n_rows,
+            "rows_without_text": self.n_no_text,
+            "duplicate_rows_folded": self.n_duplicates,
+            "conflicting_label_sentences_dropped": self.n_conflicting,
+            "train_sentences": self.train.height,
+            "holdout_sentences": self.holdout.height,
+            "holdout_from_reference_corpus": self.holdout_from_reference,
+            "data_snapshot": self.snapshot,
+        }
+
+
+def read_labelled_news(con: duckdb.DuckDBPyConnection, holdout_format: str) -> pl.DataFrame:
+    """Labelled rows of marts.news_features: doc_id, text_clean, label, holdout_eligible (the row's
+    landed file has format `holdout_format`). Rows x 4, ordered by doc_id."""
+    return con.execute(LABELLED_NEWS_SQL, [holdout_format]).pl()
+
+
+def split_holdout(
+    docs: pl.DataFrame,
+    holdout_fraction: float = 0.2,
+    seed: int = 0,
+    train_on_other_sources: bool = True,
+    max_train_examples: int | None = None,
+) -> SentimentSplit:
+    """Deduplicate labelled sentences and hold out a stratified share of the reference corpus.
+
+    Args:
+        docs: rows with doc_id, text_clean, label (one of LABELS) and holdout_eligible (bool).
+        holdout_fraction: share of the eligible distinct sentences held out, stratified by label.
+        seed: random_state of the stratified split (scikit-learn's train_test_split).
+        train_on_other_sources: train also on sentences found only in non-eligible rows.
+        max_train_examples: stratified cap on the training sentences (quick profiles).
+
+    Sentences are ordered by key before splitting, so the split depends on the data and the seed,
+    not on row order. When no row is eligible, every sentence is eligible.
+
+    Raises:
+        ValueError: a label outside LABELS, or fewer than 2 eligible sentences of a class.
+    """
+    from sklearn.model_selection import train_test_split
+
+    unknown = set(docs["label"].unique().to_list()) - set(LABELS)
+    if unknown:
+        raise ValueError(f"labels {sorted(unknown)} are not among {LABELS}")
+    usable = docs.filter(pl.Series([is_usable_text(t).usable for t in docs["text_clean"].to_list()], dtype=pl.Boolean))
+    usable = usable.with_columns(key=pl.col("text_clean").map_elements(dedupe_key, return_dtype=pl.String))
+    from_reference = bool(usable["holdout_eligible"].any())
+    if not from_reference:
+        usable = usable.with_columns(holdout_eligible=pl.lit(True))
+
+    # One row per key: the first eligible copy's doc id and text, the key's distinct labels.
+    usable = usable.sort(["key", "holdout_eligible", "doc_id"], descending=[False, True, False])
+    grouped = usable.group_by("key", maintain_order=True).agg(
+        pl.col("doc_id").first(),
+        pl.col("text_clean").first().alias("text"),
+        pl.col("label").unique().alias("labels"),
+        pl.col("holdout_eligible").any().alias("eligible"),
+    )
+    consistent = grouped.filter(pl.col("labels").list.len() == 1).with_columns(
+        label=pl.col("labels").list.first()
+    ).drop("labels")
+    n_conflicting = grouped.height - consistent.height
+
+    eligible = consistent.filter(pl.col("eligible"))
+    per_class = dict(eligible.group_by("label").len().iter_rows())
+    if eligible.height < 2 or min(per_class.get(label, 0) for label in LABELS) < 2:
+        raise ValueError(f"too few distinct labelled sentences to hold out a stratified share: {per_class} "
+                         f"(need at least 2 of each of {LABELS})")
+    train_keys, holdout_keys = train_test_split(
+        eligible["key"].to_list(), test_size=holdout_fraction, random_state=seed,
+        stratify=eligible["label"].to_list(),
+    )
+    holdout_set = set(holdout_keys)
+    columns = ["key", "doc_id", "text", "label"]
+    holdout = consistent.filter(pl.col("key").is_in(holdout_set)).select(columns)
+    train = consistent.filter(~pl.col("key").is_in(holdout_set))
+    if not train_on_other_sources:
+        train = train.filter(pl.col("eligible"))
+    train = train.select(columns)
+    if max_train_examples is not None and train.height > max_train_examples:
+        keep, _ = train_test_split(train["key"].to_list(), train_size=max_train_examples,
+                                   random_state=seed, stratify=train["label"].to_list())
+        train = train.filter(pl.col("key").is_in(set(keep)))
+
+    digest = hashlib.sha256()
+    for split, frame in (("train", train), ("holdout", holdout)):
+        for label, key in frame.select("label", "key").sort("key").iter_rows():
+            digest.update(f"{split}\t{label}\t{key}\n".encode())
+    return SentimentSplit(
+        train=train,
+        holdout=holdout,
+        n_rows=docs.height,
+        n_no_text=docs.height - usable.height,
+        n_duplicates=usable.height - grouped.height,
+        n_conflicting=n_conflicting,
+        holdout_from_reference=from_reference,
+        snapshot=digest.hexdigest()[:16],
+    )
