@@ -1,0 +1,206 @@
+"""Judging a sentiment model: classification metrics, the TF-IDF baseline, the champion gate and
+the model card.
+
+Metrics (scikit-learn definitions): accuracy; per-class precision, recall, F1 and support; macro-F1,
+the unweighted mean of the three per-class F1 (the figure FinBERT reports, Araci 2019); the
+confusion matrix, rows = actual label, columns = predicted label, in LABELS order. A precision of a
+class the model never predicts is undefined: None with its reason, never 0.
+
+Confusion matrices are stored as rows of ml.confusion_matrices (model, version, split, actual,
+predicted, count): a cell per row, so a matrix is one GROUP BY away and any two versions join.
+
+Baseline: TF-IDF of word 1-2 grams with logistic regression (scikit-learn defaults otherwise), fitted
+on the same training sentences and judged on the same holdout.
+
+Gate: a candidate becomes champion when its holdout macro-F1 is at least the champion's macro-F1 on
+the same holdout (the champion is re-scored on the candidate's holdout, so the two figures are
+comparable even when the data changed); with no champion yet, when it beats the baseline.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+import numpy as np
+
+from risk_assets.lib.ml.sentiment import LABELS
+
+CONFUSION_DDL = """
+CREATE TABLE IF NOT EXISTS ml.confusion_matrices (
+    model         VARCHAR NOT NULL,
+    version       VARCHAR NOT NULL,
+    split         VARCHAR NOT NULL,
+    actual        VARCHAR NOT NULL,   -- true label
+    predicted     VARCHAR NOT NULL,   -- model's label
+    count         BIGINT NOT NULL,    -- sentences in this cell
+    run_id        VARCHAR,
+    recorded_at   TIMESTAMP
+)
+"""
+BASELINE_MODEL = "news_sentiment_baseline"
+"""Model name of the TF-IDF + logistic regression rows in ml.model_metrics (same version and split as
+the candidate it was fitted beside)."""
+
+
+@dataclass
+class Evaluation:
+    """Metrics of one model on one split: `metrics` (name -> value or None), `reasons` for the None
+    values, and the confusion matrix `confusion` (3 x 3 counts, rows actual, columns predicted)."""
+
+    metrics: dict[str, float | None]
+    reasons: dict[str, str]
+    confusion: np.ndarray
+
+    @property
+    def macro_f1(self) -> float:
+        return float(self.metrics["macro_f1"])
+
+
+def evaluate(y_true: Sequence[str], y_pred: Sequence[str]) -> Evaluation:
+    """Accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix.
+
+    Raises:
+        ValueError: empty input or lengths differ.
+    """
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+    if not y_true or len(y_true) != len(y_pred):
+        raise ValueError(f"need equal, non-zero lengths: {len(y_true)} true, {len(y_pred)} predicted labels")
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=list(LABELS), zero_division=np.nan
+    )
+    metrics: dict[str, float | None] = {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "n": float(len(y_true)),
+    }
+    reasons: dict[str, str] = {}
+    for i, label in enumerate(LABELS):
+        for name, values, why in (
+            ("precision", precision, f"the model predicted no '{label}'"),
+            ("recall", recall, f"no actual '{label}' in the split"),
+            ("f1", f1, f"precision or recall of '{label}' undefined"),
+        ):
+            value = float(values[i])
+            metrics[f"{name}_{label}"] = None if np.isnan(value) else value
+            if np.isnan(value):
+                reasons[f"{name}_{label}"] = why
+        metrics[f"support_{label}"] = float(support[i])
+    # Macro-F1 with an undefined class F1 counted as 0, scikit-learn's convention (zero_division=0).
+    metrics["macro_f1"] = float(np.mean(np.nan_to_num(f1, nan=0.0)))
+    return Evaluation(metrics, reasons, confusion_matrix(y_true, y_pred, labels=list(LABELS)))
+
+
+def tfidf_baseline(train_texts: Sequence[str], train_labels: Sequence[str], test_texts: Sequence[str]) -> list[str]:
+    """Labels predicted for test_texts by TF-IDF (word 1-2 grams) + logistic regression fitted on the training pairs."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    pipeline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(max_iter=2000))
+    pipeline.fit(list(train_texts), list(train_labels))
+    return [str(label) for label in pipeline.predict(list(test_texts))]
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The gate's verdict: promote or not, and a sentence saying why, with the figures compared."""
+
+    promote: bool
+    reason: str
+
+
+def gate(candidate_f1: float, baseline_f1: float, champion_f1: float | None,
+         champion_version: str | None = None) -> GateDecision:
+    """Decide promotion on holdout macro-F1 (see module docstring).
+
+    Args:
+        candidate_f1, baseline_f1: macro-F1 of the candidate and the baseline on the holdout.
+        champion_f1: the current champion's macro-F1 on the same holdout; None when there is none.
+    """
+    if champion_f1 is None:
+        if candidate_f1 > baseline_f1:
+            return GateDecision(True, f"first model: macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline's {baseline_f1:.4f}")
+        return GateDecision(False, f"first model: macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline's {baseline_f1:.4f}")
+    versus = f"champion {champion_version}'s {champion_f1:.4f} on the same holdout"
+    if candidate_f1 >= champion_f1:
+        return GateDecision(True, f"macro-F1 {candidate_f1:.4f} >= {versus}")
+    return GateDecision(False, f"macro-F1 {candidate_f1:.4f} < {versus}")
+
+
+def record_confusion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,
+                     confusion: np.ndarray, run_id: str | None = None) -> None:
+    """Append the 9 cells of a confusion matrix to ml.confusion_matrices (created if missing)."""
+    con.execute(CONFUSION_DDL)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    rows = [
+        [model, version, split, actual, predicted, int(confusion[i, j]), run_id, now]
+        for i, actual in enumerate(LABELS)
+        for j, predicted in enumerate(LABELS)
+    ]
+    con.executemany(
+        "INSERT INTO ml.confusion_matrices VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+
+
+def confusion_png(confusion: np.ndarray, title: str) -> str:
+    """The confusion matrix drawn as a PNG, base64-encoded (for a markdown image)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.2, 3.6), dpi=100)
+    ax.imshow(confusion, cmap="Blues")
+    ax.set_xticks(range(len(LABELS)), LABELS)
+    ax.set_yticks(range(len(LABELS)), LABELS)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("actual")
+    ax.set_title(title, fontsize=10)
+    top = confusion.max() if confusion.size else 0
+    for i in range(confusion.shape[0]):
+        for j in range(confusion.shape[1]):
+            ax.text(j, i, str(int(confusion[i, j])), ha="center", va="center",
+                    color="white" if confusion[i, j] > top / 2 else "black")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def model_card(
+    version: str,
+    candidate: Evaluation,
+    baseline: Evaluation,
+    champion: Evaluation | None,
+    champion_version: str | None,
+    decision: GateDecision,
+    facts: Mapping[str, object],
+) -> str:
+    """Markdown model card: gate verdict, metrics of candidate / baseline / champion on the holdout,
+    the confusion matrix as an embedded PNG, and `facts` (device, duration, data snapshot...) as a table."""
+    columns = ["candidate", "TF-IDF baseline"] + ([f"champion {champion_version}"] if champion else [])
+    evaluations = [candidate, baseline] + ([champion] if champion else [])
+    names = ["accuracy", "macro_f1"] + [f"{m}_{label}" for label in LABELS for m in ("precision", "recall", "f1")]
+    lines = [
+        f"### news_sentiment {version}",
+        "",
+        f"**Gate: {'promoted' if decision.promote else 'not promoted'}** ({decision.reason})",
+        "",
+        "| holdout metric | " + " | ".join(columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
+    lines += [f"| {name} | " + " | ".join(_fmt(e.metrics.get(name)) for e in evaluations) + " |" for name in names]
+    png = confusion_png(candidate.confusion, f"{version} holdout")
+    lines += ["", f"![confusion matrix](data:image/png;base64,{png})", "", "| fact | value |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in facts.items()]
+    return "\n".join(lines)

@@ -1,0 +1,161 @@
+"""One training run of the news sentiment model, from labelled rows to a judged, registered candidate.
+
+`train_candidate` splits, fine-tunes, evaluates the candidate, the TF-IDF baseline and the current
+champion on the same holdout, applies the gate and writes the artifact; it touches no table.
+`record_candidate` then writes the registry row, metrics, confusion matrices and the gate's verdict
+to the lake in one go.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from risk_assets.lib.ml import registry
+from risk_assets.lib.ml.sentiment import (
+    MODEL_NAME,
+    SentimentModel,
+    SentimentTrainConfig,
+    TrainReport,
+    code_version,
+    config_dict,
+    load_sentiment_model,
+    save_sentiment_model,
+    train_sentiment,
+)
+from risk_assets.lib.ml.sentiment_data import SentimentSplit, split_holdout
+from risk_assets.lib.ml.sentiment_eval import (
+    BASELINE_MODEL,
+    Evaluation,
+    GateDecision,
+    evaluate,
+    gate,
+    model_card,
+    record_confusion,
+    tfidf_baseline,
+)
+
+HOLDOUT = "holdout"
+
+
+@dataclass
+class CandidateRun:
+    """Everything one training run produced; `facts` are the card's provenance lines."""
+
+    version: str
+    model: SentimentModel
+    report: TrainReport
+    split: SentimentSplit
+    candidate: Evaluation
+    baseline: Evaluation
+    champion: Evaluation | None
+    champion_version: str | None
+    decision: GateDecision
+    artifact: Path
+    facts: dict[str, object]
+
+    def card(self) -> str:
+        """The markdown model card (see sentiment_eval.model_card)."""
+        return model_card(self.version, self.candidate, self.baseline, self.champion,
+                          self.champion_version, self.decision, self.facts)
+
+
+def new_version(run_id: str | None = None) -> str:
+    """A version name: UTC time of training, then the first 8 characters of the run id (or 'local')."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{(run_id or 'local')[:8]}"
+
+
+def _score_champion(champion_row: dict | None, texts: list[str], labels: list[str]) -> tuple[Evaluation | None, str | None, str]:
+    """Re-score the champion on this holdout: (evaluation, version, note). No champion, or a champion
+    whose artifact is gone, gives (None, version, note saying which)."""
+    if champion_row is None:
+        return None, None, "no champion yet"
+    version = champion_row["version"]
+    try:
+        model = load_sentiment_model(Path(champion_row["artifact_path"]))
+    except FileNotFoundError as exc:
+        return None, version, f"champion {version} cannot be loaded ({exc}); judged against the baseline"
+    return evaluate(labels, model.predict(texts).labels), version, f"champion {version} re-scored on this holdout"
+
+
+def train_candidate(
+    docs: pl.DataFrame,
+    config: SentimentTrainConfig,
+    artifacts_root: Path,
+    version: str,
+    champion_row: dict | None,
+    log: Callable[[str], None] | None = None,
+) -> CandidateRun:
+    """Split, train, judge and save one candidate.
+
+    Args:
+        docs: labelled rows (doc_id, text_clean, label, holdout_eligible), as read_labelled_news gives.
+        champion_row: the registry row of the current champion (registry.champion), or None.
+
+    Raises:
+        ValueError: no labelled rows, or too few per class to split (from split_holdout).
+    """
+    if docs.height == 0:
+        raise ValueError("no labelled news rows to train on (marts.news_features has no label)")
+    split = split_holdout(docs, config.holdout_fraction, config.seed, config.train_on_other_sources,
+                          config.max_train_examples)
+    train_texts, train_labels = split.train["text"].to_list(), split.train["label"].to_list()
+    texts, labels = split.holdout["text"].to_list(), split.holdout["label"].to_list()
+    model, report = train_sentiment(train_texts, train_labels, config, log)
+    candidate = evaluate(labels, model.predict(texts).labels)
+    baseline = evaluate(labels, tfidf_baseline(train_texts, train_labels, texts))
+    champion, champion_version, champion_note = _score_champion(champion_row, texts, labels)
+    decision = gate(candidate.macro_f1, baseline.macro_f1, champion.macro_f1 if champion else None, champion_version)
+    facts: dict[str, object] = {
+        "device": f"{report.device} ({report.precision})",
+        "training seconds (wall)": round(report.seconds, 1),
+        "training CPU seconds / threads": f"{report.cpu_seconds:.1f} / {report.threads}",
+        "training sentences / s": round(report.samples_per_s, 1),
+        "epochs x steps": f"{len(report.epoch_losses)} x {report.steps // max(1, len(report.epoch_losses))}",
+        "epoch losses": ", ".join(f"{x:.4f}" for x in report.epoch_losses),
+        "train sentences (truncated)": f"{report.n_train} ({report.n_truncated})",
+        "champion": champion_note,
+        "code version": code_version(),
+        "host": platform.node(),
+        **split.summary(),
+    }
+    meta = {
+        "model": MODEL_NAME,
+        "version": version,
+        "config": config_dict(config),
+        "holdout_metrics": candidate.metrics,
+        "baseline_holdout_metrics": baseline.metrics,
+        "gate": {"promote": decision.promote, "reason": decision.reason},
+        "facts": facts,
+    }
+    artifact = save_sentiment_model(model, artifacts_root, version, meta)
+    return CandidateRun(version, model, report, split, candidate, baseline, champion, champion_version,
+                        decision, artifact, facts)
+
+
+def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: str | None = None) -> None:
+    """Register the candidate, write its and the baseline's holdout metrics and confusion matrices,
+    its training figures (split 'train'), then promote or reject it as the gate decided."""
+    registry.register_candidate(con, MODEL_NAME, run.version, str(run.artifact), "macro_f1",
+                                run.candidate.macro_f1, run.split.snapshot, run_id)
+    registry.record_metrics(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.metrics, run.candidate.reasons, run_id)
+    registry.record_metrics(con, BASELINE_MODEL, run.version, HOLDOUT, run.baseline.metrics, run.baseline.reasons, run_id)
+    registry.record_metrics(con, MODEL_NAME, run.version, "train", {
+        "seconds": run.report.seconds,
+        "cpu_seconds": run.report.cpu_seconds,
+        "sentences_per_s": run.report.samples_per_s,
+        "n": float(run.report.n_train),
+        "final_epoch_loss": run.report.epoch_losses[-1],
+    }, run_id=run_id)
+    record_confusion(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.confusion, run_id)
+    record_confusion(con, BASELINE_MODEL, run.version, HOLDOUT, run.baseline.confusion, run_id)
+    if run.decision.promote:
+        registry.promote(con, MODEL_NAME, run.version, run.decision.reason)
+    else:
+        registry.reject(con, MODEL_NAME, run.version, run.decision.reason)

@@ -1,0 +1,139 @@
+"""Scoring every article with the champion sentiment model, and the daily sentiment index.
+
+Rows with no usable text (lib.text.is_usable_text: missing, empty, whitespace, a null token such as
+'nan', punctuation or markup only) are not scored: they go to quality.quarantine with the rule
+`no_usable_text` and the reason, so that
+rows in = rows scored + rows quarantined. Headline-only articles arrive with text_field 'headline'
+(the news features take the body, else the headline) and are scored from it like any other text.
+
+Tables:
+- ml.news_scores: one row per scored article of marts.news_features (rebuilt on every run).
+- ml.news_sentiment_daily: per UTC publication day, for all articles ('*') and per ticker, the count,
+  the net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
+  positive. Articles without a publication time are not in the index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import polars as pl
+
+from risk_assets.lib.ml.sentiment import SentimentModel
+from risk_assets.lib.schema import Column
+from risk_assets.lib.text import is_usable_text
+
+SCORING_ASSET = "news_scores"
+NO_TEXT_RULE = "no_usable_text"
+
+SCORE_COLUMNS = (
+    Column("doc_id", "VARCHAR NOT NULL", "Document id of the article in marts.news_features."),
+    Column("label", "VARCHAR NOT NULL", "Most probable class: negative, neutral or positive."),
+    Column("p_negative", "DOUBLE NOT NULL", "Probability of negative, 0-1 (the three sum to 1)."),
+    Column("p_neutral", "DOUBLE NOT NULL", "Probability of neutral, 0-1."),
+    Column("p_positive", "DOUBLE NOT NULL", "Probability of positive, 0-1."),
+    Column("model_version", "VARCHAR NOT NULL", "Version of news_sentiment in ml.model_registry that scored the article."),
+    Column("text_field", "VARCHAR", "Field the text came from: body, headline, headline+body or sentence."),
+    Column("chunks", "INTEGER NOT NULL", "Token windows scored (1 when the text fits the token limit)."),
+    Column("truncated", "BOOLEAN NOT NULL", "True when tokens beyond the scored windows were left unread."),
+    Column("scored_at", "TIMESTAMP NOT NULL", "UTC time of scoring."),
+)
+"""Columns of ml.news_scores, one row per scored article."""
+
+DAILY_COLUMNS = (
+    Column("day", "DATE", "UTC publication day."),
+    Column("scope", "VARCHAR", "'*' for every article of the day, else the ticker ('(none)' when the feed gave none)."),
+    Column("n_articles", "BIGINT", "Scored articles published that day in the scope."),
+    Column("net_sentiment", "DOUBLE", "Mean of p_positive - p_negative, -1 (all negative) to 1 (all positive)."),
+    Column("share_negative", "DOUBLE", "Share of the articles labelled negative, 0-1."),
+    Column("share_positive", "DOUBLE", "Share of the articles labelled positive, 0-1."),
+    Column("model_version", "VARCHAR", "Model version of the scores."),
+)
+"""Columns of ml.news_sentiment_daily."""
+
+NEWS_SCORES_DDL = "CREATE OR REPLACE TABLE ml.news_scores (\n    " + ",\n    ".join(
+    f"{c.name} {c.sql_type}" for c in SCORE_COLUMNS) + "\n)"
+
+DAILY_SQL = """
+CREATE OR REPLACE TABLE ml.news_sentiment_daily AS
+WITH dated AS (
+    SELECT CAST(f.published_at AS DATE) AS day, coalesce(f.ticker, '(none)') AS ticker, s.*
+    FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
+    WHERE f.published_at IS NOT NULL
+)
+SELECT day,
+       coalesce(ticker, '*') AS scope,
+       count(*) AS n_articles,
+       avg(p_positive - p_negative) AS net_sentiment,
+       avg(CASE WHEN label = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative,
+       avg(CASE WHEN label = 'positive' THEN 1.0 ELSE 0.0 END) AS share_positive,
+       any_value(model_version) AS model_version
+FROM dated
+GROUP BY GROUPING SETS ((day), (day, ticker))
+ORDER BY day, scope
+"""
+
+
+def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Score articles; set aside those without usable text.
+
+    Args:
+        docs: rows with doc_id, text_clean, text_field (and optionally _file_sha256).
+        version: the model version written on every score row.
+
+    Returns:
+        (scores, no_text): scores has the columns of ml.news_scores, one row per usable article;
+        no_text has doc_id, text_clean, reason (and _file_sha256 when given) for the rest.
+    """
+    reasons = [is_usable_text(t).reason for t in docs["text_clean"].to_list()]
+    flags = pl.Series([r is None for r in reasons])
+    usable = docs.filter(flags)
+    no_text = docs.with_columns(reason=pl.Series(reasons, dtype=pl.String)).filter(~flags)
+    scored = model.predict(usable["text_clean"].to_list())
+    scores = pl.DataFrame({
+        "doc_id": usable["doc_id"],
+        "label": scored.labels,
+        "p_negative": scored.probs[:, 0] if len(usable) else [],
+        "p_neutral": scored.probs[:, 1] if len(usable) else [],
+        "p_positive": scored.probs[:, 2] if len(usable) else [],
+        "model_version": [version] * usable.height,
+        "text_field": usable["text_field"],
+        "chunks": pl.Series(scored.chunks, dtype=pl.Int32),
+        "truncated": pl.Series(scored.truncated, dtype=pl.Boolean),
+        "scored_at": [datetime.now(timezone.utc).replace(tzinfo=None)] * usable.height,
+    }, schema_overrides={"p_negative": pl.Float64, "p_neutral": pl.Float64, "p_positive": pl.Float64,
+                         "model_version": pl.String, "scored_at": pl.Datetime("us"), "label": pl.String})
+    keep = [c for c in ("doc_id", "text_clean", "reason", "_file_sha256") if c in no_text.columns]
+    return scores, no_text.select(keep)
+
+
+def write_scores(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, no_text: pl.DataFrame,
+                 run_id: str | None = None) -> None:
+    """Replace ml.news_scores with `scores` and this asset's quarantine rows with `no_text`, in one transaction."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    con.execute("BEGIN")
+    try:
+        con.execute(NEWS_SCORES_DDL)
+        con.register("scores_frame", scores.to_arrow())
+        con.execute("INSERT INTO ml.news_scores SELECT * FROM scores_frame")
+        con.unregister("scores_frame")
+        con.execute("DELETE FROM quality.quarantine WHERE asset = ?", [SCORING_ASSET])
+        rows = [[SCORING_ASSET, row.get("_file_sha256"), row["doc_id"], NO_TEXT_RULE, row["text_clean"],
+                 f"not scored: {row['reason']}", run_id, now] for row in no_text.iter_rows(named=True)]
+        if rows:
+            con.executemany(
+                "INSERT INTO quality.quarantine (asset, file_sha256, record_key, column_name, rule, raw_value, "
+                "message, run_id, quarantined_at) VALUES (?, ?, ?, 'text_clean', ?, ?, ?, ?, ?)",
+                rows,
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def build_daily_index(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild ml.news_sentiment_daily from ml.news_scores and marts.news_features; returns its row count."""
+    con.execute(DAILY_SQL)
+    return con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0]
