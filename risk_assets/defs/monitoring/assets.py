@@ -30,11 +30,13 @@ def _spec(key: str, table: tables.MonitoringTable, deps: list[str]) -> dg.AssetS
     )
 
 
+# One computation writes all four tables, so all four share the inputs (a job selects them together).
+_LOAN_INPUTS = ["loan_features", "loan_scores"]
 LOAN_SPECS = {
-    "champion_population": _spec("champion_population", tables.CHAMPION_POPULATION, ["loan_features", "loan_scores"]),
-    "feature_psi": _spec("feature_psi", tables.FEATURE_PSI, ["loan_features"]),
-    "score_psi": _spec("score_psi", tables.SCORE_PSI, ["loan_scores"]),
-    "vintage_performance": _spec("vintage_performance", tables.VINTAGE_PERFORMANCE, ["loan_features", "loan_scores"]),
+    "champion_population": _spec("champion_population", tables.CHAMPION_POPULATION, _LOAN_INPUTS),
+    "feature_psi": _spec("feature_psi", tables.FEATURE_PSI, _LOAN_INPUTS),
+    "score_psi": _spec("score_psi", tables.SCORE_PSI, _LOAN_INPUTS),
+    "vintage_performance": _spec("vintage_performance", tables.VINTAGE_PERFORMANCE, _LOAN_INPUTS),
 }
 _TABLE_OF = {
     "champion_population": tables.CHAMPION_POPULATION,
