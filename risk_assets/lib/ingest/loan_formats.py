@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -120,8 +120,6 @@ _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGI
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
 _SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$"
 _ASOF_IN_NAME = re.compile(r"asof[_-](\d{4}-\d{2}-\d{2})")
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 
 
 def builtin_mapping(name: str) -> TapeMapping:
@@ -231,56 +229,59 @@ def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     return s.str.replace_all(dialect.thousands or ",", "", literal=True) if dialect.thousands != "" else s
 
 
-def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, pl.Expr]:
-    """(typed value, rule broken or NULL) for the stripped text `s` of one source column.
+RuleOf = Callable[[pl.Expr], pl.Expr]
+"""Given the parsed value column, the rule it breaks (Utf8) or NULL."""
 
-    An empty `s` gives (NULL, NULL): emptiness is judged by the caller (required or not).
+
+def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, RuleOf]:
+    """(typed value, rule of the value) for the stripped text `s` of one source column.
+
+    The rule is evaluated on the already computed value column, so each value is parsed once.
+    An empty `s` gives NULL and no rule: emptiness is judged by the caller (required or not).
     """
     present = s != ""
-    no_rule = pl.lit(None, pl.Utf8)
+
+    def failed(rule: str) -> RuleOf:
+        return lambda v: pl.when(present & v.is_null()).then(pl.lit(rule))
+
     kind = spec.kind
     if kind == "text":
-        value = pl.when(present).then(s)
-        return value, no_rule
+        return pl.when(present).then(s), lambda v: pl.lit(None, pl.Utf8)
     if kind in ("number", "money", "percent", "fraction"):
         text = s.str.strip_prefix("$").str.strip_chars() if kind == "money" else s
         text = text.str.strip_suffix("%").str.strip_chars() if kind == "percent" else text
         number = _number_text(text, dialect).cast(pl.Float64, strict=False)
-        number = pl.when(number.is_finite()).then(number)
-        value = number / 100 if kind == "percent" else number
-        rule = pl.when(present & value.is_null()).then(pl.lit("unparsable_number"))
-        if dialect.decimal == ",":
-            rule = pl.when(s.str.contains(r"^-?\d{1,3}(\.\d{3})+$")).then(pl.lit("ambiguous_number")).otherwise(rule)
-        return value, rule
+        value = (number / 100 if kind == "percent" else number).fill_nan(None)
+        if dialect.decimal != ",":
+            return value, lambda v: pl.when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number"))
+        ambiguous = s.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
+        return value, lambda v: (pl.when(ambiguous).then(pl.lit("ambiguous_number"))
+                                 .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
-        number = _number_text(s, dialect).cast(pl.Int64, strict=False)
-        return number, pl.when(present & number.is_null()).then(pl.lit("unparsable_number"))
+        return _number_text(s, dialect).cast(pl.Int64, strict=False), failed("unparsable_number")
     if kind == "term":
-        months = s.str.extract(r"^(\d+)(?:\s*months?)?$", 1).cast(pl.Int64, strict=False)
-        return months, pl.when(present & months.is_null()).then(pl.lit("unparsable_value"))
+        return s.str.extract(r"^(\d+)(?:\s*months?)?$", 1).cast(pl.Int64, strict=False), failed("unparsable_value")
     if kind == "emp_length":
         lower = s.str.to_lowercase()
         years = (
             pl.when(lower.str.contains(r"^<\s*1\s+years?$")).then(pl.lit(0.0))
             .when(lower.str.contains(r"^\d+\+?\s+years?$")).then(lower.str.extract(r"^(\d+)", 1).cast(pl.Float64))
         )
-        unknown = lower == "n/a"
-        return years, pl.when(present & ~unknown & years.is_null()).then(pl.lit("unparsable_value"))
+        said_unknown = lower == "n/a"  # the source says unknown: NULL, counted in the notes
+        return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
     if kind == "zip3":
-        zip3 = s.str.extract(r"^(\d{3})", 1)
-        return zip3, pl.when(present & zip3.is_null()).then(pl.lit("unparsable_value"))
+        return s.str.extract(r"^(\d{3})", 1), failed("unparsable_value")
     if kind == "new_exist":
         flag = s.replace_strict({"1": 0, "2": 1, "0": None}, default=None, return_dtype=pl.Int64)
-        return flag, pl.when(present & ~s.is_in(["0", "1", "2"])).then(pl.lit("unparsable_value"))
+        return flag, lambda v: pl.when(present & ~s.is_in(["0", "1", "2"])).then(pl.lit("unparsable_value"))
     if kind == "fiscal_year":
-        year = s.str.extract(r"^(\d{4})[A-Za-z]?$", 1).cast(pl.Int64, strict=False)
-        return year, pl.when(present & year.is_null()).then(pl.lit("unparsable_value"))
+        return s.str.extract(r"^(\d{4})[A-Za-z]?$", 1).cast(pl.Int64, strict=False), failed("unparsable_value")
     if kind == "date":
         return _date(s, spec.fmt or "%Y-%m-%d", present)
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
 
 
-def _date(s: pl.Expr, fmt: str, present: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+def _date(s: pl.Expr, fmt: str, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
     """Date from text in `fmt` (strftime codes); a format without %d means the first of the month.
     Years outside 1900-2100 fail (a two-digit year read by %Y as year 11)."""
     if "%d" in fmt or "%j" in fmt:
@@ -288,23 +289,22 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     else:
         value = (pl.lit("01-") + s).str.strptime(pl.Date, "%d-" + fmt, strict=False)
     value = pl.when(value.dt.year().is_between(1900, 2100)).then(value)
-    rule = (
-        pl.when(present & value.is_null() & s.str.contains(r"^\d{5}(?:\.\d+)?$")).then(pl.lit("serial_date"))
-        .when(present & value.is_null()).then(pl.lit("unparsable_date"))
+    serial = s.str.contains(r"^\d{5}(?:\.\d+)?$")
+    return value, lambda v: (
+        pl.when(present & v.is_null())
+        .then(pl.when(serial).then(pl.lit("serial_date")).otherwise(pl.lit("unparsable_date")))
     )
-    return value, rule
 
 
-def _sba_date(s: pl.Expr, reference_year: pl.Expr, present: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """SBA 'd-Mon-yy' with the century that puts the year nearest `reference_year`
-    (ApprovalFY for the approval date; the approval year for disbursement and charge-off)."""
-    parts = s.str.extract_groups(r"^(\d{1,2})-([A-Za-z]{3})-(\d{2})$")
-    yy = parts.struct.field("3").cast(pl.Int64, strict=False)
-    year = pl.when((1900 + yy - reference_year).abs() <= (2000 + yy - reference_year).abs()).then(1900 + yy).otherwise(2000 + yy)
-    month = parts.struct.field("2").str.to_lowercase().replace_strict(_MONTHS, default=None, return_dtype=pl.Int64)
-    text = pl.format("{}-{}-{}", year, month, parts.struct.field("1"))
-    value = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    return value, pl.when(present & value.is_null()).then(pl.lit("unparsable_date"))
+def _sba_date(s: pl.Expr, reference_year: pl.Expr) -> pl.Expr:
+    """SBA 'd-Mon-yy' with the century that puts the year nearest `reference_year` (ApprovalFY for
+    the approval date, the approval year for disbursement and charge-off): 28-Feb-69 with FY 1969
+    is 1969-02-28, not 2069. Parsed with %y (00-69 -> 20xx), then moved by 100 years when that
+    lands more than 50 years from the reference."""
+    parsed = s.str.strptime(pl.Date, "%d-%b-%y", strict=False)
+    gap = parsed.dt.year() - reference_year
+    shift = pl.when(gap > 50).then(-100).when(gap < -50).then(100).otherwise(0)
+    return pl.date(parsed.dt.year() + shift, parsed.dt.month(), parsed.dt.day())
 
 
 def _typed_parse(
@@ -327,21 +327,26 @@ def _typed_parse(
         key = pl.when(source_id != "").then(pl.lit(f"{mapping.portfolio}:") + source_id).otherwise(key)
     frame = frame.with_columns(loan_key=key)
 
-    values, rules = [], {}
+    values, rule_of = [], {}
     for spec in specs:
         if spec.kind == "sba_date":
             continue
         value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect)
-        if spec.target == "source_loan_id":
-            rule = pl.when(pl.col(_src(spec.source)).str.contains(_SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(rule)
         values.append(value.alias(spec.target))
-        rules.setdefault(spec.source, _missing(spec).otherwise(rule).alias(f"_rule:{spec.source}"))
-    frame = frame.with_columns(*values, *rules.values())
-    for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / origination year first
+        rule_of.setdefault(spec.source, (spec, rule))
+    frame = frame.with_columns(values)
+    for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / approval year first
         reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
-        value, rule = _sba_date(pl.col(_src(spec.source)), reference, pl.col(_src(spec.source)) != "")
-        frame = frame.with_columns(value.alias(spec.target))
-        frame = frame.with_columns(_missing(spec).otherwise(rule).alias(f"_rule:{spec.source}"))
+        frame = frame.with_columns(_sba_date(pl.col(_src(spec.source)), reference).alias(spec.target))
+        present = pl.col(_src(spec.source)) != ""
+        rule_of[spec.source] = (spec, lambda v, present=present: pl.when(present & v.is_null()).then(pl.lit("unparsable_date")))
+    rules = []
+    for source, (spec, rule) in rule_of.items():
+        broken = rule(pl.col(spec.target))
+        if spec.target == "source_loan_id":
+            broken = pl.when(pl.col(_src(source)).str.contains(_SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
+        rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
+    frame = frame.with_columns(rules)
     if "snapshot_date" in target_source:
         spec = next(s for s in specs if s.target == "snapshot_date")
         if spec.fmt and "%d" not in spec.fmt:
