@@ -1,0 +1,142 @@
+"""The PD network, its calibration, and a scorer rebuilt from an artifact without training state.
+
+`PDNet`: categorical codes go through one embedding table each, are concatenated with the
+standardised numerics, and pass an MLP (Linear -> SiLU -> Dropout per hidden layer) to one logit.
+Shapes: numeric float32 (batch x n_numeric), categorical int64 (batch x n_categorical) -> logit (batch,).
+
+`PDScorer` averages the logits of an ensemble of PDNets (members trained from different seeds),
+then applies Platt scaling fitted on the validation split: PD = sigmoid(a * logit + b)
+(Platt, 1999, "Probabilistic outputs for support vector machines").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from risk_assets.lib.ml.artifacts import load_artifact
+from risk_assets.lib.ml.features import FeatureEncoder
+
+
+def embedding_dim(cardinality: int, max_dim: int) -> int:
+    """Embedding width for a table of `cardinality` rows: min(max_dim, round(1.6 * cardinality ** 0.56)),
+    the rule of thumb of fast.ai's tabular models (Howard & Gugger, Information 2020)."""
+    return max(1, min(max_dim, round(1.6 * cardinality**0.56)))
+
+
+class PDNet(nn.Module):
+    """MLP on numerics + categorical embeddings, one default logit per loan (see module docstring)."""
+
+    def __init__(self, n_numeric: int, cardinalities: list[int], hidden: list[int], dropout: float, max_embedding_dim: int):
+        super().__init__()
+        self.embeddings = nn.ModuleList(nn.Embedding(c, embedding_dim(c, max_embedding_dim)) for c in cardinalities)
+        width = n_numeric + sum(e.embedding_dim for e in self.embeddings)
+        layers: list[nn.Module] = []
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.SiLU(), nn.Dropout(dropout)]
+            width = size
+        layers.append(nn.Linear(width, 1))
+        self.mlp = nn.Sequential(*layers)
+
+    def forward(self, numeric: torch.Tensor, categorical: torch.Tensor) -> torch.Tensor:
+        parts = [numeric, *(table(categorical[:, i]) for i, table in enumerate(self.embeddings))]
+        return self.mlp(torch.cat(parts, dim=1)).squeeze(1)
+
+
+def fit_platt(logits: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[float, float]:
+    """Platt scaling (a, b) minimising the log loss of sigmoid(a * logit + b) on (logits, y), by Newton's method.
+
+    Raises:
+        ValueError: fewer than two classes in y (the scale is then undefined).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.min() == y.max():
+        raise ValueError("Platt scaling needs both defaults and non-defaults in the validation split")
+    x = np.column_stack([np.asarray(logits, dtype=np.float64), np.ones(y.size)])
+    w = np.array([1.0, 0.0])
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        gradient = x.T @ (p - y)
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(w[0]), float(w[1])
+
+
+@dataclass
+class PDScorer:
+    """Encoder + ensemble + Platt calibration: loan features in, calibrated PD out."""
+
+    encoder: FeatureEncoder
+    members: list[PDNet]
+    platt: tuple[float, float]
+
+    @torch.no_grad()
+    def logits(self, frame: pd.DataFrame, batch_size: int = 65536, device: str = "cpu") -> np.ndarray:
+        """Mean ensemble logit per row of `frame` (n,), before calibration."""
+        numeric, categorical = self.encoder.transform(frame)
+        out = np.empty(len(frame), dtype=np.float64)
+        for member in self.members:
+            member.eval().to(device)
+        for start in range(0, len(frame), batch_size):
+            num = torch.from_numpy(numeric[start:start + batch_size]).to(device)
+            cat = torch.from_numpy(categorical[start:start + batch_size]).to(device)
+            stacked = torch.stack([m(num, cat).float() for m in self.members])
+            out[start:start + batch_size] = stacked.mean(0).cpu().numpy()
+        return out
+
+    def calibrate(self, logits: np.ndarray) -> np.ndarray:
+        a, b = self.platt
+        return 1.0 / (1.0 + np.exp(-(a * logits + b)))
+
+    def predict_pd(self, frame: pd.DataFrame, batch_size: int = 65536) -> np.ndarray:
+        """Calibrated PD in [0, 1] per row of `frame` (n,)."""
+        return self.calibrate(self.logits(frame, batch_size))
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """All weights, keyed '<member>.<parameter>', for safetensors."""
+        return {f"{i}.{k}": v for i, m in enumerate(self.members) for k, v in m.state_dict().items()}
+
+    def architecture(self, hidden: list[int], dropout: float, max_embedding_dim: int) -> dict:
+        return {
+            "members": len(self.members),
+            "n_numeric": len(self.encoder.numeric_columns),
+            "cardinalities": self.encoder.cardinalities,
+            "hidden": list(hidden),
+            "dropout": dropout,
+            "max_embedding_dim": max_embedding_dim,
+            "platt": list(self.platt),
+        }
+
+
+def load_pd_model(folder: Path) -> tuple[PDScorer, dict]:
+    """Rebuild a scorer from an artifact folder (weights.safetensors + meta.json); no pickle, no training state.
+
+    Returns:
+        (scorer, meta)
+
+    Raises:
+        FileNotFoundError: not an artifact folder.
+        KeyError: meta.json lacks the architecture or encoder (not a PD artifact).
+    """
+    tensors, meta = load_artifact(folder)
+    arch = meta["architecture"]
+    encoder = FeatureEncoder.from_json(meta["encoder"])
+    members = []
+    for i in range(arch["members"]):
+        net = PDNet(arch["n_numeric"], arch["cardinalities"], arch["hidden"], arch["dropout"], arch["max_embedding_dim"])
+        prefix = f"{i}."
+        net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+        members.append(net.eval())
+    a, b = arch["platt"]
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"{folder}: calibration parameters are not finite")
+    return PDScorer(encoder, members, (a, b)), meta

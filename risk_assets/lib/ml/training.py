@@ -1,0 +1,371 @@
+"""Training a PD model on marts.loan_features: splits, the positives check, the training loop, calibration.
+
+Splits (every loan key in exactly one split; unlabelled loans in none):
+- out-of-time, when the portfolio has origination dates: `sba` trains on approval years
+  <= `oot_train_until` and holds out years `oot_holdout_from`..`oot_holdout_to` (`holdout_oot`);
+  any other dated portfolio holds out the loans originated in the latest `holdout_fraction` of dates.
+  The in-time rows give a stratified `holdout_in_time` slice and a `validation` slice.
+- stratified random otherwise (LendingClub): `holdout` = `holdout_fraction` of the keys,
+  `validation` = `validation_fraction` of the rest, both stratified on the default flag, seed recorded.
+The primary holdout (what the gate compares) is `holdout_oot` for out-of-time splits, else `holdout`.
+When more than `max_in_time_rows` labelled loans are in time, a stratified sample of them is drawn
+first (the split notes say so); the out-of-time holdout is never subsampled.
+
+Training: an ensemble of `members` PDNets (seeds seed, seed+1, ...), AdamW, early stopping on the
+validation log loss, then Platt scaling of the mean logit fitted on the validation split only.
+Device: CUDA with bf16 autocast when available, else CPU in float32; one code path.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from risk_assets.lib.ml import metrics
+from risk_assets.lib.ml.features import FeatureEncoder, FeatureSpec, spec_for
+from risk_assets.lib.ml.pd_model import PDNet, PDScorer, fit_platt
+
+
+@dataclass
+class PDTrainConfig:
+    """Hyperparameters and split rules of a PD training run (mirrored by the Dagster config)."""
+
+    seed: int = 0
+    members: int = 5
+    hidden: list[int] = field(default_factory=lambda: [64, 32])
+    dropout: float = 0.2
+    max_embedding_dim: int = 4
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-2
+    batch_size: int = 1024
+    max_epochs: int = 30
+    patience: int = 4
+    holdout_fraction: float = 0.2
+    validation_fraction: float = 0.2
+    oot_train_until: int = 2003
+    oot_holdout_from: int = 2004
+    oot_holdout_to: int = 2006
+    max_in_time_rows: int = 50_000
+    min_defaults_per_split: int = 20
+    device: str = "auto"
+    cpu_threads: int = 1
+
+
+class InsufficientDefaults(ValueError):
+    """Too few defaults (or non-defaults) in a split to train, calibrate or evaluate a PD model."""
+
+
+@dataclass
+class Split:
+    """Row positions of each split in the labelled frame, and how they were drawn."""
+
+    rows: dict[str, np.ndarray]
+    scheme: str
+    primary_holdout: str
+    notes: list[str]
+
+
+@dataclass
+class TrainedPD:
+    """Everything a training run produced: the scorer, its splits, metrics, baseline and run record."""
+
+    portfolio: str
+    scorer: PDScorer
+    split: Split
+    keys: dict[str, np.ndarray]
+    metrics: dict[str, dict[str, metrics.Metric]]
+    baseline_metrics: dict[str, dict[str, metrics.Metric]]
+    holdout_pd: np.ndarray
+    holdout_y: np.ndarray
+    baseline_holdout_pd: np.ndarray
+    run: dict
+    extra_metrics: dict[str, dict[str, metrics.Metric]]
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    """CUDA when available (or asked for), else CPU."""
+    if preference == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(preference)
+
+
+def snapshot_hash(frame: pd.DataFrame) -> str:
+    """sha256 (hex) of the labelled rows of a loan-features frame, independent of row order."""
+    ordered = frame.sort_values("loan_key").reset_index(drop=True)
+    digest = hashlib.sha256()
+    digest.update(",".join(ordered.columns).encode())
+    digest.update(pd.util.hash_pandas_object(ordered.astype("string"), index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _stratified(keys_y: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask picking `fraction` of the rows within each class of keys_y."""
+    mask = np.zeros(keys_y.size, dtype=bool)
+    for label in (0, 1):
+        members = np.flatnonzero(keys_y == label)
+        take = int(round(fraction * members.size))
+        mask[rng.permutation(members)[:take]] = True
+    return mask
+
+
+def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig) -> Split:
+    """Assign every labelled loan key to one split (rules in the module docstring).
+
+    `frame` holds labelled rows only, one per loan key (grouping: a key repeated would still land in
+    one split, since the draw is made over distinct keys and mapped back).
+    """
+    rng = np.random.default_rng(config.seed)
+    keys, key_of_row = np.unique(frame["loan_key"].to_numpy(dtype=str), return_inverse=True)
+    key_y = np.zeros(keys.size, dtype=np.int64)
+    np.maximum.at(key_y, key_of_row, frame["default_flag"].to_numpy(dtype=np.int64))
+    assignment = np.full(keys.size, "", dtype=object)
+    notes: list[str] = []
+    dated = "vintage" in frame and frame["vintage"].notna().all()
+    if dated and portfolio == "sba":
+        vintage = np.zeros(keys.size, dtype=np.int64)
+        vintage[key_of_row] = frame["vintage"].to_numpy(dtype=np.int64)
+        in_time = vintage <= config.oot_train_until
+        assignment[(vintage >= config.oot_holdout_from) & (vintage <= config.oot_holdout_to)] = "holdout_oot"
+        later = int(((vintage > config.oot_holdout_to) | ((vintage > config.oot_train_until) & (vintage < config.oot_holdout_from))).sum())
+        notes.append(f"train on vintages <= {config.oot_train_until}; out-of-time holdout {config.oot_holdout_from}-{config.oot_holdout_to}; {later} labelled loans of other vintages unused")
+        scheme, primary = "out_of_time_vintage", "holdout_oot"
+    elif frame["origination_date"].notna().all() if "origination_date" in frame else False:
+        date = np.empty(keys.size, dtype="datetime64[D]")
+        date[key_of_row] = frame["origination_date"].to_numpy(dtype="datetime64[D]")
+        cut = np.quantile(date.astype(np.int64), 1.0 - config.holdout_fraction, method="higher")
+        late = date.astype(np.int64) >= cut
+        in_time = ~late
+        assignment[late] = "holdout_oot"
+        notes.append(f"out-of-time holdout: loans originated on or after {np.datetime64(int(cut), 'D')}")
+        scheme, primary = "out_of_time_date", "holdout_oot"
+    else:
+        in_time = np.ones(keys.size, dtype=bool)
+        scheme, primary = "stratified_random", "holdout"
+    pool = np.flatnonzero(in_time)
+    if pool.size > config.max_in_time_rows:
+        kept = _stratified(key_y[pool], config.max_in_time_rows / pool.size, rng)
+        notes.append(f"in-time loans subsampled (stratified) from {pool.size} to {int(kept.sum())} to bound CPU training time")
+        assignment[pool[~kept]] = "unused"
+        pool = pool[kept]
+    if scheme == "stratified_random":
+        held = _stratified(key_y[pool], config.holdout_fraction, rng)
+        assignment[pool[held]] = "holdout"
+    else:
+        held = _stratified(key_y[pool], config.holdout_fraction / 2, rng)
+        assignment[pool[held]] = "holdout_in_time"
+    rest = pool[~held]
+    val = _stratified(key_y[rest], config.validation_fraction, rng)
+    assignment[rest[val]] = "validation"
+    assignment[rest[~val]] = "train"
+    row_split = assignment[key_of_row]
+    order = ["train", "validation", primary] + (["holdout_in_time"] if scheme != "stratified_random" else [])
+    rows = {name: np.flatnonzero(row_split == name) for name in order}
+    return Split(rows, scheme, primary, notes)
+
+
+def check_defaults(y: np.ndarray, split: Split, minimum: int) -> None:
+    """Refuse to train when any split has fewer than `minimum` defaults or non-defaults.
+
+    Raises:
+        InsufficientDefaults: the message lists defaults / rows per split.
+    """
+    counts = {name: (int(y[idx].sum()), int(idx.size)) for name, idx in split.rows.items()}
+    short = [name for name, (pos, n) in counts.items() if pos < minimum or n - pos < minimum]
+    if short:
+        table = ", ".join(f"{name}: {pos} defaults / {n} loans" for name, (pos, n) in counts.items())
+        raise InsufficientDefaults(
+            f"too few defaults to train a PD model ({split.scheme} split; at least {minimum} defaults and "
+            f"{minimum} non-defaults needed per split; short: {', '.join(short)}). Positives per split: {table}"
+        )
+
+
+def _train_member(
+    net: PDNet, data: dict[str, tuple[torch.Tensor, ...]], config: PDTrainConfig, seed: int, device: torch.device
+) -> dict:
+    """Train one ensemble member with early stopping on the validation log loss; returns its record."""
+    generator = torch.Generator().manual_seed(seed)
+    net.to(device)
+    optimiser = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    loss_fn = nn.BCEWithLogitsLoss()
+    num, cat, y = data["train"]
+    vnum, vcat, vy = data["validation"]
+    best, best_state, stale, epochs = float("inf"), None, 0, 0
+    for epoch in range(config.max_epochs):
+        net.train()
+        order = torch.randperm(y.shape[0], generator=generator).to(device)
+        for start in range(0, y.shape[0], config.batch_size):
+            batch = order[start:start + config.batch_size]
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                logit = net(num[batch], cat[batch])
+            loss = loss_fn(logit.float(), y[batch])
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+        net.eval()
+        with torch.no_grad(), torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            val_loss = float(loss_fn(net(vnum, vcat).float(), vy))
+        epochs = epoch + 1
+        if val_loss < best - 1e-5:
+            best, best_state, stale = val_loss, copy.deepcopy(net.state_dict()), 0
+        else:
+            stale += 1
+            if stale >= config.patience:
+                break
+    net.load_state_dict(best_state)
+    return {"seed": seed, "epochs": epochs, "best_validation_log_loss": best}
+
+
+def _fit_baseline(
+    num: dict[str, np.ndarray], cat: dict[str, np.ndarray], y_train: np.ndarray, cardinalities: list[int], seed: int
+) -> dict[str, np.ndarray]:
+    """Logistic regression on the same encoded inputs (categoricals one-hot); PDs per split."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    offsets = np.r_[0, np.cumsum(cardinalities)[:-1]].astype(np.int64)
+
+    def design(split: str):
+        n = num[split].shape[0]
+        codes = cat[split] + offsets
+        onehot = sparse.csr_matrix(
+            (np.ones(codes.size), (np.repeat(np.arange(n), codes.shape[1]), codes.ravel())),
+            shape=(n, int(sum(cardinalities))),
+        )
+        return sparse.hstack([sparse.csr_matrix(num[split]), onehot]).tocsr()
+
+    model = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
+    model.fit(design("train"), y_train)
+    return {split: model.predict_proba(design(split))[:, 1] for split in num}
+
+
+def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None) -> TrainedPD:
+    """Train, calibrate and evaluate the PD model of one portfolio.
+
+    Args:
+        frame: marts.loan_features rows of the portfolio (n x canonical columns); unlabelled rows are dropped.
+
+    Raises:
+        InsufficientDefaults: a split holds too few defaults (message lists defaults per split).
+    """
+    labelled = frame[frame["default_flag"].notna()].reset_index(drop=True)
+    y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
+    split = split_loans(labelled, portfolio, config)
+    check_defaults(y_all, split, config.min_defaults_per_split)
+    spec = spec or spec_for(portfolio, labelled)
+    device = pick_device(config.device)
+
+    parts = {name: labelled.iloc[idx] for name, idx in split.rows.items()}
+    encoder = FeatureEncoder.fit(parts["train"], spec)
+    encoded = {name: encoder.transform(part) for name, part in parts.items()}
+    ys = {name: y_all[idx] for name, idx in split.rows.items()}
+    tensors = {
+        name: (torch.from_numpy(n).to(device), torch.from_numpy(c).to(device), torch.from_numpy(ys[name].astype(np.float32)).to(device))
+        for name, (n, c) in encoded.items() if name in ("train", "validation")
+    }
+
+    started = time.perf_counter()
+    members, records = [], []
+    # a net this small trains fastest on one thread: synchronising threads costs more than it saves
+    threads = torch.get_num_threads()
+    torch.set_num_threads(config.cpu_threads)
+    try:
+        for i in range(config.members):
+            torch.manual_seed(config.seed + i)
+            net = PDNet(len(encoder.numeric_columns), encoder.cardinalities, config.hidden, config.dropout, config.max_embedding_dim)
+            records.append(_train_member(net, tensors, config, config.seed + i, device))
+            members.append(net.cpu().eval())
+    finally:
+        torch.set_num_threads(threads)
+    seconds = time.perf_counter() - started
+    samples = sum(r["epochs"] for r in records) * ys["train"].size
+
+    scorer = PDScorer(encoder, members, (1.0, 0.0))
+    logits = {name: scorer.logits(part) for name, part in parts.items()}
+    scorer.platt = fit_platt(logits["validation"], ys["validation"])
+    pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
+
+    baseline = _fit_baseline({k: v[0] for k, v in encoded.items()}, {k: v[1] for k, v in encoded.items()},
+                             ys["train"], encoder.cardinalities, config.seed)
+    primary = split.primary_holdout
+    return TrainedPD(
+        portfolio=portfolio,
+        scorer=scorer,
+        split=split,
+        keys={name: part["loan_key"].to_numpy(dtype=str) for name, part in parts.items()},
+        metrics={name: metrics.classification_metrics(ys[name], pds[name]) for name in parts},
+        baseline_metrics={name: metrics.classification_metrics(ys[name], baseline[name]) for name in parts},
+        holdout_pd=pds[primary],
+        holdout_y=ys[primary],
+        baseline_holdout_pd=baseline[primary],
+        extra_metrics=_suspicion_checks(parts[primary], ys[primary]),
+        run={
+            "device": str(device),
+            "autocast": "bf16" if device.type == "cuda" else "none (float32)",
+            "torch": torch.__version__,
+            "seed": config.seed,
+            "train_seconds": round(seconds, 3),
+            "samples_per_second": round(samples / seconds, 1) if seconds > 0 else None,
+            "members": records,
+            "rows": {name: int(idx.size) for name, idx in split.rows.items()},
+            "defaults": {name: int(ys[name].sum()) for name in parts},
+            "data_snapshot": snapshot_hash(labelled),
+            "split_scheme": split.scheme,
+            "primary_holdout": primary,
+            "split_notes": split.notes,
+            "config": asdict(config),
+        },
+    )
+
+
+def _suspicion_checks(holdout: pd.DataFrame, y: np.ndarray) -> dict[str, dict[str, metrics.Metric]]:
+    """Single-input AUCs on the primary holdout for inputs suspected of leaking the outcome.
+
+    Term is one: in the SBA data loans of 240+ months rarely default, and a term can be shortened
+    after the fact. Its AUC alone (longer term = lower PD) is reported next to the model's.
+    """
+    if "term_months" not in holdout or holdout["term_months"].isna().all():
+        return {}
+    term = pd.to_numeric(holdout["term_months"], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+    return {"term_only": {"auc": metrics.roc_auc(y, -term)}}
+
+
+def code_version() -> str:
+    """'risk_assets <package version>' plus '+<git commit>' when the source tree is a git checkout."""
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, version
+
+    from risk_assets.lib.home import PROJECT_ROOT
+
+    try:
+        text = f"risk_assets {version('risk_assets')}"
+    except PackageNotFoundError:
+        text = "risk_assets (not installed)"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return text
+    return f"{text}+{commit.stdout.strip()}" if commit.returncode == 0 else text
+
+
+def artifact_meta(trained: TrainedPD, model: str, version: str) -> dict:
+    """The JSON half of a PD artifact: architecture, encoder (with its spec), metrics, run record, lineage."""
+    config = trained.run["config"]
+    return {
+        "model": model,
+        "version": version,
+        "portfolio": trained.portfolio,
+        "architecture": trained.scorer.architecture(config["hidden"], config["dropout"], config["max_embedding_dim"]),
+        "encoder": trained.scorer.encoder.to_json(),
+        "calibration": {"method": "platt", "a": trained.scorer.platt[0], "b": trained.scorer.platt[1], "fitted_on": "validation"},
+        "metrics": {split: {k: m.value for k, m in values.items()} for split, values in trained.metrics.items()},
+        "baseline_metrics": {split: {k: m.value for k, m in values.items()} for split, values in trained.baseline_metrics.items()},
+        "run": trained.run,
+        "code_version": code_version(),
+    }
