@@ -1,0 +1,47 @@
+"""A code location for the single-writer test: two lake writers and the dbt assets, all in pool `lake`."""
+
+import time
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+
+from risk_assets.defs.resources import LAKE_POOL, LakeResource
+from risk_assets.defs.transform.assets import dbt_lake
+from risk_assets.defs.transform.project import dbt_executable, dbt_project
+from risk_assets.lib.home import RiskHome
+
+ROWS = 500
+
+
+def _write(lake: LakeResource, writer: str) -> None:
+    # A plain duckdb.connect fails at once on "Could not set lock on file": only the pool can keep
+    # this writer from colliding with another run's writer.
+    con = duckdb.connect(str(lake.home.lake_path))
+    try:
+        con.execute("CREATE TABLE IF NOT EXISTS raw.writes (writer VARCHAR, i INTEGER)")
+        for i in range(ROWS):
+            con.execute("INSERT INTO raw.writes VALUES (?, ?)", [writer, i])
+        time.sleep(2)  # hold the lock long enough for the other runs to try
+    finally:
+        con.close()
+
+
+@dg.asset(pool=LAKE_POOL)
+def writer_a(lake: LakeResource) -> None:
+    _write(lake, "a")
+
+
+@dg.asset(pool=LAKE_POOL)
+def writer_b(lake: LakeResource) -> None:
+    _write(lake, "b")
+
+
+defs = dg.Definitions(
+    assets=[writer_a, writer_b, dbt_lake],
+    resources={
+        "lake": LakeResource(root=str(RiskHome.from_env().root)),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+    },
+    executor=dg.in_process_executor,
+)

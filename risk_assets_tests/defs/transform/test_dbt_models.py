@@ -1,0 +1,57 @@
+"""dbt staging and marts built by Dagster on a small lake: F12 counts and news duplicates."""
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+
+from risk_assets.defs.resources import LakeResource
+from risk_assets.defs.transform.assets import dbt_lake
+from risk_assets.defs.transform.project import dbt_executable, dbt_project
+from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows, news_rows
+
+
+def test_dbt_lake_keys_groups_and_lineage():
+    specs = {spec.key.to_user_string(): spec for spec in dbt_lake.specs}
+    assert set(specs) == {"stg_loans", "stg_news", "loan_features", "news_features"}
+    assert {d.asset_key.to_user_string() for d in specs["stg_loans"].deps} == {"raw_loans"}
+    assert {d.asset_key.to_user_string() for d in specs["stg_news"].deps} == {"raw_news"}
+    assert {d.asset_key.to_user_string() for d in specs["loan_features"].deps} == {"stg_loans"}
+    for spec in specs.values():
+        assert spec.group_name == "transform" and set(spec.kinds) >= {"dbt", "duckdb"}
+        assert spec.owners == ["team:risk-data"] and spec.description
+    assert dbt_lake.op.pool == "lake"
+
+
+def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_dir):
+    lake_with(
+        risk_home.lake_path,
+        loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv"), loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
+        news=[news_rows([("Profit rose.", "positive"), ("Profit rose.", "positive"), ("Sales fell.", "negative"),
+                         ("Sales fell.", "neutral"), ("Flat.", None)])],
+    )
+    result = dg.materialize(
+        [dbt_lake],
+        resources={
+            "lake": LakeResource(root=str(risk_home.root)),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        },
+    )
+    assert result.success
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        staged = con.execute(
+            "SELECT split_part(loan_key, ':', 2), snapshot_version, duplicate_count, loan_status "
+            "FROM staging.stg_loans ORDER BY 1, 2"
+        ).fetchall()
+        features = con.execute(
+            "SELECT count(*), count(DISTINCT loan_key), sum(default_flag), count(default_flag) FROM marts.loan_features"
+        ).fetchone()
+        news = con.execute("SELECT text_clean, label, duplicate_count FROM staging.stg_news ORDER BY 1").fetchall()
+        news_features = con.execute("SELECT count(*) FROM marts.news_features").fetchone()[0]
+    assert len(staged) == 17  # 20 raw rows - 1 exact duplicate - 2 conflicting rows of 77007
+    assert [r[0] for r in staged].count("77007") == 0
+    assert ("77005", 1, 2, "Current") in staged  # exact duplicate collapsed and counted
+    assert [r for r in staged if r[0] == "77003"] == [("77003", 1, 1, "Current"), ("77003", 2, 1, "Charged Off")]
+    assert features == (14, 14, 1, 1)  # 15 loan ids - 77007; only 77003 has an outcome (charged off)
+    assert news == [("Flat.", None, 1), ("Profit rose.", "positive", 2), ("Sales fell.", None, 2)]
+    assert news_features == 3
