@@ -165,6 +165,13 @@ def _classifier_class():
     return SentimentClassifier
 
 
+def new_classifier(dropout: float) -> nn.Module:
+    """The packaged MiniLM (pretrained weights) with a new head, initialised from torch's global seed."""
+    from transformers import AutoModel
+
+    return _classifier_class()(AutoModel.from_pretrained(encoder_path()), len(LABELS), dropout)
+
+
 class SentimentModel:
     """A tokenizer and a classifier ready to score: `predict(texts)`.
 
@@ -311,7 +318,7 @@ def train_sentiment(
         ValueError: no texts, lengths differ, or a label outside LABELS.
     """
     import torch
-    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
     if not texts or len(texts) != len(labels):
         raise ValueError(f"need as many labels as texts, and at least one: {len(texts)} texts, {len(labels)} labels")
@@ -323,7 +330,7 @@ def train_sentiment(
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(encoder_path())
-    classifier = _classifier_class()(AutoModel.from_pretrained(encoder_path()), len(LABELS), config.dropout).to(device)
+    classifier = new_classifier(config.dropout).to(device)
 
     windows, rows, found = _windows(tokenizer, texts, config.max_tokens, stride=0)
     first = {}

@@ -8,9 +8,9 @@ rows in = rows scored + rows quarantined. Headline-only articles arrive with tex
 
 Tables:
 - ml.news_scores: one row per scored article of marts.news_features (rebuilt on every run).
-- ml.news_sentiment_daily: per UTC publication day, for all articles ('*') and per ticker, the count,
-  the net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
-  positive. Articles without a publication time are not in the index.
+- ml.news_sentiment_daily: one row per UTC publication day: the count of articles and tickers, the
+  net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
+  positive. Articles without a publication time (the PhraseBank corpus has none) are not in it.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ SCORE_COLUMNS = (
 
 DAILY_COLUMNS = (
     Column("day", "DATE", "UTC publication day."),
-    Column("scope", "VARCHAR", "'*' for every article of the day, else the ticker ('(none)' when the feed gave none)."),
-    Column("n_articles", "BIGINT", "Scored articles published that day in the scope."),
+    Column("n_articles", "BIGINT", "Scored articles published that day."),
+    Column("n_tickers", "BIGINT", "Distinct tickers the day's articles are about."),
     Column("net_sentiment", "DOUBLE", "Mean of p_positive - p_negative, -1 (all negative) to 1 (all positive)."),
     Column("share_negative", "DOUBLE", "Share of the articles labelled negative, 0-1."),
     Column("share_positive", "DOUBLE", "Share of the articles labelled positive, 0-1."),
@@ -57,21 +57,17 @@ NEWS_SCORES_DDL = "CREATE OR REPLACE TABLE ml.news_scores (\n    " + ",\n    ".j
 
 DAILY_SQL = """
 CREATE OR REPLACE TABLE ml.news_sentiment_daily AS
-WITH dated AS (
-    SELECT CAST(f.published_at AS DATE) AS day, coalesce(f.ticker, '(none)') AS ticker, s.*
-    FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
-    WHERE f.published_at IS NOT NULL
-)
-SELECT day,
-       coalesce(ticker, '*') AS scope,
+SELECT CAST(f.published_at AS DATE) AS day,
        count(*) AS n_articles,
-       avg(p_positive - p_negative) AS net_sentiment,
-       avg(CASE WHEN label = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative,
-       avg(CASE WHEN label = 'positive' THEN 1.0 ELSE 0.0 END) AS share_positive,
-       any_value(model_version) AS model_version
-FROM dated
-GROUP BY GROUPING SETS ((day), (day, ticker))
-ORDER BY day, scope
+       count(DISTINCT f.ticker) AS n_tickers,
+       avg(s.p_positive - s.p_negative) AS net_sentiment,
+       avg(CASE WHEN s.label = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative,
+       avg(CASE WHEN s.label = 'positive' THEN 1.0 ELSE 0.0 END) AS share_positive,
+       any_value(s.model_version) AS model_version
+FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
+WHERE f.published_at IS NOT NULL
+GROUP BY 1
+ORDER BY 1
 """
 
 

@@ -1,0 +1,160 @@
+"""The sentiment model on real PhraseBank sentences and the news cases F17-F19, with the tiny profile."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+from dataclasses import replace
+
+import numpy as np
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ml.sentiment import (
+    LABELS,
+    TINY_PROFILE,
+    SentimentModel,
+    length_batches,
+    load_sentiment_model,
+    pick_device,
+    save_sentiment_model,
+    train_sentiment,
+)
+from risk_assets.lib.ml.sentiment_data import split_holdout
+from risk_assets.lib.ml.sentiment_scoring import score_documents
+from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
+
+
+@pytest.fixture(scope="module")
+def tiny(request):
+    """(model, report, split): the tiny profile trained once on ~70 real sentences."""
+    from risk_assets_tests.conftest import DATA
+
+    if not DATA.is_dir():
+        pytest.skip(f"sample data not found at {DATA}")
+    split = split_holdout(small_docs(DATA), seed=0)
+    model, report = train_sentiment(split.train["text"].to_list(), split.train["label"].to_list(), TINY_PROFILE)
+    return model, report, split
+
+
+def with_chunks(model: SentimentModel, max_chunks: int) -> SentimentModel:
+    return SentimentModel(model.classifier, model.tokenizer, model.max_tokens, max_chunks,
+                          model.chunk_stride, model.device)
+
+
+def test_training_runs_and_reports(tiny):
+    model, report, split = tiny
+    assert report.n_train == split.train.height <= TINY_PROFILE.max_train_examples
+    assert report.device == pick_device()
+    assert len(report.epoch_losses) == TINY_PROFILE.epochs and all(math.isfinite(x) for x in report.epoch_losses)
+    assert report.steps == math.ceil(report.n_train / TINY_PROFILE.batch_size) * TINY_PROFILE.epochs
+    scored = model.predict(split.holdout["text"].to_list())
+    assert scored.probs.shape == (split.holdout.height, len(LABELS))
+    np.testing.assert_allclose(scored.probs.sum(axis=1), 1.0, atol=1e-6)
+    assert scored.labels == [LABELS[k] for k in scored.probs.argmax(axis=1)]
+
+
+def test_artifact_round_trip_gives_identical_probabilities(tiny, tmp_path, cases_dir):
+    model, _, split = tiny
+    folder = save_sentiment_model(model, tmp_path, "v1", {"note": "round trip"})
+    texts = split.holdout["text"].to_list() + parse_news_file(cases_dir / "F17_news_long_text.csv").rows["text_clean"].to_list()
+
+    loaded = load_sentiment_model(folder, device=model.device)
+
+    before, after = model.predict(texts), loaded.predict(texts)
+    assert np.array_equal(before.probs, after.probs)
+    assert (before.chunks, before.truncated) == (after.chunks, after.truncated)
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert {"weights.safetensors", "meta.json", "encoder/config.json", "tokenizer/tokenizer.json"} <= files
+    assert not [f for f in files if f.endswith((".bin", ".pt", ".pth", ".pkl", ".pickle"))]
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["labels"] == list(LABELS) and meta["note"] == "round trip"
+    assert not {"optimizer", "scheduler"} & set(meta)
+
+
+def test_long_article_is_chunked_and_marked_not_crashed(tiny, cases_dir):
+    """F17: a body far past 512 tokens is read in windows; past max_chunks it is marked truncated."""
+    model, _, _ = tiny
+    rows = parse_news_file(cases_dir / "F17_news_long_text.csv").rows
+    texts = rows["text_clean"].to_list()
+    n_tokens = [len(model.tokenizer(t)["input_ids"]) for t in texts]
+    long = int(np.argmax(n_tokens))
+    assert n_tokens[long] > 512
+
+    every = with_chunks(model, 1000).predict(texts)
+    windows = every.chunks[long]
+    step = model.max_tokens - 2 - model.chunk_stride
+    assert windows == math.ceil((n_tokens[long] - 2 - model.chunk_stride) / step)
+    assert every.truncated == [False] * len(texts)
+
+    capped = with_chunks(model, 8).predict(texts)
+    assert capped.chunks[long] == min(windows, 8) and capped.truncated[long] == (windows > 8)
+    truncated = with_chunks(model, 1).predict(texts)
+    assert truncated.chunks == [1, 1, 1] and truncated.truncated[long]
+    for i in range(len(texts)):
+        if i != long and n_tokens[i] <= model.max_tokens:
+            assert (every.chunks[i], every.truncated[i]) == (1, False)
+    for scored in (every, capped, truncated):
+        np.testing.assert_allclose(scored.probs.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_headline_only_article_is_scored_from_its_headline(tiny, cases_dir):
+    """F18: the parser keeps headline-only rows with text_field 'headline'; scoring uses that text."""
+    model, _, _ = tiny
+    parsed = parse_news_file(cases_dir / "F18_news_empty_text.csv").rows
+    scores, no_text = score_documents(model, parsed.select("doc_id", "text_clean", "text_field"), "v1")
+
+    assert no_text.height == 0 and scores.height == parsed.height
+    headline_only = scores.filter(pl.col("doc_id") == "n-2007").row(0, named=True)
+    assert headline_only["text_field"] == "headline"
+    with open(cases_dir / "F18_news_empty_text.csv", newline="", encoding="utf-8") as handle:
+        headline = next(r["headline"] for r in csv.DictReader(handle) if r["article_id"] == "n-2007")
+    direct = model.predict([headline]).probs[0]
+    assert [headline_only[f"p_{label}"] for label in LABELS] == pytest.approx(direct.tolist(), abs=1e-6)
+
+
+def test_rows_without_text_are_set_aside_with_a_reason(tiny, cases_dir):
+    """F18 guard: the raw empty, whitespace, 'nan', 'None' and '...' bodies never reach the model."""
+    model, _, _ = tiny
+    with open(cases_dir / "F18_news_empty_text.csv", newline="", encoding="utf-8") as handle:
+        raw = [(r["article_id"], r["body"]) for r in csv.DictReader(handle)]
+    docs = pl.DataFrame({"doc_id": [d for d, _ in raw], "text_clean": [b for _, b in raw],
+                         "text_field": ["body"] * len(raw)})
+    scores, no_text = score_documents(model, docs, "v1")
+
+    assert scores.height + no_text.height == len(raw)
+    assert set(no_text["doc_id"]) == {"n-2002", "n-2003", "n-2004", "n-2005", "n-2006", "n-2007"}
+    assert dict(no_text.select("doc_id", "reason").iter_rows())["n-2004"] == "null_token"
+    with pytest.raises(ValueError, match="empty"):
+        model.predict(["  "])
+
+
+def test_entities_and_tags_are_cleaned_before_tokenising(tiny, cases_dir):
+    """F19: the model reads text_clean, in which no entity or tag fragment is left to tokenise."""
+    model, _, _ = tiny
+    rows = parse_news_file(cases_dir / "F19_news_html_entities.csv").rows
+    debris = {"&", "amp", "#", "<", ">", "quot", "nbsp", "mdash", "br", "82"}
+    raw_tokens = {t for text in rows["text_raw"] for t in model.tokenizer.tokenize(text)}
+    clean_tokens = {t for text in rows["text_clean"] for t in model.tokenizer.tokenize(text)}
+    assert raw_tokens & debris
+    assert not clean_tokens & debris
+    scores, _ = score_documents(model, rows.select("doc_id", "text_clean", "text_field"), "v1")
+    assert scores.height == rows.height
+
+
+def test_length_batches_cover_every_sentence_once_with_little_padding():
+    rng = random.Random(0)
+    lengths = [rng.randint(5, 90) for _ in range(1000)]
+    batches = length_batches(lengths, 32, random.Random(0))
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    assert max(len(b) for b in batches) == 32
+    padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
+    assert padded < 1.2 * sum(lengths)  # random batches pad to ~1.9x here
+
+
+def test_training_refuses_unknown_labels():
+    with pytest.raises(ValueError, match="not among"):
+        train_sentiment(["Profit rose."], ["bullish"], replace(TINY_PROFILE, epochs=1))

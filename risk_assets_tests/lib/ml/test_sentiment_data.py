@@ -1,0 +1,80 @@
+"""Deduplication and the holdout split of labelled news, on both real Financial PhraseBank files."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ml.sentiment import LABELS
+from risk_assets.lib.ml.sentiment_data import dedupe_key, split_holdout
+from risk_assets_tests.lib.ml.phrasebank_sample import phrasebank_docs
+
+
+def test_dedupe_key_matches_the_csv_copy_of_every_vendor_sentence(data_dir):
+    docs = phrasebank_docs(data_dir)
+    txt_keys = {dedupe_key(t) for t in docs.filter(pl.col("holdout_eligible"))["text_clean"]}
+    csv_texts = docs.filter(~pl.col("holdout_eligible"))["text_clean"].to_list()
+    # The re-export carries every vendor sentence, some with mojibake the cleaner could not undo.
+    assert txt_keys <= {dedupe_key(t) for t in csv_texts}
+    assert any("\ufffd" in t for t in csv_texts)
+    assert dedupe_key("L+\ufffdnnen 's order") == dedupe_key("Lännen 's order") == dedupe_key("LÃ¤nnen's ORDER")
+
+
+def test_no_sentence_is_in_both_train_and_holdout(data_dir):
+    docs = phrasebank_docs(data_dir)
+    split = split_holdout(docs, holdout_fraction=0.2, seed=0)
+
+    assert not set(split.train["key"]) & set(split.holdout["key"])
+    assert split.train["key"].is_unique().all() and split.holdout["key"].is_unique().all()
+    eligible_ids = set(docs.filter(pl.col("holdout_eligible"))["doc_id"])
+    assert set(split.holdout["doc_id"]) <= eligible_ids
+
+    keyed = docs.with_columns(key=pl.col("text_clean").map_elements(dedupe_key, return_dtype=pl.String))
+    labels_per_key = keyed.group_by("key").agg(pl.col("label").n_unique().alias("n"))
+    conflicting = set(labels_per_key.filter(pl.col("n") > 1)["key"])
+    eligible_keys = set(keyed.filter(pl.col("holdout_eligible"))["key"]) - conflicting
+    assert split.n_conflicting == len(conflicting) > 0
+    assert not conflicting & (set(split.train["key"]) | set(split.holdout["key"]))
+    assert split.holdout.height == math.ceil(0.2 * len(eligible_keys))
+    # Training takes every other distinct sentence, the CSV-only ones included.
+    assert split.train.height == keyed["key"].n_unique() - len(conflicting) - split.holdout.height
+
+    # Stratified: each label's share of the holdout within one sentence of its share of the eligible set.
+    eligible = keyed.filter(pl.col("key").is_in(eligible_keys)).unique("key")
+    for label in LABELS:
+        expected = (eligible["label"] == label).sum() * split.holdout.height / eligible.height
+        assert abs((split.holdout["label"] == label).sum() - expected) <= 1
+
+
+def test_split_depends_on_data_and_seed_not_on_row_order(data_dir):
+    docs = phrasebank_docs(data_dir)
+    first = split_holdout(docs, seed=0)
+    shuffled = split_holdout(docs.sample(fraction=1.0, shuffle=True, seed=7), seed=0)
+    other_seed = split_holdout(docs, seed=1)
+    assert shuffled.snapshot == first.snapshot
+    assert set(shuffled.holdout["key"]) == set(first.holdout["key"])
+    assert other_seed.snapshot != first.snapshot
+
+
+def test_rows_without_text_are_left_out_and_counted(data_dir):
+    docs = phrasebank_docs(data_dir).sample(n=300, seed=0)
+    blank = pl.DataFrame({"doc_id": ["x1", "x2", "x3"], "text_clean": [None, "nan", " — "],
+                          "label": ["neutral"] * 3, "holdout_eligible": [True] * 3})
+    split = split_holdout(pl.concat([docs, blank]), seed=0)
+    assert split.n_no_text == 3
+    assert not {"x1", "x2", "x3"} & (set(split.train["doc_id"]) | set(split.holdout["doc_id"]))
+
+
+def test_without_reference_rows_the_holdout_comes_from_all_rows(data_dir):
+    docs = phrasebank_docs(data_dir).filter(~pl.col("holdout_eligible")).sample(n=300, seed=0)
+    split = split_holdout(docs, seed=0)
+    assert not split.holdout_from_reference
+    assert split.holdout.height == math.ceil(0.2 * (split.train.height + split.holdout.height))
+
+
+def test_too_few_sentences_of_a_class_is_a_clear_error(data_dir):
+    docs = phrasebank_docs(data_dir).filter(pl.col("label") != "negative").head(50)
+    with pytest.raises(ValueError, match="too few distinct labelled sentences"):
+        split_holdout(docs, seed=0)
