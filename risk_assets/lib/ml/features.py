@@ -40,7 +40,8 @@ class FeatureSpec:
     min_count: int = 20
 
     def to_json(self) -> dict:
-        return {**asdict(self), "categorical": list(self.categorical)}
+        # numeric as [name, transform] pairs: the column order must survive JSON writers that sort keys
+        return {**asdict(self), "numeric": [list(item) for item in self.numeric.items()], "categorical": list(self.categorical)}
 
     @classmethod
     def from_json(cls, data: dict) -> "FeatureSpec":
@@ -197,8 +198,8 @@ class FeatureEncoder:
     @property
     def numeric_columns(self) -> list[str]:
         """Names of the columns of the numeric matrix: the inputs, then one `<name>_missing` per indicator."""
-        indicators = [f"{name}_missing" for name, s in self.numeric_stats.items() if s["indicator"]]
-        return [*self.numeric_stats, *indicators]
+        indicators = [f"{name}_missing" for name in self.spec.numeric if self.numeric_stats[name]["indicator"]]
+        return [*self.spec.numeric, *indicators]
 
     @property
     def cardinalities(self) -> list[int]:
@@ -213,8 +214,9 @@ class FeatureEncoder:
         """
         features = feature_frame(frame, self.spec)
         numeric, indicators = [], []
-        for name, s in self.numeric_stats.items():
-            x = _transform(features[name], self.spec.numeric[name])
+        for name, how in self.spec.numeric.items():
+            s = self.numeric_stats[name]
+            x = _transform(features[name], how)
             missing = np.isnan(x)
             z = (np.where(missing, s["median"], x) - s["mean"]) / s["std"]
             numeric.append(np.clip(z, -CLIP, CLIP))

@@ -127,23 +127,28 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig) -> S
     np.maximum.at(key_y, key_of_row, frame["default_flag"].to_numpy(dtype=np.int64))
     assignment = np.full(keys.size, "", dtype=object)
     notes: list[str] = []
-    dated = "vintage" in frame and frame["vintage"].notna().all()
-    if dated and portfolio == "sba":
-        vintage = np.zeros(keys.size, dtype=np.int64)
-        vintage[key_of_row] = frame["vintage"].to_numpy(dtype=np.int64)
-        in_time = vintage <= config.oot_train_until
+    has_vintage = "vintage" in frame and frame["vintage"].notna().any()
+    has_date = "origination_date" in frame and frame["origination_date"].notna().any()
+    if portfolio == "sba" and has_vintage:
+        vintage = np.full(keys.size, -1, dtype=np.int64)
+        vintage[key_of_row] = frame["vintage"].fillna(-1).to_numpy(dtype=np.int64)
+        in_time = (vintage >= 0) & (vintage <= config.oot_train_until)
         assignment[(vintage >= config.oot_holdout_from) & (vintage <= config.oot_holdout_to)] = "holdout_oot"
-        later = int(((vintage > config.oot_holdout_to) | ((vintage > config.oot_train_until) & (vintage < config.oot_holdout_from))).sum())
-        notes.append(f"train on vintages <= {config.oot_train_until}; out-of-time holdout {config.oot_holdout_from}-{config.oot_holdout_to}; {later} labelled loans of other vintages unused")
+        unused = int((~in_time & (assignment != "holdout_oot")).sum())
+        assignment[~in_time & (assignment != "holdout_oot")] = "unused"
+        notes.append(f"train on vintages <= {config.oot_train_until}; out-of-time holdout {config.oot_holdout_from}-"
+                     f"{config.oot_holdout_to}; {unused} labelled loans of other or unknown vintages unused")
         scheme, primary = "out_of_time_vintage", "holdout_oot"
-    elif frame["origination_date"].notna().all() if "origination_date" in frame else False:
-        date = np.empty(keys.size, dtype="datetime64[D]")
-        date[key_of_row] = frame["origination_date"].to_numpy(dtype="datetime64[D]")
-        cut = np.quantile(date.astype(np.int64), 1.0 - config.holdout_fraction, method="higher")
-        late = date.astype(np.int64) >= cut
-        in_time = ~late
-        assignment[late] = "holdout_oot"
-        notes.append(f"out-of-time holdout: loans originated on or after {np.datetime64(int(cut), 'D')}")
+    elif has_date:
+        date = np.full(keys.size, np.iinfo(np.int64).min, dtype=np.int64)
+        date[key_of_row] = frame["origination_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        known = date != np.iinfo(np.int64).min
+        cut = np.quantile(date[known], 1.0 - config.holdout_fraction, method="higher")
+        in_time = known & (date < cut)
+        assignment[known & (date >= cut)] = "holdout_oot"
+        assignment[~known] = "unused"
+        notes.append(f"out-of-time holdout: loans originated on or after {np.datetime64(int(cut), 'D')}; "
+                     f"{int((~known).sum())} loans without an origination date unused")
         scheme, primary = "out_of_time_date", "holdout_oot"
     else:
         in_time = np.ones(keys.size, dtype=bool)

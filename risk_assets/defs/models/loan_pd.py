@@ -1,0 +1,194 @@
+"""Loan PD assets: `loan_pd_model` (training + model card), its champion gate, and `loan_scores`.
+
+Logic lives in risk_assets.lib.ml (features, pd_model, training, pd_lake, model_card); these
+definitions read and write the lake and turn the results into Dagster metadata. torch, pandas-heavy
+code, scikit-learn and matplotlib are imported only when an asset runs.
+"""
+
+
+import time
+from datetime import datetime, timezone
+
+import dagster as dg
+from pydantic import Field
+
+from risk_assets.defs.resources import LAKE_POOL, LakeResource
+from risk_assets.lib.ml.training import PDTrainConfig
+
+_DEFAULT = PDTrainConfig()
+OWNERS = ["team:risk-models"]
+
+
+class LoanPDConfig(dg.Config):
+    """PD training hyperparameters and split rules (risk_assets.lib.ml.training.PDTrainConfig)."""
+
+    seed: int = Field(default=_DEFAULT.seed, description="Seed of the split draw and of the first ensemble member (member i uses seed + i).")
+    members: int = Field(default=_DEFAULT.members, description="Ensemble members averaged (mean logit) before calibration.")
+    hidden: list[int] = Field(default=_DEFAULT.hidden, description="Widths of the MLP's hidden layers.")
+    dropout: float = Field(default=_DEFAULT.dropout, description="Dropout after each hidden layer, 0-1.")
+    max_embedding_dim: int = Field(default=_DEFAULT.max_embedding_dim, description="Upper bound of a categorical embedding's width.")
+    learning_rate: float = Field(default=_DEFAULT.learning_rate, description="AdamW learning rate.")
+    weight_decay: float = Field(default=_DEFAULT.weight_decay, description="AdamW decoupled weight decay.")
+    batch_size: int = Field(default=_DEFAULT.batch_size, description="Loans per optimiser step.")
+    max_epochs: int = Field(default=_DEFAULT.max_epochs, description="Upper bound on passes over the training split.")
+    patience: int = Field(default=_DEFAULT.patience, description="Epochs without a better validation log loss before stopping.")
+    holdout_fraction: float = Field(default=_DEFAULT.holdout_fraction, description="Share of loans held out (stratified splits; share of latest dates for dated generic tapes); half of it for SBA's in-time holdout.")
+    validation_fraction: float = Field(default=_DEFAULT.validation_fraction, description="Share of the remaining in-time loans used for early stopping and calibration.")
+    oot_train_until: int = Field(default=_DEFAULT.oot_train_until, description="SBA: last approval fiscal year used for training.")
+    oot_holdout_from: int = Field(default=_DEFAULT.oot_holdout_from, description="SBA: first approval year of the out-of-time holdout.")
+    oot_holdout_to: int = Field(default=_DEFAULT.oot_holdout_to, description="SBA: last approval year of the out-of-time holdout.")
+    max_in_time_rows: int = Field(default=_DEFAULT.max_in_time_rows, description="Stratified cap on in-time labelled loans (bounds CPU time; the card says when it applied).")
+    min_defaults_per_split: int = Field(default=_DEFAULT.min_defaults_per_split, description="Fewest defaults (and non-defaults) each split must hold, else training is refused.")
+    device: str = Field(default=_DEFAULT.device, description="'auto' (CUDA when available, else CPU), 'cpu' or 'cuda'.")
+    cpu_threads: int = Field(default=_DEFAULT.cpu_threads, description="torch threads while training on CPU.")
+
+    def to_lib(self) -> PDTrainConfig:
+        return PDTrainConfig(**self.model_dump())
+
+
+def _version() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+@dg.asset(
+    group_name="models",
+    kinds={"torch", "duckdb"},
+    owners=OWNERS,
+    deps=["loan_features"],
+    pool=LAKE_POOL,
+    description=(
+        "One PD model per portfolio in marts.loan_features with enough labelled loans: an embedding MLP "
+        "ensemble, early stopping on validation, Platt calibration on validation, a logistic-regression "
+        "baseline on the same split. Writes ml.model_metrics (baseline as loan_pd_<portfolio>_baseline), "
+        "ml.roc_curves, ml.calibration_bins, ml.model_holdouts and a candidate in ml.model_registry; the "
+        "artifact goes to RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/."
+    ),
+)
+def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake: LakeResource) -> dg.MaterializeResult:
+    from risk_assets.lib.ml import pd_lake, registry
+    from risk_assets.lib.ml.artifacts import save_artifact
+    from risk_assets.lib.ml.model_card import model_card
+    from risk_assets.lib.ml.training import InsufficientDefaults, artifact_meta, train_pd_model
+
+    started = time.perf_counter()
+    with lake.connect(read_only=True) as con:
+        frame = con.execute("SELECT * FROM marts.loan_features ORDER BY loan_key").df()
+    version = _version()
+    cards, trained_models, refused = [], [], {}
+    for portfolio, part in frame.groupby("portfolio", sort=True):
+        model = pd_lake.model_name(portfolio)
+        try:
+            trained = train_pd_model(part, portfolio, config.to_lib())
+        except InsufficientDefaults as exc:
+            context.log.warning(f"{model}: {exc}")
+            refused[model] = str(exc)
+            with lake.connect() as con:
+                pd_lake.record_refusal(con, portfolio, version, str(exc), context.run_id)
+            continue
+        meta = artifact_meta(trained, model, version)
+        folder = save_artifact(lake.home.artifacts, model, version, trained.scorer.tensors(), meta)
+        with lake.connect() as con:
+            current = registry.champion(con, model)
+            champion_metrics = None
+            if current is not None:
+                rows = con.execute(
+                    "SELECT metric, value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ?",
+                    [model, current["version"], current["primary_metric"].removeprefix("auc_")],
+                ).fetchall()
+                champion_metrics = dict(rows)
+            pd_lake.record_training(con, trained, version, folder, context.run_id)
+        cards.append(model_card(trained, version, champion_metrics, current["version"] if current else None))
+        trained_models.append({"model": model, "auc": trained.metrics[trained.split.primary_holdout]["auc"].value,
+                               "split": trained.split.primary_holdout, "device": trained.run["device"],
+                               "train_seconds": trained.run["train_seconds"]})
+    if not trained_models:
+        raise dg.Failure(
+            description="No PD model trained: " + ("; ".join(f"{m}: {r}" for m, r in refused.items()) or "loan_features has no rows"),
+            metadata={"refused": dg.MetadataValue.json(refused)},
+        )
+    refusals = "".join(f"\n### {m}: not trained\n{r}\n" for m, r in refused.items())
+    return dg.MaterializeResult(metadata={
+        "version": version,
+        "models": dg.MetadataValue.json(trained_models),
+        "refused": dg.MetadataValue.json(refused),
+        "model_card": dg.MetadataValue.md("\n\n".join(cards) + refusals),
+        "promotion": "decided by the blocking check loan_pd_gate (see its result and ml.model_registry.reason)",
+        "duration_s": round(time.perf_counter() - started, 1),
+    })
+
+
+@dg.asset_check(
+    asset=loan_pd_model,
+    blocking=True,
+    pool=LAKE_POOL,
+    description=(
+        "Champion gate: each candidate of this run is promoted only if its primary-holdout AUC is at least "
+        "the champion's re-scored on the same holdout (the first model: if it beats the logistic-regression "
+        "baseline); otherwise rejected, with the reason in ml.model_registry. Fails when a model is left without a champion."
+    ),
+)
+def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.ml import pd_lake, registry
+
+    with lake.connect() as con:
+        candidates = con.execute(
+            "SELECT model, version FROM ml.model_registry WHERE status = 'candidate' AND run_id = ? AND model LIKE 'loan_pd_%' ORDER BY model",
+            [context.run_id],
+        ).fetchall()
+        decisions = {f"{model} {version}": pd_lake.gate(con, model, version)[1] for model, version in candidates}
+        without = sorted({m for m, _ in candidates if registry.champion(con, m) is None})
+    return dg.AssetCheckResult(
+        passed=bool(candidates) and not without,
+        metadata={
+            "decisions": dg.MetadataValue.json(decisions),
+            "models_without_champion": dg.MetadataValue.json(without),
+        },
+        description="no candidate in this run" if not candidates else None,
+    )
+
+
+@dg.asset(
+    group_name="scoring",
+    kinds={"torch", "duckdb"},
+    owners=OWNERS,
+    deps=[loan_pd_model, "loan_features"],
+    pool=LAKE_POOL,
+    description=(
+        "ml.loan_scores: the champion's calibrated PD for every loan in marts.loan_features (labelled or not), "
+        "a risk grade R1-R8 (PD bands doubling from 0.5%, the geometric master-scale shape of BCBS WP 14) "
+        "and the model version. Portfolios without a champion are left unscored and listed."
+    ),
+    metadata={"dagster/column_schema": dg.TableSchema(columns=[
+        dg.TableColumn("loan_key", "varchar", description="Loan key of marts.loan_features."),
+        dg.TableColumn("portfolio", "varchar", description="lendingclub, sba or a generic mapping name."),
+        dg.TableColumn("pd", "double", description="Calibrated probability of default, 0-1."),
+        dg.TableColumn("risk_grade", "varchar", description="R1 (PD < 0.5%) .. R8 (PD >= 32%); edges double."),
+        dg.TableColumn("model", "varchar", description="loan_pd_<portfolio>."),
+        dg.TableColumn("model_version", "varchar", description="Champion version that scored the loan."),
+        dg.TableColumn("scored_at", "timestamp", description="UTC time of scoring."),
+    ])},
+)
+def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    from risk_assets.lib.ml import pd_lake
+
+    with lake.connect() as con:
+        portfolios = [r[0] for r in con.execute("SELECT DISTINCT portfolio FROM marts.loan_features ORDER BY 1").fetchall()]
+        summaries = {p: pd_lake.score_portfolio(con, p) for p in portfolios}
+    scored = {p: s for p, s in summaries.items() if s is not None}
+    unscored = sorted(p for p, s in summaries.items() if s is None)
+    if not scored:
+        raise dg.Failure(description=f"no champion PD model for any portfolio ({', '.join(portfolios) or 'none'}); nothing scored")
+    lines = ["| portfolio | version | rows | mean PD | " + " | ".join(pd_lake.RISK_GRADES) + " |",
+             "|---|---|---|---|" + "---|" * len(pd_lake.RISK_GRADES)]
+    for p, s in scored.items():
+        lines.append(f"| {p} | {s['version']} | {s['rows']} | {s['mean_pd']:.4f} | " + " | ".join(str(s["grades"][g]) for g in pd_lake.RISK_GRADES) + " |")
+    context.log.info(f"scored {sum(s['rows'] for s in scored.values())} loans; unscored portfolios: {unscored}")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": sum(s["rows"] for s in scored.values()),
+        "score_distribution": dg.MetadataValue.md("\n".join(lines)),
+        "pd_quantiles": dg.MetadataValue.json({p: s["pd_quantiles"] for p, s in scored.items()}),
+        "unscored_portfolios": dg.MetadataValue.json(unscored),
+    })
+
+
+defs = dg.Definitions(assets=[loan_pd_model, loan_scores], asset_checks=[loan_pd_gate])

@@ -1,0 +1,99 @@
+"""The PD model card: metrics beside the baseline and the champion, ROC and calibration plots, run record.
+
+Plots are PNGs (matplotlib, Agg backend, imported lazily) embedded in markdown as base64, so the card
+renders in the Dagster UI without files.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+
+from risk_assets.lib.ml import metrics
+from risk_assets.lib.ml.training import TrainedPD
+
+CARD_METRICS = ("auc", "gini", "ks", "brier", "ece", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "NULL"
+    return f"{value:.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.4f}"
+
+
+def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, champion_version: str | None) -> str:
+    """Markdown table: one row per metric, columns candidate / baseline per split, and the champion on its own holdout."""
+    splits = [s for s in trained.metrics if s != "train"] + ["train"]
+    header = ["metric"] + [f"{s}: model" for s in splits] + [f"{s}: baseline" for s in splits[:-1]]
+    if champion is not None:
+        header.append(f"champion {champion_version} (its holdout)")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in CARD_METRICS:
+        cells = [_fmt(trained.metrics[s][name].value) for s in splits]
+        cells += [_fmt(trained.baseline_metrics[s][name].value) for s in splits[:-1]]
+        if champion is not None:
+            cells.append(_fmt(champion.get(name)))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    reasons = [f"- {s} {k}: NULL because {m.reason}" for s, v in trained.metrics.items() for k, m in v.items() if m.reason]
+    return "\n".join(lines + reasons)
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    return f"![plot](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})"
+
+
+def plots(trained: TrainedPD) -> str:
+    """ROC (model vs baseline) and calibration (10 bins) on the primary holdout as markdown images."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    y = trained.holdout_y
+    fig, (roc_ax, cal_ax) = plt.subplots(1, 2, figsize=(9, 4))
+    for label, values in (("model", trained.holdout_pd), ("baseline", trained.baseline_holdout_pd)):
+        curve, _ = metrics.roc_curve(y, values)
+        if curve is not None:
+            thin = metrics.thin_curve(curve)
+            roc_ax.plot(thin["fpr"], thin["tpr"], label=f"{label} AUC {metrics.roc_auc(y, values).value:.3f}")
+        bins = metrics.calibration_bins(y, values)
+        filled = bins["count"] > 0
+        cal_ax.plot(bins["mean_pd"][filled], bins["default_rate"][filled], marker="o", label=label)
+    roc_ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
+    roc_ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, {trained.split.primary_holdout}")
+    top = max(0.05, float(np.max(trained.holdout_pd)) * 1.05)
+    cal_ax.plot([0, top], [0, top], color="grey", linestyle=":")
+    cal_ax.set(xlabel="mean PD in bin", ylabel="observed default rate", title="calibration (10 equal-width bins)")
+    roc_ax.legend()
+    cal_ax.legend()
+    image = _png(fig)
+    plt.close(fig)
+    return image
+
+
+def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None) -> str:
+    """The whole card as markdown."""
+    run = trained.run
+    suspicion = "".join(
+        f"\n- {name.replace('_', ' ')} AUC on {trained.split.primary_holdout}: {_fmt(m['auc'].value)} "
+        "(an input this strong alone deserves suspicion: check that it is recorded before the outcome)"
+        for name, m in trained.extra_metrics.items()
+    )
+    return "\n".join([
+        f"### loan_pd_{trained.portfolio} {version}",
+        f"- split: {run['split_scheme']} (seed {run['seed']}); primary holdout: `{trained.split.primary_holdout}`",
+        *[f"- {note}" for note in trained.split.notes],
+        f"- rows per split: {run['rows']}; defaults per split: {run['defaults']}",
+        f"- device: {run['device']} (autocast {run['autocast']}), {len(run['members'])} members, "
+        f"epochs {[m['epochs'] for m in run['members']]}, {run['train_seconds']} s, {run['samples_per_second']} samples/s",
+        f"- data snapshot: `{run['data_snapshot'][:16]}`",
+        "- calibration: Platt scaling fitted on the validation split" + suspicion,
+        "",
+        metrics_table(trained, champion, champion_version),
+        "",
+        plots(trained),
+    ])

@@ -1,0 +1,218 @@
+"""PD model tables in the lake, the champion gate, and batch scoring.
+
+Tables (schema ml, created on demand by `ensure_pd_tables`):
+- ml.roc_curves        model, version, split, point, threshold, fpr, tpr (at most 201 points per curve)
+- ml.calibration_bins  model, version, split, bin, lower, upper, count, mean_pd, default_rate
+- ml.model_holdouts    model, version, split, loan_key: the loans of each holdout, so that the gate
+                       can re-score the champion on exactly the candidate's holdout
+- ml.loan_scores       loan_key, portfolio, pd, risk_grade, model, model_version, scored_at
+
+Baseline convention: the logistic-regression baseline of version V of `loan_pd_<portfolio>` is
+stored in ml.model_metrics / ml.roc_curves / ml.calibration_bins as model
+`loan_pd_<portfolio>_baseline`, version V. It is never registered: it is a yardstick, not a model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from risk_assets.lib.ml import metrics, registry
+from risk_assets.lib.ml.pd_model import load_pd_model
+from risk_assets.lib.ml.training import TrainedPD
+
+PD_TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS ml.roc_curves (
+    model VARCHAR NOT NULL, version VARCHAR NOT NULL, split VARCHAR NOT NULL,
+    point INTEGER NOT NULL, threshold DOUBLE, fpr DOUBLE NOT NULL, tpr DOUBLE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ml.calibration_bins (
+    model VARCHAR NOT NULL, version VARCHAR NOT NULL, split VARCHAR NOT NULL, bin INTEGER NOT NULL,
+    lower DOUBLE NOT NULL, upper DOUBLE NOT NULL, count BIGINT NOT NULL, mean_pd DOUBLE, default_rate DOUBLE
+);
+CREATE TABLE IF NOT EXISTS ml.model_holdouts (
+    model VARCHAR NOT NULL, version VARCHAR NOT NULL, split VARCHAR NOT NULL, loan_key VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ml.loan_scores (
+    loan_key VARCHAR NOT NULL, portfolio VARCHAR NOT NULL, pd DOUBLE NOT NULL, risk_grade VARCHAR NOT NULL,
+    model VARCHAR NOT NULL, model_version VARCHAR NOT NULL, scored_at TIMESTAMP NOT NULL
+);
+"""
+
+RISK_GRADE_EDGES = (0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32)
+"""Upper PD edges of risk grades R1..R7 (R8 is PD >= 0.32). Each band doubles the PD of the one
+before: the geometric shape of bank internal master scales (BCBS Working Paper 14, "Studies on the
+validation of internal rating systems", 2005, ch. 3). Lower edge inclusive, upper exclusive."""
+RISK_GRADES = tuple(f"R{i}" for i in range(1, len(RISK_GRADE_EDGES) + 2))
+
+
+def model_name(portfolio: str) -> str:
+    return f"loan_pd_{portfolio}"
+
+
+def baseline_name(portfolio: str) -> str:
+    return f"loan_pd_{portfolio}_baseline"
+
+
+def ensure_pd_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(PD_TABLES_DDL)
+
+
+def risk_grade(pd_values: np.ndarray) -> np.ndarray:
+    """Risk grade R1..R8 per PD (band edges in RISK_GRADE_EDGES)."""
+    return np.asarray(RISK_GRADES, dtype=object)[np.searchsorted(RISK_GRADE_EDGES, pd_values, side="right")]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _write_curves(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, y: np.ndarray, pd_values: np.ndarray) -> None:
+    curve, _ = metrics.roc_curve(y, pd_values)
+    if curve is not None:
+        thin = metrics.thin_curve(curve)
+        con.executemany(
+            "INSERT INTO ml.roc_curves VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [[model, version, split, i, None if np.isinf(t) else float(t), float(f), float(p)]
+             for i, (t, f, p) in enumerate(zip(thin["threshold"], thin["fpr"], thin["tpr"]))],
+        )
+    bins = metrics.calibration_bins(y, pd_values)
+    con.executemany(
+        "INSERT INTO ml.calibration_bins VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[model, version, split, int(bins["bin"][i]), float(bins["lower"][i]), float(bins["upper"][i]), int(bins["count"][i]),
+          None if np.isnan(bins["mean_pd"][i]) else float(bins["mean_pd"][i]),
+          None if np.isnan(bins["default_rate"][i]) else float(bins["default_rate"][i])] for i in range(bins["bin"].size)],
+    )
+
+
+def _record(con, model: str, version: str, split_metrics: dict[str, dict[str, metrics.Metric]], run_id: str | None) -> None:
+    for split, values in split_metrics.items():
+        registry.record_metrics(con, model, version, split, {k: m.value for k, m in values.items()},
+                                {k: m.reason for k, m in values.items() if m.reason}, run_id)
+
+
+def record_training(
+    con: duckdb.DuckDBPyConnection, trained: TrainedPD, version: str, artifact: Path, run_id: str | None
+) -> None:
+    """Write metrics (model and baseline), curves, calibration bins and holdout keys, and register the candidate."""
+    ensure_pd_tables(con)
+    model, baseline = model_name(trained.portfolio), baseline_name(trained.portfolio)
+    _record(con, model, version, trained.metrics, run_id)
+    _record(con, baseline, version, trained.baseline_metrics, run_id)
+    for check, values in trained.extra_metrics.items():
+        registry.record_metrics(con, f"{model}_{check}", version, trained.split.primary_holdout,
+                                {k: m.value for k, m in values.items()}, {k: m.reason for k, m in values.items() if m.reason}, run_id)
+    primary = trained.split.primary_holdout
+    _write_curves(con, model, version, primary, trained.holdout_y, trained.holdout_pd)
+    _write_curves(con, baseline, version, primary, trained.holdout_y, trained.baseline_holdout_pd)
+    for split, keys in trained.keys.items():
+        if split.startswith("holdout"):
+            con.executemany("INSERT INTO ml.model_holdouts VALUES (?, ?, ?, ?)", [[model, version, split, k] for k in keys])
+    auc = trained.metrics[primary]["auc"].value
+    registry.register_candidate(con, model, version, str(artifact), f"auc_{primary}", auc, trained.run["data_snapshot"], run_id)
+
+
+def record_refusal(con: duckdb.DuckDBPyConnection, portfolio: str, version: str, message: str, run_id: str | None) -> None:
+    """Store a refused training as NULL metrics with the refusal as reason (no artifact, no registry row)."""
+    registry.record_metrics(con, model_name(portfolio), version, "all", {"auc": None}, {"auc": message}, run_id)
+
+
+def holdout_frame(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[str, pd.DataFrame]:
+    """(primary holdout split name, loan_features rows of that holdout) of a registered version.
+
+    Raises:
+        LookupError: the version has no stored holdout.
+    """
+    row = con.execute("SELECT primary_metric FROM ml.model_registry WHERE model = ? AND version = ?", [model, version]).fetchone()
+    if row is None:
+        raise LookupError(f"{model} {version} is not registered")
+    split = row[0].removeprefix("auc_")
+    frame = con.execute(
+        "SELECT f.* FROM marts.loan_features f JOIN ml.model_holdouts h USING (loan_key) "
+        "WHERE h.model = ? AND h.version = ? AND h.split = ? ORDER BY f.loan_key",
+        [model, version, split],
+    ).df()
+    if frame.empty:
+        raise LookupError(f"{model} {version}: no holdout loans found for split {split}")
+    return split, frame
+
+
+def gate(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[bool, str]:
+    """Decide on a candidate: promote when its holdout AUC is at least the champion's re-scored on the same
+    holdout, or, with no champion yet, when it beats the logistic-regression baseline; else reject.
+
+    Returns (promoted, reason); the registry is updated either way.
+    """
+    row = con.execute("SELECT primary_value, primary_metric FROM ml.model_registry WHERE model = ? AND version = ?",
+                      [model, version]).fetchone()
+    auc, metric = row
+    split = metric.removeprefix("auc_")
+    if auc is None:
+        registry.reject(con, model, version, f"holdout AUC could not be computed on {split}")
+        return False, f"rejected: holdout AUC could not be computed on {split}"
+    current = registry.champion(con, model)
+    if current is None:
+        base = con.execute(
+            "SELECT value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ? AND metric = 'auc'",
+            [f"{model}_baseline", version, split],
+        ).fetchone()
+        if base is None or base[0] is None:
+            reason = f"rejected: no baseline AUC on {split} to compare with"
+        elif auc > base[0]:
+            reason = f"promoted: first model; {split} AUC {auc:.4f} beats the logistic-regression baseline {base[0]:.4f}"
+        else:
+            reason = f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}"
+    else:
+        _, frame = holdout_frame(con, model, version)
+        scorer, _ = load_pd_model(Path(current["artifact_path"]))
+        champion_auc = metrics.roc_auc(frame["default_flag"].to_numpy(), scorer.predict_pd(frame)).value
+        if champion_auc is None:
+            reason = f"rejected: champion {current['version']} AUC undefined on the candidate's {split}"
+        elif auc >= champion_auc:
+            reason = f"promoted: {split} AUC {auc:.4f} >= champion {current['version']} re-scored on the same holdout {champion_auc:.4f}"
+        else:
+            reason = f"rejected: {split} AUC {auc:.4f} < champion {current['version']} re-scored on the same holdout {champion_auc:.4f}"
+    promoted = reason.startswith("promoted")
+    (registry.promote if promoted else registry.reject)(con, model, version, reason)
+    return promoted, reason
+
+
+def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:
+    """Score every loan of a portfolio in marts.loan_features with its champion into ml.loan_scores
+    (replacing that portfolio's previous scores). Returns a summary, or None when there is no champion."""
+    ensure_pd_tables(con)
+    model = model_name(portfolio)
+    current = registry.champion(con, model)
+    if current is None:
+        return None
+    scorer, _ = load_pd_model(Path(current["artifact_path"]))
+    con.execute("DELETE FROM ml.loan_scores WHERE portfolio = ?", [portfolio])
+    total = con.execute("SELECT count(*) FROM marts.loan_features WHERE portfolio = ?", [portfolio]).fetchone()[0]
+    scored_at = _now()
+    all_pd = []
+    for offset in range(0, total, batch_rows):
+        frame = con.execute(
+            "SELECT * FROM marts.loan_features WHERE portfolio = ? ORDER BY loan_key LIMIT ? OFFSET ?",
+            [portfolio, batch_rows, offset],
+        ).df()
+        pd_values = scorer.predict_pd(frame)
+        scores = pd.DataFrame({
+            "loan_key": frame["loan_key"], "portfolio": portfolio, "pd": pd_values, "risk_grade": risk_grade(pd_values),
+            "model": model, "model_version": current["version"], "scored_at": scored_at,
+        })
+        con.register("batch_scores", scores)
+        con.execute("INSERT INTO ml.loan_scores SELECT * FROM batch_scores")
+        con.unregister("batch_scores")
+        all_pd.append(pd_values)
+    values = np.concatenate(all_pd) if all_pd else np.zeros(0)
+    grades = pd.Series(risk_grade(values)).value_counts().reindex(RISK_GRADES, fill_value=0)
+    return {
+        "model": model, "version": current["version"], "rows": int(values.size),
+        "mean_pd": float(values.mean()) if values.size else None,
+        "pd_quantiles": {q: float(np.quantile(values, q)) for q in (0.01, 0.1, 0.5, 0.9, 0.99)} if values.size else {},
+        "grades": {g: int(n) for g, n in grades.items()},
+    }

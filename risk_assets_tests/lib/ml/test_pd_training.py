@@ -1,0 +1,118 @@
+"""PD training on real LendingClub rows: refusal on too few defaults (F13), splits, artifact round trip, the gate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from risk_assets.lib.lake import connect
+from risk_assets.lib.ml import pd_lake, registry
+from risk_assets.lib.ml.artifacts import save_artifact
+from risk_assets.lib.ml.pd_model import load_pd_model
+from risk_assets.lib.ml.reference_data import lendingclub_frame
+from risk_assets.lib.ml.training import InsufficientDefaults, PDTrainConfig, artifact_meta, split_loans, train_pd_model
+
+SMALL = PDTrainConfig(members=1, max_epochs=4, hidden=[16])
+
+
+def f13_frame(cases_dir) -> pd.DataFrame:
+    raw = pd.read_csv(cases_dir / "F13_single_class_validation.csv", dtype={"loan_id": str})
+    return pd.DataFrame({
+        "loan_key": "f13:" + raw["loan_id"],
+        "portfolio": "f13",
+        "origination_date": pd.to_datetime(raw["issue_d"]),
+        "vintage": 2024,
+        "default_flag": (raw["loan_status"] == "Charged Off").astype(int),
+        "loan_amount": raw["loan_amnt"].astype(float),
+        "int_rate": raw["int_rate"],
+        "grade": raw["grade"],
+        "annual_income": raw["annual_inc"].astype(float),
+        "dti": raw["dti"],
+        "fico_range_low": raw["fico_range_low"],
+    })
+
+
+@pytest.fixture(scope="module")
+def lc_small(request) -> pd.DataFrame:
+    from risk_assets_tests.conftest import DATA
+
+    path = DATA / "loans" / "lendingclub_2007_2011.csv"
+    if not path.exists():
+        pytest.skip("LendingClub sample not found")
+    return lendingclub_frame(path).iloc[:12000].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def trained(lc_small):
+    return train_pd_model(lc_small, "lendingclub", SMALL)
+
+
+def test_f13_refuses_with_defaults_per_split(cases_dir):
+    frame = f13_frame(cases_dir)
+    with pytest.raises(InsufficientDefaults) as refusal:
+        train_pd_model(frame, "f13", PDTrainConfig())
+    message = str(refusal.value)
+    # the latest month (2024-04) is the out-of-time holdout and holds no default
+    assert "holdout_oot: 0 defaults / 10 loans" in message
+    assert "Positives per split" in message and "train:" in message and "validation:" in message
+
+
+def test_stratified_split_is_grouped_seeded_and_keeps_the_default_rate(lc_small):
+    labelled = lc_small
+    split = split_loans(labelled, "lendingclub", PDTrainConfig())
+    assert split.scheme == "stratified_random" and split.primary_holdout == "holdout"
+    keys = {name: set(labelled["loan_key"].iloc[rows]) for name, rows in split.rows.items()}
+    assert not (keys["train"] & keys["holdout"]) and not (keys["validation"] & keys["holdout"])
+    assert sum(map(len, keys.values())) == len(labelled)
+    y = labelled["default_flag"].to_numpy()
+    assert y[split.rows["holdout"]].mean() == pytest.approx(y.mean(), abs=0.002)
+    again = split_loans(labelled, "lendingclub", PDTrainConfig())
+    assert np.array_equal(again.rows["holdout"], split.rows["holdout"])
+    # a repeated loan key (two snapshot rows) lands in one split only
+    doubled = pd.concat([labelled, labelled.iloc[:50]], ignore_index=True)
+    split2 = split_loans(doubled, "lendingclub", PDTrainConfig())
+    where = {k: name for name, rows in split2.rows.items() for k in doubled["loan_key"].iloc[rows]}
+    for i in range(50):
+        rows = np.flatnonzero(doubled["loan_key"].to_numpy() == labelled["loan_key"].iloc[i])
+        assert len({n for n, r in split2.rows.items() if set(rows) & set(r)}) == 1, where[labelled["loan_key"].iloc[i]]
+
+
+def test_training_records_device_seed_and_snapshot_and_metrics(trained):
+    assert trained.run["device"] == "cpu" and trained.run["seed"] == 0
+    assert len(trained.run["data_snapshot"]) == 64 and trained.run["samples_per_second"] > 0
+    holdout = trained.metrics["holdout"]
+    assert 0.6 < holdout["auc"].value < 0.75
+    assert holdout["n_rows"].value == 2400 and holdout["ece"].value < 0.05
+
+
+def test_artifact_round_trip_gives_identical_scores(trained, lc_small, tmp_path):
+    folder = save_artifact(tmp_path, "loan_pd_lendingclub", "v1", trained.scorer.tensors(),
+                           artifact_meta(trained, "loan_pd_lendingclub", "v1"))
+    scorer, meta = load_pd_model(folder)
+    assert meta["run"]["seed"] == 0 and meta["code_version"].startswith("risk_assets")
+    np.testing.assert_array_equal(scorer.predict_pd(lc_small), trained.scorer.predict_pd(lc_small))
+    assert "pickle" not in {p.suffix for p in folder.iterdir()}
+
+
+def test_gate_promotes_first_model_over_baseline_then_compares_with_champion_on_same_holdout(trained, lc_small, risk_home):
+    with connect(risk_home.lake_path) as con:
+        con.register("lc", lc_small)
+        con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM lc")
+        folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", "v1", trained.scorer.tensors(),
+                               artifact_meta(trained, "loan_pd_lendingclub", "v1"))
+        pd_lake.record_training(con, trained, "v1", folder, "run1")
+        promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v1")
+        model_auc = trained.metrics["holdout"]["auc"].value
+        assert promoted == (model_auc > trained.baseline_metrics["holdout"]["auc"].value), reason
+        registry.promote(con, "loan_pd_lendingclub", "v1", "set as champion for the test")
+        # challengers sharing v1's holdout: one AUC just below the champion's re-scored AUC, one equal
+        for version, value in (("v2", model_auc - 1e-6), ("v3", model_auc)):
+            registry.register_candidate(con, "loan_pd_lendingclub", version, str(folder), "auc_holdout", value, "snap", "run2")
+            con.execute("INSERT INTO ml.model_holdouts SELECT model, ?, split, loan_key FROM ml.model_holdouts WHERE version = 'v1'", [version])
+        assert pd_lake.gate(con, "loan_pd_lendingclub", "v2")[0] is False
+        assert pd_lake.gate(con, "loan_pd_lendingclub", "v3")[0] is True
+        status = dict(con.execute("SELECT version, status FROM ml.model_registry").fetchall())
+        reason_v2 = con.execute("SELECT reason FROM ml.model_registry WHERE version = 'v2'").fetchone()[0]
+    assert status == {"v1": "retired", "v2": "rejected", "v3": "champion"}
+    assert "re-scored on the same holdout" in reason_v2 and f"{model_auc:.4f}" in reason_v2
