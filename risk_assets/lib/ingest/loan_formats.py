@@ -156,6 +156,7 @@ def parse_loan_file(
     """
     raw, content = csv_text.read_landed_bytes(path)
     sha256 = hashlib.sha256(raw).hexdigest()
+    del raw  # keep one copy of a large file in memory at a time
     mappings = load_mappings(path, mapping_dirs)
     if content[:4] == b"PAR1":
         mapping = _pick_parquet_mapping(path, content, mappings)
@@ -167,6 +168,8 @@ def parse_loan_file(
             utf8, path=path, delimiter=mapping.dialect.delimiter, header_line=header_line,
             line_kinds=mapping.line_kinds,
         )
+        del utf8
+    del content
     file_as_of = as_of or mapping.as_of or _as_of_from_name(path)
     return _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, path=path)
 
