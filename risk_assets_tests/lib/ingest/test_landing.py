@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from risk_assets.lib.lake import connect
 
@@ -80,3 +83,27 @@ def test_reconcile_mismatch_fails_the_file_and_the_run(risk_home, cases_dir):
             land_folder(con, risk_home.landing_loans, "loans", losing_parse, "run-x", asset="raw_loans")
         assert con.execute("SELECT status FROM raw.landed_files WHERE path LIKE '%a.csv'").fetchone()[0] == "failed"
         assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 12  # b.csv only
+
+
+def _land_one(lake: str, folder: str, run_id: str) -> int:
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    with connect(lake) as con:
+        return land_folder(con, Path(folder), "loans", parse_loan_file, run_id, asset="raw_loans").rows_loaded
+
+
+def test_f01_two_writers_at_once(risk_home, cases_dir):
+    """Two processes land a file each into the same lake at the same moment: the second waits for
+    DuckDB's write lock instead of failing with 'Could not set lock on file'."""
+    folders = []
+    for name in ("F01_loans_2024-01.csv", "F01_loans_2024-02.csv"):
+        folder = risk_home.root / f"drop_{name[:-4]}"
+        folder.mkdir()
+        shutil.copyfile(cases_dir / name, folder / name)
+        folders.append(str(folder))
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        loaded = list(pool.map(_land_one, [str(risk_home.lake_path)] * 2, folders, ["run-a", "run-b"]))
+    assert loaded == [12, 12]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT loan_key), count(DISTINCT _run_id) FROM raw.loans").fetchone() == (24, 2)
