@@ -116,6 +116,26 @@ _SBA = [
     FieldSpec("BalanceGross", "balance_gross", "money"),
 ]
 
+RULES: dict[str, str] = {
+    "malformed_record": "has a field count different from the header",
+    "missing_value": "is empty in a required column",
+    "unparsable_number": "is not a number in the file's dialect",
+    "unparsable_date": "is not a date in the declared format (or its year is outside 1900-2100)",
+    "unparsable_value": "is not a value this column's type knows",
+    "serial_date": "looks like a spreadsheet day number, not a date",
+    "sci_notation_id": "is an id in scientific notation: digits were lost upstream",
+    "ambiguous_number": "is ambiguous in a decimal-comma dialect (thousands or decimals?)",
+    "unknown_status": "is not a status of the format's status -> default flag map",
+    "negative_income": "is a negative income",
+    "sentinel_value": "is a sentinel code, not a measurement",
+    "issue_after_asof": "is an issue date after the tape's as-of date",
+    "credit_line_after_issue": "is a first credit line opened after the loan was issued",
+    "non_positive_amount": "is a loan amount of zero or less",
+    "rate_out_of_range": "is an interest rate outside 0-100 %",
+    "fico_out_of_range": "is a FICO score outside 300-850",
+}
+"""Quarantine rule -> what the value did wrong (the end of each quarantine message)."""
+
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
 _SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$"
@@ -446,13 +466,15 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
         source = column.removeprefix("_rule:")
         failed = frame.filter(pl.col(column).is_not_null())
         if failed.height:
-            parts.append(failed.select(
+            raw = records.fields.select("_source_line", pl.col(source).alias("raw_value"))  # untrimmed text
+            parts.append(failed.join(raw, on="_source_line", how="left").select(
                 pl.col("_source_line").alias("line"),
                 pl.col("loan_key").alias("record_key"),
                 pl.lit(source).alias("column_name"),
                 pl.col(column).alias("rule"),
-                pl.col(_src(source)).alias("raw_value"),
-                pl.format("column {} = '{}' breaks rule {}", pl.lit(source), pl.col(_src(source)), pl.col(column)).alias("message"),
+                "raw_value",
+                pl.format("column {}: '{}' {}", pl.lit(source), pl.col("raw_value"),
+                          pl.col(column).replace_strict(RULES, default="breaks a rule")).alias("message"),
             ))
     if records.malformed.height:
         parts.append(records.malformed.select(
