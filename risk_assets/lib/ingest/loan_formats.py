@@ -36,6 +36,7 @@ empty -> NULL (unlabelled; counted in the file's notes).
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -191,7 +192,7 @@ def parse_loan_file(
         del utf8
     del content
     file_as_of = as_of or mapping.as_of or _as_of_from_name(path)
-    return _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, path=path)
+    return _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of)
 
 
 def _as_of_from_name(path: Path) -> date | None:
@@ -224,7 +225,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
 
 
 def _pick_parquet_mapping(path: Path, content: bytes, mappings: list[TapeMapping]) -> TapeMapping:
-    columns = set(pl.read_parquet_schema(__import__("io").BytesIO(content)))
+    columns = set(pl.read_parquet_schema(io.BytesIO(content)))
     for mapping in mappings:
         if {f.source for f in mapping.fields} <= columns:
             return mapping
@@ -233,8 +234,6 @@ def _pick_parquet_mapping(path: Path, content: bytes, mappings: list[TapeMapping
 
 def _parquet_records(content: bytes, mapping: TapeMapping, path: Path) -> csv_text.TextRecords:
     """A Parquet tape as text records: every column cast to text; `_source_line` = row number + 1."""
-    import io
-
     frame = pl.read_parquet(io.BytesIO(content))
     fields = frame.select(pl.all().cast(pl.Utf8).fill_null("")).with_row_index("_source_line", offset=1)
     fields = fields.with_columns(pl.col("_source_line").cast(pl.Int64))
@@ -331,8 +330,9 @@ def _sba_date(s: pl.Expr, reference_year: pl.Expr) -> pl.Expr:
 
 
 def _typed_parse(
-    records: csv_text.TextRecords, mapping: TapeMapping, *, sha256: str, as_of: date | None, path: Path
+    records: csv_text.TextRecords, mapping: TapeMapping, *, sha256: str, as_of: date | None
 ) -> ParsedFile:
+    """Typed canonical rows and quarantine rows from the text records of one tape."""
     header = set(records.header)
     specs: list[FieldSpec] = []
     for spec in mapping.fields:  # first source column wins for a target (LendingClub id vs loan_id)

@@ -186,3 +186,22 @@ def test_sba_two_digit_years_and_fiscal_suffix(tmp_path):
     assert two["vintage"] == 1976 and two["default_flag"] is None and two["new_business"] == 0
     assert parsed.notes["unlabelled_by_status"] == {"(empty)": 1}
     assert parsed.quarantine.select("line", "column_name", "rule").row(0) == (4, "GrAppv", "unparsable_number")
+
+
+def test_parquet_tape_with_sidecar_mapping(tmp_path):
+    tape = tmp_path / "bank_tape.parquet"
+    pl.DataFrame({
+        "ref": ["A-1", "A-2", "A-3"],
+        "booked": ["2023-05-01", "2023-05-02", "not a date"],
+        "principal": [1000.5, 2000.0, 3000.0],
+        "state": ["Fully Paid", "Charged Off", "Fully Paid"],
+    }).write_parquet(tape)
+    (tmp_path / "bank_tape.parquet.mapping.json").write_text(
+        '{"name": "bank", "columns": {"ref": {"to": "source_loan_id", "required": true},'
+        ' "booked": {"to": "origination_date", "type": "date", "required": true},'
+        ' "principal": {"to": "loan_amount", "type": "number"}, "state": {"to": "loan_status"}}}')
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.format == "generic:bank"
+    assert parsed.rows.select("loan_key", "loan_amount", "default_flag").rows() == [("bank:A-1", 1000.5, 0), ("bank:A-2", 2000.0, 1)]
+    assert parsed.quarantine.select("line", "column_name", "rule").row(0) == (3, "booked", "unparsable_date")
