@@ -133,7 +133,7 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
     with lake.connect() as con:
         candidates = con.execute(
             "SELECT model, version FROM ml.model_registry WHERE status = 'candidate' AND run_id = ? AND model LIKE 'loan_pd_%' ORDER BY model",
-            [context.run_id],
+            [context.run.run_id],
         ).fetchall()
         decisions = {f"{model} {version}": pd_lake.gate(con, model, version)[1] for model, version in candidates}
         without = sorted({m for m, _ in candidates if registry.champion(con, m) is None})

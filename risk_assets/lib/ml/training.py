@@ -309,7 +309,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         holdout_pd=pds[primary],
         holdout_y=ys[primary],
         baseline_holdout_pd=baseline[primary],
-        extra_metrics=_suspicion_checks(parts[primary], ys[primary]),
+        extra_metrics=_suspicion_checks(parts[primary], ys[primary]) if portfolio == "sba" else {},
         run={
             "device": str(device),
             "autocast": "bf16" if device.type == "cuda" else "none (float32)",
@@ -330,7 +330,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
 
 
 def _suspicion_checks(holdout: pd.DataFrame, y: np.ndarray) -> dict[str, dict[str, metrics.Metric]]:
-    """Single-input AUCs on the primary holdout for inputs suspected of leaking the outcome.
+    """Single-input AUCs on SBA's primary holdout for inputs suspected of leaking the outcome.
 
     Term is one: in the SBA data loans of 240+ months rarely default, and a term can be shortened
     after the fact. Its AUC alone (longer term = lower PD) is reported next to the model's.

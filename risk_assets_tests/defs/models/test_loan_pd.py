@@ -1,0 +1,56 @@
+"""loan_pd_model -> gate -> loan_scores materialized on a temporary lake with real LendingClub rows, and the F13 refusal."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from risk_assets.defs.models.loan_pd import loan_pd_gate, loan_pd_model, loan_scores
+from risk_assets.defs.resources import LakeResource
+from risk_assets.lib.lake import connect
+from risk_assets.lib.ml.reference_data import lendingclub_frame
+from risk_assets_tests.lib.ml.test_pd_training import f13_frame
+
+FAST = {"members": 1, "max_epochs": 12, "hidden": [32]}
+
+
+def _materialize(risk_home, frame, config=FAST):
+    with connect(risk_home.lake_path) as con:
+        con.register("frame", frame)
+        con.execute("CREATE OR REPLACE TABLE marts.loan_features AS SELECT * FROM frame")
+    return dg.materialize(
+        [loan_pd_model, loan_pd_gate, loan_scores],
+        resources={"lake": LakeResource(root=str(risk_home.root))},
+        run_config={"ops": {"loan_pd_model": {"config": config}}},
+        raise_on_error=False,
+    )
+
+
+def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, data_dir):
+    frame = lendingclub_frame(data_dir / "loans" / "lendingclub_2007_2011.csv").iloc[:12000]
+    frame.loc[frame.index[:500], "default_flag"] = None  # unlabelled loans are scored, not trained on
+    result = _materialize(risk_home, frame)
+    assert result.success
+    card = result.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
+    assert "holdout: model" in card and "data:image/png;base64," in card and "device: cpu" in card
+    with connect(risk_home.lake_path, read_only=True) as con:
+        registry = con.execute("SELECT model, status, reason FROM ml.model_registry").fetchall()
+        metrics = dict(con.execute(
+            "SELECT model, value FROM ml.model_metrics WHERE split = 'holdout' AND metric = 'auc'").fetchall())
+        scores = con.execute("SELECT count(*), count(DISTINCT loan_key), min(pd), max(pd) FROM ml.loan_scores").fetchone()
+        roc_points = con.execute("SELECT count(*) FROM ml.roc_curves WHERE model = 'loan_pd_lendingclub'").fetchone()[0]
+        bins = con.execute("SELECT sum(count) FROM ml.calibration_bins WHERE model = 'loan_pd_lendingclub'").fetchone()[0]
+    assert metrics["loan_pd_lendingclub"] > metrics["loan_pd_lendingclub_baseline"]
+    assert registry[0][:2] == ("loan_pd_lendingclub", "champion") and "beats the logistic-regression baseline" in registry[0][2]
+    assert scores[0] == scores[1] == 12000 and 0 < scores[2] < scores[3] < 1
+    assert 2 < roc_points <= 201 and bins == 2300  # 20% of the 11,500 labelled loans
+
+
+def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_home, cases_dir):
+    result = _materialize(risk_home, f13_frame(cases_dir), config={})
+    assert not result.success
+    with connect(risk_home.lake_path, read_only=True) as con:
+        value, reason = con.execute("SELECT value, reason FROM ml.model_metrics WHERE model = 'loan_pd_f13'").fetchone()
+        promoted = con.execute("SELECT count(*) FROM ml.model_registry").fetchone()[0]
+    assert value is None and "holdout_oot: 0 defaults / 10 loans" in reason
+    assert promoted == 0
