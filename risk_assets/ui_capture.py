@@ -7,6 +7,7 @@ background process may otherwise ignore SIGINT/SIGTERM) and is stopped by its ow
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -44,7 +45,8 @@ ASSET_QUERY = """query Asset($key: AssetKeyInput!) { assetOrError(assetKey: $key
   ... on Asset {
     assetMaterializations(limit: 1) { runId metadataEntries { __typename label
       ... on MarkdownMetadataEntry { mdStr } ... on FloatMetadataEntry { floatValue }
-      ... on IntMetadataEntry { intValue } ... on TextMetadataEntry { text } ... on PathMetadataEntry { path } } }
+      ... on IntMetadataEntry { intValue } ... on TextMetadataEntry { text } ... on PathMetadataEntry { path }
+      ... on JsonMetadataEntry { jsonString } } }
     definition { description groupName kinds isMaterializable
       owners { __typename ... on TeamAssetOwner { team } ... on UserAssetOwner { email } }
       metadataEntries { __typename label ... on TableSchemaMetadataEntry { schema { columns { name description } } } }
@@ -133,6 +135,34 @@ class DagsterUI:
             raise LookupError(f"the UI has no asset {key!r}: {data.get('message', data['__typename'])}")
         return data
 
+    def capture(self, path: str, out: Path, click: str | None = None, ready: str | None = None,
+                width: int = 1600, height: int = 1000, timeout_s: float = 60.0) -> Path:
+        """Open `base_url + path` in headless Chromium, wait until the page shows the text `ready`
+        (when given), click the element whose whole text is `click` (e.g. "Show Markdown", to open a
+        model card) and save a PNG.
+
+        Raises:
+            FileNotFoundError: no Chromium is installed.
+            LookupError: `ready` or `click` text did not appear within `timeout_s`.
+        """
+        out.parent.mkdir(parents=True, exist_ok=True)
+        browser = _DevTools(width, height)
+        try:
+            browser.call("Page.enable")
+            browser.call("Page.navigate", {"url": f"{self.base_url}{path}"})
+            if ready and not browser.wait_for(f"document.body.innerText.includes({json.dumps(ready)})", timeout_s):
+                raise LookupError(f"no text {ready!r} on {path} after {timeout_s:.0f} s")
+            if click:
+                if not browser.wait_for(_text_element(click), timeout_s):
+                    raise LookupError(f"nothing to click with text {click!r} on {path} after {timeout_s:.0f} s")
+                browser.evaluate(f"({_text_element(click)}).click(), true")
+            time.sleep(3)  # let the graph layout and dialogs settle before the capture
+            data = browser.call("Page.captureScreenshot", {"format": "png"})["data"]
+        finally:
+            browser.close()
+        out.write_bytes(base64.b64decode(data))
+        return out
+
     def screenshot(self, path: str, out: Path, width: int = 1600, height: int = 1000, wait_ms: int = 20000) -> Path:
         """Render `base_url + path` in headless Chromium and save a PNG at `out`.
 
@@ -158,6 +188,75 @@ class DagsterUI:
         if not out.exists() or out.stat().st_size == 0:
             raise RuntimeError(f"chromium wrote no screenshot of {path} to {out}")
         return out
+
+
+class _DevTools:
+    """A headless Chromium driven over the DevTools protocol: navigate, click by text, capture."""
+
+    def __init__(self, width: int, height: int) -> None:
+        binary = chromium_path()
+        if binary is None:
+            raise FileNotFoundError("no chromium on PATH: apt-get install chromium")
+        self._profile = tempfile.TemporaryDirectory()
+        self.process = subprocess.Popen(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
+             f"--window-size={width},{height}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        port_file = Path(self._profile.name) / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError("chromium did not open its DevTools port")
+            time.sleep(0.2)
+        port = port_file.read_text().split()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as response:
+            page = next(t for t in json.loads(response.read()) if t["type"] == "page")
+        from websockets.sync.client import connect
+
+        self._ws = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30)
+        self._next_id = 0
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def call(self, method: str, params: dict | None = None) -> dict:
+        """Send one DevTools command and return its result (events in between are skipped)."""
+        self._next_id += 1
+        self._ws.send(json.dumps({"id": self._next_id, "method": method, "params": params or {}}))
+        while True:
+            message = json.loads(self._ws.recv(timeout=120))
+            if message.get("id") == self._next_id:
+                if "error" in message:
+                    raise RuntimeError(f"DevTools {method}: {message['error']}")
+                return message["result"]
+
+    def evaluate(self, expression: str) -> object:
+        return self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})["result"].get("value")
+
+    def wait_for(self, expression: str, timeout_s: float) -> bool:
+        """Poll a JavaScript expression until it is truthy; False after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.evaluate(f"!!({expression})"):
+                return True
+            time.sleep(0.5)
+        return False
+
+    def close(self) -> None:
+        if getattr(self, "_ws", None) is not None:
+            self._ws.close()
+        _stop(self.process)
+        self._profile.cleanup()
+
+
+def _text_element(text: str) -> str:
+    """JavaScript: the innermost visible element whose text is `text` (case-insensitive), or null."""
+    wanted = json.dumps(text.lower())
+    return (
+        "[...document.querySelectorAll('button, a, span, div')].filter(e => e.offsetParent !== null && "
+        f"e.textContent.trim().replace(/^\\[|\\]$/g, '').toLowerCase() === {wanted}).pop() || null"
+    )
 
 
 @contextmanager
