@@ -1,0 +1,114 @@
+"""news_sentiment_model, its gate, news_scores and news_sentiment_daily materialized on a small lake
+built from real PhraseBank sentences and the news cases F17-F19, with the tiny training profile."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from risk_assets.defs.models.news_sentiment import (
+    NewsSentimentConfig,
+    news_scores,
+    news_sentiment_daily,
+    news_sentiment_macro_f1_gate,
+    news_sentiment_model,
+)
+from risk_assets.defs.resources import LakeResource
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.lake import connect
+from risk_assets.lib.ml import registry
+from risk_assets.lib.ml.sentiment import MODEL_NAME, TINY_PROFILE, SentimentTrainConfig
+from risk_assets.lib.ml.sentiment_data import dedupe_key
+from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
+
+FEATURES = ["doc_id", "source", "ticker", "published_at", "text_clean", "text_field", "label"]
+
+
+def _features(path: Path, fmt: str, keys: set[str] | None = None) -> tuple[pl.DataFrame, tuple]:
+    """marts.news_features rows of one parsed file (optionally only sentences with these keys), and its manifest row."""
+    rows = parse_news_file(path).rows
+    if keys is not None:
+        rows = rows.filter(pl.col("text_clean").map_elements(dedupe_key, return_dtype=pl.String).is_in(keys))
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest = (sha, str(path), path.stat().st_size, "news", fmt, "loaded")
+    return rows.select(FEATURES).with_columns(_file_sha256=pl.lit(sha)), manifest
+
+
+def _build_lake(home, data_dir: Path, cases_dir: Path) -> pl.DataFrame:
+    keys = {dedupe_key(t) for t in small_docs(data_dir)["text_clean"]}
+    parts = [
+        _features(data_dir / "news/financial_phrasebank_50agree.txt", "phrasebank_txt", keys),
+        _features(data_dir / "news/financial_phrasebank_all.csv", "phrasebank_csv", keys),
+        *(_features(cases_dir / f"{name}.csv", "news_feed_csv") for name in
+          ("F17_news_long_text", "F18_news_empty_text", "F19_news_html_entities")),
+    ]
+    features = pl.concat([frame for frame, _ in parts])
+    # A row that slipped past ingest with no text: scoring must still set it aside.
+    features = pl.concat([features, features.tail(1).with_columns(doc_id=pl.lit("slipped"), text_clean=pl.lit("nan"))])
+    with connect(home.lake_path) as con:
+        con.executemany("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, status) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [m for _, m in parts])
+        con.register("features", features.to_arrow())
+        con.execute("CREATE TABLE marts.news_features AS SELECT * FROM features")
+    return features
+
+
+def test_config_mirrors_the_training_dataclass():
+    fields = {f.name: f.default for f in dataclasses.fields(SentimentTrainConfig)}
+    config_fields = NewsSentimentConfig.model_fields
+    assert set(config_fields) == set(fields)
+    assert {name: f.default for name, f in config_fields.items()} == fields
+    assert all(f.description for f in config_fields.values())
+    assert NewsSentimentConfig().to_train_config() == SentimentTrainConfig()
+
+
+def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
+    features = _build_lake(risk_home, data_dir, cases_dir)
+    resources = {"lake": LakeResource(root=str(risk_home.root))}
+    tiny = NewsSentimentConfig(**dataclasses.asdict(TINY_PROFILE))
+    instance = dg.DagsterInstance.ephemeral()
+
+    trained = dg.materialize(
+        [news_sentiment_model, news_sentiment_macro_f1_gate, news_scores, news_sentiment_daily],
+        resources=resources, run_config=dg.RunConfig({"news_sentiment_model": tiny}),
+        instance=instance, raise_on_error=False,
+    )
+    meta = trained.asset_materializations_for_node("news_sentiment_model")[0].metadata
+    version = meta["version"].value
+    card = meta["model_card"].value
+    assert "data:image/png;base64," in card and "TF-IDF baseline" in card and version in card
+    assert (risk_home.reports / "news_sentiment" / f"{version}.html").exists()
+    check = trained.get_asset_check_evaluations()[0]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        status = con.execute("SELECT status FROM ml.model_registry WHERE version = ?", [version]).fetchone()[0]
+    assert check.passed == (status == "champion") == meta["promoted"].value
+    # The blocking gate decides whether scoring ran in the same run.
+    assert bool(trained.asset_materializations_for_node("news_scores")) == check.passed
+
+    with connect(risk_home.lake_path) as con:
+        if status != "champion":
+            registry.promote(con, MODEL_NAME, version, "test: score with this version")
+    scored = dg.materialize([news_scores, news_sentiment_daily], resources=resources, instance=instance)
+    assert scored.success
+
+    with connect(risk_home.lake_path, read_only=True) as con:
+        scores = con.execute("SELECT * FROM ml.news_scores").pl()
+        quarantined = con.execute("SELECT record_key, rule FROM quality.quarantine WHERE asset = 'news_scores'").fetchall()
+        daily = con.execute("SELECT * FROM ml.news_sentiment_daily ORDER BY day").pl()
+    assert quarantined == [("slipped", "no_usable_text")]
+    assert scores.height == features.height - 1 and set(scores["model_version"]) == {version}
+    by_doc = {r["doc_id"]: r for r in scores.iter_rows(named=True)}
+    assert (by_doc["n-1001"]["chunks"], by_doc["n-1001"]["truncated"]) == (TINY_PROFILE.max_chunks, True)
+    assert by_doc["n-2007"]["text_field"] == "headline"
+    dated = features.filter(pl.col("published_at").is_not_null() & (pl.col("doc_id") != "slipped"))
+    expected = dated.group_by(pl.col("published_at").dt.date().alias("day")).len().sort("day")
+    assert daily.select("day", "n_articles").rows() == expected.rows()
+    net = scores.filter(pl.col("doc_id").is_in(dated["doc_id"].to_list()))
+    first_day = net.filter(pl.col("doc_id").str.starts_with("n-1"))  # F17's three articles, 2024-04-18
+    assert daily["net_sentiment"][0] == pytest.approx(
+        first_day.select((pl.col("p_positive") - pl.col("p_negative")).mean()).item(), abs=1e-9)
