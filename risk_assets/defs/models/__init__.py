@@ -1,5 +1,7 @@
-"""Dagster definitions of the models domain."""
+"""Dagster definitions of the models domain: the loan PD model and the news sentiment model."""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from risk_assets.defs.models import loan_pd, news_sentiment
+
+defs = dg.Definitions.merge(loan_pd.defs, news_sentiment.defs)

@@ -79,14 +79,17 @@ class PDScorer:
     members: list[PDNet]
     platt: tuple[float, float]
 
-    @torch.no_grad()
     def logits(self, frame: pd.DataFrame, batch_size: int = 65536, device: str = "cpu") -> np.ndarray:
         """Mean ensemble logit per row of `frame` (n,), before calibration."""
-        numeric, categorical = self.encoder.transform(frame)
-        out = np.empty(len(frame), dtype=np.float64)
+        return self.encoded_logits(*self.encoder.transform(frame), batch_size=batch_size, device=device)
+
+    @torch.no_grad()
+    def encoded_logits(self, numeric: np.ndarray, categorical: np.ndarray, batch_size: int = 65536, device: str = "cpu") -> np.ndarray:
+        """Mean ensemble logit (n,) from encoded inputs: numeric float32 (n x d), categorical int64 (n x c)."""
+        out = np.empty(numeric.shape[0], dtype=np.float64)
         for member in self.members:
             member.eval().to(device)
-        for start in range(0, len(frame), batch_size):
+        for start in range(0, numeric.shape[0], batch_size):
             num = torch.from_numpy(numeric[start:start + batch_size]).to(device)
             cat = torch.from_numpy(categorical[start:start + batch_size]).to(device)
             stacked = torch.stack([m(num, cat).float() for m in self.members])
