@@ -222,9 +222,9 @@ class SentimentModel:
                 ids, mask = _pad([windows[i] for i in batch], self.tokenizer.pad_token_id, self.device)
                 probs = torch.softmax(self.classifier(ids, mask), dim=-1).double().cpu()
                 n_tokens = mask.sum(dim=1).double().cpu()
-                for j, i in enumerate(batch):
-                    sums[rows[i]] += probs[j] * n_tokens[j]
-                    weights[rows[i]] += n_tokens[j]
+                owners = torch.tensor([rows[i] for i in batch])
+                sums.index_add_(0, owners, probs * n_tokens.unsqueeze(1))
+                weights.index_add_(0, owners, n_tokens)
         probs = (sums / weights.unsqueeze(1)).numpy()
         chunks = [min(n, self.max_chunks) for n in found]
         return Scored(
