@@ -67,6 +67,7 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
     kinds=_KINDS,
     owners=_OWNERS,
     pool=LAKE_POOL,
+    metadata={"dagster/column_schema": _schema("loans"), "dagster/table_name": "raw.loans"},
     description=(
         "Loan tapes as landed (table raw.loans): every LendingClub, SBA or mapped tape dropped in "
         "landing/loans, one row per loan record in the source's own terms, typed into the canonical "
@@ -93,6 +94,7 @@ def raw_loans(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mater
     kinds=_KINDS,
     owners=_OWNERS,
     pool=LAKE_POOL,
+    metadata={"dagster/column_schema": _schema("news"), "dagster/table_name": "raw.news"},
     description=(
         "Financial news as landed (table raw.news): Financial PhraseBank files and article feeds "
         "dropped in landing/news, one row per sentence or article with its raw text, cleaned text, "
