@@ -122,7 +122,12 @@ def landable_files(folder: Path) -> list[Path]:
     """
     files = [p for p in folder.iterdir()
              if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".mapping.json")]
-    return sorted(files, key=lambda p: (_REDOWNLOAD_SUFFIX.sub("", p.stem), p.stem != _REDOWNLOAD_SUFFIX.sub("", p.stem), p.name))
+    return sorted(files, key=_delivery_order)
+
+
+def _delivery_order(path: Path) -> tuple[str, bool, str]:
+    original = _REDOWNLOAD_SUFFIX.sub("", path.stem)
+    return original, path.stem != original, path.name
 
 
 def land_folder(
