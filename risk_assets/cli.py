@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="tables or globs such as 'monitoring.*' (default: the metric and score tables)")
     shots = sub.add_parser("screenshots", help="regenerate docs/screenshots/*.png from a small lake")
     shots.add_argument("--out", type=Path, default=None, help="folder for the PNGs (default: docs/screenshots)")
+    shots.add_argument("--train-news", action="store_true",
+                       help="also fine-tune the news sentiment model (minutes on a CPU) so news is scored")
     replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
     replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "screenshots":
         from risk_assets.showcase_capture import regenerate_screenshots
 
-        return regenerate_screenshots(args.out)
+        return regenerate_screenshots(args.out, skip=() if args.train_news else ("news_sentiment_model",))
     home = RiskHome.from_env()
     dagster_home = init_home(home)
     os.environ.setdefault("DAGSTER_HOME", str(dagster_home))

@@ -16,11 +16,11 @@ def test_small_lake_lands_slices_with_the_sources_bytes_and_every_case(risk_home
     assert tape.count(b"\n") == LENDINGCLUB_ROWS + 1 and original.startswith(tape)
     news = (risk_home.landing_news / "financial_phrasebank_50agree.txt").read_bytes()
     assert news.startswith(b"\xef\xbb\xbf") and news.count(b"\r\n") == PHRASEBANK_LINES
-    for name in LOAN_CASES:
-        assert (risk_home.landing_loans / name).read_bytes() == (cases_dir / name).read_bytes()
+    for name in NEWS_CASES:
+        assert (risk_home.landing_news / name).read_bytes() == (cases_dir / name).read_bytes()
 
 
 def test_tiny_profiles_keep_only_fields_the_asset_config_has():
     config = tiny_run_config({"news_sentiment_model": {"epochs", "batch_size", "lr"}, "raw_loans": {"x"}})
-    assert config == {"ops": {"news_sentiment_model": {"config": {"epochs": 1, "batch_size": 32}}}}
+    assert config == {"ops": {"news_sentiment_model": {"config": {"epochs": 3, "batch_size": 16}}}}
     assert tiny_run_config({}) == {}
