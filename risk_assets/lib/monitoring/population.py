@@ -83,7 +83,7 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     if not _table_exists(con, "marts", "loan_features"):
         raise LookupError("marts.loan_features does not exist yet: materialize loan_features first")
     scores = (
-        "SELECT loan_key, pd AS pd_score FROM ml.loan_scores WHERE model = ? AND version = ?"
+        "SELECT loan_key, pd AS pd_score FROM ml.loan_scores WHERE model = ? AND model_version = ?"
         if _table_exists(con, "ml", "loan_scores")
         else "SELECT NULL::VARCHAR AS loan_key, NULL::DOUBLE AS pd_score WHERE ? IS NULL AND ? IS NULL"
     )

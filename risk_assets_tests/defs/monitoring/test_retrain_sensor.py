@@ -21,6 +21,7 @@ from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
 from risk_assets.lib.ml.metrics import roc_auc
+from risk_assets.lib.ml.pd_lake import ensure_pd_tables, risk_grade
 from risk_assets.lib.schema import LOAN_COLUMNS, ddl
 
 PER_YEAR = 1_200
@@ -62,7 +63,7 @@ class Lake:
         self.holdout_auc = roc_auc(holdout["default_flag"].to_numpy(), self._pd(holdout)).value
         with connect(home.lake_path) as con:
             con.execute(ddl("raw.loans", LOAN_COLUMNS))
-            con.execute("CREATE TABLE ml.loan_scores (loan_key VARCHAR, model VARCHAR, version VARCHAR, pd DOUBLE)")
+            ensure_pd_tables(con)
         self.land(train)
         with connect(home.lake_path) as con:
             registry.register_candidate(con, MODEL, VERSION, "artifacts/x", "auc_holdout", self.holdout_auc, "snap")
@@ -78,10 +79,14 @@ class Lake:
 
     def land(self, frame: pl.DataFrame) -> None:
         """Ingest `frame` (as raw.loans rows at the next clock tick), rebuild loan_features, score it."""
-        scored = frame.with_columns(model=pl.lit(MODEL), version=pl.lit(VERSION), pd=pl.Series(self._pd(frame)))
+        pd_values = self._pd(frame)
+        scored = frame.with_columns(
+            pd=pl.Series(pd_values), risk_grade=pl.Series(risk_grade(pd_values)),
+            model=pl.lit(MODEL), model_version=pl.lit(VERSION), scored_at=pl.lit(self.clock),
+        )
         with connect(self.home.lake_path) as con:
             con.register("batch", frame.to_arrow())
-            con.register("scored", scored.select("loan_key", "model", "version", "pd").to_arrow())
+            con.register("scored", scored.select("loan_key", "portfolio", "pd", "risk_grade", "model", "model_version", "scored_at").to_arrow())
             con.execute("INSERT INTO raw.loans (loan_key, portfolio, _ingested_at) SELECT loan_key, portfolio, ? FROM batch", [self.tick()])
             exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'loan_features'").fetchone()[0]
             con.execute("INSERT INTO marts.loan_features SELECT * FROM batch" if exists else "CREATE TABLE marts.loan_features AS SELECT * FROM batch")
