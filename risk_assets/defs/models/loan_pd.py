@@ -38,6 +38,7 @@ class LoanPDConfig(dg.Config):
     oot_holdout_from: int = Field(default=_DEFAULT.oot_holdout_from, description="SBA: first approval year of the out-of-time holdout.")
     oot_holdout_to: int = Field(default=_DEFAULT.oot_holdout_to, description="SBA: last approval year of the out-of-time holdout.")
     max_in_time_rows: int = Field(default=_DEFAULT.max_in_time_rows, description="Stratified cap on in-time labelled loans (bounds CPU time; the card says when it applied).")
+    min_dated_share: float = Field(default=_DEFAULT.min_dated_share, description="Share of loans (0-1) that must carry an origination date for a generic tape to be split out of time; below it the split is stratified random.")
     min_defaults_per_split: int = Field(default=_DEFAULT.min_defaults_per_split, description="Fewest defaults (and non-defaults) each split must hold, else training is refused.")
     device: str = Field(default=_DEFAULT.device, description="'auto' (CUDA when available, else CPU), 'cpu' or 'cuda'.")
     cpu_threads: int = Field(default=_DEFAULT.cpu_threads, description="torch threads while training on CPU.")

@@ -53,6 +53,7 @@ class PDTrainConfig:
     oot_holdout_from: int = 2004
     oot_holdout_to: int = 2006
     max_in_time_rows: int = 50_000
+    min_dated_share: float = 0.9
     min_defaults_per_split: int = 20
     device: str = "auto"
     cpu_threads: int = 1
@@ -128,7 +129,13 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig) -> S
     assignment = np.full(keys.size, "", dtype=object)
     notes: list[str] = []
     has_vintage = "vintage" in frame and frame["vintage"].notna().any()
-    has_date = "origination_date" in frame and frame["origination_date"].notna().any()
+    dated_share = float(frame["origination_date"].notna().mean()) if "origination_date" in frame else 0.0
+    # A portfolio where only a few loans carry dates (a dated tape mixed into an undated one) would
+    # otherwise be split out of time on those few and leave the rest unused.
+    has_date = dated_share >= config.min_dated_share
+    if 0.0 < dated_share < config.min_dated_share:
+        notes.append(f"only {dated_share:.1%} of loans carry an origination date (< {config.min_dated_share:.0%}): "
+                     "stratified random split")
     if portfolio == "sba" and has_vintage:
         vintage = np.full(keys.size, -1, dtype=np.int64)
         vintage[key_of_row] = frame["vintage"].fillna(-1).to_numpy(dtype=np.int64)

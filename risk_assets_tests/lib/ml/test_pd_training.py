@@ -78,6 +78,17 @@ def test_stratified_split_is_grouped_seeded_and_keeps_the_default_rate(lc_small)
         assert len({n for n, r in split2.rows.items() if set(rows) & set(r)}) == 1, where[labelled["loan_key"].iloc[i]]
 
 
+def test_few_dated_loans_do_not_turn_an_undated_portfolio_out_of_time(lc_small, cases_dir):
+    """A dated case tape (F13, 40 loans) mixed into 12,000 undated LendingClub loans: the split stays
+    stratified random over all of them instead of holding out the few dated loans."""
+    dated = f13_frame(cases_dir).assign(portfolio="lendingclub")
+    mixed = pd.concat([lc_small, dated], ignore_index=True)
+    split = split_loans(mixed, "lendingclub", PDTrainConfig())
+    assert split.scheme == "stratified_random" and split.primary_holdout == "holdout"
+    assert sum(rows.size for rows in split.rows.values()) == len(mixed)
+    assert any("0.3% of loans carry an origination date" in note for note in split.notes)
+
+
 def test_training_records_device_seed_and_snapshot_and_metrics(trained):
     assert trained.run["device"] == "cpu" and trained.run["seed"] == 0
     assert len(trained.run["data_snapshot"]) == 64 and trained.run["samples_per_second"] > 0
