@@ -64,6 +64,16 @@ def _version() -> str:
         "ml.roc_curves, ml.calibration_bins, ml.model_holdouts and a candidate in ml.model_registry; the "
         "artifact goes to RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/."
     ),
+    metadata={"dagster/column_schema": dg.TableSchema(columns=[
+        dg.TableColumn("model", "varchar", description="loan_pd_<portfolio>, its baseline loan_pd_<portfolio>_baseline, or a diagnostic model (SBA term only)."),
+        dg.TableColumn("version", "varchar", description="Version trained in this materialization (UTC timestamp); the baseline carries the same."),
+        dg.TableColumn("split", "varchar", description="train, validation, holdout (stratified), holdout_oot (out of time), holdout_in_time."),
+        dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), log_loss, pr_auc, base_rate, n, defaults."),
+        dg.TableColumn("value", "double", description="The metric's value (fractions 0-1 except n and defaults, which are counts); NULL when it cannot be computed."),
+        dg.TableColumn("reason", "varchar", description="Why value is NULL (e.g. one class only in the split)."),
+        dg.TableColumn("run_id", "varchar", description="Dagster run that trained the version."),
+        dg.TableColumn("recorded_at", "timestamp", description="UTC time the row was written."),
+    ])},
 )
 def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake: LakeResource) -> dg.MaterializeResult:
     from risk_assets.lib.ml import pd_lake, registry

@@ -43,6 +43,14 @@ class LakeDbtTranslator(DagsterDbtTranslator):
         schema, name = dbt_resource_props.get("schema"), dbt_resource_props.get("name")
         return f"{description}\n\nTable `{schema}.{name}` in the DuckDB lake, built by dbt." if description else super().get_description(dbt_resource_props)
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """dbt tests as asset checks, each with a sentence saying what it guards (from the test's
+        name and arguments when the YAML gives no description)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=describe_dbt_test(manifest["nodes"].get(unique_id, {})))
+
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         metadata = dict(super().get_metadata(dbt_resource_props))
         documented = dbt_resource_props.get("columns") or {}
@@ -58,3 +66,27 @@ class LakeDbtTranslator(DagsterDbtTranslator):
                 ]
             )
         return metadata
+
+
+TEST_SENTENCES = {
+    "not_null": "every row has a value in `{column}`",
+    "unique": "no two rows share the same `{column}`",
+    "accepted_values": "`{column}` only takes the values {values}",
+    "unique_combination_of_columns": "no two rows share the same ({columns})",
+    "relationships": "every `{column}` exists in {to}",
+}
+
+
+def describe_dbt_test(node: Mapping[str, Any]) -> str:
+    """One sentence for a dbt test node of the manifest, e.g. 'dbt test: every row has a value in
+    `loan_key`.' Falls back to the test's name for tests without a known template."""
+    meta = node.get("test_metadata") or {}
+    kwargs = dict(meta.get("kwargs") or {})
+    column = kwargs.get("column_name") or node.get("column_name") or ""
+    template = TEST_SENTENCES.get(meta.get("name", ""))
+    if template is None:
+        return f"dbt test `{node.get('name', 'unnamed')}` on the built table; fails the dbt step when rows break it."
+    values = ", ".join(str(v) for v in kwargs.get("values", []))
+    columns = ", ".join(f"`{c}`" for c in kwargs.get("combination_of_columns", []))
+    sentence = template.format(column=column, values=values, columns=columns, to=kwargs.get("to", "the parent table"))
+    return f"dbt test: {sentence}. A failure stops the models built after it in the same dbt step."
