@@ -44,7 +44,30 @@ def checks(con) -> list[tuple[str, bool, str]]:
     one("both PhraseBank files in raw_news",
         "SELECT count(DISTINCT _file_sha256) FROM raw.news WHERE _source_file LIKE '%financial_phrasebank%'",
         lambda n: n == 2)
+    one("a PD champion for each sample portfolio (lendingclub, sba)",
+        "SELECT count(DISTINCT model) FROM ml.model_registry WHERE status = 'champion' "
+        "AND model IN ('loan_pd_lendingclub', 'loan_pd_sba')",
+        lambda n: n == 2)
+    one("every loan in loan_features has a PD score",
+        "SELECT (SELECT count(*) FROM marts.loan_features) - (SELECT count(DISTINCT loan_key) FROM ml.loan_scores)",
+        lambda n: n == 0)
+    one("a news sentiment model version registered",
+        "SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'", lambda n: n >= 1)
+    one("every article in news_features has a sentiment score",
+        "SELECT (SELECT count(*) FROM marts.news_features) - (SELECT count(DISTINCT doc_id) FROM ml.news_scores)",
+        lambda n: n == 0)
     return results
+
+
+QUALITY_FIGURES = """
+SELECT m.model, m.split, m.metric, round(m.value, 4) AS value
+FROM ml.model_metrics m JOIN ml.model_registry r USING (model, version)
+WHERE m.split IN ('holdout', 'holdout_oot', 'holdout_in_time')
+  AND m.metric IN ('auc', 'ece', 'accuracy', 'macro_f1')
+  AND r.trained_at = (SELECT max(trained_at) FROM ml.model_registry WHERE model = m.model)
+ORDER BY 1, 2, 3
+"""
+"""The newest version's holdout figures, printed for the record (the quality bars are in the README)."""
 
 
 def main() -> int:
@@ -54,8 +77,11 @@ def main() -> int:
         return 1
     with connect(home.lake_path, read_only=True) as con:
         results = checks(con)
+        figures = con.execute(QUALITY_FIGURES).fetchall()
     for name, passed, observed in results:
         print(f"{'ok  ' if passed else 'FAIL'} {name} (observed {observed})")
+    for model, split, metric, value in figures:
+        print(f"     {model:<24} {split:<16} {metric:<9} {value}")
     return 0 if all(passed for _, passed, _ in results) else 1
 
 
