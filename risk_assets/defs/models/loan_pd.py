@@ -80,12 +80,13 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
     from risk_assets.lib.ml.artifacts import save_artifact
     from risk_assets.lib.ml.model_card import model_card
     from risk_assets.lib.ml.training import InsufficientDefaults, artifact_meta, train_pd_model
+    from risk_assets.lib.report.html import write_model_report
 
     started = time.perf_counter()
     with lake.connect(read_only=True) as con:
         frame = con.execute("SELECT * FROM marts.loan_features ORDER BY loan_key").df()
     version = _version()
-    cards, trained_models, refused = [], [], {}
+    cards, trained_models, refused, reports = [], [], {}, {}
     for portfolio, part in frame.groupby("portfolio", sort=True):
         model = pd_lake.model_name(portfolio)
         try:
@@ -108,7 +109,9 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
                 ).fetchall()
                 champion_metrics = dict(rows)
             pd_lake.record_training(con, trained, version, folder, context.run_id)
-        cards.append(model_card(trained, version, champion_metrics, current["version"] if current else None))
+        card = model_card(trained, version, champion_metrics, current["version"] if current else None)
+        cards.append(card)
+        reports[model] = str(write_model_report(lake.home.reports, model, version, card))
         trained_models.append({"model": model, "auc": trained.metrics[trained.split.primary_holdout]["auc"].value,
                                "split": trained.split.primary_holdout, "device": trained.run["device"],
                                "train_seconds": trained.run["train_seconds"]})
@@ -122,6 +125,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         "version": version,
         "models": dg.MetadataValue.json(trained_models),
         "refused": dg.MetadataValue.json(refused),
+        "reports": dg.MetadataValue.json(reports),
         "model_card": dg.MetadataValue.md("\n\n".join(cards) + refusals),
         "promotion": "decided by the blocking check loan_pd_gate (see its result and ml.model_registry.reason)",
         "duration_s": round(time.perf_counter() - started, 1),

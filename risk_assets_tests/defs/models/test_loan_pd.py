@@ -33,6 +33,9 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert result.success
     card = result.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
     assert "holdout: model" in card and "data:image/png;base64," in card and "device: cpu" in card
+    report = risk_home.reports / "loan_pd_lendingclub" / "latest.html"
+    html = report.read_text()
+    assert "holdout: model" in html and "data:image/png;base64," in html and "http://" not in html
     with connect(risk_home.lake_path, read_only=True) as con:
         registry = con.execute("SELECT model, status, reason FROM ml.model_registry").fetchall()
         metrics = dict(con.execute(
