@@ -10,10 +10,11 @@ The cursor is JSON: {"files": [{"name", "size", "sha256"}, ...]}, every file see
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from risk_assets.lib.ingest.landing import file_sha256
 
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
 """Names a writer uses while a file is still being copied; such files are left for a later tick."""
@@ -44,15 +45,6 @@ class LandingPlan:
     cursor: str = ""
 
 
-def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def scan(folder: Path) -> list[SeenFile]:
     """Every complete file in `folder` (recursively), sorted by name.
 
@@ -68,7 +60,7 @@ def scan(folder: Path) -> list[SeenFile]:
             continue
         if name.lower().endswith(PARTIAL_SUFFIXES):
             continue
-        files.append(SeenFile(name, path.stat().st_size, sha256_file(path)))
+        files.append(SeenFile(name, path.stat().st_size, file_sha256(path)))
     return files
 
 
