@@ -366,10 +366,14 @@ def train_sentiment(
             scheduler.step()
             loss_sum += loss.item() * len(batch)
             seen += len(batch)
+            if log and seen * 4 // len(ids) > (seen - len(batch)) * 4 // len(ids) and seen < len(ids):
+                log(f"epoch {epoch + 1}/{config.epochs}: {seen:,}/{len(ids):,} sentences, "
+                    f"{time.perf_counter() - started:.0f} s since training started")
         epoch_losses.append(loss_sum / seen)
         if log:
-            log(f"epoch {epoch + 1}/{config.epochs}: mean loss {epoch_losses[-1]:.4f}, "
-                f"{time.perf_counter() - started:.0f} s wall, {time.process_time() - cpu_started:.0f} s CPU")
+            log(f"epoch {epoch + 1}/{config.epochs} done: mean loss {epoch_losses[-1]:.4f}; "
+                f"{time.perf_counter() - started:.0f} s wall and {time.process_time() - cpu_started:.0f} s CPU "
+                "since training started")
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     model = SentimentModel(classifier, tokenizer, config.max_tokens, config.max_chunks, config.chunk_stride,
                            device, batch_size=config.inference_batch_size)
