@@ -32,8 +32,8 @@ def test_export_writes_the_default_tables_and_names_the_missing_ones(risk_home, 
 
 
 def test_export_of_a_table_that_does_not_exist_fails_with_its_name(risk_home, tmp_path, capsys):
-    with connect(risk_home.lake_path):
-        pass
+    with connect(risk_home.lake_path) as con:  # an empty lake: the shared tables only
+        assert con.execute("SELECT count(*) FROM ml.model_metrics").fetchone()[0] == 0
     assert main(["export", "--out", str(tmp_path), "--tables", "ml.loan_scorez"]) == 2
     assert "ml.loan_scorez" in capsys.readouterr().err
 
