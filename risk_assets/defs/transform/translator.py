@@ -41,7 +41,11 @@ class LakeDbtTranslator(DagsterDbtTranslator):
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         description = (dbt_resource_props.get("description") or "").strip()
         schema, name = dbt_resource_props.get("schema"), dbt_resource_props.get("name")
-        return f"{description}\n\nTable `{schema}.{name}` in the DuckDB lake, built by dbt." if description else super().get_description(dbt_resource_props)
+        if not description:
+            return super().get_description(dbt_resource_props)
+        sql = (dbt_resource_props.get("raw_code") or "").strip()
+        code = f"\n\n#### SQL\n\n```sql\n{sql}\n```" if sql else ""
+        return f"{description}\n\nTable `{schema}.{name}` in the DuckDB lake, built by dbt.{code}"
 
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         """dbt tests as asset checks, each with a sentence saying what it guards (from the test's

@@ -19,6 +19,8 @@ def test_dbt_lake_keys_groups_and_lineage():
     for spec in specs.values():
         assert spec.group_name == "transform" and set(spec.kinds) >= {"dbt", "duckdb"}
         assert spec.owners == ["team:risk-data"] and spec.description
+        assert "```sql" in spec.description  # the model's SQL, readable on its asset page
+    assert "ref('stg_loans')" in specs["loan_features"].description
     assert dbt_lake.op.pool == "lake"
 
 
