@@ -23,7 +23,8 @@ class LoanPDConfig(dg.Config):
     """PD training hyperparameters and split rules (risk_assets.lib.ml.training.PDTrainConfig)."""
 
     seed: int = Field(default=_DEFAULT.seed, description="Seed of the split draw and of the first ensemble member (member i uses seed + i).")
-    members: int = Field(default=_DEFAULT.members, description="Ensemble members averaged (mean logit) before calibration.")
+    members: int = Field(default=_DEFAULT.members, description="Ensemble members averaged (mean logit) before calibration; at least folds.")
+    folds: int = Field(default=_DEFAULT.folds, description="Cross-fitting folds of the development loans: member i stops early on fold i mod folds, calibration is fitted on out-of-fold scores. 1 = one validation split of validation_fraction.")
     hidden: list[int] = Field(default=_DEFAULT.hidden, description="Widths of the MLP's hidden layers.")
     dropout: float = Field(default=_DEFAULT.dropout, description="Dropout after each hidden layer, 0-1.")
     max_embedding_dim: int = Field(default=_DEFAULT.max_embedding_dim, description="Upper bound of a categorical embedding's width.")
@@ -33,7 +34,7 @@ class LoanPDConfig(dg.Config):
     max_epochs: int = Field(default=_DEFAULT.max_epochs, description="Upper bound on passes over the training split.")
     patience: int = Field(default=_DEFAULT.patience, description="Epochs without a better validation log loss before stopping.")
     holdout_fraction: float = Field(default=_DEFAULT.holdout_fraction, description="Share of loans held out (stratified splits; share of latest dates for dated generic tapes); half of it for SBA's in-time holdout.")
-    validation_fraction: float = Field(default=_DEFAULT.validation_fraction, description="Share of the remaining in-time loans used for early stopping and calibration.")
+    validation_fraction: float = Field(default=_DEFAULT.validation_fraction, description="With folds = 1: share of the remaining in-time loans used for early stopping and calibration.")
     oot_train_until: int = Field(default=_DEFAULT.oot_train_until, description="SBA: last approval fiscal year used for training.")
     oot_holdout_from: int = Field(default=_DEFAULT.oot_holdout_from, description="SBA: first approval year of the out-of-time holdout.")
     oot_holdout_to: int = Field(default=_DEFAULT.oot_holdout_to, description="SBA: last approval year of the out-of-time holdout.")
@@ -59,8 +60,8 @@ def _version() -> str:
     pool=LAKE_POOL,
     description=(
         "One PD model per portfolio in marts.loan_features with enough labelled loans: an embedding MLP "
-        "ensemble, early stopping on validation, Platt calibration on validation, a logistic-regression "
-        "baseline on the same split. Writes ml.model_metrics (baseline as loan_pd_<portfolio>_baseline), "
+        "ensemble cross-fitted over the development loans (each member stops early on a fold it did not "
+        "train on), Platt calibration on the out-of-fold scores, a logistic-regression baseline on the same split. Writes ml.model_metrics (baseline as loan_pd_<portfolio>_baseline), "
         "ml.roc_curves, ml.calibration_bins, ml.model_holdouts and a candidate in ml.model_registry; the "
         "artifact goes to RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/."
     ),

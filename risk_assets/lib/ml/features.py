@@ -9,7 +9,11 @@ risk pricing (int_rate, grade) are never inputs.
 - numerics: optional log1p (money and counts with long right tails), then missing values replaced by
   the training median and flagged in an indicator column (only for inputs that had missing values
   in training; a value missing at scoring in another input gets the median alone), then
-  standardised with the training mean and standard deviation and clipped to [-5, 5];
+  standardised with the training mean and standard deviation and clipped to [-5, 5]; with
+  `numeric_bins` = T > 0, each numeric also gets a piecewise-linear encoding over up to T training
+  quantile bins (Gorishniy, Rubachev & Babenko, "On Embeddings for Numerical Features in Tabular Deep
+  Learning", NeurIPS 2022): component t is 0 below bin t, 1 above it and the position within it in
+  between, which lets an MLP bend a numeric's effect the way a tree's splits do;
 - categoricals: integer codes into an embedding table; levels seen fewer than `min_count` times in
   training, missing values and levels never seen share code 0, the unknown bucket.
 """
@@ -38,6 +42,7 @@ class FeatureSpec:
     numeric: dict[str, str]
     categorical: tuple[str, ...]
     min_count: int = 20
+    numeric_bins: int = 0
 
     def to_json(self) -> dict:
         # numeric as [name, transform] pairs: the column order must survive JSON writers that sort keys
@@ -45,7 +50,8 @@ class FeatureSpec:
 
     @classmethod
     def from_json(cls, data: dict) -> "FeatureSpec":
-        return cls(data["portfolio"], dict(data["numeric"]), tuple(data["categorical"]), int(data["min_count"]))
+        return cls(data["portfolio"], dict(data["numeric"]), tuple(data["categorical"]), int(data["min_count"]),
+                   int(data.get("numeric_bins", 0)))
 
 
 def _ratio(numerator: str, denominator: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -92,8 +98,10 @@ LENDINGCLUB = FeatureSpec(
     },
     categorical=("home_ownership", "verification_status", "zip3", "addr_state"),
     min_count=10,
+    numeric_bins=8,
 )
-"""The 15 inputs of the LendingClub 2007-2011 sample plus two ratios of them."""
+"""The 15 inputs of the LendingClub 2007-2011 sample plus two ratios of them; numerics also
+piecewise-linear encoded over 8 quantile bins (chosen on inner validation splits by scripts/tune_pd.py)."""
 
 SBA = FeatureSpec(
     portfolio="sba",
@@ -164,6 +172,24 @@ def _level(values: pd.Series) -> pd.Series:
     return text.where(text.notna() & (text != ""), None)
 
 
+def _quantile_edges(values: np.ndarray, bins: int) -> list[float]:
+    """Distinct training quantiles at 0, 1/bins, ..., 1 of `values` (n,): the bin edges of the
+    piecewise-linear encoding; [] when bins is 0 or the values take a single value."""
+    if bins <= 0 or values.size == 0:
+        return []
+    edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, bins + 1)))
+    return [float(e) for e in edges] if edges.size >= 2 else []
+
+
+def piecewise_linear(values: np.ndarray, edges: list[float]) -> np.ndarray:
+    """Piecewise-linear encoding of values (n,) over bins [e_t, e_t+1): an (n x len(edges) - 1) matrix
+    with 1 for bins wholly below the value, 0 above, the fraction of the value's own bin in between."""
+    if len(edges) < 2:
+        return np.zeros((values.size, 0))
+    lower, upper = np.asarray(edges[:-1]), np.asarray(edges[1:])
+    return np.clip((values[:, None] - lower) / (upper - lower), 0.0, 1.0)
+
+
 @dataclass
 class FeatureEncoder:
     """Numeric and categorical encodings fitted on the training split (see module docstring)."""
@@ -188,6 +214,7 @@ class FeatureEncoder:
                 "mean": float(filled.mean()),
                 "std": std if std > 0 else 1.0,
                 "indicator": bool(missing.any()),
+                "edges": _quantile_edges(filled, spec.numeric_bins),
             }
         vocabulary = {}
         for name in spec.categorical:
@@ -199,7 +226,11 @@ class FeatureEncoder:
     def numeric_columns(self) -> list[str]:
         """Names of the columns of the numeric matrix: the inputs, then one `<name>_missing` per indicator."""
         indicators = [f"{name}_missing" for name in self.spec.numeric if self.numeric_stats[name]["indicator"]]
-        return [*self.spec.numeric, *indicators]
+        bins = [f"{name}_bin{t}" for name in self.spec.numeric for t in range(len(self._edges(name)) - 1)]
+        return [*self.spec.numeric, *indicators, *bins]
+
+    def _edges(self, name: str) -> list[float]:
+        return list(self.numeric_stats[name].get("edges") or [])
 
     @property
     def cardinalities(self) -> list[int]:
@@ -213,16 +244,18 @@ class FeatureEncoder:
             numeric float32 (n x len(numeric_columns)) and categorical int64 codes (n x len(spec.categorical)).
         """
         features = feature_frame(frame, self.spec)
-        numeric, indicators = [], []
+        numeric, indicators, bins = [], [], []
         for name, how in self.spec.numeric.items():
             s = self.numeric_stats[name]
             x = _transform(features[name], how)
             missing = np.isnan(x)
-            z = (np.where(missing, s["median"], x) - s["mean"]) / s["std"]
-            numeric.append(np.clip(z, -CLIP, CLIP))
+            filled = np.where(missing, s["median"], x)
+            numeric.append(np.clip((filled - s["mean"]) / s["std"], -CLIP, CLIP))
             if s["indicator"]:
                 indicators.append(missing.astype(np.float64))
-        num = np.column_stack([*numeric, *indicators]).astype(np.float32) if numeric else np.zeros((len(frame), 0), np.float32)
+            bins.append(piecewise_linear(filled, self._edges(name)))
+        columns = [*numeric, *indicators, *(b.T for b in bins if b.size)]
+        num = np.vstack([np.atleast_2d(c) for c in columns]).T.astype(np.float32) if numeric else np.zeros((len(frame), 0), np.float32)
         codes = []
         for name in self.spec.categorical:
             index = {level: i + 1 for i, level in enumerate(self.vocabulary[name])}

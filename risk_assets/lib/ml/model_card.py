@@ -24,7 +24,10 @@ def _fmt(value: float | None) -> str:
 
 
 def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, champion_version: str | None) -> str:
-    """Markdown table: one row per metric, columns candidate / baseline per split, and the champion on its own holdout."""
+    """Markdown table: one row per metric, columns candidate / baseline per split, and the champion on its own holdout.
+
+    A split the baseline has no scores for (the out-of-fold `validation` of a cross-fitted ensemble:
+    the baseline is fitted once) shows n/a."""
     splits = [s for s in trained.metrics if s != "train"] + ["train"]
     header = ["metric"] + [f"{s}: model" for s in splits] + [f"{s}: baseline" for s in splits[:-1]]
     if champion is not None:
@@ -32,7 +35,8 @@ def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in CARD_METRICS:
         cells = [_fmt(trained.metrics[s][name].value) for s in splits]
-        cells += [_fmt(trained.baseline_metrics[s][name].value) for s in splits[:-1]]
+        cells += [_fmt(trained.baseline_metrics[s][name].value) if s in trained.baseline_metrics else "n/a"
+                  for s in splits[:-1]]
         if champion is not None:
             cells.append(_fmt(champion.get(name)))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -91,7 +95,7 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
         f"- device: {run['device']} (autocast {run['autocast']}), {len(run['members'])} members, "
         f"epochs {[m['epochs'] for m in run['members']]}, {run['train_seconds']} s, {run['samples_per_second']} samples/s",
         f"- data snapshot: `{run['data_snapshot'][:16]}`",
-        "- calibration: Platt scaling fitted on the validation split" + suspicion,
+        f"- calibration: {run.get('calibration', 'Platt scaling fitted on the validation split')}" + suspicion,
         "",
         metrics_table(trained, champion, champion_version),
         "",

@@ -11,8 +11,16 @@ The primary holdout (what the gate compares) is `holdout_oot` for out-of-time sp
 When more than `max_in_time_rows` labelled loans are in time, a stratified sample of them is drawn
 first (the split notes say so); the out-of-time holdout is never subsampled.
 
-Training: an ensemble of `members` PDNets (seeds seed, seed+1, ...), AdamW, early stopping on the
-validation log loss, then Platt scaling of the mean logit fitted on the validation split only.
+Training: an ensemble of `members` PDNets (seeds seed, seed+1, ...), AdamW, early stopping on a
+validation log loss, then Platt scaling of the mean logit. With `folds` = K > 1 (the default) the
+ensemble is cross-fitted: the in-time loans outside the holdouts (the development loans, split
+`train`) are cut into K stratified folds; member i trains on every fold but fold i mod K and stops
+early on that fold; every development loan is then scored by the members that never saw it (its
+out-of-fold logit, split `validation` in the metrics), and Platt scaling is fitted on those
+out-of-fold logits. Every development loan thus serves both to fit and to calibrate, without a
+loan ever calibrating a member that trained on it (cross-fitting: Chernozhukov et al., "Double/
+debiased machine learning", Econometrics Journal 2018; out-of-fold calibration as in scikit-learn's
+CalibratedClassifierCV). With `folds` = 1 a single `validation_fraction` split does both jobs.
 Device: CUDA with bf16 autocast when available, else CPU in float32; one code path.
 """
 
@@ -38,7 +46,8 @@ class PDTrainConfig:
     """Hyperparameters and split rules of a PD training run (mirrored by the Dagster config)."""
 
     seed: int = 0
-    members: int = 5
+    members: int = 10
+    folds: int = 5
     hidden: list[int] = field(default_factory=lambda: [64, 32])
     dropout: float = 0.2
     max_embedding_dim: int = 4
@@ -65,12 +74,23 @@ class InsufficientDefaults(ValueError):
 
 @dataclass
 class Split:
-    """Row positions of each split in the labelled frame, and how they were drawn."""
+    """Row positions of each split in the labelled frame, and how they were drawn.
+
+    `folds`: with cross-fitting, the fold (0..K-1) of each row of rows["train"], aligned with it;
+    None with a single validation split.
+    """
 
     rows: dict[str, np.ndarray]
     scheme: str
     primary_holdout: str
     notes: list[str]
+    folds: np.ndarray | None = None
+
+    def fold_rows(self) -> list[np.ndarray]:
+        """Row positions of each cross-fitting fold (K arrays); [] without cross-fitting."""
+        if self.folds is None:
+            return []
+        return [self.rows["train"][self.folds == k] for k in range(int(self.folds.max()) + 1)]
 
 
 @dataclass
@@ -173,13 +193,25 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig) -> S
         held = _stratified(key_y[pool], config.holdout_fraction / 2, rng)
         assignment[pool[held]] = "holdout_in_time"
     rest = pool[~held]
-    val = _stratified(key_y[rest], config.validation_fraction, rng)
-    assignment[rest[val]] = "validation"
-    assignment[rest[~val]] = "train"
+    key_fold = None
+    if config.folds > 1:
+        key_fold = np.full(keys.size, -1, dtype=np.int64)
+        for label in (0, 1):  # deal each class round-robin over the folds: stratified, sizes differ by <= 1
+            members = rest[key_y[rest] == label]
+            key_fold[rng.permutation(members)] = np.arange(members.size) % config.folds
+        assignment[rest] = "train"
+        notes.append(f"development loans (split train) cross-fitted in {config.folds} stratified folds; "
+                     "split validation = their out-of-fold scores")
+    else:
+        val = _stratified(key_y[rest], config.validation_fraction, rng)
+        assignment[rest[val]] = "validation"
+        assignment[rest[~val]] = "train"
     row_split = assignment[key_of_row]
-    order = ["train", "validation", primary] + (["holdout_in_time"] if scheme != "stratified_random" else [])
+    order = ["train"] + (["validation"] if key_fold is None else []) + [primary]
+    order += ["holdout_in_time"] if scheme != "stratified_random" else []
     rows = {name: np.flatnonzero(row_split == name) for name in order}
-    return Split(rows, scheme, primary, notes)
+    folds = key_fold[key_of_row][rows["train"]] if key_fold is not None else None
+    return Split(rows, scheme, primary, notes, folds)
 
 
 def check_defaults(y: np.ndarray, split: Split, minimum: int) -> None:
@@ -189,6 +221,8 @@ def check_defaults(y: np.ndarray, split: Split, minimum: int) -> None:
         InsufficientDefaults: the message lists defaults / rows per split.
     """
     counts = {name: (int(y[idx].sum()), int(idx.size)) for name, idx in split.rows.items()}
+    for k, idx in enumerate(split.fold_rows()):
+        counts[f"validation fold {k + 1}"] = (int(y[idx].sum()), int(idx.size))
     short = [name for name, (pos, n) in counts.items() if pos < minimum or n - pos < minimum]
     if short:
         table = ", ".join(f"{name}: {pos} defaults / {n} loans" for name, (pos, n) in counts.items())
@@ -257,14 +291,69 @@ def _fit_baseline(
     return {split: model.predict_proba(design(split))[:, 1] for split in num}
 
 
+def _fit_ensemble(
+    encoded: tuple[np.ndarray, np.ndarray], y: np.ndarray, split: Split, n_train: int, encoder: FeatureEncoder,
+    config: PDTrainConfig, device: torch.device,
+) -> tuple[list[PDNet], list[dict], np.ndarray | None]:
+    """Train the ensemble on the development rows.
+
+    Args:
+        encoded: numeric (n x d) and categorical (n x c) inputs of the development rows (split train),
+            followed, without cross-fitting, by the validation rows.
+        y: default flags of the same rows (n,).
+        n_train: how many of the n rows are development rows.
+
+    Returns:
+        (members, one record per member, out-of-fold logits of the development rows (n_train,) or
+        None without cross-fitting).
+
+    Raises:
+        ValueError: fewer members than folds (a fold would have no out-of-fold score).
+    """
+    num, cat = (torch.from_numpy(a).to(device) for a in encoded)
+    target = torch.from_numpy(y.astype(np.float32)).to(device)
+    if split.folds is None:
+        index = np.arange(y.size)
+        plans = [(index[:n_train], index[n_train:])] * config.members
+    else:
+        if config.members < config.folds:
+            raise ValueError(f"members ({config.members}) must be at least folds ({config.folds}): "
+                             "every fold needs a member that did not train on it")
+        plans = [(np.flatnonzero(split.folds != i % config.folds), np.flatnonzero(split.folds == i % config.folds))
+                 for i in range(config.members)]
+    members, records = [], []
+    oof_sum = np.zeros(n_train) if split.folds is not None else None
+    oof_count = np.zeros(n_train)
+    for i, (fit_rows, stop_rows) in enumerate(plans):
+        torch.manual_seed(config.seed + i)
+        net = PDNet(len(encoder.numeric_columns), encoder.cardinalities, config.hidden, config.dropout, config.max_embedding_dim)
+        fit, stop = torch.from_numpy(fit_rows).to(device), torch.from_numpy(stop_rows).to(device)
+        data = {"train": (num[fit], cat[fit], target[fit]), "validation": (num[stop], cat[stop], target[stop])}
+        record = _train_member(net, data, config, config.seed + i, device)
+        members.append(net.cpu().eval())
+        if oof_sum is not None:
+            with torch.no_grad():
+                oof_sum[stop_rows] += net(num[stop].cpu(), cat[stop].cpu()).double().numpy()
+            oof_count[stop_rows] += 1
+            record["validation_fold"] = i % config.folds + 1
+        records.append(record)
+    return members, records, (oof_sum / oof_count if oof_sum is not None else None)
+
+
 def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None) -> TrainedPD:
-    """Train, calibrate and evaluate the PD model of one portfolio.
+    """Train, calibrate and evaluate the PD model of one portfolio (splits, ensemble and calibration
+    as the module docstring says).
 
     Args:
         frame: marts.loan_features rows of the portfolio (n x canonical columns); unlabelled rows are dropped.
 
+    Returns:
+        The scorer with metrics per split: train (in-sample), validation (out-of-fold with
+        cross-fitting, else the validation split), the primary holdout and, out of time, holdout_in_time.
+
     Raises:
-        InsufficientDefaults: a split holds too few defaults (message lists defaults per split).
+        InsufficientDefaults: a split or fold holds too few defaults (message lists defaults per split).
+        ValueError: fewer members than folds.
     """
     labelled = frame[frame["default_flag"].notna()].reset_index(drop=True)
     y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
@@ -277,31 +366,33 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     encoder = FeatureEncoder.fit(parts["train"], spec)
     encoded = {name: encoder.transform(part) for name, part in parts.items()}
     ys = {name: y_all[idx] for name, idx in split.rows.items()}
-    tensors = {
-        name: (torch.from_numpy(n).to(device), torch.from_numpy(c).to(device), torch.from_numpy(ys[name].astype(np.float32)).to(device))
-        for name, (n, c) in encoded.items() if name in ("train", "validation")
-    }
+    fitted = ["train"] + (["validation"] if "validation" in parts else [])
 
     started = time.perf_counter()
-    members, records = [], []
     # a net this small trains fastest on one thread: synchronising threads costs more than it saves
     threads = torch.get_num_threads()
     torch.set_num_threads(config.cpu_threads)
     try:
-        for i in range(config.members):
-            torch.manual_seed(config.seed + i)
-            net = PDNet(len(encoder.numeric_columns), encoder.cardinalities, config.hidden, config.dropout, config.max_embedding_dim)
-            records.append(_train_member(net, tensors, config, config.seed + i, device))
-            members.append(net.cpu().eval())
+        members, records, oof_logits = _fit_ensemble(
+            (np.concatenate([encoded[n][0] for n in fitted]), np.concatenate([encoded[n][1] for n in fitted])),
+            np.concatenate([ys[n] for n in fitted]), split, ys["train"].size, encoder, config, device)
     finally:
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - started
-    samples = sum(r["epochs"] for r in records) * ys["train"].size
+    samples = sum(r["epochs"] for r in records) * ys["train"].size * (1 - 1 / config.folds if oof_logits is not None else 1)
 
     scorer = PDScorer(encoder, members, (1.0, 0.0))
-    logits = {name: scorer.logits(part) for name, part in parts.items()}
-    scorer.platt = fit_platt(logits["validation"], ys["validation"])
-    pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
+    logits = {name: scorer.encoded_logits(*encoded[name]) for name in parts}
+    if oof_logits is not None:
+        scorer.platt = fit_platt(oof_logits, ys["train"])
+        pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
+        pds = {"train": pds["train"], "validation": scorer.calibrate(oof_logits), **pds}
+        ys = {"train": ys["train"], "validation": ys["train"], **ys}
+        calibration_note = f"Platt scaling fitted on the out-of-fold scores of the {ys['train'].size} development loans"
+    else:
+        scorer.platt = fit_platt(logits["validation"], ys["validation"])
+        pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
+        calibration_note = f"Platt scaling fitted on the validation split ({ys['validation'].size} loans)"
 
     baseline = _fit_baseline({k: v[0] for k, v in encoded.items()}, {k: v[1] for k, v in encoded.items()},
                              ys["train"], encoder.cardinalities, config.seed)
@@ -311,7 +402,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         scorer=scorer,
         split=split,
         keys={name: part["loan_key"].to_numpy(dtype=str) for name, part in parts.items()},
-        metrics={name: metrics.classification_metrics(ys[name], pds[name]) for name in parts},
+        metrics={name: metrics.classification_metrics(ys[name], pd_) for name, pd_ in pds.items()},
         baseline_metrics={name: metrics.classification_metrics(ys[name], baseline[name]) for name in parts},
         holdout_pd=pds[primary],
         holdout_y=ys[primary],
@@ -331,6 +422,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             "split_scheme": split.scheme,
             "primary_holdout": primary,
             "split_notes": split.notes,
+            "calibration": calibration_note,
             "config": asdict(config),
         },
     )
@@ -375,7 +467,7 @@ def artifact_meta(trained: TrainedPD, model: str, version: str) -> dict:
         "portfolio": trained.portfolio,
         "architecture": trained.scorer.architecture(config["hidden"], config["dropout"], config["max_embedding_dim"]),
         "encoder": trained.scorer.encoder.to_json(),
-        "calibration": {"method": "platt", "a": trained.scorer.platt[0], "b": trained.scorer.platt[1], "fitted_on": "validation"},
+        "calibration": {"method": "platt", "a": trained.scorer.platt[0], "b": trained.scorer.platt[1], "fitted_on": trained.run["calibration"]},
         "metrics": {split: {k: m.value for k, m in values.items()} for split, values in trained.metrics.items()},
         "baseline_metrics": {split: {k: m.value for k, m in values.items()} for split, values in trained.baseline_metrics.items()},
         "run": trained.run,

@@ -11,7 +11,7 @@ from risk_assets.lib.lake import connect
 from risk_assets.lib.ml.reference_data import lendingclub_frame
 from risk_assets_tests.lib.ml.test_pd_training import f13_frame
 
-FAST = {"members": 1, "max_epochs": 12, "hidden": [32]}
+FAST = {"members": 2, "folds": 2, "max_epochs": 12, "hidden": [32]}
 
 
 def _materialize(risk_home, frame, config=FAST):

@@ -13,7 +13,7 @@ from risk_assets.lib.ml.pd_model import load_pd_model
 from risk_assets.lib.ml.reference_data import lendingclub_frame
 from risk_assets.lib.ml.training import InsufficientDefaults, PDTrainConfig, artifact_meta, split_loans, train_pd_model
 
-SMALL = PDTrainConfig(members=1, max_epochs=4, hidden=[16])
+SMALL = PDTrainConfig(members=2, folds=2, max_epochs=12, hidden=[16])
 
 
 def f13_frame(cases_dir) -> pd.DataFrame:
@@ -55,12 +55,38 @@ def test_f13_refuses_with_defaults_per_split(cases_dir):
     message = str(refusal.value)
     # the latest month (2024-04) is the out-of-time holdout and holds no default
     assert "holdout_oot: 0 defaults / 10 loans" in message
-    assert "Positives per split" in message and "train:" in message and "validation:" in message
+    assert "Positives per split" in message and "train:" in message and "validation fold 1:" in message
+
+
+def test_cross_fitting_folds_partition_the_development_loans_and_keep_the_default_rate(lc_small):
+    split = split_loans(lc_small, "lendingclub", PDTrainConfig(folds=5))
+    assert set(split.rows) == {"train", "holdout"} and split.folds.shape == split.rows["train"].shape
+    folds = split.fold_rows()
+    assert len(folds) == 5 and sorted(np.concatenate(folds)) == sorted(split.rows["train"])
+    assert max(f.size for f in folds) - min(f.size for f in folds) <= 2
+    y = lc_small["default_flag"].to_numpy()
+    for rows in folds:  # stratified: each fold within a default or so of the development rate
+        assert abs(y[rows].sum() - y[split.rows["train"]].mean() * rows.size) <= 1
+    # the holdout does not depend on how the development loans are then used
+    single = split_loans(lc_small, "lendingclub", PDTrainConfig(folds=1))
+    assert np.array_equal(single.rows["holdout"], split.rows["holdout"]) and single.folds is None
+    with pytest.raises(ValueError, match="members \\(3\\) must be at least folds \\(5\\)"):
+        train_pd_model(lc_small, "lendingclub", PDTrainConfig(members=3, folds=5, max_epochs=1))
+
+
+def test_cross_fitted_validation_metrics_are_out_of_fold_over_every_development_loan(trained):
+    n_dev = trained.run["rows"]["train"]
+    assert trained.metrics["validation"]["n_rows"].value == n_dev == trained.metrics["train"]["n_rows"].value
+    assert "validation" not in trained.baseline_metrics
+    assert [m["validation_fold"] for m in trained.run["members"]] == [1, 2]
+    assert "out-of-fold scores of the 9600 development loans" in trained.run["calibration"]
+    # in-sample scores flatter the ensemble; out-of-fold ones do not
+    assert trained.metrics["train"]["auc"].value > trained.metrics["validation"]["auc"].value
 
 
 def test_stratified_split_is_grouped_seeded_and_keeps_the_default_rate(lc_small):
     labelled = lc_small
-    split = split_loans(labelled, "lendingclub", PDTrainConfig())
+    split = split_loans(labelled, "lendingclub", PDTrainConfig(folds=1))
     assert split.scheme == "stratified_random" and split.primary_holdout == "holdout"
     keys = {name: set(labelled["loan_key"].iloc[rows]) for name, rows in split.rows.items()}
     assert not (keys["train"] & keys["holdout"]) and not (keys["validation"] & keys["holdout"])
@@ -71,7 +97,7 @@ def test_stratified_split_is_grouped_seeded_and_keeps_the_default_rate(lc_small)
     assert np.array_equal(again.rows["holdout"], split.rows["holdout"])
     # a repeated loan key (two snapshot rows) lands in one split only
     doubled = pd.concat([labelled, labelled.iloc[:50]], ignore_index=True)
-    split2 = split_loans(doubled, "lendingclub", PDTrainConfig())
+    split2 = split_loans(doubled, "lendingclub", PDTrainConfig(folds=1))
     where = {k: name for name, rows in split2.rows.items() for k in doubled["loan_key"].iloc[rows]}
     for i in range(50):
         rows = np.flatnonzero(doubled["loan_key"].to_numpy() == labelled["loan_key"].iloc[i])
@@ -127,3 +153,27 @@ def test_gate_promotes_first_model_over_baseline_then_compares_with_champion_on_
         reason_v2 = con.execute("SELECT reason FROM ml.model_registry WHERE version = 'v2'").fetchone()[0]
     assert status == {"v1": "retired", "v2": "rejected", "v3": "champion"}
     assert "re-scored on the same holdout" in reason_v2 and f"{model_auc:.4f}" in reason_v2
+
+
+def test_piecewise_linear_encoding_bins_numerics_on_training_quantiles(lc_small):
+    import json
+
+    from risk_assets.lib.ml.features import LENDINGCLUB, FeatureEncoder
+
+    encoder = FeatureEncoder.fit(lc_small, LENDINGCLUB)
+    numeric, _ = encoder.transform(lc_small)
+    assert numeric.shape == (len(lc_small), len(encoder.numeric_columns))
+    # term takes two values (36 and 60 months): one bin, 0 for 36, 1 for 60
+    term = numeric[:, encoder.numeric_columns.index("term_months_bin0")]
+    assert set(term) == {0.0, 1.0}
+    assert (term == 1.0).sum() == (lc_small["term_months"] == 60).sum()
+    # annual income: 8 quantile bins; a loan fills the bins below its income, so each bin is passed
+    # by the share of loans above its upper quantile
+    income = numeric[:, [encoder.numeric_columns.index(f"annual_income_bin{t}") for t in range(8)]]
+    assert len(encoder.numeric_stats["annual_income"]["edges"]) == 9
+    assert np.all(np.diff(income, axis=1) <= 0) and income.min() == 0.0 and income.max() == 1.0
+    passed = (income == 1.0).mean(axis=0)
+    np.testing.assert_allclose(passed[:-1], 1 - np.arange(1, 8) / 8, atol=0.03)
+    # the encoder survives JSON: the same matrix after a round trip
+    again = FeatureEncoder.from_json(json.loads(json.dumps(encoder.to_json())))
+    np.testing.assert_array_equal(again.transform(lc_small)[0], numeric)
