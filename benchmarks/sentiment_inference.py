@@ -1,7 +1,7 @@
 """Inference speed of the news sentiment model beside the plain transformers pipeline, same sentences.
 
 Ours: `SentimentModel.predict` (windows sorted by length, each batch padded to its own longest
-window, masked mean pool, head, softmax). Baseline: `transformers.pipeline("feature-extraction")`
+window, pooling, head, softmax). Baseline: `transformers.pipeline("feature-extraction")`
 on the same packaged MiniLM encoder, same batch size and token limit, which is what a user gets
 from the library without our batching (it returns token vectors; pooling and the head, which cost
 next to nothing, are not added). Both run on the CPU, and on the GPU too when one is present;

@@ -50,6 +50,10 @@ class NewsSentimentConfig(dg.Config):
     class_weighted: bool = Field(default=_DEFAULT.class_weighted,
                                  description="Weight the loss by inverse class frequency.")
     dropout: float = Field(default=_DEFAULT.dropout, description="Dropout on the pooled sentence vector.")
+    pooling: str = Field(default=_DEFAULT.pooling,
+                         description='Sentence vector fed to the head: "mean" (masked mean) or "cls" ([CLS] state).')
+    freeze_embeddings: bool = Field(default=_DEFAULT.freeze_embeddings,
+                                    description="Keep the pretrained word-embedding table fixed.")
     seed: int = Field(default=_DEFAULT.seed, description="Seed of the holdout split, initialisation, dropout and batch order.")
     holdout_fraction: float = Field(default=_DEFAULT.holdout_fraction,
                                     description="Share of the reference corpus's distinct sentences held out, stratified.")

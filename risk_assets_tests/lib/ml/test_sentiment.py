@@ -158,3 +158,35 @@ def test_length_batches_cover_every_sentence_once_with_little_padding():
 def test_training_refuses_unknown_labels():
     with pytest.raises(ValueError, match="not among"):
         train_sentiment(["Profit rose."], ["bullish"], replace(TINY_PROFILE, epochs=1))
+
+
+def test_frozen_word_embeddings_stay_pretrained_while_the_encoder_learns(tiny):
+    """freeze_embeddings (the default): the 30,522 x 384 word-embedding table is the packaged one
+    after training; the transformer layers above it have moved."""
+    from transformers import AutoModel
+
+    from risk_assets.lib.ml.sentiment import encoder_path
+
+    model, _, _ = tiny
+    assert TINY_PROFILE.freeze_embeddings
+    pretrained = AutoModel.from_pretrained(encoder_path())
+    trained = model.classifier.encoder
+    assert trained.embeddings.word_embeddings.weight.shape == (30522, 384)
+    assert (trained.embeddings.word_embeddings.weight.cpu() == pretrained.embeddings.word_embeddings.weight).all()
+    first_query = "encoder.layer.0.attention.self.query.weight"
+    assert not (trained.get_parameter(first_query).cpu() == pretrained.get_parameter(first_query)).all()
+
+
+def test_pooling_is_stored_and_restored(tiny, tmp_path):
+    """The tiny fixture pools the [CLS] state (the default); a mean-pooled model round-trips too."""
+    from risk_assets.lib.ml.sentiment import POOLINGS
+
+    model, _, split = tiny
+    assert model.classifier.pooling == "cls" and POOLINGS == ("mean", "cls")
+    texts, labels = split.train["text"].to_list()[:16], split.train["label"].to_list()[:16]
+    mean_model, _ = train_sentiment(texts, labels, replace(TINY_PROFILE, pooling="mean", max_train_examples=None))
+    loaded = load_sentiment_model(save_sentiment_model(mean_model, tmp_path, "mean", {}), device=mean_model.device)
+    assert loaded.classifier.pooling == "mean"
+    assert np.array_equal(mean_model.predict(texts).probs, loaded.predict(texts).probs)
+    with pytest.raises(ValueError, match="pooling 'max' is not one of"):
+        train_sentiment(texts, labels, replace(TINY_PROFILE, pooling="max"))

@@ -1,0 +1,109 @@
+"""Choose the news sentiment model's hyperparameters on a validation split, never on the holdout.
+
+The sample corpus is split exactly as the main job splits it (`split_holdout`: the Financial
+PhraseBank 50%-agreement sentences, 20% stratified holdout, seed 0, the CSV re-export's other
+sentences added to training). The holdout is then set aside unread: a stratified share of the
+*training* sentences (default 15%, seed 0) becomes a validation split, each candidate config is
+trained on the rest and judged by validation macro-F1 and accuracy. The config the main job ships
+is the best of these by validation macro-F1; its holdout figures come from the main job alone.
+
+    python scripts/tune_sentiment.py [--validation-fraction 0.15] [--only NAME ...] [--list]
+
+Prints one line per config (validation accuracy, macro-F1, training seconds) and, at the end, a
+table sorted by macro-F1. Each config trains for minutes on a 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import polars as pl
+
+import risk_assets  # noqa: F401  (offline switches)
+from risk_assets.lib.home import sample_dir
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ml.sentiment import SentimentTrainConfig, train_sentiment
+from risk_assets.lib.ml.sentiment_data import split_holdout
+from risk_assets.lib.ml.sentiment_eval import evaluate, tfidf_baseline
+
+BASE = SentimentTrainConfig()
+CANDIDATES: dict[str, SentimentTrainConfig] = {
+    "default": BASE,
+    "lr1e-4": dataclasses.replace(BASE, encoder_lr=1e-4),
+    "lr1.5e-4": dataclasses.replace(BASE, encoder_lr=1.5e-4),
+    "lr1e-4_e4": dataclasses.replace(BASE, encoder_lr=1e-4, epochs=4),
+    "lr1e-4_bs16": dataclasses.replace(BASE, encoder_lr=1e-4, batch_size=16),
+    "lr1e-4_frozen_emb": dataclasses.replace(BASE, encoder_lr=1e-4, freeze_embeddings=True),
+    "lr1e-4_no_smoothing": dataclasses.replace(BASE, encoder_lr=1e-4, label_smoothing=0.0),
+    "lr1e-4_cls": dataclasses.replace(BASE, encoder_lr=1e-4, pooling="cls"),
+    "frozen_lr1e-4_cls": dataclasses.replace(BASE, encoder_lr=1e-4, freeze_embeddings=True, pooling="cls"),
+    "frozen_lr1e-4_seed1": dataclasses.replace(BASE, encoder_lr=1e-4, freeze_embeddings=True, seed=1),
+    "frozen_lr1e-4_e5": dataclasses.replace(BASE, encoder_lr=1e-4, freeze_embeddings=True, epochs=5),
+    "frozen_lr2e-4": dataclasses.replace(BASE, encoder_lr=2e-4, freeze_embeddings=True),
+    "frozen_lr1e-4_e5_cls": dataclasses.replace(BASE, encoder_lr=1e-4, freeze_embeddings=True, epochs=5, pooling="cls"),
+    "frozen_lr1e-4_e5_no_smoothing": dataclasses.replace(BASE, encoder_lr=1e-4, freeze_embeddings=True, epochs=5,
+                                                         label_smoothing=0.0),
+}
+
+
+def _corpus() -> pl.DataFrame:
+    """Labelled rows of the two sample PhraseBank files, as read_labelled_news gives them from the lake."""
+    folder = sample_dir()
+    if folder is None:
+        raise SystemExit("no sample data: set RISK_SAMPLE_DIR to the folder holding news/")
+    frames = []
+    for name, eligible in (("financial_phrasebank_50agree.txt", True), ("financial_phrasebank_all.csv", False)):
+        rows = parse_news_file(folder / "news" / name).rows
+        frames.append(rows.select(
+            pl.concat_str(pl.lit(name + ":"), pl.col("doc_id").cast(pl.String)).alias("doc_id")
+            if "doc_id" in rows.columns else pl.lit(name).alias("doc_id"),
+            "text_clean", "label", pl.lit(eligible).alias("holdout_eligible"),
+        ).filter(pl.col("label").is_not_null()))
+    return pl.concat(frames)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--validation-fraction", type=float, default=0.15)
+    parser.add_argument("--only", nargs="*", help="config names to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="print the config names and exit")
+    args = parser.parse_args()
+    if args.list:
+        for name, config in CANDIDATES.items():
+            changed = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+                       if getattr(config, f.name) != getattr(BASE, f.name)}
+            print(name, changed)
+        return
+
+    from sklearn.model_selection import train_test_split
+
+    split = split_holdout(_corpus(), BASE.holdout_fraction, BASE.seed, BASE.train_on_other_sources)
+    train = split.train
+    fit_keys, val_keys = train_test_split(train["key"].to_list(), test_size=args.validation_fraction,
+                                          random_state=0, stratify=train["label"].to_list())
+    fit = train.filter(pl.col("key").is_in(set(fit_keys)))
+    val = train.filter(pl.col("key").is_in(set(val_keys)))
+    print(f"train {fit.height} / validation {val.height} sentences (holdout of {split.holdout.height} not read)")
+    fit_texts, fit_labels = fit["text"].to_list(), fit["label"].to_list()
+    val_texts, val_labels = val["text"].to_list(), val["label"].to_list()
+    base = evaluate(val_labels, tfidf_baseline(fit_texts, fit_labels, val_texts))
+    print(f"tfidf baseline: validation accuracy {base.metrics['accuracy']:.4f} macro-F1 {base.macro_f1:.4f}", flush=True)
+
+    results = []
+    for name in args.only or list(CANDIDATES):
+        config = CANDIDATES[name]
+        started = time.perf_counter()
+        model, report = train_sentiment(fit_texts, fit_labels, config)
+        result = evaluate(val_labels, model.predict(val_texts).labels)
+        results.append((name, result.metrics["accuracy"], result.macro_f1, report.seconds))
+        print(f"{name}: validation accuracy {result.metrics['accuracy']:.4f} macro-F1 {result.macro_f1:.4f} "
+              f"training {report.seconds:.0f} s (total {time.perf_counter() - started:.0f} s)", flush=True)
+    print("\nconfig                     accuracy  macro-F1  train s")
+    for name, acc, f1, seconds in sorted(results, key=lambda r: -r[2]):
+        print(f"{name:<26} {acc:8.4f}  {f1:8.4f}  {seconds:7.0f}")
+
+
+if __name__ == "__main__":
+    main()
