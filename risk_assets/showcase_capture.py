@@ -38,7 +38,7 @@ NEWS_CASES = ("F17_news_long_text.csv", "F18_news_empty_text.csv", "F19_news_htm
 """News cases landed: dated articles (the PhraseBank has no dates) with long, empty and dirty text."""
 
 TINY_PROFILES: dict[str, dict[str, object]] = {
-    "loan_pd_model": {"members": 1, "batch_size": 128, "max_epochs": 30, "patience": 4},
+    "loan_pd_model": {"members": 2, "folds": 2, "batch_size": 128, "max_epochs": 30, "patience": 4},
     "news_sentiment_model": {"epochs": 3, "batch_size": 16, "max_tokens": 64},
 }
 """Training config per asset for the small lake; fields an asset's config does not have are left out.

@@ -43,6 +43,7 @@ RECIPES: dict[str, tuple[PDTrainConfig, object]] = {
     "cross-fit, hidden 128-64": (PDTrainConfig(hidden=[128, 64]), PLAIN),
     "cross-fit, 8 quantile bins": (PDTrainConfig(), dataclasses.replace(PLAIN, numeric_bins=8)),
     "cross-fit, 16 quantile bins": (PDTrainConfig(), dataclasses.replace(PLAIN, numeric_bins=16)),
+    "cross-fit, 8 bins, 20 members": (PDTrainConfig(members=20), dataclasses.replace(PLAIN, numeric_bins=8)),
 }
 
 

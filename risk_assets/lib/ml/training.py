@@ -46,7 +46,7 @@ class PDTrainConfig:
     """Hyperparameters and split rules of a PD training run (mirrored by the Dagster config)."""
 
     seed: int = 0
-    members: int = 10
+    members: int = 20
     folds: int = 5
     hidden: list[int] = field(default_factory=lambda: [64, 32])
     dropout: float = 0.2
