@@ -5,15 +5,13 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from risk_assets.defs.resources import LakeResource
-from risk_assets.defs.transform.assets import DBT_ASSETS, dbt_marts, dbt_staging
+from risk_assets.defs.transform.assets import dbt_lake
 from risk_assets.defs.transform.project import dbt_executable, dbt_project
 from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows, news_rows
 
 
-def test_dbt_assets_keys_groups_and_lineage():
-    assert {s.key.to_user_string() for s in dbt_staging.specs} == {"stg_loans", "stg_news"}
-    assert {s.key.to_user_string() for s in dbt_marts.specs} == {"loan_features", "news_features"}
-    specs = {spec.key.to_user_string(): spec for assets in DBT_ASSETS for spec in assets.specs}
+def test_dbt_lake_keys_groups_and_lineage():
+    specs = {spec.key.to_user_string(): spec for spec in dbt_lake.specs}
     assert set(specs) == {"stg_loans", "stg_news", "loan_features", "news_features"}
     assert {d.asset_key.to_user_string() for d in specs["stg_loans"].deps} == {"raw_loans"}
     assert {d.asset_key.to_user_string() for d in specs["stg_news"].deps} == {"raw_news"}
@@ -23,7 +21,7 @@ def test_dbt_assets_keys_groups_and_lineage():
         assert spec.owners == ["team:risk-data"] and spec.description
         assert "```sql" in spec.description  # the model's SQL, readable on its asset page
     assert "ref('stg_loans')" in specs["loan_features"].description
-    assert dbt_staging.op.pool == dbt_marts.op.pool == "lake"
+    assert dbt_lake.op.pool == "lake"
 
 
 def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_dir):
@@ -34,7 +32,7 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
                          ("Sales fell.", "neutral"), ("Flat.", None)])],
     )
     result = dg.materialize(
-        DBT_ASSETS,
+        [dbt_lake],
         resources={
             "lake": LakeResource(root=str(risk_home.root)),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
@@ -59,30 +57,3 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
     assert features == (14, 14, 1, 1)  # 15 loan ids - 77007; only 77003 has an outcome (charged off)
     assert news == [("Flat.", None, 1), ("Profit rose.", "positive", 2), ("Sales fell.", None, 2)]
     assert news_features == 3
-
-
-def test_a_failing_blocking_check_on_staging_stops_the_marts(risk_home, cases_dir):
-    """Staging and the marts are separate steps, so a blocking ERROR check on stg_loans runs between
-    them: when it fails, no mart is built (the marts are one dbt step)."""
-
-    @dg.asset_check(asset="stg_loans", blocking=True)
-    def stg_loans_refused() -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, description="refused for the test")
-
-    lake_with(risk_home.lake_path, loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
-              news=[news_rows([("Profit rose.", "positive")])])
-    result = dg.materialize(
-        [*DBT_ASSETS, stg_loans_refused],
-        resources={
-            "lake": LakeResource(root=str(risk_home.root)),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
-        },
-        raise_on_error=False,
-    )
-    built = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert not result.success
-    assert built == {"stg_loans", "stg_news"}
-    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
-        marts = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
-    assert not marts & {"loan_features", "news_features"}
