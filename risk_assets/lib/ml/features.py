@@ -254,8 +254,8 @@ class FeatureEncoder:
             if s["indicator"]:
                 indicators.append(missing.astype(np.float64))
             bins.append(piecewise_linear(filled, self._edges(name)))
-        columns = [*numeric, *indicators, *(b.T for b in bins if b.size)]
-        num = np.vstack([np.atleast_2d(c) for c in columns]).T.astype(np.float32) if numeric else np.zeros((len(frame), 0), np.float32)
+        columns = [*numeric, *indicators, *bins]  # 1-D columns and (n x bins) blocks side by side
+        num = np.column_stack(columns).astype(np.float32) if numeric else np.zeros((len(frame), 0), np.float32)
         codes = []
         for name in self.spec.categorical:
             index = {level: i + 1 for i, level in enumerate(self.vocabulary[name])}
