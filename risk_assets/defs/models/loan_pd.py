@@ -91,7 +91,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
     for portfolio, part in frame.groupby("portfolio", sort=True):
         model = pd_lake.model_name(portfolio)
         try:
-            trained = train_pd_model(part, portfolio, config.to_lib())
+            trained = train_pd_model(part, portfolio, config.to_lib(), log=lambda line, m=model: context.log.info(f"{m}: {line}"))
         except InsufficientDefaults as exc:
             context.log.warning(f"{model}: {exc}")
             refused[model] = str(exc)

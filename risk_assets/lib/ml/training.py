@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -293,7 +294,7 @@ def _fit_baseline(
 
 def _fit_ensemble(
     encoded: tuple[np.ndarray, np.ndarray], y: np.ndarray, split: Split, n_train: int, encoder: FeatureEncoder,
-    config: PDTrainConfig, device: torch.device,
+    config: PDTrainConfig, device: torch.device, log: Callable[[str], None] | None = None,
 ) -> tuple[list[PDNet], list[dict], np.ndarray | None]:
     """Train the ensemble on the development rows.
 
@@ -302,6 +303,7 @@ def _fit_ensemble(
             followed, without cross-fitting, by the validation rows.
         y: default flags of the same rows (n,).
         n_train: how many of the n rows are development rows.
+        log: called with one line per trained member (epochs, validation log loss, seconds so far).
 
     Returns:
         (members, one record per member, out-of-fold logits of the development rows (n_train,) or
@@ -324,6 +326,7 @@ def _fit_ensemble(
     members, records = [], []
     oof_sum = np.zeros(n_train) if split.folds is not None else None
     oof_count = np.zeros(n_train)
+    started = time.perf_counter()
     for i, (fit_rows, stop_rows) in enumerate(plans):
         torch.manual_seed(config.seed + i)
         net = PDNet(len(encoder.numeric_columns), encoder.cardinalities, config.hidden, config.dropout, config.max_embedding_dim)
@@ -337,15 +340,22 @@ def _fit_ensemble(
             oof_count[stop_rows] += 1
             record["validation_fold"] = i % config.folds + 1
         records.append(record)
+        if log:
+            stopped_on = f"validation fold {record['validation_fold']}" if "validation_fold" in record else "validation split"
+            log(f"member {i + 1}/{len(plans)}: {record['epochs']} epochs, best log loss {record['best_validation_log_loss']:.4f} "
+                f"on {stopped_on}; {time.perf_counter() - started:.0f} s since training started")
     return members, records, (oof_sum / oof_count if oof_sum is not None else None)
 
 
-def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None) -> TrainedPD:
+def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None,
+                   log: Callable[[str], None] | None = None) -> TrainedPD:
     """Train, calibrate and evaluate the PD model of one portfolio (splits, ensemble and calibration
     as the module docstring says).
 
     Args:
         frame: marts.loan_features rows of the portfolio (n x canonical columns); unlabelled rows are dropped.
+        spec: the feature spec; None = the portfolio's own (`spec_for`).
+        log: called with one progress line per trained ensemble member.
 
     Returns:
         The scorer with metrics per split: train (in-sample), validation (out-of-fold with
@@ -375,7 +385,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     try:
         members, records, oof_logits = _fit_ensemble(
             (np.concatenate([encoded[n][0] for n in fitted]), np.concatenate([encoded[n][1] for n in fitted])),
-            np.concatenate([ys[n] for n in fitted]), split, ys["train"].size, encoder, config, device)
+            np.concatenate([ys[n] for n in fitted]), split, ys["train"].size, encoder, config, device, log)
     finally:
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - started

@@ -44,8 +44,22 @@ def lc_small(request) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def trained(lc_small):
-    return train_pd_model(lc_small, "lendingclub", SMALL)
+def progress() -> list[str]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def trained(lc_small, progress):
+    return train_pd_model(lc_small, "lendingclub", SMALL, log=progress.append)
+
+
+def test_training_logs_one_line_per_member_with_its_record(trained, progress):
+    records = trained.run["members"]
+    assert len(progress) == SMALL.members == len(records)
+    for i, (line, record) in enumerate(zip(progress, records)):
+        assert line.startswith(f"member {i + 1}/2: {record['epochs']} epochs, "
+                               f"best log loss {record['best_validation_log_loss']:.4f} "
+                               f"on validation fold {record['validation_fold']}; ")
 
 
 def test_f13_refuses_with_defaults_per_split(cases_dir):
@@ -177,3 +191,4 @@ def test_piecewise_linear_encoding_bins_numerics_on_training_quantiles(lc_small)
     # the encoder survives JSON: the same matrix after a round trip
     again = FeatureEncoder.from_json(json.loads(json.dumps(encoder.to_json())))
     np.testing.assert_array_equal(again.transform(lc_small)[0], numeric)
+
