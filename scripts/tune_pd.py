@@ -29,7 +29,10 @@ from risk_assets.lib.ml.features import LENDINGCLUB
 from risk_assets.lib.ml.reference_data import lendingclub_frame
 from risk_assets.lib.ml.training import PDTrainConfig, _stratified, split_loans, train_pd_model
 
-PLAIN = dataclasses.replace(LENDINGCLUB, numeric_bins=0)
+NEW_DERIVED = ("revol_limit", "open_acc_share", "loan_to_revol_limit")
+BINNED = dataclasses.replace(LENDINGCLUB, numeric={k: v for k, v in LENDINGCLUB.numeric.items() if k not in NEW_DERIVED})
+"""The LendingClub spec before the revolving-line features: 13 numerics, 8 quantile bins."""
+PLAIN = dataclasses.replace(BINNED, numeric_bins=0)
 RECIPES: dict[str, tuple[PDTrainConfig, object]] = {
     "validation split, 5 members": (PDTrainConfig(members=5, folds=1), PLAIN),
     "validation split, 10 members": (PDTrainConfig(members=10, folds=1), PLAIN),
@@ -44,6 +47,9 @@ RECIPES: dict[str, tuple[PDTrainConfig, object]] = {
     "cross-fit, 8 quantile bins": (PDTrainConfig(members=10), dataclasses.replace(PLAIN, numeric_bins=8)),
     "cross-fit, 16 quantile bins": (PDTrainConfig(members=10), dataclasses.replace(PLAIN, numeric_bins=16)),
     "cross-fit, 8 bins, 20 members": (PDTrainConfig(members=20), dataclasses.replace(PLAIN, numeric_bins=8)),
+    "BINNED + revolving limit": (PDTrainConfig(members=20), dataclasses.replace(BINNED, numeric={**BINNED.numeric, "revol_limit": "log1p"})),
+    "BINNED + open share": (PDTrainConfig(members=20), dataclasses.replace(BINNED, numeric={**BINNED.numeric, "open_acc_share": "identity"})),
+    "BINNED + limit, share, loan/limit": (PDTrainConfig(members=20), dataclasses.replace(BINNED, numeric={**BINNED.numeric, "revol_limit": "log1p", "open_acc_share": "identity", "loan_to_revol_limit": "log1p"})),
 }
 
 

@@ -192,3 +192,20 @@ def test_piecewise_linear_encoding_bins_numerics_on_training_quantiles(lc_small)
     again = FeatureEncoder.from_json(json.loads(json.dumps(encoder.to_json())))
     np.testing.assert_array_equal(again.transform(lc_small)[0], numeric)
 
+
+def test_revolving_line_features_derive_from_balance_and_utilisation(lc_small):
+    from risk_assets.lib.ml.features import LENDINGCLUB, feature_frame
+
+    derived = feature_frame(lc_small, LENDINGCLUB)
+    util, balance = lc_small["revol_util"], lc_small["revol_bal"]
+    known = util > 0
+    limit = derived["revol_limit"]
+    np.testing.assert_allclose(limit[known], balance[known] / util[known])
+    assert limit[~known].isna().all() and (~known).sum() > 0  # a zero or missing utilisation says nothing of the line
+    with_line = known & (balance > 0)
+    np.testing.assert_allclose(derived["loan_to_revol_limit"][with_line],
+                               lc_small["loan_amount"][with_line] / limit[with_line])
+    assert derived["loan_to_revol_limit"][~with_line].isna().all()
+    share = derived["open_acc_share"]
+    np.testing.assert_allclose(share, lc_small["open_acc"] / lc_small["total_acc"])
+    assert share.between(0, 1).all()
