@@ -26,8 +26,8 @@ def _fmt(value: float | None) -> str:
 def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, champion_version: str | None) -> str:
     """Markdown table: one row per metric, columns candidate / baseline per split, and the champion on its own holdout.
 
-    A split the baseline has no scores for (the out-of-fold `validation` of a cross-fitted ensemble:
-    the baseline is fitted once) shows n/a."""
+    With cross-fitting both the ensemble's and the baseline's `validation` are out-of-fold scores of
+    the development loans. A split the baseline has no scores for shows n/a."""
     splits = [s for s in trained.metrics if s != "train"] + ["train"]
     header = ["metric"] + [f"{s}: model" for s in splits] + [f"{s}: baseline" for s in splits[:-1]]
     if champion is not None:

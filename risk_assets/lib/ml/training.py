@@ -270,9 +270,15 @@ def _train_member(
 
 
 def _fit_baseline(
-    num: dict[str, np.ndarray], cat: dict[str, np.ndarray], y_train: np.ndarray, cardinalities: list[int], seed: int
+    num: dict[str, np.ndarray], cat: dict[str, np.ndarray], y_train: np.ndarray, cardinalities: list[int], seed: int,
+    folds: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Logistic regression on the same encoded inputs (categoricals one-hot); PDs per split."""
+    """Logistic regression on the same encoded inputs (categoricals one-hot); PDs per split.
+
+    With `folds` (the cross-fitting fold of each train row), the baseline is cross-fitted like the
+    ensemble: one more fit per fold, on the other folds, scores that fold, and the out-of-fold PDs
+    of the train rows come back as split "validation".
+    """
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
@@ -287,9 +293,19 @@ def _fit_baseline(
         )
         return sparse.hstack([sparse.csr_matrix(num[split]), onehot]).tocsr()
 
-    model = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
-    model.fit(design("train"), y_train)
-    return {split: model.predict_proba(design(split))[:, 1] for split in num}
+    def fit(x, y):
+        return LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x, y)
+
+    x_train = design("train")
+    model = fit(x_train, y_train)
+    pds = {split: model.predict_proba(design(split))[:, 1] for split in num}
+    if folds is not None:
+        out_of_fold = np.empty(y_train.size)
+        for k in np.unique(folds):
+            held = folds == k
+            out_of_fold[held] = fit(x_train[~held], y_train[~held]).predict_proba(x_train[held])[:, 1]
+        pds["validation"] = out_of_fold
+    return pds
 
 
 def _fit_ensemble(
@@ -405,7 +421,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         calibration_note = f"Platt scaling fitted on the validation split ({ys['validation'].size} loans)"
 
     baseline = _fit_baseline({k: v[0] for k, v in encoded.items()}, {k: v[1] for k, v in encoded.items()},
-                             ys["train"], encoder.cardinalities, config.seed)
+                             ys["train"], encoder.cardinalities, config.seed, split.folds)
     primary = split.primary_holdout
     return TrainedPD(
         portfolio=portfolio,
@@ -413,7 +429,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         split=split,
         keys={name: part["loan_key"].to_numpy(dtype=str) for name, part in parts.items()},
         metrics={name: metrics.classification_metrics(ys[name], pd_) for name, pd_ in pds.items()},
-        baseline_metrics={name: metrics.classification_metrics(ys[name], baseline[name]) for name in parts},
+        baseline_metrics={name: metrics.classification_metrics(ys[name], pd_) for name, pd_ in baseline.items()},
         holdout_pd=pds[primary],
         holdout_y=ys[primary],
         baseline_holdout_pd=baseline[primary],
