@@ -111,9 +111,27 @@ def record_training(
     _write_curves(con, baseline, version, primary, trained.holdout_y, trained.baseline_holdout_pd)
     for split, keys in trained.keys.items():
         if split.startswith("holdout"):
-            con.executemany("INSERT INTO ml.model_holdouts VALUES (?, ?, ?, ?)", [[model, version, split, k] for k in keys])
+            _insert_holdout_keys(con, model, version, split, keys)
     auc = trained.metrics[primary]["auc"].value
     registry.register_candidate(con, model, version, str(artifact), f"auc_{primary}", auc, trained.run["data_snapshot"], run_id)
+
+
+def _insert_holdout_keys(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, keys: np.ndarray) -> None:
+    """Append one ml.model_holdouts row per loan key, in one bulk insert from Arrow (an out-of-time
+    SBA holdout has 220k loans: row-by-row executemany took about 35 s of it)."""
+    import pyarrow as pa
+
+    n = len(keys)
+    con.register("holdout_keys", pa.table({
+        "model": pa.array([model] * n, pa.string()),
+        "version": pa.array([version] * n, pa.string()),
+        "split": pa.array([split] * n, pa.string()),
+        "loan_key": pa.array(np.asarray(keys, dtype=str).tolist(), pa.string()),
+    }))
+    try:
+        con.execute("INSERT INTO ml.model_holdouts SELECT model, version, split, loan_key FROM holdout_keys")
+    finally:
+        con.unregister("holdout_keys")
 
 
 def record_refusal(con: duckdb.DuckDBPyConnection, portfolio: str, version: str, message: str, run_id: str | None) -> None:

@@ -371,7 +371,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     Args:
         frame: marts.loan_features rows of the portfolio (n x canonical columns); unlabelled rows are dropped.
         spec: the feature spec; None = the portfolio's own (`spec_for`).
-        log: called with one progress line per trained ensemble member.
+        log: called with one progress line per trained ensemble member and two for the baseline.
 
     Returns:
         The scorer with metrics per split: train (in-sample), validation (out-of-fold with
@@ -420,8 +420,14 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
         calibration_note = f"Platt scaling fitted on the validation split ({ys['validation'].size} loans)"
 
+    fits = 1 + (config.folds if split.folds is not None else 0)
+    if log:
+        log(f"logistic-regression baseline: {fits} fit(s) on {ys['train'].size} development loans")
+    baseline_started = time.perf_counter()
     baseline = _fit_baseline({k: v[0] for k, v in encoded.items()}, {k: v[1] for k, v in encoded.items()},
                              ys["train"], encoder.cardinalities, config.seed, split.folds)
+    if log:
+        log(f"logistic-regression baseline fitted in {time.perf_counter() - baseline_started:.0f} s")
     primary = split.primary_holdout
     return TrainedPD(
         portfolio=portfolio,

@@ -55,7 +55,9 @@ def trained(lc_small, progress):
 
 def test_training_logs_one_line_per_member_with_its_record(trained, progress):
     records = trained.run["members"]
-    assert len(progress) == SMALL.members == len(records)
+    assert len(progress) == SMALL.members + 2 == len(records) + 2
+    assert progress[-2] == f"logistic-regression baseline: 3 fit(s) on {trained.run['rows']['train']} development loans"
+    assert progress[-1].startswith("logistic-regression baseline fitted in ")
     for i, (line, record) in enumerate(zip(progress, records)):
         assert line.startswith(f"member {i + 1}/2: {record['epochs']} epochs, "
                                f"best log loss {record['best_validation_log_loss']:.4f} "
@@ -158,6 +160,8 @@ def test_gate_promotes_first_model_over_baseline_then_compares_with_champion_on_
         folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", "v1", trained.scorer.tensors(),
                                artifact_meta(trained, "loan_pd_lendingclub", "v1"))
         pd_lake.record_training(con, trained, "v1", folder, "run1")
+        stored = con.execute("SELECT model, split, loan_key FROM ml.model_holdouts WHERE version = 'v1' ORDER BY loan_key").fetchall()
+        assert stored == [("loan_pd_lendingclub", "holdout", k) for k in sorted(trained.keys["holdout"])]
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v1")
         model_auc = trained.metrics["holdout"]["auc"].value
         assert promoted == (model_auc > trained.baseline_metrics["holdout"]["auc"].value), reason
