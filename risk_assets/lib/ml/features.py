@@ -63,7 +63,10 @@ def _ratio(numerator: str, denominator: str) -> Callable[[pd.DataFrame], pd.Seri
 
 def _revolving_limit(frame: pd.DataFrame) -> pd.Series:
     """Total revolving credit line (USD): balance / utilisation (revol_util is a fraction 0-1).
-    Missing when utilisation is 0 or missing: the balance then says nothing about the line."""
+
+    The inverse of LendingClub's own definition of revol_util (data dictionary: "the amount of credit
+    the borrower is using relative to all available revolving credit"). Missing when utilisation is 0
+    or missing: the balance then says nothing about the line."""
     return _ratio("revol_bal", "revol_util")(frame)
 
 
