@@ -159,7 +159,7 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
             "decisions": dg.MetadataValue.json(decisions),
             "models_without_champion": dg.MetadataValue.json(without),
         },
-        description="no candidate in this run" if not candidates else None,
+        description="; ".join(f"{name}: {reason}" for name, reason in decisions.items()) or "no candidate in this run",
     )
 
 

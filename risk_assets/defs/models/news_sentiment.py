@@ -143,6 +143,7 @@ def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: L
     return dg.AssetCheckResult(
         passed=status == "champion",
         severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{MODEL_NAME} {version}: {status}" + (f"; {reason}" if reason else ""),
         metadata={"version": version, "status": status, "reason": reason or "",
                   "holdout_macro_f1": dg.FloatMetadataValue(macro_f1)},
     )

@@ -45,6 +45,8 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
         bins = con.execute("SELECT sum(count) FROM ml.calibration_bins WHERE model = 'loan_pd_lendingclub'").fetchone()[0]
     assert metrics["loan_pd_lendingclub"] > metrics["loan_pd_lendingclub_baseline"]
     assert registry[0][:2] == ("loan_pd_lendingclub", "champion") and "beats the logistic-regression baseline" in registry[0][2]
+    gate = result.get_asset_check_evaluations()[0]
+    assert gate.passed and gate.description.startswith("loan_pd_lendingclub ") and gate.description.endswith(registry[0][2])
     assert scores[0] == scores[1] == 12000 and 0 < scores[2] < scores[3] < 1
     assert 2 < roc_points <= 201 and bins == 2300  # 20% of the 11,500 labelled loans
 

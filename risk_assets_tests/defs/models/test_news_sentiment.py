@@ -85,8 +85,9 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     assert (risk_home.reports / "news_sentiment" / f"{version}.html").exists()
     check = trained.get_asset_check_evaluations()[0]
     with connect(risk_home.lake_path, read_only=True) as con:
-        status = con.execute("SELECT status FROM ml.model_registry WHERE version = ?", [version]).fetchone()[0]
+        status, reason = con.execute("SELECT status, reason FROM ml.model_registry WHERE version = ?", [version]).fetchone()
     assert check.passed == (status == "champion") == meta["promoted"].value
+    assert check.description == f"news_sentiment {version}: {status}; {reason}"
     # The blocking gate decides whether scoring ran in the same run.
     assert bool(trained.asset_materializations_for_node("news_scores")) == check.passed
 
