@@ -17,45 +17,46 @@ SBA_ROWS = 899_164
 
 
 def checks(con) -> list[tuple[str, bool, str]]:
-    """(name, passed, observed) for every expectation on the sample lake."""
+    """(name, passed, observed) for every expectation on the sample lake; `observed` is the count the
+    check read, with what it counts ("0 files that do not reconcile")."""
     results = []
 
-    def one(name: str, sql: str, expect) -> None:
+    def one(name: str, sql: str, expect, counts: str) -> None:
         observed = con.execute(sql).fetchone()[0]
-        results.append((name, expect(observed), str(observed)))
+        results.append((name, expect(observed), f"{observed} {counts}"))
 
     one("manifest rows reconcile (rows_in_file = loaded + quarantined + non-data)",
         "SELECT count(*) FROM raw.landed_files WHERE status = 'loaded' AND "
         "rows_in_file <> rows_loaded + rows_quarantined + non_data_lines",
-        lambda n: n == 0)
+        lambda n: n == 0, "files that do not reconcile")
     one("no landed file failed",
-        "SELECT count(*) FROM raw.landed_files WHERE status = 'failed'", lambda n: n == 0)
+        "SELECT count(*) FROM raw.landed_files WHERE status = 'failed'", lambda n: n == 0, "failed files")
     one(f"LendingClub loans loaded = {LENDINGCLUB_ROWS:,}",
         "SELECT coalesce(sum(rows_loaded), 0) FROM raw.landed_files WHERE path LIKE '%lendingclub_2007_2011%'",
-        lambda n: n == LENDINGCLUB_ROWS)
+        lambda n: n == LENDINGCLUB_ROWS, "loans loaded")
     one(f"SBA loaded + quarantined = {SBA_ROWS:,}",
         "SELECT coalesce(sum(rows_loaded + rows_quarantined), 0) FROM raw.landed_files "
         "WHERE path LIKE '%sba_national%'",
-        lambda n: n == SBA_ROWS)
+        lambda n: n == SBA_ROWS, "loans loaded or quarantined")
     one("raw.loans holds every loaded loan",
         "SELECT (SELECT count(*) FROM raw.loans) - (SELECT sum(rows_loaded) FROM raw.landed_files "
         "WHERE domain = 'loans' AND status = 'loaded')",
-        lambda n: n == 0)
+        lambda n: n == 0, "rows of difference")
     one("both PhraseBank files in raw_news",
         "SELECT count(DISTINCT _file_sha256) FROM raw.news WHERE _source_file LIKE '%financial_phrasebank%'",
-        lambda n: n == 2)
+        lambda n: n == 2, "files")
     one("a PD champion for each sample portfolio (lendingclub, sba)",
         "SELECT count(DISTINCT model) FROM ml.model_registry WHERE status = 'champion' "
         "AND model IN ('loan_pd_lendingclub', 'loan_pd_sba')",
-        lambda n: n == 2)
+        lambda n: n == 2, "portfolios with a champion")
     one("every loan in loan_features has a PD score",
         "SELECT (SELECT count(*) FROM marts.loan_features) - (SELECT count(DISTINCT loan_key) FROM ml.loan_scores)",
-        lambda n: n == 0)
+        lambda n: n == 0, "loans without a score")
     one("a news sentiment model version registered",
-        "SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'", lambda n: n >= 1)
+        "SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'", lambda n: n >= 1, "version(s)")
     one("every article in news_features has a sentiment score",
         "SELECT (SELECT count(*) FROM marts.news_features) - (SELECT count(DISTINCT doc_id) FROM ml.news_scores)",
-        lambda n: n == 0)
+        lambda n: n == 0, "articles without a score")
     return results
 
 

@@ -1,0 +1,50 @@
+"""`python -m risk_assets.verify` on a small hand-made lake: every line says what it counted, a
+shortfall is a FAIL with its count, and any FAIL exits 1."""
+
+from __future__ import annotations
+
+from risk_assets import verify
+from risk_assets.lib.lake import connect
+
+LANDED = [  # sha256, path, domain, format, rows_in_file, loaded, quarantined, non-data, status
+    ("a", "loans/lendingclub_2007_2011.csv", "loans", "lendingclub", 3, 3, 0, 0, "loaded"),
+    ("b", "loans/sba_national.csv.gz", "loans", "sba", 5, 3, 1, 0, "loaded"),  # one row unaccounted for
+    ("c", "loans/broken.csv", "loans", None, None, None, None, None, "failed"),
+]
+
+
+def _small_lake(path) -> None:
+    with connect(path) as con:
+        for row in LANDED:
+            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, "
+                        "rows_loaded, rows_quarantined, non_data_lines, status) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)", row)
+        con.execute("CREATE TABLE raw.loans AS SELECT range AS i FROM range(6)")
+        con.execute("CREATE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'news/financial_phrasebank_all.csv' AS _source_file")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT 'k' || range AS loan_key FROM range(6)")
+        con.execute("CREATE TABLE ml.loan_scores AS SELECT 'k' || range AS loan_key FROM range(4)")
+        con.execute("CREATE TABLE marts.news_features AS SELECT 'd1' AS doc_id")
+        con.execute("CREATE TABLE ml.news_scores AS SELECT 'd1' AS doc_id")
+        con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path) "
+                    "VALUES ('loan_pd_lendingclub', 'v1', 'champion', 'a'), ('news_sentiment', 'v1', 'champion', 'b')")
+
+
+def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys):
+    _small_lake(risk_home.lake_path)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        results = {name: (passed, observed) for name, passed, observed in verify.checks(con)}
+    assert list(results.values()) == [
+        (False, "1 files that do not reconcile"),  # the SBA file: 5 rows in it, 3 + 1 accounted for
+        (False, "1 failed files"),
+        (False, "3 loans loaded"),
+        (False, "4 loans loaded or quarantined"),
+        (True, "0 rows of difference"),
+        (False, "1 files"),
+        (False, "1 portfolios with a champion"),
+        (False, "2 loans without a score"),
+        (True, "1 version(s)"),
+        (True, "0 articles without a score"),
+    ]
+    assert verify.main() == 1
+    out = capsys.readouterr().out
+    assert "FAIL every loan in loan_features has a PD score (observed 2 loans without a score)" in out
+    assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
