@@ -33,6 +33,13 @@ NEW_DERIVED = ("revol_limit", "open_acc_share", "loan_to_revol_limit")
 BINNED = dataclasses.replace(LENDINGCLUB, numeric={k: v for k, v in LENDINGCLUB.numeric.items() if k not in NEW_DERIVED})
 """The LendingClub spec before the revolving-line features: 13 numerics, 8 quantile bins."""
 PLAIN = dataclasses.replace(BINNED, numeric_bins=0)
+
+
+def _binned_plus(**numeric: str):
+    """BINNED with extra numeric inputs (name=transform)."""
+    return dataclasses.replace(BINNED, numeric={**BINNED.numeric, **numeric})
+
+
 RECIPES: dict[str, tuple[PDTrainConfig, object]] = {
     "validation split, 5 members": (PDTrainConfig(members=5, folds=1), PLAIN),
     "validation split, 10 members": (PDTrainConfig(members=10, folds=1), PLAIN),
@@ -47,9 +54,10 @@ RECIPES: dict[str, tuple[PDTrainConfig, object]] = {
     "cross-fit, 8 quantile bins": (PDTrainConfig(members=10), dataclasses.replace(PLAIN, numeric_bins=8)),
     "cross-fit, 16 quantile bins": (PDTrainConfig(members=10), dataclasses.replace(PLAIN, numeric_bins=16)),
     "cross-fit, 8 bins, 20 members": (PDTrainConfig(members=20), dataclasses.replace(PLAIN, numeric_bins=8)),
-    "BINNED + revolving limit": (PDTrainConfig(members=20), dataclasses.replace(BINNED, numeric={**BINNED.numeric, "revol_limit": "log1p"})),
-    "BINNED + open share": (PDTrainConfig(members=20), dataclasses.replace(BINNED, numeric={**BINNED.numeric, "open_acc_share": "identity"})),
-    "BINNED + limit, share, loan/limit": (PDTrainConfig(members=20), dataclasses.replace(BINNED, numeric={**BINNED.numeric, "revol_limit": "log1p", "open_acc_share": "identity", "loan_to_revol_limit": "log1p"})),
+    "BINNED + revolving limit": (PDTrainConfig(members=20), _binned_plus(revol_limit="log1p")),
+    "BINNED + open share": (PDTrainConfig(members=20), _binned_plus(open_acc_share="identity")),
+    "BINNED + limit, share, loan/limit": (PDTrainConfig(members=20), _binned_plus(
+        revol_limit="log1p", open_acc_share="identity", loan_to_revol_limit="log1p")),
 }
 
 

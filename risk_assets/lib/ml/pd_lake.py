@@ -117,19 +117,11 @@ def record_training(
 
 
 def _insert_holdout_keys(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, keys: np.ndarray) -> None:
-    """Append one ml.model_holdouts row per loan key, in one bulk insert from Arrow (an out-of-time
-    SBA holdout has 220k loans: row-by-row executemany took about 35 s of it)."""
-    import pyarrow as pa
-
-    n = len(keys)
-    con.register("holdout_keys", pa.table({
-        "model": pa.array([model] * n, pa.string()),
-        "version": pa.array([version] * n, pa.string()),
-        "split": pa.array([split] * n, pa.string()),
-        "loan_key": pa.array(np.asarray(keys, dtype=str).tolist(), pa.string()),
-    }))
+    """Append one ml.model_holdouts row per loan key, in one bulk insert (an out-of-time SBA holdout
+    has 220k loans: row-by-row executemany took about 35 s of it)."""
+    con.register("holdout_keys", pd.DataFrame({"loan_key": np.asarray(keys, dtype=str)}))
     try:
-        con.execute("INSERT INTO ml.model_holdouts SELECT model, version, split, loan_key FROM holdout_keys")
+        con.execute("INSERT INTO ml.model_holdouts SELECT ?, ?, ?, loan_key FROM holdout_keys", [model, version, split])
     finally:
         con.unregister("holdout_keys")
 
