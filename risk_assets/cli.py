@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def _materialize(select: str) -> int:
     bin_dir = Path(sys.executable).parent
     if (bin_dir / "dagster").exists():
         command[0] = str(bin_dir / "dagster")
-    print("$", " ".join(command), flush=True)
+    print("$", shlex.join(command), flush=True)
     return subprocess.call(command)
 
 

@@ -124,12 +124,12 @@ def gate(candidate_f1: float, baseline_f1: float, champion_f1: float | None,
     """
     if champion_f1 is None:
         if candidate_f1 > baseline_f1:
-            return GateDecision(True, f"first model: macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline's {baseline_f1:.4f}")
-        return GateDecision(False, f"first model: macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline's {baseline_f1:.4f}")
-    versus = f"champion {champion_version}'s {champion_f1:.4f} on the same holdout"
+            return GateDecision(True, f"promoted: first model; holdout macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline {baseline_f1:.4f}")
+        return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}")
+    versus = f"champion {champion_version} re-scored on the same holdout {champion_f1:.4f}"
     if candidate_f1 >= champion_f1:
-        return GateDecision(True, f"macro-F1 {candidate_f1:.4f} >= {versus}")
-    return GateDecision(False, f"macro-F1 {candidate_f1:.4f} < {versus}")
+        return GateDecision(True, f"promoted: holdout macro-F1 {candidate_f1:.4f} >= {versus}")
+    return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} < {versus}")
 
 
 def record_confusion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,

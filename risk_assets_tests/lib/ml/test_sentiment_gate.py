@@ -16,14 +16,17 @@ from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
 def test_first_model_must_beat_the_baseline():
     assert gate(0.70, 0.60, None).promote
     assert not gate(0.60, 0.60, None).promote
-    assert "baseline" in gate(0.55, 0.60, None).reason
+    assert gate(0.70, 0.60, None).reason == "promoted: first model; holdout macro-F1 0.7000 beats the TF-IDF baseline 0.6000"
+    assert gate(0.55, 0.60, None).reason == "rejected: holdout macro-F1 0.5500 does not beat the TF-IDF baseline 0.6000"
 
 
 def test_candidate_needs_at_least_the_champions_macro_f1():
     assert gate(0.80, 0.60, 0.80, "v1").promote
     assert not gate(0.79, 0.90, 0.80, "v1").promote
     assert gate(0.81, 0.90, 0.80, "v1").promote  # the baseline only matters for the first model
-    assert "v1" in gate(0.79, 0.60, 0.80, "v1").reason
+    assert gate(0.79, 0.60, 0.80, "v1").reason == (
+        "rejected: holdout macro-F1 0.7900 < champion v1 re-scored on the same holdout 0.8000")
+    assert gate(0.80, 0.60, 0.80, "v1").reason.startswith("promoted: holdout macro-F1 0.8000 >= champion v1")
 
 
 def test_evaluate_gives_per_class_figures_and_none_for_undefined_precision():
