@@ -55,6 +55,13 @@ CANDIDATES: dict[str, SentimentTrainConfig] = {
     "epochs4": dataclasses.replace(BASE, epochs=4),
     "lr5e-5": dataclasses.replace(BASE, encoder_lr=5e-5),
     "lr2e-4": dataclasses.replace(BASE, encoder_lr=2e-4),
+    "epochs6": dataclasses.replace(BASE, epochs=6),
+    "llrd0.85_lr2e-4": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85),
+    "llrd0.85_lr2e-4_e5": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85, epochs=5),
+    "ema0.99_e5": dataclasses.replace(BASE, ema_decay=0.99, epochs=5),
+    "llrd0.85_lr2e-4_e5_seed1": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85, epochs=5, seed=1),
+    "llrd0.85_lr2e-4_e5_seed2": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85, epochs=5, seed=2),
+    "llrd0.8_lr3e-4_e5": dataclasses.replace(BASE, encoder_lr=3e-4, layer_lr_decay=0.8, epochs=5),
 }
 SEED_ENSEMBLE = ("default", "default_seed1", "default_seed2")
 """Configs that differ only in seed: when all ran, the mean of their probabilities is scored too."""

@@ -42,6 +42,11 @@ class NewsSentimentConfig(dg.Config):
                             description="Token limit per window, [CLS]/[SEP] included.")
     encoder_lr: float = Field(default=_DEFAULT.encoder_lr, description="Peak AdamW learning rate of the encoder.")
     head_lr: float = Field(default=_DEFAULT.head_lr, description="Peak AdamW learning rate of the classification head.")
+    layer_lr_decay: float = Field(default=_DEFAULT.layer_lr_decay,
+                                  description="Layer-wise lr decay, 0-1: each encoder layer below the top trains at this "
+                                              "fraction of the one above; 1 = one rate for all.")
+    ema_decay: float = Field(default=_DEFAULT.ema_decay,
+                             description="Decay of a moving average of the weights kept as the final model; 0 = last step's weights.")
     weight_decay: float = Field(default=_DEFAULT.weight_decay,
                                 description="AdamW weight decay (not on biases and LayerNorm).")
     warmup_fraction: float = Field(default=_DEFAULT.warmup_fraction,

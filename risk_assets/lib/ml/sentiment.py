@@ -70,6 +70,13 @@ class SentimentTrainConfig:
     """Peak AdamW learning rate of the pretrained encoder."""
     head_lr: float = 1e-3
     """Peak AdamW learning rate of the new classification head."""
+    layer_lr_decay: float = 1.0
+    """Layer-wise learning-rate decay, 0-1: encoder layer l of L (0 = lowest) trains at
+    encoder_lr x decay^(L-1-l), the embeddings at encoder_lr x decay^L; 1 = one rate for all
+    (Howard & Ruder, ULMFiT, ACL 2018; Sun et al., How to Fine-Tune BERT for Text Classification, 2019)."""
+    ema_decay: float = 0.0
+    """Decay of an exponential moving average of the weights, updated after every optimiser step and
+    kept as the final model; 0 = keep the last step's weights (Polyak & Juditsky, 1992)."""
     weight_decay: float = 0.01
     """AdamW decoupled weight decay, on weights other than biases and LayerNorm."""
     warmup_fraction: float = 0.1
@@ -307,18 +314,34 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) 
     return batches
 
 
+def _layer_depth(name: str, n_layers: int) -> int:
+    """Depth of an encoder parameter: 0 for the embeddings, l + 1 for transformer layer l, n_layers + 1
+    above them (the pooler)."""
+    if name.startswith("embeddings."):
+        return 0
+    if name.startswith("encoder.layer."):
+        return int(name.split(".")[2]) + 1
+    return n_layers + 1
+
+
 def _param_groups(classifier: nn.Module, config: SentimentTrainConfig) -> list[dict]:
-    """AdamW groups: encoder weights (decayed), encoder biases and LayerNorms (not decayed), head."""
-    decayed, plain = [], []
+    """AdamW groups: per encoder depth, weights (decayed) and biases/LayerNorms (not decayed), each at
+    encoder_lr x layer_lr_decay^(depth below the top layer); then the head at head_lr."""
+    n_layers = classifier.encoder.config.num_hidden_layers
+    groups: dict[tuple[int, bool], list] = {}
     for name, param in classifier.encoder.named_parameters():
         if not param.requires_grad:
             continue
-        (plain if name.endswith("bias") or "LayerNorm" in name else decayed).append(param)
-    return [
-        {"params": decayed, "lr": config.encoder_lr, "weight_decay": config.weight_decay},
-        {"params": plain, "lr": config.encoder_lr, "weight_decay": 0.0},
-        {"params": list(classifier.head.parameters()), "lr": config.head_lr, "weight_decay": config.weight_decay},
+        plain = name.endswith("bias") or "LayerNorm" in name
+        groups.setdefault((_layer_depth(name, n_layers), plain), []).append(param)
+    out = [
+        {"params": params, "weight_decay": 0.0 if plain else config.weight_decay,
+         "lr": config.encoder_lr * config.layer_lr_decay ** max(0, n_layers - depth)}
+        for (depth, plain), params in sorted(groups.items())
     ]
+    out.append({"params": list(classifier.head.parameters()), "lr": config.head_lr,
+                "weight_decay": config.weight_decay})
+    return out
 
 
 def train_sentiment(
@@ -372,6 +395,13 @@ def train_sentiment(
     optimizer = torch.optim.AdamW(_param_groups(classifier, config))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_fraction * total_steps), total_steps)
 
+    averaged = None
+    if config.ema_decay > 0:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        averaged = AveragedModel(classifier, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay),
+                                 use_buffers=True)
+
     classifier.train()
     started, cpu_started = time.perf_counter(), time.process_time()
     epoch_losses = []
@@ -389,6 +419,8 @@ def train_sentiment(
             torch.nn.utils.clip_grad_norm_(classifier.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
+            if averaged is not None:
+                averaged.update_parameters(classifier)
             loss_sum += loss.item() * len(batch)
             seen += len(batch)
             if log and seen * 4 // len(ids) > (seen - len(batch)) * 4 // len(ids) and seen < len(ids):
@@ -400,6 +432,8 @@ def train_sentiment(
                 f"{time.perf_counter() - started:.0f} s wall and {time.process_time() - cpu_started:.0f} s CPU "
                 "since training started")
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    if averaged is not None:
+        classifier = averaged.module
     model = SentimentModel(classifier, tokenizer, config.max_tokens, config.max_chunks, config.chunk_stride,
                            device, batch_size=config.inference_batch_size)
     report = TrainReport(

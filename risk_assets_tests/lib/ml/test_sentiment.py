@@ -190,3 +190,47 @@ def test_pooling_is_stored_and_restored(tiny, tmp_path):
     assert np.array_equal(mean_model.predict(texts).probs, loaded.predict(texts).probs)
     with pytest.raises(ValueError, match="pooling 'max' is not one of"):
         train_sentiment(texts, labels, replace(TINY_PROFILE, pooling="max"))
+
+
+def test_layer_lr_decay_gives_each_depth_its_rate():
+    """layer_lr_decay 0.5: the top of 6 layers trains at encoder_lr, layer 0 at encoder_lr x 0.5^5, the
+    embeddings at x 0.5^6, the head at head_lr; every trainable tensor is in exactly one group."""
+    from risk_assets.lib.ml.sentiment import SentimentTrainConfig, _param_groups, new_classifier
+
+    config = SentimentTrainConfig(encoder_lr=1e-4, head_lr=1e-3, layer_lr_decay=0.5)
+    classifier = new_classifier(0.1, "cls")
+    classifier.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    groups = _param_groups(classifier, config)
+    lr_of = {id(p): g["lr"] for g in groups for p in g["params"]}
+    assert sum(len(g["params"]) for g in groups) == len(lr_of) == sum(
+        p.requires_grad for p in classifier.parameters())
+    encoder = classifier.encoder
+    assert lr_of[id(encoder.get_parameter("encoder.layer.5.attention.self.query.weight"))] == pytest.approx(1e-4)
+    assert lr_of[id(encoder.get_parameter("encoder.layer.0.attention.self.query.weight"))] == pytest.approx(1e-4 * 0.5 ** 5)
+    assert lr_of[id(encoder.get_parameter("embeddings.position_embeddings.weight"))] == pytest.approx(1e-4 * 0.5 ** 6)
+    assert lr_of[id(classifier.head.weight)] == pytest.approx(1e-3)
+    assert id(encoder.embeddings.word_embeddings.weight) not in lr_of
+    no_decay = {id(p) for g in groups if g["weight_decay"] == 0.0 for p in g["params"]}
+    assert id(encoder.get_parameter("encoder.layer.3.output.LayerNorm.weight")) in no_decay
+    assert id(encoder.get_parameter("encoder.layer.3.output.dense.weight")) not in no_decay
+
+
+def test_weight_average_is_the_model_kept(tiny):
+    """ema_decay close to 1 keeps the weights of the first step (the average starts from them): one
+    AdamW step moves a weight by about encoder_lr, while the last step's weights (ema_decay 0, the
+    tiny fixture) have moved over all steps; the averaged model scores like any other."""
+    from transformers import AutoModel
+
+    from risk_assets.lib.ml.sentiment import encoder_path
+
+    _, _, split = tiny
+    texts, labels = split.train["text"].to_list(), split.train["label"].to_list()
+    averaged, _ = train_sentiment(texts, labels, replace(TINY_PROFILE, ema_decay=0.999999))
+    moved, _, _ = tiny
+    name = "encoder.layer.0.attention.self.query.weight"
+    pretrained = AutoModel.from_pretrained(encoder_path()).get_parameter(name)
+    drift_averaged = (averaged.classifier.encoder.get_parameter(name).cpu() - pretrained).abs().max().item()
+    drift_last = (moved.classifier.encoder.get_parameter(name).cpu() - pretrained).abs().max().item()
+    print(f"largest change from the pretrained weight: averaged {drift_averaged:.2e}, last step {drift_last:.2e}")
+    assert drift_averaged < 1.1 * TINY_PROFILE.encoder_lr < 3 * drift_averaged < drift_last
+    assert averaged.predict(texts[:4]).probs.shape == (4, len(LABELS))
