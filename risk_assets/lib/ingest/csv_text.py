@@ -10,7 +10,9 @@ Physical lines: a record normally occupies one line. A quoted field may hold lin
 LendingClub `desc` typed with hard returns); such a record spans several physical lines and is
 numbered by its first. Record boundaries are found by quote parity: a line with an odd number of
 `"` characters opens (or closes) a quoted field that continues on the next line (RFC 4180 escapes a
-quote as `""`, which keeps the parity).
+quote as `""`, which keeps the parity). A quote that is text (`Operator 12" press`) or never closed
+would make every line after it one record: a record of several lines without the header's field
+count is split again after its first line (`_resync`), so such a quote costs at most its own line.
 """
 
 from __future__ import annotations
@@ -51,18 +53,32 @@ def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
         content = decompressor.decompress(raw) + decompressor.flush()
         if decompressor.unused_data:  # a multi-member gzip: let the stdlib walk the members
             content = gzip.decompress(raw)
+        elif not decompressor.eof:
+            raise EOFError(f"the compressed stream ends early after {len(content):,} bytes of content (a truncated file?)")
     except (zlib.error, OSError, EOFError) as exc:
         raise FileRefused(f"{path}: starts with the gzip magic bytes 1f 8b but cannot be decompressed: {exc}") from None
     return raw, content
 
 
+def sniff_encoding(data: bytes, declared: str) -> str:
+    """The encoding to decode `data` with: a UTF-16 byte-order mark (FF FE or FE FF, as Excel's
+    "Unicode Text" export writes) decides over the declared encoding, as in the WHATWG Encoding
+    Standard's decode algorithm; otherwise the declared one."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return declared
+
+
 def to_utf8(data: bytes, encoding: str, path: Path) -> bytes:
-    """Validate `data` as `encoding` and return it as UTF-8 without a byte-order mark.
+    """Validate `data` as `encoding` (see `sniff_encoding`) and return it as UTF-8 without a
+    byte-order mark. A file whose lines end in CR alone (classic Mac OS, Excel for Mac's "CSV
+    (Macintosh)") gets LF line ends; CR LF and LF are kept.
 
     Raises:
         FileRefused: a byte sequence is not valid in `encoding`; the message names the file, the
             byte offset (0-based, in the decompressed content), the line and the byte.
     """
+    encoding = sniff_encoding(data, encoding)
     name = codecs.lookup(encoding).name
     if name in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
@@ -75,18 +91,31 @@ def to_utf8(data: bytes, encoding: str, path: Path) -> bytes:
             f"{path}: byte offset {exc.start} (line {line}): byte 0x{data[exc.start]:02x} is not valid "
             f"{encoding}; declare the file's encoding in its column mapping (dialect.encoding)"
         ) from None
-    return data if name == "utf-8" else text.encode("utf-8")
+    utf8 = data if name == "utf-8" else text.removeprefix("\ufeff").encode("utf-8")
+    return _lf_line_ends(utf8)
+
+
+def _lf_line_ends(data: bytes) -> bytes:
+    """CR line ends as LF when the text has CRs and no LF at all (a CR-only file)."""
+    return data.replace(b"\r", b"\n") if b"\r" in data and b"\n" not in data else data
 
 
 def head_lines(data: bytes, encoding: str = "utf-8", n: int = 30) -> list[str]:
-    """The first `n` physical lines (for format sniffing), decoded leniently, BOM and CR removed."""
-    text = data[:65536].decode(encoding, errors="replace").removeprefix("\ufeff")
+    """The first `n` physical lines (for format sniffing), decoded leniently, BOM and CR removed;
+    a UTF-16 byte-order mark and CR-only line ends are honoured as in `to_utf8`."""
+    text = data[:65536].decode(sniff_encoding(data, encoding), errors="replace").removeprefix("\ufeff")
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
     return [line.removesuffix("\r") for line in text.split("\n")[:n]]
 
 
 def split_fields(line: str, delimiter: str) -> list[str]:
-    """One line's fields, CSV-unquoted and stripped of surrounding spaces (for header sniffing)."""
-    return [value.strip() for value in next(csv.reader([line], delimiter=delimiter), [])]
+    """One line's fields, CSV-unquoted and stripped of surrounding spaces (for header sniffing);
+    a line the csv module cannot split (a stray CR) is one field."""
+    try:
+        return [value.strip() for value in next(csv.reader([line], delimiter=delimiter), [])]
+    except csv.Error:
+        return [line.strip()]
 
 
 @dataclass
@@ -128,6 +157,71 @@ def _physical_lines(data: bytes) -> pl.Series:
     return series.fill_null("").str.strip_suffix("\r")
 
 
+def _field_count(delimiter: str) -> pl.Expr:
+    """Fields in `text`: delimiters outside quoted fields, plus one."""
+    return pl.col("text").str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1
+
+
+def _group_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """Physical lines (`_source_line`, `text`) grouped into records by quote parity: a line with an
+    odd number of quotes opens a quoted field that the next such line closes. Adds `lines`, the
+    physical lines of each record."""
+    odd = lines.get_column("text").str.count_matches('"', literal=True) % 2 == 1
+    inside_after = (odd.cast(pl.Int64).cum_sum() % 2) == 1
+    starts = ~inside_after.shift(1, fill_value=False)
+    return (
+        lines.with_columns(record=starts.cum_sum())
+        .group_by("record", maintain_order=True)
+        .agg(pl.col("_source_line").first(), pl.col("text").str.join("\n"), pl.col("_source_line").alias("lines"))
+        .drop("record")
+    )
+
+
+def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: int) -> pl.DataFrame:
+    """Undo what a stray quote did to the grouping: a record of several lines that does not have
+    `width` fields was opened by a quote that is text (`12" press`) or never closed, and swallowed
+    the lines after it. Its first line becomes a record of its own and the lines after it are
+    grouped again, until every record of several lines has `width` fields. Returns `_source_line`,
+    `text` per record, in line order; no line is lost or repeated."""
+    text_of = dict(zip(lines.get_column("_source_line").to_list(), lines.get_column("text").to_list()))
+    while True:
+        counted = records.with_columns(n_fields=_field_count(delimiter))
+        swallowing = (pl.col("lines").list.len() > 1) & (pl.col("n_fields") != width)
+        bad = counted.filter(swallowing)
+        if not bad.height:
+            return records.select("_source_line", "text").sort("_source_line")
+        parts = [counted.filter(~swallowing).drop("n_fields")]
+        for numbers in bad.get_column("lines").to_list():
+            parts.append(pl.DataFrame({"_source_line": [numbers[0]], "text": [text_of[numbers[0]]],
+                                       "lines": [[numbers[0]]]}, schema=parts[0].schema))
+            rest = pl.DataFrame({"_source_line": numbers[1:], "text": [text_of[n] for n in numbers[1:]]},
+                                schema={"_source_line": pl.Int64, "text": pl.Utf8})
+            parts.append(_group_lines(rest).select(parts[0].columns))
+        records = pl.concat(parts)
+
+
+def _split_one_by_one(good: pl.DataFrame, header: list[str], delimiter: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Records (`_source_line`, `text`) split one at a time by the csv module: (fields as in
+    TextRecords.fields, malformed rows for records that do not give len(header) fields)."""
+    rows, bad = [], []
+    for line, text in good.select("_source_line", "text").iter_rows():
+        try:
+            split = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error as exc:
+            bad.append((line, text, f"cannot be split into fields: {exc}"))
+            continue
+        if len(split) == 1 and len(split[0]) == len(header):
+            rows.append([*split[0], line])
+        else:
+            found = sum(len(r) for r in split)
+            bad.append((line, text, f"expected {len(header)} fields separated by '{delimiter}', "
+                                    f"found {found} (a quote that does not open or close a field)"))
+    schema = {**{name: pl.Utf8 for name in header}, "_source_line": pl.Int64}
+    fields = pl.DataFrame(rows, schema=schema, orient="row")
+    malformed = pl.DataFrame(bad, schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8}, orient="row")
+    return fields, malformed
+
+
 def read_records(
     data: bytes,
     *,
@@ -160,14 +254,7 @@ def read_records(
     frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(header_line)
     odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     if odd.any():  # a quoted field runs over line ends: group lines into records
-        inside_after = (odd.cast(pl.Int64).cum_sum() % 2) == 1
-        starts = ~inside_after.shift(1, fill_value=False)
-        frame = (
-            frame.with_columns(record=starts.cum_sum())
-            .group_by("record", maintain_order=True)
-            .agg(pl.col("_source_line").first(), pl.col("text").str.join("\n"))
-            .drop("record")
-        )
+        frame = _resync(_group_lines(frame), frame, delimiter, len(header))
     kind = pl.when(pl.col("text").str.strip_chars() == "").then(pl.lit("blank"))
     for name, pattern in line_kinds:
         kind = kind.when(pl.col("text").str.contains(pattern)).then(pl.lit(name))
@@ -178,8 +265,7 @@ def read_records(
     marked_text = dict(zip(marked.get_column("_source_line").to_list(), marked.get_column("text").to_list()))
     records = frame.filter(pl.col("kind").is_null()).drop("kind")
 
-    n_fields = pl.col("text").str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1
-    records = records.with_columns(n_fields=n_fields)
+    records = records.with_columns(n_fields=_field_count(delimiter))
     good = records.filter(pl.col("n_fields") == len(header))
     malformed = records.filter(pl.col("n_fields") != len(header)).select(
         pl.col("_source_line").alias("line"),
@@ -189,14 +275,21 @@ def read_records(
     if good.height:
         every_line_a_record = good.height == frame.height and not odd.any()
         source = data if every_line_a_record else good.get_column("text").str.join("\n").item().encode("utf-8")
-        fields = pl.read_csv(
-            io.BytesIO(source), skip_lines=header_line if every_line_a_record else 0,
-            has_header=False, new_columns=header, separator=delimiter, quote_char='"',
-            infer_schema=False, empty_string_is_null=False,
-        )
-        if fields.height != good.height:
-            raise FileRefused(f"{path}: {good.height} records found but {fields.height} could be split into fields")
-        fields = fields.with_columns(good.get_column("_source_line"))
+        try:
+            fields = pl.read_csv(
+                io.BytesIO(source), skip_lines=header_line if every_line_a_record else 0,
+                has_header=False, new_columns=header, separator=delimiter, quote_char='"',
+                infer_schema=False, empty_string_is_null=False,
+            )
+        except pl.exceptions.PolarsError:
+            fields = None
+        if fields is None or fields.height != good.height:
+            # a quote polars reads differently from the count above (a quote inside a field, a space
+            # before an opening quote): split record by record, as the csv module reads it
+            fields, unsplit = _split_one_by_one(good, header, delimiter)
+            malformed = pl.concat([malformed, unsplit]).sort("line")
+        else:
+            fields = fields.with_columns(good.get_column("_source_line"))
     else:
         fields = pl.DataFrame(schema={**{name: pl.Utf8 for name in header}, "_source_line": pl.Int64})
     return TextRecords(header=header, fields=fields, malformed=malformed, non_data_lines=sorted(non_data),

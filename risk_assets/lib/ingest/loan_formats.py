@@ -24,7 +24,11 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     unknown_status        status not in the format's status -> default flag map
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
     issue_after_asof, credit_line_after_issue, non_positive_amount, rate_out_of_range,
-    fico_out_of_range     plausibility, applied to every format
+    rate_as_fraction, fico_out_of_range     plausibility, applied to every format
+    value_out_of_range    an integer beyond the 32 bits of its raw.loans column
+
+A thousands separator that does not group thousands ('13,64' with ',' thousands) fails as
+unparsable_number rather than being removed.
 
 Default flag (1 = defaulted, 0 = repaid, NULL = no outcome yet): LendingClub "Charged Off",
 "Default" and the off-policy "...Status:Charged Off" -> 1; "Fully Paid" (and its off-policy twin)
@@ -35,6 +39,7 @@ empty -> NULL (unlabelled; counted in the file's notes).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import re
@@ -51,6 +56,10 @@ from risk_assets.lib.schema import LOAN_COLUMNS
 
 SBA_STATUS: dict[str, int | None] = {"P I F": 0, "CHGOFF": 1, "": None}
 
+BUILTIN_DELIMITERS = (",", "\t", "|")
+"""Delimiters the built-in formats are recognised with: the vendors' comma, the tab of a spreadsheet's
+"Unicode Text" / TSV export, and the pipe of database dumps. A semicolon file goes with a declared
+mapping, which also states its decimal comma."""
 LENDINGCLUB_SIGNATURE = frozenset({"loan_amnt", "term", "loan_status"})
 SBA_SIGNATURE = frozenset({"LoanNr_ChkDgt", "ApprovalFY", "MIS_Status"})
 
@@ -134,11 +143,14 @@ RULES: dict[str, str] = {
     "non_positive_amount": "is a loan amount of zero or less",
     "rate_out_of_range": "is an interest rate outside 0-100 %",
     "fico_out_of_range": "is a FICO score outside 300-850",
+    "rate_as_fraction": "is an interest rate below 1 % in a percent column: a fraction (0.1065 for 10.65 %)?",
+    "value_out_of_range": "is outside the range of a 32-bit integer column",
 }
 """Quarantine rule -> what the value did wrong (the end of each quarantine message)."""
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
+_TARGET_TYPES = {c.name: c.sql_type for c in LOAN_COLUMNS}
 _SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$"
 _ASOF_IN_NAME = re.compile(r"asof[_-](\d{4}-\d{2}-\d{2})")
 
@@ -210,13 +222,15 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
                 return mapping, number
         tried.append(f"mapping {mapping.name!r} (needs {sorted(needed)})")
     lines = csv_text.head_lines(content)
-    for number, line in enumerate(lines, start=1):
-        columns = set(csv_text.split_fields(line, ","))
-        if LENDINGCLUB_SIGNATURE <= columns:
-            return builtin_mapping("lendingclub"), number
-        if SBA_SIGNATURE <= columns:
-            return builtin_mapping("sba"), number
-    tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})"]
+    for delimiter in BUILTIN_DELIMITERS:
+        for number, line in enumerate(lines, start=1):
+            columns = set(csv_text.split_fields(line, delimiter))
+            for name, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
+                if signature <= columns:
+                    mapping = builtin_mapping(name)
+                    return dataclasses.replace(mapping, dialect=dataclasses.replace(mapping.dialect, delimiter=delimiter)), number
+    tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})",
+              f"delimiters {' '.join(repr(d) for d in BUILTIN_DELIMITERS)}"]
     first = next((line for line in lines if line.strip()), "")
     raise FileRefused(
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
@@ -245,10 +259,20 @@ def _parquet_records(content: bytes, mapping: TapeMapping, path: Path) -> csv_te
 
 
 def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
-    """Text of a number in the dialect -> text Python/polars can cast (thousands removed, '.' decimal)."""
+    """Text of a number in the dialect -> text Python/polars can cast (thousands removed, '.' decimal),
+    or NULL when a thousands separator sits where it cannot group thousands ('13,64', '9,4' and '1,0'
+    with ',' thousands; '950.5' and '60000.50' with '.' thousands): removing it would make another
+    number, so the value fails as unparsable_number instead."""
+    thousands = "." if dialect.decimal == "," else (dialect.thousands or ",") if dialect.thousands != "" else None
+    if thousands is None:
+        return s
+    decimal = re.escape(dialect.decimal)
+    grouped = rf"^[+-]?\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{decimal}\d*)?$"
+    well_placed = ~s.str.contains(thousands, literal=True) | s.str.contains(grouped)
+    text = s.str.replace_all(thousands, "", literal=True)
     if dialect.decimal == ",":
-        return s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    return s.str.replace_all(dialect.thousands or ",", "", literal=True) if dialect.thousands != "" else s
+        text = text.str.replace(",", ".", literal=True)
+    return pl.when(well_placed).then(text)
 
 
 RuleOf = Callable[[pl.Expr], pl.Expr]
@@ -366,6 +390,9 @@ def _typed_parse(
     rules = []
     for source, (spec, rule) in rule_of.items():
         broken = rule(pl.col(spec.target))
+        if _TARGET_TYPES[spec.target] == "INTEGER":
+            beyond = pl.col(spec.target).is_not_null() & ~pl.col(spec.target).is_between(-(2**31), 2**31 - 1)
+            broken = pl.when(beyond).then(pl.lit("value_out_of_range")).otherwise(broken)
         if spec.target == "source_loan_id":
             broken = pl.when(pl.col(_src(source)).str.contains(_SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
@@ -376,7 +403,7 @@ def _typed_parse(
             frame = frame.with_columns(pl.col("snapshot_date").dt.month_end())
 
     frame, notes = _status(frame, mapping, target_source)
-    frame = _plausibility(frame, target_source, mapping, as_of)
+    frame = _plausibility(frame, target_source, mapping, as_of, {s.target: s.kind for s in specs})
     frame = _off_policy(frame, records.non_data_lines)
 
     rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
@@ -422,8 +449,13 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
     return frame, notes
 
 
-def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: TapeMapping, as_of: date | None) -> pl.DataFrame:
-    """Plausibility rules on typed canonical columns, each recorded against its source column."""
+def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: TapeMapping, as_of: date | None,
+                  kinds: dict[str, str]) -> pl.DataFrame:
+    """Plausibility rules on typed canonical columns, each recorded against its source column.
+
+    rate_as_fraction: an interest rate read from a percent column that comes out above 0 and below
+    1 % was most likely written as a fraction (0.1065 read as 0.1065 %); no LendingClub loan of
+    2007-2011 and no SBA 7(a) loan is priced below 1 %, and a 0 % promotion is exactly 0."""
     checks: list[tuple[str, str, pl.Expr]] = [
         ("annual_income", "negative_income", pl.col("annual_income") < 0),
         ("dti", "sentinel_value", (pl.col("dti") >= 999) | (pl.col("dti") < 0)),
@@ -431,6 +463,8 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         ("int_rate", "rate_out_of_range", (pl.col("int_rate") > 1) | (pl.col("int_rate") < 0)),
         ("fico_range_low", "fico_out_of_range", ~pl.col("fico_range_low").is_between(300, 850)),
     ]
+    if kinds.get("int_rate") == "percent":
+        checks.append(("int_rate", "rate_as_fraction", (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)))
     if "origination_date" in target_source:
         checks.append(("earliest_cr_line", "credit_line_after_issue", pl.col("earliest_cr_line") > pl.col("origination_date")))
         as_of_expr = pl.lit(as_of) if as_of else (pl.col("snapshot_date") if "snapshot_date" in target_source else None)

@@ -16,11 +16,11 @@ non-data line; `ParsedFile.reconcile` proves it.
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -28,6 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
+from risk_assets.lib.ingest import csv_text
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
 from risk_assets.lib.text import blank_reason, clean_text, is_usable_text
@@ -42,7 +43,6 @@ ROWS_SCHEMA: dict[str, pl.DataType] = {
 }
 """Columns of `ParsedFile.rows` for news: NEWS_COLUMNS plus the physical line."""
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _BOM = "\ufeff"
 
 
@@ -97,38 +97,57 @@ class _Collector:
 
 
 def read_text(path: Path) -> tuple[str, str]:
-    """Read a landed news file as text: gzip opened by its magic bytes, UTF-8, BOM removed.
+    """Read a landed news file as text: gzip opened by its magic bytes (a truncated stream refused),
+    UTF-8, or UTF-16 when the file starts with its byte-order mark; BOM removed.
 
     Returns:
         (text, sha256 hex of the bytes as landed, i.e. of the compressed bytes when gzip).
 
     Raises:
         FileRefused: the bytes are not valid UTF-8 (the message names the file and the byte offset,
-            counted in the decompressed stream when the file is gzip) or the gzip stream is corrupt.
+            counted in the decompressed stream when the file is gzip) or the gzip stream is corrupt
+            or truncated.
     """
-    data = path.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
-    if data[:2] == _GZIP_MAGIC:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise FileRefused(f"{path}: corrupt gzip stream ({exc})") from exc
+    raw, data = csv_text.read_landed_bytes(path)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    encoding = csv_text.sniff_encoding(data, "utf-8")
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise FileRefused(
-            f"{path}: not UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x}); "
-            "news files are read as UTF-8"
+            f"{path}: not {encoding.upper()} at byte offset {exc.start} (byte 0x{data[exc.start]:02x}); "
+            "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark"
         ) from exc
     return text.removeprefix(_BOM), sha256
 
 
 def physical_lines(text: str) -> list[str]:
-    """Split on LF and drop the CR of CRLF; a final line end does not make an extra empty line."""
+    """Split on LF and drop the CR of CRLF; a final line end does not make an extra empty line.
+    A text with CRs and no LF at all (classic Mac OS line ends) is split on CR."""
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return [line.removesuffix("\r") for line in lines]
+
+
+_CR_STANDIN = "\ue000"
+"""A lone CR inside a line (a soft break in an article body) is text, but the csv module reads it as
+a line end in an unquoted field and raises; it travels through the csv module as this private-use
+character and is put back in every field."""
+
+
+@contextmanager
+def _csv_field_limit(size: int) -> Iterator[None]:
+    """Let the csv module read fields up to `size` characters (its default limit is 131,072: one
+    long article body would raise), and restore the previous limit afterwards."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, size + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 _TRAILING_LABEL = re.compile(r"@\s*([A-Za-z]+)\s*$")
@@ -199,11 +218,50 @@ def _unquote_phrasebank_field(field_text: str) -> tuple[str, str, bool]:
     return field_text, field_text, '"' in field_text
 
 
+_CONTINUATION_LIMIT = 5
+"""Most physical lines a quoted PhraseBank sentence may continue over (see `_phrasebank_csv_records`)."""
+
+
+def _starts_a_record(line: str) -> bool:
+    """A `label,sentence` line: the text before its first ',' is a label."""
+    label, comma, _ = line.partition(",")
+    return bool(comma) and label.strip().strip('"').lower() in LABELS
+
+
+def _phrasebank_csv_records(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """(first physical line, text) of each record after the header: one line, or a sentence whose
+    opening quote is closed on one of the next _CONTINUATION_LIMIT lines, none of which starts a
+    record of its own (`positive,"Operating profit rose ...` + `from EUR 8.7 mn in 2007 ."`); the
+    lines are joined with a line break. Anything else stays one line: a lone quote at one end is a
+    stray quote (see `_unquote_phrasebank_field`)."""
+    number = 2
+    while number <= len(lines):
+        line = lines[number - 1]
+        field_text = line.partition(",")[2]
+        unclosed = field_text.startswith('"') and not (field_text.endswith('"') and len(field_text) > 1)
+        joined = None
+        if unclosed:
+            for end in range(number + 1, min(number + _CONTINUATION_LIMIT, len(lines)) + 1):
+                following = lines[end - 1]
+                if not following.strip() or _starts_a_record(following):
+                    break
+                if following.endswith('"'):
+                    joined = end
+                    break
+        if joined is None:
+            yield number, line
+            number += 1
+        else:
+            yield number, "\n".join(lines[number - 1 : joined])
+            number = joined + 1
+
+
 def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
     """Financial PhraseBank CSV re-export: header `Y,Notices`, then `label,sentence` per line.
 
-    Parsed one physical line at a time (label up to the first ',', the sentence is the rest), so a
-    stray quote that makes strict CSV readers fail, or makes lenient ones swallow the following
+    Parsed one record at a time (label up to the first ',', the sentence is the rest; a record is one
+    physical line, or a quoted sentence closed on a following line, see `_phrasebank_csv_records`),
+    so a stray quote that makes strict CSV readers fail, or makes lenient ones swallow the following
     lines into one field, stays within its own line; such lines are listed in
     notes['stray_quote_lines']. text_raw is the sentence as delivered (unquoted, a stray quote
     kept); text_clean is cleaned from it with the stray quote dropped. doc_id = '<sha256[:16]>:<line>'. Quarantined: a
@@ -211,7 +269,7 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
     no usable sentence (`no_usable_text`). Blank lines are non-data lines.
     """
     out = _Collector("phrasebank_csv")
-    for number, line in enumerate(lines[1:], start=2):
+    for number, line in _phrasebank_csv_records(lines):
         if not line.strip():
             out.non_data_lines.append((number, "blank"))
             continue
@@ -255,14 +313,29 @@ def _normalise_name(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
+TEXT_FIELDS = ("headline", "body")
+"""Fields also found by a header name's last word ('Article Body', 'News Title', 'Full Text'), so
+that an article's text is not dropped for a name the aliases do not list."""
+
+
 def _feed_columns(header: list[str]) -> dict[str, int]:
-    """canonical field -> index of the first header column carrying one of its aliases."""
-    positions = {_normalise_name(name): i for i, name in reversed(list(enumerate(header)))}
+    """canonical field -> index of the header column that carries it: the first column named by
+    one of its aliases; for TEXT_FIELDS without one, the first unclaimed column whose name's last
+    word is an alias."""
+    names = [_normalise_name(name) for name in header]
+    positions = {name: i for i, name in reversed(list(enumerate(names)))}
     found = {}
     for canonical, aliases in FEED_ALIASES.items():
         index = next((positions[a] for a in aliases if a in positions), None)
         if index is not None:
             found[canonical] = index
+    for canonical in TEXT_FIELDS:
+        if canonical not in found:
+            claimed = set(found.values())
+            index = next((i for i, name in enumerate(names)
+                          if i not in claimed and name.rsplit("_", 1)[-1] in FEED_ALIASES[canonical]), None)
+            if index is not None:
+                found[canonical] = index
     return found
 
 
@@ -336,6 +409,12 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
       opened is listed in notes['stray_quote_lines'].
     Columns without a canonical field are listed in notes['ignored_columns'].
     """
+    lines = [line.replace("\r", _CR_STANDIN) for line in lines]
+    with _csv_field_limit(sum(map(len, lines)) + len(lines)):
+        return _parse_feed_lines(path, lines, sha256)
+
+
+def _parse_feed_lines(path: Path, lines: list[str], sha256: str) -> ParsedFile:
     header = next(csv.reader([lines[0]]))
     columns = _feed_columns(header)
     out = _Collector("news_feed_csv")
@@ -350,10 +429,10 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
             continue
         out.data_records += 1
         if len(fields) != len(header):
-            out.reject(number, None, "*", "wrong_field_count", raw,
+            out.reject(number, None, "*", "wrong_field_count", raw.replace(_CR_STANDIN, "\r"),
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
             continue
-        _feed_record(out, path, number, sha256, {k: fields[i] for k, i in columns.items()})
+        _feed_record(out, path, number, sha256, {k: fields[i].replace(_CR_STANDIN, "\r") for k, i in columns.items()})
     return out.parsed()
 
 
@@ -420,7 +499,7 @@ def _is_news_feed_csv(lines: list[str]) -> bool:
     if not lines:
         return False
     try:
-        header = next(csv.reader([lines[0]]))
+        header = next(csv.reader([lines[0].replace("\r", _CR_STANDIN)]))
     except (csv.Error, StopIteration):
         return False
     columns = _feed_columns(header)

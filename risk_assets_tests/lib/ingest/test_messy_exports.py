@@ -1,0 +1,231 @@
+"""Real rows made messy the way real exports and hand edits make them: a quote typed as inches, a
+separator in the wrong place, a truncated download, a spreadsheet's UTF-16 or old-Mac export, a
+32-bit overflow, a rate written as a fraction, a long or multi-line article. Each file must load
+every record or quarantine it with its rule (or be refused with a message naming the file);
+none may lose a row or change a value silently."""
+
+from __future__ import annotations
+
+import gzip
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+COLUMNS = ["loan_amount", "term_months", "annual_income", "delinq_2yrs", "revol_bal", "revol_util", "default_flag"]
+
+
+@pytest.fixture
+def lc_lines(data_dir) -> list[str]:
+    """The header and the first 6 loans of the real LendingClub file, line ends removed."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        return [line.rstrip("\r\n") for line in islice(handle, 7)]
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _values(parsed) -> list[tuple]:
+    return parsed.rows.select("_source_line", *COLUMNS).rows()
+
+
+def _quarantined(parsed) -> list[tuple]:
+    return parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows()
+
+
+def test_a_quote_typed_inside_a_text_field_swallows_no_loans(lc_lines, tmp_path):
+    """`Operator 12" press`: one quote in an unquoted field used to open a quoted field that ran to
+    the end of the file, turning 5 loans into one malformed record."""
+    lines = [lc_lines[0] + ",emp_title"] + [line + ",Clerk" for line in lc_lines[1:]]
+    lines[2] = lc_lines[2] + ',Operator 12" press'
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert parsed.data_records == 6 and parsed.quarantine.height == 0
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 5, 6, 7]
+    assert parsed.rows.filter(pl.col("_source_line") == 3)["loan_amount"].item() == 2500
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert _values(parsed) == _values(original)
+
+
+def test_a_quote_that_never_closes_costs_its_own_line_only(lc_lines, tmp_path):
+    lines = [lc_lines[0] + ",emp_title"] + [line + ",Clerk" for line in lc_lines[1:]]
+    lines[2] = lc_lines[2] + ',"Operator, press'
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert parsed.rows["_source_line"].to_list() == [2, 4, 5, 6, 7]
+    assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(3, "malformed_record")]
+
+
+def test_a_space_before_an_opening_quote_quarantines_the_record_with_its_line(lc_lines, tmp_path):
+    lines = [lc_lines[0] + ",emp_title"] + [line + ",Clerk" for line in lc_lines[1:]]
+    lines[3] = lc_lines[3] + ', "Smith, John"'
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 5, 6, 7]
+    ((line, column, rule, raw),) = _quarantined(parsed)
+    assert (line, column, rule) == (4, None, "malformed_record") and raw.endswith(', "Smith, John"')
+    assert "found 18" in parsed.quarantine["message"].item()
+
+
+def test_a_thousands_separator_out_of_place_is_quarantined_not_removed(lc_lines, tmp_path):
+    """'13,64' is not 1364, '9,4%' not 94 %: the comma is a decimal comma or a typo, not thousands.
+    Well-placed separators ('13,648', '24,000.00') still read as thousands."""
+    lines = list(lc_lines)
+    lines[1] = lc_lines[1].replace(",13648,", ',"13,648",').replace(",24000,", ',"24,000.00",')
+    lines[2] = lc_lines[2].replace(",1687,", ',"16,87",')
+    lines[3] = lc_lines[3].replace(",98.50%,", ',"98,5%",')
+    lines[4] = lc_lines[4].replace(",CA,0,1,10,", ',CA,"1,0",1,10,')
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert [(line, column, rule, raw) for line, column, rule, raw in _quarantined(parsed)] == [
+        (3, "revol_bal", "unparsable_number", "16,87"),
+        (4, "revol_util", "unparsable_number", "98,5%"),
+        (5, "delinq_2yrs", "unparsable_number", "1,0"),
+    ]
+    first = parsed.rows.row(0, named=True)
+    assert (first["revol_bal"], first["annual_income"]) == (13648, 24000)
+
+
+def test_a_decimal_point_in_a_decimal_comma_file_is_quarantined(tmp_path):
+    """Dialect decimal ',' thousands '.': '1.250,50' is 1250.5; '950.5' and '60000.50' (a
+    spreadsheet cell typed the English way) are not 9505 and 6000050."""
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "eu.json").write_text(
+        '{"name": "eu", "applies_to": ["eu_*.csv"], "dialect": {"delimiter": ";", "decimal": ",", "thousands": "."},'
+        ' "columns": {"loan_id": {"to": "source_loan_id", "required": true},'
+        ' "loan_amnt": {"to": "loan_amount", "type": "number", "required": true},'
+        ' "annual_inc": {"to": "annual_income", "type": "number"}}}'
+    )
+    tape = _write(tmp_path / "eu_tape.csv", ["loan_id;loan_amnt;annual_inc", "1;1.250,50;48.500,00", "2;950.5;31200",
+                                             "3;2400;60000.50"])
+    parsed = parse_loan_file(tape, [tmp_path / "maps"])
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount", "annual_income").rows() == [("1", 1250.5, 48500.0)]
+    assert [(line, column, rule) for line, column, rule, _ in _quarantined(parsed)] == [
+        (3, "loan_amnt", "unparsable_number"), (4, "annual_inc", "unparsable_number")]
+
+
+def test_a_truncated_gzip_is_refused_not_half_loaded(lc_lines, tmp_path):
+    whole = gzip.compress(("\n".join(lc_lines * 40) + "\n").encode())
+    tape = tmp_path / "lc.csv.gz"
+    tape.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(FileRefused, match=r"lc\.csv\.gz: .*ends early .*truncated"):
+        parse_loan_file(tape)
+    news = tmp_path / "feed.csv.gz"
+    whole = gzip.compress(b"headline\n" + b"".join(b"Acme rose %d.\n" % i for i in range(5000)))
+    news.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(FileRefused, match=r"feed\.csv\.gz: .*ends early"):
+        parse_news_file(news)
+
+
+@pytest.mark.parametrize("variant", ["utf16_tab", "cr_only", "pipe"])
+def test_spreadsheet_and_old_mac_exports_load_like_the_original(lc_lines, tmp_path, variant):
+    """Excel's "Unicode Text" (UTF-16 with a byte-order mark, tab-separated), Excel for Mac's CR-only
+    line ends, and a pipe-separated dump give the same loans as the vendor's CSV."""
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    text = {
+        "utf16_tab": "\r\n".join(line.replace(",", "\t") for line in lc_lines) + "\r\n",
+        "cr_only": "\r".join(lc_lines) + "\r",
+        "pipe": "\n".join(line.replace(",", "|") for line in lc_lines) + "\n",
+    }[variant]
+    tape = tmp_path / f"{variant}.txt"
+    tape.write_bytes(text.encode("utf-16") if variant == "utf16_tab" else text.encode())
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.format == "lendingclub" and parsed.quarantine.height == 0
+    assert _values(parsed) == _values(original) and len(_values(parsed)) == 6
+
+
+def test_a_count_beyond_32_bits_is_quarantined(lc_lines, tmp_path):
+    lines = list(lc_lines)
+    lines[2] = lc_lines[2].replace(",0,5,3,0,", ",3000000000,5,3,0,")
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert _quarantined(parsed) == [(3, "delinq_2yrs", "value_out_of_range", "3000000000")]
+    assert parsed.rows.height == 5
+
+
+def test_a_rate_written_as_a_fraction_is_quarantined(lc_lines, tmp_path):
+    """int_rate 0.1065 in a percent column would read as 0.1065 %; 10.65% and a 0 % rate load."""
+    lines = [lc_lines[0] + ",int_rate", lc_lines[1] + ",0.1065", lc_lines[2] + ",10.65%", lc_lines[3] + ",0%"]
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert _quarantined(parsed) == [(2, "int_rate", "rate_as_fraction", "0.1065")]
+    assert parsed.rows["int_rate"].to_list() == [pytest.approx(0.1065), 0.0]
+
+
+@pytest.fixture
+def sentences(data_dir) -> list[tuple[str, str]]:
+    """The first 40 (sentence, label) pairs of the real Financial PhraseBank 50%-agreement file."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    return [tuple(line.rsplit("@", 1)) for line in lines[:40]]
+
+
+def test_feed_bodies_past_the_csv_modules_field_limit_and_with_lone_crs_load_whole(sentences, tmp_path):
+    """The csv module stops at 131,072 characters per field and at a CR inside an unquoted field;
+    neither may stop the file: the long body loads whole, the CR stays in the text, and a stray
+    quote before a long text costs its own line only."""
+    long_body = " ".join(sentence for sentence, _ in sentences[:5]).replace('"', "") * 400
+    assert len(long_body) > 131_072
+    plain = [sentence for sentence, _ in sentences if "," not in sentence and '"' not in sentence]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(
+        "article_id,headline,body,label\n"
+        f'a1,Long,"{long_body}",neutral\n'
+        f"a2,Soft break,{plain[0]}\r{plain[1]},positive\n"
+        f'a3,Stray,"Opening quote never closed {long_body}\n'
+        f'a4,Next,"{sentences[2][0]}",{sentences[2][1]}\n',
+        newline="",
+    )
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    rows = {row["doc_id"]: row for row in parsed.rows.iter_rows(named=True)}
+    assert list(rows) == ["a1", "a2", "a4"]
+    assert parsed.quarantine.select("line", "rule").rows() == [(4, "wrong_field_count")]  # the stray quote's line
+    assert rows["a1"]["body"] == long_body
+    assert rows["a2"]["body"] == f"{plain[0]}\r{plain[1]}"
+    assert rows["a4"]["label"] == sentences[2][1]
+    assert parsed.notes["stray_quote_lines"] == [4]
+
+
+def test_phrasebank_csv_sentence_quoted_over_two_lines_is_one_record(sentences, tmp_path):
+    """A quoted sentence with a line break is one sentence, not a half sentence loaded and a half
+    quarantined; a record-starting line after an unclosed quote is not swallowed."""
+    first, second = sentences[3][0].split(" ", 1)
+    path = tmp_path / "phrasebank.csv"
+    path.write_text(
+        "Y,Notices\n"
+        f'{sentences[3][1]},"{first}\n{second}"\n'
+        f'{sentences[4][1]},"{sentences[4][0]}\n'
+        f"{sentences[2][1]},{sentences[2][0]}\n"
+    )
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "label", "text_raw").rows() == [
+        (2, sentences[3][1], f"{first}\n{second}"),
+        (4, sentences[4][1], f'"{sentences[4][0]}'),
+        (5, sentences[2][1], sentences[2][0]),
+    ]
+    assert parsed.rows["text_clean"][0] == sentences[3][0]
+
+
+def test_feed_text_column_named_by_its_last_word_is_read(sentences, tmp_path):
+    """'Article Body' and 'News Title' are not aliases, but their last words are: the body is read,
+    not dropped for the headline; 'Article ID' stays the id and a 'Text Length' column is not text."""
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        "Article ID,News Title,Article Body,Text Length,Sentiment\n"
+        f'n1,Results,"{sentences[0][0]}",{len(sentences[0][0])},{sentences[0][1].capitalize()}\n'
+    )
+    parsed = parse_news_file(path)
+    assert parsed.notes["columns"] == {"doc_id": "Article ID", "headline": "News Title", "body": "Article Body",
+                                       "label": "Sentiment"}
+    assert parsed.rows.select("doc_id", "headline", "text_field", "text_raw", "label").row(0) == (
+        "n1", "Results", "body", sentences[0][0], sentences[0][1])
