@@ -100,12 +100,15 @@ def _lf_line_ends(data: bytes) -> bytes:
     return data.replace(b"\r", b"\n") if b"\r" in data and b"\n" not in data else data
 
 
+def lf_line_ends(text: str) -> str:
+    """`_lf_line_ends` for decoded text."""
+    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+
+
 def head_lines(data: bytes, encoding: str = "utf-8", n: int = 30) -> list[str]:
     """The first `n` physical lines (for format sniffing), decoded leniently, BOM and CR removed;
     a UTF-16 byte-order mark and CR-only line ends are honoured as in `to_utf8`."""
-    text = data[:65536].decode(sniff_encoding(data, encoding), errors="replace").removeprefix("\ufeff")
-    if "\r" in text and "\n" not in text:
-        text = text.replace("\r", "\n")
+    text = lf_line_ends(data[:65536].decode(sniff_encoding(data, encoding), errors="replace").removeprefix("\ufeff"))
     return [line.removesuffix("\r") for line in text.split("\n")[:n]]
 
 

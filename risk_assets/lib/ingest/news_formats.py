@@ -124,9 +124,7 @@ def read_text(path: Path) -> tuple[str, str]:
 def physical_lines(text: str) -> list[str]:
     """Split on LF and drop the CR of CRLF; a final line end does not make an extra empty line.
     A text with CRs and no LF at all (classic Mac OS line ends) is split on CR."""
-    if "\r" in text and "\n" not in text:
-        text = text.replace("\r", "\n")
-    lines = text.split("\n")
+    lines = csv_text.lf_line_ends(text).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return [line.removesuffix("\r") for line in lines]

@@ -32,6 +32,14 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def _with_emp_title(lc_lines: list[str], tmp_path: Path, line: int, title: str) -> Path:
+    """The loans with an emp_title column ('Clerk'), the loan on physical `line` titled `title`
+    as written (quotes and all)."""
+    lines = [lc_lines[0] + ",emp_title"] + [row + ",Clerk" for row in lc_lines[1:]]
+    lines[line - 1] = lc_lines[line - 1] + "," + title
+    return _write(tmp_path / "lc.csv", lines)
+
+
 def _values(parsed) -> list[tuple]:
     return parsed.rows.select("_source_line", *COLUMNS).rows()
 
@@ -43,9 +51,7 @@ def _quarantined(parsed) -> list[tuple]:
 def test_a_quote_typed_inside_a_text_field_swallows_no_loans(lc_lines, tmp_path):
     """`Operator 12" press`: one quote in an unquoted field used to open a quoted field that ran to
     the end of the file, turning 5 loans into one malformed record."""
-    lines = [lc_lines[0] + ",emp_title"] + [line + ",Clerk" for line in lc_lines[1:]]
-    lines[2] = lc_lines[2] + ',Operator 12" press'
-    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed = parse_loan_file(_with_emp_title(lc_lines, tmp_path, 3, 'Operator 12" press'))
     parsed.reconcile()
     assert parsed.data_records == 6 and parsed.quarantine.height == 0
     assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 5, 6, 7]
@@ -55,18 +61,14 @@ def test_a_quote_typed_inside_a_text_field_swallows_no_loans(lc_lines, tmp_path)
 
 
 def test_a_quote_that_never_closes_costs_its_own_line_only(lc_lines, tmp_path):
-    lines = [lc_lines[0] + ",emp_title"] + [line + ",Clerk" for line in lc_lines[1:]]
-    lines[2] = lc_lines[2] + ',"Operator, press'
-    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed = parse_loan_file(_with_emp_title(lc_lines, tmp_path, 3, '"Operator, press'))
     parsed.reconcile()
     assert parsed.rows["_source_line"].to_list() == [2, 4, 5, 6, 7]
     assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(3, "malformed_record")]
 
 
 def test_a_space_before_an_opening_quote_quarantines_the_record_with_its_line(lc_lines, tmp_path):
-    lines = [lc_lines[0] + ",emp_title"] + [line + ",Clerk" for line in lc_lines[1:]]
-    lines[3] = lc_lines[3] + ', "Smith, John"'
-    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed = parse_loan_file(_with_emp_title(lc_lines, tmp_path, 4, ' "Smith, John"'))
     parsed.reconcile()
     assert parsed.rows["_source_line"].to_list() == [2, 3, 5, 6, 7]
     ((line, column, rule, raw),) = _quarantined(parsed)
