@@ -11,8 +11,10 @@ LendingClub `desc` typed with hard returns); such a record spans several physica
 numbered by its first. Record boundaries are found by quote parity: a line with an odd number of
 `"` characters opens (or closes) a quoted field that continues on the next line (RFC 4180 escapes a
 quote as `""`, which keeps the parity). A quote that is text (`Operator 12" press`) or never closed
-would make every line after it one record: a record of several lines without the header's field
-count is split again after its first line (`_resync`), so such a quote costs at most its own line.
+would make every line after it one record: a record of several lines that a CSV reader would not
+read as one record of the header's field count is split again after its first line (`_resync`), so
+such a quote costs at most its own line. A record with a quoted field never closed, or with text
+after its closing quote, is malformed: a lenient reader would load a value the file does not hold.
 """
 
 from __future__ import annotations
@@ -33,6 +35,18 @@ from risk_assets.lib.ingest.parsed import FileRefused
 GZIP_MAGIC = b"\x1f\x8b"
 _QUOTED = r'"(?:[^"]|"")*"'
 """A quoted CSV field, escaped quotes included (RFC 4180 section 2.7)."""
+
+
+def _one_record(delimiter: str) -> str:
+    """Regex of text that a CSV reader reads as exactly one record, as the file meant it: fields
+    split by `delimiter`, each either quoted (a quote at the field's start, closed right before the
+    next delimiter or the end, `""` inside; line breaks allowed) or unquoted (no line break, not
+    starting with a quote; a quote further in is text, `12" press`). A quote never closed, or text
+    after a closing quote (`"Operator" press`, which readers glue into one value), does not match."""
+    escaped = r"\t" if delimiter == "\t" else ("\\" + delimiter if delimiter in r"|\.^$*+?()[]{}" else delimiter)
+    unquoted = f'(?:[^"{escaped}\n][^{escaped}\n]*)?'
+    one_field = f"(?:{_QUOTED}|{unquoted})"
+    return f"^{one_field}(?:{escaped}{one_field})*$"
 
 
 def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
@@ -181,15 +195,18 @@ def _group_lines(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: int) -> pl.DataFrame:
-    """Undo what a stray quote did to the grouping: a record of several lines that does not have
-    `width` fields was opened by a quote that is text (`12" press`) or never closed, and swallowed
-    the lines after it. Its first line becomes a record of its own and the lines after it are
-    grouped again, until every record of several lines has `width` fields. Returns `_source_line`,
-    `text` per record, in line order; no line is lost or repeated."""
+    """Undo what a stray quote did to the grouping: a record of several lines that is not one CSV
+    record of `width` fields (`_one_record`) was opened by a quote that is text (`12" press`) or
+    never closed, and swallowed the lines after it; two text quotes in the same column even pair
+    up into the right field count. Its first line becomes a record of its own and the lines after
+    it are grouped again, until every record of several lines is one record of `width` fields.
+    Returns `_source_line`, `text` per record, in line order; no line is lost or repeated."""
     text_of = dict(zip(lines.get_column("_source_line").to_list(), lines.get_column("text").to_list()))
     while True:
         counted = records.with_columns(n_fields=_field_count(delimiter))
-        swallowing = (pl.col("lines").list.len() > 1) & (pl.col("n_fields") != width)
+        swallowing = (pl.col("lines").list.len() > 1) & (
+            (pl.col("n_fields") != width) | ~pl.col("text").str.contains(_one_record(delimiter))
+        )
         bad = counted.filter(swallowing)
         if not bad.height:
             return records.select("_source_line", "text").sort("_source_line")
@@ -268,12 +285,19 @@ def read_records(
     marked_text = dict(zip(marked.get_column("_source_line").to_list(), marked.get_column("text").to_list()))
     records = frame.filter(pl.col("kind").is_null()).drop("kind")
 
-    records = records.with_columns(n_fields=_field_count(delimiter))
-    good = records.filter(pl.col("n_fields") == len(header))
-    malformed = records.filter(pl.col("n_fields") != len(header)).select(
+    records = records.with_columns(
+        n_fields=_field_count(delimiter),
+        misquoted=pl.col("text").str.contains('"', literal=True) & ~pl.col("text").str.contains(_one_record(delimiter)),
+    )
+    good = records.filter((pl.col("n_fields") == len(header)) & ~pl.col("misquoted"))
+    malformed = records.filter((pl.col("n_fields") != len(header)) | pl.col("misquoted")).select(
         pl.col("_source_line").alias("line"),
         pl.col("text").alias("raw_value"),
-        pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}", "n_fields").alias("message"),
+        pl.when(pl.col("misquoted"))
+        .then(pl.lit("a quoted field is never closed, or text follows its closing quote: "
+                     f"not one record of {len(header)} fields separated by '{delimiter}'"))
+        .otherwise(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}", "n_fields"))
+        .alias("message"),
     )
     if good.height:
         every_line_a_record = good.height == frame.height and not odd.any()

@@ -32,12 +32,17 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def _with_emp_title(lc_lines: list[str], tmp_path: Path, line: int, title: str) -> Path:
-    """The loans with an emp_title column ('Clerk'), the loan on physical `line` titled `title`
-    as written (quotes and all)."""
+def _with_emp_titles(lc_lines: list[str], tmp_path: Path, titles: dict[int, str]) -> Path:
+    """The loans with an emp_title column ('Clerk'), the loan on each physical line of `titles`
+    titled as written (quotes and all)."""
     lines = [lc_lines[0] + ",emp_title"] + [row + ",Clerk" for row in lc_lines[1:]]
-    lines[line - 1] = lc_lines[line - 1] + "," + title
+    for line, title in titles.items():
+        lines[line - 1] = lc_lines[line - 1] + "," + title
     return _write(tmp_path / "lc.csv", lines)
+
+
+def _with_emp_title(lc_lines: list[str], tmp_path: Path, line: int, title: str) -> Path:
+    return _with_emp_titles(lc_lines, tmp_path, {line: title})
 
 
 def _values(parsed) -> list[tuple]:
@@ -65,6 +70,38 @@ def test_a_quote_that_never_closes_costs_its_own_line_only(lc_lines, tmp_path):
     parsed.reconcile()
     assert parsed.rows["_source_line"].to_list() == [2, 4, 5, 6, 7]
     assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(3, "malformed_record")]
+
+
+def test_two_quotes_typed_as_inches_in_one_column_swallow_no_loans(lc_lines, tmp_path):
+    """`12" press` on line 3 and `6" pipe` on line 5: the two text quotes pair up by parity, and the
+    lines between them have the header's field count when the quotes sit in the same column; the
+    group is still not one record as a CSV reader reads it (a quote inside an unquoted field is text),
+    so it is split again and every loan loads with its own values."""
+    parsed = parse_loan_file(_with_emp_titles(lc_lines, tmp_path, {3: 'Operator 12" press', 5: 'Welder 6" pipe'}))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 5, 6, 7]
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert _values(parsed) == _values(original)
+
+
+@pytest.mark.parametrize("where", [3, 7])
+def test_a_quoted_field_never_closed_is_quarantined_on_any_line(lc_lines, tmp_path, where):
+    """An opening quote with no closing one is malformed wherever it is, the last line included
+    (where a lenient reader would load the field with its quote dropped)."""
+    parsed = parse_loan_file(_with_emp_titles(lc_lines, tmp_path, {where: '"Operator, press'}))
+    parsed.reconcile()
+    assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(where, "malformed_record")]
+    assert parsed.rows["_source_line"].to_list() == [n for n in range(2, 8) if n != where]
+
+
+def test_text_after_a_closing_quote_is_quarantined_not_glued_on(lc_lines, tmp_path):
+    """`"Operator" press`: a reader glues the text after the closing quote onto the field; the value
+    is not what the file holds, so the record is quarantined with its line."""
+    parsed = parse_loan_file(_with_emp_titles(lc_lines, tmp_path, {4: '"Operator" press'}))
+    parsed.reconcile()
+    assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(4, "malformed_record")]
+    assert "quote" in parsed.quarantine["message"].item()
 
 
 def test_a_space_before_an_opening_quote_quarantines_the_record_with_its_line(lc_lines, tmp_path):
