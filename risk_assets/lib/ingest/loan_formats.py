@@ -18,6 +18,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     malformed_record      field count differs from the header
     missing_value         empty value in a required column
     unparsable_number / unparsable_date / unparsable_value
+    not_whole_number      36.9 in a whole-number column (never cut to 36)
+    invalid_default_flag  a mapped default flag other than 0 / 1
     serial_date           a spreadsheet day number (45306) where a date was expected
     sci_notation_id       an id mangled into scientific notation (9.91214E+15): digits are lost
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
@@ -145,8 +147,13 @@ RULES: dict[str, str] = {
     "fico_out_of_range": "is a FICO score outside 300-850",
     "rate_as_fraction": "is an interest rate below 1 % in a percent column: a fraction (0.1065 for 10.65 %)?",
     "value_out_of_range": "is outside the range of a 32-bit integer column",
+    "not_whole_number": "is a number with a fraction in a whole-number column",
+    "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
 }
 """Quarantine rule -> what the value did wrong (the end of each quarantine message)."""
+
+_FLAG_WORDS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
+"""Text of a `flag` column (lowercased) -> 1 / 0."""
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
@@ -304,9 +311,12 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, Rule
         return value, lambda v: (pl.when(ambiguous).then(pl.lit("ambiguous_number"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
-        return _number_text(s, dialect).cast(pl.Int64, strict=False), failed("unparsable_number")
+        return _whole_number(_number_text(s, dialect), present, "unparsable_number")
     if kind == "term":
-        return s.str.extract(r"^(\d+)(?:\s*months?)?$", 1).cast(pl.Int64, strict=False), failed("unparsable_value")
+        return _whole_number(s.str.extract(r"^(\d+(?:\.\d+)?)(?:\s*months?)?$", 1), present, "unparsable_value")
+    if kind == "flag":
+        flag = s.str.to_lowercase().replace_strict(_FLAG_WORDS, default=None, return_dtype=pl.Int64)
+        return flag, failed("unparsable_value")
     if kind == "emp_length":
         lower = s.str.to_lowercase()
         years = (
@@ -325,6 +335,16 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, Rule
     if kind == "date":
         return _date(s, spec.fmt or "%Y-%m-%d", present)
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
+
+
+def _whole_number(text: pl.Expr, present: pl.Expr, rule: str) -> tuple[pl.Expr, RuleOf]:
+    """Int64 from number text ('36', '36.0'); a number with a fraction ('36.9') is NULL with rule
+    not_whole_number, never cut to 36; text that is no number gets `rule`."""
+    number = text.cast(pl.Float64, strict=False)
+    whole = number.is_finite() & (number == number.floor()) & (number.abs() < 2.0**53)
+    value = pl.coalesce(text.cast(pl.Int64, strict=False), pl.when(whole).then(number.cast(pl.Int64)))
+    return value, lambda v: pl.when(present & v.is_null()).then(
+        pl.when(number.is_finite()).then(pl.lit("not_whole_number")).otherwise(pl.lit(rule)))
 
 
 def _date(s: pl.Expr, fmt: str, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
@@ -432,8 +452,20 @@ def _missing(spec: FieldSpec) -> pl.Expr:
 
 
 def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, str]) -> tuple[pl.DataFrame, dict]:
-    """default_flag from the status map; an unknown status is quarantined (rule unknown_status)."""
+    """default_flag: from a column mapped to it when the mapping has one (a value other than 0 / 1
+    is quarantined, rule invalid_default_flag; the status is then kept as text, in any vocabulary),
+    else from the status map (an unknown status is quarantined, rule unknown_status), else NULL."""
     notes: dict[str, object] = {}
+    if "default_flag" in target_source:
+        column = target_source["default_flag"]
+        rule = pl.col(f"_rule:{column}")
+        invalid = pl.col("default_flag").is_not_null() & ~pl.col("default_flag").is_in([0, 1])
+        frame = frame.with_columns(
+            **{f"_rule:{column}": pl.when(rule.is_null() & invalid).then(pl.lit("invalid_default_flag")).otherwise(rule)}
+        )
+        unlabelled = frame.filter(pl.col("default_flag").is_null() & pl.col(f"_rule:{column}").is_null())
+        notes["unlabelled_by_default_flag"] = unlabelled.height
+        return frame, notes
     if "loan_status" not in target_source:
         return frame.with_columns(default_flag=pl.lit(None, pl.Int32)), notes
     column = target_source["loan_status"]

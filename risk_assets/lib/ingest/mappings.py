@@ -27,10 +27,14 @@ content decides; the glob only narrows). Example:
       "sentinels": {"days_employed": ["365243"]}
     }
 
-Column types: text (default), int, number, money ("$60,000.00 "), percent (13.56 or "13.56%" ->
-0.1356), fraction (0.1356 as is), date (strftime `format`; a format without %d means the first of
-the month; for snapshot_date it means the month's end), term ("36 months" or 36), emp_length
-("10+ years", "< 1 year", "n/a"), zip3 ("860xx"). Targets are the names of `lib.schema.LOAN_COLUMNS`.
+Column types: text, int (whole numbers; "36.0" is 36, "36.9" is quarantined), number, money
+("$60,000.00 "), percent (13.56 or "13.56%" -> 0.1356), fraction (0.1356 as is), date (strftime
+`format`, ISO 8601 by default; a format without %d means the first of the month; for snapshot_date
+it means the month's end), term ("36 months" or 36), emp_length ("10+ years", "< 1 year", "n/a"),
+zip3 ("860xx"), flag (1/0, Y/N, yes/no, true/false). A column without a type takes the one its
+target implies (`implied_kind`); a type that cannot fill its target's column (a decimal number into
+an integer column, a date into an amount) refuses the mapping. Targets are the names of
+`lib.schema.LOAN_COLUMNS` except the computed ones (COMPUTED_TARGETS).
 `status_map` defaults to the LendingClub vocabulary. Source columns without a target are kept as
 text in `source_fields`.
 """
@@ -47,6 +51,8 @@ from pathlib import Path
 from risk_assets.lib.ingest.parsed import FileRefused
 from risk_assets.lib.schema import LOAN_COLUMNS
 
+_TARGET_SQL_TYPES = {c.name: c.sql_type for c in LOAN_COLUMNS}
+
 LENDINGCLUB_STATUS: dict[str, int | None] = {
     "Fully Paid": 0,
     "Charged Off": 1,
@@ -62,8 +68,48 @@ LENDINGCLUB_STATUS: dict[str, int | None] = {
 """LendingClub loan_status -> default flag (1 defaulted, 0 repaid, None not matured yet); the default
 `status_map` of a declared mapping."""
 
-KINDS = ("text", "int", "number", "money", "percent", "fraction", "date", "term", "emp_length", "zip3")
+KINDS = ("text", "int", "number", "money", "percent", "fraction", "date", "term", "emp_length", "zip3", "flag")
 """Column types a mapping may declare (the built-in formats also use fiscal_year, new_exist, sba_date)."""
+
+KIND_TARGET_TYPES: dict[str, tuple[str, ...]] = {
+    "text": ("VARCHAR",),
+    "zip3": ("VARCHAR",),
+    "int": ("INTEGER", "BIGINT", "DOUBLE"),
+    "number": ("DOUBLE",),
+    "money": ("DOUBLE",),
+    "percent": ("DOUBLE",),
+    "fraction": ("DOUBLE",),
+    "emp_length": ("DOUBLE",),
+    "term": ("INTEGER",),
+    "flag": ("INTEGER",),
+    "date": ("DATE",),
+}
+"""Declared type -> the raw.loans column types it may fill. A decimal number never fills an integer
+column (36.9 months would be cut to 36): declare `int`, which takes whole numbers only."""
+
+COMPUTED_TARGETS = ("loan_key", "portfolio", "off_policy", "source_fields")
+"""raw.loans columns that ingestion computes; a mapping cannot fill them."""
+
+RATE_TARGETS = ("int_rate", "revol_util")
+"""Fraction (0-1) columns whose source may write 13.56 or 0.1356: a mapping must say which
+(`percent` or `fraction`), since guessing would be wrong by a factor of 100 for one of them."""
+
+_TARGET_KIND = {"zip3": "zip3", "term_months": "term", "emp_length_years": "emp_length", "default_flag": "flag"}
+_TYPE_KIND = {"VARCHAR": "text", "DATE": "date", "INTEGER": "int", "BIGINT": "int", "DOUBLE": "number"}
+
+
+def implied_kind(target: str) -> str:
+    """The type of a mapped column that declares none, implied by its target: text for text columns,
+    `int` for integer columns, `number` for amounts, `date` for dates (ISO 8601 unless a `format`
+    is given), and the target's own type for zip3, term_months, emp_length_years, default_flag.
+
+    Raises:
+        ValueError: the target is int_rate or revol_util (see RATE_TARGETS), or not a raw.loans column.
+    """
+    if target in RATE_TARGETS:
+        raise ValueError(f"target {target!r} needs a declared type: 'percent' (13.56 or '13.56%' -> 0.1356) "
+                         "or 'fraction' (0.1356 as is)")
+    return _TARGET_KIND.get(target) or _TYPE_KIND[_TARGET_SQL_TYPES[target]]
 
 
 @dataclass(frozen=True)
@@ -114,18 +160,28 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
     Raises:
         FileRefused: a missing or unknown key, type or target; the message names the mapping file.
     """
-    targets = {c.name for c in LOAN_COLUMNS}
     try:
         name = document["name"]
         specs = []
         for column, spec in document["columns"].items():
             spec = {"to": spec} if isinstance(spec, str) else spec
-            kind = spec.get("type", "text")
+            if not isinstance(spec, dict) or "to" not in spec:
+                raise ValueError(f"column {column!r}: the key 'to' (its raw.loans column) is missing")
+            target = spec["to"]
+            if target not in _TARGET_SQL_TYPES or target in COMPUTED_TARGETS:
+                raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills")
+            try:
+                kind = spec["type"] if "type" in spec else implied_kind(target)
+            except ValueError as exc:
+                raise ValueError(f"column {column!r}: {exc}") from None
             if kind not in KINDS:
                 raise ValueError(f"column {column!r}: type {kind!r} is not one of {KINDS}")
-            if spec["to"] not in targets:
-                raise ValueError(f"column {column!r}: target {spec['to']!r} is not a column of raw.loans")
-            specs.append(FieldSpec(column, spec["to"], kind, spec.get("format"), bool(spec.get("required", False))))
+            sql_type = _TARGET_SQL_TYPES[target]
+            if sql_type not in KIND_TARGET_TYPES[kind]:
+                fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types]
+                raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); "
+                                 f"declare one of {fitting}")
+            specs.append(FieldSpec(column, target, kind, spec.get("format"), bool(spec.get("required", False))))
         globs = document.get("applies_to", ["*"])
         return TapeMapping(
             name=name,
@@ -138,8 +194,10 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             sentinels={k: tuple(str(v) for v in vs) for k, vs in document.get("sentinels", {}).items()},
             builtin=False,
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FileRefused(f"{source}: invalid column mapping: {exc!r}") from None
+    except KeyError as exc:
+        raise FileRefused(f"{source}: invalid column mapping: the key {exc} is missing") from None
+    except (TypeError, ValueError) as exc:
+        raise FileRefused(f"{source}: invalid column mapping: {exc}") from None
 
 
 def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]:

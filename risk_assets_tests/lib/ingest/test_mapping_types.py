@@ -1,0 +1,118 @@
+"""A declared mapping's column types against the raw.loans columns they fill: a type left out is
+implied by the target, a type that cannot fill the target refuses the mapping with its file and
+column, a mapped default flag is kept, and a whole-number column never cuts a decimal."""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+
+@pytest.fixture
+def bank_tape(data_dir, tmp_path) -> Path:
+    """The first 6 real LendingClub loans rewritten as a bank's own tape: ref, booked (ISO date),
+    amount, income, term ('36.0' style), defaulted (Y/N from loan_status)."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        rows = [line.rstrip("\r\n").split(",") for line in islice(handle, 7)]
+    header, loans = rows[0], rows[1:]
+    col = {name: i for i, name in enumerate(header)}
+    lines = ["ref,booked,amount,income,term,defaulted"]
+    for n, loan in enumerate(loans, start=1):
+        term = loan[col["term"]].split()[0] + ".0"
+        defaulted = "Y" if loan[col["loan_status"]] == "Charged Off" else "N"
+        lines.append(f"B-{n},2011-12-0{n},{loan[col['loan_amnt']]},{loan[col['annual_inc']]},{term},{defaulted}")
+    tape = tmp_path / "bank_tape.csv"
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tape
+
+
+def _map(tape: Path, columns: dict) -> Path:
+    sidecar = tape.with_name(tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "bank", "columns": columns}), encoding="utf-8")
+    return sidecar
+
+
+UNTYPED = {"ref": {"to": "source_loan_id"}, "booked": {"to": "origination_date"}, "amount": {"to": "loan_amount"},
+           "income": {"to": "annual_income"}, "term": {"to": "term_months"}, "defaulted": {"to": "default_flag"}}
+
+
+def test_columns_without_a_type_take_the_one_their_target_implies(bank_tape):
+    _map(bank_tape, UNTYPED)
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    got = parsed.rows.select("source_loan_id", "origination_date", "loan_amount", "annual_income",
+                             "term_months", "default_flag").rows()
+    assert [(r[0], r[1].isoformat(), r[2], r[3], r[4], r[5]) for r in got] == [
+        ("B-1", "2011-12-01", 5000.0, 24000.0, 36, 0),
+        ("B-2", "2011-12-02", 2500.0, 30000.0, 60, 1),
+        ("B-3", "2011-12-03", 2400.0, 12252.0, 36, 0),
+        ("B-4", "2011-12-04", 10000.0, 49200.0, 36, 0),
+        ("B-5", "2011-12-05", 3000.0, 80000.0, 60, 0),
+        ("B-6", "2011-12-06", 5000.0, 36000.0, 36, 0),
+    ]
+
+
+@pytest.mark.parametrize(("kind", "yes", "no", "rules"), [
+    ("flag", "Y", "N", ["unparsable_value", "unparsable_value"]),
+    ("int", "1", "0", ["invalid_default_flag", "unparsable_number"]),
+])
+def test_a_mapped_default_flag_is_kept_and_a_bad_one_quarantined(bank_tape, kind, yes, no, rules):
+    lines = bank_tape.read_text().splitlines()
+    lines = [lines[0]] + [line[:-1] + (yes if line.endswith("Y") else no) for line in lines[1:]]
+    lines[3] = lines[3][:-1] + "2"  # neither 1 nor 0
+    lines[4] = lines[4][:-1] + "maybe"
+    lines[5] = lines[5][:-1]  # empty: no outcome yet
+    bank_tape.write_text("\n".join(lines) + "\n")
+    _map(bank_tape, {**UNTYPED, "defaulted": {"to": "default_flag", "type": kind}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (4, "defaulted", rules[0], "2"), (5, "defaulted", rules[1], "maybe")]
+    assert parsed.rows.select("source_loan_id", "default_flag").rows() == [
+        ("B-1", 0), ("B-2", 1), ("B-5", None), ("B-6", 0)]
+    assert parsed.notes["unlabelled_by_default_flag"] == 1
+
+
+def test_a_mapped_default_flag_wins_over_a_status_in_any_vocabulary(bank_tape):
+    lines = bank_tape.read_text().splitlines()
+    lines = [lines[0] + ",state"] + [line + (",written off" if line.endswith("Y") else ",closed") for line in lines[1:]]
+    bank_tape.write_text("\n".join(lines) + "\n")
+    _map(bank_tape, {**UNTYPED, "state": {"to": "loan_status"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("loan_status", "default_flag").rows()[:2] == [("closed", 0), ("written off", 1)]
+
+
+def test_a_whole_number_column_quarantines_a_fraction_instead_of_cutting_it(bank_tape):
+    bank_tape.write_text(bank_tape.read_text().replace(",36.0,", ",36.9,", 1))
+    _map(bank_tape, {**UNTYPED, "term": {"to": "term_months", "type": "int"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "term", "not_whole_number", "36.9")]
+    assert parsed.rows["term_months"].to_list() == [60, 36, 36, 60, 36]
+
+
+@pytest.mark.parametrize(("column", "spec", "says"), [
+    ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER); declare one of ['int', 'term', 'flag']"),
+    ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE)"),
+    ("amount", {"to": "int_rate"}, "target 'int_rate' needs a declared type: 'percent'"),
+    ("ref", {"to": "loan_key"}, "target 'loan_key' is not a column of raw.loans that a tape fills"),
+    ("ref", {"type": "text"}, "the key 'to' (its raw.loans column) is missing"),
+])
+def test_a_type_that_cannot_fill_its_target_refuses_the_mapping_by_file_and_column(bank_tape, column, spec, says):
+    sidecar = _map(bank_tape, {**UNTYPED, column: spec})
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(bank_tape)
+    message = str(refused.value)
+    assert message.startswith(f"{sidecar}: invalid column mapping: column {column!r}: ")
+    assert says in message
