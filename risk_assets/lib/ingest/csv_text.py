@@ -23,8 +23,9 @@ import codecs
 import csv
 import gzip
 import io
+import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +118,31 @@ def _lf_line_ends(data: bytes) -> bytes:
 def lf_line_ends(text: str) -> str:
     """`_lf_line_ends` for decoded text."""
     return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+
+
+def split_at_record_crs(lines: list[str], is_record: Callable[[str], bool]) -> list[str]:
+    """Lines with a lone CR that ends a record, split there.
+
+    A file edited on two systems can end some records with a lone CR (classic Mac OS) among LF or
+    CRLF line ends; read by LF, two records become one line. A line that holds a CR and whose
+    CR-separated pieces are each one record by `is_record` (and balanced in quotes, so no piece sits
+    inside a quoted field) is such a join: its pieces become lines of their own, as Python's
+    universal newlines read them, and the lines after it are numbered one further per split. A CR
+    anywhere else (a soft break inside an article body, a CR inside a quoted field) stays text.
+
+    Args:
+        lines: physical lines split on LF, CR of CRLF removed.
+        is_record: whether one piece of text, without CR, is one record of the file's format.
+    """
+    out: list[str] = []
+    for line in lines:
+        if "\r" in line:
+            pieces = line.split("\r")
+            if all(piece.count('"') % 2 == 0 and is_record(piece) for piece in pieces):
+                out.extend(pieces)
+                continue
+        out.append(line)
+    return out
 
 
 def head_lines(data: bytes, encoding: str = "utf-8", n: int = 30) -> list[str]:
@@ -269,6 +295,11 @@ def read_records(
     if repeated:
         raise FileRefused(f"{path}: line {header_line}: the header repeats column(s) {repeated}")
     non_data = [(n, "note") for n in range(1, header_line)]
+    split_at_crs = bool(lines.str.contains("\r", literal=True).any())
+    if split_at_crs:  # records joined by a lone CR (mixed line ends)
+        width, quoted = len(header), re.compile(_QUOTED)
+        lines = pl.Series("text", split_at_record_crs(
+            lines.to_list(), lambda piece: quoted.sub("", piece).count(delimiter) + 1 == width), pl.Utf8)
 
     frame = pl.DataFrame({"text": lines}).with_row_index("_source_line", offset=1)
     frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(header_line)
@@ -300,7 +331,7 @@ def read_records(
         .alias("message"),
     )
     if good.height:
-        every_line_a_record = good.height == frame.height and not odd.any()
+        every_line_a_record = good.height == frame.height and not odd.any() and not split_at_crs
         source = data if every_line_a_record else good.get_column("text").str.join("\n").item().encode("utf-8")
         try:
             fields = pl.read_csv(

@@ -158,15 +158,23 @@ def _looks_like_phrasebank_txt(lines: list[str]) -> bool:
     return bool(sample) and len(words) >= 0.5 * len(sample) and any(w in LABELS for w in words)
 
 
+def _is_phrasebank_txt_record(text: str) -> bool:
+    """One `sentence@label` record: ends in '@' and a label."""
+    return bool((m := _TRAILING_LABEL.search(text)) and m.group(1).lower() in LABELS)
+
+
 def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFile:
     """Financial PhraseBank vendor text: `sentence@label` per line.
 
     The split is on the last '@' (a sentence may contain '@'). doc_id = '<sha256[:16]>:<line>'
     (the corpus has no ids), text_field = 'sentence'. Quarantined: a line with no '@'
-    (rule `missing_label_separator`), a label outside LABELS (rule `unknown_label`), an empty
-    sentence (rule `no_usable_text`). Blank lines are non-data lines.
+    (rule `missing_label_separator`), a label outside LABELS (rule `unknown_label`), a line ending
+    in two labels, `...@neutral@positive` (rule `two_labels`), an empty sentence (rule
+    `no_usable_text`). Blank lines are non-data lines. Records joined by a lone CR are split
+    (`csv_text.split_at_record_crs`).
     """
     out = _Collector("phrasebank_txt")
+    lines = csv_text.split_at_record_crs(lines, _is_phrasebank_txt_record)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             out.non_data_lines.append((number, "blank"))
@@ -181,6 +189,10 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFil
         elif label not in LABELS:
             out.reject(number, doc_id, "label", "unknown_label", label_raw,
                        f"{path}: line {number} label {label_raw!r} is not one of {sorted(LABELS)}")
+        elif _is_phrasebank_txt_record(sentence):
+            out.reject(number, doc_id, "label", "two_labels", line,
+                       f"{path}: line {number} ends in two labels "
+                       f"({_TRAILING_LABEL.search(sentence).group(1)!r}, then {label_raw!r}): which one is meant?")
         elif not (usable := is_usable_text(sentence)).usable:
             out.reject(number, doc_id, "sentence", "no_usable_text", sentence,
                        f"{path}: line {number} sentence has no usable text ({usable.reason})")
@@ -267,6 +279,7 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
     no usable sentence (`no_usable_text`). Blank lines are non-data lines.
     """
     out = _Collector("phrasebank_csv")
+    lines = lines[:1] + csv_text.split_at_record_crs(lines[1:], _starts_a_record)
     for number, line in _phrasebank_csv_records(lines):
         if not line.strip():
             out.non_data_lines.append((number, "blank"))
@@ -407,6 +420,10 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
       opened is listed in notes['stray_quote_lines'].
     Columns without a canonical field are listed in notes['ignored_columns'].
     """
+    width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)])))
+    with _csv_field_limit(sum(map(len, lines)) + len(lines)):
+        lines = lines[:1] + csv_text.split_at_record_crs(
+            lines[1:], lambda piece: len(next(csv.reader([piece]), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
     with _csv_field_limit(sum(map(len, lines)) + len(lines)):
         return _parse_feed_lines(path, lines, sha256)

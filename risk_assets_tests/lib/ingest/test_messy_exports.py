@@ -268,3 +268,51 @@ def test_feed_text_column_named_by_its_last_word_is_read(sentences, tmp_path):
                                        "label": "Sentiment"}
     assert parsed.rows.select("doc_id", "headline", "text_field", "text_raw", "label").row(0) == (
         "n1", "Results", "body", sentences[0][0], sentences[0][1])
+
+
+def test_loans_joined_by_a_lone_cr_are_two_loans_a_cr_inside_a_quoted_field_is_text(lc_lines, tmp_path):
+    """A tape edited on two systems: loans 2 and 3 end with a classic-Mac CR among LF line ends, so
+    read by LF three loans share one line. Each becomes a record of its own, numbered as if the CR
+    were a line end; a CR inside a quoted field is left in its value."""
+    lines = [lc_lines[0] + ",emp_title"] + [row + ",Clerk" for row in lc_lines[1:]]
+    lines[5] = lc_lines[5] + ',"Night\rshift"'
+    tape = tmp_path / "mixed.csv"
+    tape.write_bytes(("\n".join(lines[:2]) + "\n" + "\r".join(lines[2:5]) + "\n" + "\n".join(lines[5:]) + "\n").encode())
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.data_records == 6
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 5, 6, 7]
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert _values(parsed) == _values(original)
+    assert '"emp_title":"Night\\rshift"' in parsed.rows.filter(pl.col("_source_line") == 6)["source_fields"].item()
+
+
+def test_phrasebank_records_joined_by_a_lone_cr_keep_their_own_labels(sentences, tmp_path):
+    """`s1@neutral<CR>s2@positive` read by LF is one line whose last '@' gives s2's label to both
+    sentences; split at the CR, each keeps its own. A line ending in two labels is quarantined."""
+    (s1, l1), (s2, l2), (s3, l3), (s4, l4) = sentences[1], sentences[2], sentences[3], sentences[4]
+    assert (l1, l2) == ("neutral", "negative")
+    path = tmp_path / "phrasebank.txt"
+    path.write_bytes(f"{s1}@{l1}\r{s2}@{l2}\r\n{s3}@{l3}@{l4}\r\n{s4}@{l4}\r\n".encode())
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "text_raw", "label").rows() == [(1, s1, l1), (2, s2, l2), (4, s4, l4)]
+    assert parsed.quarantine.select("line", "rule").rows() == [(3, "two_labels")]
+    assert f"({l3!r}, then {l4!r})" in parsed.quarantine["message"].item()
+
+
+def test_phrasebank_csv_and_feed_records_joined_by_a_lone_cr_are_split(sentences, tmp_path):
+    plain = [(s, label) for s, label in sentences if "," not in s and '"' not in s]
+    (s1, l1), (s2, l2), (s3, l3) = plain[:3]
+    csv_path = tmp_path / "phrasebank.csv"
+    csv_path.write_bytes(f"Y,Notices\r\n{l1},{s1}\r{l2},{s2}\r\n{l3},{s3}\r\n".encode())
+    parsed = parse_news_file(csv_path)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "text_raw", "label").rows() == [(2, s1, l1), (3, s2, l2), (4, s3, l3)]
+
+    feed = tmp_path / "feed.csv"
+    feed.write_bytes(f"id,headline,body,label\na1,H1,{s1},{l1}\ra2,H2,{s2},{l2}\na3,Soft,{s1}\r{s2},{l3}\n".encode())
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "doc_id", "body", "label").rows() == [
+        (2, "a1", s1, l1), (3, "a2", s2, l2), (4, "a3", f"{s1}\r{s2}", l3)]
