@@ -20,11 +20,14 @@ Outcomes of a path (raw.landing_events.outcome):
              parser broke; nothing of the file is loaded, the manifest says why, and `land_folder`
              raises `LandingFailed` once the rest of the batch has landed.
 
-A path already loaded with the same bytes is skipped silently: landing is idempotent.
+A path already loaded with the same bytes is skipped silently: landing is idempotent. A news row
+whose doc_id raw.news already holds (an article re-delivered in a later file, or revised under the
+same id) is quarantined with rule `duplicate_doc_id`: raw.news keeps one row per article id.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable
@@ -35,7 +38,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
+from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
 
 TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
@@ -190,6 +193,8 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
         outcome.outcome, outcome.message = "failed", f"{path}: parser error {type(exc).__name__}: {exc}"
         _record(con, domain, outcome, run_id)
         return outcome
+    if domain == "news":
+        parsed = _quarantine_known_doc_ids(con, parsed, path)
     outcome.format = parsed.format
     outcome.rows_in_file = parsed.data_records + len(parsed.non_data_lines)
     outcome.rows_quarantined = parsed.rows_quarantined
@@ -218,6 +223,40 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
         outcome.outcome, outcome.rows_loaded, outcome.message = "failed", 0, f"{path}: {exc}"
         _record(con, domain, outcome, run_id)
     return outcome
+
+
+def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile:
+    """`parsed` with every row whose doc_id raw.news already holds moved to quarantine (rule
+    `duplicate_doc_id`; the message names the file and line of the loaded copy and says whether the
+    text is the same, a re-delivery, or differs, a revision whose first version stays). raw.news
+    keeps one row per doc_id, and the rows of the file still reconcile."""
+    if not parsed.rows.height:
+        return parsed
+    con.register("incoming_doc_ids", parsed.rows.select("doc_id", "text_clean", "_source_line").to_arrow())
+    try:
+        known = con.execute(
+            "SELECT i._source_line AS line, i.doc_id, i.text_clean IS NOT DISTINCT FROM n.text_clean AS same_text, "
+            "n._source_file AS first_file, n._source_line AS first_line "
+            "FROM incoming_doc_ids i JOIN raw.news n ON n.doc_id = i.doc_id ORDER BY i._source_line"
+        ).pl()
+    finally:
+        con.unregister("incoming_doc_ids")
+    if not known.height:
+        return parsed
+    quarantine = known.select(
+        "line", pl.col("doc_id").alias("record_key"), pl.lit("doc_id").alias("column_name"),
+        pl.lit("duplicate_doc_id").alias("rule"), pl.col("doc_id").alias("raw_value"),
+        pl.format(f"{path}: line {{}}: article id {{}} is already loaded from {{}} line {{}} ({{}})",
+                  "line", "doc_id", "first_file", "first_line",
+                  pl.when("same_text").then(pl.lit("same text: a re-delivery"))
+                  .otherwise(pl.lit("different text: the first version is kept"))).alias("message"),
+    )
+    lines = known.get_column("line").implode()
+    return dataclasses.replace(
+        parsed,
+        rows=parsed.rows.filter(~pl.col("_source_line").is_in(lines)),
+        quarantine=pl.concat([parsed.quarantine, quarantine.cast(QUARANTINE_COLUMNS)]).sort("line"),
+    )
 
 
 def _insert_rows(con, table: str, columns: tuple[Column, ...], rows: pl.DataFrame, path: Path,

@@ -57,6 +57,10 @@ class _Collector:
     non_data_lines: list[tuple[int, str]] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
     line_notes: dict[str, list[int]] = field(default_factory=dict)
+    first_line_of: dict[str, int] = field(default_factory=dict)
+    """doc_id -> line of its loaded row (feeds: a repeated id is quarantined)."""
+    row_of: dict[str, int] = field(default_factory=dict)
+    """doc_id -> index of its loaded row in `rows`."""
 
     def reject(self, line: int, key: str | None, column: str, rule: str, raw: str | None, message: str) -> None:
         self.quarantine.append(
@@ -415,6 +419,9 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
       notes['published_at_assumed_utc_lines']); empty -> NULL (notes['published_at_missing_lines']);
       unparsable -> quarantined (rule `unparsable_timestamp`).
     - label: lowercased; empty -> NULL (unlabelled); outside LABELS -> quarantined (`unknown_label`).
+    - an id already loaded from an earlier line -> quarantined (`duplicate_doc_id`; the message says
+      whether the text is the same or not; the first line's row is kept). Landing applies the
+      same rule to ids already in raw.news.
     - a record without the header's number of fields -> quarantined (`wrong_field_count`).
     - a stray quote cannot swallow the lines after it (see `_csv_records`); the line where it
       opened is listed in notes['stray_quote_lines'].
@@ -488,10 +495,19 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     if len(out.quarantine) > rejected:
         return
     use_body = body_use.usable
+    text_raw = body if use_body else headline
+    if doc_id in out.first_line_of:
+        first = out.first_line_of[doc_id]
+        same = clean_text(text_raw).text == out.rows[out.row_of[doc_id]]["text_clean"]
+        out.reject(number, doc_id, "doc_id", "duplicate_doc_id", record["doc_id"],
+                   f"{where}: article id {doc_id!r} is already on line {first} "
+                   f"({'same text: a repeat' if same else 'different text: the first version is kept'})")
+        return
+    out.first_line_of[doc_id], out.row_of[doc_id] = number, len(out.rows)
     out.text_row(
         line=number, doc_id=doc_id, source=_optional(record.get("source")),
         ticker=_optional(record.get("ticker")), headline=headline, body=body,
-        text_raw=body if use_body else headline, text_field="body" if use_body else "headline",
+        text_raw=text_raw, text_field="body" if use_body else "headline",
         label=label, published_at=published_at,
     )
 

@@ -316,3 +316,35 @@ def test_phrasebank_csv_and_feed_records_joined_by_a_lone_cr_are_split(sentences
     parsed.reconcile()
     assert parsed.rows.select("_source_line", "doc_id", "body", "label").rows() == [
         (2, "a1", s1, l1), (3, "a2", s2, l2), (4, "a3", f"{s1}\r{s2}", l3)]
+
+
+def test_a_repeated_article_id_is_quarantined_within_a_feed_and_across_files(sentences, risk_home):
+    """raw.news holds one row per article id. A feed that repeats an id (the same article twice, or
+    a revision under the same id) keeps the first row and quarantines the repeat with the line it
+    repeats; a later file re-delivering a loaded id is screened the same way at landing."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.lake import connect
+
+    plain = [(s, label) for s, label in sentences if "," not in s and '"' not in s]
+    (s1, l1), (s2, l2), (s3, l3) = plain[:3]
+    first = risk_home.landing_news / "feed_day1.csv"
+    first.write_text(f"id,body,label\na1,{s1},{l1}\na2,{s2},{l2}\na1,{s1},{l1}\na2,{s3},{l3}\n")
+    parsed = parse_news_file(first)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "doc_id").rows() == [(2, "a1"), (3, "a2")]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(4, "duplicate_doc_id", "a1"),
+                                                                            (5, "duplicate_doc_id", "a2")]
+    assert parsed.quarantine["message"].to_list() == [
+        f"{first}: line 4: article id 'a1' is already on line 2 (same text: a repeat)",
+        f"{first}: line 5: article id 'a2' is already on line 3 (different text: the first version is kept)"]
+
+    (risk_home.landing_news / "feed_day2.csv").write_text(f"id,body,label\na2,{s2},{l2}\na3,{s3},{l3}\n")
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+        rows = con.execute("SELECT doc_id, _source_file, _source_line FROM raw.news ORDER BY 1").fetchall()
+        quarantined = con.execute("SELECT source_file, line, rule, message FROM quality.quarantine ORDER BY 1, 2").fetchall()
+    assert [(f.rows_in_file, f.rows_loaded, f.rows_quarantined) for f in report.files] == [(4, 2, 2), (2, 1, 1)]
+    assert [(doc_id, file.rsplit("/", 1)[1], line) for doc_id, file, line in rows] == [
+        ("a1", "feed_day1.csv", 2), ("a2", "feed_day1.csv", 3), ("a3", "feed_day2.csv", 3)]
+    assert quarantined[2][1:3] == (2, "duplicate_doc_id")
+    assert quarantined[2][3].endswith(f"article id a2 is already loaded from {first} line 3 (same text: a re-delivery)")
