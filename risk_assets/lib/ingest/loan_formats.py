@@ -22,6 +22,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     invalid_default_flag  a mapped default flag other than 0 / 1
     serial_date           a spreadsheet day number (45306) where a date was expected
     sci_notation_id       an id mangled into scientific notation (9.91214E+15): digits are lost
+    sci_notation_value    a money amount in scientific notation (1.2346E+05): digits are lost
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
     unknown_status        status not in the format's status -> default flag map
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
@@ -136,6 +137,7 @@ RULES: dict[str, str] = {
     "unparsable_value": "is not a value this column's type knows",
     "serial_date": "looks like a spreadsheet day number, not a date",
     "sci_notation_id": "is an id in scientific notation: digits were lost upstream",
+    "sci_notation_value": "is an amount in scientific notation: digits were lost upstream",
     "ambiguous_number": "is ambiguous in a decimal-comma dialect (thousands or decimals?)",
     "unknown_status": "is not a status of the format's status -> default flag map",
     "negative_income": "is a negative income",
@@ -159,6 +161,12 @@ _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGI
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
 _TARGET_TYPES = {c.name: c.sql_type for c in LOAN_COLUMNS}
 _SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$"
+_ZIP3 = r"^(\d{3})(?:xx|\d{2}(?:-?\d{4})?)?$"
+"""US ZIP text whose first three digits are zip3: '860xx' (LendingClub), '86001', '86001-1234',
+'860011234', '860'."""
+_ZIP_LOST_ZERO = r"^\d{4}(?:-\d{4})?$"
+"""A ZIP of four digits: a five-digit ZIP whose leading zero a spreadsheet dropped ('2134' for 02134,
+Boston); the zero is put back (counted in notes['zip_leading_zero_restored'])."""
 _ASOF_IN_NAME = re.compile(r"asof[_-](\d{4}-\d{2}-\d{2})")
 
 
@@ -326,7 +334,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, Rule
         said_unknown = lower == "n/a"  # the source says unknown: NULL, counted in the notes
         return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
     if kind == "zip3":
-        return s.str.extract(r"^(\d{3})", 1), failed("unparsable_value")
+        return s.str.to_lowercase().str.replace(_ZIP_LOST_ZERO, "0$0").str.extract(_ZIP3, 1), failed("unparsable_value")
     if kind == "new_exist":
         flag = s.replace_strict({"1": 0, "2": 1, "0": None}, default=None, return_dtype=pl.Int64)
         return flag, lambda v: pl.when(present & ~s.is_in(["0", "1", "2"])).then(pl.lit("unparsable_value"))
@@ -415,6 +423,9 @@ def _typed_parse(
             broken = pl.when(beyond).then(pl.lit("value_out_of_range")).otherwise(broken)
         if spec.target == "source_loan_id":
             broken = pl.when(pl.col(_src(source)).str.contains(_SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
+        if spec.kind == "money":
+            in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_chars().str.contains(_SCI_NOTATION)
+            broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
     frame = frame.with_columns(rules)
     if "snapshot_date" in target_source:
@@ -435,6 +446,11 @@ def _typed_parse(
     if "emp_length_years" in target_source:
         na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
         notes["emp_length_na"] = frame.filter(na).height
+    if "zip3" in target_source:
+        notes["zip_leading_zero_restored"] = loaded.filter(
+            pl.col(_src(target_source["zip3"])).str.contains(_ZIP_LOST_ZERO)).height
+    if "new_business" in target_source:  # SBA NewExist 0 / blank: the source does not say
+        notes["new_exist_undefined"] = loaded.filter(pl.col("new_business").is_null()).height
     notes.update(_footer_check(records, rows))
     notes["as_of"] = as_of.isoformat() if as_of else None
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,

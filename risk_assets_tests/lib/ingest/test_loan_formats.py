@@ -162,6 +162,7 @@ def test_sba_subset(data_dir, tmp_path):
     assert first["gross_approved"] == first["loan_amount"] == 60000.0 and first["sba_approved"] == 48000.0
     assert first["default_flag"] == 0 and first["naics"] == "451120"
     assert set(parsed.rows["default_flag"].drop_nulls()) == {0, 1}
+    assert parsed.notes["new_exist_undefined"] == parsed.rows["new_business"].null_count() == 34  # NewExist 0
     charged_off = parsed.rows.filter(pl.col("chargeoff_date").is_not_null())
     assert charged_off.height > 800  # the century pivot puts every charge-off on or after approval
     assert charged_off.filter(pl.col("chargeoff_date") < pl.col("origination_date")).height == 0

@@ -116,3 +116,27 @@ def test_a_type_that_cannot_fill_its_target_refuses_the_mapping_by_file_and_colu
     message = str(refused.value)
     assert message.startswith(f"{sidecar}: invalid column mapping: column {column!r}: ")
     assert says in message
+
+
+def test_zip3_puts_back_a_leading_zero_a_spreadsheet_dropped_and_refuses_what_is_no_zip(bank_tape):
+    zips = ["2134", "02134", "86001-1234", "860xx", "1234567", "2134-0001"]
+    lines = bank_tape.read_text().splitlines()
+    bank_tape.write_text("\n".join([lines[0] + ",zip"] + [f"{line},{z}" for line, z in zip(lines[1:], zips)]) + "\n")
+    _map(bank_tape, {**UNTYPED, "zip": {"to": "zip3"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "zip3").rows() == [(2, "021"), (3, "021"), (4, "860"), (5, "860"), (7, "021")]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [(6, "zip", "unparsable_value", "1234567")]
+    assert parsed.notes["zip_leading_zero_restored"] == 2
+
+
+def test_an_amount_in_scientific_notation_is_quarantined_not_loaded_rounded(bank_tape):
+    """'1.2346E+05' is what a spreadsheet shows for 123,456.78 in a narrow column; saved as text,
+    the cents and the last digits are gone."""
+    bank_tape.write_text(bank_tape.read_text().replace(",24000,", ",2.4E+04,").replace(",30000,", ",$30000,"))
+    _map(bank_tape, {**UNTYPED, "income": {"to": "annual_income", "type": "money"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "income", "sci_notation_value", "2.4E+04")]
+    assert parsed.rows["annual_income"].to_list() == [30000.0, 12252.0, 49200.0, 80000.0, 36000.0]
