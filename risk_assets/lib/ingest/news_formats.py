@@ -354,7 +354,7 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _csv_records(lines: list[str], width: int) -> Iterator[tuple[int, list[str] | None, str, bool]]:
+def _csv_records(lines: list[str], width: int, delimiter: str = ",") -> Iterator[tuple[int, list[str] | None, str, bool]]:
     """Data records of a CSV after its header line: (first physical line, fields, raw text, re-read).
 
     A quoted field may continue over physical lines (bodies with line breaks). A record that spans
@@ -363,23 +363,23 @@ def _csv_records(lines: list[str], width: int) -> Iterator[tuple[int, list[str] 
     it, and each of those lines is read on its own (re-read True on the first of them). Blank lines
     come back with fields None.
     """
-    reader = csv.reader(line + "\n" for line in lines[1:])
+    reader = csv.reader((line + "\n" for line in lines[1:]), delimiter=delimiter)
     first = 2
     for fields in reader:
         last = reader.line_num + 1
         span = lines[first - 1 : last]
-        if len(span) > 1 and not _one_strict_record("\n".join(span), width):
+        if len(span) > 1 and not _one_strict_record("\n".join(span), width, delimiter):
             for offset, single in enumerate(span):
-                single_fields = next(csv.reader([single]), None)
+                single_fields = next(csv.reader([single], delimiter=delimiter), None)
                 yield first + offset, single_fields if single.strip() else None, single, offset == 0
         else:
             yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span), False
         first = last + 1
 
 
-def _one_strict_record(text: str, width: int) -> bool:
+def _one_strict_record(text: str, width: int, delimiter: str = ",") -> bool:
     try:
-        records = list(csv.reader(io.StringIO(text), strict=True))
+        records = list(csv.reader(io.StringIO(text), strict=True, delimiter=delimiter))
     except csv.Error:
         return False
     return len(records) == 1 and len(records[0]) == width
@@ -410,6 +410,9 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
 def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
     """An article feed CSV (header names per FEED_ALIASES) into raw.news rows.
 
+    - the separator is the one of FEED_DELIMITERS that splits the header into the most fields with
+      a headline or body among them (notes['delimiter']): a tab-separated feed is not one column.
+
     - doc_id: the id column, else '<sha256[:16]>:<line>' when the feed has no id column; an empty
       id is quarantined (rule `missing_doc_id`).
     - text_raw: the body when it has usable text (text_field 'body'), else the headline
@@ -427,23 +430,25 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
       opened is listed in notes['stray_quote_lines'].
     Columns without a canonical field are listed in notes['ignored_columns'].
     """
-    width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)])))
+    delimiter = _feed_delimiter(lines[0]) or ","
+    width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)], delimiter=delimiter)))
     with _csv_field_limit(sum(map(len, lines)) + len(lines)):
         lines = lines[:1] + csv_text.split_at_record_crs(
-            lines[1:], lambda piece: len(next(csv.reader([piece]), [])) == width)
+            lines[1:], lambda piece: len(next(csv.reader([piece], delimiter=delimiter), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
     with _csv_field_limit(sum(map(len, lines)) + len(lines)):
-        return _parse_feed_lines(path, lines, sha256)
+        return _parse_feed_lines(path, lines, sha256, delimiter)
 
 
-def _parse_feed_lines(path: Path, lines: list[str], sha256: str) -> ParsedFile:
-    header = next(csv.reader([lines[0]]))
+def _parse_feed_lines(path: Path, lines: list[str], sha256: str, delimiter: str) -> ParsedFile:
+    header = next(csv.reader([lines[0]], delimiter=delimiter))
     columns = _feed_columns(header)
     out = _Collector("news_feed_csv")
+    out.notes["delimiter"] = delimiter
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
-    for number, fields, raw, re_read in _csv_records(lines, len(header)):
+    for number, fields, raw, re_read in _csv_records(lines, len(header), delimiter):
         if re_read:
             out.note_line("stray_quote_lines", number)
         if fields is None:
@@ -526,15 +531,28 @@ def _is_phrasebank_csv(lines: list[str]) -> bool:
     return bool(lines) and tuple(_header_fields(lines[0])) == _PHRASEBANK_CSV_HEADER
 
 
+FEED_DELIMITERS = (",", "\t", ";", "|")
+"""Field separators a feed may use: comma, a spreadsheet's tab ("Unicode Text" export), semicolon
+(European locales), pipe."""
+
+
+def _feed_delimiter(header_line: str) -> str | None:
+    """The FEED_DELIMITERS member that splits the header into the most fields while a headline or
+    body column is found (`_feed_columns`); None when no split finds one (not a feed)."""
+    found = []
+    for delimiter in FEED_DELIMITERS:
+        try:
+            header = next(csv.reader([header_line.replace("\r", _CR_STANDIN)], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            continue
+        columns = _feed_columns(header)
+        if "headline" in columns or "body" in columns:
+            found.append((len(header), -FEED_DELIMITERS.index(delimiter), delimiter))
+    return max(found)[2] if found else None
+
+
 def _is_news_feed_csv(lines: list[str]) -> bool:
-    if not lines:
-        return False
-    try:
-        header = next(csv.reader([lines[0].replace("\r", _CR_STANDIN)]))
-    except (csv.Error, StopIteration):
-        return False
-    columns = _feed_columns(header)
-    return "headline" in columns or "body" in columns
+    return bool(lines) and _feed_delimiter(lines[0]) is not None
 
 
 def parse_news_file(path: Path) -> ParsedFile:

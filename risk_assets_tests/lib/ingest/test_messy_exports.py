@@ -348,3 +348,19 @@ def test_a_repeated_article_id_is_quarantined_within_a_feed_and_across_files(sen
         ("a1", "feed_day1.csv", 2), ("a2", "feed_day1.csv", 3), ("a3", "feed_day2.csv", 3)]
     assert quarantined[2][1:3] == (2, "duplicate_doc_id")
     assert quarantined[2][3].endswith(f"article id a2 is already loaded from {first} line 3 (same text: a re-delivery)")
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";", "|"])
+def test_a_feed_separated_by_tabs_semicolons_or_pipes_is_read_by_its_columns(sentences, tmp_path, delimiter):
+    """A spreadsheet's tab-separated export used to be read as one column whose name ends in 'body':
+    the whole line, id and label included, became the article text."""
+    (s1, l1), (s2, l2) = [(s, label) for s, label in sentences if not set(s) & set('\t;|"')][:2]
+    feed = tmp_path / "feed.txt"
+    feed.write_text(delimiter.join(["id", "headline", "body", "label"]) + "\n"
+                    + delimiter.join(["n1", "Results", s1, l1]) + "\n"
+                    + delimiter.join(["n2", "Outlook", s2, l2]) + "\n")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.format == "news_feed_csv" and parsed.notes["delimiter"] == delimiter
+    assert parsed.rows.select("doc_id", "headline", "text_raw", "label").rows() == [
+        ("n1", "Results", s1, l1), ("n2", "Outlook", s2, l2)]
