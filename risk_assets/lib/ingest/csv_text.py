@@ -284,7 +284,8 @@ def read_records(
         delimiter: one-character field separator.
         header_line: physical line of the header, 1-based; lines above it are notes (non-data).
         line_kinds: (kind, regex) pairs; a line (outside any quoted field) that matches is skipped
-            as non-data of that kind. Blank lines are always skipped as `blank`.
+            as non-data of that kind. Blank lines are always skipped as `blank`, and a line that
+            repeats the header (exports concatenated into one file) as `repeated_header`.
 
     Raises:
         FileRefused: the header repeats a column name.
@@ -306,7 +307,8 @@ def read_records(
     odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     if odd.any():  # a quoted field runs over line ends: group lines into records
         frame = _resync(_group_lines(frame), frame, delimiter, len(header))
-    kind = pl.when(pl.col("text").str.strip_chars() == "").then(pl.lit("blank"))
+    kind = (pl.when(pl.col("text").str.strip_chars() == "").then(pl.lit("blank"))
+            .when(pl.col("text").str.strip_chars() == lines[header_line - 1].strip()).then(pl.lit("repeated_header")))
     for name, pattern in line_kinds:
         kind = kind.when(pl.col("text").str.contains(pattern)).then(pl.lit(name))
     frame = frame.with_columns(kind=kind.otherwise(None))

@@ -199,12 +199,15 @@ def parse_loan_file(
         rates as fractions 0-1, terms in months.
 
     Raises:
-        FileRefused: no known format, undecodable bytes (file, byte offset, line), a corrupt gzip,
-            or a repeated header column.
+        FileRefused: an empty file, no known format, undecodable bytes (file, byte offset, line), a
+            corrupt gzip, or a repeated header column.
     """
     raw, content = csv_text.read_landed_bytes(path)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw  # keep one copy of a large file in memory at a time
+    if not content.strip():
+        raise FileRefused(f"{path}: the file is empty ({len(content)} bytes{', all blank' if content else ''}): "
+                          "no header and no loans; was it landed before it was fully written?")
     mappings = load_mappings(path, mapping_dirs)
     if content[:4] == b"PAR1":
         mapping = _pick_parquet_mapping(path, content, mappings)

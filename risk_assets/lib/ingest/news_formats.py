@@ -567,10 +567,13 @@ def parse_news_file(path: Path) -> ParsedFile:
         `reconcile()` has been checked.
 
     Raises:
-        FileRefused: no known news format, or undecodable bytes; the message names the file
-            (and the byte offset for a decode error).
+        FileRefused: an empty file, no known news format, or undecodable bytes; the message names
+            the file (and the byte offset for a decode error).
     """
     text, sha256 = read_text(path)
+    if not text.strip():
+        raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
+                          "was it landed before it was fully written?")
     lines = physical_lines(text)
     if _is_phrasebank_csv(lines):
         return parse_phrasebank_csv(path, lines, sha256)

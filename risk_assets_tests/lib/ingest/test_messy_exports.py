@@ -7,6 +7,7 @@ none may lose a row or change a value silently."""
 from __future__ import annotations
 
 import gzip
+import re
 from itertools import islice
 from pathlib import Path
 
@@ -364,3 +365,30 @@ def test_a_feed_separated_by_tabs_semicolons_or_pipes_is_read_by_its_columns(sen
     assert parsed.format == "news_feed_csv" and parsed.notes["delimiter"] == delimiter
     assert parsed.rows.select("doc_id", "headline", "text_raw", "label").rows() == [
         ("n1", "Results", s1, l1), ("n2", "Outlook", s2, l2)]
+
+
+def test_monthly_exports_concatenated_into_one_file_skip_the_repeated_header(lc_lines, tmp_path):
+    """`cat jan.csv feb.csv > q1.csv`: the second header is a non-data line, not a loan whose every
+    value fails to parse."""
+    tape = _write(tmp_path / "q1.csv", lc_lines[:4] + lc_lines[:1] + lc_lines[4:])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.non_data_lines == [(5, "repeated_header")]
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 6, 7, 8]
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert parsed.rows["loan_amount"].to_list() == original.rows["loan_amount"].to_list()
+
+
+@pytest.mark.parametrize(("content", "says"), [(b"", "(0 bytes)"), (b"\r\n\r\n", "(4 bytes, all blank)")])
+def test_an_empty_tape_is_refused_as_empty(tmp_path, content, says):
+    tape = tmp_path / "loans_2024-07.csv"
+    tape.write_bytes(content)
+    with pytest.raises(FileRefused, match=rf"loans_2024-07.csv: the file is empty {re.escape(says)}"):
+        parse_loan_file(tape)
+
+
+def test_an_empty_news_file_is_refused_as_empty(tmp_path):
+    path = tmp_path / "wire_2024-07-01.csv"
+    path.write_bytes(b"\n")
+    with pytest.raises(FileRefused, match=r"wire_2024-07-01.csv: the file is empty \(all blank\): no articles"):
+        parse_news_file(path)
