@@ -76,11 +76,14 @@ def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
 
 
 def sniff_encoding(data: bytes, declared: str) -> str:
-    """The encoding to decode `data` with: a UTF-16 byte-order mark (FF FE or FE FF, as Excel's
-    "Unicode Text" export writes) decides over the declared encoding, as in the WHATWG Encoding
-    Standard's decode algorithm; otherwise the declared one."""
+    """The encoding to decode `data` with: a byte-order mark decides over the declared encoding, as
+    in the WHATWG Encoding Standard's decode algorithm: UTF-16 (FF FE or FE FF, as Excel's "Unicode
+    Text" export writes) or UTF-8 (EF BB BF, Excel's "CSV UTF-8", even where a mapping declares
+    cp1252); otherwise the declared one."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8"
     return declared
 
 

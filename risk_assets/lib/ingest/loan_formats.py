@@ -232,13 +232,23 @@ def _as_of_from_name(path: Path) -> date | None:
 
 def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[TapeMapping, int]:
     """The tape description that fits the file's header, and the header's physical line."""
-    tried = []
+    tried, misfits = [], []
     for mapping in mappings:
         needed = {f.source for f in mapping.fields}
-        for number, line in enumerate(csv_text.head_lines(content, mapping.dialect.encoding), start=1):
+        lines = csv_text.head_lines(content, mapping.dialect.encoding)
+        for number, line in enumerate(lines, start=1):
             if needed <= set(csv_text.split_fields(line, mapping.dialect.delimiter)):
                 return mapping, number
         tried.append(f"mapping {mapping.name!r} (needs {sorted(needed)})")
+        if mapping.meant_for_file:
+            first = next((line for line in lines if line.strip()), "")
+            missing = sorted(needed - set(csv_text.split_fields(first, mapping.dialect.delimiter)))
+            misfits.append(f"{mapping.source} ({'sidecar' if mapping.sidecar else 'applies_to ' + ', '.join(mapping.applies_to)}) "
+                           f"declares column(s) {missing} that its header does not have")
+    if misfits:  # never fall through to another format: the user said how to read this file
+        first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
+        raise FileRefused(f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
+                          f"Header (first line): {first[:200]!r}")
     lines = csv_text.head_lines(content)
     for delimiter in BUILTIN_DELIMITERS:
         for number, line in enumerate(lines, start=1):
@@ -279,17 +289,22 @@ def _parquet_records(content: bytes, mapping: TapeMapping, path: Path) -> csv_te
 def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     """Text of a number in the dialect -> text Python/polars can cast (thousands removed, '.' decimal),
     or NULL when a thousands separator sits where it cannot group thousands ('13,64', '9,4' and '1,0'
-    with ',' thousands; '950.5' and '60000.50' with '.' thousands): removing it would make another
-    number, so the value fails as unparsable_number instead."""
-    thousands = "." if dialect.decimal == "," else (dialect.thousands or ",") if dialect.thousands != "" else None
+    with ',' thousands; '950.5' and '60000.50' with '.' thousands), or a decimal-comma number holds
+    a point that is not its thousands separator ('1.250' with ' ' thousands): reading it would make
+    another number, so the value fails as unparsable_number instead."""
+    thousands = dialect.thousands or None
+    if dialect.decimal == "," and thousands != ".":  # a point is neither mark: '1.250' is not 1.25
+        s = pl.when(~s.str.contains(".", literal=True)).then(s)
     if thousands is None:
-        return s
+        return s if dialect.decimal == "." else s.str.replace(dialect.decimal, ".", literal=True)
+    if thousands == " ":
+        s = s.str.replace_all("[\u00a0\u202f]", " ")
     decimal = re.escape(dialect.decimal)
     grouped = rf"^[+-]?\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{decimal}\d*)?$"
     well_placed = ~s.str.contains(thousands, literal=True) | s.str.contains(grouped)
     text = s.str.replace_all(thousands, "", literal=True)
-    if dialect.decimal == ",":
-        text = text.str.replace(",", ".", literal=True)
+    if dialect.decimal != ".":
+        text = text.str.replace(dialect.decimal, ".", literal=True)
     return pl.when(well_placed).then(text)
 
 
@@ -316,7 +331,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, Rule
         text = text.str.strip_suffix("%").str.strip_chars() if kind == "percent" else text
         number = _number_text(text, dialect).cast(pl.Float64, strict=False)
         value = (number / 100 if kind == "percent" else number).fill_nan(None)
-        if dialect.decimal != ",":
+        if not (dialect.decimal == "," and dialect.thousands == "."):
             return value, lambda v: pl.when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number"))
         ambiguous = s.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
         return value, lambda v: (pl.when(ambiguous).then(pl.lit("ambiguous_number"))

@@ -41,6 +41,8 @@ text in `source_fields`.
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import fnmatch
 import json
 from collections.abc import Sequence
@@ -114,7 +116,9 @@ def implied_kind(target: str) -> str:
 
 @dataclass(frozen=True)
 class Dialect:
-    """How the file writes text and numbers."""
+    """How the file writes text and numbers: field delimiter, encoding (a byte-order mark decides
+    over it), decimal mark, thousands separator ('' = none; ' ' also matches the no-break spaces
+    U+00A0 and U+202F that French and Nordic locales write)."""
 
     delimiter: str = ","
     encoding: str = "utf-8"
@@ -148,6 +152,17 @@ class TapeMapping:
     line_kinds: tuple[tuple[str, str], ...] = ()
     sentinels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     builtin: bool = True
+    source: str = ""
+    """The JSON file it was read from ('' when built in)."""
+    sidecar: bool = False
+    """Read from `<tape file name>.mapping.json` beside the tape: meant for that file alone."""
+
+    @property
+    def meant_for_file(self) -> bool:
+        """Named for the file (a sidecar, or an `applies_to` glob narrower than '*') rather than
+        offered to every file: when its columns are not in the header the file is refused, not
+        read by another format."""
+        return self.sidecar or self.applies_to != ("*",)
 
     @property
     def format_name(self) -> str:
@@ -161,7 +176,13 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         FileRefused: a missing or unknown key, type or target; the message names the mapping file.
     """
     try:
+        if not isinstance(document, dict):
+            raise TypeError("a mapping is a JSON object with 'name' and 'columns'")
         name = document["name"]
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"'name' must be a non-empty string, not {name!r}")
+        if not isinstance(document["columns"], dict) or not document["columns"]:
+            raise TypeError("'columns' must be an object: source column -> {\"to\": raw.loans column, ...}")
         specs = []
         for column, spec in document["columns"].items():
             spec = {"to": spec} if isinstance(spec, str) else spec
@@ -181,23 +202,66 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
                 fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types]
                 raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); "
                                  f"declare one of {fitting}")
-            specs.append(FieldSpec(column, target, kind, spec.get("format"), bool(spec.get("required", False))))
+            required = spec.get("required", False)
+            if not isinstance(required, bool):
+                raise TypeError(f"column {column!r}: 'required' must be true or false, not {required!r}")
+            fmt = spec.get("format")
+            if fmt is not None and (kind != "date" or not isinstance(fmt, str) or "%" not in fmt):
+                raise ValueError(f"column {column!r}: 'format' {fmt!r} must be a strftime pattern such as "
+                                 "'%d.%m.%Y', and only a date column takes one")
+            specs.append(FieldSpec(column, target, kind, fmt, required))
         globs = document.get("applies_to", ["*"])
+        status_map = dict(document.get("status_map", LENDINGCLUB_STATUS))
+        odd = {status: flag for status, flag in status_map.items() if flag not in (0, 1, None) or isinstance(flag, bool)}
+        if odd:
+            raise ValueError(f"status_map values must be 1 (defaulted), 0 (not) or null (no outcome yet), not {odd}")
+        dialect = _dialect(document.get("dialect", {}))
         return TapeMapping(
             name=name,
             portfolio=document.get("portfolio", name),
             fields=tuple(specs),
-            status_map=dict(document.get("status_map", LENDINGCLUB_STATUS)),
-            dialect=Dialect(**document.get("dialect", {})),
+            status_map=status_map,
+            dialect=dialect,
             applies_to=tuple([globs] if isinstance(globs, str) else globs),
             as_of=date.fromisoformat(document["as_of"]) if document.get("as_of") else None,
             sentinels={k: tuple(str(v) for v in vs) for k, vs in document.get("sentinels", {}).items()},
             builtin=False,
+            source=str(source),
         )
     except KeyError as exc:
         raise FileRefused(f"{source}: invalid column mapping: the key {exc} is missing") from None
     except (TypeError, ValueError) as exc:
         raise FileRefused(f"{source}: invalid column mapping: {exc}") from None
+
+
+def _dialect(spec: dict) -> Dialect:
+    """Dialect from a mapping's "dialect" object, each key checked.
+
+    Raises:
+        ValueError / TypeError: an unknown key, a delimiter that is not one character, an encoding
+            Python does not know, a decimal mark other than '.' or ','.
+    """
+    if not isinstance(spec, dict):
+        raise TypeError(f"'dialect' must be an object, not {spec!r}")
+    unknown = set(spec) - {f.name for f in dataclasses.fields(Dialect)}
+    if unknown:
+        raise ValueError(f"dialect: unknown key(s) {sorted(unknown)}; known: delimiter, encoding, decimal, thousands")
+    if spec.get("decimal") == "," and "thousands" not in spec:
+        spec = {**spec, "thousands": "."}  # 12.000,00: the usual partner of a decimal comma
+    dialect = Dialect(**spec)
+    if not isinstance(dialect.delimiter, str) or len(dialect.delimiter) != 1 or dialect.delimiter in '"\r\n':
+        raise ValueError(f"dialect: delimiter must be one character such as ',' ';' '|' or a tab, not {dialect.delimiter!r}")
+    try:
+        codecs.lookup(dialect.encoding)
+    except (LookupError, TypeError):
+        raise ValueError(f"dialect: encoding {dialect.encoding!r} is not one Python knows "
+                         "(e.g. 'utf-8', 'cp1252', 'latin-1')") from None
+    if dialect.decimal not in (".", ","):
+        raise ValueError(f"dialect: decimal must be '.' or ',', not {dialect.decimal!r}")
+    if not isinstance(dialect.thousands, str) or len(dialect.thousands) > 1 or dialect.thousands == dialect.decimal:
+        raise ValueError(f"dialect: thousands must be one character other than the decimal mark, or '', "
+                         f"not {dialect.thousands!r}")
+    return dialect
 
 
 def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]:
@@ -221,5 +285,5 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]
         mapping = mapping_from_json(path, document)
         sidecar = path == candidates[0]
         if sidecar or any(fnmatch.fnmatch(tape.name, glob) for glob in mapping.applies_to):
-            found.append(mapping)
+            found.append(dataclasses.replace(mapping, sidecar=sidecar))
     return found

@@ -140,3 +140,60 @@ def test_an_amount_in_scientific_notation_is_quarantined_not_loaded_rounded(bank
     assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
         (2, "income", "sci_notation_value", "2.4E+04")]
     assert parsed.rows["annual_income"].to_list() == [30000.0, 12252.0, 49200.0, 80000.0, 36000.0]
+
+
+def test_a_sidecar_that_does_not_fit_refuses_the_file_instead_of_the_builtin_format_reading_it(data_dir, tmp_path):
+    """A LendingClub-shaped export with its own sidecar: one declared column misspelt must not let
+    the built-in LendingClub rules read the file (revol_util declared a fraction would be read as
+    a percent, 100 times too small)."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 3)]
+    tape = tmp_path / "lc_export.csv"
+    tape.write_text("\n".join(lines) + "\n")
+    sidecar = _map(tape, {"loan_amnt": {"to": "loan_amount"}, "issue_date": {"to": "origination_date"},
+                          "revol_util": {"to": "revol_util", "type": "fraction"}})
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape)
+    assert str(refused.value).startswith(
+        f"{tape}: the column mapping meant for it does not fit: {sidecar} (sidecar) declares column(s) ['issue_date']")
+
+
+def test_a_utf8_byte_order_mark_decides_over_a_declared_cp1252(tmp_path):
+    """Excel's "CSV UTF-8" under a mapping written for the lender's older cp1252 exports."""
+    tape = tmp_path / "eu_2024.csv"
+    tape.write_bytes("\ufeffref;amount;purpose\nA1;12.000,00;Küche renovieren\n".encode("utf-8"))
+    (tmp_path / "eu_2024.csv.mapping.json").write_text(json.dumps({
+        "name": "eu", "dialect": {"delimiter": ";", "encoding": "cp1252", "decimal": ","},
+        "columns": {"ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount"}, "purpose": {"to": "purpose"}}}))
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.select("source_loan_id", "loan_amount", "purpose").rows() == [("A1", 12000.0, "Küche renovieren")]
+
+
+def test_a_declared_space_thousands_separator_is_honoured_no_break_spaces_included(tmp_path):
+    tape = tmp_path / "fr_2024.csv"
+    tape.write_text("ref;amount\nF1;12 000,00\nF2;2\u00a0500,50\nF3;1\u202f250\nF4;1,25\nF5;1.250\n", encoding="utf-8")
+    (tmp_path / "fr_2024.csv.mapping.json").write_text(json.dumps({
+        "name": "fr", "dialect": {"delimiter": ";", "decimal": ",", "thousands": " "},
+        "columns": {"ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [
+        ("F1", 12000.0), ("F2", 2500.5), ("F3", 1250.0), ("F4", 1.25)]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(6, "unparsable_number", "1.250")]
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"dialect": {"encoding": "ANSI"}}, "dialect: encoding 'ANSI' is not one Python knows"),
+    ({"dialect": {"delimiter": "semicolon"}}, "dialect: delimiter must be one character"),
+    ({"dialect": {"separator": ";"}}, "dialect: unknown key(s) ['separator']"),
+    ({"status_map": {"Fully Paid": 0, "Charged Off": 2}}, "status_map values must be 1 (defaulted), 0 (not) or null"),
+    ({"columns": {**UNTYPED, "booked": {"to": "origination_date", "format": "DD.MM.YYYY"}}}, "'format' 'DD.MM.YYYY' must be a strftime pattern"),
+    ({"columns": {**UNTYPED, "ref": {"to": "source_loan_id", "required": "false"}}}, "'required' must be true or false, not 'false'"),
+    ({"columns": [UNTYPED]}, "'columns' must be an object"),
+])
+def test_a_mapping_with_an_odd_setting_is_refused_naming_the_file_and_the_setting(bank_tape, change, says):
+    sidecar = bank_tape.with_name(bank_tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "bank", "columns": UNTYPED, **change}))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(bank_tape)
+    assert str(refused.value).startswith(f"{sidecar}: invalid column mapping: ") and says in str(refused.value)
