@@ -155,6 +155,12 @@ def head_lines(data: bytes, encoding: str = "utf-8", n: int = 30) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")[:n]]
 
 
+def _named_columns(header: list[str]) -> list[str]:
+    """Header names, an empty one named by its position (`column_17`, 1-based): exports often end
+    every line with a delimiter, or carry untitled columns."""
+    return [name or f"column_{n}" for n, name in enumerate(header, start=1)]
+
+
 def split_fields(line: str, delimiter: str) -> list[str]:
     """One line's fields, CSV-unquoted and stripped of surrounding spaces (for header sniffing);
     a line the csv module cannot split (a stray CR) is one field."""
@@ -253,6 +259,7 @@ def _split_one_by_one(good: pl.DataFrame, header: list[str], delimiter: str) -> 
     """Records (`_source_line`, `text`) split one at a time by the csv module: (fields as in
     TextRecords.fields, malformed rows for records that do not give len(header) fields)."""
     rows, bad = [], []
+    csv.field_size_limit(max(csv.field_size_limit(), good.get_column("text").str.len_chars().max() or 0) + 1)
     for line, text in good.select("_source_line", "text").iter_rows():
         try:
             split = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -287,17 +294,23 @@ def read_records(
         delimiter: one-character field separator.
         header_line: physical line of the header, 1-based; lines above it are notes (non-data).
         line_kinds: (kind, regex) pairs; a line (outside any quoted field) that matches is skipped
-            as non-data of that kind. Blank lines are always skipped as `blank`, and a line that
-            repeats the header (exports concatenated into one file) as `repeated_header`.
+            as non-data of that kind. Blank lines and lines of delimiters only (`,,,,`) are always
+            skipped as `blank`, and a line that repeats the header (exports concatenated into one
+            file, a byte-order mark included) as `repeated_header`.
 
     Raises:
-        FileRefused: the header repeats a column name.
+        FileRefused: the header repeats a column name or holds `_source_line`. An empty column name
+            is named by its position (`column_17`).
     """
     lines = _physical_lines(data)
-    header = split_fields(lines[header_line - 1], delimiter)
+    header_text = lines[header_line - 1]
+    header = _named_columns(split_fields(header_text, delimiter))
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise FileRefused(f"{path}: line {header_line}: the header repeats column(s) {repeated}")
+    if "_source_line" in header:
+        raise FileRefused(f"{path}: line {header_line}: column '_source_line' is a lineage column the lake "
+                          "sets itself (the file looks like an export of the lake); drop or rename it")
     non_data = [(n, "note") for n in range(1, header_line)]
     split_at_crs = bool(lines.str.contains("\r", literal=True).any())
     if split_at_crs:  # records joined by a lone CR (mixed line ends)
@@ -310,8 +323,9 @@ def read_records(
     odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     if odd.any():  # a quoted field runs over line ends: group lines into records
         frame = _resync(_group_lines(frame), frame, delimiter, len(header))
-    kind = (pl.when(pl.col("text").str.strip_chars() == "").then(pl.lit("blank"))
-            .when(pl.col("text").str.strip_chars() == lines[header_line - 1].strip()).then(pl.lit("repeated_header")))
+    empty_fields = f"^[\\s{re.escape(delimiter)}]*$"  # blank, or delimiters only: ",,,," (a formatted, empty spreadsheet row)
+    kind = (pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
+            .when(pl.col("text").str.strip_chars(" \ufeff") == header_text.strip(" \ufeff")).then(pl.lit("repeated_header")))
     for name, pattern in line_kinds:
         kind = kind.when(pl.col("text").str.contains(pattern)).then(pl.lit(name))
     frame = frame.with_columns(kind=kind.otherwise(None))

@@ -22,7 +22,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     invalid_default_flag  a mapped default flag other than 0 / 1
     serial_date           a spreadsheet day number (45306) where a date was expected
     sci_notation_id       an id mangled into scientific notation (9.91214E+15): digits are lost
-    sci_notation_value    a money amount in scientific notation (1.2346E+05): digits are lost
+    sci_notation_value    a number in scientific notation (1.2346E+05) in a text tape: digits are lost
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
     unknown_status        status not in the format's status -> default flag map
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
@@ -137,7 +137,7 @@ RULES: dict[str, str] = {
     "unparsable_value": "is not a value this column's type knows",
     "serial_date": "looks like a spreadsheet day number, not a date",
     "sci_notation_id": "is an id in scientific notation: digits were lost upstream",
-    "sci_notation_value": "is an amount in scientific notation: digits were lost upstream",
+    "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
     "ambiguous_number": "is ambiguous in a decimal-comma dialect (thousands or decimals?)",
     "unknown_status": "is not a status of the format's status -> default flag map",
     "negative_income": "is a negative income",
@@ -154,13 +154,17 @@ RULES: dict[str, str] = {
 }
 """Quarantine rule -> what the value did wrong (the end of each quarantine message)."""
 
+_NUMERIC_KINDS = ("number", "money", "percent", "fraction", "int")
+
 _FLAG_WORDS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
 """Text of a `flag` column (lowercased) -> 1 / 0."""
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
 _TARGET_TYPES = {c.name: c.sql_type for c in LOAN_COLUMNS}
-_SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$"
+_SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$"
+"""A number as a spreadsheet shows it in scientific notation (9.91214E+15, 1.2346E+05, 7.5E-01): the
+exponent is always signed, so an id such as 2019E00123 is not taken for one."""
 _ZIP3 = r"^(\d{3})(?:xx|\d{2}(?:-?\d{4})?)?$"
 """US ZIP text whose first three digits are zip3: '860xx' (LendingClub), '86001', '86001-1234',
 '860011234', '860'."""
@@ -226,8 +230,18 @@ def parse_loan_file(
 
 
 def _as_of_from_name(path: Path) -> date | None:
+    """The as-of date a file name states (`loans_asof_2024-06-30.csv`), else None.
+
+    Raises:
+        FileRefused: the name states a date that does not exist (2024-06-31).
+    """
     found = _ASOF_IN_NAME.search(path.name)
-    return date.fromisoformat(found.group(1)) if found else None
+    if not found:
+        return None
+    try:
+        return date.fromisoformat(found.group(1))
+    except ValueError as exc:
+        raise FileRefused(f"{path}: the file name's as-of date {found.group(1)} is not a date ({exc})") from None
 
 
 def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[TapeMapping, int]:
@@ -414,6 +428,12 @@ def _typed_parse(
         *(pl.col(c).str.strip_chars().alias(_src(c)) for c in records.header), "_source_line"
     )
 
+    notes: dict[str, object] = {}
+    if "source_loan_id" in target_source and not mapping.typed_source:
+        raw_id = pl.col(_src(target_source["source_loan_id"]))
+        frame = frame.with_columns(_unwrapped_id(raw_id).alias("_id"))
+        notes["source_loan_id_unwrapped"] = frame.filter(pl.col("_id") != raw_id).height
+        frame = frame.with_columns(pl.col("_id").alias(_src(target_source["source_loan_id"]))).drop("_id")
     key = pl.lit(f"{mapping.portfolio}:{sha256[:16]}:") + pl.col("_source_line").cast(pl.Utf8)
     if "source_loan_id" in target_source:
         source_id = pl.col(_src(target_source["source_loan_id"]))
@@ -441,8 +461,8 @@ def _typed_parse(
             broken = pl.when(beyond).then(pl.lit("value_out_of_range")).otherwise(broken)
         if spec.target == "source_loan_id":
             broken = pl.when(pl.col(_src(source)).str.contains(_SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
-        if spec.kind == "money":
-            in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_chars().str.contains(_SCI_NOTATION)
+        if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:
+            in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars().str.contains(_SCI_NOTATION)
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
     frame = frame.with_columns(rules)
@@ -451,7 +471,8 @@ def _typed_parse(
         if spec.fmt and "%d" not in spec.fmt:
             frame = frame.with_columns(pl.col("snapshot_date").dt.month_end())
 
-    frame, notes = _status(frame, mapping, target_source)
+    frame, status_notes = _status(frame, mapping, target_source)
+    notes.update(status_notes)
     frame = _plausibility(frame, target_source, mapping, as_of, {s.target: s.kind for s in specs})
     frame = _off_policy(frame, records.non_data_lines)
 
@@ -473,6 +494,15 @@ def _typed_parse(
     notes["as_of"] = as_of.isoformat() if as_of else None
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
                       data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes)
+
+
+def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
+    """A loan id as its system wrote it, undoing what spreadsheets and float columns do to ids:
+    `="1077175"` (Excel's formula that forces text) and `'1076863` (its text marker) lose the
+    wrapper; `1077501.0` (an integer id that passed through a float column) loses the `.0`. The
+    loan key is built from the unwrapped id, so a re-delivery matches its loan; the count of
+    unwrapped ids is in the file's notes (source_loan_id_unwrapped)."""
+    return raw.str.replace(r'^="(.*)"$', "$1").str.replace(r"^'", "").str.replace(r"^(\d+)\.0+$", "$1")
 
 
 def _src(column: str) -> str:
@@ -623,7 +653,11 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame) -> dict[str
         if not found:
             checks[f"line {line}"] = {"footer": text.strip(), "checked": False}
             continue
-        code, stated = int(found.group(1)), float(found.group(2).replace(",", ""))
+        try:
+            code, stated = int(found.group(1)), float(found.group(2).replace(",", "").rstrip("."))
+        except ValueError:
+            checks[f"line {line}"] = {"footer": text.strip(), "checked": False}
+            continue
         subset = rows.filter(pl.col("off_policy").fill_null(False) == (code != 1))
         loaded = float(subset.get_column("loan_amount").sum() or 0.0)
         checks[f"policy code {code}"] = {"line": line, "stated": stated, "loaded": loaded, "matches": abs(stated - loaded) < 0.005}

@@ -156,6 +156,8 @@ class TapeMapping:
     """The JSON file it was read from ('' when built in)."""
     sidecar: bool = False
     """Read from `<tape file name>.mapping.json` beside the tape: meant for that file alone."""
+    typed_source: bool = False
+    """The values come typed (Parquet), not as text: no spreadsheet damage to look for."""
 
     @property
     def meant_for_file(self) -> bool:

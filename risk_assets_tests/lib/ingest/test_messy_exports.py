@@ -392,3 +392,70 @@ def test_an_empty_news_file_is_refused_as_empty(tmp_path):
     path.write_bytes(b"\n")
     with pytest.raises(FileRefused, match=r"wire_2024-07-01.csv: the file is empty \(all blank\): no articles"):
         parse_news_file(path)
+
+
+def test_spreadsheet_residue_is_not_data_and_changes_no_loan(lc_lines, tmp_path):
+    """Formatted-but-empty rows (`,,,,`), every line ending in a delimiter under a header with
+    untitled columns, and a second export glued on with its own byte-order mark: non-data lines
+    and named columns, never loans."""
+    header_cols = lc_lines[0].count(",") + 1
+    lines = [lc_lines[0] + ",,"] + [row + ",," for row in lc_lines[1:4]] + ["," * (header_cols + 1)]
+    lines += ["\ufeff" + lc_lines[0] + ",,"] + [row + ",," for row in lc_lines[4:]]
+    parsed = parse_loan_file(_write(tmp_path / "residue.csv", lines))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.non_data_lines == [(5, "blank"), (6, "repeated_header")]
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert parsed.rows["loan_amount"].to_list() == original.rows["loan_amount"].to_list()
+    assert parsed.rows["source_fields"][0] == f'{{"column_{header_cols + 1}":"","column_{header_cols + 2}":""}}'
+
+
+def test_numbers_a_spreadsheet_showed_in_scientific_notation_are_quarantined(lc_lines, tmp_path):
+    lines = list(lc_lines)
+    lines[2] = lines[2].replace("2500,", "2.5E+03,", 1)
+    parsed = parse_loan_file(_write(tmp_path / "sci.csv", lines))
+    parsed.reconcile()
+    assert _quarantined(parsed) == [(3, "loan_amnt", "sci_notation_value", "2.5E+03")]
+
+
+def test_ids_wrapped_by_a_spreadsheet_or_a_float_column_load_under_their_own_key(tmp_path):
+    tape = tmp_path / "lc.csv"
+    tape.write_text("id,loan_amnt,term,loan_status\n1077501.0,5000,36 months,Fully Paid\n"
+                    '"=""1077175""",2400,36 months,Fully Paid\n\'1076863,10000,36 months,Charged Off\n'
+                    "2019E00123,3000,60 months,Fully Paid\n")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["loan_key"].to_list() == ["lendingclub:1077501", "lendingclub:1077175", "lendingclub:1076863",
+                                                 "lendingclub:2019E00123"]
+    assert parsed.notes["source_loan_id_unwrapped"] == 3
+
+
+def test_file_level_faults_are_refused_by_name_not_raised(lc_lines, tmp_path):
+    with pytest.raises(FileRefused, match=r"loans_asof_2024-06-31.csv: the file name's as-of date 2024-06-31 is not a date"):
+        parse_loan_file(_write(tmp_path / "loans_asof_2024-06-31.csv", lc_lines))
+    exported = [lc_lines[0] + ",_source_line"] + [row + f",{n}" for n, row in enumerate(lc_lines[1:], start=2)]
+    with pytest.raises(FileRefused, match=r"column '_source_line' is a lineage column the lake sets itself"):
+        parse_loan_file(_write(tmp_path / "lake_export.csv", exported))
+
+
+def test_a_footer_total_that_cannot_be_read_is_recorded_unchecked(cases_dir, tmp_path):
+    text = (cases_dir / "F05_loanstats_with_note_lines.csv").read_text()
+    tape = tmp_path / "LoanStats_footer.csv"
+    tape.write_text(text.replace("Total amount funded in policy code 1: 27900", "Total amount funded in policy code 1: $27,900.00."))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.notes["footer_totals"]["policy code 1"]["matches"]
+    tape.write_text(text.replace("Total amount funded in policy code 1: 27900", "Total amount funded in policy code 1: 27.900.00"))
+    totals = parse_loan_file(tape).notes["footer_totals"]
+    assert totals["line 16"] == {"footer": "Total amount funded in policy code 1: 27.900.00", "checked": False}
+
+
+def test_a_field_past_the_csv_modules_limit_loads_when_records_are_split_one_by_one(lc_lines, tmp_path):
+    """A stray quote sends the reader to the csv module record by record; its 131,072-character field
+    limit must not turn a well-formed record with a long text into a malformed one."""
+    long_title = "Clerk " * 30_000
+    parsed = parse_loan_file(_with_emp_titles(lc_lines, tmp_path, {3: 'Operator 12" press', 5: f'"{long_title}"'}))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert f'"emp_title":"{long_title.strip()}' in parsed.rows.filter(pl.col("_source_line") == 5)["source_fields"].item()
