@@ -137,17 +137,24 @@ def clean_text(raw: str) -> CleanedText:
 
 
 def blank_reason(text: str) -> str | None:
-    """Why `text` as it stands says nothing: `whitespace_only`, `null_token` (NULL_TOKENS, any case)
-    or `punctuation_only` (every character Unicode punctuation, a symbol or a space); None when it
-    says something. No cleaning is applied (see `is_usable_text`)."""
+    """Why `text` as it stands says nothing: `whitespace_only`, `null_token` (NULL_TOKENS, any case),
+    `punctuation_only` (every character Unicode punctuation, a symbol, a space or an invisible
+    control or format character such as a zero-width space or a direction mark) or `link_only`
+    (nothing but URLs); None when it says something. No cleaning is applied (see `is_usable_text`)."""
     folded = fold_whitespace(text)
     if not folded:
         return "whitespace_only"
     if folded.lower() in NULL_TOKENS:
         return "null_token"
-    if all(unicodedata.category(ch)[0] in "PSZ" for ch in folded):
+    if all(unicodedata.category(ch)[0] in "PSZC" for ch in folded):
         return "punctuation_only"
+    if _LINKS_ONLY.match(folded):
+        return "link_only"
     return None
+
+
+_LINKS_ONLY = re.compile(r"^(?:(?:https?://|www\.)\S+\s*)+$", re.IGNORECASE)
+"""Text that is nothing but links (a tweet's `https://t.co/...`): no words to read."""
 
 
 def is_usable_text(text: str | None) -> Usability:
@@ -155,7 +162,8 @@ def is_usable_text(text: str | None) -> Usability:
 
     Not usable, with the reason: `missing` (None), `empty` (""), `whitespace_only`,
     `null_token` ("nan", "NULL", "None", "N/A", ... see NULL_TOKENS), `punctuation_only`
-    (a lone dash, an ellipsis, "—", "..."), `markup_only` (nothing left once `clean_text` has
+    (a lone dash, an ellipsis, "—", "...", a lone zero-width or direction mark), `link_only`
+    (only URLs), `markup_only` (nothing left once `clean_text` has
     removed tags, as in "<p></p>"). The reasons of `blank_reason` are applied to the text as
     delivered and then to its cleaned form, so "&nbsp;" is whitespace only and "&mdash;"
     punctuation only.

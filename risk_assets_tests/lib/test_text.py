@@ -97,6 +97,10 @@ def test_whitespace_is_folded():
         ("-", "punctuation_only"),
         ("&mdash;", "punctuation_only"),
         ("<p></p>", "markup_only"),
+        ("\u200f", "punctuation_only"),  # a right-to-left mark alone
+        ("\u200b \u200b", "whitespace_only"),  # zero-width spaces
+        ("https://t.co/x7Gq2", "link_only"),
+        ("www.example.com https://t.co/x7Gq2", "link_only"),
     ],
 )
 def test_no_usable_text_has_a_reason(text, reason):
@@ -104,7 +108,8 @@ def test_no_usable_text_has_a_reason(text, reason):
     assert not is_usable_text(text).usable
 
 
-@pytest.mark.parametrize("text", ["Acme Lending: no comment on rumours", "S&P", "-5%", "Nanotech shares"])
+@pytest.mark.parametrize("text", ["Acme Lending: no comment on rumours", "S&P", "-5%", "Nanotech shares",
+                                  "Acme halts lending https://t.co/x7Gq2"])
 def test_real_text_is_usable(text):
     assert is_usable_text(text).usable
     assert is_usable_text(text).reason is None

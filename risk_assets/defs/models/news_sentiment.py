@@ -39,7 +39,7 @@ class NewsSentimentConfig(dg.Config):
     epochs: int = Field(default=_DEFAULT.epochs, description="Passes over the training split.")
     batch_size: int = Field(default=_DEFAULT.batch_size, description="Sentences per optimiser step.")
     max_tokens: int = Field(default=_DEFAULT.max_tokens,
-                            description="Token limit per window, [CLS]/[SEP] included.")
+                            description="Token limit per window, [CLS]/[SEP] included (8-512: the encoder's positions).")
     encoder_lr: float = Field(default=_DEFAULT.encoder_lr, description="Peak AdamW learning rate of the encoder.")
     head_lr: float = Field(default=_DEFAULT.head_lr, description="Peak AdamW learning rate of the classification head.")
     layer_lr_decay: float = Field(default=_DEFAULT.layer_lr_decay,

@@ -152,6 +152,9 @@ def _csv_field_limit(size: int) -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
+_SCI_NOTATION = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$")
+"""An id as a spreadsheet shows a long number (1.23457E+15): its digits are lost."""
+
 _TRAILING_LABEL = re.compile(r"@\s*([A-Za-z]+)\s*$")
 
 
@@ -354,14 +357,15 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _csv_records(lines: list[str], width: int, delimiter: str = ",") -> Iterator[tuple[int, list[str] | None, str, bool]]:
-    """Data records of a CSV after its header line: (first physical line, fields, raw text, re-read).
+def _csv_records(lines: list[str], width: int, delimiter: str = ",") -> Iterator[tuple[int, list[str] | None, str, bool, bool]]:
+    """Data records of a CSV after its header line: (first physical line, fields, raw text, re-read,
+    read alone).
 
     A quoted field may continue over physical lines (bodies with line breaks). A record that spans
     lines but is not one well-formed record of `width` fields (a strict reader rejects it: a quote
     never closed, or closed in mid-field) is taken for a stray quote that swallowed the lines after
-    it, and each of those lines is read on its own (re-read True on the first of them). Blank lines
-    come back with fields None.
+    it, and each of those lines is read on its own (read alone True; re-read True on the first of
+    them). Blank lines come back with fields None.
     """
     reader = csv.reader((line + "\n" for line in lines[1:]), delimiter=delimiter)
     first = 2
@@ -371,9 +375,9 @@ def _csv_records(lines: list[str], width: int, delimiter: str = ",") -> Iterator
         if len(span) > 1 and not _one_strict_record("\n".join(span), width, delimiter):
             for offset, single in enumerate(span):
                 single_fields = next(csv.reader([single], delimiter=delimiter), None)
-                yield first + offset, single_fields if single.strip() else None, single, offset == 0
+                yield first + offset, single_fields if single.strip() else None, single, offset == 0, True
         else:
-            yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span), False
+            yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span), False, False
         first = last + 1
 
 
@@ -425,7 +429,11 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
     - an id already loaded from an earlier line -> quarantined (`duplicate_doc_id`; the message says
       whether the text is the same or not; the first line's row is kept). Landing applies the
       same rule to ids already in raw.news.
-    - a record without the header's number of fields -> quarantined (`wrong_field_count`).
+    - a record without the header's number of fields -> quarantined (`wrong_field_count`); one
+      with a quoted field never closed on the last line (a truncated file) or text after a closing
+      quote -> quarantined (`malformed_quotes`); a line repeating the header is non-data (`repeated_header`).
+    - an id that is a null token ('NULL', 'nan', '-') -> `missing_doc_id`; one in scientific
+      notation -> `sci_notation_id`.
     - a stray quote cannot swallow the lines after it (see `_csv_records`); the line where it
       opened is listed in notes['stray_quote_lines'].
     Columns without a canonical field are listed in notes['ignored_columns'].
@@ -448,16 +456,25 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, delimiter: str)
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
-    for number, fields, raw, re_read in _csv_records(lines, len(header), delimiter):
+    for number, fields, raw, re_read, alone in _csv_records(lines, len(header), delimiter):
         if re_read:
             out.note_line("stray_quote_lines", number)
         if fields is None:
             out.non_data_lines.append((number, "blank"))
             continue
+        if raw.strip(" \ufeff") == lines[0].strip(" \ufeff"):  # exports concatenated into one file
+            out.non_data_lines.append((number, "repeated_header"))
+            continue
         out.data_records += 1
         if len(fields) != len(header):
             out.reject(number, None, "*", "wrong_field_count", raw.replace(_CR_STANDIN, "\r"),
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
+            continue
+        if not alone and '"' in raw and not _one_strict_record(raw, len(header), delimiter):
+            out.reject(number, None, "*", "malformed_quotes", raw.replace(_CR_STANDIN, "\r"),
+                       f"{path}: line {number}: a quoted field is never closed (at the end of the file: "
+                       "a truncated copy?) or text follows its closing quote; a reader would load text "
+                       "the file does not hold")
             continue
         _feed_record(out, path, number, sha256, {k: fields[i].replace(_CR_STANDIN, "\r") for k, i in columns.items()})
     return out.parsed()
@@ -468,8 +485,13 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     where = f"{path}: line {number}"
     rejected = len(out.quarantine)
     doc_id = record["doc_id"].strip() if "doc_id" in record else f"{sha256[:16]}:{number}"
-    if not doc_id:
-        out.reject(number, None, "doc_id", "missing_doc_id", record["doc_id"], f"{where}: empty article id")
+    if not _present(doc_id):
+        out.reject(number, None, "doc_id", "missing_doc_id", record["doc_id"],
+                   f"{where}: no article id ({record['doc_id']!r})")
+        doc_id = ""
+    elif _SCI_NOTATION.match(doc_id):
+        out.reject(number, None, "doc_id", "sci_notation_id", record["doc_id"],
+                   f"{where}: article id {doc_id!r} is in scientific notation: a spreadsheet lost its digits")
 
     headline, body = record.get("headline"), record.get("body")
     body_use, headline_use = is_usable_text(body), is_usable_text(headline)
@@ -577,10 +599,10 @@ def parse_news_file(path: Path) -> ParsedFile:
     lines = physical_lines(text)
     if _is_phrasebank_csv(lines):
         return parse_phrasebank_csv(path, lines, sha256)
+    if _looks_like_phrasebank_txt(lines):  # before feeds: a sentence can end in a word like 'content'
+        return parse_phrasebank_txt(path, lines, sha256)
     if _is_news_feed_csv(lines):
         return parse_news_feed_csv(path, lines, sha256)
-    if _looks_like_phrasebank_txt(lines):
-        return parse_phrasebank_txt(path, lines, sha256)
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
         "its 'Y,Notices' CSV, or a feed CSV with a headline or body column)"

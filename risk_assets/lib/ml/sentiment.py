@@ -48,6 +48,9 @@ MODEL_NAME = "news_sentiment"
 ENCODER_DIR = "encoder"
 TOKENIZER_DIR = "tokenizer"
 POOLINGS: tuple[str, ...] = ("mean", "cls")
+MAX_POSITIONS = 512
+"""Position embeddings of the packaged MiniLM (its config's max_position_embeddings): the longest
+window, [CLS] and [SEP] included."""
 BUCKET_BATCHES = 50
 """Length bucketing: shuffled examples are cut into pools of BUCKET_BATCHES x batch_size, each pool is
 sorted by length and cut into batches, and the batches are shuffled. Pools keep the randomness of
@@ -111,6 +114,20 @@ class SentimentTrainConfig:
     """Tokens shared by consecutive windows of a long text."""
     inference_batch_size: int = 64
     """Windows per forward pass at inference."""
+
+    def __post_init__(self) -> None:
+        """Raises ValueError for a setting the encoder or the loop cannot run: max_tokens outside
+        8-MAX_POSITIONS (the encoder has 512 learned positions; a longer window fails on the first
+        long text), a chunk stride not below max_tokens - 2, or a non-positive count."""
+        if not 8 <= self.max_tokens <= MAX_POSITIONS:
+            raise ValueError(f"max_tokens {self.max_tokens} is outside 8-{MAX_POSITIONS}: the MiniLM encoder has "
+                             f"{MAX_POSITIONS} positions; longer texts are read in windows (max_chunks)")
+        if not 0 <= self.chunk_stride < self.max_tokens - 2:
+            raise ValueError(f"chunk_stride {self.chunk_stride} must be 0 or more and below max_tokens - 2 "
+                             f"({self.max_tokens - 2})")
+        for name in ("epochs", "batch_size", "max_chunks", "inference_batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
 
 
 TINY_PROFILE = SentimentTrainConfig(epochs=1, batch_size=8, max_tokens=48, max_train_examples=64)

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
-from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.news_formats import _feed_delimiter, parse_news_file
 from risk_assets.lib.ingest.parsed import FileRefused
 
 COLUMNS = ["loan_amount", "term_months", "annual_income", "delinq_2yrs", "revol_bal", "revol_util", "default_flag"]
@@ -459,3 +459,37 @@ def test_a_field_past_the_csv_modules_limit_loads_when_records_are_split_one_by_
     parsed.reconcile()
     assert parsed.quarantine.height == 0
     assert f'"emp_title":"{long_title.strip()}' in parsed.rows.filter(pl.col("_source_line") == 5)["source_fields"].item()
+
+
+def test_feed_faults_of_ids_headers_and_quotes_are_quarantined_with_their_rule(sentences, tmp_path):
+    """Concatenated exports repeat the header (a non-data line, not an article with id 'id'); an id
+    written as a null token or shown in scientific notation is no id; a file cut off inside a
+    quoted body, or a closing quote with text after it, would load text the file does not hold."""
+    plain = [(s, label) for s, label in sentences if "," not in s and '"' not in s]
+    (s1, l1), (s2, l2), (s3, l3), (s4, l4), (s5, l5) = plain[:5]
+    feed = tmp_path / "feed.csv"
+    header = "id,headline,label,body"
+    feed.write_text(
+        f"{header}\na1,H1,{l1},{s1}\n\ufeff{header}\nNULL,H2,{l2},{s2}\n1.23457E+15,H3,{l3},{s3}\n"
+        f'a4,H4,{l4},"{s4}" he said\na5,H5,{l5},"{s5[:20]}'
+    )
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "doc_id").rows() == [(2, "a1")]
+    assert parsed.non_data_lines == [(3, "repeated_header")]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
+        (4, "doc_id", "missing_doc_id"), (5, "doc_id", "sci_notation_id"),
+        (6, "*", "malformed_quotes"), (7, "*", "malformed_quotes")]
+
+
+def test_phrasebank_text_is_not_taken_for_a_feed_when_its_first_sentence_ends_a_piece_in_content(data_dir, tmp_path):
+    """Real vendor line 3415 splits at its commas into pieces, the last ending in 'content': a feed
+    header by its last word. Most lines ending in '@label' decide first."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    start = next(i for i, line in enumerate(lines) if _feed_delimiter(line.rsplit("@", 1)[0]))
+    path = tmp_path / "slice.txt"
+    path.write_text("\n".join(lines[start : start + 30]) + "\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.format == "phrasebank_txt" and parsed.rows.height == 30
+    assert parsed.rows["text_raw"][0] == lines[start].rsplit("@", 1)[0]

@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import random
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -17,6 +18,7 @@ from risk_assets.lib.ml.sentiment import (
     LABELS,
     TINY_PROFILE,
     SentimentModel,
+    SentimentTrainConfig,
     length_batches,
     load_sentiment_model,
     pick_device,
@@ -234,3 +236,15 @@ def test_weight_average_is_the_model_kept(tiny):
     print(f"largest change from the pretrained weight: averaged {drift_averaged:.2e}, last step {drift_last:.2e}")
     assert drift_averaged < 1.1 * TINY_PROFILE.encoder_lr < 3 * drift_averaged < drift_last
     assert averaged.predict(texts[:4]).probs.shape == (4, len(LABELS))
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"max_tokens": 1024}, "max_tokens 1024 is outside 8-512"),
+    ({"max_tokens": 32, "chunk_stride": 30}, "chunk_stride 30 must be 0 or more and below max_tokens - 2"),
+    ({"epochs": 0}, "epochs must be at least 1"),
+])
+def test_a_config_the_encoder_cannot_run_is_refused_when_built(change, says):
+    """1024 tokens used to train (short sentences fit) and then crash scoring the first long article
+    on the encoder's 512 positions."""
+    with pytest.raises(ValueError, match=re.escape(says)):
+        SentimentTrainConfig(**change)
