@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import polars as pl
@@ -328,7 +327,12 @@ compared lowercased, with spaces and hyphens read as '_'). A feed needs a headli
 
 
 def _normalise_name(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+    """'Published At', 'published-at' and 'publishedAt' (camelCase, as JSON APIs name fields) -> 'published_at'."""
+    return re.sub(r"[\s\-]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip()).lower())
+
+
+_DATE_ONLY_NAMES = ("date", "publish_date", "pub_date")
+"""published_at names that may hold a date alone; a separate 'time' column then completes it."""
 
 
 TEXT_FIELDS = ("headline", "body")
@@ -347,6 +351,9 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
         index = next((positions[a] for a in aliases if a in positions), None)
         if index is not None:
             found[canonical] = index
+    time_index = positions.get("time")
+    if "published_at" in found and names[found["published_at"]] in _DATE_ONLY_NAMES and time_index is not None:
+        found["published_time"] = time_index  # a 'Date' and a 'Time' column: one publication time
     for canonical in TEXT_FIELDS:
         if canonical not in found:
             claimed = set(found.values())
@@ -389,26 +396,98 @@ def _one_strict_record(text: str, width: int, delimiter: str = ",") -> bool:
     return len(records) == 1 and len(records[0]) == width
 
 
-def parse_timestamp(text: str) -> tuple[datetime, bool]:
-    """A publication time as naive UTC, and whether the source gave no offset (then taken as UTC).
+_ZONES: dict[str, int] = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0,
+    "EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600, "MST": -7 * 3600,
+    "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600, "AKST": -9 * 3600, "AKDT": -8 * 3600,
+    "HST": -10 * 3600, "BST": 3600, "WEST": 3600, "CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600,
+    "EEST": 3 * 3600, "MSK": 3 * 3600, "GST": 4 * 3600, "PKT": 5 * 3600, "SGT": 8 * 3600,
+    "HKT": 8 * 3600, "AWST": 8 * 3600, "JST": 9 * 3600, "KST": 9 * 3600, "AEST": 10 * 3600,
+    "AEDT": 11 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600,
+}
+"""Zone abbreviations read as fixed UTC offsets (seconds): RFC 5322 section 4.3 for the US ones (CST is
+US Central, as e-mail and RSS use it), the usual civil-time meaning for the others."""
 
-    Accepts ISO-8601 ('2024-05-02T09:00:00Z', '...+02:00', '2024-05-02 09:00', '2024-05-02') and
-    RFC 2822 as RSS feeds write it ('Thu, 02 May 2024 09:00:00 GMT').
+_AMBIGUOUS_ZONES = {"IST": "India +05:30, Ireland +01:00 or Israel +02:00", "ET": "EST or EDT",
+                    "CT": "CST or CDT", "MT": "MST or MDT", "PT": "PST or PDT", "AST": "Arabia or Atlantic"}
+_DATE_WORDS = {
+    *(m.lower() for m in ("January", "February", "March", "April", "May", "June", "July", "August",
+                          "September", "October", "November", "December", "Sept")),
+    *(m[:3].lower() for m in ("January", "February", "March", "April", "June", "July", "August",
+                              "September", "October", "November", "December")),
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    "am", "pm", "a", "p", "m", "t", "at", "on", "th", "st", "nd", "rd",
+}
+_EARLIEST, _LATEST = 1970, 2100
+"""Years a publication time may carry; outside them it is a placeholder (.NET's 0001-01-01,
+9999-12-31), not a time."""
+
+
+def parse_timestamp(text: str) -> tuple[datetime, bool]:
+    """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
+
+    Accepts ISO 8601 ('2024-05-02T09:00:00Z', '...+02:00', '2024-05-02 09:00', '2024-05-02'),
+    RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits) or
+    milliseconds (13), and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
+    9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
+    A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET),
+    fails, and so does a numeric date whose day and month could be swapped (03/04/2024).
 
     Raises:
-        ValueError: neither form parses.
+        ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, or a
+            year outside 1970-2100 (a placeholder such as 0001-01-01); the message says which.
     """
     value = text.strip()
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError) as exc:
-            raise ValueError(f"not an ISO-8601 or RFC 2822 timestamp: {text!r}") from exc
+        if re.fullmatch(r"\d{9,10}(?:\.\d+)?|\d{12,13}", value):
+            seconds = float(value) / (1000 if len(value) >= 12 and "." not in value else 1)
+            parsed = datetime.fromtimestamp(seconds, UTC)
+        else:
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                parsed = _free_form_timestamp(value)
+    except (OverflowError, OSError) as exc:
+        raise ValueError(f"not a time that can exist: {text!r} ({exc})") from None
+    if not _EARLIEST <= parsed.year <= _LATEST:
+        raise ValueError(f"year {parsed.year} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a publication "
+                         f"time: {text!r}")
     if parsed.tzinfo is None:
         return parsed, True
-    return parsed.astimezone(UTC).replace(tzinfo=None), False
+    try:
+        return parsed.astimezone(UTC).replace(tzinfo=None), False
+    except OverflowError:
+        raise ValueError(f"not a time that can exist in UTC: {text!r}") from None
+
+
+def _free_form_timestamp(value: str) -> datetime:
+    """`parse_timestamp` for text that is not ISO 8601 (see there)."""
+    from dateutil import parser as dateutil_parser
+
+    text = re.sub(r"\s*\([^)]*\)\s*$", "", value)  # JavaScript's '(Central European Summer Time)'
+    text = re.sub(r"\b(?:GMT|UTC)\s*([+-]\d{2}:?\d{2})\b", r"\1", text)  # 'GMT+0200' is +02:00, never POSIX-inverted
+    for word in re.findall(r"[A-Za-z]+", text):
+        if word.lower() in _DATE_WORDS:
+            continue
+        if word.upper() in _AMBIGUOUS_ZONES:
+            raise ValueError(f"time zone {word!r} is ambiguous ({_AMBIGUOUS_ZONES[word.upper()]}): {value!r}")
+        if word.upper() not in _ZONES:
+            raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form ({word!r} is no month, day, "
+                             f"AM/PM or known time zone): {value!r}")
+    numeric = re.search(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b", text)
+    if numeric and int(numeric.group(1)) <= 12 and int(numeric.group(2)) <= 12 and numeric.group(1) != numeric.group(2):
+        raise ValueError(f"day and month could be swapped in {numeric.group(0)!r}; write ISO 8601: {value!r}")
+    day_first = bool(numeric and int(numeric.group(1)) > 12)
+    try:
+        parsed = dateutil_parser.parse(text, tzinfos=_ZONES, dayfirst=day_first)
+    except (dateutil_parser.ParserError, ValueError, OverflowError) as exc:
+        raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form: {value!r} ({exc})") from None
+    written = re.findall(r"(?<![\d:.])(\d{4})(?![\d:])", text)
+    if written and int(written[0]) != parsed.year:  # 'Mon, 01 Jan 0001' would be read as 2001
+        raise ValueError(f"year {int(written[0])} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a "
+                         f"publication time: {value!r}")
+    return parsed
 
 
 def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
@@ -501,6 +580,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
     published_at = None
     stamp = record.get("published_at")
+    clock = record.get("published_time")
+    if stamp is not None and clock is not None and _present(stamp) and _present(clock):
+        stamp = f"{stamp.strip()} {clock.strip()}"
     if stamp is not None and _present(stamp):
         try:
             published_at, naive = parse_timestamp(stamp)

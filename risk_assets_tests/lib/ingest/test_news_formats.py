@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import re
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from risk_assets.lib.ingest.news_formats import ROWS_SCHEMA, parse_news_file
+from risk_assets.lib.ingest.news_formats import ROWS_SCHEMA, parse_news_file, parse_timestamp
 from risk_assets.lib.ingest.parsed import FileRefused
 from risk_assets.lib.schema import NEWS_COLUMNS
 
@@ -314,3 +315,46 @@ def test_decode_error_names_file_and_byte_offset(tmp_path):
     path.write_bytes("article_id,headline\nc1,Caf\u00e9 chain expands\n".encode("cp1252"))
     with pytest.raises(FileRefused, match=r"cp1252.csv: not UTF-8 at byte offset 26 \(byte 0xe9\)"):
         parse_news_file(path)
+
+
+@pytest.mark.parametrize(("text", "utc", "naive"), [
+    ("May 2, 2024 9:00 PM", "2024-05-02 21:00", True),
+    ("May 2, 2024 09:00 PM EST", "2024-05-03 02:00", False),
+    ("Thu, 02 May 2024 09:00:00 CEST", "2024-05-02 07:00", False),
+    ("Thu, 02 May 2024 09:00:00 BST", "2024-05-02 08:00", False),
+    ("Thu, 02 May 2024 23:30:00 HKT", "2024-05-02 15:30", False),
+    ("Thu May 02 2024 21:00:00 GMT+0200 (Central European Summer Time)", "2024-05-02 19:00", False),
+    ("Thu, 02 May 2024 09:00:00 +0200", "2024-05-02 07:00", False),
+    ("2024-05-02 15:30:00 UTC", "2024-05-02 15:30", False),
+    ("1714640400", "2024-05-02 09:00", False),  # Unix epoch seconds (Finnhub)
+    ("1714640400000", "2024-05-02 09:00", False),  # epoch milliseconds
+    ("25/04/2024 10:00", "2024-04-25 10:00", True),  # day first: 25 is no month
+])
+def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
+    parsed, assumed = parse_timestamp(text)
+    assert (parsed.strftime("%Y-%m-%d %H:%M"), assumed) == (utc, naive)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("Thu, 02 May 2024 09:00:00 IST", "time zone 'IST' is ambiguous"),
+    ("May 2, 2024 9:00 AM ET", "time zone 'ET' is ambiguous"),
+    ("Thu, 02 May 2024 09:00:00 XYZT", "'XYZT' is no month, day, AM/PM or known time zone"),
+    ("03/04/2024", "day and month could be swapped"),
+    ("0001-01-01T00:00:00+01:00", "year 1 is outside 1970-2100"),
+    ("9999-12-31T23:59:59-05:00", "year 9999 is outside 1970-2100"),
+    ("Mon, 01 Jan 0001 00:00:00 GMT", "year 1 is outside 1970-2100"),
+])
+def test_a_time_whose_zone_or_date_cannot_be_known_is_refused_not_guessed(text, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        parse_timestamp(text)
+
+
+def test_api_exports_camel_case_time_and_split_date_time_columns_are_read(tmp_path):
+    api = tmp_path / "newsapi.csv"
+    api.write_text("title,content,publishedAt\nAcme beats,Acme Lending beat estimates.,2024-05-02T09:00:00Z\n")
+    assert parse_news_file(api).rows["published_at"].dt.strftime("%H:%M").to_list() == ["09:00"]
+    split = tmp_path / "terminal.csv"
+    split.write_text("Date,Time,Headline\n2024-05-02,21:30,Acme Lending cuts guidance after the close\n")
+    parsed = parse_news_file(split)
+    assert parsed.rows["published_at"].dt.strftime("%Y-%m-%d %H:%M").to_list() == ["2024-05-02 21:30"]
+    assert parsed.notes["columns"]["published_time"] == "Time"
