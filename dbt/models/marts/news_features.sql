@@ -1,4 +1,4 @@
-{#- Model-ready news documents: one row per distinct cleaned text (see stg_news), with lineage. -#}
+{#- Model-ready news documents: one row per distinct article (see stg_news), with lineage. -#}
 select
     doc_id,
     source,

@@ -1,8 +1,11 @@
 {#-
-  News documents, one row per distinct cleaned text.
+  News documents, one row per distinct article: a cleaned text, for a ticker, on a publication day.
 
-  Exact duplicate texts (same text_clean, whatever file or line they came from) collapse into the
-  first delivered row; duplicate_count says how many raw rows it stands for. When the copies carry
+  Exact duplicate texts about the same ticker on the same day (same text_clean, ticker and
+  published_at date, NULLs alike; whatever file or line they came from) collapse into the first
+  delivered row; duplicate_count says how many raw rows it stands for. The same words about two
+  tickers or on two days ("Trading halted pending announcement") are two articles, both scored.
+  Corpora without tickers or dates (Financial PhraseBank) collapse by text alone. When the copies carry
   different sentiment labels the label is NULL and label_conflict is true: a label the sources
   disagree on is not a label. Rows quarantined by a quality check on raw_news are left out, and
   rows without text never reach staging (raw_news_values quarantines them, rule text_clean_not_blank).
@@ -18,14 +21,12 @@ with kept as (
 ranked as (
     select
         *,
-        count(*) over (partition by text_clean) as duplicate_count,
-        count(distinct label) over (partition by text_clean) as _labels,
-        max(label) over (partition by text_clean) as _label,
-        row_number() over (
-            partition by text_clean
-            order by _ingested_at, _source_file, _source_line
-        ) as _copy
+        count(*) over article as duplicate_count,
+        count(distinct label) over article as _labels,
+        max(label) over article as _label,
+        row_number() over (article order by _ingested_at, _source_file, _source_line) as _copy
     from kept
+    window article as (partition by text_clean, ticker, cast(published_at as date))
 )
 
 select

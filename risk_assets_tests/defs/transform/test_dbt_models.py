@@ -1,5 +1,7 @@
 """dbt staging and marts built by Dagster on a small lake: F12 counts and news duplicates."""
 
+from datetime import datetime
+
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
@@ -29,7 +31,11 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
         risk_home.lake_path,
         loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv"), loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
         news=[news_rows([("Profit rose.", "positive"), ("Profit rose.", "positive"), ("Sales fell.", "negative"),
-                         ("Sales fell.", "neutral"), ("Flat.", None)])],
+                         ("Sales fell.", "neutral"), ("Flat.", None)]),
+              news_rows([("Trading halted pending announcement.", None)] * 4, source="wire_b").assign(
+                  ticker=["ACME", "INIT", "ACME", "ACME"],
+                  published_at=[datetime(2024, 5, 2, 9), datetime(2024, 5, 3, 9), datetime(2024, 5, 3, 11),
+                                datetime(2024, 5, 3, 15)])],
     )
     result = dg.materialize(
         [dbt_lake],
@@ -48,7 +54,10 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
         features = con.execute(
             "SELECT count(*), count(DISTINCT loan_key), sum(default_flag), count(default_flag) FROM marts.loan_features"
         ).fetchone()
-        news = con.execute("SELECT text_clean, label, duplicate_count FROM staging.stg_news ORDER BY 1").fetchall()
+        news = con.execute("SELECT text_clean, label, duplicate_count FROM staging.stg_news "
+                           "WHERE ticker IS NULL ORDER BY 1").fetchall()
+        halts = con.execute("SELECT ticker, cast(published_at AS date)::varchar, duplicate_count FROM staging.stg_news "
+                            "WHERE ticker IS NOT NULL ORDER BY 1, 2").fetchall()
         news_features = con.execute("SELECT count(*) FROM marts.news_features").fetchone()[0]
     assert len(staged) == 17  # 20 raw rows - 1 exact duplicate - 2 conflicting rows of 77007
     assert [r[0] for r in staged].count("77007") == 0
@@ -56,4 +65,6 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
     assert [r for r in staged if r[0] == "77003"] == [("77003", 1, 1, "Current"), ("77003", 2, 1, "Charged Off")]
     assert features == (14, 14, 1, 1)  # 15 loan ids - 77007; only 77003 has an outcome (charged off)
     assert news == [("Flat.", None, 1), ("Profit rose.", "positive", 2), ("Sales fell.", None, 2)]
-    assert news_features == 3
+    assert news_features == 6
+    # the same words about two tickers, or on two days, are distinct articles; the same day's repeat collapses
+    assert halts == [("ACME", "2024-05-02", 1), ("ACME", "2024-05-03", 2), ("INIT", "2024-05-03", 1)]
