@@ -101,12 +101,20 @@ def strip_tags(text: str) -> str:
 def repair_mojibake(text: str) -> str:
     """Undo encoding damage: ftfy's UTF-8-as-cp1252/latin-1 repair, then the flattened-cp850 form.
 
-    "Itâ€™s" -> "It’s"; "L+ñnnen" -> "Lännen". Text without damage is returned unchanged.
+    "Itâ€™s" -> "It’s"; "L+ñnnen" -> "Lännen". Text without damage is returned unchanged, and so
+    is a plus sign before a symbol outside a word ("+£5m", "+½p").
     """
     fixed = ftfy.fix_text(text, config=_FTFY_ENCODING_ONLY)
-    return _FLATTENED_CP850.sub(
-        lambda m: bytes([0xC3, m.group(1).encode("cp850")[0]]).decode("utf-8"), fixed
-    )
+
+    def repair(match: re.Match[str]) -> str:
+        # '+' and a letter ('+àland', 'P+Âyry') or, inside a word, any continuation ('T+®l+®') is
+        # the damage; '+£5m', '+½p', '+¥1.20' after a space are a sign and a symbol, left alone
+        inside_word = match.start() > 0 and fixed[match.start() - 1].isalpha()
+        if not (match.group(1).isalpha() or inside_word):
+            return match.group(0)
+        return bytes([0xC3, match.group(1).encode("cp850")[0]]).decode("utf-8")
+
+    return _FLATTENED_CP850.sub(repair, fixed)
 
 
 def fold_whitespace(text: str) -> str:

@@ -68,6 +68,12 @@ def test_phrasebank_cp850_mojibake_is_repaired(data_dir):
     )
 
 
+@pytest.mark.parametrize("text", ["Shares rose +£5m on the day", "Dividend +½p", "Yen bonds +¥1.20", "A +® mark"])
+def test_a_plus_sign_before_a_symbol_is_not_taken_for_mojibake(text):
+    cleaned = clean_text(text)
+    assert cleaned.text == text and not cleaned.repaired
+
+
 def test_lost_bytes_are_flagged_not_guessed(data_dir):
     lines = (data_dir / "news" / "financial_phrasebank_all.csv").read_text("utf-8").splitlines()
     assert "L+\ufffdnnen" in lines[98]
