@@ -50,6 +50,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from risk_assets.lib.ingest import csv_text
@@ -214,8 +215,10 @@ def parse_loan_file(
                           "no header and no loans; was it landed before it was fully written?")
     mappings = load_mappings(path, mapping_dirs)
     if content[:4] == b"PAR1":
-        mapping = _pick_parquet_mapping(path, content, mappings)
-        records = _parquet_records(content, mapping, path)
+        frame = _parquet_frame(path, content)
+        mapping = _pick_parquet_mapping(path, frame, mappings)
+        records = _parquet_records(frame)
+        del frame
     else:
         mapping, header_line = _detect(path, content, mappings)
         utf8 = csv_text.to_utf8(content, mapping.dialect.encoding, path)
@@ -280,24 +283,65 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     )
 
 
-def _pick_parquet_mapping(path: Path, content: bytes, mappings: list[TapeMapping]) -> TapeMapping:
-    columns = set(pl.read_parquet_schema(io.BytesIO(content)))
+def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
+    """The Parquet tape's table.
+
+    Raises:
+        FileRefused: the bytes are not a readable Parquet file (one copied before it was complete),
+            a column holds nested values (lists, structs), or a column is named `_source_line`.
+    """
+    try:
+        frame = pl.read_parquet(io.BytesIO(content))
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise FileRefused(f"{path}: not a readable Parquet file ({type(exc).__name__}: {str(exc)[:200]}); "
+                          "was it landed before it was fully written?") from None
+    nested = {name: str(dtype) for name, dtype in frame.schema.items() if dtype.is_nested()}
+    if nested:
+        raise FileRefused(f"{path}: column(s) {nested} hold nested values; a tape's columns must be flat")
+    if "_source_line" in frame.columns:
+        raise FileRefused(f"{path}: column '_source_line' is a lineage column the lake sets itself "
+                          "(the file looks like an export of the lake); drop or rename it")
+    return frame
+
+
+def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMapping]) -> TapeMapping:
+    """The first mapping whose source columns the table has, read for typed values: the text
+    dialect (decimal comma, thousands) does not apply, and a date column that Parquet types as a
+    date or timestamp is read as such, whatever format the mapping gives for the lender's CSVs.
+
+    Raises:
+        FileRefused: no mapping fits the table's columns.
+    """
+    columns = set(frame.columns)
     for mapping in mappings:
         if {f.source for f in mapping.fields} <= columns:
-            return mapping
+            temporal = {name for name, dtype in frame.schema.items() if dtype.is_temporal()}
+            fields = tuple(dataclasses.replace(f, fmt="%Y-%m-%d") if f.source in temporal and f.kind == "date" else f
+                           for f in mapping.fields)
+            return dataclasses.replace(mapping, fields=fields, dialect=Dialect(decimal=".", thousands=""),
+                                       typed_source=True)
     raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it")
 
 
-def _parquet_records(content: bytes, mapping: TapeMapping, path: Path) -> csv_text.TextRecords:
-    """A Parquet tape as text records: every column cast to text; `_source_line` = row number + 1."""
-    frame = pl.read_parquet(io.BytesIO(content))
-    fields = frame.select(pl.all().cast(pl.Utf8).fill_null("")).with_row_index("_source_line", offset=1)
-    fields = fields.with_columns(pl.col("_source_line").cast(pl.Int64))
+def _parquet_records(frame: pl.DataFrame) -> csv_text.TextRecords:
+    """A Parquet tape as text records, one per row (`_source_line` = row number + 1): numbers in
+    positional notation (never 1e+20), a float NaN as empty (pandas' missing value), dates and
+    timestamps as ISO dates, booleans as true/false."""
+    def as_text(name: str, dtype: pl.DataType) -> pl.Expr:
+        column = pl.col(name)
+        if dtype.is_float():
+            positional = column.fill_nan(None).map_elements(
+                lambda v: np.format_float_positional(v, trim="-"), return_dtype=pl.Utf8)
+            return positional.alias(name)
+        if dtype.is_temporal() and dtype != pl.Time:
+            return column.dt.strftime("%Y-%m-%d").alias(name)
+        return column.cast(pl.Utf8).alias(name)
+
+    fields = frame.select(as_text(n, d) for n, d in frame.schema.items()).fill_null("")
+    fields = fields.with_row_index("_source_line", offset=1).with_columns(pl.col("_source_line").cast(pl.Int64))
     malformed = pl.DataFrame(schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8})
-    return csv_text.TextRecords(header=list(frame.columns), fields=fields, malformed=malformed, non_data_lines=[])
-
-
-# --- typed parse --------------------------------------------------------------------------------
+    return csv_text.TextRecords(header=list(frame.columns), fields=fields.select(*frame.columns, "_source_line"),
+                                malformed=malformed, non_data_lines=[])
 
 
 def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:

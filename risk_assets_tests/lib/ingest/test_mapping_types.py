@@ -197,3 +197,41 @@ def test_a_mapping_with_an_odd_setting_is_refused_naming_the_file_and_the_settin
     with pytest.raises(FileRefused) as refused:
         parse_loan_file(bank_tape)
     assert str(refused.value).startswith(f"{sidecar}: invalid column mapping: ") and says in str(refused.value)
+
+
+def test_a_parquet_tape_is_read_by_its_types_under_a_mapping_written_for_the_lenders_csv(tmp_path):
+    """One mapping for a lender's decimal-comma, dd.mm.yyyy CSVs and its Parquet deliveries: the
+    Parquet values are typed, so neither the text dialect nor the date format applies. A float id
+    (an integer column with a missing value, as pandas writes it) keeps its digits, NaN is missing."""
+    import datetime as dt
+
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "eubank.json").write_text(json.dumps({
+        "name": "eubank", "applies_to": ["eubank_*"], "dialect": {"delimiter": ";", "decimal": ","},
+        "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                    "issue_date": {"to": "origination_date", "format": "%d.%m.%Y", "required": True},
+                    "loan_amnt": {"to": "loan_amount", "required": True},
+                    "int_rate": {"to": "int_rate", "type": "fraction"}}}))
+    tape = tmp_path / "eubank_2024-06.parquet"
+    pl.DataFrame({"loan_id": [1077501.0, 1077430.0, None],
+                  "issue_date": [dt.datetime(2011, 12, 1), dt.datetime(2011, 12, 15, 13, 5), dt.datetime(2011, 12, 2)],
+                  "loan_amnt": [12000.0, 2500.5, 1e16],
+                  "int_rate": [0.1065, float("nan"), 0.1527]}).write_parquet(tape)
+    parsed = parse_loan_file(tape, mapping_dirs=[mappings])
+    parsed.reconcile()
+    assert parsed.rows.select("loan_key", "origination_date", "loan_amount", "int_rate").rows() == [
+        ("eubank:1077501", dt.date(2011, 12, 1), 12000.0, 0.1065), ("eubank:1077430", dt.date(2011, 12, 15), 2500.5, None)]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(3, "loan_id", "missing_value")]
+
+
+def test_an_unreadable_or_nested_parquet_tape_is_refused_by_name(tmp_path, bank_tape):
+    tape = tmp_path / "bank_2024.parquet"
+    pl.DataFrame({"ref": ["A-1"], "amount": [1000.0], "payments": [[100.0, 200.0]]}).write_parquet(tape)
+    _map(tape, {"ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount"}})
+    with pytest.raises(FileRefused, match=r"column\(s\) \{'payments': 'List\(Float64\)'\} hold nested values"):
+        parse_loan_file(tape)
+    whole = tape.read_bytes()
+    tape.write_bytes(whole[: len(whole) // 2])  # copied before it was complete
+    with pytest.raises(FileRefused, match=r"bank_2024.parquet: not a readable Parquet file .* fully written"):
+        parse_loan_file(tape)
