@@ -433,11 +433,15 @@ def _whole_number(text: pl.Expr, present: pl.Expr, rule: str) -> tuple[pl.Expr, 
 
 def _date(s: pl.Expr, fmt: str, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
     """Date from text in `fmt` (strftime codes); a format without %d means the first of the month.
-    Years outside 1900-2100 fail (a two-digit year read by %Y as year 11)."""
+    Years outside 1900-2100 fail (a two-digit year read by %Y as year 11). With a two-digit year
+    (%y) the century is the one that puts the date on or before today: strptime's pivot would put
+    'Nov-68' in 2068 and a credit line opened 'Mar-50' in 2050."""
     if "%d" in fmt or "%j" in fmt:
         value = s.str.strptime(pl.Date, fmt, strict=False)
     else:
         value = (pl.lit("01-") + s).str.strptime(pl.Date, "%d-" + fmt, strict=False)
+    if "%y" in fmt:  # a two-digit year: a loan event cannot lie in the future ('Mar-50' is 1950, not 2050)
+        value = pl.when(value > pl.lit(date.today())).then(value.dt.offset_by("-100y")).otherwise(value)
     value = pl.when(value.dt.year().is_between(1900, 2100)).then(value)
     serial = s.str.contains(r"^\d{5}(?:\.\d+)?$")
     return value, lambda v: (

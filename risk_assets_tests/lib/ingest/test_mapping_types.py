@@ -235,3 +235,17 @@ def test_an_unreadable_or_nested_parquet_tape_is_refused_by_name(tmp_path, bank_
     tape.write_bytes(whole[: len(whole) // 2])  # copied before it was complete
     with pytest.raises(FileRefused, match=r"bank_2024.parquet: not a readable Parquet file .* fully written"):
         parse_loan_file(tape)
+
+
+def test_a_two_digit_year_is_put_in_the_century_that_is_not_in_the_future(tmp_path):
+    """strptime reads '68' as 2068 and '50' as 2050; a loan issued or a credit line opened then has
+    not happened yet, so the century before is meant."""
+    tape = tmp_path / "y2_tape.csv"
+    tape.write_text("ref,issued,first_line\nL1,Dec-11,Jan-85\nL2,Dec-11,Apr-65\nL3,Nov-68,Mar-50\n")
+    _map(tape, {"ref": {"to": "source_loan_id"}, "issued": {"to": "origination_date", "format": "%b-%y"},
+                "first_line": {"to": "earliest_cr_line", "format": "%b-%y"}})
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    got = parsed.rows.select("origination_date", "earliest_cr_line").rows()
+    assert [(a.isoformat(), b.isoformat()) for a, b in got] == [
+        ("2011-12-01", "1985-01-01"), ("2011-12-01", "1965-04-01"), ("1968-11-01", "1950-03-01")]
