@@ -169,9 +169,10 @@ exponent is always signed, so an id such as 2019E00123 is not taken for one."""
 _ZIP3 = r"^(\d{3})(?:xx|\d{2}(?:-?\d{4})?)?$"
 """US ZIP text whose first three digits are zip3: '860xx' (LendingClub), '86001', '86001-1234',
 '860011234', '860'."""
-_ZIP_LOST_ZERO = r"^\d{4}(?:-\d{4})?$"
+_ZIP_LOST_ZERO = r"^[1-9]\d{3}(?:-\d{4})?$"
 """A ZIP of four digits: a five-digit ZIP whose leading zero a spreadsheet dropped ('2134' for 02134,
-Boston); the zero is put back (counted in notes['zip_leading_zero_restored'])."""
+Boston); the zero is put back (counted in notes['zip_leading_zero_restored']). Four digits that
+start with a zero ('0860') are no ZIP a spreadsheet made, and are quarantined."""
 _ASOF_IN_NAME = re.compile(r"asof[_-](\d{4}-\d{2}-\d{2})")
 
 
