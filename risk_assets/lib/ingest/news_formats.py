@@ -364,7 +364,7 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _csv_records(lines: list[str], width: int, delimiter: str = ",") -> Iterator[tuple[int, list[str] | None, str, bool, bool]]:
+def _csv_records(lines: list[str], width: int, fmt: dict) -> Iterator[tuple[int, list[str] | None, str, bool, bool]]:
     """Data records of a CSV after its header line: (first physical line, fields, raw text, re-read,
     read alone).
 
@@ -374,23 +374,23 @@ def _csv_records(lines: list[str], width: int, delimiter: str = ",") -> Iterator
     it, and each of those lines is read on its own (read alone True; re-read True on the first of
     them). Blank lines come back with fields None.
     """
-    reader = csv.reader((line + "\n" for line in lines[1:]), delimiter=delimiter)
+    reader = csv.reader((line + "\n" for line in lines[1:]), **fmt)
     first = 2
     for fields in reader:
         last = reader.line_num + 1
         span = lines[first - 1 : last]
-        if len(span) > 1 and not _one_strict_record("\n".join(span), width, delimiter):
+        if len(span) > 1 and not _one_strict_record("\n".join(span), width, fmt):
             for offset, single in enumerate(span):
-                single_fields = next(csv.reader([single], delimiter=delimiter), None)
+                single_fields = next(csv.reader([single], **fmt), None)
                 yield first + offset, single_fields if single.strip() else None, single, offset == 0, True
         else:
             yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span), False, False
         first = last + 1
 
 
-def _one_strict_record(text: str, width: int, delimiter: str = ",") -> bool:
+def _one_strict_record(text: str, width: int, fmt: dict) -> bool:
     try:
-        records = list(csv.reader(io.StringIO(text), strict=True, delimiter=delimiter))
+        records = list(csv.reader(io.StringIO(text), strict=True, **fmt))
     except csv.Error:
         return False
     return len(records) == 1 and len(records[0]) == width
@@ -518,24 +518,28 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
     Columns without a canonical field are listed in notes['ignored_columns'].
     """
     delimiter = _feed_delimiter(lines[0]) or ","
-    width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)], delimiter=delimiter)))
+    # a writer that puts a space after each delimiter in the header ('"id", "title"') does so in
+    # every record: only then is a space before an opening quote read as padding
+    fmt = {"delimiter": delimiter, "skipinitialspace": bool(re.search(f"{re.escape(delimiter)} +\"", lines[0]))}
+    width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)], **fmt)))
     with _csv_field_limit(sum(map(len, lines)) + len(lines)):
         lines = lines[:1] + csv_text.split_at_record_crs(
-            lines[1:], lambda piece: len(next(csv.reader([piece], delimiter=delimiter), [])) == width)
+            lines[1:], lambda piece: len(next(csv.reader([piece], **fmt), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
     with _csv_field_limit(sum(map(len, lines)) + len(lines)):
-        return _parse_feed_lines(path, lines, sha256, delimiter)
+        return _parse_feed_lines(path, lines, sha256, fmt)
 
 
-def _parse_feed_lines(path: Path, lines: list[str], sha256: str, delimiter: str) -> ParsedFile:
-    header = next(csv.reader([lines[0]], delimiter=delimiter))
+def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> ParsedFile:
+    delimiter = fmt["delimiter"]
+    header = next(csv.reader([lines[0]], **fmt))
     columns = _feed_columns(header)
     out = _Collector("news_feed_csv")
     out.notes["delimiter"] = delimiter
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
-    for number, fields, raw, re_read, alone in _csv_records(lines, len(header), delimiter):
+    for number, fields, raw, re_read, alone in _csv_records(lines, len(header), fmt):
         if re_read:
             out.note_line("stray_quote_lines", number)
         if fields is None:
@@ -549,7 +553,7 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, delimiter: str)
             out.reject(number, None, "*", "wrong_field_count", raw.replace(_CR_STANDIN, "\r"),
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
             continue
-        if not alone and '"' in raw and not _one_strict_record(raw, len(header), delimiter):
+        if not alone and '"' in raw and not _one_strict_record(raw, len(header), fmt):
             out.reject(number, None, "*", "malformed_quotes", raw.replace(_CR_STANDIN, "\r"),
                        f"{path}: line {number}: a quoted field is never closed (at the end of the file: "
                        "a truncated copy?) or text follows its closing quote; a reader would load text "
@@ -646,7 +650,7 @@ def _feed_delimiter(header_line: str) -> str | None:
     found = []
     for delimiter in FEED_DELIMITERS:
         try:
-            header = next(csv.reader([header_line.replace("\r", _CR_STANDIN)], delimiter=delimiter))
+            header = next(csv.reader([header_line.replace("\r", _CR_STANDIN)], delimiter=delimiter, skipinitialspace=True))
         except (csv.Error, StopIteration):
             continue
         columns = _feed_columns(header)

@@ -493,3 +493,14 @@ def test_phrasebank_text_is_not_taken_for_a_feed_when_its_first_sentence_ends_a_
     parsed.reconcile()
     assert parsed.format == "phrasebank_txt" and parsed.rows.height == 30
     assert parsed.rows["text_raw"][0] == lines[start].rsplit("@", 1)[0]
+
+
+def test_a_feed_written_with_a_space_after_each_comma_is_read_by_its_columns(sentences, tmp_path):
+    plain = [(s, label) for s, label in sentences if '"' not in s]
+    (s1, l1), (s2, l2) = plain[:2]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(f'"id", "title", "body", "label"\n"n1", "Results", "{s1}", "{l1}"\nn2, Outlook, "{s2}", {l2}\n')
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "headline", "text_raw", "label").rows() == [
+        ("n1", "Results", s1, l1), ("n2", "Outlook", s2, l2)]
