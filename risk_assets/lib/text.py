@@ -88,14 +88,37 @@ class Usability:
 def decode_entities_once(text: str) -> str:
     """Decode each well-formed HTML character reference (ending in ';') exactly once.
 
-    "&amp;amp;" -> "&amp;", "&#8217;" -> "’", "S&P" -> "S&P" (not a reference).
+    "&amp;amp;" -> "&amp;", "&#8217;" -> "’", "S&P" -> "S&P" (not a reference), and an emoji
+    written as two surrogate references "&#55357;&#56832;" -> "😀" (see `_pair_references`).
     """
-    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), _pair_references(text) if "&#" in text else text)
+
+
+_NUMERIC_PAIR = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|(\d+));&#(?:[xX]([0-9a-fA-F]+)|(\d+));")
+
+
+def _pair_references(text: str) -> str:
+    """'&#55357;&#56832;': an emoji written as the two UTF-16 halves (surrogates) of its code point,
+    as JavaScript escapes it; HTML decodes each half to U+FFFD. The pair is joined into the one
+    character it encodes (U+1F600) before the references are decoded."""
+    def join(match: re.Match[str]) -> str:
+        high = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        low = int(match.group(3), 16) if match.group(3) else int(match.group(4))
+        if 0xD800 <= high <= 0xDBFF and 0xDC00 <= low <= 0xDFFF:
+            return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+        return match.group(0)
+
+    return _NUMERIC_PAIR.sub(join, text)
 
 
 def strip_tags(text: str) -> str:
-    """Replace each tag with a space and drop <script>/<style> elements with their content."""
-    return _TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", text))
+    """Replace each tag with a space, drop <script>/<style> elements with their content, and keep
+    the text of a CDATA section without its wrapper ('<![CDATA[Acme beats]]>' -> 'Acme beats', as
+    RSS items carry it)."""
+    return _TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", _CDATA.sub(r" \1 ", text)))
+
+
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 
 
 def repair_mojibake(text: str) -> str:

@@ -119,3 +119,13 @@ def test_no_usable_text_has_a_reason(text, reason):
 def test_real_text_is_usable(text):
     assert is_usable_text(text).usable
     assert is_usable_text(text).reason is None
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    ("<![CDATA[Acme Lending beats estimates]]>", "Acme Lending beats estimates"),  # an RSS item's text
+    ("&#55357;&#56832; Acme Lending rose", "\U0001F600 Acme Lending rose"),  # an emoji as two UTF-16 halves
+    ("&#xD83D;&#xDE00; up", "\U0001F600 up"),
+])
+def test_rss_wrappers_and_split_emoji_references_come_out_as_their_text(raw, text):
+    cleaned = clean_text(raw)
+    assert cleaned.text == text and not cleaned.unrepaired
