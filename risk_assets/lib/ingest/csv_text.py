@@ -34,6 +34,8 @@ import polars as pl
 from risk_assets.lib.ingest.parsed import FileRefused
 
 GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _QUOTED = r'"(?:[^"]|"")*"'
 """A quoted CSV field, escaped quotes included (RFC 4180 section 2.7)."""
 
@@ -58,9 +60,17 @@ def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
         (landed bytes, content bytes); the two are the same object for an uncompressed file.
 
     Raises:
-        FileRefused: gzip magic bytes but the stream cannot be decompressed (names file and error).
+        FileRefused: gzip magic bytes but the stream cannot be decompressed (names file and error);
+            a ZIP archive, an Excel workbook (xlsx is a ZIP) or a legacy .xls: the file is not a
+            table of text, and the message says what to land instead.
     """
     raw = path.read_bytes()
+    if raw[:4] == ZIP_MAGIC:
+        workbook = b"xl/" in raw[:65536] or path.suffix.lower() in (".xlsx", ".xlsm")
+        raise FileRefused(f"{path}: " + ("an Excel workbook: save the sheet as CSV (UTF-8) and land that"
+                                         if workbook else "a ZIP archive: unzip it and land the files inside"))
+    if raw[:8] == OLE2_MAGIC:
+        raise FileRefused(f"{path}: a legacy Excel (.xls) or other OLE2 document: save the sheet as CSV (UTF-8) and land that")
     if raw[:2] != GZIP_MAGIC:
         return raw, raw
     try:

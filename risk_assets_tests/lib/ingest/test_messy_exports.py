@@ -504,3 +504,18 @@ def test_a_feed_written_with_a_space_after_each_comma_is_read_by_its_columns(sen
     parsed.reconcile()
     assert parsed.rows.select("doc_id", "headline", "text_raw", "label").rows() == [
         ("n1", "Results", s1, l1), ("n2", "Outlook", s2, l2)]
+
+
+def test_archives_and_workbooks_are_refused_saying_what_to_land(lc_lines, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "loans_2024-07.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:
+        bundle.writestr("loans.csv", "\n".join(lc_lines) + "\n")
+    with pytest.raises(FileRefused, match=r"loans_2024-07.zip: a ZIP archive: unzip it and land the files inside"):
+        parse_loan_file(archive)
+    workbook = tmp_path / "wire_2024-07.xlsx"
+    with zipfile.ZipFile(workbook, "w") as book:
+        book.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    with pytest.raises(FileRefused, match=r"wire_2024-07.xlsx: an Excel workbook: save the sheet as CSV"):
+        parse_news_file(workbook)
