@@ -175,7 +175,9 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
     """Build a TapeMapping from a parsed JSON mapping.
 
     Raises:
-        FileRefused: a missing or unknown key, type or target; the message names the mapping file.
+        FileRefused: a missing or unknown key, type or target, a column setting that does not fit
+            (see `_field_spec`), an odd dialect (see `_dialect`), a status mapped to other than
+            0 / 1 / null; the message names the mapping file and the setting.
     """
     try:
         if not isinstance(document, dict):
@@ -185,33 +187,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             raise TypeError(f"'name' must be a non-empty string, not {name!r}")
         if not isinstance(document["columns"], dict) or not document["columns"]:
             raise TypeError("'columns' must be an object: source column -> {\"to\": raw.loans column, ...}")
-        specs = []
-        for column, spec in document["columns"].items():
-            spec = {"to": spec} if isinstance(spec, str) else spec
-            if not isinstance(spec, dict) or "to" not in spec:
-                raise ValueError(f"column {column!r}: the key 'to' (its raw.loans column) is missing")
-            target = spec["to"]
-            if target not in _TARGET_SQL_TYPES or target in COMPUTED_TARGETS:
-                raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills")
-            try:
-                kind = spec["type"] if "type" in spec else implied_kind(target)
-            except ValueError as exc:
-                raise ValueError(f"column {column!r}: {exc}") from None
-            if kind not in KINDS:
-                raise ValueError(f"column {column!r}: type {kind!r} is not one of {KINDS}")
-            sql_type = _TARGET_SQL_TYPES[target]
-            if sql_type not in KIND_TARGET_TYPES[kind]:
-                fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types]
-                raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); "
-                                 f"declare one of {fitting}")
-            required = spec.get("required", False)
-            if not isinstance(required, bool):
-                raise TypeError(f"column {column!r}: 'required' must be true or false, not {required!r}")
-            fmt = spec.get("format")
-            if fmt is not None and (kind != "date" or not isinstance(fmt, str) or "%" not in fmt):
-                raise ValueError(f"column {column!r}: 'format' {fmt!r} must be a strftime pattern such as "
-                                 "'%d.%m.%Y', and only a date column takes one")
-            specs.append(FieldSpec(column, target, kind, fmt, required))
+        specs = [_field_spec(column, spec) for column, spec in document["columns"].items()]
         globs = document.get("applies_to", ["*"])
         status_map = dict(document.get("status_map", LENDINGCLUB_STATUS))
         odd = {status: flag for status, flag in status_map.items() if flag not in (0, 1, None) or isinstance(flag, bool)}
@@ -234,6 +210,40 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         raise FileRefused(f"{source}: invalid column mapping: the key {exc} is missing") from None
     except (TypeError, ValueError) as exc:
         raise FileRefused(f"{source}: invalid column mapping: {exc}") from None
+
+
+def _field_spec(column: str, spec: object) -> FieldSpec:
+    """One entry of a mapping's "columns": `"target"` or `{"to", "type", "format", "required"}`.
+
+    Raises:
+        ValueError / TypeError: no target, a target that is not a raw.loans column a tape fills, an
+            unknown type, a type that cannot fill its target, a `format` that is no strftime pattern
+            or not on a date, a `required` that is not a boolean; the message names the column.
+    """
+    spec = {"to": spec} if isinstance(spec, str) else spec
+    if not isinstance(spec, dict) or "to" not in spec:
+        raise ValueError(f"column {column!r}: the key 'to' (its raw.loans column) is missing")
+    target = spec["to"]
+    if target not in _TARGET_SQL_TYPES or target in COMPUTED_TARGETS:
+        raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills")
+    try:
+        kind = spec["type"] if "type" in spec else implied_kind(target)
+    except ValueError as exc:
+        raise ValueError(f"column {column!r}: {exc}") from None
+    if kind not in KINDS:
+        raise ValueError(f"column {column!r}: type {kind!r} is not one of {KINDS}")
+    sql_type = _TARGET_SQL_TYPES[target]
+    if sql_type not in KIND_TARGET_TYPES[kind]:
+        fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types]
+        raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); declare one of {fitting}")
+    required = spec.get("required", False)
+    if not isinstance(required, bool):
+        raise TypeError(f"column {column!r}: 'required' must be true or false, not {required!r}")
+    fmt = spec.get("format")
+    if fmt is not None and (kind != "date" or not isinstance(fmt, str) or "%" not in fmt):
+        raise ValueError(f"column {column!r}: 'format' {fmt!r} must be a strftime pattern such as '%d.%m.%Y', "
+                         "and only a date column takes one")
+    return FieldSpec(column, target, kind, fmt, required)
 
 
 def _dialect(spec: dict) -> Dialect:
