@@ -270,11 +270,10 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     lines = csv_text.head_lines(content)
     for delimiter in BUILTIN_DELIMITERS:
         for number, line in enumerate(lines, start=1):
-            columns = set(csv_text.split_fields(line, delimiter))
+            named = {column.lower(): column for column in csv_text.split_fields(line, delimiter)}
             for name, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
-                if signature <= columns:
-                    mapping = builtin_mapping(name)
-                    return dataclasses.replace(mapping, dialect=dataclasses.replace(mapping.dialect, delimiter=delimiter)), number
+                if {column.lower() for column in signature} <= set(named):
+                    return _builtin_as_written(builtin_mapping(name), delimiter, named), number
     tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})",
               f"delimiters {' '.join(repr(d) for d in BUILTIN_DELIMITERS)}"]
     first = next((line for line in lines if line.strip()), "")
@@ -303,6 +302,14 @@ def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
         raise FileRefused(f"{path}: column '_source_line' is a lineage column the lake sets itself "
                           "(the file looks like an export of the lake); drop or rename it")
     return frame
+
+
+def _builtin_as_written(mapping: TapeMapping, delimiter: str, named: dict[str, str]) -> TapeMapping:
+    """A built-in format with the file's delimiter and its column names as the header writes them:
+    a database export that upper-cases them (LOAN_AMNT, LOAN_STATUS) is the same LendingClub tape.
+    `named`: lowercased header name -> the name as written."""
+    fields = tuple(dataclasses.replace(f, source=named.get(f.source.lower(), f.source)) for f in mapping.fields)
+    return dataclasses.replace(mapping, fields=fields, dialect=dataclasses.replace(mapping.dialect, delimiter=delimiter))
 
 
 def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMapping]) -> TapeMapping:

@@ -519,3 +519,12 @@ def test_archives_and_workbooks_are_refused_saying_what_to_land(lc_lines, tmp_pa
         book.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
     with pytest.raises(FileRefused, match=r"wire_2024-07.xlsx: an Excel workbook: save the sheet as CSV"):
         parse_news_file(workbook)
+
+
+def test_a_lendingclub_export_with_upper_case_column_names_is_the_same_tape(lc_lines, tmp_path):
+    """A database export upper-cases the names (LOAN_AMNT, LOAN_STATUS); the values are LendingClub's."""
+    parsed = parse_loan_file(_write(tmp_path / "LC_EXPORT.csv", [lc_lines[0].upper()] + lc_lines[1:]))
+    parsed.reconcile()
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert parsed.format == "lendingclub" and parsed.quarantine.height == 0
+    assert _values(parsed) == _values(original)
