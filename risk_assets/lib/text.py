@@ -125,14 +125,16 @@ def repair_mojibake(text: str) -> str:
     """Undo encoding damage: ftfy's UTF-8-as-cp1252/latin-1 repair, then the flattened-cp850 form.
 
     "Itâ€™s" -> "It’s"; "L+ñnnen" -> "Lännen". Text without damage is returned unchanged, and so
-    is a plus sign before a symbol outside a word ("+£5m", "+½p").
+    is a plus sign and a symbol outside a word ("+£5m", "+¥1.20").
     """
     fixed = ftfy.fix_text(text, config=_FTFY_ENCODING_ONLY)
 
     def repair(match: re.Match[str]) -> str:
-        # '+' and a letter ('+àland', 'P+Âyry') or, inside a word, any continuation ('T+®l+®') is
-        # the damage; '+£5m', '+½p', '+¥1.20' after a space are a sign and a symbol, left alone
-        inside_word = match.start() > 0 and fixed[match.start() - 1].isalpha()
+        # '+' and a letter ('+àland', 'P+Âyry'), or any continuation inside a word ('T+®l+®') or
+        # before one ('+£lemiste' is Ülemiste), is the damage; a sign and a symbol before a digit
+        # or a space ('+£5m', '+¥1.20', '+® mark') are left alone
+        end = match.end()
+        inside_word = (match.start() > 0 and fixed[match.start() - 1].isalpha()) or (end < len(fixed) and fixed[end].isalpha())
         if not (match.group(1).isalpha() or inside_word):
             return match.group(0)
         return bytes([0xC3, match.group(1).encode("cp850")[0]]).decode("utf-8")
