@@ -36,6 +36,7 @@ SIGNIFICANT_ABOVE = 0.2
 
 MISSING = "(missing)"
 OTHER = "(other)"
+NEW = "(new)"
 
 DEFAULT_MIN_SHARE = 0.01
 """Categories under 1% of the reference are pooled: with hundreds of codes (NAICS, ZIP3) most bins
@@ -139,19 +140,39 @@ def quantile_edges(reference: np.ndarray, bins: int = DEFAULT_BINS) -> np.ndarra
     """Interior cut points of `bins` reference quantile bins (at most bins - 1, distinct, sorted).
 
     Ties collapse edges, so a feature with few distinct values (term: 84, 120, 240 months) gets as
-    many bins as it can fill rather than empty duplicates. Missing values are ignored here.
+    many bins as it can fill rather than empty duplicates, plus one bin below the reference's minimum
+    and one above its maximum (up to bins + 1 cut points then), so a value the reference never held
+    is drift. Missing values are ignored here.
     """
     finite = reference[~np.isnan(reference)]
     if finite.size == 0:
         return np.array([], dtype=float)
     cuts = np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1], method="linear")
     # A cut equal to the maximum would leave the top bin empty in the reference itself.
-    return np.unique(cuts[cuts < finite.max()])
+    edges = np.unique(cuts[cuts < finite.max()])
+    if edges.size + 1 < bins:
+        # Few distinct values (a constant, or 36 / 60 months): the outer bins would reach past the
+        # reference's range, so values it never held (60-month loans after a 36-month-only
+        # reference) would share its bin and PSI would read 0. Values below its minimum and above
+        # its maximum get bins of their own.
+        low, high = finite.min(), finite.max()
+        edges = np.unique(np.concatenate([[np.nextafter(low, -np.inf)], edges, [high]]))
+    return edges
 
 
 def _edge_labels(edges: np.ndarray) -> list[str]:
+    """'(lo, hi]' per bin; the bin below a reference minimum m reads '(-inf, m)' and the bin that
+    holds m alone '[m, m]' (their edge is the float just below m, see `quantile_edges`)."""
     bounds = [-math.inf, *edges.tolist(), math.inf]
-    return [f"({lo:.6g}, {hi:.6g}]" for lo, hi in zip(bounds[:-1], bounds[1:])]
+    labels = []
+    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if i + 2 < len(bounds) and math.isfinite(hi) and np.nextafter(hi, math.inf) == bounds[i + 2]:
+            labels.append(f"({lo:.6g}, {bounds[i + 2]:.6g})")
+        elif math.isfinite(lo) and np.nextafter(lo, math.inf) == hi:
+            labels.append(f"[{hi:.6g}, {hi:.6g}]")
+        else:
+            labels.append(f"({lo:.6g}, {hi:.6g}]")
+    return labels
 
 
 def psi_numeric(
@@ -198,10 +219,11 @@ def psi_categorical(
 ) -> PsiResult:
     """PSI of a categorical variable: one bin per category of the reference.
 
-    Categories whose reference share is below `min_share`, and categories the reference never saw,
-    are pooled in one bin '(other)': a new category that takes a large share of the current sample
-    still shows as a large '(other)' bin. None (and NaN) is the category '(missing)'. Values are
-    compared as text.
+    Categories whose reference share is below `min_share` are pooled in one bin '(other)'; when
+    that would leave fewer than two bins (150 ZIP3 codes, none reaching 1 %), the `DEFAULT_BINS` - 1
+    largest keep their own bin instead, so a shift among them still shows. Categories the reference
+    never saw form the bin '(new)': a current sample made of unseen codes is drift, never pooled
+    away. None (and NaN) is the category '(missing)'. Values are compared as text.
 
     Raises:
         ValueError: a sample is empty.
@@ -216,7 +238,9 @@ def psi_categorical(
     cur = Counter(key(v) for v in current)
     n_ref = sum(ref.values())
     kept = {c for c, n in ref.items() if n_ref and n / n_ref >= min_share}
-    pool = lambda c: c if c in kept else OTHER  # noqa: E731
+    if len(kept) + (len(kept) < len(ref)) < 2:  # pooling would leave one bin: keep the largest instead
+        kept = {c for c, _ in ref.most_common(DEFAULT_BINS - 1)}
+    pool = lambda c: c if c in kept else (OTHER if c in ref else NEW)  # noqa: E731
     ref_binned: Counter[str] = Counter()
     cur_binned: Counter[str] = Counter()
     for c, n in ref.items():

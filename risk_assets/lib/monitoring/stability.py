@@ -54,8 +54,9 @@ def _row(vintage: int | None, variable: str, kind: str, result: PsiResult) -> di
 
 
 def is_numeric(dtype: pl.DataType) -> bool:
-    """Numeric variables are binned on reference quantiles; everything else is categorical."""
-    return dtype.is_numeric()
+    """Numeric and date variables are binned on reference quantiles (a date as its day number:
+    earliest_cr_line, disbursement_date); everything else is categorical."""
+    return dtype.is_numeric() or dtype in (pl.Date, pl.Datetime)
 
 
 def cohort_psi(
@@ -86,6 +87,8 @@ def cohort_psi(
                 if ref.null_count() == ref.len() and cur.null_count() == cur.len():
                     continue
                 if is_numeric(ref.dtype):
+                    if ref.dtype in (pl.Date, pl.Datetime):
+                        ref, cur = ref.cast(pl.Date).cast(pl.Int32), cur.cast(pl.Date).cast(pl.Int32)  # days since 1970-01-01
                     result = psi_numeric(ref.cast(pl.Float64).to_list(), cur.cast(pl.Float64).to_list(), bins, epsilon)
                     rows.append(_row(vintage, variable, "numeric", result))
                 else:

@@ -5,7 +5,7 @@ import math
 import polars as pl
 import pytest
 
-from risk_assets.lib.ml.drift import OTHER, band, psi_categorical, psi_from_counts, psi_numeric
+from risk_assets.lib.ml.drift import NEW, OTHER, band, psi_categorical, psi_from_counts, psi_numeric
 
 
 @pytest.fixture
@@ -63,14 +63,35 @@ def test_missing_values_are_their_own_bin():
     assert math.isfinite(result.psi) and result.band == "significant"
 
 
-def test_categorical_new_and_rare_categories_are_pooled():
+def test_categorical_rare_categories_are_pooled_and_new_ones_have_their_own_bin():
     reference = ["RENT"] * 120 + ["OWN"] * 79 + ["RARE"]  # RARE: 0.5% < 1%
-    current = ["RENT"] * 30 + ["OWN"] * 30 + ["BRAND_NEW"] * 40
+    current = ["RENT"] * 30 + ["OWN"] * 30 + ["RARE"] * 2 + ["BRAND_NEW"] * 38
     result = psi_categorical(reference, current)
-    assert set(result.bins) == {"RENT", "OWN", OTHER}
+    assert set(result.bins) == {"RENT", "OWN", OTHER, NEW}
     shares = dict(zip(result.bins, result.actual))
-    assert shares[OTHER] == pytest.approx(0.4)
+    assert shares[OTHER] == pytest.approx(0.02) and shares[NEW] == pytest.approx(0.38)
     assert math.isfinite(result.psi) and result.band == "significant"
+
+
+def test_many_small_categories_keep_their_largest_as_bins_so_a_shift_shows():
+    """150 ZIP3 codes, none reaching 1 %: pooling them all would leave one bin and PSI 0 whatever
+    happens; all current loans from one code, or from codes never seen, is significant drift."""
+    reference = [f"{100 + i % 150}" for i in range(15_000)]
+    one_code = psi_categorical(reference, ["100"] * 1_000)
+    unseen = psi_categorical(reference, [f"{700 + i % 300}" for i in range(1_000)])
+    assert len(one_code.bins) == 10 and one_code.band == unseen.band == "significant"
+    assert dict(zip(unseen.bins, unseen.actual))[NEW] == 1.0
+    assert psi_categorical(reference, reference[:3_000]).band == "stable"
+
+
+def test_a_numeric_value_the_reference_never_held_is_drift():
+    """A reference of 36-month loans only (LendingClub before 2010) against a cohort that is 75 %
+    60-month: one bin (-inf, inf] would read PSI 0."""
+    result = psi_numeric([36.0] * 1_000, [36.0] * 250 + [60.0] * 750)
+    assert result.band == "significant"
+    shares = dict(zip(result.bins, result.actual))
+    assert shares["(36, inf]"] == pytest.approx(0.75)
+    assert psi_numeric([36.0] * 1_000, [36.0] * 400).psi == pytest.approx(0.0, abs=1e-9)
 
 
 def test_empty_sample_is_refused_with_a_message():
