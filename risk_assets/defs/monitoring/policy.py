@@ -16,6 +16,7 @@ class RetrainPolicy(dg.ConfigurableResource):
     auc_margin: float = Field(_DEFAULTS.auc_margin, description="AUC points the newest labelled vintage may fall below the holdout AUC before a retrain.")
     key_features: list[str] = Field(list(_DEFAULTS.key_features), description="Features whose PSI alone triggers a retrain.")
     min_rows: int = Field(_DEFAULTS.min_rows, description="Smallest cohort (loans) whose PSI or AUC is acted on.")
+    min_defaults: int = Field(_DEFAULTS.min_defaults, description="Fewest defaults, and non-defaults, a vintage needs before its AUC is acted on.")
 
     def thresholds(self) -> RetrainThresholds:
         return RetrainThresholds(
@@ -24,4 +25,5 @@ class RetrainPolicy(dg.ConfigurableResource):
             auc_margin=self.auc_margin,
             key_features=tuple(self.key_features),
             min_rows=self.min_rows,
+            min_defaults=self.min_defaults,
         )

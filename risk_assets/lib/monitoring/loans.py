@@ -101,7 +101,7 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
                 for r in psi.filter(key).sort(["variable", "vintage"]).iter_rows(named=True)
             ),
             vintages=tuple(
-                VintageAuc(r["vintage"], int(r["n_labelled"]), r["auc"])
+                VintageAuc(r["vintage"], int(r["n_labelled"]), r["auc"], int(r["n_defaults"]))
                 for r in performance.filter(key).sort("vintage").iter_rows(named=True)
             ),
         ))

@@ -9,7 +9,7 @@ def snapshot(**changes) -> MonitoringSnapshot:
     base = dict(
         model="loan_pd_sba", champion_version="v1", holdout_auc=0.78, new_labelled_rows=400,
         psi=(PsiObservation("pd_score", 2004, 0.05, 2_000), PsiObservation("term_months", 2004, 0.08, 2_000)),
-        vintages=(VintageAuc(2004, 2_000, 0.77),),
+        vintages=(VintageAuc(2004, 2_000, 0.77, 300),),
     )
     return MonitoringSnapshot(**{**base, **changes})
 
@@ -43,7 +43,7 @@ def test_psi_of_a_small_cohort_is_not_acted_on():
 
 
 def test_auc_decay_trigger_uses_the_newest_labelled_vintage():
-    vintages = (VintageAuc(2004, 2_000, 0.60), VintageAuc(2008, 2_000, 0.72), VintageAuc(2009, 30, 0.99))
+    vintages = (VintageAuc(2004, 2_000, 0.60, 300), VintageAuc(2008, 2_000, 0.72, 300), VintageAuc(2009, 30, 0.99, 5))
     d = decide(snapshot(vintages=vintages), T)
     assert (d.retrain, d.trigger) == (True, "auc_decay")
     assert d.observed_value == 0.72 and abs(d.threshold - 0.73) < 1e-12
@@ -52,15 +52,25 @@ def test_auc_decay_trigger_uses_the_newest_labelled_vintage():
 
 def test_all_triggers_are_named_and_auc_decay_leads():
     d = decide(snapshot(new_labelled_rows=5_000, psi=(PsiObservation("pd_score", 2008, 1.3, 2_000),),
-                        vintages=(VintageAuc(2008, 2_000, 0.67),)), T)
+                        vintages=(VintageAuc(2008, 2_000, 0.67, 300),)), T)
     assert d.trigger == "auc_decay"
     assert "AUC" in d.reason and "PSI" in d.reason and "labelled" in d.reason
 
 
 def test_no_holdout_auc_means_no_auc_trigger():
-    assert not decide(snapshot(holdout_auc=None, vintages=(VintageAuc(2008, 2_000, 0.5),)), T).retrain
+    assert not decide(snapshot(holdout_auc=None, vintages=(VintageAuc(2008, 2_000, 0.5, 300),)), T).retrain
 
 
 def test_fingerprint_changes_with_the_inputs():
     assert snapshot().fingerprint() == snapshot().fingerprint()
     assert snapshot().fingerprint() != snapshot(new_labelled_rows=401).fingerprint()
+
+
+def test_a_vintage_with_too_few_defaults_is_not_judged_by_its_auc():
+    """250 loans and 1 default: the AUC (0.912 here) is one loan's rank. The newest vintage with
+    enough defaults and non-defaults (2022, decayed to 0.672) decides instead."""
+    vintages = (VintageAuc(2022, 5_000, 0.672, 600), VintageAuc(2023, 250, 0.912, 1))
+    d = decide(snapshot(vintages=vintages), T)
+    assert (d.retrain, d.trigger, d.observed_value) == (True, "auc_decay", 0.672)
+    assert "vintage 2022 (5,000 loans, 600 defaults)" in d.reason
+    assert not decide(snapshot(vintages=(VintageAuc(2023, 250, 0.30, 1),)), T).retrain
