@@ -43,7 +43,7 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
         "holdout_auc": champion.holdout_auc,
         "reference_rows": reference.height,
         "new_rows": current.height,
-        "new_labelled_rows": current.filter(pl.col("default_flag").is_not_null()).height,
+        "new_labelled_rows": population.new_labels,
     }], schema={k: v for k, v in tables.CHAMPION_POPULATION.schema.items() if k not in ("model", "champion_version", "computed_at")})
     return {
         tables.CHAMPION_POPULATION.name: _tag(summary, population, computed_at),

@@ -1,10 +1,12 @@
 """The champion's populations, read from the lake: its training snapshot and the loans that came after.
 
-The snapshot of a champion is what the lake held when it was trained: the labelled loans of its
-portfolio first ingested at or before the registry's `trained_at`. Every loan first ingested later
-belongs to the current population, grouped by vintage (its landed batch, when a tape holds one
-vintage, as replayed SBA years do). Ingestion times (raw.loans._ingested_at) and trained_at are
-both UTC.
+The snapshot of a champion is what the lake held when it was trained: the loans of its portfolio
+whose outcome (default flag) was in the lake at or before the registry's `trained_at`. Every loan
+first ingested later belongs to the current population, grouped by vintage (its landed batch, when
+a tape holds one vintage, as replayed SBA years do). A loan whose outcome arrived after training (a
+later snapshot of a tape turning 'Current' into 'Charged Off') is a new label, counted in
+`Population.new_labels`, though the loan itself is not new. Ingestion times (raw.loans._ingested_at)
+and trained_at are both UTC.
 
 Tables read: ml.model_registry (champions), marts.loan_features, raw.loans (first ingest time),
 ml.loan_scores (the champion's PD per loan).
@@ -47,6 +49,9 @@ class Population:
     champion: Champion
     reference: pl.DataFrame
     current: pl.DataFrame
+    new_labels: int = 0
+    """Loans whose default flag reached the lake after trained_at: new loans with an outcome and
+    loans of the snapshot whose outcome matured since."""
 
     @property
     def features(self) -> list[str]:
@@ -90,9 +95,11 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     frame = pl.from_arrow(con.execute(
         f"""
         WITH first_seen AS (
-            SELECT loan_key, min(_ingested_at) AS first_ingested_at FROM raw.loans GROUP BY loan_key
+            SELECT loan_key, min(_ingested_at) AS first_ingested_at,
+                   min(_ingested_at) FILTER (WHERE default_flag IS NOT NULL) AS label_known_at
+            FROM raw.loans GROUP BY loan_key
         ), scores AS ({scores})
-        SELECT f.*, s.first_ingested_at, sc.pd_score
+        SELECT f.*, s.first_ingested_at, coalesce(s.label_known_at, s.first_ingested_at) AS label_known_at, sc.pd_score
         FROM marts.loan_features f
         LEFT JOIN first_seen s USING (loan_key)
         LEFT JOIN scores sc USING (loan_key)
@@ -101,8 +108,12 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         [champion.model, champion.version, champion.portfolio],
     ).fetch_arrow_table())
     after = pl.col("first_ingested_at") > champion.trained_at
+    labelled_then = pl.col("label_known_at") <= champion.trained_at
+    labelled_since = pl.col("default_flag").is_not_null() & (pl.col("label_known_at") > champion.trained_at)
     return Population(
         champion=champion,
-        reference=frame.filter(~after.fill_null(False) & pl.col("default_flag").is_not_null()),
-        current=frame.filter(after.fill_null(False)),
+        reference=frame.filter(~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False))
+        .drop("label_known_at"),
+        current=frame.filter(after.fill_null(False)).drop("label_known_at"),
+        new_labels=frame.filter(labelled_since.fill_null(False)).height,
     )

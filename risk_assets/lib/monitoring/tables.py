@@ -51,7 +51,7 @@ CHAMPION_POPULATION = MonitoringTable(
         "holdout_auc": (pl.Float64, "Champion AUC on its primary holdout at training (NULL when not recorded)."),
         "reference_rows": (pl.Int64, "Labelled loans in the training snapshot."),
         "new_rows": (pl.Int64, "Loans first ingested after the snapshot."),
-        "new_labelled_rows": (pl.Int64, "Of those, loans with a default flag: the labels trigger's input."),
+        "new_labelled_rows": (pl.Int64, "Labels that reached the lake after training (new loans with an outcome, and snapshot loans whose outcome matured since): the labels trigger's input."),
         **COMPUTED_AT,
     },
 )
