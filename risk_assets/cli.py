@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="risk-assets", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create RISK_HOME and its Dagster instance config")
-    sub.add_parser("seed", help="copy the sample data into the landing folders")
+    sub.add_parser("seed", help="copy loans/* and news/* of RISK_SAMPLE_DIR (default ../shared/data) into the landing folders")
     run = sub.add_parser("run", help="init, seed, then materialize the whole lake")
     run.add_argument("--select", default="*", help="Dagster asset selection (default: everything)")
     run.add_argument("--no-seed", action="store_true", help="do not copy the sample data first")

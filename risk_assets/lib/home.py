@@ -56,12 +56,17 @@ class RiskHome:
         return self.root / "reports"
 
     @property
+    def mappings(self) -> Path:
+        """Declared column mappings (`*.json`) for loan tapes (see lib.ingest.mappings)."""
+        return self.root / "mappings"
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else self.root / "dagster"
 
     def ensure(self) -> "RiskHome":
         """Create every folder of the layout; returns self."""
-        for folder in (self.landing_loans, self.landing_news, self.artifacts, self.reports):
+        for folder in (self.landing_loans, self.landing_news, self.mappings, self.artifacts, self.reports):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -48,8 +48,9 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
         ).fetchall()
     by_rule = report.quarantined_by_rule()
     for outcome in report.files:
-        context.log.info(f"{outcome.path}: {outcome.outcome} {outcome.format or ''} loaded={outcome.rows_loaded} "
-                         f"quarantined={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")
+        log = context.log.warning if outcome.outcome in ("refused", "failed") else context.log.info
+        log(f"{outcome.path}: {outcome.outcome} {outcome.format or ''} loaded={outcome.rows_loaded} "
+            f"quarantined={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": dg.MetadataValue.int(total),
         "dagster/column_schema": _schema(domain),
@@ -82,7 +83,7 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
 def raw_loans(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     from risk_assets.lib.ingest.loan_formats import parse_loan_file
 
-    parse = partial(parse_loan_file, mapping_dirs=[lake.home.root / "mappings"])
+    parse = partial(parse_loan_file, mapping_dirs=[lake.home.mappings])
     return _land(context, lake, "loans", parse, [
         "loan_key", "portfolio", "origination_date", "loan_status", "default_flag", "loan_amount",
         "term_months", "int_rate", "_source_file", "_source_line",
