@@ -14,7 +14,7 @@ import numpy as np
 from risk_assets.lib.ml import metrics
 from risk_assets.lib.ml.training import TrainedPD
 
-CARD_METRICS = ("auc", "gini", "ks", "brier", "ece", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
+CARD_METRICS = ("auc", "gini", "ks", "brier", "ece", "ece_decile", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
 
 
 def _fmt(value: float | None) -> str:

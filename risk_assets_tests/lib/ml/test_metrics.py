@@ -99,3 +99,14 @@ def test_metrics_match_scikit_learn_on_the_lendingclub_file(data_dir):
         filled = table["count"] > 0
         assert np.allclose(table["default_rate"][filled], prob_true)
         assert np.allclose(table["mean_pd"][filled], prob_pred)
+
+
+def test_decile_calibration_sees_what_equal_width_bins_average_away():
+    """PD 0.5 % on loans that default at 2 %, and 6 % on loans that default at 4.5 %: every PD is in
+    the first tenth, where the two errors cancel (ECE 0); by PD decile each shows (0.015)."""
+    y = np.array([1] * 200 + [0] * 9_800 + [1] * 450 + [0] * 9_550)
+    pd = np.array([0.005] * 10_000 + [0.06] * 10_000)
+    assert metrics.expected_calibration_error(y, pd).value == pytest.approx(0.0, abs=1e-12)
+    assert metrics.decile_calibration_error(y, pd).value == pytest.approx(0.015)
+    assert metrics.decile_calibration_error(np.array([0, 1]), np.array([0.0, 1.0])).value == 0.0
+    assert metrics.decile_calibration_error(np.array([]), np.array([])).reason == "empty input"
