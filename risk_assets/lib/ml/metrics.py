@@ -66,9 +66,11 @@ def _check(y: np.ndarray, score: np.ndarray, probabilities: bool = False) -> tup
     score = np.asarray(score, dtype=np.float64).reshape(-1)
     if y.shape != score.shape:
         raise ValueError(f"default flags ({y.shape[0]} rows) and scores ({score.shape[0]} rows) differ in length")
-    if y.size and not np.isin(y, (0, 1)).all():
-        bad = np.unique(y[~np.isin(y, (0, 1))])[:5]
-        raise ValueError(f"default flags must be 0 or 1; found {bad.tolist()}")
+    ok = np.array([v in (0, 1) and not isinstance(v, str) for v in y.tolist()], dtype=bool) if y.dtype == object \
+        else np.isin(y, (0, 1))
+    if y.size and not ok.all():
+        bad = sorted({repr(v) for v in y[~ok].tolist()})[:5]
+        raise ValueError(f"default flags must be 0 or 1; {int((~ok).sum())} are not, e.g. {', '.join(bad)}")
     if not np.isfinite(score).all():
         raise ValueError(f"{int((~np.isfinite(score)).sum())} scores are NaN or infinite")
     if probabilities and score.size and (score.min() < 0.0 or score.max() > 1.0):

@@ -38,11 +38,14 @@ def vintage_performance(population: pl.DataFrame, in_training: bool) -> pl.DataF
 
     Returns:
         rows x PERFORMANCE_COLUMNS, sorted by vintage (NULL last). Undefined metrics are NULL and
-        their reasons joined in `reason`; no metric is ever replaced by a made-up value.
+        their reasons joined in `reason`; no metric is ever replaced by a made-up value. A PD that is
+        NaN or outside 0-1 is left out of the metrics, counted in `reason`.
     """
     rows: list[dict[str, object]] = []
     for (vintage,), cohort in population.group_by(["vintage"], maintain_order=True):
-        labelled = cohort.filter(pl.col("default_flag").is_not_null() & pl.col("pd_score").is_not_null())
+        scored = cohort.filter(pl.col("default_flag").is_not_null() & pl.col("pd_score").is_not_null())
+        valid = pl.col("pd_score").is_finite() & pl.col("pd_score").is_between(0.0, 1.0)
+        labelled = scored.filter(valid)
         y = labelled.get_column("default_flag").to_numpy().astype(np.int64)
         pd_ = labelled.get_column("pd_score").to_numpy().astype(np.float64)
         metrics = {
@@ -52,6 +55,8 @@ def vintage_performance(population: pl.DataFrame, in_training: bool) -> pl.DataF
             "brier": brier_score(y, pd_),
         }
         reasons = sorted({f"{name}: {m.reason}" for name, m in metrics.items() if m.value is None})
+        if labelled.height < scored.height:  # a PD that is NaN or outside 0-1 is no score: set aside, said
+            reasons.append(f"{scored.height - labelled.height} loans left out: PD NaN or outside 0-1")
         rows.append(
             {
                 "vintage": vintage,

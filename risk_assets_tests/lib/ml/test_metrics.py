@@ -110,3 +110,9 @@ def test_decile_calibration_sees_what_equal_width_bins_average_away():
     assert metrics.decile_calibration_error(y, pd).value == pytest.approx(0.015)
     assert metrics.decile_calibration_error(np.array([0, 1]), np.array([0.0, 1.0])).value == 0.0
     assert metrics.decile_calibration_error(np.array([]), np.array([])).reason == "empty input"
+
+
+def test_default_flags_that_mix_missing_markers_or_text_are_refused_with_counts():
+    with pytest.raises(ValueError, match=r"default flags must be 0 or 1; 2 are not, e.g. 'Y', None"):
+        metrics.roc_auc(np.array([0, 1, None, "Y"], dtype=object), np.array([0.1, 0.9, 0.2, 0.3]))
+    assert metrics.roc_auc(np.array([0, 1, True, 0.0], dtype=object), np.array([0.1, 0.9, 0.8, 0.3])).value == 1.0
