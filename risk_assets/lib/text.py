@@ -125,17 +125,20 @@ def repair_mojibake(text: str) -> str:
     """Undo encoding damage: ftfy's UTF-8-as-cp1252/latin-1 repair, then the flattened-cp850 form.
 
     "Itâ€™s" -> "It’s"; "L+ñnnen" -> "Lännen". Text without damage is returned unchanged, and so
-    is a plus sign and a symbol outside a word ("+£5m", "+¥1.20").
+    is a plus sign and a symbol outside a word ("+£5m", "+¥1.20", "+½p").
     """
     fixed = ftfy.fix_text(text, config=_FTFY_ENCODING_ONLY)
 
     def repair(match: re.Match[str]) -> str:
         # '+' and a letter ('+àland', 'P+Âyry'), or any continuation inside a word ('T+®l+®') or
         # before one ('+£lemiste' is Ülemiste), is the damage; a sign and a symbol before a digit
-        # or a space ('+£5m', '+¥1.20', '+® mark') are left alone
+        # or a space ('+£5m', '+¥1.20', '+® mark'), or a sign and a fraction ('+½p'), are left alone
         end = match.end()
-        inside_word = (match.start() > 0 and fixed[match.start() - 1].isalpha()) or (end < len(fixed) and fixed[end].isalpha())
-        if not (match.group(1).isalpha() or inside_word):
+        before_is_letter = match.start() > 0 and fixed[match.start() - 1].isalpha()
+        after_is_letter = end < len(fixed) and fixed[end].isalpha()
+        if unicodedata.numeric(match.group(1), None) is not None and not before_is_letter:
+            return match.group(0)  # '+½p', '+¼p': a price move in pence
+        if not (match.group(1).isalpha() or before_is_letter or after_is_letter):
             return match.group(0)
         return bytes([0xC3, match.group(1).encode("cp850")[0]]).decode("utf-8")
 
@@ -181,13 +184,14 @@ def blank_reason(text: str) -> str | None:
         return "null_token"
     if all(unicodedata.category(ch)[0] in "PSZC" for ch in folded):
         return "punctuation_only"
-    if _LINKS_ONLY.match(folded):
+    if all(_LINK.match(token) for token in folded.split()):
         return "link_only"
     return None
 
 
-_LINKS_ONLY = re.compile(r"^(?:(?:https?://|www\.)\S+\s*)+$", re.IGNORECASE)
-"""Text that is nothing but links (a tweet's `https://t.co/...`): no words to read."""
+_LINK = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
+"""A whitespace-separated token that is a link (a tweet's `https://t.co/...`); text made only of
+such tokens has no words to read."""
 
 
 def is_usable_text(text: str | None) -> Usability:

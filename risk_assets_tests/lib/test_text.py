@@ -69,7 +69,8 @@ def test_phrasebank_cp850_mojibake_is_repaired(data_dir):
     assert clean_text("+£lemiste City").text == "Ülemiste City"  # a symbol before a letter: damage
 
 
-@pytest.mark.parametrize("text", ["Shares rose +£5m on the day", "Yen bonds +¥1.20", "A +® mark"])
+@pytest.mark.parametrize("text", ["Shares rose +£5m on the day", "Yen bonds +¥1.20", "A +® mark", "Dividend +½p",
+                                  "Vodafone +¼p"])
 def test_a_plus_sign_before_a_symbol_is_not_taken_for_mojibake(text):
     cleaned = clean_text(text)
     assert cleaned.text == text and not cleaned.repaired
@@ -130,3 +131,9 @@ def test_real_text_is_usable(text):
 def test_rss_wrappers_and_split_emoji_references_come_out_as_their_text(raw, text):
     cleaned = clean_text(raw)
     assert cleaned.text == text and not cleaned.unrepaired
+
+
+def test_a_long_run_of_glued_links_is_judged_in_linear_time():
+    """A pattern over repeated links once backtracked exponentially: 30 glued links took minutes."""
+    assert is_usable_text("https://x" * 5_000 + " x").usable
+    assert is_usable_text("https://x" * 5_000).reason == "link_only"

@@ -133,7 +133,7 @@ def lf_line_ends(text: str) -> str:
     return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
 
 
-def split_at_record_crs(lines: list[str], is_record: Callable[[str], bool]) -> list[str]:
+def split_at_record_crs(lines: list[str], is_record: Callable[[str], bool], quoted: bool = True) -> list[str]:
     """Lines with a lone CR that ends a record, split there.
 
     A file edited on two systems can end some records with a lone CR (classic Mac OS) among LF or
@@ -146,12 +146,14 @@ def split_at_record_crs(lines: list[str], is_record: Callable[[str], bool]) -> l
     Args:
         lines: physical lines split on LF, CR of CRLF removed.
         is_record: whether one piece of text, without CR, is one record of the file's format.
+        quoted: the format quotes fields (CSV), so a piece must hold an even number of quotes; False
+            for formats whose quotes are text (PhraseBank's `sentence@label`: a 12" screen).
     """
     out: list[str] = []
     for line in lines:
         if "\r" in line:
             pieces = line.split("\r")
-            if all(piece.count('"') % 2 == 0 and is_record(piece) for piece in pieces):
+            if all((not quoted or piece.count('"') % 2 == 0) and is_record(piece) for piece in pieces):
                 out.extend(pieces)
                 continue
         out.append(line)

@@ -258,15 +258,14 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             if needed <= set(csv_text.split_fields(line, mapping.dialect.delimiter)):
                 return mapping, number
         tried.append(f"mapping {mapping.name!r} (needs {sorted(needed)})")
-        if mapping.meant_for_file:
+        if mapping.meant_for_file:  # a sidecar, or a glob that names the file
             first = next((line for line in lines if line.strip()), "")
             missing = sorted(needed - set(csv_text.split_fields(first, mapping.dialect.delimiter)))
             misfits.append(f"{mapping.source} ({'sidecar' if mapping.sidecar else 'applies_to ' + ', '.join(mapping.applies_to)}) "
                            f"declares column(s) {missing} that its header does not have")
-    if misfits:  # never fall through to another format: the user said how to read this file
-        first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
-        raise FileRefused(f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
-                          f"Header (first line): {first[:200]!r}")
+    sidecars = [m for m in mappings if m.sidecar]
+    if sidecars:  # never fall through to another format: the user said how to read this very file
+        _refuse_misfits(path, content, misfits)
     lines = csv_text.head_lines(content)
     for delimiter in BUILTIN_DELIMITERS:
         for number, line in enumerate(lines, start=1):
@@ -274,6 +273,8 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             for name, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
                 if {column.lower() for column in signature} <= set(named):
                     return _builtin_as_written(builtin_mapping(name), delimiter, named), number
+    if misfits:  # no built-in format either: say which mapping meant for the file did not fit
+        _refuse_misfits(path, content, misfits)
     tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})",
               f"delimiters {' '.join(repr(d) for d in BUILTIN_DELIMITERS)}"]
     first = next((line for line in lines if line.strip()), "")
@@ -304,6 +305,12 @@ def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
     return frame
 
 
+def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
+    first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
+    raise FileRefused(f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
+                      f"Header (first line): {first[:200]!r}")
+
+
 def _builtin_as_written(mapping: TapeMapping, delimiter: str, named: dict[str, str]) -> TapeMapping:
     """A built-in format with the file's delimiter and its column names as the header writes them:
     a database export that upper-cases them (LOAN_AMNT, LOAN_STATUS) is the same LendingClub tape.
@@ -313,9 +320,10 @@ def _builtin_as_written(mapping: TapeMapping, delimiter: str, named: dict[str, s
 
 
 def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMapping]) -> TapeMapping:
-    """The first mapping whose source columns the table has, read for typed values: the text
-    dialect (decimal comma, thousands) does not apply, and a date column that Parquet types as a
-    date or timestamp is read as such, whatever format the mapping gives for the lender's CSVs.
+    """The first mapping whose source columns the table has, read for typed values: numbers come as
+    numbers, so the text dialect written for the lender's CSVs (decimal comma, '.' thousands) gives
+    way to the default one (which also reads a text column such as "$60,000.00"), and a date column
+    that Parquet types as a date or timestamp is read as such, whatever format the mapping gives.
 
     Raises:
         FileRefused: no mapping fits the table's columns.
@@ -326,8 +334,7 @@ def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMa
             temporal = {name for name, dtype in frame.schema.items() if dtype.is_temporal()}
             fields = tuple(dataclasses.replace(f, fmt="%Y-%m-%d") if f.source in temporal and f.kind == "date" else f
                            for f in mapping.fields)
-            return dataclasses.replace(mapping, fields=fields, dialect=Dialect(decimal=".", thousands=""),
-                                       typed_source=True)
+            return dataclasses.replace(mapping, fields=fields, dialect=Dialect(), typed_source=True)
     raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it")
 
 
@@ -337,10 +344,11 @@ def _parquet_records(frame: pl.DataFrame) -> csv_text.TextRecords:
     timestamps as ISO dates, booleans as true/false."""
     def as_text(name: str, dtype: pl.DataType) -> pl.Expr:
         column = pl.col(name)
-        if dtype.is_float():
-            positional = column.fill_nan(None).map_elements(
-                lambda v: np.format_float_positional(v, trim="-"), return_dtype=pl.Utf8)
-            return positional.alias(name)
+        if dtype.is_float():  # polars' shortest text ('1250.1' for a Float32 too), '.0' dropped
+            text = column.fill_nan(None).cast(pl.Utf8).str.replace(r"\.0$", "")
+            exponent = text.str.contains("e", literal=True)  # 1e+20: rare, written out in Python
+            positional = text.map_elements(lambda v: np.format_float_positional(float(v), trim="-"), return_dtype=pl.Utf8)
+            return pl.when(exponent).then(positional).otherwise(text).alias(name)
         if dtype.is_temporal() and dtype != pl.Time:
             return column.dt.strftime("%Y-%m-%d").alias(name)
         return column.cast(pl.Utf8).alias(name)
@@ -378,7 +386,7 @@ RuleOf = Callable[[pl.Expr], pl.Expr]
 """Given the parsed value column, the rule it breaks (Utf8) or NULL."""
 
 
-def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, RuleOf]:
+def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = None) -> tuple[pl.Expr, RuleOf]:
     """(typed value, rule of the value) for the stripped text `s` of one source column.
 
     The rule is evaluated on the already computed value column, so each value is parsed once.
@@ -425,8 +433,23 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect) -> tuple[pl.Expr, Rule
     if kind == "fiscal_year":
         return s.str.extract(r"^(\d{4})[A-Za-z]?$", 1).cast(pl.Int64, strict=False), failed("unparsable_value")
     if kind == "date":
-        return _date(s, spec.fmt or "%Y-%m-%d", present)
+        return _date(s, spec.fmt or "%Y-%m-%d", present, as_of or date.today())
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
+
+
+def _strptime(s: pl.Expr, fmt: str) -> pl.Expr:
+    """Date from text in `fmt`; a format without a day (%d, %j) means the first of the month."""
+    if "%d" in fmt or "%j" in fmt:
+        return s.str.strptime(pl.Date, fmt, strict=False)
+    return (pl.lit("01-") + s).str.strptime(pl.Date, "%d-" + fmt, strict=False)
+
+
+TWO_DIGIT_YEAR_SLACK = 10
+"""Years after the reference date a two-digit-year date may lie before it is read as last century's."""
+
+
+def _century_window(reference: date) -> date:
+    return reference.replace(year=reference.year + TWO_DIGIT_YEAR_SLACK, day=min(reference.day, 28))
 
 
 def _whole_number(text: pl.Expr, present: pl.Expr, rule: str) -> tuple[pl.Expr, RuleOf]:
@@ -439,17 +462,17 @@ def _whole_number(text: pl.Expr, present: pl.Expr, rule: str) -> tuple[pl.Expr, 
         pl.when(number.is_finite()).then(pl.lit("not_whole_number")).otherwise(pl.lit(rule)))
 
 
-def _date(s: pl.Expr, fmt: str, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
+def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.Expr, RuleOf]:
     """Date from text in `fmt` (strftime codes); a format without %d means the first of the month.
     Years outside 1900-2100 fail (a two-digit year read by %Y as year 11). With a two-digit year
-    (%y) the century is the one that puts the date on or before today: strptime's pivot would put
-    'Nov-68' in 2068 and a credit line opened 'Mar-50' in 2050."""
-    if "%d" in fmt or "%j" in fmt:
-        value = s.str.strptime(pl.Date, fmt, strict=False)
-    else:
-        value = (pl.lit("01-") + s).str.strptime(pl.Date, "%d-" + fmt, strict=False)
-    if "%y" in fmt:  # a two-digit year: a loan event cannot lie in the future ('Mar-50' is 1950, not 2050)
-        value = pl.when(value > pl.lit(date.today())).then(value.dt.offset_by("-100y")).otherwise(value)
+    (%y), a date more than TWO_DIGIT_YEAR_SLACK years after `reference` (the tape's as-of date, else
+    today) is put in the century before: strptime's pivot would put 'Nov-68' in 2068 and a credit
+    line opened 'Mar-50' in 2050. A date just after the reference ('15/03/27' on a 2026 tape) keeps
+    its century, so the plausibility rules (issue_after_asof) see it; shifts are counted in the notes
+    (two_digit_year_shifted)."""
+    value = _strptime(s, fmt)
+    if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
+        value = pl.when(value > pl.lit(_century_window(reference))).then(value.dt.offset_by("-100y")).otherwise(value)
     value = pl.when(value.dt.year().is_between(1900, 2100)).then(value)
     serial = s.str.contains(r"^\d{5}(?:\.\d+)?$")
     return value, lambda v: (
@@ -500,7 +523,7 @@ def _typed_parse(
     for spec in specs:
         if spec.kind == "sba_date":
             continue
-        value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect)
+        value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of)
         values.append(value.alias(spec.target))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = frame.with_columns(values)
@@ -541,6 +564,11 @@ def _typed_parse(
     if "emp_length_years" in target_source:
         na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
         notes["emp_length_na"] = frame.filter(na).height
+    two_digit = [spec for spec in specs if spec.kind == "date" and spec.fmt and "%y" in spec.fmt]
+    if two_digit:
+        notes["two_digit_year_shifted"] = {
+            spec.source: loaded.filter(_strptime(pl.col(_src(spec.source)), spec.fmt) != pl.col(spec.target)).height
+            for spec in two_digit}
     if "zip3" in target_source:
         notes["zip_leading_zero_restored"] = loaded.filter(
             pl.col(_src(target_source["zip3"])).str.contains(_ZIP_LOST_ZERO)).height

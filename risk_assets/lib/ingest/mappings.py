@@ -162,8 +162,9 @@ class TapeMapping:
     @property
     def meant_for_file(self) -> bool:
         """Named for the file (a sidecar, or an `applies_to` glob narrower than '*') rather than
-        offered to every file: when its columns are not in the header the file is refused, not
-        read by another format."""
+        offered to every file. A sidecar that does not fit its file refuses it; a glob mapping that
+        does not fit lets a built-in format read the file, and is named in the refusal when none
+        can."""
         return self.sidecar or self.applies_to != ("*",)
 
     @property

@@ -180,7 +180,7 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFil
     (`csv_text.split_at_record_crs`).
     """
     out = _Collector("phrasebank_txt")
-    lines = csv_text.split_at_record_crs(lines, _is_phrasebank_txt_record)
+    lines = csv_text.split_at_record_crs(lines, _is_phrasebank_txt_record, quoted=False)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             out.non_data_lines.append((number, "blank"))
@@ -285,7 +285,7 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
     no usable sentence (`no_usable_text`). Blank lines are non-data lines.
     """
     out = _Collector("phrasebank_csv")
-    lines = lines[:1] + csv_text.split_at_record_crs(lines[1:], _starts_a_record)
+    lines = lines[:1] + csv_text.split_at_record_crs(lines[1:], _starts_a_record, quoted=False)
     for number, line in _phrasebank_csv_records(lines):
         if not line.strip():
             out.non_data_lines.append((number, "blank"))
@@ -327,9 +327,16 @@ compared lowercased, with spaces and hyphens read as '_'). A feed needs a headli
 
 
 def _normalise_name(name: str) -> str:
-    """'Published At', 'published-at' and 'publishedAt' (camelCase, as JSON APIs name fields) -> 'published_at'."""
+    """'Published At', 'published-at' -> 'published_at'; camelCase ('publishedAt', as JSON APIs name
+    fields) is split at its capitals only when the name as written is no alias ('DateTime' stays
+    'datetime')."""
+    plain = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    if plain in _ALL_ALIASES:
+        return plain
     return re.sub(r"[\s\-]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip()).lower())
 
+
+_ALL_ALIASES = frozenset(alias for aliases in FEED_ALIASES.values() for alias in aliases)
 
 _DATE_ONLY_NAMES = ("date", "publish_date", "pub_date")
 """published_at names that may hold a date alone; a separate 'time' column then completes it."""
@@ -429,7 +436,7 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
 
     Accepts ISO 8601 ('2024-05-02T09:00:00Z', '...+02:00', '2024-05-02 09:00', '2024-05-02'),
     RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits) or
-    milliseconds (13), and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
+    milliseconds (13) up to next year, and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET),
     fails, and so does a numeric date whose day and month could be swapped (03/04/2024).
@@ -440,9 +447,12 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     """
     value = text.strip()
     try:
-        if re.fullmatch(r"\d{9,10}(?:\.\d+)?|\d{12,13}", value):
-            seconds = float(value) / (1000 if len(value) >= 12 and "." not in value else 1)
+        if re.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}", value):
+            seconds = float(value) / (1000 if len(value) == 13 else 1)
             parsed = datetime.fromtimestamp(seconds, UTC)
+            if parsed.year > datetime.now(UTC).year + 1:  # '2024050215' is a compact date, not 2034
+                raise ValueError(f"{value!r} read as Unix epoch time is in {parsed.year}: a compact date? "
+                                 "write ISO 8601")
         else:
             try:
                 parsed = datetime.fromisoformat(value)
@@ -466,7 +476,9 @@ def _free_form_timestamp(value: str) -> datetime:
     from dateutil import parser as dateutil_parser
 
     text = re.sub(r"\s*\([^)]*\)\s*$", "", value)  # JavaScript's '(Central European Summer Time)'
-    text = re.sub(r"\b(?:GMT|UTC)\s*([+-]\d{2}:?\d{2})\b", r"\1", text)  # 'GMT+0200' is +02:00, never POSIX-inverted
+    # 'GMT+0200', 'GMT+2', 'UTC+5:30' are offsets east of UTC, never read POSIX-inverted
+    text = re.sub(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b",
+                  lambda m: f"{m.group(1)}{int(m.group(2)):02d}:{m.group(3) or '00'}", text)
     for word in re.findall(r"[A-Za-z]+", text):
         if word.lower() in _DATE_WORDS:
             continue
@@ -483,7 +495,7 @@ def _free_form_timestamp(value: str) -> datetime:
         parsed = dateutil_parser.parse(text, tzinfos=_ZONES, dayfirst=day_first)
     except (dateutil_parser.ParserError, ValueError, OverflowError) as exc:
         raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form: {value!r} ({exc})") from None
-    written = re.findall(r"(?<![\d:.])(\d{4})(?![\d:])", text)
+    written = re.findall(r"(?<![\d:.+-])(\d{4})(?![\d:])", text)  # not a '+0000' offset
     if written and int(written[0]) != parsed.year:  # 'Mon, 01 Jan 0001' would be read as 2001
         raise ValueError(f"year {int(written[0])} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a "
                          f"publication time: {value!r}")
@@ -553,7 +565,8 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> P
             out.reject(number, None, "*", "wrong_field_count", raw.replace(_CR_STANDIN, "\r"),
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
             continue
-        if not alone and '"' in raw and not _one_strict_record(raw, len(header), fmt):
+        glued = '"' in raw and (not alone or raw.count('"') % 2 == 0)  # read alone: an odd quote is the stray one
+        if glued and not _one_strict_record(raw, len(header), fmt):
             out.reject(number, None, "*", "malformed_quotes", raw.replace(_CR_STANDIN, "\r"),
                        f"{path}: line {number}: a quoted field is never closed (at the end of the file: "
                        "a truncated copy?) or text follows its closing quote; a reader would load text "

@@ -249,3 +249,16 @@ def test_a_two_digit_year_is_put_in_the_century_that_is_not_in_the_future(tmp_pa
     got = parsed.rows.select("origination_date", "earliest_cr_line").rows()
     assert [(a.isoformat(), b.isoformat()) for a, b in got] == [
         ("2011-12-01", "1985-01-01"), ("2011-12-01", "1965-04-01"), ("1968-11-01", "1950-03-01")]
+    assert parsed.notes["two_digit_year_shifted"] == {"issued": 1, "first_line": 2}
+
+
+def test_a_two_digit_year_just_after_the_as_of_date_keeps_its_century_and_is_caught(tmp_path):
+    """'15/03/27' on a tape as of 2026-11-30 is a loan issued after the tape: quarantined as
+    issue_after_asof, never moved to 1927 where no rule would see it."""
+    tape = tmp_path / "yy_asof_2026-11-30.csv"
+    tape.write_text("ref,issued\nL1,01/06/26\nL2,15/03/27\n")
+    _map(tape, {"ref": {"to": "source_loan_id"}, "issued": {"to": "origination_date", "format": "%d/%m/%y"}})
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows["origination_date"].dt.strftime("%Y-%m-%d").to_list() == ["2026-06-01"]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(3, "issued", "issue_after_asof")]

@@ -299,6 +299,9 @@ def test_phrasebank_records_joined_by_a_lone_cr_keep_their_own_labels(sentences,
     parsed.reconcile()
     assert parsed.rows.select("_source_line", "text_raw", "label").rows() == [(1, s1, l1), (2, s2, l2), (4, s4, l4)]
     assert parsed.quarantine.select("line", "rule").rows() == [(3, "two_labels")]
+    inches = tmp_path / "inches.txt"  # a quote in a sentence is text, not CSV quoting
+    inches.write_bytes(f'{s1} 12" screens@{l1}\r{s2}@{l2}\r\n'.encode())
+    assert parse_news_file(inches).rows.select("_source_line", "label").rows() == [(1, l1), (2, l2)]
     assert f"({l3!r}, then {l4!r})" in parsed.quarantine["message"].item()
 
 
@@ -528,3 +531,14 @@ def test_a_lendingclub_export_with_upper_case_column_names_is_the_same_tape(lc_l
     original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
     assert parsed.format == "lendingclub" and parsed.quarantine.height == 0
     assert _values(parsed) == _values(original)
+
+
+def test_a_glued_quote_after_a_stray_one_is_still_malformed(sentences, tmp_path):
+    """Lines after an unclosed quote are read one by one; one of them with text glued after its
+    closing quote ('"Beta" up') would load as 'Beta up' if the strict check skipped them."""
+    feed = tmp_path / "feed.csv"
+    feed.write_text('id,headline,body\n1,Alpha,"Opening quote never closed\n2,"Beta" up,Body two\n3,Gamma,Body three\n')
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id").to_series().to_list() == ["1", "3"]
+    assert parsed.quarantine.select("line", "rule").rows() == [(3, "malformed_quotes")]

@@ -329,6 +329,9 @@ def test_decode_error_names_file_and_byte_offset(tmp_path):
     ("1714640400", "2024-05-02 09:00", False),  # Unix epoch seconds (Finnhub)
     ("1714640400000", "2024-05-02 09:00", False),  # epoch milliseconds
     ("25/04/2024 10:00", "2024-04-25 10:00", True),  # day first: 25 is no month
+    ("2024-05-02 09:00 GMT+2", "2024-05-02 07:00", False),  # east of UTC, never POSIX-inverted
+    ("2024-05-02 09:00 UTC+5:30", "2024-05-02 03:30", False),
+    ("Wed Oct 10 20:19:24 +0000 2018", "2018-10-10 20:19", False),  # Twitter's created_at
 ])
 def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     parsed, assumed = parse_timestamp(text)
@@ -343,6 +346,7 @@ def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     ("0001-01-01T00:00:00+01:00", "year 1 is outside 1970-2100"),
     ("9999-12-31T23:59:59-05:00", "year 9999 is outside 1970-2100"),
     ("Mon, 01 Jan 0001 00:00:00 GMT", "year 1 is outside 1970-2100"),
+    ("2024050215", "read as Unix epoch time is in 2034: a compact date?"),
 ])
 def test_a_time_whose_zone_or_date_cannot_be_known_is_refused_not_guessed(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):
@@ -353,6 +357,10 @@ def test_api_exports_camel_case_time_and_split_date_time_columns_are_read(tmp_pa
     api = tmp_path / "newsapi.csv"
     api.write_text("title,content,publishedAt\nAcme beats,Acme Lending beat estimates.,2024-05-02T09:00:00Z\n")
     assert parse_news_file(api).rows["published_at"].dt.strftime("%H:%M").to_list() == ["09:00"]
+    for name in ("DateTime", "TimeStamp"):  # names that are aliases as written, not camelCase pairs
+        named = tmp_path / f"{name}.csv"
+        named.write_text(f"{name},Headline\n2024-05-02 09:00,Acme Lending beats\n")
+        assert parse_news_file(named).notes["columns"]["published_at"] == name
     split = tmp_path / "terminal.csv"
     split.write_text("Date,Time,Headline\n2024-05-02,21:30,Acme Lending cuts guidance after the close\n")
     parsed = parse_news_file(split)
