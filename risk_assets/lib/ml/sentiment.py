@@ -31,7 +31,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,12 +156,14 @@ class TrainReport:
 @dataclass
 class Scored:
     """Scores of n texts: probs (n x 3, rows sum to 1, class order LABELS), the label of each row,
-    windows scored per row, and whether a row had tokens left unread."""
+    windows scored per row, whether a row had tokens left unread, and the share of its tokens the
+    tokenizer could not read ([UNK], 0-1: a script outside its vocabulary, a 300-letter token)."""
 
     probs: np.ndarray
     labels: list[str]
     chunks: list[int]
     truncated: list[bool]
+    unknown_share: list[float] = field(default_factory=list)
 
 
 def pick_device() -> str:
@@ -250,7 +252,7 @@ class SentimentModel:
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"text {i} is empty or not a string: {text!r}")
         if not texts:
-            return Scored(np.zeros((0, len(self.labels))), [], [], [])
+            return Scored(np.zeros((0, len(self.labels))), [], [], [], [])
         windows, rows, found = _windows(self.tokenizer, texts, self.max_tokens, self.chunk_stride)
         seen = [0] * len(texts)
         kept = []
@@ -277,7 +279,20 @@ class SentimentModel:
             labels=[self.labels[k] for k in probs.argmax(axis=1)],
             chunks=chunks,
             truncated=[n > self.max_chunks for n in found],
+            unknown_share=_unknown_share(self.tokenizer, windows, rows, kept, len(texts)),
         )
+
+
+def _unknown_share(tokenizer, windows: Sequence[Sequence[int]], rows: Sequence[int], kept: Sequence[int],
+                   n_texts: int) -> list[float]:
+    """Per text, the share of its scored tokens ([CLS]/[SEP] excluded) that are [UNK], 0-1."""
+    special = set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}
+    unknown, total = [0] * n_texts, [0] * n_texts
+    for i in kept:
+        tokens = [t for t in windows[i] if t not in special]
+        unknown[rows[i]] += sum(t == tokenizer.unk_token_id for t in tokens)
+        total[rows[i]] += len(tokens)
+    return [u / t if t else 1.0 for u, t in zip(unknown, total)]
 
 
 def _windows(tokenizer, texts: Sequence[str], max_tokens: int, stride: int) -> tuple[list[list[int]], list[int], list[int]]:

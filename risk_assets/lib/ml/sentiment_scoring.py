@@ -37,6 +37,8 @@ SCORE_COLUMNS = (
     Column("text_field", "VARCHAR", "Field the text came from: body, headline, headline+body or sentence."),
     Column("chunks", "INTEGER NOT NULL", "Token windows scored (1 when the text fits the token limit)."),
     Column("truncated", "BOOLEAN NOT NULL", "True when tokens beyond the scored windows were left unread."),
+    Column("unknown_share", "DOUBLE NOT NULL", "Share of the scored tokens the tokenizer could not read ([UNK]), 0-1; "
+           "near 1 the score says nothing (a script outside the model's vocabulary)."),
     Column("scored_at", "TIMESTAMP NOT NULL", "UTC time of scoring."),
 )
 """Columns of ml.news_scores, one row per scored article."""
@@ -97,6 +99,7 @@ def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str) -> 
         "text_field": usable["text_field"],
         "chunks": pl.Series(scored.chunks, dtype=pl.Int32),
         "truncated": pl.Series(scored.truncated, dtype=pl.Boolean),
+        "unknown_share": pl.Series(scored.unknown_share, dtype=pl.Float64),
         "scored_at": [datetime.now(timezone.utc).replace(tzinfo=None)] * usable.height,
     }, schema_overrides={"p_negative": pl.Float64, "p_neutral": pl.Float64, "p_positive": pl.Float64,
                          "model_version": pl.String, "scored_at": pl.Datetime("us"), "label": pl.String})

@@ -248,3 +248,15 @@ def test_a_config_the_encoder_cannot_run_is_refused_when_built(change, says):
     on the encoder's 512 positions."""
     with pytest.raises(ValueError, match=re.escape(says)):
         SentimentTrainConfig(**change)
+
+
+def test_text_the_tokenizer_cannot_read_is_scored_and_says_so(tiny):
+    """A Thai article is one [UNK] to the English WordPiece vocabulary: its probabilities say nothing,
+    and its score row says that (unknown_share 1.0) beside a real sentence (0.0)."""
+    model, _, split = tiny
+    english = split.holdout["text"][0]
+    docs = pl.DataFrame({"doc_id": ["th", "en"], "text_clean": ["ธนาคารกรุงเทพรายงานกำไรเพิ่มขึ้น", english],
+                         "text_field": ["body", "body"]})
+    scores, no_text = score_documents(model, docs, "v1")
+    assert no_text.height == 0
+    assert dict(scores.select("doc_id", "unknown_share").iter_rows()) == {"th": 1.0, "en": 0.0}
