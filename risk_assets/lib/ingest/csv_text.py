@@ -25,7 +25,8 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,23 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _QUOTED = r'"(?:[^"]|"")*"'
 """A quoted CSV field, escaped quotes included (RFC 4180 section 2.7)."""
+
+
+SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$"
+"""A number as a spreadsheet shows it in scientific notation (9.91214E+15, 1.2346E+05, 7.5E-01): its
+digits are lost. The exponent is always signed, so an id such as 2019E00123 is not taken for one."""
+
+
+@contextmanager
+def csv_field_limit(size: int) -> Iterator[None]:
+    """Let the csv module read fields up to `size` characters (its default limit is 131,072: one
+    long article body or loan description would raise), and restore the previous limit afterwards."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, size + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _one_record(delimiter: str) -> str:
@@ -271,19 +289,19 @@ def _split_one_by_one(good: pl.DataFrame, header: list[str], delimiter: str) -> 
     """Records (`_source_line`, `text`) split one at a time by the csv module: (fields as in
     TextRecords.fields, malformed rows for records that do not give len(header) fields)."""
     rows, bad = [], []
-    csv.field_size_limit(max(csv.field_size_limit(), good.get_column("text").str.len_chars().max() or 0) + 1)
-    for line, text in good.select("_source_line", "text").iter_rows():
-        try:
-            split = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except csv.Error as exc:
-            bad.append((line, text, f"cannot be split into fields: {exc}"))
-            continue
-        if len(split) == 1 and len(split[0]) == len(header):
-            rows.append([*split[0], line])
-        else:
-            found = sum(len(r) for r in split)
-            bad.append((line, text, f"expected {len(header)} fields separated by '{delimiter}', "
-                                    f"found {found} (a quote that does not open or close a field)"))
+    with csv_field_limit(good.get_column("text").str.len_chars().max() or 0):
+        for line, text in good.select("_source_line", "text").iter_rows():
+            try:
+                split = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            except csv.Error as exc:
+                bad.append((line, text, f"cannot be split into fields: {exc}"))
+                continue
+            if len(split) == 1 and len(split[0]) == len(header):
+                rows.append([*split[0], line])
+            else:
+                found = sum(len(r) for r in split)
+                bad.append((line, text, f"expected {len(header)} fields separated by '{delimiter}', "
+                                        f"found {found} (a quote that does not open or close a field)"))
     schema = {**{name: pl.Utf8 for name in header}, "_source_line": pl.Int64}
     fields = pl.DataFrame(rows, schema=schema, orient="row")
     malformed = pl.DataFrame(bad, schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8}, orient="row")

@@ -54,7 +54,14 @@ import numpy as np
 import polars as pl
 
 from risk_assets.lib.ingest import csv_text
-from risk_assets.lib.ingest.mappings import LENDINGCLUB_STATUS, Dialect, FieldSpec, TapeMapping, load_mappings
+from risk_assets.lib.ingest.mappings import (
+    LENDINGCLUB_STATUS,
+    TARGET_SQL_TYPES,
+    Dialect,
+    FieldSpec,
+    TapeMapping,
+    load_mappings,
+)
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, empty_quarantine
 from risk_assets.lib.schema import LOAN_COLUMNS
 
@@ -162,10 +169,6 @@ _FLAG_WORDS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "y": 1, "n": 0, "yes": 1, "no
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
-_TARGET_TYPES = {c.name: c.sql_type for c in LOAN_COLUMNS}
-_SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$"
-"""A number as a spreadsheet shows it in scientific notation (9.91214E+15, 1.2346E+05, 7.5E-01): the
-exponent is always signed, so an id such as 2019E00123 is not taken for one."""
 _ZIP3 = r"^(\d{3})(?:xx|\d{2}(?:-?\d{4})?)?$"
 """US ZIP text whose first three digits are zip3: '860xx' (LendingClub), '86001', '86001-1234',
 '860011234', '860'."""
@@ -535,13 +538,13 @@ def _typed_parse(
     rules = []
     for source, (spec, rule) in rule_of.items():
         broken = rule(pl.col(spec.target))
-        if _TARGET_TYPES[spec.target] == "INTEGER":
+        if TARGET_SQL_TYPES[spec.target] == "INTEGER":
             beyond = pl.col(spec.target).is_not_null() & ~pl.col(spec.target).is_between(-(2**31), 2**31 - 1)
             broken = pl.when(beyond).then(pl.lit("value_out_of_range")).otherwise(broken)
         if spec.target == "source_loan_id":
-            broken = pl.when(pl.col(_src(source)).str.contains(_SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
+            broken = pl.when(pl.col(_src(source)).str.contains(csv_text.SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
         if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:
-            in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars().str.contains(_SCI_NOTATION)
+            in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars().str.contains(csv_text.SCI_NOTATION)
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
     frame = frame.with_columns(rules)

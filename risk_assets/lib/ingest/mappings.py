@@ -53,7 +53,8 @@ from pathlib import Path
 from risk_assets.lib.ingest.parsed import FileRefused
 from risk_assets.lib.schema import LOAN_COLUMNS
 
-_TARGET_SQL_TYPES = {c.name: c.sql_type for c in LOAN_COLUMNS}
+TARGET_SQL_TYPES = {c.name: c.sql_type for c in LOAN_COLUMNS}
+"""raw.loans column -> its SQL type."""
 
 LENDINGCLUB_STATUS: dict[str, int | None] = {
     "Fully Paid": 0,
@@ -111,7 +112,7 @@ def implied_kind(target: str) -> str:
     if target in RATE_TARGETS:
         raise ValueError(f"target {target!r} needs a declared type: 'percent' (13.56 or '13.56%' -> 0.1356) "
                          "or 'fraction' (0.1356 as is)")
-    return _TARGET_KIND.get(target) or _TYPE_KIND[_TARGET_SQL_TYPES[target]]
+    return _TARGET_KIND.get(target) or _TYPE_KIND[TARGET_SQL_TYPES[target]]
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     if not isinstance(spec, dict) or "to" not in spec:
         raise ValueError(f"column {column!r}: the key 'to' (its raw.loans column) is missing")
     target = spec["to"]
-    if target not in _TARGET_SQL_TYPES or target in COMPUTED_TARGETS:
+    if target not in TARGET_SQL_TYPES or target in COMPUTED_TARGETS:
         raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills")
     try:
         kind = spec["type"] if "type" in spec else implied_kind(target)
@@ -233,7 +234,7 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
         raise ValueError(f"column {column!r}: {exc}") from None
     if kind not in KINDS:
         raise ValueError(f"column {column!r}: type {kind!r} is not one of {KINDS}")
-    sql_type = _TARGET_SQL_TYPES[target]
+    sql_type = TARGET_SQL_TYPES[target]
     if sql_type not in KIND_TARGET_TYPES[kind]:
         fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types]
         raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); declare one of {fitting}")

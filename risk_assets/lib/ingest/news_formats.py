@@ -20,7 +20,6 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,21 +137,6 @@ _CR_STANDIN = "\ue000"
 a line end in an unquoted field and raises; it travels through the csv module as this private-use
 character and is put back in every field."""
 
-
-@contextmanager
-def _csv_field_limit(size: int) -> Iterator[None]:
-    """Let the csv module read fields up to `size` characters (its default limit is 131,072: one
-    long article body would raise), and restore the previous limit afterwards."""
-    previous = csv.field_size_limit()
-    csv.field_size_limit(max(previous, size + 1))
-    try:
-        yield
-    finally:
-        csv.field_size_limit(previous)
-
-
-_SCI_NOTATION = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$")
-"""An id as a spreadsheet shows a long number (1.23457E+15): its digits are lost."""
 
 _TRAILING_LABEL = re.compile(r"@\s*([A-Za-z]+)\s*$")
 
@@ -534,11 +518,11 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
     # every record: only then is a space before an opening quote read as padding
     fmt = {"delimiter": delimiter, "skipinitialspace": bool(re.search(f"{re.escape(delimiter)} +\"", lines[0]))}
     width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)], **fmt)))
-    with _csv_field_limit(sum(map(len, lines)) + len(lines)):
+    with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
         lines = lines[:1] + csv_text.split_at_record_crs(
             lines[1:], lambda piece: len(next(csv.reader([piece], **fmt), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
-    with _csv_field_limit(sum(map(len, lines)) + len(lines)):
+    with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
         return _parse_feed_lines(path, lines, sha256, fmt)
 
 
@@ -585,7 +569,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         out.reject(number, None, "doc_id", "missing_doc_id", record["doc_id"],
                    f"{where}: no article id ({record['doc_id']!r})")
         doc_id = ""
-    elif _SCI_NOTATION.match(doc_id):
+    elif re.match(csv_text.SCI_NOTATION, doc_id):
         out.reject(number, None, "doc_id", "sci_notation_id", record["doc_id"],
                    f"{where}: article id {doc_id!r} is in scientific notation: a spreadsheet lost its digits")
 
