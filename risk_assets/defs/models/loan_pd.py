@@ -62,8 +62,9 @@ def _version() -> str:
         "One PD model per portfolio in marts.loan_features with enough labelled loans: an embedding MLP "
         "ensemble cross-fitted over the development loans (each member stops early on a fold it did not "
         "train on), Platt calibration on the out-of-fold scores, a logistic-regression baseline on the same split. Writes ml.model_metrics (baseline as loan_pd_<portfolio>_baseline), "
-        "ml.roc_curves, ml.calibration_bins, ml.model_holdouts and a candidate in ml.model_registry; the "
-        "artifact goes to RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/."
+        "ml.roc_curves, ml.calibration_bins, ml.model_holdouts, ml.model_training_loans and a candidate in "
+        "ml.model_registry; the artifact goes to RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/. While a "
+        "champion exists, its held-out loans are held out again and the loans it trained on stay out of the holdout."
     ),
     metadata={"dagster/column_schema": dg.TableSchema(columns=[
         dg.TableColumn("model", "varchar", description="loan_pd_<portfolio>, its baseline loan_pd_<portfolio>_baseline, or a diagnostic model (SBA term only)."),
@@ -86,12 +87,15 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
     started = time.perf_counter()
     with lake.connect(read_only=True) as con:
         frame = con.execute("SELECT * FROM marts.loan_features ORDER BY loan_key").df()
+    with lake.connect() as con:
+        reserved = {portfolio: pd_lake.reserved_keys(con, portfolio) for portfolio in frame["portfolio"].unique()}
     version = _version()
     cards, trained_models, refused, reports = [], [], {}, {}
     for portfolio, part in frame.groupby("portfolio", sort=True):
         model = pd_lake.model_name(portfolio)
         try:
-            trained = train_pd_model(part, portfolio, config.to_lib(), log=lambda line, m=model: context.log.info(f"{m}: {line}"))
+            trained = train_pd_model(part, portfolio, config.to_lib(), log=lambda line, m=model: context.log.info(f"{m}: {line}"),
+                                     reserved=reserved[portfolio])
         except InsufficientDefaults as exc:
             context.log.warning(f"{model}: {exc}")
             refused[model] = str(exc)
@@ -140,7 +144,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
     description=(
         "Champion gate: each candidate of this run is promoted only if its primary-holdout AUC is at least "
         "the champion's re-scored on the same holdout (the first model: if it beats the logistic-regression "
-        "baseline); otherwise rejected, with the reason in ml.model_registry. Fails when a model is left without a champion."
+        "baseline); otherwise rejected, with the reason in ml.model_registry. Holdout loans the champion trained on "
+        "are set aside and both models re-scored without them. Fails when a model is left without a champion."
     ),
 )
 def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:

@@ -5,6 +5,9 @@ Tables (schema ml, created on demand by `ensure_pd_tables`):
 - ml.calibration_bins  model, version, split, bin, lower, upper, count, mean_pd, default_rate
 - ml.model_holdouts    model, version, split, loan_key: the loans of each holdout, so that the gate
                        can re-score the champion on exactly the candidate's holdout
+- ml.model_training_loans  model, version, loan_key: the loans each version trained or calibrated on
+                       (splits train and validation), so that a retraining keeps them out of its
+                       holdout and the gate sets aside any the champion fitted
 - ml.loan_scores       loan_key, portfolio, pd, risk_grade, model, model_version, scored_at
 
 Baseline convention: the logistic-regression baseline of version V of `loan_pd_<portfolio>` is
@@ -23,7 +26,7 @@ import pandas as pd
 
 from risk_assets.lib.ml import metrics, registry
 from risk_assets.lib.ml.pd_model import load_pd_model
-from risk_assets.lib.ml.training import TrainedPD
+from risk_assets.lib.ml.training import ReservedKeys, TrainedPD
 
 PD_TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS ml.roc_curves (
@@ -36,6 +39,9 @@ CREATE TABLE IF NOT EXISTS ml.calibration_bins (
 );
 CREATE TABLE IF NOT EXISTS ml.model_holdouts (
     model VARCHAR NOT NULL, version VARCHAR NOT NULL, split VARCHAR NOT NULL, loan_key VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ml.model_training_loans (
+    model VARCHAR NOT NULL, version VARCHAR NOT NULL, loan_key VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ml.loan_scores (
     loan_key VARCHAR NOT NULL, portfolio VARCHAR NOT NULL, pd DOUBLE NOT NULL, risk_grade VARCHAR NOT NULL,
@@ -111,19 +117,45 @@ def record_training(
     _write_curves(con, baseline, version, primary, trained.holdout_y, trained.baseline_holdout_pd)
     for split, keys in trained.keys.items():
         if split.startswith("holdout"):
-            _insert_holdout_keys(con, model, version, split, keys)
+            _insert_keys(con, "INSERT INTO ml.model_holdouts SELECT ?, ?, ?, loan_key FROM keys", [model, version, split], keys)
+    fitted = [keys for split, keys in trained.keys.items() if not split.startswith("holdout")]
+    _insert_keys(con, "INSERT INTO ml.model_training_loans SELECT ?, ?, loan_key FROM keys", [model, version],
+                 np.concatenate(fitted))
     auc = trained.metrics[primary]["auc"].value
     registry.register_candidate(con, model, version, str(artifact), f"auc_{primary}", auc, trained.run["data_snapshot"], run_id)
 
 
-def _insert_holdout_keys(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, keys: np.ndarray) -> None:
-    """Append one ml.model_holdouts row per loan key, in one bulk insert (an out-of-time SBA holdout
-    has 220k loans: row-by-row executemany took about 35 s of it)."""
-    con.register("holdout_keys", pd.DataFrame({"loan_key": np.asarray(keys, dtype=str)}))
+def _insert_keys(con: duckdb.DuckDBPyConnection, sql: str, params: list, keys: np.ndarray) -> None:
+    """Run `sql` (an INSERT ... SELECT ... loan_key FROM keys) over the loan keys as one bulk insert
+    (an out-of-time SBA holdout has 220k loans: row-by-row executemany took about 35 s of it)."""
+    con.register("keys", pd.DataFrame({"loan_key": np.asarray(keys, dtype=str)}))
     try:
-        con.execute("INSERT INTO ml.model_holdouts SELECT ?, ?, ?, loan_key FROM holdout_keys", [model, version, split])
+        con.execute(sql, params)
     finally:
-        con.unregister("holdout_keys")
+        con.unregister("keys")
+
+
+def training_keys(con: duckdb.DuckDBPyConnection, model: str, version: str) -> frozenset[str] | None:
+    """Loan keys a version trained or calibrated on; None when the lake did not record them (a version
+    trained before ml.model_training_loans existed)."""
+    ensure_pd_tables(con)
+    keys = con.execute("SELECT loan_key FROM ml.model_training_loans WHERE model = ? AND version = ?",
+                       [model, version]).fetchall()
+    return frozenset(k for (k,) in keys) or None
+
+
+def reserved_keys(con: duckdb.DuckDBPyConnection, portfolio: str) -> ReservedKeys | None:
+    """What the portfolio's champion saw (its random holdout, the loans it trained on), for the next
+    training's split; None when there is no champion."""
+    model = model_name(portfolio)
+    current = registry.champion(con, model)
+    if current is None:
+        return None
+    ensure_pd_tables(con)
+    held = con.execute("SELECT loan_key FROM ml.model_holdouts WHERE model = ? AND version = ? "
+                       "AND split IN ('holdout', 'holdout_in_time')", [model, current["version"]]).fetchall()
+    return ReservedKeys(current["version"], frozenset(k for (k,) in held),
+                        training_keys(con, model, current["version"]) or frozenset())
 
 
 def record_refusal(con: duckdb.DuckDBPyConnection, portfolio: str, version: str, message: str, run_id: str | None) -> None:
@@ -155,6 +187,9 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[bool
     """Decide on a candidate: promote when its holdout AUC is at least the champion's re-scored on the same
     holdout, or, with no champion yet, when it beats the logistic-regression baseline; else reject.
 
+    Holdout loans the champion trained or calibrated on (ml.model_training_loans) would flatter it:
+    they are set aside and both models are re-scored on the rest. The reason gives the loans compared.
+
     Returns (promoted, reason); the registry is updated either way.
     """
     row = con.execute("SELECT primary_value, primary_metric FROM ml.model_registry WHERE model = ? AND version = ?",
@@ -178,14 +213,26 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[bool
             reason = f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}"
     else:
         _, frame = holdout_frame(con, model, version)
+        seen = training_keys(con, model, current["version"])
+        overlap = frame["loan_key"].isin(seen) if seen is not None else pd.Series(False, index=frame.index)
+        scope = (f" ({len(frame):,} holdout loans; the champion's training loans are not recorded)" if seen is None
+                 else f" ({len(frame):,} holdout loans, none of them among the champion's training loans)" if not overlap.any()
+                 else f" ({int((~overlap).sum()):,} holdout loans; {int(overlap.sum()):,} the champion trained on set aside "
+                      "and both models re-scored without them)")
+        frame = frame[~overlap]
+        y = frame["default_flag"].to_numpy()
+        if overlap.any():
+            candidate_row = con.execute("SELECT artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
+                                        [model, version]).fetchone()
+            auc = metrics.roc_auc(y, load_pd_model(Path(candidate_row[0]))[0].predict_pd(frame)).value
         scorer, _ = load_pd_model(Path(current["artifact_path"]))
-        champion_auc = metrics.roc_auc(frame["default_flag"].to_numpy(), scorer.predict_pd(frame)).value
-        if champion_auc is None:
-            reason = f"rejected: champion {current['version']} AUC undefined on the candidate's {split}"
+        champion_auc = metrics.roc_auc(y, scorer.predict_pd(frame)).value
+        if champion_auc is None or auc is None:
+            reason = f"rejected: AUC undefined on the candidate's {split} without the champion's training loans{scope}"
         elif auc >= champion_auc:
-            reason = f"promoted: {split} AUC {auc:.4f} >= champion {current['version']} re-scored on the same holdout {champion_auc:.4f}"
+            reason = f"promoted: {split} AUC {auc:.4f} >= champion {current['version']} re-scored on the same holdout {champion_auc:.4f}{scope}"
         else:
-            reason = f"rejected: {split} AUC {auc:.4f} < champion {current['version']} re-scored on the same holdout {champion_auc:.4f}"
+            reason = f"rejected: {split} AUC {auc:.4f} < champion {current['version']} re-scored on the same holdout {champion_auc:.4f}{scope}"
     promoted = reason.startswith("promoted")
     (registry.promote if promoted else registry.reject)(con, model, version, reason)
     return promoted, reason

@@ -8,6 +8,9 @@ Splits (every loan key in exactly one split; unlabelled loans in none):
 - stratified random otherwise (LendingClub): `holdout` = `holdout_fraction` of the keys,
   `validation` = `validation_fraction` of the rest, both stratified on the default flag, seed recorded.
 The primary holdout (what the gate compares) is `holdout_oot` for out-of-time splits, else `holdout`.
+A retraining while a champion exists keeps the random holdout stable (`ReservedKeys`): the
+champion's held-out loans are held out again, the loans it trained on never enter the holdout, and
+only loans new since then are drawn; so the champion is re-scored on loans it never saw.
 When more than `max_in_time_rows` labelled loans are in time, a stratified sample of them is drawn
 first (the split notes say so); the out-of-time holdout is never subsampled.
 
@@ -67,6 +70,18 @@ class PDTrainConfig:
     min_defaults_per_split: int = 20
     device: str = "auto"
     cpu_threads: int = 1
+
+
+@dataclass(frozen=True)
+class ReservedKeys:
+    """The loans the current champion saw, by loan key: `holdout`, those of its random holdout
+    (`holdout` or `holdout_in_time`), and `trained`, those it trained or calibrated on (splits
+    train and validation). A retraining holds the first out again and keeps the second out of its
+    holdout, so that champion and challenger are compared on loans neither has fitted."""
+
+    version: str
+    holdout: frozenset[str]
+    trained: frozenset[str]
 
 
 class InsufficientDefaults(ValueError):
@@ -137,11 +152,36 @@ def _stratified(keys_y: np.ndarray, fraction: float, rng: np.random.Generator) -
     return mask
 
 
-def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig) -> Split:
+def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.random.Generator,
+              reserved: ReservedKeys | None, notes: list[str]) -> np.ndarray:
+    """Boolean mask of the pool's keys drawn into the random holdout (`holdout` or `holdout_in_time`).
+
+    Without a champion: a stratified `fraction` of the pool. With one (`reserved`): the champion's
+    holdout loans stay held out, the loans it trained or calibrated on stay out, and a stratified
+    `fraction` of the loans new since it trained is drawn in; the split notes give the three counts.
+    """
+    if reserved is None:
+        return _stratified(keys_y, fraction, rng)
+    kept = np.fromiter((key in reserved.holdout for key in keys), dtype=bool, count=keys.size)
+    seen = ~kept & np.fromiter((key in reserved.trained for key in keys), dtype=bool, count=keys.size)
+    new = np.flatnonzero(~kept & ~seen)
+    held = kept.copy()
+    drawn = new[_stratified(keys_y[new], fraction, rng)]
+    held[drawn] = True
+    notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its held-out loans held out again, "
+                 f"{int(seen.sum())} loans it trained on kept out of the holdout, {drawn.size} of the {new.size} loans "
+                 "new since it trained drawn in (stratified)")
+    return held
+
+
+def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
+                reserved: ReservedKeys | None = None) -> Split:
     """Assign every labelled loan key to one split (rules in the module docstring).
 
     `frame` holds labelled rows only, one per loan key (grouping: a key repeated would still land in
-    one split, since the draw is made over distinct keys and mapped back).
+    one split, since the draw is made over distinct keys and mapped back). `reserved`: what the
+    current champion saw; with it the random holdout is kept stable across retrainings (`_hold_out`),
+    so the gate can re-score the champion on loans it never trained on.
     """
     rng = np.random.default_rng(config.seed)
     keys, key_of_row = np.unique(frame["loan_key"].to_numpy(dtype=str), return_inverse=True)
@@ -187,12 +227,9 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig) -> S
         notes.append(f"in-time loans subsampled (stratified) from {pool.size} to {int(kept.sum())} to bound CPU training time")
         assignment[pool[~kept]] = "unused"
         pool = pool[kept]
-    if scheme == "stratified_random":
-        held = _stratified(key_y[pool], config.holdout_fraction, rng)
-        assignment[pool[held]] = "holdout"
-    else:
-        held = _stratified(key_y[pool], config.holdout_fraction / 2, rng)
-        assignment[pool[held]] = "holdout_in_time"
+    fraction = config.holdout_fraction if scheme == "stratified_random" else config.holdout_fraction / 2
+    held = _hold_out(keys[pool], key_y[pool], fraction, rng, reserved, notes)
+    assignment[pool[held]] = "holdout" if scheme == "stratified_random" else "holdout_in_time"
     rest = pool[~held]
     key_fold = None
     if config.folds > 1:
@@ -364,7 +401,7 @@ def _fit_ensemble(
 
 
 def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None,
-                   log: Callable[[str], None] | None = None) -> TrainedPD:
+                   log: Callable[[str], None] | None = None, reserved: ReservedKeys | None = None) -> TrainedPD:
     """Train, calibrate and evaluate the PD model of one portfolio (splits, ensemble and calibration
     as the module docstring says).
 
@@ -372,6 +409,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         frame: marts.loan_features rows of the portfolio (n x canonical columns); unlabelled rows are dropped.
         spec: the feature spec; None = the portfolio's own (`spec_for`).
         log: called with one progress line per trained ensemble member and two for the baseline.
+        reserved: what the current champion saw (`ReservedKeys`); None = draw the holdout afresh.
 
     Returns:
         The scorer with metrics per split: train (in-sample), validation (out-of-fold with
@@ -383,7 +421,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     """
     labelled = frame[frame["default_flag"].notna()].reset_index(drop=True)
     y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
-    split = split_loans(labelled, portfolio, config)
+    split = split_loans(labelled, portfolio, config, reserved)
     check_defaults(y_all, split, config.min_defaults_per_split)
     spec = spec or spec_for(portfolio, labelled)
     device = pick_device(config.device)

@@ -59,3 +59,23 @@ def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_
         promoted = con.execute("SELECT count(*) FROM ml.model_registry").fetchone()[0]
     assert value is None and "holdout_oot: 0 defaults / 10 loans" in reason
     assert promoted == 0
+
+
+def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_neither_trained_on(risk_home, data_dir):
+    """First run: 9,000 LendingClub loans. Second run: 12,000. The second holdout keeps the first's
+    1,800 held-out loans, takes none of the 7,200 the champion trained on, and the gate says so."""
+    frame = lendingclub_frame(data_dir / "loans" / "lendingclub_2007_2011.csv").iloc[:12000]
+    assert _materialize(risk_home, frame.iloc[:9000]).success
+    second = _materialize(risk_home, frame)
+    assert second.success
+    with connect(risk_home.lake_path, read_only=True) as con:
+        (v1, v2), = con.execute("SELECT min(version), max(version) FROM ml.model_registry").fetchall()
+        held = {k for (k,) in con.execute("SELECT loan_key FROM ml.model_holdouts WHERE version = ?", [v1]).fetchall()}
+        fitted = {k for (k,) in con.execute("SELECT loan_key FROM ml.model_training_loans WHERE version = ?", [v1]).fetchall()}
+        held2 = {k for (k,) in con.execute("SELECT loan_key FROM ml.model_holdouts WHERE version = ?", [v2]).fetchall()}
+        reason = con.execute("SELECT reason FROM ml.model_registry WHERE version = ?", [v2]).fetchone()[0]
+    assert len(held) == 1800 and len(fitted) == 7200
+    assert held <= held2 and not held2 & fitted and len(held2) == 1800 + 600
+    assert reason.endswith(f"({len(held2):,} holdout loans, none of them among the champion's training loans)")
+    card = second.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
+    assert f"holdout kept from champion {v1}: 1800 of its held-out loans held out again" in card

@@ -11,7 +11,14 @@ from risk_assets.lib.ml import pd_lake, registry
 from risk_assets.lib.ml.artifacts import save_artifact
 from risk_assets.lib.ml.pd_model import load_pd_model
 from risk_assets.lib.ml.reference_data import lendingclub_frame
-from risk_assets.lib.ml.training import InsufficientDefaults, PDTrainConfig, artifact_meta, split_loans, train_pd_model
+from risk_assets.lib.ml.training import (
+    InsufficientDefaults,
+    PDTrainConfig,
+    ReservedKeys,
+    artifact_meta,
+    split_loans,
+    train_pd_model,
+)
 
 SMALL = PDTrainConfig(members=2, folds=2, max_epochs=12, hidden=[16])
 
@@ -176,6 +183,64 @@ def test_gate_promotes_first_model_over_baseline_then_compares_with_champion_on_
         reason_v2 = con.execute("SELECT reason FROM ml.model_registry WHERE version = 'v2'").fetchone()[0]
     assert status == {"v1": "retired", "v2": "rejected", "v3": "champion"}
     assert "re-scored on the same holdout" in reason_v2 and f"{model_auc:.4f}" in reason_v2
+    assert reason_v2.endswith("(2,400 holdout loans, none of them among the champion's training loans)")
+
+
+def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both(trained, lc_small, risk_home):
+    """A challenger whose holdout holds 500 of the champion's training loans (a holdout redrawn on a
+    new tape): those loans would flatter the champion, so both models are re-scored without them and
+    the challenger's own recorded AUC is not taken on trust."""
+    with connect(risk_home.lake_path) as con:
+        con.register("lc", lc_small)
+        con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM lc")
+        folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", "v1", trained.scorer.tensors(),
+                               artifact_meta(trained, "loan_pd_lendingclub", "v1"))
+        pd_lake.record_training(con, trained, "v1", folder, "run1")
+        stored = con.execute("SELECT loan_key FROM ml.model_training_loans WHERE version = 'v1' ORDER BY 1").fetchall()
+        assert [k for (k,) in stored] == sorted(trained.keys["train"])
+        registry.promote(con, "loan_pd_lendingclub", "v1", "set as champion for the test")
+        # v2: v1's own weights, a holdout of v1's 2,400 plus 500 loans v1 trained on, and a recorded AUC of 0.99
+        registry.register_candidate(con, "loan_pd_lendingclub", "v2", str(folder), "auc_holdout", 0.99, "snap", "run2")
+        con.register("leak", pd.DataFrame({"loan_key": np.concatenate([trained.keys["holdout"], trained.keys["train"][:500]])}))
+        con.execute("INSERT INTO ml.model_holdouts SELECT 'loan_pd_lendingclub', 'v2', 'holdout', loan_key FROM leak")
+        reserved = pd_lake.reserved_keys(con, "lendingclub")
+        promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v2")
+    model_auc = trained.metrics["holdout"]["auc"].value
+    # same weights on the same 2,400 loans: equal AUCs, so v2 is promoted at v1's figure, not at 0.99
+    assert promoted is True
+    assert reason == (f"promoted: holdout AUC {model_auc:.4f} >= champion v1 re-scored on the same holdout {model_auc:.4f} "
+                      "(2,400 holdout loans; 500 the champion trained on set aside and both models re-scored without them)")
+    assert reserved.version == "v1" and reserved.holdout == frozenset(trained.keys["holdout"])
+    assert reserved.trained == frozenset(trained.keys["train"])
+
+
+def test_retraining_holds_out_the_champions_holdout_again_and_never_its_training_loans(lc_small):
+    """The champion trained on the first 9,000 loans; the next tape has 12,000. A fresh draw would put
+    about 1,440 of the champion's training loans into the new holdout; with the champion's keys
+    reserved, its 1,800 held-out loans stay held out, none of its 7,200 fitted loans enters, and a
+    stratified 20% of the 3,000 new loans is drawn in."""
+    config = PDTrainConfig(folds=1)
+    earlier = lc_small.iloc[:9000]
+    first = split_loans(earlier, "lendingclub", config)
+    held = frozenset(earlier["loan_key"].iloc[first.rows["holdout"]])
+    fitted = frozenset(earlier["loan_key"].iloc[np.concatenate([first.rows["train"], first.rows["validation"]])])
+    assert len(held) == 1800 and len(fitted) == 7200
+
+    fresh = split_loans(lc_small, "lendingclub", config)
+    leaked = fitted & set(lc_small["loan_key"].iloc[fresh.rows["holdout"]])
+    assert len(leaked) > 1000  # what the reservation prevents
+
+    again = split_loans(lc_small, "lendingclub", config, ReservedKeys("v1", held, fitted))
+    holdout = set(lc_small["loan_key"].iloc[again.rows["holdout"]])
+    assert held <= holdout and not holdout & fitted
+    new = lc_small.iloc[9000:]
+    drawn = new[new["loan_key"].isin(holdout)]
+    y_new = new["default_flag"].to_numpy()
+    assert len(drawn) == round(0.2 * (y_new == 1).sum()) + round(0.2 * (y_new == 0).sum())
+    assert len(holdout) == 1800 + len(drawn)
+    assert (f"holdout kept from champion v1: 1800 of its held-out loans held out again, 7200 loans it trained on "
+            f"kept out of the holdout, {len(drawn)} of the 3000 loans new since it trained drawn in (stratified)") in again.notes
+    assert sum(rows.size for rows in again.rows.values()) == len(lc_small)
 
 
 def test_piecewise_linear_encoding_bins_numerics_on_training_quantiles(lc_small):
