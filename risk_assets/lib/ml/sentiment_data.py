@@ -39,6 +39,23 @@ def dedupe_key(text: str) -> str:
     return _NOT_ALNUM.sub("", text.casefold())
 
 
+def key_digest(key: str) -> str:
+    """sha256[:16] of a dedupe key: how an artifact records the sentences it trained and was judged
+    on without storing their text."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ReservedSentences:
+    """What the current champion saw, as key digests: `holdout`, the sentences it was judged on, and
+    `trained`, those it trained on. A retraining holds the first out again and never holds out the
+    second, so that champion and challenger are compared on sentences neither trained on."""
+
+    version: str
+    holdout: frozenset[str]
+    trained: frozenset[str]
+
+
 @dataclass
 class SentimentSplit:
     """Train and holdout sentences, one row per distinct sentence, columns key, doc_id, text, label.
@@ -57,9 +74,11 @@ class SentimentSplit:
     n_conflicting: int
     holdout_from_reference: bool
     snapshot: str
+    reserved_note: str | None = None
 
     def summary(self) -> dict[str, object]:
         return {
+            **({"holdout_kept_from_champion": self.reserved_note} if self.reserved_note else {}),
             "labelled_rows": self.n_rows,
             "rows_without_text": self.n_no_text,
             "duplicate_rows_folded": self.n_duplicates,
@@ -83,6 +102,7 @@ def split_holdout(
     seed: int = 0,
     train_on_other_sources: bool = True,
     max_train_examples: int | None = None,
+    reserved: ReservedSentences | None = None,
 ) -> SentimentSplit:
     """Deduplicate labelled sentences and hold out a stratified share of the reference corpus.
 
@@ -92,6 +112,10 @@ def split_holdout(
         seed: random_state of the stratified split (scikit-learn's train_test_split).
         train_on_other_sources: train also on sentences found only in non-eligible rows.
         max_train_examples: stratified cap on the training sentences (quick profiles).
+        reserved: what the current champion saw. With it the champion's holdout sentences are held
+            out again, the sentences it trained on never enter the holdout, and a stratified
+            `holdout_fraction` of the eligible sentences new since then is drawn in (`reserved_note`
+            gives the counts).
 
     Sentences are ordered by key before splitting, so the split depends on the data and the seed,
     not on row order. When no row is eligible, every sentence is eligible.
@@ -128,11 +152,15 @@ def split_holdout(
     if eligible.height < 2 or min(per_class.get(label, 0) for label in LABELS) < 2:
         raise ValueError(f"too few distinct labelled sentences to hold out a stratified share: {per_class} "
                          f"(need at least 2 of each of {LABELS})")
-    train_keys, holdout_keys = train_test_split(
-        eligible["key"].to_list(), test_size=holdout_fraction, random_state=seed,
-        stratify=eligible["label"].to_list(),
-    )
-    holdout_set = set(holdout_keys)
+    reserved_note = None
+    if reserved is None:
+        _, holdout_keys = train_test_split(
+            eligible["key"].to_list(), test_size=holdout_fraction, random_state=seed,
+            stratify=eligible["label"].to_list(),
+        )
+        holdout_set = set(holdout_keys)
+    else:
+        holdout_set, reserved_note = _reserved_holdout(eligible, holdout_fraction, seed, reserved)
     columns = ["key", "doc_id", "text", "label"]
     holdout = consistent.filter(pl.col("key").is_in(holdout_set)).select(columns)
     train = consistent.filter(~pl.col("key").is_in(holdout_set))
@@ -157,4 +185,28 @@ def split_holdout(
         n_conflicting=n_conflicting,
         holdout_from_reference=from_reference,
         snapshot=digest.hexdigest()[:16],
+        reserved_note=reserved_note,
     )
+
+
+def _reserved_holdout(eligible: pl.DataFrame, fraction: float, seed: int,
+                      reserved: ReservedSentences) -> tuple[set[str], str]:
+    """Holdout keys with a champion: its holdout sentences, plus a stratified `fraction` of the eligible
+    sentences that it neither trained nor was judged on; and a note with the three counts."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    kept, seen, new = set(), 0, {label: [] for label in LABELS}
+    for key, label in eligible.select("key", "label").sort("key").iter_rows():
+        digest = key_digest(key)
+        if digest in reserved.holdout:
+            kept.add(key)
+        elif digest in reserved.trained:
+            seen += 1
+        else:
+            new[label].append(key)
+    drawn = [key for keys in new.values() for key in rng.permutation(keys)[:round(fraction * len(keys))]]
+    n_new = sum(map(len, new.values()))
+    note = (f"champion {reserved.version}: {len(kept)} of its holdout sentences held out again, {seen} it trained on "
+            f"kept out of the holdout, {len(drawn)} of the {n_new} sentences new since it trained drawn in (stratified)")
+    return kept | {str(key) for key in drawn}, note

@@ -115,12 +115,13 @@ class GateDecision:
 
 
 def gate(candidate_f1: float, baseline_f1: float, champion_f1: float | None,
-         champion_version: str | None = None) -> GateDecision:
+         champion_version: str | None = None, scope: str = "") -> GateDecision:
     """Decide promotion on holdout macro-F1 (see module docstring).
 
     Args:
         candidate_f1, baseline_f1: macro-F1 of the candidate and the baseline on the holdout.
         champion_f1: the current champion's macro-F1 on the same holdout; None when there is none.
+        scope: appended to a comparison with the champion: which sentences were compared.
     """
     if champion_f1 is None:
         if candidate_f1 > baseline_f1:
@@ -128,8 +129,8 @@ def gate(candidate_f1: float, baseline_f1: float, champion_f1: float | None,
         return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}")
     versus = f"champion {champion_version} re-scored on the same holdout {champion_f1:.4f}"
     if candidate_f1 >= champion_f1:
-        return GateDecision(True, f"promoted: holdout macro-F1 {candidate_f1:.4f} >= {versus}")
-    return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} < {versus}")
+        return GateDecision(True, f"promoted: holdout macro-F1 {candidate_f1:.4f} >= {versus}{scope}")
+    return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} < {versus}{scope}")
 
 
 def record_confusion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,

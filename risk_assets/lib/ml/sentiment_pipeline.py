@@ -8,6 +8,7 @@ to the lake in one go.
 
 from __future__ import annotations
 
+import json
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.ml import registry
+from risk_assets.lib.ml.artifacts import META
 from risk_assets.lib.ml.sentiment import (
     MODEL_NAME,
     SentimentModel,
@@ -29,7 +31,7 @@ from risk_assets.lib.ml.sentiment import (
     save_sentiment_model,
     train_sentiment,
 )
-from risk_assets.lib.ml.sentiment_data import SentimentSplit, split_holdout
+from risk_assets.lib.ml.sentiment_data import ReservedSentences, SentimentSplit, key_digest, split_holdout
 from risk_assets.lib.ml.sentiment_eval import (
     BASELINE_MODEL,
     Evaluation,
@@ -71,9 +73,27 @@ def new_version(run_id: str | None = None) -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{(run_id or 'local')[:8]}"
 
 
-def _score_champion(champion_row: dict | None, texts: list[str], labels: list[str]) -> tuple[Evaluation | None, str | None, str]:
-    """Re-score the champion on this holdout: (evaluation, version, note). No champion, or a champion
-    whose artifact is gone, gives (None, version, note saying which)."""
+def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:
+    """What the champion saw (the key digests its meta.json records), or None: no champion, its
+    artifact is gone, or it was trained before artifacts recorded them."""
+    if champion_row is None:
+        return None
+    try:
+        meta = json.loads((Path(champion_row["artifact_path"]) / META).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    if "train_key_digests" not in meta or "holdout_key_digests" not in meta:
+        return None
+    return ReservedSentences(champion_row["version"], frozenset(meta["holdout_key_digests"]),
+                             frozenset(meta["train_key_digests"]))
+
+
+def _score_champion(champion_row: dict | None, holdout: pl.DataFrame,
+                    reserved: ReservedSentences | None) -> tuple[Evaluation | None, str | None, str]:
+    """Re-score the champion on this holdout: (evaluation, version, scope), scope saying which sentences
+    were compared. No champion, or a champion whose artifact is gone, gives (None, version, a note
+    saying which). With `reserved` the holdout holds none of the champion's training sentences
+    (`split_holdout` keeps them out); without, the champion predates that record."""
     if champion_row is None:
         return None, None, "no champion yet"
     version = champion_row["version"]
@@ -81,7 +101,10 @@ def _score_champion(champion_row: dict | None, texts: list[str], labels: list[st
         model = load_sentiment_model(Path(champion_row["artifact_path"]))
     except FileNotFoundError as exc:
         return None, version, f"champion {version} cannot be loaded ({exc}); judged against the baseline"
-    return evaluate(labels, model.predict(texts).labels), version, f"champion {version} re-scored on this holdout"
+    scope = (f" ({holdout.height:,} holdout sentences, none of them among the champion's training sentences)"
+             if reserved is not None else
+             f" ({holdout.height:,} holdout sentences; the champion's training sentences are not recorded)")
+    return evaluate(holdout["label"].to_list(), model.predict(holdout["text"].to_list()).labels), version, scope
 
 
 def train_candidate(
@@ -103,15 +126,18 @@ def train_candidate(
     """
     if docs.height == 0:
         raise ValueError("no labelled news rows to train on (marts.news_features has no label)")
+    reserved = reserved_sentences(champion_row)
     split = split_holdout(docs, config.holdout_fraction, config.seed, config.train_on_other_sources,
-                          config.max_train_examples)
+                          config.max_train_examples, reserved)
     train_texts, train_labels = split.train["text"].to_list(), split.train["label"].to_list()
     texts, labels = split.holdout["text"].to_list(), split.holdout["label"].to_list()
     model, report = train_sentiment(train_texts, train_labels, config, log)
     candidate = evaluate(labels, model.predict(texts).labels)
     baseline = evaluate(labels, tfidf_baseline(train_texts, train_labels, texts))
-    champion, champion_version, champion_note = _score_champion(champion_row, texts, labels)
-    decision = gate(candidate.macro_f1, baseline.macro_f1, champion.macro_f1 if champion else None, champion_version)
+    champion, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
+    decision = gate(candidate.macro_f1, baseline.macro_f1, champion.macro_f1 if champion else None,
+                    champion_version, scope if champion else "")
+    champion_note = f"champion {champion_version} re-scored on this holdout{scope}" if champion else scope
     facts: dict[str, object] = {
         "device": f"{report.device} ({report.precision})",
         "training seconds (wall)": round(report.seconds, 1),
@@ -133,6 +159,8 @@ def train_candidate(
         "baseline_holdout_metrics": baseline.metrics,
         "gate": {"promote": decision.promote, "reason": decision.reason},
         "facts": facts,
+        "train_key_digests": sorted(key_digest(key) for key in split.train["key"].to_list()),
+        "holdout_key_digests": sorted(key_digest(key) for key in split.holdout["key"].to_list()),
     }
     artifact = save_sentiment_model(model, artifacts_root, version, meta)
     return CandidateRun(version, model, report, split, candidate, baseline, champion, champion_version,

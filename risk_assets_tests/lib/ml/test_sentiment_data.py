@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from risk_assets.lib.ml.sentiment import LABELS
-from risk_assets.lib.ml.sentiment_data import dedupe_key, split_holdout
+from risk_assets.lib.ml.sentiment_data import ReservedSentences, dedupe_key, key_digest, split_holdout
 from risk_assets_tests.lib.ml.phrasebank_sample import phrasebank_docs
 
 
@@ -78,3 +78,32 @@ def test_too_few_sentences_of_a_class_is_a_clear_error(data_dir):
     docs = phrasebank_docs(data_dir).filter(pl.col("label") != "negative").head(50)
     with pytest.raises(ValueError, match="too few distinct labelled sentences"):
         split_holdout(docs, seed=0)
+
+
+def test_retraining_holds_out_the_champions_holdout_again_and_never_its_training_sentences(data_dir):
+    """The champion saw the first 3,800 vendor sentences; the next training sees all 4,846. A fresh
+    draw would hold out hundreds of sentences the champion trained on; with the champion's sentences
+    reserved its holdout is held out again, none it trained on enters, and a stratified 20% of the
+    new sentences is drawn in."""
+    vendor = phrasebank_docs(data_dir).filter(pl.col("holdout_eligible")).sort("doc_id")
+    earlier = split_holdout(vendor.head(3800), seed=0)
+    held = frozenset(map(key_digest, earlier.holdout["key"]))
+    trained = frozenset(map(key_digest, earlier.train["key"]))
+
+    fresh = split_holdout(vendor, seed=0)
+    assert len(trained & set(map(key_digest, fresh.holdout["key"]))) > 400  # what the reservation prevents
+
+    again = split_holdout(vendor, seed=0, reserved=ReservedSentences("v1", held, trained))
+    digests = set(map(key_digest, again.holdout["key"]))
+    assert held <= digests and not digests & trained
+    assert not set(again.train["key"]) & set(again.holdout["key"])
+    new = again.train.vstack(again.holdout).filter(
+        ~pl.col("key").map_elements(key_digest, return_dtype=pl.String).is_in(list(held | trained)))
+    drawn = new.filter(pl.col("key").is_in(again.holdout["key"].to_list()))
+    for label in LABELS:
+        assert drawn.filter(pl.col("label") == label).height == round(0.2 * new.filter(pl.col("label") == label).height)
+    assert again.holdout.height == len(held) + drawn.height
+    assert again.reserved_note == (
+        f"champion v1: {len(held)} of its holdout sentences held out again, {len(trained)} it trained on kept out "
+        f"of the holdout, {drawn.height} of the {new.height} sentences new since it trained drawn in (stratified)")
+    assert again.summary()["holdout_kept_from_champion"] == again.reserved_note

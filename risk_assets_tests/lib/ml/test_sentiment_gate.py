@@ -70,7 +70,11 @@ def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
     rescored = evaluate(labels, load_sentiment_model(first.artifact).predict(texts).labels)
     assert second.champion_version == "v1"
     assert second.champion.macro_f1 == pytest.approx(rescored.macro_f1)
-    assert second.decision == gate(second.candidate.macro_f1, second.baseline.macro_f1, rescored.macro_f1, "v1")
+    # the champion's holdout is held out again (same data: the same sentences), none it trained on
+    assert set(second.split.holdout["key"]) == set(first.split.holdout["key"])
+    scope = f" ({second.split.holdout.height:,} holdout sentences, none of them among the champion's training sentences)"
+    assert second.decision == gate(second.candidate.macro_f1, second.baseline.macro_f1, rescored.macro_f1, "v1", scope)
+    assert second.decision.reason.endswith(scope) and second.facts["champion"].endswith(scope)
     with connect(risk_home.lake_path) as con:
         record_candidate(con, second, "run-2")
         statuses = dict(con.execute("SELECT version, status FROM ml.model_registry").fetchall())
