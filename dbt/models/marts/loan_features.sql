@@ -5,11 +5,20 @@
   unless it is added here. Post-outcome fields (loan_status, chargeoff_date, chargeoff_principal,
   balance_gross, and the source fields on the denylist of risk_assets/lib/quality/leakage.py) are
   never selected; the blocking check loan_features_no_leakage enforces both the denylist and a
-  single-feature separation test.
+  single-feature separation test. Staging rows that a check on staging quarantined are left out
+  (the loan's latest remaining version is used, as staging does for raw rows).
 -#}
-with latest as (
+with kept as (
+    -- rows a check on staging quarantined (stg_loans_values: same file and line in quality.quarantine)
+    select s.*
+    from {{ ref('stg_loans') }} s
+    anti join quality.quarantine q
+        on q.file_sha256 = s._file_sha256 and q.line = s._source_line
+),
+
+latest as (
     select *
-    from {{ ref('stg_loans') }}
+    from kept
     qualify snapshot_version = max(snapshot_version) over (partition by loan_key)
 )
 

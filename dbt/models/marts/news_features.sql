@@ -1,4 +1,5 @@
-{#- Model-ready news documents: one row per distinct article (see stg_news), with lineage. -#}
+{#- Model-ready news documents: one row per distinct article (see stg_news), with lineage; rows a
+  check on staging quarantined (stg_news_values: same file and line in quality.quarantine) are left out. -#}
 select
     doc_id,
     source,
@@ -8,4 +9,6 @@ select
     text_field,
     label,
     _file_sha256
-from {{ ref('stg_news') }}
+from {{ ref('stg_news') }} s
+anti join quality.quarantine q
+    on q.file_sha256 = s._file_sha256 and q.line = s._source_line

@@ -12,18 +12,42 @@ from risk_assets.defs.transform.translator import LakeDbtTranslator
 translator = LakeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-    name="dbt_lake",
-    pool=LAKE_POOL,
-)
-def dbt_lake(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
-    """`dbt build` of the selected models and their tests on the lake (staging and marts schemas).
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
+    """`dbt build` of the step's models and their tests on the lake.
 
-    dbt writes the DuckDB file, so it runs in the lake pool; the profile reads the lake's home
+    dbt writes the DuckDB file, so each step runs in the lake pool; the profile reads the lake's home
     from RISK_HOME, set here from the lake resource so dbt and Dagster open the same file.
     """
     os.environ["RISK_HOME"] = str(lake.home.root)
     yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    name="dbt_staging",
+    select="path:models/staging",
+    pool=LAKE_POOL,
+)
+def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
+    """dbt staging models (stg_loans, stg_news) and their tests. A step of its own, so that the
+    blocking checks on staging run before any mart is built from it."""
+    yield from _build(context, dbt, lake)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    name="dbt_marts",
+    select="path:models/marts",
+    pool=LAKE_POOL,
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
+    """dbt marts (loan_features, news_features) and their tests, built once staging passed its checks."""
+    yield from _build(context, dbt, lake)
+
+
+DBT_ASSETS = [dbt_staging, dbt_marts]
+"""The dbt project in two steps, staging then marts."""

@@ -7,7 +7,7 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.defs.transform.assets import dbt_lake
+from risk_assets.defs.transform.assets import DBT_ASSETS
 from risk_assets.defs.transform.project import dbt_executable, dbt_project
 from risk_assets.lib.home import RiskHome
 
@@ -38,7 +38,7 @@ def writer_b(lake: LakeResource) -> None:
 
 
 defs = dg.Definitions(
-    assets=[writer_a, writer_b, dbt_lake],
+    assets=[writer_a, writer_b, *DBT_ASSETS],
     resources={
         "lake": LakeResource(root=str(RiskHome.from_env().root)),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

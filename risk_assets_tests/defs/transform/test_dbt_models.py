@@ -7,14 +7,15 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from risk_assets.defs.resources import LakeResource
-from risk_assets.defs.transform.assets import dbt_lake
+from risk_assets.defs.transform.assets import DBT_ASSETS, dbt_marts, dbt_staging
 from risk_assets.defs.transform.project import dbt_executable, dbt_project
 from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows, news_rows
 
 
 def test_dbt_lake_keys_groups_and_lineage():
-    specs = {spec.key.to_user_string(): spec for spec in dbt_lake.specs}
-    assert set(specs) == {"stg_loans", "stg_news", "loan_features", "news_features"}
+    specs = {spec.key.to_user_string(): spec for assets in DBT_ASSETS for spec in assets.specs}
+    assert {s.key.to_user_string() for s in dbt_staging.specs} == {"stg_loans", "stg_news"}
+    assert {s.key.to_user_string() for s in dbt_marts.specs} == {"loan_features", "news_features"}
     assert {d.asset_key.to_user_string() for d in specs["stg_loans"].deps} == {"raw_loans"}
     assert {d.asset_key.to_user_string() for d in specs["stg_news"].deps} == {"raw_news"}
     assert {d.asset_key.to_user_string() for d in specs["loan_features"].deps} == {"stg_loans"}
@@ -23,7 +24,7 @@ def test_dbt_lake_keys_groups_and_lineage():
         assert spec.owners == ["team:risk-data"] and spec.description
         assert "```sql" in spec.description  # the model's SQL, readable on its asset page
     assert "ref('stg_loans')" in specs["loan_features"].description
-    assert dbt_lake.op.pool == "lake"
+    assert dbt_staging.op.pool == dbt_marts.op.pool == "lake"
 
 
 def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_dir):
@@ -38,7 +39,7 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
                                 datetime(2024, 5, 3, 15)])],
     )
     result = dg.materialize(
-        [dbt_lake],
+        DBT_ASSETS,
         resources={
             "lake": LakeResource(root=str(risk_home.root)),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
@@ -68,3 +69,54 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
     assert news_features == 6
     # the same words about two tickers, or on two days, are distinct articles; the same day's repeat collapses
     assert halts == [("ACME", "2024-05-02", 1), ("ACME", "2024-05-03", 2), ("INIT", "2024-05-03", 1)]
+
+
+def test_a_failing_blocking_check_on_staging_stops_the_marts(risk_home, cases_dir):
+    """Staging and marts are separate steps, so a blocking check on a staging table runs between them:
+    when it fails, staging is built and kept for inspection, and no mart is built from it."""
+
+    @dg.asset_check(asset="stg_loans", blocking=True)
+    def stg_loans_refused() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, description="refused for the test")
+
+    lake_with(risk_home.lake_path, loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
+              news=[news_rows([("Profit rose.", "positive")])])
+    result = dg.materialize(
+        [*DBT_ASSETS, stg_loans_refused],
+        resources={
+            "lake": LakeResource(root=str(risk_home.root)),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        },
+        raise_on_error=False,
+    )
+    built = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+    assert {"stg_loans", "stg_news"} <= built and "loan_features" not in built
+    assert [e.passed for e in result.get_asset_check_evaluations() if e.check_name == "stg_loans_refused"] == [False]
+
+
+def test_rows_a_staging_check_quarantines_stay_out_of_the_marts(risk_home, cases_dir):
+    """A row quarantined by a check on staging (stg_loans_values, stg_news_values) is left out of the
+    marts, as staging leaves out rows quarantined on raw: the quarantine never lists a row the
+    models still use. A loan falls back to its latest version still standing."""
+    lake_with(risk_home.lake_path,
+              loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv"), loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
+              news=[news_rows([("Profit rose.", "positive"), ("Sales fell.", "negative")])])
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_loans", "stg_news"]).success
+    with duckdb.connect(str(risk_home.lake_path)) as con:
+        con.execute(
+            "INSERT INTO quality.quarantine (asset, file_sha256, line, record_key, rule, quarantined_at) "
+            "SELECT 'stg_loans_values', _file_sha256, _source_line, loan_key, 'test_rule', now() FROM staging.stg_loans "
+            "WHERE split_part(loan_key, ':', 2) IN ('77003', '77004') AND snapshot_version = 2 "
+            "UNION ALL SELECT 'stg_news_values', _file_sha256, _source_line, doc_id, 'test_rule', now() "
+            "FROM staging.stg_news WHERE text_clean = 'Sales fell.'")
+        quarantined = con.execute("SELECT count(*) FROM quality.quarantine").fetchone()[0]
+    assert quarantined == 3
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["loan_features", "news_features"]).success
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        loans = dict(con.execute("SELECT split_part(loan_key, ':', 2), default_flag FROM marts.loan_features").fetchall())
+        news = con.execute("SELECT text_clean FROM marts.news_features").fetchall()
+    # 77003 charged off in its second version; with that version quarantined its first (current) stands
+    assert len(loans) == 14 and loans["77003"] is None
+    assert news == [("Profit rose.",)]
