@@ -160,13 +160,20 @@ def test_artifact_round_trip_gives_identical_scores(trained, lc_small, tmp_path)
     assert "pickle" not in {p.suffix for p in folder.iterdir()}
 
 
+def _record_v1(con, trained, lc_small, risk_home):
+    """The lake of a first training: lc_small as marts.loan_features, `trained` saved and recorded as v1
+    (a candidate). Returns the artifact folder."""
+    con.register("lc", lc_small)
+    con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM lc")
+    folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", "v1", trained.scorer.tensors(),
+                           artifact_meta(trained, "loan_pd_lendingclub", "v1"))
+    pd_lake.record_training(con, trained, "v1", folder, "run1")
+    return folder
+
+
 def test_gate_promotes_first_model_over_baseline_then_compares_with_champion_on_same_holdout(trained, lc_small, risk_home):
     with connect(risk_home.lake_path) as con:
-        con.register("lc", lc_small)
-        con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM lc")
-        folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", "v1", trained.scorer.tensors(),
-                               artifact_meta(trained, "loan_pd_lendingclub", "v1"))
-        pd_lake.record_training(con, trained, "v1", folder, "run1")
+        folder = _record_v1(con, trained, lc_small, risk_home)
         stored = con.execute("SELECT model, split, loan_key FROM ml.model_holdouts WHERE version = 'v1' ORDER BY loan_key").fetchall()
         assert stored == [("loan_pd_lendingclub", "holdout", k) for k in sorted(trained.keys["holdout"])]
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v1")
@@ -191,11 +198,7 @@ def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both
     new tape): those loans would flatter the champion, so both models are re-scored without them and
     the challenger's own recorded AUC is not taken on trust."""
     with connect(risk_home.lake_path) as con:
-        con.register("lc", lc_small)
-        con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM lc")
-        folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", "v1", trained.scorer.tensors(),
-                               artifact_meta(trained, "loan_pd_lendingclub", "v1"))
-        pd_lake.record_training(con, trained, "v1", folder, "run1")
+        folder = _record_v1(con, trained, lc_small, risk_home)
         stored = con.execute("SELECT loan_key FROM ml.model_training_loans WHERE version = 'v1' ORDER BY 1").fetchall()
         assert [k for (k,) in stored] == sorted(trained.keys["train"])
         registry.promote(con, "loan_pd_lendingclub", "v1", "set as champion for the test")
