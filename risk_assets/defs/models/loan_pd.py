@@ -33,7 +33,7 @@ class LoanPDConfig(dg.Config):
     batch_size: int = Field(default=_DEFAULT.batch_size, description="Loans per optimiser step.")
     max_epochs: int = Field(default=_DEFAULT.max_epochs, description="Upper bound on passes over the training split.")
     patience: int = Field(default=_DEFAULT.patience, description="Epochs without a better validation log loss before stopping.")
-    holdout_fraction: float = Field(default=_DEFAULT.holdout_fraction, description="Share of loans held out (stratified splits; share of latest dates for dated generic tapes); half of it for SBA's in-time holdout.")
+    holdout_fraction: float = Field(default=_DEFAULT.holdout_fraction, description="Share of loans held out (stratified splits; share of latest dates for dated generic tapes); half of it for SBA's in-time holdout. While a champion stands, its random holdout is kept and the share (and seed) apply to loans it neither trained on nor held out.")
     validation_fraction: float = Field(default=_DEFAULT.validation_fraction, description="With folds = 1: share of the remaining in-time loans used for early stopping and calibration.")
     oot_train_until: int = Field(default=_DEFAULT.oot_train_until, description="SBA: last approval fiscal year used for training.")
     oot_holdout_from: int = Field(default=_DEFAULT.oot_holdout_from, description="SBA: first approval year of the out-of-time holdout.")

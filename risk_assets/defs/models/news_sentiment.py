@@ -61,7 +61,7 @@ class NewsSentimentConfig(dg.Config):
                                     description="Keep the pretrained word-embedding table fixed.")
     seed: int = Field(default=_DEFAULT.seed, description="Seed of the holdout split, initialisation, dropout and batch order.")
     holdout_fraction: float = Field(default=_DEFAULT.holdout_fraction,
-                                    description="Share of the reference corpus's distinct sentences held out, stratified.")
+                                    description="Share of the reference corpus's distinct sentences held out, stratified. While a champion stands, its holdout is kept and the share applies to sentences it did not see.")
     holdout_format: str = Field(default=_DEFAULT.holdout_format,
                                 description="Landed-file format whose sentences form the holdout (PhraseBank 50agree).")
     train_on_other_sources: bool = Field(default=_DEFAULT.train_on_other_sources,

@@ -154,8 +154,7 @@ def reserved_keys(con: duckdb.DuckDBPyConnection, portfolio: str) -> ReservedKey
     ensure_pd_tables(con)
     held = con.execute("SELECT loan_key FROM ml.model_holdouts WHERE model = ? AND version = ? "
                        "AND split IN ('holdout', 'holdout_in_time')", [model, current["version"]]).fetchall()
-    return ReservedKeys(current["version"], frozenset(k for (k,) in held),
-                        training_keys(con, model, current["version"]) or frozenset())
+    return ReservedKeys(current["version"], frozenset(k for (k,) in held), training_keys(con, model, current["version"]))
 
 
 def record_refusal(con: duckdb.DuckDBPyConnection, portfolio: str, version: str, message: str, run_id: str | None) -> None:

@@ -100,7 +100,8 @@ class SentimentTrainConfig:
     seed: int = 0
     """Seed of the holdout split, the head's initialisation, dropout and batch order."""
     holdout_fraction: float = 0.2
-    """Share of the reference corpus's distinct sentences held out, stratified by label."""
+    """Share of the reference corpus's distinct sentences held out, stratified by label (while a
+    champion stands, of the sentences it did not see: its holdout is kept)."""
     holdout_format: str = "phrasebank_txt"
     """Landed-file format whose sentences form the holdout (the Financial PhraseBank 50%-agreement
     file); when no labelled row has it, the holdout is drawn from all labelled rows."""

@@ -109,13 +109,15 @@ def split_holdout(
     Args:
         docs: rows with doc_id, text_clean, label (one of LABELS) and holdout_eligible (bool).
         holdout_fraction: share of the eligible distinct sentences held out, stratified by label.
-        seed: random_state of the stratified split (scikit-learn's train_test_split).
+        seed: random_state of the stratified split (scikit-learn's train_test_split); with `reserved`,
+            the seed of numpy's generator drawing among the sentences the champion did not see.
         train_on_other_sources: train also on sentences found only in non-eligible rows.
         max_train_examples: stratified cap on the training sentences (quick profiles).
         reserved: what the current champion saw. With it the champion's holdout sentences are held
             out again, the sentences it trained on never enter the holdout, and a stratified
-            `holdout_fraction` of the eligible sentences new since then is drawn in (`reserved_note`
-            gives the counts).
+            `holdout_fraction` of the eligible sentences it did not see is drawn in (`reserved_note`
+            gives the counts). The fraction and seed thus apply to those sentences only: a sentence
+            never changes side while the champion stands.
 
     Sentences are ordered by key before splitting, so the split depends on the data and the seed,
     not on row order. When no row is eligible, every sentence is eligible.
@@ -208,5 +210,6 @@ def _reserved_holdout(eligible: pl.DataFrame, fraction: float, seed: int,
     drawn = [key for keys in new.values() for key in rng.permutation(keys)[:round(fraction * len(keys))]]
     n_new = sum(map(len, new.values()))
     note = (f"champion {reserved.version}: {len(kept)} of its holdout sentences held out again, {seen} it trained on "
-            f"kept out of the holdout, {len(drawn)} of the {n_new} sentences new since it trained drawn in (stratified)")
+            f"kept out of the holdout, {len(drawn)} of the {n_new} sentences it neither trained on nor held out "
+            "drawn in (stratified)")
     return kept | {str(key) for key in drawn}, note

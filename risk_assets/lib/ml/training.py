@@ -81,7 +81,9 @@ class ReservedKeys:
 
     version: str
     holdout: frozenset[str]
-    trained: frozenset[str]
+    trained: frozenset[str] | None
+    """None when the lake did not record them (a champion trained before ml.model_training_loans):
+    then any loan outside its holdout may have trained it, and only its holdout is held out."""
 
 
 class InsufficientDefaults(ValueError):
@@ -158,11 +160,17 @@ def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.ran
 
     Without a champion: a stratified `fraction` of the pool. With one (`reserved`): the champion's
     holdout loans stay held out, the loans it trained or calibrated on stay out, and a stratified
-    `fraction` of the loans new since it trained is drawn in; the split notes give the three counts.
+    `fraction` of the loans it did neither with is drawn in; the split notes give the three counts.
+    So `fraction` and the seed apply to those loans only: a loan never changes side while the
+    champion stands. When the champion's training loans are not recorded, only its holdout is kept.
     """
     if reserved is None:
         return _stratified(keys_y, fraction, rng)
     kept = np.fromiter((key in reserved.holdout for key in keys), dtype=bool, count=keys.size)
+    if reserved.trained is None:
+        notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its held-out loans held out "
+                     "again; its training loans are not recorded, so no other loan is drawn in")
+        return kept
     seen = ~kept & np.fromiter((key in reserved.trained for key in keys), dtype=bool, count=keys.size)
     new = np.flatnonzero(~kept & ~seen)
     held = kept.copy()
@@ -170,7 +178,7 @@ def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.ran
     held[drawn] = True
     notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its held-out loans held out again, "
                  f"{int(seen.sum())} loans it trained on kept out of the holdout, {drawn.size} of the {new.size} loans "
-                 "new since it trained drawn in (stratified)")
+                 "it neither trained on nor held out drawn in (stratified)")
     return held
 
 

@@ -7,15 +7,16 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from risk_assets.defs.resources import LakeResource
-from risk_assets.defs.transform.assets import DBT_ASSETS, dbt_marts, dbt_staging
+from risk_assets.defs.transform.assets import DBT_ASSETS
 from risk_assets.defs.transform.project import dbt_executable, dbt_project
 from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows, news_rows
 
 
 def test_dbt_lake_keys_groups_and_lineage():
     specs = {spec.key.to_user_string(): spec for assets in DBT_ASSETS for spec in assets.specs}
-    assert {s.key.to_user_string() for s in dbt_staging.specs} == {"stg_loans", "stg_news"}
-    assert {s.key.to_user_string() for s in dbt_marts.specs} == {"loan_features", "news_features"}
+    assert [[s.key.to_user_string() for s in step.specs] for step in DBT_ASSETS] == [
+        ["stg_loans"], ["loan_features"], ["stg_news"], ["news_features"]]
+    assert [step.op.name for step in DBT_ASSETS] == ["dbt_stg_loans", "dbt_loan_features", "dbt_stg_news", "dbt_news_features"]
     assert {d.asset_key.to_user_string() for d in specs["stg_loans"].deps} == {"raw_loans"}
     assert {d.asset_key.to_user_string() for d in specs["stg_news"].deps} == {"raw_news"}
     assert {d.asset_key.to_user_string() for d in specs["loan_features"].deps} == {"stg_loans"}
@@ -24,7 +25,7 @@ def test_dbt_lake_keys_groups_and_lineage():
         assert spec.owners == ["team:risk-data"] and spec.description
         assert "```sql" in spec.description  # the model's SQL, readable on its asset page
     assert "ref('stg_loans')" in specs["loan_features"].description
-    assert dbt_staging.op.pool == dbt_marts.op.pool == "lake"
+    assert {step.op.pool for step in DBT_ASSETS} == {"lake"}
 
 
 def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_dir):
@@ -72,8 +73,9 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
 
 
 def test_a_failing_blocking_check_on_staging_stops_the_marts(risk_home, cases_dir):
-    """Staging and marts are separate steps, so a blocking check on a staging table runs between them:
-    when it fails, staging is built and kept for inspection, and no mart is built from it."""
+    """Each dbt model is a step of its own, so a blocking check on a staging table runs before the mart:
+    when it fails, staging is built and kept for inspection, no mart is built from it, and the
+    other lineage (news) goes on."""
 
     @dg.asset_check(asset="stg_loans", blocking=True)
     def stg_loans_refused() -> dg.AssetCheckResult:
@@ -90,7 +92,7 @@ def test_a_failing_blocking_check_on_staging_stops_the_marts(risk_home, cases_di
         raise_on_error=False,
     )
     built = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
-    assert {"stg_loans", "stg_news"} <= built and "loan_features" not in built
+    assert built == {"stg_loans", "stg_news", "news_features"}
     assert [e.passed for e in result.get_asset_check_evaluations() if e.check_name == "stg_loans_refused"] == [False]
 
 
@@ -120,3 +122,10 @@ def test_rows_a_staging_check_quarantines_stay_out_of_the_marts(risk_home, cases
     # 77003 charged off in its second version; with that version quarantined its first (current) stands
     assert len(loans) == 14 and loans["77003"] is None
     assert news == [("Profit rose.",)]
+    # staging keeps them: the next run's staging check sees them again instead of finding them gone
+    # and releasing them (which would flip them in and out of the marts run by run)
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_loans", "stg_news"]).success
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        staged = con.execute("SELECT count(*) FROM staging.stg_loans WHERE split_part(loan_key, ':', 2) = '77003'").fetchone()[0]
+        staged_news = con.execute("SELECT count(*) FROM staging.stg_news").fetchone()[0]
+    assert staged == 2 and staged_news == 2

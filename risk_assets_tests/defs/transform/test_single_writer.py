@@ -47,7 +47,7 @@ def test_two_runs_and_dbt_at_once_all_succeed(risk_home, cases_dir, monkeypatch)
     assert writes == [("a", ROWS, ROWS), ("b", ROWS, ROWS)]
     assert features == 8
     spans = sorted(_step_spans(dagster_home))
-    assert len(spans) == 4  # writer_a, writer_b and the two dbt steps: one at a time, never overlapping
+    assert len(spans) == 6  # writer_a, writer_b and the four dbt steps: one at a time, never overlapping
     assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:])), spans
 
 

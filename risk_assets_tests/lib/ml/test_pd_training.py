@@ -242,8 +242,15 @@ def test_retraining_holds_out_the_champions_holdout_again_and_never_its_training
     assert len(drawn) == round(0.2 * (y_new == 1).sum()) + round(0.2 * (y_new == 0).sum())
     assert len(holdout) == 1800 + len(drawn)
     assert (f"holdout kept from champion v1: 1800 of its held-out loans held out again, 7200 loans it trained on "
-            f"kept out of the holdout, {len(drawn)} of the 3000 loans new since it trained drawn in (stratified)") in again.notes
+            f"kept out of the holdout, {len(drawn)} of the 3000 loans it neither trained on nor held out drawn in (stratified)") in again.notes
     assert sum(rows.size for rows in again.rows.values()) == len(lc_small)
+
+    # a champion from before training loans were recorded: only its holdout is held out, since any
+    # other loan may have trained it
+    unrecorded = split_loans(lc_small, "lendingclub", config, ReservedKeys("v0", held, None))
+    assert set(lc_small["loan_key"].iloc[unrecorded.rows["holdout"]]) == held
+    assert ("holdout kept from champion v0: 1800 of its held-out loans held out again; its training loans are not "
+            "recorded, so no other loan is drawn in") in unrecorded.notes
 
 
 def test_piecewise_linear_encoding_bins_numerics_on_training_quantiles(lc_small):
