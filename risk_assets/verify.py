@@ -49,14 +49,18 @@ def checks(con) -> list[tuple[str, bool, str]]:
         "SELECT count(DISTINCT model) FROM ml.model_registry WHERE status = 'champion' "
         "AND model IN ('loan_pd_lendingclub', 'loan_pd_sba')",
         lambda n: n == 2, "portfolios with a champion")
-    one("every loan in loan_features has a PD score",
-        "SELECT (SELECT count(*) FROM marts.loan_features) - (SELECT count(DISTINCT loan_key) FROM ml.loan_scores)",
-        lambda n: n == 0, "loans without a score")
+    one("every loan in loan_features has a PD score from its portfolio's champion",
+        "SELECT count(*) FROM marts.loan_features f WHERE NOT EXISTS (SELECT 1 FROM ml.loan_scores s "
+        "JOIN ml.model_registry r ON r.model = s.model AND r.version = s.model_version AND r.status = 'champion' "
+        "WHERE s.loan_key = f.loan_key)",
+        lambda n: n == 0, "loans without a champion's score")
     one("a news sentiment model version registered",
         "SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'", lambda n: n >= 1, "version(s)")
-    one("every article in news_features has a sentiment score",
-        "SELECT (SELECT count(*) FROM marts.news_features) - (SELECT count(DISTINCT doc_id) FROM ml.news_scores)",
-        lambda n: n == 0, "articles without a score")
+    one("every article in news_features has a sentiment score from the champion",
+        "SELECT count(*) FROM marts.news_features f WHERE NOT EXISTS (SELECT 1 FROM ml.news_scores s "
+        "JOIN ml.model_registry r ON r.model = 'news_sentiment' AND r.version = s.model_version "
+        "AND r.status = 'champion' WHERE s.doc_id = f.doc_id)",
+        lambda n: n == 0, "articles without a champion's score")
     return results
 
 

@@ -21,11 +21,14 @@ def _small_lake(path) -> None:
         con.execute("CREATE TABLE raw.loans AS SELECT range AS i FROM range(6)")
         con.execute("CREATE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'news/financial_phrasebank_all.csv' AS _source_file")
         con.execute("CREATE TABLE marts.loan_features AS SELECT 'k' || range AS loan_key FROM range(6)")
-        con.execute("CREATE TABLE ml.loan_scores AS SELECT 'k' || range AS loan_key FROM range(4)")
+        # k0-k2 scored by the champion v1, k3 only by the retired v0 (a retraining whose scoring did not run)
+        con.execute("CREATE TABLE ml.loan_scores AS SELECT 'k' || range AS loan_key, 'loan_pd_lendingclub' AS model, "
+                    "CASE WHEN range < 3 THEN 'v1' ELSE 'v0' END AS model_version FROM range(4)")
         con.execute("CREATE TABLE marts.news_features AS SELECT 'd1' AS doc_id")
-        con.execute("CREATE TABLE ml.news_scores AS SELECT 'd1' AS doc_id")
+        con.execute("CREATE TABLE ml.news_scores AS SELECT 'd1' AS doc_id, 'v1' AS model_version")
         con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path) "
-                    "VALUES ('loan_pd_lendingclub', 'v1', 'champion', 'a'), ('news_sentiment', 'v1', 'champion', 'b')")
+                    "VALUES ('loan_pd_lendingclub', 'v1', 'champion', 'a'), ('loan_pd_lendingclub', 'v0', 'retired', 'a'), "
+                    "('news_sentiment', 'v1', 'champion', 'b')")
 
 
 def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys):
@@ -40,11 +43,12 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
         (True, "0 rows of difference"),
         (False, "1 files"),
         (False, "1 portfolios with a champion"),
-        (False, "2 loans without a score"),
+        (False, "3 loans without a champion's score"),  # k3 (the retired model's) and k4, k5 (none)
         (True, "1 version(s)"),
-        (True, "0 articles without a score"),
+        (True, "0 articles without a champion's score"),
     ]
     assert verify.main() == 1
     out = capsys.readouterr().out
-    assert "FAIL every loan in loan_features has a PD score (observed 2 loans without a score)" in out
+    assert ("FAIL every loan in loan_features has a PD score from its portfolio's champion "
+            "(observed 3 loans without a champion's score)") in out
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out

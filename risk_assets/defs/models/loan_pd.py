@@ -150,6 +150,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
 )
 def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     from risk_assets.lib.ml import pd_lake, registry
+    from risk_assets.lib.report.html import add_gate_verdict
 
     with lake.connect() as con:
         candidates = con.execute(
@@ -158,6 +159,8 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
         ).fetchall()
         decisions = {f"{model} {version}": pd_lake.gate(con, model, version)[1] for model, version in candidates}
         without = sorted({m for m, _ in candidates if registry.champion(con, m) is None})
+    for model, version in candidates:
+        add_gate_verdict(lake.home.reports, model, version, decisions[f"{model} {version}"])
     return dg.AssetCheckResult(
         passed=bool(candidates) and not without,
         metadata={

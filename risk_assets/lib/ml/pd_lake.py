@@ -204,12 +204,15 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[bool
             "SELECT value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ? AND metric = 'auc'",
             [f"{model}_baseline", version, split],
         ).fetchone()
+        n = con.execute("SELECT count(*) FROM ml.model_holdouts WHERE model = ? AND version = ? AND split = ?",
+                        [model, version, split]).fetchone()[0]
+        scope = f" ({n:,} holdout loans)"
         if base is None or base[0] is None:
             reason = f"rejected: no baseline AUC on {split} to compare with"
         elif auc > base[0]:
-            reason = f"promoted: first model; {split} AUC {auc:.4f} beats the logistic-regression baseline {base[0]:.4f}"
+            reason = f"promoted: first model; {split} AUC {auc:.4f} beats the logistic-regression baseline {base[0]:.4f}{scope}"
         else:
-            reason = f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}"
+            reason = f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}{scope}"
     else:
         _, frame = holdout_frame(con, model, version)
         seen = training_keys(con, model, current["version"])

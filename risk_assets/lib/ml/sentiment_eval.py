@@ -121,12 +121,12 @@ def gate(candidate_f1: float, baseline_f1: float, champion_f1: float | None,
     Args:
         candidate_f1, baseline_f1: macro-F1 of the candidate and the baseline on the holdout.
         champion_f1: the current champion's macro-F1 on the same holdout; None when there is none.
-        scope: appended to a comparison with the champion: which sentences were compared.
+        scope: appended to the reason: which sentences were compared.
     """
     if champion_f1 is None:
         if candidate_f1 > baseline_f1:
-            return GateDecision(True, f"promoted: first model; holdout macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline {baseline_f1:.4f}")
-        return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}")
+            return GateDecision(True, f"promoted: first model; holdout macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline {baseline_f1:.4f}{scope}")
+        return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}{scope}")
     versus = f"champion {champion_version} re-scored on the same holdout {champion_f1:.4f}"
     if candidate_f1 >= champion_f1:
         return GateDecision(True, f"promoted: holdout macro-F1 {candidate_f1:.4f} >= {versus}{scope}")

@@ -136,7 +136,7 @@ def train_candidate(
     baseline = evaluate(labels, tfidf_baseline(train_texts, train_labels, texts))
     champion, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
     decision = gate(candidate.macro_f1, baseline.macro_f1, champion.macro_f1 if champion else None,
-                    champion_version, scope if champion else "")
+                    champion_version, scope if champion else f" ({split.holdout.height:,} holdout sentences)")
     champion_note = f"champion {champion_version} re-scored on this holdout{scope}" if champion else scope
     facts: dict[str, object] = {
         "device": f"{report.device} ({report.precision})",

@@ -178,3 +178,31 @@ def write_model_report(
     versioned = report.write(folder / f"{version}.html")
     report.write(folder / "latest.html")
     return versioned
+
+
+def add_gate_verdict(reports_dir: Path, model: str, version: str, verdict: str) -> list[Path]:
+    """Append the champion gate's verdict to a model report written by `write_model_report`.
+
+    The gate runs after the report is written, so its verdict is added as a closing section of
+    `<version>.html`, and of `latest.html` while that is still the same version's document.
+    Returns the files changed ([] when the version has no report).
+    """
+    section = f"<h2>Gate verdict</h2>\n<p>{html.escape(verdict)}</p>\n"
+    changed = []
+    folder = reports_dir / model
+    for path in (folder / f"{version}.html", folder / "latest.html"):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if f'<p class="meta">version {html.escape(version)}</p>' not in text or not text.endswith("</body></html>\n"):
+            continue
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text.removesuffix("</body></html>\n") + section + "</body></html>\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        changed.append(path)
+    return changed

@@ -36,6 +36,7 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     report = risk_home.reports / "loan_pd_lendingclub" / "latest.html"
     html = report.read_text()
     assert "holdout: model" in html and "data:image/png;base64," in html and "http://" not in html
+    assert html.count("<h2>Gate verdict</h2>") == 1
     with connect(risk_home.lake_path, read_only=True) as con:
         registry = con.execute("SELECT model, status, reason FROM ml.model_registry").fetchall()
         metrics = dict(con.execute(
@@ -47,6 +48,7 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert registry[0][:2] == ("loan_pd_lendingclub", "champion") and "beats the logistic-regression baseline" in registry[0][2]
     gate = result.get_asset_check_evaluations()[0]
     assert gate.passed and gate.description.startswith("loan_pd_lendingclub ") and gate.description.endswith(registry[0][2])
+    assert f"<h2>Gate verdict</h2>\n<p>{registry[0][2]}</p>" in report.read_text()
     assert scores[0] == scores[1] == 12000 and 0 < scores[2] < scores[3] < 1
     assert 2 < roc_points <= 201 and bins == 2300  # 20% of the 11,500 labelled loans
 

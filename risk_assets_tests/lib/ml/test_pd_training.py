@@ -179,6 +179,7 @@ def test_gate_promotes_first_model_over_baseline_then_compares_with_champion_on_
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v1")
         model_auc = trained.metrics["holdout"]["auc"].value
         assert promoted == (model_auc > trained.baseline_metrics["holdout"]["auc"].value), reason
+        assert reason.endswith(" (2,400 holdout loans)")
         registry.promote(con, "loan_pd_lendingclub", "v1", "set as champion for the test")
         # challengers sharing v1's holdout: one AUC just below the champion's re-scored AUC, one equal
         for version, value in (("v2", model_auc - 1e-6), ("v3", model_auc)):

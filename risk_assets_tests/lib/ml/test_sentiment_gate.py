@@ -51,7 +51,8 @@ def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
             "SELECT model || ':' || metric, value FROM ml.model_metrics WHERE split = 'holdout'").fetchall())
         cells = con.execute(
             "SELECT model, sum(count) FROM ml.confusion_matrices GROUP BY model ORDER BY model").fetchall()
-    assert first.decision == gate(first.candidate.macro_f1, first.baseline.macro_f1, None)
+    assert first.decision == gate(first.candidate.macro_f1, first.baseline.macro_f1, None, None,
+                                  f" ({first.split.holdout.height:,} holdout sentences)")
     assert status == ("champion" if first.decision.promote else "rejected")
     assert metrics[f"{MODEL_NAME}:macro_f1"] == pytest.approx(first.candidate.macro_f1)
     assert metrics[f"{BASELINE_MODEL}:macro_f1"] == pytest.approx(first.baseline.macro_f1)
