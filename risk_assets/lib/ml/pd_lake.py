@@ -228,9 +228,10 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[bool
                                         [model, version]).fetchone()
             auc = metrics.roc_auc(y, load_pd_model(Path(candidate_row[0]))[0].predict_pd(frame)).value
         scorer, _ = load_pd_model(Path(current["artifact_path"]))
-        champion_auc = metrics.roc_auc(y, scorer.predict_pd(frame)).value
+        rescored = metrics.roc_auc(y, scorer.predict_pd(frame))
+        champion_auc = rescored.value
         if champion_auc is None or auc is None:
-            reason = f"rejected: AUC undefined on the candidate's {split} without the champion's training loans{scope}"
+            reason = f"rejected: AUC undefined on the candidate's {split}: {rescored.reason}{scope}"
         elif auc >= champion_auc:
             reason = f"promoted: {split} AUC {auc:.4f} >= champion {current['version']} re-scored on the same holdout {champion_auc:.4f}{scope}"
         else:

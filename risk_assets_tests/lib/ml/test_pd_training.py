@@ -208,6 +208,12 @@ def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both
         con.register("leak", pd.DataFrame({"loan_key": np.concatenate([trained.keys["holdout"], trained.keys["train"][:500]])}))
         con.execute("INSERT INTO ml.model_holdouts SELECT 'loan_pd_lendingclub', 'v2', 'holdout', loan_key FROM leak")
         reserved = pd_lake.reserved_keys(con, "lendingclub")
+        # v3: 10 repaid holdout loans and 500 the champion trained on: nothing left to rank
+        registry.register_candidate(con, "loan_pd_lendingclub", "v3", str(folder), "auc_holdout", 0.99, "snap", "run3")
+        repaid = lc_small.loc[lc_small["loan_key"].isin(trained.keys["holdout"]) & (lc_small["default_flag"] == 0), "loan_key"]
+        con.register("leak3", pd.DataFrame({"loan_key": np.concatenate([repaid.to_numpy()[:10], trained.keys["train"][:500]])}))
+        con.execute("INSERT INTO ml.model_holdouts SELECT 'loan_pd_lendingclub', 'v3', 'holdout', loan_key FROM leak3")
+        promoted3, reason3 = pd_lake.gate(con, "loan_pd_lendingclub", "v3")
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v2")
     model_auc = trained.metrics["holdout"]["auc"].value
     # same weights on the same 2,400 loans: equal AUCs, so v2 is promoted at v1's figure, not at 0.99
@@ -216,6 +222,9 @@ def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both
                       "(2,400 holdout loans; 500 the champion trained on set aside and both models re-scored without them)")
     assert reserved.version == "v1" and reserved.holdout == frozenset(trained.keys["holdout"])
     assert reserved.trained == frozenset(trained.keys["train"])
+    assert promoted3 is False and reason3 == (
+        "rejected: AUC undefined on the candidate's holdout: no defaults among 10 rows (one class only) "
+        "(10 holdout loans; 500 the champion trained on set aside and both models re-scored without them)")
 
 
 def test_retraining_holds_out_the_champions_holdout_again_and_never_its_training_loans(lc_small):
