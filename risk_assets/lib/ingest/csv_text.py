@@ -45,6 +45,14 @@ SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$"
 """A number as a spreadsheet shows it in scientific notation (9.91214E+15, 1.2346E+05, 7.5E-01): its
 digits are lost. The exponent is always signed, so an id such as 2019E00123 is not taken for one."""
 
+CONTROL_CHARACTER = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+"""A C0 control character other than tab, line feed and carriage return, or DEL: never part of a
+value (a NUL comes from a binary or truncated export); Python and polars regex alike."""
+
+SCI_NOTATION_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$"
+"""Scientific notation in a numeric column, signed exponent or not (1.2346E5, 1e3, .5e3): no tape
+writes an amount, rate or count that way on purpose, while float parsing would take it silently."""
+
 
 @contextmanager
 def csv_field_limit(size: int) -> Iterator[None]:
@@ -107,12 +115,31 @@ def sniff_encoding(data: bytes, declared: str) -> str:
     """The encoding to decode `data` with: a byte-order mark decides over the declared encoding, as
     in the WHATWG Encoding Standard's decode algorithm: UTF-16 (FF FE or FE FF, as Excel's "Unicode
     Text" export writes) or UTF-8 (EF BB BF, Excel's "CSV UTF-8", even where a mapping declares
-    cp1252); otherwise the declared one."""
+    cp1252); then UTF-16 written without its mark (`_utf16_without_bom`); otherwise the declared one."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8"
-    return declared
+    return _utf16_without_bom(data) or declared
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for UTF-16 text written without a byte-order mark, else None.
+
+    Text of Latin letters, digits and punctuation in UTF-16 has a zero high byte in every code unit:
+    of the first 4 KiB, at least 90% of the odd bytes are NUL and no even byte is (little-endian), or
+    the reverse (big-endian). No UTF-8 or single-byte text has that pattern; UTF-16 text mostly
+    outside Latin script falls through to the declared encoding and its decode error.
+    """
+    head = data[:4096]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def to_utf8(data: bytes, encoding: str, path: Path) -> bytes:
@@ -338,6 +365,12 @@ def read_records(
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise FileRefused(f"{path}: line {header_line}: the header repeats column(s) {repeated}")
+    folded = [name.strip().casefold() for name in header]
+    alike = sorted({" / ".join(repr(n) for n in header if n.strip().casefold() == f) for f in folded if folded.count(f) > 1})
+    if alike:
+        raise FileRefused(f"{path}: line {header_line}: header columns differ only in case or spaces ({'; '.join(alike)}): "
+                          "columns are matched by name whatever the case, so which one is meant is ambiguous; "
+                          "rename or drop one")
     if "_source_line" in header:
         raise FileRefused(f"{path}: line {header_line}: column '_source_line' is a lineage column the lake "
                           "sets itself (the file looks like an export of the lake); drop or rename it")

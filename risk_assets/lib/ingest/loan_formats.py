@@ -146,6 +146,7 @@ RULES: dict[str, str] = {
     "serial_date": "looks like a spreadsheet day number, not a date",
     "sci_notation_id": "is an id in scientific notation: digits were lost upstream",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
+    "control_character": "holds a control character (a NUL byte: a binary or truncated export)",
     "ambiguous_number": "is ambiguous in a decimal-comma dialect (thousands or decimals?)",
     "unknown_status": "is not a status of the format's status -> default flag map",
     "negative_income": "is a negative income",
@@ -544,8 +545,10 @@ def _typed_parse(
         if spec.target == "source_loan_id":
             broken = pl.when(pl.col(_src(source)).str.contains(csv_text.SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
         if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:
-            in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars().str.contains(csv_text.SCI_NOTATION)
+            in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars().str.contains(csv_text.SCI_NOTATION_NUMBER)
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
+        control = pl.col(_src(source)).str.contains(csv_text.CONTROL_CHARACTER)
+        broken = pl.when(control).then(pl.lit("control_character")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
     frame = frame.with_columns(rules)
     if "snapshot_date" in target_source:

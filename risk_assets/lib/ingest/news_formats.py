@@ -530,6 +530,13 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> P
     delimiter = fmt["delimiter"]
     header = next(csv.reader([lines[0]], **fmt))
     columns = _feed_columns(header)
+    normalised = [_normalise_name(name) for name in header]
+    for canonical, i in columns.items():
+        twins = [name for name, plain in zip(header, normalised) if plain == normalised[i]]
+        if len(twins) > 1:
+            raise FileRefused(f"{path}: line 1: columns {twins} both name the {canonical} (names are read "
+                              "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
+                              "rename or drop one")
     out = _Collector("news_feed_csv")
     out.notes["delimiter"] = delimiter
     used = set(columns.values())
@@ -560,10 +567,18 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> P
     return out.parsed()
 
 
+_CONTROL = re.compile(csv_text.CONTROL_CHARACTER)
+
+
 def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str]) -> None:
     """Validate one feed record and append it to `out` as a row or as quarantine entries."""
     where = f"{path}: line {number}"
     rejected = len(out.quarantine)
+    for column, value in record.items():
+        if (control := _CONTROL.search(value)) is not None:
+            out.reject(number, None, column, "control_character", value,
+                       f"{where}: column {column} holds control character U+{ord(control.group()):04X} (a NUL or "
+                       "similar byte: a binary or truncated export); the lake would keep it as part of the value")
     doc_id = record["doc_id"].strip() if "doc_id" in record else f"{sha256[:16]}:{number}"
     if not _present(doc_id):
         out.reject(number, None, "doc_id", "missing_doc_id", record["doc_id"],

@@ -542,3 +542,66 @@ def test_a_glued_quote_after_a_stray_one_is_still_malformed(sentences, tmp_path)
     parsed.reconcile()
     assert parsed.rows.select("doc_id").to_series().to_list() == ["1", "3"]
     assert parsed.quarantine.select("line", "rule").rows() == [(3, "malformed_quotes")]
+
+
+@pytest.mark.parametrize("twin", ["Loan_Amnt", "LOAN_AMNT"])
+def test_header_columns_differing_only_in_case_are_refused_not_guessed(lc_lines, tmp_path, twin):
+    """`loan_amnt` and `Loan_Amnt` in one header: names are matched whatever their case, and the last
+    one used to win silently, loading 9999 as the amount of a 5,000 USD loan."""
+    lines = [lc_lines[0] + f",{twin}"] + [row + ",9999" for row in lc_lines[1:]]
+    with pytest.raises(FileRefused, match=r"lc\.csv: line 1: header columns differ only in case or spaces "
+                                          rf"\('loan_amnt' / '{twin}'\)"):
+        parse_loan_file(_write(tmp_path / "lc.csv", lines))
+
+
+def test_a_feed_header_naming_one_field_twice_in_different_case_is_refused(sentences, tmp_path):
+    (s1, l1), = sentences[:1]
+    feed = _write(tmp_path / "feed.csv", ["id,headline,Headline,body,label", f'n1,Results,Other,"{s1}",{l1}'])
+    with pytest.raises(FileRefused, match=r"feed\.csv: line 1: columns \['headline', 'Headline'\] both name the headline"):
+        parse_news_file(feed)
+
+
+def test_scientific_notation_without_an_exponent_sign_is_quarantined_in_numeric_columns(lc_lines, tmp_path):
+    """1.2346E5 (a spreadsheet with its exponent sign dropped) parses as a float, 123460: the digits
+    lost upstream would load as a real amount. Any exponent form in a numeric column is quarantined."""
+    lines = list(lc_lines)
+    lines[1] = lc_lines[1].replace("5000,36 months", "1.2346E5,36 months", 1)
+    lines[2] = re.sub(r",(\d+),(\d+\.\d+%),", r",\1,1e1%,", lc_lines[2], count=1)
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert [q[:3] for q in _quarantined(parsed)] == [(2, "loan_amnt", "sci_notation_value"), (3, "revol_util", "sci_notation_value")]
+    assert parsed.rows.height == 4
+
+
+def test_a_nul_byte_in_a_value_is_quarantined_with_its_column_loans_and_news(lc_lines, sentences, tmp_path):
+    """A NUL (a binary or truncated export) used to load into a news id ('a2\\x00' is not 'a2', so it
+    escaped the duplicate-id check) and into loan text."""
+    lines = list(lc_lines)
+    lines[3] = lc_lines[3].replace(",RENT,", ",RE\x00NT,", 1)
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert _quarantined(parsed) == [(4, "home_ownership", "control_character", "RE\x00NT")]
+    (s1, l1), (s2, l2) = [(s, label) for s, label in sentences if '"' not in s][:2]
+    feed = _write(tmp_path / "feed.csv", ["id,body,label", f'n1,"{s1}",{l1}', f'n2\x00,"{s2}",{l2}'])
+    news = parse_news_file(feed)
+    news.reconcile()
+    assert news.rows["doc_id"].to_list() == ["n1"]
+    assert news.quarantine.select("line", "column_name", "rule").rows() == [(3, "doc_id", "control_character")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_written_without_a_byte_order_mark_loads_like_the_original(lc_lines, sentences, tmp_path, encoding):
+    """A UTF-16 export without its byte-order mark used to be refused as 'no known loan tape format'
+    with a first line of NULs; its NUL pattern names it, and it loads like the UTF-8 original."""
+    original = parse_loan_file(_write(tmp_path / "lc.csv", lc_lines))
+    wide = tmp_path / "lc16.csv"
+    wide.write_bytes(("\n".join(lc_lines) + "\n").encode(encoding))
+    parsed = parse_loan_file(wide)
+    parsed.reconcile()
+    assert _values(parsed) == _values(original) and parsed.rows.height == 6
+    feed = tmp_path / "feed16.csv"
+    feed.write_bytes(("id,body,label\n" + "".join(f'n{i},"{s}",{label}\n' for i, (s, label) in enumerate(sentences[:5])
+                                                 if '"' not in s)).encode(encoding))
+    news = parse_news_file(feed)
+    news.reconcile()
+    assert news.rows["text_raw"].to_list() == [s for s, _ in sentences[:5] if '"' not in s]
