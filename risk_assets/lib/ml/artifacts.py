@@ -73,7 +73,18 @@ def load_artifact(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, obje
         FileNotFoundError: the folder lacks weights.safetensors or meta.json.
     """
     folder = Path(folder)
-    for name in (WEIGHTS, META):
-        if not (folder / name).exists():
-            raise FileNotFoundError(f"{folder / name}: not a model artifact (missing {name})")
-    return load_file(str(folder / WEIGHTS)), json.loads((folder / META).read_text())
+    if not (folder / WEIGHTS).exists():
+        raise FileNotFoundError(f"{folder / WEIGHTS}: not a model artifact (missing {WEIGHTS})")
+    return load_file(str(folder / WEIGHTS)), load_meta(folder)
+
+
+def load_meta(folder: Path) -> dict[str, object]:
+    """The meta.json of an artifact folder, without its weights.
+
+    Raises:
+        FileNotFoundError: the folder lacks meta.json.
+    """
+    folder = Path(folder)
+    if not (folder / META).exists():
+        raise FileNotFoundError(f"{folder / META}: not a model artifact (missing {META})")
+    return json.loads((folder / META).read_text())

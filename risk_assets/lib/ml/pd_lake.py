@@ -137,8 +137,7 @@ def _insert_keys(con: duckdb.DuckDBPyConnection, sql: str, params: list, keys: n
 
 def training_keys(con: duckdb.DuckDBPyConnection, model: str, version: str) -> frozenset[str] | None:
     """Loan keys a version trained or calibrated on; None when the lake did not record them (a version
-    trained before ml.model_training_loans existed)."""
-    ensure_pd_tables(con)
+    trained before ml.model_training_loans existed). The PD tables must exist (`ensure_pd_tables`)."""
     keys = con.execute("SELECT loan_key FROM ml.model_training_loans WHERE model = ? AND version = ?",
                        [model, version]).fetchall()
     return frozenset(k for (k,) in keys) or None

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.ml import registry
-from risk_assets.lib.ml.artifacts import META
+from risk_assets.lib.ml.artifacts import load_meta
 from risk_assets.lib.ml.sentiment import (
     MODEL_NAME,
     SentimentModel,
@@ -79,7 +79,7 @@ def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:
     if champion_row is None:
         return None
     try:
-        meta = json.loads((Path(champion_row["artifact_path"]) / META).read_text())
+        meta = load_meta(Path(champion_row["artifact_path"]))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
     if "train_key_digests" not in meta or "holdout_key_digests" not in meta:

@@ -137,17 +137,23 @@ class HtmlReport:
         )
 
     def write(self, path: Path) -> Path:
-        """Write the document to `path` atomically (temp file in the same folder, then rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(self.render())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        """Write the document to `path` atomically (see `_write_atomically`)."""
+        return _write_atomically(path, self.render())
+
+
+def _write_atomically(path: Path, text: str) -> Path:
+    """Write `text` to `path` through a temp file in the same folder, then rename: a reader never
+    sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_model_report(
@@ -196,13 +202,5 @@ def add_gate_verdict(reports_dir: Path, model: str, version: str, verdict: str) 
         text = path.read_text(encoding="utf-8")
         if f'<p class="meta">version {html.escape(version)}</p>' not in text or not text.endswith("</body></html>\n"):
             continue
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text.removesuffix("</body></html>\n") + section + "</body></html>\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        changed.append(path)
+        changed.append(_write_atomically(path, text.removesuffix("</body></html>\n") + section + "</body></html>\n"))
     return changed
