@@ -42,6 +42,7 @@ ROWS_SCHEMA: dict[str, pl.DataType] = {
 """Columns of `ParsedFile.rows` for news: NEWS_COLUMNS plus the physical line."""
 
 _BOM = "\ufeff"
+_CONTROL = re.compile(csv_text.CONTROL_CHARACTER)
 
 
 @dataclass
@@ -65,6 +66,21 @@ class _Collector:
             {"line": line, "record_key": key, "column_name": column, "rule": rule,
              "raw_value": raw, "message": message}
         )
+
+    def reject_control_characters(self, line: int, key: str | None, values: dict[str, str | None],
+                                  where: str) -> bool:
+        """Quarantine each value holding a control character (rule `control_character`, one entry
+        per column: a NUL or similar byte from a binary or truncated export, which the lake would
+        otherwise keep inside the text). Tab, LF and CR are not control characters here
+        (`csv_text.CONTROL_CHARACTER`). Returns True when any value was quarantined."""
+        found = False
+        for column, value in values.items():
+            if value is not None and (control := _CONTROL.search(value)) is not None:
+                self.reject(line, key, column, "control_character", value,
+                            f"{where}: column {column} holds control character U+{ord(control.group()):04X} (a NUL "
+                            "or similar byte: a binary or truncated export); the lake would keep it as part of the value")
+                found = True
+        return found
 
     def note_line(self, name: str, line: int) -> None:
         """List `line` under notes[name] (lines worth showing, e.g. stray quotes)."""
@@ -159,8 +175,8 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFil
     The split is on the last '@' (a sentence may contain '@'). doc_id = '<sha256[:16]>:<line>'
     (the corpus has no ids), text_field = 'sentence'. Quarantined: a line with no '@'
     (rule `missing_label_separator`), a label outside LABELS (rule `unknown_label`), a line ending
-    in two labels, `...@neutral@positive` (rule `two_labels`), an empty sentence (rule
-    `no_usable_text`). Blank lines are non-data lines. Records joined by a lone CR are split
+    in two labels, `...@neutral@positive` (rule `two_labels`), a control character such as NUL in
+    the sentence (rule `control_character`), an empty sentence (rule `no_usable_text`). Blank lines are non-data lines. Records joined by a lone CR are split
     (`csv_text.split_at_record_crs`).
     """
     out = _Collector("phrasebank_txt")
@@ -179,6 +195,8 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFil
         elif label not in LABELS:
             out.reject(number, doc_id, "label", "unknown_label", label_raw,
                        f"{path}: line {number} label {label_raw!r} is not one of {sorted(LABELS)}")
+        elif out.reject_control_characters(number, doc_id, {"sentence": sentence}, f"{path}: line {number}"):
+            continue  # quarantined, one entry per column
         elif _is_phrasebank_txt_record(sentence):
             out.reject(number, doc_id, "label", "two_labels", line,
                        f"{path}: line {number} ends in two labels "
@@ -265,8 +283,9 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
     lines into one field, stays within its own line; such lines are listed in
     notes['stray_quote_lines']. text_raw is the sentence as delivered (unquoted, a stray quote
     kept); text_clean is cleaned from it with the stray quote dropped. doc_id = '<sha256[:16]>:<line>'. Quarantined: a
-    line with no ',' (rule `missing_field_separator`), a label outside LABELS (`unknown_label`),
-    no usable sentence (`no_usable_text`). Blank lines are non-data lines.
+    line with no ',' (rule `missing_field_separator`), a label outside LABELS (`unknown_label`), a
+    control character such as NUL in the sentence (`control_character`), no usable sentence
+    (`no_usable_text`). Blank lines are non-data lines.
     """
     out = _Collector("phrasebank_csv")
     lines = lines[:1] + csv_text.split_at_record_crs(lines[1:], _starts_a_record, quoted=False)
@@ -285,6 +304,8 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
         elif label not in LABELS:
             out.reject(number, doc_id, "Y", "unknown_label", label_raw,
                        f"{path}: line {number} column Y: label {label_raw!r} is not one of {sorted(LABELS)}")
+        elif out.reject_control_characters(number, doc_id, {"Notices": sentence_raw}, f"{path}: line {number}"):
+            continue  # quarantined, one entry per column
         elif not (usable := is_usable_text(sentence)).usable:
             out.reject(number, doc_id, "Notices", "no_usable_text", sentence_raw,
                        f"{path}: line {number} column Notices has no usable text ({usable.reason})")
@@ -567,18 +588,12 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> P
     return out.parsed()
 
 
-_CONTROL = re.compile(csv_text.CONTROL_CHARACTER)
-
 
 def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str]) -> None:
     """Validate one feed record and append it to `out` as a row or as quarantine entries."""
     where = f"{path}: line {number}"
     rejected = len(out.quarantine)
-    for column, value in record.items():
-        if (control := _CONTROL.search(value)) is not None:
-            out.reject(number, None, column, "control_character", value,
-                       f"{where}: column {column} holds control character U+{ord(control.group()):04X} (a NUL or "
-                       "similar byte: a binary or truncated export); the lake would keep it as part of the value")
+    out.reject_control_characters(number, None, record, where)
     doc_id = record["doc_id"].strip() if "doc_id" in record else f"{sha256[:16]}:{number}"
     if not _present(doc_id):
         out.reject(number, None, "doc_id", "missing_doc_id", record["doc_id"],

@@ -589,6 +589,32 @@ def test_a_nul_byte_in_a_value_is_quarantined_with_its_column_loans_and_news(lc_
     assert news.quarantine.select("line", "column_name", "rule").rows() == [(3, "doc_id", "control_character")]
 
 
+def test_a_control_character_in_a_phrasebank_sentence_is_quarantined_in_both_formats(sentences, tmp_path):
+    """The PhraseBank text and CSV readers took a NUL or an ESC inside a sentence as text, so it
+    reached the tokenizer; like feeds and loan tapes, such a line is quarantined with its rule and
+    column, and the other sentences load."""
+    plain = [(s, label) for s, label in sentences if "," not in s and '"' not in s][:4]
+    broken = {2: plain[1][0][:10] + "\x00" + plain[1][0][10:], 4: plain[3][0] + "\x1b"}
+
+    txt_lines = [broken.get(n, s) + "@" + label for n, (s, label) in enumerate(plain, start=1)]
+    txt = parse_news_file(_write(tmp_path / "bank.txt", txt_lines))
+    txt.reconcile()
+    assert txt.format == "phrasebank_txt"
+    assert txt.rows["text_raw"].to_list() == [plain[0][0], plain[2][0]]
+    assert txt.quarantine.select("line", "column_name", "rule").rows() == [
+        (2, "sentence", "control_character"), (4, "sentence", "control_character")]
+    assert "U+0000" in txt.quarantine["message"][0] and "bank.txt: line 2" in txt.quarantine["message"][0]
+
+    csv_lines = ["Y,Notices"] + [f"{label},{broken.get(n, s)}" for n, (s, label) in enumerate(plain, start=1)]
+    csv = parse_news_file(_write(tmp_path / "bank.csv", csv_lines))
+    csv.reconcile()
+    assert csv.format == "phrasebank_csv"
+    assert csv.rows["text_raw"].to_list() == [plain[0][0], plain[2][0]]
+    assert csv.quarantine.select("line", "column_name", "rule").rows() == [
+        (3, "Notices", "control_character"), (5, "Notices", "control_character")]
+    assert "U+001B" in csv.quarantine["message"][1]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_utf16_written_without_a_byte_order_mark_loads_like_the_original(lc_lines, sentences, tmp_path, encoding):
     """A UTF-16 export without its byte-order mark used to be refused as 'no known loan tape format'
