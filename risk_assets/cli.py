@@ -5,6 +5,7 @@
     risk-assets run        init + seed + `dagster asset materialize --select '*'` (the main job)
     risk-assets replay     split a tape into vintage files and drop them into landing one at a time
     risk-assets export     write the metric and score tables to CSV or Parquet files
+    risk-assets registry   list model versions; retire a champion or restore a former one (rollback)
     risk-assets screenshots  rebuild a small lake in a temporary home and regenerate docs/screenshots/*.png
 
 Every command prints what it did; a failure exits non-zero with a one-line reason.
@@ -106,6 +107,101 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
     return 0
 
 
+MODEL_ASSETS = {"loan_pd_": ("loan_pd_model", "ml.loan_scores", "loan_scores"),
+                "news_sentiment": ("news_sentiment_model", "ml.news_scores", "news_scores")}
+"""Model name prefix -> (training asset, score table, scoring asset)."""
+
+
+def registry_command(home: RiskHome, model: str | None, retire: bool, restore: str | None, reason: str | None) -> int:
+    """List the registry, or retire / restore a champion by hand (`risk_assets.lib.ml.registry`).
+
+    A change is written to the lake first (ml.model_registry, ml.model_registry_events), then shown
+    where an analyst looks: an observation on the model's training asset in the Dagster UI, and a
+    closing section of each affected version's HTML report. Prints how many scores still carry
+    another version and the command that rescores. Exit 2 with a one-line reason when the change is
+    not allowed (no such model or version, never a champion, no reason given) or no lake exists.
+    """
+    import getpass
+
+    from risk_assets.lib.ml import registry
+    from risk_assets.lib.report.html import append_report_section
+
+    if not home.lake_path.exists():
+        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        return 2
+    if not (retire or restore):
+        with connect(home.lake_path, read_only=True) as con:
+            rows = registry.history(con, model)
+            recent = registry.events(con, model) if model else []
+        if not rows:
+            print(f"risk-assets: no model {model!r} in the registry" if model else "the registry is empty")
+            return 2 if model else 0
+        for row in rows:
+            value = "n/a" if row["primary_value"] is None else f"{row['primary_value']:.4f}"
+            print(f"{row['model']}  {row['version']}  {row['status']:<9}  {row['primary_metric']} {value}  "
+                  f"trained {row['trained_at']:%Y-%m-%d %H:%M}  {row['reason'] or ''}")
+        for event in recent:
+            print(f"  {event['changed_at']:%Y-%m-%d %H:%M:%S}  {event['version']}  {event['status_from'] or '-'} -> "
+                  f"{event['status_to']}  by {event['actor']}: {event['reason']}")
+        return 0
+    if model is None:
+        print("risk-assets: name the model to change, e.g. `risk-assets registry loan_pd_sba --retire --reason ...`",
+              file=sys.stderr)
+        return 2
+    actor = f"operator {getpass.getuser()}"
+    with connect(home.lake_path) as con:
+        try:
+            changes = (registry.restore_champion(con, model, restore, reason or "", actor) if restore
+                       else [registry.retire_champion(con, model, reason or "", actor)])
+        except registry.RegistryError as exc:
+            print(f"risk-assets: {exc}", file=sys.stderr)
+            return 2
+        asset, table, scoring = next(v for prefix, v in MODEL_ASSETS.items() if model.startswith(prefix))
+        now_champion = registry.champion(con, model)
+        stale = _stale_scores(con, table, model, now_champion)
+    for change in changes:
+        print(f"{model} {change.version}: {change.status_from} -> {change.status_to} ({change.actor}): {change.reason}")
+        append_report_section(home.reports, model, change.version, "Registry change",
+                              f"{change.status_from} -> {change.status_to} by {change.actor}: {change.reason}")
+    _observe_in_ui(asset, model, changes)
+    if now_champion is None:
+        print(f"{model} has no champion now: its next training is judged as a first model (it must beat the "
+              f"baseline) and draws a fresh holdout: risk-assets run --no-seed --select '{asset}+'")
+    if stale:
+        print(f"{table}: {stale:,} rows still carry the scores of a version that is not champion; "
+              + (f"rescore with: risk-assets run --no-seed --select '{scoring}+'" if now_champion
+                 else f"{scoring} removes them when it runs" if table == "ml.loan_scores"
+                 else "they stay until a new champion scores"))
+    return 0
+
+
+def _stale_scores(con, table: str, model: str, champion_row: dict | None) -> int:
+    """Rows of `table` scored by a version of `model` other than its champion (0 when the table is missing)."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?", [table]).fetchone()[0]
+    if not exists:
+        return 0
+    version = None if champion_row is None else champion_row["version"]
+    model_filter = "model = ? AND " if table == "ml.loan_scores" else ""
+    params = ([model] if model_filter else []) + [version]
+    return con.execute(f"SELECT count(*) FROM {table} WHERE {model_filter}model_version IS DISTINCT FROM ?", params).fetchone()[0]
+
+
+def _observe_in_ui(asset: str, model: str, changes: list) -> None:
+    """Record the change as an observation on `asset`, so the Dagster UI's asset page shows it."""
+    import dagster as dg
+
+    try:
+        with dg.DagsterInstance.get() as instance:
+            instance.report_runless_asset_event(dg.AssetObservation(
+                asset_key=asset,
+                description=f"{model}: registry changed by hand",
+                metadata={f"{model} {c.version}": dg.MetadataValue.text(f"{c.status_from} -> {c.status_to} by {c.actor}: {c.reason}")
+                          for c in changes},
+            ))
+    except Exception as exc:  # the lake holds the change; the UI note is a courtesy
+        print(f"risk-assets: the change is in the lake, but the Dagster UI could not be told ({exc})", file=sys.stderr)
+
+
 def _replay(args: argparse.Namespace, home: RiskHome) -> int:
     from risk_assets.lib.replay import drop_into, pause, split_by_vintage
 
@@ -140,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     shots.add_argument("--out", type=Path, default=None, help="folder for the PNGs (default: docs/screenshots)")
     shots.add_argument("--train-news", action="store_true",
                        help="also fine-tune the news sentiment model (minutes on a CPU) so news is scored")
+    reg = sub.add_parser("registry", help="list model versions; retire a champion or restore a retired one (rollback)")
+    reg.add_argument("model", nargs="?", help="loan_pd_lendingclub, loan_pd_sba, news_sentiment, ... (default: all, listing only)")
+    change = reg.add_mutually_exclusive_group()
+    change.add_argument("--retire", action="store_true", help="retire the champion: the model is left without one")
+    change.add_argument("--restore", metavar="VERSION", help="make this retired former champion the champion again")
+    reg.add_argument("--reason", help="why (required for a change; kept in ml.model_registry_events)")
     replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
     replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
@@ -162,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "export":
         return export_lake_tables(home, args.tables, args.out, args.format)
+    if args.command == "registry":
+        return registry_command(home, args.model, args.retire, args.restore, args.reason)
     if args.command == "seed" or (args.command == "run" and not args.no_seed):
         try:
             copied = seed_landing(home, sample_dir())

@@ -11,6 +11,7 @@ Shared tables (created by `ensure_lake`):
 - quality.quarantine   one row per rejected value: file, physical line, column, rule, raw value
 - quality.check_results one row per asset-check evaluation
 - ml.model_registry    one row per trained model version, with its status
+- ml.model_registry_events one row per status change of a version: by the gate, or by hand
 - ml.model_metrics     one row per (model, version, split, metric)
 - monitoring.retrain_decisions one row per retrain-sensor evaluation that crossed a threshold
 """
@@ -91,6 +92,15 @@ CREATE TABLE IF NOT EXISTS ml.model_registry (
     reason            VARCHAR,
     run_id            VARCHAR,
     PRIMARY KEY (model, version)
+);
+CREATE TABLE IF NOT EXISTS ml.model_registry_events (
+    model             VARCHAR NOT NULL,
+    version           VARCHAR NOT NULL,
+    status_from       VARCHAR,                   -- NULL when the version is registered
+    status_to         VARCHAR NOT NULL,
+    reason            VARCHAR NOT NULL,
+    actor             VARCHAR NOT NULL,          -- training | gate | operator <user>
+    changed_at        TIMESTAMP NOT NULL         -- UTC
 );
 CREATE TABLE IF NOT EXISTS ml.model_metrics (
     model             VARCHAR NOT NULL,

@@ -242,11 +242,13 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[bool
 
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:
     """Score every loan of a portfolio in marts.loan_features with its champion into ml.loan_scores
-    (replacing that portfolio's previous scores). Returns a summary, or None when there is no champion."""
+    (replacing that portfolio's previous scores). Returns a summary, or None when there is no
+    champion: then the portfolio's previous scores, from a version since retired, are removed."""
     ensure_pd_tables(con)
     model = model_name(portfolio)
     current = registry.champion(con, model)
     if current is None:
+        con.execute("DELETE FROM ml.loan_scores WHERE portfolio = ?", [portfolio])
         return None
     scorer, _ = load_pd_model(Path(current["artifact_path"]))
     con.execute("DELETE FROM ml.loan_scores WHERE portfolio = ?", [portfolio])

@@ -3,15 +3,41 @@
 Status life cycle of a version: candidate -> champion (promoted by the gate) -> retired (when a
 newer champion replaces it); or candidate -> rejected (the gate kept the current champion). At most
 one champion per model at any time.
+
+By hand (`risk-assets registry`), an operator may retire the champion, leaving the model without
+one (its next training is judged as a first model: it must beat the baseline, and it draws a fresh
+holdout), or restore a retired former champion, which retires the current one (a rollback). A
+rejected candidate can never be made champion by hand: the gate found it worse.
+
+Every status change is one row of ml.model_registry_events, with its reason and who made it
+(`training`, `gate`, or `operator <user>`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
+
+
+class RegistryError(ValueError):
+    """A change to the registry that is not allowed; the message says why and what exists."""
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One version's status change, as written to ml.model_registry_events."""
+
+    model: str
+    version: str
+    status_from: str | None
+    status_to: str
+    reason: str
+    actor: str
 
 
 def _now() -> datetime:
@@ -34,6 +60,21 @@ def register_candidate(
         "primary_value, data_snapshot, trained_at, run_id) VALUES (?, ?, 'candidate', ?, ?, ?, ?, ?, ?)",
         [model, version, artifact_path, primary_metric, primary_value, data_snapshot, _now(), run_id],
     )
+    _log(con, StatusChange(model, version, None, "candidate", f"trained, {primary_metric} {primary_value}", "training"))
+
+
+def _log(con: duckdb.DuckDBPyConnection, *changes: StatusChange) -> None:
+    con.executemany(
+        "INSERT INTO ml.model_registry_events VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[c.model, c.version, c.status_from, c.status_to, c.reason, c.actor, _now()] for c in changes],
+    )
+
+
+def version_row(con: duckdb.DuckDBPyConnection, model: str, version: str) -> dict | None:
+    """One version's registry row as a dict, or None when the model has no such version."""
+    cur = con.execute("SELECT * FROM ml.model_registry WHERE model = ? AND version = ?", [model, version])
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row))
 
 
 def champion(con: duckdb.DuckDBPyConnection, model: str) -> dict | None:
@@ -45,8 +86,12 @@ def champion(con: duckdb.DuckDBPyConnection, model: str) -> dict | None:
     return None if row is None else dict(zip([d[0] for d in cur.description], row))
 
 
-def promote(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: str) -> None:
-    """Make `version` the champion and retire the previous one, in one transaction."""
+def promote(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: str,
+            actor: str = "gate") -> list[StatusChange]:
+    """Make `version` the champion and retire the previous one, in one transaction; both changes
+    are logged in ml.model_registry_events and returned, the retirement first."""
+    previous = champion(con, model)
+    status_from = (version_row(con, model, version) or {}).get("status")
     con.execute("BEGIN")
     try:
         con.execute(
@@ -58,10 +103,16 @@ def promote(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: st
             "WHERE model = ? AND version = ?",
             [_now(), reason, model, version],
         )
+        changes = [StatusChange(model, version, status_from, "champion", reason, actor)]
+        if previous is not None:
+            changes.insert(0, StatusChange(model, previous["version"], "champion", "retired",
+                                           f"replaced by {version}: {reason}", actor))
+        _log(con, *changes)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return changes
 
 
 def reject(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: str) -> None:
@@ -70,6 +121,92 @@ def reject(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: str
         "UPDATE ml.model_registry SET status = 'rejected', reason = ? WHERE model = ? AND version = ?",
         [reason, model, version],
     )
+    _log(con, StatusChange(model, version, "candidate", "rejected", reason, "gate"))
+
+
+def retire_champion(con: duckdb.DuckDBPyConnection, model: str, reason: str, actor: str) -> StatusChange:
+    """Retire `model`'s champion by hand, leaving the model without one.
+
+    Scoring then stops for the model (its score assets say no champion), and its next training is
+    judged as a first model: it must beat the baseline, and its holdout is drawn afresh with the
+    configured seed and fraction. The champion's row keeps the gate's reason; `reason` goes to
+    ml.model_registry_events with `actor`.
+
+    Raises:
+        RegistryError: the model has no champion (the message lists its versions), or `reason` is blank.
+    """
+    _require_reason(reason)
+    current = champion(con, model)
+    if current is None:
+        raise RegistryError(f"{model} has no champion to retire ({_versions_text(con, model)})")
+    change = StatusChange(model, current["version"], "champion", "retired", reason, actor)
+    con.execute("BEGIN")
+    try:
+        con.execute("UPDATE ml.model_registry SET status = 'retired' WHERE model = ? AND version = ?",
+                    [model, current["version"]])
+        _log(con, change)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return change
+
+
+def restore_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: str,
+                     actor: str) -> list[StatusChange]:
+    """Make a retired former champion the champion again (a rollback); the current champion, if
+    any, is retired. Returns the changes, the retirement first.
+
+    Only a version that was promoted once (status `retired`, promoted_at set) can be restored, and
+    only while its artifact folder still exists: a rejected candidate lost to the champion on the
+    gate, and a version without weights cannot score.
+
+    Raises:
+        RegistryError: unknown version, a version that is champion already, was never champion
+            (candidate or rejected), or whose artifact folder is gone; or a blank `reason`.
+    """
+    _require_reason(reason)
+    row = version_row(con, model, version)
+    if row is None:
+        raise RegistryError(f"{model} has no version {version!r} ({_versions_text(con, model)})")
+    if row["status"] == "champion":
+        raise RegistryError(f"{model} {version} is the champion already")
+    if row["status"] != "retired" or row["promoted_at"] is None:
+        raise RegistryError(
+            f"{model} {version} was never champion (status {row['status']}: {row['reason']}); only a "
+            "retired former champion can be restored, the gate decides on candidates")
+    if not Path(row["artifact_path"]).is_dir():
+        raise RegistryError(f"{model} {version}: artifact folder {row['artifact_path']} is gone; it cannot score")
+    return promote(con, model, version, f"restored by hand: {reason}", actor)
+
+
+def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[dict]:
+    """Registry rows (all models, or one) with their metric, ordered by model and training time."""
+    where, params = ("WHERE model = ?", [model]) if model else ("", [])
+    cur = con.execute(
+        "SELECT model, version, status, primary_metric, primary_value, trained_at, promoted_at, reason "
+        f"FROM ml.model_registry {where} ORDER BY model, trained_at, version", params)
+    return [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+
+
+def events(con: duckdb.DuckDBPyConnection, model: str, limit: int = 20) -> list[dict]:
+    """The last `limit` status changes of `model`, newest first."""
+    cur = con.execute(
+        "SELECT * FROM ml.model_registry_events WHERE model = ? ORDER BY changed_at DESC LIMIT ?", [model, limit])
+    return [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+
+
+def _require_reason(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise RegistryError("a reason is required: it is kept in ml.model_registry_events for whoever reads the history")
+
+
+def _versions_text(con: duckdb.DuckDBPyConnection, model: str) -> str:
+    rows = history(con, model)
+    if not rows:
+        models = [m for (m,) in con.execute("SELECT DISTINCT model FROM ml.model_registry ORDER BY model").fetchall()]
+        return f"no version registered; models in the registry: {', '.join(models) or 'none'}"
+    return "versions: " + ", ".join(f"{r['version']} ({r['status']})" for r in rows)
 
 
 def record_metrics(

@@ -14,6 +14,7 @@ import duckdb
 
 EXPORT_TABLES = (
     "ml.model_registry",
+    "ml.model_registry_events",
     "ml.model_metrics",
     "ml.loan_scores",
     "ml.roc_curves",

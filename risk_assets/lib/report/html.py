@@ -189,18 +189,24 @@ def write_model_report(
 def add_gate_verdict(reports_dir: Path, model: str, version: str, verdict: str) -> list[Path]:
     """Append the champion gate's verdict to a model report written by `write_model_report`.
 
-    The gate runs after the report is written, so its verdict is added as a closing section of
-    `<version>.html`, and of `latest.html` while that is still the same version's document.
-    Returns the files changed ([] when the version has no report).
+    The gate runs after the report is written, so its verdict is added as a closing section (see
+    `append_report_section`). Returns the files changed ([] when the version has no report).
     """
-    section = f"<h2>Gate verdict</h2>\n<p>{html.escape(verdict)}</p>\n"
+    return append_report_section(reports_dir, model, version, "Gate verdict", verdict)
+
+
+def append_report_section(reports_dir: Path, model: str, version: str, title: str, text: str) -> list[Path]:
+    """Append a closing section `title` with paragraph `text` to `<version>.html`, and to
+    `latest.html` while that is still the same version's document. Returns the files changed
+    ([] when the version has no report)."""
+    section = f"<h2>{html.escape(title)}</h2>\n<p>{html.escape(text)}</p>\n"
     changed = []
     folder = reports_dir / model
     for path in (folder / f"{version}.html", folder / "latest.html"):
         if not path.is_file():
             continue
-        text = path.read_text(encoding="utf-8")
-        if f'<p class="meta">version {html.escape(version)}</p>' not in text or not text.endswith("</body></html>\n"):
+        text_now = path.read_text(encoding="utf-8")
+        if f'<p class="meta">version {html.escape(version)}</p>' not in text_now or not text_now.endswith("</body></html>\n"):
             continue
-        changed.append(_write_atomically(path, text.removesuffix("</body></html>\n") + section + "</body></html>\n"))
+        changed.append(_write_atomically(path, text_now.removesuffix("</body></html>\n") + section + "</body></html>\n"))
     return changed

@@ -11,6 +11,7 @@ from risk_assets.lib.ml import pd_lake, registry
 from risk_assets.lib.ml.artifacts import save_artifact
 from risk_assets.lib.ml.pd_model import load_pd_model
 from risk_assets.lib.ml.reference_data import lendingclub_frame
+from risk_assets.lib.report.html import write_model_report
 from risk_assets.lib.ml.training import (
     InsufficientDefaults,
     PDTrainConfig,
@@ -303,3 +304,74 @@ def test_revolving_line_features_derive_from_balance_and_utilisation(lc_small):
     share = derived["open_acc_share"]
     np.testing.assert_allclose(share, lc_small["open_acc"] / lc_small["total_acc"])
     assert share.between(0, 1).all()
+
+
+def test_registry_command_restores_a_former_champion_and_retires_one_with_an_audit_trail(
+        trained, lc_small, risk_home, monkeypatch, capsys):
+    """A rollback by hand: v2 replaced v1 at the gate; the operator restores v1, scores follow it,
+    then retires it, and the portfolio is left unscored. Each change is refused with its reason when
+    not allowed, logged with who made it, and shown on the training asset in the Dagster UI."""
+    import dagster as dg
+
+    from risk_assets.cli import main
+
+    monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
+    model = "loan_pd_lendingclub"
+    with connect(risk_home.lake_path) as con:
+        folder = _record_v1(con, trained, lc_small, risk_home)
+        assert pd_lake.gate(con, model, "v1")[0] is True
+        for version in ("v2", "v3"):  # v1's weights on v1's holdout: v2 ties and is promoted; v3 fails the gate
+            registry.register_candidate(con, model, version, str(folder), "auc_holdout", 0.7, "snap", "run2")
+            con.execute("INSERT INTO ml.model_holdouts SELECT model, ?, split, loan_key FROM ml.model_holdouts WHERE version = 'v1'", [version])
+        assert pd_lake.gate(con, model, "v2")[0] is True
+        registry.reject(con, model, "v3", "rejected for the test")
+        pd_lake.score_portfolio(con, "lendingclub")
+    for version in ("v1", "v2"):  # v2's card is latest.html
+        write_model_report(risk_home.reports, model, version, f"card of {version}")
+
+    assert main(["registry", model, "--restore", "v1"]) == 2
+    assert "a reason is required" in capsys.readouterr().err
+    assert main(["registry", model, "--restore", "v2", "--reason", "x"]) == 2
+    assert "v2 is the champion already" in capsys.readouterr().err
+    assert main(["registry", model, "--restore", "v3", "--reason", "x"]) == 2
+    assert "v3 was never champion (status rejected: rejected for the test)" in capsys.readouterr().err
+    assert main(["registry", model, "--restore", "v9", "--reason", "x"]) == 2
+    assert "has no version 'v9' (versions: v1 (retired), v2 (champion), v3 (rejected))" in capsys.readouterr().err
+
+    assert main(["registry", model, "--restore", "v1", "--reason", "v2 over-predicts 2011 defaults"]) == 0
+    out = capsys.readouterr().out
+    assert "v2: champion -> retired" in out and "v1: retired -> champion" in out
+    assert f"ml.loan_scores: {len(lc_small):,} rows still carry the scores of a version that is not champion" in out
+    cards = {name: (risk_home.reports / model / f"{name}.html").read_text() for name in ("v1", "v2", "latest")}
+    assert "<h2>Registry change</h2>" in cards["v1"] and "restored by hand: v2 over-predicts 2011 defaults" in cards["v1"]
+    assert "champion -&gt; retired by operator" in cards["v2"] and cards["latest"] == cards["v2"]
+    with connect(risk_home.lake_path) as con:
+        assert registry.champion(con, model)["version"] == "v1"
+        assert pd_lake.score_portfolio(con, "lendingclub")["version"] == "v1"
+        assert pd_lake.reserved_keys(con, "lendingclub").version == "v1"
+
+    assert main(["registry", model, "--retire", "--reason", "policy change: 60-month loans excluded"]) == 0
+    out = capsys.readouterr().out
+    assert "v1: champion -> retired" in out and "has no champion now" in out
+    assert main(["registry", model, "--retire", "--reason", "again"]) == 2
+    assert "has no champion to retire" in capsys.readouterr().err
+    with connect(risk_home.lake_path) as con:
+        assert pd_lake.score_portfolio(con, "lendingclub") is None
+        assert con.execute("SELECT count(*) FROM ml.loan_scores").fetchone()[0] == 0
+        assert pd_lake.reserved_keys(con, "lendingclub") is None
+        trail = con.execute("SELECT version, status_from, status_to, split_part(actor, ' ', 1) "
+                            "FROM ml.model_registry_events ORDER BY changed_at, rowid").fetchall()
+    assert trail == [
+        ("v1", None, "candidate", "training"), ("v1", "candidate", "champion", "gate"),
+        ("v2", None, "candidate", "training"), ("v3", None, "candidate", "training"),
+        ("v1", "champion", "retired", "gate"), ("v2", "candidate", "champion", "gate"),
+        ("v3", "candidate", "rejected", "gate"),
+        ("v2", "champion", "retired", "operator"), ("v1", "retired", "champion", "operator"),
+        ("v1", "champion", "retired", "operator"),
+    ]
+    with dg.DagsterInstance.get() as instance:
+        seen = instance.fetch_observations(dg.AssetKey("loan_pd_model"), limit=10).records
+    assert [r.asset_observation.description for r in seen] == [f"{model}: registry changed by hand"] * 2
+    assert main(["registry", model]) == 0
+    listing = capsys.readouterr().out
+    assert "v1  retired" in listing and "retired -> champion  by operator" in listing
