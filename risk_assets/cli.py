@@ -130,12 +130,18 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
         print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
         return 2
     if not (retire or restore):
+        if reason:
+            print("risk-assets: --reason goes with --retire or --restore; nothing was changed", file=sys.stderr)
+            return 2
         with connect(home.lake_path, read_only=True) as con:
             rows = registry.history(con, model)
             recent = registry.events(con, model) if model else []
+        if not rows and model:
+            print(f"risk-assets: no model {model!r} in the registry", file=sys.stderr)
+            return 2
         if not rows:
-            print(f"risk-assets: no model {model!r} in the registry" if model else "the registry is empty")
-            return 2 if model else 0
+            print("the registry is empty")
+            return 0
         for row in rows:
             value = "n/a" if row["primary_value"] is None else f"{row['primary_value']:.4f}"
             print(f"{row['model']}  {row['version']}  {row['status']:<9}  {row['primary_metric']} {value}  "
@@ -148,6 +154,11 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
         print("risk-assets: name the model to change, e.g. `risk-assets registry loan_pd_sba --retire --reason ...`",
               file=sys.stderr)
         return 2
+    assets = [v for prefix, v in MODEL_ASSETS.items() if model.startswith(prefix)]
+    if not assets:
+        print(f"risk-assets: {model!r} is not a model name (loan_pd_<portfolio> or news_sentiment)", file=sys.stderr)
+        return 2
+    asset, table, scoring = assets[0]
     actor = f"operator {getpass.getuser()}"
     with connect(home.lake_path) as con:
         try:
@@ -156,7 +167,6 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
         except registry.RegistryError as exc:
             print(f"risk-assets: {exc}", file=sys.stderr)
             return 2
-        asset, table, scoring = next(v for prefix, v in MODEL_ASSETS.items() if model.startswith(prefix))
         now_champion = registry.champion(con, model)
         stale = _stale_scores(con, table, model, now_champion)
     for change in changes:

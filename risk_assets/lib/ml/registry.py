@@ -190,9 +190,14 @@ def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[di
 
 
 def events(con: duckdb.DuckDBPyConnection, model: str, limit: int = 20) -> list[dict]:
-    """The last `limit` status changes of `model`, newest first."""
+    """The last `limit` status changes of `model`, newest first ([] in a lake made before the events
+    table existed, opened read-only)."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' "
+                       "AND table_name = 'model_registry_events'").fetchone()[0]:
+        return []
     cur = con.execute(
-        "SELECT * FROM ml.model_registry_events WHERE model = ? ORDER BY changed_at DESC LIMIT ?", [model, limit])
+        "SELECT * FROM ml.model_registry_events WHERE model = ? ORDER BY changed_at DESC, rowid DESC LIMIT ?",
+        [model, limit])
     return [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
 
 

@@ -169,7 +169,9 @@ def train_candidate(
 
 def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: str | None = None) -> None:
     """Register the candidate, write its and the baseline's holdout metrics and confusion matrices,
-    its training figures (split 'train'), then promote or reject it as the gate decided."""
+    its training figures (split 'train'), then promote or reject it as the gate decided. A promotion
+    is refused when the champion is no longer the one the candidate was compared with (changed by
+    hand while it trained): the comparison no longer holds."""
     registry.register_candidate(con, MODEL_NAME, run.version, str(run.artifact), "macro_f1",
                                 run.candidate.macro_f1, run.split.snapshot, run_id)
     registry.record_metrics(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.metrics, run.candidate.reasons, run_id)
@@ -183,7 +185,15 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
     }, run_id=run_id)
     record_confusion(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.confusion, run_id)
     record_confusion(con, BASELINE_MODEL, run.version, HOLDOUT, run.baseline.confusion, run_id)
-    if run.decision.promote:
+    current = registry.champion(con, MODEL_NAME)
+    current_version = None if current is None else current["version"]
+    if run.decision.promote and current_version != run.champion_version:
+        # restored or retired by hand (`risk-assets registry`) while this version trained
+        registry.reject(con, MODEL_NAME, run.version,
+                        f"rejected: the champion changed while this version trained (it was compared with "
+                        f"{run.champion_version or 'no champion'}, the champion is now {current_version or 'none'}); "
+                        "retrain to be compared with the current one")
+    elif run.decision.promote:
         registry.promote(con, MODEL_NAME, run.version, run.decision.reason)
     else:
         registry.reject(con, MODEL_NAME, run.version, run.decision.reason)

@@ -329,6 +329,10 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     for version in ("v1", "v2"):  # v2's card is latest.html
         write_model_report(risk_home.reports, model, version, f"card of {version}")
 
+    assert main(["registry", model, "--reason", "x"]) == 2
+    assert "--reason goes with --retire or --restore" in capsys.readouterr().err
+    assert main(["registry", "pd_lendingclub", "--retire", "--reason", "x"]) == 2
+    assert "'pd_lendingclub' is not a model name" in capsys.readouterr().err
     assert main(["registry", model, "--restore", "v1"]) == 2
     assert "a reason is required" in capsys.readouterr().err
     assert main(["registry", model, "--restore", "v2", "--reason", "x"]) == 2

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
 from risk_assets.lib.ml.sentiment import LABELS, MODEL_NAME, TINY_PROFILE, load_sentiment_model
-from risk_assets.lib.ml.sentiment_eval import BASELINE_MODEL, evaluate, gate
+from risk_assets.lib.ml.sentiment_eval import BASELINE_MODEL, GateDecision, evaluate, gate
 from risk_assets.lib.ml.sentiment_pipeline import record_candidate, train_candidate
 from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
 
@@ -81,4 +83,17 @@ def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
         statuses = dict(con.execute("SELECT version, status FROM ml.model_registry").fetchall())
     assert statuses == ({"v1": "retired", "v2": "champion"} if second.decision.promote
                         else {"v1": "champion", "v2": "rejected"})
+
+    # a promotion decided against a champion that was changed by hand meanwhile is refused
+    third = dataclasses.replace(second, version="v3", champion_version="v0",
+                                decision=GateDecision(True, "promoted: decided against v0"))
+    with connect(risk_home.lake_path) as con:
+        champion_before = registry.champion(con, MODEL_NAME)["version"]
+        record_candidate(con, third, "run-3")
+        v3_status, v3_reason = con.execute(
+            "SELECT status, reason FROM ml.model_registry WHERE version = 'v3'").fetchone()
+        assert registry.champion(con, MODEL_NAME)["version"] == champion_before
+    assert v3_status == "rejected"
+    assert v3_reason.startswith(f"rejected: the champion changed while this version trained (it was compared with v0, "
+                                f"the champion is now {champion_before})")
     assert np.isfinite(second.report.seconds)
