@@ -476,6 +476,11 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
         raise ValueError(f"not a time that can exist in UTC: {text!r}") from None
 
 
+_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
+"""Two fill-ins for dateutil that differ in year, month and day (a day valid in every month), see
+`_free_form_timestamp`."""
+
+
 def _free_form_timestamp(value: str) -> datetime:
     """`parse_timestamp` for text that is not ISO 8601 (see there)."""
     from dateutil import parser as dateutil_parser
@@ -492,14 +497,23 @@ def _free_form_timestamp(value: str) -> datetime:
         if word.upper() not in _ZONES:
             raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form ({word!r} is no month, day, "
                              f"AM/PM or known time zone): {value!r}")
-    numeric = re.search(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b", text)
-    if numeric and int(numeric.group(1)) <= 12 and int(numeric.group(2)) <= 12 and numeric.group(1) != numeric.group(2):
+    numeric = re.search(r"\b(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})\b", text)
+    if numeric and int(numeric.group(1)) <= 12 and int(numeric.group(3)) <= 12 and numeric.group(1) != numeric.group(3):
         raise ValueError(f"day and month could be swapped in {numeric.group(0)!r}; write ISO 8601: {value!r}")
     day_first = bool(numeric and int(numeric.group(1)) > 12)
     try:
-        parsed = dateutil_parser.parse(text, tzinfos=_ZONES, dayfirst=day_first)
+        # dateutil fills a missing year, month or day from its default (today); parsing against two
+        # defaults that differ in all three shows a part the text does not give
+        parsed, *others = (dateutil_parser.parse(text, tzinfos=_ZONES, dayfirst=day_first, default=default)
+                           for default in _DEFAULTS)
     except (dateutil_parser.ParserError, ValueError, OverflowError) as exc:
         raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form: {value!r} ({exc})") from None
+    missing = [part for part in ("year", "month", "day")
+               if any(getattr(parsed, part) != getattr(other, part) for other in others)]
+    if missing:
+        named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
+        raise ValueError(f"no {named} in {value!r}: a publication time needs a full date "
+                         "(it would be filled in from today)")
     written = re.findall(r"(?<![\d:.+-])(\d{4})(?![\d:])", text)  # not a '+0000' offset
     if written and int(written[0]) != parsed.year:  # 'Mon, 01 Jan 0001' would be read as 2001
         raise ValueError(f"year {int(written[0])} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a "

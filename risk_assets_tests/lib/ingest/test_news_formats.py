@@ -332,6 +332,7 @@ def test_decode_error_names_file_and_byte_offset(tmp_path):
     ("2024-05-02 09:00 GMT+2", "2024-05-02 07:00", False),  # east of UTC, never POSIX-inverted
     ("2024-05-02 09:00 UTC+5:30", "2024-05-02 03:30", False),
     ("Wed Oct 10 20:19:24 +0000 2018", "2018-10-10 20:19", False),  # Twitter's created_at
+    ("13-04-2024 10:00", "2024-04-13 10:00", True),  # day first with hyphens: 13 is no month
 ])
 def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     parsed, assumed = parse_timestamp(text)
@@ -347,10 +348,26 @@ def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     ("9999-12-31T23:59:59-05:00", "year 9999 is outside 1970-2100"),
     ("Mon, 01 Jan 0001 00:00:00 GMT", "year 1 is outside 1970-2100"),
     ("2024050215", "read as Unix epoch time is in 2034: a compact date?"),
+    # a part of the date missing would be filled in from today by the free-form reader
+    ("2024", "no month or day in '2024'"),
+    ("May 2024", "no day in 'May 2024'"),
+    ("May 2", "no year in 'May 2'"),
+    ("10:30", "no year, month or day in '10:30'"),
+    ("03-04-2024 10:00", "day and month could be swapped in '03-04-2024'"),
 ])
 def test_a_time_whose_zone_or_date_cannot_be_known_is_refused_not_guessed(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         parse_timestamp(text)
+
+
+def test_a_feed_row_whose_time_lacks_part_of_its_date_is_quarantined_not_dated_today(tmp_path):
+    feed = tmp_path / "feed.csv"
+    feed.write_text("id,headline,published_at\na1,Acme Lending beats,May 2024\na2,Acme Lending cuts,2024-05-02T09:00:00Z\n")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == ["a2"]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(2, "published_at", "unparsable_timestamp")]
+    assert "no day in 'May 2024'" in parsed.quarantine["message"][0]
 
 
 def test_api_exports_camel_case_time_and_split_date_time_columns_are_read(tmp_path):
