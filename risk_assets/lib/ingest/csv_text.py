@@ -49,6 +49,15 @@ CONTROL_CHARACTER = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 """A C0 control character other than tab, line feed and carriage return, or DEL: never part of a
 value (a NUL comes from a binary or truncated export); Python and polars regex alike."""
 
+SPREADSHEET_ERROR = r"(?i)^#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA)$"
+"""An Excel error value (#N/A, #VALUE!, #REF!, #DIV/0!, ...: Microsoft's list of formula errors) left
+in a cell: the value was lost in a spreadsheet before the file was written."""
+
+INVISIBLE_CHARACTER = "\u200b\u200c\u200d\u2060\ufeff"
+"""Zero-width space, non-joiner and joiner, word joiner and a stray byte-order mark: invisible in
+any viewer, pasted from web pages; Unicode does not count them as white space, so a plain strip
+leaves them."""
+
 SCI_NOTATION_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$"
 """Scientific notation in a numeric column, signed exponent or not (1.2346E5, 1e3, .5e3): no tape
 writes an amount, rate or count that way on purpose, while float parsing would take it silently."""

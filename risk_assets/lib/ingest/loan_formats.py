@@ -21,7 +21,11 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     not_whole_number      36.9 in a whole-number column (never cut to 36)
     invalid_default_flag  a mapped default flag other than 0 / 1
     serial_date           a spreadsheet day number (45306) where a date was expected
-    sci_notation_id       an id mangled into scientific notation (9.91214E+15): digits are lost
+    sci_notation_id       an id mangled into scientific notation (9.91214E+15), or a float id past
+                          2^53 in Parquet: digits are lost
+    spreadsheet_error     an Excel error value (#N/A, #VALUE!, #DIV/0!, ...) in place of a value
+    invisible_character   a zero-width character inside a text value or id (one at either end is
+                          stripped like white space)
     sci_notation_value    a number in scientific notation (1.2346E+05) in a text tape: digits are lost
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
     unknown_status        status not in the format's status -> default flag map
@@ -32,6 +36,10 @@ record is not loaded. Rules (`rule` in quality.quarantine):
 
 A thousands separator that does not group thousands ('13,64' with ',' thousands) fails as
 unparsable_number rather than being removed.
+
+In a text column, the export null markers NULL, nan and \\N (any case) are an empty value: NULL, or
+missing_value in a required column; their count per column is in the file's notes
+(null_token_values).
 
 Default flag (1 = defaulted, 0 = repaid, NULL = no outcome yet): LendingClub "Charged Off",
 "Default" and the off-policy "...Status:Charged Off" -> 1; "Fully Paid" (and its off-policy twin)
@@ -144,7 +152,9 @@ RULES: dict[str, str] = {
     "unparsable_date": "is not a date in the declared format (or its year is outside 1900-2100)",
     "unparsable_value": "is not a value this column's type knows",
     "serial_date": "looks like a spreadsheet day number, not a date",
-    "sci_notation_id": "is an id in scientific notation: digits were lost upstream",
+    "sci_notation_id": "is an id in scientific notation (or a float past 2^53): digits were lost upstream",
+    "spreadsheet_error": "is a spreadsheet error value: the cell's value was lost before export",
+    "invisible_character": "holds a zero-width character inside the value (pasted text?)",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
     "control_character": "holds a control character (a NUL byte: a binary or truncated export)",
     "ambiguous_number": "is ambiguous in a decimal-comma dialect (thousands or decimals?)",
@@ -164,6 +174,11 @@ RULES: dict[str, str] = {
 """Quarantine rule -> what the value did wrong (the end of each quarantine message)."""
 
 _NUMERIC_KINDS = ("number", "money", "percent", "fraction", "int")
+
+NULL_TOKENS = ("null", "nan", "\\n")
+"""Export null markers (SQL NULL, pandas NaN, MySQL's \\N), compared lowercased, read as an empty
+value in text columns (`null_token_values` in the notes). NONE and N/A are not among them: NONE is a
+LendingClub home_ownership value and n/a its emp_length for unknown."""
 
 _FLAG_WORDS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
 """Text of a `flag` column (lowercased) -> 1 / 0."""
@@ -222,7 +237,7 @@ def parse_loan_file(
     if content[:4] == b"PAR1":
         frame = _parquet_frame(path, content)
         mapping = _pick_parquet_mapping(path, frame, mappings)
-        records = _parquet_records(frame)
+        records = _parquet_records(frame, path)
         del frame
     else:
         mapping, header_line = _detect(path, content, mappings)
@@ -342,22 +357,45 @@ def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMa
     raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it")
 
 
-def _parquet_records(frame: pl.DataFrame) -> csv_text.TextRecords:
+FLOAT_EXACT_LIMIT = 2.0**53
+"""Whole numbers past 2^53 are not all representable in a float64 (IEEE 754: 53-bit significand)."""
+
+
+def _parquet_records(frame: pl.DataFrame, path: Path) -> csv_text.TextRecords:
     """A Parquet tape as text records, one per row (`_source_line` = row number + 1): numbers in
-    positional notation (never 1e+20), a float NaN as empty (pandas' missing value), dates and
-    timestamps as ISO dates, booleans as true/false."""
+    positional notation (never 1e+20) below 2^53, a float at or past 2^53 in scientific notation
+    (its whole digits are not exact; as an id it is quarantined, sci_notation_id), a float NaN as
+    empty (pandas' missing value), dates and timestamps as ISO dates, booleans as true/false.
+
+    Raises:
+        FileRefused: a duration column, or one whose values have no text form (binary bytes that
+            are not UTF-8); the message names the file and column. (Nested columns are refused
+            when the file is read, `_parquet_frame`.)
+    """
     def as_text(name: str, dtype: pl.DataType) -> pl.Expr:
         column = pl.col(name)
         if dtype.is_float():  # polars' shortest text ('1250.1' for a Float32 too), '.0' dropped
             text = column.fill_nan(None).cast(pl.Utf8).str.replace(r"\.0$", "")
             exponent = text.str.contains("e", literal=True)  # 1e+20: rare, written out in Python
             positional = text.map_elements(lambda v: np.format_float_positional(float(v), trim="-"), return_dtype=pl.Utf8)
-            return pl.when(exponent).then(positional).otherwise(text).alias(name)
+            inexact = column.fill_nan(None).abs() >= FLOAT_EXACT_LIMIT  # polars orders NaN above every number
+            scientific = column.fill_nan(None).map_elements(lambda v: f"{v:.16e}", return_dtype=pl.Utf8)
+            return pl.when(inexact).then(scientific).when(exponent).then(positional).otherwise(text).alias(name)
         if dtype.is_temporal() and dtype != pl.Time:
+            if isinstance(dtype, pl.Duration):
+                raise FileRefused(f"{path}: column {name!r} is a duration ({dtype}); write it as a number "
+                                  "(months for a term, days for a delay)")
             return column.dt.strftime("%Y-%m-%d").alias(name)
         return column.cast(pl.Utf8).alias(name)
 
-    fields = frame.select(as_text(n, d) for n, d in frame.schema.items()).fill_null("")
+    columns = []
+    for name, dtype in frame.schema.items():
+        try:
+            columns.append(frame.select(as_text(name, dtype)).to_series())
+        except pl.exceptions.PolarsError as exc:
+            raise FileRefused(f"{path}: column {name!r} ({dtype}) cannot be read as text: "
+                              f"{str(exc).splitlines()[0]}") from None
+    fields = pl.DataFrame(columns).fill_null("")
     fields = fields.with_row_index("_source_line", offset=1).with_columns(pl.col("_source_line").cast(pl.Int64))
     malformed = pl.DataFrame(schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8})
     return csv_text.TextRecords(header=list(frame.columns), fields=fields.select(*frame.columns, "_source_line"),
@@ -507,11 +545,20 @@ def _typed_parse(
             specs.append(spec)
     target_source = {s.target: s.source for s in specs}
     mapped_sources = {s.source for s in specs}
+    invisible = csv_text.INVISIBLE_CHARACTER
     frame = records.fields.select(
-        *(pl.col(c).str.strip_chars().alias(_src(c)) for c in records.header), "_source_line"
+        *(pl.col(c).str.strip_chars().str.strip_chars(invisible).str.strip_chars().alias(_src(c)) for c in records.header),
+        "_source_line",
     )
 
     notes: dict[str, object] = {}
+    text_sources = [s.source for s in specs if s.kind == "text"]
+    null_tokens = {c: frame.filter(pl.col(_src(c)).str.to_lowercase().is_in(NULL_TOKENS)).height for c in text_sources}
+    if any(null_tokens.values()):
+        notes["null_token_values"] = {c: n for c, n in null_tokens.items() if n}
+        frame = frame.with_columns(
+            pl.when(pl.col(_src(c)).str.to_lowercase().is_in(NULL_TOKENS)).then(pl.lit("")).otherwise(pl.col(_src(c))).alias(_src(c))
+            for c in text_sources if null_tokens[c])
     if "source_loan_id" in target_source and not mapping.typed_source:
         raw_id = pl.col(_src(target_source["source_loan_id"]))
         frame = frame.with_columns(_unwrapped_id(raw_id).alias("_id"))
@@ -547,6 +594,11 @@ def _typed_parse(
         if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:
             in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars().str.contains(csv_text.SCI_NOTATION_NUMBER)
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
+        if spec.kind == "text":
+            hidden = pl.col(_src(source)).str.contains(f"[{csv_text.INVISIBLE_CHARACTER}]")
+            broken = pl.when(hidden).then(pl.lit("invisible_character")).otherwise(broken)
+        spreadsheet = pl.col(_src(source)).str.contains(csv_text.SPREADSHEET_ERROR)
+        broken = pl.when(spreadsheet).then(pl.lit("spreadsheet_error")).otherwise(broken)
         control = pl.col(_src(source)).str.contains(csv_text.CONTROL_CHARACTER)
         broken = pl.when(control).then(pl.lit("control_character")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
@@ -589,10 +641,15 @@ def _typed_parse(
 def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
     """A loan id as its system wrote it, undoing what spreadsheets and float columns do to ids:
     `="1077175"` (Excel's formula that forces text) and `'1076863` (its text marker) lose the
-    wrapper; `1077501.0` (an integer id that passed through a float column) loses the `.0`. The
+    wrapper; `1077501.0` (an integer id that passed through a float column) loses the `.0`; an
+    invisible character at either end was stripped before (see `csv_text.INVISIBLE_CHARACTER`). The
     loan key is built from the unwrapped id, so a re-delivery matches its loan; the count of
-    unwrapped ids is in the file's notes (source_loan_id_unwrapped)."""
-    return raw.str.replace(r'^="(.*)"$', "$1").str.replace(r"^'", "").str.replace(r"^(\d+)\.0+$", "$1")
+    unwrapped ids is in the file's notes (source_loan_id_unwrapped). `1,077,502` (a number format
+    with thousands separators applied to the id column) loses its separators."""
+    text = raw.str.replace(r'^="(.*)"$', "$1").str.replace(r"^'", "")
+    grouped = text.str.contains(r"^\d{1,3}(?:,\d{3})+(?:\.0+)?$")
+    text = pl.when(grouped).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
+    return text.str.replace(r"^(\d+)\.0+$", "$1")
 
 
 def _src(column: str) -> str:

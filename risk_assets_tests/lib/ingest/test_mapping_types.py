@@ -237,6 +237,34 @@ def test_an_unreadable_or_nested_parquet_tape_is_refused_by_name(tmp_path, bank_
         parse_loan_file(tape)
 
 
+def test_a_parquet_float_id_past_2_53_is_quarantined_not_loaded_with_other_digits(tmp_path):
+    """A float64 holds every whole number only up to 2^53: 12345678901234567 is stored as
+    ...568, so the key would name another loan. Below the limit the id keeps its digits."""
+    tape = tmp_path / "bank_2024.parquet"
+    pl.DataFrame({"ref": [1077501.0, 1.2345678901234567e16, 2.0**53 + 2], "amount": [1000.0, 2000.0, 3000.0]}).write_parquet(tape)
+    _map(tape, {"ref": {"to": "source_loan_id", "required": True}, "amount": {"to": "loan_amount"}})
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows["loan_key"].to_list() == ["bank:1077501"]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
+        (2, "ref", "sci_notation_id"), (3, "ref", "sci_notation_id")]
+    assert parsed.quarantine["raw_value"].to_list() == ["1.2345678901234568e+16", "9.0071992547409940e+15"]
+
+
+def test_a_parquet_column_with_no_text_form_is_refused_naming_it(tmp_path):
+    import datetime as dt
+
+    tape = tmp_path / "bank_2024.parquet"
+    pl.DataFrame({"ref": ["A-1"], "amount": [1000.0], "term": [dt.timedelta(days=1080)]}).write_parquet(tape)
+    _map(tape, {"ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount"}, "term": {"to": "term_months"}})
+    with pytest.raises(FileRefused, match=r"bank_2024.parquet: column 'term' is a duration .*write it as a number"):
+        parse_loan_file(tape)
+    pl.DataFrame({"ref": ["A-1"], "amount": [1000.0], "note": [b"\xff\xfe caf\xe9"]}).write_parquet(tape)
+    _map(tape, {"ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount"}})
+    with pytest.raises(FileRefused, match=r"bank_2024.parquet: column 'note' \(Binary\) cannot be read as text"):
+        parse_loan_file(tape)
+
+
 def test_a_two_digit_year_is_put_in_the_century_that_is_not_in_the_future(tmp_path):
     """strptime reads '68' as 2068 and '50' as 2050; a loan issued or a credit line opened then has
     not happened yet, so the century before is meant."""

@@ -589,6 +589,44 @@ def test_a_nul_byte_in_a_value_is_quarantined_with_its_column_loans_and_news(lc_
     assert news.quarantine.select("line", "column_name", "rule").rows() == [(3, "doc_id", "control_character")]
 
 
+def test_spreadsheet_errors_and_export_null_markers_in_text_columns(tmp_path):
+    """#N/A in a category column used to load as the category '#N/A', and NULL as 'NULL'. An Excel
+    error value is a lost value, quarantined in any column; an export null marker in a text column
+    is an empty value (NULL, counted in the notes; missing_value where the column is required)."""
+    tape = _write(tmp_path / "lc.csv", [
+        "id,loan_amnt,term,loan_status,grade,home_ownership",
+        "1,5000,36 months,Fully Paid,#N/A,RENT",
+        "2,5000,36 months,Fully Paid,B,NULL",
+        "3,#DIV/0!,36 months,Charged Off,B,RENT",
+        "NULL,5000,36 months,Fully Paid,B,RENT",
+        "5,5000,36 months,Fully Paid,nan,NONE",
+    ])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("loan_key", "grade", "home_ownership").rows() == [
+        ("lendingclub:2", "B", None), ("lendingclub:5", None, "NONE")]
+    assert [q[:3] for q in _quarantined(parsed)] == [
+        (2, "grade", "spreadsheet_error"), (4, "loan_amnt", "spreadsheet_error"), (5, "id", "missing_value")]
+    assert parsed.notes["null_token_values"] == {"id": 1, "grade": 1, "home_ownership": 1}
+
+
+def test_ids_with_invisible_characters_or_thousands_separators_keep_their_loan_key(tmp_path):
+    """A zero-width space pasted after an id, or a number format with separators applied to the id
+    column, used to give a key no re-delivery matches; one inside an id is quarantined."""
+    tape = _write(tmp_path / "lc.csv", [
+        "id,loan_amnt,term,loan_status",
+        "1077501\u200b,5000,36 months,Fully Paid",
+        '"1,077,502",5000,36 months,Fully Paid',
+        "\ufeff1077503,5000,36 months,Fully Paid",
+        "10775\u200b04,5000,36 months,Fully Paid",
+    ])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows["loan_key"].to_list() == ["lendingclub:1077501", "lendingclub:1077502", "lendingclub:1077503"]
+    assert parsed.notes["source_loan_id_unwrapped"] == 1
+    assert [q[:3] for q in _quarantined(parsed)] == [(5, "id", "invisible_character")]
+
+
 def test_a_control_character_in_a_phrasebank_sentence_is_quarantined_in_both_formats(sentences, tmp_path):
     """The PhraseBank text and CSV readers took a NUL or an ESC inside a sentence as text, so it
     reached the tokenizer; like feeds and loan tapes, such a line is quarantined with its rule and
