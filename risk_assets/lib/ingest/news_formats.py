@@ -608,7 +608,13 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     where = f"{path}: line {number}"
     rejected = len(out.quarantine)
     out.reject_control_characters(number, None, record, where)
-    doc_id = record["doc_id"].strip() if "doc_id" in record else f"{sha256[:16]}:{number}"
+    invisible = csv_text.INVISIBLE_CHARACTER
+    doc_id = (record["doc_id"].strip().strip(invisible).strip() if "doc_id" in record
+              else f"{sha256[:16]}:{number}")
+    if any(c in invisible for c in doc_id):
+        out.reject(number, None, "doc_id", "invisible_character", record["doc_id"],
+                   f"{where}: article id {doc_id!r} holds a zero-width character inside (pasted text?): "
+                   "no later delivery would match it")
     if not _present(doc_id):
         out.reject(number, None, "doc_id", "missing_doc_id", record["doc_id"],
                    f"{where}: no article id ({record['doc_id']!r})")

@@ -625,6 +625,11 @@ def test_ids_with_invisible_characters_or_thousands_separators_keep_their_loan_k
     assert parsed.rows["loan_key"].to_list() == ["lendingclub:1077501", "lendingclub:1077502", "lendingclub:1077503"]
     assert parsed.notes["source_loan_id_unwrapped"] == 1
     assert [q[:3] for q in _quarantined(parsed)] == [(5, "id", "invisible_character")]
+    feed = parse_news_file(_write(tmp_path / "feed.csv", [
+        "id,headline", "n1\u200b,Acme Lending beats estimates", "n\u200b2,Acme Lending cuts guidance"]))
+    feed.reconcile()
+    assert feed.rows["doc_id"].to_list() == ["n1"]
+    assert feed.quarantine.select("line", "column_name", "rule").rows() == [(3, "doc_id", "invisible_character")]
 
 
 def test_a_control_character_in_a_phrasebank_sentence_is_quarantined_in_both_formats(sentences, tmp_path):
