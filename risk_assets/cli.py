@@ -144,8 +144,11 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
             return 0
         for row in rows:
             value = "n/a" if row["primary_value"] is None else f"{row['primary_value']:.4f}"
+            why = row["reason"] or ""
+            if (row["changed_by"] or "").startswith("operator"):  # a change by hand says why first
+                why = f"{row['status']} by {row['changed_by']}: {row['change_reason']}; earlier: {why}"
             print(f"{row['model']}  {row['version']}  {row['status']:<9}  {row['primary_metric']} {value}  "
-                  f"trained {row['trained_at']:%Y-%m-%d %H:%M}  {row['reason'] or ''}")
+                  f"trained {row['trained_at']:%Y-%m-%d %H:%M}  {why}")
         for event in recent:
             print(f"  {event['changed_at']:%Y-%m-%d %H:%M:%S}  {event['version']}  {event['status_from'] or '-'} -> "
                   f"{event['status_to']}  by {event['actor']}: {event['reason']}")

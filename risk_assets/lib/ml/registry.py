@@ -181,19 +181,31 @@ def restore_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, r
 
 
 def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[dict]:
-    """Registry rows (all models, or one) with their metric, ordered by model and training time."""
-    where, params = ("WHERE model = ?", [model]) if model else ("", [])
+    """Registry rows (all models, or one) with their metric, ordered by model and training time,
+    each with its latest status change (`changed_by`, `change_reason`; NULL in a lake made before
+    the events table existed)."""
+    where, params = ("WHERE r.model = ?", [model]) if model else ("", [])
+    latest = ("(SELECT model, version, actor, reason FROM ml.model_registry_events QUALIFY row_number() "
+              "OVER (PARTITION BY model, version ORDER BY changed_at DESC, rowid DESC) = 1)"
+              if _has_events(con) else
+              "(SELECT NULL::VARCHAR AS model, NULL::VARCHAR AS version, NULL::VARCHAR AS actor, NULL::VARCHAR AS reason)")
     cur = con.execute(
-        "SELECT model, version, status, primary_metric, primary_value, trained_at, promoted_at, reason "
-        f"FROM ml.model_registry {where} ORDER BY model, trained_at, version", params)
+        "SELECT r.model, r.version, r.status, r.primary_metric, r.primary_value, r.trained_at, r.promoted_at, "
+        "r.reason, e.actor AS changed_by, e.reason AS change_reason "
+        f"FROM ml.model_registry AS r LEFT JOIN {latest} AS e ON e.model = r.model AND e.version = r.version "
+        f"{where} ORDER BY r.model, r.trained_at, r.version", params)
     return [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+
+
+def _has_events(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' "
+                            "AND table_name = 'model_registry_events'").fetchone()[0])
 
 
 def events(con: duckdb.DuckDBPyConnection, model: str, limit: int = 20) -> list[dict]:
     """The last `limit` status changes of `model`, newest first ([] in a lake made before the events
     table existed, opened read-only)."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' "
-                       "AND table_name = 'model_registry_events'").fetchone()[0]:
+    if not _has_events(con):
         return []
     cur = con.execute(
         "SELECT * FROM ml.model_registry_events WHERE model = ? ORDER BY changed_at DESC, rowid DESC LIMIT ?",

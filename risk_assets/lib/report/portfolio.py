@@ -287,6 +287,13 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
             f"SELECT count(*), sum(loan_amount), count(default_flag), avg(default_flag) FROM ({base})").fetchone()
         headline += [("loans", loans), ("exposure (USD)", exposure), ("labelled loans", labelled),
                      ("observed default rate", rate)]
+        if table_columns(con, "ml.model_registry"):
+            without = [p for (p,) in con.execute(f"""
+                SELECT DISTINCT b.portfolio FROM ({base}) AS b
+                WHERE NOT EXISTS (SELECT 1 FROM ml.model_registry AS r
+                                  WHERE r.model = 'loan_pd_' || b.portfolio AND r.status = 'champion')
+                ORDER BY 1""").fetchall()]
+            headline.append(("portfolios without a PD champion (unscored)", ", ".join(without) or "none"))
     if scores:
         scored, mean_pd, versions = con.execute(
             f"SELECT count(*), avg(pd), string_agg(DISTINCT model_version, ', ') FROM ({scores})").fetchone()

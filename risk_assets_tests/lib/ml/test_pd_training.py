@@ -311,6 +311,8 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     """A rollback by hand: v2 replaced v1 at the gate; the operator restores v1, scores follow it,
     then retires it, and the portfolio is left unscored. Each change is refused with its reason when
     not allowed, logged with who made it, and shown on the training asset in the Dagster UI."""
+    import getpass
+
     import dagster as dg
 
     from risk_assets.cli import main
@@ -379,3 +381,4 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     assert main(["registry", model]) == 0
     listing = capsys.readouterr().out
     assert "v1  retired" in listing and "retired -> champion  by operator" in listing
+    assert f"retired by operator {getpass.getuser()}: policy change: 60-month loans excluded; earlier: restored by hand: v2 over-predicts" in listing

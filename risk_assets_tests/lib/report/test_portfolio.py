@@ -71,6 +71,11 @@ def test_overview_counts_match_the_lendingclub_tape(lendingclub_lake):
     assert _section(overview, "PD distribution").plot.startswith(b"\x89PNG")
     vintage = _section(overview, "Loans and exposure by vintage")
     assert vintage.rows[0][1] is None and any("No origination date" in n for n in vintage.notes)
+    assert headline["portfolios without a PD champion (unscored)"] == "lendingclub"
+    with connect(home.lake_path) as con:
+        con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path) "
+                    "VALUES ('loan_pd_lendingclub', 'v1', 'champion', '/artifacts/v1')")
+        assert dict(build_overview(con).headline)["portfolios without a PD champion (unscored)"] == "none"
 
 
 def test_default_rate_by_vintage_matches_the_sba_tape(risk_home, data_dir):
