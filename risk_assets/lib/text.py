@@ -7,19 +7,25 @@
    `&amp;amp;` becomes `&amp;` (what the publisher's text said), never `&`. Bare ampersands in
    "S&P", "R&D", "P&L", "AT&T" are text, not references, and stay as they are (`html.unescape`
    alone would also decode HTML5 legacy names without ';', e.g. "&not" inside a word).
-2. **Tags stripped.** Tag-shaped markup (`<p>`, `</p>`, `<br/>`, `<a href=...>`) becomes a space;
-   `<script>`/`<style>` elements are dropped with their content. This runs after step 1, so markup
-   a feed escaped once (`&lt;b&gt;Breaking&lt;/b&gt;`) is stripped too: such a feed delivers
-   markup, not a sentence about angle brackets. A '<' that does not open a tag ("rates < 5%")
-   stays text.
+2. **Tags stripped.** HTML tags (`<p>`, `</p>`, `<br/>`, `<a href=...>`: an element name of
+   HTML_ELEMENTS, a namespaced one such as Word's `<o:p>`, or a custom element with a hyphen)
+   become a space; `<script>`, `<style>`, `<noscript>`, `<template>`, `<head>` and `<title>`
+   elements are dropped with their content, and one left unclosed (a body cut short) is dropped
+   to the end of the text. This runs after step 1, so markup a feed escaped once
+   (`&lt;b&gt;Breaking&lt;/b&gt;`) is stripped too: such a feed delivers markup, not a sentence
+   about angle brackets. Angle brackets around anything else are text: "rates < 5%", "loans of
+   <EUR 1m and >EUR 500k", Reuters instrument codes such as `<AAPL.O>` and `<LCOc1>`.
+   A source's truncation marker at the end ("... [+1520 chars]", NewsAPI) is removed and flagged.
 3. **Mojibake repaired.** `ftfy` (encoding fixes only: quotes are not uncurled, HTML is not touched)
    repairs UTF-8 read as Windows-1252 / Latin-1 ("Itâ€™s" -> "It’s"). Then the damage found in the
    Financial PhraseBank vendor file is repaired: UTF-8 read as code page 850 with the box-drawing
    lead byte flattened to '+' ("L+ñnnen" -> "Lännen", "Bank of +àland" -> "Bank of Åland").
    Damage that lost the original bytes (U+FFFD, as in "L+�nnen") cannot be repaired; it is left in
    place and flagged.
-4. **Whitespace folded.** No-break and other Unicode spaces become a space, zero-width characters
-   are removed, runs of whitespace become one space, and the ends are trimmed.
+4. **Whitespace folded.** No-break and other Unicode spaces become a space, a zero-width space
+   between two word characters (a word break) becomes a space, the other zero-width characters and the bidirectional marks and
+   overrides (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are removed, runs of whitespace become
+   one space, and the ends are trimmed.
 
 `is_usable_text` decides whether a field carries text a model can read at all.
 """
@@ -33,9 +39,31 @@ from dataclasses import dataclass
 
 import ftfy
 
+from risk_assets.lib.ingest.csv_text import SPREADSHEET_ERROR
+
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
+HTML_ELEMENTS = frozenset("""
+a abbr address area article aside audio b base bdi bdo big blockquote body br button canvas caption
+center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset
+figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i
+iframe img input ins kbd label legend li link main map mark menu meta meter nav noscript object ol
+optgroup option output p param picture pre progress q rp rt ruby s samp script section select
+small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th
+thead time title tr track tt u ul var video wbr
+""".split())
+"""Element names of HTML (WHATWG HTML Living Standard, section 4, with the obsolete ones feeds still
+carry: big, center, font, frame, strike, tt). Only these, namespaced names and custom elements
+(with a hyphen) are read as tags."""
+
+_DROPPED_ELEMENTS = "script|style|noscript|template|head|title"
+_DROPPED = re.compile(rf"<({_DROPPED_ELEMENTS})\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_UNCLOSED_DROPPED = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*\Z", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(
+    r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r"|[A-Za-z][A-Za-z0-9]*[:-][A-Za-z0-9:-]+)"
+    r"(?=[\s/>])(?:\s[^<>]*)?/?>|<!--.*?-->|<!DOCTYPE[^<>]*>",
+    re.IGNORECASE | re.DOTALL)
+_SOURCE_TRUNCATION = re.compile(r"\s*(?:\.\.\.|…)?\s*\[\+\d+ chars\]\s*\Z")
+"""NewsAPI's marker for content it cut: '... [+1520 chars]' at the end of the text."""
 # '+' followed by one character of code page 850 that stands for a UTF-8 continuation byte
 # (0x80-0xBF): the remains of a two-byte UTF-8 sequence C3 xx read as cp850, where the lead byte
 # C3 ('├') was later flattened to ASCII '+'.
@@ -43,7 +71,10 @@ _CP850_CONTINUATION = "".join(
     ch for ch in bytes(range(0x80, 0xC0)).decode("cp850") if not ch.isascii()
 )
 _FLATTENED_CP850 = re.compile(f"\\+([{re.escape(_CP850_CONTINUATION)}])")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ZERO_WIDTH_SPACE = re.compile("(?<=\\w)\u200b(?=\\w)")
+"""A zero-width space between two word characters: a word break ('Acme\\u200brose'); elsewhere
+(before a full stop) it is removed with the other zero-width characters."""
 _WHITESPACE = re.compile(r"\s+")
 _FTFY_ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False,
@@ -57,6 +88,10 @@ _FTFY_ENCODING_ONLY = ftfy.TextFixerConfig(
 NULL_TOKENS = frozenset({"nan", "null", "none", "n/a", "na", "nil", "undefined"})
 """Text that spreadsheets, pandas and databases write for a missing value (compared lowercased)."""
 
+PLACEHOLDERS = frozenset({"[removed]", "[deleted]"})
+"""Text a source puts where an article was withdrawn (NewsAPI's '[Removed]', Reddit's '[deleted]'),
+compared lowercased."""
+
 
 @dataclass(frozen=True)
 class CleanedText:
@@ -68,6 +103,8 @@ class CleanedText:
         had_tags: at least one tag was stripped (including tags that were entity-encoded).
         repaired: mojibake was detected and repaired.
         unrepaired: damage that cannot be undone remains (U+FFFD replacement characters).
+        source_truncated: the text ended in its source's truncation marker ('[+1520 chars]'),
+            removed here: the article is longer than what was delivered.
     """
 
     text: str
@@ -75,6 +112,7 @@ class CleanedText:
     had_tags: bool
     repaired: bool
     unrepaired: bool
+    source_truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,10 +150,12 @@ def _pair_references(text: str) -> str:
 
 
 def strip_tags(text: str) -> str:
-    """Replace each tag with a space, drop <script>/<style> elements with their content, and keep
-    the text of a CDATA section without its wrapper ('<![CDATA[Acme beats]]>' -> 'Acme beats', as
-    RSS items carry it)."""
-    return _TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", _CDATA.sub(r" \1 ", text)))
+    """Replace each HTML tag with a space (see HTML_ELEMENTS), drop script, style, noscript,
+    template, head and title elements with their content (an unclosed script, style, noscript or
+    template to the end of the text), and keep the text of a CDATA section without its wrapper
+    ('<![CDATA[Acme beats]]>' -> 'Acme beats', as RSS items carry it)."""
+    kept = _UNCLOSED_DROPPED.sub(" ", _DROPPED.sub(" ", _CDATA.sub(r" \1 ", text)))
+    return _TAG.sub(" ", kept)
 
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
@@ -146,8 +186,9 @@ def repair_mojibake(text: str) -> str:
 
 
 def fold_whitespace(text: str) -> str:
-    """No-break and other Unicode spaces -> ' ', zero-width characters removed, runs folded, trimmed."""
-    return _WHITESPACE.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
+    """No-break and other Unicode spaces, and a zero-width space between two word characters, -> ' ';
+    the other zero-width characters and bidirectional marks removed; runs folded; trimmed."""
+    return _WHITESPACE.sub(" ", _ZERO_WIDTH.sub("", _ZERO_WIDTH_SPACE.sub(" ", text))).strip()
 
 
 def clean_text(raw: str) -> CleanedText:
@@ -163,12 +204,14 @@ def clean_text(raw: str) -> CleanedText:
     decoded = decode_entities_once(raw)
     stripped = strip_tags(decoded)
     repaired = repair_mojibake(stripped)
+    whole = _SOURCE_TRUNCATION.sub("", repaired)
     return CleanedText(
-        text=fold_whitespace(repaired),
+        text=fold_whitespace(whole),
         had_entities=decoded != raw,
         had_tags=stripped != decoded,
         repaired=unicodedata.normalize("NFC", stripped) != repaired,
         unrepaired="\ufffd" in repaired,
+        source_truncated=whole != repaired,
     )
 
 
@@ -176,7 +219,8 @@ def blank_reason(text: str) -> str | None:
     """Why `text` as it stands says nothing: `whitespace_only`, `null_token` (NULL_TOKENS, any case),
     `punctuation_only` (every character Unicode punctuation, a symbol, a space or an invisible
     control or format character such as a zero-width space or a direction mark) or `link_only`
-    (nothing but URLs); None when it says something. No cleaning is applied (see `is_usable_text`)."""
+    (nothing but URLs); None when it says something. No cleaning is applied (see
+    `is_usable_text`). Used for any field, text or not."""
     folded = fold_whitespace(text)
     if not folded:
         return "whitespace_only"
@@ -189,6 +233,23 @@ def blank_reason(text: str) -> str | None:
     return None
 
 
+def _not_text_reason(text: str) -> str | None:
+    """Why a text field's value, blank or not, is no text to read: `placeholder` (PLACEHOLDERS),
+    `spreadsheet_error` (an Excel error value such as #N/A or #VALUE!) or `number_only` (digits and
+    number punctuation only: '0', '2024', '12:30'; '-5%' keeps its sign and percent and is read)."""
+    folded = fold_whitespace(text)
+    if folded.lower() in PLACEHOLDERS:
+        return "placeholder"
+    if re.match(SPREADSHEET_ERROR, folded):
+        return "spreadsheet_error"
+    if _NUMBER_ONLY.fullmatch(folded):
+        return "number_only"
+    return None
+
+
+_NUMBER_ONLY = re.compile(r"[\d\s.,:/+-]+")
+
+
 _LINK = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 """A whitespace-separated token that is a link (a tweet's `https://t.co/...`); text made only of
 such tokens has no words to read."""
@@ -198,8 +259,9 @@ def is_usable_text(text: str | None) -> Usability:
     """Decide whether a field as delivered carries text a sentiment model can read.
 
     Not usable, with the reason: `missing` (None), `empty` (""), `whitespace_only`,
-    `null_token` ("nan", "NULL", "None", "N/A", ... see NULL_TOKENS), `punctuation_only`
-    (a lone dash, an ellipsis, "—", "...", a lone zero-width or direction mark), `link_only`
+    `null_token` ("nan", "NULL", "None", "N/A", ... see NULL_TOKENS), `placeholder` ("[Removed]"),
+    `spreadsheet_error` ("#N/A", "#VALUE!"), `number_only` ("0", "2024"), `punctuation_only`
+    (a lone dash, an ellipsis, "—", "..."; a lone zero-width or direction mark is whitespace only), `link_only`
     (only URLs), `markup_only` (nothing left once `clean_text` has
     removed tags, as in "<p></p>"). The reasons of `blank_reason` are applied to the text as
     delivered and then to its cleaned form, so "&nbsp;" is whitespace only and "&mdash;"
@@ -209,7 +271,7 @@ def is_usable_text(text: str | None) -> Usability:
         return Usability(False, "missing")
     if text == "":
         return Usability(False, "empty")
-    if reason := blank_reason(text):
+    if reason := blank_reason(text) or _not_text_reason(text):
         return Usability(False, reason)
     cleaned = clean_text(text)
     if not cleaned.text and cleaned.had_tags:

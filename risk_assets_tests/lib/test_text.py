@@ -105,10 +105,16 @@ def test_whitespace_is_folded():
         ("-", "punctuation_only"),
         ("&mdash;", "punctuation_only"),
         ("<p></p>", "markup_only"),
-        ("\u200f", "punctuation_only"),  # a right-to-left mark alone
+        ("\u200f", "whitespace_only"),  # a right-to-left mark alone: removed with the zero-width characters
         ("\u200b \u200b", "whitespace_only"),  # zero-width spaces
         ("https://t.co/x7Gq2", "link_only"),
         ("www.example.com https://t.co/x7Gq2", "link_only"),
+        ("[Removed]", "placeholder"),  # NewsAPI's withdrawn article
+        ("#VALUE!", "spreadsheet_error"),
+        ("#N/A", "spreadsheet_error"),
+        ("0", "number_only"),
+        ("2024", "number_only"),
+        ("12:30", "number_only"),
     ],
 )
 def test_no_usable_text_has_a_reason(text, reason):
@@ -137,3 +143,25 @@ def test_a_long_run_of_glued_links_is_judged_in_linear_time():
     """A pattern over repeated links once backtracked exponentially: 30 glued links took minutes."""
     assert is_usable_text("https://x" * 5_000 + " x").usable
     assert is_usable_text("https://x" * 5_000).reason == "link_only"
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    # angle brackets around anything but an HTML element are text: amounts, Reuters instrument codes
+    ("Loans of <EUR 1m and >EUR 500k rose", "Loans of <EUR 1m and >EUR 500k rose"),
+    ("Brent crude <LCOc1> rose while Apple <AAPL.O> fell", "Brent crude <LCOc1> rose while Apple <AAPL.O> fell"),
+    ("<A HREF='x'>Acme</A> rose<BR/>", "Acme rose"),
+    ("<o:p>Acme</o:p> <my-widget data-x=1>rose</my-widget>", "Acme rose"),  # Word's namespaced tags, custom elements
+    # page chrome and code never reach the model: closed, or cut off at the end of a truncated body
+    ("<head><title>Reuters.com</title></head><p>Acme rose</p><noscript>Please enable JavaScript</noscript>", "Acme rose"),
+    ("<p>Acme rose</p><script>window.dataLayer=[];function gtag(){}", "Acme rose"),
+    # a zero-width space between words is a word break; direction marks are removed
+    ("Acme\u200brose\u200b. \u200fFell", "Acme rose. Fell"),
+])
+def test_tags_are_html_elements_only_and_page_chrome_is_dropped(raw, text):
+    assert clean_text(raw).text == text
+
+
+def test_a_source_truncation_marker_is_removed_and_flagged():
+    cleaned = clean_text("Beta Bank shares fell after the lender... [+1520 chars]")
+    assert cleaned.text == "Beta Bank shares fell after the lender" and cleaned.source_truncated
+    assert not clean_text("Beta Bank shares fell [+5%]").source_truncated

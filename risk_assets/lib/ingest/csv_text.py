@@ -53,6 +53,30 @@ SPREADSHEET_ERROR = r"(?i)^#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|C
 """An Excel error value (#N/A, #VALUE!, #REF!, #DIV/0!, ...: Microsoft's list of formula errors) left
 in a cell: the value was lost in a spreadsheet before the file was written."""
 
+ID_WRAPPERS = (
+    (r'^="(.*)"$', "$1"),             # ="1077175": Excel's formula that forces text
+    (r"^'", ""),                      # '1076863: Excel's text marker
+    (r"^(\d+)\.0+$", "$1"),            # 1077501.0: an integer id that passed through a float column
+)
+"""(pattern, replacement) pairs that undo what spreadsheets and float columns do to ids, applied in
+order after thousands separators are removed from an id like 1,077,502 (ID_GROUPED). Replacements
+use `$1` (polars); `unwrap_id` applies them in Python."""
+
+ID_GROUPED = r"^\d{1,3}(?:,\d{3})+(?:\.0+)?$"
+"""An id shown with a number format's thousands separators: 1,077,502."""
+
+
+def unwrap_id(text: str) -> str:
+    """An id as its system wrote it: `="1077175"` -> 1077175, `'1076863` -> 1076863, `1077501.0` ->
+    1077501, `1,077,502` -> 1077502 (ID_GROUPED, ID_WRAPPERS); anything else unchanged."""
+    for pattern, replacement in ID_WRAPPERS[:2]:
+        text = re.sub(pattern, replacement.replace("$1", r"\1"), text)
+    if re.match(ID_GROUPED, text):
+        text = text.replace(",", "")
+    pattern, replacement = ID_WRAPPERS[2]
+    return re.sub(pattern, replacement.replace("$1", r"\1"), text)
+
+
 INVISIBLE_CHARACTER = "\u200b\u200c\u200d\u2060\ufeff"
 """Zero-width space, non-joiner and joiner, word joiner and a stray byte-order mark: invisible in
 any viewer, pasted from web pages; Unicode does not count them as white space, so a plain strip

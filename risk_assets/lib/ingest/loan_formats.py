@@ -646,10 +646,10 @@ def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
     loan key is built from the unwrapped id, so a re-delivery matches its loan; the count of
     unwrapped ids is in the file's notes (source_loan_id_unwrapped). `1,077,502` (a number format
     with thousands separators applied to the id column) loses its separators."""
-    text = raw.str.replace(r'^="(.*)"$', "$1").str.replace(r"^'", "")
-    grouped = text.str.contains(r"^\d{1,3}(?:,\d{3})+(?:\.0+)?$")
-    text = pl.when(grouped).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
-    return text.str.replace(r"^(\d+)\.0+$", "$1")
+    (formula, formula_to), (marker, marker_to), (float_tail, float_to) = csv_text.ID_WRAPPERS
+    text = raw.str.replace(formula, formula_to).str.replace(marker, marker_to)
+    text = pl.when(text.str.contains(csv_text.ID_GROUPED)).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
+    return text.str.replace(float_tail, float_to)
 
 
 def _src(column: str) -> str:

@@ -95,6 +95,8 @@ class _Collector:
         cleaned = clean_text(text_raw if clean_from is None else clean_from)
         if cleaned.unrepaired:
             self.note_line("mojibake_unrepaired_lines", line)
+        if cleaned.source_truncated:
+            self.note_line("source_truncated_lines", line)
         self.rows.append(
             {"doc_id": doc_id, "source": source, "ticker": ticker, "headline": headline, "body": body,
              "text_raw": text_raw, "text_clean": cleaned.text, "text_field": text_field, "label": label,
@@ -158,10 +160,13 @@ _TRAILING_LABEL = re.compile(r"@\s*([A-Za-z]+)\s*$")
 
 
 def _looks_like_phrasebank_txt(lines: list[str]) -> bool:
-    """Most non-blank lines of the first 50 end in '@<word>', and some of those words are labels."""
+    """Most non-blank lines of the first 50 end in '@<word>', some of those words are labels, and
+    the first non-blank line is a record or at least no feed header: the vendor file has none, so a
+    feed whose texts end in @mentions ('thanks @neutral') under an `id,text` header stays a feed."""
     sample = [line for line in lines[:50] if line.strip()]
     words = [m.group(1).lower() for line in sample if (m := _TRAILING_LABEL.search(line))]
-    return bool(sample) and len(words) >= 0.5 * len(sample) and any(w in LABELS for w in words)
+    first_is_no_header = bool(sample) and (_is_phrasebank_txt_record(sample[0]) or _feed_delimiter(sample[0]) is None)
+    return first_is_no_header and len(words) >= 0.5 * len(sample) and any(w in LABELS for w in words)
 
 
 def _is_phrasebank_txt_record(text: str) -> bool:
@@ -246,13 +251,13 @@ def _starts_a_record(line: str) -> bool:
     return bool(comma) and label.strip().strip('"').lower() in LABELS
 
 
-def _phrasebank_csv_records(lines: list[str]) -> Iterator[tuple[int, str]]:
+def _phrasebank_csv_records(lines: list[str], first: int = 2) -> Iterator[tuple[int, str]]:
     """(first physical line, text) of each record after the header: one line, or a sentence whose
     opening quote is closed on one of the next _CONTINUATION_LIMIT lines, none of which starts a
     record of its own (`positive,"Operating profit rose ...` + `from EUR 8.7 mn in 2007 ."`); the
     lines are joined with a line break. Anything else stays one line: a lone quote at one end is a
     stray quote (see `_unquote_phrasebank_field`)."""
-    number = 2
+    number = first
     while number <= len(lines):
         line = lines[number - 1]
         field_text = line.partition(",")[2]
@@ -275,7 +280,8 @@ def _phrasebank_csv_records(lines: list[str]) -> Iterator[tuple[int, str]]:
 
 
 def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
-    """Financial PhraseBank CSV re-export: header `Y,Notices`, then `label,sentence` per line.
+    """Financial PhraseBank CSV re-export: header `Y,Notices` (or none, notes['header']), then
+    `label,sentence` per line.
 
     Parsed one record at a time (label up to the first ',', the sentence is the rest; a record is one
     physical line, or a quoted sentence closed on a following line, see `_phrasebank_csv_records`),
@@ -288,8 +294,11 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
     (`no_usable_text`). Blank lines are non-data lines.
     """
     out = _Collector("phrasebank_csv")
-    lines = lines[:1] + csv_text.split_at_record_crs(lines[1:], _starts_a_record, quoted=False)
-    for number, line in _phrasebank_csv_records(lines):
+    headed = tuple(_header_fields(lines[0])) == _PHRASEBANK_CSV_HEADER
+    out.notes["header"] = "Y,Notices" if headed else "none: the first line is a record"
+    skip = 1 if headed else 0
+    lines = lines[:skip] + csv_text.split_at_record_crs(lines[skip:], _starts_a_record, quoted=False)
+    for number, line in _phrasebank_csv_records(lines, first=skip + 1):
         if not line.strip():
             out.non_data_lines.append((number, "blank"))
             continue
@@ -319,11 +328,12 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
 
 FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id"),
-    "published_at": ("published_at", "published", "publish_date", "pub_date", "pubdate", "date",
-                     "datetime", "timestamp", "time", "created_at"),
+    "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
+                     "publication_date", "pub_date", "pubdate", "date", "datetime", "timestamp", "time",
+                     "created_at", "first_created", "version_created", "time_of_arrival"),
     "headline": ("headline", "title"),
     "body": ("body", "text", "content", "article", "story", "summary", "description"),
-    "source": ("source", "publisher", "feed", "provider"),
+    "source": ("source", "source_name", "publisher", "feed", "provider"),
     "ticker": ("ticker", "symbol", "tickers", "stock"),
     "label": ("label", "sentiment", "y"),
 }
@@ -335,15 +345,15 @@ def _normalise_name(name: str) -> str:
     """'Published At', 'published-at' -> 'published_at'; camelCase ('publishedAt', as JSON APIs name
     fields) is split at its capitals only when the name as written is no alias ('DateTime' stays
     'datetime')."""
-    plain = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    plain = re.sub(r"[\s\-.]+", "_", name.strip().lower())
     if plain in _ALL_ALIASES:
         return plain
-    return re.sub(r"[\s\-]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip()).lower())
+    return re.sub(r"[\s\-.]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip()).lower())
 
 
 _ALL_ALIASES = frozenset(alias for aliases in FEED_ALIASES.values() for alias in aliases)
 
-_DATE_ONLY_NAMES = ("date", "publish_date", "pub_date")
+_DATE_ONLY_NAMES = ("date", "publish_date", "published_date", "date_published", "publication_date", "pub_date")
 """published_at names that may hold a date alone; a separate 'time' column then completes it."""
 
 
@@ -577,6 +587,9 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> P
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
+    if "published_at" not in columns:
+        out.notes["time_like_columns_unread"] = [
+            name for name in out.notes["ignored_columns"] if re.search(r"date|time|publish", name, re.IGNORECASE)]
     for number, fields, raw, re_read, alone in _csv_records(lines, len(header), fmt):
         if re_read:
             out.note_line("stray_quote_lines", number)
@@ -608,9 +621,17 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     where = f"{path}: line {number}"
     rejected = len(out.quarantine)
     out.reject_control_characters(number, None, record, where)
+    for column, value in record.items():  # the text fields say so through is_usable_text
+        if column not in TEXT_FIELDS and re.match(csv_text.SPREADSHEET_ERROR, value.strip()):
+            out.reject(number, None, column, "spreadsheet_error", value,
+                       f"{where}: column {column} holds the spreadsheet error {value.strip()!r}: its value was "
+                       "lost before the file was written")
     invisible = csv_text.INVISIBLE_CHARACTER
     doc_id = (record["doc_id"].strip().strip(invisible).strip() if "doc_id" in record
               else f"{sha256[:16]}:{number}")
+    if (unwrapped := csv_text.unwrap_id(doc_id)) != doc_id:
+        out.note_line("doc_id_unwrapped_lines", number)
+        doc_id = unwrapped
     if any(c in invisible for c in doc_id):
         out.reject(number, None, "doc_id", "invisible_character", record["doc_id"],
                    f"{where}: article id {doc_id!r} holds a zero-width character inside (pasted text?): "
@@ -683,7 +704,17 @@ def _optional(value: str | None) -> str | None:
 
 
 def _is_phrasebank_csv(lines: list[str]) -> bool:
-    return bool(lines) and tuple(_header_fields(lines[0])) == _PHRASEBANK_CSV_HEADER
+    """The `Y,Notices` header, or none (`_is_headerless_phrasebank_csv`)."""
+    return bool(lines) and (tuple(_header_fields(lines[0])) == _PHRASEBANK_CSV_HEADER
+                            or _is_headerless_phrasebank_csv(lines))
+
+
+def _is_headerless_phrasebank_csv(lines: list[str]) -> bool:
+    """`label,sentence` from the first line on (a re-export written without its header): the first
+    line, and at least 80% of the first 50 non-blank lines, start with a label and a comma."""
+    sample = [line for line in lines[:50] if line.strip()]
+    return (bool(sample) and _starts_a_record(sample[0])
+            and sum(map(_starts_a_record, sample)) >= 0.8 * len(sample))
 
 
 FEED_DELIMITERS = (",", "\t", ";", "|")

@@ -383,3 +383,78 @@ def test_api_exports_camel_case_time_and_split_date_time_columns_are_read(tmp_pa
     parsed = parse_news_file(split)
     assert parsed.rows["published_at"].dt.strftime("%Y-%m-%d %H:%M").to_list() == ["2024-05-02 21:30"]
     assert parsed.notes["columns"]["published_time"] == "Time"
+
+
+# --- news exports, round 6: names, placeholders, spreadsheet errors, wrapped ids, look-alike formats ---
+
+
+@pytest.mark.parametrize("name", ["published_date", "publishedDate", "datePublished", "Date Published",
+                                  "Time of Arrival", "versionCreated", "publication_date"])
+def test_common_publication_time_names_are_read_not_dropped(tmp_path, name):
+    feed = tmp_path / "feed.csv"
+    feed.write_text(f"id,headline,{name},source.name\na1,Acme Lending beats,2024-05-02T09:00:00Z,Reuters\n")
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("published_at", "source").rows() == [(datetime(2024, 5, 2, 9, 0), "Reuters")]
+    assert parsed.notes["columns"]["published_at"] == name
+
+
+def test_a_time_column_under_an_unknown_name_is_named_in_the_notes(tmp_path):
+    feed = tmp_path / "feed.csv"
+    feed.write_text("id,headline,Embargo Date\na1,Acme Lending beats,2024-05-02\n")
+    parsed = parse_news_file(feed)
+    assert parsed.rows["published_at"].to_list() == [None]
+    assert parsed.notes["time_like_columns_unread"] == ["Embargo Date"]
+
+
+def test_spreadsheet_errors_placeholders_and_source_truncation_never_reach_the_model(tmp_path):
+    """An Excel error in an id, ticker or label field loses the value: quarantined. In a text field
+    it is no text, like NewsAPI's '[Removed]': the headline is read instead, or the row is
+    quarantined when none is left. NewsAPI's '... [+1520 chars]' is cut from text_clean and noted."""
+    feed = tmp_path / "newsapi.csv"
+    feed.write_text(
+        "id,ticker,title,content\n"
+        "a1,#N/A,Acme Lending beats,Acme Lending beat estimates.\n"
+        "a2,ACME,Acme Lending cuts guidance,#VALUE!\n"
+        "a3,ACME,[Removed],[Removed]\n"
+        "a4,BETA,Beta Bank falls,Beta Bank shares fell after the lender... [+1520 chars]\n"
+        "a5,BETA,0,2024\n")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "text_field", "text_clean").rows() == [
+        ("a2", "headline", "Acme Lending cuts guidance"),
+        ("a4", "body", "Beta Bank shares fell after the lender")]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
+        (2, "ticker", "spreadsheet_error"), (4, "body", "no_usable_text"), (6, "body", "no_usable_text")]
+    assert "placeholder" in parsed.quarantine["message"][1] and "number_only" in parsed.quarantine["message"][2]
+    assert parsed.notes["source_truncated_lines"] == [5]
+    bank = tmp_path / "bank.csv"
+    bank.write_text("Y,Notices\nneutral,#VALUE!\npositive,Acme Lending rose .\n")
+    assert parse_news_file(bank).quarantine.select("line", "rule").rows() == [(2, "no_usable_text")]
+
+
+def test_wrapped_article_ids_are_unwrapped_so_a_repeated_id_is_caught(tmp_path):
+    feed = tmp_path / "feed.csv"
+    feed.write_text('id,headline\n1.0,Acme Lending beats\n1,Beta Bank falls\n="7",Gamma Credit rises\n')
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == ["1", "7"]
+    assert parsed.quarantine.select("line", "rule").rows() == [(3, "duplicate_doc_id")]
+    assert parsed.notes["doc_id_unwrapped_lines"] == [2, 4]
+
+
+def test_look_alike_files_are_read_in_their_own_format(tmp_path):
+    """A feed whose texts end in @mentions is no PhraseBank text file (its header is no record),
+    and a PhraseBank CSV written without its header is no feed (its first line is a record)."""
+    feed = tmp_path / "tweets.csv"
+    feed.write_text("id,text\n1,Great quarter thanks @neutral\n2,Loan book grew cc @positive\n")
+    tweets = parse_news_file(feed)
+    assert tweets.format == "news_feed_csv"
+    assert tweets.rows.select("doc_id", "text_clean", "label").rows() == [
+        ("1", "Great quarter thanks @neutral", None), ("2", "Loan book grew cc @positive", None)]
+    bank = tmp_path / "kaggle.csv"
+    bank.write_text('neutral,"Acme published the full text"\npositive,"Acme Lending rose ."\n')
+    headless = parse_news_file(bank)
+    headless.reconcile()
+    assert headless.format == "phrasebank_csv" and headless.notes["header"].startswith("none")
+    assert headless.rows.select("_source_line", "text_clean", "label").rows() == [
+        (1, "Acme published the full text", "neutral"), (2, "Acme Lending rose .", "positive")]
