@@ -687,7 +687,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     out.first_line_of[doc_id], out.row_of[doc_id] = number, len(out.rows)
     out.text_row(
         line=number, doc_id=doc_id, source=_optional(record.get("source")),
-        ticker=_optional(record.get("ticker")), headline=headline, body=body,
+        ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body,
         text_raw=text_raw, text_field="body" if use_body else "headline",
         label=label, published_at=published_at,
     )
@@ -696,6 +696,18 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 def _present(value: str) -> bool:
     """A non-text field says something: not empty, blank, a null token or a lone dash."""
     return value != "" and blank_reason(value) is None
+
+
+def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
+    """A ticker as exchanges write it: upper case, no cashtag '$' ('$aapl' -> 'AAPL'); several
+    tickers in one field are joined by ',' without spaces ('AAPL, $MSFT' -> 'AAPL,MSFT'). A changed
+    value is listed in notes['ticker_normalised_lines']."""
+    if value is None:
+        return None
+    normal = ",".join(t.lstrip("$").upper() for t in re.split(r"[,;\s]+", value) if t.lstrip("$"))
+    if normal != value:
+        out.note_line("ticker_normalised_lines", line)
+    return normal or None
 
 
 def _optional(value: str | None) -> str | None:

@@ -458,3 +458,12 @@ def test_look_alike_files_are_read_in_their_own_format(tmp_path):
     assert headless.format == "phrasebank_csv" and headless.notes["header"].startswith("none")
     assert headless.rows.select("_source_line", "text_clean", "label").rows() == [
         (1, "Acme published the full text", "neutral"), (2, "Acme Lending rose .", "positive")]
+
+
+def test_tickers_are_written_as_exchanges_write_them(tmp_path):
+    """'$aapl', 'AAPL' and 'AAPL, $MSFT' used to be three tickers in the daily index."""
+    feed = tmp_path / "feed.csv"
+    feed.write_text('id,ticker,headline\na1,$aapl,Apple rises\na2,AAPL,Apple falls\na3,"AAPL, $msft",Tech rallies\n')
+    parsed = parse_news_file(feed)
+    assert parsed.rows["ticker"].to_list() == ["AAPL", "AAPL", "AAPL,MSFT"]
+    assert parsed.notes["ticker_normalised_lines"] == [2, 4]
