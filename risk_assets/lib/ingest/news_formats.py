@@ -441,6 +441,10 @@ _DATE_WORDS = {
     "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
     "am", "pm", "a", "p", "m", "t", "at", "on", "th", "st", "nd", "rd",
 }
+_WEEKDAYS = {name: day for day, names in enumerate((
+    ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
+    ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"))) for name in names}
+"""Weekday names and abbreviations -> Python's weekday number (Monday 0)."""
 _EARLIEST, _LATEST = 1970, 2100
 """Years a publication time may carry; outside them it is a placeholder (.NET's 0001-01-01,
 9999-12-31), not a time."""
@@ -524,6 +528,10 @@ def _free_form_timestamp(value: str) -> datetime:
         named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
         raise ValueError(f"no {named} in {value!r}: a publication time needs a full date "
                          "(it would be filled in from today)")
+    named_days = {_WEEKDAYS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _WEEKDAYS}
+    if named_days and named_days != {parsed.weekday()}:
+        raise ValueError(f"the weekday written does not match the date: {parsed:%Y-%m-%d} is a {parsed:%A}: "
+                         f"{value!r}")
     written = re.findall(r"(?<![\d:.+-])(\d{4})(?![\d:])", text)  # not a '+0000' offset
     if written and int(written[0]) != parsed.year:  # 'Mon, 01 Jan 0001' would be read as 2001
         raise ValueError(f"year {int(written[0])} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a "

@@ -354,6 +354,7 @@ def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     ("May 2", "no year in 'May 2'"),
     ("10:30", "no year, month or day in '10:30'"),
     ("03-04-2024 10:00", "day and month could be swapped in '03-04-2024'"),
+    ("Mon, 02 May 2024 09:00:00 GMT", "2024-05-02 is a Thursday"),  # the date or the weekday is wrong
 ])
 def test_a_time_whose_zone_or_date_cannot_be_known_is_refused_not_guessed(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):
