@@ -235,8 +235,9 @@ def blank_reason(text: str) -> str | None:
 
 def _not_text_reason(text: str) -> str | None:
     """Why a text field's value, blank or not, is no text to read: `placeholder` (PLACEHOLDERS),
-    `spreadsheet_error` (an Excel error value such as #N/A or #VALUE!) or `number_only` (digits and
-    number punctuation only: '0', '2024', '12:30'; '-5%' keeps its sign and percent and is read)."""
+    `spreadsheet_error` (an Excel error value such as #N/A or #VALUE!), `number_only` (digits and
+    number punctuation only: '0', '2024', '12:30'; '-5%' keeps its sign and percent and is read)
+    or `page_notice` (a paywall, cookie or error notice in place of the article, _PAGE_NOTICE)."""
     folded = fold_whitespace(text)
     if folded.lower() in PLACEHOLDERS:
         return "placeholder"
@@ -244,10 +245,24 @@ def _not_text_reason(text: str) -> str | None:
         return "spreadsheet_error"
     if _NUMBER_ONLY.fullmatch(folded):
         return "number_only"
+    if _PAGE_NOTICE.fullmatch(folded.rstrip(".!…")):
+        return "page_notice"
     return None
 
 
 _NUMBER_ONLY = re.compile(r"[\d\s.,:/+-]+")
+_PAGE_NOTICE = re.compile(
+    r"(?:please\s+)?(?:enable|turn\s+on)\s+(?:javascript|cookies)(?:\s+(?:and|or)\s+(?:javascript|cookies))?"
+    r"(?:\s+(?:to|and)\b.*)?"
+    r"|(?:click\s+here\s+)?to\s+(?:continue\s+)?read(?:ing)?\b.*\b(?:subscribe|subscription|sign\s+in|log\s+in)\b.*"
+    r"|(?:click\s+here\s+to\s+)?(?:subscribe|sign\s+up)(?:\s+(?:now|today|here))?(?:\s+(?:to|for)\b.*)?"
+    r"|this\s+(?:content|article)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+(?:subscribers|members)\b.*"
+    r"|access\s+denied\b.*|page\s+not\s+found\b.*"
+    r"|(?:error\s+)?40[34](?:\s*[-:]?\s*(?:not\s+found|forbidden|page\s+not\s+found))?",
+    re.IGNORECASE)
+"""A body that is only a site's notice instead of the article: a paywall, a cookie or JavaScript
+prompt, an error page ('Please enable cookies.', 'Click here to subscribe', 'Subscribe to read',
+'Access denied'). Matched on the whole text only: an article that mentions subscribers is text."""
 
 
 _LINK = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
@@ -260,7 +275,8 @@ def is_usable_text(text: str | None) -> Usability:
 
     Not usable, with the reason: `missing` (None), `empty` (""), `whitespace_only`,
     `null_token` ("nan", "NULL", "None", "N/A", ... see NULL_TOKENS), `placeholder` ("[Removed]"),
-    `spreadsheet_error` ("#N/A", "#VALUE!"), `number_only` ("0", "2024"), `punctuation_only`
+    `spreadsheet_error` ("#N/A", "#VALUE!"), `number_only` ("0", "2024"), `page_notice` ("Please
+    enable cookies.", "Click here to subscribe"), `punctuation_only`
     (a lone dash, an ellipsis, "—", "..."; a lone zero-width or direction mark is whitespace only), `link_only`
     (only URLs), `markup_only` (nothing left once `clean_text` has
     removed tags, as in "<p></p>"). The reasons of `blank_reason` are applied to the text as

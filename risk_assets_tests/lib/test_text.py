@@ -115,6 +115,11 @@ def test_whitespace_is_folded():
         ("0", "number_only"),
         ("2024", "number_only"),
         ("12:30", "number_only"),
+        ("Please enable cookies.", "page_notice"),
+        ("Click here to subscribe", "page_notice"),
+        ("To continue reading, subscribe to the FT.", "page_notice"),
+        ("This content is only available to subscribers.", "page_notice"),
+        ("404 Not Found", "page_notice"),
     ],
 )
 def test_no_usable_text_has_a_reason(text, reason):
@@ -123,7 +128,8 @@ def test_no_usable_text_has_a_reason(text, reason):
 
 
 @pytest.mark.parametrize("text", ["Acme Lending: no comment on rumours", "S&P", "-5%", "Nanotech shares",
-                                  "Acme halts lending https://t.co/x7Gq2"])
+                                  "Acme halts lending https://t.co/x7Gq2", "Acme Lending said subscribers grew 5%.",
+                                  "403 jobs cut at Acme", "Subscribers to the bond issue were paid in full."])
 def test_real_text_is_usable(text):
     assert is_usable_text(text).usable
     assert is_usable_text(text).reason is None
