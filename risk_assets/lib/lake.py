@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS raw.landed_files (
     status            VARCHAR NOT NULL,          -- loaded | refused | failed
     message           VARCHAR,
     run_id            VARCHAR,
-    landed_at         TIMESTAMP                  -- UTC
+    landed_at         TIMESTAMP,                 -- UTC
+    notes             VARCHAR                    -- JSON: what the reader noticed and repaired (see landing.summarise_notes)
 );
 CREATE TABLE IF NOT EXISTS raw.landing_events (
     path              VARCHAR NOT NULL,
@@ -130,6 +131,8 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     con.execute(SHARED_DDL)
+    # a lake made before the manifest kept the readers' notes
+    con.execute("ALTER TABLE raw.landed_files ADD COLUMN IF NOT EXISTS notes VARCHAR")
 
 
 @contextmanager

@@ -1,12 +1,14 @@
 """Ingest assets: every file landed in landing/loans or landing/news and not yet loaded goes into
 the lake with row-level lineage, a quarantine for bad values and a reconciled manifest."""
 
+import json
 from functools import partial
+from pathlib import Path
 
 import dagster as dg
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.lib.ingest.landing import TABLES, LandingFailed, LandingReport, land_folder
+from risk_assets.lib.ingest.landing import TABLES, LandingFailed, LandingReport, land_folder, summarise_notes
 from risk_assets.lib.schema import column_descriptions
 
 _KINDS = {"duckdb", "polars"}
@@ -47,10 +49,14 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
             [context.run_id],
         ).fetchall()
     by_rule = report.quarantined_by_rule()
+    notes = {}
     for outcome in report.files:
         log = context.log.warning if outcome.outcome in ("refused", "failed") else context.log.info
         log(f"{outcome.path}: {outcome.outcome} {outcome.format or ''} loaded={outcome.rows_loaded} "
             f"quarantined={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")
+        if summary := summarise_notes(outcome.notes):
+            notes[Path(outcome.path).name] = summary
+            context.log.info(f"{outcome.path}: notes {json.dumps(summary, default=str)}")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": dg.MetadataValue.int(total),
         "dagster/column_schema": _schema(domain),
@@ -59,6 +65,7 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
         "quarantined_by_rule": dg.MetadataValue.md(
             _markdown(list(by_rule.items()), ["rule", "values quarantined"]) if by_rule else "Nothing quarantined."),
         "preview": dg.MetadataValue.md(_markdown(preview, preview_columns) if preview else "No new rows."),
+        "reader_notes": dg.MetadataValue.json(json.loads(json.dumps(notes, default=str))),
         "landing_folder": dg.MetadataValue.path(str(folder)),
     })
 

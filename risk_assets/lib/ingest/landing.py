@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,25 @@ class LandingReport:
             lines.append(f"| {Path(f.path).name} | {f.format or ''} | {_n(f.rows_in_file)} | {f.rows_loaded:,} | "
                          f"{f.rows_quarantined:,} | {f.non_data_lines:,} | {status.replace('|', '/')} |")
         return "\n".join(lines)
+
+
+NOTE_LINES_SHOWN = 20
+"""Line numbers kept per note in the manifest; the count is always kept."""
+
+
+def summarise_notes(notes: dict[str, object]) -> dict[str, object]:
+    """A reader's notes as the manifest keeps them: empty values dropped, and a list of lines
+    (`*_lines`, e.g. `doc_id_unwrapped_lines`) longer than NOTE_LINES_SHOWN shortened to
+    `{"count": n, "first": [the first 20]}`, so a million-row file does not write a megabyte of
+    line numbers. Shape: a JSON-ready dict, at most one entry per note."""
+    summary: dict[str, object] = {}
+    for name, value in notes.items():
+        if value in (None, [], {}, 0):
+            continue
+        if isinstance(value, list) and len(value) > NOTE_LINES_SHOWN:
+            value = {"count": len(value), "first": value[:NOTE_LINES_SHOWN]}
+        summary[name] = value
+    return summary
 
 
 def _n(value: int | None) -> str:
@@ -304,13 +324,14 @@ def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool 
     """Manifest row (insert or replace by sha256) and landing event for `outcome`."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     if manifest:
+        notes = summarise_notes(outcome.notes)
         con.execute(
             "INSERT OR REPLACE INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, "
-            "rows_loaded, rows_quarantined, non_data_lines, status, message, run_id, landed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "rows_loaded, rows_quarantined, non_data_lines, status, message, run_id, landed_at, notes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [outcome.sha256, outcome.path, outcome.size_bytes, domain, outcome.format, outcome.rows_in_file,
              outcome.rows_loaded, outcome.rows_quarantined, outcome.non_data_lines, outcome.outcome,
-             outcome.message, run_id, now],
+             outcome.message, run_id, now, json.dumps(notes, default=str) if notes else None],
         )
     con.execute(
         "INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at) "

@@ -365,7 +365,8 @@ that an article's text is not dropped for a name the aliases do not list."""
 def _feed_columns(header: list[str]) -> dict[str, int]:
     """canonical field -> index of the header column that carries it: the first column named by
     one of its aliases; for TEXT_FIELDS without one, the first unclaimed column whose name's last
-    word is an alias."""
+    word is an alias. A second body column ('description' beside 'content') is `body_fallback`:
+    read for a row whose body is not usable, before the headline."""
     names = [_normalise_name(name) for name in header]
     positions = {name: i for i, name in reversed(list(enumerate(names)))}
     found = {}
@@ -383,6 +384,12 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
                           if i not in claimed and name.rsplit("_", 1)[-1] in FEED_ALIASES[canonical]), None)
             if index is not None:
                 found[canonical] = index
+    if "body" in found:  # NewsAPI: 'content' (cut at 200 characters, or empty) and 'description'
+        claimed = set(found.values())
+        fallback = next((positions[a] for a in FEED_ALIASES["body"]
+                         if a in positions and positions[a] not in claimed), None)
+        if fallback is not None:
+            found["body_fallback"] = fallback
     return found
 
 
@@ -554,6 +561,7 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
       notes['published_at_assumed_utc_lines']); empty -> NULL (notes['published_at_missing_lines']);
       unparsable -> quarantined (rule `unparsable_timestamp`).
     - label: lowercased; empty -> NULL (unlabelled); outside LABELS -> quarantined (`unknown_label`).
+    - source: the source column, else 'file:<file name>' (the source is part of an article's key).
     - an id already loaded from an earlier line -> quarantined (`duplicate_doc_id`; the message says
       whether the text is the same or not; the first line's row is kept). Landing applies the
       same rule to ids already in raw.news.
@@ -630,7 +638,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     rejected = len(out.quarantine)
     out.reject_control_characters(number, None, record, where)
     for column, value in record.items():  # the text fields say so through is_usable_text
-        if column not in TEXT_FIELDS and re.match(csv_text.SPREADSHEET_ERROR, value.strip()):
+        if column not in (*TEXT_FIELDS, "body_fallback") and re.match(csv_text.SPREADSHEET_ERROR, value.strip()):
             out.reject(number, None, column, "spreadsheet_error", value,
                        f"{where}: column {column} holds the spreadsheet error {value.strip()!r}: its value was "
                        "lost before the file was written")
@@ -654,6 +662,10 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
     headline, body = record.get("headline"), record.get("body")
     body_use, headline_use = is_usable_text(body), is_usable_text(headline)
+    fallback = record.get("body_fallback")
+    if not body_use.usable and (fallback_use := is_usable_text(fallback)).usable:
+        out.note_line("body_from_fallback_lines", number)
+        body, body_use = fallback, fallback_use
     if not (body_use.usable or headline_use.usable):
         out.reject(number, doc_id or None, "body", "no_usable_text", body,
                    f"{where}: no usable text (body: {body_use.reason}; headline: {headline_use.reason})")
@@ -694,7 +706,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         return
     out.first_line_of[doc_id], out.row_of[doc_id] = number, len(out.rows)
     out.text_row(
-        line=number, doc_id=doc_id, source=_optional(record.get("source")),
+        line=number, doc_id=doc_id, source=_source(out, number, path, record.get("source")),
         ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body,
         text_raw=text_raw, text_field="body" if use_body else "headline",
         label=label, published_at=published_at,
@@ -704,6 +716,16 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 def _present(value: str) -> bool:
     """A non-text field says something: not empty, blank, a null token or a lone dash."""
     return value != "" and blank_reason(value) is None
+
+
+def _source(out: _Collector, line: int, path: Path, value: str | None) -> str:
+    """The feed's source for the row, else the file's name ('file:newsapi_2024-05.csv'): the
+    source is part of an article's key in the lake and is never NULL. Rows named after their file
+    are listed in notes['source_from_file_name_lines']."""
+    if (source := _optional(value)) is not None:
+        return source
+    out.note_line("source_from_file_name_lines", line)
+    return f"file:{path.name}"
 
 
 def _ticker(out: _Collector, line: int, value: str | None) -> str | None:

@@ -24,6 +24,7 @@ def test_raw_loans_materializes_with_metadata(risk_home, cases_dir):
     assert "duplicate" in files
     assert "unparsable_date | 2" in metadata["quarantined_by_rule"].value
     assert "loan_key" in metadata["preview"].value
+    assert metadata["reader_notes"].value["F05_loanstats_with_note_lines.csv"]["emp_length_na"] == 1
     assert "default_flag" in {c.name for c in metadata["dagster/column_schema"].value.columns}
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 25

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -60,7 +61,21 @@ def test_f05_manifest_reconciles_with_non_data_lines(land_cases, risk_home):
     land_cases("F05_loanstats_with_note_lines.csv")
     with connect(risk_home.lake_path, read_only=True) as con:
         row = con.execute("SELECT rows_in_file, rows_loaded, rows_quarantined, non_data_lines FROM raw.landed_files").fetchone()
+        notes = json.loads(con.execute("SELECT notes FROM raw.landed_files").fetchone()[0])
     assert row == (16, 9, 0, 7)
+    # what the reader noticed is kept with the file: the footer's stated totals were checked
+    assert notes["emp_length_na"] == 1
+    assert notes["footer_totals"]["policy code 2"] == {"line": 17, "stated": 7000.0, "loaded": 7000.0, "matches": True}
+
+
+def test_manifest_notes_keep_counts_and_the_first_lines_only():
+    from risk_assets.lib.ingest.landing import NOTE_LINES_SHOWN, summarise_notes
+
+    notes = {"published_at_assumed_utc_lines": list(range(2, 1002)), "doc_id_unwrapped_lines": [5],
+             "ignored_columns": [], "source_loan_id_unwrapped": 0, "delimiter": ","}
+    assert summarise_notes(notes) == {
+        "published_at_assumed_utc_lines": {"count": 1000, "first": list(range(2, 2 + NOTE_LINES_SHOWN))},
+        "doc_id_unwrapped_lines": [5], "delimiter": ","}
 
 
 def test_reconcile_mismatch_fails_the_file_and_the_run(risk_home, cases_dir):

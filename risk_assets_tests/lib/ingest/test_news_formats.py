@@ -468,3 +468,20 @@ def test_tickers_are_written_as_exchanges_write_them(tmp_path):
     parsed = parse_news_file(feed)
     assert parsed.rows["ticker"].to_list() == ["AAPL", "AAPL", "AAPL,MSFT"]
     assert parsed.notes["ticker_normalised_lines"] == [2, 4]
+
+
+def test_newsapi_description_is_read_when_content_is_empty_and_a_feed_without_source_names_its_file(tmp_path):
+    """NewsAPI gives 'content' (cut, or empty) and 'description': an empty content used to leave the
+    headline alone. A feed with no source column used to load NULL sources, which the lake's key
+    check refuses; the file's name stands in."""
+    feed = tmp_path / "newsapi_2024-05.csv"
+    feed.write_text("title,description,content,publishedAt\n"
+                    "Acme beats,Acme Lending beat estimates on loan growth.,,2024-05-02T09:00:00Z\n"
+                    "Beta falls,Beta Bank fell.,Beta Bank shares fell after the lender cut guidance.,2024-05-02T10:00:00Z\n")
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("text_field", "text_clean", "source").rows() == [
+        ("body", "Acme Lending beat estimates on loan growth.", "file:newsapi_2024-05.csv"),
+        ("body", "Beta Bank shares fell after the lender cut guidance.", "file:newsapi_2024-05.csv")]
+    assert parsed.notes["columns"]["body_fallback"] == "description"
+    assert parsed.notes["body_from_fallback_lines"] == [2]
+    assert parsed.notes["source_from_file_name_lines"] == [2, 3]
