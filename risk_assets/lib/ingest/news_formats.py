@@ -636,18 +636,20 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     """Validate one feed record and append it to `out` as a row or as quarantine entries."""
     where = f"{path}: line {number}"
     rejected = len(out.quarantine)
-    out.reject_control_characters(number, None, record, where)
-    for column, value in record.items():  # the text fields say so through is_usable_text
-        if column not in (*TEXT_FIELDS, "body_fallback") and re.match(csv_text.SPREADSHEET_ERROR, value.strip()):
-            out.reject(number, None, column, "spreadsheet_error", value,
-                       f"{where}: column {column} holds the spreadsheet error {value.strip()!r}: its value was "
-                       "lost before the file was written")
     invisible = csv_text.INVISIBLE_CHARACTER
     doc_id = (record["doc_id"].strip().strip(invisible).strip() if "doc_id" in record
               else f"{sha256[:16]}:{number}")
     if (unwrapped := csv_text.unwrap_id(doc_id)) != doc_id:
         out.note_line("doc_id_unwrapped_lines", number)
         doc_id = unwrapped
+    key = doc_id if _present(doc_id) else None  # names the article in the quarantine of its other fields
+    out.reject_control_characters(number, None, {"doc_id": record["doc_id"]} if "doc_id" in record else {}, where)
+    out.reject_control_characters(number, key, {c: v for c, v in record.items() if c != "doc_id"}, where)
+    for column, value in record.items():  # the text fields say so through is_usable_text
+        if column not in (*TEXT_FIELDS, "body_fallback") and re.match(csv_text.SPREADSHEET_ERROR, value.strip()):
+            out.reject(number, None if column == "doc_id" else key, column, "spreadsheet_error", value,
+                       f"{where}: column {column} holds the spreadsheet error {value.strip()!r}: its value was "
+                       "lost before the file was written")
     if any(c in invisible for c in doc_id):
         out.reject(number, None, "doc_id", "invisible_character", record["doc_id"],
                    f"{where}: article id {doc_id!r} holds a zero-width character inside (pasted text?): "

@@ -424,8 +424,8 @@ def test_spreadsheet_errors_placeholders_and_source_truncation_never_reach_the_m
     assert parsed.rows.select("doc_id", "text_field", "text_clean").rows() == [
         ("a2", "headline", "Acme Lending cuts guidance"),
         ("a4", "body", "Beta Bank shares fell after the lender")]
-    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
-        (2, "ticker", "spreadsheet_error"), (4, "body", "no_usable_text"), (6, "body", "no_usable_text")]
+    assert parsed.quarantine.select("line", "record_key", "column_name", "rule").rows() == [
+        (2, "a1", "ticker", "spreadsheet_error"), (4, "a3", "body", "no_usable_text"), (6, "a5", "body", "no_usable_text")]
     assert "placeholder" in parsed.quarantine["message"][1] and "number_only" in parsed.quarantine["message"][2]
     assert parsed.notes["source_truncated_lines"] == [5]
     bank = tmp_path / "bank.csv"
