@@ -6,6 +6,7 @@
     risk-assets replay     split a tape into vintage files and drop them into landing one at a time
     risk-assets export     write the metric and score tables to CSV or Parquet files
     risk-assets registry   list model versions; retire a champion or restore a former one (rollback)
+    risk-assets withdraw   take a landed file's rows back out of the lake (a wrong delivery)
     risk-assets screenshots  rebuild a small lake in a temporary home and regenerate docs/screenshots/*.png
 
 Every command prints what it did; a failure exits non-zero with a one-line reason.
@@ -188,6 +189,37 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
     return 0
 
 
+REBUILD_AFTER_WITHDRAWAL = {"loans": "key:raw_loans+ and not group:models",
+                            "news": "key:raw_news+ and not group:models"}
+"""Selection that rebuilds what reads a domain's raw table (staging, features, scores, monitoring)
+without retraining: the ingest jobs' selection."""
+
+
+def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
+    """Take a landed file back out of the lake (`risk_assets.lib.ingest.landing.withdraw_file`) and
+    print what was removed and the command that rebuilds the tables read from it. Exit 2 with a
+    one-line reason when no lake exists, no reason is given, or `which` names no loaded file or
+    several."""
+    import getpass
+
+    from risk_assets.lib.ingest.landing import withdraw_file
+
+    if not home.lake_path.exists():
+        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        return 2
+    with connect(home.lake_path) as con:
+        try:
+            done = withdraw_file(con, which, reason or "", f"operator {getpass.getuser()}")
+        except ValueError as exc:
+            print(f"risk-assets: {exc}", file=sys.stderr)
+            return 2
+    print(f"withdrew {done.path} (sha256 {done.sha256[:12]}): {done.rows_removed:,} rows removed from raw.{done.domain}, "
+          f"{done.quarantine_removed:,} quarantine entries removed; the manifest keeps it as 'withdrawn'")
+    print(f"staging, features and scores still hold its rows until rebuilt: "
+          f"risk-assets run --no-seed --select '{REBUILD_AFTER_WITHDRAWAL[done.domain]}'")
+    return 0
+
+
 def _stale_scores(con, table: str, model: str, champion_row: dict | None) -> int:
     """Rows of `table` scored by a version of `model` other than its champion (0 when the table is missing)."""
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?", [table]).fetchone()[0]
@@ -255,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     change.add_argument("--retire", action="store_true", help="retire the champion: the model is left without one")
     change.add_argument("--restore", metavar="VERSION", help="make this retired former champion the champion again")
     reg.add_argument("--reason", help="why (required for a change; kept in ml.model_registry_events)")
+    withdraw = sub.add_parser("withdraw", help="take a landed file's rows back out of the lake (a wrong delivery)")
+    withdraw.add_argument("file", help="the file's sha256 (8+ characters), landed path or file name")
+    withdraw.add_argument("--reason", required=True, help="why (kept in the manifest, raw.landed_files.message)")
     replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
     replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
@@ -279,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         return export_lake_tables(home, args.tables, args.out, args.format)
     if args.command == "registry":
         return registry_command(home, args.model, args.retire, args.restore, args.reason)
+    if args.command == "withdraw":
+        return withdraw_command(home, args.file, args.reason)
     if args.command == "seed" or (args.command == "run" and not args.no_seed):
         try:
             copied = seed_landing(home, sample_dir())

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS raw.landed_files (
     rows_loaded       BIGINT,
     rows_quarantined  BIGINT,
     non_data_lines    BIGINT,                    -- notes, markers, footers, blank lines skipped
-    status            VARCHAR NOT NULL,          -- loaded | refused | failed
+    status            VARCHAR NOT NULL,          -- loaded | refused | failed | withdrawn
     message           VARCHAR,
     run_id            VARCHAR,
     landed_at         TIMESTAMP,                 -- UTC
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS raw.landing_events (
     path              VARCHAR NOT NULL,
     sha256            VARCHAR NOT NULL,
     size_bytes        BIGINT NOT NULL,
-    outcome           VARCHAR NOT NULL,          -- loaded | duplicate | refused | failed
+    outcome           VARCHAR NOT NULL,          -- loaded | duplicate | refused | failed | withdrawn
     duplicate_of      VARCHAR,                   -- path of the first file with the same bytes
     run_id            VARCHAR,
     seen_at           TIMESTAMP

@@ -20,6 +20,10 @@ Outcomes of a path (raw.landing_events.outcome):
              parser broke; nothing of the file is loaded, the manifest says why, and `land_folder`
              raises `LandingFailed` once the rest of the batch has landed.
 
+- withdrawn: an operator took a loaded file back out of the lake (`withdraw_file`): its rows and
+             quarantine entries are deleted, the manifest row stays with status `withdrawn`, the
+             reason and the counts; the same bytes are not landed again.
+
 A path already loaded with the same bytes is skipped silently: landing is idempotent. A news row
 whose doc_id raw.news already holds (an article re-delivered in a later file, or revised under the
 same id) is quarantined with rule `duplicate_doc_id`: raw.news keeps one row per article id.
@@ -177,10 +181,13 @@ def land_folder(
     table, columns = TABLES[domain]
     con.execute(ddl(table, columns))
     loaded = dict(con.execute("SELECT sha256, path FROM raw.landed_files WHERE status = 'loaded'").fetchall())
+    withdrawn = {sha for (sha,) in con.execute("SELECT sha256 FROM raw.landed_files WHERE status = 'withdrawn'").fetchall()}
     recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events WHERE outcome = 'duplicate'").fetchall())
     outcomes = []
     for path in landable_files(folder):
         sha256, size = file_sha256(path), path.stat().st_size
+        if sha256 in withdrawn:  # taken back out by an operator: never landed again
+            continue
         if sha256 in loaded:
             first = loaded[sha256]
             if first == str(path) or (str(path), sha256) in recorded:
@@ -338,3 +345,62 @@ def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool 
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [outcome.path, outcome.sha256, outcome.size_bytes, outcome.outcome, outcome.duplicate_of, run_id, now],
     )
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What `withdraw_file` took out of the lake."""
+
+    path: str
+    sha256: str
+    domain: str
+    rows_removed: int
+    quarantine_removed: int
+
+
+def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str, run_id: str | None = None) -> Withdrawal:
+    """Take a loaded file back out of the lake, in one transaction: its rows in raw.loans / raw.news
+    (by `_file_sha256`) and its quarantine entries are deleted; its manifest row is kept with
+    status `withdrawn` and message '<actor>: <reason> (<n> rows removed)', and a landing event
+    `withdrawn` is recorded. Tables built from raw (staging, marts, scores) keep the file's rows
+    until they are rebuilt. The same bytes are never landed again (`land_folder` skips them), so a
+    corrected file lands in its place, its ids no longer taken.
+
+    Args:
+        which: the file's sha256 (or a prefix of at least 8 characters), its landed path, or its
+            file name when only one landed file has it.
+
+    Raises:
+        ValueError: a blank reason; no loaded file matches `which` (the message lists the loaded
+            files' names); or several do (the message lists them with their sha256).
+    """
+    if not reason or not reason.strip():
+        raise ValueError("a reason is required: it is kept in the manifest (raw.landed_files.message)")
+    matches = con.execute(
+        "SELECT sha256, path, domain FROM raw.landed_files WHERE status = 'loaded' AND "
+        "(path = ? OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
+        [which, which, which, which]).fetchall()
+    if not matches:
+        names = [Path(p).name for (p,) in con.execute(
+            "SELECT path FROM raw.landed_files WHERE status = 'loaded' ORDER BY landed_at").fetchall()]
+        raise ValueError(f"no loaded file is {which!r}; loaded files: {', '.join(names) or 'none'}")
+    if len(matches) > 1:
+        raise ValueError(f"{which!r} names {len(matches)} loaded files; give the sha256: "
+                         + ", ".join(f"{sha[:12]} {path}" for sha, path, _ in matches))
+    sha256, path, domain = matches[0]
+    table, _ = TABLES[domain]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.execute("BEGIN")
+    try:
+        rows = con.execute(f"DELETE FROM {table} WHERE _file_sha256 = ?", [sha256]).fetchone()[0]
+        quarantined = con.execute("DELETE FROM quality.quarantine WHERE file_sha256 = ?", [sha256]).fetchone()[0]
+        con.execute("UPDATE raw.landed_files SET status = 'withdrawn', message = ? WHERE sha256 = ?",
+                    [f"withdrawn by {actor}: {reason} ({rows:,} rows and {quarantined:,} quarantine entries removed)", sha256])
+        con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at) "
+                    "SELECT path, sha256, size_bytes, 'withdrawn', NULL, ?, ? FROM raw.landed_files WHERE sha256 = ?",
+                    [run_id, now, sha256])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return Withdrawal(path, sha256, domain, rows, quarantined)

@@ -122,3 +122,50 @@ def test_f01_two_writers_at_once(risk_home, cases_dir):
     assert loaded == [12, 12]
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT loan_key), count(DISTINCT _run_id) FROM raw.loans").fetchone() == (24, 2)
+
+
+def test_a_wrong_delivery_is_withdrawn_and_its_correction_lands_in_its_place(risk_home, monkeypatch, capsys):
+    """A feed delivered with the wrong labels: its ids would make the corrected file's rows
+    duplicate_doc_id forever. Withdrawn by hand, its rows and quarantine leave the lake, the
+    manifest keeps it as 'withdrawn' with the reason, the same bytes are not landed again, and the
+    correction loads."""
+    from risk_assets.cli import main
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+
+    monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
+    wrong = risk_home.landing_news / "wire_2024-05-02.csv"
+    wrong.write_text("id,headline,label\na1,Acme Lending beats estimates,negative\na2,Beta Bank cuts guidance,positive\n"
+                     "a3,Gamma Credit halts lending,bearish\n")
+    other = risk_home.landing_news / "wire_2024-05-01.csv"
+    other.write_text("id,headline\nb1,Delta Finance raises capital\n")
+
+    def land(run_id):
+        with connect(risk_home.lake_path) as con:
+            return land_folder(con, risk_home.landing_news, "news", parse_news_file, run_id, asset="raw_news")
+
+    land("run-1")
+    assert main(["withdraw", "wire_2024-05-03.csv", "--reason", "x"]) == 2
+    assert "no loaded file is 'wire_2024-05-03.csv'; loaded files: " in capsys.readouterr().err
+    assert main(["withdraw", "wire_2024-05-02.csv", "--reason", " "]) == 2
+    assert "a reason is required" in capsys.readouterr().err
+    assert main(["withdraw", "wire_2024-05-02.csv", "--reason", "labels swapped by the vendor"]) == 0
+    out = capsys.readouterr().out
+    assert "2 rows removed from raw.news, 1 quarantine entries removed" in out
+    assert "--select 'key:raw_news+ and not group:models'" in out
+
+    fixed = risk_home.landing_news / "wire_2024-05-02_fixed.csv"
+    fixed.write_text("id,headline,label\na1,Acme Lending beats estimates,positive\na2,Beta Bank cuts guidance,negative\n")
+    report = land("run-2")
+    assert [(Path(f.path).name, f.outcome, f.rows_loaded) for f in report.files] == [("wire_2024-05-02_fixed.csv", "loaded", 2)]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        rows = con.execute("SELECT doc_id, label, _source_file FROM raw.news ORDER BY doc_id").fetchall()
+        manifest = con.execute("SELECT status, message FROM raw.landed_files WHERE path = ?", [str(wrong)]).fetchone()
+        events = con.execute("SELECT outcome FROM raw.landing_events WHERE path = ? ORDER BY seen_at", [str(wrong)]).fetchall()
+        left = con.execute("SELECT count(*) FROM quality.quarantine WHERE source_file = ?", [str(wrong)]).fetchone()[0]
+    assert [(d, label, Path(f).name) for d, label, f in rows] == [
+        ("a1", "positive", "wire_2024-05-02_fixed.csv"), ("a2", "negative", "wire_2024-05-02_fixed.csv"),
+        ("b1", None, "wire_2024-05-01.csv")]
+    assert manifest[0] == "withdrawn" and manifest[1].startswith("withdrawn by operator ")
+    assert manifest[1].endswith("labels swapped by the vendor (2 rows and 1 quarantine entries removed)")
+    assert events == [("loaded",), ("withdrawn",)] and left == 0
