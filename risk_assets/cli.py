@@ -209,12 +209,17 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
         return 2
     with connect(home.lake_path) as con:
         try:
-            done = withdraw_file(con, which, reason or "", f"operator {getpass.getuser()}")
+            done = withdraw_file(con, which, reason or "", f"operator {getpass.getuser()}", home.root / "withdrawn")
         except ValueError as exc:
             print(f"risk-assets: {exc}", file=sys.stderr)
             return 2
     print(f"withdrew {done.path} (sha256 {done.sha256[:12]}): {done.rows_removed:,} rows removed from raw.{done.domain}, "
           f"{done.quarantine_removed:,} quarantine entries removed; the manifest keeps it as 'withdrawn'")
+    if done.moved_to:
+        print(f"moved out of landing to {done.moved_to} (landing it again loads it again)")
+    for name, n in done.shadowed:
+        print(f"{name}: {n:,} article(s) were quarantined as duplicates of the withdrawn ones; to load them, "
+              f"withdraw that file too and land it again")
     print(f"staging, features and scores still hold its rows until rebuilt: "
           f"risk-assets run --no-seed --select '{REBUILD_AFTER_WITHDRAWAL[done.domain]}'")
     return 0

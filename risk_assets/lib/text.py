@@ -9,8 +9,8 @@
    alone would also decode HTML5 legacy names without ';', e.g. "&not" inside a word).
 2. **Tags stripped.** HTML tags (`<p>`, `</p>`, `<br/>`, `<a href=...>`: an element name of
    HTML_ELEMENTS, a namespaced one such as Word's `<o:p>`, or a custom element with a hyphen)
-   become a space; `<script>`, `<style>`, `<noscript>`, `<template>`, `<head>` and `<title>`
-   elements are dropped with their content, and one left unclosed (a body cut short) is dropped
+   become a space; `<script>`, `<style>`, `<noscript>`, `<template>` and `<head>` (with the page's
+   `<title>`) elements are dropped with their content, and one left unclosed (a body cut short) is dropped
    to the end of the text. This runs after step 1, so markup a feed escaped once
    (`&lt;b&gt;Breaking&lt;/b&gt;`) is stripped too: such a feed delivers markup, not a sentence
    about angle brackets. Angle brackets around anything else are text: "rates < 5%", "loans of
@@ -55,7 +55,7 @@ thead time title tr track tt u ul var video wbr
 carry: big, center, font, frame, strike, tt). Only these, namespaced names and custom elements
 (with a hyphen) are read as tags."""
 
-_DROPPED_ELEMENTS = "script|style|noscript|template|head|title"
+_DROPPED_ELEMENTS = "script|style|noscript|template|head"
 _DROPPED = re.compile(rf"<({_DROPPED_ELEMENTS})\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _UNCLOSED_DROPPED = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*\Z", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(
@@ -151,7 +151,7 @@ def _pair_references(text: str) -> str:
 
 def strip_tags(text: str) -> str:
     """Replace each HTML tag with a space (see HTML_ELEMENTS), drop script, style, noscript,
-    template, head and title elements with their content (an unclosed script, style, noscript or
+    template and head elements with their content (an unclosed script, style, noscript or
     template to the end of the text), and keep the text of a CDATA section without its wrapper
     ('<![CDATA[Acme beats]]>' -> 'Acme beats', as RSS items carry it)."""
     kept = _UNCLOSED_DROPPED.sub(" ", _DROPPED.sub(" ", _CDATA.sub(r" \1 ", text)))
@@ -255,9 +255,11 @@ _PAGE_NOTICE = re.compile(
     r"(?:please\s+)?(?:enable|turn\s+on)\s+(?:javascript|cookies)(?:\s+(?:and|or)\s+(?:javascript|cookies))?"
     r"(?:\s+(?:to|and)\b.*)?"
     r"|(?:click\s+here\s+)?to\s+(?:continue\s+)?read(?:ing)?\b.*\b(?:subscribe|subscription|sign\s+in|log\s+in)\b.*"
-    r"|(?:click\s+here\s+to\s+)?(?:subscribe|sign\s+up)(?:\s+(?:now|today|here))?(?:\s+(?:to|for)\b.*)?"
-    r"|this\s+(?:content|article)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+(?:subscribers|members)\b.*"
-    r"|access\s+denied\b.*|page\s+not\s+found\b.*"
+    r"|(?:click\s+here\s+to\s+)?(?:subscribe|sign\s+up)(?:\s+(?:now|today|here))?"
+    r"(?:\s+(?:to|for)\s+(?:(?:our|the|a)\s+)?(?:newsletter|updates|full\s+access|unlimited\s+access|"
+    r"(?:continue\s+)?read(?:ing)?(?:\s+more)?|more|free))?"
+    r"|this\s+(?:content|article)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+(?:subscribers|members)"
+    r"|access\s+denied|page\s+not\s+found"
     r"|(?:error\s+)?40[34](?:\s*[-:]?\s*(?:not\s+found|forbidden|page\s+not\s+found))?",
     re.IGNORECASE)
 """A body that is only a site's notice instead of the article: a paywall, a cookie or JavaScript
@@ -292,6 +294,6 @@ def is_usable_text(text: str | None) -> Usability:
     cleaned = clean_text(text)
     if not cleaned.text and cleaned.had_tags:
         return Usability(False, "markup_only")
-    if reason := blank_reason(cleaned.text):
+    if reason := blank_reason(cleaned.text) or _not_text_reason(cleaned.text):
         return Usability(False, reason)
     return Usability(True)

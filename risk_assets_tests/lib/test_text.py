@@ -120,6 +120,8 @@ def test_whitespace_is_folded():
         ("To continue reading, subscribe to the FT.", "page_notice"),
         ("This content is only available to subscribers.", "page_notice"),
         ("404 Not Found", "page_notice"),
+        ("<p>[Removed]</p>", "placeholder"),  # judged again once the tags are gone
+        ("<p>Please enable JavaScript</p>", "page_notice"),
     ],
 )
 def test_no_usable_text_has_a_reason(text, reason):
@@ -129,7 +131,9 @@ def test_no_usable_text_has_a_reason(text, reason):
 
 @pytest.mark.parametrize("text", ["Acme Lending: no comment on rumours", "S&P", "-5%", "Nanotech shares",
                                   "Acme halts lending https://t.co/x7Gq2", "Acme Lending said subscribers grew 5%.",
-                                  "403 jobs cut at Acme", "Subscribers to the bond issue were paid in full."])
+                                  "403 jobs cut at Acme", "Subscribers to the bond issue were paid in full.",
+                                  "Access denied: EU blocks Acme bid for Beta Bank",
+                                  "Subscribe for shares in Acme rights issue", "<title>Acme beats</title>"])
 def test_real_text_is_usable(text):
     assert is_usable_text(text).usable
     assert is_usable_text(text).reason is None

@@ -21,8 +21,9 @@ Outcomes of a path (raw.landing_events.outcome):
              raises `LandingFailed` once the rest of the batch has landed.
 
 - withdrawn: an operator took a loaded file back out of the lake (`withdraw_file`): its rows and
-             quarantine entries are deleted, the manifest row stays with status `withdrawn`, the
-             reason and the counts; the same bytes are not landed again.
+             quarantine entries are deleted, the file is moved out of landing, and the manifest row
+             stays with status `withdrawn`, the reason and the counts (until the same bytes are
+             landed again on purpose; the event stays in raw.landing_events).
 
 A path already loaded with the same bytes is skipped silently: landing is idempotent. A news row
 whose doc_id raw.news already holds (an article re-delivered in a later file, or revised under the
@@ -114,13 +115,13 @@ NOTE_LINES_SHOWN = 20
 
 
 def summarise_notes(notes: dict[str, object]) -> dict[str, object]:
-    """A reader's notes as the manifest keeps them: empty values dropped, and a list of lines
-    (`*_lines`, e.g. `doc_id_unwrapped_lines`) longer than NOTE_LINES_SHOWN shortened to
+    """A reader's notes as the manifest keeps them: None, empty lists and dicts and zero counts
+    dropped, and a list (of lines, such as `doc_id_unwrapped_lines`) longer than NOTE_LINES_SHOWN shortened to
     `{"count": n, "first": [the first 20]}`, so a million-row file does not write a megabyte of
     line numbers. Shape: a JSON-ready dict, at most one entry per note."""
     summary: dict[str, object] = {}
     for name, value in notes.items():
-        if value in (None, [], {}, 0):
+        if value is None or value == [] or value == {} or (value == 0 and not isinstance(value, bool)):
             continue
         if isinstance(value, list) and len(value) > NOTE_LINES_SHOWN:
             value = {"count": len(value), "first": value[:NOTE_LINES_SHOWN]}
@@ -181,13 +182,10 @@ def land_folder(
     table, columns = TABLES[domain]
     con.execute(ddl(table, columns))
     loaded = dict(con.execute("SELECT sha256, path FROM raw.landed_files WHERE status = 'loaded'").fetchall())
-    withdrawn = {sha for (sha,) in con.execute("SELECT sha256 FROM raw.landed_files WHERE status = 'withdrawn'").fetchall()}
     recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events WHERE outcome = 'duplicate'").fetchall())
     outcomes = []
     for path in landable_files(folder):
         sha256, size = file_sha256(path), path.stat().st_size
-        if sha256 in withdrawn:  # taken back out by an operator: never landed again
-            continue
         if sha256 in loaded:
             first = loaded[sha256]
             if first == str(path) or (str(path), sha256) in recorded:
@@ -356,19 +354,25 @@ class Withdrawal:
     domain: str
     rows_removed: int
     quarantine_removed: int
+    moved_to: str | None
+    """Where the file went (None when it was no longer in landing)."""
+    shadowed: tuple[tuple[str, int], ...] = ()
+    """(file, rows) of other landed files whose articles were quarantined as duplicate_doc_id of
+    the withdrawn file's articles: withdraw them too and land them again to load those rows."""
 
 
-def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str, run_id: str | None = None) -> Withdrawal:
+def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str,
+                  withdrawn_dir: Path, run_id: str | None = None) -> Withdrawal:
     """Take a loaded file back out of the lake, in one transaction: its rows in raw.loans / raw.news
     (by `_file_sha256`) and its quarantine entries are deleted; its manifest row is kept with
     status `withdrawn` and message '<actor>: <reason> (<n> rows removed)', and a landing event
-    `withdrawn` is recorded. Tables built from raw (staging, marts, scores) keep the file's rows
-    until they are rebuilt. The same bytes are never landed again (`land_folder` skips them), so a
-    corrected file lands in its place, its ids no longer taken.
+    `withdrawn` is recorded. The file is then moved from landing to `withdrawn_dir`, so the next run
+    does not land it again, and a corrected file lands in its place, its ids no longer taken.
+    Tables built from raw (staging, marts, scores) keep the file's rows until they are rebuilt.
 
     Args:
-        which: the file's sha256 (or a prefix of at least 8 characters), its landed path, or its
-            file name when only one landed file has it.
+        which: the file's sha256 (or a prefix of at least 8 characters), its landed path (absolute
+            or relative to the working directory), or its file name when only one landed file has it.
 
     Raises:
         ValueError: a blank reason; no loaded file matches `which` (the message lists the loaded
@@ -378,8 +382,8 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         raise ValueError("a reason is required: it is kept in the manifest (raw.landed_files.message)")
     matches = con.execute(
         "SELECT sha256, path, domain FROM raw.landed_files WHERE status = 'loaded' AND "
-        "(path = ? OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
-        [which, which, which, which]).fetchall()
+        "(path IN (?, ?) OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
+        [which, str(Path(which).resolve()), which, which, which]).fetchall()
     if not matches:
         names = [Path(p).name for (p,) in con.execute(
             "SELECT path FROM raw.landed_files WHERE status = 'loaded' ORDER BY landed_at").fetchall()]
@@ -390,6 +394,11 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     sha256, path, domain = matches[0]
     table, _ = TABLES[domain]
     now = datetime.now(UTC).replace(tzinfo=None)
+    shadowed = () if domain != "news" else tuple(con.execute(
+        "SELECT q.source_file, count(*) FROM quality.quarantine AS q "
+        "WHERE q.rule = 'duplicate_doc_id' AND q.file_sha256 <> ? "
+        "AND q.record_key IN (SELECT doc_id FROM raw.news WHERE _file_sha256 = ?) GROUP BY 1 ORDER BY 1",
+        [sha256, sha256]).fetchall())
     con.execute("BEGIN")
     try:
         rows = con.execute(f"DELETE FROM {table} WHERE _file_sha256 = ?", [sha256]).fetchone()[0]
@@ -403,4 +412,9 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return Withdrawal(path, sha256, domain, rows, quarantined)
+    moved_to = None
+    if Path(path).is_file():
+        withdrawn_dir.mkdir(parents=True, exist_ok=True)
+        moved_to = str(withdrawn_dir / f"{sha256[:12]}_{Path(path).name}")
+        Path(path).replace(moved_to)
+    return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, shadowed)

@@ -535,14 +535,14 @@ def _free_form_timestamp(value: str) -> datetime:
         named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
         raise ValueError(f"no {named} in {value!r}: a publication time needs a full date "
                          "(it would be filled in from today)")
-    named_days = {_WEEKDAYS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _WEEKDAYS}
-    if named_days and named_days != {parsed.weekday()}:
-        raise ValueError(f"the weekday written does not match the date: {parsed:%Y-%m-%d} is a {parsed:%A}: "
-                         f"{value!r}")
     written = re.findall(r"(?<![\d:.+-])(\d{4})(?![\d:])", text)  # not a '+0000' offset
     if written and int(written[0]) != parsed.year:  # 'Mon, 01 Jan 0001' would be read as 2001
         raise ValueError(f"year {int(written[0])} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a "
                          f"publication time: {value!r}")
+    named_days = {_WEEKDAYS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _WEEKDAYS}
+    if named_days and named_days != {parsed.weekday()}:
+        raise ValueError(f"the weekday written does not match the date: {parsed:%Y-%m-%d} is a {parsed:%A}: "
+                         f"{value!r}")
     return parsed
 
 
@@ -645,8 +645,10 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     key = doc_id if _present(doc_id) else None  # names the article in the quarantine of its other fields
     out.reject_control_characters(number, None, {"doc_id": record["doc_id"]} if "doc_id" in record else {}, where)
     out.reject_control_characters(number, key, {c: v for c, v in record.items() if c != "doc_id"}, where)
+    lost = set()  # columns already quarantined as spreadsheet errors: not judged twice
     for column, value in record.items():  # the text fields say so through is_usable_text
         if column not in (*TEXT_FIELDS, "body_fallback") and re.match(csv_text.SPREADSHEET_ERROR, value.strip()):
+            lost.add(column)
             out.reject(number, None if column == "doc_id" else key, column, "spreadsheet_error", value,
                        f"{where}: column {column} holds the spreadsheet error {value.strip()!r}: its value was "
                        "lost before the file was written")
@@ -677,7 +679,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     clock = record.get("published_time")
     if stamp is not None and clock is not None and _present(stamp) and _present(clock):
         stamp = f"{stamp.strip()} {clock.strip()}"
-    if stamp is not None and _present(stamp):
+    if stamp is not None and _present(stamp) and not lost & {"published_at", "published_time"}:
         try:
             published_at, naive = parse_timestamp(stamp)
             if naive:
@@ -689,7 +691,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
     label = None
     label_raw = record.get("label")
-    if label_raw is not None and _present(label_raw):
+    if label_raw is not None and _present(label_raw) and "label" not in lost:
         label = label_raw.strip().lower()
         if label not in LABELS:
             out.reject(number, doc_id or None, "label", "unknown_label", label_raw,
@@ -731,12 +733,19 @@ def _source(out: _Collector, line: int, path: Path, value: str | None) -> str:
 
 
 def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
-    """A ticker as exchanges write it: upper case, no cashtag '$' ('$aapl' -> 'AAPL'); several
-    tickers in one field are joined by ',' without spaces ('AAPL, $MSFT' -> 'AAPL,MSFT'). A changed
-    value is listed in notes['ticker_normalised_lines']."""
+    """A ticker without its cashtag '$', in upper case when written all in lower case ('$aapl' ->
+    'AAPL'; a mixed-case exchange code such as 'RDSa.L' is kept); several tickers in one field,
+    separated by ',' or ';', are deduplicated, sorted and joined by ',' ('MSFT; $aapl' ->
+    'AAPL,MSFT'). Spaces are part of a ticker ('AAPL US Equity', 'BRK B'). A changed value is
+    listed in notes['ticker_normalised_lines']."""
     if value is None:
         return None
-    normal = ",".join(t.lstrip("$").upper() for t in re.split(r"[,;\s]+", value) if t.lstrip("$"))
+    tickers = set()
+    for part in re.split(r"\s*[,;]\s*", value.strip()):
+        part = part.removeprefix("$").strip()
+        if part:
+            tickers.add(part.upper() if part == part.lower() else part)
+    normal = ",".join(sorted(tickers))
     if normal != value:
         out.note_line("ticker_normalised_lines", line)
     return normal or None

@@ -59,17 +59,25 @@ NEWS_SCORES_DDL = "CREATE OR REPLACE TABLE ml.news_scores (\n    " + ",\n    ".j
 
 DAILY_SQL = """
 CREATE OR REPLACE TABLE ml.news_sentiment_daily AS
-SELECT CAST(f.published_at AS DATE) AS day,
+WITH scored AS (
+    SELECT CAST(f.published_at AS DATE) AS day, f.ticker, s.label, s.p_positive, s.p_negative, s.model_version
+    FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
+    WHERE f.published_at IS NOT NULL
+), tickers AS (  -- an article about several tickers ('AAPL,MSFT') counts each of them
+    SELECT day, count(DISTINCT ticker) AS n_tickers
+    FROM (SELECT day, unnest(string_split(ticker, ',')) AS ticker FROM scored WHERE ticker IS NOT NULL)
+    GROUP BY day
+)
+SELECT day,
        count(*) AS n_articles,
-       count(DISTINCT f.ticker) AS n_tickers,
-       avg(s.p_positive - s.p_negative) AS net_sentiment,
-       avg(CASE WHEN s.label = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative,
-       avg(CASE WHEN s.label = 'positive' THEN 1.0 ELSE 0.0 END) AS share_positive,
-       any_value(s.model_version) AS model_version
-FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
-WHERE f.published_at IS NOT NULL
-GROUP BY 1
-ORDER BY 1
+       coalesce(any_value(k.n_tickers), 0) AS n_tickers,
+       avg(p_positive - p_negative) AS net_sentiment,
+       avg(CASE WHEN label = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative,
+       avg(CASE WHEN label = 'positive' THEN 1.0 ELSE 0.0 END) AS share_positive,
+       any_value(model_version) AS model_version
+FROM scored LEFT JOIN tickers AS k USING (day)
+GROUP BY day
+ORDER BY day
 """
 
 

@@ -139,6 +139,8 @@ def test_a_wrong_delivery_is_withdrawn_and_its_correction_lands_in_its_place(ris
                      "a3,Gamma Credit halts lending,bearish\n")
     other = risk_home.landing_news / "wire_2024-05-01.csv"
     other.write_text("id,headline\nb1,Delta Finance raises capital\n")
+    resent = risk_home.landing_news / "wire_2024-05-02_resent.csv"  # lands after it: a1 is a duplicate
+    resent.write_text("id,headline,label\na1,Acme Lending beats estimates,positive\n")
 
     def land(run_id):
         with connect(risk_home.lake_path) as con:
@@ -153,6 +155,8 @@ def test_a_wrong_delivery_is_withdrawn_and_its_correction_lands_in_its_place(ris
     out = capsys.readouterr().out
     assert "2 rows removed from raw.news, 1 quarantine entries removed" in out
     assert "--select 'key:raw_news+ and not group:models'" in out
+    assert f"{resent}: 1 article(s) were quarantined as duplicates of the withdrawn ones" in out
+    assert not wrong.exists() and len(list((risk_home.root / "withdrawn").glob("*_wire_2024-05-02.csv"))) == 1
 
     fixed = risk_home.landing_news / "wire_2024-05-02_fixed.csv"
     fixed.write_text("id,headline,label\na1,Acme Lending beats estimates,positive\na2,Beta Bank cuts guidance,negative\n")

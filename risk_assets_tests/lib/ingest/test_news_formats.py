@@ -355,6 +355,7 @@ def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     ("10:30", "no year, month or day in '10:30'"),
     ("03-04-2024 10:00", "day and month could be swapped in '03-04-2024'"),
     ("Mon, 02 May 2024 09:00:00 GMT", "2024-05-02 is a Thursday"),  # the date or the weekday is wrong
+    ("Wed, 01 Jan 0001 00:00:00 GMT", "year 1 is outside 1970-2100"),  # a placeholder first, whatever its weekday
 ])
 def test_a_time_whose_zone_or_date_cannot_be_known_is_refused_not_guessed(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):
@@ -464,9 +465,10 @@ def test_look_alike_files_are_read_in_their_own_format(tmp_path):
 def test_tickers_are_written_as_exchanges_write_them(tmp_path):
     """'$aapl', 'AAPL' and 'AAPL, $MSFT' used to be three tickers in the daily index."""
     feed = tmp_path / "feed.csv"
-    feed.write_text('id,ticker,headline\na1,$aapl,Apple rises\na2,AAPL,Apple falls\na3,"AAPL, $msft",Tech rallies\n')
+    feed.write_text('id,ticker,headline\na1,$aapl,Apple rises\na2,AAPL,Apple falls\na3,"$msft; AAPL",Tech rallies\n'
+                    'a4,AAPL US Equity,Apple flat\na5,RDSa.L,Shell up\n')
     parsed = parse_news_file(feed)
-    assert parsed.rows["ticker"].to_list() == ["AAPL", "AAPL", "AAPL,MSFT"]
+    assert parsed.rows["ticker"].to_list() == ["AAPL", "AAPL", "AAPL,MSFT", "AAPL US Equity", "RDSa.L"]
     assert parsed.notes["ticker_normalised_lines"] == [2, 4]
 
 
