@@ -253,15 +253,17 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
 def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile:
     """`parsed` with every row whose doc_id raw.news already holds moved to quarantine (rule
     `duplicate_doc_id`; the message names the file and line of the loaded copy and says whether the
-    text is the same, a re-delivery, or differs, a revision whose first version stays). raw.news
+    text and label are the same, a re-delivery, the label differs (both named), or the text
+    differs, a revision whose first version stays). raw.news
     keeps one row per doc_id, and the rows of the file still reconcile."""
     if not parsed.rows.height:
         return parsed
-    con.register("incoming_doc_ids", parsed.rows.select("doc_id", "text_clean", "_source_line").to_arrow())
+    con.register("incoming_doc_ids", parsed.rows.select("doc_id", "text_clean", "label", "_source_line").to_arrow())
     try:
         known = con.execute(
             "SELECT i._source_line AS line, i.doc_id, i.text_clean IS NOT DISTINCT FROM n.text_clean AS same_text, "
-            "n._source_file AS first_file, n._source_line AS first_line "
+            "i.label IS NOT DISTINCT FROM n.label AS same_label, coalesce(i.label, 'none') AS new_label, "
+            "coalesce(n.label, 'none') AS kept_label, n._source_file AS first_file, n._source_line AS first_line "
             "FROM incoming_doc_ids i JOIN raw.news n ON n.doc_id = i.doc_id ORDER BY i._source_line"
         ).pl()
     finally:
@@ -273,7 +275,9 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
         pl.lit("duplicate_doc_id").alias("rule"), pl.col("doc_id").alias("raw_value"),
         pl.format(f"{path}: line {{}}: article id {{}} is already loaded from {{}} line {{}} ({{}})",
                   "line", "doc_id", "first_file", "first_line",
-                  pl.when("same_text").then(pl.lit("same text: a re-delivery"))
+                  pl.when(pl.col("same_text") & pl.col("same_label")).then(pl.lit("same text: a re-delivery"))
+                  .when("same_text").then(pl.format("same text, different label: {} here, {} kept; withdraw the "
+                                                     "loaded file if this one is right", "new_label", "kept_label"))
                   .otherwise(pl.lit("different text: the first version is kept"))).alias("message"),
     )
     lines = known.get_column("line").implode()
@@ -384,6 +388,11 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         "SELECT sha256, path, domain FROM raw.landed_files WHERE status = 'loaded' AND "
         "(path IN (?, ?) OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
         [which, str(Path(which).resolve()), which, which, which]).fetchall()
+    if not matches and (gone := con.execute(
+            "SELECT path, message FROM raw.landed_files WHERE status = 'withdrawn' AND "
+            "(path IN (?, ?) OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
+            [which, str(Path(which).resolve()), which, which, which]).fetchone()):
+        raise ValueError(f"{gone[0]} is withdrawn already ({gone[1]})")
     if not matches:
         names = [Path(p).name for (p,) in con.execute(
             "SELECT path FROM raw.landed_files WHERE status = 'loaded' ORDER BY landed_at").fetchall()]

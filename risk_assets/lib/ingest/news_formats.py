@@ -703,10 +703,15 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     text_raw = body if use_body else headline
     if doc_id in out.first_line_of:
         first = out.first_line_of[doc_id]
-        same = clean_text(text_raw).text == out.rows[out.row_of[doc_id]]["text_clean"]
+        kept = out.rows[out.row_of[doc_id]]
+        if clean_text(text_raw).text != kept["text_clean"]:
+            verdict = "different text: the first version is kept"
+        elif label != kept["label"]:
+            verdict = f"same text, different label: {label or 'none'} here, {kept['label'] or 'none'} kept"
+        else:
+            verdict = "same text: a repeat"
         out.reject(number, doc_id, "doc_id", "duplicate_doc_id", record["doc_id"],
-                   f"{where}: article id {doc_id!r} is already on line {first} "
-                   f"({'same text: a repeat' if same else 'different text: the first version is kept'})")
+                   f"{where}: article id {doc_id!r} is already on line {first} ({verdict})")
         return
     out.first_line_of[doc_id], out.row_of[doc_id] = number, len(out.rows)
     out.text_row(

@@ -147,6 +147,10 @@ def test_a_wrong_delivery_is_withdrawn_and_its_correction_lands_in_its_place(ris
             return land_folder(con, risk_home.landing_news, "news", parse_news_file, run_id, asset="raw_news")
 
     land("run-1")
+    with connect(risk_home.lake_path, read_only=True) as con:
+        (message,) = con.execute("SELECT message FROM quality.quarantine WHERE rule = 'duplicate_doc_id'").fetchone()
+    assert message.endswith("(same text, different label: positive here, negative kept; withdraw the loaded file "
+                            "if this one is right)")
     assert main(["withdraw", "wire_2024-05-03.csv", "--reason", "x"]) == 2
     assert "no loaded file is 'wire_2024-05-03.csv'; loaded files: " in capsys.readouterr().err
     assert main(["withdraw", "wire_2024-05-02.csv", "--reason", " "]) == 2
@@ -157,6 +161,8 @@ def test_a_wrong_delivery_is_withdrawn_and_its_correction_lands_in_its_place(ris
     assert "--select 'key:raw_news+ and not group:models'" in out
     assert f"{resent}: 1 article(s) were quarantined as duplicates of the withdrawn ones" in out
     assert not wrong.exists() and len(list((risk_home.root / "withdrawn").glob("*_wire_2024-05-02.csv"))) == 1
+    assert main(["withdraw", "wire_2024-05-02.csv", "--reason", "again"]) == 2
+    assert "wire_2024-05-02.csv is withdrawn already (withdrawn by operator " in capsys.readouterr().err
 
     fixed = risk_home.landing_news / "wire_2024-05-02_fixed.csv"
     fixed.write_text("id,headline,label\na1,Acme Lending beats estimates,positive\na2,Beta Bank cuts guidance,negative\n")

@@ -487,3 +487,12 @@ def test_newsapi_description_is_read_when_content_is_empty_and_a_feed_without_so
     assert parsed.notes["columns"]["body_fallback"] == "description"
     assert parsed.notes["body_from_fallback_lines"] == [2]
     assert parsed.notes["source_from_file_name_lines"] == [2, 3]
+
+
+def test_a_repeated_id_with_the_same_text_but_another_label_says_so(tmp_path):
+    feed = tmp_path / "feed.csv"
+    feed.write_text("id,headline,label\na1,Acme Lending beats estimates,negative\na1,Acme Lending beats estimates,positive\n"
+                    "a1,Acme Lending beats estimates,negative\n")
+    parsed = parse_news_file(feed)
+    assert [m.rsplit("(", 1)[1] for m in parsed.quarantine["message"]] == [
+        "same text, different label: positive here, negative kept)", "same text: a repeat)"]
