@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from risk_assets.lib.home import RiskHome, sample_dir
-from risk_assets.lib.lake import connect
+from risk_assets.lib.lake import connect, table_exists
 
 INSTANCE_YAML = """\
 telemetry:
@@ -227,8 +227,7 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
 
 def _stale_scores(con, table: str, model: str, champion_row: dict | None) -> int:
     """Rows of `table` scored by a version of `model` other than its champion (0 when the table is missing)."""
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?", [table]).fetchone()[0]
-    if not exists:
+    if not table_exists(con, table):
         return 0
     version = None if champion_row is None else champion_row["version"]
     model_filter = "model = ? AND " if table == "ml.loan_scores" else ""

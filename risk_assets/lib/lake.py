@@ -126,6 +126,13 @@ CREATE TABLE IF NOT EXISTS monitoring.retrain_decisions (
 """
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `table` ('schema.name') exists in the lake behind `con` (read-only or not)."""
+    schema, name = table.split(".")
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+                            [schema, name]).fetchone()[0])
+
+
 def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas and the shared tables if they are missing (idempotent)."""
     for schema in SCHEMAS:

@@ -384,15 +384,14 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     """
     if not reason or not reason.strip():
         raise ValueError("a reason is required: it is kept in the manifest (raw.landed_files.message)")
-    matches = con.execute(
-        "SELECT sha256, path, domain FROM raw.landed_files WHERE status = 'loaded' AND "
+    named = con.execute(
+        "SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE status IN ('loaded', 'withdrawn') AND "
         "(path IN (?, ?) OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
         [which, str(Path(which).resolve()), which, which, which]).fetchall()
-    if not matches and (gone := con.execute(
-            "SELECT path, message FROM raw.landed_files WHERE status = 'withdrawn' AND "
-            "(path IN (?, ?) OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
-            [which, str(Path(which).resolve()), which, which, which]).fetchone()):
-        raise ValueError(f"{gone[0]} is withdrawn already ({gone[1]})")
+    matches = [(sha, path, domain) for sha, path, domain, status, _ in named if status == "loaded"]
+    if not matches and named:
+        _, path, _, _, message = named[0]
+        raise ValueError(f"{path} is withdrawn already ({message})")
     if not matches:
         names = [Path(p).name for (p,) in con.execute(
             "SELECT path FROM raw.landed_files WHERE status = 'loaded' ORDER BY landed_at").fetchall()]

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from risk_assets.lib.lake import table_exists
+
 
 class RegistryError(ValueError):
     """A change to the registry that is not allowed; the message says why and what exists."""
@@ -73,8 +75,7 @@ def _log(con: duckdb.DuckDBPyConnection, *changes: StatusChange) -> None:
 def version_row(con: duckdb.DuckDBPyConnection, model: str, version: str) -> dict | None:
     """One version's registry row as a dict, or None when the model has no such version."""
     cur = con.execute("SELECT * FROM ml.model_registry WHERE model = ? AND version = ?", [model, version])
-    row = cur.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+    return next(iter(_as_dicts(cur)), None)
 
 
 def champion(con: duckdb.DuckDBPyConnection, model: str) -> dict | None:
@@ -82,8 +83,7 @@ def champion(con: duckdb.DuckDBPyConnection, model: str) -> dict | None:
     cur = con.execute(
         "SELECT * FROM ml.model_registry WHERE model = ? AND status = 'champion'", [model]
     )
-    row = cur.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+    return next(iter(_as_dicts(cur)), None)
 
 
 def promote(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: str,
@@ -194,12 +194,17 @@ def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[di
         "r.reason, e.actor AS changed_by, e.reason AS change_reason "
         f"FROM ml.model_registry AS r LEFT JOIN {latest} AS e ON e.model = r.model AND e.version = r.version "
         f"{where} ORDER BY r.model, r.trained_at, r.version", params)
-    return [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+    return _as_dicts(cur)
 
 
 def _has_events(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' "
-                            "AND table_name = 'model_registry_events'").fetchone()[0])
+    return table_exists(con, "ml.model_registry_events")
+
+
+def _as_dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The rows of an executed query as dicts keyed by column name."""
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def events(con: duckdb.DuckDBPyConnection, model: str, limit: int = 20) -> list[dict]:
@@ -210,7 +215,7 @@ def events(con: duckdb.DuckDBPyConnection, model: str, limit: int = 20) -> list[
     cur = con.execute(
         "SELECT * FROM ml.model_registry_events WHERE model = ? ORDER BY changed_at DESC, rowid DESC LIMIT ?",
         [model, limit])
-    return [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+    return _as_dicts(cur)
 
 
 def _require_reason(reason: str) -> None:

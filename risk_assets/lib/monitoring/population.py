@@ -20,6 +20,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from risk_assets.lib.lake import table_exists
+
 PD_MODEL_PREFIX = "loan_pd_"
 """PD models are registered as loan_pd_<portfolio>."""
 
@@ -59,12 +61,6 @@ class Population:
         return [c for c in self.reference.columns if c not in NON_FEATURE_COLUMNS | {"first_ingested_at", "pd_score"}]
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchone()[0])
-
-
 def champions(con: duckdb.DuckDBPyConnection) -> list[Champion]:
     """Every PD champion, with its holdout AUC (the registry's primary value when the primary metric is an AUC)."""
     rows = con.execute(
@@ -85,11 +81,11 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     Raises:
         LookupError: marts.loan_features does not exist yet (transform has not run).
     """
-    if not _table_exists(con, "marts", "loan_features"):
+    if not table_exists(con, "marts.loan_features"):
         raise LookupError("marts.loan_features does not exist yet: materialize loan_features first")
     scores = (
         "SELECT loan_key, pd AS pd_score FROM ml.loan_scores WHERE model = ? AND model_version = ?"
-        if _table_exists(con, "ml", "loan_scores")
+        if table_exists(con, "ml.loan_scores")
         else "SELECT NULL::VARCHAR AS loan_key, NULL::DOUBLE AS pd_score WHERE ? IS NULL AND ? IS NULL"
     )
     frame = pl.from_arrow(con.execute(
