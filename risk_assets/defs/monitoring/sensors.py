@@ -16,7 +16,7 @@ import duckdb
 from risk_assets.defs.monitoring.jobs import ingest_loans_job, ingest_news_job, retrain_loan_pd_job
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
-from risk_assets.lib.lake import connect
+from risk_assets.lib.lake import connect, table_exists
 from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import snapshots
 from risk_assets.lib.monitoring.retrain import RetrainDecision, decide
@@ -31,22 +31,26 @@ ACTIVE_STATUSES = [
 ]
 
 
-def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[set[str], str]:
-    """Contents already in raw.landed_files for `domain`, and a note of where they came from."""
+def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[set[str], dict[str, int], str]:
+    """Contents in raw.landed_files for `domain` (withdrawn ones excepted), the withdrawn contents
+    with how often each was withdrawn (raw.landing_events), and a note of where they came from."""
     path = lake.home.lake_path
     if not path.exists():
-        return set(), "no lake yet"
+        return set(), {}, "no lake yet"
     try:
         with connect(path, read_only=True, wait_seconds=LAKE_WAIT_SECONDS) as con:
-            exists = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'landed_files'"
-            ).fetchone()[0]
-            if not exists:
-                return set(), "no manifest yet"
-            rows = con.execute("SELECT sha256 FROM raw.landed_files WHERE domain = ?", [domain]).fetchall()
+            if not table_exists(con, "raw.landed_files"):
+                return set(), {}, "no manifest yet"
+            rows = con.execute("SELECT sha256, status FROM raw.landed_files WHERE domain = ?", [domain]).fetchall()
+            withdrawn = {sha for sha, status in rows if status == "withdrawn"}
+            counts = dict(con.execute(
+                "SELECT sha256, count(*) FROM raw.landing_events WHERE outcome = 'withdrawn' AND sha256 IN "
+                "(SELECT sha256 FROM raw.landed_files WHERE domain = ? AND status = 'withdrawn') GROUP BY 1",
+                [domain]).fetchall()) if withdrawn else {}
     except duckdb.IOException as exc:
-        return set(), f"manifest not consulted (lake busy: {exc})"
-    return {r[0] for r in rows}, f"{len(rows)} contents in the manifest"
+        return set(), {}, f"manifest not consulted (lake busy: {exc})"
+    note = f"{len(rows)} contents in the manifest" + (f", {len(withdrawn)} withdrawn" if withdrawn else "")
+    return {sha for sha, _ in rows} - withdrawn, {sha: counts.get(sha, 1) for sha in withdrawn}, note
 
 
 def landing_sensor(domain: str, job) -> dg.SensorDefinition:
@@ -60,23 +64,25 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
         description=(
             f"Watches landing/{domain}: each file whose bytes (sha256) are new starts one `{job.name}` run "
             "(run_key = content hash). The cursor holds every file seen (name, size, sha256), never a time, so a "
-            "file with an old modification time is still picked up; the same bytes under two names start one run."
+            "file with an old modification time is still picked up; the same bytes under two names start one run; a "
+            "withdrawn file dropped back in lands again."
         ),
     )
     def _sensor(context: dg.SensorEvaluationContext, lake: LakeResource) -> dg.SensorResult:
         folder = lake.home.landing / domain
         files = landing_watch.scan(folder)
-        manifest, manifest_note = _manifest_sha256(lake, domain)
-        plan = landing_watch.plan(files, context.cursor, manifest)
+        manifest, withdrawn, manifest_note = _manifest_sha256(lake, domain)
+        plan = landing_watch.plan(files, context.cursor, manifest, withdrawn)
         requests = []
         for first, duplicates in plan.new:
             names = ", ".join(d.name for d in duplicates)
             context.log.info(
                 f"new content {first.sha256[:12]} in {first.name} ({first.size:,} bytes)"
                 + (f"; same bytes also under {names}: one run" if duplicates else "")
+                + ("; withdrawn before, landed again" if first.sha256 in withdrawn else "")
             )
             requests.append(dg.RunRequest(
-                run_key=f"{domain}:{first.sha256}",
+                run_key=landing_watch.run_key(domain, first.sha256, withdrawn.get(first.sha256, 0)),
                 tags={
                     "risk/landing_domain": domain,
                     "risk/landing_file": first.name,

@@ -3,7 +3,10 @@
 A file is new when its bytes (sha256) have not been seen before, in the sensor's cursor or in the
 lake's manifest raw.landed_files. Modification times are never looked at, so a file copied with
 its old mtime preserved (cp -p, rsync -t, an unzip) is still picked up; and the same bytes under
-two names (a browser's "loans (1).csv") are one new content, not two.
+two names (a browser's "loans (1).csv") are one new content, not two. A content an operator
+withdrew (`risk-assets withdraw`, manifest status `withdrawn`) is new again when it is dropped
+back: its run key then carries the number of withdrawals, because Dagster starts one run per run
+key, ever.
 
 The cursor is JSON: {"files": [{"name", "size", "sha256"}, ...]}, every file seen so far.
 """
@@ -11,6 +14,7 @@ The cursor is JSON: {"files": [{"name", "size", "sha256"}, ...]}, every file see
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -78,16 +82,19 @@ def read_cursor(cursor: str | None) -> list[SeenFile]:
         raise ValueError(f"landing sensor cursor is not {{'files': [...]}} JSON: {cursor[:80]!r}") from exc
 
 
-def plan(files: list[SeenFile], cursor: str | None, manifest_sha256: set[str] = frozenset()) -> LandingPlan:
+def plan(files: list[SeenFile], cursor: str | None, manifest_sha256: set[str] = frozenset(),
+         withdrawn: Mapping[str, int] | None = None) -> LandingPlan:
     """Split `files` into new contents and known ones, and build the next cursor.
 
     Args:
         files: the folder's files now (see `scan`).
         cursor: the previous cursor (None on the first look).
         manifest_sha256: contents the lake has already recorded in raw.landed_files.
+        withdrawn: contents whose manifest status is `withdrawn`, with how often each was withdrawn:
+            new again whatever the cursor or manifest say.
     """
     seen = read_cursor(cursor)
-    known_hashes = {f.sha256 for f in seen} | set(manifest_sha256)
+    known_hashes = ({f.sha256 for f in seen} | set(manifest_sha256)) - set(withdrawn or {})
     result = LandingPlan()
     by_hash: dict[str, list[SeenFile]] = {}
     for f in files:
@@ -99,3 +106,9 @@ def plan(files: list[SeenFile], cursor: str | None, manifest_sha256: set[str] = 
     merged = {(f.name, f.sha256): f for f in [*seen, *files]}
     result.cursor = json.dumps({"files": [asdict(f) for f in sorted(merged.values(), key=lambda f: (f.name, f.sha256))]})
     return result
+
+
+def run_key(domain: str, sha256: str, withdrawals: int = 0) -> str:
+    """The landing run's key: '<domain>:<sha256>', plus ':after-withdrawal-<n>' for a content
+    withdrawn n times, so that landing it again is a new run and a repeat tick is not."""
+    return f"{domain}:{sha256}" + (f":after-withdrawal-{withdrawals}" if withdrawals else "")

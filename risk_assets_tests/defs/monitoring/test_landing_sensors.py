@@ -86,3 +86,31 @@ def test_f01_two_files_landing_together_both_load_in_concurrent_runs(risk_home, 
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT loan_key) FROM raw.loans").fetchone()[0] == 24
         assert con.execute("SELECT count(*) FROM raw.landed_files WHERE status = 'loaded'").fetchone()[0] == 2
+
+
+def test_a_withdrawn_file_dropped_back_lands_again_under_a_new_run_key(risk_home, cases_dir):
+    """Withdrawn by hand (moved out of landing) and later dropped back on purpose: the cursor and
+    the manifest know its bytes, and Dagster never starts a second run with a used run key, so the
+    sensor must treat a withdrawn content as new and give its run a key of its own."""
+    from risk_assets.lib.ingest.landing import withdraw_file
+
+    shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "tape.csv")
+    defs = make_defs(str(risk_home.root))
+    with dg.instance_for_test() as instance:
+        first = tick(instance, defs)
+        assert defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=first.run_requests[0].tags).success
+        with connect(risk_home.lake_path) as con:
+            withdrawal = withdraw_file(con, "tape.csv", "wrong month", "operator test", risk_home.root / "withdrawn")
+        assert withdrawal.rows_removed == 12 and withdrawal.moved_to
+        gone = tick(instance, defs, first.cursor)
+        assert not gone.run_requests and "1 withdrawn" in gone.skip_reason.skip_message
+
+        shutil.copyfile(withdrawal.moved_to, risk_home.landing_loans / "tape.csv")
+        back = tick(instance, defs, gone.cursor)
+        assert [r.run_key for r in back.run_requests] == [f"loans:{withdrawal.sha256}:after-withdrawal-1"]
+        assert defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=back.run_requests[0].tags).success
+        settled = tick(instance, defs, back.cursor)
+        assert not settled.run_requests and "1 already seen" in settled.skip_reason.skip_message
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 12
+        assert con.execute("SELECT status FROM raw.landed_files").fetchall() == [("loaded",)]
