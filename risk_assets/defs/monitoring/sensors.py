@@ -17,6 +17,7 @@ from risk_assets.defs.monitoring.jobs import ingest_loans_job, ingest_news_job, 
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect, table_exists
+from risk_assets.lib.ml.registry import champion
 from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import snapshots
 from risk_assets.lib.monitoring.retrain import RetrainDecision, decide
@@ -123,7 +124,8 @@ def record_decision(con: duckdb.DuckDBPyConnection, decision: RetrainDecision, d
         "added since its snapshot pass a threshold, PSI of the PD score or a key feature passes 0.2, or AUC on the "
         "newest labelled vintage falls more than a margin below the holdout AUC (thresholds: resource "
         "`retrain_policy`). Every evaluation is a row of monitoring.retrain_decisions; a retrain run carries the "
-        "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it."
+        "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
+        "restored by hand is held (no automatic retraining) until loans land after the restore."
     ),
 )
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
@@ -144,6 +146,13 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
             current = snapshots(con)
             decided_at = datetime.now(timezone.utc).replace(tzinfo=None)
             for snapshot in current:
+                standing = champion(con, snapshot.model)
+                if standing is None or standing["version"] != snapshot.champion_version:
+                    notes.append(
+                        f"{snapshot.model}: the monitoring tables describe {snapshot.champion_version}, which is no "
+                        f"longer champion ({'none now' if standing is None else 'now ' + standing['version']}); "
+                        "materialize the monitoring assets to evaluate the current one")
+                    continue
                 fingerprint = snapshot.fingerprint()
                 if evaluated.get(snapshot.model) == fingerprint:
                     notes.append(f"{snapshot.model}: monitoring unchanged since the last evaluation")

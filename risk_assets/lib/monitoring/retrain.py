@@ -8,6 +8,11 @@ Three triggers, checked for every champion (DESIGN.md, Automation):
              (0.2 = the "significant shift" band of Siddiqi 2006, see lib.ml.drift).
 - auc_decay: champion AUC on the newest labelled vintage < holdout AUC - `auc_margin`.
 
+A champion an operator restored by hand (`risk-assets registry --restore`) is held: no trigger
+retrains it until loans land after the restore. Its triggers were mostly known when the operator
+chose it (the labels added since its older snapshot above all), and a retraining on the same data
+could undo the rollback at the gate. The decision still lists what each trigger saw.
+
 Cohorts smaller than `min_rows` are not acted on: PSI and AUC of a few dozen loans are mostly noise
 (the expected PSI of two samples from one distribution is about (bins - 1) * (1/n_ref + 1/n_cur);
 Yurdakul 2018). When several triggers fire, the decision names all of them and reports the first of
@@ -19,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 TRIGGER_ORDER = ("auc_decay", "psi", "labels")
 SCORE_VARIABLE = "pd_score"
@@ -71,6 +77,16 @@ class VintageAuc:
 
 
 @dataclass(frozen=True)
+class OperatorRestore:
+    """An operator's restore of the champion (ml.model_registry_events, actor 'operator ...')."""
+
+    actor: str
+    reason: str
+    changed_at: datetime
+    """UTC."""
+
+
+@dataclass(frozen=True)
 class MonitoringSnapshot:
     """What monitoring knows about one champion: the decision's whole input."""
 
@@ -80,6 +96,10 @@ class MonitoringSnapshot:
     new_labelled_rows: int
     psi: tuple[PsiObservation, ...] = ()
     vintages: tuple[VintageAuc, ...] = ()
+    restored: OperatorRestore | None = None
+    """Set when an operator made this version champion by hand (the latest such change)."""
+    last_landed_at: datetime | None = None
+    """When the newest loan file was loaded (raw.landed_files, UTC); None with no loaded file."""
 
     def fingerprint(self) -> str:
         """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions."""
@@ -100,7 +120,8 @@ class Check:
 
 @dataclass(frozen=True)
 class RetrainDecision:
-    """The decision for one model. `trigger` is 'none' when nothing fired."""
+    """The decision for one model. `trigger` is 'none' when nothing fired, 'held' for a champion
+    restored by hand with no loan landed since (retrain False whatever fired)."""
 
     model: str
     champion_version: str
@@ -184,12 +205,23 @@ def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Retra
     """Decide whether `snapshot.model` should be retrained.
 
     Returns:
-        a RetrainDecision whose `reason` lists the fired checks (or all checks when none fired) and
+        a RetrainDecision whose `reason` lists the fired checks (trigger 'held', retrain False, for
+        a champion restored by hand with no loan landed since: see the module docstring) (or all checks when none fired) and
         whose observed_value / threshold are those of the primary trigger (None when none fired).
     """
     checks = {c.trigger: c for c in (check_auc(snapshot, thresholds), check_psi(snapshot, thresholds), check_labels(snapshot, thresholds))}
     fired = [checks[t] for t in TRIGGER_ORDER if checks[t].fired]
     ordered = tuple(checks[t] for t in TRIGGER_ORDER)
+    held = snapshot.restored
+    if held is not None and (snapshot.last_landed_at is None or snapshot.last_landed_at <= held.changed_at):
+        seen = "; ".join(c.reason for c in fired) if fired else "no trigger fired"
+        return RetrainDecision(
+            snapshot.model, snapshot.champion_version, False, "held",
+            f"held: {held.actor} restored champion {snapshot.champion_version} at {held.changed_at:%Y-%m-%d %H:%M} UTC "
+            f"({held.reason.removeprefix('restored by hand: ')}); no loans landed since, so no automatic retraining (run retrain_loan_pd by hand to "
+            f"retrain now). The triggers saw: {seen}",
+            None, None, ordered, snapshot.fingerprint(),
+        )
     if fired:
         primary = fired[0]
         return RetrainDecision(

@@ -179,3 +179,55 @@ def test_scenario_train_to_2003_replay_2004_to_2008_detects_drift_and_decay(risk
     assert psi[0] == psi[1] > 0
     decisions = lake.decisions()
     assert decisions.height == 5 and decisions["retrain"].all()
+
+
+def test_a_champion_restored_by_hand_is_held_until_loans_land_after_the_restore(risk_home, sba_sample):
+    """The operator rolled v2 back to v1. v1's snapshot is older, so 400 labelled loans count as new
+    for it and the labels trigger fires; retraining on the data the operator just judged would undo
+    the rollback at the gate. The decision is 'held', with what the triggers saw, until a loan file
+    lands after the restore; then the same trigger requests the retrain."""
+    from risk_assets.lib.lake import ensure_lake
+
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        con.execute("UPDATE ml.model_registry SET artifact_path = ?", [str(risk_home.root)])
+        registry.register_candidate(con, MODEL, "v2", str(risk_home.root), "auc_holdout", 0.70, "snap2")
+        registry.promote(con, MODEL, "v2", "beat v1")
+        registry.restore_champion(con, MODEL, VERSION, "v2 over-predicts the 2003 vintage", "operator ana")
+    policy = RetrainPolicy(new_labelled_rows=400)
+    with dg.instance_for_test() as instance:
+        held = lake.evaluate(instance, policy)
+        assert not held.run_requests
+        message = held.skip_reason.skip_message
+        assert "loan_pd_sba: held: operator ana restored champion v1 at " in message
+        assert "(v2 over-predicts the 2003 vintage); no loans landed since" in message
+        assert "The triggers saw: 400 labelled loans added since the champion's snapshot >= 400" in message
+
+        with connect(risk_home.lake_path) as con:
+            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, landed_at) "
+                        "VALUES ('ab12', 'landing/loans/2004.csv', 10, 'loans', 'loaded', ?)",
+                        [datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=1)])
+        resumed = lake.evaluate(instance, policy, held.cursor)
+    (request,) = resumed.run_requests
+    assert request.tags["risk/retrain_trigger"] == "labels" and request.tags["risk/champion_version"] == VERSION
+    assert lake.decisions()["trigger"].to_list() == ["held", "labels"]
+
+
+def test_monitoring_of_a_version_no_longer_champion_is_not_acted_on(risk_home, sba_sample):
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    policy = RetrainPolicy(new_labelled_rows=400)
+    with dg.instance_for_test() as instance:
+        lake.evaluate(instance, QUIET)  # monitoring tables now describe v1
+        with connect(risk_home.lake_path) as con:
+            registry.retire_champion(con, MODEL, "labels under review", "operator ana")
+        context = dg.build_sensor_context(instance=instance, resources={
+            "lake": LakeResource(root=str(risk_home.root)), "retrain_policy": policy})
+        result = retrain_sensor(context)
+    assert not result.run_requests
+    assert ("loan_pd_sba: the monitoring tables describe v1, which is no longer champion (none now)"
+            in result.skip_reason.skip_message)
