@@ -177,8 +177,14 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
             "SELECT doc_id, text_clean, text_field, _file_sha256 FROM marts.news_features ORDER BY doc_id"
         ).pl()
     if champion_row is None:
+        from risk_assets.lib.ml.sentiment_scoring import withdraw_scores
+
+        with lake.connect() as con:
+            removed = withdraw_scores(con)
+        stale = (f"; removed {sum(removed.values()):,} scores of the version(s) no longer champion "
+                 f"({', '.join(removed)}) from ml.news_scores and emptied ml.news_sentiment_daily") if removed else ""
         raise dg.Failure(description=f"no champion {MODEL_NAME} model in ml.model_registry: materialize "
-                         "news_sentiment_model and let it pass the gate first")
+                         f"news_sentiment_model and let it pass the gate first{stale}")
     model = load_sentiment_model(champion_row["artifact_path"])
     scores, no_text = score_documents(model, docs, champion_row["version"])
     if scores.height + no_text.height != docs.height:

@@ -140,6 +140,28 @@ def write_scores(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, no_text: 
         raise
 
 
+def withdraw_scores(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Empty ml.news_scores and ml.news_sentiment_daily when no champion stands (retired by hand):
+    the scores of a retired version must not read as current. Returns rows removed per model
+    version ({} when there were none). The no_usable_text quarantine of the scoring step is kept:
+    it describes the articles, not a model."""
+    from risk_assets.lib.lake import table_exists
+
+    if not table_exists(con, "ml.news_scores"):
+        return {}
+    removed = dict(con.execute("SELECT model_version, count(*) FROM ml.news_scores GROUP BY 1 ORDER BY 1").fetchall())
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM ml.news_scores")
+        if table_exists(con, "ml.news_sentiment_daily"):
+            con.execute("DELETE FROM ml.news_sentiment_daily")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return removed
+
+
 def build_daily_index(con: duckdb.DuckDBPyConnection) -> int:
     """Rebuild ml.news_sentiment_daily from ml.news_scores and marts.news_features; returns its row count."""
     con.execute(DAILY_SQL)

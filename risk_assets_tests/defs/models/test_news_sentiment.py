@@ -113,3 +113,17 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     first_day = net.filter(pl.col("doc_id").str.starts_with("n-1"))  # F17's three articles, 2024-04-18
     assert daily["net_sentiment"][0] == pytest.approx(
         first_day.select((pl.col("p_positive") - pl.col("p_negative")).mean()).item(), abs=1e-9)
+
+    # Retired by hand: the next scoring run must not leave the retired version's scores as current.
+    with connect(risk_home.lake_path) as con:
+        registry.retire_champion(con, MODEL_NAME, "labels under review", "operator test")
+    retired = dg.materialize([news_scores, news_sentiment_daily], resources=resources, instance=instance,
+                             raise_on_error=False)
+    assert not retired.success
+    (failure,) = [e for e in retired.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert (f"removed {scores.height:,} scores of the version(s) no longer champion ({version}) from "
+            "ml.news_scores and emptied ml.news_sentiment_daily") in failure.event_specific_data.error.message
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ml.news_scores").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM quality.quarantine WHERE asset = 'news_scores'").fetchone()[0] == 1
