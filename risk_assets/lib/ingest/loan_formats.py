@@ -32,6 +32,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
     issue_after_asof, credit_line_after_issue, non_positive_amount, rate_out_of_range,
     rate_as_fraction, fico_out_of_range     plausibility, applied to every format
+    percent_scale_unclear a percent value in 0-1 without '%' whose scale the file leaves open (a
+                          column written wholly as fractions, 20 values or more, is read as fractions)
     value_out_of_range    an integer beyond the 32 bits of its raw.loans column
 
 A thousands separator that does not group thousands ('13,64' with ',' thousands) fails as
@@ -167,6 +169,7 @@ RULES: dict[str, str] = {
     "rate_out_of_range": "is an interest rate outside 0-100 %",
     "fico_out_of_range": "is a FICO score outside 300-850",
     "rate_as_fraction": "is an interest rate below 1 % in a percent column: a fraction (0.1065 for 10.65 %)?",
+    "percent_scale_unclear": "is 0-1 without a '%' where the file does not show its scale: 0.837 % or 83.7 %?",
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     "not_whole_number": "is a number with a fraction in a whole-number column",
     "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
@@ -578,6 +581,9 @@ def _typed_parse(
         values.append(value.alias(spec.target))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = frame.with_columns(values)
+    frame, scale_notes, unclear_scale = _percent_scale(frame, [s for s in specs if s.kind == "percent"])
+    if scale_notes:
+        notes["percent_written_as_fraction"] = scale_notes
     for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / approval year first
         reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
         frame = frame.with_columns(_sba_date(pl.col(_src(spec.source)), reference).alias(spec.target))
@@ -610,7 +616,7 @@ def _typed_parse(
 
     frame, status_notes = _status(frame, mapping, target_source)
     notes.update(status_notes)
-    frame = _plausibility(frame, target_source, mapping, as_of, {s.target: s.kind for s in specs})
+    frame = _plausibility(frame, target_source, mapping, as_of, {s.target: s.kind for s in specs}, unclear_scale)
     frame = _off_policy(frame, records.non_data_lines)
 
     rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
@@ -692,13 +698,51 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
     return frame, notes
 
 
+FRACTION_SCALE_MIN_VALUES = 20
+"""Positive values a percent column needs before a file that writes all of them as 0-1 without a
+'%' is read as fractions (below that, the unclear rows are quarantined instead)."""
+
+
+def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, int], dict[str, pl.Expr]]:
+    """Decide, per percent column of one file, whether its numbers are percents (10.65, 83.7%) or
+    fractions (0.1065, 0.837): a percent column is read as number / 100, so a column written as
+    fractions would come out a hundred times too small, silently.
+
+    A column is read as fractions when none of its values carries a '%', every value lies in 0-1
+    and at least FRACTION_SCALE_MIN_VALUES are above 0: interest rates and revolving utilisations
+    all at or below 1 % do not occur in a consumer or SBA book (LendingClub 2007-2011: rates 5.4-24.6 %,
+    median utilisation about 49 %). Its count goes to notes['percent_written_as_fraction'].
+
+    Returns:
+        the frame (fraction columns scaled back up), {source column: values read as fractions},
+        and {target: expression true where a value's scale is unclear}: a value in 0-1 % without
+        a '%' in a column whose other values carry one, or in a column all within 0-1 with too few
+        values to decide. Those rows are quarantined (percent_scale_unclear) by _plausibility.
+    """
+    notes, unclear = {}, {}
+    for spec in specs:
+        unsigned = ~pl.col(_src(spec.source)).str.ends_with("%")
+        small = (pl.col(spec.target) > 0) & (pl.col(spec.target) <= 0.01)
+        signed, above, positive = frame.select(
+            (~unsigned & (pl.col(_src(spec.source)) != "")).sum().alias("signed"),
+            (pl.col(spec.target) > 0.01).sum().alias("above"), (pl.col(spec.target) > 0).sum().alias("positive")).row(0)
+        if signed == 0 and above == 0 and positive >= FRACTION_SCALE_MIN_VALUES:
+            frame = frame.with_columns(pl.col(spec.target) * 100)
+            notes[spec.source] = positive
+        elif signed or above == 0:
+            unclear[spec.target] = unsigned & small
+    return frame, notes, unclear
+
+
 def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: TapeMapping, as_of: date | None,
-                  kinds: dict[str, str]) -> pl.DataFrame:
+                  kinds: dict[str, str], unclear_scale: dict[str, pl.Expr] | None = None) -> pl.DataFrame:
     """Plausibility rules on typed canonical columns, each recorded against its source column.
 
     rate_as_fraction: an interest rate read from a percent column that comes out above 0 and below
     1 % was most likely written as a fraction (0.1065 read as 0.1065 %); no LendingClub loan of
-    2007-2011 and no SBA 7(a) loan is priced below 1 %, and a 0 % promotion is exactly 0."""
+    2007-2011 and no SBA 7(a) loan is priced below 1 %, and a 0 % promotion is exactly 0.
+    percent_scale_unclear: another percent column's value whose scale the file leaves open (see
+    _percent_scale)."""
     checks: list[tuple[str, str, pl.Expr]] = [
         ("annual_income", "negative_income", pl.col("annual_income") < 0),
         ("dti", "sentinel_value", (pl.col("dti") >= 999) | (pl.col("dti") < 0)),
@@ -708,6 +752,8 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
     ]
     if kinds.get("int_rate") == "percent":
         checks.append(("int_rate", "rate_as_fraction", (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)))
+    checks.extend((target, "percent_scale_unclear", unclear) for target, unclear in (unclear_scale or {}).items()
+                  if target != "int_rate")
     if "origination_date" in target_source:
         checks.append(("earliest_cr_line", "credit_line_after_issue", pl.col("earliest_cr_line") > pl.col("origination_date")))
         as_of_expr = pl.lit(as_of) if as_of else (pl.col("snapshot_date") if "snapshot_date" in target_source else None)

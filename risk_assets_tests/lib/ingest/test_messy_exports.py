@@ -201,6 +201,57 @@ def test_a_rate_written_as_a_fraction_is_quarantined(lc_lines, tmp_path):
     assert parsed.rows["int_rate"].to_list() == [pytest.approx(0.1065), 0.0]
 
 
+def _utilisation_as(lines: list[str], write) -> list[str]:
+    """The loans with revol_util (14th column, '83.70%') rewritten by `write(percent: float)`."""
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        if cells[13]:
+            cells[13] = write(float(cells[13].rstrip("%")))
+        out.append(",".join(cells))
+    return out
+
+
+def test_a_utilisation_column_written_as_fractions_is_read_as_fractions(data_dir, tmp_path):
+    """A re-export writes revol_util 0.837 for 83.7 %: read per cent it would be 100 times too
+    small, silently. With 20 or more values, none with '%' and all within 0-1, the file shows its
+    scale: the values load as fractions and the notes count them."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 41)]
+    original = parse_loan_file(_write(tmp_path / "original.csv", lines))
+    parsed = parse_loan_file(_write(tmp_path / "fractions.csv", _utilisation_as(lines, lambda v: f"{v / 100:.4f}")))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == 40
+    assert parsed.rows["revol_util"].to_list() == pytest.approx(original.rows["revol_util"].to_list())
+    positive = original.rows.filter(pl.col("revol_util") > 0).height
+    assert parsed.notes["percent_written_as_fraction"] == {"revol_util": positive} and positive >= 20
+    # Per cent without the sign (83.7) loads as before; nothing is noted.
+    bare = parse_loan_file(_write(tmp_path / "bare.csv", _utilisation_as(lines, lambda v: f"{v:.2f}")))
+    assert bare.rows["revol_util"].to_list() == pytest.approx(original.rows["revol_util"].to_list())
+    assert "percent_written_as_fraction" not in bare.notes
+    # Interest rates too: 40 rates of 0.1065 are fractions, not 40 loans priced at 0.1 %.
+    rated = parse_loan_file(_write(tmp_path / "rates.csv", [lines[0] + ",int_rate"] + [line + ",0.1065" for line in lines[1:]]))
+    assert rated.quarantine.height == 0 and rated.rows["int_rate"].to_list() == pytest.approx([0.1065] * 40)
+    assert rated.notes["percent_written_as_fraction"] == {"int_rate": 40}
+
+
+def test_a_utilisation_whose_scale_the_file_leaves_open_is_quarantined(lc_lines, tmp_path):
+    """Six fractions are too few to call the column's scale; and 0.5 among '%' values is 0.5 % or
+    50 %. Both are quarantined (percent_scale_unclear), never read as 0.005 silently; 0 loads."""
+    few = _utilisation_as(lc_lines, lambda v: f"{v / 100:.3f}")
+    parsed = parse_loan_file(_write(tmp_path / "few.csv", few))
+    parsed.reconcile()
+    assert {rule for _, column, rule, _ in _quarantined(parsed)} == {"percent_scale_unclear"}
+    assert parsed.quarantine.height == 6 and parsed.rows.height == 0
+    mixed = list(lc_lines)
+    mixed[2] = mixed[2].replace(",9.40%,", ",0.5,")
+    mixed[3] = mixed[3].replace(",98.50%,", ",0,")
+    parsed = parse_loan_file(_write(tmp_path / "mixed.csv", mixed))
+    parsed.reconcile()
+    assert _quarantined(parsed) == [(3, "revol_util", "percent_scale_unclear", "0.5")]
+    assert parsed.rows.filter(pl.col("_source_line") == 4)["revol_util"].item() == 0.0
+
+
 @pytest.fixture
 def sentences(data_dir) -> list[tuple[str, str]]:
     """The first 40 (sentence, label) pairs of the real Financial PhraseBank 50%-agreement file."""
