@@ -236,8 +236,10 @@ def blank_reason(text: str) -> str | None:
 def _not_text_reason(text: str) -> str | None:
     """Why a text field's value, blank or not, is no text to read: `placeholder` (PLACEHOLDERS),
     `spreadsheet_error` (an Excel error value such as #N/A or #VALUE!), `number_only` (digits and
-    number punctuation only: '0', '2024', '12:30'; '-5%' keeps its sign and percent and is read)
-    or `page_notice` (a paywall, cookie or error notice in place of the article, _PAGE_NOTICE)."""
+    number punctuation only: '0', '2024', '12:30'; '-5%' keeps its sign and percent and is read),
+    `page_notice` (a paywall, cookie or error notice in place of the article, _PAGE_NOTICE) or
+    `ticker_only` (nothing but cashtags such as $AAPL, and links: the stocks are named, nothing is
+    said of them). Not for a ticker column, where '$AAPL' is the value."""
     folded = fold_whitespace(text)
     if folded.lower() in PLACEHOLDERS:
         return "placeholder"
@@ -247,6 +249,8 @@ def _not_text_reason(text: str) -> str | None:
         return "number_only"
     if _PAGE_NOTICE.fullmatch(folded.rstrip(".!…")):
         return "page_notice"
+    if all(_CASHTAG.fullmatch(token) or _LINK.match(token) for token in folded.split()):
+        return "ticker_only"
     return None
 
 
@@ -267,6 +271,10 @@ prompt, an error page ('Please enable cookies.', 'Click here to subscribe', 'Sub
 'Access denied'). Matched on the whole text only: an article that mentions subscribers is text."""
 
 
+_CASHTAG = re.compile(r"\$[A-Za-z]{1,6}(?:\.[A-Za-z]{1,2})?[.,;:!?]*")
+"""A cashtag token ($AAPL, $BRK.B, '$TSLA,'): a feed body made only of them (and links) names
+stocks but says nothing about them."""
+
 _LINK = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 """A whitespace-separated token that is a link (a tweet's `https://t.co/...`); text made only of
 such tokens has no words to read."""
@@ -280,7 +288,7 @@ def is_usable_text(text: str | None) -> Usability:
     `spreadsheet_error` ("#N/A", "#VALUE!"), `number_only` ("0", "2024"), `page_notice` ("Please
     enable cookies.", "Click here to subscribe"), `punctuation_only`
     (a lone dash, an ellipsis, "—", "..."; a lone zero-width or direction mark is whitespace only), `link_only`
-    (only URLs), `markup_only` (nothing left once `clean_text` has
+    (only URLs), `ticker_only` ("$AAPL $MSFT https://t.co/x"), `markup_only` (nothing left once `clean_text` has
     removed tags, as in "<p></p>"). The reasons of `blank_reason` are applied to the text as
     delivered and then to its cleaned form, so "&nbsp;" is whitespace only and "&mdash;"
     punctuation only.

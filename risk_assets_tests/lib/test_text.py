@@ -109,6 +109,8 @@ def test_whitespace_is_folded():
         ("\u200b \u200b", "whitespace_only"),  # zero-width spaces
         ("https://t.co/x7Gq2", "link_only"),
         ("www.example.com https://t.co/x7Gq2", "link_only"),
+        ("$AAPL $MSFT", "ticker_only"),  # a feed body that names stocks and says nothing of them
+        ("$BRK.B, $TSLA https://t.co/x7Gq2", "ticker_only"),
         ("[Removed]", "placeholder"),  # NewsAPI's withdrawn article
         ("#VALUE!", "spreadsheet_error"),
         ("#N/A", "spreadsheet_error"),
@@ -130,6 +132,7 @@ def test_no_usable_text_has_a_reason(text, reason):
 
 
 @pytest.mark.parametrize("text", ["Acme Lending: no comment on rumours", "S&P", "-5%", "Nanotech shares",
+                                  "$AAPL beats estimates", "$5 billion", "$TSLA $F #bullish",
                                   "Acme halts lending https://t.co/x7Gq2", "Acme Lending said subscribers grew 5%.",
                                   "403 jobs cut at Acme", "Subscribers to the bond issue were paid in full.",
                                   "Access denied: EU blocks Acme bid for Beta Bank",
