@@ -34,7 +34,7 @@ from risk_assets.lib.home import sample_dir
 from risk_assets.lib.ingest.news_formats import parse_news_file
 from risk_assets.lib.ml.sentiment import LABELS, SentimentTrainConfig, train_sentiment
 from risk_assets.lib.ml.sentiment_data import dedupe_key, split_holdout
-from risk_assets.lib.ml.sentiment_eval import evaluate, tfidf_baseline
+from risk_assets.lib.ml.sentiment_eval import evaluate, tfidf_baseline, tfidf_probabilities
 
 BASE = SentimentTrainConfig()
 PREVIOUS = dataclasses.replace(BASE, encoder_lr=6e-5, freeze_embeddings=False, pooling="mean")
@@ -63,6 +63,8 @@ CANDIDATES: dict[str, SentimentTrainConfig] = {
     "llrd0.85_lr2e-4_e5_seed2": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85, epochs=5, seed=2),
     "llrd0.8_lr3e-4_e5": dataclasses.replace(BASE, encoder_lr=3e-4, layer_lr_decay=0.8, epochs=5),
 }
+STACK_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5)
+"""Weights of the TF-IDF baseline's probabilities averaged with the default config's (when it ran)."""
 SEED_ENSEMBLE = ("default", "default_seed1", "default_seed2")
 """Configs that differ only in seed: when all ran, the mean of their probabilities is scored too."""
 
@@ -133,6 +135,13 @@ def main() -> None:
         result = evaluate(val_labels, [LABELS[k] for k in mean.argmax(axis=1)])
         seconds = sum(r[3] for r in results if r[0] in SEED_ENSEMBLE)
         results.append(("ensemble of 3 seeds", result.metrics["accuracy"], result.macro_f1, seconds))
+    if "default" in probs:  # a TF-IDF model stacked on the default: does the weaker model add anything?
+        tfidf = tfidf_probabilities(fit["text"].to_list(), fit["label"].to_list(), val_texts)
+        for weight in STACK_WEIGHTS:
+            mixed = (1 - weight) * probs["default"] + weight * tfidf
+            result = evaluate(val_labels, [LABELS[k] for k in mixed.argmax(axis=1)])
+            results.append((f"default + {weight:.1f} TF-IDF", result.metrics["accuracy"], result.macro_f1,
+                             next(r[3] for r in results if r[0] == "default")))
     print("\nconfig                     accuracy  macro-F1  train s")
     for name, acc, f1, seconds in sorted(results, key=lambda r: -r[2]):
         print(f"{name:<26} {acc:8.4f}  {f1:8.4f}  {seconds:7.0f}")

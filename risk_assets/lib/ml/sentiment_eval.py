@@ -95,15 +95,29 @@ def evaluate(y_true: Sequence[str], y_pred: Sequence[str]) -> Evaluation:
     return Evaluation(metrics, reasons, confusion_matrix(y_true, y_pred, labels=list(LABELS)))
 
 
-def tfidf_baseline(train_texts: Sequence[str], train_labels: Sequence[str], test_texts: Sequence[str]) -> list[str]:
-    """Labels predicted for test_texts by TF-IDF (word 1-2 grams) + logistic regression fitted on the training pairs."""
+def _tfidf_pipeline(train_texts: Sequence[str], train_labels: Sequence[str]):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     pipeline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(max_iter=2000))
-    pipeline.fit(list(train_texts), list(train_labels))
-    return [str(label) for label in pipeline.predict(list(test_texts))]
+    return pipeline.fit(list(train_texts), list(train_labels))
+
+
+def tfidf_baseline(train_texts: Sequence[str], train_labels: Sequence[str], test_texts: Sequence[str]) -> list[str]:
+    """Labels predicted for test_texts by TF-IDF (word 1-2 grams) + logistic regression fitted on the training pairs."""
+    return [str(label) for label in _tfidf_pipeline(train_texts, train_labels).predict(list(test_texts))]
+
+
+def tfidf_probabilities(train_texts: Sequence[str], train_labels: Sequence[str], test_texts: Sequence[str]) -> np.ndarray:
+    """Class probabilities of the same TF-IDF baseline: n_test x 3, columns in LABELS order (0 for a
+    label absent from training)."""
+    pipeline = _tfidf_pipeline(train_texts, train_labels)
+    fitted = pipeline.predict_proba(list(test_texts))
+    probs = np.zeros((len(test_texts), len(LABELS)))
+    for column, label in enumerate(pipeline.classes_):
+        probs[:, LABELS.index(label)] = fitted[:, column]
+    return probs
 
 
 @dataclass(frozen=True)
