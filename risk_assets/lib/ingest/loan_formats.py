@@ -32,7 +32,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
     issue_after_asof, credit_line_after_issue, non_positive_amount, rate_out_of_range,
     rate_as_fraction, fico_out_of_range     plausibility, applied to every format
-    percent_scale_unclear a percent value in 0-1 without '%' whose scale the file leaves open (a
+    percent_scale_unclear a percent value in 0-2 without '%' whose scale the file leaves open (a
                           column written wholly as fractions, 20 values or more, is read as fractions)
     value_out_of_range    an integer beyond the 32 bits of its raw.loans column
 
@@ -169,7 +169,7 @@ RULES: dict[str, str] = {
     "rate_out_of_range": "is an interest rate outside 0-100 %",
     "fico_out_of_range": "is a FICO score outside 300-850",
     "rate_as_fraction": "is an interest rate below 1 % in a percent column: a fraction (0.1065 for 10.65 %)?",
-    "percent_scale_unclear": "is 0-1 without a '%' where the file does not show its scale: 0.837 % or 83.7 %?",
+    "percent_scale_unclear": "is 0-2 without a '%' where the file does not show its scale: 0.837 % or 83.7 %?",
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     "not_whole_number": "is a number with a fraction in a whole-number column",
     "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
@@ -699,8 +699,11 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
 
 
 FRACTION_SCALE_MIN_VALUES = 20
-"""Positive values a percent column needs before a file that writes all of them as 0-1 without a
-'%' is read as fractions (below that, the unclear rows are quarantined instead)."""
+"""Positive values a percent column needs before a file that writes all of them as fractions
+without a '%' is read as fractions (below that, they are quarantined as unclear instead)."""
+FRACTION_CEILING = 0.02
+"""Largest value, as read (number / 100), that may be a fraction written without '%': 2 as written
+is 200 % as a fraction (a revolving line drawn twice over) or 2 % as a percent."""
 
 
 def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, int], dict[str, pl.Expr]]:
@@ -708,28 +711,33 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.Data
     fractions (0.1065, 0.837): a percent column is read as number / 100, so a column written as
     fractions would come out a hundred times too small, silently.
 
-    A column is read as fractions when none of its values carries a '%', every value lies in 0-1
-    and at least FRACTION_SCALE_MIN_VALUES are above 0: interest rates and revolving utilisations
-    all at or below 1 % do not occur in a consumer or SBA book (LendingClub 2007-2011: rates 5.4-24.6 %,
-    median utilisation about 49 %). Its count goes to notes['percent_written_as_fraction'].
+    Values without a '%' that are above 0 and at most 2 as written (FRACTION_CEILING) could be
+    either. Interest rates and revolving utilisations at or below 2 % are rare in a consumer or SBA
+    book (LendingClub 2007-2011: rates 5.4-24.6 %, median utilisation about 49 %), so:
+
+    - no '%' anywhere and every positive value at most 2, FRACTION_SCALE_MIN_VALUES or more of
+      them: the column is written as fractions and read so (notes['percent_written_as_fraction']);
+    - no '%' anywhere and at least half of the positive values at most 2 (fractions mixed with
+      percents, or too few to call): those values are unclear;
+    - some values carry a '%': the unsigned values at most 2 are unclear;
+    - otherwise the column is percents, and a value such as 0.5 is 0.5 %.
 
     Returns:
         the frame (fraction columns scaled back up), {source column: values read as fractions},
-        and {target: expression true where a value's scale is unclear}: a value in 0-1 % without
-        a '%' in a column whose other values carry one, or in a column all within 0-1 with too few
-        values to decide. Those rows are quarantined (percent_scale_unclear) by _plausibility.
+        and {target: expression true where a value's scale is unclear}; _plausibility quarantines
+        those rows (percent_scale_unclear).
     """
     notes, unclear = {}, {}
     for spec in specs:
         unsigned = ~pl.col(_src(spec.source)).str.ends_with("%")
-        small = (pl.col(spec.target) > 0) & (pl.col(spec.target) <= 0.01)
-        signed, above, positive = frame.select(
+        small = (pl.col(spec.target) > 0) & (pl.col(spec.target) <= FRACTION_CEILING)
+        signed, n_small, positive = frame.select(
             (~unsigned & (pl.col(_src(spec.source)) != "")).sum().alias("signed"),
-            (pl.col(spec.target) > 0.01).sum().alias("above"), (pl.col(spec.target) > 0).sum().alias("positive")).row(0)
-        if signed == 0 and above == 0 and positive >= FRACTION_SCALE_MIN_VALUES:
+            small.sum().alias("small"), (pl.col(spec.target) > 0).sum().alias("positive")).row(0)
+        if signed == 0 and n_small == positive >= FRACTION_SCALE_MIN_VALUES:
             frame = frame.with_columns(pl.col(spec.target) * 100)
             notes[spec.source] = positive
-        elif signed or above == 0:
+        elif signed or 2 * n_small >= positive:
             unclear[spec.target] = unsigned & small
     return frame, notes, unclear
 

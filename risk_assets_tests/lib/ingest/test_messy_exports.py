@@ -229,6 +229,19 @@ def test_a_utilisation_column_written_as_fractions_is_read_as_fractions(data_dir
     bare = parse_loan_file(_write(tmp_path / "bare.csv", _utilisation_as(lines, lambda v: f"{v:.2f}")))
     assert bare.rows["revol_util"].to_list() == pytest.approx(original.rows["revol_util"].to_list())
     assert "percent_written_as_fraction" not in bare.notes
+    # A line drawn over its limit (1.05, 105 %) is a fraction too in such a file.
+    over = _utilisation_as(lines, lambda v: f"{v / 100:.4f}")
+    over[1] = over[1].replace(",0.8370,", ",1.05,")
+    parsed = parse_loan_file(_write(tmp_path / "over.csv", over))
+    assert parsed.quarantine.height == 0 and parsed.rows["revol_util"][0] == pytest.approx(1.05)
+    # One percent among fractions: the file mixes scales, so the fractions' scale is unclear.
+    mixed = _utilisation_as(lines, lambda v: f"{v / 100:.4f}")
+    mixed[1] = mixed[1].replace(",0.8370,", ",83.7,")
+    parsed = parse_loan_file(_write(tmp_path / "mixed.csv", mixed))
+    parsed.reconcile()
+    assert {rule for _, _, rule, _ in _quarantined(parsed)} == {"percent_scale_unclear"}
+    assert parsed.quarantine.height == positive - 1
+    assert parsed.rows.filter(pl.col("_source_line") == 2)["revol_util"].item() == pytest.approx(0.837)
     # Interest rates too: 40 rates of 0.1065 are fractions, not 40 loans priced at 0.1 %.
     rated = parse_loan_file(_write(tmp_path / "rates.csv", [lines[0] + ",int_rate"] + [line + ",0.1065" for line in lines[1:]]))
     assert rated.quarantine.height == 0 and rated.rows["int_rate"].to_list() == pytest.approx([0.1065] * 40)
