@@ -260,6 +260,28 @@ def split_fields(line: str, delimiter: str) -> list[str]:
         return [line.strip()]
 
 
+def header_repeat(fields: Sequence[str], header: Sequence[str]) -> str | None:
+    """Whether a record's fields repeat the header (two exports joined into one file): 'same' when
+    they name the header's columns in its order, whatever their case, quotes or padding, 'reordered'
+    when they name the same columns in another order, None when they are not the header."""
+    folded = [field.strip(" \ufeff").casefold() for field in fields]
+    names = [name.strip(" \ufeff").casefold() for name in header]
+    if folded == names:
+        return "same"
+    return "reordered" if sorted(folded) == sorted(names) else None
+
+
+def reordered_header_refusal(path: Path, line: int, fields: Sequence[str], header: Sequence[str]) -> FileRefused:
+    """The refusal of a file whose header comes back at `line` with its columns in another order:
+    read by position, the records after it would load one column's values under another's name."""
+    moved = [f"{field} (column {i + 1}, {header[i]} in the header)" for i, field in enumerate(fields)
+             if field.strip(" \ufeff").casefold() != header[i].strip(" \ufeff").casefold()]
+    return FileRefused(
+        f"{path}: line {line} repeats the header with its columns in another order ({', '.join(moved[:4])}"
+        f"{', ...' if len(moved) > 4 else ''}): two exports joined into one file? The records after it follow "
+        f"that order; split the file at line {line} and land both parts")
+
+
 @dataclass
 class TextRecords:
     """The data records of one file, all fields as text.
@@ -368,6 +390,24 @@ def _split_one_by_one(good: pl.DataFrame, header: list[str], delimiter: str) -> 
     return fields, malformed
 
 
+def _repeated_headers(frame: pl.DataFrame, path: Path, header: list[str], delimiter: str) -> list[int]:
+    """Lines of `frame` (text records) that repeat the header in its order, quoted or cased
+    differently. Raises FileRefused (reordered_header_refusal) for one in another order. Only lines
+    holding the first and last column names are split, so a large file costs two substring scans."""
+    first, last = header[0].strip(" \ufeff").lower(), header[-1].strip(" \ufeff").lower()
+    lowered = pl.col("text").str.to_lowercase()
+    candidates = frame.filter(lowered.str.contains(first, literal=True) & lowered.str.contains(last, literal=True))
+    repeats = []
+    for line, text in candidates.select("_source_line", "text").iter_rows():
+        fields = split_fields(text, delimiter)
+        verdict = header_repeat(fields, header)
+        if verdict == "reordered":
+            raise reordered_header_refusal(path, line, fields, header)
+        if verdict == "same":
+            repeats.append(line)
+    return repeats
+
+
 def read_records(
     data: bytes,
     *,
@@ -386,11 +426,12 @@ def read_records(
         line_kinds: (kind, regex) pairs; a line (outside any quoted field) that matches is skipped
             as non-data of that kind. Blank lines and lines of delimiters only (`,,,,`) are always
             skipped as `blank`, and a line that repeats the header (exports concatenated into one
-            file, a byte-order mark included) as `repeated_header`.
+            file; a byte-order mark, quotes or another case included) as `repeated_header`.
 
     Raises:
-        FileRefused: the header repeats a column name or holds `_source_line`. An empty column name
-            is named by its position (`column_17`).
+        FileRefused: the header repeats a column name or holds `_source_line`, or comes back later
+            with its columns in another order. An empty column name is named by its position
+            (`column_17`).
     """
     lines = _physical_lines(data)
     header_text = lines[header_line - 1]
@@ -420,8 +461,10 @@ def read_records(
     if odd.any():  # a quoted field runs over line ends: group lines into records
         frame = _resync(_group_lines(frame), frame, delimiter, len(header))
     empty_fields = f"^[\\s{re.escape(delimiter)}]*$"  # blank, or delimiters only: ",,,," (a formatted, empty spreadsheet row)
+    repeats = _repeated_headers(frame, path, header, delimiter)
     kind = (pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
-            .when(pl.col("text").str.strip_chars(" \ufeff") == header_text.strip(" \ufeff")).then(pl.lit("repeated_header")))
+            .when((pl.col("text").str.strip_chars(" \ufeff") == header_text.strip(" \ufeff"))
+                  | pl.col("_source_line").is_in(repeats)).then(pl.lit("repeated_header")))
     for name, pattern in line_kinds:
         kind = kind.when(pl.col("text").str.contains(pattern)).then(pl.lit(name))
     frame = frame.with_columns(kind=kind.otherwise(None))

@@ -567,7 +567,10 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
       same rule to ids already in raw.news.
     - a record without the header's number of fields -> quarantined (`wrong_field_count`); one
       with a quoted field never closed on the last line (a truncated file) or text after a closing
-      quote -> quarantined (`malformed_quotes`); a line repeating the header is non-data (`repeated_header`).
+      quote -> quarantined (`malformed_quotes`); a line repeating the header (in any case, quoted or
+      not) is non-data (`repeated_header`); one naming the header's columns in another order
+      refuses the file (FileRefused naming the line): read by position, the articles after it
+      would swap fields.
     - an id that is a null token ('NULL', 'nan', '-') -> `missing_doc_id`; one in scientific
       notation -> `sci_notation_id`.
     - a stray quote cannot swallow the lines after it (see `_csv_records`); the line where it
@@ -612,7 +615,10 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> P
         if fields is None:
             out.non_data_lines.append((number, "blank"))
             continue
-        if raw.strip(" \ufeff") == lines[0].strip(" \ufeff"):  # exports concatenated into one file
+        repeat = "same" if raw.strip(" \ufeff") == lines[0].strip(" \ufeff") else csv_text.header_repeat(fields, header)
+        if repeat == "reordered":  # read by position, the articles after it would swap fields
+            raise csv_text.reordered_header_refusal(path, number, fields, header)
+        if repeat == "same":  # exports concatenated into one file
             out.non_data_lines.append((number, "repeated_header"))
             continue
         out.data_records += 1

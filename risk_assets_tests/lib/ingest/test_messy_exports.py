@@ -446,6 +446,39 @@ def test_monthly_exports_concatenated_into_one_file_skip_the_repeated_header(lc_
     assert parsed.rows["loan_amount"].to_list() == original.rows["loan_amount"].to_list()
 
 
+def test_a_repeated_header_quoted_or_in_capitals_is_skipped_and_a_reordered_one_refuses_the_tape(lc_lines, tmp_path):
+    """A second export written by another tool quotes its header or shouts it: still a header. One
+    that lists the columns in another order would load, read by position, incomes as revolving
+    balances: the tape is refused, naming the line and the moved columns."""
+    quoted = ",".join(f'"{name.upper()}"' for name in lc_lines[0].split(","))
+    parsed = parse_loan_file(_write(tmp_path / "q1.csv", lc_lines[:4] + [quoted] + lc_lines[4:]))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.non_data_lines == [(5, "repeated_header")]
+    names = lc_lines[0].split(",")
+    i, j = names.index("annual_inc"), names.index("revol_bal")
+    names[i], names[j] = names[j], names[i]
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(_write(tmp_path / "q2.csv", lc_lines[:4] + [",".join(names)] + lc_lines[4:]))
+    assert str(refused.value).endswith(
+        "q2.csv: line 5 repeats the header with its columns in another order (revol_bal (column 5, annual_inc in the "
+        "header), annual_inc (column 13, revol_bal in the header)): two exports joined into one file? The records after "
+        "it follow that order; split the file at line 5 and land both parts")
+
+
+def test_a_feed_header_repeated_in_another_case_or_order(tmp_path):
+    feed = tmp_path / "feed.csv"
+    feed.write_text('id,title,body\n1,Head 1,Operating profit rose to EUR 13.1 mn .\n"id","title","body"\nID,TITLE,BODY\n'
+                    "2,Head 2,Net sales fell 5 % .\n")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == ["1", "2"]
+    assert parsed.non_data_lines == [(3, "repeated_header"), (4, "repeated_header")]
+    feed.write_text("id,title,body\n1,Head 1,Operating profit rose to EUR 13.1 mn .\nid,body,title\n2,Net sales fell 5 % .,Head 2\n")
+    with pytest.raises(FileRefused, match=r"feed.csv: line 3 repeats the header with its columns in another order "
+                                          r"\(body \(column 2, title in the header\), title \(column 3, body in the header\)\)"):
+        parse_news_file(feed)
+
+
 @pytest.mark.parametrize(("content", "says"), [(b"", "(0 bytes)"), (b"\r\n\r\n", "(4 bytes, all blank)")])
 def test_an_empty_tape_is_refused_as_empty(tmp_path, content, says):
     tape = tmp_path / "loans_2024-07.csv"
