@@ -217,6 +217,10 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFil
 
 _PHRASEBANK_CSV_HEADER = ("y", "notices")
 
+_FIELD_AFTER_QUOTED = re.compile(r'^\s*"(?:[^"]|"")*"\s*,(.*)$', re.DOTALL)
+"""A sentence field that is quoted and closed, then followed by ',' and more: a third column (a
+date, a source) that would otherwise be glued to the sentence as a stray quote."""
+
 
 def _header_fields(line: str) -> list[str]:
     return [name.strip().strip('"').strip().lower() for name in line.split(",")]
@@ -290,6 +294,7 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
     notes['stray_quote_lines']. text_raw is the sentence as delivered (unquoted, a stray quote
     kept); text_clean is cleaned from it with the stray quote dropped. doc_id = '<sha256[:16]>:<line>'. Quarantined: a
     line with no ',' (rule `missing_field_separator`), a label outside LABELS (`unknown_label`), a
+    quoted sentence followed by another field (`wrong_field_count`), a
     control character such as NUL in the sentence (`control_character`), no usable sentence
     (`no_usable_text`). Blank lines are non-data lines.
     """
@@ -313,6 +318,10 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
         elif label not in LABELS:
             out.reject(number, doc_id, "Y", "unknown_label", label_raw,
                        f"{path}: line {number} column Y: label {label_raw!r} is not one of {sorted(LABELS)}")
+        elif extra := _FIELD_AFTER_QUOTED.match(field_text):
+            out.reject(number, doc_id, "*", "wrong_field_count", line,
+                       f"{path}: line {number} has a field after the quoted sentence ({extra.group(1)[:40]!r}): "
+                       "the file has 2 columns, label and sentence")
         elif out.reject_control_characters(number, doc_id, {"Notices": sentence_raw}, f"{path}: line {number}"):
             continue  # quarantined, one entry per column
         elif not (usable := is_usable_text(sentence)).usable:

@@ -166,6 +166,21 @@ def test_phrasebank_csv_quarantines_unknown_labels(tmp_path):
     ]
 
 
+def test_phrasebank_csv_quarantines_a_field_after_the_quoted_sentence(tmp_path):
+    """`neutral,"Sales rose 5 % .",2024-05-02`: read as a stray quote, the date would be glued to
+    the sentence; a quote inside an unquoted sentence and a lost closing quote are still read."""
+    path = tmp_path / "export.csv"
+    path.write_text('Y,Notices\nneutral,"Sales rose 5 % .",2024-05-02\npositive,"He said ""up"", then left ."\n'
+                    'negative,"Teleste cut jobs .\n')
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "text_clean").rows() == [
+        (3, 'He said "up", then left .'), (4, "Teleste cut jobs .")]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(2, "*", "wrong_field_count")]
+    assert parsed.quarantine["message"][0].endswith("line 2 has a field after the quoted sentence ('2024-05-02'): "
+                                                    "the file has 2 columns, label and sentence")
+
+
 # --- News feed CSV: F17, F18, F19 -----------------------------------------------------------------
 
 
