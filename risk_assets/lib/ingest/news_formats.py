@@ -461,6 +461,8 @@ _WEEKDAYS = {name: day for day, names in enumerate((
     ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
     ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"))) for name in names}
 """Weekday names and abbreviations -> Python's weekday number (Monday 0)."""
+_EPOCH = datetime(1970, 1, 1)
+"""Unix time 0, naive UTC: a time field's default, never a publication time."""
 _EARLIEST, _LATEST = 1970, 2100
 """Years a publication time may carry; outside them it is a placeholder (.NET's 0001-01-01,
 9999-12-31), not a time."""
@@ -474,20 +476,27 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     milliseconds (13) up to next year, and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET),
-    fails, and so does a numeric date whose day and month could be swapped (03/04/2024).
+    fails, and so does a numeric date whose day and month could be swapped (03/04/2024), and a
+    number that is no known length (6 digits: YYMMDD, DDMMYY or MMDDYY cannot be told apart).
 
     Raises:
-        ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, or a
-            year outside 1970-2100 (a placeholder such as 0001-01-01); the message says which.
+        ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, a
+            year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
+            placeholder), or a time after next year; the message says which.
     """
     value = text.strip()
+    latest = datetime.now(UTC).year + 1
     try:
         if re.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}", value):
             seconds = float(value) / (1000 if len(value) == 13 else 1)
             parsed = datetime.fromtimestamp(seconds, UTC)
-            if parsed.year > datetime.now(UTC).year + 1:  # '2024050215' is a compact date, not 2034
+            if parsed.year > latest:  # '2024050215' is a compact date, not 2034
                 raise ValueError(f"{value!r} read as Unix epoch time is in {parsed.year}: a compact date? "
                                  "write ISO 8601")
+        elif re.fullmatch(r"\d+", value) and len(value) not in (4, 8, 14):  # a year alone: 'no month or day'
+            which = " (YYMMDD, DDMMYY, MMDDYY or YYYYMM? the order cannot be told)" if len(value) == 6 else ""
+            raise ValueError(f"{value!r}: {len(value)} digits are no timestamp form this reader knows{which}; write "
+                             "ISO 8601, YYYYMMDD, or Unix epoch seconds (10 digits) or milliseconds (13)")
         else:
             try:
                 parsed = datetime.fromisoformat(value)
@@ -498,12 +507,18 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     if not _EARLIEST <= parsed.year <= _LATEST:
         raise ValueError(f"year {parsed.year} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a publication "
                          f"time: {text!r}")
-    if parsed.tzinfo is None:
-        return parsed, True
+    assumed_utc = parsed.tzinfo is None
     try:
-        return parsed.astimezone(UTC).replace(tzinfo=None), False
+        utc = parsed if assumed_utc else parsed.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
         raise ValueError(f"not a time that can exist in UTC: {text!r}") from None
+    if utc == _EPOCH:
+        raise ValueError(f"{text!r} is Unix time 0 (1970-01-01 00:00 UTC), what a system writes for a time it "
+                         "never had: a placeholder, not a publication time")
+    if utc.year > latest:
+        raise ValueError(f"{text!r} is in {utc.year}, after next year: a publication time cannot lie that far "
+                         "ahead (a typo or a placeholder)")
+    return utc, assumed_utc
 
 
 _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))

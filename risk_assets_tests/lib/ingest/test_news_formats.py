@@ -371,6 +371,15 @@ def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     ("03-04-2024 10:00", "day and month could be swapped in '03-04-2024'"),
     ("Mon, 02 May 2024 09:00:00 GMT", "2024-05-02 is a Thursday"),  # the date or the weekday is wrong
     ("Wed, 01 Jan 0001 00:00:00 GMT", "year 1 is outside 1970-2100"),  # a placeholder first, whatever its weekday
+    # six digits: 240502 is 2 May 2024 as YYMMDD, 24 May 2002 as DDMMYY
+    ("240502", "'240502': 6 digits are no timestamp form this reader knows (YYMMDD, DDMMYY, MMDDYY or YYYYMM?"),
+    ("978307200", "9 digits are no timestamp form"),
+    ("978307200000", "12 digits are no timestamp form"),  # milliseconds with a digit lost
+    # Unix time 0 is what a system writes for a time it never had, in every form
+    ("0000000000", "is Unix time 0 (1970-01-01 00:00 UTC)"),
+    ("1970-01-01T00:00:00Z", "is Unix time 0"),
+    ("1970-01-01T01:00:00+01:00", "is Unix time 0"),
+    ("2031-05-02T09:00:00Z", "is in 2031, after next year"),  # the same cap as for epoch times
 ])
 def test_a_time_whose_zone_or_date_cannot_be_known_is_refused_not_guessed(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):
