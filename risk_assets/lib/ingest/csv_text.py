@@ -252,10 +252,11 @@ def _named_columns(header: list[str]) -> list[str]:
 
 
 def split_fields(line: str, delimiter: str) -> list[str]:
-    """One line's fields, CSV-unquoted and stripped of surrounding spaces (for header sniffing);
-    a line the csv module cannot split (a stray CR) is one field."""
+    """One line's fields, CSV-unquoted and stripped of surrounding spaces (for header sniffing); a
+    field quoted after padding (`a, "b"`, which CSV reads as ' "b"') is unquoted too. A line the
+    csv module cannot split (a stray CR) is one field."""
     try:
-        return [value.strip() for value in next(csv.reader([line], delimiter=delimiter), [])]
+        return [value.strip() for value in next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])]
     except csv.Error:
         return [line.strip()]
 

@@ -183,6 +183,11 @@ NULL_TOKENS = ("null", "nan", "\\n")
 value in text columns (`null_token_values` in the notes). NONE and N/A are not among them: NONE is a
 LendingClub home_ownership value and n/a its emp_length for unknown."""
 
+_PADDED_QUOTES = r'^"(?:[^"]|"")*"$'
+"""A value still wrapped in quotes once split and trimmed: written ` "RENT"` (a space after the
+separator, then a quoted field), which CSV reads as text with its quotes. The quotes are removed
+('""' inside becomes '"') and counted per column in notes['padded_quotes_unwrapped']."""
+
 _FLAG_WORDS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
 """Text of a `flag` column (lowercased) -> 1 / 0."""
 
@@ -555,6 +560,14 @@ def _typed_parse(
     )
 
     notes: dict[str, object] = {}
+    wrapped = {c: frame.filter(pl.col(_src(c)).str.contains(_PADDED_QUOTES)).height for c in records.header}
+    if any(wrapped.values()):  # ' "RENT"': a writer that pads after the separator, then quotes
+        notes["padded_quotes_unwrapped"] = {c: n for c, n in wrapped.items() if n}
+        frame = frame.with_columns(
+            pl.when(pl.col(_src(c)).str.contains(_PADDED_QUOTES))
+            .then(pl.col(_src(c)).str.slice(1, pl.col(_src(c)).str.len_chars() - 2).str.replace_all('""', '"', literal=True))
+            .otherwise(pl.col(_src(c))).alias(_src(c))
+            for c in records.header if wrapped[c])
     text_sources = [s.source for s in specs if s.kind == "text"]
     null_tokens = {c: frame.filter(pl.col(_src(c)).str.to_lowercase().is_in(NULL_TOKENS)).height for c in text_sources}
     if any(null_tokens.values()):

@@ -465,6 +465,20 @@ def test_a_repeated_header_quoted_or_in_capitals_is_skipped_and_a_reordered_one_
         "it follow that order; split the file at line 5 and land both parts")
 
 
+def test_a_tape_padded_after_each_comma_and_quoted_loads_without_its_quotes(lc_lines, tmp_path):
+    """`5000, "36 months", "10+ years", "RENT"`: CSV reads ' "RENT"' as text with its quotes, so
+    every value failed to parse or, in a text column, loaded as '"RENT"'."""
+    padded = [", ".join(f'"{value}"' for value in line.split(",")) for line in lc_lines]
+    parsed = parse_loan_file(_write(tmp_path / "padded.csv", padded))
+    parsed.reconcile()
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert parsed.quarantine.height == 0
+    columns = [c for c in original.rows.columns if c not in ("loan_key", "_file_sha256", "_source_file")]
+    assert parsed.rows.select(columns).equals(original.rows.select(columns))
+    assert parsed.rows["home_ownership"].to_list() == original.rows["home_ownership"].to_list() != []
+    assert parsed.notes["padded_quotes_unwrapped"]["home_ownership"] == 6
+
+
 def test_a_feed_header_repeated_in_another_case_or_order(tmp_path):
     feed = tmp_path / "feed.csv"
     feed.write_text('id,title,body\n1,Head 1,Operating profit rose to EUR 13.1 mn .\n"id","title","body"\nID,TITLE,BODY\n'
