@@ -30,7 +30,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
     unknown_status        status not in the format's status -> default flag map
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
-    issue_after_asof, credit_line_after_issue, non_positive_amount, rate_out_of_range,
+    issue_after_asof (issue_in_future when the tape names no as-of date), credit_line_after_issue,
+    non_positive_amount, rate_out_of_range,
     rate_as_fraction, fico_out_of_range     plausibility, applied to every format
     percent_scale_unclear a percent value in 0-2 without '%' whose scale the file leaves open (a
                           column written wholly as fractions, 20 values or more, is read as fractions)
@@ -164,6 +165,7 @@ RULES: dict[str, str] = {
     "negative_income": "is a negative income",
     "sentinel_value": "is a sentinel code, not a measurement",
     "issue_after_asof": "is an issue date after the tape's as-of date",
+    "issue_in_future": "is an issue date after the day the tape was read (it names no as-of date)",
     "credit_line_after_issue": "is a first credit line opened after the loan was issued",
     "non_positive_amount": "is a loan amount of zero or less",
     "rate_out_of_range": "is an interest rate outside 0-100 %",
@@ -780,6 +782,8 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         as_of_expr = pl.lit(as_of) if as_of else (pl.col("snapshot_date") if "snapshot_date" in target_source else None)
         if as_of_expr is not None:
             checks.append(("origination_date", "issue_after_asof", pl.col("origination_date") > as_of_expr))
+        else:  # no as-of known: no loan is issued after the day its tape is read
+            checks.append(("origination_date", "issue_in_future", pl.col("origination_date") > pl.lit(date.today())))
     updates = {}
     for target, rule, broken in checks:
         if target not in target_source:

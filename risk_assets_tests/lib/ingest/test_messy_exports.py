@@ -479,6 +479,15 @@ def test_a_tape_padded_after_each_comma_and_quoted_loads_without_its_quotes(lc_l
     assert parsed.notes["padded_quotes_unwrapped"]["home_ownership"] == 6
 
 
+def test_an_issue_date_in_the_future_is_quarantined_when_the_tape_names_no_as_of(tmp_path):
+    tape = _write(tmp_path / "lc.csv", ["id,loan_amnt,term,issue_d,loan_status",
+                                        "1,5000,36 months,Dec-2011,Fully Paid", "2,2500,60 months,Dec-2099,Current"])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert _quarantined(parsed) == [(3, "issue_d", "issue_in_future", "Dec-2099")]
+    assert parsed.rows["source_loan_id"].to_list() == ["1"]
+
+
 def test_a_feed_header_repeated_in_another_case_or_order(tmp_path):
     feed = tmp_path / "feed.csv"
     feed.write_text('id,title,body\n1,Head 1,Operating profit rose to EUR 13.1 mn .\n"id","title","body"\nID,TITLE,BODY\n'
