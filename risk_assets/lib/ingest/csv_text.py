@@ -120,10 +120,12 @@ def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
 
     Raises:
         FileRefused: gzip magic bytes but the stream cannot be decompressed (names file and error);
-            a ZIP archive, an Excel workbook (xlsx is a ZIP) or a legacy .xls: the file is not a
-            table of text, and the message says what to land instead.
+            a ZIP archive, an Excel workbook (xlsx is a ZIP) or a legacy .xls; another compression
+            or archive (COMPRESSED_MAGIC: bzip2, xz, zstd, 7-Zip, RAR, tar), or gzip twice: the
+            file is not a table of text, and the message says what to land instead.
     """
     raw = path.read_bytes()
+    _refuse_container(path, raw)
     if raw[:4] == ZIP_MAGIC:
         workbook = b"xl/" in raw[:65536] or path.suffix.lower() in (".xlsx", ".xlsm")
         raise FileRefused(f"{path}: " + ("an Excel workbook: save the sheet as CSV (UTF-8) and land that"
@@ -141,7 +143,33 @@ def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
             raise EOFError(f"the compressed stream ends early after {len(content):,} bytes of content (a truncated file?)")
     except (zlib.error, OSError, EOFError) as exc:
         raise FileRefused(f"{path}: starts with the gzip magic bytes 1f 8b but cannot be decompressed: {exc}") from None
+    if content[:2] == GZIP_MAGIC:
+        raise FileRefused(f"{path}: gzip inside gzip (compressed twice): decompress it once and land that")
+    _refuse_container(path, content, inside=" inside gzip")
     return raw, content
+
+
+COMPRESSED_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"BZh", 0, "bzip2-compressed"),
+    (b"\xfd7zXZ\x00", 0, "xz-compressed"),
+    (b"\x28\xb5\x2f\xfd", 0, "zstd-compressed"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", 0, "a RAR archive"),
+    (b"ustar", 257, "a tar archive"),
+)
+"""(magic bytes, offset, what the file is) of the containers landing cannot read (gzip can be read
+and ZIP is refused with its own advice): refused by name rather than as an unknown format with a
+dump of binary in the message."""
+
+
+def _refuse_container(path: Path, data: bytes, inside: str = "") -> None:
+    """Raise FileRefused when `data` starts like one of COMPRESSED_MAGIC (and, inside gzip, ZIP)."""
+    for magic, offset, what in COMPRESSED_MAGIC:
+        if data[offset:offset + len(magic)] == magic:
+            verb = "unpack it" if "archive" in what else "decompress it (or compress it with gzip)"
+            raise FileRefused(f"{path}: {what}{inside}: {verb} and land the CSV or Parquet file")
+    if inside and data[:4] == ZIP_MAGIC:
+        raise FileRefused(f"{path}: a ZIP archive inside gzip: unpack it and land the files inside")
 
 
 def sniff_encoding(data: bytes, declared: str) -> str:

@@ -488,6 +488,35 @@ def test_an_issue_date_in_the_future_is_quarantined_when_the_tape_names_no_as_of
     assert parsed.rows["source_loan_id"].to_list() == ["1"]
 
 
+def _tar(content: bytes, mode: str) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:
+        info = tarfile.TarInfo("loans.csv")
+        info.size = len(content)
+        archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("pack", "says"), [
+    (lambda b: __import__("bz2").compress(b), "bzip2-compressed: decompress it (or compress it with gzip) and land"),
+    (lambda b: __import__("lzma").compress(b), "xz-compressed: decompress it"),
+    (lambda b: _tar(b, "w"), "a tar archive: unpack it and land the CSV or Parquet file"),
+    (lambda b: _tar(b, "w:gz"), "a tar archive inside gzip: unpack it"),
+    (lambda b: gzip.compress(gzip.compress(b)), "gzip inside gzip (compressed twice): decompress it once"),
+])
+def test_a_compression_or_archive_landing_cannot_read_is_refused_by_name(lc_lines, tmp_path, pack, says):
+    """Not 'no known loan tape format' with a dump of binary: the message says what the file is."""
+    path = tmp_path / "loans.csv"
+    path.write_bytes(pack(("\n".join(lc_lines) + "\n").encode()))
+    for parse in (parse_loan_file, parse_news_file):
+        with pytest.raises(FileRefused) as refused:
+            parse(path)
+        assert str(refused.value).startswith(f"{path}: {says}")
+
+
 def test_a_feed_header_repeated_in_another_case_or_order(tmp_path):
     feed = tmp_path / "feed.csv"
     feed.write_text('id,title,body\n1,Head 1,Operating profit rose to EUR 13.1 mn .\n"id","title","body"\nID,TITLE,BODY\n'
