@@ -570,8 +570,9 @@ def _free_form_timestamp(value: str) -> datetime:
     return parsed
 
 
-def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
-    """An article feed CSV (header names per FEED_ALIASES) into raw.news rows.
+def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: int = 1) -> ParsedFile:
+    """An article feed CSV (header names per FEED_ALIASES) into raw.news rows. `lines` start at the
+    header, which is physical line `first_line` of the file (2 after Excel's `sep=,` line).
 
     - the separator is the one of FEED_DELIMITERS that splits the header into the most fields with
       a headline or body among them (notes['delimiter']): a tab-separated feed is not one column.
@@ -611,10 +612,10 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile
             lines[1:], lambda piece: len(next(csv.reader([piece], **fmt), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
     with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
-        return _parse_feed_lines(path, lines, sha256, fmt)
+        return _parse_feed_lines(path, lines, sha256, fmt, first_line - 1)
 
 
-def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> ParsedFile:
+def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offset: int = 0) -> ParsedFile:
     delimiter = fmt["delimiter"]
     header = next(csv.reader([lines[0]], **fmt))
     columns = _feed_columns(header)
@@ -622,10 +623,11 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> P
     for canonical, i in columns.items():
         twins = [name for name, plain in zip(header, normalised) if plain == normalised[i]]
         if len(twins) > 1:
-            raise FileRefused(f"{path}: line 1: columns {twins} both name the {canonical} (names are read "
+            raise FileRefused(f"{path}: line {1 + offset}: columns {twins} both name the {canonical} (names are read "
                               "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
                               "rename or drop one")
     out = _Collector("news_feed_csv")
+    out.non_data_lines.extend((number, "note") for number in range(1, offset + 1))
     out.notes["delimiter"] = delimiter
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
@@ -634,6 +636,7 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict) -> P
         out.notes["time_like_columns_unread"] = [
             name for name in out.notes["ignored_columns"] if re.search(r"date|time|publish", name, re.IGNORECASE)]
     for number, fields, raw, re_read, alone in _csv_records(lines, len(header), fmt):
+        number += offset
         if re_read:
             out.note_line("stray_quote_lines", number)
         if fields is None:
@@ -825,6 +828,10 @@ def _feed_delimiter(header_line: str) -> str | None:
     return max(found)[2] if found else None
 
 
+_EXCEL_SEPARATOR_LINE = re.compile(r'"?sep=.?"?[,;\t|]*', re.IGNORECASE)
+"""Excel's `sep=,` first line, which tells Excel the separator; the header is the line after it."""
+
+
 def _is_news_feed_csv(lines: list[str]) -> bool:
     return bool(lines) and _feed_delimiter(lines[0]) is not None
 
@@ -855,6 +862,8 @@ def parse_news_file(path: Path) -> ParsedFile:
         return parse_phrasebank_txt(path, lines, sha256)
     if _is_news_feed_csv(lines):
         return parse_news_feed_csv(path, lines, sha256)
+    if _EXCEL_SEPARATOR_LINE.fullmatch(lines[0].strip()) and _is_news_feed_csv(lines[1:]):
+        return parse_news_feed_csv(path, lines[1:], sha256, first_line=2)
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
         "its 'Y,Notices' CSV, or a feed CSV with a headline or body column)"

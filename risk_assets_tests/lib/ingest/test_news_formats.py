@@ -184,6 +184,16 @@ def test_phrasebank_csv_quarantines_a_field_after_the_quoted_sentence(tmp_path):
 # --- News feed CSV: F17, F18, F19 -----------------------------------------------------------------
 
 
+def test_a_feed_saved_by_excel_with_its_separator_line_is_read_with_its_line_numbers(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text('sep=,\nid,title,body\n1,Head 1,Operating profit rose .\n2,Head 2,"Sales fell, it said ."\n')
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "doc_id", "text_raw").rows() == [
+        (3, "1", "Operating profit rose ."), (4, "2", "Sales fell, it said .")]
+    assert parsed.non_data_lines == [(1, "note")]
+
+
 def test_f17_long_body_kept_intact(cases_dir):
     path = cases_dir / "F17_news_long_text.csv"
     parsed = parse_news_file(path)
