@@ -585,7 +585,9 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
     - published_at: converted to UTC; a time without offset is taken as UTC (lines listed in
       notes['published_at_assumed_utc_lines']); empty -> NULL (notes['published_at_missing_lines']);
       unparsable -> quarantined (rule `unparsable_timestamp`).
-    - label: lowercased; empty -> NULL (unlabelled); outside LABELS -> quarantined (`unknown_label`).
+    - label: lowercased; empty -> NULL (unlabelled); a null token or lone dash ('NaN', 'NULL', '-')
+      -> NULL too, listed in notes['label_null_token_lines']; outside LABELS -> quarantined
+      (`unknown_label`).
     - source: the source column, else 'file:<file name>' (the source is part of an article's key).
     - an id already loaded from an earlier line -> quarantined (`duplicate_doc_id`; the message says
       whether the text is the same or not; the first line's row is kept). Landing applies the
@@ -729,6 +731,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         if label not in LABELS:
             out.reject(number, doc_id or None, "label", "unknown_label", label_raw,
                        f"{where}: label {label_raw!r} is not one of {sorted(LABELS)}")
+    elif label_raw is not None and label_raw.strip() and "label" not in lost:  # 'NaN', 'NULL', '-': unlabelled, said so
+        out.note_line("label_null_token_lines", number)
 
     if len(out.quarantine) > rejected:
         return

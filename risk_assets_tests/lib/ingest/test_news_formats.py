@@ -184,6 +184,15 @@ def test_phrasebank_csv_quarantines_a_field_after_the_quoted_sentence(tmp_path):
 # --- News feed CSV: F17, F18, F19 -----------------------------------------------------------------
 
 
+def test_a_label_written_as_a_null_token_is_unlabelled_and_noted(tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text("id,title,label\n1,Profit rose,NaN\n2,Profit fell,negative\n3,Plan,\n4,Talks,NULL\n")
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows["label"].to_list() == [None, "negative", None, None]
+    assert parsed.notes["label_null_token_lines"] == [2, 5]
+
+
 def test_a_feed_saved_by_excel_with_its_separator_line_is_read_with_its_line_numbers(tmp_path):
     path = tmp_path / "feed.csv"
     path.write_text('sep=,\nid,title,body\n1,Head 1,Operating profit rose .\n2,Head 2,"Sales fell, it said ."\n')
