@@ -506,12 +506,15 @@ def _century_window(reference: date) -> date:
 
 def _whole_number(text: pl.Expr, present: pl.Expr, rule: str) -> tuple[pl.Expr, RuleOf]:
     """Int64 from number text ('36', '36.0'); a number with a fraction ('36.9') is NULL with rule
-    not_whole_number, never cut to 36; text that is no number gets `rule`."""
+    not_whole_number, never cut to 36; a whole number too large to hold exactly
+    (99999999999999999999) is value_out_of_range; text that is no number gets `rule`."""
     number = text.cast(pl.Float64, strict=False)
     whole = number.is_finite() & (number == number.floor()) & (number.abs() < 2.0**53)
     value = pl.coalesce(text.cast(pl.Int64, strict=False), pl.when(whole).then(number.cast(pl.Int64)))
+    too_large = number.is_finite() & (number == number.floor())  # whole, but past Int64 or 2^53
     return value, lambda v: pl.when(present & v.is_null()).then(
-        pl.when(number.is_finite()).then(pl.lit("not_whole_number")).otherwise(pl.lit(rule)))
+        pl.when(too_large).then(pl.lit("value_out_of_range"))
+        .when(number.is_finite()).then(pl.lit("not_whole_number")).otherwise(pl.lit(rule)))
 
 
 def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.Expr, RuleOf]:

@@ -190,6 +190,10 @@ def test_a_count_beyond_32_bits_is_quarantined(lc_lines, tmp_path):
     parsed.reconcile()
     assert _quarantined(parsed) == [(3, "delinq_2yrs", "value_out_of_range", "3000000000")]
     assert parsed.rows.height == 5
+    # Past 64 bits too: out of range, not 'a number with a fraction'.
+    lines[2] = lc_lines[2].replace(",0,5,3,0,", ",99999999999999999999,5,3,0,")
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    assert _quarantined(parsed) == [(3, "delinq_2yrs", "value_out_of_range", "99999999999999999999")]
 
 
 def test_a_rate_written_as_a_fraction_is_quarantined(lc_lines, tmp_path):
