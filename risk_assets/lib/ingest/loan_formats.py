@@ -33,6 +33,9 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     issue_after_asof (issue_in_future when the tape names no as-of date), credit_line_after_issue,
     non_positive_amount, rate_out_of_range,
     rate_as_fraction, fico_out_of_range     plausibility, applied to every format
+    vintage_mismatch, chargeoff_before_origination, guarantee_above_amount
+                          dates and amounts that contradict each other (an SBA ApprovalFY 2005 on a
+                          loan approved 28-Feb-97; a charge-off before approval; SBA_Appv > GrAppv)
     percent_scale_unclear a percent value in 0-2 without '%' whose scale the file leaves open (a
                           column written wholly as fractions, 20 values or more, is read as fractions)
     value_out_of_range    an integer beyond the 32 bits of its raw.loans column
@@ -171,6 +174,9 @@ RULES: dict[str, str] = {
     "rate_out_of_range": "is an interest rate outside 0-100 %",
     "fico_out_of_range": "is a FICO score outside 300-850",
     "rate_as_fraction": "is an interest rate below 1 % in a percent column: a fraction (0.1065 for 10.65 %)?",
+    "vintage_mismatch": "is a vintage (fiscal year) that is neither the origination year nor the next",
+    "chargeoff_before_origination": "is a charge-off date before the loan was originated",
+    "guarantee_above_amount": "is a guaranteed amount above the loan's gross amount",
     "percent_scale_unclear": "is 0-2 without a '%' where the file does not show its scale: 0.837 % or 83.7 %?",
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     "not_whole_number": "is a number with a fraction in a whole-number column",
@@ -776,6 +782,13 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         ("int_rate", "rate_out_of_range", (pl.col("int_rate") > 1) | (pl.col("int_rate") < 0)),
         ("fico_range_low", "fico_out_of_range", ~pl.col("fico_range_low").is_between(300, 850)),
     ]
+    if "vintage" in target_source and "origination_date" in target_source:  # a fiscal year starting in October
+        issued = pl.col("origination_date").dt.year()
+        checks.append(("vintage", "vintage_mismatch", ~pl.col("vintage").is_between(issued, issued + 1)))
+    if "chargeoff_date" in target_source and "origination_date" in target_source:
+        checks.append(("chargeoff_date", "chargeoff_before_origination", pl.col("chargeoff_date") < pl.col("origination_date")))
+    if "sba_approved" in target_source and "gross_approved" in target_source:
+        checks.append(("sba_approved", "guarantee_above_amount", pl.col("sba_approved") > pl.col("gross_approved")))
     if kinds.get("int_rate") == "percent":
         checks.append(("int_rate", "rate_as_fraction", (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)))
     checks.extend((target, "percent_scale_unclear", unclear) for target, unclear in (unclear_scale or {}).items()

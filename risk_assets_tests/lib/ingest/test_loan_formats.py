@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import date
 from itertools import islice
 
@@ -166,6 +167,25 @@ def test_sba_subset(data_dir, tmp_path):
     charged_off = parsed.rows.filter(pl.col("chargeoff_date").is_not_null())
     assert charged_off.height > 800  # the century pivot puts every charge-off on or after approval
     assert charged_off.filter(pl.col("chargeoff_date") < pl.col("origination_date")).height == 0
+
+
+def test_sba_dates_and_amounts_that_contradict_each_other_are_quarantined(data_dir, tmp_path):
+    """Real SBA rows edited the way hand fixes break them: ApprovalFY 2005 on a loan approved
+    28-Feb-97 (the vintage drives monitoring by approval year), a charge-off seven years before
+    approval, a guarantee above the loan. The real file has none of these (899,164 rows load)."""
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt") as src:
+        header, *rows = [line.rstrip("\n") for line in islice(src, 5)]
+    rows[0] = rows[0].replace("28-Feb-97,1997,", "28-Feb-97,2005,")
+    rows[1] = rows[1].replace(",N,Y,,31-May-97,", ",N,Y,3-Mar-90,31-May-97,")
+    rows[2] = re.sub(r',"[^"]*"$', ',"$900,000.00 "', rows[2])  # SBA_Appv, the last column
+    tape = tmp_path / "sba.csv"
+    tape.write_text("\n".join([header, *rows]) + "\n")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
+        (2, "ApprovalFY", "vintage_mismatch"), (3, "ChgOffDate", "chargeoff_before_origination"),
+        (4, "SBA_Appv", "guarantee_above_amount")]
+    assert parsed.rows["_source_line"].to_list() == [5]
 
 
 def test_sba_two_digit_years_and_fiscal_suffix(tmp_path):
