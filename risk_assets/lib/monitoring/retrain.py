@@ -205,9 +205,10 @@ def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Retra
     """Decide whether `snapshot.model` should be retrained.
 
     Returns:
-        a RetrainDecision whose `reason` lists the fired checks (trigger 'held', retrain False, for
-        a champion restored by hand with no loan landed since: see the module docstring) (or all checks when none fired) and
-        whose observed_value / threshold are those of the primary trigger (None when none fired).
+        a RetrainDecision whose `reason` lists the fired checks (or all checks when none fired) and
+        whose observed_value / threshold are those of the primary trigger (None when none fired);
+        for a champion restored by hand with no loan landed since, trigger 'held' and retrain
+        False whatever fired (see the module docstring).
     """
     checks = {c.trigger: c for c in (check_auc(snapshot, thresholds), check_psi(snapshot, thresholds), check_labels(snapshot, thresholds))}
     fired = [checks[t] for t in TRIGGER_ORDER if checks[t].fired]
