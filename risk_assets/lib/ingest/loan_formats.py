@@ -69,6 +69,7 @@ import polars as pl
 
 from risk_assets.lib.ingest import csv_text
 from risk_assets.lib.ingest.mappings import (
+    ESSENTIAL_TARGETS,
     LENDINGCLUB_STATUS,
     TARGET_SQL_TYPES,
     Dialect,
@@ -253,7 +254,7 @@ def parse_loan_file(
     if content[:4] == b"PAR1":
         frame = _parquet_frame(path, content)
         mapping = _pick_parquet_mapping(path, frame, mappings)
-        records = _parquet_records(frame, path)
+        records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt})
         del frame
     else:
         mapping, header_line = _detect(path, content, mappings)
@@ -287,7 +288,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     """The tape description that fits the file's header, and the header's physical line."""
     tried, misfits = [], []
     for mapping in mappings:
-        needed = {f.source for f in mapping.fields}
+        needed = mapping.declared_columns
         lines = csv_text.head_lines(content, mapping.dialect.encoding)
         for number, line in enumerate(lines, start=1):
             if needed <= set(csv_text.split_fields(line, mapping.dialect.delimiter)):
@@ -364,24 +365,40 @@ def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMa
         FileRefused: no mapping fits the table's columns.
     """
     columns = set(frame.columns)
+    misfits = []
     for mapping in mappings:
-        if {f.source for f in mapping.fields} <= columns:
+        if mapping.declared_columns <= columns:
             temporal = {name for name, dtype in frame.schema.items() if dtype.is_temporal()}
-            fields = tuple(dataclasses.replace(f, fmt="%Y-%m-%d") if f.source in temporal and f.kind == "date" else f
-                           for f in mapping.fields)
+            fields = tuple(dataclasses.replace(f, fmt=_typed_date_format(f.fmt)) if f.source in temporal and f.kind == "date"
+                           else f for f in mapping.fields)
             return dataclasses.replace(mapping, fields=fields, dialect=Dialect(), typed_source=True)
-    raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it")
+        misfits.append(f"{mapping.source} ({'sidecar' if mapping.sidecar else 'applies_to ' + ', '.join(mapping.applies_to)}) "
+                       f"declares column(s) {sorted(mapping.declared_columns - columns)} that the table does not have")
+    raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it"
+                      + (f": {'; '.join(misfits)}" if misfits else
+                         "; declare one (see README, 'Your own loan tape'): Parquet has no built-in format"))
+
+
+def _typed_date_format(declared: str | None) -> str:
+    """The text form a Parquet date or timestamp column is written in before it is typed (see
+    `_parquet_records`): ISO 8601, or the mapping's own format when it names a month without a day
+    ('%Y-%m': the first of the month, the month's end for a snapshot_date), so that a Parquet tape
+    reads as its CSV twin does."""
+    if declared and "%d" not in declared and "%j" not in declared and "%y" not in declared:
+        return declared
+    return "%Y-%m-%d"
 
 
 FLOAT_EXACT_LIMIT = 2.0**53
 """Whole numbers past 2^53 are not all representable in a float64 (IEEE 754: 53-bit significand)."""
 
 
-def _parquet_records(frame: pl.DataFrame, path: Path) -> csv_text.TextRecords:
+def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, str] | None = None) -> csv_text.TextRecords:
     """A Parquet tape as text records, one per row (`_source_line` = row number + 1): numbers in
     positional notation (never 1e+20) below 2^53, a float at or past 2^53 in scientific notation
     (its whole digits are not exact; as an id it is quarantined, sci_notation_id), a float NaN as
-    empty (pandas' missing value), dates and timestamps as ISO dates, booleans as true/false.
+    empty (pandas' missing value), dates and timestamps as ISO dates (or in `date_formats`, column
+    -> strftime, see `_typed_date_format`), booleans as true/false.
 
     Raises:
         FileRefused: a duration column, or one whose values have no text form (binary bytes that
@@ -401,7 +418,7 @@ def _parquet_records(frame: pl.DataFrame, path: Path) -> csv_text.TextRecords:
             if isinstance(dtype, pl.Duration):
                 raise FileRefused(f"{path}: column {name!r} is a duration ({dtype}); write it as a number "
                                   "(months for a term, days for a delay)")
-            return column.dt.strftime("%Y-%m-%d").alias(name)
+            return column.dt.strftime((date_formats or {}).get(name, "%Y-%m-%d")).alias(name)
         return column.cast(pl.Utf8).alias(name)
 
     columns = []
@@ -571,6 +588,12 @@ def _typed_parse(
     )
 
     notes: dict[str, object] = {}
+    if not mapping.builtin:  # a declared mapping may leave out what a model needs: say so, per file
+        unmapped = [t for t in ESSENTIAL_TARGETS if t not in target_source]
+        if "loan_status" not in target_source and "default_flag" not in target_source:
+            unmapped.append("loan_status or default_flag (no outcome: every loan unlabelled)")
+        if unmapped:
+            notes["targets_not_mapped"] = unmapped
     wrapped = {c: frame.filter(pl.col(_src(c)).str.contains(_PADDED_QUOTES)).height for c in records.header}
     if any(wrapped.values()):  # ' "RENT"': a writer that pads after the separator, then quotes
         notes["padded_quotes_unwrapped"] = {c: n for c, n in wrapped.items() if n}
@@ -701,8 +724,11 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
         column = target_source["default_flag"]
         rule = pl.col(f"_rule:{column}")
         invalid = pl.col("default_flag").is_not_null() & ~pl.col("default_flag").is_in([0, 1])
+        # a flag column reads 1/0, Y/N, ...: another number (2, -1) is a flag out of range, not unreadable text
+        other_number = (rule == "unparsable_value") & pl.col(_src(column)).str.contains(r"^[+-]?\d+(?:\.\d+)?$")
         frame = frame.with_columns(
-            **{f"_rule:{column}": pl.when(rule.is_null() & invalid).then(pl.lit("invalid_default_flag")).otherwise(rule)}
+            **{f"_rule:{column}": pl.when((rule.is_null() & invalid) | other_number)
+               .then(pl.lit("invalid_default_flag")).otherwise(rule)}
         )
         unlabelled = frame.filter(pl.col("default_flag").is_null() & pl.col(f"_rule:{column}").is_null())
         notes["unlabelled_by_default_flag"] = unlabelled.height
@@ -807,11 +833,17 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         column = f"_rule:{target_source[target]}"
         current = updates.get(column, pl.col(column))
         updates[column] = pl.when(current.is_null() & broken.fill_null(False)).then(pl.lit(rule)).otherwise(current)
+    numeric_sources = {spec.source for spec in mapping.fields if spec.kind in _NUMERIC_KINDS}
     for source, sentinels in mapping.sentinels.items():
         if _src(source) in frame.columns:
             column = f"_rule:{source}"
             current = updates.get(column, pl.col(column) if column in frame.columns else pl.lit(None, pl.Utf8))
             is_sentinel = pl.col(_src(source)).is_in(list(sentinels))
+            codes = [float(v) for v in sentinels if re.fullmatch(r"[+-]?\d+(?:\.\d*)?", v)]
+            if source in numeric_sources and codes:  # 999 matches '999.00' and '$999'
+                number = _number_text(pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars(),
+                                      mapping.dialect).cast(pl.Float64, strict=False)
+                is_sentinel = is_sentinel | number.is_in(codes)
             updates[column] = pl.when(current.is_null() & is_sentinel).then(pl.lit("sentinel_value")).otherwise(current)
     return frame.with_columns(**updates) if updates else frame
 

@@ -169,42 +169,95 @@ class TapeMapping:
         return self.sidecar or self.applies_to != ("*",)
 
     @property
+    def declared_columns(self) -> set[str]:
+        """Source columns the mapping names (its columns and its sentinel columns): a file must
+        hold them all for the mapping to fit it."""
+        return {f.source for f in self.fields} | set(self.sentinels)
+
+    @property
     def format_name(self) -> str:
         return self.name if self.builtin else f"generic:{self.name}"
+
+
+MAPPING_KEYS = ("name", "applies_to", "portfolio", "dialect", "as_of", "columns", "status_map", "sentinels",
+                "description")
+"""Keys a mapping may hold; any other (a typo such as 'sentinel' or 'asof') refuses it, since an
+ignored key would silently drop what it declares. Keys starting with '_' are comments."""
+COLUMN_KEYS = ("to", "type", "format", "required", "description")
+"""Keys of one column's object in "columns" (and comments starting with '_')."""
+ESSENTIAL_TARGETS = ("loan_amount", "origination_date")
+"""Targets without which a loan cannot be modelled (amount, vintage); a mapping that fills neither
+them nor an outcome (loan_status or default_flag) is listed in the notes (`targets_not_mapped`)."""
+
+
+def _unknown_keys(document: dict, known: Sequence[str]) -> list[str]:
+    return sorted(key for key in document if key not in known and not str(key).startswith("_"))
+
+
+def _strings(value: object, what: str) -> tuple[str, ...]:
+    """A string or a list of strings as a tuple; TypeError naming `what` otherwise."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise TypeError(f"'{what}' must be a string or a list of strings, not {value!r}")
 
 
 def mapping_from_json(source: Path, document: dict) -> TapeMapping:
     """Build a TapeMapping from a parsed JSON mapping.
 
     Raises:
-        FileRefused: a missing or unknown key, type or target, a column setting that does not fit
-            (see `_field_spec`), an odd dialect (see `_dialect`), a status mapped to other than
-            0 / 1 / null; the message names the mapping file and the setting.
+        FileRefused: a missing or unknown key (MAPPING_KEYS, COLUMN_KEYS), type or target, a value
+            of the wrong kind (applies_to, portfolio, status_map, sentinels, as_of), two source
+            columns mapped to one target, a column setting that does not fit (see `_field_spec`),
+            an odd dialect (see `_dialect`), a status mapped to other than 0 / 1 / null; the
+            message names the mapping file and the setting.
     """
     try:
         if not isinstance(document, dict):
             raise TypeError("a mapping is a JSON object with 'name' and 'columns'")
+        unknown = _unknown_keys(document, MAPPING_KEYS)
+        if unknown:
+            raise ValueError(f"unknown key(s) {unknown}; a mapping's keys are {list(MAPPING_KEYS)} "
+                             "(a key starting with '_' is a comment)")
         name = document["name"]
         if not isinstance(name, str) or not name:
             raise TypeError(f"'name' must be a non-empty string, not {name!r}")
         if not isinstance(document["columns"], dict) or not document["columns"]:
             raise TypeError("'columns' must be an object: source column -> {\"to\": raw.loans column, ...}")
         specs = [_field_spec(column, spec) for column, spec in document["columns"].items()]
-        globs = document.get("applies_to", ["*"])
-        status_map = dict(document.get("status_map", LENDINGCLUB_STATUS))
+        by_target: dict[str, list[str]] = {}
+        for spec in specs:
+            by_target.setdefault(spec.target, []).append(spec.source)
+        twice = {target: sources for target, sources in by_target.items() if len(sources) > 1}
+        if twice:
+            raise ValueError("one target, several source columns: " + "; ".join(
+                f"{' and '.join(repr(s) for s in sources)} both map to {target!r}" for target, sources in twice.items()))
+        globs = _strings(document.get("applies_to", ["*"]), "applies_to")
+        portfolio = document.get("portfolio", name)
+        if not isinstance(portfolio, str) or not portfolio.strip():
+            raise TypeError(f"'portfolio' must be a non-empty string (it starts every loan key), not {portfolio!r}")
+        status_map = document.get("status_map", LENDINGCLUB_STATUS)
+        if not isinstance(status_map, dict):
+            raise TypeError(f"'status_map' must be an object: status text -> 1, 0 or null, not {status_map!r}")
         odd = {status: flag for status, flag in status_map.items() if flag not in (0, 1, None) or isinstance(flag, bool)}
         if odd:
             raise ValueError(f"status_map values must be 1 (defaulted), 0 (not) or null (no outcome yet), not {odd}")
         dialect = _dialect(document.get("dialect", {}))
+        as_of = document.get("as_of")
+        try:
+            as_of = date.fromisoformat(as_of) if as_of else None
+        except (TypeError, ValueError):
+            raise ValueError(f"'as_of' must be an ISO date such as '2024-06-30', not {as_of!r}") from None
         return TapeMapping(
             name=name,
-            portfolio=document.get("portfolio", name),
+            portfolio=portfolio,
             fields=tuple(specs),
-            status_map=status_map,
+            status_map=dict(status_map),
             dialect=dialect,
-            applies_to=tuple([globs] if isinstance(globs, str) else globs),
-            as_of=date.fromisoformat(document["as_of"]) if document.get("as_of") else None,
-            sentinels={k: tuple(str(v) for v in vs) for k, vs in document.get("sentinels", {}).items()},
+            applies_to=globs,
+            as_of=as_of,
+            sentinels=_sentinels(document.get("sentinels", {})),
             builtin=False,
             source=str(source),
         )
@@ -212,6 +265,27 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         raise FileRefused(f"{source}: invalid column mapping: the key {exc} is missing") from None
     except (TypeError, ValueError) as exc:
         raise FileRefused(f"{source}: invalid column mapping: {exc}") from None
+
+
+def _sentinels(spec: object) -> dict[str, tuple[str, ...]]:
+    """A mapping's "sentinels": source column -> the codes that stand for no value (365243 days
+    employed). Numbers and strings are both kept as text; a numeric column compares them by value
+    ('999' matches 999.00), see loan_formats._plausibility. A sentinel column the file lacks makes
+    the mapping not fit it, as a declared column does.
+
+    Raises:
+        TypeError: not an object of non-empty lists of strings or numbers.
+    """
+    if not isinstance(spec, dict):
+        raise TypeError(f"'sentinels' must be an object: source column -> list of codes, not {spec!r}")
+    codes = {}
+    for column, values in spec.items():
+        if (not isinstance(values, list) or not values
+                or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values)):
+            raise TypeError(f"sentinels.{column}: must be a list of codes such as [\"365243\"] or [999], not {values!r}")
+        codes[column] = tuple(v if isinstance(v, str) else format(v, "g") if isinstance(v, float) else str(v)
+                              for v in values)
+    return codes
 
 
 def _field_spec(column: str, spec: object) -> FieldSpec:
@@ -225,8 +299,11 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     spec = {"to": spec} if isinstance(spec, str) else spec
     if not isinstance(spec, dict) or "to" not in spec:
         raise ValueError(f"column {column!r}: the key 'to' (its raw.loans column) is missing")
+    unknown = _unknown_keys(spec, COLUMN_KEYS)
+    if unknown:
+        raise ValueError(f"column {column!r}: unknown key(s) {unknown}; a column's keys are {list(COLUMN_KEYS)}")
     target = spec["to"]
-    if target not in TARGET_SQL_TYPES or target in COMPUTED_TARGETS:
+    if not isinstance(target, str) or target not in TARGET_SQL_TYPES or target in COMPUTED_TARGETS:
         raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills")
     try:
         kind = spec["type"] if "type" in spec else implied_kind(target)
@@ -281,8 +358,11 @@ def _dialect(spec: dict) -> Dialect:
 def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]:
     """The mappings that may apply to `tape`, in lookup order (sidecar first, then by file name).
 
+    A folder mapping whose `applies_to` does not name the tape is skipped before it is checked.
+
     Raises:
-        FileRefused: a mapping file is not valid JSON or not a valid mapping.
+        FileRefused: a mapping file is not valid JSON (or writes a key twice in one object), or a
+            mapping that may apply is not a valid one.
     """
     candidates = [tape.with_name(tape.name + ".mapping.json")]
     for folder in mapping_dirs:
@@ -292,12 +372,35 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]
     for path in candidates:
         if not path.is_file():
             continue
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise FileRefused(f"{path}: column mapping is not valid JSON: {exc}") from None
-        mapping = mapping_from_json(path, document)
         sidecar = path == candidates[0]
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeated_keys)
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+            raise FileRefused(f"{path}: column mapping is not valid JSON: {exc}") from None
+        if not sidecar and not _may_apply(document, tape.name):
+            continue  # meant for other files: its faults are reported when one of them lands
+        mapping = mapping_from_json(path, document)
         if sidecar or any(fnmatch.fnmatch(tape.name, glob) for glob in mapping.applies_to):
             found.append(dataclasses.replace(mapping, sidecar=sidecar))
     return found
+
+
+def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    """json object hook: a key written twice in one object (two "columns") would keep the last
+    silently; ValueError naming it instead."""
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"key(s) {repeated} written twice in one object: which one is meant?")
+    return dict(pairs)
+
+
+def _may_apply(document: object, name: str) -> bool:
+    """Whether a folder mapping's applies_to names the file, read before the rest is checked, so a
+    broken mapping for another lender's files does not stop this one. An applies_to that cannot be
+    read counts as naming it (the mapping is then checked, and refused)."""
+    globs = document.get("applies_to", ["*"]) if isinstance(document, dict) else None
+    try:
+        return any(fnmatch.fnmatch(name, glob) for glob in _strings(globs, "applies_to"))
+    except TypeError:
+        return True

@@ -61,7 +61,7 @@ def test_columns_without_a_type_take_the_one_their_target_implies(bank_tape):
 
 
 @pytest.mark.parametrize(("kind", "yes", "no", "rules"), [
-    ("flag", "Y", "N", ["unparsable_value", "unparsable_value"]),
+    ("flag", "Y", "N", ["invalid_default_flag", "unparsable_value"]),  # 2 is a number, but no flag
     ("int", "1", "0", ["invalid_default_flag", "unparsable_number"]),
 ])
 def test_a_mapped_default_flag_is_kept_and_a_bad_one_quarantined(bank_tape, kind, yes, no, rules):

@@ -1,0 +1,138 @@
+"""Faults in a user's mapping file and Parquet tapes read through one: a mistake in the mapping is
+refused with the mapping file and the key, never ignored so that rows load with nulls or with
+values the mapping meant to stop; a Parquet tape reads as its CSV twin does."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+COLUMNS = {"ref": {"to": "source_loan_id", "required": True}, "booked": {"to": "origination_date"},
+           "amount": {"to": "loan_amount"}, "status": {"to": "loan_status"}}
+
+
+@pytest.fixture
+def tape(data_dir, tmp_path) -> Path:
+    """The first 6 real LendingClub loans as a bank's tape `acme_1.csv`: ref, booked, amount, status."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        rows = [line.rstrip("\r\n").split(",") for line in islice(handle, 7)]
+    col = {name: i for i, name in enumerate(rows[0])}
+    lines = ["ref,booked,amount,status"] + [
+        f"B-{n},2011-12-0{n},{loan[col['loan_amnt']]},{loan[col['loan_status']]}" for n, loan in enumerate(rows[1:], start=1)]
+    path = tmp_path / "acme_1.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "maps").mkdir()
+    return path
+
+
+def _mapping(tape: Path, document: dict | str, name: str = "acme.json") -> Path:
+    path = tape.parent / "maps" / name
+    path.write_text(document if isinstance(document, str) else json.dumps(document), encoding="utf-8")
+    return path
+
+
+def _parse(tape: Path):
+    return parse_loan_file(tape, mapping_dirs=[tape.parent / "maps"])
+
+
+def _acme(**extra) -> dict:
+    return {"name": "acme", "applies_to": ["acme_*"], "columns": COLUMNS, **extra}
+
+
+@pytest.mark.parametrize(("document", "says"), [
+    (_acme(sentinel={"amount": ["999"]}), "unknown key(s) ['sentinel']; a mapping's keys are"),
+    (_acme(asof="2024-06-30"), "unknown key(s) ['asof']"),
+    (_acme(columns={**COLUMNS, "amount": {"to": "loan_amount", "requried": True}}),
+     "column 'amount': unknown key(s) ['requried']; a column's keys are ['to', 'type', 'format', 'required', 'description']"),
+    (_acme(columns={**COLUMNS, "income": {"to": "loan_amount"}}), "'amount' and 'income' both map to 'loan_amount'"),
+    (_acme(portfolio=["x"]), "'portfolio' must be a non-empty string (it starts every loan key), not ['x']"),
+    (_acme(portfolio=" "), "'portfolio' must be a non-empty string"),
+    (_acme(applies_to=5), "'applies_to' must be a string or a list of strings, not 5"),
+    (_acme(status_map=["Fully Paid"]), "'status_map' must be an object: status text -> 1, 0 or null"),
+    (_acme(columns={**COLUMNS, "amount": {"to": ["loan_amount"]}}), "target ['loan_amount'] is not a column of raw.loans"),
+    (_acme(as_of="30/06/2024"), "'as_of' must be an ISO date such as '2024-06-30', not '30/06/2024'"),
+    (_acme(sentinels=["999"]), "'sentinels' must be an object: source column -> list of codes"),
+    (_acme(sentinels={"amount": "999"}), "sentinels.amount: must be a list of codes"),
+    ('{"name": "acme", "applies_to": ["acme_*"], "columns": {"ref": "source_loan_id"}, '
+     '"columns": {"ref": "source_loan_id"}}', "key(s) ['columns'] written twice in one object"),
+])
+def test_a_mistake_in_a_mapping_refuses_it_naming_the_file_and_the_key(tape, document, says):
+    mapping = _mapping(tape, document)
+    with pytest.raises(FileRefused) as refused:
+        _parse(tape)
+    assert str(refused.value).startswith(str(mapping)) and says in str(refused.value)
+
+
+def test_comments_and_descriptions_are_allowed(tape):
+    _mapping(tape, _acme(_comment="exported nightly", description="Acme's book",
+                         columns={**COLUMNS, "amount": {"to": "loan_amount", "description": "USD"}}))
+    assert _parse(tape).rows.height == 6
+
+
+def test_a_broken_mapping_for_other_files_does_not_stop_this_one(tape):
+    _mapping(tape, {"name": "other", "applies_to": ["other_*"], "columns": {}}, name="other.json")
+    _mapping(tape, _acme())
+    assert _parse(tape).rows.height == 6
+    other = tape.with_name("other_1.csv")
+    other.write_text(tape.read_text())
+    with pytest.raises(FileRefused, match=r"other.json: invalid column mapping: 'columns' must be an object"):
+        _parse(other)
+
+
+def test_numeric_sentinels_match_by_value_and_their_column_must_be_in_the_file(tape):
+    lines = tape.read_text().splitlines()
+    lines[2] = lines[2].replace(",2500,", ",999.00,")
+    tape.write_text("\n".join(lines) + "\n")
+    _mapping(tape, _acme(sentinels={"amount": [999]}))
+    parsed = _parse(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "amount", "sentinel_value", "999.00")]
+    _mapping(tape, _acme(sentinels={"amnt": ["999"]}))
+    with pytest.raises(FileRefused, match=r"declares column\(s\) \['amnt'\] that its header does not have"):
+        _parse(tape)
+
+
+def test_a_mapping_that_fills_no_amount_date_or_outcome_says_so_in_the_notes(tape):
+    _mapping(tape, _acme(columns={"ref": "source_loan_id"}))
+    parsed = _parse(tape)
+    assert parsed.notes["targets_not_mapped"] == [
+        "loan_amount", "origination_date", "loan_status or default_flag (no outcome: every loan unlabelled)"]
+    _mapping(tape, _acme())
+    assert "targets_not_mapped" not in _parse(tape).notes
+
+
+def test_a_parquet_tape_reads_as_its_csv_twin_month_only_snapshot_included(tape):
+    """A snapshot written '2024-03' in the CSV is the month's end; the same snapshot typed as a
+    Parquet date (2024-03-01) must be too, or loans issued mid-March break issue_after_asof."""
+    csv_lines = ["ref,snap,booked,amount,status", "A,2024-03,2024-03-10,5000,Current", "B,2024-03,2023-01-05,2500,Fully Paid"]
+    tape.write_text("\n".join(csv_lines) + "\n")
+    columns = {"ref": "source_loan_id", "snap": {"to": "snapshot_date", "type": "date", "format": "%Y-%m"},
+               "booked": "origination_date", "amount": "loan_amount", "status": "loan_status"}
+    _mapping(tape, _acme(columns=columns))
+    from_csv = _parse(tape)
+    parquet = tape.with_name("acme_2.parquet")
+    pl.DataFrame({"ref": ["A", "B"], "snap": [date(2024, 3, 1)] * 2, "booked": [date(2024, 3, 10), date(2023, 1, 5)],
+                  "amount": [5000.0, 2500.0], "status": ["Current", "Fully Paid"]}).write_parquet(parquet)
+    from_parquet = _parse(parquet)
+    assert from_csv.quarantine.height == from_parquet.quarantine.height == 0
+    compared = ["source_loan_id", "snapshot_date", "origination_date", "loan_amount", "default_flag"]
+    assert from_parquet.rows.select(compared).rows() == from_csv.rows.select(compared).rows()
+    assert from_parquet.rows["snapshot_date"].to_list() == [date(2024, 3, 31)] * 2
+
+
+def test_a_parquet_tape_the_mapping_does_not_fit_names_the_mapping_and_the_missing_columns(tape):
+    _mapping(tape, _acme(columns={**COLUMNS, "term": "term_months"}))
+    parquet = tape.with_name("acme_2.parquet")
+    pl.DataFrame({"ref": ["A"], "booked": [date(2024, 3, 10)], "amount": [1.0], "status": ["Current"]}).write_parquet(parquet)
+    with pytest.raises(FileRefused) as refused:
+        _parse(parquet)
+    assert str(refused.value).endswith("acme.json (applies_to acme_*) declares column(s) ['term'] that the table does not have")
