@@ -3,15 +3,26 @@
 import dagster as dg
 
 from risk_assets.defs.monitoring.assets import loan_monitoring, news_sentiment_trend
-from risk_assets.defs.monitoring.jobs import ingest_loans_job, ingest_news_job, monitoring_job, retrain_loan_pd_job
+from risk_assets.defs.monitoring.jobs import (
+    ingest_loans_job,
+    ingest_news_job,
+    monitoring_job,
+    retrain_loan_pd_job,
+    retrain_news_sentiment_job,
+)
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.monitoring.schedules import daily_monitoring_schedule
-from risk_assets.defs.monitoring.sensors import landing_loans_sensor, landing_news_sensor, retrain_sensor
+from risk_assets.defs.monitoring.sensors import (
+    landing_loans_sensor,
+    landing_news_sensor,
+    retrain_sensor,
+    sentiment_retrain_sensor,
+)
 
 defs = dg.Definitions(
     assets=[loan_monitoring, news_sentiment_trend],
-    jobs=[ingest_loans_job, ingest_news_job, retrain_loan_pd_job, monitoring_job],
-    sensors=[landing_loans_sensor, landing_news_sensor, retrain_sensor],
+    jobs=[ingest_loans_job, ingest_news_job, retrain_loan_pd_job, retrain_news_sentiment_job, monitoring_job],
+    sensors=[landing_loans_sensor, landing_news_sensor, retrain_sensor, sentiment_retrain_sensor],
     schedules=[daily_monitoring_schedule],
     resources={"retrain_policy": RetrainPolicy()},
 )

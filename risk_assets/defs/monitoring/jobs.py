@@ -4,6 +4,7 @@
   training (group models): features, scores, checks and monitoring refresh after each landing,
   while retraining stays the retrain sensor's decision.
 - retrain_loan_pd: loan_pd_model and everything downstream (its gate, scoring, monitoring).
+- retrain_news_sentiment: news_sentiment_model and everything downstream (gate, scores, index).
 - monitoring: the monitoring group alone (the daily schedule).
 
 Selections are written in Dagster's selection syntax, which resolves an asset another domain has not
@@ -26,6 +27,11 @@ retrain_loan_pd_job = dg.define_asset_job(
     "retrain_loan_pd",
     selection=dg.AssetSelection.from_string("key:loan_pd_model+"),
     description="Retrain the loan PD model; the gate promotes the candidate only if it beats the champion on the same holdout; then rescore and refresh monitoring.",
+)
+retrain_news_sentiment_job = dg.define_asset_job(
+    "retrain_news_sentiment",
+    selection=dg.AssetSelection.from_string("key:news_sentiment_model+"),
+    description="Retrain the news sentiment model; its gate promotes the candidate only if it beats the champion's macro-F1 on the same holdout; then rescore the news and refresh the sentiment index.",
 )
 monitoring_job = dg.define_asset_job(
     "monitoring",

@@ -17,6 +17,7 @@ class RetrainPolicy(dg.ConfigurableResource):
     key_features: list[str] = Field(list(_DEFAULTS.key_features), description="Features whose PSI alone triggers a retrain.")
     min_rows: int = Field(_DEFAULTS.min_rows, description="Smallest cohort (loans) whose PSI or AUC is acted on.")
     min_defaults: int = Field(_DEFAULTS.min_defaults, description="Fewest defaults, and non-defaults, a vintage needs before its AUC is acted on.")
+    new_labelled_articles: int = Field(_DEFAULTS.new_labelled_articles, description="Labelled news articles landed since the sentiment champion was trained that trigger its retrain (rows).")
 
     def thresholds(self) -> RetrainThresholds:
         return RetrainThresholds(
@@ -26,4 +27,5 @@ class RetrainPolicy(dg.ConfigurableResource):
             key_features=tuple(self.key_features),
             min_rows=self.min_rows,
             min_defaults=self.min_defaults,
+            new_labelled_articles=self.new_labelled_articles,
         )

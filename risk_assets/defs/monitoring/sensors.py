@@ -1,6 +1,7 @@
-"""Sensors: new files in landing start ingestion; monitoring numbers that cross a threshold start a retrain.
+"""Sensors: new files in landing start ingestion; monitoring numbers that cross a threshold start a
+retrain (PD: labels, drift, AUC decay; news sentiment: new labelled articles).
 
-Default status RUNNING for all three: the product's promise is that nobody clicks to ingest a new
+Default status RUNNING for all four: the product's promise is that nobody clicks to ingest a new
 tape or to retrain, and nothing they do is irreversible: a landing run loads each content once
 (manifest keyed by sha256), and a retrain only replaces the champion when the gate finds the
 candidate better on the same holdout. Every tick says what it saw: a SkipReason, or run requests
@@ -13,14 +14,20 @@ from datetime import datetime, timezone
 import dagster as dg
 import duckdb
 
-from risk_assets.defs.monitoring.jobs import ingest_loans_job, ingest_news_job, retrain_loan_pd_job
+from risk_assets.defs.monitoring.jobs import (
+    ingest_loans_job,
+    ingest_news_job,
+    retrain_loan_pd_job,
+    retrain_news_sentiment_job,
+)
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect, table_exists
 from risk_assets.lib.ml.registry import champion
 from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import snapshots
-from risk_assets.lib.monitoring.retrain import RetrainDecision, decide
+from risk_assets.lib.monitoring.retrain import RetrainDecision, decide, decide_sentiment
+from risk_assets.lib.monitoring.sentiment import sentiment_snapshot
 
 LAKE_WAIT_SECONDS = 20.0
 """How long a sensor waits for the lake while a run writes it; then the tick is skipped and retried.
@@ -177,3 +184,48 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
     if not requests:
         return dg.SensorResult(skip_reason=dg.SkipReason("; ".join(notes)), cursor=cursor)
     return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+
+@dg.sensor(
+    name="sentiment_retrain_sensor",
+    job=retrain_news_sentiment_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Requests a `retrain_news_sentiment` run when labelled news articles landed since the sentiment champion "
+        "was trained reach a threshold (resource `retrain_policy`, new_labelled_articles). Every evaluation whose "
+        "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
+        "tags. The gate keeps the champion unless the candidate's macro-F1 beats it; a champion restored by hand "
+        "is held until news files land after the restore."
+    ),
+)
+def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource,
+                             retrain_policy: RetrainPolicy) -> dg.SensorResult:
+    active = context.instance.get_runs(
+        filters=dg.RunsFilter(job_name=retrain_news_sentiment_job.name, statuses=ACTIVE_STATUSES), limit=1)
+    if active:
+        return dg.SensorResult(skip_reason=dg.SkipReason(
+            f"retrain run {active[0].run_id} is {active[0].status.value}; re-evaluating after it ends"), cursor=context.cursor)
+    if not lake.home.lake_path.exists():
+        return dg.SensorResult(skip_reason=dg.SkipReason("no lake yet: nothing to monitor"), cursor=context.cursor)
+    try:
+        with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
+            snapshot = sentiment_snapshot(con)
+            if snapshot is None:
+                return dg.SensorResult(skip_reason=dg.SkipReason(
+                    "no news_sentiment champion yet (materialize news_sentiment_model)"), cursor=context.cursor)
+            fingerprint = snapshot.fingerprint()
+            if context.cursor == fingerprint:
+                return dg.SensorResult(skip_reason=dg.SkipReason(
+                    f"{snapshot.model}: nothing changed since the last evaluation"), cursor=context.cursor)
+            decision = decide_sentiment(snapshot, retrain_policy.thresholds())
+            record_decision(con, decision, datetime.now(timezone.utc).replace(tzinfo=None))
+    except duckdb.IOException as exc:
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
+    context.log.info(f"{snapshot.model} champion {snapshot.champion_version}: {decision.reason}")
+    if not decision.retrain:
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"{snapshot.model}: {decision.reason}"), cursor=fingerprint)
+    return dg.SensorResult(run_requests=[dg.RunRequest(
+        run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
+        tags={**decision.tags(), "risk/monitoring_fingerprint": fingerprint},
+    )], cursor=fingerprint)

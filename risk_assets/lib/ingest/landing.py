@@ -45,6 +45,7 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
+from risk_assets.lib.lake import table_exists
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
 
 TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
@@ -363,6 +364,14 @@ class Withdrawal:
     shadowed: tuple[tuple[str, int], ...] = ()
     """(file, rows) of other landed files whose articles were quarantined as duplicate_doc_id of
     the withdrawn file's articles: withdraw them too and land them again to load those rows."""
+
+
+def last_loaded_at(con: duckdb.DuckDBPyConnection, domain: str) -> datetime | None:
+    """When the newest file of `domain` ('loans' or 'news') still loaded was landed (UTC), or None."""
+    if not table_exists(con, "raw.landed_files"):
+        return None
+    return con.execute("SELECT max(landed_at) FROM raw.landed_files WHERE domain = ? AND status = 'loaded'",
+                       [domain]).fetchone()[0]
 
 
 def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str,

@@ -42,6 +42,27 @@ class StatusChange:
     actor: str
 
 
+@dataclass(frozen=True)
+class OperatorRestore:
+    """An operator's restore of a champion (ml.model_registry_events, actor 'operator ...')."""
+
+    actor: str
+    reason: str
+    changed_at: datetime
+    """UTC."""
+
+
+def operator_restore(con: duckdb.DuckDBPyConnection, model: str, version: str) -> OperatorRestore | None:
+    """The operator's restore behind `version` being champion, or None when the gate (or training)
+    made it champion last (a lake without ml.model_registry_events has none)."""
+    if not table_exists(con, "ml.model_registry_events"):
+        return None
+    row = con.execute(
+        "SELECT actor, reason, changed_at FROM ml.model_registry_events WHERE model = ? AND version = ? "
+        "AND status_to = 'champion' ORDER BY changed_at DESC, rowid DESC LIMIT 1", [model, version]).fetchone()
+    return OperatorRestore(*row) if row and row[0].startswith("operator") else None
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 

@@ -15,14 +15,9 @@ import polars as pl
 from risk_assets.lib.monitoring import tables
 from risk_assets.lib.monitoring.performance import vintage_performance
 from risk_assets.lib.monitoring.population import Population, champions, load_population
-from risk_assets.lib.lake import table_exists
-from risk_assets.lib.monitoring.retrain import (
-    SCORE_VARIABLE,
-    MonitoringSnapshot,
-    OperatorRestore,
-    PsiObservation,
-    VintageAuc,
-)
+from risk_assets.lib.ingest.landing import last_loaded_at
+from risk_assets.lib.ml.registry import operator_restore
+from risk_assets.lib.monitoring.retrain import SCORE_VARIABLE, MonitoringSnapshot, PsiObservation, VintageAuc
 from risk_assets.lib.monitoring.stability import cohort_psi
 
 
@@ -86,17 +81,6 @@ def monitor(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     return written
 
 
-def operator_restore(con: duckdb.DuckDBPyConnection, model: str, version: str) -> OperatorRestore | None:
-    """The operator's restore behind `version` being champion, or None when the gate (or training)
-    made it champion last (ml.model_registry_events; a lake without the table has none)."""
-    if not table_exists(con, "ml.model_registry_events"):
-        return None
-    row = con.execute(
-        "SELECT actor, reason, changed_at FROM ml.model_registry_events WHERE model = ? AND version = ? "
-        "AND status_to = 'champion' ORDER BY changed_at DESC, rowid DESC LIMIT 1", [model, version]).fetchone()
-    return OperatorRestore(*row) if row and row[0].startswith("operator") else None
-
-
 def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
     """One MonitoringSnapshot per champion in monitoring.champion_population, from the monitoring tables,
     with the operator's restore behind the champion (if any) and the newest loan file's load time.
@@ -107,9 +91,7 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
     psi = pl.concat([tables.read(con, tables.SCORE_PSI), tables.read(con, tables.FEATURE_PSI)])
     psi = psi.filter(pl.col("psi").is_not_null() & pl.col("psi").is_finite())
     performance = tables.read(con, tables.VINTAGE_PERFORMANCE).filter(~pl.col("in_training"))
-    last_landed_at = con.execute(
-        "SELECT max(landed_at) FROM raw.landed_files WHERE domain = 'loans' AND status = 'loaded'"
-    ).fetchone()[0] if table_exists(con, "raw.landed_files") else None
+    last_landed_at = last_loaded_at(con, "loans")
     result = []
     for row in population.iter_rows(named=True):
         key = (pl.col("model") == row["model"]) & (pl.col("champion_version") == row["champion_version"])

@@ -8,8 +8,11 @@ Three triggers, checked for every champion (DESIGN.md, Automation):
              (0.2 = the "significant shift" band of Siddiqi 2006, see lib.ml.drift).
 - auc_decay: champion AUC on the newest labelled vintage < holdout AUC - `auc_margin`.
 
+The news sentiment model has one trigger, labels: labelled articles landed since its champion was
+trained >= `new_labelled_articles` (`decide_sentiment`).
+
 A champion an operator restored by hand (`risk-assets registry --restore`) is held: no trigger
-retrains it until loans land after the restore. Its triggers were mostly known when the operator
+retrains it until files of its domain (loans, news) land after the restore. Its triggers were mostly known when the operator
 chose it (the labels added since its older snapshot above all), and a retraining on the same data
 could undo the rollback at the gate. The decision still lists what each trigger saw.
 
@@ -25,6 +28,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+
+from risk_assets.lib.ml.registry import OperatorRestore
 
 TRIGGER_ORDER = ("auc_decay", "psi", "labels")
 SCORE_VARIABLE = "pd_score"
@@ -42,6 +47,8 @@ class RetrainThresholds:
             drift of the other features is recorded but does not. Term and amount by default: every
             portfolio carries them and they drive PD (SBA term alone ranks defaults with AUC 0.81).
         min_rows: smallest cohort (rows) whose PSI or AUC is acted on.
+        new_labelled_articles: labelled news articles landed since the sentiment champion was
+            trained that justify retraining it (rows; 500 is about a tenth of the PhraseBank corpus).
         min_defaults: fewest defaults, and fewest non-defaults, a vintage needs before its AUC is
             acted on: with 1 default in 250 loans the AUC is that one loan's rank (standard error
             about 0.27, Hanley & McNeil 1982); with 30 of each it is near 0.05, the margin's size.
@@ -53,6 +60,7 @@ class RetrainThresholds:
     key_features: tuple[str, ...] = ("term_months", "loan_amount", "gross_approved", "annual_income")
     min_rows: int = 200
     min_defaults: int = 30
+    new_labelled_articles: int = 500
 
 
 @dataclass(frozen=True)
@@ -77,16 +85,6 @@ class VintageAuc:
 
 
 @dataclass(frozen=True)
-class OperatorRestore:
-    """An operator's restore of the champion (ml.model_registry_events, actor 'operator ...')."""
-
-    actor: str
-    reason: str
-    changed_at: datetime
-    """UTC."""
-
-
-@dataclass(frozen=True)
 class MonitoringSnapshot:
     """What monitoring knows about one champion: the decision's whole input."""
 
@@ -103,8 +101,32 @@ class MonitoringSnapshot:
 
     def fingerprint(self) -> str:
         """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions."""
-        payload = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return _fingerprint(self)
+
+
+def _fingerprint(snapshot: object) -> str:
+    payload = json.dumps(asdict(snapshot), sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SentimentSnapshot:
+    """What the news sentiment retrain decision reads: its champion and the labelled articles
+    landed since that champion was trained."""
+
+    model: str
+    champion_version: str
+    trained_at: datetime
+    """UTC."""
+    new_labelled_articles: int
+    """Labelled rows of raw.news ingested after trained_at."""
+    restored: OperatorRestore | None = None
+    last_landed_at: datetime | None = None
+    """When the newest news file was loaded (UTC)."""
+
+    def fingerprint(self) -> str:
+        """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions."""
+        return _fingerprint(self)
 
 
 @dataclass(frozen=True)
@@ -213,16 +235,9 @@ def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Retra
     checks = {c.trigger: c for c in (check_auc(snapshot, thresholds), check_psi(snapshot, thresholds), check_labels(snapshot, thresholds))}
     fired = [checks[t] for t in TRIGGER_ORDER if checks[t].fired]
     ordered = tuple(checks[t] for t in TRIGGER_ORDER)
-    held = snapshot.restored
-    if held is not None and (snapshot.last_landed_at is None or snapshot.last_landed_at <= held.changed_at):
-        seen = "; ".join(c.reason for c in fired) if fired else "no trigger fired"
-        return RetrainDecision(
-            snapshot.model, snapshot.champion_version, False, "held",
-            f"held: {held.actor} restored champion {snapshot.champion_version} at {held.changed_at:%Y-%m-%d %H:%M} UTC "
-            f"({held.reason.removeprefix('restored by hand: ')}); no loans landed since, so no automatic retraining (run retrain_loan_pd by hand to "
-            f"retrain now). The triggers saw: {seen}",
-            None, None, ordered, snapshot.fingerprint(),
-        )
+    held = _held(snapshot, fired, ordered, "loans", "retrain_loan_pd")
+    if held is not None:
+        return held
     if fired:
         primary = fired[0]
         return RetrainDecision(
@@ -235,3 +250,43 @@ def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Retra
         "no trigger: " + "; ".join(c.reason for c in ordered),
         None, None, ordered, snapshot.fingerprint(),
     )
+
+
+def _held(snapshot: MonitoringSnapshot | SentimentSnapshot, fired: list[Check], checks: tuple[Check, ...],
+          files: str, job: str) -> RetrainDecision | None:
+    """The 'held' decision for a champion an operator restored with no `files` landed since (see the
+    module docstring), else None."""
+    restored = snapshot.restored
+    if restored is None or (snapshot.last_landed_at is not None and snapshot.last_landed_at > restored.changed_at):
+        return None
+    seen = "; ".join(c.reason for c in fired) if fired else "no trigger fired"
+    return RetrainDecision(
+        snapshot.model, snapshot.champion_version, False, "held",
+        f"held: {restored.actor} restored champion {snapshot.champion_version} at "
+        f"{restored.changed_at:%Y-%m-%d %H:%M} UTC ({restored.reason.removeprefix('restored by hand: ')}); no "
+        f"{files} landed since, so no automatic retraining (run {job} by hand to retrain now). The triggers saw: {seen}",
+        None, None, checks, snapshot.fingerprint(),
+    )
+
+
+def decide_sentiment(snapshot: SentimentSnapshot, thresholds: RetrainThresholds) -> RetrainDecision:
+    """Decide whether the news sentiment model should be retrained: when at least
+    `thresholds.new_labelled_articles` labelled articles landed since its champion was trained
+    (new labels are the one thing a sentiment model learns from; a champion restored by hand is
+    held as the PD champions are).
+
+    Returns:
+        a RetrainDecision with the single check 'labels' (trigger 'labels', 'none' or 'held').
+    """
+    n, limit = snapshot.new_labelled_articles, thresholds.new_labelled_articles
+    fired = n >= limit
+    check = Check("labels", fired, float(n), float(limit),
+                  f"{n:,} labelled articles landed since the champion was trained {'>=' if fired else '<'} {limit:,}")
+    held = _held(snapshot, [check] if fired else [], (check,), "news files", "retrain_news_sentiment")
+    if held is not None:
+        return held
+    if fired:
+        return RetrainDecision(snapshot.model, snapshot.champion_version, True, "labels", "retrain: " + check.reason,
+                               check.observed, check.threshold, (check,), snapshot.fingerprint())
+    return RetrainDecision(snapshot.model, snapshot.champion_version, False, "none", "no trigger: " + check.reason,
+                           None, None, (check,), snapshot.fingerprint())

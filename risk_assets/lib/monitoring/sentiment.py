@@ -14,7 +14,9 @@ from datetime import datetime, timezone
 import duckdb
 import polars as pl
 
+from risk_assets.lib.lake import table_exists
 from risk_assets.lib.monitoring import tables
+from risk_assets.lib.monitoring.retrain import SentimentSnapshot
 
 _TREND_SQL = """
 WITH docs AS (
@@ -53,3 +55,23 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         return pl.DataFrame(schema=tables.NEWS_SENTIMENT_TREND.schema)
     frame = pl.from_arrow(con.execute(_TREND_SQL).fetch_arrow_table())
     return frame.with_columns(computed_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)))
+
+
+def sentiment_snapshot(con: duckdb.DuckDBPyConnection) -> SentimentSnapshot | None:
+    """The sentiment retrain decision's input: the news_sentiment champion (ml.model_registry),
+    the labelled raw.news rows ingested after it was trained, the operator's restore behind it (if
+    any) and when the newest news file was loaded. None while there is no champion."""
+    from risk_assets.lib.ingest.landing import last_loaded_at
+    from risk_assets.lib.ml.registry import champion, operator_restore
+    from risk_assets.lib.ml.sentiment import MODEL_NAME
+
+    row = champion(con, MODEL_NAME)
+    if row is None:
+        return None
+    new_labelled = con.execute("SELECT count(*) FROM raw.news WHERE label IS NOT NULL AND _ingested_at > ?",
+                               [row["trained_at"]]).fetchone()[0] if table_exists(con, "raw.news") else 0
+    return SentimentSnapshot(
+        model=MODEL_NAME, champion_version=row["version"], trained_at=row["trained_at"],
+        new_labelled_articles=int(new_labelled), restored=operator_restore(con, MODEL_NAME, row["version"]),
+        last_landed_at=last_loaded_at(con, "news"),
+    )
