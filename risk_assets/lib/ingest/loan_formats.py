@@ -297,8 +297,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         if mapping.meant_for_file:  # a sidecar, or a glob that names the file
             first = next((line for line in lines if line.strip()), "")
             missing = sorted(needed - set(csv_text.split_fields(first, mapping.dialect.delimiter)))
-            misfits.append(f"{mapping.source} ({'sidecar' if mapping.sidecar else 'applies_to ' + ', '.join(mapping.applies_to)}) "
-                           f"declares column(s) {missing} that its header does not have")
+            misfits.append(_misfit(mapping, missing, "its header"))
     sidecars = [m for m in mappings if m.sidecar]
     if sidecars:  # never fall through to another format: the user said how to read this very file
         _refuse_misfits(path, content, misfits)
@@ -341,6 +340,12 @@ def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
     return frame
 
 
+def _misfit(mapping: TapeMapping, missing: list[str], where: str) -> str:
+    """One mapping's line in a refusal: its file, how it was chosen, and the columns `where` lacks."""
+    chosen = "sidecar" if mapping.sidecar else "applies_to " + ", ".join(mapping.applies_to)
+    return f"{mapping.source} ({chosen}) declares column(s) {missing} that {where} does not have"
+
+
 def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
     first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
     raise FileRefused(f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
@@ -372,8 +377,7 @@ def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMa
             fields = tuple(dataclasses.replace(f, fmt=_typed_date_format(f.fmt)) if f.source in temporal and f.kind == "date"
                            else f for f in mapping.fields)
             return dataclasses.replace(mapping, fields=fields, dialect=Dialect(), typed_source=True)
-        misfits.append(f"{mapping.source} ({'sidecar' if mapping.sidecar else 'applies_to ' + ', '.join(mapping.applies_to)}) "
-                       f"declares column(s) {sorted(mapping.declared_columns - columns)} that the table does not have")
+        misfits.append(_misfit(mapping, sorted(mapping.declared_columns - columns), "the table"))
     raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it"
                       + (f": {'; '.join(misfits)}" if misfits else
                          "; declare one (see README, 'Your own loan tape'): Parquet has no built-in format"))
