@@ -181,11 +181,15 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
     if now_champion is None:
         print(f"{model} has no champion now: its next training is judged as a first model (it must beat the "
               f"baseline) and draws a fresh holdout: risk-assets run --no-seed --select '{asset}+'")
+    else:
+        sensor, files, job = (("sentiment_retrain_sensor", "news", "retrain_news_sentiment") if model == "news_sentiment"
+                              else ("retrain_sensor", "loan", "retrain_loan_pd"))
+        print(f"{sensor} holds {model} {now_champion['version']} (no automatic retraining) until a {files} file lands; "
+              f"to retrain now: risk-assets run --no-seed --select '{asset}+' (the {job} job)")
     if stale:
         print(f"{table}: {stale:,} rows still carry the scores of a version that is not champion; "
               + (f"rescore with: risk-assets run --no-seed --select '{scoring}+'" if now_champion
-                 else f"{scoring} removes them when it runs" if table == "ml.loan_scores"
-                 else "they stay until a new champion scores"))
+                 else f"{scoring} removes them when it runs"))
     return 0
 
 
