@@ -250,14 +250,22 @@ def parse_loan_file(
     if not content.strip():
         raise FileRefused(f"{path}: the file is empty ({len(content)} bytes{', all blank' if content else ''}): "
                           "no header and no loans; was it landed before it was fully written?")
-    mappings = load_mappings(path, mapping_dirs)
-    if content[:4] == b"PAR1":
-        frame = _parquet_frame(path, content)
-        mapping = _pick_parquet_mapping(path, frame, mappings)
+    mappings, unreadable = load_mappings(path, mapping_dirs)
+    parquet = _parquet_frame(path, content) if content[:4] == b"PAR1" else None
+    try:
+        if parquet is not None:
+            mapping = _pick_parquet_mapping(path, parquet, mappings)
+        else:
+            mapping, header_line = _detect(path, content, mappings)
+    except FileRefused as exc:
+        if unreadable:  # one of them may have been meant for this file
+            raise FileRefused(f"{exc} Mapping file(s) that could not be read: {'; '.join(unreadable)}") from None
+        raise
+    if parquet is not None:
+        frame, parquet = parquet, None
         records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt})
         del frame
     else:
-        mapping, header_line = _detect(path, content, mappings)
         utf8 = csv_text.to_utf8(content, mapping.dialect.encoding, path)
         records = csv_text.read_records(
             utf8, path=path, delimiter=mapping.dialect.delimiter, header_line=header_line,
@@ -266,7 +274,10 @@ def parse_loan_file(
         del utf8
     del content
     file_as_of = as_of or mapping.as_of or _as_of_from_name(path)
-    return _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of)
+    parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of)
+    if unreadable:
+        parsed.notes["mappings_unreadable"] = unreadable
+    return parsed
 
 
 def _as_of_from_name(path: Path) -> date | None:

@@ -355,20 +355,25 @@ def _dialect(spec: dict) -> Dialect:
     return dialect
 
 
-def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]:
+def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMapping], list[str]]:
     """The mappings that may apply to `tape`, in lookup order (sidecar first, then by file name).
 
     A folder mapping whose `applies_to` does not name the tape is skipped before it is checked.
 
+    Returns:
+        (mappings, unreadable): the second lists a message per folder mapping that is not valid
+        JSON (or writes a key twice in one object): whether it names the tape cannot be known, so
+        the caller says so in the tape's notes, or in its refusal when nothing else reads it.
+
     Raises:
-        FileRefused: a mapping file is not valid JSON (or writes a key twice in one object), or a
-            mapping that may apply is not a valid one.
+        FileRefused: the tape's sidecar is not valid JSON, or a mapping that may apply is not a
+            valid one.
     """
     candidates = [tape.with_name(tape.name + ".mapping.json")]
     for folder in mapping_dirs:
         if Path(folder).is_dir():
             candidates += sorted(Path(folder).glob("*.json"))
-    found = []
+    found, unreadable = [], []
     for path in candidates:
         if not path.is_file():
             continue
@@ -376,13 +381,17 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]
         try:
             document = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeated_keys)
         except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
-            raise FileRefused(f"{path}: column mapping is not valid JSON: {exc}") from None
+            message = f"{path}: column mapping is not valid JSON: {exc}"
+            if sidecar:
+                raise FileRefused(message) from None
+            unreadable.append(message)  # which files it is for cannot be read: said wherever it matters
+            continue
         if not sidecar and not _may_apply(document, tape.name):
             continue  # meant for other files: its faults are reported when one of them lands
         mapping = mapping_from_json(path, document)
         if sidecar or any(fnmatch.fnmatch(tape.name, glob) for glob in mapping.applies_to):
             found.append(dataclasses.replace(mapping, sidecar=sidecar))
-    return found
+    return found, unreadable
 
 
 def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:

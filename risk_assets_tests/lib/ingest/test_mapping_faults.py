@@ -68,7 +68,7 @@ def test_a_mistake_in_a_mapping_refuses_it_naming_the_file_and_the_key(tape, doc
     mapping = _mapping(tape, document)
     with pytest.raises(FileRefused) as refused:
         _parse(tape)
-    assert str(refused.value).startswith(str(mapping)) and says in str(refused.value)
+    assert f"{mapping}: " in str(refused.value) and says in str(refused.value)
 
 
 def test_comments_and_descriptions_are_allowed(tape):
@@ -136,3 +136,22 @@ def test_a_parquet_tape_the_mapping_does_not_fit_names_the_mapping_and_the_missi
     with pytest.raises(FileRefused) as refused:
         _parse(parquet)
     assert str(refused.value).endswith("acme.json (applies_to acme_*) declares column(s) ['term'] that the table does not have")
+
+
+def test_a_mapping_file_that_is_no_json_is_named_not_fatal_to_other_tapes(tape, data_dir):
+    """Which files a mapping is for cannot be read from broken JSON: a tape another format reads
+    still loads (its notes name the broken file), and a tape nothing reads is refused naming it."""
+    broken = _mapping(tape, '{"name": "acme", "applies_to": ["acme_*"], "columns": {', name="acme.json")
+    lendingclub = tape.with_name("lc.csv")
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lendingclub.write_text("".join(islice(handle, 4)))
+    parsed = _parse(lendingclub)
+    assert parsed.rows.height == 3
+    assert parsed.notes["mappings_unreadable"] == [f"{broken}: column mapping is not valid JSON: "
+                                                   "Expecting property name enclosed in double quotes: line 1 column 56 (char 55)"]
+    with pytest.raises(FileRefused) as refused:
+        _parse(tape)
+    assert "no known loan tape format" in str(refused.value)
+    assert str(refused.value).endswith(f"Mapping file(s) that could not be read: {broken}: column mapping is not valid "
+                                       "JSON: Expecting property name enclosed in double quotes: line 1 column 56 (char 55)")
+
