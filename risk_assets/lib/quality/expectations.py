@@ -17,6 +17,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from risk_assets.lib.quality.outcome import FAILURE_COLUMNS, CheckOutcome, empty_failures
@@ -153,11 +154,22 @@ def _columns_present(rule: Rule, data: pd.DataFrame) -> bool:
     return all(name in data.columns for name in names)
 
 
+def _readable(value: Any) -> str:
+    """A failing value as a reader writes it: numpy and pandas dates as ISO dates ('2028-06-18'),
+    a pair of columns as 'a / b', other values as str()."""
+    if isinstance(value, tuple):
+        return " / ".join(_readable(v) for v in value)
+    if isinstance(value, (np.datetime64, pd.Timestamp)):
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    return str(value)
+
+
 def _verdict(rule: Rule, success: bool, result: dict[str, Any], failing_rows: int) -> dict[str, Any]:
     observed = result.get("observed_value")
     if failing_rows:
         values = result.get("partial_unexpected_list") or result.get("unexpected_list") or []
-        detail = f"{failing_rows} rows; e.g. {[str(v) for v in values[:5]]}"
+        detail = f"{failing_rows} rows; e.g. {[_readable(v) for v in values[:5]]}"
     elif not success and observed is not None:
         detail = f"observed {observed}"
         if "details" in result and "mismatched" in result["details"]:

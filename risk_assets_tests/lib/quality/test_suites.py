@@ -68,6 +68,10 @@ def test_f11_implausible_rows_are_quarantined_with_their_rule(tmp_path, cases_di
     }
     assert outcome.severity == "WARN" and not outcome.success
     assert set(outcome.failures["line"]) == {3, 5, 6, 7, 8, 9, 10, 11, 12, 13}
+    # the failing pair of dates reads as dates, not numpy reprs
+    details = {r["rule"]: r["detail"] for r in outcome.failed_rules}
+    assert details["credit_line_not_after_origination"] == ("1 rows; e.g. ['2024-05-01 / 2025-01-01'] (the earliest "
+                                                          "credit line is opened before the loan)")
 
 
 def test_f07_naively_typed_table_fails_the_schema_check(tmp_path, cases_dir):
