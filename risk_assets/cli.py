@@ -138,7 +138,9 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
             rows = registry.history(con, model)
             recent = registry.events(con, model) if model else []
         if not rows and model:
-            print(f"risk-assets: no model {model!r} in the registry", file=sys.stderr)
+            with connect(home.lake_path, read_only=True) as con:
+                known = sorted({row["model"] for row in registry.history(con)})
+            print(f"risk-assets: no model {model!r} in the registry; models: {', '.join(known) or 'none'}", file=sys.stderr)
             return 2
         if not rows:
             print("the registry is empty")
@@ -147,7 +149,8 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
             value = "n/a" if row["primary_value"] is None else f"{row['primary_value']:.4f}"
             why = row["reason"] or ""
             if (row["changed_by"] or "").startswith("operator"):  # a change by hand says why first
-                why = f"{row['status']} by {row['changed_by']}: {row['change_reason']}; earlier: {why}"
+                earlier = row["earlier_reason"] or why
+                why = f"{row['status']} by {row['changed_by']}: {row['change_reason']}; earlier: {earlier}"
             print(f"{row['model']}  {row['version']}  {row['status']:<9}  {row['primary_metric']} {value}  "
                   f"trained {row['trained_at']:%Y-%m-%d %H:%M}  {why}")
         for event in recent:
@@ -224,8 +227,8 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
     for name, n in done.shadowed:
         print(f"{name}: {n:,} article(s) were quarantined as duplicates of the withdrawn ones; to load them, "
               f"withdraw that file too and land it again")
-    print(f"staging, features and scores still hold its rows until rebuilt: "
-          f"risk-assets run --no-seed --select '{REBUILD_AFTER_WITHDRAWAL[done.domain]}'")
+    print(f"tables built from raw since the file landed (staging, features, scores) keep its rows until they are "
+          f"rebuilt: risk-assets run --no-seed --select '{REBUILD_AFTER_WITHDRAWAL[done.domain]}'")
     return 0
 
 

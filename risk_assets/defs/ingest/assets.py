@@ -52,7 +52,8 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
     notes = {}
     for outcome in report.files:
         log = context.log.warning if outcome.outcome in ("refused", "failed") else context.log.info
-        log(f"{outcome.path}: {outcome.outcome} {outcome.format or ''} loaded={outcome.rows_loaded} "
+        fmt = f" {outcome.format}" if outcome.format else ""
+        log(f"{outcome.path}: {outcome.outcome}{fmt} loaded={outcome.rows_loaded} "
             f"quarantined={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")
         if summary := summarise_notes(outcome.notes):
             notes[Path(outcome.path).name] = summary

@@ -25,9 +25,11 @@ def _dbt_step(model: str) -> dg.AssetsDefinition:
     def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
         """`dbt build` of the model and its tests on the lake. dbt writes the DuckDB file, so the step
         runs in the lake pool; the profile reads the lake's home from RISK_HOME, set here from the
-        lake resource so dbt and Dagster open the same file."""
+        lake resource so dbt and Dagster open the same file. Each invocation writes to a target folder
+        of its own (dagster-dbt), where no partial-parse cache can be, so dbt is told not to look for
+        one (it would print 'Unable to do partial parsing' at every step); the parse is a full one either way."""
         os.environ["RISK_HOME"] = str(lake.home.root)
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(["build", "--no-partial-parse"], context=context).stream()
 
     return step
 

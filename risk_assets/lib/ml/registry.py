@@ -83,7 +83,8 @@ def register_candidate(
         "primary_value, data_snapshot, trained_at, run_id) VALUES (?, ?, 'candidate', ?, ?, ?, ?, ?, ?)",
         [model, version, artifact_path, primary_metric, primary_value, data_snapshot, _now(), run_id],
     )
-    _log(con, StatusChange(model, version, None, "candidate", f"trained, {primary_metric} {primary_value}", "training"))
+    shown = "n/a" if primary_value is None else f"{primary_value:.4f}"
+    _log(con, StatusChange(model, version, None, "candidate", f"trained, {primary_metric} {shown}", "training"))
 
 
 def _log(con: duckdb.DuckDBPyConnection, *changes: StatusChange) -> None:
@@ -203,16 +204,19 @@ def restore_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, r
 
 def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[dict]:
     """Registry rows (all models, or one) with their metric, ordered by model and training time,
-    each with its latest status change (`changed_by`, `change_reason`; NULL in a lake made before
-    the events table existed)."""
+    each with its latest status change (`changed_by`, `change_reason`) and the reason of the change
+    before it (`earlier_reason`); NULL in a lake made before the events table existed."""
     where, params = ("WHERE r.model = ?", [model]) if model else ("", [])
-    latest = ("(SELECT model, version, actor, reason FROM ml.model_registry_events QUALIFY row_number() "
-              "OVER (PARTITION BY model, version ORDER BY changed_at DESC, rowid DESC) = 1)"
+    latest = ("(SELECT model, version, actor, reason, lead(reason) OVER newest_first AS previous_reason "
+              "FROM ml.model_registry_events "
+              "WINDOW newest_first AS (PARTITION BY model, version ORDER BY changed_at DESC, rowid DESC) "
+              "QUALIFY row_number() OVER newest_first = 1)"
               if _has_events(con) else
-              "(SELECT NULL::VARCHAR AS model, NULL::VARCHAR AS version, NULL::VARCHAR AS actor, NULL::VARCHAR AS reason)")
+              "(SELECT NULL::VARCHAR AS model, NULL::VARCHAR AS version, NULL::VARCHAR AS actor, NULL::VARCHAR AS reason, "
+              "NULL::VARCHAR AS previous_reason)")
     cur = con.execute(
         "SELECT r.model, r.version, r.status, r.primary_metric, r.primary_value, r.trained_at, r.promoted_at, "
-        "r.reason, e.actor AS changed_by, e.reason AS change_reason "
+        "r.reason, e.actor AS changed_by, e.reason AS change_reason, e.previous_reason AS earlier_reason "
         f"FROM ml.model_registry AS r LEFT JOIN {latest} AS e ON e.model = r.model AND e.version = r.version "
         f"{where} ORDER BY r.model, r.trained_at, r.version", params)
     return _as_dicts(cur)

@@ -384,3 +384,9 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     listing = capsys.readouterr().out
     assert "v1  retired" in listing and "retired -> champion  by operator" in listing
     assert f"retired by operator {getpass.getuser()}: policy change: 60-month loans excluded; earlier: restored by hand: v2 over-predicts" in listing
+    # restored again: 'earlier' is the retirement's reason, not the restore's own words twice
+    assert main(["registry", model, "--restore", "v1", "--reason", "policy reverted"]) == 0
+    capsys.readouterr()
+    assert main(["registry", model]) == 0
+    assert (f"champion by operator {getpass.getuser()}: restored by hand: policy reverted; earlier: policy change: "
+            "60-month loans excluded") in capsys.readouterr().out
