@@ -121,6 +121,18 @@ def record_decision(con: duckdb.DuckDBPyConnection, decision: RetrainDecision, d
     )
 
 
+def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: str) -> dg.SensorResult | None:
+    """A retrain sensor's skip while a run of `job_name` is still active (it is re-evaluated after
+    the run ends) or while there is no lake; None when it may evaluate."""
+    active = context.instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=ACTIVE_STATUSES), limit=1)
+    if active:
+        return dg.SensorResult(skip_reason=dg.SkipReason(
+            f"retrain run {active[0].run_id} is {active[0].status.value}; re-evaluating after it ends"), cursor=context.cursor)
+    if not lake.home.lake_path.exists():
+        return dg.SensorResult(skip_reason=dg.SkipReason("no lake yet: nothing to monitor"), cursor=context.cursor)
+    return None
+
+
 @dg.sensor(
     name="retrain_sensor",
     job=retrain_loan_pd_job,
@@ -136,15 +148,8 @@ def record_decision(con: duckdb.DuckDBPyConnection, decision: RetrainDecision, d
     ),
 )
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
-    active = context.instance.get_runs(
-        filters=dg.RunsFilter(job_name=retrain_loan_pd_job.name, statuses=ACTIVE_STATUSES), limit=1
-    )
-    if active:
-        return dg.SensorResult(skip_reason=dg.SkipReason(
-            f"retrain run {active[0].run_id} is {active[0].status.value}; re-evaluating after it ends"
-        ), cursor=context.cursor)
-    if not lake.home.lake_path.exists():
-        return dg.SensorResult(skip_reason=dg.SkipReason("no lake yet: nothing to monitor"), cursor=context.cursor)
+    if waiting := _not_now(context, lake, retrain_loan_pd_job.name):
+        return waiting
     thresholds = retrain_policy.thresholds()
     evaluated: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     requests, notes = [], []
@@ -201,13 +206,8 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
 )
 def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource,
                              retrain_policy: RetrainPolicy) -> dg.SensorResult:
-    active = context.instance.get_runs(
-        filters=dg.RunsFilter(job_name=retrain_news_sentiment_job.name, statuses=ACTIVE_STATUSES), limit=1)
-    if active:
-        return dg.SensorResult(skip_reason=dg.SkipReason(
-            f"retrain run {active[0].run_id} is {active[0].status.value}; re-evaluating after it ends"), cursor=context.cursor)
-    if not lake.home.lake_path.exists():
-        return dg.SensorResult(skip_reason=dg.SkipReason("no lake yet: nothing to monitor"), cursor=context.cursor)
+    if waiting := _not_now(context, lake, retrain_news_sentiment_job.name):
+        return waiting
     try:
         with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
             snapshot = sentiment_snapshot(con)
