@@ -261,8 +261,11 @@ def parse_loan_file(
         if unreadable:  # one of them may have been meant for this file
             raise FileRefused(f"{exc} Mapping file(s) that could not be read: {'; '.join(unreadable)}") from None
         raise
+    zoned = {}
     if parquet is not None:
         frame, parquet = parquet, None
+        zoned = {name: dtype.time_zone for name, dtype in frame.schema.items()
+                 if isinstance(dtype, pl.Datetime) and dtype.time_zone and name in mapping.declared_columns}
         records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt})
         del frame
     else:
@@ -277,6 +280,8 @@ def parse_loan_file(
     parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of)
     if unreadable:
         parsed.notes["mappings_unreadable"] = unreadable
+    if zoned:  # 2011-01-01 03:30 UTC is 2010-12-31 in New York: the date is the one the zone saw
+        parsed.notes["timestamps_dated_in_their_zone"] = zoned
     return parsed
 
 

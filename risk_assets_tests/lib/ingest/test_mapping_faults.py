@@ -155,3 +155,15 @@ def test_a_mapping_file_that_is_no_json_is_named_not_fatal_to_other_tapes(tape, 
     assert str(refused.value).endswith(f"Mapping file(s) that could not be read: {broken}: column mapping is not valid "
                                        "JSON: Expecting property name enclosed in double quotes: line 1 column 56 (char 55)")
 
+
+def test_a_zoned_parquet_timestamp_gives_the_date_its_zone_saw_and_says_so(tape):
+    from datetime import datetime
+
+    _mapping(tape, _acme())
+    parquet = tape.with_name("acme_2.parquet")
+    booked = pl.Series("booked", [datetime(2011, 1, 1, 3, 30)]).dt.replace_time_zone("UTC").dt.convert_time_zone("America/New_York")
+    pl.DataFrame({"ref": ["A"], "booked": booked, "amount": [5000.0], "status": ["Current"]}).write_parquet(parquet)
+    parsed = _parse(parquet)
+    assert parsed.rows["origination_date"].to_list() == [date(2010, 12, 31)]
+    assert parsed.notes["timestamps_dated_in_their_zone"] == {"booked": "America/New_York"}
+
