@@ -73,6 +73,17 @@ class PsiResult:
     edges: tuple[float, ...] = field(default=())
 
     @property
+    def noise_psi(self) -> float | None:
+        """The PSI two samples of these sizes drawn from one population give on average,
+        (k - 1) x (1/n_reference + 1/n_current) for k bins (the chi-square approximation of PSI
+        under no shift; Yurdakul, Statistical Properties of the Population Stability Index, 2018).
+        A PSI near it is sampling noise whatever its band: 10 loans against 10 bins give about 0.9.
+        None when a sample is empty."""
+        if not self.n_reference or not self.n_current:
+            return None
+        return (len(self.bins) - 1) * (1 / self.n_reference + 1 / self.n_current)
+
+    @property
     def empty_bins(self) -> int:
         """Bins empty in at least one of the two samples."""
         return sum(1 for e, a in zip(self.expected, self.actual) if e == 0 or a == 0)

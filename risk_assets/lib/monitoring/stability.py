@@ -28,6 +28,8 @@ PSI_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "empty_current_bins": (pl.Int64, "Bins with no current row."),
     "epsilon": (pl.Float64, "Smoothing share added to every bin before the log."),
     "bin_shares": (pl.Utf8, "JSON: bin labels with reference and current shares (fractions 0-1, unsmoothed)."),
+    "noise_psi": (pl.Float64, "PSI two samples of these sizes from one population give on average, (bins - 1) x "
+                              "(1/n_reference + 1/n_current) (Yurdakul 2018): a PSI near it is noise, whatever its band."),
 }
 """Columns of a PSI frame, with types and descriptions (also the Dagster column schema)."""
 
@@ -50,6 +52,7 @@ def _row(vintage: int | None, variable: str, kind: str, result: PsiResult) -> di
         "empty_current_bins": result.empty_current_bins,
         "epsilon": result.epsilon,
         "bin_shares": json.dumps(shares),
+        "noise_psi": result.noise_psi,
     }
 
 

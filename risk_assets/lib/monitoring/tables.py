@@ -88,10 +88,17 @@ ALL_TABLES = (CHAMPION_POPULATION, FEATURE_PSI, SCORE_PSI, VINTAGE_PERFORMANCE, 
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every monitoring table that is missing (idempotent)."""
+    """Create every monitoring table that is missing, and add the columns a table made by an older
+    version lacks (idempotent)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS monitoring")
     for table in ALL_TABLES:
         con.execute(table.ddl())
+        schema, name = table.name.split(".")
+        present = {row[0] for row in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [schema, name]).fetchall()}
+        for column in (c for c in table.columns if c not in present):
+            con.execute(f"ALTER TABLE {table.name} ADD COLUMN {column} {_DUCKDB_TYPES[table.schema[column]]}")
 
 
 def replace(con: duckdb.DuckDBPyConnection, table: MonitoringTable, frame: pl.DataFrame) -> int:
@@ -114,7 +121,7 @@ def replace(con: duckdb.DuckDBPyConnection, table: MonitoringTable, frame: pl.Da
     try:
         con.execute(f"DELETE FROM {table.name}")
         con.register("_monitoring_rows", aligned.to_arrow())
-        con.execute(f"INSERT INTO {table.name} SELECT * FROM _monitoring_rows")
+        con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM _monitoring_rows")
         con.unregister("_monitoring_rows")
         con.execute("COMMIT")
     except BaseException:

@@ -27,3 +27,4 @@ def test_an_outcome_that_matures_after_training_counts_as_a_new_label_not_as_tra
     assert population.reference["loan_key"].to_list() == ["bank:L1"]
     assert population.current["loan_key"].to_list() == ["bank:L4"]
     assert population.new_labels == 2
+
