@@ -251,10 +251,10 @@ def parse_loan_file(
         raise FileRefused(f"{path}: the file is empty ({len(content)} bytes{', all blank' if content else ''}): "
                           "no header and no loans; was it landed before it was fully written?")
     mappings, unreadable = load_mappings(path, mapping_dirs)
-    parquet = _parquet_frame(path, content) if content[:4] == b"PAR1" else None
+    frame = _parquet_frame(path, content) if content[:4] == b"PAR1" else None
     try:
-        if parquet is not None:
-            mapping = _pick_parquet_mapping(path, parquet, mappings)
+        if frame is not None:
+            mapping = _pick_parquet_mapping(path, frame, mappings)
         else:
             mapping, header_line = _detect(path, content, mappings)
     except FileRefused as exc:
@@ -262,8 +262,7 @@ def parse_loan_file(
             raise FileRefused(f"{exc} Mapping file(s) that could not be read: {'; '.join(unreadable)}") from None
         raise
     zoned = {}
-    if parquet is not None:
-        frame, parquet = parquet, None
+    if frame is not None:
         zoned = {name: dtype.time_zone for name, dtype in frame.schema.items()
                  if isinstance(dtype, pl.Datetime) and dtype.time_zone and name in mapping.declared_columns}
         records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt})

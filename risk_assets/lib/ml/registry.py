@@ -55,7 +55,7 @@ class OperatorRestore:
 def operator_restore(con: duckdb.DuckDBPyConnection, model: str, version: str) -> OperatorRestore | None:
     """The operator's restore behind `version` being champion, or None when the gate (or training)
     made it champion last (a lake without ml.model_registry_events has none)."""
-    if not table_exists(con, "ml.model_registry_events"):
+    if not _has_events(con):
         return None
     row = con.execute(
         "SELECT actor, reason, changed_at FROM ml.model_registry_events WHERE model = ? AND version = ? "

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 import duckdb
 import polars as pl
 
+from risk_assets.lib.lake import table_exists
 from risk_assets.lib.ml.sentiment import SentimentModel
 from risk_assets.lib.schema import Column
 from risk_assets.lib.text import is_usable_text
@@ -145,8 +146,6 @@ def withdraw_scores(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     the scores of a retired version must not read as current. Returns rows removed per model
     version ({} when there were none). The no_usable_text quarantine of the scoring step is kept:
     it describes the articles, not a model."""
-    from risk_assets.lib.lake import table_exists
-
     if not table_exists(con, "ml.news_scores"):
         return {}
     removed = dict(con.execute("SELECT model_version, count(*) FROM ml.news_scores GROUP BY 1 ORDER BY 1").fetchall())

@@ -14,7 +14,10 @@ from datetime import datetime, timezone
 import duckdb
 import polars as pl
 
+from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.lake import table_exists
+from risk_assets.lib.ml.registry import champion, operator_restore
+from risk_assets.lib.ml.sentiment import MODEL_NAME
 from risk_assets.lib.monitoring import tables
 from risk_assets.lib.monitoring.retrain import SentimentSnapshot
 
@@ -61,10 +64,6 @@ def sentiment_snapshot(con: duckdb.DuckDBPyConnection) -> SentimentSnapshot | No
     """The sentiment retrain decision's input: the news_sentiment champion (ml.model_registry),
     the labelled raw.news rows ingested after it was trained, the operator's restore behind it (if
     any) and when the newest news file was loaded. None while there is no champion."""
-    from risk_assets.lib.ingest.landing import last_loaded_at
-    from risk_assets.lib.ml.registry import champion, operator_restore
-    from risk_assets.lib.ml.sentiment import MODEL_NAME
-
     row = champion(con, MODEL_NAME)
     if row is None:
         return None
