@@ -7,6 +7,8 @@ Formats (detected from the bytes, never from the file name; gzip is opened trans
 - `phrasebank_csv`: its CSV re-export, header `Y,Notices`, one `label,sentence` per physical line.
 - `news_feed_csv`: an article feed with a header naming a headline and/or a body, and optionally
   an id, a publication time, source, ticker and label (FEED_ALIASES lists the accepted names).
+- `news_feed_json` / `news_feed_jsonl`: the same articles as a news API's JSON response (a list of
+  article objects, or an object holding one) or as JSON Lines, one object per line.
 
 Every record after the header (one physical line; in a feed, a quoted field with line breaks makes
 a record of several) is loaded or quarantined with its rule, and every blank line is counted as a
@@ -18,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -336,18 +339,20 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
 
 
 FEED_ALIASES: dict[str, tuple[str, ...]] = {
-    "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id"),
+    "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "url", "link"),
     "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date", "datetime", "timestamp", "time",
-                     "created_at", "first_created", "version_created", "time_of_arrival"),
+                     "created_at", "first_created", "version_created", "time_of_arrival", "time_published"),
     "headline": ("headline", "title"),
     "body": ("body", "text", "content", "article", "story", "summary", "description"),
     "source": ("source", "source_name", "publisher", "feed", "provider"),
     "ticker": ("ticker", "symbol", "tickers", "stock"),
     "label": ("label", "sentiment", "y"),
 }
-"""Canonical field -> header names accepted for it in a feed CSV, in order of preference (names are
-compared lowercased, with spaces and hyphens read as '_'). A feed needs a headline or a body."""
+"""Canonical field -> header names accepted for it in a feed CSV or JSON feed, in order of preference
+(names are compared lowercased, with spaces and hyphens read as '_'). A feed needs a headline or a
+body. An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article
+pulled twice is then one article, not two."""
 
 
 def _normalise_name(name: str) -> str:
@@ -620,23 +625,10 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
 def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offset: int = 0) -> ParsedFile:
     delimiter = fmt["delimiter"]
     header = next(csv.reader([lines[0]], **fmt))
-    columns = _feed_columns(header)
-    normalised = [_normalise_name(name) for name in header]
-    for canonical, i in columns.items():
-        twins = [name for name, plain in zip(header, normalised) if plain == normalised[i]]
-        if len(twins) > 1:
-            raise FileRefused(f"{path}: line {1 + offset}: columns {twins} both name the {canonical} (names are read "
-                              "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
-                              "rename or drop one")
     out = _Collector("news_feed_csv")
+    columns = _feed_header(out, path, header, f"line {1 + offset}: columns")
     out.non_data_lines.extend((number, "note") for number in range(1, offset + 1))
     out.notes["delimiter"] = delimiter
-    used = set(columns.values())
-    out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
-    out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
-    if "published_at" not in columns:
-        out.notes["time_like_columns_unread"] = [
-            name for name in out.notes["ignored_columns"] if re.search(r"date|time|publish", name, re.IGNORECASE)]
     for number, fields, raw, re_read, alone in _csv_records(lines, len(header), fmt):
         number += offset
         if re_read:
@@ -667,9 +659,39 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
 
 
 
-def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str]) -> None:
-    """Validate one feed record and append it to `out` as a row or as quarantine entries."""
-    where = f"{path}: line {number}"
+def _feed_header(out: _Collector, path: Path, header: list[str], where: str) -> dict[str, int]:
+    """`_feed_columns` of a feed's header (CSV columns, or a JSON feed's keys), with the columns
+    found and the ignored ones in `out.notes`.
+
+    Raises:
+        FileRefused: two names read as one field whatever their case, spaces and hyphens
+            ('headline' and 'Headline'); `where` says where the names are ('line 1: columns').
+    """
+    columns = _feed_columns(header)
+    normalised = [_normalise_name(name) for name in header]
+    for canonical, i in columns.items():
+        twins = [name for name, plain in zip(header, normalised) if plain == normalised[i]]
+        if len(twins) > 1:
+            raise FileRefused(f"{path}: {where} {twins} both name the {canonical} (names are read "
+                              "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
+                              "rename or drop one")
+    used = set(columns.values())
+    out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
+    out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
+    if "published_at" not in columns:
+        out.notes["time_like_columns_unread"] = [
+            name for name in out.notes["ignored_columns"] if re.search(r"date|time|publish", name, re.IGNORECASE)]
+    return columns
+
+
+def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str],
+                 where: str | None = None) -> None:
+    """Validate one feed record and append it to `out` as a row or as quarantine entries.
+
+    `number` is the record's line (a JSON feed that puts several articles on one line numbers
+    them by their place in the list instead); `where` names it in messages, by default
+    '<path>: line <number>'. An id-less feed's doc_id is '<sha256[:16]>:<number>'."""
+    where = where or f"{path}: line {number}"
     rejected = len(out.quarantine)
     invisible = csv_text.INVISIBLE_CHARACTER
     doc_id = (record["doc_id"].strip().strip(invisible).strip() if "doc_id" in record
@@ -760,8 +782,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
 
 def _present(value: str) -> bool:
-    """A non-text field says something: not empty, blank, a null token or a lone dash."""
-    return value != "" and blank_reason(value) is None
+    """A non-text field says something: not empty, blank, a null token or a lone dash. A URL does
+    (an article's id, a source), though as a text it says nothing."""
+    return value != "" and blank_reason(value) in (None, "link_only")
 
 
 def _source(out: _Collector, line: int, path: Path, value: str | None) -> str:
@@ -840,6 +863,269 @@ def _is_news_feed_csv(lines: list[str]) -> bool:
     return bool(lines) and _feed_delimiter(lines[0]) is not None
 
 
+# --- JSON feeds: a news API's response saved as is, or JSON Lines ---------------------------------
+
+_JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_JSON_ARTICLE_LISTS = ("articles", "data", "items", "results", "news", "feed", "stories", "documents", "records")
+"""Names of the list of articles in an API response, in order of preference when an object holds
+several lists of objects (NewsAPI `articles`, Alpha Vantage `feed`, most others `data`/`results`)."""
+_JSON_ERROR_KEYS = ("message", "error", "errors", "detail", "information", "note", "code", "status")
+"""Keys whose values an API's error response carries (NewsAPI `status`/`code`/`message`, Alpha
+Vantage `Information`/`Note`): quoted when a JSON object holds no articles."""
+
+
+@dataclass
+class _JsonArticle:
+    """One article object of a JSON feed, where it opens in the file, and its number in the list."""
+
+    number: int
+    line: int
+    column: int
+    value: object
+
+
+@dataclass
+class _Unreadable:
+    """A JSON Lines line that is not valid JSON: its text and what the decoder said, with where."""
+
+    raw: str
+    message: str
+
+
+def _json_error(path: Path, text: str, exc: json.JSONDecodeError, what: str) -> FileRefused:
+    end = " (the text stops before the JSON closes: a truncated download?)" if _json_left_open(text) else ""
+    return FileRefused(f"{path}: line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg}){end}; {what}")
+
+
+def _json_left_open(text: str) -> bool:
+    """Whether `text` ends inside a string, or with an object or array never closed: JSON cut off."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return in_string or depth > 0
+
+
+def _json_position(text: str, offset: int) -> tuple[int, int]:
+    """(line, column), both 1-based, of character `offset` of `text`."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _json_array_items(text: str, start: int) -> Iterator[tuple[int, object]]:
+    """(offset, value) of each element of the JSON array whose '[' is at text[start]; the text is
+    known to be valid JSON."""
+    decoder = json.JSONDecoder()
+    position = _JSON_WHITESPACE.match(text, start + 1).end()
+    if text[position] == "]":
+        return
+    while True:
+        value, end = decoder.raw_decode(text, position)
+        yield position, value
+        position = _JSON_WHITESPACE.match(text, end).end()
+        if text[position] == "]":
+            return
+        position = _JSON_WHITESPACE.match(text, position + 1).end()  # past the ','
+
+
+def _json_member_offset(text: str, start: int, name: str) -> int:
+    """Offset of the value of the last member `name` (as JSON's decoder keeps the last of repeated
+    names) of the JSON object whose '{' is at text[start]; the text is known to be valid JSON."""
+    decoder = json.JSONDecoder()
+    position, found = _JSON_WHITESPACE.match(text, start + 1).end(), -1
+    while text[position] != "}":
+        key, end = decoder.raw_decode(text, position)
+        position = _JSON_WHITESPACE.match(text, _JSON_WHITESPACE.match(text, end).end() + 1).end()  # past ':'
+        if key == name:
+            found = position
+        _, end = decoder.raw_decode(text, position)
+        position = _JSON_WHITESPACE.match(text, end).end()
+        if text[position] == ",":
+            position = _JSON_WHITESPACE.match(text, position + 1).end()
+    return found
+
+
+def _is_article_list(value: object) -> bool:
+    """A JSON list that may hold articles: empty, or with an object among its items (an item of
+    another kind is quarantined, not a reason to refuse the others)."""
+    return isinstance(value, list) and (not value or any(isinstance(item, dict) for item in value))
+
+
+def _json_articles(path: Path, text: str, document: object) -> tuple[list[_JsonArticle], str]:
+    """The article objects of a JSON feed document, and where they were found ('the top-level
+    list', "member 'articles'").
+
+    The articles are the document itself when it is a list of objects; in an object, its one member
+    that is a list of objects (or, of several, the first named in _JSON_ARTICLE_LISTS); an object
+    with a headline or body of its own is one article.
+
+    Raises:
+        FileRefused: no list of articles: an API's error response saved as a feed (its message is
+            quoted), a list without objects, or several lists none of which is named as articles.
+    """
+    start = _JSON_WHITESPACE.match(text).end()
+    if isinstance(document, list):
+        if not _is_article_list(document):
+            kinds = sorted({type(item).__name__ for item in document if not isinstance(item, dict)})
+            raise FileRefused(f"{path}: a JSON list with no article object among its items (found {', '.join(kinds)}); "
+                              "a JSON feed is a list of objects, an object holding one, or one object per line")
+        found, where = list(_json_array_items(text, start)), "the top-level list"
+    elif isinstance(document, dict):
+        lists = [key for key, value in document.items() if _is_article_list(value)]
+        filled = [key for key in lists if document[key]]
+        named = [key for key in _JSON_ARTICLE_LISTS if key in filled]
+        key = named[0] if named else filled[0] if len(filled) == 1 else None
+        if key is None and not filled and lists:  # 'articles': [] - a response with no articles
+            key = next((k for k in _JSON_ARTICLE_LISTS if k in lists), lists[0])
+        if key is None and {"headline", "body"} & set(_feed_columns(list(_flatten_json(document)))):
+            return [_JsonArticle(1, *_json_position(text, start), document)], "the one object"
+        if key is None:
+            if filled:
+                raise FileRefused(f"{path}: a JSON object with several lists of objects ({', '.join(filled)}) and "
+                                  f"none named as the articles ({', '.join(_JSON_ARTICLE_LISTS)}); which one holds them?")
+            said = {k: v for k, v in document.items() if k.lower() in _JSON_ERROR_KEYS and not isinstance(v, (dict, list))}
+            quoted = f"; it says {said}: an API's error response saved as a feed?" if said else ""
+            raise FileRefused(f"{path}: a JSON object holding no list of articles (members: "
+                              f"{', '.join(list(document)[:12])}){quoted}")
+        found = list(_json_array_items(text, _json_member_offset(text, start, key)))
+        where = f"member {key!r}"
+    else:
+        raise FileRefused(f"{path}: a JSON {type(document).__name__}, not a feed: a JSON feed is a list of "
+                          "article objects, an object holding one, or one object per line")
+    return [_JsonArticle(number, *_json_position(text, offset), value)
+            for number, (offset, value) in enumerate(found, start=1)], where
+
+
+def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = None) -> dict[str, str]:
+    """One article object as text fields, the way a feed CSV would hold them: a nested object's
+    members are named '<outer>_<inner>' (NewsAPI's `source: {id, name}` -> `source_id`,
+    `source_name`); a list of plain values is joined by ', ' (tickers: `["AAPL", "MSFT"]`); null
+    is empty; numbers and booleans are written as JSON writes them. A list holding objects (Alpha
+    Vantage's per-ticker scores) is no field; its name goes to `ignored`."""
+    fields: dict[str, str] = {}
+    for key, value in article.items():
+        name = f"{prefix}_{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            fields.update(_flatten_json(value, name, ignored))
+        elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+            if ignored is not None:
+                ignored.add(name)
+        elif isinstance(value, list):
+            fields[name] = ", ".join(_json_scalar(item) for item in value if item is not None)
+        else:
+            fields[name] = _json_scalar(value)
+    return fields
+
+
+def _json_scalar(value: object) -> str:
+    return "" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
+def _parse_json_feed(path: Path, out: _Collector, sha256: str,
+                     articles: list[tuple[int, int, str, object]]) -> ParsedFile:
+    """Load (number, line, where, value) article records into `out`: each object's fields are
+    flattened (`_flatten_json`) and read as a feed CSV's record, under the union of the names of
+    all articles in the order first seen (an article without a field has it empty). A record that
+    is no object, or no valid JSON (JSON Lines), is quarantined `malformed_json`."""
+    ignored: set[str] = set()
+    flat = {number: _flatten_json(value, ignored=ignored) for number, _, _, value in articles if isinstance(value, dict)}
+    header = list(dict.fromkeys(name for fields in flat.values() for name in fields))
+    columns = _feed_header(out, path, header, "fields")
+    if ignored:
+        out.notes["ignored_lists"] = sorted(ignored)
+    if not {"headline", "body"} & set(columns) and flat:
+        raise FileRefused(f"{path}: no article field names a headline or a body (fields: {', '.join(header[:12])}); "
+                          f"accepted names: {', '.join(FEED_ALIASES['headline'] + FEED_ALIASES['body'])}")
+    for number, line, where, value in articles:
+        out.data_records += 1
+        if isinstance(value, _Unreadable):
+            out.reject(line, None, "*", "malformed_json", value.raw, value.message)
+        elif number not in flat:
+            out.reject(line, None, "*", "malformed_json", json.dumps(value)[:200],
+                       f"{where}: a JSON {type(value).__name__}, not an article object")
+        else:
+            _feed_record(out, path, line, sha256, {c: flat[number].get(header[i], "") for c, i in columns.items()}, where)
+    return out.parsed()
+
+
+def parse_news_feed_json(path: Path, text: str, sha256: str) -> ParsedFile:
+    """A JSON news feed into raw.news rows: a news API's response saved as is (NewsAPI's
+    `{"status": "ok", "articles": [...]}`, a list of article objects) or JSON Lines (one article
+    object per line, format `news_feed_jsonl`).
+
+    Each article object is read as a feed CSV record (`parse_news_feed_csv`: the same field names,
+    FEED_ALIASES, and the same rules), its nested objects and lists flattened first
+    (`_flatten_json`). Lineage: an article's `_source_line` is the line where its object opens;
+    when several articles open on one line (a response written without line breaks) it is the
+    article's number in the list instead, and notes['record_numbers'] says so. An object
+    that holds a headline or body itself is one article.
+
+    Raises:
+        FileRefused: the document is not valid JSON (a truncated download; the message gives the
+            line and column where it breaks), holds no list of articles (an API's error response:
+            its message is quoted), or its articles name neither a headline nor a body.
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        lines = physical_lines(text)
+        first = next((line for line in lines if line.strip()), "")
+        try:
+            one_line_object = isinstance(json.loads(first), dict)
+        except json.JSONDecodeError:
+            one_line_object = False
+        if not one_line_object:
+            raise _json_error(path, text, exc, "a JSON feed is a list of article objects, an object holding one, "
+                                               "or one object per line (JSON Lines)") from None
+        return _parse_json_lines(path, lines, sha256)
+    out = _Collector("news_feed_json")
+    articles, found_in = _json_articles(path, text, document)
+    out.notes["articles_in"] = found_in
+    by_line = len({article.line for article in articles}) == len(articles)
+    if not by_line:
+        out.notes["record_numbers"] = ("article numbers in the list, not lines: the file puts several articles "
+                                       "on one line")
+    records = [(a.number, a.line if by_line else a.number,
+                f"{path}: line {a.line}" + (f" (article {a.number})" if by_line else f" column {a.column} (article {a.number})"),
+                a.value) for a in articles]
+    return _parse_json_feed(path, out, sha256, records)
+
+
+def _parse_json_lines(path: Path, lines: list[str], sha256: str) -> ParsedFile:
+    """JSON Lines: one article object per line; a line that is not valid JSON (a truncated last
+    line) is quarantined `malformed_json` with the column where it breaks, blank lines are
+    non-data."""
+    out = _Collector("news_feed_jsonl")
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            out.non_data_lines.append((number, "blank"))
+            continue
+        where = f"{path}: line {number}"
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            cut = " (the line stops before the object closes: a truncated file?)" if _json_left_open(line) else ""
+            value = _Unreadable(line, f"{where} column {exc.colno}: not valid JSON ({exc.msg}){cut}")
+        records.append((number, number, where, value))
+    return _parse_json_feed(path, out, sha256, records)
+
+
+def _looks_like_json(text: str) -> bool:
+    return text.lstrip()[:1] in ("{", "[")
+
+
 def parse_news_file(path: Path) -> ParsedFile:
     """Detect the format of one landed news file by its content and parse it.
 
@@ -859,6 +1145,8 @@ def parse_news_file(path: Path) -> ParsedFile:
     if not text.strip():
         raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
                           "was it landed before it was fully written?")
+    if _looks_like_json(text):
+        return parse_news_feed_json(path, text, sha256)
     lines = physical_lines(text)
     if _is_phrasebank_csv(lines):
         return parse_phrasebank_csv(path, lines, sha256)
