@@ -93,16 +93,17 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
                          lake: LakeResource) -> dg.MaterializeResult:
     """Train a candidate, write its artifact, metrics and confusion matrices, and apply the gate."""
     from risk_assets.lib.ml import registry
-    from risk_assets.lib.ml.sentiment_data import read_labelled_news
+    from risk_assets.lib.ml.sentiment_data import labelled_news_through, read_labelled_news
     from risk_assets.lib.ml.sentiment_pipeline import new_version, record_candidate, train_candidate
     from risk_assets.lib.report.html import write_model_report
 
     train_config = config.to_train_config()
     with lake.connect(read_only=True) as con:
         docs = read_labelled_news(con, train_config.holdout_format)
+        through = labelled_news_through(con)
         champion_row = registry.champion(con, MODEL_NAME)
     run = train_candidate(docs, train_config, lake.home.artifacts, new_version(context.run_id),
-                          champion_row, log=context.log.info)
+                          champion_row, log=context.log.info, labelled_through=through)
     with lake.connect() as con:
         record_candidate(con, run, context.run_id)
     card_html = write_model_report(lake.home.reports, MODEL_NAME, run.version, run.card())

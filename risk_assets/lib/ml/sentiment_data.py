@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import polars as pl
@@ -94,6 +95,16 @@ def read_labelled_news(con: duckdb.DuckDBPyConnection, holdout_format: str) -> p
     """Labelled rows of marts.news_features: doc_id, text_clean, label, holdout_eligible (the row's
     landed file has format `holdout_format`). Rows x 4, ordered by doc_id."""
     return con.execute(LABELLED_NEWS_SQL, [holdout_format]).pl()
+
+
+def labelled_news_through(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the newest file with labelled rows in marts.news_features landed (UTC, naive), or None.
+
+    A training that reads those rows has seen every labelled article landed up to then; an
+    article landed after it (while the model trained, say) is new to it. The retrain sensor counts
+    new labels from this time, recorded in the artifact's meta.json as `labelled_news_through`."""
+    return con.execute("SELECT max(f.landed_at) FROM marts.news_features AS n "
+                       "JOIN raw.landed_files AS f ON f.sha256 = n._file_sha256 WHERE n.label IS NOT NULL").fetchone()[0]
 
 
 def split_holdout(

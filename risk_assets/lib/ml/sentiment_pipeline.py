@@ -114,12 +114,16 @@ def train_candidate(
     version: str,
     champion_row: dict | None,
     log: Callable[[str], None] | None = None,
+    labelled_through: datetime | None = None,
 ) -> CandidateRun:
     """Split, train, judge and save one candidate.
 
     Args:
         docs: labelled rows (doc_id, text_clean, label, holdout_eligible), as read_labelled_news gives.
         champion_row: the registry row of the current champion (registry.champion), or None.
+        labelled_through: when the newest labelled file in `docs` landed (labelled_news_through);
+            meta.json keeps it as `labelled_news_through`, from which the retrain sensor counts
+            new labels.
 
     Raises:
         ValueError: no labelled rows, or too few per class to split (from split_holdout).
@@ -161,6 +165,7 @@ def train_candidate(
         "facts": facts,
         "train_key_digests": sorted(key_digest(key) for key in split.train["key"].to_list()),
         "holdout_key_digests": sorted(key_digest(key) for key in split.holdout["key"].to_list()),
+        "labelled_news_through": labelled_through.isoformat() if labelled_through else None,
     }
     artifact = save_sentiment_model(model, artifacts_root, version, meta)
     return CandidateRun(version, model, report, split, candidate, baseline, champion, champion_version,

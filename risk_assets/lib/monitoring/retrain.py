@@ -112,14 +112,18 @@ def _fingerprint(snapshot: object) -> str:
 @dataclass(frozen=True)
 class SentimentSnapshot:
     """What the news sentiment retrain decision reads: its champion and the labelled articles
-    landed since that champion was trained."""
+    landed since that champion's training read its data."""
 
     model: str
     champion_version: str
     trained_at: datetime
     """UTC."""
     new_labelled_articles: int
-    """Labelled rows of raw.news ingested after trained_at."""
+    """Labelled rows of raw.news ingested after `counted_since`."""
+    counted_since: datetime | None = None
+    """UTC: when the newest labelled file the champion trained on landed (its meta.json's
+    `labelled_news_through`), so that articles landed while it trained count as new; trained_at
+    for a champion whose artifact does not record it."""
     restored: OperatorRestore | None = None
     last_landed_at: datetime | None = None
     """When the newest news file was loaded (UTC)."""

@@ -9,7 +9,9 @@ Tables read: ml.news_scores (doc_id, p_negative, p_neutral, p_positive), marts.n
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -62,15 +64,28 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def sentiment_snapshot(con: duckdb.DuckDBPyConnection) -> SentimentSnapshot | None:
     """The sentiment retrain decision's input: the news_sentiment champion (ml.model_registry),
-    the labelled raw.news rows ingested after it was trained, the operator's restore behind it (if
-    any) and when the newest news file was loaded. None while there is no champion."""
+    the labelled raw.news rows it has not seen (ingested after the newest labelled file its
+    training read landed, `labelled_news_through` in its meta.json; after it was trained when the
+    artifact does not say), the operator's restore behind it (if any) and when the newest news file
+    was loaded. None while there is no champion."""
     row = champion(con, MODEL_NAME)
     if row is None:
         return None
+    since = _labelled_news_through(row) or row["trained_at"]
     new_labelled = con.execute("SELECT count(*) FROM raw.news WHERE label IS NOT NULL AND _ingested_at > ?",
-                               [row["trained_at"]]).fetchone()[0] if table_exists(con, "raw.news") else 0
+                               [since]).fetchone()[0] if table_exists(con, "raw.news") else 0
     return SentimentSnapshot(
         model=MODEL_NAME, champion_version=row["version"], trained_at=row["trained_at"],
-        new_labelled_articles=int(new_labelled), restored=operator_restore(con, MODEL_NAME, row["version"]),
-        last_landed_at=last_loaded_at(con, "news"),
+        new_labelled_articles=int(new_labelled), counted_since=since,
+        restored=operator_restore(con, MODEL_NAME, row["version"]), last_landed_at=last_loaded_at(con, "news"),
     )
+
+
+def _labelled_news_through(champion_row: dict) -> datetime | None:
+    """The champion's meta.json `labelled_news_through`, or None (no artifact, or an older one).
+    Read as plain JSON (`artifacts.load_meta` would import torch into the sensor's process)."""
+    try:
+        through = json.loads((Path(champion_row["artifact_path"]) / "meta.json").read_text()).get("labelled_news_through")
+    except (OSError, json.JSONDecodeError):
+        return None
+    return datetime.fromisoformat(through) if through else None

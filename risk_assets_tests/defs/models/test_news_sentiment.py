@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -29,13 +31,17 @@ from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
 FEATURES = ["doc_id", "source", "ticker", "published_at", "text_clean", "text_field", "label"]
 
 
-def _features(path: Path, fmt: str, keys: set[str] | None = None) -> tuple[pl.DataFrame, tuple]:
-    """marts.news_features rows of one parsed file (optionally only sentences with these keys), and its manifest row."""
+LANDED = datetime(2024, 5, 1, 8, 0)
+
+
+def _features(path: Path, fmt: str, keys: set[str] | None = None, day: int = 0) -> tuple[pl.DataFrame, tuple]:
+    """marts.news_features rows of one parsed file (optionally only sentences with these keys), and
+    its manifest row, landed `day` days after LANDED."""
     rows = parse_news_file(path).rows
     if keys is not None:
         rows = rows.filter(pl.col("text_clean").map_elements(dedupe_key, return_dtype=pl.String).is_in(keys))
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    manifest = (sha, str(path), path.stat().st_size, "news", fmt, "loaded")
+    manifest = (sha, str(path), path.stat().st_size, "news", fmt, "loaded", LANDED + timedelta(days=day))
     return rows.select(FEATURES).with_columns(_file_sha256=pl.lit(sha)), manifest
 
 
@@ -43,16 +49,16 @@ def _build_lake(home, data_dir: Path, cases_dir: Path) -> pl.DataFrame:
     keys = {dedupe_key(t) for t in small_docs(data_dir)["text_clean"]}
     parts = [
         _features(data_dir / "news/financial_phrasebank_50agree.txt", "phrasebank_txt", keys),
-        _features(data_dir / "news/financial_phrasebank_all.csv", "phrasebank_csv", keys),
-        *(_features(cases_dir / f"{name}.csv", "news_feed_csv") for name in
+        _features(data_dir / "news/financial_phrasebank_all.csv", "phrasebank_csv", keys, day=1),
+        *(_features(cases_dir / f"{name}.csv", "news_feed_csv", day=2) for name in
           ("F17_news_long_text", "F18_news_empty_text", "F19_news_html_entities")),
     ]
     features = pl.concat([frame for frame, _ in parts])
     # A row that slipped past ingest with no text: scoring must still set it aside.
     features = pl.concat([features, features.tail(1).with_columns(doc_id=pl.lit("slipped"), text_clean=pl.lit("nan"))])
     with connect(home.lake_path) as con:
-        con.executemany("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, status) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", [m for _, m in parts])
+        con.executemany("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, status, landed_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", [m for _, m in parts])
         con.register("features", features.to_arrow())
         con.execute("CREATE TABLE marts.news_features AS SELECT * FROM features")
     return features
@@ -83,6 +89,10 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     card = meta["model_card"].value
     assert "data:image/png;base64," in card and "TF-IDF baseline" in card and version in card
     assert (risk_home.reports / "news_sentiment" / f"{version}.html").exists()
+    # The retrain sensor counts new labels from the newest labelled file this training read: the
+    # PhraseBank CSV, landed a day after the text file (the case feeds, a day later, have no label column).
+    artifact_meta = json.loads((risk_home.artifacts / MODEL_NAME / version / "meta.json").read_text())
+    assert artifact_meta["labelled_news_through"] == (LANDED + timedelta(days=1)).isoformat()
     check = trained.get_asset_check_evaluations()[0]
     with connect(risk_home.lake_path, read_only=True) as con:
         status, reason = con.execute("SELECT status, reason FROM ml.model_registry WHERE version = ?", [version]).fetchone()

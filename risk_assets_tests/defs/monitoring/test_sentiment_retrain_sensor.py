@@ -40,9 +40,9 @@ class Lake:
                 registry.promote(con, MODEL_NAME, version, "beat the champion")
             con.execute("UPDATE ml.model_registry SET trained_at = ?", [_now() - timedelta(days=2)])
 
-    def land(self, sentences, labelled: bool = True) -> None:
-        """Articles as raw.news rows ingested now, and their file as loaded in the manifest."""
-        now = _now()
+    def land(self, sentences, labelled: bool = True, at: datetime | None = None) -> None:
+        """Articles as raw.news rows ingested now (or `at`), and their file as loaded in the manifest."""
+        now = at or _now()
         with connect(self.home.lake_path) as con:
             for i, (text, label) in enumerate(sentences):
                 con.execute("INSERT INTO raw.news (doc_id, source, text_raw, text_clean, label, _ingested_at) "
@@ -97,6 +97,31 @@ def test_a_champion_restored_by_hand_is_held_until_news_lands_after_the_restore(
         resumed = lake.tick(instance, held.cursor)
     assert [r.tags["risk/champion_version"] for r in resumed.run_requests] == ["v1"]
     assert [d[2] for d in lake.decisions()] == ["held", "labels"]
+
+
+def test_articles_landed_while_the_champion_trained_count_as_new_labels(risk_home, sentences):
+    """v2's training read labelled news landed up to 3 days ago and was registered 2 days ago: the
+    articles landed in between are in neither that training nor, counted from its registration,
+    the next trigger."""
+    import json
+
+    lake = Lake(risk_home)
+    artifact = risk_home.artifacts / MODEL_NAME / "v2"
+    artifact.mkdir(parents=True)
+    (artifact / "meta.json").write_text(json.dumps({"labelled_news_through": (_now() - timedelta(days=3)).isoformat()}))
+    with connect(risk_home.lake_path) as con:
+        con.execute("UPDATE ml.model_registry SET artifact_path = ? WHERE version = 'v2'", [str(artifact)])
+    lake.land(sentences[:2], at=_now() - timedelta(days=2, hours=12))  # while v2 trained
+    lake.land(sentences[2:3])
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+    (request,) = fired.run_requests
+    assert request.tags["risk/retrain_observed"] == "3.0000"
+    # Without the record (an artifact from before it), the count starts at registration: 1 article.
+    (artifact / "meta.json").write_text("{}")
+    with dg.instance_for_test() as instance:
+        quiet = lake.tick(instance)
+    assert not quiet.run_requests and "1 labelled articles landed since" in quiet.skip_reason.skip_message
 
 
 def test_no_champion_no_decision(risk_home):
