@@ -62,7 +62,7 @@ ID_WRAPPERS = (
 order after thousands separators are removed from an id like 1,077,502 (ID_GROUPED). Replacements
 use `$1` (polars); `unwrap_id` applies them in Python."""
 
-ID_GROUPED = r"^\d{1,3}(?:,\d{3})+(?:\.0+)?$"
+ID_GROUPED = r"^[1-9]\d{0,2}(?:,\d{3})+(?:\.0+)?$"
 """An id shown with a number format's thousands separators: 1,077,502."""
 
 
@@ -268,9 +268,32 @@ def split_at_record_crs(lines: list[str], is_record: Callable[[str], bool], quot
 
 def head_lines(data: bytes, encoding: str = "utf-8", n: int = 30) -> list[str]:
     """The first `n` physical lines (for format sniffing), decoded leniently, BOM and CR removed;
-    a UTF-16 byte-order mark and CR-only line ends are honoured as in `to_utf8`."""
+    a UTF-16 byte-order mark and CR-only line ends are honoured as in `to_utf8`. A line whose
+    quoted field runs over line ends (a header name wrapped in its cell by Excel's Alt+Enter)
+    holds the lines it runs over too (`join_quoted`); the lines after it keep their places, so the
+    list's index is still the physical line."""
     text = lf_line_ends(data[:65536].decode(sniff_encoding(data, encoding), errors="replace").removeprefix("\ufeff"))
-    return [line.removesuffix("\r") for line in text.split("\n")[:n]]
+    lines = [line.removesuffix("\r") for line in text.split("\n")[: n + QUOTED_LINE_BREAKS]]
+    return [join_quoted(lines, i)[0] for i in range(min(n, len(lines)))]
+
+
+QUOTED_LINE_BREAKS = 4
+"""Line breaks a quoted header name may hold (`join_quoted`); a quote left open longer is a stray one."""
+
+
+def join_quoted(lines: Sequence[str], index: int) -> tuple[str, int]:
+    """Line `index` joined with the lines its quoted field runs over, and how many lines that is:
+    ('"home\nownership",loan_status', 2) for a header whose cell holds a line break. A quote still
+    open after QUOTED_LINE_BREAKS more lines, or at the end, is taken for a stray one: the line
+    alone, 1."""
+    text = lines[index]
+    for extra in range(1, QUOTED_LINE_BREAKS + 1):
+        if text.count('"') % 2 == 0:
+            return text, extra
+        if index + extra >= len(lines):
+            break
+        text += "\n" + lines[index + extra]
+    return (text, QUOTED_LINE_BREAKS + 1) if text.count('"') % 2 == 0 else (lines[index], 1)
 
 
 def _named_columns(header: list[str]) -> list[str]:
@@ -283,8 +306,9 @@ def split_fields(line: str, delimiter: str) -> list[str]:
     """One line's fields, CSV-unquoted and stripped of surrounding spaces (for header sniffing); a
     field quoted after padding (`a, "b"`, which CSV reads as ' "b"') is unquoted too. A line the
     csv module cannot split (a stray CR) is one field."""
-    try:
-        return [value.strip() for value in next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])]
+    try:  # a line break inside a quoted name (Excel's Alt+Enter) reads as a space: 'home ownership'
+        return [re.sub(r"\s*\n\s*", " ", value.strip())
+                for value in next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])]
     except csv.Error:
         return [line.strip()]
 
@@ -437,6 +461,26 @@ def _repeated_headers(frame: pl.DataFrame, path: Path, header: list[str], delimi
     return repeats
 
 
+def _trailing_delimiter_column(records: pl.DataFrame, header: list[str],
+                               delimiter: str) -> tuple[pl.DataFrame, list[str], bool]:
+    """An export that ends each data line with a delimiter its header line lacks (ERP and mainframe
+    writers put one after every field): with half the records or more one field longer than the
+    header and that field empty, the header gains an empty column, named by position
+    (`column_17`, as when the header ends with a delimiter too), and a record written without the
+    trailing delimiter is read with that column empty. Otherwise every record would be
+    malformed. Returns (records, header, whether it was widened)."""
+    width = len(header)
+    trailing = (pl.col("n_fields") == width + 1) & pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")
+    n_trailing = records.select(trailing.sum()).item() if records.height else 0
+    if not n_trailing or 2 * n_trailing < records.height:
+        return records, header, False
+    records = records.with_columns(
+        text=pl.when(pl.col("n_fields") == width).then(pl.col("text") + delimiter).otherwise(pl.col("text")),
+        n_fields=pl.when(pl.col("n_fields") == width).then(width + 1).otherwise(pl.col("n_fields")),
+    )
+    return records, _named_columns([*header, ""]), True
+
+
 def read_records(
     data: bytes,
     *,
@@ -456,6 +500,8 @@ def read_records(
             as non-data of that kind. Blank lines and lines of delimiters only (`,,,,`) are always
             skipped as `blank`, and a line that repeats the header (exports concatenated into one
             file; a byte-order mark, quotes or another case included) as `repeated_header`.
+            Data lines that end with a delimiter the header lacks give the header an empty last
+            column (`_trailing_delimiter_column`).
 
     Raises:
         FileRefused: the header repeats a column name or holds `_source_line`, or comes back later
@@ -463,7 +509,7 @@ def read_records(
             (`column_17`).
     """
     lines = _physical_lines(data)
-    header_text = lines[header_line - 1]
+    header_text, header_lines = join_quoted(lines[header_line - 1 : header_line + QUOTED_LINE_BREAKS].to_list(), 0)
     header = _named_columns(split_fields(header_text, delimiter))
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
@@ -478,6 +524,7 @@ def read_records(
         raise FileRefused(f"{path}: line {header_line}: column '_source_line' is a lineage column the lake "
                           "sets itself (the file looks like an export of the lake); drop or rename it")
     non_data = [(n, "note") for n in range(1, header_line)]
+    non_data += [(n, "header_continued") for n in range(header_line + 1, header_line + header_lines)]
     split_at_crs = bool(lines.str.contains("\r", literal=True).any())
     if split_at_crs:  # records joined by a lone CR (mixed line ends)
         width, quoted = len(header), re.compile(_QUOTED)
@@ -485,7 +532,7 @@ def read_records(
             lines.to_list(), lambda piece: quoted.sub("", piece).count(delimiter) + 1 == width), pl.Utf8)
 
     frame = pl.DataFrame({"text": lines}).with_row_index("_source_line", offset=1)
-    frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(header_line)
+    frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(header_line + header_lines - 1)
     odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     if odd.any():  # a quoted field runs over line ends: group lines into records
         frame = _resync(_group_lines(frame), frame, delimiter, len(header))
@@ -503,8 +550,9 @@ def read_records(
     marked_text = dict(zip(marked.get_column("_source_line").to_list(), marked.get_column("text").to_list()))
     records = frame.filter(pl.col("kind").is_null()).drop("kind")
 
+    records = records.with_columns(n_fields=_field_count(delimiter))
+    records, header, widened = _trailing_delimiter_column(records, header, delimiter)
     records = records.with_columns(
-        n_fields=_field_count(delimiter),
         misquoted=pl.col("text").str.contains('"', literal=True) & ~pl.col("text").str.contains(_one_record(delimiter)),
     )
     good = records.filter((pl.col("n_fields") == len(header)) & ~pl.col("misquoted"))
@@ -518,7 +566,7 @@ def read_records(
         .alias("message"),
     )
     if good.height:
-        every_line_a_record = good.height == frame.height and not odd.any() and not split_at_crs
+        every_line_a_record = good.height == frame.height and not (odd.any() or split_at_crs or widened)
         source = data if every_line_a_record else good.get_column("text").str.join("\n").item().encode("utf-8")
         try:
             fields = pl.read_csv(

@@ -197,8 +197,9 @@ _PADDED_QUOTES = r'^"(?:[^"]|"")*"$'
 separator, then a quoted field), which CSV reads as text with its quotes. The quotes are removed
 ('""' inside becomes '"') and counted per column in notes['padded_quotes_unwrapped']."""
 
-_FLAG_WORDS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
-"""Text of a `flag` column (lowercased) -> 1 / 0."""
+_FLAG_WORDS = {"y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
+"""Words of a `flag` column (lowercased) -> 1 / 0; numbers equal to 1 or 0 ('1', '0.00', '01') are
+read as numbers."""
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
@@ -456,8 +457,8 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
 
 def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     """Text of a number in the dialect -> text Python/polars can cast (thousands removed, '.' decimal),
-    or NULL when a thousands separator sits where it cannot group thousands ('13,64', '9,4' and '1,0'
-    with ',' thousands; '950.5' and '60000.50' with '.' thousands), or a decimal-comma number holds
+    or NULL when a thousands separator sits where it cannot group thousands ('13,64', '9,4', '1,0'
+    and '0,837' with ',' thousands; '950.5' and '60000.50' with '.' thousands), or a decimal-comma number holds
     a point that is not its thousands separator ('1.250' with ' ' thousands): reading it would make
     another number, so the value fails as unparsable_number instead."""
     thousands = dialect.thousands or None
@@ -468,7 +469,8 @@ def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     if thousands == " ":
         s = s.str.replace_all("[\u00a0\u202f]", " ")
     decimal = re.escape(dialect.decimal)
-    grouped = rf"^[+-]?\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{decimal}\d*)?$"
+    # a first group of 0 groups nothing: '0,837' is a decimal comma, never 837
+    grouped = rf"^[+-]?[1-9]\d{{0,2}}(?:{re.escape(thousands)}\d{{3}})+(?:{decimal}\d*)?$"
     well_placed = ~s.str.contains(thousands, literal=True) | s.str.contains(grouped)
     text = s.str.replace_all(thousands, "", literal=True)
     if dialect.decimal != ".":
@@ -501,7 +503,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         value = (number / 100 if kind == "percent" else number).fill_nan(None)
         if not (dialect.decimal == "," and dialect.thousands == "."):
             return value, lambda v: pl.when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number"))
-        ambiguous = s.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
+        # one '.ddd' group may be an English decimal ('1.250'); two cannot ('1.250.000' is 1,250,000)
+        ambiguous = s.str.contains(r"^-?\d{1,3}\.\d{3}$")
         return value, lambda v: (pl.when(ambiguous).then(pl.lit("ambiguous_number"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
@@ -509,7 +512,10 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     if kind == "term":
         return _whole_number(s.str.extract(r"^(\d+(?:\.\d+)?)(?:\s*months?)?$", 1), present, "unparsable_value")
     if kind == "flag":
-        flag = s.str.to_lowercase().replace_strict(_FLAG_WORDS, default=None, return_dtype=pl.Int64)
+        # a number format may write the flag '1.00' or '01': a number equal to 1 or 0 is the flag
+        number = s.str.replace(r"^\+", "").cast(pl.Float64, strict=False)
+        flag = pl.coalesce(s.str.to_lowercase().replace_strict(_FLAG_WORDS, default=None, return_dtype=pl.Int64),
+                           pl.when(number.is_in([0.0, 1.0])).then(number.cast(pl.Int64)))
         return flag, failed("unparsable_value")
     if kind == "emp_length":
         lower = s.str.to_lowercase()
@@ -568,6 +574,8 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.E
     its century, so the plausibility rules (issue_after_asof) see it; shifts are counted in the notes
     (two_digit_year_shifted)."""
     value = _strptime(s, fmt)
+    if (width := _fixed_width(fmt)) is not None:  # '2011121' in %Y%m%d: 2011-12-01 or 2011-01-21?
+        value = pl.when(s.str.len_chars() == width).then(value)
     if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
         value = pl.when(value > pl.lit(_century_window(reference))).then(value.dt.offset_by("-100y")).otherwise(value)
     value = pl.when(value.dt.year().is_between(1900, 2100)).then(value)
@@ -576,6 +584,19 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.E
         pl.when(present & v.is_null())
         .then(pl.when(serial).then(pl.lit("serial_date")).otherwise(pl.lit("unparsable_date")))
     )
+
+
+_CODE_WIDTHS = {"%Y": 4, "%y": 2, "%m": 2, "%d": 2, "%j": 3, "%H": 2, "%M": 2, "%S": 2}
+
+
+def _fixed_width(fmt: str) -> int | None:
+    """The width of a date format of digits only, without separators ('%Y%m%d' -> 8), else None.
+    Such a format reads only text of exactly that width: strptime would read an unpadded
+    '2011121' one way of two (month 12, day 1 or month 1, day 21)."""
+    codes = re.findall(r"%[A-Za-z]", fmt)
+    if "".join(codes) != fmt or any(code not in _CODE_WIDTHS for code in codes):
+        return None
+    return sum(_CODE_WIDTHS[code] for code in codes)
 
 
 def _sba_date(s: pl.Expr, reference_year: pl.Expr) -> pl.Expr:
@@ -628,6 +649,12 @@ def _typed_parse(
         frame = frame.with_columns(
             pl.when(pl.col(_src(c)).str.to_lowercase().is_in(NULL_TOKENS)).then(pl.lit("")).otherwise(pl.col(_src(c))).alias(_src(c))
             for c in text_sources if null_tokens[c])
+    if mapping.builtin and "source_loan_id" in target_source and frame.height and \
+            frame.select((pl.col(_src(target_source["source_loan_id"])) == "").all()).item():
+        # LendingClub's later public downloads keep the id column and leave it blank on every loan:
+        # keyed by file and line, as a tape without the column is
+        notes["loan_id_column_empty"] = target_source.pop("source_loan_id")
+        specs = [s for s in specs if s.target != "source_loan_id"]
     if "source_loan_id" in target_source and not mapping.typed_source:
         raw_id = pl.col(_src(target_source["source_loan_id"]))
         frame = frame.with_columns(_unwrapped_id(raw_id).alias("_id"))

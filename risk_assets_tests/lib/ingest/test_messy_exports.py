@@ -827,3 +827,92 @@ def test_utf16_written_without_a_byte_order_mark_loads_like_the_original(lc_line
     news = parse_news_file(feed)
     news.reconcile()
     assert news.rows["text_raw"].to_list() == [s for s, _ in sentences[:5] if '"' not in s]
+
+
+def test_a_first_thousands_group_of_zero_is_a_decimal_comma_not_thousands(lc_lines, tmp_path):
+    """'0,837' and '00,100' group nothing: read as thousands they were 837 and 100, a utilisation of
+    837 % and an income 240 times too small, with no rule. Well-placed groups still read."""
+    lines = list(lc_lines)
+    lines[1] = lc_lines[1].replace(",13648,83.70%,", ',"0,500","0,837",')
+    lines[2] = lc_lines[2].replace(",30000,", ',"00,100",')
+    lines[3] = lc_lines[3].replace(",12252,", ',"12,252",')
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert _quarantined(parsed) == [(2, "revol_bal", "unparsable_number", "0,500"),
+                                    (2, "revol_util", "unparsable_number", "0,837"),
+                                    (3, "annual_inc", "unparsable_number", "00,100")]
+    assert parsed.rows.filter(pl.col("_source_line") == 4)["annual_income"].item() == 12252
+
+
+def _declared(tmp_path: Path, header: str, rows: list[str], columns: dict, dialect: str = "") -> Path:
+    """A tape of `rows` under `header`, read by a sidecar mapping of `columns` (JSON text)."""
+    tape = _write(tmp_path / "tape.csv", [header, *rows])
+    (tmp_path / "tape.csv.mapping.json").write_text(
+        f'{{"name": "t", {dialect} "columns": {{"id": {{"to": "source_loan_id", "required": true}}, {columns}}}}}')
+    return tape
+
+
+def test_whole_amounts_of_a_million_in_a_german_tape_are_not_ambiguous(tmp_path):
+    """Decimal ',' thousands '.': two '.ddd' groups cannot be an English decimal; one can ('1.250')."""
+    tape = _declared(tmp_path, "id;amount", ["1;1.250.000", "2;3.125.000,00", "3;1.250", "4;950,00"],
+                     '"amount": {"to": "loan_amount", "type": "money"}',
+                     '"dialect": {"delimiter": ";", "decimal": ",", "thousands": "."},')
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("1", 1250000.0), ("2", 3125000.0),
+                                                                          ("4", 950.0)]
+    assert _quarantined(parsed) == [(4, "amount", "ambiguous_number", "1.250")]
+
+
+def test_a_default_flag_in_a_number_format_reads_as_the_flag(tmp_path):
+    """'1.00', '0.00', '01' (SAS, Excel number formats) are 1 / 0; 2 and 0.5 are no flag."""
+    tape = _declared(tmp_path, "id,amount,flag", [f"{i},5000,{v}" for i, v in
+                                                  enumerate(["1.00", "0.00", "01", "+1", "2", "0.5"])],
+                     '"amount": {"to": "loan_amount"}, "flag": {"to": "default_flag"}')
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.select("source_loan_id", "default_flag").rows() == [("0", 1), ("1", 0), ("2", 1), ("3", 1)]
+    assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [
+        (6, "invalid_default_flag"), (7, "invalid_default_flag")]
+
+
+def test_a_compact_date_without_zero_padding_is_unparsable_not_guessed(tmp_path):
+    """'%Y%m%d' on '2011121': December 1 or January 21? Only the format's full width is read."""
+    tape = _declared(tmp_path, "id,amount,issued", ["1,5000,20111201", "2,5000,2011121", "3,5000,201112"],
+                     '"amount": {"to": "loan_amount"}, "issued": {"to": "origination_date", "format": "%Y%m%d"}')
+    parsed = parse_loan_file(tape)
+    assert [str(d) for d in parsed.rows["origination_date"]] == ["2011-12-01"]
+    assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(3, "unparsable_date"), (4, "unparsable_date")]
+
+
+def test_data_lines_ending_in_a_delimiter_the_header_lacks_load_every_loan(data_dir, tmp_path):
+    """An ERP export writes a separator after every field, the header's last included or not: the
+    extra empty field is an unnamed column, not 50 malformed loans."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 51)]
+    padded = [lines[0]] + [line + "," for line in lines[1:50]] + [lines[50]]  # the last line without
+    parsed = parse_loan_file(_write(tmp_path / "erp.csv", padded))
+    original = parse_loan_file(_write(tmp_path / "plain.csv", lines))
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select(COLUMNS).equals(original.rows.select(COLUMNS)) and parsed.rows.height == 50
+
+
+def test_a_header_name_wrapped_in_its_cell_is_one_name_and_no_loan(lc_lines, tmp_path):
+    """Excel's Alt+Enter puts a line break inside a quoted header name: the header is one record
+    over two lines ('home ownership'), the second counted as `header_continued`, never a loan."""
+    header = lc_lines[0].replace("home_ownership", '"home\nownership"') + ',"Comments\n(free text)"'
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", [header, *(row + ",ok" for row in lc_lines[1:])]))
+    parsed.reconcile()
+    assert parsed.format == "lendingclub" and parsed.data_records == 6 and parsed.quarantine.height == 0
+    assert parsed.non_data_lines == [(2, "header_continued"), (3, "header_continued")]
+    assert parsed.rows["_source_line"].to_list() == [4, 5, 6, 7, 8, 9]
+    first = parsed.rows.row(0, named=True)
+    assert '"home ownership":"RENT"' in first["source_fields"] and '"Comments (free text)":"ok"' in first["source_fields"]
+
+
+def test_a_lendingclub_download_with_its_id_column_left_blank_loads_keyed_by_line(lc_lines, tmp_path):
+    """Later LendingClub downloads keep `id` and leave it blank: keyed by file and line, as without it."""
+    lines = ["id," + lc_lines[0]] + ["," + row for row in lc_lines[1:]]
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    assert parsed.rows.height == 6 and parsed.notes["loan_id_column_empty"] == "id"
+    assert parsed.rows["loan_key"][0].startswith("lendingclub:") and parsed.rows["loan_key"][0].endswith(":2")
+    lines[3] = "1077501," + lc_lines[3]  # one id given: the others are missing, as the rule says
+    assert {r for _, _, r, _ in _quarantined(parse_loan_file(_write(tmp_path / "lc.csv", lines)))} == {"missing_value"}
