@@ -18,8 +18,9 @@ Shared tables (created by `ensure_lake`):
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -142,13 +143,21 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE raw.landed_files ADD COLUMN IF NOT EXISTS notes VARCHAR")
 
 
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 @contextmanager
 def connect(
     path: str | Path,
     read_only: bool = False,
     wait_seconds: float = 600.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the lake, waiting up to `wait_seconds` while another process holds the write lock.
+
+    When the lock is held, one line says so as the wait starts (who holds it, how long the wait may
+    last) through `on_wait`, by default on stderr: a run that waits is never silent.
 
     A read-only open of a file that does not exist yet is refused by DuckDB; callers that only read
     should check `Path(path).exists()` first.
@@ -167,6 +176,10 @@ def connect(
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise duckdb.IOException(f"{path}: {exc}") from exc
+            if delay == 0.1:  # the first refusal: say who holds the lake before waiting
+                holder = str(exc).strip().splitlines()[0]
+                (on_wait or _to_stderr)(f"{path} is held by another writer ({holder}); waiting up to "
+                                        f"{wait_seconds:.0f} s for it to finish")
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
     try:
