@@ -216,7 +216,8 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
         return 2
     with connect(home.lake_path) as con:
         try:
-            done = withdraw_file(con, which, reason or "", f"operator {getpass.getuser()}", home.root / "withdrawn")
+            done = withdraw_file(con, which, reason or "", f"operator {getpass.getuser()}", home.root / "withdrawn",
+                                 landing_dir=home.landing)
         except ValueError as exc:
             print(f"risk-assets: {exc}", file=sys.stderr)
             return 2
@@ -224,6 +225,14 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
           f"{done.quarantine_removed:,} quarantine entries removed; the manifest keeps it as 'withdrawn'")
     if done.moved_to:
         print(f"moved out of landing to {done.moved_to} (landing it again loads it again)")
+    for copy, moved_to in done.copies_moved:
+        print(f"{copy} holds the same bytes (a copy, or the file renamed after it landed): moved to {moved_to}, "
+              "or the next run would load it again")
+    if done.replaced:
+        print(f"{done.replaced} now holds other bytes (a corrected file saved over it?): left in landing, where "
+              "the next run loads it")
+    if not done.moved_to and not done.copies_moved:
+        print("no file in landing holds its bytes any more: nothing to move")
     for name, n in done.shadowed:
         print(f"{name}: {n:,} article(s) were quarantined as duplicates of the withdrawn ones; to load them, "
               f"withdraw that file too and land it again")
@@ -315,18 +324,26 @@ def main(argv: list[str] | None = None) -> int:
 
         return regenerate_screenshots(args.out, skip=() if args.train_news else ("news_sentiment_model",))
     home = RiskHome.from_env()
-    dagster_home = init_home(home)
-    os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
+    os.environ.setdefault("DAGSTER_HOME", str(home.dagster_home))
     os.environ.setdefault("RISK_HOME", str(home.root))
-    if args.command == "init":
-        print(f"lake home {home.root}; Dagster instance {dagster_home}")
-        return 0
+    # commands on an existing lake create no home: a mistyped RISK_HOME is reported, not made
+    if args.command in ("export", "registry", "withdraw") and home.lake_path.exists():
+        init_home(home)  # the Dagster instance a registry change is shown in
     if args.command == "export":
         return export_lake_tables(home, args.tables, args.out, args.format)
     if args.command == "registry":
         return registry_command(home, args.model, args.retire, args.restore, args.reason)
     if args.command == "withdraw":
         return withdraw_command(home, args.file, args.reason)
+    try:
+        dagster_home = init_home(home)
+    except OSError as exc:
+        print(f"risk-assets: cannot create the lake home {home.root}: {exc.strerror or exc} "
+              f"({exc.filename or home.root}); set RISK_HOME to a folder you can write", file=sys.stderr)
+        return 2
+    if args.command == "init":
+        print(f"lake home {home.root}; Dagster instance {dagster_home}")
+        return 0
     if args.command == "seed" or (args.command == "run" and not args.no_seed):
         try:
             copied = seed_landing(home, sample_dir())

@@ -41,3 +41,18 @@ def test_export_of_a_table_that_does_not_exist_fails_with_its_name(risk_home, tm
 def test_export_without_a_lake_says_how_to_make_one(risk_home, tmp_path, capsys):
     assert main(["export", "--out", str(tmp_path)]) == 2
     assert "risk-assets run" in capsys.readouterr().err
+
+
+def test_a_mistyped_or_unwritable_lake_home_is_reported_in_one_line_and_never_created(tmp_path, monkeypatch, capsys):
+    typo = tmp_path / "risk_hom" / "deep"
+    monkeypatch.setenv("RISK_HOME", str(typo))
+    for command in (["registry"], ["withdraw", "x.csv", "--reason", "r"], ["export", "--out", str(tmp_path / "out")]):
+        assert main(command) == 2
+        assert f"risk-assets: no lake at {typo / 'lake.duckdb'}" in capsys.readouterr().err
+    assert not (tmp_path / "risk_hom").exists()
+    a_file = tmp_path / "home.txt"
+    a_file.write_text("not a folder")
+    monkeypatch.setenv("RISK_HOME", str(a_file))
+    assert main(["init"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"risk-assets: cannot create the lake home {a_file}: ") and err.count("\n") == 1
