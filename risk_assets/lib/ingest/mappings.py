@@ -375,7 +375,10 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMa
             candidates += sorted(Path(folder).glob("*.json"))
     found, unreadable = [], []
     for path in candidates:
-        if not path.is_file():
+        try:
+            if not path.is_file():
+                continue
+        except OSError:  # a tape name near the 255-byte limit leaves no room for a sidecar's name
             continue
         sidecar = path == candidates[0]
         try:

@@ -863,6 +863,23 @@ def _is_news_feed_csv(lines: list[str]) -> bool:
     return bool(lines) and _feed_delimiter(lines[0]) is not None
 
 
+def _refuse_loan_tape(path: Path, header_line: str) -> None:
+    """A LendingClub or SBA loan tape dropped in the news folder: its `title` (the loan's purpose)
+    and `desc` columns would otherwise read as a feed's headline and body, every loan an article.
+
+    Raises:
+        FileRefused: the header holds a built-in loan format's signature columns.
+    """
+    from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNATURE
+
+    delimiter = _feed_delimiter(header_line) or ","
+    names = {name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter), [])}
+    for fmt, signature in (("LendingClub", LENDINGCLUB_SIGNATURE), ("SBA", SBA_SIGNATURE)):
+        if {column.lower() for column in signature} <= names:
+            raise FileRefused(f"{path}: line 1 is a {fmt} loan tape's header ({', '.join(sorted(signature))}), "
+                              "not a news feed: land it in landing/loans")
+
+
 # --- JSON feeds: a news API's response saved as is, or JSON Lines ---------------------------------
 
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -1138,8 +1155,8 @@ def parse_news_file(path: Path) -> ParsedFile:
         `reconcile()` has been checked.
 
     Raises:
-        FileRefused: an empty file, no known news format, or undecodable bytes; the message names
-            the file (and the byte offset for a decode error).
+        FileRefused: an empty file, no known news format, a loan tape, or undecodable bytes; the
+            message names the file (and the byte offset for a decode error).
     """
     text, sha256 = read_text(path)
     if not text.strip():
@@ -1153,6 +1170,7 @@ def parse_news_file(path: Path) -> ParsedFile:
     if _looks_like_phrasebank_txt(lines):  # before feeds: a sentence can end in a word like 'content'
         return parse_phrasebank_txt(path, lines, sha256)
     if _is_news_feed_csv(lines):
+        _refuse_loan_tape(path, lines[0])
         return parse_news_feed_csv(path, lines, sha256)
     if _EXCEL_SEPARATOR_LINE.fullmatch(lines[0].strip()) and _is_news_feed_csv(lines[1:]):
         return parse_news_feed_csv(path, lines[1:], sha256, first_line=2)

@@ -916,3 +916,19 @@ def test_a_lendingclub_download_with_its_id_column_left_blank_loads_keyed_by_lin
     assert parsed.rows["loan_key"][0].startswith("lendingclub:") and parsed.rows["loan_key"][0].endswith(":2")
     lines[3] = "1077501," + lc_lines[3]  # one id given: the others are missing, as the rule says
     assert {r for _, _, r, _ in _quarantined(parse_loan_file(_write(tmp_path / "lc.csv", lines)))} == {"missing_value"}
+
+
+def test_a_loan_tape_with_title_and_desc_columns_dropped_among_news_is_refused(lc_lines, tmp_path):
+    """LendingClub's full downloads carry `title` (the loan's purpose) and `desc`: read as a feed,
+    each loan would be an article headed 'Debt consolidation'."""
+    lines = [lc_lines[0] + ",title,desc"] + [row + ",Debt consolidation,Paying off cards" for row in lc_lines[1:]]
+    with pytest.raises(FileRefused, match=r"LoanStats3a.csv: line 1 is a LendingClub loan tape's header "
+                                          r"\(loan_amnt, loan_status, term\), not a news feed: land it in landing/loans"):
+        parse_news_file(_write(tmp_path / "LoanStats3a.csv", lines))
+
+
+def test_a_tape_name_near_the_file_system_limit_loads(lc_lines, tmp_path):
+    """A 245-byte name is legal, but its sidecar's name would pass the 255-byte limit: no sidecar
+    can exist, so none is looked for, rather than an OSError on every run."""
+    parsed = parse_loan_file(_write(tmp_path / ("servicer_export_" + "x" * 225 + ".csv"), lc_lines))
+    assert parsed.format == "lendingclub" and parsed.rows.height == 6
