@@ -78,7 +78,13 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
     )
     def _sensor(context: dg.SensorEvaluationContext, lake: LakeResource) -> dg.SensorResult:
         folder = lake.home.landing / domain
-        files = landing_watch.scan(folder)
+        looked = landing_watch.scan(folder)
+        files = looked.files
+        if looked.settling:
+            context.log.info(f"still being written (modified in the last {landing_watch.SETTLE_SECONDS} s), left for "
+                             f"a later tick: {', '.join(looked.settling)}")
+        if looked.unreadable:
+            context.log.warning(f"cannot read, not landed: {'; '.join(looked.unreadable)}")
         manifest, withdrawn, manifest_note = _manifest_sha256(lake, domain)
         plan = landing_watch.plan(files, context.cursor, manifest, withdrawn)
         requests = []
@@ -99,7 +105,9 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
                     "risk/landing_duplicates": names,
                 },
             ))
-        seen = f"{len(files)} file(s) in landing/{domain}, {len(plan.known)} already seen; {manifest_note}"
+        seen = (f"{len(files)} file(s) in landing/{domain}, {len(plan.known)} already seen; {manifest_note}"
+                + (f"; {len(looked.settling)} still being written" if looked.settling else "")
+                + (f"; cannot read {'; '.join(looked.unreadable)}" if looked.unreadable else ""))
         context.log.info(seen)
         if not requests:
             return dg.SensorResult(skip_reason=dg.SkipReason(f"nothing new: {seen}"), cursor=plan.cursor)

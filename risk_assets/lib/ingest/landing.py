@@ -16,6 +16,8 @@ Outcomes of a path (raw.landing_events.outcome):
 - refused:   the file is not a known format or cannot be decoded (`FileRefused`); the manifest row
              says why (file, line, column or byte offset). The rest of the batch still lands. A
              refused file is tried again on the next run (for example after its mapping is added).
+- changing:  the file's size or modification time moved while it was read (a copy still in
+             progress): nothing is loaded and no manifest row is written; it lands on a later run.
 - failed:    the numbers did not reconcile (rows_in_file != loaded + quarantined + non-data) or the
              parser broke; nothing of the file is loaded, the manifest says why, and `land_folder`
              raises `LandingFailed` once the rest of the batch has landed.
@@ -55,6 +57,10 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
 """domain -> (lake table, canonical columns)."""
 
 _REDOWNLOAD_SUFFIX = re.compile(r" \(\d+\)$")
+
+
+class _StillWritten(Exception):
+    """The file's size or modification time moved while it was parsed: a copy in progress."""
 
 
 class LandingFailed(RuntimeError):
@@ -143,20 +149,41 @@ def file_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
+"""Names a writer uses while a file is still being copied (then renamed into place): left until renamed."""
+
+
 def landable_files(folder: Path) -> list[Path]:
-    """Files to land in `folder`: not hidden, not a column-mapping sidecar (`*.mapping.json`).
+    """Files to land in `folder` and its subfolders (`landing/loans/2024-05/tape.csv`): not hidden
+    (no part of the path starts with '.'), not a column-mapping sidecar (`*.mapping.json`), not a
+    copy in progress (PARTIAL_SUFFIXES). The landing sensors watch exactly these files.
 
-    Ordered so that an original sorts before its browser re-download ("x (1).csv" after "x.csv"),
-    then by name: the first of two identical files is the one that loads.
+    Ordered by subfolder, then so that an original sorts before its browser re-download
+    ("x (1).csv" after "x.csv"), then by name: the first of two identical files is the one that
+    loads. A missing folder has none.
     """
-    files = [p for p in folder.iterdir()
-             if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".mapping.json")]
-    return sorted(files, key=_delivery_order)
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if path.name.endswith(".mapping.json") or path.name.lower().endswith(PARTIAL_SUFFIXES):
+            continue
+        files.append(path)
+    return sorted(files, key=lambda path: _delivery_order(path, folder))
 
 
-def _delivery_order(path: Path) -> tuple[str, bool, str]:
+def _delivery_order(path: Path, folder: Path) -> tuple[str, str, bool, str]:
     original = _REDOWNLOAD_SUFFIX.sub("", path.stem)
-    return original, path.stem != original, path.name
+    return path.parent.relative_to(folder).as_posix(), original, path.stem != original, path.name
+
+
+def file_state(path: Path) -> tuple[int, int]:
+    """(size in bytes, modification time in ns): what changes while a writer is still copying."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 def land_folder(
@@ -186,7 +213,16 @@ def land_folder(
     recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events WHERE outcome = 'duplicate'").fetchall())
     outcomes = []
     for path in landable_files(folder):
-        sha256, size = file_sha256(path), path.stat().st_size
+        try:
+            state = file_state(path)
+            sha256, size = file_sha256(path), state[0]
+        except OSError as exc:  # unreadable (permissions, a vanished file): the rest of the batch lands
+            outcome = FileOutcome(str(path), "", 0, "refused",
+                                  message=f"{path}: cannot be read ({exc.strerror or exc}): fix its permissions or "
+                                          "copy it again; it is tried again on the next run")
+            _record(con, domain, outcome, run_id, manifest=False)
+            outcomes.append(outcome)
+            continue
         if sha256 in loaded:
             first = loaded[sha256]
             if first == str(path) or (str(path), sha256) in recorded:
@@ -195,7 +231,7 @@ def land_folder(
                                   message=f"same bytes as {first}")
             _record(con, domain, outcome, run_id, manifest=False)
         else:
-            outcome = _land_file(con, path, sha256, size, domain, table, columns, parse, run_id, asset)
+            outcome = _land_file(con, path, sha256, size, domain, table, columns, parse, run_id, asset, state)
             if outcome.outcome == "loaded":
                 loaded[sha256] = str(path)
         outcomes.append(outcome)
@@ -207,10 +243,19 @@ def land_folder(
 
 
 def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
-               columns: tuple[Column, ...], parse, run_id: str, asset: str) -> FileOutcome:
+               columns: tuple[Column, ...], parse, run_id: str, asset: str,
+               state: tuple[int, int] | None = None) -> FileOutcome:
     outcome = FileOutcome(str(path), sha256, size, "loaded")
     try:
         parsed = parse(path)
+        if state is not None and file_state(path) != state:
+            raise _StillWritten()
+    except _StillWritten:
+        outcome.outcome = "changing"
+        outcome.message = (f"{path}: changed while it was read (still being copied?): nothing of it is loaded; it "
+                           "lands on a later run, once it is complete")
+        _record(con, domain, outcome, run_id, manifest=False)
+        return outcome
     except FileRefused as exc:
         outcome.outcome, outcome.message = "refused", str(exc)
         _record(con, domain, outcome, run_id)
@@ -360,7 +405,12 @@ class Withdrawal:
     rows_removed: int
     quarantine_removed: int
     moved_to: str | None
-    """Where the file went (None when it was no longer in landing)."""
+    """Where the file went (None when no file in landing held its bytes)."""
+    copies_moved: tuple[tuple[str, str], ...] = ()
+    """(path, moved to) of other files in landing with the same bytes (a re-download, a file
+    renamed after it landed): moved out too, or the next run would load them again."""
+    replaced: str | None = None
+    """The landed path when it now holds other bytes (a corrected file saved over it): left in place."""
     shadowed: tuple[tuple[str, int], ...] = ()
     """(file, rows) of other landed files whose articles were quarantined as duplicate_doc_id of
     the withdrawn file's articles: withdraw them too and land them again to load those rows."""
@@ -375,17 +425,20 @@ def last_loaded_at(con: duckdb.DuckDBPyConnection, domain: str) -> datetime | No
 
 
 def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str,
-                  withdrawn_dir: Path, run_id: str | None = None) -> Withdrawal:
+                  withdrawn_dir: Path, run_id: str | None = None, landing_dir: Path | None = None) -> Withdrawal:
     """Take a loaded file back out of the lake, in one transaction: its rows in raw.loans / raw.news
     (by `_file_sha256`) and its quarantine entries are deleted; its manifest row is kept with
     status `withdrawn` and message '<actor>: <reason> (<n> rows removed)', and a landing event
-    `withdrawn` is recorded. The file is then moved from landing to `withdrawn_dir`, so the next run
-    does not land it again, and a corrected file lands in its place, its ids no longer taken.
+    `withdrawn` is recorded. Every file in landing that holds those bytes (the landed path, a
+    re-download, a copy renamed after it landed) is then moved to `withdrawn_dir`, so the next run
+    does not land it again, and a corrected file lands in its place, its ids no longer taken; a
+    landed path that now holds other bytes (a corrected file saved over it) is left where it is.
     Tables built from raw (staging, marts, scores) keep the file's rows until they are rebuilt.
 
     Args:
         which: the file's sha256 (or a prefix of at least 8 characters), its landed path (absolute
             or relative to the working directory), or its file name when only one landed file has it.
+        landing_dir: the landing folder to search for copies (default: the landed path's folder).
 
     Raises:
         ValueError: a blank reason; no loaded file matches `which` (the message lists the loaded
@@ -429,9 +482,30 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    moved_to = None
-    if Path(path).is_file():
+    landed = Path(path)
+    holders = [p for p in landable_files(landing_dir or landed.parent) if _holds(p, sha256)]
+    if landed.is_file() and landed not in holders and _holds(landed, sha256):
+        holders.insert(0, landed)  # landed from outside the folder searched
+    holders.sort(key=lambda p: p != landed)  # the landed path first
+    moves = []
+    for holder in holders:
         withdrawn_dir.mkdir(parents=True, exist_ok=True)
-        moved_to = str(withdrawn_dir / f"{sha256[:12]}_{Path(path).name}")
-        Path(path).replace(moved_to)
-    return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, shadowed)
+        target = withdrawn_dir / f"{sha256[:12]}_{holder.name}"
+        n = 1
+        while target.exists():
+            n += 1
+            target = withdrawn_dir / f"{sha256[:12]}_{n}_{holder.name}"
+        holder.replace(target)
+        moves.append((str(holder), str(target)))
+    moved_to = moves[0][1] if moves and moves[0][0] == str(landed) else None
+    copies = tuple(move for move in moves if move[0] != str(landed))
+    replaced = path if landed.is_file() else None  # still there: other bytes now
+    return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, copies, replaced, shadowed)
+
+
+def _holds(path: Path, sha256: str) -> bool:
+    """Whether `path` is readable and holds the bytes of `sha256`."""
+    try:
+        return file_sha256(path) == sha256
+    except OSError:
+        return False

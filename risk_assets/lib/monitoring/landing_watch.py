@@ -1,8 +1,9 @@
 """Which landed files are new: the landing sensors' logic, keyed by content, never by clock.
 
 A file is new when its bytes (sha256) have not been seen before, in the sensor's cursor or in the
-lake's manifest raw.landed_files. Modification times are never looked at, so a file copied with
-its old mtime preserved (cp -p, rsync -t, an unzip) is still picked up; and the same bytes under
+lake's manifest raw.landed_files. Modification times never decide what is new, so a file copied
+with its old mtime preserved (cp -p, rsync -t, an unzip) is still picked up; they only hold back a
+file modified in the last SETTLE_SECONDS, whose copy may still be running; and the same bytes under
 two names (a browser's "loans (1).csv") are one new content, not two. A content an operator
 withdrew (`risk-assets withdraw`, manifest status `withdrawn`) is new again when it is dropped
 back: its run key then carries the number of withdrawals, because Dagster starts one run per run
@@ -18,10 +19,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from risk_assets.lib.ingest.landing import file_sha256
+import time
 
-PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
-"""Names a writer uses while a file is still being copied; such files are left for a later tick."""
+from risk_assets.lib.ingest.landing import file_sha256, file_state, landable_files
+
+SETTLE_SECONDS = 10
+"""A file modified less than this long ago may still be being copied: it is left for a later tick."""
 
 
 @dataclass(frozen=True)
@@ -49,23 +52,42 @@ class LandingPlan:
     cursor: str = ""
 
 
-def scan(folder: Path) -> list[SeenFile]:
-    """Every complete file in `folder` (recursively), sorted by name.
+@dataclass
+class Scan:
+    """One look at a landing folder: the complete files, and those left for now with why."""
 
-    Hidden files (a leading dot) and names ending in PARTIAL_SUFFIXES are skipped: writers that
-    copy into landing write under such a name and rename into place. A missing folder is empty.
+    files: list[SeenFile] = field(default_factory=list)
+    settling: list[str] = field(default_factory=list)
+    """Names modified less than SETTLE_SECONDS ago: a copy may still be running."""
+    unreadable: list[str] = field(default_factory=list)
+    """'<name>: <reason>' of files that cannot be read (permissions)."""
+
+
+def scan(folder: Path, settle_seconds: float = SETTLE_SECONDS, now: float | None = None) -> Scan:
+    """The files `raw_loans` / `raw_news` would land (`landing.landable_files`: subfolders included,
+    hidden files, mapping sidecars and PARTIAL_SUFFIXES names skipped), sorted by name, with size
+    and sha256. A file modified less than `settle_seconds` before `now` (epoch seconds), or whose
+    size or modification time moved while it was hashed, is `settling`: a copy in progress is
+    never landed half-written. A file that cannot be read is `unreadable`, never a failed tick.
     """
-    if not folder.is_dir():
-        return []
-    files = []
-    for path in sorted(folder.rglob("*")):
+    now = time.time() if now is None else now
+    result = Scan()
+    for path in sorted(landable_files(folder)):
         name = path.relative_to(folder).as_posix()
-        if not path.is_file() or any(part.startswith(".") for part in Path(name).parts):
+        try:
+            before = file_state(path)
+            if now - before[1] / 1e9 < settle_seconds:
+                result.settling.append(name)
+                continue
+            sha256 = file_sha256(path)
+            if file_state(path) != before:
+                result.settling.append(name)
+                continue
+        except OSError as exc:
+            result.unreadable.append(f"{name}: {exc.strerror or exc}")
             continue
-        if name.lower().endswith(PARTIAL_SUFFIXES):
-            continue
-        files.append(SeenFile(name, path.stat().st_size, file_sha256(path)))
-    return files
+        result.files.append(SeenFile(name, before[0], sha256))
+    return result
 
 
 def read_cursor(cursor: str | None) -> list[SeenFile]:

@@ -33,7 +33,7 @@ def tick(instance, defs, cursor=None) -> dg.SensorResult:
 
 def test_f03_same_bytes_under_two_names_start_one_run_and_load_10_loans(risk_home, cases_dir):
     for name in ("F03_loans_2024-03.csv", "F03_loans_2024-03 (1).csv"):
-        shutil.copyfile(cases_dir / name, risk_home.landing_loans / name)
+        shutil.copy2(cases_dir / name, risk_home.landing_loans / name)
     defs = make_defs(str(risk_home.root))
     with dg.instance_for_test() as instance:
         result = tick(instance, defs)
@@ -52,14 +52,14 @@ def test_f03_same_bytes_under_two_names_start_one_run_and_load_10_loans(risk_hom
 
 
 def test_cursor_holds_files_not_times_and_an_old_mtime_is_picked_up(risk_home, cases_dir):
-    shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "a.csv")
+    shutil.copy2(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "a.csv")
     defs = make_defs(str(risk_home.root))
     with dg.instance_for_test() as instance:
         first = tick(instance, defs)
         cursor = json.loads(first.cursor)
         assert [set(f) for f in cursor["files"]] == [{"name", "size", "sha256"}]
         late = risk_home.landing_loans / "b.csv"
-        shutil.copyfile(cases_dir / "F01_loans_2024-02.csv", late)
+        shutil.copy2(cases_dir / "F01_loans_2024-02.csv", late)
         os.utime(late, (946684800, 946684800))  # 2000-01-01, older than anything seen
         second = tick(instance, defs, first.cursor)
         assert [r.tags["risk/landing_file"] for r in second.run_requests] == ["b.csv"]
@@ -73,7 +73,7 @@ def _execute(instance_ref, root: str, tags: dict) -> bool:
 
 def test_f01_two_files_landing_together_both_load_in_concurrent_runs(risk_home, cases_dir, tmp_path):
     for name in ("F01_loans_2024-01.csv", "F01_loans_2024-02.csv"):
-        shutil.copyfile(cases_dir / name, risk_home.landing_loans / name)
+        shutil.copy2(cases_dir / name, risk_home.landing_loans / name)
     defs = make_defs(str(risk_home.root))
     (tmp_path / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
@@ -94,7 +94,7 @@ def test_a_withdrawn_file_dropped_back_lands_again_under_a_new_run_key(risk_home
     sensor must treat a withdrawn content as new and give its run a key of its own."""
     from risk_assets.lib.ingest.landing import withdraw_file
 
-    shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "tape.csv")
+    shutil.copy2(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "tape.csv")
     defs = make_defs(str(risk_home.root))
     with dg.instance_for_test() as instance:
         first = tick(instance, defs)
@@ -105,7 +105,7 @@ def test_a_withdrawn_file_dropped_back_lands_again_under_a_new_run_key(risk_home
         gone = tick(instance, defs, first.cursor)
         assert not gone.run_requests and "1 withdrawn" in gone.skip_reason.skip_message
 
-        shutil.copyfile(withdrawal.moved_to, risk_home.landing_loans / "tape.csv")
+        shutil.copy2(withdrawal.moved_to, risk_home.landing_loans / "tape.csv")
         back = tick(instance, defs, gone.cursor)
         assert [r.run_key for r in back.run_requests] == [f"loans:{withdrawal.sha256}:after-withdrawal-1"]
         assert defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=back.run_requests[0].tags).success

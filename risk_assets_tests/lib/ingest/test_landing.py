@@ -179,3 +179,77 @@ def test_a_wrong_delivery_is_withdrawn_and_its_correction_lands_in_its_place(ris
     assert manifest[0] == "withdrawn" and manifest[1].startswith("withdrawn by operator ")
     assert manifest[1].endswith("labels swapped by the vendor (2 rows and 1 quarantine entries removed)")
     assert events == [("loaded",), ("withdrawn",)] and left == 0
+
+
+def test_subfolders_land_copies_in_progress_wait_and_an_unreadable_file_costs_only_itself(
+        land_cases, risk_home, cases_dir, monkeypatch):
+    """What the landing sensor watches is what lands: a month's subfolder is read, a `.part` copy
+    waits for its rename, a file that cannot be read is refused by name and the batch goes on, and
+    a file that changes while it is read (a copy still running) loads nothing."""
+    from risk_assets.lib.ingest import landing
+
+    (risk_home.landing_loans / "2024-01").mkdir()
+    shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "2024-01" / "tape.csv")
+    shutil.copyfile(cases_dir / "F01_loans_2024-02.csv", risk_home.landing_loans / "feb.csv.part")
+    shutil.copyfile(cases_dir / "F03_loans_2024-03.csv", risk_home.landing_loans / "locked.csv")
+    real_sha256 = landing.file_sha256
+
+    def sha256(path):
+        if path.name == "locked.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_sha256(path)
+
+    monkeypatch.setattr(landing, "file_sha256", sha256)
+    report = land_cases()
+    outcomes = {f.path.split("landing/loans/")[1]: (f.outcome, f.rows_loaded) for f in report.files}
+    assert outcomes == {"2024-01/tape.csv": ("loaded", 12), "locked.csv": ("refused", 0)}
+    (locked,) = [f for f in report.files if f.outcome == "refused"]
+    assert "locked.csv: cannot be read (Permission denied)" in locked.message
+
+    monkeypatch.undo()
+    (risk_home.landing_loans / "locked.csv").unlink()
+    growing = risk_home.landing_loans / "feb.csv"
+    (risk_home.landing_loans / "feb.csv.part").rename(growing)
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    def parse_while_the_copy_runs(path):
+        parsed = parse_loan_file(path)
+        with path.open("a") as handle:  # the writer appends its next block meanwhile
+            handle.write("\n")
+        return parsed
+
+    with connect(risk_home.lake_path) as con:
+        changing = landing.land_folder(con, risk_home.landing_loans, "loans", parse_while_the_copy_runs, "run-2",
+                                       asset="raw_loans")
+    assert [(f.outcome, f.rows_loaded) for f in changing.files] == [("changing", 0)]
+    assert "changed while it was read (still being copied?)" in changing.files[0].message
+    assert [(f.outcome, f.rows_loaded) for f in land_cases(run_id="run-3").files] == [("loaded", 12)]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 24
+        assert con.execute("SELECT outcome FROM raw.landing_events WHERE run_id = 'run-2'").fetchall() == [("changing",)]
+
+
+def test_a_withdrawal_takes_every_copy_out_of_landing_and_never_a_corrected_file(land_cases, risk_home, cases_dir):
+    """A re-download and a copy renamed after landing hold the withdrawn bytes: both leave landing,
+    or the next run would load them again. A corrected file saved over the landed name is not the
+    withdrawn content: it stays and loads."""
+    from risk_assets.lib.ingest.landing import file_sha256, withdraw_file
+
+    land_cases("F01_loans_2024-01.csv", "F01_loans_2024-02.csv")
+    january, february = risk_home.landing_loans / "F01_loans_2024-01.csv", risk_home.landing_loans / "F01_loans_2024-02.csv"
+    shutil.copyfile(january, risk_home.landing_loans / "F01_loans_2024-01 (1).csv")  # a re-download
+    january.rename(risk_home.landing_loans / "january_final.csv")  # renamed after it landed
+    old = file_sha256(february)
+    shutil.copyfile(cases_dir / "F03_loans_2024-03.csv", february)  # corrected bytes saved over the name
+    withdrawn = risk_home.root / "withdrawn"
+    with connect(risk_home.lake_path) as con:
+        jan = withdraw_file(con, "F01_loans_2024-01.csv", "wrong month", "operator test", withdrawn,
+                            landing_dir=risk_home.landing)
+        feb = withdraw_file(con, old, "wrong month", "operator test", withdrawn, landing_dir=risk_home.landing)
+    assert jan.moved_to is None and sorted(Path(p).name for p, _ in jan.copies_moved) == [
+        "F01_loans_2024-01 (1).csv", "january_final.csv"]
+    assert (feb.moved_to, feb.copies_moved, feb.replaced) == (None, (), str(february))
+    assert sorted(p.name for p in risk_home.landing_loans.iterdir()) == ["F01_loans_2024-02.csv"]
+    assert file_sha256(february) != old and len(list(withdrawn.iterdir())) == 2
+    again = land_cases(run_id="run-2")
+    assert [(Path(f.path).name, f.outcome, f.rows_loaded) for f in again.files] == [("F01_loans_2024-02.csv", "loaded", 10)]
