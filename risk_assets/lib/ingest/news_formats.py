@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from risk_assets.lib.ingest import csv_text
+from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNATURE
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
 from risk_assets.lib.text import blank_reason, clean_text, is_usable_text
@@ -870,8 +871,6 @@ def _refuse_loan_tape(path: Path, header_line: str) -> None:
     Raises:
         FileRefused: the header holds a built-in loan format's signature columns.
     """
-    from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNATURE
-
     delimiter = _feed_delimiter(header_line) or ","
     names = {name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter), [])}
     for fmt, signature in (("LendingClub", LENDINGCLUB_SIGNATURE), ("SBA", SBA_SIGNATURE)):
