@@ -264,11 +264,12 @@ _PAGE_NOTICE = re.compile(
     r"(?:continue\s+)?read(?:ing)?(?:\s+more)?|more|free))?"
     r"|this\s+(?:content|article)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+(?:subscribers|members)"
     r"|access\s+denied|page\s+not\s+found"
+    r"|only\s+available\s+(?:in|on|with)\s+(?:\w+\s+){0,4}(?:plans?|subscriptions?|tiers?)"
     r"|(?:error\s+)?40[34](?:\s*[-:]?\s*(?:not\s+found|forbidden|page\s+not\s+found))?",
     re.IGNORECASE)
 """A body that is only a site's notice instead of the article: a paywall, a cookie or JavaScript
 prompt, an error page ('Please enable cookies.', 'Click here to subscribe', 'Subscribe to read',
-'Access denied'). Matched on the whole text only: an article that mentions subscribers is text."""
+'Access denied'), an API plan's notice in place of a field ('ONLY AVAILABLE IN PAID PLANS'). Matched on the whole text only: an article that mentions subscribers is text."""
 
 
 _CASHTAG = re.compile(r"\$[A-Za-z]{1,6}(?:\.[A-Za-z]{1,2})?[.,;:!?]*")

@@ -340,14 +340,15 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
 
 
 FEED_ALIASES: dict[str, tuple[str, ...]] = {
-    "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "url", "link"),
+    "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "_id", "url", "link", "article_url"),
     "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date", "datetime", "timestamp", "time",
-                     "created_at", "first_created", "version_created", "time_of_arrival", "time_published"),
+                     "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
+                     "published_utc", "seendate", "created"),
     "headline": ("headline", "title"),
     "body": ("body", "text", "content", "article", "story", "summary", "description"),
-    "source": ("source", "source_name", "publisher", "feed", "provider"),
-    "ticker": ("ticker", "symbol", "tickers", "stock"),
+    "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "domain"),
+    "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related"),
     "label": ("label", "sentiment", "y"),
 }
 """Canonical field -> header names accepted for it in a feed CSV or JSON feed, in order of preference
@@ -592,7 +593,8 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
       notes['published_at_assumed_utc_lines']); empty -> NULL (notes['published_at_missing_lines']);
       unparsable -> quarantined (rule `unparsable_timestamp`).
     - label: lowercased; empty -> NULL (unlabelled); a null token or lone dash ('NaN', 'NULL', '-')
-      -> NULL too, listed in notes['label_null_token_lines']; outside LABELS -> quarantined
+      -> NULL too, listed in notes['label_null_token_lines'], and so is a notice in its place
+      ('ONLY AVAILABLE IN PAID PLANS', notes['label_not_given_lines']); outside LABELS -> quarantined
       (`unknown_label`).
     - source: the source column, else 'file:<file name>' (the source is part of an article's key).
     - an id already loaded from an earlier line -> quarantined (`duplicate_doc_id`; the message says
@@ -681,7 +683,8 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str) -> 
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
     if "published_at" not in columns:
         out.notes["time_like_columns_unread"] = [
-            name for name in out.notes["ignored_columns"] if re.search(r"date|time|publish", name, re.IGNORECASE)]
+            name for name in out.notes["ignored_columns"]
+            if re.search(r"date|time|publish|created|seen", name, re.IGNORECASE) and not _key(name).startswith("publisher")]
     return columns
 
 
@@ -751,7 +754,10 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     label_raw = record.get("label")
     if label_raw is not None and _present(label_raw) and "label" not in lost:
         label = label_raw.strip().lower()
-        if label not in LABELS:
+        if label not in LABELS and not is_usable_text(label_raw).usable:  # a plan's notice: no label given
+            out.note_line("label_not_given_lines", number)
+            label = None
+        elif label not in LABELS:
             out.reject(number, doc_id or None, "label", "unknown_label", label_raw,
                        f"{where}: label {label_raw!r} is not one of {sorted(LABELS)}")
     elif label_raw is not None and label_raw.strip() and "label" not in lost:  # 'NaN', 'NULL', '-': unlabelled, said so
@@ -882,22 +888,24 @@ def _refuse_loan_tape(path: Path, header_line: str) -> None:
 # --- JSON feeds: a news API's response saved as is, or JSON Lines ---------------------------------
 
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_JSON_ARTICLE_LISTS = ("articles", "data", "items", "results", "news", "feed", "stories", "documents", "records")
+_JSON_ARTICLE_LISTS = ("articles", "data", "items", "results", "news", "feed", "stories", "documents", "records",
+                       "entries", "hits")
 """Names of the list of articles in an API response, in order of preference when an object holds
-several lists of objects (NewsAPI `articles`, Alpha Vantage `feed`, most others `data`/`results`)."""
-_JSON_ERROR_KEYS = ("message", "error", "errors", "detail", "information", "note", "code", "status")
-"""Keys whose values an API's error response carries (NewsAPI `status`/`code`/`message`, Alpha
-Vantage `Information`/`Note`): quoted when a JSON object holds no articles."""
-
-
-@dataclass
-class _JsonArticle:
-    """One article object of a JSON feed, where it opens in the file, and its number in the list."""
-
-    number: int
-    line: int
-    column: int
-    value: object
+several lists of objects (NewsAPI `articles`, Alpha Vantage `feed`, rss2json `items`, feedparser
+`entries`, Elasticsearch `hits`, most others `data`/`results`)."""
+_JSON_ERROR_KEYS = frozenset({"message", "error", "errors", "error_message", "detail", "title", "information", "note",
+                              "code", "status"})
+"""Keys (lowercased, spaces and hyphens read as '_') whose values an API's error response carries
+(NewsAPI `status`/`code`/`message`, Alpha Vantage `Information`/`Note`/`Error Message`, RFC 7807
+`title`/`detail`): quoted when a JSON file holds no articles."""
+_EXTENDED_JSON = frozenset({"$oid", "$date", "$numberLong", "$numberInt", "$numberDouble", "$numberDecimal"})
+"""MongoDB Extended JSON wrappers (mongoexport): `{"$oid": "..."}` is the value inside."""
+_TICKER_KEYS = ("ticker", "symbol")
+"""Members naming a stock in a list of objects (Alpha Vantage `ticker_sentiment`, Marketaux
+`entities`); in a list named like a ticker field (Benzinga `stocks`) `name` does too."""
+_POWERSHELL_CUT = re.compile(r"@\{[^{}]*\}")
+"""What PowerShell's ConvertTo-Json writes for an object nested past its -Depth (default 2):
+'@{id=reuters; name=Reuters}', a text that is not the value."""
 
 
 @dataclass
@@ -906,6 +914,17 @@ class _Unreadable:
 
     raw: str
     message: str
+
+
+@dataclass
+class _JsonRecord:
+    """One record of a JSON feed: an article object (or, to be quarantined, anything else found
+    where articles are, or an unreadable line), where it opens in the file, its number in the file."""
+
+    number: int
+    line: int
+    column: int
+    value: object
 
 
 def _json_error(path: Path, text: str, exc: json.JSONDecodeError, what: str) -> FileRefused:
@@ -939,9 +958,25 @@ def _json_position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+def _json_values(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, object]]:
+    """(offset, value) of each JSON document in text[start:end], one after another: one for a
+    response saved as is, several for pages appended to one file (`curl >> feed.json`).
+
+    Raises:
+        json.JSONDecodeError: the text is not a sequence of JSON documents.
+    """
+    decoder, end = json.JSONDecoder(), len(text) if end is None else end
+    values, position = [], _JSON_WHITESPACE.match(text, start).end()
+    while position < end:
+        value, stop = decoder.raw_decode(text, position)
+        values.append((position, value))
+        position = _JSON_WHITESPACE.match(text, stop).end()
+    return values
+
+
 def _json_array_items(text: str, start: int) -> Iterator[tuple[int, object]]:
     """(offset, value) of each element of the JSON array whose '[' is at text[start]; the text is
-    known to be valid JSON."""
+    known to be valid JSON there."""
     decoder = json.JSONDecoder()
     position = _JSON_WHITESPACE.match(text, start + 1).end()
     if text[position] == "]":
@@ -972,75 +1007,143 @@ def _json_member_offset(text: str, start: int, name: str) -> int:
     return found
 
 
+def _key(name: object) -> str:
+    """A member name compared as FEED_ALIASES compares names ('Error Message' -> 'error_message')."""
+    return _normalise_name(str(name))
+
+
 def _is_article_list(value: object) -> bool:
     """A JSON list that may hold articles: empty, or with an object among its items (an item of
     another kind is quarantined, not a reason to refuse the others)."""
     return isinstance(value, list) and (not value or any(isinstance(item, dict) for item in value))
 
 
-def _json_articles(path: Path, text: str, document: object) -> tuple[list[_JsonArticle], str]:
-    """The article objects of a JSON feed document, and where they were found ('the top-level
-    list', "member 'articles'").
+def _own_text(article: dict) -> bool:
+    """Whether an object carries a headline or body of its own, as a plain member (an article, even
+    one holding lists of related stories; an API page's text is only its feed's, nested)."""
+    return any(isinstance(value, str) and _key(name) in FEED_ALIASES[field]
+               for name, value in article.items() for field in TEXT_FIELDS)
 
-    The articles are the document itself when it is a list of objects; in an object, its one member
-    that is a list of objects (or, of several, the first named in _JSON_ARTICLE_LISTS); an object
-    with a headline or body of its own is one article.
+
+def _article_list(page: dict) -> tuple[tuple[str, ...], list] | None:
+    """The path to the list of articles an API page holds, and the list: ('articles',) in
+    NewsAPI's response; ('hits', 'hits') in Elasticsearch's (one object down). Of several lists of
+    objects, the first named in _JSON_ARTICLE_LISTS; an empty named list when no list has items.
+    None for an object with a headline or body of its own (an article), or without such a list.
 
     Raises:
-        FileRefused: no list of articles: an API's error response saved as a feed (its message is
-            quoted), a list without objects, or several lists none of which is named as articles.
+        FileRefused: (a message without the file) several lists hold objects and none is named as
+            the articles.
     """
-    start = _JSON_WHITESPACE.match(text).end()
+    if _own_text(page):
+        return None
+    lists = [name for name, value in page.items() if _is_article_list(value)]
+    filled = [name for name in lists if page[name]]
+    named = [name for known in _JSON_ARTICLE_LISTS for name in filled if _key(name) == known]
+    chosen = named[0] if named else filled[0] if len(filled) == 1 else None
+    if chosen is not None:
+        return (chosen,), page[chosen]
+    if filled:
+        raise FileRefused(f"a JSON object with several lists of objects ({', '.join(map(str, filled))}) and none named "
+                          f"as the articles ({', '.join(_JSON_ARTICLE_LISTS)}); which one holds them?")
+    for name, value in page.items():  # Elasticsearch: {"hits": {"total": ..., "hits": [...]}}
+        if isinstance(value, dict) and (inner := _article_list(value)) is not None and inner[1]:
+            return (name, *inner[0]), inner[1]
+    empty = [name for known in _JSON_ARTICLE_LISTS for name in lists if _key(name) == known]
+    return ((empty[0],), []) if empty else None
+
+
+def _error_said(document: dict) -> dict[str, object]:
+    """What an API's error response says (its members named in _JSON_ERROR_KEYS, and those of a
+    nested `error` object), or {} when `document` is no error: its status is neither 'error' nor an
+    HTTP error code, and it has no error member nor RFC 7807's `type` with `detail`."""
+    keys = {_key(name): name for name in document}
+    status = document.get(keys.get("status", ""))
+    is_error = (str(status).lower() in ("error", "failed", "fail") or (isinstance(status, int) and status >= 400)
+                or bool({"error", "errors", "error_message", "information", "note"} & set(keys))
+                or {"type", "detail"} <= set(keys))
+    if not is_error:
+        return {}
+    said = {name: value for name, value in document.items()
+            if _key(name) in _JSON_ERROR_KEYS and not isinstance(value, (dict, list))}
+    nested = document.get(keys.get("error", ""))
+    if isinstance(nested, dict):
+        said.update({f"error.{name}": value for name, value in nested.items() if not isinstance(value, (dict, list))})
+    return said
+
+
+def _no_articles(path: Path, document: object) -> FileRefused:
+    """The refusal of a JSON file in which no articles were found, saying what it holds instead."""
+    if isinstance(document, dict):
+        if said := _error_said(document):
+            return FileRefused(f"{path}: an API's error response saved as a feed, not articles; it says {said}")
+        return FileRefused(f"{path}: a JSON object holding no list of articles (members: "
+                           f"{', '.join(map(str, list(document)[:12]))})")
     if isinstance(document, list):
-        if not _is_article_list(document):
-            kinds = sorted({type(item).__name__ for item in document if not isinstance(item, dict)})
-            raise FileRefused(f"{path}: a JSON list with no article object among its items (found {', '.join(kinds)}); "
-                              "a JSON feed is a list of objects, an object holding one, or one object per line")
-        found, where = list(_json_array_items(text, start)), "the top-level list"
-    elif isinstance(document, dict):
-        lists = [key for key, value in document.items() if _is_article_list(value)]
-        filled = [key for key in lists if document[key]]
-        named = [key for key in _JSON_ARTICLE_LISTS if key in filled]
-        key = named[0] if named else filled[0] if len(filled) == 1 else None
-        if key is None and not filled and lists:  # 'articles': [] - a response with no articles
-            key = next((k for k in _JSON_ARTICLE_LISTS if k in lists), lists[0])
-        if key is None and {"headline", "body"} & set(_feed_columns(list(_flatten_json(document)))):
-            return [_JsonArticle(1, *_json_position(text, start), document)], "the one object"
-        if key is None:
-            if filled:
-                raise FileRefused(f"{path}: a JSON object with several lists of objects ({', '.join(filled)}) and "
-                                  f"none named as the articles ({', '.join(_JSON_ARTICLE_LISTS)}); which one holds them?")
-            said = {k: v for k, v in document.items() if k.lower() in _JSON_ERROR_KEYS and not isinstance(v, (dict, list))}
-            quoted = f"; it says {said}: an API's error response saved as a feed?" if said else ""
-            raise FileRefused(f"{path}: a JSON object holding no list of articles (members: "
-                              f"{', '.join(list(document)[:12])}){quoted}")
-        found = list(_json_array_items(text, _json_member_offset(text, start, key)))
-        where = f"member {key!r}"
-    else:
-        raise FileRefused(f"{path}: a JSON {type(document).__name__}, not a feed: a JSON feed is a list of "
-                          "article objects, an object holding one, or one object per line")
-    return [_JsonArticle(number, *_json_position(text, offset), value)
-            for number, (offset, value) in enumerate(found, start=1)], where
+        kinds = sorted({type(item).__name__ for item in document if not isinstance(item, dict)})
+        return FileRefused(f"{path}: a JSON list with no article object among its items (found {', '.join(kinds)}); "
+                           "a JSON feed is a list of objects, an object holding one, or one object per line")
+    return FileRefused(f"{path}: a JSON {type(document).__name__}, not a feed: a JSON feed is a list of article "
+                       "objects, an object holding one, or one object per line")
+
+
+def _articles_in(path: Path, text: str, offset: int, value: object, found_in: set[str]) -> list[tuple[int, object]]:
+    """(offset, object) of the articles in one JSON value opening at text[offset]: an API page's
+    list (`_article_list`), each item of a list (pages expanded), or the value itself (an article,
+    or anything else, to be quarantined). `found_in` collects where lists were found."""
+    if isinstance(value, list):
+        return [article for at, item in _json_array_items(text, offset)
+                for article in _articles_in(path, text, at, item, found_in)]
+    if isinstance(value, dict) and not _error_said(value):
+        try:
+            found = _article_list(value)
+        except FileRefused as exc:
+            raise FileRefused(f"{path}: line {_json_position(text, offset)[0]}: {exc}") from None
+        if found is not None:
+            names, articles = found
+            where = offset
+            for name in names:
+                where = _json_member_offset(text, where, name)
+            found_in.add(".".join(names))
+            return [article for at, item in _json_array_items(text, where)
+                    for article in _articles_in(path, text, at, item, found_in)] if articles else []
+    return [(offset, value)]
 
 
 def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = None) -> dict[str, str]:
-    """One article object as text fields, the way a feed CSV would hold them: a nested object's
-    members are named '<outer>_<inner>' (NewsAPI's `source: {id, name}` -> `source_id`,
-    `source_name`); a list of plain values is joined by ', ' (tickers: `["AAPL", "MSFT"]`); null
-    is empty; numbers and booleans are written as JSON writes them. A list holding objects (Alpha
-    Vantage's per-ticker scores) is no field; its name goes to `ignored`."""
+    """One article object as text fields, the way a feed CSV would hold them.
+
+    - a nested object's members are named '<outer>_<inner>' (NewsAPI's `source: {id, name}` ->
+      `source_id`, `source_name`); Elasticsearch's `_source` object and MongoDB's Extended JSON
+      wrappers (`{"$oid": ...}`, `{"$date": ...}`) are unwrapped in place;
+    - a list of plain values is joined by ', ' (tickers: `["AAPL", "MSFT"]`);
+    - a list of objects that name stocks (`ticker` or `symbol` members; `name` in a list named
+      `stocks`, `tickers` or `symbols`) gives their tickers, joined, as `tickers` when the article has
+      no such field; any other list of objects is no field, its name goes to `ignored`;
+    - null is empty; numbers and booleans are written as JSON writes them.
+    """
     fields: dict[str, str] = {}
+    stocks: list[str] = []
     for key, value in article.items():
         name = f"{prefix}_{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            fields.update(_flatten_json(value, name, ignored))
+        if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _EXTENDED_JSON:
+            fields.update(_flatten_json({key: next(iter(value.values()))}, prefix, ignored))
+        elif isinstance(value, dict):
+            fields.update(_flatten_json(value, prefix if key == "_source" else name, ignored))
         elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
-            if ignored is not None:
+            named = [item.get(next((k for k in item if _key(k) in _TICKER_KEYS
+                                    or (_key(k) == "name" and _key(key) in ("stocks", "tickers", "symbols"))), ""))
+                     for item in value if isinstance(item, dict)]
+            if named and all(isinstance(n, str) and n for n in named):
+                stocks += named
+            elif ignored is not None:
                 ignored.add(name)
         elif isinstance(value, list):
             fields[name] = ", ".join(_json_scalar(item) for item in value if item is not None)
         else:
             fields[name] = _json_scalar(value)
+    if stocks and "tickers" not in fields:
+        fields["tickers"] = ", ".join(dict.fromkeys(stocks))
     return fields
 
 
@@ -1048,93 +1151,186 @@ def _json_scalar(value: object) -> str:
     return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
-def _parse_json_feed(path: Path, out: _Collector, sha256: str,
-                     articles: list[tuple[int, int, str, object]]) -> ParsedFile:
-    """Load (number, line, where, value) article records into `out`: each object's fields are
-    flattened (`_flatten_json`) and read as a feed CSV's record, under the union of the names of
-    all articles in the order first seen (an article without a field has it empty). A record that
-    is no object, or no valid JSON (JSON Lines), is quarantined `malformed_json`."""
+def _has_time(fields: dict[str, str]) -> bool:
+    return any(_key(name) in FEED_ALIASES["published_at"] for name in fields)
+
+
+def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_JsonRecord]) -> ParsedFile:
+    """Load article records into `out`: each object's fields are flattened (`_flatten_json`) and
+    read as a feed CSV's record, its fields chosen among the names it gives a value (an article with
+    no `id` but a `url` is known by its URL; one without either has no id). notes['columns'] names
+    the fields chosen over all articles, in the order first seen. Lineage: an article's `_source_line` is the line
+    where its object opens; when several open on one line (a response written without line
+    breaks) it is the article's number in the file instead, and notes['record_numbers'] says so.
+
+    Quarantined: a record that is no object, or no valid JSON (JSON Lines), as `malformed_json`; an
+    API's error response among pages as `api_error`; a field holding PowerShell's text for a
+    cut-off nested object as `nesting_cut`.
+
+    Raises:
+        FileRefused: articles were found but name neither a headline nor a body.
+    """
+    by_line = len({r.line for r in records}) == len(records)
+    if not by_line:
+        out.notes["record_numbers"] = "article numbers in the file, not lines: it puts several articles on one line"
     ignored: set[str] = set()
-    flat = {number: _flatten_json(value, ignored=ignored) for number, _, _, value in articles if isinstance(value, dict)}
+    flat = {r.number: _flatten_json(r.value, ignored=ignored) for r in records if isinstance(r.value, dict)}
     header = list(dict.fromkeys(name for fields in flat.values() for name in fields))
     columns = _feed_header(out, path, header, "fields")
     if ignored:
         out.notes["ignored_lists"] = sorted(ignored)
-    if not {"headline", "body"} & set(columns) and flat:
+    if flat and not {"headline", "body"} & set(columns):
         raise FileRefused(f"{path}: no article field names a headline or a body (fields: {', '.join(header[:12])}); "
                           f"accepted names: {', '.join(FEED_ALIASES['headline'] + FEED_ALIASES['body'])}")
-    for number, line, where, value in articles:
+    for record in records:
         out.data_records += 1
-        if isinstance(value, _Unreadable):
-            out.reject(line, None, "*", "malformed_json", value.raw, value.message)
-        elif number not in flat:
-            out.reject(line, None, "*", "malformed_json", json.dumps(value)[:200],
-                       f"{where}: a JSON {type(value).__name__}, not an article object")
-        else:
-            _feed_record(out, path, line, sha256, {c: flat[number].get(header[i], "") for c, i in columns.items()}, where)
+        number = record.line if by_line else record.number
+        where = f"{path}: line {record.line}" + ("" if by_line else f" column {record.column} (article {record.number})")
+        if isinstance(record.value, _Unreadable):
+            out.reject(number, None, "*", "malformed_json", record.value.raw, record.value.message)
+            continue
+        if record.number not in flat:
+            out.reject(number, None, "*", "malformed_json", json.dumps(record.value)[:200],
+                       f"{where}: a JSON {type(record.value).__name__} where an article object belongs")
+            continue
+        if said := _error_said(record.value):  # a failed page among the pages of one file
+            out.reject(number, None, "*", "api_error", json.dumps(record.value)[:200],
+                       f"{where}: an API's error response where an article belongs; it says {said}")
+            continue
+        fields = flat[record.number]
+        cut = [name for name, value in fields.items() if _POWERSHELL_CUT.fullmatch(value.strip())]
+        if cut:
+            for name in cut:
+                out.reject(number, None, name, "nesting_cut", fields[name],
+                           f"{where}: field {name} holds {fields[name]!r}, PowerShell's text for an object nested "
+                           "deeper than ConvertTo-Json's -Depth (2 by default), not its value: export again with "
+                           "-Depth 10")
+            continue
+        given = [name for name in header if fields.get(name, "") != ""]  # each article names its own fields
+        record = {canonical: "" for canonical in columns} | {c: fields[given[i]] for c, i in _feed_columns(given).items()}
+        _feed_record(out, path, number, sha256, record, where)
     return out.parsed()
+
+
+def _looks_like_json_lines(lines: list[str]) -> bool:
+    """Every non-blank line opens an object and at least one line is a whole JSON value: JSON Lines
+    with a broken line (a pretty-printed document has member lines that open nothing)."""
+    filled = [line for line in lines if line.strip()]
+    if not filled or not all(line.lstrip().startswith("{") for line in filled):
+        return False
+    for line in filled:
+        try:
+            json.loads(line)
+            return True
+        except json.JSONDecodeError:
+            continue
+    return False
 
 
 def parse_news_feed_json(path: Path, text: str, sha256: str) -> ParsedFile:
     """A JSON news feed into raw.news rows: a news API's response saved as is (NewsAPI's
-    `{"status": "ok", "articles": [...]}`, a list of article objects) or JSON Lines (one article
-    object per line, format `news_feed_jsonl`).
+    `{"status": "ok", "articles": [...]}`, a list of article objects, an Elasticsearch search
+    response), pages appended to one file, or JSON Lines (one article, or one page, per line;
+    format `news_feed_jsonl`).
 
-    Each article object is read as a feed CSV record (`parse_news_feed_csv`: the same field names,
-    FEED_ALIASES, and the same rules), its nested objects and lists flattened first
-    (`_flatten_json`). Lineage: an article's `_source_line` is the line where its object opens;
-    when several articles open on one line (a response written without line breaks) it is the
-    article's number in the list instead, and notes['record_numbers'] says so. An object
-    that holds a headline or body itself is one article.
+    Articles are found by `_articles_in` and each is read as a feed CSV record
+    (`parse_news_feed_csv`: the same field names, FEED_ALIASES, and the same rules), its nested
+    objects and lists flattened first (`_flatten_json`). An object that holds a headline or body
+    itself is one article. In JSON Lines a line that is not valid JSON (a cut last line) is
+    quarantined `malformed_json` with its column; the others load.
 
     Raises:
-        FileRefused: the document is not valid JSON (a truncated download; the message gives the
-            line and column where it breaks), holds no list of articles (an API's error response:
-            its message is quoted), or its articles name neither a headline nor a body.
+        FileRefused: the text is not valid JSON and not JSON Lines (a truncated download; the
+            message gives the line and column where it breaks), holds no articles (an API's error
+            response: what it says is quoted; a list of something else), a list of objects none of
+            which has a headline or a publication time (news outlets, not articles), or articles
+            that name neither a headline nor a body.
     """
+    lines = physical_lines(text)
+    found_in: set[str] = set()
     try:
-        document = json.loads(text)
+        values = _json_values(text)
     except json.JSONDecodeError as exc:
-        lines = physical_lines(text)
-        first = next((line for line in lines if line.strip()), "")
-        try:
-            one_line_object = isinstance(json.loads(first), dict)
-        except json.JSONDecodeError:
-            one_line_object = False
-        if not one_line_object:
+        if not _looks_like_json_lines(lines):
             raise _json_error(path, text, exc, "a JSON feed is a list of article objects, an object holding one, "
                                                "or one object per line (JSON Lines)") from None
-        return _parse_json_lines(path, lines, sha256)
-    out = _Collector("news_feed_json")
-    articles, found_in = _json_articles(path, text, document)
-    out.notes["articles_in"] = found_in
-    by_line = len({article.line for article in articles}) == len(articles)
-    if not by_line:
-        out.notes["record_numbers"] = ("article numbers in the list, not lines: the file puts several articles "
-                                       "on one line")
-    records = [(a.number, a.line if by_line else a.number,
-                f"{path}: line {a.line}" + (f" (article {a.number})" if by_line else f" column {a.column} (article {a.number})"),
-                a.value) for a in articles]
+        return _parse_json_lines(path, text, lines, sha256, found_in)
+    one_per_line = len(values) > 1 and len(values) == sum(1 for line in lines if line.strip())
+    out = _Collector("news_feed_jsonl" if one_per_line else "news_feed_json")
+    if one_per_line:
+        out.non_data_lines = [(n, "blank") for n, line in enumerate(lines, start=1) if not line.strip()]
+    found = [article for at, value in values for article in _articles_in(path, text, at, value, found_in)]
+    if len(values) == 1:  # one document: it must hold articles, or be one
+        _refuse_no_articles(path, values[0][1], found_in)
+    _check_articles(path, found, found_in)
+    out.notes["articles_in"] = sorted(found_in) or ["the top level"]
+    records = [_JsonRecord(n, *_json_position(text, at), value) for n, (at, value) in enumerate(found, start=1)]
     return _parse_json_feed(path, out, sha256, records)
 
 
-def _parse_json_lines(path: Path, lines: list[str], sha256: str) -> ParsedFile:
-    """JSON Lines: one article object per line; a line that is not valid JSON (a truncated last
-    line) is quarantined `malformed_json` with the column where it breaks, blank lines are
-    non-data."""
+def _refuse_no_articles(path: Path, document: object, found_in: set[str]) -> None:
+    """Refuse a single JSON document in which no article list was found and that is no article
+    itself: an API's error response (RFC 7807 problem details included, whose `title` is no
+    headline), an object without text or article list, a list without objects, a plain value.
+
+    Raises:
+        FileRefused: see `_no_articles`.
+    """
+    if isinstance(document, dict) and not found_in:
+        if _error_said(document) or not {"headline", "body"} & set(_feed_columns(list(_flatten_json(document)))):
+            raise _no_articles(path, document)
+    elif isinstance(document, list):
+        if document and not any(isinstance(item, dict) for item in document):
+            raise _no_articles(path, document)
+    elif not isinstance(document, dict):
+        raise _no_articles(path, document)
+
+
+def _check_articles(path: Path, found: list[tuple[int, object]], found_in: set[str]) -> None:
+    """Refuse a list that holds objects but no article: none has a headline or a publication time
+    (NewsAPI's `sources`, the news outlets), under a name not in _JSON_ARTICLE_LISTS.
+
+    Raises:
+        FileRefused: naming the list and what its objects hold.
+    """
+    objects = [value for _, value in found if isinstance(value, dict)]
+    unnamed = [name for name in found_in if _key(name.rsplit(".", 1)[-1]) not in _JSON_ARTICLE_LISTS]
+    if not objects or not unnamed:
+        return
+    flat = [_flatten_json(value) for value in objects]
+    if not any(_has_time(fields) or "headline" in _feed_columns(list(fields)) for fields in flat):
+        raise FileRefused(f"{path}: the list {', '.join(unnamed)} holds objects with neither a headline nor a "
+                          f"publication time (fields: {', '.join(list(dict.fromkeys(n for f in flat for n in f))[:10])}): "
+                          "not articles")
+
+
+def _parse_json_lines(path: Path, text: str, lines: list[str], sha256: str, found_in: set[str]) -> ParsedFile:
+    """JSON Lines with a line that is not valid JSON: each line is read on its own (an article or a
+    page of articles); a broken line (a cut last line) is quarantined `malformed_json` with the
+    column where it breaks, blank lines are non-data."""
     out = _Collector("news_feed_jsonl")
-    records = []
-    for number, line in enumerate(lines, start=1):
+    records, number, start = [], 0, 0
+    for line_number, line in enumerate(lines, start=1):
+        offset = text.index(line, start) if line else start
+        start = offset + len(line)
         if not line.strip():
-            out.non_data_lines.append((number, "blank"))
+            out.non_data_lines.append((line_number, "blank"))
             continue
-        where = f"{path}: line {number}"
         try:
-            value = json.loads(line)
+            found = [a for at, value in _json_values(text, offset, offset + len(line))
+                     for a in _articles_in(path, text, at, value, found_in)]
         except json.JSONDecodeError as exc:
             cut = " (the line stops before the object closes: a truncated file?)" if _json_left_open(line) else ""
-            value = _Unreadable(line, f"{where} column {exc.colno}: not valid JSON ({exc.msg}){cut}")
-        records.append((number, number, where, value))
+            number += 1
+            records.append(_JsonRecord(number, line_number, 1, _Unreadable(
+                line, f"{path}: line {line_number} column {exc.pos - offset + 1}: not valid JSON ({exc.msg}){cut}")))
+            continue
+        for at, value in found:
+            number += 1
+            records.append(_JsonRecord(number, *_json_position(text, at), value))
+    _check_articles(path, [(0, r.value) for r in records], found_in)
+    if found_in:
+        out.notes["articles_in"] = sorted(found_in)
     return _parse_json_feed(path, out, sha256, records)
 
 
@@ -1175,5 +1371,6 @@ def parse_news_file(path: Path) -> ParsedFile:
         return parse_news_feed_csv(path, lines[1:], sha256, first_line=2)
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
-        "its 'Y,Notices' CSV, or a feed CSV with a headline or body column)"
+        "its 'Y,Notices' CSV, a feed CSV with a headline or body column, or a JSON feed: a news API's "
+        "response or JSON Lines, starting with '{' or '[')"
     )

@@ -81,7 +81,7 @@ def test_the_same_article_pulled_twice_is_one_article(tmp_path, sentences):
     assert "(same text: a repeat)" in entry["message"]
 
 
-def test_alpha_vantage_feed_reads_its_compact_times_and_skips_per_ticker_lists(tmp_path, sentences):
+def test_alpha_vantage_feed_reads_its_compact_times_and_the_tickers_of_its_per_ticker_list(tmp_path, sentences):
     sentence, _ = sentences[0]
     path = tmp_path / "av.json"
     path.write_text(json.dumps({"items": "1", "sentiment_score_definition": "x <= -0.35: Bearish", "feed": [
@@ -91,8 +91,8 @@ def test_alpha_vantage_feed_reads_its_compact_times_and_skips_per_ticker_lists(t
     parsed = parse_news_file(path)
     (row,) = parsed.rows.iter_rows(named=True)
     assert (row["text_raw"], row["published_at"], row["source"]) == (sentence, datetime(2024, 5, 2, 9, 30), "Benzinga")
-    assert parsed.notes["articles_in"] == "member 'feed'"
-    assert parsed.notes["ignored_lists"] == ["ticker_sentiment", "topics"]
+    assert parsed.notes["articles_in"] == ["feed"] and row["ticker"] == "AAPL"
+    assert parsed.notes["ignored_lists"] == ["topics"]
     assert parsed.notes["published_at_assumed_utc_lines"] == [1]
 
 
@@ -113,7 +113,8 @@ def test_bad_articles_are_quarantined_by_the_feed_rules(tmp_path, sentences):
 
 @pytest.mark.parametrize(("document", "expected"), [
     ({"status": "error", "code": "rateLimited", "message": "You have made too many requests recently."},
-     "'message': 'You have made too many requests recently.'}: an API's error response saved as a feed?"),
+     "an API's error response saved as a feed, not articles; it says {'status': 'error', 'code': 'rateLimited', "
+     "'message': 'You have made too many requests recently.'}"),
     ({"Information": "Thank you for using Alpha Vantage! Please subscribe to any of the premium plans."},
      "it says {'Information': 'Thank you for using Alpha Vantage!"),
     ([1, 2, 3], "a JSON list with no article object among its items (found int)"),
@@ -143,4 +144,116 @@ def test_an_empty_article_list_loads_nothing_and_refuses_nothing(tmp_path):
     path = tmp_path / "quiet_day.json"
     path.write_text(json.dumps({"status": "ok", "totalResults": 0, "articles": []}))
     parsed = parse_news_file(path)
-    assert (parsed.data_records, parsed.rows.height, parsed.notes["articles_in"]) == (0, 0, "member 'articles'")
+    assert (parsed.data_records, parsed.rows.height, parsed.notes["articles_in"]) == (0, 0, ["articles"])
+
+
+def _page(articles: list[dict]) -> dict:
+    return {"status": "ok", "totalResults": len(articles), "articles": articles}
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "list", "appended"])
+def test_api_pages_saved_in_one_file_load_every_article_and_never_a_page(tmp_path, sentences, layout):
+    """A pull of several pages: one page per line, a list of pages, or pretty pages appended by
+    `curl >>`. A page's own fields (rss2json's feed title and description) are no article."""
+    articles = _newsapi_articles(sentences[:6])
+    pages = [_page(articles[:3]), {"status": "ok", "feed": {"title": "WSJ.com: Markets", "description": "Markets News"},
+                                   "items": [{"guid": a["url"], "title": a["title"], "content": a["content"],
+                                              "pubDate": "2024-05-02 09:30:00"} for a in articles[3:]]}]
+    path = tmp_path / "pull.json"
+    path.write_text({"jsonl": "\n".join(json.dumps(p) for p in pages) + "\n",
+                     "list": json.dumps(pages, indent=2),
+                     "appended": "\n".join(json.dumps(p, indent=2) for p in pages)}[layout])
+    parsed = parse_news_file(path)
+    assert parsed.rows["text_raw"].to_list() == [s for s, _ in sentences[:6]] and parsed.quarantine.height == 0
+    assert parsed.notes["articles_in"] == ["articles", "items"]
+    assert parsed.format == ("news_feed_jsonl" if layout == "jsonl" else "news_feed_json")
+
+
+def test_api_shapes_give_their_times_sources_and_tickers(tmp_path, sentences):
+    """Finnhub (`related`, epoch `datetime`), Polygon (`published_utc`, `publisher.name`), GDELT
+    (`seendate`, `domain`), Benzinga (`created` in RFC 2822, `stocks` objects), Marketaux
+    (`entities` objects), Elasticsearch (`hits.hits[]._source`, `_id`), mongoexport (`$oid`, `$date`)."""
+    (s0, _), (s1, _), (s2, _), (s3, _), (s4, _), (s5, _), (s6, _) = sentences[:7]
+    shapes = {
+        "finnhub.json": [{"category": "company", "datetime": 1714642200, "headline": s0[:30], "id": 127419531,
+                          "related": "AAPL", "source": "Yahoo", "summary": s0, "url": "https://f/1"}],
+        "polygon.json": {"results": [{"id": "8ec6", "publisher": {"name": "Benzinga", "homepage_url": "https://b"},
+                                      "title": s1[:30], "published_utc": "2024-05-02T09:30:00Z",
+                                      "tickers": ["UBER", "LYFT"], "description": s1}], "status": "OK"},
+        "gdelt.json": {"articles": [{"url": "https://g/1", "title": s2, "seendate": "20240502T093000Z",
+                                     "domain": "example.com", "language": "English"}]},
+        "benzinga.json": [{"id": 38572001, "created": "Thu, 02 May 2024 09:30:00 -0400", "title": s3[:30], "body": s3,
+                           "stocks": [{"name": "MSFT"}, {"name": "AAPL"}], "channels": [{"name": "News"}]}],
+        "marketaux.json": {"meta": {"found": 1}, "data": [{"uuid": "ae0d", "title": s4[:30], "description": s4,
+                                                            "published_at": "2024-05-02T09:30:00.000000Z",
+                                                            "source": "fool.com", "entities": [{"symbol": "TSLA"}]}]},
+        "es.json": {"took": 3, "timed_out": False, "hits": {"total": {"value": 1}, "hits": [
+            {"_index": "news", "_id": "n-0", "_source": {"title": s5[:30], "body": s5, "ticker": "IBM",
+                                                          "published_at": "2024-05-02T09:30:00Z", "source": "Reuters"}}]}},
+        "mongo.jsonl": {"_id": {"$oid": "6633a1f0c2a4b5e6f7a8b9c0"}, "title": s6,
+                        "published_at": {"$date": {"$numberLong": "1714642200000"}}, "source": "wire"},
+    }
+    expected = {"finnhub.json": ("127419531", "Yahoo", "AAPL"), "polygon.json": ("8ec6", "Benzinga", "LYFT,UBER"),
+                "gdelt.json": ("https://g/1", "example.com", None), "benzinga.json": ("38572001", None, "AAPL,MSFT"),
+                "marketaux.json": ("ae0d", "fool.com", "TSLA"), "es.json": ("n-0", "Reuters", "IBM"),
+                "mongo.jsonl": ("6633a1f0c2a4b5e6f7a8b9c0", "wire", None)}
+    for name, document in shapes.items():
+        path = tmp_path / name
+        path.write_text(json.dumps(document))
+        (row,) = parse_news_file(path).rows.iter_rows(named=True)
+        source = None if row["source"] == f"file:{name}" else row["source"]
+        published = datetime(2024, 5, 2, 13, 30) if name == "benzinga.json" else datetime(2024, 5, 2, 9, 30)
+        assert (row["doc_id"], source, row["ticker"], row["published_at"]) == (*expected[name], published), name
+
+
+def test_a_plan_notice_in_place_of_a_field_is_no_label_and_no_body(tmp_path, sentences):
+    """NewsData.io's free plan writes a notice where its paid fields go: the label is not given
+    (not an unknown label) and the body comes from the description."""
+    (sentence, _), = sentences[:1]
+    path = tmp_path / "newsdata.json"
+    path.write_text(json.dumps({"status": "success", "results": [
+        {"article_id": "5f1c", "title": sentence[:30], "description": sentence, "content": "ONLY AVAILABLE IN PAID PLANS",
+         "sentiment": "ONLY AVAILABLE IN PROFESSIONAL AND CORPORATE PLANS", "pubDate": "2024-05-02 09:30:00"}]}))
+    parsed = parse_news_file(path)
+    (row,) = parsed.rows.iter_rows(named=True)
+    assert (row["label"], row["text_raw"], parsed.notes["label_not_given_lines"]) == (None, sentence, [1])
+    assert parsed.notes["body_from_fallback_lines"] == [1]
+
+
+@pytest.mark.parametrize(("document", "expected"), [
+    ({"type": "about:blank", "title": "Too Many Requests", "status": 429, "detail": "quota exceeded"},
+     "an API's error response saved as a feed, not articles; it says {'title': 'Too Many Requests', 'status': 429"),
+    ({"error": {"code": "usage_limit_reached", "message": "The usage limit has been reached."}},
+     "it says {'error.code': 'usage_limit_reached', 'error.message': 'The usage limit has been reached.'}"),
+    ({"Error Message": "the parameter apikey is invalid or missing."},
+     "it says {'Error Message': 'the parameter apikey is invalid or missing.'}"),
+    ({"status": "ok", "sources": [{"id": "abc-news", "name": "ABC News", "description": "Your trusted source",
+                                   "url": "https://abcnews.go.com", "category": "general"}]},
+     "the list sources holds objects with neither a headline nor a publication time"),
+], ids=["problem_json", "nested_error", "alpha_vantage_error", "newsapi_sources"])
+def test_json_that_holds_no_articles_is_refused_with_what_it_says(tmp_path, document, expected):
+    path = tmp_path / "response.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert expected in str(refused.value)
+
+
+def test_an_object_cut_by_powershells_depth_is_quarantined_saying_how_to_export_it(tmp_path, sentences):
+    """ConvertTo-Json at its default -Depth 2 writes the nested source as '@{id=reuters; name=Reuters}'."""
+    article = _newsapi_articles(sentences[:1])[0] | {"source": "@{id=reuters; name=Reuters}"}
+    path = tmp_path / "news.json"
+    path.write_bytes(("\ufeff" + json.dumps({"status": "ok", "articles": [article]}, indent=4)).encode("utf-16-le"))
+    parsed = parse_news_file(path)
+    (entry,) = parsed.quarantine.iter_rows(named=True)
+    assert (entry["column_name"], entry["rule"], parsed.rows.height) == ("source", "nesting_cut", 0)
+    assert "export again with -Depth 10" in entry["message"]
+
+
+def test_json_lines_whose_first_line_is_cut_keep_the_others(tmp_path, sentences):
+    lines = [json.dumps(a) for a in _newsapi_articles(sentences[:3])]
+    path = tmp_path / "wire.jsonl"
+    path.write_text("\n".join([lines[0][:50], *lines[1:]]) + "\n")
+    parsed = parse_news_file(path)
+    assert parsed.rows["_source_line"].to_list() == [2, 3]
+    assert [(e["line"], e["rule"]) for e in parsed.quarantine.iter_rows(named=True)] == [(1, "malformed_json")]
