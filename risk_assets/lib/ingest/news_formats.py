@@ -754,7 +754,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     label_raw = record.get("label")
     if label_raw is not None and _present(label_raw) and "label" not in lost:
         label = label_raw.strip().lower()
-        if label not in LABELS and not is_usable_text(label_raw).usable:  # a plan's notice: no label given
+        if label not in LABELS and is_usable_text(label_raw).reason in ("page_notice", "placeholder"):
+            # a plan's notice in its place: no label given (a coded label such as '1' stays unknown_label)
             out.note_line("label_not_given_lines", number)
             label = None
         elif label not in LABELS:

@@ -257,3 +257,13 @@ def test_json_lines_whose_first_line_is_cut_keep_the_others(tmp_path, sentences)
     parsed = parse_news_file(path)
     assert parsed.rows["_source_line"].to_list() == [2, 3]
     assert [(e["line"], e["rule"]) for e in parsed.quarantine.iter_rows(named=True)] == [(1, "malformed_json")]
+
+
+def test_a_coded_label_is_unknown_not_missing(tmp_path, sentences):
+    """A label written as a class code ('1', '-1') must be mapped by the user: quarantined, never NULL."""
+    articles = _newsapi_articles(sentences[:2])
+    articles[0]["sentiment"], articles[1]["sentiment"] = "1", "-1"
+    path = tmp_path / "coded.json"
+    path.write_text(json.dumps(articles))
+    parsed = parse_news_file(path)
+    assert parsed.rows.height == 0 and set(parsed.quarantine["rule"]) == {"unknown_label"}
