@@ -959,16 +959,16 @@ def _json_position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _json_values(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, object]]:
-    """(offset, value) of each JSON document in text[start:end], one after another: one for a
-    response saved as is, several for pages appended to one file (`curl >> feed.json`).
+def _json_values(text: str) -> list[tuple[int, object]]:
+    """(offset, value) of each JSON document in `text`, one after another: one for a response
+    saved as is, several for pages appended to one file (`curl >> feed.json`) or JSON Lines.
 
     Raises:
         json.JSONDecodeError: the text is not a sequence of JSON documents.
     """
-    decoder, end = json.JSONDecoder(), len(text) if end is None else end
-    values, position = [], _JSON_WHITESPACE.match(text, start).end()
-    while position < end:
+    decoder = json.JSONDecoder()
+    values, position = [], _JSON_WHITESPACE.match(text).end()
+    while position < len(text):
         value, stop = decoder.raw_decode(text, position)
         values.append((position, value))
         position = _JSON_WHITESPACE.match(text, stop).end()
@@ -1255,7 +1255,7 @@ def parse_news_feed_json(path: Path, text: str, sha256: str) -> ParsedFile:
         if not _looks_like_json_lines(lines):
             raise _json_error(path, text, exc, "a JSON feed is a list of article objects, an object holding one, "
                                                "or one object per line (JSON Lines)") from None
-        return _parse_json_lines(path, text, lines, sha256, found_in)
+        return _parse_json_lines(path, text, sha256, found_in)
     one_per_line = len(values) > 1 and len(values) == sum(1 for line in lines if line.strip())
     out = _Collector("news_feed_jsonl" if one_per_line else "news_feed_json")
     if one_per_line:
@@ -1305,21 +1305,19 @@ def _check_articles(path: Path, found: list[tuple[int, object]], found_in: set[s
                           "not articles")
 
 
-def _parse_json_lines(path: Path, text: str, lines: list[str], sha256: str, found_in: set[str]) -> ParsedFile:
+def _parse_json_lines(path: Path, text: str, sha256: str, found_in: set[str]) -> ParsedFile:
     """JSON Lines with a line that is not valid JSON: each line is read on its own (an article or a
     page of articles); a broken line (a cut last line) is quarantined `malformed_json` with the
     column where it breaks, blank lines are non-data."""
     out = _Collector("news_feed_jsonl")
-    records, number, start = [], 0, 0
-    for line_number, line in enumerate(lines, start=1):
-        offset = text.index(line, start) if line else start
-        start = offset + len(line)
+    records, number = [], 0
+    for line_number, (offset, line) in enumerate(_lines_at(text), start=1):
         if not line.strip():
             out.non_data_lines.append((line_number, "blank"))
             continue
         try:
-            found = [a for at, value in _json_values(text, offset, offset + len(line))
-                     for a in _articles_in(path, text, at, value, found_in)]
+            found = [a for at, value in _json_values(line)  # the line alone: a cut one never reads into the next
+                     for a in _articles_in(path, text, offset + at, value, found_in)]
         except json.JSONDecodeError as exc:
             cut = " (the line stops before the object closes: a truncated file?)" if _json_left_open(line) else ""
             number += 1
@@ -1333,6 +1331,19 @@ def _parse_json_lines(path: Path, text: str, lines: list[str], sha256: str, foun
     if found_in:
         out.notes["articles_in"] = sorted(found_in)
     return _parse_json_feed(path, out, sha256, records)
+
+
+def _lines_at(text: str) -> list[tuple[int, str]]:
+    """(offset, line) of each physical line of `text`, as `physical_lines` splits it (LF, CRLF, or
+    CR alone when there is no LF), so that a line's offset in `text` is known."""
+    separator = "\n" if "\n" in text or "\r" not in text else "\r"
+    found, offset = [], 0
+    for line in text.split(separator):
+        found.append((offset, line.removesuffix("\r")))
+        offset += len(line) + 1
+    if found and found[-1][1] == "":
+        found.pop()
+    return found
 
 
 def _looks_like_json(text: str) -> bool:

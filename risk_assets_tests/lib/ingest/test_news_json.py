@@ -267,3 +267,13 @@ def test_a_coded_label_is_unknown_not_missing(tmp_path, sentences):
     path.write_text(json.dumps(articles))
     parsed = parse_news_file(path)
     assert parsed.rows.height == 0 and set(parsed.quarantine["rule"]) == {"unknown_label"}
+
+
+def test_json_lines_with_crlf_blank_padding_and_a_broken_line_keep_their_line_numbers(tmp_path, sentences):
+    lines = [json.dumps(a) for a in _newsapi_articles(sentences[:3])]
+    path = tmp_path / "wire.jsonl"
+    path.write_bytes("\r\n".join([lines[0], "   ", lines[1][:30], lines[2], ""]).encode())
+    parsed = parse_news_file(path)
+    assert parsed.rows["_source_line"].to_list() == [1, 4] and parsed.non_data_lines == [(2, "blank")]
+    (entry,) = parsed.quarantine.iter_rows(named=True)
+    assert (entry["line"], entry["rule"], entry["raw_value"]) == (3, "malformed_json", lines[1][:30])
