@@ -9,6 +9,7 @@ Formats (detected from the bytes, never from the file name; gzip is opened trans
   an id, a publication time, source, ticker and label (FEED_ALIASES lists the accepted names).
 - `news_feed_json` / `news_feed_jsonl`: the same articles as a news API's JSON response (a list of
   article objects, or an object holding one) or as JSON Lines, one object per line.
+- `news_feed_rss` / `news_feed_atom`: the same articles as an RSS or Atom feed (`news_xml`).
 
 Every record after the header (one physical line; in a feed, a quoted field with line breaks makes
 a record of several) is loaded or quarantined with its rule, and every blank line is counted as a
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from risk_assets.lib.ingest import csv_text
+from risk_assets.lib.ingest import csv_text, news_xml
 from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNATURE
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
@@ -120,20 +121,13 @@ class _Collector:
         return result
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """Read a landed news file as text: gzip opened by its magic bytes (a truncated stream refused),
-    UTF-8, or UTF-16 when the file starts with its byte-order mark; BOM removed.
-
-    Returns:
-        (text, sha256 hex of the bytes as landed, i.e. of the compressed bytes when gzip).
+def decode_text(path: Path, data: bytes) -> str:
+    """`data` (the file's content) as text: UTF-8, or UTF-16 when it starts with its byte-order
+    mark; BOM removed.
 
     Raises:
-        FileRefused: the bytes are not valid UTF-8 (the message names the file and the byte offset,
-            counted in the decompressed stream when the file is gzip) or the gzip stream is corrupt
-            or truncated.
+        FileRefused: the bytes are not valid in that encoding (file and byte offset named).
     """
-    raw, data = csv_text.read_landed_bytes(path)
-    sha256 = hashlib.sha256(raw).hexdigest()
     encoding = csv_text.sniff_encoding(data, "utf-8")
     try:
         text = data.decode(encoding)
@@ -142,7 +136,7 @@ def read_text(path: Path) -> tuple[str, str]:
             f"{path}: not {encoding.upper()} at byte offset {exc.start} (byte 0x{data[exc.start]:02x}); "
             "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark"
         ) from exc
-    return text.removeprefix(_BOM), sha256
+    return text.removeprefix(_BOM)
 
 
 def physical_lines(text: str) -> list[str]:
@@ -1346,6 +1340,36 @@ def _lines_at(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def parse_news_feed_xml(path: Path, data: bytes, sha256: str) -> ParsedFile:
+    """An RSS or Atom feed into raw.news rows (format `news_feed_rss` / `news_feed_atom`).
+
+    Each `<item>` / `<entry>` (`news_xml.read_feed`) is read as a feed CSV record, with the same
+    names and rules (`_parse_json_feed`): RSS `guid`/`link`, `title`, `content:encoded` or
+    `description`, `pubDate`, `category`; Atom `id`, `title`, `content` or `summary`, `published`
+    (else `updated`), `link href`. The feed's own title is the source of an article that names
+    none. Lineage: the line where the article's element opens (its number in the feed when several
+    open on one line).
+
+    Raises:
+        FileRefused: not well-formed XML (line and column; a truncated download), an XML document
+            that is no feed, or items that name neither a headline nor a body.
+    """
+    feed = news_xml.read_feed(path, data)
+    out = _Collector(f"news_feed_{feed.kind}" if feed.kind != "xml" else "news_feed_rss")
+    out.notes["articles_in"] = ["<entry>" if feed.kind == "atom" else "<item>"]
+    if feed.title:
+        out.notes["feed_title"] = feed.title
+    records = []
+    for number, article in enumerate(feed.articles, start=1):
+        fields = dict(article.fields)
+        if "updated" in fields and "published" not in fields:  # Atom: the last edit stands in for publication
+            fields["published"] = fields.pop("updated")
+        if feed.title and not any(_key(name) in FEED_ALIASES["source"] for name in fields):
+            fields["source"] = feed.title
+        records.append(_JsonRecord(number, article.line, article.column, fields))
+    return _parse_json_feed(path, out, sha256, records)
+
+
 def _looks_like_json(text: str) -> bool:
     return text.lstrip()[:1] in ("{", "[")
 
@@ -1365,7 +1389,12 @@ def parse_news_file(path: Path) -> ParsedFile:
         FileRefused: an empty file, no known news format, a loan tape, or undecodable bytes; the
             message names the file (and the byte offset for a decode error).
     """
-    text, sha256 = read_text(path)
+    raw, data = csv_text.read_landed_bytes(path)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    del raw
+    if news_xml.looks_like_xml(data):  # decoded by the XML parser, in the encoding it declares
+        return parse_news_feed_xml(path, data, sha256)
+    text = decode_text(path, data)
     if not text.strip():
         raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
                           "was it landed before it was fully written?")
@@ -1383,6 +1412,6 @@ def parse_news_file(path: Path) -> ParsedFile:
         return parse_news_feed_csv(path, lines[1:], sha256, first_line=2)
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
-        "its 'Y,Notices' CSV, a feed CSV with a headline or body column, or a JSON feed: a news API's "
-        "response or JSON Lines, starting with '{' or '[')"
+        "its 'Y,Notices' CSV, a feed CSV with a headline or body column, a JSON feed: a news API's "
+        "response or JSON Lines, starting with '{' or '[', or an RSS or Atom feed)"
     )
