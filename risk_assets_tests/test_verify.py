@@ -52,3 +52,15 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
     assert ("FAIL every loan in loan_features has a PD score from its portfolio's champion "
             "(observed 3 loans without a champion's score)") in out
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
+
+
+def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_rest(risk_home, capsys):
+    with connect(risk_home.lake_path) as con:
+        con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, rows_loaded, "
+                    "rows_quarantined, non_data_lines, status) VALUES "
+                    "('a', 'loans/my_tape.csv', 1, 'loans', 'generic:acme', 2, 2, 0, 0, 'loaded')")
+        con.execute("CREATE TABLE raw.loans AS SELECT range AS i FROM range(2)")
+    assert verify.main() == 1
+    out = capsys.readouterr().out
+    assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
+    assert "FAIL both PhraseBank files in raw_news (observed not in the lake: Catalog Error: Table with name news" in out

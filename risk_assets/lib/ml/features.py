@@ -9,7 +9,9 @@ risk pricing (int_rate, grade) are never inputs.
 - numerics: optional log1p (money and counts with long right tails), then missing values replaced by
   the training median and flagged in an indicator column (only for inputs that had missing values
   in training; a value missing at scoring in another input gets the median alone), then
-  standardised with the training mean and standard deviation and clipped to [-5, 5]; with
+  standardised with the training mean and standard deviation and clipped to [-5, 5] (an input with
+  a single value in training is encoded 0 whatever its value at scoring: no weight learned what
+  another value means); with
   `numeric_bins` = T > 0, each numeric also gets a piecewise-linear encoding over up to T training
   quantile bins (Gorishniy, Rubachev & Babenko, "On Embeddings for Numerical Features in Tabular Deep
   Learning", NeurIPS 2022): component t is 0 below bin t, 1 above it and the position within it in
@@ -235,6 +237,7 @@ class FeatureEncoder:
                 "median": median,
                 "mean": float(filled.mean()),
                 "std": std if std > 0 else 1.0,
+                "constant": not std > 0,
                 "indicator": bool(missing.any()),
                 "edges": _quantile_edges(filled, spec.numeric_bins),
             }
@@ -272,7 +275,10 @@ class FeatureEncoder:
             x = _transform(features[name], how)
             missing = np.isnan(x)
             filled = np.where(missing, s["median"], x)
-            numeric.append(np.clip((filled - s["mean"]) / s["std"], -CLIP, CLIP))
+            if s.get("constant"):  # one value in training: its weights never learned, so it says nothing
+                numeric.append(np.zeros(len(filled)))
+            else:
+                numeric.append(np.clip((filled - s["mean"]) / s["std"], -CLIP, CLIP))
             if s["indicator"]:
                 indicators.append(missing.astype(np.float64))
             bins.append(piecewise_linear(filled, self._edges(name)))

@@ -3,7 +3,9 @@
 Splits (every loan key in exactly one split; unlabelled loans in none):
 - out-of-time, when the portfolio has origination dates: `sba` trains on approval years
   <= `oot_train_until` and holds out years `oot_holdout_from`..`oot_holdout_to` (`holdout_oot`);
-  any other dated portfolio holds out the loans originated in the latest `holdout_fraction` of dates.
+  any other dated portfolio holds out the loans originated on or after the date that leaves the
+  share nearest `holdout_fraction` (the notes give the share); one whose dates allow no such cut
+  within twice that share (a single date, two equal vintages) is split stratified at random.
   The in-time rows give a stratified `holdout_in_time` slice and a `validation` slice.
 - stratified random otherwise (LendingClub): `holdout` = `holdout_fraction` of the keys,
   `validation` = `validation_fraction` of the rest, both stratified on the default flag, seed recorded.
@@ -20,7 +22,9 @@ ensemble is cross-fitted: the in-time loans outside the holdouts (the developmen
 `train`) are cut into K stratified folds; member i trains on every fold but fold i mod K and stops
 early on that fold; every development loan is then scored by the members that never saw it (its
 out-of-fold logit, split `validation` in the metrics), and Platt scaling is fitted on those
-out-of-fold logits. Every development loan thus serves both to fit and to calibrate, without a
+out-of-fold logits. A member whose training loans never used a categorical input's unknown bucket
+gets, for it, the count-weighted mean of the known levels' embeddings (an unseen level then scores
+as the training mix would, not by a random row). Every development loan thus serves both to fit and to calibrate, without a
 loan ever calibrating a member that trained on it (cross-fitting: Chernozhukov et al., "Double/
 debiased machine learning", Econometrics Journal 2018; out-of-fold calibration as in scikit-learn's
 CalibratedClassifierCV). With `folds` = 1 a single `validation_fraction` split does both jobs.
@@ -41,7 +45,7 @@ import torch
 from torch import nn
 
 from risk_assets.lib.ml import metrics
-from risk_assets.lib.ml.features import FeatureEncoder, FeatureSpec, spec_for
+from risk_assets.lib.ml.features import UNKNOWN, FeatureEncoder, FeatureSpec, spec_for
 from risk_assets.lib.ml.pd_model import PDNet, PDScorer, fit_platt
 
 
@@ -106,7 +110,7 @@ class Split:
 
     def fold_rows(self) -> list[np.ndarray]:
         """Row positions of each cross-fitting fold (K arrays); [] without cross-fitting."""
-        if self.folds is None:
+        if self.folds is None or self.folds.size == 0:  # no development loan: check_defaults says so
             return []
         return [self.rows["train"][self.folds == k] for k in range(int(self.folds.max()) + 1)]
 
@@ -215,18 +219,21 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         notes.append(f"train on vintages <= {config.oot_train_until}; out-of-time holdout {config.oot_holdout_from}-"
                      f"{config.oot_holdout_to}; {unused} labelled loans of other or unknown vintages unused")
         scheme, primary = "out_of_time_vintage", "holdout_oot"
-    elif has_date:
-        date = np.full(keys.size, np.iinfo(np.int64).min, dtype=np.int64)
-        date[key_of_row] = frame["origination_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-        known = date != np.iinfo(np.int64).min
-        cut = np.quantile(date[known], 1.0 - config.holdout_fraction, method="higher")
+    elif has_date and (oot := _out_of_time_cut(frame, keys, key_of_row, config.holdout_fraction)) is not None:
+        date, known, cut = oot
         in_time = known & (date < cut)
         assignment[known & (date >= cut)] = "holdout_oot"
         assignment[~known] = "unused"
-        notes.append(f"out-of-time holdout: loans originated on or after {np.datetime64(int(cut), 'D')}; "
-                     f"{int((~known).sum())} loans without an origination date unused")
+        held_share = float((known & (date >= cut)).sum() / known.sum())
+        notes.append(f"out-of-time holdout: loans originated on or after {np.datetime64(int(cut), 'D')}, "
+                     f"{held_share:.0%} of the dated loans (holdout_fraction {config.holdout_fraction:.0%}: the "
+                     f"origination date nearest it); {int((~known).sum())} loans without an origination date unused")
         scheme, primary = "out_of_time_date", "holdout_oot"
     else:
+        if has_date:
+            notes.append(f"no origination date leaves an out-of-time holdout within twice holdout_fraction "
+                         f"({config.holdout_fraction:.0%}) of the dated loans (one date, or a last date holding most "
+                         "of them): stratified random split")
         in_time = np.ones(keys.size, dtype=bool)
         scheme, primary = "stratified_random", "holdout"
     pool = np.flatnonzero(in_time)
@@ -258,6 +265,29 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
     rows = {name: np.flatnonzero(row_split == name) for name in order}
     folds = key_fold[key_of_row][rows["train"]] if key_fold is not None else None
     return Split(rows, scheme, primary, notes, folds)
+
+
+def _out_of_time_cut(frame: pd.DataFrame, keys: np.ndarray, key_of_row: np.ndarray,
+                     fraction: float) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(origination date per key in days since 1970, whether it is known, the cut) of a dated
+    portfolio's out-of-time holdout, or None when the loans carry a single date.
+
+    The cut is the origination date, after the first, whose loans on or after it come nearest to
+    `fraction` of the dated loans (a quantile cut overshoots when dates are few: four quarters of
+    30, 30, 25 and 15% held out 40%, not the last quarter's 15%). None too when even the nearest
+    share is more than twice `fraction` (two vintages of equal size would hold out half the book).
+    """
+    date = np.full(keys.size, np.iinfo(np.int64).min, dtype=np.int64)
+    date[key_of_row] = frame["origination_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    known = date != np.iinfo(np.int64).min
+    values, counts = np.unique(date[known], return_counts=True)
+    if values.size < 2:
+        return None
+    share_from = counts[::-1].cumsum()[::-1] / counts.sum()  # share of dated loans on or after each date
+    best = 1 + int(np.argmin(np.abs(share_from[1:] - fraction)))
+    if share_from[best] > 2 * fraction:  # the latest date alone is most of the book: no out-of-time cut near it
+        return None
+    return date, known, int(values[best])
 
 
 def check_defaults(y: np.ndarray, split: Split, minimum: int) -> None:
@@ -353,6 +383,23 @@ def _fit_baseline(
     return pds
 
 
+def _average_untrained_unknowns(net: PDNet, codes: torch.Tensor) -> None:
+    """Give each categorical input whose unknown bucket (code 0) no training loan used the mean of
+    its known levels' embeddings, weighted by their training counts. Left at its random start, that
+    row would move the PD of a loan with a level never seen (or missing) at scoring by a random
+    amount; as the average, such a loan scores as the training mix of that input would.
+
+    Args:
+        codes: the categorical codes the member trained on (n x inputs).
+    """
+    with torch.no_grad():
+        for j, table in enumerate(net.embeddings):
+            counts = torch.bincount(codes[:, j].cpu(), minlength=table.num_embeddings).to(table.weight.dtype)
+            if counts[UNKNOWN] == 0 and counts.sum() > 0:
+                weights = (counts[1:] / counts[1:].sum()).to(table.weight.device)
+                table.weight[UNKNOWN] = weights @ table.weight[1:]
+
+
 def _fit_ensemble(
     encoded: tuple[np.ndarray, np.ndarray], y: np.ndarray, split: Split, n_train: int, encoder: FeatureEncoder,
     config: PDTrainConfig, device: torch.device, log: Callable[[str], None] | None = None,
@@ -394,6 +441,7 @@ def _fit_ensemble(
         fit, stop = torch.from_numpy(fit_rows).to(device), torch.from_numpy(stop_rows).to(device)
         data = {"train": (num[fit], cat[fit], target[fit]), "validation": (num[stop], cat[stop], target[stop])}
         record = _train_member(net, data, config, config.seed + i, device)
+        _average_untrained_unknowns(net, cat[fit])
         members.append(net.cpu().eval())
         if oof_sum is not None:
             with torch.no_grad():
@@ -424,10 +472,15 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         cross-fitting, else the validation split), the primary holdout and, out of time, holdout_in_time.
 
     Raises:
-        InsufficientDefaults: a split or fold holds too few defaults (message lists defaults per split).
+        InsufficientDefaults: no loan has an outcome, or a split or fold holds too few defaults
+            (message lists defaults per split).
         ValueError: fewer members than folds.
     """
     labelled = frame[frame["default_flag"].notna()].reset_index(drop=True)
+    if labelled.empty:
+        raise InsufficientDefaults(
+            f"no loan of portfolio {portfolio!r} has an outcome yet ({len(frame):,} loans, every default flag NULL: "
+            "current, in grace or late loans, or a status the mapping leaves unlabelled): nothing to train on")
     y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
     split = split_loans(labelled, portfolio, config, reserved)
     check_defaults(y_all, split, config.min_defaults_per_split)

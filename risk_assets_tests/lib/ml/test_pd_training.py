@@ -390,3 +390,55 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     assert main(["registry", model]) == 0
     assert (f"champion by operator {getpass.getuser()}: restored by hand: policy reverted; earlier: policy change: "
             "60-month loans excluded") in capsys.readouterr().out
+
+
+def test_a_portfolio_without_outcomes_yet_is_refused_saying_so(lc_small):
+    """A new book of current loans only: no default flag anywhere, a refusal (not a numpy error)."""
+    current = lc_small.head(500).assign(portfolio="acme", default_flag=None)
+    with pytest.raises(InsufficientDefaults, match=r"no loan of portfolio 'acme' has an outcome yet \(500 loans"):
+        train_pd_model(current, "acme", SMALL)
+
+
+def _dated(frame: pd.DataFrame, shares: list[float]) -> pd.DataFrame:
+    """`frame` with origination dates: consecutive quarters of 2011 holding these shares of the loans."""
+    edges = np.cumsum([0.0, *shares]) * len(frame)
+    quarter = np.searchsorted(edges[1:], np.arange(len(frame)), side="right")
+    return frame.assign(portfolio="acme", origination_date=pd.to_datetime(
+        [f"2011-{3 * q + 1:02d}-01" for q in quarter]))
+
+
+def test_an_out_of_time_cut_holds_out_the_share_nearest_the_fraction_or_none(lc_small):
+    """Quarters of 30, 30, 25 and 15%: the last quarter alone (15%) is nearest 20%; a quantile cut
+    held out 40%. Two equal halves allow no cut near 20%: stratified at random instead."""
+    quarters = _dated(lc_small, [0.3, 0.3, 0.25, 0.15])
+    split = split_loans(quarters, "acme", PDTrainConfig())
+    assert split.scheme == "out_of_time_date"
+    assert split.rows["holdout_oot"].size == round(0.15 * len(quarters))
+    assert (quarters["origination_date"].iloc[split.rows["holdout_oot"]] == pd.Timestamp("2011-10-01")).all()
+    assert any("2011-10-01, 15% of the dated loans" in note for note in split.notes)
+    halves = split_loans(_dated(lc_small, [0.5, 0.5]), "acme", PDTrainConfig())
+    assert halves.scheme == "stratified_random"
+    assert any("no origination date leaves an out-of-time holdout" in note for note in halves.notes)
+
+
+def test_inputs_training_never_varied_move_no_pd(lc_small):
+    """A DTI of 12.5 on every training loan taught no weight anything: another value at scoring
+    leaves the PD as it is. A state no training loan had scores as the training mix would (the
+    unknown bucket is the count-weighted mean of the known states), the same as a missing state."""
+    frame = lc_small.head(4000).assign(portfolio="acme", dti=12.5)
+    model = train_pd_model(frame, "acme", SMALL)
+    loans = frame.head(50)
+    base = model.scorer.predict_pd(loans)
+    np.testing.assert_allclose(model.scorer.predict_pd(loans.assign(dti=30.0)), base, rtol=0, atol=1e-12)
+    unseen, missing = model.scorer.predict_pd(loans.assign(addr_state="ZZ")), model.scorer.predict_pd(loans.assign(addr_state=None))
+    np.testing.assert_allclose(unseen, missing, rtol=0, atol=1e-12)
+    encoder = model.scorer.encoder
+    j = encoder.spec.categorical.index("addr_state")
+    train = model.split.rows["train"]
+    codes = encoder.transform(frame.iloc[train])[1][:, j]
+    assert (codes == 0).sum() == 0  # min_count 1: every training state is a known level
+    for i, member in enumerate(model.scorer.members):  # member i trained on the folds other than i mod 2
+        fitted = codes[model.split.folds != i % SMALL.folds]
+        counts = np.bincount(fitted, minlength=len(encoder.vocabulary["addr_state"]) + 1)[1:]
+        table = member.embeddings[j].weight.detach().numpy().astype(np.float64)
+        np.testing.assert_allclose(table[0], counts / counts.sum() @ table[1:], rtol=1e-5, atol=1e-6)
