@@ -79,6 +79,17 @@ def plots(trained: TrainedPD) -> str:
     return image
 
 
+def inputs_line(trained: TrainedPD) -> str:
+    """The model's inputs as the card lists them: numerics with their transform, categoricals with
+    their known levels, and those that took a single value in training (they move no PD)."""
+    encoder = trained.scorer.encoder
+    constant = [name for name, stats in encoder.numeric_stats.items() if stats.get("constant")]
+    numeric = ", ".join(f"{name} ({how})" for name, how in encoder.spec.numeric.items())
+    categorical = ", ".join(f"{name} ({len(encoder.vocabulary[name])} levels)" for name in encoder.spec.categorical)
+    return (f"- inputs: numeric {numeric or 'none'}; categorical {categorical or 'none'}"
+            + (f"; single-valued in training, so without effect: {', '.join(constant)}" if constant else ""))
+
+
 def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None) -> str:
     """The whole card as markdown."""
     run = trained.run
@@ -95,6 +106,7 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
         f"- device: {run['device']} (autocast {run['autocast']}), {len(run['members'])} members, "
         f"epochs {[m['epochs'] for m in run['members']]}, {run['train_seconds']} s, {run['samples_per_second']} samples/s",
         f"- data snapshot: `{run['data_snapshot'][:16]}`",
+        inputs_line(trained),
         f"- calibration: {run.get('calibration', 'Platt scaling fitted on the validation split')}" + suspicion,
         "",
         metrics_table(trained, champion, champion_version),

@@ -430,6 +430,10 @@ def test_inputs_training_never_varied_move_no_pd(lc_small):
     loans = frame.head(50)
     base = model.scorer.predict_pd(loans)
     np.testing.assert_allclose(model.scorer.predict_pd(loans.assign(dti=30.0)), base, rtol=0, atol=1e-12)
+    from risk_assets.lib.ml.model_card import inputs_line
+
+    line = inputs_line(model)
+    assert "dti (identity)" in line and line.endswith("single-valued in training, so without effect: dti")
     unseen, missing = model.scorer.predict_pd(loans.assign(addr_state="ZZ")), model.scorer.predict_pd(loans.assign(addr_state=None))
     np.testing.assert_allclose(unseen, missing, rtol=0, atol=1e-12)
     encoder = model.scorer.encoder
