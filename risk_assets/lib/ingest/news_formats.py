@@ -1051,12 +1051,14 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list] | None:
 def _error_said(document: dict) -> dict[str, object]:
     """What an API's error response says (its members named in _JSON_ERROR_KEYS, and those of a
     nested `error` object), or {} when `document` is no error: its status is neither 'error' nor an
-    HTTP error code, and it has no error member nor RFC 7807's `type` with `detail`."""
+    HTTP error code, it is no RFC 7807 problem (`type` with `detail`), and it has no error member
+    (`error`, `Information`, ...) or has a headline or body of its own (an article with a note)."""
     keys = {_key(name): name for name in document}
     status = document.get(keys.get("status", ""))
     is_error = (str(status).lower() in ("error", "failed", "fail") or (isinstance(status, int) and status >= 400)
-                or bool({"error", "errors", "error_message", "information", "note"} & set(keys))
-                or {"type", "detail"} <= set(keys))
+                or {"type", "detail"} <= set(keys)  # RFC 7807 problem details, whose `title` is no headline
+                # an article may carry a `note` or `errors` field of its own: only a text-less object is an error
+                or (bool({"error", "errors", "error_message", "information", "note"} & set(keys)) and not _own_text(document)))
     if not is_error:
         return {}
     said = {name: value for name, value in document.items()

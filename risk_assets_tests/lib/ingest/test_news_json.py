@@ -277,3 +277,12 @@ def test_json_lines_with_crlf_blank_padding_and_a_broken_line_keep_their_line_nu
     assert parsed.rows["_source_line"].to_list() == [1, 4] and parsed.non_data_lines == [(2, "blank")]
     (entry,) = parsed.quarantine.iter_rows(named=True)
     assert (entry["line"], entry["rule"], entry["raw_value"]) == (3, "malformed_json", lines[1][:30])
+
+
+def test_an_article_with_a_note_or_errors_field_of_its_own_is_an_article(tmp_path, sentences):
+    articles = _newsapi_articles(sentences[:2])
+    articles[0]["note"], articles[1]["errors"] = "updated with analyst comment", "corrected figure in paragraph 2"
+    path = tmp_path / "notes.json"
+    path.write_text(json.dumps(_page(articles)))
+    parsed = parse_news_file(path)
+    assert parsed.rows.height == 2 and parsed.quarantine.height == 0
