@@ -340,7 +340,7 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
                      "published_utc", "seendate", "created"),
     "headline": ("headline", "title"),
-    "body": ("body", "text", "content", "article", "story", "summary", "description"),
+    "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "summary", "description"),
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "domain"),
     "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related"),
     "label": ("label", "sentiment", "y"),
@@ -532,6 +532,8 @@ def _free_form_timestamp(value: str) -> datetime:
     from dateutil import parser as dateutil_parser
 
     text = re.sub(r"\s*\([^)]*\)\s*$", "", value)  # JavaScript's '(Central European Summer Time)'
+    # zone names are case-insensitive (RFC 5322 section 3.3): 'gmt' is GMT
+    text = re.sub(r"[A-Za-z]+", lambda m: m.group().upper() if m.group().upper() in _ZONES else m.group(), text)
     # 'GMT+0200', 'GMT+2', 'UTC+5:30' are offsets east of UTC, never read POSIX-inverted
     text = re.sub(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b",
                   lambda m: f"{m.group(1)}{int(m.group(2)):02d}:{m.group(3) or '00'}", text)
@@ -1030,9 +1032,11 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list] | None:
         FileRefused: (a message without the file) several lists hold objects and none is named as
             the articles.
     """
-    if _own_text(page):
-        return None
     lists = [name for name, value in page.items() if _is_article_list(value)]
+    if _own_text(page):  # an article, unless a named list of articles sits beside its text (JSON Feed's title)
+        named_texts = [name for known in _JSON_ARTICLE_LISTS for name in lists if _key(name) == known
+                       and any(isinstance(item, dict) and _own_text(item) for item in page[name])]
+        return ((named_texts[0],), page[named_texts[0]]) if named_texts else None
     filled = [name for name in lists if page[name]]
     named = [name for known in _JSON_ARTICLE_LISTS for name in filled if _key(name) == known]
     chosen = named[0] if named else filled[0] if len(filled) == 1 else None
@@ -1102,9 +1106,27 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
             for name in names:
                 where = _json_member_offset(text, where, name)
             found_in.add(".".join(names))
-            return [article for at, item in _json_array_items(text, where)
-                    for article in _articles_in(path, text, at, item, found_in)] if articles else []
+            title = _page_title(value)
+            return [(at, _with_source(article, title)) for at, item in (_json_array_items(text, where) if articles else [])
+                    for at, article in _articles_in(path, text, at, item, found_in)]
     return [(offset, value)]
+
+
+def _page_title(page: dict) -> str | None:
+    """The title of the feed an API page carries (JSON Feed's `title`, rss2json's `feed.title`)."""
+    for holder in (page, page.get("feed")):
+        if isinstance(holder, dict) and isinstance(holder.get("title"), str) and holder["title"].strip():
+            return holder["title"].strip()
+    return None
+
+
+def _with_source(article: object, title: str | None) -> object:
+    """The article object with the feed's title as its `source` when it names none (as an RSS
+    channel's title is its items' source)."""
+    if title is None or not isinstance(article, dict) or any(
+            _key(name) in FEED_ALIASES["source"] for name, value in article.items() if value not in (None, "")):
+        return article
+    return {**article, "source": title}
 
 
 def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = None) -> dict[str, str]:
@@ -1205,8 +1227,20 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
             continue
         given = [name for name in header if fields.get(name, "") != ""]  # each article names its own fields
         record = {canonical: "" for canonical in columns} | {c: fields[given[i]] for c, i in _feed_columns(given).items()}
+        if not record.get("doc_id"):  # no id, no URL: one from what it says, the same in the next pull
+            record["doc_id"] = _content_id(record)
+            out.note_line("doc_id_from_content_lines", number)
         _feed_record(out, path, number, sha256, record, where)
     return out.parsed()
+
+
+def _content_id(record: dict[str, str]) -> str:
+    """An article id from its source, headline, publication time and body: 'content:' + sha256[:16].
+    A polled feed (RSS, an API) whose articles carry no id or URL gives each one the same id in
+    every pull, so a repeat is caught as `duplicate_doc_id` instead of loading again (an id from the
+    file and line would differ from pull to pull)."""
+    key = "\u001f".join(record.get(name, "").strip() for name in ("source", "headline", "published_at", "body"))
+    return "content:" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _looks_like_json_lines(lines: list[str]) -> bool:

@@ -1,22 +1,31 @@
 """RSS and Atom news feeds (a feed saved as a file, or a reader's export): the articles as plain
 fields, with the line each one opens on, for the feed reader of `news_formats`.
 
-Read with the standard library's expat parser, which honours the file's declared encoding
-(UTF-8, UTF-16, ISO-8859-1, US-ASCII) and resolves no external entity. HTML's named entities
-(`&nbsp;`, `&eacute;`), which feeds write though XML does not define them, are read as the
-characters they name.
+Read with the standard library's expat parser, which honours the file's declared encoding and
+resolves no external entity, and refuses entity expansion past its amplification limit (billion
+laughs). A multi-byte encoding expat does not know (Shift_JIS, GB2312, Big5, EUC-KR) is decoded
+by Python's codec first. HTML's named entities (`&nbsp;`, `&eacute;`), which feeds write though
+XML does not define them, are read as the characters they name.
 
-RSS 0.9x/2.0 and RSS 1.0 (RDF) articles are `<item>` elements, Atom's are `<entry>`. Each
-article's child elements become fields named as written, with a namespace prefix joined by '_'
-(`dc:date` -> `dc_date`) and a nested element joined to its parent (`<author><name>` ->
-`author_name`); an element given twice (`<category>`) is a list. A `<link>` without text gives its
-`href` (Atom). RSS's `content:encoded` and Atom's `content` are the article's full text
-(`content`); `description` and `summary` stay beside it, the feed reader's fallback. The feed's
-own title (`<channel><title>`, Atom `<feed><title>`) is the source of an article that names none.
+Elements are known by namespace, not by the prefix a file happens to use: Atom written as
+`<a:entry>` is Atom, `<c:encoded>` bound to RSS's content module is `content:encoded`. A feed
+that uses a prefix it never declares (a common slip: `media:` without its xmlns) is read by the
+prefixes as written.
+
+RSS 0.9x/2.0 and RSS 1.0 (RDF) articles are `<item>` elements, Atom's are `<entry>`. Each child
+element of an article is a field: its text with the text of everything inside it (Atom's
+`type="xhtml"` content, `<b>` inside a description), named by its local name (`title`), or by
+`<prefix>:<name>` for a namespaced one, which goes by its local name when the article has no field
+of that name (`dc:date` is the `date`, `nasdaq:tickers` the `tickers`).
+An element given twice (`<category>`) is a list. A `<link>` without text gives its `href` (Atom's
+alternate link). RSS's `content:encoded` is the article's full text (`content`); `description` and
+`summary` stay beside it, the feed reader's fallback. The feed's own title (`<channel><title>`,
+Atom `<feed><title>`) is the source of an article that names none.
 """
 
 from __future__ import annotations
 
+import codecs
 import html.entities
 import re
 import xml.parsers.expat
@@ -25,17 +34,58 @@ from pathlib import Path
 
 from risk_assets.lib.ingest.parsed import FileRefused
 
+NAMESPACES = {
+    "http://www.w3.org/2005/Atom": "",
+    "http://purl.org/rss/1.0/": "",
+    "http://my.netscape.com/rdf/simple/0.9/": "",
+    "http://backend.userland.com/rss2": "",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
+    "http://purl.org/rss/1.0/modules/content/": "content",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://purl.org/dc/terms/": "dcterms",
+    "http://search.yahoo.com/mrss/": "media",
+}
+"""Namespace URI -> the name its elements go by: none for the feed formats' own (Atom, RSS 1.0),
+the usual prefix for the modules (content, Dublin Core, Media RSS). Others keep the file's prefix."""
+
 ITEM_TAGS = frozenset({"item", "entry"})
 """Elements that are one article: RSS `<item>`, Atom `<entry>`."""
 
 FEED_TITLE_PARENTS = frozenset({"channel", "feed"})
 """Elements whose `<title>` names the feed: RSS `<channel>`, Atom `<feed>`."""
 
-RENAMED = {"content:encoded": "content", "content_encoded": "content", "atom:link": "link"}
+FEED_ROOTS = {"rss": "rss", "rdf:RDF": "rss", "feed": "atom"}
+"""Root element -> feed kind."""
+
+RENAMED = {"content:encoded": "content"}
 """Namespaced names that are a feed field under another name: RSS's full text is `content`."""
 
+INLINE_TAGS = frozenset({"a", "abbr", "b", "cite", "code", "em", "font", "i", "mark", "q", "s", "small", "span",
+                         "strong", "sub", "sup", "u"})
+"""Elements inside a field whose text runs on with the words around it (`Shares of <b>Nokia</b>
+rose`); the start and end of any other element separate words (XHTML paragraphs, an author's
+name and e-mail)."""
+
+EXPAT_ENCODINGS = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "iso8859-1", "ascii"})
+"""Encodings expat reads itself (Python's codec names); single-byte ones Python decodes for it."""
+
 _XML_START = re.compile(rb"^(?:\xef\xbb\xbf|\xff\xfe|\xfe\xff)?(?:\s|\x00)*<(?:\x00)?[?!a-zA-Z]")
-_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b",
+                         re.IGNORECASE | re.DOTALL)
+_DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
+_ERROR_HINTS = {
+    xml.parsers.expat.errors.XML_ERROR_NO_ELEMENTS: "the document stops before its elements close: a truncated download?",
+    xml.parsers.expat.errors.XML_ERROR_UNCLOSED_TOKEN: "the document stops inside a tag: a truncated download?",
+    xml.parsers.expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION: "the document stops inside a CDATA section: a truncated download?",
+    xml.parsers.expat.errors.XML_ERROR_PARTIAL_CHAR: "the document stops inside a character: a truncated download?",
+    xml.parsers.expat.errors.XML_ERROR_INVALID_TOKEN: "an unescaped '&' or '<', or bytes not in the declared encoding",
+    xml.parsers.expat.errors.XML_ERROR_TAG_MISMATCH: "an element closed by another's end tag",
+    xml.parsers.expat.errors.XML_ERROR_AMPLIFICATION_LIMIT_BREACH: "its entities expand past expat's limit: "
+                                                                   "an entity-expansion attack, not a feed",
+    xml.parsers.expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT: "text after the document's end: two documents "
+                                                               "in one file?",
+}
+"""Expat error -> what it most likely means in a landed feed."""
 
 
 @dataclass
@@ -64,11 +114,6 @@ def looks_like_xml(data: bytes) -> bool:
     return bool(_XML_START.match(data[:512]))
 
 
-def _name(tag: str) -> str:
-    """A field name for an element: `dc:date` -> `dc_date`, `content:encoded` -> `content`."""
-    return RENAMED.get(tag.lower(), tag.replace(":", "_"))
-
-
 def read_feed(path: Path, data: bytes) -> XmlFeed:
     """Parse an RSS or Atom document into its articles.
 
@@ -80,74 +125,171 @@ def read_feed(path: Path, data: bytes) -> XmlFeed:
         XmlFeed: one XmlArticle per `<item>` / `<entry>`, in file order.
 
     Raises:
-        FileRefused: the bytes are not well-formed XML (the message gives line and column, and says
-            when the document stops before its elements close: a truncated download); or the
-            document holds no `<item>` or `<entry>` and is no RSS or Atom feed either (an HTML page
-            or another XML saved in place of the feed).
+        FileRefused: an HTML page; bytes that are not well-formed XML (the message gives line and
+            column and what the error most likely means: a truncated download, an unescaped '&',
+            bytes not in the declared encoding, an entity attack); an encoding no codec knows; or
+            a document with no `<item>` or `<entry>` that is no RSS or Atom feed either.
     """
     if _HTML_START.match(data[:1024]):
         raise FileRefused(f"{path}: an HTML page (a browser's 'Save as'?), not a feed: land the site's RSS or Atom "
                           "feed, or its articles as a feed CSV or JSON")
-    parser = xml.parsers.expat.ParserCreate()
-    parser.UseForeignDTD(True)  # undefined entities are reported, not fatal: '&nbsp;' is HTML's
-    stack: list[str] = []
-    texts: list[list[str]] = []
-    articles: list[XmlArticle] = []
-    current: XmlArticle | None = None
-    depth_of_item = -1
-    feed_title: list[str | None] = [None]
-    root: list[str] = []
-
-    def start(tag: str, attributes: dict[str, str]) -> None:
-        nonlocal current, depth_of_item
-        if not root:
-            root.append(tag.lower())
-        stack.append(tag)
-        texts.append([])
-        if current is None and tag.lower() in ITEM_TAGS:
-            current = XmlArticle(parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
-            depth_of_item = len(stack)
-        elif current is not None and "href" in attributes and _name(tag) == "link":
-            # Atom: <link rel="alternate" href="..."/>; the first alternate (or plain) link is the article's
-            if attributes.get("rel", "alternate") == "alternate":
-                current.fields.setdefault("link", attributes["href"])
-
-    def end(tag: str) -> None:
-        nonlocal current
-        text = "".join(texts.pop()).strip()
-        stack.pop()
-        if current is not None and len(stack) == depth_of_item - 1:  # the article's own end
-            articles.append(current)
-            current = None
-        elif current is not None and text:  # a field: named by the elements from the article down
-            name = "_".join(_name(t) for t in [*stack[depth_of_item:], tag])
-            existing = current.fields.get(name)
-            current.fields[name] = (text if existing is None else
-                                    [*existing, text] if isinstance(existing, list) else [existing, text])
-        elif current is None and tag.lower() == "title" and stack and stack[-1].lower() in FEED_TITLE_PARENTS:
-            feed_title[0] = feed_title[0] or text or None
-
-    def characters(data_text: str) -> None:
-        if texts:
-            texts[-1].append(data_text)
-
-    def skipped(name: str, is_parameter: int) -> None:
-        if texts and not is_parameter and name in html.entities.name2codepoint:
-            texts[-1].append(chr(html.entities.name2codepoint[name]))
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = characters
-    parser.SkippedEntityHandler = skipped
+    data = _in_an_encoding_expat_reads(path, data)
     try:
-        parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError as exc:
-        code = xml.parsers.expat.ErrorString(exc.code)
-        cut = " (the document stops before its elements close: a truncated download?)" if stack else ""
-        raise FileRefused(f"{path}: line {exc.lineno} column {exc.offset + 1}: not well-formed XML ({code}){cut}; "
-                          "an RSS or Atom feed is read whole") from None
-    kind = {"rss": "rss", "rdf:rdf": "rss", "feed": "atom"}.get(root[0] if root else "", "xml")
-    if not articles and kind == "xml":
-        raise FileRefused(f"{path}: an XML document with root <{root[0] if root else '?'}> and no <item> or <entry>: "
-                          "not an RSS or Atom feed")
-    return XmlFeed(kind, feed_title[0], articles)
+        return _Reader(namespaces=True).read(path, data)
+    except _UnboundPrefix:  # `media:content` without its xmlns: read by the prefixes as written
+        return _Reader(namespaces=False).read(path, data)
+
+
+def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
+    """`data` as is, or, when its declaration names a multi-byte encoding expat cannot read
+    (Shift_JIS, GB2312, Big5, EUC-KR), decoded by Python's codec and given back as UTF-8 with the
+    declaration saying so (line numbers unchanged).
+
+    Raises:
+        FileRefused: the declared encoding is unknown, or the bytes are not in it.
+    """
+    declared = _DECLARED.match(data[:512])
+    if declared is None:
+        return data
+    name = declared.group(1).decode("ascii")
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise FileRefused(f"{path}: line 1: the XML declaration names encoding {name!r}, which no codec knows") from None
+    if codec in EXPAT_ENCODINGS or _single_byte(codec) or data[:3] == b"\xef\xbb\xbf":  # a BOM wins
+        return data
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise FileRefused(f"{path}: not {name} at byte offset {exc.start}, as its XML declaration says") from None
+    start, end = declared.span(1)  # the declaration is ASCII: its byte offsets are character offsets
+    return (text[:start] + "UTF-8" + text[end:]).encode("utf-8")
+
+
+def _single_byte(codec: str) -> bool:
+    """Whether every byte is one character in `codec` (expat reads those through Python)."""
+    try:
+        return len(bytes(range(256)).decode(codec, errors="replace")) == 256
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+class _UnboundPrefix(Exception):
+    """The document uses a namespace prefix it never declares."""
+
+
+class _Reader:
+    """One pass of expat over a feed, gathering its articles (see `read_feed`)."""
+
+    def __init__(self, namespaces: bool):
+        self.parser = (xml.parsers.expat.ParserCreate(namespace_separator=" ") if namespaces
+                       else xml.parsers.expat.ParserCreate())
+        if namespaces:
+            self.parser.namespace_prefixes = True
+        self.parser.UseForeignDTD(True)  # undefined entities are reported, not fatal: '&nbsp;' is HTML's
+        self.stack: list[str] = []
+        self.articles: list[XmlArticle] = []
+        self.current: XmlArticle | None = None
+        self.field: str | None = None  # the article's child element being read
+        self.text: list[str] = []
+        self.title: str | None = None
+        self.feed_title: list[str] | None = None
+        self.root = "?"
+        self.depth = -1  # length of the element stack with the current article on top
+        self.named: str | None = None  # the text of a field's `name` or `title` child (Atom author, source)
+        self.child_start = 0  # where the text of the field's current child starts in self.text
+
+    def read(self, path: Path, data: bytes) -> XmlFeed:
+        parser = self.parser
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.characters
+        parser.SkippedEntityHandler = self.skipped
+        try:
+            parser.Parse(data, True)
+        except xml.parsers.expat.ExpatError as exc:
+            if exc.code == xml.parsers.expat.errors.codes[xml.parsers.expat.errors.XML_ERROR_UNBOUND_PREFIX]:
+                raise _UnboundPrefix() from None
+            message = xml.parsers.expat.errors.messages[exc.code]
+            hint = _ERROR_HINTS.get(message, message)
+            raise FileRefused(f"{path}: line {exc.lineno} column {exc.offset + 1}: not well-formed XML ({message}): "
+                              f"{hint}; an RSS or Atom feed is read whole") from None
+        kind = FEED_ROOTS.get(self.root, "xml")
+        if not self.articles and kind == "xml":
+            raise FileRefused(f"{path}: an XML document with root <{self.root}> and no <item> or <entry>: "
+                              "not an RSS or Atom feed")
+        return XmlFeed(kind, self.title, self.articles)
+
+    def _name(self, tag: str) -> str:
+        """'uri local prefix' (namespaces on) or 'prefix:local' as written -> the element's name."""
+        parts = tag.split(" ")
+        if len(parts) == 1:
+            return RENAMED.get(tag, tag)
+        uri, local = parts[0], parts[1]
+        prefix = NAMESPACES.get(uri, parts[2] if len(parts) > 2 else uri.rstrip("/#").rsplit("/", 1)[-1])
+        name = f"{prefix}:{local}" if prefix else local
+        return RENAMED.get(name, name)
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        name = self._name(tag)
+        if not self.stack and self.root == "?":
+            self.root = name
+        self.stack.append(name)
+        if self.current is None and name in ITEM_TAGS:
+            self.current = XmlArticle(self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1)
+            self.depth = len(self.stack)
+        elif self.current is not None and len(self.stack) == self.depth + 1:  # a field of the article
+            self.field, self.text, self.named = name, [], None
+            href = next((value for key, value in attributes.items() if self._name(key) == "href"), None)
+            if name == "link" and href and attributes.get("rel", "alternate") == "alternate":
+                self.current.fields.setdefault("link", href)  # Atom: the first alternate (or plain) link
+        elif self.field is not None:
+            if len(self.stack) == self.depth + 2:  # a child of the field: where its text starts
+                self.child_start = len(self.text)
+            if name.rsplit(":", 1)[-1] not in INLINE_TAGS:
+                self.text.append(" ")
+        elif self.current is None and name == "title" and len(self.stack) >= 2 and self.stack[-2] in FEED_TITLE_PARENTS:
+            self.feed_title = []
+
+    def end(self, tag: str) -> None:
+        name = self.stack.pop()
+        if self.current is not None and len(self.stack) == self.depth - 1:  # the article's own end
+            self._promote_local_names(self.current)
+            self.articles.append(self.current)
+            self.current = None
+        elif self.field is not None and len(self.stack) == self.depth:  # a field's end
+            text = self.named or re.sub(r"[ \t]*\n[ \t]*|  +", lambda m: "\n" if "\n" in m.group() else " ",
+                                        "".join(self.text)).strip()
+            if text:
+                existing = self.current.fields.get(name)
+                self.current.fields[name] = (text if existing is None else
+                                             [*existing, text] if isinstance(existing, list) else [existing, text])
+            self.field = None
+        elif self.field is not None and len(self.stack) == self.depth + 1 and name in ("name", "title") \
+                and self.named is None and self.field not in ("content", "summary", "description"):
+            self.named = "".join(self.text[self.child_start:]).strip() or None  # Atom <author><name>, <source><title>
+            self.text.append(" ")
+        elif self.field is not None and name.rsplit(":", 1)[-1] not in INLINE_TAGS:
+            self.text.append(" ")
+        elif self.feed_title is not None and name == "title":
+            self.title = self.title or "".join(self.feed_title).strip() or None
+            self.feed_title = None
+
+    @staticmethod
+    def _promote_local_names(article: XmlArticle) -> None:
+        """`dc:date` goes by `date`, `nasdaq:tickers` by `tickers`, when the article has no field of
+        that name (a feed's own `title` wins over `media:title`, which keeps its prefix)."""
+        for name in [n for n in article.fields if ":" in n]:
+            local = name.rsplit(":", 1)[-1]
+            if local not in article.fields:
+                article.fields[local] = article.fields.pop(name)
+
+    def characters(self, data: str) -> None:
+        if self.field is not None:
+            self.text.append(data)
+        elif self.feed_title is not None:
+            self.feed_title.append(data)
+
+    def skipped(self, name: str, is_parameter: int) -> None:
+        if not is_parameter and name in html.entities.name2codepoint:
+            self.characters(chr(html.entities.name2codepoint[name]))

@@ -286,3 +286,17 @@ def test_an_article_with_a_note_or_errors_field_of_its_own_is_an_article(tmp_pat
     path.write_text(json.dumps(_page(articles)))
     parsed = parse_news_file(path)
     assert parsed.rows.height == 2 and parsed.quarantine.height == 0
+
+
+def test_a_json_feed_reads_its_items_with_the_feed_title_as_source(tmp_path, sentences):
+    """jsonfeed.org 1.1: the top level has a title of its own, the articles are `items`."""
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Example Markets",
+                                "home_page_url": "https://example.org", "items": [
+                                    {"id": "https://example.org/a", "title": s[:30], "content_html": f"<p>{s}</p>",
+                                     "summary": s[:20], "date_published": "2024-05-02T09:00:00-04:00"}
+                                    for s in sentences[:2]]}))
+    parsed = parse_news_file(path)
+    assert parsed.rows["text_clean"].to_list() == [s for s, _ in sentences[:2]]
+    assert set(parsed.rows["source"]) == {"Example Markets"} and parsed.notes["columns"]["body"] == "content_html"
+    assert set(parsed.rows["published_at"]) == {datetime(2024, 5, 2, 13, 0)}

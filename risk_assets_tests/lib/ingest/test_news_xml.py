@@ -95,8 +95,8 @@ def test_a_feed_in_its_declared_latin_1_encoding_is_read(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "expected"), [
-    ("cut", "wire.xml: line 11 column 1: not well-formed XML (no element found) (the document stops before its "
-            "elements close: a truncated download?)"),
+    ("cut", "wire.xml: line 11 column 1: not well-formed XML (no element found): the document stops before its "
+            "elements close: a truncated download?"),
     ("<!DOCTYPE html>\n<html><body><p>Please enable cookies<br></body></html>",
      "wire.xml: an HTML page (a browser's 'Save as'?), not a feed"),
     ('<?xml version="1.0"?><sitemap><url><loc>https://x</loc></url></sitemap>',
@@ -108,3 +108,93 @@ def test_xml_that_is_no_readable_feed_is_refused_saying_why(tmp_path, sentences,
     with pytest.raises(FileRefused) as refused:
         parse_news_file(path)
     assert expected in str(refused.value)
+
+
+def _write(tmp_path, name: str, text: str, encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_text_inside_child_elements_is_the_fields_text(tmp_path, sentences):
+    """Atom xhtml content and title, and inline markup in a description: every word is kept, and
+    paragraphs stay apart; an Atom author is its name."""
+    first, second = sentences[0], sentences[1]
+    atom = _write(tmp_path, "xhtml.xml", f"""<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title>
+<entry><id>tag:1</id><updated>2024-05-02T09:00:00Z</updated>
+<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Elcoteq <b>lays off</b> staff</div></title>
+<author><name>Jane Doe</name><email>jane@example.org</email></author>
+<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>{escape(first)}</p><p>{escape(second)}</p></div></content>
+</entry></feed>""")
+    (row,) = parse_news_file(atom).rows.iter_rows(named=True)
+    assert (row["headline"], row["text_raw"]) == ("Elcoteq lays off staff", f"{first} {second}")
+    rss = _write(tmp_path, "inline.xml", '<rss version="2.0"><channel><title>W</title><item><guid>g1</guid>'
+                 '<description>Shares of <b>Nokia</b> rose <i>5 %</i> after the <a href="x">report</a>.</description>'
+                 "</item></channel></rss>")
+    (row,) = parse_news_file(rss).rows.iter_rows(named=True)
+    assert row["text_raw"] == "Shares of Nokia rose 5 % after the report."
+
+
+@pytest.mark.parametrize("encoding", ["shift_jis", "gb2312", "big5", "euc-kr"])
+def test_a_feed_in_a_multi_byte_encoding_is_read(tmp_path, encoding):
+    title = {"shift_jis": "トヨタ自動車の純利益は増加した", "gb2312": "贵州茅台一季度净利润同比增长",
+             "big5": "台積電第一季營收成長", "euc-kr": "삼성전자 영업이익 증가"}[encoding]
+    path = _write(tmp_path, "feed.xml", f'<?xml version="1.0" encoding="{encoding.upper()}"?>\n<rss version="2.0">'
+                  f"<channel><title>F</title><item><guid>g1</guid><title>{title}</title></item></channel></rss>", encoding)
+    (row,) = parse_news_file(path).rows.iter_rows(named=True)
+    assert row["text_raw"] == title
+
+
+def test_elements_are_known_by_namespace_and_a_prefixed_field_by_its_local_name(tmp_path, sentences):
+    """Atom written with an `a:` prefix is Atom; `c:encoded` bound to the content module is the full
+    text; RSS 1.0's `dc:date` is the publication time; Nasdaq's `nasdaq:tickers` are the tickers."""
+    prefixed = _write(tmp_path, "a.xml", f"""<a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:title>P</a:title>
+<a:entry><a:id>tag:1</a:id><a:updated>2024-05-02T09:00:00Z</a:updated><a:title>T</a:title>
+<a:summary>{escape(sentences[0])}</a:summary></a:entry></a:feed>""")
+    (row,) = parse_news_file(prefixed).rows.iter_rows(named=True)
+    assert (row["doc_id"], row["source"], row["text_raw"]) == ("tag:1", "P", sentences[0])
+    rdf = _write(tmp_path, "wire.rdf", f"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:c="http://purl.org/rss/1.0/modules/content/"
+ xmlns:nasdaq="http://nasdaq.com/reference/feeds/1.0">
+<channel rdf:about="https://w.example"><title>Example Wire</title></channel>
+<item rdf:about="https://w.example/a/1"><title>T</title><link>https://w.example/a/1</link>
+<description>Short teaser.</description><c:encoded>{escape(sentences[1])}</c:encoded>
+<dc:date>2024-05-02T09:00:00+09:00</dc:date><nasdaq:tickers>TPS1V,ELQAV</nasdaq:tickers></item>
+</rdf:RDF>""")
+    parsed = parse_news_file(rdf)
+    (row,) = parsed.rows.iter_rows(named=True)
+    assert parsed.format == "news_feed_rss"
+    assert (row["text_raw"], row["published_at"], row["ticker"], row["source"]) == (
+        sentences[1], datetime(2024, 5, 2, 0, 0), "ELQAV,TPS1V", "Example Wire")
+
+
+def test_items_without_guid_or_link_keep_one_id_across_pulls(tmp_path, sentences):
+    """An id from the item's source, title, time and text: the 10:00 pull repeats the 09:00 one's
+    story under the same id, so landing quarantines it as a duplicate instead of loading it twice."""
+    def pull(name, stories):
+        items = "".join(f"<item><title>{escape(t[:30])}</title><pubDate>Thu, 02 May 2024 08:00:00 gmt</pubDate>"
+                        f"<description>{escape(t)}</description></item>" for t in stories)
+        return parse_news_file(_write(tmp_path, name, f'<rss version="2.0"><channel><title>W</title>{items}</channel></rss>'))
+
+    first, second = pull("0900.xml", sentences[:2]), pull("1000.xml", [sentences[2], *sentences[:2]])
+    assert second.rows["doc_id"].to_list()[1:] == first.rows["doc_id"].to_list()
+    assert all(d.startswith("content:") for d in second.rows["doc_id"]) and second.notes["doc_id_from_content_lines"]
+    assert set(first.rows["published_at"]) == {datetime(2024, 5, 2, 8, 0)}  # 'gmt' in lower case is GMT
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ('<rss version="2.0"><channel><title>A & B</title></channel></rss>',
+     "line 1 column 39: not well-formed XML (not well-formed (invalid token)): an unescaped '&' or '<', or bytes "
+     "not in the declared encoding"),
+    ('<rss version="2.0"><channel><title>A</channel></rss>',
+     "line 1 column 39: not well-formed XML (mismatched tag): an element closed by another's end tag"),
+    ('<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x">\n'
+     '<html xmlns="http://www.w3.org/1999/xhtml"><body><p>502 Bad Gateway<br></p></body></html>',
+     "an HTML page (a browser's 'Save as'?), not a feed"),
+], ids=["bare_ampersand", "mismatched_tag", "xhtml_error_page"])
+def test_an_xml_fault_is_named_for_what_it_is_not_called_a_truncation(tmp_path, content, expected):
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(_write(tmp_path, "feed.xml", content))
+    assert expected in str(refused.value) and "truncated" not in str(refused.value)
