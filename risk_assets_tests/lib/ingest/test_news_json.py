@@ -293,9 +293,9 @@ def test_a_json_feed_reads_its_items_with_the_feed_title_as_source(tmp_path, sen
     path = tmp_path / "feed.json"
     path.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Example Markets",
                                 "home_page_url": "https://example.org", "items": [
-                                    {"id": "https://example.org/a", "title": s[:30], "content_html": f"<p>{s}</p>",
+                                    {"id": f"https://example.org/{i}", "title": s[:30], "content_html": f"<p>{s}</p>",
                                      "summary": s[:20], "date_published": "2024-05-02T09:00:00-04:00"}
-                                    for s, _ in sentences[:2]]}))
+                                    for i, (s, _) in enumerate(sentences[:2])]}))
     parsed = parse_news_file(path)
     assert parsed.rows["text_clean"].to_list() == [s for s, _ in sentences[:2]]
     assert set(parsed.rows["source"]) == {"Example Markets"} and parsed.notes["columns"]["body"] == "content_html"
