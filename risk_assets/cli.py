@@ -327,20 +327,20 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DAGSTER_HOME", str(home.dagster_home))
     os.environ.setdefault("RISK_HOME", str(home.root))
     # commands on an existing lake create no home: a mistyped RISK_HOME is reported, not made
-    if args.command in ("export", "registry", "withdraw") and home.lake_path.exists():
-        init_home(home)  # the Dagster instance a registry change is shown in
+    on_a_lake = args.command in ("export", "registry", "withdraw")
+    try:
+        if not on_a_lake or home.lake_path.exists():
+            dagster_home = init_home(home)  # for registry: the Dagster instance its change is shown in
+    except OSError as exc:
+        print(f"risk-assets: cannot create the lake home {home.root}: {exc.strerror or exc} "
+              f"({exc.filename or home.root}); set RISK_HOME to a folder you can write", file=sys.stderr)
+        return 2
     if args.command == "export":
         return export_lake_tables(home, args.tables, args.out, args.format)
     if args.command == "registry":
         return registry_command(home, args.model, args.retire, args.restore, args.reason)
     if args.command == "withdraw":
         return withdraw_command(home, args.file, args.reason)
-    try:
-        dagster_home = init_home(home)
-    except OSError as exc:
-        print(f"risk-assets: cannot create the lake home {home.root}: {exc.strerror or exc} "
-              f"({exc.filename or home.root}); set RISK_HOME to a folder you can write", file=sys.stderr)
-        return 2
     if args.command == "init":
         print(f"lake home {home.root}; Dagster instance {dagster_home}")
         return 0

@@ -56,3 +56,19 @@ def test_a_mistyped_or_unwritable_lake_home_is_reported_in_one_line_and_never_cr
     assert main(["init"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"risk-assets: cannot create the lake home {a_file}: ") and err.count("\n") == 1
+
+
+def test_a_lake_home_that_cannot_be_written_is_one_line_for_commands_on_a_lake_too(risk_home, tmp_path, monkeypatch, capsys):
+    import risk_assets.cli as cli
+
+    with connect(risk_home.lake_path):
+        pass
+
+    def read_only(home):
+        raise PermissionError(13, "Permission denied", str(home.root / "landing"))
+
+    monkeypatch.setattr(cli, "init_home", read_only)
+    assert main(["export", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"risk-assets: cannot create the lake home {risk_home.root}: Permission denied "
+                   f"({risk_home.root / 'landing'}); set RISK_HOME to a folder you can write\n")

@@ -168,7 +168,7 @@ def connect(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
-    delay = 0.1
+    delay, announced = 0.1, False
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
@@ -176,10 +176,11 @@ def connect(
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise duckdb.IOException(f"{path}: {exc}") from exc
-            if delay == 0.1:  # the first refusal: say who holds the lake before waiting
+            if not announced:  # the first refusal: say who holds the lake before waiting
                 holder = str(exc).strip().splitlines()[0]
                 (on_wait or _to_stderr)(f"{path} is held by another writer ({holder}); waiting up to "
                                         f"{wait_seconds:.0f} s for it to finish")
+                announced = True
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
     try:

@@ -468,13 +468,16 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str],
     header and that field empty, the header gains an empty column, named by position
     (`column_17`, as when the header ends with a delimiter too), and a record written without the
     trailing delimiter is read with that column empty. Otherwise every record would be
-    malformed. Returns (records, header, whether it was widened)."""
+    malformed. A record whose extra field is not empty (a separator inside a value shifted its
+    fields) gets `filled_extra` True and stays malformed. Returns (records with `filled_extra`,
+    header, whether it was widened)."""
     width = len(header)
-    trailing = (pl.col("n_fields") == width + 1) & pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")
+    ends_empty = pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")
+    trailing = (pl.col("n_fields") == width + 1) & ends_empty
     n_trailing = records.select(trailing.sum()).item() if records.height else 0
     if not n_trailing or 2 * n_trailing < records.height:
-        return records, header, False
-    records = records.with_columns(
+        return records.with_columns(filled_extra=pl.lit(False)), header, False
+    records = records.with_columns(filled_extra=(pl.col("n_fields") == width + 1) & ~ends_empty).with_columns(
         text=pl.when(pl.col("n_fields") == width).then(pl.col("text") + delimiter).otherwise(pl.col("text")),
         n_fields=pl.when(pl.col("n_fields") == width).then(width + 1).otherwise(pl.col("n_fields")),
     )
@@ -555,13 +558,17 @@ def read_records(
     records = records.with_columns(
         misquoted=pl.col("text").str.contains('"', literal=True) & ~pl.col("text").str.contains(_one_record(delimiter)),
     )
-    good = records.filter((pl.col("n_fields") == len(header)) & ~pl.col("misquoted"))
-    malformed = records.filter((pl.col("n_fields") != len(header)) | pl.col("misquoted")).select(
+    well_formed = (pl.col("n_fields") == len(header)) & ~pl.col("misquoted") & ~pl.col("filled_extra")
+    good = records.filter(well_formed)
+    malformed = records.filter(~well_formed).select(
         pl.col("_source_line").alias("line"),
         pl.col("text").alias("raw_value"),
         pl.when(pl.col("misquoted"))
         .then(pl.lit("a quoted field is never closed, or text follows its closing quote: "
                      f"not one record of {len(header)} fields separated by '{delimiter}'"))
+        .when(pl.col("filled_extra"))
+        .then(pl.lit(f"the file ends its data lines with an empty field after the header's {len(header) - 1} "
+                     "columns, and this line fills it: a separator inside a value shifted its fields"))
         .otherwise(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}", "n_fields"))
         .alias("message"),
     )

@@ -59,8 +59,15 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
 _REDOWNLOAD_SUFFIX = re.compile(r" \(\d+\)$")
 
 
-class _StillWritten(Exception):
-    """The file's size or modification time moved while it was parsed: a copy in progress."""
+def _moved(path: Path, state: tuple[int, int] | None) -> bool:
+    """Whether the file's size or modification time differ from `state` (or it is gone): a copy in
+    progress. False without a state to compare."""
+    if state is None:
+        return False
+    try:
+        return file_state(path) != state
+    except OSError:
+        return True
 
 
 class LandingFailed(RuntimeError):
@@ -246,22 +253,23 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
                columns: tuple[Column, ...], parse, run_id: str, asset: str,
                state: tuple[int, int] | None = None) -> FileOutcome:
     outcome = FileOutcome(str(path), sha256, size, "loaded")
+    error: Exception | None = None
     try:
         parsed = parse(path)
-        if state is not None and file_state(path) != state:
-            raise _StillWritten()
-    except _StillWritten:
+    except Exception as exc:  # judged below, once we know whether the file moved meanwhile
+        error = exc
+    if _moved(path, state):  # a copy in progress: half a file may parse, be refused, or break the parser
         outcome.outcome = "changing"
-        outcome.message = (f"{path}: changed while it was read (still being copied?): nothing of it is loaded; it "
-                           "lands on a later run, once it is complete")
+        outcome.message = (f"{path}: changed while it was read (still being copied?): nothing of it is loaded; "
+                           "it lands on a later run, once it is complete")
         _record(con, domain, outcome, run_id, manifest=False)
         return outcome
-    except FileRefused as exc:
-        outcome.outcome, outcome.message = "refused", str(exc)
+    if isinstance(error, FileRefused):
+        outcome.outcome, outcome.message = "refused", str(error)
         _record(con, domain, outcome, run_id)
         return outcome
-    except Exception as exc:  # a parser defect must not cost the rest of the batch
-        outcome.outcome, outcome.message = "failed", f"{path}: parser error {type(exc).__name__}: {exc}"
+    if error is not None:  # a parser defect must not cost the rest of the batch
+        outcome.outcome, outcome.message = "failed", f"{path}: parser error {type(error).__name__}: {error}"
         _record(con, domain, outcome, run_id)
         return outcome
     if domain == "news":

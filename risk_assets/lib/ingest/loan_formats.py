@@ -512,8 +512,9 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     if kind == "term":
         return _whole_number(s.str.extract(r"^(\d+(?:\.\d+)?)(?:\s*months?)?$", 1), present, "unparsable_value")
     if kind == "flag":
-        # a number format may write the flag '1.00' or '01': a number equal to 1 or 0 is the flag
-        number = s.str.replace(r"^\+", "").cast(pl.Float64, strict=False)
+        # a number format may write the flag '1.00' or '01' ('1,00' in a decimal-comma tape): a number
+        # equal to 1 or 0 in the tape's dialect is the flag ('1.000' there is a thousand, no flag)
+        number = _number_text(s.str.replace(r"^\+", ""), dialect).cast(pl.Float64, strict=False)
         flag = pl.coalesce(s.str.to_lowercase().replace_strict(_FLAG_WORDS, default=None, return_dtype=pl.Int64),
                            pl.when(number.is_in([0.0, 1.0])).then(number.cast(pl.Int64)))
         return flag, failed("unparsable_value")

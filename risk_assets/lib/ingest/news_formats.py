@@ -626,6 +626,7 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
     header = next(csv.reader([lines[0]], **fmt))
     out = _Collector("news_feed_csv")
     columns = _feed_header(out, path, header, f"line {1 + offset}: columns")
+    by_url = "doc_id" in columns and _key(header[columns["doc_id"]]) in URL_IDS
     out.non_data_lines.extend((number, "note") for number in range(1, offset + 1))
     out.notes["delimiter"] = delimiter
     for number, fields, raw, re_read, alone in _csv_records(lines, len(header), fmt):
@@ -653,7 +654,11 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
                        "a truncated copy?) or text follows its closing quote; a reader would load text "
                        "the file does not hold")
             continue
-        _feed_record(out, path, number, sha256, {k: fields[i].replace(_CR_STANDIN, "\r") for k, i in columns.items()})
+        record = {k: fields[i].replace(_CR_STANDIN, "\r") for k, i in columns.items()}
+        if by_url and not record["doc_id"].strip():  # a row without its link: known by what it says
+            record["doc_id"] = _content_id(record)
+            out.note_line("doc_id_from_content_lines", number)
+        _feed_record(out, path, number, sha256, record)
     return out.parsed()
 
 
@@ -690,7 +695,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
     `number` is the record's line (a JSON feed that puts several articles on one line numbers
     them by their place in the list instead); `where` names it in messages, by default
-    '<path>: line <number>'. An id-less feed's doc_id is '<sha256[:16]>:<number>'."""
+    '<path>: line <number>'. A record without a `doc_id` key (a CSV feed with neither an id nor a
+    URL column) gets '<sha256[:16]>:<number>'; the JSON and XML readers always pass one (the
+    article's own, or `_content_id`)."""
     where = where or f"{path}: line {number}"
     rejected = len(out.quarantine)
     invisible = csv_text.INVISIBLE_CHARACTER
@@ -890,6 +897,10 @@ _JSON_ARTICLE_LISTS = ("articles", "data", "items", "results", "news", "feed", "
 """Names of the list of articles in an API response, in order of preference when an object holds
 several lists of objects (NewsAPI `articles`, Alpha Vantage `feed`, rss2json `items`, feedparser
 `entries`, Elasticsearch `hits`, most others `data`/`results`)."""
+URL_IDS = frozenset({"url", "link", "article_url"})
+"""doc_id names that hold the article's URL: a row that leaves it blank gets a content id (`_content_id`)."""
+JSON_FEED_VERSION = "https://jsonfeed.org/version/"
+"""How a JSON Feed (jsonfeed.org) names its version: its articles are `items`."""
 _JSON_ERROR_KEYS = frozenset({"message", "error", "errors", "error_message", "detail", "title", "information", "note",
                               "code", "status"})
 """Keys (lowercased, spaces and hyphens read as '_') whose values an API's error response carries
@@ -973,7 +984,8 @@ def _json_values(text: str) -> list[tuple[int, object]]:
 
 def _json_array_items(text: str, start: int) -> Iterator[tuple[int, object]]:
     """(offset, value) of each element of the JSON array whose '[' is at text[start]; the text is
-    known to be valid JSON there."""
+    known to be valid JSON there (it was decoded whole before), so the walk needs no error handling:
+    it skips white space and the ',' between elements, decoding each element where it starts."""
     decoder = json.JSONDecoder()
     position = _JSON_WHITESPACE.match(text, start + 1).end()
     if text[position] == "]":
@@ -1033,10 +1045,10 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list] | None:
             the articles.
     """
     lists = [name for name, value in page.items() if _is_article_list(value)]
-    if _own_text(page):  # an article, unless a named list of articles sits beside its text (JSON Feed's title)
-        named_texts = [name for known in _JSON_ARTICLE_LISTS for name in lists if _key(name) == known
-                       and any(isinstance(item, dict) and _own_text(item) for item in page[name])]
-        return ((named_texts[0],), page[named_texts[0]]) if named_texts else None
+    if str(page.get("version", "")).startswith(JSON_FEED_VERSION) and isinstance(page.get("items"), list):
+        return ("items",), page["items"]  # JSON Feed: a title of its own beside its items
+    if _own_text(page):  # an article, even one holding a list of related stories
+        return None
     filled = [name for name in lists if page[name]]
     named = [name for known in _JSON_ARTICLE_LISTS for name in filled if _key(name) == known]
     chosen = named[0] if named else filled[0] if len(filled) == 1 else None
@@ -1225,13 +1237,27 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
                            "deeper than ConvertTo-Json's -Depth (2 by default), not its value: export again with "
                            "-Depth 10")
             continue
-        given = [name for name in header if fields.get(name, "") != ""]  # each article names its own fields
-        record = {canonical: "" for canonical in columns} | {c: fields[given[i]] for c, i in _feed_columns(given).items()}
+        record = {canonical: _field_value(fields, header, canonical, i) for canonical, i in columns.items()}
+        for text_field in ("headline", "body", "body_fallback"):  # an article without the field has none: NULL
+            if record.get(text_field) == "":
+                record[text_field] = None
         if not record.get("doc_id"):  # no id, no URL: one from what it says, the same in the next pull
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", number)
         _feed_record(out, path, number, sha256, record, where)
     return out.parsed()
+
+
+def _field_value(fields: dict[str, str], header: list[str], canonical: str, index: int) -> str:
+    """An article's value of a feed field: the column chosen for the file (`notes['columns']`), or,
+    when the article leaves it empty, another accepted name of the same field that it fills (an
+    article with no `id` but a `url`; pages of two APIs in one file). Never a name found by its last
+    word only: `image_title` is no headline."""
+    if value := fields.get(header[index], ""):
+        return value
+    aliases = FEED_ALIASES.get(canonical, FEED_ALIASES["body"] if canonical == "body_fallback" else ())
+    return next((fields[name] for name in header if fields.get(name) and _key(name) in aliases
+                 and name != header[index]), "") if canonical != "body_fallback" else ""
 
 
 def _content_id(record: dict[str, str]) -> str:
@@ -1381,8 +1407,9 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str) -> ParsedFile:
 
     Each `<item>` / `<entry>` (`news_xml.read_feed`) is read as a feed CSV record, with the same
     names and rules (`_parse_json_feed`): RSS `guid`/`link`, `title`, `content:encoded` or
-    `description`, `pubDate`, `category`; Atom `id`, `title`, `content` or `summary`, `published`
-    (else `updated`), `link href`. The feed's own title is the source of an article that names
+    `description`, `pubDate`; Atom `id`, `title`, `content` or `summary`, `published` (else
+    `updated`), `link href`; other elements (`category`, `dc:creator`) are listed in
+    notes['ignored_columns']. The feed's own title is the source of an article that names
     none. Lineage: the line where the article's element opens (its number in the feed when several
     open on one line).
 

@@ -16,7 +16,8 @@ RSS 0.9x/2.0 and RSS 1.0 (RDF) articles are `<item>` elements, Atom's are `<entr
 element of an article is a field: its text with the text of everything inside it (Atom's
 `type="xhtml"` content, `<b>` inside a description), named by its local name (`title`), or by
 `<prefix>:<name>` for a namespaced one, which goes by its local name when the article has no field
-of that name (`dc:date` is the `date`, `nasdaq:tickers` the `tickers`).
+of that name (`dc:date` is the `date`, `nasdaq:tickers` the `tickers`; Media RSS's `media:` fields
+keep their prefix: a photo's caption is no article text).
 An element given twice (`<category>`) is a list. A `<link>` without text gives its `href` (Atom's
 alternate link). RSS's `content:encoded` is the article's full text (`content`); `description` and
 `summary` stay beside it, the feed reader's fallback. The feed's own title (`<channel><title>`,
@@ -56,6 +57,9 @@ FEED_TITLE_PARENTS = frozenset({"channel", "feed"})
 
 FEED_ROOTS = {"rss": "rss", "rdf:RDF": "rss", "feed": "atom"}
 """Root element -> feed kind."""
+
+KEEP_PREFIXED = ("media:",)
+"""Namespaces whose fields never go by their local name: Media RSS describes the item's media."""
 
 RENAMED = {"content:encoded": "content"}
 """Namespaced names that are a feed field under another name: RSS's full text is `content`."""
@@ -278,8 +282,9 @@ class _Reader:
     @staticmethod
     def _promote_local_names(article: XmlArticle) -> None:
         """`dc:date` goes by `date`, `nasdaq:tickers` by `tickers`, when the article has no field of
-        that name (a feed's own `title` wins over `media:title`, which keeps its prefix)."""
-        for name in [n for n in article.fields if ":" in n]:
+        that name. Media RSS (`media:`) keeps its prefix: its `media:content` and `media:title`
+        describe a photo or video, never the article's text."""
+        for name in [n for n in article.fields if ":" in n and not n.startswith(KEEP_PREFIXED)]:
             local = name.rsplit(":", 1)[-1]
             if local not in article.fields:
                 article.fields[local] = article.fields.pop(name)

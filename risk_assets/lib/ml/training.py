@@ -4,8 +4,9 @@ Splits (every loan key in exactly one split; unlabelled loans in none):
 - out-of-time, when the portfolio has origination dates: `sba` trains on approval years
   <= `oot_train_until` and holds out years `oot_holdout_from`..`oot_holdout_to` (`holdout_oot`);
   any other dated portfolio holds out the loans originated on or after the date that leaves the
-  share nearest `holdout_fraction` (the notes give the share); one whose dates allow no such cut
-  within twice that share (a single date, two equal vintages) is split stratified at random.
+  share nearest `holdout_fraction` (the notes give the share); one whose dates allow no cut between
+  half and twice that share (a single date, two equal vintages, a tiny last vintage) is split
+  stratified at random.
   The in-time rows give a stratified `holdout_in_time` slice and a `validation` slice.
 - stratified random otherwise (LendingClub): `holdout` = `holdout_fraction` of the keys,
   `validation` = `validation_fraction` of the rest, both stratified on the default flag, seed recorded.
@@ -22,9 +23,10 @@ ensemble is cross-fitted: the in-time loans outside the holdouts (the developmen
 `train`) are cut into K stratified folds; member i trains on every fold but fold i mod K and stops
 early on that fold; every development loan is then scored by the members that never saw it (its
 out-of-fold logit, split `validation` in the metrics), and Platt scaling is fitted on those
-out-of-fold logits. A member whose training loans never used a categorical input's unknown bucket
-gets, for it, the count-weighted mean of the known levels' embeddings (an unseen level then scores
-as the training mix would, not by a random row). Every development loan thus serves both to fit and to calibrate, without a
+out-of-fold logits. A categorical level none of a member's training loans had (the unknown bucket,
+or a rare level whose loans all fell in its held-out fold) gets, in that member, the count-weighted
+mean of the seen levels' embeddings: such a loan then scores as the training mix would, not by a
+random row. Every development loan thus serves both to fit and to calibrate, without a
 loan ever calibrating a member that trained on it (cross-fitting: Chernozhukov et al., "Double/
 debiased machine learning", Econometrics Journal 2018; out-of-fold calibration as in scikit-learn's
 CalibratedClassifierCV). With `folds` = 1 a single `validation_fraction` split does both jobs.
@@ -45,7 +47,7 @@ import torch
 from torch import nn
 
 from risk_assets.lib.ml import metrics
-from risk_assets.lib.ml.features import UNKNOWN, FeatureEncoder, FeatureSpec, spec_for
+from risk_assets.lib.ml.features import FeatureEncoder, FeatureSpec, spec_for
 from risk_assets.lib.ml.pd_model import PDNet, PDScorer, fit_platt
 
 
@@ -231,9 +233,9 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         scheme, primary = "out_of_time_date", "holdout_oot"
     else:
         if has_date:
-            notes.append(f"no origination date leaves an out-of-time holdout within twice holdout_fraction "
-                         f"({config.holdout_fraction:.0%}) of the dated loans (one date, or a last date holding most "
-                         "of them): stratified random split")
+            notes.append(f"no origination date leaves an out-of-time holdout between half and twice holdout_fraction "
+                         f"({config.holdout_fraction:.0%}) of the dated loans (one date, a last date holding most of "
+                         "them, or a last vintage of a handful): stratified random split")
         in_time = np.ones(keys.size, dtype=bool)
         scheme, primary = "stratified_random", "holdout"
     pool = np.flatnonzero(in_time)
@@ -275,7 +277,8 @@ def _out_of_time_cut(frame: pd.DataFrame, keys: np.ndarray, key_of_row: np.ndarr
     The cut is the origination date, after the first, whose loans on or after it come nearest to
     `fraction` of the dated loans (a quantile cut overshoots when dates are few: four quarters of
     30, 30, 25 and 15% held out 40%, not the last quarter's 15%). None too when even the nearest
-    share is more than twice `fraction` (two vintages of equal size would hold out half the book).
+    share is more than twice `fraction` (two vintages of equal size would hold out half the book) or
+    less than half of it (a new vintage of a few dozen loans, too few defaults to judge a model).
     """
     date = np.full(keys.size, np.iinfo(np.int64).min, dtype=np.int64)
     date[key_of_row] = frame["origination_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
@@ -285,8 +288,8 @@ def _out_of_time_cut(frame: pd.DataFrame, keys: np.ndarray, key_of_row: np.ndarr
         return None
     share_from = counts[::-1].cumsum()[::-1] / counts.sum()  # share of dated loans on or after each date
     best = 1 + int(np.argmin(np.abs(share_from[1:] - fraction)))
-    if share_from[best] > 2 * fraction:  # the latest date alone is most of the book: no out-of-time cut near it
-        return None
+    if not fraction / 2 <= share_from[best] <= 2 * fraction:  # no date cuts near it: the last vintage is most
+        return None                                          # of the book, or a handful of loans
     return date, known, int(values[best])
 
 
@@ -383,11 +386,12 @@ def _fit_baseline(
     return pds
 
 
-def _average_untrained_unknowns(net: PDNet, codes: torch.Tensor) -> None:
-    """Give each categorical input whose unknown bucket (code 0) no training loan used the mean of
-    its known levels' embeddings, weighted by their training counts. Left at its random start, that
-    row would move the PD of a loan with a level never seen (or missing) at scoring by a random
-    amount; as the average, such a loan scores as the training mix of that input would.
+def _average_unseen_levels(net: PDNet, codes: torch.Tensor) -> None:
+    """Give every categorical level no loan of the member's training rows had (the unknown bucket,
+    code 0, when no rare or missing value trained it; a known level whose few loans all fell in
+    the member's held-out fold) the mean of the seen levels' embeddings, weighted by their training
+    counts. Left at its random start, such a row would move a loan's PD by a random amount (and,
+    out of fold, its calibration); as the average, the loan scores as the training mix would.
 
     Args:
         codes: the categorical codes the member trained on (n x inputs).
@@ -395,9 +399,10 @@ def _average_untrained_unknowns(net: PDNet, codes: torch.Tensor) -> None:
     with torch.no_grad():
         for j, table in enumerate(net.embeddings):
             counts = torch.bincount(codes[:, j].cpu(), minlength=table.num_embeddings).to(table.weight.dtype)
-            if counts[UNKNOWN] == 0 and counts.sum() > 0:
-                weights = (counts[1:] / counts[1:].sum()).to(table.weight.device)
-                table.weight[UNKNOWN] = weights @ table.weight[1:]
+            unseen = (counts == 0).to(table.weight.device)
+            if unseen.any() and counts.sum() > 0:
+                mean = (counts / counts.sum()).to(table.weight.device) @ table.weight
+                table.weight[unseen] = mean
 
 
 def _fit_ensemble(
@@ -441,7 +446,7 @@ def _fit_ensemble(
         fit, stop = torch.from_numpy(fit_rows).to(device), torch.from_numpy(stop_rows).to(device)
         data = {"train": (num[fit], cat[fit], target[fit]), "validation": (num[stop], cat[stop], target[stop])}
         record = _train_member(net, data, config, config.seed + i, device)
-        _average_untrained_unknowns(net, cat[fit])
+        _average_unseen_levels(net, cat[fit])
         members.append(net.cpu().eval())
         if oof_sum is not None:
             with torch.no_grad():

@@ -223,6 +223,17 @@ def test_subfolders_land_copies_in_progress_wait_and_an_unreadable_file_costs_on
                                        asset="raw_loans")
     assert [(f.outcome, f.rows_loaded) for f in changing.files] == [("changing", 0)]
     assert "changed while it was read (still being copied?)" in changing.files[0].message
+
+    def refuse_while_the_copy_runs(path):  # half a file, refused as truncated: still, it is being copied
+        with path.open("a") as handle:
+            handle.write("\n")
+        raise landing.FileRefused(f"{path}: a truncated download?")
+
+    with connect(risk_home.lake_path) as con:
+        half = landing.land_folder(con, risk_home.landing_loans, "loans", refuse_while_the_copy_runs, "run-2b",
+                                   asset="raw_loans")
+        assert con.execute("SELECT count(*) FROM raw.landed_files WHERE status = 'refused'").fetchone()[0] == 0
+    assert [f.outcome for f in half.files] == ["changing"]
     assert [(f.outcome, f.rows_loaded) for f in land_cases(run_id="run-3").files] == [("loaded", 12)]
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 24

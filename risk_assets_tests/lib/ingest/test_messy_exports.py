@@ -932,3 +932,28 @@ def test_a_tape_name_near_the_file_system_limit_loads(lc_lines, tmp_path):
     can exist, so none is looked for, rather than an OSError on every run."""
     parsed = parse_loan_file(_write(tmp_path / ("servicer_export_" + "x" * 225 + ".csv"), lc_lines))
     assert parsed.format == "lendingclub" and parsed.rows.height == 6
+
+
+def test_a_line_that_fills_the_empty_trailing_field_is_malformed_not_shifted(data_dir, tmp_path):
+    """In an ERP export whose lines end with a delimiter, a line whose value holds the separator
+    (`debt, cards`) has as many fields as the others but no empty last one: read, its fields would
+    shift one column (home_ownership 'cards'); it is a malformed record."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 8)]
+    padded = [lines[0]] + [line + "," for line in lines[1:]]
+    padded[3] = lines[3].replace(",RENT,", ",RENT, extra,")  # 17 fields, the last one filled
+    parsed = parse_loan_file(_write(tmp_path / "erp.csv", padded))
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 5, 6, 7, 8]
+    (entry,) = parsed.quarantine.iter_rows(named=True)
+    assert (entry["line"], entry["rule"]) == (4, "malformed_record")
+    assert "this line fills it: a separator inside a value shifted its fields" in entry["message"]
+
+
+def test_a_default_flag_is_read_in_the_tapes_number_dialect(tmp_path):
+    """Decimal comma, thousands point: '1,00' is the flag 1; '1.000' is a thousand, no flag."""
+    tape = _declared(tmp_path, "id;amount;flag", ["1;5000;1,00", "2;5000;0,00", "3;5000;1.000"],
+                     '"amount": {"to": "loan_amount"}, "flag": {"to": "default_flag"}',
+                     '"dialect": {"delimiter": ";", "decimal": ",", "thousands": "."},')
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.select("source_loan_id", "default_flag").rows() == [("1", 1), ("2", 0)]
+    assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(4, "invalid_default_flag")]

@@ -300,3 +300,16 @@ def test_a_json_feed_reads_its_items_with_the_feed_title_as_source(tmp_path, sen
     assert parsed.rows["text_clean"].to_list() == [s for s, _ in sentences[:2]]
     assert set(parsed.rows["source"]) == {"Example Markets"} and parsed.notes["columns"]["body"] == "content_html"
     assert set(parsed.rows["published_at"]) == {datetime(2024, 5, 2, 13, 0)}
+
+
+def test_an_article_never_takes_another_fields_text_or_its_related_stories_place(tmp_path, sentences):
+    """A null title does not make `image_title` the headline; an article holding related stories
+    under `items` is one article (only a JSON Feed, by its version, is a page of items)."""
+    (first, _), (second, _) = sentences[:2]
+    path = tmp_path / "edge.json"
+    path.write_text(json.dumps([
+        {"id": "a", "title": None, "image_title": "Logo of the company", "body": first},
+        {"id": "b", "title": "Nokia up", "body": second, "items": [{"title": "Related: Nokia Q4", "url": "https://r/1"}]},
+    ]))
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "headline", "text_raw").rows() == [("a", None, first), ("b", "Nokia up", second)]

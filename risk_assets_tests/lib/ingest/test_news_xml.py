@@ -198,3 +198,14 @@ def test_an_xml_fault_is_named_for_what_it_is_not_called_a_truncation(tmp_path, 
     with pytest.raises(FileRefused) as refused:
         parse_news_file(_write(tmp_path, "feed.xml", content))
     assert expected in str(refused.value) and "truncated" not in str(refused.value)
+
+
+def test_a_media_rss_caption_is_never_the_articles_text(tmp_path, sentences):
+    path = _write(tmp_path, "media.xml", f"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">
+<channel><title>W</title><item><guid>a1</guid><title>T</title><description>{escape(sentences[0])}</description>
+<media:content url="https://img/1.jpg"><media:description>File photo of the head office</media:description>
+</media:content><media:title>Head office</media:title></item></channel></rss>""")
+    parsed = parse_news_file(path)
+    (row,) = parsed.rows.iter_rows(named=True)
+    assert (row["text_raw"], row["headline"]) == (sentences[0], "T")
+    assert {"media:content", "media:title"} <= set(parsed.notes["ignored_columns"])

@@ -409,22 +409,25 @@ def _dated(frame: pd.DataFrame, shares: list[float]) -> pd.DataFrame:
 
 def test_an_out_of_time_cut_holds_out_the_share_nearest_the_fraction_or_none(lc_small):
     """Quarters of 30, 30, 25 and 15%: the last quarter alone (15%) is nearest 20%; a quantile cut
-    held out 40%. Two equal halves allow no cut near 20%: stratified at random instead."""
+    held out 40%. Two equal halves, or a last vintage of 1%, allow no cut near 20%: stratified at
+    random instead."""
     quarters = _dated(lc_small, [0.3, 0.3, 0.25, 0.15])
     split = split_loans(quarters, "acme", PDTrainConfig())
     assert split.scheme == "out_of_time_date"
     assert split.rows["holdout_oot"].size == round(0.15 * len(quarters))
     assert (quarters["origination_date"].iloc[split.rows["holdout_oot"]] == pd.Timestamp("2011-10-01")).all()
     assert any("2011-10-01, 15% of the dated loans" in note for note in split.notes)
-    halves = split_loans(_dated(lc_small, [0.5, 0.5]), "acme", PDTrainConfig())
-    assert halves.scheme == "stratified_random"
-    assert any("no origination date leaves an out-of-time holdout" in note for note in halves.notes)
+    for shares in ([0.5, 0.5], [0.495, 0.495, 0.01]):  # halves; a new vintage of 1% (too few defaults to judge)
+        split = split_loans(_dated(lc_small, shares), "acme", PDTrainConfig())
+        assert split.scheme == "stratified_random"
+        assert any("no origination date leaves an out-of-time holdout" in note for note in split.notes)
 
 
 def test_inputs_training_never_varied_move_no_pd(lc_small):
     """A DTI of 12.5 on every training loan taught no weight anything: another value at scoring
     leaves the PD as it is. A state no training loan had scores as the training mix would (the
-    unknown bucket is the count-weighted mean of the known states), the same as a missing state."""
+    unknown bucket, and any state a member never trained on, is the count-weighted mean of the
+    states it saw), the same as a missing state."""
     frame = lc_small.head(4000).assign(portfolio="acme", dti=12.5)
     model = train_pd_model(frame, "acme", SMALL)
     loans = frame.head(50)
@@ -443,6 +446,9 @@ def test_inputs_training_never_varied_move_no_pd(lc_small):
     assert (codes == 0).sum() == 0  # min_count 1: every training state is a known level
     for i, member in enumerate(model.scorer.members):  # member i trained on the folds other than i mod 2
         fitted = codes[model.split.folds != i % SMALL.folds]
-        counts = np.bincount(fitted, minlength=len(encoder.vocabulary["addr_state"]) + 1)[1:]
+        counts = np.bincount(fitted, minlength=len(encoder.vocabulary["addr_state"]) + 1)
         table = member.embeddings[j].weight.detach().numpy().astype(np.float64)
-        np.testing.assert_allclose(table[0], counts / counts.sum() @ table[1:], rtol=1e-5, atol=1e-6)
+        mean = counts / counts.sum() @ table
+        unseen = np.flatnonzero(counts == 0)  # the unknown bucket, and states whose loans all sat in the other fold
+        assert 0 in unseen
+        np.testing.assert_allclose(table[unseen], np.tile(mean, (unseen.size, 1)), rtol=1e-5, atol=1e-6)
