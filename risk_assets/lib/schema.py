@@ -31,7 +31,7 @@ LINEAGE = (
 )
 
 LOAN_COLUMNS = (
-    Column("loan_key", "VARCHAR", "Stable loan key: '<portfolio>:<source id>' where the source has an id, else '<portfolio>:<file sha256[:16]>:<line>'."),
+    Column("loan_key", "VARCHAR", "Stable loan key: `<portfolio>:<source id>` where the source has an id, else `<portfolio>:<file sha256[:16]>:<line>`."),
     Column("portfolio", "VARCHAR", "Tape family the loan came from: lendingclub, sba, or the name of a declared generic mapping."),
     Column("source_loan_id", "VARCHAR", "The source's own loan id, as text (ids can exceed int64)."),
     Column("snapshot_date", "DATE", "As-of date of the tape when it says one (snapshot_month, file name), else NULL."),
@@ -84,7 +84,7 @@ LOAN_COLUMNS = (
 )
 
 NEWS_COLUMNS = (
-    Column("doc_id", "VARCHAR", "Document id: the source's article id, else '<file sha256[:16]>:<line>'."),
+    Column("doc_id", "VARCHAR", "Document id: the source's article id or URL, else `content:<sha256[:16]>` of its source, headline, time and text (JSON, RSS) or `<file sha256[:16]>:<line>` (CSV, PhraseBank)."),
     Column("source", "VARCHAR", "Feed or corpus name (financial_phrasebank, wire_a, ...)."),
     Column("ticker", "VARCHAR", "Ticker the article is about, when the feed says."),
     Column("headline", "VARCHAR", "Headline as delivered (raw)."),

@@ -63,8 +63,11 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
         "dagster/column_schema": _schema(domain),
         "files": dg.MetadataValue.md(report.files_markdown() if report.files else "No new file in landing."),
         "rows_loaded_this_run": dg.MetadataValue.int(report.rows_loaded),
-        "quarantined_by_rule": dg.MetadataValue.md(
-            _markdown(list(by_rule.items()), ["rule", "values quarantined"]) if by_rule else "Nothing quarantined."),
+        "quarantined_at_landing": dg.MetadataValue.md(
+            (_markdown(list(by_rule.items()), ["rule", "values quarantined"]) if by_rule else
+             "Nothing quarantined at landing (every value of the new files parsed).")
+            + f"\n\nThe value rules (ranges, allowed sets) run next as the check `{context.asset_key.path[-1]}_values` "
+              "on the whole table: the rows it fails are quarantined too; see its result in the Checks tab."),
         "preview": dg.MetadataValue.md(_markdown(preview, preview_columns) if preview else "No new rows."),
         "reader_notes": dg.MetadataValue.json(json.loads(json.dumps(notes, default=str))),
         "landing_folder": dg.MetadataValue.path(str(folder)),

@@ -61,13 +61,13 @@ def _version() -> str:
     description=(
         "One PD model per portfolio in marts.loan_features with enough labelled loans: an embedding MLP "
         "ensemble cross-fitted over the development loans (each member stops early on a fold it did not "
-        "train on), Platt calibration on the out-of-fold scores, a logistic-regression baseline on the same split. Writes ml.model_metrics (baseline as loan_pd_<portfolio>_baseline), "
+        "train on), Platt calibration on the out-of-fold scores, a logistic-regression baseline on the same split. Writes ml.model_metrics (baseline as `loan_pd_<portfolio>_baseline`), "
         "ml.roc_curves, ml.calibration_bins, ml.model_holdouts, ml.model_training_loans and a candidate in "
-        "ml.model_registry; the artifact goes to RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/. While a "
+        "ml.model_registry; the artifact goes to `RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/`. While a "
         "champion exists, its held-out loans are held out again and the loans it trained on stay out of the holdout."
     ),
     metadata={"dagster/column_schema": dg.TableSchema(columns=[
-        dg.TableColumn("model", "varchar", description="loan_pd_<portfolio>, its baseline loan_pd_<portfolio>_baseline, or a diagnostic model (SBA term only)."),
+        dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`, its baseline `loan_pd_<portfolio>_baseline`, or a diagnostic model (SBA term only)."),
         dg.TableColumn("version", "varchar", description="Version trained in this materialization (UTC timestamp); the baseline carries the same."),
         dg.TableColumn("split", "varchar", description="train, validation, holdout (stratified), holdout_oot (out of time), holdout_in_time."),
         dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), log_loss, pr_auc, base_rate, n, defaults."),
@@ -80,7 +80,7 @@ def _version() -> str:
 def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake: LakeResource) -> dg.MaterializeResult:
     from risk_assets.lib.ml import pd_lake, registry
     from risk_assets.lib.ml.artifacts import save_artifact
-    from risk_assets.lib.ml.model_card import model_card
+    from risk_assets.lib.ml.model_card import calibration_verdict, model_card
     from risk_assets.lib.ml.training import InsufficientDefaults, artifact_meta, train_pd_model
     from risk_assets.lib.report.html import write_model_report
 
@@ -117,9 +117,12 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         card = model_card(trained, version, champion_metrics, current["version"] if current else None)
         cards.append(card)
         reports[model] = str(write_model_report(lake.home.reports, model, version, card))
-        trained_models.append({"model": model, "auc": trained.metrics[trained.split.primary_holdout]["auc"].value,
-                               "split": trained.split.primary_holdout, "device": trained.run["device"],
-                               "train_seconds": trained.run["train_seconds"]})
+        primary = trained.metrics[trained.split.primary_holdout]
+        trained_models.append({"model": model, "split": trained.split.primary_holdout,
+                               "auc": _rounded(primary["auc"].value), "ece": _rounded(primary["ece"].value),
+                               "baseline_auc": _rounded(trained.baseline_metrics[trained.split.primary_holdout]["auc"].value),
+                               "calibration": calibration_verdict(trained).removeprefix("- ").replace("**", ""),
+                               "device": trained.run["device"], "train_seconds": trained.run["train_seconds"]})
     if not trained_models:
         raise dg.Failure(
             description="No PD model trained: " + ("; ".join(f"{m}: {r}" for m, r in refused.items()) or "loan_features has no rows"),
@@ -135,6 +138,10 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         "promotion": "decided by the blocking check loan_pd_gate (see its result and ml.model_registry.reason)",
         "duration_s": round(time.perf_counter() - started, 1),
     })
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 @dg.asset_check(
@@ -179,7 +186,8 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
     pool=LAKE_POOL,
     description=(
         "ml.loan_scores: the champion's calibrated PD for every loan in marts.loan_features (labelled or not), "
-        "a risk grade R1-R8 (PD bands doubling from 0.5%, the geometric master-scale shape of BCBS WP 14) "
+        "a risk grade R1-R8 (PD bands doubling from 0.5%: R1 below 0.5%, R2 0.5-1%, R3 1-2%, R4 2-4%, R5 4-8%, "
+        "R6 8-16%, R7 16-32%, R8 32% and above; the geometric master-scale shape of BCBS WP 14) "
         "and the model version. Portfolios without a champion are left unscored and listed."
     ),
     metadata={"dagster/column_schema": dg.TableSchema(columns=[
@@ -187,7 +195,7 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
         dg.TableColumn("portfolio", "varchar", description="lendingclub, sba or a generic mapping name."),
         dg.TableColumn("pd", "double", description="Calibrated probability of default, 0-1."),
         dg.TableColumn("risk_grade", "varchar", description="R1 (PD < 0.5%) .. R8 (PD >= 32%); edges double."),
-        dg.TableColumn("model", "varchar", description="loan_pd_<portfolio>."),
+        dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`."),
         dg.TableColumn("model_version", "varchar", description="Champion version that scored the loan."),
         dg.TableColumn("scored_at", "timestamp", description="UTC time of scoring."),
     ])},

@@ -19,7 +19,7 @@ METRIC_COLUMNS = (
     Column("model", "VARCHAR", "news_sentiment, or news_sentiment_baseline for the TF-IDF baseline fitted beside it."),
     Column("version", "VARCHAR", "Version trained in this materialization (the baseline carries the same)."),
     Column("split", "VARCHAR", "holdout (the deduplicated 20% of the reference corpus) or train (timings)."),
-    Column("metric", "VARCHAR", "accuracy, macro_f1, precision_/recall_/f1_/support_<label>, n; train: seconds, sentences_per_s."),
+    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, sentences_per_s."),
     Column("value", "DOUBLE", "The metric's value; NULL when undefined."),
     Column("reason", "VARCHAR", "Why value is NULL (e.g. a class never predicted)."),
 )
@@ -94,6 +94,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     """Train a candidate, write its artifact, metrics and confusion matrices, and apply the gate."""
     from risk_assets.lib.ml import registry
     from risk_assets.lib.ml.sentiment_data import labelled_news_through, read_labelled_news
+    from risk_assets.lib.ml.sentiment_eval import quality_target_line
     from risk_assets.lib.ml.sentiment_pipeline import new_version, record_candidate, train_candidate
     from risk_assets.lib.report.html import write_model_report
 
@@ -112,9 +113,10 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         "version": run.version,
         "promoted": run.decision.promote,
         "gate_reason": run.decision.reason,
-        "holdout_accuracy": dg.FloatMetadataValue(metrics["accuracy"]),
-        "holdout_macro_f1": dg.FloatMetadataValue(metrics["macro_f1"]),
-        "baseline_macro_f1": dg.FloatMetadataValue(run.baseline.macro_f1),
+        "holdout_accuracy": dg.FloatMetadataValue(round(metrics["accuracy"], 4)),
+        "holdout_macro_f1": dg.FloatMetadataValue(round(metrics["macro_f1"], 4)),
+        "baseline_macro_f1": dg.FloatMetadataValue(round(run.baseline.macro_f1, 4)),
+        "quality_target": quality_target_line(run.candidate).replace("**", ""),
         "holdout_sentences": run.split.holdout.height,
         "train_sentences": run.split.train.height,
         "device": run.report.device,

@@ -79,6 +79,32 @@ def plots(trained: TrainedPD) -> str:
     return image
 
 
+CALIBRATION_TOLERANCE = 0.02
+"""ECE (fraction 0-1) up to which the card calls a holdout's PDs calibrated; the mean PD must also
+lie within 20% of the observed default rate. A house threshold: ECE below 0.02 is what the
+sample's in-time holdouts reach (LendingClub 0.004, SBA in time 0.007)."""
+
+
+def calibration_verdict(trained: TrainedPD) -> str:
+    """One plain sentence on the primary holdout's calibration: whether the PDs can be read as
+    default probabilities there, with the mean PD against the observed default rate. The gate
+    promotes on AUC (ranking) alone; this says what AUC does not."""
+    split = trained.split.primary_holdout
+    ece, mean_pd = trained.metrics[split]["ece"].value, float(np.mean(trained.holdout_pd))
+    observed = float(np.mean(trained.holdout_y))
+    if ece is None or observed == 0:
+        return f"- calibration on {split}: not assessed ({trained.metrics[split]['ece'].reason or 'no defaults'})"
+    ratio = mean_pd / observed
+    if ece <= CALIBRATION_TOLERANCE and 0.8 <= ratio <= 1.25:
+        return (f"- calibration on {split}: PDs match observed defaults (ECE {ece:.4f}; mean PD {mean_pd:.4f}, "
+                f"default rate {observed:.4f})")
+    direction = "under-state" if ratio < 1 else "over-state"
+    return (f"- **calibration on {split}: PDs {direction} defaults** (ECE {ece:.4f} above {CALIBRATION_TOLERANCE}; "
+            f"mean PD {mean_pd:.4f} against a default rate of {observed:.4f}, x{ratio:.2f}): the ranking (AUC) "
+            "holds, but read these PDs as relative risk, not as default probabilities, until the model is "
+            "recalibrated on loans like these")
+
+
 def inputs_line(trained: TrainedPD) -> str:
     """The model's inputs as the card lists them: numerics with their transform, categoricals with
     their known levels, and those that took a single value in training (they move no PD)."""
@@ -108,6 +134,7 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
         f"- data snapshot: `{run['data_snapshot'][:16]}`",
         inputs_line(trained),
         f"- calibration: {run.get('calibration', 'Platt scaling fitted on the validation split')}" + suspicion,
+        calibration_verdict(trained),
         "",
         metrics_table(trained, champion, champion_version),
         "",

@@ -192,6 +192,22 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
+QUALITY_TARGET = {"accuracy": 0.86, "macro_f1": 0.84}
+"""The quality target on Financial PhraseBank's 50%-agreement sentences, 20% holdout: what FinBERT
+(Araci 2019, a 110M-parameter model) reports. The gate promotes on macro-F1 against the champion or
+the baseline; the card says beside it whether the target is met."""
+
+
+def quality_target_line(candidate: Evaluation) -> str:
+    """One line of the card: the holdout figures against QUALITY_TARGET, met or not."""
+    figures = {name: candidate.metrics.get(name) for name in QUALITY_TARGET}
+    met = all(value is not None and value >= QUALITY_TARGET[name] for name, value in figures.items())
+    shown = " / ".join(f"{name} {_fmt(value)}" for name, value in figures.items())
+    target = " / ".join(f"{value:.2f}" for value in QUALITY_TARGET.values())
+    return (f"**Quality target {target} (accuracy / macro-F1, FinBERT on this corpus): "
+            f"{'met' if met else 'not met'}** ({shown} on the holdout)")
+
+
 def model_card(
     version: str,
     candidate: Evaluation,
@@ -210,6 +226,8 @@ def model_card(
         f"### news_sentiment {version}",
         "",
         f"**Gate: {'promoted' if decision.promote else 'not promoted'}** ({decision.reason})",
+        "",
+        quality_target_line(candidate),
         "",
         "| holdout metric | " + " | ".join(columns) + " |",
         "|---|" + "---|" * len(columns),

@@ -95,7 +95,7 @@ def _score_champion(champion_row: dict | None, holdout: pl.DataFrame,
     saying which). With `reserved` the holdout holds none of the champion's training sentences
     (`split_holdout` keeps them out); without, the champion predates that record."""
     if champion_row is None:
-        return None, None, "no champion yet"
+        return None, None, "none before this version (the first model, judged against the baseline)"
     version = champion_row["version"]
     try:
         model = load_sentiment_model(Path(champion_row["artifact_path"]))
@@ -150,7 +150,7 @@ def train_candidate(
         "epochs x steps": f"{len(report.epoch_losses)} x {report.steps // max(1, len(report.epoch_losses))}",
         "epoch losses": ", ".join(f"{x:.4f}" for x in report.epoch_losses),
         "train sentences (truncated)": f"{report.n_train} ({report.n_truncated})",
-        "champion": champion_note,
+        "previous champion": champion_note,
         "code version": code_version(),
         "host": platform.node(),
         **split.summary(),

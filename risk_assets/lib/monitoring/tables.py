@@ -18,7 +18,7 @@ from risk_assets.lib.monitoring.stability import PSI_COLUMNS
 _DUCKDB_TYPES = {pl.Int64: "BIGINT", pl.Float64: "DOUBLE", pl.Utf8: "VARCHAR", pl.Boolean: "BOOLEAN", pl.Datetime: "TIMESTAMP", pl.Date: "DATE"}
 
 CHAMPION_KEY = {
-    "model": (pl.Utf8, "Registered model (loan_pd_<portfolio>)."),
+    "model": (pl.Utf8, "Registered model (`loan_pd_<portfolio>`)."),
     "champion_version": (pl.Utf8, "Champion version the numbers describe."),
 }
 COMPUTED_AT = {"computed_at": (pl.Datetime, "UTC time of the refresh.")}

@@ -294,6 +294,7 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
                                   WHERE r.model = 'loan_pd_' || b.portfolio AND r.status = 'champion')
                 ORDER BY 1""").fetchall()]
             headline.append(("portfolios without a PD champion (unscored)", ", ".join(without) or "none"))
+    headline += _freshness(con)
     if scores:
         scored, mean_pd, versions = con.execute(
             f"SELECT count(*), avg(pd), string_agg(DISTINCT model_version, ', ') FROM ({scores})").fetchone()
@@ -308,6 +309,24 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
         _quarantine(con),
     ]
     return PortfolioOverview(datetime.now(timezone.utc), headline, sections)
+
+
+def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
+    """How current the overview's inputs are: when the newest loan file landed (UTC), and how many
+    landed loans, not quarantined, are not in marts.loan_features yet (files landed by a raw-only
+    run: rebuild `loan_features+` to see them here). Empty without the tables."""
+    if not (table_columns(con, "raw.landed_files") and table_columns(con, "raw.loans")):
+        return []
+    (landed,) = con.execute("SELECT max(landed_at) FROM raw.landed_files WHERE domain = 'loans' "
+                            "AND status = 'loaded'").fetchone()
+    rows: list[tuple[str, object]] = [("newest loan file landed (UTC)", f"{landed:%Y-%m-%d %H:%M}" if landed else "none")]
+    if table_columns(con, "marts.loan_features") and table_columns(con, "quality.quarantine"):
+        (waiting,) = con.execute("""
+            SELECT count(DISTINCT r.loan_key) FROM raw.loans AS r
+            WHERE NOT EXISTS (SELECT 1 FROM marts.loan_features AS f WHERE f.loan_key = r.loan_key)
+              AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q WHERE q.record_key = r.loan_key)""").fetchone()
+        rows.append(("landed loans not in the features yet (rebuild loan_features+)", waiting))
+    return rows
 
 
 MAX_MARKDOWN_ROWS = 40

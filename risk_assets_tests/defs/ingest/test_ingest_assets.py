@@ -22,7 +22,8 @@ def test_raw_loans_materializes_with_metadata(risk_home, cases_dir):
     files = metadata["files"].value
     assert "| F06_lc_formatted_strings.csv | lendingclub | 8 | 6 | 2 | 0 | loaded |" in files
     assert "duplicate" in files
-    assert "unparsable_date | 2" in metadata["quarantined_by_rule"].value
+    assert "unparsable_date | 2" in metadata["quarantined_at_landing"].value
+    assert "run next as the check `raw_loans_values`" in metadata["quarantined_at_landing"].value
     assert "loan_key" in metadata["preview"].value
     assert metadata["reader_notes"].value["F05_loanstats_with_note_lines.csv"]["emp_length_na"] == 1
     assert "default_flag" in {c.name for c in metadata["dagster/column_schema"].value.columns}

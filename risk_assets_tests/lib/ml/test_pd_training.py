@@ -452,3 +452,22 @@ def test_inputs_training_never_varied_move_no_pd(lc_small):
         unseen = np.flatnonzero(counts == 0)  # the unknown bucket, and states whose loans all sat in the other fold
         assert 0 in unseen
         np.testing.assert_allclose(table[unseen], np.tile(mean, (unseen.size, 1)), rtol=1e-5, atol=1e-6)
+
+
+def test_the_card_says_when_holdout_pds_cannot_be_read_as_probabilities(trained):
+    """The gate promotes on AUC; the card adds whether the PDs match the holdout's default rate
+    (SBA out of time: PDs a third of the observed rate, ECE 0.09, ranking intact)."""
+    import dataclasses
+
+    from risk_assets.lib.ml import metrics as m
+    from risk_assets.lib.ml.model_card import calibration_verdict
+
+    y = trained.holdout_y
+    def with_(pd_scale: float, ece: float):
+        scores = {**trained.metrics, "holdout": {**trained.metrics["holdout"], "ece": m.Metric(ece)}}
+        return dataclasses.replace(trained, holdout_pd=np.full(y.size, y.mean() * pd_scale), metrics=scores)
+
+    assert calibration_verdict(with_(1.0, 0.004)).startswith("- calibration on holdout: PDs match observed defaults")
+    low = calibration_verdict(with_(0.35, 0.0914))
+    assert low.startswith("- **calibration on holdout: PDs under-state defaults** (ECE 0.0914 above 0.02;")
+    assert "x0.35): the ranking (AUC) holds" in low

@@ -77,7 +77,7 @@ def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
     assert set(second.split.holdout["key"]) == set(first.split.holdout["key"])
     scope = f" ({second.split.holdout.height:,} holdout sentences, none of them among the champion's training sentences)"
     assert second.decision == gate(second.candidate.macro_f1, second.baseline.macro_f1, rescored.macro_f1, "v1", scope)
-    assert second.decision.reason.endswith(scope) and second.facts["champion"].endswith(scope)
+    assert second.decision.reason.endswith(scope) and second.facts["previous champion"].endswith(scope)
     with connect(risk_home.lake_path) as con:
         record_candidate(con, second, "run-2")
         statuses = dict(con.execute("SELECT version, status FROM ml.model_registry").fetchall())
@@ -97,3 +97,13 @@ def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
     assert v3_reason.startswith(f"rejected: the champion changed while this version trained (it was compared with v0, "
                                 f"the champion is now {champion_before})")
     assert np.isfinite(second.report.seconds)
+
+
+def test_the_card_says_whether_the_quality_target_is_met():
+    from risk_assets.lib.ml.sentiment_eval import evaluate, quality_target_line
+
+    labels = ["negative", "neutral", "positive"] * 10
+    assert quality_target_line(evaluate(labels, labels)).startswith(
+        "**Quality target 0.86 / 0.84 (accuracy / macro-F1, FinBERT on this corpus): met** (accuracy 1.0000")
+    wrong = ["neutral"] * 10 + labels[10:]  # 7 of 30 wrong: accuracy 0.7667
+    assert ": not met** (accuracy 0.7667 / macro_f1 " in quality_target_line(evaluate(labels, wrong))

@@ -136,3 +136,19 @@ def test_overview_html_is_self_contained(lendingclub_lake, tmp_path):
     assert text.count('<img src="data:image/png;base64,') == 2  # exposure by grade, PD distribution
     assert "http://" not in text and "https://" not in text
     assert "39,786" in text
+
+
+def test_the_overview_says_how_many_landed_loans_it_does_not_show_yet(lendingclub_lake):
+    """Loans landed by a raw-only run are not in the features the overview reads: it counts them
+    (a quarantined one aside) and says when the newest file landed."""
+    home, _ = lendingclub_lake
+    with connect(home.lake_path) as con:
+        con.execute("CREATE TABLE raw.loans AS SELECT loan_key FROM marts.loan_features")
+        con.execute("INSERT INTO raw.loans VALUES ('lendingclub:new-1'), ('lendingclub:new-2'), ('lendingclub:bad')")
+        con.execute("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES ('raw_loans_values', "
+                    "'lendingclub:bad', 'negative_income')")
+        con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, landed_at) VALUES "
+                    "('s', 'landing/loans/may.csv', 1, 'loans', 'loaded', TIMESTAMP '2024-05-02 09:30:00')")
+        headline = dict(build_overview(con).headline)
+    assert headline["newest loan file landed (UTC)"] == "2024-05-02 09:30"
+    assert headline["landed loans not in the features yet (rebuild loan_features+)"] == 2
