@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 
 PALETTE = ("#4f43dd", "#e0693a", "#2a9d8f", "#c9184a", "#8d99ae", "#f4a261")
 DPI = 100
+MAX_TICK_LABELS = 20
+"""Most category labels an x axis shows (every k-th beyond that), so that rotated labels stay legible."""
 
 
 def _figure(width: float = 7.0, height: float = 3.6):
@@ -48,9 +50,10 @@ def bar_chart(
         positions = [x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))]
         ax.bar(positions, [v if v is not None else 0.0 for v in values], width=width,
                label=name, color=PALETTE[i % len(PALETTE)])
-    ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=45 if len(labels) > 12 else 0, ha="right" if len(labels) > 12 else "center",
-                       fontsize=8 if len(labels) > 12 else 10)
+    step = -(-len(labels) // MAX_TICK_LABELS)  # every step-th label: 53 vintages would overlap
+    ax.set_xticks(range(0, len(labels), step))
+    ax.set_xticklabels(labels[::step], rotation=45 if len(labels) > 12 else 0,
+                       ha="right" if len(labels) > 12 else "center", fontsize=8 if len(labels) > 12 else 10)
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     if len(series) > 1:
@@ -75,6 +78,10 @@ def line_chart(
         if name not in x or len(x[name]) != len(y[name]):
             raise ValueError(f"series {name!r}: x and y differ in length")
         ax.plot(x[name], y[name], marker="o", markersize=3, label=name, color=PALETTE[i % len(PALETTE)])
+    if any(isinstance(v, str) for values in x.values() for v in values):  # categories (vintages as text)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=MAX_TICK_LABELS, integer=True))
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     if len(y) > 1:
