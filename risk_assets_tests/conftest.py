@@ -33,3 +33,15 @@ def data_dir() -> Path:
     if not DATA.is_dir():
         pytest.skip(f"sample data not found at {DATA}")
     return DATA
+
+
+def unreadable(file_sha256, name: str):
+    """`file_sha256` as it behaves when the file called `name` has no read permission (the tests may
+    run as root, who reads anything, so the refusal is simulated)."""
+
+    def sha256(path):
+        if path.name == name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return file_sha256(path)
+
+    return sha256

@@ -61,8 +61,8 @@ def test_a_mistyped_or_unwritable_lake_home_is_reported_in_one_line_and_never_cr
 def test_a_lake_home_that_cannot_be_written_is_one_line_for_commands_on_a_lake_too(risk_home, tmp_path, monkeypatch, capsys):
     import risk_assets.cli as cli
 
-    with connect(risk_home.lake_path):
-        pass
+    with connect(risk_home.lake_path) as con:  # a lake exists: export goes on to prepare its home
+        assert con.execute("SELECT count(*) FROM raw.landed_files").fetchone()[0] == 0
 
     def read_only(home):
         raise PermissionError(13, "Permission denied", str(home.root / "landing"))

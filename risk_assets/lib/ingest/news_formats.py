@@ -1255,9 +1255,9 @@ def _field_value(fields: dict[str, str], header: list[str], canonical: str, inde
     word only: `image_title` is no headline."""
     if value := fields.get(header[index], ""):
         return value
-    aliases = FEED_ALIASES.get(canonical, FEED_ALIASES["body"] if canonical == "body_fallback" else ())
-    return next((fields[name] for name in header if fields.get(name) and _key(name) in aliases
-                 and name != header[index]), "") if canonical != "body_fallback" else ""
+    if canonical not in FEED_ALIASES:  # body_fallback, published_time: the file's own column only
+        return ""
+    return next((fields[name] for name in header if fields.get(name) and _key(name) in FEED_ALIASES[canonical]), "")
 
 
 def _content_id(record: dict[str, str]) -> str:

@@ -192,14 +192,9 @@ def test_subfolders_land_copies_in_progress_wait_and_an_unreadable_file_costs_on
     shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "2024-01" / "tape.csv")
     shutil.copyfile(cases_dir / "F01_loans_2024-02.csv", risk_home.landing_loans / "feb.csv.part")
     shutil.copyfile(cases_dir / "F03_loans_2024-03.csv", risk_home.landing_loans / "locked.csv")
-    real_sha256 = landing.file_sha256
+    from risk_assets_tests.conftest import unreadable
 
-    def sha256(path):
-        if path.name == "locked.csv":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_sha256(path)
-
-    monkeypatch.setattr(landing, "file_sha256", sha256)
+    monkeypatch.setattr(landing, "file_sha256", unreadable(landing.file_sha256, "locked.csv"))
     report = land_cases()
     outcomes = {f.path.split("landing/loans/")[1]: (f.outcome, f.rows_loaded) for f in report.files}
     assert outcomes == {"2024-01/tape.csv": ("loaded", 12), "locked.csv": ("refused", 0)}

@@ -65,13 +65,8 @@ def test_an_unreadable_file_is_named_and_the_others_still_seen(cases_dir, tmp_pa
 
     for name in ("a.csv", "b.csv"):
         shutil.copy2(cases_dir / "F01_loans_2024-01.csv", tmp_path / name)
-    real = landing_watch.file_sha256
+    from risk_assets_tests.conftest import unreadable
 
-    def locked(path):
-        if path.name == "a.csv":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(landing_watch, "file_sha256", locked)
+    monkeypatch.setattr(landing_watch, "file_sha256", unreadable(landing_watch.file_sha256, "a.csv"))
     looked = scan(tmp_path)
     assert [f.name for f in looked.files] == ["b.csv"] and looked.unreadable == ["a.csv: Permission denied"]
