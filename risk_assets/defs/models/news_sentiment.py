@@ -5,6 +5,8 @@ the results into Dagster metadata. torch, transformers, scikit-learn and matplot
 only when an asset runs.
 """
 
+import time
+
 import dagster as dg
 from pydantic import Field
 
@@ -189,7 +191,13 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
         raise dg.Failure(description=f"no champion {MODEL_NAME} model in ml.model_registry: materialize "
                          f"news_sentiment_model and let it pass the gate first{stale}")
     model = load_sentiment_model(champion_row["artifact_path"])
-    scores, no_text = score_documents(model, docs, champion_row["version"])
+    context.log.info(f"scoring {docs.height:,} articles with {MODEL_NAME} {champion_row['version']} on {model.device} "
+                     f"(windows of {model.max_tokens} tokens, up to {model.max_chunks} per article)")
+    started = time.perf_counter()
+    scores, no_text = score_documents(model, docs, champion_row["version"], log=context.log.info)
+    seconds = time.perf_counter() - started
+    context.log.info(f"scored {scores.height:,} articles in {seconds:.0f} s ({scores.height / max(seconds, 1e-9):,.0f}/s); "
+                     f"{no_text.height:,} without usable text go to quality.quarantine (no_usable_text)")
     if scores.height + no_text.height != docs.height:
         raise dg.Failure(description=f"rows do not reconcile: {docs.height} in, {scores.height} scored, "
                          f"{no_text.height} quarantined")

@@ -241,8 +241,11 @@ class SentimentModel:
         self.device = device
         self.batch_size = batch_size
 
-    def predict(self, texts: Sequence[str]) -> Scored:
+    def predict(self, texts: Sequence[str], log: Callable[[str], None] | None = None) -> Scored:
         """Class probabilities of each text (n texts -> n x 3).
+
+        `log`, when given, is called with a progress line at each further tenth of the windows scored
+        (windows, not texts: batches run shortest first, so the windows of one text finish at different times).
 
         Raises:
             ValueError: a text is empty or not a string (guard no-text rows before scoring).
@@ -264,9 +267,14 @@ class SentimentModel:
         order = sorted(kept, key=lambda i: len(windows[i]))
         sums = torch.zeros((len(texts), len(self.labels)), dtype=torch.float64)
         weights = torch.zeros(len(texts), dtype=torch.float64)
+        started = time.perf_counter()
         with torch.inference_mode(), _autocast(self.device):
             for start in range(0, len(order), self.batch_size):
                 batch = order[start:start + self.batch_size]
+                done = start + len(batch)
+                if log and done < len(order) and done * 10 // len(order) > start * 10 // len(order):
+                    log(f"scored {done:,} of {len(order):,} windows ({len(texts):,} texts), "
+                        f"{time.perf_counter() - started:.0f} s")
                 ids, mask = _pad([windows[i] for i in batch], self.tokenizer.pad_token_id, self.device)
                 probs = torch.softmax(self.classifier(ids, mask), dim=-1).double().cpu()
                 n_tokens = mask.sum(dim=1).double().cpu()

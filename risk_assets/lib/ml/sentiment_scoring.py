@@ -15,6 +15,7 @@ Tables:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import duckdb
@@ -82,12 +83,14 @@ ORDER BY day
 """
 
 
-def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str,
+                    log: Callable[[str], None] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Score articles; set aside those without usable text.
 
     Args:
         docs: rows with doc_id, text_clean, text_field (and optionally _file_sha256).
         version: the model version written on every score row.
+        log: called with progress lines (SentimentModel.predict's).
 
     Returns:
         (scores, no_text): scores has the columns of ml.news_scores, one row per usable article;
@@ -97,7 +100,7 @@ def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str) -> 
     flags = pl.Series([r is None for r in reasons])
     usable = docs.filter(flags)
     no_text = docs.with_columns(reason=pl.Series(reasons, dtype=pl.String)).filter(~flags)
-    scored = model.predict(usable["text_clean"].to_list())
+    scored = model.predict(usable["text_clean"].to_list(), log=log)
     scores = pl.DataFrame({
         "doc_id": usable["doc_id"],
         "label": scored.labels,

@@ -103,6 +103,23 @@ def test_long_article_is_chunked_and_marked_not_crashed(tiny, cases_dir):
         np.testing.assert_allclose(scored.probs.sum(axis=1), 1.0, atol=1e-6)
 
 
+def test_scoring_logs_progress_by_tenths_without_changing_scores(tiny):
+    """A long scoring run says how far it is: a line at each further tenth of the windows scored."""
+    model, _, split = tiny
+    texts = [t for t in split.train["text"].to_list()
+             if len(model.tokenizer(t)["input_ids"]) <= model.max_tokens][:40]  # one window each
+    small_batches = SentimentModel(model.classifier, model.tokenizer, model.max_tokens, model.max_chunks,
+                                   model.chunk_stride, model.device, batch_size=4)
+    lines: list[str] = []
+
+    logged = small_batches.predict(texts, log=lines.append)
+
+    assert len(texts) == 40 and logged.chunks == [1] * 40  # 10 batches of 4 windows
+    assert [int(line.split()[1]) for line in lines] == list(range(4, 40, 4))
+    assert all(line.endswith(" s") and "of 40 windows (40 texts)" in line for line in lines)
+    np.testing.assert_allclose(logged.probs, model.predict(texts).probs, atol=1e-6)
+
+
 def test_headline_only_article_is_scored_from_its_headline(tiny, cases_dir):
     """F18: the parser keeps headline-only rows with text_field 'headline'; scoring uses that text."""
     model, _, _ = tiny
