@@ -111,16 +111,17 @@ def _one_record(delimiter: str) -> str:
     return f"^{one_field}(?:{escaped}{one_field})*$"
 
 
-def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
+def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, bytes]:
     """The file's bytes as landed and its content, gunzipped when it starts with the gzip magic
-    bytes 1f 8b (whatever its name says).
+    bytes 1f 8b (whatever its name says). With `workbook_ok` an Excel workbook (.xlsx, .xlsm)
+    comes back as it is, for the caller to read (loan tapes do; see `workbook`).
 
     Returns:
         (landed bytes, content bytes); the two are the same object for an uncompressed file.
 
     Raises:
         FileRefused: gzip magic bytes but the stream cannot be decompressed (names file and error);
-            a ZIP archive, an Excel workbook (xlsx is a ZIP) or a legacy .xls; another compression
+            a ZIP archive, an Excel workbook (xlsx is a ZIP; unless `workbook_ok`) or a legacy .xls; another compression
             or archive (COMPRESSED_MAGIC: bzip2, xz, zstd, 7-Zip, RAR, tar), or gzip twice: the
             file is not a table of text, and the message says what to land instead.
     """
@@ -128,6 +129,8 @@ def read_landed_bytes(path: Path) -> tuple[bytes, bytes]:
     _refuse_container(path, raw)
     if raw[:4] == ZIP_MAGIC:
         workbook = b"xl/" in raw[:65536] or path.suffix.lower() in (".xlsx", ".xlsm")
+        if workbook and workbook_ok:
+            return raw, raw
         raise FileRefused(f"{path}: " + ("an Excel workbook: save the sheet as CSV (UTF-8) and land that"
                                          if workbook else "a ZIP archive: unzip it and land the files inside"))
     if raw[:8] == OLE2_MAGIC:

@@ -158,12 +158,16 @@ def file_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:
 
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
 """Names a writer uses while a file is still being copied (then renamed into place): left until renamed."""
+OFFICE_OWNER_PREFIX = "~$"
+"""Excel and Word write `~$<name>` beside a document while it is open (the owner file: who has it
+open, a few hundred bytes, deleted on close): never a tape."""
 
 
 def landable_files(folder: Path) -> list[Path]:
     """Files to land in `folder` and its subfolders (`landing/loans/2024-05/tape.csv`): not hidden
     (no part of the path starts with '.'), not a column-mapping sidecar (`*.mapping.json`), not a
-    copy in progress (PARTIAL_SUFFIXES). The landing sensors watch exactly these files.
+    copy in progress (PARTIAL_SUFFIXES), not an Office owner file (OFFICE_OWNER_PREFIX). The landing
+    sensors watch exactly these files.
 
     Ordered by subfolder, then so that an original sorts before its browser re-download
     ("x (1).csv" after "x.csv"), then by name: the first of two identical files is the one that
@@ -176,7 +180,8 @@ def landable_files(folder: Path) -> list[Path]:
         relative = path.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts) or not path.is_file():
             continue
-        if path.name.endswith(".mapping.json") or path.name.lower().endswith(PARTIAL_SUFFIXES):
+        if path.name.endswith(".mapping.json") or path.name.lower().endswith(PARTIAL_SUFFIXES) \
+                or path.name.startswith(OFFICE_OWNER_PREFIX):
             continue
         files.append(path)
     return sorted(files, key=lambda path: _delivery_order(path, folder))

@@ -67,7 +67,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from risk_assets.lib.ingest import csv_text
+from risk_assets.lib.ingest import csv_text, workbook
 from risk_assets.lib.ingest.mappings import (
     ESSENTIAL_TARGETS,
     LENDINGCLUB_STATUS,
@@ -231,7 +231,8 @@ def parse_loan_file(
     """Parse one landed loan tape into canonical `raw.loans` rows and quarantine rows.
 
     Args:
-        path: the landed file (CSV, gzip CSV or Parquet; gzip recognised by its magic bytes).
+        path: the landed file (CSV, gzip CSV, Parquet or an Excel workbook; gzip recognised by its
+            magic bytes, a workbook by its ZIP parts, see `workbook`).
         mapping_dirs: folders of declared column mappings (`*.json`); a sidecar
             `<file name>.mapping.json` beside the tape is always considered first.
         as_of: the tape's as-of date for the issue_after_asof rule; default: the mapping's `as_of`,
@@ -245,7 +246,7 @@ def parse_loan_file(
         FileRefused: an empty file, no known format, undecodable bytes (file, byte offset, line), a
             corrupt gzip, or a repeated header column.
     """
-    raw, content = csv_text.read_landed_bytes(path)
+    raw, content = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw  # keep one copy of a large file in memory at a time
     if not content.strip():
@@ -253,8 +254,12 @@ def parse_loan_file(
                           "no header and no loans; was it landed before it was fully written?")
     mappings, unreadable = load_mappings(path, mapping_dirs)
     frame = _parquet_frame(path, content) if content[:4] == b"PAR1" else None
+    records: csv_text.TextRecords | None = None  # read with the header for a workbook, below for the rest
+    sheet_notes: dict[str, object] = {}
     try:
-        if frame is not None:
+        if workbook.is_workbook(path, content):
+            mapping, records, sheet_notes = _workbook_tape(path, content, mappings)
+        elif frame is not None:
             mapping = _pick_parquet_mapping(path, frame, mappings)
         else:
             mapping, header_line = _detect(path, content, mappings)
@@ -268,7 +273,7 @@ def parse_loan_file(
                  if isinstance(dtype, pl.Datetime) and dtype.time_zone and name in mapping.declared_columns}
         records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt})
         del frame
-    else:
+    elif records is None:
         utf8 = csv_text.to_utf8(content, mapping.dialect.encoding, path)
         records = csv_text.read_records(
             utf8, path=path, delimiter=mapping.dialect.delimiter, header_line=header_line,
@@ -282,7 +287,58 @@ def parse_loan_file(
         parsed.notes["mappings_unreadable"] = unreadable
     if zoned:  # 2011-01-01 03:30 UTC is 2010-12-31 in New York: the date is the one the zone saw
         parsed.notes["timestamps_dated_in_their_zone"] = zoned
+    parsed.notes.update(sheet_notes)
     return parsed
+
+
+def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
+                   ) -> tuple[TapeMapping, csv_text.TextRecords, dict[str, object]]:
+    """The one visible sheet of a workbook whose header fits a declared mapping or a built-in format
+    (searched in its first rows), as text records; the mapping, read for typed values (`typed_source`,
+    the default dialect: a cell's number is a number, whatever the lender's CSV dialect); and notes
+    naming the sheet read, its header row and the sheets not read.
+
+    Raises:
+        FileRefused: no sheet fits (each sheet's first row is quoted), a mapping meant for this file
+            (sidecar) fits no sheet, or two sheets hold tapes (which one is meant is ambiguous).
+    """
+    sheets, not_read = workbook.read_sheets(path, content)
+
+    def fits(cells: list[str]) -> TapeMapping | None:
+        present = set(cells)
+        for mapping in mappings:
+            if mapping.declared_columns <= present:
+                return mapping
+        if any(m.sidecar for m in mappings):
+            return None  # the user said how to read this very file: no built-in format instead
+        named = {cell.lower(): cell for cell in cells if cell}
+        for name, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
+            if {column.lower() for column in signature} <= set(named):
+                return _builtin_as_written(builtin_mapping(name), ",", named)
+        return None
+
+    found = [(sheet, hit) for sheet in sheets if (hit := workbook.find_header(sheet, fits))]
+    if len(found) > 1:
+        raise FileRefused(f"{path}: sheets {', '.join(repr(s.name) for s, _ in found)} all hold loan tapes; "
+                          "which one to land is ambiguous: save each sheet as its own workbook or CSV and land those")
+    if not found:
+        firsts = "; ".join(f"sheet {s.name!r} first row {next((c for _, c in s.head() if any(c)), [])[:12]}" for s in sheets)
+        meant = [_misfit(m, sorted(m.declared_columns - {c for s in sheets for _, row in s.head() for c in row}), "no sheet's header")
+                 for m in mappings if m.meant_for_file]
+        raise FileRefused(f"{path}: an Excel workbook with no visible sheet whose header fits a loan tape format"
+                          + (f": {'; '.join(meant)}" if meant else "")
+                          + f" ({firsts or 'no visible sheet'}"
+                          + (f"; not read: {', '.join(not_read)}" if not_read else "") + "). "
+                          "Declare a column mapping for it (see README, 'Your own loan tape').")
+    sheet, (header_row, mapping) = found[0]
+    formats = {f.source: f.fmt or "%Y-%m-%d" for f in mapping.fields if f.kind == "date"}
+    formats |= {f.source: "%d-%b-%y" for f in mapping.fields if f.kind == "sba_date"}
+    records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds)
+    notes: dict[str, object] = {"workbook_sheet": sheet.name, "workbook_header_row": header_row}
+    others = [s.name for s in sheets if s is not sheet] + not_read
+    if others:
+        notes["workbook_sheets_not_read"] = others
+    return dataclasses.replace(mapping, dialect=Dialect(), typed_source=True), records, notes
 
 
 def _as_of_from_name(path: Path) -> date | None:

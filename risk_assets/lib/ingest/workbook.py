@@ -1,0 +1,217 @@
+"""Excel workbooks (.xlsx, .xlsm) as loan tapes: a sheet's cells as the text records the tape
+parser reads, each with the row number Excel shows.
+
+Lenders keep tapes in workbooks, and "Save as CSV" loses nothing a workbook reader cannot recover,
+so landing reads the workbook itself (openpyxl, read-only, the values Excel last calculated) and
+writes each cell as that CSV would:
+
+- text as typed (an id stored as text keeps its leading zeros; Excel's `'` prefix is not part of it);
+- a number in positional notation, a whole one without `.0`; one formatted as a percentage as the
+  percentage it shows (0.1065 under `0.00%` -> `10.65%`), since a tape's rate column is read as
+  percent; a float at or past 2^53 in scientific notation, so that as an id it is quarantined
+  (its digits are not exact: IEEE 754 has a 53-bit significand);
+- a date cell in the date format the tape's mapping declares for its column (so the typed parse reads
+  back the same day), ISO 8601 elsewhere; an error value (`#N/A`, `#REF!`) as its text, which the
+  parse quarantines as `spreadsheet_error`;
+- TRUE / FALSE for a boolean.
+
+A row's line is its row number in the sheet, the number a user finds in Excel. Rows above the header
+are notes, empty rows blank, a row that repeats the header `repeated_header`; a row with values
+beyond the header's last column is malformed (the values are never dropped). Only visible sheets are
+read; the notes name the sheet read and the others.
+
+Formulas: openpyxl reads the value Excel cached when it saved the file. A workbook written by a
+program that never calculated its formulas holds no cached value, and such a cell reads as empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from risk_assets.lib.ingest import csv_text
+from risk_assets.lib.ingest.parsed import FileRefused
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+HEADER_SEARCH_ROWS = 30
+"""Rows of a sheet searched for the header (title and note rows often sit above it)."""
+FLOAT_EXACT_LIMIT = 2.0**53
+"""Whole numbers past 2^53 are not all representable in a float64 (IEEE 754: 53-bit significand)."""
+
+Cell = str | dt.date | dt.datetime
+"""A cell as read: its text, or a date / datetime to be written in its column's date format."""
+
+
+@dataclass
+class Sheet:
+    """One visible worksheet: its name and its rows, each (row number as Excel shows it, cells)."""
+
+    name: str
+    rows: list[tuple[int, list[Cell]]]
+
+    def head(self) -> list[tuple[int, list[str]]]:
+        """The first HEADER_SEARCH_ROWS rows as stripped text, for finding the header."""
+        return [(number, [render(cell).strip() for cell in cells]) for number, cells in self.rows[:HEADER_SEARCH_ROWS]]
+
+
+def is_workbook(path: Path, content: bytes) -> bool:
+    """True for an Office Open XML workbook: a ZIP whose parts include `xl/`, or a ZIP named .xlsx / .xlsm."""
+    return content[:4] == csv_text.ZIP_MAGIC and (b"xl/" in content[:65536] or path.suffix.lower() in WORKBOOK_SUFFIXES)
+
+
+def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
+    """The visible worksheets of a workbook, every cell as `Cell`, and the names of the sheets not read
+    (hidden ones, chart sheets).
+
+    Raises:
+        FileRefused: the bytes are not a readable workbook (a file copied before it was complete, a
+            password-protected one, which is an encrypted OLE2 file and not a ZIP).
+    """
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileRefused(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {str(exc)[:200]}); "
+                          "was it landed before it was fully written? Else save the sheet as CSV (UTF-8) and land that") from None
+    try:
+        sheets, skipped = [], []
+        for sheet in book.worksheets:
+            if sheet.sheet_state != "visible":
+                skipped.append(f"{sheet.title} ({sheet.sheet_state})")
+                continue
+            sheet.reset_dimensions()  # a writer's stated dimensions may be wrong; read to the last row
+            rows = [(number, [_cell(c) for c in row]) for number, row in enumerate(sheet.iter_rows(), start=1)]
+            sheets.append(Sheet(sheet.title, rows))
+        skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
+    finally:
+        book.close()
+    return sheets, skipped
+
+
+def _cell(cell) -> Cell:
+    """One openpyxl cell as the text a CSV export writes (dates kept for their column's format)."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    if isinstance(value, int | float):
+        percent = "%" in (getattr(cell, "number_format", None) or "")
+        return _number_text(value * 100 if percent else value) + ("%" if percent else "")
+    if isinstance(value, dt.time | dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _number_text(value: int | float) -> str:
+    """A number in positional notation (1250, 13.25, 0.000015), never 1e-05; one at or past 2^53 in
+    scientific notation (`9.9121400000000000e+15`): every number in a workbook is a double, whatever
+    the XML writes (openpyxl gives an int for `9912140000000000`), so its whole digits are not exact."""
+    if abs(value) >= FLOAT_EXACT_LIMIT:
+        return f"{float(value):.16e}"
+    if isinstance(value, int):
+        return str(value)
+    if not np.isfinite(value):  # no cell holds one; Excel shows #NUM!, which is quarantined as spreadsheet_error
+        return "#NUM!"
+    if value == int(value):
+        return str(int(value))
+    return np.format_float_positional(float(f"{value:.15g}"), trim="-")
+
+
+def render(cell: Cell, date_format: str = "%Y-%m-%d") -> str:
+    """A cell's text: a date or datetime in `date_format` (strftime), anything else as read."""
+    if isinstance(cell, dt.datetime | dt.date):
+        return cell.strftime(date_format)
+    return cell
+
+
+def find_header(sheet: Sheet, fits: Callable[[list[str]], object]) -> tuple[int, object] | None:
+    """(row number, what `fits` returned) for the first of the sheet's head rows that `fits`
+    accepts (returns a truthy value for), else None."""
+    for number, cells in sheet.head():
+        found = fits(cells)
+        if found:
+            return number, found
+    return None
+
+
+def records(
+    path: Path,
+    sheet: Sheet,
+    header_row: int,
+    date_formats: dict[str, str],
+    line_kinds: Sequence[tuple[str, str]] = (),
+) -> csv_text.TextRecords:
+    """The sheet's data rows below `header_row` as text records (`_source_line` = sheet row).
+
+    Args:
+        date_formats: column -> strftime format for its date cells (the mapping's declared format);
+            other columns write dates as ISO 8601.
+        line_kinds: (kind, regex) pairs matched against a row's cells joined by commas, as a CSV
+            export writes the row: a match is a non-data row of that kind (markers, footers).
+
+    Raises:
+        FileRefused: the header repeats a column name (names compared whatever their case) or holds
+            `_source_line`; names file, sheet and row.
+    """
+    where = f"{path}: sheet {sheet.name!r} row {header_row}"
+    header_cells = next(cells for number, cells in sheet.rows if number == header_row)
+    width = max((i + 1 for i, c in enumerate(header_cells) if render(c).strip()), default=0)
+    header = csv_text._named_columns([render(c).strip() for c in header_cells[:width]])
+    folded = [name.casefold() for name in header]
+    repeated = sorted({name for name, f in zip(header, folded) if folded.count(f) > 1})
+    if repeated:
+        raise FileRefused(f"{where}: the header repeats column(s) {repeated} (names are matched whatever their case)")
+    if "_source_line" in header:
+        raise FileRefused(f"{where}: column '_source_line' is a lineage column the lake sets itself; drop or rename it")
+    formats = [date_formats.get(name, "%Y-%m-%d") for name in header]
+    kinds = [(kind, re.compile(pattern)) for kind, pattern in line_kinds]
+
+    non_data: list[tuple[int, str]] = [(n, "note") for n, _ in sheet.rows if n < header_row]
+    marked: dict[int, str] = {}
+    good: list[list[str]] = []
+    lines: list[int] = []
+    malformed: list[tuple[int, str, str]] = []
+    for number, cells in sheet.rows:
+        if number <= header_row:
+            continue
+        texts = [render(c, formats[i] if i < width else "%Y-%m-%d") for i, c in enumerate(cells)]
+        joined = ",".join(texts).rstrip(",")
+        if not any(t.strip() for t in texts):
+            non_data.append((number, "blank"))
+            continue
+        if [t.strip() for t in texts[:width]] == header and not any(t.strip() for t in texts[width:]):
+            non_data.append((number, "repeated_header"))
+            marked[number] = joined
+            continue
+        kind = next((k for k, pattern in kinds if pattern.search(joined)), None)
+        if kind:
+            non_data.append((number, kind))
+            marked[number] = joined
+            continue
+        beyond = [i for i in range(width, len(texts)) if texts[i].strip()]
+        if beyond:
+            from openpyxl.utils import get_column_letter
+
+            malformed.append((number, joined, f"values beyond the header's {width} columns, in column(s) "
+                                              f"{', '.join(get_column_letter(i + 1) for i in beyond)}"))
+            continue
+        good.append(texts[:width] + [""] * (width - len(texts)))
+        lines.append(number)
+    fields = pl.DataFrame([pl.Series(name, [row[i] for row in good], pl.Utf8) for i, name in enumerate(header)]
+                          + [pl.Series("_source_line", lines, pl.Int64)])
+    bad = pl.DataFrame(malformed, schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8}, orient="row")
+    return csv_text.TextRecords(header=header, fields=fields, malformed=bad, non_data_lines=sorted(non_data),
+                                marked_text=marked)

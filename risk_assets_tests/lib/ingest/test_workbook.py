@@ -1,0 +1,194 @@
+"""Loan tapes kept as Excel workbooks: the real LendingClub and SBA rows written as Excel holds them
+after opening the CSV (numbers as numbers, rates as percentages, dates as date cells, money under a
+currency format) load the same loans as the CSV, each at the row Excel shows."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import re
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.landing import landable_files
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+openpyxl = pytest.importorskip("openpyxl")
+
+LC_ROWS = 40
+SBA_ROWS = 40
+
+
+def _as_excel_opens(text: str) -> tuple[object, str]:
+    """(value, number format) of a CSV field as Excel types it on opening the CSV: whole numbers and
+    decimals as numbers, `83.70%` as 0.837 under 0.00%, `$60,000.00` as 60000 under a currency
+    format, `28-Feb-97` as a date cell (Excel's two-digit years: 00-29 -> 20xx, 30-99 -> 19xx);
+    anything else, and a number with a leading zero (kept as text, as a zip column formatted Text), as text."""
+    t = text.strip()
+    if re.fullmatch(r"-?(?:0|[1-9]\d{0,14})", t):
+        return int(t), "General"
+    if re.fullmatch(r"-?\d+\.\d+", t):
+        return float(t), "General"
+    if m := re.fullmatch(r"(-?\d+(?:\.\d+)?)%", t):
+        return float(m.group(1)) / 100, "0.00%"
+    if m := re.fullmatch(r"\$(-?[\d,]+(?:\.\d+)?)", t):
+        return float(m.group(1).replace(",", "")), '"$"#,##0.00'
+    if re.fullmatch(r"\d{1,2}-[A-Z][a-z]{2}-\d{2}", t):
+        day = dt.datetime.strptime(t, "%d-%b-%y")
+        if day.year % 100 >= 30 and day.year >= 2000:
+            day = day.replace(year=day.year - 100)
+        return day, "d-mmm-yy"
+    return text, "General"
+
+
+def _write_book(path: Path, header: list[str], rows: list[list[str]], *, title_rows: int = 0,
+                extra_sheets: dict[str, list[list[object]]] | None = None, hidden: dict[str, list[list[object]]] | None = None) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Loans"
+    for _ in range(title_rows):
+        sheet.append(["Loan tape, exported for the credit committee"] if _ == 0 else [])
+    sheet.append(header)
+    for number, row in enumerate(rows, start=title_rows + 2):
+        typed = [_as_excel_opens(v) for v in row]
+        sheet.append([value for value, _ in typed])
+        for column, (_, number_format) in enumerate(typed, start=1):
+            sheet.cell(row=number, column=column).number_format = number_format
+    for name, cells in (extra_sheets or {}).items():
+        extra = book.create_sheet(name)
+        for row in cells:
+            extra.append(row)
+    for name, cells in (hidden or {}).items():
+        hidden_sheet = book.create_sheet(name)
+        for row in cells:
+            hidden_sheet.append(row)
+        hidden_sheet.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+def _csv_rows(path: Path, n: int, opener=open) -> tuple[list[str], list[list[str]]]:
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        return header, list(islice(reader, n))
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def _loans(parsed, offset: int = 0) -> list[tuple]:
+    """Loaded rows without the columns that name the file (key, hash), the line shifted by `offset`."""
+    frame = parsed.rows.drop([c for c in parsed.rows.columns if c in ("loan_key", "_file_sha256", "source_fields")])
+    return frame.with_columns(pl.col("_source_line") - offset).sort("_source_line").rows()
+
+
+def test_a_lendingclub_workbook_loads_the_loans_of_its_csv_at_the_rows_excel_shows(data_dir, tmp_path):
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", LC_ROWS)
+    twin = parse_loan_file(_write_csv(tmp_path / "lc.csv", header, rows))
+    book = _write_book(tmp_path / "lc.xlsx", header, rows, title_rows=2,
+                       extra_sheets={"Notes": [["Source: LendingClub public loan data 2007-2011"]]},
+                       hidden={"Scratch": [header, rows[0]]})
+
+    parsed = parse_loan_file(book)
+
+    parsed.reconcile()
+    assert parsed.format == twin.format == "lendingclub"
+    assert parsed.rows.height == twin.rows.height == LC_ROWS and parsed.quarantine.height == twin.quarantine.height == 0
+    assert _loans(parsed, offset=2) == _loans(twin)  # title and blank row above the header: line + 2
+    assert parsed.rows["revol_util"].head(2).to_list() == pytest.approx([0.837, 0.094])  # 83.70% held as 0.837 under 0.00%
+    assert parsed.non_data_lines == [(1, "note"), (2, "note")]
+    assert parsed.notes["workbook_sheet"] == "Loans" and parsed.notes["workbook_header_row"] == 3
+    assert parsed.notes["workbook_sheets_not_read"] == ["Notes", "Scratch (hidden)"]
+
+
+def test_an_sba_workbook_with_date_cells_and_currency_loads_the_loans_of_its_csv(data_dir, tmp_path):
+    """Excel turns `28-Feb-97` into a date cell and `$60,000.00` into 60000 under a currency format:
+    the dates come back with the century the CSV's ApprovalFY gives, the amounts in USD."""
+    header, rows = _csv_rows(data_dir / "loans" / "sba_national.csv.gz", SBA_ROWS, opener=gzip.open)
+    twin = parse_loan_file(_write_csv(tmp_path / "sba.csv", header, rows))
+    assert isinstance(_as_excel_opens(rows[0][header.index("ApprovalDate")])[0], dt.datetime)
+
+    parsed = parse_loan_file(_write_book(tmp_path / "sba.xlsx", header, rows))
+
+    parsed.reconcile()
+    assert parsed.format == "sba" and parsed.rows.height == SBA_ROWS
+    assert parsed.quarantine.height == twin.quarantine.height
+    assert _loans(parsed) == _loans(twin)
+    first = parsed.rows.row(0, named=True)
+    assert (first["origination_date"], first["loan_amount"]) == (dt.date(1997, 2, 28), 60000.0)
+
+
+def test_workbook_cells_that_lost_their_value_are_quarantined_at_their_row(data_dir, tmp_path):
+    """An error value, a value typed beyond the header's last column, and an id Excel turned into a
+    float past 2^53 are quarantined with the sheet row; the other loans load."""
+    header, rows = _csv_rows(data_dir / "loans" / "sba_national.csv.gz", 5, opener=gzip.open)
+    book = _write_book(tmp_path / "sba.xlsx", header, rows)
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook.active
+    sheet.cell(row=2, column=header.index("DisbursementGross") + 1, value="#N/A")
+    sheet.cell(row=3, column=len(header) + 2, value="see note")  # two columns past the header
+    sheet.cell(row=4, column=1, value=9.91214e15)  # LoanNr_ChkDgt as a float
+    workbook.save(book)
+
+    parsed = parse_loan_file(book)
+
+    parsed.reconcile()
+    assert sorted(parsed.rows["_source_line"].to_list()) == [5, 6]
+    quarantined = {(r["line"], r["rule"]) for r in parsed.quarantine.iter_rows(named=True)}
+    assert (2, "spreadsheet_error") in quarantined and (4, "sci_notation_id") in quarantined
+    beyond = parsed.quarantine.filter(pl.col("line") == 3).row(0, named=True)
+    assert beyond["rule"] == "malformed_record" and "beyond the header's 27 columns, in column(s) AC" in beyond["message"]
+
+
+def test_an_unreadable_or_ambiguous_workbook_is_refused_by_name(data_dir, tmp_path):
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 3)
+    two = _write_book(tmp_path / "two_tapes.xlsx", header, rows, extra_sheets={"June": [header, *rows]})
+    with pytest.raises(FileRefused, match=r"two_tapes.xlsx: sheets 'Loans', 'June' all hold loan tapes"):
+        parse_loan_file(two)
+
+    notes = _write_book(tmp_path / "notes.xlsx", ["borrower", "amount"], [["A", "5"]])
+    with pytest.raises(FileRefused, match=r"notes.xlsx: an Excel workbook with no visible sheet whose header fits.*"
+                                          r"sheet 'Loans' first row \['borrower', 'amount'\]"):
+        parse_loan_file(notes)
+
+    good = _write_book(tmp_path / "good.xlsx", header, rows).read_bytes()
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(good[: len(good) // 2])  # landed before the copy finished
+    with pytest.raises(FileRefused, match=r"cut.xlsx: not a readable Excel workbook"):
+        parse_loan_file(cut)
+
+
+def test_excel_owner_files_are_not_landed(tmp_path):
+    """Excel writes `~$<name>.xlsx` beside a workbook while it is open: never a tape."""
+    (tmp_path / "tape.xlsx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "~$tape.xlsx").write_bytes(b"\x0bjane.doe" + b" " * 40)
+    assert [p.name for p in landable_files(tmp_path)] == ["tape.xlsx"]
+
+
+def test_a_workbook_lands_in_the_lake_with_its_sheet_in_the_manifest(data_dir, risk_home, tmp_path):
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.lake import connect
+
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 12)
+    _write_book(risk_home.landing_loans / "lc_2024-07.xlsx", header, rows, title_rows=1)
+
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        manifest = con.execute("SELECT status, format, rows_in_file, rows_loaded, non_data_lines, notes "
+                               "FROM raw.landed_files").fetchall()
+        lines = con.execute("SELECT min(_source_line), max(_source_line), count(*) FROM raw.loans").fetchone()
+
+    assert [f.outcome for f in report.files] == ["loaded"]
+    ((outcome, fmt, rows_in_file, loaded, non_data, notes),) = manifest
+    assert (outcome, fmt, rows_in_file, loaded, non_data) == ("loaded", "lendingclub", 13, 12, 1)
+    assert '"workbook_sheet": "Loans"' in notes and '"workbook_header_row": 2' in notes
+    assert lines == (3, 14, 12)  # title row 1, header row 2: the loans are Excel rows 3-14
