@@ -27,7 +27,8 @@ SBA_ROWS = 40
 def _as_excel_opens(text: str) -> tuple[object, str]:
     """(value, number format) of a CSV field as Excel types it on opening the CSV: whole numbers and
     decimals as numbers, `83.70%` as 0.837 under 0.00%, `$60,000.00` as 60000 under a currency
-    format, `28-Feb-97` as a date cell (Excel's two-digit years: 00-29 -> 20xx, 30-99 -> 19xx);
+    format, `2024-01-15`, `2024-03`, `1/15/2024` (US locale) and `28-Feb-97` as date cells (Excel's
+    two-digit years: 00-29 -> 20xx, 30-99 -> 19xx), `9.91214E+15` as that float;
     anything else, and a number with a leading zero (kept as text, as a zip column formatted Text), as text."""
     t = text.strip()
     if re.fullmatch(r"-?(?:0|[1-9]\d{0,14})", t):
@@ -38,6 +39,17 @@ def _as_excel_opens(text: str) -> tuple[object, str]:
         return float(m.group(1)) / 100, "0.00%"
     if m := re.fullmatch(r"\$(-?[\d,]+(?:\.\d+)?)", t):
         return float(m.group(1).replace(",", "")), '"$"#,##0.00'
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+        return dt.datetime.strptime(t, "%Y-%m-%d"), "yyyy-mm-dd"
+    if re.fullmatch(r"\d{4}-\d{2}", t):
+        return dt.datetime.strptime(t, "%Y-%m"), "mmm-yy"
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", t):  # a US-locale Excel; 13/01/2024 is no date there and stays text
+        try:
+            return dt.datetime.strptime(t, "%m/%d/%Y"), "m/d/yyyy"
+        except ValueError:
+            return text, "General"
+    if re.fullmatch(r"\d\.\d+E\+\d+", t):
+        return float(t), "0.00E+00"
     if re.fullmatch(r"\d{1,2}-[A-Z][a-z]{2}-\d{2}", t):
         day = dt.datetime.strptime(t, "%d-%b-%y")
         if day.year % 100 >= 30 and day.year >= 2000:
@@ -192,3 +204,32 @@ def test_a_workbook_lands_in_the_lake_with_its_sheet_in_the_manifest(data_dir, r
     assert (outcome, fmt, rows_in_file, loaded, non_data) == ("loaded", "lendingclub", 13, 12, 1)
     assert '"workbook_sheet": "Loans"' in notes and '"workbook_header_row": 2' in notes
     assert lines == (3, 14, 12)  # title row 1, header row 2: the loans are Excel rows 3-14
+
+
+@pytest.mark.parametrize("case", ["F08_excel_export_bom_crlf.csv", "F12_loans_snapshot_2024-03.csv"])
+def test_a_declared_mapping_reads_the_workbook_twin_of_its_csv(case, cases_dir, case_mappings, tmp_path):
+    """The mapping's date formats (`%m/%d/%Y`, `%Y-%m` for a month) read the date cells Excel made
+    of them; F08's ids, which Excel shows as 9.91214E+15, are quarantined in both (sci_notation_id)."""
+    import json
+
+    twin = parse_loan_file(cases_dir / case, mapping_dirs=case_mappings)
+    header, rows = _csv_rows(cases_dir / case, 10**6, opener=lambda p, m, **kw: open(p, m, **{**kw, "encoding": "utf-8-sig"}))
+    book = _write_book(tmp_path / case.replace(".csv", ".xlsx"), header, rows)
+    mapping_dir = tmp_path / "mappings"
+    mapping_dir.mkdir()
+    for source in case_mappings[0].glob("*.json"):
+        declared = json.loads(source.read_text())
+        declared["applies_to"] = [glob.replace(".csv", ".xlsx") for glob in declared["applies_to"]]
+        (mapping_dir / source.name).write_text(json.dumps(declared))
+
+    parsed = parse_loan_file(book, mapping_dirs=[mapping_dir])
+
+    parsed.reconcile()
+    assert parsed.format == twin.format and parsed.rows.height == twin.rows.height
+    assert _loans(parsed) == _loans(twin)
+    rules = lambda p: sorted(p.quarantine.select("line", "rule").unique().rows())  # noqa: E731
+    assert rules(parsed) == rules(twin)
+    if case.startswith("F08"):
+        assert {rule for _, rule in rules(parsed)} >= {"sci_notation_id"}
+    else:
+        assert parsed.rows["snapshot_date"].unique().to_list() == [dt.date(2024, 3, 31)]
