@@ -41,6 +41,11 @@ _QUOTED = r'"(?:[^"]|"")*"'
 """A quoted CSV field, escaped quotes included (RFC 4180 section 2.7)."""
 
 
+FLOAT_EXACT_LIMIT = 2.0**53
+"""Whole numbers past 2^53 are not all representable in a float64 (IEEE 754: 53-bit significand):
+such a number from a typed source (Parquet, a workbook) is written in scientific notation, and as
+an id it is quarantined."""
+
 SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$"
 """A number as a spreadsheet shows it in scientific notation (9.91214E+15, 1.2346E+05, 7.5E-01): its
 digits are lost. The exponent is always signed, so an id such as 2019E00123 is not taken for one."""

@@ -465,10 +465,6 @@ def _typed_date_format(declared: str | None) -> str:
     return "%Y-%m-%d"
 
 
-FLOAT_EXACT_LIMIT = 2.0**53
-"""Whole numbers past 2^53 are not all representable in a float64 (IEEE 754: 53-bit significand)."""
-
-
 def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, str] | None = None) -> csv_text.TextRecords:
     """A Parquet tape as text records, one per row (`_source_line` = row number + 1): numbers in
     positional notation (never 1e+20) below 2^53, a float at or past 2^53 in scientific notation
@@ -487,7 +483,7 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
             text = column.fill_nan(None).cast(pl.Utf8).str.replace(r"\.0$", "")
             exponent = text.str.contains("e", literal=True)  # 1e+20: rare, written out in Python
             positional = text.map_elements(lambda v: np.format_float_positional(float(v), trim="-"), return_dtype=pl.Utf8)
-            inexact = column.fill_nan(None).abs() >= FLOAT_EXACT_LIMIT  # polars orders NaN above every number
+            inexact = column.fill_nan(None).abs() >= csv_text.FLOAT_EXACT_LIMIT  # polars orders NaN above every number
             scientific = column.fill_nan(None).map_elements(lambda v: f"{v:.16e}", return_dtype=pl.Utf8)
             return pl.when(inexact).then(scientific).when(exponent).then(positional).otherwise(text).alias(name)
         if dtype.is_temporal() and dtype != pl.Time:

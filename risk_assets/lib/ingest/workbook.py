@@ -43,8 +43,6 @@ from risk_assets.lib.ingest.parsed import FileRefused
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 30
 """Rows of a sheet searched for the header (title and note rows often sit above it)."""
-FLOAT_EXACT_LIMIT = 2.0**53
-"""Whole numbers past 2^53 are not all representable in a float64 (IEEE 754: 53-bit significand)."""
 
 Cell = str | dt.date | dt.datetime
 """A cell as read: its text, or a date / datetime to be written in its column's date format."""
@@ -119,7 +117,7 @@ def _number_text(value: int | float) -> str:
     """A number in positional notation (1250, 13.25, 0.000015), never 1e-05; one at or past 2^53 in
     scientific notation (`9.9121400000000000e+15`): every number in a workbook is a double, whatever
     the XML writes (openpyxl gives an int for `9912140000000000`), so its whole digits are not exact."""
-    if abs(value) >= FLOAT_EXACT_LIMIT:
+    if abs(value) >= csv_text.FLOAT_EXACT_LIMIT:
         return f"{float(value):.16e}"
     if isinstance(value, int):
         return str(value)
