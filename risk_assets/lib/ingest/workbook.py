@@ -106,11 +106,17 @@ def _cell(cell) -> Cell:
     if isinstance(value, dt.datetime | dt.date):
         return value
     if isinstance(value, int | float):
-        percent = "%" in (getattr(cell, "number_format", None) or "")
-        return _number_text(value * 100 if percent else value) + ("%" if percent else "")
+        number_format = getattr(cell, "number_format", None) or ""
+        if "%" in _LITERALS.sub("", number_format):  # 0.00%: Excel shows the value x 100
+            return _number_text(value * 100) + "%"
+        return _number_text(value) + ("%" if "%" in number_format else "")  # 0.0"%": a literal sign
     if isinstance(value, dt.time | dt.timedelta):
         return str(value)
     return str(value)
+
+
+_LITERALS = re.compile(r'"[^"]*"|\\.')
+"""Literal text in an Excel number format: a quoted string or a backslash-escaped character."""
 
 
 def _number_text(value: int | float) -> str:

@@ -149,12 +149,15 @@ def test_workbook_cells_that_lost_their_value_are_quarantined_at_their_row(data_
     sheet.cell(row=2, column=header.index("DisbursementGross") + 1, value="#N/A")
     sheet.cell(row=3, column=len(header) + 2, value="see note")  # two columns past the header
     sheet.cell(row=4, column=1, value=9.91214e15)  # LoanNr_ChkDgt as a float
+    term = sheet.cell(row=5, column=header.index("Term") + 1)
+    term.number_format = '0" months"'  # a literal suffix, shown but not stored: the value stays 84
     workbook.save(book)
 
     parsed = parse_loan_file(book)
 
     parsed.reconcile()
     assert sorted(parsed.rows["_source_line"].to_list()) == [5, 6]
+    assert parsed.rows.sort("_source_line")["term_months"].to_list()[0] == int(rows[3][header.index("Term")])
     quarantined = {(r["line"], r["rule"]) for r in parsed.quarantine.iter_rows(named=True)}
     assert (2, "spreadsheet_error") in quarantined and (4, "sci_notation_id") in quarantined
     beyond = parsed.quarantine.filter(pl.col("line") == 3).row(0, named=True)
@@ -233,3 +236,21 @@ def test_a_declared_mapping_reads_the_workbook_twin_of_its_csv(case, cases_dir, 
         assert {rule for _, rule in rules(parsed)} >= {"sci_notation_id"}
     else:
         assert parsed.rows["snapshot_date"].unique().to_list() == [dt.date(2024, 3, 31)]
+
+
+@pytest.mark.parametrize(("value", "number_format", "text"), [
+    (0.1065, "0.00%", "10.65%"),                   # a rate Excel shows as a percentage
+    (10.65, '0.00"%"', "10.65%"),                  # a literal % sign: shown, not scaled
+    (0.1 + 0.2, "General", "0.3"),                 # Excel's 15 significant digits, not 0.30000000000000004
+    (1.5e-05, "General", "0.000015"),              # positional, never 1.5e-05
+    (60000.0, '"$"#,##0.00', "60000"),             # money: the number, not its currency dress
+    (9912140000000000, "0", "9.9121400000000000e+15"),  # past 2^53: its digits are not exact
+    (True, "General", "TRUE"),
+    (None, "General", ""),
+])
+def test_a_cell_is_written_as_excel_shows_it_in_a_csv(value, number_format, text):
+    from types import SimpleNamespace
+
+    from risk_assets.lib.ingest.workbook import _cell
+
+    assert _cell(SimpleNamespace(value=value, number_format=number_format)) == text
