@@ -139,7 +139,8 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
         raise FileRefused(f"{path}: " + ("an Excel workbook: save the sheet as CSV (UTF-8) and land that"
                                          if workbook else "a ZIP archive: unzip it and land the files inside"))
     if raw[:8] == OLE2_MAGIC:
-        raise FileRefused(f"{path}: a legacy Excel (.xls) or other OLE2 document: save the sheet as CSV (UTF-8) and land that")
+        raise FileRefused(f"{path}: a legacy Excel (.xls), a password-protected workbook or another OLE2 document: "
+                          "save the sheet as CSV (UTF-8) or, for a loan tape, as an unprotected .xlsx and land that")
     if raw[:2] != GZIP_MAGIC:
         return raw, raw
     try:

@@ -70,8 +70,9 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
     (hidden ones, chart sheets).
 
     Raises:
-        FileRefused: the bytes are not a readable workbook (a file copied before it was complete, a
-            password-protected one, which is an encrypted OLE2 file and not a ZIP).
+        FileRefused: the bytes are not a readable workbook (a file copied before it was complete).
+            (A password-protected workbook is an encrypted OLE2 file, not a ZIP: landing refuses it
+            before it gets here, `csv_text.read_landed_bytes`.)
     """
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -110,9 +111,7 @@ def _cell(cell) -> Cell:
         if "%" in _LITERALS.sub("", number_format):  # 0.00%: Excel shows the value x 100
             return _number_text(value * 100) + "%"
         return _number_text(value) + ("%" if "%" in number_format else "")  # 0.0"%": a literal sign
-    if isinstance(value, dt.time | dt.timedelta):
-        return str(value)
-    return str(value)
+    return str(value)  # text, an error value (#N/A), a time of day or a duration
 
 
 _LITERALS = re.compile(r'"[^"]*"|\\.')
@@ -123,12 +122,12 @@ def _number_text(value: int | float) -> str:
     """A number in positional notation (1250, 13.25, 0.000015), never 1e-05; one at or past 2^53 in
     scientific notation (`9.9121400000000000e+15`): every number in a workbook is a double, whatever
     the XML writes (openpyxl gives an int for `9912140000000000`), so its whole digits are not exact."""
+    if not np.isfinite(value):  # no cell holds one; Excel shows #NUM!, which is quarantined as spreadsheet_error
+        return "#NUM!"
     if abs(value) >= csv_text.FLOAT_EXACT_LIMIT:
         return f"{float(value):.16e}"
     if isinstance(value, int):
         return str(value)
-    if not np.isfinite(value):  # no cell holds one; Excel shows #NUM!, which is quarantined as spreadsheet_error
-        return "#NUM!"
     if value == int(value):
         return str(int(value))
     return np.format_float_positional(float(f"{value:.15g}"), trim="-")

@@ -175,6 +175,11 @@ def test_an_unreadable_or_ambiguous_workbook_is_refused_by_name(data_dir, tmp_pa
                                           r"sheet 'Loans' first row \['borrower', 'amount'\]"):
         parse_loan_file(notes)
 
+    protected = tmp_path / "protected.xlsx"  # Excel encrypts a password-protected workbook into an OLE2 file
+    protected.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(FileRefused, match=r"protected.xlsx: a legacy Excel \(.xls\), a password-protected workbook"):
+        parse_loan_file(protected)
+
     good = _write_book(tmp_path / "good.xlsx", header, rows).read_bytes()
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes(good[: len(good) // 2])  # landed before the copy finished
@@ -245,6 +250,7 @@ def test_a_declared_mapping_reads_the_workbook_twin_of_its_csv(case, cases_dir, 
     (1.5e-05, "General", "0.000015"),              # positional, never 1.5e-05
     (60000.0, '"$"#,##0.00', "60000"),             # money: the number, not its currency dress
     (9912140000000000, "0", "9.9121400000000000e+15"),  # past 2^53: its digits are not exact
+    (float("inf"), "General", "#NUM!"),            # no cell holds one; Excel would show #NUM!
     (True, "General", "TRUE"),
     (None, "General", ""),
 ])
