@@ -507,7 +507,10 @@ def read_records(
         data: the file's content as UTF-8 (see `to_utf8`).
         path: the landed file, for messages.
         delimiter: one-character field separator.
-        header_line: physical line of the header, 1-based; lines above it are notes (non-data).
+        header_line: physical line of the header, 1-based; lines above it are notes (non-data). 0:
+            the file has no header (a mapping with `"header": false`); every line is data and the
+            columns are named by position, `column_1` to `column_<n>`, n the field count of the
+            first non-blank line.
         line_kinds: (kind, regex) pairs; a line (outside any quoted field) that matches is skipped
             as non-data of that kind. Blank lines and lines of delimiters only (`,,,,`) are always
             skipped as `blank`, and a line that repeats the header (exports concatenated into one
@@ -521,8 +524,13 @@ def read_records(
             (`column_17`).
     """
     lines = _physical_lines(data)
-    header_text, header_lines = join_quoted(lines[header_line - 1 : header_line + QUOTED_LINE_BREAKS].to_list(), 0)
-    header = _named_columns(split_fields(header_text, delimiter))
+    if header_line == 0:
+        first = next((line for line in lines.to_list() if line.strip()), "")
+        header_text, header_lines = None, 0
+        header = _named_columns([""] * len(split_fields(first, delimiter)))
+    else:
+        header_text, header_lines = join_quoted(lines[header_line - 1 : header_line + QUOTED_LINE_BREAKS].to_list(), 0)
+        header = _named_columns(split_fields(header_text, delimiter))
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise FileRefused(f"{path}: line {header_line}: the header repeats column(s) {repeated}")
@@ -544,15 +552,16 @@ def read_records(
             lines.to_list(), lambda piece: quoted.sub("", piece).count(delimiter) + 1 == width), pl.Utf8)
 
     frame = pl.DataFrame({"text": lines}).with_row_index("_source_line", offset=1)
-    frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(header_line + header_lines - 1)
+    frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(max(header_line + header_lines - 1, 0))
     odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     if odd.any():  # a quoted field runs over line ends: group lines into records
         frame = _resync(_group_lines(frame), frame, delimiter, len(header))
     empty_fields = f"^[\\s{re.escape(delimiter)}]*$"  # blank, or delimiters only: ",,,," (a formatted, empty spreadsheet row)
-    repeats = _repeated_headers(frame, path, header, delimiter)
-    kind = (pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
-            .when((pl.col("text").str.strip_chars(" \ufeff") == header_text.strip(" \ufeff"))
-                  | pl.col("_source_line").is_in(repeats)).then(pl.lit("repeated_header")))
+    kind = pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
+    if header_text is not None:
+        repeats = _repeated_headers(frame, path, header, delimiter)
+        kind = kind.when((pl.col("text").str.strip_chars(" \ufeff") == header_text.strip(" \ufeff"))
+                         | pl.col("_source_line").is_in(repeats)).then(pl.lit("repeated_header"))
     for name, pattern in line_kinds:
         kind = kind.when(pl.col("text").str.contains(pattern)).then(pl.lit(name))
     frame = frame.with_columns(kind=kind.otherwise(None))

@@ -70,6 +70,7 @@ import polars as pl
 from risk_assets.lib.ingest import csv_text, workbook
 from risk_assets.lib.ingest.mappings import (
     ESSENTIAL_TARGETS,
+    HEADERLESS_COLUMN,
     LENDINGCLUB_STATUS,
     TARGET_SQL_TYPES,
     Dialect,
@@ -362,6 +363,17 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     for mapping in mappings:
         needed = mapping.declared_columns
         lines = csv_text.head_lines(content, mapping.dialect.encoding)
+        if not mapping.header:  # named for this file; its first line must hold the columns it declares
+            first = next((line for line in lines if line.strip()), "")
+            width = len(csv_text.split_fields(first, mapping.dialect.delimiter))
+            beyond = sorted((c for c in needed if int(HEADERLESS_COLUMN.match(c).group(1)) > width),
+                            key=lambda c: int(c.split("_")[1]))
+            if not beyond:
+                return mapping, 0
+            tried.append(f"mapping {mapping.name!r} (no header; needs {len(needed)} positions)")
+            misfits.append(_misfit(mapping, beyond, f"the first line ({width} fields separated by "
+                                                    f"{mapping.dialect.delimiter!r})"))
+            continue
         for number, line in enumerate(lines, start=1):
             if needed <= set(csv_text.split_fields(line, mapping.dialect.delimiter)):
                 return mapping, number

@@ -36,7 +36,8 @@ target implies (`implied_kind`); a type that cannot fill its target's column (a 
 an integer column, a date into an amount) refuses the mapping. Targets are the names of
 `lib.schema.LOAN_COLUMNS` except the computed ones (COMPUTED_TARGETS).
 `status_map` defaults to the LendingClub vocabulary. Source columns without a target are kept as
-text in `source_fields`.
+text in `source_fields`. `"header": false` reads a file of data lines only, its columns named by
+position (`column_1`, ...; see TapeMapping.header).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ import codecs
 import dataclasses
 import fnmatch
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -159,6 +161,11 @@ class TapeMapping:
     """Read from `<tape file name>.mapping.json` beside the tape: meant for that file alone."""
     typed_source: bool = False
     """The values come typed (Parquet), not as text: no spreadsheet damage to look for."""
+    header: bool = True
+    """The file starts with a header line. False (`"header": false`, a mainframe or agency export of
+    data lines only): its columns are named by position, `column_1`, `column_2`, ... (HEADERLESS_COLUMN),
+    and the mapping must name its files (a sidecar, or an `applies_to` narrower than '*'), since no
+    header can confirm it."""
 
     @property
     def meant_for_file(self) -> bool:
@@ -180,11 +187,14 @@ class TapeMapping:
 
 
 MAPPING_KEYS = ("name", "applies_to", "portfolio", "dialect", "as_of", "columns", "status_map", "sentinels",
-                "description")
+                "description", "header")
 """Keys a mapping may hold; any other (a typo such as 'sentinel' or 'asof') refuses it, since an
 ignored key would silently drop what it declares. Keys starting with '_' are comments."""
 COLUMN_KEYS = ("to", "type", "format", "required", "description")
 """Keys of one column's object in "columns" (and comments starting with '_')."""
+HEADERLESS_COLUMN = re.compile(r"^column_([1-9]\d*)$")
+"""A column of a file without a header, named by its 1-based position (`column_7`): the name an
+untitled header cell gets too (`csv_text._named_columns`)."""
 ESSENTIAL_TARGETS = ("loan_amount", "origination_date")
 """Targets without which a loan cannot be modelled (amount, vintage); a mapping that fills neither
 them nor an outcome (loan_status or default_flag) is listed in the notes (`targets_not_mapped`)."""
@@ -244,6 +254,14 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         if odd:
             raise ValueError(f"status_map values must be 1 (defaulted), 0 (not) or null (no outcome yet), not {odd}")
         dialect = _dialect(document.get("dialect", {}))
+        header = document.get("header", True)
+        if not isinstance(header, bool):
+            raise TypeError(f"'header' must be true or false, not {header!r}")
+        sentinel_columns = list(document.get("sentinels", {})) if isinstance(document.get("sentinels"), dict) else []
+        positional = [c for c in [s.source for s in specs] + sentinel_columns if not HEADERLESS_COLUMN.match(c)]
+        if not header and positional:
+            raise ValueError(f"with \"header\": false the columns are named by position (column_1, column_2, ...), "
+                             f"not {positional}")
         as_of = document.get("as_of")
         try:
             as_of = date.fromisoformat(as_of) if as_of else None
@@ -260,6 +278,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             sentinels=_sentinels(document.get("sentinels", {})),
             builtin=False,
             source=str(source),
+            header=header,
         )
     except KeyError as exc:
         raise FileRefused(f"{source}: invalid column mapping: the key {exc} is missing") from None
@@ -392,6 +411,9 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMa
         if not sidecar and not _may_apply(document, tape.name):
             continue  # meant for other files: its faults are reported when one of them lands
         mapping = mapping_from_json(path, document)
+        if not (mapping.header or sidecar or mapping.meant_for_file):
+            raise FileRefused(f"{path}: invalid column mapping: with \"header\": false it must name its files in "
+                              "'applies_to' (or be the tape's sidecar): no header can tell which files it fits")
         if sidecar or any(fnmatch.fnmatch(tape.name, glob) for glob in mapping.applies_to):
             found.append(dataclasses.replace(mapping, sidecar=sidecar))
     return found, unreadable

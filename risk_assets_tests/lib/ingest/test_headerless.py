@@ -1,0 +1,105 @@
+"""Tapes without a header line (mainframe and agency exports write data lines only): a mapping with
+`"header": false` names the columns by position, and the real LendingClub loans written that way load
+as the same loans as the file with its header, one line earlier."""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+LOANS = 60
+POSITIONS = {  # the sample LendingClub file's columns, by 1-based position
+    "column_1": {"to": "loan_amount", "type": "number", "required": True},
+    "column_2": {"to": "term_months", "type": "term"},
+    "column_3": {"to": "emp_length_years", "type": "emp_length"},
+    "column_4": {"to": "home_ownership"},
+    "column_5": {"to": "annual_income", "type": "number"},
+    "column_7": {"to": "zip3", "type": "zip3"},
+    "column_8": {"to": "addr_state"},
+    "column_13": {"to": "revol_bal", "type": "number"},
+    "column_14": {"to": "revol_util", "type": "percent"},
+    "column_16": {"to": "loan_status", "required": True},
+}
+COMPARED = ["loan_amount", "term_months", "emp_length_years", "home_ownership", "annual_income", "zip3",
+            "addr_state", "revol_bal", "revol_util", "loan_status", "default_flag"]
+
+
+@pytest.fixture
+def lc_lines(data_dir) -> list[str]:
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        return [line.rstrip("\r\n") for line in islice(handle, LOANS + 1)]
+
+
+def _tape(folder: Path, name: str, lines: list[str], mapping: dict | None) -> Path:
+    tape = folder / name
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if mapping is not None:
+        (folder / (name + ".mapping.json")).write_text(json.dumps(mapping))
+    return tape
+
+
+def test_a_headerless_tape_loads_the_loans_of_its_headed_twin(lc_lines, tmp_path):
+    headed = parse_loan_file(_tape(tmp_path, "with_header.csv", lc_lines, None))
+    mapping = {"name": "lc_mainframe", "header": False, "columns": POSITIONS}
+
+    parsed = parse_loan_file(_tape(tmp_path, "LC.DAT", lc_lines[1:], mapping))
+
+    parsed.reconcile()
+    assert parsed.format == "generic:lc_mainframe" and parsed.rows.height == LOANS
+    assert parsed.non_data_lines == [] and parsed.quarantine.height == 0
+    assert parsed.rows.select("_source_line").to_series().to_list() == list(range(1, LOANS + 1))
+    ours = parsed.rows.sort("_source_line").select(COMPARED)
+    theirs = headed.rows.sort("_source_line").select(COMPARED)
+    assert ours.equals(theirs)
+    assert ours["revol_util"][0] == pytest.approx(0.837) and ours["loan_amount"][0] == 5000.0
+    unmapped = json.loads(parsed.rows["source_fields"][0])
+    assert unmapped["column_6"] == "Verified" and "column_16" not in unmapped
+
+
+def test_a_bad_line_in_a_headerless_tape_is_quarantined_at_its_line(lc_lines, tmp_path):
+    lines = lc_lines[1:]
+    lines[9] = lines[9] + ",spill"  # one field too many on line 10
+    parsed = parse_loan_file(_tape(tmp_path, "LC.DAT", lines, {"name": "lc", "header": False, "columns": POSITIONS}))
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "rule").rows() == [(10, "malformed_record")]
+    assert parsed.rows.height == LOANS - 1
+
+
+def test_headerless_mappings_are_refused_when_they_cannot_be_trusted(lc_lines, tmp_path):
+    named = {"name": "lc", "header": False, "columns": {**POSITIONS, "loan_status": {"to": "loan_status"}}}
+    named["columns"].pop("column_16")
+    with pytest.raises(FileRefused, match=r"columns are named by position \(column_1, column_2, \.\.\.\), not \['loan_status'\]"):
+        parse_loan_file(_tape(tmp_path, "a.DAT", lc_lines[1:], named))
+
+    too_wide = {"name": "lc", "header": False, "columns": {**POSITIONS, "column_19": {"to": "dti", "type": "number"}}}
+    with pytest.raises(FileRefused, match=r"declares column\(s\) \['column_19'\] that the first line \(16 fields"):
+        parse_loan_file(_tape(tmp_path, "b.DAT", lc_lines[1:], too_wide))
+
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    (folder / "every_file.json").write_text(json.dumps({"name": "lc", "header": False, "columns": POSITIONS}))
+    with pytest.raises(FileRefused, match=r"every_file.json: invalid column mapping: with \"header\": false it must name its files"):
+        parse_loan_file(_tape(tmp_path, "c.DAT", lc_lines[1:], None), mapping_dirs=[folder])
+
+    (folder / "every_file.json").write_text(json.dumps({"name": "lc", "header": "no", "columns": POSITIONS}))
+    with pytest.raises(FileRefused, match=r"'header' must be true or false, not 'no'"):
+        parse_loan_file(_tape(tmp_path, "d.DAT", lc_lines[1:], None), mapping_dirs=[folder])
+
+
+def test_a_headerless_mapping_named_by_glob_reads_only_its_files(lc_lines, tmp_path):
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    (folder / "mainframe.json").write_text(json.dumps(
+        {"name": "mainframe", "applies_to": ["LC_*.DAT"], "header": False, "columns": POSITIONS}))
+    parsed = parse_loan_file(_tape(tmp_path, "LC_2024-07.DAT", lc_lines[1:], None), mapping_dirs=[folder])
+    assert parsed.format == "generic:mainframe" and parsed.rows.height == LOANS
+    headed = parse_loan_file(_tape(tmp_path, "LC_with_header.csv", lc_lines, None), mapping_dirs=[folder])
+    assert headed.format == "lendingclub"  # the glob does not name it: the built-in format reads it
+    assert pl.Series(parsed.rows["loan_amount"]).sum() == pl.Series(headed.rows["loan_amount"]).sum()
