@@ -7,6 +7,7 @@
     risk-assets export     write the metric and score tables to CSV or Parquet files
     risk-assets registry   list model versions; retire a champion or restore a former one (rollback)
     risk-assets withdraw   take a landed file's rows back out of the lake (a wrong delivery)
+    risk-assets loan       trace one loan (key, tape id or file:line): landing, quarantine, features, score
     risk-assets screenshots  rebuild a small lake in a temporary home and regenerate docs/screenshots/*.png
 
 Every command prints what it did; a failure exits non-zero with a one-line reason.
@@ -111,6 +112,20 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
 MODEL_ASSETS = {"loan_pd_": ("loan_pd_model", "ml.loan_scores", "loan_scores"),
                 "news_sentiment": ("news_sentiment_model", "ml.news_scores", "news_scores")}
 """Model name prefix -> (training asset, score table, scoring asset)."""
+
+
+def loan_command(home: RiskHome, query: str, portfolio: str | None) -> int:
+    """Print one loan's path through the lake (`risk_assets.lib.report.loan_trace`); exit 1 when
+    nothing matches, 2 when there is no lake."""
+    from risk_assets.lib.report.loan_trace import trace_loan
+
+    if not home.lake_path.exists():
+        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        return 2
+    with connect(home.lake_path, read_only=True) as con:
+        trace = trace_loan(con, query, portfolio)
+    print("\n".join(trace.lines), file=sys.stdout if trace.found else sys.stderr)
+    return 0 if trace.found else 1
 
 
 def registry_command(home: RiskHome, model: str | None, retire: bool, restore: str | None, reason: str | None) -> int:
@@ -310,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     withdraw = sub.add_parser("withdraw", help="take a landed file's rows back out of the lake (a wrong delivery)")
     withdraw.add_argument("file", help="the file's sha256 (8+ characters), landed path or file name")
     withdraw.add_argument("--reason", required=True, help="why (kept in the manifest, raw.landed_files.message)")
+    loan = sub.add_parser("loan", help="trace one loan: the file and line it landed from, its quarantined values, "
+                                       "features and score")
+    loan.add_argument("query", help="a loan key (sba:1000014003), the tape's loan id (1000014003), or <file>:<line> "
+                                    "(lendingclub_2007_2011.csv:17)")
+    loan.add_argument("--portfolio", help="only loans of this portfolio (lendingclub, sba, a mapping's name)")
     replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
     replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
@@ -327,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DAGSTER_HOME", str(home.dagster_home))
     os.environ.setdefault("RISK_HOME", str(home.root))
     # commands on an existing lake create no home: a mistyped RISK_HOME is reported, not made
-    on_a_lake = args.command in ("export", "registry", "withdraw")
+    on_a_lake = args.command in ("export", "registry", "withdraw", "loan")
     try:
         if not on_a_lake or home.lake_path.exists():
             dagster_home = init_home(home)  # for registry: the Dagster instance its change is shown in
@@ -341,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         return registry_command(home, args.model, args.retire, args.restore, args.reason)
     if args.command == "withdraw":
         return withdraw_command(home, args.file, args.reason)
+    if args.command == "loan":
+        return loan_command(home, args.query, args.portfolio)
     if args.command == "init":
         print(f"lake home {home.root}; Dagster instance {dagster_home}")
         return 0

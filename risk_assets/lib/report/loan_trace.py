@@ -1,0 +1,129 @@
+"""One loan's path through the lake, for an analyst asking "where did this PD come from?" or "what
+happened to line 17 of that tape?": the file and line it landed from, every value quarantined on
+the way (with its rule), whether it reached the features, and its score with the model version.
+
+A loan is looked up by its loan key (`sba:1000014003`), by its id in the tape (`1000014003`; every
+portfolio, or one), or by file and line (`lendingclub_2007_2011.csv:17`), which also finds a line
+whose record never became a loan (quarantined at landing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from risk_assets.lib.lake import table_exists
+
+MAX_LOANS = 10
+"""Loans listed for one lookup (an id shared by several portfolios, several snapshots of one loan)."""
+FILE_LINE = re.compile(r"^(?P<file>.+):(?P<line>[1-9]\d*)$")
+"""`<file name or path>:<line>`: a landed file's physical line (an Excel row for a workbook)."""
+
+
+@dataclass
+class LoanTrace:
+    """What the lake holds about one lookup: `lines` to print, and whether anything was found."""
+
+    query: str
+    lines: list[str]
+    found: bool
+
+
+def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None = None) -> LoanTrace:
+    """Trace a loan key, a tape's loan id, or `<file>:<line>` through raw.loans, quality.quarantine,
+    marts.loan_features and ml.loan_scores (read only).
+
+    Returns one block of lines per loan found (at most MAX_LOANS, each snapshot of a loan its own
+    line): where it landed (file, line, sha256 prefix, run, time), its status and default flag,
+    amount (USD) and origination date; each quarantined value (asset, rule, column, raw value); whether
+    marts.loan_features holds it; its PD (fraction 0-1), risk grade and the model version that
+    scored it, and whether that version is still the champion. A file:line that no loan came from
+    lists what was quarantined at that line.
+    """
+    if not table_exists(con, "raw.loans"):
+        return LoanTrace(query, ["the lake has no raw.loans yet: land a loan tape first (risk-assets run)"], False)
+    keys = _loan_keys(con, query, portfolio)
+    lines: list[str] = []
+    if not keys:
+        quarantined = _quarantine_at_line(con, query)
+        if quarantined:
+            return LoanTrace(query, [f"{query}: no loan landed from this line; quarantined:", *quarantined], True)
+        where = f" in portfolio {portfolio!r}" if portfolio else ""
+        return LoanTrace(query, [f"{query}: no loan key, loan id{where} or file:line in the lake matches"], False)
+    for key in keys[:MAX_LOANS]:
+        lines += _loan_block(con, key)
+    if len(keys) > MAX_LOANS:
+        lines.append(f"... and {len(keys) - MAX_LOANS} more loans match {query!r}; narrow it with --portfolio")
+    return LoanTrace(query, lines, True)
+
+
+def _loan_keys(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None) -> list[str]:
+    """Loan keys matching the query: the key itself, the tape's id, or file:line."""
+    found = FILE_LINE.match(query)
+    if found:
+        rows = con.execute(
+            "SELECT DISTINCT loan_key FROM raw.loans WHERE _source_line = ? "
+            "AND (_source_file = ? OR _source_file LIKE '%/' || ?) ORDER BY 1",
+            [int(found["line"]), found["file"], found["file"]]).fetchall()
+        if rows:
+            return [r[0] for r in rows]
+    rows = con.execute(
+        "SELECT DISTINCT loan_key FROM raw.loans WHERE (loan_key = ? OR source_loan_id = ?) "
+        "AND (? IS NULL OR portfolio = ?) ORDER BY 1", [query, query, portfolio, portfolio]).fetchall()
+    return [r[0] for r in rows]
+
+
+def _quarantine_at_line(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
+    found = FILE_LINE.match(query)
+    if not found or not table_exists(con, "quality.quarantine"):
+        return []
+    rows = con.execute(
+        "SELECT asset, rule, column_name, raw_value, message FROM quality.quarantine WHERE line = ? "
+        "AND (source_file = ? OR source_file LIKE '%/' || ?) ORDER BY asset, column_name",
+        [int(found["line"]), found["file"], found["file"]]).fetchall()
+    return [_quarantine_line(*row) for row in rows]
+
+
+def _quarantine_line(asset: str, rule: str, column: str | None, raw_value: str | None, message: str | None) -> str:
+    value = "" if raw_value is None else f" value {raw_value[:80]!r}"
+    return f"  quarantined  {rule} ({asset}) column {column or '-'}{value}: {message or ''}".rstrip(": ")
+
+
+def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
+    lines = [f"loan {key}"]
+    landed = con.execute(
+        "SELECT _source_file, _source_line, _file_sha256, _run_id, _ingested_at, snapshot_date, loan_status, "
+        "default_flag, loan_amount, origination_date FROM raw.loans WHERE loan_key = ? "
+        "ORDER BY snapshot_date NULLS FIRST, _ingested_at", [key]).fetchall()
+    for file, line, sha, run, at, snapshot, status, flag, amount, originated in landed:
+        name = file.rsplit("/", 1)[-1]
+        snap = f" snapshot {snapshot}" if snapshot else ""
+        lines.append(f"  landed       {name} line {line}{snap} (sha256 {sha[:12]}, run {str(run)[:8]}, {at:%Y-%m-%d %H:%M} UTC)")
+        amount_text = f"{amount:,.2f} USD" if amount is not None else "no amount"
+        lines.append(f"               status {status!r} -> default flag {'-' if flag is None else flag}; "
+                     f"{amount_text}; originated {originated or '-'}")
+    if table_exists(con, "quality.quarantine"):
+        rows = con.execute("SELECT asset, rule, column_name, raw_value, message FROM quality.quarantine "
+                           "WHERE record_key = ? ORDER BY asset, column_name", [key]).fetchall()
+        lines += [_quarantine_line(*row) for row in rows] or ["  quarantined  nothing"]
+    if table_exists(con, "marts.loan_features"):
+        held = con.execute("SELECT count(*) FROM marts.loan_features WHERE loan_key = ?", [key]).fetchone()[0]
+        lines.append("  features     in marts.loan_features" if held else
+                     "  features     not in marts.loan_features (a quarantined value above, or not built since it landed)")
+    else:
+        held = 0
+    if table_exists(con, "ml.loan_scores"):
+        scores = con.execute("SELECT pd, risk_grade, model, model_version, scored_at FROM ml.loan_scores "
+                             "WHERE loan_key = ?", [key]).fetchall()
+        champions = dict(con.execute("SELECT model, version FROM ml.model_registry WHERE status = 'champion'").fetchall()) \
+            if table_exists(con, "ml.model_registry") else {}
+        for pd_, grade, model, version, scored_at in scores:
+            standing = "the champion" if champions.get(model) == version else "no longer the champion"
+            lines.append(f"  score        PD {pd_:.4f} (grade {grade}) by {model} {version} ({standing}), "
+                         f"scored {scored_at:%Y-%m-%d %H:%M} UTC")
+        if not scores:
+            lines.append("  score        none: " + ("only loans in marts.loan_features are scored" if not held else
+                                                    "no champion for its portfolio, or not scored since it landed"))
+    return lines

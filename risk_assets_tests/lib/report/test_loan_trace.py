@@ -1,0 +1,62 @@
+"""`risk-assets loan`: one loan's path through the lake, on real LendingClub lines landed in a lake."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from risk_assets.cli import main
+from risk_assets.lib.ingest.landing import land_folder
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.lake import connect
+from risk_assets.lib.report.loan_trace import trace_loan
+
+
+def _land(risk_home, data_dir) -> str:
+    """Land the header and first 20 LendingClub loans, line 5's amount made negative; returns the file's name."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 21)]
+    lines[4] = "-" + lines[4]  # a negative loan_amnt on physical line 5
+    tape = risk_home.landing_loans / "lc_2024-07.csv"
+    tape.write_text("\n".join(lines) + "\n")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-trace", asset="raw_loans")
+    return tape.name
+
+
+def test_a_landed_loan_is_traced_to_its_line_features_and_score(risk_home, data_dir):
+    name = _land(risk_home, data_dir)
+    with connect(risk_home.lake_path) as con:
+        key = con.execute("SELECT loan_key FROM raw.loans WHERE _source_line = 2").fetchone()[0]
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key FROM raw.loans WHERE _source_line <> 3")
+        con.execute("CREATE TABLE ml.loan_scores AS SELECT loan_key, 0.1234 AS pd, 'R4' AS risk_grade, "
+                    "'loan_pd_lendingclub' AS model, 'v2' AS model_version, TIMESTAMP '2026-12-01 10:00' AS scored_at "
+                    "FROM marts.loan_features")
+        con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path) "
+                    "VALUES ('loan_pd_lendingclub', 'v3', 'champion', '/artifacts/v3')")
+
+        by_line = trace_loan(con, f"{name}:2")
+        by_key = trace_loan(con, key)
+        unfeatured = trace_loan(con, f"{name}:3")
+
+    assert by_line.found and by_line.lines == by_key.lines
+    assert by_line.lines[0] == f"loan {key}"
+    assert by_line.lines[1].startswith(f"  landed       {name} line 2 (sha256 ")
+    assert "status 'Fully Paid' -> default flag 0; 5,000.00 USD" in by_line.lines[2]
+    assert "  quarantined  nothing" in by_line.lines and "  features     in marts.loan_features" in by_line.lines
+    assert by_line.lines[-1].startswith("  score        PD 0.1234 (grade R4) by loan_pd_lendingclub v2 (no longer the champion)")
+    assert unfeatured.lines[-1] == "  score        none: only loans in marts.loan_features are scored"
+
+
+def test_a_line_that_never_became_a_loan_shows_its_quarantine(risk_home, data_dir, capsys, monkeypatch):
+    name = _land(risk_home, data_dir)
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+
+    assert main(["loan", f"{name}:5"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{name}:5: no loan landed from this line; quarantined:"
+    amount = (data_dir / "loans" / "lendingclub_2007_2011.csv").read_text().splitlines()[4].split(",")[0]
+    assert out[1].startswith(f"  quarantined  non_positive_amount (raw_loans) column loan_amnt value '-{amount}'")
+
+    assert main(["loan", "no-such-loan"]) == 1
+    assert "no-such-loan: no loan key, loan id or file:line in the lake matches" in capsys.readouterr().err
