@@ -332,6 +332,12 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
                           + (f"; not read: {', '.join(not_read)}" if not_read else "") + "). "
                           "Declare a column mapping for it (see README, 'Your own loan tape').")
     sheet, (header_row, mapping) = found[0]
+    if sheet.uncalculated:
+        shown = ", ".join(sheet.uncalculated[:5]) + (", ..." if len(sheet.uncalculated) > 5 else "")
+        raise FileRefused(f"{path}: sheet {sheet.name!r} holds {len(sheet.uncalculated):,} formula cell(s) saved without "
+                          f"their value ({shown}): the program that wrote it never calculated them, so they would "
+                          "read as empty. Open and save it in Excel or LibreOffice (which store each formula's "
+                          "value), then land it again")
     formats = {f.source: f.fmt or "%Y-%m-%d" for f in mapping.fields if f.kind == "date"}
     formats |= {f.source: "%d-%b-%y" for f in mapping.fields if f.kind == "sba_date"}
     records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds)

@@ -21,7 +21,8 @@ beyond the header's last column is malformed (the values are never dropped). Onl
 read; the notes name the sheet read and the others.
 
 Formulas: openpyxl reads the value Excel cached when it saved the file. A workbook written by a
-program that never calculated its formulas holds no cached value, and such a cell reads as empty.
+program that never calculated its formulas holds no cached value: such cells are listed
+(`uncalculated_formulas`) and the tape is refused rather than read with them empty.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,8 @@ class Sheet:
 
     name: str
     rows: list[tuple[int, list[Cell]]]
+    uncalculated: list[str] = field(default_factory=list)
+    """References of formula cells saved without a value (`C2`): see `uncalculated_formulas`."""
 
     def head(self) -> list[tuple[int, list[str]]]:
         """The first HEADER_SEARCH_ROWS rows as stripped text, for finding the header."""
@@ -90,11 +93,35 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
                 continue
             sheet.reset_dimensions()  # a writer's stated dimensions may be wrong; read to the last row
             rows = [(number, [_cell(c) for c in row]) for number, row in enumerate(sheet.iter_rows(), start=1)]
-            sheets.append(Sheet(sheet.title, rows))
+            sheets.append(Sheet(sheet.title, rows, uncalculated_formulas(content, sheet._worksheet_path)))
         skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
     finally:
         book.close()
     return sheets, skipped
+
+
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb'<c\b(?P<attrs>[^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?P<value><v\s*/>|<v>\s*</v>)?\s*</c>')
+_CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+
+
+def uncalculated_formulas(content: bytes, part: str) -> list[str]:
+    """Cells of worksheet part `part` (`xl/worksheets/sheet1.xml`) that hold a formula and no value.
+
+    Excel and LibreOffice save each formula's last value beside it (`<f>A2*B2</f><v>84</v>`), and that
+    value is what landing reads; a program that writes formulas without calculating them (openpyxl,
+    most report generators) leaves `<v>` out or empty, and the cell would read as empty. An empty
+    value of a formula typed as text (`t="str"`) is a calculated empty string and is not listed.
+    """
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        xml = archive.read(part)
+    refs = []
+    for found in _FORMULA_WITHOUT_VALUE.finditer(xml):
+        if found["value"] and b't="str"' in found["attrs"]:
+            continue
+        ref = _CELL_REF.search(found["attrs"])
+        refs.append(ref.group(1).decode() if ref else "?")
+    return refs
 
 
 def _cell(cell) -> Cell:

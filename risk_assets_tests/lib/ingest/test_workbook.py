@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import gzip
 import re
+import zipfile
 from itertools import islice
 from pathlib import Path
 
@@ -179,6 +180,23 @@ def test_an_unreadable_or_ambiguous_workbook_is_refused_by_name(data_dir, tmp_pa
     protected.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     with pytest.raises(FileRefused, match=r"protected.xlsx: a legacy Excel \(.xls\), a password-protected workbook"):
         parse_loan_file(protected)
+
+    formulas = _write_book(tmp_path / "formulas.xlsx", header, rows)
+    book = openpyxl.load_workbook(formulas)
+    for row in (2, 3, 4):  # a generated report: the amount as a formula, never calculated
+        book.active.cell(row=row, column=1, value=f"=1000*{row}")
+    book.save(formulas)
+    with pytest.raises(FileRefused, match=r"formulas.xlsx: sheet 'Loans' holds 3 formula cell\(s\) saved without "
+                                          r"their value \(A2, A3, A4\).*Open and save it in Excel or LibreOffice"):
+        parse_loan_file(formulas)
+    calculated = tmp_path / "calculated.xlsx"  # as Excel saves it: each formula with its value
+    with zipfile.ZipFile(formulas) as source, zipfile.ZipFile(calculated, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<f>1000\*(\d)</f><v\s*/>", lambda m: b"<f>1000*" + m[1] + b"</f><v>" + m[1] + b"000</v>", data)
+            target.writestr(item, data)
+    assert parse_loan_file(calculated).rows.sort("_source_line")["loan_amount"].to_list() == [2000.0, 3000.0, 4000.0]
 
     good = _write_book(tmp_path / "good.xlsx", header, rows).read_bytes()
     cut = tmp_path / "cut.xlsx"
