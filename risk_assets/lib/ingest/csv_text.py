@@ -305,7 +305,7 @@ def join_quoted(lines: Sequence[str], index: int) -> tuple[str, int]:
     return (text, QUOTED_LINE_BREAKS + 1) if text.count('"') % 2 == 0 else (lines[index], 1)
 
 
-def _named_columns(header: list[str]) -> list[str]:
+def named_columns(header: list[str]) -> list[str]:
     """Header names, an empty one named by its position (`column_17`, 1-based): exports often end
     every line with a delimiter, or carry untitled columns."""
     return [name or f"column_{n}" for n, name in enumerate(header, start=1)]
@@ -490,7 +490,7 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str],
         text=pl.when(pl.col("n_fields") == width).then(pl.col("text") + delimiter).otherwise(pl.col("text")),
         n_fields=pl.when(pl.col("n_fields") == width).then(width + 1).otherwise(pl.col("n_fields")),
     )
-    return records, _named_columns([*header, ""]), True
+    return records, named_columns([*header, ""]), True
 
 
 def read_records(
@@ -527,10 +527,10 @@ def read_records(
     if header_line == 0:
         first = next((line for line in lines.to_list() if line.strip()), "")
         header_text, header_lines = None, 0
-        header = _named_columns([""] * len(split_fields(first, delimiter)))
+        header = named_columns([""] * len(split_fields(first, delimiter)))
     else:
         header_text, header_lines = join_quoted(lines[header_line - 1 : header_line + QUOTED_LINE_BREAKS].to_list(), 0)
-        header = _named_columns(split_fields(header_text, delimiter))
+        header = named_columns(split_fields(header_text, delimiter))
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise FileRefused(f"{path}: line {header_line}: the header repeats column(s) {repeated}")

@@ -194,7 +194,7 @@ COLUMN_KEYS = ("to", "type", "format", "required", "description")
 """Keys of one column's object in "columns" (and comments starting with '_')."""
 HEADERLESS_COLUMN = re.compile(r"^column_([1-9]\d*)$")
 """A column of a file without a header, named by its 1-based position (`column_7`): the name an
-untitled header cell gets too (`csv_text._named_columns`)."""
+untitled header cell gets too (`csv_text.named_columns`)."""
 ESSENTIAL_TARGETS = ("loan_amount", "origination_date")
 """Targets without which a loan cannot be modelled (amount, vintage); a mapping that fills neither
 them nor an outcome (loan_status or default_flag) is listed in the notes (`targets_not_mapped`)."""

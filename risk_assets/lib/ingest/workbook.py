@@ -199,7 +199,7 @@ def records(
     where = f"{path}: sheet {sheet.name!r} row {header_row}"
     header_cells = next(cells for number, cells in sheet.rows if number == header_row)
     width = max((i + 1 for i, c in enumerate(header_cells) if render(c).strip()), default=0)
-    header = csv_text._named_columns([render(c).strip() for c in header_cells[:width]])
+    header = csv_text.named_columns([render(c).strip() for c in header_cells[:width]])
     folded = [name.casefold() for name in header]
     repeated = sorted({name for name, f in zip(header, folded) if folded.count(f) > 1})
     if repeated:
