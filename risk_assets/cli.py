@@ -8,6 +8,7 @@
     risk-assets registry   list model versions; retire a champion or restore a former one (rollback)
     risk-assets withdraw   take a landed file's rows back out of the lake (a wrong delivery)
     risk-assets loan       trace one loan (key, tape id or file:line): landing, quarantine, features, score
+    risk-assets quarantine what was set aside, by file and rule; one file's values by line
     risk-assets screenshots  rebuild a small lake in a temporary home and regenerate docs/screenshots/*.png
 
 Every command prints what it did; a failure exits non-zero with a one-line reason.
@@ -126,6 +127,23 @@ def loan_command(home: RiskHome, query: str, portfolio: str | None) -> int:
         trace = trace_loan(con, query, portfolio)
     print("\n".join(trace.lines), file=sys.stdout if trace.found else sys.stderr)
     return 0 if trace.found else 1
+
+
+def quarantine_command(home: RiskHome, file: str | None, rule: str | None, limit: int) -> int:
+    """Print the quarantine's summary, or one file's quarantined values (`lib.report.quarantine`);
+    exit 1 when the file has none, 2 when there is no lake."""
+    from risk_assets.lib.report.quarantine import quarantine_rows, quarantine_summary
+
+    if not home.lake_path.exists():
+        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        return 2
+    with connect(home.lake_path, read_only=True) as con:
+        if file is None:
+            lines, found = quarantine_summary(con), True
+        else:
+            lines, found = quarantine_rows(con, file, rule, limit)
+    print("\n".join(lines), file=sys.stdout if found else sys.stderr)
+    return 0 if found else 1
 
 
 def registry_command(home: RiskHome, model: str | None, retire: bool, restore: str | None, reason: str | None) -> int:
@@ -330,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     loan.add_argument("query", help="a loan key (sba:1000014003), the tape's loan id (1000014003), or <file>:<line> "
                                     "(lendingclub_2007_2011.csv:17)")
     loan.add_argument("--portfolio", help="only loans of this portfolio (lendingclub, sba, a mapping's name)")
+    quarantine = sub.add_parser("quarantine", help="what was quarantined, by file and rule; with a file, its values by line")
+    quarantine.add_argument("file", nargs="?", help="a landed file's name, path or sha256 (8+ characters)")
+    quarantine.add_argument("--rule", help="only this rule (unparsable_number, spreadsheet_error, ...)")
+    quarantine.add_argument("--limit", type=int, default=20, help="values listed (default 20)")
     replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
     replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
@@ -347,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DAGSTER_HOME", str(home.dagster_home))
     os.environ.setdefault("RISK_HOME", str(home.root))
     # commands on an existing lake create no home: a mistyped RISK_HOME is reported, not made
-    on_a_lake = args.command in ("export", "registry", "withdraw", "loan")
+    on_a_lake = args.command in ("export", "registry", "withdraw", "loan", "quarantine")
     try:
         if not on_a_lake or home.lake_path.exists():
             dagster_home = init_home(home)  # for registry: the Dagster instance its change is shown in
@@ -363,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         return withdraw_command(home, args.file, args.reason)
     if args.command == "loan":
         return loan_command(home, args.query, args.portfolio)
+    if args.command == "quarantine":
+        return quarantine_command(home, args.file, args.rule, args.limit)
     if args.command == "init":
         print(f"lake home {home.root}; Dagster instance {dagster_home}")
         return 0

@@ -35,6 +35,11 @@ def _markdown(rows: list[tuple], names: list[str], width: int = 60) -> str:
     return "\n".join(lines)
 
 
+QUARANTINE_LOG_LINES = 5
+"""Quarantined values of a file quoted in the run's log (file, line, column, rule, raw value); all of them
+are in quality.quarantine and `risk-assets quarantine <file>`."""
+
+
 def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, parse, preview_columns: list[str]):
     table, _ = TABLES[domain]
     folder = lake.home.landing / domain
@@ -48,6 +53,11 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
             f"SELECT {', '.join(preview_columns)} FROM {table} WHERE _run_id = ? ORDER BY _source_file, _source_line LIMIT 10",
             [context.run_id],
         ).fetchall()
+        first_quarantined = {
+            outcome.path: con.execute(
+                "SELECT line, column_name, rule, raw_value FROM quality.quarantine WHERE run_id = ? AND source_file = ? "
+                f"ORDER BY line, column_name LIMIT {QUARANTINE_LOG_LINES}", [context.run_id, str(outcome.path)]).fetchall()
+            for outcome in report.files if outcome.rows_quarantined}
     by_rule = report.quarantined_by_rule()
     notes = {}
     for outcome in report.files:
@@ -55,6 +65,11 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
         fmt = f" {outcome.format}" if outcome.format else ""
         log(f"{outcome.path}: {outcome.outcome}{fmt} loaded={outcome.rows_loaded} "
             f"quarantined={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")
+        if first_quarantined.get(outcome.path):
+            shown = "; ".join(f"line {line} {column or '-'} {rule} {'' if raw is None else repr(raw[:40])}".rstrip()
+                              for line, column, rule, raw in first_quarantined[outcome.path])
+            context.log.info(f"{Path(outcome.path).name}: first quarantined: {shown}; every value: "
+                             f"risk-assets quarantine {Path(outcome.path).name}")
         if summary := summarise_notes(outcome.notes):
             notes[Path(outcome.path).name] = summary
             context.log.info(f"{outcome.path}: notes {json.dumps(summary, default=str)}")

@@ -29,3 +29,32 @@ def test_raw_loans_materializes_with_metadata(risk_home, cases_dir):
     assert "default_flag" in {c.name for c in metadata["dagster/column_schema"].value.columns}
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 25
+
+
+def test_the_quarantine_is_quoted_in_the_log_and_listed_by_the_cli(risk_home, cases_dir, capsys, monkeypatch):
+    """F06: two LendingClub dates in a format the tape does not use are quarantined at landing; the run's
+    log quotes them by line, and `risk-assets quarantine` lists them, summed and one by one."""
+    from risk_assets.cli import main
+
+    name = "F06_lc_formatted_strings.csv"
+    shutil.copyfile(cases_dir / name, risk_home.landing_loans / name)
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([raw_loans], resources={"lake": LakeResource(root=str(risk_home.root))}, instance=instance)
+    assert result.success
+    with connect(risk_home.lake_path, read_only=True) as con:
+        stored = con.execute("SELECT line, column_name, rule, raw_value FROM quality.quarantine ORDER BY line").fetchall()
+    assert [rule for _, _, rule, _ in stored] == ["unparsable_date", "unparsable_date"]
+
+    logged = next(e.user_message for e in instance.all_logs(result.run_id) if "first quarantined:" in e.user_message)
+    quoted = "; ".join(f"line {line} {column} {rule} {raw!r}" for line, column, rule, raw in stored)
+    assert logged == f"{name}: first quarantined: {quoted}; every value: risk-assets quarantine {name}"
+
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+    assert main(["quarantine"]) == 0
+    summary = capsys.readouterr().out.splitlines()
+    assert summary[1].split() == [name, "raw_loans", "unparsable_date", "2", str(stored[0][0])]
+    assert main(["quarantine", name, "--limit", "1"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == f"{name}: 2 quarantined value(s), the first 1 by line"
+    assert rows[1].startswith(f"  line {stored[0][0]}  {stored[0][1]}  unparsable_date {stored[0][3]!r}: ")
+    assert main(["quarantine", name, "--rule", "spreadsheet_error"]) == 1
