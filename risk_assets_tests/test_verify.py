@@ -10,6 +10,7 @@ LANDED = [  # sha256, path, domain, format, rows_in_file, loaded, quarantined, n
     ("a", "loans/lendingclub_2007_2011.csv", "loans", "lendingclub", 3, 3, 0, 0, "loaded"),
     ("b", "loans/sba_national.csv.gz", "loans", "sba", 5, 3, 1, 0, "loaded"),  # one row unaccounted for
     ("c", "loans/broken.csv", "loans", None, None, None, None, None, "failed"),
+    ("d", "/home/r/landing/loans/two_months.xlsx", "loans", None, None, None, None, None, "refused"),
 ]
 
 
@@ -18,6 +19,8 @@ def _small_lake(path) -> None:
         for row in LANDED:
             con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, "
                         "rows_loaded, rows_quarantined, non_data_lines, status) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)", row)
+        con.execute("UPDATE raw.landed_files SET message = path || ': sheets ''Jan'', ''Feb'' all hold loan tapes' "
+                    "WHERE status = 'refused'")
         con.execute("CREATE TABLE raw.loans AS SELECT range AS i FROM range(6)")
         con.execute("CREATE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'news/financial_phrasebank_all.csv' AS _source_file")
         con.execute("CREATE TABLE marts.loan_features AS SELECT 'k' || range AS loan_key FROM range(6)")
@@ -52,6 +55,8 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
     assert ("FAIL every loan in loan_features has a PD score from its portfolio's champion "
             "(observed 3 loans without a champion's score)") in out
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
+    assert ("note refused (tried again on each run while in landing): two_months.xlsx: sheets 'Jan', 'Feb' "
+            "all hold loan tapes") in out  # the message without the path it starts with
 
 
 def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_rest(risk_home, capsys):
