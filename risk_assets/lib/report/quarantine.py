@@ -41,8 +41,8 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None 
     `limit` of them; (lines, whether the file has any)."""
     if not table_exists(con, "quality.quarantine"):
         return ["no quality.quarantine table yet: nothing has landed"], False
-    match = ("(source_file = $file OR source_file LIKE '%/' || $file "
-             "OR (length($file) >= 8 AND file_sha256 LIKE $file || '%'))")
+    match = ("(source_file = $file OR ends_with(source_file, '/' || $file) "
+             "OR (length($file) >= 8 AND starts_with(file_sha256, $file)))")
     params = {"file": file, "rule": rule}
     total = con.execute(f"SELECT count(*) FROM quality.quarantine WHERE {match} AND ($rule IS NULL OR rule = $rule)",
                         params).fetchone()[0]
