@@ -36,14 +36,15 @@ class Rule:
         name: rule name written to quarantine and check_results (e.g. `int_rate_range`).
         expectation: GX expectation class name (e.g. `ExpectColumnValuesToBeBetween`).
         kwargs: keyword arguments of that expectation (column, bounds, value set, ...).
-        portfolio: when set, only rows of this portfolio are checked (GX row_condition).
+        portfolio: when set, only rows of this portfolio (or of these portfolios) are checked (GX
+            row_condition): a vocabulary of the built-in formats is not imposed on a lender's own tape.
         why: the reason or source of the bounds, shown in the check's details.
     """
 
     name: str
     expectation: str
     kwargs: dict[str, Any] = field(default_factory=dict)
-    portfolio: str | None = None
+    portfolio: str | tuple[str, ...] | None = None
     why: str = ""
 
     @property
@@ -58,7 +59,8 @@ class Rule:
 
         kwargs = dict(self.kwargs)
         if self.portfolio is not None:
-            kwargs["row_condition"] = f'portfolio=="{self.portfolio}"'
+            names = (self.portfolio,) if isinstance(self.portfolio, str) else self.portfolio
+            kwargs["row_condition"] = " or ".join(f'portfolio=="{name}"' for name in names)
             kwargs["condition_parser"] = "pandas"
         return getattr(gx.expectations, self.expectation)(**kwargs, meta={"rule": self.name})
 

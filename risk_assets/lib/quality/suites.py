@@ -66,7 +66,13 @@ def _between(name: str, column: str, low: float | None, high: float | None, why:
     return Rule(name, "ExpectColumnValuesToBeBetween", kwargs, why=why)
 
 
-def _in_set(name: str, column: str, values: list, why: str, portfolio: str | None = None) -> Rule:
+BUILTIN_PORTFOLIOS = ("lendingclub", "sba")
+"""Portfolios of the built-in tape formats, whose vocabularies (statuses, grades) the value rules know;
+a mapped tape's own vocabulary is turned into the default flag by its status_map at landing, where
+a status it does not name is quarantined (`unknown_status`)."""
+
+
+def _in_set(name: str, column: str, values: list, why: str, portfolio: str | tuple[str, ...] | None = None) -> Rule:
     return Rule(name, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values}, portfolio, why)
 
 
@@ -143,11 +149,14 @@ def loan_value_rules() -> list[Rule]:
         _between("gross_approved_positive", "gross_approved", 0, None, "USD > 0", strict_min=True),
         _between("sba_approved_non_negative", "sba_approved", 0, None, "USD >= 0"),
         _in_set("default_flag_set", "default_flag", [0, 1], "1 = defaulted, 0 = not, NULL = no outcome"),
-        _in_set("grade_set", "grade", GRADES, "LendingClub grades A-G"),
-        _in_set("sub_grade_set", "sub_grade", SUB_GRADES, "LendingClub sub-grades A1-G5"),
-        _in_set("home_ownership_set", "home_ownership", HOME_OWNERSHIP, "LCDataDictionary home_ownership"),
-        _in_set("verification_status_set", "verification_status", VERIFICATION, "LCDataDictionary"),
-        _in_set("loan_status_set", "loan_status", LOAN_STATUSES, "LendingClub and SBA status codes"),
+        _in_set("grade_set", "grade", GRADES, "LendingClub grades A-G", portfolio="lendingclub"),
+        _in_set("sub_grade_set", "sub_grade", SUB_GRADES, "LendingClub sub-grades A1-G5", portfolio="lendingclub"),
+        _in_set("home_ownership_set", "home_ownership", HOME_OWNERSHIP, "LCDataDictionary home_ownership",
+                portfolio="lendingclub"),
+        _in_set("verification_status_set", "verification_status", VERIFICATION, "LCDataDictionary",
+                portfolio="lendingclub"),
+        _in_set("loan_status_set", "loan_status", LOAN_STATUSES, "LendingClub and SBA status codes",
+                portfolio=BUILTIN_PORTFOLIOS),
         _in_set("urban_rural_set", "urban_rural", [0, 1, 2], "SBA UrbanRural: 1 urban, 2 rural, 0 undefined"),
         _in_set("new_business_set", "new_business", [0, 1], "SBA NewExist: 1 new, 0 existing"),
         Rule("addr_state_format", "ExpectColumnValuesToMatchRegex",

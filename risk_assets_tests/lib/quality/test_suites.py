@@ -112,3 +112,23 @@ def test_news_label_and_blank_text_rules(tmp_path):
 def test_clean_news_passes(tmp_path):
     lake = lake_with(tmp_path / "lake.duckdb", news=[news_rows([("Profit rose.", "positive"), ("Sales fell.", None)])])
     assert _values(lake, "raw_news").success
+
+
+def test_a_mapped_tape_keeps_its_own_status_and_grade_vocabulary(tmp_path, lc_clean):
+    """A lender's tape maps its own statuses ('Repaid', 'Written off': status_map turned them into the
+    default flag at landing) and grades ('AA'): the LendingClub and SBA vocabularies are not imposed
+    on it, while a LendingClub row with an unknown status still fails."""
+    own = lc_clean.head(20).copy()
+    own["portfolio"] = "branch_b"
+    own["loan_key"] = "branch_b:" + own["loan_key"].str.split(":", n=1).str[1]
+    own["loan_status"] = ["Repaid", "Written off"] * 10
+    own["default_flag"] = [0, 1] * 10
+    own["grade"], own["sub_grade"], own["home_ownership"] = "AA", "AA2", "Tenant"
+    lendingclub = lc_clean.tail(20).copy()
+    lendingclub.loc[lendingclub.index[3], "loan_status"] = "Paid-ish"
+
+    outcome = _values(lake_with(tmp_path / "lake.duckdb", loans=[own, lendingclub]))
+
+    assert outcome.rows_checked == 40
+    assert outcome.failures[["record_key", "rule", "raw_value"]].to_dict("records") == [
+        {"record_key": lendingclub.loc[lendingclub.index[3], "loan_key"], "rule": "loan_status_set", "raw_value": "Paid-ish"}]
