@@ -386,7 +386,8 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMa
 
     Raises:
         FileRefused: the tape's sidecar is not valid JSON, or a mapping that may apply is not a
-            valid one.
+            valid one (a folder mapping's fault is only listed in `unreadable` when the tape has a
+            valid sidecar, which is looked up first and decides).
     """
     candidates = [tape.with_name(tape.name + ".mapping.json")]
     for folder in mapping_dirs:
@@ -410,10 +411,16 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMa
             continue
         if not sidecar and not _may_apply(document, tape.name):
             continue  # meant for other files: its faults are reported when one of them lands
-        mapping = mapping_from_json(path, document)
-        if not (mapping.header or sidecar or mapping.meant_for_file):
-            raise FileRefused(f"{path}: invalid column mapping: with \"header\": false it must name its files in "
-                              "'applies_to' (or be the tape's sidecar): no header can tell which files it fits")
+        try:
+            mapping = mapping_from_json(path, document)
+            if not (mapping.header or sidecar or mapping.meant_for_file):
+                raise FileRefused(f"{path}: invalid column mapping: with \"header\": false it must name its files "
+                                  "in 'applies_to' (or be the tape's sidecar): no header can tell which files it fits")
+        except FileRefused as exc:
+            if found and found[0].sidecar:  # the tape's own sidecar decides: a broken folder mapping is a note
+                unreadable.append(str(exc))
+                continue
+            raise
         if sidecar or any(fnmatch.fnmatch(tape.name, glob) for glob in mapping.applies_to):
             found.append(dataclasses.replace(mapping, sidecar=sidecar))
     return found, unreadable

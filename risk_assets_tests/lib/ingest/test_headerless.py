@@ -88,6 +88,10 @@ def test_headerless_mappings_are_refused_when_they_cannot_be_trusted(lc_lines, t
     with pytest.raises(FileRefused, match=r"every_file.json: invalid column mapping: with \"header\": false it must name its files"):
         parse_loan_file(_tape(tmp_path, "c.DAT", lc_lines[1:], None), mapping_dirs=[folder])
 
+    own = parse_loan_file(_tape(tmp_path, "e.DAT", lc_lines[1:], {"name": "lc", "header": False, "columns": POSITIONS}),
+                          mapping_dirs=[folder])  # its own sidecar decides; the broken folder mapping is a note
+    assert own.rows.height == LOANS and "every_file.json: invalid column mapping" in own.notes["mappings_unreadable"][0]
+
     (folder / "every_file.json").write_text(json.dumps({"name": "lc", "header": "no", "columns": POSITIONS}))
     with pytest.raises(FileRefused, match=r"'header' must be true or false, not 'no'"):
         parse_loan_file(_tape(tmp_path, "d.DAT", lc_lines[1:], None), mapping_dirs=[folder])
