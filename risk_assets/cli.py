@@ -139,7 +139,7 @@ def quarantine_command(home: RiskHome, file: str | None, rule: str | None, limit
         return 2
     with connect(home.lake_path, read_only=True) as con:
         if file is None:
-            lines, found = quarantine_summary(con), True
+            lines, found = quarantine_summary(con, rule), True
         else:
             lines, found = quarantine_rows(con, file, rule, limit)
     print("\n".join(lines), file=sys.stdout if found else sys.stderr)

@@ -439,7 +439,7 @@ def _misfit(mapping: TapeMapping, missing: list[str], where: str) -> str:
 def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
     first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
     raise FileRefused(f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
-                      f"Header (first line): {first[:200]!r}")
+                      f"First line: {first[:200]!r}")
 
 
 def _builtin_as_written(mapping: TapeMapping, delimiter: str, named: dict[str, str]) -> TapeMapping:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from risk_assets.lib.lake import table_exists
+from risk_assets.lib.report.quarantine import landed_file
 
 MAX_LOANS = 10
 """Loans listed for one lookup (an id shared by several portfolios, several snapshots of one loan)."""
@@ -50,6 +51,10 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
         quarantined = _quarantine_at_line(con, query)
         if quarantined:
             return LoanTrace(query, [f"{query}: no loan landed from this line; quarantined:", *quarantined], True)
+        found = FILE_LINE.match(query)
+        landed = landed_file(con, found["file"]) if found else None
+        if landed is not None:
+            return LoanTrace(query, [_line_without_loan(found["file"], int(found["line"]), landed)], True)
         where = f" in portfolio {portfolio!r}" if portfolio else ""
         return LoanTrace(query, [f"{query}: no loan key, loan id{where} or file:line in the lake matches"], False)
     for key in keys[:MAX_LOANS]:
@@ -84,6 +89,16 @@ def _quarantine_at_line(con: duckdb.DuckDBPyConnection, query: str) -> list[str]
         "AND (source_file = ? OR ends_with(source_file, '/' || ?)) ORDER BY asset, column_name",
         [int(found["line"]), found["file"], found["file"]]).fetchall()
     return [_quarantine_line(*row) for row in rows]
+
+
+def _line_without_loan(file: str, line: int, landed: tuple[str, str, int | None, str | None]) -> str:
+    """Why a line of a landed file holds no loan and no quarantined value."""
+    path, status, loaded, message = landed
+    if status == "refused":
+        return f"{file}:{line}: the file was refused when it landed, so no line of it was read: " \
+               f"{(message or '').removeprefix(path + ': ')}"
+    return (f"{file}:{line}: no loan and no quarantined value: the header, a note or title above it, a blank "
+            f"line, a marker or footer, or past the file's end ({status}, {loaded or 0:,} loans loaded)")
 
 
 def _quarantine_line(asset: str, rule: str, column: str | None, raw_value: str | None, message: str | None) -> str:

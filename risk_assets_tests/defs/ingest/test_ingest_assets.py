@@ -57,4 +57,5 @@ def test_the_quarantine_is_quoted_in_the_log_and_listed_by_the_cli(risk_home, ca
     rows = capsys.readouterr().out.splitlines()
     assert rows[0] == f"{name}: 2 quarantined value(s), the first 1 by line"
     assert rows[1].startswith(f"  line {stored[0][0]}  {stored[0][1]}  unparsable_date {stored[0][3]!r}: ")
-    assert main(["quarantine", name, "--rule", "spreadsheet_error"]) == 1
+    assert main(["quarantine", name, "--rule", "spreadsheet_error"]) == 0
+    assert capsys.readouterr().out.startswith(f"{name}: no quarantined value with rule 'spreadsheet_error'; loaded, ")

@@ -58,5 +58,12 @@ def test_a_line_that_never_became_a_loan_shows_its_quarantine(risk_home, data_di
     amount = (data_dir / "loans" / "lendingclub_2007_2011.csv").read_text().splitlines()[4].split(",")[0]
     assert out[1].startswith(f"  quarantined  non_positive_amount (raw_loans) column loan_amnt value '-{amount}'")
 
+    assert main(["loan", f"{name}:1"]) == 0  # the header line
+    assert capsys.readouterr().out.startswith(f"{name}:1: no loan and no quarantined value: the header, ")
+    assert main(["quarantine", "--rule", "non_positive_amount"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[:4] == [name, "raw_loans", "non_positive_amount", "1"]
+    assert main(["quarantine", "nosuch.csv"]) == 1
+    assert capsys.readouterr().err.startswith("nosuch.csv: no landed file has this name, path or sha256")
+
     assert main(["loan", "no-such-loan"]) == 1
     assert "no-such-loan: no loan key, loan id or file:line in the lake matches" in capsys.readouterr().err
