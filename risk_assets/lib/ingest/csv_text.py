@@ -116,6 +116,14 @@ def _one_record(delimiter: str) -> str:
     return f"^{one_field}(?:{escaped}{one_field})*$"
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def is_workbook(path: Path, data: bytes) -> bool:
+    """True for an Office Open XML workbook: a ZIP whose parts include `xl/`, or a ZIP named .xlsx / .xlsm."""
+    return data[:4] == ZIP_MAGIC and (b"xl/" in data[:65536] or path.suffix.lower() in WORKBOOK_SUFFIXES)
+
+
 def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, bytes]:
     """The file's bytes as landed and its content, gunzipped when it starts with the gzip magic
     bytes 1f 8b (whatever its name says). With `workbook_ok` an Excel workbook (.xlsx, .xlsm)
@@ -133,7 +141,7 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
     raw = path.read_bytes()
     _refuse_container(path, raw)
     if raw[:4] == ZIP_MAGIC:
-        workbook = b"xl/" in raw[:65536] or path.suffix.lower() in (".xlsx", ".xlsm")
+        workbook = is_workbook(path, raw)
         if workbook and workbook_ok:
             return raw, raw
         raise FileRefused(f"{path}: " + ("an Excel workbook: save the sheet as CSV (UTF-8) and land that"

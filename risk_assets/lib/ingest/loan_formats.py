@@ -258,7 +258,7 @@ def parse_loan_file(
     records: csv_text.TextRecords | None = None  # read with the header for a workbook, below for the rest
     sheet_notes: dict[str, object] = {}
     try:
-        if workbook.is_workbook(path, content):
+        if csv_text.is_workbook(path, content):
             mapping, records, sheet_notes = _workbook_tape(path, content, mappings)
         elif frame is not None:
             mapping = _pick_parquet_mapping(path, frame, mappings)
@@ -312,11 +312,7 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
                 return mapping
         if any(m.sidecar for m in mappings):
             return None  # the user said how to read this very file: no built-in format instead
-        named = {cell.lower(): cell for cell in cells if cell}
-        for name, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
-            if {column.lower() for column in signature} <= set(named):
-                return _builtin_as_written(builtin_mapping(name), ",", named)
-        return None
+        return _builtin_fit(cells, ",")
 
     found = [(sheet, hit) for sheet in sheets if (hit := workbook.find_header(sheet, fits))]
     if len(found) > 1:
@@ -394,10 +390,8 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     lines = csv_text.head_lines(content)
     for delimiter in BUILTIN_DELIMITERS:
         for number, line in enumerate(lines, start=1):
-            named = {column.lower(): column for column in csv_text.split_fields(line, delimiter)}
-            for name, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
-                if {column.lower() for column in signature} <= set(named):
-                    return _builtin_as_written(builtin_mapping(name), delimiter, named), number
+            if builtin := _builtin_fit(csv_text.split_fields(line, delimiter), delimiter):
+                return builtin, number
     if misfits:  # no built-in format either: say which mapping meant for the file did not fit
         _refuse_misfits(path, content, misfits)
     tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})",
@@ -440,6 +434,16 @@ def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
     first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
     raise FileRefused(f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
                       f"First line: {first[:200]!r}")
+
+
+def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:
+    """The built-in format (LendingClub, SBA) whose signature columns a header's `names` hold,
+    whatever their case, as the header writes them; None when neither fits."""
+    named = {name.lower(): name for name in names if name}
+    for builtin, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
+        if {column.lower() for column in signature} <= set(named):
+            return _builtin_as_written(builtin_mapping(builtin), delimiter, named)
+    return None
 
 
 def _builtin_as_written(mapping: TapeMapping, delimiter: str, named: dict[str, str]) -> TapeMapping:

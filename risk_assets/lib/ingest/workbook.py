@@ -41,7 +41,6 @@ import polars as pl
 from risk_assets.lib.ingest import csv_text
 from risk_assets.lib.ingest.parsed import FileRefused
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 30
 """Rows of a sheet searched for the header (title and note rows often sit above it)."""
 
@@ -61,11 +60,6 @@ class Sheet:
     def head(self) -> list[tuple[int, list[str]]]:
         """The first HEADER_SEARCH_ROWS rows as stripped text, for finding the header."""
         return [(number, [render(cell).strip() for cell in cells]) for number, cells in self.rows[:HEADER_SEARCH_ROWS]]
-
-
-def is_workbook(path: Path, content: bytes) -> bool:
-    """True for an Office Open XML workbook: a ZIP whose parts include `xl/`, or a ZIP named .xlsx / .xlsm."""
-    return content[:4] == csv_text.ZIP_MAGIC and (b"xl/" in content[:65536] or path.suffix.lower() in WORKBOOK_SUFFIXES)
 
 
 def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
@@ -196,6 +190,8 @@ def records(
         FileRefused: the header repeats a column name (names compared whatever their case) or holds
             `_source_line`; names file, sheet and row.
     """
+    from openpyxl.utils import get_column_letter
+
     where = f"{path}: sheet {sheet.name!r} row {header_row}"
     header_cells = next(cells for number, cells in sheet.rows if number == header_row)
     width = max((i + 1 for i, c in enumerate(header_cells) if render(c).strip()), default=0)
@@ -233,8 +229,6 @@ def records(
             continue
         beyond = [i for i in range(width, len(texts)) if texts[i].strip()]
         if beyond:
-            from openpyxl.utils import get_column_letter
-
             malformed.append((number, joined, f"values beyond the header's {width} columns, in column(s) "
                                               f"{', '.join(get_column_letter(i + 1) for i in beyond)}"))
             continue
