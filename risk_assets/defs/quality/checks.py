@@ -8,8 +8,9 @@ Per table (raw_loans, raw_news, stg_loans, stg_news) two checks:
   quality.quarantine and are left out of staging; the rest goes on. Blocking only orders it before
   downstream assets, so that staging reads a complete quarantine.
 
-Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN) and
-`loan_features_no_leakage` (ERROR). Every evaluation is written to quality.check_results; the UI
+Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
+`raw_loans_idless_repeats` (id-less tapes that repeat an earlier file's loans, WARN, nothing
+quarantined) and `loan_features_no_leakage` (ERROR). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
 
 great_expectations takes ~4 s to import: it is imported inside the checks, never at load time.
@@ -110,6 +111,27 @@ def raw_loans_unique_per_snapshot(context: dg.AssetCheckExecutionContext, lake: 
 
 
 @dg.asset_check(
+    asset="raw_loans",
+    name="raw_loans_idless_repeats",
+    pool=LAKE_POOL,
+    description=(
+        "raw.loans: no tape without a loan id repeats the loans of an earlier file. Such a tape keys a "
+        "loan by file and line, so a re-delivery, a corrected copy landed beside the first or next "
+        "month's tape adds the same loans again under new keys and they count twice. A file is named "
+        "when half or more of its loans have the origination terms (amount, term, rate, dates, borrower "
+        "fields) of one earlier file's loans. Severity WARN; nothing is quarantined: withdraw the copy "
+        "that is wrong (risk-assets withdraw <file>), or map a loan id column."
+    ),
+)
+def raw_loans_idless_repeats(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.quality.duplicates import idless_repeats
+
+    with lake.connect() as con:
+        outcome = idless_repeats(con)
+    return _result(outcome, context.run.run_id, lake)
+
+
+@dg.asset_check(
     asset="loan_features",
     name="loan_features_no_leakage",
     blocking=True,
@@ -134,5 +156,6 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     *_table_checks("stg_loans", "staging.stg_loans"),
     *_table_checks("stg_news", "staging.stg_news"),
     raw_loans_unique_per_snapshot,
+    raw_loans_idless_repeats,
     loan_features_no_leakage,
 ]

@@ -10,6 +10,11 @@ as-of date. Within one (loan_key, snapshot):
 
 The same loan in a later snapshot is a re-delivery: a new snapshot version, not a new loan.
 `dbt/models/staging/stg_loans.sql` applies the same definitions (SNAPSHOT_SQL, ROW_HASH_SQL).
+
+A tape without a loan id keys each loan by its file and line, so nothing above can see the same
+loans arrive in a second file: they are new keys. `idless_repeats` looks for that case by the
+loans' origination terms (ORIGINATION_COLUMNS) and warns; it sets nothing aside, because two
+loans of a thin tape may share every term.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import pandas as pd
 
 from risk_assets.lib.lake import LINEAGE_COLUMNS
 from risk_assets.lib.quality.outcome import FAILURE_COLUMNS, WARN, CheckOutcome
+from risk_assets.lib.schema import LOAN_COLUMNS
 
 SNAPSHOT_SQL = "coalesce(cast(snapshot_date AS VARCHAR), _file_sha256)"
 """The snapshot a raw loan row belongs to: its as-of date, else its landed file."""
@@ -27,6 +33,18 @@ ROW_HASH_SQL = f"md5(to_json(row(*columns(* EXCLUDE ({', '.join(LINEAGE_COLUMNS)
 """md5 over every canonical column (lineage excluded): equal hashes = an exact duplicate."""
 
 RULE = "conflicting_duplicate"
+
+IDLESS_REPEAT_RULE = "idless_repeat"
+CHANGING_COLUMNS = ("loan_key", "source_loan_id", "snapshot_date", "loan_status", "default_flag",
+                    "chargeoff_date", "chargeoff_principal", "balance_gross", "source_fields")
+"""Columns a later tape of the same loans may change (key, as-of date, status and outcome, the
+unmapped source fields such as balances); every other canonical column is an origination term."""
+ORIGINATION_COLUMNS = tuple(c.name for c in LOAN_COLUMNS if c.name not in CHANGING_COLUMNS)
+"""The terms that identify an id-less loan across files: amount, term, rate, dates, borrower fields."""
+REPEAT_SHARE = 0.5
+"""A later id-less file is reported when at least this share (0-1) of its loans repeat the origination
+terms of loans of one earlier file of the same portfolio: a re-delivery, a corrected copy, or the
+next month's tape. Below it, matches are what thin tapes share by chance."""
 
 
 def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
@@ -109,3 +127,72 @@ def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+
+
+def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
+                   share: float = REPEAT_SHARE) -> CheckOutcome:
+    """Find id-less loan files that repeat the loans of an earlier file (`raw_loans_idless_repeats`).
+
+    A row without `source_loan_id` is keyed `<portfolio>:<file sha256[:16]>:<line>`, so a second
+    file with the same loans (a re-delivery, a corrected copy landed beside the first, next month's
+    tape with new statuses) adds them again under new keys and every book figure counts them twice.
+    Per later file (by landing time) and portfolio, the earlier file whose loans it repeats most is
+    found by an md5 of ORIGINATION_COLUMNS; it is reported when the repeated loans are at least
+    `share` (0-1) of the later file's id-less loans.
+
+    Returns a WARN outcome: one failed rule per reported file (its name, the earlier file's, loans
+    repeated of loans in the file, and the withdrawal that removes one copy); no failing rows, so
+    nothing is quarantined: which copy is right is for the lender to say. rows_checked = id-less rows.
+    """
+    terms = f"md5(to_json(row({', '.join(ORIGINATION_COLUMNS)})))"
+    rows_checked = con.execute(f"SELECT count(*) FROM {table} WHERE source_loan_id IS NULL").fetchone()[0]
+    repeats = con.execute(
+        f"""
+        WITH idless AS (
+            SELECT portfolio, _file_sha256 AS sha, _source_file AS file, _ingested_at, {terms} AS terms
+            FROM {table} WHERE source_loan_id IS NULL
+        ),
+        files AS (
+            SELECT sha, portfolio, any_value(file) AS file, min(_ingested_at) AS landed, count(*) AS loans
+            FROM idless GROUP BY sha, portfolio
+        ),
+        earlier_terms AS (SELECT DISTINCT portfolio, sha, terms FROM idless),
+        pairs AS (
+            SELECT later.sha AS later_sha, earlier.sha AS earlier_sha, later.portfolio, count(*) AS repeated
+            FROM idless AS later
+            JOIN earlier_terms AS earlier
+              ON earlier.portfolio = later.portfolio AND earlier.terms = later.terms AND earlier.sha <> later.sha
+            JOIN files AS fl ON fl.sha = later.sha AND fl.portfolio = later.portfolio
+            JOIN files AS fe ON fe.sha = earlier.sha AND fe.portfolio = earlier.portfolio
+            WHERE (fe.landed, fe.file) < (fl.landed, fl.file)
+            GROUP BY ALL
+        )
+        SELECT fl.file, fe.file, p.portfolio, p.repeated, fl.loans
+        FROM pairs AS p
+        JOIN files AS fl ON fl.sha = p.later_sha AND fl.portfolio = p.portfolio
+        JOIN files AS fe ON fe.sha = p.earlier_sha AND fe.portfolio = p.portfolio
+        WHERE p.repeated >= ? * fl.loans
+        QUALIFY row_number() OVER (PARTITION BY p.later_sha, p.portfolio ORDER BY p.repeated DESC, fe.file) = 1
+        ORDER BY fl.landed, fl.file
+        """,
+        [share],
+    ).fetchall()
+    rules = [
+        {"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": False, "failing": repeated,
+         "detail": (f"{_name(later)} repeats {repeated:,} of its {loans:,} {portfolio} loans from {_name(earlier)} "
+                    f"(same origination terms); without a loan id both copies count. If it replaces the earlier "
+                    f"file: risk-assets withdraw {_name(earlier)}")}
+        for later, earlier, portfolio, repeated, loans in repeats
+    ]
+    if not rules:
+        rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0,
+                  "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file"}]
+    observed = (f"{len(repeats)} id-less file(s) repeat the loans of an earlier file: "
+                + "; ".join(f"{_name(r[0])} {r[3]:,} of {r[4]:,} from {_name(r[1])}" for r in repeats)
+                if repeats else f"no id-less file repeats an earlier one ({rows_checked} id-less rows checked)")
+    return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not repeats, severity=WARN,
+                        observed=observed, rules=rules, rows_checked=rows_checked)
+
+
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
