@@ -213,7 +213,11 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
         print(f"{model} {change.version}: {change.status_from} -> {change.status_to} ({change.actor}): {change.reason}")
         append_report_section(home.reports, model, change.version, "Registry change",
                               f"{change.status_from} -> {change.status_to} by {change.actor}: {change.reason}")
-    _observe_in_ui(asset, model, changes)
+    from risk_assets.lib.report.registry import registry_markdown
+
+    with connect(home.lake_path, read_only=True) as con:
+        page = registry_markdown(con)
+    _observe_in_ui(asset, model, changes, page)
     if now_champion is None:
         print(f"{model} has no champion now: its next training is judged as a first model (it must beat the "
               f"baseline) and draws a fresh holdout: risk-assets run --no-seed --select '{asset}+'")
@@ -284,10 +288,13 @@ def _stale_scores(con, table: str, model: str, champion_row: dict | None) -> int
     return con.execute(f"SELECT count(*) FROM {table} WHERE {model_filter}model_version IS DISTINCT FROM ?", params).fetchone()[0]
 
 
-def _observe_in_ui(asset: str, model: str, changes: list) -> None:
-    """Record the change as an observation on `asset`, so the Dagster UI's asset page shows it."""
+def _observe_in_ui(asset: str, model: str, changes: list, page: tuple[str, dict[str, str]]) -> None:
+    """Record the change as an observation on `asset`, so the Dagster UI's asset page shows it, and
+    the registry as it now stands as a materialization of `model_registry` (`page`: its markdown and
+    champions, `lib.report.registry.registry_markdown`), so that page is current too."""
     import dagster as dg
 
+    text, champions = page
     try:
         with dg.DagsterInstance.get() as instance:
             instance.report_runless_asset_event(dg.AssetObservation(
@@ -295,6 +302,12 @@ def _observe_in_ui(asset: str, model: str, changes: list) -> None:
                 description=f"{model}: registry changed by hand",
                 metadata={f"{model} {c.version}": dg.MetadataValue.text(f"{c.status_from} -> {c.status_to} by {c.actor}: {c.reason}")
                           for c in changes},
+            ))
+            instance.report_runless_asset_event(dg.AssetMaterialization(
+                asset_key="model_registry",
+                description=f"{model}: registry changed by hand",
+                metadata={**{f"champion {m}": dg.MetadataValue.text(v) for m, v in champions.items()},
+                          "registry": dg.MetadataValue.md(text)},
             ))
     except Exception as exc:  # the lake holds the change; the UI note is a courtesy
         print(f"risk-assets: the change is in the lake, but the Dagster UI could not be told ({exc})", file=sys.stderr)

@@ -1,5 +1,7 @@
-"""The quarantine as a reader at a shell sees it: what was set aside, by file and rule, and each
-value with its file, line, column, rule and raw text (`risk-assets quarantine`).
+"""The quarantine as a reader sees it: what was set aside, by file and rule, and each value with
+its file, line, column, rule and raw text, at a shell (`risk-assets quarantine`) and on the
+`quarantine` asset's page in the UI (`quarantine_ledger`, `ledger_markdown`, with the files refused
+whole).
 
 Rows come from `quality.quarantine`: values refused when a file landed (asset `raw_loans`,
 `raw_news`) and rows the value checks failed (`raw_loans_values`, `raw_news_values`) and the
@@ -9,9 +11,12 @@ landed file (an Excel row for a workbook): the `_source_line` of the row in raw.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
 from risk_assets.lib.lake import table_exists
+from risk_assets.lib.report.markdown import table_cell
 
 DEFAULT_LIMIT = 20
 """Quarantined values listed for one file unless asked for more."""
@@ -79,3 +84,100 @@ def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, in
         "SELECT path, status, rows_loaded, message FROM raw.landed_files WHERE path = $file "
         "OR ends_with(path, '/' || $file) OR (length($file) >= 8 AND starts_with(sha256, $file)) "
         "ORDER BY landed_at DESC LIMIT 1", {"file": file}).fetchone()
+
+
+LEDGER_GROUPS = 200
+"""(file, asset, rule) groups listed in the UI's quarantine table; the rest are counted and left to
+`risk-assets quarantine`."""
+LEDGER_REFUSALS = 50
+"""Refused or failed files listed in the UI, newest first."""
+
+
+@dataclass(frozen=True)
+class QuarantineLedger:
+    """The quarantine and the landing manifest at one moment, for the `quarantine` asset's page.
+
+    values: rows of quality.quarantine; files: distinct files among them; by_rule: (rule, values,
+    files) largest first; groups: per (file, asset, rule), at most LEDGER_GROUPS, largest first:
+    (file name, asset, rule, values, first line, last line, and the first value's column, raw text
+    and message without the file's path);
+    more_groups: groups not listed; manifest: files per status in raw.landed_files (loaded, refused,
+    failed, withdrawn); refusals: (file name, domain, status, landed_at UTC, reason without the
+    file's path), newest first.
+    """
+
+    values: int
+    files: int
+    by_rule: list[tuple[str, int, int]]
+    groups: list[tuple]
+    more_groups: int
+    manifest: dict[str, int]
+    refusals: list[tuple]
+
+
+def quarantine_ledger(con: duckdb.DuckDBPyConnection) -> QuarantineLedger:
+    """Read quality.quarantine and raw.landed_files (either may be missing: counted as empty)."""
+    values = files = more = 0
+    by_rule: list[tuple[str, int, int]] = []
+    groups: list[tuple] = []
+    if table_exists(con, "quality.quarantine"):
+        values, files = con.execute("SELECT count(*), count(DISTINCT file_sha256) FROM quality.quarantine").fetchone()
+        by_rule = con.execute("SELECT rule, count(*) AS n, count(DISTINCT file_sha256) FROM quality.quarantine "
+                              "GROUP BY rule ORDER BY n DESC, rule").fetchall()
+        grouped = con.execute(
+            """
+            SELECT regexp_extract(source_file, '[^/]*$') AS file, asset, rule, count(*) AS n, min(line), max(line),
+                   arg_min(column_name, (line, column_name)), arg_min(raw_value, (line, column_name)),
+                   arg_min(CASE WHEN starts_with(message, source_file || ': ') THEN message[length(source_file) + 3:]
+                           ELSE message END, (line, column_name))
+            FROM quality.quarantine GROUP BY source_file, asset, rule
+            ORDER BY n DESC, file, asset, rule
+            """).fetchall()
+        groups, more = grouped[:LEDGER_GROUPS], max(0, len(grouped) - LEDGER_GROUPS)
+    manifest: dict[str, int] = {}
+    refusals: list[tuple] = []
+    if table_exists(con, "raw.landed_files"):
+        manifest = dict(con.execute("SELECT status, count(*) FROM raw.landed_files GROUP BY status ORDER BY status").fetchall())
+        refusals = con.execute(
+            "SELECT regexp_extract(path, '[^/]*$'), domain, status, landed_at, "
+            "CASE WHEN starts_with(message, path || ': ') THEN message[length(path) + 3:] ELSE message END "
+            "FROM raw.landed_files "
+            f"WHERE status IN ('refused', 'failed') ORDER BY landed_at DESC, path LIMIT {LEDGER_REFUSALS}").fetchall()
+    return QuarantineLedger(values, files, by_rule, groups, more, manifest, refusals)
+
+
+def ledger_markdown(ledger: QuarantineLedger) -> str:
+    """The ledger as markdown: a headline, values by rule, values by file and rule with the first
+    one's line, column and raw text, and the files refused whole with their reason."""
+
+    statuses = ", ".join(f"{n:,} {status}" for status, n in ledger.manifest.items()) or "no file has landed yet"
+    lines = [f"**{_count(ledger.values, 'value')} in quarantine, from {_count(ledger.files, 'file')}.** "
+             f"Landed files: {statuses}.", ""]
+    if ledger.by_rule:
+        lines += ["### By rule", "", "| rule | values | files |", "|---|---:|---:|"]
+        lines += [f"| {rule} | {n:,} | {f:,} |" for rule, n, f in ledger.by_rule]
+        lines += ["", "### By file and rule", "",
+                  "| file | set aside by | rule | values | lines | first value | why |",
+                  "|---|---|---|---:|---|---|---|"]
+        for file, asset, rule, n, first, last, column, raw, message in ledger.groups:
+            span = "" if first is None else (f"{first}" if first == last else f"{first}-{last}")
+            value = f"{column or '-'} = {'none' if raw is None else repr(raw)}"
+            lines.append(f"| {table_cell(file or '-', 50)} | {asset} | {rule} | {n:,} | {span} | {table_cell(value, 40)} "
+                         f"| {table_cell(message, 90)} |")
+        if ledger.more_groups:
+            lines.append(f"\n{ledger.more_groups:,} more (file, rule) groups: `risk-assets quarantine`.")
+        lines += ["", "Every value with its line: `risk-assets quarantine <file> [--rule RULE]`."]
+    else:
+        lines.append("Nothing is in quarantine: every value of every loaded file landed.")
+    lines += ["", "### Files refused whole", ""]
+    if ledger.refusals:
+        lines += ["| file | domain | status | when (UTC) | reason |", "|---|---|---|---|---|"]
+        lines += [f"| {table_cell(file, 50)} | {domain} | {status} | {'' if at is None else f'{at:%Y-%m-%d %H:%M}'} "
+                  f"| {table_cell(message, 400)} |" for file, domain, status, at, message in ledger.refusals]
+    else:
+        lines.append("None.")
+    return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -380,6 +380,11 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     with dg.DagsterInstance.get() as instance:
         seen = instance.fetch_observations(dg.AssetKey("loan_pd_model"), limit=10).records
     assert [r.asset_observation.description for r in seen] == [f"{model}: registry changed by hand"] * 2
+    with dg.DagsterInstance.get() as instance:  # the registry's own page follows each change
+        page = instance.fetch_materializations(dg.AssetKey("model_registry"), limit=1).records[0]
+    metadata = page.asset_materialization.metadata
+    assert metadata["champion loan_pd_lendingclub"].value == "none"
+    assert "| loan_pd_lendingclub | `v1` | retired |" in metadata["registry"].value
     assert main(["registry", model]) == 0
     listing = capsys.readouterr().out
     assert "v1  retired" in listing and "retired -> champion  by operator" in listing

@@ -1,0 +1,56 @@
+"""`quarantine`: the lake's quarantine and refused files on one asset page, for a reader of the UI."""
+
+import dagster as dg
+
+from risk_assets.defs.resources import LAKE_POOL, LakeResource
+from risk_assets.lib.report.quarantine import ledger_markdown, quarantine_ledger
+
+QUARANTINE_SCHEMA = dg.TableSchema(columns=[
+    dg.TableColumn("asset", "VARCHAR", description="What set the value aside: raw_loans / raw_news at landing, a check name "
+                                                   "(raw_loans_values, raw_loans_unique_per_snapshot, ...), news_scores."),
+    dg.TableColumn("source_file", "VARCHAR", description="Landed file the value came from (absolute path)."),
+    dg.TableColumn("file_sha256", "VARCHAR", description="sha256 of that file's bytes (raw.landed_files key)."),
+    dg.TableColumn("line", "BIGINT", description="Physical line of the record in the file, 1-based (a workbook: its Excel row)."),
+    dg.TableColumn("record_key", "VARCHAR", description="Loan key or article id, when one was read."),
+    dg.TableColumn("column_name", "VARCHAR", description="Source column(s) of the value."),
+    dg.TableColumn("rule", "VARCHAR", description="The rule it broke (unparseable_number, non_positive_amount, no_usable_text, ...)."),
+    dg.TableColumn("raw_value", "VARCHAR", description="The value as the file wrote it."),
+    dg.TableColumn("message", "VARCHAR", description="What was wrong, naming file, line and column."),
+    dg.TableColumn("run_id", "VARCHAR", description="Dagster run that set it aside."),
+    dg.TableColumn("quarantined_at", "TIMESTAMP", description="When, UTC."),
+])
+
+
+@dg.asset(
+    group_name="quality",
+    deps=["raw_loans", "raw_news", "stg_loans", "stg_news", "news_scores"],
+    kinds={"duckdb"},
+    owners=["team:risk-data"],
+    pool=LAKE_POOL,
+    metadata={"dagster/column_schema": QUARANTINE_SCHEMA, "dagster/table_name": "quality.quarantine"},
+    description=(
+        "The quarantine (table quality.quarantine): every value the lake set aside instead of loading it, "
+        "with its file, line, column, rule and raw text. Landing sets aside what does not parse; the value "
+        "checks on raw_loans / raw_news what breaks a range or an allowed set; raw_loans_unique_per_snapshot "
+        "conflicting duplicates; news_scores articles with no usable text. This page counts them by rule "
+        "and by file, quotes each group's first value, and lists the files refused whole with the reason "
+        "(raw.landed_files). Rebuilt after each landing; every value: `risk-assets quarantine <file>`."
+    ),
+)
+def quarantine(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    """Summarise quality.quarantine and the refused files of raw.landed_files (read-only; writes nothing).
+
+    Metadata: values (rows of quality.quarantine), files with a quarantined value, refused files,
+    and the markdown `ledger` (by rule; by file and rule, up to 200 groups; refused files, up to 50).
+    """
+    home = lake.home
+    with lake.connect(read_only=home.lake_path.exists()) as con:
+        ledger = quarantine_ledger(con)
+    context.log.info(f"quarantine: {ledger.values:,} values from {ledger.files:,} files; "
+                     f"landed files by status: {ledger.manifest or 'none'}")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": dg.MetadataValue.int(ledger.values),
+        "files_with_quarantined_values": dg.MetadataValue.int(ledger.files),
+        "files_refused": dg.MetadataValue.int(ledger.manifest.get("refused", 0) + ledger.manifest.get("failed", 0)),
+        "ledger": dg.MetadataValue.md(ledger_markdown(ledger)),
+    })

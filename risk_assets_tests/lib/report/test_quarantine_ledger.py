@@ -1,0 +1,69 @@
+"""The `quarantine` asset page: values set aside by rule and file, and the files refused whole,
+on real LendingClub lines with a broken one and a file that is not a tape."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+import dagster as dg
+
+from risk_assets.defs.quality.ledger import quarantine
+from risk_assets.defs.resources import LakeResource
+from risk_assets.lib.ingest.landing import land_folder
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.lake import connect
+from risk_assets.lib.report.quarantine import ledger_markdown, quarantine_ledger
+
+
+def _land(risk_home, data_dir) -> str:
+    """Land the header and 20 LendingClub loans, line 5's amount negative and line 9's income 'n/a',
+    beside a file that is no tape; returns the LendingClub amount of line 5 as written."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 21)]
+    amount = lines[4].split(",")[0]
+    lines[4] = "-" + lines[4]
+    fields = lines[8].split(",")
+    fields[4] = "n/a"  # annual_inc
+    lines[8] = ",".join(fields)
+    (risk_home.landing_loans / "lc_2024-07.csv").write_text("\n".join(lines) + "\n")
+    (risk_home.landing_loans / "minutes.csv").write_text("meeting,room\ncredit committee,4B\n")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+    return amount
+
+
+def test_the_ledger_counts_by_rule_and_file_and_names_refused_files(risk_home, data_dir):
+    amount = _land(risk_home, data_dir)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        ledger = quarantine_ledger(con)
+    assert (ledger.values, ledger.files) == (2, 1)
+    assert ledger.manifest == {"loaded": 1, "refused": 1}
+    by_line = {group[4]: group for group in ledger.groups}
+    assert by_line[5][:8] == ("lc_2024-07.csv", "raw_loans", "non_positive_amount", 1, 5, 5, "loan_amnt", f"-{amount}")
+    assert by_line[9][:8] == ("lc_2024-07.csv", "raw_loans", "unparsable_number", 1, 9, 9, "annual_inc", "n/a")
+    ((file, domain, status, _, reason),) = ledger.refusals
+    assert (file, domain, status) == ("minutes.csv", "loans", "refused")
+    assert reason.startswith("no known loan tape format: first line 'meeting,room'")
+
+    text = ledger_markdown(ledger)
+    assert text.startswith("**2 values in quarantine, from 1 file.** Landed files: 1 loaded, 1 refused.")
+    assert (f"| lc_2024-07.csv | raw_loans | non_positive_amount | 1 | 5 | loan_amnt = '-{amount}' "
+            f"| column loan_amnt: '-{amount}' is a loan amount of zero or less |") in text
+    assert "| minutes.csv | loans | refused |" in text
+
+
+def test_an_empty_lake_says_nothing_landed(risk_home):
+    with connect(risk_home.lake_path) as con:
+        text = ledger_markdown(quarantine_ledger(con))
+    assert text.startswith("**0 values in quarantine, from 0 files.** Landed files: no file has landed yet.")
+    assert "Nothing is in quarantine" in text and text.endswith("None.")
+
+
+def test_the_asset_shows_the_ledger_in_its_materialization(risk_home, data_dir):
+    _land(risk_home, data_dir)
+    result = dg.materialize([quarantine], resources={"lake": LakeResource(root=str(risk_home.root))})
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    assert metadata["dagster/row_count"].value == 2
+    assert metadata["files_refused"].value == 1
+    assert "non_positive_amount" in metadata["ledger"].value

@@ -1,0 +1,60 @@
+"""The `model_registry` asset page: champions, every version with why it has its status, and the
+latest changes, through a gate promotion, a rejection and an operator's rollback."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from risk_assets.defs.models.registry_page import model_registry
+from risk_assets.defs.resources import LakeResource
+from risk_assets.lib.lake import connect, ensure_lake
+from risk_assets.lib.ml import registry
+from risk_assets.lib.report.registry import registry_markdown
+
+
+def _history(risk_home) -> None:
+    """loan_pd_sba: v1 promoted, v2 promoted over it, v3 rejected, then v1 restored by an operator."""
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        for version, auc in (("v1", 0.8886), ("v2", 0.8901), ("v3", 0.8712)):
+            artifact = risk_home.root / "artifacts" / "loan_pd" / version
+            artifact.mkdir(parents=True)
+            registry.register_candidate(con, "loan_pd_sba", version, str(artifact), "auc", auc, "snap")
+        registry.promote(con, "loan_pd_sba", "v1", "first model; beats the baseline 0.8118")
+        registry.promote(con, "loan_pd_sba", "v2", "auc 0.8901 >= champion 0.8886")
+        registry.reject(con, "loan_pd_sba", "v3", "auc 0.8712 < champion 0.8901")
+        registry.restore_champion(con, "loan_pd_sba", "v1", "v2 under-states 2008 defaults", "operator ana")
+
+
+def test_the_page_names_champions_and_why_each_version_has_its_status(risk_home):
+    _history(risk_home)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        text, champions = registry_markdown(con)
+    assert champions == {"loan_pd_sba": "v1"}
+    assert text.startswith("**Champions:** loan_pd_sba `v1`")
+    rows = {line.split(" | ")[1]: line for line in text.splitlines() if line.startswith("| loan_pd_sba | `v")}
+    assert rows["`v1`"].startswith("| loan_pd_sba | `v1` | champion | auc 0.8886 |")
+    assert rows["`v1`"].endswith("| champion by operator ana: restored by hand: v2 under-states 2008 defaults; "
+                                 "earlier: replaced by v2: auc 0.8901 >= champion 0.8886 |")
+    assert rows["`v3`"].startswith("| loan_pd_sba | `v3` | rejected | auc 0.8712 |")
+    assert rows["`v3`"].endswith("| auc 0.8712 < champion 0.8901 |")
+    changes = text.split("### Latest status changes")[1]
+    first_change = [line for line in changes.splitlines() if line.startswith("| 20")][0]
+    assert first_change.endswith("| loan_pd_sba | `v1` | retired -> champion | operator ana | restored by hand: "
+                                 "v2 under-states 2008 defaults |")
+
+
+def test_an_empty_lake_says_no_model_was_trained(risk_home):
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        assert registry_markdown(con) == ("No model has been trained yet: the registry is empty.", {})
+
+
+def test_the_asset_carries_the_champion_per_model(risk_home):
+    _history(risk_home)
+    result = dg.materialize([model_registry], resources={"lake": LakeResource(root=str(risk_home.root))})
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    assert metadata["champion loan_pd_sba"].value == "v1"
+    assert metadata["dagster/row_count"].value == 3
+    assert "retired -> champion" in metadata["registry"].value
