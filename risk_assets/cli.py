@@ -213,10 +213,10 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
         print(f"{model} {change.version}: {change.status_from} -> {change.status_to} ({change.actor}): {change.reason}")
         append_report_section(home.reports, model, change.version, "Registry change",
                               f"{change.status_from} -> {change.status_to} by {change.actor}: {change.reason}")
-    from risk_assets.lib.report.registry import registry_markdown
+    from risk_assets.lib.report.registry import registry_sections
 
     with connect(home.lake_path, read_only=True) as con:
-        page = registry_markdown(con)
+        page = registry_sections(con)
     _observe_in_ui(asset, model, changes, page)
     if now_champion is None:
         print(f"{model} has no champion now: its next training is judged as a first model (it must beat the "
@@ -290,11 +290,11 @@ def _stale_scores(con, table: str, model: str, champion_row: dict | None) -> int
 
 def _observe_in_ui(asset: str, model: str, changes: list, page: tuple[str, dict[str, str]]) -> None:
     """Record the change as an observation on `asset`, so the Dagster UI's asset page shows it, and
-    the registry as it now stands as a materialization of `model_registry` (`page`: its markdown and
-    champions, `lib.report.registry.registry_markdown`), so that page is current too."""
+    the registry as it now stands as a materialization of `model_registry` (`page`: its markdown
+    sections and champions, `lib.report.registry.registry_sections`), so that page is current too."""
     import dagster as dg
 
-    text, champions = page
+    sections, champions = page
     try:
         with dg.DagsterInstance.get() as instance:
             instance.report_runless_asset_event(dg.AssetObservation(
@@ -307,7 +307,7 @@ def _observe_in_ui(asset: str, model: str, changes: list, page: tuple[str, dict[
                 asset_key="model_registry",
                 description=f"{model}: registry changed by hand",
                 metadata={**{f"champion {m}": dg.MetadataValue.text(v) for m, v in champions.items()},
-                          "registry": dg.MetadataValue.md(text)},
+                          **{name: dg.MetadataValue.md(text) for name, text in sections.items()}},
             ))
     except Exception as exc:  # the lake holds the change; the UI note is a courtesy
         print(f"risk-assets: the change is in the lake, but the Dagster UI could not be told ({exc})", file=sys.stderr)

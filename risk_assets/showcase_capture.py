@@ -61,8 +61,8 @@ AUTOMATIONS_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries {
 def showcase_pages(ui: DagsterUI) -> dict[str, Page]:
     """Screenshot name -> page: the lineage from landed files to the portfolio overview (the global
     lineage page collapses groups and does not fit a screen), the loan PD model card, the checks of raw_loans
-    (a failed one opened when there is one), the portfolio overview, the quarantine and the sensors
-    and schedules."""
+    (a failed one opened when there is one), the portfolio overview, the quarantine, the model
+    registry and the sensors and schedules."""
     checks = ui.asset("raw_loans")["definition"]["assetChecksOrError"].get("checks") or []
     failed = [c["name"] for c in checks if ((c["executionForLatestMaterialization"] or {}).get("evaluation") or {})
               .get("success") is False]
@@ -77,7 +77,8 @@ def showcase_pages(ui: DagsterUI) -> dict[str, Page]:
         "loan_pd_model": Page("/assets/loan_pd_model?view=events", click="Show Markdown"),
         "checks": Page("/assets/raw_loans?view=checks", ready=check, click=check),
         "portfolio_overview": Page("/assets/portfolio_overview?view=events", click="Show Markdown"),
-        "quarantine": Page("/assets/quarantine?view=events", ready="Files refused whole"),
+        "quarantine": Page("/assets/quarantine?view=events", ready="values in quarantine"),
+        "model_registry": Page("/assets/model_registry?view=events", ready="Roll back or retire by hand"),
         "automation": Page("/automation", ready=automations[0] if automations else "Automation"),
     }
 

@@ -123,13 +123,13 @@ def test_portfolio_overview_links_its_html_report(ui):
 def test_quarantine_has_its_own_page_with_file_line_and_rule(ui):
     running, home, shots = ui
     entries = _entries(running.asset("quarantine"))
-    ledger = entries["ledger"]["mdStr"]
+    by_file = entries["by_file"]["mdStr"]
     # F18's rows without text were set aside when it landed; the page names the file, rule and first line
-    f18 = [row for row in ledger.splitlines() if row.startswith("| F18_news_empty_text.csv | raw_news | no_usable_text |")]
-    assert f18, ledger[:2000]
+    f18 = [row for row in by_file.splitlines() if row.startswith("| F18_news_empty_text.csv | raw_news | no_usable_text |")]
+    assert f18, by_file[:2000]
     assert entries["dagster/row_count"]["intValue"] >= int(f18[0].split("|")[4].replace(",", ""))
-    # a short ledger shows inline, without Dagster's "Show Markdown"
-    png = running.capture("/assets/quarantine?view=events", shots / "quarantine.png", ready="Files refused whole")
+    # a summary under 1,000 characters shows in place, without Dagster's "Show Markdown"
+    png = running.capture("/assets/quarantine?view=events", shots / "quarantine.png", ready="values in quarantine")
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
@@ -138,7 +138,7 @@ def test_the_registry_page_names_the_champion_the_scores_came_from(ui):
     entries = _entries(running.asset("model_registry"))
     champion = entries["champion loan_pd_lendingclub"]["text"]
     assert champion != "none"
-    assert f"loan_pd_lendingclub `{champion}`" in entries["registry"]["mdStr"].splitlines()[0]
+    assert f"| loan_pd_lendingclub | `{champion}` |" in entries["champions"]["mdStr"]
     import duckdb
 
     with duckdb.connect(str(home.lake_path), read_only=True) as con:

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.ml.training import PDTrainConfig
+from risk_assets.lib.report.markdown import table_cell
 
 _DEFAULT = PDTrainConfig()
 OWNERS = ["team:risk-models"]
@@ -50,6 +51,17 @@ class LoanPDConfig(dg.Config):
 
 def _version() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
+    """The models just trained as one short markdown table (holdout AUC beside the baseline's, ECE,
+    device and seconds), shown in place on the asset's page, above the full card."""
+    lines = ["| model | holdout | AUC | baseline AUC | ECE | trained on |", "|---|---|---|---|---|---|"]
+    lines += [f"| {m['model']} | {m['split']} | {m['auc']} | {m['baseline_auc']} | {m['ece']} | "
+              f"{m['device']}, {m['train_seconds']:.0f} s |" for m in trained_models]
+    lines += [f"| {model} | not trained | | | | {table_cell(reason, 120)} |" for model, reason in refused.items()]
+    lines.append("\nThe champion gate's verdict is in the Checks tab (loan_pd_gate); the full card is in model_card.")
+    return "\n".join(lines)
 
 
 @dg.asset(
@@ -130,6 +142,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         )
     refusals = "".join(f"\n### {m}: not trained\n{r}\n" for m, r in refused.items())
     return dg.MaterializeResult(metadata={
+        "summary": dg.MetadataValue.md(_summary(trained_models, refused)),
+        **{f"calibration {m['model']}": m["calibration"] for m in trained_models},
         "version": version,
         "models": dg.MetadataValue.json(trained_models),
         "refused": dg.MetadataValue.json(refused),

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.lib.report.registry import registry_markdown
+from risk_assets.lib.report.registry import registry_sections
 
 REGISTRY_SCHEMA = dg.TableSchema(columns=[
     dg.TableColumn("model", "VARCHAR", description="loan_pd_<portfolio> or news_sentiment."),
@@ -39,15 +39,16 @@ def model_registry(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     """Summarise ml.model_registry and ml.model_registry_events (read-only; writes nothing).
 
     Metadata: versions (rows of the registry), one `champion <model>` text per model (its version,
-    or 'none'), and the markdown `registry`.
+    or 'none'), and the markdown `champions`, `versions` and `latest_changes`
+    (`lib.report.registry.registry_sections`).
     """
     home = lake.home
     with lake.connect(read_only=home.lake_path.exists()) as con:
-        text, champions = registry_markdown(con)
+        sections, champions = registry_sections(con)
         versions = con.execute("SELECT count(*) FROM ml.model_registry").fetchone()[0] if champions else 0
     context.log.info("champions: " + (", ".join(f"{m} {v}" for m, v in champions.items()) or "none"))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": dg.MetadataValue.int(versions),
         **{f"champion {model}": dg.MetadataValue.text(version) for model, version in champions.items()},
-        "registry": dg.MetadataValue.md(text),
+        **{name: dg.MetadataValue.md(text) for name, text in sections.items()},
     })

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.lib.report.quarantine import ledger_markdown, quarantine_ledger
+from risk_assets.lib.report.quarantine import ledger_sections, quarantine_ledger
 
 QUARANTINE_SCHEMA = dg.TableSchema(columns=[
     dg.TableColumn("asset", "VARCHAR", description="What set the value aside: raw_loans / raw_news at landing, a check name "
@@ -41,7 +41,8 @@ def quarantine(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
     """Summarise quality.quarantine and the refused files of raw.landed_files (read-only; writes nothing).
 
     Metadata: values (rows of quality.quarantine), files with a quarantined value, refused files,
-    and the markdown `ledger` (by rule; by file and rule, up to 200 groups; refused files, up to 50).
+    and three markdown entries (`lib.report.quarantine.ledger_sections`): `summary` by rule, `by_file`
+    (up to 200 file and rule groups) and `refused_files` (up to 50).
     """
     home = lake.home
     with lake.connect(read_only=home.lake_path.exists()) as con:
@@ -52,5 +53,5 @@ def quarantine(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
         "dagster/row_count": dg.MetadataValue.int(ledger.values),
         "files_with_quarantined_values": dg.MetadataValue.int(ledger.files),
         "files_refused": dg.MetadataValue.int(ledger.manifest.get("refused", 0) + ledger.manifest.get("failed", 0)),
-        "ledger": dg.MetadataValue.md(ledger_markdown(ledger)),
+        **{name: dg.MetadataValue.md(text) for name, text in ledger_sections(ledger).items()},
     })

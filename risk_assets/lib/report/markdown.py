@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import re
 
+INLINE_MARKDOWN_CHARS = 1_000
+"""The Dagster UI (1.13) shows a markdown metadata entry in place when it is shorter than this,
+else behind a "[Show Markdown]" link: pages cut their markdown into entries so that the summary
+shows in place."""
+
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 

@@ -1,6 +1,6 @@
 """The quarantine as a reader sees it: what was set aside, by file and rule, and each value with
 its file, line, column, rule and raw text, at a shell (`risk-assets quarantine`) and on the
-`quarantine` asset's page in the UI (`quarantine_ledger`, `ledger_markdown`, with the files refused
+`quarantine` asset's page in the UI (`quarantine_ledger`, `ledger_sections`, with the files refused
 whole).
 
 Rows come from `quality.quarantine`: values refused when a file landed (asset `raw_loans`,
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from risk_assets.lib.lake import table_exists
-from risk_assets.lib.report.markdown import table_cell
+from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS, table_cell
 
 DEFAULT_LIMIT = 20
 """Quarantined values listed for one file unless asked for more."""
@@ -146,37 +146,46 @@ def quarantine_ledger(con: duckdb.DuckDBPyConnection) -> QuarantineLedger:
     return QuarantineLedger(values, files, by_rule, groups, more, manifest, refusals)
 
 
-def ledger_markdown(ledger: QuarantineLedger) -> str:
-    """The ledger as markdown: a headline, values by rule, values by file and rule with the first
-    one's line, column and raw text, and the files refused whole with their reason."""
+def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
+    """The ledger as markdown sections, one metadata entry each:
 
+    - `summary`: the headline (values, files, landed files by status) and the values by rule, the
+      largest first, as many as keep it under INLINE_MARKDOWN_CHARS (shown in place in the UI);
+    - `by_file`: values by file and rule with the lines they span and the first one's column, raw
+      text and why;
+    - `refused_files`: the files refused whole, with their reason.
+    """
     statuses = ", ".join(f"{n:,} {status}" for status, n in ledger.manifest.items()) or "no file has landed yet"
-    lines = [f"**{_count(ledger.values, 'value')} in quarantine, from {_count(ledger.files, 'file')}.** "
-             f"Landed files: {statuses}.", ""]
+    summary = [f"**{_count(ledger.values, 'value')} in quarantine, from {_count(ledger.files, 'file')}.** "
+               f"Landed files: {statuses}."]
     if ledger.by_rule:
-        lines += ["### By rule", "", "| rule | values | files |", "|---|---:|---:|"]
-        lines += [f"| {rule} | {n:,} | {f:,} |" for rule, n, f in ledger.by_rule]
-        lines += ["", "### By file and rule", "",
-                  "| file | set aside by | rule | values | lines | first value | why |",
-                  "|---|---|---|---:|---|---|---|"]
+        summary += ["", "| rule | values | files |", "|---|---:|---:|"]
+        for shown, (rule, n, f) in enumerate(ledger.by_rule):
+            row = f"| {rule} | {n:,} | {f:,} |"
+            if len("\n".join(summary)) + len(row) > INLINE_MARKDOWN_CHARS - 80:  # stay in place in the UI
+                rest = ledger.by_rule[shown:]
+                summary.append(f"\n{len(rest)} more rules, {sum(r[1] for r in rest):,} values: see by_file.")
+                break
+            summary.append(row)
+        by_file = ["| file | set aside by | rule | values | lines | first value | why |", "|---|---|---|---:|---|---|---|"]
         for file, asset, rule, n, first, last, column, raw, message in ledger.groups:
             span = "" if first is None else (f"{first}" if first == last else f"{first}-{last}")
             value = f"{column or '-'} = {'none' if raw is None else repr(raw)}"
-            lines.append(f"| {table_cell(file or '-', 50)} | {asset} | {rule} | {n:,} | {span} | {table_cell(value, 40)} "
-                         f"| {table_cell(message, 90)} |")
+            by_file.append(f"| {table_cell(file or '-', 50)} | {asset} | {rule} | {n:,} | {span} "
+                           f"| {table_cell(value, 40)} | {table_cell(message, 90)} |")
         if ledger.more_groups:
-            lines.append(f"\n{ledger.more_groups:,} more (file, rule) groups: `risk-assets quarantine`.")
-        lines += ["", "Every value with its line: `risk-assets quarantine <file> [--rule RULE]`."]
+            by_file.append(f"\n{ledger.more_groups:,} more (file, rule) groups: `risk-assets quarantine`.")
+        by_file += ["", "Every value with its line: `risk-assets quarantine <file> [--rule RULE]`."]
     else:
-        lines.append("Nothing is in quarantine: every value of every loaded file landed.")
-    lines += ["", "### Files refused whole", ""]
+        summary += ["", "Nothing is in quarantine: every value of every loaded file landed."]
+        by_file = ["Nothing is in quarantine."]
     if ledger.refusals:
-        lines += ["| file | domain | status | when (UTC) | reason |", "|---|---|---|---|---|"]
-        lines += [f"| {table_cell(file, 50)} | {domain} | {status} | {'' if at is None else f'{at:%Y-%m-%d %H:%M}'} "
-                  f"| {table_cell(message, 400)} |" for file, domain, status, at, message in ledger.refusals]
+        refused = ["| file | domain | status | when (UTC) | reason |", "|---|---|---|---|---|"]
+        refused += [f"| {table_cell(file, 50)} | {domain} | {status} | {'' if at is None else f'{at:%Y-%m-%d %H:%M}'} "
+                    f"| {table_cell(message, 400)} |" for file, domain, status, at, message in ledger.refusals]
     else:
-        lines.append("None.")
-    return "\n".join(lines)
+        refused = ["No file was refused."]
+    return {"summary": "\n".join(summary), "by_file": "\n".join(by_file), "refused_files": "\n".join(refused)}
 
 
 def _count(n: int, noun: str) -> str:

@@ -14,38 +14,40 @@ RECENT_CHANGES = 20
 """Status changes listed, newest first, across all models."""
 
 
-def registry_markdown(con) -> tuple[str, dict[str, str]]:
-    """(markdown, champions): the registry page and model -> champion version ('none' when a model
-    has none). Says so when the registry is empty or missing."""
+def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
+    """(sections, champions). sections: markdown per metadata entry: `champions` (one row per model:
+    its champion, metric, since when and why, short enough to show in place in the UI), `versions`
+    (every version, newest first, with status, metric, times and the reason of its latest change)
+    and `latest_changes` (the last RECENT_CHANGES status changes, who made them and why).
+    champions: model -> champion version ('none' when a model has none). Says so when the registry
+    is empty or missing."""
     if not table_exists(con, "ml.model_registry"):
-        return "No model has been trained yet: ml.model_registry is not in the lake.", {}
+        return {"champions": "No model has been trained yet: ml.model_registry is not in the lake."}, {}
     rows = registry.history(con)
     if not rows:
-        return "No model has been trained yet: the registry is empty.", {}
-    champions: dict[str, str] = {}
-    for row in rows:
-        champions.setdefault(row["model"], "none")
-        if row["status"] == "champion":
-            champions[row["model"]] = row["version"]
-    lines = ["**Champions:** " + ", ".join(f"{model} `{version}`" for model, version in champions.items()), "",
-             "| model | version | status | metric | trained (UTC) | promoted (UTC) | why |",
-             "|---|---|---|---|---|---|---|"]
-    for row in reversed(rows):  # newest first within the page
+        return {"champions": "No model has been trained yet: the registry is empty."}, {}
+    champions: dict[str, str] = {row["model"]: "none" for row in rows}
+    lines = ["| model | champion | metric | since (UTC) | why |", "|---|---|---|---|---|"]
+    versions = ["| model | version | status | metric | trained (UTC) | promoted (UTC) | why |", "|---|---|---|---|---|---|---|"]
+    for row in reversed(rows):  # newest first
         value = "n/a" if row["primary_value"] is None else f"{row['primary_metric']} {row['primary_value']:.4f}"
         why = row["reason"] or ""
         if (row["changed_by"] or "").startswith("operator"):
             why = f"{row['status']} by {row['changed_by']}: {row['change_reason']}; earlier: {row['earlier_reason'] or why}"
-        lines.append(f"| {row['model']} | `{row['version']}` | {row['status']} | {value} | {_at(row['trained_at'])} "
-                     f"| {_at(row['promoted_at'])} | {table_cell(why, 160)} |")
-    changes = _recent_changes(con)
-    if changes:
-        lines += ["", "### Latest status changes", "", "| when (UTC) | model | version | change | by | why |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {_at(at)} | {model} | `{version}` | {before or 'registered'} -> {after} | {actor} | {table_cell(reason, 160)} |"
-                  for at, model, version, before, after, actor, reason in changes]
-    lines += ["", "Roll back or retire by hand: `risk-assets registry <model> --restore <version> | --retire "
-              "--reason \"...\"`; each model's card is on its training asset's page."]
-    return "\n".join(lines), champions
+        if row["status"] == "champion":
+            champions[row["model"]] = row["version"]
+            lines.append(f"| {row['model']} | `{row['version']}` | {value} | {_at(row['promoted_at'])} "
+                         f"| {table_cell(why, 90)} |")
+        versions.append(f"| {row['model']} | `{row['version']}` | {row['status']} | {value} | {_at(row['trained_at'])} "
+                        f"| {_at(row['promoted_at'])} | {table_cell(why, 160)} |")
+    lines += [f"| {model} | none | | | retired by hand or never promoted: see versions |"
+              for model, version in sorted(champions.items()) if version == "none"]
+    lines += ["", "Roll back or retire by hand: `risk-assets registry <model> --restore <version>` or `--retire`, "
+              "with `--reason`."]
+    changes = ["| when (UTC) | model | version | change | by | why |", "|---|---|---|---|---|---|"]
+    changes += [f"| {_at(at)} | {model} | `{version}` | {before or 'registered'} -> {after} | {actor} "
+                f"| {table_cell(reason, 160)} |" for at, model, version, before, after, actor, reason in _recent_changes(con)]
+    return {"champions": "\n".join(lines), "versions": "\n".join(versions), "latest_changes": "\n".join(changes)}, champions
 
 
 def _recent_changes(con) -> list[tuple]:

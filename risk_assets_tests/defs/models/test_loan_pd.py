@@ -9,6 +9,7 @@ from risk_assets.defs.models.loan_pd import loan_pd_gate, loan_pd_model, loan_sc
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml.reference_data import lendingclub_frame
+from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS
 from risk_assets_tests.lib.ml.test_pd_training import f13_frame
 
 FAST = {"members": 2, "folds": 2, "max_epochs": 12, "hidden": [32]}
@@ -31,8 +32,12 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     frame.loc[frame.index[:500], "default_flag"] = None  # unlabelled loans are scored, not trained on
     result = _materialize(risk_home, frame)
     assert result.success
-    card = result.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
+    metadata = result.asset_materializations_for_node("loan_pd_model")[0].metadata
+    card = metadata["model_card"].value
     assert "holdout: model" in card and "data:image/png;base64," in card and "device: cpu" in card
+    assert list(metadata)[:2] == ["summary", "calibration loan_pd_lendingclub"]  # shown first, in place
+    summary = metadata["summary"].value
+    assert len(summary) < INLINE_MARKDOWN_CHARS
     report = risk_home.reports / "loan_pd_lendingclub" / "latest.html"
     html = report.read_text()
     assert "holdout: model" in html and "data:image/png;base64," in html and "http://" not in html
@@ -45,6 +50,8 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
         roc_points = con.execute("SELECT count(*) FROM ml.roc_curves WHERE model = 'loan_pd_lendingclub'").fetchone()[0]
         bins = con.execute("SELECT sum(count) FROM ml.calibration_bins WHERE model = 'loan_pd_lendingclub'").fetchone()[0]
     assert metrics["loan_pd_lendingclub"] > metrics["loan_pd_lendingclub_baseline"]
+    assert (f"| loan_pd_lendingclub | holdout | {round(metrics['loan_pd_lendingclub'], 4)} "
+            f"| {round(metrics['loan_pd_lendingclub_baseline'], 4)} |") in summary
     assert registry[0][:2] == ("loan_pd_lendingclub", "champion") and "beats the logistic-regression baseline" in registry[0][2]
     gate = result.get_asset_check_evaluations()[0]
     assert gate.passed and gate.description.startswith("loan_pd_lendingclub ") and gate.description.endswith(registry[0][2])

@@ -3,6 +3,7 @@ on real LendingClub lines with a broken one and a file that is not a tape."""
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import islice
 
 import dagster as dg
@@ -12,7 +13,8 @@ from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.ingest.landing import land_folder
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.lake import connect
-from risk_assets.lib.report.quarantine import ledger_markdown, quarantine_ledger
+from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS
+from risk_assets.lib.report.quarantine import ledger_sections, quarantine_ledger
 
 
 def _land(risk_home, data_dir) -> str:
@@ -45,18 +47,36 @@ def test_the_ledger_counts_by_rule_and_file_and_names_refused_files(risk_home, d
     assert (file, domain, status) == ("minutes.csv", "loans", "refused")
     assert reason.startswith("no known loan tape format: first line 'meeting,room'")
 
-    text = ledger_markdown(ledger)
-    assert text.startswith("**2 values in quarantine, from 1 file.** Landed files: 1 loaded, 1 refused.")
+    sections = ledger_sections(ledger)
+    assert sections["summary"].startswith("**2 values in quarantine, from 1 file.** Landed files: 1 loaded, 1 refused.")
+    assert "| non_positive_amount | 1 | 1 |" in sections["summary"]
+    assert len(sections["summary"]) < INLINE_MARKDOWN_CHARS  # shown in place, not behind "Show Markdown"
     assert (f"| lc_2024-07.csv | raw_loans | non_positive_amount | 1 | 5 | loan_amnt = '-{amount}' "
-            f"| column loan_amnt: '-{amount}' is a loan amount of zero or less |") in text
-    assert "| minutes.csv | loans | refused |" in text
+            f"| column loan_amnt: '-{amount}' is a loan amount of zero or less |") in sections["by_file"]
+    assert "| minutes.csv | loans | refused |" in sections["refused_files"]
 
 
 def test_an_empty_lake_says_nothing_landed(risk_home):
     with connect(risk_home.lake_path) as con:
-        text = ledger_markdown(quarantine_ledger(con))
-    assert text.startswith("**0 values in quarantine, from 0 files.** Landed files: no file has landed yet.")
-    assert "Nothing is in quarantine" in text and text.endswith("None.")
+        sections = ledger_sections(quarantine_ledger(con))
+    assert sections == {
+        "summary": "**0 values in quarantine, from 0 files.** Landed files: no file has landed yet.\n\n"
+                   "Nothing is in quarantine: every value of every loaded file landed.",
+        "by_file": "Nothing is in quarantine.",
+        "refused_files": "No file was refused.",
+    }
+
+
+def test_a_summary_of_many_rules_stays_short_enough_to_show_in_place(risk_home, data_dir):
+    _land(risk_home, data_dir)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        ledger = quarantine_ledger(con)
+    many = dataclasses.replace(ledger, by_rule=[(f"rule_number_{i:02d}", 100 - i, 1) for i in range(60)])
+    summary = ledger_sections(many)["summary"]
+    assert len(summary) < INLINE_MARKDOWN_CHARS
+    shown = summary.count("| rule_number_")
+    assert 10 < shown < 60 and summary.endswith(f"{60 - shown} more rules, {sum(100 - i for i in range(shown, 60)):,} "
+                                                "values: see by_file.")
 
 
 def test_the_asset_shows_the_ledger_in_its_materialization(risk_home, data_dir):
@@ -66,4 +86,4 @@ def test_the_asset_shows_the_ledger_in_its_materialization(risk_home, data_dir):
     metadata = event.materialization.metadata
     assert metadata["dagster/row_count"].value == 2
     assert metadata["files_refused"].value == 1
-    assert "non_positive_amount" in metadata["ledger"].value
+    assert "non_positive_amount" in metadata["summary"].value and "minutes.csv" in metadata["refused_files"].value

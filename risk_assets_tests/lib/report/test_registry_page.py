@@ -9,7 +9,8 @@ from risk_assets.defs.models.registry_page import model_registry
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect, ensure_lake
 from risk_assets.lib.ml import registry
-from risk_assets.lib.report.registry import registry_markdown
+from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS
+from risk_assets.lib.report.registry import registry_sections
 
 
 def _history(risk_home) -> None:
@@ -29,17 +30,19 @@ def _history(risk_home) -> None:
 def test_the_page_names_champions_and_why_each_version_has_its_status(risk_home):
     _history(risk_home)
     with connect(risk_home.lake_path, read_only=True) as con:
-        text, champions = registry_markdown(con)
+        sections, champions = registry_sections(con)
     assert champions == {"loan_pd_sba": "v1"}
-    assert text.startswith("**Champions:** loan_pd_sba `v1`")
-    rows = {line.split(" | ")[1]: line for line in text.splitlines() if line.startswith("| loan_pd_sba | `v")}
+    (champion_row,) = [line for line in sections["champions"].splitlines() if line.startswith("| loan_pd_sba")]
+    assert champion_row.startswith("| loan_pd_sba | `v1` | auc 0.8886 |")
+    assert len(sections["champions"]) < INLINE_MARKDOWN_CHARS  # shown in place in the UI
+    rows = {line.split(" | ")[1]: line for line in sections["versions"].splitlines() if line.startswith("| loan_pd_sba | `v")}
+    assert list(rows) == ["`v3`", "`v2`", "`v1`"]  # newest first
     assert rows["`v1`"].startswith("| loan_pd_sba | `v1` | champion | auc 0.8886 |")
     assert rows["`v1`"].endswith("| champion by operator ana: restored by hand: v2 under-states 2008 defaults; "
                                  "earlier: replaced by v2: auc 0.8901 >= champion 0.8886 |")
     assert rows["`v3`"].startswith("| loan_pd_sba | `v3` | rejected | auc 0.8712 |")
     assert rows["`v3`"].endswith("| auc 0.8712 < champion 0.8901 |")
-    changes = text.split("### Latest status changes")[1]
-    first_change = [line for line in changes.splitlines() if line.startswith("| 20")][0]
+    first_change = sections["latest_changes"].splitlines()[2]
     assert first_change.endswith("| loan_pd_sba | `v1` | retired -> champion | operator ana | restored by hand: "
                                  "v2 under-states 2008 defaults |")
 
@@ -47,7 +50,7 @@ def test_the_page_names_champions_and_why_each_version_has_its_status(risk_home)
 def test_an_empty_lake_says_no_model_was_trained(risk_home):
     with connect(risk_home.lake_path) as con:
         ensure_lake(con)
-        assert registry_markdown(con) == ("No model has been trained yet: the registry is empty.", {})
+        assert registry_sections(con) == ({"champions": "No model has been trained yet: the registry is empty."}, {})
 
 
 def test_the_asset_carries_the_champion_per_model(risk_home):
@@ -57,4 +60,4 @@ def test_the_asset_carries_the_champion_per_model(risk_home):
     metadata = event.materialization.metadata
     assert metadata["champion loan_pd_sba"].value == "v1"
     assert metadata["dagster/row_count"].value == 3
-    assert "retired -> champion" in metadata["registry"].value
+    assert "retired -> champion" in metadata["latest_changes"].value
