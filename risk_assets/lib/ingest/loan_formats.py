@@ -237,7 +237,9 @@ def parse_loan_file(
         mapping_dirs: folders of declared column mappings (`*.json`); a sidecar
             `<file name>.mapping.json` beside the tape is always considered first.
         as_of: the tape's as-of date for the issue_after_asof rule; default: the mapping's `as_of`,
-            else `asof_YYYY-MM-DD` in the file name, else the row's snapshot_date.
+            else `asof_YYYY-MM-DD` in the file name, else the row's snapshot_date. A tape without a
+            snapshot_date column takes it as every row's snapshot_date (notes
+            `snapshot_date_from_as_of`), so its loans are versioned by that date, not by landing order.
 
     Returns:
         ParsedFile with `rows` = loaded records x (LOAN_COLUMNS + `_source_line`), money in USD,
@@ -792,6 +794,11 @@ def _typed_parse(
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
+    if "snapshot_date" not in target_source and as_of is not None:
+        # the tape's as-of date (its mapping's, else its file name's) dates every row: a month landed
+        # late (a back-fill) is then an older snapshot, never the newest version of its loans
+        rows = rows.with_columns(snapshot_date=pl.lit(as_of, pl.Date))
+        notes["snapshot_date_from_as_of"] = rows.height
 
     if "emp_length_years" in target_source:
         na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
