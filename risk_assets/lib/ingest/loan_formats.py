@@ -238,8 +238,9 @@ def parse_loan_file(
             `<file name>.mapping.json` beside the tape is always considered first.
         as_of: the tape's as-of date for the issue_after_asof rule; default: the mapping's `as_of`,
             else `asof_YYYY-MM-DD` in the file name, else the row's snapshot_date. A tape without a
-            snapshot_date column takes it as every row's snapshot_date (notes
-            `snapshot_date_from_as_of`), so its loans are versioned by that date, not by landing order.
+            snapshot_date column takes the as-of date of the file alone (its name's, else its
+            sidecar mapping's) as every row's snapshot_date (notes `snapshot_date_from_as_of`), so
+            its loans are versioned by that date, not by landing order.
 
     Returns:
         ParsedFile with `rows` = loaded records x (LOAN_COLUMNS + `_source_line`), money in USD,
@@ -285,7 +286,10 @@ def parse_loan_file(
         del utf8
     del content
     file_as_of = as_of or mapping.as_of or _as_of_from_name(path)
-    parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of)
+    # the date of this file alone dates its rows: its name's, or its own sidecar's; a folder
+    # mapping's as_of applies to every file it names, monthly tapes included
+    snapshot_of = _as_of_from_name(path) or (mapping.as_of if mapping.sidecar else None)
+    parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, snapshot_of=snapshot_of)
     if unreadable:
         parsed.notes["mappings_unreadable"] = unreadable
     if zoned:  # 2011-01-01 03:30 UTC is 2010-12-31 in New York: the date is the one the zone saw
@@ -688,7 +692,8 @@ def _sba_date(s: pl.Expr, reference_year: pl.Expr) -> pl.Expr:
 
 
 def _typed_parse(
-    records: csv_text.TextRecords, mapping: TapeMapping, *, sha256: str, as_of: date | None
+    records: csv_text.TextRecords, mapping: TapeMapping, *, sha256: str, as_of: date | None,
+    snapshot_of: date | None = None,
 ) -> ParsedFile:
     """Typed canonical rows and quarantine rows from the text records of one tape."""
     header = set(records.header)
@@ -794,10 +799,10 @@ def _typed_parse(
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
-    if "snapshot_date" not in target_source and as_of is not None:
-        # the tape's as-of date (its mapping's, else its file name's) dates every row: a month landed
-        # late (a back-fill) is then an older snapshot, never the newest version of its loans
-        rows = rows.with_columns(snapshot_date=pl.lit(as_of, pl.Date))
+    if "snapshot_date" not in target_source and snapshot_of is not None:
+        # the file's as-of date dates every row: a month landed late (a back-fill) is then an
+        # older snapshot, never the newest version of its loans
+        rows = rows.with_columns(snapshot_date=pl.lit(snapshot_of, pl.Date))
         notes["snapshot_date_from_as_of"] = rows.height
 
     if "emp_length_years" in target_source:
