@@ -9,6 +9,7 @@
     risk-assets withdraw   take a landed file's rows back out of the lake (a wrong delivery)
     risk-assets loan       trace one loan (key, tape id or file:line): landing, quarantine, features, score
     risk-assets quarantine what was set aside, by file and rule; one file's values by line
+    risk-assets verify     check the lake (files reconcile, sample counts, champions, scores); exit 1 on a FAIL
     risk-assets screenshots  rebuild a small lake in a temporary home and regenerate docs/screenshots/*.png
 
 Every command prints what it did; a failure exits non-zero with a one-line reason.
@@ -220,15 +221,15 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
     _observe_in_ui(asset, model, changes, page)
     if now_champion is None:
         print(f"{model} has no champion now: its next training is judged as a first model (it must beat the "
-              f"baseline) and draws a fresh holdout: risk-assets run --no-seed --select '{asset}+'")
+              f"baseline) and draws a fresh holdout: risk-assets run --no-seed --select 'key:{asset}+'")
     else:
         sensor, files, job = (("sentiment_retrain_sensor", "news", "retrain_news_sentiment") if model == "news_sentiment"
                               else ("retrain_sensor", "loan", "retrain_loan_pd"))
         print(f"{sensor} holds {model} {now_champion['version']} (no automatic retraining) until a {files} file lands; "
-              f"to retrain now: risk-assets run --no-seed --select '{asset}+' (the {job} job)")
+              f"to retrain now: risk-assets run --no-seed --select 'key:{asset}+' (the {job} job)")
     if stale:
         print(f"{table}: {stale:,} rows still carry the scores of a version that is not champion; "
-              + (f"rescore with: risk-assets run --no-seed --select '{scoring}+'" if now_champion
+              + (f"rescore with: risk-assets run --no-seed --select 'key:{scoring}+'" if now_champion
                  else f"{scoring} removes them when it runs"))
     return 0
 
@@ -365,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     quarantine.add_argument("file", nargs="?", help="a landed file's name, path or sha256 (8+ characters)")
     quarantine.add_argument("--rule", help="only this rule (unparsable_number, spreadsheet_error, ...)")
     quarantine.add_argument("--limit", type=int, default=20, help="values listed (default 20)")
+    sub.add_parser("verify", help="check the lake: files reconcile, the sample's counts, champions and scores "
+                                  "(python -m risk_assets.verify); exit 1 on a failed line")
     replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
     replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
@@ -374,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--step", action="store_true", help="wait for Enter after each file")
     args = parser.parse_args(argv)
 
+    if args.command == "verify":
+        from risk_assets import verify
+
+        return verify.main()
     if args.command == "screenshots":
         from risk_assets.showcase_capture import regenerate_screenshots
 

@@ -30,7 +30,7 @@ def checks(con) -> list[tuple[str, bool, str]]:
         except duckdb.CatalogException as exc:  # a lake without news (or loans) yet: that line fails, the rest run
             results.append((name, False, f"not in the lake: {str(exc).splitlines()[0]}"))
             return
-        results.append((name, expect(observed), f"{observed} {counts}"))
+        results.append((name, expect(observed), f"{observed} {counts}".rstrip()))
 
     one("manifest rows reconcile (rows_in_file = loaded + quarantined + non-data)",
         "SELECT count(*) FROM raw.landed_files WHERE status = 'loaded' AND "
@@ -57,10 +57,16 @@ def checks(con) -> list[tuple[str, bool, str]]:
         "AND model IN ('loan_pd_lendingclub', 'loan_pd_sba')",
         lambda n: n == 2, "portfolios with a champion")
     one("every loan in loan_features has a PD score from its portfolio's champion",
-        "SELECT count(*) FROM marts.loan_features f WHERE NOT EXISTS (SELECT 1 FROM ml.loan_scores s "
+        "SELECT coalesce(sum(n), 0) || ' loans without a champion''s score' || coalesce(': ' || string_agg("
+        "  portfolio || ' ' || n || CASE WHEN has_champion THEN '' ELSE ' (no loan_pd_' || portfolio || "
+        "  ' champion: see its model card)' END, ', ' ORDER BY portfolio), '') FROM ("
+        "SELECT f.portfolio, count(*) AS n, bool_or(c.model IS NOT NULL) AS has_champion "
+        "FROM marts.loan_features f LEFT JOIN ml.model_registry c "
+        "  ON c.model = 'loan_pd_' || f.portfolio AND c.status = 'champion' "
+        "WHERE NOT EXISTS (SELECT 1 FROM ml.loan_scores s "
         "JOIN ml.model_registry r ON r.model = s.model AND r.version = s.model_version AND r.status = 'champion' "
-        "WHERE s.loan_key = f.loan_key)",
-        lambda n: n == 0, "loans without a champion's score")
+        "WHERE s.loan_key = f.loan_key) GROUP BY f.portfolio)",
+        lambda text: text.startswith("0 "), "")
     one("a news sentiment model version registered",
         "SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'", lambda n: n >= 1, "version(s)")
     one("every article in news_features has a sentiment score from the champion",

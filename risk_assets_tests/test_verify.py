@@ -23,7 +23,8 @@ def _small_lake(path) -> None:
                     "WHERE status = 'refused'")
         con.execute("CREATE TABLE raw.loans AS SELECT range AS i FROM range(6)")
         con.execute("CREATE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'news/financial_phrasebank_all.csv' AS _source_file")
-        con.execute("CREATE TABLE marts.loan_features AS SELECT 'k' || range AS loan_key FROM range(6)")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT 'k' || range AS loan_key, "
+                    "CASE WHEN range < 4 THEN 'lendingclub' ELSE 'acme' END AS portfolio FROM range(6)")
         # k0-k2 scored by the champion v1, k3 only by the retired v0 (a retraining whose scoring did not run)
         con.execute("CREATE TABLE ml.loan_scores AS SELECT 'k' || range AS loan_key, 'loan_pd_lendingclub' AS model, "
                     "CASE WHEN range < 3 THEN 'v1' ELSE 'v0' END AS model_version FROM range(4)")
@@ -46,14 +47,15 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
         (True, "0 rows of difference"),
         (False, "1 files"),
         (False, "1 portfolios with a champion"),
-        (False, "3 loans without a champion's score"),  # k3 (the retired model's) and k4, k5 (none)
+        # k3 (the retired model's) and k4, k5 (a portfolio with no champion at all)
+        (False, "3 loans without a champion's score: acme 2 (no loan_pd_acme champion: see its model card), lendingclub 1"),
         (True, "1 version(s)"),
         (True, "0 articles without a champion's score"),
     ]
     assert verify.main() == 1
     out = capsys.readouterr().out
     assert ("FAIL every loan in loan_features has a PD score from its portfolio's champion "
-            "(observed 3 loans without a champion's score)") in out
+            "(observed 3 loans without a champion's score: acme 2 (no loan_pd_acme champion") in out
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
     assert ("note refused (tried again on each run while in landing): two_months.xlsx: sheets 'Jan', 'Feb' "
             "all hold loan tapes") in out  # the message without the path it starts with
@@ -69,3 +71,11 @@ def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_res
     out = capsys.readouterr().out
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
     assert "FAIL both PhraseBank files in raw_news (observed not in the lake: Catalog Error: Table with name news" in out
+
+
+def test_the_cli_runs_the_same_verification(risk_home, capsys):
+    from risk_assets.cli import main
+
+    _small_lake(risk_home.lake_path)
+    assert main(["verify"]) == 1
+    assert "FAIL no landed file failed (observed 1 failed files)" in capsys.readouterr().out

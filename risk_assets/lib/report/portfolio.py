@@ -314,7 +314,7 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
 def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     """How current the overview's inputs are: when the newest loan file landed (UTC), and how many
     landed loans, not quarantined, are not in marts.loan_features yet (files landed by a raw-only
-    run: rebuild `loan_features+` to see them here). Empty without the tables."""
+    run: rebuild `key:loan_features+` to see them here). Empty without the tables."""
     if not (table_columns(con, "raw.landed_files") and table_columns(con, "raw.loans")):
         return []
     (landed,) = con.execute("SELECT max(landed_at) FROM raw.landed_files WHERE domain = 'loans' "
@@ -325,7 +325,7 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
             SELECT count(DISTINCT r.loan_key) FROM raw.loans AS r
             WHERE NOT EXISTS (SELECT 1 FROM marts.loan_features AS f WHERE f.loan_key = r.loan_key)
               AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q WHERE q.record_key = r.loan_key)""").fetchone()
-        rows.append(("landed loans not in the features yet (rebuild loan_features+)", waiting))
+        rows.append(("landed loans not in the features yet (rebuild key:loan_features+)", waiting))
     return rows
 
 
