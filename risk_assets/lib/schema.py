@@ -6,7 +6,7 @@ into `raw.loans` with these columns; a column the source does not carry is NULL 
 source that have no canonical column are kept as text in `source_fields` (JSON), so nothing the file
 said is dropped. News files are parsed into `raw.news` likewise.
 
-Units: money in USD, rates and utilisation as fractions 0-1, terms in months, employment length in
+Units: money in the row's `currency` (USD for the built-in formats; never converted), rates and utilisation as fractions 0-1, terms in months, employment length in
 years, dates as DATE, timestamps in UTC.
 """
 
@@ -40,15 +40,16 @@ LOAN_COLUMNS = (
     Column("loan_status", "VARCHAR", "Status exactly as the source wrote it, trimmed."),
     Column("default_flag", "INTEGER", "1 = charged off / defaulted, 0 = paid or performing; NULL = no outcome recorded yet."),
     Column("off_policy", "BOOLEAN", "LendingClub rows after the 'does not meet the credit policy' marker."),
-    Column("loan_amount", "DOUBLE", "Funded / approved amount, USD."),
+    Column("loan_amount", "DOUBLE", "Funded / approved amount, in `currency`."),
+    Column("currency", "VARCHAR", "ISO 4217 code of the row's amounts (loan_amount, installment, income, balances): USD for LendingClub and SBA, a mapping's `currency` (default USD); never converted."),
     Column("term_months", "INTEGER", "Term in months."),
     Column("int_rate", "DOUBLE", "Interest rate, fraction 0-1 (10.65% -> 0.1065)."),
-    Column("installment", "DOUBLE", "Monthly installment, USD."),
+    Column("installment", "DOUBLE", "Monthly installment, in `currency`."),
     Column("grade", "VARCHAR", "Lender's credit grade (A-G)."),
     Column("sub_grade", "VARCHAR", "Lender's sub-grade (A1-G5)."),
     Column("emp_length_years", "DOUBLE", "Employment length in years ('< 1 year' -> 0, '10+ years' -> 10); NULL when the source says 'n/a'."),
     Column("home_ownership", "VARCHAR", "RENT, OWN, MORTGAGE, OTHER, NONE."),
-    Column("annual_income", "DOUBLE", "Borrower's annual income, USD."),
+    Column("annual_income", "DOUBLE", "Borrower's annual income, in `currency`."),
     Column("verification_status", "VARCHAR", "Income verification: Verified, Source Verified, Not Verified."),
     Column("purpose", "VARCHAR", "Stated loan purpose."),
     Column("zip3", "VARCHAR", "First three digits of the borrower's ZIP code ('860xx' -> '860')."),
@@ -58,7 +59,7 @@ LOAN_COLUMNS = (
     Column("inq_last_6mths", "INTEGER", "Credit inquiries in the past 6 months."),
     Column("open_acc", "INTEGER", "Open credit lines."),
     Column("pub_rec", "INTEGER", "Derogatory public records."),
-    Column("revol_bal", "DOUBLE", "Revolving balance, USD."),
+    Column("revol_bal", "DOUBLE", "Revolving balance, in `currency`."),
     Column("revol_util", "DOUBLE", "Revolving utilisation, fraction 0-1 (may exceed 1)."),
     Column("total_acc", "INTEGER", "Total credit lines ever."),
     Column("earliest_cr_line", "DATE", "Month the earliest credit line was opened (first of month)."),

@@ -30,6 +30,7 @@ select
     default_flag,
     off_policy,
     loan_amount,
+    currency,
     term_months,
     int_rate,
     installment,

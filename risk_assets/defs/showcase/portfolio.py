@@ -12,7 +12,7 @@ GRADE_TABLE_SCHEMA = dg.TableSchema(
         dg.TableColumn("portfolio", "VARCHAR", description="Tape family: lendingclub, sba, or a declared mapping's name."),
         dg.TableColumn("risk_grade", "VARCHAR", description="Risk grade band of the loan's PD, from ml.loan_scores ('ungraded' when none)."),
         dg.TableColumn("loans", "BIGINT", description="Number of loans (one per loan key, latest snapshot)."),
-        dg.TableColumn("exposure_usd", "DOUBLE", description="Sum of loan amounts, USD."),
+        dg.TableColumn("exposure", "DOUBLE", description="Sum of loan amounts, in USD unless the portfolio names another currency ('nwc (EUR)'); never converted."),
         dg.TableColumn("mean_pd", "DOUBLE", description="Mean probability of default from the champion model, fraction 0-1."),
         dg.TableColumn("observed_default_rate", "DOUBLE", description="Defaults / labelled loans, fraction 0-1; labelled = outcome known."),
     ]
@@ -28,7 +28,7 @@ GRADE_TABLE_SCHEMA = dg.TableSchema(
     pool=LAKE_POOL,
     metadata={"dagster/column_schema": GRADE_TABLE_SCHEMA},
     description=(
-        "Portfolio overview for the credit committee: loans and exposure (USD) by risk grade and by "
+        "Portfolio overview for the credit committee: loans and exposure (sum of loan amounts, per currency) by risk grade and by "
         "vintage, the PD distribution, the observed default rate by vintage, the news sentiment trend "
         "and the open quality issues (failed checks, quarantined values). Shown here as markdown with "
         "plots; also written as a self-contained HTML report to RISK_HOME/reports/portfolio_overview.html "
@@ -39,7 +39,8 @@ GRADE_TABLE_SCHEMA = dg.TableSchema(
 def portfolio_overview(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Read the lake (read-only), render the overview, write reports/portfolio_overview[_<date>].html.
 
-    The report's figures: loans (count), exposure (USD), PD and default rates (fractions 0-1).
+    The report's figures: loans (count), exposure (sum of loan amounts per currency, USD unless a
+    portfolio names another), PD and default rates (fractions 0-1).
     """
     home = lake.home
     with lake.connect(read_only=home.lake_path.exists()) as con:

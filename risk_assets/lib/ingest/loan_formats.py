@@ -183,10 +183,38 @@ RULES: dict[str, str] = {
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     "not_whole_number": "is a number with a fraction in a whole-number column",
     "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
+    "currency_mismatch": "is an amount marked with another currency than the tape's (its mapping's \"currency\", "
+                         "default USD); amounts are never converted",
 }
 """Quarantine rule -> what the value did wrong (the end of each quarantine message)."""
 
 _NUMERIC_KINDS = ("number", "money", "percent", "fraction", "int")
+
+CURRENCY_MARKS: dict[str, tuple[str, ...]] = {
+    "USD": ("US$", "USD", "$"),
+    "EUR": ("EUR", "€"),
+    "GBP": ("GBP", "£"),
+    "JPY": ("JPY", "¥"),
+    "CHF": ("CHF", "Fr."),
+    "CAD": ("CAD", "CA$", "C$"),
+    "AUD": ("AUD", "A$"),
+    "INR": ("INR", "₹"),
+}
+"""Signs and codes a `money` value may carry before or after its number, per ISO 4217 currency (a
+currency not listed: its code only). Longest first within a currency, so 'US$' is not read as '$'."""
+_FOREIGN_MARK = r"[$€£¥₹]|^[A-Z]{3}\s*[-+(]?[\d.,]|[\d.,]\s*[A-Z]{3}$|\bFr\."
+"""A currency mark of any kind left on a money value once the tape's own marks are removed."""
+
+
+def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
+    """(number text, marked with another currency) of a money value: the tape's own currency sign
+    or code removed before or after the number ('$60,000.00', '11.544,80 €', 'EUR 1.000', '-$5',
+    '$-5'), an accountant's parentheses read as a minus ('(1,250.00)' is -1250.00). A value still
+    carrying a currency mark ('£11,544.80' in a USD tape) is flagged, never read as an amount."""
+    own = "|".join(re.escape(mark) for mark in CURRENCY_MARKS.get(currency, (currency,)))
+    text = s.str.replace(r"^\((.+)\)$", "-$1")
+    text = text.str.replace(rf"^([+-]?)\s*(?:{own})\s*", "$1").str.replace(rf"\s*(?:{own})$", "").str.strip_chars()
+    return text, text.str.contains(_FOREIGN_MARK)
 
 NULL_TOKENS = ("null", "nan", "\\n")
 """Export null markers (SQL NULL, pandas NaN, MySQL's \\N), compared lowercased, read as an empty
@@ -562,8 +590,10 @@ RuleOf = Callable[[pl.Expr], pl.Expr]
 """Given the parsed value column, the rule it breaks (Utf8) or NULL."""
 
 
-def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = None) -> tuple[pl.Expr, RuleOf]:
-    """(typed value, rule of the value) for the stripped text `s` of one source column.
+def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = None,
+           currency: str = "USD") -> tuple[pl.Expr, RuleOf]:
+    """(typed value, rule of the value) for the stripped text `s` of one source column; `currency`
+    is the tape's, whose marks a `money` value may carry (`_money_text`).
 
     The rule is evaluated on the already computed value column, so each value is parsed once.
     An empty `s` gives NULL and no rule: emptiness is judged by the caller (required or not).
@@ -577,15 +607,19 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     if kind == "text":
         return pl.when(present).then(s), lambda v: pl.lit(None, pl.Utf8)
     if kind in ("number", "money", "percent", "fraction"):
-        text = s.str.strip_prefix("$").str.strip_chars() if kind == "money" else s
-        text = text.str.strip_suffix("%").str.strip_chars() if kind == "percent" else text
+        foreign = pl.lit(False)
+        if kind == "money":
+            text, foreign = _money_text(s, currency)
+        else:
+            text = s.str.strip_suffix("%").str.strip_chars() if kind == "percent" else s
         number = _number_text(text, dialect).cast(pl.Float64, strict=False)
-        value = (number / 100 if kind == "percent" else number).fill_nan(None)
-        if not (dialect.decimal == "," and dialect.thousands == "."):
-            return value, lambda v: pl.when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number"))
-        # one '.ddd' group may be an English decimal ('1.250'); two cannot ('1.250.000' is 1,250,000)
-        ambiguous = s.str.contains(r"^-?\d{1,3}\.\d{3}$")
-        return value, lambda v: (pl.when(ambiguous).then(pl.lit("ambiguous_number"))
+        value = pl.when(~foreign).then((number / 100 if kind == "percent" else number).fill_nan(None))
+        # in a decimal-comma dialect one '.ddd' group may be an English decimal ('1.250'); two
+        # cannot ('1.250.000' is 1,250,000)
+        ambiguous = (text.str.contains(r"^-?\d{1,3}\.\d{3}$") if dialect.decimal == "," and dialect.thousands == "."
+                     else pl.lit(False))
+        return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
+                                 .when(ambiguous).then(pl.lit("ambiguous_number"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
         return _whole_number(_number_text(s, dialect), present, "unparsable_number")
@@ -752,7 +786,7 @@ def _typed_parse(
     for spec in specs:
         if spec.kind == "sba_date":
             continue
-        value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of)
+        value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency)
         values.append(value.alias(spec.target))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = frame.with_columns(values)
@@ -1025,6 +1059,7 @@ def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str]
     unmapped = [c for c in header if c not in mapped_sources]
     extra = {
         "portfolio": pl.lit(mapping.portfolio),
+        "currency": pl.lit(mapping.currency),
         "source_fields": (pl.struct(pl.col(_src(c)).alias(c) for c in unmapped).struct.json_encode()
                           if unmapped else pl.lit(None, pl.Utf8)),
     }

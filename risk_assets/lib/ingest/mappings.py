@@ -161,6 +161,10 @@ class TapeMapping:
     """Read from `<tape file name>.mapping.json` beside the tape: meant for that file alone."""
     typed_source: bool = False
     """The values come typed (Parquet), not as text: no spreadsheet damage to look for."""
+    currency: str = "USD"
+    """ISO 4217 code of the tape's `money` columns (`"currency"`; LendingClub and SBA: USD). Amounts
+    are kept as written, in this currency (no exchange rates are applied); a `money` value marked
+    with another currency is quarantined (`currency_mismatch`)."""
     header: bool = True
     """The file starts with a header line. False (`"header": false`, a mainframe or agency export of
     data lines only): its columns are named by position, `column_1`, `column_2`, ... (HEADERLESS_COLUMN),
@@ -187,7 +191,7 @@ class TapeMapping:
 
 
 MAPPING_KEYS = ("name", "applies_to", "portfolio", "dialect", "as_of", "columns", "status_map", "sentinels",
-                "description", "header")
+                "description", "header", "currency")
 """Keys a mapping may hold; any other (a typo such as 'sentinel' or 'asof') refuses it, since an
 ignored key would silently drop what it declares. Keys starting with '_' are comments."""
 COLUMN_KEYS = ("to", "type", "format", "required", "description")
@@ -262,6 +266,10 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         if not header and positional:
             raise ValueError(f"with \"header\": false the columns are named by position (column_1, column_2, ...), "
                              f"not {positional}")
+        currency = document.get("currency", "USD")
+        if not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
+            raise ValueError(f"'currency' must be an ISO 4217 code of three capital letters such as 'EUR', "
+                             f"not {currency!r}")
         as_of = document.get("as_of")
         try:
             as_of = date.fromisoformat(as_of) if as_of else None
@@ -279,6 +287,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             builtin=False,
             source=str(source),
             header=header,
+            currency=currency,
         )
     except KeyError as exc:
         raise FileRefused(f"{source}: invalid column mapping: the key {exc} is missing") from None

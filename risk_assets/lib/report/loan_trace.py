@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from risk_assets.lib.lake import table_exists
+from risk_assets.lib.report.portfolio import table_columns
 from risk_assets.lib.report.quarantine import landed_file
 
 MAX_LOANS = 10
@@ -38,7 +39,7 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
 
     Returns one block of lines per loan found (at most MAX_LOANS, each snapshot of a loan its own
     line): where it landed (file, line, sha256 prefix, run, time), its status and default flag,
-    amount (USD) and origination date; each quarantined value (asset, rule, column, raw value); whether
+    amount (in its currency) and origination date; each quarantined value (asset, rule, column, raw value); whether
     marts.loan_features holds it; its PD (fraction 0-1), risk grade and the model version that
     scored it, and whether that version is still the champion. A file:line that no loan came from
     lists what was quarantined at that line.
@@ -108,15 +109,16 @@ def _quarantine_line(asset: str, rule: str, column: str | None, raw_value: str |
 
 def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
     lines = [f"loan {key}"]
+    currency = "coalesce(currency, 'USD')" if "currency" in (table_columns(con, "raw.loans") or {}) else "'USD'"
     landed = con.execute(
         "SELECT _source_file, _source_line, _file_sha256, _run_id, _ingested_at, snapshot_date, loan_status, "
-        "default_flag, loan_amount, origination_date FROM raw.loans WHERE loan_key = ? "
+        f"default_flag, loan_amount, {currency}, origination_date FROM raw.loans WHERE loan_key = ? "
         "ORDER BY snapshot_date NULLS FIRST, _ingested_at", [key]).fetchall()
-    for file, line, sha, run, at, snapshot, status, flag, amount, originated in landed:
+    for file, line, sha, run, at, snapshot, status, flag, amount, unit, originated in landed:
         name = file.rsplit("/", 1)[-1]
         snap = f" snapshot {snapshot}" if snapshot else ""
         lines.append(f"  landed       {name} line {line}{snap} (sha256 {sha[:12]}, run {str(run)[:8]}, {at:%Y-%m-%d %H:%M} UTC)")
-        amount_text = f"{amount:,.2f} USD" if amount is not None else "no amount"
+        amount_text = f"{amount:,.2f} {unit}" if amount is not None else "no amount"
         lines.append(f"               status {status!r} -> default flag {'-' if flag is None else flag}; "
                      f"{amount_text}; originated {originated or '-'}")
     if table_exists(con, "quality.quarantine"):

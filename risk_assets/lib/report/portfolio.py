@@ -2,8 +2,11 @@
 
 Sections (each a table and, where it helps, a plot):
 
-- loans and exposure (USD) by risk grade, from ml.loan_scores joined to the loan base
-- loans and exposure (USD) by vintage (origination year; SBA: approval fiscal year)
+- loans and exposure by risk grade, from ml.loan_scores joined to the loan base
+- loans and exposure by vintage (origination year; SBA: approval fiscal year)
+
+Exposure is the sum of loan amounts in the portfolio's currency: USD, unless the portfolio's label
+names another (`nwc (EUR)`, a mapping's `currency`); amounts are never converted.
 - PD distribution per portfolio (50 bins of width 0.02 over 0-1, and quantiles)
 - default rate by vintage: defaults / labelled loans (loans whose outcome is known)
 - news sentiment trend, from ml.news_sentiment_daily (or the label mix of ml.news_scores when no
@@ -80,19 +83,31 @@ def _pick(columns: dict[str, str], candidates: tuple[str, ...]) -> str | None:
 
 
 def _loan_base(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str]:
-    """(SQL of one row per loan with portfolio, vintage, loan_amount, default_flag, or None; its source)."""
-    if table_columns(con, "marts.loan_features"):
-        return ("SELECT loan_key, portfolio, vintage, loan_amount, default_flag FROM marts.loan_features",
-                "marts.loan_features")
+    """(SQL of one row per loan with portfolio (labelled with a non-USD currency), currency, vintage,
+    loan_amount, default_flag, or None; its source)."""
+    marts = table_columns(con, "marts.loan_features")
+    if marts:
+        return (f"SELECT loan_key, {_labelled_portfolio(marts)}, vintage, loan_amount, default_flag "
+                "FROM marts.loan_features", "marts.loan_features")
     raw = table_columns(con, "raw.loans")
     if raw:
         order = "snapshot_date DESC NULLS LAST, _ingested_at DESC" if "snapshot_date" in raw else "_ingested_at DESC"
         return (
-            "SELECT loan_key, portfolio, vintage, loan_amount, default_flag FROM raw.loans "
+            f"SELECT loan_key, {_labelled_portfolio(raw)}, vintage, loan_amount, default_flag FROM raw.loans "
             f"QUALIFY row_number() OVER (PARTITION BY loan_key ORDER BY {order}) = 1",
             "raw.loans (latest snapshot per loan; marts.loan_features is not in the lake yet)",
         )
     return None, "no loan table"
+
+
+def _labelled_portfolio(columns: list[str]) -> str:
+    """SQL of a loan's portfolio as the overview names it, and its currency: the portfolio with its
+    currency when that is not USD (`nwc (EUR)`), so that no table or plot reads another currency's
+    amounts as dollars (a lake from before the currency column: USD)."""
+    if "currency" not in columns:
+        return "portfolio, 'USD' AS currency"
+    return ("portfolio || CASE WHEN coalesce(currency, 'USD') = 'USD' THEN '' ELSE ' (' || currency || ')' END "
+            "AS portfolio, coalesce(currency, 'USD') AS currency")
 
 
 def _scores(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[str]]:
@@ -128,7 +143,7 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
     join = f"LEFT JOIN ({base}) b USING (loan_key)" if base else ""
     section.columns, section.rows = _rows(con, f"""
         SELECT {portfolio} AS portfolio, coalesce(s.risk_grade, 'ungraded') AS risk_grade,
-               count(*) AS loans, sum({amount}) AS exposure_usd, avg(s.pd) AS mean_pd,
+               count(*) AS loans, sum({amount}) AS exposure, avg(s.pd) AS mean_pd,
                {"avg(b.default_flag)" if base else "NULL"} AS observed_default_rate
         FROM ({scores}) s {join}
         GROUP BY ALL ORDER BY portfolio, risk_grade""")
@@ -137,8 +152,9 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
     for portfolio_name, grade, _, exposure, _, _ in section.rows:
         series.setdefault(portfolio_name, [0.0] * len(grades))[grades.index(grade)] = (exposure or 0.0) / 1e6
     if section.rows:
-        section.plot = plots.bar_chart(grades, series, "Exposure by risk grade", "USD millions")
-        section.plot_caption = "Exposure (sum of loan amounts, USD millions) by risk grade and portfolio"
+        section.plot = plots.bar_chart(grades, series, "Exposure by risk grade", "millions (USD unless labelled)")
+        section.plot_caption = ("Exposure (sum of loan amounts, millions, in USD unless the portfolio names another "
+                                "currency) by risk grade and portfolio")
     return section
 
 
@@ -150,7 +166,7 @@ def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | 
     pd_join = f"LEFT JOIN ({scores}) s USING (loan_key)" if scores else ""
     section.columns, section.rows = _rows(con, f"""
         SELECT b.portfolio, CAST(b.vintage AS VARCHAR) AS vintage, count(*) AS loans,
-               sum(b.loan_amount) AS exposure_usd, {"avg(s.pd)" if scores else "NULL"} AS mean_pd
+               sum(b.loan_amount) AS exposure, {"avg(s.pd)" if scores else "NULL"} AS mean_pd
         FROM ({base}) b {pd_join}
         GROUP BY b.portfolio, b.vintage ORDER BY b.portfolio, b.vintage NULLS FIRST""")
     dated = [r for r in section.rows if r[1] is not None]
@@ -159,8 +175,9 @@ def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | 
         series: dict[str, list[float]] = {}
         for portfolio, vintage, _, exposure, _ in dated:
             series.setdefault(portfolio, [0.0] * len(vintages))[vintages.index(vintage)] = (exposure or 0.0) / 1e6
-        section.plot = plots.bar_chart(vintages, series, "Exposure by vintage", "USD millions")
-        section.plot_caption = "Exposure (USD millions) by origination year and portfolio"
+        section.plot = plots.bar_chart(vintages, series, "Exposure by vintage", "millions (USD unless labelled)")
+        section.plot_caption = ("Exposure (millions, in USD unless the portfolio names another currency) by "
+                                "origination year and portfolio")
     undated = [r[0] for r in section.rows if r[1] is None]
     if undated:
         section.notes.append(f"No origination date in the source for: {', '.join(undated)} (vintage shown as empty).")
@@ -283,10 +300,14 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
     scores, score_notes = _scores(con)
     headline: list[tuple[str, object]] = [("loan base", base_source)]
     if base:
-        loans, exposure, labelled, rate = con.execute(
-            f"SELECT count(*), sum(loan_amount), count(default_flag), avg(default_flag) FROM ({base})").fetchone()
-        headline += [("loans", loans), ("exposure (USD)", exposure), ("labelled loans", labelled),
-                     ("observed default rate", rate)]
+        loans, labelled, rate = con.execute(
+            f"SELECT count(*), count(default_flag), avg(default_flag) FROM ({base})").fetchone()
+        # amounts are never converted: one exposure line per currency (a portfolio label names a non-USD one)
+        by_currency = con.execute(f"SELECT currency, sum(loan_amount) FROM ({base}) GROUP BY currency "
+                                  "ORDER BY currency <> 'USD', currency").fetchall()
+        headline += [("loans", loans)]
+        headline += [(f"exposure ({currency})", exposure) for currency, exposure in by_currency]
+        headline += [("labelled loans", labelled), ("observed default rate", rate)]
         if table_columns(con, "ml.model_registry"):
             without = [p for (p,) in con.execute(f"""
                 SELECT DISTINCT b.portfolio FROM ({base}) AS b

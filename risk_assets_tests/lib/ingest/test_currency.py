@@ -1,0 +1,73 @@
+"""Money written with its currency: the F09 euro tape with '€' / 'EUR' marks and an accountant's
+parentheses reads as the plain F09 does, in EUR; a pound amount in it, or a euro amount in a USD
+tape, is quarantined as currency_mismatch, never read as a number."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets_tests.lib.ingest.conftest import MAPPINGS
+
+F09 = "F09_european_semicolon_cp1252.csv"
+
+
+def _marked_f09(cases_dir, tmp_path, currency: str | None, marks: dict[str, str]):
+    """F09 with each listed loan's amount rewritten (loan id -> amount text), money-typed, as a
+    sidecar-mapped tape; returns the parsed file."""
+    lines = (cases_dir / F09).read_bytes().decode("cp1252").split("\n")
+    for i, line in enumerate(lines):
+        fields = line.split(";")
+        if fields[0] in marks:
+            fields[2] = marks[fields[0]]
+            lines[i] = ";".join(fields)
+    tape = tmp_path / "eu_bank_2016.csv"
+    tape.write_bytes("\n".join(lines).encode("cp1252"))
+    mapping = json.loads((MAPPINGS / "f09.json").read_text())
+    mapping["columns"]["loan_amnt"]["type"] = "money"
+    mapping["columns"]["annual_inc"]["type"] = "money"
+    if currency:
+        mapping["currency"] = currency
+    (tmp_path / (tape.name + ".mapping.json")).write_text(json.dumps(mapping))
+    return parse_loan_file(tape)
+
+
+def _amounts(parsed) -> dict[str, tuple[float, str]]:
+    return {r["source_loan_id"]: (r["loan_amount"], r["currency"]) for r in parsed.rows.iter_rows(named=True)}
+
+
+def test_euro_marks_read_as_the_plain_amounts_in_eur(cases_dir, tmp_path):
+    plain = parse_loan_file(cases_dir / F09, [MAPPINGS])
+    marked = _marked_f09(cases_dir, tmp_path, "EUR", {"74001": "12.000,00 €", "74002": "€1.299,99", "74004": "EUR 950,50"})
+    marked.reconcile()
+    assert {k: v for k, (v, _) in _amounts(marked).items()} == {r["source_loan_id"]: r["loan_amount"]
+                                                                for r in plain.rows.iter_rows(named=True)}
+    assert {c for _, c in _amounts(marked).values()} == {"EUR"}
+    assert {c for c in plain.rows["currency"]} == {"USD"}  # a mapping without "currency": USD
+
+
+def test_another_currency_is_quarantined_not_read(cases_dir, tmp_path):
+    parsed = _marked_f09(cases_dir, tmp_path, "EUR", {"74001": "£12,000.00", "74002": "(1.299,99)"})
+    parsed.reconcile()
+    rules = {(row["line"], row["column_name"]): row["rule"] for row in parsed.quarantine.iter_rows(named=True)}
+    assert rules[(2, "loan_amnt")] == "currency_mismatch"
+    assert rules[(3, "loan_amnt")] == "non_positive_amount"  # parentheses are a minus: -1,299.99
+    message = parsed.quarantine.filter(parsed.quarantine["rule"] == "currency_mismatch")["message"][0]
+    assert "'£12,000.00' is an amount marked with another currency than the tape's" in message
+
+
+def test_a_usd_tape_refuses_euro_amounts(cases_dir, tmp_path):
+    parsed = _marked_f09(cases_dir, tmp_path, None, {"74001": "12.000,00 €", "74002": "$1.299,99"})
+    rules = {(row["line"], row["column_name"]): row["rule"] for row in parsed.quarantine.iter_rows(named=True)}
+    assert rules[(2, "loan_amnt")] == "currency_mismatch"
+    assert _amounts(parsed)["74002"] == (pytest.approx(1299.99), "USD")
+
+
+def test_a_currency_that_is_no_iso_code_refuses_the_mapping(cases_dir, tmp_path):
+    from risk_assets.lib.ingest.parsed import FileRefused
+
+    with pytest.raises(FileRefused, match=r"'currency' must be an ISO 4217 code of three capital letters such as "
+                                          r"'EUR', not '€'"):
+        _marked_f09(cases_dir, tmp_path, "€", {})
