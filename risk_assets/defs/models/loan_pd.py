@@ -105,6 +105,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
     cards, trained_models, refused, reports = [], [], {}, {}
     for portfolio, part in frame.groupby("portfolio", sort=True):
         model = pd_lake.model_name(portfolio)
+        labels = part["default_flag"].dropna()
+        seen = {"labelled": int(labels.size), "defaults": int(labels.sum())}  # what this attempt trained on
         try:
             trained = train_pd_model(part, portfolio, config.to_lib(), log=lambda line, m=model: context.log.info(f"{m}: {line}"),
                                      reserved=reserved[portfolio])
@@ -112,7 +114,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
             context.log.warning(f"{model}: {exc}")
             refused[model] = str(exc)
             with lake.connect() as con:
-                pd_lake.record_refusal(con, portfolio, version, str(exc), context.run_id)
+                pd_lake.record_refusal(con, portfolio, version, str(exc), context.run_id, **seen)
             continue
         meta = artifact_meta(trained, model, version)
         folder = save_artifact(lake.home.artifacts, model, version, trained.scorer.tensors(), meta)
@@ -126,6 +128,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
                 ).fetchall()
                 champion_metrics = dict(rows)
             pd_lake.record_training(con, trained, version, folder, context.run_id)
+            registry.record_metrics(con, model, version, "all", {"n_labelled": seen["labelled"],
+                                                                 "n_defaults": seen["defaults"]}, run_id=context.run_id)
         card = model_card(trained, version, champion_metrics, current["version"] if current else None)
         cards.append(card)
         reports[model] = str(write_model_report(lake.home.reports, model, version, card))

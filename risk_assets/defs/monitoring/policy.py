@@ -18,6 +18,7 @@ class RetrainPolicy(dg.ConfigurableResource):
     min_rows: int = Field(_DEFAULTS.min_rows, description="Smallest cohort (loans) whose PSI or AUC is acted on.")
     min_defaults: int = Field(_DEFAULTS.min_defaults, description="Fewest defaults, and non-defaults, a vintage needs before its AUC is acted on.")
     new_labelled_articles: int = Field(_DEFAULTS.new_labelled_articles, description="Labelled news articles landed since the sentiment champion was trained that trigger its retrain (rows).")
+    first_model_new_defaults: int = Field(_DEFAULTS.first_model_new_defaults, description="Defaults a portfolio without a PD champion must gain since its last refused training before it is tried again (loans).")
 
     def thresholds(self) -> RetrainThresholds:
         return RetrainThresholds(
@@ -28,4 +29,5 @@ class RetrainPolicy(dg.ConfigurableResource):
             min_rows=self.min_rows,
             min_defaults=self.min_defaults,
             new_labelled_articles=self.new_labelled_articles,
+            first_model_new_defaults=self.first_model_new_defaults,
         )

@@ -25,8 +25,8 @@ from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect, table_exists
 from risk_assets.lib.ml.registry import champion
 from risk_assets.lib.monitoring import landing_watch
-from risk_assets.lib.monitoring.loans import snapshots
-from risk_assets.lib.monitoring.retrain import RetrainDecision, decide, decide_sentiment
+from risk_assets.lib.monitoring.loans import snapshots, unchampioned
+from risk_assets.lib.monitoring.retrain import RetrainDecision, decide, decide_first_model, decide_sentiment
 from risk_assets.lib.monitoring.sentiment import sentiment_snapshot
 
 LAKE_WAIT_SECONDS = 20.0
@@ -150,7 +150,8 @@ def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: 
         "Reads the monitoring tables and requests a `retrain_loan_pd` run when, for a PD champion, labelled loans "
         "added since its snapshot pass a threshold, PSI of the PD score or a key feature passes 0.2, or AUC on the "
         "newest labelled vintage falls more than a margin below the holdout AUC (thresholds: resource "
-        "`retrain_policy`). Every evaluation is a row of monitoring.retrain_decisions; a retrain run carries the "
+        "`retrain_policy`); and when a portfolio without a champion (a new book) has labelled loans and was never "
+        "trained, or gained enough defaults since its training was refused for too few. Every evaluation is a row of monitoring.retrain_decisions; a retrain run carries the "
         "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
         "restored by hand is held (no automatic retraining) until loans land after the restore."
     ),
@@ -187,10 +188,24 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                         run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
                         tags={**decision.tags(), "risk/monitoring_fingerprint": fingerprint},
                     ))
+            for waiting in unchampioned(con):  # a portfolio no training has made a champion for yet
+                if evaluated.get(waiting.model) == waiting.fingerprint():
+                    notes.append(f"{waiting.model}: no champion; nothing changed since the last evaluation")
+                    continue
+                decision = decide_first_model(waiting, thresholds)
+                record_decision(con, decision, decided_at)
+                evaluated[waiting.model] = waiting.fingerprint()
+                context.log.info(f"{waiting.model}: {decision.reason}")
+                notes.append(f"{waiting.model}: {decision.reason}")
+                if decision.retrain and not any(r.tags.get("risk/retrain_trigger") == "first_model" for r in requests):
+                    requests.append(dg.RunRequest(  # one training run serves every portfolio without a champion
+                        run_key=f"retrain:{waiting.model}:first:{waiting.fingerprint()}",
+                        tags={**decision.tags(), "risk/monitoring_fingerprint": waiting.fingerprint()},
+                    ))
     except duckdb.IOException as exc:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
     cursor = json.dumps(evaluated, sort_keys=True)
-    if not current:
+    if not current and not notes:
         return dg.SensorResult(skip_reason=dg.SkipReason(
             "no PD champion in monitoring.champion_population yet (materialize the monitoring assets)"
         ), cursor=cursor)

@@ -156,9 +156,13 @@ def reserved_keys(con: duckdb.DuckDBPyConnection, portfolio: str) -> ReservedKey
     return ReservedKeys(current["version"], frozenset(k for (k,) in held), training_keys(con, model, current["version"]))
 
 
-def record_refusal(con: duckdb.DuckDBPyConnection, portfolio: str, version: str, message: str, run_id: str | None) -> None:
-    """Store a refused training as NULL metrics with the refusal as reason (no artifact, no registry row)."""
-    registry.record_metrics(con, model_name(portfolio), version, "all", {"auc": None}, {"auc": message}, run_id)
+def record_refusal(con: duckdb.DuckDBPyConnection, portfolio: str, version: str, message: str, run_id: str | None,
+                   labelled: int | None = None, defaults: int | None = None) -> None:
+    """Store a refused training as NULL metrics with the refusal as reason (no artifact, no registry
+    row), with the labelled loans and defaults it saw (`n_labelled`, `n_defaults`, split 'all'):
+    the retrain sensor tries again once enough defaults have been added."""
+    counts = {name: value for name, value in (("n_labelled", labelled), ("n_defaults", defaults)) if value is not None}
+    registry.record_metrics(con, model_name(portfolio), version, "all", {"auc": None, **counts}, {"auc": message}, run_id)
 
 
 def holdout_frame(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[str, pd.DataFrame]:

@@ -2,7 +2,8 @@
 retrain decision's input.
 
 `monitor` computes the four loan tables for every PD champion; `snapshots` reads them back as one
-`MonitoringSnapshot` per champion, which is all the retrain decision looks at.
+`MonitoringSnapshot` per champion, which is all the retrain decision looks at; `unchampioned` lists
+the portfolios without a champion, with the counts their first training waits on.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from risk_assets.lib.monitoring.performance import vintage_performance
 from risk_assets.lib.monitoring.population import Population, champions, load_population
 from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.ml.registry import operator_restore
-from risk_assets.lib.monitoring.retrain import SCORE_VARIABLE, MonitoringSnapshot, PsiObservation, VintageAuc
+from risk_assets.lib.lake import table_exists
+from risk_assets.lib.monitoring.retrain import (
+    SCORE_VARIABLE,
+    FirstModelSnapshot,
+    MonitoringSnapshot,
+    PsiObservation,
+    VintageAuc,
+)
 from risk_assets.lib.monitoring.stability import cohort_psi
 
 
@@ -112,3 +120,33 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
             last_landed_at=last_landed_at,
         ))
     return result
+
+
+def unchampioned(con: duckdb.DuckDBPyConnection) -> list[FirstModelSnapshot]:
+    """One FirstModelSnapshot per portfolio of marts.loan_features whose `loan_pd_<portfolio>` has no
+    champion: its labelled loans and defaults now, and of its latest training attempt the defaults
+    it saw (ml.model_metrics, split 'all', `n_defaults`) and why it left no champion (the refusal,
+    or the gate's reason for the version it registered). [] without the tables."""
+    if not (table_exists(con, "marts.loan_features") and table_exists(con, "ml.model_registry")):
+        return []
+    tries = ("""
+        LEFT JOIN (SELECT model, arg_max(value, recorded_at) FILTER (WHERE metric = 'n_defaults') AS tried_defaults,
+                          arg_max(reason, recorded_at) FILTER (WHERE metric = 'auc') AS refusal
+                   FROM ml.model_metrics WHERE split = 'all' GROUP BY model) t ON t.model = f.model"""
+             if table_exists(con, "ml.model_metrics") else
+             "LEFT JOIN (SELECT NULL AS model, NULL AS tried_defaults, NULL AS refusal) t ON false")
+    rows = con.execute(f"""
+        SELECT f.model, f.labelled, f.defaults, t.tried_defaults,
+               coalesce('version ' || v.version || ' ' || v.status || ': ' || v.reason, t.refusal,
+                        CASE WHEN t.tried_defaults IS NOT NULL THEN 'trained, not promoted' END)
+        FROM (SELECT 'loan_pd_' || portfolio AS model, count(default_flag) AS labelled,
+                     coalesce(sum(default_flag), 0) AS defaults
+              FROM marts.loan_features GROUP BY portfolio) f
+        {tries}
+        LEFT JOIN (SELECT model, arg_max(version, trained_at) AS version, arg_max(status, trained_at) AS status,
+                          arg_max(reason, trained_at) AS reason
+                   FROM ml.model_registry GROUP BY model) v ON v.model = f.model
+        WHERE NOT EXISTS (SELECT 1 FROM ml.model_registry c WHERE c.model = f.model AND c.status = 'champion')
+        ORDER BY f.model""").fetchall()
+    return [FirstModelSnapshot(model, int(labelled), int(defaults), None if tried is None else int(tried), why)
+            for model, labelled, defaults, tried, why in rows]

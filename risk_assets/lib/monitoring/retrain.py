@@ -8,6 +8,11 @@ Three triggers, checked for every champion (DESIGN.md, Automation):
              (0.2 = the "significant shift" band of Siddiqi 2006, see lib.ml.drift).
 - auc_decay: champion AUC on the newest labelled vintage < holdout AUC - `auc_margin`.
 
+A portfolio of marts.loan_features without a PD champion (a lender's own book landed by the
+ingest jobs, which never train) has one trigger, first_model: it is trained when it has labelled
+loans and was never tried, or when it has gained `first_model_new_defaults` defaults since its
+latest attempt, refused for too few or not promoted by the gate (`decide_first_model`).
+
 The news sentiment model has one trigger, labels: labelled articles landed since its champion was
 trained >= `new_labelled_articles` (`decide_sentiment`).
 
@@ -49,6 +54,9 @@ class RetrainThresholds:
         min_rows: smallest cohort (rows) whose PSI or AUC is acted on.
         new_labelled_articles: labelled news articles landed since the sentiment champion was
             trained that justify retraining it (rows; 500 is about a tenth of the PhraseBank corpus).
+        first_model_new_defaults: defaults a portfolio without a PD champion must gain since its last
+            refused training (too few defaults) before training is tried again (loans); a portfolio
+            never trained is tried as soon as it has labelled loans.
         min_defaults: fewest defaults, and fewest non-defaults, a vintage needs before its AUC is
             acted on: with 1 default in 250 loans the AUC is that one loan's rank (standard error
             about 0.27, Hanley & McNeil 1982); with 30 of each it is near 0.05, the margin's size.
@@ -61,6 +69,7 @@ class RetrainThresholds:
     min_rows: int = 200
     min_defaults: int = 30
     new_labelled_articles: int = 500
+    first_model_new_defaults: int = 20
 
 
 @dataclass(frozen=True)
@@ -294,3 +303,52 @@ def decide_sentiment(snapshot: SentimentSnapshot, thresholds: RetrainThresholds)
                                check.observed, check.threshold, (check,), snapshot.fingerprint())
     return RetrainDecision(snapshot.model, snapshot.champion_version, False, "none", "no trigger: " + check.reason,
                            None, None, (check,), snapshot.fingerprint())
+
+
+@dataclass(frozen=True)
+class FirstModelSnapshot:
+    """A portfolio of marts.loan_features whose PD model has no champion.
+
+    Attributes:
+        model: loan_pd_<portfolio>.
+        labelled: loans with a default flag now; defaults: of them, flag 1.
+        refused_defaults: defaults its latest training attempt saw (its `n_defaults` metric), None
+            when it was never tried (or tried before the count was kept).
+        refusal: why that attempt left no champion (too few defaults; the gate's reason for the
+            version it registered), None when never tried.
+    """
+
+    model: str
+    labelled: int
+    defaults: int
+    refused_defaults: int | None
+    refusal: str | None
+
+    def fingerprint(self) -> str:
+        return f"first:{self.labelled}:{self.defaults}:{self.refused_defaults}"
+
+
+def decide_first_model(snapshot: FirstModelSnapshot, thresholds: RetrainThresholds) -> RetrainDecision:
+    """Train a portfolio without a champion when it was never tried and has labelled loans, or when
+    it gained `first_model_new_defaults` defaults since its latest training attempt (refused for too
+    few defaults, or its version not promoted by the gate)."""
+    s, need = snapshot, thresholds.first_model_new_defaults
+    base = dict(model=s.model, champion_version="none", fingerprint=s.fingerprint())
+    counts = f"{s.labelled:,} labelled loans, {s.defaults:,} defaults"
+    if s.labelled == 0:
+        return RetrainDecision(**base, retrain=False, trigger="none", observed_value=0.0, threshold=None,
+                               reason=f"no champion and no labelled loan yet ({counts}): nothing to train on")
+    if s.refusal is None:
+        return RetrainDecision(**base, retrain=True, trigger="first_model", observed_value=float(s.defaults),
+                               threshold=None, reason=f"no champion, never trained: {counts}")
+    if s.refused_defaults is None:
+        return RetrainDecision(**base, retrain=False, trigger="none", observed_value=float(s.defaults), threshold=None,
+                               reason=f"no champion; its last training left none ({s.refusal}); {counts}; train "
+                                      "it by hand once more defaults have landed")
+    gained = s.defaults - s.refused_defaults
+    decision = gained >= need
+    return RetrainDecision(
+        **base, retrain=decision, trigger="first_model" if decision else "none", observed_value=float(gained),
+        threshold=float(need),
+        reason=(f"no champion; {gained:,} defaults since its last training, which saw {s.refused_defaults:,} "
+                f"({'>=' if decision else '<'} {need}); {counts}" + ("" if decision else f"; it left no champion: {s.refusal}")))
