@@ -141,6 +141,9 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SHARED_DDL)
     # a lake made before the manifest kept the readers' notes
     con.execute("ALTER TABLE raw.landed_files ADD COLUMN IF NOT EXISTS notes VARCHAR")
+    # a lake made before raw.loans carried its amounts' currency: its rows were all read as USD
+    if table_exists(con, "raw.loans"):
+        con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")
 
 
 def _to_stderr(message: str) -> None:

@@ -71,3 +71,18 @@ def test_a_currency_that_is_no_iso_code_refuses_the_mapping(cases_dir, tmp_path)
     with pytest.raises(FileRefused, match=r"'currency' must be an ISO 4217 code of three capital letters such as "
                                           r"'EUR', not '€'"):
         _marked_f09(cases_dir, tmp_path, "€", {})
+
+
+def test_a_lake_from_before_the_currency_column_reads_its_loans_as_usd(tmp_path):
+    import duckdb
+
+    from risk_assets.lib.lake import connect
+
+    lake = tmp_path / "lake.duckdb"
+    with duckdb.connect(str(lake)) as con:  # raw.loans as it was made before it had the column
+        con.execute("CREATE SCHEMA raw")
+        con.execute("CREATE TABLE raw.loans (loan_key VARCHAR, loan_amount DOUBLE)")
+        con.execute("INSERT INTO raw.loans VALUES ('lendingclub:1', 5000.0)")
+    with connect(lake) as con:
+        assert con.execute("SELECT loan_key, loan_amount, currency FROM raw.loans").fetchall() == [
+            ("lendingclub:1", 5000.0, "USD")]
