@@ -59,7 +59,7 @@ def checks(con) -> list[tuple[str, bool, str]]:
     one("every loan in loan_features has a PD score from its portfolio's champion",
         "SELECT coalesce(sum(n), 0) || ' loans without a champion''s score' || coalesce(': ' || string_agg("
         "  portfolio || ' ' || n || CASE WHEN has_champion THEN '' ELSE ' (no loan_pd_' || portfolio || "
-        "  ' champion: see its model card)' END, ', ' ORDER BY portfolio), '') FROM ("
+        "  ' champion: not trained yet, or refused: see loan_pd_model''s latest card)' END, ', ' ORDER BY portfolio), '') FROM ("
         "SELECT f.portfolio, count(*) AS n, bool_or(c.model IS NOT NULL) AS has_champion "
         "FROM marts.loan_features f LEFT JOIN ml.model_registry c "
         "  ON c.model = 'loan_pd_' || f.portfolio AND c.status = 'champion' "

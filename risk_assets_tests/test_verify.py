@@ -48,7 +48,7 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
         (False, "1 files"),
         (False, "1 portfolios with a champion"),
         # k3 (the retired model's) and k4, k5 (a portfolio with no champion at all)
-        (False, "3 loans without a champion's score: acme 2 (no loan_pd_acme champion: see its model card), lendingclub 1"),
+        (False, "3 loans without a champion's score: acme 2 (no loan_pd_acme champion: not trained yet, or refused: see loan_pd_model's latest card), lendingclub 1"),
         (True, "1 version(s)"),
         (True, "0 articles without a champion's score"),
     ]

@@ -44,9 +44,10 @@ class LoanPDConfig(dg.Config):
     min_defaults_per_split: int = Field(default=_DEFAULT.min_defaults_per_split, description="Fewest defaults (and non-defaults) each split must hold, else training is refused.")
     device: str = Field(default=_DEFAULT.device, description="'auto' (CUDA when available, else CPU), 'cpu' or 'cuda'.")
     cpu_threads: int = Field(default=_DEFAULT.cpu_threads, description="torch threads while training on CPU.")
+    portfolios: list[str] = Field(default=[], description="Portfolios to train; empty = every portfolio of marts.loan_features. The retrain sensor's first_model runs name the books without a champion, so the other portfolios' champions are not retrained.")
 
     def to_lib(self) -> PDTrainConfig:
-        return PDTrainConfig(**self.model_dump())
+        return PDTrainConfig(**self.model_dump(exclude={"portfolios"}))
 
 
 def _version() -> str:
@@ -99,6 +100,9 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
     started = time.perf_counter()
     with lake.connect(read_only=True) as con:
         frame = con.execute("SELECT * FROM marts.loan_features ORDER BY loan_key").df()
+    if config.portfolios:
+        context.log.info(f"training only {', '.join(config.portfolios)} (config portfolios)")
+        frame = frame[frame["portfolio"].isin(config.portfolios)]
     with lake.connect() as con:
         reserved = {portfolio: pd_lake.reserved_keys(con, portfolio) for portfolio in frame["portfolio"].unique()}
     version = _version()

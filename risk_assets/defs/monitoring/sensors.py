@@ -150,8 +150,8 @@ def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: 
         "Reads the monitoring tables and requests a `retrain_loan_pd` run when, for a PD champion, labelled loans "
         "added since its snapshot pass a threshold, PSI of the PD score or a key feature passes 0.2, or AUC on the "
         "newest labelled vintage falls more than a margin below the holdout AUC (thresholds: resource "
-        "`retrain_policy`); and when a portfolio without a champion (a new book) has labelled loans and was never "
-        "trained, or gained enough defaults since its training was refused for too few. Every evaluation is a row of monitoring.retrain_decisions; a retrain run carries the "
+        "`retrain_policy`); and, training those books only, when a portfolio without a champion (a new book) has "
+        "labelled loans and was never trained, or gained enough defaults since its training was refused for too few. Every evaluation is a row of monitoring.retrain_decisions; a retrain run carries the "
         "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
         "restored by hand is held (no automatic retraining) until loans land after the restore."
     ),
@@ -188,6 +188,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                         run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
                         tags={**decision.tags(), "risk/monitoring_fingerprint": fingerprint},
                     ))
+            first: list[tuple[str, RetrainDecision, str]] = []
             for waiting in unchampioned(con):  # a portfolio no training has made a champion for yet
                 if evaluated.get(waiting.model) == waiting.fingerprint():
                     notes.append(f"{waiting.model}: no champion; nothing changed since the last evaluation")
@@ -197,11 +198,17 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                 evaluated[waiting.model] = waiting.fingerprint()
                 context.log.info(f"{waiting.model}: {decision.reason}")
                 notes.append(f"{waiting.model}: {decision.reason}")
-                if decision.retrain and not any(r.tags.get("risk/retrain_trigger") == "first_model" for r in requests):
-                    requests.append(dg.RunRequest(  # one training run serves every portfolio without a champion
-                        run_key=f"retrain:{waiting.model}:first:{waiting.fingerprint()}",
-                        tags={**decision.tags(), "risk/monitoring_fingerprint": waiting.fingerprint()},
-                    ))
+                if decision.retrain:
+                    first.append((waiting.model.removeprefix("loan_pd_"), decision, waiting.fingerprint()))
+            if first and not requests:  # a champion's retrain trains every portfolio, new books included
+                portfolios = [portfolio for portfolio, _, _ in first]
+                _, decision, fingerprint = first[0]
+                requests.append(dg.RunRequest(  # these books only: the other champions are not retrained
+                    run_key=f"retrain:first_model:{','.join(portfolios)}:{fingerprint}",
+                    run_config={"ops": {"loan_pd_model": {"config": {"portfolios": portfolios}}}},
+                    tags={**decision.tags(), "risk/retrain_portfolios": ",".join(portfolios),
+                          "risk/monitoring_fingerprint": fingerprint},
+                ))
     except duckdb.IOException as exc:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
     cursor = json.dumps(evaluated, sort_keys=True)

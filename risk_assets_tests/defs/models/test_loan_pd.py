@@ -88,3 +88,16 @@ def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_n
     assert reason.endswith(f"({len(held2):,} holdout loans, none of them among the champion's training loans)")
     card = second.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
     assert f"holdout kept from champion {v1}: 1800 of its held-out loans held out again" in card
+
+
+def test_config_portfolios_trains_those_books_only(risk_home, cases_dir, data_dir):
+    """The retrain sensor's first_model run names the new book: the LendingClub loans beside it are not retrained."""
+    import pandas as pd
+
+    lendingclub = lendingclub_frame(data_dir / "loans" / "lendingclub_2007_2011.csv").iloc[:3000]
+    result = _materialize(risk_home, pd.concat([f13_frame(cases_dir), lendingclub], ignore_index=True),
+                          config={**FAST, "portfolios": ["f13"]})
+    assert not result.success  # f13 alone was tried, and refused: too few defaults
+    with connect(risk_home.lake_path, read_only=True) as con:
+        trained = con.execute("SELECT DISTINCT model FROM ml.model_metrics ORDER BY 1").fetchall()
+    assert trained == [("loan_pd_f13",)]

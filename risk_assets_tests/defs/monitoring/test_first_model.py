@@ -31,10 +31,12 @@ def test_a_new_book_is_trained_once_then_again_when_enough_defaults_land(risk_ho
         (request,) = first.run_requests
         assert request.tags["risk/retrain_trigger"] == "first_model"
         assert request.tags["risk/retrain_reason"] == "no champion, never trained: 40 labelled loans, 1 defaults"
+        # it trains this book only: the other portfolios' champions are not retrained by it
+        assert request.run_config == {"ops": {"loan_pd_model": {"config": {"portfolios": ["f13"]}}}}
 
         # the run it asks for trains loan_pd_f13, which is refused: one default is too few
         trained = dg.materialize([loan_pd_model], instance=instance, resources={"lake": lake},
-                                 run_config={"ops": {"loan_pd_model": {"config": {}}}}, raise_on_error=False)
+                                 run_config=request.run_config, raise_on_error=False)
         assert not trained.success
         second = tick(first.cursor)
         assert not second.run_requests
