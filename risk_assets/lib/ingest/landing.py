@@ -221,8 +221,6 @@ def land_folder(
     """
     table, columns = TABLES[domain]
     con.execute(ddl(table, columns))
-    for column in columns:  # a lake made before a column was added gets it (NULL in its old rows)
-        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column.name} {column.sql_type}")
     loaded = dict(con.execute("SELECT sha256, path FROM raw.landed_files WHERE status = 'loaded'").fetchall())
     recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events WHERE outcome = 'duplicate'").fetchall())
     outcomes = []
