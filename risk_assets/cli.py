@@ -83,8 +83,20 @@ def _materialize(select: str) -> int:
     bin_dir = Path(sys.executable).parent
     if (bin_dir / "dagster").exists():
         command[0] = str(bin_dir / "dagster")
+    _release_dead_runs()
     print("$", shlex.join(command), flush=True)
     return subprocess.call(command)
+
+
+def _release_dead_runs() -> None:
+    """Before a run: a run of this instance killed mid-way still holds the lake pool's slot, and the
+    new run would wait for it for ever (risk_assets.defs.dead_runs); mark such runs failed and free it."""
+    import dagster as dg
+
+    from risk_assets.defs.dead_runs import release_dead_runs
+
+    with dg.DagsterInstance.get() as instance:
+        release_dead_runs(instance, log=lambda line: print(f"note: {line}", flush=True))
 
 
 def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fmt: str) -> int:

@@ -13,6 +13,7 @@ from risk_assets.defs.monitoring.jobs import (
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.monitoring.schedules import daily_monitoring_schedule
 from risk_assets.defs.monitoring.sensors import (
+    dead_runs_sensor,
     landing_loans_sensor,
     landing_news_sensor,
     retrain_sensor,
@@ -22,7 +23,7 @@ from risk_assets.defs.monitoring.sensors import (
 defs = dg.Definitions(
     assets=[loan_monitoring, news_sentiment_trend],
     jobs=[ingest_loans_job, ingest_news_job, retrain_loan_pd_job, retrain_news_sentiment_job, monitoring_job],
-    sensors=[landing_loans_sensor, landing_news_sensor, retrain_sensor, sentiment_retrain_sensor],
+    sensors=[dead_runs_sensor, landing_loans_sensor, landing_news_sensor, retrain_sensor, sentiment_retrain_sensor],
     schedules=[daily_monitoring_schedule],
     resources={"retrain_policy": RetrainPolicy()},
 )

@@ -1,7 +1,7 @@
 """Sensors: new files in landing start ingestion; monitoring numbers that cross a threshold start a
 retrain (PD: labels, drift, AUC decay; news sentiment: new labelled articles).
 
-Default status RUNNING for all four: the product's promise is that nobody clicks to ingest a new
+Default status RUNNING for all of them: the product's promise is that nobody clicks to ingest a new
 tape or to retrain, and nothing they do is irreversible: a landing run loads each content once
 (manifest keyed by sha256), and a retrain only replaces the champion when the gate finds the
 candidate better on the same holdout. Every tick says what it saw: a SkipReason, or run requests
@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import duckdb
 
+from risk_assets.defs.dead_runs import release_dead_runs
 from risk_assets.defs.monitoring.jobs import (
     ingest_loans_job,
     ingest_news_job,
@@ -230,7 +231,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
         "Requests a `retrain_news_sentiment` run when labelled news articles landed since the sentiment champion "
         "was trained reach a threshold (resource `retrain_policy`, new_labelled_articles). Every evaluation whose "
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
-        "tags. The gate keeps the champion unless the candidate's macro-F1 beats it; a champion restored by hand "
+        "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap); a champion restored by hand "
         "is held until news files land after the restore."
     ),
 )
@@ -259,3 +260,22 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
         run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
         tags={**decision.tags(), "risk/monitoring_fingerprint": fingerprint},
     )], cursor=fingerprint)
+
+
+@dg.sensor(
+    name="dead_runs_sensor",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Finds runs the instance still shows as in progress whose process is gone (killed, or the machine "
+        "stopped): such a run holds the lake pool's one slot, so every later run would wait at 'Step blocked "
+        "by limit for pool lake' and the retrain sensors would wait for it to end, for ever. Each one older "
+        "than 2 minutes is marked failed with a message naming its lost process, and its slot is freed "
+        "(risk_assets.defs.dead_runs)."
+    ),
+)
+def dead_runs_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    released = release_dead_runs(context.instance, log=context.log.warning)
+    if released:
+        return dg.SkipReason("released " + "; ".join(run.message() for run in released))
+    return dg.SkipReason("no run in progress has lost its process")

@@ -1,0 +1,129 @@
+"""Runs the Dagster instance still shows as in progress after their process has died.
+
+A run killed from outside (`kill -9`, the out-of-memory killer, a closed laptop lid, a `dagster dev`
+stopped mid-run) never records its end: the instance keeps it STARTED, and its step keeps the one
+slot of the `lake` pool. Every later run then waits at "Step blocked by limit for pool lake", and
+the retrain sensors wait for it to end, for ever and without an error.
+
+Dagster's run monitoring cannot see these runs here: the default run launcher has no worker health
+check, and `dagster asset materialize` runs in the calling process. So the process ids a run
+logged (each event carries its emitter's pid; the engine's "Executing steps in process (pid: N)"
+and the launcher's "Started process for run (pid: N)" carry them as metadata) are looked up on
+this machine. The lake is one local DuckDB file, so its runs run here.
+
+A run is dead when it is in progress, older than `GRACE_SECONDS`, and none of its processes is
+alive. `release_dead_runs` marks each one failed, with a message saying so, and frees its pool
+slots.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+
+IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+
+GRACE_SECONDS = 120.0
+"""A run this young (seconds since it was created) is never judged: its worker may not have logged
+its process yet."""
+
+
+@dataclass(frozen=True)
+class DeadRun:
+    """An in-progress run none of whose logged processes is alive."""
+
+    run_id: str
+    job_name: str
+    status: str
+    started: datetime | None
+    pids: tuple[int, ...]
+    """Process ids the run logged; empty when it logged none."""
+
+    def message(self) -> str:
+        when = self.started.strftime("%Y-%m-%d %H:%M:%S UTC") if self.started else "an unknown time"
+        processes = (f"its process{'es' if len(self.pids) > 1 else ''} {', '.join(map(str, self.pids))} "
+                     f"{'are' if len(self.pids) > 1 else 'is'} gone") if self.pids else "it logged no process"
+        return (f"run {self.run_id} ({self.job_name}, {self.status} since {when}) ended without a word: {processes} "
+                "(killed, or its machine stopped). Marked failed and its hold on the lake pool released; "
+                "run its steps again (a step cut short keeps only what it had committed).")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether `pid` is a live process on this machine that may be a Dagster run (a Python process).
+
+    Where /proc exists (Linux) a live pid whose command line names no Python is another program
+    that reused the number, so the run's process is gone."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.parent.exists():
+        try:
+            return b"python" in cmdline.read_bytes() or b"dagster" in cmdline.read_bytes()
+        except OSError:
+            return True
+    return True
+
+
+def run_pids(instance: dg.DagsterInstance, run_id: str) -> set[int]:
+    """Process ids a run logged: the emitter of each engine event and any `pid` in its metadata."""
+    pids: set[int] = set()
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        event = record.dagster_event
+        if event is None:
+            continue
+        if event.pid:
+            pids.add(int(event.pid))
+        data = event.engine_event_data
+        value = data.metadata.get("pid") if data is not None and data.metadata else None
+        text = getattr(value, "value", value)
+        if text is not None and str(text).isdigit():
+            pids.add(int(str(text)))
+    return pids
+
+
+def find_dead_runs(instance: dg.DagsterInstance, now: datetime | None = None,
+                   alive: Callable[[int], bool] = process_alive) -> list[DeadRun]:
+    """In-progress runs older than GRACE_SECONDS whose logged processes are all gone, oldest first."""
+    now = now or datetime.now(timezone.utc)
+    dead = []
+    for record in instance.get_run_records(filters=dg.RunsFilter(statuses=IN_PROGRESS), ascending=True):
+        created = record.create_timestamp
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=timezone.utc)
+        if (now - created).total_seconds() < GRACE_SECONDS:
+            continue
+        run = record.dagster_run
+        pids = run_pids(instance, run.run_id)
+        if any(alive(pid) for pid in pids):
+            continue
+        started = datetime.fromtimestamp(record.start_time, timezone.utc) if record.start_time else created
+        dead.append(DeadRun(run.run_id, run.job_name, run.status.value, started, tuple(sorted(pids))))
+    return dead
+
+
+def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] = print,
+                      now: datetime | None = None, alive: Callable[[int], bool] = process_alive) -> list[DeadRun]:
+    """Mark each dead run (see `find_dead_runs`) failed with its message and free its pool slots.
+
+    Returns the runs released; `log` receives one line per run."""
+    released = find_dead_runs(instance, now, alive)
+    for dead in released:
+        run = instance.get_run_by_id(dead.run_id)
+        if run is None or run.status not in IN_PROGRESS:  # ended meanwhile
+            continue
+        instance.report_run_failed(run, dead.message())
+        if instance.event_log_storage.supports_global_concurrency_limits:
+            instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
+        log(dead.message())
+    return released

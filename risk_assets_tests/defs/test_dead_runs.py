@@ -1,0 +1,83 @@
+"""A run killed mid-step (kill -9) holds the lake pool's one slot: the next run would wait at
+"Step blocked by limit for pool lake" for ever. `release_dead_runs` marks it failed, says why, and
+frees the slot; the next run then goes through."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from risk_assets.cli import init_home
+from risk_assets.defs.dead_runs import GRACE_SECONDS, find_dead_runs, release_dead_runs
+from risk_assets.defs.monitoring.sensors import dead_runs_sensor
+
+
+def _materialize(select: str) -> subprocess.Popen:
+    dagster = str(Path(sys.executable).parent / "dagster")
+    return subprocess.Popen([dagster, "asset", "materialize", "-m", "risk_assets_tests.defs.pool_holder", "--select", select],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
+
+
+def _lake_slot_holders(dagster_home: Path) -> list[str]:
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        return [slot.run_id for slot in instance.event_log_storage.get_concurrency_info("lake").claimed_slots]
+
+
+@pytest.mark.slow
+def test_a_killed_run_is_marked_failed_and_frees_the_lake_pool(risk_home, monkeypatch):
+    dagster_home = risk_home.root / "dagster"
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    init_home(risk_home)
+    holder = _materialize("holds_the_lake")
+    deadline = time.monotonic() + 120
+    while not (held := _lake_slot_holders(dagster_home)) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert held, "the first run never took the lake slot"
+    holder.send_signal(signal.SIGKILL)
+    holder.communicate(timeout=30)
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        (record,) = instance.get_run_records()
+        assert record.dagster_run.status == dg.DagsterRunStatus.STARTED  # what a killed run leaves behind
+        assert find_dead_runs(instance) == []  # younger than the grace period: it may be starting still
+        later = datetime.now(timezone.utc) + timedelta(seconds=GRACE_SECONDS + 1)
+        lines: list[str] = []
+        (dead,) = release_dead_runs(instance, log=lines.append, now=later)
+        run = instance.get_run_by_id(held[0])
+        failure = instance.all_logs(held[0], of_type=dg.DagsterEventType.RUN_FAILURE)
+    assert dead.run_id == held[0] and holder.pid in dead.pids
+    assert run.status == dg.DagsterRunStatus.FAILURE
+    assert lines == [dead.message()] and failure[0].dagster_event.message == dead.message()
+    assert dead.message().startswith(f"run {held[0]} (__ASSET_JOB, STARTED since ")
+    assert f"process {holder.pid}" in dead.message()
+    assert "hold on the lake pool released" in dead.message()
+    assert _lake_slot_holders(dagster_home) == []
+
+    follower = _materialize("needs_the_lake")
+    out, _ = follower.communicate(timeout=180)
+    assert follower.returncode == 0, out[-3000:]
+    assert "RUN_SUCCESS" in out
+
+
+def test_a_run_whose_process_lives_is_left_alone(risk_home):
+    """A live run (here: this test's own process id logged as its worker) is never released."""
+    from dagster._core.events import EngineEventData  # Dagster's own record of a run worker's process
+
+    dagster_home = risk_home.root / "dagster"
+    init_home(risk_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=dg.DagsterRunStatus.STARTED))
+        instance.report_engine_event("Executing steps in process", run,
+                                     EngineEventData(metadata={"pid": dg.MetadataValue.text(str(os.getpid()))}))
+        later = datetime.now(timezone.utc) + timedelta(seconds=GRACE_SECONDS + 1)
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
+        assert find_dead_runs(instance, now=later) == []
+        skipped = dead_runs_sensor(dg.build_sensor_context(instance=instance))
+        assert skipped.skip_message == "no run in progress has lost its process"
+        assert [d.run_id for d in find_dead_runs(instance, now=later, alive=lambda pid: False)] == [run.run_id]
