@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import dagster as dg
 from pydantic import Field
 
+from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.ml.training import PDTrainConfig
 from risk_assets.lib.report.markdown import table_cell
@@ -171,13 +172,17 @@ def _rounded(value: float | None) -> float | None:
     blocking=True,
     pool=LAKE_POOL,
     description=(
-        "Champion gate: each candidate of this run is promoted only if its primary-holdout AUC is at least "
-        "the champion's re-scored on the same holdout (the first model: if it beats the logistic-regression "
-        "baseline); otherwise rejected, with the reason in ml.model_registry. Holdout loans the champion trained on "
-        "are set aside and both models re-scored without them. Fails when a model is left without a champion."
+        "Champion gate: the first model of a portfolio is promoted if its primary-holdout AUC beats the "
+        "logistic-regression baseline. A later candidate and the champion both score the candidate's holdout "
+        "(less any loans the champion trained on); the candidate is promoted only if its AUC gain is beyond "
+        "chance (one-sided paired DeLong test, p below retrain_policy.promotion_p_value, 0.05) and material "
+        "(at least retrain_policy.min_auc_gain, 0.005 AUC). Otherwise it is "
+        "rejected and the champion stays, with the reason (both AUCs, the gain and its 95% interval, p) in "
+        "ml.model_registry. Fails when a model is left without a champion."
     ),
 )
-def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
+                 retrain_policy: RetrainPolicy) -> dg.AssetCheckResult:
     from risk_assets.lib.ml import pd_lake, registry
     from risk_assets.lib.report.html import add_gate_verdict
 
@@ -186,7 +191,9 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
             "SELECT model, version FROM ml.model_registry WHERE status = 'candidate' AND run_id = ? AND model LIKE 'loan_pd_%' ORDER BY model",
             [context.run.run_id],
         ).fetchall()
-        decisions = {f"{model} {version}": pd_lake.gate(con, model, version)[1] for model, version in candidates}
+        decisions = {f"{model} {version}": pd_lake.gate(con, model, version, retrain_policy.promotion_p_value,
+                                                                 retrain_policy.min_auc_gain)[1]
+                     for model, version in candidates}
         without = sorted({m for m, _ in candidates if registry.champion(con, m) is None})
     for model, version in candidates:
         add_gate_verdict(lake.home.reports, model, version, decisions[f"{model} {version}"])

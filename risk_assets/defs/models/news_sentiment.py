@@ -10,6 +10,7 @@ import time
 import dagster as dg
 from pydantic import Field
 
+from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.ml.sentiment import MODEL_NAME, SentimentTrainConfig
 from risk_assets.lib.ml.sentiment_scoring import DAILY_COLUMNS, SCORE_COLUMNS
@@ -92,7 +93,7 @@ class NewsSentimentConfig(dg.Config):
     "TF-IDF baseline and the champion; registered, gated on macro-F1, artifact as safetensors + JSON.",
 )
 def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimentConfig,
-                         lake: LakeResource) -> dg.MaterializeResult:
+                         lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.MaterializeResult:
     """Train a candidate, write its artifact, metrics and confusion matrices, and apply the gate."""
     from risk_assets.lib.ml import registry
     from risk_assets.lib.ml.sentiment_data import labelled_news_through, read_labelled_news
@@ -106,7 +107,9 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         through = labelled_news_through(con)
         champion_row = registry.champion(con, MODEL_NAME)
     run = train_candidate(docs, train_config, lake.home.artifacts, new_version(context.run_id),
-                          champion_row, log=context.log.info, labelled_through=through)
+                          champion_row, log=context.log.info, labelled_through=through,
+                          promotion_p_value=retrain_policy.promotion_p_value,
+                          promotion_min_gain=retrain_policy.min_macro_f1_gain)
     with lake.connect() as con:
         record_candidate(con, run, context.run_id)
     card_html = write_model_report(lake.home.reports, MODEL_NAME, run.version, run.card())
@@ -133,11 +136,15 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
 @dg.asset_check(
     asset=news_sentiment_model,
     blocking=True,
-    description="Gate on holdout macro-F1: passes when the version just trained became champion (at least the "
-    "champion's macro-F1 on the same holdout; the first model must beat the TF-IDF baseline). A failure "
-    "keeps the current champion and stops downstream scoring in the run.",
+    description="Gate on holdout macro-F1: the version just trained becomes champion when its macro-F1 gain over "
+    "the champion, re-scored on the same holdout, is beyond chance (one-sided paired bootstrap p below "
+    "retrain_policy.promotion_p_value, 0.05) and at least retrain_policy.min_macro_f1_gain (0.01); the first "
+    "model must beat the TF-IDF baseline. Otherwise it is rejected and the champion stays. Passes while a "
+    "champion stands (the new one or the one kept); fails, and stops scoring in the run, when there is none.",
 )
 def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.ml import registry
+
     event = context.instance.get_latest_materialization_event(news_sentiment_model.key)
     if event is None or event.asset_materialization is None:
         return dg.AssetCheckResult(passed=False, metadata={"reason": "news_sentiment_model was never materialized"})
@@ -147,14 +154,18 @@ def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: L
             "SELECT status, reason, primary_value FROM ml.model_registry WHERE model = ? AND version = ?",
             [MODEL_NAME, version],
         ).fetchone()
+        standing = registry.champion(con, MODEL_NAME)
     if row is None:
         return dg.AssetCheckResult(passed=False, metadata={"version": version, "reason": "version not in ml.model_registry"})
     status, reason, macro_f1 = row
+    kept = f"; champion {standing['version']} stays" if standing and status != "champion" else ""
     return dg.AssetCheckResult(
-        passed=status == "champion",
+        passed=standing is not None,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=f"{MODEL_NAME} {version}: {status}" + (f"; {reason}" if reason else ""),
+        description=f"{MODEL_NAME} {version}: {status}" + (f"; {reason}" if reason else "")
+        + (kept or ("" if standing else "; no champion: nothing will score the articles")),
         metadata={"version": version, "status": status, "reason": reason or "",
+                  "champion": standing["version"] if standing else "none",
                   "holdout_macro_f1": dg.FloatMetadataValue(macro_f1)},
     )
 

@@ -3,13 +3,15 @@
 import dagster as dg
 from pydantic import Field
 
+from risk_assets.lib.ml.registry import MIN_AUC_GAIN, MIN_MACRO_F1_GAIN, PROMOTION_P_VALUE
 from risk_assets.lib.monitoring.retrain import RetrainThresholds
 
 _DEFAULTS = RetrainThresholds()
 
 
 class RetrainPolicy(dg.ConfigurableResource):
-    """Thresholds of the retrain decision (see risk_assets.lib.monitoring.retrain)."""
+    """Thresholds of the retrain decision (see risk_assets.lib.monitoring.retrain) and of the PD
+    champion gate's promotion (risk_assets.lib.ml.pd_lake.gate)."""
 
     new_labelled_rows: int = Field(_DEFAULTS.new_labelled_rows, description="Labelled loans added since the champion's snapshot that trigger a retrain (rows).")
     psi: float = Field(_DEFAULTS.psi, description="PSI of the PD score or a key feature above which a retrain is triggered (0.2: Siddiqi 2006 'significant').")
@@ -19,6 +21,10 @@ class RetrainPolicy(dg.ConfigurableResource):
     min_defaults: int = Field(_DEFAULTS.min_defaults, description="Fewest defaults, and non-defaults, a vintage needs before its AUC is acted on.")
     new_labelled_articles: int = Field(_DEFAULTS.new_labelled_articles, description="Labelled news articles landed since the sentiment champion was trained that trigger its retrain (rows).")
     first_model_new_defaults: int = Field(_DEFAULTS.first_model_new_defaults, description="Defaults a portfolio without a PD champion must gain since its last refused training before it is tried again (loans).")
+
+    promotion_p_value: float = Field(PROMOTION_P_VALUE, gt=0.0, le=1.0, description="A challenger replaces its champion only when the one-sided p-value of its gain on the same holdout is below this (PD: paired DeLong test of AUC; sentiment: paired bootstrap of macro-F1) and its gain is material (below).")
+    min_auc_gain: float = Field(MIN_AUC_GAIN, ge=0.0, description="Smallest PD AUC gain (AUC points) over the champion that replaces it.")
+    min_macro_f1_gain: float = Field(MIN_MACRO_F1_GAIN, ge=0.0, description="Smallest sentiment macro-F1 gain (0-1) over the champion that replaces it.")
 
     def thresholds(self) -> RetrainThresholds:
         return RetrainThresholds(

@@ -185,18 +185,24 @@ def holdout_frame(con: duckdb.DuckDBPyConnection, model: str, version: str) -> t
     return split, frame
 
 
-def gate(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[bool, str]:
-    """Decide on a candidate: promote when its holdout AUC is at least the champion's re-scored on the same
-    holdout, or, with no champion yet, when it beats the logistic-regression baseline; else reject.
+def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
+         p_value: float = registry.PROMOTION_P_VALUE, min_gain: float = registry.MIN_AUC_GAIN) -> tuple[bool, str]:
+    """Decide on a candidate. With no champion yet: promote when its holdout AUC beats the
+    logistic-regression baseline. Else both the candidate and the champion score the candidate's
+    holdout and the candidate is promoted only when its AUC gain is larger than chance (one-sided
+    paired DeLong test, `metrics.compare_auc`, below `p_value`) and at least `min_gain` AUC points
+    (`registry.challenger_verdict`). A tie, a gain within noise or an immaterial gain is rejected
+    and the champion stays.
 
     Holdout loans the champion trained or calibrated on (ml.model_training_loans) would flatter it:
-    they are set aside and both models are re-scored on the rest. The reason gives the loans compared.
+    they are set aside. The reason gives both AUCs, the gain with its 95% interval, the p-value and
+    the loans compared.
 
     Returns (promoted, reason); the registry is updated either way.
     """
-    row = con.execute("SELECT primary_value, primary_metric FROM ml.model_registry WHERE model = ? AND version = ?",
-                      [model, version]).fetchone()
-    auc, metric = row
+    row = con.execute("SELECT primary_value, primary_metric, artifact_path FROM ml.model_registry "
+                      "WHERE model = ? AND version = ?", [model, version]).fetchone()
+    auc, metric, artifact = row
     split = metric.removeprefix("auc_")
     if auc is None:
         registry.reject(con, model, version, f"holdout AUC could not be computed on {split}")
@@ -217,31 +223,33 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[bool
         else:
             reason = f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}{scope}"
     else:
-        _, frame = holdout_frame(con, model, version)
-        seen = training_keys(con, model, current["version"])
-        overlap = frame["loan_key"].isin(seen) if seen is not None else pd.Series(False, index=frame.index)
-        scope = (f" ({len(frame):,} holdout loans; the champion's training loans are not recorded)" if seen is None
-                 else f" ({len(frame):,} holdout loans, none of them among the champion's training loans)" if not overlap.any()
-                 else f" ({int((~overlap).sum()):,} holdout loans; {int(overlap.sum()):,} the champion trained on set aside "
-                      "and both models re-scored without them)")
-        frame = frame[~overlap]
-        y = frame["default_flag"].to_numpy()
-        if overlap.any():
-            candidate_row = con.execute("SELECT artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
-                                        [model, version]).fetchone()
-            auc = metrics.roc_auc(y, load_pd_model(Path(candidate_row[0]))[0].predict_pd(frame)).value
-        scorer, _ = load_pd_model(Path(current["artifact_path"]))
-        rescored = metrics.roc_auc(y, scorer.predict_pd(frame))
-        champion_auc = rescored.value
-        if champion_auc is None or auc is None:
-            reason = f"rejected: AUC undefined on the candidate's {split}: {rescored.reason}{scope}"
-        elif auc >= champion_auc:
-            reason = f"promoted: {split} AUC {auc:.4f} >= champion {current['version']} re-scored on the same holdout {champion_auc:.4f}{scope}"
-        else:
-            reason = f"rejected: {split} AUC {auc:.4f} < champion {current['version']} re-scored on the same holdout {champion_auc:.4f}{scope}"
+        reason = _versus_champion(con, model, version, split, Path(artifact), current, p_value, min_gain)
     promoted = reason.startswith("promoted")
     (registry.promote if promoted else registry.reject)(con, model, version, reason)
     return promoted, reason
+
+
+def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, artifact: Path,
+                     current: dict, p_value: float, min_gain: float) -> str:
+    """The gate's reason for a candidate against a standing champion (see `gate`)."""
+    _, frame = holdout_frame(con, model, version)
+    seen = training_keys(con, model, current["version"])
+    overlap = frame["loan_key"].isin(seen) if seen is not None else pd.Series(False, index=frame.index)
+    scope = (f" ({len(frame):,} holdout loans; the champion's training loans are not recorded)" if seen is None
+             else f" ({len(frame):,} holdout loans, none of them among the champion's training loans)" if not overlap.any()
+             else f" ({int((~overlap).sum()):,} holdout loans; {int(overlap.sum()):,} the champion trained on set aside)")
+    frame = frame[~overlap]
+    y = frame["default_flag"].to_numpy()
+    candidate = load_pd_model(artifact)[0].predict_pd(frame)
+    champion = load_pd_model(Path(current["artifact_path"]))[0].predict_pd(frame)
+    compared = metrics.compare_auc(y, candidate, champion)
+    if isinstance(compared, metrics.Metric):
+        return f"rejected: AUC undefined on the candidate's {split}: {compared.reason}{scope}"
+    low, high = compared.interval()
+    figures = (f"{split} AUC {compared.auc_a:.4f} vs champion {current['version']} {compared.auc_b:.4f} on the same loans: "
+               f"gain {compared.difference:+.4f} (95% CI {low:+.4f} to {high:+.4f}), one-sided paired DeLong p {compared.p_value:.3f}")
+    promote, why = registry.challenger_verdict(compared.difference, compared.p_value, p_value, min_gain)
+    return f"{'promoted' if promote else 'rejected'}: {figures}{why}{scope}"
 
 
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:

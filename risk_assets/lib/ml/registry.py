@@ -7,7 +7,7 @@ one champion per model at any time.
 By hand (`risk-assets registry`), an operator may retire the champion, leaving the model without
 one (its next training is judged as a first model: it must beat the baseline, and it draws a fresh
 holdout), or restore a retired former champion, which retires the current one (a rollback). A
-rejected candidate can never be made champion by hand: the gate found it worse.
+rejected candidate can never be made champion by hand: the gate found it no better than the champion.
 
 Every status change is one row of ml.model_registry_events, with its reason and who made it
 (`training`, `gate`, or `operator <user>`).
@@ -24,6 +24,32 @@ from pathlib import Path
 import duckdb
 
 from risk_assets.lib.lake import table_exists
+
+PROMOTION_P_VALUE = 0.05
+"""A challenger replaces its champion only when its gain on the same holdout is beyond chance: the
+one-sided p-value of the paired test is below this (PD: DeLong test of the AUC gain, `pd_lake.gate`;
+sentiment: paired bootstrap of the macro-F1 gain, `sentiment_eval.gate`), and the gain is material
+(below). 0.5 with a material gain of 0 promotes any gain."""
+
+MIN_AUC_GAIN = 0.005
+"""Smallest PD AUC gain (AUC points; one Gini point) that replaces a champion. A paired test on a
+large holdout finds a retraining with another seed "significantly" better by 0.001 (LendingClub,
+7,957 holdout loans: +0.0011, p 0.011); that is not worth changing every loan's score. A policy
+figure of this project, not a published constant."""
+
+MIN_MACRO_F1_GAIN = 0.01
+"""Smallest sentiment macro-F1 gain (0-1) that replaces a champion; below the seed-to-seed spread
+of the default profile (about 0.015, README) a gain says more of the seed than of the model."""
+
+
+def challenger_verdict(gain: float, p: float, p_value: float, min_gain: float) -> tuple[bool, str]:
+    """(promote, the clause that says why) for a challenger whose gain over the champion on the same
+    holdout is `gain` with one-sided p-value `p`: promoted when p < p_value and gain >= min_gain."""
+    if p >= p_value:
+        return False, f", not below {p_value:g}: no gain beyond chance, the champion stays"
+    if gain < min_gain:
+        return False, f" < {p_value:g}, but a gain under {min_gain:g} is not material: the champion stays"
+    return True, f" < {p_value:g} and the gain is at least {min_gain:g}"
 
 
 class RegistryError(ValueError):

@@ -12,9 +12,13 @@ predicted, count): a cell per row, so a matrix is one GROUP BY away and any two 
 Baseline: TF-IDF of word 1-2 grams with logistic regression (scikit-learn defaults otherwise), fitted
 on the same training sentences and judged on the same holdout.
 
-Gate: a candidate becomes champion when its holdout macro-F1 is at least the champion's macro-F1 on
-the same holdout (the champion is re-scored on the candidate's holdout, so the two figures are
-comparable even when the data changed); with no champion yet, when it beats the baseline.
+Gate: with no champion yet, a candidate becomes champion when its holdout macro-F1 beats the
+baseline's. After that, the champion is re-scored on the candidate's holdout (so the two figures are
+comparable even when the data changed) and the candidate replaces it only when its macro-F1 gain is
+larger than chance, a paired bootstrap of the holdout sentences (`compare_macro_f1`; Efron &
+Tibshirani, An Introduction to the Bootstrap, 1993; Koehn, EMNLP 2004) with a one-sided p-value below
+`registry.PROMOTION_P_VALUE`, and material, at least `registry.MIN_MACRO_F1_GAIN`. A tie, a gain
+within noise or an immaterial one keeps the champion.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from datetime import datetime, timezone
 import duckdb
 import numpy as np
 
+from risk_assets.lib.ml.registry import MIN_MACRO_F1_GAIN, PROMOTION_P_VALUE, challenger_verdict
 from risk_assets.lib.ml.sentiment import LABELS
 
 CONFUSION_DDL = """
@@ -128,23 +133,95 @@ class GateDecision:
     reason: str
 
 
-def gate(candidate_f1: float, baseline_f1: float, champion_f1: float | None,
-         champion_version: str | None = None, scope: str = "") -> GateDecision:
+@dataclass(frozen=True)
+class F1Comparison:
+    """Two models' macro-F1 on the same sentences and the paired bootstrap of their difference.
+
+    Attributes:
+        f1_a, f1_b: each model's macro-F1 (0-1) on the sentences.
+        difference: f1_a - f1_b.
+        low, high: 2.5th and 97.5th percentiles of the resampled differences (95% interval).
+        p_value: (1 + resamples with a difference <= 0) / (1 + resamples): one-sided, "a is no
+            better"; 1.0 for two models that agree on every sentence.
+        resamples: bootstrap resamples drawn.
+    """
+
+    f1_a: float
+    f1_b: float
+    difference: float
+    low: float
+    high: float
+    p_value: float
+    resamples: int
+
+
+def _macro_f1_of_counts(confusion: np.ndarray) -> np.ndarray:
+    """Macro-F1 per confusion matrix of a stack (r x k x k, rows actual): the mean over classes of
+    2 TP / (2 TP + FP + FN), a class with no actual and no predicted sentence counting 0."""
+    tp = np.diagonal(confusion, axis1=1, axis2=2).astype(np.float64)
+    predicted, actual = confusion.sum(axis=1), confusion.sum(axis=2)
+    denominator = predicted + actual
+    f1 = np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+    return f1.mean(axis=1)
+
+
+def compare_macro_f1(y_true: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str],
+                     resamples: int = 2000, seed: int = 0) -> F1Comparison:
+    """Paired bootstrap of the macro-F1 difference of two models on the same n sentences: each
+    resample draws n sentences with replacement and scores both models on the same draw.
+
+    Args:
+        y_true, pred_a, pred_b: labels (LABELS) of the n sentences, in the same order.
+        resamples, seed: bootstrap resamples and their generator's seed (fixed, so a verdict repeats).
+
+    Raises:
+        ValueError: empty input, lengths differ, or a label outside LABELS.
+    """
+    if not y_true or not len(y_true) == len(pred_a) == len(pred_b):
+        raise ValueError(f"need equal, non-zero lengths: {len(y_true)} true, {len(pred_a)} and {len(pred_b)} predicted labels")
+    index = {label: i for i, label in enumerate(LABELS)}
+    unknown = sorted({x for x in (*y_true, *pred_a, *pred_b) if x not in index})
+    if unknown:
+        raise ValueError(f"labels outside {list(LABELS)}: {unknown[:5]}")
+    k, n = len(LABELS), len(y_true)
+    truth = np.array([index[x] for x in y_true])
+    cells = [truth * k + np.array([index[x] for x in pred]) for pred in (pred_a, pred_b)]
+    draws = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    offsets = (np.arange(resamples) * k * k)[:, None]
+    scores = []
+    for cell in cells:
+        stacked = np.bincount((offsets + cell[draws]).ravel(), minlength=resamples * k * k).reshape(resamples, k, k)
+        full = np.bincount(cell, minlength=k * k).reshape(1, k, k)
+        scores.append((_macro_f1_of_counts(full)[0], _macro_f1_of_counts(stacked)))
+    (f1_a, boot_a), (f1_b, boot_b) = scores
+    differences = boot_a - boot_b
+    low, high = np.percentile(differences, [2.5, 97.5])
+    p_value = (1 + int((differences <= 0).sum())) / (1 + resamples)
+    return F1Comparison(float(f1_a), float(f1_b), float(f1_a - f1_b), float(low), float(high), p_value, resamples)
+
+
+def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
+         champion_version: str | None = None, scope: str = "",
+         p_value: float = PROMOTION_P_VALUE, min_gain: float = MIN_MACRO_F1_GAIN) -> GateDecision:
     """Decide promotion on holdout macro-F1 (see module docstring).
 
     Args:
         candidate_f1, baseline_f1: macro-F1 of the candidate and the baseline on the holdout.
-        champion_f1: the current champion's macro-F1 on the same holdout; None when there is none.
+        versus: the candidate against the current champion re-scored on the same holdout
+            (`compare_macro_f1`, candidate first); None when there is no champion.
         scope: appended to the reason: which sentences were compared.
+        p_value, min_gain: the candidate replaces the champion only when the comparison's p-value
+            is below p_value and its gain is at least min_gain (`registry.challenger_verdict`).
     """
-    if champion_f1 is None:
+    if versus is None:
         if candidate_f1 > baseline_f1:
             return GateDecision(True, f"promoted: first model; holdout macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline {baseline_f1:.4f}{scope}")
         return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}{scope}")
-    versus = f"champion {champion_version} re-scored on the same holdout {champion_f1:.4f}"
-    if candidate_f1 >= champion_f1:
-        return GateDecision(True, f"promoted: holdout macro-F1 {candidate_f1:.4f} >= {versus}{scope}")
-    return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} < {versus}{scope}")
+    figures = (f"holdout macro-F1 {versus.f1_a:.4f} vs champion {champion_version} re-scored on the same holdout "
+               f"{versus.f1_b:.4f}: gain {versus.difference:+.4f} (95% CI {versus.low:+.4f} to {versus.high:+.4f}), "
+               f"one-sided paired bootstrap p {versus.p_value:.3f}")
+    promote, why = challenger_verdict(versus.difference, versus.p_value, p_value, min_gain)
+    return GateDecision(promote, f"{'promoted' if promote else 'rejected'}: {figures}{why}{scope}")
 
 
 def record_confusion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,

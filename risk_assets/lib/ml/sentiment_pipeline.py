@@ -36,6 +36,7 @@ from risk_assets.lib.ml.sentiment_eval import (
     BASELINE_MODEL,
     Evaluation,
     GateDecision,
+    compare_macro_f1,
     evaluate,
     gate,
     model_card,
@@ -89,11 +90,11 @@ def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:
 
 
 def _score_champion(champion_row: dict | None, holdout: pl.DataFrame,
-                    reserved: ReservedSentences | None) -> tuple[Evaluation | None, str | None, str]:
-    """Re-score the champion on this holdout: (evaluation, version, scope), scope saying which sentences
-    were compared. No champion, or a champion whose artifact is gone, gives (None, version, a note
-    saying which). With `reserved` the holdout holds none of the champion's training sentences
-    (`split_holdout` keeps them out); without, the champion predates that record."""
+                    reserved: ReservedSentences | None) -> tuple[list[str] | None, str | None, str]:
+    """Re-score the champion on this holdout: (its predicted labels, version, scope), scope saying
+    which sentences were compared. No champion, or a champion whose artifact is gone, gives (None,
+    version, a note saying which). With `reserved` the holdout holds none of the champion's training
+    sentences (`split_holdout` keeps them out); without, the champion predates that record."""
     if champion_row is None:
         return None, None, "none before this version (the first model, judged against the baseline)"
     version = champion_row["version"]
@@ -104,7 +105,7 @@ def _score_champion(champion_row: dict | None, holdout: pl.DataFrame,
     scope = (f" ({holdout.height:,} holdout sentences, none of them among the champion's training sentences)"
              if reserved is not None else
              f" ({holdout.height:,} holdout sentences; the champion's training sentences are not recorded)")
-    return evaluate(holdout["label"].to_list(), model.predict(holdout["text"].to_list()).labels), version, scope
+    return list(model.predict(holdout["text"].to_list()).labels), version, scope
 
 
 def train_candidate(
@@ -115,12 +116,17 @@ def train_candidate(
     champion_row: dict | None,
     log: Callable[[str], None] | None = None,
     labelled_through: datetime | None = None,
+    promotion_p_value: float = registry.PROMOTION_P_VALUE,
+    promotion_min_gain: float = registry.MIN_MACRO_F1_GAIN,
 ) -> CandidateRun:
     """Split, train, judge and save one candidate.
 
     Args:
         docs: labelled rows (doc_id, text_clean, label, holdout_eligible), as read_labelled_news gives.
         champion_row: the registry row of the current champion (registry.champion), or None.
+        promotion_p_value, promotion_min_gain: with a champion, the candidate replaces it only when
+            the paired bootstrap p-value of its macro-F1 gain is below the first and the gain is at
+            least the second (`sentiment_eval.gate`).
         labelled_through: when the newest labelled file in `docs` landed (labelled_news_through);
             meta.json keeps it as `labelled_news_through`, from which the retrain sensor counts
             new labels.
@@ -136,11 +142,15 @@ def train_candidate(
     train_texts, train_labels = split.train["text"].to_list(), split.train["label"].to_list()
     texts, labels = split.holdout["text"].to_list(), split.holdout["label"].to_list()
     model, report = train_sentiment(train_texts, train_labels, config, log)
-    candidate = evaluate(labels, model.predict(texts).labels)
+    predicted = list(model.predict(texts).labels)
+    candidate = evaluate(labels, predicted)
     baseline = evaluate(labels, tfidf_baseline(train_texts, train_labels, texts))
-    champion, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
-    decision = gate(candidate.macro_f1, baseline.macro_f1, champion.macro_f1 if champion else None,
-                    champion_version, scope if champion else f" ({split.holdout.height:,} holdout sentences)")
+    champion_labels, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
+    champion = evaluate(labels, champion_labels) if champion_labels is not None else None
+    versus = compare_macro_f1(labels, predicted, champion_labels) if champion_labels is not None else None
+    decision = gate(candidate.macro_f1, baseline.macro_f1, versus, champion_version,
+                    scope if champion else f" ({split.holdout.height:,} holdout sentences)",
+                    promotion_p_value, promotion_min_gain)
     champion_note = f"champion {champion_version} re-scored on this holdout{scope}" if champion else scope
     facts: dict[str, object] = {
         "device": f"{report.device} ({report.precision})",

@@ -6,6 +6,7 @@ import dagster as dg
 import pytest
 
 from risk_assets.defs.models.loan_pd import loan_pd_gate, loan_pd_model, loan_scores
+from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml.reference_data import lendingclub_frame
@@ -21,7 +22,7 @@ def _materialize(risk_home, frame, config=FAST):
         con.execute("CREATE OR REPLACE TABLE marts.loan_features AS SELECT * FROM frame")
     return dg.materialize(
         [loan_pd_model, loan_pd_gate, loan_scores],
-        resources={"lake": LakeResource(root=str(risk_home.root))},
+        resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()},
         run_config={"ops": {"loan_pd_model": {"config": config}}},
         raise_on_error=False,
     )
@@ -85,6 +86,7 @@ def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_n
         reason = con.execute("SELECT reason FROM ml.model_registry WHERE version = ?", [v2]).fetchone()[0]
     assert len(held) == 1800 and len(fitted) == 7200
     assert held <= held2 and not held2 & fitted and len(held2) == 1800 + 600
+    assert f"vs champion {v1}" in reason and "one-sided paired DeLong p" in reason
     assert reason.endswith(f"({len(held2):,} holdout loans, none of them among the champion's training loans)")
     card = second.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
     assert f"holdout kept from champion {v1}: 1800 of its held-out loans held out again" in card

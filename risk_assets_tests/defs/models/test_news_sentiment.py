@@ -20,6 +20,7 @@ from risk_assets.defs.models.news_sentiment import (
     news_sentiment_macro_f1_gate,
     news_sentiment_model,
 )
+from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.ingest.news_formats import parse_news_file
 from risk_assets.lib.lake import connect
@@ -75,7 +76,7 @@ def test_config_mirrors_the_training_dataclass():
 
 def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     features = _build_lake(risk_home, data_dir, cases_dir)
-    resources = {"lake": LakeResource(root=str(risk_home.root))}
+    resources = {"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()}
     tiny = NewsSentimentConfig(**dataclasses.asdict(TINY_PROFILE))
     instance = dg.DagsterInstance.ephemeral()
 
@@ -97,8 +98,10 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     check = trained.get_asset_check_evaluations()[0]
     with connect(risk_home.lake_path, read_only=True) as con:
         status, reason = con.execute("SELECT status, reason FROM ml.model_registry WHERE version = ?", [version]).fetchone()
+    # the first model: the gate passes when it became champion, and fails, leaving no champion, when not
     assert check.passed == (status == "champion") == meta["promoted"].value
-    assert check.description == f"news_sentiment {version}: {status}; {reason}"
+    assert check.description == f"news_sentiment {version}: {status}; {reason}" + (
+        "" if check.passed else "; no champion: nothing will score the articles")
     # The blocking gate decides whether scoring ran in the same run.
     assert bool(trained.asset_materializations_for_node("news_scores")) == check.passed
 

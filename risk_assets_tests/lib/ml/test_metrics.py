@@ -116,3 +116,62 @@ def test_default_flags_that_mix_missing_markers_or_text_are_refused_with_counts(
     with pytest.raises(ValueError, match=r"default flags must be 0 or 1; 2 are not, e.g. 'Y', None"):
         metrics.roc_auc(np.array([0, 1, None, "Y"], dtype=object), np.array([0.1, 0.9, 0.2, 0.3]))
     assert metrics.roc_auc(np.array([0, 1, True, 0.0], dtype=object), np.array([0.1, 0.9, 0.8, 0.3])).value == 1.0
+
+
+def _delong_by_definition(y, a, b):
+    """DeLong's variance of AUC_a - AUC_b written out pair by pair (kernel 1 / 0.5 / 0), O(m n)."""
+    out = []
+    for score in (a, b):
+        pos, neg = score[y == 1], score[y == 0]
+        kernel = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+        out.append((kernel.mean(), kernel.mean(axis=1), kernel.mean(axis=0)))
+    (auc_a, v10_a, v01_a), (auc_b, v10_b, v01_b) = out
+    s10 = np.cov(np.vstack([v10_a, v10_b]))
+    s01 = np.cov(np.vstack([v01_a, v01_b]))
+    m, n = v10_a.size, v01_a.size
+    variance = (s10[0, 0] + s10[1, 1] - 2 * s10[0, 1]) / m + (s01[0, 0] + s01[1, 1] - 2 * s01[0, 1]) / n
+    return auc_a - auc_b, math.sqrt(variance)
+
+
+def test_paired_auc_comparison_matches_delong_by_definition_and_a_paired_bootstrap(data_dir):
+    """Two PD rankings of 3,000 LendingClub loans: revolving utilisation alone, and a score that adds
+    the 60-month term and recent inquiries to it (few distinct values: ties). The midrank algorithm
+    gives DeLong's figures to 1e-12; its standard error agrees with 400 paired bootstrap resamples
+    within 15%."""
+    frame = pd.read_csv(data_dir / "loans" / "lendingclub_2007_2011.csv").sample(3000, random_state=0)
+    y = (frame["loan_status"] == "Charged Off").astype(int).to_numpy()
+    utilisation = frame["revol_util"].str.rstrip("%").astype(float).fillna(0.0).to_numpy()
+    wider = ((frame["term"].str.strip() == "60 months") + utilisation / 100 + frame["inq_last_6mths"] / 8).to_numpy(float)
+    compared = metrics.compare_auc(y, wider, utilisation)
+    difference, se = _delong_by_definition(y, wider, utilisation)
+    assert compared.auc_a == pytest.approx(metrics.roc_auc(y, wider).value, abs=1e-12)
+    assert compared.auc_b == pytest.approx(metrics.roc_auc(y, utilisation).value, abs=1e-12)
+    assert compared.difference == pytest.approx(difference, abs=1e-12)
+    assert compared.standard_error == pytest.approx(se, abs=1e-12)
+    assert 0.05 < compared.difference < 0.1  # the wider score ranks defaults clearly better
+    assert compared.p_value == pytest.approx(0.5 * math.erfc(difference / se / math.sqrt(2)), abs=1e-12)
+    assert compared.p_value < 1e-4
+    low, high = compared.interval()
+    assert low == pytest.approx(difference - 1.959964 * se, abs=1e-6) and high > difference
+    rng = np.random.default_rng(0)
+    gains = []
+    for _ in range(400):
+        i = rng.integers(0, y.size, y.size)
+        gains.append(metrics.roc_auc(y[i], wider[i]).value - metrics.roc_auc(y[i], utilisation[i]).value)
+    assert np.std(gains) == pytest.approx(compared.standard_error, rel=0.15)
+    # swapped, the same difference the other way round: p near 1
+    swapped = metrics.compare_auc(y, utilisation, wider)
+    assert swapped.difference == pytest.approx(-difference, abs=1e-12) and swapped.p_value > 1 - 1e-4
+
+
+def test_paired_auc_comparison_of_a_model_with_itself_is_a_tie_and_undefined_without_two_of_each_class():
+    y = np.array([0, 1, 0, 1, 0, 0, 1, 0])
+    score = np.array([0.1, 0.8, 0.3, 0.3, 0.2, 0.9, 0.7, 0.4])
+    tie = metrics.compare_auc(y, score, score)
+    assert (tie.difference, tie.standard_error, tie.p_value) == (0.0, 0.0, 0.5)
+    assert (tie.n_defaults, tie.n_non_defaults) == (3, 5)
+    assert metrics.compare_auc(np.zeros(8, dtype=int), score, score).reason == "no defaults among 8 rows (one class only)"
+    one = metrics.compare_auc(np.array([0, 1, 0, 0]), score[:4], score[:4])
+    assert one.value is None and one.reason == "1 default(s) and 3 non-default(s): a paired AUC test needs 2 of each"
+    with pytest.raises(ValueError, match="scores are NaN or infinite"):
+        metrics.compare_auc(y, score, np.r_[score[:-1], np.nan])

@@ -172,9 +172,26 @@ def _record_v1(con, trained, lc_small, risk_home):
     return folder
 
 
-def test_gate_promotes_first_model_over_baseline_then_compares_with_champion_on_same_holdout(trained, lc_small, risk_home):
+def _challenger(con, risk_home, trained, version, recorded_auc, platt_sign=1.0):
+    """Register `trained`'s weights as candidate `version` on v1's holdout, with a recorded AUC that
+    the gate must not take on trust; platt_sign -1 reverses its calibration slope, so it ranks
+    every loan backwards (AUC 1 - v1's)."""
+    from risk_assets.lib.ml.training import artifact_meta
+
+    meta = artifact_meta(trained, "loan_pd_lendingclub", version)
+    meta["architecture"]["platt"] = [platt_sign * trained.scorer.platt[0], trained.scorer.platt[1]]
+    folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", version, trained.scorer.tensors(), meta)
+    registry.register_candidate(con, "loan_pd_lendingclub", version, str(folder), "auc_holdout", recorded_auc, "snap", "run2")
+    con.execute("INSERT INTO ml.model_holdouts SELECT model, ?, split, loan_key FROM ml.model_holdouts WHERE version = 'v1'", [version])
+
+
+def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gain_beyond_chance(trained, lc_small, risk_home):
+    """The first model is judged against the baseline. Later, both models score the challenger's
+    holdout: the champion's own weights (a tie, though recorded at 0.99) are rejected and the
+    champion stays; a champion that ranks backwards is replaced, with both AUCs, the gain, its 95%
+    interval and the DeLong p-value in the reason."""
     with connect(risk_home.lake_path) as con:
-        folder = _record_v1(con, trained, lc_small, risk_home)
+        _record_v1(con, trained, lc_small, risk_home)
         stored = con.execute("SELECT model, split, loan_key FROM ml.model_holdouts WHERE version = 'v1' ORDER BY loan_key").fetchall()
         assert stored == [("loan_pd_lendingclub", "holdout", k) for k in sorted(trained.keys["holdout"])]
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v1")
@@ -182,17 +199,32 @@ def test_gate_promotes_first_model_over_baseline_then_compares_with_champion_on_
         assert promoted == (model_auc > trained.baseline_metrics["holdout"]["auc"].value), reason
         assert reason.endswith(" (2,400 holdout loans)")
         registry.promote(con, "loan_pd_lendingclub", "v1", "set as champion for the test")
-        # challengers sharing v1's holdout: one AUC just below the champion's re-scored AUC, one equal
-        for version, value in (("v2", model_auc - 1e-6), ("v3", model_auc)):
-            registry.register_candidate(con, "loan_pd_lendingclub", version, str(folder), "auc_holdout", value, "snap", "run2")
-            con.execute("INSERT INTO ml.model_holdouts SELECT model, ?, split, loan_key FROM ml.model_holdouts WHERE version = 'v1'", [version])
-        assert pd_lake.gate(con, "loan_pd_lendingclub", "v2")[0] is False
-        assert pd_lake.gate(con, "loan_pd_lendingclub", "v3")[0] is True
+
+        _challenger(con, risk_home, trained, "v2", 0.99)
+        tie, tie_reason = pd_lake.gate(con, "loan_pd_lendingclub", "v2")
+        # with p 0.5 and no materiality ("any gain") a tie is still no gain
+        _challenger(con, risk_home, trained, "v3", 0.99)
+        assert pd_lake.gate(con, "loan_pd_lendingclub", "v3", p_value=0.5, min_gain=0.0)[0] is False
+        # a champion that ranks backwards, then v1's weights again as the challenger
+        _challenger(con, risk_home, trained, "v4", 1 - model_auc, platt_sign=-1.0)
+        registry.promote(con, "loan_pd_lendingclub", "v4", "a backwards champion for the test")
+        _challenger(con, risk_home, trained, "v5", model_auc)
+        _challenger(con, risk_home, trained, "v6", model_auc)
+        # the same gain, beyond chance, but under a materiality of a whole AUC point: rejected
+        immaterial, immaterial_reason = pd_lake.gate(con, "loan_pd_lendingclub", "v6", min_gain=1.0)
+        better, better_reason = pd_lake.gate(con, "loan_pd_lendingclub", "v5")
         status = dict(con.execute("SELECT version, status FROM ml.model_registry").fetchall())
-        reason_v2 = con.execute("SELECT reason FROM ml.model_registry WHERE version = 'v2'").fetchone()[0]
-    assert status == {"v1": "retired", "v2": "rejected", "v3": "champion"}
-    assert "re-scored on the same holdout" in reason_v2 and f"{model_auc:.4f}" in reason_v2
-    assert reason_v2.endswith("(2,400 holdout loans, none of them among the champion's training loans)")
+    assert tie is False
+    assert tie_reason == (f"rejected: holdout AUC {model_auc:.4f} vs champion v1 {model_auc:.4f} on the same loans: gain +0.0000 "
+                          "(95% CI +0.0000 to +0.0000), one-sided paired DeLong p 0.500, not below 0.05: no gain beyond chance, "
+                          "the champion stays (2,400 holdout loans, none of them among the champion's training loans)")
+    assert better is True
+    gain = model_auc - (1 - model_auc)
+    assert better_reason.startswith(f"promoted: holdout AUC {model_auc:.4f} vs champion v4 {1 - model_auc:.4f} on the same loans: "
+                                    f"gain {gain:+.4f} (95% CI +")
+    assert "one-sided paired DeLong p 0.000 < 0.05 and the gain is at least 0.005 (2,400 holdout loans" in better_reason
+    assert immaterial is False and "p 0.000 < 0.05, but a gain under 1 is not material: the champion stays (" in immaterial_reason
+    assert status == {"v1": "retired", "v2": "rejected", "v3": "rejected", "v4": "retired", "v5": "champion", "v6": "rejected"}
 
 
 def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both(trained, lc_small, risk_home):
@@ -217,15 +249,16 @@ def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both
         promoted3, reason3 = pd_lake.gate(con, "loan_pd_lendingclub", "v3")
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v2")
     model_auc = trained.metrics["holdout"]["auc"].value
-    # same weights on the same 2,400 loans: equal AUCs, so v2 is promoted at v1's figure, not at 0.99
-    assert promoted is True
-    assert reason == (f"promoted: holdout AUC {model_auc:.4f} >= champion v1 re-scored on the same holdout {model_auc:.4f} "
-                      "(2,400 holdout loans; 500 the champion trained on set aside and both models re-scored without them)")
+    # same weights on the same 2,400 loans: equal AUCs, judged at v1's figure, not at the recorded 0.99
+    assert promoted is False
+    assert reason == (f"rejected: holdout AUC {model_auc:.4f} vs champion v1 {model_auc:.4f} on the same loans: gain +0.0000 "
+                      "(95% CI +0.0000 to +0.0000), one-sided paired DeLong p 0.500, not below 0.05: no gain beyond chance, "
+                      "the champion stays (2,400 holdout loans; 500 the champion trained on set aside)")
     assert reserved.version == "v1" and reserved.holdout == frozenset(trained.keys["holdout"])
     assert reserved.trained == frozenset(trained.keys["train"])
     assert promoted3 is False and reason3 == (
         "rejected: AUC undefined on the candidate's holdout: no defaults among 10 rows (one class only) "
-        "(10 holdout loans; 500 the champion trained on set aside and both models re-scored without them)")
+        "(10 holdout loans; 500 the champion trained on set aside)")
 
 
 def test_retraining_holds_out_the_champions_holdout_again_and_never_its_training_loans(lc_small):
@@ -322,10 +355,10 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     with connect(risk_home.lake_path) as con:
         folder = _record_v1(con, trained, lc_small, risk_home)
         assert pd_lake.gate(con, model, "v1")[0] is True
-        for version in ("v2", "v3"):  # v1's weights on v1's holdout: v2 ties and is promoted; v3 fails the gate
+        for version in ("v2", "v3"):  # v2 replaces v1 and v3 is rejected, both set by hand: the gate is tested above
             registry.register_candidate(con, model, version, str(folder), "auc_holdout", 0.7, "snap", "run2")
             con.execute("INSERT INTO ml.model_holdouts SELECT model, ?, split, loan_key FROM ml.model_holdouts WHERE version = 'v1'", [version])
-        assert pd_lake.gate(con, model, "v2")[0] is True
+        registry.promote(con, model, "v2", "replaced v1 for the test")
         registry.reject(con, model, "v3", "rejected for the test")
         pd_lake.score_portfolio(con, "lendingclub")
     for version in ("v1", "v2"):  # v2's card is latest.html

@@ -10,7 +10,7 @@ import pytest
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
 from risk_assets.lib.ml.sentiment import LABELS, MODEL_NAME, TINY_PROFILE, load_sentiment_model
-from risk_assets.lib.ml.sentiment_eval import BASELINE_MODEL, GateDecision, evaluate, gate
+from risk_assets.lib.ml.sentiment_eval import BASELINE_MODEL, GateDecision, compare_macro_f1, evaluate, gate
 from risk_assets.lib.ml.sentiment_pipeline import record_candidate, train_candidate
 from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
 
@@ -22,13 +22,59 @@ def test_first_model_must_beat_the_baseline():
     assert gate(0.55, 0.60, None).reason == "rejected: holdout macro-F1 0.5500 does not beat the TF-IDF baseline 0.6000"
 
 
-def test_candidate_needs_at_least_the_champions_macro_f1():
-    assert gate(0.80, 0.60, 0.80, "v1").promote
-    assert not gate(0.79, 0.90, 0.80, "v1").promote
-    assert gate(0.81, 0.90, 0.80, "v1").promote  # the baseline only matters for the first model
-    assert gate(0.79, 0.60, 0.80, "v1").reason == (
-        "rejected: holdout macro-F1 0.7900 < champion v1 re-scored on the same holdout 0.8000")
-    assert gate(0.80, 0.60, 0.80, "v1").reason.startswith("promoted: holdout macro-F1 0.8000 >= champion v1")
+def _truth_and_champion(n: int = 600) -> tuple[list[str], list[str]]:
+    """600 sentences (100 negative, 300 neutral, 200 positive) and a champion right on 480 of them
+    (every fifth sentence wrong, moved to the next label)."""
+    truth = ["negative"] * 100 + ["neutral"] * 300 + ["positive"] * 200
+    champion = [LABELS[(LABELS.index(t) + 1) % 3] if i % 5 == 0 else t for i, t in enumerate(truth)]
+    return truth, champion
+
+
+def _fix(labels: list[str], truth: list[str], every: int) -> list[str]:
+    """`labels` with every `every`-th of its errors corrected."""
+    fixed, wrong = list(labels), 0
+    for i, (guess, actual) in enumerate(zip(labels, truth)):
+        if guess != actual:
+            if wrong % every == 0:
+                fixed[i] = actual
+            wrong += 1
+    return fixed
+
+
+def test_macro_f1_comparison_is_a_paired_bootstrap_of_the_same_sentences():
+    truth, champion = _truth_and_champion()
+    tie = compare_macro_f1(truth, champion, champion)
+    assert (tie.difference, tie.low, tie.high, tie.p_value) == (0.0, 0.0, 0.0, 1.0)
+    assert tie.f1_a == pytest.approx(evaluate(truth, champion).macro_f1)
+    better = _fix(champion, truth, every=2)  # half the champion's 120 errors corrected: 60 more right
+    compared = compare_macro_f1(truth, better, champion)
+    assert compared.f1_a == pytest.approx(evaluate(truth, better).macro_f1)
+    assert compared.difference == pytest.approx(evaluate(truth, better).macro_f1 - evaluate(truth, champion).macro_f1)
+    assert 0 < compared.low < compared.difference < compared.high and compared.p_value == 1 / 2001
+    slightly = compare_macro_f1(truth, _fix(champion, truth, every=40), champion)  # 3 more right of 600
+    assert slightly.difference > 0 and slightly.low <= 0 and slightly.p_value > 0.05
+    with pytest.raises(ValueError, match="labels outside"):
+        compare_macro_f1(truth, ["bullish"] * 600, champion)
+
+
+def test_candidate_replaces_the_champion_only_on_a_gain_beyond_chance():
+    truth, champion = _truth_and_champion()
+    tie = gate(0.80, 0.60, compare_macro_f1(truth, champion, champion), "v1")
+    assert not tie.promote
+    assert tie.reason.startswith("rejected: holdout macro-F1 ")
+    assert tie.reason.endswith("gain +0.0000 (95% CI +0.0000 to +0.0000), one-sided paired bootstrap p 1.000, not below 0.05: "
+                               "no gain beyond chance, the champion stays")
+    slight = compare_macro_f1(truth, _fix(champion, truth, every=40), champion)
+    assert not gate(0.80, 0.90, slight, "v1").promote
+    assert gate(0.80, 0.90, slight, "v1", p_value=0.5, min_gain=0.0).promote  # any gain
+    clear = compare_macro_f1(truth, _fix(champion, truth, every=2), champion)
+    decision = gate(0.80, 0.90, clear, "v1")  # the baseline only matters for the first model
+    assert decision.promote and decision.reason.startswith(
+        f"promoted: holdout macro-F1 {clear.f1_a:.4f} vs champion v1 re-scored on the same holdout {clear.f1_b:.4f}: "
+        f"gain {clear.difference:+.4f} (95% CI {clear.low:+.4f} to {clear.high:+.4f}), one-sided paired bootstrap p 0.000 < 0.05 "
+        "and the gain is at least 0.01")
+    immaterial = gate(0.80, 0.90, clear, "v1", min_gain=0.5)
+    assert not immaterial.promote and immaterial.reason.endswith("p 0.000 < 0.05, but a gain under 0.5 is not material: the champion stays")
 
 
 def test_evaluate_gives_per_class_figures_and_none_for_undefined_precision():
@@ -76,7 +122,9 @@ def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
     # the champion's holdout is held out again (same data: the same sentences), none it trained on
     assert set(second.split.holdout["key"]) == set(first.split.holdout["key"])
     scope = f" ({second.split.holdout.height:,} holdout sentences, none of them among the champion's training sentences)"
-    assert second.decision == gate(second.candidate.macro_f1, second.baseline.macro_f1, rescored.macro_f1, "v1", scope)
+    versus = compare_macro_f1(labels, second.model.predict(texts).labels, load_sentiment_model(first.artifact).predict(texts).labels)
+    assert versus.f1_b == pytest.approx(rescored.macro_f1) and versus.f1_a == pytest.approx(second.candidate.macro_f1)
+    assert second.decision == gate(second.candidate.macro_f1, second.baseline.macro_f1, versus, "v1", scope)
     assert second.decision.reason.endswith(scope) and second.facts["previous champion"].endswith(scope)
     with connect(risk_home.lake_path) as con:
         record_candidate(con, second, "run-2")
