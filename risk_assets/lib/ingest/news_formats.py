@@ -338,15 +338,16 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date", "datetime", "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
-                     "published_utc", "seendate", "created"),
-    "headline": ("headline", "title"),
+                     "published_utc", "seendate", "created", "datum", "veröffentlicht", "veroeffentlicht"),
+    "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift"),
     "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "summary", "description"),
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "domain"),
     "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related"),
     "label": ("label", "sentiment", "y"),
 }
 """Canonical field -> header names accepted for it in a feed CSV or JSON feed, in order of preference
-(names are compared lowercased, with spaces and hyphens read as '_'). A feed needs a headline or a
+(names are compared lowercased, with spaces and hyphens read as '_'; a headline may be named in
+German, Dutch, French, Italian, Spanish or Portuguese, a date in German). A feed needs a headline or a
 body. An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article
 pulled twice is then one article, not two."""
 
@@ -1260,12 +1261,12 @@ def _field_value(fields: dict[str, str], header: list[str], canonical: str, inde
     return next((fields[name] for name in header if fields.get(name) and _key(name) in FEED_ALIASES[canonical]), "")
 
 
-def _content_id(record: dict[str, str]) -> str:
+def _content_id(record: dict[str, str | None]) -> str:
     """An article id from its source, headline, publication time and body: 'content:' + sha256[:16].
     A polled feed (RSS, an API) whose articles carry no id or URL gives each one the same id in
     every pull, so a repeat is caught as `duplicate_doc_id` instead of loading again (an id from the
-    file and line would differ from pull to pull)."""
-    key = "\u001f".join(record.get(name, "").strip() for name in ("source", "headline", "published_at", "body"))
+    file and line would differ from pull to pull). A field the article leaves empty (None) counts as ""."""
+    key = "\u001f".join((record.get(name) or "").strip() for name in ("source", "headline", "published_at", "body"))
     return "content:" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -539,3 +539,19 @@ def test_a_repeated_id_with_the_same_text_but_another_label_says_so(tmp_path):
     parsed = parse_news_file(feed)
     assert [m.rsplit("(", 1)[1] for m in parsed.quarantine["message"]] == [
         "same text, different label: positive here, negative kept)", "same text: a repeat)"]
+
+
+def test_a_desk_export_with_german_column_names_reads_its_headline_and_date(tmp_path):
+    """`pub_date;titel;text`, and `Datum`: the headline was ignored (`ignored_columns: ['titel']`),
+    so an article with an empty body lost its only text."""
+    path = tmp_path / "desk_news_2024-03.csv"
+    path.write_text("pub_date;titel;text\n2024-03-01;Bank raises guidance;Profit rose sharply in the quarter.\n"
+                    "2024-03-02;Quarterly results;\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("headline", "body").rows() == [
+        ("Bank raises guidance", "Profit rose sharply in the quarter."), ("Quarterly results", "")]
+    assert parsed.notes.get("ignored_columns", []) == []
+    dated = tmp_path / "meldungen.csv"
+    dated.write_text("Datum,Überschrift\n2024-03-05,Insolvenzen steigen\n", encoding="utf-8")
+    assert parse_news_file(dated).rows.select("published_at", "headline").rows() == [
+        (datetime(2024, 3, 5), "Insolvenzen steigen")]

@@ -313,3 +313,24 @@ def test_an_article_never_takes_another_fields_text_or_its_related_stories_place
     ]))
     parsed = parse_news_file(path)
     assert parsed.rows.select("doc_id", "headline", "text_raw").rows() == [("a", None, first), ("b", "Nokia up", second)]
+
+
+@pytest.mark.parametrize("empty", ["", None], ids=["empty_string", "null"])
+def test_articles_without_id_or_url_and_an_empty_field_load_with_a_content_id(tmp_path, sentences, empty):
+    """A desk export with neither id nor URL: each article is known by what it says. One with an
+    empty (or null) headline is scored from its body, one with an empty body from its headline; the
+    file used to fail whole on the empty field."""
+    lines = [{"published": f"2024-03-{10 + i}T08:00:00+01:00", "headline": sentence[:40], "body": sentence}
+             for i, (sentence, _) in enumerate(sentences[:4])]
+    lines[1]["headline"] = empty
+    lines[2]["body"] = empty
+    path = tmp_path / "desk_2024-03.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    parsed = parse_news_file(path)
+    assert parsed.rows.height == 4 and parsed.quarantine.height == 0
+    assert parsed.rows["headline"].to_list() == [sentences[0][0][:40], None, sentences[2][0][:40], sentences[3][0][:40]]
+    assert parsed.rows["body"].to_list() == [sentences[0][0], sentences[1][0], None, sentences[3][0]]
+    ids = parsed.rows["doc_id"].to_list()
+    assert all(i.startswith("content:") for i in ids) and len(set(ids)) == 4
+    assert parsed.notes["doc_id_from_content_lines"]
+    assert parse_news_file(path).rows["doc_id"].to_list() == ids  # the same ids in the next pull
