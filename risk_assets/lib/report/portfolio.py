@@ -83,8 +83,8 @@ def _pick(columns: dict[str, str], candidates: tuple[str, ...]) -> str | None:
 
 
 def _loan_base(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str]:
-    """(SQL of one row per loan with portfolio (labelled with a non-USD currency), currency, vintage,
-    loan_amount, default_flag, or None; its source)."""
+    """(SQL of one row per loan with book (the portfolio's name), portfolio (labelled with a non-USD
+    currency), currency, vintage, loan_amount, default_flag, or None; its source)."""
     marts = table_columns(con, "marts.loan_features")
     if marts:
         return (f"SELECT loan_key, {_labelled_portfolio(marts)}, vintage, loan_amount, default_flag "
@@ -103,10 +103,11 @@ def _loan_base(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str]:
 def _labelled_portfolio(columns: list[str]) -> str:
     """SQL of a loan's portfolio as the overview names it, and its currency: the portfolio with its
     currency when that is not USD (`nwc (EUR)`), so that no table or plot reads another currency's
-    amounts as dollars (a lake from before the currency column: USD)."""
+    amounts as dollars (a lake from before the currency column: USD); `book` keeps the portfolio's
+    own name, which its PD model is named after (`loan_pd_nwc`)."""
     if "currency" not in columns:
-        return "portfolio, 'USD' AS currency"
-    return ("portfolio || CASE WHEN coalesce(currency, 'USD') = 'USD' THEN '' ELSE ' (' || currency || ')' END "
+        return "portfolio AS book, portfolio, 'USD' AS currency"
+    return ("portfolio AS book, portfolio || CASE WHEN coalesce(currency, 'USD') = 'USD' THEN '' ELSE ' (' || currency || ')' END "
             "AS portfolio, coalesce(currency, 'USD') AS currency")
 
 
@@ -312,7 +313,7 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
             without = [p for (p,) in con.execute(f"""
                 SELECT DISTINCT b.portfolio FROM ({base}) AS b
                 WHERE NOT EXISTS (SELECT 1 FROM ml.model_registry AS r
-                                  WHERE r.model = 'loan_pd_' || b.portfolio AND r.status = 'champion')
+                                  WHERE r.model = 'loan_pd_' || b.book AND r.status = 'champion')
                 ORDER BY 1""").fetchall()]
             headline.append(("portfolios without a PD champion (unscored)", ", ".join(without) or "none"))
     headline += _freshness(con)

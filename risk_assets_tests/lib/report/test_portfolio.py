@@ -152,3 +152,27 @@ def test_the_overview_says_how_many_landed_loans_it_does_not_show_yet(lendingclu
         headline = dict(build_overview(con).headline)
     assert headline["newest loan file landed (UTC)"] == "2024-05-02 09:30"
     assert headline["landed loans not in the features yet (rebuild key:loan_features+)"] == 2
+
+
+def test_a_euro_book_is_labelled_by_its_currency_and_matched_to_its_model_by_its_name(risk_home, data_dir):
+    """The LendingClub tape as a euro book `nwc`: exposure in EUR, never USD, tables label it
+    `nwc (EUR)`, and its champion `loan_pd_nwc` is found (the label was compared with the model
+    name, so a scored euro book was listed as without a champion)."""
+    tape = data_dir / "loans" / "lendingclub_2007_2011.csv"
+    with connect(risk_home.lake_path) as con:
+        con.execute(f"""
+            CREATE TABLE marts.loan_features AS
+            SELECT 'nwc:' || row_number() OVER () AS loan_key, 'nwc' AS portfolio, 'EUR' AS currency,
+                   NULL::INTEGER AS vintage, CAST(loan_amnt AS DOUBLE) AS loan_amount,
+                   CAST(loan_status = 'Charged Off' AS INTEGER) AS default_flag
+            FROM read_csv('{tape}', all_varchar = true)""")
+        assert dict(build_overview(con).headline)["portfolios without a PD champion (unscored)"] == "nwc (EUR)"
+        con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path) "
+                    "VALUES ('loan_pd_nwc', 'v1', 'champion', '/artifacts/v1')")
+        overview = build_overview(con)
+    with tape.open(newline="") as f:
+        exposure = sum(float(r["loan_amnt"]) for r in csv.DictReader(f))
+    headline = dict(overview.headline)
+    assert headline["portfolios without a PD champion (unscored)"] == "none"
+    assert headline["exposure (EUR)"] == pytest.approx(exposure) and "exposure (USD)" not in headline
+    assert _section(overview, "Loans and exposure by vintage").rows[0][0] == "nwc (EUR)"
