@@ -378,8 +378,10 @@ def main(argv: list[str] | None = None) -> int:
     quarantine.add_argument("file", nargs="?", help="a landed file's name, path or sha256 (8+ characters)")
     quarantine.add_argument("--rule", help="only this rule (unparsable_number, spreadsheet_error, ...)")
     quarantine.add_argument("--limit", type=int, default=20, help="values listed (default 20)")
-    sub.add_parser("verify", help="check the lake: files reconcile, the sample's counts, champions and scores "
-                                  "(python -m risk_assets.verify); exit 1 on a failed line")
+    verify_cmd = sub.add_parser("verify", help="check the lake: files reconcile, the sample's counts, champions and scores "
+                                               "(python -m risk_assets.verify); exit 1 on a failed line")
+    verify_cmd.add_argument("--own-data", action="store_true",
+                            help="a lake of your own files: skip the lines that count the sample data")
     replay = sub.add_parser("replay", help="split a tape by vintage and drop the files into landing one at a time")
     replay.add_argument("tape", type=Path, help="loan tape (CSV or gzip CSV), e.g. ../shared/data/loans/sba_national.csv.gz")
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
@@ -392,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify":
         from risk_assets import verify
 
-        return verify.main()
+        return verify.main(["--own-data"] if args.own_data else [])
     if args.command == "screenshots":
         from risk_assets.showcase_capture import regenerate_screenshots
 

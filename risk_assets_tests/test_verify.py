@@ -21,6 +21,8 @@ def _small_lake(path) -> None:
                         "rows_loaded, rows_quarantined, non_data_lines, status) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)", row)
         con.execute("UPDATE raw.landed_files SET message = path || ': sheets ''Jan'', ''Feb'' all hold loan tapes' "
                     "WHERE status = 'refused'")
+        con.execute("UPDATE raw.landed_files SET message = path || ': parser error AttributeError: no strip' "
+                    "WHERE status = 'failed'")
         con.execute("CREATE TABLE raw.loans AS SELECT range AS i FROM range(6)")
         con.execute("CREATE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'news/financial_phrasebank_all.csv' AS _source_file")
         con.execute("CREATE TABLE marts.loan_features AS SELECT 'k' || range AS loan_key, "
@@ -41,7 +43,7 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
         results = {name: (passed, observed) for name, passed, observed in verify.checks(con)}
     assert list(results.values()) == [
         (False, "1 files that do not reconcile"),  # the SBA file: 5 rows in it, 3 + 1 accounted for
-        (False, "1 failed files"),
+        (False, "1 failed files: broken.csv (parser error AttributeError: no strip)"),
         (False, "3 loans loaded"),
         (False, "4 loans loaded or quarantined"),
         (True, "0 rows of difference"),
@@ -70,7 +72,15 @@ def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_res
     assert verify.main() == 1
     out = capsys.readouterr().out
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
-    assert "FAIL both PhraseBank files in raw_news (observed not in the lake: Catalog Error: Table with name news" in out
+    assert ("FAIL both PhraseBank files in raw_news (observed not in the lake yet: table news; materialize the asset "
+            "that writes it (risk-assets run --no-seed))") in out
+    # a lender's own lake: the sample's counts are skipped, not failed
+    assert verify.main(["--own-data"]) == 1  # loan_features is still missing
+    out = capsys.readouterr().out
+    assert "skip LendingClub loans loaded = 39,786 (observed a count of the sample data, not checked with --own-data)" in out
+    assert out.count("\nskip ") + out.startswith("skip ") == 4
+    assert ("FAIL every loan in loan_features has a PD score from its portfolio's champion (observed not in the lake "
+            "yet: table loan_features;") in out
 
 
 def test_the_cli_runs_the_same_verification(risk_home, capsys):
@@ -78,4 +88,6 @@ def test_the_cli_runs_the_same_verification(risk_home, capsys):
 
     _small_lake(risk_home.lake_path)
     assert main(["verify"]) == 1
-    assert "FAIL no landed file failed (observed 1 failed files)" in capsys.readouterr().out
+    assert "FAIL no landed file failed (observed 1 failed files: broken.csv (parser error" in capsys.readouterr().out
+    assert main(["verify", "--own-data"]) == 1
+    assert "skip SBA loaded + quarantined = 899,164" in capsys.readouterr().out

@@ -26,7 +26,7 @@ class LoanPDConfig(dg.Config):
 
     seed: int = Field(default=_DEFAULT.seed, description="Seed of the split draw and of the first ensemble member (member i uses seed + i).")
     members: int = Field(default=_DEFAULT.members, description="Ensemble members averaged (mean logit) before calibration; at least folds.")
-    folds: int = Field(default=_DEFAULT.folds, description="Cross-fitting folds of the development loans: member i stops early on fold i mod folds, calibration is fitted on out-of-fold scores. 1 = one validation split of validation_fraction.")
+    folds: int = Field(default=_DEFAULT.folds, description="Cross-fitting folds of the development loans: member i stops early on fold i mod folds, calibration is fitted on out-of-fold scores. 1 = one validation split of validation_fraction. A book whose development defaults cannot fill this many folds of min_defaults_per_split gets as many as they fill (at least 2; the card's split notes say so).")
     hidden: list[int] = Field(default=_DEFAULT.hidden, description="Widths of the MLP's hidden layers.")
     dropout: float = Field(default=_DEFAULT.dropout, description="Dropout after each hidden layer, 0-1.")
     max_embedding_dim: int = Field(default=_DEFAULT.max_embedding_dim, description="Upper bound of a categorical embedding's width.")
@@ -144,11 +144,11 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
                                "baseline_auc": _rounded(trained.baseline_metrics[trained.split.primary_holdout]["auc"].value),
                                "calibration": calibration_verdict(trained).removeprefix("- ").replace("**", ""),
                                "device": trained.run["device"], "train_seconds": trained.run["train_seconds"]})
-    if not trained_models:
-        raise dg.Failure(
-            description="No PD model trained: " + ("; ".join(f"{m}: {r}" for m, r in refused.items()) or "loan_features has no rows"),
-            metadata={"refused": dg.MetadataValue.json(refused)},
-        )
+    if not trained_models and not refused:
+        raise dg.Failure(description="No PD model trained: marts.loan_features has no rows"
+                         + (f" of portfolio(s) {', '.join(config.portfolios)}" if config.portfolios else ""))
+    # A refusal (too few defaults) is an outcome, not a failed step: the run goes on, scores the books
+    # that have a champion and builds the overview, and loan_pd_gate warns with the reason.
     refusals = "".join(f"\n### {m}: not trained\n{r}\n" for m, r in refused.items())
     return dg.MaterializeResult(metadata={
         "summary": dg.MetadataValue.md(_summary(trained_models, refused)),
@@ -178,7 +178,8 @@ def _rounded(value: float | None) -> float | None:
         "chance (one-sided paired DeLong test, p below retrain_policy.promotion_p_value, 0.05) and material "
         "(at least retrain_policy.min_auc_gain, 0.005 AUC). Otherwise it is "
         "rejected and the champion stays, with the reason (both AUCs, the gain and its 95% interval, p) in "
-        "ml.model_registry. Fails when a model is left without a champion."
+        "ml.model_registry. Fails (ERROR) when a model is left without a champion; warns (WARN, the run goes on) "
+        "when a portfolio's training was refused for too few defaults."
     ),
 )
 def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
@@ -195,15 +196,23 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
                                                                  retrain_policy.min_auc_gain)[1]
                      for model, version in candidates}
         without = sorted({m for m, _ in candidates if registry.champion(con, m) is None})
+        refused = dict(con.execute(
+            "SELECT model, reason FROM ml.model_metrics WHERE run_id = ? AND split = 'all' AND metric = 'auc' "
+            "AND value IS NULL AND model LIKE 'loan_pd_%' ORDER BY model", [context.run.run_id]).fetchall())
     for model, version in candidates:
         add_gate_verdict(lake.home.reports, model, version, decisions[f"{model} {version}"])
+    said = [f"{name}: {reason}" for name, reason in decisions.items()]
+    said += [f"{model}: not trained: {reason}" for model, reason in refused.items()]
     return dg.AssetCheckResult(
-        passed=bool(candidates) and not without,
+        passed=bool(candidates) and not without and not refused,
+        # a refusal alone warns: the books with a champion are still scored and the overview built
+        severity=dg.AssetCheckSeverity.ERROR if without or not (candidates or refused) else dg.AssetCheckSeverity.WARN,
         metadata={
             "decisions": dg.MetadataValue.json(decisions),
             "models_without_champion": dg.MetadataValue.json(without),
+            "refused": dg.MetadataValue.json(refused),
         },
-        description="; ".join(f"{name}: {reason}" for name, reason in decisions.items()) or "no candidate in this run",
+        description="; ".join(said) or "no candidate in this run",
     )
 
 
@@ -237,8 +246,9 @@ def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
         summaries = {p: pd_lake.score_portfolio(con, p) for p in portfolios}
     scored = {p: s for p, s in summaries.items() if s is not None}
     unscored = sorted(p for p, s in summaries.items() if s is None)
-    if not scored:
-        raise dg.Failure(description=f"no champion PD model for any portfolio ({', '.join(portfolios) or 'none'}); nothing scored")
+    if unscored:
+        context.log.warning(f"no PD champion, so no scores, for portfolio(s) {', '.join(unscored)}: their trainings were "
+                            "refused or rejected (loan_pd_gate, ml.model_registry) or never ran; check loan_scores_coverage")
     lines = ["| portfolio | version | rows | mean PD | " + " | ".join(pd_lake.RISK_GRADES) + " |",
              "|---|---|---|---|" + "---|" * len(pd_lake.RISK_GRADES)]
     for p, s in scored.items():
@@ -252,4 +262,24 @@ def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     })
 
 
-defs = dg.Definitions(assets=[loan_pd_model, loan_scores], asset_checks=[loan_pd_gate])
+@dg.asset_check(
+    asset=loan_scores,
+    pool=LAKE_POOL,
+    description="Every loan of marts.loan_features has a score from its portfolio's PD champion. Warns (the run goes "
+    "on) naming each unscored portfolio, its loans and why: no champion (training refused for too few defaults, "
+    "rejected, or never run) or scores missing.",
+)
+def loan_scores_coverage(lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.ml import pd_lake
+
+    with lake.connect() as con:
+        gaps = pd_lake.unscored_portfolios(con)
+    return dg.AssetCheckResult(
+        passed=not gaps,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="every loan scored" if not gaps else "; ".join(f"{p}: {n:,} loans unscored ({why})" for p, (n, why) in gaps.items()),
+        metadata={"unscored": dg.MetadataValue.json({p: {"loans": n, "why": why} for p, (n, why) in gaps.items()})},
+    )
+
+
+defs = dg.Definitions(assets=[loan_pd_model, loan_scores], asset_checks=[loan_pd_gate, loan_scores_coverage])

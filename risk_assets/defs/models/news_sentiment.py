@@ -96,7 +96,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
                          lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.MaterializeResult:
     """Train a candidate, write its artifact, metrics and confusion matrices, and apply the gate."""
     from risk_assets.lib.ml import registry
-    from risk_assets.lib.ml.sentiment_data import labelled_news_through, read_labelled_news
+    from risk_assets.lib.ml.sentiment_data import TooFewLabels, labelled_news_through, read_labelled_news
     from risk_assets.lib.ml.sentiment_eval import quality_target_line
     from risk_assets.lib.ml.sentiment_pipeline import new_version, record_candidate, train_candidate
     from risk_assets.lib.report.html import write_model_report
@@ -106,10 +106,23 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         docs = read_labelled_news(con, train_config.holdout_format)
         through = labelled_news_through(con)
         champion_row = registry.champion(con, MODEL_NAME)
-    run = train_candidate(docs, train_config, lake.home.artifacts, new_version(context.run_id),
-                          champion_row, log=context.log.info, labelled_through=through,
-                          promotion_p_value=retrain_policy.promotion_p_value,
-                          promotion_min_gain=retrain_policy.min_macro_f1_gain)
+    try:
+        run = train_candidate(docs, train_config, lake.home.artifacts, new_version(context.run_id),
+                              champion_row, log=context.log.info, labelled_through=through,
+                              promotion_p_value=retrain_policy.promotion_p_value,
+                              promotion_min_gain=retrain_policy.min_macro_f1_gain)
+    except TooFewLabels as exc:
+        # an outcome, not a failed step: the run goes on (news_scores says what is unscored) and
+        # the gate warns with this reason
+        stays = f"champion {champion_row['version']} stays" if champion_row else "no champion: articles stay unscored"
+        context.log.warning(f"{MODEL_NAME}: not trained: {exc}; {stays}")
+        return dg.MaterializeResult(metadata={
+            "version": "none",
+            "promoted": False,
+            "refused": f"not trained: {exc}",
+            "labelled_sentences": docs.height,
+            "model_card": dg.MarkdownMetadataValue(f"### {MODEL_NAME}: not trained\n{exc}.\n\n{stays}."),
+        })
     with lake.connect() as con:
         record_candidate(con, run, context.run_id)
     card_html = write_model_report(lake.home.reports, MODEL_NAME, run.version, run.card())
@@ -140,7 +153,8 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     "the champion, re-scored on the same holdout, is beyond chance (one-sided paired bootstrap p below "
     "retrain_policy.promotion_p_value, 0.05) and at least retrain_policy.min_macro_f1_gain (0.01); the first "
     "model must beat the TF-IDF baseline. Otherwise it is rejected and the champion stays. Passes while a "
-    "champion stands (the new one or the one kept); fails, and stops scoring in the run, when there is none.",
+    "champion stands (the new one or the one kept); warns when there was too little labelled news to train; "
+    "fails, and stops scoring in the run, when a first model was rejected.",
 )
 def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     from risk_assets.lib.ml import registry
@@ -149,6 +163,13 @@ def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: L
     if event is None or event.asset_materialization is None:
         return dg.AssetCheckResult(passed=False, metadata={"reason": "news_sentiment_model was never materialized"})
     version = event.asset_materialization.metadata["version"].value
+    if refused := event.asset_materialization.metadata.get("refused"):
+        with lake.connect(read_only=True) as con:
+            standing = registry.champion(con, MODEL_NAME)
+        stays = f"champion {standing['version']} stays" if standing else "no champion: nothing will score the articles"
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
+                                   description=f"{MODEL_NAME}: {refused.value}; {stays}",
+                                   metadata={"reason": refused.value, "champion": standing["version"] if standing else "none"})
     with lake.connect(read_only=True) as con:
         row = con.execute(
             "SELECT status, reason, primary_value FROM ml.model_registry WHERE model = ? AND version = ?",
@@ -199,8 +220,13 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
             removed = withdraw_scores(con)
         stale = (f"; removed {sum(removed.values()):,} scores of the version(s) no longer champion "
                  f"({', '.join(removed)}) from ml.news_scores and emptied ml.news_sentiment_daily") if removed else ""
-        raise dg.Failure(description=f"no champion {MODEL_NAME} model in ml.model_registry: materialize "
-                         f"news_sentiment_model and let it pass the gate first{stale}")
+        why = (f"no champion {MODEL_NAME} model: {docs.height:,} articles unscored (a model needs labelled news: "
+               f"see news_sentiment_model and its gate){stale}")
+        context.log.warning(why)
+        return dg.MaterializeResult(metadata={
+            "model_version": "none", "rows_in": docs.height, "rows_scored": 0, "unscored": why,
+            "dagster/row_count": 0,
+        })
     model = load_sentiment_model(champion_row["artifact_path"])
     context.log.info(f"scoring {docs.height:,} articles with {MODEL_NAME} {champion_row['version']} on {model.device} "
                      f"(windows of {model.max_tokens} tokens, up to {model.max_chunks} per article)")
@@ -229,6 +255,34 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     })
 
 
+@dg.asset_check(
+    asset=news_scores,
+    pool=LAKE_POOL,
+    description="Every article of marts.news_features is scored by the sentiment champion or quarantined for having "
+    "no usable text. Warns (the run goes on) with the count and why: no champion (no labelled news to train on, "
+    "a first model rejected, a champion retired by hand) or scores from a version no longer champion.",
+)
+def news_scores_coverage(lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.ml import registry
+
+    with lake.connect(read_only=True) as con:
+        standing = registry.champion(con, MODEL_NAME)
+        unscored, stale = con.execute("""
+            SELECT count(*) FILTER (WHERE s.doc_id IS NULL AND q.record_key IS NULL),
+                   count(*) FILTER (WHERE s.doc_id IS NOT NULL AND s.model_version IS DISTINCT FROM ?)
+            FROM marts.news_features f
+            LEFT JOIN ml.news_scores s USING (doc_id)
+            LEFT JOIN (SELECT DISTINCT record_key FROM quality.quarantine WHERE asset = 'news_scores') q
+                   ON q.record_key = f.doc_id""", [standing["version"] if standing else None]).fetchone()
+    why = [f"{unscored:,} articles unscored" + ("" if standing else f" (no {MODEL_NAME} champion)")] if unscored else []
+    why += [f"{stale:,} scored by a version other than champion {standing['version'] if standing else 'none'}"] if stale else []
+    return dg.AssetCheckResult(
+        passed=not why, severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(why) or f"every article scored by {MODEL_NAME} {standing['version']} or quarantined for no usable text",
+        metadata={"unscored": unscored, "other_version": stale, "champion": standing["version"] if standing else "none"},
+    )
+
+
 @dg.asset(
     group_name="scoring",
     kinds={"duckdb"},
@@ -254,5 +308,5 @@ def news_sentiment_daily(lake: LakeResource) -> dg.MaterializeResult:
 
 defs = dg.Definitions(
     assets=[news_sentiment_model, news_scores, news_sentiment_daily],
-    asset_checks=[news_sentiment_macro_f1_gate],
+    asset_checks=[news_sentiment_macro_f1_gate, news_scores_coverage],
 )

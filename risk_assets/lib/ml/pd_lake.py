@@ -252,6 +252,35 @@ def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
     return f"{'promoted' if promote else 'rejected'}: {figures}{why}{scope}"
 
 
+def unscored_portfolios(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
+    """Portfolio -> (loans of marts.loan_features without a score from its champion, why) for every
+    portfolio with such loans; why: the latest refusal's reason, a rejection, or "never trained"."""
+    ensure_pd_tables(con)
+    rows = con.execute("""
+        SELECT f.portfolio, count(*) FROM marts.loan_features f
+        LEFT JOIN ml.loan_scores s USING (loan_key)
+        LEFT JOIN ml.model_registry r ON r.model = 'loan_pd_' || f.portfolio AND r.status = 'champion'
+        WHERE s.loan_key IS NULL OR r.version IS NULL OR s.model_version <> r.version
+        GROUP BY 1 ORDER BY 1""").fetchall()
+    gaps = {}
+    for portfolio, loans in rows:
+        model = model_name(portfolio)
+        if registry.champion(con, model) is not None:
+            gaps[portfolio] = (loans, "scores missing or from another version: materialize loan_scores")
+            continue
+        last = con.execute(
+            "SELECT m.reason, r.status, r.reason FROM ml.model_metrics m LEFT JOIN ml.model_registry r "
+            "ON r.model = m.model AND r.version = m.version WHERE m.model = ? AND m.split IN ('all', 'holdout', 'holdout_oot') "
+            "AND m.metric = 'auc' ORDER BY m.recorded_at DESC LIMIT 1", [model]).fetchone()
+        if last is None:
+            gaps[portfolio] = (loans, f"no {model} champion: never trained")
+        elif last[1] is None:
+            gaps[portfolio] = (loans, f"no {model} champion: training refused: {last[0]}")
+        else:
+            gaps[portfolio] = (loans, f"no {model} champion: latest version {last[1]}: {last[2]}")
+    return gaps
+
+
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:
     """Score every loan of a portfolio in marts.loan_features with its champion into ml.loan_scores
     (replacing that portfolio's previous scores). Returns a summary, or None when there is no

@@ -31,6 +31,11 @@ ORDER BY n.doc_id
 """
 
 
+class TooFewLabels(ValueError):
+    """The lake holds too few labelled sentences to train and judge a sentiment model: none at all
+    (a desk's own unlabelled feed), or fewer than 2 distinct sentences of some label."""
+
+
 def dedupe_key(text: str) -> str:
     """The identity of a sentence across copies: its ASCII letters and digits, casefolded.
 
@@ -163,8 +168,8 @@ def split_holdout(
     eligible = consistent.filter(pl.col("eligible"))
     per_class = dict(eligible.group_by("label").len().iter_rows())
     if eligible.height < 2 or min(per_class.get(label, 0) for label in LABELS) < 2:
-        raise ValueError(f"too few distinct labelled sentences to hold out a stratified share: {per_class} "
-                         f"(need at least 2 of each of {LABELS})")
+        raise TooFewLabels(f"too few distinct labelled sentences to hold out a stratified share: {per_class} "
+                           f"(need at least 2 of each of {LABELS})")
     reserved_note = None
     if reserved is None:
         _, holdout_keys = train_test_split(

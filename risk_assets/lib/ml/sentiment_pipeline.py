@@ -31,7 +31,7 @@ from risk_assets.lib.ml.sentiment import (
     save_sentiment_model,
     train_sentiment,
 )
-from risk_assets.lib.ml.sentiment_data import ReservedSentences, SentimentSplit, key_digest, split_holdout
+from risk_assets.lib.ml.sentiment_data import ReservedSentences, SentimentSplit, TooFewLabels, key_digest, split_holdout
 from risk_assets.lib.ml.sentiment_eval import (
     BASELINE_MODEL,
     Evaluation,
@@ -132,10 +132,11 @@ def train_candidate(
             new labels.
 
     Raises:
-        ValueError: no labelled rows, or too few per class to split (from split_holdout).
+        TooFewLabels: no labelled rows, or too few per class to split (from split_holdout).
     """
     if docs.height == 0:
-        raise ValueError("no labelled news rows to train on (marts.news_features has no label)")
+        raise TooFewLabels("no labelled news to train on: no article of marts.news_features has a label "
+                           "(negative / neutral / positive); land a labelled file, such as the Financial PhraseBank")
     reserved = reserved_sentences(champion_row)
     split = split_holdout(docs, config.holdout_fraction, config.seed, config.train_on_other_sources,
                           config.max_train_examples, reserved)

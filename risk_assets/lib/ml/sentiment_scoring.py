@@ -148,8 +148,10 @@ def withdraw_scores(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Empty ml.news_scores and ml.news_sentiment_daily when no champion stands (retired by hand):
     the scores of a retired version must not read as current. Returns rows removed per model
     version ({} when there were none). The no_usable_text quarantine of the scoring step is kept:
-    it describes the articles, not a model."""
+    it describes the articles, not a model. A lake that never had scores gets the empty table, so
+    that the daily index and the overview read "no scores", not "no table"."""
     if not table_exists(con, "ml.news_scores"):
+        con.execute(NEWS_SCORES_DDL)
         return {}
     removed = dict(con.execute("SELECT model_version, count(*) FROM ml.news_scores GROUP BY 1 ORDER BY 1").fetchall())
     con.execute("BEGIN")

@@ -7,7 +7,9 @@ Splits (every loan key in exactly one split; unlabelled loans in none):
   share nearest `holdout_fraction` (the notes give the share); one whose dates allow no cut between
   half and twice that share (a single date, two equal vintages, a tiny last vintage) is split
   stratified at random.
-  The in-time rows give a stratified `holdout_in_time` slice and a `validation` slice.
+  The in-time rows give a stratified `holdout_in_time` slice and a `validation` slice; a book
+  too small for that slice to hold `min_defaults_per_split` defaults and non-defaults keeps no
+  in-time holdout (the out-of-time one judges the model; the notes say so).
 - stratified random otherwise (LendingClub): `holdout` = `holdout_fraction` of the keys,
   `validation` = `validation_fraction` of the rest, both stratified on the default flag, seed recorded.
 The primary holdout (what the gate compares) is `holdout_oot` for out-of-time splits, else `holdout`.
@@ -29,7 +31,9 @@ mean of the seen levels' embeddings: such a loan then scores as the training mix
 random row. Every development loan thus serves both to fit and to calibrate, without a
 loan ever calibrating a member that trained on it (cross-fitting: Chernozhukov et al., "Double/
 debiased machine learning", Econometrics Journal 2018; out-of-fold calibration as in scikit-learn's
-CalibratedClassifierCV). With `folds` = 1 a single `validation_fraction` split does both jobs.
+CalibratedClassifierCV). With `folds` = 1 a single `validation_fraction` split does both jobs. A
+book whose development loans cannot give each of K folds `min_defaults_per_split` defaults (and
+non-defaults) is cut into as many folds as they fill, at least 2 (the notes say so).
 Device: CUDA with bf16 autocast when available, else CPU in float32; one code path.
 """
 
@@ -109,6 +113,12 @@ class Split:
     primary_holdout: str
     notes: list[str]
     folds: np.ndarray | None = None
+
+    @property
+    def n_folds(self) -> int:
+        """Cross-fitting folds of this split (K; fewer than the config's when the defaults fill fewer);
+        1 with a single validation split."""
+        return 1 if self.folds is None or self.folds.size == 0 else int(self.folds.max()) + 1
 
     def fold_rows(self) -> list[np.ndarray]:
         """Row positions of each cross-fitting fold (K arrays); [] without cross-fitting."""
@@ -246,16 +256,26 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         pool = pool[kept]
     fraction = config.holdout_fraction if scheme == "stratified_random" else config.holdout_fraction / 2
     held = _hold_out(keys[pool], key_y[pool], fraction, rng, reserved, notes)
-    assignment[pool[held]] = "holdout" if scheme == "stratified_random" else "holdout_in_time"
+    if scheme != "stratified_random" and reserved is None and _too_few(key_y[pool[held]], config.min_defaults_per_split):
+        # a small dated book: the out-of-time holdout judges the model; an in-time slice of a few
+        # defaults would judge nothing and only refuse the training
+        small = key_y[pool[held]]
+        notes.append(f"no in-time holdout: {fraction:.0%} of the in-time loans would hold {int(small.sum())} defaults and "
+                     f"{int(small.size - small.sum())} non-defaults (< min_defaults_per_split {config.min_defaults_per_split}); "
+                     "they develop the model, and the out-of-time holdout alone judges it")
+        held = np.zeros(pool.size, dtype=bool)
+    if held.any() or scheme == "stratified_random":
+        assignment[pool[held]] = "holdout" if scheme == "stratified_random" else "holdout_in_time"
     rest = pool[~held]
     key_fold = None
-    if config.folds > 1:
+    folds = _folds_that_fit(key_y[rest], config, notes)
+    if folds > 1:
         key_fold = np.full(keys.size, -1, dtype=np.int64)
         for label in (0, 1):  # deal each class round-robin over the folds: stratified, sizes differ by <= 1
             members = rest[key_y[rest] == label]
-            key_fold[rng.permutation(members)] = np.arange(members.size) % config.folds
+            key_fold[rng.permutation(members)] = np.arange(members.size) % folds
         assignment[rest] = "train"
-        notes.append(f"development loans (split train) cross-fitted in {config.folds} stratified folds; "
+        notes.append(f"development loans (split train) cross-fitted in {folds} stratified folds; "
                      "split validation = their out-of-fold scores")
     else:
         val = _stratified(key_y[rest], config.validation_fraction, rng)
@@ -263,10 +283,30 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         assignment[rest[~val]] = "train"
     row_split = assignment[key_of_row]
     order = ["train"] + (["validation"] if key_fold is None else []) + [primary]
-    order += ["holdout_in_time"] if scheme != "stratified_random" else []
+    order += ["holdout_in_time"] if scheme != "stratified_random" and (assignment == "holdout_in_time").any() else []
     rows = {name: np.flatnonzero(row_split == name) for name in order}
     folds = key_fold[key_of_row][rows["train"]] if key_fold is not None else None
     return Split(rows, scheme, primary, notes, folds)
+
+
+def _too_few(y: np.ndarray, minimum: int) -> bool:
+    """Whether default flags `y` hold fewer than `minimum` defaults or non-defaults."""
+    return int(y.sum()) < minimum or int(y.size - y.sum()) < minimum
+
+
+def _folds_that_fit(y: np.ndarray, config: PDTrainConfig, notes: list[str]) -> int:
+    """Cross-fitting folds for development loans with default flags `y`: `config.folds`, or fewer
+    (at least 2) when the defaults or non-defaults cannot give every fold `min_defaults_per_split`;
+    1 stays 1. Fewer than 2 such folds: `config.folds`, and `check_defaults` refuses saying why."""
+    if config.folds <= 1:
+        return config.folds
+    fitting = min(int(y.sum()), int(y.size - y.sum())) // config.min_defaults_per_split
+    if 2 <= fitting < config.folds:
+        notes.append(f"{fitting} cross-fitting folds, not {config.folds}: {int(y.sum())} development defaults and "
+                     f"{int(y.size - y.sum())} non-defaults fill {fitting} folds of at least "
+                     f"{config.min_defaults_per_split} each")
+        return fitting
+    return config.folds
 
 
 def _out_of_time_cut(frame: pd.DataFrame, keys: np.ndarray, key_of_row: np.ndarray,
@@ -293,6 +333,14 @@ def _out_of_time_cut(frame: pd.DataFrame, keys: np.ndarray, key_of_row: np.ndarr
     return date, known, int(values[best])
 
 
+def _auc_standard_error(defaults: int, auc: float = 0.7) -> float:
+    """Hanley & McNeil (Radiology 1982) standard error of an AUC of `auc` from `defaults` defaults
+    and as many non-defaults: how noisy a holdout of that size judges a model."""
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    n = defaults
+    return float(np.sqrt((auc * (1 - auc) + (n - 1) * (q1 - auc * auc) + (n - 1) * (q2 - auc * auc)) / (n * n)))
+
+
 def check_defaults(y: np.ndarray, split: Split, minimum: int) -> None:
     """Refuse to train when any split has fewer than `minimum` defaults or non-defaults.
 
@@ -307,7 +355,10 @@ def check_defaults(y: np.ndarray, split: Split, minimum: int) -> None:
         table = ", ".join(f"{name}: {pos} defaults / {n} loans" for name, (pos, n) in counts.items())
         raise InsufficientDefaults(
             f"too few defaults to train a PD model ({split.scheme} split; at least {minimum} defaults and "
-            f"{minimum} non-defaults needed per split; short: {', '.join(short)}). Positives per split: {table}"
+            f"{minimum} non-defaults needed per split; short: {', '.join(short)}). Positives per split: {table}. "
+            f"The retrain sensor tries again as defaults land; loan_pd_model config min_defaults_per_split lowers "
+            f"the floor, at a price: the AUC of {max(minimum // 2, 1)} defaults has a standard error near "
+            f"{_auc_standard_error(max(minimum // 2, 1)):.2f}"
         )
 
 
@@ -431,10 +482,11 @@ def _fit_ensemble(
         index = np.arange(y.size)
         plans = [(index[:n_train], index[n_train:])] * config.members
     else:
-        if config.members < config.folds:
-            raise ValueError(f"members ({config.members}) must be at least folds ({config.folds}): "
+        k = split.n_folds
+        if config.members < k:
+            raise ValueError(f"members ({config.members}) must be at least folds ({k}): "
                              "every fold needs a member that did not train on it")
-        plans = [(np.flatnonzero(split.folds != i % config.folds), np.flatnonzero(split.folds == i % config.folds))
+        plans = [(np.flatnonzero(split.folds != i % k), np.flatnonzero(split.folds == i % k))
                  for i in range(config.members)]
     members, records = [], []
     oof_sum = np.zeros(n_train) if split.folds is not None else None
@@ -452,7 +504,7 @@ def _fit_ensemble(
             with torch.no_grad():
                 oof_sum[stop_rows] += net(num[stop].cpu(), cat[stop].cpu()).double().numpy()
             oof_count[stop_rows] += 1
-            record["validation_fold"] = i % config.folds + 1
+            record["validation_fold"] = i % split.n_folds + 1
         records.append(record)
         if log:
             stopped_on = f"validation fold {record['validation_fold']}" if "validation_fold" in record else "validation split"
@@ -509,7 +561,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     finally:
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - started
-    samples = sum(r["epochs"] for r in records) * ys["train"].size * (1 - 1 / config.folds if oof_logits is not None else 1)
+    samples = sum(r["epochs"] for r in records) * ys["train"].size * (1 - 1 / split.n_folds if oof_logits is not None else 1)
 
     scorer = PDScorer(encoder, members, (1.0, 0.0))
     logits = {name: scorer.encoded_logits(*encoded[name]) for name in parts}
@@ -524,7 +576,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
         calibration_note = f"Platt scaling fitted on the validation split ({ys['validation'].size} loans)"
 
-    fits = 1 + (config.folds if split.folds is not None else 0)
+    fits = 1 + (split.n_folds if split.folds is not None else 0)
     if log:
         log(f"logistic-regression baseline: {fits} fit(s) on {ys['train'].size} development loans")
     baseline_started = time.perf_counter()

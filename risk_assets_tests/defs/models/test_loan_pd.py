@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from risk_assets.defs.models.loan_pd import loan_pd_gate, loan_pd_model, loan_scores
+from risk_assets.defs.models.loan_pd import loan_pd_gate, loan_pd_model, loan_scores, loan_scores_coverage
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect
@@ -21,7 +21,7 @@ def _materialize(risk_home, frame, config=FAST):
         con.register("frame", frame)
         con.execute("CREATE OR REPLACE TABLE marts.loan_features AS SELECT * FROM frame")
     return dg.materialize(
-        [loan_pd_model, loan_pd_gate, loan_scores],
+        [loan_pd_model, loan_pd_gate, loan_scores, loan_scores_coverage],
         resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()},
         run_config={"ops": {"loan_pd_model": {"config": config}}},
         raise_on_error=False,
@@ -62,13 +62,24 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
 
 
 def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_home, cases_dir):
+    """A refusal is an outcome, not a failed run: the card and the gate (WARN) say why, nothing is
+    promoted, and loan_scores runs, scores nothing and says which book is unscored and why."""
     result = _materialize(risk_home, f13_frame(cases_dir), config={})
-    assert not result.success
+    assert result.success
     with connect(risk_home.lake_path, read_only=True) as con:
         value, reason = con.execute("SELECT value, reason FROM ml.model_metrics WHERE model = 'loan_pd_f13'").fetchone()
         promoted = con.execute("SELECT count(*) FROM ml.model_registry").fetchone()[0]
+        scored = con.execute("SELECT count(*) FROM ml.loan_scores").fetchone()[0]
     assert value is None and "holdout_oot: 0 defaults / 10 loans" in reason
-    assert promoted == 0
+    assert "min_defaults_per_split lowers the floor" in reason
+    assert promoted == 0 and scored == 0
+    card = result.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
+    assert card.startswith("\n### loan_pd_f13: not trained\ntoo few defaults to train a PD model")
+    gate, coverage = sorted(result.get_asset_check_evaluations(), key=lambda c: c.check_name)
+    assert (gate.check_name, gate.passed, gate.severity) == ("loan_pd_gate", False, dg.AssetCheckSeverity.WARN)
+    assert gate.description == f"loan_pd_f13: not trained: {reason}"
+    assert (coverage.check_name, coverage.passed, coverage.severity) == ("loan_scores_coverage", False, dg.AssetCheckSeverity.WARN)
+    assert coverage.description == f"f13: 40 loans unscored (no loan_pd_f13 champion: training refused: {reason})"
 
 
 def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_neither_trained_on(risk_home, data_dir):
@@ -99,7 +110,7 @@ def test_config_portfolios_trains_those_books_only(risk_home, cases_dir, data_di
     lendingclub = lendingclub_frame(data_dir / "loans" / "lendingclub_2007_2011.csv").iloc[:3000]
     result = _materialize(risk_home, pd.concat([f13_frame(cases_dir), lendingclub], ignore_index=True),
                           config={**FAST, "portfolios": ["f13"]})
-    assert not result.success  # f13 alone was tried, and refused: too few defaults
+    assert result.success  # f13 alone was tried, and refused (a warning): too few defaults
     with connect(risk_home.lake_path, read_only=True) as con:
         trained = con.execute("SELECT DISTINCT model FROM ml.model_metrics ORDER BY 1").fetchall()
     assert trained == [("loan_pd_f13",)]

@@ -16,6 +16,7 @@ import pytest
 from risk_assets.defs.models.news_sentiment import (
     NewsSentimentConfig,
     news_scores,
+    news_scores_coverage,
     news_sentiment_daily,
     news_sentiment_macro_f1_gate,
     news_sentiment_model,
@@ -131,13 +132,52 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     # Retired by hand: the next scoring run must not leave the retired version's scores as current.
     with connect(risk_home.lake_path) as con:
         registry.retire_champion(con, MODEL_NAME, "labels under review", "operator test")
-    retired = dg.materialize([news_scores, news_sentiment_daily], resources=resources, instance=instance,
-                             raise_on_error=False)
-    assert not retired.success
-    (failure,) = [e for e in retired.all_events if e.event_type_value == "STEP_FAILURE"]
+    retired = dg.materialize([news_scores, news_scores_coverage, news_sentiment_daily], resources=resources,
+                             instance=instance, raise_on_error=False)
+    assert retired.success  # no champion is a state to report, not a failed run
+    unscored = retired.asset_materializations_for_node("news_scores")[0].metadata["unscored"].value
+    assert unscored.startswith(f"no champion news_sentiment model: {features.height:,} articles unscored")
     assert (f"removed {scores.height:,} scores of the version(s) no longer champion ({version}) from "
-            "ml.news_scores and emptied ml.news_sentiment_daily") in failure.event_specific_data.error.message
+            "ml.news_scores and emptied ml.news_sentiment_daily") in unscored
+    (coverage,) = retired.get_asset_check_evaluations()
+    assert (coverage.passed, coverage.severity) == (False, dg.AssetCheckSeverity.WARN)
+    # every article but the one quarantined for no usable text ("slipped")
+    assert coverage.description == f"{features.height - 1:,} articles unscored (no news_sentiment champion)"
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM ml.news_scores").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM quality.quarantine WHERE asset = 'news_scores'").fetchone()[0] == 1
+
+
+def test_a_desk_feed_without_labels_is_not_trained_on_and_the_run_goes_on(risk_home, cases_dir):
+    """Only the desk's own unlabelled feeds (F17, F18, F19): no model can be trained. That is said
+    (the card, a WARN gate, a WARN coverage check naming the unscored articles), not raised: the
+    run succeeds, ml.news_scores and the daily index exist and are empty."""
+    parts = [_features(cases_dir / f"{name}.csv", "news_feed_csv") for name in
+             ("F17_news_long_text", "F18_news_empty_text", "F19_news_html_entities")]
+    features = pl.concat([frame for frame, _ in parts])
+    with connect(risk_home.lake_path) as con:
+        con.executemany("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, status, landed_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", [m for _, m in parts])
+        con.register("features", features.to_arrow())
+        con.execute("CREATE TABLE marts.news_features AS SELECT * FROM features")
+    result = dg.materialize(
+        [news_sentiment_model, news_sentiment_macro_f1_gate, news_scores, news_scores_coverage, news_sentiment_daily],
+        resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()},
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success
+    reason = ("no labelled news to train on: no article of marts.news_features has a label (negative / neutral / "
+              "positive); land a labelled file, such as the Financial PhraseBank")
+    meta = result.asset_materializations_for_node("news_sentiment_model")[0].metadata
+    assert meta["refused"].value == f"not trained: {reason}" and meta["version"].value == "none"
+    assert meta["model_card"].value == f"### news_sentiment: not trained\n{reason}.\n\nno champion: articles stay unscored."
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    gate, coverage = checks["news_sentiment_macro_f1_gate"], checks["news_scores_coverage"]
+    assert (gate.passed, gate.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert gate.description == f"news_sentiment: not trained: {reason}; no champion: nothing will score the articles"
+    assert (coverage.passed, coverage.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert coverage.description == f"{features.height:,} articles unscored (no news_sentiment champion)"
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ml.news_scores").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM ml.model_registry").fetchone()[0] == 0
