@@ -510,3 +510,32 @@ def test_the_card_says_when_holdout_pds_cannot_be_read_as_probabilities(trained)
     low = calibration_verdict(with_(0.35, 0.0914))
     assert low.startswith("- **calibration on holdout: PDs under-state defaults** (ECE 0.0914 above 0.02;")
     assert "x0.35): the ranking (AUC) holds" in low
+
+
+def test_a_small_dated_book_keeps_no_in_time_holdout_and_gets_the_folds_its_defaults_fill(data_dir):
+    """The first 800 SBA rows as a lender's own dated book (108 defaults): 20% out of time holds 49;
+    an in-time slice would hold 6 and 5 folds 12 each, so training was refused. Now the in-time
+    slice develops the model, the 59 development defaults fill 2 folds, and nothing is refused; a
+    book large enough keeps both as configured."""
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets.lib.ml.training import check_defaults
+
+    def book(limit):
+        frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", limit=limit).assign(portfolio="smallbook")
+        return frame[frame["default_flag"].notna()].reset_index(drop=True)
+
+    small = book(800)
+    y = small["default_flag"].to_numpy(dtype=np.int64)
+    split = split_loans(small, "smallbook", PDTrainConfig())
+    assert (split.scheme, split.primary_holdout, list(split.rows)) == ("out_of_time_date", "holdout_oot", ["train", "holdout_oot"])
+    assert [int(y[rows].sum()) for rows in split.rows.values()] == [59, 49]
+    assert split.n_folds == 2 and [int(y[rows].sum()) for rows in split.fold_rows()] == [30, 29]
+    assert ("no in-time holdout: 10% of the in-time loans would hold 6 defaults and 58 non-defaults (< min_defaults_per_split "
+            "20); they develop the model, and the out-of-time holdout alone judges it") in split.notes
+    assert "2 cross-fitting folds, not 5: 59 development defaults and 579 non-defaults fill 2 folds of at least 20 each" in split.notes
+    check_defaults(y, split, 20)  # refused before
+
+    large = book(6000)
+    split = split_loans(large, "smallbook", PDTrainConfig())
+    assert list(split.rows) == ["train", "holdout_oot", "holdout_in_time"] and split.n_folds == 5
+    assert not any(note.startswith(("no in-time holdout", "2 cross", "3 cross", "4 cross")) for note in split.notes)
