@@ -69,8 +69,7 @@ def test_a_run_whose_process_lives_is_left_alone(risk_home):
     """A live run (here: this test's own process id logged as its worker) is never released."""
     from dagster._core.events import EngineEventData  # Dagster's own record of a run worker's process
 
-    dagster_home = risk_home.root / "dagster"
-    init_home(risk_home)
+    dagster_home = init_home(risk_home)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         run = instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=dg.DagsterRunStatus.STARTED))
         instance.report_engine_event("Executing steps in process", run,

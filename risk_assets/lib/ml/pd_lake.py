@@ -101,6 +101,11 @@ def _record(con, model: str, version: str, split_metrics: dict[str, dict[str, me
                                 {k: m.reason for k, m in values.items() if m.reason}, run_id)
 
 
+VERSUS_BASELINE = "_vs_baseline"
+"""Suffix of the model name under which ml.model_metrics keeps a version's paired DeLong comparison
+with its baseline on the primary holdout (auc_gain, auc_gain_se, p_value)."""
+
+
 def record_training(
     con: duckdb.DuckDBPyConnection, trained: TrainedPD, version: str, artifact: Path, run_id: str | None
 ) -> None:
@@ -113,6 +118,11 @@ def record_training(
         registry.record_metrics(con, f"{model}_{check}", version, trained.split.primary_holdout,
                                 {k: m.value for k, m in values.items()}, {k: m.reason for k, m in values.items() if m.reason}, run_id)
     primary = trained.split.primary_holdout
+    versus = metrics.compare_auc(trained.holdout_y, trained.holdout_pd, trained.baseline_holdout_pd)
+    if isinstance(versus, metrics.AucComparison):  # the first-model gate quotes it
+        registry.record_metrics(con, f"{model}{VERSUS_BASELINE}", version, primary,
+                                {"auc_gain": versus.difference, "auc_gain_se": versus.standard_error,
+                                 "p_value": versus.p_value}, run_id=run_id)
     _write_curves(con, model, version, primary, trained.holdout_y, trained.holdout_pd)
     _write_curves(con, baseline, version, primary, trained.holdout_y, trained.baseline_holdout_pd)
     for split, keys in trained.keys.items():
@@ -219,14 +229,30 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
         if base is None or base[0] is None:
             reason = f"rejected: no baseline AUC on {split} to compare with"
         elif auc > base[0]:
-            reason = f"promoted: first model; {split} AUC {auc:.4f} beats the logistic-regression baseline {base[0]:.4f}{scope}"
+            reason = (f"promoted: first model; {split} AUC {auc:.4f} beats the logistic-regression baseline {base[0]:.4f}"
+                      f"{_versus_baseline(con, model, version, split)}{scope}")
         else:
-            reason = f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}{scope}"
+            reason = (f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}"
+                      f"{_versus_baseline(con, model, version, split)}{scope}")
     else:
         reason = _versus_champion(con, model, version, split, Path(artifact), current, p_value, min_gain)
     promoted = reason.startswith("promoted")
     (registry.promote if promoted else registry.reject)(con, model, version, reason)
     return promoted, reason
+
+
+def _versus_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str) -> str:
+    """', by +0.0105 (95% CI ...; one-sided paired DeLong p 0.31: not beyond chance)' from the
+    comparison record_training stored, or '' for a version trained before it was stored. The
+    first model is promoted on the point estimate (a book needs a model), and this says how sure."""
+    got = dict(con.execute("SELECT metric, value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ?",
+                           [f"{model}{VERSUS_BASELINE}", version, split]).fetchall())
+    if got.get("auc_gain") is None or got.get("auc_gain_se") is None or got.get("p_value") is None:
+        return ""
+    gain, se, p = got["auc_gain"], got["auc_gain_se"], got["p_value"]
+    beyond = "beyond chance" if p < registry.PROMOTION_P_VALUE else "not beyond chance"
+    return (f" by {gain:+.4f} (95% CI {gain - 1.959964 * se:+.4f} to {gain + 1.959964 * se:+.4f}; one-sided paired "
+            f"DeLong p {p:.3f}: {beyond})")
 
 
 def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, artifact: Path,

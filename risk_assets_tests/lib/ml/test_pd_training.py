@@ -196,8 +196,12 @@ def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gai
         assert stored == [("loan_pd_lendingclub", "holdout", k) for k in sorted(trained.keys["holdout"])]
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v1")
         model_auc = trained.metrics["holdout"]["auc"].value
-        assert promoted == (model_auc > trained.baseline_metrics["holdout"]["auc"].value), reason
+        baseline_auc = trained.baseline_metrics["holdout"]["auc"].value
+        assert promoted == (model_auc > baseline_auc), reason
         assert reason.endswith(" (2,400 holdout loans)")
+        # how sure the first model's edge over the baseline is, from the same 2,400 loans
+        assert f"baseline {baseline_auc:.4f} by {model_auc - baseline_auc:+.4f} (95% CI " in reason
+        assert "; one-sided paired DeLong p " in reason
         registry.promote(con, "loan_pd_lendingclub", "v1", "set as champion for the test")
 
         _challenger(con, risk_home, trained, "v2", 0.99)
