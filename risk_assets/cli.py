@@ -23,6 +23,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from risk_assets.lib.home import RiskHome, sample_dir
@@ -85,7 +86,48 @@ def _materialize(select: str) -> int:
         command[0] = str(bin_dir / "dagster")
     _release_dead_runs()
     print("$", shlex.join(command), flush=True)
-    return subprocess.call(command)
+    started = time.time()
+    code = subprocess.call(command)
+    try:
+        import dagster as dg
+
+        with dg.DagsterInstance.get() as instance:
+            for line in run_summary(instance, started):
+                print(line, flush=True)
+    except Exception as exc:  # the summary is a convenience: never hide the run's own exit code behind it
+        print(f"(no run summary: {type(exc).__name__}: {exc})", file=sys.stderr)
+    return code
+
+
+def run_summary(instance, since: float) -> list[str]:
+    """Closing lines of `risk-assets run`: the run started after `since` (epoch seconds), its status
+    and duration, each check of it that did not pass (severity, check, asset, its description cut to
+    300 characters) and what to run next. [] when no run started (a bad selection, say)."""
+    import dagster as dg
+
+    records = [r for r in instance.get_run_records(limit=5) if r.create_timestamp.timestamp() >= since - 1]
+    if not records:
+        return []
+    record = records[0]
+    run = record.dagster_run
+    took = (f" in {int(record.end_time - record.start_time) // 60}m{int(record.end_time - record.start_time) % 60:02d}s"
+            if record.start_time and record.end_time else "")
+    flagged = []
+    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        if evaluation.passed:
+            continue
+        description = " ".join((evaluation.description or "").split())
+        description = description if len(description) <= 300 else description[:299] + "…"
+        flagged.append(f"   {evaluation.severity.value:<5} {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
+                       f"{description}")
+    lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
+             + (f"{len(flagged)} check(s) did not pass (ERROR stops what depends on it, WARN does not):"
+                if flagged else "every check passed")]
+    lines += flagged
+    lines.append("   next: risk-assets verify (with --own-data on a lake of your own files); the UI shows each check's "
+                 "rows (README, Open the UI)")
+    return lines
 
 
 def _release_dead_runs() -> None:

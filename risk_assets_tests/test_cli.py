@@ -1,0 +1,39 @@
+"""`risk-assets run` closes with a summary of the run it started: its status and every check of it
+that did not pass, so a warning (a refused training, unscored loans) is not lost in the event log."""
+
+from __future__ import annotations
+
+import time
+
+import dagster as dg
+
+from risk_assets.cli import run_summary
+
+
+@dg.asset
+def tape() -> None:
+    return None
+
+
+@dg.asset_check(asset=tape)
+def tape_rows() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
+                               description="loan_pd_acme: not trained:  too few defaults\n(18 < 20)")
+
+
+@dg.asset_check(asset=tape)
+def tape_schema() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+def test_the_run_summary_names_the_checks_that_did_not_pass(tmp_path):
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        assert run_summary(instance, time.time()) == []  # no run started: nothing to say
+        since = time.time()
+        result = dg.materialize([tape, tape_rows, tape_schema], instance=instance)
+        lines = run_summary(instance, since)
+    assert lines[0].startswith(f"== run {result.run_id[:8]}: SUCCESS in 0m")
+    assert lines[0].endswith("; 1 check(s) did not pass (ERROR stops what depends on it, WARN does not):")
+    assert lines[1] == "   WARN  tape_rows on tape: loan_pd_acme: not trained: too few defaults (18 < 20)"
+    assert lines[2].startswith("   next: risk-assets verify (with --own-data on a lake of your own files)")
+    assert len(lines) == 3
