@@ -233,6 +233,37 @@ def _default_rate(con: duckdb.DuckDBPyConnection, base: str | None) -> Section:
     return section
 
 
+def _news_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
+    """[("news articles scored", "N of M ...")] when the lake holds news: how many articles the
+    sentiment champion scored, and why none when there is no champion."""
+    if not table_columns(con, "marts.news_features"):
+        return []
+    articles = con.execute("SELECT count(*) FROM marts.news_features").fetchone()[0]
+    scored = con.execute("SELECT count(DISTINCT doc_id) FROM ml.news_scores").fetchone()[0] \
+        if table_columns(con, "ml.news_scores") else 0
+    champion = con.execute("SELECT max(version) FROM ml.model_registry WHERE model = 'news_sentiment' "
+                           "AND status = 'champion'").fetchone()[0] if table_columns(con, "ml.model_registry") else None
+    said = f"{scored:,} of {articles:,}" + ("" if champion else " (no news_sentiment champion: no labelled news to "
+                                                                "train on, or none promoted)")
+    return [("news articles scored", said)]
+
+
+def _why_no_daily_sentiment(con: duckdb.DuckDBPyConnection) -> str:
+    """Why the daily sentiment index is empty, from the lake: no articles, no sentiment champion (so
+    every article unscored), or no scored article with a publication date."""
+    if not table_columns(con, "marts.news_features"):
+        return "no news in the lake yet"
+    articles, dated = con.execute("SELECT count(*), count(published_at) FROM marts.news_features").fetchone()
+    champion = con.execute("SELECT max(version) FROM ml.model_registry WHERE model = 'news_sentiment' "
+                           "AND status = 'champion'").fetchone()[0] if table_columns(con, "ml.model_registry") else None
+    if champion is None:
+        return (f"no news_sentiment champion, so none of the {articles:,} articles is scored (without labelled news "
+                "no model is trained: see news_sentiment_model's card)")
+    if not dated:
+        return f"none of the {articles:,} articles carries a publication date (the PhraseBank sample has none)"
+    return f"{dated:,} of {articles:,} articles carry a date, but none of them is scored yet: materialize news_scores"
+
+
 def _sentiment(con: duckdb.DuckDBPyConnection) -> Section:
     section = Section("News sentiment trend")
     daily = table_columns(con, "ml.news_sentiment_daily")
@@ -253,12 +284,12 @@ def _sentiment(con: duckdb.DuckDBPyConnection) -> Section:
                                                 "News sentiment index", index_col)
                 section.plot_caption = f"{index_col} per day, last 60 days with news"
                 return section
-        section.notes.append("ml.news_sentiment_daily holds no dated rows (the sample news carries no dates).")
+        section.notes.append(f"ml.news_sentiment_daily holds no rows: {_why_no_daily_sentiment(con)}.")
     else:
         section.notes.append("ml.news_sentiment_daily is not in the lake yet: materialize news_sentiment_daily.")
     scores = table_columns(con, "ml.news_scores")
     label = _pick(scores or {}, ("predicted_label", "label", "sentiment"))
-    if label:
+    if label and con.execute("SELECT count(*) FROM ml.news_scores").fetchone()[0]:
         section.columns, section.rows = _rows(con, (
             f"SELECT {label} AS predicted_label, count(*) AS articles, "
             f"count(*) / sum(count(*)) OVER () AS share FROM ml.news_scores GROUP BY 1 ORDER BY 1"))
@@ -316,6 +347,7 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
                                   WHERE r.model = 'loan_pd_' || b.book AND r.status = 'champion')
                 ORDER BY 1""").fetchall()]
             headline.append(("portfolios without a PD champion (unscored)", ", ".join(without) or "none"))
+    headline += _news_coverage(con)
     headline += _freshness(con)
     if scores:
         scored, mean_pd, versions = con.execute(

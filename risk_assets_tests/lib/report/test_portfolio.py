@@ -176,3 +176,24 @@ def test_a_euro_book_is_labelled_by_its_currency_and_matched_to_its_model_by_its
     assert headline["portfolios without a PD champion (unscored)"] == "none"
     assert headline["exposure (EUR)"] == pytest.approx(exposure) and "exposure (USD)" not in headline
     assert _section(overview, "Loans and exposure by vintage").rows[0][0] == "nwc (EUR)"
+
+
+def test_dated_news_without_a_sentiment_champion_is_said_to_be_unscored(risk_home, cases_dir):
+    """A desk feed (F17, dated) and no sentiment champion: the overview says the articles are
+    unscored and why, not that the news carries no dates."""
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+    from risk_assets.lib.ml.sentiment_scoring import DAILY_SQL, NEWS_SCORES_DDL
+
+    rows = parse_news_file(cases_dir / "F17_news_long_text.csv").rows.select("doc_id", "published_at")
+    with connect(risk_home.lake_path) as con:
+        con.register("rows", rows.to_arrow())
+        con.execute("CREATE TABLE marts.news_features AS SELECT * FROM rows")
+        con.execute(NEWS_SCORES_DDL)
+        con.execute("ALTER TABLE marts.news_features ADD COLUMN ticker VARCHAR")
+        con.execute(DAILY_SQL)
+        overview = build_overview(con)
+    assert dict(overview.headline)["news articles scored"] == (
+        "0 of 3 (no news_sentiment champion: no labelled news to train on, or none promoted)")
+    assert _section(overview, "News sentiment trend").notes == [
+        "ml.news_sentiment_daily holds no rows: no news_sentiment champion, so none of the 3 articles is scored "
+        "(without labelled news no model is trained: see news_sentiment_model's card)."]
