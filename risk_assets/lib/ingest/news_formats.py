@@ -1209,6 +1209,13 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     flat = {r.number: _flatten_json(r.value, ignored=ignored) for r in records if isinstance(r.value, dict)}
     header = list(dict.fromkeys(name for fields in flat.values() for name in fields))
     columns = _feed_header(out, path, header, "fields")
+    # an article that leaves its field's chosen name empty takes another accepted name it fills
+    # (`_field_value`): such names are read, not ignored
+    fallback = {name: canonical for name in out.notes.get("ignored_columns", []) for canonical in columns
+                if canonical in FEED_ALIASES and _key(name) in FEED_ALIASES[canonical]}
+    if fallback:
+        out.notes["fallback_columns"] = fallback
+        out.notes["ignored_columns"] = [name for name in out.notes["ignored_columns"] if name not in fallback]
     if ignored:
         out.notes["ignored_lists"] = sorted(ignored)
     if flat and not {"headline", "body"} & set(columns):

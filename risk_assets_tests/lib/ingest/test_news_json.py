@@ -334,3 +334,15 @@ def test_articles_without_id_or_url_and_an_empty_field_load_with_a_content_id(tm
     assert all(i.startswith("content:") for i in ids) and len(set(ids)) == 4
     assert parsed.notes["doc_id_from_content_lines"]
     assert parse_news_file(path).rows["doc_id"].to_list() == ids  # the same ids in the next pull
+
+
+def test_a_name_read_when_the_chosen_one_is_empty_is_not_listed_as_ignored(tmp_path):
+    """`headline` is the chosen name (one article has it, empty); the others carry `Titel`, which
+    fills their headlines: the notes list it as a fallback, not as ignored."""
+    path = tmp_path / "desk.jsonl"
+    path.write_text('{"Datum": "2024-03-26", "Titel": "Lender tightens standards", "body": "Northwind tightened."}\n'
+                    '{"Datum": "2024-03-27", "headline": "", "body": "Shares rose 4%."}\n')
+    parsed = parse_news_file(path)
+    assert parsed.rows["headline"].to_list() == ["Lender tightens standards", None]
+    assert parsed.notes["columns"]["headline"] == "headline"
+    assert parsed.notes["fallback_columns"] == {"Titel": "headline"} and parsed.notes["ignored_columns"] == []
