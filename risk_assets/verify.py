@@ -24,6 +24,19 @@ SBA_ROWS = 899_164
 SAMPLE_LINES = ("LendingClub loans loaded", "SBA loaded + quarantined", "both PhraseBank files", "a PD champion for each sample")
 """Lines that count the sample data; `--own-data` skips them on a lake of a lender's own files."""
 
+NEWS_MODEL_LINES = ("a news sentiment model version", "every article in news_features")
+"""Lines that need a sentiment model; `--own-data` skips them, saying why, when no news is labelled."""
+
+
+def _no_labelled_news(con) -> bool:
+    """Whether the lake's news features hold articles and none of them has a label."""
+    try:
+        articles, labelled = con.execute("SELECT count(*), count(label) FROM marts.news_features").fetchone()
+    except (duckdb.CatalogException, duckdb.BinderException):  # no news table, or one without labels
+        return False
+    return articles > 0 and labelled == 0
+
+
 _MISSING_TABLE = re.compile(r'Table with name "?([\w.]+)"? does not exist')
 
 
@@ -33,9 +46,15 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
     are not checked: passed None ("skip")."""
     results: list[tuple[str, bool | None, str]] = []
 
+    unlabelled = own_data and _no_labelled_news(con)
+
     def one(name: str, sql: str, expect, counts: str) -> None:
         if own_data and name.startswith(SAMPLE_LINES):
             results.append((name, None, "a count of the sample data, not checked with --own-data"))
+            return
+        if unlabelled and name.startswith(NEWS_MODEL_LINES):
+            results.append((name, None, "no labelled news in the lake, so no sentiment model can be trained "
+                                        "(news_sentiment_model's card); land a labelled file to score articles"))
             return
         try:
             observed = con.execute(sql).fetchone()[0]

@@ -91,3 +91,20 @@ def test_the_cli_runs_the_same_verification(risk_home, capsys):
     assert "FAIL no landed file failed (observed 1 failed files: broken.csv (parser error" in capsys.readouterr().out
     assert main(["verify", "--own-data"]) == 1
     assert "skip SBA loaded + quarantined = 899,164" in capsys.readouterr().out
+
+
+def test_own_data_skips_the_sentiment_lines_when_no_news_is_labelled(risk_home, capsys):
+    """A desk feed without labels can have no sentiment model: with --own-data the two news lines
+    say so (skip) instead of failing for ever; with a label in the lake they count again."""
+    _small_lake(risk_home.lake_path)
+    with connect(risk_home.lake_path) as con:
+        con.execute("DELETE FROM ml.model_registry WHERE model = 'news_sentiment'")
+        con.execute("CREATE OR REPLACE TABLE marts.news_features AS SELECT 'd' || range AS doc_id, NULL::VARCHAR AS label FROM range(3)")
+        results = {name: (passed, observed) for name, passed, observed in verify.checks(con, own_data=True)}
+        assert results["a news sentiment model version registered"] == (None, (
+            "no labelled news in the lake, so no sentiment model can be trained (news_sentiment_model's card); "
+            "land a labelled file to score articles"))
+        assert results["every article in news_features has a sentiment score from the champion"][0] is None
+        con.execute("UPDATE marts.news_features SET label = 'neutral' WHERE doc_id = 'd0'")
+        results = {name: (passed, observed) for name, passed, observed in verify.checks(con, own_data=True)}
+    assert results["a news sentiment model version registered"] == (False, "0 version(s)")
