@@ -171,7 +171,7 @@ def _stratified(keys_y: np.ndarray, fraction: float, rng: np.random.Generator) -
 
 
 def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.random.Generator,
-              reserved: ReservedKeys | None, notes: list[str]) -> np.ndarray:
+              reserved: ReservedKeys | None, notes: list[str], what: str = "") -> np.ndarray:
     """Boolean mask of the pool's keys drawn into the random holdout (`holdout` or `holdout_in_time`).
 
     Without a champion: a stratified `fraction` of the pool. With one (`reserved`): the champion's
@@ -179,12 +179,14 @@ def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.ran
     `fraction` of the loans it did neither with is drawn in; the split notes give the three counts.
     So `fraction` and the seed apply to those loans only: a loan never changes side while the
     champion stands. When the champion's training loans are not recorded, only its holdout is kept.
+    `what` qualifies the holdout in the notes ("in-time " beside an out-of-time holdout, which is
+    drawn by date).
     """
     if reserved is None:
         return _stratified(keys_y, fraction, rng)
     kept = np.fromiter((key in reserved.holdout for key in keys), dtype=bool, count=keys.size)
     if reserved.trained is None:
-        notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its held-out loans held out "
+        notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its {what}held-out loans held out "
                      "again; its training loans are not recorded, so no other loan is drawn in")
         return kept
     seen = ~kept & np.fromiter((key in reserved.trained for key in keys), dtype=bool, count=keys.size)
@@ -192,7 +194,7 @@ def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.ran
     held = kept.copy()
     drawn = new[_stratified(keys_y[new], fraction, rng)]
     held[drawn] = True
-    notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its held-out loans held out again, "
+    notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its {what}held-out loans held out again, "
                  f"{int(seen.sum())} loans it trained on kept out of the holdout, {drawn.size} of the {new.size} loans "
                  "it neither trained on nor held out drawn in (stratified)")
     return held
@@ -255,7 +257,8 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         assignment[pool[~kept]] = "unused"
         pool = pool[kept]
     fraction = config.holdout_fraction if scheme == "stratified_random" else config.holdout_fraction / 2
-    held = _hold_out(keys[pool], key_y[pool], fraction, rng, reserved, notes)
+    held = _hold_out(keys[pool], key_y[pool], fraction, rng, reserved, notes,
+                     "" if scheme == "stratified_random" else "in-time ")
     if scheme != "stratified_random" and reserved is None and _too_few(key_y[pool[held]], config.min_defaults_per_split):
         # a small dated book: the out-of-time holdout judges the model; an in-time slice of a few
         # defaults would judge nothing and only refuse the training

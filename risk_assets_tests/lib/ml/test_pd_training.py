@@ -538,6 +538,13 @@ def test_a_small_dated_book_keeps_no_in_time_holdout_and_gets_the_folds_its_defa
             "20); they develop the model, and the out-of-time holdout alone judges it") in split.notes
     assert "2 cross-fitting folds, not 5: 59 development defaults and 579 non-defaults fill 2 folds of at least 20 each" in split.notes
     check_defaults(y, split, 20)  # refused before
+    # retrained while that model is champion: its holdout is out of time, so no in-time loan is kept
+    keys = small["loan_key"].to_numpy(dtype=str)
+    reserved = ReservedKeys("v1", frozenset(keys[split.rows["holdout_oot"]]), frozenset(keys[split.rows["train"]]))
+    again = split_loans(small, "smallbook", PDTrainConfig(), reserved)
+    assert set(keys[again.rows["holdout_oot"]]) == reserved.holdout
+    assert any(note.startswith("holdout kept from champion v1: 0 of its in-time held-out loans held out again")
+               for note in again.notes)
 
     large = book(6000)
     split = split_loans(large, "smallbook", PDTrainConfig())
