@@ -21,6 +21,7 @@ import argparse
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -386,6 +387,10 @@ def _replay(args: argparse.Namespace, home: RiskHome) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        # run as a command: `risk-assets registry | head` ends quietly when head stops reading,
+        # as other command-line tools do, instead of a BrokenPipeError traceback
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = argparse.ArgumentParser(prog="risk-assets", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create RISK_HOME and its Dagster instance config")
