@@ -233,6 +233,14 @@ def _default_rate(con: duckdb.DuckDBPyConnection, base: str | None) -> Section:
     return section
 
 
+def _sentiment_champion(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The news_sentiment champion's version, or None."""
+    if not table_columns(con, "ml.model_registry"):
+        return None
+    return con.execute("SELECT max(version) FROM ml.model_registry WHERE model = 'news_sentiment' "
+                       "AND status = 'champion'").fetchone()[0]
+
+
 def _news_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     """[("news articles scored", "N of M ...")] when the lake holds news: how many articles the
     sentiment champion scored, and why none when there is no champion."""
@@ -241,8 +249,7 @@ def _news_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     articles = con.execute("SELECT count(*) FROM marts.news_features").fetchone()[0]
     scored = con.execute("SELECT count(DISTINCT doc_id) FROM ml.news_scores").fetchone()[0] \
         if table_columns(con, "ml.news_scores") else 0
-    champion = con.execute("SELECT max(version) FROM ml.model_registry WHERE model = 'news_sentiment' "
-                           "AND status = 'champion'").fetchone()[0] if table_columns(con, "ml.model_registry") else None
+    champion = _sentiment_champion(con)
     said = f"{scored:,} of {articles:,}" + ("" if champion else " (no news_sentiment champion: no labelled news to "
                                                                 "train on, or none promoted)")
     return [("news articles scored", said)]
@@ -254,8 +261,7 @@ def _why_no_daily_sentiment(con: duckdb.DuckDBPyConnection) -> str:
     if not table_columns(con, "marts.news_features"):
         return "no news in the lake yet"
     articles, dated = con.execute("SELECT count(*), count(published_at) FROM marts.news_features").fetchone()
-    champion = con.execute("SELECT max(version) FROM ml.model_registry WHERE model = 'news_sentiment' "
-                           "AND status = 'champion'").fetchone()[0] if table_columns(con, "ml.model_registry") else None
+    champion = _sentiment_champion(con)
     if champion is None:
         return (f"no news_sentiment champion, so none of the {articles:,} articles is scored (without labelled news "
                 "no model is trained: see news_sentiment_model's card)")
