@@ -220,8 +220,11 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
             removed = withdraw_scores(con)
         stale = (f"; removed {sum(removed.values()):,} scores of the version(s) no longer champion "
                  f"({', '.join(removed)}) from ml.news_scores and emptied ml.news_sentiment_daily") if removed else ""
-        why = (f"no champion {MODEL_NAME} model: {docs.height:,} articles unscored (a model needs labelled news: "
-               f"see news_sentiment_model and its gate){stale}")
+        with lake.connect(read_only=True) as con:
+            retired = registry.operator_retirement(con, MODEL_NAME)
+        cause = (f"{retired.said('retired it')}; run retrain_news_sentiment to train a new one" if retired else
+                 "a model needs labelled news: see news_sentiment_model and its gate")
+        why = f"no champion {MODEL_NAME} model: {docs.height:,} articles unscored ({cause}){stale}"
         context.log.warning(why)
         return dg.MaterializeResult(metadata={
             "model_version": "none", "rows_in": docs.height, "rows_scored": 0, "unscored": why,

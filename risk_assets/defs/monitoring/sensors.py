@@ -24,7 +24,8 @@ from risk_assets.defs.monitoring.jobs import (
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect, table_exists
-from risk_assets.lib.ml.registry import champion
+from risk_assets.lib.ml.registry import champion, operator_retirement
+from risk_assets.lib.ml.sentiment import MODEL_NAME as SENTIMENT_MODEL
 from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import snapshots, unchampioned
 from risk_assets.lib.monitoring.retrain import RetrainDecision, decide, decide_first_model, decide_sentiment
@@ -154,7 +155,8 @@ def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: 
         "`retrain_policy`); and, training those books only, when a portfolio without a champion (a new book) has "
         "labelled loans and was never trained, or gained enough defaults since its training was refused for too few. Every evaluation is a row of monitoring.retrain_decisions; a retrain run carries the "
         "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
-        "restored by hand is held (no automatic retraining) until loans land after the restore."
+        "restored by hand is held (no automatic retraining) until loans land after the restore; so is a portfolio whose "
+        "champion an operator retired, until loans land after the retirement."
     ),
 )
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
@@ -232,7 +234,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
         "was trained reach a threshold (resource `retrain_policy`, new_labelled_articles). Every evaluation whose "
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
         "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap); a champion restored by hand "
-        "is held until news files land after the restore."
+        "is held until news files land after the restore; a champion retired by hand is not retrained automatically."
     ),
 )
 def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource,
@@ -243,8 +245,11 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
         with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
             snapshot = sentiment_snapshot(con)
             if snapshot is None:
-                return dg.SensorResult(skip_reason=dg.SkipReason(
-                    "no news_sentiment champion yet (materialize news_sentiment_model)"), cursor=context.cursor)
+                retired = operator_retirement(con, SENTIMENT_MODEL)
+                why = ("no news_sentiment champion yet (materialize news_sentiment_model)" if retired is None else
+                       f"no news_sentiment champion: {retired.said('retired it')}; no automatic training "
+                       "(run retrain_news_sentiment by hand)")
+                return dg.SensorResult(skip_reason=dg.SkipReason(why), cursor=context.cursor)
             fingerprint = snapshot.fingerprint()
             if context.cursor == fingerprint:
                 return dg.SensorResult(skip_reason=dg.SkipReason(

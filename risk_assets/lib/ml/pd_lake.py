@@ -280,7 +280,8 @@ def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
 
 def unscored_portfolios(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
     """Portfolio -> (loans of marts.loan_features without a score from its champion, why) for every
-    portfolio with such loans; why: the latest refusal's reason, a rejection, or "never trained"."""
+    portfolio with such loans; why: the operator's retirement, the latest refusal's reason, a
+    rejection, or "never trained"."""
     ensure_pd_tables(con)
     rows = con.execute("""
         SELECT f.portfolio, count(*) FROM marts.loan_features f
@@ -293,6 +294,9 @@ def unscored_portfolios(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, 
         model = model_name(portfolio)
         if registry.champion(con, model) is not None:
             gaps[portfolio] = (loans, "scores missing or from another version: materialize loan_scores")
+            continue
+        if (retired := registry.operator_retirement(con, model)) is not None:
+            gaps[portfolio] = (loans, f"no {model} champion: {retired.said('retired it')}")
             continue
         last = con.execute(
             "SELECT m.reason, r.status, r.reason FROM ml.model_metrics m LEFT JOIN ml.model_registry r "

@@ -69,16 +69,20 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
-class OperatorRestore:
-    """An operator's restore of a champion (ml.model_registry_events, actor 'operator ...')."""
+class OperatorChange:
+    """An operator's restore or retirement of a champion (ml.model_registry_events, actor 'operator ...')."""
 
     actor: str
     reason: str
     changed_at: datetime
     """UTC."""
 
+    def said(self, verb: str) -> str:
+        """One clause for messages: '<actor> <verb> at <YYYY-MM-DD HH:MM> UTC (<reason>)'."""
+        return f"{self.actor} {verb} at {self.changed_at:%Y-%m-%d %H:%M} UTC ({self.reason})"
 
-def operator_restore(con: duckdb.DuckDBPyConnection, model: str, version: str) -> OperatorRestore | None:
+
+def operator_restore(con: duckdb.DuckDBPyConnection, model: str, version: str) -> OperatorChange | None:
     """The operator's restore behind `version` being champion, or None when the gate (or training)
     made it champion last (a lake without ml.model_registry_events has none)."""
     if not _has_events(con):
@@ -86,7 +90,22 @@ def operator_restore(con: duckdb.DuckDBPyConnection, model: str, version: str) -
     row = con.execute(
         "SELECT actor, reason, changed_at FROM ml.model_registry_events WHERE model = ? AND version = ? "
         "AND status_to = 'champion' ORDER BY changed_at DESC, rowid DESC LIMIT 1", [model, version]).fetchone()
-    return OperatorRestore(*row) if row and row[0].startswith("operator") else None
+    return OperatorChange(*row) if row and row[0].startswith("operator") else None
+
+
+def operator_retirement(con: duckdb.DuckDBPyConnection, model: str) -> OperatorChange | None:
+    """The operator's retirement that left `model` without a champion, or None: when the model has a
+    champion, when nothing was retired by hand after its latest training (a model never promoted,
+    or trained again since), or in a lake without ml.model_registry_events."""
+    if not _has_events(con) or champion(con, model) is not None:
+        return None
+    row = con.execute("""
+        SELECT actor, reason, changed_at FROM ml.model_registry_events
+        WHERE model = ? AND status_to = 'retired' AND actor LIKE 'operator%'
+          AND changed_at > (SELECT coalesce(max(trained_at), TIMESTAMP '1900-01-01') FROM ml.model_registry
+                            WHERE model = ?)
+        ORDER BY changed_at DESC, rowid DESC LIMIT 1""", [model, model]).fetchone()
+    return OperatorChange(*row) if row else None
 
 
 def _now() -> datetime:

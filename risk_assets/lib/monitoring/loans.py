@@ -17,7 +17,7 @@ from risk_assets.lib.monitoring import tables
 from risk_assets.lib.monitoring.performance import vintage_performance
 from risk_assets.lib.monitoring.population import Population, champions, load_population
 from risk_assets.lib.ingest.landing import last_loaded_at
-from risk_assets.lib.ml.registry import operator_restore
+from risk_assets.lib.ml.registry import operator_restore, operator_retirement
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.monitoring.retrain import (
     SCORE_VARIABLE,
@@ -126,7 +126,8 @@ def unchampioned(con: duckdb.DuckDBPyConnection) -> list[FirstModelSnapshot]:
     """One FirstModelSnapshot per portfolio of marts.loan_features whose `loan_pd_<portfolio>` has no
     champion: its labelled loans and defaults now, and of its latest training attempt the defaults
     it saw (ml.model_metrics, split 'all', `n_defaults`) and why it left no champion (the refusal,
-    or the gate's reason for the version it registered). [] without the tables."""
+    or the gate's reason for the version it registered), the operator's retirement behind it if
+    nothing was trained since, and the newest loan file's load time. [] without the tables."""
     if not (table_exists(con, "marts.loan_features") and table_exists(con, "ml.model_registry")):
         return []
     tries = ("""
@@ -148,5 +149,7 @@ def unchampioned(con: duckdb.DuckDBPyConnection) -> list[FirstModelSnapshot]:
                    FROM ml.model_registry GROUP BY model) v ON v.model = f.model
         WHERE NOT EXISTS (SELECT 1 FROM ml.model_registry c WHERE c.model = f.model AND c.status = 'champion')
         ORDER BY f.model""").fetchall()
-    return [FirstModelSnapshot(model, int(labelled), int(defaults), None if tried is None else int(tried), why)
+    last_landed_at = last_loaded_at(con, "loans")
+    return [FirstModelSnapshot(model, int(labelled), int(defaults), None if tried is None else int(tried), why,
+                               retired=operator_retirement(con, model), last_landed_at=last_landed_at)
             for model, labelled, defaults, tried, why in rows]

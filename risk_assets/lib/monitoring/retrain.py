@@ -34,7 +34,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from risk_assets.lib.ml.registry import OperatorRestore
+from risk_assets.lib.ml.registry import OperatorChange
 
 TRIGGER_ORDER = ("auc_decay", "psi", "labels")
 SCORE_VARIABLE = "pd_score"
@@ -103,7 +103,7 @@ class MonitoringSnapshot:
     new_labelled_rows: int
     psi: tuple[PsiObservation, ...] = ()
     vintages: tuple[VintageAuc, ...] = ()
-    restored: OperatorRestore | None = None
+    restored: OperatorChange | None = None
     """Set when an operator made this version champion by hand (the latest such change)."""
     last_landed_at: datetime | None = None
     """When the newest loan file was loaded (raw.landed_files, UTC); None with no loaded file."""
@@ -133,7 +133,7 @@ class SentimentSnapshot:
     """UTC: when the newest labelled file the champion trained on landed (its meta.json's
     `labelled_news_through`), so that articles landed while it trained count as new; trained_at
     for a champion whose artifact does not record it."""
-    restored: OperatorRestore | None = None
+    restored: OperatorChange | None = None
     last_landed_at: datetime | None = None
     """When the newest news file was loaded (UTC)."""
 
@@ -316,6 +316,9 @@ class FirstModelSnapshot:
             when it was never tried (or tried before the count was kept).
         refusal: why that attempt left no champion (too few defaults; the gate's reason for the
             version it registered), None when never tried.
+        retired: the operator's retirement that left the portfolio without a champion, when nothing
+            was trained since (registry.operator_retirement); None otherwise.
+        last_landed_at: when the newest loan file was loaded (UTC), None before any.
     """
 
     model: str
@@ -323,21 +326,41 @@ class FirstModelSnapshot:
     defaults: int
     refused_defaults: int | None
     refusal: str | None
+    retired: OperatorChange | None = None
+    last_landed_at: datetime | None = None
 
     def fingerprint(self) -> str:
+        if self.retired is not None:  # a landing after the retirement changes the decision
+            landed = self.last_landed_at is not None and self.last_landed_at > self.retired.changed_at
+            return f"first:{self.labelled}:{self.defaults}:retired {self.retired.changed_at:%Y%m%d%H%M%S}:{landed}"
         return f"first:{self.labelled}:{self.defaults}:{self.refused_defaults}"
 
 
 def decide_first_model(snapshot: FirstModelSnapshot, thresholds: RetrainThresholds) -> RetrainDecision:
     """Train a portfolio without a champion when it was never tried and has labelled loans, or when
     it gained `first_model_new_defaults` defaults since its latest training attempt (refused for too
-    few defaults, or its version not promoted by the gate)."""
+    few defaults, or its version not promoted by the gate).
+
+    A champion an operator retired by hand is not a training that failed for want of defaults: the
+    portfolio is held (trigger 'held', as a champion restored by hand is) until a loan file lands
+    after the retirement, then trained as a first model; `retrain_loan_pd` by hand trains it sooner."""
     s, need = snapshot, thresholds.first_model_new_defaults
     base = dict(model=s.model, champion_version="none", fingerprint=s.fingerprint())
     counts = f"{s.labelled:,} labelled loans, {s.defaults:,} defaults"
     if s.labelled == 0:
         return RetrainDecision(**base, retrain=False, trigger="none", observed_value=0.0, threshold=None,
                                reason=f"no champion and no labelled loan yet ({counts}): nothing to train on")
+    if s.retired is not None:
+        retired = s.retired.said("retired its champion")
+        if s.last_landed_at is None or s.last_landed_at <= s.retired.changed_at:
+            return RetrainDecision(**base, retrain=False, trigger="held", observed_value=float(s.defaults),
+                                   threshold=None,
+                                   reason=f"held: no champion; {retired}; no loan files landed since, so no automatic "
+                                          f"training (run retrain_loan_pd by hand to train a new one now); {counts}")
+        return RetrainDecision(**base, retrain=True, trigger="first_model", observed_value=float(s.defaults),
+                               threshold=None,
+                               reason=f"no champion; {retired}; loan files landed since "
+                                      f"{s.last_landed_at:%Y-%m-%d %H:%M} UTC: train a new one on {counts}")
     if s.refusal is None:
         return RetrainDecision(**base, retrain=True, trigger="first_model", observed_value=float(s.defaults),
                                threshold=None, reason=f"no champion, never trained: {counts}")

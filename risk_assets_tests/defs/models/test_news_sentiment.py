@@ -136,7 +136,9 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
                              instance=instance, raise_on_error=False)
     assert retired.success  # no champion is a state to report, not a failed run
     unscored = retired.asset_materializations_for_node("news_scores")[0].metadata["unscored"].value
-    assert unscored.startswith(f"no champion news_sentiment model: {features.height:,} articles unscored")
+    assert unscored.startswith(f"no champion news_sentiment model: {features.height:,} articles unscored "
+                               "(operator test retired it at ")
+    assert " UTC (labels under review); run retrain_news_sentiment to train a new one)" in unscored
     assert (f"removed {scores.height:,} scores of the version(s) no longer champion ({version}) from "
             "ml.news_scores and emptied ml.news_sentiment_daily") in unscored
     (coverage,) = retired.get_asset_check_evaluations()

@@ -231,3 +231,38 @@ def test_monitoring_of_a_version_no_longer_champion_is_not_acted_on(risk_home, s
     assert not result.run_requests
     assert ("loan_pd_sba: the monitoring tables describe v1, which is no longer champion (none now)"
             in result.skip_reason.skip_message)
+
+
+def test_a_champion_retired_by_hand_is_held_then_trained_afresh_when_loans_land(risk_home, sba_sample):
+    """The operator retired v1, leaving the book unscored. That is no training refused for too few
+    defaults: the sensor neither waits for 20 new defaults nor blames the last training. It holds the
+    book (the operator may be reviewing its labels) until a loan file lands after the retirement,
+    then trains that book alone as a first model."""
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    with connect(risk_home.lake_path) as con:
+        registry.retire_champion(con, MODEL, "labels under review", "operator ana")
+    with dg.instance_for_test() as instance:
+        held = lake.evaluate(instance, QUIET)
+        assert not held.run_requests
+        message = held.skip_reason.skip_message
+        assert "loan_pd_sba: held: no champion; operator ana retired its champion at " in message
+        assert "(labels under review); no loan files landed since, so no automatic training" in message
+        assert f"{train.height + late.height:,} labelled loans" in message
+        assert "defaults since its last training" not in message
+
+        again = lake.evaluate(instance, QUIET, held.cursor)
+        assert not again.run_requests
+        assert "loan_pd_sba: no champion; nothing changed since the last evaluation" in again.skip_reason.skip_message
+
+        with connect(risk_home.lake_path) as con:
+            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, landed_at) "
+                        "VALUES ('cd34', 'landing/loans/2004.csv', 10, 'loans', 'loaded', ?)",
+                        [datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=1)])
+        resumed = lake.evaluate(instance, QUIET, again.cursor)
+    (request,) = resumed.run_requests
+    assert request.tags["risk/retrain_trigger"] == "first_model"
+    assert request.tags["risk/retrain_portfolios"] == "sba"
+    assert request.run_config == {"ops": {"loan_pd_model": {"config": {"portfolios": ["sba"]}}}}
+    assert lake.decisions().filter(pl.col("model") == MODEL)["trigger"].to_list() == ["held", "first_model"]

@@ -132,3 +132,18 @@ def test_no_champion_no_decision(risk_home):
             "lake": LakeResource(root=str(risk_home.root)), "retrain_policy": POLICY})
         result = sentiment_retrain_sensor(context)
     assert not result.run_requests and "no news_sentiment champion yet" in result.skip_reason.skip_message
+
+
+def test_a_champion_retired_by_hand_is_named_and_not_retrained(risk_home, sentences):
+    """Labels under review: the operator retired the champion. The sensor says who retired it and
+    why, and requests nothing, however many labelled articles land."""
+    lake = Lake(risk_home)
+    with connect(risk_home.lake_path) as con:
+        registry.retire_champion(con, MODEL_NAME, "labels under review", "operator ana")
+    lake.land(sentences)
+    with dg.instance_for_test() as instance:
+        result = lake.tick(instance)
+    assert not result.run_requests
+    message = result.skip_reason.skip_message
+    assert message.startswith("no news_sentiment champion: operator ana retired it at ")
+    assert message.endswith("UTC (labels under review); no automatic training (run retrain_news_sentiment by hand)")

@@ -404,6 +404,10 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
         assert pd_lake.score_portfolio(con, "lendingclub") is None
         assert con.execute("SELECT count(*) FROM ml.loan_scores").fetchone()[0] == 0
         assert pd_lake.reserved_keys(con, "lendingclub") is None
+        (loans, why), = pd_lake.unscored_portfolios(con).values()  # the operator's words, not the gate's
+        assert loans == con.execute("SELECT count(*) FROM marts.loan_features").fetchone()[0] > 0
+        assert why.startswith(f"no {model} champion: operator {getpass.getuser()} retired it at ")
+        assert why.endswith(" UTC (policy change: 60-month loans excluded)")
         trail = con.execute("SELECT version, status_from, status_to, split_part(actor, ' ', 1) "
                             "FROM ml.model_registry_events ORDER BY changed_at, rowid").fetchall()
     assert trail == [
