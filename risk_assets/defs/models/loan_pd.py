@@ -13,6 +13,7 @@ import dagster as dg
 from pydantic import Field
 
 from risk_assets.defs.monitoring.policy import RetrainPolicy
+from risk_assets.defs.quality.verdicts import recorded
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.ml.training import PDTrainConfig
 from risk_assets.lib.report.markdown import table_cell
@@ -179,7 +180,7 @@ def _rounded(value: float | None) -> float | None:
         "(at least retrain_policy.min_auc_gain, 0.005 AUC). Otherwise it is "
         "rejected and the champion stays, with the reason (both AUCs, the gain and its 95% interval, p) in "
         "ml.model_registry. Fails (ERROR) when a model is left without a champion; warns (WARN, the run goes on) "
-        "when a portfolio's training was refused for too few defaults."
+        "when a portfolio's training was refused for too few defaults. Each verdict is a row of quality.check_results."
     ),
 )
 def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
@@ -203,7 +204,7 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
         add_gate_verdict(lake.home.reports, model, version, decisions[f"{model} {version}"])
     said = [f"{name}: {reason}" for name, reason in decisions.items()]
     said += [f"{model}: not trained: {reason}" for model, reason in refused.items()]
-    return dg.AssetCheckResult(
+    return recorded(lake, context.run.run_id, "loan_pd_gate", "loan_pd_model", dg.AssetCheckResult(
         passed=bool(candidates) and not without and not refused,
         # a refusal alone warns: the books with a champion are still scored and the overview built
         severity=dg.AssetCheckSeverity.ERROR if without or not (candidates or refused) else dg.AssetCheckSeverity.WARN,
@@ -213,7 +214,7 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
             "refused": dg.MetadataValue.json(refused),
         },
         description="; ".join(said) or "no candidate in this run",
-    )
+    ), failing_count=len(without) + len(refused))
 
 
 @dg.asset(
@@ -267,19 +268,19 @@ def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     pool=LAKE_POOL,
     description="Every loan of marts.loan_features has a score from its portfolio's PD champion. Warns (the run goes "
     "on) naming each unscored portfolio, its loans and why: no champion (training refused for too few defaults, "
-    "rejected, or never run) or scores missing.",
+    "rejected, or never run, or retired by hand) or scores missing. Each verdict is a row of quality.check_results.",
 )
-def loan_scores_coverage(lake: LakeResource) -> dg.AssetCheckResult:
+def loan_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     from risk_assets.lib.ml import pd_lake
 
     with lake.connect() as con:
         gaps = pd_lake.unscored_portfolios(con)
-    return dg.AssetCheckResult(
+    return recorded(lake, context.run.run_id, "loan_scores_coverage", "loan_scores", dg.AssetCheckResult(
         passed=not gaps,
         severity=dg.AssetCheckSeverity.WARN,
         description="every loan scored" if not gaps else "; ".join(f"{p}: {n:,} loans unscored ({why})" for p, (n, why) in gaps.items()),
         metadata={"unscored": dg.MetadataValue.json({p: {"loans": n, "why": why} for p, (n, why) in gaps.items()})},
-    )
+    ), failing_count=sum(n for n, _ in gaps.values()))
 
 
 defs = dg.Definitions(assets=[loan_pd_model, loan_scores], asset_checks=[loan_pd_gate, loan_scores_coverage])

@@ -11,6 +11,7 @@ import dagster as dg
 from pydantic import Field
 
 from risk_assets.defs.monitoring.policy import RetrainPolicy
+from risk_assets.defs.quality.verdicts import recorded
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.ml.sentiment import MODEL_NAME, SentimentTrainConfig
 from risk_assets.lib.ml.sentiment_scoring import DAILY_COLUMNS, SCORE_COLUMNS
@@ -149,14 +150,23 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
 @dg.asset_check(
     asset=news_sentiment_model,
     blocking=True,
+    pool=LAKE_POOL,
     description="Gate on holdout macro-F1: the version just trained becomes champion when its macro-F1 gain over "
     "the champion, re-scored on the same holdout, is beyond chance (one-sided paired bootstrap p below "
     "retrain_policy.promotion_p_value, 0.05) and at least retrain_policy.min_macro_f1_gain (0.01); the first "
     "model must beat the TF-IDF baseline. Otherwise it is rejected and the champion stays. Passes while a "
     "champion stands (the new one or the one kept); warns when there was too little labelled news to train; "
-    "fails, and stops scoring in the run, when a first model was rejected.",
+    "fails, and stops scoring in the run, when a first model was rejected. Each verdict is a row of "
+    "quality.check_results.",
 )
 def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    result = _sentiment_gate(context, lake)
+    return recorded(lake, context.run.run_id, "news_sentiment_macro_f1_gate", "news_sentiment_model", result,
+                    failing_count=0 if result.passed else 1)
+
+
+def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    """The gate's verdict on the version the latest news_sentiment_model materialization trained."""
     from risk_assets.lib.ml import registry
 
     event = context.instance.get_latest_materialization_event(news_sentiment_model.key)
@@ -263,9 +273,10 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     pool=LAKE_POOL,
     description="Every article of marts.news_features is scored by the sentiment champion or quarantined for having "
     "no usable text. Warns (the run goes on) with the count and why: no champion (no labelled news to train on, "
-    "a first model rejected, a champion retired by hand) or scores from a version no longer champion.",
+    "a first model rejected, a champion retired by hand) or scores from a version no longer champion. Each "
+    "verdict is a row of quality.check_results.",
 )
-def news_scores_coverage(lake: LakeResource) -> dg.AssetCheckResult:
+def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     from risk_assets.lib.ml import registry
 
     with lake.connect(read_only=True) as con:
@@ -279,11 +290,12 @@ def news_scores_coverage(lake: LakeResource) -> dg.AssetCheckResult:
                    ON q.record_key = f.doc_id""", [standing["version"] if standing else None]).fetchone()
     why = [f"{unscored:,} articles unscored" + ("" if standing else f" (no {MODEL_NAME} champion)")] if unscored else []
     why += [f"{stale:,} scored by a version other than champion {standing['version'] if standing else 'none'}"] if stale else []
-    return dg.AssetCheckResult(
+    result = dg.AssetCheckResult(
         passed=not why, severity=dg.AssetCheckSeverity.WARN,
         description="; ".join(why) or f"every article scored by {MODEL_NAME} {standing['version']} or quarantined for no usable text",
         metadata={"unscored": unscored, "other_version": stale, "champion": standing["version"] if standing else "none"},
     )
+    return recorded(lake, context.run.run_id, "news_scores_coverage", "news_scores", result, unscored + stale)
 
 
 @dg.asset(

@@ -3,7 +3,7 @@
 A check produces a `CheckOutcome`: success, severity, an observed value, and the failing rows as a
 frame with the columns of `FAILURE_COLUMNS` (one row per failing value: record key, file, line,
 column, rule, raw value). `record` writes the verdict to `quality.check_results` and the failing rows
-to `quality.quarantine`, replacing the rows the same check wrote before, so that a re-run of a check
+to `quality.quarantine` (`record_verdict` writes a verdict alone, for checks that quarantine nothing), replacing the rows the same check wrote before, so that a re-run of a check
 on the same data leaves the same quarantine (idempotent) instead of piling up copies.
 """
 
@@ -137,25 +137,26 @@ def record(con: duckdb.DuckDBPyConnection, outcome: CheckOutcome, run_id: str | 
                 [outcome.check, run_id, now],
             )
             con.unregister("_failures")
-        con.execute(
-            """
-            INSERT INTO quality.check_results
-                (check_name, asset, run_id, success, severity, observed_value, failing_count, details, evaluated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                outcome.check,
-                outcome.asset,
-                run_id,
-                outcome.success,
-                outcome.severity,
-                outcome.observed,
-                outcome.failing_count,
-                json.dumps(outcome.details(), default=str),
-                now,
-            ],
-        )
+        record_verdict(con, outcome.check, outcome.asset, run_id, outcome.success, outcome.severity,
+                       outcome.observed, outcome.failing_count, outcome.details(), now)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def record_verdict(con: duckdb.DuckDBPyConnection, check: str, asset: str, run_id: str | None, success: bool,
+                   severity: str, observed: str, failing_count: int, details: dict[str, Any],
+                   evaluated_at: datetime | None = None) -> None:
+    """Write one verdict to quality.check_results, for any check (data checks through `record`; model
+    gates and score coverage directly, so that the overview's open issues list them too). `details`
+    is stored as JSON; `evaluated_at` defaults to now (UTC)."""
+    con.execute(
+        """
+        INSERT INTO quality.check_results
+            (check_name, asset, run_id, success, severity, observed_value, failing_count, details, evaluated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [check, asset, run_id, success, severity, observed, failing_count, json.dumps(details, default=str),
+         evaluated_at or datetime.now(timezone.utc).replace(tzinfo=None)],
+    )

@@ -11,8 +11,8 @@ names another (`nwc (EUR)`, a mapping's `currency`); amounts are never converted
 - default rate by vintage: defaults / labelled loans (loans whose outcome is known)
 - news sentiment trend, from ml.news_sentiment_daily (or the label mix of ml.news_scores when no
   article carries a date)
-- open quality issues: checks whose latest result failed (quality.check_results) and quarantined
-  values by asset and rule (quality.quarantine)
+- open quality issues: checks whose latest result failed (quality.check_results: the data checks,
+  the champion gates and score coverage) and quarantined values by asset and rule (quality.quarantine)
 
 The loan base is marts.loan_features (one row per loan, latest snapshot); before dbt has run it is
 raw.loans reduced to each loan's latest snapshot. A table that is not in the lake yet does not fail

@@ -10,6 +10,7 @@ from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml.reference_data import lendingclub_frame
+from risk_assets.lib.report.portfolio import build_overview
 from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS
 from risk_assets_tests.lib.ml.test_pd_training import f13_frame
 
@@ -80,6 +81,17 @@ def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_
     assert gate.description == f"loan_pd_f13: not trained: {reason}"
     assert (coverage.check_name, coverage.passed, coverage.severity) == ("loan_scores_coverage", False, dg.AssetCheckSeverity.WARN)
     assert coverage.description == f"f13: 40 loans unscored (no loan_pd_f13 champion: training refused: {reason})"
+    # the lake keeps both verdicts beside the data checks', so the overview's open issues list them
+    with connect(risk_home.lake_path, read_only=True) as con:
+        kept = con.execute("SELECT check_name, asset, run_id, success, severity, failing_count, observed_value "
+                           "FROM quality.check_results ORDER BY check_name").fetchall()
+        overview = build_overview(con)
+    assert kept == [
+        ("loan_pd_gate", "loan_pd_model", result.run_id, False, "WARN", 1, gate.description),
+        ("loan_scores_coverage", "loan_scores", result.run_id, False, "WARN", 40, coverage.description)]
+    (section,) = [s for s in overview.sections if s.title == "Open quality issues: failed checks"]
+    assert [(r[0], r[1], r[3]) for r in section.rows] == [("loan_pd_model", "loan_pd_gate", 1),
+                                                          ("loan_scores", "loan_scores_coverage", 40)]
 
 
 def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_neither_trained_on(risk_home, data_dir):
