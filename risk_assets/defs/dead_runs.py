@@ -69,9 +69,10 @@ def process_alive(pid: int) -> bool:
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.parent.exists():
         try:
-            return b"python" in cmdline.read_bytes() or b"dagster" in cmdline.read_bytes()
+            command = cmdline.read_bytes()  # empty for a zombie: dead
         except OSError:
             return True
+        return b"python" in command or b"dagster" in command
     return True
 
 

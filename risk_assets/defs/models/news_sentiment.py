@@ -165,6 +165,14 @@ def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: L
                     failing_count=0 if result.passed else 1)
 
 
+def _who_scores(standing: dict | None, version: str | None = None) -> str:
+    """Who scores the articles after this gate: '' when `version` is the champion, else the champion
+    that stays, or that none will."""
+    if standing is None:
+        return "no champion: nothing will score the articles"
+    return "" if standing["version"] == version else f"champion {standing['version']} stays"
+
+
 def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     """The gate's verdict on the version the latest news_sentiment_model materialization trained."""
     from risk_assets.lib.ml import registry
@@ -176,9 +184,8 @@ def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) 
     if refused := event.asset_materialization.metadata.get("refused"):
         with lake.connect(read_only=True) as con:
             standing = registry.champion(con, MODEL_NAME)
-        stays = f"champion {standing['version']} stays" if standing else "no champion: nothing will score the articles"
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
-                                   description=f"{MODEL_NAME}: {refused.value}; {stays}",
+                                   description=f"{MODEL_NAME}: {refused.value}; {_who_scores(standing)}",
                                    metadata={"reason": refused.value, "champion": standing["version"] if standing else "none"})
     with lake.connect(read_only=True) as con:
         row = con.execute(
@@ -189,12 +196,11 @@ def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) 
     if row is None:
         return dg.AssetCheckResult(passed=False, metadata={"version": version, "reason": "version not in ml.model_registry"})
     status, reason, macro_f1 = row
-    kept = f"; champion {standing['version']} stays" if standing and status != "champion" else ""
     return dg.AssetCheckResult(
         passed=standing is not None,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=f"{MODEL_NAME} {version}: {status}" + (f"; {reason}" if reason else "")
-        + (kept or ("" if standing else "; no champion: nothing will score the articles")),
+        description="; ".join(part for part in (f"{MODEL_NAME} {version}: {status}", reason,
+                                                _who_scores(standing, version)) if part),
         metadata={"version": version, "status": status, "reason": reason or "",
                   "champion": standing["version"] if standing else "none",
                   "holdout_macro_f1": dg.FloatMetadataValue(macro_f1)},

@@ -119,6 +119,15 @@ def roc_auc(y: np.ndarray, score: np.ndarray) -> Metric:
     return Metric(float((rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0)))
 
 
+Z_95 = 1.959963984540054
+"""Two-sided 95% quantile of the standard normal, Phi^-1(0.975)."""
+
+
+def normal_interval(estimate: float, standard_error: float, z: float = Z_95) -> tuple[float, float]:
+    """Two-sided normal confidence interval (estimate -/+ z x standard error; 95% by default)."""
+    return estimate - z * standard_error, estimate + z * standard_error
+
+
 @dataclass(frozen=True)
 class AucComparison:
     """Two models' AUCs on the same loans and the paired test of their difference.
@@ -141,9 +150,9 @@ class AucComparison:
     n_defaults: int
     n_non_defaults: int
 
-    def interval(self, z: float = 1.959963984540054) -> tuple[float, float]:
+    def interval(self, z: float = Z_95) -> tuple[float, float]:
         """Two-sided normal confidence interval of the difference (95% by default)."""
-        return self.difference - z * self.standard_error, self.difference + z * self.standard_error
+        return normal_interval(self.difference, self.standard_error, z)
 
 
 def _delong_components(y: np.ndarray, score: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:

@@ -249,10 +249,10 @@ def _versus_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, s
                            [f"{model}{VERSUS_BASELINE}", version, split]).fetchall())
     if got.get("auc_gain") is None or got.get("auc_gain_se") is None or got.get("p_value") is None:
         return ""
-    gain, se, p = got["auc_gain"], got["auc_gain_se"], got["p_value"]
+    gain, p = got["auc_gain"], got["p_value"]
+    low, high = metrics.normal_interval(gain, got["auc_gain_se"])
     beyond = "beyond chance" if p < registry.PROMOTION_P_VALUE else "not beyond chance"
-    return (f" by {gain:+.4f} (95% CI {gain - 1.959964 * se:+.4f} to {gain + 1.959964 * se:+.4f}; one-sided paired "
-            f"DeLong p {p:.3f}: {beyond})")
+    return f" by {gain:+.4f} (95% CI {low:+.4f} to {high:+.4f}; one-sided paired DeLong p {p:.3f}: {beyond})"
 
 
 def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, artifact: Path,
