@@ -169,6 +169,8 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
 MODEL_ASSETS = {"loan_pd_": ("loan_pd_model", "ml.loan_scores", "loan_scores"),
                 "news_sentiment": ("news_sentiment_model", "ml.news_scores", "news_scores")}
 """Model name prefix -> (training asset, score table, scoring asset)."""
+GATE_CHECKS = {"loan_pd_model": "loan_pd_gate", "news_sentiment_model": "news_sentiment_macro_f1_gate"}
+"""Training asset -> its champion gate check, whose verdict a change by hand supersedes."""
 
 
 def loan_command(home: RiskHome, query: str, portfolio: str | None) -> int:
@@ -269,14 +271,21 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
         print(f"{model} {change.version}: {change.status_from} -> {change.status_to} ({change.actor}): {change.reason}")
         append_report_section(home.reports, model, change.version, "Registry change",
                               f"{change.status_from} -> {change.status_to} by {change.actor}: {change.reason}")
+    from risk_assets.lib.quality.outcome import record_verdict
     from risk_assets.lib.report.registry import registry_sections
 
-    with connect(home.lake_path, read_only=True) as con:
+    verdict = _gate_by_hand(model, changes, now_champion)
+    with connect(home.lake_path) as con:
         page = registry_sections(con)
-    _observe_in_ui(asset, model, changes, page)
+        record_verdict(con, GATE_CHECKS[asset], asset, None, verdict.passed, verdict.severity.value,
+                       verdict.description or "", 0 if verdict.passed else 1, {"changed_by": actor})
+    _observe_in_ui(asset, model, changes, page, verdict)
     if now_champion is None:
+        held = ("sentiment_retrain_sensor does not retrain it on its own" if model == "news_sentiment" else
+                "retrain_sensor holds it until a loan file lands")
         print(f"{model} has no champion now: its next training is judged as a first model (it must beat the "
-              f"baseline) and draws a fresh holdout: risk-assets run --no-seed --select 'key:{asset}+'")
+              f"baseline) and draws a fresh holdout; {held}; to train one now: "
+              f"risk-assets run --no-seed --select 'key:{asset}+'")
     else:
         sensor, files, job = (("sentiment_retrain_sensor", "news", "retrain_news_sentiment") if model == "news_sentiment"
                               else ("retrain_sensor", "loan", "retrain_loan_pd"))
@@ -344,15 +353,37 @@ def _stale_scores(con, table: str, model: str, champion_row: dict | None) -> int
     return con.execute(f"SELECT count(*) FROM {table} WHERE {model_filter}model_version IS DISTINCT FROM ?", params).fetchone()[0]
 
 
-def _observe_in_ui(asset: str, model: str, changes: list, page: tuple[str, dict[str, str]]) -> None:
-    """Record the change as an observation on `asset`, so the Dagster UI's asset page shows it, and
-    the registry as it now stands as a materialization of `model_registry` (`page`: its markdown
-    sections and champions, `lib.report.registry.registry_sections`), so that page is current too."""
+def _gate_by_hand(model: str, changes: list, now_champion: dict | None):
+    """The champion gate's verdict after a change by hand, as a dg.AssetCheckResult:
+    passes while a champion stands, warns when the operator left the model without one. It replaces
+    the verdict of the last training run, which names a champion that may no longer be one."""
+    import dagster as dg
+
+    done = "; ".join(f"{c.version} {c.status_from} -> {c.status_to}" for c in changes)
+    standing = f"champion now {now_champion['version']}" if now_champion else "no champion now: its scores are withdrawn"
+    return dg.AssetCheckResult(
+        passed=now_champion is not None, severity=dg.AssetCheckSeverity.WARN,
+        description=f"{model}: registry changed by hand by {changes[-1].actor} ({done}: {changes[-1].reason}); {standing}",
+    )
+
+
+def _observe_in_ui(asset: str, model: str, changes: list, page: tuple[str, dict[str, str]],
+                   verdict) -> None:
+    """Record the change as an observation on `asset`, so the Dagster UI's asset page shows it; the
+    registry as it now stands as a materialization of `model_registry` (`page`: its markdown
+    sections and champions, `lib.report.registry.registry_sections`), so that page is current too;
+    and `verdict` (`_gate_by_hand`) as the asset's gate check evaluation, so the Checks tab no longer
+    shows the last training's verdict as current."""
     import dagster as dg
 
     sections, champions = page
     try:
         with dg.DagsterInstance.get() as instance:
+            instance.report_runless_asset_event(dg.AssetCheckEvaluation(
+                asset_key=dg.AssetKey(asset), check_name=GATE_CHECKS[asset], passed=verdict.passed,
+                severity=verdict.severity, description=verdict.description,
+                metadata={"model": dg.MetadataValue.text(model), "changed_by": dg.MetadataValue.text(changes[-1].actor)},
+            ))
             instance.report_runless_asset_event(dg.AssetObservation(
                 asset_key=asset,
                 description=f"{model}: registry changed by hand",

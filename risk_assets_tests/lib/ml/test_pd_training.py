@@ -421,6 +421,22 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     with dg.DagsterInstance.get() as instance:
         seen = instance.fetch_observations(dg.AssetKey("loan_pd_model"), limit=10).records
     assert [r.asset_observation.description for r in seen] == [f"{model}: registry changed by hand"] * 2
+    # the Checks tab: the gate's latest verdict is the operator's change, not the last training's promotion
+    with dg.DagsterInstance.get() as instance:
+        history = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("loan_pd_model"), "loan_pd_gate"), limit=10)
+    verdicts = [r.event.dagster_event.event_specific_data for r in history]
+    user = getpass.getuser()
+    assert [(v.passed, v.severity, v.description) for v in verdicts] == [
+        (False, dg.AssetCheckSeverity.WARN, f"{model}: registry changed by hand by operator {user} (v1 champion -> "
+                                            "retired: policy change: 60-month loans excluded); no champion now: its scores are withdrawn"),
+        (True, dg.AssetCheckSeverity.WARN, f"{model}: registry changed by hand by operator {user} (v2 champion -> "
+                                           "retired; v1 retired -> champion: restored by hand: v2 over-predicts 2011 defaults); "
+                                           "champion now v1")]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT check_name, asset, success, failing_count FROM quality.check_results "
+                           "WHERE run_id IS NULL ORDER BY evaluated_at").fetchall() == [
+            ("loan_pd_gate", "loan_pd_model", True, 0), ("loan_pd_gate", "loan_pd_model", False, 1)]
     with dg.DagsterInstance.get() as instance:  # the registry's own page follows each change
         page = instance.fetch_materializations(dg.AssetKey("model_registry"), limit=1).records[0]
     metadata = page.asset_materialization.metadata
