@@ -348,33 +348,14 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
             return None  # the user said how to read this very file: no built-in format instead
         return _builtin_fit(cells, ",")
 
-    found = [(sheet, hit) for sheet in sheets if (hit := workbook.find_header(sheet, fits))]
-    if len(found) > 1:
-        raise FileRefused(f"{path}: sheets {', '.join(repr(s.name) for s, _ in found)} all hold loan tapes; "
-                          "which one to land is ambiguous: save each sheet as its own workbook or CSV and land those")
-    if not found:
-        firsts = "; ".join(f"sheet {s.name!r} first row {next((c for _, c in s.head() if any(c)), [])[:12]}" for s in sheets)
-        meant = [_misfit(m, sorted(m.declared_columns - {c for s in sheets for _, row in s.head() for c in row}), "no sheet's header")
-                 for m in mappings if m.meant_for_file]
-        raise FileRefused(f"{path}: an Excel workbook with no visible sheet whose header fits a loan tape format"
-                          + (f": {'; '.join(meant)}" if meant else "")
-                          + f" ({firsts or 'no visible sheet'}"
-                          + (f"; not read: {', '.join(not_read)}" if not_read else "") + "). "
-                          "Declare a column mapping for it (see README, 'Your own loan tape').")
-    sheet, (header_row, mapping) = found[0]
-    if sheet.uncalculated:
-        shown = ", ".join(sheet.uncalculated[:5]) + (", ..." if len(sheet.uncalculated) > 5 else "")
-        raise FileRefused(f"{path}: sheet {sheet.name!r} holds {len(sheet.uncalculated):,} formula cell(s) saved without "
-                          f"their value ({shown}): the program that wrote it never calculated them, so they would "
-                          "read as empty. Open and save it in Excel or LibreOffice (which store each formula's "
-                          "value), then land it again")
+    meant = [_misfit(m, sorted(m.declared_columns - {c for s in sheets for _, row in s.head() for c in row}), "no sheet's header")
+             for m in mappings if m.meant_for_file]
+    sheet, header_row, mapping, notes = workbook.the_sheet(
+        path, sheets, not_read, fits, "loan tapes", "a loan tape format" + (f": {'; '.join(meant)}" if meant else ""),
+        "Declare a column mapping for it (see README, 'Your own loan tape').")
     formats = {f.source: f.fmt or "%Y-%m-%d" for f in mapping.fields if f.kind == "date"}
     formats |= {f.source: "%d-%b-%y" for f in mapping.fields if f.kind == "sba_date"}
     records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds)
-    notes: dict[str, object] = {"workbook_sheet": sheet.name, "workbook_header_row": header_row}
-    others = [s.name for s in sheets if s is not sheet] + not_read
-    if others:
-        notes["workbook_sheets_not_read"] = others
     return dataclasses.replace(mapping, dialect=Dialect(), typed_source=True), records, notes
 
 

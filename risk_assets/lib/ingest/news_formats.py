@@ -622,6 +622,58 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
         return _parse_feed_lines(path, lines, sha256, fmt, first_line - 1)
 
 
+def parse_news_workbook(path: Path, content: bytes, sha256: str) -> ParsedFile:
+    """An article feed kept in an Excel workbook (.xlsx, .xlsm): the one visible sheet whose header,
+    within its first rows, names a headline or body column (FEED_ALIASES, as a feed CSV's), read as
+    the CSV that "Save as" would write from it (`workbook.records`: the values Excel last calculated)
+    and validated row by row as a feed CSV's records (`_feed_record`). A row's line is its row
+    number in Excel; rows above the header are notes, empty ones blank, a repeat of the header
+    `repeated_header`; a row with values beyond the header's last column is quarantined whole
+    (`malformed_record`). A date cell under the publication-time column is read at its time of day
+    (no zone: taken as UTC, as in a CSV). Notes name the sheet read, its header row and the sheets
+    not read. Format `news_feed_xlsx`.
+
+    Raises:
+        FileRefused: no visible sheet has a feed header, two sheets do, the sheet holds formulas
+            saved without their value, its header repeats a name, or it is a loan tape's header;
+            each message names the file (and sheet).
+    """
+    from risk_assets.lib.ingest import workbook
+
+    sheets, not_read = workbook.read_sheets(path, content)
+
+    def fits(cells: list[str]) -> dict[str, int] | None:
+        columns = _feed_columns(cells)
+        return columns if "headline" in columns or "body" in columns else None
+
+    sheet, header_row, _, notes = workbook.the_sheet(
+        path, sheets, not_read, fits, "news feeds", "a news feed (a headline or body column, named as in a feed CSV)",
+        "Name the columns as a feed CSV's (see README, 'Your own news').")
+    where = f"sheet {sheet.name!r} row {header_row}"
+    header_cells = [workbook.render(c).strip() for c in next(cells for n, cells in sheet.rows if n == header_row)]
+    _refuse_loan_header(path, header_cells, where)
+    published = _feed_columns(header_cells).get("published_at")
+    stamps = {header_cells[published]: "%Y-%m-%dT%H:%M:%S"} if published is not None else {}
+    records = workbook.records(path, sheet, header_row, stamps)
+    out = _Collector("news_feed_xlsx")
+    columns = _feed_header(out, path, records.header, f"{where}: columns")
+    by_url = "doc_id" in columns and _key(records.header[columns["doc_id"]]) in URL_IDS
+    out.notes.update(notes)
+    out.non_data_lines.extend(records.non_data_lines)
+    for line, raw, message in records.malformed.iter_rows():
+        out.data_records += 1
+        out.reject(line, None, "*", "malformed_record", raw, f"{path}: sheet {sheet.name!r} row {line}: {message}")
+    for values in records.fields.iter_rows():  # the header's columns in order, then _source_line
+        line = values[-1]
+        out.data_records += 1
+        record = {canonical: values[i] for canonical, i in columns.items()}
+        if by_url and not record["doc_id"].strip():
+            record["doc_id"] = _content_id(record)
+            out.note_line("doc_id_from_content_lines", line)
+        _feed_record(out, path, line, sha256, record, where=f"{path}: sheet {sheet.name!r} row {line}")
+    return out.parsed()
+
+
 def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offset: int = 0) -> ParsedFile:
     delimiter = fmt["delimiter"]
     header = next(csv.reader([lines[0]], **fmt))
@@ -883,10 +935,15 @@ def _refuse_loan_tape(path: Path, header_line: str) -> None:
         FileRefused: the header holds a built-in loan format's signature columns.
     """
     delimiter = _feed_delimiter(header_line) or ","
-    names = {name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter), [])}
+    _refuse_loan_header(path, next(csv.reader([header_line], delimiter=delimiter), []), "line 1")
+
+
+def _refuse_loan_header(path: Path, header: list[str], where: str) -> None:
+    """`_refuse_loan_tape` for a header already split into names; `where` names it ('line 1')."""
+    names = {name.strip().lower() for name in header}
     for fmt, signature in (("LendingClub", LENDINGCLUB_SIGNATURE), ("SBA", SBA_SIGNATURE)):
         if {column.lower() for column in signature} <= names:
-            raise FileRefused(f"{path}: line 1 is a {fmt} loan tape's header ({', '.join(sorted(signature))}), "
+            raise FileRefused(f"{path}: {where} is a {fmt} loan tape's header ({', '.join(sorted(signature))}), "
                               "not a news feed: land it in landing/loans")
 
 
@@ -1458,11 +1515,14 @@ def parse_news_file(path: Path) -> ParsedFile:
 
     Raises:
         FileRefused: an empty file, no known news format, a loan tape, or undecodable bytes; the
-            message names the file (and the byte offset for a decode error).
+            message names the file (and the byte offset for a decode error). An Excel workbook is
+            read by `parse_news_workbook`.
     """
-    raw, data = csv_text.read_landed_bytes(path)
+    raw, data = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw
+    if csv_text.is_workbook(path, data):
+        return parse_news_workbook(path, data, sha256)
     if news_xml.looks_like_xml(data):  # decoded by the XML parser, in the encoding it declares
         return parse_news_feed_xml(path, data, sha256)
     text = decode_text(path, data)

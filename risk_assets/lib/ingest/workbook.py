@@ -171,6 +171,47 @@ def find_header(sheet: Sheet, fits: Callable[[list[str]], object]) -> tuple[int,
     return None
 
 
+def the_sheet(path: Path, sheets: list[Sheet], not_read: list[str], fits: Callable[[list[str]], object],
+              holds: str, misfit: str = "", remedy: str = "") -> tuple[Sheet, int, object, dict[str, object]]:
+    """The one visible sheet whose header (within its first HEADER_SEARCH_ROWS rows) `fits`.
+
+    Args:
+        holds: what a fitting sheet holds, plural ("loan tapes", "news feeds"), for the messages.
+        misfit: said after "no visible sheet whose header fits ..." when none fits (what was expected).
+        remedy: the last sentence of that message (what to do).
+
+    Returns:
+        (sheet, header row number, what `fits` returned, notes: `workbook_sheet`,
+        `workbook_header_row` and `workbook_sheets_not_read` when other sheets were skipped).
+
+    Raises:
+        FileRefused: two sheets fit (which one is meant is ambiguous); none fits (each sheet's first
+            row is quoted, and the sheets not read); the sheet holds formulas saved without their
+            value (see `uncalculated_formulas`).
+    """
+    found = [(sheet, hit) for sheet in sheets if (hit := find_header(sheet, fits))]
+    if len(found) > 1:
+        raise FileRefused(f"{path}: sheets {', '.join(repr(s.name) for s, _ in found)} all hold {holds}; "
+                          "which one to land is ambiguous: save each sheet as its own workbook or CSV and land those")
+    if not found:
+        firsts = "; ".join(f"sheet {s.name!r} first row {next((c for _, c in s.head() if any(c)), [])[:12]}" for s in sheets)
+        raise FileRefused(f"{path}: an Excel workbook with no visible sheet whose header fits {misfit}"
+                          + f" ({firsts or 'no visible sheet'}"
+                          + (f"; not read: {', '.join(not_read)}" if not_read else "") + "). " + remedy)
+    sheet, (header_row, hit) = found[0]
+    if sheet.uncalculated:
+        shown = ", ".join(sheet.uncalculated[:5]) + (", ..." if len(sheet.uncalculated) > 5 else "")
+        raise FileRefused(f"{path}: sheet {sheet.name!r} holds {len(sheet.uncalculated):,} formula cell(s) saved without "
+                          f"their value ({shown}): the program that wrote it never calculated them, so they would "
+                          "read as empty. Open and save it in Excel or LibreOffice (which store each formula's "
+                          "value), then land it again")
+    notes: dict[str, object] = {"workbook_sheet": sheet.name, "workbook_header_row": header_row}
+    others = [s.name for s in sheets if s is not sheet] + not_read
+    if others:
+        notes["workbook_sheets_not_read"] = others
+    return sheet, header_row, hit, notes
+
+
 def records(
     path: Path,
     sheet: Sheet,

@@ -670,10 +670,11 @@ def test_archives_and_workbooks_are_refused_saying_what_to_land(lc_lines, tmp_pa
         bundle.writestr("loans.csv", "\n".join(lc_lines) + "\n")
     with pytest.raises(FileRefused, match=r"loans_2024-07.zip: a ZIP archive: unzip it and land the files inside"):
         parse_loan_file(archive)
-    workbook = tmp_path / "wire_2024-07.xlsx"
+    workbook = tmp_path / "wire_2024-07.xlsx"  # a workbook cut short: its parts but no workbook.xml
     with zipfile.ZipFile(workbook, "w") as book:
         book.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
-    with pytest.raises(FileRefused, match=r"wire_2024-07.xlsx: an Excel workbook: save the sheet as CSV"):
+    with pytest.raises(FileRefused, match=r"wire_2024-07.xlsx: not a readable Excel workbook .*was it landed "
+                                          r"before it was fully written\? Else save the sheet as CSV"):
         parse_news_file(workbook)
 
 
