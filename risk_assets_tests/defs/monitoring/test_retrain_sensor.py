@@ -92,6 +92,13 @@ class Lake:
             con.execute("INSERT INTO marts.loan_features SELECT * FROM batch" if exists else "CREATE TABLE marts.loan_features AS SELECT * FROM batch")
             con.execute("INSERT INTO ml.loan_scores SELECT * FROM scored")
 
+    def land_file(self) -> None:
+        """A loan file in the manifest, loaded a second from now (after any change by hand made so far)."""
+        with connect(self.home.lake_path) as con:
+            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, landed_at) "
+                        "VALUES ('ab12', 'landing/loans/2004.csv', 10, 'loans', 'loaded', ?)",
+                        [datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=1)])
+
     def evaluate(self, instance, policy: RetrainPolicy, cursor: str | None = None) -> dg.SensorResult:
         """Refresh the monitoring assets in a real run, then run one retrain-sensor tick."""
         lake = LakeResource(root=str(self.home.root))
@@ -206,10 +213,7 @@ def test_a_champion_restored_by_hand_is_held_until_loans_land_after_the_restore(
         assert "(v2 over-predicts the 2003 vintage); no loans landed since" in message
         assert "The triggers saw: 400 labelled loans added since the champion's snapshot >= 400" in message
 
-        with connect(risk_home.lake_path) as con:
-            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, landed_at) "
-                        "VALUES ('ab12', 'landing/loans/2004.csv', 10, 'loans', 'loaded', ?)",
-                        [datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=1)])
+        lake.land_file()
         resumed = lake.evaluate(instance, policy, held.cursor)
     (request,) = resumed.run_requests
     assert request.tags["risk/retrain_trigger"] == "labels" and request.tags["risk/champion_version"] == VERSION
@@ -256,10 +260,7 @@ def test_a_champion_retired_by_hand_is_held_then_trained_afresh_when_loans_land(
         assert not again.run_requests
         assert "loan_pd_sba: no champion; nothing changed since the last evaluation" in again.skip_reason.skip_message
 
-        with connect(risk_home.lake_path) as con:
-            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, landed_at) "
-                        "VALUES ('cd34', 'landing/loans/2004.csv', 10, 'loans', 'loaded', ?)",
-                        [datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=1)])
+        lake.land_file()
         resumed = lake.evaluate(instance, QUIET, again.cursor)
     (request,) = resumed.run_requests
     assert request.tags["risk/retrain_trigger"] == "first_model"
