@@ -430,7 +430,7 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMa
                 unreadable.append(str(exc))
                 continue
             raise
-        if sidecar or any(fnmatch.fnmatch(tape.name, glob) for glob in mapping.applies_to):
+        if sidecar or any(names_file(glob, tape.name) for glob in mapping.applies_to):
             found.append(dataclasses.replace(mapping, sidecar=sidecar))
     return found, unreadable
 
@@ -445,12 +445,18 @@ def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
+def names_file(glob: str, name: str) -> bool:
+    """Whether an applies_to glob names the file, whatever the case of either: a Windows export
+    named `ACME_2024-04.CSV` is one of `acme_*.csv` (fnmatch alone is case-sensitive on Linux)."""
+    return fnmatch.fnmatch(name.casefold(), glob.casefold())
+
+
 def _may_apply(document: object, name: str) -> bool:
     """Whether a folder mapping's applies_to names the file, read before the rest is checked, so a
     broken mapping for another lender's files does not stop this one. An applies_to that cannot be
     read counts as naming it (the mapping is then checked, and refused)."""
     globs = document.get("applies_to", ["*"]) if isinstance(document, dict) else None
     try:
-        return any(fnmatch.fnmatch(name, glob) for glob in _strings(globs, "applies_to"))
+        return any(names_file(glob, name) for glob in _strings(globs, "applies_to"))
     except TypeError:
         return True

@@ -140,12 +140,15 @@ def decode_text(path: Path, data: bytes) -> str:
 
 
 def physical_lines(text: str) -> list[str]:
-    """Split on LF and drop the CR of CRLF; a final line end does not make an extra empty line.
-    A text with CRs and no LF at all (classic Mac OS line ends) is split on CR."""
+    """Split on LF and drop the CRs before it: CRLF, and CRCRLF, what Python's csv writer leaves on
+    Windows when the file was opened without newline='' (its CRLF record end, then text mode's
+    LF -> CRLF); kept, that CR would end every line's last field, whose header name would then
+    match no column. A final line end does not make an extra empty line. A text with CRs and no
+    LF at all (classic Mac OS line ends) is split on CR."""
     lines = csv_text.lf_line_ends(text).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line.removesuffix("\r") for line in lines]
+    return [line.rstrip("\r") for line in lines]
 
 
 _CR_STANDIN = "\ue000"
@@ -440,16 +443,23 @@ _ZONES: dict[str, int] = {
     "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0,
     "EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600, "MST": -7 * 3600,
     "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600, "AKST": -9 * 3600, "AKDT": -8 * 3600,
-    "HST": -10 * 3600, "BST": 3600, "WEST": 3600, "CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600,
+    "HST": -10 * 3600, "WEST": 3600, "CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600,
     "EEST": 3 * 3600, "MSK": 3 * 3600, "GST": 4 * 3600, "PKT": 5 * 3600, "SGT": 8 * 3600,
     "HKT": 8 * 3600, "AWST": 8 * 3600, "JST": 9 * 3600, "KST": 9 * 3600, "AEST": 10 * 3600,
     "AEDT": 11 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600,
 }
-"""Zone abbreviations read as fixed UTC offsets (seconds): RFC 5322 section 4.3 for the US ones (CST is
-US Central, as e-mail and RSS use it), the usual civil-time meaning for the others."""
+"""Zone abbreviations read as fixed UTC offsets (seconds): RFC 5322 section 4.3 for the US ones, the
+usual civil-time meaning for the others (CST only in an RFC 2822 date: see _RFC_2822_ONLY_ZONES)."""
 
 _AMBIGUOUS_ZONES = {"IST": "India +05:30, Ireland +01:00 or Israel +02:00", "ET": "EST or EDT",
-                    "CT": "CST or CDT", "MT": "MST or MDT", "PT": "PST or PDT", "AST": "Arabia or Atlantic"}
+                    "CT": "CST or CDT", "MT": "MST or MDT", "PT": "PST or PDT", "AST": "Arabia or Atlantic",
+                    "BST": "British Summer Time +01:00 or Bangladesh Standard Time +06:00"}
+_RFC_2822_ONLY_ZONES = {"CST": "US Central -06:00, as an RFC 2822 date means it, or China +08:00, as Java's "
+                                "Date.toString writes it on a server in China, or Cuba -05:00"}
+"""Abbreviations with one meaning only in an RFC 2822 date ('Thu, 02 May 2024 09:00:00 CST', RFC 5322
+section 4.3), where they stand last; in any other form they are ambiguous."""
+_RFC_2822_DATE = re.compile(r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+[A-Za-z]+")
+"""RFC 2822's date-time with a zone name: '[Thu, ]02 May 2024 09:00[:00] CST'."""
 _DATE_WORDS = {
     *(m.lower() for m in ("January", "February", "March", "April", "May", "June", "July", "August",
                           "September", "October", "November", "December", "Sept")),
@@ -477,8 +487,8 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits) or
     milliseconds (13) up to next year, and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
-    A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET),
-    fails, and so does a numeric date whose day and month could be swapped (03/04/2024), and a
+    A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET,
+    BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could be swapped (03/04/2024), and a
     number that is no known length (6 digits: YYMMDD, DDMMYY or MMDDYY cannot be told apart).
 
     Raises:
@@ -489,8 +499,8 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     value = text.strip()
     latest = datetime.now(UTC).year + 1
     try:
-        if re.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}", value):
-            seconds = float(value) / (1000 if len(value) == 13 else 1)
+        if re.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}(?:\.\d+)?", value):  # seconds, or milliseconds
+            seconds = float(value) / (1000 if len(value.split(".")[0]) == 13 else 1)
             parsed = datetime.fromtimestamp(seconds, UTC)
             if parsed.year > latest:  # '2024050215' is a compact date, not 2034
                 raise ValueError(f"{value!r} read as Unix epoch time is in {parsed.year}: a compact date? "
@@ -543,6 +553,9 @@ def _free_form_timestamp(value: str) -> datetime:
             continue
         if word.upper() in _AMBIGUOUS_ZONES:
             raise ValueError(f"time zone {word!r} is ambiguous ({_AMBIGUOUS_ZONES[word.upper()]}): {value!r}")
+        if word.upper() in _RFC_2822_ONLY_ZONES and not _RFC_2822_DATE.fullmatch(text.strip()):
+            raise ValueError(f"time zone {word!r} is ambiguous outside an RFC 2822 date "
+                             f"({_RFC_2822_ONLY_ZONES[word.upper()]}): {value!r}")
         if word.upper() not in _ZONES:
             raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form ({word!r} is no month, day, "
                              f"AM/PM or known time zone): {value!r}")
@@ -1179,7 +1192,32 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
             title = _page_title(value)
             return [(at, _with_source(article, title)) for at, item in (_json_array_items(text, where) if articles else [])
                     for at, article in _articles_in(path, text, at, item, found_in)]
+        if _keyed_by_id(value):
+            found_in.add(KEYED_BY_ID)
+            return [(_json_member_offset(text, offset, key), _with_id(key, article)) for key, article in value.items()]
     return [(offset, value)]
+
+
+KEYED_BY_ID = "the members of an object keyed by article id"
+"""Where `_articles_in` found articles in `{"<id>": {article}, ...}` (notes['articles_in'])."""
+
+
+def _keyed_by_id(value: dict) -> bool:
+    """An object whose members are articles under their ids (`{"a1": {"headline": ...}, "a2": ...}`:
+    pandas' `to_json(orient="index")`, a key-value store's dump): at least two members, every one an
+    object, none holding an article list, and at least one with a headline or body of its own; the
+    object itself is no article. Read as one record, its articles would load as one row whose
+    fields are the first article's (`a1_headline`) and the rest would be lost."""
+    members = list(value.values())
+    return (len(members) >= 2 and not _own_text(value) and all(isinstance(m, dict) for m in members)
+            and any(_own_text(m) for m in members))
+
+
+def _with_id(key: str, article: dict) -> dict:
+    """The article under `key` with `key` as its `id`, unless it names an id of its own."""
+    if "doc_id" in _feed_columns(list(_flatten_json(article))):
+        return article
+    return {"id": key, **article}
 
 
 def _page_title(page: dict) -> str | None:

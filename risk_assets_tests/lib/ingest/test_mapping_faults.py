@@ -167,3 +167,14 @@ def test_a_zoned_parquet_timestamp_gives_the_date_its_zone_saw_and_says_so(tape)
     assert parsed.rows["origination_date"].to_list() == [date(2010, 12, 31)]
     assert parsed.notes["timestamps_dated_in_their_zone"] == {"booked": "America/New_York"}
 
+
+
+def test_a_mapping_names_its_files_whatever_their_case(tape):
+    """A Windows export names the tape ACME_1.CSV; the glob acme_* names it too (fnmatch alone is
+    case-sensitive on Linux, and the tape was refused as 'no known loan tape format')."""
+    _mapping(tape, _acme())
+    shouting = tape.with_name("ACME_1.CSV")
+    tape.rename(shouting)
+    parsed = _parse(shouting)
+    parsed.reconcile()
+    assert parsed.format == "generic:acme" and parsed.rows.height == 6

@@ -958,3 +958,43 @@ def test_a_default_flag_is_read_in_the_tapes_number_dialect(tmp_path):
     parsed = parse_loan_file(tape)
     assert parsed.rows.select("source_loan_id", "default_flag").rows() == [("1", 1), ("2", 0)]
     assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(4, "invalid_default_flag")]
+
+
+def test_a_json_object_keyed_by_article_id_loads_every_article(sentences, tmp_path):
+    """pandas' to_json(orient="index") and key-value dumps keep articles under their ids. Read as one
+    record, the file loaded one row (the first article's fields) and dropped the rest unseen."""
+    import json
+
+    articles = {f"pd{i}": {"headline": text[:40], "body": text, "label": label, "published": "2024-04-07T08:00:00Z"}
+                for i, (text, label) in enumerate(sentences[:5])}
+    articles["pd3"]["id"] = "own-3"  # an article naming its own id keeps it
+    feed = tmp_path / "by_id.json"
+    feed.write_text(json.dumps(articles, indent=1))
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "text_raw", "label").rows() == [
+        ("pd0", sentences[0][0], sentences[0][1]), ("pd1", sentences[1][0], sentences[1][1]),
+        ("pd2", sentences[2][0], sentences[2][1]), ("own-3", sentences[3][0], sentences[3][1]),
+        ("pd4", sentences[4][0], sentences[4][1])]
+    assert parsed.notes["articles_in"] == ["the members of an object keyed by article id"]
+    assert parsed.rows["_source_line"].to_list() == [2, 8, 14, 20, 27]  # the line each article opens on
+
+
+def test_a_feed_written_by_pythons_csv_module_on_windows_keeps_its_last_column(sentences, tmp_path):
+    """csv.writer on a file opened without newline='' writes CR CR LF on Windows. The second CR
+    ended the header's last name ('label\\r'), so a labelled file loaded with every label NULL."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["id", "published", "body", "label"])
+    for i, (text, label) in enumerate(sentences[:6]):
+        writer.writerow([f"c{i}", "2024-04-05T09:00:00Z", text, label])
+    feed = tmp_path / "windows.csv"
+    feed.write_bytes(buffer.getvalue().replace("\r\n", "\r\r\n").encode())
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.notes["columns"]["label"] == "label" and parsed.notes["ignored_columns"] == []
+    assert parsed.rows.select("doc_id", "text_raw", "label").rows() == [
+        (f"c{i}", text, label) for i, (text, label) in enumerate(sentences[:6])]

@@ -355,7 +355,9 @@ def test_decode_error_names_file_and_byte_offset(tmp_path):
     ("May 2, 2024 9:00 PM", "2024-05-02 21:00", True),
     ("May 2, 2024 09:00 PM EST", "2024-05-03 02:00", False),
     ("Thu, 02 May 2024 09:00:00 CEST", "2024-05-02 07:00", False),
-    ("Thu, 02 May 2024 09:00:00 BST", "2024-05-02 08:00", False),
+    ("Thu, 02 May 2024 09:00:00 CST", "2024-05-02 15:00", False),  # RFC 2822: US Central
+    ("1711922400.75", "2024-03-31 22:00", False),  # epoch seconds with a fraction (13 characters)
+    ("1711922400750.5", "2024-03-31 22:00", False),  # milliseconds with a fraction
     ("Thu, 02 May 2024 23:30:00 HKT", "2024-05-02 15:30", False),
     ("Thu May 02 2024 21:00:00 GMT+0200 (Central European Summer Time)", "2024-05-02 19:00", False),
     ("Thu, 02 May 2024 09:00:00 +0200", "2024-05-02 07:00", False),
@@ -376,6 +378,10 @@ def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
 @pytest.mark.parametrize(("text", "says"), [
     ("Thu, 02 May 2024 09:00:00 IST", "time zone 'IST' is ambiguous"),
     ("May 2, 2024 9:00 AM ET", "time zone 'ET' is ambiguous"),
+    ("Thu, 02 May 2024 09:00:00 BST", "time zone 'BST' is ambiguous (British Summer Time +01:00 or Bangladesh"),
+    # Java's Date.toString on a server in China: CST is +08:00 there
+    ("Sun Mar 31 22:00:00 CST 2024", "time zone 'CST' is ambiguous outside an RFC 2822 date"),
+    ("May 2, 2024 09:00 PM CST", "time zone 'CST' is ambiguous outside an RFC 2822 date"),
     ("Thu, 02 May 2024 09:00:00 XYZT", "'XYZT' is no month, day, AM/PM or known time zone"),
     ("03/04/2024", "day and month could be swapped"),
     ("0001-01-01T00:00:00+01:00", "year 1 is outside 1970-2100"),
