@@ -1195,6 +1195,12 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
         if _keyed_by_id(value):
             found_in.add(KEYED_BY_ID)
             return [(_json_member_offset(text, offset, key), _with_id(key, article)) for key, article in value.items()]
+        keyed = [name for name, member in value.items() if isinstance(member, dict) and _keyed_by_id(member)]
+        if len(keyed) == 1 and not _own_text(value):  # {"data": {"<id>": {article}, ...}}
+            where = _json_member_offset(text, offset, keyed[0])
+            found_in.add(f"{keyed[0]}: {KEYED_BY_ID}")
+            return [(_json_member_offset(text, where, key), _with_id(key, article))
+                    for key, article in value[keyed[0]].items()]
     return [(offset, value)]
 
 

@@ -979,6 +979,13 @@ def test_a_json_object_keyed_by_article_id_loads_every_article(sentences, tmp_pa
     assert parsed.notes["articles_in"] == ["the members of an object keyed by article id"]
     assert parsed.rows["_source_line"].to_list() == [2, 8, 14, 20, 27]  # the line each article opens on
 
+    wrapped = tmp_path / "wrapped.json"  # the same under an API's envelope
+    wrapped.write_text(json.dumps({"status": "ok", "data": articles}))
+    parsed = parse_news_file(wrapped)
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == ["pd0", "pd1", "pd2", "own-3", "pd4"]
+    assert parsed.notes["articles_in"] == ["data: the members of an object keyed by article id"]
+
 
 def test_a_feed_written_by_pythons_csv_module_on_windows_keeps_its_last_column(sentences, tmp_path):
     """csv.writer on a file opened without newline='' writes CR CR LF on Windows. The second CR
