@@ -488,8 +488,9 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     milliseconds (13) up to next year, and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET,
-    BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could be swapped (03/04/2024), and a
-    number that is no known length (6 digits: YYMMDD, DDMMYY or MMDDYY cannot be told apart).
+    BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could
+    be swapped (03/04/2024), and a number that is no known length (6 digits: YYMMDD, DDMMYY or
+    MMDDYY cannot be told apart). Epoch times may carry a fraction ('1711922400.75').
 
     Raises:
         ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, a
@@ -661,7 +662,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str) -> ParsedFile:
 
     sheet, header_row, _, notes = workbook.the_sheet(
         path, sheets, not_read, fits, "news feeds", "a news feed (a headline or body column, named as in a feed CSV)",
-        "Name the columns as a feed CSV's (see README, 'Your own news').")
+        "Name the columns as a feed CSV's (see README, 'News files').")
     where = f"sheet {sheet.name!r} row {header_row}"
     header_cells = [workbook.render(c).strip() for c in next(cells for n, cells in sheet.rows if n == header_row)]
     _refuse_loan_header(path, header_cells, where)
