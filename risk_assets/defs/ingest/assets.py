@@ -132,6 +132,7 @@ def raw_loans(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mater
 def raw_news(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     from risk_assets.lib.ingest.news_formats import parse_news_file
 
-    return _land(context, lake, "news", parse_news_file, [
+    parse = partial(parse_news_file, mapping_dirs=[lake.home.mappings])  # news settings: mappings/news/
+    return _land(context, lake, "news", parse, [
         "doc_id", "source", "label", "text_clean", "_source_file", "_source_line",
     ])

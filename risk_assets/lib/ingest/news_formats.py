@@ -23,7 +23,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,20 +121,22 @@ class _Collector:
         return result
 
 
-def decode_text(path: Path, data: bytes) -> str:
-    """`data` (the file's content) as text: UTF-8, or UTF-16 when it starts with its byte-order
-    mark; BOM removed.
+def decode_text(path: Path, data: bytes, declared: str | None = None) -> str:
+    """`data` (the file's content) as text: in the `declared` encoding (news settings), else UTF-8,
+    or UTF-16 when it starts with its byte-order mark; BOM removed.
 
     Raises:
         FileRefused: the bytes are not valid in that encoding (file and byte offset named).
     """
-    encoding = csv_text.sniff_encoding(data, "utf-8")
+    encoding = declared or csv_text.sniff_encoding(data, "utf-8")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
+        why = ("the encoding its news settings declare" if declared else
+               "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark; declare "
+               "another encoding in news settings (README, 'News files')")
         raise FileRefused(
-            f"{path}: not {encoding.upper()} at byte offset {exc.start} (byte 0x{data[exc.start]:02x}); "
-            "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark"
+            f"{path}: not {encoding.upper()} at byte offset {exc.start} (byte 0x{data[exc.start]:02x}): {why}"
         ) from exc
     return text.removeprefix(_BOM)
 
@@ -1547,11 +1549,14 @@ def _looks_like_json(text: str) -> bool:
     return text.lstrip()[:1] in ("{", "[")
 
 
-def parse_news_file(path: Path) -> ParsedFile:
+def parse_news_file(path: Path, mapping_dirs: Sequence[Path] = ()) -> ParsedFile:
     """Detect the format of one landed news file by its content and parse it.
 
     Args:
         path: the landed file (plain or gzip).
+        mapping_dirs: folders whose `news/` subfolder may hold news settings (`news_settings`: the
+            file's encoding and the zone of its zone-less times); a sidecar beside the file is
+            read first.
 
     Returns:
         ParsedFile whose `rows` has the columns ROWS_SCHEMA (NEWS_COLUMNS + `_source_line`, one row
@@ -1559,10 +1564,22 @@ def parse_news_file(path: Path) -> ParsedFile:
         `reconcile()` has been checked.
 
     Raises:
-        FileRefused: an empty file, no known news format, a loan tape, or undecodable bytes; the
-            message names the file (and the byte offset for a decode error). An Excel workbook is
-            read by `parse_news_workbook`.
+        FileRefused: an empty file, no known news format, a loan tape, undecodable bytes, or invalid
+            news settings; the message names the file (and the byte offset for a decode error). An
+            Excel workbook is read by `parse_news_workbook`.
     """
+    from risk_assets.lib.ingest.news_settings import in_local_zone, load_news_settings
+
+    settings = load_news_settings(path, mapping_dirs)
+    parsed = _parse_news(path, settings.encoding if settings else None)
+    if settings is None:
+        return parsed
+    parsed.notes["news_settings"] = str(settings.source)
+    return in_local_zone(parsed, settings, str(path))
+
+
+def _parse_news(path: Path, encoding: str | None) -> ParsedFile:
+    """`parse_news_file` without settings but the declared text encoding (None: UTF-8 or UTF-16)."""
     raw, data = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw
@@ -1570,7 +1587,7 @@ def parse_news_file(path: Path) -> ParsedFile:
         return parse_news_workbook(path, data, sha256)
     if news_xml.looks_like_xml(data):  # decoded by the XML parser, in the encoding it declares
         return parse_news_feed_xml(path, data, sha256)
-    text = decode_text(path, data)
+    text = decode_text(path, data, encoding)
     if not text.strip():
         raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
                           "was it landed before it was fully written?")

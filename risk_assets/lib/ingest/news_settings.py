@@ -1,0 +1,168 @@
+"""How to read news files that do not say everything themselves: the text encoding of a desk's
+export (a Finnish desk's CSV in Windows-1252, not UTF-8), and the zone of publication times
+written without one (a local-time feed), declared by the user instead of guessed.
+
+A settings file is JSON:
+
+    {"name": "helsinki_desk", "applies_to": ["desk_*.csv"],
+     "encoding": "cp1252", "timezone": "Europe/Helsinki"}
+
+beside the news file as `<file name>.mapping.json` (that file alone; landing never reads it as
+news), or in `$RISK_HOME/mappings/news/` naming its files by `applies_to` (file-name globs, matched
+whatever their case; default `*`). Keys: `name`, `applies_to`, `encoding` (a Python codec name:
+the file is decoded strictly in it, and a byte it cannot decode refuses the file), `timezone` (an
+IANA zone name: publication times without a zone or offset are read as wall-clock times there, with
+its daylight-saving rules, and converted to UTC; times with a zone keep theirs), `description`;
+keys starting with `_` are comments. Without settings a news file is read as UTF-8 (or UTF-16 by
+its byte-order mark) and its zone-less times are taken as UTC, as `news_formats` documents.
+
+A wall-clock time that does not name one instant in the zone (the hour repeated when clocks go back,
+or skipped when they go forward) is quarantined (`ambiguous_local_time`), never guessed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from risk_assets.lib.ingest.mappings import names_file
+from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
+
+SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "description")
+"""Keys of a news settings file (and comments starting with '_')."""
+SIDECAR_SUFFIX = ".mapping.json"
+"""`<news file name><SIDECAR_SUFFIX>` holds the settings of that file alone."""
+FOLDER = "news"
+"""Subfolder of a mappings folder that holds news settings (`$RISK_HOME/mappings/news/`)."""
+ASSUMED_UTC_NOTE = "published_at_assumed_utc_lines"
+"""The parsers' note listing the lines whose publication time had no zone (taken as UTC)."""
+
+
+@dataclass(frozen=True)
+class NewsSettings:
+    """The settings that apply to one news file: where they were declared, and what they say
+    (None: not declared, the default applies)."""
+
+    source: Path
+    name: str
+    encoding: str | None = None
+    timezone: str | None = None
+
+
+def load_news_settings(news_file: Path, mapping_dirs: Sequence[Path] = ()) -> NewsSettings | None:
+    """The settings for `news_file`: its sidecar, else the one settings file of
+    `<mapping dir>/news/*.json` whose `applies_to` names it; None when none does.
+
+    Raises:
+        FileRefused: a settings file that may apply is not valid JSON or not valid settings (an
+            unknown key, an encoding Python has no codec for, a zone not in the IANA database, an
+            applies_to that is no glob or list of globs), or two folder settings name the file
+            (which one is meant is ambiguous); the message names the settings file(s).
+    """
+    sidecar = news_file.with_name(news_file.name + SIDECAR_SUFFIX)
+    if sidecar.is_file():
+        return _settings(sidecar, _read(sidecar))
+    named = []
+    for folder in mapping_dirs:
+        for path in sorted((Path(folder) / FOLDER).glob("*.json")) if (Path(folder) / FOLDER).is_dir() else []:
+            document = _read(path)
+            globs = document.get("applies_to", "*") if isinstance(document, dict) else "*"
+            globs = [globs] if isinstance(globs, str) else globs
+            if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs) or not globs:
+                raise FileRefused(f"{path}: invalid news settings: 'applies_to' must be a file-name glob or a "
+                                  f"list of them, not {globs!r}")
+            if any(names_file(glob, news_file.name) for glob in globs):
+                named.append(_settings(path, document))
+    if len(named) > 1:
+        raise FileRefused(f"{news_file}: news settings {', '.join(str(s.source) for s in named)} all name this "
+                          "file; which one is meant is ambiguous: narrow their applies_to")
+    return named[0] if named else None
+
+
+def _read(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FileRefused(f"{path}: news settings are not valid JSON: {exc}") from None
+
+
+def _settings(path: Path, document: object) -> NewsSettings:
+    """Validated settings from one parsed settings file (see `load_news_settings` for the faults)."""
+    def refuse(why: str) -> FileRefused:
+        return FileRefused(f"{path}: invalid news settings: {why}")
+
+    if not isinstance(document, dict):
+        raise refuse("settings are a JSON object such as {\"name\": \"desk\", \"encoding\": \"cp1252\", "
+                     "\"timezone\": \"Europe/Helsinki\"}")
+    unknown = sorted(key for key in document if key not in SETTINGS_KEYS and not str(key).startswith("_"))
+    if unknown:
+        raise refuse(f"unknown key(s) {unknown}; news settings keys are {list(SETTINGS_KEYS)} "
+                     "(a key starting with '_' is a comment)")
+    encoding, zone = document.get("encoding"), document.get("timezone")
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name if isinstance(encoding, str) else None
+        except LookupError:
+            encoding = None
+        if encoding is None:
+            raise refuse(f"'encoding' {document['encoding']!r} is no text encoding Python knows "
+                         "(e.g. 'cp1252', 'latin-1', 'utf-16', 'gb18030')")
+    if zone is not None:
+        try:
+            if not isinstance(zone, str) or not zone.strip():
+                raise ValueError(zone)
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise refuse(f"'timezone' {zone!r} is no IANA time zone name (e.g. 'Europe/Helsinki', "
+                         "'America/New_York')") from None
+    name = document.get("name", path.name)
+    if not isinstance(name, str) or not name.strip():
+        raise refuse(f"'name' must be a non-empty string, not {name!r}")
+    return NewsSettings(path, name, encoding, zone)
+
+
+def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> ParsedFile:
+    """`parsed` with its zone-less publication times (the lines of notes[ASSUMED_UTC_NOTE]) read as
+    wall-clock times in `settings.timezone` and converted to UTC (notes `published_at_zone` and
+    `published_at_local_zone_lines` replace the UTC note). A time the zone repeats or skips at a
+    daylight-saving change is taken out of the rows and quarantined, rule `ambiguous_local_time`,
+    naming `where` (the file) and the line. Unchanged without a declared zone."""
+    if settings.timezone is None:
+        return parsed
+    zone = ZoneInfo(settings.timezone)
+    notes = dict(parsed.notes)
+    lines = set(notes.pop(ASSUMED_UTC_NOTE, []))
+    notes["published_at_zone"] = f"{settings.timezone} (news settings {settings.source})"
+    converted: dict[int, datetime] = {}
+    rejected = []
+    for index, (line, doc_id, wall) in enumerate(parsed.rows.select("_source_line", "doc_id", "published_at").iter_rows()):
+        if line not in lines or wall is None:
+            continue
+        first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+        if first.utcoffset() == second.utcoffset():
+            converted[index] = first.astimezone(UTC).replace(tzinfo=None)
+            continue
+        skipped = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
+        rejected.append({
+            "line": line, "record_key": doc_id, "column_name": "published_at", "rule": "ambiguous_local_time",
+            "raw_value": wall.isoformat(sep=" "),
+            "message": f"{where}: line {line}: {wall:%Y-%m-%d %H:%M} is "
+                       + ("skipped" if skipped else "repeated") + f" in {settings.timezone} when the clocks "
+                       + ("go forward" if skipped else "go back") + ", so it names no single instant; "
+                       "write the time with its offset"})
+    out_lines = {r["line"] for r in rejected}
+    published = [converted.get(i, value) for i, value in enumerate(parsed.rows["published_at"].to_list())]
+    rows = parsed.rows.with_columns(pl.Series("published_at", published, dtype=parsed.rows.schema["published_at"]))
+    rows = rows.filter(~pl.col("_source_line").is_in(sorted(out_lines)))
+    notes["published_at_local_zone_lines"] = sorted(lines - out_lines)
+    quarantine = pl.concat([parsed.quarantine, pl.DataFrame(rejected, schema=parsed.quarantine.schema)])
+    result = ParsedFile(parsed.format, rows, quarantine, parsed.data_records, parsed.non_data_lines, notes)
+    result.reconcile()
+    return result

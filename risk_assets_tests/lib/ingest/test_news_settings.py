@@ -1,0 +1,79 @@
+"""A desk's news export that does not say everything itself: Windows-1252 text and publication
+times in Helsinki wall-clock time. Declared in news settings, it loads with the right text and the
+right instants; undeclared, it is refused or its times are taken as UTC (and said so)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+
+@pytest.fixture
+def desk_feed(data_dir, tmp_path):
+    """Real PhraseBank sentences as a Finnish desk's CSV in cp1252 (one with 'Kalajoki – Ylivieska'
+    and 'Wärtsilä'), local times around the October 2024 clock change (27 Oct, 04:00 -> 03:00)."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    sentences = [line.rsplit("@", 1) for line in lines[:4]]
+    times = ["2024-10-26 09:30", "2024-10-27 03:30", "2024-10-27 12:00", "2024-03-31 03:30"]
+    rows = [f'd{i},Wärtsilä – update {i},"{text}",{label},{stamp}'
+            for i, ((text, label), stamp) in enumerate(zip(sentences, times))]
+    path = tmp_path / "landing" / "desk_2024-10.csv"
+    path.parent.mkdir()
+    path.write_bytes(("id,headline,body,label,published\n" + "\n".join(rows) + "\n").encode("cp1252"))
+    return path, sentences
+
+
+def _settings(folder, name="desk.json", **document):
+    (folder / "news").mkdir(parents=True, exist_ok=True)
+    (folder / "news" / name).write_text(json.dumps({"name": "helsinki_desk", **document}))
+
+
+def test_declared_encoding_and_zone_load_the_right_text_and_instants(desk_feed, tmp_path):
+    path, sentences = desk_feed
+    with pytest.raises(FileRefused, match=r"desk_2024-10.csv: not UTF-8 at byte offset \d+ \(byte 0xe4\): news files "
+                                          r"are read as UTF-8.*declare another encoding in news settings"):
+        parse_news_file(path)
+
+    _settings(tmp_path / "maps", applies_to=["DESK_*.csv"], encoding="cp1252", timezone="Europe/Helsinki")
+    parsed = parse_news_file(path, mapping_dirs=[tmp_path / "maps"])
+
+    parsed.reconcile()
+    assert parsed.rows["headline"].to_list()[0] == "Wärtsilä – update 0"
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("d0", datetime(2024, 10, 26, 6, 30)),  # EEST, UTC+3
+        ("d2", datetime(2024, 10, 27, 10, 0))]  # EET, UTC+2
+    assert parsed.quarantine.select("line", "rule").rows() == [(3, "ambiguous_local_time"), (5, "ambiguous_local_time")]
+    repeated, skipped = parsed.quarantine["message"].to_list()
+    assert "line 3: 2024-10-27 03:30 is repeated in Europe/Helsinki when the clocks go back" in repeated
+    assert "line 5: 2024-03-31 03:30 is skipped in Europe/Helsinki when the clocks go forward" in skipped
+    assert parsed.notes["published_at_zone"].startswith("Europe/Helsinki (news settings ")
+    assert parsed.notes["published_at_local_zone_lines"] == [2, 4]
+    assert "published_at_assumed_utc_lines" not in parsed.notes
+
+
+def test_a_sidecar_decides_for_its_file_and_bad_settings_are_refused_by_name(desk_feed, tmp_path):
+    path, _ = desk_feed
+    sidecar = path.with_name(path.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "desk", "encoding": "cp1252"}))  # no zone: times stay UTC, as said
+    parsed = parse_news_file(path)
+    assert parsed.rows.height == 4 and parsed.notes["published_at_assumed_utc_lines"] == [2, 3, 4, 5]
+    assert parsed.rows["published_at"].to_list()[1] == datetime(2024, 10, 27, 3, 30)
+
+    for document, says in (({"encoding": "cp9999"}, "'encoding' 'cp9999' is no text encoding Python knows"),
+                           ({"timezone": "Helsinki"}, "'timezone' 'Helsinki' is no IANA time zone name"),
+                           ({"zone": "Europe/Helsinki"}, "unknown key(s) ['zone']")):
+        sidecar.write_text(json.dumps(document))
+        with pytest.raises(FileRefused, match=re.escape(f"desk_2024-10.csv.mapping.json: invalid news settings: {says}")):
+            parse_news_file(path)
+    sidecar.unlink()
+
+    _settings(tmp_path / "maps", "a.json", applies_to="desk_*")
+    _settings(tmp_path / "maps", "b.json", applies_to="*.csv")
+    with pytest.raises(FileRefused, match=r"desk_2024-10.csv: news settings .*a.json, .*b.json all name this file"):
+        parse_news_file(path, mapping_dirs=[tmp_path / "maps"])
