@@ -1,4 +1,4 @@
-"""Monitoring of the lake's models: drift (PSI) against the champion's training snapshot, champion
+"""Monitoring of the lake's models: drift (PSI) against the loans the champion trained on, champion
 performance per labelled vintage, the news sentiment index, and the retrain decision.
 
 Pure computations on polars frames and plain values; no Dagster import. `risk_assets.defs.monitoring`

@@ -40,7 +40,8 @@ def _tag(frame: pl.DataFrame, population: Population, computed_at: datetime) -> 
 def monitor_population(population: Population, computed_at: datetime) -> dict[str, pl.DataFrame]:
     """The rows of each loan monitoring table for one champion, keyed by table name.
 
-    PSI compares the training snapshot (n_ref labelled loans) with each vintage of the current
+    PSI compares the champion's reference (the loans it trained on; its training snapshot when
+    those were not recorded: `Population.reference_source`) with each vintage of the current
     population; performance is computed on both (in_training True / False) so the decay is visible.
     """
     champion, reference, current = population.champion, population.reference, population.current

@@ -14,7 +14,7 @@ from risk_assets.lib.ml.metrics import base_rate, brier_score, ks_statistic, roc
 
 PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "vintage": (pl.Int64, "Origination year; NULL groups loans without one."),
-    "in_training": (pl.Boolean, "True when the cohort is the champion's training snapshot, False for loans that arrived after it."),
+    "in_training": (pl.Boolean, "True when the cohort is the loans the champion trained on (its training snapshot when those were not recorded), False for loans that arrived after it."),
     "n_loans": (pl.Int64, "Loans of the vintage in the cohort (scored or not)."),
     "n_labelled": (pl.Int64, "Loans with a default flag and a PD score."),
     "n_defaults": (pl.Int64, "Labelled loans with default_flag = 1."),
@@ -34,7 +34,7 @@ def vintage_performance(population: pl.DataFrame, in_training: bool) -> pl.DataF
     Args:
         population: n rows with columns vintage (INTEGER, NULL allowed), default_flag (0/1/NULL)
             and pd_score (PD, fraction 0-1, NULL when the loan was not scored).
-        in_training: written to every row (the training snapshot or the loans after it).
+        in_training: written to every row (the champion's training loans or the loans after it).
 
     Returns:
         rows x PERFORMANCE_COLUMNS, sorted by vintage (NULL last). Undefined metrics are NULL and

@@ -1,15 +1,17 @@
 """The champion's populations, read from the lake: its training snapshot and the loans that came after.
 
-The snapshot of a champion is what the lake held when it was trained: the loans of its portfolio
-whose outcome (default flag) was in the lake at or before the registry's `trained_at`. Every loan
+The reference of a champion is the loans it was trained and calibrated on (ml.model_training_loans,
+its development loans: never its holdouts, nor loans that landed later). A champion trained before
+those were recorded falls back to its snapshot: the loans of its portfolio whose outcome (default
+flag) was in the lake at or before the registry's `trained_at` (holdouts included). Every loan
 first ingested later belongs to the current population, grouped by vintage (its landed batch, when
 a tape holds one vintage, as replayed SBA years do). A loan whose outcome arrived after training (a
 later snapshot of a tape turning 'Current' into 'Charged Off') is a new label, counted in
 `Population.new_labels`, though the loan itself is not new. Ingestion times (raw.loans._ingested_at)
 and trained_at are both UTC.
 
-Tables read: ml.model_registry (champions), marts.loan_features, raw.loans (first ingest time),
-ml.loan_scores (the champion's PD per loan).
+Tables read: ml.model_registry (champions), ml.model_training_loans, marts.loan_features, raw.loans
+(first ingest time), ml.loan_scores (the champion's PD per loan).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class Champion:
 
 @dataclass
 class Population:
-    """One champion's loans: `reference` (its training snapshot, labelled) and `current` (after it).
+    """One champion's loans: `reference` (the loans it trained on, or its snapshot: see the module
+    docstring; `reference_source` says which) and `current` (first ingested after it was trained).
 
     Both frames: one row per loan_key, the columns of marts.loan_features plus first_ingested_at
     (UTC) and pd_score (the champion's PD, fraction 0-1, NULL when not scored).
@@ -52,6 +55,8 @@ class Population:
     reference: pl.DataFrame
     current: pl.DataFrame
     new_labels: int = 0
+    reference_source: str = "training loans"
+    """'training loans' (ml.model_training_loans) or 'snapshot' (a champion trained before they were recorded)."""
     """Loans whose default flag reached the lake after trained_at: new loans with an outcome and
     loans of the snapshot whose outcome matured since."""
 
@@ -88,28 +93,37 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         if table_exists(con, "ml.loan_scores")
         else "SELECT NULL::VARCHAR AS loan_key, NULL::DOUBLE AS pd_score WHERE ? IS NULL AND ? IS NULL"
     )
+    trained = (
+        "SELECT loan_key, true AS trained_on FROM ml.model_training_loans WHERE model = ? AND version = ?"
+        if table_exists(con, "ml.model_training_loans")
+        else "SELECT NULL::VARCHAR AS loan_key, NULL::BOOLEAN AS trained_on WHERE ? IS NULL AND ? IS NULL"
+    )
     frame = pl.from_arrow(con.execute(
         f"""
         WITH first_seen AS (
             SELECT loan_key, min(_ingested_at) AS first_ingested_at,
                    min(_ingested_at) FILTER (WHERE default_flag IS NOT NULL) AS label_known_at
             FROM raw.loans GROUP BY loan_key
-        ), scores AS ({scores})
-        SELECT f.*, s.first_ingested_at, coalesce(s.label_known_at, s.first_ingested_at) AS label_known_at, sc.pd_score
+        ), scores AS ({scores}), trained AS ({trained})
+        SELECT f.*, s.first_ingested_at, coalesce(s.label_known_at, s.first_ingested_at) AS label_known_at,
+               sc.pd_score, coalesce(t.trained_on, false) AS trained_on
         FROM marts.loan_features f
         LEFT JOIN first_seen s USING (loan_key)
         LEFT JOIN scores sc USING (loan_key)
+        LEFT JOIN trained t USING (loan_key)
         WHERE f.portfolio = ?
         """,
-        [champion.model, champion.version, champion.portfolio],
+        [champion.model, champion.version, champion.model, champion.version, champion.portfolio],
     ).fetch_arrow_table())
     after = pl.col("first_ingested_at") > champion.trained_at
     labelled_then = pl.col("label_known_at") <= champion.trained_at
     labelled_since = pl.col("default_flag").is_not_null() & (pl.col("label_known_at") > champion.trained_at)
+    recorded = bool(frame["trained_on"].any())
+    snapshot = ~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False)
     return Population(
         champion=champion,
-        reference=frame.filter(~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False))
-        .drop("label_known_at"),
-        current=frame.filter(after.fill_null(False)).drop("label_known_at"),
+        reference=frame.filter(pl.col("trained_on") if recorded else snapshot).drop("label_known_at", "trained_on"),
+        current=frame.filter(after.fill_null(False)).drop("label_known_at", "trained_on"),
         new_labels=frame.filter(labelled_since.fill_null(False)).height,
+        reference_source="training loans" if recorded else "snapshot",
     )

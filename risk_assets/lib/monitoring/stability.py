@@ -1,4 +1,4 @@
-"""PSI of every model feature and of the PD score, per vintage, against the champion's training snapshot.
+"""PSI of every model feature and of the PD score, per vintage, against the loans the champion trained on.
 
 Frames in, frames out: the reference is the champion's training population (n_ref rows), the
 current population holds the loans that arrived after it (n_cur rows) with a `vintage` column;
@@ -21,7 +21,7 @@ PSI_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "kind": (pl.Utf8, "numeric (reference-decile bins) or categorical (one bin per category)."),
     "psi": (pl.Float64, "Smoothed population stability index, >= 0, always finite."),
     "band": (pl.Utf8, "stable (< 0.1), moderate (0.1-0.2), significant (> 0.2), after Siddiqi (2006)."),
-    "n_reference": (pl.Int64, "Rows of the champion's training snapshot compared."),
+    "n_reference": (pl.Int64, "Rows of the champion's reference compared: the loans it trained on (its training snapshot when those were not recorded)."),
     "n_current": (pl.Int64, "Rows of the cohort compared."),
     "bins": (pl.Int64, "Bins compared (ties in the reference quantiles merge bins; missing values add one)."),
     "empty_reference_bins": (pl.Int64, "Bins with no reference row (e.g. a new category)."),

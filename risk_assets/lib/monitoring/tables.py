@@ -49,7 +49,7 @@ CHAMPION_POPULATION = MonitoringTable(
         "portfolio": (pl.Utf8, "Portfolio the model scores."),
         "trained_at": (pl.Datetime, "UTC training time: loans first ingested later are 'new'."),
         "holdout_auc": (pl.Float64, "Champion AUC on its primary holdout at training (NULL when not recorded)."),
-        "reference_rows": (pl.Int64, "Labelled loans in the training snapshot."),
+        "reference_rows": (pl.Int64, "Loans of the champion's reference: those it trained on (its labelled training snapshot when those were not recorded)."),
         "new_rows": (pl.Int64, "Loans first ingested after the snapshot."),
         "new_labelled_rows": (pl.Int64, "Labels that reached the lake after training (new loans with an outcome, and snapshot loans whose outcome matured since): the labels trigger's input."),
         **COMPUTED_AT,

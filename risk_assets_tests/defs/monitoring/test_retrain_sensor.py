@@ -66,6 +66,8 @@ class Lake:
             ensure_pd_tables(con)
         self.land(train)
         with connect(home.lake_path) as con:
+            con.register("fit", fit.select("loan_key").to_arrow())  # the champion's reference for drift
+            con.execute("INSERT INTO ml.model_training_loans SELECT ?, ?, loan_key FROM fit", [MODEL, VERSION])
             registry.register_candidate(con, MODEL, VERSION, "artifacts/x", "auc_holdout", self.holdout_auc, "snap")
             registry.promote(con, MODEL, VERSION, "first champion")
             con.execute("UPDATE ml.model_registry SET trained_at = ?", [self.tick()])

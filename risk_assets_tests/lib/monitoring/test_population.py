@@ -28,3 +28,30 @@ def test_an_outcome_that_matures_after_training_counts_as_a_new_label_not_as_tra
     assert population.current["loan_key"].to_list() == ["bank:L4"]
     assert population.new_labels == 2
 
+
+
+def test_the_reference_is_the_loans_the_champion_trained_on_not_its_holdouts():
+    """Drift is measured against what the model learned from. Four loans were in the lake when v1
+    trained: D1 and D2 trained it, H1 was its holdout, O1 its out-of-time holdout; v0 trained on H1.
+    The reference is D1 and D2; a champion whose training loans were never recorded falls back to
+    its snapshot (every labelled loan then)."""
+    before, trained, after = datetime(2024, 3, 1), datetime(2024, 3, 2), datetime(2024, 4, 1)
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA marts; CREATE SCHEMA ml")
+    con.execute("CREATE TABLE raw.loans (loan_key VARCHAR, default_flag INTEGER, _ingested_at TIMESTAMP)")
+    keys = ("bank:D1", "bank:D2", "bank:H1", "bank:O1")
+    con.executemany("INSERT INTO raw.loans VALUES (?, 0, ?)", [(k, before) for k in keys] + [("bank:N1", after)])
+    con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM (VALUES "
+                "('bank:D1', 'bank', 2003, 0), ('bank:D2', 'bank', 2003, 1), ('bank:H1', 'bank', 2003, 0), "
+                "('bank:O1', 'bank', 2005, 1), ('bank:N1', 'bank', 2006, 0)) t(loan_key, portfolio, vintage, default_flag)")
+    con.execute("CREATE TABLE ml.model_training_loans (model VARCHAR, version VARCHAR, loan_key VARCHAR)")
+    con.executemany("INSERT INTO ml.model_training_loans VALUES ('loan_pd_bank', ?, ?)",
+                    [("v1", "bank:D1"), ("v1", "bank:D2"), ("v0", "bank:H1")])
+
+    population = load_population(con, Champion("loan_pd_bank", "v1", "bank", trained, 0.7))
+    assert sorted(population.reference["loan_key"]) == ["bank:D1", "bank:D2"]
+    assert population.reference_source == "training loans"
+    assert population.current["loan_key"].to_list() == ["bank:N1"]
+
+    unrecorded = load_population(con, Champion("loan_pd_bank", "v2", "bank", trained, 0.7))
+    assert sorted(unrecorded.reference["loan_key"]) == sorted(keys) and unrecorded.reference_source == "snapshot"
