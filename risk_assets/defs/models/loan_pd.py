@@ -82,11 +82,16 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         "champion exists, its held-out loans are held out again and the loans it trained on stay out of the holdout."
     ),
     metadata={"dagster/column_schema": dg.TableSchema(columns=[
-        dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`, its baseline `loan_pd_<portfolio>_baseline`, or a diagnostic model (SBA term only)."),
+        dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`, its baseline `loan_pd_<portfolio>_baseline`, "
+                       "the paired comparison of the two `loan_pd_<portfolio>_vs_baseline`, or a diagnostic model (`loan_pd_sba_term_only`)."),
         dg.TableColumn("version", "varchar", description="Version trained in this materialization (UTC timestamp); the baseline carries the same."),
-        dg.TableColumn("split", "varchar", description="train, validation, holdout (stratified), holdout_oot (out of time), holdout_in_time."),
-        dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), log_loss, pr_auc, base_rate, n, defaults."),
-        dg.TableColumn("value", "double", description="The metric's value (fractions 0-1 except n and defaults, which are counts); NULL when it cannot be computed."),
+        dg.TableColumn("split", "varchar", description="train, validation (out of fold), holdout (stratified), holdout_oot (out of time), "
+                       "holdout_in_time; `all` for the portfolio's labelled loans (n_labelled, n_defaults; also a refused training's)."),
+        dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), ece_decile (bins at the PD's deciles), "
+                       "log_loss, pr_auc, base_rate, n_rows, n_defaults, n_labelled; for `_vs_baseline` rows auc_gain, auc_gain_se "
+                       "(DeLong) and p_value (one-sided)."),
+        dg.TableColumn("value", "double", description="The metric's value (fractions 0-1 except n_rows, n_defaults and n_labelled, "
+                       "which are counts, and auc_gain in AUC points); NULL when it cannot be computed."),
         dg.TableColumn("reason", "varchar", description="Why value is NULL (e.g. one class only in the split)."),
         dg.TableColumn("run_id", "varchar", description="Dagster run that trained the version."),
         dg.TableColumn("recorded_at", "timestamp", description="UTC time the row was written."),

@@ -81,8 +81,12 @@ def plots(trained: TrainedPD) -> str:
 
 CALIBRATION_TOLERANCE = 0.02
 """ECE (fraction 0-1) up to which the card calls a holdout's PDs calibrated; the mean PD must also
-lie within 20% of the observed default rate. A house threshold: ECE below 0.02 is what the
-sample's in-time holdouts reach (LendingClub 0.004, SBA in time 0.007)."""
+lie within MEAN_PD_FACTOR of the observed default rate. A house threshold: ECE below 0.02 is what
+the sample's in-time holdouts reach (LendingClub 0.004, SBA in time 0.007)."""
+MEAN_PD_FACTOR = 1.25
+"""The mean PD of calibrated PDs lies within this factor of the default rate either way: from
+rate / 1.25 (0.8 x) to rate x 1.25, a band symmetric on the log scale, so over- and
+under-statement are judged alike. A house threshold."""
 
 
 def calibration_verdict(trained: TrainedPD) -> str:
@@ -95,12 +99,15 @@ def calibration_verdict(trained: TrainedPD) -> str:
     if ece is None or observed == 0:
         return f"- calibration on {split}: not assessed ({trained.metrics[split]['ece'].reason or 'no defaults'})"
     ratio = mean_pd / observed
-    if ece <= CALIBRATION_TOLERANCE and 0.8 <= ratio <= 1.25:
+    level_off = not 1 / MEAN_PD_FACTOR <= ratio <= MEAN_PD_FACTOR
+    if ece <= CALIBRATION_TOLERANCE and not level_off:
         return (f"- calibration on {split}: PDs match observed defaults (ECE {ece:.4f}; mean PD {mean_pd:.4f}, "
                 f"default rate {observed:.4f})")
     direction = "under-state" if ratio < 1 else "over-state"
-    return (f"- **calibration on {split}: PDs {direction} defaults** (ECE {ece:.4f} above {CALIBRATION_TOLERANCE}; "
-            f"mean PD {mean_pd:.4f} against a default rate of {observed:.4f}, x{ratio:.2f}): the ranking (AUC) "
+    ece_said = f"ECE {ece:.4f} " + (f"above {CALIBRATION_TOLERANCE}" if ece > CALIBRATION_TOLERANCE else "within tolerance")
+    level_said = (f"mean PD {mean_pd:.4f} against a default rate of {observed:.4f}, x{ratio:.2f}"
+                  + (f", outside x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}" if level_off else ""))
+    return (f"- **calibration on {split}: PDs {direction} defaults** ({ece_said}; {level_said}): the ranking (AUC) "
             "holds, but read these PDs as relative risk, not as default probabilities, until the model is "
             "recalibrated on loans like these")
 

@@ -533,7 +533,12 @@ def test_the_card_says_when_holdout_pds_cannot_be_read_as_probabilities(trained)
     assert calibration_verdict(with_(1.0, 0.004)).startswith("- calibration on holdout: PDs match observed defaults")
     low = calibration_verdict(with_(0.35, 0.0914))
     assert low.startswith("- **calibration on holdout: PDs under-state defaults** (ECE 0.0914 above 0.02;")
-    assert "x0.35): the ranking (AUC) holds" in low
+    assert "x0.35, outside x0.80-x1.25): the ranking (AUC) holds" in low
+    # a small ECE but a mean PD 1.22 times the rate (within 1.25): calibrated; at 1.3 times, not, and said why
+    assert calibration_verdict(with_(1.22, 0.011)).startswith("- calibration on holdout: PDs match observed defaults")
+    high = calibration_verdict(with_(1.3, 0.011))
+    assert high.startswith("- **calibration on holdout: PDs over-state defaults** (ECE 0.0110 within tolerance; ")
+    assert "x1.30, outside x0.80-x1.25)" in high
 
 
 def test_a_small_dated_book_keeps_no_in_time_holdout_and_gets_the_folds_its_defaults_fill(data_dir):
