@@ -71,7 +71,8 @@ def load_news_settings(news_file: Path, mapping_dirs: Sequence[Path] = ()) -> Ne
         return _settings(sidecar, _read(sidecar))
     named = []
     for folder in mapping_dirs:
-        for path in sorted((Path(folder) / FOLDER).glob("*.json")) if (Path(folder) / FOLDER).is_dir() else []:
+        settings_dir = Path(folder) / FOLDER
+        for path in sorted(settings_dir.glob("*.json")) if settings_dir.is_dir() else []:
             document = _read(path)
             globs = document.get("applies_to", "*") if isinstance(document, dict) else "*"
             globs = [globs] if isinstance(globs, str) else globs
