@@ -342,13 +342,13 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
     def fits(cells: list[str]) -> TapeMapping | None:
         present = set(cells)
         for mapping in mappings:
-            if mapping.declared_columns <= present:
-                return mapping
+            if (fit := _as_written(mapping, cells)) is not None:
+                return fit
         if any(m.sidecar for m in mappings):
             return None  # the user said how to read this very file: no built-in format instead
         return _builtin_fit(cells, ",")
 
-    meant = [_misfit(m, sorted(m.declared_columns - {c for s in sheets for _, row in s.head() for c in row}), "no sheet's header")
+    meant = [_misfit(m, _columns_lacking(m, [c for s in sheets for _, row in s.head() for c in row]), "no sheet's header")
              for m in mappings if m.meant_for_file]
     sheet, header_row, mapping, notes = workbook.the_sheet(
         path, sheets, not_read, fits, "loan tapes", "a loan tape format" + (f": {'; '.join(meant)}" if meant else ""),
@@ -392,12 +392,12 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
                                                     f"{mapping.dialect.delimiter!r})"))
             continue
         for number, line in enumerate(lines, start=1):
-            if needed <= set(csv_text.split_fields(line, mapping.dialect.delimiter)):
-                return mapping, number
+            if (fit := _as_written(mapping, csv_text.split_fields(line, mapping.dialect.delimiter))) is not None:
+                return fit, number
         tried.append(f"mapping {mapping.name!r} (needs {sorted(needed)})")
         if mapping.meant_for_file:  # a sidecar, or a glob that names the file
             first = next((line for line in lines if line.strip()), "")
-            missing = sorted(needed - set(csv_text.split_fields(first, mapping.dialect.delimiter)))
+            missing = _columns_lacking(mapping, csv_text.split_fields(first, mapping.dialect.delimiter))
             misfits.append(_misfit(mapping, missing, "its header"))
     sidecars = [m for m in mappings if m.sidecar]
     if sidecars:  # never fall through to another format: the user said how to read this very file
@@ -469,6 +469,25 @@ def _builtin_as_written(mapping: TapeMapping, delimiter: str, named: dict[str, s
     return dataclasses.replace(mapping, fields=fields, dialect=dataclasses.replace(mapping.dialect, delimiter=delimiter))
 
 
+def _as_written(mapping: TapeMapping, names: Sequence[str]) -> TapeMapping | None:
+    """`mapping` with its source columns (and sentinel columns) named as the header `names` writes
+    them, whatever their case: a database export that upper-cases every name (LOAN_ID for the
+    mapping's loan_id) is the tape the mapping describes. None when a declared column is missing.
+    (A header naming one column twice in two cases is refused when the records are read.)"""
+    named = {name.casefold(): name for name in names if name}
+    if not {column.casefold() for column in mapping.declared_columns} <= set(named):
+        return None
+    fields = tuple(dataclasses.replace(f, source=named[f.source.casefold()]) for f in mapping.fields)
+    sentinels = {named[column.casefold()]: values for column, values in mapping.sentinels.items()}
+    return dataclasses.replace(mapping, fields=fields, sentinels=sentinels)
+
+
+def _columns_lacking(mapping: TapeMapping, names: Sequence[str]) -> list[str]:
+    """The mapping's declared columns that `names` lack, whatever their case, sorted."""
+    present = {name.casefold() for name in names}
+    return sorted(c for c in mapping.declared_columns if c.casefold() not in present)
+
+
 def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMapping]) -> TapeMapping:
     """The first mapping whose source columns the table has, read for typed values: numbers come as
     numbers, so the text dialect written for the lender's CSVs (decimal comma, '.' thousands) gives
@@ -481,12 +500,13 @@ def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMa
     columns = set(frame.columns)
     misfits = []
     for mapping in mappings:
-        if mapping.declared_columns <= columns:
+        if (fitted := _as_written(mapping, frame.columns)) is not None:
+            mapping = fitted
             temporal = {name for name, dtype in frame.schema.items() if dtype.is_temporal()}
             fields = tuple(dataclasses.replace(f, fmt=_typed_date_format(f.fmt)) if f.source in temporal and f.kind == "date"
                            else f for f in mapping.fields)
             return dataclasses.replace(mapping, fields=fields, dialect=Dialect(), typed_source=True)
-        misfits.append(_misfit(mapping, sorted(mapping.declared_columns - columns), "the table"))
+        misfits.append(_misfit(mapping, _columns_lacking(mapping, frame.columns), "the table"))
     raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it"
                       + (f": {'; '.join(misfits)}" if misfits else
                          "; declare one (see README, 'Your own loan tape'): Parquet has no built-in format"))

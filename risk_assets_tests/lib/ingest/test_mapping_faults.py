@@ -178,3 +178,22 @@ def test_a_mapping_names_its_files_whatever_their_case(tape):
     parsed = _parse(shouting)
     parsed.reconcile()
     assert parsed.format == "generic:acme" and parsed.rows.height == 6
+
+
+def test_a_mapping_reads_a_header_in_any_case_sentinels_included(tape):
+    """An Oracle export upper-cases every name (REF, BOOKED, AMOUNT, STATUS): the mapping written for
+    the bank's lower-case CSV reads it, its sentinel on AMOUNT too, and the loans are the same."""
+    _mapping(tape, _acme(sentinels={"amount": [999]}))
+    lower = _parse(tape)
+    lines = tape.read_text().splitlines()
+    lines[0] = lines[0].upper()
+    lines[2] = lines[2].replace(",2500,", ",999.00,")
+    shouting = tape.with_name("acme_2.csv")
+    shouting.write_text("\n".join(lines) + "\n")
+    upper = _parse(shouting)
+    upper.reconcile()
+    assert upper.format == "generic:acme"
+    assert upper.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "AMOUNT", "sentinel_value", "999.00")]
+    kept = ["source_loan_id", "origination_date", "loan_amount", "loan_status", "_source_line"]
+    assert upper.rows.select(kept).rows() == lower.rows.filter(lower.rows["_source_line"] != 3).select(kept).rows()
