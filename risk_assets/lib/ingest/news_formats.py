@@ -662,13 +662,13 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str) -> ParsedFile:
         columns = _feed_columns(cells)
         return columns if "headline" in columns or "body" in columns else None
 
-    sheet, header_row, _, notes = workbook.the_sheet(
+    sheet, header_row, found, notes = workbook.the_sheet(
         path, sheets, not_read, fits, "news feeds", "a news feed (a headline or body column, named as in a feed CSV)",
         "Name the columns as a feed CSV's (see README, 'News files').")
     where = f"sheet {sheet.name!r} row {header_row}"
     header_cells = [workbook.render(c).strip() for c in next(cells for n, cells in sheet.rows if n == header_row)]
     _refuse_loan_header(path, header_cells, where)
-    published = _feed_columns(header_cells).get("published_at")
+    published = found.get("published_at")  # `fits` read the header's columns already
     stamps = {header_cells[published]: "%Y-%m-%dT%H:%M:%S"} if published is not None else {}
     records = workbook.records(path, sheet, header_row, stamps)
     out = _Collector("news_feed_xlsx")
