@@ -15,7 +15,7 @@ from pydantic import Field
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.quality.verdicts import recorded
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.lib.ml.training import PDTrainConfig
+from risk_assets.lib.ml.train_config import PDTrainConfig
 from risk_assets.lib.report.markdown import table_cell
 
 _DEFAULT = PDTrainConfig()
@@ -23,7 +23,7 @@ OWNERS = ["team:risk-models"]
 
 
 class LoanPDConfig(dg.Config):
-    """PD training hyperparameters and split rules (risk_assets.lib.ml.training.PDTrainConfig)."""
+    """PD training hyperparameters and split rules (risk_assets.lib.ml.train_config.PDTrainConfig)."""
 
     seed: int = Field(default=_DEFAULT.seed, description="Seed of the split draw and of the first ensemble member (member i uses seed + i).")
     members: int = Field(default=_DEFAULT.members, description="Ensemble members averaged (mean logit) before calibration; at least folds.")

@@ -43,7 +43,7 @@ import copy
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -53,33 +53,7 @@ from torch import nn
 from risk_assets.lib.ml import metrics
 from risk_assets.lib.ml.features import FeatureEncoder, FeatureSpec, spec_for
 from risk_assets.lib.ml.pd_model import PDNet, PDScorer, fit_platt
-
-
-@dataclass
-class PDTrainConfig:
-    """Hyperparameters and split rules of a PD training run (mirrored by the Dagster config)."""
-
-    seed: int = 0
-    members: int = 20
-    folds: int = 5
-    hidden: list[int] = field(default_factory=lambda: [64, 32])
-    dropout: float = 0.2
-    max_embedding_dim: int = 4
-    learning_rate: float = 3e-3
-    weight_decay: float = 1e-2
-    batch_size: int = 1024
-    max_epochs: int = 30
-    patience: int = 4
-    holdout_fraction: float = 0.2
-    validation_fraction: float = 0.2
-    oot_train_until: int = 2003
-    oot_holdout_from: int = 2004
-    oot_holdout_to: int = 2006
-    max_in_time_rows: int = 50_000
-    min_dated_share: float = 0.9
-    min_defaults_per_split: int = 20
-    device: str = "auto"
-    cpu_threads: int = 1
+from risk_assets.lib.ml.train_config import PDTrainConfig
 
 
 @dataclass(frozen=True)

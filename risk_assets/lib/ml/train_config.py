@@ -1,0 +1,34 @@
+"""The PD training run's settings, apart from the training code: the Dagster config of
+`loan_pd_model` mirrors them when the code location loads, which must not import torch (seconds
+per process) before a step trains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PDTrainConfig:
+    """Hyperparameters and split rules of a PD training run (mirrored by the Dagster config)."""
+
+    seed: int = 0
+    members: int = 20
+    folds: int = 5
+    hidden: list[int] = field(default_factory=lambda: [64, 32])
+    dropout: float = 0.2
+    max_embedding_dim: int = 4
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-2
+    batch_size: int = 1024
+    max_epochs: int = 30
+    patience: int = 4
+    holdout_fraction: float = 0.2
+    validation_fraction: float = 0.2
+    oot_train_until: int = 2003
+    oot_holdout_from: int = 2004
+    oot_holdout_to: int = 2006
+    max_in_time_rows: int = 50_000
+    min_dated_share: float = 0.9
+    min_defaults_per_split: int = 20
+    device: str = "auto"
+    cpu_threads: int = 1
