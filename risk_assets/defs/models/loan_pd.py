@@ -77,7 +77,8 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         "One PD model per portfolio in marts.loan_features with enough labelled loans: an embedding MLP "
         "ensemble cross-fitted over the development loans (each member stops early on a fold it did not "
         "train on), Platt calibration on the out-of-fold scores, a logistic-regression baseline on the same split. Writes ml.model_metrics (baseline as `loan_pd_<portfolio>_baseline`), "
-        "ml.roc_curves, ml.calibration_bins, ml.model_holdouts, ml.model_training_loans and a candidate in "
+        "ml.roc_curves, ml.calibration_bins, ml.model_holdouts, ml.model_training_loans, "
+        "ml.model_validation_scores (the out-of-fold PDs behind the `validation` metrics) and a candidate in "
         "ml.model_registry; the artifact goes to `RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/`. While a "
         "champion exists, its held-out loans are held out again and the loans it trained on stay out of the holdout."
     ),

@@ -8,6 +8,10 @@ Tables (schema ml, created on demand by `ensure_pd_tables`):
 - ml.model_training_loans  model, version, loan_key: the loans each version trained or calibrated on
                        (splits train and validation), so that a retraining keeps them out of its
                        holdout and the gate sets aside any the champion fitted
+- ml.model_validation_scores  model, version, loan_key, fold, default_flag, pd: the out-of-fold
+                       PDs (or the validation split's) behind the `validation` rows of
+                       ml.model_metrics, the model's and its baseline's, so that a validator can
+                       recompute those figures from the lake
 - ml.loan_scores       loan_key, portfolio, pd, risk_grade, model, model_version, scored_at
 
 Baseline convention: the logistic-regression baseline of version V of `loan_pd_<portfolio>` is
@@ -26,7 +30,7 @@ import pandas as pd
 
 from risk_assets.lib.ml import metrics, registry
 from risk_assets.lib.ml.pd_model import load_pd_model
-from risk_assets.lib.ml.training import ReservedKeys, TrainedPD
+from risk_assets.lib.ml.training import ReservedKeys, TrainedPD, ValidationScores
 
 PD_TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS ml.roc_curves (
@@ -42,6 +46,10 @@ CREATE TABLE IF NOT EXISTS ml.model_holdouts (
 );
 CREATE TABLE IF NOT EXISTS ml.model_training_loans (
     model VARCHAR NOT NULL, version VARCHAR NOT NULL, loan_key VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ml.model_validation_scores (
+    model VARCHAR NOT NULL, version VARCHAR NOT NULL, loan_key VARCHAR NOT NULL, fold INTEGER,
+    default_flag INTEGER NOT NULL, pd DOUBLE NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ml.loan_scores (
     loan_key VARCHAR NOT NULL, portfolio VARCHAR NOT NULL, pd DOUBLE NOT NULL, risk_grade VARCHAR NOT NULL,
@@ -131,8 +139,27 @@ def record_training(
     fitted = [keys for split, keys in trained.keys.items() if not split.startswith("holdout")]
     _insert_keys(con, "INSERT INTO ml.model_training_loans SELECT ?, ?, loan_key FROM keys", [model, version],
                  np.concatenate(fitted))
+    _write_validation_scores(con, model, baseline, version, trained.validation)
     auc = trained.metrics[primary]["auc"].value
     registry.register_candidate(con, model, version, str(artifact), f"auc_{primary}", auc, trained.run["data_snapshot"], run_id)
+
+
+def _write_validation_scores(con: duckdb.DuckDBPyConnection, model: str, baseline: str, version: str,
+                             scores: ValidationScores) -> None:
+    """Insert the validation PDs of the model and of its baseline into ml.model_validation_scores
+    (2 x n rows, one bulk insert each)."""
+    frame = pd.DataFrame({
+        "loan_key": np.asarray(scores.keys, dtype=str),
+        "fold": pd.array(scores.fold, dtype="Int32") if scores.fold is not None else pd.array([None] * len(scores.keys), dtype="Int32"),
+        "default_flag": np.asarray(scores.y, dtype=np.int32),
+    })
+    for name, values in ((model, scores.pd), (baseline, scores.baseline_pd)):
+        con.register("scored", frame.assign(pd=np.asarray(values, dtype=np.float64)))
+        try:
+            con.execute("INSERT INTO ml.model_validation_scores SELECT ?, ?, loan_key, fold, default_flag, pd FROM scored",
+                        [name, version])
+        finally:
+            con.unregister("scored")
 
 
 def _insert_keys(con: duckdb.DuckDBPyConnection, sql: str, params: list, keys: np.ndarray) -> None:

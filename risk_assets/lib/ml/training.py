@@ -102,6 +102,27 @@ class Split:
 
 
 @dataclass
+class ValidationScores:
+    """The PDs behind a version's `validation` metrics, one per loan, so that they can be recomputed.
+
+    With cross-fitting (K folds) these are the n development loans, each scored by the members
+    trained without its fold and calibrated by the Platt scaling fitted on all of them; with a single
+    validation split, the n loans of that split. Arrays of n, aligned.
+    """
+
+    keys: np.ndarray
+    """Loan keys (str)."""
+    y: np.ndarray
+    """Default flag 0/1 at training time."""
+    pd: np.ndarray
+    """The model's PD, fraction 0-1."""
+    baseline_pd: np.ndarray
+    """The logistic-regression baseline's PD on the same loans (cross-fitted in the same folds)."""
+    fold: np.ndarray | None
+    """Cross-fitting fold 0..K-1 of each loan; None with a single validation split."""
+
+
+@dataclass
 class TrainedPD:
     """Everything a training run produced: the scorer, its splits, metrics, baseline and run record."""
 
@@ -116,6 +137,7 @@ class TrainedPD:
     baseline_holdout_pd: np.ndarray
     run: dict
     extra_metrics: dict[str, dict[str, metrics.Metric]]
+    validation: ValidationScores
 
 
 def pick_device(preference: str = "auto") -> torch.device:
@@ -573,6 +595,10 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         holdout_y=ys[primary],
         baseline_holdout_pd=baseline[primary],
         extra_metrics=_suspicion_checks(parts[primary], ys[primary]) if portfolio == "sba" else {},
+        validation=ValidationScores(
+            keys=parts["train" if oof_logits is not None else "validation"]["loan_key"].to_numpy(dtype=str),
+            y=ys["validation"], pd=pds["validation"], baseline_pd=baseline["validation"],
+            fold=split.folds if oof_logits is not None else None),
         run={
             "device": str(device),
             "autocast": "bf16" if device.type == "cuda" else "none (float32)",

@@ -185,6 +185,35 @@ def _challenger(con, risk_home, trained, version, recorded_auc, platt_sign=1.0):
     con.execute("INSERT INTO ml.model_holdouts SELECT model, ?, split, loan_key FROM ml.model_holdouts WHERE version = 'v1'", [version])
 
 
+def test_the_validation_figures_recompute_from_the_out_of_fold_pds_in_the_lake(trained, lc_small, risk_home):
+    """ml.model_validation_scores holds one out-of-fold PD per development loan, for the model and its
+    baseline, with the fold that was held out when it was scored: AUC, KS, Brier, ECE and log loss
+    recomputed from those rows equal the `validation` rows of ml.model_metrics."""
+    from risk_assets.lib.ml import metrics
+
+    with connect(risk_home.lake_path) as con:
+        _record_v1(con, trained, lc_small, risk_home)
+        for model in ("loan_pd_lendingclub", "loan_pd_lendingclub_baseline"):
+            stored = con.execute(
+                "SELECT s.loan_key, s.fold, s.default_flag, s.pd, f.default_flag FROM ml.model_validation_scores s "
+                "JOIN marts.loan_features f USING (loan_key) WHERE s.model = ? AND s.version = 'v1'", [model]).df()
+            recorded = dict(con.execute(
+                "SELECT metric, value FROM ml.model_metrics WHERE model = ? AND version = 'v1' AND split = 'validation'",
+                [model]).fetchall())
+            assert len(stored) == trained.run["rows"]["train"] == stored["loan_key"].nunique()
+            # every development loan, each in the one fold whose members never trained on it
+            assert set(stored["loan_key"]) == set(trained.keys["train"])
+            assert stored["fold"].value_counts().sort_index().to_dict() == {
+                k: int((trained.split.folds == k).sum()) for k in range(2)}
+            assert (stored["default_flag"] == stored["default_flag_1"]).all()
+            recomputed = metrics.classification_metrics(stored["default_flag"].to_numpy(), stored["pd"].to_numpy())
+            for name in ("auc", "ks", "brier", "ece", "log_loss", "n_defaults"):
+                assert recomputed[name].value == pytest.approx(recorded[name], abs=1e-12), (model, name)
+        # none of the holdout's loans is among them
+        assert not con.execute("SELECT count(*) FROM ml.model_validation_scores s JOIN ml.model_holdouts h "
+                               "USING (loan_key)").fetchone()[0]
+
+
 def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gain_beyond_chance(trained, lc_small, risk_home):
     """The first model is judged against the baseline. Later, both models score the challenger's
     holdout: the champion's own weights (a tie, though recorded at 0.99) are rejected and the
