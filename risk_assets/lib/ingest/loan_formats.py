@@ -157,7 +157,8 @@ RULES: dict[str, str] = {
     "malformed_record": "has a field count different from the header",
     "missing_value": "is empty in a required column",
     "unparsable_number": "is not a number in the file's dialect",
-    "unparsable_date": "is not a date in the declared format (or its year is outside 1900-2100)",
+    "unparsable_date": ("is not a date in the column's format (ISO 8601, YYYY-MM-DD, where the mapping declares "
+                        "none: declare `format` for another) or its year is outside 1900-2100"),
     "unparsable_value": "is not a value this column's type knows",
     "serial_date": "looks like a spreadsheet day number, not a date",
     "sci_notation_id": "is an id in scientific notation (or a float past 2^53): digits were lost upstream",
@@ -649,6 +650,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     if kind == "fiscal_year":
         return s.str.extract(r"^(\d{4})[A-Za-z]?$", 1).cast(pl.Int64, strict=False), failed("unparsable_value")
     if kind == "date":
+        if spec.fmt is None:  # ISO 8601: a date-time's calendar date as written (`_ISO_DATE_TIME`)
+            s = pl.when(s.str.contains(_ISO_DATE_TIME)).then(s.str.slice(0, 10)).otherwise(s)
         return _date(s, spec.fmt or "%Y-%m-%d", present, as_of or date.today())
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
 
@@ -700,6 +703,15 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.E
         pl.when(present & v.is_null())
         .then(pl.when(serial).then(pl.lit("serial_date")).otherwise(pl.lit("unparsable_date")))
     )
+
+
+_ISO_DATE_TIME = (r"^\d{4}-\d{2}-\d{2}[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?"
+                  r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?$")
+"""An ISO 8601 date-time ('2011-12-01 00:00:00', '2011-12-01T22:30:00-05:00', '...Z') in a date
+column that declares no format: a database export writes its DATE columns so. The column holds a
+calendar date, so the date is read as written, in the zone the time was written in (a loan booked
+on the 1st at 22:30 New York time was booked on the 1st, though it was the 2nd in UTC); the time,
+which must be a valid one (no hour 25), is dropped and counted in notes['date_time_of_day_dropped']."""
 
 
 _CODE_WIDTHS = {"%Y": 4, "%y": 2, "%m": 2, "%d": 2, "%j": 3, "%H": 2, "%M": 2, "%S": 2}
@@ -843,6 +855,10 @@ def _typed_parse(
     if "emp_length_years" in target_source:
         na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
         notes["emp_length_na"] = frame.filter(na).height
+    timed = {spec.source: n for spec in specs if spec.kind == "date" and spec.fmt is None
+             and (n := loaded.filter(pl.col(_src(spec.source)).str.contains(_ISO_DATE_TIME)).height)}
+    if timed:
+        notes["date_time_of_day_dropped"] = timed
     two_digit = [spec for spec in specs if spec.kind == "date" and spec.fmt and "%y" in spec.fmt]
     if two_digit:
         notes["two_digit_year_shifted"] = {

@@ -290,3 +290,25 @@ def test_a_two_digit_year_just_after_the_as_of_date_keeps_its_century_and_is_cau
     parsed.reconcile()
     assert parsed.rows["origination_date"].dt.strftime("%Y-%m-%d").to_list() == ["2026-06-01"]
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(3, "issued", "issue_after_asof")]
+
+
+@pytest.mark.parametrize("written", ["{d} 00:00:00", "{d}T22:30:00-05:00", "{d}T00:00:00Z", "{d}T09:15:00.000+01:00"])
+def test_an_iso_date_time_in_a_date_column_without_a_format_is_its_calendar_date(bank_tape, written):
+    """A database export writes DATE columns as ISO 8601 date-times. With no `format` declared the
+    column is ISO 8601, so each loan takes the date as written (in the zone it was written in: 22:30
+    New York time on the 1st is the 1st), the times are counted in the notes, and no loan is
+    quarantined; a value that is no date still is, and its message says which format was expected."""
+    lines = bank_tape.read_text().splitlines()
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[1] = written.format(d=row[1])
+    rows[5][1] = "2011-12-06 25:00"
+    bank_tape.write_text("\n".join([lines[0]] + [",".join(row) for row in rows]) + "\n")
+    _map(bank_tape, UNTYPED)
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert [d.isoformat() for d in parsed.rows["origination_date"]] == [f"2011-12-0{n}" for n in range(1, 6)]
+    assert parsed.notes["date_time_of_day_dropped"] == {"booked": 5}
+    (entry,) = parsed.quarantine.iter_rows(named=True)
+    assert (entry["line"], entry["column_name"], entry["rule"]) == (7, "booked", "unparsable_date")
+    assert "ISO 8601, YYYY-MM-DD, where the mapping declares none" in entry["message"]
