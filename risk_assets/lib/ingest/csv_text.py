@@ -54,6 +54,10 @@ CONTROL_CHARACTER = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 """A C0 control character other than tab, line feed and carriage return, or DEL: never part of a
 value (a NUL comes from a binary or truncated export); Python and polars regex alike."""
 
+END_OF_FILE_MARKER = r"^\x1a+\s*$"
+"""A last line holding only Ctrl-Z (SUB, 0x1A): the end-of-file mark that DOS tools and some
+mainframe transfers append. A non-data line (`end_of_file_marker`), not a malformed record."""
+
 SPREADSHEET_ERROR = r"(?i)^#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA)$"
 """An Excel error value (#N/A, #VALUE!, #REF!, #DIV/0!, ...: Microsoft's list of formula errors) left
 in a cell: the value was lost in a spreadsheet before the file was written."""
@@ -566,6 +570,8 @@ def read_records(
         frame = _resync(_group_lines(frame), frame, delimiter, len(header))
     empty_fields = f"^[\\s{re.escape(delimiter)}]*$"  # blank, or delimiters only: ",,,," (a formatted, empty spreadsheet row)
     kind = pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
+    kind = kind.when((pl.col("_source_line") == pl.col("_source_line").max())
+                     & pl.col("text").str.contains(END_OF_FILE_MARKER)).then(pl.lit("end_of_file_marker"))
     if header_text is not None:
         repeats = _repeated_headers(frame, path, header, delimiter)
         kind = kind.when((pl.col("text").str.strip_chars(" \ufeff") == header_text.strip(" \ufeff"))

@@ -343,9 +343,10 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date", "datetime", "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
-                     "published_utc", "seendate", "created", "datum", "veröffentlicht", "veroeffentlicht"),
+                     "published_utc", "seendate", "created", "date_gmt", "datum", "veröffentlicht", "veroeffentlicht"),
     "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift"),
-    "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "summary", "description"),
+    "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "summary", "description",
+             "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "domain"),
     "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related"),
     "label": ("label", "sentiment", "y"),
@@ -354,7 +355,8 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
 (names are compared lowercased, with spaces and hyphens read as '_'; a headline may be named in
 German, Dutch, French, Italian, Spanish or Portuguese, a date in German). A feed needs a headline or a
 body. An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article
-pulled twice is then one article, not two."""
+pulled twice is then one article, not two. The body's last names are teasers (the New York Times'
+`lead_paragraph` and `abstract`, WordPress's `excerpt`): read when nothing longer is named."""
 
 
 def _normalise_name(name: str) -> str:
@@ -377,6 +379,24 @@ TEXT_FIELDS = ("headline", "body")
 """Fields also found by a header name's last word ('Article Body', 'News Title', 'Full Text'), so
 that an article's text is not dropped for a name the aliases do not list."""
 
+_TIME_SUFFIXES = tuple(alias for alias in FEED_ALIASES["published_at"] if "_" in alias and "pub" in alias)
+"""published_at aliases that also name the field at the end of a longer name: the Guardian's
+`webPublicationDate`, a nested `fields.firstPublicationDate`, a CSV's 'Last Published At'. Only the
+names of two words that say 'published': a lone 'date' or 'time' ends too many other names
+(`update_time`, `image_date`), and 'published' alone ends flags (`is_published`)."""
+
+
+def _text_suffix_rank(name: str, canonical: str) -> int | None:
+    """How well a name that is no alias of a text field still names it: None unless its last word
+    is an alias ('fields_body_text', 'web_title'); else the position in FEED_ALIASES of the best
+    alias among all its words, so that 'fields_body_text' (body) is read before 'fields_trail_text'
+    (text) and a teaser ('lead_paragraph') after either."""
+    words = name.split("_")
+    aliases = FEED_ALIASES[canonical]
+    if words[-1] not in aliases:
+        return None
+    return min(aliases.index(word) for word in words if word in aliases)
+
 
 def _feed_columns(header: list[str]) -> dict[str, int]:
     """canonical field -> index of the header column that carries it: the first column named by
@@ -393,17 +413,27 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     time_index = positions.get("time")
     if "published_at" in found and names[found["published_at"]] in _DATE_ONLY_NAMES and time_index is not None:
         found["published_time"] = time_index  # a 'Date' and a 'Time' column: one publication time
+    if "published_at" not in found:
+        claimed = set(found.values())
+        index = next((i for i, name in enumerate(names)
+                      if i not in claimed and name.endswith(tuple("_" + suffix for suffix in _TIME_SUFFIXES))), None)
+        if index is not None:
+            found["published_at"] = index
+    by_suffix: dict[str, list[int]] = {}
     for canonical in TEXT_FIELDS:
+        ranked = sorted((rank, i) for i, name in enumerate(names)
+                        if (rank := _text_suffix_rank(name, canonical)) is not None)
+        by_suffix[canonical] = [i for _, i in ranked]
         if canonical not in found:
             claimed = set(found.values())
-            index = next((i for i, name in enumerate(names)
-                          if i not in claimed and name.rsplit("_", 1)[-1] in FEED_ALIASES[canonical]), None)
+            index = next((i for i in by_suffix[canonical] if i not in claimed), None)
             if index is not None:
                 found[canonical] = index
     if "body" in found:  # NewsAPI: 'content' (cut at 200 characters, or empty) and 'description'
         claimed = set(found.values())
         fallback = next((positions[a] for a in FEED_ALIASES["body"]
-                         if a in positions and positions[a] not in claimed), None)
+                         if a in positions and positions[a] not in claimed),
+                        next((i for i in by_suffix["body"] if i not in claimed), None))
         if fallback is not None:
             found["body_fallback"] = fallback
     return found
@@ -434,11 +464,20 @@ def _csv_records(lines: list[str], width: int, fmt: dict) -> Iterator[tuple[int,
 
 
 def _one_strict_record(text: str, width: int, fmt: dict) -> bool:
+    """Whether a strict CSV reader reads `text` as one record of `width` fields (or of one more,
+    empty: `_trailing_delimiter`)."""
     try:
         records = list(csv.reader(io.StringIO(text), strict=True, **fmt))
     except csv.Error:
         return False
-    return len(records) == 1 and len(records[0]) == width
+    return len(records) == 1 and (len(records[0]) == width or _trailing_delimiter(records[0], width))
+
+
+def _trailing_delimiter(fields: list[str], width: int) -> bool:
+    """A record of one field more than the header's `width`, the last one empty: a writer that ends
+    every data line with the delimiter ('a,b,c,') but not its header. Nothing is lost by dropping
+    the empty field; a row whose extra field holds text is a wrong field count."""
+    return len(fields) == width + 1 and not fields[-1].strip()
 
 
 _ZONES: dict[str, int] = {
@@ -492,7 +531,8 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET,
     BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could
     be swapped (03/04/2024), and a number that is no known length (6 digits: YYMMDD, DDMMYY or
-    MMDDYY cannot be told apart). Epoch times may carry a fraction ('1711922400.75').
+    MMDDYY cannot be told apart), or a spreadsheet day number (5 digits: 45414.375). Epoch times may
+    carry a fraction ('1711922400.75').
 
     Raises:
         ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, a
@@ -508,6 +548,10 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             if parsed.year > latest:  # '2024050215' is a compact date, not 2034
                 raise ValueError(f"{value!r} read as Unix epoch time is in {parsed.year}: a compact date? "
                                  "write ISO 8601")
+        elif re.fullmatch(r"\d{5}(?:\.\d+)?", value):  # 45414.375: 2024-05-02 09:00 in Excel's day count
+            raise ValueError(f"{value!r} is a spreadsheet day number (an Excel serial date), not a time: the cell "
+                             "lost its date format before export; format the column as a date (yyyy-mm-dd hh:mm) "
+                             "and export again")
         elif re.fullmatch(r"\d+", value) and len(value) not in (4, 8, 14):  # a year alone: 'no month or day'
             which = " (YYMMDD, DDMMYY, MMDDYY or YYYYMM? the order cannot be told)" if len(value) == 6 else ""
             raise ValueError(f"{value!r}: {len(value)} digits are no timestamp form this reader knows{which}; write "
@@ -705,6 +749,9 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
         if fields is None:
             out.non_data_lines.append((number, "blank"))
             continue
+        if number == len(lines) + offset and re.match(csv_text.END_OF_FILE_MARKER, raw):
+            out.non_data_lines.append((number, "end_of_file_marker"))
+            continue
         repeat = "same" if raw.strip(" \ufeff") == lines[0].strip(" \ufeff") else csv_text.header_repeat(fields, header)
         if repeat == "reordered":  # read by position, the articles after it would swap fields
             raise csv_text.reordered_header_refusal(path, number, fields, header)
@@ -712,6 +759,9 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             out.non_data_lines.append((number, "repeated_header"))
             continue
         out.data_records += 1
+        if _trailing_delimiter(fields, len(header)):
+            fields = fields[:-1]
+            out.note_line("trailing_delimiter_lines", number)
         if len(fields) != len(header):
             out.reject(number, None, "*", "wrong_field_count", raw.replace(_CR_STANDIN, "\r"),
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
@@ -1102,10 +1152,26 @@ def _is_article_list(value: object) -> bool:
 
 
 def _own_text(article: dict) -> bool:
-    """Whether an object carries a headline or body of its own, as a plain member (an article, even
-    one holding lists of related stories; an API page's text is only its feed's, nested)."""
-    return any(isinstance(value, str) and _key(name) in FEED_ALIASES[field]
+    """Whether an object carries a headline or body of its own, as a plain member or one an API
+    nests (`_nested_text`): an article, even one holding lists of related stories or keywords; an
+    API page's text is only its feed's, nested deeper."""
+    return any((isinstance(value, str) or _nested_text(name, value) is not None) and _key(name) in FEED_ALIASES[field]
                for name, value in article.items() for field in TEXT_FIELDS)
+
+
+_TEXT_HOLDERS = ("text", "value", "main", "rendered", "content", "body", "plain", "html")
+"""Members that hold a headline's or body's text when an API nests it in an object, in order of
+preference: the New York Times' `headline: {"main": ..., "kicker": ...}`, WordPress's
+`title: {"rendered": ...}`, `body: {"text": ..., "lang": "en"}`, XML-to-JSON's `{"#text": ...}`."""
+
+
+def _nested_text(name: object, value: object) -> str | None:
+    """The text of a headline or body (a member named by a TEXT_FIELDS alias) that an API nests in
+    an object, from its first member named in _TEXT_HOLDERS that holds a string; None otherwise."""
+    if not isinstance(value, dict) or not any(_key(name) in FEED_ALIASES[field] for field in TEXT_FIELDS):
+        return None
+    held = {str(member).lower().lstrip("#_$"): inner for member, inner in value.items() if isinstance(inner, str)}
+    return next((held[holder] for holder in _TEXT_HOLDERS if holder in held), None)
 
 
 def _article_list(page: dict) -> tuple[tuple[str, ...], list] | None:
@@ -1251,8 +1317,10 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
 
     - a nested object's members are named '<outer>_<inner>' (NewsAPI's `source: {id, name}` ->
       `source_id`, `source_name`); Elasticsearch's `_source` object and MongoDB's Extended JSON
-      wrappers (`{"$oid": ...}`, `{"$date": ...}`) are unwrapped in place;
-    - a list of plain values is joined by ', ' (tickers: `["AAPL", "MSFT"]`);
+      wrappers (`{"$oid": ...}`, `{"$date": ...}`) are unwrapped in place; a headline or body
+      nested in an object (`headline: {"main": ...}`, `_nested_text`) is also the field itself;
+    - a list of plain values is joined by ', ' (tickers: `["AAPL", "MSFT"]`), a headline's or
+      body's by a blank line (paragraphs);
     - a list of objects that name stocks (`ticker` or `symbol` members; `name` in a list named
       `stocks`, `tickers` or `symbols`) gives their tickers, joined, as `tickers` when the article has
       no such field; any other list of objects is no field, its name goes to `ignored`;
@@ -1265,6 +1333,8 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
         if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _EXTENDED_JSON:
             fields.update(_flatten_json({key: next(iter(value.values()))}, prefix, ignored))
         elif isinstance(value, dict):
+            if (text := _nested_text(key, value)) is not None:
+                fields[name] = text
             fields.update(_flatten_json(value, prefix if key == "_source" else name, ignored))
         elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
             named = [item.get(next((k for k in item if _key(k) in _TICKER_KEYS
@@ -1275,7 +1345,8 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
             elif ignored is not None:
                 ignored.add(name)
         elif isinstance(value, list):
-            fields[name] = ", ".join(_json_scalar(item) for item in value if item is not None)
+            paragraphs = any(_key(key) in FEED_ALIASES[field] for field in TEXT_FIELDS)
+            fields[name] = ("\n\n" if paragraphs else ", ").join(_json_scalar(item) for item in value if item is not None)
         else:
             fields[name] = _json_scalar(value)
     if stocks and "tickers" not in fields:
@@ -1490,7 +1561,7 @@ def _parse_json_lines(path: Path, text: str, sha256: str, found_in: set[str]) ->
             cut = " (the line stops before the object closes: a truncated file?)" if _json_left_open(line) else ""
             number += 1
             records.append(_JsonRecord(number, line_number, 1, _Unreadable(
-                line, f"{path}: line {line_number} column {exc.pos - offset + 1}: not valid JSON ({exc.msg}){cut}")))
+                line, f"{path}: line {line_number} column {exc.pos + 1}: not valid JSON ({exc.msg}){cut}")))
             continue
         for at, value in found:
             number += 1

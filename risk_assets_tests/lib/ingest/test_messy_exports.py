@@ -7,6 +7,7 @@ none may lose a row or change a value silently."""
 from __future__ import annotations
 
 import gzip
+from datetime import datetime
 import re
 from itertools import islice
 from pathlib import Path
@@ -1005,3 +1006,56 @@ def test_a_feed_written_by_pythons_csv_module_on_windows_keeps_its_last_column(s
     assert parsed.notes["columns"]["label"] == "label" and parsed.notes["ignored_columns"] == []
     assert parsed.rows.select("doc_id", "text_raw", "label").rows() == [
         (f"c{i}", text, label) for i, (text, label) in enumerate(sentences[:6])]
+
+
+def test_a_feed_that_ends_each_data_line_with_its_delimiter_loads_every_article(sentences, tmp_path):
+    """'a,b,c,' under a header without the trailing comma: the empty last field is dropped and the
+    lines are noted, not every article quarantined as a wrong field count; a line whose extra field
+    holds text is still one (a comma inside an unquoted value shifted its fields), and a quoted body
+    over two lines is still one record."""
+    (s0, l0), (s1, l1), (s2, l2) = sentences[:3]
+    first, second = s2.split(" ", 1)
+    path = tmp_path / "desk_feed.csv"
+    path.write_text(
+        "id,headline,body,published_at\n"
+        f'b0,Results,"{s0}",2024-05-02T10:00:00Z,\n'
+        f'b1,Results,"{s1}",2024-05-02T11:00:00Z,extra\n'
+        f'b2,Results,"{first}\n{second}",2024-05-02T12:00:00Z,\n'
+    )
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "_source_line", "text_raw", "published_at").rows() == [
+        ("b0", 2, s0, datetime(2024, 5, 2, 10)), ("b2", 4, f"{first}\n{second}", datetime(2024, 5, 2, 12))]
+    assert parsed.quarantine.select("line", "rule").rows() == [(3, "wrong_field_count")]
+    assert parsed.notes["trailing_delimiter_lines"] == [2, 4]
+
+
+def test_a_dos_end_of_file_mark_is_a_non_data_line_in_loan_tapes_and_feeds(lc_lines, sentences, tmp_path):
+    """A last line holding only Ctrl-Z (0x1A), as DOS tools end a file, is counted as non-data
+    (`end_of_file_marker`), not quarantined as a malformed record; every loan and article loads."""
+    tape = tmp_path / "lc.csv"
+    tape.write_bytes(("\r\n".join(lc_lines) + "\r\n\x1a").encode())
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.height == 6 and parsed.quarantine.height == 0
+    assert parsed.non_data_lines == [(8, "end_of_file_marker")]
+
+    plain = [sentence for sentence, _ in sentences if '"' not in sentence][:3]
+    feed = tmp_path / "feed.csv"
+    feed.write_bytes(("id,headline\r\n" + "".join(f'n{i},"{s}"\r\n' for i, s in enumerate(plain)) + "\x1a").encode())
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows["headline"].to_list() == plain and parsed.quarantine.height == 0
+    assert parsed.non_data_lines == [(5, "end_of_file_marker")]
+    # a Ctrl-Z inside the file is a control character in a value, not an end
+    feed.write_bytes(f'id,headline\nn0,"{plain[0]}\x1a"\nn1,"{plain[1]}"\n'.encode())
+    assert parse_news_file(feed).quarantine.select("line", "rule").rows() == [(2, "control_character")]
+
+
+def test_a_spreadsheet_day_number_in_a_feeds_time_column_is_quarantined_by_name(sentences, tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text(f'id,headline,published_at\nn1,"{sentences[0][0]}",45414.375\n')
+    parsed = parse_news_file(path)
+    (entry,) = parsed.quarantine.iter_rows(named=True)
+    assert (entry["line"], entry["column_name"], entry["raw_value"]) == (2, "published_at", "45414.375")
+    assert "spreadsheet day number (an Excel serial date)" in entry["message"]

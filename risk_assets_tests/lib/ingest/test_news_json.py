@@ -67,7 +67,17 @@ def test_json_lines_quarantine_a_cut_last_line_with_its_column_and_keep_the_rest
     assert parsed.rows.height == 5 and parsed.non_data_lines == [(6, "blank")]
     (entry,) = parsed.quarantine.iter_rows(named=True)
     assert (entry["line"], entry["rule"], entry["raw_value"]) == (7, "malformed_json", lines[4][:60])
-    assert "line 7 column" in entry["message"] and "truncated" in entry["message"]
+    column = _error_column(lines[4][:60])
+    assert f"line 7 column {column}: not valid JSON" in entry["message"] and "truncated" in entry["message"]
+
+
+def _error_column(line: str) -> int:
+    """The 1-based column at which Python's json module stops reading `line` alone."""
+    try:
+        json.loads(line)
+    except json.JSONDecodeError as exc:
+        return exc.colno
+    raise AssertionError(f"{line!r} is valid JSON")
 
 
 def test_the_same_article_pulled_twice_is_one_article(tmp_path, sentences):
@@ -277,6 +287,7 @@ def test_json_lines_with_crlf_blank_padding_and_a_broken_line_keep_their_line_nu
     assert parsed.rows["_source_line"].to_list() == [1, 4] and parsed.non_data_lines == [(2, "blank")]
     (entry,) = parsed.quarantine.iter_rows(named=True)
     assert (entry["line"], entry["rule"], entry["raw_value"]) == (3, "malformed_json", lines[1][:30])
+    assert f"line 3 column {_error_column(lines[1][:30])}: not valid JSON" in entry["message"]
 
 
 def test_an_article_with_a_note_or_errors_field_of_its_own_is_an_article(tmp_path, sentences):
@@ -346,3 +357,66 @@ def test_a_name_read_when_the_chosen_one_is_empty_is_not_listed_as_ignored(tmp_p
     assert parsed.rows["headline"].to_list() == ["Lender tightens standards", None]
     assert parsed.notes["columns"]["headline"] == "headline"
     assert parsed.notes["fallback_columns"] == {"Titel": "headline"} and parsed.notes["ignored_columns"] == []
+
+
+def test_guardian_and_nyt_responses_give_each_article_its_time_and_its_longest_text(tmp_path, sentences):
+    """The Guardian's Open Platform names its time `webPublicationDate` and nests the article in
+    `fields` (`bodyText`, and the teaser `trailText` first); the New York Times' Article Search
+    nests `headline: {"main": ...}` and holds a `keywords` list of objects in every article. Each
+    article loads with its time, its full text as body and the teaser as the fallback; before, the
+    Guardian's loaded undated with the teaser as body, and the Times' was refused."""
+    (s0, _), (s1, _), (s2, _), (s3, _) = sentences[:4]
+    guardian = {"response": {"status": "ok", "total": 2, "results": [
+        {"id": f"business/2024/may/02/story-{i}", "type": "article", "sectionName": "Business",
+         "webPublicationDate": f"2024-05-02T0{i}:30:00Z", "webTitle": text[:50],
+         "webUrl": f"https://www.theguardian.com/business/2024/may/02/story-{i}",
+         "fields": {"trailText": text[:40], "bodyText": text}} for i, text in enumerate((s0, s1))]}}
+    path = tmp_path / "guardian.json"
+    path.write_text(json.dumps(guardian, indent=1))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0
+    assert parsed.notes["columns"] == {"doc_id": "id", "published_at": "webPublicationDate", "headline": "webTitle",
+                                       "body": "fields_bodyText", "body_fallback": "fields_trailText"}
+    assert parsed.rows.select("published_at", "text_raw").rows() == [
+        (datetime(2024, 5, 2, 0, 30), s0), (datetime(2024, 5, 2, 1, 30), s1)]
+
+    nyt = {"status": "OK", "response": {"docs": [
+        {"abstract": text[:40], "web_url": f"https://www.nytimes.com/{i}", "lead_paragraph": text,
+         "headline": {"main": text[:50], "kicker": None, "print_headline": ""},
+         "keywords": [{"name": "organizations", "value": "Nokia", "rank": 1}],
+         "pub_date": f"2024-05-02T1{i}:00:00+0000", "_id": f"nyt://article/{i}"} for i, text in enumerate((s2, s3))],
+        "meta": {"hits": 2, "offset": 0}}}
+    path = tmp_path / "nyt.json"
+    path.write_text(json.dumps(nyt, indent=1))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0 and parsed.notes["articles_in"] == ["response.docs"]
+    assert {k: parsed.notes["columns"][k] for k in ("headline", "body", "body_fallback", "published_at")} == {
+        "headline": "headline", "body": "lead_paragraph", "body_fallback": "abstract", "published_at": "pub_date"}
+    assert parsed.rows.select("doc_id", "published_at", "headline", "text_raw").rows() == [
+        ("nyt://article/0", datetime(2024, 5, 2, 10), s2[:50], s2), ("nyt://article/1", datetime(2024, 5, 2, 11), s3[:50], s3)]
+
+
+def test_a_text_nested_in_an_object_or_written_as_paragraphs_is_the_articles_text(tmp_path, sentences):
+    """`body: {"text": ..., "lang": "en"}` and WordPress's `title: {"rendered": ...}` give their
+    text (and WordPress's `date_gmt` the time), never a NULL body scored from the headline; a body written as a list of paragraphs is
+    joined by a blank line, not by the ', ' that joins tickers."""
+    (s0, _), (s1, _), (s2, _) = sentences[:3]
+    articles = [
+        {"id": "p1", "title": s0[:40], "body": {"text": s0, "lang": "en"}, "published": "2024-05-02T09:00:00Z"},
+        {"id": 7, "date_gmt": "2024-05-02T10:00:00", "title": {"rendered": s1[:40]},
+         "content": {"rendered": f"<p>{s1}</p>", "protected": False}},
+        {"id": "p3", "title": s2[:40], "body": [s2[:60], s2[60:]], "tickers": ["NOK", "ERIC"],
+         "published": "2024-05-02T11:00:00Z"},
+    ]
+    for i, article in enumerate(articles):
+        path = tmp_path / f"article_{i}.json"
+        path.write_text(json.dumps([article]))
+        parsed = parse_news_file(path)
+        (row,) = parsed.rows.iter_rows(named=True)
+        assert parsed.quarantine.height == 0 and row["text_field"] == "body", article
+        if i == 0:
+            assert row["body"] == s0
+        elif i == 1:
+            assert (row["headline"], row["text_clean"], row["published_at"]) == (s1[:40], s1, datetime(2024, 5, 2, 10))
+        else:
+            assert row["body"] == f"{s2[:60]}\n\n{s2[60:]}" and row["ticker"] == "ERIC,NOK"
