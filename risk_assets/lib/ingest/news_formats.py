@@ -386,11 +386,17 @@ names of two words that say 'published': a lone 'date' or 'time' ends too many o
 (`update_time`, `image_date`), and 'published' alone ends flags (`is_published`)."""
 
 
+_FIRST_TEASER = FEED_ALIASES["body"].index("summary")
+"""Body names from this position of FEED_ALIASES['body'] on are teasers (summary, description,
+lead_paragraph, abstract, excerpt, snippet, teaser): one of them is the body only when no column
+names a longer text, even by its last word only ('full_text' beside 'summary')."""
+
+
 def _text_suffix_rank(name: str, canonical: str) -> int | None:
     """How well a name that is no alias of a text field still names it: None unless its last word
     is an alias ('fields_body_text', 'web_title'); else the position in FEED_ALIASES of the best
     alias among all its words, so that 'fields_body_text' (body) is read before 'fields_trail_text'
-    (text) and a teaser ('lead_paragraph') after either."""
+    (text), and a name that says only a teaser word ('fields_excerpt') after either."""
     words = name.split("_")
     aliases = FEED_ALIASES[canonical]
     if words[-1] not in aliases:
@@ -400,9 +406,11 @@ def _text_suffix_rank(name: str, canonical: str) -> int | None:
 
 def _feed_columns(header: list[str]) -> dict[str, int]:
     """canonical field -> index of the header column that carries it: the first column named by
-    one of its aliases; for TEXT_FIELDS without one, the first unclaimed column whose name's last
-    word is an alias. A second body column ('description' beside 'content') is `body_fallback`:
-    read for a row whose body is not usable, before the headline."""
+    one of its aliases; for TEXT_FIELDS without one, the unclaimed column whose name's last word is
+    an alias, best ranked (`_text_suffix_rank`); a publication time without one, the first column
+    whose name ends in one of _TIME_SUFFIXES. A teaser (_FIRST_TEASER) gives way to a longer text
+    found by its last word. A second body column ('description' beside 'content') is
+    `body_fallback`: read for a row whose body is not usable, before the headline."""
     names = [_normalise_name(name) for name in header]
     positions = {name: i for i, name in reversed(list(enumerate(names)))}
     found = {}
@@ -429,6 +437,13 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
             index = next((i for i in by_suffix[canonical] if i not in claimed), None)
             if index is not None:
                 found[canonical] = index
+    body = found.get("body")
+    if body is not None and names[body] in FEED_ALIASES["body"][_FIRST_TEASER:]:
+        claimed = set(found.values())
+        longer = next((i for i in by_suffix["body"]
+                       if i not in claimed and _text_suffix_rank(names[i], "body") < _FIRST_TEASER), None)
+        if longer is not None:  # 'summary' beside 'full_text': the text is the body, the summary its fallback
+            found["body"] = longer
     if "body" in found:  # NewsAPI: 'content' (cut at 200 characters, or empty) and 'description'
         claimed = set(found.values())
         fallback = next((positions[a] for a in FEED_ALIASES["body"]

@@ -1059,3 +1059,15 @@ def test_a_spreadsheet_day_number_in_a_feeds_time_column_is_quarantined_by_name(
     (entry,) = parsed.quarantine.iter_rows(named=True)
     assert (entry["line"], entry["column_name"], entry["raw_value"]) == (2, "published_at", "45414.375")
     assert "spreadsheet day number (an Excel serial date)" in entry["message"]
+
+
+def test_a_summary_gives_way_to_a_longer_text_named_by_its_last_word(sentences, tmp_path):
+    """'Summary' is an accepted body name, but beside a 'Full Text' column it is a teaser: the full
+    text is the body and the summary its fallback, read for a row whose full text is empty."""
+    (s0, _), (s1, _) = sentences[:2]
+    path = tmp_path / "feed.csv"
+    path.write_text(f'id,Title,Summary,Full Text\nn1,Results,"{s0[:30]}","{s0}"\nn2,Results,"{s1[:30]}",\n')
+    parsed = parse_news_file(path)
+    assert parsed.notes["columns"] == {"doc_id": "id", "headline": "Title", "body": "Full Text",
+                                       "body_fallback": "Summary"}
+    assert parsed.rows.select("doc_id", "text_raw").rows() == [("n1", s0), ("n2", s1[:30])]
