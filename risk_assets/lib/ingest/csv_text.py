@@ -491,16 +491,25 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str],
     trailing delimiter is read with that column empty. Otherwise every record would be
     malformed. A record whose extra field is not empty (a separator inside a value shifted its
     fields) gets `filled_extra` True and stays malformed. Returns (records with `filled_extra`,
-    header, whether it was widened)."""
+    header, whether it was widened).
+
+    A record of the header's width that itself ends with the delimiter is not padded: in such a
+    file it is one field short (`K9|5375|Charged Off|201110|60|` lost its rate, and padded, its term
+    would load as the rate), or its last value is empty and its trailing delimiter missing; the
+    two cannot be told apart, so it gets `lost_field` True and stays malformed."""
     width = len(header)
     ends_empty = pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")
     trailing = (pl.col("n_fields") == width + 1) & ends_empty
     n_trailing = records.select(trailing.sum()).item() if records.height else 0
     if not n_trailing or 2 * n_trailing < records.height:
-        return records.with_columns(filled_extra=pl.lit(False)), header, False
-    records = records.with_columns(filled_extra=(pl.col("n_fields") == width + 1) & ~ends_empty).with_columns(
-        text=pl.when(pl.col("n_fields") == width).then(pl.col("text") + delimiter).otherwise(pl.col("text")),
-        n_fields=pl.when(pl.col("n_fields") == width).then(width + 1).otherwise(pl.col("n_fields")),
+        return records.with_columns(filled_extra=pl.lit(False), lost_field=pl.lit(False)), header, False
+    unpadded = (pl.col("n_fields") == width) & ~ends_empty
+    records = records.with_columns(
+        filled_extra=(pl.col("n_fields") == width + 1) & ~ends_empty,
+        lost_field=(pl.col("n_fields") == width) & ends_empty,
+    ).with_columns(
+        text=pl.when(unpadded).then(pl.col("text") + delimiter).otherwise(pl.col("text")),
+        n_fields=pl.when(unpadded).then(width + 1).otherwise(pl.col("n_fields")),
     )
     return records, named_columns([*header, ""]), True
 
@@ -601,6 +610,11 @@ def read_records(
         .when(pl.col("filled_extra"))
         .then(pl.lit(f"the file ends its data lines with an empty field after the header's {len(header) - 1} "
                      "columns, and this line fills it: a separator inside a value shifted its fields"))
+        .when(pl.col("lost_field"))
+        .then(pl.lit(f"the file ends its data lines with '{delimiter}' after the header's {len(header) - 1} "
+                     f"columns, and this line has {len(header) - 1} fields ending with '{delimiter}': a field is "
+                     "missing (its values after the gap would load one column early), or its last value is empty "
+                     "and its trailing separator missing; which cannot be told"))
         .otherwise(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}", "n_fields"))
         .alias("message"),
     )

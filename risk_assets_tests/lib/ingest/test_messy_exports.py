@@ -951,6 +951,27 @@ def test_a_line_that_fills_the_empty_trailing_field_is_malformed_not_shifted(dat
     assert "this line fills it: a separator inside a value shifted its fields" in entry["message"]
 
 
+def test_a_line_that_lost_a_field_but_kept_its_trailing_delimiter_is_malformed_not_shifted(data_dir, tmp_path):
+    """In the same export, a line that lost a value (its revol_util) but still ends with the
+    delimiter has the header's field count: padded, every value after the gap would load one column
+    early (the loan's total_acc as its revol_util). It is a malformed record; a line written
+    without the trailing delimiter still loads."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 8)]
+    header = lines[0].split(",")
+    padded = [lines[0]] + [line + "," for line in lines[1:]]
+    fields = lines[4].split(",")
+    del fields[header.index("revol_util")]
+    padded[4] = ",".join(fields) + ","
+    padded[6] = lines[6]  # no trailing delimiter: the empty column is read as empty
+    parsed = parse_loan_file(_write(tmp_path / "erp.csv", padded))
+    parsed.reconcile()
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 6, 7, 8]
+    (entry,) = parsed.quarantine.iter_rows(named=True)
+    assert (entry["line"], entry["rule"], entry["raw_value"]) == (5, "malformed_record", padded[4])
+    assert "a field is missing" in entry["message"]
+
+
 def test_a_default_flag_is_read_in_the_tapes_number_dialect(tmp_path):
     """Decimal comma, thousands point: '1,00' is the flag 1; '1.000' is a thousand, no flag."""
     tape = _declared(tmp_path, "id;amount;flag", ["1;5000;1,00", "2;5000;0,00", "3;5000;1.000"],
