@@ -42,9 +42,10 @@ unmapped source fields such as balances); every other canonical column is an ori
 ORIGINATION_COLUMNS = tuple(c.name for c in LOAN_COLUMNS if c.name not in CHANGING_COLUMNS)
 """The terms that identify an id-less loan across files: amount, term, rate, dates, borrower fields."""
 REPEAT_SHARE = 0.5
-"""A later id-less file is reported when at least this share (0-1) of its loans repeat the origination
-terms of loans of one earlier file of the same portfolio: a re-delivery, a corrected copy, or the
-next month's tape. Below it, matches are what thin tapes share by chance."""
+"""A later id-less file is reported when the loans it repeats (same origination terms) of one earlier
+file of the same portfolio are at least this share (0-1) of either file: a re-delivery, a corrected
+copy, the next month's tape, or the whole file after a partial copy of it. Below it, matches are
+what thin tapes share by chance."""
 
 
 def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
@@ -138,7 +139,9 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     tape with new statuses) adds them again under new keys and every book figure counts them twice.
     Per later file (by landing time) and portfolio, the earlier file whose loans it repeats most is
     found by an md5 of ORIGINATION_COLUMNS; it is reported when the repeated loans are at least
-    `share` (0-1) of the later file's id-less loans.
+    `share` (0-1) of either file's id-less loans: of the later file's (a re-delivery, next month's
+    tape), or of the earlier file's (a partial copy landed before the whole file: all of the
+    partial copy is repeated, though it is a small share of the whole).
 
     Returns a WARN outcome: one failed rule per reported file (its name, the earlier file's, loans
     repeated of loans in the file, and the withdrawal that removes one copy); no failing rows, so
@@ -167,11 +170,11 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
             WHERE (fe.landed, fe.file) < (fl.landed, fl.file)
             GROUP BY ALL
         )
-        SELECT fl.file, fe.file, p.portfolio, p.repeated, fl.loans
+        SELECT fl.file, fe.file, p.portfolio, p.repeated, fl.loans, fe.loans
         FROM pairs AS p
         JOIN files AS fl ON fl.sha = p.later_sha AND fl.portfolio = p.portfolio
         JOIN files AS fe ON fe.sha = p.earlier_sha AND fe.portfolio = p.portfolio
-        WHERE p.repeated >= ? * fl.loans
+        WHERE p.repeated >= ? * least(fl.loans, fe.loans)
         QUALIFY row_number() OVER (PARTITION BY p.later_sha, p.portfolio ORDER BY p.repeated DESC, fe.file) = 1
         ORDER BY fl.landed, fl.file
         """,
@@ -180,15 +183,15 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     rules = [
         {"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": False, "failing": repeated,
          "detail": (f"{_name(later)} repeats {repeated:,} of its {loans:,} {portfolio} loans from {_name(earlier)} "
-                    f"(same origination terms); without a loan id both copies count. If it replaces the earlier "
-                    f"file: risk-assets withdraw {_name(earlier)}")}
-        for later, earlier, portfolio, repeated, loans in repeats
+                    f"({earlier_loans:,} loans; same origination terms); without a loan id both copies count. If it "
+                    f"replaces the earlier file: risk-assets withdraw {_name(earlier)}")}
+        for later, earlier, portfolio, repeated, loans, earlier_loans in repeats
     ]
     if not rules:
         rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0,
                   "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file"}]
     observed = (f"{len(repeats)} id-less file(s) repeat the loans of an earlier file: "
-                + "; ".join(f"{_name(r[0])} {r[3]:,} of {r[4]:,} from {_name(r[1])}" for r in repeats)
+                + "; ".join(f"{_name(r[0])} {r[3]:,} of {r[4]:,} from {_name(r[1])} ({r[5]:,} loans)" for r in repeats)
                 if repeats else f"no id-less file repeats an earlier one ({rows_checked} id-less rows checked)")
     return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not repeats, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)

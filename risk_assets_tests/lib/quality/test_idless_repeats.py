@@ -36,7 +36,8 @@ def test_next_months_tape_of_the_same_loans_is_named_with_its_share(risk_home, d
 
     assert loans == (410, 410)  # both copies are in the lake, under different keys
     assert not outcome.success and outcome.severity == "WARN"
-    assert outcome.observed == "1 id-less file(s) repeat the loans of an earlier file: lc_2024-02.csv 200 of 210 from lc_2024-01.csv"
+    assert outcome.observed == ("1 id-less file(s) repeat the loans of an earlier file: "
+                                "lc_2024-02.csv 200 of 210 from lc_2024-01.csv (200 loans)")
     (rule,) = outcome.failed_rules
     assert rule["failing"] == 200
     assert rule["detail"].endswith("If it replaces the earlier file: risk-assets withdraw lc_2024-01.csv")
@@ -63,3 +64,18 @@ def test_different_loans_of_one_portfolio_do_not_match_by_chance(risk_home, data
     with connect(risk_home.lake_path) as con:
         every_match = idless_repeats(con, share=0.0)  # any repeated loan at all would be named
     assert every_match.success and every_match.rows_checked == 4000
+
+
+def test_the_whole_file_landed_after_a_partial_copy_of_it_is_named(risk_home, data_dir):
+    """A tape landed while it was still being copied (its first 300 loans, the last line whole),
+    then the finished copy of 2,000: every loan of the partial copy is repeated, though they are
+    only 15% of the whole file, so the warning names the pair and the file to withdraw."""
+    lines = _lines(data_dir, 2000)
+    _land(risk_home, "LoanStats_copying.csv", lines[:301], "run-1")
+    _land(risk_home, "LoanStats.csv", lines, "run-2")
+    with connect(risk_home.lake_path) as con:
+        outcome = idless_repeats(con)
+    assert not outcome.success
+    assert outcome.observed == ("1 id-less file(s) repeat the loans of an earlier file: "
+                                "LoanStats.csv 300 of 2,000 from LoanStats_copying.csv (300 loans)")
+    assert outcome.failed_rules[0]["detail"].endswith("risk-assets withdraw LoanStats_copying.csv")
