@@ -340,6 +340,11 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     if kind not in KINDS:
         raise ValueError(f"column {column!r}: type {kind!r} is not one of {KINDS}")
     sql_type = TARGET_SQL_TYPES[target]
+    if kind in ("percent", "fraction") and target not in RATE_TARGETS:
+        unit = next(c.description for c in LOAN_COLUMNS if c.name == target)
+        raise ValueError(f"column {column!r}: type {kind!r} reads a rate into a fraction 0-1 (13.56% -> 0.1356), "
+                         f"which only {' and '.join(RATE_TARGETS)} hold; {target!r} is: {unit} Declare 'number' "
+                         "(or 'money' for an amount)")
     if sql_type not in KIND_TARGET_TYPES[kind]:
         fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types]
         raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); declare one of {fitting}")

@@ -106,6 +106,9 @@ def test_a_whole_number_column_quarantines_a_fraction_instead_of_cutting_it(bank
     ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER); declare one of ['int', 'term', 'flag']"),
     ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE)"),
     ("amount", {"to": "int_rate"}, "target 'int_rate' needs a declared type: 'percent'"),
+    ("amount", {"to": "loan_amount", "type": "percent"}, "type 'percent' reads a rate into a fraction 0-1"),
+    ("income", {"to": "dti", "type": "fraction"},
+     "'dti' is: Debt-to-income ratio as the source reports it (percent points, e.g. 14.14). Declare 'number'"),
     ("ref", {"to": "loan_key"}, "target 'loan_key' is not a column of raw.loans that a tape fills"),
     ("ref", {"type": "text"}, "the key 'to' (its raw.loans column) is missing"),
 ])
