@@ -28,13 +28,22 @@ NEWS_MODEL_LINES = ("a news sentiment model version", "every article in news_fea
 """Lines that need a sentiment model; `--own-data` skips them, saying why, when no news is labelled."""
 
 
-def _no_labelled_news(con) -> bool:
-    """Whether the lake's news features hold articles and none of them has a label."""
+def _why_no_news_model(con) -> str | None:
+    """Why no sentiment model can exist on this lake, or None when one can: the lake holds no news
+    (no news table, or an empty one: a lender's loans alone), or holds articles none of which is
+    labelled."""
     try:
         articles, labelled = con.execute("SELECT count(*), count(label) FROM marts.news_features").fetchone()
-    except (duckdb.CatalogException, duckdb.BinderException):  # no news table, or one without labels
-        return False
-    return articles > 0 and labelled == 0
+    except duckdb.CatalogException:  # no news landed or modelled yet
+        return "no news in the lake, so no sentiment model; land news files to score articles"
+    except duckdb.BinderException:  # a news table without labels
+        articles, labelled = con.execute("SELECT count(*), 0 FROM marts.news_features").fetchone()
+    if articles == 0:
+        return "no news in the lake, so no sentiment model; land news files to score articles"
+    if labelled == 0:
+        return ("no labelled news in the lake, so no sentiment model can be trained (news_sentiment_model's card); "
+                "land a labelled file to score articles")
+    return None
 
 
 _MISSING_TABLE = re.compile(r'Table with name "?([\w.]+)"? does not exist')
@@ -46,15 +55,14 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
     are not checked: passed None ("skip")."""
     results: list[tuple[str, bool | None, str]] = []
 
-    unlabelled = own_data and _no_labelled_news(con)
+    no_news_model = _why_no_news_model(con) if own_data else None
 
     def one(name: str, sql: str, expect, counts: str) -> None:
         if own_data and name.startswith(SAMPLE_LINES):
             results.append((name, None, "a count of the sample data, not checked with --own-data"))
             return
-        if unlabelled and name.startswith(NEWS_MODEL_LINES):
-            results.append((name, None, "no labelled news in the lake, so no sentiment model can be trained "
-                                        "(news_sentiment_model's card); land a labelled file to score articles"))
+        if no_news_model and name.startswith(NEWS_MODEL_LINES):
+            results.append((name, None, no_news_model))
             return
         try:
             observed = con.execute(sql).fetchone()[0]

@@ -64,6 +64,8 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
 
 
 def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_rest(risk_home, capsys):
+    """On the sample's terms a lake without news fails the news lines; with --own-data a lender's
+    lake of loan tapes alone skips them, saying there is no news, and the sample's four counts."""
     with connect(risk_home.lake_path) as con:
         con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, rows_loaded, "
                     "rows_quarantined, non_data_lines, status) VALUES "
@@ -78,7 +80,9 @@ def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_res
     assert verify.main(["--own-data"]) == 1  # loan_features is still missing
     out = capsys.readouterr().out
     assert "skip LendingClub loans loaded = 39,786 (observed a count of the sample data, not checked with --own-data)" in out
-    assert out.count("\nskip ") + out.startswith("skip ") == 4
+    assert out.count("\nskip ") + out.startswith("skip ") == 6
+    assert ("skip a news sentiment model version registered (observed no news in the lake, so no sentiment model; "
+            "land news files to score articles)") in out
     assert ("FAIL every loan in loan_features has a PD score from its portfolio's champion (observed not in the lake "
             "yet: table loan_features;") in out
 
