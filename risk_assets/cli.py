@@ -80,7 +80,7 @@ def seed_landing(home: RiskHome, source: Path | None) -> list[Path]:
     return copied
 
 
-def _materialize(select: str) -> int:
+def _materialize(select: str, lake_path: Path | None = None) -> int:
     command = ["dagster", "asset", "materialize", "-m", "risk_assets.definitions", "--select", select]
     bin_dir = Path(sys.executable).parent
     if (bin_dir / "dagster").exists():
@@ -93,17 +93,19 @@ def _materialize(select: str) -> int:
         import dagster as dg
 
         with dg.DagsterInstance.get() as instance:
-            for line in run_summary(instance, started):
+            for line in run_summary(instance, started, lake_path):
                 print(line, flush=True)
     except Exception as exc:  # the summary is a convenience: never hide the run's own exit code behind it
         print(f"(no run summary: {type(exc).__name__}: {exc})", file=sys.stderr)
     return code
 
 
-def run_summary(instance, since: float) -> list[str]:
+def run_summary(instance, since: float, lake_path: Path | None = None) -> list[str]:
     """Closing lines of `risk-assets run`: the run started after `since` (epoch seconds), its status
     and duration, each check of it that did not pass (severity, check, asset, its description cut to
-    300 characters) and what to run next. [] when no run started (a bad selection, say)."""
+    300 characters), each file this run refused or failed to land (from the lake at `lake_path`:
+    a refusal is no failed check, yet the file's rows are not in the lake) and what to run next.
+    [] when no run started (a bad selection, say)."""
     import dagster as dg
 
     records = [r for r in instance.get_run_records(limit=5) if r.create_timestamp.timestamp() >= since - 1]
@@ -122,13 +124,36 @@ def run_summary(instance, since: float) -> list[str]:
         description = description if len(description) <= 300 else description[:299] + "…"
         flagged.append(f"   {evaluation.severity.value:<5} {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
                        f"{description}")
+    files = _files_not_landed(lake_path, run.run_id)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
-             + (f"{len(flagged)} check(s) did not pass (ERROR stops what depends on it, WARN does not):"
-                if flagged else "every check passed")]
+             + (f"{len(flagged)} check(s) did not pass (ERROR stops what depends on it, WARN does not)"
+                if flagged else "every check passed")
+             + (f"; {len(files)} file(s) not landed (they stay in landing and are tried again on each run)"
+                if files else "")
+             + (":" if flagged or files else "")]
     lines += flagged
+    for status, path, message in files:
+        message = " ".join(message.split())
+        message = message if len(message) <= 300 else message[:299] + "…"
+        lines.append(f"   {status.upper():<7} {Path(path).name}: {message}")
     lines.append("   next: risk-assets verify (with --own-data on a lake of your own files); the UI shows each check's "
                  "rows (README, Open the UI)")
     return lines
+
+
+def _files_not_landed(lake_path: Path | None, run_id: str) -> list[tuple[str, str, str]]:
+    """(status, path, message) of each file the run `run_id` refused or failed to land, from
+    raw.landed_files; [] without a lake (or a lake without that table yet)."""
+    if lake_path is None or not Path(lake_path).exists():
+        return []
+    import duckdb
+
+    try:
+        with connect(lake_path, read_only=True) as con:
+            return con.execute("SELECT status, path, coalesce(message, '') FROM raw.landed_files "
+                               "WHERE run_id = ? AND status IN ('refused', 'failed') ORDER BY path", [run_id]).fetchall()
+    except duckdb.Error:
+        return []
 
 
 def _release_dead_runs() -> None:
@@ -512,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in copied:
             print(f"  {path}")
     if args.command == "run":
-        return _materialize(args.select)
+        return _materialize(args.select, home.lake_path)
     if args.command == "replay":
         return _replay(args, home)
     return 0

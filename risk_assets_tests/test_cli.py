@@ -37,3 +37,26 @@ def test_the_run_summary_names_the_checks_that_did_not_pass(tmp_path):
     assert lines[1] == "   WARN  tape_rows on tape: loan_pd_acme: not trained: too few defaults (18 < 20)"
     assert lines[2].startswith("   next: risk-assets verify (with --own-data on a lake of your own files)")
     assert len(lines) == 3
+
+
+def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
+    """A refused file fails no check, yet its rows are not in the lake: the summary names it with
+    its reason instead of saying only 'every check passed'."""
+    from risk_assets.lib.lake import connect
+
+    lake = tmp_path / "lake.duckdb"
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        since = time.time()
+        result = dg.materialize([tape, tape_schema], instance=instance)
+        with connect(lake) as con:
+            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, message, run_id) VALUES "
+                        "('a', '/landing/loans/HDR_TRL.DAT', 9, 'loans', 'refused', ?, ?), "
+                        "('b', '/landing/loans/ok.csv', 9, 'loans', 'loaded', NULL, ?), "
+                        "('c', '/landing/loans/old.csv', 9, 'loans', 'refused', 'an earlier run', 'another-run')",
+                        ["no known loan tape format: line 1 is 'HDR|20200331'", result.run_id, result.run_id])
+        lines = run_summary(instance, since, lake)
+    assert lines[0].endswith("; every check passed; 1 file(s) not landed (they stay in landing and are tried "
+                             "again on each run):")
+    assert lines[1] == "   REFUSED HDR_TRL.DAT: no known loan tape format: line 1 is 'HDR|20200331'"
+    assert lines[2].startswith("   next: risk-assets verify") and len(lines) == 3
