@@ -7,7 +7,20 @@
   never selected; the blocking check loan_features_no_leakage enforces both the denylist and a
   single-feature separation test. Staging rows that a check on staging quarantined are left out
   (the loan's latest remaining version is used, as staging does for raw rows).
+
+  Origination terms are carried forward: a later snapshot that does not give one (a servicer's
+  monthly performance tape maps status and balance, not the amount, rate or FICO that the
+  origination file gave) keeps the latest value an earlier version gave, instead of NULL. The
+  outcome (default_flag) and off_policy are the latest version's own.
 -#}
+{%- set origination_terms = [
+    'origination_date', 'vintage', 'loan_amount', 'currency', 'term_months', 'int_rate', 'installment',
+    'grade', 'sub_grade', 'emp_length_years', 'home_ownership', 'annual_income', 'verification_status',
+    'purpose', 'zip3', 'addr_state', 'dti', 'delinq_2yrs', 'inq_last_6mths', 'open_acc', 'pub_rec',
+    'revol_bal', 'revol_util', 'total_acc', 'earliest_cr_line', 'fico_range_low', 'naics', 'bank_state',
+    'employees', 'new_business', 'jobs_created', 'jobs_retained', 'franchise_code', 'urban_rural',
+    'revolving_line', 'low_doc', 'disbursement_date', 'disbursement_gross', 'gross_approved', 'sba_approved',
+] %}
 with kept as (
     -- rows a check on staging quarantined (stg_loans_values: same file and line in quality.quarantine)
     select s.*
@@ -16,9 +29,26 @@ with kept as (
         on q.file_sha256 = s._file_sha256 and q.line = s._source_line
 ),
 
+carried as (
+    -- each origination term: the latest value any version gave (the latest version's own, unless NULL)
+    select
+        loan_key,
+        portfolio,
+        snapshot_version,
+        default_flag,
+        off_policy,
+        {%- for term in origination_terms %}
+        last_value({{ term }} ignore nulls) over versions as {{ term }},
+        {%- endfor %}
+    from kept
+    window versions as (
+        partition by loan_key order by snapshot_version rows between unbounded preceding and unbounded following
+    )
+),
+
 latest as (
     select *
-    from kept
+    from carried
     qualify snapshot_version = max(snapshot_version) over (partition by loan_key)
 )
 

@@ -129,3 +129,29 @@ def test_rows_a_staging_check_quarantines_stay_out_of_the_marts(risk_home, cases
         staged = con.execute("SELECT count(*) FROM staging.stg_loans WHERE split_part(loan_key, ':', 2) = '77003'").fetchone()[0]
         staged_news = con.execute("SELECT count(*) FROM staging.stg_news").fetchone()[0]
     assert staged == 2 and staged_news == 2
+
+
+def test_a_performance_tape_keeps_the_origination_terms_an_earlier_tape_gave(risk_home, cases_dir):
+    """A servicer's monthly performance tape (F12's April loans with their statuses only: no amount,
+    rate, income or dates) is each loan's latest version. The features keep the terms the March
+    tape gave, not NULL, and take the outcome from April (77003 charged off); a term the later
+    tape does give (77004's corrected amount) is the later one's."""
+    march = loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv")
+    april = loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")
+    april = april.drop(columns=["origination_date", "vintage", "loan_amount", "int_rate", "annual_income"])
+    april["loan_amount"] = [7100.0 if loan == "77004" else None for loan in april["source_loan_id"]]
+    lake_with(risk_home.lake_path, loans=[march, april], news=[news_rows([("Profit rose.", "positive")])])
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_loans", "loan_features"]).success
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        features = {row[0]: row[1:] for row in con.execute(
+            "SELECT split_part(loan_key, ':', 2), cast(origination_date AS varchar), vintage, loan_amount, int_rate, "
+            "annual_income, default_flag FROM marts.loan_features WHERE split_part(loan_key, ':', 2) IN "
+            "('77002', '77003', '77004', '77011')").fetchall()}
+    assert features == {
+        "77002": ("2024-01-01", 2024, 6000.0, 0.12, 44000.0, None),
+        "77003": ("2024-01-01", 2024, 6500.0, 0.12, 46000.0, 1),
+        "77004": ("2024-01-01", 2024, 7100.0, 0.12, 48000.0, None),
+        "77011": (None, None, None, None, None, None),  # only in the performance tape: nothing to carry
+    }
