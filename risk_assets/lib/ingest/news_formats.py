@@ -1036,6 +1036,10 @@ _JSON_ARTICLE_LISTS = ("articles", "data", "items", "results", "news", "feed", "
 """Names of the list of articles in an API response, in order of preference when an object holds
 several lists of objects (NewsAPI `articles`, Alpha Vantage `feed`, rss2json `items`, feedparser
 `entries`, Elasticsearch `hits`, most others `data`/`results`)."""
+_XML_ITEM_LISTS = ("item", "entry")
+"""The article element names of RSS (`item`) and Atom (`entry`), which XML-to-JSON converters
+(xmltodict, rss-parser) keep as list names: an object holding such a list of articles is a channel
+or feed, though it has a title and description of its own."""
 URL_IDS = frozenset({"url", "link", "article_url"})
 """doc_id names that hold the article's URL: a row that leaves it blank gets a content id (`_content_id`)."""
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
@@ -1189,11 +1193,13 @@ def _nested_text(name: object, value: object) -> str | None:
     return next((held[holder] for holder in _TEXT_HOLDERS if holder in held), None)
 
 
-def _article_list(page: dict) -> tuple[tuple[str, ...], list] | None:
+def _article_list(page: dict) -> tuple[tuple[str, ...], list | dict] | None:
     """The path to the list of articles an API page holds, and the list: ('articles',) in
-    NewsAPI's response; ('hits', 'hits') in Elasticsearch's (one object down). Of several lists of
-    objects, the first named in _JSON_ARTICLE_LISTS; an empty named list when no list has items.
-    None for an object with a headline or body of its own (an article), or without such a list.
+    NewsAPI's response; ('hits', 'hits') in Elasticsearch's (one object down); ('rss', 'channel',
+    'item') in an RSS feed converted to JSON (_XML_ITEM_LISTS). Of several lists of objects, the
+    first named in _JSON_ARTICLE_LISTS; an empty named list when no list has items. None for an
+    object with a headline or body of its own (an article), or without such a list. A converted
+    feed of one item holds it as an object, not a list: that object comes back.
 
     Raises:
         FileRefused: (a message without the file) several lists hold objects and none is named as
@@ -1202,6 +1208,10 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list] | None:
     lists = [name for name, value in page.items() if _is_article_list(value)]
     if str(page.get("version", "")).startswith(JSON_FEED_VERSION) and isinstance(page.get("items"), list):
         return ("items",), page["items"]  # JSON Feed: a title of its own beside its items
+    xml_items = [name for name, value in page.items() if _key(name) in _XML_ITEM_LISTS
+                 and any(isinstance(item, dict) and _own_text(item) for item in (value if isinstance(value, list) else [value]))]
+    if xml_items:  # an RSS channel or Atom feed converted to JSON: its own title is the feed's
+        return (xml_items[0],), page[xml_items[0]]  # a dict when the feed holds one item (xmltodict)
     if _own_text(page):  # an article, even one holding a list of related stories
         return None
     filled = [name for name in lists if page[name]]
@@ -1274,7 +1284,9 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
                 where = _json_member_offset(text, where, name)
             found_in.add(".".join(names))
             title = _page_title(value)
-            return [(at, _with_source(article, title)) for at, item in (_json_array_items(text, where) if articles else [])
+            members = ([(where, articles)] if isinstance(articles, dict)  # a converted feed's one item
+                       else _json_array_items(text, where) if articles else [])
+            return [(at, _with_source(article, title)) for at, item in members
                     for at, article in _articles_in(path, text, at, item, found_in)]
         if _keyed_by_id(value):
             found_in.add(KEYED_BY_ID)

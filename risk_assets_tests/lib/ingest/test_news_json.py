@@ -420,3 +420,29 @@ def test_a_text_nested_in_an_object_or_written_as_paragraphs_is_the_articles_tex
             assert (row["headline"], row["text_clean"], row["published_at"]) == (s1[:40], s1, datetime(2024, 5, 2, 10))
         else:
             assert row["body"] == f"{s2[:60]}\n\n{s2[60:]}" and row["ticker"] == "ERIC,NOK"
+
+
+@pytest.mark.parametrize("shape", ["rss_items", "rss_one_item", "atom_entries"])
+def test_an_rss_or_atom_feed_converted_to_json_loads_its_items_not_the_channel(tmp_path, sentences, shape):
+    """xmltodict and rss-parser keep RSS's `item` and Atom's `entry` as list names, under a channel
+    or feed that has a title and description of its own (and xmltodict writes a lone item as an
+    object). Each item is an article; before, the channel loaded as the one article and its items
+    were listed as ignored."""
+    texts = [text for text, _ in sentences[:3]]
+    items = [{"title": text[:40], "description": text, "guid": f"g{i}",
+              "pubDate": f"Thu, 02 May 2024 0{i}:00:00 GMT"} for i, text in enumerate(texts)]
+    if shape == "rss_items":
+        document = {"rss": {"@version": "2.0", "channel": {"title": "Wire", "description": "Company news", "item": items}}}
+    elif shape == "rss_one_item":
+        document = {"rss": {"channel": {"title": "Wire", "description": "Company news", "item": items[0]}}}
+    else:
+        document = {"feed": {"title": "Wire", "subtitle": "Company news", "entry": [
+            {"id": item["guid"], "title": item["title"], "summary": item["description"],
+             "published": f"2024-05-02T0{i}:00:00Z"} for i, item in enumerate(items)]}}
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(document, indent=1))
+    parsed = parse_news_file(path)
+    expected = 1 if shape == "rss_one_item" else 3
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("doc_id", "text_raw", "published_at").rows() == [
+        (f"g{i}", texts[i], datetime(2024, 5, 2, i)) for i in range(expected)]
