@@ -514,6 +514,13 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str],
     return records, named_columns([*header, ""]), True
 
 
+def first_data_line(lines: Sequence[str], line_kinds: Sequence[tuple[str, str]] = ()) -> str:
+    """The first line that is neither blank nor of one of the `line_kinds` (a declared header or
+    trailer record), '' when there is none: a file without a header takes its width from it."""
+    kinds = [re.compile(pattern) for _, pattern in line_kinds]
+    return next((line for line in lines if line.strip() and not any(kind.search(line) for kind in kinds)), "")
+
+
 def read_records(
     data: bytes,
     *,
@@ -546,7 +553,7 @@ def read_records(
     """
     lines = _physical_lines(data)
     if header_line == 0:
-        first = next((line for line in lines.to_list() if line.strip()), "")
+        first = first_data_line(lines.to_list(), line_kinds)
         header_text, header_lines = None, 0
         header = named_columns([""] * len(split_fields(first, delimiter)))
     else:

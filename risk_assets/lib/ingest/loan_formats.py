@@ -381,15 +381,15 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     for mapping in mappings:
         needed = mapping.declared_columns
         lines = csv_text.head_lines(content, mapping.dialect.encoding)
-        if not mapping.header:  # named for this file; its first line must hold the columns it declares
-            first = next((line for line in lines if line.strip()), "")
+        if not mapping.header:  # named for this file; its first data line must hold the columns it declares
+            first = csv_text.first_data_line(lines, mapping.line_kinds)
             width = len(csv_text.split_fields(first, mapping.dialect.delimiter))
             beyond = sorted((c for c in needed if int(HEADERLESS_COLUMN.match(c).group(1)) > width),
                             key=lambda c: int(c.split("_")[1]))
             if not beyond:
                 return mapping, 0
             tried.append(f"mapping {mapping.name!r} (no header; needs {len(needed)} positions)")
-            misfits.append(_misfit(mapping, beyond, f"the first line ({width} fields separated by "
+            misfits.append(_misfit(mapping, beyond, f"the first data line ({width} fields separated by "
                                                     f"{mapping.dialect.delimiter!r})"))
             continue
         for number, line in enumerate(lines, start=1):

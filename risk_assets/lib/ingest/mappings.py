@@ -191,9 +191,13 @@ class TapeMapping:
 
 
 MAPPING_KEYS = ("name", "applies_to", "portfolio", "dialect", "as_of", "columns", "status_map", "sentinels",
-                "description", "header", "currency")
+                "description", "header", "currency", "non_data_prefixes")
 """Keys a mapping may hold; any other (a typo such as 'sentinel' or 'asof') refuses it, since an
 ignored key would silently drop what it declares. Keys starting with '_' are comments."""
+DECLARED_NON_DATA = "declared_non_data"
+"""Kind of a non-data line that starts with one of a mapping's `non_data_prefixes`: the header and
+trailer records of a mainframe or agency file (`HDR|20200331|...`, `TRL|30`), skipped and counted
+with their line numbers like LendingClub's notes and footers."""
 COLUMN_KEYS = ("to", "type", "format", "required", "description")
 """Keys of one column's object in "columns" (and comments starting with '_')."""
 HEADERLESS_COLUMN = re.compile(r"^column_([1-9]\d*)$")
@@ -270,6 +274,9 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         if not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
             raise ValueError(f"'currency' must be an ISO 4217 code of three capital letters such as 'EUR', "
                              f"not {currency!r}")
+        prefixes = _strings(document["non_data_prefixes"], "non_data_prefixes") if "non_data_prefixes" in document else ()
+        if any(not prefix.strip() for prefix in prefixes):
+            raise ValueError("'non_data_prefixes' must not hold an empty prefix: it would skip every line")
         as_of = document.get("as_of")
         try:
             as_of = date.fromisoformat(as_of) if as_of else None
@@ -288,6 +295,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             source=str(source),
             header=header,
             currency=currency,
+            line_kinds=tuple((DECLARED_NON_DATA, "^\ufeff?\\s*" + re.escape(prefix)) for prefix in prefixes),
         )
     except KeyError as exc:
         raise FileRefused(f"{source}: invalid column mapping: the key {exc} is missing") from None

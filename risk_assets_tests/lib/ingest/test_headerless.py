@@ -79,7 +79,7 @@ def test_headerless_mappings_are_refused_when_they_cannot_be_trusted(lc_lines, t
         parse_loan_file(_tape(tmp_path, "a.DAT", lc_lines[1:], named))
 
     too_wide = {"name": "lc", "header": False, "columns": {**POSITIONS, "column_19": {"to": "dti", "type": "number"}}}
-    with pytest.raises(FileRefused, match=r"declares column\(s\) \['column_19'\] that the first line \(16 fields"):
+    with pytest.raises(FileRefused, match=r"declares column\(s\) \['column_19'\] that the first data line \(16 fields"):
         parse_loan_file(_tape(tmp_path, "b.DAT", lc_lines[1:], too_wide))
 
     folder = tmp_path / "mappings"
@@ -107,3 +107,32 @@ def test_a_headerless_mapping_named_by_glob_reads_only_its_files(lc_lines, tmp_p
     headed = parse_loan_file(_tape(tmp_path, "LC_with_header.csv", lc_lines, None), mapping_dirs=[folder])
     assert headed.format == "lendingclub"  # the glob does not name it: the built-in format reads it
     assert pl.Series(parsed.rows["loan_amount"]).sum() == pl.Series(headed.rows["loan_amount"]).sum()
+
+
+def test_declared_header_and_trailer_records_are_non_data_lines(lc_lines, tmp_path):
+    """A bank's mainframe file opens with a header record and ends with a trailer record
+    (`HDR|...`, `TRL|<count>`), each with a field count of its own. Without a declaration the file
+    is refused; a mapping's `non_data_prefixes` makes them non-data lines, counted with their line
+    numbers, and the loans between them load as those of the headed file."""
+    headed = parse_loan_file(_tape(tmp_path, "with_header.csv", lc_lines, None))
+    body = [line.replace(",", "|") for line in lc_lines[1:] if '"' not in line]
+    lines = ["HDR|LOANS|20200331", *body, f"TRL|{len(body)}"]
+    mapping = {"name": "lc_mainframe", "header": False, "dialect": {"delimiter": "|"}, "columns": POSITIONS}
+    with pytest.raises(FileRefused):
+        parse_loan_file(_tape(tmp_path, "LOANS_20200331.DAT", lines, mapping))
+
+    parsed = parse_loan_file(_tape(tmp_path, "LOANS_20200331.DAT", lines,
+                                   {**mapping, "non_data_prefixes": ["HDR|", "TRL|"]}))
+    parsed.reconcile()
+    assert parsed.non_data_lines == [(1, "declared_non_data"), (len(lines), "declared_non_data")]
+    assert parsed.rows.height == len(body) and parsed.quarantine.height == 0
+    kept = headed.rows.filter(pl.col("_source_line").is_in([i + 2 for i, line in enumerate(lc_lines[1:]) if '"' not in line]))
+    assert parsed.rows.sort("_source_line").select(COMPARED).equals(kept.sort("_source_line").select(COMPARED))
+
+
+@pytest.mark.parametrize(("prefixes", "says"), [([""], "must not hold an empty prefix"),
+                                                ([1], "'non_data_prefixes' must be a string or a list of strings")])
+def test_a_bad_non_data_prefix_refuses_the_mapping(lc_lines, tmp_path, prefixes, says):
+    mapping = {"name": "lc_mainframe", "header": False, "columns": POSITIONS, "non_data_prefixes": prefixes}
+    with pytest.raises(FileRefused, match=says):
+        parse_loan_file(_tape(tmp_path, "LC.DAT", lc_lines[1:], mapping))
