@@ -1208,8 +1208,12 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list | dict] | None:
     lists = [name for name, value in page.items() if _is_article_list(value)]
     if str(page.get("version", "")).startswith(JSON_FEED_VERSION) and isinstance(page.get("items"), list):
         return ("items",), page["items"]  # JSON Feed: a title of its own beside its items
-    xml_items = [name for name, value in page.items() if _key(name) in _XML_ITEM_LISTS
-                 and any(isinstance(item, dict) and _own_text(item) for item in (value if isinstance(value, list) else [value]))]
+    xml_items = [name for name, value in page.items() if _key(name) in _XML_ITEM_LISTS and (
+        any(isinstance(item, dict) and _own_text(item) for item in value) if isinstance(value, list)
+        # a lone item: only one that is dated or identified as RSS and Atom items are, not an
+        # article's own `item` object (a product it names)
+        else isinstance(value, dict) and _own_text(value)
+        and bool({"doc_id", "published_at"} & set(_feed_columns(list(_flatten_json(value))))))]
     if xml_items:  # an RSS channel or Atom feed converted to JSON: its own title is the feed's
         return (xml_items[0],), page[xml_items[0]]  # a dict when the feed holds one item (xmltodict)
     if _own_text(page):  # an article, even one holding a list of related stories

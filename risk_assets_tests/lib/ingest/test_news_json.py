@@ -446,3 +446,14 @@ def test_an_rss_or_atom_feed_converted_to_json_loads_its_items_not_the_channel(t
     assert parsed.quarantine.height == 0
     assert parsed.rows.select("doc_id", "text_raw", "published_at").rows() == [
         (f"g{i}", texts[i], datetime(2024, 5, 2, i)) for i in range(expected)]
+
+
+def test_an_article_holding_an_item_object_stays_one_article(tmp_path, sentences):
+    """An article may name a product under `item`: with a title but neither id nor time, it is no
+    RSS item, so the article stays the article."""
+    text = sentences[0][0]
+    path = tmp_path / "launch.json"
+    path.write_text(json.dumps([{"id": "a1", "title": text[:40], "body": text, "published": "2024-05-02T09:00:00Z",
+                                 "item": {"title": "Nokia 3310", "price": 49}}]))
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "headline", "text_raw").rows() == [("a1", text[:40], text)]
