@@ -77,6 +77,7 @@ from risk_assets.lib.ingest.mappings import (
     FieldSpec,
     TapeMapping,
     load_mappings,
+    minor_unit_digits,
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, empty_quarantine
 from risk_assets.lib.schema import LOAN_COLUMNS
@@ -174,7 +175,8 @@ RULES: dict[str, str] = {
     "issue_in_future": "is an issue date after the day the tape was read (it names no as-of date)",
     "credit_line_after_issue": "is a first credit line opened after the loan was issued",
     "non_positive_amount": "is a loan amount of zero or less",
-    "rate_out_of_range": "is an interest rate outside 0-100 %",
+    "rate_out_of_range": ("is an interest rate outside 0-100 % (a rate written in basis points, 1065 for 10.65 %, "
+                          "is declared 'basis_points')"),
     "fico_out_of_range": "is a FICO score outside 300-850",
     "rate_as_fraction": "is an interest rate below 1 % in a percent column: a fraction (0.1065 for 10.65 %)?",
     "vintage_mismatch": "is a vintage (fiscal year) that is neither the origination year nor the next",
@@ -189,7 +191,12 @@ RULES: dict[str, str] = {
 }
 """Quarantine rule -> what the value did wrong (the end of each quarantine message)."""
 
-_NUMERIC_KINDS = ("number", "money", "percent", "fraction", "int")
+_NUMERIC_KINDS = ("number", "money", "money_minor", "percent", "fraction", "basis_points", "int")
+
+_RATE_DIVISOR = {"percent": 100, "basis_points": 10_000}
+"""Declared rate type -> what its written value is divided by to give a fraction 0-1 (13.56 % and
+1356 bp -> 0.1356). A `money_minor` amount is divided by its currency's minor unit
+(`mappings.minor_unit_digits`: 500000 US cents -> 5,000.00 USD)."""
 
 CURRENCY_MARKS: dict[str, tuple[str, ...]] = {
     "USD": ("US$", "USD", "$"),
@@ -608,14 +615,20 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     kind = spec.kind
     if kind == "text":
         return pl.when(present).then(s), lambda v: pl.lit(None, pl.Utf8)
-    if kind in ("number", "money", "percent", "fraction"):
+    if kind in ("number", "money", "money_minor", "percent", "fraction", "basis_points"):
         foreign = pl.lit(False)
-        if kind == "money":
+        if kind in ("money", "money_minor"):
             text, foreign = _money_text(s, currency)
         else:
             text = s.str.strip_suffix("%").str.strip_chars() if kind == "percent" else s
         number = _number_text(text, dialect).cast(pl.Float64, strict=False)
-        value = pl.when(~foreign).then((number / 100 if kind == "percent" else number).fill_nan(None))
+        if kind == "money_minor":
+            number = number / 10 ** minor_unit_digits(currency)
+        if kind in _RATE_DIVISOR:
+            number = number / _RATE_DIVISOR[kind]
+            if kind == "basis_points":  # 1065 / 10000 is 0.10650000000000001 in floats: the rate as written, 0.1065
+                number = number.round(12)
+        value = pl.when(~foreign).then(number.fill_nan(None))
         # in a decimal-comma dialect one '.ddd' group may be an English decimal ('1.250'); two
         # cannot ('1.250.000' is 1,250,000)
         ambiguous = (text.str.contains(r"^-?\d{1,3}\.\d{3}$") if dialect.decimal == "," and dialect.thousands == "."
@@ -627,6 +640,10 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         return _whole_number(_number_text(s, dialect), present, "unparsable_number")
     if kind == "term":
         return _whole_number(s.str.extract(r"^(\d+(?:\.\d+)?)(?:\s*months?)?$", 1), present, "unparsable_value")
+    if kind == "term_years":  # '3', '3 years', '2.5 yrs' -> 36, 36, 30 months; 2.3 years (27.6 months) is no term
+        years = s.str.to_lowercase().str.extract(r"^(\d+(?:\.\d+)?)(?:\s*(?:years?|yrs?|y))?$", 1)
+        months = (years.cast(pl.Float64, strict=False) * 12).round(6)
+        return _whole_number(months.cast(pl.Utf8), present, "unparsable_value")
     if kind == "flag":
         # a number format may write the flag '1.00' or '01' ('1,00' in a decimal-comma tape): a number
         # equal to 1 or 0 in the tape's dialect is the flag ('1.000' there is a thousand, no flag)
@@ -1010,13 +1027,7 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
             checks.append(("origination_date", "issue_after_asof", pl.col("origination_date") > as_of_expr))
         else:  # no as-of known: no loan is issued after the day its tape is read
             checks.append(("origination_date", "issue_in_future", pl.col("origination_date") > pl.lit(date.today())))
-    updates = {}
-    for target, rule, broken in checks:
-        if target not in target_source:
-            continue
-        column = f"_rule:{target_source[target]}"
-        current = updates.get(column, pl.col(column))
-        updates[column] = pl.when(current.is_null() & broken.fill_null(False)).then(pl.lit(rule)).otherwise(current)
+    updates = {}  # a declared sentinel is named before any plausibility rule its code would also break (FICO 9999)
     numeric_sources = {spec.source for spec in mapping.fields if spec.kind in _NUMERIC_KINDS}
     for source, sentinels in mapping.sentinels.items():
         if _src(source) in frame.columns:
@@ -1029,6 +1040,12 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
                                       mapping.dialect).cast(pl.Float64, strict=False)
                 is_sentinel = is_sentinel | number.is_in(codes)
             updates[column] = pl.when(current.is_null() & is_sentinel).then(pl.lit("sentinel_value")).otherwise(current)
+    for target, rule, broken in checks:
+        if target not in target_source:
+            continue
+        column = f"_rule:{target_source[target]}"
+        current = updates.get(column, pl.col(column))
+        updates[column] = pl.when(current.is_null() & broken.fill_null(False)).then(pl.lit(rule)).otherwise(current)
     return frame.with_columns(**updates) if updates else frame
 
 

@@ -28,9 +28,12 @@ content decides; the glob only narrows). Example:
     }
 
 Column types: text, int (whole numbers; "36.0" is 36, "36.9" is quarantined), number, money
-("$60,000.00 "), percent (13.56 or "13.56%" -> 0.1356), fraction (0.1356 as is), date (strftime
-`format`, ISO 8601 by default; a format without %d means the first of the month; for snapshot_date
-it means the month's end), term ("36 months" or 36), emp_length ("10+ years", "< 1 year", "n/a"),
+("$60,000.00 "), money_minor (an amount in the currency's minor unit, cents: 500000 -> 5,000.00),
+percent (13.56 or "13.56%" -> 0.1356), fraction (0.1356 as is), basis_points (1356 -> 0.1356),
+date (strftime `format`, ISO 8601 by default; a format without %d means the first of the month; for
+snapshot_date it means the month's end), term ("36 months" or 36), term_years ("3 years", 3 or 2.5
+-> 36 or 30 months; a year count that is no whole number of months is quarantined),
+emp_length ("10+ years", "< 1 year", "n/a"),
 zip3 ("860xx"), flag (1/0, Y/N, yes/no, true/false). A column without a type takes the one its
 target implies (`implied_kind`); a type that cannot fill its target's column (a decimal number into
 an integer column, a date into an amount) refuses the mapping. Targets are the names of
@@ -73,7 +76,8 @@ LENDINGCLUB_STATUS: dict[str, int | None] = {
 """LendingClub loan_status -> default flag (1 defaulted, 0 repaid, None not matured yet); the default
 `status_map` of a declared mapping."""
 
-KINDS = ("text", "int", "number", "money", "percent", "fraction", "date", "term", "emp_length", "zip3", "flag")
+KINDS = ("text", "int", "number", "money", "money_minor", "percent", "fraction", "basis_points", "date", "term",
+         "term_years", "emp_length", "zip3", "flag")
 """Column types a mapping may declare (the built-in formats also use fiscal_year, new_exist, sba_date)."""
 
 KIND_TARGET_TYPES: dict[str, tuple[str, ...]] = {
@@ -82,10 +86,13 @@ KIND_TARGET_TYPES: dict[str, tuple[str, ...]] = {
     "int": ("INTEGER", "BIGINT", "DOUBLE"),
     "number": ("DOUBLE",),
     "money": ("DOUBLE",),
+    "money_minor": ("DOUBLE",),
     "percent": ("DOUBLE",),
     "fraction": ("DOUBLE",),
+    "basis_points": ("DOUBLE",),
     "emp_length": ("DOUBLE",),
     "term": ("INTEGER",),
+    "term_years": ("INTEGER",),
     "flag": ("INTEGER",),
     "date": ("DATE",),
 }
@@ -98,6 +105,34 @@ COMPUTED_TARGETS = ("loan_key", "portfolio", "off_policy", "source_fields")
 RATE_TARGETS = ("int_rate", "revol_util")
 """Fraction (0-1) columns whose source may write 13.56 or 0.1356: a mapping must say which
 (`percent` or `fraction`), since guessing would be wrong by a factor of 100 for one of them."""
+
+RATE_KINDS = ("percent", "fraction", "basis_points")
+"""Types that read a rate into a fraction 0-1: they fill RATE_TARGETS only."""
+
+UNIT_TARGETS: dict[str, tuple[str, ...]] = {
+    "money_minor": tuple(c.name for c in LOAN_COLUMNS
+                         if c.sql_type == "DOUBLE" and ("in `currency`" in c.description or "USD" in c.description)),
+    "term_years": ("term_months",),
+}
+"""Types that convert a unit and the targets whose unit they convert to: an amount in minor units
+(cents, 500000 -> 5,000.00) fills the amounts kept in the row's currency, a term in years the term
+in months; on any other column the conversion would be a silent mis-scale, so the mapping is refused."""
+
+MINOR_UNIT_DIGITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+                     "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    "CLF": 4, "UYW": 4,
+}
+"""ISO 4217 minor-unit digits of the currencies that have other than 2 (the standard's list one,
+"currency codes", column E); every other code has 2: cents, pence, centimes."""
+
+
+def minor_unit_digits(currency: str) -> int:
+    """Decimal digits of `currency`'s minor unit per ISO 4217 (USD 2: 500000 cents are 5,000.00 USD;
+    JPY 0; KWD 3); the divisor of a `money_minor` column is 10 ** digits."""
+    return MINOR_UNIT_DIGITS.get(currency, 2)
+
 
 _TARGET_KIND = {"zip3": "zip3", "term_months": "term", "emp_length_years": "emp_length", "default_flag": "flag"}
 _TYPE_KIND = {"VARCHAR": "text", "DATE": "date", "INTEGER": "int", "BIGINT": "int", "DOUBLE": "number"}
@@ -274,6 +309,10 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         if not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
             raise ValueError(f"'currency' must be an ISO 4217 code of three capital letters such as 'EUR', "
                              f"not {currency!r}")
+        minor = [spec.source for spec in specs if spec.kind == "money_minor"]
+        if minor and minor_unit_digits(currency) == 0:
+            raise ValueError(f"column(s) {minor} declare 'money_minor', but {currency} has no minor unit "
+                             "(ISO 4217): declare 'money'")
         prefixes = _strings(document["non_data_prefixes"], "non_data_prefixes") if "non_data_prefixes" in document else ()
         if any(not prefix.strip() for prefix in prefixes):
             raise ValueError("'non_data_prefixes' must not hold an empty prefix: it would skip every line")
@@ -348,13 +387,17 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     if kind not in KINDS:
         raise ValueError(f"column {column!r}: type {kind!r} is not one of {KINDS}")
     sql_type = TARGET_SQL_TYPES[target]
-    if kind in ("percent", "fraction") and target not in RATE_TARGETS:
-        unit = next(c.description for c in LOAN_COLUMNS if c.name == target)
+    unit = next(c.description for c in LOAN_COLUMNS if c.name == target)
+    if kind in RATE_KINDS and target not in RATE_TARGETS:
         raise ValueError(f"column {column!r}: type {kind!r} reads a rate into a fraction 0-1 (13.56% -> 0.1356), "
                          f"which only {' and '.join(RATE_TARGETS)} hold; {target!r} is: {unit} Declare 'number' "
                          "(or 'money' for an amount)")
+    if kind in UNIT_TARGETS and target not in UNIT_TARGETS[kind]:
+        raise ValueError(f"column {column!r}: type {kind!r} converts a unit that {target!r} is not in "
+                         f"({target!r} is: {unit}); it fills {', '.join(UNIT_TARGETS[kind])} only")
     if sql_type not in KIND_TARGET_TYPES[kind]:
-        fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types]
+        fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types
+                   and (k not in RATE_KINDS or target in RATE_TARGETS) and target in UNIT_TARGETS.get(k, (target,))]
         raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); declare one of {fitting}")
     required = spec.get("required", False)
     if not isinstance(required, bool):

@@ -103,7 +103,7 @@ def test_a_whole_number_column_quarantines_a_fraction_instead_of_cutting_it(bank
 
 
 @pytest.mark.parametrize(("column", "spec", "says"), [
-    ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER); declare one of ['int', 'term', 'flag']"),
+    ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER); declare one of ['int', 'term', 'term_years', 'flag']"),
     ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE)"),
     ("amount", {"to": "int_rate"}, "target 'int_rate' needs a declared type: 'percent'"),
     ("amount", {"to": "loan_amount", "type": "percent"}, "type 'percent' reads a rate into a fraction 0-1"),
@@ -315,3 +315,80 @@ def test_an_iso_date_time_in_a_date_column_without_a_format_is_its_calendar_date
     (entry,) = parsed.quarantine.iter_rows(named=True)
     assert (entry["line"], entry["column_name"], entry["rule"]) == (7, "booked", "unparsable_date")
     assert "ISO 8601, YYYY-MM-DD, where the mapping declares none" in entry["message"]
+
+
+def test_amounts_in_cents_rates_in_basis_points_and_terms_in_years_are_declared_and_converted(bank_tape):
+    """A servicer writes the 6 real LendingClub loans in other units: the amount in cents, the term
+    in years, and a rate column in basis points (LendingClub's own int_rate of each loan). The
+    declared unit types load the canonical units (USD, months, fraction 0-1); a year count that is
+    no whole number of months (2.3 years) is quarantined, not cut."""
+    lines = bank_tape.read_text().splitlines()
+    rates_bp = ["1065", "1527", "1596", "1349", "1269", "790"]  # the 6 loans' int_rate, 10.65 % ...
+    out = [lines[0] + ",rate_bp"]
+    for line, bp in zip(lines[1:], rates_bp, strict=True):
+        ref, booked, amount, income, term, defaulted = line.split(",")
+        years = {"36.0": "3 years", "60.0": "5"}[term]
+        out.append(",".join([ref, booked, str(int(float(amount) * 100)), income, years, defaulted, bp]))
+    out[6] = out[6].replace(",3 years,", ",2.3,")  # B-6: 27.6 months
+    bank_tape.write_text("\n".join(out) + "\n")
+    _map(bank_tape, {**UNTYPED, "amount": {"to": "loan_amount", "type": "money_minor"},
+                     "term": {"to": "term_months", "type": "term_years"},
+                     "rate_bp": {"to": "int_rate", "type": "basis_points"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (7, "term", "not_whole_number", "2.3")]
+    assert parsed.rows.select("source_loan_id", "loan_amount", "term_months", "int_rate").rows() == [
+        ("B-1", 5000.0, 36, 0.1065), ("B-2", 2500.0, 60, 0.1527), ("B-3", 2400.0, 36, 0.1596),
+        ("B-4", 10000.0, 36, 0.1349), ("B-5", 3000.0, 60, 0.1269)]
+
+
+def test_a_rate_in_basis_points_declared_percent_is_quarantined_with_a_hint_at_the_unit(bank_tape):
+    bank_tape.write_text("\n".join(line + (",rate" if n == 0 else ",1065")
+                                   for n, line in enumerate(bank_tape.read_text().splitlines())) + "\n")
+    _map(bank_tape, {**UNTYPED, "rate": {"to": "int_rate", "type": "percent"}})
+    parsed = parse_loan_file(bank_tape)
+    assert set(parsed.quarantine["rule"]) == {"rate_out_of_range"}
+    assert "is declared 'basis_points'" in parsed.quarantine["message"][0]
+
+
+@pytest.mark.parametrize(("column", "spec", "currency", "says"), [
+    ("income", {"to": "dti", "type": "money_minor"}, "USD",
+     "type 'money_minor' converts a unit that 'dti' is not in"),
+    ("amount", {"to": "loan_amount", "type": "term_years"}, "USD", "it fills term_months only"),
+    ("amount", {"to": "loan_amount", "type": "basis_points"}, "USD", "type 'basis_points' reads a rate into a fraction 0-1"),
+    ("amount", {"to": "loan_amount", "type": "money_minor"}, "JPY",
+     "declare 'money_minor', but JPY has no minor unit (ISO 4217): declare 'money'"),
+])
+def test_a_unit_type_on_a_column_of_another_unit_refuses_the_mapping(bank_tape, column, spec, currency, says):
+    sidecar = bank_tape.with_name(bank_tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "bank", "currency": currency, "columns": {**UNTYPED, column: spec}}))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(bank_tape)
+    assert str(refused.value).startswith(f"{sidecar}: invalid column mapping: ")
+    assert says in str(refused.value)
+
+
+def test_minor_units_follow_the_currency_three_digits_for_a_kuwaiti_dinar(bank_tape):
+    sidecar = bank_tape.with_name(bank_tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "bank", "currency": "KWD",
+                                   "columns": {**UNTYPED, "amount": {"to": "loan_amount", "type": "money_minor"}}}))
+    parsed = parse_loan_file(bank_tape)
+    assert parsed.rows["loan_amount"].to_list() == [5.0, 2.5, 2.4, 10.0, 3.0, 5.0]  # 5000 fils = 5 KWD
+
+
+def test_a_declared_sentinel_is_named_before_the_plausibility_rule_its_code_also_breaks(bank_tape):
+    """Freddie Mac writes 9999 for a credit score not available: declared as a sentinel, the row is
+    quarantined as `sentinel_value` (the code the mapping named), not as a FICO out of range."""
+    lines = bank_tape.read_text().splitlines()
+    scores = ["735", "9999", "740", "690", "695", "732"]
+    bank_tape.write_text("\n".join([lines[0] + ",credit_score"] + [f"{line},{s}" for line, s in zip(lines[1:], scores,
+                                                                                               strict=True)]) + "\n")
+    sidecar = bank_tape.with_name(bank_tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "bank", "sentinels": {"credit_score": [9999]},
+                                   "columns": {**UNTYPED, "credit_score": {"to": "fico_range_low"}}}))
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "credit_score", "sentinel_value", "9999")]
+    assert parsed.rows["fico_range_low"].to_list() == [735, 740, 690, 695, 732]
