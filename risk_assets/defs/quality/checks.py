@@ -10,7 +10,8 @@ Per table (raw_loans, raw_news, stg_loans, stg_news) two checks:
 
 Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 `raw_loans_idless_repeats` (id-less tapes that repeat an earlier file's loans, WARN, nothing
-quarantined) and `loan_features_no_leakage` (ERROR). Every evaluation is written to quality.check_results; the UI
+quarantined), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
+scored without their origination record, WARN). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
 
 great_expectations takes ~4 s to import: it is imported inside the checks, never at load time.
@@ -150,6 +151,26 @@ def loan_features_no_leakage(context: dg.AssetCheckExecutionContext, lake: LakeR
     return _result(leakage_outcome(features), context.run.run_id, lake)
 
 
+@dg.asset_check(
+    asset="loan_features",
+    name="loan_features_origination_terms",
+    pool=LAKE_POOL,
+    description=(
+        "marts.loan_features: every loan has its origination terms (an amount or an origination date in "
+        "some version). A loan known only from later rows (its origination record quarantined, a credit "
+        "score 9999 say, or never landed; a monthly performance tape alone) is still scored, from NULL "
+        "terms: the check names such loans per portfolio and the file each came from. Severity WARN; "
+        "nothing is quarantined."
+    ),
+)
+def loan_features_origination_terms(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.quality.origination import missing_origination_terms
+
+    with lake.connect() as con:
+        outcome = missing_origination_terms(con)
+    return _result(outcome, context.run.run_id, lake)
+
+
 CHECKS: list[dg.AssetChecksDefinition] = [
     *_table_checks("raw_loans", "raw.loans"),
     *_table_checks("raw_news", "raw.news"),
@@ -158,4 +179,5 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     raw_loans_unique_per_snapshot,
     raw_loans_idless_repeats,
     loan_features_no_leakage,
+    loan_features_origination_terms,
 ]

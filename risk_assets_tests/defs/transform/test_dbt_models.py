@@ -155,3 +155,32 @@ def test_a_performance_tape_keeps_the_origination_terms_an_earlier_tape_gave(ris
         "77004": ("2024-01-01", 2024, 7100.0, 0.12, 48000.0, None),
         "77011": (None, None, None, None, None, None),  # only in the performance tape: nothing to carry
     }
+
+
+def test_loans_without_their_origination_record_are_named_by_a_warning(risk_home, cases_dir):
+    """The same March origination tape and April performance tape, with March's line of loan 77002
+    lost (quarantined at landing, say): 77002 and April's new loans 77011-77015 reach the features
+    from April's status rows alone. `loan_features_origination_terms` warns and names those 6, with
+    the file their latest row came from; the loans whose March row is there (77003) pass."""
+    from risk_assets.lib.quality.origination import missing_origination_terms
+
+    march = loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv")
+    march = march[march["source_loan_id"] != "77002"]
+    april = loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")
+    april = april.drop(columns=["origination_date", "vintage", "loan_amount", "int_rate", "annual_income"])
+    lake_with(risk_home.lake_path, loans=[march, april], news=[news_rows([("Profit rose.", "positive")])])
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_loans", "loan_features"]).success
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        loans = con.execute("SELECT count(*) FROM marts.loan_features").fetchone()[0]
+        outcome = missing_origination_terms(con)
+    assert (outcome.success, outcome.severity, outcome.rows_checked) == (False, "WARN", loans)
+    (rule,) = outcome.failed_rules
+    assert rule["failing"] == 6
+    named = ", ".join(f"lendingclub:{loan} (F12_loans_snapshot_2024-04.csv)"
+                      for loan in ("77002", "77011", "77012", "77013", "77014", "77015"))
+    assert f"no loan_amount and no origination_date in any version" in rule["detail"]
+    assert f"; {named} (risk-assets loan" in rule["detail"]
+    assert "77003" not in rule["detail"]
+    assert outcome.observed == "6 loan(s) without origination terms: lendingclub 6"
