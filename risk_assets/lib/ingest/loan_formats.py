@@ -937,7 +937,14 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
     if "loan_status" not in target_source:
         return frame.with_columns(default_flag=pl.lit(None, pl.Int32)), notes
     column = target_source["loan_status"]
-    status = pl.col(_src(column))
+    written = pl.col(_src(column))
+    folded_keys = _folded_status_keys(mapping.status_map)
+    folded = written.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+    slipped = ~written.is_in(list(mapping.status_map)) & folded.is_in(list(folded_keys))
+    status = pl.when(slipped).then(folded.replace_strict(folded_keys, default=None)).otherwise(written)
+    slips = frame.filter(slipped).group_by(_src(column)).len().sort(_src(column))
+    if slips.height:
+        notes["status_matched_ignoring_case"] = {row[0]: row[1] for row in slips.iter_rows()}
     known = status.is_in(list(mapping.status_map))
     frame = frame.with_columns(
         default_flag=status.replace_strict(mapping.status_map, default=None, return_dtype=pl.Int32),
@@ -947,6 +954,17 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
     unlabelled = frame.filter(known & pl.col("default_flag").is_null()).group_by(_src(column)).len()
     notes["unlabelled_by_status"] = {row[0] or "(empty)": row[1] for row in unlabelled.iter_rows()}
     return frame, notes
+
+
+def _folded_status_keys(status_map: dict[str, int | None]) -> dict[str, str]:
+    """Status map key folded (lower case, runs of spaces as one, trimmed) -> the key, for the keys no
+    other key folds to: a tape that writes `current` or `Fully  paid` where the map says `Current`
+    and `Fully Paid` means those statuses (counted in the notes, `status_matched_ignoring_case`); a
+    fold two keys share stays unknown, since which one is meant cannot be told."""
+    folded: dict[str, list[str]] = {}
+    for key in status_map:
+        folded.setdefault(re.sub(r"\s+", " ", key).strip().lower(), []).append(key)
+    return {fold: keys[0] for fold, keys in folded.items() if len(keys) == 1}
 
 
 FRACTION_SCALE_MIN_VALUES = 20

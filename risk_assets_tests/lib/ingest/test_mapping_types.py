@@ -392,3 +392,25 @@ def test_a_declared_sentinel_is_named_before_the_plausibility_rule_its_code_also
     assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
         (3, "credit_score", "sentinel_value", "9999")]
     assert parsed.rows["fico_range_low"].to_list() == [735, 740, 690, 695, 732]
+
+
+def test_a_status_written_in_another_case_or_spacing_means_the_status_map_key_and_is_noted(bank_tape):
+    """A servicer types `fully paid`, `Charged  off` and `CURRENT` where the status map says `Fully Paid`,
+    `Charged Off` and `Current`: each is that status (counted in the notes, the status kept as written);
+    a status the map does not hold in any case is still quarantined, and so is one whose fold two keys
+    share (`Late` and `LATE` both in the map: which is meant cannot be told)."""
+    lines = bank_tape.read_text().splitlines()
+    statuses = ["fully paid", "Charged  off", "CURRENT", "Fully Paid", "late", "Defaulted"]
+    bank_tape.write_text("\n".join([lines[0] + ",status"] + [f"{line},{s}" for line, s in zip(lines[1:], statuses,
+                                                                                          strict=True)]) + "\n")
+    columns = {key: spec for key, spec in UNTYPED.items() if key != "defaulted"} | {"status": {"to": "loan_status"}}
+    sidecar = bank_tape.with_name(bank_tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "bank", "columns": columns, "status_map": {
+        "Fully Paid": 0, "Charged Off": 1, "Current": None, "Late": None, "LATE": 1}}))
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_status", "default_flag").rows() == [
+        ("B-1", "fully paid", 0), ("B-2", "Charged  off", 1), ("B-3", "CURRENT", None), ("B-4", "Fully Paid", 0)]
+    assert parsed.notes["status_matched_ignoring_case"] == {"CURRENT": 1, "Charged  off": 1, "fully paid": 1}
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
+        (6, "unknown_status", "late"), (7, "unknown_status", "Defaulted")]
