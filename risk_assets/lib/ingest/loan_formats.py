@@ -169,6 +169,7 @@ RULES: dict[str, str] = {
     "control_character": "holds a control character (a NUL byte: a binary or truncated export)",
     "ambiguous_number": "is ambiguous in a decimal-comma dialect (thousands or decimals?)",
     "unknown_status": "is not a status of the format's status -> default flag map",
+    "unknown_portfolio": "is not a value the mapping's portfolio_column names a portfolio for",
     "negative_income": "is a negative income",
     "sentinel_value": "is a sentinel code, not a measurement",
     "issue_after_asof": "is an issue date after the tape's as-of date",
@@ -806,10 +807,16 @@ def _typed_parse(
         frame = frame.with_columns(_unwrapped_id(raw_id).alias("_id"))
         notes["source_loan_id_unwrapped"] = frame.filter(pl.col("_id") != raw_id).height
         frame = frame.with_columns(pl.col("_id").alias(_src(target_source["source_loan_id"]))).drop("_id")
-    key = pl.lit(f"{mapping.portfolio}:{sha256[:16]}:") + pl.col("_source_line").cast(pl.Utf8)
+    if mapping.portfolio_column is not None:  # one file, several books: each row's own portfolio
+        frame = frame.with_columns(_portfolio=pl.col(_src(mapping.portfolio_column)).replace_strict(
+            mapping.portfolios, default=None, return_dtype=pl.Utf8))
+    else:
+        frame = frame.with_columns(_portfolio=pl.lit(mapping.portfolio))
+    portfolio = pl.coalesce(pl.col("_portfolio"), pl.lit(mapping.portfolio))  # an unknown book is quarantined
+    key = pl.concat_str(portfolio, pl.lit(f":{sha256[:16]}:"), pl.col("_source_line").cast(pl.Utf8))
     if "source_loan_id" in target_source:
         source_id = pl.col(_src(target_source["source_loan_id"]))
-        key = pl.when(source_id != "").then(pl.lit(f"{mapping.portfolio}:") + source_id).otherwise(key)
+        key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), source_id)).otherwise(key)
     frame = frame.with_columns(loan_key=key)
 
     values, rule_of = [], {}
@@ -847,6 +854,9 @@ def _typed_parse(
         control = pl.col(_src(source)).str.contains(csv_text.CONTROL_CHARACTER)
         broken = pl.when(control).then(pl.lit("control_character")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
+    if mapping.portfolio_column is not None:
+        rules.append(pl.when(pl.col("_portfolio").is_null()).then(pl.lit("unknown_portfolio"))
+                     .alias(f"_rule:{mapping.portfolio_column}"))
     frame = frame.with_columns(rules)
     if "snapshot_date" in target_source:
         spec = next(s for s in specs if s.target == "snapshot_date")
@@ -1110,7 +1120,7 @@ def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str]
     """Loaded records as LOAN_COLUMNS (+ `_source_line`), typed; unmapped source fields as JSON text."""
     unmapped = [c for c in header if c not in mapped_sources]
     extra = {
-        "portfolio": pl.lit(mapping.portfolio),
+        "portfolio": pl.col("_portfolio"),
         "currency": pl.lit(mapping.currency),
         "source_fields": (pl.struct(pl.col(_src(c)).alias(c) for c in unmapped).struct.json_encode()
                           if unmapped else pl.lit(None, pl.Utf8)),

@@ -38,7 +38,8 @@ zip3 ("860xx"), flag (1/0, Y/N, yes/no, true/false). A column without a type tak
 target implies (`implied_kind`); a type that cannot fill its target's column (a decimal number into
 an integer column, a date into an amount) refuses the mapping. Targets are the names of
 `lib.schema.LOAN_COLUMNS` except the computed ones (COMPUTED_TARGETS).
-`status_map` defaults to the LendingClub vocabulary. Source columns without a target are kept as
+`portfolio_column` takes each row's portfolio from a column, for a file of several books
+(TapeMapping.portfolio_column). `status_map` defaults to the LendingClub vocabulary. Source columns without a target are kept as
 text in `source_fields`. `"header": false` reads a file of data lines only, its columns named by
 position (`column_1`, ...; see TapeMapping.header).
 """
@@ -200,6 +201,14 @@ class TapeMapping:
     """ISO 4217 code of the tape's `money` columns (`"currency"`; LendingClub and SBA: USD). Amounts
     are kept as written, in this currency (no exchange rates are applied); a `money` value marked
     with another currency is quarantined (`currency_mismatch`)."""
+    portfolio_column: str | None = None
+    """Source column that names each loan's book, when one file holds several (`"portfolio_column":
+    {"column": "book", "portfolios": {"AUTO": "acme_auto", "CARDS": "acme_cards"}}`): each row's
+    portfolio is `portfolios[value]`, and its loan key starts with it, so account 1001 of the auto
+    book and account 1001 of the cards book are two loans of two portfolios. A value the object
+    does not name is quarantined (`unknown_portfolio`). None: every row is `portfolio`'s."""
+    portfolios: dict[str, str] = field(default_factory=dict)
+    """Value of `portfolio_column` as written (trimmed) -> portfolio name."""
     header: bool = True
     """The file starts with a header line. False (`"header": false`, a mainframe or agency export of
     data lines only): its columns are named by position, `column_1`, `column_2`, ... (HEADERLESS_COLUMN),
@@ -216,9 +225,9 @@ class TapeMapping:
 
     @property
     def declared_columns(self) -> set[str]:
-        """Source columns the mapping names (its columns and its sentinel columns): a file must
+        """Source columns the mapping names (its columns, sentinel columns and portfolio column): a file must
         hold them all for the mapping to fit it."""
-        return {f.source for f in self.fields} | set(self.sentinels)
+        return {f.source for f in self.fields} | set(self.sentinels) | ({self.portfolio_column} - {None})
 
     @property
     def format_name(self) -> str:
@@ -226,7 +235,7 @@ class TapeMapping:
 
 
 MAPPING_KEYS = ("name", "applies_to", "portfolio", "dialect", "as_of", "columns", "status_map", "sentinels",
-                "description", "header", "currency", "non_data_prefixes")
+                "description", "header", "currency", "non_data_prefixes", "portfolio_column")
 """Keys a mapping may hold; any other (a typo such as 'sentinel' or 'asof') refuses it, since an
 ignored key would silently drop what it declares. Keys starting with '_' are comments."""
 DECLARED_NON_DATA = "declared_non_data"
@@ -301,7 +310,9 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         if not isinstance(header, bool):
             raise TypeError(f"'header' must be true or false, not {header!r}")
         sentinel_columns = list(document.get("sentinels", {})) if isinstance(document.get("sentinels"), dict) else []
-        positional = [c for c in [s.source for s in specs] + sentinel_columns if not HEADERLESS_COLUMN.match(c)]
+        portfolio_column, portfolios = _portfolio_column(document.get("portfolio_column"), specs)
+        positional = [c for c in [s.source for s in specs] + sentinel_columns + [portfolio_column]
+                      if c is not None and not HEADERLESS_COLUMN.match(c)]
         if not header and positional:
             raise ValueError(f"with \"header\": false the columns are named by position (column_1, column_2, ...), "
                              f"not {positional}")
@@ -334,6 +345,8 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             source=str(source),
             header=header,
             currency=currency,
+            portfolio_column=portfolio_column,
+            portfolios=portfolios,
             line_kinds=tuple((DECLARED_NON_DATA, "^\ufeff?\\s*" + re.escape(prefix)) for prefix in prefixes),
         )
     except KeyError as exc:
@@ -361,6 +374,33 @@ def _sentinels(spec: object) -> dict[str, tuple[str, ...]]:
         codes[column] = tuple(v if isinstance(v, str) else format(v, "g") if isinstance(v, float) else str(v)
                               for v in values)
     return codes
+
+
+def _portfolio_column(spec: object, fields: Sequence[FieldSpec]) -> tuple[str | None, dict[str, str]]:
+    """A mapping's "portfolio_column": `{"column": <source column>, "portfolios": {value: portfolio}}`
+    (see TapeMapping.portfolio_column); (None, {}) when the mapping has none.
+
+    Raises:
+        ValueError / TypeError: not such an object, an empty or non-text value or portfolio, or a
+            column that is also mapped to a raw.loans column (the book is the portfolio, not a field).
+    """
+    if spec is None:
+        return None, {}
+    if not isinstance(spec, dict) or set(spec) - {"column", "portfolios", "description"} or "column" not in spec \
+            or "portfolios" not in spec:
+        raise TypeError("'portfolio_column' must be an object {\"column\": <source column>, \"portfolios\": "
+                        f"{{<value>: <portfolio>, ...}}}}, not {spec!r}")
+    column, portfolios = spec["column"], spec["portfolios"]
+    if not isinstance(column, str) or not column.strip():
+        raise TypeError(f"portfolio_column.column must be a source column's name, not {column!r}")
+    if not isinstance(portfolios, dict) or not portfolios or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in portfolios.items()):
+        raise TypeError("portfolio_column.portfolios must map each value of the column to a portfolio name "
+                        f"(non-empty text), not {portfolios!r}")
+    if column in {f.source for f in fields}:
+        raise ValueError(f"portfolio_column.column {column!r} is also mapped in 'columns': the book it names is "
+                         "each row's portfolio, not a field of the loan")
+    return column, {value.strip(): name.strip() for value, name in portfolios.items()}
 
 
 def _field_spec(column: str, spec: object) -> FieldSpec:

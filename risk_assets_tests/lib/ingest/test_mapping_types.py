@@ -414,3 +414,50 @@ def test_a_status_written_in_another_case_or_spacing_means_the_status_map_key_an
     assert parsed.notes["status_matched_ignoring_case"] == {"CURRENT": 1, "Charged  off": 1, "fully paid": 1}
     assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
         (6, "unknown_status", "late"), (7, "unknown_status", "Defaulted")]
+
+
+def test_one_file_of_two_books_loads_each_loan_into_its_own_portfolio(bank_tape):
+    """A servicer's tape holds an auto book and a cards book whose account numbers overlap (B-1 in
+    both). With `portfolio_column` each row is its book's loan (`acme_auto:B-1`, `acme_cards:B-1`:
+    two loans, no conflicting duplicate); a book the mapping does not name is quarantined with the
+    value, not loaded into a guessed portfolio."""
+    lines = bank_tape.read_text().splitlines()
+    books = ["AUTO", "CARDS", "AUTO", "CARDS", "MORTGAGE", " AUTO"]
+    rows = [f"{line},{book}" for line, book in zip(lines[1:], books, strict=True)]
+    rows[1] = rows[1].replace("B-2,", "B-1,", 1)
+    bank_tape.write_text("\n".join([lines[0] + ",book"] + rows) + "\n")
+    sidecar = bank_tape.with_name(bank_tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "acme", "columns": UNTYPED, "portfolio_column": {
+        "column": "book", "portfolios": {"AUTO": "acme_auto", "CARDS": "acme_cards"}}}))
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.rows.select("loan_key", "portfolio", "loan_amount").rows() == [
+        ("acme_auto:B-1", "acme_auto", 5000.0), ("acme_cards:B-1", "acme_cards", 2500.0),
+        ("acme_auto:B-3", "acme_auto", 2400.0), ("acme_cards:B-4", "acme_cards", 10000.0),
+        ("acme_auto:B-6", "acme_auto", 5000.0)]
+    (entry,) = parsed.quarantine.iter_rows(named=True)
+    assert (entry["line"], entry["column_name"], entry["rule"], entry["raw_value"]) == (
+        6, "book", "unknown_portfolio", "MORTGAGE")
+    assert entry["message"] == "column book: 'MORTGAGE' is not a value the mapping's portfolio_column names a portfolio for"
+
+
+@pytest.mark.parametrize(("setting", "says"), [
+    ({"column": "book"}, "'portfolio_column' must be an object"),
+    ({"column": "book", "portfolios": {"AUTO": ""}}, "portfolio_column.portfolios must map each value"),
+    ({"column": "ref", "portfolios": {"AUTO": "acme_auto"}}, "portfolio_column.column 'ref' is also mapped"),
+])
+def test_a_portfolio_column_setting_that_cannot_be_followed_refuses_the_mapping(bank_tape, setting, says):
+    sidecar = bank_tape.with_name(bank_tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "acme", "columns": UNTYPED, "portfolio_column": setting}))
+    with pytest.raises(FileRefused, match="invalid column mapping") as refused:
+        parse_loan_file(bank_tape)
+    assert says in str(refused.value)
+
+
+def test_a_portfolio_column_the_file_lacks_makes_the_mapping_not_fit(bank_tape):
+    sidecar = bank_tape.with_name(bank_tape.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "acme", "columns": UNTYPED, "portfolio_column": {
+        "column": "book", "portfolios": {"AUTO": "acme_auto"}}}))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(bank_tape)
+    assert "book" in str(refused.value)
