@@ -17,6 +17,7 @@ shows the failed rules and a sample of the failing rows as markdown.
 great_expectations takes ~4 s to import: it is imported inside the checks, never at load time.
 """
 
+import importlib
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -92,29 +93,33 @@ def _table_checks(asset: str, table: str) -> list[dg.AssetChecksDefinition]:
     return [schema_check, values_check]
 
 
-@dg.asset_check(
-    asset="raw_loans",
-    name="raw_loans_unique_per_snapshot",
-    blocking=True,
-    pool=LAKE_POOL,
+def _lake_check(asset: str, name: str, description: str, outcome_of: str,
+                blocking: bool = False) -> dg.AssetChecksDefinition:
+    """An asset check whose verdict is `outcome_of(con)`, a 'module:function' of risk_assets.lib.quality
+    that takes a lake connection and returns a CheckOutcome; imported when the check runs, not at load."""
+    module, function = outcome_of.split(":")
+
+    @dg.asset_check(asset=asset, name=name, blocking=blocking, pool=LAKE_POOL, description=description)
+    def check(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+        compute = getattr(importlib.import_module(f"risk_assets.lib.quality.{module}"), function)
+        with lake.connect() as con:
+            outcome = compute(con)
+        return _result(outcome, context.run.run_id, lake)
+
+    return check
+
+
+raw_loans_unique_per_snapshot = _lake_check(
+    "raw_loans", "raw_loans_unique_per_snapshot", blocking=True, outcome_of="duplicates:conflicting_duplicates",
     description=(
         "raw.loans: one set of values per loan key and snapshot. Conflicting duplicates (same key and "
         "snapshot, different values) are quarantined (rule conflicting_duplicate) and left out of "
         "staging; exact duplicates are counted (staging collapses them). Severity WARN."
     ),
 )
-def raw_loans_unique_per_snapshot(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
-    from risk_assets.lib.quality.duplicates import conflicting_duplicates
 
-    with lake.connect() as con:
-        outcome = conflicting_duplicates(con)
-    return _result(outcome, context.run.run_id, lake)
-
-
-@dg.asset_check(
-    asset="raw_loans",
-    name="raw_loans_idless_repeats",
-    pool=LAKE_POOL,
+raw_loans_idless_repeats = _lake_check(
+    "raw_loans", "raw_loans_idless_repeats", outcome_of="duplicates:idless_repeats",
     description=(
         "raw.loans: no tape without a loan id repeats the loans of an earlier file. Such a tape keys a "
         "loan by file and line, so a re-delivery, a corrected copy landed beside the first or next "
@@ -124,12 +129,17 @@ def raw_loans_unique_per_snapshot(context: dg.AssetCheckExecutionContext, lake: 
         "that is wrong (risk-assets withdraw <file>), or map a loan id column."
     ),
 )
-def raw_loans_idless_repeats(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
-    from risk_assets.lib.quality.duplicates import idless_repeats
 
-    with lake.connect() as con:
-        outcome = idless_repeats(con)
-    return _result(outcome, context.run.run_id, lake)
+loan_features_origination_terms = _lake_check(
+    "loan_features", "loan_features_origination_terms", outcome_of="origination:missing_origination_terms",
+    description=(
+        "marts.loan_features: every loan has its origination terms (an amount or an origination date in "
+        "some version). A loan known only from later rows (its origination record quarantined, a credit "
+        "score 9999 say, or never landed; a monthly performance tape alone) is still scored, from NULL "
+        "terms: the check names such loans per portfolio and the file each came from. Severity WARN; "
+        "nothing is quarantined."
+    ),
+)
 
 
 @dg.asset_check(
@@ -149,26 +159,6 @@ def loan_features_no_leakage(context: dg.AssetCheckExecutionContext, lake: LakeR
     with lake.connect() as con:
         features = con.execute("SELECT * FROM marts.loan_features").df()
     return _result(leakage_outcome(features), context.run.run_id, lake)
-
-
-@dg.asset_check(
-    asset="loan_features",
-    name="loan_features_origination_terms",
-    pool=LAKE_POOL,
-    description=(
-        "marts.loan_features: every loan has its origination terms (an amount or an origination date in "
-        "some version). A loan known only from later rows (its origination record quarantined, a credit "
-        "score 9999 say, or never landed; a monthly performance tape alone) is still scored, from NULL "
-        "terms: the check names such loans per portfolio and the file each came from. Severity WARN; "
-        "nothing is quarantined."
-    ),
-)
-def loan_features_origination_terms(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
-    from risk_assets.lib.quality.origination import missing_origination_terms
-
-    with lake.connect() as con:
-        outcome = missing_origination_terms(con)
-    return _result(outcome, context.run.run_id, lake)
 
 
 CHECKS: list[dg.AssetChecksDefinition] = [
