@@ -167,7 +167,8 @@ RULES: dict[str, str] = {
     "invisible_character": "holds a zero-width character inside the value (pasted text?)",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
     "control_character": "holds a control character (a NUL byte: a binary or truncated export)",
-    "ambiguous_number": "is ambiguous in a decimal-comma dialect (thousands or decimals?)",
+    "ambiguous_number": ("is ambiguous in a decimal-comma dialect (thousands or decimals?); if every such value of "
+                         "the file is thousands, declare dialect.single_group_is_thousands"),
     "unknown_status": "is not a status of the format's status -> default flag map",
     "unknown_portfolio": "is not a value the mapping's portfolio_column names a portfolio for",
     "negative_income": "is a negative income",
@@ -632,7 +633,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         value = pl.when(~foreign).then(number.fill_nan(None))
         # in a decimal-comma dialect one '.ddd' group may be an English decimal ('1.250'); two
         # cannot ('1.250.000' is 1,250,000)
-        ambiguous = (text.str.contains(r"^-?\d{1,3}\.\d{3}$") if dialect.decimal == "," and dialect.thousands == "."
+        ambiguous = (text.str.contains(r"^-?\d{1,3}\.\d{3}$")
+                     if dialect.decimal == "," and dialect.thousands == "." and not dialect.single_group_is_thousands
                      else pl.lit(False))
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))

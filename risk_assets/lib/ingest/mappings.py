@@ -163,6 +163,10 @@ class Dialect:
     encoding: str = "utf-8"
     decimal: str = "."
     thousands: str = ","
+    single_group_is_thousands: bool = False
+    """With a decimal comma and '.' thousands, a value of one '.ddd' group (`5.000`) may be five
+    thousand or an English decimal, five: it is quarantined as `ambiguous_number` unless the mapping
+    declares that every such value is thousands (an ERP export of whole amounts: `5.000`, `24.000`)."""
 
 
 @dataclass(frozen=True)
@@ -460,7 +464,8 @@ def _dialect(spec: dict) -> Dialect:
         raise TypeError(f"'dialect' must be an object, not {spec!r}")
     unknown = set(spec) - {f.name for f in dataclasses.fields(Dialect)}
     if unknown:
-        raise ValueError(f"dialect: unknown key(s) {sorted(unknown)}; known: delimiter, encoding, decimal, thousands")
+        raise ValueError(f"dialect: unknown key(s) {sorted(unknown)}; known: delimiter, encoding, decimal, thousands, "
+                         "single_group_is_thousands")
     if spec.get("decimal") == "," and "thousands" not in spec:
         spec = {**spec, "thousands": "."}  # 12.000,00: the usual partner of a decimal comma
     dialect = Dialect(**spec)
@@ -471,6 +476,8 @@ def _dialect(spec: dict) -> Dialect:
     except (LookupError, TypeError):
         raise ValueError(f"dialect: encoding {dialect.encoding!r} is not one Python knows "
                          "(e.g. 'utf-8', 'cp1252', 'latin-1')") from None
+    if not isinstance(dialect.single_group_is_thousands, bool):
+        raise TypeError(f"dialect: single_group_is_thousands must be true or false, not {dialect.single_group_is_thousands!r}")
     if dialect.decimal not in (".", ","):
         raise ValueError(f"dialect: decimal must be '.' or ',', not {dialect.decimal!r}")
     if not isinstance(dialect.thousands, str) or len(dialect.thousands) > 1 or dialect.thousands == dialect.decimal:

@@ -1092,3 +1092,18 @@ def test_a_summary_gives_way_to_a_longer_text_named_by_its_last_word(sentences, 
     assert parsed.notes["columns"] == {"doc_id": "id", "headline": "Title", "body": "Full Text",
                                        "body_fallback": "Summary"}
     assert parsed.rows.select("doc_id", "text_raw").rows() == [("n1", s0), ("n2", s1[:30])]
+
+
+def test_whole_euro_amounts_load_when_the_mapping_declares_a_single_group_is_thousands(tmp_path):
+    """An ERP export of whole euros writes `5.000` and `24.000`: ambiguous by default (the message
+    names the setting that settles it), thousands once the mapping says so; cents still read."""
+    rows = ["1;5.000", "2;24.000", "3;5.375,50", "4;950"]
+    dialect = '"dialect": {"delimiter": ";", "decimal": ",", "thousands": "."'
+    amount = '"amount": {"to": "loan_amount", "type": "money"}'
+    parsed = parse_loan_file(_declared(tmp_path, "id;amount", rows, amount, dialect + "},"))
+    assert [rule for _, _, rule, _ in _quarantined(parsed)] == ["ambiguous_number", "ambiguous_number"]
+    assert "declare dialect.single_group_is_thousands" in parsed.quarantine["message"][0]
+    parsed = parse_loan_file(_declared(tmp_path, "id;amount", rows, amount,
+                                       dialect + ', "single_group_is_thousands": true},'))
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["loan_amount"].to_list() == [5000.0, 24000.0, 5375.5, 950.0]
