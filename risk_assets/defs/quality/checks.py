@@ -10,7 +10,7 @@ Per table (raw_loans, raw_news, stg_loans, stg_news) two checks:
 
 Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 `raw_loans_idless_repeats` (id-less tapes that repeat an earlier file's loans, WARN, nothing
-quarantined), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
+quarantined), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
 scored without their origination record, WARN). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
 
@@ -130,6 +130,16 @@ raw_loans_idless_repeats = _lake_check(
     ),
 )
 
+raw_loans_footer_totals = _lake_check(
+    "raw_loans", "raw_loans_footer_totals", outcome_of="footers:footer_mismatches",
+    description=(
+        "raw.loans: every footer total a tape states (LendingClub's 'Total amount funded in policy code "
+        "N') equals the amounts loaded from its part of the file. A mismatch means a data line was lost "
+        "before the file landed, or loans of it were quarantined: the check names the file, the footer's "
+        "line and both sums. Severity WARN; nothing is quarantined."
+    ),
+)
+
 loan_features_origination_terms = _lake_check(
     "loan_features", "loan_features_origination_terms", outcome_of="origination:missing_origination_terms",
     description=(
@@ -168,6 +178,7 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     *_table_checks("stg_news", "staging.stg_news"),
     raw_loans_unique_per_snapshot,
     raw_loans_idless_repeats,
+    raw_loans_footer_totals,
     loan_features_no_leakage,
     loan_features_origination_terms,
 ]

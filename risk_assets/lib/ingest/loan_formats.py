@@ -92,6 +92,7 @@ LENDINGCLUB_SIGNATURE = frozenset({"loan_amnt", "term", "loan_status"})
 SBA_SIGNATURE = frozenset({"LoanNr_ChkDgt", "ApprovalFY", "MIS_Status"})
 
 LENDINGCLUB_LINE_KINDS = (
+    ("note", r"^\s*\"?Notes offered by Prospectus"),  # a second download's note line, joined by `cat`
     ("policy_marker", r"^\s*\"?Loans that do not meet the credit policy"),
     ("footer", r"^\s*\"?Total amount funded"),
 )
@@ -1079,11 +1080,36 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
     return frame.with_columns(**updates) if updates else frame
 
 
+SECTION_STARTS = ("repeated_header", "note")
+"""Non-data kinds that start a new section of a file: exports joined with `cat` repeat their note
+line and header, and each export has its own policy marker and footers."""
+
+
+def _sections(non_data: list[tuple[int, str]]) -> list[tuple[int, int | None]]:
+    """(first line, policy marker line or None) of each section of a file, in line order; the first
+    section starts at line 1 (see SECTION_STARTS)."""
+    sections: list[tuple[int, int | None]] = [(1, None)]
+    for line, kind in sorted(non_data):
+        if kind in SECTION_STARTS:  # the note lines above the first header start sections of no rows
+            sections.append((line, None))
+        elif kind == "policy_marker" and sections[-1][1] is None:
+            sections[-1] = (sections[-1][0], line)
+    return sections
+
+
 def _off_policy(frame: pl.DataFrame, non_data: list[tuple[int, str]]) -> pl.DataFrame:
-    marker = next((line for line, kind in non_data if kind == "policy_marker"), None)
-    if marker is None:
+    """off_policy: True for LendingClub rows after their section's 'does not meet the credit
+    policy' marker, False before it; NULL in a file without a marker. Two downloads joined with
+    `cat` are two sections (their repeated header), so the second's loans are on policy until its
+    own marker."""
+    sections = _sections(non_data)
+    if all(marker is None for _, marker in sections):
         return frame.with_columns(off_policy=pl.lit(None, pl.Boolean))
-    return frame.with_columns(off_policy=pl.col("_source_line") > marker)
+    line = pl.col("_source_line")
+    ends = [start for start, _ in sections[1:]] + [None]
+    after_marker = [(line > marker) & (line < end if end is not None else pl.lit(True))
+                    for (_, marker), end in zip(sections, ends, strict=True) if marker is not None]
+    return frame.with_columns(off_policy=pl.any_horizontal(after_marker))
 
 
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
@@ -1139,24 +1165,32 @@ def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str]
 
 
 def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame) -> dict[str, object]:
-    """LendingClub 'Total amount funded in policy code N: X' footers against the loaded amounts
-    (policy code 1 = rows before the policy marker, 2 = after)."""
+    """LendingClub 'Total amount funded in policy code N: X' footers against the loaded amounts of
+    their section (`_sections`; policy code 1 = its rows before the policy marker, 2 = after).
+
+    Returns {"footer_totals": {key: {"line", "stated", "loaded", "matches"}}}, key `policy code N`
+    (`policy code N, line L` for the footers of a second section), or {} without footers. A
+    mismatch (a data line lost, a loan quarantined) is what check `raw_loans_footer_totals` reports.
+    """
     footers = {line: text for line, text in records.marked_text.items()
                if (line, "footer") in records.non_data_lines}
     if not footers:
         return {}
-    checks = {}
-    for line, text in footers.items():
+    sections = _sections(records.non_data_lines)
+    starts = [start for start, _ in sections]
+    checks: dict[str, object] = {}
+    for line, text in sorted(footers.items()):
         found = _FOOTER_TOTAL.search(text)
-        if not found:
-            checks[f"line {line}"] = {"footer": text.strip(), "checked": False}
-            continue
         try:
             code, stated = int(found.group(1)), float(found.group(2).replace(",", "").rstrip("."))
-        except ValueError:
+        except (AttributeError, ValueError):  # no total in it, or one that is no number
             checks[f"line {line}"] = {"footer": text.strip(), "checked": False}
             continue
-        subset = rows.filter(pl.col("off_policy").fill_null(False) == (code != 1))
+        start = max(s for s in starts if s <= line)
+        end = min((s for s in starts if s > line), default=None)
+        in_section = (pl.col("_source_line") >= start) & (pl.col("_source_line") < end if end else pl.lit(True))
+        subset = rows.filter(in_section & (pl.col("off_policy").fill_null(False) == (code != 1)))
         loaded = float(subset.get_column("loan_amount").sum() or 0.0)
-        checks[f"policy code {code}"] = {"line": line, "stated": stated, "loaded": loaded, "matches": abs(stated - loaded) < 0.005}
+        key = f"policy code {code}" if f"policy code {code}" not in checks else f"policy code {code}, line {line}"
+        checks[key] = {"line": line, "stated": stated, "loaded": loaded, "matches": abs(stated - loaded) < 0.005}
     return {"footer_totals": checks}

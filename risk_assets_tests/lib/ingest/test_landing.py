@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import multiprocessing
 import shutil
@@ -259,3 +260,47 @@ def test_a_withdrawal_takes_every_copy_out_of_landing_and_never_a_corrected_file
     assert file_sha256(february) != old and len(list(withdrawn.iterdir())) == 2
     again = land_cases(run_id="run-2")
     assert [(Path(f.path).name, f.outcome, f.rows_loaded) for f in again.files] == [("F01_loans_2024-02.csv", "loaded", 10)]
+
+
+def test_two_lendingclub_downloads_joined_keep_each_ones_policy_marker_and_footers(land_cases, risk_home, cases_dir):
+    """F05 twice, joined with `cat`: the second download's note line and header start a section of
+    its own, so its loans before its own marker are on policy (the first marker does not reach
+    them) and each footer is checked against its own download's loans; every footer matches and the
+    footer check passes."""
+    from risk_assets.lib.quality.footers import footer_mismatches
+
+    text = (cases_dir / "F05_loanstats_with_note_lines.csv").read_bytes()
+    (risk_home.landing_loans / "LoanStats_joined.csv").write_bytes(text + text)
+    report = land_cases()
+    (landed,) = report.files
+    assert (landed.outcome, landed.rows_loaded, landed.rows_quarantined) == ("loaded", 18, 0)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        flags = con.execute("SELECT _source_line, off_policy FROM raw.loans ORDER BY _source_line").fetchall()
+        notes = json.loads(con.execute("SELECT notes FROM raw.landed_files").fetchone()[0])
+        outcome = footer_mismatches(con)
+    lines = text.decode().count("\n")
+    first = [(line, line > 10) for line in (3, 4, 5, 6, 7, 8, 11, 12, 13)]
+    assert flags == first + [(line + lines, off) for line, off in first]
+    assert [(f["line"], f["stated"], f["matches"]) for f in notes["footer_totals"].values()] == [
+        (16, 27900.0, True), (17, 7000.0, True), (16 + lines, 27900.0, True), (17 + lines, 7000.0, True)]
+    assert (outcome.success, outcome.rows_checked) == (True, 1)
+
+
+def test_a_download_that_lost_a_data_line_fails_its_footer_total_with_a_warning(land_cases, risk_home, cases_dir):
+    """F05 with its loan on line 4 deleted (a hand edit): the file still reconciles line by line, but
+    its policy code 1 footer states 27,900 and the loans loaded sum to less. The warning names the
+    file, the footer's line and both sums."""
+    from risk_assets.lib.quality.footers import footer_mismatches
+
+    lines = (cases_dir / "F05_loanstats_with_note_lines.csv").read_text().splitlines(keepends=True)
+    lost = float(next(csv.reader([lines[3]]))[2])  # loan_amnt of the deleted loan
+    (risk_home.landing_loans / "LoanStats_edited.csv").write_text("".join(lines[:3] + lines[4:]))
+    land_cases()
+    with connect(risk_home.lake_path, read_only=True) as con:
+        outcome = footer_mismatches(con)
+    assert (outcome.success, outcome.severity) == (False, "WARN")
+    (rule,) = outcome.failed_rules
+    assert rule["detail"] == (f"LoanStats_edited.csv line 15: the footer of policy code 1 states 27,900.00, the loans "
+                              f"loaded from that part of the file sum to {27900 - lost:,.2f} ({-lost:+,.2f}); 0 row(s) "
+                              "of the file are quarantined: a data line was lost before the file landed, or the footer "
+                              "is wrong")

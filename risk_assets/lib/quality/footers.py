@@ -1,0 +1,59 @@
+"""A tape's own control totals against what loaded from it.
+
+A LendingClub download ends with footers, "Total amount funded in policy code 1: 61,850", one
+per policy code. Landing checks them against the amounts it loaded from the same section of the
+file (`loan_formats._footer_check`) and keeps the verdict in the file's notes (`footer_totals`).
+A footer that does not match says that the file lost a data line before it landed (a hand edit, a
+cut copy) or that loans of it were quarantined: `footer_mismatches` reports it as a warning, so it
+is not left inside the notes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from risk_assets.lib.lake import table_exists
+from risk_assets.lib.quality.outcome import WARN, CheckOutcome
+
+CHECK = "raw_loans_footer_totals"
+RULE = "footer_total_mismatch"
+
+
+def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """Loaded loan files whose footer totals (USD, per policy code) differ from the amounts loaded.
+
+    Returns a WARN outcome (rows_checked = loaded loan files with footers): one failed rule per
+    footer that does not match, with the file, the footer's line, the amount it states, the amount
+    loaded, the difference, and the file's quarantined rows (which may explain it); nothing is
+    quarantined.
+    """
+    files = []
+    if table_exists(con, "raw.landed_files"):
+        files = con.execute(
+            "SELECT path, notes, rows_quarantined FROM raw.landed_files "
+            "WHERE domain = 'loans' AND status = 'loaded' AND notes LIKE '%footer_totals%' ORDER BY landed_at, path"
+        ).fetchall()
+    rules = []
+    for path, notes, quarantined in files:
+        name = path.rsplit("/", 1)[-1]
+        for key, footer in json.loads(notes).get("footer_totals", {}).items():
+            if footer.get("matches", True):
+                continue
+            stated, loaded = footer["stated"], footer["loaded"]
+            rules.append({
+                "rule": RULE, "column": "loan_amount", "success": False, "failing": 1,
+                "detail": (f"{name} line {footer['line']}: the footer of {key.split(',')[0]} states "
+                           f"{stated:,.2f}, the loans loaded from that part of the file sum to {loaded:,.2f} "
+                           f"({loaded - stated:+,.2f}); {quarantined:,} row(s) of the file are quarantined"
+                           + (" and may explain it" if quarantined else
+                              ": a data line was lost before the file landed, or the footer is wrong"))})
+    mismatched = len(rules)
+    observed = (f"{mismatched} footer total(s) do not match the loans loaded: "
+                + "; ".join(r["detail"].split(":")[0] for r in rules)
+                if mismatched else f"every footer total matches ({len(files)} file(s) with footers)")
+    rules = rules or [{"rule": RULE, "column": "loan_amount", "success": True, "failing": 0,
+                       "detail": "every footer total matches the loans loaded"}]
+    return CheckOutcome(check=CHECK, asset="raw_loans", success=not mismatched, severity=WARN,
+                        observed=observed, rules=rules, rows_checked=len(files))
