@@ -337,12 +337,39 @@ def split_fields(line: str, delimiter: str) -> list[str]:
 def header_repeat(fields: Sequence[str], header: Sequence[str]) -> str | None:
     """Whether a record's fields repeat the header (two exports joined into one file): 'same' when
     they name the header's columns in its order, whatever their case, quotes or padding, 'reordered'
-    when they name the same columns in another order, None when they are not the header."""
-    folded = [field.strip(" \ufeff").casefold() for field in fields]
+    when they name the same columns in another order, 'changed' when half or more of them (at least
+    two) are the header's names but the columns are not the same (a later export renamed, added or
+    dropped some), None when they are not a header."""
+    folded = [field.strip(" \ufeff").casefold() or f"column_{i + 1}" for i, field in enumerate(fields)]  # named_columns
     names = [name.strip(" \ufeff").casefold() for name in header]
     if folded == names:
         return "same"
-    return "reordered" if sorted(folded) == sorted(names) else None
+    if sorted(folded) == sorted(names):
+        return "reordered"
+    shared = len(set(folded) & set(names))
+    return "changed" if shared >= max(2, (len(folded) + 1) // 2) else None
+
+
+def layout_refusal(path: Path, line: int, fields: Sequence[str], header: Sequence[str], verdict: str) -> FileRefused:
+    """The refusal of a file whose header comes back at `line` in another order or another layout
+    (`header_repeat` 'reordered' or 'changed'): read by position under the first header, the records
+    after it would load one column's values under another's name."""
+    if verdict == "reordered":
+        return reordered_header_refusal(path, line, fields, header)
+    folded = {name.strip(" \ufeff").casefold() for name in header}
+    found = {field.strip(" \ufeff").casefold() for field in fields}
+    new = [field for field in fields if field.strip(" \ufeff").casefold() not in folded]
+    gone = [name for name in header if name.strip(" \ufeff").casefold() not in found]
+    moved = [f"{field} (column {i + 1}, {header[i]} in the header)" for i, field in enumerate(fields)
+             if i < len(header) and field.strip(" \ufeff").casefold() != header[i].strip(" \ufeff").casefold()
+             and not new and not gone]  # an added or dropped column moves every later one: said above
+    said = [f"columns not in the first header: {', '.join(new[:4])}{', ...' if len(new) > 4 else ''}" if new else "",
+            f"columns of the first header missing: {', '.join(gone[:4])}{', ...' if len(gone) > 4 else ''}" if gone else "",
+            f"moved: {', '.join(moved[:3])}{', ...' if len(moved) > 3 else ''}" if moved else ""]
+    return FileRefused(
+        f"{path}: line {line} is a header with another layout ({'; '.join(s for s in said if s)}): two exports "
+        f"joined into one file? The records after it follow that layout; split the file at line {line} and "
+        "land both parts (each with the mapping that fits it)")
 
 
 def reordered_header_refusal(path: Path, line: int, fields: Sequence[str], header: Sequence[str]) -> FileRefused:
@@ -466,17 +493,21 @@ def _split_one_by_one(good: pl.DataFrame, header: list[str], delimiter: str) -> 
 
 def _repeated_headers(frame: pl.DataFrame, path: Path, header: list[str], delimiter: str) -> list[int]:
     """Lines of `frame` (text records) that repeat the header in its order, quoted or cased
-    differently. Raises FileRefused (reordered_header_refusal) for one in another order. Only lines
-    holding the first and last column names are split, so a large file costs two substring scans."""
-    first, last = header[0].strip(" \ufeff").lower(), header[-1].strip(" \ufeff").lower()
+    differently. Raises FileRefused (`layout_refusal`) for one in another order or another layout.
+    Only lines holding two of the first, last and two longest column names are split, so a large
+    file costs four substring scans."""
+    names = [name.strip(" \ufeff").lower() for name in header if name.strip(" \ufeff")]
+    probes = list(dict.fromkeys([names[0], names[-1], *sorted(names, key=len, reverse=True)[:2]])) if names else []
     lowered = pl.col("text").str.to_lowercase()
-    candidates = frame.filter(lowered.str.contains(first, literal=True) & lowered.str.contains(last, literal=True))
+    held = pl.sum_horizontal(lowered.str.contains(probe, literal=True).cast(pl.Int32) for probe in probes) if probes \
+        else pl.lit(0)
+    candidates = frame.filter(held >= min(2, len(probes)))
     repeats = []
     for line, text in candidates.select("_source_line", "text").iter_rows():
         fields = split_fields(text, delimiter)
         verdict = header_repeat(fields, header)
-        if verdict == "reordered":
-            raise reordered_header_refusal(path, line, fields, header)
+        if verdict in ("reordered", "changed"):
+            raise layout_refusal(path, line, fields, header, verdict)
         if verdict == "same":
             repeats.append(line)
     return repeats

@@ -768,8 +768,8 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             out.non_data_lines.append((number, "end_of_file_marker"))
             continue
         repeat = "same" if raw.strip(" \ufeff") == lines[0].strip(" \ufeff") else csv_text.header_repeat(fields, header)
-        if repeat == "reordered":  # read by position, the articles after it would swap fields
-            raise csv_text.reordered_header_refusal(path, number, fields, header)
+        if repeat in ("reordered", "changed"):  # read by position, the articles after it would swap fields
+            raise csv_text.layout_refusal(path, number, fields, header, repeat)
         if repeat == "same":  # exports concatenated into one file
             out.non_data_lines.append((number, "repeated_header"))
             continue

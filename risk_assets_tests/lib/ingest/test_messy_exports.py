@@ -470,6 +470,30 @@ def test_a_repeated_header_quoted_or_in_capitals_is_skipped_and_a_reordered_one_
         "it follow that order; split the file at line 5 and land both parts")
 
 
+@pytest.mark.parametrize(("change", "says"), [
+    ("swap_and_rename", "columns not in the first header: revolving_balance, annual_income; columns of the first "
+                        "header missing: annual_inc, revol_bal"),
+    ("add", "columns not in the first header: int_rate_2)"),
+])
+def test_a_header_with_another_layout_part_way_down_refuses_the_tape(lc_lines, tmp_path, change, says):
+    """The second export joined on renamed and swapped two columns (or added one): read by position
+    under the first header its incomes would load as revolving balances. A line naming half or more
+    of the header's columns is a header: the tape is refused at that line, saying what changed."""
+    names = lc_lines[0].split(",")
+    if change == "swap_and_rename":
+        i, j = names.index("annual_inc"), names.index("revol_bal")
+        names[i], names[j] = "revolving_balance", "annual_income"
+        rows = lc_lines[4:]
+    else:
+        names.insert(3, "int_rate_2")
+        rows = [",".join(line.split(",")[:3] + ["0.1"] + line.split(",")[3:]) for line in lc_lines[4:]]
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(_write(tmp_path / "q3.csv", lc_lines[:4] + [",".join(names)] + rows))
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'q3.csv'}: line 5 is a header with another layout ({says}")
+    assert message.endswith("split the file at line 5 and land both parts (each with the mapping that fits it)")
+
+
 def test_a_tape_padded_after_each_comma_and_quoted_loads_without_its_quotes(lc_lines, tmp_path):
     """`5000, "36 months", "10+ years", "RENT"`: CSV reads ' "RENT"' as text with its quotes, so
     every value failed to parse or, in a text column, loaded as '"RENT"'."""
