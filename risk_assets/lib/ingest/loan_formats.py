@@ -202,7 +202,7 @@ _RATE_DIVISOR = {"percent": 100, "basis_points": 10_000}
 (`mappings.minor_unit_digits`: 500000 US cents -> 5,000.00 USD)."""
 
 CURRENCY_MARKS: dict[str, tuple[str, ...]] = {
-    "USD": ("US$", "USD", "$"),
+    "USD": ("U.S. $", "US $", "US$", "USD", "$"),
     "EUR": ("EUR", "€"),
     "GBP": ("GBP", "£"),
     "JPY": ("JPY", "¥"),
@@ -212,7 +212,8 @@ CURRENCY_MARKS: dict[str, tuple[str, ...]] = {
     "INR": ("INR", "₹"),
 }
 """Signs and codes a `money` value may carry before or after its number, per ISO 4217 currency (a
-currency not listed: its code only). Longest first within a currency, so 'US$' is not read as '$'."""
+currency not listed: its code only); codes in any case ('usd'), a space in a mark as any spacing
+('U.S.$'). Longest first within a currency, so 'US$' is not read as '$'."""
 _FOREIGN_MARK = r"[$€£¥₹]|^[A-Z]{3}\s*[-+(]?[\d.,]|[\d.,]\s*[A-Z]{3}$|\bFr\."
 """A currency mark of any kind left on a money value once the tape's own marks are removed."""
 
@@ -222,9 +223,15 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     or code removed before or after the number ('$60,000.00', '11.544,80 €', 'EUR 1.000', '-$5',
     '$-5'), an accountant's parentheses read as a minus ('(1,250.00)' is -1250.00). A value still
     carrying a currency mark ('£11,544.80' in a USD tape) is flagged, never read as an amount."""
-    own = "|".join(re.escape(mark) for mark in CURRENCY_MARKS.get(currency, (currency,)))
-    text = s.str.replace(r"^\((.+)\)$", "-$1")
-    text = text.str.replace(rf"^([+-]?)\s*(?:{own})\s*", "$1").str.replace(rf"\s*(?:{own})$", "").str.strip_chars()
+    own = "|".join(re.escape(mark).replace(r"\ ", r"\s*") for mark in CURRENCY_MARKS.get(currency, (currency,)))
+
+    def unmarked(text: pl.Expr) -> pl.Expr:  # 'USD', 'usd', '(USD)' before or after the number
+        return (text.str.replace(rf"(?i)^([+-]?)\s*(?:{own})\s*", "$1")
+                .str.replace(rf"(?i)\s*(?:\((?:{own})\)|(?:{own}))$", "").str.strip_chars())
+
+    text = unmarked(s)
+    bracketed = text.str.contains(r"^\(.+\)$")  # '(1.00)', '(USD 1.00)' and 'USD (1.00)' alike: a minus
+    text = pl.when(bracketed).then(unmarked(text.str.replace(r"^\((.+)\)$", "-$1"))).otherwise(text)
     return text, text.str.contains(_FOREIGN_MARK)
 
 NULL_TOKENS = ("null", "nan", "\\n")

@@ -86,3 +86,29 @@ def test_a_lake_from_before_the_currency_column_reads_its_loans_as_usd(tmp_path)
     with connect(lake) as con:
         assert con.execute("SELECT loan_key, loan_amount, currency FROM raw.loans").fetchall() == [
             ("lendingclub:1", 5000.0, "USD")]
+
+
+def test_dollar_marks_in_any_case_spacing_or_brackets_read_as_the_amount_in_a_usd_tape(data_dir, tmp_path):
+    """The first 8 real LendingClub amounts written the ways servicer exports write dollars: a code
+    in lower case, the code in brackets after the number, 'U.S. $', a bracketed minus after the
+    code. Each reads as the plain amount (the minus as a minus); a peso mark is still another
+    currency."""
+    from itertools import islice
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        rows = [line.rstrip("\r\n").split(",") for line in islice(handle, 9)]
+    amount = rows[0].index("loan_amnt")
+    plain = [float(row[amount]) for row in rows[1:]]
+    written = [f"usd {plain[0]:,.0f}", f"$ {plain[1]:,.0f} (USD)", f"U.S. ${plain[2]:,.2f}", f"USD ({plain[3]:,.2f})",
+               f"({plain[4]:,.2f} usd)", f"US $ {plain[5]:,.2f}", f"{plain[6]:,.2f}usd", f"MXN$ {plain[7]:,.0f}"]
+    tape = tmp_path / "servicer.csv"
+    tape.write_text("ref,amount\n" + "".join(f'L{i},"{text}"\n' for i, text in enumerate(written)))
+    (tmp_path / "servicer.csv.mapping.json").write_text(json.dumps(
+        {"name": "servicer", "columns": {"ref": "source_loan_id", "amount": {"to": "loan_amount", "type": "money"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    loaded = dict(parsed.rows.select("source_loan_id", "loan_amount").rows())
+    assert loaded == {"L0": plain[0], "L1": plain[1], "L2": plain[2], "L5": plain[5], "L6": plain[6]}
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
+        (5, "non_positive_amount", f"USD ({plain[3]:,.2f})"), (6, "non_positive_amount", f"({plain[4]:,.2f} usd)"),
+        (9, "currency_mismatch", f"MXN$ {plain[7]:,.0f}")]
