@@ -1122,19 +1122,24 @@ def _off_policy(frame: pl.DataFrame, non_data: list[tuple[int, str]]) -> pl.Data
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
                      records: csv_text.TextRecords, sha256: str) -> pl.DataFrame:
     parts = []
+    declared = {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt}
     for column in rule_columns:
         source = column.removeprefix("_rule:")
         failed = frame.filter(pl.col(column).is_not_null())
         if failed.height:
             raw = records.fields.select("_source_line", pl.col(source).alias("raw_value"))  # untrimmed text
+            said = pl.col(column).replace_strict(RULES, default="breaks a rule")
+            if source in declared:  # name the column's format, not the ISO default
+                said = pl.when(pl.col(column) == "unparsable_date").then(pl.lit(
+                    f"is not a date in the column's format {declared[source]!r}, or its year is outside "
+                    "1900-2100")).otherwise(said)
             parts.append(failed.join(raw, on="_source_line", how="left").select(
                 pl.col("_source_line").alias("line"),
                 pl.col("loan_key").alias("record_key"),
                 pl.lit(source).alias("column_name"),
                 pl.col(column).alias("rule"),
                 "raw_value",
-                pl.format("column {}: '{}' {}", pl.lit(source), pl.col("raw_value"),
-                          pl.col(column).replace_strict(RULES, default="breaks a rule")).alias("message"),
+                pl.format("column {}: '{}' {}", pl.lit(source), pl.col("raw_value"), said).alias("message"),
             ))
     if records.malformed.height:
         parts.append(records.malformed.select(

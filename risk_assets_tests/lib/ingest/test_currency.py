@@ -112,3 +112,20 @@ def test_dollar_marks_in_any_case_spacing_or_brackets_read_as_the_amount_in_a_us
     assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
         (5, "non_positive_amount", f"USD ({plain[3]:,.2f})"), (6, "non_positive_amount", f"({plain[4]:,.2f} usd)"),
         (9, "currency_mismatch", f"MXN$ {plain[7]:,.0f}")]
+
+
+def test_a_date_that_misses_the_declared_format_is_quarantined_naming_that_format(cases_dir, tmp_path):
+    """F09 declares `%d.%m.%Y`: a loan whose date is written `01.03.11` is quarantined with a message
+    that quotes the declared format, not the ISO default."""
+    lines = (cases_dir / F09).read_bytes().decode("cp1252").split("\n")
+    fields = lines[1].split(";")
+    fields[1] = "01.03.11"
+    lines[1] = ";".join(fields)
+    tape = tmp_path / "eu_bank_dates.csv"
+    tape.write_bytes("\n".join(lines).encode("cp1252"))
+    (tmp_path / (tape.name + ".mapping.json")).write_text((MAPPINGS / "f09.json").read_text())
+    parsed = parse_loan_file(tape)
+    entry = parsed.quarantine.filter(parsed.quarantine["rule"] == "unparsable_date").row(0, named=True)
+    assert (entry["line"], entry["column_name"], entry["raw_value"]) == (2, "issue_date", "01.03.11")
+    assert entry["message"] == ("column issue_date: '01.03.11' is not a date in the column's format '%d.%m.%Y', "
+                                "or its year is outside 1900-2100")
