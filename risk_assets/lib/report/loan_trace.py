@@ -119,7 +119,8 @@ def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
         snap = f" snapshot {snapshot}" if snapshot else ""
         lines.append(f"  landed       {name} line {line}{snap} (sha256 {sha[:12]}, run {str(run)[:8]}, {at:%Y-%m-%d %H:%M} UTC)")
         amount_text = f"{amount:,.2f} {unit}" if amount is not None else "no amount"
-        lines.append(f"               status {status!r} -> default flag {'-' if flag is None else flag}; "
+        said = f"status {status!r} ->" if status is not None else "no status;"
+        lines.append(f"               {said} default flag {'-' if flag is None else flag}; "
                      f"{amount_text}; originated {originated or '-'}")
     if table_exists(con, "quality.quarantine"):
         rows = con.execute("SELECT asset, rule, column_name, raw_value, message FROM quality.quarantine "
