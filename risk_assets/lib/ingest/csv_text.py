@@ -224,14 +224,22 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def to_utf8(data: bytes, encoding: str, path: Path) -> bytes:
+DECLARE_ENCODING = "declare the file's encoding in its column mapping (dialect.encoding)"
+"""What to do about a byte the declared encoding cannot read, for a tape read by a declared mapping."""
+RESAVE_AS_UTF8 = ("the built-in LendingClub and SBA formats read UTF-8 (or UTF-16 by its byte-order mark): re-save "
+                  "the file as UTF-8 (Excel: 'CSV UTF-8'; iconv -f cp1252 -t utf-8)")
+"""The same for a tape of a built-in format, which has no mapping to declare an encoding in."""
+
+
+def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODING) -> bytes:
     """Validate `data` as `encoding` (see `sniff_encoding`) and return it as UTF-8 without a
     byte-order mark. A file whose lines end in CR alone (classic Mac OS, Excel for Mac's "CSV
     (Macintosh)") gets LF line ends; CR LF and LF are kept.
 
     Raises:
         FileRefused: a byte sequence is not valid in `encoding`; the message names the file, the
-            byte offset (0-based, in the decompressed content), the line and the byte.
+            byte offset (0-based, in the decompressed content), the line and the byte, the text
+            around it as Windows-1252 would read it (the usual other encoding), and `remedy`.
     """
     encoding = sniff_encoding(data, encoding)
     name = codecs.lookup(encoding).name
@@ -242,9 +250,10 @@ def to_utf8(data: bytes, encoding: str, path: Path) -> bytes:
         text = data.decode(name)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
+        around = data[max(0, exc.start - 12):exc.start + 12].decode("cp1252", errors="replace").splitlines() or [""]
         raise FileRefused(
             f"{path}: byte offset {exc.start} (line {line}): byte 0x{data[exc.start]:02x} is not valid "
-            f"{encoding}; declare the file's encoding in its column mapping (dialect.encoding)"
+            f"{encoding} (as Windows-1252 the text there reads {max(around, key=len).strip()!r}); {remedy}"
         ) from None
     utf8 = data if name == "utf-8" else text.removeprefix("\ufeff").encode("utf-8")
     return _lf_line_ends(utf8)

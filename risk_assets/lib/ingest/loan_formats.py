@@ -324,7 +324,8 @@ def parse_loan_file(
         records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt})
         del frame
     elif records is None:
-        utf8 = csv_text.to_utf8(content, mapping.dialect.encoding, path)
+        utf8 = csv_text.to_utf8(content, mapping.dialect.encoding, path,
+                                csv_text.RESAVE_AS_UTF8 if mapping.builtin else csv_text.DECLARE_ENCODING)
         records = csv_text.read_records(
             utf8, path=path, delimiter=mapping.dialect.delimiter, header_line=header_line,
             line_kinds=mapping.line_kinds,

@@ -1131,3 +1131,18 @@ def test_whole_euro_amounts_load_when_the_mapping_declares_a_single_group_is_tho
                                        dialect + ', "single_group_is_thousands": true},'))
     assert parsed.quarantine.height == 0
     assert parsed.rows["loan_amount"].to_list() == [5000.0, 24000.0, 5375.5, 950.0]
+
+
+def test_a_lendingclub_tape_saved_in_windows_1252_is_refused_with_a_remedy_that_fits_a_builtin_format(lc_lines, tmp_path):
+    """Excel re-saved a LendingClub download as Windows-1252: the accented employer on line 3 is no
+    UTF-8. The built-in format has no mapping to declare an encoding in: the refusal names the line
+    and the byte, shows the text as Windows-1252 reads it, and says to re-save the file as UTF-8."""
+    titles = ["Clerk", "Société Générale", "Nurse", "Teacher", "Driver", "Analyst"]
+    lines = [lc_lines[0] + ",emp_title"] + [f"{row},{title}" for row, title in zip(lc_lines[1:], titles, strict=True)]
+    tape = tmp_path / "LoanStats_excel.csv"
+    tape.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape)
+    message = str(refused.value)
+    assert "(line 3): byte 0xe9 is not valid utf-8 (as Windows-1252 the text there reads" in message
+    assert "Soci" in message and message.endswith("re-save the file as UTF-8 (Excel: 'CSV UTF-8'; iconv -f cp1252 -t utf-8)")
