@@ -662,6 +662,11 @@ def read_records(
                      f"columns, and this line has {len(header) - 1} fields ending with '{delimiter}': a field is "
                      "missing (its values after the gap would load one column early), or its last value is empty "
                      "and its trailing separator missing; which cannot be told"))
+        .when(pl.lit(header_text is not None) & pl.col("text").str.strip_chars(" \ufeff").str.ends_with(
+            (header_text or "").strip(" \ufeff")))
+        .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: the header is glued "
+                        "onto the end of this record (two files joined, the first without a line end at its end); "
+                        "the record is before it", "n_fields"))
         .otherwise(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}", "n_fields"))
         .alias("message"),
     )

@@ -494,6 +494,21 @@ def test_a_header_with_another_layout_part_way_down_refuses_the_tape(lc_lines, t
     assert message.endswith("split the file at line 5 and land both parts (each with the mapping that fits it)")
 
 
+def test_a_header_glued_onto_the_last_loan_of_the_first_export_is_named_in_that_line_s_message(lc_lines, tmp_path):
+    """`cat jan.csv feb.csv` where jan.csv ends without a line end: its last loan and feb's header
+    share a line. The line is quarantined whole (its loan is in the quarantine with the raw text),
+    and the message says a header is glued onto it; the loans after it load."""
+    tape = tmp_path / "q1.csv"
+    tape.write_text("\n".join(lc_lines[:4]) + lc_lines[0] + "\n" + "\n".join(lc_lines[4:]) + "\n")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    (entry,) = parsed.quarantine.iter_rows(named=True)
+    assert (entry["line"], entry["rule"]) == (4, "malformed_record")
+    assert entry["message"].endswith("the header is glued onto the end of this record (two files joined, the first "
+                                     "without a line end at its end); the record is before it")
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 5, 6, 7]
+
+
 def test_a_tape_padded_after_each_comma_and_quoted_loads_without_its_quotes(lc_lines, tmp_path):
     """`5000, "36 months", "10+ years", "RENT"`: CSV reads ' "RENT"' as text with its quotes, so
     every value failed to parse or, in a text column, loaded as '"RENT"'."""
