@@ -46,6 +46,7 @@ def test_f12_run_warns_quarantines_and_records(risk_home, cases_dir):
         rows = con.execute("SELECT check_name, run_id, success, failing_count FROM quality.check_results ORDER BY 1").fetchall()
         quarantined = con.execute("SELECT record_key, rule FROM quality.quarantine").fetchall()
     assert rows == [
+        ("raw_loans_footer_totals", result.run_id, True, 0),  # F12 tapes state no footer totals
         ("raw_loans_idless_repeats", result.run_id, True, 0),  # F12 tapes carry loan ids
         ("raw_loans_schema", result.run_id, True, 0),
         ("raw_loans_unique_per_snapshot", result.run_id, False, 2),
