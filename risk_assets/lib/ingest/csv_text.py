@@ -404,6 +404,11 @@ class TextRecords:
         non_data_lines: (line, kind) for notes above the header, blank lines and any line a format
             marks as not data (markers, footers).
         marked_text: line -> text of each line skipped by one of the format's `line_kinds`.
+        flagged: (line, column, rule) for a value the reader saw to be wrong before any parse (a
+            workbook's date cell under a text column, `date_cell_in_text_column`): the typed parse
+            quarantines the record under that rule, whatever else its value parses to.
+        notes: what the reader did to the cells without refusing them (a workbook's merged cells
+            filled, `merged_cells_filled`), merged into the file's notes.
     """
 
     header: list[str]
@@ -411,6 +416,8 @@ class TextRecords:
     malformed: pl.DataFrame
     non_data_lines: list[tuple[int, str]]
     marked_text: dict[int, str] = field(default_factory=dict)
+    flagged: list[tuple[int, str, str]] = field(default_factory=list)
+    notes: dict[str, object] = field(default_factory=dict)
 
     @property
     def data_records(self) -> int:

@@ -39,6 +39,15 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     percent_scale_unclear a percent value in 0-2 without '%' whose scale the file leaves open (a
                           column written wholly as fractions, 20 values or more, is read as fractions)
     value_out_of_range    an integer beyond the 32 bits of its raw.loans column
+    date_cell_in_text_column  a workbook's date cell under a text column (an id Excel turned
+                          into a date on typing: 3-12 -> 12 March)
+    total_row_unclear     a totals label in a row that also holds a loan's values (see
+                          `_summary_rows`: a totals row it proves to be is a non-data line)
+
+Rows that summarise or annotate the tape rather than being loans (a `Total` / `Grand Total` /
+`Subtotal` row, a `Source: ...` footnote below the last loan, a divider line between loans) are
+non-data lines of their own kinds, `total_row`, `footer_note` and `section_label`, in every format
+(`_summary_rows`).
 
 A thousands separator that does not group thousands ('13,64' with ',' thousands) fails as
 unparsable_number rather than being removed.
@@ -191,6 +200,11 @@ RULES: dict[str, str] = {
     "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
     "currency_mismatch": "is an amount marked with another currency than the tape's (its mapping's \"currency\", "
                          "default USD); amounts are never converted",
+    "date_cell_in_text_column": ("is a date cell in a text column of the workbook: Excel turned the text typed "
+                                 "(an id such as 3-12) into a date, and the text as typed is lost"),
+    "total_row_unclear": ("is a totals label (Total, Subtotal, Sum, ...) in a row that also holds a loan's values "
+                          "and whose amounts are no sum of the rows above: a totals row or a loan? Move the label "
+                          "or the row"),
 }
 """Quarantine rule -> what the value did wrong (the end of each quarantine message)."""
 
@@ -374,7 +388,8 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
         "Declare a column mapping for it (see README, 'Your own loan tape').")
     formats = {f.source: f.fmt or "%Y-%m-%d" for f in mapping.fields if f.kind == "date"}
     formats |= {f.source: "%d-%b-%y" for f in mapping.fields if f.kind == "sba_date"}
-    records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds)
+    text_columns = {f.source for f in mapping.fields if f.kind in ("text", "zip3")}
+    records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds, text_columns)
     return dataclasses.replace(mapping, dialect=Dialect(), typed_source=True), records, notes
 
 
@@ -807,6 +822,9 @@ def _typed_parse(
         frame = frame.with_columns(
             pl.when(pl.col(_src(c)).str.to_lowercase().is_in(NULL_TOKENS)).then(pl.lit("")).otherwise(pl.col(_src(c))).alias(_src(c))
             for c in text_sources if null_tokens[c])
+    frame, records, summary_notes = _summary_rows(frame, records, specs, mapping)
+    notes.update(summary_notes)
+    notes.update(records.notes)
     if mapping.builtin and "source_loan_id" in target_source and frame.height and \
             frame.select((pl.col(_src(target_source["source_loan_id"])) == "").all()).item():
         # LendingClub's later public downloads keep the id column and leave it blank on every loan:
@@ -877,6 +895,7 @@ def _typed_parse(
     frame, status_notes = _status(frame, mapping, target_source)
     notes.update(status_notes)
     frame = _plausibility(frame, target_source, mapping, as_of, {s.target: s.kind for s in specs}, unclear_scale)
+    frame = _flagged_rules(frame, records.flagged)
     frame = _off_policy(frame, records.non_data_lines)
 
     rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
@@ -1105,6 +1124,19 @@ def _sections(non_data: list[tuple[int, str]]) -> list[tuple[int, int | None]]:
     return sections
 
 
+def _flagged_rules(frame: pl.DataFrame, flagged: list[tuple[int, str, str]]) -> pl.DataFrame:
+    """The rules the reader flagged before the parse (`TextRecords.flagged`: line, column, rule) set
+    on their column's rule, over whatever else the value broke or parsed to."""
+    by_column: dict[tuple[str, str], list[int]] = {}
+    for line, column, rule in flagged:
+        by_column.setdefault((column, rule), []).append(line)
+    for (column, rule), lines in by_column.items():
+        current = pl.col(f"_rule:{column}") if f"_rule:{column}" in frame.columns else pl.lit(None, pl.Utf8)
+        frame = frame.with_columns(pl.when(pl.col("_source_line").is_in(lines)).then(pl.lit(rule))
+                                   .otherwise(current).alias(f"_rule:{column}"))
+    return frame
+
+
 def _off_policy(frame: pl.DataFrame, non_data: list[tuple[int, str]]) -> pl.DataFrame:
     """off_policy: True for LendingClub rows after their section's 'does not meet the credit
     policy' marker, False before it; NULL in a file without a marker. Two downloads joined with
@@ -1207,3 +1239,163 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame) -> dict[str
         key = f"policy code {code}" if f"policy code {code}" not in checks else f"policy code {code}, line {line}"
         checks[key] = {"line": line, "stated": stated, "loaded": loaded, "matches": abs(stated - loaded) < 0.005}
     return {"footer_totals": checks}
+
+
+TOTAL_LABEL = r"(?i)^(?:grand|sub|overall)?[\s_-]*(?:total|totals|sum)[\s_-]*:?$"
+"""A totals label as a whole cell, whatever its case, with an optional trailing colon: Total,
+TOTAL:, Totals, Grand Total, Subtotal, Sub-total, Sum. 'Total renovation' or 'Sum Ltd' is no label."""
+NOTE_TEXT = r"[A-Za-z]{2,}[^A-Za-z0-9]*\s+\S*[A-Za-z]{2,}|^[*†‡¹²³]|:\s"
+"""Text written for a reader, not a value: two words or more ('Source: ACME servicing system',
+'Loans that do not meet the credit policy'), or a footnote mark first ('* preliminary'). A lone
+token ('Confidential', 'AC12345') could be a loan id and is not taken for a note."""
+SUM_ROWS_MIN = 2
+"""Data rows a value must sum before it is taken for their total (one row's amount equals itself)."""
+
+
+def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: list[FieldSpec],
+                  mapping: TapeMapping) -> tuple[pl.DataFrame, csv_text.TextRecords, dict[str, object]]:
+    """Rows of a tape that summarise it or annotate it rather than being loans, moved from the data
+    records to the non-data lines, each with its kind (reconciliation stays rows_in_file = loaded +
+    quarantined + non-data):
+
+    - `total_row`: a row whose label cell holds a totals label (TOTAL_LABEL): its id cell, or, where
+      its id is empty (or the tape maps none), any of its cells; and that is the row it claims to
+      be: the label is in the id cell (no loan id reads "Total"), or every mapped column that is not
+      an amount is empty apart from the label, or one of its amounts is the sum of the data rows
+      above it (all of them, or those since the previous totals row: a subtotal), SUM_ROWS_MIN rows
+      or more. A row without a label, with no id and no value but amounts, one of which is such a
+      sum, is an unlabelled totals row. A labelled row that is neither stays a record and is
+      quarantined under `total_row_unclear`, on the label's column: never loaded, never dropped.
+    - `footer_note` / `section_label`: a row whose only value is one cell of text for a reader
+      (NOTE_TEXT: 'Source: ACME servicing system'), below the last loan / between loans (a divider
+      such as 'Loans that do not meet the credit policy', whose meaning a mapped tape cannot know:
+      its text is kept in the notes). A malformed record (a one-field line of a CSV tape) of that
+      kind, or holding a totals label and numbers only, is moved too.
+
+    `frame` holds each column's trimmed text (`_src:<column>`) and `_source_line`. Returns the
+    frame and records without the moved rows (flagged with the unclear ones), and the notes:
+    `total_rows`, `footer_notes`, `section_labels` ("line: text", in line order).
+    """
+    header = records.header
+    cells = [pl.col(_src(c)) for c in header]
+    id_source = next((s.source for s in specs if s.target == "source_loan_id"), None)
+    numeric = [s for s in specs if s.kind in _NUMERIC_KINDS]
+    numeric_sources = {s.source for s in numeric}
+    other_sources = [s.source for s in specs if s.source not in numeric_sources]
+    id_empty = (pl.col(_src(id_source)) == "") if id_source else pl.lit(True)
+    label_in_id = pl.col(_src(id_source)).str.contains(TOTAL_LABEL) if id_source else pl.lit(False)
+    filled = pl.sum_horizontal(*[(c != "").cast(pl.Int32) for c in cells]) if cells else pl.lit(0)
+    frame = frame.with_columns(_filled=filled, _id_empty=id_empty, _label_in_id=label_in_id)
+    # the cell-by-cell tests on the few rows they can hold for: an id-less row, a one-value row
+    maybe = frame.filter(pl.col("_id_empty") | (pl.col("_filled") == 1)).select(
+        "_source_line",
+        _labelled=pl.col("_label_in_id") | (pl.col("_id_empty") & pl.any_horizontal(pl.lit(False), *[c.str.contains(TOTAL_LABEL) for c in cells])),
+        _bare=pl.col("_id_empty") & ~pl.any_horizontal(pl.lit(False), *[pl.col(_src(c)) != "" for c in header
+                                                                         if c not in numeric_sources]),
+        _note=(pl.col("_filled") == 1) & pl.concat_str(cells, separator="").str.contains(NOTE_TEXT),
+    )
+    frame = frame.join(maybe, on="_source_line", how="left", maintain_order="left").with_columns(
+        _labelled=pl.col("_labelled").fill_null(False) | pl.col("_label_in_id"),
+        _bare=pl.col("_bare").fill_null(False),
+    ).with_columns(_note=pl.col("_note").fill_null(False) & ~pl.col("_labelled")).drop("_id_empty", "_label_in_id")
+    moved: list[tuple[int, str]] = []
+    marked: dict[int, str] = {}
+    flagged: list[tuple[int, str, str]] = []
+    texts: dict[str, list[str]] = {"total_rows": [], "footer_notes": [], "section_labels": []}
+    candidates = frame.filter(pl.col("_labelled") | (pl.col("_bare") & (pl.col("_filled") > 0)))
+    total_lines: set[int] = set()
+    if candidates.height:
+        sums = _sum_matches(frame, numeric, mapping)
+        others_empty = ~pl.any_horizontal(pl.lit(False), *[(pl.col(_src(c)) != "") & ~pl.col(_src(c)).str.contains(TOTAL_LABEL)
+                                                           for c in other_sources])
+        judged = candidates.join(sums, on="_source_line", how="left").with_columns(
+            _confirmed=label_in_id | others_empty | pl.col("_sum_matches").fill_null(False))
+        for row in judged.iter_rows(named=True):
+            line = row["_source_line"]
+            label_at = next((c for c in ([id_source] if id_source and row[_src(id_source)] else header)
+                             if re.search(TOTAL_LABEL, row[_src(c)])), None)
+            if row["_labelled"] and not row["_confirmed"]:
+                flagged.append((line, label_at, "total_row_unclear"))
+            elif row["_labelled"] or row["_sum_matches"]:
+                total_lines.add(line)
+                texts["total_rows"].append(f"{line}: {row[_src(label_at)] if label_at else '(no label)'}")
+    loan_lines = frame.filter((pl.col("_filled") >= 2) & ~pl.col("_source_line").is_in(list(total_lines)))
+    last_loan = loan_lines.get_column("_source_line").max() or 0
+    notes_rows = frame.filter(pl.col("_note")).select("_source_line", pl.concat_str(cells, separator="").alias("text"))
+    for line, text in notes_rows.iter_rows():
+        kind = "footer_note" if line > last_loan else "section_label"
+        moved.append((line, kind))
+        marked[line] = text
+        texts["footer_notes" if kind == "footer_note" else "section_labels"].append(f"{line}: {text[:120]}")
+    moved += [(line, "total_row") for line in total_lines]
+    malformed_kept = []
+    for line, raw, message in records.malformed.iter_rows():
+        values = [v.strip() for v in csv_text.split_fields(raw, mapping.dialect.delimiter) if v.strip()]
+        if len(values) == 1 and re.search(NOTE_TEXT, values[0]) and not re.search(TOTAL_LABEL, values[0]):
+            kind = "footer_note" if line > last_loan else "section_label"
+            texts["footer_notes" if kind == "footer_note" else "section_labels"].append(f"{line}: {values[0][:120]}")
+        elif values and re.search(TOTAL_LABEL, values[0]) and all(re.fullmatch(_AMOUNT_TEXT, v) for v in values[1:]):
+            kind = "total_row"
+            texts["total_rows"].append(f"{line}: {values[0]}")
+        else:
+            malformed_kept.append((line, raw, message))
+            continue
+        moved.append((line, kind))
+        marked[line] = raw
+    frame = frame.drop("_filled", "_labelled", "_bare", "_note")
+    if not moved and not flagged:
+        return frame, records, {}
+    gone = [line for line, _ in moved]
+    frame = frame.filter(~pl.col("_source_line").is_in(gone))
+    records = dataclasses.replace(
+        records,
+        fields=records.fields.filter(~pl.col("_source_line").is_in(gone)),
+        malformed=pl.DataFrame(malformed_kept, schema=records.malformed.schema, orient="row"),
+        non_data_lines=sorted(records.non_data_lines + moved),
+        marked_text={**records.marked_text, **marked},
+        flagged=records.flagged + flagged,
+    )
+    return frame, records, {name: sorted(lines, key=lambda t: int(t.split(":")[0])) for name, lines in texts.items() if lines}
+
+
+_AMOUNT_TEXT = r"[-+(]?\s*(?:[A-Z]{3}|US\$|[$€£¥])?\s*[-+]?[\d.,\u00a0\u202f ]*\d\)?\s*(?:[A-Z]{3}|[€$])?"
+"""An amount as a totals line of a CSV writes it ('215,125.00', '$215,125', '(1,250.00)')."""
+
+
+def _sum_matches(frame: pl.DataFrame, numeric: list[FieldSpec], mapping: TapeMapping) -> pl.DataFrame:
+    """`_source_line`, `_sum_matches` (Boolean) per row of `frame`: whether one of its numeric
+    columns' values (read as the typed parse reads it) equals the sum of that column over the data
+    rows above it: all of them, or those since the last row with a totals label (a subtotal's
+    group), SUM_ROWS_MIN rows or more. Data rows: rows without a totals label and with more than
+    one value."""
+    if not numeric:
+        return frame.select("_source_line", _sum_matches=pl.lit(False))
+    plain = ~pl.col("_labelled") & (pl.col("_filled") >= 2)
+    group = pl.col("_labelled").cast(pl.Int32).cum_sum()
+    tests = []
+    values = frame.select(
+        "_source_line", "_labelled", plain.alias("_plain"), group.alias("_group"),
+        *[_parse(spec, pl.col(_src(spec.source)), mapping.dialect, None, mapping.currency)[0].alias(f"_n{i}")
+          for i, spec in enumerate(numeric)])
+    counted = pl.col("_plain").cast(pl.Int64)
+    rows_above = counted.cum_sum() - counted
+    for i in range(len(numeric)):
+        v = pl.col(f"_n{i}")
+        term = pl.when(pl.col("_plain")).then(v.fill_null(0.0)).otherwise(0.0)
+        above = term.cum_sum() - term
+        tests.append((rows_above >= SUM_ROWS_MIN) & _same_amount(v, above))
+    # within a group (rows since the last labelled row; that row opens the next group, so a
+    # subtotal's group is the one before it): sums over the rows above in the same group
+    grouped = pl.col("_group") - pl.col("_labelled").cast(pl.Int32)
+    for i in range(len(numeric)):
+        v = pl.col(f"_n{i}")
+        term = pl.when(pl.col("_plain")).then(v.fill_null(0.0)).otherwise(0.0)
+        above = (term.cum_sum() - term).over(grouped)
+        n_above = (counted.cum_sum() - counted).over(grouped)
+        tests.append((n_above >= SUM_ROWS_MIN) & _same_amount(v, above))
+    return values.select("_source_line", _sum_matches=pl.any_horizontal(*tests).fill_null(False))
+
+
+def _same_amount(value: pl.Expr, total: pl.Expr) -> pl.Expr:
+    """Equal to the cent, allowing a double's rounding on a large sum; a zero is no total."""
+    return value.is_not_null() & (value != 0) & ((value - total).abs() <= 0.005 + 1e-9 * total.abs())

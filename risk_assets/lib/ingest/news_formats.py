@@ -734,6 +734,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str) -> ParsedFile:
     columns = _feed_header(out, path, records.header, f"{where}: columns")
     by_url = "doc_id" in columns and _key(records.header[columns["doc_id"]]) in URL_IDS
     out.notes.update(notes)
+    out.notes.update(records.notes)  # merged cells filled over the feed's rows
     out.non_data_lines.extend(records.non_data_lines)
     for line, raw, message in records.malformed.iter_rows():
         out.data_records += 1

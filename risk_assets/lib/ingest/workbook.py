@@ -20,6 +20,18 @@ are notes, empty rows blank, a row that repeats the header `repeated_header`; a 
 beyond the header's last column is malformed (the values are never dropped). Only visible sheets are
 read; the notes name the sheet read and the others.
 
+Merged cells: a workbook stores a merged range's value in its top-left cell only, and the read-only
+reader does not see the ranges (`<mergeCells>` is read from the sheet's XML instead, `merged_ranges`).
+A range that runs down the rows of one column below the header (a report that "groups" its loans by
+state or status) gives its value to every row it covers, as Excel shows it; the cells filled are
+counted per column in the notes (`merged_cells_filled`). A range over several rows and columns of
+data is named in the notes (`merged_ranges_not_filled`) and left as stored; ranges above the header
+and ranges within one row (a title or a note spread across columns) are left as stored too.
+
+A date cell under a column the caller reads as text (`records(text_columns=...)`, a loan id that
+Excel turned into a date on typing, `3-12` -> 12 March) is flagged `date_cell_in_text_column`: the
+text as typed is lost, and the date is no value of the column.
+
 Formulas: openpyxl reads the value Excel cached when it saved the file. A workbook written by a
 program that never calculated its formulas holds no cached value: such cells are listed
 (`uncalculated_formulas`) and the tape is refused rather than read with them empty.
@@ -31,7 +43,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +68,8 @@ class Sheet:
     rows: list[tuple[int, list[Cell]]]
     uncalculated: list[str] = field(default_factory=list)
     """References of formula cells saved without a value (`C2`): see `uncalculated_formulas`."""
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    """Merged ranges as (first column, first row, last column, last row), 1-based: see `merged_ranges`."""
 
     def head(self) -> list[tuple[int, list[str]]]:
         """The first HEADER_SEARCH_ROWS rows as stripped text, for finding the header."""
@@ -87,7 +101,10 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
                 continue
             sheet.reset_dimensions()  # a writer's stated dimensions may be wrong; read to the last row
             rows = [(number, [_cell(c) for c in row]) for number, row in enumerate(sheet.iter_rows(), start=1)]
-            sheets.append(Sheet(sheet.title, rows, uncalculated_formulas(content, sheet._worksheet_path)))
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                xml = archive.read(sheet._worksheet_path)
+            sheets.append(Sheet(sheet.title, rows, uncalculated_formulas(content, sheet._worksheet_path, xml),
+                                merged_ranges(xml)))
         skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
     finally:
         book.close()
@@ -99,16 +116,18 @@ _FORMULA_WITHOUT_VALUE = re.compile(
 _CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 
 
-def uncalculated_formulas(content: bytes, part: str) -> list[str]:
+def uncalculated_formulas(content: bytes, part: str, xml: bytes | None = None) -> list[str]:
     """Cells of worksheet part `part` (`xl/worksheets/sheet1.xml`) that hold a formula and no value.
 
     Excel and LibreOffice save each formula's last value beside it (`<f>A2*B2</f><v>84</v>`), and that
     value is what landing reads; a program that writes formulas without calculating them (openpyxl,
     most report generators) leaves `<v>` out or empty, and the cell would read as empty. An empty
     value of a formula typed as text (`t="str"`) is a calculated empty string and is not listed.
+    `xml`: the part's bytes when the caller has read them already.
     """
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        xml = archive.read(part)
+    if xml is None:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            xml = archive.read(part)
     refs = []
     for found in _FORMULA_WITHOUT_VALUE.finditer(xml):
         if found["value"] and b't="str"' in found["attrs"]:
@@ -116,6 +135,25 @@ def uncalculated_formulas(content: bytes, part: str) -> list[str]:
         ref = _CELL_REF.search(found["attrs"])
         refs.append(ref.group(1).decode() if ref else "?")
     return refs
+
+
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
+
+
+def merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """The merged ranges a worksheet part declares (`<mergeCells><mergeCell ref="D2:D5"/>`, ECMA-376
+    Part 1, 18.3.1.55), as (first column, first row, last column, last row), 1-based; [] when it
+    declares none. Read from the XML because openpyxl's read-only mode, which streams big sheets,
+    does not expose merged cells; a scan for the element costs little beside the read itself."""
+    from openpyxl.utils.cell import range_boundaries
+
+    if b"mergeCell" not in xml:
+        return []
+    ranges = []
+    for found in _MERGE_CELL.finditer(xml):
+        min_col, min_row, max_col, max_row = range_boundaries(found.group(1).decode().upper())
+        ranges.append((min_col, min_row, max_col, max_row))
+    return ranges
 
 
 def _cell(cell) -> Cell:
@@ -218,14 +256,18 @@ def records(
     header_row: int,
     date_formats: dict[str, str],
     line_kinds: Sequence[tuple[str, str]] = (),
+    text_columns: Collection[str] = (),
 ) -> csv_text.TextRecords:
-    """The sheet's data rows below `header_row` as text records (`_source_line` = sheet row).
+    """The sheet's data rows below `header_row` as text records (`_source_line` = sheet row), with
+    the merged ranges over data rows filled (see the module's docstring; `notes` counts them).
 
     Args:
         date_formats: column -> strftime format for its date cells (the mapping's declared format);
             other columns write dates as ISO 8601.
         line_kinds: (kind, regex) pairs matched against a row's cells joined by commas, as a CSV
             export writes the row: a match is a non-data row of that kind (markers, footers).
+        text_columns: columns read as text (a loan id, a status): a date cell under one of them is
+            flagged (`flagged`: line, column, `date_cell_in_text_column`) for the parse to quarantine.
 
     Raises:
         FileRefused: the header repeats a column name (names compared whatever their case) or holds
@@ -245,13 +287,16 @@ def records(
         raise FileRefused(f"{where}: column '_source_line' is a lineage column the lake sets itself; drop or rename it")
     formats = [date_formats.get(name, "%Y-%m-%d") for name in header]
     kinds = [(kind, re.compile(pattern)) for kind, pattern in line_kinds]
+    rows, notes = _filled_merges(sheet, header_row, header)
+    texts_at = {i for i, name in enumerate(header) if name in set(text_columns)}
 
-    non_data: list[tuple[int, str]] = [(n, "note") for n, _ in sheet.rows if n < header_row]
+    non_data: list[tuple[int, str]] = [(n, "note") for n, _ in rows if n < header_row]
     marked: dict[int, str] = {}
     good: list[list[str]] = []
     lines: list[int] = []
     malformed: list[tuple[int, str, str]] = []
-    for number, cells in sheet.rows:
+    flagged: list[tuple[int, str, str]] = []
+    for number, cells in rows:
         if number <= header_row:
             continue
         texts = [render(c, formats[i] if i < width else "%Y-%m-%d") for i, c in enumerate(cells)]
@@ -275,8 +320,45 @@ def records(
             continue
         good.append(texts[:width] + [""] * (width - len(texts)))
         lines.append(number)
+        flagged += [(number, header[i], "date_cell_in_text_column") for i in sorted(texts_at)
+                    if i < len(cells) and isinstance(cells[i], dt.date | dt.datetime)]
     fields = pl.DataFrame([pl.Series(name, [row[i] for row in good], pl.Utf8) for i, name in enumerate(header)]
                           + [pl.Series("_source_line", lines, pl.Int64)])
     bad = pl.DataFrame(malformed, schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8}, orient="row")
     return csv_text.TextRecords(header=header, fields=fields, malformed=bad, non_data_lines=sorted(non_data),
-                                marked_text=marked)
+                                marked_text=marked, flagged=flagged, notes=notes)
+
+
+def _filled_merges(sheet: Sheet, header_row: int, header: list[str]) -> tuple[list[tuple[int, list[Cell]]], dict[str, object]]:
+    """The sheet's rows with each merged range below `header_row` that runs down one column filled
+    with its top-left value, as Excel shows it (the file stores the value in the top-left cell only);
+    and the notes: `merged_cells_filled` (column -> cells filled) and `merged_ranges_not_filled`
+    (references of ranges over several rows and columns of data, left as stored)."""
+    from openpyxl.utils import get_column_letter
+
+    down = [r for r in sheet.merged if r[1] > header_row and r[3] > r[1] and r[0] == r[2]]
+    blocks = [r for r in sheet.merged if r[1] > header_row and r[3] > r[1] and r[2] > r[0]]
+    notes: dict[str, object] = {}
+    if blocks:
+        notes["merged_ranges_not_filled"] = [f"{get_column_letter(a)}{b}:{get_column_letter(c)}{d}" for a, b, c, d in blocks]
+    if not down:
+        return sheet.rows, notes
+    rows = [(number, list(cells)) for number, cells in sheet.rows]
+    at = {number: i for i, (number, _) in enumerate(rows)}
+    filled: dict[str, int] = {}
+    for column, first, _, last in sorted(down, key=lambda r: (r[1], r[0])):
+        top = rows[at[first]][1] if first in at else []
+        value = top[column - 1] if column - 1 < len(top) else ""
+        if value == "":
+            continue
+        name = header[column - 1] if column - 1 < len(header) else get_column_letter(column)
+        for number in range(first + 1, last + 1):
+            if number not in at:  # a row past the last one read: nothing below it to fill
+                continue
+            cells = rows[at[number]][1]
+            cells.extend([""] * (column - len(cells)))
+            cells[column - 1] = value
+            filled[name] = filled.get(name, 0) + 1
+    if filled:
+        notes["merged_cells_filled"] = filled
+    return rows, notes

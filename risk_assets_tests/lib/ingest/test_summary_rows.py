@@ -1,0 +1,241 @@
+"""Rows a tape holds for its reader, not loans: totals rows, footnotes and divider lines (non-data
+lines of their own kinds, so the file still reconciles); vertically merged cells of a workbook's
+data rows; a date cell where a workbook's id column holds text. Every tape is built from real rows
+of the LendingClub and SBA samples: SBA loan numbers as ids, LendingClub amounts, incomes,
+statuses and states."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import json
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+openpyxl = pytest.importorskip("openpyxl")
+
+N = 12
+HEADER = ["Loan ID", "Issue Date", "Funded Amount", "Annual Income", "Status", "State", "Purpose"]
+
+
+@pytest.fixture
+def loans(data_dir) -> list[dict[str, object]]:
+    """N loans: an SBA loan number and approval year as id and date, a LendingClub row's amount,
+    income, status and state."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        lc = list(islice(csv.DictReader(handle), N))
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        sba = list(islice(csv.DictReader(handle), N))
+    return [{"Loan ID": s["LoanNr_ChkDgt"], "Issue Date": dt.datetime.strptime(s["ApprovalDate"], "%d-%b-%y").replace(year=2011),
+             "Funded Amount": float(l["loan_amnt"]), "Annual Income": float(l["annual_inc"]),
+             "Status": l["loan_status"], "State": l["addr_state"], "Purpose": "Total renovation" if i == 3 else "Sum Ltd" if i == 4 else ""}
+            for i, (l, s) in enumerate(zip(lc, sba))]
+
+
+def _mapping(folder: Path, glob: str, **extra) -> Path:
+    folder.mkdir(exist_ok=True)
+    columns = {"Loan ID": {"to": "source_loan_id"},
+               "Issue Date": {"to": "origination_date", "type": "date"},
+               "Funded Amount": {"to": "loan_amount", "type": "money"},
+               "Annual Income": {"to": "annual_income", "type": "money"},
+               "Status": {"to": "loan_status"}, "State": {"to": "addr_state"}}
+    (folder / "acme.json").write_text(json.dumps({"name": "acme", "applies_to": [glob], "columns": columns,
+                                                  "status_map": {"Fully Paid": 0, "Charged Off": 1, "": None}, **extra}))
+    return folder
+
+
+def _book(path: Path, rows: list[list[object]], merges: list[str] = (), above: int = 2) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Tape June"
+    sheet.append(["ACME Consumer Finance - loan tape"])
+    for _ in range(above - 1):
+        sheet.append([])
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    for ref in merges:
+        sheet.merge_cells(ref)
+    book.save(path)
+    return path
+
+
+def _row(loan: dict[str, object]) -> list[object]:
+    return [loan[c] for c in HEADER]
+
+
+def _kinds(parsed) -> list[tuple[int, str]]:
+    return [(line, kind) for line, kind in parsed.non_data_lines if kind not in ("note", "blank")]
+
+
+@pytest.mark.parametrize("totals", [
+    ["Total", None, "amount", "income", None, None, None],          # the label in the id column
+    [None, None, "amount", "income", "Grand Total", None, None],    # the label under another column, no id
+    ["TOTAL:", None, "amount", None, None, None, None],              # capitals and a colon
+    [None, None, "amount", "income", None, None, None],              # no label: the sums alone
+])
+def test_a_workbook_totals_row_and_footnote_are_non_data_and_the_loans_load(loans, tmp_path, totals):
+    amount = sum(loan["Funded Amount"] for loan in loans)
+    income = sum(loan["Annual Income"] for loan in loans)
+    total = [amount if v == "amount" else income if v == "income" else v for v in totals]
+    book = _book(tmp_path / "acme_2024-06.xlsx", [*map(_row, loans), total, [], ["Source: ACME servicing system"]])
+
+    parsed = parse_loan_file(book, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.xlsx")])
+
+    parsed.reconcile()
+    total_line = 3 + N + 1  # title, blank, header, then the loans
+    assert parsed.rows.height == N and parsed.quarantine.height == 0
+    assert parsed.rows["loan_amount"].sum() == amount
+    assert sorted(parsed.rows["source_loan_id"].to_list()) == sorted(loan["Loan ID"] for loan in loans)
+    assert _kinds(parsed) == [(total_line, "total_row"), (total_line + 2, "footer_note")]
+    assert parsed.data_records + len(parsed.non_data_lines) == total_line + 2 - 1  # every sheet row but the header
+    label = next((v for v in totals if isinstance(v, str) and v not in ("amount", "income")), "(no label)")
+    assert parsed.notes["total_rows"] == [f"{total_line}: {label}"]
+    assert parsed.notes["footer_notes"] == [f"{total_line + 2}: Source: ACME servicing system"]
+    # a purpose 'Total renovation' and a borrower 'Sum Ltd' are no labels: their loans load
+    assert json.loads(parsed.rows.filter(pl.col("_source_line") == 7)["source_fields"].item()) == {"Purpose": "Total renovation"}
+
+
+def test_subtotals_per_group_and_a_grand_total_are_each_a_totals_row(loans, tmp_path):
+    first, second = loans[:5], loans[5:]
+    sub = lambda group: [None, None, sum(g["Funded Amount"] for g in group), None, "Subtotal", None, None]  # noqa: E731
+    grand = [None, None, sum(g["Funded Amount"] for g in loans), None, "Grand Total", None, None]
+    book = _book(tmp_path / "acme_2024-06.xlsx", [*map(_row, first), sub(first), *map(_row, second), sub(second), grand])
+
+    parsed = parse_loan_file(book, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.xlsx")])
+
+    parsed.reconcile()
+    assert parsed.rows.height == N and parsed.quarantine.height == 0
+    assert _kinds(parsed) == [(9, "total_row"), (17, "total_row"), (18, "total_row")]
+
+
+def test_a_totals_label_on_a_row_that_also_looks_like_a_loan_is_quarantined_not_dropped(loans, tmp_path):
+    """Without an id, a row labelled 'Total' that holds a date and a status and whose amount is no
+    sum may be a loan: quarantined under its own rule, on the label's column. A loan with a real id
+    whose state cell says 'Total' loads: only an id cell or an id-less row carries a label."""
+    odd = dict(loans[0], **{"Loan ID": None, "Purpose": "Total"})
+    named = dict(loans[1], **{"State": "Total"})
+    book = _book(tmp_path / "acme_2024-06.xlsx", [*map(_row, loans[2:]), _row(odd), _row(named)])
+
+    parsed = parse_loan_file(book, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.xlsx")])
+
+    parsed.reconcile()
+    assert parsed.rows.height == N - 1 and _kinds(parsed) == []
+    ((line, column, rule, raw),) = parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows()
+    assert (line, column, rule, raw) == (3 + N - 1, "Purpose", "total_row_unclear", "Total")
+    assert parsed.rows.filter(pl.col("addr_state") == "Total")["source_loan_id"].to_list() == [loans[1]["Loan ID"]]
+
+
+def test_a_csv_tape_reads_its_totals_footer_and_divider_lines_as_non_data(loans, tmp_path):
+    """The same rows in a mapped CSV: a totals line, a one-field divider between loans (alone and
+    padded with delimiters) and a footnote; with optional columns the divider would have loaded as
+    a loan keyed by its text."""
+    lines = [HEADER]
+    for i, loan in enumerate(loans):
+        lines.append([loan["Loan ID"], loan["Issue Date"].date().isoformat(), f"${loan['Funded Amount']:,.2f}",
+                      loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]])
+        if i == 5:
+            lines.append(["Loans that do not meet the credit policy"])
+        if i == 8:
+            lines.append(["Loans that do not meet the credit policy", "", "", "", "", "", ""])
+    amount = sum(loan["Funded Amount"] for loan in loans)
+    lines += [["Total", "", f"{amount:,.2f}", "", "", "", ""], ["Source: ACME servicing system"]]
+    path = tmp_path / "acme_2024-06.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(lines)
+
+    parsed = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.csv")])
+
+    parsed.reconcile()
+    assert parsed.rows.height == N and parsed.quarantine.height == 0
+    assert parsed.rows["loan_amount"].sum() == amount
+    assert _kinds(parsed) == [(8, "section_label"), (12, "section_label"), (16, "total_row"), (17, "footer_note")]
+    assert parsed.notes["section_labels"] == ["8: Loans that do not meet the credit policy",
+                                              "12: Loans that do not meet the credit policy"]
+
+
+def test_a_lendingclub_workbook_totals_row_is_non_data(data_dir, tmp_path):
+    """The built-in format: 'Total' under loan_status and the sums of loan_amnt and annual_inc."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header, rows = next(reader), list(islice(reader, 15))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append([float(v) if c in ("loan_amnt", "annual_inc") else v for c, v in zip(header, row)])
+    total = [None] * len(header)
+    total[header.index("loan_amnt")] = sum(float(r[header.index("loan_amnt")]) for r in rows)
+    total[header.index("loan_status")] = "Total"
+    sheet.append(total)
+    book.save(tmp_path / "lc.xlsx")
+
+    parsed = parse_loan_file(tmp_path / "lc.xlsx")
+
+    parsed.reconcile()
+    assert parsed.format == "lendingclub" and parsed.rows.height == 15 and parsed.quarantine.height == 0
+    assert _kinds(parsed) == [(17, "total_row")]
+
+
+def test_vertically_merged_data_cells_give_their_value_to_every_row_they_cover(loans, tmp_path):
+    """A report that groups its loans: State merged over each run of equal states, Status over runs
+    of equal statuses; the merged group header above the header stays a note."""
+    ordered = sorted(loans, key=lambda loan: (loan["State"], loan["Status"]))
+    rows = [_row(loan) for loan in ordered]
+    merges = []
+    for column, key in ((6, lambda loan: loan["State"]), (5, lambda loan: (loan["State"], loan["Status"]))):
+        start = 0
+        for i in range(1, len(ordered) + 1):
+            if i == len(ordered) or key(ordered[i]) != key(ordered[start]):
+                if i - start > 1:
+                    letter = "ABCDEFG"[column - 1]
+                    merges.append(f"{letter}{start + 4}:{letter}{i + 3}")
+                    for row in rows[start + 1:i]:
+                        row[column - 1] = None  # Excel keeps the value in the top-left cell only
+                start = i
+    assert merges, "the sample rows must hold a run to merge"
+    book = _book(tmp_path / "acme_2024-06.xlsx", rows, merges=[*merges, "A2:C2"])
+    covered = sum(int(ref.split(":")[1][1:]) - int(ref.split(":")[0][1:]) for ref in merges)
+
+    parsed = parse_loan_file(book, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.xlsx")])
+
+    parsed.reconcile()
+    got = {r["source_loan_id"]: (r["loan_status"], r["addr_state"]) for r in parsed.rows.iter_rows(named=True)}
+    assert got == {loan["Loan ID"]: (loan["Status"], loan["State"]) for loan in loans}
+    assert parsed.rows["default_flag"].null_count() == 0
+    assert sum(parsed.notes["merged_cells_filled"].values()) == covered
+    assert parsed.non_data_lines[:2] == [(1, "note"), (2, "note")]
+
+
+def test_a_merged_block_over_data_rows_is_named_in_the_notes(loans, tmp_path):
+    book = _book(tmp_path / "acme_2024-06.xlsx", [*map(_row, loans), ["Figures unaudited, see the servicer report"]],
+                 merges=[f"A{N + 4}:G{N + 5}"])
+
+    parsed = parse_loan_file(book, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.xlsx")])
+
+    parsed.reconcile()
+    assert parsed.rows.height == N
+    assert parsed.notes["merged_ranges_not_filled"] == [f"A{N + 4}:G{N + 5}"]
+    assert _kinds(parsed) == [(N + 4, "footer_note")]
+
+
+def test_an_id_that_excel_turned_into_a_date_is_quarantined_with_its_cell(loans, tmp_path):
+    rows = [_row(loan) for loan in loans]
+    rows[2][0] = dt.datetime(2024, 3, 12)  # '3-12' typed into a General cell
+    book = _book(tmp_path / "acme_2024-06.xlsx", rows)
+
+    parsed = parse_loan_file(book, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.xlsx")])
+
+    parsed.reconcile()
+    assert parsed.rows.height == N - 1
+    ((line, column, rule, raw, message),) = parsed.quarantine.select("line", "column_name", "rule", "raw_value", "message").rows()
+    assert (line, column, rule, raw) == (6, "Loan ID", "date_cell_in_text_column", "2024-03-12")
+    assert "Excel turned the text typed" in message
+    # a date cell under a date column is a date, as before
+    assert parsed.rows.filter(pl.col("_source_line") == 4)["origination_date"].item() == loans[0]["Issue Date"].date()
