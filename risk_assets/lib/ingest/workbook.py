@@ -308,6 +308,9 @@ def records(
             non_data.append((number, "repeated_header"))
             marked[number] = joined
             continue
+        named = [t.strip() for t in texts[:width]] + [t.strip() for t in texts[width:] if t.strip()]
+        if (layout := csv_text.header_repeat(named, header)) in ("reordered", "changed"):
+            raise csv_text.layout_refusal(f"{path}: sheet {sheet.name!r}", number, named, header, layout)
         kind = next((k for k, pattern in kinds if pattern.search(joined)), None)
         if kind:
             non_data.append((number, kind))

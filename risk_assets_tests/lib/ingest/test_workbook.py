@@ -278,3 +278,19 @@ def test_a_cell_is_written_as_excel_shows_it_in_a_csv(value, number_format, text
     from risk_assets.lib.ingest.workbook import _cell
 
     assert _cell(SimpleNamespace(value=value, number_format=number_format)) == text
+
+
+def test_a_workbook_whose_header_comes_back_in_another_layout_is_refused_at_that_row(data_dir, tmp_path):
+    """Two monthly sheets pasted one under the other, the second with annual_inc and revol_bal
+    renamed and swapped: read by position, its loans would load incomes as balances. The workbook
+    is refused at the row of the second header, naming the renamed columns."""
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 6)
+    second = list(header)
+    i, j = header.index("annual_inc"), header.index("revol_bal")
+    second[i], second[j] = "revolving_balance", "annual_income"
+    book = _write_book(tmp_path / "q1.xlsx", header, rows[:3] + [second] + rows[3:])
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(book)
+    assert str(refused.value).startswith(
+        f"{book}: sheet 'Loans': line 5 is a header with another layout (columns not in the first header: "
+        "revolving_balance, annual_income; columns of the first header missing: annual_inc, revol_bal)")
