@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote_plus, urlsplit
 
 import polars as pl
 
@@ -50,6 +51,71 @@ _BOM = "\ufeff"
 _CONTROL = re.compile(csv_text.CONTROL_CHARACTER)
 
 
+URL_ID = re.compile(r"(?i)\s*(?:https?://|www\.)[^\s/?#]")
+"""An article id that is a web address: `http://` or `https://` (any case) or a bare `www.` host."""
+TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+                                 "igshid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok"})
+"""Query parameters that say who clicked or which campaign sent the reader, not which article
+(with every `utm_*`): Facebook, Google Ads, Microsoft Ads, Yandex, X, Instagram, Mailchimp,
+HubSpot and Marketo click ids. A URL id's key leaves them out."""
+_KEPT_FRAGMENT = ("!", "/")
+"""A fragment that is a route (`#!/story/7`, `#/story/7`: single-page sites) names the article and
+stays in the key; any other (`#comments`) is a place on the page and is dropped."""
+
+
+def url_key(doc_id: str) -> str | None:
+    """The canonical form of an article id that is a URL (`URL_ID`), else None (an id that is no URL
+    keeps its exact text as its key).
+
+    Two spellings of one address have the same key: the scheme is dropped (`http` = `https`), the
+    host lower-cased without a leading `www.` or a trailing dot, the port kept unless it is 80 or
+    443, user info and a fragment dropped (a route fragment, `#!/...` or `#/...`, is kept), tracking
+    parameters (`utm_*`, `TRACKING_PARAMETERS`, in any case; an HTML-escaped `&amp;` separates like
+    `&`) dropped while the other parameters stay as written and in their order, percent escapes
+    upper-cased, and the path's trailing slashes dropped. The path keeps its case (servers tell
+    `/Story` from `/story`). Returns e.g. 'url:news.example.com/markets/story-4?id=7' for
+    'HTTP://www.News.Example.com:80/markets/story-4/?utm_source=rss&id=7#comments'.
+    """
+    if not URL_ID.match(doc_id):
+        return None
+    text = doc_id.strip()
+    if text[:4].lower() == "www.":
+        text = "//" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a malformed port or IPv6 host: not an address to compare by its parts
+        return None
+    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+    if not host:
+        return None
+    if port not in (None, 80, 443):
+        host = f"{host}:{port}"
+    path = re.sub(r"%[0-9a-fA-F]{2}", lambda m: m.group().upper(), parts.path).rstrip("/")
+    kept = [pair for pair in parts.query.replace("&amp;", "&").split("&")
+            if pair and not _tracking_parameter(pair.split("=", 1)[0])]
+    query = "?" + "&".join(kept) if kept else ""
+    fragment = "#" + parts.fragment if parts.fragment.startswith(_KEPT_FRAGMENT) else ""
+    return f"url:{host}{path}{query}{fragment}"
+
+
+SAME_URL = ("the same address written another way: scheme, host case, www., default port, fragment, "
+            "tracking parameters and trailing slash aside")
+"""How a duplicate's message says that its id is the loaded copy's URL written another way."""
+
+
+def _tracking_parameter(name: str) -> bool:
+    """Whether a query parameter's name (as written, percent-escaped or not) is a tracking one."""
+    plain = unquote_plus(name).strip().lower()
+    return plain.startswith("utm_") or plain in TRACKING_PARAMETERS
+
+
+def doc_key(doc_id: str) -> str:
+    """What an article id is compared by to find a repeated article: `url_key` for a URL, else the
+    id itself."""
+    return url_key(doc_id) or doc_id
+
+
 @dataclass
 class _Collector:
     """Rows and quarantine entries gathered while a file is read, turned into a ParsedFile."""
@@ -62,9 +128,10 @@ class _Collector:
     notes: dict[str, object] = field(default_factory=dict)
     line_notes: dict[str, list[int]] = field(default_factory=dict)
     first_line_of: dict[str, int] = field(default_factory=dict)
-    """doc_id -> line of its loaded row (feeds: a repeated id is quarantined)."""
+    """`doc_key` of a doc_id -> line of its loaded row (feeds: a repeated id, or the same URL written
+    another way, is quarantined)."""
     row_of: dict[str, int] = field(default_factory=dict)
-    """doc_id -> index of its loaded row in `rows`."""
+    """`doc_key` of a doc_id -> index of its loaded row in `rows`."""
 
     def reject(self, line: int, key: str | None, column: str, rule: str, raw: str | None, message: str) -> None:
         self.quarantine.append(
@@ -905,19 +972,21 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         return
     use_body = body_use.usable
     text_raw = body if use_body else headline
-    if doc_id in out.first_line_of:
-        first = out.first_line_of[doc_id]
-        kept = out.rows[out.row_of[doc_id]]
+    article = doc_key(doc_id)
+    if article in out.first_line_of:
+        first = out.first_line_of[article]
+        kept = out.rows[out.row_of[article]]
         if clean_text(text_raw).text != kept["text_clean"]:
             verdict = "different text: the first version is kept"
         elif label != kept["label"]:
             verdict = f"same text, different label: {label or 'none'} here, {kept['label'] or 'none'} kept"
         else:
             verdict = "same text: a repeat"
+        written = "" if kept["doc_id"] == doc_id else f" as {kept['doc_id']!r} ({SAME_URL})"
         out.reject(number, doc_id, "doc_id", "duplicate_doc_id", record["doc_id"],
-                   f"{where}: article id {doc_id!r} is already on line {first} ({verdict})")
+                   f"{where}: article id {doc_id!r} is already on line {first}{written} ({verdict})")
         return
-    out.first_line_of[doc_id], out.row_of[doc_id] = number, len(out.rows)
+    out.first_line_of[article], out.row_of[article] = number, len(out.rows)
     out.text_row(
         line=number, doc_id=doc_id, source=_source(out, number, path, record.get("source")),
         ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body,
