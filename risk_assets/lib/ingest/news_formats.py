@@ -18,6 +18,7 @@ non-data line; `ParsedFile.reconcile` proves it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -193,19 +194,63 @@ def decode_text(path: Path, data: bytes, declared: str | None = None) -> str:
     or UTF-16 when it starts with its byte-order mark; BOM removed.
 
     Raises:
-        FileRefused: the bytes are not valid in that encoding (file and byte offset named).
+        FileRefused: the bytes are not valid in that encoding. The message names the file, the line
+            and column (in characters, from 1) of the first bad byte, its byte offset (from 0) and
+            value. For a file read as UTF-8 by default it says which remedy fits: a file with no
+            valid UTF-8 text beyond ASCII is in another encoding, to declare in news settings; one
+            that also holds UTF-8 text mixes encodings (`_mixed_encodings`), and declaring another
+            encoding would garble its UTF-8 lines.
     """
     encoding = declared or csv_text.sniff_encoding(data, "utf-8")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        why = ("the encoding its news settings declare" if declared else
-               "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark; declare "
-               "another encoding in news settings (README, 'News files')")
+        bad = data[exc.start]
+        before = data[:exc.start].decode(encoding, errors="replace")
+        line_end = "\n" if "\n" in before or b"\r" not in data else "\r"  # classic Mac OS ends lines in CR
+        line, column = before.count(line_end) + 1, len(before) - (before.rfind(line_end) + 1) + 1
+        if declared:
+            why = "the encoding its news settings declare"
+        elif encoding == "utf-8":
+            why = _mixed_encodings(data, bad, line_end) or (
+                "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark; declare "
+                f"another encoding in news settings (README, 'News files'){_in_cp1252(bad)}")
+        else:
+            why = "read as UTF-16 by its byte-order mark (or its NUL bytes): a cut or corrupted file?"
         raise FileRefused(
-            f"{path}: not {encoding.upper()} at byte offset {exc.start} (byte 0x{data[exc.start]:02x}): {why}"
+            f"{path}: line {line} column {column}: not {encoding.upper()} at byte offset {exc.start} "
+            f"(byte 0x{bad:02x}): {why}"
         ) from exc
     return text.removeprefix(_BOM)
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+"""A byte that is not UTF-8, as `errors='surrogateescape'` keeps it."""
+
+
+def _mixed_encodings(data: bytes, bad: int, line_end: str) -> str | None:
+    """What to do about a file that is mostly UTF-8 with bytes of another encoding on some lines
+    (a Windows-1252 smart quote pasted into a UTF-8 feed), else None (no line holds valid UTF-8
+    beyond ASCII: the whole file is in another encoding). The text names the lines with bad bytes
+    (the first five and how many) and a line of UTF-8 text, and the repair."""
+    lines = data.decode("utf-8", errors="surrogateescape").split(line_end)
+    foreign = [n for n, line in enumerate(lines, 1) if _ESCAPED_BYTE.search(line)]
+    utf8 = next((n for n, line in enumerate(lines, 1) if re.search("[^\x00-\x7f\udc80-\udcff]", line)), None)
+    if utf8 is None:
+        return None
+    named = ", ".join(map(str, foreign[:5])) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return (f"the file mixes encodings: line{'s' if len(foreign) > 1 else ''} {named} hold{'' if len(foreign) > 1 else 's'} "
+            f"bytes of another encoding{_in_cp1252(bad)}, while line {utf8} holds UTF-8 text, which declaring another "
+            "encoding would garble; repair the lines named (retype the character, or export the file again as UTF-8 "
+            "from where it was written), save the file as UTF-8 and land it again")
+
+
+def _in_cp1252(byte: int) -> str:
+    """', where byte 0x93 is '“' in Windows-1252' when the byte is a character there, else ''."""
+    try:
+        return f" (byte 0x{byte:02x} is {bytes([byte]).decode('cp1252')!r} in Windows-1252)"
+    except UnicodeDecodeError:
+        return ""
 
 
 def physical_lines(text: str) -> list[str]:
@@ -1697,10 +1742,15 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str) -> ParsedFile:
     open on one line).
 
     Raises:
-        FileRefused: not well-formed XML (line and column; a truncated download), an XML document
-            that is no feed, or items that name neither a headline nor a body.
+        FileRefused: not well-formed XML (line and column; a truncated download; in a document read
+            as UTF-8, a byte that is not UTF-8 is named as `decode_text` names it, with its line,
+            column and remedy: a mixed file or a declaration naming the wrong encoding), an XML
+            document that is no feed, or items that name neither a headline nor a body.
     """
-    feed = news_xml.read_feed(path, data)
+    try:
+        feed = news_xml.read_feed(path, data)
+    except FileRefused as refused:
+        raise _not_utf8_xml(path, data) or refused from None
     out = _Collector(f"news_feed_{feed.kind}" if feed.kind != "xml" else "news_feed_rss")
     out.notes["articles_in"] = ["<entry>" if feed.kind == "atom" else "<item>"]
     if feed.title:
@@ -1714,6 +1764,32 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str) -> ParsedFile:
             fields["source"] = feed.title
         records.append(_JsonRecord(number, article.line, article.column, fields))
     return _parse_json_feed(path, out, sha256, records)
+
+
+def _not_utf8_xml(path: Path, data: bytes) -> FileRefused | None:
+    """Why expat refused an XML feed read as UTF-8 (its declaration names UTF-8 or no encoding)
+    when the cause is a byte that is not UTF-8 (`decode_text`'s message; for a file with no UTF-8
+    text, the remedy is a declaration naming its encoding); else None."""
+    declared = re.match(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", data[:512])
+    try:
+        if declared is not None and codecs.lookup(declared.group(1).decode("ascii")).name != "utf-8":
+            return None
+    except LookupError:
+        return None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start]
+        before = data[:exc.start].decode("utf-8", errors="replace")
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        why = _mixed_encodings(data, bad, "\n") or (
+            f"an XML feed is read in the encoding its XML declaration names, UTF-8 where it names none; correct the "
+            f"declaration to name the file's encoding (<?xml version=\"1.0\" encoding=\"windows-1252\"?>, say){_in_cp1252(bad)}")
+        return FileRefused(f"{path}: line {line} column {column}: not UTF-8 at byte offset {exc.start} "
+                           f"(byte 0x{bad:02x}): {why}")
 
 
 def _looks_like_json(text: str) -> bool:
