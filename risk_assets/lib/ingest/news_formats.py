@@ -781,8 +781,9 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
       ('ONLY AVAILABLE IN PAID PLANS', notes['label_not_given_lines']); outside LABELS -> quarantined
       (`unknown_label`).
     - source: the source column, else 'file:<file name>' (the source is part of an article's key).
-    - an id already loaded from an earlier line -> quarantined (`duplicate_doc_id`; the message says
-      whether the text is the same or not; the first line's row is kept). Landing applies the
+    - an id already loaded from an earlier line, or a URL id whose `url_key` is (the same address
+      written another way) -> quarantined (`duplicate_doc_id`; the message says whether the text is
+      the same or not; the first line's row is kept, with its URL as written). Landing applies the
       same rule to ids already in raw.news.
     - a record without the header's number of fields -> quarantined (`wrong_field_count`); one
       with a quoted field never closed on the last line (a truncated file) or text after a closing
