@@ -29,7 +29,8 @@ Outcomes of a path (raw.landing_events.outcome):
 
 A path already loaded with the same bytes is skipped silently: landing is idempotent. A news row
 whose doc_id raw.news already holds (an article re-delivered in a later file, or revised under the
-same id) is quarantined with rule `duplicate_doc_id`: raw.news keeps one row per article id.
+same id, or the same URL written another way) is quarantined with rule `duplicate_doc_id`: raw.news
+keeps one row per article.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from risk_assets.lib.ingest.news_formats import SAME_URL, url_key
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
@@ -309,31 +311,77 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
     return outcome
 
 
+_URL_ID_SQL = r"^\s*(?i:https?://|www\.)"
+"""DuckDB's (RE2) form of `news_formats.URL_ID`: the raw.news ids that may be URLs."""
+
+
+def _url_coarse_sql(column: str) -> str:
+    """A DuckDB expression that reduces a URL id to its host (lower case, no `www.`, user info or
+    port) and path (lower case, no trailing slash): two ids with one `news_formats.url_key` always
+    agree on it, so it picks the loaded ids worth keying in Python, by a join, without reading all
+    of raw.news."""
+    return (f"rtrim(regexp_replace(lower({column}), '(?s)^\\s*(?:https?:)?(?://)?(?:[^@/?#]*@)?(?:www\\.)?"
+            f"([^/?#:]*?)\\.?(?::[0-9]*)?(/[^?#]*)?(?:[?#].*)?$', '\\1\\2'), '/')")
+
+
 def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile:
     """`parsed` with every row whose doc_id raw.news already holds moved to quarantine (rule
     `duplicate_doc_id`; the message names the file and line of the loaded copy and says whether the
     text and label are the same, a re-delivery, the label differs (both named), or the text
-    differs, a revision whose first version stays). raw.news
-    keeps one row per doc_id, and the rows of the file still reconcile."""
+    differs, a revision whose first version stays). An id that is a URL matches a loaded id with
+    the same `news_formats.url_key` (the same address with another scheme, host case, `www.`,
+    default port, fragment, tracking parameters or trailing slash; the message then names the
+    loaded id too; of several, the first loaded). raw.news keeps one row per article, and the rows
+    of the file still reconcile."""
     if not parsed.rows.height:
         return parsed
-    con.register("incoming_doc_ids", parsed.rows.select("doc_id", "text_clean", "label", "_source_line").to_arrow())
+    incoming = parsed.rows.select("doc_id", "text_clean", "label", "_source_line").with_columns(
+        pl.col("doc_id").map_elements(url_key, return_dtype=pl.Utf8, skip_nulls=True).alias("url_key"))
+    con.register("incoming_doc_ids", incoming.to_arrow())
     try:
         known = con.execute(
-            "SELECT i._source_line AS line, i.doc_id, i.text_clean IS NOT DISTINCT FROM n.text_clean AS same_text, "
+            "SELECT i._source_line AS line, i.doc_id, n.doc_id AS first_id, "
+            "i.text_clean IS NOT DISTINCT FROM n.text_clean AS same_text, "
             "i.label IS NOT DISTINCT FROM n.label AS same_label, coalesce(i.label, 'none') AS new_label, "
             "coalesce(n.label, 'none') AS kept_label, n._source_file AS first_file, n._source_line AS first_line "
             "FROM incoming_doc_ids i JOIN raw.news n ON n.doc_id = i.doc_id ORDER BY i._source_line"
         ).pl()
+        loaded_urls = None
+        if incoming.get_column("url_key").null_count() < incoming.height:
+            loaded_urls = con.execute(
+                f"WITH wanted AS (SELECT DISTINCT {_url_coarse_sql('doc_id')} AS coarse FROM incoming_doc_ids "
+                f"WHERE url_key IS NOT NULL) "
+                f"SELECT n.doc_id AS first_id, n.text_clean AS first_text, n.label AS first_label, "
+                f"n._source_file AS first_file, n._source_line AS first_line FROM raw.news n "
+                f"SEMI JOIN wanted w ON {_url_coarse_sql('n.doc_id')} = w.coarse "
+                f"WHERE regexp_matches(n.doc_id, '{_URL_ID_SQL}') "
+                f"ORDER BY n._ingested_at, n._source_file, n._source_line"
+            ).pl()
     finally:
         con.unregister("incoming_doc_ids")
+    if loaded_urls is not None and loaded_urls.height:
+        firsts = loaded_urls.with_columns(
+            pl.col("first_id").map_elements(url_key, return_dtype=pl.Utf8).alias("url_key")
+        ).drop_nulls("url_key").unique("url_key", keep="first", maintain_order=True)
+        variants = (
+            incoming.filter(pl.col("url_key").is_not_null() & ~pl.col("_source_line").is_in(known.get_column("line").implode()))
+            .join(firsts, on="url_key")
+            .select(pl.col("_source_line").alias("line"), "doc_id", "first_id",
+                    pl.col("text_clean").eq_missing(pl.col("first_text")).alias("same_text"),
+                    pl.col("label").eq_missing(pl.col("first_label")).alias("same_label"),
+                    pl.col("label").fill_null("none").alias("new_label"),
+                    pl.col("first_label").fill_null("none").alias("kept_label"), "first_file", "first_line")
+        )
+        known = pl.concat([known, variants.cast(known.schema)]).sort("line")
     if not known.height:
         return parsed
     quarantine = known.select(
         "line", pl.col("doc_id").alias("record_key"), pl.lit("doc_id").alias("column_name"),
         pl.lit("duplicate_doc_id").alias("rule"), pl.col("doc_id").alias("raw_value"),
-        pl.format(f"{path}: line {{}}: article id {{}} is already loaded from {{}} line {{}} ({{}})",
+        pl.format(f"{path}: line {{}}: article id {{}} is already loaded from {{}} line {{}}{{}} ({{}})",
                   "line", "doc_id", "first_file", "first_line",
+                  pl.when(pl.col("first_id") == pl.col("doc_id")).then(pl.lit(""))
+                  .otherwise(pl.format(f" as {{}} ({SAME_URL})", "first_id")),
                   pl.when(pl.col("same_text") & pl.col("same_label")).then(pl.lit("same text: a re-delivery"))
                   .when("same_text").then(pl.format("same text, different label: {} here, {} kept; withdraw the "
                                                      "loaded file if this one is right", "new_label", "kept_label"))

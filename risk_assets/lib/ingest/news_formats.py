@@ -18,6 +18,7 @@ non-data line; `ParsedFile.reconcile` proves it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -27,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote_plus, urlsplit
 
 import polars as pl
 
@@ -50,6 +52,71 @@ _BOM = "\ufeff"
 _CONTROL = re.compile(csv_text.CONTROL_CHARACTER)
 
 
+URL_ID = re.compile(r"(?i)\s*(?:https?://|www\.)[^\s/?#]")
+"""An article id that is a web address: `http://` or `https://` (any case) or a bare `www.` host."""
+TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+                                 "igshid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok"})
+"""Query parameters that say who clicked or which campaign sent the reader, not which article
+(with every `utm_*`): Facebook, Google Ads, Microsoft Ads, Yandex, X, Instagram, Mailchimp,
+HubSpot and Marketo click ids. A URL id's key leaves them out."""
+_KEPT_FRAGMENT = ("!", "/")
+"""A fragment that is a route (`#!/story/7`, `#/story/7`: single-page sites) names the article and
+stays in the key; any other (`#comments`) is a place on the page and is dropped."""
+
+
+def url_key(doc_id: str) -> str | None:
+    """The canonical form of an article id that is a URL (`URL_ID`), else None (an id that is no URL
+    keeps its exact text as its key).
+
+    Two spellings of one address have the same key: the scheme is dropped (`http` = `https`), the
+    host lower-cased without a leading `www.` or a trailing dot, the port kept unless it is 80 or
+    443, user info and a fragment dropped (a route fragment, `#!/...` or `#/...`, is kept), tracking
+    parameters (`utm_*`, `TRACKING_PARAMETERS`, in any case; an HTML-escaped `&amp;` separates like
+    `&`) dropped while the other parameters stay as written and in their order, percent escapes
+    upper-cased, and the path's trailing slashes dropped. The path keeps its case (servers tell
+    `/Story` from `/story`). Returns e.g. 'url:news.example.com/markets/story-4?id=7' for
+    'HTTP://www.News.Example.com:80/markets/story-4/?utm_source=rss&id=7#comments'.
+    """
+    if not URL_ID.match(doc_id):
+        return None
+    text = doc_id.strip()
+    if text[:4].lower() == "www.":
+        text = "//" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a malformed port or IPv6 host: not an address to compare by its parts
+        return None
+    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+    if not host:
+        return None
+    if port not in (None, 80, 443):
+        host = f"{host}:{port}"
+    path = re.sub(r"%[0-9a-fA-F]{2}", lambda m: m.group().upper(), parts.path).rstrip("/")
+    kept = [pair for pair in parts.query.replace("&amp;", "&").split("&")
+            if pair and not _tracking_parameter(pair.split("=", 1)[0])]
+    query = "?" + "&".join(kept) if kept else ""
+    fragment = "#" + parts.fragment if parts.fragment.startswith(_KEPT_FRAGMENT) else ""
+    return f"url:{host}{path}{query}{fragment}"
+
+
+SAME_URL = ("the same address written another way: scheme, host case, www., default port, fragment, "
+            "tracking parameters and trailing slash aside")
+"""How a duplicate's message says that its id is the loaded copy's URL written another way."""
+
+
+def _tracking_parameter(name: str) -> bool:
+    """Whether a query parameter's name (as written, percent-escaped or not) is a tracking one."""
+    plain = unquote_plus(name).strip().lower()
+    return plain.startswith("utm_") or plain in TRACKING_PARAMETERS
+
+
+def doc_key(doc_id: str) -> str:
+    """What an article id is compared by to find a repeated article: `url_key` for a URL, else the
+    id itself."""
+    return url_key(doc_id) or doc_id
+
+
 @dataclass
 class _Collector:
     """Rows and quarantine entries gathered while a file is read, turned into a ParsedFile."""
@@ -62,9 +129,10 @@ class _Collector:
     notes: dict[str, object] = field(default_factory=dict)
     line_notes: dict[str, list[int]] = field(default_factory=dict)
     first_line_of: dict[str, int] = field(default_factory=dict)
-    """doc_id -> line of its loaded row (feeds: a repeated id is quarantined)."""
+    """`doc_key` of a doc_id -> line of its loaded row (feeds: a repeated id, or the same URL written
+    another way, is quarantined)."""
     row_of: dict[str, int] = field(default_factory=dict)
-    """doc_id -> index of its loaded row in `rows`."""
+    """`doc_key` of a doc_id -> index of its loaded row in `rows`."""
 
     def reject(self, line: int, key: str | None, column: str, rule: str, raw: str | None, message: str) -> None:
         self.quarantine.append(
@@ -126,19 +194,63 @@ def decode_text(path: Path, data: bytes, declared: str | None = None) -> str:
     or UTF-16 when it starts with its byte-order mark; BOM removed.
 
     Raises:
-        FileRefused: the bytes are not valid in that encoding (file and byte offset named).
+        FileRefused: the bytes are not valid in that encoding. The message names the file, the line
+            and column (in characters, from 1) of the first bad byte, its byte offset (from 0) and
+            value. For a file read as UTF-8 by default it says which remedy fits: a file with no
+            valid UTF-8 text beyond ASCII is in another encoding, to declare in news settings; one
+            that also holds UTF-8 text mixes encodings (`_mixed_encodings`), and declaring another
+            encoding would garble its UTF-8 lines.
     """
     encoding = declared or csv_text.sniff_encoding(data, "utf-8")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        why = ("the encoding its news settings declare" if declared else
-               "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark; declare "
-               "another encoding in news settings (README, 'News files')")
+        bad = data[exc.start]
+        before = data[:exc.start].decode(encoding, errors="replace")
+        line_end = "\n" if "\n" in before or b"\r" not in data else "\r"  # classic Mac OS ends lines in CR
+        line, column = before.count(line_end) + 1, len(before) - (before.rfind(line_end) + 1) + 1
+        if declared:
+            why = "the encoding its news settings declare"
+        elif encoding == "utf-8":
+            why = _mixed_encodings(data, bad, line_end) or (
+                "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark; declare "
+                f"another encoding in news settings (README, 'News files'){_in_cp1252(bad)}")
+        else:
+            why = "read as UTF-16 by its byte-order mark (or its NUL bytes): a cut or corrupted file?"
         raise FileRefused(
-            f"{path}: not {encoding.upper()} at byte offset {exc.start} (byte 0x{data[exc.start]:02x}): {why}"
+            f"{path}: line {line} column {column}: not {encoding.upper()} at byte offset {exc.start} "
+            f"(byte 0x{bad:02x}): {why}"
         ) from exc
     return text.removeprefix(_BOM)
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+"""A byte that is not UTF-8, as `errors='surrogateescape'` keeps it."""
+
+
+def _mixed_encodings(data: bytes, bad: int, line_end: str) -> str | None:
+    """What to do about a file that is mostly UTF-8 with bytes of another encoding on some lines
+    (a Windows-1252 smart quote pasted into a UTF-8 feed), else None (no line holds valid UTF-8
+    beyond ASCII: the whole file is in another encoding). The text names the lines with bad bytes
+    (the first five and how many) and a line of UTF-8 text, and the repair."""
+    lines = data.decode("utf-8", errors="surrogateescape").split(line_end)
+    foreign = [n for n, line in enumerate(lines, 1) if _ESCAPED_BYTE.search(line)]
+    utf8 = next((n for n, line in enumerate(lines, 1) if re.search("[^\x00-\x7f\udc80-\udcff]", line)), None)
+    if utf8 is None:
+        return None
+    named = ", ".join(map(str, foreign[:5])) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return (f"the file mixes encodings: line{'s' if len(foreign) > 1 else ''} {named} hold{'' if len(foreign) > 1 else 's'} "
+            f"bytes of another encoding{_in_cp1252(bad)}, while line {utf8} holds UTF-8 text, which declaring another "
+            "encoding would garble; repair the lines named (retype the character, or export the file again as UTF-8 "
+            "from where it was written), save the file as UTF-8 and land it again")
+
+
+def _in_cp1252(byte: int) -> str:
+    """', where byte 0x93 is '“' in Windows-1252' when the byte is a character there, else ''."""
+    try:
+        return f" (byte 0x{byte:02x} is {bytes([byte]).decode('cp1252')!r} in Windows-1252)"
+    except UnicodeDecodeError:
+        return ""
 
 
 def physical_lines(text: str) -> list[str]:
@@ -669,8 +781,9 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
       ('ONLY AVAILABLE IN PAID PLANS', notes['label_not_given_lines']); outside LABELS -> quarantined
       (`unknown_label`).
     - source: the source column, else 'file:<file name>' (the source is part of an article's key).
-    - an id already loaded from an earlier line -> quarantined (`duplicate_doc_id`; the message says
-      whether the text is the same or not; the first line's row is kept). Landing applies the
+    - an id already loaded from an earlier line, or a URL id whose `url_key` is (the same address
+      written another way) -> quarantined (`duplicate_doc_id`; the message says whether the text is
+      the same or not; the first line's row is kept, with its URL as written). Landing applies the
       same rule to ids already in raw.news.
     - a record without the header's number of fields -> quarantined (`wrong_field_count`); one
       with a quoted field never closed on the last line (a truncated file) or text after a closing
@@ -906,19 +1019,21 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         return
     use_body = body_use.usable
     text_raw = body if use_body else headline
-    if doc_id in out.first_line_of:
-        first = out.first_line_of[doc_id]
-        kept = out.rows[out.row_of[doc_id]]
+    article = doc_key(doc_id)
+    if article in out.first_line_of:
+        first = out.first_line_of[article]
+        kept = out.rows[out.row_of[article]]
         if clean_text(text_raw).text != kept["text_clean"]:
             verdict = "different text: the first version is kept"
         elif label != kept["label"]:
             verdict = f"same text, different label: {label or 'none'} here, {kept['label'] or 'none'} kept"
         else:
             verdict = "same text: a repeat"
+        written = "" if kept["doc_id"] == doc_id else f" as {kept['doc_id']!r} ({SAME_URL})"
         out.reject(number, doc_id, "doc_id", "duplicate_doc_id", record["doc_id"],
-                   f"{where}: article id {doc_id!r} is already on line {first} ({verdict})")
+                   f"{where}: article id {doc_id!r} is already on line {first}{written} ({verdict})")
         return
-    out.first_line_of[doc_id], out.row_of[doc_id] = number, len(out.rows)
+    out.first_line_of[article], out.row_of[article] = number, len(out.rows)
     out.text_row(
         line=number, doc_id=doc_id, source=_source(out, number, path, record.get("source")),
         ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body,
@@ -1629,10 +1744,15 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str) -> ParsedFile:
     open on one line).
 
     Raises:
-        FileRefused: not well-formed XML (line and column; a truncated download), an XML document
-            that is no feed, or items that name neither a headline nor a body.
+        FileRefused: not well-formed XML (line and column; a truncated download; in a document read
+            as UTF-8, a byte that is not UTF-8 is named as `decode_text` names it, with its line,
+            column and remedy: a mixed file or a declaration naming the wrong encoding), an XML
+            document that is no feed, or items that name neither a headline nor a body.
     """
-    feed = news_xml.read_feed(path, data)
+    try:
+        feed = news_xml.read_feed(path, data)
+    except FileRefused as refused:
+        raise _not_utf8_xml(path, data) or refused from None
     out = _Collector(f"news_feed_{feed.kind}" if feed.kind != "xml" else "news_feed_rss")
     out.notes["articles_in"] = ["<entry>" if feed.kind == "atom" else "<item>"]
     if feed.title:
@@ -1646,6 +1766,32 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str) -> ParsedFile:
             fields["source"] = feed.title
         records.append(_JsonRecord(number, article.line, article.column, fields))
     return _parse_json_feed(path, out, sha256, records)
+
+
+def _not_utf8_xml(path: Path, data: bytes) -> FileRefused | None:
+    """Why expat refused an XML feed read as UTF-8 (its declaration names UTF-8 or no encoding)
+    when the cause is a byte that is not UTF-8 (`decode_text`'s message; for a file with no UTF-8
+    text, the remedy is a declaration naming its encoding); else None."""
+    declared = re.match(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", data[:512])
+    try:
+        if declared is not None and codecs.lookup(declared.group(1).decode("ascii")).name != "utf-8":
+            return None
+    except LookupError:
+        return None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start]
+        before = data[:exc.start].decode("utf-8", errors="replace")
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        why = _mixed_encodings(data, bad, "\n") or (
+            f"an XML feed is read in the encoding its XML declaration names, UTF-8 where it names none; correct the "
+            f"declaration to name the file's encoding (<?xml version=\"1.0\" encoding=\"windows-1252\"?>, say){_in_cp1252(bad)}")
+        return FileRefused(f"{path}: line {line} column {column}: not UTF-8 at byte offset {exc.start} "
+                           f"(byte 0x{bad:02x}): {why}")
 
 
 def _looks_like_json(text: str) -> bool:

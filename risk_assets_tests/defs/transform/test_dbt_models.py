@@ -4,6 +4,7 @@ from datetime import datetime
 
 import dagster as dg
 import duckdb
+import pytest
 from dagster_dbt import DbtCliResource
 
 from risk_assets.defs.resources import LakeResource
@@ -184,3 +185,50 @@ def test_loans_without_their_origination_record_are_named_by_a_warning(risk_home
     assert f"; {named} (risk-assets loan" in rule["detail"]
     assert "77003" not in rule["detail"]
     assert outcome.observed == "6 loan(s) without origination terms: lendingclub 6"
+
+
+def test_a_copy_without_a_ticker_is_the_story_its_other_copies_name(risk_home):
+    """Two feeds landed from files carry the same PhraseBank sentences under their own ids: a wire
+    that names no ticker, landed first, and a desk feed that names NOK (or, for one sentence, two
+    tickers). A ticker-less copy is the same story as the same day's copies of its text when they
+    name one ticker: one article, the desk's row (with its ticker) kept, counted twice. On another
+    day, or beside two tickers, it stays an article of its own."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+    from risk_assets.lib.lake import connect
+    from risk_assets_tests.conftest import DATA
+
+    phrasebank = DATA / "news" / "financial_phrasebank_50agree.txt"
+    if not phrasebank.is_file():
+        pytest.skip(f"sample data not found at {phrasebank}")
+    s = parse_news_file(phrasebank).rows["text_raw"].to_list()[300:306]
+    (risk_home.landing_news / "a_wire.csv").write_text("guid,published_at,body\n" + "".join(
+        f'aggB-{i},{day}T09:0{i}:00Z,"{s[n]}"\n'
+        for i, (n, day) in enumerate([(0, "2024-03-05"), (1, "2024-03-05"), (0, "2024-03-06"), (4, "2024-03-05"),
+                                      (5, "2024-03-05")])))
+    (risk_home.landing_news / "b_desk.csv").write_text("id,published_at,ticker,body\n" + "".join(
+        f'd{i},2024-03-05T10:0{i}:00Z,{ticker},"{s[n]}"\n'
+        for i, (n, ticker) in enumerate([(0, "NOK"), (1, "NOK"), (4, "ACME"), (4, "INIT")])))
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+    assert [(f.rows_loaded, f.rows_quarantined) for f in report.files] == [(5, 0), (4, 0)]
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    result = dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_news", "news_features"])
+    assert result.success
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        staged = con.execute("SELECT doc_id, ticker, cast(published_at AS date)::varchar, duplicate_count, text_clean "
+                             "FROM staging.stg_news ORDER BY doc_id").fetchall()
+        features = con.execute("SELECT count(*) FROM marts.news_features").fetchone()[0]
+    assert [row[:4] for row in staged] == [
+        ("aggB-2", None, "2024-03-06", 1),  # another day: another article
+        ("aggB-3", None, "2024-03-05", 1),  # beside ACME and INIT: about which is unknown
+        ("aggB-4", None, "2024-03-05", 1),  # no other copy
+        ("d0", "NOK", "2024-03-05", 2),  # the wire's copy counted, the desk's row (with its ticker) kept
+        ("d1", "NOK", "2024-03-05", 2),
+        ("d2", "ACME", "2024-03-05", 1),
+        ("d3", "INIT", "2024-03-05", 1),
+    ]
+    assert [row[4] for row in staged] == [s[0], s[4], s[5], s[0], s[1], s[4], s[4]]
+    assert features == 7

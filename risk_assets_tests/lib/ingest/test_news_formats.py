@@ -344,11 +344,45 @@ def test_unknown_format_is_refused_naming_the_file(tmp_path, cases_dir):
         parse_news_file(cases_dir / "F01_loans_2024-01.csv")
 
 
-def test_decode_error_names_file_and_byte_offset(tmp_path):
+def test_decode_error_names_file_line_column_and_byte_offset(tmp_path):
     path = tmp_path / "cp1252.csv"
     path.write_bytes("article_id,headline\nc1,Caf\u00e9 chain expands\n".encode("cp1252"))
-    with pytest.raises(FileRefused, match=r"cp1252.csv: not UTF-8 at byte offset 26 \(byte 0xe9\)"):
+    with pytest.raises(FileRefused, match=r"cp1252.csv: line 2 column 7: not UTF-8 at byte offset 26 \(byte 0xe9\): "
+                                          r"news files are read as UTF-8, .*declare another encoding in news settings "
+                                          r"\(README, 'News files'\) \(byte 0xe9 is 'é' in Windows-1252\)$"):
         parse_news_file(path)
+
+
+def test_a_utf8_feed_with_windows_1252_bytes_on_some_lines_is_refused_as_mixed(tmp_path, phrasebank_txt):
+    """A UTF-8 feed (PhraseBank sentences, one with letters beyond ASCII) into which a Windows-1252
+    smart quote was pasted on two lines: refused naming the first bad byte's line and column, the
+    lines with foreign bytes, a line of UTF-8 text, and a repair that does not garble the UTF-8."""
+    texts = phrasebank_txt.rows["text_raw"].to_list()
+    seppala = next(t for t in texts if re.search(r"[^\x00-\x7f]", t))  # 'Clothing retail chain Sepp+\u00f1l+\u00f1 ...'
+    lines = [b"id,published_at,ticker,body"]
+    for i, text in enumerate([*texts[:3], seppala, *texts[3:5]]):
+        lines.append(f'm{i},2024-03-05T11:0{i}:00Z,NOK,"{text}"'.encode())
+    lines[3] = lines[3].replace(b'NOK,"', b'NOK,"\x93Quote\x94 ', 1)  # line 4, the body's first character
+    lines[6] = lines[6][:-1] + b' \x85"'  # an ellipsis at the end of line 7's body
+    path = tmp_path / "mixed_feed.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    offset = len(b"\n".join(lines[:3])) + 1 + lines[3].index(b"\x93")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: line 4 column {len('m2,2024-03-05T11:02:00Z,NOK,') + 2}: not UTF-8 at byte offset {offset} "
+        "(byte 0x93): the file mixes encodings: lines 4, 7 hold bytes of another encoding (byte 0x93 is '\u201c' in "
+        "Windows-1252), while line 5 holds UTF-8 text, which declaring another encoding would garble; repair the "
+        "lines named (retype the character, or export the file again as UTF-8 from where it was written), save the "
+        "file as UTF-8 and land it again")
+    # repaired as the message says, it loads whole, its UTF-8 text intact
+    path.write_bytes(path.read_bytes().replace(b"\x93", "\u201c".encode()).replace(b"\x94", "\u201d".encode())
+                     .replace(b"\x85", "\u2026".encode()))
+    parsed = parse_news_file(path)
+    assert parsed.rows.height == 6 and parsed.quarantine.height == 0
+    assert parsed.rows["body"].to_list()[3] == seppala
+    assert parsed.rows["body"].to_list()[2].startswith("\u201cQuote\u201d ")
+    assert parsed.rows["body"].to_list()[5].endswith(" \u2026")
 
 
 @pytest.mark.parametrize(("text", "utc", "naive"), [

@@ -36,8 +36,8 @@ def _settings(folder, name="desk.json", **document):
 
 def test_declared_encoding_and_zone_load_the_right_text_and_instants(desk_feed, tmp_path):
     path, sentences = desk_feed
-    with pytest.raises(FileRefused, match=r"desk_2024-10.csv: not UTF-8 at byte offset \d+ \(byte 0xe4\): news files "
-                                          r"are read as UTF-8.*declare another encoding in news settings"):
+    with pytest.raises(FileRefused, match=r"desk_2024-10.csv: line 2 column \d+: not UTF-8 at byte offset \d+ \(byte 0xe4\): "
+                                          r"news files are read as UTF-8.*declare another encoding in news settings"):
         parse_news_file(path)
 
     _settings(tmp_path / "maps", applies_to=["DESK_*.csv"], encoding="cp1252", timezone="Europe/Helsinki")

@@ -209,3 +209,34 @@ def test_a_media_rss_caption_is_never_the_articles_text(tmp_path, sentences):
     (row,) = parsed.rows.iter_rows(named=True)
     assert (row["text_raw"], row["headline"]) == (sentences[0], "T")
     assert {"media:content", "media:title"} <= set(parsed.notes["ignored_columns"])
+
+
+def test_a_byte_that_is_not_utf8_in_a_utf8_feed_is_named_with_its_line_and_remedy(tmp_path, sentences):
+    """An RSS feed declared UTF-8 with a Windows-1252 smart quote pasted into one description: the
+    refusal names the byte's line and column and, since other items hold UTF-8 text ('–'), says
+    the file mixes encodings rather than advising another declaration; without UTF-8 text, the
+    declaration is what to correct."""
+    items = "\n".join(f"<item><guid>g{i}</guid><title>Update {i} \u2013 Helsinki</title>"
+                      f"<description>{escape(s)}</description></item>" for i, s in enumerate(sentences[:3]))
+    data = (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>W</title>\n{items}\n'
+            "</channel></rss>\n").encode()
+    quote = b"\x93"
+    data = data.replace(b"<guid>g1</guid>", b"<guid>g1</guid>" + quote)  # line 4: item g1
+    path = tmp_path / "mixed.xml"
+    path.write_bytes(data)
+    line_4 = data.split(b"\n")[3]
+    offset = data.index(b"</guid>" + quote) + len(b"</guid>")  # not data.index(quote): '\u2013' holds a 0x93 too
+    column = len(line_4[:line_4.index(b"</guid>" + quote) + len(b"</guid>")].decode()) + 1
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: line 4 column {column}: not UTF-8 at byte offset {offset} (byte 0x93): the file mixes "
+        "encodings: line 4 holds bytes of another encoding (byte 0x93 is '\u201c' in Windows-1252), while line 3 "
+        "holds UTF-8 text, which declaring another encoding would garble; repair the lines named (retype the "
+        "character, or export the file again as UTF-8 from where it was written), save the file as UTF-8 and land "
+        "it again")
+    path.write_bytes(data.replace("\u2013".encode(), b"-"))
+    with pytest.raises(FileRefused, match=r"line 4 column \d+: not UTF-8 at byte offset \d+ \(byte 0x93\): an XML "
+                                          r"feed is read in the encoding its XML declaration names, UTF-8 where it "
+                                          r"names none; correct the declaration"):
+        parse_news_file(path)
