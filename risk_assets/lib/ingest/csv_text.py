@@ -561,6 +561,26 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str],
     return records, named_columns([*header, ""]), True
 
 
+def _pad_short_rows(records: pl.DataFrame, width: int, delimiter: str) -> tuple[pl.DataFrame, list[int]]:
+    """Records of fewer than `width` fields, read as rows whose last cells are empty: Excel leaves
+    out the separators of empty cells at the end of a row when it saves text (Microsoft, "Column
+    delimiters not added for blank cells in text file", KB 77295). The missing fields are appended
+    as empty ('' then loads as NULL, or quarantines a required column as `missing_value`). A record
+    that lost a field in its middle cannot be told from one whose last cells are empty, so this is
+    only done when a mapping declares it (`pad_short_rows`). A misquoted record is left as it is.
+    Returns (records, the padded records' first lines, ascending)."""
+    short = (pl.col("n_fields") < width) & ~pl.col("misquoted")
+    lines = records.filter(short).get_column("_source_line").to_list()
+    if not lines:
+        return records, []
+    records = records.with_columns(
+        text=pl.when(short).then(pl.col("text") + pl.lit(delimiter).repeat_by(width - pl.col("n_fields")).list.join(""))
+        .otherwise(pl.col("text")),
+        n_fields=pl.when(short).then(pl.lit(width, dtype=pl.UInt32).cast(records.schema["n_fields"])).otherwise(pl.col("n_fields")),
+    )
+    return records, sorted(lines)
+
+
 def first_data_line(lines: Sequence[str], line_kinds: Sequence[tuple[str, str]] = ()) -> str:
     """The first line that is neither blank nor of one of the `line_kinds` (a declared header or
     trailer record), '' when there is none: a file without a header takes its width from it."""
@@ -575,6 +595,7 @@ def read_records(
     delimiter: str,
     header_line: int,
     line_kinds: Sequence[tuple[str, str]] = (),
+    pad_short_rows: bool = False,
 ) -> TextRecords:
     """Split UTF-8 `data` into the header and text records with physical line numbers.
 
@@ -592,6 +613,9 @@ def read_records(
             file; a byte-order mark, quotes or another case included) as `repeated_header`.
             Data lines that end with a delimiter the header lacks give the header an empty last
             column (`_trailing_delimiter_column`).
+        pad_short_rows: a record with fewer fields than the header gets empty fields at its end
+            (`_pad_short_rows`), its lines listed in notes['short_rows_padded']; False: it is
+            malformed, and its message names the setting.
 
     Raises:
         FileRefused: the header repeats a column name or holds `_source_line`, or comes back later
@@ -653,6 +677,9 @@ def read_records(
     records = records.with_columns(
         misquoted=pl.col("text").str.contains('"', literal=True) & ~pl.col("text").str.contains(_one_record(delimiter)),
     )
+    padded: list[int] = []
+    if pad_short_rows and not widened:
+        records, padded = _pad_short_rows(records, len(header), delimiter)
     well_formed = (pl.col("n_fields") == len(header)) & ~pl.col("misquoted") & ~pl.col("filled_extra")
     good = records.filter(well_formed)
     malformed = records.filter(~well_formed).select(
@@ -674,11 +701,15 @@ def read_records(
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: the header is glued "
                         "onto the end of this record (two files joined, the first without a line end at its end); "
                         "the record is before it", "n_fields"))
+        .when(pl.col("n_fields") < len(header))
+        .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: if the file's writer "
+                        "left out the separators of empty cells at the end of a row (Excel does), declare "
+                        "\"pad_short_rows\": true in the mapping's dialect", "n_fields"))
         .otherwise(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}", "n_fields"))
         .alias("message"),
     )
     if good.height:
-        every_line_a_record = good.height == frame.height and not (odd.any() or split_at_crs or widened)
+        every_line_a_record = good.height == frame.height and not (odd.any() or split_at_crs or widened or padded)
         source = data if every_line_a_record else good.get_column("text").str.join("\n").item().encode("utf-8")
         try:
             fields = pl.read_csv(
@@ -698,4 +729,4 @@ def read_records(
     else:
         fields = pl.DataFrame(schema={**{name: pl.Utf8 for name in header}, "_source_line": pl.Int64})
     return TextRecords(header=header, fields=fields, malformed=malformed, non_data_lines=sorted(non_data),
-                       marked_text=marked_text)
+                       marked_text=marked_text, notes={"short_rows_padded": padded} if padded else {})

@@ -342,7 +342,7 @@ def parse_loan_file(
                                 csv_text.RESAVE_AS_UTF8 if mapping.builtin else csv_text.DECLARE_ENCODING)
         records = csv_text.read_records(
             utf8, path=path, delimiter=mapping.dialect.delimiter, header_line=header_line,
-            line_kinds=mapping.line_kinds,
+            line_kinds=mapping.line_kinds, pad_short_rows=mapping.dialect.pad_short_rows,
         )
         del utf8
     del content

@@ -167,6 +167,11 @@ class Dialect:
     """With a decimal comma and '.' thousands, a value of one '.ddd' group (`5.000`) may be five
     thousand or an English decimal, five: it is quarantined as `ambiguous_number` unless the mapping
     declares that every such value is thousands (an ERP export of whole amounts: `5.000`, `24.000`)."""
+    pad_short_rows: bool = False
+    """A record with fewer fields than the header is a row whose last cells are empty (Excel leaves
+    out their separators): its missing fields are read as empty and its line is listed in the notes
+    (`short_rows_padded`). Off by default: a record that lost a field in its middle would load its
+    later values one column early, so only a file known to be written so should declare it."""
 
 
 @dataclass(frozen=True)
@@ -465,7 +470,7 @@ def _dialect(spec: dict) -> Dialect:
     unknown = set(spec) - {f.name for f in dataclasses.fields(Dialect)}
     if unknown:
         raise ValueError(f"dialect: unknown key(s) {sorted(unknown)}; known: delimiter, encoding, decimal, thousands, "
-                         "single_group_is_thousands")
+                         "single_group_is_thousands, pad_short_rows")
     if spec.get("decimal") == "," and "thousands" not in spec:
         spec = {**spec, "thousands": "."}  # 12.000,00: the usual partner of a decimal comma
     dialect = Dialect(**spec)
@@ -478,6 +483,8 @@ def _dialect(spec: dict) -> Dialect:
                          "(e.g. 'utf-8', 'cp1252', 'latin-1')") from None
     if not isinstance(dialect.single_group_is_thousands, bool):
         raise TypeError(f"dialect: single_group_is_thousands must be true or false, not {dialect.single_group_is_thousands!r}")
+    if not isinstance(dialect.pad_short_rows, bool):
+        raise TypeError(f"dialect: pad_short_rows must be true or false, not {dialect.pad_short_rows!r}")
     if dialect.decimal not in (".", ","):
         raise ValueError(f"dialect: decimal must be '.' or ',', not {dialect.decimal!r}")
     if not isinstance(dialect.thousands, str) or len(dialect.thousands) > 1 or dialect.thousands == dialect.decimal:
