@@ -23,6 +23,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     serial_date           a spreadsheet day number (45306) where a date was expected
     sci_notation_id       an id mangled into scientific notation (9.91214E+15), or a float id past
                           2^53 in Parquet: digits are lost
+    non_integer_id        a Parquet float id with a fraction or a minus sign (1077503.5, -0.0)
     spreadsheet_error     an Excel error value (#N/A, #VALUE!, #DIV/0!, ...) in place of a value
     invisible_character   a zero-width character inside a text value or id (one at either end is
                           stripped like white space)
@@ -173,6 +174,8 @@ RULES: dict[str, str] = {
     "unparsable_value": "is not a value this column's type knows",
     "serial_date": "looks like a spreadsheet day number, not a date",
     "sci_notation_id": "is an id in scientific notation (or a float past 2^53): digits were lost upstream",
+    "non_integer_id": ("is a float id with a fraction or a minus sign: a float id column holds whole, non-negative "
+                       "numbers, so the value was changed upstream"),
     "spreadsheet_error": "is a spreadsheet error value: the cell's value was lost before export",
     "invisible_character": "holds a zero-width character inside the value (pasted text?)",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
@@ -335,7 +338,8 @@ def parse_loan_file(
     if frame is not None:
         zoned = {name: dtype.time_zone for name, dtype in frame.schema.items()
                  if isinstance(dtype, pl.Datetime) and dtype.time_zone and name in mapping.declared_columns}
-        records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt})
+        records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt},
+                                   id_columns={f.source for f in mapping.fields if f.target == "source_loan_id"})
         del frame
     elif records is None:
         utf8 = csv_text.to_utf8(content, mapping.dialect.encoding, path,
@@ -556,12 +560,16 @@ def _typed_date_format(declared: str | None) -> str:
     return "%Y-%m-%d"
 
 
-def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, str] | None = None) -> csv_text.TextRecords:
+def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, str] | None = None,
+                     id_columns: set[str] = frozenset()) -> csv_text.TextRecords:
     """A Parquet tape as text records, one per row (`_source_line` = row number + 1): numbers in
     positional notation (never 1e+20) below 2^53, a float at or past 2^53 in scientific notation
     (its whole digits are not exact; as an id it is quarantined, sci_notation_id), a float NaN as
-    empty (pandas' missing value), dates and timestamps as ISO dates (or in `date_formats`, column
-    -> strftime, see `_typed_date_format`), booleans as true/false.
+    empty (pandas' missing value; counted per column in notes['nan_values']), dates and timestamps
+    as ISO dates (or in `date_formats`, column -> strftime, see `_typed_date_format`), booleans as
+    true/false. A float in one of `id_columns` (the loan id's source) with a fraction or a sign
+    (1077503.5, -0.0) is flagged `non_integer_id`: a float column holds an integer id only as a
+    whole, non-negative number, so such a value is no id its system wrote.
 
     Raises:
         FileRefused: a duration column, or one whose values have no text form (binary bytes that
@@ -591,11 +599,20 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
         except pl.exceptions.PolarsError as exc:
             raise FileRefused(f"{path}: column {name!r} ({dtype}) cannot be read as text: "
                               f"{str(exc).splitlines()[0]}") from None
+    floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
+    nans = {name: n for name in floats if (n := frame.select(pl.col(name).is_nan().sum()).item())}
+    flagged = []
+    for name in sorted(id_columns & set(floats)):
+        value = pl.col(name).fill_nan(None)
+        odd = (value != value.floor()) | (value < 0) | (value.cast(pl.Utf8).str.starts_with("-"))
+        rows = frame.with_row_index("_line", offset=1).filter(odd.fill_null(False))
+        flagged += [(line, name, "non_integer_id") for line in rows.get_column("_line").to_list()]
     fields = pl.DataFrame(columns).fill_null("")
     fields = fields.with_row_index("_source_line", offset=1).with_columns(pl.col("_source_line").cast(pl.Int64))
     malformed = pl.DataFrame(schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8})
     return csv_text.TextRecords(header=list(frame.columns), fields=fields.select(*frame.columns, "_source_line"),
-                                malformed=malformed, non_data_lines=[])
+                                malformed=malformed, non_data_lines=[], flagged=flagged,
+                                notes={"nan_values": nans} if nans else {})
 
 
 def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from datetime import date
 from itertools import islice
@@ -226,3 +227,34 @@ def test_parquet_tape_with_sidecar_mapping(tmp_path):
     assert parsed.format == "generic:bank"
     assert parsed.rows.select("loan_key", "loan_amount", "default_flag").rows() == [("bank:A-1", 1000.5, 0), ("bank:A-2", 2000.0, 1)]
     assert parsed.quarantine.select("line", "column_name", "rule").row(0) == (3, "booked", "unparsable_date")
+
+
+def test_parquet_float_ids_with_a_fraction_or_sign_are_quarantined_and_nan_is_counted(data_dir, tmp_path):
+    """A pandas export whose id column went through floats: 1077501.0 is the id 1077501; 1077503.5
+    and -0.0 are no ids a system wrote (non_integer_id); NaN amounts and incomes load as NULL,
+    counted per column in the notes (nan_values). Amounts and incomes are the real LendingClub
+    file's first five loans."""
+    lc = pl.read_csv(data_dir / "loans" / "lendingclub_2007_2011.csv", n_rows=5, infer_schema=False)
+    amounts = [float(v) for v in lc["loan_amnt"]]
+    incomes = [float(v) for v in lc["annual_inc"]]
+    incomes[4] = float("nan")
+    tape = tmp_path / "pandas_tape.parquet"
+    pl.DataFrame({
+        "id": [1077501.0, 1077503.5, -0.0, 1076863.0, 1075358.0],
+        "loan_amnt": amounts,
+        "annual_inc": incomes,
+        "loan_status": lc["loan_status"].to_list(),
+    }).write_parquet(tape)
+    (tmp_path / "pandas_tape.parquet.mapping.json").write_text(json.dumps({
+        "name": "pandas", "columns": {"id": {"to": "source_loan_id", "required": True},
+                                      "loan_amnt": {"to": "loan_amount", "type": "money"},
+                                      "annual_inc": {"to": "annual_income", "type": "money"},
+                                      "loan_status": {"to": "loan_status"}},
+        "status_map": {"Fully Paid": 0, "Charged Off": 1}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "id", "non_integer_id", "1077503.5"), (3, "id", "non_integer_id", "-0")]
+    assert parsed.rows.select("source_loan_id", "loan_amount", "annual_income").rows() == [
+        ("1077501", amounts[0], incomes[0]), ("1076863", amounts[3], incomes[3]), ("1075358", amounts[4], None)]
+    assert parsed.notes["nan_values"] == {"annual_inc": 1}
