@@ -18,7 +18,8 @@ writes each cell as that CSV would:
 A row's line is its row number in the sheet, the number a user finds in Excel. Rows above the header
 are notes, empty rows blank, a row that repeats the header `repeated_header`; a row with values
 beyond the header's last column is malformed (the values are never dropped). Only visible sheets are
-read; the notes name the sheet read and the others.
+read; the notes name the sheet read and the others. Hidden or filtered rows and hidden columns are
+read, as "Save as CSV" writes them, and named in the notes (`hidden_rows_read`, `hidden_columns_read`).
 
 Merged cells: a workbook stores a merged range's value in its top-left cell only, and the read-only
 reader does not see the ranges (`<mergeCells>` is read from the sheet's XML instead, `merged_ranges`).
@@ -70,6 +71,10 @@ class Sheet:
     """References of formula cells saved without a value (`C2`): see `uncalculated_formulas`."""
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     """Merged ranges as (first column, first row, last column, last row), 1-based: see `merged_ranges`."""
+    hidden_rows: list[int] = field(default_factory=list)
+    """Rows hidden or filtered out of view (1-based): see `hidden_lines`."""
+    hidden_columns: list[int] = field(default_factory=list)
+    """Columns hidden from view (1-based): see `hidden_lines`."""
 
     def head(self) -> list[tuple[int, list[str]]]:
         """The first HEADER_SEARCH_ROWS rows as stripped text, for finding the header."""
@@ -104,7 +109,7 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 xml = archive.read(sheet._worksheet_path)
             sheets.append(Sheet(sheet.title, rows, uncalculated_formulas(content, sheet._worksheet_path, xml),
-                                merged_ranges(xml)))
+                                merged_ranges(xml), *hidden_lines(xml)))
         skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
     finally:
         book.close()
@@ -154,6 +159,29 @@ def merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
         min_col, min_row, max_col, max_row = range_boundaries(found.group(1).decode().upper())
         ranges.append((min_col, min_row, max_col, max_row))
     return ranges
+
+
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_HIDDEN_COLUMNS = re.compile(rb'<(?:\w+:)?col\b[^>]*?>')
+
+
+def hidden_lines(xml: bytes) -> tuple[list[int], list[int]]:
+    """The rows and columns a worksheet part hides (`<row r="7" hidden="1">`, `<col min="3" max="4"
+    hidden="1"/>`; ECMA-376 Part 1, 18.3.1.73 and 18.3.1.13): rows a filter or the user hid, and
+    hidden columns, 1-based, ascending. Landing reads them, as Excel's "Save as CSV" writes them,
+    and names them in the notes (`hidden_rows_read`, `hidden_columns_read`): a filtered view may
+    have been meant as the tape, and the reader should know the hidden loans are in it."""
+    rows = sorted(int(m.group(1)) for found in _HIDDEN_ROW.finditer(xml)
+                  if (m := _ROW_NUMBER.search(found.group(0))))
+    columns: set[int] = set()
+    for found in _HIDDEN_COLUMNS.finditer(xml):
+        tag = found.group(0)
+        if re.search(rb'\bhidden="(?:1|true)"', tag):
+            low, high = re.search(rb'\bmin="(\d+)"', tag), re.search(rb'\bmax="(\d+)"', tag)
+            if low and high:
+                columns.update(range(int(low.group(1)), int(high.group(1)) + 1))
+    return rows, sorted(columns)
 
 
 def _cell(cell) -> Cell:
@@ -325,6 +353,11 @@ def records(
         lines.append(number)
         flagged += [(number, header[i], "date_cell_in_text_column") for i in sorted(texts_at)
                     if i < len(cells) and isinstance(cells[i], dt.date | dt.datetime)]
+    hidden_read = sorted(set(sheet.hidden_rows) & set(lines))
+    if hidden_read:
+        notes["hidden_rows_read"] = hidden_read
+    if hidden_columns := [header[i - 1] for i in sheet.hidden_columns if i <= width]:
+        notes["hidden_columns_read"] = hidden_columns
     fields = pl.DataFrame([pl.Series(name, [row[i] for row in good], pl.Utf8) for i, name in enumerate(header)]
                           + [pl.Series("_source_line", lines, pl.Int64)])
     bad = pl.DataFrame(malformed, schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8}, orient="row")

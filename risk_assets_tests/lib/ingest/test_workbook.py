@@ -294,3 +294,28 @@ def test_a_workbook_whose_header_comes_back_in_another_layout_is_refused_at_that
     assert str(refused.value).startswith(
         f"{book}: sheet 'Loans': line 5 is a header with another layout (columns not in the first header: "
         "revolving_balance, annual_income; columns of the first header missing: annual_inc, revol_bal)")
+
+
+def test_hidden_and_filtered_rows_and_hidden_columns_are_read_and_named(data_dir, tmp_path):
+    """A workbook a user filtered to the charged-off loans and whose income column is hidden: every
+    loan is read, as Save as CSV writes it, and the notes name the hidden rows and the hidden column,
+    so a reader who meant the filtered view as the tape learns that the rest is in it."""
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 12)
+    book = _write_book(tmp_path / "filtered.xlsx", header, rows)
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["Loans"]
+    status = header.index("loan_status")
+    hidden = [number for number, row in enumerate(rows, start=2) if row[status] != "Charged Off"]
+    for number in hidden:
+        sheet.row_dimensions[number].hidden = True
+    sheet.column_dimensions["E"].hidden = True  # annual_inc
+    sheet.auto_filter.ref = f"A1:P{len(rows) + 1}"
+    workbook.save(book)
+
+    parsed = parse_loan_file(book)
+
+    parsed.reconcile()
+    assert header[4] == "annual_inc" and parsed.rows.height == 12 and parsed.quarantine.height == 0
+    assert parsed.notes["hidden_rows_read"] == hidden and len(hidden) == 9  # 3 of the first 12 loans charged off
+    assert parsed.notes["hidden_columns_read"] == ["annual_inc"]
+    assert parsed.rows.sort("_source_line")["annual_income"].to_list() == [float(row[4]) for row in rows]
