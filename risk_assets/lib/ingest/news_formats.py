@@ -339,10 +339,10 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str,
 
     The split is on the last '@' (a sentence may contain '@'). doc_id = '<sha256[:16]>:<line>'
     (the corpus has no ids), text_field = 'sentence'. Quarantined: a line with no '@'
-    (rule `missing_label_separator`), a label not recognised by `_Collector.read_label` (LABELS,
-    LABEL_SHORT_FORMS or the declared `label_map`; one mapped to null loads unlabelled) (rule `unknown_label`: in this
-    layout the label is what ends a record, so an unknown word after the last '@' may as well be
-    part of the sentence, and the text is not loaded cut), a line ending
+    (rule `missing_label_separator`), a label `_Collector.read_label` does not recognise (LABELS,
+    LABEL_SHORT_FORMS or the declared `label_map`; rule `unknown_label`: in this layout the label
+    is what ends a record, so an unknown word after the last '@' may as well be part of the
+    sentence, and the text is not loaded cut; a label the map sends to null loads unlabelled), a line ending
     in two labels, `...@neutral@positive` (rule `two_labels`), a control character such as NUL in
     the sentence (rule `control_character`), an empty sentence (rule `no_usable_text`). Blank lines are non-data lines. Records joined by a lone CR are split
     (`csv_text.split_at_record_crs`).
@@ -458,9 +458,10 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str,
     lines into one field, stays within its own line; such lines are listed in
     notes['stray_quote_lines']. text_raw is the sentence as delivered (unquoted, a stray quote
     kept); text_clean is cleaned from it with the stray quote dropped. doc_id = '<sha256[:16]>:<line>'. Quarantined: a
-    line with no ',' (rule `missing_field_separator`), a label not recognised by
-    `_Collector.read_label` (`unknown_label`; one the `label_map` maps to null loads unlabelled: in this layout a line whose first
-    field is no label may be a sentence's continuation, so its text is not loaded as an article), a
+    line with no ',' (rule `missing_field_separator`), a label `_Collector.read_label` does not
+    recognise (`unknown_label`: in this layout a line whose first field is no label may be a
+    sentence's continuation, so its text is not loaded as an article; a label the `label_map`
+    sends to null loads unlabelled), a
     quoted sentence followed by another field (`wrong_field_count`), a
     control character such as NUL in the sentence (`control_character`), no usable sentence
     (`no_usable_text`). Blank lines are non-data lines.
