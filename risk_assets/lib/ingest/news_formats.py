@@ -24,7 +24,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +40,20 @@ from risk_assets.lib.text import blank_reason, clean_text, is_usable_text
 
 LABELS = frozenset({"negative", "neutral", "positive"})
 """Sentiment labels of raw.news (Financial PhraseBank's three classes)."""
+LABEL_SHORT_FORMS = {"neg": "negative", "neu": "neutral", "pos": "positive"}
+"""Short forms read as LABELS without settings. Class codes (`1`/`0`/`-1`, `0`/`1`/`2`) are not:
+datasets number the classes differently (0 is negative in some, neutral in others), and market
+words (`bullish`/`bearish`) are not credit sentiment; they are declared in news settings
+(`label_map`)."""
+LABEL_MAP_HINT = ("declare what each means in the news settings key 'label_map' "
+                  '(e.g. {"label_map": {"1": "positive", "0": "neutral", "-1": "negative", "mixed": null}}; '
+                  "null: not a sentiment label; README, 'News files')")
+
+
+def label_key(raw: str) -> str:
+    """A label as labels are compared: lowercased, without surrounding white space, inner runs of
+    white space as one space (`' Positive '` -> `'positive'`)."""
+    return " ".join(raw.split()).lower()
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "TIMESTAMP": pl.Datetime("us"), "BOOLEAN": pl.Boolean}
 ROWS_SCHEMA: dict[str, pl.DataType] = {
@@ -133,6 +147,36 @@ class _Collector:
     another way, is quarantined)."""
     row_of: dict[str, int] = field(default_factory=dict)
     """`doc_key` of a doc_id -> index of its loaded row in `rows`."""
+    label_map: Mapping[str, str | None] = field(default_factory=dict)
+    """Declared labels (news settings `label_map`): `label_key` of a source label -> label or None."""
+
+    def read_label(self, raw: str) -> tuple[str | None, bool]:
+        """The label a source label stands for, and whether it is recognised: the declared
+        `label_map` first (counted per source label in notes['label_mapped'], or, mapped to null,
+        in notes['label_declared_unlabelled']), then LABELS and LABEL_SHORT_FORMS (the short forms
+        counted in notes['label_short_forms']), compared by `label_key`. An unrecognised label
+        gives (None, False) and is not noted here: the caller says what happens to its record."""
+        key = label_key(raw)
+        if key in self.label_map:
+            target = self.label_map[key]
+            self._count("label_mapped" if target is not None else "label_declared_unlabelled", key)
+            return target, True
+        if key in LABELS:
+            return key, True
+        if key in LABEL_SHORT_FORMS:
+            self._count("label_short_forms", key)
+            return LABEL_SHORT_FORMS[key], True
+        return None, False
+
+    def unrecognised_label(self, raw: str, line: int) -> None:
+        """Note a label that is not recognised, on a record loaded unlabelled: counted per
+        `label_key` in notes['label_unrecognised'], its line in notes['label_unrecognised_lines']."""
+        self._count("label_unrecognised", label_key(raw))
+        self.note_line("label_unrecognised_lines", line)
+
+    def _count(self, name: str, key: str) -> None:
+        counts = self.notes.setdefault(name, {})
+        counts[key] = counts.get(key, 0) + 1
 
     def reject(self, line: int, key: str | None, column: str, rule: str, raw: str | None, message: str) -> None:
         self.quarantine.append(
@@ -289,17 +333,21 @@ def _is_phrasebank_txt_record(text: str) -> bool:
     return bool((m := _TRAILING_LABEL.search(text)) and m.group(1).lower() in LABELS)
 
 
-def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFile:
+def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str,
+                         label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """Financial PhraseBank vendor text: `sentence@label` per line.
 
     The split is on the last '@' (a sentence may contain '@'). doc_id = '<sha256[:16]>:<line>'
     (the corpus has no ids), text_field = 'sentence'. Quarantined: a line with no '@'
-    (rule `missing_label_separator`), a label outside LABELS (rule `unknown_label`), a line ending
+    (rule `missing_label_separator`), a label `_Collector.read_label` does not recognise (LABELS,
+    LABEL_SHORT_FORMS or the declared `label_map`; rule `unknown_label`: in this layout the label
+    is what ends a record, so an unknown word after the last '@' may as well be part of the
+    sentence, and the text is not loaded cut; a label the map sends to null loads unlabelled), a line ending
     in two labels, `...@neutral@positive` (rule `two_labels`), a control character such as NUL in
     the sentence (rule `control_character`), an empty sentence (rule `no_usable_text`). Blank lines are non-data lines. Records joined by a lone CR are split
     (`csv_text.split_at_record_crs`).
     """
-    out = _Collector("phrasebank_txt")
+    out = _Collector("phrasebank_txt", label_map=label_map or {})
     lines = csv_text.split_at_record_crs(lines, _is_phrasebank_txt_record, quoted=False)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -308,13 +356,14 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str) -> ParsedFil
         out.data_records += 1
         doc_id = f"{sha256[:16]}:{number}"
         sentence, at, label_raw = line.rpartition("@")
-        label = label_raw.strip().lower()
+        label, known = out.read_label(label_raw) if at else (None, False)
         if not at:
             out.reject(number, doc_id, "label", "missing_label_separator", line,
                        f"{path}: line {number} has no '@' between sentence and label")
-        elif label not in LABELS:
+        elif not known:
             out.reject(number, doc_id, "label", "unknown_label", label_raw,
-                       f"{path}: line {number} label {label_raw!r} is not one of {sorted(LABELS)}")
+                       f"{path}: line {number} label {label_raw!r} is not one of {sorted(LABELS)} (an '@' "
+                       f"inside the sentence, or a label in another vocabulary: {LABEL_MAP_HINT})")
         elif out.reject_control_characters(number, doc_id, {"sentence": sentence}, f"{path}: line {number}"):
             continue  # quarantined, one entry per column
         elif _is_phrasebank_txt_record(sentence):
@@ -398,7 +447,8 @@ def _phrasebank_csv_records(lines: list[str], first: int = 2) -> Iterator[tuple[
             number = joined + 1
 
 
-def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFile:
+def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str,
+                         label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """Financial PhraseBank CSV re-export: header `Y,Notices` (or none, notes['header']), then
     `label,sentence` per line.
 
@@ -408,12 +458,15 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
     lines into one field, stays within its own line; such lines are listed in
     notes['stray_quote_lines']. text_raw is the sentence as delivered (unquoted, a stray quote
     kept); text_clean is cleaned from it with the stray quote dropped. doc_id = '<sha256[:16]>:<line>'. Quarantined: a
-    line with no ',' (rule `missing_field_separator`), a label outside LABELS (`unknown_label`), a
+    line with no ',' (rule `missing_field_separator`), a label `_Collector.read_label` does not
+    recognise (`unknown_label`: in this layout a line whose first field is no label may be a
+    sentence's continuation, so its text is not loaded as an article; a label the `label_map`
+    sends to null loads unlabelled), a
     quoted sentence followed by another field (`wrong_field_count`), a
     control character such as NUL in the sentence (`control_character`), no usable sentence
     (`no_usable_text`). Blank lines are non-data lines.
     """
-    out = _Collector("phrasebank_csv")
+    out = _Collector("phrasebank_csv", label_map=label_map or {})
     headed = tuple(_header_fields(lines[0])) == _PHRASEBANK_CSV_HEADER
     out.notes["header"] = "Y,Notices" if headed else "none: the first line is a record"
     skip = 1 if headed else 0
@@ -425,14 +478,15 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str) -> ParsedFil
         out.data_records += 1
         doc_id = f"{sha256[:16]}:{number}"
         label_raw, comma, field_text = line.partition(",")
-        label = label_raw.strip().strip('"').lower()
+        label, known = out.read_label(label_raw.strip().strip('"')) if comma else (None, False)
         sentence_raw, sentence, stray_quote = _unquote_phrasebank_field(field_text)
         if not comma:
             out.reject(number, doc_id, "Notices", "missing_field_separator", line,
                        f"{path}: line {number} has no ',' between label and sentence")
-        elif label not in LABELS:
+        elif not known:
             out.reject(number, doc_id, "Y", "unknown_label", label_raw,
-                       f"{path}: line {number} column Y: label {label_raw!r} is not one of {sorted(LABELS)}")
+                       f"{path}: line {number} column Y: label {label_raw!r} is not one of {sorted(LABELS)} "
+                       f"(a sentence's continuation line, or a label in another vocabulary: {LABEL_MAP_HINT})")
         elif extra := _FIELD_AFTER_QUOTED.match(field_text):
             out.reject(number, doc_id, "*", "wrong_field_count", line,
                        f"{path}: line {number} has a field after the quoted sentence ({extra.group(1)[:40]!r}): "
@@ -761,7 +815,8 @@ def _free_form_timestamp(value: str) -> datetime:
     return parsed
 
 
-def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: int = 1) -> ParsedFile:
+def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: int = 1,
+                        label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """An article feed CSV (header names per FEED_ALIASES) into raw.news rows. `lines` start at the
     header, which is physical line `first_line` of the file (2 after Excel's `sep=,` line).
 
@@ -776,10 +831,15 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
     - published_at: converted to UTC; a time without offset is taken as UTC (lines listed in
       notes['published_at_assumed_utc_lines']); empty -> NULL (notes['published_at_missing_lines']);
       unparsable -> quarantined (rule `unparsable_timestamp`).
-    - label: lowercased; empty -> NULL (unlabelled); a null token or lone dash ('NaN', 'NULL', '-')
-      -> NULL too, listed in notes['label_null_token_lines'], and so is a notice in its place
-      ('ONLY AVAILABLE IN PAID PLANS', notes['label_not_given_lines']); outside LABELS -> quarantined
-      (`unknown_label`).
+    - label: read by `_Collector.read_label` (the declared `label_map`, then LABELS and
+      LABEL_SHORT_FORMS, whatever the case and surrounding spaces); empty -> NULL (unlabelled); a
+      null token or lone dash ('NaN', 'NULL', '-') -> NULL too, listed in
+      notes['label_null_token_lines'], and so is a notice in its place ('ONLY AVAILABLE IN PAID
+      PLANS', notes['label_not_given_lines']); any other label (a class code such as '1', a word
+      such as 'bullish') -> NULL, the article still loads to be scored (not trained on), counted per
+      label in notes['label_unrecognised'] with its lines in notes['label_unrecognised_lines'].
+      A quarantine of the label alone would take the whole article out of raw.news (a record with
+      a quarantined value is not loaded), so the text is kept and the label is reported instead.
     - source: the source column, else 'file:<file name>' (the source is part of an article's key).
     - an id already loaded from an earlier line, or a URL id whose `url_key` is (the same address
       written another way) -> quarantined (`duplicate_doc_id`; the message says whether the text is
@@ -807,10 +867,11 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
             lines[1:], lambda piece: len(next(csv.reader([piece], **fmt), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
     with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
-        return _parse_feed_lines(path, lines, sha256, fmt, first_line - 1)
+        return _parse_feed_lines(path, lines, sha256, fmt, first_line - 1, label_map)
 
 
-def parse_news_workbook(path: Path, content: bytes, sha256: str) -> ParsedFile:
+def parse_news_workbook(path: Path, content: bytes, sha256: str,
+                        label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """An article feed kept in an Excel workbook (.xlsx, .xlsm): the one visible sheet whose header,
     within its first rows, names a headline or body column (FEED_ALIASES, as a feed CSV's), read as
     the CSV that "Save as" would write from it (`workbook.records`: the values Excel last calculated)
@@ -843,7 +904,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str) -> ParsedFile:
     published = found.get("published_at")  # `fits` read the header's columns already
     stamps = {header_cells[published]: "%Y-%m-%dT%H:%M:%S"} if published is not None else {}
     records = workbook.records(path, sheet, header_row, stamps)
-    out = _Collector("news_feed_xlsx")
+    out = _Collector("news_feed_xlsx", label_map=label_map or {})
     columns = _feed_header(out, path, records.header, f"{where}: columns")
     by_url = "doc_id" in columns and _key(records.header[columns["doc_id"]]) in URL_IDS
     out.notes.update(notes)
@@ -863,10 +924,11 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str) -> ParsedFile:
     return out.parsed()
 
 
-def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offset: int = 0) -> ParsedFile:
+def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offset: int = 0,
+                      label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     delimiter = fmt["delimiter"]
     header = next(csv.reader([lines[0]], **fmt))
-    out = _Collector("news_feed_csv")
+    out = _Collector("news_feed_csv", label_map=label_map or {})
     columns = _feed_header(out, path, header, f"line {1 + offset}: columns")
     by_url = "doc_id" in columns and _key(header[columns["doc_id"]]) in URL_IDS
     out.non_data_lines.extend((number, "note") for number in range(1, offset + 1))
@@ -1004,14 +1066,12 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     label = None
     label_raw = record.get("label")
     if label_raw is not None and _present(label_raw) and "label" not in lost:
-        label = label_raw.strip().lower()
-        if label not in LABELS and is_usable_text(label_raw).reason in ("page_notice", "placeholder"):
-            # a plan's notice in its place: no label given (a coded label such as '1' stays unknown_label)
+        label, known = out.read_label(label_raw)
+        if not known and is_usable_text(label_raw).reason in ("page_notice", "placeholder"):
+            # a plan's notice in its place: no label given
             out.note_line("label_not_given_lines", number)
-            label = None
-        elif label not in LABELS:
-            out.reject(number, doc_id or None, "label", "unknown_label", label_raw,
-                       f"{where}: label {label_raw!r} is not one of {sorted(LABELS)}")
+        elif not known:  # the text is still scored: loaded unlabelled, counted (parse_news_file says why)
+            out.unrecognised_label(label_raw, number)
     elif label_raw is not None and label_raw.strip() and "label" not in lost:  # 'NaN', 'NULL', '-': unlabelled, said so
         out.note_line("label_null_token_lines", number)
 
@@ -1614,7 +1674,8 @@ def _looks_like_json_lines(lines: list[str]) -> bool:
     return False
 
 
-def parse_news_feed_json(path: Path, text: str, sha256: str) -> ParsedFile:
+def parse_news_feed_json(path: Path, text: str, sha256: str,
+                         label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """A JSON news feed into raw.news rows: a news API's response saved as is (NewsAPI's
     `{"status": "ok", "articles": [...]}`, a list of article objects, an Elasticsearch search
     response), pages appended to one file, or JSON Lines (one article, or one page, per line;
@@ -1641,9 +1702,9 @@ def parse_news_feed_json(path: Path, text: str, sha256: str) -> ParsedFile:
         if not _looks_like_json_lines(lines):
             raise _json_error(path, text, exc, "a JSON feed is a list of article objects, an object holding one, "
                                                "or one object per line (JSON Lines)") from None
-        return _parse_json_lines(path, text, sha256, found_in)
+        return _parse_json_lines(path, text, sha256, found_in, label_map)
     one_per_line = len(values) > 1 and len(values) == sum(1 for line in lines if line.strip())
-    out = _Collector("news_feed_jsonl" if one_per_line else "news_feed_json")
+    out = _Collector("news_feed_jsonl" if one_per_line else "news_feed_json", label_map=label_map or {})
     if one_per_line:
         out.non_data_lines = [(n, "blank") for n, line in enumerate(lines, start=1) if not line.strip()]
     found = [article for at, value in values for article in _articles_in(path, text, at, value, found_in)]
@@ -1691,11 +1752,12 @@ def _check_articles(path: Path, found: list[tuple[int, object]], found_in: set[s
                           "not articles")
 
 
-def _parse_json_lines(path: Path, text: str, sha256: str, found_in: set[str]) -> ParsedFile:
+def _parse_json_lines(path: Path, text: str, sha256: str, found_in: set[str],
+                      label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """JSON Lines with a line that is not valid JSON: each line is read on its own (an article or a
     page of articles); a broken line (a cut last line) is quarantined `malformed_json` with the
     column where it breaks, blank lines are non-data."""
-    out = _Collector("news_feed_jsonl")
+    out = _Collector("news_feed_jsonl", label_map=label_map or {})
     records, number = [], 0
     for line_number, (offset, line) in enumerate(_lines_at(text), start=1):
         if not line.strip():
@@ -1732,7 +1794,8 @@ def _lines_at(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def parse_news_feed_xml(path: Path, data: bytes, sha256: str) -> ParsedFile:
+def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
+                        label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """An RSS or Atom feed into raw.news rows (format `news_feed_rss` / `news_feed_atom`).
 
     Each `<item>` / `<entry>` (`news_xml.read_feed`) is read as a feed CSV record, with the same
@@ -1753,7 +1816,7 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str) -> ParsedFile:
         feed = news_xml.read_feed(path, data)
     except FileRefused as refused:
         raise _not_utf8_xml(path, data) or refused from None
-    out = _Collector(f"news_feed_{feed.kind}" if feed.kind != "xml" else "news_feed_rss")
+    out = _Collector(f"news_feed_{feed.kind}" if feed.kind != "xml" else "news_feed_rss", label_map=label_map or {})
     out.notes["articles_in"] = ["<entry>" if feed.kind == "atom" else "<item>"]
     if feed.title:
         out.notes["feed_title"] = feed.title
@@ -1804,13 +1867,16 @@ def parse_news_file(path: Path, mapping_dirs: Sequence[Path] = ()) -> ParsedFile
     Args:
         path: the landed file (plain or gzip).
         mapping_dirs: folders whose `news/` subfolder may hold news settings (`news_settings`: the
-            file's encoding and the zone of its zone-less times); a sidecar beside the file is
-            read first.
+            file's encoding, the zone of its zone-less times and its `label_map`); a sidecar
+            beside the file is read first.
 
     Returns:
         ParsedFile whose `rows` has the columns ROWS_SCHEMA (NEWS_COLUMNS + `_source_line`, one row
         per loaded record) and whose `quarantine` has one row per rejected value with its rule;
-        `reconcile()` has been checked.
+        `reconcile()` has been checked. A feed article whose label is not recognised is loaded
+        with label NULL; notes['label_unrecognised'] counts those labels ({label: articles}) and
+        notes['label_unrecognised_message'] names the file, column, lines and the settings key
+        (`label_map`) that declares them.
 
     Raises:
         FileRefused: an empty file, no known news format, a loan tape, undecodable bytes, or invalid
@@ -1820,38 +1886,56 @@ def parse_news_file(path: Path, mapping_dirs: Sequence[Path] = ()) -> ParsedFile
     from risk_assets.lib.ingest.news_settings import in_local_zone, load_news_settings
 
     settings = load_news_settings(path, mapping_dirs)
-    parsed = _parse_news(path, settings.encoding if settings else None)
+    parsed = _parse_news(path, settings.encoding if settings else None, settings.label_map if settings else None)
+    _explain_unrecognised_labels(parsed, path)
     if settings is None:
         return parsed
     parsed.notes["news_settings"] = str(settings.source)
     return in_local_zone(parsed, settings, str(path))
 
 
-def _parse_news(path: Path, encoding: str | None) -> ParsedFile:
-    """`parse_news_file` without settings but the declared text encoding (None: UTF-8 or UTF-16)."""
+def _explain_unrecognised_labels(parsed: ParsedFile, path: Path) -> None:
+    """Add notes['label_unrecognised_message'] when articles were loaded unlabelled because their
+    label was not recognised: the file, the label column, the lines and each label's count, and the
+    settings key that declares what they mean."""
+    counts = parsed.notes.get("label_unrecognised")
+    if not counts:
+        return
+    lines = parsed.notes.get("label_unrecognised_lines", [])
+    shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    column = parsed.notes.get("columns", {}).get("label", "label")
+    parsed.notes["label_unrecognised_message"] = (
+        f"{path}: column {column}: {sum(counts.values())} article(s) loaded without a label (NULL: scored, not "
+        f"trained on) on line(s) {shown}, because their label is not one of {sorted(LABELS)}: "
+        f"{json.dumps(counts, ensure_ascii=False)}; {LABEL_MAP_HINT}")
+
+
+def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
+    """`parse_news_file` without settings but the declared text encoding (None: UTF-8 or UTF-16)
+    and label map."""
     raw, data = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw
     if csv_text.is_workbook(path, data):
-        return parse_news_workbook(path, data, sha256)
+        return parse_news_workbook(path, data, sha256, label_map=label_map)
     if news_xml.looks_like_xml(data):  # decoded by the XML parser, in the encoding it declares
-        return parse_news_feed_xml(path, data, sha256)
+        return parse_news_feed_xml(path, data, sha256, label_map=label_map)
     text = decode_text(path, data, encoding)
     if not text.strip():
         raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
                           "was it landed before it was fully written?")
     if _looks_like_json(text):
-        return parse_news_feed_json(path, text, sha256)
+        return parse_news_feed_json(path, text, sha256, label_map=label_map)
     lines = physical_lines(text)
     if _is_phrasebank_csv(lines):
-        return parse_phrasebank_csv(path, lines, sha256)
+        return parse_phrasebank_csv(path, lines, sha256, label_map=label_map)
     if _looks_like_phrasebank_txt(lines):  # before feeds: a sentence can end in a word like 'content'
-        return parse_phrasebank_txt(path, lines, sha256)
+        return parse_phrasebank_txt(path, lines, sha256, label_map=label_map)
     if _is_news_feed_csv(lines):
         _refuse_loan_tape(path, lines[0])
-        return parse_news_feed_csv(path, lines, sha256)
+        return parse_news_feed_csv(path, lines, sha256, label_map=label_map)
     if _EXCEL_SEPARATOR_LINE.fullmatch(lines[0].strip()) and _is_news_feed_csv(lines[1:]):
-        return parse_news_feed_csv(path, lines[1:], sha256, first_line=2)
+        return parse_news_feed_csv(path, lines[1:], sha256, first_line=2, label_map=label_map)
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
         "its 'Y,Notices' CSV, a feed CSV with a headline or body column, a JSON feed: a news API's "

@@ -5,14 +5,18 @@ written without one (a local-time feed), declared by the user instead of guessed
 A settings file is JSON:
 
     {"name": "helsinki_desk", "applies_to": ["desk_*.csv"],
-     "encoding": "cp1252", "timezone": "Europe/Helsinki"}
+     "encoding": "cp1252", "timezone": "Europe/Helsinki",
+     "label_map": {"1": "positive", "0": "neutral", "-1": "negative", "mixed": null}}
 
 beside the news file as `<file name>.mapping.json` (that file alone; landing never reads it as
 news), or in `$RISK_HOME/mappings/news/` naming its files by `applies_to` (file-name globs, matched
 whatever their case; default `*`). Keys: `name`, `applies_to`, `encoding` (a Python codec name:
 the file is decoded strictly in it, and a byte it cannot decode refuses the file), `timezone` (an
 IANA zone name: publication times without a zone or offset are read as wall-clock times there, with
-its daylight-saving rules, and converted to UTC; times with a zone keep theirs), `description`;
+its daylight-saving rules, and converted to UTC; times with a zone keep theirs), `label_map` (source
+label -> 'negative', 'neutral' or 'positive', or null for "not a sentiment label": the article loads
+unlabelled; keys are compared whatever their case and surrounding spaces, and are read before the
+built-in forms, see `news_formats.read_label`), `description`;
 keys starting with `_` are comments. Without settings a news file is read as UTF-8 (or UTF-16 by
 its byte-order mark) and its zone-less times are taken as UTC, as `news_formats` documents.
 
@@ -33,9 +37,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from risk_assets.lib.ingest.mappings import names_file
+from risk_assets.lib.ingest.news_formats import LABELS, label_key
 from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
 
-SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "description")
+SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "label_map", "description")
 """Keys of a news settings file (and comments starting with '_')."""
 SIDECAR_SUFFIX = ".mapping.json"
 """`<news file name><SIDECAR_SUFFIX>` holds the settings of that file alone."""
@@ -54,6 +59,9 @@ class NewsSettings:
     name: str
     encoding: str | None = None
     timezone: str | None = None
+    label_map: dict[str, str | None] | None = None
+    """`label_key(source label)` -> 'negative' / 'neutral' / 'positive', or None (not a sentiment
+    label: loaded unlabelled)."""
 
 
 def load_news_settings(news_file: Path, mapping_dirs: Sequence[Path] = ()) -> NewsSettings | None:
@@ -64,7 +72,10 @@ def load_news_settings(news_file: Path, mapping_dirs: Sequence[Path] = ()) -> Ne
         FileRefused: a settings file that may apply is not valid JSON or not valid settings (an
             unknown key, an encoding Python has no codec for, a zone not in the IANA database, an
             applies_to that is no glob or list of globs), or two folder settings name the file
-            (which one is meant is ambiguous); the message names the settings file(s).
+            (which one is meant is ambiguous), or a `label_map` that is no JSON object, maps a label
+            to anything but 'negative', 'neutral', 'positive' or null, has an empty label, or names
+            one label twice (whatever the case) with different targets; the message names the
+            settings file(s) and the key.
     """
     sidecar = news_file.with_name(news_file.name + SIDECAR_SUFFIX)
     if sidecar.is_file():
@@ -126,7 +137,32 @@ def _settings(path: Path, document: object) -> NewsSettings:
     name = document.get("name", path.name)
     if not isinstance(name, str) or not name.strip():
         raise refuse(f"'name' must be a non-empty string, not {name!r}")
-    return NewsSettings(path, name, encoding, zone)
+    label_map = _label_map(document["label_map"], refuse) if document.get("label_map") is not None else None
+    return NewsSettings(path, name, encoding, zone, label_map)
+
+
+def _label_map(declared: object, refuse) -> dict[str, str | None]:
+    """The validated `label_map` of a settings file: `label_key(source label)` -> target label or
+    None. `refuse(why)` makes the FileRefused naming the settings file."""
+    targets = "'negative', 'neutral', 'positive', or null (not a sentiment label: the article loads unlabelled)"
+    if not isinstance(declared, dict):
+        raise refuse(f"'label_map' must be a JSON object of source label -> {targets}, such as "
+                     f'{{"1": "positive", "0": "neutral", "-1": "negative"}}; not {declared!r}')
+    read: dict[str, str | None] = {}
+    written: dict[str, str] = {}
+    for source, target in declared.items():
+        key = label_key(source)
+        if not key:
+            raise refuse("'label_map' has an empty source label: an empty label already loads unlabelled")
+        if target is not None and (not isinstance(target, str) or label_key(target) not in LABELS):
+            raise refuse(f"'label_map' maps {source!r} to {target!r}; a target is {targets}")
+        target = None if target is None else label_key(target)
+        if key in read and read[key] != target:
+            raise refuse(f"'label_map' maps {written[key]!r} to {read[key]!r} and {source!r} to {target!r}; "
+                         "labels are compared whatever their case and surrounding spaces, so which one is meant "
+                         "is ambiguous")
+        read[key], written[key] = target, source
+    return read
 
 
 def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> ParsedFile:

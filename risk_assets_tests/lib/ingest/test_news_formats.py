@@ -292,13 +292,14 @@ def test_feed_timestamps_to_utc_and_lenient_column_names(tmp_path):
     assert parsed.rows.select("doc_id", "published_at", "label").rows() == [
         ("a1", datetime(2024, 5, 2, 9, 30), "positive"),
         ("a2", datetime(2024, 5, 2, 9, 30), None),
+        ("a4", datetime(2024, 5, 2, 9, 0), None),  # 'bullish' is not credit sentiment: scored, unlabelled
         ("a5", None, "neutral"),
     ]
     assert parsed.notes["published_at_assumed_utc_lines"] == [3]
     assert parsed.notes["published_at_missing_lines"] == [6]
+    assert parsed.notes["label_unrecognised"] == {"bullish": 1}
     assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
         (4, "published_at", "unparsable_timestamp", "02/30/2024"),
-        (5, "label", "unknown_label", "bullish"),
     ]
 
 

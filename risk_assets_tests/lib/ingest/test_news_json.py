@@ -116,9 +116,12 @@ def test_bad_articles_are_quarantined_by_the_feed_rules(tmp_path, sentences):
     parsed = parse_news_file(path)
     rules = dict(zip(parsed.quarantine["record_key"], parsed.quarantine["rule"], strict=True))
     assert rules == {"https://news.example.com/a/0": "no_usable_text", "https://news.example.com/a/1":
-                     "unparsable_timestamp", "https://news.example.com/a/2": "unknown_label", None: "malformed_json"}
-    assert parsed.rows["doc_id"].to_list() == ["https://news.example.com/a/3"]
-    assert parsed.data_records == 5  # 1 loaded + 4 quarantined: reconciled
+                     "unparsable_timestamp", None: "malformed_json"}
+    # 'bullish' is no label the lake knows: the article is scored, unlabelled, and the label counted
+    assert parsed.rows.select("doc_id", "label").rows() == [
+        ("https://news.example.com/a/2", None), ("https://news.example.com/a/3", "positive")]
+    assert parsed.notes["label_unrecognised"] == {"bullish": 1}
+    assert parsed.data_records == 5  # 2 loaded + 3 quarantined: reconciled
 
 
 @pytest.mark.parametrize(("document", "expected"), [
@@ -269,14 +272,18 @@ def test_json_lines_whose_first_line_is_cut_keep_the_others(tmp_path, sentences)
     assert [(e["line"], e["rule"]) for e in parsed.quarantine.iter_rows(named=True)] == [(1, "malformed_json")]
 
 
-def test_a_coded_label_is_unknown_not_missing(tmp_path, sentences):
-    """A label written as a class code ('1', '-1') must be mapped by the user: quarantined, never NULL."""
-    articles = _newsapi_articles(sentences[:2])
-    articles[0]["sentiment"], articles[1]["sentiment"] = "1", "-1"
+def test_a_coded_label_is_unrecognised_not_guessed(tmp_path, sentences):
+    """A label written as a class code ('1', '-1', or the number 1) is never guessed: the article loads
+    unlabelled and the codes are counted, with the settings key that declares them."""
+    articles = _newsapi_articles(sentences[:3])
+    articles[0]["sentiment"], articles[1]["sentiment"], articles[2]["sentiment"] = "1", "-1", 1
     path = tmp_path / "coded.json"
     path.write_text(json.dumps(articles))
     parsed = parse_news_file(path)
-    assert parsed.rows.height == 0 and set(parsed.quarantine["rule"]) == {"unknown_label"}
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["label"].to_list() == [None, None, None]
+    assert parsed.notes["label_unrecognised"] == {"1": 2, "-1": 1}
+    assert "news settings key 'label_map'" in parsed.notes["label_unrecognised_message"]
 
 
 def test_json_lines_with_crlf_blank_padding_and_a_broken_line_keep_their_line_numbers(tmp_path, sentences):

@@ -1,0 +1,143 @@
+"""Sentiment labels written in another vocabulary: real PhraseBank sentences labelled as other
+datasets and desks label them (`POS`, ` Positive `, `neg`, class codes `1`/`0`/`-1`, `bullish`).
+An article is never lost because of its label: a label the lake does not recognise loads the
+article unlabelled, counted in the notes, and news settings declare what such labels mean
+(`label_map`), validated when the settings load."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import openpyxl
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+
+@pytest.fixture
+def sentences(data_dir) -> list[str]:
+    """The first 12 sentences of the PhraseBank vendor file (their labels are not used here)."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    return [line.rsplit("@", 1)[0] for line in lines[:12]]
+
+
+# the label each article of the feed carries, in another vocabulary
+LABELS_WRITTEN = ["POS", " Positive ", "NEG", "neu", "1", "-1", "0", "bullish", "Bullish", "bearish", "NEUTRAL", "1"]
+
+
+@pytest.fixture
+def coded_feed(sentences, tmp_path):
+    """A feed CSV of 12 real sentences whose labels are in LABELS_WRITTEN's mixed vocabulary."""
+    rows = [f'w{i},2024-05-02T09:{i:02d}:00Z,"{text[:40]}","{text}",{label}'
+            for i, (text, label) in enumerate(zip(sentences, LABELS_WRITTEN, strict=True))]
+    path = tmp_path / "landing" / "wire_2024-05-02.csv"
+    path.parent.mkdir()
+    path.write_text("id,published,headline,body,sentiment\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _settings(folder, name="wire.json", **document):
+    (folder / "news").mkdir(parents=True, exist_ok=True)
+    (folder / "news" / name).write_text(json.dumps({"name": "wire", "applies_to": ["wire_*.csv"], **document}))
+    return folder / "news" / name
+
+
+def test_unrecognised_labels_load_the_article_unlabelled_and_are_counted(coded_feed, sentences):
+    parsed = parse_news_file(coded_feed)
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.height == 12  # every article loads: its text is scored
+    assert parsed.rows["text_raw"].to_list() == sentences
+    assert parsed.rows["label"].to_list() == [
+        "positive", "positive", "negative", "neutral", None, None, None, None, None, None, "neutral", None]
+    assert parsed.notes["label_short_forms"] == {"pos": 1, "neg": 1, "neu": 1}
+    assert parsed.notes["label_unrecognised"] == {"1": 2, "-1": 1, "0": 1, "bullish": 2, "bearish": 1}
+    assert parsed.notes["label_unrecognised_lines"] == [6, 7, 8, 9, 10, 11, 13]
+    message = parsed.notes["label_unrecognised_message"]
+    assert message.startswith(f"{coded_feed}: column sentiment: 7 article(s) loaded without a label "
+                              "(NULL: scored, not trained on) on line(s) 6, 7, 8, 9, 10, 11, 13")
+    assert '{"1": 2, "-1": 1, "0": 1, "bullish": 2, "bearish": 1}' in message
+    assert "news settings key 'label_map'" in message
+
+
+def test_a_declared_label_map_gives_the_labels_and_says_what_it_did(coded_feed, tmp_path):
+    settings = _settings(tmp_path / "maps", label_map={
+        "1": "positive", "0": "Neutral", "-1": "negative", " BULLISH ": None, "bearish": None})
+
+    parsed = parse_news_file(coded_feed, mapping_dirs=[tmp_path / "maps"])
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == 12
+    assert parsed.rows["label"].to_list() == [
+        "positive", "positive", "negative", "neutral", "positive", "negative", "neutral", None, None, None,
+        "neutral", "positive"]
+    assert parsed.notes["label_mapped"] == {"1": 2, "-1": 1, "0": 1}
+    assert parsed.notes["label_declared_unlabelled"] == {"bullish": 2, "bearish": 1}
+    assert parsed.notes["news_settings"] == str(settings)
+    assert not {"label_unrecognised", "label_unrecognised_lines", "label_unrecognised_message"} & set(parsed.notes)
+
+
+@pytest.mark.parametrize(("label_map", "why"), [
+    ({"bullish": "buy"}, "'label_map' maps 'bullish' to 'buy'; a target is 'negative', 'neutral', 'positive', "
+                         "or null"),
+    ({"1": 1}, "'label_map' maps '1' to 1; a target is"),
+    (["1", "positive"], "'label_map' must be a JSON object of source label -> "),
+    ({"POS": "positive", " pos": "negative"}, "'label_map' maps 'POS' to 'positive' and ' pos' to 'negative'; "
+                                              "labels are compared whatever their case"),
+    ({" ": "neutral"}, "'label_map' has an empty source label"),
+])
+def test_an_invalid_label_map_refuses_the_file_naming_the_settings_and_the_key(coded_feed, tmp_path, label_map, why):
+    settings = _settings(tmp_path / "maps", label_map=label_map)
+    with pytest.raises(FileRefused, match=re.escape(f"{settings}: invalid news settings: {why}")):
+        parse_news_file(coded_feed, mapping_dirs=[tmp_path / "maps"])
+
+
+def test_workbook_labels_go_through_the_same_path(sentences, tmp_path):
+    """A number cell `1` reads as the label '1', as "Save as CSV" writes it; the sidecar maps it."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "News"
+    sheet.append(["Article ID", "Published", "Headline", "Body", "Sentiment"])
+    for i, (text, label) in enumerate(zip(sentences[:5], [1, -1, "Bullish", "POS", 0], strict=True)):
+        sheet.append([f"A-{i}", dt.datetime(2024, 4, 18, 9, 30 + i), text[:40], text, label])
+    path = tmp_path / "desk_news.xlsx"
+    book.save(path)
+
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.height == 5 and parsed.quarantine.height == 0
+    assert parsed.rows["label"].to_list() == [None, None, None, "positive", None]
+    assert parsed.notes["label_unrecognised"] == {"1": 1, "-1": 1, "bullish": 1, "0": 1}
+    assert parsed.notes["label_unrecognised_message"].startswith(f"{path}: column Sentiment: 4 article(s)")
+
+    path.with_name(path.name + ".mapping.json").write_text(json.dumps(
+        {"name": "desk", "label_map": {"1": "positive", "-1": "negative", "0": "neutral", "bullish": None}}))
+    parsed = parse_news_file(path)
+    assert parsed.rows["label"].to_list() == ["positive", "negative", None, "positive", "neutral"]
+    assert parsed.notes["label_mapped"] == {"1": 1, "-1": 1, "0": 1}
+    assert parsed.notes["label_declared_unlabelled"] == {"bullish": 1}
+
+
+def test_phrasebank_text_reads_short_forms_and_declared_labels_and_quarantines_unknown_ones(sentences, tmp_path):
+    """In `sentence@label` the label marks the record: an unknown word after the last '@' may be part
+    of the sentence, so the line stays quarantined, and its message says how to declare the label."""
+    path = tmp_path / "phrases.txt"
+    path.write_text("".join(f"{text}@{label}\n" for text, label in
+                            zip(sentences[:4], ["positive", "POS", "1", "neu"], strict=True)), encoding="utf-8")
+
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("_source_line", "label").rows() == [(1, "positive"), (2, "positive"), (4, "neutral")]
+    entry = parsed.quarantine.row(0, named=True)
+    assert (entry["line"], entry["column_name"], entry["rule"], entry["raw_value"]) == (3, "label", "unknown_label", "1")
+    assert entry["message"].startswith(f"{path}: line 3 label '1' is not one of ['negative', 'neutral', 'positive']")
+    assert "news settings key 'label_map'" in entry["message"]
+
+    path.with_name(path.name + ".mapping.json").write_text(json.dumps({"name": "pb", "label_map": {"1": "positive"}}))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["label"].to_list() == ["positive", "positive", "positive", "neutral"]
+    assert parsed.notes["label_mapped"] == {"1": 1}
