@@ -840,7 +840,7 @@ def _sba_date(s: pl.Expr, reference_year: pl.Expr) -> pl.Expr:
     the approval date, the approval year for disbursement and charge-off): 28-Feb-69 with FY 1969
     is 1969-02-28, not 2069. Parsed with %y (00-69 -> 20xx), then moved by 100 years when that
     lands more than 50 years from the reference."""
-    parsed = s.str.strptime(pl.Date, "%d-%b-%y", strict=False)
+    parsed = s.str.strptime(pl.Date, SBA_DATE_FORMAT, strict=False)
     gap = parsed.dt.year() - reference_year
     shift = pl.when(gap > 50).then(-100).when(gap < -50).then(100).otherwise(0)
     return pl.date(parsed.dt.year() + shift, parsed.dt.month(), parsed.dt.day())
@@ -1272,6 +1272,7 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                      records: csv_text.TextRecords, sha256: str) -> pl.DataFrame:
     parts = []
     declared = {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt}
+    declared |= {f.source: SBA_DATE_FORMAT for f in mapping.fields if f.kind == "sba_date"}
     for column in rule_columns:
         source = column.removeprefix("_rule:")
         failed = frame.filter(pl.col(column).is_not_null())
@@ -1283,8 +1284,7 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 pl.lit("is a missing-value marker (an export's NULL) in a required column")).otherwise(said)
             if source in declared:  # name the column's format, not the ISO default
                 said = pl.when(pl.col(column) == "unparsable_date").then(pl.lit(
-                    f"is not a date in the column's format {declared[source]!r}, or its year is outside "
-                    "1900-2100")).otherwise(said)
+                    _date_format_message(mapping, source, declared[source]))).otherwise(said)
             parts.append(failed.join(raw, on="_source_line", how="left").select(
                 pl.col("_source_line").alias("line"),
                 pl.col("loan_key").alias("record_key"),
@@ -1305,6 +1305,26 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
     if not parts:
         return empty_quarantine()
     return pl.concat(parts).cast(QUARANTINE_COLUMNS).sort("line", "column_name", nulls_last=True)
+
+
+SBA_DATE_FORMAT = "%d-%b-%y"
+"""The SBA national file's date format (`28-Feb-97`), read by `_sba_date`."""
+_FORMAT_EXAMPLE_DAY = date(1997, 2, 28)
+_BUILTIN_NAMES = {"lendingclub": "LendingClub", "sba": "SBA"}
+
+
+def _date_format_message(mapping: TapeMapping, source: str, fmt: str) -> str:
+    """The end of an unparsable_date message for a column with a known format: the format, as
+    strftime codes and as an example day, and, for a built-in format (whose two-digit or month-first
+    years landing never guesses: LendingClub credit lines go back to the 1940s, so `Jan-46` is 1946
+    or 2046), the remedy: a column mapping that declares the format the file holds."""
+    said = (f"is not a date in the column's format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)}), or its "
+            "year is outside 1900-2100")
+    if mapping.builtin:
+        said += (f"; if this {_BUILTIN_NAMES.get(mapping.name, mapping.name)} tape was re-saved by a spreadsheet, which writes dates "
+                 f"another way (Dec-11, 12/1/2011), land it with a column mapping for the file that declares the column's format, "
+                 f"columns.{source}.format (e.g. \"%m/%d/%Y\" for 12/1/2011; README, 'Your own loan tape')")
+    return said
 
 
 def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str], has_vintage: bool,
