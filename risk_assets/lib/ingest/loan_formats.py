@@ -31,7 +31,11 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
     unknown_status        status not in the format's status -> default flag map
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
+    placeholder_date      a database's or spreadsheet's default date (1900-01-01, 1970-01-01, 9999-12-31,
+                          ...: PLACEHOLDER_DATES) in any date column, judged before the rules below
+    excel_leap_day_1900   a workbook date cell holding Excel's day 60 (the 1900-02-29 that never was)
     issue_after_asof (issue_in_future when the tape names no as-of date), credit_line_after_issue,
+    issue_before_1950 (an origination before EARLIEST_ORIGINATION; a date comparison then blames it),
     non_positive_amount, rate_out_of_range,
     rate_as_fraction, fico_out_of_range     plausibility, applied to every format
     vintage_mismatch, chargeoff_before_origination, guarantee_above_amount
@@ -53,9 +57,12 @@ non-data lines of their own kinds, `total_row`, `footer_note` and `section_label
 A thousands separator that does not group thousands ('13,64' with ',' thousands) fails as
 unparsable_number rather than being removed.
 
-In a text column, the export null markers NULL, nan and \\N (any case) are an empty value: NULL, or
-missing_value in a required column; their count per column is in the file's notes
-(null_token_values).
+In a text column, the export null markers NULL, nan, \\N, <NA>, NaT and (null) (any case,
+NULL_TOKENS) are an empty value: NULL, or missing_value in a required column; in a number or date
+column the wider MISSING_MARKERS (also None, NA, N/A; MySQL's zero date 0000-00-00 in a date column)
+are. Their count per column is in the file's notes (null_token_values). Excel error values (#N/A,
+#VALUE!, ...) are no markers: spreadsheet_error. Excel's leading text marker (`'5000`) is removed
+from number and date values (text_marker_removed).
 
 Default flag (1 = defaulted, 0 = repaid, NULL = no outcome yet): LendingClub "Charged Off",
 "Default" and the off-policy "...Status:Charged Off" -> 1; "Fully Paid" (and its off-policy twin)
@@ -189,6 +196,11 @@ RULES: dict[str, str] = {
     "issue_after_asof": "is an issue date after the tape's as-of date",
     "issue_in_future": "is an issue date after the day the tape was read (it names no as-of date)",
     "credit_line_after_issue": "is a first credit line opened after the loan was issued",
+    "issue_before_1950": "is an issue date before 1950, earlier than any loan of a tape (check vintage_range)",
+    "placeholder_date": ("is a database's or spreadsheet's default date (1900-01-01, 1970-01-01, 1753-01-01, "
+                         "9999-12-31, ...) written where the date was missing, not a date of the loan"),
+    "excel_leap_day_1900": ("is Excel's day 60, 29 February 1900, a day that never existed (Excel counts 1900 as a "
+                            "leap year, as Lotus 1-2-3 did): which day was meant cannot be told"),
     "non_positive_amount": "is a loan amount of zero or less",
     "rate_out_of_range": ("is an interest rate outside 0-100 % (a rate written in basis points, 1065 for 10.65 %, "
                           "is declared 'basis_points')"),
@@ -251,10 +263,52 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     text = pl.when(bracketed).then(unmarked(text.str.replace(r"^\((.+)\)$", "-$1"))).otherwise(text)
     return text, text.str.contains(_FOREIGN_MARK)
 
-NULL_TOKENS = ("null", "nan", "\\n")
-"""Export null markers (SQL NULL, pandas NaN, MySQL's \\N), compared lowercased, read as an empty
-value in text columns (`null_token_values` in the notes). NONE and N/A are not among them: NONE is a
+NULL_TOKENS = ("null", "nan", "\\n", "<na>", "nat", "(null)")
+"""Export null markers (SQL NULL, pandas NaN, pd.NA's `<NA>` and NaT, MySQL's \\N, C's `(null)`),
+compared lowercased, read as an empty value in text columns (`null_token_values` in the notes). NONE and N/A are not among them: NONE is a
 LendingClub home_ownership value and n/a its emp_length for unknown."""
+
+MISSING_MARKERS = ("null", "nan", "\\n", "none", "na", "n/a", "<na>", "nat", "(null)", "-nan")
+"""Export markers for a missing value, compared lowercased, read as an empty value in number and date
+columns (counted per column in notes['null_token_values'], as in text columns; missing_value in a
+required column, with the marker quoted). Sources: SQL NULL; MySQL / PostgreSQL COPY `\\N`; pandas'
+default `na_values` of `read_csv` (NULL, null, NaN, nan, -NaN, NA, N/A, n/a, None, <NA>) and its
+missing timestamp `NaT`; C's printf of a null string `(null)`. Excel's `#N/A` is not among them: it is
+an error value (a failed lookup), quarantined as spreadsheet_error in every column like `#VALUE!`."""
+
+ZERO_DATES = ("0000-00-00", "0000-00-00 00:00:00")
+"""MySQL's "zero" DATE / DATETIME, which MySQL writes for a missing or invalid date (MySQL Reference
+Manual, "The DATE, DATETIME, and TIMESTAMP Types"): a missing-value marker in date columns."""
+
+PLACEHOLDER_DATES: dict[date, str] = {
+    date(1, 1, 1): ".NET DateTime.MinValue; minimum of SQL Server date / datetime2; Go's zero time",
+    date(1753, 1, 1): "minimum of SQL Server datetime (Microsoft docs, 'datetime (Transact-SQL)')",
+    date(1899, 12, 30): "OLE Automation date 0 (Excel / Access / VB / .NET FromOADate(0))",
+    date(1899, 12, 31): "Excel day 0 ('January 0, 1900') as tools that count from 1899-12-31 write it",
+    date(1900, 1, 1): ("SQL Server datetime / smalldatetime default for an empty or zero value "
+                       "(Microsoft docs, 'datetime (Transact-SQL)'); Excel day 1"),
+    date(1970, 1, 1): "Unix time 0 (POSIX epoch), what a NULL or 0 timestamp becomes in many exports",
+    date(9999, 12, 31): ("maximum of SQL Server / .NET / Oracle dates: the 'open end' of a data "
+                         "warehouse's validity range (SAP, slowly changing dimensions)"),
+}
+"""Default dates of databases and spreadsheets written where a date was missing: a value of a date
+column equal to one is quarantined as placeholder_date (before the plausibility rules, so the rule
+names the column that holds it), never read as the day it names. In a column whose format has no day
+(`%b-%Y`, read as the 1st), the months 0001-01, 1753-01, 1899-12, 1900-01 and 9999-12 are
+placeholders too, but January 1970 is not: a month-precision credit line opened in January 1970 is a
+real month. 2099-12-31 and 2999-12-31 are not listed (no system documents them as a default); an
+origination or credit line so far ahead is quarantined by issue_after_asof / issue_in_future /
+credit_line_after_issue anyway."""
+_MONTH_PLACEHOLDERS = [d.replace(day=1) for d in PLACEHOLDER_DATES if d != date(1970, 1, 1)]
+
+EARLIEST_ORIGINATION = date(1950, 1, 1)
+"""No loan of a tape is originated before 1950: the bound of check `vintage_range` (quality suites),
+applied at landing (issue_before_1950) so that a date comparison with another column (a credit line
+after issue, a charge-off before origination) blames the origination, not the other column."""
+
+_APOSTROPHE = r"^'(?:[^']|$)"
+"""A value with Excel's leading text marker (`'5000`, `'2011-12-01`) in a number or date column: the
+marker is removed (counted per column in notes['text_marker_removed']), as it is from ids."""
 
 _PADDED_QUOTES = r'^"(?:[^"]|"")*"$'
 """A value still wrapped in quotes once split and trimmed: written ` "RENT"` (a space after the
@@ -758,12 +812,22 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.E
         value = pl.when(s.str.len_chars() == width).then(value)
     if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
         value = pl.when(value > pl.lit(_century_window(reference))).then(value.dt.offset_by("-100y")).otherwise(value)
-    value = pl.when(value.dt.year().is_between(1900, 2100)).then(value)
+    placeholder = _placeholder(value, "%d" in fmt or "%j" in fmt)
+    value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder).then(value)
     serial = s.str.contains(r"^\d{5}(?:\.\d+)?$")
     return value, lambda v: (
-        pl.when(present & v.is_null())
+        pl.when(present & placeholder).then(pl.lit("placeholder_date"))
+        .when(present & v.is_null())
         .then(pl.when(serial).then(pl.lit("serial_date")).otherwise(pl.lit("unparsable_date")))
     )
+
+
+def _placeholder(value: pl.Expr, has_day: bool) -> pl.Expr:
+    """True where a parsed date is a database's or spreadsheet's default date (PLACEHOLDER_DATES; in a
+    format without a day, the placeholder months), False elsewhere (NULL included)."""
+    if has_day:
+        return value.is_in(list(PLACEHOLDER_DATES)).fill_null(False)
+    return value.is_in(_MONTH_PLACEHOLDERS).fill_null(False)
 
 
 _ISO_DATE_TIME = (r"^\d{4}-\d{2}-\d{2}[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?"
@@ -793,7 +857,7 @@ def _sba_date(s: pl.Expr, reference_year: pl.Expr) -> pl.Expr:
     the approval date, the approval year for disbursement and charge-off): 28-Feb-69 with FY 1969
     is 1969-02-28, not 2069. Parsed with %y (00-69 -> 20xx), then moved by 100 years when that
     lands more than 50 years from the reference."""
-    parsed = s.str.strptime(pl.Date, "%d-%b-%y", strict=False)
+    parsed = s.str.strptime(pl.Date, SBA_DATE_FORMAT, strict=False)
     gap = parsed.dt.year() - reference_year
     shift = pl.when(gap > 50).then(-100).when(gap < -50).then(100).otherwise(0)
     return pl.date(parsed.dt.year() + shift, parsed.dt.month(), parsed.dt.day())
@@ -839,6 +903,9 @@ def _typed_parse(
         frame = frame.with_columns(
             pl.when(pl.col(_src(c)).str.to_lowercase().is_in(NULL_TOKENS)).then(pl.lit("")).otherwise(pl.col(_src(c))).alias(_src(c))
             for c in text_sources if null_tokens[c])
+    frame, marker_notes = _missing_markers(frame, specs, mapping)
+    for name, counts in marker_notes.items():
+        notes[name] = {**notes.get(name, {}), **counts}
     frame, records, summary_notes = _summary_rows(frame, records, specs, mapping)
     notes.update(summary_notes)
     notes.update(records.notes)
@@ -878,9 +945,14 @@ def _typed_parse(
         notes["percent_written_as_fraction"] = scale_notes
     for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / approval year first
         reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
-        frame = frame.with_columns(_sba_date(pl.col(_src(spec.source)), reference).alias(spec.target))
+        parsed = _sba_date(pl.col(_src(spec.source)), reference)
+        placeholder = _placeholder(parsed, True)
+        frame = frame.with_columns(pl.when(~placeholder).then(parsed).alias(spec.target),
+                                   placeholder.alias(f"_placeholder:{spec.source}"))
         present = pl.col(_src(spec.source)) != ""
-        rule_of[spec.source] = (spec, lambda v, present=present: pl.when(present & v.is_null()).then(pl.lit("unparsable_date")))
+        rule_of[spec.source] = (spec, lambda v, present=present, flag=pl.col(f"_placeholder:{spec.source}"): (
+            pl.when(present & flag).then(pl.lit("placeholder_date"))
+            .when(present & v.is_null()).then(pl.lit("unparsable_date"))))
     rules = []
     for source, (spec, rule) in rule_of.items():
         broken = rule(pl.col(spec.target))
@@ -947,6 +1019,43 @@ def _typed_parse(
     notes["as_of"] = as_of.isoformat() if as_of else None
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
                       data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes)
+
+
+_MARKER_KINDS = (*_NUMERIC_KINDS, "term", "term_years", "flag", "fiscal_year", "date", "sba_date")
+"""Field kinds whose export missing-value markers (MISSING_MARKERS) are an empty value: the number,
+date and flag columns. Text columns take the narrower NULL_TOKENS; emp_length has its own 'n/a'."""
+
+
+def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeMapping
+                     ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+    """Number and date columns' trimmed text (`_src:<column>`) with Excel's leading text marker
+    removed (`'5000` -> `5000`; not in a workbook or Parquet tape, whose text cells never carry it)
+    and each missing-value marker (MISSING_MARKERS; ZERO_DATES in date columns) made empty, so that
+    it loads as NULL, or is missing_value where the column is required.
+
+    Returns the frame and notes: `null_token_values` and `text_marker_removed`, each {source column:
+    values}; a column without any is left out, a note without any column too."""
+    sources: dict[str, bool] = {}  # source column -> is a date column (GrAppv feeds two targets: once)
+    for spec in specs:
+        if spec.kind in _MARKER_KINDS:
+            sources[spec.source] = sources.get(spec.source, False) or spec.kind in ("date", "sba_date")
+    notes: dict[str, dict[str, int]] = {"null_token_values": {}, "text_marker_removed": {}}
+    updates = []
+    for source, is_date in sources.items():
+        text = pl.col(_src(source))
+        marked = text.str.contains(_APOSTROPHE) if not mapping.typed_source else pl.lit(False)
+        unmarked = pl.when(marked).then(text.str.slice(1).str.strip_chars()).otherwise(text)
+        markers = [*MISSING_MARKERS, *(ZERO_DATES if is_date else ())]
+        missing = unmarked.str.to_lowercase().is_in(markers)
+        n_marked, n_missing = frame.select(marked.sum().alias("m"), missing.sum().alias("n")).row(0)
+        if n_marked:
+            notes["text_marker_removed"][source] = n_marked
+        if n_missing:
+            notes["null_token_values"][source] = n_missing
+        if n_marked or n_missing:
+            updates.append(pl.when(missing).then(pl.lit("")).otherwise(unmarked).alias(_src(source)))
+    frame = frame.with_columns(updates) if updates else frame
+    return frame, {name: counts for name, counts in notes.items() if counts}
 
 
 def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
@@ -1087,8 +1196,14 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
     if "vintage" in target_source and "origination_date" in target_source:  # a fiscal year starting in October
         issued = pl.col("origination_date").dt.year()
         checks.append(("vintage", "vintage_mismatch", ~pl.col("vintage").is_between(issued, issued + 1)))
+    # a comparison of two dates blames the other column only where the origination is itself
+    # plausible: a 1901 origination is wrong, not the 1985 credit line after it (issue_before_1950)
+    issued_plausibly = pl.col("origination_date") >= pl.lit(EARLIEST_ORIGINATION)
+    if "origination_date" in target_source:
+        checks.append(("origination_date", "issue_before_1950", ~issued_plausibly))
     if "chargeoff_date" in target_source and "origination_date" in target_source:
-        checks.append(("chargeoff_date", "chargeoff_before_origination", pl.col("chargeoff_date") < pl.col("origination_date")))
+        checks.append(("chargeoff_date", "chargeoff_before_origination",
+                       (pl.col("chargeoff_date") < pl.col("origination_date")) & issued_plausibly))
     if "sba_approved" in target_source and "gross_approved" in target_source:
         checks.append(("sba_approved", "guarantee_above_amount", pl.col("sba_approved") > pl.col("gross_approved")))
     if kinds.get("int_rate") == "percent":
@@ -1096,7 +1211,8 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
     checks.extend((target, "percent_scale_unclear", unclear) for target, unclear in (unclear_scale or {}).items()
                   if target != "int_rate")
     if "origination_date" in target_source:
-        checks.append(("earliest_cr_line", "credit_line_after_issue", pl.col("earliest_cr_line") > pl.col("origination_date")))
+        checks.append(("earliest_cr_line", "credit_line_after_issue",
+                       (pl.col("earliest_cr_line") > pl.col("origination_date")) & issued_plausibly))
         as_of_expr = pl.lit(as_of) if as_of else (pl.col("snapshot_date") if "snapshot_date" in target_source else None)
         if as_of_expr is not None:
             checks.append(("origination_date", "issue_after_asof", pl.col("origination_date") > as_of_expr))
@@ -1173,16 +1289,19 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                      records: csv_text.TextRecords, sha256: str) -> pl.DataFrame:
     parts = []
     declared = {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt}
+    declared |= {f.source: SBA_DATE_FORMAT for f in mapping.fields if f.kind == "sba_date"}
     for column in rule_columns:
         source = column.removeprefix("_rule:")
         failed = frame.filter(pl.col(column).is_not_null())
         if failed.height:
             raw = records.fields.select("_source_line", pl.col(source).alias("raw_value"))  # untrimmed text
             said = pl.col(column).replace_strict(RULES, default="breaks a rule")
+            # an export's missing-value marker ('NULL', '\\N', 'NaN') in a required column: say what it is
+            said = pl.when((pl.col(column) == "missing_value") & (pl.col("raw_value").str.strip_chars() != "")).then(
+                pl.lit("is a missing-value marker (an export's NULL) in a required column")).otherwise(said)
             if source in declared:  # name the column's format, not the ISO default
                 said = pl.when(pl.col(column) == "unparsable_date").then(pl.lit(
-                    f"is not a date in the column's format {declared[source]!r}, or its year is outside "
-                    "1900-2100")).otherwise(said)
+                    _date_format_message(mapping, source, declared[source]))).otherwise(said)
             parts.append(failed.join(raw, on="_source_line", how="left").select(
                 pl.col("_source_line").alias("line"),
                 pl.col("loan_key").alias("record_key"),
@@ -1203,6 +1322,26 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
     if not parts:
         return empty_quarantine()
     return pl.concat(parts).cast(QUARANTINE_COLUMNS).sort("line", "column_name", nulls_last=True)
+
+
+SBA_DATE_FORMAT = "%d-%b-%y"
+"""The SBA national file's date format (`28-Feb-97`), read by `_sba_date`."""
+_FORMAT_EXAMPLE_DAY = date(1997, 2, 28)
+_BUILTIN_NAMES = {"lendingclub": "LendingClub", "sba": "SBA"}
+
+
+def _date_format_message(mapping: TapeMapping, source: str, fmt: str) -> str:
+    """The end of an unparsable_date message for a column with a known format: the format, as
+    strftime codes and as an example day, and, for a built-in format (whose two-digit or month-first
+    years landing never guesses: LendingClub credit lines go back to the 1940s, so `Jan-46` is 1946
+    or 2046), the remedy: a column mapping that declares the format the file holds."""
+    said = (f"is not a date in the column's format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)}), or its "
+            "year is outside 1900-2100")
+    if mapping.builtin:
+        said += (f"; if this {_BUILTIN_NAMES.get(mapping.name, mapping.name)} tape was re-saved by a spreadsheet, which writes dates "
+                 f"another way (Dec-11, 12/1/2011), land it with a column mapping for the file that declares the column's format, "
+                 f"columns.{source}.format (e.g. \"%m/%d/%Y\" for 12/1/2011; README, 'Your own loan tape')")
+    return said
 
 
 def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str], has_vintage: bool,

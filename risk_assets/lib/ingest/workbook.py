@@ -29,6 +29,11 @@ counted per column in the notes (`merged_cells_filled`). A range over several ro
 data is named in the notes (`merged_ranges_not_filled`) and left as stored; ranges above the header
 and ranges within one row (a title or a note spread across columns) are left as stored too.
 
+A date cell holding Excel's day 60 (1900-02-29, a day Excel's 1900 date system counts although it
+never existed; `LeapDay1900`) is flagged `excel_leap_day_1900`: openpyxl reads it as 1900-02-28,
+the day of serial 59, so the day meant cannot be told. Days 1-59 and from 61 on are read as the days
+Excel shows.
+
 A date cell under a column the caller reads as text (`records(text_columns=...)`, a loan id that
 Excel turned into a date on typing, `3-12` -> 12 March) is flagged `date_cell_in_text_column`: the
 text as typed is lost, and the date is no value of the column.
@@ -108,12 +113,45 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
             rows = [(number, [_cell(c) for c in row]) for number, row in enumerate(sheet.iter_rows(), start=1)]
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 xml = archive.read(sheet._worksheet_path)
+            if book.epoch == WINDOWS_EPOCH:
+                rows = _leap_day_1900(rows, xml)
             sheets.append(Sheet(sheet.title, rows, uncalculated_formulas(content, sheet._worksheet_path, xml),
                                 merged_ranges(xml), *hidden_lines(xml)))
         skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
     finally:
         book.close()
     return sheets, skipped
+
+
+class LeapDay1900(str):
+    """A date cell holding Excel's day 60 in the 1900 date system, written as Excel shows it
+    (`1900-02-29`): a day that never existed. Excel counts 1900 as a leap year (kept from Lotus 1-2-3
+    for compatibility; Microsoft, "Excel incorrectly assumes that the year 1900 is a leap year"), so
+    day 60 is no date; openpyxl reads it as 1900-02-28, the same day as day 59. `records` flags the
+    cell `excel_leap_day_1900` for the parse to quarantine."""
+
+
+WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
+"""Day 0 of Excel's 1900 date system as openpyxl counts it (`openpyxl.utils.datetime.WINDOWS_EPOCH`)."""
+_SERIAL_59_OR_60 = dt.datetime(1900, 2, 28)
+
+
+def _leap_day_1900(rows: list[tuple[int, list[Cell]]], xml: bytes) -> list[tuple[int, list[Cell]]]:
+    """`rows` with each date cell read as 1900-02-28 whose stored serial (the sheet XML's `<v>`) is
+    60, not 59, replaced by LeapDay1900. Only such cells are looked up: the XML is searched once per
+    cell, and a tape holds none but by mistake."""
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    for number, cells in rows:
+        for i, cell in enumerate(cells):
+            if isinstance(cell, dt.datetime) and cell.replace(hour=0, minute=0, second=0, microsecond=0) == _SERIAL_59_OR_60:
+                ref = f"{get_column_letter(i + 1)}{number}".encode()
+                found = re.search(rb'<c\b[^>]*\br="' + ref + rb'"[^>]*>(?:(?!</c>).)*?<v>\s*([^<]*?)\s*</v>', xml, re.S)
+                if found and 60 <= float(found.group(1)) < 61:
+                    cells = [*cells[:i], LeapDay1900("1900-02-29"), *cells[i + 1:]]
+        out.append((number, cells))
+    return out
 
 
 _FORMULA_WITHOUT_VALUE = re.compile(
@@ -353,6 +391,8 @@ def records(
         lines.append(number)
         flagged += [(number, header[i], "date_cell_in_text_column") for i in sorted(texts_at)
                     if i < len(cells) and isinstance(cells[i], dt.date | dt.datetime)]
+        flagged += [(number, header[i], "excel_leap_day_1900") for i in range(min(width, len(cells)))
+                    if isinstance(cells[i], LeapDay1900)]
     hidden_read = sorted(set(sheet.hidden_rows) & set(lines))
     if hidden_read:
         notes["hidden_rows_read"] = hidden_read

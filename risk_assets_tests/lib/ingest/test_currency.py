@@ -127,5 +127,5 @@ def test_a_date_that_misses_the_declared_format_is_quarantined_naming_that_forma
     parsed = parse_loan_file(tape)
     entry = parsed.quarantine.filter(parsed.quarantine["rule"] == "unparsable_date").row(0, named=True)
     assert (entry["line"], entry["column_name"], entry["raw_value"]) == (2, "issue_date", "01.03.11")
-    assert entry["message"] == ("column issue_date: '01.03.11' is not a date in the column's format '%d.%m.%Y', "
+    assert entry["message"] == ("column issue_date: '01.03.11' is not a date in the column's format '%d.%m.%Y' (as 28.02.1997), "
                                 "or its year is outside 1900-2100")

@@ -137,7 +137,7 @@ def test_a_wrong_delivery_is_withdrawn_and_its_correction_lands_in_its_place(ris
     monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
     wrong = risk_home.landing_news / "wire_2024-05-02.csv"
     wrong.write_text("id,headline,label\na1,Acme Lending beats estimates,negative\na2,Beta Bank cuts guidance,positive\n"
-                     "a3,Gamma Credit halts lending,bearish\n")
+                     "a3,,negative\n")  # no text: quarantined
     other = risk_home.landing_news / "wire_2024-05-01.csv"
     other.write_text("id,headline\nb1,Delta Finance raises capital\n")
     resent = risk_home.landing_news / "wire_2024-05-02_resent.csv"  # lands after it: a1 is a duplicate

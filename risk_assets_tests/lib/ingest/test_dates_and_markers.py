@@ -1,0 +1,209 @@
+"""Dates and missing values as databases and spreadsheets export them: placeholder dates (SQL
+Server's 1900-01-01, Unix 0, 9999-12-31) are quarantined on their own column; export missing-value
+markers (NULL, \\N, NaN, NA) in number and date columns load as NULL with a note; Excel's leading
+apostrophe and its day 60 (1900-02-29); and the message a built-in tape's unparsable date gives.
+Inputs are real LendingClub and SBA rows with their dates and values written as those tools write them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import json
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+MAPPING = {
+    "name": "dbx",
+    "columns": {
+        "loan_id": {"to": "source_loan_id", "required": True},
+        "orig_date": {"to": "origination_date", "required": True},
+        "amount": {"to": "loan_amount", "required": True},
+        "status": {"to": "loan_status"},
+        "income": {"to": "annual_income"},
+        "first_credit": {"to": "earliest_cr_line"},
+        "grade": {"to": "grade"},
+    },
+    "status_map": {"Fully Paid": 0, "Charged Off": 1},
+}
+
+
+@pytest.fixture
+def lc_rows(data_dir) -> list[dict[str, str]]:
+    """The first 12 loans of the real LendingClub file, as dicts."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        return list(islice(csv.DictReader(handle), 12))
+
+
+def _tape(tmp_path: Path, lc_rows, cells: list[tuple[str, str, str, str]]) -> Path:
+    """A database export of the real loans (amount, status, income, grade) with each row's
+    (orig_date, first_credit, income, amount) overridden where given (None keeps the real value)."""
+    path = tmp_path / "db_export.csv"
+    lines = ["loan_id,orig_date,amount,status,income,first_credit,grade"]
+    for i, (orig, first, income, amount) in enumerate(cells):
+        row = lc_rows[i]
+        lines.append(",".join([f"L{i + 1}", orig, amount or row["loan_amnt"], row["loan_status"],
+                               income or row["annual_inc"], first, "B"]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "db_export.csv.mapping.json").write_text(json.dumps(MAPPING), encoding="utf-8")
+    return path
+
+
+def test_placeholder_dates_are_quarantined_on_the_column_that_holds_them(lc_rows, tmp_path):
+    """1970-01-01 origination and 1900-01-01 / 1970-01-01 credit lines used to load (a 1970 vintage,
+    a 111-year credit history), and a 1900 origination blamed the valid 1985 credit line."""
+    parsed = parse_loan_file(_tape(tmp_path, lc_rows, [
+        ("1900-01-01", "1985-01-01", None, None),  # line 2: SQL Server's default origination
+        ("2011-12-01", "1900-01-01", None, None),
+        ("1970-01-01", "1985-01-01", None, None),  # Unix 0
+        ("2011-12-01", "1970-01-01", None, None),
+        ("9999-12-31", "1985-01-01", None, None),
+        ("2011-12-01", "0001-01-01", None, None),
+        ("1753-01-01", "1985-01-01", None, None),
+        ("1899-12-30", "1985-01-01", None, None),
+        ("1901-01-01", "1985-01-01", None, None),  # line 10: a real day, but no loan's: the origination is blamed
+        ("2011-12-01", "1985-01-01", None, None),
+    ]))
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "orig_date", "placeholder_date", "1900-01-01"),
+        (3, "first_credit", "placeholder_date", "1900-01-01"),
+        (4, "orig_date", "placeholder_date", "1970-01-01"),
+        (5, "first_credit", "placeholder_date", "1970-01-01"),
+        (6, "orig_date", "placeholder_date", "9999-12-31"),
+        (7, "first_credit", "placeholder_date", "0001-01-01"),
+        (8, "orig_date", "placeholder_date", "1753-01-01"),
+        (9, "orig_date", "placeholder_date", "1899-12-30"),
+        (10, "orig_date", "issue_before_1950", "1901-01-01"),
+    ]
+    assert "default date" in parsed.quarantine["message"][0]
+    assert parsed.rows.select("_source_line", "origination_date", "earliest_cr_line", "loan_amount").rows() == [
+        (11, dt.date(2011, 12, 1), dt.date(1985, 1, 1), float(lc_rows[9]["loan_amnt"]))]
+
+
+def test_a_lendingclub_credit_line_of_january_1970_is_a_real_month_january_1900_is_not(lc_rows, data_dir, tmp_path):
+    """In a month-precision column (`%b-%Y`, read as the 1st) January 1970 is a real month; the
+    placeholder months (Jan-1900) are still quarantined."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        header, first, second = (line.rstrip("\n") for line in islice(handle, 3))
+    tape = tmp_path / "lc.csv"
+    tape.write_text("\n".join([f"id,issue_d,earliest_cr_line,{header}",
+                               f"1,Dec-2011,Jan-1970,{first}", f"2,Dec-2011,Jan-1900,{second}"]) + "\n")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("loan_key", "earliest_cr_line").rows() == [("lendingclub:1", dt.date(1970, 1, 1))]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(3, "earliest_cr_line", "placeholder_date")]
+
+
+def test_export_missing_markers_in_number_and_date_columns_load_as_null_with_a_note(lc_rows, tmp_path):
+    """NULL, \\N, NaN, NA, <NA>, NaT and 0000-00-00 in an optional income or date column used to
+    quarantine the loan; the same markers in a text column loaded as NULL. Excel error values
+    stay quarantined; a marker in a required column is missing_value, the marker quoted."""
+    parsed = parse_loan_file(_tape(tmp_path, lc_rows, [
+        ("2011-12-01", "NULL", "NULL", None),
+        ("2011-12-01", "\\N", "\\N", None),
+        ("2011-12-01", "NaN", "nan", None),
+        ("2011-12-01", "NaT", "NA", None),
+        ("2011-12-01", "0000-00-00", "<NA>", None),
+        ("2011-12-01", "0000-00-00 00:00:00", "N/A", None),
+        ("2011-12-01", "1985-01-01", "None", None),
+        ("2011-12-01", "1985-01-01", "#VALUE!", None),  # line 9: a lost value, not a missing one
+        ("2011-12-01", "#N/A", "#DIV/0!", None),
+        ("2011-12-01", "1985-01-01", None, "NULL"),  # line 11: a required amount
+    ]))
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "annual_income", "earliest_cr_line").rows() == [
+        (line, None, None) for line in range(2, 8)] + [(8, None, dt.date(1985, 1, 1))]
+    assert parsed.notes["null_token_values"] == {"income": 7, "first_credit": 6, "amount": 1}  # counted as in text columns
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (9, "income", "spreadsheet_error", "#VALUE!"),
+        (10, "first_credit", "spreadsheet_error", "#N/A"),
+        (10, "income", "spreadsheet_error", "#DIV/0!"),
+        (11, "amount", "missing_value", "NULL"),
+    ]
+    assert parsed.quarantine["message"][3] == (
+        "column amount: 'NULL' is a missing-value marker (an export's NULL) in a required column")
+
+
+def test_lendingclub_markers_and_a_leading_apostrophe_in_numbers(data_dir, tmp_path):
+    """`NULL` delinquencies and an `N/A` utilisation quarantined the loan; `'5000` (Excel's text
+    marker) was unwrapped in an id but quarantined as an amount."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(islice(reader, 3))
+    at = {name: i for i, name in enumerate(header)}
+    rows[0][at["delinq_2yrs"]] = "NULL"
+    rows[1][at["revol_util"]] = "N/A"
+    amount = rows[2][at["loan_amnt"]]
+    rows[2][at["loan_amnt"]] = "'" + amount
+    tape = tmp_path / "lc.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("delinq_2yrs", "revol_util", "loan_amount").rows()[0][0] is None
+    assert parsed.rows["revol_util"][1] is None
+    assert parsed.rows["loan_amount"][2] == float(amount)
+    assert parsed.notes["null_token_values"] == {"delinq_2yrs": 1, "revol_util": 1}
+    assert parsed.notes["text_marker_removed"] == {"loan_amnt": 1}
+
+
+def test_a_re_saved_builtin_tape_s_date_message_names_its_format_and_the_mapping_that_reads_it(data_dir, tmp_path):
+    """The SBA message said ISO 8601 was expected; a re-saved tape's message now names the
+    column's format and `columns.<column>.format`. Two-digit years are never guessed."""
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        row = next(reader)
+    at = header.index("ApprovalDate")
+    written = dt.datetime.strptime(row[at], "%d-%b-%y")
+    row[at] = f"{written.month}/{written.day}/{written.year}"  # as Excel writes a US date
+    tape = tmp_path / "sba.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, row])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    q = parsed.quarantine.filter(parsed.quarantine["column_name"] == "ApprovalDate")
+    assert q.select("line", "rule", "raw_value").rows() == [(2, "unparsable_date", row[at])]
+    message = q["message"][0]
+    assert "format '%d-%b-%y' (as 28-Feb-97)" in message and "ISO 8601" not in message
+    assert "columns.ApprovalDate.format" in message
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lc_header, lc_first = (line.rstrip("\n") for line in islice(handle, 2))
+    lc = tmp_path / "lc.csv"
+    lc.write_text(f"id,issue_d,{lc_header}\n1,Dec-11,{lc_first}\n")
+    parsed = parse_loan_file(lc)
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(2, "issue_d", "unparsable_date")]
+    assert "format '%b-%Y' (as Feb-1997)" in parsed.quarantine["message"][0]
+    assert "columns.issue_d.format" in parsed.quarantine["message"][0]
+
+
+def test_excel_day_60_is_quarantined_days_59_and_61_are_read(lc_rows, tmp_path):
+    """Excel's 1900 date system counts 1900-02-29; openpyxl read day 60 as 1900-02-28, day 59's date."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["loan_id", "orig_date", "amount", "status"])
+    for i, serial in enumerate((60, 59, 61, 40878)):  # 40878: 2011-12-01
+        sheet.append([f"X{i + 1}", serial, float(lc_rows[i]["loan_amnt"]), lc_rows[i]["loan_status"]])
+        sheet.cell(row=i + 2, column=2).number_format = "yyyy-mm-dd"
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    mapping = {**MAPPING, "columns": {k: v for k, v in MAPPING["columns"].items()
+                                      if k in ("loan_id", "orig_date", "amount", "status")}}
+    (tmp_path / "book.xlsx.mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    parsed = parse_loan_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "orig_date", "excel_leap_day_1900", "1900-02-29"),
+        (3, "orig_date", "issue_before_1950", "1900-02-28"),
+        (4, "orig_date", "issue_before_1950", "1900-03-01"),
+    ]
+    assert parsed.rows.select("_source_line", "origination_date").rows() == [(5, dt.date(2011, 12, 1))]
