@@ -845,7 +845,12 @@ def _typed_parse(
     key = pl.concat_str(portfolio, pl.lit(f":{sha256[:16]}:"), pl.col("_source_line").cast(pl.Utf8))
     if "source_loan_id" in target_source:
         source_id = pl.col(_src(target_source["source_loan_id"]))
-        key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), source_id)).otherwise(key)
+        key_id = _key_id(source_id)
+        # '00000001' and '1' (Excel drops the zeros) are one loan: the key sets the zeros aside,
+        # source_loan_id keeps the id as written
+        if zeros := frame.filter(key_id != source_id).height:
+            notes["source_loan_id_leading_zeros_set_aside"] = zeros
+        key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), key_id)).otherwise(key)
     frame = frame.with_columns(loan_key=key)
 
     values, rule_of = [], {}
@@ -944,6 +949,35 @@ def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
     text = raw.str.replace(formula, formula_to).str.replace(marker, marker_to)
     text = pl.when(text.str.contains(csv_text.ID_GROUPED)).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
     return text.str.replace(float_tail, float_to)
+
+
+ALL_DIGIT_ID = r"^[0-9]+$"
+"""A loan id written in digits only: its leading zeros are not part of its identity for the key."""
+
+
+def key_id(source_id: str) -> str:
+    """The id part of a loan key (`<portfolio>:<id>`) for a source loan id as written (after
+    unwrapping, see `_unwrapped_id`).
+
+    An all-digit id (ALL_DIGIT_ID) loses its leading zeros: a spreadsheet that opens a tape reads
+    the id column as numbers and writes `00000001` back as `1`, so the same loan arrives under both
+    forms in two monthly tapes; keyed as written, it would be two loans and every book figure would
+    count it twice. `0` and `000` are `0`. Any other id (`B-0001`, `0A1`, `00 1`) is kept as
+    written. The id as written stays in `source_loan_id`, so two rows of one file whose ids differ
+    only in leading zeros share a key and are reported by the duplicate rules, naming both ids.
+
+    Args:
+        source_id: the id as written (text, no surrounding white space).
+
+    Returns:
+        The id to key the loan by (text).
+    """
+    return (source_id.lstrip("0") or "0") if re.fullmatch(ALL_DIGIT_ID, source_id) else source_id
+
+
+def _key_id(source_id: pl.Expr) -> pl.Expr:
+    """`key_id` over a column of ids as written (an empty id stays empty)."""
+    return pl.when(source_id.str.contains(ALL_DIGIT_ID)).then(source_id.str.replace(r"^0+([0-9])", "$1")).otherwise(source_id)
 
 
 def _src(column: str) -> str:
