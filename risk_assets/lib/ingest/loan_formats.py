@@ -198,6 +198,9 @@ RULES: dict[str, str] = {
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     "not_whole_number": "is a number with a fraction in a whole-number column",
     "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
+    "zip_ambiguous": ("is a ZIP of 1-3 digits where the file's zip column does not say which it is: a zip3, or "
+                      "a five-digit ZIP that lost its leading zeros in a spreadsheet ('501' for 00501)? Write it "
+                      "as the column's other values are written (five digits, or '501xx')"),
     "currency_mismatch": "is an amount marked with another currency than the tape's (its mapping's \"currency\", "
                          "default USD); amounts are never converted",
     "date_cell_in_text_column": ("is a date cell in a text column of the workbook: Excel turned the text typed "
@@ -271,6 +274,24 @@ _ZIP_LOST_ZERO = r"^[1-9]\d{3}(?:-\d{4})?$"
 """A ZIP of four digits: a five-digit ZIP whose leading zero a spreadsheet dropped ('2134' for 02134,
 Boston); the zero is put back (counted in notes['zip_leading_zero_restored']). Four digits that
 start with a zero ('0860') are no ZIP a spreadsheet made, and are quarantined."""
+_ZIP5 = r"^\d{5}(?:-?\d{4})?$"
+"""A five-digit ZIP, or ZIP+4 ('86001', '86001-1234', '860011234')."""
+_ZIP3_WRITTEN = r"^\d{3}(?:xx)?$"
+"""A zip3 as written: '860xx' (LendingClub masks the last two digits) or '860'."""
+_ZIP_SHORT = r"^\d{1,3}$"
+"""One to three digits: a zip3 ('860'), or a five-digit ZIP a spreadsheet read as a number, which
+dropped two or more leading zeros ('501' for 00501, Holtsville NY; '901' for 00901, San Juan PR)."""
+_ZIP_NOT_A_PLACE = r"^(?:00000|99999)(?:-?\d{4})?$|^00[0-4]"
+"""ZIPs that name no place: the placeholders 00000 and 99999 (what systems write for 'unknown'; no
+ZIP Code is 00000 or 99999), and any ZIP whose zip3 is 000-004, which the USPS assigns to no area
+(its lowest prefix is 005, Holtsville NY; 006-009 are Puerto Rico and the Virgin Islands). Source:
+USPS Domestic Mail Manual, Labeling List L002, 3-Digit ZIP Code Prefix Matrix
+(https://pe.usps.com/text/LabelingLists/L002.htm). Their zip3 is NULL, counted in
+notes['zip_not_a_place']; the loan stays."""
+ZIP_COLUMN_SHARE = 0.5
+"""Share (0-1) of a zip column's non-empty values that must be of one form for the column to be read
+as that form: above it, the column holds five-digit ZIPs (5 or 9 digits, or 4 digits that lost one
+zero) or zip3s ('860xx', '860'); otherwise it is mixed."""
 _ASOF_IN_NAME = re.compile(r"asof[_-](\d{4}-\d{2}-\d{2})")
 
 
@@ -687,7 +708,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         said_unknown = lower == "n/a"  # the source says unknown: NULL, counted in the notes
         return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
     if kind == "zip3":
-        return s.str.to_lowercase().str.replace(_ZIP_LOST_ZERO, "0$0").str.extract(_ZIP3, 1), failed("unparsable_value")
+        return _zip3(s, "zip3")
     if kind == "new_exist":
         flag = s.replace_strict({"1": 0, "2": 1, "0": None}, default=None, return_dtype=pl.Int64)
         return flag, lambda v: pl.when(present & ~s.is_in(["0", "1", "2"])).then(pl.lit("unparsable_value"))
@@ -698,6 +719,50 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             s = pl.when(s.str.contains(_ISO_DATE_TIME)).then(s.str.slice(0, 10)).otherwise(s)
         return _date(s, spec.fmt or "%Y-%m-%d", present, as_of or date.today())
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
+
+
+def zip_column_holds(values: pl.Series) -> str:
+    """What one file's zip column holds, from its trimmed values (text): 'zip5' when more than
+    ZIP_COLUMN_SHARE of the non-empty values are five-digit ZIPs or ZIP+4 (_ZIP5) or four digits
+    that lost a leading zero (_ZIP_LOST_ZERO); 'zip3' when more than that share are zip3s
+    (_ZIP3_WRITTEN: LendingClub's '860xx', or three digits); else 'mixed'. An empty column is 'zip3'
+    (no value to read either way)."""
+    text = values.str.to_lowercase().filter(values != "")
+    if text.len() == 0:
+        return "zip3"
+    five = (text.str.contains(_ZIP5) | text.str.contains(_ZIP_LOST_ZERO)).sum()
+    three = text.str.contains(_ZIP3_WRITTEN).sum()
+    if five > ZIP_COLUMN_SHARE * text.len():
+        return "zip5"
+    if three > ZIP_COLUMN_SHARE * text.len():
+        return "zip3"
+    return "mixed"
+
+
+def _zip_restored(s: pl.Expr, holds: str) -> pl.Expr:
+    """The zip text with the leading zeros a spreadsheet dropped put back: four digits always
+    ('2134' -> '02134'); one to three digits in a column of five-digit ZIPs ('501' -> '00501')."""
+    text = s.str.to_lowercase().str.replace(_ZIP_LOST_ZERO, "0$0")
+    if holds == "zip5":
+        text = pl.when(text.str.contains(_ZIP_SHORT)).then(text.str.zfill(5)).otherwise(text)
+    return text
+
+
+def _zip3(s: pl.Expr, holds: str) -> tuple[pl.Expr, RuleOf]:
+    """(zip3, rule) for the trimmed text `s` of a zip column that holds `holds` (see
+    `zip_column_holds`). A ZIP that names no place (_ZIP_NOT_A_PLACE) is NULL without a rule (the
+    caller counts it). One to three digits are a zip3 in a 'zip3' column ('860'; one or two digits
+    there are `zip_ambiguous`: '21' may be zip3 021 or ZIP 00021), a ZIP that lost its zeros in a
+    'zip5' column, and `zip_ambiguous` in a 'mixed' one. Anything else that is no ZIP is
+    `unparsable_value`."""
+    present = s != ""
+    text = _zip_restored(s, holds)
+    short = text.str.contains(_ZIP_SHORT)
+    ambiguous = short & (pl.lit(holds == "mixed") | ((holds == "zip3") & (text.str.len_chars() < 3)))
+    not_a_place = text.str.contains(_ZIP_NOT_A_PLACE)
+    value = pl.when(~ambiguous & ~not_a_place).then(text.str.extract(_ZIP3, 1))
+    return value, lambda v: (pl.when(present & ambiguous).then(pl.lit("zip_ambiguous"))
+                             .when(present & ~not_a_place & v.is_null()).then(pl.lit("unparsable_value")))
 
 
 def _strptime(s: pl.Expr, fmt: str) -> pl.Expr:
@@ -853,11 +918,15 @@ def _typed_parse(
         key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), key_id)).otherwise(key)
     frame = frame.with_columns(loan_key=key)
 
-    values, rule_of = [], {}
+    values, rule_of, zip_holds = [], {}, {}
     for spec in specs:
         if spec.kind == "sba_date":
             continue
-        value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency)
+        if spec.kind == "zip3":  # whether '501' is zip3 501 or ZIP 00501 depends on the rest of the column
+            value, rule = _zip3(pl.col(_src(spec.source)), zip_holds.setdefault(
+                spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
+        else:
+            value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency)
         values.append(value.alias(spec.target))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = frame.with_columns(values)
@@ -926,9 +995,15 @@ def _typed_parse(
         notes["two_digit_year_shifted"] = {
             spec.source: loaded.filter(_strptime(pl.col(_src(spec.source)), spec.fmt) != pl.col(spec.target)).height
             for spec in two_digit}
-    if "zip3" in target_source:
-        notes["zip_leading_zero_restored"] = loaded.filter(
-            pl.col(_src(target_source["zip3"])).str.contains(_ZIP_LOST_ZERO)).height
+    if "zip3" in target_source and target_source["zip3"] in zip_holds:
+        written = pl.col(_src(target_source["zip3"]))
+        holds = zip_holds[target_source["zip3"]]
+        restored = _zip_restored(written, holds)
+        notes["zip_leading_zero_restored"] = loaded.filter(written.str.to_lowercase() != restored).height
+        if loaded.filter(written.str.contains(_ZIP_SHORT)).height or holds == "mixed":
+            notes["zip_column_holds"] = holds
+        if not_a_place := loaded.filter(restored.str.contains(_ZIP_NOT_A_PLACE)).height:
+            notes["zip_not_a_place"] = not_a_place
     if "new_business" in target_source:  # SBA NewExist 0 / blank: the source does not say
         notes["new_exist_undefined"] = loaded.filter(pl.col("new_business").is_null()).height
     notes.update(_footer_check(records, rows))
