@@ -292,7 +292,14 @@ ZIP_COLUMN_SHARE = 0.5
 """Share (0-1) of a zip column's non-empty values that must be of one form for the column to be read
 as that form: above it, the column holds five-digit ZIPs (5 or 9 digits, or 4 digits that lost one
 zero) or zip3s ('860xx', '860'); otherwise it is mixed."""
-_ASOF_IN_NAME = re.compile(r"asof[_-](\d{4}-\d{2}-\d{2})")
+_ASOF_MARKER = r"(?<![a-z])as[_-]?of(?![a-z])"
+"""An as-of marker in a file name, in any case: `asof`, `as_of`, `as-of`, `ASOF`, `AsOf` (not part
+of a word: `canvas_of`, `as_offered` are none)."""
+_ASOF_IN_NAME = re.compile(_ASOF_MARKER + r"[_-]?(\d{4})(-?)(\d{2})\2(\d{2})(?!\d)", re.IGNORECASE)
+"""An as-of marker, an optional `_` or `-`, then an ISO 8601 calendar date, extended
+(`2024-01-31`) or basic (`20240131`) form: `asof_2024-01-31`, `ASOF_2024-01-31`, `as_of_2024-01-31`,
+`as-of-2024-01-31`, `asof_20240131`, `AsOf2024-01-31`."""
+_ASOF_MARKER_IN_NAME = re.compile(_ASOF_MARKER + r"[^.]{0,12}", re.IGNORECASE)
 
 
 def builtin_mapping(name: str) -> TapeMapping:
@@ -318,7 +325,8 @@ def parse_loan_file(
         mapping_dirs: folders of declared column mappings (`*.json`); a sidecar
             `<file name>.mapping.json` beside the tape is always considered first.
         as_of: the tape's as-of date for the issue_after_asof rule; default: the mapping's `as_of`,
-            else `asof_YYYY-MM-DD` in the file name, else the row's snapshot_date. A tape without a
+            else the as-of date in the file name (`asof_YYYY-MM-DD`, see `_as_of_from_name`), else the
+            row's snapshot_date. A tape without a
             snapshot_date column takes the as-of date of the file alone (its name's, else its
             sidecar mapping's) as every row's snapshot_date (notes `snapshot_date_from_as_of`), so
             its loans are versioned by that date, not by landing order.
@@ -329,7 +337,8 @@ def parse_loan_file(
 
     Raises:
         FileRefused: an empty file, no known format, undecodable bytes (file, byte offset, line), a
-            corrupt gzip, or a repeated header column.
+            corrupt gzip, a repeated header column, or a file name with an as-of marker whose date
+            cannot be read or does not exist (`_as_of_from_name`).
     """
     raw, content = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
@@ -415,18 +424,34 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
 
 
 def _as_of_from_name(path: Path) -> date | None:
-    """The as-of date a file name states (`loans_asof_2024-06-30.csv`), else None.
+    """The as-of date a file name states, else None: an as-of marker (`asof`, `as_of`, `as-of`, in any
+    case) and an ISO 8601 date with or without dashes (`loans_asof_2024-06-30.csv`,
+    `LOANS_ASOF_20240630.CSV`, `loans_as-of-2024-06-30.csv`; see _ASOF_IN_NAME).
+
+    A name without a marker states no date (None). A name with a marker states one: the date dates
+    the tape's snapshot, and without it the tape would be ordered by landing time, so a marker whose
+    date cannot be read refuses the file rather than loading it undated without a word.
 
     Raises:
-        FileRefused: the name states a date that does not exist (2024-06-31).
+        FileRefused: the name states a date that does not exist (2024-06-31), or has an as-of marker
+            followed by no date in a form read (`asof_2024-6-30`, `as_of_June2024`, `asof_202406`);
+            the message names the marker as written and the forms read.
     """
     found = _ASOF_IN_NAME.search(path.name)
     if not found:
+        marker = _ASOF_MARKER_IN_NAME.search(path.name)
+        if marker:
+            raise FileRefused(
+                f"{path}: the file name has an as-of marker, {marker.group(0)!r}, but no date in a form read "
+                "(asof_YYYY-MM-DD or asof_YYYYMMDD; asof, as_of or as-of, any case): the date would version "
+                "the tape's loans. Rename the file (loans_asof_2024-06-30.csv), or remove the marker and "
+                "give the date in the tape (a snapshot_date column) or in its sidecar mapping (as_of).")
         return None
+    written = found.group(1) + "-" + found.group(3) + "-" + found.group(4)
     try:
-        return date.fromisoformat(found.group(1))
+        return date.fromisoformat(written)
     except ValueError as exc:
-        raise FileRefused(f"{path}: the file name's as-of date {found.group(1)} is not a date ({exc})") from None
+        raise FileRefused(f"{path}: the file name's as-of date {written} is not a date ({exc})") from None
 
 
 def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[TapeMapping, int]:
