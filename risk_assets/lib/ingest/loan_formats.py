@@ -213,6 +213,9 @@ RULES: dict[str, str] = {
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     "not_whole_number": "is a number with a fraction in a whole-number column",
     "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
+    "zip_ambiguous": ("is a ZIP of 1-3 digits where the file's zip column does not say which it is: a zip3, or "
+                      "a five-digit ZIP that lost its leading zeros in a spreadsheet ('501' for 00501)? Write it "
+                      "as the column's other values are written (five digits, or '501xx')"),
     "currency_mismatch": "is an amount marked with another currency than the tape's (its mapping's \"currency\", "
                          "default USD); amounts are never converted",
     "date_cell_in_text_column": ("is a date cell in a text column of the workbook: Excel turned the text typed "
@@ -328,7 +331,32 @@ _ZIP_LOST_ZERO = r"^[1-9]\d{3}(?:-\d{4})?$"
 """A ZIP of four digits: a five-digit ZIP whose leading zero a spreadsheet dropped ('2134' for 02134,
 Boston); the zero is put back (counted in notes['zip_leading_zero_restored']). Four digits that
 start with a zero ('0860') are no ZIP a spreadsheet made, and are quarantined."""
-_ASOF_IN_NAME = re.compile(r"asof[_-](\d{4}-\d{2}-\d{2})")
+_ZIP5 = r"^\d{5}(?:-?\d{4})?$"
+"""A five-digit ZIP, or ZIP+4 ('86001', '86001-1234', '860011234')."""
+_ZIP3_WRITTEN = r"^\d{3}(?:xx)?$"
+"""A zip3 as written: '860xx' (LendingClub masks the last two digits) or '860'."""
+_ZIP_SHORT = r"^\d{1,3}$"
+"""One to three digits: a zip3 ('860'), or a five-digit ZIP a spreadsheet read as a number, which
+dropped two or more leading zeros ('501' for 00501, Holtsville NY; '901' for 00901, San Juan PR)."""
+_ZIP_NOT_A_PLACE = r"^(?:00000|99999)(?:-?\d{4})?$|^00[0-4]"
+"""ZIPs that name no place: the placeholders 00000 and 99999 (what systems write for 'unknown'; no
+ZIP Code is 00000 or 99999), and any ZIP whose zip3 is 000-004, which the USPS assigns to no area
+(its lowest prefix is 005, Holtsville NY; 006-009 are Puerto Rico and the Virgin Islands). Source:
+USPS Domestic Mail Manual, Labeling List L002, 3-Digit ZIP Code Prefix Matrix
+(https://pe.usps.com/text/LabelingLists/L002.htm). Their zip3 is NULL, counted in
+notes['zip_not_a_place']; the loan stays."""
+ZIP_COLUMN_SHARE = 0.5
+"""Share (0-1) of a zip column's non-empty values that must be of one form for the column to be read
+as that form: above it, the column holds five-digit ZIPs (5 or 9 digits, or 4 digits that lost one
+zero) or zip3s ('860xx', '860'); otherwise it is mixed."""
+_ASOF_MARKER = r"(?<![a-z])as[_-]?of(?![a-z])"
+"""An as-of marker in a file name, in any case: `asof`, `as_of`, `as-of`, `ASOF`, `AsOf` (not part
+of a word: `canvas_of`, `as_offered` are none)."""
+_ASOF_IN_NAME = re.compile(_ASOF_MARKER + r"[_-]?(\d{4})(-?)(\d{2})\2(\d{2})(?!\d)", re.IGNORECASE)
+"""An as-of marker, an optional `_` or `-`, then an ISO 8601 calendar date, extended
+(`2024-01-31`) or basic (`20240131`) form: `asof_2024-01-31`, `ASOF_2024-01-31`, `as_of_2024-01-31`,
+`as-of-2024-01-31`, `asof_20240131`, `AsOf2024-01-31`."""
+_ASOF_MARKER_IN_NAME = re.compile(_ASOF_MARKER + r"[^.]{0,12}", re.IGNORECASE)
 
 
 def builtin_mapping(name: str) -> TapeMapping:
@@ -354,7 +382,8 @@ def parse_loan_file(
         mapping_dirs: folders of declared column mappings (`*.json`); a sidecar
             `<file name>.mapping.json` beside the tape is always considered first.
         as_of: the tape's as-of date for the issue_after_asof rule; default: the mapping's `as_of`,
-            else `asof_YYYY-MM-DD` in the file name, else the row's snapshot_date. A tape without a
+            else the as-of date in the file name (`asof_YYYY-MM-DD`, see `_as_of_from_name`), else the
+            row's snapshot_date. A tape without a
             snapshot_date column takes the as-of date of the file alone (its name's, else its
             sidecar mapping's) as every row's snapshot_date (notes `snapshot_date_from_as_of`), so
             its loans are versioned by that date, not by landing order.
@@ -365,7 +394,8 @@ def parse_loan_file(
 
     Raises:
         FileRefused: an empty file, no known format, undecodable bytes (file, byte offset, line), a
-            corrupt gzip, or a repeated header column.
+            corrupt gzip, a repeated header column, or a file name with an as-of marker whose date
+            cannot be read or does not exist (`_as_of_from_name`).
     """
     raw, content = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
@@ -452,18 +482,34 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
 
 
 def _as_of_from_name(path: Path) -> date | None:
-    """The as-of date a file name states (`loans_asof_2024-06-30.csv`), else None.
+    """The as-of date a file name states, else None: an as-of marker (`asof`, `as_of`, `as-of`, in any
+    case) and an ISO 8601 date with or without dashes (`loans_asof_2024-06-30.csv`,
+    `LOANS_ASOF_20240630.CSV`, `loans_as-of-2024-06-30.csv`; see _ASOF_IN_NAME).
+
+    A name without a marker states no date (None). A name with a marker states one: the date dates
+    the tape's snapshot, and without it the tape would be ordered by landing time, so a marker whose
+    date cannot be read refuses the file rather than loading it undated without a word.
 
     Raises:
-        FileRefused: the name states a date that does not exist (2024-06-31).
+        FileRefused: the name states a date that does not exist (2024-06-31), or has an as-of marker
+            followed by no date in a form read (`asof_2024-6-30`, `as_of_June2024`, `asof_202406`);
+            the message names the marker as written and the forms read.
     """
     found = _ASOF_IN_NAME.search(path.name)
     if not found:
+        marker = _ASOF_MARKER_IN_NAME.search(path.name)
+        if marker:
+            raise FileRefused(
+                f"{path}: the file name has an as-of marker, {marker.group(0)!r}, but no date in a form read "
+                "(asof_YYYY-MM-DD or asof_YYYYMMDD; asof, as_of or as-of, any case): the date would version "
+                "the tape's loans. Rename the file (loans_asof_2024-06-30.csv), or remove the marker and "
+                "give the date in the tape (a snapshot_date column) or in its sidecar mapping (as_of).")
         return None
+    written = found.group(1) + "-" + found.group(3) + "-" + found.group(4)
     try:
-        return date.fromisoformat(found.group(1))
+        return date.fromisoformat(written)
     except ValueError as exc:
-        raise FileRefused(f"{path}: the file name's as-of date {found.group(1)} is not a date ({exc})") from None
+        raise FileRefused(f"{path}: the file name's as-of date {written} is not a date ({exc})") from None
 
 
 def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[TapeMapping, int]:
@@ -758,7 +804,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         said_unknown = lower == "n/a"  # the source says unknown: NULL, counted in the notes
         return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
     if kind == "zip3":
-        return s.str.to_lowercase().str.replace(_ZIP_LOST_ZERO, "0$0").str.extract(_ZIP3, 1), failed("unparsable_value")
+        return _zip3(s, "zip3")
     if kind == "new_exist":
         flag = s.replace_strict({"1": 0, "2": 1, "0": None}, default=None, return_dtype=pl.Int64)
         return flag, lambda v: pl.when(present & ~s.is_in(["0", "1", "2"])).then(pl.lit("unparsable_value"))
@@ -769,6 +815,50 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             s = pl.when(s.str.contains(_ISO_DATE_TIME)).then(s.str.slice(0, 10)).otherwise(s)
         return _date(s, spec.fmt or "%Y-%m-%d", present, as_of or date.today())
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
+
+
+def zip_column_holds(values: pl.Series) -> str:
+    """What one file's zip column holds, from its trimmed values (text): 'zip5' when more than
+    ZIP_COLUMN_SHARE of the non-empty values are five-digit ZIPs or ZIP+4 (_ZIP5) or four digits
+    that lost a leading zero (_ZIP_LOST_ZERO); 'zip3' when more than that share are zip3s
+    (_ZIP3_WRITTEN: LendingClub's '860xx', or three digits); else 'mixed'. An empty column is 'zip3'
+    (no value to read either way)."""
+    text = values.str.to_lowercase().filter(values != "")
+    if text.len() == 0:
+        return "zip3"
+    five = (text.str.contains(_ZIP5) | text.str.contains(_ZIP_LOST_ZERO)).sum()
+    three = text.str.contains(_ZIP3_WRITTEN).sum()
+    if five > ZIP_COLUMN_SHARE * text.len():
+        return "zip5"
+    if three > ZIP_COLUMN_SHARE * text.len():
+        return "zip3"
+    return "mixed"
+
+
+def _zip_restored(s: pl.Expr, holds: str) -> pl.Expr:
+    """The zip text with the leading zeros a spreadsheet dropped put back: four digits always
+    ('2134' -> '02134'); one to three digits in a column of five-digit ZIPs ('501' -> '00501')."""
+    text = s.str.to_lowercase().str.replace(_ZIP_LOST_ZERO, "0$0")
+    if holds == "zip5":
+        text = pl.when(text.str.contains(_ZIP_SHORT)).then(text.str.zfill(5)).otherwise(text)
+    return text
+
+
+def _zip3(s: pl.Expr, holds: str) -> tuple[pl.Expr, RuleOf]:
+    """(zip3, rule) for the trimmed text `s` of a zip column that holds `holds` (see
+    `zip_column_holds`). A ZIP that names no place (_ZIP_NOT_A_PLACE) is NULL without a rule (the
+    caller counts it). One to three digits are a zip3 in a 'zip3' column ('860'; one or two digits
+    there are `zip_ambiguous`: '21' may be zip3 021 or ZIP 00021), a ZIP that lost its zeros in a
+    'zip5' column, and `zip_ambiguous` in a 'mixed' one. Anything else that is no ZIP is
+    `unparsable_value`."""
+    present = s != ""
+    text = _zip_restored(s, holds)
+    short = text.str.contains(_ZIP_SHORT)
+    ambiguous = short & (pl.lit(holds == "mixed") | ((holds == "zip3") & (text.str.len_chars() < 3)))
+    not_a_place = text.str.contains(_ZIP_NOT_A_PLACE)
+    value = pl.when(~ambiguous & ~not_a_place).then(text.str.extract(_ZIP3, 1))
+    return value, lambda v: (pl.when(present & ambiguous).then(pl.lit("zip_ambiguous"))
+                             .when(present & ~not_a_place & v.is_null()).then(pl.lit("unparsable_value")))
 
 
 def _strptime(s: pl.Expr, fmt: str) -> pl.Expr:
@@ -929,14 +1019,23 @@ def _typed_parse(
     key = pl.concat_str(portfolio, pl.lit(f":{sha256[:16]}:"), pl.col("_source_line").cast(pl.Utf8))
     if "source_loan_id" in target_source:
         source_id = pl.col(_src(target_source["source_loan_id"]))
-        key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), source_id)).otherwise(key)
+        key_id = _key_id(source_id)
+        # '00000001' and '1' (Excel drops the zeros) are one loan: the key sets the zeros aside,
+        # source_loan_id keeps the id as written
+        if zeros := frame.filter(key_id != source_id).height:
+            notes["source_loan_id_leading_zeros_set_aside"] = zeros
+        key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), key_id)).otherwise(key)
     frame = frame.with_columns(loan_key=key)
 
-    values, rule_of = [], {}
+    values, rule_of, zip_holds = [], {}, {}
     for spec in specs:
         if spec.kind == "sba_date":
             continue
-        value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency)
+        if spec.kind == "zip3":  # whether '501' is zip3 501 or ZIP 00501 depends on the rest of the column
+            value, rule = _zip3(pl.col(_src(spec.source)), zip_holds.setdefault(
+                spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
+        else:
+            value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency)
         values.append(value.alias(spec.target))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = frame.with_columns(values)
@@ -1010,9 +1109,15 @@ def _typed_parse(
         notes["two_digit_year_shifted"] = {
             spec.source: loaded.filter(_strptime(pl.col(_src(spec.source)), spec.fmt) != pl.col(spec.target)).height
             for spec in two_digit}
-    if "zip3" in target_source:
-        notes["zip_leading_zero_restored"] = loaded.filter(
-            pl.col(_src(target_source["zip3"])).str.contains(_ZIP_LOST_ZERO)).height
+    if "zip3" in target_source and target_source["zip3"] in zip_holds:
+        written = pl.col(_src(target_source["zip3"]))
+        holds = zip_holds[target_source["zip3"]]
+        restored = _zip_restored(written, holds)
+        notes["zip_leading_zero_restored"] = loaded.filter(written.str.to_lowercase() != restored).height
+        if loaded.filter(written.str.contains(_ZIP_SHORT)).height or holds == "mixed":
+            notes["zip_column_holds"] = holds
+        if not_a_place := loaded.filter(restored.str.contains(_ZIP_NOT_A_PLACE)).height:
+            notes["zip_not_a_place"] = not_a_place
     if "new_business" in target_source:  # SBA NewExist 0 / blank: the source does not say
         notes["new_exist_undefined"] = loaded.filter(pl.col("new_business").is_null()).height
     notes.update(_footer_check(records, rows))
@@ -1070,6 +1175,35 @@ def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
     text = raw.str.replace(formula, formula_to).str.replace(marker, marker_to)
     text = pl.when(text.str.contains(csv_text.ID_GROUPED)).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
     return text.str.replace(float_tail, float_to)
+
+
+ALL_DIGIT_ID = r"^[0-9]+$"
+"""A loan id written in digits only: its leading zeros are not part of its identity for the key."""
+
+
+def key_id(source_id: str) -> str:
+    """The id part of a loan key (`<portfolio>:<id>`) for a source loan id as written (after
+    unwrapping, see `_unwrapped_id`).
+
+    An all-digit id (ALL_DIGIT_ID) loses its leading zeros: a spreadsheet that opens a tape reads
+    the id column as numbers and writes `00000001` back as `1`, so the same loan arrives under both
+    forms in two monthly tapes; keyed as written, it would be two loans and every book figure would
+    count it twice. `0` and `000` are `0`. Any other id (`B-0001`, `0A1`, `00 1`) is kept as
+    written. The id as written stays in `source_loan_id`, so two rows of one file whose ids differ
+    only in leading zeros share a key and are reported by the duplicate rules, naming both ids.
+
+    Args:
+        source_id: the id as written (text, no surrounding white space).
+
+    Returns:
+        The id to key the loan by (text).
+    """
+    return (source_id.lstrip("0") or "0") if re.fullmatch(ALL_DIGIT_ID, source_id) else source_id
+
+
+def _key_id(source_id: pl.Expr) -> pl.Expr:
+    """`key_id` over a column of ids as written (an empty id stays empty)."""
+    return pl.when(source_id.str.contains(ALL_DIGIT_ID)).then(source_id.str.replace(r"^0+([0-9])", "$1")).otherwise(source_id)
 
 
 def _src(column: str) -> str:

@@ -6,7 +6,9 @@ as-of date. Within one (loan_key, snapshot):
 - rows with the same values in every canonical column are *exact duplicates*: staging keeps one
   and counts them (`duplicate_count`);
 - rows whose values differ are *conflicting duplicates*: nobody can tell which one is true, so all
-  of them are quarantined (rule `conflicting_duplicate`) and left out of staging.
+  of them are quarantined (rule `conflicting_duplicate`) and left out of staging. Rows whose ids
+  differ only in leading zeros (`01` and `1`: one key, see `loan_formats.key_id`) differ in
+  `source_loan_id`, so they are always conflicting, and the message names both ids as written.
 
 The same loan in a later snapshot is a re-delivery: a new snapshot version, not a new loan.
 `dbt/models/staging/stg_loans.sql` applies the same definitions (SNAPSHOT_SQL, ROW_HASH_SQL).
@@ -114,6 +116,10 @@ def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, group in conflicts.groupby(["loan_key", "snapshot"], sort=False):
         differing = [c for c in value_columns if group[c].astype(str).nunique() > 1]
+        # '01' and '1' share key bank:1 (leading zeros are set aside for the key): name both as written
+        written = sorted({str(i) for i in group["source_loan_id"] if isinstance(i, str)}) \
+            if "source_loan_id" in group else []
+        ids = f" (ids as written: {', '.join(repr(i) for i in written)})" if len(written) > 1 else ""
         for row in group.to_dict(orient="records"):
             rows.append(
                 {
@@ -124,7 +130,7 @@ def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:
                     "column_name": ",".join(differing),
                     "rule": RULE,
                     "raw_value": ", ".join(f"{c}={row[c]}" for c in differing),
-                    "message": f"loan {row['loan_key']} has {len(group)} different rows in snapshot {row['snapshot']}",
+                    "message": f"loan {row['loan_key']} has {len(group)} different rows in snapshot {row['snapshot']}{ids}",
                 }
             )
     return pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))

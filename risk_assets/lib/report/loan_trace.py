@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from risk_assets.lib.ingest.loan_formats import key_id
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.report.portfolio import table_columns
 from risk_assets.lib.report.quarantine import landed_file
@@ -66,7 +67,8 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
 
 
 def _loan_keys(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None) -> list[str]:
-    """Loan keys matching the query: the key itself, the tape's id, or file:line."""
+    """Loan keys matching the query: the key itself, the tape's id as written, an all-digit id with
+    or without its leading zeros (`1` and `00000001`, also in a key: `bank:00000001`), or file:line."""
     found = FILE_LINE.match(query)
     if found:
         rows = con.execute(
@@ -75,9 +77,16 @@ def _loan_keys(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
             [int(found["line"]), found["file"], found["file"]]).fetchall()
         if rows:
             return [r[0] for r in rows]
+    # an all-digit id is keyed without its leading zeros: '00000001' and '1' find the same loan,
+    # whichever form its tapes wrote (`loan_formats.key_id`)
+    keyed = key_id(query)
+    portfolio_of, _, id_of = query.partition(":")
+    as_key = f"{portfolio_of}:{key_id(id_of)}" if id_of else query
     rows = con.execute(
-        "SELECT DISTINCT loan_key FROM raw.loans WHERE (loan_key = ? OR source_loan_id = ?) "
-        "AND (? IS NULL OR portfolio = ?) ORDER BY 1", [query, query, portfolio, portfolio]).fetchall()
+        "SELECT DISTINCT loan_key FROM raw.loans WHERE (loan_key = ? OR loan_key = ? OR source_loan_id = ? "
+        "OR (source_loan_id IS NOT NULL AND loan_key = portfolio || ':' || ?)) "
+        "AND (? IS NULL OR portfolio = ?) ORDER BY 1",
+        [query, as_key, query, keyed, portfolio, portfolio]).fetchall()
     return [r[0] for r in rows]
 
 

@@ -133,6 +133,45 @@ def test_zip3_puts_back_a_leading_zero_a_spreadsheet_dropped_and_refuses_what_is
     assert parsed.notes["zip_leading_zero_restored"] == 2
 
 
+def _zip_tape(bank_tape, zips: list[str]):
+    lines = bank_tape.read_text().splitlines()
+    bank_tape.write_text("\n".join([lines[0] + ",zip"] + [f"{line},{z}" for line, z in zip(lines[1:], zips)]) + "\n")
+    _map(bank_tape, {**UNTYPED, "zip": {"to": "zip3"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    return parsed
+
+
+def test_in_a_column_of_five_digit_zips_a_short_zip_gets_back_the_zeros_a_spreadsheet_dropped(bank_tape):
+    """'501' is 00501 (Holtsville NY, zip3 005), never zip3 501; '12' is 00012, whose zip3 000 no
+    place has: NULL, counted, the loan kept."""
+    parsed = _zip_tape(bank_tape, ["501", "00901", "02134", "86001", "12", "2134"])
+    assert parsed.rows.select("_source_line", "zip3").rows() == [
+        (2, "005"), (3, "009"), (4, "021"), (5, "860"), (6, None), (7, "021")]
+    assert parsed.quarantine.height == 0
+    assert (parsed.notes["zip_column_holds"], parsed.notes["zip_leading_zero_restored"], parsed.notes["zip_not_a_place"]) \
+        == ("zip5", 3, 1)
+
+
+def test_in_a_column_of_zip3s_three_digits_stay_a_zip3_and_placeholders_are_null(bank_tape):
+    parsed = _zip_tape(bank_tape, ["501", "860xx", "021", "12", "005xx", "000"])
+    assert parsed.rows.select("_source_line", "zip3").rows() == [(2, "501"), (3, "860"), (4, "021"), (6, "005"), (7, None)]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [(5, "zip", "zip_ambiguous", "12")]
+    assert parsed.notes["zip_column_holds"] == "zip3" and parsed.notes["zip_not_a_place"] == 1
+    assert parsed.notes["zip_leading_zero_restored"] == 0
+
+
+def test_a_short_zip_in_a_mixed_column_is_quarantined_as_ambiguous_and_99999_is_no_place(bank_tape):
+    parsed = _zip_tape(bank_tape, ["501", "860", "021", "02134", "86001", "99999"])
+    assert parsed.rows.select("_source_line", "zip3").rows() == [(5, "021"), (6, "860"), (7, None)]
+    quarantined = parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows()
+    assert quarantined == [(2, "zip", "zip_ambiguous", "501"), (3, "zip", "zip_ambiguous", "860"),
+                           (4, "zip", "zip_ambiguous", "021")]
+    assert parsed.quarantine["message"][0].startswith("column zip: '501' is a ZIP of 1-3 digits where the file's zip "
+                                                      "column does not say which it is")
+    assert parsed.notes["zip_column_holds"] == "mixed" and parsed.notes["zip_not_a_place"] == 1
+
+
 def test_an_amount_in_scientific_notation_is_quarantined_not_loaded_rounded(bank_tape):
     """'1.2346E+05' is what a spreadsheet shows for 123,456.78 in a narrow column; saved as text,
     the cents and the last digits are gone."""

@@ -18,14 +18,14 @@ from risk_assets.lib.report.quarantine import ledger_sections, quarantine_ledger
 
 
 def _land(risk_home, data_dir) -> str:
-    """Land the header and 20 LendingClub loans, line 5's amount negative and line 9's income 'n/a',
+    """Land the header and 20 LendingClub loans, line 5's amount negative and line 9's income 'TBD',
     beside a file that is no tape; returns the LendingClub amount of line 5 as written."""
     with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
         lines = [line.rstrip("\r\n") for line in islice(handle, 21)]
     amount = lines[4].split(",")[0]
     lines[4] = "-" + lines[4]
     fields = lines[8].split(",")
-    fields[4] = "n/a"  # annual_inc
+    fields[4] = "TBD"  # annual_inc
     lines[8] = ",".join(fields)
     (risk_home.landing_loans / "lc_2024-07.csv").write_text("\n".join(lines) + "\n")
     (risk_home.landing_loans / "minutes.csv").write_text("meeting,room\ncredit committee,4B\n")
@@ -42,7 +42,7 @@ def test_the_ledger_counts_by_rule_and_file_and_names_refused_files(risk_home, d
     assert ledger.manifest == {"loaded": 1, "refused": 1}
     by_line = {group[4]: group for group in ledger.groups}
     assert by_line[5][:8] == ("lc_2024-07.csv", "raw_loans", "non_positive_amount", 1, 5, 5, "loan_amnt", f"-{amount}")
-    assert by_line[9][:8] == ("lc_2024-07.csv", "raw_loans", "unparsable_number", 1, 9, 9, "annual_inc", "n/a")
+    assert by_line[9][:8] == ("lc_2024-07.csv", "raw_loans", "unparsable_number", 1, 9, 9, "annual_inc", "TBD")
     ((file, domain, status, _, reason),) = ledger.refusals
     assert (file, domain, status) == ("minutes.csv", "loans", "refused")
     assert reason.startswith("no known loan tape format: first line 'meeting,room'")
