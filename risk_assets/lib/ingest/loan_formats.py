@@ -720,7 +720,10 @@ def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     or NULL when a thousands separator sits where it cannot group thousands ('13,64', '9,4', '1,0'
     and '0,837' with ',' thousands; '950.5' and '60000.50' with '.' thousands), or a decimal-comma number holds
     a point that is not its thousands separator ('1.250' with ' ' thousands): reading it would make
-    another number, so the value fails as unparsable_number instead."""
+    another number, so the value fails as unparsable_number instead. Thousands "'" (Swiss) also
+    matches the typographic apostrophe U+2019 (1’234.50); grouping "indian" reads the lakh and crore
+    groups (12,34,567.50: two digits per group above the last three) and refuses three-digit groups
+    there (1,234,567 is no Indian number)."""
     thousands = dialect.thousands or None
     if dialect.decimal == "," and thousands != ".":  # a point is neither mark: '1.250' is not 1.25
         s = pl.when(~s.str.contains(".", literal=True)).then(s)
@@ -728,9 +731,15 @@ def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
         return s if dialect.decimal == "." else s.str.replace(dialect.decimal, ".", literal=True)
     if thousands == " ":
         s = s.str.replace_all("[\u00a0\u202f]", " ")
+    if thousands in ("'", "\u2019"):  # Swiss: 1'234.50, typeset or typed as 1’234.50
+        s, thousands = s.str.replace_all("\u2019", "'", literal=True), "'"
     decimal = re.escape(dialect.decimal)
+    sep = re.escape(thousands)
     # a first group of 0 groups nothing: '0,837' is a decimal comma, never 837
-    grouped = rf"^[+-]?[1-9]\d{{0,2}}(?:{re.escape(thousands)}\d{{3}})+(?:{decimal}\d*)?$"
+    if dialect.grouping == "indian":  # 12,34,567: groups of two above the last three digits
+        grouped = rf"^[+-]?(?:[1-9]\d{{0,1}}(?:{sep}\d{{2}})*{sep}\d{{3}})(?:{decimal}\d*)?$"
+    else:
+        grouped = rf"^[+-]?[1-9]\d{{0,2}}(?:{sep}\d{{3}})+(?:{decimal}\d*)?$"
     well_placed = ~s.str.contains(thousands, literal=True) | s.str.contains(grouped)
     text = s.str.replace_all(thousands, "", literal=True)
     if dialect.decimal != ".":

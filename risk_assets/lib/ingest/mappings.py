@@ -167,6 +167,9 @@ class Dialect:
     """With a decimal comma and '.' thousands, a value of one '.ddd' group (`5.000`) may be five
     thousand or an English decimal, five: it is quarantined as `ambiguous_number` unless the mapping
     declares that every such value is thousands (an ERP export of whole amounts: `5.000`, `24.000`)."""
+    grouping: str = "thousands"
+    """How `thousands` groups the digits: "thousands" (1,234,567) or "indian" (12,34,567: the lakh
+    and crore grouping of Indian lenders' exports, groups of two above the last three digits)."""
     pad_short_rows: bool = False
     """A record with fewer fields than the header is a row whose last cells are empty (Excel leaves
     out their separators): its missing fields are read as empty and its line is listed in the notes
@@ -470,7 +473,7 @@ def _dialect(spec: dict) -> Dialect:
     unknown = set(spec) - {f.name for f in dataclasses.fields(Dialect)}
     if unknown:
         raise ValueError(f"dialect: unknown key(s) {sorted(unknown)}; known: delimiter, encoding, decimal, thousands, "
-                         "single_group_is_thousands, pad_short_rows")
+                         "single_group_is_thousands, grouping, pad_short_rows")
     if spec.get("decimal") == "," and "thousands" not in spec:
         spec = {**spec, "thousands": "."}  # 12.000,00: the usual partner of a decimal comma
     dialect = Dialect(**spec)
@@ -483,6 +486,9 @@ def _dialect(spec: dict) -> Dialect:
                          "(e.g. 'utf-8', 'cp1252', 'latin-1')") from None
     if not isinstance(dialect.single_group_is_thousands, bool):
         raise TypeError(f"dialect: single_group_is_thousands must be true or false, not {dialect.single_group_is_thousands!r}")
+    if dialect.grouping not in ("thousands", "indian"):
+        raise ValueError(f"dialect: grouping must be 'thousands' (1,234,567) or 'indian' (12,34,567), "
+                         f"not {dialect.grouping!r}")
     if not isinstance(dialect.pad_short_rows, bool):
         raise TypeError(f"dialect: pad_short_rows must be true or false, not {dialect.pad_short_rows!r}")
     if dialect.decimal not in (".", ","):

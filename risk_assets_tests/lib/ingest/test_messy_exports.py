@@ -7,6 +7,7 @@ none may lose a row or change a value silently."""
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import datetime
 import re
 from itertools import islice
@@ -1161,3 +1162,56 @@ def test_a_lendingclub_tape_saved_in_windows_1252_is_refused_with_a_remedy_that_
     message = str(refused.value)
     assert "(line 3): byte 0xe9 is not valid utf-8 (as Windows-1252 the text there reads" in message
     assert "Soci" in message and message.endswith("re-save the file as UTF-8 (Excel: 'CSV UTF-8'; iconv -f cp1252 -t utf-8)")
+
+
+def _grouped(amount: float, sizes: tuple[int, ...], separator: str) -> str:
+    """`amount` (whole USD cents dropped to two decimals) with its whole digits grouped from the
+    right by `sizes` (the last size repeats): (3,) is 1,234,567; (3, 2) is 12,34,567."""
+    whole, cents = f"{amount:.2f}".split(".")
+    groups, rest, i = [], whole, 0
+    while len(rest) > sizes[min(i, len(sizes) - 1)]:
+        size = sizes[min(i, len(sizes) - 1)]
+        groups.insert(0, rest[-size:])
+        rest, i = rest[:-size], i + 1
+    return separator.join([rest, *groups]) + "." + cents
+
+
+@pytest.mark.parametrize(("grouping", "sizes", "separator", "wrong"), [
+    (None, (3,), "'", "1'23'456.00"),          # Swiss, typed apostrophe
+    (None, (3,), "\u2019", "1\u201923\u2019456.00"),  # Swiss, typographic apostrophe
+    ("indian", (3, 2), ",", "1,234,567.00"),   # lakh grouping: three-digit groups are no Indian number
+])
+def test_swiss_and_indian_digit_grouping_read_when_declared(data_dir, tmp_path, grouping, sizes, separator, wrong):
+    """Real LendingClub amounts and incomes written with a Swiss apostrophe or Indian lakh grouping
+    load as the same numbers when the dialect declares it; a value grouped the other way is
+    quarantined, not read as another number."""
+    lc = pl.read_csv(data_dir / "loans" / "lendingclub_2007_2011.csv", n_rows=30, infer_schema=False)
+    incomes = [float(v) for v in lc["annual_inc"]]
+    big = [i for i, v in enumerate(incomes) if v >= 100_000]
+    assert big, "the sample's first 30 loans hold an income of 100,000 or more"
+    dialect = {"thousands": "'" if separator != "," else ",", "delimiter": ";"}
+    if grouping:
+        dialect["grouping"] = grouping
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "grouped.json").write_text(json.dumps({
+        "name": "grouped", "applies_to": ["grouped_*.csv"], "dialect": dialect,
+        "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                    "annual_inc": {"to": "annual_income", "type": "number"}}}))
+    lines = ["loan_id;annual_inc"] + [f"L{i};{_grouped(v, sizes, separator)}" for i, v in enumerate(incomes)]
+    lines.append(f"L99;{wrong}")
+    tape = _write(tmp_path / "grouped_tape.csv", lines)
+    parsed = parse_loan_file(tape, [tmp_path / "maps"])
+    parsed.reconcile()
+    assert parsed.rows.sort("_source_line")["annual_income"].to_list() == incomes
+    assert _quarantined(parsed) == [(32, "annual_inc", "unparsable_number", wrong)]
+    assert any(sep in lines[2 + big[0]] for sep in (separator,))  # the big income was written grouped
+
+
+def test_an_unknown_grouping_refuses_the_mapping(tmp_path):
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "bad.json").write_text(json.dumps({
+        "name": "bad", "applies_to": ["bad_*.csv"], "dialect": {"grouping": "lakh"},
+        "columns": {"loan_id": {"to": "source_loan_id"}}}))
+    tape = _write(tmp_path / "bad_tape.csv", ["loan_id", "1"])
+    with pytest.raises(FileRefused, match=r"grouping must be 'thousands' \(1,234,567\) or 'indian' \(12,34,567\)"):
+        parse_loan_file(tape, [tmp_path / "maps"])
