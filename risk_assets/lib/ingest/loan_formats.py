@@ -780,6 +780,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             number = number / _RATE_DIVISOR[kind]
             if kind == "basis_points":  # 1065 / 10000 is 0.10650000000000001 in floats: the rate as written, 0.1065
                 number = number.round(12)
+        # IEEE 754's negative zero ('-0', '-0.00', as some exports write a zero) is stored as 0.0
+        number = pl.when(number == 0).then(pl.lit(0.0)).otherwise(number)
         value = pl.when(~foreign).then(number.fill_nan(None))
         # in a decimal-comma dialect one '.ddd' group may be an English decimal ('1.250'); two
         # cannot ('1.250.000' is 1,250,000)

@@ -1215,3 +1215,15 @@ def test_an_unknown_grouping_refuses_the_mapping(tmp_path):
     tape = _write(tmp_path / "bad_tape.csv", ["loan_id", "1"])
     with pytest.raises(FileRefused, match=r"grouping must be 'thousands' \(1,234,567\) or 'indian' \(12,34,567\)"):
         parse_loan_file(tape, [tmp_path / "maps"])
+
+
+def test_a_negative_zero_is_stored_as_zero(lc_lines, tmp_path):
+    """'-0.00' in a balance (an export's rounding of a tiny credit) loads as 0.0, not -0.0, so it
+    prints and groups as the zero it is."""
+    header = lc_lines[0].split(",")
+    fields = lc_lines[1].split(",")
+    fields[header.index("revol_bal")] = "-0.00"
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", [lc_lines[0], ",".join(fields), *lc_lines[2:]]))
+    parsed.reconcile()
+    balance = parsed.rows.sort("_source_line")["revol_bal"][0]
+    assert balance == 0.0 and str(balance) == "0.0"
