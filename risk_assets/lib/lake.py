@@ -14,6 +14,7 @@ Shared tables (created by `ensure_lake`):
 - ml.model_registry_events one row per status change of a version: by the gate, or by hand
 - ml.model_metrics     one row per (model, version, split, metric)
 - monitoring.retrain_decisions one row per retrain-sensor evaluation that crossed a threshold
+- raw.lake_migrations  one row per data migration applied to a lake made by an earlier version
 """
 
 from __future__ import annotations
@@ -144,6 +145,45 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     # a lake made before raw.loans carried its amounts' currency: its rows were all read as USD
     if table_exists(con, "raw.loans"):
         con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")
+    _once(con, "loan_keys_without_leading_zeros", rekey_leading_zero_ids)
+
+
+LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"
+"""A loan key `<portfolio>:<all-digit id with leading zeros>` (`bank:00000001`), as keys were built
+before all-digit ids were keyed without their leading zeros (`bank:1`); groups: portfolio, id
+without the zeros (`bank:000` -> `bank:0`). A file-and-line key (`bank:<sha256[:16]>:<line>`) has a
+second colon and never matches."""
+
+
+def rekey_leading_zero_ids(con: duckdb.DuckDBPyConnection) -> int:
+    """Rewrite the loan keys of a lake loaded before all-digit ids were keyed without their leading
+    zeros, in every base table of the lake that has a `loan_key` column (raw.loans and the ml tables:
+    holdouts, training loans, validation scores, scores; staging and marts are rebuilt by dbt), so
+    that the loans of earlier tapes (`bank:00000001`) and of later ones (`bank:1`) are one loan.
+    `source_loan_id` keeps the id as written. Returns the rows changed."""
+    tables = con.execute(
+        "SELECT c.table_schema, c.table_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
+        "WHERE c.column_name = 'loan_key' AND t.table_type = 'BASE TABLE' "
+        "AND c.table_schema NOT IN ('staging', 'marts') ORDER BY 1, 2").fetchall()
+    changed = 0
+    for schema, table in tables:
+        (n,) = con.execute(
+            f'UPDATE "{schema}"."{table}" SET loan_key = regexp_replace(loan_key, ?, \'\\1:\\2\') '
+            "WHERE regexp_matches(loan_key, ?)", [LEADING_ZERO_KEY, LEADING_ZERO_KEY]).fetchone()
+        changed += n
+    return changed
+
+
+def _once(con: duckdb.DuckDBPyConnection, name: str, migrate: Callable[[duckdb.DuckDBPyConnection], int]) -> None:
+    """Run a data migration of the lake once, recorded in raw.lake_migrations (name, UTC time, rows
+    changed), so later opens skip it."""
+    con.execute("CREATE TABLE IF NOT EXISTS raw.lake_migrations (name VARCHAR PRIMARY KEY, "
+                "applied_at TIMESTAMP NOT NULL, rows_changed BIGINT NOT NULL)")
+    if con.execute("SELECT 1 FROM raw.lake_migrations WHERE name = ?", [name]).fetchone():
+        return
+    changed = migrate(con)
+    con.execute("INSERT INTO raw.lake_migrations VALUES (?, now() AT TIME ZONE 'UTC', ?)", [name, changed])
 
 
 def _to_stderr(message: str) -> None:

@@ -33,3 +33,41 @@ def test_a_second_writer_says_who_holds_the_lake_and_waits_for_it(tmp_path):
     (line,) = said
     assert line.startswith(f"{lake} is held by another writer (") and line.endswith("waiting up to 60 s for it to finish")
     assert f"PID {holder.pid}" in line
+
+
+def test_a_lake_keyed_with_leading_zeros_is_rekeyed_once(tmp_path, cases_dir):
+    """A lake loaded before all-digit ids were keyed without their leading zeros: its loans
+    (`lendingclub:00077002`) and the ml tables that name them are rekeyed (`lendingclub:77002`) the
+    first time the lake is opened for writing, so next month's tape, keyed `lendingclub:77002`, meets
+    the same loans; a file-and-line key and the id as written are left alone, and the migration is
+    recorded and not run again."""
+    from risk_assets.lib.lake import rekey_leading_zero_ids
+    from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows
+
+    rows = loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")
+    ids = rows["source_loan_id"].tolist()
+    rows["source_loan_id"] = ["000" + i for i in ids]
+    rows["loan_key"] = "lendingclub:" + rows["source_loan_id"]
+    rows.loc[0, "loan_key"] = "lendingclub:0123456789012345:2"  # a file-and-line key of digits only
+    lake = lake_with(tmp_path / "lake.duckdb", loans=[rows])
+    with connect(lake) as con:  # as an earlier version left it: no migration recorded
+        con.execute("DROP TABLE raw.lake_migrations")
+        con.execute("CREATE TABLE ml.model_holdouts AS SELECT loan_key, 'v1' AS version FROM raw.loans")
+        con.execute("CREATE VIEW ml.holdout_view AS SELECT loan_key FROM ml.model_holdouts")
+
+    with connect(lake) as con:
+        keys = [k for (k,) in con.execute("SELECT loan_key FROM raw.loans ORDER BY _source_line").fetchall()]
+        written = [i for (i,) in con.execute("SELECT source_loan_id FROM raw.loans ORDER BY _source_line").fetchall()]
+        holdouts = sorted(k for (k,) in con.execute("SELECT loan_key FROM ml.model_holdouts").fetchall())
+        (migration,) = con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall()
+        again = rekey_leading_zero_ids(con)  # nothing left to rekey
+    expected = ["lendingclub:0123456789012345:2"] + [f"lendingclub:{i}" for i in ids[1:]]
+    assert keys == expected and holdouts == sorted(expected)
+    assert written == ["000" + i for i in ids]
+    assert migration == ("loan_keys_without_leading_zeros", 2 * (len(ids) - 1)) and again == 0
+
+    with connect(lake) as con:  # recorded: an old-style key written later is not touched again
+        con.execute("UPDATE raw.loans SET loan_key = 'lendingclub:0077' WHERE _source_line = 3")
+    with connect(lake) as con:
+        assert con.execute("SELECT loan_key FROM raw.loans WHERE _source_line = 3").fetchone() == ("lendingclub:0077",)
+        assert con.execute("SELECT count(*) FROM raw.lake_migrations").fetchone() == (1,)
