@@ -704,7 +704,7 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
     flagged = []
     for name in sorted(id_columns & set(floats)):
         value = pl.col(name).fill_nan(None)
-        odd = (value != value.floor()) | (value < 0) | (value.cast(pl.Utf8).str.starts_with("-"))
+        odd = (value != value.floor()) | value.cast(pl.Utf8).str.starts_with("-")  # -0.0 too
         rows = frame.with_row_index("_line", offset=1).filter(odd.fill_null(False))
         flagged += [(line, name, "non_integer_id") for line in rows.get_column("_line").to_list()]
     fields = pl.DataFrame(columns).fill_null("")
@@ -997,16 +997,8 @@ def _typed_parse(
             .then(pl.col(_src(c)).str.slice(1, pl.col(_src(c)).str.len_chars() - 2).str.replace_all('""', '"', literal=True))
             .otherwise(pl.col(_src(c))).alias(_src(c))
             for c in records.header if wrapped[c])
-    text_sources = [s.source for s in specs if s.kind == "text"]
-    null_tokens = {c: frame.filter(pl.col(_src(c)).str.to_lowercase().is_in(NULL_TOKENS)).height for c in text_sources}
-    if any(null_tokens.values()):
-        notes["null_token_values"] = {c: n for c, n in null_tokens.items() if n}
-        frame = frame.with_columns(
-            pl.when(pl.col(_src(c)).str.to_lowercase().is_in(NULL_TOKENS)).then(pl.lit("")).otherwise(pl.col(_src(c))).alias(_src(c))
-            for c in text_sources if null_tokens[c])
     frame, marker_notes = _missing_markers(frame, specs, mapping)
-    for name, counts in marker_notes.items():
-        notes[name] = {**notes.get(name, {}), **counts}
+    notes.update(marker_notes)
     frame, records, summary_notes = _summary_rows(frame, records, specs, mapping)
     notes.update(summary_notes)
     notes.update(records.notes)
@@ -1139,30 +1131,37 @@ def _typed_parse(
 
 _MARKER_KINDS = (*_NUMERIC_KINDS, "term", "term_years", "flag", "fiscal_year", "date", "sba_date")
 """Field kinds whose export missing-value markers (MISSING_MARKERS) are an empty value: the number,
-date and flag columns. Text columns take the narrower NULL_TOKENS; emp_length has its own 'n/a'."""
+date and flag columns. Text columns take the narrower NULL_TOKENS (`_missing_markers`); emp_length
+has its own 'n/a'."""
 
 
 def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeMapping
                      ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
-    """Number and date columns' trimmed text (`_src:<column>`) with Excel's leading text marker
-    removed (`'5000` -> `5000`; not in a workbook or Parquet tape, whose text cells never carry it)
-    and each missing-value marker (MISSING_MARKERS; ZERO_DATES in date columns) made empty, so that
-    it loads as NULL, or is missing_value where the column is required.
+    """Mapped columns' trimmed text (`_src:<column>`) with each export missing-value marker made
+    empty, so that it loads as NULL, or is missing_value where the column is required: NULL_TOKENS in
+    text columns; MISSING_MARKERS in number, date and flag columns (_MARKER_KINDS), ZERO_DATES too in
+    date columns, and there Excel's leading text marker removed first (`'5000` -> `5000`; not in a
+    workbook or Parquet tape, whose text cells never carry it). A column feeding several targets takes
+    the markers of all of them.
 
     Returns the frame and notes: `null_token_values` and `text_marker_removed`, each {source column:
     values}; a column without any is left out, a note without any column too."""
-    sources: dict[str, bool] = {}  # source column -> is a date column (GrAppv feeds two targets: once)
+    markers_of: dict[str, set[str]] = {}
+    unmark: set[str] = set()  # columns whose values may carry Excel's text marker
     for spec in specs:
-        if spec.kind in _MARKER_KINDS:
-            sources[spec.source] = sources.get(spec.source, False) or spec.kind in ("date", "sba_date")
+        if spec.kind == "text":
+            markers_of.setdefault(spec.source, set()).update(NULL_TOKENS)
+        elif spec.kind in _MARKER_KINDS:
+            markers_of.setdefault(spec.source, set()).update(
+                MISSING_MARKERS, ZERO_DATES if spec.kind in ("date", "sba_date") else ())
+            unmark.add(spec.source)
     notes: dict[str, dict[str, int]] = {"null_token_values": {}, "text_marker_removed": {}}
     updates = []
-    for source, is_date in sources.items():
+    for source, markers in markers_of.items():
         text = pl.col(_src(source))
-        marked = text.str.contains(_APOSTROPHE) if not mapping.typed_source else pl.lit(False)
+        marked = text.str.contains(_APOSTROPHE) if source in unmark and not mapping.typed_source else pl.lit(False)
         unmarked = pl.when(marked).then(text.str.slice(1).str.strip_chars()).otherwise(text)
-        markers = [*MISSING_MARKERS, *(ZERO_DATES if is_date else ())]
-        missing = unmarked.str.to_lowercase().is_in(markers)
+        missing = unmarked.str.to_lowercase().is_in(sorted(markers))
         n_marked, n_missing = frame.select(marked.sum().alias("m"), missing.sum().alias("n")).row(0)
         if n_marked:
             notes["text_marker_removed"][source] = n_marked
