@@ -316,26 +316,27 @@ def unscored_portfolios(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, 
         LEFT JOIN ml.model_registry r ON r.model = 'loan_pd_' || f.portfolio AND r.status = 'champion'
         WHERE s.loan_key IS NULL OR r.version IS NULL OR s.model_version <> r.version
         GROUP BY 1 ORDER BY 1""").fetchall()
-    gaps = {}
-    for portfolio, loans in rows:
-        model = model_name(portfolio)
-        if registry.champion(con, model) is not None:
-            gaps[portfolio] = (loans, "scores missing or from another version: materialize loan_scores")
-            continue
-        if (retired := registry.operator_retirement(con, model)) is not None:
-            gaps[portfolio] = (loans, f"no {model} champion: {retired.said('retired it')}")
-            continue
-        last = con.execute(
-            "SELECT m.reason, r.status, r.reason FROM ml.model_metrics m LEFT JOIN ml.model_registry r "
-            "ON r.model = m.model AND r.version = m.version WHERE m.model = ? AND m.split IN ('all', 'holdout', 'holdout_oot') "
-            "AND m.metric = 'auc' ORDER BY m.recorded_at DESC LIMIT 1", [model]).fetchone()
-        if last is None:
-            gaps[portfolio] = (loans, f"no {model} champion: never trained")
-        elif last[1] is None:
-            gaps[portfolio] = (loans, f"no {model} champion: training refused: {last[0]}")
-        else:
-            gaps[portfolio] = (loans, f"no {model} champion: latest version {last[1]}: {last[2]}")
-    return gaps
+    return {portfolio: (loans, unscored_reason(con, portfolio)) for portfolio, loans in rows}
+
+
+def unscored_reason(con: duckdb.DuckDBPyConnection, portfolio: str) -> str:
+    """Why a portfolio's loans carry no score from its champion: scores missing while a champion
+    stands, the operator's retirement, the latest refusal's reason, a rejection, or "never trained".
+    Reads ml.model_registry and ml.model_metrics (which must exist; see `ensure_pd_tables`)."""
+    model = model_name(portfolio)
+    if registry.champion(con, model) is not None:
+        return "scores missing or from another version: materialize loan_scores"
+    if (retired := registry.operator_retirement(con, model)) is not None:
+        return f"no {model} champion: {retired.said('retired it')}"
+    last = con.execute(
+        "SELECT m.reason, r.status, r.reason FROM ml.model_metrics m LEFT JOIN ml.model_registry r "
+        "ON r.model = m.model AND r.version = m.version WHERE m.model = ? AND m.split IN ('all', 'holdout', 'holdout_oot') "
+        "AND m.metric = 'auc' ORDER BY m.recorded_at DESC LIMIT 1", [model]).fetchone()
+    if last is None:
+        return f"no {model} champion: never trained"
+    if last[1] is None:
+        return f"no {model} champion: training refused: {last[0]}"
+    return f"no {model} champion: latest version {last[1]}: {last[2]}"
 
 
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:

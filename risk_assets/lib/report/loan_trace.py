@@ -152,5 +152,16 @@ def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
                          f"scored {scored_at:%Y-%m-%d %H:%M} UTC")
         if not scores:
             lines.append("  score        none: " + ("only loans in marts.loan_features are scored" if not held else
-                                                    "no champion for its portfolio, or not scored since it landed"))
+                                                    _unscored_why(con, key)))
     return lines
+
+
+def _unscored_why(con: duckdb.DuckDBPyConnection, key: str) -> str:
+    """Why a loan in the features has no score: its portfolio's reason (`pd_lake.unscored_reason`:
+    never trained, training refused and why, retired, ...) once the model tables exist."""
+    if not (table_exists(con, "ml.model_registry") and table_exists(con, "ml.model_metrics")):
+        return "no model trained in this lake yet"
+    from risk_assets.lib.ml.pd_lake import unscored_reason
+
+    (portfolio,) = con.execute("SELECT any_value(portfolio) FROM raw.loans WHERE loan_key = ?", [key]).fetchone()
+    return unscored_reason(con, portfolio)

@@ -67,3 +67,23 @@ def test_a_line_that_never_became_a_loan_shows_its_quarantine(risk_home, data_di
 
     assert main(["loan", "no-such-loan"]) == 1
     assert "no-such-loan: no loan key, loan id or file:line in the lake matches" in capsys.readouterr().err
+
+
+def test_an_unscored_loan_says_why_its_book_has_no_champion(risk_home, data_dir):
+    """A loan in the features of a book never trained, then of a book whose training was refused:
+    the trace gives the book's reason, as check loan_scores_coverage does, not a guess."""
+    from risk_assets.lib.ml.pd_lake import record_refusal
+
+    name = _land(risk_home, data_dir)
+    with connect(risk_home.lake_path) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key FROM raw.loans")
+        con.execute("CREATE TABLE ml.loan_scores (loan_key VARCHAR, pd DOUBLE, risk_grade VARCHAR, model VARCHAR, "
+                    "model_version VARCHAR, scored_at TIMESTAMP)")  # another book's scores: none of this one
+        never = trace_loan(con, f"{name}:2").lines[-1]
+        record_refusal(con, "lendingclub", "v1", "at least 20 defaults and 20 non-defaults needed per split; "
+                       "train: 3 defaults / 19 loans", "run-1", labelled=19, defaults=3)
+        refused = trace_loan(con, f"{name}:2").lines[-1]
+    assert never == "  score        none: no loan_pd_lendingclub champion: never trained"
+    assert refused == ("  score        none: no loan_pd_lendingclub champion: training refused: at least 20 defaults "
+                       "and 20 non-defaults needed per split; train: 3 defaults / 19 loans")
