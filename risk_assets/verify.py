@@ -16,6 +16,7 @@ import duckdb
 
 from risk_assets.lib.home import RiskHome
 from risk_assets.lib.lake import connect
+from risk_assets.lib.report.portfolio import landed_loans_not_in_features
 
 LENDINGCLUB_ROWS = 39_786
 SBA_ROWS = 899_164
@@ -162,11 +163,15 @@ def main(argv: list[str] | None = None) -> int:
             refused = con.execute(REFUSED_FILES).fetchall()
         except duckdb.CatalogException:
             refused = []
+        waiting = landed_loans_not_in_features(con)
     for name, passed, observed in results:
         print(f"{'skip' if passed is None else 'ok  ' if passed else 'FAIL'} {name} (observed {observed})")
     for path, message in refused:  # not a failure of the lake: tried again on each run while it stays in landing
         reason = (message or "").removeprefix(f"{path}: ")
         print(f"note refused (tried again on each run while in landing): {path.rsplit('/', 1)[-1]}: {reason}")
+    if waiting:  # landed by a raw-only run: not a failure, but the score line above does not count them
+        print(f"note {waiting} landed loans are not in loan_features yet, so they are not scored or monitored: "
+              "risk-assets run --no-seed --select 'key:loan_features+ and not group:models'")
     for model, split, metric, value in figures:
         print(f"     {model:<30} {split:<16} {metric:<9} {value}")
     return 0 if all(passed is not False for _, passed, _ in results) else 1

@@ -23,7 +23,7 @@ def _small_lake(path) -> None:
                     "WHERE status = 'refused'")
         con.execute("UPDATE raw.landed_files SET message = path || ': parser error AttributeError: no strip' "
                     "WHERE status = 'failed'")
-        con.execute("CREATE TABLE raw.loans AS SELECT range AS i FROM range(6)")
+        con.execute("CREATE TABLE raw.loans AS SELECT 'k' || range AS loan_key FROM range(6)")
         con.execute("CREATE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'news/financial_phrasebank_all.csv' AS _source_file")
         con.execute("CREATE TABLE marts.loan_features AS SELECT 'k' || range AS loan_key, "
                     "CASE WHEN range < 4 THEN 'lendingclub' ELSE 'acme' END AS portfolio FROM range(6)")
@@ -85,6 +85,19 @@ def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_res
             "land news files to score articles)") in out
     assert ("FAIL every loan in loan_features has a PD score from its portfolio's champion (observed not in the lake "
             "yet: table loan_features;") in out
+
+
+def test_loans_landed_by_a_raw_only_run_are_named_as_waiting_for_the_features(risk_home, capsys):
+    """The score line counts the loans in loan_features; loans a landing-only run added to raw.loans
+    are not there yet, so verify says how many and what rebuilds them (quarantined loans excepted)."""
+    _small_lake(risk_home.lake_path)
+    assert "not in loan_features yet" not in (verify.main(), capsys.readouterr().out)[1]
+    with connect(risk_home.lake_path) as con:
+        con.execute("INSERT INTO raw.loans (loan_key) VALUES ('k6'), ('k7'), ('k7'), ('k8')")  # k7: two snapshot rows
+        con.execute("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES ('raw_loans_values', 'k8', 'rate_range')")
+    verify.main()
+    assert ("note 2 landed loans are not in loan_features yet, so they are not scored or monitored: "
+            "risk-assets run --no-seed --select 'key:loan_features+ and not group:models'") in capsys.readouterr().out
 
 
 def test_the_cli_runs_the_same_verification(risk_home, capsys):

@@ -45,7 +45,8 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
     folder = lake.home.landing / domain
     with lake.connect() as con:
         try:
-            report: LandingReport = land_folder(con, folder, domain, parse, context.run_id, asset=context.asset_key.path[-1])
+            report: LandingReport = land_folder(con, folder, domain, parse, context.run_id,
+                                                     asset=context.asset_key.path[-1], progress=context.log.info)
         except LandingFailed as exc:
             raise dg.Failure(description=f"landing {folder} failed: {exc}") from exc
         total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

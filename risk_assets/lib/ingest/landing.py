@@ -39,6 +39,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -207,6 +208,7 @@ def land_folder(
     parse: Callable[[Path], ParsedFile],
     run_id: str,
     asset: str,
+    progress: Callable[[str], None] | None = None,
 ) -> LandingReport:
     """Land every file of `folder` whose bytes are not yet loaded (see module docstring).
 
@@ -217,6 +219,8 @@ def land_folder(
         parse: path -> ParsedFile; raises FileRefused for a file it cannot read.
         run_id: written to every row, quarantine row, manifest row and event.
         asset: the asset name recorded in quality.quarantine (raw_loans, raw_news).
+        progress: called with one line before each new file is read and one when it is landed,
+            so a long file (the 46 MB SBA tape reads for about 45 s) is not silence in the run's log.
 
     Raises:
         LandingFailed: after the whole batch, when any file failed to reconcile or to parse.
@@ -245,7 +249,13 @@ def land_folder(
                                   message=f"same bytes as {first}")
             _record(con, domain, outcome, run_id, manifest=False)
         else:
+            started = time.monotonic()
+            if progress:
+                progress(f"{path.name}: reading {size / 1e6:.1f} MB (sha256 {sha256[:12]})")
             outcome = _land_file(con, path, sha256, size, domain, table, columns, parse, run_id, asset, state)
+            if progress:
+                progress(f"{path.name}: {outcome.outcome} in {time.monotonic() - started:.0f} s "
+                         f"(loaded {outcome.rows_loaded}, quarantined {outcome.rows_quarantined})")
             if outcome.outcome == "loaded":
                 loaded[sha256] = str(path)
         outcomes.append(outcome)

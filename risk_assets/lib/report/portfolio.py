@@ -380,13 +380,23 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     (landed,) = con.execute("SELECT max(landed_at) FROM raw.landed_files WHERE domain = 'loans' "
                             "AND status = 'loaded'").fetchone()
     rows: list[tuple[str, object]] = [("newest loan file landed (UTC)", f"{landed:%Y-%m-%d %H:%M}" if landed else "none")]
-    if table_columns(con, "marts.loan_features") and table_columns(con, "quality.quarantine"):
-        (waiting,) = con.execute("""
-            SELECT count(DISTINCT r.loan_key) FROM raw.loans AS r
-            WHERE NOT EXISTS (SELECT 1 FROM marts.loan_features AS f WHERE f.loan_key = r.loan_key)
-              AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q WHERE q.record_key = r.loan_key)""").fetchone()
+    if (waiting := landed_loans_not_in_features(con)) is not None:
         rows.append(("landed loans not in the features yet (rebuild key:loan_features+)", waiting))
     return rows
+
+
+def landed_loans_not_in_features(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Distinct loans in raw.loans, none of whose rows is quarantined, that marts.loan_features does
+    not hold yet: files landed by a raw-only run (the landing sensor's, `--select raw_loans`) wait
+    there until `key:loan_features+` is rebuilt, and are neither scored nor monitored meanwhile.
+    None when raw.loans, marts.loan_features or quality.quarantine is not in the lake."""
+    if not all(table_columns(con, t) for t in ("raw.loans", "marts.loan_features", "quality.quarantine")):
+        return None
+    (waiting,) = con.execute("""
+        SELECT count(DISTINCT r.loan_key) FROM raw.loans AS r
+        WHERE NOT EXISTS (SELECT 1 FROM marts.loan_features AS f WHERE f.loan_key = r.loan_key)
+          AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q WHERE q.record_key = r.loan_key)""").fetchone()
+    return waiting
 
 
 MAX_MARKDOWN_ROWS = 40

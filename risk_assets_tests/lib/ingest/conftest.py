@@ -24,11 +24,12 @@ def land_cases(risk_home, cases_dir):
     from risk_assets.lib.ingest.loan_formats import parse_loan_file
     from risk_assets.lib.lake import connect
 
-    def run(*names: str, run_id: str = "run-1"):
+    def run(*names: str, run_id: str = "run-1", progress=None):
         for name in names:
             shutil.copyfile(cases_dir / name, risk_home.landing_loans / name)
         with connect(risk_home.lake_path) as con:
             parse = partial(parse_loan_file, mapping_dirs=[MAPPINGS])
-            return land_folder(con, risk_home.landing_loans, "loans", parse, run_id, asset="raw_loans")
+            return land_folder(con, risk_home.landing_loans, "loans", parse, run_id, asset="raw_loans",
+                               progress=progress)
 
     return run
