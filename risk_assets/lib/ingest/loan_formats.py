@@ -36,6 +36,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     excel_leap_day_1900   a workbook date cell holding Excel's day 60 (the 1900-02-29 that never was)
     issue_after_asof (issue_in_future when the tape names no as-of date), credit_line_after_issue,
     issue_before_1950 (an origination before EARLIEST_ORIGINATION; a date comparison then blames it),
+    credit_history_over_90_years (a first credit line over MAX_CREDIT_HISTORY_YEARS before issue),
     non_positive_amount, rate_out_of_range,
     rate_as_fraction, fico_out_of_range     plausibility, applied to every format
     vintage_mismatch, chargeoff_before_origination, guarantee_above_amount
@@ -196,6 +197,8 @@ RULES: dict[str, str] = {
     "issue_after_asof": "is an issue date after the tape's as-of date",
     "issue_in_future": "is an issue date after the day the tape was read (it names no as-of date)",
     "credit_line_after_issue": "is a first credit line opened after the loan was issued",
+    "credit_history_over_90_years": ("is a first credit line more than 90 years before the loan was issued (a "
+                                     "borrower over 104): a mistyped year or a default date, not a credit history"),
     "issue_before_1950": "is an issue date before 1950, earlier than any loan of a tape (check vintage_range)",
     "placeholder_date": ("is a database's or spreadsheet's default date (1900-01-01, 1970-01-01, 1753-01-01, "
                          "9999-12-31, ...) written where the date was missing, not a date of the loan"),
@@ -303,6 +306,13 @@ real month. 2099-12-31 and 2999-12-31 are not listed (no system documents them a
 origination or credit line so far ahead is quarantined by issue_after_asof / issue_in_future /
 credit_line_after_issue anyway."""
 _MONTH_PLACEHOLDERS = [d.replace(day=1) for d in PLACEHOLDER_DATES if d != date(1970, 1, 1)]
+
+MAX_CREDIT_HISTORY_YEARS = 90
+"""A first credit line more than 90 years before the loan's origination (or, without one, before
+the tape's as-of date or the day it is read) is quarantined as credit_history_over_90_years: a card
+held from age 14 as an authorized user would make the borrower 104 or older when the loan was
+issued. Such a date is a mistyped year (1901 for 2001) or a default date not in PLACEHOLDER_DATES,
+not a 111-year credit history."""
 
 EARLIEST_ORIGINATION = date(1950, 1, 1)
 """No loan of a tape is originated before 1950: the bound of check `vintage_range` (quality suites),
@@ -1354,6 +1364,12 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         checks.append(("int_rate", "rate_as_fraction", (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)))
     checks.extend((target, "percent_scale_unclear", unclear) for target, unclear in (unclear_scale or {}).items()
                   if target != "int_rate")
+    if "earliest_cr_line" in target_source:  # a century-long credit history is a wrong year, not a borrower
+        issued_or_read = pl.lit(as_of or date.today())
+        if "origination_date" in target_source:
+            issued_or_read = pl.when(issued_plausibly).then(pl.col("origination_date")).otherwise(issued_or_read)
+        checks.append(("earliest_cr_line", f"credit_history_over_{MAX_CREDIT_HISTORY_YEARS}_years",
+                       pl.col("earliest_cr_line") < issued_or_read.dt.offset_by(f"-{MAX_CREDIT_HISTORY_YEARS}y")))
     if "origination_date" in target_source:
         checks.append(("earliest_cr_line", "credit_line_after_issue",
                        (pl.col("earliest_cr_line") > pl.col("origination_date")) & issued_plausibly))

@@ -85,6 +85,29 @@ def test_placeholder_dates_are_quarantined_on_the_column_that_holds_them(lc_rows
         (11, dt.date(2011, 12, 1), dt.date(1985, 1, 1), float(lc_rows[9]["loan_amnt"]))]
 
 
+def test_a_first_credit_line_over_90_years_before_issue_is_a_wrong_year_not_a_credit_history(lc_rows, tmp_path):
+    """1901 as a first credit line is no placeholder, but a borrower with a 111-year credit history
+    does not exist: the credit line is quarantined. 90 years to the day still loads; without an
+    origination (or with an implausible one) the tape's as-of date is the reference."""
+    parsed = parse_loan_file(_tape(tmp_path, lc_rows, [
+        ("2011-12-01", "1901-01-01", None, None),  # line 2: 1901 for 2001
+        ("2011-12-01", "1921-12-01", None, None),  # 90 years exactly: an old borrower, loads
+        ("2011-12-01", "1921-11-30", None, None),  # a day more
+        ("1901-01-01", "1925-01-01", None, None),  # the origination is wrong, judged against the day read
+        ("2011-12-01", "1985-01-01", None, None),
+    ]))
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "first_credit", "credit_history_over_90_years", "1901-01-01"),
+        (4, "first_credit", "credit_history_over_90_years", "1921-11-30"),
+        (5, "first_credit", "credit_history_over_90_years", "1925-01-01"),
+        (5, "orig_date", "issue_before_1950", "1901-01-01"),
+    ]
+    assert "borrower over 104" in parsed.quarantine["message"][0]
+    assert parsed.rows.select("_source_line", "earliest_cr_line").rows() == [
+        (3, dt.date(1921, 12, 1)), (6, dt.date(1985, 1, 1))]
+
+
 def test_a_lendingclub_credit_line_of_january_1970_is_a_real_month_january_1900_is_not(lc_rows, data_dir, tmp_path):
     """In a month-precision column (`%b-%Y`, read as the 1st) January 1970 is a real month; the
     placeholder months (Jan-1900) are still quarantined."""
