@@ -7,7 +7,6 @@ code, scikit-learn and matplotlib are imported only when an asset runs.
 
 
 import time
-from datetime import datetime, timezone
 
 import dagster as dg
 from pydantic import Field
@@ -50,10 +49,6 @@ class LoanPDConfig(dg.Config):
 
     def to_lib(self) -> PDTrainConfig:
         return PDTrainConfig(**self.model_dump(exclude={"portfolios"}))
-
-
-def _version() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
@@ -113,7 +108,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         frame = frame[frame["portfolio"].isin(config.portfolios)]
     with lake.connect() as con:
         reserved = {portfolio: pd_lake.reserved_keys(con, portfolio) for portfolio in frame["portfolio"].unique()}
-    version = _version()
+    version = registry.new_version(context.run_id)
     cards, trained_models, refused, reports = [], [], {}, {}
     for portfolio, part in frame.groupby("portfolio", sort=True):
         model = pd_lake.model_name(portfolio)

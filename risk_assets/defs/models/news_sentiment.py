@@ -99,7 +99,8 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     from risk_assets.lib.ml import registry
     from risk_assets.lib.ml.sentiment_data import TooFewLabels, labelled_news_through, read_labelled_news
     from risk_assets.lib.ml.sentiment_eval import quality_target_line
-    from risk_assets.lib.ml.sentiment_pipeline import new_version, record_candidate, train_candidate
+    from risk_assets.lib.ml.registry import new_version
+    from risk_assets.lib.ml.sentiment_pipeline import record_candidate, train_candidate
     from risk_assets.lib.report.html import write_model_report
 
     train_config = config.to_train_config()

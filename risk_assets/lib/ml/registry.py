@@ -25,6 +25,14 @@ import duckdb
 
 from risk_assets.lib.lake import table_exists
 
+def new_version(run_id: str | None = None) -> str:
+    """A model version name, one scheme for every model: the UTC second its training started, then
+    the first 8 characters of the Dagster run that trains it (`local` outside a run), as
+    `20261203T081244Z-1a2b3c4d`. Names sort by training time; the run id finds the run's log in
+    the UI. A PD run trains every portfolio under one version name."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{(run_id or 'local')[:8]}"
+
+
 PROMOTION_P_VALUE = 0.05
 """A challenger replaces its champion only when its gain on the same holdout is beyond chance: the
 one-sided p-value of the paired test is below this (PD: DeLong test of the AUC gain, `pd_lake.gate`;

@@ -12,7 +12,7 @@ import json
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -67,11 +67,6 @@ class CandidateRun:
         """The markdown model card (see sentiment_eval.model_card)."""
         return model_card(self.version, self.candidate, self.baseline, self.champion,
                           self.champion_version, self.decision, self.facts)
-
-
-def new_version(run_id: str | None = None) -> str:
-    """A version name: UTC time of training, then the first 8 characters of the run id (or 'local')."""
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{(run_id or 'local')[:8]}"
 
 
 def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:

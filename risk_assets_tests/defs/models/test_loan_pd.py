@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import dagster as dg
 import pytest
 
@@ -46,6 +48,7 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert html.count("<h2>Gate verdict</h2>") == 1
     with connect(risk_home.lake_path, read_only=True) as con:
         registry = con.execute("SELECT model, status, reason FROM ml.model_registry").fetchall()
+        (version,) = con.execute("SELECT version FROM ml.model_registry").fetchone()
         metrics = dict(con.execute(
             "SELECT model, value FROM ml.model_metrics WHERE split = 'holdout' AND metric = 'auc'").fetchall())
         scores = con.execute("SELECT count(*), count(DISTINCT loan_key), min(pd), max(pd) FROM ml.loan_scores").fetchone()
@@ -59,6 +62,8 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert gate.passed and gate.description.startswith("loan_pd_lendingclub ") and gate.description.endswith(registry[0][2])
     assert f"<h2>Gate verdict</h2>\n<p>{registry[0][2]}</p>" in report.read_text()
     assert scores[0] == scores[1] == 12000 and 0 < scores[2] < scores[3] < 1
+    # the sentiment model's scheme: the UTC second training started, then the run that trained it
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", version) and version.endswith(result.run_id[:8])
     assert 2 < roc_points <= 201 and bins == 2300  # 20% of the 11,500 labelled loans
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -88,6 +89,7 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     )
     meta = trained.asset_materializations_for_node("news_sentiment_model")[0].metadata
     version = meta["version"].value
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", version) and version.endswith(trained.run_id[:8])
     card = meta["model_card"].value
     assert "data:image/png;base64," in card and "TF-IDF baseline" in card and version in card
     assert "**Quality target 0.86 / 0.84 (accuracy / macro-F1, FinBERT on this corpus): not met** (accuracy" in card
