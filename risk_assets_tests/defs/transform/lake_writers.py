@@ -1,6 +1,8 @@
 """A code location for the single-writer test: two lake writers and the dbt assets, all in pool `lake`."""
 
+import re
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -17,7 +19,10 @@ ROWS = 500
 def _write(lake: LakeResource, writer: str) -> None:
     # A plain duckdb.connect fails at once on "Could not set lock on file": only the pool can keep
     # this writer from colliding with another run's writer.
-    con = duckdb.connect(str(lake.home.lake_path))
+    try:
+        con = duckdb.connect(str(lake.home.lake_path))
+    except duckdb.IOException as exc:  # name the holder while it still runs: the test's output outlives it
+        raise duckdb.IOException(f"{exc}\nholder: {_holder(str(exc))}") from exc
     try:
         con.execute("CREATE TABLE IF NOT EXISTS raw.writes (writer VARCHAR, i INTEGER)")
         for i in range(ROWS):
@@ -25,6 +30,21 @@ def _write(lake: LakeResource, writer: str) -> None:
         time.sleep(2)  # hold the lock long enough for the other runs to try
     finally:
         con.close()
+
+
+def _holder(message: str) -> str:
+    """The command line and parent of the process DuckDB's lock message names (PID n)."""
+    found = re.search(r"PID (\d+)", message)
+    if not found:
+        return "no PID in the message"
+    proc = Path("/proc") / found.group(1)
+    try:
+        cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        parent = re.search(r"PPid:\s+(\d+)", (proc / "status").read_text()).group(1)
+        parent_cmd = (Path("/proc") / parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError as exc:
+        return f"PID {found.group(1)} already gone ({exc.strerror})"
+    return f"PID {found.group(1)}: {cmdline[:300]} (parent {parent}: {parent_cmd[:300]})"
 
 
 @dg.asset(pool=LAKE_POOL)
