@@ -159,6 +159,34 @@ def file_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+_CONTAINER_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0")
+"""gzip, zip (xlsx), Parquet and OLE (xls) files: a cut copy of one fails to open, so its end says nothing."""
+
+
+def unterminated_last_line(path: Path, tail_bytes: int = 200) -> str | None:
+    """The end of a delimited text file's last line when the file does not end with a line end
+    (LF, CR, or the DOS end-of-file mark Ctrl-Z), else None; also None for containers
+    (_CONTAINER_MAGIC) and for JSON and XML documents, whose parsers refuse a cut copy.
+
+    A copy or download cut short ends mid-line, and its last record's value may be cut
+    (`...,1000` landing as `...,10`) yet still parse. Many writers also end a file without a line
+    end, so this is a note (`last_line_unterminated`), not a quarantine. Shape: at most the last 60
+    characters of the line, decoded as UTF-8 (undecodable bytes replaced, NULs of UTF-16 dropped)."""
+    with path.open("rb") as handle:
+        head = handle.read(64)
+        if head.startswith(_CONTAINER_MAGIC):
+            return None
+        if head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")[:1] in (b"[", b"{", b"<"):
+            return None
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - tail_bytes))
+        tail = handle.read().replace(b"\x00", b"")
+    if not tail or tail[-1:] in (b"\n", b"\r", b"\x1a"):
+        return None
+    last = tail.replace(b"\r", b"\n").rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    return last[-60:]
+
+
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
 """Names a writer uses while a file is still being copied (then renamed into place): left until renamed."""
 OFFICE_OWNER_PREFIX = "~$"
@@ -291,6 +319,10 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
         return outcome
     if domain == "news":
         parsed = _quarantine_known_doc_ids(con, parsed, path)
+    if (cut := unterminated_last_line(path)) is not None:
+        parsed.notes["last_line_unterminated"] = (
+            f"the file ends without a line end, after {cut!r}: a copy or download cut short ends so, "
+            "and its last record may hold a cut value; compare it with the source")
     outcome.format = parsed.format
     outcome.rows_in_file = parsed.data_records + len(parsed.non_data_lines)
     outcome.rows_quarantined = parsed.rows_quarantined

@@ -313,3 +313,35 @@ def test_a_download_that_lost_a_data_line_fails_its_footer_total_with_a_warning(
                               f"loaded from that part of the file sum to {27900 - lost:,.2f} ({-lost:+,.2f}); 0 row(s) "
                               "of the file are quarantined: a data line was lost before the file landed, or the footer "
                               "is wrong")
+
+
+def test_a_copy_cut_mid_line_lands_with_a_note_naming_its_unterminated_last_line(risk_home, data_dir, tmp_path):
+    """A download cut two bytes short parses: `...,5000` lands as `...,50`. Nothing in the values
+    tells, but the file ends without a line end, which the manifest's notes say; a whole file, a
+    gzip copy and a JSON feed get no such note."""
+    from risk_assets.lib.ingest.landing import land_folder, unterminated_last_line
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:16]
+    header = [c for c in rows[0] if c != "loan_amnt"] + ["loan_amnt"]  # the amount last, as in a servicer's layout
+    lines = [",".join(header)] + [",".join(f'"{row[c]}"' if "," in row[c] else row[c] for c in header) for row in rows]
+    whole = "\n".join(lines) + "\n"
+    cut = whole[:-3]  # the last amount's last two digits and the line end never arrived
+    assert rows[-1]["loan_amnt"].endswith("00") and cut.endswith("," + rows[-1]["loan_amnt"][:-2])
+    (risk_home.landing_loans / "servicer_tape.csv").write_text(cut, encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        (notes,) = con.execute("SELECT notes FROM raw.landed_files").fetchone()
+        (amount,) = con.execute("SELECT loan_amount FROM raw.loans WHERE _source_line = 17").fetchone()
+    (outcome,) = report.files
+    assert (outcome.outcome, outcome.rows_loaded) == ("loaded", 16) and amount == float(rows[-1]["loan_amnt"][:-2])
+    note = json.loads(notes)["last_line_unterminated"]
+    assert note.startswith(f"the file ends without a line end, after '{cut.rsplit(chr(10), 1)[-1][-60:]}'")
+    for name, content in (("whole.csv", whole.encode()), ("crlf.csv", whole.replace("\n", "\r\n").encode()),
+                          ("dos.csv", whole.encode() + b"\x1a"), ("feed.json", b'[{"title": "Profit rose"}]'),
+                          ("utf16.csv", whole.encode("utf-16"))):
+        (tmp_path / name).write_bytes(content)
+        assert unterminated_last_line(tmp_path / name) is None, name
+    (tmp_path / "cut16.csv").write_bytes(cut.encode("utf-16"))
+    assert unterminated_last_line(tmp_path / "cut16.csv") == cut.rsplit("\n", 1)[-1][-60:]
