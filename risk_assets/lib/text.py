@@ -71,7 +71,13 @@ _CP850_CONTINUATION = "".join(
     ch for ch in bytes(range(0x80, 0xC0)).decode("cp850") if not ch.isascii()
 )
 _FLATTENED_CP850 = re.compile(f"\\+([{re.escape(_CP850_CONTINUATION)}])")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ZERO_WIDTH = re.compile("[\u00ad\u200b\u200c\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Invisible characters removed from news text: the soft hyphen (a hyphenation hint, 'stra\\xadtegy'
+is 'strategy'), zero-width spaces and non-joiners, word joiner, byte-order mark, bidirectional marks."""
+_LONE_ZWJ = re.compile("(?<!\\S)\u200d|\u200d(?!\\S)")
+"""A zero-width joiner beside a space or at either end joins nothing and is removed; between two
+characters it stays: it builds one emoji from several ('👨\\u200d👩\\u200d👧', a family) and
+shapes Indic and Arabic letters."""
 _ZERO_WIDTH_SPACE = re.compile("(?<=\\w)\u200b(?=\\w)")
 """A zero-width space between two word characters: a word break ('Acme\\u200brose'); elsewhere
 (before a full stop) it is removed with the other zero-width characters."""
@@ -187,8 +193,10 @@ def repair_mojibake(text: str) -> str:
 
 def fold_whitespace(text: str) -> str:
     """No-break and other Unicode spaces, and a zero-width space between two word characters, -> ' ';
-    the other zero-width characters and bidirectional marks removed; runs folded; trimmed."""
-    return _WHITESPACE.sub(" ", _ZERO_WIDTH.sub("", _ZERO_WIDTH_SPACE.sub(" ", text))).strip()
+    the other invisible characters (_ZERO_WIDTH, a zero-width joiner that joins nothing) removed;
+    runs folded; trimmed."""
+    spaced = _WHITESPACE.sub(" ", _ZERO_WIDTH.sub("", _ZERO_WIDTH_SPACE.sub(" ", text)))
+    return _WHITESPACE.sub(" ", _LONE_ZWJ.sub("", spaced)).strip()
 
 
 def clean_text(raw: str) -> CleanedText:
@@ -209,7 +217,8 @@ def clean_text(raw: str) -> CleanedText:
         text=fold_whitespace(whole),
         had_entities=decoded != raw,
         had_tags=stripped != decoded,
-        repaired=unicodedata.normalize("NFC", stripped) != repaired,
+        # only a change of visible text is a repair: ftfy also drops a stray byte-order mark
+        repaired=fold_whitespace(unicodedata.normalize("NFC", stripped)) != fold_whitespace(repaired),
         unrepaired="\ufffd" in repaired,
         source_truncated=whole != repaired,
     )

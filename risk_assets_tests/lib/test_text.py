@@ -88,6 +88,20 @@ def test_whitespace_is_folded():
     assert clean_text("  Outlook\u00a0cut \t\r\n again\u200b.  ").text == "Outlook cut again."
 
 
+def test_invisible_characters_go_emoji_joiners_stay_and_neither_is_a_repair(data_dir):
+    """A web page's soft hyphens ('stra\\xadtegy') and a stray byte-order mark are invisible: removed,
+    and the text is not marked repaired for them. A zero-width joiner inside an emoji sequence
+    builds one emoji (a family) and stays; one beside a space joins nothing and goes."""
+    sentence = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text(encoding="latin-1").splitlines()[0]
+    sentence = sentence.rsplit("@", 1)[0]
+    words = sentence.split(" ")
+    hyphenated = " ".join(w[:2] + "\u00ad" + w[2:] if len(w) > 6 else w for w in words)
+    assert hyphenated != sentence
+    cleaned = clean_text("\ufeff" + hyphenated + " \U0001F468\u200d\U0001F469\u200d\U0001F467 \u200d")
+    assert cleaned.text == sentence + " \U0001F468\u200d\U0001F469\u200d\U0001F467"
+    assert not cleaned.repaired and not cleaned.unrepaired
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
