@@ -123,20 +123,24 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
 
 
 QUALITY_FIGURES = """
-WITH newest AS (
-    SELECT model, version FROM ml.model_registry r
-    WHERE trained_at = (SELECT max(trained_at) FROM ml.model_registry WHERE model = r.model)
+WITH shown AS (  -- the champion, which scores the book; a model without one shows its newest version
+    SELECT model, version, status FROM ml.model_registry r
+    WHERE status = 'champion'
+       OR (NOT EXISTS (SELECT 1 FROM ml.model_registry c WHERE c.model = r.model AND c.status = 'champion')
+           AND trained_at = (SELECT max(trained_at) FROM ml.model_registry WHERE model = r.model))
 )
-SELECT m.model, m.split, m.metric, round(m.value, 4) AS value
+SELECT m.model, m.split, m.metric, round(m.value, 4) AS value, s.version, s.status
 FROM ml.model_metrics m
-JOIN (SELECT model, version FROM newest UNION ALL SELECT model || '_baseline', version FROM newest) n
-  USING (model, version)
+JOIN (SELECT model, version, model AS registered, status FROM shown
+      UNION ALL SELECT model || '_baseline', version, model, status FROM shown) s USING (model, version)
 WHERE m.split IN ('holdout', 'holdout_oot', 'holdout_in_time')
   AND m.metric IN ('auc', 'ece', 'accuracy', 'macro_f1')
 ORDER BY 1, 2, 3
 """
-"""The newest version's holdout figures and its baseline's, printed for the record (the quality bars
-are in the README)."""
+"""The holdout figures of the version that scores the book (the champion), beside its baseline's, with
+the version and its status; a model without a champion shows its newest version, named as such (a
+rejected or refused candidate's figures are never shown as the model's). The quality bars are in the
+README."""
 
 
 REFUSED_FILES = ("SELECT path, message FROM raw.landed_files WHERE status = 'refused' ORDER BY landed_at")
@@ -172,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     if waiting:  # landed by a raw-only run: not a failure, but the score line above does not count them
         print(f"note {waiting} landed loans are not in loan_features yet, so they are not scored or monitored: "
               "risk-assets run --no-seed --select 'key:loan_features+ and not group:models'")
-    for model, split, metric, value in figures:
-        print(f"     {model:<30} {split:<16} {metric:<9} {value}")
+    for model, split, metric, value, version, status in figures:
+        print(f"     {model:<30} {split:<16} {metric:<9} {value:<7} {version} ({status})")
     return 0 if all(passed is not False for _, passed, _ in results) else 1
 
 

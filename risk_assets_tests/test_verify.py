@@ -100,6 +100,28 @@ def test_loans_landed_by_a_raw_only_run_are_named_as_waiting_for_the_features(ri
             "risk-assets run --no-seed --select 'key:loan_features+ and not group:models'") in capsys.readouterr().out
 
 
+def test_the_figures_are_the_champions_that_score_the_book_not_a_newer_rejected_candidates(risk_home, capsys):
+    """A retraining the gate rejected is the newest version; verify still shows the champion's
+    holdout figures, each line naming its version and status. A model without a champion shows its
+    newest version, named as a candidate."""
+    _small_lake(risk_home.lake_path)
+    with connect(risk_home.lake_path) as con:
+        con.execute("UPDATE ml.model_registry SET trained_at = TIMESTAMP '2026-12-01 10:00' WHERE version = 'v1'")
+        con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path, trained_at) VALUES "
+                    "('loan_pd_lendingclub', 'v2', 'rejected', 'a', TIMESTAMP '2026-12-02 10:00'), "
+                    "('loan_pd_acme', 'a1', 'candidate', 'c', TIMESTAMP '2026-12-02 11:00')")
+        con.execute("INSERT INTO ml.model_metrics (model, version, split, metric, value) VALUES "
+                    "('loan_pd_lendingclub', 'v1', 'holdout', 'auc', 0.6854), "
+                    "('loan_pd_lendingclub_baseline', 'v1', 'holdout', 'auc', 0.6688), "
+                    "('loan_pd_lendingclub', 'v2', 'holdout', 'auc', 0.6871), "
+                    "('loan_pd_acme', 'a1', 'holdout', 'auc', 0.61)")
+    verify.main()
+    lines = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("     ")]
+    assert lines == [["loan_pd_acme", "holdout", "auc", "0.61", "a1", "(candidate)"],
+                     ["loan_pd_lendingclub", "holdout", "auc", "0.6854", "v1", "(champion)"],
+                     ["loan_pd_lendingclub_baseline", "holdout", "auc", "0.6688", "v1", "(champion)"]]
+
+
 def test_the_cli_runs_the_same_verification(risk_home, capsys):
     from risk_assets.cli import main
 
