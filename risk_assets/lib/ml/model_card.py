@@ -126,9 +126,11 @@ def inputs_line(trained: TrainedPD) -> str:
 def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None) -> str:
     """The whole card as markdown."""
     run = trained.run
+    term_used = "term_months" in trained.scorer.encoder.spec.numeric
     suspicion = "".join(
         f"\n- {name.replace('_', ' ')} AUC on {trained.split.primary_holdout}: {_fmt(m['auc'].value)} "
-        "(an input this strong alone deserves suspicion: check that it is recorded before the outcome)"
+        + ("(an input this strong alone deserves suspicion: check that it is recorded before the outcome)" if term_used
+           else "(not an input of this model: left out as rewritten after the outcome, see the split notes)")
         for name, m in trained.extra_metrics.items()
     )
     return "\n".join([

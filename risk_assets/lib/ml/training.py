@@ -43,7 +43,7 @@ import copy
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,7 @@ from risk_assets.lib.ml import metrics
 from risk_assets.lib.ml.features import FeatureEncoder, FeatureSpec, spec_for
 from risk_assets.lib.ml.pd_model import PDNet, PDScorer, fit_platt
 from risk_assets.lib.ml.train_config import PDTrainConfig
+from risk_assets.lib.quality.leakage import rewritten_term
 
 
 @dataclass(frozen=True)
@@ -544,6 +545,10 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     device = pick_device(config.device)
 
     parts = {name: labelled.iloc[idx] for name, idx in split.rows.items()}
+    if "term_months" in spec.numeric and (reason := rewritten_term(parts["train"]["term_months"],
+                                                                    parts["train"]["default_flag"])):
+        spec = replace(spec, numeric={k: v for k, v in spec.numeric.items() if k != "term_months"})
+        split.notes.append(f"term_months left out of the inputs: on the development loans {reason}")
     encoder = FeatureEncoder.fit(parts["train"], spec)
     encoded = {name: encoder.transform(part) for name, part in parts.items()}
     ys = {name: y_all[idx] for name, idx in split.rows.items()}

@@ -63,3 +63,33 @@ def test_a_separating_feature_fails_whatever_its_name(lc_features):
     outcome = leakage_outcome(lc_features.assign(days_to_last_event=days))
     assert not outcome.success
     assert "lendingclub.days_to_last_event (AUC 1.0)" in outcome.observed
+
+
+@pytest.fixture(scope="module")
+def sba_sample(request):
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets_tests.conftest import DATA
+
+    path = DATA / "loans" / "sba_national.csv.gz"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    return sba_frame(path, sample_fraction=0.02)
+
+
+def test_the_sba_term_was_rewritten_after_charge_off_and_lendingclubs_was_not(sba_sample, lc_features):
+    """On SBA national, charged-off loans rarely have a term in whole years (54, 61, 42 months...),
+    paid-in-full ones mostly do: the term is not what was fixed at approval. The check names it and
+    passes (training leaves it out); LendingClub's 36/60-month terms are whole years either way."""
+    from risk_assets.lib.quality.leakage import rewritten_term
+
+    labelled = sba_sample[sba_sample["default_flag"].notna()]
+    term, flag = labelled["term_months"], labelled["default_flag"].astype(int)
+    whole_d, whole_o = (term[flag == 1] % 12 == 0).mean(), (term[flag == 0] % 12 == 0).mean()
+    assert whole_d < 0.15 and whole_o > 0.8  # 10.6% and 86.6% on the whole file
+    reason = rewritten_term(term, flag)
+    assert reason.startswith(f"whole-year terms (multiples of 12 months) are {whole_d:.1%} of {int(flag.sum()):,} defaults "
+                             f"against {whole_o:.1%} of {int((flag == 0).sum()):,} non-defaults")
+    outcome = leakage_outcome(sba_sample[[c for c in sba_sample.columns if c in MART_COLUMNS or c == "portfolio"]])
+    assert outcome.success and outcome.observed.endswith("; sba.term_months left out of the PD inputs (rewritten after the outcome)")
+    assert rewritten_term(lc_features["term_months"], lc_features["default_flag"]) is None
+    assert "term_months left out" not in leakage_outcome(lc_features).observed
