@@ -55,6 +55,8 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
         "reference_rows": reference.height,
         "new_rows": current.height,
         "new_labelled_rows": population.new_labels,
+        "new_labelled_in_window": population.new_labels_in_window,
+        "training_window": population.window,
     }], schema={k: v for k, v in tables.CHAMPION_POPULATION.schema.items() if k not in ("model", "champion_version", "computed_at")})
     return {
         tables.CHAMPION_POPULATION.name: _tag(summary, population, computed_at),
@@ -109,6 +111,8 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
             champion_version=row["champion_version"],
             holdout_auc=row["holdout_auc"],
             new_labelled_rows=int(row["new_labelled_rows"]),
+            new_labelled_in_window=row.get("new_labelled_in_window"),
+            training_window=row.get("training_window"),
             psi=tuple(
                 PsiObservation(r["variable"], r["vintage"], float(r["psi"]), int(r["n_current"]))
                 for r in psi.filter(key).sort(["variable", "vintage"]).iter_rows(named=True)

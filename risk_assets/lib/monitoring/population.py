@@ -16,8 +16,10 @@ Tables read: ml.model_registry (champions), ml.model_training_loans, marts.loan_
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -55,6 +57,13 @@ class Population:
     reference: pl.DataFrame
     current: pl.DataFrame
     new_labels: int = 0
+    new_labels_in_window: int | None = None
+    """New labels of vintages the champion's split could train on or hold out (vintage <= the end
+    of its out-of-time holdout); None when its split has no fixed window (a random or date cut,
+    which moves with the data, or a champion without the split on record)."""
+    window: str | None = None
+    """The champion's fixed vintage window in words, e.g. 'train on vintages <= 2003, out-of-time
+    holdout 2004-2006'; None without one."""
     reference_source: str = "training loans"
     """'training loans' (ml.model_training_loans) or 'snapshot' (a champion trained before they were recorded)."""
     """Loans whose default flag reached the lake after trained_at: new loans with an outcome and
@@ -119,11 +128,35 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     labelled_then = pl.col("label_known_at") <= champion.trained_at
     labelled_since = pl.col("default_flag").is_not_null() & (pl.col("label_known_at") > champion.trained_at)
     recorded = bool(frame["trained_on"].any())
+    window = vintage_window(con, champion)
     snapshot = ~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False)
     return Population(
         champion=champion,
         reference=frame.filter(pl.col("trained_on") if recorded else snapshot).drop("label_known_at", "trained_on"),
         current=frame.filter(after.fill_null(False)).drop("label_known_at", "trained_on"),
         new_labels=frame.filter(labelled_since.fill_null(False)).height,
+        new_labels_in_window=None if window is None else frame.filter(
+            labelled_since.fill_null(False) & (pl.col("vintage") <= window[1]).fill_null(False)).height,
+        window=None if window is None else window[0],
         reference_source="training loans" if recorded else "snapshot",
     )
+
+
+def vintage_window(con: duckdb.DuckDBPyConnection, champion: Champion) -> tuple[str, int] | None:
+    """(the window in words, its last vintage) when the champion was split by a fixed vintage window
+    (`training.split_loans`, scheme out_of_time_vintage: train on vintages <= oot_train_until, hold
+    out oot_holdout_from..oot_holdout_to, later vintages unused), read from its artifact's
+    meta.json; None for any other split, or when the artifact cannot be read."""
+    if not table_exists(con, "ml.model_registry"):
+        return None
+    row = con.execute("SELECT artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
+                      [champion.model, champion.version]).fetchone()
+    try:  # the JSON half of the artifact only (artifacts.load_meta would import torch into the sensors)
+        run = json.loads((Path(row[0]) / "meta.json").read_text())["run"] if row else None
+    except (OSError, KeyError, ValueError):
+        return None
+    if not run or run.get("split_scheme") != "out_of_time_vintage":
+        return None
+    config = run["config"]
+    return (f"train on vintages <= {config['oot_train_until']}, out-of-time holdout "
+            f"{config['oot_holdout_from']}-{config['oot_holdout_to']}", int(config["oot_holdout_to"]))

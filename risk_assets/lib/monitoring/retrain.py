@@ -16,6 +16,11 @@ latest attempt, refused for too few or not promoted by the gate (`decide_first_m
 The news sentiment model has one trigger, labels: labelled articles landed since its champion was
 trained >= `new_labelled_articles` (`decide_sentiment`).
 
+A champion split by a fixed vintage window (SBA: train on approval years <= 2003, hold out
+2004-2006; `training.split_loans`) cannot learn from later vintages: a retraining would read the
+same loans and be judged on the same holdout. When triggers fire but none of the new labels falls in
+the window, the decision is 'window' (no retraining), naming the config that moves it.
+
 A champion an operator restored by hand (`risk-assets registry --restore`) is held: no trigger
 retrains it until files of its domain (loans, news) land after the restore. Its triggers were mostly known when the operator
 chose it (the labels added since its older snapshot above all), and a retraining on the same data
@@ -107,6 +112,10 @@ class MonitoringSnapshot:
     """Set when an operator made this version champion by hand (the latest such change)."""
     last_landed_at: datetime | None = None
     """When the newest loan file was loaded (raw.landed_files, UTC); None with no loaded file."""
+    new_labelled_in_window: int | None = None
+    """New labels the champion's fixed vintage window can use; None when its split has none."""
+    training_window: str | None = None
+    """That window in words ('train on vintages <= 2003, out-of-time holdout 2004-2006')."""
 
     def fingerprint(self) -> str:
         """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions."""
@@ -251,6 +260,16 @@ def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Retra
     held = _held(snapshot, fired, ordered, "loans", "retrain_loan_pd")
     if held is not None:
         return held
+    if fired and snapshot.new_labelled_in_window == 0:
+        return RetrainDecision(
+            snapshot.model, snapshot.champion_version, False, "window",
+            f"no retraining: it would train and judge on the same loans as champion {snapshot.champion_version}, "
+            f"whose split is a fixed vintage window ({snapshot.training_window}); none of the "
+            f"{snapshot.new_labelled_rows:,} new labels falls in it. To learn from the newer vintages, move the "
+            "window in loan_pd_model's config (oot_train_until, oot_holdout_from, oot_holdout_to) and run "
+            "retrain_loan_pd by hand. The triggers saw: " + "; ".join(c.reason for c in fired),
+            fired[0].observed, fired[0].threshold, ordered, snapshot.fingerprint(),
+        )
     if fired:
         primary = fired[0]
         return RetrainDecision(

@@ -52,6 +52,8 @@ CHAMPION_POPULATION = MonitoringTable(
         "reference_rows": (pl.Int64, "Loans of the champion's reference: those it trained on (its labelled training snapshot when those were not recorded)."),
         "new_rows": (pl.Int64, "Loans first ingested after the snapshot."),
         "new_labelled_rows": (pl.Int64, "Labels that reached the lake after training (new loans with an outcome, and snapshot loans whose outcome matured since): the labels trigger's input."),
+        "new_labelled_in_window": (pl.Int64, "Of those, the labels of vintages the champion's split can use (vintage <= the end of its out-of-time holdout); NULL when its split has no fixed vintage window. 0 with a trigger fired: retraining would see the same loans, so the window must move (config oot_*)."),
+        "training_window": (pl.Utf8, "The champion's fixed vintage window ('train on vintages <= 2003, out-of-time holdout 2004-2006'); NULL without one."),
         **COMPUTED_AT,
     },
 )

@@ -55,3 +55,32 @@ def test_the_reference_is_the_loans_the_champion_trained_on_not_its_holdouts():
 
     unrecorded = load_population(con, Champion("loan_pd_bank", "v2", "bank", trained, 0.7))
     assert sorted(unrecorded.reference["loan_key"]) == sorted(keys) and unrecorded.reference_source == "snapshot"
+
+
+def test_new_labels_are_counted_inside_the_champions_fixed_vintage_window(tmp_path):
+    """A champion split by vintage (train <= 2003, out-of-time holdout 2004-2006, as SBA's) can
+    learn only from labels of vintages up to 2006: a matured 2005 outcome counts, new 2010 loans do
+    not. Its artifact's meta.json says so; a champion split otherwise has no window."""
+    import json
+
+    before, trained, after = datetime(2024, 3, 1), datetime(2024, 3, 2), datetime(2024, 4, 1)
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA marts; CREATE SCHEMA ml")
+    con.execute("CREATE TABLE raw.loans (loan_key VARCHAR, default_flag INTEGER, _ingested_at TIMESTAMP)")
+    con.executemany("INSERT INTO raw.loans VALUES (?, ?, ?)", [
+        ("sba:A", 0, before), ("sba:B", None, before), ("sba:B", 1, after), ("sba:C", 1, after), ("sba:D", 0, after)])
+    con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM (VALUES ('sba:A', 'sba', 2001, 0), "
+                "('sba:B', 'sba', 2005, 1), ('sba:C', 'sba', 2010, 1), ('sba:D', 'sba', 2010, 0)) "
+                "t(loan_key, portfolio, vintage, default_flag)")
+    con.execute("CREATE TABLE ml.model_registry (model VARCHAR, version VARCHAR, artifact_path VARCHAR)")
+    for version, scheme in (("v1", "out_of_time_vintage"), ("v2", "stratified_random")):
+        folder = tmp_path / version
+        folder.mkdir()
+        (folder / "meta.json").write_text(json.dumps({"run": {"split_scheme": scheme, "config": {
+            "oot_train_until": 2003, "oot_holdout_from": 2004, "oot_holdout_to": 2006}}}))
+        con.execute("INSERT INTO ml.model_registry VALUES ('loan_pd_sba', ?, ?)", [version, str(folder)])
+    windowed = load_population(con, Champion("loan_pd_sba", "v1", "sba", trained, 0.84))
+    assert (windowed.new_labels, windowed.new_labels_in_window) == (3, 1)
+    assert windowed.window == "train on vintages <= 2003, out-of-time holdout 2004-2006"
+    random = load_population(con, Champion("loan_pd_sba", "v2", "sba", trained, 0.84))
+    assert (random.new_labels, random.new_labels_in_window, random.window) == (3, None, None)

@@ -74,3 +74,20 @@ def test_a_vintage_with_too_few_defaults_is_not_judged_by_its_auc():
     assert (d.retrain, d.trigger, d.observed_value) == (True, "auc_decay", 0.672)
     assert "vintage 2022 (5,000 loans, 600 defaults)" in d.reason
     assert not decide(snapshot(vintages=(VintageAuc(2023, 250, 0.30, 1),)), T).retrain
+
+
+def test_a_fixed_vintage_window_that_no_new_label_falls_in_is_not_retrained_and_says_how_to_move_it():
+    """SBA's champion trains on vintages <= 2003 and is judged on 2004-2006: 16,826 new labels of 2010
+    fire the triggers, but a retraining would read the same loans and be rejected at the gate (+0.0001
+    on the sample lake), again at every landing. The decision names the window and its config."""
+    window = "train on vintages <= 2003, out-of-time holdout 2004-2006"
+    decayed = dict(new_labelled_rows=16_826, vintages=(VintageAuc(2010, 16_826, 0.686, 900),),
+                   training_window=window)
+    d = decide(snapshot(**decayed, new_labelled_in_window=0), T)
+    assert (d.retrain, d.trigger, d.observed_value) == (False, "window", 0.686)
+    assert d.reason.startswith("no retraining: it would train and judge on the same loans as champion v1, whose split "
+                               f"is a fixed vintage window ({window}); none of the 16,826 new labels falls in it.")
+    assert "oot_train_until, oot_holdout_from, oot_holdout_to" in d.reason and "AUC on newest labelled vintage 2010" in d.reason
+    # a label that matured inside the window is new information: retrained as before
+    assert decide(snapshot(**decayed, new_labelled_in_window=40), T).trigger == "auc_decay"
+    assert decide(snapshot(**decayed), T).retrain  # no fixed window on record (a random or date split)
