@@ -47,7 +47,9 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
     champion, reference, current = population.champion, population.reference, population.current
     scored_ref = reference.filter(pl.col("pd_score").is_not_null())
     scored_cur = current.filter(pl.col("pd_score").is_not_null())
-    performance = pl.concat([vintage_performance(reference, True), vintage_performance(current, False)])
+    dates = [f["origination_date"].max() for f in (reference, current) if "origination_date" in f.columns and f.height]
+    data_end = max((d for d in dates if d is not None), default=None)  # the lake's newest origination
+    performance = pl.concat([vintage_performance(reference, True, data_end), vintage_performance(current, False, data_end)])
     summary = pl.DataFrame([{
         "portfolio": champion.portfolio,
         "trained_at": champion.trained_at,
@@ -118,7 +120,7 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
                 for r in psi.filter(key).sort(["variable", "vintage"]).iter_rows(named=True)
             ),
             vintages=tuple(
-                VintageAuc(r["vintage"], int(r["n_labelled"]), r["auc"], int(r["n_defaults"]))
+                VintageAuc(r["vintage"], int(r["n_labelled"]), r["auc"], int(r["n_defaults"]), r.get("closed_early_share"))
                 for r in performance.filter(key).sort("vintage").iter_rows(named=True)
             ),
             restored=operator_restore(con, row["model"], row["champion_version"]),

@@ -6,7 +6,9 @@ Three triggers, checked for every champion (DESIGN.md, Automation):
              new outcomes are information the champion has never seen.
 - psi:       PSI of the PD score or of a key feature in a cohort after the snapshot > `psi`
              (0.2 = the "significant shift" band of Siddiqi 2006, see lib.ml.drift).
-- auc_decay: champion AUC on the newest labelled vintage < holdout AUC - `auc_margin`.
+- auc_decay: champion AUC on the newest labelled vintage < holdout AUC - `auc_margin`; a vintage
+             most of whose labelled loans closed before their term could run is not judged
+             (`performance.MAX_CLOSED_EARLY_SHARE`).
 
 A portfolio of marts.loan_features without a PD champion (a lender's own book landed by the
 ingest jobs, which never train) has one trigger, first_model: it is trained when it has labelled
@@ -40,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from risk_assets.lib.ml.registry import OperatorChange
+from risk_assets.lib.monitoring.performance import MAX_CLOSED_EARLY_SHARE
 
 TRIGGER_ORDER = ("auc_decay", "psi", "labels")
 SCORE_VARIABLE = "pd_score"
@@ -96,6 +99,9 @@ class VintageAuc:
     auc: float | None
     n_defaults: int
     """Labelled loans with default_flag = 1."""
+    closed_early_share: float | None = None
+    """Share of its labelled loans that closed as non-defaults before their term could run
+    (monitoring.performance); above MAX_CLOSED_EARLY_SHARE its AUC is not judged."""
 
 
 @dataclass(frozen=True)
@@ -227,12 +233,16 @@ def check_psi(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Ch
 def check_auc(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Check:
     if snapshot.holdout_auc is None:
         return Check("auc_decay", False, None, None, "the champion has no holdout AUC on record")
-    eligible = [v for v in snapshot.vintages if v.auc is not None and v.n_labelled >= thresholds.min_rows
-                and min(v.n_defaults, v.n_labelled - v.n_defaults) >= thresholds.min_defaults]
+    sized = [v for v in snapshot.vintages if v.auc is not None and v.n_labelled >= thresholds.min_rows
+             and min(v.n_defaults, v.n_labelled - v.n_defaults) >= thresholds.min_defaults]
+    eligible = [v for v in sized if v.closed_early_share is None or v.closed_early_share <= MAX_CLOSED_EARLY_SHARE]
+    skipped = [v for v in sized if v not in eligible]
+    unseasoned = ("; not judged, most of their labelled loans closed before their term could run: "
+                  + ", ".join(f"{_cohort(v.vintage)} ({v.closed_early_share:.0%})" for v in skipped)) if skipped else ""
     if not eligible:
         return Check("auc_decay", False, None, None,
                      f"no labelled vintage of >= {thresholds.min_rows} loans with >= {thresholds.min_defaults} defaults "
-                     "and as many non-defaults after the snapshot")
+                     "and as many non-defaults after the snapshot" + unseasoned)
     newest = max(eligible, key=lambda v: (v.vintage is not None, v.vintage or 0))
     floor = snapshot.holdout_auc - thresholds.auc_margin
     fired = newest.auc < floor
@@ -241,7 +251,7 @@ def check_auc(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Ch
         "auc_decay", fired, newest.auc, floor,
         f"AUC on newest labelled {_cohort(newest.vintage)} ({newest.n_labelled:,} loans, {newest.n_defaults:,} defaults) "
         f"= {newest.auc:.3f} {word} "
-        f"holdout AUC {snapshot.holdout_auc:.3f} - margin {thresholds.auc_margin} = {floor:.3f}",
+        f"holdout AUC {snapshot.holdout_auc:.3f} - margin {thresholds.auc_margin} = {floor:.3f}" + unseasoned,
     )
 
 
