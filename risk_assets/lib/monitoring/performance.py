@@ -39,12 +39,17 @@ this. A policy figure of this project, not a published constant."""
 
 def closed_early(frame: pl.DataFrame, data_end) -> pl.Series | None:
     """Per loan: True for a labelled non-default whose contractual end (origination month + term
-    months) is after `data_end`'s month; None when the frame lacks origination_date or term_months,
-    or data_end is None. Month precision; a loan without a date or term is False."""
+    months) is after the month its outcome was known as of: its tape's as-of date (`outcome_as_of`,
+    when the frame has it and the tape named one), else `data_end`. None when the frame lacks
+    origination_date or term_months, or data_end is None. Month precision; a loan without a date
+    or term is False."""
     if data_end is None or not {"origination_date", "term_months", "default_flag"} <= set(frame.columns):
         return None
     start = pl.col("origination_date").dt.year() * 12 + pl.col("origination_date").dt.month() - 1
-    ends_after = (start + pl.col("term_months")) > (data_end.year * 12 + data_end.month - 1)
+    as_of = pl.lit(data_end).cast(pl.Date)
+    if "outcome_as_of" in frame.columns:
+        as_of = pl.coalesce(pl.col("outcome_as_of").cast(pl.Date), as_of)
+    ends_after = (start + pl.col("term_months")) > (as_of.dt.year() * 12 + as_of.dt.month() - 1)
     return frame.select((pl.col("default_flag").eq(0) & ends_after).fill_null(False).alias("closed_early")).to_series()
 
 
@@ -55,8 +60,9 @@ def vintage_performance(population: pl.DataFrame, in_training: bool, data_end=No
         population: n rows with columns vintage (INTEGER, NULL allowed), default_flag (0/1/NULL)
             and pd_score (PD, fraction 0-1, NULL when the loan was not scored).
         in_training: written to every row (the champion's training loans or the loans after it).
-        data_end: the newest origination date in the lake (date), the reference of
-            `closed_early_share`; None leaves that column NULL.
+        data_end: the lake's newest date (the newest as-of date of a tape, else origination), the
+            reference of `closed_early_share` for loans whose tape named no as-of date; None leaves
+            that column NULL.
 
     Returns:
         rows x PERFORMANCE_COLUMNS, sorted by vintage (NULL last). Undefined metrics are NULL and

@@ -50,7 +50,8 @@ class Population:
     docstring; `reference_source` says which) and `current` (first ingested after it was trained).
 
     Both frames: one row per loan_key, the columns of marts.loan_features plus first_ingested_at
-    (UTC) and pd_score (the champion's PD, fraction 0-1, NULL when not scored).
+    (UTC), outcome_as_of (the newest as-of date of a tape that carried the loan, NULL when none
+    named one) and pd_score (the champion's PD, fraction 0-1, NULL when not scored).
     """
 
     champion: Champion
@@ -66,13 +67,19 @@ class Population:
     holdout 2004-2006'; None without one."""
     reference_source: str = "training loans"
     """'training loans' (ml.model_training_loans) or 'snapshot' (a champion trained before they were recorded)."""
-    """Loans whose default flag reached the lake after trained_at: new loans with an outcome and
-    loans of the snapshot whose outcome matured since."""
+    inputs: tuple[str, ...] | None = None
+    """The champion's inputs (its encoder's spec: numeric then categorical, derived ones included and
+    computed into both frames); None when its artifact cannot be read."""
 
     @property
     def features(self) -> list[str]:
-        """Input columns of marts.loan_features (keys, label and the added columns excluded)."""
-        return [c for c in self.reference.columns if c not in NON_FEATURE_COLUMNS | {"first_ingested_at", "pd_score"}]
+        """What feature PSI compares: the champion's inputs (a column the model does not read, such as
+        a date, or a code it reads only through a derived input, drifts without moving a PD). Without
+        them on record, the columns of marts.loan_features but keys, label, dates and added columns."""
+        if self.inputs is not None:
+            return [c for c in self.inputs if c in self.reference.columns]
+        return [c for c, dtype in self.reference.schema.items()
+                if c not in NON_FEATURE_COLUMNS | {"first_ingested_at", "outcome_as_of", "pd_score"} and dtype not in (pl.Date, pl.Datetime)]
 
 
 def champions(con: duckdb.DuckDBPyConnection) -> list[Champion]:
@@ -107,14 +114,19 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         if table_exists(con, "ml.model_training_loans")
         else "SELECT NULL::VARCHAR AS loan_key, NULL::BOOLEAN AS trained_on WHERE ? IS NULL AND ? IS NULL"
     )
+    as_of = ("max(snapshot_date)" if "snapshot_date" in {c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'loans'").fetchall()}
+             else "NULL::DATE")
     frame = pl.from_arrow(con.execute(
         f"""
         WITH first_seen AS (
             SELECT loan_key, min(_ingested_at) AS first_ingested_at,
-                   min(_ingested_at) FILTER (WHERE default_flag IS NOT NULL) AS label_known_at
+                   min(_ingested_at) FILTER (WHERE default_flag IS NOT NULL) AS label_known_at,
+                   {as_of} AS outcome_as_of
             FROM raw.loans GROUP BY loan_key
         ), scores AS ({scores}), trained AS ({trained})
         SELECT f.*, s.first_ingested_at, coalesce(s.label_known_at, s.first_ingested_at) AS label_known_at,
+               s.outcome_as_of,
                sc.pd_score, coalesce(t.trained_on, false) AS trained_on
         FROM marts.loan_features f
         LEFT JOIN first_seen s USING (loan_key)
@@ -128,7 +140,11 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     labelled_then = pl.col("label_known_at") <= champion.trained_at
     labelled_since = pl.col("default_flag").is_not_null() & (pl.col("label_known_at") > champion.trained_at)
     recorded = bool(frame["trained_on"].any())
-    window = vintage_window(con, champion)
+    run, spec = _champion_meta(con, champion)
+    window = vintage_window(run)
+    inputs = None if spec is None else (*(name for name, _ in spec["numeric"]), *spec["categorical"])
+    if inputs is not None:
+        frame = with_derived(frame, inputs)
     snapshot = ~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False)
     return Population(
         champion=champion,
@@ -139,22 +155,47 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
             labelled_since.fill_null(False) & (pl.col("vintage") <= window[1]).fill_null(False)).height,
         window=None if window is None else window[0],
         reference_source="training loans" if recorded else "snapshot",
+        inputs=inputs,
     )
 
 
-def vintage_window(con: duckdb.DuckDBPyConnection, champion: Champion) -> tuple[str, int] | None:
-    """(the window in words, its last vintage) when the champion was split by a fixed vintage window
-    (`training.split_loans`, scheme out_of_time_vintage: train on vintages <= oot_train_until, hold
-    out oot_holdout_from..oot_holdout_to, later vintages unused), read from its artifact's
-    meta.json; None for any other split, or when the artifact cannot be read."""
+def with_derived(frame: pl.DataFrame, inputs: tuple[str, ...]) -> pl.DataFrame:
+    """`frame` with the derived inputs among `inputs` computed as training computes them
+    (`features.DERIVED`, on pandas); a derived input whose source columns are missing is NULL."""
+    from risk_assets.lib.ml.features import DERIVED
+
+    names = [n for n in inputs if n in DERIVED and n not in frame.columns]
+    if not names or not frame.height:
+        return frame.with_columns([pl.lit(None, dtype=pl.Float64).alias(n) for n in names])
+    source = frame.to_pandas()
+    values = {}
+    for name in names:
+        try:
+            values[name] = pl.from_pandas(DERIVED[name](source).rename(name), nan_to_null=True)
+        except KeyError:  # a source column this lake's mart lacks
+            values[name] = pl.Series(name, [None] * frame.height, dtype=pl.Float64)
+    return frame.with_columns(list(values.values()))
+
+
+def _champion_meta(con: duckdb.DuckDBPyConnection, champion: Champion) -> tuple[dict | None, dict | None]:
+    """(the run record, the encoder's feature spec) of the champion's artifact meta.json, each None
+    when not on record. Reads the JSON half only (artifacts.load_meta would import torch into the sensors)."""
     if not table_exists(con, "ml.model_registry"):
-        return None
+        return None, None
     row = con.execute("SELECT artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
                       [champion.model, champion.version]).fetchone()
-    try:  # the JSON half of the artifact only (artifacts.load_meta would import torch into the sensors)
-        run = json.loads((Path(row[0]) / "meta.json").read_text())["run"] if row else None
-    except (OSError, KeyError, ValueError):
-        return None
+    try:
+        meta = json.loads((Path(row[0]) / "meta.json").read_text()) if row else {}
+    except (OSError, ValueError):
+        return None, None
+    return meta.get("run"), (meta.get("encoder") or {}).get("spec")
+
+
+def vintage_window(run: dict | None) -> tuple[str, int] | None:
+    """(the window in words, its last vintage) when the champion's run record (`_champion_meta`)
+    says it was split by a fixed vintage window (`training.split_loans`, scheme out_of_time_vintage:
+    train on vintages <= oot_train_until, hold out oot_holdout_from..oot_holdout_to, later vintages
+    unused); None for any other split or none on record."""
     if not run or run.get("split_scheme") != "out_of_time_vintage":
         return None
     config = run["config"]

@@ -84,3 +84,31 @@ def test_new_labels_are_counted_inside_the_champions_fixed_vintage_window(tmp_pa
     assert windowed.window == "train on vintages <= 2003, out-of-time holdout 2004-2006"
     random = load_population(con, Champion("loan_pd_sba", "v2", "sba", trained, 0.84))
     assert (random.new_labels, random.new_labels_in_window, random.window) == (3, None, None)
+
+
+def test_feature_drift_watches_the_champions_inputs_derived_ones_computed(tmp_path):
+    """The model reads the guarantee share and the NAICS sector, not the raw amounts or the code:
+    those are what feature PSI compares, computed as training computes them. A date the model never
+    reads is not compared; without the champion's spec on record, every non-date mart column is."""
+    import json
+
+    trained, after = datetime(2024, 3, 2), datetime(2024, 4, 1)
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA marts; CREATE SCHEMA ml")
+    con.execute("CREATE TABLE raw.loans (loan_key VARCHAR, default_flag INTEGER, _ingested_at TIMESTAMP)")
+    con.executemany("INSERT INTO raw.loans VALUES (?, 0, ?)", [("sba:A", datetime(2024, 3, 1)), ("sba:B", after)])
+    con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM (VALUES "
+                "('sba:A', 'sba', 2003, 0, DATE '2003-05-01', 100000.0, 75000.0, '722110'), "
+                "('sba:B', 'sba', 2004, 0, DATE '2004-02-01', 200000.0, 100000.0, '0')) "
+                "t(loan_key, portfolio, vintage, default_flag, disbursement_date, gross_approved, sba_approved, naics)")
+    con.execute("CREATE TABLE ml.model_registry (model VARCHAR, version VARCHAR, artifact_path VARCHAR)")
+    (tmp_path / "meta.json").write_text(json.dumps({"run": {"split_scheme": "stratified_random"}, "encoder": {"spec": {
+        "portfolio": "sba", "numeric": [["sba_guarantee_share", "identity"]], "categorical": ["naics_sector"],
+        "min_count": 20}}}))
+    con.execute("INSERT INTO ml.model_registry VALUES ('loan_pd_sba', 'v1', ?), ('loan_pd_sba', 'v0', 'gone')", [str(tmp_path)])
+    population = load_population(con, Champion("loan_pd_sba", "v1", "sba", trained, 0.7))
+    assert population.features == ["sba_guarantee_share", "naics_sector"]
+    assert population.reference.select("sba_guarantee_share", "naics_sector").rows() == [(0.75, "72")]
+    assert population.current.select("sba_guarantee_share", "naics_sector").rows() == [(0.5, None)]  # NAICS 0: not recorded
+    unrecorded = load_population(con, Champion("loan_pd_sba", "v0", "sba", trained, 0.7))
+    assert unrecorded.features == ["gross_approved", "sba_approved", "naics"]
