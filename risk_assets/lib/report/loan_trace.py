@@ -149,11 +149,25 @@ def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
         for pd_, grade, model, version, scored_at in scores:
             standing = "the champion" if champions.get(model) == version else "no longer the champion"
             lines.append(f"  score        PD {pd_:.4f} (grade {grade}) by {model} {version} ({standing}), "
-                         f"scored {scored_at:%Y-%m-%d %H:%M} UTC")
+                         f"scored {scored_at:%Y-%m-%d %H:%M} UTC; {_sample_role(con, model, version, key)}")
         if not scores:
             lines.append("  score        none: " + ("only loans in marts.loan_features are scored" if not held else
                                                     _unscored_why(con, key)))
     return lines
+
+
+def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: str) -> str:
+    """Whether `version` learnt from the loan (in-sample: its PD flatters it), held it out (the loan
+    is one of the loans its figures were measured on), or never saw it (out of sample)."""
+    if table_exists(con, "ml.model_training_loans") and con.execute(
+            "SELECT count(*) FROM ml.model_training_loans WHERE model = ? AND version = ? AND loan_key = ?",
+            [model, version, key]).fetchone()[0]:
+        return "in-sample: this version trained on the loan"
+    if table_exists(con, "ml.model_holdouts") and (split := con.execute(
+            "SELECT min(split) FROM ml.model_holdouts WHERE model = ? AND version = ? AND loan_key = ?",
+            [model, version, key]).fetchone()[0]):
+        return f"held out: one of the loans this version was measured on ({split})"
+    return "out of sample: this version never saw the loan"
 
 
 def _unscored_why(con: duckdb.DuckDBPyConnection, key: str) -> str:

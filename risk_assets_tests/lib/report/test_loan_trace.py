@@ -46,6 +46,27 @@ def test_a_landed_loan_is_traced_to_its_line_features_and_score(risk_home, data_
     assert "  quarantined  nothing" in by_line.lines and "  features     in marts.loan_features" in by_line.lines
     assert by_line.lines[-1].startswith("  score        PD 0.1234 (grade R4) by loan_pd_lendingclub v2 (no longer the champion)")
     assert unfeatured.lines[-1] == "  score        none: only loans in marts.loan_features are scored"
+    assert by_line.lines[-1].endswith("scored 2026-12-01 10:00 UTC; out of sample: this version never saw the loan")
+
+
+def test_the_score_says_whether_its_version_trained_on_the_loan_or_held_it_out(risk_home, data_dir):
+    """A PD of a loan the model learnt from flatters it; one of a holdout loan is what its figures
+    were measured on. The trace says which, per version."""
+    from risk_assets.lib.ml.pd_lake import ensure_pd_tables
+
+    _land(risk_home, data_dir)
+    with connect(risk_home.lake_path) as con:
+        ensure_pd_tables(con)
+        keys = [k for (k,) in con.execute("SELECT loan_key FROM raw.loans WHERE _source_line IN (2, 4) ORDER BY _source_line").fetchall()]
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key FROM raw.loans")
+        con.execute("INSERT INTO ml.loan_scores SELECT loan_key, 'lendingclub', 0.2, 'R5', 'loan_pd_lendingclub', 'v1', "
+                    "TIMESTAMP '2026-12-01 10:00' FROM marts.loan_features")
+        con.execute("INSERT INTO ml.model_training_loans VALUES ('loan_pd_lendingclub', 'v1', ?)", [keys[0]])
+        con.execute("INSERT INTO ml.model_holdouts VALUES ('loan_pd_lendingclub', 'v1', 'holdout', ?)", [keys[1]])
+        trained, held = (trace_loan(con, key).lines[-1] for key in keys)
+    assert trained.endswith("; in-sample: this version trained on the loan")
+    assert held.endswith("; held out: one of the loans this version was measured on (holdout)")
 
 
 def test_a_line_that_never_became_a_loan_shows_its_quarantine(risk_home, data_dir, capsys, monkeypatch):
