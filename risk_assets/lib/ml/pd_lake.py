@@ -288,8 +288,12 @@ def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
     _, frame = holdout_frame(con, model, version)
     seen = training_keys(con, model, current["version"])
     overlap = frame["loan_key"].isin(seen) if seen is not None else pd.Series(False, index=frame.index)
+    # an id-less loan is keyed by file and line: the same loan landed again in another file is a new key
+    keyed_by_line = bool(frame["loan_key"].str.fullmatch(r"[^:]+:[0-9a-f]{16}:\d+").any())
+    by_key = (" by key: a loan without an id landed again in another file has a key of its own, see check "
+              "raw_loans_idless_repeats") if keyed_by_line else ""
     scope = (f" ({len(frame):,} holdout loans; the champion's training loans are not recorded)" if seen is None
-             else f" ({len(frame):,} holdout loans, none of them among the champion's training loans)" if not overlap.any()
+             else f" ({len(frame):,} holdout loans, none of them among the champion's training loans{by_key})" if not overlap.any()
              else f" ({int((~overlap).sum()):,} holdout loans; {int(overlap.sum()):,} the champion trained on set aside)")
     frame = frame[~overlap]
     y = frame["default_flag"].to_numpy()
