@@ -45,6 +45,17 @@ def dedupe_key(text: str) -> str:
     return _NOT_ALNUM.sub("", text.casefold())
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def template_key(key: str) -> str:
+    """A dedupe key with its numbers masked: two sentences that differ only in their figures
+    ('sales totalled EUR 3.4 billion in 2008' and '... EUR 2.9 billion in 2007') are one template.
+    A model that trained on one has as good as seen the other, so a holdout sentence's template is
+    kept out of training (`split_holdout`)."""
+    return _DIGITS.sub("#", key)
+
+
 def key_digest(key: str) -> str:
     """sha256[:16] of a dedupe key: how an artifact records the sentences it trained and was judged
     on without storing their text."""
@@ -81,6 +92,8 @@ class SentimentSplit:
     holdout_from_reference: bool
     snapshot: str
     reserved_note: str | None = None
+    n_holdout_templates: int = 0
+    """Training sentences left out because a holdout sentence differs from them only in its figures."""
 
     def summary(self) -> dict[str, object]:
         return {
@@ -89,6 +102,7 @@ class SentimentSplit:
             "rows_without_text": self.n_no_text,
             "duplicate_rows_folded": self.n_duplicates,
             "conflicting_label_sentences_dropped": self.n_conflicting,
+            "train_sentences_sharing_a_holdout_template_dropped": self.n_holdout_templates,
             "train_sentences": self.train.height,
             "holdout_sentences": self.holdout.height,
             "holdout_from_reference_corpus": self.holdout_from_reference,
@@ -182,6 +196,10 @@ def split_holdout(
     columns = ["key", "doc_id", "text", "label"]
     holdout = consistent.filter(pl.col("key").is_in(holdout_set)).select(columns)
     train = consistent.filter(~pl.col("key").is_in(holdout_set))
+    held_templates = {template_key(key) for key in holdout["key"].to_list()}
+    near = train["key"].map_elements(template_key, return_dtype=pl.String).is_in(held_templates)
+    n_holdout_templates = int(near.sum())
+    train = train.filter(~near)  # the holdout stays as drawn: its sentences are never seen in a near copy
     if not train_on_other_sources:
         train = train.filter(pl.col("eligible"))
     train = train.select(columns)
@@ -204,6 +222,7 @@ def split_holdout(
         holdout_from_reference=from_reference,
         snapshot=digest.hexdigest()[:16],
         reserved_note=reserved_note,
+        n_holdout_templates=n_holdout_templates,
     )
 
 
