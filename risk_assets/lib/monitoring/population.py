@@ -58,6 +58,8 @@ class Population:
     reference: pl.DataFrame
     current: pl.DataFrame
     new_labels: int = 0
+    """Loans whose default flag reached the lake after trained_at: new loans with an outcome and
+    loans of the snapshot whose outcome matured since."""
     new_labels_in_window: int | None = None
     """New labels of vintages the champion's split could train on or hold out (vintage <= the end
     of its out-of-time holdout); None when its split has no fixed window (a random or date cut,
@@ -143,13 +145,15 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     run, spec = _champion_meta(con, champion)
     window = vintage_window(run)
     inputs = None if spec is None else (*(name for name, _ in spec["numeric"]), *spec["categorical"])
-    if inputs is not None:
-        frame = with_derived(frame, inputs)
     snapshot = ~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False)
+    reference = frame.filter(pl.col("trained_on") if recorded else snapshot).drop("label_known_at", "trained_on")
+    current = frame.filter(after.fill_null(False)).drop("label_known_at", "trained_on")
+    if inputs is not None:  # on the two cohorts only, not the whole book
+        reference, current = with_derived(reference, inputs), with_derived(current, inputs)
     return Population(
         champion=champion,
-        reference=frame.filter(pl.col("trained_on") if recorded else snapshot).drop("label_known_at", "trained_on"),
-        current=frame.filter(after.fill_null(False)).drop("label_known_at", "trained_on"),
+        reference=reference,
+        current=current,
         new_labels=frame.filter(labelled_since.fill_null(False)).height,
         new_labels_in_window=None if window is None else frame.filter(
             labelled_since.fill_null(False) & (pl.col("vintage") <= window[1]).fill_null(False)).height,
