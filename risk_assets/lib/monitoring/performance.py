@@ -23,18 +23,18 @@ PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "auc": (pl.Float64, "Champion ROC AUC on the vintage; NULL with the reason when one class only."),
     "ks": (pl.Float64, "Kolmogorov-Smirnov statistic max(TPR - FPR), 0-1; NULL with one class only."),
     "brier": (pl.Float64, "Brier score mean (pd - y)^2, 0-1."),
-    "closed_early_share": (pl.Float64, "Share (0-1) of the labelled loans that are non-defaults whose contractual term (origination + term_months) runs past the newest origination in the lake: paid off early, or kept in the extract because resolved while the rest still runs. Above MAX_CLOSED_EARLY_SHARE the vintage's outcomes are not yet representative and retrain_sensor does not judge its AUC. NULL without origination dates or terms."),
+    "closed_early_share": (pl.Float64, "Share (0-1) of the labelled loans that are non-defaults whose contractual term (origination + term_months) runs past the date their outcome is known as of (their tape's as-of date, else the lake's newest as-of or origination date): paid off early, or kept in the extract because resolved while the rest still runs. Above MAX_CLOSED_EARLY_SHARE the vintage's outcomes are not yet representative and retrain_sensor does not judge its AUC. NULL without origination dates or terms."),
     "reason": (pl.Utf8, "Why a metric is NULL (e.g. 'no defaults among 40 rows')."),
 }
 """Columns of a vintage performance frame, with types and descriptions."""
 
 MAX_CLOSED_EARLY_SHARE = 0.5
 """A vintage most of whose labelled loans closed as non-defaults before their term could have run
-(by the newest origination in the lake) is a vintage of early resolutions, not of outcomes: the
-loans still running are absent or unlabelled, so its default rate and AUC say little yet. On the SBA
-national data the share is 13% for 2006, 50% for 2009, 69% for 2010 and 75-83% for 2011-2014
-(approvals end June 2014): the fall of the charge-off rate from 41% (2008) to 2% (2014) is partly
-this. A policy figure of this project, not a published constant."""
+(by its tape's as-of date, else the lake's newest date) is a vintage of early resolutions, not of
+outcomes: the loans still running are absent or unlabelled, so its default rate and AUC say little
+yet. On the SBA national data (approvals end June 2014; a 5% sample) the share is 13% for 2006, 39%
+for 2008, 54% for 2009 and 70-79% for 2010-2013: the fall of the charge-off rate from 41% (2008) to
+2% (2014) is partly this. A policy figure of this project, not a published constant."""
 
 
 def closed_early(frame: pl.DataFrame, data_end) -> pl.Series | None:
