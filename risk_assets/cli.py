@@ -18,7 +18,9 @@ Every command prints what it did; a failure exits non-zero with a one-line reaso
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -80,8 +82,10 @@ def seed_landing(home: RiskHome, source: Path | None) -> list[Path]:
     return copied
 
 
-def _materialize(select: str, lake_path: Path | None = None) -> int:
+def _materialize(select: str, lake_path: Path | None = None, config_json: str | None = None) -> int:
     command = ["dagster", "asset", "materialize", "-m", "risk_assets.definitions", "--select", select]
+    if config_json:
+        command += ["--config-json", config_json]
     bin_dir = Path(sys.executable).parent
     if (bin_dir / "dagster").exists():
         command[0] = str(bin_dir / "dagster")
@@ -138,6 +142,11 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(f"   {status.upper():<7} {Path(path).name}: {message}")
     lines.append("   next: risk-assets verify (with --own-data on a lake of your own files); the UI shows each check's "
                  "rows (README, Open the UI)")
+    untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(flagged))))
+    if untrained:  # a new book: landing never trains, so say how to train it now
+        config = json.dumps({"ops": {"loan_pd_model": {"config": {"portfolios": untrained}}}})
+        lines.append(f"   next: to score {', '.join(untrained)} now, train it (retrain_sensor does so under dagster dev): "
+                     f"risk-assets run --no-seed --select 'key:loan_pd_model+' --config-json '{config}'")
     return lines
 
 
@@ -454,6 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="init, seed, then materialize the whole lake")
     run.add_argument("--select", default="*", help="Dagster asset selection (default: everything)")
     run.add_argument("--no-seed", action="store_true", help="do not copy the sample data first")
+    run.add_argument("--config-json", default=None, metavar="JSON",
+                     help="run config passed to dagster, e.g. "
+                          '\'{"ops": {"loan_pd_model": {"config": {"portfolios": ["acme"]}}}}\' to train one book')
     export = sub.add_parser("export", help="write the metric and score tables to CSV or Parquet")
     export.add_argument("--format", choices=("csv", "parquet"), default="csv")
     export.add_argument("--out", type=Path, required=True, help="folder for the files (created if missing)")
@@ -537,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in copied:
             print(f"  {path}")
     if args.command == "run":
-        return _materialize(args.select, home.lake_path)
+        return _materialize(args.select, home.lake_path, args.config_json)
     if args.command == "replay":
         return _replay(args, home)
     return 0

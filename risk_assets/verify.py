@@ -66,7 +66,7 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
             results.append((name, None, no_news_model))
             return
         try:
-            observed = con.execute(sql).fetchone()[0]
+            observed = sql(con) if callable(sql) else con.execute(sql).fetchone()[0]
         except duckdb.CatalogException as exc:  # a lake without news (or loans) yet: that line fails, the rest run
             missing = _MISSING_TABLE.search(str(exc))
             results.append((name, False, f"not in the lake yet: table {missing.group(1)}; materialize the asset that "
@@ -101,16 +101,7 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
         "SELECT count(DISTINCT model) FROM ml.model_registry WHERE status = 'champion' "
         "AND model IN ('loan_pd_lendingclub', 'loan_pd_sba')",
         lambda n: n == 2, "portfolios with a champion")
-    one("every loan in loan_features has a PD score from its portfolio's champion",
-        "SELECT coalesce(sum(n), 0) || ' loans without a champion''s score' || coalesce(': ' || string_agg("
-        "  portfolio || ' ' || n || CASE WHEN has_champion THEN '' ELSE ' (no loan_pd_' || portfolio || "
-        "  ' champion: not trained yet, or refused: see loan_pd_model''s latest card)' END, ', ' ORDER BY portfolio), '') FROM ("
-        "SELECT f.portfolio, count(*) AS n, bool_or(c.model IS NOT NULL) AS has_champion "
-        "FROM marts.loan_features f LEFT JOIN ml.model_registry c "
-        "  ON c.model = 'loan_pd_' || f.portfolio AND c.status = 'champion' "
-        "WHERE NOT EXISTS (SELECT 1 FROM ml.loan_scores s "
-        "JOIN ml.model_registry r ON r.model = s.model AND r.version = s.model_version AND r.status = 'champion' "
-        "WHERE s.loan_key = f.loan_key) GROUP BY f.portfolio)",
+    one("every loan in loan_features has a PD score from its portfolio's champion", _unscored_loans,
         lambda text: text.startswith("0 "), "")
     one("a news sentiment model version registered",
         "SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'", lambda n: n >= 1, "version(s)")
@@ -120,6 +111,30 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
         "AND r.status = 'champion' WHERE s.doc_id = f.doc_id)",
         lambda n: n == 0, "articles without a champion's score")
     return results
+
+
+def _unscored_loans(con: duckdb.DuckDBPyConnection) -> str:
+    """'<n> loans without a champion's score', then per portfolio its count and, where it has no
+    champion, why (`pd_lake.unscored_reason`: never trained, training refused and why, retired)."""
+    from risk_assets.lib.ml.pd_lake import unscored_reason
+
+    rows = con.execute(
+        "SELECT f.portfolio, count(*) AS n, bool_or(c.model IS NOT NULL) AS has_champion "
+        "FROM marts.loan_features f LEFT JOIN ml.model_registry c "
+        "  ON c.model = 'loan_pd_' || f.portfolio AND c.status = 'champion' "
+        "WHERE NOT EXISTS (SELECT 1 FROM ml.loan_scores s "
+        "JOIN ml.model_registry r ON r.model = s.model AND r.version = s.model_version AND r.status = 'champion' "
+        "WHERE s.loan_key = f.loan_key) GROUP BY f.portfolio ORDER BY f.portfolio").fetchall()
+    has_metrics = bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml' "
+                                   "AND table_name = 'model_metrics'").fetchone()[0])
+
+    def why(portfolio: str) -> str:
+        if has_metrics:
+            return unscored_reason(con, portfolio)
+        return f"no loan_pd_{portfolio} champion: never trained"
+
+    parts = [f"{portfolio} {n}" + ("" if has_champion else f" ({why(portfolio)})") for portfolio, n, has_champion in rows]
+    return f"{sum(n for _, n, _ in rows)} loans without a champion's score" + (": " + ", ".join(parts) if parts else "")
 
 
 QUALITY_FIGURES = """

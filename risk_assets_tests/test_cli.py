@@ -60,3 +60,36 @@ def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
                              "again on each run):")
     assert lines[1] == "   REFUSED HDR_TRL.DAT: no known loan tape format: line 1 is 'HDR|20200331'"
     assert lines[2].startswith("   next: risk-assets verify") and len(lines) == 3
+
+
+@dg.asset_check(asset=tape)
+def tape_scores_coverage() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
+                               description="acme: 300 loans unscored (no loan_pd_acme champion: never trained)")
+
+
+def test_the_run_summary_says_how_to_train_a_book_that_landed_without_a_model(tmp_path, monkeypatch):
+    """Landing never trains: a new book's loans are unscored until its first model. The summary
+    gives the command that trains that book alone, which `risk-assets run` passes on to dagster."""
+    import json
+    import shlex
+
+    from risk_assets.cli import main
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        since = time.time()
+        dg.materialize([tape, tape_scores_coverage], instance=instance)
+        lines = run_summary(instance, since)
+    assert lines[-1] == ("   next: to score acme now, train it (retrain_sensor does so under dagster dev): risk-assets run "
+                         "--no-seed --select 'key:loan_pd_model+' --config-json "
+                         "'{\"ops\": {\"loan_pd_model\": {\"config\": {\"portfolios\": [\"acme\"]}}}}'")
+    command = shlex.split(lines[-1].split(": ", 2)[-1])
+    config = json.loads(command[command.index("--config-json") + 1])
+    assert config["ops"]["loan_pd_model"]["config"]["portfolios"] == ["acme"]
+    # `risk-assets run` takes what the summary prints and hands the config to dagster (not started here)
+    seen = {}
+    monkeypatch.setattr("risk_assets.cli._materialize",
+                        lambda select, lake_path=None, config_json=None: seen.update(select=select, config=config_json) or 0)
+    monkeypatch.setenv("RISK_HOME", str(tmp_path / "home"))
+    assert main(command[1:]) == 0
+    assert seen == {"select": "key:loan_pd_model+", "config": command[command.index("--config-json") + 1]}

@@ -50,7 +50,7 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
         (False, "1 files"),
         (False, "1 portfolios with a champion"),
         # k3 (the retired model's) and k4, k5 (a portfolio with no champion at all)
-        (False, "3 loans without a champion's score: acme 2 (no loan_pd_acme champion: not trained yet, or refused: see loan_pd_model's latest card), lendingclub 1"),
+        (False, "3 loans without a champion's score: acme 2 (no loan_pd_acme champion: never trained), lendingclub 1"),
         (True, "1 version(s)"),
         (True, "0 articles without a champion's score"),
     ]
@@ -61,6 +61,20 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
     assert ("note refused (tried again on each run while in landing): two_months.xlsx: sheets 'Jan', 'Feb' "
             "all hold loan tapes") in out  # the message without the path it starts with
+
+
+def test_a_book_whose_training_was_refused_says_why_on_the_scores_line(risk_home, capsys):
+    """The reason is the book's own (as `risk-assets loan` and check loan_scores_coverage give it),
+    not a pointer to a card that may be about other books."""
+    _small_lake(risk_home.lake_path)
+    refusal = ("too few defaults to train and judge a PD model: at least 20 defaults and 20 non-defaults "
+               "per split; short: holdout (4 defaults / 40 loans)")
+    with connect(risk_home.lake_path) as con:
+        con.execute("INSERT INTO ml.model_metrics (model, version, split, metric, value, reason, recorded_at) VALUES "
+                    "('loan_pd_acme', 'r1', 'all', 'auc', NULL, ?, now())", [refusal])
+        results = {name: observed for name, _, observed in verify.checks(con)}
+    assert results["every loan in loan_features has a PD score from its portfolio's champion"] == (
+        f"3 loans without a champion's score: acme 2 (no loan_pd_acme champion: training refused: {refusal}), lendingclub 1")
 
 
 def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_rest(risk_home, capsys):
