@@ -13,9 +13,10 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from safetensors.torch import load_file, save_file
+if TYPE_CHECKING:  # torch is imported where weights are read or written: load_meta needs only json
+    import torch
 
 WEIGHTS = "weights.safetensors"
 META = "meta.json"
@@ -45,6 +46,8 @@ def save_artifact(
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=final.parent))
     try:
+        from safetensors.torch import save_file
+
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(staging / WEIGHTS))
         (staging / META).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
         for name, content in (extra_files or {}).items():
@@ -75,6 +78,8 @@ def load_artifact(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, obje
     folder = Path(folder)
     if not (folder / WEIGHTS).exists():
         raise FileNotFoundError(f"{folder / WEIGHTS}: not a model artifact (missing {WEIGHTS})")
+    from safetensors.torch import load_file
+
     return load_file(str(folder / WEIGHTS)), load_meta(folder)
 
 

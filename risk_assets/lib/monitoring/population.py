@@ -16,7 +16,6 @@ Tables read: ml.model_registry (champions), ml.model_training_loans, marts.loan_
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.lake import table_exists
+from risk_assets.lib.ml.artifacts import load_meta
 
 PD_MODEL_PREFIX = "loan_pd_"
 """PD models are registered as loan_pd_<portfolio>."""
@@ -183,13 +183,13 @@ def with_derived(frame: pl.DataFrame, inputs: tuple[str, ...]) -> pl.DataFrame:
 
 def _champion_meta(con: duckdb.DuckDBPyConnection, champion: Champion) -> tuple[dict | None, dict | None]:
     """(the run record, the encoder's feature spec) of the champion's artifact meta.json, each None
-    when not on record. Reads the JSON half only (artifacts.load_meta would import torch into the sensors)."""
+    when not on record."""
     if not table_exists(con, "ml.model_registry"):
         return None, None
     row = con.execute("SELECT artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
                       [champion.model, champion.version]).fetchone()
     try:
-        meta = json.loads((Path(row[0]) / "meta.json").read_text()) if row else {}
+        meta = load_meta(Path(row[0])) if row else {}
     except (OSError, ValueError):
         return None, None
     return meta.get("run"), (meta.get("encoder") or {}).get("spec")
