@@ -195,8 +195,8 @@ def fold_whitespace(text: str) -> str:
     """No-break and other Unicode spaces, and a zero-width space between two word characters, -> ' ';
     the other invisible characters (_ZERO_WIDTH, a zero-width joiner that joins nothing) removed;
     runs folded; trimmed."""
-    spaced = _WHITESPACE.sub(" ", _ZERO_WIDTH.sub("", _ZERO_WIDTH_SPACE.sub(" ", text)))
-    return _WHITESPACE.sub(" ", _LONE_ZWJ.sub("", spaced)).strip()
+    visible = _LONE_ZWJ.sub("", _ZERO_WIDTH.sub("", _ZERO_WIDTH_SPACE.sub(" ", text)))
+    return _WHITESPACE.sub(" ", visible).strip()
 
 
 def clean_text(raw: str) -> CleanedText:
