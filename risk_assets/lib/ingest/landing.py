@@ -166,12 +166,16 @@ _CONTAINER_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0")
 def unterminated_last_line(path: Path, tail_bytes: int = 200) -> str | None:
     """The end of a delimited text file's last line when the file does not end with a line end
     (LF, CR, or the DOS end-of-file mark Ctrl-Z), else None; also None for containers
-    (_CONTAINER_MAGIC) and for JSON and XML documents, whose parsers refuse a cut copy.
+    (_CONTAINER_MAGIC), for JSON and XML documents, whose parsers refuse a cut copy, and for a last
+    line that ends by closing a quoted field (an even number of quotes, the last character one):
+    a cut inside that field would leave its quote open, and a cut after it would leave the record
+    short of fields, both of which the readers report themselves.
 
     A copy or download cut short ends mid-line, and its last record's value may be cut
     (`...,1000` landing as `...,10`) yet still parse. Many writers also end a file without a line
     end, so this is a note (`last_line_unterminated`), not a quarantine. Shape: at most the last 60
-    characters of the line, decoded as UTF-8 (undecodable bytes replaced, NULs of UTF-16 dropped)."""
+    characters of the line, decoded as UTF-8 (undecodable bytes replaced, NULs of UTF-16 dropped);
+    a last line longer than `tail_bytes` is read whole, up to 1 MiB, to count its quotes."""
     with path.open("rb") as handle:
         head = handle.read(64)
         if head.startswith(_CONTAINER_MAGIC):
@@ -179,12 +183,19 @@ def unterminated_last_line(path: Path, tail_bytes: int = 200) -> str | None:
         if head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")[:1] in (b"[", b"{", b"<"):
             return None
         size = handle.seek(0, 2)
-        handle.seek(max(0, size - tail_bytes))
-        tail = handle.read().replace(b"\x00", b"")
+        while True:
+            handle.seek(max(0, size - tail_bytes))
+            tail = handle.read().replace(b"\x00", b"")
+            whole_line = b"\n" in tail or b"\r" in tail or tail_bytes >= size
+            if whole_line or tail_bytes >= 1 << 20:
+                break
+            tail_bytes *= 4
     if not tail or tail[-1:] in (b"\n", b"\r", b"\x1a"):
         return None
-    last = tail.replace(b"\r", b"\n").rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
-    return last[-60:]
+    last = tail.replace(b"\r", b"\n").rsplit(b"\n", 1)[-1]
+    if whole_line and last.endswith(b'"') and last.count(b'"') % 2 == 0:
+        return None
+    return last.decode("utf-8", errors="replace")[-60:]
 
 
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")

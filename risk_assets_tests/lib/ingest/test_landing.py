@@ -345,3 +345,24 @@ def test_a_copy_cut_mid_line_lands_with_a_note_naming_its_unterminated_last_line
         assert unterminated_last_line(tmp_path / name) is None, name
     (tmp_path / "cut16.csv").write_bytes(cut.encode("utf-16"))
     assert unterminated_last_line(tmp_path / "cut16.csv") == cut.rsplit("\n", 1)[-1][-60:]
+
+
+def test_a_last_record_that_closes_its_quoted_field_gets_no_unterminated_note(data_dir, tmp_path):
+    """The PhraseBank CSV re-export ends without a line end, after a quoted sentence whose quote
+    closes: a cut there would leave the quote open, so the file is whole and gets no note. The same
+    file cut inside its last sentence, or after a closed quote with an unquoted value to follow,
+    still gets it, and a last line longer than the first read (200 bytes) is read whole."""
+    from risk_assets.lib.ingest.landing import unterminated_last_line
+
+    sample = data_dir / "news" / "financial_phrasebank_all.csv"
+    raw = sample.read_bytes()
+    assert raw.endswith(b'government corruption."') and unterminated_last_line(sample) is None
+    (tmp_path / "cut.csv").write_bytes(raw[:-12])
+    assert unterminated_last_line(tmp_path / "cut.csv") == raw[:-12].rsplit(b"\n", 1)[-1].decode()[-60:]
+    long_last = 'negative,"' + "Net sales fell, and so did margins; " * 12 + 'the outlook is weak."'
+    (tmp_path / "long.csv").write_text("Y,Notices\n" + long_last, encoding="utf-8")
+    assert len(long_last) > 400 and unterminated_last_line(tmp_path / "long.csv") is None
+    (tmp_path / "long_cut.csv").write_text("Y,Notices\n" + long_last[:-1], encoding="utf-8")
+    assert unterminated_last_line(tmp_path / "long_cut.csv") == long_last[:-1][-60:]
+    (tmp_path / "amount_after_quote.csv").write_text('id,name,amount\n7,"Acme, Inc.",50', encoding="utf-8")
+    assert unterminated_last_line(tmp_path / "amount_after_quote.csv") == '7,"Acme, Inc.",50'
