@@ -14,6 +14,7 @@ import sys
 
 import duckdb
 
+from risk_assets.cli import own_command
 from risk_assets.lib.home import RiskHome
 from risk_assets.lib.lake import connect
 from risk_assets.lib.report.portfolio import landed_loans_not_in_features
@@ -70,7 +71,7 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
         except duckdb.CatalogException as exc:  # a lake without news (or loans) yet: that line fails, the rest run
             missing = _MISSING_TABLE.search(str(exc))
             results.append((name, False, f"not in the lake yet: table {missing.group(1)}; materialize the asset that "
-                                         "writes it (risk-assets run --no-seed)" if missing
+                                         f"writes it ({own_command()} run --no-seed)" if missing
                             else f"not in the lake: {str(exc).splitlines()[0]}"))
             return
         results.append((name, expect(observed), f"{observed} {counts}".rstrip()))
@@ -147,13 +148,15 @@ WITH shown AS (  -- the champion, which scores the book; a model without one sho
 SELECT m.model, m.split, m.metric, round(m.value, 4) AS value, s.version, s.status
 FROM ml.model_metrics m
 JOIN (SELECT model, version, model AS registered, status FROM shown
-      UNION ALL SELECT model || '_baseline', version, model, status FROM shown) s USING (model, version)
+      UNION ALL SELECT model || '_baseline', version, model, 'baseline of the ' || status FROM shown) s
+  USING (model, version)
 WHERE m.split IN ('holdout', 'holdout_oot', 'holdout_in_time')
   AND m.metric IN ('auc', 'ece', 'accuracy', 'macro_f1')
 ORDER BY 1, 2, 3
 """
 """The holdout figures of the version that scores the book (the champion), beside its baseline's, with
-the version and its status; a model without a champion shows its newest version, named as such (a
+the version and its status (a baseline's line says whose baseline it is: `baseline of the champion`, fitted
+on the same split); a model without a champion shows its newest version, named as such (a
 rejected or refused candidate's figures are never shown as the model's). The quality bars are in the
 README."""
 
@@ -190,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note refused (tried again on each run while in landing): {path.rsplit('/', 1)[-1]}: {reason}")
     if waiting:  # landed by a raw-only run: not a failure, but the score line above does not count them
         print(f"note {waiting} landed loans are not in loan_features yet, so they are not scored or monitored: "
-              "risk-assets run --no-seed --select 'key:loan_features+ and not group:models'")
+              f"{own_command()} run --no-seed --select 'key:loan_features+ and not group:models'")
     for model, split, metric, value, version, status in figures:
         print(f"     {model:<30} {split:<16} {metric:<9} {value:<7} {version} ({status})")
     return 0 if all(passed is not False for _, passed, _ in results) else 1

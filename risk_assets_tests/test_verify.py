@@ -4,6 +4,7 @@ shortfall is a FAIL with its count, and any FAIL exits 1."""
 from __future__ import annotations
 
 from risk_assets import verify
+from risk_assets.cli import own_command
 from risk_assets.lib.lake import connect
 
 LANDED = [  # sha256, path, domain, format, rows_in_file, loaded, quarantined, non-data, status
@@ -89,7 +90,7 @@ def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_res
     out = capsys.readouterr().out
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
     assert ("FAIL both PhraseBank files in raw_news (observed not in the lake yet: table news; materialize the asset "
-            "that writes it (risk-assets run --no-seed))") in out
+            f"that writes it ({own_command()} run --no-seed))") in out
     # a lender's own lake: the sample's counts are skipped, not failed
     assert verify.main(["--own-data"]) == 1  # loan_features is still missing
     out = capsys.readouterr().out
@@ -111,13 +112,13 @@ def test_loans_landed_by_a_raw_only_run_are_named_as_waiting_for_the_features(ri
         con.execute("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES ('raw_loans_values', 'k8', 'rate_range')")
     verify.main()
     assert ("note 2 landed loans are not in loan_features yet, so they are not scored or monitored: "
-            "risk-assets run --no-seed --select 'key:loan_features+ and not group:models'") in capsys.readouterr().out
+            f"{own_command()} run --no-seed --select 'key:loan_features+ and not group:models'") in capsys.readouterr().out
 
 
 def test_the_figures_are_the_champions_that_score_the_book_not_a_newer_rejected_candidates(risk_home, capsys):
     """A retraining the gate rejected is the newest version; verify still shows the champion's
-    holdout figures, each line naming its version and status. A model without a champion shows its
-    newest version, named as a candidate."""
+    holdout figures, each line naming its version and status (a baseline's line, whose baseline it
+    is). A model without a champion shows its newest version, named as a candidate."""
     _small_lake(risk_home.lake_path)
     with connect(risk_home.lake_path) as con:
         con.execute("UPDATE ml.model_registry SET trained_at = TIMESTAMP '2026-12-01 10:00' WHERE version = 'v1'")
@@ -133,7 +134,8 @@ def test_the_figures_are_the_champions_that_score_the_book_not_a_newer_rejected_
     lines = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("     ")]
     assert lines == [["loan_pd_acme", "holdout", "auc", "0.61", "a1", "(candidate)"],
                      ["loan_pd_lendingclub", "holdout", "auc", "0.6854", "v1", "(champion)"],
-                     ["loan_pd_lendingclub_baseline", "holdout", "auc", "0.6688", "v1", "(champion)"]]
+                     ["loan_pd_lendingclub_baseline", "holdout", "auc", "0.6688", "v1",
+                      "(baseline", "of", "the", "champion)"]]
 
 
 def test_the_cli_runs_the_same_verification(risk_home, capsys):
