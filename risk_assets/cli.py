@@ -104,12 +104,28 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     return code
 
 
+def own_command() -> str:
+    """How to call this program in a printed hint: `risk-assets` when that name on PATH is this
+    environment's script, else the script's path, relative to the working folder when under it
+    (`.venv/bin/risk-assets`, as the README's commands spell it), so the hint runs as printed."""
+    script = Path(sys.executable).parent / "risk-assets"
+    if not script.exists():
+        return "risk-assets"
+    on_path = shutil.which("risk-assets")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "risk-assets"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 def run_summary(instance, since: float, lake_path: Path | None = None) -> list[str]:
     """Closing lines of `risk-assets run`: the run started after `since` (epoch seconds), its status
     and duration, each check of it that did not pass (severity, check, asset, its description cut to
     300 characters), each file this run refused or failed to land (from the lake at `lake_path`:
-    a refusal is no failed check, yet the file's rows are not in the lake) and what to run next.
-    [] when no run started (a bad selection, say)."""
+    a refusal is no failed check, yet the file's rows are not in the lake) and what to run next
+    (spelled as own_command() gives this program). [] when no run started (a bad selection, say)."""
     import dagster as dg
 
     records = [r for r in instance.get_run_records(limit=5) if r.create_timestamp.timestamp() >= since - 1]
@@ -140,13 +156,14 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         message = " ".join(message.split())
         message = message if len(message) <= 300 else message[:299] + "…"
         lines.append(f"   {status.upper():<7} {Path(path).name}: {message}")
-    lines.append("   next: risk-assets verify (with --own-data on a lake of your own files); the UI shows each check's "
+    command = own_command()
+    lines.append(f"   next: {command} verify (with --own-data on a lake of your own files); the UI shows each check's "
                  "rows (README, Open the UI)")
     untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(flagged))))
     if untrained:  # a new book: landing never trains, so say how to train it now
         config = json.dumps({"ops": {"loan_pd_model": {"config": {"portfolios": untrained}}}})
         lines.append(f"   next: to score {', '.join(untrained)} now, train it (retrain_sensor does so under dagster dev): "
-                     f"risk-assets run --no-seed --select 'key:loan_pd_model+' --config-json '{config}'")
+                     f"{command} run --no-seed --select 'key:loan_pd_model+' --config-json '{config}'")
     return lines
 
 
@@ -185,7 +202,7 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
     from risk_assets.lib.report.export import EXPORT_TABLES, export_tables, resolve_tables
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
         return 2
     with connect(home.lake_path, read_only=True) as con:
         _, unmatched = resolve_tables(con, patterns or EXPORT_TABLES)
@@ -213,7 +230,7 @@ def loan_command(home: RiskHome, query: str, portfolio: str | None) -> int:
     from risk_assets.lib.report.loan_trace import trace_loan
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
         return 2
     with connect(home.lake_path, read_only=True) as con:
         trace = trace_loan(con, query, portfolio)
@@ -227,7 +244,7 @@ def quarantine_command(home: RiskHome, file: str | None, rule: str | None, limit
     from risk_assets.lib.report.quarantine import quarantine_rows, quarantine_summary
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
         return 2
     with connect(home.lake_path, read_only=True) as con:
         if file is None:
@@ -253,7 +270,7 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
     from risk_assets.lib.report.html import append_report_section
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
         return 2
     if not (retire or restore):
         if reason:
@@ -283,7 +300,7 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
                   f"{event['status_to']}  by {event['actor']}: {event['reason']}")
         return 0
     if model is None:
-        print("risk-assets: name the model to change, e.g. `risk-assets registry loan_pd_sba --retire --reason ...`",
+        print(f"risk-assets: name the model to change, e.g. `{own_command()} registry loan_pd_sba --retire --reason ...`",
               file=sys.stderr)
         return 2
     assets = [v for prefix, v in MODEL_ASSETS.items() if model.startswith(prefix)]
@@ -319,15 +336,15 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
                 "retrain_sensor holds it until a loan file lands")
         print(f"{model} has no champion now: its next training is judged as a first model (it must beat the "
               f"baseline) and draws a fresh holdout; {held}; to train one now: "
-              f"risk-assets run --no-seed --select 'key:{asset}+'")
+              f"{own_command()} run --no-seed --select 'key:{asset}+'")
     else:
         sensor, files, job = (("sentiment_retrain_sensor", "news", "retrain_news_sentiment") if model == "news_sentiment"
                               else ("retrain_sensor", "loan", "retrain_loan_pd"))
         print(f"{sensor} holds {model} {now_champion['version']} (no automatic retraining) until a {files} file lands; "
-              f"to retrain now: risk-assets run --no-seed --select 'key:{asset}+' (the {job} job)")
+              f"to retrain now: {own_command()} run --no-seed --select 'key:{asset}+' (the {job} job)")
     if stale:
         print(f"{table}: {stale:,} rows still carry the scores of a version that is not champion; "
-              + (f"rescore with: risk-assets run --no-seed --select 'key:{scoring}+'" if now_champion
+              + (f"rescore with: {own_command()} run --no-seed --select 'key:{scoring}+'" if now_champion
                  else f"{scoring} removes them when it runs"))
     return 0
 
@@ -348,7 +365,7 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
     from risk_assets.lib.ingest.landing import withdraw_file
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `risk-assets run` first", file=sys.stderr)
+        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
         return 2
     with connect(home.lake_path) as con:
         try:
@@ -373,7 +390,7 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
         print(f"{name}: {n:,} article(s) were quarantined as duplicates of the withdrawn ones; to load them, "
               f"withdraw that file too and land it again")
     print(f"tables built from raw since the file landed (staging, features, scores) keep its rows until they are "
-          f"rebuilt: risk-assets run --no-seed --select '{REBUILD_AFTER_WITHDRAWAL[done.domain]}'")
+          f"rebuilt: {own_command()} run --no-seed --select '{REBUILD_AFTER_WITHDRAWAL[done.domain]}'")
     return 0
 
 
@@ -460,9 +477,19 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create RISK_HOME and its Dagster instance config")
     sub.add_parser("seed", help="copy loans/* and news/* of RISK_SAMPLE_DIR (default ../shared/data) into the landing folders")
-    run = sub.add_parser("run", help="init, seed, then materialize the whole lake")
-    run.add_argument("--select", default="*", help="Dagster asset selection (default: everything)")
-    run.add_argument("--no-seed", action="store_true", help="do not copy the sample data first")
+    run = sub.add_parser(
+        "run", help="init, seed, then materialize the lake (all of it, or --select)",
+        description="Create the lake home if missing (RISK_HOME, default .risk_home/ in the working folder; "
+                    "the Dagster instance in DAGSTER_HOME, default RISK_HOME/dagster), copy the sample data "
+                    "(RISK_SAMPLE_DIR, default ../shared/data: its loans/ and news/ files) into landing unless "
+                    "--no-seed, then run `dagster asset materialize` on the selection and close with a "
+                    "summary: each check that did not pass, each file not landed, and what to run next.")
+    run.add_argument("--select", default="*",
+                     help="Dagster asset selection (default: '*', the whole lake, the main job), e.g. raw_loans "
+                          "to land files only, or 'key:raw_loans+ and not group:models' to land and score "
+                          "without retraining")
+    run.add_argument("--no-seed", action="store_true",
+                     help="do not copy the sample data into landing first (a lake of your own files)")
     run.add_argument("--config-json", default=None, metavar="JSON",
                      help="run config passed to dagster, e.g. "
                           '\'{"ops": {"loan_pd_model": {"config": {"portfolios": ["acme"]}}}}\' to train one book')

@@ -7,7 +7,7 @@ import time
 
 import dagster as dg
 
-from risk_assets.cli import run_summary
+from risk_assets.cli import own_command, run_summary
 
 
 @dg.asset
@@ -35,7 +35,7 @@ def test_the_run_summary_names_the_checks_that_did_not_pass(tmp_path):
     assert lines[0].startswith(f"== run {result.run_id[:8]}: SUCCESS in 0m")
     assert lines[0].endswith("; 1 check(s) did not pass (ERROR stops what depends on it, WARN does not):")
     assert lines[1] == "   WARN  tape_rows on tape: loan_pd_acme: not trained: too few defaults (18 < 20)"
-    assert lines[2].startswith("   next: risk-assets verify (with --own-data on a lake of your own files)")
+    assert lines[2].startswith(f"   next: {own_command()} verify (with --own-data on a lake of your own files)")
     assert len(lines) == 3
 
 
@@ -59,7 +59,7 @@ def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
     assert lines[0].endswith("; every check passed; 1 file(s) not landed (they stay in landing and are tried "
                              "again on each run):")
     assert lines[1] == "   REFUSED HDR_TRL.DAT: no known loan tape format: line 1 is 'HDR|20200331'"
-    assert lines[2].startswith("   next: risk-assets verify") and len(lines) == 3
+    assert lines[2].startswith(f"   next: {own_command()} verify") and len(lines) == 3
 
 
 @dg.asset_check(asset=tape)
@@ -80,7 +80,7 @@ def test_the_run_summary_says_how_to_train_a_book_that_landed_without_a_model(tm
         since = time.time()
         dg.materialize([tape, tape_scores_coverage], instance=instance)
         lines = run_summary(instance, since)
-    assert lines[-1] == ("   next: to score acme now, train it (retrain_sensor does so under dagster dev): risk-assets run "
+    assert lines[-1] == (f"   next: to score acme now, train it (retrain_sensor does so under dagster dev): {own_command()} run "
                          "--no-seed --select 'key:loan_pd_model+' --config-json "
                          "'{\"ops\": {\"loan_pd_model\": {\"config\": {\"portfolios\": [\"acme\"]}}}}'")
     command = shlex.split(lines[-1].split(": ", 2)[-1])
@@ -93,3 +93,26 @@ def test_the_run_summary_says_how_to_train_a_book_that_landed_without_a_model(tm
     monkeypatch.setenv("RISK_HOME", str(tmp_path / "home"))
     assert main(command[1:]) == 0
     assert seen == {"select": "key:loan_pd_model+", "config": command[command.index("--config-json") + 1]}
+
+
+def test_hints_spell_the_command_as_it_runs_from_here(tmp_path, monkeypatch):
+    """A fresh clone's set-up installs into .venv without putting it on PATH, so a printed hint
+    says `.venv/bin/risk-assets`; with that folder on PATH (an activated environment) it says
+    `risk-assets`, and outside the working folder it gives the whole path."""
+    import sys
+
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    script = bin_dir / "risk-assets"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert own_command() == ".venv/bin/risk-assets"
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    assert own_command() == "risk-assets"
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert own_command() == str(script)

@@ -382,7 +382,7 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
 
     import dagster as dg
 
-    from risk_assets.cli import main
+    from risk_assets.cli import main, own_command
 
     monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
     model = "loan_pd_lendingclub"
@@ -416,7 +416,7 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     assert "v2: champion -> retired" in out and "v1: retired -> champion" in out
     assert f"ml.loan_scores: {len(lc_small):,} rows still carry the scores of a version that is not champion" in out
     assert (f"retrain_sensor holds {model} v1 (no automatic retraining) until a loan file lands; to retrain now: "
-            "risk-assets run --no-seed --select 'key:loan_pd_model+' (the retrain_loan_pd job)") in out
+            f"{own_command()} run --no-seed --select 'key:loan_pd_model+' (the retrain_loan_pd job)") in out
     cards = {name: (risk_home.reports / model / f"{name}.html").read_text() for name in ("v1", "v2", "latest")}
     assert "<h2>Registry change</h2>" in cards["v1"] and "restored by hand: v2 over-predicts 2011 defaults" in cards["v1"]
     assert "champion -&gt; retired by operator" in cards["v2"] and cards["latest"] == cards["v2"]
