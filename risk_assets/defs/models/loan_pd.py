@@ -75,7 +75,8 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         "ml.roc_curves, ml.calibration_bins, ml.model_holdouts, ml.model_training_loans, "
         "ml.model_validation_scores (the out-of-fold PDs behind the `validation` metrics) and a candidate in "
         "ml.model_registry; the artifact goes to `RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/`. While a "
-        "champion exists, its held-out loans are held out again and the loans it trained on stay out of the holdout."
+        "champion exists, its held-out loans are held out again and the loans it trained on stay out of the holdout. "
+        "A loan without an id landed again in a later file (check raw_loans_idless_repeats) trains once, as its later copy."
     ),
     metadata={"dagster/column_schema": dg.TableSchema(columns=[
         dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`, its baseline `loan_pd_<portfolio>_baseline`, "
@@ -98,6 +99,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
     from risk_assets.lib.ml.artifacts import save_artifact
     from risk_assets.lib.ml.model_card import calibration_verdict, model_card
     from risk_assets.lib.ml.training import InsufficientDefaults, artifact_meta, train_pd_model
+    from risk_assets.lib.quality.duplicates import idless_copies
     from risk_assets.lib.report.html import write_model_report
 
     started = time.perf_counter()
@@ -108,15 +110,19 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         frame = frame[frame["portfolio"].isin(config.portfolios)]
     with lake.connect() as con:
         reserved = {portfolio: pd_lake.reserved_keys(con, portfolio) for portfolio in frame["portfolio"].unique()}
+        copies = idless_copies(con)  # id-less loans landed again in a later file: trained on once
     version = registry.new_version(context.run_id)
     cards, trained_models, refused, reports = [], [], {}, {}
     for portfolio, part in frame.groupby("portfolio", sort=True):
         model = pd_lake.model_name(portfolio)
+        part, reserved[portfolio], copies_note = pd_lake.drop_idless_copies(part, copies, reserved[portfolio])
+        if copies_note:
+            context.log.info(f"{model}: {copies_note}")
         labels = part["default_flag"].dropna()
         seen = {"labelled": int(labels.size), "defaults": int(labels.sum())}  # what this attempt trained on
         try:
             trained = train_pd_model(part, portfolio, config.to_lib(), log=lambda line, m=model: context.log.info(f"{m}: {line}"),
-                                     reserved=reserved[portfolio])
+                                     reserved=reserved[portfolio], notes=[copies_note] if copies_note else [])
         except InsufficientDefaults as exc:
             context.log.warning(f"{model}: {exc}")
             refused[model] = str(exc)

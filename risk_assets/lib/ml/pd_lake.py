@@ -193,6 +193,44 @@ def reserved_keys(con: duckdb.DuckDBPyConnection, portfolio: str) -> ReservedKey
     return ReservedKeys(current["version"], frozenset(k for (k,) in held), training_keys(con, model, current["version"]))
 
 
+def drop_idless_copies(frame: pd.DataFrame, copies: dict[str, str], reserved: ReservedKeys | None
+                       ) -> tuple[pd.DataFrame, ReservedKeys | None, str | None]:
+    """Leave out of a training frame the earlier copies of id-less loans landed again in a later file.
+
+    A loan without an id is keyed by its file and line, so a re-delivered tape adds its loans under
+    new keys: trained on twice, and drawn into the next holdout as new loans though the champion
+    trained on their first copies. `copies` ({earlier copy's key: kept copy's key},
+    `duplicates.idless_copies`) names them; an earlier copy is dropped only when its kept copy is in
+    `frame` with a default flag (a kept copy without an outcome leaves the earlier, labelled one in).
+    The champion's `reserved` keys follow the loan: a kept copy whose earlier copy trained the
+    champion counts as trained on (never held out), one whose earlier copy was in its holdout is held
+    out again.
+
+    Args:
+        frame: marts.loan_features rows (n x columns) with loan_key and default_flag.
+
+    Returns:
+        (frame without the dropped rows, `reserved` with the kept copies' keys added, a split note
+        for the model card or None when nothing was dropped).
+    """
+    if not copies:
+        return frame, reserved, None
+    labelled, present = set(frame.loc[frame["default_flag"].notna(), "loan_key"]), set(frame["loan_key"])
+    dropped = {early: kept for early, kept in copies.items() if kept in labelled and early in present}
+    if not dropped:
+        return frame, reserved, None
+    if reserved is not None:
+        trained = None if reserved.trained is None else reserved.trained | {
+            kept for early, kept in dropped.items() if early in reserved.trained}
+        holdout = reserved.holdout | {kept for early, kept in dropped.items() if early in reserved.holdout}
+        reserved = ReservedKeys(reserved.version, frozenset(holdout - (trained or frozenset())), trained)
+    note = (f"{len(dropped):,} loans without a loan id left out: copies, by origination terms, of loans landed again "
+            "in a later file (check raw_loans_idless_repeats); the later copy, with the newer outcome, stands for "
+            "the loan" + (f" and takes the earlier copy's side of champion {reserved.version}'s split"
+                          if reserved is not None else ""))
+    return frame[~frame["loan_key"].isin(dropped)], reserved, note
+
+
 def record_refusal(con: duckdb.DuckDBPyConnection, portfolio: str, version: str, message: str, run_id: str | None,
                    labelled: int | None = None, defaults: int | None = None) -> None:
     """Store a refused training as NULL metrics with the refusal as reason (no artifact, no registry
@@ -290,8 +328,9 @@ def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
     overlap = frame["loan_key"].isin(seen) if seen is not None else pd.Series(False, index=frame.index)
     # an id-less loan is keyed by file and line: the same loan landed again in another file is a new key
     keyed_by_line = bool(frame["loan_key"].str.fullmatch(r"[^:]+:[0-9a-f]{16}:\d+").any())
-    by_key = (" by key: a loan without an id landed again in another file has a key of its own, see check "
-              "raw_loans_idless_repeats") if keyed_by_line else ""
+    by_key = (" by key, and training leaves out the earlier copies of loans without an id that a later file "
+              "repeats (check raw_loans_idless_repeats); a copy under that check's threshold keeps a key of its own"
+              ) if keyed_by_line else ""
     scope = (f" ({len(frame):,} holdout loans; the champion's training loans are not recorded)" if seen is None
              else f" ({len(frame):,} holdout loans, none of them among the champion's training loans{by_key})" if not overlap.any()
              else f" ({int((~overlap).sum()):,} holdout loans; {int(overlap.sum()):,} the champion trained on set aside)")

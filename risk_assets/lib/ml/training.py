@@ -42,7 +42,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -514,7 +514,8 @@ def _fit_ensemble(
 
 
 def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None,
-                   log: Callable[[str], None] | None = None, reserved: ReservedKeys | None = None) -> TrainedPD:
+                   log: Callable[[str], None] | None = None, reserved: ReservedKeys | None = None,
+                   notes: Sequence[str] = ()) -> TrainedPD:
     """Train, calibrate and evaluate the PD model of one portfolio (splits, ensemble and calibration
     as the module docstring says).
 
@@ -523,6 +524,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         spec: the feature spec; None = the portfolio's own (`spec_for`).
         log: called with one progress line per trained ensemble member and two for the baseline.
         reserved: what the current champion saw (`ReservedKeys`); None = draw the holdout afresh.
+        notes: what the caller did to `frame` before (loans it left out), added to the split notes.
 
     Returns:
         The scorer with metrics per split: train (in-sample), validation (out-of-fold with
@@ -540,6 +542,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             "current, in grace or late loans, or a status the mapping leaves unlabelled): nothing to train on")
     y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
     split = split_loans(labelled, portfolio, config, reserved)
+    split.notes[:0] = notes
     check_defaults(y_all, split, config.min_defaults_per_split)
     spec = spec or spec_for(portfolio, labelled)
     device = pick_device(config.device)

@@ -7,7 +7,9 @@ flag) was in the lake at or before the registry's `trained_at` (holdouts include
 first ingested later belongs to the current population, grouped by vintage (its landed batch, when
 a tape holds one vintage, as replayed SBA years do). A loan whose outcome arrived after training (a
 later snapshot of a tape turning 'Current' into 'Charged Off') is a new label, counted in
-`Population.new_labels`, though the loan itself is not new. Ingestion times (raw.loans._ingested_at)
+`Population.new_labels`, though the loan itself is not new; a loan without an id landed again in a
+later file (`duplicates.idless_copies`) is a new label only when no earlier copy had its outcome
+by then. Ingestion times (raw.loans._ingested_at)
 and trained_at are both UTC.
 
 Tables read: ml.model_registry (champions), ml.model_training_loans, marts.loan_features, raw.loans
@@ -25,6 +27,7 @@ import polars as pl
 
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.ml.artifacts import load_meta
+from risk_assets.lib.quality.duplicates import idless_copies
 
 PD_MODEL_PREFIX = "loan_pd_"
 """PD models are registered as loan_pd_<portfolio>."""
@@ -116,9 +119,9 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         if table_exists(con, "ml.model_training_loans")
         else "SELECT NULL::VARCHAR AS loan_key, NULL::BOOLEAN AS trained_on WHERE ? IS NULL AND ? IS NULL"
     )
-    as_of = ("max(snapshot_date)" if "snapshot_date" in {c for (c,) in con.execute(
+    raw_columns = {c for (c,) in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'loans'").fetchall()}
-             else "NULL::DATE")
+    as_of = "max(snapshot_date)" if "snapshot_date" in raw_columns else "NULL::DATE"
     frame = pl.from_arrow(con.execute(
         f"""
         WITH first_seen AS (
@@ -141,6 +144,11 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     after = pl.col("first_ingested_at") > champion.trained_at
     labelled_then = pl.col("label_known_at") <= champion.trained_at
     labelled_since = pl.col("default_flag").is_not_null() & (pl.col("label_known_at") > champion.trained_at)
+    copies = idless_copies(con) if "source_loan_id" in raw_columns else {}
+    if copies:  # an id-less loan landed again: its later copy's label is new only if no earlier copy had one
+        known = frame.filter(pl.col("loan_key").is_in(list(copies)) & pl.col("default_flag").is_not_null()
+                             & labelled_then.fill_null(False))["loan_key"]
+        labelled_since = labelled_since & ~pl.col("loan_key").is_in([copies[key] for key in known])
     recorded = bool(frame["trained_on"].any())
     run, spec = _champion_meta(con, champion)
     window = vintage_window(run)

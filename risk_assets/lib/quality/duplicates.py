@@ -24,7 +24,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from risk_assets.lib.lake import LINEAGE_COLUMNS
+from risk_assets.lib.lake import LINEAGE_COLUMNS, table_exists
 from risk_assets.lib.quality.outcome import FAILURE_COLUMNS, WARN, CheckOutcome
 from risk_assets.lib.schema import LOAN_COLUMNS
 
@@ -153,12 +153,47 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     repeated of loans in the file, and the withdrawal that removes one copy); no failing rows, so
     nothing is quarantined: which copy is right is for the lender to say. rows_checked = id-less rows.
     """
-    terms = f"md5(to_json(row({', '.join(ORIGINATION_COLUMNS)})))"
     rows_checked = con.execute(f"SELECT count(*) FROM {table} WHERE source_loan_id IS NULL").fetchone()[0]
     repeats = con.execute(
         f"""
+        {_repeat_pairs_sql(table)}
+        SELECT later_file, earlier_file, portfolio, repeated, later_loans, earlier_loans
+        FROM reported ORDER BY later_landed, later_file
+        """,
+        [share],
+    ).fetchall()
+    rules = [
+        {"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": False, "failing": repeated,
+         "detail": (f"{_name(later)} repeats {repeated:,} of its {loans:,} {portfolio} loans from {_name(earlier)} "
+                    f"({earlier_loans:,} loans; same origination terms); without a loan id both copies count in the book (PD training keeps the later "
+                    f"copy only). If it "
+                    f"replaces the earlier file: risk-assets withdraw {_name(earlier)}")}
+        for later, earlier, portfolio, repeated, loans, earlier_loans in repeats
+    ]
+    if not rules:
+        rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0,
+                  "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file"}]
+    observed = (f"{len(repeats)} id-less file(s) repeat the loans of an earlier file: "
+                + "; ".join(f"{_name(r[0])} {r[3]:,} of {r[4]:,} from {_name(r[1])} ({r[5]:,} loans)" for r in repeats)
+                if repeats else f"no id-less file repeats an earlier one ({rows_checked} id-less rows checked)")
+    return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not repeats, severity=WARN,
+                        observed=observed, rules=rules, rows_checked=rows_checked)
+
+
+_TERMS_SQL = f"md5(to_json(row({', '.join(ORIGINATION_COLUMNS)})))"
+"""md5 over a row's origination terms (ORIGINATION_COLUMNS): equal for two copies of one id-less loan."""
+
+
+def _repeat_pairs_sql(table: str) -> str:
+    """The WITH clause of the id-less repeats: CTE `idless` (portfolio, sha, file, loan_key, terms of
+    each id-less row) and CTE `reported` (per later file and portfolio, the earlier file it repeats
+    most, when the repeated loans are at least `?` (share, 0-1) of either file: later_sha,
+    earlier_sha, portfolio, later_file, earlier_file, later_landed, repeated, later_loans,
+    earlier_loans). One parameter: the share."""
+    return f"""
         WITH idless AS (
-            SELECT portfolio, _file_sha256 AS sha, _source_file AS file, _ingested_at, {terms} AS terms
+            SELECT portfolio, _file_sha256 AS sha, _source_file AS file, _ingested_at, loan_key,
+                   {_TERMS_SQL} AS terms
             FROM {table} WHERE source_loan_id IS NULL
         ),
         files AS (
@@ -175,33 +210,75 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
             JOIN files AS fe ON fe.sha = earlier.sha AND fe.portfolio = earlier.portfolio
             WHERE (fe.landed, fe.file) < (fl.landed, fl.file)
             GROUP BY ALL
+        ),
+        reported AS (
+            SELECT p.later_sha, p.earlier_sha, p.portfolio, fl.file AS later_file, fe.file AS earlier_file,
+                   fl.landed AS later_landed, p.repeated, fl.loans AS later_loans, fe.loans AS earlier_loans
+            FROM pairs AS p
+            JOIN files AS fl ON fl.sha = p.later_sha AND fl.portfolio = p.portfolio
+            JOIN files AS fe ON fe.sha = p.earlier_sha AND fe.portfolio = p.portfolio
+            WHERE p.repeated >= ? * least(fl.loans, fe.loans)
+            QUALIFY row_number() OVER (PARTITION BY p.later_sha, p.portfolio ORDER BY p.repeated DESC, fe.file) = 1
         )
-        SELECT fl.file, fe.file, p.portfolio, p.repeated, fl.loans, fe.loans
-        FROM pairs AS p
-        JOIN files AS fl ON fl.sha = p.later_sha AND fl.portfolio = p.portfolio
-        JOIN files AS fe ON fe.sha = p.earlier_sha AND fe.portfolio = p.portfolio
-        WHERE p.repeated >= ? * least(fl.loans, fe.loans)
-        QUALIFY row_number() OVER (PARTITION BY p.later_sha, p.portfolio ORDER BY p.repeated DESC, fe.file) = 1
-        ORDER BY fl.landed, fl.file
-        """,
-        [share],
-    ).fetchall()
-    rules = [
-        {"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": False, "failing": repeated,
-         "detail": (f"{_name(later)} repeats {repeated:,} of its {loans:,} {portfolio} loans from {_name(earlier)} "
-                    f"({earlier_loans:,} loans; same origination terms); without a loan id both copies count. If it "
-                    f"replaces the earlier file: risk-assets withdraw {_name(earlier)}")}
-        for later, earlier, portfolio, repeated, loans, earlier_loans in repeats
-    ]
-    if not rules:
-        rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0,
-                  "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file"}]
-    observed = (f"{len(repeats)} id-less file(s) repeat the loans of an earlier file: "
-                + "; ".join(f"{_name(r[0])} {r[3]:,} of {r[4]:,} from {_name(r[1])} ({r[5]:,} loans)" for r in repeats)
-                if repeats else f"no id-less file repeats an earlier one ({rows_checked} id-less rows checked)")
-    return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not repeats, severity=WARN,
-                        observed=observed, rules=rules, rows_checked=rows_checked)
+    """
 
+
+def idless_copies(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
+                  share: float = REPEAT_SHARE) -> dict[str, str]:
+    """Id-less loans repeated in a later file: {loan key of an earlier copy: loan key of the copy kept}.
+
+    The files `idless_repeats` reports, joined with the earlier files they repeat, form groups per
+    portfolio (a tape re-delivered twice: its three files are one group). Within a group, rows with
+    equal origination terms (ORIGINATION_COLUMNS) in two or more files are copies of one loan; the
+    copy kept is the one in the latest-landed file (a re-delivery or next month's tape carries the
+    newer outcome; a whole file landed after a partial copy of it, the whole), the smallest of its
+    keys when that file holds the terms twice (two loans of a thin tape). Training leaves the
+    earlier copies out, so a loan neither counts twice nor sits in the holdout as a copy of a loan
+    the champion trained on (`pd_lake.drop_idless_copies`). {} when no file is reported or `table`
+    does not exist."""
+    if not table_exists(con, table):
+        return {}
+    pairs = con.execute(f"{_repeat_pairs_sql(table)} SELECT portfolio, later_sha, earlier_sha FROM reported",
+                        [share]).fetchall()
+    if not pairs:
+        return {}
+    group: dict[tuple[str, str], tuple[str, str]] = {}  # (portfolio, sha) -> its group's representative
+
+    def find(node: tuple[str, str]) -> tuple[str, str]:
+        while group.setdefault(node, node) != node:
+            node = group[node]
+        return node
+
+    for portfolio, later, earlier in pairs:
+        group[find((portfolio, later))] = find((portfolio, earlier))
+    members = pd.DataFrame([(p, sha, "|".join(find((p, sha)))) for p, sha in list(group)],
+                           columns=["group_portfolio", "group_sha", "file_group"])
+    con.register("_repeat_groups", members)
+    try:
+        rows = con.execute(
+            f"""
+            WITH copies AS (
+                SELECT g.file_group, r.loan_key, {_TERMS_SQL} AS terms, r._file_sha256 AS sha,
+                       min(r._ingested_at) OVER (PARTITION BY r._file_sha256) AS landed, r._source_file AS file
+                FROM {table} AS r
+                JOIN _repeat_groups AS g ON g.group_portfolio = r.portfolio AND g.group_sha = r._file_sha256
+                WHERE r.source_loan_id IS NULL
+            ),
+            ranked AS (
+                SELECT *, dense_rank() OVER (PARTITION BY file_group, terms ORDER BY landed DESC, file DESC) AS age,
+                       count(DISTINCT sha) OVER (PARTITION BY file_group, terms) AS files
+                FROM copies
+            )
+            SELECT earlier.loan_key, min(kept.loan_key)
+            FROM ranked AS earlier
+            JOIN ranked AS kept ON kept.file_group = earlier.file_group AND kept.terms = earlier.terms AND kept.age = 1
+            WHERE earlier.files > 1 AND earlier.age > 1
+            GROUP BY earlier.loan_key
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_repeat_groups")
+    return dict(rows)
 
 def _name(path: str) -> str:
     return path.rsplit("/", 1)[-1]

@@ -16,6 +16,7 @@ import duckdb
 
 from risk_assets.lib.ingest.loan_formats import key_id
 from risk_assets.lib.lake import table_exists
+from risk_assets.lib.quality.duplicates import idless_copies
 from risk_assets.lib.report.portfolio import table_columns
 from risk_assets.lib.report.quarantine import landed_file
 
@@ -158,7 +159,9 @@ def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
 
 def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: str) -> str:
     """Whether `version` learnt from the loan (in-sample: its PD flatters it), held it out (the loan
-    is one of the loans its figures were measured on), or never saw it (out of sample)."""
+    is one of the loans its figures were measured on), or never saw it (out of sample). An id-less
+    loan landed again in a later file (`duplicates.idless_copies`) trains as its later copy: its
+    role is that copy's, named as such."""
     if table_exists(con, "ml.model_training_loans") and con.execute(
             "SELECT count(*) FROM ml.model_training_loans WHERE model = ? AND version = ? AND loan_key = ?",
             [model, version, key]).fetchone()[0]:
@@ -167,6 +170,9 @@ def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: 
             "SELECT min(split) FROM ml.model_holdouts WHERE model = ? AND version = ? AND loan_key = ?",
             [model, version, key]).fetchone()[0]):
         return f"held out: one of the loans this version was measured on ({split})"
+    if (kept := idless_copies(con).get(key)) is not None:
+        return (f"an earlier copy of loan {kept} (the same origination terms, landed again in a later file; check "
+                f"raw_loans_idless_repeats), which stands for it in training: {_sample_role(con, model, version, kept)}")
     return "out of sample: this version never saw the loan"
 
 

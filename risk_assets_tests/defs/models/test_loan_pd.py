@@ -116,9 +116,9 @@ def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_n
     assert held <= held2 and not held2 & fitted and len(held2) == 1800 + 600
     assert f"vs champion {v1}" in reason and "one-sided paired DeLong p" in reason
     # LendingClub's extract has no ids: loans are keyed by file and line, and the reason says what that leaves open
-    assert reason.endswith(f"({len(held2):,} holdout loans, none of them among the champion's training loans by key: "
-                           "a loan without an id landed again in another file has a key of its own, see check "
-                           "raw_loans_idless_repeats)")
+    assert reason.endswith(f"({len(held2):,} holdout loans, none of them among the champion's training loans by key, "
+                           "and training leaves out the earlier copies of loans without an id that a later file repeats "
+                           "(check raw_loans_idless_repeats); a copy under that check's threshold keeps a key of its own)")
     card = second.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
     assert f"holdout kept from champion {v1}: 1800 of its held-out loans held out again" in card
 
@@ -134,3 +134,63 @@ def test_config_portfolios_trains_those_books_only(risk_home, cases_dir, data_di
     with connect(risk_home.lake_path, read_only=True) as con:
         trained = con.execute("SELECT DISTINCT model FROM ml.model_metrics ORDER BY 1").fetchall()
     assert trained == [("loan_pd_f13",)]
+
+
+def test_a_redelivered_tape_without_ids_trains_each_loan_once_on_the_side_its_first_copy_took(risk_home, data_dir):
+    """LendingClub's extract has no loan id, so a correction landed later (its first 2,000 loans
+    again) keys those loans anew. Retraining leaves the earlier copies out: each loan trains or is
+    held out once, as its later copy, on the side of the champion's split its first copy took, so
+    the gate never scores the champion on a loan it trained on under another key."""
+    from itertools import islice
+
+    import pandas as pd
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 6001)]
+
+    def land(name: str, text: str) -> pd.DataFrame:
+        (risk_home.landing_loans / name).write_text(text, encoding="utf-8")
+        with connect(risk_home.lake_path) as con:
+            land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, name, asset="raw_loans")
+        return lendingclub_frame(risk_home.landing_loans / name)
+
+    book = land("lc_book.csv", "\n".join(lines) + "\n")
+    assert _materialize(risk_home, book).success
+    correction = land("lc_book_corrected.csv", "\n".join(lines[:2001]) + "\n\n")  # other bytes, same loans
+    second = _materialize(risk_home, pd.concat([book, correction], ignore_index=True))
+    assert second.success
+    with connect(risk_home.lake_path, read_only=True) as con:
+        (v1, v2), = con.execute("SELECT min(version), max(version) FROM ml.model_registry").fetchall()
+        side = {version: {**{k: "holdout" for (k,) in con.execute(
+                    "SELECT loan_key FROM ml.model_holdouts WHERE version = ?", [version]).fetchall()},
+                          **{k: "trained" for (k,) in con.execute(
+                    "SELECT loan_key FROM ml.model_training_loans WHERE version = ?", [version]).fetchall()}}
+                for version in (v1, v2)}
+        reason = con.execute("SELECT reason FROM ml.model_registry WHERE version = ?", [v2]).fetchone()[0]
+    first_copies = set(book["loan_key"].iloc[:2000])
+    assert len(side[v1]) == 6000 and len(side[v2]) == 6000  # 4,000 loans + 2,000 later copies, once each
+    assert not first_copies & set(side[v2])
+    assert all(side[v2][later] == side[v1][early]
+               for early, later in zip(book["loan_key"].iloc[:2000], correction["loan_key"]))
+    assert {side[v1][k] for k in first_copies} == {"holdout", "trained"}  # both sides are exercised
+    card = second.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
+    assert ("2,000 loans without a loan id left out: copies, by origination terms, of loans landed again in a later "
+            f"file (check raw_loans_idless_repeats); the later copy, with the newer outcome, stands for the loan and "
+            f"takes the earlier copy's side of champion {v1}'s split") in card
+    assert "none of them among the champion's training loans by key, and training leaves out" in reason
+    # `risk-assets loan` says which copy a version learnt from: v1 the earlier (which it scores, as
+    # the champion: v2's gain is within chance), v2 the later
+    from risk_assets.lib.report.loan_trace import _sample_role, trace_loan
+
+    early, later = book["loan_key"].iloc[0], correction["loan_key"].iloc[0]
+    roles = {"trained": "in-sample: this version trained on the loan",
+             "holdout": "held out: one of the loans this version was measured on (holdout)"}
+    with connect(risk_home.lake_path, read_only=True) as con:
+        (score,) = [line for line in trace_loan(con, early).lines if line.lstrip().startswith("score")]
+        role_v2 = _sample_role(con, "loan_pd_lendingclub", v2, early)
+    assert f"by loan_pd_lendingclub {v1} (the champion)" in score and score.endswith(roles[side[v1][early]])
+    assert role_v2 == (f"an earlier copy of loan {later} (the same origination terms, landed again in a later file; "
+                       f"check raw_loans_idless_repeats), which stands for it in training: {roles[side[v2][later]]}")

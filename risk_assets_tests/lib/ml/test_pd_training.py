@@ -250,8 +250,9 @@ def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gai
     assert tie is False
     assert tie_reason == (f"rejected: holdout AUC {model_auc:.4f} vs champion v1 {model_auc:.4f} on the same loans: gain +0.0000 "
                           "(95% CI +0.0000 to +0.0000), one-sided paired DeLong p 0.500, not below 0.05: no gain beyond chance, "
-                          "the champion stays (2,400 holdout loans, none of them among the champion's training loans by key: a loan "
-                          "without an id landed again in another file has a key of its own, see check raw_loans_idless_repeats)")
+                          "the champion stays (2,400 holdout loans, none of them among the champion's training loans by key, and "
+                          "training leaves out the earlier copies of loans without an id that a later file repeats (check "
+                          "raw_loans_idless_repeats); a copy under that check's threshold keeps a key of its own)")
     assert better is True
     gain = model_auc - (1 - model_auc)
     assert better_reason.startswith(f"promoted: holdout AUC {model_auc:.4f} vs champion v4 {1 - model_auc:.4f} on the same loans: "

@@ -112,3 +112,29 @@ def test_feature_drift_watches_the_champions_inputs_derived_ones_computed(tmp_pa
     assert population.current.select("sba_guarantee_share", "naics_sector").rows() == [(0.5, None)]  # NAICS 0: not recorded
     unrecorded = load_population(con, Champion("loan_pd_sba", "v0", "sba", trained, 0.7))
     assert unrecorded.features == ["gross_approved", "sba_approved", "naics"]
+
+
+def test_a_redelivered_tape_without_ids_brings_no_new_labels_but_its_new_loans(risk_home, data_dir):
+    """LendingClub lines have no loan id: next month's tape (the same 200 loans, then 10 new ones)
+    keys its copies anew. Only the 10 new loans' outcomes are new labels; the 200 copies' outcomes
+    were in the lake when the champion trained."""
+    from datetime import timedelta
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 211)]
+    with connect(risk_home.lake_path) as con:
+        for name, part in (("lc_2024-01.csv", lines[:201]), ("lc_2024-02.csv", lines)):
+            (risk_home.landing_loans / name).write_text("\n".join(part) + "\n", encoding="utf-8")
+            land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, name, asset="raw_loans")
+            if name == "lc_2024-01.csv":
+                trained = con.execute("SELECT max(_ingested_at) FROM raw.loans").fetchone()[0] + timedelta(microseconds=1)
+        con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key, portfolio, vintage, default_flag, loan_amount "
+                    "FROM raw.loans")
+        population = load_population(con, Champion("loan_pd_lendingclub", "v1", "lendingclub", trained, 0.7))
+    assert population.current.height == 210  # every loan landed after training is in the current cohort
+    assert population.new_labels == 10

@@ -7,7 +7,7 @@ from itertools import islice
 from risk_assets.lib.ingest.landing import land_folder, withdraw_file
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.lake import connect
-from risk_assets.lib.quality.duplicates import idless_repeats
+from risk_assets.lib.quality.duplicates import idless_copies, idless_repeats
 
 
 def _lines(data_dir, n: int) -> list[str]:
@@ -45,6 +45,40 @@ def test_next_months_tape_of_the_same_loans_is_named_with_its_share(risk_home, d
     assert outcome.rows_checked == 410
 
 
+def _keys(con, name: str) -> dict[int, str]:
+    return dict(con.execute("SELECT _source_line, loan_key FROM raw.loans WHERE _source_file LIKE ?", [f"%/{name}"]).fetchall())
+
+
+def test_training_keeps_the_later_copy_of_each_repeated_loan(risk_home, data_dir):
+    """The copies that training leaves out: each loan of last month's tape that this month's tape
+    repeats (20 of them now charged off) maps to its copy in this month's, line for line; the 10
+    new loans and the loans of a tape that repeats nothing are no copies."""
+    lines = _lines(data_dir, 230)
+    _land(risk_home, "lc_2024-01.csv", lines[:201], "run-1")
+    month2 = [lines[0]] + [line.replace("Fully Paid", "Charged Off") if i < 20 else line
+                           for i, line in enumerate(lines[1:201])] + lines[201:211]
+    _land(risk_home, "lc_2024-02.csv", month2, "run-2")
+    _land(risk_home, "other_book.csv", [lines[0]] + lines[211:], "run-3")
+    with connect(risk_home.lake_path) as con:
+        copies = idless_copies(con)
+        first, second = _keys(con, "lc_2024-01.csv"), _keys(con, "lc_2024-02.csv")
+    assert copies == {first[line]: second[line] for line in range(2, 202)}
+
+
+def test_a_chain_of_redeliveries_maps_every_copy_to_the_newest(risk_home, data_dir):
+    lines = _lines(data_dir, 100)
+    _land(risk_home, "tape_v1.csv", lines, "run-1")
+    _land(risk_home, "tape_v2.csv", lines + [lines[1]], "run-2")  # v2 repeats its first loan at its end
+    _land(risk_home, "tape_v3.csv", lines, "run-3", newline="\r\n")  # v1's loans, other bytes: a new file
+    with connect(risk_home.lake_path) as con:
+        copies = idless_copies(con)
+        v1, v2, v3 = (_keys(con, f"tape_v{n}.csv") for n in (1, 2, 3))
+    assert {copies[v1[line]] for line in range(2, 102)} == {v3[line] for line in range(2, 102)}
+    assert all(copies[v2[line]] == v3[line] for line in range(2, 102))
+    assert copies[v2[102]] == v3[2]  # v2's second copy of its first loan is a copy of the same loan
+    assert not set(v3.values()) & set(copies)  # the newest copies are the ones kept
+
+
 def test_withdrawing_the_replaced_file_clears_the_warning(risk_home, data_dir):
     lines = _lines(data_dir, 100)
     _land(risk_home, "lc_2024-01.csv", lines, "run-1")
@@ -63,7 +97,8 @@ def test_different_loans_of_one_portfolio_do_not_match_by_chance(risk_home, data
     _land(risk_home, "lc_part2.csv", [lines[0]] + lines[2001:], "run-2")
     with connect(risk_home.lake_path) as con:
         every_match = idless_repeats(con, share=0.0)  # any repeated loan at all would be named
-    assert every_match.success and every_match.rows_checked == 4000
+        copies = idless_copies(con, share=0.0)
+    assert every_match.success and every_match.rows_checked == 4000 and copies == {}
 
 
 def test_the_whole_file_landed_after_a_partial_copy_of_it_is_named(risk_home, data_dir):
