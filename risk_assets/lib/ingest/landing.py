@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import Callable
@@ -211,22 +212,46 @@ def landable_files(folder: Path) -> list[Path]:
     copy in progress (PARTIAL_SUFFIXES), not an Office owner file (OFFICE_OWNER_PREFIX). The landing
     sensors watch exactly these files.
 
+    Links are followed: a link to a file, and the files of a linked folder (a mounted share linked
+    into landing), each folder read once however many links lead to it, so a link loop ends. A link
+    whose target does not exist is listed too: reading it fails, and landing refuses it with the
+    target it names (`unreadable_reason`), instead of passing over it in silence.
+
     Ordered by subfolder, then so that an original sorts before its browser re-download
     ("x (1).csv" after "x.csv"), then by name: the first of two identical files is the one that
     loads. A missing folder has none.
     """
     if not folder.is_dir():
         return []
-    files = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+    files, seen_folders = [], set()
+    for root, folders, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen_folders:  # a link back up the tree, or two links to one folder
+            folders[:] = []
             continue
-        if path.name.endswith(".mapping.json") or path.name.lower().endswith(PARTIAL_SUFFIXES) \
-                or path.name.startswith(OFFICE_OWNER_PREFIX):
-            continue
-        files.append(path)
+        seen_folders.add(real)
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in names:
+            path = Path(root) / name
+            if name.startswith(".") or not (path.is_file() or path.is_symlink()):
+                continue
+            if name.endswith(".mapping.json") or name.lower().endswith(PARTIAL_SUFFIXES) \
+                    or name.startswith(OFFICE_OWNER_PREFIX):
+                continue
+            files.append(path)
+        files += [Path(root) / name for name in folders  # a link to a folder that does not exist
+                  if (Path(root) / name).is_symlink() and not (Path(root) / name).exists()]
     return sorted(files, key=lambda path: _delivery_order(path, folder))
+
+
+def unreadable_reason(path: Path, error: OSError) -> str:
+    """Why landing cannot read `path` (the message of its `refused` manifest row): a link whose
+    target is gone names the target; else the system's reason (permissions, a vanished file)."""
+    if path.is_symlink() and not path.exists():
+        return (f"{path}: a link to {os.readlink(path)}, which does not exist (a share not mounted, a file "
+                "moved or deleted): fix or remove the link; it is tried again on the next run")
+    return (f"{path}: cannot be read ({error.strerror or error}): fix its permissions or copy it again; it is "
+            "tried again on the next run")
 
 
 def _delivery_order(path: Path, folder: Path) -> tuple[str, str, bool, str]:
@@ -274,9 +299,7 @@ def land_folder(
             state = file_state(path)
             sha256, size = file_sha256(path), state[0]
         except OSError as exc:  # unreadable (permissions, a vanished file): the rest of the batch lands
-            outcome = FileOutcome(str(path), "", 0, "refused",
-                                  message=f"{path}: cannot be read ({exc.strerror or exc}): fix its permissions or "
-                                          "copy it again; it is tried again on the next run")
+            outcome = FileOutcome(str(path), "", 0, "refused", message=unreadable_reason(path, exc))
             _record(con, domain, outcome, run_id, manifest=False)
             outcomes.append(outcome)
             continue

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import time
 
-from risk_assets.lib.ingest.landing import file_sha256, file_state, landable_files
+from risk_assets.lib.ingest.landing import file_sha256, file_state, landable_files, unreadable_reason
 
 SETTLE_SECONDS = 10
 """A file modified less than this long ago may still be being copied: it is left for a later tick."""
@@ -84,7 +84,9 @@ def scan(folder: Path, settle_seconds: float = SETTLE_SECONDS, now: float | None
                 result.settling.append(name)
                 continue
         except OSError as exc:
-            result.unreadable.append(f"{name}: {exc.strerror or exc}")
+            broken_link = path.is_symlink() and not path.exists()
+            reason = unreadable_reason(path, exc).removeprefix(f"{path}: ") if broken_link else exc.strerror or exc
+            result.unreadable.append(f"{name}: {reason}")
             continue
         result.files.append(SeenFile(name, before[0], sha256))
     return result

@@ -366,3 +366,40 @@ def test_a_last_record_that_closes_its_quoted_field_gets_no_unterminated_note(da
     assert unterminated_last_line(tmp_path / "long_cut.csv") == long_last[:-1][-60:]
     (tmp_path / "amount_after_quote.csv").write_text('id,name,amount\n7,"Acme, Inc.",50', encoding="utf-8")
     assert unterminated_last_line(tmp_path / "amount_after_quote.csv") == '7,"Acme, Inc.",50'
+
+
+def test_linked_folders_and_files_land_and_a_broken_link_is_refused_with_its_target(risk_home, data_dir, tmp_path):
+    """A vendor's share linked into landing is a delivery like any other: its tape lands, as does a
+    link to one file. A link whose target is gone (a share not mounted) is refused, naming the
+    target, instead of being passed over; a link back up the tree is read once, not forever."""
+    import os
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder, landable_files
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 91)]
+    share = tmp_path / "vendor_share"
+    share.mkdir()
+    (share / "vendor_2024-05.csv").write_text("\n".join([lines[0], *lines[1:31]]) + "\n", encoding="utf-8")
+    (tmp_path / "elsewhere.csv").write_text("\n".join([lines[0], *lines[31:56]]) + "\n", encoding="utf-8")
+    (risk_home.landing_loans / "plain.csv").write_text("\n".join([lines[0], *lines[56:66]]) + "\n", encoding="utf-8")
+    os.symlink(share, risk_home.landing_loans / "vendor_share")
+    os.symlink(tmp_path / "elsewhere.csv", risk_home.landing_loans / "linked.csv")
+    os.symlink(tmp_path / "gone.csv", risk_home.landing_loans / "dangling.csv")
+    os.symlink(tmp_path / "unmounted_share", risk_home.landing_loans / "dangling_share")
+    os.symlink(risk_home.landing_loans, share / "back_to_landing")
+
+    names = [p.relative_to(risk_home.landing_loans).as_posix() for p in landable_files(risk_home.landing_loans)]
+    assert sorted(names) == ["dangling.csv", "dangling_share", "linked.csv", "plain.csv", "vendor_share/vendor_2024-05.csv"]
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        loaded = dict(con.execute("SELECT regexp_extract(path, '[^/]+$'), rows_loaded FROM raw.landed_files "
+                                  "WHERE status = 'loaded'").fetchall())
+    assert loaded == {"vendor_2024-05.csv": 30, "linked.csv": 25, "plain.csv": 10}
+    refused = {Path(o.path).name: o.message for o in report.files if o.outcome == "refused"}
+    assert refused["dangling.csv"] == (
+        f"{risk_home.landing_loans / 'dangling.csv'}: a link to {tmp_path / 'gone.csv'}, which does not exist (a share "
+        "not mounted, a file moved or deleted): fix or remove the link; it is tried again on the next run")
+    assert f"a link to {tmp_path / 'unmounted_share'}, which does not exist" in refused["dangling_share"]

@@ -70,3 +70,15 @@ def test_an_unreadable_file_is_named_and_the_others_still_seen(cases_dir, tmp_pa
     monkeypatch.setattr(landing_watch, "file_sha256", unreadable(landing_watch.file_sha256, "a.csv"))
     looked = scan(tmp_path)
     assert [f.name for f in looked.files] == ["b.csv"] and looked.unreadable == ["a.csv: Permission denied"]
+
+
+def test_the_sensor_sees_a_linked_folder_and_names_a_broken_link(cases_dir, tmp_path):
+    share, landing = tmp_path / "share", tmp_path / "landing"
+    share.mkdir(), landing.mkdir()
+    shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", share / "a.csv")
+    os.symlink(share, landing / "vendor")
+    os.symlink(tmp_path / "gone.csv", landing / "b.csv")
+    seen = scan(landing, settle_seconds=0)
+    assert [f.name for f in seen.files] == ["vendor/a.csv"]
+    assert seen.unreadable == [f"b.csv: a link to {tmp_path / 'gone.csv'}, which does not exist (a share not mounted, "
+                               "a file moved or deleted): fix or remove the link; it is tried again on the next run"]
