@@ -91,8 +91,10 @@ _FTFY_ENCODING_ONLY = ftfy.TextFixerConfig(
     normalization="NFC",
     explain=False,
 )
-NULL_TOKENS = frozenset({"nan", "null", "none", "n/a", "na", "nil", "undefined"})
-"""Text that spreadsheets, pandas and databases write for a missing value (compared lowercased)."""
+NULL_TOKENS = frozenset({"nan", "null", "none", "n/a", "na", "nil", "undefined", "\\n", "<na>", "(null)"})
+"""Text that spreadsheets, pandas and databases write for a missing value (compared lowercased):
+pandas' NaN and `<NA>`, SQL NULL, PostgreSQL COPY's and MySQL's `\\N`, C's printf of a null
+string `(null)`, JavaScript's `undefined`."""
 
 PLACEHOLDERS = frozenset({"[removed]", "[deleted]"})
 """Text a source puts where an article was withdrawn (NewsAPI's '[Removed]', Reddit's '[deleted]'),

@@ -114,6 +114,8 @@ def test_invisible_characters_go_emoji_joiners_stay_and_neither_is_a_repair(data
         ("NULL", "null_token"),
         ("None", "null_token"),
         ("N/A", "null_token"),
+        ("\\N", "null_token"),  # PostgreSQL COPY's and MySQL's NULL
+        ("<NA>", "null_token"),
         ("—", "punctuation_only"),
         ("...", "punctuation_only"),
         ("-", "punctuation_only"),

@@ -230,3 +230,29 @@ def test_excel_day_60_is_quarantined_days_59_and_61_are_read(lc_rows, tmp_path):
         (4, "orig_date", "issue_before_1950", "1900-03-01"),
     ]
     assert parsed.rows.select("_source_line", "origination_date").rows() == [(5, dt.date(2011, 12, 1))]
+
+
+def test_sas_missing_value_dot_is_an_empty_value_in_number_and_date_columns(data_dir, tmp_path):
+    """A SAS DATA step writes `.` for a missing number or date. Read as a bad value, it
+    quarantined every repaid SBA loan (no charge-off date) and left a book of defaults only; read
+    as missing, every loan loads with its outcome and the markers are counted."""
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(islice(reader, 40))
+    at = {name: i for i, name in enumerate(header)}
+    dots = 0
+    for row in rows:
+        if not row[at["ChgOffDate"]].strip():
+            row[at["ChgOffDate"]], dots = ".", dots + 1
+    rows[0][at["NoEmp"]] = "."
+    tape = tmp_path / "sba_sas_export.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    statuses = [row[at["MIS_Status"]] for row in rows]
+    assert dots >= 20 and parsed.quarantine.height == 0 and parsed.rows.height == 40
+    assert parsed.rows["default_flag"].to_list() == [int(s == "CHGOFF") for s in statuses]
+    assert parsed.rows["chargeoff_date"].null_count() == dots and parsed.rows["employees"][0] is None
+    assert parsed.notes["null_token_values"] == {"ChgOffDate": dots, "NoEmp": 1}
