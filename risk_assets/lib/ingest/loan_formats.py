@@ -95,6 +95,7 @@ from risk_assets.lib.ingest.mappings import (
     FieldSpec,
     TapeMapping,
     load_mappings,
+    mappings_not_naming,
     minor_unit_digits,
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, empty_quarantine
@@ -419,6 +420,7 @@ def parse_loan_file(
     frame = _parquet_frame(path, content) if content[:4] == b"PAR1" else None
     records: csv_text.TextRecords | None = None  # read with the header for a workbook, below for the rest
     sheet_notes: dict[str, object] = {}
+    passed_over: list[str] = []
     try:
         if csv_text.is_workbook(path, content):
             mapping, records, sheet_notes = _workbook_tape(path, content, mappings)
@@ -426,6 +428,8 @@ def parse_loan_file(
             mapping = _pick_parquet_mapping(path, frame, mappings)
         else:
             mapping, header_line = _detect(path, content, mappings)
+            if mapping.builtin and header_line:
+                passed_over = _mappings_passed_over(path, content, header_line, mapping, mapping_dirs)
     except FileRefused as exc:
         if unreadable:  # one of them may have been meant for this file
             raise FileRefused(f"{exc} Mapping file(s) that could not be read: {'; '.join(unreadable)}") from None
@@ -453,10 +457,29 @@ def parse_loan_file(
     parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, snapshot_of=snapshot_of)
     if unreadable:
         parsed.notes["mappings_unreadable"] = unreadable
+    if passed_over:
+        parsed.notes["mapping_not_applied"] = passed_over
     if zoned:  # 2011-01-01 03:30 UTC is 2010-12-31 in New York: the date is the one the zone saw
         parsed.notes["timestamps_dated_in_their_zone"] = zoned
     parsed.notes.update(sheet_notes)
     return parsed
+
+
+def _mappings_passed_over(path: Path, content: bytes, header_line: int, builtin: TapeMapping,
+                          mapping_dirs: Sequence[Path]) -> list[str]:
+    """One line per folder mapping whose columns the header (physical line `header_line`) holds
+    though its applies_to does not name the file, which the built-in format `builtin` read instead
+    (notes['mapping_not_applied']): a lender's tape saved under another name or suffix (`.txt`
+    for `acme_*.csv`) would otherwise load into the built-in book, in its currency, unremarked."""
+    header = csv_text.head_lines(content)[header_line - 1]
+    return [
+        f"mapping {other.name!r} ({Path(other.source).name}: portfolio {other.portfolio}, {other.currency}) fits this "
+        f"file's columns, but its applies_to {list(other.applies_to)} does not name {path.name}, so the file loaded "
+        f"as the built-in {builtin.name} format (portfolio {builtin.portfolio}, {builtin.currency}); if the file is "
+        f"{other.portfolio}'s, withdraw it (risk-assets withdraw {path.name}), name it in applies_to and land it again"
+        for other in mappings_not_naming(path, mapping_dirs)
+        if _as_written(other, csv_text.split_fields(header, other.dialect.delimiter)) is not None
+    ]
 
 
 def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]

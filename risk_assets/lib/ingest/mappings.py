@@ -51,6 +51,7 @@ import dataclasses
 import fnmatch
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -561,10 +562,38 @@ def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
+COMPRESSION_SUFFIXES = (".gz", ".gzip")
+"""Suffixes of a compressed copy that landing reads (gzip, found by its magic bytes): `acme_*.csv`
+names `acme_2024-05.csv.gz` as it names `acme_2024-05.csv`."""
+
+
 def names_file(glob: str, name: str) -> bool:
-    """Whether an applies_to glob names the file, whatever the case of either: a Windows export
-    named `ACME_2024-04.CSV` is one of `acme_*.csv` (fnmatch alone is case-sensitive on Linux)."""
-    return fnmatch.fnmatch(name.casefold(), glob.casefold())
+    """Whether an applies_to glob names the file, whatever the case of either (a Windows export
+    named `ACME_2024-04.CSV` is one of `acme_*.csv`; fnmatch alone is case-sensitive on Linux),
+    its Unicode form (macOS writes `münchen` decomposed, NFD; a mapping typed on another system
+    holds it composed, NFC) or a compression suffix (COMPRESSION_SUFFIXES)."""
+    pattern = unicodedata.normalize("NFC", glob).casefold()
+    name = unicodedata.normalize("NFC", name).casefold()
+    bare = next((name[: -len(suffix)] for suffix in COMPRESSION_SUFFIXES if name.endswith(suffix)), name)
+    return fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(bare, pattern)
+
+
+def mappings_not_naming(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]:
+    """The valid folder mappings whose applies_to does not name `tape` (a file the built-in format
+    read, say), so the caller can say when one of them fits the file's columns: a lender's tape
+    named outside its mapping's glob would otherwise load silently into the built-in book. Mappings
+    that cannot be read are left out (load_mappings reports them)."""
+    found = []
+    for folder in mapping_dirs:
+        for path in sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []:
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeated_keys)
+                if _may_apply(document, tape.name):
+                    continue
+                found.append(mapping_from_json(path, document))
+            except (OSError, ValueError, FileRefused):
+                continue
+    return found
 
 
 def _may_apply(document: object, name: str) -> bool:
