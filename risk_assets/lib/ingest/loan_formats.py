@@ -78,6 +78,7 @@ import dataclasses
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -1057,10 +1058,14 @@ def _typed_parse(
     key = pl.concat_str(portfolio, pl.lit(f":{sha256[:16]}:"), pl.col("_source_line").cast(pl.Utf8))
     if "source_loan_id" in target_source:
         source_id = pl.col(_src(target_source["source_loan_id"]))
-        key_id = _key_id(source_id)
-        # '00000001' and '1' (Excel drops the zeros) are one loan: the key sets the zeros aside,
-        # source_loan_id keeps the id as written
-        if zeros := frame.filter(key_id != source_id).height:
+        folded = source_id.str.normalize("NFKC")
+        key_id = _key_id(folded)
+        # '１０００４４' (full-width digits, typed with an East Asian input method) and '100044' are
+        # one loan, as are '00000001' and '1' (Excel drops the zeros): the key folds the width and
+        # sets the zeros aside, source_loan_id keeps the id as written
+        if widened := frame.filter(folded != source_id).height:
+            notes["source_loan_id_width_folded"] = widened
+        if zeros := frame.filter(key_id != folded).height:
             notes["source_loan_id_leading_zeros_set_aside"] = zeros
         key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), key_id)).otherwise(key)
     frame = frame.with_columns(loan_key=key)
@@ -1233,8 +1238,9 @@ def key_id(source_id: str) -> str:
     An all-digit id (ALL_DIGIT_ID) loses its leading zeros: a spreadsheet that opens a tape reads
     the id column as numbers and writes `00000001` back as `1`, so the same loan arrives under both
     forms in two monthly tapes; keyed as written, it would be two loans and every book figure would
-    count it twice. `0` and `000` are `0`. Any other id (`B-0001`, `0A1`, `00 1`) is kept as
-    written. The id as written stays in `source_loan_id`, so two rows of one file whose ids differ
+    count it twice. `0` and `000` are `0`. Full-width forms (`１０００４４`, `ＡＢ１２`, as an East Asian
+    input method or a Shift_JIS system writes them) are folded to their ASCII forms first (Unicode
+    NFKC), for the same reason. Any other id (`B-0001`, `0A1`, `00 1`) is kept as written. The id as written stays in `source_loan_id`, so two rows of one file whose ids differ
     only in leading zeros share a key and are reported by the duplicate rules, naming both ids.
 
     Args:
@@ -1243,6 +1249,7 @@ def key_id(source_id: str) -> str:
     Returns:
         The id to key the loan by (text).
     """
+    source_id = unicodedata.normalize("NFKC", source_id)
     return (source_id.lstrip("0") or "0") if re.fullmatch(ALL_DIGIT_ID, source_id) else source_id
 
 

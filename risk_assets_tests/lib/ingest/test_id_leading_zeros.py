@@ -39,7 +39,8 @@ def _tape(folder, name: str, ids: list[str], loans, status=None) -> None:
 
 @pytest.mark.parametrize("written, keyed", [("00000001", "1"), ("1", "1"), ("0", "0"), ("000", "0"),
                                             ("0010", "10"), ("B-0001", "B-0001"), ("0A1", "0A1"),
-                                            ("012345678901234567890", "12345678901234567890")])
+                                            ("012345678901234567890", "12345678901234567890"),
+                                            ("０００１", "1"), ("Ｂ－０００１", "B-0001")])  # full-width forms
 def test_an_all_digit_id_is_keyed_without_its_leading_zeros(written, keyed):
     assert key_id(written) == keyed
 
@@ -97,3 +98,29 @@ def test_a_sidecar_tape_keeps_the_id_as_written_in_source_loan_id(tmp_path):
     parsed.reconcile()
     assert parsed.rows.select("loan_key", "source_loan_id").rows() == [("ids:42", "0042"), ("ids:42x", "42x"), ("ids:0", "0")]
     assert parsed.notes["source_loan_id_leading_zeros_set_aside"] == 1
+
+
+def test_ids_in_full_width_digits_key_the_same_loans(risk_home, data_dir, tmp_path):
+    """May's tape writes 1000..1019, June's (typed with an East Asian input method, or from a
+    Shift_JIS system) the same ids in full-width digits: 20 loans, two snapshots each, the ids as
+    written kept in source_loan_id and the folded ones counted in the notes."""
+    loans = _loans(data_dir, 20)
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "bank.mapping.json").write_text(json.dumps(MAPPING), encoding="utf-8")
+    ascii_ids = [str(n) for n in range(1000, 1020)]
+    wide_ids = [i.translate(str.maketrans("0123456789", "０１２３４５６７８９")) for i in ascii_ids]
+    _tape(risk_home.landing_loans, "bank_asof_2024-05-31.csv", ascii_ids, loans, "Current")
+    _tape(risk_home.landing_loans, "bank_asof_2024-06-30.csv", wide_ids, loans)
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans",
+                    lambda p: parse_loan_file(p, mapping_dirs=[mappings]), "run-1", asset="raw_loans")
+        assert con.execute("SELECT count(*), count(DISTINCT loan_key) FROM raw.loans").fetchone() == (40, 20)
+        june = con.execute("SELECT source_loan_id FROM raw.loans WHERE loan_key = 'bank:1000' "
+                           "AND snapshot_date = DATE '2024-06-30'").fetchone()[0]
+        notes = dict(con.execute("SELECT regexp_extract(path, '[^/]+$'), notes FROM raw.landed_files").fetchall())
+        found = trace_loan(con, wide_ids[0])
+    assert june == "１０００"
+    assert json.loads(notes["bank_asof_2024-06-30.csv"])["source_loan_id_width_folded"] == 20
+    assert "source_loan_id_width_folded" not in json.loads(notes["bank_asof_2024-05-31.csv"])
+    assert found.found and found.lines[0] == "loan bank:1000"
