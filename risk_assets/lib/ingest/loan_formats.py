@@ -183,6 +183,9 @@ RULES: dict[str, str] = {
                         "none: declare `format` for another) or its year is outside 1900-2100"),
     "unparsable_value": "is not a value this column's type knows",
     "serial_date": "looks like a spreadsheet day number, not a date",
+    "date_order_in_doubt": ("reads as a date in the column's declared format, but more of the column's values read "
+                            "only with day and month the other way round (28/02/1997 under %m/%d/%Y) than as "
+                            "declared, so which day this one is cannot be told: declare the format the file writes"),
     "sci_notation_id": "is an id in scientific notation (or a float past 2^53): digits were lost upstream",
     "non_integer_id": ("is a float id with a fraction or a minus sign: a float id column holds whole, non-negative "
                        "numbers, so the value was changed upstream"),
@@ -950,13 +953,38 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.E
     if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
         value = pl.when(value > pl.lit(_century_window(reference))).then(value.dt.offset_by("-100y")).otherwise(value)
     placeholder = _placeholder(value, "%d" in fmt or "%j" in fmt)
+    read = value  # as the format reads it, before placeholders and years out of range are set aside
     value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder).then(value)
     serial = s.str.contains(r"^\d{5}(?:\.\d+)?$")
+    in_doubt = _order_in_doubt(s, fmt, read, value, present)
     return value, lambda v: (
         pl.when(present & placeholder).then(pl.lit("placeholder_date"))
         .when(present & v.is_null())
         .then(pl.when(serial).then(pl.lit("serial_date")).otherwise(pl.lit("unparsable_date")))
+        .when(in_doubt).then(pl.lit("date_order_in_doubt"))
     )
+
+
+def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present: pl.Expr) -> pl.Expr:
+    """True on the values of a date column that read in the declared `fmt` only by chance: the
+    column contradicts its format (more of its values read only with day and month swapped,
+    `28/02/1997` under `%m/%d/%Y`, than read only as declared), and the value reads both ways
+    as two different days (`02/07/2006`: 7 February or 2 July?). Those would load with day and
+    month swapped; they are quarantined as date_order_in_doubt. False for a format without both
+    %d and %m, and wherever the column bears its format out (a few mistyped days among many
+    month-first ones stay unparsable_date alone). `read`: the values as `fmt` reads them, a
+    placeholder date (1900-01-01) included, so that it counts as read, not as a contradiction;
+    `value`: the values that load."""
+    if "%d" not in fmt or "%m" not in fmt:
+        return pl.lit(False)
+    swapped = _strptime(s, fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m"))
+    if (width := _fixed_width(fmt)) is not None:  # read as strictly as the declared format is
+        swapped = pl.when(s.str.len_chars() == width).then(swapped)
+    swapped = pl.when(swapped.dt.year().is_between(1900, 2100)).then(swapped)
+    contradicts = (present & read.is_null() & swapped.is_not_null()).sum()
+    confirms = (present & read.is_not_null() & swapped.is_null()).sum()
+    both_ways = present & value.is_not_null() & swapped.is_not_null() & (value != swapped)
+    return both_ways & (contradicts > confirms)
 
 
 def _placeholder(value: pl.Expr, has_day: bool) -> pl.Expr:

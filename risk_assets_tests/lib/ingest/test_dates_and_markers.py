@@ -13,6 +13,7 @@ import json
 from itertools import islice
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
@@ -256,3 +257,57 @@ def test_sas_missing_value_dot_is_an_empty_value_in_number_and_date_columns(data
     assert parsed.rows["default_flag"].to_list() == [int(s == "CHGOFF") for s in statuses]
     assert parsed.rows["chargeoff_date"].null_count() == dots and parsed.rows["employees"][0] is None
     assert parsed.notes["null_token_values"] == {"ChgOffDate": dots, "NoEmp": 1}
+
+
+def _sba_day_first(data_dir, tmp_path, n: int, month_first_lines: int = 0) -> tuple[Path, list[dt.date]]:
+    """A servicer's tape of the first `n` real SBA loans, approval dates written day-first
+    (28/02/1997) but for its first `month_first_lines` loans (month-first), under a sidecar that
+    declares %m/%d/%Y."""
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(islice(reader, n))
+    dates = [dt.datetime.strptime(r["ApprovalDate"], "%d-%b-%y").date() for r in rows]
+    dates = [d.replace(year=d.year - 100) if d.year > 2014 else d for d in dates]
+    lines = ["loan_id,orig_date,amount,status"] + [
+        f"{r['LoanNr_ChkDgt']},{d:%m/%d/%Y}," if i < month_first_lines else f"{r['LoanNr_ChkDgt']},{d:%d/%m/%Y},"
+        for i, (r, d) in enumerate(zip(rows, dates))]
+    lines = [line if i == 0 else line + rows[i - 1]["GrAppv"].strip("$ ").replace(",", "") + ","
+             + {"P I F": "Fully Paid", "CHGOFF": "Charged Off"}.get(rows[i - 1]["MIS_Status"], "Current")
+             for i, line in enumerate(lines)]
+    tape = tmp_path / "uk_servicer_asof_2024-06-30.csv"
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = {**MAPPING, "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                                      "orig_date": {"to": "origination_date", "format": "%m/%d/%Y"},
+                                      "amount": {"to": "loan_amount"}, "status": {"to": "loan_status"}}}
+    mapping["status_map"] = {**mapping["status_map"], "Current": None}
+    (tmp_path / (tape.name + ".mapping.json")).write_text(json.dumps(mapping), encoding="utf-8")
+    return tape, dates
+
+
+def test_day_first_dates_under_a_month_first_format_quarantine_the_ones_that_read_both_ways(data_dir, tmp_path):
+    """60 real SBA approval dates written day-first, declared %m/%d/%Y: those after the 12th fail
+    the format; the rest read as declared only with day and month swapped, so, since the column
+    contradicts its format, they are quarantined too instead of loading as the wrong day. A date
+    whose day is its month (05/05) means one day either way and loads."""
+    tape, dates = _sba_day_first(data_dir, tmp_path, 60)
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    rule_of = dict(parsed.quarantine.filter(pl.col("column_name") == "orig_date").select("line", "rule").iter_rows())
+    for line, day in enumerate(dates, start=2):
+        expected = ("unparsable_date" if day.day > 12 else None if day.day == day.month else "date_order_in_doubt")
+        assert rule_of.get(line) == expected, (line, day)
+    assert set(rule_of.values()) == {"unparsable_date", "date_order_in_doubt"}
+    loaded = parsed.rows.select("_source_line", "origination_date").rows()
+    assert all(day == dates[line - 2] for line, day in loaded)  # what loads is the right day
+    message = parsed.quarantine.filter(pl.col("rule") == "date_order_in_doubt")["message"][0]
+    assert "more of the column's values read only with day and month the other way round" in message
+
+
+def test_a_month_first_column_with_a_few_day_first_slips_keeps_its_format(data_dir, tmp_path):
+    """The same loans written month-first as declared but for 3 written day-first: the column bears
+    its format out, so only values that fail it are quarantined."""
+    tape, dates = _sba_day_first(data_dir, tmp_path, 60, month_first_lines=57)
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert "date_order_in_doubt" not in set(parsed.quarantine["rule"])
+    assert parsed.rows.height + parsed.quarantine["line"].n_unique() == 60
