@@ -1110,7 +1110,8 @@ def _typed_parse(
         values.append(value.alias(spec.target))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = frame.with_columns(values)
-    frame, scale_notes, unclear_scale = _percent_scale(frame, [s for s in specs if s.kind == "percent"])
+    frame, scale_notes, unclear_scale = _percent_scale(
+        frame, [s for s in specs if s.kind == "percent" or (s.target in PERCENT_POINT_TARGETS and s.kind == "number")])
     if scale_notes:
         notes["percent_written_as_fraction"] = scale_notes
     for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / approval year first
@@ -1355,19 +1356,31 @@ FRACTION_CEILING = 0.02
 is 200 % as a fraction (a revolving line drawn twice over) or 2 % as a percent."""
 
 
+PERCENT_POINT_TARGETS = ("dti",)
+"""Number columns held in percent points as written (DTI 14.14): a file that writes them as ratios
+(0.1414) is judged by `_percent_scale` as a percent column is."""
+UNCLEAR_SMALL_SHARE = 0.25
+"""Share of a column's positive values at most 2 as written above which, when not all of them are,
+those values' scale is unclear: in percent points such values are rare (LendingClub 2007-2011:
+4.4 % of revolving utilisations, no interest rate), so a quarter of them is fractions mixed in (a
+system migration, two exports joined), not a borrower mix."""
+
+
 def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, int], dict[str, pl.Expr]]:
     """Decide, per percent column of one file, whether its numbers are percents (10.65, 83.7%) or
     fractions (0.1065, 0.837): a percent column is read as number / 100, so a column written as
-    fractions would come out a hundred times too small, silently.
+    fractions would come out a hundred times too small, silently. A percent-point number column
+    (PERCENT_POINT_TARGETS: DTI, read as written) is judged the same way: 0.35 is a ratio for 35.
 
     Values without a '%' that are above 0 and at most 2 as written (FRACTION_CEILING) could be
-    either. Interest rates and revolving utilisations at or below 2 % are rare in a consumer or SBA
-    book (LendingClub 2007-2011: rates 5.4-24.6 %, median utilisation about 49 %), so:
+    either. Interest rates, revolving utilisations and debt-to-income ratios at or below 2 % are rare
+    in a consumer or SBA book (LendingClub 2007-2011: rates 5.4-24.6 %, median utilisation about
+    49 %), so:
 
     - no '%' anywhere and every positive value at most 2, FRACTION_SCALE_MIN_VALUES or more of
       them: the column is written as fractions and read so (notes['percent_written_as_fraction']);
-    - no '%' anywhere and at least half of the positive values at most 2 (fractions mixed with
-      percents, or too few to call): those values are unclear;
+    - no '%' anywhere and at least UNCLEAR_SMALL_SHARE of the positive values at most 2 (fractions
+      mixed with percents, or too few to call): those values are unclear;
     - some values carry a '%': the unsigned values at most 2 are unclear;
     - otherwise the column is percents, and a value such as 0.5 is 0.5 %.
 
@@ -1379,14 +1392,15 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.Data
     notes, unclear = {}, {}
     for spec in specs:
         unsigned = ~pl.col(_src(spec.source)).str.ends_with("%")
-        small = (pl.col(spec.target) > 0) & (pl.col(spec.target) <= FRACTION_CEILING)
+        ceiling = FRACTION_CEILING if spec.kind == "percent" else FRACTION_CEILING * 100  # stored / 100, or as written
+        small = (pl.col(spec.target) > 0) & (pl.col(spec.target) <= ceiling)
         signed, n_small, positive = frame.select(
             (~unsigned & (pl.col(_src(spec.source)) != "")).sum().alias("signed"),
             small.sum().alias("small"), (pl.col(spec.target) > 0).sum().alias("positive")).row(0)
         if signed == 0 and n_small == positive >= FRACTION_SCALE_MIN_VALUES:
             frame = frame.with_columns(pl.col(spec.target) * 100)
             notes[spec.source] = positive
-        elif signed or 2 * n_small >= positive:
+        elif signed or (n_small and n_small >= UNCLEAR_SMALL_SHARE * positive):
             unclear[spec.target] = unsigned & small
     return frame, notes, unclear
 

@@ -6,6 +6,7 @@ none may lose a row or change a value silently."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from datetime import datetime
@@ -252,6 +253,50 @@ def test_a_utilisation_column_written_as_fractions_is_read_as_fractions(data_dir
     rated = parse_loan_file(_write(tmp_path / "rates.csv", [lines[0] + ",int_rate"] + [line + ",0.1065" for line in lines[1:]]))
     assert rated.quarantine.height == 0 and rated.rows["int_rate"].to_list() == pytest.approx([0.1065] * 40)
     assert rated.notes["percent_written_as_fraction"] == {"int_rate": 40}
+
+
+def test_fractions_mixed_into_a_percent_column_without_signs_are_quarantined_not_read_100_times_small(data_dir, tmp_path):
+    """An export across a system migration: 40 utilisations in percent points without '%' (83.7),
+    then 15 written as fractions (0.837). Values at most 2 are 4.4 % of LendingClub's utilisations;
+    15 of 55 is evidence of two scales: those 15 are quarantined, the 40 load as before."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 56)]
+    bare = _utilisation_as(lines, lambda v: f"{v:.2f}")
+    fractions = _utilisation_as(lines, lambda v: f"{v / 100:.4f}")
+    migrated = bare[:41] + fractions[41:]
+    original = parse_loan_file(_write(tmp_path / "original.csv", lines))
+    parsed = parse_loan_file(_write(tmp_path / "migration.csv", migrated))
+    parsed.reconcile()
+    small_after = {line for line, util in original.rows.select("_source_line", "revol_util").rows()
+                   if line > 41 and util and util > 0.02}
+    assert {(line, rule) for line, _, rule, _ in _quarantined(parsed)} == {(line, "percent_scale_unclear") for line in small_after}
+    assert len(small_after) >= 13
+    loaded = dict(parsed.rows.select("_source_line", "revol_util").rows())
+    assert all(loaded[line] == pytest.approx(util) for line, util in original.rows.select("_source_line", "revol_util").rows()
+               if line in loaded)
+
+
+def test_a_dti_written_as_a_ratio_is_read_in_percent_points(data_dir, tmp_path):
+    """DTI is held in percent points (14.14). A system that writes 0.1414 would load 100 times too
+    small: 40 ratios, all within 0-2, load in percent points and the notes say so; ratios mixed into
+    percent points are quarantined (percent_scale_unclear). The DTI is built from two real columns,
+    revolving balance over income, as the sample carries none."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv.DictReader(handle), 40))
+    dti = [round(100 * float(r["revol_bal"]) / float(r["annual_inc"]), 2) for r in rows]
+    assert sum(d > 2 for d in dti) >= 30
+    columns = '"dti": {"to": "dti"}'
+    ratio = parse_loan_file(_declared(tmp_path, "id,dti", [f"L{i},{d / 100:.4f}" for i, d in enumerate(dti)], columns))
+    ratio.reconcile()
+    assert ratio.quarantine.height == 0 and ratio.rows["dti"].to_list() == pytest.approx(dti, abs=0.01)
+    assert ratio.notes["percent_written_as_fraction"] == {"dti": sum(d > 0 for d in dti)}
+    points = parse_loan_file(_declared(tmp_path, "id,dti", [f"L{i},{d}" for i, d in enumerate(dti)], columns))
+    assert points.rows["dti"].to_list() == pytest.approx(dti) and "percent_written_as_fraction" not in points.notes
+    mixed = [f"L{i},{d if i < 25 else d / 100:.4f}" for i, d in enumerate(dti)]
+    parsed = parse_loan_file(_declared(tmp_path, "id,dti", mixed, columns))
+    parsed.reconcile()
+    assert {line for line, _, rule, _ in _quarantined(parsed) if rule == "percent_scale_unclear"} == {
+        i + 2 for i, d in enumerate(dti) if d > 0 and (i >= 25 or d <= 2)}
 
 
 def test_a_utilisation_whose_scale_the_file_leaves_open_is_quarantined(lc_lines, tmp_path):
