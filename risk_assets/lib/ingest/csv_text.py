@@ -92,8 +92,17 @@ any viewer, pasted from web pages; Unicode does not count them as white space, s
 leaves them."""
 
 SCI_NOTATION_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$"
-"""Scientific notation in a numeric column, signed exponent or not (1.2346E5, 1e3, .5e3): no tape
-writes an amount, rate or count that way on purpose, while float parsing would take it silently."""
+"""Scientific notation in a numeric column, signed exponent or not (1.2346E5, 1e3, .5e3): a
+spreadsheet writes it where it cut the value to the digits a cell shows, while float parsing would
+take it silently; quarantined (sci_notation_value) unless SCI_NOTATION_EXACT."""
+
+SCI_NOTATION_EXACT = r"^[+-]?[1-9](?:\.\d{0,4})?e[+-]\d{2,3}$"
+"""Scientific notation as a program writes a value whose shortest form it is: R's write.csv
+(`1e+05` for 100000, `2.5e+05`; up to 15 significant digits, scientific only when shorter than
+fixed notation), Python and C with a lower-case `e` and a signed exponent of two or three digits,
+and at most 5 significant digits, fewer than the 6 to which C's %g cuts a value. Spreadsheets
+(Excel, LibreOffice, Google Sheets) write an upper-case `E` (`1.2346E+05`), so this form is not a
+cut cell: read exactly, counted in notes['sci_notation_read_exact']."""
 
 
 @contextmanager

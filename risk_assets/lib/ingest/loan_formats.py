@@ -1133,8 +1133,11 @@ def _typed_parse(
         if spec.target == "source_loan_id":
             broken = pl.when(pl.col(_src(source)).str.contains(csv_text.SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
         if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:
-            in_sci = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars().str.contains(csv_text.SCI_NOTATION_NUMBER)
+            bare = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars()
+            in_sci = bare.str.contains(csv_text.SCI_NOTATION_NUMBER) & ~bare.str.contains(csv_text.SCI_NOTATION_EXACT)
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
+            if exact := frame.select(bare.str.contains(csv_text.SCI_NOTATION_EXACT).sum()).item():
+                notes.setdefault("sci_notation_read_exact", {})[source] = exact
         if spec.kind == "text":
             hidden = pl.col(_src(source)).str.contains(f"[{csv_text.INVISIBLE_CHARACTER}]")
             broken = pl.when(hidden).then(pl.lit("invisible_character")).otherwise(broken)
