@@ -36,6 +36,8 @@ from risk_assets.lib.ingest.parsed import FileRefused
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+"""A ZIP archive's end record with no local file before it: an archive of no file."""
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _QUOTED = r'"(?:[^"]|"")*"'
 """A quoted CSV field, escaped quotes included (RFC 4180 section 2.7)."""
@@ -153,6 +155,14 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
     """
     raw = path.read_bytes()
     _refuse_container(path, raw)
+    if raw[:4] == EMPTY_ZIP_MAGIC:
+        raise FileRefused(f"{path}: an empty ZIP archive (it holds no file): export the tape again and land it")
+    if raw[:4] == ZIP_MAGIC and b"application/vnd.oasis.opendocument.spreadsheet" in raw[:256]:
+        raise FileRefused(f"{path}: an OpenDocument spreadsheet (.ods, from LibreOffice or Google Sheets): save the "
+                          "sheet as .xlsx or as CSV (UTF-8) and land that")
+    if raw[:4] == ZIP_MAGIC and b"xl/workbook.bin" in raw[:65536]:
+        raise FileRefused(f"{path}: an Excel binary workbook (.xlsb), which cannot be read without Excel: save it "
+                          "as .xlsx or the sheet as CSV (UTF-8) and land that")
     if raw[:4] == ZIP_MAGIC:
         workbook = is_workbook(path, raw)
         if workbook and workbook_ok:
@@ -185,6 +195,7 @@ COMPRESSED_MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"\x28\xb5\x2f\xfd", 0, "zstd-compressed"),
     (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive"),
     (b"Rar!\x1a\x07", 0, "a RAR archive"),
+    (b"\x04\x22\x4d\x18", 0, "lz4-compressed"),
     (b"ustar", 257, "a tar archive"),
 )
 """(magic bytes, offset, what the file is) of the containers landing cannot read (gzip can be read

@@ -417,8 +417,9 @@ def parse_loan_file(
     raw, content = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw  # keep one copy of a large file in memory at a time
-    if not content.strip():
-        raise FileRefused(f"{path}: the file is empty ({len(content)} bytes{', all blank' if content else ''}): "
+    if not content.replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe").strip():
+        blank = (", a byte-order mark and blanks" if content.strip() else ", all blank") if content else ""
+        raise FileRefused(f"{path}: the file is empty ({len(content)} bytes{blank}): "
                           "no header and no loans; was it landed before it was fully written?")
     mappings, unreadable = load_mappings(path, mapping_dirs)
     frame = _parquet_frame(path, content) if content[:4] == b"PAR1" else None
@@ -589,6 +590,10 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})",
               f"delimiters {' '.join(repr(d) for d in BUILTIN_DELIMITERS)}"]
     first = next((line for line in lines if line.strip()), "")
+    if first.lstrip()[:1] in ("{", "["):
+        raise FileRefused(
+            f"{path}: a JSON document (first line {first[:80]!r}), not a table: loan tapes are read from CSV or "
+            "text, Parquet or an Excel workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
     raise FileRefused(
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
         f"Declare a column mapping for it (see README, 'Your own loan tape')."

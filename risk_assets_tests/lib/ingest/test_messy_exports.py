@@ -607,6 +607,48 @@ def test_a_compression_or_archive_landing_cannot_read_is_refused_by_name(lc_line
         assert str(refused.value).startswith(f"{path}: {says}")
 
 
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("pack", "says"), [
+    (lambda b: _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b}),
+     "an OpenDocument spreadsheet (.ods, from LibreOffice or Google Sheets): save the sheet as .xlsx or as CSV"),
+    (lambda b: _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b}),
+     "an Excel binary workbook (.xlsb), which cannot be read without Excel: save it as .xlsx"),
+    (lambda b: _zip({}), "an empty ZIP archive (it holds no file)"),
+    (lambda b: b"\x04\x22\x4d\x18" + b, "lz4-compressed: decompress it (or compress it with gzip)"),
+])
+def test_a_workbook_or_archive_of_another_kind_is_refused_saying_what_to_land(lc_lines, tmp_path, pack, says):
+    path = tmp_path / "loans.bin"
+    path.write_bytes(pack(("\n".join(lc_lines) + "\n").encode()))
+    for parse in (parse_loan_file, parse_news_file):
+        with pytest.raises(FileRefused) as refused:
+            parse(path)
+        assert str(refused.value).startswith(f"{path}: {says}")
+
+
+def test_a_json_export_of_loans_is_refused_as_json_not_as_an_unknown_table(data_dir, tmp_path):
+    """mongoexport writes one JSON object per loan; a mapping cannot read JSON, so the refusal says
+    to export CSV or Parquet rather than to declare a column mapping."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv.DictReader(handle), 3))
+    path = tmp_path / "lc_loans_export.ndjson"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+    assert str(refused.value).startswith(f"{path}: a JSON document (first line '{{")
+    assert str(refused.value).endswith("not a table: loan tapes are read from CSV or text, Parquet or an Excel "
+                                       "workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
+
+
 def test_a_feed_header_repeated_in_another_case_or_order(tmp_path):
     feed = tmp_path / "feed.csv"
     feed.write_text('id,title,body\n1,Head 1,Operating profit rose to EUR 13.1 mn .\n"id","title","body"\nID,TITLE,BODY\n'
@@ -621,7 +663,9 @@ def test_a_feed_header_repeated_in_another_case_or_order(tmp_path):
         parse_news_file(feed)
 
 
-@pytest.mark.parametrize(("content", "says"), [(b"", "(0 bytes)"), (b"\r\n\r\n", "(4 bytes, all blank)")])
+@pytest.mark.parametrize(("content", "says"), [(b"", "(0 bytes)"), (b"\r\n\r\n", "(4 bytes, all blank)"),
+                                               (b"\xef\xbb\xbf", "(3 bytes, a byte-order mark and blanks)"),
+                                               (b"\xef\xbb\xbf\r\n", "(5 bytes, a byte-order mark and blanks)")])
 def test_an_empty_tape_is_refused_as_empty(tmp_path, content, says):
     tape = tmp_path / "loans_2024-07.csv"
     tape.write_bytes(content)
