@@ -644,6 +644,16 @@ def _csv_records(lines: list[str], width: int, fmt: dict) -> Iterator[tuple[int,
         first = last + 1
 
 
+def _records_of_width(lines: list[str], width: int, fmt: dict) -> int:
+    """How many records of `lines` a CSV reader with `fmt` reads with the header's `width` fields:
+    a backslash before a quote (`\\"`) is taken as its escape (Spark's and MySQL's default CSV,
+    `escapechar`) only when that reads more of the file's records whole than doubled quotes do."""
+    try:
+        return sum(len(fields) == width for fields in csv.reader((line + "\n" for line in lines), **fmt))
+    except csv.Error:
+        return 0
+
+
 def _one_strict_record(text: str, width: int, fmt: dict) -> bool:
     """Whether a strict CSV reader reads `text` as one record of `width` fields (or of one more,
     empty: `_trailing_delimiter`)."""
@@ -863,6 +873,10 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
     fmt = {"delimiter": delimiter, "skipinitialspace": bool(re.search(f"{re.escape(delimiter)} +\"", lines[0]))}
     width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)], **fmt)))
     with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
+        if any('\\"' in line for line in lines[1:]):
+            escaped = {**fmt, "escapechar": "\\", "doublequote": False}
+            if _records_of_width(lines[1:], width, escaped) > _records_of_width(lines[1:], width, fmt):
+                fmt = escaped  # Spark's and MySQL's CSV: a quote inside a quoted field written \"
         lines = lines[:1] + csv_text.split_at_record_crs(
             lines[1:], lambda piece: len(next(csv.reader([piece], **fmt), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
@@ -933,6 +947,8 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
     by_url = "doc_id" in columns and _key(header[columns["doc_id"]]) in URL_IDS
     out.non_data_lines.extend((number, "note") for number in range(1, offset + 1))
     out.notes["delimiter"] = delimiter
+    if fmt.get("escapechar"):
+        out.notes["quotes_escaped_with_backslash"] = sum('\\"' in line for line in lines[1:])
     for number, fields, raw, re_read, alone in _csv_records(lines, len(header), fmt):
         number += offset
         if re_read:

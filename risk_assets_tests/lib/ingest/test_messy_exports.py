@@ -1345,3 +1345,28 @@ def test_a_negative_zero_is_stored_as_zero(lc_lines, tmp_path):
     parsed.reconcile()
     balance = parsed.rows.sort("_source_line")["revol_bal"][0]
     assert balance == 0.0 and str(balance) == "0.0"
+
+
+def test_a_spark_csv_with_backslash_escaped_quotes_reads_every_article_whole(data_dir, tmp_path):
+    """Spark and MySQL write a quote inside a quoted field as \\" instead of doubling it. Read with
+    doubled quotes, every article with a quoted clause was a wrong field count; the file reads whole
+    with the backslash as the escape, and the notes count the lines that use it. A file whose
+    backslashes stand before quotes by chance (doubled quotes read it whole) is read as before."""
+    with open(data_dir / "news" / "financial_phrasebank_50agree.txt", encoding="utf-8-sig") as handle:
+        # PhraseBank writes quotes as `` and '' (Penn Treebank style); a news site writes straight ones
+        sentences = [[text.replace("`` ", '"').replace(" ''", '"'), label]
+                     for text, label in (line.rsplit("@", 1) for line in handle.read().splitlines() if "``" in line)][:12]
+    assert len(sentences) == 12
+    spark = ["id,headline,body,label"] + [
+        f'sp-{i},"{text[:30].replace(chr(34), chr(92) + chr(34))}","{text.replace(chr(34), chr(92) + chr(34))}",{label}'
+        for i, (text, label) in enumerate(sentences)]
+    path = tmp_path / "spark_export_2024-05.csv"
+    path.write_text("\n".join(spark) + "\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows["body"].to_list() == [text for text, _ in sentences]
+    assert parsed.notes["quotes_escaped_with_backslash"] == 12
+    doubled = ["id,headline,body,label", r'd-1,"C:\data\","Profit rose "",as planned"" .",positive']
+    path.write_text("\n".join(doubled) + "\n", encoding="utf-8")
+    plain = parse_news_file(path)
+    assert plain.rows["body"].to_list() == ['Profit rose ",as planned" .'] and "quotes_escaped_with_backslash" not in plain.notes
