@@ -2,6 +2,9 @@
 
 `clean_text` applies, in this order:
 
+0. **Quoted-printable decoded.** A mail body exported raw (RFC 2045: `=E2=80=99` for ’, `=3D` for
+   `=`, a line cut by a soft break `=` at its end) is decoded when it plainly is one
+   (`is_quoted_printable`), as UTF-8, else Windows-1252; text with a stray `=20` is left alone.
 1. **HTML entities decoded exactly once.** Only well-formed references that end in ';'
    (`&amp;`, `&#8217;`, `&#x2019;`) are decoded, each by one `html.unescape`, so a double-encoded
    `&amp;amp;` becomes `&amp;` (what the publisher's text said), never `&`. Bare ampersands in
@@ -33,6 +36,7 @@
 from __future__ import annotations
 
 import html
+import quopri
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -121,6 +125,8 @@ class CleanedText:
     repaired: bool
     unrepaired: bool
     source_truncated: bool = False
+    quoted_printable: bool = False
+    """The text was a quoted-printable mail body, decoded first (step 0)."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,34 @@ def fold_whitespace(text: str) -> str:
     return _WHITESPACE.sub(" ", visible).strip()
 
 
+_QP_SOFT_BREAK = re.compile(r"=\r?\n")
+_QP_ESCAPE = re.compile(r"=[0-9A-F]{2}")
+_QP_UTF8_SEQUENCE = re.compile(r"=[C-F][0-9A-F](?:=[89AB][0-9A-F]){1,3}")
+
+
+def is_quoted_printable(text: str) -> bool:
+    """Whether `text` is plainly a quoted-printable body (RFC 2045, section 6.7): soft line breaks
+    (`=` ending a line) beside an escape (`=3D`) or as its only line breaks, an escaped UTF-8
+    sequence (`=E2=80=99`), or two escapes of `=` itself (`=3D`). A lone `=20` or `A=B` in prose
+    is not enough."""
+    escapes = _QP_ESCAPE.findall(text)
+    soft = len(_QP_SOFT_BREAK.findall(text))
+    return bool((soft and (escapes or soft == text.count("\n"))) or _QP_UTF8_SEQUENCE.search(text)
+                or escapes.count("=3D") >= 2)
+
+
+def decode_quoted_printable(text: str) -> str:
+    """`text` decoded from quoted-printable when `is_quoted_printable`, as UTF-8, else as
+    Windows-1252 (Outlook's default charset for Western mail); otherwise `text` unchanged."""
+    if not is_quoted_printable(text):
+        return text
+    data = quopri.decodestring(text.replace("\r\n", "\n").encode("utf-8"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
 def clean_text(raw: str) -> CleanedText:
     """Clean one news text: entities decoded once, tags stripped, mojibake repaired, whitespace folded.
 
@@ -211,18 +245,20 @@ def clean_text(raw: str) -> CleanedText:
         CleanedText with the cleaned text and flags saying what was found (see the module docstring
         for each step and its order).
     """
-    decoded = decode_entities_once(raw)
+    unquoted = decode_quoted_printable(raw)
+    decoded = decode_entities_once(unquoted)
     stripped = strip_tags(decoded)
     repaired = repair_mojibake(stripped)
     whole = _SOURCE_TRUNCATION.sub("", repaired)
     return CleanedText(
         text=fold_whitespace(whole),
-        had_entities=decoded != raw,
+        had_entities=decoded != unquoted,
         had_tags=stripped != decoded,
         # only a change of visible text is a repair: ftfy also drops a stray byte-order mark
         repaired=fold_whitespace(unicodedata.normalize("NFC", stripped)) != fold_whitespace(repaired),
         unrepaired="\ufffd" in repaired,
         source_truncated=whole != repaired,
+        quoted_printable=unquoted != raw,
     )
 
 

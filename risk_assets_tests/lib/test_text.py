@@ -194,3 +194,22 @@ def test_a_source_truncation_marker_is_removed_and_flagged():
     cleaned = clean_text("Beta Bank shares fell after the lender... [+1520 chars]")
     assert cleaned.text == "Beta Bank shares fell after the lender" and cleaned.source_truncated
     assert not clean_text("Beta Bank shares fell [+5%]").source_truncated
+
+
+def test_a_quoted_printable_mail_body_is_decoded_before_cleaning(data_dir):
+    """A research mail exported raw: a real PhraseBank sentence with a curly apostrophe, as
+    Outlook encodes it (quoted-printable, lines cut at 76 characters by soft breaks), inside HTML.
+    It is decoded to the sentence; prose with an equals sign or a stray `=20` is left alone."""
+    import quopri
+
+    with open(data_dir / "news" / "financial_phrasebank_50agree.txt", encoding="utf-8-sig") as handle:
+        sentence = next(line.rsplit("@", 1)[0] for line in handle if " 's " in line and len(line) > 120)
+    curly = sentence.replace(" 's ", "\u2019s ")
+    body = quopri.encodestring(f"<p>{curly} =</p>".encode()).decode("ascii")
+    assert "=E2=80=99" in body and "=3D" in body and "=\n" in body
+    cleaned = clean_text(body)
+    assert cleaned.quoted_printable and cleaned.text == curly + " ="
+    for prose in ("EUR 1.0 = USD 1.397 , the rate on the day .", "Code A=20 was used in the filing .",
+                  "Net sales rose .\nThe outlook is =\nunchanged .\nShares fell ."):
+        left = clean_text(prose)
+        assert not left.quoted_printable and left.text == " ".join(prose.split())
