@@ -131,6 +131,20 @@ def _one_record(delimiter: str) -> str:
     return f"^{one_field}(?:{escaped}{one_field})*$"
 
 
+def rule_line(delimiter: str) -> str:
+    """A line drawn by a database client or a text table between its header and rows or around
+    them: dashes or equals signs (three or more together), with only `+`, `|`, `:`, `_`, blanks
+    and the delimiter between (psql's `----+----`, mysql's `+----+`, sqlcmd's and SQL*Plus's
+    `---- ----`, a markdown `|---|`). A non-data line (`rule_line`), never a loan."""
+    allowed = rf"[\s\-=+|:_{re.escape(delimiter)}]*"
+    return rf"^{allowed}[-=]{{3}}{allowed}$"
+
+
+ROW_COUNT_LINE = r"(?i)^\s*\(?\d[\d,]* rows?(?: affected| selected)?\)?\.?\s*$"
+"""A database client's count of the rows it printed: psql's `(30 rows)`, sqlcmd's `(30 rows
+affected)`, SQL*Plus's `30 rows selected.`: a non-data line (`row_count`), never a loan."""
+
+
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -677,6 +691,8 @@ def read_records(
         frame = _resync(_group_lines(frame), frame, delimiter, len(header))
     empty_fields = f"^[\\s{re.escape(delimiter)}]*$"  # blank, or delimiters only: ",,,," (a formatted, empty spreadsheet row)
     kind = pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
+    kind = kind.when(pl.col("text").str.contains(rule_line(delimiter))).then(pl.lit("rule_line"))
+    kind = kind.when(pl.col("text").str.contains(ROW_COUNT_LINE)).then(pl.lit("row_count"))
     kind = kind.when((pl.col("_source_line") == pl.col("_source_line").max())
                      & pl.col("text").str.contains(END_OF_FILE_MARKER)).then(pl.lit("end_of_file_marker"))
     if header_text is not None:

@@ -1370,3 +1370,24 @@ def test_a_spark_csv_with_backslash_escaped_quotes_reads_every_article_whole(dat
     path.write_text("\n".join(doubled) + "\n", encoding="utf-8")
     plain = parse_news_file(path)
     assert plain.rows["body"].to_list() == ['Profit rose ",as planned" .'] and "quotes_escaped_with_backslash" not in plain.notes
+
+
+def test_database_client_rules_and_row_counts_are_not_loans(data_dir, tmp_path):
+    """psql's aligned output and sqlcmd's CSV draw a line of dashes under the header and end with
+    a row count: non-data lines (`rule_line`, `row_count`), not loans quarantined as malformed;
+    every loan loads as the plain CSV's does."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv.reader(handle), 11))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    aligned = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    psql = [aligned[0], "-+-".join("-" * w for w in widths), *aligned[1:], "(10 rows)", ""]
+    sqlcmd = [",".join(rows[0]), ",".join("-" * w for w in widths),
+              *(",".join(f'"{c}"' if "," in c else c for c in row) for row in rows[1:]), "", "(10 rows affected)"]
+    plain = parse_loan_file(_write(tmp_path / "plain.csv", [",".join(f'"{c}"' if "," in c else c for c in row) for row in rows]))
+    for name, lines, rule, count in (("lc_psql.txt", psql, 2, 13), ("lc_sqlcmd.csv", sqlcmd, 2, 14)):
+        parsed = parse_loan_file(_write(tmp_path / name, lines))
+        parsed.reconcile()
+        assert parsed.quarantine.height == 0 and parsed.rows.height == 10, name
+        kinds = dict(parsed.non_data_lines)
+        assert kinds[rule] == "rule_line" and kinds[count] == "row_count", (name, kinds)
+        assert parsed.rows["loan_amount"].to_list() == plain.rows["loan_amount"].to_list()
