@@ -74,7 +74,8 @@ def _loan_keys(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     if found:
         rows = con.execute(
             "SELECT DISTINCT loan_key FROM raw.loans WHERE _source_line = ? "
-            "AND (_source_file = ? OR ends_with(_source_file, '/' || ?)) ORDER BY 1",
+            "AND (nfc_normalize(_source_file) = nfc_normalize(?) "  # a name macOS stored decomposed, typed composed
+            "OR ends_with(nfc_normalize(_source_file), '/' || nfc_normalize(?))) ORDER BY 1",
             [int(found["line"]), found["file"], found["file"]]).fetchall()
         if rows:
             return [r[0] for r in rows]
@@ -97,7 +98,8 @@ def _quarantine_at_line(con: duckdb.DuckDBPyConnection, query: str) -> list[str]
         return []
     rows = con.execute(
         "SELECT asset, rule, column_name, raw_value, message FROM quality.quarantine WHERE line = ? "
-        "AND (source_file = ? OR ends_with(source_file, '/' || ?)) ORDER BY asset, column_name",
+        "AND (nfc_normalize(source_file) = nfc_normalize(?) "
+        "OR ends_with(nfc_normalize(source_file), '/' || nfc_normalize(?))) ORDER BY asset, column_name",
         [int(found["line"]), found["file"], found["file"]]).fetchall()
     return [_quarantine_line(*row) for row in rows]
 

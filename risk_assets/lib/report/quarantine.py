@@ -77,12 +77,14 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None 
 
 def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, int | None, str | None] | None:
     """(path, status, rows_loaded, message) of the newest raw.landed_files row whose path is `file` or
-    ends with `/<file>`, or whose sha256 starts with `file` (8+ characters); None when none does."""
+    ends with `/<file>` (compared in Unicode NFC: macOS stores `münchen` decomposed, a user types it
+    composed), or whose sha256 starts with `file` (8+ characters); None when none does."""
     if not table_exists(con, "raw.landed_files"):
         return None
     return con.execute(
-        "SELECT path, status, rows_loaded, message FROM raw.landed_files WHERE path = $file "
-        "OR ends_with(path, '/' || $file) OR (length($file) >= 8 AND starts_with(sha256, $file)) "
+        "SELECT path, status, rows_loaded, message FROM raw.landed_files WHERE nfc_normalize(path) = nfc_normalize($file) "
+        "OR ends_with(nfc_normalize(path), '/' || nfc_normalize($file)) "
+        "OR (length($file) >= 8 AND starts_with(sha256, $file)) "
         "ORDER BY landed_at DESC LIMIT 1", {"file": file}).fetchone()
 
 

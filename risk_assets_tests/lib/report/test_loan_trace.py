@@ -108,3 +108,22 @@ def test_an_unscored_loan_says_why_its_book_has_no_champion(risk_home, data_dir)
     assert never == "  score        none: no loan_pd_lendingclub champion: never trained"
     assert refused == ("  score        none: no loan_pd_lendingclub champion: training refused: at least 20 defaults "
                        "and 20 non-defaults needed per split; train: 3 defaults / 19 loans")
+
+
+def test_a_file_name_stored_decomposed_is_found_as_typed(risk_home, data_dir, capsys):
+    """macOS stores `münchen` decomposed (u + a combining diaeresis, NFD); a user types it composed
+    (NFC). `risk-assets loan <file>:<line>` and `risk-assets quarantine <file>` find it either way."""
+    import unicodedata
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 6)]
+    typed = "bank_münchen_2024-05.csv"
+    stored = unicodedata.normalize("NFD", typed)
+    assert stored != typed
+    (risk_home.landing_loans / stored).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        found = trace_loan(con, f"{typed}:3")
+    assert found.found and f"{stored} line 3" in "\n".join(found.lines)
+    assert main(["quarantine", typed]) == 0
+    assert "loaded" in capsys.readouterr().out
