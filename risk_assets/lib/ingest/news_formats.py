@@ -714,12 +714,25 @@ _EARLIEST, _LATEST = 1970, 2100
 9999-12-31), not a time."""
 
 
+_EPOCH_DIVISORS = {10: 1, 13: 1_000, 16: 1_000_000, 19: 1_000_000_000}
+"""Digits of a Unix epoch time in seconds, milliseconds (JavaScript), microseconds (Python's
+time_ns() // 1000, Postgres) and nanoseconds (Go's UnixNano, Spark) -> its divisor to seconds."""
+_ZONED_SUFFIX = re.compile(r"(?<=[0-9Z])\[[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*\]$")
+"""Java's ZonedDateTime.toString() region after the offset ('2024-05-02T09:00+02:00[Europe/Paris]')."""
+_GO_TIME = re.compile(r"(?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<sign>[+-])(?P<hours>\d{2})"
+                      r"(?P<minutes>\d{2}) [A-Z]{2,5}(?: m=[+-][0-9.]+)?")
+"""Go's time.Time.String(): '2024-05-02 09:00:00 +0000 UTC', '... +0200 CEST', with a monotonic
+clock reading ' m=+0.0012' when taken from time.Now(); the numeric offset decides."""
+
+
 def parse_timestamp(text: str) -> tuple[datetime, bool]:
     """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
 
     Accepts ISO 8601 ('2024-05-02T09:00:00Z', '...+02:00', '2024-05-02 09:00', '2024-05-02'),
-    RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits) or
-    milliseconds (13) up to next year, and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
+    RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits),
+    milliseconds (13), microseconds (16) or nanoseconds (19) up to next year, Java's ZonedDateTime
+    ('2024-05-02T09:00+02:00[Europe/Paris]'), Go's time.String() ('2024-05-02 09:00:00 +0200 CEST'),
+    and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET,
     BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could
@@ -732,11 +745,13 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
             placeholder), or a time after next year; the message says which.
     """
-    value = text.strip()
+    value = _ZONED_SUFFIX.sub("", text.strip())  # Java's '...+02:00[Europe/Paris]': the offset says it all
+    if go := _GO_TIME.fullmatch(value):  # Go's time.String(): '2024-05-02 09:00:00 +0200 CEST'
+        value = f"{go['time']}{go['sign']}{go['hours']}:{go['minutes']}"
     latest = datetime.now(UTC).year + 1
     try:
-        if re.fullmatch(r"\d{10}(?:\.\d+)?|\d{13}(?:\.\d+)?", value):  # seconds, or milliseconds
-            seconds = float(value) / (1000 if len(value.split(".")[0]) == 13 else 1)
+        if re.fullmatch(r"(?:\d{10}|\d{13}|\d{16}|\d{19})(?:\.\d+)?", value):  # s, ms, µs or ns since 1970
+            seconds = float(value) / _EPOCH_DIVISORS[len(value.split(".")[0])]
             parsed = datetime.fromtimestamp(seconds, UTC)
             if parsed.year > latest:  # '2024050215' is a compact date, not 2034
                 raise ValueError(f"{value!r} read as Unix epoch time is in {parsed.year}: a compact date? "

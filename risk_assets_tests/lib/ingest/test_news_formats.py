@@ -404,6 +404,11 @@ def test_a_utf8_feed_with_windows_1252_bytes_on_some_lines_is_refused_as_mixed(t
     ("2024-05-02 09:00 UTC+5:30", "2024-05-02 03:30", False),
     ("Wed Oct 10 20:19:24 +0000 2018", "2018-10-10 20:19", False),  # Twitter's created_at
     ("13-04-2024 10:00", "2024-04-13 10:00", True),  # day first with hyphens: 13 is no month
+    ("1714640400000000", "2024-05-02 09:00", False),  # epoch microseconds (Postgres, Python)
+    ("1714640400000000000", "2024-05-02 09:00", False),  # epoch nanoseconds (Go's UnixNano, Spark)
+    ("2024-05-02T09:00+02:00[Europe/Paris]", "2024-05-02 07:00", False),  # Java's ZonedDateTime
+    ("2024-05-02 09:00:00 +0000 UTC", "2024-05-02 09:00", False),  # Go's time.String()
+    ("2024-05-02 11:00:00.123456789 +0200 CEST m=+0.001200", "2024-05-02 09:00", False),  # ... from time.Now()
 ])
 def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     parsed, assumed = parse_timestamp(text)
