@@ -92,6 +92,7 @@ from risk_assets.lib.ingest.mappings import (
     HEADERLESS_COLUMN,
     LENDINGCLUB_STATUS,
     TARGET_SQL_TYPES,
+    EPOCH_FORMATS,
     Dialect,
     FieldSpec,
     TapeMapping,
@@ -182,7 +183,8 @@ RULES: dict[str, str] = {
     "unparsable_date": ("is not a date in the column's format (ISO 8601, YYYY-MM-DD, where the mapping declares "
                         "none: declare `format` for another) or its year is outside 1900-2100"),
     "unparsable_value": "is not a value this column's type knows",
-    "serial_date": "looks like a spreadsheet day number, not a date",
+    "serial_date": ("looks like a spreadsheet day number, not a date (a count of days since 1970, as Avro and "
+                    "some databases write a date, is read with the column format \"unix_days\")"),
     "date_order_in_doubt": ("reads as a date in the column's declared format, but more of the column's values read "
                             "only with day and month the other way round (28/02/1997 under %m/%d/%Y) than as "
                             "declared, so which day this one is cannot be told: declare the format the file writes"),
@@ -866,6 +868,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     if kind == "fiscal_year":
         return s.str.extract(r"^(\d{4})[A-Za-z]?$", 1).cast(pl.Int64, strict=False), failed("unparsable_value")
     if kind == "date":
+        if spec.fmt in EPOCH_FORMATS:
+            return _epoch_date(s, EPOCH_FORMATS[spec.fmt], present)
         if spec.fmt is None:  # ISO 8601: a date-time's calendar date as written (`_ISO_DATE_TIME`)
             s = pl.when(s.str.contains(_ISO_DATE_TIME)).then(s.str.slice(0, 10)).otherwise(s)
         return _date(s, spec.fmt or "%Y-%m-%d", present, as_of or date.today())
@@ -990,6 +994,24 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     confirms = (present & read.is_not_null() & swapped.is_null()).sum()
     both_ways = present & value.is_not_null() & swapped.is_not_null() & (value != swapped)
     return both_ways & (contradicts > confirms)
+
+
+def _epoch_date(s: pl.Expr, unit: str, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
+    """Date (UTC) from a count of `unit` (polars time unit: d, s, ms, us) since 1970-01-01, as an
+    Avro date or a database timestamp exported as a number writes it (mapping format `unix_days`,
+    `unix_seconds`, ...). A fraction is allowed for seconds and finer; 0 is Unix time 0, a
+    placeholder (placeholder_date); a year outside 1900-2100 or text is unparsable_date."""
+    number = s.cast(pl.Float64, strict=False)
+    whole = number.floor() == number
+    count = (pl.when(whole).then(number) if unit == "d" else number * _EPOCH_TO_MICROSECONDS[unit]).cast(pl.Int64)
+    value = pl.from_epoch(count, time_unit="d") if unit == "d" else pl.from_epoch(count, time_unit="us").dt.date()
+    placeholder = (number == 0).fill_null(False)
+    value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder).then(value)
+    return value, lambda v: (pl.when(present & placeholder).then(pl.lit("placeholder_date"))
+                             .when(present & v.is_null()).then(pl.lit("unparsable_date")))
+
+
+_EPOCH_TO_MICROSECONDS = {"s": 1_000_000, "ms": 1_000, "us": 1}
 
 
 def _placeholder(value: pl.Expr, has_day: bool) -> pl.Expr:

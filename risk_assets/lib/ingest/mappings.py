@@ -256,6 +256,9 @@ DECLARED_NON_DATA = "declared_non_data"
 trailer records of a mainframe or agency file (`HDR|20200331|...`, `TRL|30`), skipped and counted
 with their line numbers like LendingClub's notes and footers."""
 COLUMN_KEYS = ("to", "type", "format", "required", "description")
+EPOCH_FORMATS = {"unix_days": "d", "unix_seconds": "s", "unix_milliseconds": "ms", "unix_microseconds": "us"}
+"""Date formats of a column holding a count since 1970-01-01 UTC (an Avro `date`, a Kafka or
+database timestamp written as a number) -> polars' time unit."""
 """Keys of one column's object in "columns" (and comments starting with '_')."""
 HEADERLESS_COLUMN = re.compile(r"^column_([1-9]\d*)$")
 """A column of a file without a header, named by its 1-based position (`column_7`): the name an
@@ -456,9 +459,9 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     if not isinstance(required, bool):
         raise TypeError(f"column {column!r}: 'required' must be true or false, not {required!r}")
     fmt = spec.get("format")
-    if fmt is not None and (kind != "date" or not isinstance(fmt, str) or "%" not in fmt):
-        raise ValueError(f"column {column!r}: 'format' {fmt!r} must be a strftime pattern such as '%d.%m.%Y', "
-                         "and only a date column takes one")
+    if fmt is not None and (kind != "date" or not isinstance(fmt, str) or ("%" not in fmt and fmt not in EPOCH_FORMATS)):
+        raise ValueError(f"column {column!r}: 'format' {fmt!r} must be a strftime pattern such as '%d.%m.%Y' or "
+                         f"one of {list(EPOCH_FORMATS)}, and only a date column takes one")
     return FieldSpec(column, target, kind, fmt, required)
 
 

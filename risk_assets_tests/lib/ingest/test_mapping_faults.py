@@ -197,3 +197,40 @@ def test_a_mapping_reads_a_header_in_any_case_sentinels_included(tape):
         (3, "AMOUNT", "sentinel_value", "999.00")]
     kept = ["source_loan_id", "origination_date", "loan_amount", "loan_status", "_source_line"]
     assert upper.rows.select(kept).rows() == lower.rows.filter(lower.rows["_source_line"] != 3).select(kept).rows()
+
+
+def test_dates_stored_as_counts_since_1970_are_read_with_an_epoch_format(data_dir, tmp_path):
+    """An Avro export keeps a date as days since 1970 (an int), a Kafka sink a timestamp as
+    milliseconds: with `format` `unix_days` / `unix_milliseconds` they load as the real SBA approval
+    dates; 0 is Unix time 0, a placeholder; a strftime format without `%` is still refused."""
+    import csv as csv_module
+    import gzip
+    from datetime import datetime, timezone
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv_module.DictReader(handle), 30))
+    approved = [datetime.strptime(r["ApprovalDate"], "%d-%b-%y").date() for r in rows]
+    approved = [d.replace(year=d.year - 100) if d.year > 2014 else d for d in approved]
+    days = [(d - date(1970, 1, 1)).days for d in approved]
+    millis = [int(datetime(d.year, d.month, d.day, 9, 30, tzinfo=timezone.utc).timestamp() * 1000) for d in approved]
+    days[-1] = 0  # a NULL the sink wrote as 0
+    frame = pl.DataFrame({"loan_id": [r["LoanNr_ChkDgt"] for r in rows], "approval_days": pl.Series(days, dtype=pl.Int32),
+                          "approved_ms": millis, "status": [r["MIS_Status"] for r in rows]})
+    tape = tmp_path / "avro_sba_2024-05.parquet"
+    frame.write_parquet(tape)
+    mapping = {"name": "avro", "applies_to": ["avro_*"], "status_map": {"P I F": 0, "CHGOFF": 1, "": None},
+               "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                           "approval_days": {"to": "origination_date", "format": "unix_days"},
+                           "approved_ms": {"to": "disbursement_date", "format": "unix_milliseconds"},
+                           "status": {"to": "loan_status"}}}
+    (tmp_path / "maps").mkdir()
+    _mapping(tape, mapping)
+    parsed = _parse(tape)
+    parsed.reconcile()
+    assert parsed.rows["disbursement_date"].to_list() == approved[:-1]
+    assert parsed.rows["origination_date"].to_list() == approved[:-1]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(30, "approval_days", "placeholder_date")]  # a Parquet row's line is its row number
+    _mapping(tape, {**mapping, "columns": {**mapping["columns"], "approval_days": {"to": "origination_date", "format": "days"}}})
+    with pytest.raises(FileRefused, match=r"'format' 'days' must be a strftime pattern such as '%d.%m.%Y' or one of "
+                                          r"\['unix_days', 'unix_seconds', 'unix_milliseconds', 'unix_microseconds'\]"):
+        _parse(tape)
