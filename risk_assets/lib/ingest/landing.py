@@ -238,9 +238,7 @@ def landable_files(folder: Path) -> list[Path]:
             if name.endswith(".mapping.json") or name.lower().endswith(PARTIAL_SUFFIXES) \
                     or name.startswith(OFFICE_OWNER_PREFIX):
                 continue
-            files.append(path)
-        files += [Path(root) / name for name in folders  # a link to a folder that does not exist
-                  if (Path(root) / name).is_symlink() and not (Path(root) / name).exists()]
+            files.append(path)  # a broken link, to a file or a folder, is listed among the files
     return sorted(files, key=lambda path: _delivery_order(path, folder))
 
 
