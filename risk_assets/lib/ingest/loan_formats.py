@@ -1389,11 +1389,11 @@ is 200 % as a fraction (a revolving line drawn twice over) or 2 % as a percent."
 PERCENT_POINT_TARGETS = ("dti",)
 """Number columns held in percent points as written (DTI 14.14): a file that writes them as ratios
 (0.1414) is judged by `_percent_scale` as a percent column is."""
-UNCLEAR_SMALL_SHARE = 0.25
-"""Share of a column's positive values at most 2 as written above which, when not all of them are,
+UNCLEAR_SMALL_SHARE = 0.10
+"""Share of a column's positive values at most 2 as written from which, when not all of them are,
 those values' scale is unclear: in percent points such values are rare (LendingClub 2007-2011:
-4.4 % of revolving utilisations, no interest rate), so a quarter of them is fractions mixed in (a
-system migration, two exports joined), not a borrower mix."""
+2 % of the revolving utilisations above 0, 802 of 38,756, and no interest rate), so a tenth of them is
+fractions mixed in (a system migration, two exports joined), not a borrower mix."""
 
 
 def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, int], dict[str, pl.Expr]]:

@@ -255,25 +255,28 @@ def test_a_utilisation_column_written_as_fractions_is_read_as_fractions(data_dir
     assert rated.notes["percent_written_as_fraction"] == {"int_rate": 40}
 
 
-def test_fractions_mixed_into_a_percent_column_without_signs_are_quarantined_not_read_100_times_small(data_dir, tmp_path):
-    """An export across a system migration: 40 utilisations in percent points without '%' (83.7),
-    then 15 written as fractions (0.837). Values at most 2 are 4.4 % of LendingClub's utilisations;
-    15 of 55 is evidence of two scales: those 15 are quarantined, the 40 load as before."""
+@pytest.mark.parametrize(("percent_loans", "fraction_loans"), [(40, 15), (90, 10)])
+def test_fractions_mixed_into_a_percent_column_without_signs_are_quarantined_not_read_100_times_small(
+        data_dir, tmp_path, percent_loans, fraction_loans):
+    """An export across a system migration: utilisations in percent points without '%' (83.7),
+    then some written as fractions (0.837). Values at most 2 are 2 % of LendingClub's utilisations
+    above 0; a tenth or more is evidence of two scales: the fractions are quarantined, the percent
+    points load as before."""
     with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
-        lines = [line.rstrip("\r\n") for line in islice(handle, 56)]
+        lines = [line.rstrip("\r\n") for line in islice(handle, percent_loans + fraction_loans + 1)]
     bare = _utilisation_as(lines, lambda v: f"{v:.2f}")
     fractions = _utilisation_as(lines, lambda v: f"{v / 100:.4f}")
-    migrated = bare[:41] + fractions[41:]
+    cut = percent_loans + 1
+    migrated = bare[:cut] + fractions[cut:]
     original = parse_loan_file(_write(tmp_path / "original.csv", lines))
     parsed = parse_loan_file(_write(tmp_path / "migration.csv", migrated))
     parsed.reconcile()
-    small_after = {line for line, util in original.rows.select("_source_line", "revol_util").rows()
-                   if line > 41 and util and util > 0.02}
-    assert {(line, rule) for line, _, rule, _ in _quarantined(parsed)} == {(line, "percent_scale_unclear") for line in small_after}
-    assert len(small_after) >= 13
+    utilisation = original.rows.select("_source_line", "revol_util").rows()
+    doubted = {line for line, util in utilisation if util and (line > cut or util <= 0.02)}
+    assert {(line, rule) for line, _, rule, _ in _quarantined(parsed)} == {(line, "percent_scale_unclear") for line in doubted}
+    assert len(doubted) >= fraction_loans - 2
     loaded = dict(parsed.rows.select("_source_line", "revol_util").rows())
-    assert all(loaded[line] == pytest.approx(util) for line, util in original.rows.select("_source_line", "revol_util").rows()
-               if line in loaded)
+    assert all(loaded[line] == pytest.approx(util) for line, util in utilisation if line in loaded)
 
 
 def test_a_dti_written_as_a_ratio_is_read_in_percent_points(data_dir, tmp_path):
