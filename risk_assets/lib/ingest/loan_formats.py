@@ -974,14 +974,20 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.E
     )
 
 
+ORDER_IN_DOUBT_SHARE = 0.05
+"""Share of a date column's dates that read only with day and month swapped (at least 2) from which
+the column is taken to hold both orders, and its dates that read both ways are in doubt."""
+
+
 def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present: pl.Expr) -> pl.Expr:
     """True on the values of a date column that read in the declared `fmt` only by chance: the
     column contradicts its format (more of its values read only with day and month swapped,
-    `28/02/1997` under `%m/%d/%Y`, than read only as declared), and the value reads both ways
-    as two different days (`02/07/2006`: 7 February or 2 July?). Those would load with day and
-    month swapped; they are quarantined as date_order_in_doubt. False for a format without both
-    %d and %m, and wherever the column bears its format out (a few mistyped days among many
-    month-first ones stay unparsable_date alone). `read`: the values as `fmt` reads them, a
+    `28/02/1997` under `%m/%d/%Y`, than read only as declared), or holds both orders (at least 2
+    and ORDER_IN_DOUBT_SHARE of its dates read only swapped: rows of two systems joined), and the
+    value reads both ways as two different days (`02/07/2006`: 7 February or 2 July?). Those
+    would load with day and month swapped; they are quarantined as date_order_in_doubt. False for a
+    format without both %d and %m, and wherever the column bears its format out (a mistyped day
+    or two among many month-first ones stay unparsable_date alone). `read`: the values as `fmt` reads them, a
     placeholder date (1900-01-01) included, so that it counts as read, not as a contradiction;
     `value`: the values that load."""
     if "%d" not in fmt or "%m" not in fmt:
@@ -993,7 +999,10 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     contradicts = (present & read.is_null() & swapped.is_not_null()).sum()
     confirms = (present & read.is_not_null() & swapped.is_null()).sum()
     both_ways = present & value.is_not_null() & swapped.is_not_null() & (value != swapped)
-    return both_ways & (contradicts > confirms)
+    # rows of two systems joined into one file (US rows, then UK rows): a twentieth of the dates
+    # read only the other way is no slip but a second order, in which any date may be written
+    written_both_ways = (contradicts >= 2) & (contradicts >= ORDER_IN_DOUBT_SHARE * (contradicts + confirms + both_ways.sum()))
+    return both_ways & ((contradicts > confirms) | written_both_ways)
 
 
 def _epoch_date(s: pl.Expr, unit: str, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:

@@ -303,11 +303,22 @@ def test_day_first_dates_under_a_month_first_format_quarantine_the_ones_that_rea
     assert "more of the column's values read only with day and month the other way round" in message
 
 
-def test_a_month_first_column_with_a_few_day_first_slips_keeps_its_format(data_dir, tmp_path):
-    """The same loans written month-first as declared but for 3 written day-first: the column bears
+def test_a_month_first_column_with_a_day_first_slip_or_two_keeps_its_format(data_dir, tmp_path):
+    """The same loans written month-first as declared but for 2 written day-first: the column bears
     its format out, so only values that fail it are quarantined."""
-    tape, dates = _sba_day_first(data_dir, tmp_path, 60, month_first_lines=57)
+    tape, dates = _sba_day_first(data_dir, tmp_path, 60, month_first_lines=58)
     parsed = parse_loan_file(tape)
     parsed.reconcile()
     assert "date_order_in_doubt" not in set(parsed.quarantine["rule"])
     assert parsed.rows.height + parsed.quarantine["line"].n_unique() == 60
+
+
+def test_us_rows_joined_with_uk_rows_load_no_date_with_day_and_month_swapped(data_dir, tmp_path):
+    """35 loans written month-first as declared, then 25 day-first (two systems' exports joined):
+    more dates read as declared than swapped, yet a twentieth read only swapped, so the column
+    holds both orders and no date that reads both ways can be trusted; none loads swapped."""
+    tape, dates = _sba_day_first(data_dir, tmp_path, 60, month_first_lines=35)
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert "date_order_in_doubt" in set(parsed.quarantine["rule"])
+    assert all(day == dates[line - 2] for line, day in parsed.rows.select("_source_line", "origination_date").rows())
