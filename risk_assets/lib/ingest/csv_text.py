@@ -27,6 +27,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,13 +99,25 @@ SCI_NOTATION_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$"
 spreadsheet writes it where it cut the value to the digits a cell shows, while float parsing would
 take it silently; quarantined (sci_notation_value) unless SCI_NOTATION_EXACT."""
 
-SCI_NOTATION_EXACT = r"^[+-]?[1-9](?:\.\d{0,4})?e[+-]\d{2,3}$"
-"""Scientific notation as a program writes a value whose shortest form it is: R's write.csv
-(`1e+05` for 100000, `2.5e+05`; up to 15 significant digits, scientific only when shorter than
-fixed notation), Python and C with a lower-case `e` and a signed exponent of two or three digits,
-and at most 5 significant digits, fewer than the 6 to which C's %g cuts a value. Spreadsheets
-(Excel, LibreOffice, Google Sheets) write an upper-case `E` (`1.2346E+05`), so this form is not a
-cut cell: read exactly, counted in notes['sci_notation_read_exact']."""
+SCI_NOTATION_SHORTEST = r"^[+-]?[1-9](?:\.\d{1,14})?e[+-]\d{2,3}$"
+"""The form of scientific notation R's write.csv writes (`1e+05`, `1.5e+06`): a lower-case `e`, a
+signed exponent of two or three digits. R writes it for a value, with up to 15 significant
+digits, only when it is shorter than fixed notation (`1e+05` for 100000, never `2.5e+05` for
+250000); `is_shortest_form` checks that, so a cut form such as MATLAB's csvwrite `1.7131e+05`
+(171312 to 5 digits) or C's %g `1.23457e+05` is quarantined, as a spreadsheet's upper-case
+`1.2346E+05` is."""
+
+
+def is_shortest_form(text: str) -> bool:
+    """Whether `text` (SCI_NOTATION_SHORTEST) is shorter than the value in fixed notation, as R
+    writes scientific notation only then: `1e+05` (5 characters, 100000 has 6) is, `2.5e+05`
+    and `1.7131e+05` are not (250000, 171310). Such a value is exact: read, counted in
+    notes['sci_notation_read_exact']."""
+    if not re.fullmatch(SCI_NOTATION_SHORTEST, text):
+        return False
+    fixed = format(Decimal(text), "f").lstrip("+")
+    fixed = fixed.rstrip("0").rstrip(".") if "." in fixed else fixed
+    return len(text.lstrip("+")) < len(fixed)
 
 
 @contextmanager

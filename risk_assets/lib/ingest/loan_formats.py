@@ -183,6 +183,9 @@ RULES: dict[str, str] = {
     "unparsable_date": ("is not a date in the column's format (ISO 8601, YYYY-MM-DD, where the mapping declares "
                         "none: declare `format` for another) or its year is outside 1900-2100"),
     "unparsable_value": "is not a value this column's type knows",
+    "epoch_unit_in_doubt": ("reads as a day in 1970 under the column's unix_* format: a count in a coarser unit "
+                            "than declared (seconds read as milliseconds, days as seconds)? declare the unit the "
+                            "file writes"),
     "serial_date": ("looks like a spreadsheet day number, not a date (a count of days since 1970, as Avro and "
                     "some databases write a date, is read with the column format \"unix_days\")"),
     "date_order_in_doubt": ("reads as a date in the column's declared format, but more of the column's values read "
@@ -1009,14 +1012,19 @@ def _epoch_date(s: pl.Expr, unit: str, present: pl.Expr) -> tuple[pl.Expr, RuleO
     """Date (UTC) from a count of `unit` (polars time unit: d, s, ms, us) since 1970-01-01, as an
     Avro date or a database timestamp exported as a number writes it (mapping format `unix_days`,
     `unix_seconds`, ...). A fraction is allowed for seconds and finer; 0 is Unix time 0, a
-    placeholder (placeholder_date); a year outside 1900-2100 or text is unparsable_date."""
+    placeholder (placeholder_date); any other date in 1970 is a count in a coarser unit than
+    declared (seconds under unix_milliseconds: 857088000 is 1970-01-10), epoch_unit_in_doubt; a
+    year outside 1900-2100 or text is unparsable_date."""
     number = s.cast(pl.Float64, strict=False)
     whole = number.floor() == number
     count = (pl.when(whole).then(number) if unit == "d" else number * _EPOCH_TO_MICROSECONDS[unit]).cast(pl.Int64)
     value = pl.from_epoch(count, time_unit="d") if unit == "d" else pl.from_epoch(count, time_unit="us").dt.date()
     placeholder = (number == 0).fill_null(False)
-    value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder).then(value)
+    # seconds read as milliseconds (or days as seconds) land in 1970, near the epoch, where no loan does
+    near_epoch = (value.dt.year() == 1970).fill_null(False) & ~placeholder
+    value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder & ~near_epoch).then(value)
     return value, lambda v: (pl.when(present & placeholder).then(pl.lit("placeholder_date"))
+                             .when(present & near_epoch).then(pl.lit("epoch_unit_in_doubt"))
                              .when(present & v.is_null()).then(pl.lit("unparsable_date")))
 
 
@@ -1170,10 +1178,12 @@ def _typed_parse(
             broken = pl.when(pl.col(_src(source)).str.contains(csv_text.SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
         if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:
             bare = pl.col(_src(source)).str.strip_prefix("$").str.strip_suffix("%").str.strip_chars()
-            in_sci = bare.str.contains(csv_text.SCI_NOTATION_NUMBER) & ~bare.str.contains(csv_text.SCI_NOTATION_EXACT)
+            shortest = frame.select(bare.filter(bare.str.contains(csv_text.SCI_NOTATION_SHORTEST)).unique()).to_series()
+            exact = [value for value in shortest.to_list() if csv_text.is_shortest_form(value)]
+            in_sci = bare.str.contains(csv_text.SCI_NOTATION_NUMBER) & ~bare.is_in(exact)
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
-            if exact := frame.select(bare.str.contains(csv_text.SCI_NOTATION_EXACT).sum()).item():
-                notes.setdefault("sci_notation_read_exact", {})[source] = exact
+            if exact and (n_exact := frame.select(bare.is_in(exact).sum()).item()):
+                notes.setdefault("sci_notation_read_exact", {})[source] = n_exact
         if spec.kind == "text":
             hidden = pl.col(_src(source)).str.contains(f"[{csv_text.INVISIBLE_CHARACTER}]")
             broken = pl.when(hidden).then(pl.lit("invisible_character")).otherwise(broken)

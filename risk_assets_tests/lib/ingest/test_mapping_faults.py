@@ -230,6 +230,14 @@ def test_dates_stored_as_counts_since_1970_are_read_with_an_epoch_format(data_di
     assert parsed.rows["disbursement_date"].to_list() == approved[:-1]
     assert parsed.rows["origination_date"].to_list() == approved[:-1]
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(30, "approval_days", "placeholder_date")]  # a Parquet row's line is its row number
+    # the sink's milliseconds declared as seconds fall past 2100; days declared as seconds in 1970: a unit in doubt
+    _mapping(tape, {**mapping, "columns": {**mapping["columns"],
+                                           "approval_days": {"to": "origination_date", "format": "unix_seconds"}}})
+    doubted = _parse(tape)
+    doubted.reconcile()
+    assert doubted.rows.height == 0 and set(doubted.quarantine.filter(pl.col("column_name") == "approval_days")["rule"]) == {
+        "epoch_unit_in_doubt", "placeholder_date"}
+    assert "a count in a coarser unit than declared" in doubted.quarantine["message"][0]
     _mapping(tape, {**mapping, "columns": {**mapping["columns"], "approval_days": {"to": "origination_date", "format": "days"}}})
     with pytest.raises(FileRefused, match=r"'format' 'days' must be a strftime pattern such as '%d.%m.%Y' or one of "
                                           r"\['unix_days', 'unix_seconds', 'unix_milliseconds', 'unix_microseconds'\]"):

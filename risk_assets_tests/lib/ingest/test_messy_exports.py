@@ -697,31 +697,33 @@ def test_numbers_a_spreadsheet_showed_in_scientific_notation_are_quarantined(lc_
 
 
 def test_r_write_csv_shortest_forms_are_read_exactly_and_cut_forms_still_quarantined(data_dir, tmp_path):
-    """R's write.csv writes 100000 as `1e+05` and 250000 as `2.5e+05` (its shortest form, 15
-    significant digits): exact, so the high incomes load instead of leaving the book (the sample's
-    incomes in whole hundred thousands: 715 of 39,786 loans, defaulting at 9.9 % against 14.3 %,
-    so quarantining them biased the book). A spreadsheet's upper-case `1.0E+05` and C's
-    six-digit `%g` cut (`1.23457e+05`) may have lost digits and stay quarantined."""
+    """R's write.csv writes 100000 as `1e+05` and 200000 as `2e+05` (scientific only where it is
+    shorter than fixed notation, with up to 15 significant digits): exact, so the high incomes load
+    instead of leaving the book (the sample's incomes in whole hundred thousands: 715 of 39,786
+    loans, defaulting at 9.9 % against 14.3 %, so quarantining them biased the book). A
+    spreadsheet's upper-case `1.0E+05`, C's six-digit `%g` cut (`1.23457e+05`) and MATLAB's
+    five-digit `1.1e+05` for 110004 are no shortest forms and stay quarantined."""
     with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
         at = header.index("annual_inc")
         every = list(reader)
-    rows = [row for row in every if row[at] == "100000"][:8] + [row for row in every if row[at] == "250000"][:4]
-    r_form = {"100000": "1e+05", "250000": "2.5e+05"}
-    # the first loan's income as a spreadsheet writes it, the second's as C's %g cuts an income of 123,456.78
-    written = [[*row[:at], {0: "1.0E+05", 1: "1.23457e+05"}.get(i, r_form[row[at]]), *row[at + 1:]]
+    rows = [row for row in every if row[at] == "100000"][:9] + [row for row in every if row[at] == "200000"][:4]
+    r_form = {"100000": "1e+05", "200000": "2e+05"}
+    # the first loan's income as a spreadsheet writes it, the second's as C's %g cuts an income of
+    # 123,456.78, the third's as MATLAB's csvwrite cuts 110,004
+    written = [[*row[:at], {0: "1.0E+05", 1: "1.23457e+05", 2: "1.1e+05"}.get(i, r_form[row[at]]), *row[at + 1:]]
                for i, row in enumerate(rows)]
     tape = tmp_path / "lc_r_export.csv"
     with open(tape, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *written])
     parsed = parse_loan_file(tape)
     parsed.reconcile()
-    cut = {2, 3}
+    cut = {2, 3, 4}
     assert {(line, rule) for line, _, rule, _ in _quarantined(parsed)} == {(line, "sci_notation_value") for line in cut}
     exact = {i + 2: float(row[at]) for i, row in enumerate(rows) if i + 2 not in cut}
     assert dict(parsed.rows.select("_source_line", "annual_income").rows()) == exact and len(exact) == 10
-    assert {row[at] for row in rows} == {"100000", "250000"}
+    assert {row[at] for row in rows} == {"100000", "200000"}
     assert parsed.notes["sci_notation_read_exact"] == {"annual_inc": len(exact)}
 
 
