@@ -488,7 +488,8 @@ def _mappings_passed_over(path: Path, content: bytes, header_line: int, builtin:
         f"as the built-in {builtin.name} format (portfolio {builtin.portfolio}, {builtin.currency}); if the file is "
         f"{other.portfolio}'s, withdraw it (risk-assets withdraw {path.name}), name it in applies_to and land it again"
         for other in mappings_not_naming(path, mapping_dirs)
-        if _as_written(other, csv_text.split_fields(header, other.dialect.delimiter)) is not None
+        if any(_as_written(other, csv_text.split_fields(header, delimiter)) is not None  # the file's own or the mapping's
+               for delimiter in {builtin.dialect.delimiter, other.dialect.delimiter})
     ]
 
 

@@ -67,6 +67,12 @@ def test_a_file_the_glob_misses_but_the_mapping_fits_says_so_when_the_builtin_fo
         "does not name acme_2024-06.txt, so the file loaded as the built-in lendingclub format (portfolio lendingclub, "
         "USD); if the file is acme's, withdraw it (risk-assets withdraw acme_2024-06.txt), name it in applies_to "
         "and land it again"]
+    # the same tape tab-separated (its mapping declares commas): the header is split as the file splits it
+    tabbed = tmp_path / "acme_2024-07.tsv"
+    tabbed.write_text(lender_text.replace(",", "\t"), encoding="utf-8")
+    tab_parsed = parse_loan_file(tabbed, mapping_dirs=maps)
+    assert tab_parsed.format == "lendingclub" and tab_parsed.notes["mapping_not_applied"][0].startswith(
+        "mapping 'acme' (acme.json: portfolio acme, EUR) fits this file's columns")
     # a mapping whose columns the file lacks is not named
     (tmp_path / "maps" / "acme.json").write_text(json.dumps(
         {"name": "acme", "applies_to": ["acme_*.csv"], "columns": {**COLUMNS, "branch": {"to": "addr_state"}}}))
