@@ -646,14 +646,12 @@ def _csv_records(lines: list[str], width: int, fmt: dict) -> Iterator[tuple[int,
         first = last + 1
 
 
-def _records_of_width(lines: list[str], width: int, fmt: dict) -> int:
-    """How many records of `lines` a CSV reader with `fmt` reads with the header's `width` fields:
-    a backslash before a quote (`\\"`) is taken as its escape (Spark's and MySQL's default CSV,
-    `escapechar`) only when that reads more of the file's records whole than doubled quotes do."""
-    try:
-        return sum(len(fields) == width for fields in csv.reader((line + "\n" for line in lines), **fmt))
-    except csv.Error:
-        return 0
+def _strict_records(lines: list[str], width: int, fmt: dict) -> int:
+    """How many of `lines` a strict CSV reader with `fmt` reads as one whole record of the header's
+    `width` fields: a backslash before a quote (`\\"`) is taken as its escape (Spark's and MySQL's
+    default CSV, `escapechar`) only when that reads more of the lines holding one whole than
+    doubled quotes do."""
+    return sum(_one_strict_record(line, width, fmt) for line in lines)
 
 
 def _one_strict_record(text: str, width: int, fmt: dict) -> bool:
@@ -890,10 +888,13 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
     fmt = {"delimiter": delimiter, "skipinitialspace": bool(re.search(f"{re.escape(delimiter)} +\"", lines[0]))}
     width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)], **fmt)))
     with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
-        if any('\\"' in line for line in lines[1:]):
+        if escaping := [line for line in lines[1:] if '\\"' in line]:
             escaped = {**fmt, "escapechar": "\\", "doublequote": False}
-            if _records_of_width(lines[1:], width, escaped) > _records_of_width(lines[1:], width, fmt):
+            if _strict_records(escaping, width, escaped) > _strict_records(escaping, width, fmt):
                 fmt = escaped  # Spark's and MySQL's CSV: a quote inside a quoted field written \"
+                # MySQL's NULL, an unquoted \N, would read as the letter N once \ escapes
+                null = re.compile(f"(^|{re.escape(delimiter)})\\\\N(?={re.escape(delimiter)}|$)")
+                lines = lines[:1] + [null.sub(r"\1", line) for line in lines[1:]]
         lines = lines[:1] + csv_text.split_at_record_crs(
             lines[1:], lambda piece: len(next(csv.reader([piece], **fmt), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]

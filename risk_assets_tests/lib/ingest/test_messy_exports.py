@@ -1360,6 +1360,17 @@ def test_a_spark_csv_with_backslash_escaped_quotes_reads_every_article_whole(dat
     parsed.reconcile()
     assert parsed.quarantine.height == 0 and parsed.rows["body"].to_list() == [text for text, _ in sentences]
     assert parsed.notes["quotes_escaped_with_backslash"] == 12
+    # tab-separated, and with MySQL's NULL (an unquoted \N) for the last body: its headline is read
+    tabbed = [line.replace('","', '"\t"').replace(",", "\t", 1) for line in spark]
+    tabbed[0] = "id\theadline\tbody\tlabel"
+    tabbed = [line.rsplit(",", 1)[0] + "\t" + line.rsplit(",", 1)[1] if i else line for i, line in enumerate(tabbed)]
+    head, _, label = tabbed[-1].split("\t")[1:]
+    tabbed[-1] = "\t".join(["sp-11", head, "\\N", label])
+    path.write_text("\n".join(tabbed) + "\n", encoding="utf-8")
+    tab = parse_news_file(path)
+    tab.reconcile()
+    assert tab.quarantine.height == 0 and tab.rows["body"].to_list()[:11] == [text for text, _ in sentences[:11]]
+    assert not tab.rows["body"][11] and tab.rows["text_field"][11] == "headline"
     doubled = ["id,headline,body,label", r'd-1,"C:\data\","Profit rose "",as planned"" .",positive']
     path.write_text("\n".join(doubled) + "\n", encoding="utf-8")
     plain = parse_news_file(path)
