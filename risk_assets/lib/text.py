@@ -95,10 +95,11 @@ _FTFY_ENCODING_ONLY = ftfy.TextFixerConfig(
     normalization="NFC",
     explain=False,
 )
-NULL_TOKENS = frozenset({"nan", "null", "none", "n/a", "na", "nil", "undefined", "\\n", "<na>", "(null)"})
+NULL_TOKENS = frozenset({"nan", "null", "none", "n/a", "na", "nil", "undefined", "\\n", "<na>", "(null)",
+                         "[null]", "<null>"})
 """Text that spreadsheets, pandas and databases write for a missing value (compared lowercased):
 pandas' NaN and `<NA>`, SQL NULL, PostgreSQL COPY's and MySQL's `\\N`, C's printf of a null
-string `(null)`, JavaScript's `undefined`."""
+string `(null)`, DBeaver's `[NULL]` and DataGrip's `<null>`, JavaScript's `undefined`."""
 
 PLACEHOLDERS = frozenset({"[removed]", "[deleted]"})
 """Text a source puts where an article was withdrawn (NewsAPI's '[Removed]', Reddit's '[deleted]'),
@@ -219,8 +220,11 @@ def is_quoted_printable(text: str) -> bool:
     is not enough."""
     escapes = _QP_ESCAPE.findall(text)
     soft = len(_QP_SOFT_BREAK.findall(text))
-    return bool((soft and (escapes or soft == text.count("\n"))) or _QP_UTF8_SEQUENCE.search(text)
-                or escapes.count("=3D") >= 2)
+    # without escapes, soft breaks must be the only line breaks and one must cut a word ('corre=\nsponds'):
+    # prose wraps after a space ('Net debt =\nEUR 12 m')
+    cuts_a_word = bool(re.search(r"\S=\r?\n", text))
+    return bool((soft and (escapes or (soft == text.count("\n") and cuts_a_word)))
+                or _QP_UTF8_SEQUENCE.search(text) or escapes.count("=3D") >= 2)
 
 
 def decode_quoted_printable(text: str) -> str:

@@ -116,6 +116,8 @@ def test_invisible_characters_go_emoji_joiners_stay_and_neither_is_a_repair(data
         ("N/A", "null_token"),
         ("\\N", "null_token"),  # PostgreSQL COPY's and MySQL's NULL
         ("<NA>", "null_token"),
+        ("[NULL]", "null_token"),  # DBeaver
+        ("<null>", "null_token"),  # DataGrip
         ("—", "punctuation_only"),
         ("...", "punctuation_only"),
         ("-", "punctuation_only"),
@@ -210,6 +212,6 @@ def test_a_quoted_printable_mail_body_is_decoded_before_cleaning(data_dir):
     cleaned = clean_text(body)
     assert cleaned.quoted_printable and cleaned.text == curly + " ="
     for prose in ("EUR 1.0 = USD 1.397 , the rate on the day .", "Code A=20 was used in the filing .",
-                  "Net sales rose .\nThe outlook is =\nunchanged .\nShares fell ."):
+                  "Net sales rose .\nThe outlook is =\nunchanged .\nShares fell .", "Net debt =\r\nEUR 12 m ."):
         left = clean_text(prose)
         assert not left.quoted_printable and left.text == " ".join(prose.split())

@@ -284,12 +284,13 @@ NULL_TOKENS = ("null", "nan", "\\n", "<na>", "nat", "(null)")
 compared lowercased, read as an empty value in text columns (`null_token_values` in the notes). NONE and N/A are not among them: NONE is a
 LendingClub home_ownership value and n/a its emp_length for unknown."""
 
-MISSING_MARKERS = ("null", "nan", "\\n", "none", "na", "n/a", "<na>", "nat", "(null)", "-nan", ".")
+MISSING_MARKERS = ("null", "nan", "\\n", "none", "na", "n/a", "<na>", "nat", "(null)", "-nan", ".", "[null]", "<null>")
 """Export markers for a missing value, compared lowercased, read as an empty value in number and date
 columns (counted per column in notes['null_token_values'], as in text columns; missing_value in a
 required column, with the marker quoted). Sources: SQL NULL; MySQL / PostgreSQL COPY `\\N`; pandas'
 default `na_values` of `read_csv` (NULL, null, NaN, nan, -NaN, NA, N/A, n/a, None, <NA>) and its
-missing timestamp `NaT`; C's printf of a null string `(null)`; SAS's missing numeric value `.`, which
+missing timestamp `NaT`; C's printf of a null string `(null)`; DBeaver's `[NULL]` and DataGrip's
+`<null>`; SAS's missing numeric value `.`, which
 a DATA step writes for a missing number or date unless told otherwise (SAS Language Reference,
 "Missing Values"). Excel's `#N/A` is not among them: it is
 an error value (a failed lookup), quarantined as spreadsheet_error in every column like `#VALUE!`."""

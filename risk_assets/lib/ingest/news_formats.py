@@ -715,7 +715,7 @@ _EARLIEST, _LATEST = 1970, 2100
 _EPOCH_DIVISORS = {10: 1, 13: 1_000, 16: 1_000_000, 19: 1_000_000_000}
 """Digits of a Unix epoch time in seconds, milliseconds (JavaScript), microseconds (Python's
 time_ns() // 1000, Postgres) and nanoseconds (Go's UnixNano, Spark) -> its divisor to seconds."""
-_ZONED_SUFFIX = re.compile(r"(?<=[0-9Z])\[[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*\]$")
+_ZONED_SUFFIX = re.compile(r"(?<=[0-9Z])\[[A-Za-z_]+(?:[/:][A-Za-z0-9_+-]+)*[+-]?[0-9:]*\]$")
 """Java's ZonedDateTime.toString() region after the offset ('2024-05-02T09:00+02:00[Europe/Paris]')."""
 _GO_TIME = re.compile(r"(?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<sign>[+-])(?P<hours>\d{2})"
                       r"(?P<minutes>\d{2}) [A-Z]{2,5}(?: m=[+-][0-9.]+)?")

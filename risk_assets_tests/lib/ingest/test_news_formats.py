@@ -407,6 +407,7 @@ def test_a_utf8_feed_with_windows_1252_bytes_on_some_lines_is_refused_as_mixed(t
     ("1714640400000000", "2024-05-02 09:00", False),  # epoch microseconds (Postgres, Python)
     ("1714640400000000000", "2024-05-02 09:00", False),  # epoch nanoseconds (Go's UnixNano, Spark)
     ("2024-05-02T09:00+02:00[Europe/Paris]", "2024-05-02 07:00", False),  # Java's ZonedDateTime
+    ("2024-05-02T11:00+02:00[GMT+02:00]", "2024-05-02 09:00", False),  # ... with a fixed-offset zone id
     ("2024-05-02 09:00:00 +0000 UTC", "2024-05-02 09:00", False),  # Go's time.String()
     ("2024-05-02 11:00:00.123456789 +0200 CEST m=+0.001200", "2024-05-02 09:00", False),  # ... from time.Now()
 ])
