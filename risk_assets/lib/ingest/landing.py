@@ -245,8 +245,8 @@ def landable_files(folder: Path) -> list[Path]:
 def unreadable_reason(path: Path, error: OSError) -> str:
     """Why landing cannot read `path` (the message of its `refused` manifest row): a link whose
     target is gone names the target; else the system's reason (permissions, a vanished file)."""
-    if path.is_symlink() and not path.exists():
-        return (f"{path}: a link to {os.readlink(path)}, which does not exist (a share not mounted, a file "
+    if path.is_symlink() and not path.exists():  # through a chain of links, the target that is missing
+        return (f"{path}: a link to {os.path.realpath(path)}, which does not exist (a share not mounted, a file "
                 "moved or deleted): fix or remove the link; it is tried again on the next run")
     return (f"{path}: cannot be read ({error.strerror or error}): fix its permissions or copy it again; it is "
             "tried again on the next run")

@@ -284,15 +284,16 @@ NULL_TOKENS = ("null", "nan", "\\n", "<na>", "nat", "(null)")
 compared lowercased, read as an empty value in text columns (`null_token_values` in the notes). NONE and N/A are not among them: NONE is a
 LendingClub home_ownership value and n/a its emp_length for unknown."""
 
-MISSING_MARKERS = ("null", "nan", "\\n", "none", "na", "n/a", "<na>", "nat", "(null)", "-nan", ".", "[null]", "<null>")
+MISSING_MARKERS = ("null", "nan", "\\n", "none", "na", "n/a", "<na>", "nat", "(null)", "-nan", ".", "[null]", "<null>",
+                   *(f".{letter}" for letter in "abcdefghijklmnopqrstuvwxyz_"))
 """Export markers for a missing value, compared lowercased, read as an empty value in number and date
 columns (counted per column in notes['null_token_values'], as in text columns; missing_value in a
 required column, with the marker quoted). Sources: SQL NULL; MySQL / PostgreSQL COPY `\\N`; pandas'
 default `na_values` of `read_csv` (NULL, null, NaN, nan, -NaN, NA, N/A, n/a, None, <NA>) and its
 missing timestamp `NaT`; C's printf of a null string `(null)`; DBeaver's `[NULL]` and DataGrip's
 `<null>`; SAS's missing numeric value `.`, which
-a DATA step writes for a missing number or date unless told otherwise (SAS Language Reference,
-"Missing Values"). Excel's `#N/A` is not among them: it is
+a DATA step writes for a missing number or date unless told otherwise, and its special missing
+values `.A`-`.Z` and `._` (SAS Language Reference, "Missing Values"). Excel's `#N/A` is not among them: it is
 an error value (a failed lookup), quarantined as spreadsheet_error in every column like `#VALUE!`."""
 
 ZERO_DATES = ("0000-00-00", "0000-00-00 00:00:00")
@@ -1132,10 +1133,10 @@ def _typed_parse(
     key = pl.concat_str(portfolio, pl.lit(f":{sha256[:16]}:"), pl.col("_source_line").cast(pl.Utf8))
     if "source_loan_id" in target_source:
         source_id = pl.col(_src(target_source["source_loan_id"]))
-        folded = source_id.str.normalize("NFKC")
+        folded = source_id.str.normalize("NFKC").str.replace_many(_DIGITS_TO_ASCII)
         key_id = _key_id(folded)
-        # '１０００４４' (full-width digits, typed with an East Asian input method) and '100044' are
-        # one loan, as are '00000001' and '1' (Excel drops the zeros): the key folds the width and
+        # '１０００４４' (full-width digits, typed with an East Asian input method), '١٠٠٠٤٤' (Arabic-Indic)
+        # and '100044' are one loan, as are '00000001' and '1' (Excel drops the zeros): the key folds the width and
         # sets the zeros aside, source_loan_id keeps the id as written
         if widened := frame.filter(folded != source_id).height:
             notes["source_loan_id_width_folded"] = widened
@@ -1311,6 +1312,23 @@ ALL_DIGIT_ID = r"^[0-9]+$"
 """A loan id written in digits only: its leading zeros are not part of its identity for the key."""
 
 
+DIGIT_SCRIPTS = (0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
+                 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x17E0, 0x1810)
+"""First code points of the decimal digit sets that Unicode NFKC leaves as they are (Arabic-Indic,
+Extended Arabic-Indic as Persian and Urdu write them, N'Ko, Devanagari, Bengali, Gurmukhi,
+Gujarati, Oriya, Tamil, Telugu, Kannada, Malayalam, Thai, Lao, Tibetan, Myanmar, Khmer, Mongolian;
+Unicode Character Database, category Nd): each holds 0-9 in order."""
+_DIGITS_TO_ASCII = {chr(first + n): str(n) for first in DIGIT_SCRIPTS for n in range(10)}
+_DIGIT_TABLE = str.maketrans(_DIGITS_TO_ASCII)
+
+
+def fold_id(source_id: str) -> str:
+    """An id as written, in ASCII where Unicode has a compatibility form (NFKC: full-width
+    `１０００`) or the digit is a decimal digit of another script (DIGIT_SCRIPTS: Arabic-Indic
+    `١٠٠٠`): one loan whatever input method wrote its id."""
+    return unicodedata.normalize("NFKC", source_id).translate(_DIGIT_TABLE)
+
+
 def key_id(source_id: str) -> str:
     """The id part of a loan key (`<portfolio>:<id>`) for a source loan id as written (after
     unwrapping, see `_unwrapped_id`).
@@ -1329,7 +1347,7 @@ def key_id(source_id: str) -> str:
     Returns:
         The id to key the loan by (text).
     """
-    source_id = unicodedata.normalize("NFKC", source_id)
+    source_id = fold_id(source_id)
     return (source_id.lstrip("0") or "0") if re.fullmatch(ALL_DIGIT_ID, source_id) else source_id
 
 

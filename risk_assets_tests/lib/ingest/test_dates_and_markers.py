@@ -247,6 +247,7 @@ def test_sas_missing_value_dot_is_an_empty_value_in_number_and_date_columns(data
         if not row[at["ChgOffDate"]].strip():
             row[at["ChgOffDate"]], dots = ".", dots + 1
     rows[0][at["NoEmp"]] = "."
+    rows[1][at["NoEmp"]] = ".A"  # a special missing value: a code of why the number is missing
     tape = tmp_path / "sba_sas_export.csv"
     with open(tape, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
@@ -255,8 +256,8 @@ def test_sas_missing_value_dot_is_an_empty_value_in_number_and_date_columns(data
     statuses = [row[at["MIS_Status"]] for row in rows]
     assert dots >= 20 and parsed.quarantine.height == 0 and parsed.rows.height == 40
     assert parsed.rows["default_flag"].to_list() == [int(s == "CHGOFF") for s in statuses]
-    assert parsed.rows["chargeoff_date"].null_count() == dots and parsed.rows["employees"][0] is None
-    assert parsed.notes["null_token_values"] == {"ChgOffDate": dots, "NoEmp": 1}
+    assert parsed.rows["chargeoff_date"].null_count() == dots and parsed.rows["employees"][:2].to_list() == [None, None]
+    assert parsed.notes["null_token_values"] == {"ChgOffDate": dots, "NoEmp": 2}
 
 
 def _sba_day_first(data_dir, tmp_path, n: int, month_first_lines: int = 0) -> tuple[Path, list[dt.date]]:

@@ -40,7 +40,8 @@ def _tape(folder, name: str, ids: list[str], loans, status=None) -> None:
 @pytest.mark.parametrize("written, keyed", [("00000001", "1"), ("1", "1"), ("0", "0"), ("000", "0"),
                                             ("0010", "10"), ("B-0001", "B-0001"), ("0A1", "0A1"),
                                             ("012345678901234567890", "12345678901234567890"),
-                                            ("０００１", "1"), ("Ｂ－０００１", "B-0001")])  # full-width forms
+                                            ("０００１", "1"), ("Ｂ－０００１", "B-0001"),  # full-width forms
+                                            ("١٠٠٠", "1000"), ("۰۰۱۲", "12"), ("१२३", "123")])  # Arabic-Indic, Persian, Devanagari
 def test_an_all_digit_id_is_keyed_without_its_leading_zeros(written, keyed):
     assert key_id(written) == keyed
 

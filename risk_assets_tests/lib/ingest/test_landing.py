@@ -390,9 +390,12 @@ def test_linked_folders_and_files_land_and_a_broken_link_is_refused_with_its_tar
     os.symlink(tmp_path / "gone.csv", risk_home.landing_loans / "dangling.csv")
     os.symlink(tmp_path / "unmounted_share", risk_home.landing_loans / "dangling_share")
     os.symlink(risk_home.landing_loans, share / "back_to_landing")
+    os.symlink(tmp_path / "hop", risk_home.landing_loans / "chained.csv")  # chained.csv -> hop -> gone_too.csv
+    os.symlink(tmp_path / "gone_too.csv", tmp_path / "hop")
 
     names = [p.relative_to(risk_home.landing_loans).as_posix() for p in landable_files(risk_home.landing_loans)]
-    assert sorted(names) == ["dangling.csv", "dangling_share", "linked.csv", "plain.csv", "vendor_share/vendor_2024-05.csv"]
+    assert sorted(names) == ["chained.csv", "dangling.csv", "dangling_share", "linked.csv", "plain.csv",
+                             "vendor_share/vendor_2024-05.csv"]
     with connect(risk_home.lake_path) as con:
         report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
         loaded = dict(con.execute("SELECT regexp_extract(path, '[^/]+$'), rows_loaded FROM raw.landed_files "
@@ -403,3 +406,4 @@ def test_linked_folders_and_files_land_and_a_broken_link_is_refused_with_its_tar
         f"{risk_home.landing_loans / 'dangling.csv'}: a link to {tmp_path / 'gone.csv'}, which does not exist (a share "
         "not mounted, a file moved or deleted): fix or remove the link; it is tried again on the next run")
     assert f"a link to {tmp_path / 'unmounted_share'}, which does not exist" in refused["dangling_share"]
+    assert f"a link to {tmp_path / 'gone_too.csv'}, which does not exist" in refused["chained.csv"]  # the missing end
