@@ -184,7 +184,8 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
     _refuse_container(path, raw)
     if raw[:4] == EMPTY_ZIP_MAGIC:
         raise FileRefused(f"{path}: an empty ZIP archive (it holds no file): export the tape again and land it")
-    if raw[:4] == ZIP_MAGIC and b"application/vnd.oasis.opendocument.spreadsheet" in raw[:256]:
+    if raw[:4] == ZIP_MAGIC and (b"application/vnd.oasis.opendocument.spreadsheet" in raw[:256]
+                                 or (b"content.xml" in raw and b"META-INF/manifest.xml" in raw and b"xl/" not in raw[:65536])):
         raise FileRefused(f"{path}: an OpenDocument spreadsheet (.ods, from LibreOffice or Google Sheets): save the "
                           "sheet as .xlsx or as CSV (UTF-8) and land that")
     if raw[:4] == ZIP_MAGIC and b"xl/workbook.bin" in raw[:65536]:

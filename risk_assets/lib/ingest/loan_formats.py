@@ -598,9 +598,13 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})",
               f"delimiters {' '.join(repr(d) for d in BUILTIN_DELIMITERS)}"]
     first = next((line for line in lines if line.strip()), "")
-    if first.lstrip()[:1] in ("{", "["):
+    if first.lstrip()[:1] in ("{", "[", "<"):
+        opening = first.lstrip().lower()
+        kind = ("an HTML page (a web report saved as .xls?)" if opening.startswith(("<html", "<!doctype html", "<table"))
+                else "an XML document (a flat OpenDocument .fods, a SOAP or XBRL export?)" if opening[:1] == "<"
+                else "a JSON document")
         raise FileRefused(
-            f"{path}: a JSON document (first line {first[:80]!r}), not a table: loan tapes are read from CSV or "
+            f"{path}: {kind} (first line {first[:80]!r}), not a table: loan tapes are read from CSV or "
             "text, Parquet or an Excel workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
     raise FileRefused(
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "

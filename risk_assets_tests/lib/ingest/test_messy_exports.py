@@ -614,6 +614,8 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     (lambda b: _zip({}), "an empty ZIP archive (it holds no file)"),
     (lambda b: _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b}),
      "an OpenDocument spreadsheet (.ods, from LibreOffice or Google Sheets): save the sheet as .xlsx or as CSV"),
+    (lambda b: _zip({"content.xml": b, "META-INF/manifest.xml": b"<manifest/>", "mimetype": b"x"}),
+     "an OpenDocument spreadsheet (.ods"),  # its mimetype entry not first, as some writers store it
     (lambda b: _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b}),
      "an Excel binary workbook (.xlsb), which cannot be read without Excel: save it as .xlsx"),
 ])
@@ -639,6 +641,12 @@ def test_a_json_export_of_loans_is_refused_as_json_not_as_an_unknown_table(data_
     assert str(refused.value).startswith(f"{path}: a JSON document (first line '{{")
     assert str(refused.value).endswith("not a table: loan tapes are read from CSV or text, Parquet or an Excel "
                                        "workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
+    for name, text, says in (("lc_tape.fods", '<?xml version="1.0"?>\n<office:document/>', "an XML document (a flat "
+                              "OpenDocument .fods"), ("report.xls", "<html><body><table><tr><td>1</td></tr></table>",
+                                                     "an HTML page (a web report saved as .xls?)")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(FileRefused, match=re.escape(f"{tmp_path / name}: {says}")):
+            parse_loan_file(tmp_path / name)
 
 
 def test_a_feed_header_repeated_in_another_case_or_order(tmp_path):
