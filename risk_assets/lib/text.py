@@ -209,6 +209,9 @@ def fold_whitespace(text: str) -> str:
 
 
 _QP_SOFT_BREAK = re.compile(r"=\r?\n")
+QP_FILLED_LINE = (70, 76)
+"""Lengths, `=` included, of a line a quoted-printable encoder ended with a soft break: it fills
+lines up to RFC 2045's 76 characters, ending one early only to keep an escape whole."""
 _QP_ESCAPE = re.compile(r"=[0-9A-F]{2}")
 _QP_UTF8_SEQUENCE = re.compile(r"=[C-F][0-9A-F](?:=[89AB][0-9A-F]){1,3}")
 
@@ -220,10 +223,13 @@ def is_quoted_printable(text: str) -> bool:
     is not enough."""
     escapes = _QP_ESCAPE.findall(text)
     soft = len(_QP_SOFT_BREAK.findall(text))
-    # without escapes, soft breaks must be the only line breaks and one must cut a word ('corre=\nsponds'):
-    # prose wraps after a space ('Net debt =\nEUR 12 m')
+    # without escapes, soft breaks must be the only line breaks, and either cut a word ('corre=\nsponds')
+    # or end lines an encoder filled (70-76 characters, RFC 2045's limit): prose may end a short or
+    # long line in ' =' ('Net debt =\nEUR 12 m')
     cuts_a_word = bool(re.search(r"\S=\r?\n", text))
-    return bool((soft and (escapes or (soft == text.count("\n") and cuts_a_word)))
+    broken = [line.rstrip("\r") for line in text.split("\n")[:-1]]
+    filled = bool(broken) and all(QP_FILLED_LINE[0] <= len(line) <= QP_FILLED_LINE[1] for line in broken)
+    return bool((soft and (escapes or (soft == text.count("\n") and (cuts_a_word or filled))))
                 or _QP_UTF8_SEQUENCE.search(text) or escapes.count("=3D") >= 2)
 
 

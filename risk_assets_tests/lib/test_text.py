@@ -211,6 +211,14 @@ def test_a_quoted_printable_mail_body_is_decoded_before_cleaning(data_dir):
     assert "=E2=80=99" in body and "=3D" in body and "=\n" in body
     cleaned = clean_text(body)
     assert cleaned.quoted_printable and cleaned.text == curly + " ="
+    # soft breaks and no escape, wherever the 76-character lines end: after a space or inside a word
+    after_a_space = 0
+    for shift in range(40):
+        plain = "x" * shift + " " + sentence
+        encoded = quopri.encodestring(plain.encode()).decode("ascii")
+        after_a_space += " =\n" in encoded
+        assert "=\n" in encoded and clean_text(encoded).text == " ".join(plain.split()), shift
+    assert after_a_space >= 3
     for prose in ("EUR 1.0 = USD 1.397 , the rate on the day .", "Code A=20 was used in the filing .",
                   "Net sales rose .\nThe outlook is =\nunchanged .\nShares fell .", "Net debt =\r\nEUR 12 m ."):
         left = clean_text(prose)
