@@ -36,6 +36,7 @@ keeps one row per article.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -246,6 +247,12 @@ def unreadable_reason(path: Path, error: OSError) -> str:
     """Why landing cannot read `path` (the message of its `refused` manifest row): a link whose
     target is gone names the target; else the system's reason (permissions, a vanished file)."""
     if path.is_symlink() and not path.exists():  # through a chain of links, the target that is missing
+        try:
+            os.path.realpath(path, strict=True)
+        except OSError as loop:
+            if loop.errno == errno.ELOOP:
+                return (f"{path}: a loop of links that never reaches a file ({os.readlink(path)} leads back to "
+                        "itself): fix or remove the link; it is tried again on the next run")
         return (f"{path}: a link to {os.path.realpath(path)}, which does not exist (a share not mounted, a file "
                 "moved or deleted): fix or remove the link; it is tried again on the next run")
     return (f"{path}: cannot be read ({error.strerror or error}): fix its permissions or copy it again; it is "

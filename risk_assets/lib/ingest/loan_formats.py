@@ -1019,16 +1019,18 @@ def _epoch_date(s: pl.Expr, unit: str, present: pl.Expr) -> tuple[pl.Expr, RuleO
     """Date (UTC) from a count of `unit` (polars time unit: d, s, ms, us) since 1970-01-01, as an
     Avro date or a database timestamp exported as a number writes it (mapping format `unix_days`,
     `unix_seconds`, ...). A fraction is allowed for seconds and finer; 0 is Unix time 0, a
-    placeholder (placeholder_date); any other date in 1970 is a count in a coarser unit than
-    declared (seconds under unix_milliseconds: 857088000 is 1970-01-10), epoch_unit_in_doubt; a
-    year outside 1900-2100 or text is unparsable_date."""
+    placeholder (placeholder_date); dates in 1970, when they are half the column or more, are
+    counts in a coarser unit than declared (seconds under unix_milliseconds: 857088000 is
+    1970-01-10), epoch_unit_in_doubt; a year outside 1900-2100 or text is unparsable_date."""
     number = s.cast(pl.Float64, strict=False)
     whole = number.floor() == number
     count = (pl.when(whole).then(number) if unit == "d" else number * _EPOCH_TO_MICROSECONDS[unit]).cast(pl.Int64)
     value = pl.from_epoch(count, time_unit="d") if unit == "d" else pl.from_epoch(count, time_unit="us").dt.date()
     placeholder = (number == 0).fill_null(False)
-    # seconds read as milliseconds (or days as seconds) land in 1970, near the epoch, where no loan does
-    near_epoch = (value.dt.year() == 1970).fill_null(False) & ~placeholder
+    # seconds read as milliseconds (or days as seconds) put the column's dates in 1970, near the
+    # epoch; a book with some real loans of 1970 (SBA's go back to 1962) has most of them elsewhere
+    in_1970 = (value.dt.year() == 1970).fill_null(False) & ~placeholder
+    near_epoch = in_1970 & (in_1970.sum() >= EPOCH_UNIT_SHARE * (present & ~placeholder).sum())
     value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder & ~near_epoch).then(value)
     return value, lambda v: (pl.when(present & placeholder).then(pl.lit("placeholder_date"))
                              .when(present & near_epoch).then(pl.lit("epoch_unit_in_doubt"))
@@ -1036,6 +1038,9 @@ def _epoch_date(s: pl.Expr, unit: str, present: pl.Expr) -> tuple[pl.Expr, RuleO
 
 
 _EPOCH_TO_MICROSECONDS = {"s": 1_000_000, "ms": 1_000, "us": 1}
+EPOCH_UNIT_SHARE = 0.5
+"""Share of an epoch date column's dates (Unix time 0 aside) in 1970 from which they are counts in a
+coarser unit than declared, not loans of 1970."""
 
 
 def _placeholder(value: pl.Expr, has_day: bool) -> pl.Expr:
@@ -1452,8 +1457,8 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.Data
 
     - no '%' anywhere and every positive value at most 2, FRACTION_SCALE_MIN_VALUES or more of
       them: the column is written as fractions and read so (notes['percent_written_as_fraction']);
-    - no '%' anywhere and at least UNCLEAR_SMALL_SHARE of the positive values at most 2 (fractions
-      mixed with percents, or too few to call): those values are unclear;
+    - no '%' anywhere and two or more, at least UNCLEAR_SMALL_SHARE, of the positive values at
+      most 2 (fractions mixed with percents, or too few to call): those values are unclear;
     - some values carry a '%': the unsigned values at most 2 are unclear;
     - otherwise the column is percents, and a value such as 0.5 is 0.5 %.
 
@@ -1473,7 +1478,7 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.Data
         if signed == 0 and n_small == positive >= FRACTION_SCALE_MIN_VALUES:
             frame = frame.with_columns(pl.col(spec.target) * 100)
             notes[spec.source] = positive
-        elif signed or (n_small and n_small >= UNCLEAR_SMALL_SHARE * positive):
+        elif signed or (n_small >= 2 and n_small >= UNCLEAR_SMALL_SHARE * positive):
             unclear[spec.target] = unsigned & small
     return frame, notes, unclear
 

@@ -392,9 +392,11 @@ def test_linked_folders_and_files_land_and_a_broken_link_is_refused_with_its_tar
     os.symlink(risk_home.landing_loans, share / "back_to_landing")
     os.symlink(tmp_path / "hop", risk_home.landing_loans / "chained.csv")  # chained.csv -> hop -> gone_too.csv
     os.symlink(tmp_path / "gone_too.csv", tmp_path / "hop")
+    os.symlink(tmp_path / "loop_b", risk_home.landing_loans / "loop.csv")  # loop.csv -> loop_b -> loop.csv
+    os.symlink(risk_home.landing_loans / "loop.csv", tmp_path / "loop_b")
 
     names = [p.relative_to(risk_home.landing_loans).as_posix() for p in landable_files(risk_home.landing_loans)]
-    assert sorted(names) == ["chained.csv", "dangling.csv", "dangling_share", "linked.csv", "plain.csv",
+    assert sorted(names) == ["chained.csv", "dangling.csv", "dangling_share", "linked.csv", "loop.csv", "plain.csv",
                              "vendor_share/vendor_2024-05.csv"]
     with connect(risk_home.lake_path) as con:
         report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
@@ -407,3 +409,4 @@ def test_linked_folders_and_files_land_and_a_broken_link_is_refused_with_its_tar
         "not mounted, a file moved or deleted): fix or remove the link; it is tried again on the next run")
     assert f"a link to {tmp_path / 'unmounted_share'}, which does not exist" in refused["dangling_share"]
     assert f"a link to {tmp_path / 'gone_too.csv'}, which does not exist" in refused["chained.csv"]  # the missing end
+    assert f"loop.csv: a loop of links that never reaches a file ({tmp_path / 'loop_b'} leads back" in refused["loop.csv"]

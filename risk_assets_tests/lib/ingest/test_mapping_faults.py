@@ -238,6 +238,11 @@ def test_dates_stored_as_counts_since_1970_are_read_with_an_epoch_format(data_di
     assert doubted.rows.height == 0 and set(doubted.quarantine.filter(pl.col("column_name") == "approval_days")["rule"]) == {
         "epoch_unit_in_doubt", "placeholder_date"}
     assert "a count in a coarser unit than declared" in doubted.quarantine["message"][0]
+    # a book with a few real loans of 1970 (SBA's go back to 1962) reads them as dates
+    early = frame.with_columns(pl.Series("approval_days", [100, 200, *days[2:]], dtype=pl.Int32))
+    early.write_parquet(tape)
+    _mapping(tape, mapping)
+    assert _parse(tape).rows["origination_date"][:2].to_list() == [date(1970, 4, 11), date(1970, 7, 20)]
     _mapping(tape, {**mapping, "columns": {**mapping["columns"], "approval_days": {"to": "origination_date", "format": "days"}}})
     with pytest.raises(FileRefused, match=r"'format' 'days' must be a strftime pattern such as '%d.%m.%Y' or one of "
                                           r"\['unix_days', 'unix_seconds', 'unix_milliseconds', 'unix_microseconds'\]"):

@@ -255,6 +255,20 @@ def test_a_utilisation_column_written_as_fractions_is_read_as_fractions(data_dir
     assert rated.notes["percent_written_as_fraction"] == {"int_rate": 40}
 
 
+def test_one_genuine_small_utilisation_in_a_small_tape_is_no_second_scale(data_dir, tmp_path):
+    """Ten loans in percent points without '%', one of them a real 1.5 %: one value within 0-2 is
+    a borrower, not a second scale, and loads."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 11)]
+    bare = _utilisation_as(lines, lambda v: f"{v:.2f}")
+    cells = bare[3].split(",")
+    cells[13] = "1.50"
+    bare[3] = ",".join(cells)
+    parsed = parse_loan_file(_write(tmp_path / "small.csv", bare))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.filter(pl.col("_source_line") == 4)["revol_util"].item() == 0.015
+
+
 @pytest.mark.parametrize(("percent_loans", "fraction_loans"), [(40, 15), (90, 10)])
 def test_fractions_mixed_into_a_percent_column_without_signs_are_quarantined_not_read_100_times_small(
         data_dir, tmp_path, percent_loans, fraction_loans):
