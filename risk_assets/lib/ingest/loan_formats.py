@@ -987,13 +987,18 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.E
 ORDER_IN_DOUBT_SHARE = 0.05
 """Share of a date column's dates that read only with day and month swapped (at least 2) from which
 the column is taken to hold both orders, and its dates that read both ways are in doubt."""
+ORDER_NEIGHBOURS, ORDER_NEARBY_CONTRADICTIONS = 10, 3
+"""A date that reads both ways is in doubt too when 3 or more of the 10 rows either side of it
+(and itself) read only swapped: a block of day-first rows joined to a month-first file (20 UK rows
+after 500 US ones), too small a part of the file for ORDER_IN_DOUBT_SHARE."""
 
 
 def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present: pl.Expr) -> pl.Expr:
     """True on the values of a date column that read in the declared `fmt` only by chance: the
     column contradicts its format (more of its values read only with day and month swapped,
     `28/02/1997` under `%m/%d/%Y`, than read only as declared), or holds both orders (at least 2
-    and ORDER_IN_DOUBT_SHARE of its dates read only swapped: rows of two systems joined), and the
+    and ORDER_IN_DOUBT_SHARE of its dates read only swapped: rows of two systems joined; or
+    ORDER_NEARBY_CONTRADICTIONS among the rows around the value: a small block joined), and the
     value reads both ways as two different days (`02/07/2006`: 7 February or 2 July?). Those
     would load with day and month swapped; they are quarantined as date_order_in_doubt. False for a
     format without both %d and %m, and wherever the column bears its format out (a mistyped day
@@ -1006,13 +1011,15 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     if (width := _fixed_width(fmt)) is not None:  # read as strictly as the declared format is
         swapped = pl.when(s.str.len_chars() == width).then(swapped)
     swapped = pl.when(swapped.dt.year().is_between(1900, 2100)).then(swapped)
-    contradicts = (present & read.is_null() & swapped.is_not_null()).sum()
-    confirms = (present & read.is_not_null() & swapped.is_null()).sum()
+    contradicting = present & read.is_null() & swapped.is_not_null()
+    contradicts, confirms = contradicting.sum(), (present & read.is_not_null() & swapped.is_null()).sum()
     both_ways = present & value.is_not_null() & swapped.is_not_null() & (value != swapped)
     # rows of two systems joined into one file (US rows, then UK rows): a twentieth of the dates
-    # read only the other way is no slip but a second order, in which any date may be written
+    # read only the other way is no slip but a second order, in which any date may be written;
+    # so is a run of them among the rows around a date, when the joined block is a small part
     written_both_ways = (contradicts >= 2) & (contradicts >= ORDER_IN_DOUBT_SHARE * (contradicts + confirms + both_ways.sum()))
-    return both_ways & ((contradicts > confirms) | written_both_ways)
+    nearby = contradicting.cast(pl.Int32).rolling_sum(window_size=2 * ORDER_NEIGHBOURS + 1, center=True, min_samples=1)
+    return both_ways & ((contradicts > confirms) | written_both_ways | (nearby >= ORDER_NEARBY_CONTRADICTIONS))
 
 
 def _epoch_date(s: pl.Expr, unit: str, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:

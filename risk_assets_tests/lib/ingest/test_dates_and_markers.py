@@ -323,3 +323,17 @@ def test_us_rows_joined_with_uk_rows_load_no_date_with_day_and_month_swapped(dat
     parsed.reconcile()
     assert "date_order_in_doubt" in set(parsed.quarantine["rule"])
     assert all(day == dates[line - 2] for line, day in parsed.rows.select("_source_line", "origination_date").rows())
+
+
+def test_a_small_block_of_day_first_rows_joined_to_a_long_month_first_tape_loads_no_swapped_date(data_dir, tmp_path):
+    """500 loans written month-first as declared, then 20 day-first (one branch's export appended):
+    the 20 are under a twentieth of the tape, but they read only swapped in a run, so the dates
+    around them that read both ways are in doubt; none loads swapped, and far from the block the
+    month-first dates load."""
+    tape, dates = _sba_day_first(data_dir, tmp_path, 520, month_first_lines=500)
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    loaded = dict(parsed.rows.select("_source_line", "origination_date").rows())
+    assert all(day == dates[line - 2] for line, day in loaded.items())
+    assert sum(line > 501 for line in loaded) == sum(d.day == d.month for d in dates[500:])
+    assert sum(line < 480 for line in loaded) >= 470
