@@ -1174,7 +1174,8 @@ def _typed_parse(
         rule_of.setdefault(spec.source, (spec, rule))
     frame = frame.with_columns(values)
     frame, scale_notes, unclear_scale = _percent_scale(
-        frame, [s for s in specs if s.kind == "percent" or (s.target in PERCENT_POINT_TARGETS and s.kind == "number")])
+        frame, [s for s in specs if s.kind == "percent" or (s.target in PERCENT_POINT_TARGETS and s.kind == "number")],
+        sections=[line for line, kind in records.non_data_lines if kind == "repeated_header"])
     if scale_notes:
         notes["percent_written_as_fraction"] = scale_notes
     for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / approval year first
@@ -1451,7 +1452,8 @@ those values' scale is unclear: in percent points such values are rare (LendingC
 fractions mixed in (a system migration, two exports joined), not a borrower mix."""
 
 
-def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, int], dict[str, pl.Expr]]:
+def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec], sections: Sequence[int] = ()
+                   ) -> tuple[pl.DataFrame, dict[str, int], dict[str, pl.Expr]]:
     """Decide, per percent column of one file, whether its numbers are percents (10.65, 83.7%) or
     fractions (0.1065, 0.837): a percent column is read as number / 100, so a column written as
     fractions would come out a hundred times too small, silently. A percent-point number column
@@ -1469,24 +1471,36 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.Data
     - some values carry a '%': the unsigned values at most 2 are unclear;
     - otherwise the column is percents, and a value such as 0.5 is 0.5 %.
 
+    A file of exports joined with their headers (`sections`: the lines of its repeated headers) is
+    judged part by part: April's part in percent points, May's after the repeated header in
+    fractions.
+
     Returns:
         the frame (fraction columns scaled back up), {source column: values read as fractions},
         and {target: expression true where a value's scale is unclear}; _plausibility quarantines
         those rows (percent_scale_unclear).
     """
     notes, unclear = {}, {}
+    section = sum((pl.col("_source_line") > line).cast(pl.Int32) for line in sections) if sections else pl.lit(0)
     for spec in specs:
         unsigned = ~pl.col(_src(spec.source)).str.ends_with("%")
         ceiling = FRACTION_CEILING if spec.kind == "percent" else FRACTION_CEILING * 100  # stored / 100, or as written
         small = (pl.col(spec.target) > 0) & (pl.col(spec.target) <= ceiling)
-        signed, n_small, positive = frame.select(
+        counts = frame.group_by(section.alias("section")).agg(
             (~unsigned & (pl.col(_src(spec.source)) != "")).sum().alias("signed"),
-            small.sum().alias("small"), (pl.col(spec.target) > 0).sum().alias("positive")).row(0)
-        if signed == 0 and n_small == positive >= FRACTION_SCALE_MIN_VALUES:
-            frame = frame.with_columns(pl.col(spec.target) * 100)
-            notes[spec.source] = positive
-        elif signed or (n_small >= 2 and n_small >= UNCLEAR_SMALL_SHARE * positive):
-            unclear[spec.target] = unsigned & small
+            small.sum().alias("small"), (pl.col(spec.target) > 0).sum().alias("positive"))
+        fractions, doubted = [], []
+        for part, signed, n_small, positive in counts.iter_rows():
+            if signed == 0 and n_small == positive >= FRACTION_SCALE_MIN_VALUES:
+                fractions.append(part)
+                notes[spec.source] = notes.get(spec.source, 0) + positive
+            elif signed or (n_small >= 2 and n_small >= UNCLEAR_SMALL_SHARE * positive):
+                doubted.append(part)
+        if fractions:
+            frame = frame.with_columns(pl.when(section.is_in(fractions)).then(pl.col(spec.target) * 100)
+                                       .otherwise(pl.col(spec.target)).alias(spec.target))
+        if doubted:
+            unclear[spec.target] = unsigned & small & section.is_in(doubted)
     return frame, notes, unclear
 
 

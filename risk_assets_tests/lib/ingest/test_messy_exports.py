@@ -1418,3 +1418,30 @@ def test_database_client_rules_and_row_counts_are_not_loans(data_dir, tmp_path):
         kinds = dict(parsed.non_data_lines)
         assert kinds[rule] == "rule_line" and kinds[count] == "row_count", (name, kinds)
         assert parsed.rows["loan_amount"].to_list() == plain.rows["loan_amount"].to_list()
+
+
+@pytest.mark.parametrize("may_loans", [6, 25])
+def test_exports_joined_with_their_headers_are_judged_part_by_part(data_dir, tmp_path, may_loans):
+    """April's export (60 utilisations in percent points, 83.7) and May's (in fractions, 0.837)
+    joined with `cat`, May's header repeated: May's part is judged on its own. With 25 loans it
+    shows its scale and loads in fractions, noted; 6 are too few to call and are quarantined.
+    Neither loads 100 times too small, though May is under a tenth of the column."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 61 + may_loans)]
+    april = _utilisation_as(lines[:61], lambda v: f"{v:.2f}")
+    may = _utilisation_as([lines[0], *lines[61:]], lambda v: f"{v / 100:.4f}")
+    joined = april + may  # May's header is line 62
+    original = parse_loan_file(_write(tmp_path / "original.csv", lines))
+    parsed = parse_loan_file(_write(tmp_path / "lc_2024-04_05.csv", joined))
+    parsed.reconcile()
+    assert (62, "repeated_header") in parsed.non_data_lines
+    utilisation = {line: util for line, util in original.rows.select("_source_line", "revol_util").rows()}
+    may_lines = {line + 1 for line in utilisation if line > 61}  # one line later, after the repeated header
+    loaded = dict(parsed.rows.select("_source_line", "revol_util").rows())
+    assert all(loaded[line] == pytest.approx(utilisation[line - (line > 62)]) for line in loaded)
+    if may_loans >= 20:
+        assert may_lines <= set(loaded)
+        assert parsed.notes["percent_written_as_fraction"] == {"revol_util": sum(utilisation[line - 1] > 0 for line in may_lines)}
+    else:
+        doubted = {line for line in may_lines if utilisation[line - 1]}
+        assert {(line, rule) for line, _, rule, _ in _quarantined(parsed)} == {(line, "percent_scale_unclear") for line in doubted}
