@@ -1704,15 +1704,23 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame) -> dict[str
 
     Returns {"footer_totals": {key: {"line", "stated", "loaded", "matches"}}}, key `policy code N`
     (`policy code N, line L` for the footers of a second section), or {} without footers. A
-    mismatch (a data line lost, a loan quarantined) is what check `raw_loans_footer_totals` reports.
+    database client's row count (`(30 rows)`, a `row_count` line) is checked against the records
+    the file holds: key `row count, line L`, {"line", "stated", "records", "matches"}. A mismatch
+    (a data line lost, a loan quarantined) is what check `raw_loans_footer_totals` reports.
     """
     footers = {line: text for line, text in records.marked_text.items()
                if (line, "footer") in records.non_data_lines}
+    counted = {line: text for line, text in records.marked_text.items() if (line, "row_count") in records.non_data_lines}
+    checks: dict[str, object] = {}
+    for line, text in sorted(counted.items()):  # a database client's '(30 rows)': every row it printed is a record
+        stated = int(re.sub(r"\D", "", text))
+        records_read = records.fields.height + records.malformed.height
+        checks[f"row count, line {line}"] = {"line": line, "stated": stated, "records": records_read,
+                                             "matches": stated == records_read}
     if not footers:
-        return {}
+        return {"footer_totals": checks} if checks else {}
     sections = _sections(records.non_data_lines)
     starts = [start for start, _ in sections]
-    checks: dict[str, object] = {}
     for line, text in sorted(footers.items()):
         found = _FOOTER_TOTAL.search(text)
         try:

@@ -3,9 +3,10 @@
 A LendingClub download ends with footers, "Total amount funded in policy code 1: 61,850", one
 per policy code. Landing checks them against the amounts it loaded from the same section of the
 file (`loan_formats._footer_check`) and keeps the verdict in the file's notes (`footer_totals`).
-A footer that does not match says that the file lost a data line before it landed (a hand edit, a
-cut copy) or that loans of it were quarantined: `footer_mismatches` reports it as a warning, so it
-is not left inside the notes.
+A database client's row count (`(30 rows)`, `30 rows selected.`) is checked against the records the
+file holds. A footer that does not match says that the file lost a data line before it landed (a
+hand edit, a cut copy) or that loans of it were quarantined: `footer_mismatches` reports it as a
+warning, so it is not left inside the notes.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
         name = path.rsplit("/", 1)[-1]
         for key, footer in json.loads(notes).get("footer_totals", {}).items():
             if footer.get("matches", True):
+                continue
+            if "records" in footer:  # a database client's row count
+                stated, read = footer["stated"], footer["records"]
+                rules.append({
+                    "rule": RULE, "column": "*", "success": False, "failing": 1,
+                    "detail": (f"{name} line {footer['line']}: the export's row count states {stated:,} rows, the file "
+                               f"holds {read:,} ({read - stated:+,}): rows were lost, or added, before the file "
+                               "landed (a paste cut short, a copy of part of the output)")})
                 continue
             stated, loaded = footer["stated"], footer["loaded"]
             rules.append({

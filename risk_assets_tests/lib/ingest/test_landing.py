@@ -410,3 +410,31 @@ def test_linked_folders_and_files_land_and_a_broken_link_is_refused_with_its_tar
     assert f"a link to {tmp_path / 'unmounted_share'}, which does not exist" in refused["dangling_share"]
     assert f"a link to {tmp_path / 'gone_too.csv'}, which does not exist" in refused["chained.csv"]  # the missing end
     assert f"loop.csv: a loop of links that never reaches a file ({tmp_path / 'loop_b'} leads back" in refused["loop.csv"]
+
+
+def test_a_database_client_paste_missing_rows_fails_its_row_count_with_a_warning(risk_home, data_dir):
+    """psql output of 30 real LendingClub loans, pasted with its last 5 rows lost but its `(30 rows)`
+    count kept: the file reconciles line by line, and the footer check says 30 were stated and 25
+    are in the file; the whole output matches its count."""
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.quality.footers import footer_mismatches
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv.reader(handle), 31))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    aligned = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    rule = "-+-".join("-" * w for w in widths)
+    (risk_home.landing_loans / "psql_whole.txt").write_text("\n".join([aligned[0], rule, *aligned[1:], "(30 rows)", ""]))
+    (risk_home.landing_loans / "psql_paste.txt").write_text("\n".join([aligned[0], rule, *aligned[1:26], "(30 rows)", ""]))
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        loaded = dict(con.execute("SELECT regexp_extract(path, '[^/]+$'), rows_loaded FROM raw.landed_files").fetchall())
+        outcome = footer_mismatches(con)
+    assert loaded == {"psql_whole.txt": 30, "psql_paste.txt": 25}
+    (rule_found,) = outcome.failed_rules
+    assert rule_found["detail"] == ("psql_paste.txt line 28: the export's row count states 30 rows, the file holds 25 "
+                                    "(-5): rows were lost, or added, before the file landed (a paste cut short, a copy "
+                                    "of part of the output)")
