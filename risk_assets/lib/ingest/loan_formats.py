@@ -97,7 +97,6 @@ from risk_assets.lib.ingest.mappings import (
     FieldSpec,
     TapeMapping,
     load_mappings,
-    mappings_not_naming,
     minor_unit_digits,
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, empty_quarantine
@@ -428,7 +427,7 @@ def parse_loan_file(
         blank = (", a byte-order mark and blanks" if content.strip() else ", all blank") if content else ""
         raise FileRefused(f"{path}: the file is empty ({len(content)} bytes{blank}): "
                           "no header and no loans; was it landed before it was fully written?")
-    mappings, unreadable = load_mappings(path, mapping_dirs)
+    mappings, unreadable, not_naming = load_mappings(path, mapping_dirs)
     frame = _parquet_frame(path, content) if content[:4] == b"PAR1" else None
     records: csv_text.TextRecords | None = None  # read with the header for a workbook, below for the rest
     sheet_notes: dict[str, object] = {}
@@ -441,7 +440,7 @@ def parse_loan_file(
         else:
             mapping, header_line = _detect(path, content, mappings)
             if mapping.builtin and header_line:
-                passed_over = _mappings_passed_over(path, content, header_line, mapping, mapping_dirs)
+                passed_over = _mappings_passed_over(path, content, header_line, mapping, not_naming)
     except FileRefused as exc:
         if unreadable:  # one of them may have been meant for this file
             raise FileRefused(f"{exc} Mapping file(s) that could not be read: {'; '.join(unreadable)}") from None
@@ -478,9 +477,9 @@ def parse_loan_file(
 
 
 def _mappings_passed_over(path: Path, content: bytes, header_line: int, builtin: TapeMapping,
-                          mapping_dirs: Sequence[Path]) -> list[str]:
-    """One line per folder mapping whose columns the header (physical line `header_line`) holds
-    though its applies_to does not name the file, which the built-in format `builtin` read instead
+                          not_naming: Sequence[TapeMapping]) -> list[str]:
+    """One line per folder mapping of `not_naming` (load_mappings': its applies_to does not name the
+    file) whose columns the header (physical line `header_line`) holds, while the built-in format `builtin` read the file instead
     (notes['mapping_not_applied']): a lender's tape saved under another name or suffix (`.txt`
     for `acme_*.csv`) would otherwise load into the built-in book, in its currency, unremarked."""
     header = csv_text.head_lines(content)[header_line - 1]
@@ -489,7 +488,7 @@ def _mappings_passed_over(path: Path, content: bytes, header_line: int, builtin:
         f"file's columns, but its applies_to {list(other.applies_to)} does not name {path.name}, so the file loaded "
         f"as the built-in {builtin.name} format (portfolio {builtin.portfolio}, {builtin.currency}); if the file is "
         f"{other.portfolio}'s, withdraw it (risk-assets withdraw {path.name}), name it in applies_to and land it again"
-        for other in mappings_not_naming(path, mapping_dirs)
+        for other in not_naming
         if any(_as_written(other, csv_text.split_fields(header, delimiter)) is not None  # the file's own or the mapping's
                for delimiter in {builtin.dialect.delimiter, other.dialect.delimiter})
     ]

@@ -47,6 +47,7 @@ position (`column_1`, ...; see TapeMapping.header).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import fnmatch
 import json
@@ -503,15 +504,20 @@ def _dialect(spec: dict) -> Dialect:
     return dialect
 
 
-def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMapping], list[str]]:
+def load_mappings(tape: Path, mapping_dirs: Sequence[Path]
+                  ) -> tuple[list[TapeMapping], list[str], list[TapeMapping]]:
     """The mappings that may apply to `tape`, in lookup order (sidecar first, then by file name).
 
-    A folder mapping whose `applies_to` does not name the tape is skipped before it is checked.
+    A folder mapping whose `applies_to` does not name the tape is set aside before it is checked.
 
     Returns:
-        (mappings, unreadable): the second lists a message per folder mapping that is not valid
-        JSON (or writes a key twice in one object): whether it names the tape cannot be known, so
-        the caller says so in the tape's notes, or in its refusal when nothing else reads it.
+        (mappings, unreadable, not_naming): `unreadable` lists a message per folder mapping that is
+        not valid JSON (or writes a key twice in one object): whether it names the tape cannot be
+        known, so the caller says so in the tape's notes, or in its refusal when nothing else reads
+        it. `not_naming` holds the valid folder mappings whose applies_to does not name the tape,
+        so the caller can say when one of them fits the file's columns (a lender's tape named
+        outside its mapping's glob would otherwise load silently into a built-in book); their
+        faults are left for the files they name.
 
     Raises:
         FileRefused: the tape's sidecar is not valid JSON, or a mapping that may apply is not a
@@ -522,7 +528,7 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMa
     for folder in mapping_dirs:
         if Path(folder).is_dir():
             candidates += sorted(Path(folder).glob("*.json"))
-    found, unreadable = [], []
+    found, unreadable, not_naming = [], [], []
     for path in candidates:
         try:
             if not path.is_file():
@@ -539,7 +545,9 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMa
             unreadable.append(message)  # which files it is for cannot be read: said wherever it matters
             continue
         if not sidecar and not _may_apply(document, tape.name):
-            continue  # meant for other files: its faults are reported when one of them lands
+            with contextlib.suppress(FileRefused, ValueError, TypeError):  # its faults show when a file it names lands
+                not_naming.append(mapping_from_json(path, document))
+            continue
         try:
             mapping = mapping_from_json(path, document)
             if not (mapping.header or sidecar or mapping.meant_for_file):
@@ -552,7 +560,7 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]) -> tuple[list[TapeMa
             raise
         if sidecar or any(names_file(glob, tape.name) for glob in mapping.applies_to):
             found.append(dataclasses.replace(mapping, sidecar=sidecar))
-    return found, unreadable
+    return found, unreadable, not_naming
 
 
 def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -579,24 +587,6 @@ def names_file(glob: str, name: str) -> bool:
     name = unicodedata.normalize("NFC", name).casefold()
     bare = next((name[: -len(suffix)] for suffix in COMPRESSION_SUFFIXES if name.endswith(suffix)), name)
     return fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(bare, pattern)
-
-
-def mappings_not_naming(tape: Path, mapping_dirs: Sequence[Path]) -> list[TapeMapping]:
-    """The valid folder mappings whose applies_to does not name `tape` (a file the built-in format
-    read, say), so the caller can say when one of them fits the file's columns: a lender's tape
-    named outside its mapping's glob would otherwise load silently into the built-in book. Mappings
-    that cannot be read are left out (load_mappings reports them)."""
-    found = []
-    for folder in mapping_dirs:
-        for path in sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []:
-            try:
-                document = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeated_keys)
-                if _may_apply(document, tape.name):
-                    continue
-                found.append(mapping_from_json(path, document))
-            except (OSError, ValueError, FileRefused):
-                continue
-    return found
 
 
 def _may_apply(document: object, name: str) -> bool:
