@@ -95,11 +95,16 @@ _FTFY_ENCODING_ONLY = ftfy.TextFixerConfig(
     normalization="NFC",
     explain=False,
 )
-NULL_TOKENS = frozenset({"nan", "null", "none", "n/a", "na", "nil", "undefined", "\\n", "<na>", "(null)",
-                         "[null]", "<null>"})
-"""Text that spreadsheets, pandas and databases write for a missing value (compared lowercased):
-pandas' NaN and `<NA>`, SQL NULL, PostgreSQL COPY's and MySQL's `\\N`, C's printf of a null
-string `(null)`, DBeaver's `[NULL]` and DataGrip's `<null>`, JavaScript's `undefined`."""
+EXPORT_NULL_MARKERS = ("null", "nan", "\\n", "<na>", "(null)", "[null]", "<null>")
+"""What export tools write for a missing value and never for a real one (compared lowercased): SQL
+NULL, pandas' NaN and `<NA>`, PostgreSQL COPY's and MySQL's `\\N`, C's printf of a null string
+`(null)`, DBeaver's `[NULL]` and DataGrip's `<null>`. The base of every null-marker list here: news
+text (NULL_TOKENS) and loan tapes (loan_formats.NULL_TOKENS and MISSING_MARKERS) add their own."""
+
+NULL_TOKENS = frozenset({*EXPORT_NULL_MARKERS, "none", "n/a", "na", "nil", "undefined"})
+"""Text that stands for a missing article or headline (compared lowercased): EXPORT_NULL_MARKERS,
+and the words a feed writes where no text is (None, N/A, NA, nil, JavaScript's `undefined`), which
+are no sentence either."""
 
 PLACEHOLDERS = frozenset({"[removed]", "[deleted]"})
 """Text a source puts where an article was withdrawn (NewsAPI's '[Removed]', Reddit's '[deleted]'),

@@ -101,6 +101,7 @@ from risk_assets.lib.ingest.mappings import (
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, empty_quarantine
 from risk_assets.lib.schema import LOAN_COLUMNS
+from risk_assets.lib.text import EXPORT_NULL_MARKERS
 
 SBA_STATUS: dict[str, int | None] = {"P I F": 0, "CHGOFF": 1, "": None}
 
@@ -278,12 +279,13 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     text = pl.when(bracketed).then(unmarked(text.str.replace(r"^\((.+)\)$", "-$1"))).otherwise(text)
     return text, text.str.contains(_FOREIGN_MARK)
 
-NULL_TOKENS = ("null", "nan", "\\n", "<na>", "nat", "(null)")
-"""Export null markers (SQL NULL, pandas NaN, pd.NA's `<NA>` and NaT, MySQL's \\N, C's `(null)`),
-compared lowercased, read as an empty value in text columns (`null_token_values` in the notes). NONE and N/A are not among them: NONE is a
+NULL_TOKENS = (*EXPORT_NULL_MARKERS, "nat")
+"""Export null markers (text.EXPORT_NULL_MARKERS: SQL NULL, pandas NaN and `<NA>`, `\\N`, `(null)`,
+`[NULL]`, `<null>`; and pandas' missing timestamp NaT), compared lowercased, read as an empty value
+in text columns (`null_token_values` in the notes). NONE and N/A are not among them: NONE is a
 LendingClub home_ownership value and n/a its emp_length for unknown."""
 
-MISSING_MARKERS = ("null", "nan", "\\n", "none", "na", "n/a", "<na>", "nat", "(null)", "-nan", ".", "[null]", "<null>",
+MISSING_MARKERS = (*NULL_TOKENS, "none", "na", "n/a", "-nan", ".",
                    *(f".{letter}" for letter in "abcdefghijklmnopqrstuvwxyz_"))
 """Export markers for a missing value, compared lowercased, read as an empty value in number and date
 columns (counted per column in notes['null_token_values'], as in text columns; missing_value in a

@@ -929,14 +929,17 @@ def test_spreadsheet_errors_and_export_null_markers_in_text_columns(tmp_path):
         "3,#DIV/0!,36 months,Charged Off,B,RENT",
         "NULL,5000,36 months,Fully Paid,B,RENT",
         "5,5000,36 months,Fully Paid,nan,NONE",
+        "6,5000,36 months,Fully Paid,[NULL],<null>",  # DBeaver's and DataGrip's markers
+        "7,5000,36 months,Fully Paid,(null),\\N",  # C's printf, PostgreSQL COPY's
     ])
     parsed = parse_loan_file(tape)
     parsed.reconcile()
     assert parsed.rows.select("loan_key", "grade", "home_ownership").rows() == [
-        ("lendingclub:2", "B", None), ("lendingclub:5", None, "NONE")]
+        ("lendingclub:2", "B", None), ("lendingclub:5", None, "NONE"), ("lendingclub:6", None, None),
+        ("lendingclub:7", None, None)]
     assert [q[:3] for q in _quarantined(parsed)] == [
         (2, "grade", "spreadsheet_error"), (4, "loan_amnt", "spreadsheet_error"), (5, "id", "missing_value")]
-    assert parsed.notes["null_token_values"] == {"id": 1, "grade": 1, "home_ownership": 1}
+    assert parsed.notes["null_token_values"] == {"id": 1, "grade": 3, "home_ownership": 3}
 
 
 def test_ids_with_invisible_characters_or_thousands_separators_keep_their_loan_key(tmp_path):
