@@ -355,6 +355,25 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) 
     return batches
 
 
+def progress_marks(batches: Sequence[Sequence[int]], lengths: Sequence[int], parts: int = 4) -> dict[int, int]:
+    """Where an epoch's progress lines go: {batch index: part} for the batch after which the epoch's
+    work first reaches part/parts of its whole, parts-1 marks at most (the last part is the epoch's
+    own line).
+
+    Work is counted in padded tokens (a batch of b sentences padded to its longest, L tokens, costs
+    b x L), so the lines fall at even intervals of time rather than of sentences: length-bucketed
+    batches of long sentences take several times as long as batches of short ones.
+    """
+    costs = [len(batch) * max(lengths[i] for i in batch) for batch in batches]
+    total, done, marks = sum(costs), 0, {}
+    for index, cost in enumerate(costs[:-1]):
+        done += cost
+        part = done * parts // total
+        if part >= 1 and part not in marks.values():
+            marks[index] = part
+    return marks
+
+
 def _layer_depth(name: str, n_layers: int) -> int:
     """Depth of an encoder parameter: 0 for the embeddings, l + 1 for transformer layer l, n_layers + 1
     above them (the pooler)."""
@@ -448,7 +467,9 @@ def train_sentiment(
     epoch_losses = []
     for epoch in range(config.epochs):
         loss_sum, seen = 0.0, 0
-        for batch in length_batches(lengths, config.batch_size, rng):
+        batches = length_batches(lengths, config.batch_size, rng)
+        marks = progress_marks(batches, lengths)
+        for index, batch in enumerate(batches):
             input_ids, mask = _pad([ids[i] for i in batch], tokenizer.pad_token_id, device)
             target = y[batch].to(device)
             with _autocast(device):
@@ -464,8 +485,8 @@ def train_sentiment(
                 averaged.update_parameters(classifier)
             loss_sum += loss.item() * len(batch)
             seen += len(batch)
-            if log and seen * 4 // len(ids) > (seen - len(batch)) * 4 // len(ids) and seen < len(ids):
-                log(f"epoch {epoch + 1}/{config.epochs}: {seen:,}/{len(ids):,} sentences, "
+            if log and index in marks:
+                log(f"epoch {epoch + 1}/{config.epochs}: {marks[index]}/4 of its work, {seen:,}/{len(ids):,} sentences, "
                     f"{time.perf_counter() - started:.0f} s since training started")
         epoch_losses.append(loss_sum / seen)
         if log:

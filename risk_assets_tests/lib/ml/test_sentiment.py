@@ -20,6 +20,7 @@ from risk_assets.lib.ml.sentiment import (
     SentimentModel,
     SentimentTrainConfig,
     length_batches,
+    progress_marks,
     load_sentiment_model,
     pick_device,
     save_sentiment_model,
@@ -172,6 +173,27 @@ def test_length_batches_cover_every_sentence_once_with_little_padding():
     assert max(len(b) for b in batches) == 32
     padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
     assert padded < 1.2 * sum(lengths)  # random batches pad to ~1.9x here
+
+
+def test_progress_lines_fall_at_even_shares_of_the_padded_tokens_not_of_the_sentences():
+    """Three progress marks per epoch, each where the padded tokens computed so far first reach a
+    quarter, half and three quarters of the epoch's: the sentence counts at those marks differ from
+    n/4 when long and short batches come in an uneven order."""
+    lengths = [10] * 64 + [80] * 64  # two batches of short sentences, two of long ones
+    batches = [list(range(0, 32)), list(range(32, 64)), list(range(64, 96)), list(range(96, 128))]
+    # padded tokens per batch: 320, 320, 2560, 2560 of 5760; quarters at 1440, 2880, 4320. The third
+    # batch carries the epoch past both the quarter and the half: one line, at 2/4; the last batch
+    # is the epoch's own line.
+    assert progress_marks(batches, lengths) == {2: 2}
+    assert progress_marks(list(reversed(batches)), lengths) == {0: 1, 1: 3}
+    rng = random.Random(0)
+    lengths = [rng.randint(5, 90) for _ in range(1000)]
+    batches = length_batches(lengths, 32, random.Random(0))
+    marks = progress_marks(batches, lengths)
+    assert sorted(marks.values()) == [1, 2, 3]
+    costs = [len(b) * max(lengths[i] for i in b) for b in batches]
+    for index, part in marks.items():
+        assert sum(costs[:index + 1]) >= part * sum(costs) / 4 > sum(costs[:index])
 
 
 def test_training_refuses_unknown_labels():
