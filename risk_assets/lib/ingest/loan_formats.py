@@ -1127,6 +1127,8 @@ def _typed_parse(
             for c in records.header if wrapped[c])
     frame, marker_notes = _missing_markers(frame, specs, mapping)
     notes.update(marker_notes)
+    frame, records, label_notes = _column_label_rows(frame, records, specs)
+    notes.update(label_notes)
     frame, records, summary_notes = _summary_rows(frame, records, specs, mapping)
     notes.update(summary_notes)
     notes.update(records.notes)
@@ -1748,6 +1750,66 @@ NOTE_TEXT = r"[A-Za-z]{2,}[^A-Za-z0-9]*\s+\S*[A-Za-z]{2,}|^[*†‡¹²³]|:\s"
 token ('Confidential', 'AC12345') could be a loan id and is not taken for a note."""
 SUM_ROWS_MIN = 2
 """Data rows a value must sum before it is taken for their total (one row's amount equals itself)."""
+
+
+COLUMN_LABEL_ROWS = 3
+"""Records under a header that may be read as its column labels or units (a label row, a units row
+and one more; a report writer puts them directly under the header)."""
+_LABEL_TEXT = r"[^\W\d_]{2,}|^\(?[%$€£¥‰]\)?$"
+"""Two letters in a row, of any script, or a unit's symbol alone: a label ('Loan amount (USD)',
+'Delinquencies 2y') or unit ('months', 'USD', '%'), where a value of a number column is digits
+('21,200', '80.90%', '(1.00)')."""
+
+
+def _column_label_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: list[FieldSpec]
+                       ) -> tuple[pl.DataFrame, csv_text.TextRecords, dict[str, object]]:
+    """Rows under the header that describe its columns rather than hold a loan, moved from the data
+    records to the non-data lines as `column_labels` (reconciliation stays rows_in_file = loaded +
+    quarantined + non-data): the label row SAS's PROC EXPORT writes with its LABEL option, or a BI
+    report's ('Loan amount (USD)', 'Term', 'Revolving utilisation (%)'), or a units row ('USD',
+    'months'). Quarantined, such a row read as one loan with a dozen bad values.
+
+    A record is taken for one when it is among the first COLUMN_LABEL_ROWS of the file, or of a part
+    after a repeated header, and every record before it there is one too; when at least two of the
+    mapping's number columns (and half of those the file has) hold words or units in it (_LABEL_TEXT) and none
+    holds anything else (a loan's row holds digits in its amounts; a missing marker is already empty
+    here, and an empty cell says nothing); and when its loan id, if mapped, is not all digits.
+
+    `frame` holds each column's trimmed text (`_src:<column>`) and `_source_line`. Returns the frame
+    and records without the moved rows, and the note `column_labels` ("line: cells", the cells
+    joined by ' | ', 120 characters at most).
+    """
+    numeric = sorted({s.source for s in specs if s.kind in _NUMERIC_KINDS})
+    id_source = next((s.source for s in specs if s.target == "source_loan_id"), None)
+    if len(numeric) < 2 or not frame.height:
+        return frame, records, {}
+    worded = [pl.col(_src(c)).str.contains(_LABEL_TEXT) for c in numeric]
+    other = [(pl.col(_src(c)) != "") & ~w for c, w in zip(numeric, worded)]
+    id_digits = pl.col(_src(id_source)).str.contains(r"^\d+$") if id_source else pl.lit(False)
+    n_worded = pl.sum_horizontal(*[w.cast(pl.Int32) for w in worded])
+    label_like = (n_worded >= max(2, (len(numeric) + 1) // 2)) & ~pl.any_horizontal(*other) & ~id_digits
+    heads = sorted(line for line, kind in records.non_data_lines if kind == "repeated_header")
+    lines = frame.get_column("_source_line").sort()
+    part = pl.Series("_part", np.searchsorted(np.asarray(heads, dtype=np.int64), lines.to_numpy(), side="right"))
+    candidates = pl.DataFrame([lines, part]).filter(pl.int_range(pl.len()).over("_part") < COLUMN_LABEL_ROWS)
+    first = frame.join(candidates, on="_source_line").sort("_source_line").select(
+        "_source_line", "_part", label_like.alias("_label_like"),
+        pl.concat_str([pl.col(_src(c)) for c in records.header], separator=" | ").alias("_cells"),
+    )
+    # a run of label rows from the part's first record: the first that is not one ends it
+    first = first.filter(pl.col("_label_like").cum_min().over("_part"))
+    if not first.height:
+        return frame, records, {}
+    moved = first.get_column("_source_line").to_list()
+    cells = dict(zip(moved, first.get_column("_cells").to_list()))
+    records = dataclasses.replace(
+        records,
+        fields=records.fields.filter(~pl.col("_source_line").is_in(moved)),
+        non_data_lines=sorted(records.non_data_lines + [(line, "column_labels") for line in moved]),
+        marked_text={**records.marked_text, **cells},
+    )
+    return (frame.filter(~pl.col("_source_line").is_in(moved)), records,
+            {"column_labels": [f"{line}: {cells[line][:120]}" for line in moved]})
 
 
 def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: list[FieldSpec],

@@ -1448,3 +1448,43 @@ def test_exports_joined_with_their_headers_are_judged_part_by_part(data_dir, tmp
     else:
         doubted = {line for line in may_lines if utilisation[line - 1]}
         assert {(line, rule) for line, _, rule, _ in _quarantined(parsed)} == {(line, "percent_scale_unclear") for line in doubted}
+
+
+LC_LABELS = ('"Loan amount (USD)","Term","Employment length","Home ownership","Annual income (USD)","Verification",'
+             '"ZIP (3)","State","Delinquencies 2y","Inquiries 6m","Open accounts","Public records",'
+             '"Revolving balance (USD)","Revolving utilisation (%)","Total accounts","Status"')
+LC_UNITS = "USD,months,years,,USD,,,,count,count,count,count,USD,%,count,"
+
+
+def test_column_label_and_units_rows_under_a_header_are_not_loans(lc_lines, tmp_path):
+    """A SAS or BI report writes its column labels (and sometimes units) under the header; read as
+    data, the labels row was quarantined as one loan with a dozen bad values. It is a non-data line
+    (`column_labels`) with its text in the notes, under the first header and under a repeated one,
+    and the loans after it load as before."""
+    header = lc_lines[0]
+    tape = _write(tmp_path / "lc_report.csv", [
+        "Loan performance report", "", header, LC_LABELS, LC_UNITS, *lc_lines[1:4],
+        header, LC_LABELS, *lc_lines[4:7],
+    ])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.height == 6 and parsed.quarantine.height == 0
+    assert parsed.rows.get_column("loan_amount").to_list() == [5000, 2500, 2400, 10000, 3000, 5000]
+    assert [line for line, kind in parsed.non_data_lines if kind == "column_labels"] == [4, 5, 10]
+    assert parsed.notes["column_labels"][0].startswith("4: Loan amount (USD) | Term | Employment length")
+    assert parsed.notes["column_labels"][1] == "5: USD | months | years |  | USD |  |  |  | count | count | count | count | USD | % | count | "
+
+
+def test_a_row_of_words_among_the_loans_or_a_loan_with_one_worded_amount_stays_a_record(lc_lines, tmp_path):
+    """Only the first rows under a header, in a run, are read as labels; a labels row between loans
+    (an export joined without its header), and a first loan with one amount in words, are records
+    and are quarantined with their rule: never set aside unseen."""
+    first = lc_lines[1].split(",")
+    first[1] = "sixty months"
+    tape = _write(tmp_path / "lc_report.csv", [lc_lines[0], ",".join(first), *lc_lines[2:4], LC_LABELS, *lc_lines[4:7]])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert "column_labels" not in parsed.notes
+    assert parsed.rows.height == 5
+    quarantined = parsed.quarantine.select("line", "column_name").unique("line", keep="first").sort("line").rows()
+    assert [line for line, _ in quarantined] == [2, 5]
