@@ -59,6 +59,8 @@ CANDIDATES: dict[str, SentimentTrainConfig] = {
     "llrd0.85_lr2e-4": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85),
     "llrd0.85_lr2e-4_e5": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85, epochs=5),
     "ema0.99_e5": dataclasses.replace(BASE, ema_decay=0.99, epochs=5),
+    "ema0.99_e5_seed1": dataclasses.replace(BASE, ema_decay=0.99, epochs=5, seed=1),
+    "ema0.99_e5_seed2": dataclasses.replace(BASE, ema_decay=0.99, epochs=5, seed=2),
     "llrd0.85_lr2e-4_e5_seed1": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85, epochs=5, seed=1),
     "llrd0.85_lr2e-4_e5_seed2": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85, epochs=5, seed=2),
     "llrd0.8_lr3e-4_e5": dataclasses.replace(BASE, encoder_lr=3e-4, layer_lr_decay=0.8, epochs=5),
