@@ -86,7 +86,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from risk_assets.lib.ingest import csv_text, workbook
+from risk_assets.lib.ingest import csv_text, folders, workbook
 from risk_assets.lib.ingest.mappings import (
     ESSENTIAL_TARGETS,
     HEADERLESS_COLUMN,
@@ -374,14 +374,8 @@ ZIP_COLUMN_SHARE = 0.5
 """Share (0-1) of a zip column's non-empty values that must be of one form for the column to be read
 as that form: above it, the column holds five-digit ZIPs (5 or 9 digits, or 4 digits that lost one
 zero) or zip3s ('860xx', '860'); otherwise it is mixed."""
-_ASOF_MARKER = r"(?<![a-z])as[_-]?of(?![a-z])"
-"""An as-of marker in a file name, in any case: `asof`, `as_of`, `as-of`, `ASOF`, `AsOf` (not part
-of a word: `canvas_of`, `as_offered` are none)."""
-_ASOF_IN_NAME = re.compile(_ASOF_MARKER + r"[_-]?(\d{4})(-?)(\d{2})\2(\d{2})(?!\d)", re.IGNORECASE)
-"""An as-of marker, an optional `_` or `-`, then an ISO 8601 calendar date, extended
-(`2024-01-31`) or basic (`20240131`) form: `asof_2024-01-31`, `ASOF_2024-01-31`, `as_of_2024-01-31`,
-`as-of-2024-01-31`, `asof_20240131`, `AsOf2024-01-31`."""
-_ASOF_MARKER_IN_NAME = re.compile(_ASOF_MARKER + r"[^.]{0,12}", re.IGNORECASE)
+_ASOF_IN_NAME = folders.AS_OF_IN_NAME
+_ASOF_MARKER_IN_NAME = folders.AS_OF_MARKER_IN_NAME
 
 
 def builtin_mapping(name: str) -> TapeMapping:
@@ -398,6 +392,7 @@ def parse_loan_file(
     path: Path,
     mapping_dirs: Sequence[Path] = (),
     as_of: date | None = None,
+    landing: Path | None = None,
 ) -> ParsedFile:
     """Parse one landed loan tape into canonical `raw.loans` rows and quarantine rows.
 
@@ -412,6 +407,12 @@ def parse_loan_file(
             snapshot_date column takes the as-of date of the file alone (its name's, else its
             sidecar mapping's) as every row's snapshot_date (notes `snapshot_date_from_as_of`), so
             its loans are versioned by that date, not by landing order.
+        landing: the landing folder the file was found under. The folders between it and the file
+            may state the as-of date (`acme/2024-06-30/tape.csv`, `2024/06/`, `as_of=2024-06-30/`;
+            see `folders`), taken after the file's own (name, sidecar) and only for a file whose
+            name carries no date (notes `as_of_from_folder`); and Hive partitions (`addr_state=AZ/`)
+            give the value of a mapped column the file lacks to each of its rows (notes
+            `columns_from_folder`; a partition that names no mapped column: `folder_values_unread`).
 
     Returns:
         ParsedFile with `rows` = loaded records x (LOAN_COLUMNS + `_source_line`), money in USD,
@@ -419,9 +420,10 @@ def parse_loan_file(
 
     Raises:
         FileRefused: an empty file, no known format, undecodable bytes (file, byte offset, line), a
-            corrupt gzip, a repeated header column, or a file name with an as-of marker whose date
-            cannot be read or does not exist (`_as_of_from_name`).
+            corrupt gzip, a repeated header column, or a file or folder name with an as-of marker
+            whose date cannot be read or does not exist (`_as_of_from_name`, `folders.read_folders`).
     """
+    folder_facts = _folder_facts(path, landing)
     raw, content = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw  # keep one copy of a large file in memory at a time
@@ -463,11 +465,19 @@ def parse_loan_file(
         )
         del utf8
     del content
-    file_as_of = as_of or mapping.as_of or _as_of_from_name(path)
-    # the date of this file alone dates its rows: its name's, or its own sidecar's; a folder
-    # mapping's as_of applies to every file it names, monthly tapes included
-    snapshot_of = _as_of_from_name(path) or (mapping.as_of if mapping.sidecar else None)
+    records, partition_notes = _partition_columns(records, mapping, folder_facts)
+    folder_as_of = folder_facts.as_of if not folders.name_has_date(path.name) else None
+    file_as_of = as_of or mapping.as_of or _as_of_from_name(path) or folder_as_of
+    # the date of this file alone dates its rows: its name's, its own sidecar's, else its folder's;
+    # a folder mapping's as_of applies to every file it names, monthly tapes included
+    own_date = _as_of_from_name(path) or (mapping.as_of if mapping.sidecar else None)
+    snapshot_of = own_date or folder_as_of
     parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, snapshot_of=snapshot_of)
+    parsed.notes.update(partition_notes)
+    if folder_as_of and not (as_of or mapping.as_of or own_date):
+        parsed.notes["as_of_from_folder"] = (
+            f"{folder_facts.as_of_from} -> {folder_as_of.isoformat()}"
+            + (" (the month's last day)" if folder_facts.month_end else ""))
     if unreadable:
         parsed.notes["mappings_unreadable"] = unreadable
     if passed_over:
@@ -559,6 +569,52 @@ def _as_of_from_name(path: Path) -> date | None:
         return date.fromisoformat(written)
     except ValueError as exc:
         raise FileRefused(f"{path}: the file name's as-of date {written} is not a date ({exc})") from None
+
+
+def _folder_facts(path: Path, landing: Path | None) -> folders.FolderFacts:
+    """What the folders between `landing` and the file state (folders.read_folders); nothing for a
+    file outside it or parsed on its own.
+
+    Raises:
+        FileRefused: a folder's as-of marker or date partition holds no date read, or one that
+            does not exist.
+    """
+    if landing is None or not path.is_relative_to(landing):
+        return folders.FolderFacts()
+    try:
+        return folders.read_folders(path.parent.relative_to(landing).parts)
+    except ValueError as exc:
+        raise FileRefused(f"{path}: {exc}: the date would version the tape's loans. Rename the folder "
+                          "(2024-06-30, asof_2024-06-30), or give the date in the file name or its sidecar "
+                          "mapping (as_of)") from None
+
+
+def _partition_columns(records: csv_text.TextRecords, mapping: TapeMapping, facts: folders.FolderFacts
+                       ) -> tuple[csv_text.TextRecords, dict[str, object]]:
+    """The records with a column added per Hive partition folder (`addr_state=AZ`) that names a
+    column the mapping reads (any case) and the file lacks, holding the folder's value on every
+    row; and the notes `columns_from_folder` ({column: value}) and `folder_values_unread`
+    ({partition: value} for the partitions naming no such column, date parts aside)."""
+    if not facts.partitions:
+        return records, {}
+    sources = {spec.source.casefold(): spec.source for spec in mapping.fields}
+    present = {name.casefold() for name in records.header}
+    added, unread = {}, {}
+    for name, value in facts.partitions.items():
+        folded = name.casefold()
+        if folded in sources and folded not in present:
+            added[sources[folded]] = value
+        elif folded not in present and folded not in folders.DATE_PARTS:
+            unread[name] = value
+    notes: dict[str, object] = {}
+    if added:
+        notes["columns_from_folder"] = added
+        records = dataclasses.replace(
+            records, header=[*records.header, *added],
+            fields=records.fields.with_columns(pl.lit(value, pl.Utf8).alias(name) for name, value in added.items()))
+    if unread:
+        notes["folder_values_unread"] = unread
+    return records, notes
 
 
 def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[TapeMapping, int]:

@@ -1,0 +1,178 @@
+"""What the folders between the landing folder and a tape say about it.
+
+Vendors and data platforms deliver monthly tapes one folder per month under the same file name
+(`acme/2024-06-30/acme_tape.csv`, `loans/2024/06/tape.csv`, `as_of=2024-06-30/part-0.csv`), and
+Spark, pyarrow and DuckDB write a column they partition by into the folder names only
+(`addr_state=AZ/part-00000.csv`: Hive-style partitioning, `name=value`, the value percent-escaped).
+Read by its file alone, such a tape is undated, so its loans would be versioned by landing order,
+which follows paths (`2024-06-30/` lands before `asof_2024-05-31/`, `June 2024/` before `May 2024/`);
+and its partition column would load as NULL.
+
+`read_folders` turns the folder names into:
+- an as-of date, from the folder nearest the file that states one: an as-of marker with a date
+  (`asof_2024-05-31`, the form a file name takes), a folder that is a date and nothing else
+  (`2024-06-30`, `20240630`), a month (`2024-06`, `06-2024`, `June 2024`, `2024_Jun`: its last
+  day), nested year, month and day folders (`2024/06/`, `2024/06/30/`, `year=2024/month=06/`),
+  or a Hive partition of a date key (`as_of=`, `snapshot_date=`, `dt=`, `date=` ...);
+- the values of Hive partitions, by name, for columns the tape's mapping reads and the file lacks.
+
+A year alone (`2024/`) states no as-of date. The caller applies the folder's date only to a file
+whose name carries no date of its own (a folder of a bulk back-fill holds tapes of many months).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import unquote
+
+AS_OF_MARKER = r"(?<![a-z])as[_-]?of(?![a-z])"
+"""An as-of marker in a file or folder name, in any case: `asof`, `as_of`, `as-of`, `ASOF`, `AsOf`
+(not part of a word: `canvas_of`, `as_offered` are none)."""
+AS_OF_IN_NAME = re.compile(AS_OF_MARKER + r"[_-]?(\d{4})(-?)(\d{2})\2(\d{2})(?!\d)", re.IGNORECASE)
+"""An as-of marker, an optional `_` or `-`, then an ISO 8601 calendar date, extended
+(`2024-01-31`) or basic (`20240131`) form: `asof_2024-01-31`, `ASOF_2024-01-31`, `as_of_2024-01-31`,
+`as-of-2024-01-31`, `asof_20240131`, `AsOf2024-01-31`."""
+AS_OF_MARKER_IN_NAME = re.compile(AS_OF_MARKER + r"[^.]{0,12}", re.IGNORECASE)
+"""An as-of marker and what follows it (up to a suffix), for a message when no date is read there."""
+
+MONTH_NAMES = {name.lower(): number for number in range(1, 13)
+               for name in (calendar.month_name[number], calendar.month_abbr[number])}
+"""English month names and their three-letter forms, lowercased -> month number 1-12."""
+
+DATE_KEYS = ("as_of", "asof", "as_of_date", "asofdate", "snapshot", "snapshot_date", "report_date",
+             "reporting_date", "dt", "date", "period", "month")
+"""Hive partition names whose value is the tape's as-of date (compared lowercased); `year=`,
+`month=` and `day=` folders nested in that order state one too."""
+DATE_PARTS = (*DATE_KEYS, "year", "month", "day")
+"""Hive partition names read as (part of) a date, never as a column's value."""
+
+_DAY = re.compile(r"(\d{4})([-_.]?)(\d{2})\2(\d{2})")
+_MONTH_NUMBERS = re.compile(r"(\d{4})[-_.](\d{2})|(\d{2})[-_.](\d{4})|(\d{4})(\d{2})")
+_MONTH_WORDS = re.compile(r"([a-z]+)[-_. ]?(\d{4})|(\d{4})[-_. ]?([a-z]+)", re.IGNORECASE)
+_PARTITION = re.compile(r"([^=]+)=(.*)")
+
+
+@dataclass(frozen=True)
+class FolderFacts:
+    """What a tape's folders state.
+
+    Attributes:
+        as_of: the as-of date, or None.
+        as_of_from: the folder text it was read from (`2024-06`, `year=2024/month=06`), for notes.
+        month_end: True when the folder names a month and `as_of` is its last day.
+        partitions: Hive partition values by name as written in the folder (`{"addr_state": "AZ"}`),
+            percent-escapes decoded; the date keys among them too.
+    """
+
+    as_of: date | None = None
+    as_of_from: str | None = None
+    month_end: bool = False
+    partitions: dict[str, str] = field(default_factory=dict)
+
+
+def _month_end(year: int, month: int) -> date | None:
+    if not (1 <= month <= 12 and 1900 <= year <= 2199):
+        return None
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def folder_date(name: str) -> tuple[date, bool] | None:
+    """The date a folder name is, whole, or None: (date, True) for a month, as its last day.
+
+    Forms: `2024-06-30`, `2024_06_30`, `2024.06.30`, `20240630`; months `2024-06`, `2024_06`,
+    `202406`, `06-2024`, `06.2024`, `June 2024`, `Jun_2024`, `2024-June`. Names that only contain a
+    date (`tape 2024-06`, `backup_2024-06-30_old`) and dates that do not exist (2024-06-31) are None.
+    """
+    text = name.strip()
+    if found := _DAY.fullmatch(text):
+        try:
+            return date(int(found.group(1)), int(found.group(3)), int(found.group(4))), False
+        except ValueError:
+            return None
+    if found := _MONTH_NUMBERS.fullmatch(text):
+        year, month = (found.group(1), found.group(2)) if found.group(1) else (
+            (found.group(4), found.group(3)) if found.group(4) else (found.group(5), found.group(6)))
+        end = _month_end(int(year), int(month))
+        return (end, True) if end else None
+    if found := _MONTH_WORDS.fullmatch(text):
+        word, year = (found.group(1), found.group(2)) if found.group(1) else (found.group(4), found.group(3))
+        month = MONTH_NAMES.get(word.lower())
+        end = _month_end(int(year), month) if month else None
+        return (end, True) if end else None
+    return None
+
+
+def _nested(parts: Sequence[str], at: int) -> tuple[date, bool, int] | None:
+    """A year folder followed by a month folder (and a day folder): `2024/06`, `2024/06/30`,
+    `year=2024/month=06/day=30`, read from parts[at]. Returns (date, month_end, folders used)."""
+    def value(part: str, key: str) -> str:
+        found = _PARTITION.fullmatch(part)
+        return found.group(2) if found and found.group(1).lower() == key else part
+    year, month = value(parts[at], "year"), value(parts[at + 1], "month") if at + 1 < len(parts) else ""
+    if not (re.fullmatch(r"\d{4}", year) and re.fullmatch(r"\d{1,2}", month)):
+        return None
+    day = value(parts[at + 2], "day") if at + 2 < len(parts) else ""
+    if re.fullmatch(r"\d{1,2}", day):
+        try:
+            return date(int(year), int(month), int(day)), False, 3
+        except ValueError:
+            return None
+    end = _month_end(int(year), int(month))
+    return (end, True, 2) if end else None
+
+
+def name_has_date(name: str) -> bool:
+    """Whether a file name carries a date of its own, marked or not (`tape_2024-05.csv`,
+    `LOANS_20240531.CSV`, `tape May 2024.csv`, `tape_05-2024.csv`): a folder's date is then not
+    taken for it."""
+    stem = name.split(".")[0]
+    if re.search(r"(?<!\d)(?:19|20)\d{2}[-_.]?(?:0[1-9]|1[0-2])(?:[-_.]?\d{2})?(?!\d)|(?<!\d)(?:0[1-9]|1[0-2])[-_.](?:19|20)\d{2}(?!\d)", stem):
+        return True
+    return any(word.lower() in MONTH_NAMES and re.search(r"(?:19|20)\d{2}", stem)
+               for word in re.findall(r"[A-Za-z]+", stem))
+
+
+def read_folders(parts: Sequence[str]) -> FolderFacts:
+    """What the folder names `parts` (from the landing folder down to the tape's own folder) state.
+
+    Args:
+        parts: the folder names between the landing folder and the file, outermost first.
+
+    Returns:
+        FolderFacts; the as-of date is the one stated nearest the file.
+
+    Raises:
+        ValueError: a folder has an as-of marker whose date is not read (`asof_June2024`) or does
+            not exist (`asof_2024-06-31`), with the folder named: as for a file name, a date meant
+            to version the tape must not be dropped without a word.
+    """
+    partitions: dict[str, str] = {}
+    for part in parts:
+        if found := _PARTITION.fullmatch(part):
+            partitions[unquote(found.group(1))] = unquote(found.group(2))
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        nested = next((n for start in (index - 2, index - 1) if start >= 0
+                       and (n := _nested(parts, start)) and start + n[2] - 1 == index), None)
+        if nested:
+            return FolderFacts(nested[0], "/".join(parts[index - nested[2] + 1: index + 1]), nested[1], partitions)
+        key_value = _PARTITION.fullmatch(part)
+        if key_value and key_value.group(1).lower() not in DATE_KEYS:
+            continue  # a column's value (addr_state=AZ), not a date
+        text = unquote(key_value.group(2)) if key_value else part
+        if found := AS_OF_IN_NAME.search(text):
+            written = f"{found.group(1)}-{found.group(3)}-{found.group(4)}"
+            try:
+                return FolderFacts(date.fromisoformat(written), part, False, partitions)
+            except ValueError:
+                raise ValueError(f"folder {part!r} states the as-of date {written}, which is not a date") from None
+        if read := folder_date(text):
+            return FolderFacts(read[0], part, read[1], partitions)
+        if key_value or AS_OF_MARKER_IN_NAME.search(text):
+            raise ValueError(f"folder {part!r} names an as-of date in no form read (asof_YYYY-MM-DD, YYYY-MM-DD, "
+                             "YYYY-MM, MM-YYYY, a month's name and year, or year/month/day folders)")
+    return FolderFacts(partitions=partitions)
