@@ -108,3 +108,28 @@ def ddl(table: str, columns: tuple[Column, ...]) -> str:
 def column_descriptions(columns: tuple[Column, ...]) -> dict[str, str]:
     """name -> description, lineage included (for Dagster column schemas and dbt docs)."""
     return {c.name: c.description for c in (*columns, *LINEAGE)}
+
+
+LOAN_STATUSES = [
+    "Fully Paid",
+    "Charged Off",
+    "Current",
+    "Default",
+    "In Grace Period",
+    "Late (16-30 days)",
+    "Late (31-120 days)",
+    "Does not meet the credit policy. Status:Fully Paid",
+    "Does not meet the credit policy. Status:Charged Off",
+    "P I F",
+    "CHGOFF",
+]
+"""LendingClub loan_status values (LCDataDictionary) and SBA MIS_Status values (P I F, CHGOFF)."""
+
+GRADES = list("ABCDEFG")
+"""LendingClub grades (LCDataDictionary, `grade`)."""
+SUB_GRADES = [f"{g}{n}" for g in GRADES for n in range(1, 6)]
+"""LendingClub sub-grades A1-G5 (LCDataDictionary, `sub_grade`)."""
+HOME_OWNERSHIP = ["RENT", "OWN", "MORTGAGE", "OTHER", "NONE", "ANY"]
+"""LendingClub home_ownership values (LCDataDictionary)."""
+VERIFICATION = ["Verified", "Source Verified", "Not Verified"]
+"""LendingClub verification_status values (LCDataDictionary)."""

@@ -100,7 +100,7 @@ from risk_assets.lib.ingest.mappings import (
     minor_unit_digits,
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, empty_quarantine
-from risk_assets.lib.schema import LOAN_COLUMNS
+from risk_assets.lib.schema import GRADES, HOME_OWNERSHIP, LOAN_COLUMNS, SUB_GRADES, VERIFICATION
 from risk_assets.lib.text import EXPORT_NULL_MARKERS
 
 SBA_STATUS: dict[str, int | None] = {"P I F": 0, "CHGOFF": 1, "": None}
@@ -1237,6 +1237,8 @@ def _typed_parse(
         sections=[line for line, kind in records.non_data_lines if kind == "repeated_header"])
     if scale_notes:
         notes["percent_written_as_fraction"] = scale_notes
+    frame, code_notes = _codes_in_their_case(frame, set(target_source))
+    notes.update(code_notes)
     for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / approval year first
         reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
         parsed = _sba_date(pl.col(_src(spec.source)), reference)
@@ -1464,7 +1466,7 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
         return frame.with_columns(default_flag=pl.lit(None, pl.Int32)), notes
     column = target_source["loan_status"]
     written = pl.col(_src(column))
-    folded_keys = _folded_status_keys(mapping.status_map)
+    folded_keys = _folded_keys(mapping.status_map)
     folded = written.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
     slipped = ~written.is_in(list(mapping.status_map)) & folded.is_in(list(folded_keys))
     status = pl.when(slipped).then(folded.replace_strict(folded_keys, default=None)).otherwise(written)
@@ -1472,6 +1474,9 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
     if slips.height:
         notes["status_matched_ignoring_case"] = {row[0]: row[1] for row in slips.iter_rows()}
     known = status.is_in(list(mapping.status_map))
+    if "loan_status" in frame.columns and target_source.get("loan_status") == column:
+        # the status loads as the key it matched, so the value rules and the features see one spelling
+        frame = frame.with_columns(loan_status=pl.when(slipped).then(status).otherwise(pl.col("loan_status")))
     frame = frame.with_columns(
         default_flag=status.replace_strict(mapping.status_map, default=None, return_dtype=pl.Int32),
         **{f"_rule:{column}": pl.when(~known & pl.col(f"_rule:{column}").is_null()).then(pl.lit("unknown_status"))
@@ -1482,15 +1487,50 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
     return frame, notes
 
 
-def _folded_status_keys(status_map: dict[str, int | None]) -> dict[str, str]:
-    """Status map key folded (lower case, runs of spaces as one, trimmed) -> the key, for the keys no
-    other key folds to: a tape that writes `current` or `Fully  paid` where the map says `Current`
-    and `Fully Paid` means those statuses (counted in the notes, `status_matched_ignoring_case`); a
-    fold two keys share stays unknown, since which one is meant cannot be told."""
+def _folded_keys(keys: Sequence[str] | dict[str, object]) -> dict[str, str]:
+    """Key folded (lower case, runs of spaces as one, trimmed) -> the key, for the keys no other key
+    folds to: a tape that writes `current` or `Fully  paid` where the status map says `Current` and
+    `Fully Paid` means those statuses (counted in the notes, `status_matched_ignoring_case`), and
+    `Rent` is the home_ownership code `RENT` (CODE_LISTS); a fold two keys share stays unknown,
+    since which one is meant cannot be told."""
     folded: dict[str, list[str]] = {}
-    for key in status_map:
+    for key in keys:
         folded.setdefault(re.sub(r"\s+", " ", key).strip().lower(), []).append(key)
     return {fold: keys[0] for fold, keys in folded.items() if len(keys) == 1}
+
+
+CODE_LISTS = {"grade": GRADES, "sub_grade": SUB_GRADES, "home_ownership": HOME_OWNERSHIP,
+              "verification_status": VERIFICATION}
+"""Coded columns and their codes as LendingClub's data dictionary spells them (schema), which the
+value rules check: a code in another case (`Rent`, `NOT VERIFIED`, `b`) loads in this spelling."""
+
+
+def _codes_in_their_case(frame: pl.DataFrame, targets: set[str]) -> tuple[pl.DataFrame, dict[str, object]]:
+    """Coded columns written in another case than their codes', in their codes' spelling: a
+    database or SAS export that upper- or lower-cases text (`NOT VERIFIED`, `Mortgage`, `b2`), and
+    a two-letter state in lower case (`ca` -> `CA`). Landing folded such a status for the default
+    flag while the value rules then quarantined the same loans for it; one rule for case holds now.
+
+    Returns the frame and the note `codes_matched_ignoring_case`: {column: {value as written: rows}}.
+    """
+    notes: dict[str, dict[str, int]] = {}
+    changes = []
+    for target in sorted(targets & {*CODE_LISTS, "addr_state"}):
+        value = pl.col(target)
+        if target == "addr_state":
+            slipped = value.str.contains(r"^[A-Za-z]{2}$") & ~value.str.contains(r"^[A-Z]{2}$")
+            fixed = value.str.to_uppercase()
+        else:
+            codes = CODE_LISTS[target]
+            keys = _folded_keys(codes)
+            folded = value.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+            slipped = ~value.is_in(codes) & folded.is_in(list(keys))
+            fixed = folded.replace_strict(keys, default=None)
+        counts = frame.filter(slipped.fill_null(False)).group_by(target).len().sort(target)
+        if counts.height:
+            notes[target] = dict(counts.iter_rows())
+            changes.append(pl.when(slipped.fill_null(False)).then(fixed).otherwise(value).alias(target))
+    return (frame.with_columns(changes) if changes else frame), ({"codes_matched_ignoring_case": notes} if notes else {})
 
 
 FRACTION_SCALE_MIN_VALUES = 20

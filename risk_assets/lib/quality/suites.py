@@ -21,7 +21,17 @@ from datetime import date
 import pandas as pd
 
 from risk_assets.lib.quality.expectations import Rule
-from risk_assets.lib.schema import LINEAGE, LOAN_COLUMNS, NEWS_COLUMNS, Column
+from risk_assets.lib.schema import (  # noqa: F401  (the code lists are part of this module's rules)
+    GRADES,
+    HOME_OWNERSHIP,
+    LINEAGE,
+    LOAN_COLUMNS,
+    LOAN_STATUSES,
+    NEWS_COLUMNS,
+    SUB_GRADES,
+    VERIFICATION,
+    Column,
+)
 
 AS_OF = "_as_of"
 """Derived column: the as-of date each row's dates are checked against."""
@@ -29,25 +39,6 @@ AS_OF = "_as_of"
 LENDINGCLUB_TERMS = [36, 60]
 """LendingClub offered 36- and 60-month loans only (LCDataDictionary, `term`)."""
 
-LOAN_STATUSES = [
-    "Fully Paid",
-    "Charged Off",
-    "Current",
-    "Default",
-    "In Grace Period",
-    "Late (16-30 days)",
-    "Late (31-120 days)",
-    "Does not meet the credit policy. Status:Fully Paid",
-    "Does not meet the credit policy. Status:Charged Off",
-    "P I F",
-    "CHGOFF",
-]
-"""LendingClub loan_status values (LCDataDictionary) and SBA MIS_Status values (P I F, CHGOFF)."""
-
-GRADES = list("ABCDEFG")
-SUB_GRADES = [f"{g}{n}" for g in GRADES for n in range(1, 6)]
-HOME_OWNERSHIP = ["RENT", "OWN", "MORTGAGE", "OTHER", "NONE", "ANY"]
-VERIFICATION = ["Verified", "Source Verified", "Not Verified"]
 NEWS_LABELS = ["negative", "neutral", "positive"]
 TEXT_FIELDS = ["body", "headline", "headline+body", "sentence"]
 

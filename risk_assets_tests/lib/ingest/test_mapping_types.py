@@ -435,7 +435,8 @@ def test_a_declared_sentinel_is_named_before_the_plausibility_rule_its_code_also
 
 def test_a_status_written_in_another_case_or_spacing_means_the_status_map_key_and_is_noted(bank_tape):
     """A servicer types `fully paid`, `Charged  off` and `CURRENT` where the status map says `Fully Paid`,
-    `Charged Off` and `Current`: each is that status (counted in the notes, the status kept as written);
+    `Charged Off` and `Current`: each is that status, loaded as the key's spelling (counted in the notes by
+the status as written), so a book's statuses have one spelling each;
     a status the map does not hold in any case is still quarantined, and so is one whose fold two keys
     share (`Late` and `LATE` both in the map: which is meant cannot be told)."""
     lines = bank_tape.read_text().splitlines()
@@ -449,7 +450,7 @@ def test_a_status_written_in_another_case_or_spacing_means_the_status_map_key_an
     parsed = parse_loan_file(bank_tape)
     parsed.reconcile()
     assert parsed.rows.select("source_loan_id", "loan_status", "default_flag").rows() == [
-        ("B-1", "fully paid", 0), ("B-2", "Charged  off", 1), ("B-3", "CURRENT", None), ("B-4", "Fully Paid", 0)]
+        ("B-1", "Fully Paid", 0), ("B-2", "Charged Off", 1), ("B-3", "Current", None), ("B-4", "Fully Paid", 0)]
     assert parsed.notes["status_matched_ignoring_case"] == {"CURRENT": 1, "Charged  off": 1, "fully paid": 1}
     assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
         (6, "unknown_status", "late"), (7, "unknown_status", "Defaulted")]

@@ -1488,3 +1488,32 @@ def test_a_row_of_words_among_the_loans_or_a_loan_with_one_worded_amount_stays_a
     assert parsed.rows.height == 5
     quarantined = parsed.quarantine.select("line", "column_name").unique("line", keep="first").sort("line").rows()
     assert [line for line, _ in quarantined] == [2, 5]
+
+
+def test_codes_in_another_case_load_in_their_codes_spelling(lc_lines, tmp_path):
+    """A database or SAS export that upper- or lower-cases text: landing folded `CHARGED OFF` for the
+    default flag, and then the value rules quarantined the same loans for it, and for `Rent`, `NOT
+    VERIFIED` and `ca`. Each coded column now loads in its codes' spelling, with the count of each
+    value as written in the notes, so the value rules pass them."""
+    from risk_assets.lib.schema import HOME_OWNERSHIP, LOAN_STATUSES, VERIFICATION
+
+    header = lc_lines[0].split(",")
+    col = {name: header.index(name) for name in ("home_ownership", "verification_status", "addr_state", "loan_status")}
+    rows = [line.split(",") for line in lc_lines[1:]]
+    written = [("Rent", "NOT VERIFIED", "az", "FULLY PAID"), ("mortgage", "source verified", "Ga", "charged off"),
+               ("RENT", "Verified", "IL", "Fully Paid")]
+    for row, (home, verified, state, status) in zip(rows, written):
+        row[col["home_ownership"]], row[col["verification_status"]] = home, verified
+        row[col["addr_state"]], row[col["loan_status"]] = state, status
+    tape = _write(tmp_path / "lc_db_export.csv", [lc_lines[0], *(",".join(r) for r in rows)])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    loaded = parsed.rows.select("home_ownership", "verification_status", "addr_state", "loan_status", "default_flag").rows()
+    assert loaded[:3] == [("RENT", "Not Verified", "AZ", "Fully Paid", 0), ("MORTGAGE", "Source Verified", "GA", "Charged Off", 1),
+                          ("RENT", "Verified", "IL", "Fully Paid", 0)]
+    assert all(h in HOME_OWNERSHIP and v in VERIFICATION and s in LOAN_STATUSES for h, v, _, s, _ in loaded)
+    assert parsed.notes["codes_matched_ignoring_case"] == {
+        "addr_state": {"Ga": 1, "az": 1}, "home_ownership": {"Rent": 1, "mortgage": 1},
+        "verification_status": {"NOT VERIFIED": 1, "source verified": 1}}
+    assert parsed.notes["status_matched_ignoring_case"] == {"FULLY PAID": 1, "charged off": 1}
