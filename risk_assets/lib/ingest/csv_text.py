@@ -577,8 +577,8 @@ def _repeated_headers(frame: pl.DataFrame, path: Path, header: list[str], delimi
     return repeats
 
 
-def _trailing_delimiter_column(records: pl.DataFrame, header: list[str],
-                               delimiter: str) -> tuple[pl.DataFrame, list[str], bool]:
+def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimiter: str,
+                               header_ends_empty: bool = False) -> tuple[pl.DataFrame, list[str], bool]:
     """An export that ends each data line with a delimiter its header line lacks (ERP and mainframe
     writers put one after every field): with half the records or more one field longer than the
     header and that field empty, the header gains an empty column, named by position
@@ -591,9 +591,23 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str],
     A record of the header's width that itself ends with the delimiter is not padded: in such a
     file it is one field short (`K9|5375|Charged Off|201110|60|` lost its rate, and padded, its term
     would load as the rate), or its last value is empty and its trailing delimiter missing; the
-    two cannot be told apart, so it gets `lost_field` True and stays malformed."""
+    two cannot be told apart, so it gets `lost_field` True and stays malformed.
+
+    The mirror case: a header that ends with a delimiter (`header_ends_empty`: its last column is
+    untitled) over data lines that do not, half the records or more one field short of it (a
+    report tool that writes a separator after every header cell only). Those records are read with
+    the untitled column empty instead of all being malformed; the header is kept (widened True)."""
     width = len(header)
     ends_empty = pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")
+    if header_ends_empty and records.height:
+        short = (pl.col("n_fields") == width - 1) & ~ends_empty
+        n_short = records.select(short.sum()).item()
+        if n_short and 2 * n_short >= records.height:
+            records = records.with_columns(
+                text=pl.when(short).then(pl.col("text") + delimiter).otherwise(pl.col("text")),
+                n_fields=pl.when(short).then(width).otherwise(pl.col("n_fields")),
+                filled_extra=pl.lit(False), lost_field=pl.lit(False))
+            return records, header, True
     trailing = (pl.col("n_fields") == width + 1) & ends_empty
     n_trailing = records.select(trailing.sum()).item() if records.height else 0
     if not n_trailing or 2 * n_trailing < records.height:
@@ -723,7 +737,14 @@ def read_records(
     records = frame.filter(pl.col("kind").is_null()).drop("kind")
 
     records = records.with_columns(n_fields=_field_count(delimiter))
-    records, header, widened = _trailing_delimiter_column(records, header, delimiter)
+    header_ends_empty = header_text is not None and bool(header) and \
+        split_fields(header_text, delimiter)[-1:] == [""]
+    short_of_header = records.filter((pl.col("n_fields") == len(header) - 1)
+                                     & ~pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")).height
+    records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
+    reader_notes: dict[str, object] = {}
+    if header_ends_empty and widened:
+        reader_notes["header_ends_with_delimiter"] = short_of_header
     records = records.with_columns(
         misquoted=pl.col("text").str.contains('"', literal=True) & ~pl.col("text").str.contains(_one_record(delimiter)),
     )
@@ -779,4 +800,4 @@ def read_records(
     else:
         fields = pl.DataFrame(schema={**{name: pl.Utf8 for name in header}, "_source_line": pl.Int64})
     return TextRecords(header=header, fields=fields, malformed=malformed, non_data_lines=sorted(non_data),
-                       marked_text=marked_text, notes={"short_rows_padded": padded} if padded else {})
+                       marked_text=marked_text, notes={**reader_notes, **({"short_rows_padded": padded} if padded else {})})

@@ -1517,3 +1517,17 @@ def test_codes_in_another_case_load_in_their_codes_spelling(lc_lines, tmp_path):
         "addr_state": {"Ga": 1, "az": 1}, "home_ownership": {"Rent": 1, "mortgage": 1},
         "verification_status": {"NOT VERIFIED": 1, "source verified": 1}}
     assert parsed.notes["status_matched_ignoring_case"] == {"FULLY PAID": 1, "charged off": 1}
+
+
+def test_a_header_ending_with_a_delimiter_over_lines_that_do_not_loads_every_loan(lc_lines, tmp_path):
+    """A report tool writes a separator after every header cell only: the header has an untitled
+    17th column its data lines lack, and every loan was a malformed record, with a remedy (a mapping
+    setting) a built-in LendingClub file cannot take. The loans load with the untitled column empty
+    (notes `header_ends_with_delimiter`); a line short of two fields is still malformed."""
+    short = lc_lines[3].rsplit(",", 1)[0]  # lost its last field (loan_status) as well
+    tape = _write(tmp_path / "lc_report.csv", [lc_lines[0] + ",", *lc_lines[1:3], short, *lc_lines[4:]])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.get_column("loan_amount").to_list() == [5000, 2500, 10000, 3000, 5000]
+    assert parsed.notes["header_ends_with_delimiter"] == 5
+    assert [q[:3] for q in _quarantined(parsed)] == [(4, None, "malformed_record")]
