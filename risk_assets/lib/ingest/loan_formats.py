@@ -930,8 +930,10 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     if kind == "zip3":
         return _zip3(s, "zip3")
     if kind == "new_exist":
-        flag = s.replace_strict({"1": 0, "2": 1, "0": None}, default=None, return_dtype=pl.Int64)
-        return flag, lambda v: pl.when(present & ~s.is_in(["0", "1", "2"])).then(pl.lit("unparsable_value"))
+        # pandas writes an integer column holding a missing value as floats: '2.0' is the code 2
+        code = s.str.replace(r"^(\d+)\.0*$", "$1")
+        flag = code.replace_strict({"1": 0, "2": 1, "0": None}, default=None, return_dtype=pl.Int64)
+        return flag, lambda v: pl.when(present & ~code.is_in(["0", "1", "2"])).then(pl.lit("unparsable_value"))
     if kind == "fiscal_year":
         return s.str.extract(r"^(\d{4})[A-Za-z]?$", 1).cast(pl.Int64, strict=False), failed("unparsable_value")
     if kind == "date":
@@ -1717,6 +1719,18 @@ def _off_policy(frame: pl.DataFrame, non_data: list[tuple[int, str]]) -> pl.Data
     return frame.with_columns(off_policy=pl.any_horizontal(after_marker))
 
 
+KIND_VALUES = {
+    "new_exist": "SBA NewExist codes 1 (existing business), 2 (new) and 0 (undefined), also written 1.0",
+    "flag": "a flag: 1 or 0 in any number format, Y/N, yes/no or true/false",
+    "term": "a term in whole months: 36, 36.0 or '36 months'",
+    "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs'",
+    "emp_length": "LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a'",
+    "zip3": "a ZIP (86001, 86001-1234) or a zip3 (860xx, 860)",
+    "fiscal_year": "a year, 1976, or SBA's 1976A",
+}
+"""What each column type reads, named in an `unparsable_value` quarantine message."""
+
+
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
                      records: csv_text.TextRecords, sha256: str) -> pl.DataFrame:
     parts = []
@@ -1731,6 +1745,10 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             # an export's missing-value marker ('NULL', '\\N', 'NaN') in a required column: say what it is
             said = pl.when((pl.col(column) == "missing_value") & (pl.col("raw_value").str.strip_chars() != "")).then(
                 pl.lit("is a missing-value marker (an export's NULL) in a required column")).otherwise(said)
+            kind = next((f.kind for f in mapping.fields if f.source == source), None)
+            if kind in KIND_VALUES:  # say what the column's type reads
+                said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
+                    f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
             if source in declared:  # name the column's format, not the ISO default
                 said = pl.when(pl.col(column) == "unparsable_date").then(pl.lit(
                     _date_format_message(mapping, source, declared[source]))).otherwise(said)
