@@ -1341,34 +1341,49 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     """Mapped columns' trimmed text (`_src:<column>`) with each export missing-value marker made
     empty, so that it loads as NULL, or is missing_value where the column is required: NULL_TOKENS in
     text columns; MISSING_MARKERS in number, date and flag columns (_MARKER_KINDS), ZERO_DATES too in
-    date columns, and there Excel's leading text marker removed first (`'5000` -> `5000`; not in a
-    workbook or Parquet tape, whose text cells never carry it). A column feeding several targets takes
-    the markers of all of them.
+    date columns, and there, and in zip columns, Excel's leading text marker and its text formula
+    removed first (`'5000` -> `5000`, `="02134"` -> `02134`: the two ways to keep a ZIP's leading
+    zeros or a number as text in Excel; not in a workbook or Parquet tape, whose text cells never
+    carry them), and a zip's `.0` that a float column added (`47711.0`, a pandas round trip). A
+    column feeding several targets takes the markers of all of them.
 
-    Returns the frame and notes: `null_token_values` and `text_marker_removed`, each {source column:
-    values}; a column without any is left out, a note without any column too."""
+    Returns the frame and notes: `null_token_values`, `text_marker_removed`, `excel_formula_unwrapped`
+    and `zip_float_tail_removed`, each {source column: values}; a column without any is left out, a
+    note without any column too."""
     markers_of: dict[str, set[str]] = {}
-    unmark: set[str] = set()  # columns whose values may carry Excel's text marker
+    unmark: set[str] = set()  # columns whose values may carry Excel's text marker or text formula
+    zips: set[str] = set()
     for spec in specs:
-        if spec.kind == "text":
+        if spec.kind in ("text", "zip3"):
             markers_of.setdefault(spec.source, set()).update(NULL_TOKENS)
         elif spec.kind in _MARKER_KINDS:
             markers_of.setdefault(spec.source, set()).update(
                 MISSING_MARKERS, ZERO_DATES if spec.kind in ("date", "sba_date") else ())
+        if spec.kind in (*_MARKER_KINDS, "zip3"):
             unmark.add(spec.source)
-    notes: dict[str, dict[str, int]] = {"null_token_values": {}, "text_marker_removed": {}}
+        if spec.kind == "zip3":
+            zips.add(spec.source)
+    notes: dict[str, dict[str, int]] = {"null_token_values": {}, "text_marker_removed": {},
+                                        "excel_formula_unwrapped": {}, "zip_float_tail_removed": {}}
+    (formula, formula_to), _, (float_tail, float_to) = csv_text.ID_WRAPPERS
     updates = []
     for source, markers in markers_of.items():
         text = pl.col(_src(source))
-        marked = text.str.contains(_APOSTROPHE) if source in unmark and not mapping.typed_source else pl.lit(False)
-        unmarked = pl.when(marked).then(text.str.slice(1).str.strip_chars()).otherwise(text)
+        wrappers = source in unmark and not mapping.typed_source
+        marked = text.str.contains(_APOSTROPHE) if wrappers else pl.lit(False)
+        wrapped = text.str.contains(formula) if wrappers else pl.lit(False)
+        unmarked = (pl.when(wrapped).then(text.str.replace(formula, formula_to).str.strip_chars())
+                    .when(marked).then(text.str.slice(1).str.strip_chars()).otherwise(text))
+        floated = unmarked.str.contains(r"^\d{3,5}\.0+$") if source in zips else pl.lit(False)
+        unmarked = pl.when(floated).then(unmarked.str.replace(float_tail, float_to)).otherwise(unmarked)
         missing = unmarked.str.to_lowercase().is_in(sorted(markers))
-        n_marked, n_missing = frame.select(marked.sum().alias("m"), missing.sum().alias("n")).row(0)
-        if n_marked:
-            notes["text_marker_removed"][source] = n_marked
-        if n_missing:
-            notes["null_token_values"][source] = n_missing
-        if n_marked or n_missing:
+        counts = frame.select(marked.sum().alias("m"), wrapped.sum().alias("w"), floated.sum().alias("f"),
+                              missing.sum().alias("n")).row(0)
+        for note, n in zip(("text_marker_removed", "excel_formula_unwrapped", "zip_float_tail_removed",
+                            "null_token_values"), counts):
+            if n:
+                notes[note][source] = n
+        if any(counts):
             updates.append(pl.when(missing).then(pl.lit("")).otherwise(unmarked).alias(_src(source)))
     frame = frame.with_columns(updates) if updates else frame
     return frame, {name: counts for name, counts in notes.items() if counts}

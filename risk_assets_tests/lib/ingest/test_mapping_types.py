@@ -501,3 +501,23 @@ def test_a_portfolio_column_the_file_lacks_makes_the_mapping_not_fit(bank_tape):
     with pytest.raises(FileRefused) as refused:
         parse_loan_file(bank_tape)
     assert "book" in str(refused.value)
+
+
+def test_zips_and_amounts_kept_as_text_for_excel_load_as_their_values(bank_tape):
+    """The two ways to keep a ZIP's leading zeros (or a number as text) when a CSV opens in Excel,
+    `="02134"` and `'02134`, quarantined 15 of 20 loans as unparsable; a zip that passed through a
+    float column (`47711.0`) did too. They load as their values, counted per column in the notes."""
+    lines = bank_tape.read_text().splitlines()
+    zips = ['"=""02134"""', "'00501", "47711.0", '"=""02134-1234"""', "06010", "'86001"]
+    rows = [f"{line},{z}" for line, z in zip(lines[1:], zips, strict=True)]
+    rows[0] = rows[0].replace(",5000,", ',"=""5000""",', 1)
+    bank_tape.write_text("\n".join([lines[0] + ",zip", *rows]) + "\n")
+    _map(bank_tape, UNTYPED | {"zip": {"to": "zip3"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("zip3", "loan_amount").rows() == [
+        ("021", 5000.0), ("005", 2500.0), ("477", 2400.0), ("021", 10000.0), ("060", 3000.0), ("860", 5000.0)]
+    assert parsed.notes["excel_formula_unwrapped"] == {"amount": 1, "zip": 2}
+    assert parsed.notes["text_marker_removed"] == {"zip": 2}
+    assert parsed.notes["zip_float_tail_removed"] == {"zip": 1}
