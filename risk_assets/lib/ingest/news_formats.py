@@ -511,19 +511,23 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date", "datetime", "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
-                     "published_utc", "seendate", "created", "date_gmt", "datum", "veröffentlicht", "veroeffentlicht"),
+                     "published_utc", "seendate", "created_utc", "created", "date_gmt", "datum", "veröffentlicht", "veroeffentlicht"),
     "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift"),
-    "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "summary", "description",
-             "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
-    "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "domain"),
+    "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "selftext", "summary",
+             "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
+    "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "subreddit_name_prefixed",
+               "subreddit", "domain"),
     "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related"),
     "label": ("label", "sentiment", "y"),
 }
 """Canonical field -> header names accepted for it in a feed CSV or JSON feed, in order of preference
 (names are compared lowercased, with spaces and hyphens read as '_'; a headline may be named in
 German, Dutch, French, Italian, Spanish or Portuguese, a date in German). A feed needs a headline or a
-body. An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article
-pulled twice is then one article, not two. The body's last names are teasers (the New York Times'
+body. Reddit's posts name their text `selftext` (empty in a link post: the title is the text), their
+time `created_utc` (epoch seconds, a float; read before its `created`) and their source
+`subreddit_name_prefixed` (`r/stocks`; before `domain`, which is `self.stocks` or the linked site).
+An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article pulled
+twice is then one article, not two. The body's last names are teasers (the New York Times'
 `lead_paragraph` and `abstract`, WordPress's `excerpt`): read when nothing longer is named."""
 
 
@@ -560,14 +564,20 @@ lead_paragraph, abstract, excerpt, snippet, teaser): one of them is the body onl
 names a longer text, even by its last word only ('full_text' beside 'summary')."""
 
 
+_NOT_TEXT_WORDS = frozenset({"flair"})
+"""Words that make a name ending in a text word no article text: Reddit's `link_flair_text` and
+`author_flair_text` are a post's tag and its author's badge ('Discussion', 'Verified')."""
+
+
 def _text_suffix_rank(name: str, canonical: str) -> int | None:
     """How well a name that is no alias of a text field still names it: None unless its last word
-    is an alias ('fields_body_text', 'web_title'); else the position in FEED_ALIASES of the best
-    alias among all its words, so that 'fields_body_text' (body) is read before 'fields_trail_text'
-    (text), and a name that says only a teaser word ('fields_excerpt') after either."""
+    is an alias ('fields_body_text', 'web_title') and no word is one of _NOT_TEXT_WORDS; else the
+    position in FEED_ALIASES of the best alias among all its words, so that 'fields_body_text'
+    (body) is read before 'fields_trail_text' (text), and a name that says only a teaser word
+    ('fields_excerpt') after either."""
     words = name.split("_")
     aliases = FEED_ALIASES[canonical]
-    if words[-1] not in aliases:
+    if words[-1] not in aliases or _NOT_TEXT_WORDS & set(words):
         return None
     return min(aliases.index(word) for word in words if word in aliases)
 
@@ -1502,6 +1512,8 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
                        else _json_array_items(text, where) if articles else [])
             return [(at, _with_source(article, title)) for at, item in members
                     for at, article in _articles_in(path, text, at, item, found_in)]
+        if (wrapped := _thing_data(value)) is not None:  # Reddit's {"kind": "t3", "data": {post}}
+            return [(_json_member_offset(text, offset, "data"), wrapped)]
         if _keyed_by_id(value):
             found_in.add(KEYED_BY_ID)
             return [(_json_member_offset(text, offset, key), _with_id(key, article)) for key, article in value.items()]
@@ -1512,6 +1524,25 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
             return [(_json_member_offset(text, where, key), _with_id(key, article))
                     for key, article in value[keyed[0]].items()]
     return [(offset, value)]
+
+
+_THING_KINDS = frozenset({"kind", "type"})
+"""Members beside `data` of an object that only wraps an article: Reddit's "thing"
+(`{"kind": "t3", "data": {post}}`, each child of a Listing)."""
+
+
+def _thing_data(value: dict) -> dict | None:
+    """The article an object wraps, else None: its `data` object, when that has a headline or body
+    of its own and the wrapper has nothing else but plain _THING_KINDS members. The wrapper's
+    `kind` is kept as a field of the article (listed under `ignored_columns` like any other), unless
+    the article names its own; read as one record, the post's fields would be `data_title`,
+    `data_selftext`, `data_id` and its text, id and time would go unread."""
+    data = value.get("data")
+    rest = {name: member for name, member in value.items() if name != "data"}
+    if not (isinstance(data, dict) and _own_text(data) and rest and set(rest) <= _THING_KINDS
+            and all(isinstance(member, str) for member in rest.values())):
+        return None
+    return {**rest, **data}
 
 
 KEYED_BY_ID = "the members of an object keyed by article id"

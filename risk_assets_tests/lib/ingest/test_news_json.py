@@ -464,3 +464,50 @@ def test_an_article_holding_an_item_object_stays_one_article(tmp_path, sentences
                                  "item": {"title": "Nokia 3310", "price": 49}}]))
     parsed = parse_news_file(path)
     assert parsed.rows.select("doc_id", "headline", "text_raw").rows() == [("a1", text[:40], text)]
+
+
+def _reddit_post(i: int, sentence: str, label: str, selftext: str | None = None) -> dict:
+    """One post as Reddit's `/r/stocks/new.json` lists it: a "thing" `{"kind": "t3", "data": {...}}`
+    whose text is `selftext` (empty in a link post), time `created_utc` (epoch seconds, a float) and
+    id `id` (`name` is the fullname `t3_<id>`), with the flair and HTML copies Reddit adds."""
+    post_id = f"1c{i}x9z"
+    link = selftext == ""
+    return {"kind": "t3", "data": {
+        "id": post_id, "name": f"t3_{post_id}", "subreddit": "stocks", "subreddit_name_prefixed": "r/stocks",
+        "title": sentence[:45], "selftext": sentence if selftext is None else selftext,
+        "selftext_html": None if link else f"&lt;div class=\"md\"&gt;&lt;p&gt;{sentence}&lt;/p&gt;&lt;/div&gt;",
+        "link_flair_text": "Company News", "author_flair_text": None,
+        "created": 1714640400.0 + 600 * i, "created_utc": 1714640400.0 + 600 * i,
+        "domain": "reuters.com" if link else "self.stocks", "is_self": not link,
+        "permalink": f"/r/stocks/comments/{post_id}/post/",
+        "url": f"https://www.reuters.com/markets/{post_id}/" if link
+        else f"https://www.reddit.com/r/stocks/comments/{post_id}/post/",
+        "sentiment": label}}
+
+
+def test_a_reddit_listing_reads_each_posts_selftext_time_and_id(tmp_path, sentences):
+    posts = [_reddit_post(i, sentence, label, selftext="" if i == 2 else None)
+             for i, (sentence, label) in enumerate(sentences[:5])]
+    path = tmp_path / "r_stocks_new.json"
+    path.write_text(json.dumps({"kind": "Listing", "data": {"after": "t3_1c4x9z", "dist": 5, "children": posts,
+                                                            "before": None}}))
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == 5
+    rows = parsed.rows
+    assert rows["doc_id"].to_list() == ["1c0x9z", "1c1x9z", "1c2x9z", "1c3x9z", "1c4x9z"]
+    assert rows["source"].to_list() == ["r/stocks"] * 5
+    assert rows["published_at"].to_list() == [datetime(2024, 5, 2, 9, 0) + timedelta(minutes=10 * i)
+                                              for i in range(5)]
+    # a self post's text is its selftext; a link post (empty selftext) is its title, not its flair
+    assert rows["text_field"].to_list() == ["body", "body", "headline", "body", "body"]
+    assert rows["text_raw"].to_list() == [s for s, _ in sentences[:2]] + [sentences[2][0][:45]] + [
+        s for s, _ in sentences[3:5]]
+    assert rows["label"].to_list() == [label for _, label in sentences[:5]]
+    assert parsed.notes["columns"] == {"doc_id": "id", "published_at": "created_utc", "headline": "title",
+                                       "body": "selftext", "source": "subreddit_name_prefixed", "label": "sentiment"}
+    assert parsed.notes["ignored_columns"] == ["kind", "name", "selftext_html", "link_flair_text", "author_flair_text",
+                                               "is_self", "permalink"]
+    assert parsed.notes["fallback_columns"] == {"subreddit": "source", "created": "published_at", "domain": "source",
+                                                "url": "doc_id"}
+    assert "time_like_columns_unread" not in parsed.notes
