@@ -24,7 +24,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -947,7 +947,8 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     stamps = {header_cells[published]: "%Y-%m-%dT%H:%M:%S"} if published is not None else {}
     records = workbook.records(path, sheet, header_row, stamps)
     out = _Collector("news_feed_xlsx", label_map=label_map or {})
-    columns = _feed_header(out, path, records.header, f"{where}: columns")
+    columns = _feed_header(out, path, records.header, f"{where}: columns",
+                           lambda index: (values[index] for values in records.fields.iter_rows()))
     by_url = "doc_id" in columns and _key(records.header[columns["doc_id"]]) in URL_IDS
     out.notes.update(notes)
     out.notes.update(records.notes)  # merged cells filled over the feed's rows
@@ -971,7 +972,15 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
     delimiter = fmt["delimiter"]
     header = next(csv.reader([lines[0]], **fmt))
     out = _Collector("news_feed_csv", label_map=label_map or {})
-    columns = _feed_header(out, path, header, f"line {1 + offset}: columns")
+    records: list[list[str]] = []
+
+    def values(index: int) -> Iterator[str]:  # a column's values, read once when a label is looked for
+        if not records:
+            records.extend(fields for _, fields, *_ in _csv_records(lines, len(header), fmt)
+                           if fields is not None and len(fields) in (len(header), len(header) + 1))
+        return (fields[index] for fields in records)
+
+    columns = _feed_header(out, path, header, f"line {1 + offset}: columns", values)
     by_url = "doc_id" in columns and _key(header[columns["doc_id"]]) in URL_IDS
     out.non_data_lines.extend((number, "note") for number in range(1, offset + 1))
     out.notes["delimiter"] = delimiter
@@ -1017,9 +1026,44 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
 
 
 
-def _feed_header(out: _Collector, path: Path, header: list[str], where: str) -> dict[str, int]:
+_LABEL_WORDS = frozenset({"label", "labels", "sentiment"})
+"""Words that make a column's name label-like ('sentiment_label', 'gold_label',
+'overall_sentiment_label', 'Sentiment Class')."""
+_SCORE_WORDS = frozenset({"score", "scores", "prob", "proba", "probability", "confidence", "magnitude", "relevance"})
+"""Words that make a label-like name a model's output, never a label: a vendor's
+`overall_sentiment_score`, a classifier's `sentiment_prob` or `label_confidence`."""
+
+
+def _label_like(name: str) -> bool:
+    """Whether a normalised column name looks like a sentiment label's: a label alias, or a name with
+    a word of _LABEL_WORDS and none of _SCORE_WORDS."""
+    words = set(name.split("_"))
+    return name in FEED_ALIASES["label"] or (bool(words & _LABEL_WORDS) and not words & _SCORE_WORDS)
+
+
+def _holds_labels(out: _Collector, name: str, values: Iterable[str]) -> bool:
+    """Whether a column's values are labels the reader knows: every value that says something
+    (`_present`, no spreadsheet error, no repeat of the column's own name) is a declared label
+    (`label_map`), one of LABELS or of LABEL_SHORT_FORMS, whatever its case and spaces, and at least
+    one does. Nothing is counted: the records are read later."""
+    known = out.label_map.keys() | LABELS | LABEL_SHORT_FORMS.keys()
+    said = [key for value in values if _present(value) and not re.match(csv_text.SPREADSHEET_ERROR, value.strip())
+            and (key := label_key(value)) != label_key(name)]
+    return bool(said) and all(key in known for key in said)
+
+
+def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
+                 values: Callable[[int], Iterable[str]] | None = None) -> dict[str, int]:
     """`_feed_columns` of a feed's header (CSV columns, or a JSON feed's keys), with the columns
     found and the ignored ones in `out.notes`.
+
+    A feed with no label alias column (`label`, `sentiment`, `y`) takes as its label the one
+    label-like column (`_label_like`: 'sentiment_label', 'gold_label') whose values, read through
+    `values` (column index -> its values in the records), are all labels the reader knows
+    (`_holds_labels`). Label-like columns left unread (a second one beside `label`, two that both
+    hold labels, Alpha Vantage's `overall_sentiment_label` with market words such as
+    'Somewhat-Bullish') are listed in notes['label_like_columns_unread'], as a feed without a time
+    lists its time-like ones in notes['time_like_columns_unread']. A score column is never a label.
 
     Raises:
         FileRefused: two names read as one field whatever their case, spaces and hyphens
@@ -1033,9 +1077,16 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str) -> 
             raise FileRefused(f"{path}: {where} {twins} both name the {canonical} (names are read "
                               "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
                               "rename or drop one")
+    label_like = [i for i, name in enumerate(normalised) if _label_like(name) and i not in columns.values()]
+    if "label" not in columns and values is not None:
+        holding = [i for i in label_like if _holds_labels(out, header[i], values(i))]
+        if len(holding) == 1:
+            columns["label"] = holding[0]
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
+    if unread := [header[i] for i in label_like if i not in used]:
+        out.notes["label_like_columns_unread"] = unread
     if "published_at" not in columns:
         out.notes["time_like_columns_unread"] = [
             name for name in out.notes["ignored_columns"]
@@ -1655,7 +1706,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     ignored: set[str] = set()
     flat = {r.number: _flatten_json(r.value, ignored=ignored) for r in records if isinstance(r.value, dict)}
     header = list(dict.fromkeys(name for fields in flat.values() for name in fields))
-    columns = _feed_header(out, path, header, "fields")
+    columns = _feed_header(out, path, header, "fields",
+                           lambda index: (fields.get(header[index], "") for fields in flat.values()))
     # an article that leaves its field's chosen name empty takes another accepted name it fills
     # (`_field_value`): such names are read, not ignored
     fallback = {name: canonical for name in out.notes.get("ignored_columns", []) for canonical in columns

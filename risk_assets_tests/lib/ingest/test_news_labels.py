@@ -141,3 +141,74 @@ def test_phrasebank_text_reads_short_forms_and_declared_labels_and_quarantines_u
     assert parsed.quarantine.height == 0
     assert parsed.rows["label"].to_list() == ["positive", "positive", "positive", "neutral"]
     assert parsed.notes["label_mapped"] == {"1": 1}
+
+
+@pytest.fixture
+def labelled(data_dir) -> list[tuple[str, str]]:
+    """The first 10 (sentence, label) pairs of the PhraseBank vendor file, labels as the corpus gives them."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    return [tuple(line.rsplit("@", 1)) for line in lines[:10]]
+
+
+def _scored_feed(folder, labelled, header: str, extra) -> object:
+    """A feed CSV of real sentences whose last columns are `extra(i, label)` under `header`."""
+    rows = [f'n{i},"{text[:40]}","{text}",2024-05-02T09:{i:02d}:00Z,{extra(i, label)}'
+            for i, (text, label) in enumerate(labelled)]
+    path = folder / "scored_2024-05-02.csv"
+    path.write_text(f"id,headline,body,published_at,{header}\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_label_column_named_sentiment_label_is_read_beside_a_vendor_score(labelled, tmp_path):
+    scores = {"positive": "0.90", "neutral": "0.05", "negative": "-0.70"}
+    path = _scored_feed(tmp_path, labelled, "sentiment_score,sentiment_label",
+                        lambda i, label: f"{scores[label]},{label.capitalize() if i == 3 else label}")
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 10 and parsed.quarantine.height == 0
+    assert parsed.rows["label"].to_list() == [label for _, label in labelled]
+    assert parsed.notes["columns"]["label"] == "sentiment_label"
+    assert parsed.notes["ignored_columns"] == ["sentiment_score"]  # a score is never a label, nor label-like
+    assert "label_like_columns_unread" not in parsed.notes
+
+
+def test_label_like_columns_left_unread_are_named(labelled, tmp_path):
+    # beside `label`, a second label-like column is not read: it is named
+    beside = parse_news_file(_scored_feed(tmp_path, labelled, "label,gold_label",
+                                          lambda i, label: f"{label},{'neutral' if i % 2 else label}"))
+    assert beside.rows["label"].to_list() == [label for _, label in labelled]
+    assert beside.notes["label_like_columns_unread"] == ["gold_label"]
+    # two columns that both hold labels, neither named `label`: which one is meant is not guessed
+    (tmp_path / "two").mkdir()
+    two = parse_news_file(_scored_feed(tmp_path / "two", labelled, "annotator_label,model_label",
+                                       lambda i, label: f"{label},neutral"))
+    assert two.rows["label"].to_list() == [None] * 10
+    assert two.notes["label_like_columns_unread"] == ["annotator_label", "model_label"]
+    # Alpha Vantage's market words are no sentiment labels: named, not read; its score is not label-like
+    (tmp_path / "av").mkdir()
+    words = {"positive": "Somewhat-Bullish", "neutral": "Neutral", "negative": "Bearish"}
+    vendor = parse_news_file(_scored_feed(tmp_path / "av", labelled, "overall_sentiment_score,overall_sentiment_label",
+                                          lambda i, label: f"0.31,{words[label]}"))
+    assert vendor.rows["label"].to_list() == [None] * 10
+    assert vendor.notes["label_like_columns_unread"] == ["overall_sentiment_label"]
+    assert vendor.notes["ignored_columns"] == ["overall_sentiment_score", "overall_sentiment_label"]
+
+
+def test_a_json_feeds_sentiment_label_is_read_and_class_codes_only_when_declared(labelled, tmp_path):
+    codes = {"negative": "-1", "neutral": "0", "positive": "1"}
+    articles = [{"id": f"j{i}", "title": text[:40], "content": text, "published_at": f"2024-05-02T09:{i:02d}:00Z",
+                 "sentiment_score": 0.5, "sentiment_label": codes[label]}
+                for i, (text, label) in enumerate(labelled)]
+    path = tmp_path / "wire_2024-05-02.json"
+    path.write_text(json.dumps({"status": "ok", "articles": articles}), encoding="utf-8")
+    coded = parse_news_file(path)
+    assert coded.rows["label"].to_list() == [None] * 10  # class codes are never guessed
+    assert coded.notes["label_like_columns_unread"] == ["sentiment_label"]
+
+    settings = _settings(tmp_path / "settings", applies_to=["wire_*.json"],
+                         label_map={"1": "positive", "0": "neutral", "-1": "negative"})
+    declared = parse_news_file(path, mapping_dirs=[settings.parent.parent])
+    assert declared.rows["label"].to_list() == [label for _, label in labelled]
+    assert declared.notes["columns"]["label"] == "sentiment_label"
+    assert "label_like_columns_unread" not in declared.notes
