@@ -1534,8 +1534,10 @@ def _no_articles(path: Path, document: object) -> FileRefused:
                            f"{', '.join(map(str, list(document)[:12]))})")
     if isinstance(document, list):
         kinds = sorted({type(item).__name__ for item in document if not isinstance(item, dict)})
-        return FileRefused(f"{path}: a JSON list with no article object among its items (found {', '.join(kinds)}); "
-                           "a JSON feed is a list of objects, an object holding one, or one object per line")
+        values = (" (pandas' to_json(orient='values') writes rows without their column names: write "
+                  "orient='records')" if document and all(isinstance(item, list) for item in document) else "")
+        return FileRefused(f"{path}: a JSON list with no article object among its items (found {', '.join(kinds)})"
+                           f"{values}; a JSON feed is a list of objects, an object holding one, or one object per line")
     return FileRefused(f"{path}: a JSON {type(document).__name__}, not a feed: a JSON feed is a list of article "
                        "objects, an object holding one, or one object per line")
 
@@ -1547,6 +1549,9 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
     if isinstance(value, list):
         return [article for at, item in _json_array_items(text, offset)
                 for article in _articles_in(path, text, at, item, found_in)]
+    if isinstance(value, dict) and (frame := _pandas_frame(text, offset, value)) is not None:
+        found_in.add(frame[0])
+        return frame[1]
     if isinstance(value, dict) and not _error_said(value):
         try:
             found = _article_list(value)
@@ -1575,6 +1580,71 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
             return [(_json_member_offset(text, where, key), _with_id(key, article))
                     for key, article in value[keyed[0]].items()]
     return [(offset, value)]
+
+
+PANDAS_COLUMNS = "pandas' to_json(orient='columns'), its default: one object per column, keyed by row"
+PANDAS_SPLIT = "pandas' to_json(orient='split'): columns, index and data rows"
+"""Where `_articles_in` found a data frame's rows (notes['articles_in'])."""
+
+
+def _pandas_frame(text: str, offset: int, value: dict) -> tuple[str, list[tuple[int, object]]] | None:
+    """A data frame that pandas' `DataFrame.to_json` wrote column-oriented, as (where, articles),
+    else None. The articles are the frame's rows as objects, in the file's row order, each opening
+    where its value of the first column does, with the row's index label as a field `index` (a
+    default index numbers rows; read as no id, it is listed under `ignored_columns`; pandas'
+    `orient='records'` leaves it out):
+
+    - `orient='columns'` (the default): `{"headline": {"0": ..., "1": ...}, "published_at": {"0":
+      1714640400000, ...}}` (times in epoch milliseconds, its default `date_unit`): every member an
+      object of plain values under the same row labels, the member names naming a headline or a body;
+      an article's nested text (`title: {"rendered": ...}`) is no column;
+    - `orient='split'`: `{"columns": [...], "index": [...], "data": [[...], ...]}` (`index` absent
+      when written with index=False), the columns naming a headline or a body, every row a list. A
+      row of another length than the columns stays a list, quarantined (`malformed_json`).
+
+    Read as an API page, the first would be one article whose fields are `headline_0`,
+    `headline_1`, ..., the second a list of lists that holds no article objects."""
+    if {"columns", "data"} <= value.keys() <= {"columns", "data", "index"}:
+        columns, data, index = value["columns"], value["data"], value.get("index")
+        if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns) and isinstance(data, list)
+                and all(isinstance(row, list) for row in data) and {"headline", "body"} & _feed_columns(columns).keys()):
+            return None
+        labels = index if isinstance(index, list) and len(index) == len(data) else None
+        rows = []
+        for n, (at, row) in enumerate(_json_array_items(text, _json_member_offset(text, offset, "data")) if data else []):
+            if len(row) != len(columns):
+                rows.append((at, row))
+                continue
+            article = dict(zip(columns, row, strict=True))
+            rows.append((at, article if labels is None or "index" in article else {**article, "index": labels[n]}))
+        return PANDAS_SPLIT, rows
+    members = list(value.values())
+    if not (members and all(isinstance(m, dict) and m for m in members)
+            and {"headline", "body"} & _feed_columns(list(value)).keys()
+            and all(_nested_text(name, member) is None for name, member in value.items())
+            and all(m.keys() == members[0].keys() and not any(isinstance(v, dict) for v in m.values()) for m in members)):
+        return None
+    first = _json_member_offsets(text, _json_member_offset(text, offset, next(iter(value))))
+    return PANDAS_COLUMNS, [
+        (first[label], {**{name: member[label] for name, member in value.items()},
+                        **({} if "index" in value else {"index": label})})
+        for label in members[0]]
+
+
+def _json_member_offsets(text: str, start: int) -> dict[str, int]:
+    """Offset of each member's value of the JSON object whose '{' is at text[start] (of a repeated
+    name, the last, as JSON's decoder keeps it); the text is known to be valid JSON."""
+    decoder = json.JSONDecoder()
+    position, found = _JSON_WHITESPACE.match(text, start + 1).end(), {}
+    while text[position] != "}":
+        key, end = decoder.raw_decode(text, position)
+        position = _JSON_WHITESPACE.match(text, _JSON_WHITESPACE.match(text, end).end() + 1).end()  # past ':'
+        found[key] = position
+        _, end = decoder.raw_decode(text, position)
+        position = _JSON_WHITESPACE.match(text, end).end()
+        if text[position] == ",":
+            position = _JSON_WHITESPACE.match(text, position + 1).end()
+    return found
 
 
 _THING_KINDS = frozenset({"kind", "type"})

@@ -511,3 +511,43 @@ def test_a_reddit_listing_reads_each_posts_selftext_time_and_id(tmp_path, senten
     assert parsed.notes["fallback_columns"] == {"subreddit": "source", "created": "published_at", "domain": "source",
                                                 "url": "doc_id"}
     assert "time_like_columns_unread" not in parsed.notes
+
+
+@pytest.mark.parametrize("orient", ["columns", "split", "split_no_index"])
+def test_pandas_column_oriented_json_loads_every_row_as_written_by_to_json(tmp_path, sentences, orient):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({
+        "id": [f"rtr-{i}" for i in range(12)],
+        "headline": [s[:40] for s, _ in sentences[:12]], "body": [s for s, _ in sentences[:12]],
+        "published_at": pd.to_datetime([datetime(2024, 5, 2, 9) + timedelta(hours=i) for i in range(12)]),
+        "label": [label for _, label in sentences[:12]], "tickers": [["NOK", "ERIC"]] * 12, "source": "reuters"})
+    frame.loc[4, "body"] = None  # NaN: written null, the headline is the text
+    path = tmp_path / "frame.json"
+    if orient == "split_no_index":
+        frame.to_json(path, orient="split", index=False)
+    else:  # the default (columns) writes times in epoch milliseconds
+        frame.to_json(path, orient=orient)
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == 12
+    rows = parsed.rows
+    assert rows["doc_id"].to_list() == [f"rtr-{i}" for i in range(12)]
+    assert rows["published_at"].to_list() == [datetime(2024, 5, 2, 9) + timedelta(hours=i) for i in range(12)]
+    assert rows["text_raw"].to_list() == [s for s, _ in sentences[:4]] + [sentences[4][0][:40]] + [
+        s for s, _ in sentences[5:12]]
+    assert rows["label"].to_list() == [label for _, label in sentences[:12]]
+    assert rows["ticker"].unique().to_list() == ["ERIC,NOK"] and rows["source"].unique().to_list() == ["reuters"]
+    assert parsed.notes["columns"] == {"doc_id": "id", "published_at": "published_at", "headline": "headline",
+                                       "body": "body", "source": "source", "ticker": "tickers", "label": "label"}
+    # the row labels stay visible, not read as ids
+    assert parsed.notes["ignored_columns"] == ([] if orient == "split_no_index" else ["index"])
+    assert parsed.notes["articles_in"][0].startswith(f"pandas' to_json(orient='{orient[:5] if 'split' in orient else orient}'")
+    assert rows["_source_line"].to_list() == list(range(1, 13))  # one line: article numbers
+
+
+def test_pandas_values_json_is_refused_saying_to_write_records(tmp_path, sentences):
+    path = tmp_path / "frame.json"
+    path.write_text(json.dumps([[f"n{i}", s[:40], s] for i, (s, _) in enumerate(sentences[:3])]))
+    with pytest.raises(FileRefused, match=r"orient='values'\) writes rows without their column names: write "
+                                          r"orient='records'"):
+        parse_news_file(path)
