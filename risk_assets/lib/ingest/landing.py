@@ -202,6 +202,14 @@ def unterminated_last_line(path: Path, tail_bytes: int = 200) -> str | None:
 
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
 """Names a writer uses while a file is still being copied (then renamed into place): left until renamed."""
+
+JOB_MARKERS = re.compile(r"^_(?:SUCCESS|started_\d+|committed_\d+|common_metadata|metadata)$")
+"""Files a Spark, Hadoop or Databricks job writes beside its output to say the job finished
+(`_SUCCESS`, `_started_<id>`, `_committed_<id>`) or to summarise Parquet footers (`_metadata`,
+`_common_metadata`): no loans or articles, and not landed. Refused, they came back on every run
+(Hadoop's own readers skip names starting with `_`; any other such name is still landed). The
+job's scratch folder `_temporary` is not read either: its files are the job's unfinished output."""
+
 OFFICE_OWNER_PREFIX = "~$"
 """Excel and Word write `~$<name>` beside a document while it is open (the owner file: who has it
 open, a few hundred bytes, deleted on close): never a tape."""
@@ -210,8 +218,9 @@ open, a few hundred bytes, deleted on close): never a tape."""
 def landable_files(folder: Path) -> list[Path]:
     """Files to land in `folder` and its subfolders (`landing/loans/2024-05/tape.csv`): not hidden
     (no part of the path starts with '.'), not a column-mapping sidecar (`*.mapping.json`), not a
-    copy in progress (PARTIAL_SUFFIXES), not an Office owner file (OFFICE_OWNER_PREFIX). The landing
-    sensors watch exactly these files.
+    copy in progress (PARTIAL_SUFFIXES), not an Office owner file (OFFICE_OWNER_PREFIX), not a
+    data job's marker or scratch folder (JOB_MARKERS, `_temporary/`). The landing sensors watch
+    exactly these files.
 
     Links are followed: a link to a file, and the files of a linked folder (a mounted share linked
     into landing), each folder read once however many links lead to it, so a link loop ends. A link
@@ -231,10 +240,10 @@ def landable_files(folder: Path) -> list[Path]:
             folders[:] = []
             continue
         seen_folders.add(real)
-        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        folders[:] = sorted(name for name in folders if not name.startswith(".") and name != "_temporary")
         for name in names:
             path = Path(root) / name
-            if name.startswith(".") or not (path.is_file() or path.is_symlink()):
+            if name.startswith(".") or JOB_MARKERS.match(name) or not (path.is_file() or path.is_symlink()):
                 continue
             if name.endswith(".mapping.json") or name.lower().endswith(PARTIAL_SUFFIXES) \
                     or name.startswith(OFFICE_OWNER_PREFIX):

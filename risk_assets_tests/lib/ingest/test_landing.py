@@ -438,3 +438,31 @@ def test_a_database_client_paste_missing_rows_fails_its_row_count_with_a_warning
     assert rule_found["detail"] == ("psql_paste.txt line 28: the export's row count states 30 rows, the file holds 25 "
                                     "(-5): rows were lost, or added, before the file landed (a paste cut short, a copy "
                                     "of part of the output)")
+
+
+def test_a_data_jobs_output_folder_lands_its_parts_and_not_its_markers(risk_home, data_dir):
+    """Spark writes its CSV parts beside `_SUCCESS`, `_started_<id>` and `_committed_<id>` markers and
+    a `_temporary/` scratch folder. The markers, refused as no tape, came back on every run (and two
+    empty ones shared one manifest row, so one was never named); they are not landed now, nor the
+    scratch files, while a tape a person named with a leading `_` still is."""
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder, landable_files
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 31)]
+    job = risk_home.landing_loans / "lc_2011_spark"
+    (job / "_temporary" / "0").mkdir(parents=True)
+    (job / "part-00000.csv").write_text("\n".join([lines[0], *lines[1:16]]) + "\n", encoding="utf-8")
+    (job / "part-00001.csv").write_text("\n".join([lines[0], *lines[16:31]]) + "\n", encoding="utf-8")
+    (job / "_temporary" / "0" / "part-00002.csv").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    for marker in ("_SUCCESS", "_started_5230219145", "_committed_5230219145"):
+        (job / marker).write_text("" if marker != "_committed_5230219145" else '{"added": ["part-00000.csv"]}')
+    (risk_home.landing_loans / "_final_tape.csv").write_text("\n".join(lines[:6]) + "\n", encoding="utf-8")
+    names = sorted(p.relative_to(risk_home.landing_loans).as_posix() for p in landable_files(risk_home.landing_loans))
+    assert names == ["_final_tape.csv", "lc_2011_spark/part-00000.csv", "lc_2011_spark/part-00001.csv"]
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+    assert [(Path(o.path).name, o.outcome, o.rows_loaded) for o in report.files] == [
+        ("_final_tape.csv", "loaded", 5), ("part-00000.csv", "loaded", 15), ("part-00001.csv", "loaded", 15)]
