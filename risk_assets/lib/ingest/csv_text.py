@@ -158,6 +158,11 @@ ROW_COUNT_LINE = r"(?i)^\s*\(?\d[\d,]* rows?(?: affected| selected)?\)?\.?\s*$"
 affected)`, SQL*Plus's `30 rows selected.`: a non-data line (`row_count`), never a loan."""
 
 
+PAGE_NUMBER_LINE = r"(?i)^\s*[-–—]?\s*page\s+\d+(?:\s*(?:of|/)\s*\d+)?\s*[-–—]?\s*[,;|\t]*\s*$"
+"""A report's page number on a line of its own (`Page 1 of 3`, `- Page 2 -`, `PAGE 3/7,,,,`), where
+a paginated report breaks a page: a non-data line (`page_number`), never a loan."""
+
+
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -721,6 +726,7 @@ def read_records(
     kind = pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
     kind = kind.when(pl.col("text").str.contains(rule_line(delimiter))).then(pl.lit("rule_line"))
     kind = kind.when(pl.col("text").str.contains(ROW_COUNT_LINE)).then(pl.lit("row_count"))
+    kind = kind.when(pl.col("text").str.contains(PAGE_NUMBER_LINE)).then(pl.lit("page_number"))
     kind = kind.when((pl.col("_source_line") == pl.col("_source_line").max())
                      & pl.col("text").str.contains(END_OF_FILE_MARKER)).then(pl.lit("end_of_file_marker"))
     if header_text is not None:

@@ -836,7 +836,9 @@ def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     another number, so the value fails as unparsable_number instead. Thousands "'" (Swiss) also
     matches the typographic apostrophe U+2019 (1’234.50); grouping "indian" reads the lakh and crore
     groups (12,34,567.50: two digits per group above the last three) and refuses three-digit groups
-    there (1,234,567 is no Indian number)."""
+    there (1,234,567 is no Indian number). A leading minus sign U+2212 is a minus."""
+    # U+2212, the minus sign Java and ICU write for Swedish, Finnish and Norwegian numbers (−180,00)
+    s = s.str.replace("^\u2212", "-")
     thousands = dialect.thousands or None
     if dialect.decimal == "," and thousands != ".":  # a point is neither mark: '1.250' is not 1.25
         s = pl.when(~s.str.contains(".", literal=True)).then(s)

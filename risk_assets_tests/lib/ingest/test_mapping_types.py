@@ -521,3 +521,19 @@ def test_zips_and_amounts_kept_as_text_for_excel_load_as_their_values(bank_tape)
     assert parsed.notes["excel_formula_unwrapped"] == {"amount": 1, "zip": 2}
     assert parsed.notes["text_marker_removed"] == {"zip": 2}
     assert parsed.notes["zip_float_tail_removed"] == {"zip": 1}
+
+
+def test_the_unicode_minus_sign_of_nordic_locales_is_a_minus(tmp_path):
+    """Java and ICU write negative numbers for Swedish, Finnish and Norwegian with U+2212 (−180,00),
+    not '-': it was quarantined as unparsable with no hint. It is a minus: the amount is then judged
+    as '-180,00' is (no loan amount is negative); a sign after the digits is still unparsable."""
+    tape = tmp_path / "sv_2024.csv"
+    tape.write_text("ref;amount\nS1;\u2212180,00\nS2;-180,00\nS3;12\u00a0000,50\nS4;18\u2212\n", encoding="utf-8")
+    (tmp_path / "sv_2024.csv.mapping.json").write_text(json.dumps({
+        "name": "sv", "dialect": {"delimiter": ";", "decimal": ",", "thousands": " "},
+        "columns": {"ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("S3", 12000.5)]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
+        (2, "non_positive_amount", "\u2212180,00"), (3, "non_positive_amount", "-180,00"), (5, "unparsable_number", "18\u2212")]

@@ -1531,3 +1531,16 @@ def test_a_header_ending_with_a_delimiter_over_lines_that_do_not_loads_every_loa
     assert parsed.rows.get_column("loan_amount").to_list() == [5000, 2500, 10000, 3000, 5000]
     assert parsed.notes["header_ends_with_delimiter"] == 5
     assert [q[:3] for q in _quarantined(parsed)] == [(4, None, "malformed_record")]
+
+
+def test_a_paginated_reports_page_numbers_are_non_data_lines(lc_lines, tmp_path):
+    """A report printed to CSV breaks its pages with `Page 1 of 3` and the header again: the page
+    lines were quarantined as malformed loans. They are non-data lines (`page_number`)."""
+    tape = _write(tmp_path / "lc_report.csv", [
+        lc_lines[0], *lc_lines[1:3], "Page 1 of 3", lc_lines[0], *lc_lines[3:5], "- Page 2 -,,,", lc_lines[0],
+        *lc_lines[5:7], "PAGE 3/3",
+    ])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.height == 6 and parsed.quarantine.height == 0
+    assert [line for line, kind in parsed.non_data_lines if kind == "page_number"] == [4, 8, 12]
