@@ -33,6 +33,7 @@ from urllib.parse import unquote_plus, urlsplit
 import polars as pl
 
 from risk_assets.lib.ingest import csv_text, news_xml
+from risk_assets.lib.ingest.folders import MONTH_NAMES
 from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNATURE
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
@@ -732,6 +733,30 @@ _GO_TIME = re.compile(r"(?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) 
 """Go's time.Time.String(): '2024-05-02 09:00:00 +0000 UTC', '... +0200 CEST', with a monotonic
 clock reading ' m=+0.0012' when taken from time.Now(); the numeric offset decides."""
 
+_ORACLE_TIME = re.compile(
+    r"(?P<day>\d{2})-(?P<month>[A-Za-z]{3})-(?P<year>\d{2}|\d{4}) (?P<hour>\d{1,2})\.(?P<minute>\d{2})\."
+    r"(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))? ?(?P<half>[AaPp][Mm])(?: (?P<zone>[+-]\d{1,2}:\d{2}|UTC|GMT))?")
+"""Oracle's default text of a TIMESTAMP (NLS_TIMESTAMP_FORMAT 'DD-MON-RR HH.MI.SSXFF AM') and of a
+TIMESTAMP WITH TIME ZONE ('... TZR'): '02-MAY-24 09.00.00.000000 AM +02:00'. A two-digit RR year is
+2000-2049 for 00-49 and 1950-1999 for 50-99 (Oracle Database SQL Language Reference, "RR Datetime
+Format Element")."""
+
+
+def _oracle_iso(found: re.Match[str]) -> str:
+    """The ISO 8601 text of an _ORACLE_TIME match ('2024-05-02T09:00:00.000000+02:00')."""
+    year = int(found["year"])
+    if len(found["year"]) == 2:
+        year += 2000 if year < 50 else 1900
+    month = MONTH_NAMES.get(found["month"].lower())
+    if month is None:
+        raise ValueError(f"{found[0]!r}: {found['month']!r} is no month")
+    hour = int(found["hour"]) % 12 + (12 if found["half"].lower() == "pm" else 0)
+    fraction = f".{found['fraction'][:6]}" if found["fraction"] else ""
+    zone = {"UTC": "+00:00", "GMT": "+00:00"}.get((found["zone"] or "").upper(), found["zone"] or "")
+    if zone and len(zone.split(":")[0]) == 2:  # +2:00 -> +02:00
+        zone = zone[0] + "0" + zone[1:]
+    return f"{year:04d}-{month:02d}-{int(found['day']):02d}T{hour:02d}:{found['minute']}:{found['second']}{fraction}{zone}"
+
 
 def parse_timestamp(text: str) -> tuple[datetime, bool]:
     """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
@@ -740,6 +765,7 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits),
     milliseconds (13), microseconds (16) or nanoseconds (19) up to next year, Java's ZonedDateTime
     ('2024-05-02T09:00+02:00[Europe/Paris]'), Go's time.String() ('2024-05-02 09:00:00 +0200 CEST'),
+    Oracle's default TIMESTAMP [WITH TIME ZONE] text ('02-MAY-24 09.00.00.000000 AM +02:00'),
     and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET,
@@ -756,6 +782,8 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     value = _ZONED_SUFFIX.sub("", text.strip())  # Java's '...+02:00[Europe/Paris]': the offset says it all
     if go := _GO_TIME.fullmatch(value):  # Go's time.String(): '2024-05-02 09:00:00 +0200 CEST'
         value = f"{go['time']}{go['sign']}{go['hours']}:{go['minutes']}"
+    elif oracle := _ORACLE_TIME.fullmatch(value):  # Oracle's '02-MAY-24 09.00.00.000000 AM +02:00'
+        value = _oracle_iso(oracle)
     latest = datetime.now(UTC).year + 1
     try:
         if re.fullmatch(r"(?:\d{10}|\d{13}|\d{16}|\d{19})(?:\.\d+)?", value):  # s, ms, µs or ns since 1970

@@ -410,6 +410,9 @@ def test_a_utf8_feed_with_windows_1252_bytes_on_some_lines_is_refused_as_mixed(t
     ("2024-05-02T11:00+02:00[GMT+02:00]", "2024-05-02 09:00", False),  # ... with a fixed-offset zone id
     ("2024-05-02 09:00:00 +0000 UTC", "2024-05-02 09:00", False),  # Go's time.String()
     ("2024-05-02 11:00:00.123456789 +0200 CEST m=+0.001200", "2024-05-02 09:00", False),  # ... from time.Now()
+    ("02-MAY-24 09.00.00.000000 AM +02:00", "2024-05-02 07:00", False),  # Oracle's TIMESTAMP WITH TIME ZONE
+    ("02-MAY-24 09.30.00.000000 PM", "2024-05-02 21:30", True),  # ... its TIMESTAMP, no zone
+    ("15-JAN-99 12.05.00 AM UTC", "1999-01-15 00:05", False),  # RR: 99 is 1999; 12 AM is midnight
 ])
 def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     parsed, assumed = parse_timestamp(text)
