@@ -478,6 +478,12 @@ def parse_loan_file(
         parsed.notes["as_of_from_folder"] = (
             f"{folder_facts.as_of_from} -> {folder_as_of.isoformat()}"
             + (" (the month's last day)" if folder_facts.month_end else ""))
+        # a folder of originations by month (a vintage) is no as-of date: say where the date came from
+        after = pl.col("rule") == "issue_after_asof"
+        parsed.quarantine = parsed.quarantine.with_columns(message=pl.when(after).then(
+            pl.col("message") + pl.lit(f" ({folder_as_of.isoformat()}, from the folder {folder_facts.as_of_from!r}: if "
+                                       "the folder names no as-of date, give the tape's in its file name or a sidecar "
+                                       "mapping's as_of)")).otherwise(pl.col("message")))
     if unreadable:
         parsed.notes["mappings_unreadable"] = unreadable
     if passed_over:

@@ -132,3 +132,24 @@ def test_a_hive_partition_folder_gives_its_column_to_the_files_that_lack_it(tmp_
     parsed = parse_loan_file(own, landing=landing)
     assert parsed.rows.get_column("addr_state").to_list() == [line.split(",")[state] for line in lc_lines[1:]]
     assert "columns_from_folder" not in parsed.notes
+
+
+def test_a_loan_issued_after_its_folders_date_names_the_folder_in_its_quarantine_message(tmp_path, lc_lines):
+    """A folder of originations by month (a vintage, `2011-10/`) is no as-of date, yet reads as one:
+    the December 2011 loans of the real file would be issued after it. They are quarantined with
+    the rule as before, and the message says the date came from the folder and how to give the
+    tape's own."""
+    landing = tmp_path / "landing"
+    issued = ["Oct-2011", "Oct-2011", "Nov-2011", "Dec-2011", "Oct-2011", "Dec-2011"]
+    lines = _with_ids(lc_lines)
+    tape = _tape(landing / "2011-10" / "originations.csv",
+                 ["issue_d," + lines[0]] + [f"{month},{line}" for month, line in zip(issued, lines[1:], strict=True)])
+    parsed = parse_loan_file(tape, landing=landing)
+    parsed.reconcile()
+    assert parsed.notes["as_of_from_folder"] == "2011-10 -> 2011-10-31 (the month's last day)"
+    assert parsed.rows.height == 3
+    late = parsed.quarantine.filter(parsed.quarantine["rule"] == "issue_after_asof")
+    assert late["line"].to_list() == [4, 5, 7]
+    assert late["message"][0].endswith(
+        "is an issue date after the tape's as-of date (2011-10-31, from the folder '2011-10': if the folder "
+        "names no as-of date, give the tape's in its file name or a sidecar mapping's as_of)")
