@@ -51,9 +51,11 @@ DATE_PARTS = (*DATE_KEYS, "year", "month", "day")
 """Hive partition names read as (part of) a date, never as a column's value."""
 
 _DAY = re.compile(r"(\d{4})([-_.]?)(\d{2})\2(\d{2})")
-_MONTH_NUMBERS = re.compile(r"(\d{4})[-_.](\d{2})|(\d{2})[-_.](\d{4})|(\d{4})(\d{2})")
+_MONTH_NUMBERS = re.compile(r"(\d{4})[-_.](\d{2})|(\d{2})[-_.](\d{4})")
 _MONTH_WORDS = re.compile(r"([a-z]+)[-_. ]?(\d{4})|(\d{4})[-_. ]?([a-z]+)", re.IGNORECASE)
 _PARTITION = re.compile(r"([^=]+)=(.*)")
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+"""The folder value Hive, Spark and pyarrow write for a partition column's NULL: read as empty."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ class FolderFacts:
         as_of_from: the folder text it was read from (`2024-06`, `year=2024/month=06`), for notes.
         month_end: True when the folder names a month and `as_of` is its last day.
         partitions: Hive partition values by name as written in the folder (`{"addr_state": "AZ"}`),
-            percent-escapes decoded; the date keys among them too.
+            percent-escapes decoded, `__HIVE_DEFAULT_PARTITION__` (a NULL) as ''; the date keys among
+            them too.
     """
 
     as_of: date | None = None
@@ -84,8 +87,9 @@ def folder_date(name: str) -> tuple[date, bool] | None:
     """The date a folder name is, whole, or None: (date, True) for a month, as its last day.
 
     Forms: `2024-06-30`, `2024_06_30`, `2024.06.30`, `20240630`; months `2024-06`, `2024_06`,
-    `202406`, `06-2024`, `06.2024`, `June 2024`, `Jun_2024`, `2024-June`. Names that only contain a
-    date (`tape 2024-06`, `backup_2024-06-30_old`) and dates that do not exist (2024-06-31) are None.
+    `06-2024`, `06.2024`, `June 2024`, `Jun_2024`, `2024-June` (six digits, `200612`, are as likely a
+    lender's or a batch's number: no date). Names that only contain a date (`tape 2024-06`,
+    `backup_2024-06-30_old`) and dates that do not exist (2024-06-31) are None.
     """
     text = name.strip()
     if found := _DAY.fullmatch(text):
@@ -94,8 +98,7 @@ def folder_date(name: str) -> tuple[date, bool] | None:
         except ValueError:
             return None
     if found := _MONTH_NUMBERS.fullmatch(text):
-        year, month = (found.group(1), found.group(2)) if found.group(1) else (
-            (found.group(4), found.group(3)) if found.group(4) else (found.group(5), found.group(6)))
+        year, month = (found.group(1), found.group(2)) if found.group(1) else (found.group(4), found.group(3))
         end = _month_end(int(year), int(month))
         return (end, True) if end else None
     if found := _MONTH_WORDS.fullmatch(text):
@@ -125,15 +128,45 @@ def _nested(parts: Sequence[str], at: int) -> tuple[date, bool, int] | None:
     return (end, True, 2) if end else None
 
 
-def name_has_date(name: str) -> bool:
-    """Whether a file name carries a date of its own, marked or not (`tape_2024-05.csv`,
-    `LOANS_20240531.CSV`, `tape May 2024.csv`, `tape_05-2024.csv`): a folder's date is then not
-    taken for it."""
+_NAME_DATES = (
+    (re.compile(r"(?<![\d])((?:19|20)\d{2})([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?![\d])"), "day"),
+    (re.compile(r"(?<![\d])((?:19|20)\d{2})[-_.](0[1-9]|1[0-2])(?![\d])"), "year-month"),
+    (re.compile(r"(?<![\d])(0[1-9]|1[0-2])[-_.]((?:19|20)\d{2})(?![\d])"), "month-year"),
+    (re.compile(r"(?<![A-Za-z])([A-Za-z]{3,9})[-_. ]?((?:19|20)\d{2})(?![\d])"), "name-year"),
+    (re.compile(r"(?<![\d])((?:19|20)\d{2})[-_. ]?([A-Za-z]{3,9})(?![A-Za-z])"), "year-name"),
+)
+"""Dates a file name may carry without an as-of marker, longest form first: `tape_2024-06-30`,
+`LOANS_20240630`, `tape_2024-06`, `tape_06-2024`, `tape May 2024`, `tape_2024May` (a month: its
+last day). A year alone (`lendingclub_2007_2011`) is none."""
+
+
+def name_dates(name: str) -> list[tuple[date, bool, str]]:
+    """The distinct dates a file name carries without an as-of marker (see _NAME_DATES), each as
+    (date, month_end, text as written), in the order written; [] for none. A form whose date does
+    not exist (2024-02-30, `Foo 2024`) is no date."""
     stem = name.split(".")[0]
-    if re.search(r"(?<!\d)(?:19|20)\d{2}[-_.]?(?:0[1-9]|1[0-2])(?:[-_.]?\d{2})?(?!\d)|(?<!\d)(?:0[1-9]|1[0-2])[-_.](?:19|20)\d{2}(?!\d)", stem):
-        return True
-    return any(word.lower() in MONTH_NAMES and re.search(r"(?:19|20)\d{2}", stem)
-               for word in re.findall(r"[A-Za-z]+", stem))
+    found: dict[date, tuple[date, bool, str, int]] = {}
+    taken = [False] * len(stem)
+    for pattern, form in _NAME_DATES:
+        for match in pattern.finditer(stem):
+            if any(taken[match.start():match.end()]):
+                continue
+            groups = match.groups()
+            try:
+                if form == "day":
+                    read, month_end = date(int(groups[0]), int(groups[2]), int(groups[3])), False
+                else:
+                    year, month = {"year-month": (groups[0], groups[1]), "month-year": (groups[1], groups[0]),
+                                   "name-year": (groups[1], MONTH_NAMES.get(groups[0].lower())),
+                                   "year-name": (groups[0], MONTH_NAMES.get(groups[1].lower()))}[form]
+                    read, month_end = (_month_end(int(year), int(month)) if month else None), True
+            except ValueError:
+                read = None
+            if read is None:
+                continue
+            taken[match.start():match.end()] = [True] * (match.end() - match.start())
+            found.setdefault(read, (read, month_end, match.group(0), match.start()))
+    return [(d, m, text) for d, m, text, _ in sorted(found.values(), key=lambda item: item[3])]
 
 
 def read_folders(parts: Sequence[str]) -> FolderFacts:
@@ -153,7 +186,8 @@ def read_folders(parts: Sequence[str]) -> FolderFacts:
     partitions: dict[str, str] = {}
     for part in parts:
         if found := _PARTITION.fullmatch(part):
-            partitions[unquote(found.group(1))] = unquote(found.group(2))
+            value = unquote(found.group(2))
+            partitions[unquote(found.group(1))] = "" if value == HIVE_NULL else value
     for index in range(len(parts) - 1, -1, -1):
         part = parts[index]
         nested = next((n for start in (index - 2, index - 1) if start >= 0

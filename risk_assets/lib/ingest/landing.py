@@ -44,12 +44,13 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from risk_assets.lib.ingest import folders
 from risk_assets.lib.ingest.news_formats import SAME_URL, url_key
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.lake import table_exists
@@ -227,9 +228,12 @@ def landable_files(folder: Path) -> list[Path]:
     whose target does not exist is listed too: reading it fails, and landing refuses it with the
     target it names (`unreadable_reason`), instead of passing over it in silence.
 
-    Ordered by subfolder, then so that an original sorts before its browser re-download
-    ("x (1).csv" after "x.csv"), then by name: the first of two identical files is the one that
-    loads. A missing folder has none.
+    Ordered by the date a file's name or folders state (`stated_date`; files without one first),
+    so that monthly tapes land in date order whatever their names' order (`May 2024/` before
+    `June 2024/`, `tape_05-2024.csv` before `tape_04-2025.csv`), and an undated snapshot landed later
+    is the newer one; then by subfolder, then so that an original sorts before its browser
+    re-download ("x (1).csv" after "x.csv"), then by name: the first of two identical files is the
+    one that loads. A missing folder has none.
     """
     if not folder.is_dir():
         return []
@@ -268,9 +272,22 @@ def unreadable_reason(path: Path, error: OSError) -> str:
             "tried again on the next run")
 
 
-def _delivery_order(path: Path, folder: Path) -> tuple[str, str, bool, str]:
+def stated_date(path: Path, folder: Path) -> date | None:
+    """The date a file's name states (one date, marked or not: `tape May 2024.csv`, `tape_2024-05.csv`),
+    else the one its folders under `folder` state (`folders.read_folders`), else None."""
+    in_name = folders.name_dates(path.name)
+    if in_name:
+        return in_name[0][0] if len(in_name) == 1 else None
+    try:
+        return folders.read_folders(path.parent.relative_to(folder).parts).as_of
+    except ValueError:  # refused when parsed, with the folder named
+        return None
+
+
+def _delivery_order(path: Path, folder: Path) -> tuple[date, str, str, bool, str]:
     original = _REDOWNLOAD_SUFFIX.sub("", path.stem)
-    return path.parent.relative_to(folder).as_posix(), original, path.stem != original, path.name
+    return (stated_date(path, folder) or date.min, path.parent.relative_to(folder).as_posix(), original,
+            path.stem != original, path.name)
 
 
 def file_state(path: Path) -> tuple[int, int]:

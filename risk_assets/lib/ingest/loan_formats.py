@@ -466,24 +466,26 @@ def parse_loan_file(
         del utf8
     del content
     records, partition_notes = _partition_columns(records, mapping, folder_facts)
-    folder_as_of = folder_facts.as_of if not folders.name_has_date(path.name) else None
-    file_as_of = as_of or mapping.as_of or _as_of_from_name(path) or folder_as_of
-    # the date of this file alone dates its rows: its name's, its own sidecar's, else its folder's;
-    # a folder mapping's as_of applies to every file it names, monthly tapes included
+    # the date of this file alone dates its rows: its name's, its own sidecar's, else its folder's for
+    # a file whose name carries no date of its own (a back-fill folder holds tapes of many months; an
+    # unmarked date in a name may be a run date, so it orders landing but dates nothing); a folder
+    # mapping's as_of applies to every file it names, monthly tapes included, so it dates no snapshot
     own_date = _as_of_from_name(path) or (mapping.as_of if mapping.sidecar else None)
+    folder_as_of = (folder_facts.as_of if folder_facts.as_of and not (as_of or own_date or mapping.as_of)
+                    and not folders.name_dates(path.name) else None)
+    file_as_of = as_of or mapping.as_of or _as_of_from_name(path) or folder_as_of
     snapshot_of = own_date or folder_as_of
     parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, snapshot_of=snapshot_of)
     parsed.notes.update(partition_notes)
-    if folder_as_of and not (as_of or mapping.as_of or own_date):
-        parsed.notes["as_of_from_folder"] = (
-            f"{folder_facts.as_of_from} -> {folder_as_of.isoformat()}"
-            + (" (the month's last day)" if folder_facts.month_end else ""))
-        # a folder of originations by month (a vintage) is no as-of date: say where the date came from
+    if folder_as_of:
+        parsed.notes["as_of_from_folder"] = (f"{folder_facts.as_of_from} -> {folder_as_of.isoformat()}"
+                                             + (" (the month's last day)" if folder_facts.month_end else ""))
+        # a folder of a month's originations (a vintage) is no as-of date: say where the date came from
         after = pl.col("rule") == "issue_after_asof"
         parsed.quarantine = parsed.quarantine.with_columns(message=pl.when(after).then(
-            pl.col("message") + pl.lit(f" ({folder_as_of.isoformat()}, from the folder {folder_facts.as_of_from!r}: if "
-                                       "the folder names no as-of date, give the tape's in its file name or a sidecar "
-                                       "mapping's as_of)")).otherwise(pl.col("message")))
+            pl.col("message") + pl.lit(f" ({folder_as_of.isoformat()}, from the folder {folder_facts.as_of_from!r}: "
+                                       "if it names no as-of date, give the tape's in its file name "
+                                       "(asof_YYYY-MM-DD) or a sidecar mapping's as_of)")).otherwise(pl.col("message")))
     if unreadable:
         parsed.notes["mappings_unreadable"] = unreadable
     if passed_over:

@@ -14,7 +14,7 @@ from risk_assets.defs.ingest.assets import raw_loans
 from risk_assets.defs.resources import LakeResource
 from risk_assets.defs.transform.assets import DBT_ASSETS
 from risk_assets.defs.transform.project import dbt_executable, dbt_project
-from risk_assets.lib.ingest.folders import folder_date, name_has_date, read_folders
+from risk_assets.lib.ingest.folders import folder_date, name_dates, read_folders
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.ingest.parsed import FileRefused
 from risk_assets.lib.lake import connect
@@ -50,6 +50,7 @@ def _with_ids(lc_lines: list[str], first_id: int = 1000) -> list[str]:
     (("year=2024", "month=6"), "2024-06-30", True),
     (("as_of=2024-05-31", "addr_state=AZ"), "2024-05-31", False),
     (("acme", "2024"), None, False),  # a year states no as-of date
+    (("200612",), None, False),  # nor six digits: a lender's or a batch's number as likely as a month
     (("addr_state=AZ",), None, False),
     (("backup_2024-06-30_old",), None, False),  # a name that only contains a date
 ])
@@ -64,17 +65,22 @@ def test_a_folder_meant_to_date_the_tape_whose_date_is_not_read_is_an_error(part
         read_folders(("acme", part))
 
 
-def test_dates_and_file_names():
-    assert folder_date("2024-06-31") is None and folder_date("201913") is None
-    assert [name_has_date(n) for n in ("acme_tape.csv", "tape_2024-05.csv", "LOANS_20240531.CSV", "tape May 2024.csv",
-                                       "lendingclub_2007_2011.csv")] == [False, True, True, True, False]
+def test_dates_folder_and_file_names_carry():
+    assert folder_date("2024-06-31") is None
+    assert folder_date("200612") is None  # six digits are as likely a lender's or a batch's number
+    assert [[(d.isoformat(), text) for d, _, text in name_dates(n)] for n in (
+        "acme_tape.csv", "tape_2024-05.csv", "LOANS_20240531.CSV", "acme_tape June 2024.csv", "tape_06-2024.csv",
+        "lendingclub_2007_2011.csv", "loans_2024-01_to_2024-03.csv", "report_2024-06-30_v2.csv")] == [
+        [], [("2024-05-31", "2024-05")], [("2024-05-31", "20240531")], [("2024-06-30", "June 2024")],
+        [("2024-06-30", "06-2024")], [], [("2024-01-31", "2024-01"), ("2024-03-31", "2024-03")],
+        [("2024-06-30", "2024-06-30")]]
 
 
 def test_monthly_tapes_in_dated_folders_are_versioned_by_the_folder_whatever_the_landing_order(risk_home, lc_lines):
-    """The same file name every month, one folder per month: `2024-06-30/` sorts (and lands) before
-    `asof_2024-05-31/`. Undated, May's `Fully Paid`/`Current` rows landed last became each loan's
-    newest version and June's charge-off vanished from the features. Dated by their folders, June
-    is the newest version of every loan."""
+    """The same file name every month, one folder per month: `2024-06-30/` sorts before
+    `asof_2024-05-31/`, and landed in path order and undated, May's `Fully Paid` rows became each
+    loan's newest version and June's charge-off vanished from the features. Dated by their folders
+    (and landed in that order), June is the newest version of every loan."""
     may = _with_ids(lc_lines)
     june = [may[0]] + [line.replace(",Fully Paid", ",Charged Off") if n == 1 else line for n, line in enumerate(may[1:], 1)]
     assert may[1].endswith(",Fully Paid") and june[1].endswith(",Charged Off")
@@ -91,19 +97,23 @@ def test_monthly_tapes_in_dated_folders_are_versioned_by_the_folder_whatever_the
                              "GROUP BY 1 ORDER BY min(_ingested_at)").fetchall()
         versions = con.execute("SELECT snapshot_version, loan_status, snapshot_date::VARCHAR FROM staging.stg_loans "
                                "WHERE loan_key = 'lendingclub:1000' ORDER BY 1").fetchall()
-    assert [(Path(f).parent.name, d, n) for f, d, n in landed] == [("2024-06-30", "2024-06-30", 6),
-                                                                   ("asof_2024-05-31", "2024-05-31", 6)]
+    assert [(Path(f).parent.name, d, n) for f, d, n in landed] == [("asof_2024-05-31", "2024-05-31", 6),
+                                                                   ("2024-06-30", "2024-06-30", 6)]
     assert versions == [(1, "Fully Paid", "2024-05-31"), (2, "Charged Off", "2024-06-30")]
 
 
-def test_a_file_name_with_its_own_date_keeps_it_and_an_unread_folder_date_refuses(tmp_path, lc_lines):
-    """A back-fill folder holds tapes of many months: a file whose name carries a date is not given
-    the folder's. A folder meant to date its tapes whose date cannot be read refuses them."""
+def test_a_file_name_with_a_date_of_its_own_is_not_given_its_folders_and_an_unread_folder_date_refuses(
+        tmp_path, lc_lines):
+    """A back-fill folder holds tapes of many months: a file whose name carries a date, marked or not,
+    is not given the folder's (an unmarked date in a name may be a run date: it orders landing, see
+    below, but dates nothing). A folder meant to date its tapes whose date cannot be read refuses them."""
+    import datetime as dt
+
     landing = tmp_path / "landing"
     named = _tape(landing / "2024-06-30" / "loans_asof_2024-03-31.csv", _with_ids(lc_lines))
     dated = _tape(landing / "2024-06-30" / "tape_2024-04.csv", _with_ids(lc_lines))
     parsed = parse_loan_file(named, landing=landing)
-    assert parsed.rows.get_column("snapshot_date").unique().to_list() == [__import__("datetime").date(2024, 3, 31)]
+    assert parsed.rows.get_column("snapshot_date").unique().to_list() == [dt.date(2024, 3, 31)]
     assert "as_of_from_folder" not in parsed.notes
     parsed = parse_loan_file(dated, landing=landing)
     assert parsed.rows.get_column("snapshot_date").null_count() == 6 and "as_of_from_folder" not in parsed.notes
@@ -127,6 +137,9 @@ def test_a_hive_partition_folder_gives_its_column_to_the_files_that_lack_it(tmp_
     assert parsed.rows.get_column("addr_state").to_list() == ["AZ"] * 6
     assert parsed.notes["columns_from_folder"] == {"addr_state": "AZ"}
     assert parsed.notes["folder_values_unread"] == {"region": "west"}
+    # Hive's NULL partition is an empty value, not a state named __HIVE_DEFAULT_PARTITION__
+    unknown = _tape(landing / "lc_by_state" / "addr_state=__HIVE_DEFAULT_PARTITION__" / "part-00000.csv", without_state)
+    assert parse_loan_file(unknown, landing=landing).rows.get_column("addr_state").null_count() == 6
     # a file that has the column keeps its own values
     own = _tape(landing / "addr_state=AZ" / "part-00001.csv", lc_lines)
     parsed = parse_loan_file(own, landing=landing)
@@ -151,5 +164,31 @@ def test_a_loan_issued_after_its_folders_date_names_the_folder_in_its_quarantine
     late = parsed.quarantine.filter(parsed.quarantine["rule"] == "issue_after_asof")
     assert late["line"].to_list() == [4, 5, 7]
     assert late["message"][0].endswith(
-        "is an issue date after the tape's as-of date (2011-10-31, from the folder '2011-10': if the folder "
-        "names no as-of date, give the tape's in its file name or a sidecar mapping's as_of)")
+        "is an issue date after the tape's as-of date (2011-10-31, from the folder '2011-10': if it names no "
+        "as-of date, give the tape's in its file name (asof_YYYY-MM-DD) or a sidecar mapping's as_of)")
+
+
+def test_undated_monthly_tapes_land_in_the_order_of_the_dates_their_names_or_folders_state(risk_home, lc_lines):
+    """`June 2024/acme_tape June 2024.csv` sorts before `May 2024/acme_tape May 2024.csv`. Their names
+    carry a date (no as-of marker), so neither is dated and staging orders their versions by
+    landing time: landing in path order made May's rows the newest and June's charge-off vanished.
+    Files land in the order of the dates their names (else their folders) state."""
+    from risk_assets.lib.ingest.landing import landable_files
+
+    may = _with_ids(lc_lines)
+    june = [may[0]] + [line.replace(",Fully Paid", ",Charged Off") if n == 1 else line for n, line in enumerate(may[1:], 1)]
+    _tape(risk_home.landing_loans / "acme" / "June 2024" / "acme_tape June 2024.csv", june)
+    _tape(risk_home.landing_loans / "acme" / "May 2024" / "acme_tape May 2024.csv", may)
+    earlier = [may[0]] + [line.replace(",Fully Paid", ",Current") if n == 1 else line for n, line in enumerate(may[1:], 1)]
+    _tape(risk_home.landing_loans / "acme" / "tape_06-2023.csv", earlier)
+    _tape(risk_home.landing_loans / "lendingclub.csv", lc_lines)
+    assert [p.name for p in landable_files(risk_home.landing_loans)] == [
+        "lendingclub.csv", "tape_06-2023.csv", "acme_tape May 2024.csv", "acme_tape June 2024.csv"]
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize([raw_loans, *DBT_ASSETS], resources=resources, selection=["raw_loans", "stg_loans"]).success
+    with connect(risk_home.lake_path, read_only=True) as con:
+        versions = con.execute("SELECT snapshot_version, loan_status, regexp_extract(_source_file, '[^/]+$') "
+                               "FROM staging.stg_loans WHERE loan_key = 'lendingclub:1000' ORDER BY 1").fetchall()
+    assert versions == [(1, "Current", "tape_06-2023.csv"), (2, "Fully Paid", "acme_tape May 2024.csv"),
+                        (3, "Charged Off", "acme_tape June 2024.csv")]
