@@ -583,7 +583,7 @@ def _repeated_headers(frame: pl.DataFrame, path: Path, header: list[str], delimi
 
 
 def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimiter: str,
-                               header_ends_empty: bool = False) -> tuple[pl.DataFrame, list[str], bool]:
+                               header_ends_empty: int = 0) -> tuple[pl.DataFrame, list[str], bool]:
     """An export that ends each data line with a delimiter its header line lacks (ERP and mainframe
     writers put one after every field): with half the records or more one field longer than the
     header and that field empty, the header gains an empty column, named by position
@@ -598,18 +598,19 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimit
     would load as the rate), or its last value is empty and its trailing delimiter missing; the
     two cannot be told apart, so it gets `lost_field` True and stays malformed.
 
-    The mirror case: a header that ends with a delimiter (`header_ends_empty`: its last column is
-    untitled) over data lines that do not, half the records or more one field short of it (a
-    report tool that writes a separator after every header cell only). Those records are read with
-    the untitled column empty instead of all being malformed; the header is kept (widened True)."""
+    The mirror case: a header that ends with delimiters (`header_ends_empty`: how many of its last
+    columns are untitled) over data lines that do not, half the records or more that many fields
+    short of it (a report tool that writes a separator after every header cell only). Those records
+    are read with the untitled columns empty instead of all being malformed; the header is kept
+    (widened True)."""
     width = len(header)
     ends_empty = pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")
     if header_ends_empty and records.height:
-        short = (pl.col("n_fields") == width - 1) & ~ends_empty
+        short = (pl.col("n_fields") == width - header_ends_empty) & ~ends_empty
         n_short = records.select(short.sum()).item()
         if n_short and 2 * n_short >= records.height:
             records = records.with_columns(
-                text=pl.when(short).then(pl.col("text") + delimiter).otherwise(pl.col("text")),
+                text=pl.when(short).then(pl.col("text") + delimiter * header_ends_empty).otherwise(pl.col("text")),
                 n_fields=pl.when(short).then(width).otherwise(pl.col("n_fields")),
                 filled_extra=pl.lit(False), lost_field=pl.lit(False))
             return records, header, True
@@ -743,9 +744,12 @@ def read_records(
     records = frame.filter(pl.col("kind").is_null()).drop("kind")
 
     records = records.with_columns(n_fields=_field_count(delimiter))
-    header_ends_empty = header_text is not None and bool(header) and \
-        split_fields(header_text, delimiter)[-1:] == [""]
-    short_of_header = records.filter((pl.col("n_fields") == len(header) - 1)
+    header_fields = split_fields(header_text, delimiter) if header_text is not None else []
+    named = len(header_fields)
+    while named > 1 and header_fields[named - 1] == "":
+        named -= 1
+    header_ends_empty = len(header_fields) - named  # untitled columns after the last named one
+    short_of_header = records.filter((pl.col("n_fields") == len(header) - header_ends_empty)
                                      & ~pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")).height
     records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
     reader_notes: dict[str, object] = {}

@@ -1531,6 +1531,11 @@ def test_a_header_ending_with_a_delimiter_over_lines_that_do_not_loads_every_loa
     assert parsed.rows.get_column("loan_amount").to_list() == [5000, 2500, 10000, 3000, 5000]
     assert parsed.notes["header_ends_with_delimiter"] == 5
     assert [q[:3] for q in _quarantined(parsed)] == [(4, None, "malformed_record")]
+    # two separators after the header's last name: two untitled columns, read empty
+    tape = _write(tmp_path / "lc_report2.csv", [lc_lines[0] + ",,", *lc_lines[1:]])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.height == 6 and parsed.quarantine.height == 0 and parsed.notes["header_ends_with_delimiter"] == 6
 
 
 def test_a_paginated_reports_page_numbers_are_non_data_lines(lc_lines, tmp_path):
