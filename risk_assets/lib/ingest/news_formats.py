@@ -565,9 +565,10 @@ lead_paragraph, abstract, excerpt, snippet, teaser): one of them is the body onl
 names a longer text, even by its last word only ('full_text' beside 'summary')."""
 
 
-_NOT_TEXT_WORDS = frozenset({"flair"})
+_NOT_TEXT_WORDS = frozenset({"flair", "label", "labels"})
 """Words that make a name ending in a text word no article text: Reddit's `link_flair_text` and
-`author_flair_text` are a post's tag and its author's badge ('Discussion', 'Verified')."""
+`author_flair_text` are a post's tag and its author's badge ('Discussion', 'Verified'), and a
+dataset's `label_text` is its label written out ('positive' beside the class code 2)."""
 
 
 def _text_suffix_rank(name: str, canonical: str) -> int | None:
@@ -1062,11 +1063,25 @@ _SCORE_WORDS = frozenset({"score", "scores", "prob", "proba", "probability", "co
 `overall_sentiment_score`, a classifier's `sentiment_prob` or `label_confidence`."""
 
 
+_TRUTH_WORDS = frozenset({"gold", "true", "human", "manual", "annotated", "annotation", "annotator", "target",
+                          "class", "ground", "truth", "actual", "text", "name"})
+"""Words that may stand beside a label word in the name of a column of true labels ('gold_label',
+'true_sentiment', 'sentiment_class', 'label_text'). Any other word may make it another model's
+output ('predicted_label', 'finbert_label', Alpha Vantage's 'overall_sentiment_label'): such a
+column is never read as the label, only named."""
+
+
 def _label_like(name: str) -> bool:
     """Whether a normalised column name looks like a sentiment label's: a label alias, or a name with
     a word of _LABEL_WORDS and none of _SCORE_WORDS."""
     words = set(name.split("_"))
     return name in FEED_ALIASES["label"] or (bool(words & _LABEL_WORDS) and not words & _SCORE_WORDS)
+
+
+def _label_readable(name: str) -> bool:
+    """Whether a label-like column may be read as the true label: every word of its name a label
+    word or one of _TRUTH_WORDS ('sentiment_label', 'gold_label'; not 'predicted_label')."""
+    return set(name.split("_")) <= _LABEL_WORDS | _TRUTH_WORDS
 
 
 def _holds_labels(out: _Collector, name: str, values: Iterable[str]) -> bool:
@@ -1085,10 +1100,11 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     """`_feed_columns` of a feed's header (CSV columns, or a JSON feed's keys), with the columns
     found and the ignored ones in `out.notes`.
 
-    A feed with no label alias column (`label`, `sentiment`, `y`) takes as its label the one
-    label-like column (`_label_like`: 'sentiment_label', 'gold_label') whose values, read through
-    `values` (column index -> its values in the records), are all labels the reader knows
-    (`_holds_labels`). Label-like columns left unread (a second one beside `label`, two that both
+    A feed with no label alias column (`label`, `sentiment`, `y`), or one whose values are not all
+    labels the reader knows (a dataset's class codes 0/1/2 beside `label_text`), takes as its label
+    the one label-like column whose name says true labels (`_label_readable`: 'sentiment_label',
+    'gold_label', 'label_text'; never 'predicted_label') and whose values, read through `values`
+    (column index -> its values in the records), are all labels the reader knows (`_holds_labels`). Label-like columns left unread (a second one beside `label`, two that both
     hold labels, Alpha Vantage's `overall_sentiment_label` with market words such as
     'Somewhat-Bullish') are listed in notes['label_like_columns_unread'], as a feed without a time
     lists its time-like ones in notes['time_like_columns_unread']. A score column is never a label.
@@ -1106,9 +1122,13 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
                               "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
                               "rename or drop one")
     label_like = [i for i, name in enumerate(normalised) if _label_like(name) and i not in columns.values()]
-    if "label" not in columns and values is not None:
-        holding = [i for i in label_like if _holds_labels(out, header[i], values(i))]
+    if values is not None and ("label" not in columns or not _holds_labels(out, header[columns["label"]],
+                                                                          values(columns["label"]))):
+        # no label column, or one of class codes (a dataset's 0/1/2) beside one of words ('label_text')
+        holding = [i for i in label_like if _label_readable(normalised[i]) and _holds_labels(out, header[i], values(i))]
         if len(holding) == 1:
+            if "label" in columns:
+                label_like.append(columns["label"])
             columns["label"] = holding[0]
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}

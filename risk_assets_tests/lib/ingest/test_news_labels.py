@@ -179,12 +179,18 @@ def test_label_like_columns_left_unread_are_named(labelled, tmp_path):
                                           lambda i, label: f"{label},{'neutral' if i % 2 else label}"))
     assert beside.rows["label"].to_list() == [label for _, label in labelled]
     assert beside.notes["label_like_columns_unread"] == ["gold_label"]
-    # two columns that both hold labels, neither named `label`: which one is meant is not guessed
+    # two columns of true labels, neither named `label`: which one is meant is not guessed
     (tmp_path / "two").mkdir()
-    two = parse_news_file(_scored_feed(tmp_path / "two", labelled, "annotator_label,model_label",
+    two = parse_news_file(_scored_feed(tmp_path / "two", labelled, "gold_label,human_label",
                                        lambda i, label: f"{label},neutral"))
     assert two.rows["label"].to_list() == [None] * 10
-    assert two.notes["label_like_columns_unread"] == ["annotator_label", "model_label"]
+    assert two.notes["label_like_columns_unread"] == ["gold_label", "human_label"]
+    # an annotator's labels beside a model's: the annotator's are the label, the model's are named
+    (tmp_path / "model").mkdir()
+    model = parse_news_file(_scored_feed(tmp_path / "model", labelled, "annotator_label,model_label",
+                                         lambda i, label: f"{label},neutral"))
+    assert model.rows["label"].to_list() == [label for _, label in labelled]
+    assert model.notes["label_like_columns_unread"] == ["model_label"]
     # Alpha Vantage's market words are no sentiment labels: named, not read; its score is not label-like
     (tmp_path / "av").mkdir()
     words = {"positive": "Somewhat-Bullish", "neutral": "Neutral", "negative": "Bearish"}
@@ -212,3 +218,29 @@ def test_a_json_feeds_sentiment_label_is_read_and_class_codes_only_when_declared
     assert declared.rows["label"].to_list() == [label for _, label in labelled]
     assert declared.notes["columns"]["label"] == "sentiment_label"
     assert "label_like_columns_unread" not in declared.notes
+
+
+def test_another_models_predictions_are_never_read_as_the_label(labelled, tmp_path):
+    """A column of a classifier's output ('predicted_label', 'finbert_label') holds the label words
+    too: read as the label, the sentiment model would train and be judged on another model's
+    output. Only a name that says true labels is read; the others are named."""
+    for name in ("predicted_label", "finbert_label", "pred_sentiment"):
+        folder = tmp_path / name
+        folder.mkdir()
+        parsed = parse_news_file(_scored_feed(folder, labelled, f"{name},prediction_confidence",
+                                              lambda i, label: f"{label},0.9"))
+        assert parsed.rows["label"].to_list() == [None] * 10, name
+        assert parsed.notes["label_like_columns_unread"] == [name]
+
+
+def test_class_codes_beside_their_words_take_the_words_as_the_label(labelled, tmp_path):
+    """A dataset export (Hugging Face's) writes the class code as `label` (0 negative, 1 neutral, 2
+    positive) and the word as `label_text`: the codes were unknown labels and `label_text` was taken
+    for a body. The words are the label now, and the code column is named as unread."""
+    codes = {"negative": 0, "neutral": 1, "positive": 2}
+    parsed = parse_news_file(_scored_feed(tmp_path, labelled, "label,label_text",
+                                          lambda i, label: f"{codes[label]},{label}"))
+    parsed.reconcile()
+    assert parsed.rows["label"].to_list() == [label for _, label in labelled]
+    assert parsed.notes["columns"]["label"] == "label_text" and "body_fallback" not in parsed.notes["columns"]
+    assert parsed.notes["label_like_columns_unread"] == ["label"]
