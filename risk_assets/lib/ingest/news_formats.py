@@ -1619,8 +1619,11 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
         if (wrapped := _thing_data(value)) is not None:  # Reddit's {"kind": "t3", "data": {post}}
             return [(_json_member_offset(text, offset, "data"), wrapped)]
         if _keyed_by_id(value):
-            found_in.add(KEYED_BY_ID)
-            return [(_json_member_offset(text, offset, key), _with_id(key, article)) for key, article in value.items()]
+            positions = list(value) == [str(n) for n in range(len(value))]
+            found_in.add(KEYED_BY_POSITION if positions else KEYED_BY_ID)
+            return [(_json_member_offset(text, offset, key),
+                     {**article, "index": key} if positions and "index" not in article else
+                     article if positions else _with_id(key, article)) for key, article in value.items()]
         keyed = [name for name, member in value.items() if isinstance(member, dict) and _keyed_by_id(member)]
         if len(keyed) == 1 and not _own_text(value):  # {"data": {"<id>": {article}, ...}}
             where = _json_member_offset(text, offset, keyed[0])
@@ -1714,6 +1717,12 @@ def _thing_data(value: dict) -> dict | None:
     return {**rest, **data}
 
 
+KEYED_BY_POSITION = ("the members of an object keyed by row position 0, 1, 2, ... (pandas' to_json(orient='index') "
+                     "of a default index): the positions are no article ids")
+"""Where `_articles_in` found articles keyed "0" to "n-1": a data frame's default row numbers, which
+the next day's file repeats for other articles; read as ids, that file would be quarantined whole as
+revisions. Each position is kept as a field `index` (listed under `ignored_columns`), and the
+articles are keyed as any article without an id."""
 KEYED_BY_ID = "the members of an object keyed by article id"
 """Where `_articles_in` found articles in `{"<id>": {article}, ...}` (notes['articles_in'])."""
 

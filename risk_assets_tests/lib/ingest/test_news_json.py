@@ -551,3 +551,26 @@ def test_pandas_values_json_is_refused_saying_to_write_records(tmp_path, sentenc
     with pytest.raises(FileRefused, match=r"orient='values'\) writes rows without their column names: write "
                                           r"orient='records'"):
         parse_news_file(path)
+
+
+def test_pandas_index_oriented_json_of_a_default_index_keys_no_article_by_its_row_number(tmp_path, risk_home, sentences):
+    """pandas' to_json(orient='index') keys each row by its index label; with the default index that
+    is 0, 1, 2, ..., which the next day's file repeats for other articles: read as ids, that file was
+    quarantined whole as revisions of the first. Row positions are no ids; an index of real ids
+    still keys its articles."""
+    pd = pytest.importorskip("pandas")
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.lake import connect
+
+    for day, chunk in ((2, sentences[:6]), (3, sentences[6:12])):
+        frame = pd.DataFrame({"headline": [s[:40] for s, _ in chunk], "body": [s for s, _ in chunk],
+                              "published_at": [f"2024-05-0{day}T09:0{i}:00Z" for i in range(6)], "source": "reuters"})
+        frame.to_json(risk_home.landing_news / f"reuters_2024-05-0{day}.json", orient="index")
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+        ids = [row[0] for row in con.execute("SELECT doc_id FROM raw.news ORDER BY _source_file, _source_line").fetchall()]
+    assert [(f.rows_loaded, f.rows_quarantined) for f in report.files] == [(6, 0), (6, 0)]
+    assert len(set(ids)) == 12 and all(i.startswith("content:") for i in ids)
+    keyed = pd.DataFrame({"headline": [s[:40] for s, _ in sentences[:3]]}, index=["rtr-a", "rtr-b", "rtr-c"])
+    keyed.to_json(tmp_path / "keyed.json", orient="index")
+    assert parse_news_file(tmp_path / "keyed.json").rows["doc_id"].to_list() == ["rtr-a", "rtr-b", "rtr-c"]
