@@ -206,6 +206,9 @@ def read_folders(parts: Sequence[str]) -> FolderFacts:
                 raise ValueError(f"folder {part!r} states the as-of date {written}, which is not a date") from None
         if read := folder_date(text):
             return FolderFacts(read[0], part, read[1], partitions)
+        if (day := _DAY.fullmatch(text.strip())) or (day := AS_OF_IN_NAME.search(text)):
+            written = f"{day.group(1)}-{day.group(3)}-{day.group(4)}"
+            raise ValueError(f"folder {part!r} states the as-of date {written}, which is not a date")
         if key_value or AS_OF_MARKER_IN_NAME.search(text):
             raise ValueError(f"folder {part!r} names an as-of date in no form read (asof_YYYY-MM-DD, YYYY-MM-DD, "
                              "YYYY-MM, MM-YYYY, a month's name and year, or year/month/day folders)")

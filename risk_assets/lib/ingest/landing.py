@@ -210,6 +210,9 @@ JOB_MARKERS = re.compile(r"^_(?:SUCCESS|started_\d+|committed_\d+|common_metadat
 `_common_metadata`): no loans or articles, and not landed. Refused, they came back on every run
 (Hadoop's own readers skip names starting with `_`; any other such name is still landed). The
 job's scratch folder `_temporary` is not read either: its files are the job's unfinished output."""
+JOB_FOLDERS = ("_temporary", "_delta_log")
+"""Folders of a data job's output that hold no deliveries: Spark's scratch output, and a Delta
+table's transaction log (JSON commits and checkpoints, no rows)."""
 
 OFFICE_OWNER_PREFIX = "~$"
 """Excel and Word write `~$<name>` beside a document while it is open (the owner file: who has it
@@ -220,7 +223,7 @@ def landable_files(folder: Path) -> list[Path]:
     """Files to land in `folder` and its subfolders (`landing/loans/2024-05/tape.csv`): not hidden
     (no part of the path starts with '.'), not a column-mapping sidecar (`*.mapping.json`), not a
     copy in progress (PARTIAL_SUFFIXES), not an Office owner file (OFFICE_OWNER_PREFIX), not a
-    data job's marker or scratch folder (JOB_MARKERS, `_temporary/`). The landing sensors watch
+    data job's marker or log folder (JOB_MARKERS, JOB_FOLDERS). The landing sensors watch
     exactly these files.
 
     Links are followed: a link to a file, and the files of a linked folder (a mounted share linked
@@ -244,7 +247,7 @@ def landable_files(folder: Path) -> list[Path]:
             folders[:] = []
             continue
         seen_folders.add(real)
-        folders[:] = sorted(name for name in folders if not name.startswith(".") and name != "_temporary")
+        folders[:] = sorted(name for name in folders if not name.startswith(".") and name not in JOB_FOLDERS)
         for name in names:
             path = Path(root) / name
             if name.startswith(".") or JOB_MARKERS.match(name) or not (path.is_file() or path.is_symlink()):

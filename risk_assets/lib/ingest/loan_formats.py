@@ -601,20 +601,26 @@ def _partition_columns(records: csv_text.TextRecords, mapping: TapeMapping, fact
                        ) -> tuple[csv_text.TextRecords, dict[str, object]]:
     """The records with a column added per Hive partition folder (`addr_state=AZ`) that names a
     column the mapping reads (any case) and the file lacks, holding the folder's value on every
-    row; and the notes `columns_from_folder` ({column: value}) and `folder_values_unread`
-    ({partition: value} for the partitions naming no such column, date parts aside)."""
+    row; and the notes `columns_from_folder` ({column: value}), `folder_values_unread`
+    ({partition: value} for the partitions naming no such column, date parts aside) and
+    `folder_values_differ` (a column the file has whose values contradict its partition's: the
+    file's stand)."""
     if not facts.partitions:
         return records, {}
     sources = {spec.source.casefold(): spec.source for spec in mapping.fields}
-    present = {name.casefold() for name in records.header}
-    added, unread = {}, {}
+    present = {name.casefold(): name for name in records.header}
+    added, unread, differ = {}, {}, {}
     for name, value in facts.partitions.items():
         folded = name.casefold()
         if folded in sources and folded not in present:
             added[sources[folded]] = value
-        elif folded not in present and folded not in folders.DATE_PARTS:
+        elif folded in present:  # the file's own values stand; say where they contradict the folder
+            column = pl.col(present[folded]).str.strip_chars()
+            if n := records.fields.filter((column != value) & (column != "")).height:
+                differ[present[folded]] = f"the folder says {value!r}, {n} rows another value"
+        elif folded not in folders.DATE_PARTS:
             unread[name] = value
-    notes: dict[str, object] = {}
+    notes: dict[str, object] = {"folder_values_differ": differ} if differ else {}
     if added:
         notes["columns_from_folder"] = added
         records = dataclasses.replace(

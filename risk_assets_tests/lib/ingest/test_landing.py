@@ -454,6 +454,8 @@ def test_a_data_jobs_output_folder_lands_its_parts_and_not_its_markers(risk_home
         lines = [line.rstrip("\r\n") for line in islice(handle, 31)]
     job = risk_home.landing_loans / "lc_2011_spark"
     (job / "_temporary" / "0").mkdir(parents=True)
+    (job / "_delta_log").mkdir()  # a Delta table's transaction log: JSON commits, no rows
+    (job / "_delta_log" / "00000000000000000000.json").write_text('{"commitInfo": {"operation": "WRITE"}}\n')
     (job / "part-00000.csv").write_text("\n".join([lines[0], *lines[1:16]]) + "\n", encoding="utf-8")
     (job / "part-00001.csv").write_text("\n".join([lines[0], *lines[16:31]]) + "\n", encoding="utf-8")
     (job / "_temporary" / "0" / "part-00002.csv").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")

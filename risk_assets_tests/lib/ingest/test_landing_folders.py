@@ -59,8 +59,10 @@ def test_the_folder_nearest_the_file_that_states_a_date_gives_the_as_of(parts, a
     assert (facts.as_of.isoformat() if facts.as_of else None, facts.month_end) == (as_of, month_end)
 
 
-@pytest.mark.parametrize("part", ["asof_June2024", "dt=yesterday", "asof_2024-06-31", "snapshot_date=2024-13"])
+@pytest.mark.parametrize("part", ["asof_June2024", "dt=yesterday", "asof_2024-06-31", "snapshot_date=2024-13",
+                                  "as_of=2024-06-31", "2024-02-30"])
 def test_a_folder_meant_to_date_the_tape_whose_date_is_not_read_is_an_error(part):
+    """A marker or date partition whose date is not read, or does not exist, refuses the tape."""
     with pytest.raises(ValueError, match=part):
         read_folders(("acme", part))
 
@@ -145,6 +147,9 @@ def test_a_hive_partition_folder_gives_its_column_to_the_files_that_lack_it(tmp_
     parsed = parse_loan_file(own, landing=landing)
     assert parsed.rows.get_column("addr_state").to_list() == [line.split(",")[state] for line in lc_lines[1:]]
     assert "columns_from_folder" not in parsed.notes
+    states = [line.split(",")[state] for line in lc_lines[1:]]
+    assert parsed.notes["folder_values_differ"] == {
+        "addr_state": f"the folder says 'AZ', {sum(s != 'AZ' for s in states)} rows another value"}
 
 
 def test_a_loan_issued_after_its_folders_date_names_the_folder_in_its_quarantine_message(tmp_path, lc_lines):

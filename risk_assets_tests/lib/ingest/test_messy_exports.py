@@ -1543,9 +1543,9 @@ def test_a_paginated_reports_page_numbers_are_non_data_lines(lc_lines, tmp_path)
     lines were quarantined as malformed loans. They are non-data lines (`page_number`)."""
     tape = _write(tmp_path / "lc_report.csv", [
         lc_lines[0], *lc_lines[1:3], "Page 1 of 3", lc_lines[0], *lc_lines[3:5], "- Page 2 -,,,", lc_lines[0],
-        *lc_lines[5:7], "PAGE 3/3",
+        *lc_lines[5:7], '"Page 3 of 4","",""', "Pg. 4",
     ])
     parsed = parse_loan_file(tape)
     parsed.reconcile()
     assert parsed.rows.height == 6 and parsed.quarantine.height == 0
-    assert [line for line, kind in parsed.non_data_lines if kind == "page_number"] == [4, 8, 12]
+    assert [line for line, kind in parsed.non_data_lines if kind == "page_number"] == [4, 8, 12, 13]
