@@ -85,7 +85,7 @@ LOAN_COLUMNS = (
 )
 
 NEWS_COLUMNS = (
-    Column("doc_id", "VARCHAR", "Document id: the source's article id or URL, else `content:<sha256[:16]>` of its source, headline, time and text (JSON, RSS) or `<file sha256[:16]>:<line>` (CSV, PhraseBank)."),
+    Column("doc_id", "VARCHAR", "Document id: the source's article id keyed by its source (`<source>:<id>`; the id alone when the record names no source) or its URL, else `content:<sha256[:16]>` of its source, headline, time and text (JSON, RSS) or `<file sha256[:16]>:<line>` (CSV, PhraseBank)."),
     Column("source", "VARCHAR", "Feed or corpus name (financial_phrasebank, wire_a, ...)."),
     Column("ticker", "VARCHAR", "Ticker the article is about, when the feed says."),
     Column("headline", "VARCHAR", "Headline as delivered (raw)."),

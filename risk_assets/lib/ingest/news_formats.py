@@ -126,6 +126,27 @@ def _tracking_parameter(name: str) -> bool:
     return plain.startswith("utm_") or plain in TRACKING_PARAMETERS
 
 
+_READER_ID = re.compile(r"content:[0-9a-f]{16}|[0-9a-f]{16}:[0-9]+")
+"""Ids the reader makes, not the source: `content:<sha256[:16]>` (`_content_id`) and
+`<file sha256[:16]>:<line>` (a feed without an id column, the PhraseBank)."""
+FILE_SOURCE = "file:"
+"""How the source of an article that names none starts (`_source`: `file:<file name>`)."""
+
+
+def source_keyed_id(doc_id: str, source: str | None) -> str:
+    """An article id as raw.news keys it: `<source>:<id>` for an id the source wrote itself (a CMS
+    or database id, `'1'` -> `'ACME Wire:1'`) on a record that names its source, since such an id
+    is unique within its source only (two publishers' CMS both number from 1); else the id as it
+    is: a URL (unique everywhere, and compared by `url_key`), an id the reader made
+    (`_READER_ID`), an id already keyed by this source, or any id of a record without a source
+    (None, or `file:<name>`: a file's name is no publisher, and the next delivery has another).
+    The same feed delivered again names the same source, so its ids key the same way."""
+    if (source is None or source.startswith(FILE_SOURCE) or not doc_id or URL_ID.match(doc_id)
+            or _READER_ID.fullmatch(doc_id) or doc_id.startswith(f"{source}:")):
+        return doc_id
+    return f"{source}:{doc_id}"
+
+
 def doc_key(doc_id: str) -> str:
     """What an article id is compared by to find a repeated article: `url_key` for a URL, else the
     id itself."""
@@ -888,7 +909,9 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
       a headline or body among them (notes['delimiter']): a tab-separated feed is not one column.
 
     - doc_id: the id column, else '<sha256[:16]>:<line>' when the feed has no id column; an empty
-      id is quarantined (rule `missing_doc_id`).
+      id is quarantined (rule `missing_doc_id`). An id the source wrote, on a record that names its
+      source, is keyed by it (`source_keyed_id`: '<source>:<id>', lines listed in
+      notes['doc_id_keyed_by_source_lines']): two publishers may both number their articles from 1.
     - text_raw: the body when it has usable text (text_field 'body'), else the headline
       (text_field 'headline'); neither usable -> quarantined (rule `no_usable_text`, the message
       gives each field's reason from `lib.text.is_usable_text`).
@@ -1220,6 +1243,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
     if len(out.quarantine) > rejected:
         return
+    if (keyed := source_keyed_id(doc_id, _optional(record.get("source")))) != doc_id:
+        out.note_line("doc_id_keyed_by_source_lines", number)
+        doc_id = keyed
     use_body = body_use.usable
     text_raw = body if use_body else headline
     article = doc_key(doc_id)
@@ -1258,7 +1284,7 @@ def _source(out: _Collector, line: int, path: Path, value: str | None) -> str:
     if (source := _optional(value)) is not None:
         return source
     out.note_line("source_from_file_name_lines", line)
-    return f"file:{path.name}"
+    return f"{FILE_SOURCE}{path.name}"
 
 
 def _ticker(out: _Collector, line: int, value: str | None) -> str | None:

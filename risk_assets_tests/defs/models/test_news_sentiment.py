@@ -121,13 +121,14 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     assert quarantined == [("slipped", "no_usable_text")]
     assert scores.height == features.height - 1 and set(scores["model_version"]) == {version}
     by_doc = {r["doc_id"]: r for r in scores.iter_rows(named=True)}
-    assert (by_doc["n-1001"]["chunks"], by_doc["n-1001"]["truncated"]) == (TINY_PROFILE.max_chunks, True)
-    assert by_doc["n-2007"]["text_field"] == "headline"
+    # the case feeds name their sources: their ids are keyed by them
+    assert (by_doc["wire_a:n-1001"]["chunks"], by_doc["wire_a:n-1001"]["truncated"]) == (TINY_PROFILE.max_chunks, True)
+    assert by_doc["wire_a:n-2007"]["text_field"] == "headline"
     dated = features.filter(pl.col("published_at").is_not_null() & (pl.col("doc_id") != "slipped"))
     expected = dated.group_by(pl.col("published_at").dt.date().alias("day")).len().sort("day")
     assert daily.select("day", "n_articles").rows() == expected.rows()
     net = scores.filter(pl.col("doc_id").is_in(dated["doc_id"].to_list()))
-    first_day = net.filter(pl.col("doc_id").str.starts_with("n-1"))  # F17's three articles, 2024-04-18
+    first_day = net.filter(pl.col("doc_id").str.contains(":n-1", literal=True))  # F17's three articles, 2024-04-18
     assert daily["net_sentiment"][0] == pytest.approx(
         first_day.select((pl.col("p_positive") - pl.col("p_negative")).mean()).item(), abs=1e-9)
 

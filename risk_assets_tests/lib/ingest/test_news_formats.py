@@ -40,8 +40,9 @@ def _label_counts(rows: pl.DataFrame) -> dict[str, int]:
     return dict(rows.group_by("label").len().iter_rows())
 
 
-def _by_id(rows: pl.DataFrame) -> dict[str, dict]:
-    return {row["doc_id"]: row for row in rows.iter_rows(named=True)}
+def _by_written_id(rows: pl.DataFrame) -> dict[str, dict]:
+    """Rows by their id as the file wrote it: raw.news keys it by its source (`<source>:<id>`)."""
+    return {row["doc_id"].removeprefix(f"{row['source']}:"): row for row in rows.iter_rows(named=True)}
 
 
 def _csv_dicts(path: Path) -> dict[str, dict[str, str]]:
@@ -207,9 +208,11 @@ def test_f17_long_body_kept_intact(cases_dir):
     path = cases_dir / "F17_news_long_text.csv"
     parsed = parse_news_file(path)
     assert parsed.format == "news_feed_csv"
-    assert parsed.rows["doc_id"].to_list() == ["n-1001", "n-1002", "n-1003"]
+    # the source wrote the ids: each is keyed by its source
+    assert parsed.rows["doc_id"].to_list() == ["wire_a:n-1001", "wire_a:n-1002", "wire_b:n-1003"]
+    assert parsed.notes["doc_id_keyed_by_source_lines"] == [2, 3, 4]
     source = _csv_dicts(path)
-    rows = _by_id(parsed.rows)
+    rows = _by_written_id(parsed.rows)
     long_body = source["n-1001"]["body"]
     assert len(long_body.split()) > 1000
     assert rows["n-1001"]["text_raw"] == long_body
@@ -242,9 +245,9 @@ def test_f18_no_text_rows_quarantined_with_reasons(cases_dir):
 def test_f18_headline_only_row_is_scored_from_the_headline(cases_dir):
     parsed = parse_news_file(cases_dir / "F18_news_empty_text.csv")
     assert parsed.rows.select("doc_id", "text_field", "text_clean").rows() == [
-        ("n-2001", "body", "The board approved a 5% increase."),
-        ("n-2007", "headline", "Acme Lending: no comment on rumours"),
-        ("n-2008", "body", "Globex Bank named a new chief financial officer."),
+        ("wire_a:n-2001", "body", "The board approved a 5% increase."),
+        ("wire_a:n-2007", "headline", "Acme Lending: no comment on rumours"),
+        ("wire_b:n-2008", "body", "Globex Bank named a new chief financial officer."),
     ]
     assert (parsed.data_records, parsed.rows.height, parsed.rows_quarantined) == (8, 3, 5)
     parsed.reconcile()
@@ -264,7 +267,7 @@ def test_f19_cleaned_beside_raw(cases_dir):
     path = cases_dir / "F19_news_html_entities.csv"
     parsed = parse_news_file(path)
     source = _csv_dicts(path)
-    rows = _by_id(parsed.rows)
+    rows = _by_written_id(parsed.rows)
     assert {doc_id: r["text_clean"] for doc_id, r in rows.items()} == F19_BODIES
     for doc_id, row in rows.items():
         assert (row["text_raw"], row["body"], row["headline"]) == (

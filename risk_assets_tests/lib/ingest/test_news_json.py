@@ -206,10 +206,12 @@ def test_api_shapes_give_their_times_sources_and_tickers(tmp_path, sentences):
         "mongo.jsonl": {"_id": {"$oid": "6633a1f0c2a4b5e6f7a8b9c0"}, "title": s6,
                         "published_at": {"$date": {"$numberLong": "1714642200000"}}, "source": "wire"},
     }
-    expected = {"finnhub.json": ("127419531", "Yahoo", "AAPL"), "polygon.json": ("8ec6", "Benzinga", "LYFT,UBER"),
+    # an id the source wrote is keyed by the source named (a URL, or an id without a source, is not)
+    expected = {"finnhub.json": ("Yahoo:127419531", "Yahoo", "AAPL"),
+                "polygon.json": ("Benzinga:8ec6", "Benzinga", "LYFT,UBER"),
                 "gdelt.json": ("https://g/1", "example.com", None), "benzinga.json": ("38572001", None, "AAPL,MSFT"),
-                "marketaux.json": ("ae0d", "fool.com", "TSLA"), "es.json": ("n-0", "Reuters", "IBM"),
-                "mongo.jsonl": ("6633a1f0c2a4b5e6f7a8b9c0", "wire", None)}
+                "marketaux.json": ("fool.com:ae0d", "fool.com", "TSLA"), "es.json": ("Reuters:n-0", "Reuters", "IBM"),
+                "mongo.jsonl": ("wire:6633a1f0c2a4b5e6f7a8b9c0", "wire", None)}
     for name, document in shapes.items():
         path = tmp_path / name
         path.write_text(json.dumps(document))
@@ -452,7 +454,8 @@ def test_an_rss_or_atom_feed_converted_to_json_loads_its_items_not_the_channel(t
     expected = 1 if shape == "rss_one_item" else 3
     assert parsed.quarantine.height == 0
     assert parsed.rows.select("doc_id", "text_raw", "published_at").rows() == [
-        (f"g{i}", texts[i], datetime(2024, 5, 2, i)) for i in range(expected)]
+        (f"Wire:g{i}" if shape == "atom_entries" else f"g{i}", texts[i], datetime(2024, 5, 2, i))
+        for i in range(expected)]  # an entry's id is keyed by its source, the Atom feed's title
 
 
 def test_an_article_holding_an_item_object_stays_one_article(tmp_path, sentences):
@@ -495,7 +498,7 @@ def test_a_reddit_listing_reads_each_posts_selftext_time_and_id(tmp_path, senten
     parsed.reconcile()
     assert parsed.quarantine.height == 0 and parsed.rows.height == 5
     rows = parsed.rows
-    assert rows["doc_id"].to_list() == ["1c0x9z", "1c1x9z", "1c2x9z", "1c3x9z", "1c4x9z"]
+    assert rows["doc_id"].to_list() == [f"r/stocks:1c{i}x9z" for i in range(5)]  # keyed by the subreddit
     assert rows["source"].to_list() == ["r/stocks"] * 5
     assert rows["published_at"].to_list() == [datetime(2024, 5, 2, 9, 0) + timedelta(minutes=10 * i)
                                               for i in range(5)]
@@ -531,7 +534,7 @@ def test_pandas_column_oriented_json_loads_every_row_as_written_by_to_json(tmp_p
     parsed.reconcile()
     assert parsed.quarantine.height == 0 and parsed.rows.height == 12
     rows = parsed.rows
-    assert rows["doc_id"].to_list() == [f"rtr-{i}" for i in range(12)]
+    assert rows["doc_id"].to_list() == [f"reuters:rtr-{i}" for i in range(12)]
     assert rows["published_at"].to_list() == [datetime(2024, 5, 2, 9) + timedelta(hours=i) for i in range(12)]
     assert rows["text_raw"].to_list() == [s for s, _ in sentences[:4]] + [sentences[4][0][:40]] + [
         s for s, _ in sentences[5:12]]

@@ -128,7 +128,7 @@ def test_headline_only_article_is_scored_from_its_headline(tiny, cases_dir):
     scores, no_text = score_documents(model, parsed.select("doc_id", "text_clean", "text_field"), "v1")
 
     assert no_text.height == 0 and scores.height == parsed.height
-    headline_only = scores.filter(pl.col("doc_id") == "n-2007").row(0, named=True)
+    headline_only = scores.filter(pl.col("doc_id") == "wire_a:n-2007").row(0, named=True)  # keyed by its source
     assert headline_only["text_field"] == "headline"
     with open(cases_dir / "F18_news_empty_text.csv", newline="", encoding="utf-8") as handle:
         headline = next(r["headline"] for r in csv.DictReader(handle) if r["article_id"] == "n-2007")

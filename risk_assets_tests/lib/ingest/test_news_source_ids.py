@@ -1,0 +1,126 @@
+"""An article id the source wrote is unique within its source only: two publishers whose CMS both
+number from 1 are two sets of articles, while the same feed delivered again, or revised, is still
+the same articles. Built from real Financial PhraseBank sentences."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from risk_assets.lib.ingest.landing import land_folder
+from risk_assets.lib.ingest.news_formats import parse_news_file, source_keyed_id
+from risk_assets.lib.lake import connect
+
+
+@pytest.fixture(scope="module")
+def sentences() -> list[tuple[str, str]]:
+    """Twenty-four labelled PhraseBank sentences (vendor file lines 301-324): (text, label)."""
+    from risk_assets_tests.conftest import DATA
+
+    path = DATA / "news" / "financial_phrasebank_50agree.txt"
+    if not path.is_file():
+        pytest.skip(f"sample data not found at {path}")
+    rows = parse_news_file(path).rows
+    return list(zip(rows["text_raw"].to_list()[300:324], rows["label"].to_list()[300:324], strict=True))
+
+
+def _feed(source: str | None, articles: list[tuple[str, tuple[str, str]]], crlf: bool = False) -> str:
+    """A CMS export: id, source (left out when None), headline, body, published_at, label."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n" if crlf else "\n")
+    writer.writerow(["id", *(["source"] if source else []), "headline", "body", "published_at", "label"])
+    for i, (doc_id, (text, label)) in enumerate(articles):
+        writer.writerow([doc_id, *([source] if source else []), text[:40], text,
+                         f"2024-05-{2 + i:02d}T09:00:00Z", label])
+    return out.getvalue()
+
+
+def _land(con, home, run_id="run-1"):
+    report = land_folder(con, home.landing_news, "news", parse_news_file, run_id, asset="raw_news")
+    return {f.path.rsplit("/", 1)[-1]: (f.rows_loaded, f.rows_quarantined) for f in report.files}
+
+
+@pytest.mark.parametrize(("doc_id", "source", "keyed"), [
+    ("1", "ACME Wire", "ACME Wire:1"),                                    # a CMS id
+    ("n-3001", "wire_a", "wire_a:n-3001"),
+    ("ACME Wire:1", "ACME Wire", "ACME Wire:1"),                          # keyed already
+    ("1", None, "1"),                                                     # no source named
+    ("1", "file:feed.csv", "1"),                                          # the file's name stands in
+    ("https://news.example.com/a/1", "ACME Wire", "https://news.example.com/a/1"),  # a URL is unique everywhere
+    ("www.news.example.com/a/1", "ACME Wire", "www.news.example.com/a/1"),
+    ("content:0f3a5b7c9d1e2f40", "ACME Wire", "content:0f3a5b7c9d1e2f40"),  # ids the reader made
+    ("0f3a5b7c9d1e2f40:17", "financial_phrasebank", "0f3a5b7c9d1e2f40:17"),
+])
+def test_only_an_id_the_named_source_wrote_is_keyed_by_it(doc_id, source, keyed):
+    assert source_keyed_id(doc_id, source) == keyed
+
+
+def test_two_publishers_numbering_from_one_are_two_sets_of_articles(risk_home, sentences):
+    acme, nordic = sentences[:10], sentences[10:20]
+    (risk_home.landing_news / "N04a_feed_acme_wire.csv").write_text(
+        _feed("ACME Wire", [(str(i + 1), s) for i, s in enumerate(acme)]))
+    (risk_home.landing_news / "N04b_feed_nordic_news.csv").write_text(
+        _feed("Nordic News", [(str(i + 1), s) for i, s in enumerate(nordic)]))
+    with connect(risk_home.lake_path) as con:
+        landed = _land(con, risk_home)
+        rows = con.execute("SELECT doc_id, source, text_raw FROM raw.news ORDER BY _source_file, _source_line").fetchall()
+        (quarantined,) = con.execute("SELECT count(*) FROM quality.quarantine").fetchone()
+        (notes,) = con.execute("SELECT notes FROM raw.landed_files WHERE path LIKE '%N04b%'").fetchone()
+    assert landed == {"N04a_feed_acme_wire.csv": (10, 0), "N04b_feed_nordic_news.csv": (10, 0)}
+    assert quarantined == 0
+    assert rows == ([(f"ACME Wire:{i + 1}", "ACME Wire", text) for i, (text, _) in enumerate(acme)]
+                    + [(f"Nordic News:{i + 1}", "Nordic News", text) for i, (text, _) in enumerate(nordic)])
+    assert json.loads(notes)["doc_id_keyed_by_source_lines"] == list(range(2, 12))
+
+
+def test_one_feed_naming_two_publishers_keys_each_id_by_its_own(tmp_path, sentences):
+    """An aggregator's export: two publishers' article 7, then the first one's article 7 again."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "source", "body", "published_at"])
+    for source, (text, _) in zip(["ACME Wire", "Nordic News", "ACME Wire"], sentences[:3], strict=True):
+        writer.writerow(["7", source, text, "2024-05-02T09:00:00Z"])
+    path = tmp_path / "aggregator.csv"
+    path.write_text(out.getvalue())
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == ["ACME Wire:7", "Nordic News:7"]
+    assert parsed.quarantine.select("line", "record_key", "rule").rows() == [(4, "ACME Wire:7", "duplicate_doc_id")]
+    assert parsed.quarantine["message"][0].endswith(
+        "article id 'ACME Wire:7' is already on line 2 (different text: the first version is kept)")
+
+
+def test_the_same_feed_delivered_again_is_one_set_of_articles(risk_home, sentences):
+    """The second delivery is the same articles written with CRLF line ends (other bytes)."""
+    articles = [(str(i + 1), s) for i, s in enumerate(sentences[:10])]
+    (risk_home.landing_news / "acme_2024-05.csv").write_text(_feed("ACME Wire", articles))
+    with connect(risk_home.lake_path) as con:
+        assert _land(con, risk_home) == {"acme_2024-05.csv": (10, 0)}
+        (risk_home.landing_news / "acme_2024-05_again.csv").write_bytes(_feed("ACME Wire", articles, crlf=True).encode())
+        assert _land(con, risk_home, "run-2") == {"acme_2024-05_again.csv": (0, 10)}
+        quarantine = con.execute("SELECT record_key, rule, message FROM quality.quarantine ORDER BY line").fetchall()
+        (count,) = con.execute("SELECT count(*) FROM raw.news").fetchone()
+    assert count == 10
+    assert [(key, rule) for key, rule, _ in quarantine] == [(f"ACME Wire:{i}", "duplicate_doc_id") for i in range(1, 11)]
+    assert all(message.endswith("(same text: a re-delivery)") for _, _, message in quarantine)
+
+
+def test_a_revision_from_the_same_source_is_still_a_revision(risk_home, sentences):
+    (risk_home.landing_news / "acme_1.csv").write_text(
+        _feed("ACME Wire", [(str(i + 1), s) for i, s in enumerate(sentences[:3])]))
+    with connect(risk_home.lake_path) as con:
+        _land(con, risk_home)
+        # article 2 revised; article 4 new
+        (risk_home.landing_news / "acme_2.csv").write_text(
+            _feed("ACME Wire", [("2", sentences[5]), ("4", sentences[6])]))
+        assert _land(con, risk_home, "run-2") == {"acme_2.csv": (1, 1)}
+        rows = con.execute("SELECT doc_id, text_raw FROM raw.news ORDER BY doc_id").fetchall()
+        (key, message) = con.execute("SELECT record_key, message FROM quality.quarantine").fetchone()
+    assert rows == [("ACME Wire:1", sentences[0][0]), ("ACME Wire:2", sentences[1][0]),
+                    ("ACME Wire:3", sentences[2][0]), ("ACME Wire:4", sentences[6][0])]
+    assert key == "ACME Wire:2"
+    assert "article id ACME Wire:2 is already loaded from " in message
+    assert message.endswith("line 3 (different text: the first version is kept)")
