@@ -146,6 +146,7 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     if table_exists(con, "raw.loans"):
         con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")
     _once(con, "loan_keys_without_leading_zeros", rekey_leading_zero_ids)
+    _once(con, "news_ids_keyed_by_source", rekey_news_ids_by_source)
 
 
 LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"
@@ -172,6 +173,45 @@ def rekey_leading_zero_ids(con: duckdb.DuckDBPyConnection) -> int:
             f'UPDATE "{schema}"."{table}" SET loan_key = regexp_replace(loan_key, ?, \'\\1:\\2\') '
             "WHERE regexp_matches(loan_key, ?)", [LEADING_ZERO_KEY, LEADING_ZERO_KEY]).fetchone()
         changed += n
+    return changed
+
+
+def rekey_news_ids_by_source(con: duckdb.DuckDBPyConnection) -> int:
+    """Key the article ids of a lake loaded before ids were keyed by their source
+    (`news_formats.source_keyed_id`), in one transaction: each raw.news row that names its source
+    and whose id the source wrote gets `<source>:<id>`, and so does that id in every other base
+    table with a `doc_id` column (the ml tables: scores; staging and marts are rebuilt by dbt) and in
+    the `record_key` of the quarantine entries that name a loaded article (`duplicate_doc_id` on
+    raw_news, by which `landing.withdraw_file` finds the files a withdrawn one shadowed, and those of
+    news_scores), so that a re-delivery of a feed loaded before is still a `duplicate_doc_id`, not
+    new articles. A second run changes nothing. Returns the raw.news rows changed."""
+    # imported here: the news readers (polars, ftfy) are not needed to open the lake
+    from risk_assets.lib.ingest.news_formats import REKEY_BY_SOURCE_SQL
+
+    if not table_exists(con, "raw.news"):
+        return 0
+    con.execute("BEGIN")
+    try:
+        con.execute("CREATE TEMP TABLE news_rekeyed AS SELECT doc_id AS old_id, source || ':' || doc_id AS new_id "
+                    f"FROM raw.news WHERE {REKEY_BY_SOURCE_SQL}")
+        tables = con.execute(
+            "SELECT c.table_schema, c.table_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
+            "WHERE c.column_name = 'doc_id' AND t.table_type = 'BASE TABLE' AND c.table_catalog <> 'temp' "
+            "AND c.table_schema NOT IN ('staging', 'marts') ORDER BY 1, 2").fetchall()
+        changed = 0
+        for schema, table in tables:
+            (n,) = con.execute(f'UPDATE "{schema}"."{table}" AS t SET doc_id = r.new_id FROM news_rekeyed r '
+                               "WHERE t.doc_id = r.old_id").fetchone()
+            changed += n if (schema, table) == ("raw", "news") else 0
+        con.execute("UPDATE quality.quarantine AS q SET record_key = r.new_id FROM news_rekeyed r "
+                    "WHERE q.record_key = r.old_id AND (q.asset = 'news_scores' "
+                    "OR (q.asset = 'raw_news' AND q.rule = 'duplicate_doc_id'))")
+        con.execute("DROP TABLE news_rekeyed")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return changed
 
 

@@ -59,7 +59,8 @@ def test_a_lake_keyed_with_leading_zeros_is_rekeyed_once(tmp_path, cases_dir):
         keys = [k for (k,) in con.execute("SELECT loan_key FROM raw.loans ORDER BY _source_line").fetchall()]
         written = [i for (i,) in con.execute("SELECT source_loan_id FROM raw.loans ORDER BY _source_line").fetchall()]
         holdouts = sorted(k for (k,) in con.execute("SELECT loan_key FROM ml.model_holdouts").fetchall())
-        (migration,) = con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall()
+        (migration,) = con.execute("SELECT name, rows_changed FROM raw.lake_migrations "
+                                   "WHERE name = 'loan_keys_without_leading_zeros'").fetchall()
         again = rekey_leading_zero_ids(con)  # nothing left to rekey
     expected = ["lendingclub:0123456789012345:2"] + [f"lendingclub:{i}" for i in ids[1:]]
     assert keys == expected and holdouts == sorted(expected)
@@ -70,4 +71,5 @@ def test_a_lake_keyed_with_leading_zeros_is_rekeyed_once(tmp_path, cases_dir):
         con.execute("UPDATE raw.loans SET loan_key = 'lendingclub:0077' WHERE _source_line = 3")
     with connect(lake) as con:
         assert con.execute("SELECT loan_key FROM raw.loans WHERE _source_line = 3").fetchone() == ("lendingclub:0077",)
-        assert con.execute("SELECT count(*) FROM raw.lake_migrations").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM raw.lake_migrations "
+                           "WHERE name = 'loan_keys_without_leading_zeros'").fetchone() == (1,)

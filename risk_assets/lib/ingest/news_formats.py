@@ -140,11 +140,21 @@ def source_keyed_id(doc_id: str, source: str | None) -> str:
     is: a URL (unique everywhere, and compared by `url_key`), an id the reader made
     (`_READER_ID`), an id already keyed by this source, or any id of a record without a source
     (None, or `file:<name>`: a file's name is no publisher, and the next delivery has another).
-    The same feed delivered again names the same source, so its ids key the same way."""
+    The same feed delivered again names the same source, so its ids key the same way.
+    `REKEY_BY_SOURCE_SQL` is the same rule in SQL."""
     if (source is None or source.startswith(FILE_SOURCE) or not doc_id or URL_ID.match(doc_id)
             or _READER_ID.fullmatch(doc_id) or doc_id.startswith(f"{source}:")):
         return doc_id
     return f"{source}:{doc_id}"
+
+
+REKEY_BY_SOURCE_SQL = (
+    f"source IS NOT NULL AND NOT starts_with(source, '{FILE_SOURCE}') AND doc_id <> '' "
+    "AND NOT starts_with(doc_id, source || ':') "
+    r"AND NOT regexp_matches(doc_id, '^\s*(?i:https?://|www\.)[^\s/?#]') "
+    f"AND NOT regexp_full_match(doc_id, '{_READER_ID.pattern}')")
+"""The raw.news rows whose doc_id `source_keyed_id` would key by their source (DuckDB SQL): rows
+loaded before ids were keyed by source (`lake.rekey_news_ids_by_source`)."""
 
 
 def doc_key(doc_id: str) -> str:

@@ -1,18 +1,24 @@
 """An article id the source wrote is unique within its source only: two publishers whose CMS both
 number from 1 are two sets of articles, while the same feed delivered again, or revised, is still
-the same articles. Built from real Financial PhraseBank sentences."""
+the same articles. A lake loaded before ids were keyed by their source is rekeyed once. Built from
+real Financial PhraseBank sentences."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
 
 import pytest
 
-from risk_assets.lib.ingest.landing import land_folder
+from risk_assets.lib.ingest import news_formats
+from risk_assets.lib.ingest.landing import land_folder, withdraw_file
 from risk_assets.lib.ingest.news_formats import parse_news_file, source_keyed_id
-from risk_assets.lib.lake import connect
+from risk_assets.lib.lake import connect, rekey_news_ids_by_source
+from risk_assets.lib.ml.sentiment_scoring import NEWS_SCORES_DDL
+
+MIGRATION = "news_ids_keyed_by_source"
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +130,62 @@ def test_a_revision_from_the_same_source_is_still_a_revision(risk_home, sentence
     assert key == "ACME Wire:2"
     assert "article id ACME Wire:2 is already loaded from " in message
     assert message.endswith("line 3 (different text: the first version is kept)")
+
+
+def test_a_lake_loaded_before_ids_were_keyed_is_rekeyed_once(risk_home, sentences, monkeypatch):
+    """The old lake: a publisher's feed, a second publisher's feed quarantined whole as its
+    duplicates, a feed without a source, a feed keyed by URL, a JSON feed with content ids, and
+    scores. Opened for writing, it is rekeyed once; a re-delivery of the first feed still matches;
+    the second publisher's feed, withdrawn and landed again, loads."""
+    landing = risk_home.landing_news
+    (landing / "acme.csv").write_text(_feed("ACME Wire", [(str(i + 1), s) for i, s in enumerate(sentences[:5])]))
+    (landing / "nordic.csv").write_text(_feed("Nordic News", [(str(i + 1), s) for i, s in enumerate(sentences[5:10])]))
+    (landing / "desk.csv").write_text(_feed(None, [(str(i + 11), s) for i, s in enumerate(sentences[10:13])]))
+    (landing / "links.csv").write_text(
+        _feed("ACME Wire", [(f"https://acme.example.com/a/{i}", s) for i, s in enumerate(sentences[13:15])]))
+    (landing / "api.json").write_text(json.dumps({"articles": [
+        {"title": text[:40], "description": text, "publishedAt": "2024-05-02T09:00:00Z", "source": "Desk API"}
+        for text, _ in sentences[15:17]]}))
+    with monkeypatch.context() as old_reader:
+        old_reader.setattr(news_formats, "source_keyed_id", lambda doc_id, source: doc_id)
+        with connect(risk_home.lake_path) as con:
+            assert _land(con, risk_home) == {"acme.csv": (5, 0), "api.json": (2, 0), "desk.csv": (3, 0),
+                                             "links.csv": (2, 0), "nordic.csv": (0, 5)}
+            con.execute(NEWS_SCORES_DDL)
+            con.execute("INSERT INTO ml.news_scores SELECT doc_id, 'neutral', 0.2, 0.6, 0.2, 'v1', 'body', 1, false, "
+                        "0.0, now() FROM raw.news")
+            con.execute("INSERT INTO quality.quarantine (asset, record_key, column_name, rule, raw_value, message) "
+                        "VALUES ('news_scores', '3', 'text_clean', 'no_usable_text', '', 'no text')")
+            con.execute("DELETE FROM raw.lake_migrations WHERE name = ?", [MIGRATION])
+            before = con.execute("SELECT doc_id, source FROM raw.news ORDER BY _source_file, _source_line").fetchall()
+    assert [doc_id for doc_id, _ in before[:5]] == ["1", "2", "3", "4", "5"]
+
+    with connect(risk_home.lake_path) as con:  # opened for writing: the migration runs
+        after = con.execute("SELECT doc_id, source FROM raw.news ORDER BY _source_file, _source_line").fetchall()
+        scored = con.execute("SELECT doc_id FROM ml.news_scores ORDER BY doc_id").fetchall()
+        quarantine = con.execute("SELECT asset, source_file, record_key FROM quality.quarantine "
+                                 "ORDER BY asset, line").fetchall()
+        (changed,) = con.execute("SELECT rows_changed FROM raw.lake_migrations WHERE name = ?", [MIGRATION]).fetchone()
+    # the SQL and the reader agree: every id is what the reader now writes
+    assert [doc_id for doc_id, _ in after] == [
+        source_keyed_id(doc_id, None if source.startswith("file:") else source) for doc_id, source in before]
+    assert [doc_id for doc_id, _ in after[:5]] == [f"ACME Wire:{i}" for i in range(1, 6)]
+    assert after[5:] == before[5:]  # content ids, the ids of a feed without a source, URLs
+    assert changed == 5
+    assert sorted(scored) == sorted((doc_id,) for doc_id, _ in after)
+    assert [(asset, file and file.rsplit("/", 1)[-1], key) for asset, file, key in quarantine] == [
+        ("news_scores", None, "ACME Wire:3")] + [("raw_news", "nordic.csv", f"ACME Wire:{i}") for i in range(1, 6)]
+
+    with connect(risk_home.lake_path) as con:  # once: a second open, or run, changes nothing
+        assert con.execute("SELECT count(*) FROM raw.lake_migrations WHERE name = ?", [MIGRATION]).fetchone() == (1,)
+        assert rekey_news_ids_by_source(con) == 0
+        assert con.execute("SELECT doc_id, source FROM raw.news ORDER BY _source_file, _source_line").fetchall() == after
+        (landing / "acme_again.csv").write_bytes(
+            _feed("ACME Wire", [(str(i + 1), s) for i, s in enumerate(sentences[:5])], crlf=True).encode())
+        assert _land(con, risk_home, "run-2") == {"acme_again.csv": (0, 5)}
+        withdrawal = withdraw_file(con, "nordic.csv", "loaded before ids were keyed by source", "analyst",
+                                   risk_home.root / "withdrawn")
+        shutil.copy(withdrawal.moved_to, landing / "nordic.csv")
+        assert _land(con, risk_home, "run-3") == {"nordic.csv": (5, 0)}
+        nordic = con.execute("SELECT doc_id FROM raw.news WHERE source = 'Nordic News' ORDER BY _source_line").fetchall()
+    assert [doc_id for (doc_id,) in nordic] == [f"Nordic News:{i}" for i in range(1, 6)]
