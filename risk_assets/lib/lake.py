@@ -186,14 +186,14 @@ def rekey_news_ids_by_source(con: duckdb.DuckDBPyConnection) -> int:
     news_scores), so that a re-delivery of a feed loaded before is still a `duplicate_doc_id`, not
     new articles. A second run changes nothing. Returns the raw.news rows changed."""
     # imported here: the news readers (polars, ftfy) are not needed to open the lake
-    from risk_assets.lib.ingest.news_formats import REKEY_BY_SOURCE_SQL
+    from risk_assets.lib.ingest.news_formats import REKEY_BY_SOURCE_SQL, SOURCE_KEY_SQL
 
     if not table_exists(con, "raw.news"):
         return 0
     con.execute("BEGIN")
     try:
-        con.execute("CREATE TEMP TABLE news_rekeyed AS SELECT doc_id AS old_id, source || ':' || doc_id AS new_id "
-                    f"FROM raw.news WHERE {REKEY_BY_SOURCE_SQL}")
+        con.execute(f"CREATE TEMP TABLE news_rekeyed AS SELECT doc_id AS old_id, {SOURCE_KEY_SQL} || ':' || doc_id "
+                    f"AS new_id FROM raw.news WHERE {REKEY_BY_SOURCE_SQL}")
         tables = con.execute(
             "SELECT c.table_schema, c.table_name FROM information_schema.columns c "
             "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "

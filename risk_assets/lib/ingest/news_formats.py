@@ -140,17 +140,29 @@ def source_keyed_id(doc_id: str, source: str | None) -> str:
     is: a URL (unique everywhere, and compared by `url_key`), an id the reader made
     (`_READER_ID`), an id already keyed by this source, or any id of a record without a source
     (None, or `file:<name>`: a file's name is no publisher, and the next delivery has another).
-    The same feed delivered again names the same source, so its ids key the same way.
-    `REKEY_BY_SOURCE_SQL` is the same rule in SQL."""
-    if (source is None or source.startswith(FILE_SOURCE) or not doc_id or URL_ID.match(doc_id)
-            or _READER_ID.fullmatch(doc_id) or doc_id.startswith(f"{source}:")):
+    The same feed delivered again names the same source, so its ids key the same way; the source
+    keys in its folded spelling (`source_key`: 'Reuters', 'REUTERS' and 'reuters ' are one
+    publisher), so a delivery that spells it otherwise still meets its articles.
+    `REKEY_BY_SOURCE_SQL` and `SOURCE_KEY_SQL` are the same rule in SQL."""
+    if source is None or source.startswith(FILE_SOURCE) or not doc_id or URL_ID.match(doc_id) \
+            or _READER_ID.fullmatch(doc_id):
         return doc_id
-    return f"{source}:{doc_id}"
+    prefix = f"{source_key(source)}:"
+    return doc_id if doc_id.startswith(prefix) else prefix + doc_id
+
+
+def source_key(source: str) -> str:
+    """A source as an article id is keyed by it: trimmed, runs of blanks as one space, lower case."""
+    return re.sub(r"[\t\n\f\r ]+", " ", source.strip(" \t\n\f\r")).lower()
+
+
+SOURCE_KEY_SQL = r"lower(regexp_replace(trim(source, ' ' || chr(9) || chr(10) || chr(12) || chr(13)), '[\t\n\f\r ]+', ' ', 'g'))"
+"""`source_key` of a raw.news row's source (DuckDB SQL)."""
 
 
 REKEY_BY_SOURCE_SQL = (
     f"source IS NOT NULL AND NOT starts_with(source, '{FILE_SOURCE}') AND doc_id <> '' "
-    "AND NOT starts_with(doc_id, source || ':') "
+    f"AND NOT starts_with(doc_id, {SOURCE_KEY_SQL} || ':') "
     r"AND NOT regexp_matches(doc_id, '^\s*(?i:https?://|www\.)[^\s/?#]') "
     f"AND NOT regexp_full_match(doc_id, '{_READER_ID.pattern}')")
 """The raw.news rows whose doc_id `source_keyed_id` would key by their source (DuckDB SQL): rows

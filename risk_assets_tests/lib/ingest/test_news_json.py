@@ -207,10 +207,10 @@ def test_api_shapes_give_their_times_sources_and_tickers(tmp_path, sentences):
                         "published_at": {"$date": {"$numberLong": "1714642200000"}}, "source": "wire"},
     }
     # an id the source wrote is keyed by the source named (a URL, or an id without a source, is not)
-    expected = {"finnhub.json": ("Yahoo:127419531", "Yahoo", "AAPL"),
-                "polygon.json": ("Benzinga:8ec6", "Benzinga", "LYFT,UBER"),
+    expected = {"finnhub.json": ("yahoo:127419531", "Yahoo", "AAPL"),
+                "polygon.json": ("benzinga:8ec6", "Benzinga", "LYFT,UBER"),
                 "gdelt.json": ("https://g/1", "example.com", None), "benzinga.json": ("38572001", None, "AAPL,MSFT"),
-                "marketaux.json": ("fool.com:ae0d", "fool.com", "TSLA"), "es.json": ("Reuters:n-0", "Reuters", "IBM"),
+                "marketaux.json": ("fool.com:ae0d", "fool.com", "TSLA"), "es.json": ("reuters:n-0", "Reuters", "IBM"),
                 "mongo.jsonl": ("wire:6633a1f0c2a4b5e6f7a8b9c0", "wire", None)}
     for name, document in shapes.items():
         path = tmp_path / name
@@ -454,7 +454,7 @@ def test_an_rss_or_atom_feed_converted_to_json_loads_its_items_not_the_channel(t
     expected = 1 if shape == "rss_one_item" else 3
     assert parsed.quarantine.height == 0
     assert parsed.rows.select("doc_id", "text_raw", "published_at").rows() == [
-        (f"Wire:g{i}" if shape == "atom_entries" else f"g{i}", texts[i], datetime(2024, 5, 2, i))
+        (f"wire:g{i}" if shape == "atom_entries" else f"g{i}", texts[i], datetime(2024, 5, 2, i))
         for i in range(expected)]  # an entry's id is keyed by its source, the Atom feed's title
 
 

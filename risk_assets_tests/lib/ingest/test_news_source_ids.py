@@ -50,9 +50,9 @@ def _land(con, home, run_id="run-1"):
 
 
 @pytest.mark.parametrize(("doc_id", "source", "keyed"), [
-    ("1", "ACME Wire", "ACME Wire:1"),                                    # a CMS id
+    ("1", "ACME Wire", "acme wire:1"),                                    # a CMS id
     ("n-3001", "wire_a", "wire_a:n-3001"),
-    ("ACME Wire:1", "ACME Wire", "ACME Wire:1"),                          # keyed already
+    ("acme wire:1", "ACME Wire", "acme wire:1"),                          # keyed already
     ("1", None, "1"),                                                     # no source named
     ("1", "file:feed.csv", "1"),                                          # the file's name stands in
     ("https://news.example.com/a/1", "ACME Wire", "https://news.example.com/a/1"),  # a URL is unique everywhere
@@ -77,8 +77,8 @@ def test_two_publishers_numbering_from_one_are_two_sets_of_articles(risk_home, s
         (notes,) = con.execute("SELECT notes FROM raw.landed_files WHERE path LIKE '%N04b%'").fetchone()
     assert landed == {"N04a_feed_acme_wire.csv": (10, 0), "N04b_feed_nordic_news.csv": (10, 0)}
     assert quarantined == 0
-    assert rows == ([(f"ACME Wire:{i + 1}", "ACME Wire", text) for i, (text, _) in enumerate(acme)]
-                    + [(f"Nordic News:{i + 1}", "Nordic News", text) for i, (text, _) in enumerate(nordic)])
+    assert rows == ([(f"acme wire:{i + 1}", "ACME Wire", text) for i, (text, _) in enumerate(acme)]
+                    + [(f"nordic news:{i + 1}", "Nordic News", text) for i, (text, _) in enumerate(nordic)])
     assert json.loads(notes)["doc_id_keyed_by_source_lines"] == list(range(2, 12))
 
 
@@ -93,10 +93,10 @@ def test_one_feed_naming_two_publishers_keys_each_id_by_its_own(tmp_path, senten
     path.write_text(out.getvalue())
     parsed = parse_news_file(path)
     parsed.reconcile()
-    assert parsed.rows["doc_id"].to_list() == ["ACME Wire:7", "Nordic News:7"]
-    assert parsed.quarantine.select("line", "record_key", "rule").rows() == [(4, "ACME Wire:7", "duplicate_doc_id")]
+    assert parsed.rows["doc_id"].to_list() == ["acme wire:7", "nordic news:7"]
+    assert parsed.quarantine.select("line", "record_key", "rule").rows() == [(4, "acme wire:7", "duplicate_doc_id")]
     assert parsed.quarantine["message"][0].endswith(
-        "article id 'ACME Wire:7' is already on line 2 (different text: the first version is kept)")
+        "article id 'acme wire:7' is already on line 2 (different text: the first version is kept)")
 
 
 def test_the_same_feed_delivered_again_is_one_set_of_articles(risk_home, sentences):
@@ -110,7 +110,7 @@ def test_the_same_feed_delivered_again_is_one_set_of_articles(risk_home, sentenc
         quarantine = con.execute("SELECT record_key, rule, message FROM quality.quarantine ORDER BY line").fetchall()
         (count,) = con.execute("SELECT count(*) FROM raw.news").fetchone()
     assert count == 10
-    assert [(key, rule) for key, rule, _ in quarantine] == [(f"ACME Wire:{i}", "duplicate_doc_id") for i in range(1, 11)]
+    assert [(key, rule) for key, rule, _ in quarantine] == [(f"acme wire:{i}", "duplicate_doc_id") for i in range(1, 11)]
     assert all(message.endswith("(same text: a re-delivery)") for _, _, message in quarantine)
 
 
@@ -125,10 +125,10 @@ def test_a_revision_from_the_same_source_is_still_a_revision(risk_home, sentence
         assert _land(con, risk_home, "run-2") == {"acme_2.csv": (1, 1)}
         rows = con.execute("SELECT doc_id, text_raw FROM raw.news ORDER BY doc_id").fetchall()
         (key, message) = con.execute("SELECT record_key, message FROM quality.quarantine").fetchone()
-    assert rows == [("ACME Wire:1", sentences[0][0]), ("ACME Wire:2", sentences[1][0]),
-                    ("ACME Wire:3", sentences[2][0]), ("ACME Wire:4", sentences[6][0])]
-    assert key == "ACME Wire:2"
-    assert "article id ACME Wire:2 is already loaded from " in message
+    assert rows == [("acme wire:1", sentences[0][0]), ("acme wire:2", sentences[1][0]),
+                    ("acme wire:3", sentences[2][0]), ("acme wire:4", sentences[6][0])]
+    assert key == "acme wire:2"
+    assert "article id acme wire:2 is already loaded from " in message
     assert message.endswith("line 3 (different text: the first version is kept)")
 
 
@@ -169,12 +169,12 @@ def test_a_lake_loaded_before_ids_were_keyed_is_rekeyed_once(risk_home, sentence
     # the SQL and the reader agree: every id is what the reader now writes
     assert [doc_id for doc_id, _ in after] == [
         source_keyed_id(doc_id, None if source.startswith("file:") else source) for doc_id, source in before]
-    assert [doc_id for doc_id, _ in after[:5]] == [f"ACME Wire:{i}" for i in range(1, 6)]
+    assert [doc_id for doc_id, _ in after[:5]] == [f"acme wire:{i}" for i in range(1, 6)]
     assert after[5:] == before[5:]  # content ids, the ids of a feed without a source, URLs
     assert changed == 5
     assert sorted(scored) == sorted((doc_id,) for doc_id, _ in after)
     assert [(asset, file and file.rsplit("/", 1)[-1], key) for asset, file, key in quarantine] == [
-        ("news_scores", None, "ACME Wire:3")] + [("raw_news", "nordic.csv", f"ACME Wire:{i}") for i in range(1, 6)]
+        ("news_scores", None, "acme wire:3")] + [("raw_news", "nordic.csv", f"acme wire:{i}") for i in range(1, 6)]
 
     with connect(risk_home.lake_path) as con:  # once: a second open, or run, changes nothing
         assert con.execute("SELECT count(*) FROM raw.lake_migrations WHERE name = ?", [MIGRATION]).fetchone() == (1,)
@@ -188,4 +188,18 @@ def test_a_lake_loaded_before_ids_were_keyed_is_rekeyed_once(risk_home, sentence
         shutil.copy(withdrawal.moved_to, landing / "nordic.csv")
         assert _land(con, risk_home, "run-3") == {"nordic.csv": (5, 0)}
         nordic = con.execute("SELECT doc_id FROM raw.news WHERE source = 'Nordic News' ORDER BY _source_line").fetchall()
-    assert [doc_id for (doc_id,) in nordic] == [f"Nordic News:{i}" for i in range(1, 6)]
+    assert [doc_id for (doc_id,) in nordic] == [f"nordic news:{i}" for i in range(1, 6)]
+
+
+def test_a_source_spelled_otherwise_in_another_delivery_is_the_same_publisher(risk_home, sentences):
+    """Keyed by its source as written, the same article under 'Reuters' and then 'REUTERS ' loaded
+    twice, though before ids were keyed every repeat was caught. The source keys in its folded
+    spelling (case and blanks), so the repeat is a duplicate again."""
+    articles = [(str(i + 1), s) for i, s in enumerate(sentences[:4])]
+    (risk_home.landing_news / "rtr_2024-05-02.csv").write_text(_feed("Reuters", articles))
+    (risk_home.landing_news / "rtr_2024-05-03.csv").write_text(_feed("REUTERS ", articles[:2]).replace("\n", "\r\n"))
+    with connect(risk_home.lake_path) as con:
+        landed = _land(con, risk_home)
+        ids = [row[0] for row in con.execute("SELECT doc_id FROM raw.news ORDER BY doc_id").fetchall()]
+    assert landed == {"rtr_2024-05-02.csv": (4, 0), "rtr_2024-05-03.csv": (0, 2)}
+    assert ids == ["reuters:1", "reuters:2", "reuters:3", "reuters:4"]

@@ -49,7 +49,7 @@ def test_an_rss_feed_loads_each_item_with_its_id_source_time_and_line(tmp_path, 
     assert parsed.format == "news_feed_rss" and parsed.quarantine.height == 0
     rows = parsed.rows
     # a guid is keyed by the feed's title, the source; no guid: the link, unkeyed
-    assert rows["doc_id"].to_list() == ["Nordic Markets\u00a0Wire:ex-0", "Nordic Markets\u00a0Wire:ex-1",
+    assert rows["doc_id"].to_list() == ["nordic markets\u00a0wire:ex-0", "nordic markets\u00a0wire:ex-1",
                                         "https://news.example.com/a/2"]
     assert set(rows["source"]) == {"Nordic Markets\u00a0Wire"}  # the feed's title, its entity read
     assert rows["published_at"].to_list() == [datetime(2024, 5, 1, 22, 30), datetime(2024, 5, 1, 23, 30),
@@ -155,7 +155,7 @@ def test_elements_are_known_by_namespace_and_a_prefixed_field_by_its_local_name(
 <a:entry><a:id>tag:1</a:id><a:updated>2024-05-02T09:00:00Z</a:updated><a:title>T</a:title>
 <a:summary>{escape(sentences[0])}</a:summary></a:entry></a:feed>""")
     (row,) = parse_news_file(prefixed).rows.iter_rows(named=True)
-    assert (row["doc_id"], row["source"], row["text_raw"]) == ("P:tag:1", "P", sentences[0])
+    assert (row["doc_id"], row["source"], row["text_raw"]) == ("p:tag:1", "P", sentences[0])
     rdf = _write(tmp_path, "wire.rdf", f"""<?xml version="1.0"?>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
  xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:c="http://purl.org/rss/1.0/modules/content/"
