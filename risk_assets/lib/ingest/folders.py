@@ -39,9 +39,9 @@ AS_OF_IN_NAME = re.compile(AS_OF_MARKER + r"[_-]?(\d{4})(-?)(\d{2})\2(\d{2})(?!\
 AS_OF_MARKER_IN_NAME = re.compile(AS_OF_MARKER + r"[^.]{0,12}", re.IGNORECASE)
 """An as-of marker and what follows it (up to a suffix), for a message when no date is read there."""
 
-MONTH_NAMES = {name.lower(): number for number in range(1, 13)
-               for name in (calendar.month_name[number], calendar.month_abbr[number])}
-"""English month names and their three-letter forms, lowercased -> month number 1-12."""
+MONTH_NAMES = {**{name.lower(): number for number in range(1, 13)
+                  for name in (calendar.month_name[number], calendar.month_abbr[number])}, "sept": 9}
+"""English month names, their three-letter forms and `Sept`, lowercased -> month number 1-12."""
 
 DATE_KEYS = ("as_of", "asof", "as_of_date", "asofdate", "snapshot", "snapshot_date", "report_date",
              "reporting_date", "dt", "date", "period", "month")
@@ -130,14 +130,24 @@ def _nested(parts: Sequence[str], at: int) -> tuple[date, bool, int] | None:
 
 _NAME_DATES = (
     (re.compile(r"(?<![\d])((?:19|20)\d{2})([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?![\d])"), "day"),
+    (re.compile(r"(?<![\d])(\d{2})([-_.])(\d{2})\2((?:19|20)\d{2})(?![\d])"), "day-month-year"),
     (re.compile(r"(?<![\d])((?:19|20)\d{2})[-_.](0[1-9]|1[0-2])(?![\d])"), "year-month"),
     (re.compile(r"(?<![\d])(0[1-9]|1[0-2])[-_.]((?:19|20)\d{2})(?![\d])"), "month-year"),
     (re.compile(r"(?<![A-Za-z])([A-Za-z]{3,9})[-_. ]?((?:19|20)\d{2})(?![\d])"), "name-year"),
     (re.compile(r"(?<![\d])((?:19|20)\d{2})[-_. ]?([A-Za-z]{3,9})(?![A-Za-z])"), "year-name"),
 )
 """Dates a file name may carry without an as-of marker, longest form first: `tape_2024-06-30`,
-`LOANS_20240630`, `tape_2024-06`, `tape_06-2024`, `tape May 2024`, `tape_2024May` (a month: its
-last day). A year alone (`lendingclub_2007_2011`) is none."""
+`LOANS_20240630`, `tape_12-31-2023` or `tape_31-12-2023` (read only where one order of day and
+month exists), `tape_2024-06`, `tape_06-2024`, `tape May 2024`, `tape_2024May` (a month: its last
+day). A year alone (`lendingclub_2007_2011`) is none."""
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def name_dates(name: str) -> list[tuple[date, bool, str]]:
@@ -155,6 +165,13 @@ def name_dates(name: str) -> list[tuple[date, bool, str]]:
             try:
                 if form == "day":
                     read, month_end = date(int(groups[0]), int(groups[2]), int(groups[3])), False
+                elif form == "day-month-year":  # 31-12-2023 or 12-31-2023: read only when one order exists
+                    first, second, year = int(groups[0]), int(groups[2]), int(groups[3])
+                    valid = {(m, d) for m, d in ((first, second), (second, first)) if _exists(year, m, d)}
+                    if len(valid) > 1:  # 05-06-2024: May 6 or June 5; none of its parts is read either
+                        taken[match.start():match.end()] = [True] * (match.end() - match.start())
+                    read = date(year, *valid.pop()) if len(valid) == 1 else None
+                    month_end = False
                 else:
                     year, month = {"year-month": (groups[0], groups[1]), "month-year": (groups[1], groups[0]),
                                    "name-year": (groups[1], MONTH_NAMES.get(groups[0].lower())),
@@ -206,7 +223,8 @@ def read_folders(parts: Sequence[str]) -> FolderFacts:
                 raise ValueError(f"folder {part!r} states the as-of date {written}, which is not a date") from None
         if read := folder_date(text):
             return FolderFacts(read[0], part, read[1], partitions)
-        if (day := _DAY.fullmatch(text.strip())) or (day := AS_OF_IN_NAME.search(text)):
+        if ((day := _DAY.fullmatch(text.strip())) and day.group(2)) or (day := AS_OF_IN_NAME.search(text)):
+            # 2024-02-30 is a date that does not exist; eight digits (10045821) may be a batch number
             written = f"{day.group(1)}-{day.group(3)}-{day.group(4)}"
             raise ValueError(f"folder {part!r} states the as-of date {written}, which is not a date")
         if key_value or AS_OF_MARKER_IN_NAME.search(text):

@@ -276,11 +276,11 @@ def unreadable_reason(path: Path, error: OSError) -> str:
 
 
 def stated_date(path: Path, folder: Path) -> date | None:
-    """The date a file's name states (one date, marked or not: `tape May 2024.csv`, `tape_2024-05.csv`),
-    else the one its folders under `folder` state (`folders.read_folders`), else None."""
-    in_name = folders.name_dates(path.name)
-    if in_name:
-        return in_name[0][0] if len(in_name) == 1 else None
+    """The date a file's name states, marked or not (`tape May 2024.csv`, `tape_2024-05.csv`; the
+    latest of several: a month and the day it was run), else the one its folders under `folder`
+    state (`folders.read_folders`), else None."""
+    if in_name := folders.name_dates(path.name):
+        return max(d for d, _, _ in in_name)
     try:
         return folders.read_folders(path.parent.relative_to(folder).parts).as_of
     except ValueError:  # refused when parsed, with the folder named

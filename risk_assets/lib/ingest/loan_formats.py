@@ -467,12 +467,14 @@ def parse_loan_file(
     del content
     records, partition_notes = _partition_columns(records, mapping, folder_facts)
     # the date of this file alone dates its rows: its name's, its own sidecar's, else its folder's for
-    # a file whose name carries no date of its own (a back-fill folder holds tapes of many months; an
-    # unmarked date in a name may be a run date, so it orders landing but dates nothing); a folder
-    # mapping's as_of applies to every file it names, monthly tapes included, so it dates no snapshot
+    # a file whose name carries no other month (a back-fill folder holds tapes of many months; an
+    # unmarked date in a name may be a run date, so it orders landing but dates nothing alone); a
+    # folder mapping's as_of applies to every file it names, monthly tapes included, so it dates no
+    # snapshot
     own_date = _as_of_from_name(path) or (mapping.as_of if mapping.sidecar else None)
+    in_name = folders.name_dates(path.name)
     folder_as_of = (folder_facts.as_of if folder_facts.as_of and not (as_of or own_date or mapping.as_of)
-                    and not folders.name_dates(path.name) else None)
+                    and (not in_name or _same_month([d for d, _, _ in in_name], folder_facts.as_of)) else None)
     file_as_of = as_of or mapping.as_of or _as_of_from_name(path) or folder_as_of
     snapshot_of = own_date or folder_as_of
     parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, snapshot_of=snapshot_of)
@@ -579,6 +581,12 @@ def _as_of_from_name(path: Path) -> date | None:
         raise FileRefused(f"{path}: the file name's as-of date {written} is not a date ({exc})") from None
 
 
+def _same_month(dates: list[date], folder_date: date) -> bool:
+    """Whether every date a file's name carries falls in its folder's month (`2024-06-30/` over
+    `tape_20240630.csv`): the name then confirms the folder's date instead of naming another."""
+    return all((d.year, d.month) == (folder_date.year, folder_date.month) for d in dates)
+
+
 def _folder_facts(path: Path, landing: Path | None) -> folders.FolderFacts:
     """What the folders between `landing` and the file state (folders.read_folders); nothing for a
     file outside it or parsed on its own.
@@ -614,9 +622,9 @@ def _partition_columns(records: csv_text.TextRecords, mapping: TapeMapping, fact
         folded = name.casefold()
         if folded in sources and folded not in present:
             added[sources[folded]] = value
-        elif folded in present:  # the file's own values stand; say where they contradict the folder
-            column = pl.col(present[folded]).str.strip_chars()
-            if n := records.fields.filter((column != value) & (column != "")).height:
+        elif folded in present and value:  # the file's own values stand; say where they contradict the folder
+            column = pl.col(present[folded]).str.strip_chars().str.to_lowercase()
+            if n := records.fields.filter((column != value.strip().lower()) & (column != "")).height:
                 differ[present[folded]] = f"the folder says {value!r}, {n} rows another value"
         elif folded not in folders.DATE_PARTS:
             unread[name] = value

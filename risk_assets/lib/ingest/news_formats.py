@@ -608,10 +608,11 @@ lead_paragraph, abstract, excerpt, snippet, teaser): one of them is the body onl
 names a longer text, even by its last word only ('full_text' beside 'summary')."""
 
 
-_NOT_TEXT_WORDS = frozenset({"flair", "label", "labels"})
+_NOT_TEXT_WORDS = frozenset({"flair", "label", "labels", "sentiment"})
 """Words that make a name ending in a text word no article text: Reddit's `link_flair_text` and
 `author_flair_text` are a post's tag and its author's badge ('Discussion', 'Verified'), and a
-dataset's `label_text` is its label written out ('positive' beside the class code 2)."""
+dataset's `label_text` or `sentiment_text` is its label written out ('positive' beside the class
+code 2)."""
 
 
 def _text_suffix_rank(name: str, canonical: str) -> int | None:
@@ -1109,7 +1110,8 @@ _SCORE_WORDS = frozenset({"score", "scores", "prob", "proba", "probability", "co
 
 
 _TRUTH_WORDS = frozenset({"gold", "true", "human", "manual", "annotated", "annotation", "annotator", "target",
-                          "class", "ground", "truth", "actual", "text", "name"})
+                          "class", "ground", "truth", "actual", "text", "name", "final", "verified",
+                          "reviewed", "corrected", "consensus", "majority"})
 """Words that may stand beside a label word in the name of a column of true labels ('gold_label',
 'true_sentiment', 'sentiment_class', 'label_text'). Any other word may make it another model's
 output ('predicted_label', 'finbert_label', Alpha Vantage's 'overall_sentiment_label'): such a
@@ -1126,7 +1128,8 @@ def _label_like(name: str) -> bool:
 def _label_readable(name: str) -> bool:
     """Whether a label-like column may be read as the true label: every word of its name a label
     word or one of _TRUTH_WORDS ('sentiment_label', 'gold_label'; not 'predicted_label')."""
-    return set(name.split("_")) <= _LABEL_WORDS | _TRUTH_WORDS
+    words = {word for word in name.split("_") if not re.fullmatch(r"v?\d+", word)}  # 'true_label_v2'
+    return words <= _LABEL_WORDS | _TRUTH_WORDS
 
 
 def _holds_labels(out: _Collector, name: str, values: Iterable[str]) -> bool:

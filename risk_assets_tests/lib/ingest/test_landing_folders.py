@@ -197,3 +197,27 @@ def test_undated_monthly_tapes_land_in_the_order_of_the_dates_their_names_or_fol
                                "FROM staging.stg_loans WHERE loan_key = 'lendingclub:1000' ORDER BY 1").fetchall()
     assert versions == [(1, "Current", "tape_06-2023.csv"), (2, "Fully Paid", "acme_tape May 2024.csv"),
                         (3, "Charged Off", "acme_tape June 2024.csv")]
+
+
+def test_a_name_that_repeats_its_folders_month_keeps_the_folders_date_and_names_order_landing(tmp_path, lc_lines):
+    """`2024-06-30/acme_tape_20240630.csv` beside `2024-05-31/acme_tape.csv`: the name's date
+    confirms its folder's, so June is dated too (undated, it was the older version). Landing order
+    reads the names' dates in US or day-first order where only one exists, `Sept`, and the latest
+    of a month and the day it was run; an eight-digit batch folder that is no date loads undated."""
+    import datetime as dt
+
+    from risk_assets.lib.ingest.landing import landable_files
+
+    landing = tmp_path / "landing"
+    june = _tape(landing / "mixed" / "2024-06-30" / "acme_tape_20240630.csv", _with_ids(lc_lines))
+    parsed = parse_loan_file(june, landing=landing)
+    assert parsed.rows.get_column("snapshot_date").unique().to_list() == [dt.date(2024, 6, 30)]
+    for name in ("acme_tape_01-31-2024.csv", "acme_tape_12-31-2023.csv", "acme_tape Sept 2024.csv",
+                 "acme_tape Aug 2024.csv", "acme_tape May 2024 run 2024-06-03.csv", "acme_tape Apr 2024 run 2024-05-02.csv"):
+        _tape(landing / "names" / name, _with_ids(lc_lines))
+    order = [p.name for p in landable_files(landing / "names")]
+    assert order == ["acme_tape_12-31-2023.csv", "acme_tape_01-31-2024.csv", "acme_tape Apr 2024 run 2024-05-02.csv",
+                     "acme_tape May 2024 run 2024-06-03.csv", "acme_tape Aug 2024.csv", "acme_tape Sept 2024.csv"]
+    batch = _tape(landing / "10045821" / "tape.csv", _with_ids(lc_lines))
+    parsed = parse_loan_file(batch, landing=landing)
+    assert parsed.rows.height == 6 and parsed.rows.get_column("snapshot_date").null_count() == 6

@@ -244,3 +244,15 @@ def test_class_codes_beside_their_words_take_the_words_as_the_label(labelled, tm
     assert parsed.rows["label"].to_list() == [label for _, label in labelled]
     assert parsed.notes["columns"]["label"] == "label_text" and "body_fallback" not in parsed.notes["columns"]
     assert parsed.notes["label_like_columns_unread"] == ["label"]
+
+
+def test_true_labels_under_a_versioned_or_final_name_or_written_out_beside_codes_are_read(labelled, tmp_path):
+    codes = {"negative": 0, "neutral": 1, "positive": 2}
+    for header, row in (("final_label,notes", lambda i, label: f"{label},checked"),
+                        ("true_label_v2,notes", lambda i, label: f"{label},checked"),
+                        ("label,sentiment_text", lambda i, label: f"{codes[label]},{label}")):
+        folder = tmp_path / header.split(",")[0]
+        folder.mkdir()
+        parsed = parse_news_file(_scored_feed(folder, labelled, header, row))
+        assert parsed.rows["label"].to_list() == [label for _, label in labelled], header
+        assert "body_fallback" not in parsed.notes["columns"], header
