@@ -16,8 +16,10 @@ and its partition column would load as NULL.
   or a Hive partition of a date key (`as_of=`, `snapshot_date=`, `dt=`, `date=` ...);
 - the values of Hive partitions, by name, for columns the tape's mapping reads and the file lacks.
 
-A year alone (`2024/`) states no as-of date. The caller applies the folder's date only to a file
-whose name carries no date of its own (a folder of a bulk back-fill holds tapes of many months).
+A year alone (`2024/`) states no as-of date, nor six digits (`200612/`: a lender's or a batch's
+number as likely). The caller applies the folder's date only to a file whose name carries no other
+month (a folder of a bulk back-fill holds tapes of many months); `name_dates` reads the dates a file
+name carries without an as-of marker, which order landing (`landing.stated_date`).
 """
 
 from __future__ import annotations
