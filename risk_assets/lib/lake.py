@@ -128,6 +128,19 @@ CREATE TABLE IF NOT EXISTS monitoring.retrain_decisions (
 """
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN on `con`; COMMIT when the block ends, ROLLBACK (and re-raise) when it raises: its writes
+    land together or not at all."""
+    con.execute("BEGIN")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether `table` ('schema.name') exists in the lake behind `con` (read-only or not)."""
     schema, name = table.split(".")
@@ -190,8 +203,7 @@ def rekey_news_ids_by_source(con: duckdb.DuckDBPyConnection) -> int:
 
     if not table_exists(con, "raw.news"):
         return 0
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute(f"CREATE TEMP TABLE news_rekeyed AS SELECT doc_id AS old_id, {SOURCE_KEY_SQL} || ':' || doc_id "
                     f"AS new_id FROM raw.news WHERE {REKEY_BY_SOURCE_SQL}")
         tables = con.execute(
@@ -208,10 +220,6 @@ def rekey_news_ids_by_source(con: duckdb.DuckDBPyConnection) -> int:
                     "WHERE q.record_key = r.old_id AND (q.asset = 'news_scores' "
                     "OR (q.asset = 'raw_news' AND q.rule = 'duplicate_doc_id'))")
         con.execute("DROP TABLE news_rekeyed")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return changed
 
 

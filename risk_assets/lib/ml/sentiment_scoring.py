@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 import duckdb
 import polars as pl
 
-from risk_assets.lib.lake import table_exists
+from risk_assets.lib.lake import table_exists, transaction
 from risk_assets.lib.ml.sentiment import SentimentModel
 from risk_assets.lib.schema import Column
 from risk_assets.lib.text import is_usable_text
@@ -123,8 +123,7 @@ def write_scores(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, no_text: 
                  run_id: str | None = None) -> None:
     """Replace ml.news_scores with `scores` and this asset's quarantine rows with `no_text`, in one transaction."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute(NEWS_SCORES_DDL)
         con.register("scores_frame", scores.to_arrow())
         con.execute("INSERT INTO ml.news_scores SELECT * FROM scores_frame")
@@ -138,10 +137,6 @@ def write_scores(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, no_text: 
                 "message, run_id, quarantined_at) VALUES (?, ?, ?, 'text_clean', ?, ?, ?, ?, ?)",
                 rows,
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def withdraw_scores(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -154,15 +149,10 @@ def withdraw_scores(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute(NEWS_SCORES_DDL)
         return {}
     removed = dict(con.execute("SELECT model_version, count(*) FROM ml.news_scores GROUP BY 1 ORDER BY 1").fetchall())
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM ml.news_scores")
         if table_exists(con, "ml.news_sentiment_daily"):
             con.execute("DELETE FROM ml.news_sentiment_daily")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return removed
 
 
