@@ -1170,10 +1170,12 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
                               "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
                               "rename or drop one")
     label_like = [i for i, name in enumerate(normalised) if _label_like(name) and i not in columns.values()]
-    if values is not None and ("label" not in columns or not _holds_labels(out, header[columns["label"]],
-                                                                          values(columns["label"]))):
-        # no label column, or one of class codes (a dataset's 0/1/2) beside one of words ('label_text')
-        holding = [i for i in label_like if _label_readable(normalised[i]) and _holds_labels(out, header[i], values(i))]
+    readable = [i for i in label_like if _label_readable(normalised[i])]
+    # the records are read for this only where a column may be the label: none is named so, or the
+    # one that is holds class codes (a dataset's 0/1/2) beside one of words ('label_text')
+    if values is not None and readable and ("label" not in columns or not _holds_labels(
+            out, header[columns["label"]], values(columns["label"]))):
+        holding = [i for i in readable if _holds_labels(out, header[i], values(i))]
         if len(holding) == 1:
             if "label" in columns:
                 label_like.append(columns["label"])
