@@ -184,7 +184,8 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
         success=success,
         severity=ERROR,
         observed=(
-            f"no leakage: highest single-feature AUC {top[0]['portfolio']}.{top[0]['column']} {top[0]['auc']}"
+            f"no leakage: highest single-feature AUC {top[0]['portfolio']}.{top[0]['column']} {top[0]['auc']} "
+            f"on its {top[0]['rows']:,} labelled loans of every vintage"
             if success and top
             else ("no leakage: no portfolio with enough labels" if success else f"leakage: {', '.join(named)}")
         ) + "".join(f"; {p}.term_months left out of the PD inputs (rewritten after the outcome)" for p in rewritten),

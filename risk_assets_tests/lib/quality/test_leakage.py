@@ -49,6 +49,9 @@ def test_real_lendingclub_features_pass(lc_features):
     assert outcome.success, outcome.observed
     top = next(r for r in outcome.rules if r["rule"] == "single_feature_auc_top")
     assert top["success"]
+    labelled = int(lc_features["default_flag"].notna().sum())
+    assert outcome.observed.startswith("no leakage: highest single-feature AUC lendingclub.")
+    assert outcome.observed.endswith(f"on its {labelled:,} labelled loans of every vintage"), outcome.observed
 
 
 def test_a_denied_column_fails_and_is_named(lc_features):
