@@ -144,6 +144,13 @@ month exists), `tape_2024-06`, `tape_06-2024`, `tape May 2024`, `tape_2024May` (
 day). A year alone (`lendingclub_2007_2011`) is none."""
 
 
+LATEST_IN_NAME = re.compile(r"(?<![a-z])(?:latest|newest|most[-_ ]?recent)(?![a-z])", re.IGNORECASE)
+"""A file name that says it is the newest snapshot without a date: `acme_tape_latest.csv`,
+`loans-NEWEST.csv`, `tape most recent.csv`. Among the files one run finds, it lands after the dated
+ones (`landing.stated_date` orders, never dates, by it). `current` is not read so: a lender's
+`current_loans.csv` may be the loans in status Current on any date."""
+
+
 def _exists(year: int, month: int, day: int) -> bool:
     try:
         date(year, month, day)

@@ -231,10 +231,11 @@ def landable_files(folder: Path) -> list[Path]:
     whose target does not exist is listed too: reading it fails, and landing refuses it with the
     target it names (`unreadable_reason`), instead of passing over it in silence.
 
-    Ordered by the date a file's name or folders state (`stated_date`; files without one first),
-    so that monthly tapes land in date order whatever their names' order (`May 2024/` before
-    `June 2024/`, `tape_05-2024.csv` before `tape_04-2025.csv`), and an undated snapshot landed later
-    is the newer one; then by subfolder, then so that an original sorts before its browser
+    Ordered by the date a file's name or folders state (`stated_date`; files without one first,
+    except a name that says it is the newest, `tape_latest.csv` (folders.LATEST_IN_NAME), which
+    comes last), so that monthly tapes land in date order whatever their names' order (`May 2024/`
+    before `June 2024/`, `tape_05-2024.csv` before `tape_04-2025.csv`), and an undated snapshot
+    landed later is the newer one; then by subfolder, then so that an original sorts before its browser
     re-download ("x (1).csv" after "x.csv"), then by name: the first of two identical files is the
     one that loads. A missing folder has none.
     """
@@ -289,7 +290,8 @@ def stated_date(path: Path, folder: Path) -> date | None:
 
 def _delivery_order(path: Path, folder: Path) -> tuple[date, str, str, bool, str]:
     original = _REDOWNLOAD_SUFFIX.sub("", path.stem)
-    return (stated_date(path, folder) or date.min, path.parent.relative_to(folder).as_posix(), original,
+    undated = date.max if folders.LATEST_IN_NAME.search(path.name) else date.min
+    return (stated_date(path, folder) or undated, path.parent.relative_to(folder).as_posix(), original,
             path.stem != original, path.name)
 
 

@@ -199,6 +199,29 @@ def test_undated_monthly_tapes_land_in_the_order_of_the_dates_their_names_or_fol
                         (3, "Charged Off", "acme_tape June 2024.csv")]
 
 
+def test_an_undated_tape_named_latest_lands_after_the_dated_ones_so_it_is_the_newest_version(risk_home, lc_lines):
+    """`acme_tape_latest.csv` beside `acme_tape_2024-05.csv`: undated files land first, so the latest
+    tape was the older version and May's `Fully Paid` outlived its charge-off. A name that says it is
+    the newest lands after the dated files; `current_loans.csv` is not read so."""
+    from risk_assets.lib.ingest.landing import landable_files
+
+    may = _with_ids(lc_lines)
+    latest = [may[0]] + [line.replace(",Fully Paid", ",Charged Off") if n == 1 else line for n, line in enumerate(may[1:], 1)]
+    _tape(risk_home.landing_loans / "acme" / "acme_tape_latest.csv", latest)
+    _tape(risk_home.landing_loans / "acme" / "acme_tape_2024-05.csv", may)
+    _tape(risk_home.landing_loans / "other" / "current_loans.csv", _with_ids(lc_lines, first_id=5000))
+    _tape(risk_home.landing_loans / "other" / "loans NEWEST.csv", _with_ids(lc_lines, first_id=7000))
+    assert [p.name for p in landable_files(risk_home.landing_loans)] == [
+        "current_loans.csv", "acme_tape_2024-05.csv", "acme_tape_latest.csv", "loans NEWEST.csv"]
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize([raw_loans, *DBT_ASSETS], resources=resources, selection=["raw_loans", "stg_loans"]).success
+    with connect(risk_home.lake_path, read_only=True) as con:
+        versions = con.execute("SELECT snapshot_version, loan_status, regexp_extract(_source_file, '[^/]+$') "
+                               "FROM staging.stg_loans WHERE loan_key = 'lendingclub:1000' ORDER BY 1").fetchall()
+    assert versions == [(1, "Fully Paid", "acme_tape_2024-05.csv"), (2, "Charged Off", "acme_tape_latest.csv")]
+
+
 def test_a_name_that_repeats_its_folders_month_keeps_the_folders_date_and_names_order_landing(tmp_path, lc_lines):
     """`2024-06-30/acme_tape_20240630.csv` beside `2024-05-31/acme_tape.csv`: the name's date
     confirms its folder's, so June is dated too (undated, it was the older version). Landing order
