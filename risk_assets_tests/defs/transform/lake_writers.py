@@ -16,13 +16,25 @@ from risk_assets.lib.home import RiskHome
 ROWS = 500
 
 
+GRACE_SECONDS = 3.0
+"""How long a writer retries a held lock: the pool frees its slot when a step ends, and the step's
+process may close the lake a moment later (under load, a few hundred ms). Shorter than one writer's
+hold (ROWS inserts and 2 s), so without the pool the writers' steps would still overlap, which the
+test's step spans catch."""
+
+
 def _write(lake: LakeResource, writer: str) -> None:
     # A plain duckdb.connect fails at once on "Could not set lock on file": only the pool can keep
     # this writer from colliding with another run's writer.
-    try:
-        con = duckdb.connect(str(lake.home.lake_path))
-    except duckdb.IOException as exc:  # name the holder while it still runs: the test's output outlives it
-        raise duckdb.IOException(f"{exc}\nholder: {_holder(str(exc))}") from exc
+    deadline = time.monotonic() + GRACE_SECONDS
+    while True:
+        try:
+            con = duckdb.connect(str(lake.home.lake_path))
+            break
+        except duckdb.IOException as exc:  # name the holder while it still runs: the test's output outlives it
+            if time.monotonic() > deadline:
+                raise duckdb.IOException(f"{exc}\nholder: {_holder(str(exc))}") from exc
+            time.sleep(0.1)
     try:
         con.execute("CREATE TABLE IF NOT EXISTS raw.writes (writer VARCHAR, i INTEGER)")
         for i in range(ROWS):

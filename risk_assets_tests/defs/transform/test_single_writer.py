@@ -2,8 +2,8 @@
 
 Three `dagster asset materialize` processes share one instance whose dagster.yaml limits every pool
 to one slot (risk_assets.cli.INSTANCE_YAML): two writers that open the lake with a plain
-duckdb.connect (no waiting), and the dbt models. Without the pool the writers collide on
-"Could not set lock on file".
+duckdb.connect (retried for 3 s only, lake_writers.GRACE_SECONDS), and the dbt models. Without the
+pool the writers collide on "Could not set lock on file", and their steps overlap.
 """
 
 import os
