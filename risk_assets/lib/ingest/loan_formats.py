@@ -1360,6 +1360,12 @@ date and flag columns. Text columns take the narrower NULL_TOKENS (`_missing_mar
 has its own 'n/a'."""
 
 
+INTEGER_CODE_TARGETS = frozenset({"naics", "franchise_code"})
+"""Text columns whose values are integer codes (an industry's NAICS code, SBA's FranchiseCode): a
+float column in a pandas round trip writes them `722511.0`, `1.0`, and the `.0` is removed
+(`code_float_tail_removed`), so a code is stored as the source system wrote it."""
+
+
 def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeMapping
                      ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """Mapped columns' trimmed text (`_src:<column>`) with each export missing-value marker made
@@ -1368,15 +1374,17 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     date columns, and there, and in zip columns, Excel's leading text marker and its text formula
     removed first (`'5000` -> `5000`, `="02134"` -> `02134`: the two ways to keep a ZIP's leading
     zeros or a number as text in Excel; not in a workbook or Parquet tape, whose text cells never
-    carry them), and a zip's `.0` that a float column added (`47711.0`, a pandas round trip). A
-    column feeding several targets takes the markers of all of them.
+    carry them), and a zip's or an integer code's `.0` that a float column added (`47711.0`, a
+    pandas round trip; codes: INTEGER_CODE_TARGETS). A column feeding several targets takes the
+    markers of all of them.
 
-    Returns the frame and notes: `null_token_values`, `text_marker_removed`, `excel_formula_unwrapped`
-    and `zip_float_tail_removed`, each {source column: values}; a column without any is left out, a
-    note without any column too."""
+    Returns the frame and notes: `null_token_values`, `text_marker_removed`, `excel_formula_unwrapped`,
+    `zip_float_tail_removed` and `code_float_tail_removed`, each {source column: values}; a column
+    without any is left out, a note without any column too."""
     markers_of: dict[str, set[str]] = {}
     unmark: set[str] = set()  # columns whose values may carry Excel's text marker or text formula
     zips: set[str] = set()
+    codes = {spec.source for spec in specs if spec.kind == "text" and spec.target in INTEGER_CODE_TARGETS}
     for spec in specs:
         if spec.kind in ("text", "zip3"):
             markers_of.setdefault(spec.source, set()).update(NULL_TOKENS)
@@ -1388,7 +1396,8 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
         if spec.kind == "zip3":
             zips.add(spec.source)
     notes: dict[str, dict[str, int]] = {"null_token_values": {}, "text_marker_removed": {},
-                                        "excel_formula_unwrapped": {}, "zip_float_tail_removed": {}}
+                                        "excel_formula_unwrapped": {}, "zip_float_tail_removed": {},
+                                        "code_float_tail_removed": {}}
     (formula, formula_to), _, (float_tail, float_to) = csv_text.ID_WRAPPERS
     updates = []
     for source, markers in markers_of.items():
@@ -1399,12 +1408,14 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
         unmarked = (pl.when(wrapped).then(text.str.replace(formula, formula_to).str.strip_chars())
                     .when(marked).then(text.str.slice(1).str.strip_chars()).otherwise(text))
         floated = unmarked.str.contains(r"^\d{3,5}\.0+$") if source in zips else pl.lit(False)
-        unmarked = pl.when(floated).then(unmarked.str.replace(float_tail, float_to)).otherwise(unmarked)
+        code_floated = unmarked.str.contains(r"^\d+\.0+$") if source in codes else pl.lit(False)
+        unmarked = (pl.when(floated | code_floated).then(unmarked.str.replace(float_tail, float_to))
+                    .otherwise(unmarked))
         missing = unmarked.str.to_lowercase().is_in(sorted(markers))
         counts = frame.select(marked.sum().alias("m"), wrapped.sum().alias("w"), floated.sum().alias("f"),
-                              missing.sum().alias("n")).row(0)
+                              code_floated.sum().alias("c"), missing.sum().alias("n")).row(0)
         for note, n in zip(("text_marker_removed", "excel_formula_unwrapped", "zip_float_tail_removed",
-                            "null_token_values"), counts):
+                            "code_float_tail_removed", "null_token_values"), counts):
             if n:
                 notes[note][source] = n
         if any(counts):

@@ -342,7 +342,9 @@ def test_a_small_block_of_day_first_rows_joined_to_a_long_month_first_tape_loads
 def test_sba_codes_written_as_floats_by_a_pandas_round_trip_are_their_codes(data_dir, tmp_path):
     """pandas reads an integer column holding one missing value as floats and writes it back as
     `2.0`: 39 of 40 SBA loans were quarantined for `NewExist`. `1.0`/`2.0` are the codes 1 and 2; a
-    code the SBA does not use (`3.0`) is still quarantined, and its message says which codes are read."""
+    code the SBA does not use (`3.0`) is still quarantined, and its message says which codes are read.
+    The text codes NAICS and FranchiseCode, floated the same way (`722511.0`, `1.0`), keep the codes
+    as the SBA wrote them."""
     with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
@@ -354,6 +356,10 @@ def test_sba_codes_written_as_floats_by_a_pandas_round_trip_are_their_codes(data
     for row in rows:
         row[at] = f"{row[at]}.0" if row[at] else ""
     rows[6][at] = "3.0"
+    codes = {name: [row[header.index(name)] for row in rows] for name in ("NAICS", "FranchiseCode")}
+    for name in codes:
+        for row in rows:
+            row[header.index(name)] += ".0"
     tape = tmp_path / "sba_pandas.csv"
     with open(tape, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
@@ -363,6 +369,10 @@ def test_sba_codes_written_as_floats_by_a_pandas_round_trip_are_their_codes(data
     expected = [None if n == 5 else int(w == "2") for n, w in enumerate(written) if n != 6]
     assert parsed.rows["new_business"].to_list() == expected
     assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [(8, "NewExist", "unparsable_value", "3.0")]
+    kept = [n for n in range(40) if n != 6]
+    assert parsed.rows["naics"].to_list() == [codes["NAICS"][n] for n in kept]
+    assert parsed.rows["franchise_code"].to_list() == [codes["FranchiseCode"][n] for n in kept]
+    assert parsed.notes["code_float_tail_removed"] == {"NAICS": 40, "FranchiseCode": 40}
     assert parsed.quarantine["message"][0] == (
         "column NewExist: '3.0' is not a value this column's type (new_exist) knows; it reads SBA NewExist codes "
         "1 (existing business), 2 (new) and 0 (undefined), also written 1.0")
