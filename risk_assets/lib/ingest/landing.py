@@ -53,7 +53,7 @@ import polars as pl
 from risk_assets.lib.ingest import folders
 from risk_assets.lib.ingest.news_formats import SAME_URL, url_key
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
-from risk_assets.lib.lake import table_exists
+from risk_assets.lib.lake import table_exists, transaction
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
 
 TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
@@ -642,8 +642,7 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         "WHERE q.rule = 'duplicate_doc_id' AND q.file_sha256 <> ? "
         "AND q.record_key IN (SELECT doc_id FROM raw.news WHERE _file_sha256 = ?) GROUP BY 1 ORDER BY 1",
         [sha256, sha256]).fetchall())
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         rows = con.execute(f"DELETE FROM {table} WHERE _file_sha256 = ?", [sha256]).fetchone()[0]
         quarantined = con.execute("DELETE FROM quality.quarantine WHERE file_sha256 = ?", [sha256]).fetchone()[0]
         con.execute("UPDATE raw.landed_files SET status = 'withdrawn', message = ? WHERE sha256 = ?",
@@ -651,10 +650,6 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at) "
                     "SELECT path, sha256, size_bytes, 'withdrawn', NULL, ?, ? FROM raw.landed_files WHERE sha256 = ?",
                     [run_id, now, sha256])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     landed = Path(path)
     holders = [p for p in landable_files(landing_dir or landed.parent) if _holds(p, sha256)]
     if landed.is_file() and landed not in holders and _holds(landed, sha256):

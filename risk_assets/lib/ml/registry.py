@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from risk_assets.lib.lake import table_exists
+from risk_assets.lib.lake import table_exists, transaction
 
 def new_version(run_id: str | None = None) -> str:
     """A model version name, one scheme for every model: the UTC second its training started, then
@@ -167,8 +167,7 @@ def promote(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: st
     are logged in ml.model_registry_events and returned, the retirement first."""
     previous = champion(con, model)
     status_from = (version_row(con, model, version) or {}).get("status")
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute(
             "UPDATE ml.model_registry SET status = 'retired' WHERE model = ? AND status = 'champion'",
             [model],
@@ -183,10 +182,6 @@ def promote(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: st
             changes.insert(0, StatusChange(model, previous["version"], "champion", "retired",
                                            f"replaced by {version}: {reason}", actor))
         _log(con, *changes)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return changes
 
 
@@ -215,15 +210,10 @@ def retire_champion(con: duckdb.DuckDBPyConnection, model: str, reason: str, act
     if current is None:
         raise RegistryError(f"{model} has no champion to retire ({_versions_text(con, model)})")
     change = StatusChange(model, current["version"], "champion", "retired", reason, actor)
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute("UPDATE ml.model_registry SET status = 'retired' WHERE model = ? AND version = ?",
                     [model, current["version"]])
         _log(con, change)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return change
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from risk_assets.lib.lake import transaction
 from risk_assets.lib.monitoring.performance import PERFORMANCE_COLUMNS
 from risk_assets.lib.monitoring.stability import PSI_COLUMNS
 
@@ -119,16 +120,11 @@ def replace(con: duckdb.DuckDBPyConnection, table: MonitoringTable, frame: pl.Da
         [pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in table.schema.items()]
     )
     ensure_tables(con)
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM {table.name}")
         con.register("_monitoring_rows", aligned.to_arrow())
         con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM _monitoring_rows")
         con.unregister("_monitoring_rows")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return aligned.height
 
 

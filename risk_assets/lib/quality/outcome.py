@@ -17,6 +17,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from risk_assets.lib.lake import transaction
+
 FAILURE_COLUMNS = ("record_key", "source_file", "file_sha256", "line", "column_name", "rule", "raw_value", "message")
 """Columns of a failing-rows frame; they map one to one onto quality.quarantine."""
 
@@ -116,8 +118,7 @@ def record(con: duckdb.DuckDBPyConnection, outcome: CheckOutcome, run_id: str | 
     Quarantine rows previously written under the same check name are replaced, in one transaction.
     """
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM quality.quarantine WHERE asset = ?", [outcome.check])
         if len(outcome.failures):
             rows = outcome.failures.loc[:, list(FAILURE_COLUMNS)].astype(object)
@@ -139,10 +140,6 @@ def record(con: duckdb.DuckDBPyConnection, outcome: CheckOutcome, run_id: str | 
             con.unregister("_failures")
         record_verdict(con, outcome.check, outcome.asset, run_id, outcome.success, outcome.severity,
                        outcome.observed, outcome.failing_count, outcome.details(), now)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def record_verdict(con: duckdb.DuckDBPyConnection, check: str, asset: str, run_id: str | None, success: bool,
