@@ -1664,7 +1664,10 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
             for name in names:
                 where = _json_member_offset(text, where, name)
             found_in.add(".".join(names))
-            title = _page_title(value)
+            holders = [value]  # the objects down the path: an RSS channel's title is two levels down
+            for name in names[:-1]:
+                holders.append(holders[-1][name])
+            title = next((t for holder in reversed(holders) if (t := _page_title(holder))), None)
             members = ([(where, articles)] if isinstance(articles, dict)  # a converted feed's one item
                        else _json_array_items(text, where) if articles else [])
             return [(at, _with_source(article, title)) for at, item in members
@@ -1799,7 +1802,8 @@ def _with_id(key: str, article: dict) -> dict:
 
 
 def _page_title(page: dict) -> str | None:
-    """The title of the feed an API page carries (JSON Feed's `title`, rss2json's `feed.title`)."""
+    """The title of the feed an API page carries (JSON Feed's `title`, rss2json's `feed.title`, an
+    RSS channel's `title` converted to JSON, which `_articles_in` reads on the channel)."""
     for holder in (page, page.get("feed")):
         if isinstance(holder, dict) and isinstance(holder.get("title"), str) and holder["title"].strip():
             return holder["title"].strip()

@@ -436,7 +436,8 @@ def test_an_rss_or_atom_feed_converted_to_json_loads_its_items_not_the_channel(t
     """xmltodict and rss-parser keep RSS's `item` and Atom's `entry` as list names, under a channel
     or feed that has a title and description of its own (and xmltodict writes a lone item as an
     object). Each item is an article; before, the channel loaded as the one article and its items
-    were listed as ignored."""
+    were listed as ignored. The channel's or feed's title is the items' source, and keys their ids, so
+    a second feed's guids numbered alike are other articles (the RSS channel's title was not read)."""
     texts = [text for text, _ in sentences[:3]]
     items = [{"title": text[:40], "description": text, "guid": f"g{i}",
               "pubDate": f"Thu, 02 May 2024 0{i}:00:00 GMT"} for i, text in enumerate(texts)]
@@ -453,9 +454,9 @@ def test_an_rss_or_atom_feed_converted_to_json_loads_its_items_not_the_channel(t
     parsed = parse_news_file(path)
     expected = 1 if shape == "rss_one_item" else 3
     assert parsed.quarantine.height == 0
-    assert parsed.rows.select("doc_id", "text_raw", "published_at").rows() == [
-        (f"wire:g{i}" if shape == "atom_entries" else f"g{i}", texts[i], datetime(2024, 5, 2, i))
-        for i in range(expected)]  # an entry's id is keyed by its source, the Atom feed's title
+    assert parsed.rows.select("doc_id", "source", "text_raw", "published_at").rows() == [
+        (f"wire:g{i}", "Wire", texts[i], datetime(2024, 5, 2, i))
+        for i in range(expected)]  # an item's id is keyed by its source, the channel's or feed's title
 
 
 def test_an_article_holding_an_item_object_stays_one_article(tmp_path, sentences):
