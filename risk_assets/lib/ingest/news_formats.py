@@ -1209,7 +1209,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     if (unwrapped := csv_text.unwrap_id(doc_id)) != doc_id:
         out.note_line("doc_id_unwrapped_lines", number)
         doc_id = unwrapped
-    key = doc_id if _present(doc_id) else None  # names the article in the quarantine of its other fields
+    # names the article in the quarantine of its other fields, keyed as its row would be
+    key = source_keyed_id(doc_id, _optional(record.get("source"))) if _present(doc_id) else None
     out.reject_control_characters(number, None, {"doc_id": record["doc_id"]} if "doc_id" in record else {}, where)
     out.reject_control_characters(number, key, {c: v for c, v in record.items() if c != "doc_id"}, where)
     lost = set()  # columns already quarantined as spreadsheet errors: not judged twice
@@ -1238,7 +1239,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         out.note_line("body_from_fallback_lines", number)
         body, body_use = fallback, fallback_use
     if not (body_use.usable or headline_use.usable):
-        out.reject(number, doc_id or None, "body", "no_usable_text", body,
+        out.reject(number, key, "body", "no_usable_text", body,
                    f"{where}: no usable text (body: {body_use.reason}; headline: {headline_use.reason})")
 
     published_at = None
@@ -1252,7 +1253,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
             if naive:
                 out.note_line("published_at_assumed_utc_lines", number)
         except ValueError as exc:
-            out.reject(number, doc_id or None, "published_at", "unparsable_timestamp", stamp, f"{where}: {exc}")
+            out.reject(number, key, "published_at", "unparsable_timestamp", stamp, f"{where}: {exc}")
     elif stamp is not None:
         out.note_line("published_at_missing_lines", number)
 

@@ -225,11 +225,11 @@ def test_f17_long_body_kept_intact(cases_dir):
 def test_f18_no_text_rows_quarantined_with_reasons(cases_dir):
     parsed = parse_news_file(cases_dir / "F18_news_empty_text.csv")
     assert parsed.quarantine.select("line", "record_key", "rule").rows() == [
-        (3, "n-2002", "no_usable_text"),
-        (4, "n-2003", "no_usable_text"),
-        (5, "n-2004", "no_usable_text"),
-        (6, "n-2005", "no_usable_text"),
-        (7, "n-2006", "no_usable_text"),
+        (3, "wire_a:n-2002", "no_usable_text"),  # keyed by the source, as the loaded rows are
+        (4, "wire_b:n-2003", "no_usable_text"),
+        (5, "wire_b:n-2004", "no_usable_text"),
+        (6, "feed_c:n-2005", "no_usable_text"),
+        (7, "feed_c:n-2006", "no_usable_text"),
     ]
     reasons = [m.split("no usable text ")[1] for m in parsed.quarantine["message"]]
     assert reasons == [

@@ -99,6 +99,19 @@ def test_one_feed_naming_two_publishers_keys_each_id_by_its_own(tmp_path, senten
         "article id 'acme wire:7' is already on line 2 (different text: the first version is kept)")
 
 
+def test_a_records_own_faults_name_it_by_its_keyed_id(tmp_path, sentences):
+    """A bad time, or no usable text, quarantines the record under the id its row would have had
+    (`acme wire:8`), so the quarantine and raw.news name one article one way."""
+    path = tmp_path / "acme.csv"
+    path.write_text(_feed("ACME Wire", [("7", sentences[0]), ("8", sentences[1]), ("9", ("N/A", "neutral"))])
+                    .replace("2024-05-03T09:00:00Z", "2024-05-33T09:00:00Z"))
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == ["acme wire:7"]
+    assert parsed.quarantine.select("line", "record_key", "column_name", "rule").rows() == [
+        (3, "acme wire:8", "published_at", "unparsable_timestamp"), (4, "acme wire:9", "body", "no_usable_text")]
+
+
 def test_the_same_feed_delivered_again_is_one_set_of_articles(risk_home, sentences):
     """The second delivery is the same articles written with CRLF line ends (other bytes)."""
     articles = [(str(i + 1), s) for i, s in enumerate(sentences[:10])]
