@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import re
+import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -780,11 +781,15 @@ clock reading ' m=+0.0012' when taken from time.Now(); the numeric offset decide
 
 _ORACLE_TIME = re.compile(
     r"(?P<day>\d{2})-(?P<month>[A-Za-z]{3})-(?P<year>\d{2}|\d{4}) (?P<hour>\d{1,2})\.(?P<minute>\d{2})\."
-    r"(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))? ?(?P<half>[AaPp][Mm])(?: (?P<zone>[+-]\d{1,2}:\d{2}|UTC|GMT))?")
+    r"(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))? ?(?P<half>[AaPp][Mm])"
+    r"(?: (?P<zone>[+-]\d{1,2}:\d{2}|UTC|GMT|(?P<region>[A-Za-z]+(?:/[A-Za-z0-9_+-]+)+)(?: (?P<abbreviation>[A-Z]{2,5}))?))?")
 """Oracle's default text of a TIMESTAMP (NLS_TIMESTAMP_FORMAT 'DD-MON-RR HH.MI.SSXFF AM') and of a
-TIMESTAMP WITH TIME ZONE ('... TZR'): '02-MAY-24 09.00.00.000000 AM +02:00'. A two-digit RR year is
-2000-2049 for 00-49 and 1950-1999 for 50-99 (Oracle Database SQL Language Reference, "RR Datetime
-Format Element")."""
+TIMESTAMP WITH TIME ZONE ('... TZR'): '02-MAY-24 09.00.00.000000 AM +02:00'. X is the session's
+decimal character, a comma where NLS_NUMERIC_CHARACTERS says so ('09.00.00,000000 AM'); TZR is an
+offset or a region ('Europe/Helsinki'), TZD the region's abbreviation at that moment
+('Europe/Helsinki EEST', which picks the hour of a clock change that occurs twice). A two-digit RR
+year is 2000-2049 for 00-49 and 1950-1999 for 50-99 (Oracle Database SQL Language Reference,
+"RR Datetime Format Element", "Format Models")."""
 
 
 def _oracle_iso(found: re.Match[str]) -> str:
@@ -797,10 +802,38 @@ def _oracle_iso(found: re.Match[str]) -> str:
         raise ValueError(f"{found[0]!r}: {found['month']!r} is no month")
     hour = int(found["hour"]) % 12 + (12 if found["half"].lower() == "pm" else 0)
     fraction = f".{found['fraction'][:6]}" if found["fraction"] else ""
+    if found["region"]:
+        return _in_region(found, year, month, hour, fraction)
     zone = {"UTC": "+00:00", "GMT": "+00:00"}.get((found["zone"] or "").upper(), found["zone"] or "")
     if zone and len(zone.split(":")[0]) == 2:  # +2:00 -> +02:00
         zone = zone[0] + "0" + zone[1:]
     return f"{year:04d}-{month:02d}-{int(found['day']):02d}T{hour:02d}:{found['minute']}:{found['second']}{fraction}{zone}"
+
+
+def _in_region(found: re.Match[str], year: int, month: int, hour: int, fraction: str) -> str:
+    """The ISO 8601 text, with its offset, of an _ORACLE_TIME match whose zone is a region: the
+    region's offset at that wall-clock time (IANA time zone database, `zoneinfo`); where the clock
+    went back and the time occurs twice, the one the abbreviation names, else the first.
+
+    Raises:
+        ValueError: the region is unknown, the time does not exist there (skipped when the clock
+            went forward), or the abbreviation is not the region's at that time."""
+    region = found["region"]
+    try:
+        zone = zoneinfo.ZoneInfo(region)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{found[0]!r}: {region!r} is no time zone region") from None
+    wall = datetime.fromisoformat(
+        f"{year:04d}-{month:02d}-{int(found['day']):02d}T{hour:02d}:{found['minute']}:{found['second']}{fraction}")
+    readings = {fold: wall.replace(tzinfo=zone, fold=fold) for fold in (0, 1)}
+    if all(r.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall for r in readings.values()):
+        raise ValueError(f"{found[0]!r}: {wall:%Y-%m-%d %H:%M} does not exist in {region} (the clock went forward)")
+    if abbreviation := found["abbreviation"]:
+        named = [r for r in readings.values() if r.tzname() == abbreviation]
+        if not named:
+            raise ValueError(f"{found[0]!r}: {region} is {readings[0].tzname()} at that time, not {abbreviation}")
+        return named[0].isoformat()
+    return readings[0].isoformat()
 
 
 def parse_timestamp(text: str) -> tuple[datetime, bool]:
@@ -810,8 +843,8 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits),
     milliseconds (13), microseconds (16) or nanoseconds (19) up to next year, Java's ZonedDateTime
     ('2024-05-02T09:00+02:00[Europe/Paris]'), Go's time.String() ('2024-05-02 09:00:00 +0200 CEST'),
-    Oracle's default TIMESTAMP [WITH TIME ZONE] text ('02-MAY-24 09.00.00.000000 AM +02:00'),
-    and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
+    Oracle's default TIMESTAMP [WITH TIME ZONE] text ('02-MAY-24 09.00.00.000000 AM +02:00',
+    '02-MAY-24 09.00.00,000000 AM Europe/Helsinki EEST'), and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET,
     BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could

@@ -416,6 +416,10 @@ def test_a_utf8_feed_with_windows_1252_bytes_on_some_lines_is_refused_as_mixed(t
     ("02-MAY-24 09.00.00.000000 AM +02:00", "2024-05-02 07:00", False),  # Oracle's TIMESTAMP WITH TIME ZONE
     ("02-MAY-24 09.30.00.000000 PM", "2024-05-02 21:30", True),  # ... its TIMESTAMP, no zone
     ("15-JAN-99 12.05.00 AM UTC", "1999-01-15 00:05", False),  # RR: 99 is 1999; 12 AM is midnight
+    ("02-MAY-24 09.00.00,000000 AM +02:00", "2024-05-02 07:00", False),  # ... a comma as decimal character
+    ("02-MAY-24 09.00.00.000000 AM Europe/Helsinki", "2024-05-02 06:00", False),  # ... a region (TZR): EEST, +03:00
+    ("27-OCT-24 03.30.00.000000 AM Europe/Helsinki EET", "2024-10-27 01:30", False),  # 03:30 twice: TZD says which
+    ("27-OCT-24 03.30.00.000000 AM Europe/Helsinki EEST", "2024-10-27 00:30", False),
 ])
 def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     parsed, assumed = parse_timestamp(text)
@@ -423,6 +427,9 @@ def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
 
 
 @pytest.mark.parametrize(("text", "says"), [
+    ("31-MAR-24 03.30.00.000000 AM Europe/Helsinki", "2024-03-31 03:30 does not exist in Europe/Helsinki"),
+    ("02-MAY-24 09.00.00.000000 AM Europe/Helsinki EET", "Europe/Helsinki is EEST at that time, not EET"),
+    ("02-MAY-24 09.00.00.000000 AM Mars/Olympus", "'Mars/Olympus' is no time zone region"),
     ("Thu, 02 May 2024 09:00:00 IST", "time zone 'IST' is ambiguous"),
     ("May 2, 2024 9:00 AM ET", "time zone 'ET' is ambiguous"),
     ("Thu, 02 May 2024 09:00:00 BST", "time zone 'BST' is ambiguous (British Summer Time +01:00 or Bangladesh"),
