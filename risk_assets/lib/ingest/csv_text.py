@@ -584,6 +584,24 @@ def _repeated_headers(frame: pl.DataFrame, path: Path, header: list[str], delimi
     return repeats
 
 
+def _short_of_untitled(untitled: int, width: int, delimiter: str) -> tuple[pl.Expr, pl.Expr]:
+    """For a header whose last `untitled` columns have no name: (the text of a record that stops
+    before them, padded to the header's width: a when-chain to finish with `.otherwise`; whether it
+    is such a record). Such a record holds the named columns and none, or fewer, of the untitled
+    ones, all empty: `1,2,3` or `1,2,3,` under `a,b,c,,`; its text ends with as many delimiters as it
+    holds untitled fields, and not with one more (a named field left empty there is not told from a
+    lost one)."""
+    named = width - untitled
+    padded, found = None, pl.lit(False)
+    for held in range(untitled):
+        tail = re.escape(delimiter) * held
+        is_short = (pl.col("n_fields") == named + held) & pl.col("text").str.contains(f"(?:^|[^{re.escape(delimiter)}]){tail}\\s*$")
+        then = pl.col("text") + delimiter * (untitled - held)
+        padded = pl.when(is_short).then(then) if padded is None else padded.when(is_short).then(then)
+        found = found | is_short
+    return padded, found
+
+
 def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimiter: str,
                                header_ends_empty: int = 0) -> tuple[pl.DataFrame, list[str], bool]:
     """An export that ends each data line with a delimiter its header line lacks (ERP and mainframe
@@ -601,19 +619,19 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimit
     two cannot be told apart, so it gets `lost_field` True and stays malformed.
 
     The mirror case: a header that ends with delimiters (`header_ends_empty`: how many of its last
-    columns are untitled) over data lines that do not, half the records or more that many fields
-    short of it (a report tool that writes a separator after every header cell only). Those records
-    are read with the untitled columns empty instead of all being malformed; the header is kept
-    (widened True)."""
+    columns are untitled) over data lines that end with fewer or none, half the records or more
+    stopping before the untitled columns (a report tool that writes a separator after every header
+    cell only, or one more after the header than after each line: `_short_of_untitled`). Those
+    records are read with the untitled columns empty instead of all being malformed; the header is
+    kept (widened True)."""
     width = len(header)
     ends_empty = pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")
     if header_ends_empty and records.height:
-        short = (pl.col("n_fields") == width - header_ends_empty) & ~ends_empty
-        n_short = records.select(short.sum()).item()
-        if n_short and 2 * n_short >= records.height:
+        short, n_short = _short_of_untitled(header_ends_empty, width, delimiter)
+        if (count := records.select(n_short.sum()).item()) and 2 * count >= records.height:
             records = records.with_columns(
-                text=pl.when(short).then(pl.col("text") + delimiter * header_ends_empty).otherwise(pl.col("text")),
-                n_fields=pl.when(short).then(width).otherwise(pl.col("n_fields")),
+                text=short.otherwise(pl.col("text")),
+                n_fields=pl.when(n_short).then(width).otherwise(pl.col("n_fields")),
                 filled_extra=pl.lit(False), lost_field=pl.lit(False))
             return records, header, True
     trailing = (pl.col("n_fields") == width + 1) & ends_empty
@@ -751,8 +769,8 @@ def read_records(
     while named > 1 and header_fields[named - 1] == "":
         named -= 1
     header_ends_empty = len(header_fields) - named  # untitled columns after the last named one
-    short_of_header = records.filter((pl.col("n_fields") == len(header) - header_ends_empty)
-                                     & ~pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")).height
+    short_of_header = (records.filter(_short_of_untitled(header_ends_empty, len(header), delimiter)[1]).height
+                       if header_ends_empty else 0)
     records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
     reader_notes: dict[str, object] = {}
     if header_ends_empty and widened:

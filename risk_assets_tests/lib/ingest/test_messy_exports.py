@@ -1523,7 +1523,8 @@ def test_a_header_ending_with_a_delimiter_over_lines_that_do_not_loads_every_loa
     """A report tool writes a separator after every header cell only: the header has an untitled
     17th column its data lines lack, and every loan was a malformed record, with a remedy (a mapping
     setting) a built-in LendingClub file cannot take. The loans load with the untitled column empty
-    (notes `header_ends_with_delimiter`); a line short of two fields is still malformed."""
+    (notes `header_ends_with_delimiter`), also where the header ends with more delimiters than its
+    lines; a line short of two fields is still malformed."""
     short = lc_lines[3].rsplit(",", 1)[0]  # lost its last field (loan_status) as well
     tape = _write(tmp_path / "lc_report.csv", [lc_lines[0] + ",", *lc_lines[1:3], short, *lc_lines[4:]])
     parsed = parse_loan_file(tape)
@@ -1536,6 +1537,12 @@ def test_a_header_ending_with_a_delimiter_over_lines_that_do_not_loads_every_loa
     parsed = parse_loan_file(tape)
     parsed.reconcile()
     assert parsed.rows.height == 6 and parsed.quarantine.height == 0 and parsed.notes["header_ends_with_delimiter"] == 6
+    # two after the header, one after each line: each line holds one untitled column of two
+    tape = _write(tmp_path / "lc_report3.csv", [lc_lines[0] + ",,", *(line + "," for line in lc_lines[1:])])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.get_column("loan_amount").to_list() == [5000, 2500, 2400, 10000, 3000, 5000]
+    assert parsed.quarantine.height == 0 and parsed.notes["header_ends_with_delimiter"] == 6
 
 
 def test_a_paginated_reports_page_numbers_are_non_data_lines(lc_lines, tmp_path):
