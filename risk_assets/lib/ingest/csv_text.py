@@ -158,11 +158,12 @@ ROW_COUNT_LINE = r"(?i)^\s*\(?\d[\d,]* rows?(?: affected| selected)?\)?\.?\s*$"
 affected)`, SQL*Plus's `30 rows selected.`: a non-data line (`row_count`), never a loan."""
 
 
-PAGE_NUMBER_LINE = (r'(?i)^\s*"?\s*[-–—]?\s*(?:page|pg\.?)\s*\d+(?:\s*(?:of|/)\s*\d+)?\s*[-–—]?\s*"?'
-                    r'(?:\s*[,;|\t]\s*(?:"")?)*\s*$')
+PAGE_NUMBER_LINE = (r'(?i)^(?:\s*(?:"")?\s*[,;|\t])*\s*"?\s*[-–—]?\s*(?:page|pg\.?)\s*\d+(?:\s*(?:of|/)\s*\d+)?'
+                    r'\s*[-–—]?\s*"?(?:\s*[,;|\t]\s*(?:"")?)*\s*$')
 """A report's page number on a line of its own (`Page 1 of 3`, `- Page 2 -`, `PAGE 3/7,,,,`,
-`"Page 3 of 3"` from a writer that quotes every field, `Pg 4`), where a paginated report breaks a
-page: a non-data line (`page_number`), never a loan."""
+`"Page 3 of 3"` from a writer that quotes every field, `Pg 4`), in any one cell of a line whose
+other cells are empty (`,,,Page 2 of 5,,`: a report centring it), where a paginated report breaks
+a page: a non-data line (`page_number`), never a loan."""
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")

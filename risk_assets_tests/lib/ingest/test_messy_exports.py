@@ -1547,12 +1547,20 @@ def test_a_header_ending_with_a_delimiter_over_lines_that_do_not_loads_every_loa
 
 def test_a_paginated_reports_page_numbers_are_non_data_lines(lc_lines, tmp_path):
     """A report printed to CSV breaks its pages with `Page 1 of 3` and the header again: the page
-    lines were quarantined as malformed loans. They are non-data lines (`page_number`)."""
+    lines were quarantined as malformed loans. They are non-data lines (`page_number`), in the first
+    cell or in any cell of an otherwise empty line."""
     tape = _write(tmp_path / "lc_report.csv", [
         lc_lines[0], *lc_lines[1:3], "Page 1 of 3", lc_lines[0], *lc_lines[3:5], "- Page 2 -,,,", lc_lines[0],
-        *lc_lines[5:7], '"Page 3 of 4","",""', "Pg. 4",
+        *lc_lines[5:7], '"Page 3 of 4","",""', "Pg. 4", ',,,"Page 5 of 5",,', "|".join(["", "", "Page 6", ""]),
     ])
     parsed = parse_loan_file(tape)
     parsed.reconcile()
     assert parsed.rows.height == 6 and parsed.quarantine.height == 0
-    assert [line for line, kind in parsed.non_data_lines if kind == "page_number"] == [4, 8, 12, 13]
+    assert [line for line, kind in parsed.non_data_lines if kind == "page_number"] == [4, 8, 12, 13, 14, 15]
+    # a line with a cell reading `Page 2` among values is a loan (its value judged), not a page break
+    cells = lc_lines[1].split(",")
+    cells[cells.index("10+ years")] = "Page 2"
+    parsed = parse_loan_file(_write(tmp_path / "lc_page.csv", [lc_lines[0], ",".join(cells)]))
+    parsed.reconcile()
+    assert not parsed.non_data_lines and parsed.rows.height == 0
+    assert [q[:3] for q in _quarantined(parsed)] == [(2, "emp_length", "unparsable_value")]
