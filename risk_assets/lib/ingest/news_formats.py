@@ -1004,9 +1004,15 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
     # a writer that puts a space after each delimiter in the header ('"id", "title"') does so in
     # every record: only then is a space before an opening quote read as padding
     fmt = {"delimiter": delimiter, "skipinitialspace": bool(re.search(f"{re.escape(delimiter)} +\"", lines[0]))}
+    copy_text = delimiter == "\t" and any(_COPY_NULL.search(line) for line in lines[1:]) \
+        and not any('\\"' in line for line in lines[1:])
+    if copy_text:  # PostgreSQL's COPY text format: no quoting, backslash escapes (_copy_unescape)
+        fmt = {"delimiter": delimiter, "quoting": csv.QUOTE_NONE}
     width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)], **fmt)))
     with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
-        if escaping := [line for line in lines[1:] if '\\"' in line]:
+        if copy_text:
+            pass
+        elif escaping := [line for line in lines[1:] if '\\"' in line]:
             escaped = {**fmt, "escapechar": "\\", "doublequote": False}
             if _strict_records(escaping, width, escaped) > _strict_records(escaping, width, fmt):
                 fmt = escaped  # Spark's and MySQL's CSV: a quote inside a quoted field written \"
@@ -1017,7 +1023,28 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
             lines[1:], lambda piece: len(next(csv.reader([piece], **fmt), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
     with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
-        return _parse_feed_lines(path, lines, sha256, fmt, first_line - 1, label_map)
+        return _parse_feed_lines(path, lines, sha256, fmt, first_line - 1, label_map,
+                                 unescape=_copy_unescape if copy_text else None)
+
+
+_COPY_NULL = re.compile(r"(?:^|\t)\\N(?=\t|$)")
+"""A field that is exactly `\\N`: PostgreSQL's COPY text format writes NULL so (and MySQL's SELECT
+... INTO OUTFILE); no sentence is the two characters alone."""
+
+_COPY_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.DOTALL)
+_COPY_CHARACTERS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_unescape(field: str) -> str:
+    """A field of PostgreSQL's COPY text format as the text it stands for: `\\N` alone is NULL (an
+    empty value here, read as missing), `\\n` a line break, `\\t` a tab, `\\r`, `\\b`, `\\f`,
+    `\\v`, `\\ddd` (octal) and `\\xhh` the characters they name, and a backslash before any other
+    character that character (`\\\\` is one backslash). Source: PostgreSQL documentation, COPY,
+    "Text Format"."""
+    if field == "\\N":
+        return ""
+    return _COPY_ESCAPE.sub(lambda m: chr(int(m[1], 8)) if m[1] else chr(int(m[2], 16)) if m[2]
+                            else _COPY_CHARACTERS.get(m[3], m[3]), field)
 
 
 def parse_news_workbook(path: Path, content: bytes, sha256: str,
@@ -1076,7 +1103,8 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
 
 
 def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offset: int = 0,
-                      label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
+                      label_map: Mapping[str, str | None] | None = None,
+                      unescape: Callable[[str], str] | None = None) -> ParsedFile:
     delimiter = fmt["delimiter"]
     header = next(csv.reader([lines[0]], **fmt))
     out = _Collector("news_feed_csv", label_map=label_map or {})
@@ -1094,6 +1122,9 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
     out.notes["delimiter"] = delimiter
     if fmt.get("escapechar"):
         out.notes["quotes_escaped_with_backslash"] = sum('\\"' in line for line in lines[1:])
+    if unescape is not None:  # PostgreSQL COPY text: quotes are text, backslashes escape
+        out.notes["copy_text_format"] = ("PostgreSQL COPY text format: \\N is NULL, backslash escapes "
+                                         "(\\n, \\t, \\\\) decoded")
     for number, fields, raw, re_read, alone in _csv_records(lines, len(header), fmt):
         number += offset
         if re_read:
@@ -1119,7 +1150,9 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
             continue
         glued = '"' in raw and (not alone or raw.count('"') % 2 == 0)  # read alone: an odd quote is the stray one
-        if glued and not _one_strict_record(raw, len(header), fmt):
+        if unescape is not None:
+            fields = [unescape(field) for field in fields]
+        elif glued and not _one_strict_record(raw, len(header), fmt):
             out.reject(number, None, "*", "malformed_quotes", raw.replace(_CR_STANDIN, "\r"),
                        f"{path}: line {number}: a quoted field is never closed (at the end of the file: "
                        "a truncated copy?) or text follows its closing quote; a reader would load text "

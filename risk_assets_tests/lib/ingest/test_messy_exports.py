@@ -1402,6 +1402,34 @@ def test_a_spark_csv_with_backslash_escaped_quotes_reads_every_article_whole(dat
     assert plain.rows["body"].to_list() == ['Profit rose ",as planned" .'] and "quotes_escaped_with_backslash" not in plain.notes
 
 
+def test_a_postgresql_copy_text_export_reads_its_nulls_and_escapes(data_dir, tmp_path):
+    """`COPY news TO ... (FORMAT text, HEADER)` writes tabs between fields, `\\N` for NULL and
+    backslash escapes (`\\n`, `\\t`, `\\\\`), and never quotes. Read as CSV, a NULL headline
+    loaded as the text `\\N`, a two-paragraph body kept `\\n` as two characters, and a body opening
+    with a quote swallowed the tab after it. Each field reads as the text it stands for."""
+    with open(data_dir / "news" / "financial_phrasebank_50agree.txt", encoding="utf-8-sig") as handle:
+        sentences = [line.rsplit("@", 1) for line in handle.read().splitlines()[:6]]
+    bodies = [text for text, _ in sentences]
+    bodies[1] = f"{bodies[1]}\nSecond paragraph."
+    bodies[2] = f'"{bodies[2]}'  # a quote that opens a field and is never closed: text, in this format
+    bodies[3] = f"{bodies[3]} (C:\\data\tQ2)"
+    escaped = [body.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t") for body in bodies]
+    null = "\\N"
+    lines = ["id\theadline\tbody\tlabel"] + [
+        f"pg-{i}\t{null if i in (0, 4) else text[:30]}\t{body}\t{label}"
+        for i, ((text, label), body) in enumerate(zip(sentences, escaped, strict=True))]
+    path = tmp_path / "pg_copy_2024-05.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["body"].to_list() == bodies
+    # NULL is an empty headline, as an empty CSV field is; the article is read from its body
+    assert parsed.rows["headline"].to_list() == ["" if i in (0, 4) else text[:30] for i, (text, _) in enumerate(sentences)]
+    assert parsed.rows["label"].to_list() == [label for _, label in sentences]
+    assert "copy_text_format" in parsed.notes
+
+
 def test_database_client_rules_and_row_counts_are_not_loans(data_dir, tmp_path):
     """psql's aligned output and sqlcmd's CSV draw a line of dashes under the header and end with
     a row count: non-data lines (`rule_line`, `row_count`), not loans quarantined as malformed;
