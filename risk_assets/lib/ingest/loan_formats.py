@@ -640,8 +640,14 @@ def _partition_columns(records: csv_text.TextRecords, mapping: TapeMapping, fact
 
 
 def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[TapeMapping, int]:
-    """The tape description that fits the file's header, and the header's physical line."""
-    tried, misfits = [], []
+    """The tape description that fits the file's header, and the header's physical line.
+
+    Raises:
+        FileRefused: no description fits; a sidecar does not fit its file; or a glob mapping names
+            the file and its header holds at least half the mapping's columns but not all (a
+            lender's tape with a column renamed), while a built-in format would read it: loaded so,
+            the lender's loans would join the built-in book in its currency, unremarked."""
+    tried, misfits, near = [], [], []
     for mapping in mappings:
         needed = mapping.declared_columns
         lines = csv_text.head_lines(content, mapping.dialect.encoding)
@@ -664,6 +670,10 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             first = next((line for line in lines if line.strip()), "")
             missing = _columns_lacking(mapping, csv_text.split_fields(first, mapping.dialect.delimiter))
             misfits.append(_misfit(mapping, missing, "its header"))
+            fewest = min((_columns_lacking(mapping, csv_text.split_fields(line, mapping.dialect.delimiter))
+                          for line in lines if line.strip()), key=len, default=missing)
+            if 2 * len(fewest) <= len(needed):  # most of its columns are there: one renamed or dropped
+                near.append(_misfit(mapping, fewest, "its header"))
     sidecars = [m for m in mappings if m.sidecar]
     if sidecars:  # never fall through to another format: the user said how to read this very file
         _refuse_misfits(path, content, misfits)
@@ -671,6 +681,14 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     for delimiter in BUILTIN_DELIMITERS:
         for number, line in enumerate(lines, start=1):
             if builtin := _builtin_fit(csv_text.split_fields(line, delimiter), delimiter):
+                if near:  # the lender's tape with a column renamed: not a built-in book's file
+                    raise FileRefused(
+                        f"{path}: the column mapping that names it does not fit: {'; '.join(near)}. Its header "
+                        f"holds most of the mapping's columns, so it is taken for that lender's tape with a column "
+                        f"renamed or dropped, not loaded as the built-in {builtin.name} format (portfolio "
+                        f"{builtin.portfolio}, {builtin.currency}) that would read it. Add the new name to the "
+                        f"mapping (or rename the column) and land the file again; if it is a {builtin.name} file, "
+                        "narrow the mapping's applies_to")
                 return builtin, number
     if misfits:  # no built-in format either: say which mapping meant for the file did not fit
         _refuse_misfits(path, content, misfits)

@@ -15,6 +15,7 @@ import pytest
 
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.ingest.mappings import names_file
+from risk_assets.lib.ingest.parsed import FileRefused
 
 COLUMNS = {"id": {"to": "source_loan_id", "required": True}, "loan_amnt": {"to": "loan_amount", "type": "money"},
            "term": {"to": "term_months", "type": "term"}, "loan_status": {"to": "loan_status"}}
@@ -77,3 +78,29 @@ def test_a_file_the_glob_misses_but_the_mapping_fits_says_so_when_the_builtin_fo
     (tmp_path / "maps" / "acme.json").write_text(json.dumps(
         {"name": "acme", "applies_to": ["acme_*.csv"], "columns": {**COLUMNS, "branch": {"to": "addr_state"}}}))
     assert "mapping_not_applied" not in parse_loan_file(tape, mapping_dirs=maps).notes
+
+
+def test_a_tape_its_mapping_names_with_a_column_renamed_is_refused_not_read_as_a_builtin_book(lender_text, tmp_path):
+    """July's `acme_2024-07.csv` renamed its id column `id` to `loan_ref`: the mapping that names it no
+    longer fits, and the built-in LendingClub format read the file instead, into book lendingclub in
+    USD, without a word. The file is refused, naming the lacking column; a mapping of which the
+    header holds under half the columns still lets a built-in file through."""
+    maps = _maps(tmp_path, "acme", "acme_*.csv")
+    june = tmp_path / "acme_2024-06.csv"
+    june.write_text(lender_text, encoding="utf-8")
+    assert parse_loan_file(june, mapping_dirs=maps).format == "generic:acme"
+    july = tmp_path / "acme_2024-07.csv"
+    header, rest = lender_text.split("\n", 1)
+    july.write_text(header.replace("id,", "loan_ref,", 1) + "\n" + rest, encoding="utf-8")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(july, mapping_dirs=maps)
+    assert "declares column(s) ['id'] that its header does not have" in str(refused.value)
+    assert "not loaded as the built-in lendingclub format (portfolio lendingclub, USD)" in str(refused.value)
+    # a lender's mapping whose glob is broad and whose columns are mostly other: the built-in file loads
+    (tmp_path / "maps" / "acme.json").write_text(json.dumps(
+        {"name": "acme", "applies_to": ["*.csv"], "columns": {**COLUMNS, "branch": {"to": "addr_state"},
+                                                             "booked": {"to": "origination_date", "type": "date"},
+                                                             "rate": {"to": "int_rate", "type": "percent"}}}))
+    lc = tmp_path / "lc_2011.csv"
+    lc.write_text("\n".join(line.split(",", 1)[1] for line in lender_text.splitlines()) + "\n", encoding="utf-8")
+    assert parse_loan_file(lc, mapping_dirs=maps).format == "lendingclub"
