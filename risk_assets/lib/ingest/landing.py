@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import glob
 import hashlib
 import json
 import os
@@ -201,8 +202,20 @@ def unterminated_last_line(path: Path, tail_bytes: int = 200) -> str | None:
     return last.decode("utf-8", errors="replace")[-60:]
 
 
-PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
-"""Names a writer uses while a file is still being copied (then renamed into place): left until renamed."""
+PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", ".filepart")
+"""Names a writer uses while a file is still being copied (then renamed into place): left until
+renamed. `.filepart` is WinSCP's, the usual SFTP client at lenders."""
+
+CHECKSUM_SUFFIXES = {".md5": "md5", ".sha1": "sha1", ".sha256": "sha256", ".sha512": "sha512"}
+"""A checksum file delivered beside a file (`tape.csv.md5`, as `md5sum tape.csv > tape.csv.md5`
+writes it: the hex digest, then the name): not landed; the file it names is checked against it
+before it lands (`stated_checksum`)."""
+
+CONTROL_SUFFIXES = (".done", ".ok", ".ctl", ".trg", ".trigger", ".flag", ".eot", ".sig", ".lock")
+"""Control files a transfer job puts beside a delivery: an empty trigger saying it is complete
+(`tape.csv.done`, `.ok`, `.trg`, `.flag`, `.eot`), a control card with its counts (`.ctl`), a
+signature (`.sig`), a lock. No loans or articles: not landed (refused, they came back on
+every run with a misleading message)."""
 
 JOB_MARKERS = re.compile(r"^_(?:SUCCESS|started_\d+|committed_\d+|common_metadata|metadata)$")
 """Files a Spark, Hadoop or Databricks job writes beside its output to say the job finished
@@ -254,10 +267,63 @@ def landable_files(folder: Path) -> list[Path]:
             if name.startswith(".") or JOB_MARKERS.match(name) or not (path.is_file() or path.is_symlink()):
                 continue
             if name.endswith(".mapping.json") or name.lower().endswith(PARTIAL_SUFFIXES) \
-                    or name.startswith(OFFICE_OWNER_PREFIX):
+                    or name.startswith(OFFICE_OWNER_PREFIX) or _is_control_file(name):
                 continue
             files.append(path)  # a broken link, to a file or a folder, is listed among the files
     return sorted(files, key=lambda path: _delivery_order(path, folder))
+
+
+def _is_control_file(name: str) -> bool:
+    """A checksum or control file (CHECKSUM_SUFFIXES, CONTROL_SUFFIXES), by its last suffix."""
+    suffix = os.path.splitext(name.lower())[1]
+    return suffix in CHECKSUM_SUFFIXES or suffix in CONTROL_SUFFIXES
+
+
+def stated_checksum(path: Path) -> tuple[str, Path, str | None] | None:
+    """The checksum delivered beside `path` (`<name>.md5`, `.sha1`, `.sha256`, `.sha512`, any case):
+    (algorithm, checksum file, hex digest it states, or None when it holds no digest of that
+    algorithm's length); None when there is none. A file listing several names states the digest
+    on the line that names this file (`<digest>  <name>` or `<digest> *<name>`)."""
+    for candidate in sorted(path.parent.glob(glob.escape(path.name) + ".*")):
+        algorithm = CHECKSUM_SUFFIXES.get(candidate.suffix.lower())
+        if algorithm is None or candidate.stem != path.name:
+            continue
+        width = hashlib.new(algorithm).digest_size * 2
+        try:
+            text = candidate.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return algorithm, candidate, None
+        stated = None
+        for line in text.splitlines():
+            found = re.match(rf"\s*([0-9A-Fa-f]{{{width}}})(?:\s+\*?(.+?))?\s*$", line)
+            if found and (found[2] is None or Path(found[2].strip()).name == path.name):
+                stated = found[1].lower()
+                break
+        return algorithm, candidate, stated
+    return None
+
+
+def _checksum_verdict(path: Path) -> tuple[str | None, str | None]:
+    """(note, refusal) from the checksum delivered beside `path`: a note naming what matched, or a
+    refusal when the bytes differ from the digest (cut or corrupted in transfer) or the checksum
+    file states none; (None, None) without one."""
+    stated = stated_checksum(path)
+    if stated is None:
+        return None, None
+    algorithm, checksum_file, digest = stated
+    if digest is None:
+        return None, (f"{path}: {checksum_file.name} states no {algorithm} digest for it (expected "
+                      f"'<{hashlib.new(algorithm).digest_size * 2} hex digits>  {path.name}'): fix or remove the "
+                      "checksum file; the file is tried again on the next run")
+    digest_of = hashlib.new(algorithm)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest_of.update(chunk)
+    if digest_of.hexdigest() != digest:
+        return None, (f"{path}: its {algorithm} is {digest_of.hexdigest()}, but {checksum_file.name} states "
+                      f"{digest}: the copy differs from the file that was sent (cut or corrupted in transfer); "
+                      "nothing of it is loaded; deliver it again, and it is tried again on the next run")
+    return f"{algorithm} {digest} matches {checksum_file.name}", None
 
 
 def unreadable_reason(path: Path, error: OSError) -> str:
@@ -370,7 +436,12 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
     outcome = FileOutcome(str(path), sha256, size, "loaded")
     error: Exception | None = None
     try:
+        checksum_note, checksum_refusal = _checksum_verdict(path)
+        if checksum_refusal:
+            raise FileRefused(checksum_refusal)
         parsed = parse(path)
+        if checksum_note:
+            parsed.notes["checksum_verified"] = checksum_note
     except Exception as exc:  # judged below, once we know whether the file moved meanwhile
         error = exc
     if _moved(path, state):  # a copy in progress: half a file may parse, be refused, or break the parser

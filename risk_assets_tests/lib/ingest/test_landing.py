@@ -468,3 +468,40 @@ def test_a_data_jobs_output_folder_lands_its_parts_and_not_its_markers(risk_home
         report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
     assert [(Path(o.path).name, o.outcome, o.rows_loaded) for o in report.files] == [
         ("_final_tape.csv", "loaded", 5), ("part-00000.csv", "loaded", 15), ("part-00001.csv", "loaded", 15)]
+
+
+def test_checksums_delivered_beside_a_tape_are_checked_and_control_files_are_not_landed(land_cases, risk_home, cases_dir):
+    """A transfer job delivers `tape.csv` with `tape.csv.md5` (md5sum's line), a `.done` trigger and
+    a `.ctl` control card; WinSCP uploads as `tape.csv.filepart` until complete. The control files
+    were refused on every run and the checksum never used: a tape whose bytes match its checksum
+    lands with the note `checksum_verified`, one that does not (a transfer that cut or changed it) is
+    refused by name and tried again, and the control and in-progress files are never landed."""
+    import hashlib
+
+    landing = risk_home.landing_loans
+    jan, feb = cases_dir / "F01_loans_2024-01.csv", cases_dir / "F01_loans_2024-02.csv"
+    shutil.copyfile(jan, landing / "F01_loans_2024-01.csv")
+    (landing / "F01_loans_2024-01.csv.md5").write_text(
+        f"{hashlib.md5(jan.read_bytes()).hexdigest()}  F01_loans_2024-01.csv\n")
+    (landing / "F01_loans_2024-01.csv.done").write_text("")
+    (landing / "F01_loans_2024-01.ctl").write_text("RECORD_COUNT=12\n")
+    cut = feb.read_bytes()[:-40]  # the copy lost its last bytes; the checksum is the sent file's
+    (landing / "F01_loans_2024-02.csv").write_bytes(cut)
+    (landing / "F01_loans_2024-02.csv.SHA256").write_text(hashlib.sha256(feb.read_bytes()).hexdigest() + "\n")
+    shutil.copyfile(cases_dir / "F03_loans_2024-03.csv", landing / "F03_loans_2024-03.csv.filepart")
+    report = land_cases()
+    outcomes = {Path(f.path).name: f for f in report.files}
+    assert sorted(outcomes) == ["F01_loans_2024-01.csv", "F01_loans_2024-02.csv"]
+    january, february = outcomes["F01_loans_2024-01.csv"], outcomes["F01_loans_2024-02.csv"]
+    assert (january.outcome, january.rows_loaded) == ("loaded", 12)
+    assert january.notes["checksum_verified"] == (
+        f"md5 {hashlib.md5(jan.read_bytes()).hexdigest()} matches F01_loans_2024-01.csv.md5")
+    assert february.outcome == "refused" and february.rows_loaded == 0
+    assert february.message == (
+        f"{landing / 'F01_loans_2024-02.csv'}: its sha256 is {hashlib.sha256(cut).hexdigest()}, but "
+        f"F01_loans_2024-02.csv.SHA256 states {hashlib.sha256(feb.read_bytes()).hexdigest()}: the copy differs from "
+        "the file that was sent (cut or corrupted in transfer); nothing of it is loaded; deliver it again, and it is "
+        "tried again on the next run")
+    shutil.copyfile(feb, landing / "F01_loans_2024-02.csv")  # delivered again, whole
+    assert [(Path(f.path).name, f.outcome, f.rows_loaded) for f in land_cases(run_id="run-2").files] == [
+        ("F01_loans_2024-02.csv", "loaded", 12)]
