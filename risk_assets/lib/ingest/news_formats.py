@@ -1548,6 +1548,48 @@ def _json_position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+class _RepeatedKeys(dict):
+    """A JSON object that writes a member name more than once with different values: the decoder
+    keeps the last, so `repeated` holds {name: [each value, in the order written]}."""
+
+    repeated: dict[str, list[object]]
+
+
+def _object_pairs(pairs: list[tuple[str, object]]) -> dict:
+    """json's object_pairs_hook: the object as a dict (the last of a repeated name wins, as in
+    json.loads), a `_RepeatedKeys` when a name repeats with another value (a string-building
+    exporter that appends defaults after the real fields writes `"body": ""` again)."""
+    found: dict[str, object] = {}
+    repeated: dict[str, list[object]] = {}
+    for name, value in pairs:
+        if name in found and found[name] != value:
+            repeated.setdefault(name, [found[name]]).append(value)
+        found[name] = value
+    if not repeated:
+        return found
+    marked = _RepeatedKeys(found)
+    marked.repeated = repeated
+    return marked
+
+
+def _repeated_keys(value: object, prefix: str = "") -> dict[str, list[object]]:
+    """{field path: values} of every name an article object, or one nested in it, repeats."""
+    found: dict[str, list[object]] = {}
+    if isinstance(value, dict):
+        for name, values in getattr(value, "repeated", {}).items():
+            found[prefix + name] = values
+        for name, member in value.items():
+            found |= _repeated_keys(member, f"{prefix}{name}.")
+    elif isinstance(value, list):
+        for member in value:
+            found |= _repeated_keys(member, prefix)
+    return found
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs)
+"""The decoder of news JSON: as json's, and marking objects that repeat a name (`_RepeatedKeys`)."""
+
+
 def _json_values(text: str) -> list[tuple[int, object]]:
     """(offset, value) of each JSON document in `text`, one after another: one for a response
     saved as is, several for pages appended to one file (`curl >> feed.json`) or JSON Lines.
@@ -1555,7 +1597,7 @@ def _json_values(text: str) -> list[tuple[int, object]]:
     Raises:
         json.JSONDecodeError: the text is not a sequence of JSON documents.
     """
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     values, position = [], _JSON_WHITESPACE.match(text).end()
     while position < len(text):
         value, stop = decoder.raw_decode(text, position)
@@ -1568,7 +1610,7 @@ def _json_array_items(text: str, start: int) -> Iterator[tuple[int, object]]:
     """(offset, value) of each element of the JSON array whose '[' is at text[start]; the text is
     known to be valid JSON there (it was decoded whole before), so the walk needs no error handling:
     it skips white space and the ',' between elements, decoding each element where it starts."""
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     position = _JSON_WHITESPACE.match(text, start + 1).end()
     if text[position] == "]":
         return
@@ -1946,7 +1988,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
 
     Quarantined: a record that is no object, or no valid JSON (JSON Lines), as `malformed_json`; an
     API's error response among pages as `api_error`; a field holding PowerShell's text for a
-    cut-off nested object as `nesting_cut`.
+    cut-off nested object as `nesting_cut`; an article that writes a field twice with different
+    values (JSON keeps the last, silently) as `repeated_key`, one entry per field.
 
     Raises:
         FileRefused: articles were found but name neither a headline nor a body.
@@ -1985,6 +2028,14 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
         if said := _error_said(record.value):  # a failed page among the pages of one file
             out.reject(number, None, "*", "api_error", json.dumps(record.value)[:200],
                        f"{where}: an API's error response where an article belongs; it says {said}")
+            continue
+        if repeated := _repeated_keys(record.value):  # which value is the article's cannot be known
+            for name, values in repeated.items():
+                written = ", ".join(json.dumps(v)[:60] for v in values)
+                out.reject(number, None, name, "repeated_key", written[:200],
+                           f"{where}: field {name!r} is written {len(values)} times with different values "
+                           f"({written}): which one is the article's cannot be known; export it again with "
+                           "each field once")
             continue
         fields = flat[record.number]
         cut = [name for name, value in fields.items() if _POWERSHELL_CUT.fullmatch(value.strip())]

@@ -578,3 +578,28 @@ def test_pandas_index_oriented_json_of_a_default_index_keys_no_article_by_its_ro
     keyed = pd.DataFrame({"headline": [s[:40] for s, _ in sentences[:3]]}, index=["rtr-a", "rtr-b", "rtr-c"])
     keyed.to_json(tmp_path / "keyed.json", orient="index")
     assert parse_news_file(tmp_path / "keyed.json").rows["doc_id"].to_list() == ["rtr-a", "rtr-b", "rtr-c"]
+
+
+def test_an_article_that_writes_a_field_twice_is_quarantined_naming_the_field(tmp_path, sentences):
+    """A string-building exporter appended its defaults after the real fields (`"body": ""`,
+    `"published_at": "2024-06-30T00:00:00Z"`): JSON keeps the last value, so every article was dated
+    the default day and scored from its headline, without a word. An article whose field repeats
+    with another value is quarantined, one entry per field; the same value twice is harmless."""
+    records = []
+    for i, (text, label) in enumerate(sentences[:4]):
+        real = (f'"id": "rw-{i}", "headline": {json.dumps(text[:40])}, "body": {json.dumps(text)}, '
+                f'"published_at": "2024-05-0{i + 1}T09:00:00Z", "label": "{label}"')
+        tail = ', "body": "", "published_at": "2024-06-30T00:00:00Z"' if i < 2 else f', "label": "{label}"'
+        records.append("{" + real + tail + "}")
+    path = tmp_path / "export_2024-05.json"
+    path.write_text("[\n" + ",\n".join(records) + "\n]\n")
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "body").rows() == [(f"rw-{i}", sentences[i][0]) for i in (2, 3)]
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
+        (2, "body", "repeated_key"), (2, "published_at", "repeated_key"),
+        (3, "body", "repeated_key"), (3, "published_at", "repeated_key")]
+    assert parsed.quarantine["message"][1] == (
+        f"{path}: line 2: field 'published_at' is written 2 times with different values "
+        '("2024-05-01T09:00:00Z", "2024-06-30T00:00:00Z"): which one is the article\'s cannot be known; '
+        "export it again with each field once")
