@@ -1469,7 +1469,9 @@ def _refuse_loan_header(path: Path, header: list[str], where: str) -> None:
 
 # --- JSON feeds: a news API's response saved as is, or JSON Lines ---------------------------------
 
-_JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_JSON_WHITESPACE = re.compile(r"[ \t\n\r\ufeff]*")
+"""White space between JSON tokens and documents, and a byte-order mark: files joined with `cat`
+each open with one (PowerShell's Out-File writes it), and JSON has no other use for U+FEFF there."""
 _JSON_ARTICLE_LISTS = ("articles", "data", "items", "results", "news", "feed", "stories", "documents", "records",
                        "entries", "hits")
 """Names of the list of articles in an API response, in order of preference when an object holds
@@ -2122,8 +2124,10 @@ def parse_news_feed_json(path: Path, text: str, sha256: str,
             raise _json_error(path, text, exc, "a JSON feed is a list of article objects, an object holding one, "
                                                "or one object per line (JSON Lines)") from None
         return _parse_json_lines(path, text, sha256, found_in, label_map)
-    one_per_line = len(values) > 1 and len(values) == sum(1 for line in lines if line.strip())
+    one_per_line = len(values) > 1 and len(values) == sum(1 for line in lines if line.strip("\ufeff \t"))
     out = _Collector("news_feed_jsonl" if one_per_line else "news_feed_json", label_map=label_map or {})
+    if marked := [n for n, line in enumerate(lines, start=1) if n > 1 and line.startswith("\ufeff")]:
+        out.notes["byte_order_mark_lines"] = marked  # files joined with `cat`, each with its mark
     if one_per_line:
         out.non_data_lines = [(n, "blank") for n, line in enumerate(lines, start=1) if not line.strip()]
     found = [article for at, value in values for article in _articles_in(path, text, at, value, found_in)]

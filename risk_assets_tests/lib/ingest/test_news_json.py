@@ -603,3 +603,18 @@ def test_an_article_that_writes_a_field_twice_is_quarantined_naming_the_field(tm
         f"{path}: line 2: field 'published_at' is written 2 times with different values "
         '("2024-05-01T09:00:00Z", "2024-06-30T00:00:00Z"): which one is the article\'s cannot be known; '
         "export it again with each field once")
+
+
+def test_json_lines_files_joined_each_with_its_byte_order_mark_load_whole(tmp_path, sentences):
+    """`cat a.jsonl b.jsonl` of two files PowerShell wrote (each opening with a byte-order mark): the
+    mark at the start of line 4 refused the whole feed as invalid JSON. It is read as white space,
+    and the lines that carry one are named in the notes."""
+    lines = [json.dumps({"id": f"a{i}", "headline": text[:40], "body": text, "label": label})
+             for i, (text, label) in enumerate(sentences[:6])]
+    path = tmp_path / "joined_2024-05.jsonl"
+    path.write_bytes(("\ufeff" + "\n".join(lines[:3]) + "\n" + "\ufeff" + "\n".join(lines[3:]) + "\n").encode("utf-8"))
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("doc_id", "body").rows() == [(f"a{i}", text) for i, (text, _) in enumerate(sentences[:6])]
+    assert parsed.notes["byte_order_mark_lines"] == [4]
