@@ -1381,7 +1381,7 @@ has its own 'n/a'."""
 INTEGER_CODE_TARGETS = frozenset({"naics", "franchise_code"})
 """Text columns whose values are integer codes (an industry's NAICS code, SBA's FranchiseCode): a
 float column in a pandas round trip writes them `722511.0`, `1.0`, and the `.0` is removed
-(`code_float_tail_removed`), so a code is stored as the source system wrote it."""
+(`float_tail_removed`), so a code is stored as the source system wrote it."""
 
 
 def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeMapping
@@ -1392,17 +1392,19 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     date columns, and there, and in zip columns, Excel's leading text marker and its text formula
     removed first (`'5000` -> `5000`, `="02134"` -> `02134`: the two ways to keep a ZIP's leading
     zeros or a number as text in Excel; not in a workbook or Parquet tape, whose text cells never
-    carry them), and a zip's or an integer code's `.0` that a float column added (`47711.0`, a
-    pandas round trip; codes: INTEGER_CODE_TARGETS). A column feeding several targets takes the
-    markers of all of them.
+    carry them), and a zip's, an integer code's or a date's `.0` that a float column added
+    (`47711.0`, a pandas round trip; codes: INTEGER_CODE_TARGETS; dates: a format of digits only,
+    `%Y%m%d`, `20110202.0`). A column feeding several targets takes the markers of all of them.
 
     Returns the frame and notes: `null_token_values`, `text_marker_removed`, `excel_formula_unwrapped`,
-    `zip_float_tail_removed` and `code_float_tail_removed`, each {source column: values}; a column
+    `zip_float_tail_removed` and `float_tail_removed`, each {source column: values}; a column
     without any is left out, a note without any column too."""
     markers_of: dict[str, set[str]] = {}
     unmark: set[str] = set()  # columns whose values may carry Excel's text marker or text formula
     zips: set[str] = set()
     codes = {spec.source for spec in specs if spec.kind == "text" and spec.target in INTEGER_CODE_TARGETS}
+    # a date written as a number (%Y%m%d: 20110202) that a float column turned into 20110202.0
+    codes |= {spec.source for spec in specs if spec.kind == "date" and spec.fmt and re.fullmatch(r"(?:%[Ymdy])+", spec.fmt)}
     for spec in specs:
         if spec.kind in ("text", "zip3"):
             markers_of.setdefault(spec.source, set()).update(NULL_TOKENS)
@@ -1415,7 +1417,7 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
             zips.add(spec.source)
     notes: dict[str, dict[str, int]] = {"null_token_values": {}, "text_marker_removed": {},
                                         "excel_formula_unwrapped": {}, "zip_float_tail_removed": {},
-                                        "code_float_tail_removed": {}}
+                                        "float_tail_removed": {}}
     (formula, formula_to), _, (float_tail, float_to) = csv_text.ID_WRAPPERS
     updates = []
     for source, markers in markers_of.items():
@@ -1433,7 +1435,7 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
         counts = frame.select(marked.sum().alias("m"), wrapped.sum().alias("w"), floated.sum().alias("f"),
                               code_floated.sum().alias("c"), missing.sum().alias("n")).row(0)
         for note, n in zip(("text_marker_removed", "excel_formula_unwrapped", "zip_float_tail_removed",
-                            "code_float_tail_removed", "null_token_values"), counts):
+                            "float_tail_removed", "null_token_values"), counts):
             if n:
                 notes[note][source] = n
         if any(counts):

@@ -372,7 +372,7 @@ def test_sba_codes_written_as_floats_by_a_pandas_round_trip_are_their_codes(data
     kept = [n for n in range(40) if n != 6]
     assert parsed.rows["naics"].to_list() == [codes["NAICS"][n] for n in kept]
     assert parsed.rows["franchise_code"].to_list() == [codes["FranchiseCode"][n] for n in kept]
-    assert parsed.notes["code_float_tail_removed"] == {"NAICS": 40, "FranchiseCode": 40}
+    assert parsed.notes["float_tail_removed"] == {"NAICS": 40, "FranchiseCode": 40}
     assert parsed.quarantine["message"][0] == (
         "column NewExist: '3.0' is not a value this column's type (new_exist) knows; it reads SBA NewExist codes "
         "1 (existing business), 2 (new) and 0 (undefined), also written 1.0")

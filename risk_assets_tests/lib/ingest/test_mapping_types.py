@@ -523,6 +523,24 @@ def test_zips_and_amounts_kept_as_text_for_excel_load_as_their_values(bank_tape)
     assert parsed.notes["zip_float_tail_removed"] == {"zip": 1}
 
 
+def test_a_digits_only_date_a_float_column_wrote_with_dot_zero_reads_as_its_date(bank_tape):
+    """pandas writes an integer column holding a missing value as floats: `20111201.0` under a
+    `%Y%m%d` format quarantined every loan as unparsable, while the same `.0` on ids and ZIPs is
+    read. The `.0` is removed and counted (`float_tail_removed`); `2011-12-01.0` is still no date."""
+    lines = bank_tape.read_text().splitlines()
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[1] = row[1].replace("-", "") + ".0"
+    rows[5][1] = "2011-12-06.0"
+    bank_tape.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n")
+    _map(bank_tape, UNTYPED | {"booked": {"to": "origination_date", "type": "date", "format": "%Y%m%d"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert [d.isoformat() for d in parsed.rows["origination_date"]] == [f"2011-12-0{n}" for n in range(1, 6)]
+    assert parsed.notes["float_tail_removed"] == {"booked": 5}
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(7, "booked", "unparsable_date")]
+
+
 def test_the_unicode_minus_sign_of_nordic_locales_is_a_minus(tmp_path):
     """Java and ICU write negative numbers for Swedish, Finnish and Norwegian with U+2212 (−180,00),
     not '-': it was quarantined as unparsable with no hint. It is a minus: the amount is then judged
