@@ -231,6 +231,10 @@ RULES: dict[str, str] = {
                       "as the column's other values are written (five digits, or '501xx')"),
     "currency_mismatch": "is an amount marked with another currency than the tape's (its mapping's \"currency\", "
                          "default USD); amounts are never converted",
+    "row_currency_differs": ("is the row's currency, and not the tape's (its mapping's \"currency\", default USD): "
+                             "the row's amounts would load as the tape's currency; a book holds one currency and "
+                             "amounts are never converted, so land each currency's loans as their own tape, with "
+                             "a mapping that declares its currency"),
     "date_cell_in_text_column": ("is a date cell in a text column of the workbook: Excel turned the text typed "
                                  "(an id such as 3-12) into a date, and the text as typed is lost"),
     "total_row_unclear": ("is a totals label (Total, Subtotal, Sum, ...) in a row that also holds a loan's values "
@@ -1320,6 +1324,11 @@ def _typed_parse(
     if mapping.portfolio_column is not None:
         rules.append(pl.when(pl.col("_portfolio").is_null()).then(pl.lit("unknown_portfolio"))
                      .alias(f"_rule:{mapping.portfolio_column}"))
+    if (currency_column := _row_currency_column(frame, records.header, mapped_sources)) is not None:
+        code = pl.col(_src(currency_column)).str.to_uppercase()
+        rules.append(pl.when((code != "") & (code != mapping.currency)).then(pl.lit("row_currency_differs"))
+                     .alias(f"_rule:{currency_column}"))
+        notes["row_currency_column"] = currency_column
     frame = frame.with_columns(rules)
     if "snapshot_date" in target_source:
         spec = next(s for s in specs if s.target == "snapshot_date")
@@ -1370,6 +1379,28 @@ def _typed_parse(
     notes["as_of"] = as_of.isoformat() if as_of else None
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
                       data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes)
+
+
+ROW_CURRENCY_NAMES = frozenset({"currency", "ccy", "curr", "currencycode", "ccycode", "currencyiso", "isocurrency",
+                                "loancurrency", "currencycd", "wahrung", "waehrung", "devise", "moneda", "valuta"})
+"""Names (lowercased, without separators) of a column that gives each row's currency: a European
+lender's book export holds EUR, GBP and CHF loans in one file."""
+
+
+def _row_currency_column(frame: pl.DataFrame, header: Sequence[str], mapped: set[str]) -> str | None:
+    """The tape's unmapped column that states each row's currency (ROW_CURRENCY_NAMES, every value
+    empty or three letters, as ISO 4217 codes are), else None: its rows in another currency than
+    the tape's are quarantined (`row_currency_differs`); read as the tape's, their amounts would be
+    in the wrong unit."""
+    for name in header:
+        folded = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", name.lower()))  # Währung -> wahrung
+        if name in mapped or folded not in ROW_CURRENCY_NAMES:
+            continue
+        values = frame.get_column(_src(name))
+        written = values.filter(values != "")
+        if written.len() and written.str.contains(r"^[A-Za-z]{3}$").all():
+            return name
+    return None
 
 
 _MARKER_KINDS = (*_NUMERIC_KINDS, "term", "term_years", "flag", "fiscal_year", "date", "sba_date")

@@ -129,3 +129,27 @@ def test_a_date_that_misses_the_declared_format_is_quarantined_naming_that_forma
     assert (entry["line"], entry["column_name"], entry["raw_value"]) == (2, "issue_date", "01.03.11")
     assert entry["message"] == ("column issue_date: '01.03.11' is not a date in the column's format '%d.%m.%Y' (as 28.02.1997), "
                                 "or its year is outside 1900-2100")
+
+
+def test_rows_whose_currency_column_names_another_currency_than_the_tapes_are_quarantined(cases_dir, tmp_path):
+    """A European lender's book export holds EUR, GBP and CHF loans with a `Währung` column: the
+    column was ignored, and every amount loaded as the tape's EUR. The rows in another currency are
+    quarantined (`row_currency_differs`, naming the column and code); the EUR rows load; an empty
+    code is the tape's currency."""
+    lines = (cases_dir / F09).read_bytes().decode("cp1252").split("\n")
+    codes = ["Währung", "EUR", "GBP", "eur", "CHF", ""]
+    body = [line for line in lines[1:] if line.strip()]
+    tape = tmp_path / "eu_book_2016.csv"
+    tape.write_bytes("\n".join(f"{line};{code}" for line, code in zip([lines[0], *body], codes + ["EUR"] * 20))
+                     .encode("cp1252"))
+    mapping = json.loads((MAPPINGS / "f09.json").read_text()) | {"currency": "EUR", "applies_to": ["eu_book_*.csv"]}
+    (tmp_path / (tape.name + ".mapping.json")).write_text(json.dumps(mapping))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.notes["row_currency_column"] == "Währung"
+    currency = parsed.quarantine.filter(parsed.quarantine["column_name"] == "Währung")
+    assert currency.select("line", "rule", "raw_value").rows() == [
+        (3, "row_currency_differs", "GBP"), (5, "row_currency_differs", "CHF")]
+    plain = parse_loan_file(cases_dir / F09, [MAPPINGS])  # the same loans without the column
+    kept = set(plain.rows["_source_line"]) - {3, 5}
+    assert set(parsed.rows["_source_line"]) == kept and set(parsed.rows["currency"]) == {"EUR"}
