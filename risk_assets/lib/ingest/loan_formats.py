@@ -991,6 +991,48 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
 
 
+_UTC_TIMED = r"^(\d{4}-\d{2}-\d{2})[T ]((?:[01]\d|2[0-3]):[0-5]\d)(?::00(?:[.,]0+)?)?(?:Z|[+-]00(?::?00)?)$"
+"""A date-time written in UTC ('2011-12-31T23:00:00.000Z', JavaScript's toISOString): (date, HH:MM)."""
+
+
+def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, object]]:
+    """Date columns (no format declared) whose values are local midnights written in UTC, read as
+    the local dates: a server east of UTC stores a loan booked on 1 January at midnight Berlin time
+    and JavaScript's toISOString() writes it '2011-12-31T23:00:00.000Z' (22:00 in summer time), so
+    the date as written is the day before, for every loan, and vintages and month ends move.
+
+    A column is read so when every value that carries a time is in UTC, on the minute, at one time
+    of day or two an hour apart (the zone's standard and summer offsets), at 12:00 or later: local
+    midnight east of UTC, UTC+1 to UTC+12 (a time before noon is a midnight west of UTC, whose UTC
+    date is already the local one, and a column at 00:00 is in UTC itself). Such values become the
+    next day's date, before the column is parsed.
+
+    Returns the frame and {column: "<n> values at 22:00/23:00 UTC read as the next day's local
+    midnight"} for each column moved."""
+    moved: dict[str, object] = {}
+    for spec in specs:
+        if spec.kind != "date" or spec.fmt is not None:
+            continue
+        text = pl.col(_src(spec.source))
+        timed = frame.filter(text.str.contains(_ISO_DATE_TIME))
+        if not timed.height:
+            continue
+        utc = timed.get_column(_src(spec.source)).str.extract_groups(_UTC_TIMED)
+        if utc.struct.field("2").null_count():  # a time in another zone, or with seconds: real times
+            continue
+        times = sorted(set(utc.struct.field("2").to_list()))
+        minutes = [int(t[:2]) * 60 + int(t[3:]) for t in times]
+        if len(times) > 2 or min(minutes) < 12 * 60 or max(minutes) - min(minutes) not in (0, 60):
+            continue
+        next_day = (text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+                    + pl.duration(days=1)).dt.strftime("%Y-%m-%d")
+        frame = frame.with_columns(pl.when(text.str.contains(_UTC_TIMED)).then(next_day).otherwise(text)
+                                   .alias(_src(spec.source)))
+        moved[spec.source] = (f"{timed.height} values at {' and '.join(times)} UTC read as the next day's local "
+                              "midnight (a zone east of UTC, written in UTC)")
+    return frame, moved
+
+
 def zip_column_holds(values: pl.Series) -> str:
     """What one file's zip column holds, from its trimmed values (text): 'zip5' when more than
     ZIP_COLUMN_SHARE of the non-empty values are five-digit ZIPs or ZIP+4 (_ZIP5) or four digits
@@ -1268,6 +1310,9 @@ def _typed_parse(
         key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), key_id)).otherwise(key)
     frame = frame.with_columns(loan_key=key)
 
+    frame, midnights = _local_midnights_in_utc(frame, specs)
+    if midnights:
+        notes["dates_from_local_midnights"] = midnights
     values, rule_of, zip_holds = [], {}, {}
     for spec in specs:
         if spec.kind == "sba_date":

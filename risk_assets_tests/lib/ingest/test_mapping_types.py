@@ -541,6 +541,44 @@ def test_a_digits_only_date_a_float_column_wrote_with_dot_zero_reads_as_its_date
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(7, "booked", "unparsable_date")]
 
 
+@pytest.mark.parametrize(("zone", "moved"), [("Europe/Berlin", True), ("Asia/Tokyo", True),
+                                           ("America/New_York", False), ("UTC", False)])
+def test_local_midnights_written_in_utc_read_as_their_local_dates(bank_tape, zone, moved):
+    """A servicing front end east of UTC stores loans booked at local midnight, and JavaScript's
+    toISOString() writes them in UTC: 1 January in Berlin is `2011-12-31T23:00:00.000Z` (22:00 in
+    summer time). Every loan loaded a day early, its vintage and month moved, with only the note that
+    the time was dropped. A column of such values reads as the local dates (note
+    `dates_from_local_midnights`); west of UTC, or at UTC midnight, the UTC date is the local one."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    booked = [datetime(2011, 1, 1), datetime(2011, 7, 1), datetime(2011, 12, 1), datetime(2012, 3, 31),
+              datetime(2012, 4, 1), datetime(2012, 10, 31)]
+    written = [d.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") for d in booked]
+    lines = bank_tape.read_text().splitlines()
+    rows = [line.split(",") for line in lines[1:]]
+    for row, text in zip(rows, written, strict=True):
+        row[1] = text
+    bank_tape.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n")
+    _map(bank_tape, UNTYPED)
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.rows["origination_date"].to_list() == [d.date() for d in booked]
+    assert ("dates_from_local_midnights" in parsed.notes) == moved
+    if zone == "Europe/Berlin":
+        assert parsed.notes["dates_from_local_midnights"] == {
+            "booked": "6 values at 22:00 and 23:00 UTC read as the next day's local midnight (a zone east of UTC, "
+                      "written in UTC)"}
+        assert parsed.rows["vintage"].to_list() == [2011, 2011, 2011, 2012, 2012, 2012]
+    # real times of day are no midnights: the dates stay as written
+    for row, hour in zip(rows, (9, 14, 23, 8, 17, 12), strict=True):
+        row[1] = f"2011-12-0{rows.index(row) + 1}T{hour:02d}:30:00Z"
+    bank_tape.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n")
+    timed = parse_loan_file(bank_tape)
+    assert [d.isoformat() for d in timed.rows["origination_date"]] == [f"2011-12-0{n}" for n in range(1, 7)]
+    assert "dates_from_local_midnights" not in timed.notes
+
+
 def test_the_unicode_minus_sign_of_nordic_locales_is_a_minus(tmp_path):
     """Java and ICU write negative numbers for Swedish, Finnish and Norwegian with U+2212 (−180,00),
     not '-': it was quarantined as unparsable with no hint. It is a minus: the amount is then judged
