@@ -10,7 +10,8 @@ Per table (raw_loans, raw_news, stg_loans, stg_news) two checks:
 
 Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 `raw_loans_idless_repeats` (id-less tapes that repeat an earlier file's loans, WARN, nothing
-quarantined), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
+quarantined), `raw_loans_ids_changed` (a tape holding an earlier tape's loans under other ids, WARN,
+nothing quarantined), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
 scored without their origination record, WARN). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
 
@@ -130,6 +131,17 @@ raw_loans_idless_repeats = _lake_check(
     ),
 )
 
+raw_loans_ids_changed = _lake_check(
+    "raw_loans", "raw_loans_ids_changed", outcome_of="duplicates:ids_changed",
+    description=(
+        "raw.loans: no tape holds an earlier tape's loans under other ids. A servicer that migrates its "
+        "system renumbers its loans (LN-000003, then 3): the later tape's loans are new keys, every loan "
+        "counts twice and its earlier copy is never updated. A file is named when half or more of its loans "
+        "have the origination terms of one earlier file's loans under ids that file does not hold. Severity "
+        "WARN; nothing is quarantined: deliver the months under one set of ids and withdraw the other copy."
+    ),
+)
+
 raw_loans_footer_totals = _lake_check(
     "raw_loans", "raw_loans_footer_totals", outcome_of="footers:footer_mismatches",
     description=(
@@ -178,6 +190,7 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     *_table_checks("stg_news", "staging.stg_news"),
     raw_loans_unique_per_snapshot,
     raw_loans_idless_repeats,
+    raw_loans_ids_changed,
     raw_loans_footer_totals,
     loan_features_no_leakage,
     loan_features_origination_terms,

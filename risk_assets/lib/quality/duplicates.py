@@ -282,3 +282,89 @@ def idless_copies(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
 
 def _name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
+
+
+IDS_CHANGED_RULE = "ids_changed"
+
+
+def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
+                share: float = REPEAT_SHARE) -> CheckOutcome:
+    """Find loan files whose loans are an earlier file's under other ids (`raw_loans_ids_changed`).
+
+    A servicer that migrates its system renumbers its loans (`LN-000003` in May, `3` in June): the
+    keys differ, so the June tape's loans are new loans to the lake, the book counts each twice and
+    a loan can be both repaid (May's copy, never updated) and defaulted (June's). Per later file (by
+    landing time) and portfolio, among files with loan ids, the earlier file is found whose loans
+    have the same origination terms (ORIGINATION_COLUMNS, as `idless_repeats`) under a key the
+    earlier file does not hold; the file is reported when such loans are at least `share` (0-1) of
+    either file's loans. Only portfolios with two or more files with ids are compared.
+
+    Returns a WARN outcome: one failed rule per reported file (both file names, the loans matched,
+    one pair of ids as written); no failing rows, nothing quarantined: which ids are right, and how
+    the old map to the new, is for the lender to say. rows_checked = rows with an id in the
+    portfolios compared.
+    """
+    if not table_exists(con, table):
+        return CheckOutcome(check="raw_loans_ids_changed", asset="raw_loans", success=True, severity=WARN,
+                            observed="no loans landed", rows_checked=0)
+    found = con.execute(
+        f"""
+        WITH multi AS (
+            SELECT portfolio FROM {table} WHERE source_loan_id IS NOT NULL
+            GROUP BY portfolio HAVING count(DISTINCT _file_sha256) > 1
+        ),
+        keyed AS (
+            SELECT portfolio, _file_sha256 AS sha, _source_file AS file, _ingested_at, loan_key, source_loan_id,
+                   {_TERMS_SQL} AS terms
+            FROM {table} WHERE source_loan_id IS NOT NULL AND portfolio IN (SELECT portfolio FROM multi)
+        ),
+        files AS (
+            SELECT sha, portfolio, any_value(file) AS file, min(_ingested_at) AS landed,
+                   count(DISTINCT loan_key) AS loans
+            FROM keyed GROUP BY sha, portfolio
+        ),
+        matched AS (
+            SELECT later.sha AS later_sha, earlier.sha AS earlier_sha, later.portfolio,
+                   count(DISTINCT later.loan_key) AS repeated,
+                   min(earlier.source_loan_id || ' -> ' || later.source_loan_id) AS example
+            FROM keyed AS later
+            JOIN keyed AS earlier
+              ON earlier.portfolio = later.portfolio AND earlier.terms = later.terms AND earlier.sha <> later.sha
+                 AND earlier.loan_key <> later.loan_key
+            JOIN files AS fl ON fl.sha = later.sha AND fl.portfolio = later.portfolio
+            JOIN files AS fe ON fe.sha = earlier.sha AND fe.portfolio = earlier.portfolio
+            WHERE (fe.landed, fe.file) < (fl.landed, fl.file)
+              AND NOT EXISTS (SELECT 1 FROM keyed AS k WHERE k.sha = earlier.sha AND k.loan_key = later.loan_key)
+            GROUP BY ALL
+        )
+        SELECT fl.file, fe.file, m.portfolio, m.repeated, fl.loans, fe.loans, m.example
+        FROM matched AS m
+        JOIN files AS fl ON fl.sha = m.later_sha AND fl.portfolio = m.portfolio
+        JOIN files AS fe ON fe.sha = m.earlier_sha AND fe.portfolio = m.portfolio
+        WHERE m.repeated >= ? * least(fl.loans, fe.loans)
+        QUALIFY row_number() OVER (PARTITION BY m.later_sha, m.portfolio ORDER BY m.repeated DESC, fe.file) = 1
+        ORDER BY fl.landed, fl.file
+        """,
+        [share],
+    ).fetchall()
+    rows_checked = con.execute(
+        f"SELECT count(*) FROM {table} WHERE source_loan_id IS NOT NULL AND portfolio IN "
+        f"(SELECT portfolio FROM {table} WHERE source_loan_id IS NOT NULL GROUP BY portfolio "
+        "HAVING count(DISTINCT _file_sha256) > 1)").fetchone()[0]
+    rules = [
+        {"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": False, "failing": repeated,
+         "detail": (f"{_name(later)} holds {repeated:,} of its {loans:,} {portfolio} loans with the origination terms "
+                    f"of loans of {_name(earlier)} ({earlier_loans:,} loans) under other ids (e.g. {example}): if the "
+                    "servicer renumbered its loans, each counts twice in the book and in training, its earlier copy "
+                    "never updated; deliver the earlier months under the new ids (or the later under the old), "
+                    f"then withdraw the other copy (risk-assets withdraw {_name(earlier)})")}
+        for later, earlier, portfolio, repeated, loans, earlier_loans, example in found
+    ]
+    if not rules:
+        rules = [{"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": True, "failing": 0,
+                  "detail": f"no file holds {share:.0%} or more of an earlier file's loans under other ids"}]
+    observed = (f"{len(found)} file(s) hold an earlier file's loans under other ids: "
+                + "; ".join(f"{_name(r[0])} {r[3]:,} of {r[4]:,} from {_name(r[1])} (e.g. {r[6]})" for r in found)
+                if found else f"no file holds an earlier file's loans under other ids ({rows_checked} rows checked)")
+    return CheckOutcome(check="raw_loans_ids_changed", asset="raw_loans", success=not found, severity=WARN,
+                        observed=observed, rules=rules, rows_checked=rows_checked)

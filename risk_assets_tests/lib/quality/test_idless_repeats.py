@@ -114,3 +114,31 @@ def test_the_whole_file_landed_after_a_partial_copy_of_it_is_named(risk_home, da
     assert outcome.observed == ("1 id-less file(s) repeat the loans of an earlier file: "
                                 "LoanStats.csv 300 of 2,000 from LoanStats_copying.csv (300 loans)")
     assert outcome.failed_rules[0]["detail"].endswith("risk-assets withdraw LoanStats_copying.csv")
+
+
+def test_a_tape_whose_servicer_renumbered_its_loans_is_named_with_a_pair_of_ids(risk_home, data_dir):
+    """May's tape keys its loans `LN-000001`...; after a system migration June's keys the same loans
+    `1`...: the book held every loan twice, May's copy never updated, and 20 loans were both repaid
+    and defaulted, with every check green. `raw_loans_ids_changed` names the file, the earlier one,
+    the loans matched and a pair of ids; the same tape delivered again under its own ids is not named."""
+    from risk_assets.lib.quality.duplicates import ids_changed
+
+    lines = _lines(data_dir, 210)
+    may = ["id," + lines[0]] + [f"LN-{n:06d},{line}" for n, line in enumerate(lines[1:201], start=1)]
+    _land(risk_home, "lc_2024-05.csv", may, "run-1")
+    with connect(risk_home.lake_path) as con:
+        assert ids_changed(con).success  # one file: nothing to compare
+    again = [may[0]] + [line.replace("Fully Paid", "Charged Off") if n <= 20 else line for n, line in enumerate(may[1:], 1)]
+    _land(risk_home, "lc_2024-05_restated.csv", again, "run-2")
+    with connect(risk_home.lake_path) as con:
+        assert ids_changed(con).success  # a restatement under the same ids is the same loans
+    june = ["id," + lines[0]] + [f"{n},{line.replace('Fully Paid', 'Charged Off') if n <= 20 else line}"
+                                 for n, line in enumerate(lines[1:211], start=1)]
+    _land(risk_home, "lc_2024-06.csv", june, "run-3")
+    with connect(risk_home.lake_path) as con:
+        outcome = ids_changed(con)
+    assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
+    assert outcome.observed == ("1 file(s) hold an earlier file's loans under other ids: "
+                                "lc_2024-06.csv 200 of 210 from lc_2024-05.csv (e.g. LN-000001 -> 1)")
+    (rule,) = outcome.failed_rules
+    assert rule["failing"] == 200 and rule["detail"].endswith("(risk-assets withdraw lc_2024-05.csv)")
