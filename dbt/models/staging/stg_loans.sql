@@ -3,8 +3,9 @@
 
   A loan's snapshot is its tape's snapshot_date, else the landed file (same definitions as
   risk_assets/lib/quality/duplicates.py). Within one snapshot:
-  - exact duplicates (every canonical column equal) collapse into one row; duplicate_count says how
-    many raw rows it stands for;
+  - exact duplicates (every canonical column equal; the unmapped source_fields aside, so a join's
+    fan-out is one loan) collapse into one row, the first kept; duplicate_count says how many raw
+    rows it stands for;
   - conflicting duplicates (same loan_key and snapshot, different values) are left out entirely:
     the check raw_loans_unique_per_snapshot quarantines them with rule conflicting_duplicate.
   Rows quarantined by a quality check on raw_loans (same file and line in quality.quarantine) are
@@ -16,7 +17,9 @@ with raw_loans as (
     select
         *,
         coalesce(cast(snapshot_date as varchar), _file_sha256) as _snapshot,
-        md5(to_json(row(*columns(* exclude (_source_file, _source_line, _file_sha256, _ingested_at, _run_id))))) as _row_hash
+        -- unmapped source_fields excluded: rows that differ only there (a join's fan-out) are one loan
+        md5(to_json(row(*columns(* exclude (_source_file, _source_line, _file_sha256, _ingested_at, _run_id,
+                                            source_fields))))) as _row_hash
     from {{ source('raw', 'loans') }}
 ),
 

@@ -4,7 +4,8 @@ A loan's *snapshot* is its tape's snapshot_date, or the landed file (sha256) whe
 as-of date. Within one (loan_key, snapshot):
 
 - rows with the same values in every canonical column are *exact duplicates*: staging keeps one
-  and counts them (`duplicate_count`);
+  and counts them (`duplicate_count`); rows that differ only in the unmapped `source_fields` (a SQL
+  join's fan-out, one row per collateral) are too, and the check counts them apart;
 - rows whose values differ are *conflicting duplicates*: nobody can tell which one is true, so all
   of them are quarantined (rule `conflicting_duplicate`) and left out of staging. Rows whose ids
   differ only in leading zeros (`01` and `1`: one key, see `loan_formats.key_id`) differ in
@@ -31,8 +32,13 @@ from risk_assets.lib.schema import LOAN_COLUMNS
 SNAPSHOT_SQL = "coalesce(cast(snapshot_date AS VARCHAR), _file_sha256)"
 """The snapshot a raw loan row belongs to: its as-of date, else its landed file."""
 
-ROW_HASH_SQL = f"md5(to_json(row(*columns(* EXCLUDE ({', '.join(LINEAGE_COLUMNS)})))))"
-"""md5 over every canonical column (lineage excluded): equal hashes = an exact duplicate."""
+ROW_HASH_SQL = f"md5(to_json(row(*columns(* EXCLUDE ({', '.join(LINEAGE_COLUMNS)}, source_fields)))))"
+"""md5 over every canonical column (lineage and the unmapped `source_fields` excluded): equal hashes
+= an exact duplicate. Rows that differ only in columns the mapping does not read (a SQL join's
+fan-out, one row per collateral) are the same loan in every value the lake holds; they collapse,
+and the check counts them (`FULL_HASH_SQL`)."""
+FULL_HASH_SQL = f"md5(to_json(row(*columns(* EXCLUDE ({', '.join(LINEAGE_COLUMNS)})))))"
+"""md5 over every canonical column and `source_fields`: tells rows that differ only in unmapped columns."""
 
 RULE = "conflicting_duplicate"
 
@@ -60,7 +66,7 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _loan_hashes AS
-        SELECT loan_key, {SNAPSHOT_SQL} AS snapshot, {ROW_HASH_SQL} AS row_hash,
+        SELECT loan_key, {SNAPSHOT_SQL} AS snapshot, {ROW_HASH_SQL} AS row_hash, {FULL_HASH_SQL} AS full_hash,
                _source_file, _source_line, _file_sha256
         FROM {table}
         """
@@ -68,7 +74,9 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
     totals = con.execute(
         """
         SELECT count(*) AS rows_checked,
-               count(*) - count(DISTINCT (loan_key, snapshot, row_hash)) AS exact_duplicates
+               count(*) - count(DISTINCT (loan_key, snapshot, row_hash)) AS exact_duplicates,
+               count(DISTINCT (loan_key, snapshot, full_hash)) - count(DISTINCT (loan_key, snapshot, row_hash))
+                   AS unmapped_only
         FROM _loan_hashes
         """
     ).fetchone()
@@ -87,8 +95,10 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
     ).df()
     con.execute("DROP TABLE _loan_hashes")
     failures = _failure_rows(conflicts)
-    rows_checked, exact = int(totals[0]), int(totals[1])
+    rows_checked, exact, unmapped_only = int(totals[0]), int(totals[1]), int(totals[2])
     loans = failures["record_key"].nunique() if len(failures) else 0
+    fan_out = (f" ({unmapped_only} of them differ only in unmapped columns, source_fields: a join's fan-out? "
+               "staging keeps the first)" if unmapped_only else "")
     return CheckOutcome(
         check="raw_loans_unique_per_snapshot",
         asset="raw_loans",
@@ -96,14 +106,14 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
         severity=WARN,
         observed=(
             f"{loans} loans with conflicting rows in one snapshot ({len(failures)} rows quarantined); "
-            f"{exact} exact duplicate rows collapsed in staging; {rows_checked} rows checked"
+            f"{exact} exact duplicate rows collapsed in staging{fan_out}; {rows_checked} rows checked"
         ),
         failures=failures,
         rules=[
             {"rule": RULE, "column": "loan_key", "success": not len(failures), "failing": len(failures),
              "detail": "same loan_key and snapshot, different values"},
             {"rule": "exact_duplicate", "column": "loan_key", "success": True, "failing": 0,
-             "detail": f"{exact} rows (collapsed and counted in stg_loans)"},
+             "detail": f"{exact} rows (collapsed and counted in stg_loans){fan_out}"},
         ],
         rows_checked=rows_checked,
     )

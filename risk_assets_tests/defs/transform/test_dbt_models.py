@@ -73,6 +73,36 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
     assert halts == [("ACME", "2024-05-02", 1), ("ACME", "2024-05-03", 2), ("INIT", "2024-05-03", 1)]
 
 
+def test_rows_differing_only_in_unmapped_columns_are_one_loan_counted_by_the_check(risk_home, cases_dir):
+    """A SQL join's fan-out repeats a loan once per collateral, identical in every mapped value and
+    different only in an unmapped column (`source_fields`): both rows were quarantined as conflicting
+    and the loan left the book. They are one loan: staging keeps the first and counts both, and the
+    duplicates check passes saying how many differ only there."""
+    import json
+
+    from risk_assets.lib.quality.duplicates import conflicting_duplicates
+
+    april = loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")
+    april["source_fields"] = json.dumps({"COLLATERAL": "VEHICLE"})
+    fanned = april[april["source_loan_id"] == "77002"].assign(
+        source_fields=json.dumps({"COLLATERAL": "REAL_ESTATE"}), _source_line=99)
+    lake_with(risk_home.lake_path, loans=[april, fanned])
+    with duckdb.connect(str(risk_home.lake_path)) as con:
+        outcome = conflicting_duplicates(con)
+    assert outcome.success, outcome.observed
+    assert outcome.observed.startswith(
+        "0 loans with conflicting rows in one snapshot (0 rows quarantined); 1 exact duplicate rows collapsed in "
+        "staging (1 of them differ only in unmapped columns, source_fields: a join's fan-out?")
+    result = dg.materialize(DBT_ASSETS[:1], resources={
+        "lake": LakeResource(root=str(risk_home.root)),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())})
+    assert result.success
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        kept = con.execute("SELECT duplicate_count, source_fields, _source_line FROM staging.stg_loans "
+                           "WHERE loan_key = 'lendingclub:77002'").fetchall()
+    assert kept == [(2, json.dumps({"COLLATERAL": "VEHICLE"}), 2)]
+
+
 def test_a_failing_blocking_check_on_staging_stops_the_marts(risk_home, cases_dir):
     """Each dbt model is a step of its own, so a blocking check on a staging table runs before the mart:
     when it fails, staging is built and kept for inspection, no mart is built from it, and the
