@@ -1420,7 +1420,7 @@ def _typed_parse(
             notes["zip_not_a_place"] = not_a_place
     if "new_business" in target_source:  # SBA NewExist 0 / blank: the source does not say
         notes["new_exist_undefined"] = loaded.filter(pl.col("new_business").is_null()).height
-    notes.update(_footer_check(records, rows))
+    notes.update(_footer_check(records, rows, mapping))
     notes["as_of"] = as_of.isoformat() if as_of else None
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
                       data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes)
@@ -1961,9 +1961,12 @@ def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str]
     return loaded.select(*columns, pl.col("_source_line"))
 
 
-def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame) -> dict[str, object]:
+def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame, mapping: TapeMapping) -> dict[str, object]:
     """LendingClub 'Total amount funded in policy code N: X' footers against the loaded amounts of
     their section (`_sections`; policy code 1 = its rows before the policy marker, 2 = after).
+    A mapping's control record (`mappings.ControlRecord`, `TRL|00000030|398025.00`) states the
+    records the file holds (key `control record, line L: records`) and the total of a column's
+    loaded values (`control record, line L: <column> total`).
 
     Returns {"footer_totals": {key: {"line", "stated", "loaded", "matches"}}}, key `policy code N`
     (`policy code N, line L` for the footers of a second section), or {} without footers. A
@@ -1980,6 +1983,7 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame) -> dict[str
         records_read = records.fields.height + records.malformed.height
         checks[f"row count, line {line}"] = {"line": line, "stated": stated, "records": records_read,
                                              "matches": stated == records_read}
+    checks |= _control_record_check(records, rows, mapping)
     if not footers:
         return {"footer_totals": checks} if checks else {}
     sections = _sections(records.non_data_lines)
@@ -1999,6 +2003,43 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame) -> dict[str
         key = f"policy code {code}" if f"policy code {code}" not in checks else f"policy code {code}, line {line}"
         checks[key] = {"line": line, "stated": stated, "loaded": loaded, "matches": abs(stated - loaded) < 0.005}
     return {"footer_totals": checks}
+
+
+def _control_record_check(records: csv_text.TextRecords, rows: pl.DataFrame,
+                          mapping: TapeMapping) -> dict[str, object]:
+    """The entries of `_footer_check` for each line of the mapping's control record: its stated
+    record count against the data records the file holds (loaded, quarantined or malformed), its
+    stated total against the sum of `amount_column`'s loaded values (the target it fills). A field
+    the line lacks, or that is no number, is an entry {"footer", "checked": False}."""
+    control = mapping.control_record
+    if control is None:
+        return {}
+    checks: dict[str, object] = {}
+    target = next((f.target for f in mapping.fields if f.source == control.amount_column), None)
+    for line, text in sorted(records.marked_text.items()):
+        if not text.lstrip("\ufeff ").startswith(control.prefix):
+            continue
+        fields = csv_text.split_fields(text.lstrip("\ufeff "), mapping.dialect.delimiter)
+        for what, at in (("records", control.record_count), (f"{control.amount_column} total", control.amount_total)):
+            if at is None:
+                continue
+            written = fields[at - 1].strip() if at <= len(fields) else ""
+            stated = pl.DataFrame({"v": [written]}).select(
+                _number_text(pl.col("v"), mapping.dialect).cast(pl.Float64, strict=False)).item()
+            key = f"control record, line {line}: {what}"
+            if stated is None:
+                checks[key] = {"footer": text.strip(), "checked": False,
+                               "reason": f"field {at} ({written!r}) is no number"}
+            elif what == "records":
+                held = records.fields.height + records.malformed.height
+                checks[key] = {"line": line, "stated": int(stated), "records": held, "matches": int(stated) == held,
+                               "source": "the control record's record count"}
+            else:
+                loaded = float(rows.get_column(target).sum() or 0.0) if target in rows.columns else 0.0
+                checks[key] = {"line": line, "stated": stated, "loaded": loaded,
+                               "matches": abs(stated - loaded) < 0.005,
+                               "source": f"the control record's total of {control.amount_column}"}
+    return checks
 
 
 TOTAL_LABEL = r"(?i)^(?:grand|sub|overall)?[\s_-]*(?:total|totals|sum)[\s_-]*:?$"

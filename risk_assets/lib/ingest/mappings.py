@@ -192,6 +192,25 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class ControlRecord:
+    """A mainframe or agency file's trailer that states its counts, `TRL|00000030|398025.00`:
+    `"control_record": {"prefix": "TRL|", "record_count": 2, "amount_total": 3, "amount_column":
+    "column_2"}`. Fields are numbered from 1 in the line as the mapping's delimiter splits it (the
+    prefix's own field is 1). The line is a non-data line (`declared_non_data`), and landing checks
+    the stated count against the data records the file holds and the stated total against the sum
+    of `amount_column` over the loans loaded (notes `footer_totals`, check `raw_loans_footer_totals`):
+    a record lost in transfer, or quarantined, shows as a mismatch."""
+
+    prefix: str
+    record_count: int | None = None
+    """Field of the record count, or None when the trailer states none."""
+    amount_total: int | None = None
+    """Field of the amount total, or None."""
+    amount_column: str | None = None
+    """The source column (number or money) whose loaded values the total is compared with."""
+
+
+@dataclass(frozen=True)
 class TapeMapping:
     """A tape description: built in (LendingClub, SBA) or declared in JSON."""
 
@@ -223,6 +242,9 @@ class TapeMapping:
     does not name is quarantined (`unknown_portfolio`). None: every row is `portfolio`'s."""
     portfolios: dict[str, str] = field(default_factory=dict)
     """Value of `portfolio_column` as written (trimmed) -> portfolio name."""
+    control_record: ControlRecord | None = None
+    """A trailer that states the file's record count and an amount total (`"control_record"`):
+    checked against what the file holds and loaded (`raw_loans_footer_totals`)."""
     header: bool = True
     """The file starts with a header line. False (`"header": false`, a mainframe or agency export of
     data lines only): its columns are named by position, `column_1`, `column_2`, ... (HEADERLESS_COLUMN),
@@ -249,7 +271,7 @@ class TapeMapping:
 
 
 MAPPING_KEYS = ("name", "applies_to", "portfolio", "dialect", "as_of", "columns", "status_map", "sentinels",
-                "description", "header", "currency", "non_data_prefixes", "portfolio_column")
+                "description", "header", "currency", "non_data_prefixes", "portfolio_column", "control_record")
 """Keys a mapping may hold; any other (a typo such as 'sentinel' or 'asof') refuses it, since an
 ignored key would silently drop what it declares. Keys starting with '_' are comments."""
 DECLARED_NON_DATA = "declared_non_data"
@@ -344,6 +366,9 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         prefixes = _strings(document["non_data_prefixes"], "non_data_prefixes") if "non_data_prefixes" in document else ()
         if any(not prefix.strip() for prefix in prefixes):
             raise ValueError("'non_data_prefixes' must not hold an empty prefix: it would skip every line")
+        control = _control_record(document.get("control_record"), specs)
+        if control is not None and control.prefix not in prefixes:
+            prefixes = (*prefixes, control.prefix)  # the trailer is no loan
         as_of = document.get("as_of")
         try:
             as_of = date.fromisoformat(as_of) if as_of else None
@@ -364,6 +389,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             currency=currency,
             portfolio_column=portfolio_column,
             portfolios=portfolios,
+            control_record=control,
             line_kinds=tuple((DECLARED_NON_DATA, "^\ufeff?\\s*" + re.escape(prefix)) for prefix in prefixes),
         )
     except KeyError as exc:
@@ -391,6 +417,38 @@ def _sentinels(spec: object) -> dict[str, tuple[str, ...]]:
         codes[column] = tuple(v if isinstance(v, str) else format(v, "g") if isinstance(v, float) else str(v)
                               for v in values)
     return codes
+
+
+def _control_record(spec: object, fields: Sequence[FieldSpec]) -> ControlRecord | None:
+    """A mapping's "control_record" (see ControlRecord); None when the mapping has none.
+
+    Raises:
+        TypeError / ValueError: not such an object, an empty prefix, a field number that is not a
+            whole number from 2, neither a count nor a total, a total without its column, or a
+            column that the mapping does not read as a number or money."""
+    if spec is None:
+        return None
+    keys = {"prefix", "record_count", "amount_total", "amount_column", "description"}
+    if not isinstance(spec, dict) or set(spec) - keys or not isinstance(spec.get("prefix"), str) \
+            or not spec["prefix"].strip():
+        raise TypeError("'control_record' must be an object {\"prefix\": \"TRL|\", \"record_count\": <field>, "
+                        f"\"amount_total\": <field>, \"amount_column\": <source column>}}, not {spec!r}")
+    for key in ("record_count", "amount_total"):
+        if key in spec and not (isinstance(spec[key], int) and not isinstance(spec[key], bool) and spec[key] >= 2):
+            raise ValueError(f"control_record.{key} must be the number of a field of the trailer, counted from 1 "
+                             f"(the prefix's own field), so 2 or more, not {spec[key]!r}")
+    if "record_count" not in spec and "amount_total" not in spec:
+        raise ValueError("control_record must name a record_count or an amount_total field (or both)")
+    column = spec.get("amount_column")
+    if ("amount_total" in spec) != (column is not None):
+        raise ValueError("control_record.amount_total and amount_column go together: the field of the total "
+                         "and the source column it sums")
+    if column is not None:
+        kinds = {f.source: f.kind for f in fields}
+        if kinds.get(column) not in ("number", "money", "money_minor"):
+            raise ValueError(f"control_record.amount_column {column!r} must be a column the mapping reads as a "
+                             f"number or money (it reads {kinds.get(column) or 'no such column'})")
+    return ControlRecord(spec["prefix"], spec.get("record_count"), spec.get("amount_total"), column)
 
 
 def _portfolio_column(spec: object, fields: Sequence[FieldSpec]) -> tuple[str | None, dict[str, str]]:

@@ -40,20 +40,27 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     for path, notes, quarantined in files:
         name = path.rsplit("/", 1)[-1]
         for key, footer in json.loads(notes).get("footer_totals", {}).items():
+            if "reason" in footer:  # a control record whose field is no number: nothing was checked
+                rules.append({"rule": RULE, "column": "*", "success": False, "failing": 1,
+                              "detail": f"{name} {key}: not checked: {footer['reason']} in {footer['footer']!r}"})
+                continue
             if footer.get("matches", True):
                 continue
-            if "records" in footer:  # a database client's row count
+            if "records" in footer:  # a database client's row count, a control record's
                 stated, read = footer["stated"], footer["records"]
+                source = footer.get("source", "the export's row count")
                 rules.append({
                     "rule": RULE, "column": "*", "success": False, "failing": 1,
-                    "detail": (f"{name} line {footer['line']}: the export's row count states {stated:,} rows, the file "
-                               f"holds {read:,} ({read - stated:+,}): rows were lost, or added, before the file "
-                               "landed (a paste cut short, a copy of part of the output)")})
+                    "detail": (f"{name} line {footer['line']}: {source} "
+                               f"states {stated:,} rows, the file holds {read:,} ({read - stated:+,}): rows were "
+                               "lost, or added, before the file landed (a paste or transfer cut short, a copy of "
+                               "part of the output)")})
                 continue
             stated, loaded = footer["stated"], footer["loaded"]
+            what = footer.get("source", f"the footer of {key.split(',')[0]}")
             rules.append({
                 "rule": RULE, "column": "loan_amount", "success": False, "failing": 1,
-                "detail": (f"{name} line {footer['line']}: the footer of {key.split(',')[0]} states "
+                "detail": (f"{name} line {footer['line']}: {what} states "
                            f"{stated:,.2f}, the loans loaded from that part of the file sum to {loaded:,.2f} "
                            f"({loaded - stated:+,.2f}); {quarantined:,} row(s) of the file are quarantined"
                            + (" and may explain it" if quarantined else

@@ -436,7 +436,7 @@ def test_a_database_client_paste_missing_rows_fails_its_row_count_with_a_warning
     assert loaded == {"psql_whole.txt": 30, "psql_paste.txt": 25}
     (rule_found,) = outcome.failed_rules
     assert rule_found["detail"] == ("psql_paste.txt line 28: the export's row count states 30 rows, the file holds 25 "
-                                    "(-5): rows were lost, or added, before the file landed (a paste cut short, a copy "
+                                    "(-5): rows were lost, or added, before the file landed (a paste or transfer cut short, a copy "
                                     "of part of the output)")
 
 
@@ -505,3 +505,46 @@ def test_checksums_delivered_beside_a_tape_are_checked_and_control_files_are_not
     shutil.copyfile(feb, landing / "F01_loans_2024-02.csv")  # delivered again, whole
     assert [(Path(f.path).name, f.outcome, f.rows_loaded) for f in land_cases(run_id="run-2").files] == [
         ("F01_loans_2024-02.csv", "loaded", 12)]
+
+
+def test_a_mainframe_trailers_record_count_and_amount_total_are_checked(risk_home, data_dir):
+    """`TRL|00000030|<total>` closes a mainframe tape of 30 loans (real LendingClub amounts). It
+    was a non-data line only: a tape that lost a record in transfer landed 29 loans and every check
+    passed. With the mapping's `control_record` the count and the total are compared: the whole tape
+    matches, the cut one fails `raw_loans_footer_totals` naming the line and both figures."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.quality.footers import footer_mismatches
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        loans = [next(reader) for _ in range(30)]
+    records = [f"LN-{n:06d}|{loan['loan_amnt']}|{loan['term']}|{loan['loan_status']}" for n, loan in enumerate(loans, 1)]
+    total = sum(float(loan["loan_amnt"]) for loan in loans)
+    maps = risk_home.root / "maps"
+    maps.mkdir()
+    (maps / "mf.json").write_text(json.dumps({
+        "name": "mf", "applies_to": ["MF_*.DAT"], "header": False, "dialect": {"delimiter": "|"},
+        "non_data_prefixes": ["HDR|"],
+        "control_record": {"prefix": "TRL|", "record_count": 2, "amount_total": 3, "amount_column": "column_2"},
+        "columns": {"column_1": {"to": "source_loan_id"}, "column_2": {"to": "loan_amount", "type": "number"},
+                    "column_3": {"to": "term_months", "type": "term"}, "column_4": {"to": "loan_status"}},
+        "status_map": {"Fully Paid": 0, "Charged Off": 1}}))
+    trailer = f"TRL|{len(records):08d}|{total:.2f}"
+    (risk_home.landing_loans / "MF_20240531.DAT").write_text("\n".join(["HDR|ACME|20240531", *records, trailer]) + "\n")
+    (risk_home.landing_loans / "MF_20240630.DAT").write_text(
+        "\n".join(["HDR|ACME|20240630", *records[:17], *records[18:], trailer]) + "\n")
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans",
+                             lambda path: parse_loan_file(path, mapping_dirs=[maps]), "run-1", asset="raw_loans")
+        outcome = footer_mismatches(con)
+    assert [(Path(f.path).name, f.rows_loaded, f.non_data_lines) for f in report.files] == [
+        ("MF_20240531.DAT", 30, 2), ("MF_20240630.DAT", 29, 2)]
+    assert report.files[0].notes["footer_totals"]["control record, line 32: records"]["matches"]
+    lost = float(loans[17]["loan_amnt"])
+    assert [r["detail"] for r in outcome.failed_rules] == [
+        "MF_20240630.DAT line 31: the control record's record count states 30 rows, the file holds 29 (-1): rows "
+        "were lost, or added, before the file landed (a paste or transfer cut short, a copy of part of the output)",
+        f"MF_20240630.DAT line 31: the control record's total of column_2 states {total:,.2f}, the loans loaded from "
+        f"that part of the file sum to {total - lost:,.2f} ({-lost:+,.2f}); 0 row(s) of the file are quarantined: a "
+        "data line was lost before the file landed, or the footer is wrong"]

@@ -63,6 +63,12 @@ def _acme(**extra) -> dict:
     (_acme(sentinels={"amount": "999"}), "sentinels.amount: must be a list of codes"),
     ('{"name": "acme", "applies_to": ["acme_*"], "columns": {"ref": "source_loan_id"}, '
      '"columns": {"ref": "source_loan_id"}}', "key(s) ['columns'] written twice in one object"),
+    (_acme(control_record={"prefix": "TRL|", "record_count": 1}),
+     "control_record.record_count must be the number of a field of the trailer, counted from 1"),
+    (_acme(control_record={"prefix": "TRL|"}), "control_record must name a record_count or an amount_total field"),
+    (_acme(control_record={"prefix": "TRL|", "amount_total": 3}), "control_record.amount_total and amount_column go together"),
+    (_acme(control_record={"prefix": "TRL|", "amount_total": 3, "amount_column": "ref"}),
+     "control_record.amount_column 'ref' must be a column the mapping reads as a number or money (it reads text)"),
 ])
 def test_a_mistake_in_a_mapping_refuses_it_naming_the_file_and_the_key(tape, document, says):
     mapping = _mapping(tape, document)
