@@ -481,7 +481,10 @@ def parse_loan_file(
                     and (not in_name or _same_month([d for d, _, _ in in_name], folder_facts.as_of)) else None)
     file_as_of = as_of or mapping.as_of or _as_of_from_name(path) or folder_as_of
     snapshot_of = own_date or folder_as_of
-    parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, snapshot_of=snapshot_of)
+    try:
+        parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, snapshot_of=snapshot_of)
+    except FileRefused as exc:  # a refusal about the values names the file here
+        raise FileRefused(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}") from None
     parsed.notes.update(partition_notes)
     if folder_as_of:
         parsed.notes["as_of_from_folder"] = (f"{folder_facts.as_of_from} -> {folder_as_of.isoformat()}"
@@ -1227,12 +1230,12 @@ def _fixed_width(fmt: str) -> int | None:
     return sum(_CODE_WIDTHS[code] for code in codes)
 
 
-def _sba_date(s: pl.Expr, reference_year: pl.Expr) -> pl.Expr:
+def _sba_date(s: pl.Expr, reference_year: pl.Expr, fmt: str = "%d-%b-%y") -> pl.Expr:
     """SBA 'd-Mon-yy' with the century that puts the year nearest `reference_year` (ApprovalFY for
     the approval date, the approval year for disbursement and charge-off): 28-Feb-69 with FY 1969
     is 1969-02-28, not 2069. Parsed with %y (00-69 -> 20xx), then moved by 100 years when that
-    lands more than 50 years from the reference."""
-    parsed = s.str.strptime(pl.Date, SBA_DATE_FORMAT, strict=False)
+    lands more than 50 years from the reference. `fmt`: the form the file writes (`_sba_date_forms`)."""
+    parsed = s.str.strptime(pl.Date, fmt, strict=False)
     gap = parsed.dt.year() - reference_year
     shift = pl.when(gap > 50).then(-100).when(gap < -50).then(100).otherwise(0)
     return pl.date(parsed.dt.year() + shift, parsed.dt.month(), parsed.dt.day())
@@ -1332,9 +1335,12 @@ def _typed_parse(
         notes["percent_written_as_fraction"] = scale_notes
     frame, code_notes = _codes_in_their_case(frame, set(target_source))
     notes.update(code_notes)
+    sba_forms = _sba_date_forms(frame, [s for s in specs if s.kind == "sba_date"])
+    if resaved := {source: fmt for source, fmt in sba_forms.items() if fmt != SBA_DATE_FORMAT}:
+        notes["sba_dates_written"] = resaved  # a spreadsheet re-saved the tape
     for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / approval year first
         reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
-        parsed = _sba_date(pl.col(_src(spec.source)), reference)
+        parsed = _sba_date(pl.col(_src(spec.source)), reference, sba_forms[spec.source])
         placeholder = _placeholder(parsed, True)
         frame = frame.with_columns(pl.when(~placeholder).then(parsed).alias(spec.target),
                                    placeholder.alias(f"_placeholder:{spec.source}"))
@@ -1387,7 +1393,7 @@ def _typed_parse(
     frame = _off_policy(frame, records.non_data_lines)
 
     rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
-    quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256)
+    quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256, sba_forms)
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
@@ -1878,10 +1884,12 @@ KIND_VALUES = {
 
 
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
-                     records: csv_text.TextRecords, sha256: str) -> pl.DataFrame:
+                     records: csv_text.TextRecords, sha256: str,
+                     sba_forms: dict[str, str] | None = None) -> pl.DataFrame:
     parts = []
     declared = {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt}
-    declared |= {f.source: SBA_DATE_FORMAT for f in mapping.fields if f.kind == "sba_date"}
+    declared |= {f.source: (sba_forms or {}).get(f.source, SBA_DATE_FORMAT) for f in mapping.fields
+                 if f.kind == "sba_date"}
     for column in rule_columns:
         source = column.removeprefix("_rule:")
         failed = frame.filter(pl.col(column).is_not_null())
@@ -1921,6 +1929,53 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
 
 
 SBA_DATE_FORMAT = "%d-%b-%y"
+
+SBA_RESAVED_FORMS = ("%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y")
+"""How a spreadsheet writes SBA's dates back when it re-saves the CSV: its locale's short date (US
+month first, UK and others day first, German with dots) or ISO."""
+
+
+def _sba_date_forms(frame: pl.DataFrame, specs: list[FieldSpec]) -> dict[str, str]:
+    """The form each SBA date column is written in: SBA's own `28-Feb-97` (SBA_DATE_FORMAT), or the
+    form a spreadsheet wrote when it re-saved the file (SBA_RESAVED_FORMS), whichever reads the most
+    of the column's values. Month and day first are told apart by a value with a day past 12 in any
+    of the columns (one writer wrote them all), else by the approval date's fiscal year (SBA's
+    fiscal year starts on 1 October: ApprovalFY is the year, plus one from October; `vintage`).
+
+    Raises:
+        FileRefused: (a message without the file) the dates are written with slashes, no value has
+            a day past 12, and the fiscal years agree with both orders: it names the column and asks
+            for a mapping that declares the format."""
+    counts: dict[str, dict[str, int]] = {}
+    for spec in specs:
+        values = frame.get_column(_src(spec.source))
+        values = values.filter(values != "")
+        counts[spec.source] = {fmt: values.str.strptime(pl.Date, fmt, strict=False).drop_nulls().len()
+                               for fmt in (SBA_DATE_FORMAT, *SBA_RESAVED_FORMS)}
+    forms = {source: max(found, key=lambda fmt: (found[fmt], fmt == SBA_DATE_FORMAT)) for source, found in counts.items()}
+    slashed = [source for source, fmt in forms.items() if "/" in fmt]
+    if not slashed:
+        return forms
+    us, uk = "%m/%d/%Y", "%d/%m/%Y"
+    told = {source for source in slashed if counts[source][us] != counts[source][uk]}
+    if told:  # a day past 12 in some column says which
+        order = max((us, uk), key=lambda fmt: sum(counts[source][fmt] for source in told))
+    else:
+        approval = next((s.source for s in specs if s.fmt == "ApprovalFY" and s.source in slashed), None)
+        agree = {}
+        if approval is not None and "vintage" in frame.columns:
+            for fmt in (us, uk):
+                day = pl.col(_src(approval)).str.strptime(pl.Date, fmt, strict=False)
+                fiscal = day.dt.year() + (day.dt.month() >= 10).cast(pl.Int32)
+                agree[fmt] = frame.select((fiscal == pl.col("vintage")).sum()).item()
+        if not agree or agree[us] == agree[uk]:
+            raise FileRefused(
+                f"SBA dates written with slashes ({', '.join(slashed)}), as a spreadsheet re-saves them, and no "
+                "value tells month-first from day-first (no day past 12, and the fiscal years agree with both): land "
+                f"it with a column mapping that declares the format, columns.{slashed[0]}.format (\"%m/%d/%Y\" or "
+                "\"%d/%m/%Y\"; README, 'Your own loan tape')")
+        order = max((us, uk), key=lambda fmt: agree[fmt])
+    return {source: (order if source in slashed else fmt) for source, fmt in forms.items()}
 """The SBA national file's date format (`28-Feb-97`), read by `_sba_date`."""
 _FORMAT_EXAMPLE_DAY = date(1997, 2, 28)
 _BUILTIN_NAMES = {"lendingclub": "LendingClub", "sba": "SBA"}

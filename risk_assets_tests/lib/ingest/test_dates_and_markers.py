@@ -179,15 +179,16 @@ def test_lendingclub_markers_and_a_leading_apostrophe_in_numbers(data_dir, tmp_p
 
 
 def test_a_re_saved_builtin_tape_s_date_message_names_its_format_and_the_mapping_that_reads_it(data_dir, tmp_path):
-    """The SBA message said ISO 8601 was expected; a re-saved tape's message now names the
-    column's format and `columns.<column>.format`. Two-digit years are never guessed."""
+    """The SBA message said ISO 8601 was expected; a date in no form an SBA tape or a spreadsheet
+    writes now names the column's format and `columns.<column>.format` (a US date, as Excel writes
+    it, reads: see test_loan_formats). Two-digit years are never guessed."""
     with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
         row = next(reader)
     at = header.index("ApprovalDate")
     written = dt.datetime.strptime(row[at], "%d-%b-%y")
-    row[at] = f"{written.month}/{written.day}/{written.year}"  # as Excel writes a US date
+    row[at] = f"{written:%B} {written.day}th, {written.year}"  # as a report writes it: February 28th, 1997
     tape = tmp_path / "sba.csv"
     with open(tape, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, row])

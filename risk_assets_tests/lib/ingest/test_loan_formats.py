@@ -210,6 +210,74 @@ def test_sba_two_digit_years_and_fiscal_suffix(tmp_path):
     assert parsed.quarantine.select("line", "column_name", "rule").row(0) == (4, "GrAppv", "unparsable_number")
 
 
+def _sba_resaved(data_dir, tmp_path, name: str, write, keep=lambda dates: True, rows: int = 40):
+    """The first real SBA loans whose dates pass `keep`, with the three dates written by `write`
+    (a date -> text), as a spreadsheet writes them when it re-saves the CSV; (original, re-saved)."""
+    import csv
+    from datetime import datetime
+
+    columns = ("ApprovalDate", "DisbursementDate", "ChgOffDate")
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        at = [header.index(c) for c in columns]
+
+        def dates(row):
+            read = [datetime.strptime(row[i], "%d-%b-%y").date() for i in at if row[i]]
+            return [d.replace(year=d.year - 100) if d.year > 2014 else d for d in read]
+
+        chosen = list(islice((row for row in islice(reader, 5000) if keep(dates(row))), rows))
+    original, resaved = tmp_path / "sba_original.csv", tmp_path / name
+    for path, rewrite in ((original, False), (resaved, True)):
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(header)
+            for row in chosen:
+                row = list(row)
+                if rewrite:
+                    for i in at:
+                        if row[i]:
+                            d = datetime.strptime(row[i], "%d-%b-%y").date()
+                            row[i] = write(d.replace(year=d.year - 100) if d.year > 2014 else d)
+                out.writerow(row)
+    return parse_loan_file(original), resaved
+
+
+@pytest.mark.parametrize(("written", "form"), [
+    (lambda d: f"{d.month}/{d.day}/{d.year}", "%m/%d/%Y"),  # Excel, US locale
+    (lambda d: f"{d.day:02d}/{d.month:02d}/{d.year}", "%d/%m/%Y"),  # UK and most of Europe
+    (lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}", "%d.%m.%Y"),  # German
+    (lambda d: d.isoformat(), "%Y-%m-%d"),
+])
+def test_an_sba_tape_re_saved_by_a_spreadsheet_reads_its_dates(data_dir, tmp_path, written, form):
+    """Excel rewrites SBA's `28-Feb-97` in its locale's short date when it re-saves the CSV: every
+    loan was quarantined as `unparsable_date`. The form each column is written in is the one that
+    reads it; month and day first are told by a day past 12 (note `sba_dates_written`)."""
+    original, resaved = _sba_resaved(data_dir, tmp_path, "sba_resaved.csv", written)
+    parsed = parse_loan_file(resaved)
+    parsed.reconcile()
+    dates = ["origination_date", "disbursement_date", "chargeoff_date"]
+    assert parsed.quarantine.height == original.quarantine.height == 0
+    assert parsed.rows.select(dates).equals(original.rows.select(dates))
+    assert set(parsed.notes["sba_dates_written"].values()) == {form}
+
+
+def test_re_saved_sba_dates_whose_order_only_the_fiscal_year_tells_or_nothing_tells(data_dir, tmp_path):
+    """Loans whose days are all 12 or less: `3/11/2005` is 11 March or 3 November. SBA's fiscal
+    year starts on 1 October, so the approval date's ApprovalFY tells when one order crosses it; when
+    neither does, the file is refused, naming the column and the mapping that declares the format."""
+    us = lambda d: f"{d.month}/{d.day}/{d.year}"  # noqa: E731
+    crossing = lambda ds: all(d.day <= 12 for d in ds) and (ds[0].month >= 10) != (ds[0].day >= 10)  # noqa: E731
+    original, resaved = _sba_resaved(data_dir, tmp_path, "sba_fy.csv", us, keep=crossing, rows=8)
+    parsed = parse_loan_file(resaved)
+    assert parsed.rows.height == 8 and parsed.quarantine.height == 0
+    assert parsed.rows["origination_date"].to_list() == original.rows["origination_date"].to_list()
+    neither = lambda ds: all(d.day <= 9 and d.month <= 9 for d in ds)  # noqa: E731
+    _, resaved = _sba_resaved(data_dir, tmp_path, "sba_unknown.csv", us, keep=neither, rows=5)
+    with pytest.raises(FileRefused, match=r"sba_unknown.csv: SBA dates written with slashes \(ApprovalDate"):
+        parse_loan_file(resaved)
+
+
 def test_parquet_tape_with_sidecar_mapping(tmp_path):
     tape = tmp_path / "bank_tape.parquet"
     pl.DataFrame({
