@@ -178,6 +178,15 @@ def _single_byte(codec: str) -> bool:
         return False
 
 
+_OTHER_XML = {
+    "newsMessage": (" (IPTC NewsML-G2, which is not read: export the items as RSS, Atom, JSON or CSV, with a "
+                    "headline or body, an id and a publication time)"),
+    "urlset": " (a sitemap: it lists pages, not their text)",
+    "sitemapindex": " (a sitemap index: it lists sitemaps, not articles)",
+}
+"""Roots of XML formats that are no feed, with what to say of them in the refusal (by local name)."""
+
+
 class _UnboundPrefix(Exception):
     """The document uses a namespace prefix it never declares."""
 
@@ -199,6 +208,7 @@ class _Reader:
         self.title: str | None = None
         self.feed_title: list[str] | None = None
         self.root = "?"
+        self.root_tag = "?"  # as expat gives it: 'uri local prefix' with namespaces on
         self.depth = -1  # length of the element stack with the current article on top
         self.named: str | None = None  # the text of a field's `name` or `title` child (Atom author, source)
         self.child_start = 0  # where the text of the field's current child starts in self.text
@@ -220,8 +230,12 @@ class _Reader:
                               f"{hint}; an RSS or Atom feed is read whole") from None
         kind = FEED_ROOTS.get(self.root, "xml")
         if not self.articles and kind == "xml":
-            raise FileRefused(f"{path}: an XML document with root <{self.root}> and no <item> or <entry>: "
-                              "not an RSS or Atom feed")
+            uri, _, local = self.root_tag.partition(" ") if " " in self.root_tag else ("", "", self.root_tag)
+            local = local.split(" ")[0]
+            written = f'<{local} xmlns="{uri}">' if uri else f"<{local}>"
+            known = _OTHER_XML.get(local.rsplit(":", 1)[-1], "")
+            raise FileRefused(f"{path}: an XML document with root {written} and no <item> or <entry>: "
+                              f"not an RSS or Atom feed{known}")
         return XmlFeed(kind, self.title, self.articles)
 
     def _name(self, tag: str) -> str:
@@ -237,7 +251,7 @@ class _Reader:
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         name = self._name(tag)
         if not self.stack and self.root == "?":
-            self.root = name
+            self.root, self.root_tag = name, tag
         self.stack.append(name)
         if self.current is None and name in ITEM_TAGS:
             self.current = XmlArticle(self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1)

@@ -103,7 +103,13 @@ def test_a_feed_in_its_declared_latin_1_encoding_is_read(tmp_path):
      "wire.xml: an HTML page (a browser's 'Save as'?), not a feed"),
     ('<?xml version="1.0"?><sitemap><url><loc>https://x</loc></url></sitemap>',
      "wire.xml: an XML document with root <sitemap> and no <item> or <entry>: not an RSS or Atom feed"),
-], ids=["truncated", "html_page", "not_a_feed"])
+    # a namespaced root was shown as '<2006-10-01:newsMessage>', the namespace's tail taken for a prefix
+    ('<?xml version="1.0"?><newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet/></newsMessage>',
+     'wire.xml: an XML document with root <newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"> and no <item> '
+     "or <entry>: not an RSS or Atom feed (IPTC NewsML-G2, which is not read: export the items as RSS, Atom"),
+    ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x</loc>'
+     '</url></urlset>', "(a sitemap: it lists pages, not their text)"),
+], ids=["truncated", "html_page", "not_a_feed", "newsml_g2", "sitemap"])
 def test_xml_that_is_no_readable_feed_is_refused_saying_why(tmp_path, sentences, content, expected):
     path = tmp_path / "wire.xml"
     path.write_text("\n".join(_rss(sentences).split("\n")[:10]) + "\n" if content == "cut" else content)
