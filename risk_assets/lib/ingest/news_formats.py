@@ -2333,6 +2333,11 @@ def _explain_unrecognised_labels(parsed: ParsedFile, path: Path) -> None:
         f"{json.dumps(counts, ensure_ascii=False)}; {LABEL_MAP_HINT}")
 
 
+_JSON_COMMENTS = re.compile(r"\A\ufeff?(?:\s*(?://[^\n]*|/\*.*?\*/))+\s*", re.DOTALL)
+"""Comments before a JSON document (`// export of ...`, `/* ... */`), as JSONC and JSON5 allow and
+JSON does not; the document is looked for after them."""
+
+
 def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """`parse_news_file` without settings but the declared text encoding (None: UTF-8 or UTF-16)
     and label map."""
@@ -2359,6 +2364,12 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
         return parse_news_feed_csv(path, lines, sha256, label_map=label_map)
     if _EXCEL_SEPARATOR_LINE.fullmatch(lines[0].strip()) and _is_news_feed_csv(lines[1:]):
         return parse_news_feed_csv(path, lines[1:], sha256, first_line=2, label_map=label_map)
+    if (comments := _JSON_COMMENTS.match(text)) and _looks_like_json(text[comments.end():]):
+        opening = text.lstrip("\ufeff \t\r\n")[:2]
+        line = text.count("\n", 0, len(text) - len(text.lstrip("\ufeff \t\r\n"))) + 1
+        raise FileRefused(f"{path}: line {line}: a comment ({opening}), and JSON has none: a JSON with comments "
+                          "(JSONC, JSON5) file, as an editor or a config export writes it; remove the comments "
+                          "(and any trailing commas) and land it again")
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
         "its 'Y,Notices' CSV, a feed CSV with a headline or body column, a JSON feed: a news API's "

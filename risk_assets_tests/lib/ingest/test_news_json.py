@@ -618,3 +618,16 @@ def test_json_lines_files_joined_each_with_its_byte_order_mark_load_whole(tmp_pa
     assert parsed.quarantine.height == 0
     assert parsed.rows.select("doc_id", "body").rows() == [(f"a{i}", text) for i, (text, _) in enumerate(sentences[:6])]
     assert parsed.notes["byte_order_mark_lines"] == [4]
+
+
+def test_a_json_feed_opening_with_comments_is_refused_naming_the_comment(tmp_path, sentences):
+    """An editor's JSONC export opens with `// export of the desk's feed`: it was refused as 'not
+    a known news format'. JSON has no comments, and the refusal says so, with the line."""
+    feed = json.dumps({"articles": [{"id": "a1", "title": sentences[0][0][:40], "description": sentences[0][0]}]})
+    for name, text, line, opening in (("jsonc.json", "// export of the desk's feed\n" + feed, 1, "//"),
+                                      ("block.json", "\n\n/* nightly\n   export */\n" + feed, 3, "/*")):
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(FileRefused) as refused:
+            parse_news_file(path)
+        assert str(refused.value).startswith(f"{path}: line {line}: a comment ({opening}), and JSON has none")
