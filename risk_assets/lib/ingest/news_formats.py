@@ -2250,8 +2250,24 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
             fields["published"] = fields.pop("updated")
         if feed.title and not any(_key(name) in FEED_ALIASES["source"] for name in fields):
             fields["source"] = feed.title
+        repeated = {name: values for name, values in fields.items()
+                    if name in _ONE_VALUE_ELEMENTS and isinstance(values, list) and len(set(values)) > 1}
+        for name, values in fields.items():
+            if name in _ONE_VALUE_ELEMENTS and isinstance(values, list) and len(set(values)) == 1:
+                fields[name] = values[0]  # the same text twice: one value
+        if repeated:  # which one is the article's cannot be known: quarantined as `repeated_key`
+            fields = _RepeatedKeys(fields)
+            fields.repeated = repeated
         records.append(_JsonRecord(number, article.line, article.column, fields))
     return _parse_json_feed(path, out, sha256, records)
+
+
+_ONE_VALUE_ELEMENTS = frozenset({"title", "description", "summary", "content", "content:encoded", "encoded", "pubDate",
+                                 "published", "updated", "date", "dc:date", "guid", "id", "link"})
+"""Elements an RSS item or Atom entry holds once (its title, text, time, id): written twice with other
+text (an original and an updated `<pubDate>`, a teaser and the full `<description>`), which one is
+the article's cannot be known, and joined they were an unreadable time or a text said twice.
+Repeated elements such as `<category>` are lists."""
 
 
 def _not_utf8_xml(path: Path, data: bytes) -> FileRefused | None:

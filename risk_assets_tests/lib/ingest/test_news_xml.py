@@ -248,3 +248,29 @@ def test_a_byte_that_is_not_utf8_in_a_utf8_feed_is_named_with_its_line_and_remed
                                           r"feed is read in the encoding its XML declaration names, UTF-8 where it "
                                           r"names none; correct the declaration"):
         parse_news_file(path)
+
+
+def test_an_item_that_writes_its_time_or_text_twice_is_quarantined_naming_the_element(tmp_path, sentences):
+    """A CMS writes an item's original and updated `<pubDate>`, or a teaser and the full
+    `<description>`: joined, the times were an unreadable `unparsable_timestamp` without a word of
+    why, and the teaser was scored twice. Which one is the article's cannot be known: the item is
+    quarantined as `repeated_key`, naming the element; the same text twice, and categories, are fine."""
+    def item(i, extra):
+        return (f"<item><title>{escape(sentences[i][:40])}</title><guid>g-{i}</guid>"
+                f"<pubDate>Thu, 02 May 2024 0{i}:30:00 GMT</pubDate>{extra}</item>")
+
+    body = escape(sentences[3])
+    path = _write(tmp_path, "cms.xml", '<?xml version="1.0"?><rss version="2.0"><channel><title>CMS</title>'
+                  + item(0, "<pubDate>Sun, 30 Jun 2024 00:00:00 GMT</pubDate>")
+                  + item(1, f"<description>{escape(sentences[1][:30])}</description>"
+                            f"<description>{escape(sentences[1])}</description>")
+                  + item(2, f"<description>{body}</description><description>{body}</description>"
+                            "<category>Markets</category><category>Nordics</category>")
+                  + "</channel></rss>")
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "body", "ticker").rows() == [("cms:g-2", sentences[3], None)]
+    # one line holds the whole feed: lineage numbers the items (notes['record_numbers'])
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
+        (1, "pubDate", "repeated_key"), (2, "description", "repeated_key")]
+    assert "'pubDate' is written 2 times with different values" in parsed.quarantine["message"][0]
