@@ -11,7 +11,8 @@ Per table (raw_loans, raw_news, stg_loans, stg_news) two checks:
 Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 `raw_loans_idless_repeats` (id-less tapes that repeat an earlier file's loans, WARN, nothing
 quarantined), `raw_loans_ids_changed` (a tape holding an earlier tape's loans under other ids, WARN,
-nothing quarantined), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
+nothing quarantined), `raw_loans_missing_from_newest` (open loans a portfolio's newest tape no longer
+carries, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
 scored without their origination record, WARN). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
 
@@ -142,6 +143,17 @@ raw_loans_ids_changed = _lake_check(
     ),
 )
 
+raw_loans_missing_from_newest = _lake_check(
+    "raw_loans", "raw_loans_missing_from_newest", outcome_of="snapshots:missing_from_newest",
+    description=(
+        "raw.loans: every loan open in a portfolio's previous snapshot (no outcome then) is in its newest. A "
+        "servicer's monthly tape lists the loans it still services: one that drops off (paid off, sold, "
+        "charged off, or lost in the export) stays open in the book in its last state, since the tape does not "
+        "say how it left. Names the snapshots, the newest tape and the loans. Severity WARN; nothing is "
+        "quarantined."
+    ),
+)
+
 raw_loans_footer_totals = _lake_check(
     "raw_loans", "raw_loans_footer_totals", outcome_of="footers:footer_mismatches",
     description=(
@@ -191,6 +203,7 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     raw_loans_unique_per_snapshot,
     raw_loans_idless_repeats,
     raw_loans_ids_changed,
+    raw_loans_missing_from_newest,
     raw_loans_footer_totals,
     loan_features_no_leakage,
     loan_features_origination_terms,

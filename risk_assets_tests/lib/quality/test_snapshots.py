@@ -1,0 +1,53 @@
+"""Loans that a portfolio's newest tape no longer carries, on real LendingClub lines with ids."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from risk_assets.lib.ingest.landing import land_folder
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.lake import connect
+from risk_assets.lib.quality.snapshots import missing_from_newest
+
+
+def _tape(data_dir, ids: range, current: set[int]) -> list[str]:
+    """The header and LendingClub sample loans `ids` (1-based lines) with an id column; the loans in
+    `current` are still open (`Current`)."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, max(ids) + 1)]
+    body = []
+    for n in ids:
+        line = lines[n]
+        if n in current:
+            line = line.rsplit(",", 1)[0] + ",Current"
+        body.append(f"{n},{line}")
+    return ["id," + lines[0], *body]
+
+
+def _land(risk_home, name: str, lines: list[str], run_id: str) -> None:
+    (risk_home.landing_loans / name).write_text("\n".join(lines) + "\n")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, run_id, asset="raw_loans")
+
+
+def test_open_loans_that_drop_off_the_newest_tape_are_named(risk_home, data_dir):
+    """May's tape holds 30 loans, 10 of them open; June's lacks 5 of the open ones and 1 repaid one.
+    The 5 stayed open in the book in May's state, unremarked: they are named, with both snapshots and
+    June's file; the repaid loan has its outcome and is not."""
+    may = _tape(data_dir, range(1, 31), current=set(range(21, 31)))
+    _land(risk_home, "lc_asof_2024-05-31.csv", may, "run-1")
+    with connect(risk_home.lake_path) as con:
+        assert missing_from_newest(con).success  # one snapshot: nothing to compare
+    june = _tape(data_dir, [n for n in range(1, 31) if n not in (2, 22, 24, 26, 28, 30)], current=set(range(21, 31)))
+    _land(risk_home, "lc_asof_2024-06-30.csv", june, "run-2")
+    with connect(risk_home.lake_path) as con:
+        outcome = missing_from_newest(con)
+    assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
+    assert outcome.observed == "lendingclub: 5 open loan(s) of 2024-05-31 missing from 2024-06-30"
+    (rule,) = outcome.failed_rules
+    assert rule["failing"] == 5
+    assert rule["detail"] == (
+        "lendingclub: 5 of the 30 loans of the 2024-05-31 snapshot, open then (no outcome), are not in the 2024-06-30 "
+        "snapshot (lc_asof_2024-06-30.csv): paid off, sold, charged off or lost in the export? The tape does not "
+        "say, so they stay open in the book: lendingclub:22, lendingclub:24, lendingclub:26, lendingclub:28, "
+        "lendingclub:30")
