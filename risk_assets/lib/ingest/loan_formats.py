@@ -712,8 +712,32 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             "text, Parquet or an Excel workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
     raise FileRefused(
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
-        f"Declare a column mapping for it (see README, 'Your own loan tape')."
+        f"{_headerless_hint(path, first)}Declare a column mapping for it (see README, 'Your own loan tape')."
     )
+
+
+_PART_OF_SPLIT = re.compile(r"(?i)(?<![a-z])(?:part|pt|chunk)[-_ ]?0*\d{1,3}(?:[-_ ]?of[-_ ]?0*\d{1,3})?(?!\d)"
+                            r"|\.\d{3}$|[-_]x[a-z]{2}$")
+"""A file name that says it is one part of a file cut in pieces: `tape_part2of3.csv`, `tape.csv.002`
+(7-Zip, HJSplit), `tape-xab` (Unix split)."""
+
+
+def _headerless_hint(path: Path, first: str) -> str:
+    """What to say of a first line that holds values where a header belongs (most of its fields
+    numbers or dates): the file is a part of a tape cut without its header (`split -l`), or a tape
+    without a header; '' when the line looks like a header."""
+    fields = [f.strip().strip('"') for f in re.split(r"[,;|\t]", first) if f.strip()]
+    values = [f for f in fields if re.fullmatch(r"[-+$€£]?[\d.,/:%-]+(?: ?(?:months|%))?", f)]
+    if not fields or 2 * len(values) < len(fields):
+        return ""
+    part = _PART_OF_SPLIT.search(path.stem if not re.search(r"\.\d{3}$", path.name) else path.name)
+    said = (f"Its name says it is a part of a larger file ({part.group(0)!r}), and its first line holds values, not "
+            "a header: the file was cut without repeating its header in each part (split -l). Join the parts in order "
+            "(cat part1 part2 ... > whole.csv) and land the whole file. " if part else
+            "Its first line holds values, not a header: a part of a file cut without its header (split -l), or a "
+            "tape written without one; join the parts and land the whole file, or declare a mapping with "
+            "\"header\": false. ")
+    return said
 
 
 def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
@@ -745,8 +769,9 @@ def _misfit(mapping: TapeMapping, missing: list[str], where: str) -> str:
 
 def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
     first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
+    hint = _headerless_hint(path, first)
     raise FileRefused(f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
-                      f"First line: {first[:200]!r}")
+                      f"First line: {first[:200]!r}" + (f". {hint.strip()}" if hint else ""))
 
 
 def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:

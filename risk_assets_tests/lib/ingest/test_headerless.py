@@ -136,3 +136,28 @@ def test_a_bad_non_data_prefix_refuses_the_mapping(lc_lines, tmp_path, prefixes,
     mapping = {"name": "lc_mainframe", "header": False, "columns": POSITIONS, "non_data_prefixes": prefixes}
     with pytest.raises(FileRefused, match=says):
         parse_loan_file(_tape(tmp_path, "LC.DAT", lc_lines[1:], mapping))
+
+
+def test_the_parts_of_a_tape_cut_without_its_header_are_refused_saying_to_join_them(lc_lines, tmp_path):
+    """`split -l 20 tape.csv tape_part` keeps the header in the first part only: the later parts were
+    refused as 'no known loan tape format', quoting a loan as if it were a header. The refusal says
+    the first line holds values and, where the name says so, that the file is a part to join."""
+    parts = [lc_lines[:21], lc_lines[21:41], lc_lines[41:]]
+    names = ["lc_2024-06_part1of3.csv", "lc_2024-06_part2of3.csv", "lc_2024-06.csv.003"]
+    for name, lines in zip(names, parts, strict=True):
+        _tape(tmp_path, name, lines, None)
+    assert parse_loan_file(tmp_path / names[0]).rows.height == 20
+    for name, said in ((names[1], "'part2of3'"), (names[2], "'.003'")):
+        with pytest.raises(FileRefused) as refused:
+            parse_loan_file(tmp_path / name)
+        assert (f"Its name says it is a part of a larger file ({said}), and its first line holds values, not a "
+                "header: the file was cut without repeating its header in each part (split -l). Join the parts in "
+                "order") in str(refused.value)
+    unnamed = _tape(tmp_path, "lc_2024-06_b.csv", parts[1], None)
+    with pytest.raises(FileRefused, match="Its first line holds values, not a header: a part of a file cut without "
+                                          "its header"):
+        parse_loan_file(unnamed)
+    notes = _tape(tmp_path, "notes.csv", ["branch,officer,region", "North,Smith,EU"], None)
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(notes)
+    assert "holds values, not a header" not in str(refused.value)
