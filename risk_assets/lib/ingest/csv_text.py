@@ -290,7 +290,8 @@ RESAVE_AS_UTF8 = ("the built-in LendingClub and SBA formats read UTF-8 (or UTF-1
 def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODING) -> bytes:
     """Validate `data` as `encoding` (see `sniff_encoding`) and return it as UTF-8 without a
     byte-order mark. A file whose lines end in CR alone (classic Mac OS, Excel for Mac's "CSV
-    (Macintosh)") gets LF line ends; CR LF and LF are kept.
+    (Macintosh)"), or in an EBCDIC file NL alone (EBCDIC_CODECS), gets LF line ends; CR LF and LF
+    are kept.
 
     Raises:
         FileRefused: a byte sequence is not valid in `encoding`; the message names the file, the
@@ -311,8 +312,16 @@ def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODI
             f"{path}: byte offset {exc.start} (line {line}): byte 0x{data[exc.start]:02x} is not valid "
             f"{encoding} (as Windows-1252 the text there reads {max(around, key=len).strip()!r}); {remedy}"
         ) from None
+    if name in EBCDIC_CODECS and "\x85" in text and "\n" not in text:  # the mainframe's NL (0x15) ends its lines
+        text = text.replace("\x85", "\n")
     utf8 = data if name == "utf-8" else text.removeprefix("\ufeff").encode("utf-8")
     return _lf_line_ends(utf8)
+
+
+EBCDIC_CODECS = frozenset({"cp037", "cp273", "cp424", "cp500", "cp875", "cp1026", "cp1140"})
+"""Python's EBCDIC code pages (codecs.lookup names): a mainframe ends its records with NL, byte
+0x15, which they decode as U+0085 (NEL), not a line end for the CSV reader; a file of such lines
+(and no LF) gets LF line ends, as a CR-only file does."""
 
 
 def _lf_line_ends(data: bytes) -> bytes:
@@ -358,7 +367,10 @@ def head_lines(data: bytes, encoding: str = "utf-8", n: int = 30) -> list[str]:
     quoted field runs over line ends (a header name wrapped in its cell by Excel's Alt+Enter)
     holds the lines it runs over too (`join_quoted`); the lines after it keep their places, so the
     list's index is still the physical line."""
-    text = lf_line_ends(data[:65536].decode(sniff_encoding(data, encoding), errors="replace").removeprefix("\ufeff"))
+    encoding = sniff_encoding(data, encoding)
+    text = lf_line_ends(data[:65536].decode(encoding, errors="replace").removeprefix("\ufeff"))
+    if codecs.lookup(encoding).name in EBCDIC_CODECS and "\x85" in text and "\n" not in text:
+        text = text.replace("\x85", "\n")  # the mainframe's NL, as in to_utf8
     lines = [line.removesuffix("\r") for line in text.split("\n")[: n + QUOTED_LINE_BREAKS]]
     return [join_quoted(lines, i)[0] for i in range(min(n, len(lines)))]
 

@@ -161,3 +161,22 @@ def test_the_parts_of_a_tape_cut_without_its_header_are_refused_saying_to_join_t
     with pytest.raises(FileRefused) as refused:
         parse_loan_file(notes)
     assert "holds values, not a header" not in str(refused.value)
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\x85"], ids=["lf", "nel"])
+def test_an_ebcdic_tape_from_a_mainframe_loads_with_either_line_end(lc_lines, tmp_path, line_end):
+    """A mainframe writes EBCDIC (code page 037) and ends its records with NL, byte 0x15, which
+    Python decodes as U+0085: the whole file was one line and was refused for a header column it
+    lacked, quoted as garbled text. NL ends a line in an EBCDIC file, as LF does."""
+    text = line_end.join(lc_lines[:21]) + line_end
+    tape = tmp_path / "acme_mainframe_2024-06.txt"
+    tape.write_bytes(text.encode("cp037"))
+    (tmp_path / (tape.name + ".mapping.json")).write_text(json.dumps({
+        "name": "acme", "dialect": {"encoding": "cp037"},
+        "columns": {"loan_amnt": {"to": "loan_amount", "type": "number"}, "term": {"to": "term_months", "type": "term"},
+                    "loan_status": {"to": "loan_status"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    plain = parse_loan_file(_tape(tmp_path, "lc.csv", lc_lines[:21], None))
+    assert parsed.rows.height == 20 and parsed.quarantine.height == 0
+    assert parsed.rows["loan_amount"].to_list() == plain.rows["loan_amount"].to_list()
