@@ -80,7 +80,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -440,6 +440,7 @@ def parse_loan_file(
     records: csv_text.TextRecords | None = None  # read with the header for a workbook, below for the rest
     sheet_notes: dict[str, object] = {}
     passed_over: list[str] = []
+    title_as_of, title_note = None, None
     try:
         if csv_text.is_workbook(path, content):
             mapping, records, sheet_notes = _workbook_tape(path, content, mappings)
@@ -447,6 +448,9 @@ def parse_loan_file(
             mapping = _pick_parquet_mapping(path, frame, mappings)
         else:
             mapping, header_line = _detect(path, content, mappings)
+            if header_line > 1:  # a report's title above the header may state its as-of date
+                title_as_of, title_note = _as_of_from_title(
+                    csv_text.head_lines(content, mapping.dialect.encoding)[:header_line - 1])
             if mapping.builtin and header_line:
                 passed_over = _mappings_passed_over(path, content, header_line, mapping, not_naming)
     except FileRefused as exc:
@@ -475,17 +479,19 @@ def parse_loan_file(
     # unmarked date in a name may be a run date, so it orders landing but dates nothing alone); a
     # folder mapping's as_of applies to every file it names, monthly tapes included, so it dates no
     # snapshot
-    own_date = _as_of_from_name(path) or (mapping.as_of if mapping.sidecar else None)
+    own_date = _as_of_from_name(path) or (mapping.as_of if mapping.sidecar else None) or title_as_of
     in_name = folders.name_dates(path.name)
     folder_as_of = (folder_facts.as_of if folder_facts.as_of and not (as_of or own_date or mapping.as_of)
                     and (not in_name or _same_month([d for d, _, _ in in_name], folder_facts.as_of)) else None)
-    file_as_of = as_of or mapping.as_of or _as_of_from_name(path) or folder_as_of
+    file_as_of = as_of or mapping.as_of or _as_of_from_name(path) or title_as_of or folder_as_of
     snapshot_of = own_date or folder_as_of
     try:
         parsed = _typed_parse(records, mapping, sha256=sha256, as_of=file_as_of, snapshot_of=snapshot_of)
     except FileRefused as exc:  # a refusal about the values names the file here
         raise FileRefused(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}") from None
     parsed.notes.update(partition_notes)
+    if title_note:
+        parsed.notes["as_of_from_title" if title_as_of == own_date and title_as_of else "title_as_of_unread"] = title_note
     if folder_as_of:
         parsed.notes["as_of_from_folder"] = (f"{folder_facts.as_of_from} -> {folder_as_of.isoformat()}"
                                              + (" (the month's last day)" if folder_facts.month_end else ""))
@@ -555,6 +561,43 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
     text_columns = {f.source for f in mapping.fields if f.kind in ("text", "zip3")}
     records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds, text_columns)
     return dataclasses.replace(mapping, dialect=Dialect(), typed_source=True), records, notes
+
+
+_TITLE_AS_OF = re.compile(r"(?i)\bas\s+(?:of|at)\b\s*:?\s*(?P<date>[^;|\t\"]+)")
+"""`as of <date>` in a report's title line above the header ('ACME Bank - Loan Portfolio Report as
+of 06/30/2024')."""
+_TITLE_DATE_FORMS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%B %d, %Y", "%B %d %Y", "%d %B %Y", "%b %d, %Y",
+                     "%b %d %Y", "%d %b %Y", "%d-%b-%Y", "%Y%m%d")
+"""Forms of a title's as-of date; one that reads in both the month-first and the day-first form
+(06/05/2024) is read in neither."""
+
+
+def _as_of_from_title(notes: list[str]) -> tuple[date | None, str | None]:
+    """The as-of date that a note line above the header states (`... as of 06/30/2024`), and what to
+    say of it: (date, 'line N: <the words>') when read; (None, 'line N: <the words>: ...') when
+    the words are no date in a form read, or one whose day and month could be swapped; (None, None)
+    when no note line states one. A monthly report kept under one name is dated so, as a name's
+    as-of marker dates a tape."""
+    for number, line in enumerate(notes, start=1):
+        found = _TITLE_AS_OF.search(line.strip().strip('"'))
+        if not found:
+            continue
+        written = found.group("date").strip().rstrip(".,")
+        said = f"line {number}: {found.group(0).strip()!r}"
+        read = set()
+        for form in _TITLE_DATE_FORMS:
+            for end in range(len(written), 5, -1):  # the date may be followed by other words
+                try:
+                    read.add((form, datetime.strptime(written[:end].strip(), form).date()))
+                    break
+                except ValueError:
+                    continue
+        days = {day for _, day in read}
+        if len(days) == 1:
+            return days.pop(), said
+        why = "day and month could be swapped" if days else "no date in a form read (2024-06-30, 06/30/2024, June 30, 2024)"
+        return None, f"{said}: {why}; give the date in the file name (asof_YYYY-MM-DD) or a sidecar's as_of"
+    return None, None
 
 
 def _as_of_from_name(path: Path) -> date | None:

@@ -69,3 +69,28 @@ def test_a_name_without_an_as_of_marker_states_no_date(data_dir, tmp_path, name)
     parsed.reconcile()
     assert parsed.notes["as_of"] is None and "snapshot_date_from_as_of" not in parsed.notes
     assert parsed.rows.height == 6 and parsed.quarantine.height == 0
+
+
+@pytest.mark.parametrize(("title", "as_of", "note"), [
+    ("ACME Bank - Loan Portfolio Report as of 12/03/2011", None, "day and month could be swapped"),
+    ("ACME Bank - Loan Portfolio Report as of 12/13/2011", date(2011, 12, 13), None),
+    ('"Portfolio report, as of December 3, 2011",,,', date(2011, 12, 3), None),
+    ("Loans as at 3 December 2011 (unaudited)", date(2011, 12, 3), None),
+    ("Stichtag / as of: 2011-12-03", date(2011, 12, 3), None),
+    ("Report as of month end", None, "no date in a form read"),
+])
+def test_a_reports_title_line_dates_the_tape(data_dir, tmp_path, title, as_of, note):
+    """A portfolio report kept under one name every month opens with `... as of 06/30/2024` above
+    its header: the line was a note and the tape undated, so each month was versioned by landing time
+    alone. The title's date dates the tape (note `as_of_from_title`); one whose day and month could be
+    swapped, or no date at all, dates nothing and is said (`title_as_of_unread`)."""
+    tape = _tape(data_dir, tmp_path, "portfolio_report.csv")
+    tape.write_text(f"{title}\n\n" + tape.read_text(), encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.notes["as_of"] == (as_of.isoformat() if as_of else None)
+    assert set(parsed.rows["snapshot_date"].to_list()) == {as_of}
+    if as_of:
+        assert parsed.notes["as_of_from_title"].startswith("line 1: ")
+    else:
+        assert note in parsed.notes["title_as_of_unread"]
