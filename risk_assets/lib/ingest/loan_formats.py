@@ -93,6 +93,7 @@ from risk_assets.lib.ingest.mappings import (
     LENDINGCLUB_STATUS,
     TARGET_SQL_TYPES,
     EPOCH_FORMATS,
+    QUARTER_FORMAT,
     Dialect,
     FieldSpec,
     TapeMapping,
@@ -1056,6 +1057,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     if kind == "date":
         if spec.fmt in EPOCH_FORMATS:
             return _epoch_date(s, EPOCH_FORMATS[spec.fmt], present)
+        if spec.fmt == QUARTER_FORMAT:
+            return _quarter_date(s, present)
         if spec.fmt is None:  # ISO 8601: a date-time's calendar date as written (`_ISO_DATE_TIME`)
             s = pl.when(s.str.contains(_ISO_DATE_TIME)).then(s.str.slice(0, 10)).otherwise(s)
         return _date(s, spec.fmt or "%Y-%m-%d", present, as_of or date.today())
@@ -1262,6 +1265,34 @@ def _epoch_date(s: pl.Expr, unit: str, present: pl.Expr) -> tuple[pl.Expr, RuleO
                              .when(present & v.is_null()).then(pl.lit("unparsable_date")))
 
 
+_QUARTER_FORMS = (
+    (r"^(?P<year>\d{4})\s*[-/ ]?\s*Q(?P<quarter>[1-4])$", 4),  # 2024Q2, 2024-Q2, 2024 Q2
+    (r"^Q(?P<quarter>[1-4])\s*[-/ ]?\s*(?P<year>\d{4})$", 4),  # Q2 2024, Q2-2024
+    (r"^Q(?P<quarter>[1-4])\s*[-/ ]?\s*(?P<year>\d{2})$", 2),  # Q2/24
+    (r"^(?P<quarter>[1-4])Q\s*[-/ ]?\s*(?P<year>\d{4})$", 4),  # 2Q2024
+    (r"^(?P<quarter>[1-4])Q\s*[-/ ]?\s*(?P<year>\d{2})$", 2),  # 2Q24
+)
+"""How a reporting quarter is written (any case), with the digits of its year."""
+
+
+def _quarter_date(s: pl.Expr, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
+    """The first day of the calendar quarter `s` names (`2024Q2` -> 2024-04-01; `snapshot_date` then
+    takes the quarter's last day), mapping format `quarter`. A two-digit year is 2000-2049 for 00-49,
+    1950-1999 for 50-99. Anything else is unparsable_date."""
+    text = s.str.strip_chars().str.to_uppercase()
+    year, quarter = pl.lit(None, pl.Int32), pl.lit(None, pl.Int32)
+    for pattern, digits in _QUARTER_FORMS:
+        found = text.str.extract_groups(pattern)
+        y = found.struct.field("year").cast(pl.Int32, strict=False)
+        if digits == 2:
+            y = pl.when(y < 50).then(y + 2000).otherwise(y + 1900)
+        year = pl.coalesce(year, y)
+        quarter = pl.coalesce(quarter, found.struct.field("quarter").cast(pl.Int32, strict=False))
+    value = pl.date(year, 3 * quarter - 2, 1)
+    value = pl.when(year.is_between(1900, 2100)).then(value)
+    return value, lambda v: pl.when(present & v.is_null()).then(pl.lit("unparsable_date"))
+
+
 _EPOCH_TO_MICROSECONDS = {"s": 1_000_000, "ms": 1_000, "us": 1}
 EPOCH_UNIT_SHARE = 0.5
 """Share of an epoch date column's dates (Unix time 0 aside) in 1970 from which they are counts in a
@@ -1451,7 +1482,9 @@ def _typed_parse(
     frame = frame.with_columns(rules)
     if "snapshot_date" in target_source:
         spec = next(s for s in specs if s.target == "snapshot_date")
-        if spec.fmt and "%d" not in spec.fmt:
+        if spec.fmt == QUARTER_FORMAT:  # a quarter's snapshot is taken at its end
+            frame = frame.with_columns(pl.col("snapshot_date").dt.offset_by("2mo").dt.month_end())
+        elif spec.fmt and "%d" not in spec.fmt:
             frame = frame.with_columns(pl.col("snapshot_date").dt.month_end())
 
     frame, status_notes = _status(frame, mapping, target_source)

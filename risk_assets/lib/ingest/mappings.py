@@ -280,6 +280,9 @@ trailer records of a mainframe or agency file (`HDR|20200331|...`, `TRL|30`), sk
 with their line numbers like LendingClub's notes and footers."""
 COLUMN_KEYS = ("to", "type", "format", "required", "description")
 EPOCH_FORMATS = {"unix_days": "d", "unix_seconds": "s", "unix_milliseconds": "ms", "unix_microseconds": "us"}
+QUARTER_FORMAT = "quarter"
+"""A date column's `format` for a calendar quarter (`2024Q2`, `2024-Q2`, `Q2 2024`, `2Q24`), which
+strftime has no code for: its first day, its last for `snapshot_date` (loan_formats._quarter_date)."""
 """Date formats of a column holding a count since 1970-01-01 UTC (an Avro `date`, a Kafka or
 database timestamp written as a number) -> polars' time unit."""
 """Keys of one column's object in "columns" (and comments starting with '_')."""
@@ -518,9 +521,10 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     if not isinstance(required, bool):
         raise TypeError(f"column {column!r}: 'required' must be true or false, not {required!r}")
     fmt = spec.get("format")
-    if fmt is not None and (kind != "date" or not isinstance(fmt, str) or ("%" not in fmt and fmt not in EPOCH_FORMATS)):
+    if fmt is not None and (kind != "date" or not isinstance(fmt, str)
+                            or ("%" not in fmt and fmt not in EPOCH_FORMATS and fmt != QUARTER_FORMAT)):
         raise ValueError(f"column {column!r}: 'format' {fmt!r} must be a strftime pattern such as '%d.%m.%Y' or "
-                         f"one of {list(EPOCH_FORMATS)}, and only a date column takes one")
+                         f"one of {[*EPOCH_FORMATS, QUARTER_FORMAT]}, and only a date column takes one")
     return FieldSpec(column, target, kind, fmt, required)
 
 

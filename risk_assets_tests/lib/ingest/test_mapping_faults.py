@@ -251,5 +251,5 @@ def test_dates_stored_as_counts_since_1970_are_read_with_an_epoch_format(data_di
     assert _parse(tape).rows["origination_date"][:2].to_list() == [date(1970, 4, 11), date(1970, 7, 20)]
     _mapping(tape, {**mapping, "columns": {**mapping["columns"], "approval_days": {"to": "origination_date", "format": "days"}}})
     with pytest.raises(FileRefused, match=r"'format' 'days' must be a strftime pattern such as '%d.%m.%Y' or one of "
-                                          r"\['unix_days', 'unix_seconds', 'unix_milliseconds', 'unix_microseconds'\]"):
+                                          r"\['unix_days', 'unix_seconds', 'unix_milliseconds', 'unix_microseconds', 'quarter'\]"):
         _parse(tape)

@@ -579,6 +579,25 @@ def test_local_midnights_written_in_utc_read_as_their_local_dates(bank_tape, zon
     assert "dates_from_local_midnights" not in timed.notes
 
 
+def test_a_reporting_quarter_reads_with_the_quarter_format(bank_tape):
+    """A quarterly servicer tape names its period `2024Q2` (or `2024-Q2`, `Q2 2024`, `2Q24`): strftime
+    has no quarter code, so no mapping could read it and every loan was quarantined. Format
+    `quarter` reads them: the snapshot is the quarter's last day, an origination its first."""
+    lines = bank_tape.read_text().splitlines()
+    periods = ["2024Q2", "2024-q2", "Q2 2024", "2Q24", "Q2/2024", "2024Q5"]
+    bank_tape.write_text("\n".join([lines[0] + ",period", *(f"{line},{p}" for line, p in zip(lines[1:], periods))]) + "\n")
+    _map(bank_tape, UNTYPED | {"period": {"to": "snapshot_date", "type": "date", "format": "quarter"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert [d.isoformat() for d in parsed.rows["snapshot_date"]] == ["2024-06-30"] * 5
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (7, "period", "unparsable_date", "2024Q5")]
+    _map(bank_tape, {k: v for k, v in UNTYPED.items() if k != "booked"}
+         | {"period": {"to": "origination_date", "type": "date", "format": "quarter"}})
+    booked = parse_loan_file(bank_tape)
+    assert [d.isoformat() for d in booked.rows["origination_date"]] == ["2024-04-01"] * 5
+
+
 def test_the_unicode_minus_sign_of_nordic_locales_is_a_minus(tmp_path):
     """Java and ICU write negative numbers for Swedish, Finnish and Norwegian with U+2212 (−180,00),
     not '-': it was quarantined as unparsable with no hint. It is a minus: the amount is then judged
