@@ -2217,6 +2217,70 @@ def _lines_at(text: str) -> list[tuple[int, str]]:
     return found
 
 
+_MBOX_FROM = re.compile(r"^From \S+ .*\d{4}\s*$")
+"""The separator line that opens each message of an mbox mailbox (`From sender@host Thu May  3
+09:00:00 2024`, RFC 4155)."""
+_MAIL_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:(?: |$)")
+
+
+def _is_mail_message(lines: list[str]) -> bool:
+    """An e-mail saved as a file (`.eml`): header lines (`Name: value`, continued lines indented)
+    up to the first blank line, among them From and a Subject or a Date."""
+    names = set()
+    for line in lines:
+        if not line.strip():
+            break
+        if line[:1] in " \t":
+            continue
+        if not _MAIL_HEADER.match(line):
+            return False
+        names.add(line.split(":", 1)[0].lower())
+    return "from" in names and bool({"subject", "date"} & names)
+
+
+def parse_news_mail(path: Path, text: str, sha256: str,
+                    label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
+    """Newsletters received by e-mail: one message saved as a file (`.eml`) or a mailbox of them
+    (mbox, RFC 4155: each message opens with a `From ` line). Each message is an article, read by
+    the standard library's e-mail parser (MIME parts, quoted-printable and base64, any charset a
+    part declares): its Subject the headline, its text part (else its HTML part, cleaned as any
+    body) the body, its Date the publication time, its Message-ID the id and its sender's name
+    (else address) the source; then validated as a feed's records are (`_parse_json_feed`).
+    Lineage: the line where the message opens. Format `news_mail`.
+    """
+    import email
+    import email.policy
+    import email.utils
+
+    lines = text.split("\n")
+    starts = [n for n, line in enumerate(lines) if _MBOX_FROM.match(line) and (n == 0 or not lines[n - 1].strip())]
+    chunks = ([(start, lines[start + 1:end]) for start, end in zip(starts, [*starts[1:], len(lines)])]
+              if starts else [(0, lines)])
+    out = _Collector("news_mail", label_map=label_map or {})
+    out.notes["articles_in"] = ["mbox messages" if starts else "one e-mail message"]
+    out.non_data_lines.extend((n + 1, "mbox_separator") for n in starts)
+    records = []
+    for number, (start, chunk) in enumerate(chunks, start=1):
+        # mboxrd quotes body lines that start with 'From ' as '>From '
+        raw = "\n".join(re.sub(r"^>(>*From )", r"\1", line) for line in chunk)
+        message = email.message_from_string(raw, policy=email.policy.default)
+        part = message.get_body(preferencelist=("plain", "html"))
+        try:
+            body = part.get_content() if part is not None else ""
+        except (LookupError, UnicodeError) as exc:  # a charset Python does not know
+            body = ""
+            out.note_line("mail_body_unreadable_lines", start + 1)
+            out.notes.setdefault("mail_body_unreadable", str(exc)[:200])
+        sender = email.utils.parseaddr(str(message.get("From", "")))
+        fields = {"id": str(message.get("Message-ID", "")).strip().strip("<>"),
+                  "title": str(message.get("Subject", "")), "body": body.strip(),
+                  "published": str(message.get("Date", "")), "source": sender[0] or sender[1]}
+        records.append(_JsonRecord(number, start + (2 if starts else 1), 1, {k: v for k, v in fields.items() if v}))
+    parsed = _parse_json_feed(path, out, sha256, records)
+    parsed.notes["record_numbers"] = "messages are numbered by the line where each opens"
+    return parsed
+
+
 def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
                         label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """An RSS or Atom feed into raw.news rows (format `news_feed_rss` / `news_feed_atom`).
@@ -2380,6 +2444,8 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
         return parse_news_feed_csv(path, lines, sha256, label_map=label_map)
     if _EXCEL_SEPARATOR_LINE.fullmatch(lines[0].strip()) and _is_news_feed_csv(lines[1:]):
         return parse_news_feed_csv(path, lines[1:], sha256, first_line=2, label_map=label_map)
+    if _MBOX_FROM.match(lines[0]) or _is_mail_message(lines):
+        return parse_news_mail(path, text, sha256, label_map=label_map)
     if (comments := _JSON_COMMENTS.match(text)) and _looks_like_json(text[comments.end():]):
         opening = text.lstrip("\ufeff \t\r\n")[:2]
         line = text.count("\n", 0, len(text) - len(text.lstrip("\ufeff \t\r\n"))) + 1

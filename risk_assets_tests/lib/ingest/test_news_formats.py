@@ -615,3 +615,44 @@ def test_a_desk_export_with_german_column_names_reads_its_headline_and_date(tmp_
     dated.write_text("Datum,Überschrift\n2024-03-05,Insolvenzen steigen\n", encoding="utf-8")
     assert parse_news_file(dated).rows.select("published_at", "headline").rows() == [
         (datetime(2024, 3, 5), "Insolvenzen steigen")]
+
+
+def test_newsletters_received_by_e_mail_load_one_article_per_message(tmp_path, data_dir):
+    """A desk's newsletters saved as a mailbox (mbox) or one message (`.eml`) were refused as 'not a
+    known news format'. Each message is an article: its Subject the headline (an encoded word
+    decoded), its text part the body (quoted-printable in ISO-8859-15 decoded; an HTML-only message
+    cleaned), its Date the time in UTC, its Message-ID the id, its sender the source."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text(encoding="latin-1").splitlines()
+    sentences = [line.rsplit("@", 1)[0] for line in lines[20:24]]
+    sentences[1] += " (EUR 5 m, 5 m€)"
+    messages = []
+    for i, text in enumerate(sentences):
+        message = EmailMessage(policy=SMTP)
+        message["From"] = "Nordic Desk <desk@news.example>"
+        message["Subject"] = f"Markets {i}: {text[:30]}"
+        message["Date"] = f"Thu, 0{i + 2} May 2024 09:00:00 +0200"
+        message["Message-ID"] = f"<n-{i}@news.example>"
+        if i == 1:
+            message.set_content(text, charset="iso-8859-15", cte="quoted-printable")
+        elif i == 2:
+            message.set_content(f"<html><body><p>{text}</p></body></html>", subtype="html")
+        else:
+            message.set_content(text)
+        messages.append(message.as_string())
+    mbox = tmp_path / "desk_2024-05.mbox"
+    mbox.write_text("".join(f"From desk@news.example Thu May  2 09:00:00 2024\n{m}\n" for m in messages))
+    parsed = parse_news_file(mbox)
+    parsed.reconcile()
+    assert parsed.format == "news_mail" and parsed.quarantine.height == 0
+    rows = parsed.rows.select("doc_id", "source", "headline", "text_clean", "published_at").rows()
+    assert [r[3] for r in rows] == sentences
+    assert [r[0] for r in rows] == [f"nordic desk:n-{i}@news.example" for i in range(4)]
+    assert rows[0][1] == "Nordic Desk" and rows[0][2] == f"Markets 0: {sentences[0][:30]}"
+    assert [r[4].isoformat() for r in rows] == [f"2024-05-0{i + 2}T07:00:00" for i in range(4)]
+    one = tmp_path / "newsletter.eml"
+    one.write_text(messages[3])
+    (row,) = parse_news_file(one).rows.select("doc_id", "text_clean").rows()
+    assert row == ("nordic desk:n-3@news.example", sentences[3])
