@@ -283,7 +283,8 @@ def stated_checksum(path: Path) -> tuple[str, Path, str | None] | None:
     """The checksum delivered beside `path` (`<name>.md5`, `.sha1`, `.sha256`, `.sha512`, any case):
     (algorithm, checksum file, hex digest it states, or None when it holds no digest of that
     algorithm's length); None when there is none. A file listing several names states the digest
-    on the line that names this file (`<digest>  <name>` or `<digest> *<name>`)."""
+    on the line that names this file (`<digest>  <name>` or `<digest> *<name>` as md5sum writes
+    it, `MD5 (<name>) = <digest>` as macOS and BSD md5 write it)."""
     for candidate in sorted(path.parent.glob(glob.escape(path.name) + ".*")):
         algorithm = CHECKSUM_SUFFIXES.get(candidate.suffix.lower())
         if algorithm is None or candidate.stem != path.name:
@@ -296,8 +297,12 @@ def stated_checksum(path: Path) -> tuple[str, Path, str | None] | None:
         stated = None
         for line in text.splitlines():
             found = re.match(rf"\s*([0-9A-Fa-f]{{{width}}})(?:\s+\*?(.+?))?\s*$", line)
+            bsd = re.match(rf"\s*[A-Z0-9-]+\s*\((.+)\)\s*=\s*([0-9A-Fa-f]{{{width}}})\s*$", line)  # md5 -r's other form
             if found and (found[2] is None or Path(found[2].strip()).name == path.name):
                 stated = found[1].lower()
+                break
+            if bsd and Path(bsd[1].strip()).name == path.name:
+                stated = bsd[2].lower()
                 break
         return algorithm, candidate, stated
     return None

@@ -723,7 +723,8 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             misfits.append(_misfit(mapping, missing, "its header"))
             fewest = min((_columns_lacking(mapping, csv_text.split_fields(line, mapping.dialect.delimiter))
                           for line in lines if line.strip()), key=len, default=missing)
-            if 2 * len(fewest) <= len(needed):  # most of its columns are there: one renamed or dropped
+            if 2 * len(fewest) <= len(needed) or _names_files_by_name(mapping):
+                # most of its columns are there (one renamed or dropped), or its glob names the lender's files
                 near.append(_misfit(mapping, fewest, "its header"))
     sidecars = [m for m in mappings if m.sidecar]
     if sidecars:  # never fall through to another format: the user said how to read this very file
@@ -734,9 +735,9 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             if builtin := _builtin_fit(csv_text.split_fields(line, delimiter), delimiter):
                 if near:  # the lender's tape with a column renamed: not a built-in book's file
                     raise FileRefused(
-                        f"{path}: the column mapping that names it does not fit: {'; '.join(near)}. Its header "
-                        f"holds most of the mapping's columns, so it is taken for that lender's tape with a column "
-                        f"renamed or dropped, not loaded as the built-in {builtin.name} format (portfolio "
+                        f"{path}: the column mapping that names it does not fit: {'; '.join(near)}. Its name (or "
+                        f"most of its columns) makes it that lender's tape with columns renamed or dropped, so it "
+                        f"is not loaded as the built-in {builtin.name} format (portfolio "
                         f"{builtin.portfolio}, {builtin.currency}) that would read it. Add the new name to the "
                         f"mapping (or rename the column) and land the file again; if it is a {builtin.name} file, "
                         "narrow the mapping's applies_to")
@@ -803,6 +804,13 @@ def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
         raise FileRefused(f"{path}: column '_source_line' is a lineage column the lake sets itself "
                           "(the file looks like an export of the lake); drop or rename it")
     return frame
+
+
+def _names_files_by_name(mapping: TapeMapping) -> bool:
+    """Whether a folder mapping's applies_to names files by more than their suffix (`acme_*.csv`,
+    not `*.csv` or `*`): such a glob says the file is the lender's, whatever a built-in format reads."""
+    return any(re.sub(r"[*?]|\[[^\]]*\]", "", re.sub(r"\.[A-Za-z0-9]+(?:\.gz)?$", "", glob)).strip(".")
+               for glob in mapping.applies_to)
 
 
 def _misfit(mapping: TapeMapping, missing: list[str], where: str) -> str:
@@ -1076,10 +1084,11 @@ def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tupl
     the date as written is the day before, for every loan, and vintages and month ends move.
 
     A column is read so when every value that carries a time is in UTC, on the minute, at one time
-    of day or two an hour apart (the zone's standard and summer offsets), at 12:00 or later: local
-    midnight east of UTC, UTC+1 to UTC+12 (a time before noon is a midnight west of UTC, whose UTC
-    date is already the local one, and a column at 00:00 is in UTC itself). Such values become the
-    next day's date, before the column is parsed.
+    of day or two an hour apart (the zone's standard and summer offsets), after 12:00: local
+    midnight east of UTC, UTC+1 to UTC+11 (a time before noon is a midnight west of UTC, whose UTC
+    date is already the local one; a column at 00:00 is in UTC itself; 12:00 is the noon some
+    systems store a date at, to keep it in any zone). Such values become the next day's date,
+    before the column is parsed.
 
     Returns the frame and {column: "<n> values at 22:00/23:00 UTC read as the next day's local
     midnight"} for each column moved."""
@@ -1096,7 +1105,7 @@ def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tupl
             continue
         times = sorted(set(utc.struct.field("2").to_list()))
         minutes = [int(t[:2]) * 60 + int(t[3:]) for t in times]
-        if len(times) > 2 or min(minutes) < 12 * 60 or max(minutes) - min(minutes) not in (0, 60):
+        if len(times) > 2 or min(minutes) <= 12 * 60 or max(minutes) - min(minutes) not in (0, 60):
             continue
         next_day = (text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
                     + pl.duration(days=1)).dt.strftime("%Y-%m-%d")
@@ -2172,6 +2181,13 @@ def _control_record_check(records: csv_text.TextRecords, rows: pl.DataFrame,
         return {}
     checks: dict[str, object] = {}
     target = next((f.target for f in mapping.fields if f.source == control.amount_column), None)
+    trailers = [line for line, text in records.marked_text.items() if text.lstrip("\ufeff ").startswith(control.prefix)]
+    if not trailers:  # declared, and not there: a copy cut at a line end loses it with the last records
+        held = records.fields.height + records.malformed.height
+        return {"control record": {"footer": f"no line starting {control.prefix!r}", "checked": False,
+                                   "reason": f"the mapping declares a control record, and the file has none ({held:,} "
+                                             "records): a copy cut short at a line end loses it with its last "
+                                             "records"}}
     for line, text in sorted(records.marked_text.items()):
         if not text.lstrip("\ufeff ").startswith(control.prefix):
             continue
@@ -2184,7 +2200,7 @@ def _control_record_check(records: csv_text.TextRecords, rows: pl.DataFrame,
                 _number_text(pl.col("v"), mapping.dialect).cast(pl.Float64, strict=False)).item()
             key = f"control record, line {line}: {what}"
             if stated is None:
-                checks[key] = {"footer": text.strip(), "checked": False,
+                checks[key] = {"footer": text.strip(), "checked": False, "line": line,
                                "reason": f"field {at} ({written!r}) is no number"}
             elif what == "records":
                 held = records.fields.height + records.malformed.height

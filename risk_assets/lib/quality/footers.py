@@ -41,8 +41,9 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
         name = path.rsplit("/", 1)[-1]
         for key, footer in json.loads(notes).get("footer_totals", {}).items():
             if "reason" in footer:  # a control record whose field is no number: nothing was checked
+                where = f" in line {footer['line']}, {footer['footer']!r}" if "line" in footer else ""
                 rules.append({"rule": RULE, "column": "*", "success": False, "failing": 1,
-                              "detail": f"{name} {key}: not checked: {footer['reason']} in {footer['footer']!r}"})
+                              "detail": f"{name} {key}: not checked: {footer['reason']}{where}"})
                 continue
             if footer.get("matches", True):
                 continue

@@ -481,8 +481,8 @@ def test_checksums_delivered_beside_a_tape_are_checked_and_control_files_are_not
     landing = risk_home.landing_loans
     jan, feb = cases_dir / "F01_loans_2024-01.csv", cases_dir / "F01_loans_2024-02.csv"
     shutil.copyfile(jan, landing / "F01_loans_2024-01.csv")
-    (landing / "F01_loans_2024-01.csv.md5").write_text(
-        f"{hashlib.md5(jan.read_bytes()).hexdigest()}  F01_loans_2024-01.csv\n")
+    (landing / "F01_loans_2024-01.csv.md5").write_text(  # as macOS and BSD md5 write it
+        f"MD5 (F01_loans_2024-01.csv) = {hashlib.md5(jan.read_bytes()).hexdigest()}\n")
     (landing / "F01_loans_2024-01.csv.done").write_text("")
     (landing / "F01_loans_2024-01.ctl").write_text("RECORD_COUNT=12\n")
     cut = feb.read_bytes()[:-40]  # the copy lost its last bytes; the checksum is the sent file's
@@ -534,12 +534,14 @@ def test_a_mainframe_trailers_record_count_and_amount_total_are_checked(risk_hom
     (risk_home.landing_loans / "MF_20240531.DAT").write_text("\n".join(["HDR|ACME|20240531", *records, trailer]) + "\n")
     (risk_home.landing_loans / "MF_20240630.DAT").write_text(
         "\n".join(["HDR|ACME|20240630", *records[:17], *records[18:], trailer]) + "\n")
+    # a copy cut at a line end: its last 5 records and the trailer are gone
+    (risk_home.landing_loans / "MF_20240731.DAT").write_text("\n".join(["HDR|ACME|20240731", *records[:25]]) + "\n")
     with connect(risk_home.lake_path) as con:
         report = land_folder(con, risk_home.landing_loans, "loans",
                              lambda path: parse_loan_file(path, mapping_dirs=[maps]), "run-1", asset="raw_loans")
         outcome = footer_mismatches(con)
     assert [(Path(f.path).name, f.rows_loaded, f.non_data_lines) for f in report.files] == [
-        ("MF_20240531.DAT", 30, 2), ("MF_20240630.DAT", 29, 2)]
+        ("MF_20240531.DAT", 30, 2), ("MF_20240630.DAT", 29, 2), ("MF_20240731.DAT", 25, 1)]
     assert report.files[0].notes["footer_totals"]["control record, line 32: records"]["matches"]
     lost = float(loans[17]["loan_amnt"])
     assert [r["detail"] for r in outcome.failed_rules] == [
@@ -547,4 +549,6 @@ def test_a_mainframe_trailers_record_count_and_amount_total_are_checked(risk_hom
         "were lost, or added, before the file landed (a paste or transfer cut short, a copy of part of the output)",
         f"MF_20240630.DAT line 31: the control record's total of column_2 states {total:,.2f}, the loans loaded from "
         f"that part of the file sum to {total - lost:,.2f} ({-lost:+,.2f}); 0 row(s) of the file are quarantined: a "
-        "data line was lost before the file landed, or the footer is wrong"]
+        "data line was lost before the file landed, or the footer is wrong",
+        "MF_20240731.DAT control record: not checked: the mapping declares a control record, and the file has none "
+        "(25 records): a copy cut short at a line end loses it with its last records"]

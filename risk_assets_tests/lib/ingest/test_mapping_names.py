@@ -96,6 +96,13 @@ def test_a_tape_its_mapping_names_with_a_column_renamed_is_refused_not_read_as_a
         parse_loan_file(july, mapping_dirs=maps)
     assert "declares column(s) ['id'] that its header does not have" in str(refused.value)
     assert "not loaded as the built-in lendingclub format (portfolio lendingclub, USD)" in str(refused.value)
+    # most of the mapping's columns renamed: still refused, since its glob names the file
+    (tmp_path / "maps" / "acme.json").write_text(json.dumps(
+        {"name": "acme", "applies_to": ["acme_*.csv"], "columns": {**COLUMNS, "branch": {"to": "addr_state"},
+                                                                  "booked": {"to": "origination_date", "type": "date"},
+                                                                  "rate": {"to": "int_rate", "type": "percent"}}}))
+    with pytest.raises(FileRefused, match=r"declares column\(s\) \['booked', 'branch', 'id', 'rate'\]"):
+        parse_loan_file(july, mapping_dirs=maps)
     # a lender's mapping whose glob is broad and whose columns are mostly other: the built-in file loads
     (tmp_path / "maps" / "acme.json").write_text(json.dumps(
         {"name": "acme", "applies_to": ["*.csv"], "columns": {**COLUMNS, "branch": {"to": "addr_state"},

@@ -570,6 +570,13 @@ def test_local_midnights_written_in_utc_read_as_their_local_dates(bank_tape, zon
             "booked": "6 values at 22:00 and 23:00 UTC read as the next day's local midnight (a zone east of UTC, "
                       "written in UTC)"}
         assert parsed.rows["vintage"].to_list() == [2011, 2011, 2011, 2012, 2012, 2012]
+    # a date kept at noon UTC (to be the same day in any zone) is no midnight: it stays as written
+    for row, d in zip(rows, booked, strict=True):
+        row[1] = f"{d:%Y-%m-%d}T12:00:00Z"
+    bank_tape.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n")
+    noon = parse_loan_file(bank_tape)
+    assert noon.rows["origination_date"].to_list() == [d.date() for d in booked]
+    assert "dates_from_local_midnights" not in noon.notes
     # real times of day are no midnights: the dates stay as written
     for row, hour in zip(rows, (9, 14, 23, 8, 17, 12), strict=True):
         row[1] = f"2011-12-0{rows.index(row) + 1}T{hour:02d}:30:00Z"
