@@ -1483,9 +1483,10 @@ def _typed_parse(
     if mapping.portfolio_column is not None:
         rules.append(pl.when(pl.col("_portfolio").is_null()).then(pl.lit("unknown_portfolio"))
                      .alias(f"_rule:{mapping.portfolio_column}"))
-    if (currency_column := _row_currency_column(frame, records.header, mapped_sources)) is not None:
-        code = pl.col(_src(currency_column)).str.to_uppercase()
-        rules.append(pl.when((code != "") & (code != mapping.currency)).then(pl.lit("row_currency_differs"))
+    if (currency_column := _row_currency_column(records.header, mapped_sources)) is not None:
+        written = pl.col(_src(currency_column)).str.strip_chars()
+        code = written.str.to_uppercase().replace(ROW_CURRENCY_WRITTEN)
+        rules.append(pl.when((written != "") & (code != mapping.currency)).then(pl.lit("row_currency_differs"))
                      .alias(f"_rule:{currency_column}"))
         notes["row_currency_column"] = currency_column
     frame = frame.with_columns(rules)
@@ -1548,18 +1549,25 @@ ROW_CURRENCY_NAMES = frozenset({"currency", "ccy", "curr", "currencycode", "ccyc
 lender's book export holds EUR, GBP and CHF loans in one file."""
 
 
-def _row_currency_column(frame: pl.DataFrame, header: Sequence[str], mapped: set[str]) -> str | None:
-    """The tape's unmapped column that states each row's currency (ROW_CURRENCY_NAMES, every value
-    empty or three letters, as ISO 4217 codes are), else None: its rows in another currency than
-    the tape's are quarantined (`row_currency_differs`); read as the tape's, their amounts would be
-    in the wrong unit."""
+ROW_CURRENCY_WRITTEN = {
+    "€": "EUR", "EURO": "EUR", "EUROS": "EUR", "978": "EUR", "£": "GBP", "POUND": "GBP", "STERLING": "GBP",
+    "GBP £": "GBP", "826": "GBP", "$": "USD", "US$": "USD", "USD $": "USD", "DOLLAR": "USD", "US DOLLAR": "USD",
+    "840": "USD", "CHF": "CHF", "FR.": "CHF", "SWISS FRANC": "CHF", "756": "CHF", "¥": "JPY", "YEN": "JPY",
+    "392": "JPY", "KR": "SEK", "752": "SEK", "578": "NOK", "208": "DKK", "124": "CAD", "036": "AUD", "36": "AUD",
+}
+"""How a row's currency is written besides its ISO 4217 letter code (upper-cased): a symbol, a word,
+or its ISO 4217 numeric code (978 EUR, 826 GBP, 840 USD, 756 CHF, ...). Anything else that is not
+the tape's code is quarantined with the row, so a value never read cannot pass as the tape's."""
+
+
+def _row_currency_column(header: Sequence[str], mapped: set[str]) -> str | None:
+    """The tape's unmapped column that states each row's currency (by its name: ROW_CURRENCY_NAMES),
+    else None: a row whose value is not the tape's currency (its code, or a symbol, word or numeric
+    code for it: ROW_CURRENCY_WRITTEN) is quarantined (`row_currency_differs`); read as the tape's,
+    its amounts would be in the wrong unit."""
     for name in header:
         folded = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", name.lower()))  # Währung -> wahrung
-        if name in mapped or folded not in ROW_CURRENCY_NAMES:
-            continue
-        values = frame.get_column(_src(name))
-        written = values.filter(values != "")
-        if written.len() and written.str.contains(r"^[A-Za-z]{3}$").all():
+        if name not in mapped and folded in ROW_CURRENCY_NAMES:
             return name
     return None
 

@@ -153,3 +153,21 @@ def test_rows_whose_currency_column_names_another_currency_than_the_tapes_are_qu
     plain = parse_loan_file(cases_dir / F09, [MAPPINGS])  # the same loans without the column
     kept = set(plain.rows["_source_line"]) - {3, 5}
     assert set(parsed.rows["_source_line"]) == kept and set(parsed.rows["currency"]) == {"EUR"}
+
+
+def test_a_currency_column_written_in_symbols_words_or_numeric_codes_is_read(cases_dir, tmp_path):
+    """One value written `Euro`, or symbols (`€`, `£`), or ISO numeric codes (`978`, `826`) switched
+    the column off, and the GBP rows loaded as EUR. A symbol, word or numeric code for the tape's
+    currency is the tape's; any other value is quarantined with its row."""
+    lines = (cases_dir / F09).read_bytes().decode("cp1252").split("\n")
+    body = [line for line in lines[1:] if line.strip()]
+    codes = ["Euro", "£", "978", "Dollar", "€"]  # F09's five loans
+    tape = tmp_path / "eu_book_2016.csv"
+    rows = [f"{line};{code}" for line, code in zip(body, codes + ["EUR"] * len(body))]
+    tape.write_bytes("\n".join([lines[0] + ";ccy", *rows]).encode("cp1252"))
+    mapping = json.loads((MAPPINGS / "f09.json").read_text()) | {"currency": "EUR", "applies_to": ["eu_book_*.csv"]}
+    (tmp_path / (tape.name + ".mapping.json")).write_text(json.dumps(mapping))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    currency = parsed.quarantine.filter(parsed.quarantine["column_name"] == "ccy")
+    assert currency.select("line", "raw_value").rows() == [(3, "£"), (5, "Dollar")]
