@@ -2016,6 +2016,7 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     if flat and not {"headline", "body"} & set(columns):
         raise FileRefused(f"{path}: no article field names a headline or a body (fields: {', '.join(header[:12])}); "
                           f"accepted names: {', '.join(FEED_ALIASES['headline'] + FEED_ALIASES['body'])}")
+    read = {header[i] for i in columns.values()} | set(fallback)  # the fields an article's values come from
     for record in records:
         out.data_records += 1
         number = record.line if by_line else record.number
@@ -2031,7 +2032,12 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
             out.reject(number, None, "*", "api_error", json.dumps(record.value)[:200],
                        f"{where}: an API's error response where an article belongs; it says {said}")
             continue
-        if repeated := _repeated_keys(record.value):  # which value is the article's cannot be known
+        repeated = _repeated_keys(record.value)
+        for name in [n for n in repeated if not _feed_columns([n.replace(".", "_")]) and n.replace(".", "_") not in read]:
+            del repeated[name]  # a field the product does not read: which value is meant changes nothing
+            out.notes.setdefault("repeated_keys_unread", {}).setdefault(name, 0)
+            out.notes["repeated_keys_unread"][name] += 1
+        if repeated:  # which value is the article's cannot be known
             for name, values in repeated.items():
                 written = ", ".join(json.dumps(v)[:60] for v in values)
                 out.reject(number, None, name, "repeated_key", written[:200],

@@ -631,3 +631,16 @@ def test_a_json_feed_opening_with_comments_is_refused_naming_the_comment(tmp_pat
         with pytest.raises(FileRefused) as refused:
             parse_news_file(path)
         assert str(refused.value).startswith(f"{path}: line {line}: a comment ({opening}), and JSON has none")
+
+
+def test_a_field_written_twice_that_is_not_read_quarantines_nothing(tmp_path, sentences):
+    """A CMS writes its `tag` twice per article: no field the lake reads, so which one is meant
+    changes nothing; the articles load, and the notes count the repeats (`repeated_keys_unread`)."""
+    records = [("{" + f'"id": "t-{i}", "title": {json.dumps(text[:40])}, "body": {json.dumps(text)}, '
+                f'"tag": "markets", "tag": "nordics"' + "}") for i, (text, _) in enumerate(sentences[:3])]
+    path = tmp_path / "cms_2024-05.json"
+    path.write_text("[\n" + ",\n".join(records) + "\n]\n")
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows["doc_id"].to_list() == ["t-0", "t-1", "t-2"]
+    assert parsed.notes["repeated_keys_unread"] == {"tag": 3}
