@@ -138,7 +138,8 @@ raw_loans_ids_changed = _lake_check(
         "raw.loans: no tape holds an earlier tape's loans under other ids. A servicer that migrates its "
         "system renumbers its loans (LN-000003, then 3): the later tape's loans are new keys, every loan "
         "counts twice and its earlier copy is never updated. A file is named when half or more of its loans "
-        "have the origination terms of one earlier file's loans under ids that file does not hold. Severity "
+        "have the booking terms (date, amount, term, rate, grade, purpose, place: not the fields a servicer "
+        "refreshes monthly) of one earlier file's loans under ids that file does not hold. Severity "
         "WARN; nothing is quarantined: deliver the months under one set of ids and withdraw the other copy."
     ),
 )

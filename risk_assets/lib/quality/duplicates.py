@@ -295,6 +295,12 @@ def _name(path: str) -> str:
 
 
 IDS_CHANGED_RULE = "ids_changed"
+ID_CHANGE_TERMS = ("origination_date", "vintage", "loan_amount", "term_months", "int_rate", "installment", "grade",
+                   "sub_grade", "purpose", "addr_state", "zip3", "home_ownership", "naics", "gross_approved",
+                   "sba_approved", "franchise_code")
+"""The terms fixed when a loan is booked, by which a renumbered loan is known again: not the
+borrower fields a servicing tape refreshes every month (income, balances, utilisation, DTI)."""
+_ID_TERMS_SQL = f"md5(to_json(row({', '.join(ID_CHANGE_TERMS)})))"
 
 
 def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
@@ -305,8 +311,8 @@ def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     keys differ, so the June tape's loans are new loans to the lake, the book counts each twice and
     a loan can be both repaid (May's copy, never updated) and defaulted (June's). Per later file (by
     landing time) and portfolio, among files with loan ids, the earlier file is found whose loans
-    have the same origination terms (ORIGINATION_COLUMNS, as `idless_repeats`) under a key the
-    earlier file does not hold; the file is reported when such loans are at least `share` (0-1) of
+    have the same booking terms (ID_CHANGE_TERMS: not the fields a servicer refreshes monthly) under
+    a key the earlier file does not hold; the file is reported when such loans are at least `share` (0-1) of
     either file's loans. Only portfolios with two or more files with ids are compared.
 
     Returns a WARN outcome: one failed rule per reported file (both file names, the loans matched,
@@ -325,7 +331,7 @@ def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
         ),
         keyed AS (
             SELECT portfolio, _file_sha256 AS sha, _source_file AS file, _ingested_at, loan_key, source_loan_id,
-                   {_TERMS_SQL} AS terms
+                   {_ID_TERMS_SQL} AS terms
             FROM {table} WHERE source_loan_id IS NOT NULL AND portfolio IN (SELECT portfolio FROM multi)
         ),
         files AS (
@@ -363,7 +369,7 @@ def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
         "HAVING count(DISTINCT _file_sha256) > 1)").fetchone()[0]
     rules = [
         {"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": False, "failing": repeated,
-         "detail": (f"{_name(later)} holds {repeated:,} of its {loans:,} {portfolio} loans with the origination terms "
+         "detail": (f"{_name(later)} holds {repeated:,} of its {loans:,} {portfolio} loans with the booking terms "
                     f"of loans of {_name(earlier)} ({earlier_loans:,} loans) under other ids (e.g. {example}): if the "
                     "servicer renumbered its loans, each counts twice in the book and in training, its earlier copy "
                     "never updated; deliver the earlier months under the new ids (or the later under the old), "

@@ -132,7 +132,13 @@ def test_a_tape_whose_servicer_renumbered_its_loans_is_named_with_a_pair_of_ids(
     _land(risk_home, "lc_2024-05_restated.csv", again, "run-2")
     with connect(risk_home.lake_path) as con:
         assert ids_changed(con).success  # a restatement under the same ids is the same loans
-    june = ["id," + lines[0]] + [f"{n},{line.replace('Fully Paid', 'Charged Off') if n <= 20 else line}"
+    # June renumbers the loans, and refreshes the revolving balance a servicing tape reports monthly
+    def refreshed(line: str) -> str:
+        cells = line.split(",")
+        cells[12] = str(int(cells[12]) + 100)  # revol_bal
+        return ",".join(cells)
+
+    june = ["id," + lines[0]] + [f"{n},{refreshed(line.replace('Fully Paid', 'Charged Off') if n <= 20 else line)}"
                                  for n, line in enumerate(lines[1:211], start=1)]
     _land(risk_home, "lc_2024-06.csv", june, "run-3")
     with connect(risk_home.lake_path) as con:
