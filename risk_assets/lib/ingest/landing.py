@@ -280,14 +280,19 @@ def _is_control_file(name: str) -> bool:
 
 
 def stated_checksum(path: Path) -> tuple[str, Path, str | None] | None:
-    """The checksum delivered beside `path` (`<name>.md5`, `.sha1`, `.sha256`, `.sha512`, any case):
+    """The checksum delivered beside `path` (`<name>.md5`, `.sha1`, `.sha256`, `.sha512`, any case;
+    or `<stem>.md5`, `tape.md5` beside `tape.csv`, when no other file has that stem):
     (algorithm, checksum file, hex digest it states, or None when it holds no digest of that
     algorithm's length); None when there is none. A file listing several names states the digest
     on the line that names this file (`<digest>  <name>` or `<digest> *<name>` as md5sum writes
     it, `MD5 (<name>) = <digest>` as macOS and BSD md5 write it)."""
-    for candidate in sorted(path.parent.glob(glob.escape(path.name) + ".*")):
+    named = sorted(path.parent.glob(glob.escape(path.name) + ".*"))
+    # `tape.md5` beside `tape.csv`: the stem's checksum, when no other file shares the stem
+    siblings = [p for p in path.parent.glob(glob.escape(path.stem) + ".*") if p.suffix.lower() not in CHECKSUM_SUFFIXES]
+    by_stem = sorted(path.parent.glob(glob.escape(path.stem) + ".*")) if siblings == [path] else []
+    for candidate in [*named, *by_stem]:
         algorithm = CHECKSUM_SUFFIXES.get(candidate.suffix.lower())
-        if algorithm is None or candidate.stem != path.name:
+        if algorithm is None or candidate.stem not in (path.name, path.stem):
             continue
         width = hashlib.new(algorithm).digest_size * 2
         try:

@@ -489,9 +489,14 @@ def test_checksums_delivered_beside_a_tape_are_checked_and_control_files_are_not
     (landing / "F01_loans_2024-02.csv").write_bytes(cut)
     (landing / "F01_loans_2024-02.csv.SHA256").write_text(hashlib.sha256(feb.read_bytes()).hexdigest() + "\n")
     shutil.copyfile(cases_dir / "F03_loans_2024-03.csv", landing / "F03_loans_2024-03.csv.filepart")
+    # a checksum named after the file without its suffix, for a copy cut short: refused too
+    march = (cases_dir / "F03_loans_2024-03.csv").read_bytes()
+    (landing / "F03_march.csv").write_bytes(march[:-30])
+    (landing / "F03_march.md5").write_text(hashlib.md5(march).hexdigest() + "\n")
     report = land_cases()
     outcomes = {Path(f.path).name: f for f in report.files}
-    assert sorted(outcomes) == ["F01_loans_2024-01.csv", "F01_loans_2024-02.csv"]
+    assert sorted(outcomes) == ["F01_loans_2024-01.csv", "F01_loans_2024-02.csv", "F03_march.csv"]
+    assert outcomes["F03_march.csv"].outcome == "refused" and "F03_march.md5 states" in outcomes["F03_march.csv"].message
     january, february = outcomes["F01_loans_2024-01.csv"], outcomes["F01_loans_2024-02.csv"]
     assert (january.outcome, january.rows_loaded) == ("loaded", 12)
     assert january.notes["checksum_verified"] == (
@@ -504,7 +509,7 @@ def test_checksums_delivered_beside_a_tape_are_checked_and_control_files_are_not
         "tried again on the next run")
     shutil.copyfile(feb, landing / "F01_loans_2024-02.csv")  # delivered again, whole
     assert [(Path(f.path).name, f.outcome, f.rows_loaded) for f in land_cases(run_id="run-2").files] == [
-        ("F01_loans_2024-02.csv", "loaded", 12)]
+        ("F03_march.csv", "refused", 0), ("F01_loans_2024-02.csv", "loaded", 12)]  # the cut copy waits for its fix
 
 
 def test_a_mainframe_trailers_record_count_and_amount_total_are_checked(risk_home, data_dir):
