@@ -68,7 +68,7 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
                               ": a data line was lost before the file landed, or the footer is wrong"))})
     mismatched = len(rules)
     observed = (f"{mismatched} footer total(s) do not match the loans loaded: "
-                + "; ".join(r["detail"].split(":")[0] for r in rules)
+                + "; ".join(dict.fromkeys(r["detail"].split(":")[0] for r in rules))  # a trailer's count and total: one place
                 if mismatched else f"every footer total matches ({len(files)} file(s) with footers)")
     rules = rules or [{"rule": RULE, "column": "loan_amount", "success": True, "failing": 0,
                        "detail": "every footer total matches the loans loaded"}]

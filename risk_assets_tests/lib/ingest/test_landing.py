@@ -549,6 +549,8 @@ def test_a_mainframe_trailers_record_count_and_amount_total_are_checked(risk_hom
         ("MF_20240531.DAT", 30, 2), ("MF_20240630.DAT", 29, 2), ("MF_20240731.DAT", 25, 1)]
     assert report.files[0].notes["footer_totals"]["control record, line 32: records"]["matches"]
     lost = float(loans[17]["loan_amnt"])
+    assert outcome.observed == ("3 footer total(s) do not match the loans loaded: MF_20240630.DAT line 31; "
+                                "MF_20240731.DAT control record")
     assert [r["detail"] for r in outcome.failed_rules] == [
         "MF_20240630.DAT line 31: the control record's record count states 30 rows, the file holds 29 (-1): rows "
         "were lost, or added, before the file landed (a paste or transfer cut short, a copy of part of the output)",
