@@ -1521,6 +1521,11 @@ class _JsonRecord:
 
 def _json_error(path: Path, text: str, exc: json.JSONDecodeError, what: str) -> FileRefused:
     end = " (the text stops before the JSON closes: a truncated download?)" if _json_left_open(text) else ""
+    at = text[exc.pos:exc.pos + 2]
+    if at in ("//", "/*") or at[:1] == "#":
+        end = " (a comment: JSON has none; JSONC and JSON5 files must lose their comments)"
+    elif at[:1] in ("]", "}") and text[:exc.pos].rstrip().endswith(","):
+        end = " (a comma before the closing bracket: a trailing comma, which JSON does not allow)"
     return FileRefused(f"{path}: line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg}){end}; {what}")
 
 
@@ -2419,9 +2424,9 @@ def _explain_unrecognised_labels(parsed: ParsedFile, path: Path) -> None:
         f"{json.dumps(counts, ensure_ascii=False)}; {LABEL_MAP_HINT}")
 
 
-_JSON_COMMENTS = re.compile(r"\A\ufeff?(?:\s*(?://[^\n]*|/\*.*?\*/))+\s*", re.DOTALL)
-"""Comments before a JSON document (`// export of ...`, `/* ... */`), as JSONC and JSON5 allow and
-JSON does not; the document is looked for after them."""
+_JSON_COMMENTS = re.compile(r"\A\ufeff?(?:\s*(?://[^\n]*|#[^\n]*|/\*.*?\*/))+\s*", re.DOTALL)
+"""Comments before a JSON document (`// export of ...`, `/* ... */`, `# ...`), as JSONC, JSON5 and
+YAML-minded tools write and JSON does not; the document is looked for after them."""
 
 
 def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | None] | None = None) -> ParsedFile:

@@ -625,12 +625,22 @@ def test_a_json_feed_opening_with_comments_is_refused_naming_the_comment(tmp_pat
     a known news format'. JSON has no comments, and the refusal says so, with the line."""
     feed = json.dumps({"articles": [{"id": "a1", "title": sentences[0][0][:40], "description": sentences[0][0]}]})
     for name, text, line, opening in (("jsonc.json", "// export of the desk's feed\n" + feed, 1, "//"),
-                                      ("block.json", "\n\n/* nightly\n   export */\n" + feed, 3, "/*")):
+                                      ("block.json", "\n\n/* nightly\n   export */\n" + feed, 3, "/*"),
+                                      ("hash.json", "# nightly export\n" + feed, 1, "# ")):
         path = tmp_path / name
         path.write_text(text)
         with pytest.raises(FileRefused) as refused:
             parse_news_file(path)
         assert str(refused.value).startswith(f"{path}: line {line}: a comment ({opening}), and JSON has none")
+    # inside the document: the decoder's line and column, and what is there
+    inside = tmp_path / "inside.json"
+    inside.write_text(feed[:-2] + ",\n  // the last one\n]}")
+    with pytest.raises(FileRefused, match=r"line 2 column 3: not valid JSON .* \(a comment: JSON has none"):
+        parse_news_file(inside)
+    trailing = tmp_path / "trailing.json"
+    trailing.write_text(feed[:-2] + ",\n]}")
+    with pytest.raises(FileRefused, match=r"line 2 column 1: .* \(a comma before the closing bracket: a trailing comma"):
+        parse_news_file(trailing)
 
 
 def test_a_field_written_twice_that_is_not_read_quarantines_nothing(tmp_path, sentences):
