@@ -491,8 +491,11 @@ def parse_loan_file(
     except FileRefused as exc:  # a refusal about the values names the file here
         raise FileRefused(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}") from None
     parsed.notes.update(partition_notes)
-    if title_note:
-        parsed.notes["as_of_from_title" if title_as_of == own_date and title_as_of else "title_as_of_unread"] = title_note
+    if title_note and title_as_of and title_as_of != own_date:  # the name's (or sidecar's) date decides
+        parsed.notes["title_as_of_differs"] = (f"{title_note} states {title_as_of.isoformat()}, the tape is dated "
+                                               f"{own_date.isoformat()} by its name or sidecar, which decides")
+    elif title_note:
+        parsed.notes["as_of_from_title" if title_as_of else "title_as_of_unread"] = title_note
     if folder_as_of:
         parsed.notes["as_of_from_folder"] = (f"{folder_facts.as_of_from} -> {folder_as_of.isoformat()}"
                                              + (" (the month's last day)" if folder_facts.month_end else ""))

@@ -94,3 +94,15 @@ def test_a_reports_title_line_dates_the_tape(data_dir, tmp_path, title, as_of, n
         assert parsed.notes["as_of_from_title"].startswith("line 1: ")
     else:
         assert note in parsed.notes["title_as_of_unread"]
+
+
+def test_a_title_date_that_differs_from_the_names_is_said_and_the_name_decides(data_dir, tmp_path):
+    """`bank_asof_2011-12-03.csv` titled `as of 11/30/2011`: the name's date dates the tape, and the
+    notes say the title states another (`title_as_of_differs`)."""
+    tape = _tape(data_dir, tmp_path, "bank_asof_2011-12-03.csv")
+    tape.write_text("Loan Portfolio Report as of 11/30/2011\n" + tape.read_text(), encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    assert parsed.notes["as_of"] == "2011-12-03"
+    assert parsed.notes["title_as_of_differs"] == (
+        "line 1: 'as of 11/30/2011' states 2011-11-30, the tape is dated 2011-12-03 by its name or sidecar, "
+        "which decides")
