@@ -286,10 +286,11 @@ def stated_checksum(path: Path) -> tuple[str, Path, str | None] | None:
     algorithm's length); None when there is none. A file listing several names states the digest
     on the line that names this file (`<digest>  <name>` or `<digest> *<name>` as md5sum writes
     it, `MD5 (<name>) = <digest>` as macOS and BSD md5 write it)."""
-    named = sorted(path.parent.glob(glob.escape(path.name) + ".*"))
+    around = sorted(path.parent.glob(glob.escape(path.stem) + ".*"))  # `tape.*`: tape.csv.md5 and tape.md5 alike
+    named = [p for p in around if p.stem == path.name]
     # `tape.md5` beside `tape.csv`: the stem's checksum, when no other file shares the stem
-    siblings = [p for p in path.parent.glob(glob.escape(path.stem) + ".*") if p.suffix.lower() not in CHECKSUM_SUFFIXES]
-    by_stem = sorted(path.parent.glob(glob.escape(path.stem) + ".*")) if siblings == [path] else []
+    siblings = [p for p in around if p.suffix.lower() not in CHECKSUM_SUFFIXES]
+    by_stem = around if siblings == [path] else []
     for candidate in [*named, *by_stem]:
         algorithm = CHECKSUM_SUFFIXES.get(candidate.suffix.lower())
         if algorithm is None or candidate.stem not in (path.name, path.stem):
