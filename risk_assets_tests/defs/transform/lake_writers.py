@@ -12,6 +12,7 @@ from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.defs.transform.assets import DBT_ASSETS
 from risk_assets.defs.transform.project import dbt_executable, dbt_project
 from risk_assets.lib.home import RiskHome
+from risk_assets.lib.lake import connect
 
 ROWS = 500
 
@@ -24,24 +25,18 @@ test's step spans catch."""
 
 
 def _write(lake: LakeResource, writer: str) -> None:
-    # A plain duckdb.connect fails at once on "Could not set lock on file": only the pool can keep
-    # this writer from colliding with another run's writer.
-    deadline = time.monotonic() + GRACE_SECONDS
-    while True:
-        try:
-            con = duckdb.connect(str(lake.home.lake_path))
-            break
-        except duckdb.IOException as exc:  # name the holder while it still runs: the test's output outlives it
-            if time.monotonic() > deadline:
-                raise duckdb.IOException(f"{exc}\nholder: {_holder(str(exc))}") from exc
-            time.sleep(0.1)
+    # The lake's own connect, waiting GRACE_SECONDS only: it fails on "Could not set lock on file"
+    # after that, so only the pool can keep this writer from colliding with another run's writer.
     try:
-        con.execute("CREATE TABLE IF NOT EXISTS raw.writes (writer VARCHAR, i INTEGER)")
-        for i in range(ROWS):
-            con.execute("INSERT INTO raw.writes VALUES (?, ?)", [writer, i])
-        time.sleep(2)  # hold the lock long enough for the other runs to try
-    finally:
-        con.close()
+        with connect(lake.home.lake_path, wait_seconds=GRACE_SECONDS, on_wait=lambda _: None) as con:
+            con.execute("CREATE TABLE IF NOT EXISTS raw.writes (writer VARCHAR, i INTEGER)")
+            for i in range(ROWS):
+                con.execute("INSERT INTO raw.writes VALUES (?, ?)", [writer, i])
+            time.sleep(2)  # hold the lock long enough for the other runs to try
+    except duckdb.IOException as exc:  # name the holder while it still runs: the test's output outlives it
+        if "lock" not in str(exc).lower():
+            raise
+        raise duckdb.IOException(f"{exc}\nholder: {_holder(str(exc))}") from exc
 
 
 def _holder(message: str) -> str:

@@ -1,8 +1,8 @@
 """DuckDB single writer: two runs started at the same moment, plus dbt, all succeed and lose nothing.
 
 Three `dagster asset materialize` processes share one instance whose dagster.yaml limits every pool
-to one slot (risk_assets.cli.INSTANCE_YAML): two writers that open the lake with a plain
-duckdb.connect (retried for 3 s only, lake_writers.GRACE_SECONDS), and the dbt models. Without the
+to one slot (risk_assets.cli.INSTANCE_YAML): two writers that open the lake waiting 3 s only
+(lake_writers.GRACE_SECONDS), and the dbt models. Without the
 pool the writers collide on "Could not set lock on file", and their steps overlap.
 """
 
