@@ -1555,7 +1555,7 @@ lender's book export holds EUR, GBP and CHF loans in one file."""
 ROW_CURRENCY_WRITTEN = {
     "€": "EUR", "EURO": "EUR", "EUROS": "EUR", "978": "EUR", "£": "GBP", "POUND": "GBP", "STERLING": "GBP",
     "GBP £": "GBP", "826": "GBP", "$": "USD", "US$": "USD", "USD $": "USD", "DOLLAR": "USD", "US DOLLAR": "USD",
-    "840": "USD", "CHF": "CHF", "FR.": "CHF", "SWISS FRANC": "CHF", "756": "CHF", "¥": "JPY", "YEN": "JPY",
+    "840": "USD", "FR.": "CHF", "SWISS FRANC": "CHF", "756": "CHF", "¥": "JPY", "YEN": "JPY",
     "392": "JPY", "KR": "SEK", "752": "SEK", "578": "NOK", "208": "DKK", "124": "CAD", "036": "AUD", "36": "AUD",
 }
 """How a row's currency is written besides its ISO 4217 letter code (upper-cased): a symbol, a word,
