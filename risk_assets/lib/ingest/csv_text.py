@@ -153,9 +153,10 @@ def rule_line(delimiter: str) -> str:
     return rf"^{allowed}[-=]{{3}}{allowed}$"
 
 
-ROW_COUNT_LINE = r"(?i)^\s*\(?\d[\d,]* rows?(?: affected| selected)?\)?\.?\s*$"
+ROW_COUNT_LINE = r"(?i)^\s*\(?\d[\d,]* rows?(?: affected| selected)?\)?\.?(?:\s+\d[\d,]* columns?)?\s*$"
 """A database client's count of the rows it printed: psql's `(30 rows)`, sqlcmd's `(30 rows
-affected)`, SQL*Plus's `30 rows selected.`: a non-data line (`row_count`), never a loan."""
+affected)`, SQL*Plus's `30 rows selected.`, DuckDB's `30 rows  16 columns`: a non-data line
+(`row_count`), never a loan."""
 
 
 PAGE_NUMBER_LINE = (r'(?i)^(?:\s*(?:"")?\s*[,;|\t])*\s*"?\s*[-–—]?\s*(?:page|pg\.?)\s*\d+(?:\s*(?:of|/)\s*\d+)?'
@@ -743,7 +744,8 @@ def read_records(
     if "_source_line" in header:
         raise FileRefused(f"{path}: line {header_line}: column '_source_line' is a lineage column the lake "
                           "sets itself (the file looks like an export of the lake); drop or rename it")
-    non_data = [(n, "note") for n in range(1, header_line)]
+    above = lines[: max(header_line - 1, 0)].to_list()  # a client's frame drawn above the header is a rule
+    non_data = [(n, "rule_line" if re.search(rule_line(delimiter), text) else "note") for n, text in enumerate(above, start=1)]
     non_data += [(n, "header_continued") for n in range(header_line + 1, header_line + header_lines)]
     split_at_crs = bool(lines.str.contains("\r", literal=True).any())
     if split_at_crs:  # records joined by a lone CR (mixed line ends)

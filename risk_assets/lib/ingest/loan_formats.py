@@ -86,7 +86,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from risk_assets.lib.ingest import csv_text, folders, workbook
+from risk_assets.lib.ingest import box_tables, csv_text, folders, workbook
 from risk_assets.lib.ingest.mappings import (
     ESSENTIAL_TARGETS,
     HEADERLESS_COLUMN,
@@ -437,6 +437,10 @@ def parse_loan_file(
         raise FileRefused(f"{path}: the file is empty ({len(content)} bytes{blank}): "
                           "no header and no loans; was it landed before it was fully written?")
     mappings, unreadable, not_naming = load_mappings(path, mapping_dirs)
+    boxed = box_tables.unbox(content, path) if content[:4] not in (b"PAR1", csv_text.ZIP_MAGIC) else None
+    if boxed:  # a client's display saved to a file, read as its `|`-separated paste is
+        content = boxed.content
+        mappings = [dataclasses.replace(m, dialect=dataclasses.replace(m.dialect, delimiter="|", encoding="utf-8")) for m in mappings]
     frame = _parquet_frame(path, content) if content[:4] == b"PAR1" else None
     records: csv_text.TextRecords | None = None  # read with the header for a workbook, below for the rest
     sheet_notes: dict[str, object] = {}
@@ -449,6 +453,8 @@ def parse_loan_file(
             mapping = _pick_parquet_mapping(path, frame, mappings)
         else:
             mapping, header_line = _detect(path, content, mappings)
+            if boxed:
+                mapping = dataclasses.replace(mapping, line_kinds=mapping.line_kinds + boxed.line_kinds)
             if header_line > 1:  # a report's title above the header may state its as-of date
                 title_as_of, title_note = _as_of_from_title(
                     csv_text.head_lines(content, mapping.dialect.encoding)[:header_line - 1])
@@ -491,6 +497,8 @@ def parse_loan_file(
     except FileRefused as exc:  # a refusal about the values names the file here
         raise FileRefused(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}") from None
     parsed.notes.update(partition_notes)
+    if boxed:
+        parsed.notes.update(boxed.notes)
     if title_note and title_as_of and title_as_of != own_date:  # the name's (or sidecar's) date decides
         parsed.notes["title_as_of_differs"] = (f"{title_note} states {title_as_of.isoformat()}, the tape is dated "
                                                f"{own_date.isoformat()} by its name or sidecar, which decides")
@@ -2155,7 +2163,7 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame, mapping: Ta
     counted = {line: text for line, text in records.marked_text.items() if (line, "row_count") in records.non_data_lines}
     checks: dict[str, object] = {}
     for line, text in sorted(counted.items()):  # a database client's '(30 rows)': every row it printed is a record
-        stated = int(re.sub(r"\D", "", text))
+        stated = int(re.search(r"\d[\d,]*", text).group().replace(",", ""))  # DuckDB adds '  4 columns'
         records_read = records.fields.height + records.malformed.height
         checks[f"row count, line {line}"] = {"line": line, "stated": stated, "records": records_read,
                                              "matches": stated == records_read}

@@ -33,7 +33,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 import polars as pl
 
-from risk_assets.lib.ingest import csv_text, news_xml
+from risk_assets.lib.ingest import box_tables, csv_text, news_xml
 from risk_assets.lib.ingest.folders import MONTH_NAMES
 from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNATURE
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
@@ -2463,6 +2463,10 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
         raise FileRefused(f"{path}: line {line}: a comment ({opening}), and JSON has none: a JSON with comments "
                           "(JSONC, JSON5) file, as an editor or a config export writes it; remove the comments "
                           "(and any trailing commas) and land it again")
+    if box_tables.unbox(data, path) is not None:  # raises itself when the display left rows out
+        raise FileRefused(f"{path}: a table drawn with box characters (psql's unicode line style, DuckDB's box "
+                          f"display), which news landing does not read (loan landing does); "
+                          f"{box_tables.EXPORT_INSTEAD.replace('tape.csv', 'news.csv')}")
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
         "its 'Y,Notices' CSV, a feed CSV with a headline or body column, a JSON feed: a news API's "
