@@ -71,28 +71,53 @@ ID_WRAPPERS = (
     (r"^(\d+)\.0+$", "$1"),            # 1077501.0: an integer id that passed through a float column
 )
 """(pattern, replacement) pairs that undo what spreadsheets and float columns do to ids, applied in
-order after thousands separators are removed from an id like 1,077,502 (ID_GROUPED). Replacements
+order (an id written with digit grouping, 1,077,502, is read first: ID_GROUPED_FORMS). Replacements
 use `$1` (polars); `unwrap_id` applies them in Python."""
 
-ID_GROUPED = r"^[1-9]\d{0,2}(?:,\d{3})+(?:\.0+)?$"
-"""An id shown with a number format's thousands separators: 1,077,502."""
+ID_GROUPED_FORMS = (
+    r"^([1-9]\d{0,2}(?:,\d{3})+)(?:\.0+)?$",                 # 1,077,502 (and 1,077,502.00)
+    r"^([1-9]\d{0,2}(?:\.\d{3}){2,})(?:,0+)?$",               # 1.000.014.003 (German, Dutch, Italian, ...)
+    r"^([1-9]\d{0,2}(?:\.\d{3})+),0+$",                      # 14.003,00: one group, with a decimal comma
+    r"^([1-9]\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+)(?:,0+)?$",  # 1 000 084 002 (French, Nordic: no-break spaces)
+    r"^([1-9]\d{0,2}(?:['\u2019]\d{3})+)(?:\.0+)?$",          # 1'000'146'010 (Swiss)
+)
+"""An id shown with a number format's digit grouping, in the locales' separators (CLDR number
+symbols: `,` English, `.` German and most of continental Europe, a space or no-break space French
+and Nordic, an apostrophe Swiss), with the decimal zeros a currency or 2-decimal format adds. The
+first group holds the digits without their separators. A single `.` group (`1.000`) is left alone:
+it may be a float's `1.000`, one, as much as a thousand."""
+
+
+def ungrouped_id(text: str) -> str | None:
+    """The digits of an id written with a number format's digit grouping (ID_GROUPED_FORMS:
+    `1.000.014.003` -> `1000014003`, `1 000 084 002`, `1'000'146'010`, `1,077,502.00`), else None."""
+    for form in ID_GROUPED_FORMS:
+        if found := re.match(form, text):
+            return re.sub(r"\D", "", found.group(1))
+    return None
 
 
 def unwrap_id(text: str) -> str:
     """An id as its system wrote it: `="1077175"` -> 1077175, `'1076863` -> 1076863, `1077501.0` ->
-    1077501, `1,077,502` -> 1077502 (ID_GROUPED, ID_WRAPPERS); anything else unchanged."""
+    1077501, `1,077,502` or `1.077.502` -> 1077502 (ID_GROUPED_FORMS, ID_WRAPPERS); anything else unchanged."""
     for pattern, replacement in ID_WRAPPERS[:2]:
         text = re.sub(pattern, replacement.replace("$1", r"\1"), text)
-    if re.match(ID_GROUPED, text):
-        text = text.replace(",", "")
+    if (digits := ungrouped_id(text)) is not None:
+        return digits
     pattern, replacement = ID_WRAPPERS[2]
     return re.sub(pattern, replacement.replace("$1", r"\1"), text)
 
 
-INVISIBLE_CHARACTER = "\u200b\u200c\u200d\u2060\ufeff"
-"""Zero-width space, non-joiner and joiner, word joiner and a stray byte-order mark: invisible in
-any viewer, pasted from web pages; Unicode does not count them as white space, so a plain strip
-leaves them."""
+INVISIBLE_CHARACTER = ("\u200b\u200c\u200d\u2060\ufeff\u00ad\u061c\u180e\u200e\u200f"
+                       "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters no viewer shows (Unicode general category Cf, format): zero-width space, non-joiner
+and joiner, word joiner, a stray byte-order mark, the soft hyphen (a hyphenation hint), the
+Mongolian vowel separator, and the bidirectional marks that right-to-left locales and copies from
+mail or chat clients add: the Arabic letter mark, LRM and RLM, the embeddings and overrides
+U+202A-U+202E and the isolates U+2066-U+2069 (Unicode Standard Annex #9). Unicode does not count
+them as white space, so a plain strip leaves them: `\u200f1000024006` and `1000024006` would be two
+loans. One at either end of a value is stripped like white space; one inside an id or text value
+is quarantined (`invisible_character`)."""
 
 SCI_NOTATION_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$"
 """Scientific notation in a numeric column, signed exponent or not (1.2346E5, 1e3, .5e3): a

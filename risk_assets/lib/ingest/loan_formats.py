@@ -25,8 +25,9 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           2^53 in Parquet: digits are lost
     non_integer_id        a Parquet float id with a fraction or a minus sign (1077503.5, -0.0)
     spreadsheet_error     an Excel error value (#N/A, #VALUE!, #DIV/0!, ...) in place of a value
-    invisible_character   a zero-width character inside a text value or id (one at either end is
-                          stripped like white space)
+    invisible_character   an invisible character (zero-width space, soft hyphen, bidirectional mark:
+                          csv_text.INVISIBLE_CHARACTER) inside a text value or id (one at either end
+                          is stripped like white space)
     sci_notation_value    a number in scientific notation (1.2346E+05) in a text tape: digits are lost
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
     unknown_status        status not in the format's status -> default flag map
@@ -196,7 +197,7 @@ RULES: dict[str, str] = {
     "non_integer_id": ("is a float id with a fraction or a minus sign: a float id column holds whole, non-negative "
                        "numbers, so the value was changed upstream"),
     "spreadsheet_error": "is a spreadsheet error value: the cell's value was lost before export",
-    "invisible_character": "holds a zero-width character inside the value (pasted text?)",
+    "invisible_character": "holds an invisible character inside the value (a zero-width space, soft hyphen or bidirectional mark: pasted text?)",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
     "control_character": "holds a control character (a NUL byte: a binary or truncated export)",
     "ambiguous_number": ("is ambiguous in a decimal-comma dialect (thousands or decimals?); if every such value of "
@@ -1662,11 +1663,13 @@ def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
     invisible character at either end was stripped before (see `csv_text.INVISIBLE_CHARACTER`). The
     loan key is built from the unwrapped id, so a re-delivery matches its loan; the count of
     unwrapped ids is in the file's notes (source_loan_id_unwrapped). `1,077,502` (a number format
-    with thousands separators applied to the id column) loses its separators."""
+    with digit grouping applied to the id column), or `1.077.502`, `1 077 502`, `1'077'502` as
+    other locales group digits (`csv_text.ID_GROUPED_FORMS`), loses its separators and any decimal
+    zeros the format added."""
     (formula, formula_to), (marker, marker_to), (float_tail, float_to) = csv_text.ID_WRAPPERS
     text = raw.str.replace(formula, formula_to).str.replace(marker, marker_to)
-    text = pl.when(text.str.contains(csv_text.ID_GROUPED)).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
-    return text.str.replace(float_tail, float_to)
+    grouped = pl.coalesce([text.str.extract(form, 1) for form in csv_text.ID_GROUPED_FORMS]).str.replace_all(r"\D", "")
+    return pl.when(grouped.is_not_null()).then(grouped).otherwise(text.str.replace(float_tail, float_to))
 
 
 ALL_DIGIT_ID = r"^[0-9]+$"

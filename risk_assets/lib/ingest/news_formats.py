@@ -52,10 +52,15 @@ LABEL_MAP_HINT = ("declare what each means in the news settings key 'label_map' 
                   "null: not a sentiment label; README, 'News files')")
 
 
+_INVISIBLE_REMOVED = str.maketrans("", "", csv_text.INVISIBLE_CHARACTER)
+
+
 def label_key(raw: str) -> str:
-    """A label as labels are compared: lowercased, without surrounding white space, inner runs of
-    white space as one space (`' Positive '` -> `'positive'`)."""
-    return " ".join(raw.split()).lower()
+    """A label as labels are compared: lowercased, without invisible characters
+    (`csv_text.INVISIBLE_CHARACTER`: a zero-width space or bidirectional mark pasted with it) or
+    surrounding white space, inner runs of white space as one space (`' Positive\u200b'` -> `'positive'`)."""
+    return " ".join(raw.translate(_INVISIBLE_REMOVED).split()).lower()
+
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "TIMESTAMP": pl.Datetime("us"), "BOOLEAN": pl.Boolean}
 ROWS_SCHEMA: dict[str, pl.DataType] = {
@@ -362,7 +367,9 @@ a line end in an unquoted field and raises; it travels through the csv module as
 character and is put back in every field."""
 
 
-_TRAILING_LABEL = re.compile(r"@\s*([A-Za-z]+)\s*$")
+_TRAILING_LABEL = re.compile(rf"@[\s{csv_text.INVISIBLE_CHARACTER}]*([A-Za-z]+)[\s{csv_text.INVISIBLE_CHARACTER}]*$")
+"""A record's '@label' end; white space and invisible characters (a zero-width space pasted with
+the label) around the label allowed."""
 
 
 def _looks_like_phrasebank_txt(lines: list[str]) -> bool:
@@ -1288,8 +1295,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
                        "lost before the file was written")
     if any(c in invisible for c in doc_id):
         out.reject(number, None, "doc_id", "invisible_character", record["doc_id"],
-                   f"{where}: article id {doc_id!r} holds a zero-width character inside (pasted text?): "
-                   "no later delivery would match it")
+                   f"{where}: article id {doc_id!r} holds an invisible character inside (a zero-width space, soft "
+                   "hyphen or bidirectional mark: pasted text?): no later delivery would match it")
     if not _present(doc_id):
         out.reject(number, None, "doc_id", "missing_doc_id", record["doc_id"],
                    f"{where}: no article id ({record['doc_id']!r})")
