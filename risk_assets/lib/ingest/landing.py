@@ -524,7 +524,7 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
     text and label are the same, a re-delivery, the label differs (both named), or the text
     differs, a revision whose first version stays). An id that is a URL matches a loaded id with
     the same `news_formats.url_key` (the same address with another scheme, host case, `www.`,
-    default port, fragment, tracking parameters or trailing slash; the message then names the
+    default port, fragment, percent escapes, tracking parameters or trailing slash; the message then names the
     loaded id too; of several, the first loaded). raw.news keeps one row per article, and the rows
     of the file still reconcile."""
     if not parsed.rows.height:

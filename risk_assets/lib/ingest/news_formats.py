@@ -95,7 +95,11 @@ def url_key(doc_id: str) -> str | None:
     parameters (`utm_*`, `TRACKING_PARAMETERS`, in any case; an HTML-escaped `&amp;` separates like
     `&`) dropped while the other parameters stay as written and in their order, percent escapes
     upper-cased, and the path's trailing slashes dropped. The path keeps its case (servers tell
-    `/Story` from `/story`). Returns e.g. 'url:news.example.com/markets/story-4?id=7' for
+    `/Story` from `/story`). Percent escapes are normalised as RFC 3986 section 6.2.2 says: written
+    in upper case, and an escaped unreserved character (`%7E`, `%41`) written as itself; a
+    character outside ASCII (an IRI's `wärtsilä`, as a browser's address bar shows it) is written
+    as the percent escapes of its UTF-8 bytes (RFC 3987 section 3.1), as a server receives it.
+    Returns e.g. 'url:news.example.com/markets/story-4?id=7' for
     'HTTP://www.News.Example.com:80/markets/story-4/?utm_source=rss&id=7#comments'.
     """
     if not URL_ID.match(doc_id):
@@ -113,15 +117,31 @@ def url_key(doc_id: str) -> str | None:
         return None
     if port not in (None, 80, 443):
         host = f"{host}:{port}"
-    path = re.sub(r"%[0-9a-fA-F]{2}", lambda m: m.group().upper(), parts.path).rstrip("/")
-    kept = [pair for pair in parts.query.replace("&amp;", "&").split("&")
+    path = _percent_normal(parts.path).rstrip("/")
+    kept = [_percent_normal(pair) for pair in parts.query.replace("&amp;", "&").split("&")
             if pair and not _tracking_parameter(pair.split("=", 1)[0])]
     query = "?" + "&".join(kept) if kept else ""
     fragment = "#" + parts.fragment if parts.fragment.startswith(_KEPT_FRAGMENT) else ""
     return f"url:{host}{path}{query}{fragment}"
 
 
-SAME_URL = ("the same address written another way: scheme, host case, www., default port, fragment, "
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+"""RFC 3986 section 2.3: characters a URI never needs to escape; `%41` and `A` are one address."""
+
+
+def _percent_normal(text: str) -> str:
+    """A URL's path or query parameter with its percent escapes in one form (see `url_key`):
+    `w%c3%a4rtsil%C3%A4` and `wärtsilä` -> `w%C3%A4rtsil%C3%A4`, `%7Euser` -> `~user`."""
+    encoded = "".join(c if c.isascii() else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in text)
+
+    def one(escape: re.Match[str]) -> str:
+        char = chr(int(escape.group()[1:], 16))
+        return char if char in _UNRESERVED else escape.group().upper()
+
+    return re.sub(r"%[0-9a-fA-F]{2}", one, encoded)
+
+
+SAME_URL = ("the same address written another way: scheme, host case, www., default port, fragment, percent escapes, "
             "tracking parameters and trailing slash aside")
 """How a duplicate's message says that its id is the loaded copy's URL written another way."""
 

@@ -69,6 +69,11 @@ def _feed_rss(sentences, links) -> str:
     ("https://news.example.com/a?id=7&p=2", "https://news.example.com/a/?fbclid=Iw&id=7&gclid=Cj&p=2&mc_cid=1&mc_eid=2"),
     ("https://news.example.com/a/caf%c3%a9", "https://news.example.com/a/caf%C3%A9"),
     ("https://news.example.com/a?id=7", "https://news.example.com/a?utm_source=x&amp;id=7"),  # HTML-escaped '&'
+    # an IRI as an address bar shows it, and the URI a server receives (RFC 3987 section 3.1)
+    ("https://www.kauppalehti.fi/uutiset/wärtsilä-tilaus/a1", "https://www.kauppalehti.fi/uutiset/w%C3%A4rtsil%C3%A4-tilaus/a1"),
+    ("https://news.example.com/haku?q=wärtsilä", "https://news.example.com/haku?q=w%c3%a4rtsil%c3%a4"),
+    ("https://news.example.com/~desk/a", "https://news.example.com/%7Edesk/%61"),  # escaped unreserved characters
+    ("https://news.example.com/story/8", "https://news.example.com/story/8?"),  # an empty query
 ])
 def test_spellings_of_one_address_share_a_key(a, b):
     assert url_key(a) == url_key(b) is not None
@@ -81,6 +86,8 @@ def test_spellings_of_one_address_share_a_key(a, b):
     ("https://news.example.com/a", "https://news.example.com:8443/a"),
     ("https://news.example.com/#!/story/1", "https://news.example.com/#!/story/2"),  # a route names the page
     ("https://news.example.com/a", "https://other.example.com/a"),
+    ("https://news.example.com/a%2Fb", "https://news.example.com/a/b"),  # an escaped '/' is reserved: another path
+    ("https://news.example.com/?q=a%26b", "https://news.example.com/?q=a&b"),  # an escaped '&' is part of a value
 ])
 def test_different_addresses_keep_different_keys(a, b):
     assert url_key(a) != url_key(b)
@@ -102,8 +109,8 @@ def test_url_variants_within_one_feed_are_duplicates_of_the_first_copy(tmp_path,
     messages = parsed.quarantine["message"].to_list()
     assert messages[0].endswith(f"article id '{BASE}0' is already on line 2 (same text: a repeat)")
     assert messages[2].endswith(f"article id '{BASE}2/' is already on line 4 as '{BASE}2' (the same address written "
-                                "another way: scheme, host case, www., default port, fragment, tracking parameters "
-                                "and trailing slash aside) (same text: a repeat)")
+                                "another way: scheme, host case, www., default port, fragment, percent escapes, "
+                                "tracking parameters and trailing slash aside) (same text: a repeat)")
     # the row keeps the URL as written: only the comparison is canonical
     assert parsed.quarantine["raw_value"].to_list()[4] == "http://news.example.com/markets/story-4"
 
@@ -134,7 +141,7 @@ def test_url_variants_in_a_later_feed_are_duplicates_of_the_loaded_copy(risk_hom
     assert quarantined[0][2].endswith(f"article id {BASE}0 is already loaded from {feed_a} line 2 (same text: a re-delivery)")
     assert quarantined[4][2].endswith(
         f"article id http://news.example.com/markets/story-4 is already loaded from {feed_a} line 6 as {BASE}4 "
-        "(the same address written another way: scheme, host case, www., default port, fragment, tracking "
+        "(the same address written another way: scheme, host case, www., default port, fragment, percent escapes, tracking "
         "parameters and trailing slash aside) (same text: a re-delivery)")
     assert f"line 9 as {BASE}7 (the same address" in quarantined[7][2]
 
@@ -150,5 +157,5 @@ def test_a_revised_text_under_a_url_variant_keeps_the_first_version(risk_home, s
         (message,) = con.execute("SELECT message FROM quality.quarantine").fetchone()
     assert rows == [(f"{BASE}0", sentences[0]), (f"{BASE}1", sentences[1]), (f"{BASE}9", sentences[3])]
     assert message.endswith(f"as {BASE}0 (the same address written another way: scheme, host case, www., default "
-                            "port, fragment, tracking parameters and trailing slash aside) (different text: the first "
+                            "port, fragment, percent escapes, tracking parameters and trailing slash aside) (different text: the first "
                             "version is kept)")
