@@ -1408,19 +1408,167 @@ def _source(out: _Collector, line: int, path: Path, value: str | None) -> str:
     return f"{FILE_SOURCE}{path.name}"
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One exchange as news feeds name it: its Refinitiv RIC suffix (empty for the US listings,
+    whose canonical ticker is the bare symbol), its Bloomberg exchange codes, the prefixes Google
+    Finance and TradingView write before a symbol, and its ISO 10383 market identifier codes."""
+
+    name: str
+    ric: str
+    bloomberg: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    mics: tuple[str, ...]
+
+
+TICKER_EXCHANGES: tuple[Exchange, ...] = (
+    Exchange("United States", "", ("US", "UN", "UW", "UQ", "UR", "UA", "UP", "UV"),
+             ("NASDAQ", "NYSE", "NYSEAMERICAN", "NYSEMKT", "AMEX", "NYSEARCA", "BATS", "OTC", "OTCMKTS"),
+             ("XNAS", "XNYS", "XASE", "ARCX")),
+    Exchange("London Stock Exchange", "L", ("LN",), ("LON", "LSE"), ("XLON",)),
+    Exchange("Nasdaq Helsinki", "HE", ("FH",), ("HEL", "OMXHEX"), ("XHEL",)),
+    Exchange("Nasdaq Stockholm", "ST", ("SS",), ("STO", "OMXSTO"), ("XSTO",)),
+    Exchange("Oslo Bors", "OL", ("NO",), ("OSL",), ("XOSL",)),
+    Exchange("Nasdaq Copenhagen", "CO", ("DC",), ("CPH", "OMXCOP"), ("XCSE",)),
+    Exchange("Xetra", "DE", ("GY",), ("ETR", "XETR"), ("XETR",)),
+    Exchange("Frankfurt Stock Exchange", "F", ("GF",), ("FRA", "FWB"), ("XFRA",)),
+    Exchange("Euronext Paris", "PA", ("FP",), ("EPA",), ("XPAR",)),
+    Exchange("Euronext Amsterdam", "AS", ("NA",), ("AMS",), ("XAMS",)),
+    Exchange("SIX Swiss Exchange", "S", ("SW",), ("SWX", "SIX"), ("XSWX",)),
+    Exchange("Borsa Italiana (Milan)", "MI", ("IM",), ("BIT", "MIL"), ("XMIL",)),
+    Exchange("Bolsa de Madrid (Mercado Continuo)", "MC", ("SM",), ("BME",), ("XMAD", "XMCE")),
+    Exchange("Toronto Stock Exchange", "TO", ("CT",), ("TSX",), ("XTSE",)),
+    Exchange("Tokyo Stock Exchange", "T", ("JT",), ("TYO",), ("XTKS",)),
+    Exchange("Hong Kong Stock Exchange", "HK", ("HK",), ("HKG", "HKEX"), ("XHKG",)),
+    Exchange("Australian Securities Exchange (Sydney)", "AX", ("AT",), ("ASX",), ("XASX",)),
+)
+"""The exchanges whose spellings of a listing `_canonical_ticker` maps, each code written as its
+source writes it: Refinitiv's RIC exchange identifiers (the suffix after the dot of a RIC,
+`VOD.L`), Bloomberg's exchange codes (the word before the yellow key, `VOD LN Equity`), Google
+Finance's and TradingView's exchange prefixes (`LON:VOD`, `LSE:VOD`) and ISO 10383 market
+identifier codes (MICs, `XLON:VOD`).
+
+Left out on purpose, so that nothing is guessed: Bloomberg's country composites (`GR` Germany,
+`CN` Canada, `JP` Japan, `AU` Australia), which stand for several venues with RICs of their own
+(`.DE` and `.F`; `.TO` and `.V`), and `SE` (SIX's former virt-x segment, RIC `.VX`); the prefix
+`TSE`, which is Toronto on Google Finance and Tokyo on TradingView; TradingView's `EURONEXT`,
+which is Paris, Amsterdam, Brussels or Lisbon. Such a ticker is kept as written (noted in
+notes['ticker_exchange_unknown'] when it is plainly a Bloomberg ticker or has a prefix)."""
+
+US_RIC_SUFFIXES = frozenset({"O", "OQ", "N", "K", "PK"})
+"""RIC suffixes of US listings read as such: Nasdaq (`.O`, `.OQ`), NYSE (`.N`), the NYSE
+consolidated quote (`.K`) and OTC Pink (`.PK`). Not `.A` (NYSE American) nor `.B` (Boston): on US
+feeds `BRK.A`, `BF.B` are share classes. Not `.P` (NYSE Arca): some feeds write a preferred
+share so (`XYZ.P`)."""
+
+_RIC_EXCHANGES = {e.ric: e for e in TICKER_EXCHANGES if e.ric}
+_BLOOMBERG_EXCHANGES = {code: e for e in TICKER_EXCHANGES for code in e.bloomberg}
+_PREFIX_EXCHANGES = {prefix: e for e in TICKER_EXCHANGES for prefix in e.prefixes}
+_MIC_EXCHANGES = {mic: e for e in TICKER_EXCHANGES for mic in e.mics}
+_BLOOMBERG_TICKER = re.compile(r"(?P<symbol>[A-Z0-9][A-Z0-9/.&-]*)\s+(?P<code>[A-Za-z]{2})(?P<key>\s+(?i:equity))?")
+"""A Bloomberg ticker: its symbol (upper case, as Bloomberg writes it: `BRK/B`), an exchange code
+and the yellow key `Equity`, which feeds sometimes leave out (`AAPL US`)."""
+_PREFIXED_TICKER = re.compile(r"(?P<prefix>[A-Za-z]+)\s*:\s*(?P<symbol>\S+)")
+_RIC_TICKER = re.compile(r"(?P<symbol>\S+)\.(?P<suffix>[A-Z]{1,2})")
+_US_SHARE_CLASS = re.compile(r"(?P<root>[A-Z]+)(?:[./-](?P<class>[A-Z])|(?P<ric_class>[a-z]))")
+"""A US symbol with a one-letter share class: `BRK.B`, `BRK/B` (Bloomberg), `BRK-B`, or `BRKb`
+(the RIC's lower-case class letter)."""
+ISIN = re.compile(r"[A-Z]{2}[A-Z0-9]{9}[0-9]")
+
+
+def isin_check_digit_valid(value: str) -> bool:
+    """Whether a 12-character ISIN's last digit is its check digit (ISO 6166: letters as 10..35,
+    then the Luhn algorithm over the digits)."""
+    digits = "".join(str(int(c, 36)) for c in value[:-1])
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        d = int(digit) * (2 if position % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return (10 - total % 10) % 10 == int(value[-1])
+
+
+def _canonical_ticker(ticker: str) -> tuple[str, str | None, str | None]:
+    """One listing's ticker in one spelling, whichever vendor wrote it: (ticker, the form mapped or
+    None, an unknown exchange code or prefix or None).
+
+    - A US listing is its bare symbol: `AAPL.O`, `AAPL.OQ` (RIC, `US_RIC_SUFFIXES`),
+      `AAPL US Equity`, `AAPL UW Equity`, `AAPL UW` (Bloomberg), `NASDAQ:AAPL` (Google Finance,
+      TradingView), `XNAS:AAPL` (MIC) -> `AAPL`. Its one-letter share class is written with a dot:
+      `BRK/B US Equity`, `NYSE:BRK-B`, `BRKb.N` -> `BRK.B` (a symbol without an exchange is left as
+      written: `BRK-B` may be a Stockholm `ERIC-B` as well).
+    - Any other listing of `TICKER_EXCHANGES` is its symbol with the exchange's RIC suffix:
+      `VOD LN Equity`, `LON:VOD`, `XLON:VOD` -> `VOD.L`; `NOKIA FH Equity`, `HEL:NOKIA` ->
+      `NOKIA.HE`. The symbol is kept as written (`RDSA LN Equity` -> `RDSA.L`, while Refinitiv
+      writes the class in lower case, `RDSa.L`: whether a last letter is a class cannot be told,
+      so the two stay apart). A Hong Kong stock code has four digits, as in its RIC
+      (`5 HK Equity`, `HKG:5` -> `0005.HK`).
+    - A ticker already in that form, or with a RIC suffix not in the table (`NESN.VX`), a
+      one-letter dot that may be a share class (`BRK.B`, `BF.A`), an exchange code or prefix not in
+      the table (`SAP GR Equity`, `TSE:RY`), an ISIN, or anything else is kept as written.
+    """
+    if (found := _BLOOMBERG_TICKER.fullmatch(ticker)) is not None:
+        exchange = _BLOOMBERG_EXCHANGES.get(found["code"].upper())
+        if exchange is None:
+            return ticker, None, f"Bloomberg {found['code']}" if found["key"] else None
+        return _listing(found["symbol"], exchange), "Bloomberg", None
+    if (found := _PREFIXED_TICKER.fullmatch(ticker)) is not None:
+        prefix = found["prefix"].upper()
+        if (exchange := _MIC_EXCHANGES.get(prefix)) is not None:
+            return _listing(found["symbol"], exchange), "MIC prefix", None
+        if (exchange := _PREFIX_EXCHANGES.get(prefix)) is not None:
+            return _listing(found["symbol"], exchange), "exchange prefix", None
+        return ticker, None, f"prefix {found['prefix']}"
+    if (found := _RIC_TICKER.fullmatch(ticker)) is not None:
+        suffix = found["suffix"]
+        if suffix in US_RIC_SUFFIXES:
+            return _listing(found["symbol"], TICKER_EXCHANGES[0]), "RIC", None
+        if (exchange := _RIC_EXCHANGES.get(suffix)) is not None:
+            listing = _listing(found["symbol"], exchange)
+            return listing, "RIC" if listing != ticker else None, None
+    return ticker, None, None
+
+
+def _listing(symbol: str, exchange: Exchange) -> str:
+    """`symbol` on `exchange` in the canonical form (`_canonical_ticker`)."""
+    symbol = symbol.upper() if symbol == symbol.lower() else symbol
+    if not exchange.ric:
+        if (share := _US_SHARE_CLASS.fullmatch(symbol)) is not None:
+            return f"{share['root']}.{(share['class'] or share['ric_class']).upper()}"
+        return symbol
+    if exchange.ric == "HK" and symbol.isdigit():
+        symbol = symbol.lstrip("0").zfill(4)
+    return f"{symbol}.{exchange.ric}"
+
+
 def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     """A ticker without its cashtag '$', in upper case when written all in lower case ('$aapl' ->
-    'AAPL'; a mixed-case exchange code such as 'RDSa.L' is kept); several tickers in one field,
-    separated by ',' or ';', are deduplicated, sorted and joined by ',' ('MSFT; $aapl' ->
-    'AAPL,MSFT'). Spaces are part of a ticker ('AAPL US Equity', 'BRK B'). A changed value is
-    listed in notes['ticker_normalised_lines']."""
+    'AAPL'; a mixed-case exchange code such as 'RDSa.L' is kept), in one spelling per listing
+    whichever vendor wrote it (`_canonical_ticker`: 'AAPL.O', 'NASDAQ:AAPL', 'AAPL US Equity' ->
+    'AAPL'; 'VOD LN Equity', 'LON:VOD' -> 'VOD.L'); several tickers in one field, separated by ','
+    or ';', are deduplicated, sorted and joined by ',' ('MSFT; $aapl' -> 'AAPL,MSFT'). Spaces are
+    part of a ticker that is not mapped ('BRK B', 'SAP GR Equity'). A changed value is listed in
+    notes['ticker_normalised_lines'], the tickers mapped counted by their form in
+    notes['ticker_forms'] ('RIC', 'Bloomberg', 'exchange prefix', 'MIC prefix'), the exchange
+    codes and prefixes not in `TICKER_EXCHANGES` in notes['ticker_exchange_unknown'], and ISINs,
+    which name a security but not its listing and are kept as written, in
+    notes['ticker_isins_kept']."""
     if value is None:
         return None
     tickers = set()
     for part in re.split(r"\s*[,;]\s*", value.strip()):
         part = part.removeprefix("$").strip()
-        if part:
-            tickers.add(part.upper() if part == part.lower() else part)
+        if not part:
+            continue
+        part = part.upper() if part == part.lower() else part
+        if ISIN.fullmatch(part) and isin_check_digit_valid(part):
+            out._count("ticker_isins_kept", part)
+        else:
+            part, form, unknown = _canonical_ticker(part)
+            if form is not None:
+                out._count("ticker_forms", form)
+            if unknown is not None:
+                out._count("ticker_exchange_unknown", unknown)
+        tickers.add(part)
     normal = ",".join(sorted(tickers))
     if normal != value:
         out.note_line("ticker_normalised_lines", line)

@@ -571,8 +571,8 @@ def test_tickers_are_written_as_exchanges_write_them(tmp_path):
     feed.write_text('id,ticker,headline\na1,$aapl,Apple rises\na2,AAPL,Apple falls\na3,"$msft; AAPL",Tech rallies\n'
                     'a4,AAPL US Equity,Apple flat\na5,RDSa.L,Shell up\n')
     parsed = parse_news_file(feed)
-    assert parsed.rows["ticker"].to_list() == ["AAPL", "AAPL", "AAPL,MSFT", "AAPL US Equity", "RDSa.L"]
-    assert parsed.notes["ticker_normalised_lines"] == [2, 4]
+    assert parsed.rows["ticker"].to_list() == ["AAPL", "AAPL", "AAPL,MSFT", "AAPL", "RDSa.L"]
+    assert parsed.notes["ticker_normalised_lines"] == [2, 4, 5]
 
 
 def test_newsapi_description_is_read_when_content_is_empty_and_a_feed_without_source_names_its_file(tmp_path):
