@@ -1,0 +1,109 @@
+"""Tickers of one listing written as different vendors write them (Refinitiv RICs, Bloomberg
+tickers, Google Finance and TradingView prefixes, ISO 10383 MICs), in feeds built from real
+Financial PhraseBank sentences: one spelling per listing, whatever the file's format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.sax.saxutils import escape
+
+import pytest
+
+from risk_assets.lib.ingest.news_formats import isin_check_digit_valid, parse_news_file
+
+
+@pytest.fixture
+def sentences(data_dir) -> list[str]:
+    """The first 20 sentences of the real Financial PhraseBank 50%-agreement file."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    return [line.rsplit("@", 1)[0] for line in lines[:20]]
+
+
+def _feed_csv(sentences: list[str], tickers: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "published_at", "ticker", "body"])
+    for i, ticker in enumerate(tickers):
+        writer.writerow([f"a{i}", f"2024-03-05T09:{i:02d}:00Z", ticker, sentences[i]])
+    return buffer.getvalue()
+
+
+def test_a_listing_written_by_different_vendors_is_one_ticker(tmp_path, sentences):
+    """Apple, Vodafone, Nokia and Berkshire's class B, each written two ways, used to be eight
+    tickers in the daily index; the RIC, Bloomberg, exchange-prefix and MIC forms now read as one
+    per listing. An ISIN, an exchange code not in the table and a one-letter dot that may be a
+    share class are kept as written; a 12-character code whose check digit is wrong is no ISIN."""
+    tickers = ["AAPL.O", "NASDAQ:AAPL", "VOD.L", "VOD LN Equity", "NOKIA FH Equity", "HEL:NOKIA", "BRK.B",
+               "BRK/B US Equity", "US0378331005", "SAP GR Equity", "XNAS:AAPL; NOKIA.HE", "BF.A", "FI0009000680"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(sentences[:13], [
+        "AAPL", "AAPL", "VOD.L", "VOD.L", "NOKIA.HE", "NOKIA.HE", "BRK.B", "BRK.B", "US0378331005",
+        "SAP GR Equity", "AAPL,NOKIA.HE", "BF.A", "FI0009000680"], strict=True))
+    assert parsed.notes["ticker_normalised_lines"] == [2, 3, 5, 6, 7, 9, 12]
+    assert parsed.notes["ticker_forms"] == {"RIC": 1, "exchange prefix": 2, "Bloomberg": 3, "MIC prefix": 1}
+    assert parsed.notes["ticker_exchange_unknown"] == {"Bloomberg GR": 1}
+    assert parsed.notes["ticker_isins_kept"] == {"US0378331005": 1}
+    # the daily index's distinct tickers: one per listing
+    listed = set(parsed.rows["ticker"].str.split(",").explode().to_list())
+    assert listed == {"AAPL", "VOD.L", "NOKIA.HE", "BRK.B", "US0378331005", "SAP GR Equity", "BF.A", "FI0009000680"}
+
+
+def test_isin_check_digit():
+    """ISO 6166: Apple's and Nokia's ISINs are valid; one digit off is not."""
+    assert isin_check_digit_valid("US0378331005") and isin_check_digit_valid("FI0009000681")
+    assert not isin_check_digit_valid("US0378331006") and not isin_check_digit_valid("FI0009000680")
+
+
+def test_ambiguous_forms_stay_as_written_and_stockholm_classes_are_not_guessed(tmp_path, sentences):
+    """`TSE:` is Toronto on Google Finance and Tokyo on TradingView; `.P` is NYSE Arca or a
+    preferred share; `BRK-B` without an exchange may be Stockholm's `ERIC-B` as well; Bloomberg's
+    `ERICB` does not say whether its B is a class, so it is not merged with the RIC `ERICb.ST`. A
+    Hong Kong code has four digits, as in its RIC; a Tokyo code is kept."""
+    tickers = ["TSE:RY", "SPY.P", "BRK-B", "ERICB SS Equity", "ERICb.ST", "5 HK Equity", "HKG:0005", "700.HK",
+               "7203 JT Equity", "TYO:7203", "BRKb.N", "NYSE:BRK-B", "$aapl.o", "NESN.VX"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows["ticker"].to_list() == [
+        "TSE:RY", "SPY.P", "BRK-B", "ERICB.ST", "ERICb.ST", "0005.HK", "0005.HK", "0700.HK",
+        "7203.T", "7203.T", "BRK.B", "BRK.B", "AAPL", "NESN.VX"]
+    assert parsed.notes["ticker_forms"] == {"Bloomberg": 3, "exchange prefix": 3, "RIC": 3}
+    assert parsed.notes["ticker_exchange_unknown"] == {"prefix TSE": 1}
+    assert "ticker_isins_kept" not in parsed.notes
+
+
+def test_json_ticker_objects_and_rss_tickers_go_through_the_same_rule(tmp_path, sentences):
+    """Alpha Vantage's `ticker_sentiment`, Marketaux's `entities`, Benzinga's `stocks` and a plain
+    list of tickers, and Nasdaq's RSS `nasdaq:tickers`: each names Nokia and Apple in another
+    vendor's spelling, and each row reads 'AAPL,NOKIA.HE'."""
+    articles = [
+        {"uuid": "p0", "title": sentences[0][:40], "description": sentences[0], "published_at": "2024-03-05T09:00:00Z",
+         "ticker_sentiment": [{"ticker": "AAPL.OQ", "relevance_score": "0.9"}, {"ticker": "NOKIA FH Equity"}]},
+        {"uuid": "p1", "title": sentences[1][:40], "description": sentences[1], "published_at": "2024-03-05T09:01:00Z",
+         "entities": [{"symbol": "XHEL:NOKIA", "type": "equity"}, {"symbol": "nasdaq:aapl"}]},
+        {"uuid": "p2", "title": sentences[2][:40], "description": sentences[2], "published_at": "2024-03-05T09:02:00Z",
+         "stocks": [{"name": "OMXHEX:NOKIA"}, {"name": "AAPL UW Equity"}]},
+        {"uuid": "p3", "title": sentences[3][:40], "description": sentences[3], "published_at": "2024-03-05T09:03:00Z",
+         "tickers": ["NOKIA.HE", "AAPL US"]},
+    ]
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps({"data": articles}), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("doc_id", "ticker").rows() == [(f"p{i}", "AAPL,NOKIA.HE") for i in range(4)]
+    assert parsed.notes["ticker_forms"] == {"RIC": 1, "Bloomberg": 3, "MIC prefix": 1, "exchange prefix": 2}
+
+    rss = tmp_path / "wire.xml"
+    rss.write_text(f"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:nasdaq="http://nasdaq.com/reference/feeds/1.0"><channel><title>Wire</title>
+<item><guid>w1</guid><title>{escape(sentences[4][:40])}</title><description>{escape(sentences[4])}</description>
+<pubDate>Tue, 05 Mar 2024 09:04:00 GMT</pubDate><nasdaq:tickers>HEL:NOKIA,AAPL.O</nasdaq:tickers></item>
+</channel></rss>""", encoding="utf-8")
+    parsed = parse_news_file(rss)
+    assert parsed.format == "news_feed_rss"
+    assert parsed.rows.select("text_raw", "ticker").rows() == [(sentences[4], "AAPL,NOKIA.HE")]
+    assert parsed.notes["ticker_forms"] == {"exchange prefix": 1, "RIC": 1}
