@@ -262,3 +262,47 @@ def test_a_copy_without_a_ticker_is_the_story_its_other_copies_name(risk_home):
     ]
     assert [row[4] for row in staged] == [s[0], s[4], s[5], s[0], s[1], s[4], s[4]]
     assert features == 7
+
+
+def test_one_story_from_a_ric_feed_and_a_bloomberg_feed_is_one_article(risk_home):
+    """A Reuters feed names its stocks by RIC (NOKIA.HE, AAPL.O), a Bloomberg feed by Bloomberg
+    ticker (NOKIA FH Equity, AAPL US Equity). The same PhraseBank sentence on the same day from both
+    used to be two articles, scored and counted twice; read as one ticker per listing, it is one
+    article counted twice. The Bloomberg copy of a day later stays an article of its own."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+    from risk_assets.lib.lake import connect
+    from risk_assets_tests.conftest import DATA
+
+    phrasebank = DATA / "news" / "financial_phrasebank_50agree.txt"
+    if not phrasebank.is_file():
+        pytest.skip(f"sample data not found at {phrasebank}")
+    s = parse_news_file(phrasebank).rows["text_raw"].to_list()[300:303]
+    (risk_home.landing_news / "a_reuters.csv").write_text("guid,published_at,source,ticker,body\n" + "".join(
+        f'r{i},2024-03-05T09:0{i}:00Z,Reuters,"{ticker}","{s[i]}"\n'
+        for i, ticker in enumerate(["NOKIA.HE", "AAPL.O", "NOKIA.HE;AAPL.O"])))
+    (risk_home.landing_news / "b_bloomberg.csv").write_text("id,published_at,source,ticker,body\n" + "".join(
+        f'b{i},{day}T11:0{i}:00Z,Bloomberg,"{ticker}","{s[n]}"\n'
+        for i, (n, day, ticker) in enumerate([(0, "2024-03-05", "NOKIA FH Equity"), (1, "2024-03-05", "AAPL US Equity"),
+                                              (2, "2024-03-05", "AAPL UW Equity, NOKIA FH Equity"),
+                                              (0, "2024-03-06", "NOKIA FH Equity")])))
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+    assert [(f.rows_loaded, f.rows_quarantined) for f in report.files] == [(3, 0), (4, 0)]
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    result = dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_news", "news_features"])
+    assert result.success
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        staged = con.execute("SELECT doc_id, ticker, cast(published_at AS date)::varchar, duplicate_count, text_clean "
+                             "FROM staging.stg_news ORDER BY doc_id").fetchall()
+        tickers = con.execute("SELECT DISTINCT unnest(string_split(ticker, ',')) FROM marts.news_features "
+                              "WHERE cast(published_at AS date) = DATE '2024-03-05' ORDER BY 1").fetchall()
+    assert [row[:4] for row in staged] == [
+        ("bloomberg:b3", "NOKIA.HE", "2024-03-06", 1),  # a day later: another article
+        ("reuters:r0", "NOKIA.HE", "2024-03-05", 2),  # the Bloomberg copy counted, the first landed kept
+        ("reuters:r1", "AAPL", "2024-03-05", 2),
+        ("reuters:r2", "AAPL,NOKIA.HE", "2024-03-05", 2),
+    ]
+    assert [row[4] for row in staged] == [s[0], s[0], s[1], s[2]]
+    assert tickers == [("AAPL",), ("NOKIA.HE",)]
