@@ -1474,6 +1474,9 @@ _US_SHARE_CLASS = re.compile(r"(?P<root>[A-Z]+)(?:[./-](?P<class>[A-Z])|(?P<ric_
 """A US symbol with a one-letter share class: `BRK.B`, `BRK/B` (Bloomberg), `BRK-B`, or `BRKb`
 (the RIC's lower-case class letter)."""
 ISIN = re.compile(r"[A-Z]{2}[A-Z0-9]{9}[0-9]")
+"""An ISIN's shape (ISO 6166): a country code, nine letters or digits, a check digit
+(`isin_check_digit_valid`). It names a security, not where it is listed: no listing can be read
+from it offline, so a ticker field holding one keeps it as written."""
 
 
 def isin_check_digit_valid(value: str) -> bool:
