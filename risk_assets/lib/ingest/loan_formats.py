@@ -1081,11 +1081,13 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             return _quarter_date(s, present)
         if spec.fmt is None:  # ISO 8601: a date-time's calendar date as written (`_ISO_DATE_TIME`)
             s = pl.when(s.str.contains(_ISO_DATE_TIME)).then(s.str.slice(0, 10)).otherwise(s)
+        elif not _has_time_codes(spec.fmt):  # '01DEC2011:00:00:00' under %d%b%Y: the date as written
+            s = s.str.replace(_TIME_OF_DAY_TAIL, "")
         return _date(s, spec.fmt or "%Y-%m-%d", present, as_of or date.today())
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
 
 
-_UTC_TIMED = r"^(\d{4}-\d{2}-\d{2})[T ]((?:[01]\d|2[0-3]):[0-5]\d)(?::00(?:[.,]0+)?)?(?:Z|[+-]00(?::?00)?)$"
+_UTC_TIMED = r"^(\d{4}-\d{2}-\d{2})[T ]((?:[01]\d|2[0-3]):[0-5]\d)(?::00(?:[.,]0+)?)?(?:\s*(?:Z|UTC|GMT)|\s?[+-]00(?::?00)?)$"
 """A date-time written in UTC ('2011-12-31T23:00:00.000Z', JavaScript's toISOString): (date, HH:MM)."""
 
 
@@ -1328,13 +1330,32 @@ def _placeholder(value: pl.Expr, has_day: bool) -> pl.Expr:
     return value.is_in(_MONTH_PLACEHOLDERS).fill_null(False)
 
 
+_ZONE = r"(?:\s*(?:Z|UTC|GMT)|\s?[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)"
+"""A time's zone as exports write it after the time: `Z`, `UTC` (BigQuery's CSV), `GMT`, or an
+offset with or without a space before it (`-0800`, Snowflake's; `+02:00`; `+02`, PostgreSQL's)."""
 _ISO_DATE_TIME = (r"^\d{4}-\d{2}-\d{2}[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?"
-                  r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?$")
+                  rf"{_ZONE}?$")
 """An ISO 8601 date-time ('2011-12-01 00:00:00', '2011-12-01T22:30:00-05:00', '...Z') in a date
 column that declares no format: a database export writes its DATE columns so. The column holds a
 calendar date, so the date is read as written, in the zone the time was written in (a loan booked
 on the 1st at 22:30 New York time was booked on the 1st, though it was the 2nd in UTC); the time,
 which must be a valid one (no hour 25), is dropped and counted in notes['date_time_of_day_dropped']."""
+
+
+_TIME_OF_DAY_TAIL = (r"(?:[T ](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d{1,9})?)?"
+                     r"|:(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:[.,]\d{1,9})?)"
+                     rf"(?:\s?[AaPp]\.?[Mm]\.?)?{_ZONE}?$")
+"""A time of day after a date in a declared format that has none: SAS's DATETIME20.
+`01DEC2011:00:00:00`, Excel's date-time cell saved as CSV `12/1/2011 0:00` or `1/15/2012 12:00 AM`,
+a warehouse's `... 00:00:00.000 -0800`. The column holds a calendar date, so, as for an ISO
+date-time (`_ISO_DATE_TIME`), the date is read as written, in the zone the time was written in, and
+the time (a valid one: no hour 25) is dropped and counted in notes['date_time_of_day_dropped'].
+After a colon (SAS) it takes hours, minutes and seconds, so a date written `2011:12:01` is no time."""
+
+
+def _has_time_codes(fmt: str) -> bool:
+    """Whether a strftime format reads a time of day itself (%H, %I, %M, %S, %p, %f, %z, %X, %c)."""
+    return re.search(r"%[HIMSpfzXcT]", fmt) is not None
 
 
 _CODE_WIDTHS = {"%Y": 4, "%y": 2, "%m": 2, "%d": 2, "%j": 3, "%H": 2, "%M": 2, "%S": 2}
@@ -1529,8 +1550,11 @@ def _typed_parse(
     if "emp_length_years" in target_source:
         na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
         notes["emp_length_na"] = frame.filter(na).height
-    timed = {spec.source: n for spec in specs if spec.kind == "date" and spec.fmt is None
-             and (n := loaded.filter(pl.col(_src(spec.source)).str.contains(_ISO_DATE_TIME)).height)}
+    timed = {spec.source: n for spec in specs if spec.kind == "date"
+             and (spec.fmt is None or (spec.fmt not in EPOCH_FORMATS and spec.fmt != QUARTER_FORMAT
+                                       and not _has_time_codes(spec.fmt)))
+             and (n := loaded.filter(pl.col(_src(spec.source)).str.contains(
+                 _ISO_DATE_TIME if spec.fmt is None else _TIME_OF_DAY_TAIL)).height)}
     if timed:
         notes["date_time_of_day_dropped"] = timed
     two_digit = [spec for spec in specs if spec.kind == "date" and spec.fmt and "%y" in spec.fmt]

@@ -334,7 +334,9 @@ def test_a_two_digit_year_just_after_the_as_of_date_keeps_its_century_and_is_cau
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(3, "issued", "issue_after_asof")]
 
 
-@pytest.mark.parametrize("written", ["{d} 00:00:00", "{d}T22:30:00-05:00", "{d}T00:00:00Z", "{d}T09:15:00.000+01:00"])
+@pytest.mark.parametrize("written", ["{d} 00:00:00", "{d}T22:30:00-05:00", "{d}T00:00:00Z", "{d}T09:15:00.000+01:00",
+                                     "{d} 00:00:00 UTC", "{d} 00:00:00.000000 UTC",  # BigQuery's CSV TIMESTAMP
+                                     "{d} 00:00:00.000 -0800", "{d} 10:00:00+02"])   # Snowflake's, PostgreSQL's
 def test_an_iso_date_time_in_a_date_column_without_a_format_is_its_calendar_date(bank_tape, written):
     """A database export writes DATE columns as ISO 8601 date-times. With no `format` declared the
     column is ISO 8601, so each loan takes the date as written (in the zone it was written in: 22:30
@@ -354,6 +356,43 @@ def test_an_iso_date_time_in_a_date_column_without_a_format_is_its_calendar_date
     (entry,) = parsed.quarantine.iter_rows(named=True)
     assert (entry["line"], entry["column_name"], entry["rule"]) == (7, "booked", "unparsable_date")
     assert "ISO 8601, YYYY-MM-DD, where the mapping declares none" in entry["message"]
+
+
+@pytest.mark.parametrize(("fmt", "written"), [
+    ("%d%b%Y", ["01DEC2011:00:00:00", "02DEC2011:00:00:00.000", "03DEC2011", "04DEC2011:13:45:00",
+                "05DEC2011:00:00:00", "06DEC2011:25:00:00"]),
+    ("%m/%d/%Y", ["12/1/2011 0:00", "12/2/2011 12:00 AM", "12/03/2011", "12/4/2011 13:45", "12/5/2011 0:00",
+                  "12/6/2011 25:00"]),
+    ("%d.%m.%Y", ["01.12.2011 00:00", "02.12.2011 00:00:00", "03.12.2011", "04.12.2011 13:45", "05.12.2011 0:00",
+                  "06.12.2011 25:00"]),
+])
+def test_a_date_time_under_a_declared_date_format_is_its_calendar_date(bank_tape, fmt, written):
+    """SAS's DATETIME20. (`01DEC2011:00:00:00`) and a spreadsheet's date-time cell saved as CSV
+    (`12/1/2011 0:00`, `12/2/2011 12:00 AM`) under a mapping that declares the date's format: each
+    loan takes the date as written and the times are counted, as for an ISO date-time; an hour 25
+    is still no time, and its loan is quarantined."""
+    lines = bank_tape.read_text().splitlines()
+    rows = [line.split(",") for line in lines[1:]]
+    for row, value in zip(rows, written, strict=True):
+        row[1] = value
+    bank_tape.write_text("\n".join([lines[0]] + [",".join(row) for row in rows]) + "\n")
+    _map(bank_tape, {**UNTYPED, "booked": {"to": "origination_date", "format": fmt}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert [d.isoformat() for d in parsed.rows["origination_date"]] == [f"2011-12-0{n}" for n in range(1, 6)]
+    assert parsed.notes["date_time_of_day_dropped"] == {"booked": 4}
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(7, "booked", "unparsable_date")]
+
+
+def test_a_date_written_with_colons_is_no_date_time(tmp_path):
+    """`2011:12:01` (an EXIF-style date) under `%Y:%m:%d` is the date, not 2011 with a time cut off."""
+    tape = tmp_path / "colons.csv"
+    tape.write_text("ref,issued\nL1,2011:12:01\nL2,2012:02:29\n")
+    _map(tape, {"ref": {"to": "source_loan_id"}, "issued": {"to": "origination_date", "format": "%Y:%m:%d"}})
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert [d.isoformat() for d in parsed.rows["origination_date"]] == ["2011-12-01", "2012-02-29"]
+    assert "date_time_of_day_dropped" not in parsed.notes
 
 
 def test_amounts_in_cents_rates_in_basis_points_and_terms_in_years_are_declared_and_converted(bank_tape):
