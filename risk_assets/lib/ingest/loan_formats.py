@@ -126,15 +126,15 @@ _LC = [
     FieldSpec("loan_id", "source_loan_id", "text", required=True),
     FieldSpec("issue_d", "origination_date", "date", "%b-%Y", required=True),
     FieldSpec("loan_status", "loan_status", "text", required=True),
-    FieldSpec("loan_amnt", "loan_amount", "number", required=True),
+    FieldSpec("loan_amnt", "loan_amount", "money", required=True),
     FieldSpec("term", "term_months", "term", required=True),
     FieldSpec("int_rate", "int_rate", "percent"),
-    FieldSpec("installment", "installment", "number"),
+    FieldSpec("installment", "installment", "money"),
     FieldSpec("grade", "grade", "text"),
     FieldSpec("sub_grade", "sub_grade", "text"),
     FieldSpec("emp_length", "emp_length_years", "emp_length"),
     FieldSpec("home_ownership", "home_ownership", "text"),
-    FieldSpec("annual_inc", "annual_income", "number"),
+    FieldSpec("annual_inc", "annual_income", "money"),
     FieldSpec("verification_status", "verification_status", "text"),
     FieldSpec("purpose", "purpose", "text"),
     FieldSpec("zip_code", "zip3", "zip3"),
@@ -144,7 +144,7 @@ _LC = [
     FieldSpec("inq_last_6mths", "inq_last_6mths", "int"),
     FieldSpec("open_acc", "open_acc", "int"),
     FieldSpec("pub_rec", "pub_rec", "int"),
-    FieldSpec("revol_bal", "revol_bal", "number"),
+    FieldSpec("revol_bal", "revol_bal", "money"),
     FieldSpec("revol_util", "revol_util", "percent"),
     FieldSpec("total_acc", "total_acc", "int"),
     FieldSpec("earliest_cr_line", "earliest_cr_line", "date", "%b-%Y"),
@@ -283,7 +283,17 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     text = unmarked(s)
     bracketed = text.str.contains(r"^\(.+\)$")  # '(1.00)', '(USD 1.00)' and 'USD (1.00)' alike: a minus
     text = pl.when(bracketed).then(unmarked(text.str.replace(r"^\((.+)\)$", "-$1"))).otherwise(text)
+    text = pl.when(_accounting_zero(s, currency)).then(pl.lit("0")).otherwise(text)
     return text, text.str.contains(_FOREIGN_MARK)
+
+
+def _accounting_zero(s: pl.Expr, currency: str) -> pl.Expr:
+    """Whether a money value is Excel's Accounting format's zero: the currency's mark and a dash
+    (`$ -`, `$  -  `, `- €`), the third section of its format code `_($* #,##0.00_);_($*
+    (#,##0.00);_($* "-"??_);_(@_)` (Excel's built-in number format 44). Without the mark, a lone
+    dash is no zero: it stays unparsable."""
+    own = "|".join(re.escape(mark).replace(r"\ ", r"\s*") for mark in CURRENCY_MARKS.get(currency, (currency,)))
+    return s.str.contains(rf"(?i)^(?:(?:{own})\s*-|-\s*(?:{own}))$")
 
 NULL_TOKENS = (*EXPORT_NULL_MARKERS, "nat")
 """Export null markers (text.EXPORT_NULL_MARKERS: SQL NULL, pandas NaN and `<NA>`, `\\N`, `(null)`,
@@ -1505,6 +1515,9 @@ def _typed_parse(
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
             if exact and (n_exact := frame.select(bare.is_in(exact).sum()).item()):
                 notes.setdefault("sci_notation_read_exact", {})[source] = n_exact
+        if spec.kind in ("money", "money_minor") and not mapping.typed_source and (
+                n_zero := frame.select(_accounting_zero(pl.col(_src(source)), mapping.currency).sum()).item()):
+            notes.setdefault("accounting_zero_read", {})[source] = n_zero
         if spec.kind == "text":
             hidden = pl.col(_src(source)).str.contains(f"[{csv_text.INVISIBLE_CHARACTER}]")
             broken = pl.when(hidden).then(pl.lit("invisible_character")).otherwise(broken)
