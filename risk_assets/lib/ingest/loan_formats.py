@@ -777,10 +777,34 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         raise FileRefused(
             f"{path}: {kind} (first line {first[:80]!r}), not a table: loan tapes are read from CSV or "
             "text, Parquet or an Excel workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
+    remedy = _layout_hint(lines).strip() or "Declare a column mapping for it (see README, 'Your own loan tape')."
     raise FileRefused(
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
-        f"{_headerless_hint(path, first)}Declare a column mapping for it (see README, 'Your own loan tape')."
+        f"{_headerless_hint(path, first)}{remedy}"
     )
+
+
+def _layout_hint(lines: list[str]) -> str:
+    """What to say of a header that a built-in format would read in another layout: split by
+    semicolons (a continental European Excel's CSV: its list separator is ';' where the decimal
+    mark is ','), or of lines without any delimiter whose columns are aligned by spaces (a
+    fixed-width report, which no mapping reads); '' else."""
+    text = [line for line in lines if line.strip()]
+    header = text[0] if text else ""
+    by_semicolon = [name.strip().strip('"') for name in header.split(";")]
+    if len(by_semicolon) > 2 and (builtin := _builtin_fit(by_semicolon, ";")) is not None:
+        return (f"Its header is the built-in {builtin.name} format's separated by ';', as a continental European "
+                "Excel saves CSV, with decimal commas: declare a mapping of its columns with \"dialect\": "
+                "{\"delimiter\": \";\", \"decimal\": \",\", \"thousands\": \".\"} (and its encoding, often "
+                "cp1252), or save it from Excel as 'CSV UTF-8 (comma delimited)'. ")
+    names = header.split()
+    if (len(names) > 2 and all(re.fullmatch(r"[A-Za-z_][\w.]*", name) for name in names)
+            and not any(re.search(r"[,;|\t]", line) for line in text[:20])
+            and any(re.search(r"\S\s{2,}\S", line) for line in text[1:20])):
+        return ("Its lines hold no delimiter and its columns are aligned by spaces: a fixed-width layout, as a report "
+                "or a mainframe writes. The lake reads delimited text, not column positions (no mapping can declare "
+                "them): export the tape with a delimiter (CSV, tab or pipe) and land that. ")
+    return ""
 
 
 _PART_OF_SPLIT = re.compile(r"(?i)(?<![a-z])(?:part|pt|chunk)[-_ ]?0*\d{1,3}(?:[-_ ]?of[-_ ]?0*\d{1,3})?(?!\d)"

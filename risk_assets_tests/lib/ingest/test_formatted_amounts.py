@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.parsed import FileRefused
 
 AMOUNTS = ("loan_amnt", "annual_inc", "revol_bal")
 COLUMNS = ["loan_amount", "annual_income", "revol_bal", "term_months", "revol_util", "default_flag"]
@@ -62,3 +63,29 @@ def test_an_amount_in_another_currency_or_an_accounting_zero_loan_is_quarantined
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
         (2, "loan_amnt", "currency_mismatch"), (3, "loan_amnt", "non_positive_amount"), (4, "revol_bal", "unparsable_number")]
     assert parsed.rows.get_column("revol_bal").to_list() == [float(lc_rows[4][balance])]
+
+
+def test_a_semicolon_lendingclub_file_is_refused_saying_which_dialect_to_declare(lc_rows, tmp_path):
+    """A continental European Excel saves CSV with ';' and decimal commas: the refusal names the
+    built-in format its header is, and the dialect a mapping must declare to read it."""
+    path = tmp_path / "lc_excel_de.csv"
+    path.write_text("\n".join(";".join(v.replace(".", ",") for v in row) for row in lc_rows[:6]) + "\n",
+                    encoding="cp1252")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+    assert "built-in lendingclub format's separated by ';'" in str(refused.value)
+    assert '"dialect": {"delimiter": ";", "decimal": ",", "thousands": "."}' in str(refused.value)
+
+
+def test_a_fixed_width_report_is_refused_without_sending_the_user_to_a_mapping(lc_rows, tmp_path):
+    """Columns aligned by spaces, no delimiter: no mapping can declare column positions, so the
+    refusal says to export the tape delimited, not to declare a mapping."""
+    keep = [lc_rows[0].index(c) for c in ("loan_amnt", "term", "annual_inc", "addr_state", "loan_status")]
+    table = [[row[i] for i in keep] for row in lc_rows[:6]]
+    widths = [max(len(row[i]) for row in table) + 2 for i in range(len(keep))]
+    path = tmp_path / "lc_report.txt"
+    path.write_text("\n".join("".join(v.ljust(w) for v, w in zip(row, widths)) for row in table) + "\n")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+    assert "a fixed-width layout" in str(refused.value) and "export the tape with a delimiter" in str(refused.value)
+    assert "Declare a column mapping" not in str(refused.value)
