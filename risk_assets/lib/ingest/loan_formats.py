@@ -2076,6 +2076,14 @@ KIND_VALUES = {
 """What each column type reads, named in an `unparsable_value` quarantine message."""
 
 
+def _visible(text: pl.Expr) -> pl.Expr:
+    """`text` for a message, each invisible character (csv_text.INVISIBLE_CHARACTER) written as its
+    escape (`1\\u200b0000`): printed as it is, a value that failed for one would look sound."""
+    for char in csv_text.INVISIBLE_CHARACTER:
+        text = text.str.replace_all(char, f"\\u{ord(char):04x}", literal=True)
+    return text
+
+
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
                      records: csv_text.TextRecords, sha256: str,
                      sba_forms: dict[str, str] | None = None) -> pl.DataFrame:
@@ -2105,7 +2113,7 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 pl.lit(source).alias("column_name"),
                 pl.col(column).alias("rule"),
                 "raw_value",
-                pl.format("column {}: '{}' {}", pl.lit(source), pl.col("raw_value"), said).alias("message"),
+                pl.format("column {}: '{}' {}", pl.lit(source), _visible(pl.col("raw_value")), said).alias("message"),
             ))
     if records.malformed.height:
         parts.append(records.malformed.select(

@@ -115,3 +115,13 @@ def test_news_ids_and_labels_with_invisible_marks_are_the_articles_and_labels_th
     labelled.reconcile()
     assert labelled.quarantine.height == 0
     assert labelled.rows.get_column("label").to_list() == [label for _, label in sentences]
+
+
+def test_a_quarantine_message_shows_the_invisible_character_that_failed_the_value(data_dir, tmp_path):
+    """`1\\u200b0000` printed as it is reads '10000' in any viewer: the message writes the escape."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv.reader(handle), 3))
+    rows[1][0] = "5\u200b000"
+    parsed = parse_loan_file(_write(tmp_path / "lc_pasted.csv", rows))
+    (message,) = parsed.quarantine.get_column("message").to_list()
+    assert message.startswith("column loan_amnt: '5\\u200b000' is not a number")
