@@ -160,6 +160,8 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")
     _once(con, "loan_keys_without_leading_zeros", rekey_leading_zero_ids)
     _once(con, "news_ids_keyed_by_source", rekey_news_ids_by_source)
+    _once(con, "loan_ids_without_invisible_marks_or_grouping", rekey_respelled_ids)
+    _once(con, "news_tickers_one_spelling_per_listing", canonical_news_tickers)
 
 
 LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"
@@ -220,6 +222,70 @@ def rekey_news_ids_by_source(con: duckdb.DuckDBPyConnection) -> int:
                     "WHERE q.record_key = r.old_id AND (q.asset = 'news_scores' "
                     "OR (q.asset = 'raw_news' AND q.rule = 'duplicate_doc_id'))")
         con.execute("DROP TABLE news_rekeyed")
+    return changed
+
+
+def _base_tables_with(con: duckdb.DuckDBPyConnection, column: str) -> list[tuple[str, str]]:
+    """(schema, table) of the lake's base tables with `column`, staging and marts aside (dbt rebuilds them)."""
+    return con.execute(
+        "SELECT c.table_schema, c.table_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
+        "WHERE c.column_name = ? AND t.table_type = 'BASE TABLE' AND c.table_catalog <> 'temp' "
+        "AND c.table_schema NOT IN ('staging', 'marts') ORDER BY 1, 2", [column]).fetchall()
+
+
+def rekey_respelled_ids(con: duckdb.DuckDBPyConnection) -> int:
+    """Rewrite the loan keys of a lake loaded before ids with an invisible character at either end
+    (an RLM from a right-to-left Excel) or a locale's digit grouping (`1.000.014.003`) were read as
+    the id they are (`loan_formats.respelled_ids`), in one transaction: raw.loans gets the new key
+    and id, and every other base table with a `loan_key` the new key, so that the loans of earlier
+    tapes and of later ones are one loan. A second run changes nothing. Returns the raw.loans rows
+    changed."""
+    import polars as pl  # the loan readers are not needed to open the lake
+
+    from risk_assets.lib.ingest.loan_formats import respelled_ids
+
+    if not table_exists(con, "raw.loans"):
+        return 0
+    loans = con.execute("SELECT DISTINCT loan_key, source_loan_id, portfolio FROM raw.loans "
+                        "WHERE source_loan_id IS NOT NULL").pl()
+    if not loans.height:
+        return 0
+    changed_keys = respelled_ids(loans.with_columns(pl.all().cast(pl.Utf8)))
+    if not changed_keys.height:
+        return 0
+    changed = 0
+    with transaction(con):
+        con.register("respelled_view", changed_keys.to_arrow())
+        con.execute("CREATE TEMP TABLE respelled AS SELECT * FROM respelled_view")
+        con.unregister("respelled_view")
+        for schema, table in _base_tables_with(con, "loan_key"):
+            extra = ", source_loan_id = r.new_id" if (schema, table) == ("raw", "loans") else ""
+            (n,) = con.execute(f'UPDATE "{schema}"."{table}" AS t SET loan_key = r.new_key{extra} FROM respelled r '
+                               "WHERE t.loan_key = r.old_key").fetchone()
+            changed += n if (schema, table) == ("raw", "loans") else 0
+        con.execute("DROP TABLE respelled")
+    return changed
+
+
+def canonical_news_tickers(con: duckdb.DuckDBPyConnection) -> int:
+    """Write the tickers of a lake loaded before one listing had one spelling
+    (`news_formats.canonical_tickers`: `AAPL.O`, `AAPL US Equity` -> `AAPL`) as landing now writes
+    them, in every base table with a `ticker` column (raw.news), so that staging collapses one story
+    from two vendors and the daily index counts a stock once. Returns the rows changed."""
+    from risk_assets.lib.ingest.news_formats import canonical_tickers
+
+    tables = _base_tables_with(con, "ticker")
+    changed = 0
+    with transaction(con):
+        for schema, table in tables:
+            written = [t for (t,) in con.execute(f'SELECT DISTINCT ticker FROM "{schema}"."{table}" '
+                                                 "WHERE ticker IS NOT NULL").fetchall()]
+            for old, new in ((t, canonical_tickers(t)[0]) for t in written):
+                if new != old:
+                    (n,) = con.execute(f'UPDATE "{schema}"."{table}" SET ticker = ? WHERE ticker = ?',
+                                       [new, old]).fetchone()
+                    changed += n
     return changed
 
 

@@ -1776,6 +1776,34 @@ def key_id(source_id: str) -> str:
     return (source_id.lstrip("0") or "0") if re.fullmatch(ALL_DIGIT_ID, source_id) else source_id
 
 
+def respelled_ids(loans: pl.DataFrame) -> pl.DataFrame:
+    """The loans of a lake loaded before ids were read as they are now whose key would change:
+    an id kept with an invisible character at either end (`\u200f1000024006`) or written with a
+    locale's digit grouping (`1.000.014.003`), which landing now strips or unwraps
+    (csv_text.INVISIBLE_CHARACTER, csv_text.ID_GROUPED_FORMS), so that the loans of earlier tapes
+    and of later ones are one loan.
+
+    Args:
+        loans: distinct `loan_key`, `source_loan_id`, `portfolio` of raw.loans (N x 3, text).
+
+    Returns:
+        `old_key`, `new_key`, `new_id` for the loans whose key changes (M x 3, M <= N); a key built
+        from the file and line (no id) never changes.
+    """
+    invisible = csv_text.INVISIBLE_CHARACTER
+    stripped = pl.col("source_loan_id").str.strip_chars().str.strip_chars(invisible).str.strip_chars()
+    new_id = _unwrapped_id(stripped)
+    folded = new_id.str.normalize("NFKC").str.replace_many(_DIGITS_TO_ASCII)
+    keyed = loans.filter(pl.col("source_loan_id").is_not_null() & (pl.col("source_loan_id") != "")
+                         & (pl.col("loan_key") == pl.concat_str("portfolio", pl.lit(":"), _key_id(
+                             pl.col("source_loan_id").str.normalize("NFKC").str.replace_many(_DIGITS_TO_ASCII)))))
+    return keyed.select(
+        pl.col("loan_key").alias("old_key"),
+        pl.concat_str("portfolio", pl.lit(":"), _key_id(folded)).alias("new_key"),
+        new_id.alias("new_id"),
+    ).filter(pl.col("new_key") != pl.col("old_key"))
+
+
 def _key_id(source_id: pl.Expr) -> pl.Expr:
     """`key_id` over a column of ids as written (an empty id stays empty)."""
     return pl.when(source_id.str.contains(ALL_DIGIT_ID)).then(source_id.str.replace(r"^0+([0-9])", "$1")).otherwise(source_id)

@@ -1557,25 +1557,34 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     notes['ticker_isins_kept']."""
     if value is None:
         return None
-    tickers = set()
+    normal, counted = canonical_tickers(value)
+    for note, key in counted:
+        out._count(note, key)
+    if normal != value:
+        out.note_line("ticker_normalised_lines", line)
+    return normal
+
+
+def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """A ticker field as the lake stores it (see `_ticker`), and what to count of it: (note, key)
+    pairs for notes['ticker_forms'], ['ticker_exchange_unknown'] and ['ticker_isins_kept']. None
+    when the field names no ticker."""
+    tickers, counted = set(), []
     for part in re.split(r"\s*[,;]\s*", value.strip()):
         part = part.removeprefix("$").strip()
         if not part:
             continue
         part = part.upper() if part == part.lower() else part
         if ISIN.fullmatch(part) and isin_check_digit_valid(part):
-            out._count("ticker_isins_kept", part)
+            counted.append(("ticker_isins_kept", part))
         else:
             part, form, unknown = _canonical_ticker(part)
             if form is not None:
-                out._count("ticker_forms", form)
+                counted.append(("ticker_forms", form))
             if unknown is not None:
-                out._count("ticker_exchange_unknown", unknown)
+                counted.append(("ticker_exchange_unknown", unknown))
         tickers.add(part)
-    normal = ",".join(sorted(tickers))
-    if normal != value:
-        out.note_line("ticker_normalised_lines", line)
-    return normal or None
+    return ",".join(sorted(tickers)) or None, counted
 
 
 def _optional(value: str | None) -> str | None:
