@@ -88,6 +88,27 @@ first group holds the digits without their separators. A single `.` group (`1.00
 it may be a float's `1.000`, one, as much as a thousand."""
 
 
+ID_GROUPED_DECIMAL_COMMA = (
+    r"^([1-9]\d{0,2}(?:\.\d{3})+)(?:,0+)?$",                   # 7.000, 14.003, 1.000.014.003 (and ,00)
+    *ID_GROUPED_FORMS[3:],
+)
+"""ID_GROUPED_FORMS for a tape whose dialect declares '.' thousands and a decimal comma (a German,
+Dutch, Italian or Spanish export): there one '.ddd' group is grouping too (`7.000` is 7000, not a
+float's 7: the float tail is `,0`), and a comma is the decimal mark, never grouping."""
+
+
+def id_grouped_forms(thousands: str = ",", decimal: str = ".") -> tuple[str, ...]:
+    """The digit-grouping forms an id is unwrapped from in a tape of this dialect (ID_GROUPED_FORMS,
+    or ID_GROUPED_DECIMAL_COMMA where '.' groups thousands and ',' is the decimal mark)."""
+    return ID_GROUPED_DECIMAL_COMMA if (thousands, decimal) == (".", ",") else ID_GROUPED_FORMS
+
+
+def float_tail(decimal: str = ".") -> str:
+    """The decimal zeros a float column adds to an integer id (`1077501.0`; `1077501,0` where the
+    decimal mark is a comma): regex, group 1 the id."""
+    return r"^(\d+)\.0+$" if decimal == "." else r"^(\d+),0+$"
+
+
 def ungrouped_id(text: str) -> str | None:
     """The digits of an id written with a number format's digit grouping (ID_GROUPED_FORMS:
     `1.000.014.003` -> `1000014003`, `1 000 084 002`, `1'000'146'010`, `1,077,502.00`), else None."""

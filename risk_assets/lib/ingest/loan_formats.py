@@ -943,6 +943,10 @@ def _typed_date_format(declared: str | None) -> str:
     return "%Y-%m-%d"
 
 
+_UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z", "+00:00", "Etc/Universal", "Universal", "Zulu"})
+"""Time zone names Arrow and Parquet writers give a timestamp column stored in UTC."""
+
+
 def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, str] | None = None,
                      id_columns: set[str] = frozenset()) -> csv_text.TextRecords:
     """A Parquet tape as text records, one per row (`_source_line` = row number + 1): numbers in
@@ -972,6 +976,12 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
             if isinstance(dtype, pl.Duration):
                 raise FileRefused(f"{path}: column {name!r} is a duration ({dtype}); write it as a number "
                                   "(months for a term, days for a delay)")
+            if (isinstance(dtype, pl.Datetime) and dtype.time_zone in _UTC_ZONES
+                    and (date_formats or {}).get(name, "%Y-%m-%d") == "%Y-%m-%d"):
+                # a UTC instant: written with its time, so that a column of local midnights east of
+                # UTC (Spark's, a timestamptz export's 2011-12-31T23:00:00Z) reads as the local date
+                # (`_local_midnights_in_utc`), and any other as its UTC date
+                return column.dt.strftime("%Y-%m-%dT%H:%M:%SZ").alias(name)
             return column.dt.strftime((date_formats or {}).get(name, "%Y-%m-%d")).alias(name)
         return column.cast(pl.Utf8).alias(name)
 
@@ -1126,7 +1136,7 @@ _UTC_TIMED = r"^(\d{4}-\d{2}-\d{2})[T ]((?:[01]\d|2[0-3]):[0-5]\d)(?::00(?:[.,]0
 
 
 def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, object]]:
-    """Date columns (no format declared) whose values are local midnights written in UTC, read as
+    """Date columns (ISO 8601: no format declared, or `%Y-%m-%d`) whose values are local midnights written in UTC, read as
     the local dates: a server east of UTC stores a loan booked on 1 January at midnight Berlin time
     and JavaScript's toISOString() writes it '2011-12-31T23:00:00.000Z' (22:00 in summer time), so
     the date as written is the day before, for every loan, and vintages and month ends move.
@@ -1142,7 +1152,7 @@ def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tupl
     midnight"} for each column moved."""
     moved: dict[str, object] = {}
     for spec in specs:
-        if spec.kind != "date" or spec.fmt is not None:
+        if spec.kind != "date" or spec.fmt not in (None, "%Y-%m-%d"):  # ISO dates, declared or not
             continue
         text = pl.col(_src(spec.source))
         timed = frame.filter(text.str.contains(_ISO_DATE_TIME))
@@ -1464,7 +1474,7 @@ def _typed_parse(
         specs = [s for s in specs if s.target != "source_loan_id"]
     if "source_loan_id" in target_source and not mapping.typed_source:
         raw_id = pl.col(_src(target_source["source_loan_id"]))
-        frame = frame.with_columns(_unwrapped_id(raw_id).alias("_id"))
+        frame = frame.with_columns(_unwrapped_id(raw_id, mapping.dialect).alias("_id"))
         notes["source_loan_id_unwrapped"] = frame.filter(pl.col("_id") != raw_id).height
         frame = frame.with_columns(pl.col("_id").alias(_src(target_source["source_loan_id"]))).drop("_id")
     if mapping.portfolio_column is not None:  # one file, several books: each row's own portfolio
@@ -1717,7 +1727,7 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     return frame, {name: counts for name, counts in notes.items() if counts}
 
 
-def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
+def _unwrapped_id(raw: pl.Expr, dialect: Dialect = Dialect()) -> pl.Expr:
     """A loan id as its system wrote it, undoing what spreadsheets and float columns do to ids:
     `="1077175"` (Excel's formula that forces text) and `'1076863` (its text marker) lose the
     wrapper; `1077501.0` (an integer id that passed through a float column) loses the `.0`; an
@@ -1726,11 +1736,14 @@ def _unwrapped_id(raw: pl.Expr) -> pl.Expr:
     unwrapped ids is in the file's notes (source_loan_id_unwrapped). `1,077,502` (a number format
     with digit grouping applied to the id column), or `1.077.502`, `1 077 502`, `1'077'502` as
     other locales group digits (`csv_text.ID_GROUPED_FORMS`), loses its separators and any decimal
-    zeros the format added."""
-    (formula, formula_to), (marker, marker_to), (float_tail, float_to) = csv_text.ID_WRAPPERS
+    zeros the format added. In a tape whose `dialect` declares '.' thousands and a decimal comma,
+    `7.000` is 7000 and `7000,0` a float's 7000 (`csv_text.id_grouped_forms`, `csv_text.float_tail`)."""
+    (formula, formula_to), (marker, marker_to), (_, float_to) = csv_text.ID_WRAPPERS
     text = raw.str.replace(formula, formula_to).str.replace(marker, marker_to)
-    grouped = pl.coalesce([text.str.extract(form, 1) for form in csv_text.ID_GROUPED_FORMS]).str.replace_all(r"\D", "")
-    return pl.when(grouped.is_not_null()).then(grouped).otherwise(text.str.replace(float_tail, float_to))
+    forms = csv_text.id_grouped_forms(dialect.thousands, dialect.decimal)
+    grouped = pl.coalesce([text.str.extract(form, 1) for form in forms]).str.replace_all(r"\D", "")
+    return (pl.when(grouped.is_not_null()).then(grouped)
+            .otherwise(text.str.replace(csv_text.float_tail(dialect.decimal), float_to)))
 
 
 ALL_DIGIT_ID = r"^[0-9]+$"

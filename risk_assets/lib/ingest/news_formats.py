@@ -1467,7 +1467,9 @@ _PREFIX_EXCHANGES = {prefix: e for e in TICKER_EXCHANGES for prefix in e.prefixe
 _MIC_EXCHANGES = {mic: e for e in TICKER_EXCHANGES for mic in e.mics}
 _BLOOMBERG_TICKER = re.compile(r"(?P<symbol>[A-Z0-9][A-Z0-9/.&-]*)\s+(?P<code>[A-Za-z]{2})(?P<key>\s+(?i:equity))?")
 """A Bloomberg ticker: its symbol (upper case, as Bloomberg writes it: `BRK/B`), an exchange code
-and the yellow key `Equity`, which feeds sometimes leave out (`AAPL US`)."""
+and the yellow key `Equity`. Only a ticker with its key is read as Bloomberg's: without it, `AAPL SM`
+may as well be two tickers separated by a space (Apple and SM Energy) as Apple on Madrid, so it is
+kept as written."""
 _PREFIXED_TICKER = re.compile(r"(?P<prefix>[A-Za-z]+)\s*:\s*(?P<symbol>\S+)")
 _RIC_TICKER = re.compile(r"(?P<symbol>\S+)\.(?P<suffix>[A-Z]{1,2})")
 _US_SHARE_CLASS = re.compile(r"(?P<root>[A-Z]+)(?:[./-](?P<class>[A-Z])|(?P<ric_class>[a-z]))")
@@ -1495,7 +1497,7 @@ def _canonical_ticker(ticker: str) -> tuple[str, str | None, str | None]:
     None, an unknown exchange code or prefix or None).
 
     - A US listing is its bare symbol: `AAPL.O`, `AAPL.OQ` (RIC, `US_RIC_SUFFIXES`),
-      `AAPL US Equity`, `AAPL UW Equity`, `AAPL UW` (Bloomberg), `NASDAQ:AAPL` (Google Finance,
+      `AAPL US Equity`, `AAPL UW Equity` (Bloomberg, with its yellow key), `NASDAQ:AAPL` (Google Finance,
       TradingView), `XNAS:AAPL` (MIC) -> `AAPL`. Its one-letter share class is written with a dot:
       `BRK/B US Equity`, `NYSE:BRK-B`, `BRKb.N` -> `BRK.B` (a symbol without an exchange is left as
       written: `BRK-B` may be a Stockholm `ERIC-B` as well).
@@ -1509,7 +1511,7 @@ def _canonical_ticker(ticker: str) -> tuple[str, str | None, str | None]:
       one-letter dot that may be a share class (`BRK.B`, `BF.A`), an exchange code or prefix not in
       the table (`SAP GR Equity`, `TSE:RY`), an ISIN, or anything else is kept as written.
     """
-    if (found := _BLOOMBERG_TICKER.fullmatch(ticker)) is not None:
+    if (found := _BLOOMBERG_TICKER.fullmatch(ticker)) is not None and found["key"]:
         exchange = _BLOOMBERG_EXCHANGES.get(found["code"].upper())
         if exchange is None:
             return ticker, None, f"Bloomberg {found['code']}" if found["key"] else None

@@ -125,3 +125,26 @@ def test_a_quarantine_message_shows_the_invisible_character_that_failed_the_valu
     parsed = parse_loan_file(_write(tmp_path / "lc_pasted.csv", rows))
     (message,) = parsed.quarantine.get_column("message").to_list()
     assert message.startswith("column loan_amnt: '5\\u200b000' is not a number")
+
+
+def test_a_decimal_comma_tape_reads_one_dot_group_in_an_id_as_thousands(tmp_path, sba_rows):
+    """A German bank's export whose mapping declares '.' thousands and a decimal comma writes ids
+    7000 and 14003 as `7.000` and `14.003`: there `.000` is no float's decimals, so 7.000 is loan
+    7000, never loan 7 (another loan's key); `7000,00` is a float's 7000. A tape of the default
+    dialect keeps reading `7.000` as a float's 7."""
+    import json
+
+    ids = ["7.000", "14.003", "1.000.000", "25", "7000,00", "120.000"]
+    rows = [["konto", "betrag", "laufzeit", "status"]] + [[i, "5.000,00", "36", "P I F"] for i in ids]
+    tape = tmp_path / "bank_de.csv"
+    tape.write_text("\n".join(";".join(row) for row in rows) + "\n", encoding="utf-8")
+    mapping = {"name": "bank_de", "dialect": {"delimiter": ";", "decimal": ",", "thousands": "."},
+               "columns": {"konto": {"to": "source_loan_id"}, "betrag": {"to": "loan_amount", "type": "money"},
+                           "laufzeit": {"to": "term_months"}, "status": {"to": "loan_status"}},
+               "status_map": {"P I F": 0}}
+    (tmp_path / "bank_de.csv.mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.get_column("source_loan_id").to_list() == ["7000", "14003", "1000000", "25", "7000", "120000"]
+    assert parsed.rows.get_column("loan_amount").to_list() == [5000.0] * 6
+    assert csv_text.unwrap_id("7.000") == "7"  # the default dialect: a float's decimals

@@ -174,6 +174,29 @@ def test_a_zoned_parquet_timestamp_gives_the_date_its_zone_saw_and_says_so(tape)
     assert parsed.notes["timestamps_dated_in_their_zone"] == {"booked": "America/New_York"}
 
 
+def test_a_parquet_column_of_local_midnights_stored_in_utc_reads_as_the_local_dates(tape):
+    """Spark, or a timestamptz export, stores a loan booked at midnight in Helsinki as 21:00 or
+    22:00 UTC the day before: dated in UTC, every loan loaded a day early. As for a CSV's
+    `...T22:00:00Z`, such a column reads as the local dates; a real time of day keeps its UTC date."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    _mapping(tape, _acme())
+    parquet = tape.with_name("acme_3.parquet")
+    local = [datetime(2011, 1, 1), datetime(2011, 7, 1), datetime(2012, 3, 31)]
+    booked = pl.Series("booked", [d.replace(tzinfo=ZoneInfo("Europe/Helsinki")) for d in local]).dt.convert_time_zone("UTC")
+    assert booked.dt.hour().to_list() == [22, 21, 21]
+    pl.DataFrame({"ref": ["A", "B", "C"], "booked": booked, "amount": [5000.0] * 3,
+                  "status": ["Current"] * 3}).write_parquet(parquet)
+    parsed = _parse(parquet)
+    assert parsed.rows["origination_date"].to_list() == [d.date() for d in local]
+    assert "dates_from_local_midnights" in parsed.notes
+    timed = tape.with_name("acme_4.parquet")
+    at_nine = pl.Series("booked", [datetime(2011, 1, 1, 9), datetime(2011, 7, 1, 15)]).dt.replace_time_zone("UTC")
+    pl.DataFrame({"ref": ["A", "B"], "booked": at_nine, "amount": [5000.0] * 2, "status": ["Current"] * 2}).write_parquet(timed)
+    assert _parse(timed).rows["origination_date"].to_list() == [date(2011, 1, 1), date(2011, 7, 1)]
+
+
 
 def test_a_mapping_names_its_files_whatever_their_case(tape):
     """A Windows export names the tape ACME_1.CSV; the glob acme_* names it too (fnmatch alone is

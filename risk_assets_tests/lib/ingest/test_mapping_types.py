@@ -580,14 +580,16 @@ def test_a_digits_only_date_a_float_column_wrote_with_dot_zero_reads_as_its_date
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(7, "booked", "unparsable_date")]
 
 
+@pytest.mark.parametrize("declared", [None, "%Y-%m-%d"])
 @pytest.mark.parametrize(("zone", "moved"), [("Europe/Berlin", True), ("Asia/Tokyo", True),
                                            ("America/New_York", False), ("UTC", False)])
-def test_local_midnights_written_in_utc_read_as_their_local_dates(bank_tape, zone, moved):
+def test_local_midnights_written_in_utc_read_as_their_local_dates(bank_tape, zone, moved, declared):
     """A servicing front end east of UTC stores loans booked at local midnight, and JavaScript's
     toISOString() writes them in UTC: 1 January in Berlin is `2011-12-31T23:00:00.000Z` (22:00 in
     summer time). Every loan loaded a day early, its vintage and month moved, with only the note that
     the time was dropped. A column of such values reads as the local dates (note
-    `dates_from_local_midnights`); west of UTC, or at UTC midnight, the UTC date is the local one."""
+    `dates_from_local_midnights`), whether the mapping declares the ISO format or none; west of UTC,
+    or at UTC midnight, the UTC date is the local one."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
@@ -599,7 +601,7 @@ def test_local_midnights_written_in_utc_read_as_their_local_dates(bank_tape, zon
     for row, text in zip(rows, written, strict=True):
         row[1] = text
     bank_tape.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n")
-    _map(bank_tape, UNTYPED)
+    _map(bank_tape, UNTYPED | ({"booked": {"to": "origination_date", "format": declared}} if declared else {}))
     parsed = parse_loan_file(bank_tape)
     parsed.reconcile()
     assert parsed.rows["origination_date"].to_list() == [d.date() for d in booked]

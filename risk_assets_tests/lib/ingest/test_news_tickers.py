@@ -89,7 +89,7 @@ def test_json_ticker_objects_and_rss_tickers_go_through_the_same_rule(tmp_path, 
         {"uuid": "p2", "title": sentences[2][:40], "description": sentences[2], "published_at": "2024-03-05T09:02:00Z",
          "stocks": [{"name": "OMXHEX:NOKIA"}, {"name": "AAPL UW Equity"}]},
         {"uuid": "p3", "title": sentences[3][:40], "description": sentences[3], "published_at": "2024-03-05T09:03:00Z",
-         "tickers": ["NOKIA.HE", "AAPL US"]},
+         "tickers": ["NOKIA.HE", "AAPL US Equity"]},
     ]
     feed = tmp_path / "feed.json"
     feed.write_text(json.dumps({"data": articles}), encoding="utf-8")
@@ -107,3 +107,14 @@ def test_json_ticker_objects_and_rss_tickers_go_through_the_same_rule(tmp_path, 
     assert parsed.format == "news_feed_rss"
     assert parsed.rows.select("text_raw", "ticker").rows() == [(sentences[4], "AAPL,NOKIA.HE")]
     assert parsed.notes["ticker_forms"] == {"exchange prefix": 1, "RIC": 1}
+
+
+def test_two_tickers_separated_by_a_space_are_not_read_as_one_bloomberg_listing(tmp_path, sentences):
+    """`AAPL SM` may be Apple on Madrid without Bloomberg's yellow key, or Apple and SM Energy
+    written with a space between: without the key nothing is mapped, so no stock is dropped and
+    none moved to another exchange."""
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, ["AAPL SM", "MSFT UP", "GE NA", "AAPL SM Equity"]), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows["ticker"].to_list() == ["AAPL SM", "MSFT UP", "GE NA", "AAPL.MC"]
+    assert parsed.notes["ticker_forms"] == {"Bloomberg": 1}
