@@ -80,12 +80,31 @@ def _decode(content: bytes) -> str | None:
         return None
 
 
-def _cells(text: str, framed: bool) -> list[str]:
-    """The cells of a table line, split at its verticals, the frame's outer two left out."""
+def _cells(text: str, framed: bool, joints: list[int] = ()) -> list[str]:
+    """The cells of a table line, the frame's outer two verticals left out. Where the line holds a
+    vertical at each of the rule's `joints` (the columns of its `┼`, `├`, `┤`), it is cut there
+    only, so a value holding a `│` of its own (`ACME │ HOLDINGS`) stays one cell; else (a wide
+    character moved the line's columns) at every vertical."""
+    if joints and len(text) > joints[-1] and all(text[j] in VERTICALS for j in joints):
+        pieces = [text[a + 1:b] for a, b in zip(joints, joints[1:])]
+        return pieces if framed else [text[:joints[0]], *pieces, text[joints[-1] + 1:]]
     inner = text.strip()
     if framed and inner[:1] in VERTICALS and inner[-1:] in VERTICALS:
         inner = inner[1:-1]
     return re.split(f"[{VERTICALS}]", inner)
+
+
+def _joints(rule: str) -> list[int]:
+    """The character columns of a rule line's junctions and corners (`├───┼───┤`: 0, 4, 8), where
+    its table's verticals stand."""
+    return [n for n, c in enumerate(rule) if BOX_DRAWING.match(c) and c not in HORIZONTALS]
+
+
+def _csv_cell(cell: str) -> str:
+    """A display's cell as a `|`-separated field: as it is (padding and all), or quoted, CSV's way,
+    when its text holds a `|` or a quote, which a display writes as they are (`SMITH | JONES LLC`,
+    `"ACME, INC.`) and a reader would take for a separator or a quoted field."""
+    return f'"{cell.strip().replace(chr(34), chr(34) * 2)}"' if "|" in cell or '"' in cell else cell
 
 
 def unbox(content: bytes, path: Path) -> Unboxed | None:
@@ -95,7 +114,7 @@ def unbox(content: bytes, path: Path) -> Unboxed | None:
 
     Each line keeps its place: a rule line becomes dashes and `+` (`csv_text.rule_line`), a framed
     line loses its frame's outer verticals, and the verticals between cells become `|`. Cells keep
-    their padding, which the reader trims. DuckDB's row of column types under the header is a
+    their padding, which the reader trims; a cell holding a `|` or a quote is quoted (`_csv_cell`). DuckDB's row of column types under the header is a
     `column_types` line, its footer `12 rows  4 columns` a `row_count` line checked against the
     records read.
 
@@ -125,6 +144,7 @@ def unbox(content: bytes, path: Path) -> Unboxed | None:
         raise FileRefused(f"{path}: line {header_at + 1}: a box-drawn table whose column {header.index(CUT) + 1} is "
                           f"'{CUT}': the display left out the columns that did not fit its width; {EXPORT_INSTEAD}")
     body_rule = next((n for n in rules if n > header_at), None)
+    joints = _joints(lines[body_rule].removesuffix("\r")) if body_rule is not None else []
     duckdb = (body_rule is not None and body_rule == header_at + 2
               and re.fullmatch(COLUMN_TYPES_LINE, "|".join(_cells(lines[header_at + 1], framed))) is not None)
     widths = [len(cell) for cell in _cells(lines[header_at], framed)]
@@ -146,7 +166,7 @@ def unbox(content: bytes, path: Path) -> Unboxed | None:
             out.append(line)
             previous = None
             continue
-        raw = _cells(body, framed)
+        raw = _cells(body, framed, joints)
         cells = [cell.strip() for cell in raw]
         if n > (body_rule if body_rule is not None else header_at):
             data_lines += 1
@@ -167,7 +187,7 @@ def unbox(content: bytes, path: Path) -> Unboxed | None:
                 raise FileRefused(f"{path}: line {number}: a line with empty cells under line {number - 1}: DuckDB "
                                   f"wrapped a long value (column {wrapped!r}) over several lines; {EXPORT_INSTEAD}")
             previous = cells
-        out.append("|".join(raw) + end)
+        out.append("|".join(_csv_cell(cell) for cell in raw) + end)
     kind = "DuckDB box display" if duckdb else "psql unicode table" + (" (framed)" if framed else "")
     notes: dict[str, object] = {"box_drawn_table": f"{kind}: {len(header)} columns, {data_lines} data lines"}
     line_kinds = (("column_types", COLUMN_TYPES_LINE),) if duckdb else ()

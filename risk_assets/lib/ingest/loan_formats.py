@@ -787,10 +787,14 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
 def _layout_hint(lines: list[str]) -> str:
     """What to say of a header that a built-in format would read in another layout: split by
     semicolons (a continental European Excel's CSV: its list separator is ';' where the decimal
-    mark is ','), or of lines without any delimiter whose columns are aligned by spaces (a
-    fixed-width report, which no mapping reads); '' else."""
+    mark is ','), psql's expanded display (`-[ RECORD 1 ]-`), or lines without any delimiter whose
+    columns are aligned by spaces (a fixed-width report): no mapping reads the last two; '' else."""
     text = [line for line in lines if line.strip()]
     header = text[0] if text else ""
+    if any(re.match(r"^\s*[┌├+]?[-─]\[ RECORD \d+ \]", line) for line in text[:5]):
+        return ("It is psql's expanded display (\\x: one 'column | value' line per field, a block per record), "
+                "which no mapping reads: export the table with \\copy (SELECT ...) TO 'tape.csv' CSV HEADER and "
+                "land that. ")
     by_semicolon = [name.strip().strip('"') for name in header.split(";")]
     if len(by_semicolon) > 2 and (builtin := _builtin_fit(by_semicolon, ";")) is not None:
         return (f"Its header is the built-in {builtin.name} format's separated by ';', as a continental European "
@@ -841,8 +845,10 @@ def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
     try:
         frame = pl.read_parquet(io.BytesIO(content))
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise FileRefused(f"{path}: not a readable Parquet file ({type(exc).__name__}: {str(exc)[:200]}); "
-                          "was it landed before it was fully written?") from None
+        frame = _parquet_via_arrow(content)
+        if frame is None:
+            raise FileRefused(f"{path}: not a readable Parquet file ({type(exc).__name__}: {str(exc)[:200]}); "
+                              "was it landed before it was fully written?") from None
     nested = {name: str(dtype) for name, dtype in frame.schema.items() if dtype.is_nested()}
     if nested:
         raise FileRefused(f"{path}: column(s) {nested} hold nested values; a tape's columns must be flat")
@@ -850,6 +856,26 @@ def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
         raise FileRefused(f"{path}: column '_source_line' is a lineage column the lake sets itself "
                           "(the file looks like an export of the lake); drop or rename it")
     return frame
+
+
+def _parquet_via_arrow(content: bytes) -> pl.DataFrame | None:
+    """A Parquet table polars cannot type, read by Arrow: a decimal wider than 38 digits (decimal256,
+    BigQuery's BIGNUMERIC) becomes its exact text, read then as the mapping types the column. None
+    when Arrow cannot read the bytes either (a file cut short)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(pa.BufferReader(content))
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    wide = [n for n, field in enumerate(table.schema) if pa.types.is_decimal256(field.type)]
+    for n in wide:
+        table = table.set_column(n, table.schema.field(n).name, table.column(n).cast(pa.string()))
+    try:
+        return pl.from_arrow(table)
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
 
 
 def _names_files_by_name(mapping: TapeMapping) -> bool:
@@ -1657,8 +1683,8 @@ def _row_currency_column(header: Sequence[str], mapped: set[str]) -> str | None:
 
 _MARKER_KINDS = (*_NUMERIC_KINDS, "term", "term_years", "flag", "fiscal_year", "date", "sba_date")
 """Field kinds whose export missing-value markers (MISSING_MARKERS) are an empty value: the number,
-date and flag columns. Text columns take the narrower NULL_TOKENS (`_missing_markers`); emp_length
-has its own 'n/a'."""
+date and flag columns. Text columns take the narrower NULL_TOKENS (`_missing_markers`), and so do
+emp_length (its own 'n/a' stays its unknown, counted in emp_length_na) and new_exist."""
 
 
 INTEGER_CODE_TARGETS = frozenset({"naics", "franchise_code"})
@@ -1671,7 +1697,7 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
                      ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """Mapped columns' trimmed text (`_src:<column>`) with each export missing-value marker made
     empty, so that it loads as NULL, or is missing_value where the column is required: NULL_TOKENS in
-    text columns; MISSING_MARKERS in number, date and flag columns (_MARKER_KINDS), ZERO_DATES too in
+    text columns (emp_length and new_exist codes too); MISSING_MARKERS in number, date and flag columns (_MARKER_KINDS), ZERO_DATES too in
     date columns, and there, and in zip columns, Excel's leading text marker and its text formula
     removed first (`'5000` -> `5000`, `="02134"` -> `02134`: the two ways to keep a ZIP's leading
     zeros or a number as text in Excel; not in a workbook or Parquet tape, whose text cells never
@@ -1689,7 +1715,7 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     # a date written as a number (%Y%m%d: 20110202) that a float column turned into 20110202.0
     codes |= {spec.source for spec in specs if spec.kind == "date" and spec.fmt and re.fullmatch(r"(?:%[Ymdy])+", spec.fmt)}
     for spec in specs:
-        if spec.kind in ("text", "zip3"):
+        if spec.kind in ("text", "zip3", "emp_length", "new_exist"):  # coded text: its own words stay
             markers_of.setdefault(spec.source, set()).update(NULL_TOKENS)
         elif spec.kind in _MARKER_KINDS:
             markers_of.setdefault(spec.source, set()).update(

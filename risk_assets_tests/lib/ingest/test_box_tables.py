@@ -5,6 +5,7 @@ values out is refused, naming the line, never read as if it were whole."""
 from __future__ import annotations
 
 import csv
+import json
 from itertools import islice
 
 import duckdb
@@ -200,3 +201,56 @@ def test_a_box_drawn_news_table_is_refused_saying_how_to_export_it(data_dir, tmp
     with pytest.raises(FileRefused, match=r"a table drawn with box characters .* news landing does not read .*"
                                           r"TO 'news.csv'"):
         parse_news_file(path)
+
+
+def test_a_value_holding_a_bar_a_box_line_or_a_quote_stays_one_cell(data_dir, tmp_path):
+    """A display writes values as they are: `SMITH | JONES LLC`, `ACME │ HOLDINGS` (the box's own
+    vertical), `"ACME, INC.`. Each stays one cell (the columns are cut where the rule's junctions
+    stand), and every loan loads with its name kept."""
+    source = data_dir / "loans" / "sba_national.csv.gz"
+    names = {1: "SMITH | JONES LLC", 2: "ACME │ HOLDINGS", 3: '"ACME, INC.', 4: 'THE "BEST" DINER'}
+    cases = " ".join(f"WHEN {n} THEN '{v}'" for n, v in names.items())
+    shown = str(duckdb.sql(
+        f"SELECT LoanNr_ChkDgt, CASE row_number() OVER () {cases} ELSE Name END AS Name, ApprovalDate, ApprovalFY, "
+        f"Term, GrAppv, MIS_Status FROM read_csv('{source}', all_varchar = true) LIMIT 6"))
+    assert "ACME │ HOLDINGS" in shown
+    path = tmp_path / "sba_box.txt"
+    path.write_text(shown, encoding="utf-8")
+    parsed = parse_loan_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == 6
+    kept = [json.loads(f)["Name"] for f in parsed.rows.sort("_source_line").get_column("source_fields").to_list()]
+    assert kept[:4] == list(names.values())
+
+
+def test_nulls_a_display_prints_are_empty_values(data_dir, lc_rows, tmp_path):
+    """DuckDB prints a NULL as `NULL`, psql with `\\pset null '(null)'` as `(null)`: in the
+    employment length, as in any column, that is no value, not an unknown code quarantining the loan."""
+    shown = _duckdb_display(data_dir, columns="loan_amnt, term, CASE WHEN annual_inc::INT > 40000 THEN NULL "
+                                              "ELSE emp_length END AS emp_length, annual_inc, loan_status")
+    assert "NULL" in shown
+    path = tmp_path / "duckdb_nulls.txt"
+    path.write_text(shown, encoding="utf-8")
+    parsed = parse_loan_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == 12
+    high = [float(row[lc_rows[0].index("annual_inc")]) > 40000 for row in lc_rows[1:]]
+    years = parsed.rows.sort("_source_line").get_column("emp_length_years").to_list()
+    assert [y is None for y in years] == high
+    assert parsed.notes["null_token_values"] == {"emp_length": sum(high)}
+
+
+def test_psqls_expanded_display_is_refused_saying_how_to_export(lc_rows, tmp_path):
+    """`\\x` prints one `column | value` line per field and a `-[ RECORD n ]-` line per record:
+    no mapping reads that, so the refusal gives the export command, not a mapping."""
+    width = max(len(name) for name in lc_rows[0])
+    lines = []
+    for n, row in enumerate(lc_rows[1:4], start=1):
+        lines.append(f"─[ RECORD {n} ]" + "─" * (width - 10) + "┬" + "─" * 12)
+        lines += [f"{name.ljust(width)} │ {value}" for name, value in zip(lc_rows[0], row)]
+    path = tmp_path / "psql_x.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+    assert "psql's expanded display" in str(refused.value) and "\\copy (SELECT ...) TO 'tape.csv' CSV HEADER" in str(refused.value)
+    assert "Declare a column mapping" not in str(refused.value)

@@ -174,6 +174,28 @@ def test_a_zoned_parquet_timestamp_gives_the_date_its_zone_saw_and_says_so(tape)
     assert parsed.notes["timestamps_dated_in_their_zone"] == {"booked": "America/New_York"}
 
 
+def test_a_parquet_decimal_wider_than_38_digits_reads_exactly(tape):
+    """BigQuery's BIGNUMERIC exports as decimal256, which polars cannot type: the file was refused
+    as if cut short. Arrow reads it, its values as exact text, typed then as the mapping says."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _mapping(tape, _acme())
+    amounts = [line.split(",")[2] for line in tape.read_text().splitlines()[1:]]
+    table = pa.table({"ref": [f"B-{n}" for n in range(1, 7)], "booked": ["2011-12-01"] * 6,
+                      "amount": pa.array([Decimal(a) for a in amounts], pa.decimal256(40, 2)),
+                      "status": ["Current"] * 6})
+    parquet = tape.with_name("acme_5.parquet")
+    pq.write_table(table, parquet)
+    with pytest.raises(pl.exceptions.PolarsError):
+        pl.read_parquet(parquet)
+    parsed = _parse(parquet)
+    parsed.reconcile()
+    assert parsed.rows["loan_amount"].to_list() == [float(a) for a in amounts]
+
+
 def test_a_parquet_column_of_local_midnights_stored_in_utc_reads_as_the_local_dates(tape):
     """Spark, or a timestamptz export, stores a loan booked at midnight in Helsinki as 21:00 or
     22:00 UTC the day before: dated in UTC, every loan loaded a day early. As for a CSV's
