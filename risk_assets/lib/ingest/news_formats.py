@@ -1538,7 +1538,10 @@ def _listing(symbol: str, exchange: Exchange) -> str:
     symbol = symbol.upper() if symbol == symbol.lower() else symbol
     if not exchange.ric:
         if (share := _US_SHARE_CLASS.fullmatch(symbol)) is not None:
-            return f"{share['root']}.{(share['class'] or share['ric_class']).upper()}"
+            letter = (share["class"] or share["ric_class"]).upper()
+            # a class whose letter is an exchange's RIC suffix (`BAC-L`: `BAC.L` is London's spelling)
+            # is written with Bloomberg's slash, so that no US class reads as another listing
+            return f"{share['root']}{'/' if letter in _RIC_EXCHANGES else '.'}{letter}"
         return symbol
     if exchange.ric == "HK" and symbol.isdigit():
         symbol = symbol.lstrip("0").zfill(4)

@@ -118,3 +118,13 @@ def test_two_tickers_separated_by_a_space_are_not_read_as_one_bloomberg_listing(
     parsed = parse_news_file(feed)
     assert parsed.rows["ticker"].to_list() == ["AAPL SM", "MSFT UP", "GE NA", "AAPL.MC"]
     assert parsed.notes["ticker_forms"] == {"Bloomberg": 1}
+
+
+def test_a_us_share_class_never_reads_as_a_listing_on_another_exchange(tmp_path, sentences):
+    """A US class or series L written with a dot, `BAC.L`, is how a London listing is spelled: such
+    classes (the letters that are RIC exchange suffixes) take Bloomberg's slash, the rest a dot."""
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, ["NYSE:BAC-L", "BAC/L US Equity", "BACl.N", "BAC.L", "NYSE:BRK-B"]),
+                    encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows["ticker"].to_list() == ["BAC/L", "BAC/L", "BAC/L", "BAC.L", "BRK.B"]
