@@ -160,7 +160,6 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")
     _once(con, "loan_keys_without_leading_zeros", rekey_leading_zero_ids)
     _once(con, "news_ids_keyed_by_source", rekey_news_ids_by_source)
-    _once(con, "loan_ids_without_invisible_marks_or_grouping", rekey_respelled_ids)
     _once(con, "news_tickers_one_spelling_per_listing", canonical_news_tickers)
 
 
@@ -232,40 +231,6 @@ def _base_tables_with(con: duckdb.DuckDBPyConnection, column: str) -> list[tuple
         "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
         "WHERE c.column_name = ? AND t.table_type = 'BASE TABLE' AND c.table_catalog <> 'temp' "
         "AND c.table_schema NOT IN ('staging', 'marts') ORDER BY 1, 2", [column]).fetchall()
-
-
-def rekey_respelled_ids(con: duckdb.DuckDBPyConnection) -> int:
-    """Rewrite the loan keys of a lake loaded before ids with an invisible character at either end
-    (an RLM from a right-to-left Excel) or a locale's digit grouping (`1.000.014.003`) were read as
-    the id they are (`loan_formats.respelled_ids`), in one transaction: raw.loans gets the new key
-    and id, and every other base table with a `loan_key` the new key, so that the loans of earlier
-    tapes and of later ones are one loan. A second run changes nothing. Returns the raw.loans rows
-    changed."""
-    import polars as pl  # the loan readers are not needed to open the lake
-
-    from risk_assets.lib.ingest.loan_formats import respelled_ids
-
-    if not table_exists(con, "raw.loans"):
-        return 0
-    loans = con.execute("SELECT DISTINCT loan_key, source_loan_id, portfolio FROM raw.loans "
-                        "WHERE source_loan_id IS NOT NULL").pl()
-    if not loans.height:
-        return 0
-    changed_keys = respelled_ids(loans.with_columns(pl.all().cast(pl.Utf8)))
-    if not changed_keys.height:
-        return 0
-    changed = 0
-    with transaction(con):
-        con.register("respelled_view", changed_keys.to_arrow())
-        con.execute("CREATE TEMP TABLE respelled AS SELECT * FROM respelled_view")
-        con.unregister("respelled_view")
-        for schema, table in _base_tables_with(con, "loan_key"):
-            extra = ", source_loan_id = r.new_id" if (schema, table) == ("raw", "loans") else ""
-            (n,) = con.execute(f'UPDATE "{schema}"."{table}" AS t SET loan_key = r.new_key{extra} FROM respelled r '
-                               "WHERE t.loan_key = r.old_key").fetchone()
-            changed += n if (schema, table) == ("raw", "loans") else 0
-        con.execute("DROP TABLE respelled")
-    return changed
 
 
 def canonical_news_tickers(con: duckdb.DuckDBPyConnection) -> int:

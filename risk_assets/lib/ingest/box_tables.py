@@ -19,6 +19,7 @@ the table instead.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,16 +83,31 @@ def _decode(content: bytes) -> str | None:
 
 def _cells(text: str, framed: bool, joints: list[int] = ()) -> list[str]:
     """The cells of a table line, the frame's outer two verticals left out. Where the line holds a
-    vertical at each of the rule's `joints` (the columns of its `┼`, `├`, `┤`), it is cut there
-    only, so a value holding a `│` of its own (`ACME │ HOLDINGS`) stays one cell; else (a wide
-    character moved the line's columns) at every vertical."""
-    if joints and len(text) > joints[-1] and all(text[j] in VERTICALS for j in joints):
-        pieces = [text[a + 1:b] for a, b in zip(joints, joints[1:])]
-        return pieces if framed else [text[:joints[0]], *pieces, text[joints[-1] + 1:]]
+    vertical at each of the rule's `joints` (the display columns of its `┼`, `├`, `┤`; a wide
+    character such as a CJK one takes two, a combining mark none: `_display_width`), it is cut
+    there only, so a value holding a `│` of its own (`ACME │ HOLDINGS`) stays one cell; else at
+    every vertical."""
+    if joints:
+        cuts, column, wanted = [], 0, set(joints)
+        for index, char in enumerate(text):
+            if column in wanted and char in VERTICALS:
+                cuts.append(index)
+            column += _display_width(char)
+        if len(cuts) == len(joints):
+            pieces = [text[a + 1:b] for a, b in zip(cuts, cuts[1:])]
+            return pieces if framed else [text[:cuts[0]], *pieces, text[cuts[-1] + 1:]]
     inner = text.strip()
     if framed and inner[:1] in VERTICALS and inner[-1:] in VERTICALS:
         inner = inner[1:-1]
     return re.split(f"[{VERTICALS}]", inner)
+
+
+def _display_width(char: str) -> int:
+    """Columns a terminal gives a character (Unicode Standard Annex #11): 2 for East Asian wide and
+    full-width ones, 0 for combining marks and format characters, else 1."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def _joints(rule: str) -> list[int]:

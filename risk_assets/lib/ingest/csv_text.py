@@ -98,9 +98,13 @@ float's 7: the float tail is `,0`), and a comma is the decimal mark, never group
 
 
 def id_grouped_forms(thousands: str = ",", decimal: str = ".") -> tuple[str, ...]:
-    """The digit-grouping forms an id is unwrapped from in a tape of this dialect (ID_GROUPED_FORMS,
-    or ID_GROUPED_DECIMAL_COMMA where '.' groups thousands and ',' is the decimal mark)."""
-    return ID_GROUPED_DECIMAL_COMMA if (thousands, decimal) == (".", ",") else ID_GROUPED_FORMS
+    """The digit-grouping forms an id is unwrapped from in a tape of this dialect: ID_GROUPED_FORMS;
+    ID_GROUPED_DECIMAL_COMMA where '.' groups thousands and ',' is the decimal mark; and where the
+    decimal mark is ',' with another grouping (French, Nordic: a space), those forms but the comma's,
+    since `7,000` is then seven, never seven thousand."""
+    if decimal != ",":
+        return ID_GROUPED_FORMS
+    return ID_GROUPED_DECIMAL_COMMA if thousands == "." else ID_GROUPED_FORMS[1:]
 
 
 def float_tail(decimal: str = ".") -> str:

@@ -858,6 +858,12 @@ def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
     return frame
 
 
+def _without_trailing_zeros(text: pl.Expr) -> pl.Expr:
+    """An exact decimal's text without the zeros its scale adds: `60000.50` -> `60000.5`,
+    `1000014003.000000000` -> `1000014003` (an id keyed as a CSV writes it)."""
+    return text.str.replace(r"(\.\d*?)0+$", "$1").str.replace(r"\.$", "")
+
+
 def _parquet_via_arrow(content: bytes) -> pl.DataFrame | None:
     """A Parquet table polars cannot type, read by Arrow: a decimal wider than 38 digits (decimal256,
     BigQuery's BIGNUMERIC) becomes its exact text, read then as the mapping types the column. None
@@ -873,9 +879,10 @@ def _parquet_via_arrow(content: bytes) -> pl.DataFrame | None:
     for n in wide:
         table = table.set_column(n, table.schema.field(n).name, table.column(n).cast(pa.string()))
     try:
-        return pl.from_arrow(table)
+        frame = pl.from_arrow(table)
     except (pl.exceptions.PolarsError, ValueError):
         return None
+    return frame.with_columns(_without_trailing_zeros(pl.col(table.schema.field(n).name)) for n in wide)
 
 
 def _names_files_by_name(mapping: TapeMapping) -> bool:
@@ -998,6 +1005,8 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
             inexact = column.fill_nan(None).abs() >= csv_text.FLOAT_EXACT_LIMIT  # polars orders NaN above every number
             scientific = column.fill_nan(None).map_elements(lambda v: f"{v:.16e}", return_dtype=pl.Utf8)
             return pl.when(inexact).then(scientific).when(exponent).then(positional).otherwise(text).alias(name)
+        if isinstance(dtype, pl.Decimal):  # exact: written without the zeros its scale adds
+            return _without_trailing_zeros(column.cast(pl.Utf8)).alias(name)
         if dtype.is_temporal() and dtype != pl.Time:
             if isinstance(dtype, pl.Duration):
                 raise FileRefused(f"{path}: column {name!r} is a duration ({dtype}); write it as a number "
@@ -1025,6 +1034,11 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
         value = pl.col(name).fill_nan(None)
         odd = (value != value.floor()) | value.cast(pl.Utf8).str.starts_with("-")  # -0.0 too
         rows = frame.with_row_index("_line", offset=1).filter(odd.fill_null(False))
+        flagged += [(line, name, "non_integer_id") for line in rows.get_column("_line").to_list()]
+    decimals = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)]
+    for name in sorted(id_columns & set(decimals)):  # BigQuery's NUMERIC id 1000014003.000000000 is 1000014003
+        text = _without_trailing_zeros(pl.col(name).cast(pl.Utf8))
+        rows = frame.with_row_index("_line", offset=1).filter(text.str.contains(r"[.-]").fill_null(False))
         flagged += [(line, name, "non_integer_id") for line in rows.get_column("_line").to_list()]
     fields = pl.DataFrame(columns).fill_null("")
     fields = fields.with_row_index("_source_line", offset=1).with_columns(pl.col("_source_line").cast(pl.Int64))
@@ -1161,13 +1175,36 @@ _UTC_TIMED = r"^(\d{4}-\d{2}-\d{2})[T ]((?:[01]\d|2[0-3]):[0-5]\d)(?::00(?:[.,]0
 """A date-time written in UTC ('2011-12-31T23:00:00.000Z', JavaScript's toISOString): (date, HH:MM)."""
 
 
+MIDNIGHT_SHARE, MIDNIGHT_MIN_VALUES = 0.9, 10
+"""A date column of at least 10 timed values, 90% of them at one local-midnight time (or two an
+hour apart) in UTC, is a column of local midnights with a few real times among them (a record
+edited by hand): its midnights read as the local dates, the rest as written. A smaller column, or
+a smaller share, must be all midnights."""
+
+
+def _local_midnight_times(counts: list[tuple[str, int]]) -> list[str]:
+    """The one or two times of day ('23:00', or '22:00' and '23:00' for standard and summer time)
+    that are a zone's local midnight written in UTC, from (HH:MM, count) pairs, most frequent first:
+    after 12:00 (a midnight east of UTC) and, for two, an hour apart; [] when the most frequent is
+    no such time."""
+    if not counts:
+        return []
+    minutes = [int(t[:2]) * 60 + int(t[3:]) for t, _ in counts[:2]]
+    if minutes[0] <= 12 * 60:
+        return []
+    if len(minutes) == 2 and abs(minutes[1] - minutes[0]) == 60 and minutes[1] > 12 * 60:
+        return sorted(t for t, _ in counts[:2])
+    return [counts[0][0]]
+
+
 def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, object]]:
     """Date columns (ISO 8601: no format declared, or `%Y-%m-%d`) whose values are local midnights written in UTC, read as
     the local dates: a server east of UTC stores a loan booked on 1 January at midnight Berlin time
     and JavaScript's toISOString() writes it '2011-12-31T23:00:00.000Z' (22:00 in summer time), so
     the date as written is the day before, for every loan, and vintages and month ends move.
 
-    A column is read so when every value that carries a time is in UTC, on the minute, at one time
+    A column is read so when every value that carries a time (or 90% of 10 or more:
+    MIDNIGHT_SHARE) is in UTC, on the minute, at one time
     of day or two an hour apart (the zone's standard and summer offsets), after 12:00: local
     midnight east of UTC, UTC+1 to UTC+11 (a time before noon is a midnight west of UTC, whose UTC
     date is already the local one; a column at 00:00 is in UTC itself; 12:00 is the noon some
@@ -1184,19 +1221,20 @@ def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tupl
         timed = frame.filter(text.str.contains(_ISO_DATE_TIME))
         if not timed.height:
             continue
-        utc = timed.get_column(_src(spec.source)).str.extract_groups(_UTC_TIMED)
-        if utc.struct.field("2").null_count():  # a time in another zone, or with seconds: real times
-            continue
-        times = sorted(set(utc.struct.field("2").to_list()))
-        minutes = [int(t[:2]) * 60 + int(t[3:]) for t in times]
-        if len(times) > 2 or min(minutes) <= 12 * 60 or max(minutes) - min(minutes) not in (0, 60):
+        times = timed.get_column(_src(spec.source)).str.extract_groups(_UTC_TIMED).struct.field("2")
+        midnights = _local_midnight_times(times.drop_nulls().value_counts(sort=True).rows())
+        covered = times.is_in(midnights).sum() if midnights else 0
+        if not covered or (covered < timed.height and (timed.height < MIDNIGHT_MIN_VALUES
+                                                        or covered < MIDNIGHT_SHARE * timed.height)):
             continue
         next_day = (text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
                     + pl.duration(days=1)).dt.strftime("%Y-%m-%d")
-        frame = frame.with_columns(pl.when(text.str.contains(_UTC_TIMED)).then(next_day).otherwise(text)
-                                   .alias(_src(spec.source)))
-        moved[spec.source] = (f"{timed.height} values at {' and '.join(times)} UTC read as the next day's local "
-                              "midnight (a zone east of UTC, written in UTC)")
+        at_midnight = text.str.extract_groups(_UTC_TIMED).struct.field("2").is_in(midnights).fill_null(False)
+        frame = frame.with_columns(pl.when(at_midnight).then(next_day).otherwise(text).alias(_src(spec.source)))
+        others = (f"; {timed.height - covered} values at other times kept their date as written"
+                  if covered < timed.height else "")
+        moved[spec.source] = (f"{covered} values at {' and '.join(midnights)} UTC read as the next day's local "
+                              f"midnight (a zone east of UTC, written in UTC){others}")
     return frame, moved
 
 
@@ -1423,6 +1461,12 @@ the time (a valid one: no hour 25) is dropped and counted in notes['date_time_of
 After a colon (SAS) it takes hours, minutes and seconds, so a date written `2011:12:01` is no time."""
 
 
+ISO_DATE_TIME_FORMAT = re.compile(r"%Y-%m-%d(?:[T ]%H:%M(?::%S(?:\.%f)?)?(?:Z|%z| ?UTC)?)?")
+"""A declared format that is ISO 8601 written out (`%Y-%m-%dT%H:%M:%S.%fZ`, `%Y-%m-%d %H:%M:%S`):
+read as the undeclared ISO column is (`_ISO_DATE_TIME`, `_local_midnights_in_utc`), so a column of
+local midnights written in UTC gives the local dates whichever way the mapping names ISO."""
+
+
 def _has_time_codes(fmt: str) -> bool:
     """Whether a strftime format reads a time of day itself (%H, %I, %M, %S, %p, %f, %z, %X, %c)."""
     return re.search(r"%[HIMSpfzXcT]", fmt) is not None
@@ -1461,7 +1505,8 @@ def _typed_parse(
     specs: list[FieldSpec] = []
     for spec in mapping.fields:  # first source column wins for a target (LendingClub id vs loan_id)
         if spec.source in header and spec.target not in {s.target for s in specs}:
-            specs.append(spec)
+            iso = spec.kind == "date" and spec.fmt and ISO_DATE_TIME_FORMAT.fullmatch(spec.fmt)
+            specs.append(dataclasses.replace(spec, fmt=None) if iso else spec)
     target_source = {s.target: s.source for s in specs}
     mapped_sources = {s.source for s in specs}
     invisible = csv_text.INVISIBLE_CHARACTER
@@ -1813,34 +1858,6 @@ def key_id(source_id: str) -> str:
     """
     source_id = fold_id(source_id)
     return (source_id.lstrip("0") or "0") if re.fullmatch(ALL_DIGIT_ID, source_id) else source_id
-
-
-def respelled_ids(loans: pl.DataFrame) -> pl.DataFrame:
-    """The loans of a lake loaded before ids were read as they are now whose key would change:
-    an id kept with an invisible character at either end (`\u200f1000024006`) or written with a
-    locale's digit grouping (`1.000.014.003`), which landing now strips or unwraps
-    (csv_text.INVISIBLE_CHARACTER, csv_text.ID_GROUPED_FORMS), so that the loans of earlier tapes
-    and of later ones are one loan.
-
-    Args:
-        loans: distinct `loan_key`, `source_loan_id`, `portfolio` of raw.loans (N x 3, text).
-
-    Returns:
-        `old_key`, `new_key`, `new_id` for the loans whose key changes (M x 3, M <= N); a key built
-        from the file and line (no id) never changes.
-    """
-    invisible = csv_text.INVISIBLE_CHARACTER
-    stripped = pl.col("source_loan_id").str.strip_chars().str.strip_chars(invisible).str.strip_chars()
-    new_id = _unwrapped_id(stripped)
-    folded = new_id.str.normalize("NFKC").str.replace_many(_DIGITS_TO_ASCII)
-    keyed = loans.filter(pl.col("source_loan_id").is_not_null() & (pl.col("source_loan_id") != "")
-                         & (pl.col("loan_key") == pl.concat_str("portfolio", pl.lit(":"), _key_id(
-                             pl.col("source_loan_id").str.normalize("NFKC").str.replace_many(_DIGITS_TO_ASCII)))))
-    return keyed.select(
-        pl.col("loan_key").alias("old_key"),
-        pl.concat_str("portfolio", pl.lit(":"), _key_id(folded)).alias("new_key"),
-        new_id.alias("new_id"),
-    ).filter(pl.col("new_key") != pl.col("old_key"))
 
 
 def _key_id(source_id: pl.Expr) -> pl.Expr:

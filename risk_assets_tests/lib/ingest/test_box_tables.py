@@ -254,3 +254,20 @@ def test_psqls_expanded_display_is_refused_saying_how_to_export(lc_rows, tmp_pat
         parse_loan_file(path)
     assert "psql's expanded display" in str(refused.value) and "\\copy (SELECT ...) TO 'tape.csv' CSV HEADER" in str(refused.value)
     assert "Declare a column mapping" not in str(refused.value)
+
+
+def test_a_wide_character_does_not_move_the_cells_of_its_line(data_dir, tmp_path):
+    """A terminal gives a CJK character two columns: DuckDB pads by those, so the line's verticals
+    stand where the rule's junctions do only counted so. A value holding both a wide character and
+    a `│` stays one cell."""
+    source = data_dir / "loans" / "lendingclub_2007_2011.csv"
+    shown = str(duckdb.sql(
+        f"SELECT loan_amnt, term, CASE row_number() OVER () WHEN 2 THEN '検証 │ 済み' WHEN 3 THEN 'Ｖｅｒｉｆｉｅｄ' "
+        f"ELSE verification_status END AS verification_status, loan_status "
+        f"FROM read_csv('{source}', all_varchar = true) LIMIT 5"))
+    path = tmp_path / "duckdb_wide.txt"
+    path.write_text(shown, encoding="utf-8")
+    parsed = parse_loan_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.sort("_source_line")["verification_status"].to_list()[1:3] == ["検証 │ 済み", "Ｖｅｒｉｆｉｅｄ"]

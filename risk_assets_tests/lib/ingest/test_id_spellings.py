@@ -148,3 +148,18 @@ def test_a_decimal_comma_tape_reads_one_dot_group_in_an_id_as_thousands(tmp_path
     assert parsed.rows.get_column("source_loan_id").to_list() == ["7000", "14003", "1000000", "25", "7000", "120000"]
     assert parsed.rows.get_column("loan_amount").to_list() == [5000.0] * 6
     assert csv_text.unwrap_id("7.000") == "7"  # the default dialect: a float's decimals
+
+
+def test_a_french_tape_never_reads_a_comma_in_an_id_as_grouping(tmp_path):
+    """With a decimal comma and a space for thousands (French, Nordic), `7,000` is seven (a float's
+    decimals), `7 000` seven thousand: the comma is never grouping there."""
+    import json
+
+    ids = ["7,000", "7\u202f000", "25,0", "1\u202f077\u202f502", "7"]
+    tape = tmp_path / "banque.csv"
+    tape.write_text("compte;montant\n" + "".join(f"{i};5000\n" for i in ids), encoding="utf-8")
+    mapping = {"name": "banque", "dialect": {"delimiter": ";", "decimal": ",", "thousands": " "},
+               "columns": {"compte": {"to": "source_loan_id"}, "montant": {"to": "loan_amount", "type": "money"}}}
+    (tmp_path / "banque.csv.mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.get_column("source_loan_id").to_list() == ["7", "7000", "25", "1077502", "7"]

@@ -196,6 +196,27 @@ def test_a_parquet_decimal_wider_than_38_digits_reads_exactly(tape):
     assert parsed.rows["loan_amount"].to_list() == [float(a) for a in amounts]
 
 
+def test_a_bigquery_numeric_id_keys_the_loan_as_its_csv_does(tape):
+    """BigQuery writes a NUMERIC id as decimal(38, 9): `1000014003.000000000` keyed the loan apart
+    from the CSV's 1000014003. The scale's zeros are no part of the id; a fraction is no id
+    (`non_integer_id`)."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _mapping(tape, _acme())
+    ids = ["1000014003", "1000024006", "1000034009.5"]
+    table = pa.table({"ref": pa.array([Decimal(i) for i in ids], pa.decimal128(38, 9)),
+                      "booked": ["2011-12-01"] * 3, "amount": [5000.0] * 3, "status": ["Current"] * 3})
+    parquet = tape.with_name("acme_6.parquet")
+    pq.write_table(table, parquet)
+    parsed = _parse(parquet)
+    parsed.reconcile()
+    assert parsed.rows["loan_key"].to_list() == ["acme:1000014003", "acme:1000024006"]
+    assert parsed.quarantine.select("line", "rule").rows() == [(3, "non_integer_id")]
+
+
 def test_a_parquet_column_of_local_midnights_stored_in_utc_reads_as_the_local_dates(tape):
     """Spark, or a timestamptz export, stores a loan booked at midnight in Helsinki as 21:00 or
     22:00 UTC the day before: dated in UTC, every loan loaded a day early. As for a CSV's

@@ -660,3 +660,28 @@ def test_the_unicode_minus_sign_of_nordic_locales_is_a_minus(tmp_path):
     assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("S3", 12000.5)]
     assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
         (2, "non_positive_amount", "\u2212180,00"), (3, "non_positive_amount", "-180,00"), (5, "unparsable_number", "18\u2212")]
+
+
+@pytest.mark.parametrize("declared", [None, "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%fZ"])
+def test_local_midnights_with_a_real_time_among_them_still_read_as_local_dates(tmp_path, declared):
+    """Twenty loans booked at Berlin midnights, written by toISOString(), and one of them edited by
+    hand at 09:15 UTC: the one real time switched the reading off, and the 19 others loaded a day
+    early. 90% of ten or more values at the local-midnight times is such a column; the real time
+    keeps its date as written, and the note says so. A mapping that writes the ISO format out in
+    full reads as one that names none."""
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    booked = [date(2011, 1, 1) + timedelta(days=17 * n) for n in range(20)]
+    written = [datetime.combine(d, datetime.min.time(), ZoneInfo("Europe/Berlin")).astimezone(UTC)
+               .strftime("%Y-%m-%dT%H:%M:%S.000Z") for d in booked]
+    written[7] = f"{booked[7]:%Y-%m-%d}T09:15:00.000Z"
+    tape = tmp_path / "js_tape.csv"
+    tape.write_text("ref,booked,amount\n" + "".join(f"L{n},{w},5000\n" for n, w in enumerate(written)))
+    booked_spec = {"to": "origination_date"} | ({"format": declared} if declared else {})
+    _map(tape, {"ref": {"to": "source_loan_id"}, "booked": booked_spec, "amount": {"to": "loan_amount"}})
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.sort("_source_line")["origination_date"].to_list() == booked
+    assert parsed.notes["dates_from_local_midnights"]["booked"].startswith("19 values at 22:00 and 23:00 UTC")
+    assert parsed.notes["dates_from_local_midnights"]["booked"].endswith("1 values at other times kept their date as written")
