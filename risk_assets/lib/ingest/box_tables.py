@@ -123,6 +123,33 @@ def _csv_cell(cell: str) -> str:
     return f'"{cell.strip().replace(chr(34), chr(34) * 2)}"' if "|" in cell or '"' in cell else cell
 
 
+def _refuse_left_out(path: Path, number: int, cells: list[str], header: list[str], widths: list[int],
+                     may_wrap: bool) -> None:
+    """Refuse a data line (`cells` trimmed) that shows the display left something out: a row of
+    `·` (elided rows), a value ending in psql's `↵` (a line break, its rest printed as another row),
+    a value ending in `…` that fills its column (cut), or, where `may_wrap` (DuckDB, after a data
+    line), empty cells beside filled ones (a long value wrapped over lines).
+
+    Raises:
+        FileRefused: naming the file, the line and the column, and how to export the table instead.
+    """
+    if any(cells) and all(cell in ("", ELIDED_ROW) for cell in cells):
+        raise FileRefused(f"{path}: line {number}: a row of '{ELIDED_ROW}': the box-drawn table left out "
+                          f"rows here (DuckDB prints 40 by default); {EXPORT_INSTEAD}")
+    for column, cell in enumerate(cells):
+        name = header[column] if column < len(header) else f"column {column + 1}"
+        if cell.endswith(NEWLINE_MARK):
+            raise FileRefused(f"{path}: line {number}, column {name!r}: a value ending in '{NEWLINE_MARK}' "
+                              f"holds a line break, and its next line is printed as another row; {EXPORT_INSTEAD}")
+        if cell.endswith(CUT) and column < len(widths) and len(cell) >= widths[column] - 2:
+            raise FileRefused(f"{path}: line {number}, column {name!r}: {cell!r} is cut where the display "
+                              f"ran out of width; {EXPORT_INSTEAD}")
+    if may_wrap and "" in cells and any(cells):
+        wrapped = next((header[c] for c, cell in enumerate(cells) if cell and c < len(header)), "?")
+        raise FileRefused(f"{path}: line {number}: a line with empty cells under line {number - 1}: DuckDB "
+                          f"wrapped a long value (column {wrapped!r}) over several lines; {EXPORT_INSTEAD}")
+
+
 def unbox(content: bytes, path: Path) -> Unboxed | None:
     """Rewrite a table drawn with box characters (psql's unicode line style, DuckDB's box) as
     `|`-separated lines; None when the file is no such table (its first 40 lines hold no rule of
@@ -130,9 +157,9 @@ def unbox(content: bytes, path: Path) -> Unboxed | None:
 
     Each line keeps its place: a rule line becomes dashes and `+` (`csv_text.rule_line`), a framed
     line loses its frame's outer verticals, and the verticals between cells become `|`. Cells keep
-    their padding, which the reader trims; a cell holding a `|` or a quote is quoted (`_csv_cell`). DuckDB's row of column types under the header is a
-    `column_types` line, its footer `12 rows  4 columns` a `row_count` line checked against the
-    records read.
+    their padding, which the reader trims; a cell holding a `|` or a quote is quoted (`_csv_cell`).
+    DuckDB's row of column types under the header is a `column_types` line, its footer
+    `12 rows  4 columns` a `row_count` line checked against the records read.
 
     Returns:
         Unboxed: the rewritten content (UTF-8), the line kinds to skip, notes['box_drawn_table'].
@@ -147,11 +174,10 @@ def unbox(content: bytes, path: Path) -> Unboxed | None:
     if text is None:
         return None
     lines = text.split("\n")
-    head = [line for line in lines[:40] if line.strip()]
     rules = [n for n, line in enumerate(lines[:40]) if _is_rule(line)]
     tabled = [n for n, line in enumerate(lines[:40])
               if any(c in VERTICALS for c in line) and not _is_rule(line) and re.search(r"\w", line)]
-    if not head or not rules or not tabled:
+    if not rules or not tabled:
         return None
     header_at = tabled[0]
     framed = lines[header_at].strip()[:1] in VERTICALS
@@ -166,44 +192,27 @@ def unbox(content: bytes, path: Path) -> Unboxed | None:
     widths = [len(cell) for cell in _cells(lines[header_at], framed)]
     out: list[str] = []
     data_lines = 0
-    previous: list[str] | None = None
+    continues = False  # the line before was a data line: a DuckDB line with empty cells then wraps its value
     for n, line in enumerate(lines):
         number, end = n + 1, ("\r" if line.endswith("\r") else "")
         body = line.removesuffix("\r")
         if _is_rule(body):
             out.append(re.sub(f"[{HORIZONTALS}]", "-", BOX_DRAWING.sub(
                 lambda m: m.group() if m.group() in HORIZONTALS else "+", body)) + end)
-            previous = None
-            continue
-        if not any(c in VERTICALS for c in body):
+            continues = False
+        elif not any(c in VERTICALS for c in body):
             if re.search(r"(?i)\([^()]*\bshown\s*\)", body):
                 raise FileRefused(f"{path}: line {number}: {body.strip()!r}: the box-drawn table shows only part of "
                                   f"its rows or columns (a display, not an export); {EXPORT_INSTEAD}")
             out.append(line)
-            previous = None
-            continue
-        raw = _cells(body, framed, joints)
-        cells = [cell.strip() for cell in raw]
-        if n > (body_rule if body_rule is not None else header_at):
-            data_lines += 1
-            if any(cells) and all(cell in ("", ELIDED_ROW) for cell in cells):
-                raise FileRefused(f"{path}: line {number}: a row of '{ELIDED_ROW}': the box-drawn table left out "
-                                  f"rows here (DuckDB prints 40 by default); {EXPORT_INSTEAD}")
-            for column, (cell, padded) in enumerate(zip(cells, raw)):
-                name = header[column] if column < len(header) else f"column {column + 1}"
-                if cell.endswith(NEWLINE_MARK):
-                    raise FileRefused(f"{path}: line {number}, column {name!r}: a value ending in '{NEWLINE_MARK}' "
-                                      f"holds a line break, and its next line is printed as another row; "
-                                      f"{EXPORT_INSTEAD}")
-                if cell.endswith(CUT) and column < len(widths) and len(cell) >= widths[column] - 2:
-                    raise FileRefused(f"{path}: line {number}, column {name!r}: {cell!r} is cut where the display "
-                                      f"ran out of width; {EXPORT_INSTEAD}")
-            if duckdb and previous is not None and "" in cells and any(cells):
-                wrapped = next((header[c] for c, cell in enumerate(cells) if cell and c < len(header)), "?")
-                raise FileRefused(f"{path}: line {number}: a line with empty cells under line {number - 1}: DuckDB "
-                                  f"wrapped a long value (column {wrapped!r}) over several lines; {EXPORT_INSTEAD}")
-            previous = cells
-        out.append("|".join(_csv_cell(cell) for cell in raw) + end)
+            continues = False
+        else:
+            raw = _cells(body, framed, joints)
+            if n > (body_rule if body_rule is not None else header_at):
+                data_lines += 1
+                _refuse_left_out(path, number, [cell.strip() for cell in raw], header, widths, duckdb and continues)
+                continues = True
+            out.append("|".join(_csv_cell(cell) for cell in raw) + end)
     kind = "DuckDB box display" if duckdb else "psql unicode table" + (" (framed)" if framed else "")
     notes: dict[str, object] = {"box_drawn_table": f"{kind}: {len(header)} columns, {data_lines} data lines"}
     line_kinds = (("column_types", COLUMN_TYPES_LINE),) if duckdb else ()

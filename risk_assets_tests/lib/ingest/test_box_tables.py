@@ -33,6 +33,14 @@ def _duckdb_display(data_dir, sql_tail: str = "", columns: str = "*", limit: int
     return str(relation)
 
 
+def _landed(path, shown: str):
+    """`shown` saved to `path` as a terminal's output is, parsed as a loan tape and reconciled."""
+    path.write_text(shown, encoding="utf-8")
+    parsed = parse_loan_file(path)
+    parsed.reconcile()
+    return parsed
+
+
 def _values(parsed) -> list[tuple]:
     return parsed.rows.sort("_source_line").select(COLUMNS).rows()
 
@@ -73,10 +81,7 @@ def test_a_duckdb_box_display_loads_every_loan_as_the_csv_does(data_dir, lc_rows
     values are the plain CSV's."""
     shown = _duckdb_display(data_dir, columns="loan_amnt, term, annual_inc, revol_util, loan_status")
     assert shown.splitlines()[2].split() == ["│", *["varchar", "│"] * 5] and "12 rows" in shown.splitlines()[-1]
-    path = tmp_path / "duckdb_box.txt"
-    path.write_text(shown, encoding="utf-8")
-    parsed = parse_loan_file(path)
-    parsed.reconcile()
+    parsed = _landed(tmp_path / "duckdb_box.txt", shown)
     plain = _plain(lc_rows, tmp_path, ["loan_amnt", "term", "annual_inc", "revol_util", "loan_status"])
     assert parsed.quarantine.height == 0 and parsed.rows.height == 12
     assert _values(parsed) == _values(plain)
@@ -214,10 +219,7 @@ def test_a_value_holding_a_bar_a_box_line_or_a_quote_stays_one_cell(data_dir, tm
         f"SELECT LoanNr_ChkDgt, CASE row_number() OVER () {cases} ELSE Name END AS Name, ApprovalDate, ApprovalFY, "
         f"Term, GrAppv, MIS_Status FROM read_csv('{source}', all_varchar = true) LIMIT 6"))
     assert "ACME │ HOLDINGS" in shown
-    path = tmp_path / "sba_box.txt"
-    path.write_text(shown, encoding="utf-8")
-    parsed = parse_loan_file(path)
-    parsed.reconcile()
+    parsed = _landed(tmp_path / "sba_box.txt", shown)
     assert parsed.quarantine.height == 0 and parsed.rows.height == 6
     kept = [json.loads(f)["Name"] for f in parsed.rows.sort("_source_line").get_column("source_fields").to_list()]
     assert kept[:4] == list(names.values())
@@ -229,10 +231,7 @@ def test_nulls_a_display_prints_are_empty_values(data_dir, lc_rows, tmp_path):
     shown = _duckdb_display(data_dir, columns="loan_amnt, term, CASE WHEN annual_inc::INT > 40000 THEN NULL "
                                               "ELSE emp_length END AS emp_length, annual_inc, loan_status")
     assert "NULL" in shown
-    path = tmp_path / "duckdb_nulls.txt"
-    path.write_text(shown, encoding="utf-8")
-    parsed = parse_loan_file(path)
-    parsed.reconcile()
+    parsed = _landed(tmp_path / "duckdb_nulls.txt", shown)
     assert parsed.quarantine.height == 0 and parsed.rows.height == 12
     high = [float(row[lc_rows[0].index("annual_inc")]) > 40000 for row in lc_rows[1:]]
     years = parsed.rows.sort("_source_line").get_column("emp_length_years").to_list()
@@ -265,9 +264,6 @@ def test_a_wide_character_does_not_move_the_cells_of_its_line(data_dir, tmp_path
         f"SELECT loan_amnt, term, CASE row_number() OVER () WHEN 2 THEN '検証 │ 済み' WHEN 3 THEN 'Ｖｅｒｉｆｉｅｄ' "
         f"ELSE verification_status END AS verification_status, loan_status "
         f"FROM read_csv('{source}', all_varchar = true) LIMIT 5"))
-    path = tmp_path / "duckdb_wide.txt"
-    path.write_text(shown, encoding="utf-8")
-    parsed = parse_loan_file(path)
-    parsed.reconcile()
+    parsed = _landed(tmp_path / "duckdb_wide.txt", shown)
     assert parsed.quarantine.height == 0
     assert parsed.rows.sort("_source_line")["verification_status"].to_list()[1:3] == ["検証 │ 済み", "Ｖｅｒｉｆｉｅｄ"]
