@@ -110,7 +110,7 @@ def id_grouped_forms(thousands: str = ",", decimal: str = ".") -> tuple[str, ...
 def float_tail(decimal: str = ".") -> str:
     """The decimal zeros a float column adds to an integer id (`1077501.0`; `1077501,0` where the
     decimal mark is a comma): regex, group 1 the id."""
-    return r"^(\d+)\.0+$" if decimal == "." else r"^(\d+),0+$"
+    return ID_WRAPPERS[2][0] if decimal == "." else ID_WRAPPERS[2][0].replace(r"\.", ",")
 
 
 def ungrouped_id(text: str) -> str | None:

@@ -274,7 +274,7 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     or code removed before or after the number ('$60,000.00', '11.544,80 €', 'EUR 1.000', '-$5',
     '$-5'), an accountant's parentheses read as a minus ('(1,250.00)' is -1250.00). A value still
     carrying a currency mark ('£11,544.80' in a USD tape) is flagged, never read as an amount."""
-    own = "|".join(re.escape(mark).replace(r"\ ", r"\s*") for mark in CURRENCY_MARKS.get(currency, (currency,)))
+    own = _own_marks(currency)
 
     def unmarked(text: pl.Expr) -> pl.Expr:  # 'USD', 'usd', '(USD)' before or after the number
         return (text.str.replace(rf"(?i)^([+-]?)\s*(?:{own})\s*", "$1")
@@ -292,8 +292,14 @@ def _accounting_zero(s: pl.Expr, currency: str) -> pl.Expr:
     (`$ -`, `$  -  `, `- €`), the third section of its format code `_($* #,##0.00_);_($*
     (#,##0.00);_($* "-"??_);_(@_)` (Excel's built-in number format 44). Without the mark, a lone
     dash is no zero: it stays unparsable."""
-    own = "|".join(re.escape(mark).replace(r"\ ", r"\s*") for mark in CURRENCY_MARKS.get(currency, (currency,)))
+    own = _own_marks(currency)
     return s.str.contains(rf"(?i)^(?:(?:{own})\s*-|-\s*(?:{own}))$")
+
+
+def _own_marks(currency: str) -> str:
+    """Regex alternation of a currency's marks (CURRENCY_MARKS, else its code), a space in a mark
+    matching any spacing."""
+    return "|".join(re.escape(mark).replace(r"\ ", r"\s*") for mark in CURRENCY_MARKS.get(currency, (currency,)))
 
 NULL_TOKENS = (*EXPORT_NULL_MARKERS, "nat")
 """Export null markers (text.EXPORT_NULL_MARKERS: SQL NULL, pandas NaN and `<NA>`, `\\N`, `(null)`,
@@ -1218,21 +1224,19 @@ def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tupl
         if spec.kind != "date" or spec.fmt not in (None, "%Y-%m-%d"):  # ISO dates, declared or not
             continue
         text = pl.col(_src(spec.source))
-        timed = frame.filter(text.str.contains(_ISO_DATE_TIME))
-        if not timed.height:
+        timed = frame.select(text.str.contains(_ISO_DATE_TIME).sum()).item()
+        if not timed:
             continue
-        times = timed.get_column(_src(spec.source)).str.extract_groups(_UTC_TIMED).struct.field("2")
+        times = frame.select(text.str.extract_groups(_UTC_TIMED).struct.field("2")).to_series()  # HH:MM in UTC, or null
         midnights = _local_midnight_times(times.drop_nulls().value_counts(sort=True).rows())
-        covered = times.is_in(midnights).sum() if midnights else 0
-        if not covered or (covered < timed.height and (timed.height < MIDNIGHT_MIN_VALUES
-                                                        or covered < MIDNIGHT_SHARE * timed.height)):
+        at_midnight = times.is_in(midnights).fill_null(False)
+        covered = at_midnight.sum()
+        if not covered or (covered < timed and (timed < MIDNIGHT_MIN_VALUES or covered < MIDNIGHT_SHARE * timed)):
             continue
         next_day = (text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
                     + pl.duration(days=1)).dt.strftime("%Y-%m-%d")
-        at_midnight = text.str.extract_groups(_UTC_TIMED).struct.field("2").is_in(midnights).fill_null(False)
         frame = frame.with_columns(pl.when(at_midnight).then(next_day).otherwise(text).alias(_src(spec.source)))
-        others = (f"; {timed.height - covered} values at other times kept their date as written"
-                  if covered < timed.height else "")
+        others = f"; {timed - covered} values at other times kept their date as written" if covered < timed else ""
         moved[spec.source] = (f"{covered} values at {' and '.join(midnights)} UTC read as the next day's local "
                               f"midnight (a zone east of UTC, written in UTC){others}")
     return frame, moved
