@@ -161,6 +161,8 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     _once(con, "loan_keys_without_leading_zeros", rekey_leading_zero_ids)
     _once(con, "news_ids_keyed_by_source", rekey_news_ids_by_source)
     _once(con, "news_tickers_one_spelling_per_listing", canonical_news_tickers)
+    # a lake whose tickers were rewritten before Bloomberg's web quotes (`AAPL:US`) were read
+    _once(con, "news_tickers_bloomberg_quotes", canonical_news_tickers)
 
 
 LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"

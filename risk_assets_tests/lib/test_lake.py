@@ -92,3 +92,21 @@ def test_a_lake_with_vendor_ticker_spellings_is_rewritten_once(tmp_path):
         migrations = dict(con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall())
     assert tickers == ["NOKIA.HE", "AAPL", "ACME XX"]
     assert migrations["news_tickers_one_spelling_per_listing"] == 2
+
+
+def test_a_lake_rewritten_before_bloomberg_quotes_were_read_is_rewritten_again(tmp_path):
+    """A lake whose tickers took one spelling per listing before `AAPL:US` was read as Apple: the
+    next open rewrites what the newer rule reads, once, and leaves the rest."""
+    from risk_assets_tests.lib.quality.lake_rows import lake_with, news_rows
+
+    news = news_rows([("Nokia wins an order.", "positive"), ("Apple files its results.", "neutral")])
+    news["ticker"] = ["NOKIA.HE", "AAPL:US"]
+    lake = lake_with(tmp_path / "lake.duckdb", news=[news])
+    with connect(lake) as con:  # as the version before left it: the first ticker migration only
+        con.execute("DELETE FROM raw.lake_migrations WHERE name = 'news_tickers_bloomberg_quotes'")
+        con.execute("UPDATE raw.news SET ticker = 'AAPL:US' WHERE _source_line = 2")
+    with connect(lake) as con:
+        tickers = [t for (t,) in con.execute("SELECT ticker FROM raw.news ORDER BY _source_line").fetchall()]
+        migrations = dict(con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall())
+    assert tickers == ["NOKIA.HE", "AAPL"]
+    assert migrations["news_tickers_bloomberg_quotes"] == 1

@@ -396,8 +396,9 @@ def land_folder(
         parse: path -> ParsedFile; raises FileRefused for a file it cannot read.
         run_id: written to every row, quarantine row, manifest row and event.
         asset: the asset name recorded in quality.quarantine (raw_loans, raw_news).
-        progress: called with one line before each new file is read and one when it is landed,
-            so a long file (the 46 MB SBA tape reads for about 45 s) is not silence in the run's log.
+        progress: called with one line before each new file is read, one once it is read (rows to
+            load and to quarantine) and one when it is landed, so a long file (the 46 MB SBA tape
+            reads for about 45 s and writes for about as long) is not silence in the run's log.
 
     Raises:
         LandingFailed: after the whole batch, when any file failed to reconcile or to parse.
@@ -427,7 +428,8 @@ def land_folder(
             started = time.monotonic()
             if progress:
                 progress(f"{path.name}: reading {size / 1e6:.1f} MB (sha256 {sha256[:12]})")
-            outcome = _land_file(con, path, sha256, size, domain, table, columns, parse, run_id, asset, state)
+            outcome = _land_file(con, path, sha256, size, domain, table, columns, parse, run_id, asset, state,
+                                 progress)
             if progress:
                 progress(f"{path.name}: {outcome.outcome} in {time.monotonic() - started:.0f} s "
                          f"(loaded {outcome.rows_loaded}, quarantined {outcome.rows_quarantined})")
@@ -443,8 +445,10 @@ def land_folder(
 
 def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
                columns: tuple[Column, ...], parse, run_id: str, asset: str,
-               state: tuple[int, int] | None = None) -> FileOutcome:
+               state: tuple[int, int] | None = None,
+               progress: Callable[[str], None] | None = None) -> FileOutcome:
     outcome = FileOutcome(str(path), sha256, size, "loaded")
+    started = time.monotonic()
     error: Exception | None = None
     try:
         checksum_note, checksum_refusal = _checksum_verdict(path)
@@ -487,6 +491,9 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
         outcome.outcome, outcome.message = "failed", f"{path}: {exc}"
         _record(con, domain, outcome, run_id)
         return outcome
+    if progress:
+        progress(f"{path.name}: read in {time.monotonic() - started:.0f} s ({parsed.rows.height:,} rows to load, "
+                 f"{outcome.rows_quarantined:,} to quarantine); writing them to the lake")
     now = datetime.now(UTC).replace(tzinfo=None)
     con.begin()
     try:

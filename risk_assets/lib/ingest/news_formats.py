@@ -1471,6 +1471,15 @@ and the yellow key `Equity`. Only a ticker with its key is read as Bloomberg's: 
 may as well be two tickers separated by a space (Apple and SM Energy) as Apple on Madrid, so it is
 kept as written."""
 _PREFIXED_TICKER = re.compile(r"(?P<prefix>[A-Za-z]+)\s*:\s*(?P<symbol>\S+)")
+_BLOOMBERG_QUOTE = re.compile(r"(?P<symbol>[A-Z0-9][A-Z0-9/.&-]*):(?P<code>[A-Z]{2})")
+"""Bloomberg's web quote form, the symbol then its exchange code after a colon (`AAPL:US`,
+`VOD:LN`, `BRK/B:US`, as in bloomberg.com/quote/AAPL:US). Read only when the code is one of
+`TICKER_EXCHANGES`' Bloomberg codes and the part before the colon is no exchange prefix, neither
+one of the table (`LON:VOD`) nor one left out of it as ambiguous (`AMBIGUOUS_PREFIXES`: `TSE:HK`
+stays as written)."""
+AMBIGUOUS_PREFIXES = frozenset({"TSE", "EURONEXT"})
+"""Exchange prefixes left out of `TICKER_EXCHANGES` because they name more than one exchange (see
+its note): a ticker with one is kept as written."""
 _RIC_TICKER = re.compile(r"(?P<symbol>\S+)\.(?P<suffix>[A-Z]{1,2})")
 _US_SHARE_CLASS = re.compile(r"(?P<root>[A-Z]+)(?:[./-](?P<class>[A-Z])|(?P<ric_class>[a-z]))")
 """A US symbol with a one-letter share class: `BRK.B`, `BRK/B` (Bloomberg), `BRK-B`, or `BRKb`
@@ -1497,7 +1506,8 @@ def _canonical_ticker(ticker: str) -> tuple[str, str | None, str | None]:
     None, an unknown exchange code or prefix or None).
 
     - A US listing is its bare symbol: `AAPL.O`, `AAPL.OQ` (RIC, `US_RIC_SUFFIXES`),
-      `AAPL US Equity`, `AAPL UW Equity` (Bloomberg, with its yellow key), `NASDAQ:AAPL` (Google Finance,
+      `AAPL US Equity`, `AAPL UW Equity` (Bloomberg, with its yellow key), `AAPL:US` (Bloomberg's web
+      quote, `_BLOOMBERG_QUOTE`), `NASDAQ:AAPL` (Google Finance,
       TradingView), `XNAS:AAPL` (MIC) -> `AAPL`. Its one-letter share class is written with a dot:
       `BRK/B US Equity`, `NYSE:BRK-B`, `BRKb.N` -> `BRK.B` (a symbol without an exchange is left as
       written: `BRK-B` may be a Stockholm `ERIC-B` as well).
@@ -1522,6 +1532,10 @@ def _canonical_ticker(ticker: str) -> tuple[str, str | None, str | None]:
             return _listing(found["symbol"], exchange), "MIC prefix", None
         if (exchange := _PREFIX_EXCHANGES.get(prefix)) is not None:
             return _listing(found["symbol"], exchange), "exchange prefix", None
+    if ((found := _BLOOMBERG_QUOTE.fullmatch(ticker)) is not None and found["code"] in _BLOOMBERG_EXCHANGES
+            and found["symbol"] not in AMBIGUOUS_PREFIXES):
+        return _listing(found["symbol"], _BLOOMBERG_EXCHANGES[found["code"]]), "Bloomberg quote", None
+    if (found := _PREFIXED_TICKER.fullmatch(ticker)) is not None:
         return ticker, None, f"prefix {found['prefix']}"
     if (found := _RIC_TICKER.fullmatch(ticker)) is not None:
         suffix = found["suffix"]
@@ -1556,7 +1570,7 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     or ';', are deduplicated, sorted and joined by ',' ('MSFT; $aapl' -> 'AAPL,MSFT'). Spaces are
     part of a ticker that is not mapped ('BRK B', 'SAP GR Equity'). A changed value is listed in
     notes['ticker_normalised_lines'], the tickers mapped counted by their form in
-    notes['ticker_forms'] ('RIC', 'Bloomberg', 'exchange prefix', 'MIC prefix'), the exchange
+    notes['ticker_forms'] ('RIC', 'Bloomberg', 'Bloomberg quote', 'exchange prefix', 'MIC prefix'), the exchange
     codes and prefixes not in `TICKER_EXCHANGES` in notes['ticker_exchange_unknown'], and ISINs,
     which name a security but not its listing and are kept as written, in
     notes['ticker_isins_kept']."""

@@ -22,13 +22,15 @@ def test_f01_two_files_land(land_cases, risk_home):
     assert lineage[0] == 2 and len(lineage[1]) == 64 and lineage[2] == "run-1" and lineage[3].endswith("F01_loans_2024-02.csv")
 
 
-def test_each_new_file_is_announced_before_it_is_read_and_when_it_is_landed(land_cases, cases_dir):
+def test_each_new_file_is_announced_before_it_is_read_once_read_and_when_it_is_landed(land_cases, cases_dir):
     lines: list[str] = []
     land_cases("F03_loans_2024-03 (1).csv", "F03_loans_2024-03.csv", progress=lines.append)
     size_mb = (cases_dir / "F03_loans_2024-03.csv").stat().st_size / 1e6
     # the copy with the same bytes is a duplicate: it is not read, so it is not announced
-    assert len(lines) == 2 and lines[0].startswith(f"F03_loans_2024-03.csv: reading {size_mb:.1f} MB (sha256 ")
-    assert lines[1].startswith("F03_loans_2024-03.csv: loaded in ") and lines[1].endswith("(loaded 10, quarantined 0)")
+    assert len(lines) == 3 and lines[0].startswith(f"F03_loans_2024-03.csv: reading {size_mb:.1f} MB (sha256 ")
+    assert lines[1].startswith("F03_loans_2024-03.csv: read in ")
+    assert lines[1].endswith("(10 rows to load, 0 to quarantine); writing them to the lake")
+    assert lines[2].startswith("F03_loans_2024-03.csv: loaded in ") and lines[2].endswith("(loaded 10, quarantined 0)")
 
 
 def test_f03_same_bytes_twice_load_once(land_cases, risk_home, cases_dir):

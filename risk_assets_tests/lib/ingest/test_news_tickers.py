@@ -128,3 +128,17 @@ def test_a_us_share_class_never_reads_as_a_listing_on_another_exchange(tmp_path,
                     encoding="utf-8")
     parsed = parse_news_file(feed)
     assert parsed.rows["ticker"].to_list() == ["BAC/L", "BAC/L", "BAC/L", "BAC.L", "BRK.B"]
+
+
+def test_bloomberg_web_quotes_read_as_the_listing_and_prefixes_keep_their_rule(tmp_path, sentences):
+    """bloomberg.com writes a listing `AAPL:US`, `VOD:LN`: the same stocks as `AAPL` and `VOD.L`.
+    A colon after an exchange prefix (`LON:VOD`) keeps the prefix's reading, an ambiguous prefix
+    (`TSE:HK`) and a code not in the table (`SAP:GR`) are kept as written."""
+    tickers = ["AAPL:US", "VOD:LN", "BRK/B:US", "5:HK", "NOKIA:FH", "LON:VOD", "TSE:HK", "SAP:GR", "aapl:us"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows["ticker"].to_list() == [
+        "AAPL", "VOD.L", "BRK.B", "0005.HK", "NOKIA.HE", "VOD.L", "TSE:HK", "SAP:GR", "AAPL"]
+    assert parsed.notes["ticker_forms"] == {"Bloomberg quote": 6, "exchange prefix": 1}
+    assert parsed.notes["ticker_exchange_unknown"] == {"prefix TSE": 1, "prefix SAP": 1}
