@@ -1188,17 +1188,23 @@ edited by hand): its midnights read as the local dates, the rest as written. A s
 a smaller share, must be all midnights."""
 
 
+UTC_OFFSETS_EAST_MINUTES = frozenset({60 * h for h in range(1, 12)} | {210, 270, 330, 345, 390, 525, 570, 630})
+"""The offsets east of UTC that zones use, in minutes, up to 11 hours (IANA tz database): whole
+hours, Iran's +3:30, Afghanistan's +4:30, India's +5:30, Nepal's +5:45, Myanmar's +6:30, Eucla's
++8:45, Adelaide's +9:30 and Lord Howe's +10:30. A local midnight written in UTC is 24:00 less one of
+them (23:00, 18:30, 18:15, ...); 23:59, an end-of-day stamp, is none."""
+
+
 def _local_midnight_times(counts: list[tuple[str, int]]) -> list[str]:
     """The one or two times of day ('23:00', or '22:00' and '23:00' for standard and summer time)
     that are a zone's local midnight written in UTC, from (HH:MM, count) pairs, most frequent first:
-    after 12:00 (a midnight east of UTC) and, for two, an hour apart; [] when the most frequent is
-    no such time."""
-    if not counts:
-        return []
+    after 12:00 (a midnight east of UTC), 24:00 less a zone's offset (UTC_OFFSETS_EAST_MINUTES) and,
+    for two, an hour apart; [] when the most frequent is no such time."""
     minutes = [int(t[:2]) * 60 + int(t[3:]) for t, _ in counts[:2]]
-    if minutes[0] <= 12 * 60:
+    midnights = [m > 12 * 60 and 24 * 60 - m in UTC_OFFSETS_EAST_MINUTES for m in minutes]
+    if not midnights or not midnights[0]:
         return []
-    if len(minutes) == 2 and abs(minutes[1] - minutes[0]) == 60 and minutes[1] > 12 * 60:
+    if len(minutes) == 2 and abs(minutes[1] - minutes[0]) == 60 and midnights[1]:
         return sorted(t for t, _ in counts[:2])
     return [counts[0][0]]
 

@@ -581,8 +581,8 @@ def test_a_digits_only_date_a_float_column_wrote_with_dot_zero_reads_as_its_date
 
 
 @pytest.mark.parametrize("declared", [None, "%Y-%m-%d"])
-@pytest.mark.parametrize(("zone", "moved"), [("Europe/Berlin", True), ("Asia/Tokyo", True),
-                                           ("America/New_York", False), ("UTC", False)])
+@pytest.mark.parametrize(("zone", "moved"), [("Europe/Berlin", True), ("Asia/Tokyo", True), ("Asia/Kolkata", True),
+                                           ("Asia/Kathmandu", True), ("America/New_York", False), ("UTC", False)])
 def test_local_midnights_written_in_utc_read_as_their_local_dates(bank_tape, zone, moved, declared):
     """A servicing front end east of UTC stores loans booked at local midnight, and JavaScript's
     toISOString() writes them in UTC: 1 January in Berlin is `2011-12-31T23:00:00.000Z` (22:00 in
@@ -625,6 +625,13 @@ def test_local_midnights_written_in_utc_read_as_their_local_dates(bank_tape, zon
     timed = parse_loan_file(bank_tape)
     assert [d.isoformat() for d in timed.rows["origination_date"]] == [f"2011-12-0{n}" for n in range(1, 7)]
     assert "dates_from_local_midnights" not in timed.notes
+    # an end-of-day stamp, 23:59 UTC, is no zone's midnight (none is 1 minute east of UTC): it keeps its date
+    for n, row in enumerate(rows):
+        row[1] = f"2011-12-0{n + 1}T23:59:00Z"
+    bank_tape.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n")
+    end_of_day = parse_loan_file(bank_tape)
+    assert [d.isoformat() for d in end_of_day.rows["origination_date"]] == [f"2011-12-0{n}" for n in range(1, 7)]
+    assert "dates_from_local_midnights" not in end_of_day.notes
 
 
 def test_a_reporting_quarter_reads_with_the_quarter_format(bank_tape):
