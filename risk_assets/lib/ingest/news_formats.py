@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -27,7 +28,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
 
@@ -583,18 +584,28 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date", "datetime", "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
-                     "published_utc", "seendate", "created_utc", "created", "date_gmt", "datum", "veröffentlicht", "veroeffentlicht"),
+                     "published_utc", "seendate", "created_utc", "created", "date_gmt", "datum", "veröffentlicht",
+                     "veroeffentlicht", "erscheinungsdatum", "publicatiedatum", "date_de_publication",
+                     "fecha_de_publicación", "fecha_de_publicacion", "fecha", "data_di_pubblicazione",
+                     "data_de_publicação", "data_de_publicacao"),
     "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift"),
-    "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "selftext", "summary",
-             "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
+    "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "selftext",
+             "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
+             "testo", "contenuto", "conteúdo", "conteudo", "corpo",
+             "summary", "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "subreddit_name_prefixed",
-               "subreddit", "domain"),
-    "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related"),
-    "label": ("label", "sentiment", "y"),
+               "subreddit", "domain", "quelle", "bron", "fuente", "fonte"),
+    "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related", "ric", "ric_code", "bbg_ticker",
+               "bloomberg_ticker", "instrument"),
+    "label": ("label", "sentiment", "y", "stimmung", "sentimiento", "sentimento", "etiqueta", "étiquette",
+              "etichetta"),
 }
 """Canonical field -> header names accepted for it in a feed CSV or JSON feed, in order of preference
-(names are compared lowercased, with spaces and hyphens read as '_'; a headline may be named in
-German, Dutch, French, Italian, Spanish or Portuguese, a date in German). A feed needs a headline or a
+(names are compared lowercased, with spaces and hyphens read as '_'). Headers in German, Dutch,
+French, Italian, Spanish or Portuguese are read too: a headline (`Titel`, `Titre`, `Título`), a body
+(`Inhalt`, `Texte`, `Contenido`, `Testo`, `Conteúdo`), a date (`Datum`, `Date de publication`,
+`Fecha`), a source (`Quelle`, `Fuente`, `Fonte`) and a label (`Stimmung`, `Sentimiento`); a ticker
+column may be named as Refinitiv (`RIC`) or Bloomberg (`BBG Ticker`) exports name it. A feed needs a headline or a
 body. Reddit's posts name their text `selftext` (empty in a link post: the title is the text), their
 time `created_utc` (epoch seconds, a float; read before its `created`) and their source
 `subreddit_name_prefixed` (`r/stocks`; before `domain`, which is `self.stocks` or the linked site).
@@ -615,8 +626,19 @@ def _normalise_name(name: str) -> str:
 
 _ALL_ALIASES = frozenset(alias for aliases in FEED_ALIASES.values() for alias in aliases)
 
-_DATE_ONLY_NAMES = ("date", "publish_date", "published_date", "date_published", "publication_date", "pub_date")
-"""published_at names that may hold a date alone; a separate 'time' column then completes it."""
+_DATE_ONLY_NAMES = ("date", "publish_date", "published_date", "date_published", "publication_date", "pub_date",
+                    "datum", "erscheinungsdatum", "publicatiedatum", "date_de_publication", "fecha",
+                    "fecha_de_publicación", "fecha_de_publicacion", "data_di_pubblicazione", "data_de_publicação",
+                    "data_de_publicacao")
+"""published_at names that may hold a date alone; a separate time column (_TIME_ONLY_NAMES) then
+completes it."""
+_TIME_ONLY_NAMES = ("time", "uhrzeit", "zeit", "tijd", "heure", "hora", "ora")
+"""Names of a column holding the time of day beside a date column ('Time', German 'Uhrzeit', Dutch
+'Tijd', French 'Heure', Spanish and Portuguese 'Hora', Italian 'Ora')."""
+_ZONE_NAMES = ("time_zone", "timezone", "tz", "zeitzone", "tijdzone", "fuseau_horaire", "zona_horaria",
+               "fuso_orario", "fuso_horário", "gmt_offset", "utc_offset", "tz_offset")
+"""Names of a column giving the zone (`America/New_York`, `GMT-4`, `+03:00`, `EST`) of each row's
+zone-less publication time, as terminal and database exports write it beside Date and Time."""
 
 
 TEXT_FIELDS = ("headline", "body")
@@ -664,15 +686,21 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     found by its last word. A second body column ('description' beside 'content') is
     `body_fallback`: read for a row whose body is not usable, before the headline."""
     names = [_normalise_name(name) for name in header]
+    # a time column whose header names its zone ('Time (ET)') is found by its name without the zone
+    names = [zoned["name"] if (zoned := _ZONE_IN_NAME.fullmatch(name)) and _header_zone(name) else name
+             for name in names]
     positions = {name: i for i, name in reversed(list(enumerate(names)))}
     found = {}
     for canonical, aliases in FEED_ALIASES.items():
         index = next((positions[a] for a in aliases if a in positions), None)
         if index is not None:
             found[canonical] = index
-    time_index = positions.get("time")
+    time_index = next((positions[a] for a in _TIME_ONLY_NAMES if a in positions), None)
     if "published_at" in found and names[found["published_at"]] in _DATE_ONLY_NAMES and time_index is not None:
         found["published_time"] = time_index  # a 'Date' and a 'Time' column: one publication time
+    zone_index = next((positions[a] for a in _ZONE_NAMES if a in positions), None)
+    if "published_at" in found and zone_index is not None:
+        found["published_zone"] = zone_index  # a 'Time Zone' column beside them: each row's zone
     if "published_at" not in found:
         claimed = set(found.values())
         index = next((i for i, name in enumerate(names)
@@ -774,6 +802,85 @@ _RFC_2822_ONLY_ZONES = {"CST": "US Central -06:00, as an RFC 2822 date means it,
                                 "Date.toString writes it on a server in China, or Cuba -05:00"}
 """Abbreviations with one meaning only in an RFC 2822 date ('Thu, 02 May 2024 09:00:00 CST', RFC 5322
 section 4.3), where they stand last; in any other form they are ambiguous."""
+US_ZONE_REGIONS = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+                   "PT": "America/Los_Angeles"}
+"""US time names that say a region, not an offset ('ET' is EST in winter, EDT in summer): read as
+the region, where the wall-clock date decides, in a zone column or a column's header ('Time (ET)');
+in a time value itself they stay ambiguous (_AMBIGUOUS_ZONES)."""
+_ZONE_OFFSET = re.compile(r"(?i)(?:UTC|GMT)?\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?")
+"""A zone written as its offset from UTC: '+03:00', '-0400', 'GMT-4', 'UTC+05:30'."""
+_ZONE_IN_NAME = re.compile(r"(?P<name>.+?)_*\((?P<zone>[^()]+)\)")
+"""A column name that gives its values' zone in parentheses, as normalised ('time_(et)' for
+'Time (ET)', 'published_(utc)')."""
+
+
+def zone_named(text: str) -> zoneinfo.ZoneInfo | timezone:
+    """The zone a zone column or a header names: an IANA region ('America/New_York'), 'UTC', 'GMT' or
+    'Z', an offset ('+03:00', '-0400', 'GMT-4', 'UTC+05:30', up to 14 hours), an abbreviation of
+    _ZONES read as its fixed offset ('EST' -5, 'CEST' +2), or a US time name of US_ZONE_REGIONS
+    ('ET' -> America/New_York).
+
+    Raises:
+        ValueError: anything else, or an abbreviation of several meanings (_AMBIGUOUS_ZONES: 'IST'),
+            naming the value.
+    """
+    value = text.strip()
+    upper = value.upper()
+    if upper in ("UTC", "GMT", "Z", "UT", "ZULU"):
+        return UTC
+    if upper in US_ZONE_REGIONS:
+        return zoneinfo.ZoneInfo(US_ZONE_REGIONS[upper])
+    if upper in _ZONES:
+        return timezone(timedelta(seconds=_ZONES[upper]))
+    if (offset := _ZONE_OFFSET.fullmatch(value)) is not None:
+        hours, minutes = int(offset["hours"]), int(offset["minutes"] or 0)
+        if hours > 14 or minutes >= 60:
+            raise ValueError(f"zone {value!r}: no zone is {hours}:{minutes:02d} away from UTC")
+        sign = -1 if offset["sign"] == "-" else 1
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    if upper in _AMBIGUOUS_ZONES or upper in _RFC_2822_ONLY_ZONES:
+        meaning = _AMBIGUOUS_ZONES.get(upper) or _RFC_2822_ONLY_ZONES[upper]
+        raise ValueError(f"zone {value!r} has several meanings ({meaning}); name the region ('Asia/Kolkata') "
+                         "or write the offset ('+05:30')")
+    if "/" in value and (region := _iana_regions().get(value.lower())) is not None:
+        return zoneinfo.ZoneInfo(region)
+    raise ValueError(f"zone {value!r} is no time zone this reader knows: write an IANA region "
+                     "('Europe/Helsinki') or an offset ('+03:00')")
+
+
+@functools.cache
+def _iana_regions() -> dict[str, str]:
+    """The IANA time zone database's region names, by their lower-case spelling ('europe/paris' ->
+    'Europe/Paris': a header is compared lowercased)."""
+    return {name.lower(): name for name in zoneinfo.available_timezones() if "/" in name}
+
+
+def _header_zone(name: str) -> zoneinfo.ZoneInfo | timezone | None:
+    """The zone a normalised column name gives in parentheses ('time_(et)'), else None."""
+    if (zoned := _ZONE_IN_NAME.fullmatch(name)) is None:
+        return None
+    try:
+        return zone_named(zoned["zone"].replace("_", " ").strip().replace(" ", "_"))
+    except ValueError:
+        return None
+
+
+def wall_time_in_zone(wall: datetime, zone: zoneinfo.ZoneInfo | timezone, text: str) -> datetime:
+    """A zone-less wall-clock time read in `zone`, as naive UTC.
+
+    Raises:
+        ValueError: the time is skipped or repeated in `zone` when its clocks change (daylight
+            saving), so it names no single instant; the message quotes `text`.
+    """
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        skipped = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
+        raise ValueError(f"{text!r}: {wall:%Y-%m-%d %H:%M} is {'skipped' if skipped else 'repeated'} in {zone} when "
+                         f"the clocks go {'forward' if skipped else 'back'}, so it names no single instant; write "
+                         "the time with its offset")
+    return first.astimezone(UTC).replace(tzinfo=None)
+
+
 _RFC_2822_DATE = re.compile(r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+[A-Za-z]+")
 """RFC 2822's date-time with a zone name: '[Thu, ]02 May 2024 09:00[:00] CST'."""
 _DATE_WORDS = {
@@ -869,7 +976,8 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     Accepts ISO 8601 ('2024-05-02T09:00:00Z', '...+02:00', '2024-05-02 09:00', '2024-05-02'),
     RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits),
     milliseconds (13), microseconds (16) or nanoseconds (19) up to next year, Java's ZonedDateTime
-    ('2024-05-02T09:00+02:00[Europe/Paris]'), Go's time.String() ('2024-05-02 09:00:00 +0200 CEST'),
+    ('2024-05-02T09:00+02:00[Europe/Paris]'; without the offset the region is read, as RFC 9557
+    allows: '2024-05-02T09:00[Europe/Paris]' is 07:00 UTC), Go's time.String() ('2024-05-02 09:00:00 +0200 CEST'),
     Oracle's default TIMESTAMP [WITH TIME ZONE] text ('02-MAY-24 09.00.00.000000 AM +02:00',
     '02-MAY-24 09.00.00,000000 AM Europe/Helsinki EEST'), and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
@@ -884,6 +992,7 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
             placeholder), or a time after next year; the message says which.
     """
+    region = _ZONED_SUFFIX.search(text.strip())
     value = _ZONED_SUFFIX.sub("", text.strip())  # Java's '...+02:00[Europe/Paris]': the offset says it all
     if go := _GO_TIME.fullmatch(value):  # Go's time.String(): '2024-05-02 09:00:00 +0200 CEST'
         value = f"{go['time']}{go['sign']}{go['hours']}:{go['minutes']}"
@@ -915,6 +1024,8 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     if not _EARLIEST <= parsed.year <= _LATEST:
         raise ValueError(f"year {parsed.year} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a publication "
                          f"time: {text!r}")
+    if parsed.tzinfo is None and region is not None:  # '2024-05-02T09:00:00[Europe/Paris]': no offset, a region
+        parsed = wall_time_in_zone(parsed, zone_named(region.group(0)[1:-1]), text).replace(tzinfo=UTC)
     assumed_utc = parsed.tzinfo is None
     try:
         utc = parsed if assumed_utc else parsed.astimezone(UTC).replace(tzinfo=None)
@@ -1285,6 +1396,55 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     return columns
 
 
+_TIME_OF_DAY_WRITTEN = re.compile(r"\d:\d|\d\.\d\d\.\d\d|\dT\d|(?i:\b[ap]\.?m\b)|^\s*\d{10,}(?:\.\d+)?\s*$")
+"""A time of day in a timestamp's text: '09:00', Oracle's '09.00.00', ISO's 'T09', AM/PM, or an
+epoch number (whose time may be 00:00 by chance)."""
+
+
+def is_date_only(text: str, parsed: datetime) -> bool:
+    """Whether a publication time was written as a date alone ('2024-05-02', '20240502', 'May 2,
+    2024'): read at midnight, with no time of day in its text (_TIME_OF_DAY_WRITTEN). Such a value is
+    a calendar day, kept as that day (midnight UTC), never moved by a zone: read in Helsinki, its
+    midnight would fall on the day before in UTC, and the daily index would count it there."""
+    return parsed.time() == datetime.min.time() and _TIME_OF_DAY_WRITTEN.search(text) is None
+
+
+def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, record: dict[str, str],
+                 stamp: str, wall: datetime) -> datetime | None:
+    """A zone-less publication time read in the zone the file gives for it: the row's zone column
+    (_ZONE_NAMES: 'America/New_York', 'GMT-4', '+03:00'), else the zone in its column's header
+    ('Time (ET)', '_ZONE_IN_NAME'); each read by `zone_named` and counted in
+    notes['published_at_zone_column_lines'] or notes['published_at_header_zone_lines']. Without
+    either it stays as written, taken as UTC (notes['published_at_assumed_utc_lines']; a zone in
+    news settings reads those lines later, `news_settings.in_local_zone`).
+
+    A zone column value no zone can be read from, or a time its zone skips or repeats at a clock
+    change, is quarantined (rules `unknown_time_zone`, `ambiguous_local_time`) and None returned."""
+    zone_text = record.get("published_zone")
+    if zone_text is not None and _present(zone_text):
+        try:
+            zone = zone_named(zone_text)
+        except ValueError as exc:
+            out.reject(number, key, "published_zone", "unknown_time_zone", zone_text, f"{where}: {exc}")
+            return None
+        note = "published_at_zone_column_lines"
+    else:
+        columns = out.notes.get("columns", {})
+        named = [_header_zone(_normalise_name(columns[c])) for c in ("published_time", "published_at") if c in columns]
+        zone = next((z for z in named if z is not None), None)
+        if zone is None:
+            out.note_line("published_at_assumed_utc_lines", number)
+            return wall
+        note = "published_at_header_zone_lines"
+    try:
+        utc = wall_time_in_zone(wall, zone, stamp)
+    except ValueError as exc:
+        out.reject(number, key, "published_at", "ambiguous_local_time", stamp, f"{where}: {exc}")
+        return None
+    out.note_line(note, number)
+    return utc
+
+
 def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str],
                  where: str | None = None) -> None:
     """Validate one feed record and append it to `out` as a row or as quarantine entries.
@@ -1343,10 +1503,13 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     if stamp is not None and _present(stamp) and not lost & {"published_at", "published_time"}:
         try:
             published_at, naive = parse_timestamp(stamp)
-            if naive:
-                out.note_line("published_at_assumed_utc_lines", number)
         except ValueError as exc:
             out.reject(number, key, "published_at", "unparsable_timestamp", stamp, f"{where}: {exc}")
+        else:
+            if naive and is_date_only(stamp, published_at):  # a calendar day, in no zone: the daily index's day
+                out.note_line("published_at_date_only_lines", number)
+            elif naive:
+                published_at = _in_row_zone(out, number, key, where, record, stamp, published_at)
     elif stamp is not None:
         out.note_line("published_at_missing_lines", number)
 
