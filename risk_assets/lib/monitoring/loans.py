@@ -47,9 +47,7 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
     champion, reference, current = population.champion, population.reference, population.current
     scored_ref = reference.filter(pl.col("pd_score").is_not_null())
     scored_cur = current.filter(pl.col("pd_score").is_not_null())
-    dates = [f[c].cast(pl.Date).max() for f in (reference, current) for c in ("origination_date", "outcome_as_of")
-             if c in f.columns and f.height]
-    data_end = max((d for d in dates if d is not None), default=None)  # the lake's newest as-of or origination
+    data_end = population.data_end  # the book's newest as-of or origination date, not the cohorts' own
     performance = pl.concat([vintage_performance(reference, True, data_end), vintage_performance(current, False, data_end)])
     summary = pl.DataFrame([{
         "portfolio": champion.portfolio,

@@ -19,7 +19,7 @@ Tables read: ml.model_registry (champions), ml.model_training_loans, marts.loan_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -72,6 +72,11 @@ class Population:
     holdout 2004-2006'; None without one."""
     reference_source: str = "training loans"
     """'training loans' (ml.model_training_loans) or 'snapshot' (a champion trained before they were recorded)."""
+    data_end: date | None = None
+    """The portfolio's newest date in the lake: the newest as-of date of its tapes or, where newer,
+    origination date, over all its loans (not only the champion's cohorts, which may end years
+    earlier: SBA's training loans end in 2003, the book in 2014). None without dates. The reference
+    of `closed_early_share` for loans whose tape named no as-of date."""
     inputs: tuple[str, ...] | None = None
     """The champion's inputs (its encoder's spec: numeric then categorical, derived ones included and
     computed into both frames); None when its artifact cannot be read."""
@@ -167,6 +172,8 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
             labelled_since.fill_null(False) & (pl.col("vintage") <= window[1]).fill_null(False)).height,
         window=None if window is None else window[0],
         reference_source="training loans" if recorded else "snapshot",
+        data_end=max((d for c in ("origination_date", "outcome_as_of")
+                      if c in frame.columns and (d := frame[c].cast(pl.Date).max()) is not None), default=None),
         inputs=inputs,
     )
 

@@ -3,6 +3,8 @@
 from datetime import datetime
 
 import duckdb
+import polars as pl
+import pytest
 
 from risk_assets.lib.monitoring.population import Champion, load_population
 
@@ -138,3 +140,38 @@ def test_a_redelivered_tape_without_ids_brings_no_new_labels_but_its_new_loans(r
         population = load_population(con, Champion("loan_pd_lendingclub", "v1", "lendingclub", trained, 0.7))
     assert population.current.height == 210  # every loan landed after training is in the current cohort
     assert population.new_labels == 10
+
+
+def test_closed_early_shares_are_measured_against_the_books_newest_date_not_the_training_loans(data_dir):
+    """SBA's champion trains on vintages up to 2003; the book runs to June 2014. Measured against
+    its own training loans' newest date (2003-09-30), 86% of the 2003 non-defaults 'closed before
+    their term could run' and the vintage read as not judged; against the book's newest date the
+    share is what the loans' terms and outcomes say, the same computed by hand."""
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets.lib.monitoring import tables
+    from risk_assets.lib.monitoring.loans import monitor_population
+    from risk_assets.lib.monitoring.performance import MAX_CLOSED_EARLY_SHARE
+
+    frame = pl.from_pandas(sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.05)).select(
+        "loan_key", "portfolio", "vintage", "default_flag", pl.col("origination_date").cast(pl.Date), "term_months")
+    trained_at = datetime(2024, 3, 2)
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA marts; CREATE SCHEMA ml")
+    con.register("sample", frame.to_arrow())
+    con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM sample")
+    con.execute("CREATE TABLE raw.loans AS SELECT loan_key, default_flag, TIMESTAMP '2024-03-01' AS _ingested_at FROM sample")
+    con.execute("CREATE TABLE ml.model_training_loans AS SELECT 'loan_pd_sba' AS model, 'v1' AS version, loan_key "
+                "FROM sample WHERE vintage <= 2003")
+    con.execute("CREATE TABLE ml.loan_scores AS SELECT loan_key, 0.1::DOUBLE AS pd, 'loan_pd_sba' AS model, "
+                "'v1' AS model_version FROM sample")
+    population = load_population(con, Champion("loan_pd_sba", "v1", "sba", trained_at, 0.7))
+    assert population.data_end == frame["origination_date"].max() and population.data_end.year == 2014
+    assert population.reference["origination_date"].max().year == 2003
+
+    rows = monitor_population(population, trained_at)[tables.VINTAGE_PERFORMANCE.name]
+    share = rows.filter(pl.col("in_training") & (pl.col("vintage") == 2003))["closed_early_share"].item()
+    labelled = frame.filter((pl.col("vintage") == 2003) & pl.col("default_flag").is_not_null())
+    end = population.data_end.year * 12 + population.data_end.month - 1
+    ends = labelled["origination_date"].dt.year() * 12 + labelled["origination_date"].dt.month() - 1 + labelled["term_months"]
+    assert share == pytest.approx(((labelled["default_flag"] == 0) & (ends > end)).mean(), abs=1e-12)
+    assert share < MAX_CLOSED_EARLY_SHARE
