@@ -51,10 +51,10 @@ import torch
 from torch import nn
 
 from risk_assets.lib.ml import metrics
-from risk_assets.lib.ml.features import FeatureEncoder, FeatureSpec, spec_for
+from risk_assets.lib.ml.features import FeatureEncoder, FeatureSpec, feature_frame, spec_for
 from risk_assets.lib.ml.pd_model import PDNet, PDScorer, fit_platt
 from risk_assets.lib.ml.train_config import PDTrainConfig
-from risk_assets.lib.quality.leakage import rewritten_term
+from risk_assets.lib.quality.leakage import leaking_vintages, rewritten_term, vintage_spans
 
 
 @dataclass(frozen=True)
@@ -513,6 +513,25 @@ def _fit_ensemble(
     return members, records, (oof_sum / oof_count if oof_sum is not None else None)
 
 
+def _without_leaking_vintages(labelled: pd.DataFrame, spec: FeatureSpec) -> tuple[pd.DataFrame, str | None]:
+    """`labelled` without the vintages whose inputs were recorded after the outcome
+    (`quality.leakage.leaking_vintages`), and the split note that says how many loans and defaults
+    left and why (None when none did). They neither train nor judge the model: a holdout of them
+    would credit it with the recording, not the risk. They stay in the lake and are scored."""
+    numeric = list(spec.numeric)
+    if not numeric or "vintage" not in labelled:
+        return labelled, None
+    inputs = feature_frame(labelled, spec)[numeric].assign(vintage=labelled["vintage"],
+                                                         default_flag=labelled["default_flag"])
+    left_out, reason = leaking_vintages(inputs, numeric)
+    if not left_out:
+        return labelled, None
+    gone = labelled["vintage"].isin(left_out)
+    note = (f"{int(gone.sum()):,} loans ({int(labelled.loc[gone, 'default_flag'].sum()):,} defaults) of vintages "
+            f"{vintage_spans(left_out, labelled['vintage'])} left out of development and holdouts: {reason}")
+    return labelled[~gone].reset_index(drop=True), note
+
+
 def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None,
                    log: Callable[[str], None] | None = None, reserved: ReservedKeys | None = None,
                    notes: Sequence[str] = ()) -> TrainedPD:
@@ -540,11 +559,12 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         raise InsufficientDefaults(
             f"no loan of portfolio {portfolio!r} has an outcome yet ({len(frame):,} loans, every default flag NULL: "
             "current, in grace or late loans, or a status the mapping leaves unlabelled): nothing to train on")
+    spec = spec or spec_for(portfolio, labelled)
+    labelled, leak_note = _without_leaking_vintages(labelled, spec)
     y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
     split = split_loans(labelled, portfolio, config, reserved)
-    split.notes[:0] = notes
+    split.notes[:0] = [*notes, *([leak_note] if leak_note else [])]
     check_defaults(y_all, split, config.min_defaults_per_split)
-    spec = spec or spec_for(portfolio, labelled)
     device = pick_device(config.device)
 
     parts = {name: labelled.iloc[idx] for name, idx in split.rows.items()}

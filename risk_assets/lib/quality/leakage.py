@@ -1,14 +1,18 @@
 """Post-outcome leakage: the declared denylist per source, and a single-feature separation test.
 
 A feature recorded after the loan's outcome (a charge-off date, a recovery, the last payment) makes
-a PD model look excellent and worthless in production. Two guards keep them out of
-marts.loan_features:
+a PD model look excellent and worthless in production. These guards keep them out of
+marts.loan_features and out of training:
 
 1. POST_OUTCOME: the fields each source records after the outcome, in the source's own spelling and
    as canonical columns. `denied_columns` names any of them found among the mart's columns.
 2. `separating_features`: any single feature whose AUC against the default flag reaches 0.95 within
    a portfolio is suspicious whatever its name (an honest single feature stays well below).
-3. `rewritten_term`: a loan term whose form differs by outcome was rewritten after it. Contractual
+3. `leaking_vintages`: vintages in which one input alone separates the default flag (AUC >= 0.95
+   within the vintage) were recorded after their outcome, whatever the whole book shows: SBA's
+   1983-1988 guarantee shares. Their loans are left out of PD development and holdouts by training
+   and named by the check, which passes.
+4. `rewritten_term`: a loan term whose form differs by outcome was rewritten after it. Contractual
    terms are whole years for most loans; on the SBA national data 86.6% of the paid-in-full loans
    have a term in whole years, and 10.6% of the charged-off ones (54, 61, 42, 53 months, and 1
    month for some): the source recorded something else there once a loan was charged off. The
@@ -83,6 +87,64 @@ def rewritten_term(term: pd.Series, default_flag: pd.Series) -> str | None:
     return (f"whole-year terms (multiples of 12 months) are {whole_d:.1%} of {len(defaults):,} defaults against "
             f"{whole_o:.1%} of {len(others):,} non-defaults: the term was rewritten after the outcome, not fixed "
             "at origination, so it would leak the outcome into the PD")
+
+
+def leaking_vintages(frame: pd.DataFrame, inputs: list[str], threshold: float = LEAKAGE_AUC) -> tuple[list[int], str | None]:
+    """Vintages whose loans carry a value recorded after their outcome, and why (None when none).
+
+    A vintage leaks when one numeric input (`inputs`, columns of `frame`) alone separates its
+    default flag with `single_feature_auc` >= `threshold`, on at least MIN_CLASS_ROWS defaults and
+    non-defaults of that vintage; older vintages too small to test (fewer than MIN_CLASS_ROWS of a
+    class) are taken with it, as written in the same era, while an older vintage that was tested and
+    holds no such input is kept. On the SBA national data the guarantee share of 1983-1988 approvals
+    is exactly 1.0 for loans paid in full and 0.75-0.90 for those charged off (AUC 0.97-1.0 within
+    each of those years, 0.52-0.59 in any later one), and the years before hold almost only
+    charged-off loans: a source that rewrote or purged its old records once their outcome was known.
+    A model trained on them learns the recording, not the risk.
+
+    Args:
+        frame: labelled loans (n rows) with `vintage`, `default_flag` and the `inputs` columns.
+        inputs: the numeric inputs to test (a categorical one is not: in-sample level rates over a
+            vintage of a hundred loans separate by chance).
+
+    Returns:
+        (sorted vintages to leave out, a reason naming each input, vintage and AUC).
+    """
+    if "vintage" not in frame or frame["vintage"].isna().all():
+        return [], None
+    found: dict[int, list[str]] = {}
+    testable: set[int] = set()
+    for vintage, group in frame.groupby("vintage", sort=True):
+        for name in inputs:
+            auc, _ = single_feature_auc(group[name], group["default_flag"])
+            if auc is None:
+                continue
+            testable.add(int(vintage))
+            if auc >= threshold:
+                found.setdefault(int(vintage), []).append(f"{name} {auc:.3f}")
+    if not found:
+        return [], None
+    newest = max(found)
+    untested = sorted(int(v) for v in frame["vintage"].dropna().unique() if int(v) < newest and int(v) not in testable)
+    left_out = sorted(set(found) | set(untested))
+    reason = ("an input alone separates the default flag within vintage (AUC >= "
+              f"{threshold}): " + "; ".join(f"{v}: {', '.join(found[v])}" for v in sorted(found))
+              + " (values recorded after the outcome)"
+              + (f"; older vintages too small to test, from the same era: {', '.join(map(str, untested))}" if untested else ""))
+    return left_out, reason
+
+
+def vintage_spans(vintages: list[int], book: pd.Series) -> str:
+    """`vintages` (sorted) written as ranges of the book's consecutive vintages ('1968-1988, 1991'):
+    a range never hides a vintage of `book` (the vintage column) that is not among them."""
+    present = sorted(int(v) for v in book.dropna().unique())
+    runs: list[list[int]] = []
+    for vintage in vintages:
+        if runs and present.index(vintage) == present.index(runs[-1][-1]) + 1:
+            runs[-1].append(vintage)
+        else:
+            runs.append([vintage])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def denied_columns(columns: list[str]) -> list[tuple[str, str]]:
@@ -166,6 +228,24 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
             rewritten[portfolio] = reason
             rules.append({"rule": "term_rewritten_after_outcome", "column": "term_months", "success": True,
                           "failing": 0, "detail": f"{portfolio}: {reason}; left out of the PD inputs by training"})
+    from risk_assets.lib.ml.features import feature_frame, spec_for
+
+    era_leaks = {}
+    for portfolio, group in features.groupby("portfolio", sort=True):
+        labelled = group[group["default_flag"].notna()]
+        spec = spec_for(str(portfolio), labelled)
+        try:
+            inputs = feature_frame(labelled, spec)[list(spec.numeric)]
+        except KeyError:  # a mart without one of the model's inputs: training says so itself
+            continue
+        left_out, reason = leaking_vintages(
+            inputs.assign(vintage=labelled.get("vintage"), default_flag=labelled["default_flag"]), list(spec.numeric))
+        if left_out:
+            era_leaks[portfolio] = vintage_spans(left_out, labelled["vintage"])
+            rules.append({"rule": "inputs_recorded_after_outcome_in_vintages", "column": "vintage", "success": True,
+                          "failing": 0, "detail": f"{portfolio}: {reason}; vintages "
+                                                  f"{vintage_spans(left_out, labelled['vintage'])} left out of PD "
+                                                  "development and holdouts by training"})
     top = sorted(aucs, key=lambda a: -a["auc"])[:5]
     rules.append(
         {
@@ -188,7 +268,9 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
             f"on its {top[0]['rows']:,} labelled loans of every vintage"
             if success and top
             else ("no leakage: no portfolio with enough labels" if success else f"leakage: {', '.join(named)}")
-        ) + "".join(f"; {p}.term_months left out of the PD inputs (rewritten after the outcome)" for p in rewritten),
+        ) + "".join(f"; {p}.term_months left out of the PD inputs (rewritten after the outcome)" for p in rewritten)
+        + "".join(f"; {p} vintages {spans} left out of PD training (inputs recorded after the outcome)"
+                  for p, spans in era_leaks.items()),
         failures=pd.DataFrame(columns=list(FAILURE_COLUMNS)),
         rules=rules,
         rows_checked=len(features),

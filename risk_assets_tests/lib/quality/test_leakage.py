@@ -93,6 +93,43 @@ def test_the_sba_term_was_rewritten_after_charge_off_and_lendingclubs_was_not(sb
     assert reason.startswith(f"whole-year terms (multiples of 12 months) are {whole_d:.1%} of {int(flag.sum()):,} defaults "
                              f"against {whole_o:.1%} of {int((flag == 0).sum()):,} non-defaults")
     outcome = leakage_outcome(sba_sample[[c for c in sba_sample.columns if c in MART_COLUMNS or c == "portfolio"]])
-    assert outcome.success and outcome.observed.endswith("; sba.term_months left out of the PD inputs (rewritten after the outcome)")
+    assert outcome.success and "; sba.term_months left out of the PD inputs (rewritten after the outcome)" in outcome.observed
     assert rewritten_term(lc_features["term_months"], lc_features["default_flag"]) is None
     assert "term_months left out" not in leakage_outcome(lc_features).observed
+
+
+def test_sba_vintages_recorded_after_their_outcome_are_left_out_of_training(data_dir, lc_features):
+    """On SBA national, a 1983-1988 approval paid in full has a guarantee share of exactly 1.0 and
+    one charged off 0.75-0.90: the share alone ranks those years' loans almost perfectly, and the
+    years before hold almost only charged-off loans. The whole book hides it (the share's AUC over
+    every vintage is about 0.55), so it is tested within each vintage; those vintages leave PD
+    development and holdouts, the check names them and passes. LendingClub keeps every vintage."""
+    from risk_assets.lib.ml.features import SBA, feature_frame
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets.lib.ml.training import _without_leaking_vintages
+    from risk_assets.lib.quality.leakage import leaking_vintages
+
+    sba = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.05)
+    labelled = sba[sba["default_flag"].notna()].reset_index(drop=True)
+    share = feature_frame(labelled, SBA)["sba_guarantee_share"]
+    era = labelled["vintage"].between(1983, 1988)
+    paid, charged = share[era & (labelled["default_flag"] == 0)], share[era & (labelled["default_flag"] == 1)]
+    assert (paid == 1.0).mean() > 0.9 and (charged < 1.0).mean() > 0.9
+    assert single_feature_auc(share, labelled["default_flag"])[0] < 0.7  # over the whole book: no alarm
+
+    inputs = feature_frame(labelled, SBA)[list(SBA.numeric)].assign(
+        vintage=labelled["vintage"], default_flag=labelled["default_flag"])
+    left_out, reason = leaking_vintages(inputs, list(SBA.numeric))
+    assert left_out == sorted(int(v) for v in labelled["vintage"].unique() if v <= 1988)
+    assert "1987: " in reason and "sba_guarantee_share 1.000" in reason
+    kept, note = _without_leaking_vintages(labelled, SBA)
+    gone = labelled["vintage"] <= 1988
+    assert len(kept) == int((~gone).sum()) and kept["vintage"].min() == 1989
+    assert note.startswith(f"{int(gone.sum()):,} loans ({int(labelled.loc[gone, 'default_flag'].sum()):,} defaults) "
+                           "of vintages ")
+    assert "1988 left out of development and holdouts" in note
+
+    outcome = leakage_outcome(sba[[c for c in sba.columns if c in MART_COLUMNS or c == "portfolio"]])
+    assert outcome.success and outcome.observed.endswith(
+        "; sba vintages 1968-1988 left out of PD training (inputs recorded after the outcome)")
+    assert "left out of PD training" not in leakage_outcome(lc_features).observed
