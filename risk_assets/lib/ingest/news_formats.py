@@ -10,6 +10,8 @@ Formats (detected from the bytes, never from the file name; gzip is opened trans
 - `news_feed_json` / `news_feed_jsonl`: the same articles as a news API's JSON response (a list of
   article objects, or an object holding one) or as JSON Lines, one object per line.
 - `news_feed_rss` / `news_feed_atom`: the same articles as an RSS or Atom feed (`news_xml`).
+- `news_mail`: newsletters received by e-mail, a mailbox (mbox) or one message (`.eml`), each
+  message an article, parsed from its own bytes in the charsets its parts declare.
 
 Every record after the header (one physical line; in a feed, a quoted field with line breaks makes
 a record of several) is loaded or quarantined with its rule, and every blank line is counted as a
@@ -30,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus, urlsplit
 
 import polars as pl
@@ -40,6 +43,9 @@ from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNA
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
 from risk_assets.lib.text import blank_reason, clean_text, is_usable_text
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 LABELS = frozenset({"negative", "neutral", "positive"})
 """Sentiment labels of raw.news (Financial PhraseBank's three classes)."""
@@ -2600,7 +2606,13 @@ def _lines_at(text: str) -> list[tuple[int, str]]:
 _MBOX_FROM = re.compile(r"^From \S+ .*\d{4}\s*$")
 """The separator line that opens each message of an mbox mailbox (`From sender@host Thu May  3
 09:00:00 2024`, RFC 4155)."""
+_MBOX_FROM_BYTES = re.compile(_MBOX_FROM.pattern.encode("ascii"))
+"""`_MBOX_FROM` on a line's bytes (a mailbox is split into messages before any text is decoded)."""
+_MBOXRD_QUOTED = re.compile(rb"^>(>*From )")
+"""A body line starting with `From `, which mboxrd writes with one more `>` (`>From `, `>>From `)."""
 _MAIL_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:(?: |$)")
+_MAIL_HEAD = 1 << 16
+"""Bytes read to tell an e-mail or a mailbox by its first header lines."""
 
 
 def _is_mail_message(lines: list[str]) -> bool:
@@ -2618,22 +2630,106 @@ def _is_mail_message(lines: list[str]) -> bool:
     return "from" in names and bool({"subject", "date"} & names)
 
 
-def parse_news_mail(path: Path, text: str, sha256: str,
+def _looks_like_mail(data: bytes, encoding: str | None) -> bool:
+    """Whether the file is an mbox mailbox (its first line a `From ` line) or one e-mail
+    (`_is_mail_message`), judged on its first lines read leniently in the file's encoding (as
+    `decode_text` chooses it): a mailbox's messages may hold 8bit text in several charsets, which no
+    one encoding of the whole file reads."""
+    head = data[:_MAIL_HEAD].decode(csv_text.sniff_encoding(data, encoding or "utf-8"), errors="replace")
+    lines = physical_lines(head.removeprefix(_BOM))
+    if len(data) > _MAIL_HEAD:
+        lines = lines[:-1]  # perhaps cut
+    return bool(lines) and bool(_MBOX_FROM.match(lines[0]) or _is_mail_message(lines))
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether `encoding` writes ASCII as ASCII (UTF-8, Windows-1252; not UTF-16 or EBCDIC)."""
+    probe = b"From: desk@news.example\r\n"
+    try:
+        return probe.decode(encoding) == probe.decode("ascii")
+    except (LookupError, UnicodeDecodeError):
+        return False
+
+
+def _mail_text(content: bytes, charset: str | None, encoding: str | None) -> tuple[str, str | None]:
+    """Bytes of a message's text as text, and the line note they call for (None: none).
+
+    Read once, in `charset`, the one the part declares. Text that declares none (a part without a
+    charset; bytes outside ASCII in a header, which RFC 6532 allows as UTF-8) is read in
+    `encoding`, the one news settings declare, else as UTF-8, else (not UTF-8) as Windows-1252,
+    Outlook's default for Western mail, noted `mail_charset_assumed_lines`. Bytes not valid in the
+    declared charset or encoding are read as U+FFFD, noted `mail_text_undecodable_lines`.
+
+    Raises:
+        LookupError: a charset Python does not know.
+    """
+    declared = charset or encoding
+    if declared is None:
+        try:
+            return content.decode("utf-8"), None
+        except UnicodeDecodeError:
+            return content.decode("cp1252", errors="replace"), "mail_charset_assumed_lines"
+    try:
+        return content.decode(declared), None
+    except UnicodeDecodeError:
+        return content.decode(declared, errors="replace"), "mail_text_undecodable_lines"
+
+
+def _mail_header(message: EmailMessage, name: str, encoding: str | None) -> tuple[str, str | None]:
+    """The first `name` header of `message` as text (encoded words decoded, lines unfolded), and
+    the line note its bytes outside ASCII call for (`_mail_text`, in no charset); ('', None) when
+    the message has none."""
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            note = None
+            if _ESCAPED_BYTE.search(value):  # bytes outside ASCII, kept by the parser as escapes
+                value, note = _mail_text(value.encode("ascii", "surrogateescape"), None, encoding)
+            return str(message.policy.header_fetch_parse(key, value)), note
+    return "", None
+
+
+_MAIL_TEXT_NOTES = {
+    "mail_charset_assumed": (
+        "text that declares no charset (a part without one, or bytes outside ASCII in a header) is not UTF-8: "
+        "read as Windows-1252, Outlook's default for Western mail; if it is in another encoding, declare it in "
+        "news settings (`encoding`; README, 'News files')"),
+    "mail_text_undecodable": (
+        "bytes not valid in the charset the message's part declares (or, for text that declares none, in the "
+        "encoding news settings declare) were read as U+FFFD"),
+}
+"""What each of `_mail_text`'s line notes says, named by the note without `_lines`."""
+
+
+def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None = None,
                     label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """Newsletters received by e-mail: one message saved as a file (`.eml`) or a mailbox of them
-    (mbox, RFC 4155: each message opens with a `From ` line). Each message is an article, read by
-    the standard library's e-mail parser (MIME parts, quoted-printable and base64, any charset a
-    part declares): its Subject the headline, its text part (else its HTML part, cleaned as any
-    body) the body, its Date the publication time, its Message-ID the id and its sender's name
-    (else address) the source; then validated as a feed's records are (`_parse_json_feed`).
-    Lineage: the line where the message opens. Format `news_mail`.
+    (mbox, RFC 4155: each message opens with a `From ` line after a blank line or at the file's
+    start; a body line mboxrd wrote as `>From ` is read as `From `). Each message is an article,
+    parsed from its own bytes by the standard library's e-mail parser (MIME parts, quoted-printable
+    and base64), so a mailbox may hold messages in different charsets: its Subject the headline,
+    its text part (else its HTML part, cleaned as any body) the body, its Date the publication
+    time, its Message-ID the id and its sender's name (else address) the source; then validated as
+    a feed's records are (`_parse_json_feed`).
+
+    Each part's text is decoded once, in the charset it declares; text that declares none, in the
+    `encoding` news settings declare, else UTF-8, else Windows-1252 (`_mail_text`: notes
+    `mail_charset_assumed` and `mail_text_undecodable` name the file and the messages' lines). A
+    charset Python does not know leaves the body empty (notes `mail_body_unreadable_lines`,
+    `mail_body_unreadable`). A file in an encoding that does not write ASCII as ASCII (UTF-16) is
+    decoded whole first (`decode_text`).
+
+    Lineage: the line where the message opens (in a mailbox, the line after its `From ` line,
+    which is a non-data line `mbox_separator`). Format `news_mail`.
     """
     import email
     import email.policy
     import email.utils
 
-    lines = text.split("\n")
-    starts = [n for n, line in enumerate(lines) if _MBOX_FROM.match(line) and (n == 0 or not lines[n - 1].strip())]
+    if not _ascii_compatible(csv_text.sniff_encoding(data, encoding or "utf-8")):
+        data, encoding = decode_text(path, data, encoding).encode("utf-8"), "utf-8"
+    lines = data.removeprefix(codecs.BOM_UTF8).split(b"\n")
+    starts = [n for n, line in enumerate(lines)
+              if _MBOX_FROM_BYTES.match(line) and (n == 0 or not lines[n - 1].strip())]
     chunks = ([(start, lines[start + 1:end]) for start, end in zip(starts, [*starts[1:], len(lines)])]
               if starts else [(0, lines)])
     out = _Collector("news_mail", label_map=label_map or {})
@@ -2641,23 +2737,32 @@ def parse_news_mail(path: Path, text: str, sha256: str,
     out.non_data_lines.extend((n + 1, "mbox_separator") for n in starts)
     records = []
     for number, (start, chunk) in enumerate(chunks, start=1):
-        # mboxrd quotes body lines that start with 'From ' as '>From '
-        raw = "\n".join(re.sub(r"^>(>*From )", r"\1", line) for line in chunk)
-        message = email.message_from_string(raw, policy=email.policy.default)
+        line = start + (2 if starts else 1)
+        message = email.message_from_bytes(b"\n".join(_MBOXRD_QUOTED.sub(rb"\1", piece) for piece in chunk),
+                                           policy=email.policy.default)
+        headers = {name: _mail_header(message, name, encoding) for name in ("message-id", "subject", "date", "from")}
+        notes = {note for _, note in headers.values() if note}
         part = message.get_body(preferencelist=("plain", "html"))
-        try:
-            body = part.get_content() if part is not None else ""
-        except (LookupError, UnicodeError) as exc:  # a charset Python does not know
-            body = ""
-            out.note_line("mail_body_unreadable_lines", start + 1)
-            out.notes.setdefault("mail_body_unreadable", str(exc)[:200])
-        sender = email.utils.parseaddr(str(message.get("From", "")))
-        fields = {"id": str(message.get("Message-ID", "")).strip().strip("<>"),
-                  "title": str(message.get("Subject", "")), "body": body.strip(),
-                  "published": str(message.get("Date", "")), "source": sender[0] or sender[1]}
-        records.append(_JsonRecord(number, start + (2 if starts else 1), 1, {k: v for k, v in fields.items() if v}))
+        body = ""
+        if part is not None:
+            try:
+                body, note = _mail_text(part.get_payload(decode=True) or b"", part.get_content_charset(), encoding)
+                notes.add(note)
+            except (LookupError, UnicodeError) as exc:  # a charset Python does not know (or cannot decode with)
+                out.note_line("mail_body_unreadable_lines", line)
+                out.notes.setdefault("mail_body_unreadable", str(exc)[:200])
+        for note in sorted(filter(None, notes)):
+            out.note_line(note, line)
+        sender = email.utils.parseaddr(headers["from"][0])
+        fields = {"id": headers["message-id"][0].strip().strip("<>"), "title": headers["subject"][0],
+                  "body": body.strip(), "published": headers["date"][0], "source": sender[0] or sender[1]}
+        records.append(_JsonRecord(number, line, 1, {k: v for k, v in fields.items() if v}))
     parsed = _parse_json_feed(path, out, sha256, records)
     parsed.notes["record_numbers"] = "messages are numbered by the line where each opens"
+    for name, said in _MAIL_TEXT_NOTES.items():
+        if noted := parsed.notes.get(f"{name}_lines"):
+            shown = ", ".join(map(str, noted[:10])) + (f" and {len(noted) - 10} more" if len(noted) > 10 else "")
+            parsed.notes[name] = f"{path}: message{'s' if len(noted) > 1 else ''} at line {shown}: {said}"
     return parsed
 
 
@@ -2800,7 +2905,10 @@ YAML-minded tools write and JSON does not; the document is looked for after them
 
 def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """`parse_news_file` without settings but the declared text encoding (None: UTF-8 or UTF-16)
-    and label map."""
+    and label map. A workbook, an XML feed and e-mail are read from their bytes (an XML feed in
+    the encoding its declaration names, e-mail in the charsets its messages declare, the declared
+    encoding reading only text that declares none); other formats from the file decoded whole
+    (`decode_text`)."""
     raw, data = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw
@@ -2808,6 +2916,8 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
         return parse_news_workbook(path, data, sha256, label_map=label_map)
     if news_xml.looks_like_xml(data):  # decoded by the XML parser, in the encoding it declares
         return parse_news_feed_xml(path, data, sha256, label_map=label_map)
+    if _looks_like_mail(data, encoding):  # parsed from its bytes, each message in the charsets it declares
+        return parse_news_mail(path, data, sha256, encoding, label_map=label_map)
     text = decode_text(path, data, encoding)
     if not text.strip():
         raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
@@ -2824,8 +2934,6 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
         return parse_news_feed_csv(path, lines, sha256, label_map=label_map)
     if _EXCEL_SEPARATOR_LINE.fullmatch(lines[0].strip()) and _is_news_feed_csv(lines[1:]):
         return parse_news_feed_csv(path, lines[1:], sha256, first_line=2, label_map=label_map)
-    if _MBOX_FROM.match(lines[0]) or _is_mail_message(lines):
-        return parse_news_mail(path, text, sha256, label_map=label_map)
     if (comments := _JSON_COMMENTS.match(text)) and _looks_like_json(text[comments.end():]):
         opening = text.lstrip("\ufeff \t\r\n")[:2]
         line = text.count("\n", 0, len(text) - len(text.lstrip("\ufeff \t\r\n"))) + 1

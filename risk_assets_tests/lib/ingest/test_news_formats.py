@@ -656,3 +656,92 @@ def test_newsletters_received_by_e_mail_load_one_article_per_message(tmp_path, d
     one.write_text(messages[3])
     (row,) = parse_news_file(one).rows.select("doc_id", "text_clean").rows()
     assert row == ("nordic desk:n-3@news.example", sentences[3])
+
+
+def _wartsila_news(data_dir: Path) -> list[str]:
+    """Financial PhraseBank sentences about Wärtsilä, which the vendor file spells in ASCII
+    (`Wartsila`), with the name spelled as the company does."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text(encoding="utf-8-sig").splitlines()
+    return [line.rsplit("@", 1)[0].replace("Wartsila", "Wärtsilä")
+            for line in lines if line.startswith(("Wartsila won", "In the beginning of this year , Wartsila"))]
+
+
+def _newsletter(sender: str, subject: str, text: str, charset: str, number: int) -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = sender
+    message["Subject"] = subject
+    message["Date"] = f"Thu, 02 May 2024 0{number}:15:00 +0300"
+    message["Message-ID"] = f"<m-{number}@news.example>"
+    message.set_content(text, charset=charset, cte="8bit")  # the text's own bytes, as mbox keeps them
+    return message.as_bytes()
+
+
+def test_an_e_mail_sent_8bit_in_utf_8_reads_exactly(tmp_path, data_dir):
+    """`Content-Transfer-Encoding: 8bit` with `charset="utf-8"`, as Python, Thunderbird and many
+    gateways send it: the body loaded as `W�rtsil�\\u2019s order worth \\u20ac5m ...`, with no
+    note, because the file was decoded to text before the message was parsed."""
+    (sentence, _) = _wartsila_news(data_dir)
+    text = f"Wärtsilä’s order worth €5m. {sentence} Москва"
+    eml = tmp_path / "hs_2024-05-02.eml"
+    eml.write_bytes(_newsletter("Helsingin Sanomat <talous@hs.example.fi>", "Wärtsilä’s order", text, "utf-8", 7))
+    assert "Wärtsilä’s order worth €5m.".encode() in eml.read_bytes()
+    parsed = parse_news_file(eml)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "source", "headline", "text_clean", "_source_line").rows() == [
+        ("helsingin sanomat:m-7@news.example", "Helsingin Sanomat", "Wärtsilä’s order", text, 1)]
+    assert parsed.quarantine.height == 0 and not [name for name in parsed.notes if name.startswith("mail_")]
+
+
+def test_a_mailbox_of_8bit_messages_in_different_charsets_reads_each_in_its_own(tmp_path, data_dir):
+    """One message in UTF-8 and one in Windows-1252, both 8bit and each declaring its charset: the
+    mailbox was refused as 'not UTF-8 ... the file mixes encodings', and declaring one encoding
+    for the file would have garbled the other message."""
+    first, second = _wartsila_news(data_dir)
+    texts = [f"Wärtsilä’s order worth €5m. {first}", f"Wärtsilä’s order book – {second}"]
+    mbox = tmp_path / "desk_2024-05.mbox"
+    mbox.write_bytes(b"".join(
+        b"From MAILER-DAEMON Thu May  2 07:15:00 2024\n" + _newsletter(sender, "Wärtsilä order", text, charset, n) + b"\n"
+        for n, (sender, text, charset) in enumerate([("Helsingin Sanomat <talous@hs.example.fi>", texts[0], "utf-8"),
+                                                     ("Kauppalehti <uutiset@kl.example.fi>", texts[1], "windows-1252")],
+                                                    start=1)))
+    data = mbox.read_bytes()
+    assert texts[0].encode("utf-8") in data and texts[1].encode("cp1252") in data
+    second_from = data.split(b"\n").index(b"From MAILER-DAEMON Thu May  2 07:15:00 2024", 1) + 1
+    parsed = parse_news_file(mbox)
+    parsed.reconcile()
+    assert parsed.format == "news_mail" and parsed.quarantine.height == 0
+    assert parsed.rows.select("source", "text_clean", "_source_line").rows() == [
+        ("Helsingin Sanomat", texts[0], 2), ("Kauppalehti", texts[1], second_from + 1)]
+    assert parsed.non_data_lines == [(1, "mbox_separator"), (second_from, "mbox_separator")]
+    assert not [name for name in parsed.notes if name.startswith("mail_")]
+
+
+def test_a_windows_1252_mailbox_reads_its_quotes_as_characters(tmp_path, data_dir):
+    """A Finnish desk's mailbox in Windows-1252, 8bit, `encoding: cp1252` in its news settings: a
+    text ended in a literal `\\u2019` instead of `’`. A part that declares its charset is read in
+    it; one that declares none in the declared encoding, else UTF-8, else Windows-1252 with a note
+    naming the file and the message's line."""
+    first, second = _wartsila_news(data_dir)
+    texts = [f"{first} ’", f"“{second}” – Wärtsilä’s order worth €5m."]
+    undeclared = ("From: Kauppalehti <uutiset@kl.example.fi>\nSubject: Wärtsilä’s order\n"
+                  "Date: Thu, 02 May 2024 09:15:00 +0300\nMessage-ID: <m-9@news.example>\n"
+                  "Content-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n" + texts[1] + "\n")
+    mbox = tmp_path / "kl_2024-05.mbox"
+    mbox.write_bytes(b"From MAILER-DAEMON Thu May  2 08:15:00 2024\n"
+                     + _newsletter("Kauppalehti <uutiset@kl.example.fi>", "Seppälä: sales up", texts[0], "windows-1252", 8)
+                     + b"\nFrom MAILER-DAEMON Thu May  2 09:15:00 2024\n" + undeclared.encode("cp1252") + b"\n")
+    second_line = mbox.read_bytes().split(b"\n").index(b"From MAILER-DAEMON Thu May  2 09:15:00 2024") + 2
+    unset = parse_news_file(mbox)
+    settings = mbox.with_name(mbox.name + ".mapping.json")
+    settings.write_text('{"name": "kl", "encoding": "cp1252"}')
+    declared = parse_news_file(mbox)
+    for parsed in (declared, unset):
+        parsed.reconcile()
+        assert parsed.rows.select("headline", "text_clean", "_source_line").rows() == [
+            ("Seppälä: sales up", texts[0], 2), ("Wärtsilä’s order", texts[1], second_line)]
+    assert not [name for name in declared.notes if name.startswith("mail_")]
+    assert unset.notes["mail_charset_assumed_lines"] == [second_line]
+    assert unset.notes["mail_charset_assumed"].startswith(f"{mbox}: message at line {second_line}: text that "
+                                                          "declares no charset")
