@@ -516,13 +516,26 @@ _URL_ID_SQL = r"^\s*(?i:https?://|www\.)"
 """DuckDB's (RE2) form of `news_formats.URL_ID`: the raw.news ids that may be URLs."""
 
 
+_AMP_CACHE_SQL = (r"(?s)^\s*(?i:https?:)?(?://)?(?:[^@/?#]*@)?(?i:[^@/?#:]*\.cdn\.ampproject\.org)\.*(?::[0-9]*)?"
+                  r"/[cvi]/(?:s/)?([A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#].*)?)$")
+"""A page in Google's AMP cache (`news_formats._AMP_CACHE_PATH`), the address it caches in group 1."""
+_URL_PARTS_SQL = r"(?s)^\s*(?i:https?:)?(?://)?(?:[^@/?#]*@)?([^/?#:]*)(?::[0-9]*)?(/[^?#]*)?(?:[?#].*)?$"
+"""A URL id's host (group 1) and path (group 2), without scheme, user info, port, query or fragment."""
+
+
 def _url_coarse_sql(column: str) -> str:
-    """A DuckDB expression that reduces a URL id to its host (lower case, no `www.`, user info or
-    port) and path (lower case, no trailing slash): two ids with one `news_formats.url_key` always
-    agree on it, so it picks the loaded ids worth keying in Python, by a join, without reading all
-    of raw.news."""
-    return (f"rtrim(regexp_replace(lower({column}), '(?s)^\\s*(?:https?:)?(?://)?(?:[^@/?#]*@)?(?:www\\.)?"
-            f"([^/?#:]*?)\\.?(?::[0-9]*)?(/[^?#]*)?(?:[?#].*)?$', '\\1\\2'), '/')")
+    """A DuckDB expression that reduces a URL id to its host (lower case, without trailing dots or
+    any leading `www.`, `m.`, `mobile.` and `amp.` labels) and path (percent escapes decoded, lower
+    case, without leading or trailing `/amp` segments or trailing slashes), a page in Google's AMP
+    cache to the address it caches: two ids with one `news_formats.url_key` always agree on it (it
+    sets aside all that the key does and more; a path whose escapes are no UTF-8 reduces to `%`),
+    so it picks the loaded ids worth keying in Python, by a join, without reading all of raw.news."""
+    url = f"regexp_replace({column}, '{_AMP_CACHE_SQL}', '//\\1')"
+    host = (f"regexp_replace(rtrim(lower(regexp_extract({url}, '{_URL_PARTS_SQL}', 1)), '.'), "
+            r"'^(?:(?:www|m|mobile|amp)\.)+', '')")
+    path = f"lower(coalesce(try(url_decode(regexp_extract({url}, '{_URL_PARTS_SQL}', 2))), '%'))"
+    path = f"regexp_replace(regexp_replace({path}, '^(?:/amp)+(/|$)', '\\1'), '(?:/amp|/)*$', '')"
+    return f"{host} || {path}"
 
 
 def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile:
@@ -530,10 +543,10 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
     `duplicate_doc_id`; the message names the file and line of the loaded copy and says whether the
     text and label are the same, a re-delivery, the label differs (both named), or the text
     differs, a revision whose first version stays). An id that is a URL matches a loaded id with
-    the same `news_formats.url_key` (the same address with another scheme, host case, `www.`,
-    default port, fragment, percent escapes, tracking parameters or trailing slash; the message then names the
-    loaded id too; of several, the first loaded). raw.news keeps one row per article, and the rows
-    of the file still reconcile."""
+    the same `news_formats.url_key` (the same address with another scheme, host case, `www.`, mobile
+    or AMP edition, default port, fragment, percent escapes, tracking parameters or trailing slash;
+    the message then names the loaded id too; of several, the first loaded). raw.news keeps one row
+    per article, and the rows of the file still reconcile."""
     if not parsed.rows.height:
         return parsed
     incoming = parsed.rows.select("doc_id", "text_clean", "label", "_source_line").with_columns(

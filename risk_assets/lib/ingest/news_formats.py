@@ -87,27 +87,51 @@ TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid",
 """Query parameters that say who clicked or which campaign sent the reader, not which article
 (with every `utm_*`): Facebook, Google Ads, Microsoft Ads, Yandex, X, Instagram, Mailchimp,
 HubSpot and Marketo click ids. A URL id's key leaves them out."""
+AMP_PARAMETERS = frozenset({"amp", "usqp"})
+"""Query parameters that ask for a page's AMP rendering (`?amp`, `?amp=1`) or that Google's AMP
+cache adds (`usqp`, with every `amp_*`: `amp_js_v`, `amp_gsa`), not which article. A URL id's key
+leaves them out."""
+_MOBILE_HOST = re.compile(r"^(?:www\.|(?:m|mobile|amp)\.(?=[^.]+\.))")
+"""The first host label a URL id's key sets aside: `www.`, and the mobile and AMP editions' `m.`,
+`mobile.` and `amp.` where a domain with a dot remains (`m.wsj.com` is `wsj.com`; `m.co` stays)."""
+_AMP_SEGMENT = re.compile(r"^/amp(?=/|$)|/amp$")
+"""A first or last path segment `amp` (`/amp/story`, `/story/amp`): the AMP rendering of the path
+without it."""
+_AMP_CACHE_HOST = ".cdn.ampproject.org"
+_AMP_CACHE_PATH = re.compile(r"/[cvi]/(s/)?([A-Za-z0-9.-]+(?::[0-9]+)?(?:/.*)?)", re.S)
+"""The path of a page in Google's AMP cache (`https://www-ft-com.cdn.ampproject.org/c/s/www.ft.com/
+content/x`): `/c/` (a page), `/v/` (the viewer) or `/i/` (an image), `s/` for an https origin,
+then the origin's host and path as written."""
 _KEPT_FRAGMENT = ("!", "/")
 """A fragment that is a route (`#!/story/7`, `#/story/7`: single-page sites) names the article and
 stays in the key; any other (`#comments`) is a place on the page and is dropped."""
 
 
-def url_key(doc_id: str) -> str | None:
+def url_key(doc_id: str, *, cached: bool = True) -> str | None:
     """The canonical form of an article id that is a URL (`URL_ID`), else None (an id that is no URL
     keeps its exact text as its key).
 
     Two spellings of one address have the same key: the scheme is dropped (`http` = `https`), the
-    host lower-cased without a leading `www.` or a trailing dot, the port kept unless it is 80 or
-    443, user info and a fragment dropped (a route fragment, `#!/...` or `#/...`, is kept), tracking
-    parameters (`utm_*`, `TRACKING_PARAMETERS`, in any case; an HTML-escaped `&amp;` separates like
-    `&`) dropped while the other parameters stay as written and in their order, percent escapes
-    upper-cased, and the path's trailing slashes dropped. The path keeps its case (servers tell
+    host lower-cased without a trailing dot or a first label `www.`, `m.`, `mobile.` or `amp.`
+    (`_MOBILE_HOST`: a publisher's mobile and AMP editions serve its articles at the same paths),
+    the port kept unless it is 80 or 443, user info and a fragment dropped (a route fragment,
+    `#!/...` or `#/...`, is kept), tracking and AMP parameters (`utm_*`, `TRACKING_PARAMETERS`,
+    `amp_*`, `AMP_PARAMETERS`, in any case; an HTML-escaped `&amp;` separates like `&`) dropped
+    while the other parameters stay as written and in their order, percent escapes upper-cased,
+    and the path's trailing slashes and a first or last segment `amp` (`/amp/story`, `/story/amp`)
+    dropped. A page in Google's AMP cache (`https://www-ft-com.cdn.ampproject.org/c/s/www.ft.com/x`)
+    has the key of the address it caches (`https://www.ft.com/x`). Other subdomains
+    (`uk.finance.yahoo.com`) and other domains (`bbc.co.uk`, `bbc.com`) stay apart: no rule tells
+    an edition of the same article from another article. The path keeps its case (servers tell
     `/Story` from `/story`). Percent escapes are normalised as RFC 3986 section 6.2.2 says: written
     in upper case, and an escaped unreserved character (`%7E`, `%41`) written as itself; a
     character outside ASCII (an IRI's `wärtsilä`, as a browser's address bar shows it) is written
     as the percent escapes of its UTF-8 bytes (RFC 3987 section 3.1), as a server receives it.
     Returns e.g. 'url:news.example.com/markets/story-4?id=7' for
     'HTTP://www.News.Example.com:80/markets/story-4/?utm_source=rss&id=7#comments'.
+    With `cached=False` a page in the AMP cache keeps its own key: the address a cache page names
+    is followed once, not again where it is itself a cache page (as `landing._url_coarse_sql`
+    reads it).
     """
     if not URL_ID.match(doc_id):
         return None
@@ -119,12 +143,18 @@ def url_key(doc_id: str) -> str | None:
         port = parts.port
     except ValueError:  # a malformed port or IPv6 host: not an address to compare by its parts
         return None
-    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+    host = (parts.hostname or "").rstrip(".")
+    if cached and host.endswith(_AMP_CACHE_HOST) and (page := _AMP_CACHE_PATH.fullmatch(parts.path)):
+        origin = ("https://" if page.group(1) else "http://") + page.group(2) \
+            + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        if key := url_key(origin, cached=False):
+            return key
+    host = _MOBILE_HOST.sub("", host, count=1)
     if not host:
         return None
     if port not in (None, 80, 443):
         host = f"{host}:{port}"
-    path = _percent_normal(parts.path).rstrip("/")
+    path = _AMP_SEGMENT.sub("", _percent_normal(parts.path).rstrip("/")).rstrip("/")
     kept = [_percent_normal(pair) for pair in parts.query.replace("&amp;", "&").split("&")
             if pair and not _tracking_parameter(pair.split("=", 1)[0])]
     query = "?" + "&".join(kept) if kept else ""
@@ -148,15 +178,15 @@ def _percent_normal(text: str) -> str:
     return re.sub(r"%[0-9a-fA-F]{2}", one, encoded)
 
 
-SAME_URL = ("the same address written another way: scheme, host case, www., default port, fragment, percent escapes, "
-            "tracking parameters and trailing slash aside")
+SAME_URL = ("the same address written another way: scheme, host case, www., mobile or AMP edition, default port, "
+            "fragment, percent escapes, tracking parameters and trailing slash aside")
 """How a duplicate's message says that its id is the loaded copy's URL written another way."""
 
 
 def _tracking_parameter(name: str) -> bool:
-    """Whether a query parameter's name (as written, percent-escaped or not) is a tracking one."""
+    """Whether a query parameter's name (as written, percent-escaped or not) is a tracking or AMP one."""
     plain = unquote_plus(name).strip().lower()
-    return plain.startswith("utm_") or plain in TRACKING_PARAMETERS
+    return plain.startswith(("utm_", "amp_")) or plain in TRACKING_PARAMETERS or plain in AMP_PARAMETERS
 
 
 _READER_ID = re.compile(r"content:[0-9a-f]{16}|[0-9a-f]{16}:[0-9]+")

@@ -1,6 +1,6 @@
 """One article under several spellings of its URL (trailing slash, tracking parameters, http vs
-https, host case, fragment) is one article: within a feed and across feeds landed one after the
-other, built from real Financial PhraseBank sentences."""
+https, host case, fragment, a publisher's mobile and AMP editions) is one article: within a feed
+and across feeds landed one after the other, built from real Financial PhraseBank sentences."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from risk_assets.lib.ingest.news_formats import parse_news_file, url_key
+from risk_assets.lib.ingest.news_formats import SAME_URL, parse_news_file, url_key
 from risk_assets.lib.lake import connect
 
 BASE = "https://news.example.com/markets/story-"
@@ -56,7 +56,7 @@ def _feed_rss(sentences, links) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Aggregator B</title>\n{items}\n</channel></rss>\n'
 
 
-@pytest.mark.parametrize(("a", "b"), [
+SAME_ADDRESS = [
     ("https://news.example.com/markets/story-3", "https://news.example.com/markets/story-3/"),
     ("https://news.example.com/a/1", "http://news.example.com/a/1"),
     ("https://news.example.com/a/1", "HTTPS://News.Example.COM/a/1"),
@@ -74,9 +74,45 @@ def _feed_rss(sentences, links) -> str:
     ("https://news.example.com/haku?q=wärtsilä", "https://news.example.com/haku?q=w%c3%a4rtsil%c3%a4"),
     ("https://news.example.com/~desk/a", "https://news.example.com/%7Edesk/%61"),  # escaped unreserved characters
     ("https://news.example.com/story/8", "https://news.example.com/story/8?"),  # an empty query
-])
+    # a publisher's mobile and AMP editions: a first host label m., mobile. or amp. (like www.)
+    ("https://www.wsj.com/articles/outokumpu-11", "https://m.wsj.com/articles/outokumpu-11"),
+    ("https://www.wsj.com/articles/outokumpu-11", "https://mobile.wsj.com/articles/outokumpu-11"),
+    ("https://www.ft.com/content/abc-123", "https://amp.ft.com/content/abc-123"),
+    ("https://wsj.com/articles/outokumpu-11", "HTTPS://M.WSJ.COM./articles/outokumpu-11/"),
+    ("https://m.co/a/1", "https://M.CO./a/1"),  # a host that is m. and one label keeps its m.
+    # a first or last path segment amp
+    ("https://www.theguardian.com/business/2024/may/02/story", "https://www.theguardian.com/business/2024/may/02/story/amp"),
+    ("https://www.theguardian.com/business/2024/may/02/story", "https://amp.theguardian.com/business/2024/may/02/story"),
+    ("https://example.com/story", "https://example.com/amp/story"),
+    ("https://example.com/story", "https://amp.example.com/amp/story/amp/"),
+    ("https://example.com/story", "https://example.com/%61mp/story"),
+    # AMP parameters, as tracking parameters
+    ("https://news.example.com/a?id=7", "https://news.example.com/a?amp&id=7"),
+    ("https://news.example.com/a?id=7", "https://news.example.com/a?id=7&amp=1"),
+    # a page in Google's AMP cache and the address it caches
+    ("https://www.ft.com/content/abc-123",
+     "https://www-ft-com.cdn.ampproject.org/c/s/www.ft.com/content/abc-123?amp_js_v=a6&amp_gsa=1&usqp=mq331AQFKAGwASA%3D"),
+    ("http://example.com/story?id=7", "https://example-com.cdn.ampproject.org/c/example.com/amp/story?id=7"),
+    ("https://www.ft.com/content/abc-123", "https://www-ft-com.cdn.ampproject.org/v/s/m.ft.com/content/abc-123/"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), SAME_ADDRESS)
 def test_spellings_of_one_address_share_a_key(a, b):
     assert url_key(a) == url_key(b) is not None
+
+
+@pytest.mark.parametrize(("a", "b"), SAME_ADDRESS)
+def test_the_lake_side_prefilter_keeps_spellings_of_one_address_together(a, b):
+    """landing._url_coarse_sql picks the loaded ids that may share an incoming id's url_key: it
+    must agree on every two spellings of one address (else a loaded copy is missed)."""
+    import duckdb
+
+    from risk_assets.lib.ingest.landing import _url_coarse_sql
+
+    with duckdb.connect() as con:
+        coarse_a, coarse_b = con.execute(f"SELECT {_url_coarse_sql('$1')}, {_url_coarse_sql('$2')}", [a, b]).fetchone()
+    assert coarse_a == coarse_b
 
 
 @pytest.mark.parametrize(("a", "b"), [
@@ -88,6 +124,13 @@ def test_spellings_of_one_address_share_a_key(a, b):
     ("https://news.example.com/a", "https://other.example.com/a"),
     ("https://news.example.com/a%2Fb", "https://news.example.com/a/b"),  # an escaped '/' is reserved: another path
     ("https://news.example.com/?q=a%26b", "https://news.example.com/?q=a&b"),  # an escaped '&' is part of a value
+    # other subdomains and other domains are other sites: no rule tells an edition from another article
+    ("https://uk.finance.yahoo.com/news/nokia-1", "https://finance.yahoo.com/news/nokia-1"),
+    ("https://www.bbc.co.uk/news/business-1", "https://www.bbc.com/news/business-1"),
+    ("https://m.co/a/1", "https://co/a/1"),  # m. is set aside only where a domain with a dot remains
+    ("https://news.example.com/a/amp/b", "https://news.example.com/a/b"),  # amp inside the path
+    ("https://news.example.com/a/amp-stories", "https://news.example.com/a"),
+    ("https://news.example.com/a?amplify=1", "https://news.example.com/a"),
 ])
 def test_different_addresses_keep_different_keys(a, b):
     assert url_key(a) != url_key(b)
@@ -109,8 +152,8 @@ def test_url_variants_within_one_feed_are_duplicates_of_the_first_copy(tmp_path,
     messages = parsed.quarantine["message"].to_list()
     assert messages[0].endswith(f"article id '{BASE}0' is already on line 2 (same text: a repeat)")
     assert messages[2].endswith(f"article id '{BASE}2/' is already on line 4 as '{BASE}2' (the same address written "
-                                "another way: scheme, host case, www., default port, fragment, percent escapes, "
-                                "tracking parameters and trailing slash aside) (same text: a repeat)")
+                                "another way: scheme, host case, www., mobile or AMP edition, default port, fragment, "
+                                "percent escapes, tracking parameters and trailing slash aside) (same text: a repeat)")
     # the row keeps the URL as written: only the comparison is canonical
     assert parsed.quarantine["raw_value"].to_list()[4] == "http://news.example.com/markets/story-4"
 
@@ -141,8 +184,8 @@ def test_url_variants_in_a_later_feed_are_duplicates_of_the_loaded_copy(risk_hom
     assert quarantined[0][2].endswith(f"article id {BASE}0 is already loaded from {feed_a} line 2 (same text: a re-delivery)")
     assert quarantined[4][2].endswith(
         f"article id http://news.example.com/markets/story-4 is already loaded from {feed_a} line 6 as {BASE}4 "
-        "(the same address written another way: scheme, host case, www., default port, fragment, percent escapes, tracking "
-        "parameters and trailing slash aside) (same text: a re-delivery)")
+        "(the same address written another way: scheme, host case, www., mobile or AMP edition, default port, fragment, "
+        "percent escapes, tracking parameters and trailing slash aside) (same text: a re-delivery)")
     assert f"line 9 as {BASE}7 (the same address" in quarantined[7][2]
 
 
@@ -156,6 +199,67 @@ def test_a_revised_text_under_a_url_variant_keeps_the_first_version(risk_home, s
         rows = con.execute("SELECT doc_id, text_raw FROM raw.news ORDER BY doc_id").fetchall()
         (message,) = con.execute("SELECT message FROM quality.quarantine").fetchone()
     assert rows == [(f"{BASE}0", sentences[0]), (f"{BASE}1", sentences[1]), (f"{BASE}9", sentences[3])]
-    assert message.endswith(f"as {BASE}0 (the same address written another way: scheme, host case, www., default "
-                            "port, fragment, percent escapes, tracking parameters and trailing slash aside) (different text: the first "
-                            "version is kept)")
+    assert message.endswith(f"as {BASE}0 (the same address written another way: scheme, host case, www., mobile or "
+                            "AMP edition, default port, fragment, percent escapes, tracking parameters and trailing slash "
+                            "aside) (different text: the first version is kept)")
+
+
+def _newsapi_page(sentences, urls, names) -> str:
+    """A NewsAPI page naming each story by `urls`: its content cut as NewsAPI cuts it."""
+    return json.dumps({"status": "ok", "totalResults": len(urls), "articles": [
+        {"source": {"id": None, "name": name}, "author": None, "title": f"Headline {i}", "description": sentence[:60],
+         "url": url, "publishedAt": f"2024-03-05T09:{i:02d}:00Z", "content": f"{sentence[:120]}… [+900 chars]"}
+        for i, (url, sentence, name) in enumerate(zip(urls, sentences, names, strict=True))]}, indent=1)
+
+
+def test_mobile_and_amp_editions_of_a_loaded_story_are_its_duplicates(risk_home, sentences):
+    """A publisher's feed (www. addresses, full text) lands first; a NewsAPI page (m., amp. and /amp
+    addresses, text cut) and an RSS feed (amp., mobile. and Google's AMP cache) name the same
+    stories: they are quarantined as duplicates of the loaded copies, whose first version stays. A
+    story on uk.finance.yahoo.com is another site's page than finance.yahoo.com's, and loads."""
+    from risk_assets.lib.ingest.landing import land_folder
+
+    publisher = ["https://www.wsj.com/articles/outokumpu-11", "https://www.ft.com/content/abc-123",
+                 "https://www.theguardian.com/business/2024/mar/05/upm-profit", "https://finance.yahoo.com/news/nokia-1"]
+    newsapi = ["https://m.wsj.com/articles/outokumpu-11", "https://amp.ft.com/content/abc-123",
+               "https://www.theguardian.com/business/2024/mar/05/upm-profit/amp", "https://uk.finance.yahoo.com/news/nokia-1"]
+    rss = ["https://amp.wsj.com/articles/outokumpu-11?amp=1",
+           "https://www-ft-com.cdn.ampproject.org/c/s/www.ft.com/content/abc-123?amp_js_v=a6&usqp=mq331AQFKAGwASA%3D",
+           "https://mobile.theguardian.com/business/2024/mar/05/upm-profit"]
+    (risk_home.landing_news / "feed_a.csv").write_text(_feed_csv(sentences[:4], publisher))
+    (risk_home.landing_news / "feed_b.json").write_text(
+        _newsapi_page(sentences[:4], newsapi, ["WSJ", "Financial Times", "The Guardian", "Yahoo Finance UK"]))
+    (risk_home.landing_news / "feed_c.xml").write_text(_feed_rss(sentences[:3], rss))
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+    assert [(f.path.rsplit("/", 1)[-1], f.rows_loaded, f.rows_quarantined) for f in report.files] == [
+        ("feed_a.csv", 4, 0), ("feed_b.json", 1, 3), ("feed_c.xml", 0, 3)]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        loaded = con.execute("SELECT doc_id, text_raw FROM raw.news ORDER BY _source_file, _source_line").fetchall()
+        quarantined = con.execute("SELECT source_file, record_key, message FROM quality.quarantine "
+                                  "WHERE rule = 'duplicate_doc_id' ORDER BY source_file, line").fetchall()
+    assert loaded[:4] == list(zip(publisher, sentences[:4]))
+    assert loaded[4][0] == "https://uk.finance.yahoo.com/news/nokia-1"
+    assert [(path.rsplit("/", 1)[-1], key) for path, key, _ in quarantined] == [
+        *(("feed_b.json", url) for url in newsapi[:3]), *(("feed_c.xml", url) for url in rss)]
+    feed_a = str(risk_home.landing_news / "feed_a.csv")
+    for (_, key, message), first_line in zip(quarantined, [2, 3, 4, 2, 3, 4], strict=True):
+        assert f"article id {key} is already loaded from {feed_a} line {first_line} as {publisher[first_line - 2]} " \
+               f"({SAME_URL})" in message
+    assert quarantined[0][2].endswith("(different text: the first version is kept)")  # NewsAPI's cut text
+    assert quarantined[3][2].endswith("(same text: a re-delivery)")
+
+
+def test_an_iri_in_a_later_feed_is_a_duplicate_of_its_loaded_escaped_address(risk_home, sentences):
+    """The lake-side look-up finds a loaded copy whose path escapes what the new one writes as it
+    reads (`w%C3%A4rtsil%C3%A4` loaded, `wärtsilä` arriving on the mobile edition)."""
+    from risk_assets.lib.ingest.landing import land_folder
+
+    escaped = "https://www.kauppalehti.fi/uutiset/w%C3%A4rtsil%C3%A4-tilaus/a1"
+    (risk_home.landing_news / "a.csv").write_text(_feed_csv(sentences[:1], [escaped]))
+    (risk_home.landing_news / "b.csv").write_text(_feed_csv(sentences[:1], ["https://m.kauppalehti.fi/uutiset/wärtsilä-tilaus/a1/"]))
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+        (message,) = con.execute("SELECT message FROM quality.quarantine").fetchone()
+    assert [(f.rows_loaded, f.rows_quarantined) for f in report.files] == [(1, 0), (0, 1)]
+    assert f"as {escaped} ({SAME_URL}) (same text: a re-delivery)" in message
