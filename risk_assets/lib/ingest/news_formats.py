@@ -21,6 +21,7 @@ non-data line; `ParsedFile.reconcile` proves it.
 from __future__ import annotations
 
 import codecs
+import contextvars
 import csv
 import functools
 import hashlib
@@ -1081,6 +1082,12 @@ _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 `_free_form_timestamp`."""
 
 
+DATE_ORDER: contextvars.ContextVar[str | None] = contextvars.ContextVar("news_date_order", default=None)
+"""The date order the news settings of the file being read declare ('DMY', 'MDY'; None: none), set
+by `parse_news_file` for the file's whole read: `_free_form_timestamp` reads a numeric date whose
+day and month could be swapped in that order, where it would otherwise refuse it."""
+
+
 def _free_form_timestamp(value: str) -> datetime:
     """`parse_timestamp` for text that is not ISO 8601 (see there)."""
     from dateutil import parser as dateutil_parser
@@ -1103,9 +1110,18 @@ def _free_form_timestamp(value: str) -> datetime:
             raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form ({word!r} is no month, day, "
                              f"AM/PM or known time zone): {value!r}")
     numeric = re.search(r"\b(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})\b", text)
-    if numeric and int(numeric.group(1)) <= 12 and int(numeric.group(3)) <= 12 and numeric.group(1) != numeric.group(3):
-        raise ValueError(f"day and month could be swapped in {numeric.group(0)!r}; write ISO 8601: {value!r}")
-    day_first = bool(numeric and int(numeric.group(1)) > 12)
+    order = DATE_ORDER.get()
+    if numeric and order is not None:
+        first, second = int(numeric.group(1)), int(numeric.group(3))
+        if (first if order == "MDY" else second) > 12:
+            raise ValueError(f"{numeric.group(0)!r} is no {'month' if order == 'MDY' else 'day'}-first date, and the "
+                             f"news settings declare date_order {order}: {value!r}")
+        day_first = order == "DMY"
+    elif numeric and int(numeric.group(1)) <= 12 and int(numeric.group(3)) <= 12 and numeric.group(1) != numeric.group(3):
+        raise ValueError(f"day and month could be swapped in {numeric.group(0)!r}; write ISO 8601, or declare the "
+                         f"file's date order in news settings (date_order DMY or MDY): {value!r}")
+    else:
+        day_first = bool(numeric and int(numeric.group(1)) > 12)
     try:
         # dateutil fills a missing year, month or day from its default (today); parsing against two
         # defaults that differ in all three shows a part the text does not give
@@ -2904,7 +2920,11 @@ def parse_news_file(path: Path, mapping_dirs: Sequence[Path] = ()) -> ParsedFile
     from risk_assets.lib.ingest.news_settings import in_local_zone, load_news_settings
 
     settings = load_news_settings(path, mapping_dirs)
-    parsed = _parse_news(path, settings.encoding if settings else None, settings.label_map if settings else None)
+    order = DATE_ORDER.set(settings.date_order if settings else None)
+    try:
+        parsed = _parse_news(path, settings.encoding if settings else None, settings.label_map if settings else None)
+    finally:
+        DATE_ORDER.reset(order)
     _explain_unrecognised_labels(parsed, path)
     if settings is None:
         return parsed

@@ -40,12 +40,14 @@ from risk_assets.lib.ingest.mappings import names_file
 from risk_assets.lib.ingest.news_formats import LABELS, label_key
 from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
 
-SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "label_map", "description")
+SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "date_order", "label_map", "description")
 """Keys of a news settings file (and comments starting with '_')."""
 SIDECAR_SUFFIX = ".mapping.json"
 """`<news file name><SIDECAR_SUFFIX>` holds the settings of that file alone."""
 FOLDER = "news"
 """Subfolder of a mappings folder that holds news settings (`$RISK_HOME/mappings/news/`)."""
+DATE_ORDERS = ("DMY", "MDY")
+"""Values of `date_order`: day first (Europe: `02.05.2024`, `02/05/2024`) or month first (US)."""
 ASSUMED_UTC_NOTE = "published_at_assumed_utc_lines"
 """The parsers' note listing the lines whose publication time had no zone (taken as UTC)."""
 
@@ -59,6 +61,9 @@ class NewsSettings:
     name: str
     encoding: str | None = None
     timezone: str | None = None
+    date_order: str | None = None
+    """'DMY' or 'MDY': how the file writes a numeric date whose day and month could be swapped
+    (`02.05.2024`, `05/02/2024`); None: such a date is quarantined."""
     label_map: dict[str, str | None] | None = None
     """`label_key(source label)` -> 'negative' / 'neutral' / 'positive', or None (not a sentiment
     label: loaded unlabelled)."""
@@ -137,8 +142,12 @@ def _settings(path: Path, document: object) -> NewsSettings:
     name = document.get("name", path.name)
     if not isinstance(name, str) or not name.strip():
         raise refuse(f"'name' must be a non-empty string, not {name!r}")
+    order = document.get("date_order")
+    if order is not None and (not isinstance(order, str) or order.strip().upper() not in DATE_ORDERS):
+        raise refuse(f"'date_order' {order!r} is none of {list(DATE_ORDERS)} (day first, as in 02.05.2024 for "
+                     "2 May, or month first, as in 05/02/2024)")
     label_map = _label_map(document["label_map"], refuse) if document.get("label_map") is not None else None
-    return NewsSettings(path, name, encoding, zone, label_map)
+    return NewsSettings(path, name, encoding, zone, order and order.strip().upper(), label_map)
 
 
 def _label_map(declared: object, refuse) -> dict[str, str | None]:

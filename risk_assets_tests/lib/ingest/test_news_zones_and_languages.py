@@ -122,3 +122,28 @@ def test_a_german_date_and_time_pair_is_one_publication_time(tmp_path, sentences
     rows = [["2024-05-02", "09:15", sentences[0]]]
     parsed = parse_news_file(_csv(tmp_path / "de.csv", ["Datum", "Uhrzeit", "Inhalt"], rows, delimiter=";"))
     assert parsed.rows.select("published_at", "text_raw").rows() == [(datetime(2024, 5, 2, 9, 15), sentences[0])]
+
+
+def test_a_declared_date_order_reads_day_first_dates(tmp_path, sentences):
+    """A German export writes `02.05.2024 09:00`: day and month could be swapped, so without a word
+    such a row was quarantined, and news settings had no way to say the order. Declared
+    `date_order: DMY`, it is 2 May; a value that cannot be day-first under the declaration
+    (`05.13.2024`) is quarantined, naming it."""
+    rows = [["g0", "02.05.2024 09:00", sentences[0]], ["g1", "13.05.2024 09:00", sentences[1]],
+            ["g2", "05.13.2024 09:00", sentences[2]]]
+    feed = _csv(tmp_path / "de_export.csv", ["id", "Datum", "Inhalt"], rows, delimiter=";")
+    undeclared = parse_news_file(feed)  # only the dates whose order shows in them load
+    assert undeclared.rows.select("doc_id", "published_at").rows() == [
+        ("g1", datetime(2024, 5, 13, 9, 0)), ("g2", datetime(2024, 5, 13, 9, 0))]
+    assert "declare the file's date order in news settings (date_order DMY or MDY)" in undeclared.quarantine["message"][0]
+
+    (tmp_path / "de_export.csv.mapping.json").write_text(json.dumps({"name": "de", "date_order": "DMY"}))
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("g0", datetime(2024, 5, 2, 9, 0)), ("g1", datetime(2024, 5, 13, 9, 0))]
+    assert parsed.quarantine.select("line", "rule").rows() == [(4, "unparsable_timestamp")]
+    assert "'05.13.2024' is no day-first date, and the news settings declare date_order DMY" in parsed.quarantine["message"][0]
+
+    (tmp_path / "de_export.csv.mapping.json").write_text(json.dumps({"name": "de", "date_order": "YDM"}))
+    with pytest.raises(Exception, match=r"invalid news settings: 'date_order' 'YDM' is none of \['DMY', 'MDY'\]"):
+        parse_news_file(feed)
