@@ -147,7 +147,9 @@ def read_feed(path: Path, data: bytes) -> XmlFeed:
 def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
     """`data` as is, or, when its declaration names a multi-byte encoding expat cannot read
     (Shift_JIS, GB2312, Big5, EUC-KR), decoded by Python's codec and given back as UTF-8 with the
-    declaration saying so (line numbers unchanged).
+    declaration saying so (line numbers unchanged). A declared ISO-8859-1 or US-ASCII whose bytes use
+    0x80-0x9F is decoded as windows-1252, as the WHATWG Encoding Standard maps those labels (their
+    C1 controls are never text: a Windows feed's curly quotes and euro sign sit there).
 
     Raises:
         FileRefused: the declared encoding is unknown, or the bytes are not in it.
@@ -160,6 +162,12 @@ def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
         codec = codecs.lookup(name).name
     except LookupError:
         raise FileRefused(f"{path}: line 1: the XML declaration names encoding {name!r}, which no codec knows") from None
+    if codec in ("iso8859-1", "ascii") and data[:3] != b"\xef\xbb\xbf" and re.search(rb"[\x80-\x9f]", data):
+        # WHATWG Encoding: the labels ISO-8859-1 and US-ASCII mean windows-1252, as browsers and feed
+        # readers decode them: a feed declared so and written on Windows puts its quotes at 0x91-0x94
+        text = "".join(_WINDOWS_1252.get(byte, chr(byte)) for byte in data)
+        start, end = declared.span(1)
+        return (text[:start] + "UTF-8" + text[end:]).encode("utf-8")
     if codec in EXPAT_ENCODINGS or _single_byte(codec) or data[:3] == b"\xef\xbb\xbf":  # a BOM wins
         return data
     try:
@@ -168,6 +176,12 @@ def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
         raise FileRefused(f"{path}: not {name} at byte offset {exc.start}, as its XML declaration says") from None
     start, end = declared.span(1)  # the declaration is ASCII: its byte offsets are character offsets
     return (text[:start] + "UTF-8" + text[end:]).encode("utf-8")
+
+
+_WINDOWS_1252 = {byte: char for byte in range(0x80, 0xA0)
+                 if (char := bytes([byte]).decode("cp1252", errors="ignore"))}
+"""windows-1252's characters at 0x80-0x9F (`’` at 0x92, `€` at 0x80); its five undefined bytes stay
+the C1 controls of the same number, as the WHATWG Encoding Standard decodes them."""
 
 
 def _single_byte(codec: str) -> bool:

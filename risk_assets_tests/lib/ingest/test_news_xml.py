@@ -274,3 +274,20 @@ def test_an_item_that_writes_its_time_or_text_twice_is_quarantined_naming_the_el
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
         (1, "pubDate", "repeated_key"), (2, "description", "repeated_key")]
     assert "'pubDate' is written 2 times with different values" in parsed.quarantine["message"][0]
+
+
+@pytest.mark.parametrize("declared", ["ISO-8859-1", "us-ascii"])
+def test_a_feed_declared_latin_1_but_written_on_windows_reads_as_windows_1252(tmp_path, sentences, declared):
+    """A feed that declares ISO-8859-1 (or US-ASCII) and was written in windows-1252 puts its curly
+    quotes and euro sign at 0x91-0x94 and 0x80, C1 control characters in Latin-1: the headline
+    kept `Nokia\\x92s`. Browsers and feed readers decode those labels as windows-1252 (WHATWG
+    Encoding Standard), and so does the reader now; a Latin-1 letter (`ä`) is the same in both."""
+    title = "Nokia\u2019s \u201cW\u00e4rtsil\u00e4\u201d order worth \u20ac5m"
+    body = f"{sentences[0]} \u2013 W\u00e4rtsil\u00e4"
+    rss = (f'<?xml version="1.0" encoding="{declared}"?>\n<rss version="2.0"><channel><title>Wire</title>\n'
+           f"<item><guid>w1</guid><title>{escape(title)}</title><description>{escape(body)}</description>"
+           "<pubDate>Thu, 02 May 2024 09:00:00 GMT</pubDate></item>\n</channel></rss>\n")
+    feed = tmp_path / "wire.xml"
+    feed.write_bytes(rss.encode("cp1252"))
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("headline", "text_raw").rows() == [(title, body)]
