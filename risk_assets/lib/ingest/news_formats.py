@@ -1799,16 +1799,26 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     return normal
 
 
+NOT_EQUITY = re.compile(r"(?i)(?P<market>FOREX|CRYPTO)\s*:\s*\S+")
+"""A currency or crypto-asset among a feed's tickers (Alpha Vantage's `FOREX:EUR`, `CRYPTO:BTC` in
+`ticker_sentiment`): no listed stock, so not a ticker of the daily index; dropped from the field
+and counted by market in notes['ticker_not_equity']."""
+
+
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     """A ticker field as the lake stores it (see `_ticker`), and what to count of it: (note, key)
-    pairs for notes['ticker_forms'], ['ticker_exchange_unknown'] and ['ticker_isins_kept']. None
-    when the field names no ticker."""
+    pairs for notes['ticker_forms'], ['ticker_exchange_unknown'], ['ticker_isins_kept'] and
+    ['ticker_not_equity'] (a currency or crypto-asset, `NOT_EQUITY`, left out). None when the field
+    names no ticker."""
     tickers, counted = set(), []
     for part in re.split(r"\s*[,;]\s*", value.strip()):
         part = part.removeprefix("$").strip()
         if not part:
             continue
         part = part.upper() if part == part.lower() else part
+        if (market := NOT_EQUITY.fullmatch(part)) is not None:  # Alpha Vantage's FOREX:EUR, CRYPTO:BTC
+            counted.append(("ticker_not_equity", market["market"].upper()))
+            continue
         if ISIN.fullmatch(part) and isin_check_digit_valid(part):
             counted.append(("ticker_isins_kept", part))
         else:

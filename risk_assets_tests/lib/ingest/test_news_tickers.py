@@ -142,3 +142,21 @@ def test_bloomberg_web_quotes_read_as_the_listing_and_prefixes_keep_their_rule(t
         "AAPL", "VOD.L", "BRK.B", "0005.HK", "NOKIA.HE", "VOD.L", "TSE:HK", "SAP:GR", "AAPL"]
     assert parsed.notes["ticker_forms"] == {"Bloomberg quote": 6, "exchange prefix": 1}
     assert parsed.notes["ticker_exchange_unknown"] == {"prefix TSE": 1, "prefix SAP": 1}
+
+
+def test_currencies_and_crypto_assets_are_no_tickers_of_the_daily_index(tmp_path, sentences):
+    """Alpha Vantage lists the currencies and crypto-assets a story touches among its tickers
+    (`FOREX:EUR`, `CRYPTO:BTC`): the daily index counted them as stocks. They are left out of the
+    ticker field and counted; a story about them alone has no ticker."""
+    articles = [
+        {"url": "https://wire.example.com/a0", "title": sentences[0][:40], "summary": sentences[0],
+         "time_published": "20240305T090000",
+         "ticker_sentiment": [{"ticker": "FOREX:EUR"}, {"ticker": "NOK"}, {"ticker": "CRYPTO:BTC"}]},
+        {"url": "https://wire.example.com/a1", "title": sentences[1][:40], "summary": sentences[1],
+         "time_published": "20240305T091000", "ticker_sentiment": [{"ticker": "CRYPTO:ETH"}]},
+    ]
+    feed = tmp_path / "alphavantage.json"
+    feed.write_text(json.dumps({"items": "2", "feed": articles}), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("text_raw", "ticker").rows() == [(sentences[0], "NOK"), (sentences[1], None)]
+    assert parsed.notes["ticker_not_equity"] == {"CRYPTO": 2, "FOREX": 1}
