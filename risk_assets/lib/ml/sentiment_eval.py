@@ -4,7 +4,9 @@ the model card.
 Metrics (scikit-learn definitions): accuracy; per-class precision, recall, F1 and support; macro-F1,
 the unweighted mean of the three per-class F1 (the figure FinBERT reports, Araci 2019); the
 confusion matrix, rows = actual label, columns = predicted label, in LABELS order. A precision of a
-class the model never predicts is undefined: None with its reason, never 0.
+class the model never predicts is undefined: None with its reason, never 0. A class with no actual
+and no predicted sentence in the split has no F1, and macro-F1 is the mean over the others, its
+reason saying so.
 
 Confusion matrices are stored as rows of ml.confusion_matrices (model, version, split, actual,
 predicted, count): a cell per row, so a matrix is one GROUP BY away and any two versions join.
@@ -76,9 +78,14 @@ def evaluate(y_true: Sequence[str], y_pred: Sequence[str]) -> Evaluation:
 
     if not y_true or len(y_true) != len(y_pred):
         raise ValueError(f"need equal, non-zero lengths: {len(y_true)} true, {len(y_pred)} predicted labels")
-    precision, recall, f1, support = precision_recall_fscore_support(
+    precision, recall, _, support = precision_recall_fscore_support(
         y_true, y_pred, labels=list(LABELS), zero_division=np.nan
     )
+    confusion = confusion_matrix(y_true, y_pred, labels=list(LABELS))
+    # F1 = 2 TP / (2 TP + FP + FN): 0 for a class predicted but never actual, or actual but never
+    # predicted; undefined only for a class with neither (van Rijsbergen 1979)
+    tp, present = np.diag(confusion).astype(np.float64), confusion.sum(axis=0) + confusion.sum(axis=1)
+    f1 = np.divide(2 * tp, present, out=np.full(len(LABELS), np.nan), where=present > 0)
     metrics: dict[str, float | None] = {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "n": float(len(y_true)),
@@ -88,16 +95,23 @@ def evaluate(y_true: Sequence[str], y_pred: Sequence[str]) -> Evaluation:
         for name, values, why in (
             ("precision", precision, f"the model predicted no '{label}'"),
             ("recall", recall, f"no actual '{label}' in the split"),
-            ("f1", f1, f"precision or recall of '{label}' undefined"),
+            ("f1", f1, f"no actual and no predicted '{label}' in the split"),
         ):
             value = float(values[i])
             metrics[f"{name}_{label}"] = None if np.isnan(value) else value
             if np.isnan(value):
                 reasons[f"{name}_{label}"] = why
         metrics[f"support_{label}"] = float(support[i])
-    # Macro-F1 with an undefined class F1 counted as 0, scikit-learn's convention (zero_division=0).
-    metrics["macro_f1"] = float(np.mean(np.nan_to_num(f1, nan=0.0)))
-    return Evaluation(metrics, reasons, confusion_matrix(y_true, y_pred, labels=list(LABELS)))
+    # F1 of a class is undefined only when the split has no actual and no predicted sentence of it
+    # (2 TP + FP + FN = 0): the macro mean is over the other classes, and says so, where counting it
+    # as 0 would lower a perfect model on a two-class split to 0.667
+    absent = [label for i, label in enumerate(LABELS) if not present[i]]
+    defined = [float(value) for i, value in enumerate(f1) if present[i]]
+    metrics["macro_f1"] = float(np.mean(defined))  # never empty: a sentence's actual class is present
+    if absent:
+        reasons["macro_f1"] = (f"mean over {len(defined)} of {len(LABELS)} classes: no actual and no predicted "
+                               f"{' or '.join(repr(a) for a in absent)} in the split")
+    return Evaluation(metrics, reasons, confusion)
 
 
 def _tfidf_pipeline(train_texts: Sequence[str], train_labels: Sequence[str]):
@@ -157,12 +171,13 @@ class F1Comparison:
 
 def _macro_f1_of_counts(confusion: np.ndarray) -> np.ndarray:
     """Macro-F1 per confusion matrix of a stack (r x k x k, rows actual): the mean over classes of
-    2 TP / (2 TP + FP + FN), a class with no actual and no predicted sentence counting 0."""
+    2 TP / (2 TP + FP + FN), a class with no actual and no predicted sentence left out (as `evaluate`)."""
     tp = np.diagonal(confusion, axis1=1, axis2=2).astype(np.float64)
     predicted, actual = confusion.sum(axis=1), confusion.sum(axis=2)
     denominator = predicted + actual
     f1 = np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
-    return f1.mean(axis=1)
+    present = denominator > 0
+    return (f1 * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1)
 
 
 def compare_macro_f1(y_true: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str],

@@ -85,8 +85,27 @@ def test_evaluate_gives_per_class_figures_and_none_for_undefined_precision():
     assert ev.metrics["precision_negative"] is None and "negative" in ev.reasons["precision_negative"]
     assert ev.metrics["recall_positive"] == pytest.approx(2 / 3)
     assert ev.metrics["f1_neutral"] == pytest.approx(2 * (2 / 4) * 1.0 / (2 / 4 + 1.0))
+    assert ev.metrics["f1_negative"] == 0.0  # one actual negative, never predicted
     assert ev.macro_f1 == pytest.approx((0 + ev.metrics["f1_neutral"] + ev.metrics["f1_positive"]) / 3)
     assert ev.confusion.tolist() == [[0, 1, 0], [0, 2, 0], [0, 1, 2]]
+
+
+def test_a_class_absent_from_the_split_is_left_out_of_macro_f1_and_said():
+    """A split with no negative sentence, and a model that predicts none: the negative class has no
+    F1 at all. Counted as 0 it turned a perfect model's macro-F1 into 0.667; the mean is over the
+    two classes present, the reason says which one is absent, and the bootstrap agrees."""
+    truth = ["neutral", "neutral", "positive", "positive"]
+    perfect = evaluate(truth, truth)
+    assert perfect.macro_f1 == pytest.approx(1.0) and perfect.metrics["f1_negative"] is None
+    assert perfect.reasons["macro_f1"] == "mean over 2 of 3 classes: no actual and no predicted 'negative' in the split"
+    guess = ["neutral", "positive", "positive", "positive"]
+    ev = evaluate(truth, guess)
+    assert ev.macro_f1 == pytest.approx((2 / 3 + 0.8) / 2)
+    assert compare_macro_f1(truth, guess, truth).f1_a == pytest.approx(ev.macro_f1)
+    # a class predicted but never actual is present: its F1 is 0 and counts
+    wrong = evaluate(truth, ["negative", "neutral", "positive", "positive"])
+    assert wrong.metrics["f1_negative"] == 0.0 and wrong.metrics["precision_negative"] == 0.0
+    assert wrong.macro_f1 == pytest.approx((0.0 + 2 / 3 + 1.0) / 3) and "macro_f1" not in wrong.reasons
 
 
 def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
