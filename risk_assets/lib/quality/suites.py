@@ -158,7 +158,7 @@ def loan_value_rules() -> list[Rule]:
                    "a loan cannot be disbursed after the tape's as-of date"),
         _not_after("credit_line_not_after_origination", "origination_date", "earliest_cr_line",
                    "the earliest credit line is opened before the loan"),
-        _between("vintage_range", "vintage", 1950, None, "origination year"),
+        _between("vintage_range", "vintage", 1950, None, "origination year (SBA: approval fiscal year)"),
     ]
 
 

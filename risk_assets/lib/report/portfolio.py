@@ -178,7 +178,7 @@ def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | 
             series.setdefault(portfolio, [0.0] * len(vintages))[vintages.index(vintage)] = (exposure or 0.0) / 1e6
         section.plot = plots.bar_chart(vintages, series, "Exposure by vintage", "millions (USD unless labelled)")
         section.plot_caption = ("Exposure (millions, in USD unless the portfolio names another currency) by "
-                                "origination year and portfolio")
+                                "vintage (origination year; SBA: approval fiscal year, October-September) and portfolio")
     undated = [r[0] for r in section.rows if r[1] is None]
     if undated:
         section.notes.append(f"No origination date in the source for: {', '.join(undated)} (vintage shown as empty).")
@@ -228,7 +228,8 @@ def _default_rate(con: duckdb.DuckDBPyConnection, base: str | None) -> Section:
             y.setdefault(portfolio, []).append(rate)
     if y:
         section.plot = plots.line_chart(x, y, "Default rate by vintage", "defaults / labelled loans")
-        section.plot_caption = "Observed default rate (0-1) of labelled loans by origination year"
+        section.plot_caption = ("Observed default rate (0-1) of labelled loans by vintage (origination year; "
+                                "SBA: approval fiscal year, October-September)")
     section.notes.append("Labelled loans are those whose outcome is known (default flag not NULL).")
     return section
 
