@@ -148,6 +148,8 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
                {"avg(b.default_flag)" if base else "NULL"} AS observed_default_rate
         FROM ({scores}) s {join}
         GROUP BY ALL ORDER BY portfolio, risk_grade""")
+    if base:
+        section.notes += _calibration_notes(con, base, scores)
     grades = sorted({row[1] for row in section.rows})
     series: dict[str, list[float]] = {}
     for portfolio_name, grade, _, exposure, _, _ in section.rows:
@@ -157,6 +159,29 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
         section.plot_caption = ("Exposure (sum of loan amounts, millions, in USD unless the portfolio names another "
                                 "currency) by risk grade and portfolio")
     return section
+
+
+def _calibration_notes(con: duckdb.DuckDBPyConnection, base: str, scores: str) -> list[str]:
+    """One note per portfolio whose PDs, over its labelled scored loans, do not match its observed
+    default rate (mean PD outside x0.8-x1.25 of the rate, `model_card.MEAN_PD_FACTOR`): the grade
+    table's mean PD and observed rate then differ by design, and its PDs rank risk but do not give
+    default probabilities (the model card's calibration verdict says the same on its holdout)."""
+    from risk_assets.lib.ml.model_card import MEAN_PD_FACTOR
+
+    notes = []
+    for portfolio, loans, mean_pd, rate in con.execute(f"""
+            SELECT b.portfolio, count(*), avg(s.pd), avg(b.default_flag)
+            FROM ({scores}) s JOIN ({base}) b USING (loan_key)
+            WHERE b.default_flag IS NOT NULL AND s.pd IS NOT NULL
+            GROUP BY ALL ORDER BY 1""").fetchall():
+        if not rate or not mean_pd or 1 / MEAN_PD_FACTOR <= mean_pd / rate <= MEAN_PD_FACTOR:
+            continue
+        direction = "under-state" if mean_pd < rate else "over-state"
+        notes.append(f"{portfolio}: over its {loans:,} labelled loans the mean PD is {mean_pd:.3f} against an observed "
+                     f"default rate of {rate:.3f} (x{mean_pd / rate:.2f}): its PDs {direction} defaults here; read "
+                     "them as relative risk (the ranking holds), not as default probabilities, as its model card "
+                     "says of its holdout.")
+    return notes
 
 
 def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | None) -> Section:

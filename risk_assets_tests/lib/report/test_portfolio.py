@@ -197,3 +197,20 @@ def test_dated_news_without_a_sentiment_champion_is_said_to_be_unscored(risk_hom
     assert _section(overview, "News sentiment trend").notes == [
         "ml.news_sentiment_daily holds no rows: no news_sentiment champion, so none of the 3 articles is scored "
         "(without labelled news no model is trained: see news_sentiment_model's card)."]
+
+
+def test_the_grade_table_warns_where_a_books_pds_do_not_give_its_default_rate(lendingclub_lake):
+    """The grade table puts each grade's mean PD beside its observed default rate. PDs equal to
+    each term's default rate match it, and nothing is said; halved, they under-state LendingClub's
+    defaults by x0.50, and the section says to read them as relative risk, with the figures."""
+    home, _ = lendingclub_lake
+    with connect(home.lake_path, read_only=True) as con:
+        assert not any("under-state" in n for n in _section(build_overview(con), "Loans and exposure by risk grade").notes)
+    with connect(home.lake_path) as con:
+        rate = con.execute("SELECT avg(default_flag) FROM marts.loan_features").fetchone()[0]
+        con.execute("UPDATE ml.loan_scores SET pd = pd / 2")
+        notes = _section(build_overview(con), "Loans and exposure by risk grade").notes
+    assert [n for n in notes if "under-state" in n] == [
+        f"lendingclub: over its 39,786 labelled loans the mean PD is {rate / 2:.3f} against an observed default "
+        f"rate of {rate:.3f} (x0.50): its PDs under-state defaults here; read them as relative risk (the ranking "
+        "holds), not as default probabilities, as its model card says of its holdout."]
