@@ -162,17 +162,13 @@ def test_url_variants_in_a_later_feed_are_duplicates_of_the_loaded_copy(risk_hom
     """Feed A (CSV, ticker NOK) lands first; feed B, an RSS feed naming the same eight stories under
     eight spellings of their URLs, and no ticker, loads nothing; feed C (JSON) names four of them by
     its own ids, and loads them (their own ids: staging collapses the same text)."""
-    from risk_assets.lib.ingest.landing import land_folder
 
     (risk_home.landing_news / "feed_a.csv").write_text(_feed_csv(sentences, [f"{BASE}{i}" for i in range(8)]))
     (risk_home.landing_news / "feed_b.xml").write_text(_feed_rss(sentences, VARIANTS))
     (risk_home.landing_news / "feed_c.json").write_text(json.dumps({"status": "ok", "articles": [
         {"id": f"aggC-{1000 + i}", "url": f"{BASE}{i}", "title": f"Headline {i}", "description": sentences[i],
          "publishedAt": f"2024-03-05T09:{i:02d}:00Z", "ticker": "NOK"} for i in range(4)]}))
-    with connect(risk_home.lake_path) as con:
-        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
-    assert [(f.path.rsplit("/", 1)[-1], f.rows_loaded, f.rows_quarantined) for f in report.files] == [
-        ("feed_a.csv", 8, 0), ("feed_b.xml", 0, 8), ("feed_c.json", 4, 0)]
+    assert _land(risk_home) == [("feed_a.csv", 8, 0), ("feed_b.xml", 0, 8), ("feed_c.json", 4, 0)]
     with connect(risk_home.lake_path, read_only=True) as con:
         loaded = con.execute("SELECT doc_id FROM raw.news WHERE _source_file LIKE '%feed_a.csv' ORDER BY doc_id").fetchall()
         quarantined = con.execute("SELECT line, record_key, message FROM quality.quarantine WHERE rule = 'duplicate_doc_id' "
@@ -204,6 +200,15 @@ def test_a_revised_text_under_a_url_variant_keeps_the_first_version(risk_home, s
                             "aside) (different text: the first version is kept)")
 
 
+def _land(risk_home) -> list[tuple[str, int, int]]:
+    """Land the news folder once: (file name, rows loaded, rows quarantined) per file."""
+    from risk_assets.lib.ingest.landing import land_folder
+
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+    return [(f.path.rsplit("/", 1)[-1], f.rows_loaded, f.rows_quarantined) for f in report.files]
+
+
 def _newsapi_page(sentences, urls, names) -> str:
     """A NewsAPI page naming each story by `urls`: its content cut as NewsAPI cuts it."""
     return json.dumps({"status": "ok", "totalResults": len(urls), "articles": [
@@ -217,7 +222,6 @@ def test_mobile_and_amp_editions_of_a_loaded_story_are_its_duplicates(risk_home,
     addresses, text cut) and an RSS feed (amp., mobile. and Google's AMP cache) name the same
     stories: they are quarantined as duplicates of the loaded copies, whose first version stays. A
     story on uk.finance.yahoo.com is another site's page than finance.yahoo.com's, and loads."""
-    from risk_assets.lib.ingest.landing import land_folder
 
     publisher = ["https://www.wsj.com/articles/outokumpu-11", "https://www.ft.com/content/abc-123",
                  "https://www.theguardian.com/business/2024/mar/05/upm-profit", "https://finance.yahoo.com/news/nokia-1"]
@@ -230,10 +234,7 @@ def test_mobile_and_amp_editions_of_a_loaded_story_are_its_duplicates(risk_home,
     (risk_home.landing_news / "feed_b.json").write_text(
         _newsapi_page(sentences[:4], newsapi, ["WSJ", "Financial Times", "The Guardian", "Yahoo Finance UK"]))
     (risk_home.landing_news / "feed_c.xml").write_text(_feed_rss(sentences[:3], rss))
-    with connect(risk_home.lake_path) as con:
-        report = land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
-    assert [(f.path.rsplit("/", 1)[-1], f.rows_loaded, f.rows_quarantined) for f in report.files] == [
-        ("feed_a.csv", 4, 0), ("feed_b.json", 1, 3), ("feed_c.xml", 0, 3)]
+    assert _land(risk_home) == [("feed_a.csv", 4, 0), ("feed_b.json", 1, 3), ("feed_c.xml", 0, 3)]
     with connect(risk_home.lake_path, read_only=True) as con:
         loaded = con.execute("SELECT doc_id, text_raw FROM raw.news ORDER BY _source_file, _source_line").fetchall()
         quarantined = con.execute("SELECT source_file, record_key, message FROM quality.quarantine "
