@@ -44,6 +44,9 @@ def test_calibration_bins_put_pd_one_in_the_last_bin_and_leave_empty_bins_nan():
     table = metrics.calibration_bins(np.array([1, 0, 1]), np.array([1.0, 0.0, 0.95]))
     assert table["count"].tolist() == [1, 0, 0, 0, 0, 0, 0, 0, 0, 2]
     assert table["default_rate"][9] == 1.0 and math.isnan(table["mean_pd"][4])
+    # the edges are the tenths as written, so a reader's `upper = 0.3` finds its bin
+    assert table["lower"].tolist() == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    assert table["upper"][-1] == 1.0
 
 
 @pytest.mark.parametrize("y", [[0, 0, 0], [1, 1], []])
