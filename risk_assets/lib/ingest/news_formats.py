@@ -633,7 +633,7 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "subreddit_name_prefixed",
                "subreddit", "domain", "quelle", "bron", "fuente", "fonte"),
     "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related", "ric", "ric_code", "bbg_ticker",
-               "bloomberg_ticker", "instrument"),
+               "bloomberg_ticker"),
     "label": ("label", "sentiment", "y", "stimmung", "sentimiento", "sentimento", "etiqueta", "étiquette",
               "etichetta"),
 }
@@ -676,6 +676,9 @@ _ZONE_NAMES = ("time_zone", "timezone", "tz", "zeitzone", "tijdzone", "fuseau_ho
                "fuso_orario", "fuso_horário", "gmt_offset", "utc_offset", "tz_offset")
 """Names of a column giving the zone (`America/New_York`, `GMT-4`, `+03:00`, `EST`) of each row's
 zone-less publication time, as terminal and database exports write it beside Date and Time."""
+_TIME_LIKE_NAMES = frozenset(FEED_ALIASES["published_at"]) | frozenset(_TIME_ONLY_NAMES) | frozenset(_DATE_ONLY_NAMES)
+"""Names of a publication time, date or time-of-day column: the only ones whose parentheses may
+name a zone."""
 
 
 TEXT_FIELDS = ("headline", "body")
@@ -722,10 +725,10 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     whose name ends in one of _TIME_SUFFIXES. A teaser (_FIRST_TEASER) gives way to a longer text
     found by its last word. A second body column ('description' beside 'content') is
     `body_fallback`: read for a row whose body is not usable, before the headline."""
-    names = [_normalise_name(name) for name in header]
-    # a time column whose header names its zone ('Time (ET)') is found by its name without the zone
-    names = [zoned["name"] if (zoned := _ZONE_IN_NAME.fullmatch(name)) and _header_zone(name) else name
-             for name in names]
+    # a time column whose header names its zone in parentheses ('Time (ET)', 'Zeit (MEZ)') is found
+    # by its name without it; any other name keeps its parentheses ('Text (PT)' is no zone)
+    names = [_normalise_name(zoned["name"]) if (zoned := _ZONE_IN_NAME.fullmatch(name.strip()))
+             and _normalise_name(zoned["name"]) in _TIME_LIKE_NAMES else _normalise_name(name) for name in header]
     positions = {name: i for i, name in reversed(list(enumerate(names)))}
     found = {}
     for canonical, aliases in FEED_ALIASES.items():
@@ -827,10 +830,11 @@ _ZONES: dict[str, int] = {
     "HST": -10 * 3600, "WEST": 3600, "CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600,
     "EEST": 3 * 3600, "MSK": 3 * 3600, "GST": 4 * 3600, "PKT": 5 * 3600, "SGT": 8 * 3600,
     "HKT": 8 * 3600, "AWST": 8 * 3600, "JST": 9 * 3600, "KST": 9 * 3600, "AEST": 10 * 3600,
-    "AEDT": 11 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600,
+    "AEDT": 11 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600, "MEZ": 3600, "MESZ": 2 * 3600,
 }
 """Zone abbreviations read as fixed UTC offsets (seconds): RFC 5322 section 4.3 for the US ones, the
-usual civil-time meaning for the others (CST only in an RFC 2822 date: see _RFC_2822_ONLY_ZONES)."""
+usual civil-time meaning for the others (CST only in an RFC 2822 date: see _RFC_2822_ONLY_ZONES);
+MEZ and MESZ are German for CET and CEST."""
 
 _AMBIGUOUS_ZONES = {"IST": "India +05:30, Ireland +01:00 or Israel +02:00", "ET": "EST or EDT",
                     "CT": "CST or CDT", "MT": "MST or MDT", "PT": "PST or PDT", "AST": "Arabia or Atlantic",
@@ -844,16 +848,28 @@ US_ZONE_REGIONS = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "Ame
 """US time names that say a region, not an offset ('ET' is EST in winter, EDT in summer): read as
 the region, where the wall-clock date decides, in a zone column or a column's header ('Time (ET)');
 in a time value itself they stay ambiguous (_AMBIGUOUS_ZONES)."""
-_ZONE_OFFSET = re.compile(r"(?i)(?:UTC|GMT)?\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?")
-"""A zone written as its offset from UTC: '+03:00', '-0400', 'GMT-4', 'UTC+05:30'."""
-_ZONE_IN_NAME = re.compile(r"(?P<name>.+?)_*\((?P<zone>[^()]+)\)")
-"""A column name that gives its values' zone in parentheses, as normalised ('time_(et)' for
-'Time (ET)', 'published_(utc)')."""
+SEASONAL_PAIRS = {"CET/CEST": "Europe/Berlin", "MEZ/MESZ": "Europe/Berlin", "EET/EEST": "Europe/Helsinki",
+                  "WET/WEST": "Europe/Lisbon", "GMT/BST": "Europe/London", "EST/EDT": "America/New_York",
+                  "CST/CDT": "America/Chicago", "MST/MDT": "America/Denver", "PST/PDT": "America/Los_Angeles",
+                  "AEST/AEDT": "Australia/Sydney", "NZST/NZDT": "Pacific/Auckland"}
+"""A zone's standard and summer abbreviations written as a pair ('CET/CEST'): the region whose
+clock they name, where the date decides which applies (IANA time zone database)."""
+_ZONE_OFFSET = re.compile(r"(?i)(?:UTC|GMT)?\s*(?P<sign>[+-])\s*(?:(?P<hh>\d{2})(?P<mm>\d{2})|(?P<hours>\d{1,2})"
+                          r"(?::(?P<minutes>\d{2}))?)")
+"""A zone written as its offset from UTC: '+03:00', '-0400', 'GMT-4', 'UTC+05:30'. Three digits
+('-240', '+330': minutes, or hours and minutes run together?) are no offset form."""
+_ZONE_DECIMAL_HOURS = re.compile(r"(?i)(?:UTC|GMT)?\s*(?P<sign>[+-])?\s*(?P<hours>\d{1,2})\.(?P<fraction>\d{1,2})")
+"""A zone's offset in decimal hours, as a GMT offset column may hold it: '-4.0', '5.5', '+5.75'."""
+_ZONE_IN_NAME = re.compile(r"(?P<name>.+?)\s*\((?P<zone>[^()]+)\)")
+"""A column name, as written, that may give its values' zone in parentheses ('Time (ET)',
+'Published (UTC-04:00)'); read so only for a time column's name (`_TIME_LIKE_NAMES`)."""
 
 
 def zone_named(text: str) -> zoneinfo.ZoneInfo | timezone:
     """The zone a zone column or a header names: an IANA region ('America/New_York'), 'UTC', 'GMT' or
-    'Z', an offset ('+03:00', '-0400', 'GMT-4', 'UTC+05:30', up to 14 hours), an abbreviation of
+    'Z', an offset ('+03:00', '-0400', 'GMT-4', 'UTC+05:30', in decimal hours '-4.0', '5.5'; up to 14
+    hours, whole, half or three-quarter: '-240' is no offset form), a standard and summer pair
+    ('CET/CEST', SEASONAL_PAIRS), an abbreviation of
     _ZONES read as its fixed offset ('EST' -5, 'CEST' +2), or a US time name of US_ZONE_REGIONS
     ('ET' -> America/New_York).
 
@@ -867,11 +883,18 @@ def zone_named(text: str) -> zoneinfo.ZoneInfo | timezone:
         return UTC
     if upper in US_ZONE_REGIONS:
         return zoneinfo.ZoneInfo(US_ZONE_REGIONS[upper])
+    if (pair := re.sub(r"\s*/\s*", "/", upper)) in SEASONAL_PAIRS:
+        return zoneinfo.ZoneInfo(SEASONAL_PAIRS[pair])
     if upper in _ZONES:
         return timezone(timedelta(seconds=_ZONES[upper]))
+    if (decimal := _ZONE_DECIMAL_HOURS.fullmatch(value)) is not None:  # a GMT offset column's '-4.0', '5.5'
+        hours, minutes = int(decimal["hours"]), round(float("0." + decimal["fraction"]) * 60)
+        if hours > 14 or minutes not in (0, 30, 45):
+            raise ValueError(f"zone {value!r}: no zone is {value} hours away from UTC")
+        return timezone((-1 if decimal["sign"] == "-" else 1) * timedelta(hours=hours, minutes=minutes))
     if (offset := _ZONE_OFFSET.fullmatch(value)) is not None:
-        hours, minutes = int(offset["hours"]), int(offset["minutes"] or 0)
-        if hours > 14 or minutes >= 60:
+        hours, minutes = int(offset["hh"] or offset["hours"]), int(offset["mm"] or offset["minutes"] or 0)
+        if hours > 14 or minutes not in (0, 30, 45):
             raise ValueError(f"zone {value!r}: no zone is {hours}:{minutes:02d} away from UTC")
         sign = -1 if offset["sign"] == "-" else 1
         return timezone(sign * timedelta(hours=hours, minutes=minutes))
@@ -892,14 +915,27 @@ def _iana_regions() -> dict[str, str]:
     return {name.lower(): name for name in zoneinfo.available_timezones() if "/" in name}
 
 
-def _header_zone(name: str) -> zoneinfo.ZoneInfo | timezone | None:
-    """The zone a normalised column name gives in parentheses ('time_(et)'), else None."""
-    if (zoned := _ZONE_IN_NAME.fullmatch(name)) is None:
-        return None
+def _is_zone(text: str) -> bool:
+    """Whether `zone_named` reads a zone from `text`."""
     try:
-        return zone_named(zoned["zone"].replace("_", " ").strip().replace(" ", "_"))
+        zone_named(text)
     except ValueError:
+        return False
+    return True
+
+
+def _header_zone(name: str) -> tuple[str, zoneinfo.ZoneInfo | timezone | None] | None:
+    """For a time column's name as written with a zone in parentheses ('Time (ET)', 'Hora
+    (UTC-3)'): (the zone as written, the zone or None when no zone can be read from it: 'MEZ?');
+    None for any other name."""
+    zoned = _ZONE_IN_NAME.fullmatch(name.strip())
+    if zoned is None or _normalise_name(zoned["name"]) not in _TIME_LIKE_NAMES:
         return None
+    written = zoned["zone"].strip()
+    try:
+        return written, zone_named(written)
+    except ValueError:
+        return written, None
 
 
 def wall_time_in_zone(wall: datetime, zone: zoneinfo.ZoneInfo | timezone, text: str) -> datetime:
@@ -1082,6 +1118,9 @@ _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 `_free_form_timestamp`."""
 
 
+DECLARED_ZONE: contextvars.ContextVar[str | None] = contextvars.ContextVar("news_declared_zone", default=None)
+"""The time zone the news settings of the file being read declare (None: none), set by
+`parse_news_file`: a time column whose header names a zone no reader knows is then read in it."""
 DATE_ORDER: contextvars.ContextVar[str | None] = contextvars.ContextVar("news_date_order", default=None)
 """The date order the news settings of the file being read declare ('DMY', 'MDY'; None: none), set
 by `parse_news_file` for the file's whole read: `_free_form_timestamp` reads a numeric date whose
@@ -1245,8 +1284,9 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     and validated row by row as a feed CSV's records (`_feed_record`). A row's line is its row
     number in Excel; rows above the header are notes, empty ones blank, a repeat of the header
     `repeated_header`; a row with values beyond the header's last column is quarantined whole
-    (`malformed_record`). A date cell under the publication-time column is read at its time of day
-    (no zone: taken as UTC, as in a CSV). Notes name the sheet read, its header row and the sheets
+    (`malformed_record`). A date-time cell under the publication-time column is read at its time of
+    day (no zone: taken as UTC, as in a CSV), a date cell (its number format shows no time) as a day
+    alone (`is_date_only`). Notes name the sheet read, its header row and the sheets
     not read. Format `news_feed_xlsx`.
 
     Raises:
@@ -1269,7 +1309,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     header_cells = [workbook.render(c).strip() for c in next(cells for n, cells in sheet.rows if n == header_row)]
     _refuse_loan_header(path, header_cells, where)
     published = found.get("published_at")  # `fits` read the header's columns already
-    stamps = {header_cells[published]: "%Y-%m-%dT%H:%M:%S"} if published is not None else {}
+    stamps = {header_cells[published]: workbook.DATE_OR_DATE_TIME} if published is not None else {}
     records = workbook.records(path, sheet, header_row, stamps)
     out = _Collector("news_feed_xlsx", label_map=label_map or {})
     columns = _feed_header(out, path, records.header, f"{where}: columns",
@@ -1436,6 +1476,14 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
             if "label" in columns:
                 label_like.append(columns["label"])
             columns["label"] = holding[0]
+    if "published_zone" in columns and values is not None:
+        written = [v.strip() for v in values(columns["published_zone"]) if v is not None and _present(v)]
+        unread = [v for v in written if not _is_zone(v)]
+        if written and len(unread) * 2 > len(written):  # country codes, a region's name: no zone column
+            out.notes["zone_column_unread"] = (
+                f"{header[columns.pop('published_zone')]}: {len(unread):,} of {len(written):,} values are no time "
+                f"zone ({', '.join(repr(v) for v in list(dict.fromkeys(unread))[:3])}), so the column is not read "
+                "as the times' zone")
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
@@ -1448,9 +1496,11 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     return columns
 
 
-_TIME_OF_DAY_WRITTEN = re.compile(r"\d:\d|\d\.\d\d\.\d\d|\dT\d|(?i:\b[ap]\.?m\b)|^\s*\d{10,}(?:\.\d+)?\s*$")
-"""A time of day in a timestamp's text: '09:00', Oracle's '09.00.00', ISO's 'T09', AM/PM, or an
-epoch number (whose time may be 00:00 by chance)."""
+_TIME_OF_DAY_WRITTEN = re.compile(r"\d:\d|(?<=\s)\d{1,2}\.\d\d\.\d\d(?!\d)|\dT\d|(?i:\b[ap]\.?m\b)"
+                                  r"|^\s*\d{10,}(?:\.\d+)?\s*$")
+"""A time of day in a timestamp's text: '09:00', Oracle's '09.00.00' after its date (never a dotted
+date itself: '02.05.2024', '02.05.24'), ISO's 'T09', AM/PM, or an epoch number (whose time may be
+00:00 by chance)."""
 
 
 def is_date_only(text: str, parsed: datetime) -> bool:
@@ -1482,11 +1532,18 @@ def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, reco
         note = "published_at_zone_column_lines"
     else:
         columns = out.notes.get("columns", {})
-        named = [_header_zone(_normalise_name(columns[c])) for c in ("published_time", "published_at") if c in columns]
-        zone = next((z for z in named if z is not None), None)
-        if zone is None:
-            out.note_line("published_at_assumed_utc_lines", number)
+        named = next((z for c in ("published_time", "published_at") if c in columns
+                      and (z := _header_zone(columns[c])) is not None), None)
+        if named is None or (named[1] is None and DECLARED_ZONE.get() is not None):
+            out.note_line("published_at_assumed_utc_lines", number)  # the declared zone reads it, if any
             return wall
+        written, zone = named
+        if zone is None:
+            out.reject(number, key, "published_at", "unknown_time_zone", stamp,
+                       f"{where}: the time column's header names the zone {written!r}, which this reader does not "
+                       "know: name an IANA region or an offset in the header ('Time (Europe/Berlin)', 'Time "
+                       "(UTC-05:00)'), or declare the file's timezone in news settings")
+            return None
         note = "published_at_header_zone_lines"
     try:
         utc = wall_time_in_zone(wall, zone, stamp)
@@ -1799,10 +1856,12 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     return normal
 
 
-NOT_EQUITY = re.compile(r"(?i)(?P<market>FOREX|CRYPTO)\s*:\s*\S+")
-"""A currency or crypto-asset among a feed's tickers (Alpha Vantage's `FOREX:EUR`, `CRYPTO:BTC` in
-`ticker_sentiment`): no listed stock, so not a ticker of the daily index; dropped from the field
-and counted by market in notes['ticker_not_equity']."""
+NOT_EQUITY = re.compile(r"(?i)(?P<market>FOREX|CRYPTO)\s*:\s*\S+|[^:]+:(?P<sector>CUR|IND|COM|GOV|CORP|MTGE|MUNI|PFD)")
+"""A currency, crypto-asset, index, commodity or bond among a feed's tickers (Alpha Vantage's
+`FOREX:EUR`, `CRYPTO:BTC` in `ticker_sentiment`; bloomberg.com's `EURUSD:CUR`, `SPX:IND`,
+`CL1:COM`, `T 4 05/15/34:GOV`, whose market sector follows the colon): no listed stock, so not a
+ticker of the daily index; dropped from the field and counted by market in
+notes['ticker_not_equity']."""
 
 
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -1817,7 +1876,7 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
             continue
         part = part.upper() if part == part.lower() else part
         if (market := NOT_EQUITY.fullmatch(part)) is not None:  # Alpha Vantage's FOREX:EUR, CRYPTO:BTC
-            counted.append(("ticker_not_equity", market["market"].upper()))
+            counted.append(("ticker_not_equity", (market["market"] or market["sector"]).upper()))
             continue
         if ISIN.fullmatch(part) and isin_check_digit_valid(part):
             counted.append(("ticker_isins_kept", part))
@@ -2931,10 +2990,12 @@ def parse_news_file(path: Path, mapping_dirs: Sequence[Path] = ()) -> ParsedFile
 
     settings = load_news_settings(path, mapping_dirs)
     order = DATE_ORDER.set(settings.date_order if settings else None)
+    zone = DECLARED_ZONE.set(settings.timezone if settings else None)
     try:
         parsed = _parse_news(path, settings.encoding if settings else None, settings.label_map if settings else None)
     finally:
         DATE_ORDER.reset(order)
+        DECLARED_ZONE.reset(zone)
     _explain_unrecognised_labels(parsed, path)
     if settings is None:
         return parsed

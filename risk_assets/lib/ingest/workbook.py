@@ -145,7 +145,7 @@ def _leap_day_1900(rows: list[tuple[int, list[Cell]]], xml: bytes) -> list[tuple
     out = []
     for number, cells in rows:
         for i, cell in enumerate(cells):
-            if isinstance(cell, dt.datetime) and cell.replace(hour=0, minute=0, second=0, microsecond=0) == _SERIAL_59_OR_60:
+            if isinstance(cell, dt.date) and (cell.year, cell.month, cell.day) == (1900, 2, 28):
                 ref = f"{get_column_letter(i + 1)}{number}".encode()
                 found = re.search(rb'<c\b[^>]*\br="' + ref + rb'"[^>]*>(?:(?!</c>).)*?<v>\s*([^<]*?)\s*</v>', xml, re.S)
                 if found and 60 <= float(found.group(1)) < 61:
@@ -229,6 +229,8 @@ def _cell(cell) -> Cell:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime) and value.time() == dt.time() and not _shows_time(cell):
+        return value.date()  # a date cell: the day alone, as its format shows it
     if isinstance(value, dt.datetime | dt.date):
         return value
     if isinstance(value, int | float):
@@ -240,6 +242,19 @@ def _cell(cell) -> Cell:
 
 
 _LITERALS = re.compile(r'"[^"]*"|\\.')
+
+
+def _shows_time(cell) -> bool:
+    """Whether a cell's number format shows a time of day (hours, seconds or AM/PM; an `m` is
+    minutes only beside them), so that a date cell at midnight is told from a date-time at 00:00."""
+    number_format = _LITERALS.sub("", getattr(cell, "number_format", None) or "")
+    return bool(re.search(r"(?i)[hs]|am/pm|a/p", re.sub(r"\[[^\]]*\]", "", number_format)))
+
+
+DATE_OR_DATE_TIME = "date or date-time"
+"""A `render` format for a column whose cells may be dates or date-times (a news feed's
+publication time): a date cell is written `%Y-%m-%d`, a date-time `%Y-%m-%dT%H:%M:%S`, so a reader
+can tell a day from a time at midnight."""
 """Literal text in an Excel number format: a quoted string or a backslash-escaped character."""
 
 
@@ -259,7 +274,10 @@ def _number_text(value: int | float) -> str:
 
 
 def render(cell: Cell, date_format: str = "%Y-%m-%d") -> str:
-    """A cell's text: a date or datetime in `date_format` (strftime), anything else as read."""
+    """A cell's text: a date or datetime in `date_format` (strftime; `DATE_OR_DATE_TIME`: each as
+    it is), anything else as read."""
+    if date_format == DATE_OR_DATE_TIME and isinstance(cell, dt.date):
+        return cell.strftime("%Y-%m-%dT%H:%M:%S" if isinstance(cell, dt.datetime) else "%Y-%m-%d")
     if isinstance(cell, dt.datetime | dt.date):
         return cell.strftime(date_format)
     return cell

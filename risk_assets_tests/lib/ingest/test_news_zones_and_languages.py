@@ -147,3 +147,96 @@ def test_a_declared_date_order_reads_day_first_dates(tmp_path, sentences):
     (tmp_path / "de_export.csv.mapping.json").write_text(json.dumps({"name": "de", "date_order": "YDM"}))
     with pytest.raises(Exception, match=r"invalid news settings: 'date_order' 'YDM' is none of \['DMY', 'MDY'\]"):
         parse_news_file(feed)
+
+
+def test_dotted_dates_alone_keep_their_day_under_a_declared_zone(tmp_path, sentences):
+    """`02.05.2024` from a German export, declared day-first in Berlin: Oracle's `09.00.00` time form
+    was found inside the date itself, so the day was read as a time at midnight and moved to 22:00
+    on 1 May. A dotted date alone is a calendar day; with a time it is read in Berlin."""
+    rows = [["g0", "02.05.2024", sentences[0]], ["g1", "02.05.24", sentences[1]], ["g2", "2024.05.02", sentences[2]],
+            ["g3", "02.05.2024 09:00", sentences[3]]]
+    feed = _csv(tmp_path / "de.csv", ["id", "Datum", "Inhalt"], rows, delimiter=";")
+    (tmp_path / "de.csv.mapping.json").write_text(json.dumps(
+        {"name": "de", "timezone": "Europe/Berlin", "date_order": "DMY"}))
+    parsed = parse_news_file(feed)
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2)] * 3 + [datetime(2024, 5, 2, 7, 0)]
+    assert parsed.notes["published_at_date_only_lines"] == [2, 3, 4]
+
+
+def test_workbook_date_cells_are_days_and_date_time_cells_times(tmp_path, sentences):
+    """In a desk's workbook a cell formatted `DD.MM.YYYY` holds a day; one formatted `DD.MM.YYYY
+    hh:mm` a time. Both were written out with a time of 00:00, so under a declared Helsinki zone the
+    day moved to 21:00 on 1 May. The day keeps its date; the time at midnight is read in Helsinki."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "Date", "Body"])
+    for i, (stamp, fmt) in enumerate([(datetime(2024, 5, 2), "DD.MM.YYYY"), (datetime(2024, 5, 2), "DD.MM.YYYY hh:mm"),
+                                      (datetime(2024, 5, 2, 9, 30), "DD.MM.YYYY hh:mm")]):
+        sheet.append([f"x{i}", stamp, sentences[i]])
+        sheet.cell(row=i + 2, column=2).number_format = fmt
+    path = tmp_path / "desk.xlsx"
+    book.save(path)
+    (tmp_path / "desk.xlsx.mapping.json").write_text(json.dumps({"name": "fi", "timezone": "Europe/Helsinki"}))
+    parsed = parse_news_file(path)
+    assert parsed.rows["published_at"].to_list() == [
+        datetime(2024, 5, 2), datetime(2024, 5, 1, 21, 0), datetime(2024, 5, 2, 6, 30)]
+    assert parsed.notes["published_at_date_only_lines"] == [2]
+
+
+def test_offsets_in_a_zone_column_are_read_only_in_forms_that_say_an_offset(tmp_path, sentences):
+    """A GMT offset column: `-4`, `-4.0` and `5.5` are hours; `-240` was read as -02:40, an offset no
+    zone has (minutes? hours and minutes run together?): it is quarantined, naming the value. A
+    column of country codes (`FI`, `SE`) is no zone column: it is left unread and said so, and the
+    times are taken as UTC as before, not quarantined."""
+    rows = [["g0", "2024-05-02", "21:30", "-4", sentences[0]], ["g1", "2024-05-02", "21:30", "-4.0", sentences[1]],
+            ["g2", "2024-05-02", "21:30", "5.5", sentences[2]], ["g3", "2024-05-02", "21:30", "-240", sentences[3]]]
+    parsed = parse_news_file(_csv(tmp_path / "offsets.csv", ["id", "Date", "Time", "GMT Offset", "body"], rows))
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("g0", datetime(2024, 5, 3, 1, 30)), ("g1", datetime(2024, 5, 3, 1, 30)), ("g2", datetime(2024, 5, 2, 16, 0))]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(5, "unknown_time_zone", "-240")]
+
+    rows = [[f"c{i}", "2024-05-02", "09:00", code, sentences[i]] for i, code in enumerate(["FI", "SE", "DE"])]
+    countries = parse_news_file(_csv(tmp_path / "countries.csv", ["id", "Date", "Time", "TZ", "body"], rows))
+    assert countries.rows["published_at"].to_list() == [datetime(2024, 5, 2, 9, 0)] * 3
+    assert countries.notes["zone_column_unread"].startswith("TZ: 3 of 3 values are no time zone ('FI', 'SE', 'DE')")
+    assert countries.notes["published_at_assumed_utc_lines"] == [2, 3, 4]
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("Hora (UTC-3)", datetime(2024, 7, 3, 0, 30)), ("Time (GMT-05:00)", datetime(2024, 7, 3, 2, 30)),
+    ("Time (CET/CEST)", datetime(2024, 7, 2, 19, 30)), ("Zeit (MEZ)", datetime(2024, 7, 2, 20, 30))])
+def test_a_zone_in_the_time_header_is_read_with_its_sign(tmp_path, sentences, header, expected):
+    """Negative offsets in a time column's header (`Hora (UTC-3)`) were lost with their hyphen, the
+    column dropped and the rows loaded at midnight: the header is read as written."""
+    parsed = parse_news_file(_csv(tmp_path / "desk.csv", ["Date", header, "Headline"],
+                                  [["2024-07-02", "21:30", sentences[0]]]))
+    assert parsed.rows["published_at"].to_list() == [expected]
+    assert parsed.notes["published_at_header_zone_lines"] == [2]
+
+
+def test_a_header_zone_no_reader_knows_is_quarantined_unless_settings_declare_one(tmp_path, sentences):
+    """`Time (XYZ)`: the column is the time column, but its zone cannot be read, so its rows are
+    quarantined naming the header, never loaded at midnight or taken as UTC; with a zone declared
+    in news settings the times are read in it."""
+    feed = _csv(tmp_path / "desk.csv", ["Date", "Time (XYZ)", "Headline"], [["2024-07-02", "21:30", sentences[0]]])
+    refused = parse_news_file(feed)
+    assert refused.rows.height == 0 and refused.quarantine["rule"].to_list() == ["unknown_time_zone"]
+    assert "the time column's header names the zone 'XYZ', which this reader does not know" in refused.quarantine["message"][0]
+    (tmp_path / "desk.csv.mapping.json").write_text(json.dumps({"name": "d", "timezone": "Europe/Helsinki"}))
+    assert parse_news_file(feed).rows["published_at"].to_list() == [datetime(2024, 7, 2, 18, 30)]
+
+
+def test_language_codes_in_headers_are_no_zones_and_instrument_types_no_tickers(tmp_path, sentences):
+    """`Text (PT)` beside `Text (EN)`: PT is a language here, not Pacific time; the text columns keep
+    their names, so no language is picked for the model by chance. An `Instrument` column holding
+    instrument types is no ticker column; bloomberg.com's currencies and indices are no stocks."""
+    bilingual = _csv(tmp_path / "bilingual.csv", ["id", "Title", "Text (EN)", "Text (PT)"],
+                     [["b0", "Nokia", sentences[0], "Texto em português"]])
+    parsed = parse_news_file(bilingual)
+    assert parsed.notes["ignored_columns"] == ["Text (EN)", "Text (PT)"] and parsed.rows["text_field"].to_list() == ["headline"]
+    rows = [["i0", "Equity", "NOK; EURUSD:CUR; SPX:IND", sentences[0]]]
+    typed = parse_news_file(_csv(tmp_path / "typed.csv", ["id", "Instrument", "Ticker", "body"], rows))
+    assert typed.rows["ticker"].to_list() == ["NOK"] and "Instrument" in typed.notes["ignored_columns"]
+    assert typed.notes["ticker_not_equity"] == {"CUR": 1, "IND": 1}
