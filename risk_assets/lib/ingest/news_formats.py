@@ -1097,7 +1097,8 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     if not _EARLIEST <= parsed.year <= _LATEST:
         raise ValueError(f"year {parsed.year} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a publication "
                          f"time: {text!r}")
-    if parsed.tzinfo is None and region is not None:  # '2024-05-02T09:00:00[Europe/Paris]': no offset, a region
+    if parsed.tzinfo is None and region is not None and not is_date_only(value, parsed):
+        # '2024-05-02T09:00:00[Europe/Paris]': no offset, a region (a date alone stays a day)
         parsed = wall_time_in_zone(parsed, zone_named(region.group(0)[1:-1]), text).replace(tzinfo=UTC)
     assumed_utc = parsed.tzinfo is None
     try:

@@ -91,9 +91,10 @@ def test_a_region_in_brackets_without_an_offset_is_read(tmp_path, sentences):
     """`2024-05-02T09:00:00[Europe/Paris]` (RFC 9557, Java's and Temporal's form without the
     offset) was read as 09:00 UTC; the region says 07:00 UTC."""
     rows = [["p0", "2024-05-02T09:00:00[Europe/Paris]", sentences[0]],
-            ["p1", "2024-05-02T09:00:00+02:00[Europe/Paris]", sentences[1]]]
+            ["p1", "2024-05-02T09:00:00+02:00[Europe/Paris]", sentences[1]],
+            ["p2", "2024-05-02[Europe/Paris]", sentences[2]]]  # a day alone keeps its date
     parsed = parse_news_file(_csv(tmp_path / "paris.csv", ["id", "published", "body"], rows))
-    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2, 7, 0)] * 2
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2, 7, 0)] * 2 + [datetime(2024, 5, 2)]
     assert "published_at_assumed_utc_lines" not in parsed.notes
 
 
