@@ -529,7 +529,11 @@ def _url_coarse_sql(column: str) -> str:
     case, without leading or trailing `/amp` segments or trailing slashes), a page in Google's AMP
     cache to the address it caches: two ids with one `news_formats.url_key` always agree on it (it
     sets aside all that the key does and more; a path whose escapes are no UTF-8 reduces to `%`),
-    so it picks the loaded ids worth keying in Python, by a join, without reading all of raw.news."""
+    so it picks the loaded ids worth keying in Python, by a join, without reading all of raw.news.
+    It sets these labels and segments aside wherever they stand, where the key is narrower (one
+    edition label after `www.`, and only where a registrable domain remains; a last `/amp` only
+    after two other segments): `amp.com.au` and `com.au`, `/markets/amp` and `/markets` agree here
+    and are told apart by the key."""
     url = f"regexp_replace({column}, '{_AMP_CACHE_SQL}', '//\\1')"
     host = (f"regexp_replace(rtrim(lower(regexp_extract({url}, '{_URL_PARTS_SQL}', 1)), '.'), "
             r"'^(?:(?:www|m|mobile|amp)\.)+', '')")

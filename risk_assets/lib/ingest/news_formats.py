@@ -92,12 +92,37 @@ AMP_PARAMETERS = frozenset({"amp", "usqp"})
 """Query parameters that ask for a page's AMP rendering (`?amp`, `?amp=1`) or that Google's AMP
 cache adds (`usqp`, with every `amp_*`: `amp_js_v`, `amp_gsa`), not which article. A URL id's key
 leaves them out."""
-_MOBILE_HOST = re.compile(r"^(?:www\.|(?:m|mobile|amp)\.(?=[^.]+\.))")
-"""The first host label a URL id's key sets aside: `www.`, and the mobile and AMP editions' `m.`,
-`mobile.` and `amp.` where a domain with a dot remains (`m.wsj.com` is `wsj.com`; `m.co` stays)."""
-_AMP_SEGMENT = re.compile(r"^/amp(?=/|$)|/amp$")
-"""A first or last path segment `amp` (`/amp/story`, `/story/amp`): the AMP rendering of the path
-without it."""
+_EDITION_LABEL = re.compile(r"^(?:www\.)?(?:(m|mobile|amp)\.)?")
+"""The first host labels a URL id's key may set aside: `www.`, then at most one of the mobile and
+AMP editions' `m.`, `mobile.` and `amp.` (`_edition_host` says when)."""
+GENERIC_SECOND_LEVEL = frozenset({"com", "co", "net", "org", "gov", "edu", "ac", "ne", "or"})
+"""Second-level labels under which country registries sell names (`com.au`, `co.uk`, `ac.jp`,
+`or.jp`, `ne.jp`): a two-label name that starts with one of them is taken for a public suffix, not
+a registrable domain (no public-suffix list is consulted)."""
+_AMP_SEGMENT = re.compile(r"^/amp(?=/[^/])")
+"""A first path segment `amp` with another after it (`/amp/story`): the AMP rendering of the path
+without it. A last segment `amp` is set aside in `url_key` only after two others (`_AMP_LAST`)."""
+_AMP_LAST = re.compile(r"(?:/[^/]+){2}(/amp)$")
+"""A path whose last segment is `amp` after at least two others (`/business/2024/story/amp`, group
+1): an AMP rendering; `/financial-services/amp` may be a topic page named for a ticker (AMP Ltd),
+another page than `/financial-services`, and stays."""
+
+
+def _edition_host(host: str) -> str:
+    """A lower-case host without a first label `www.` and then without one label `m.`, `mobile.` or
+    `amp.` when a registrable domain remains (`www.m.wsj.com` and `m.wsj.com` are `wsj.com`). What
+    remains is registrable when it has two labels or more and is not a public suffix, which is told
+    by a rule: a two-label name whose first label is a generic second level (`GENERIC_SECOND_LEVEL`)
+    is one. So `amp.com.au`, `www.amp.com.au` (AMP Ltd) and `m.co.uk` keep their label, and `m.co`
+    (one label would remain) keeps its `m.`."""
+    found = _EDITION_LABEL.match(host)
+    rest = host[found.end():]
+    labels = rest.split(".")
+    if found.group(1) and (len(labels) < 2 or (len(labels) == 2 and labels[0] in GENERIC_SECOND_LEVEL)):
+        return host[found.start(1):]  # the label is the domain's own name: only `www.` is set aside
+    return rest
+
+
 _AMP_CACHE_HOST = ".cdn.ampproject.org"
 _AMP_CACHE_PATH = re.compile(r"/[cvi]/(s/)?([A-Za-z0-9.-]+(?::[0-9]+)?(?:/.*)?)", re.S)
 """The path of a page in Google's AMP cache (`https://www-ft-com.cdn.ampproject.org/c/s/www.ft.com/
@@ -113,14 +138,16 @@ def url_key(doc_id: str, *, cached: bool = True) -> str | None:
     keeps its exact text as its key).
 
     Two spellings of one address have the same key: the scheme is dropped (`http` = `https`), the
-    host lower-cased without a trailing dot or a first label `www.`, `m.`, `mobile.` or `amp.`
-    (`_MOBILE_HOST`: a publisher's mobile and AMP editions serve its articles at the same paths),
+    host lower-cased without a trailing dot, a first label `www.` and then one label `m.`,
+    `mobile.` or `amp.` where a registrable domain remains (`_edition_host`: a publisher's mobile
+    and AMP editions serve its articles at the same paths; `amp.com.au` stays, AMP Ltd's own site),
     the port kept unless it is 80 or 443, user info and a fragment dropped (a route fragment,
     `#!/...` or `#/...`, is kept), tracking and AMP parameters (`utm_*`, `TRACKING_PARAMETERS`,
     `amp_*`, `AMP_PARAMETERS`, in any case; an HTML-escaped `&amp;` separates like `&`) dropped
     while the other parameters stay as written and in their order, percent escapes upper-cased,
-    and the path's trailing slashes and a first or last segment `amp` (`/amp/story`, `/story/amp`)
-    dropped. A page in Google's AMP cache (`https://www-ft-com.cdn.ampproject.org/c/s/www.ft.com/x`)
+    and the path's trailing slashes, a first segment `amp` before another (`/amp/story`) and a last
+    segment `amp` after two others or more (`/business/2024/story/amp`; `/financial-services/amp`,
+    perhaps a topic page for the ticker AMP, stays) dropped. A page in Google's AMP cache (`https://www-ft-com.cdn.ampproject.org/c/s/www.ft.com/x`)
     has the key of the address it caches (`https://www.ft.com/x`). Other subdomains
     (`uk.finance.yahoo.com`) and other domains (`bbc.co.uk`, `bbc.com`) stay apart: no rule tells
     an edition of the same article from another article. The path keeps its case (servers tell
@@ -150,12 +177,15 @@ def url_key(doc_id: str, *, cached: bool = True) -> str | None:
             + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
         if key := url_key(origin, cached=False):
             return key
-    host = _MOBILE_HOST.sub("", host, count=1)
+    host = _edition_host(host)
     if not host:
         return None
     if port not in (None, 80, 443):
         host = f"{host}:{port}"
-    path = _AMP_SEGMENT.sub("", _percent_normal(parts.path).rstrip("/")).rstrip("/")
+    path = _AMP_SEGMENT.sub("", _percent_normal(parts.path).rstrip("/"))
+    if last := _AMP_LAST.search(path):
+        path = path[:last.start(1)]
+    path = path.rstrip("/")
     kept = [_percent_normal(pair) for pair in parts.query.replace("&amp;", "&").split("&")
             if pair and not _tracking_parameter(pair.split("=", 1)[0])]
     query = "?" + "&".join(kept) if kept else ""

@@ -80,11 +80,16 @@ SAME_ADDRESS = [
     ("https://www.ft.com/content/abc-123", "https://amp.ft.com/content/abc-123"),
     ("https://wsj.com/articles/outokumpu-11", "HTTPS://M.WSJ.COM./articles/outokumpu-11/"),
     ("https://m.co/a/1", "https://M.CO./a/1"),  # a host that is m. and one label keeps its m.
-    # a first or last path segment amp
+    ("https://www.bbc.co.uk/news/business-1", "https://m.bbc.co.uk/news/business-1"),  # a domain under co.uk remains
+    ("https://wsj.com/articles/outokumpu-11", "https://www.m.wsj.com/articles/outokumpu-11"),  # www., then one label
+    # AMP Ltd's own domain: amp.com.au is no AMP edition of com.au (a public suffix), only www. is set aside
+    ("https://amp.com.au/newsroom/amp-results-2024", "https://www.amp.com.au/newsroom/amp-results-2024/"),
+    # a first path segment amp before another, a last one after two others or more
     ("https://www.theguardian.com/business/2024/may/02/story", "https://www.theguardian.com/business/2024/may/02/story/amp"),
     ("https://www.theguardian.com/business/2024/may/02/story", "https://amp.theguardian.com/business/2024/may/02/story"),
+    ("https://news.example.com/tag/nokia", "https://news.example.com/tag/nokia/amp/"),
     ("https://example.com/story", "https://example.com/amp/story"),
-    ("https://example.com/story", "https://amp.example.com/amp/story/amp/"),
+    ("https://example.com/news/2024/story", "https://amp.example.com/amp/news/2024/story/amp/"),
     ("https://example.com/story", "https://example.com/%61mp/story"),
     # AMP parameters, as tracking parameters
     ("https://news.example.com/a?id=7", "https://news.example.com/a?amp&id=7"),
@@ -128,6 +133,16 @@ def test_the_lake_side_prefilter_keeps_spellings_of_one_address_together(a, b):
     ("https://uk.finance.yahoo.com/news/nokia-1", "https://finance.yahoo.com/news/nokia-1"),
     ("https://www.bbc.co.uk/news/business-1", "https://www.bbc.com/news/business-1"),
     ("https://m.co/a/1", "https://co/a/1"),  # m. is set aside only where a domain with a dot remains
+    # ... and only where a registrable domain remains: com.au, co.uk and or.jp are public suffixes
+    ("https://amp.com.au/newsroom/amp-results-2024", "https://com.au/newsroom/amp-results-2024"),
+    ("https://www.amp.com.au/newsroom/amp-results-2024", "https://com.au/newsroom/amp-results-2024"),
+    ("https://m.co.uk/a/1", "https://co.uk/a/1"),
+    ("https://mobile.or.jp/a/1", "https://or.jp/a/1"),
+    ("https://m.wsj.com/a/1", "https://m.m.wsj.com/a/1"),  # one edition label, not two
+    # a last segment amp after fewer than two others may be a page of its own (a topic or the ticker AMP)
+    ("https://www.afr.com/financial-services", "https://www.afr.com/financial-services/amp"),
+    ("https://www.example.com/markets", "https://www.example.com/markets/amp"),
+    ("https://example.com/", "https://example.com/amp"),
     ("https://news.example.com/a/amp/b", "https://news.example.com/a/b"),  # amp inside the path
     ("https://news.example.com/a/amp-stories", "https://news.example.com/a"),
     ("https://news.example.com/a?amplify=1", "https://news.example.com/a"),
@@ -249,6 +264,31 @@ def test_mobile_and_amp_editions_of_a_loaded_story_are_its_duplicates(risk_home,
                f"({SAME_URL})" in message
     assert quarantined[0][2].endswith("(different text: the first version is kept)")  # NewsAPI's cut text
     assert quarantined[3][2].endswith("(same text: a re-delivery)")
+
+
+def test_a_domain_named_amp_and_a_page_named_amp_are_no_amp_editions(risk_home, sentences):
+    """AMP Ltd (ASX: AMP) publishes at amp.com.au: its press release under www.amp.com.au and under
+    the bare host is one article (the bare host keyed as `com.au/...`, so both loaded). A topic page
+    `/financial-services/amp` and the section `/financial-services`, and `/markets/amp` and
+    `/markets`, are two pages each (the second of each was quarantined as a duplicate, 'different
+    text: the first version is kept'); a story's `/amp` after two other segments is its AMP edition."""
+    first = ["https://www.amp.com.au/newsroom/amp-results-2024", "https://www.afr.com/financial-services/amp",
+             "https://www.example.com/markets/amp", "https://news.example.com/tag/nokia"]
+    second = ["https://amp.com.au/newsroom/amp-results-2024", "https://www.afr.com/financial-services",
+              "https://www.example.com/markets", "https://news.example.com/tag/nokia/amp"]
+    (risk_home.landing_news / "feed_a.csv").write_text(_feed_csv(sentences[:4], first))
+    (risk_home.landing_news / "feed_b.csv").write_text(_feed_csv([sentences[0], *sentences[4:7]], second))
+    assert _land(risk_home) == [("feed_a.csv", 4, 0), ("feed_b.csv", 2, 2)]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        loaded = con.execute("SELECT doc_id, text_raw FROM raw.news ORDER BY _source_file, _source_line").fetchall()
+        quarantined = con.execute("SELECT line, record_key, message FROM quality.quarantine "
+                                  "WHERE rule = 'duplicate_doc_id' ORDER BY line").fetchall()
+    assert loaded == [*zip(first, sentences[:4]), (second[1], sentences[4]), (second[2], sentences[5])]
+    assert [(line, key) for line, key, _ in quarantined] == [(2, second[0]), (5, second[3])]
+    feed_a = str(risk_home.landing_news / "feed_a.csv")
+    assert quarantined[0][2].endswith(f"article id {second[0]} is already loaded from {feed_a} line 2 as {first[0]} "
+                                      f"({SAME_URL}) (same text: a re-delivery)")
+    assert f"is already loaded from {feed_a} line 5 as {first[3]} ({SAME_URL})" in quarantined[1][2]
 
 
 def test_an_iri_in_a_later_feed_is_a_duplicate_of_its_loaded_escaped_address(risk_home, sentences):
