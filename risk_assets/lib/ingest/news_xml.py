@@ -4,7 +4,9 @@ fields, with the line each one opens on, for the feed reader of `news_formats`.
 Read with the standard library's expat parser, which honours the file's declared encoding and
 resolves no external entity, and refuses entity expansion past its amplification limit (billion
 laughs). A multi-byte encoding expat does not know (Shift_JIS, GB2312, Big5, EUC-KR) is decoded
-by Python's codec first. HTML's named entities (`&nbsp;`, `&eacute;`), which feeds write though
+by Python's codec first; a UTF-8 byte-order mark wins over the declaration, and a declared
+ISO-8859-1, US-ASCII or windows-1252 is read as UTF-8 where the bytes are UTF-8, else as
+windows-1252 (`read_windows_1252_label`). HTML's named entities (`&nbsp;`, `&eacute;`), which feeds write though
 XML does not define them, are read as the characters they name.
 
 Elements are known by namespace, not by the prefix a file happens to use: Atom written as
@@ -145,11 +147,18 @@ def read_feed(path: Path, data: bytes) -> XmlFeed:
 
 
 def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
-    """`data` as is, or, when its declaration names a multi-byte encoding expat cannot read
-    (Shift_JIS, GB2312, Big5, EUC-KR), decoded by Python's codec and given back as UTF-8 with the
-    declaration saying so (line numbers unchanged). A declared ISO-8859-1 or US-ASCII whose bytes use
-    0x80-0x9F is decoded as windows-1252, as the WHATWG Encoding Standard maps those labels (their
-    C1 controls are never text: a Windows feed's curly quotes and euro sign sit there).
+    """`data` as is, or with its declaration naming the encoding it is read in (line numbers
+    unchanged):
+
+    - A UTF-8 byte-order mark wins over the declaration (XML 1.0 appendix F): a declared
+      ISO-8859-1 after it is rewritten as UTF-8.
+    - A declared ISO-8859-1, US-ASCII or windows-1252 over bytes outside ASCII is read by
+      `read_windows_1252_label`: as UTF-8 where the bytes are valid UTF-8 (a feed written as UTF-8
+      under a wrong declaration, as a misconfigured CMS sends it), else as windows-1252, as the
+      WHATWG Encoding Standard maps those labels (a Windows feed's curly quotes and euro sign sit
+      at 0x80-0x9F, C1 controls in Latin-1, never text); given back as UTF-8.
+    - A multi-byte encoding expat cannot read (Shift_JIS, GB2312, Big5, EUC-KR) is decoded by
+      Python's codec and given back as UTF-8.
 
     Raises:
         FileRefused: the declared encoding is unknown, or the bytes are not in it.
@@ -162,20 +171,35 @@ def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
         codec = codecs.lookup(name).name
     except LookupError:
         raise FileRefused(f"{path}: line 1: the XML declaration names encoding {name!r}, which no codec knows") from None
-    if codec in ("iso8859-1", "ascii") and data[:3] != b"\xef\xbb\xbf" and re.search(rb"[\x80-\x9f]", data):
-        # WHATWG Encoding: the labels ISO-8859-1 and US-ASCII mean windows-1252, as browsers and feed
-        # readers decode them: a feed declared so and written on Windows puts its quotes at 0x91-0x94
-        text = "".join(_WINDOWS_1252.get(byte, chr(byte)) for byte in data)
-        start, end = declared.span(1)
+    start, end = declared.span(1)  # the declaration is ASCII: its byte offsets are character offsets
+    if data[:3] == codecs.BOM_UTF8:  # a BOM wins
+        return data if codec == "utf-8" else data[:start] + b"UTF-8" + data[end:]
+    if codec in WINDOWS_1252_LABELS and not data.isascii():
+        text = read_windows_1252_label(data)
         return (text[:start] + "UTF-8" + text[end:]).encode("utf-8")
-    if codec in EXPAT_ENCODINGS or _single_byte(codec) or data[:3] == b"\xef\xbb\xbf":  # a BOM wins
+    if codec in EXPAT_ENCODINGS or _single_byte(codec):
         return data
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         raise FileRefused(f"{path}: not {name} at byte offset {exc.start}, as its XML declaration says") from None
-    start, end = declared.span(1)  # the declaration is ASCII: its byte offsets are character offsets
     return (text[:start] + "UTF-8" + text[end:]).encode("utf-8")
+
+
+WINDOWS_1252_LABELS = frozenset({"iso8859-1", "ascii", "cp1252"})
+"""Python's codec names for the labels the WHATWG Encoding Standard decodes as windows-1252:
+ISO-8859-1, US-ASCII and windows-1252, with their aliases (`latin1`, `l1`, `us-ascii`, `ascii`)."""
+
+
+def read_windows_1252_label(data: bytes) -> str:
+    """Bytes labelled ISO-8859-1, US-ASCII or windows-1252 (`WINDOWS_1252_LABELS`) as text: as
+    UTF-8 where they are valid UTF-8 (text outside ASCII written as UTF-8 under a wrong label;
+    windows-1252 text is almost never valid UTF-8), else as windows-1252 as the WHATWG Encoding
+    Standard decodes it (`_WINDOWS_1252`: `’` at 0x92, `€` at 0x80; 0xA0-0xFF as in Latin-1)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1").translate(_WINDOWS_1252)
 
 
 _WINDOWS_1252 = {byte: char for byte in range(0x80, 0xA0)

@@ -3,6 +3,7 @@ id, source, time and line, and what refuses the file."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -291,3 +292,49 @@ def test_a_feed_declared_latin_1_but_written_on_windows_reads_as_windows_1252(tm
     feed.write_bytes(rss.encode("cp1252"))
     parsed = parse_news_file(feed)
     assert parsed.rows.select("headline", "text_raw").rows() == [(title, body)]
+
+
+def _wartsila_wire(declared: str, sentence: str) -> tuple[str, str, str]:
+    """(headline, body, RSS document) of one item declaring `declared`: the headline with letters
+    beyond Latin-1 (`’`, `€`), the body a PhraseBank sentence with `– Wärtsilä` after it."""
+    title = "W\u00e4rtsil\u00e4\u2019s order worth \u20ac5m"
+    body = f"{sentence} \u2013 W\u00e4rtsil\u00e4"
+    rss = (f'<?xml version="1.0" encoding="{declared}"?>\n<rss version="2.0"><channel><title>Wire</title>\n'
+           f"<item><guid>w1</guid><title>{escape(title)}</title><description>{escape(body)}</description>"
+           "<pubDate>Thu, 02 May 2024 09:00:00 GMT</pubDate></item>\n</channel></rss>\n")
+    return title, body, rss
+
+
+def test_a_utf_8_byte_order_mark_wins_over_a_declared_latin_1(tmp_path, sentences):
+    """A feed saved as UTF-8 with a byte-order mark by an editor that kept its `ISO-8859-1`
+    declaration: the headline loaded as `WÃ¤rtsilÃ¤â\\x80\\x99s order worth â\\x82¬5m`, the
+    bytes read as the declaration says. The mark says UTF-8, and wins."""
+    title, body, rss = _wartsila_wire("ISO-8859-1", sentences[1])
+    feed = tmp_path / "wire.xml"
+    feed.write_bytes(codecs.BOM_UTF8 + rss.encode("utf-8"))
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("headline", "text_raw", "text_repaired", "_source_line").rows() == [
+        (title, body, False, 3)]
+
+
+@pytest.mark.parametrize("declared", ["ISO-8859-1", "us-ascii", "windows-1252", "latin1"])
+def test_a_feed_written_as_utf_8_under_a_latin_1_declaration_reads_as_utf_8(tmp_path, sentences, declared):
+    """A CMS that declares ISO-8859-1 (or US-ASCII, or windows-1252) and writes UTF-8: `’` is
+    E2 80 99, and read as windows-1252 the headline was `WÃ¤rtsilÃ¤â€™s`. Bytes that are valid
+    UTF-8 outside ASCII are read as UTF-8 (windows-1252 text is almost never valid UTF-8)."""
+    title, body, rss = _wartsila_wire(declared, sentences[2])
+    feed = tmp_path / "wire.xml"
+    feed.write_bytes(rss.encode("utf-8"))
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("headline", "text_raw", "text_repaired").rows() == [(title, body, False)]
+
+
+def test_a_feed_declared_us_ascii_with_latin_1_letters_reads_them(tmp_path, sentences):
+    """US-ASCII is a windows-1252 label (WHATWG): a `ä` at 0xE4 under it is `ä`, as under ISO-8859-1."""
+    feed = tmp_path / "wire.xml"
+    feed.write_bytes(('<?xml version="1.0" encoding="us-ascii"?><rss version="2.0"><channel><title>Kauppalehti'
+                      f"</title><item><title>L\u00e4nnen Tehtaat</title><description>{escape(sentences[3])}"
+                      "</description><guid>k-1</guid></item></channel></rss>").encode("latin-1"))
+    assert parse_news_file(feed).rows.select("headline", "text_raw").rows() == [("L\u00e4nnen Tehtaat", sentences[3])]
