@@ -2800,15 +2800,21 @@ def _ascii_compatible(encoding: str) -> bool:
 def _mail_text(content: bytes, charset: str | None, encoding: str | None) -> tuple[str, str | None]:
     """Bytes of a message's text as text, and the line note they call for (None: none).
 
-    Read once, in `charset`, the one the part declares. Text that declares none (a part without a
-    charset; bytes outside ASCII in a header, which RFC 6532 allows as UTF-8) is read in
-    `encoding`, the one news settings declare, else as UTF-8, else (not UTF-8) as Windows-1252,
-    Outlook's default for Western mail, noted `mail_charset_assumed_lines`. Bytes not valid in the
-    declared charset or encoding are read as U+FFFD, noted `mail_text_undecodable_lines`.
+    Read once, in `charset`, the one the part declares; a part labelled ISO-8859-1, US-ASCII or
+    windows-1252 is read as the WHATWG Encoding Standard reads the label, as an RSS feed's
+    declaration is (`news_xml.read_windows_1252_label`: Outlook and Exchange label Windows-1252
+    mail ISO-8859-1, so its `’` and `€` sit at 0x80-0x9F; bytes valid as UTF-8 are read as UTF-8).
+    Text that declares none (a part without a charset; bytes outside ASCII in a header, which RFC
+    6532 allows as UTF-8) is read in `encoding`, the one news settings declare, else as UTF-8,
+    else (not UTF-8) as Windows-1252, Outlook's default for Western mail, noted
+    `mail_charset_assumed_lines`. Bytes not valid in the declared charset or encoding are read as
+    U+FFFD, noted `mail_text_undecodable_lines`.
 
     Raises:
         LookupError: a charset Python does not know.
     """
+    if charset is not None and not content.isascii() and _codec_name(charset) in news_xml.WINDOWS_1252_LABELS:
+        return news_xml.read_windows_1252_label(content), None
     declared = charset or encoding
     if declared is None:
         try:
@@ -2819,6 +2825,15 @@ def _mail_text(content: bytes, charset: str | None, encoding: str | None) -> tup
         return content.decode(declared), None
     except UnicodeDecodeError:
         return content.decode(declared, errors="replace"), "mail_text_undecodable_lines"
+
+
+def _codec_name(label: str) -> str | None:
+    """Python's name for the codec an encoding label names (`latin1`, `ISO-8859-1` -> `iso8859-1`);
+    None when no codec knows it."""
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
 
 
 def _mail_header(message: EmailMessage, name: str, encoding: str | None) -> tuple[str, str | None]:
@@ -2857,12 +2872,14 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
     time, its Message-ID the id and its sender's name (else address) the source; then validated as
     a feed's records are (`_parse_json_feed`).
 
-    Each part's text is decoded once, in the charset it declares; text that declares none, in the
-    `encoding` news settings declare, else UTF-8, else Windows-1252 (`_mail_text`: notes
-    `mail_charset_assumed` and `mail_text_undecodable` name the file and the messages' lines). A
-    charset Python does not know leaves the body empty (notes `mail_body_unreadable_lines`,
-    `mail_body_unreadable`). A file in an encoding that does not write ASCII as ASCII (UTF-16) is
-    decoded whole first (`decode_text`).
+    Each part's text is decoded once, in the charset it declares (ISO-8859-1 and US-ASCII read as
+    Windows-1252, as the WHATWG Encoding Standard reads them, or as UTF-8 where the bytes are
+    UTF-8);
+    text that declares none, in the `encoding` news settings declare, else UTF-8, else Windows-1252
+    (`_mail_text`: notes `mail_charset_assumed` and `mail_text_undecodable` name the file and the
+    messages' lines). A charset Python does not know leaves the body empty (notes
+    `mail_body_unreadable_lines`, `mail_body_unreadable`). A file in an encoding that does not
+    write ASCII as ASCII (UTF-16) is decoded whole first (`decode_text`).
 
     Lineage: the line where the message opens (in a mailbox, the line after its `From ` line,
     which is a non-data line `mbox_separator`). Format `news_mail`.

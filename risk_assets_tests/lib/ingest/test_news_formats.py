@@ -745,3 +745,32 @@ def test_a_windows_1252_mailbox_reads_its_quotes_as_characters(tmp_path, data_di
     assert unset.notes["mail_charset_assumed_lines"] == [second_line]
     assert unset.notes["mail_charset_assumed"].startswith(f"{mbox}: message at line {second_line}: text that "
                                                           "declares no charset")
+
+
+@pytest.mark.parametrize(("charset", "transfer", "written_in"), [
+    ("us-ascii", "8bit", "cp1252"), ("iso-8859-1", "8bit", "cp1252"), ("iso-8859-1", "quoted-printable", "cp1252"),
+    ("iso-8859-1", "8bit", "utf-8")])
+def test_a_part_labelled_latin_1_or_us_ascii_reads_as_the_rss_reader_reads_the_label(
+        tmp_path, data_dir, charset, transfer, written_in):
+    """Outlook and Exchange label Windows-1252 mail `iso-8859-1` (or `us-ascii`): its `’` and `€`
+    sit at 0x92 and 0x80, and the text kept C1 controls (`Wärtsilä\\x92s \\x805m`), or U+FFFD
+    under `us-ascii`. The labels are read as the WHATWG Encoding Standard reads them, as an RSS
+    feed's declaration is: Windows-1252, or UTF-8 where the bytes are valid UTF-8."""
+    import quopri
+
+    (sentence, _) = _wartsila_news(data_dir)
+    text = f"Wärtsilä’s order worth €5m. {sentence}"
+    body = text.encode(written_in)
+    if transfer == "quoted-printable":
+        body = quopri.encodestring(body)
+    eml = tmp_path / "kl_2024-05-02.eml"
+    eml.write_bytes(b"From: Kauppalehti <uutiset@kl.example.fi>\nSubject: Order book\n"
+                    b"Date: Thu, 02 May 2024 09:15:00 +0300\nMessage-ID: <m-3@news.example>\nMIME-Version: 1.0\n"
+                    + f'Content-Type: text/plain; charset="{charset}"\nContent-Transfer-Encoding: {transfer}\n\n'.encode()
+                    + body + b"\n")
+    parsed = parse_news_file(eml)
+    parsed.reconcile()
+    assert parsed.rows.select("headline", "text_raw", "text_clean", "text_repaired").rows() == [
+        ("Order book", text, text, False)]
+    assert not [name for name in parsed.notes if name.startswith("mail_")]
+
