@@ -2756,14 +2756,16 @@ _MBOX_FROM_BYTES = re.compile(_MBOX_FROM.pattern.encode("ascii"))
 """`_MBOX_FROM` on a line's bytes (a mailbox is split into messages before any text is decoded)."""
 _MBOXRD_QUOTED = re.compile(rb"^>(>*From )")
 """A body line starting with `From `, which mboxrd writes with one more `>` (`>From `, `>>From `)."""
-_MAIL_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:(?: |$)")
+_MAIL_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")
+"""A header line's name and colon; the value may follow with a space, a tab or nothing
+(`Subject:Weekly`, `From:\tDesk`: RFC 5322 section 2.2 puts no space after the colon)."""
 _MAIL_HEAD = 1 << 16
 """Bytes read to tell an e-mail or a mailbox by its first header lines."""
 
 
 def _is_mail_message(lines: list[str]) -> bool:
-    """An e-mail saved as a file (`.eml`): header lines (`Name: value`, continued lines indented)
-    up to the first blank line, among them From and a Subject or a Date."""
+    """An e-mail saved as a file (`.eml`): header lines (`Name: value`, `Name:value`; continued
+    lines indented) up to the first blank line, among them From and a Subject or a Date."""
     names = set()
     for line in lines:
         if not line.strip():
@@ -2777,15 +2779,16 @@ def _is_mail_message(lines: list[str]) -> bool:
 
 
 def _looks_like_mail(data: bytes, encoding: str | None) -> bool:
-    """Whether the file is an mbox mailbox (its first line a `From ` line) or one e-mail
-    (`_is_mail_message`), judged on its first lines read leniently in the file's encoding (as
+    """Whether the file is an mbox mailbox (its first line that is not blank a `From ` line) or one
+    e-mail (`_is_mail_message`), judged on its first lines read leniently in the file's encoding (as
     `decode_text` chooses it): a mailbox's messages may hold 8bit text in several charsets, which no
     one encoding of the whole file reads."""
     head = data[:_MAIL_HEAD].decode(csv_text.sniff_encoding(data, encoding or "utf-8"), errors="replace")
     lines = physical_lines(head.removeprefix(_BOM))
     if len(data) > _MAIL_HEAD:
         lines = lines[:-1]  # perhaps cut
-    return bool(lines) and bool(_MBOX_FROM.match(lines[0]) or _is_mail_message(lines))
+    first = next((line for line in lines if line.strip()), "")
+    return bool(lines) and bool(_MBOX_FROM.match(first) or _is_mail_message(lines))
 
 
 def _ascii_compatible(encoding: str) -> bool:
@@ -2865,12 +2868,12 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
                     label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """Newsletters received by e-mail: one message saved as a file (`.eml`) or a mailbox of them
     (mbox, RFC 4155: each message opens with a `From ` line after a blank line or at the file's
-    start; a body line mboxrd wrote as `>From ` is read as `From `). Each message is an article,
-    parsed from its own bytes by the standard library's e-mail parser (MIME parts, quoted-printable
-    and base64), so a mailbox may hold messages in different charsets: its Subject the headline,
-    its text part (else its HTML part, cleaned as any body) the body, its Date the publication
-    time, its Message-ID the id and its sender's name (else address) the source; then validated as
-    a feed's records are (`_parse_json_feed`).
+    start, blank lines before the first aside; a body line mboxrd wrote as `>From ` is read as
+    `From `). Each message is an article, parsed from its own bytes by the standard library's
+    e-mail parser (MIME parts, quoted-printable and base64), so a mailbox may hold messages in
+    different charsets: its Subject the headline, its text part (else its HTML part, cleaned as any
+    body) the body, its Date the publication time, its Message-ID the id and its sender's name
+    (else address) the source; then validated as a feed's records are (`_parse_json_feed`).
 
     Each part's text is decoded once, in the charset it declares (ISO-8859-1 and US-ASCII read as
     Windows-1252, as the WHATWG Encoding Standard reads them, or as UTF-8 where the bytes are
@@ -3116,5 +3119,6 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
         "its 'Y,Notices' CSV, a feed CSV with a headline or body column, a JSON feed: a news API's "
-        "response or JSON Lines, starting with '{' or '[', or an RSS or Atom feed)"
+        "response or JSON Lines, starting with '{' or '[', an RSS or Atom feed, an Excel workbook, or e-mail: "
+        "one message saved as .eml, headers first, or an mbox mailbox, each message after a 'From ' line)"
     )

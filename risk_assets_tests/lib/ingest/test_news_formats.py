@@ -348,6 +348,19 @@ def test_unknown_format_is_refused_naming_the_file(tmp_path, cases_dir):
         parse_news_file(cases_dir / "F01_loans_2024-01.csv")
 
 
+def test_the_refusal_of_an_unknown_format_names_e_mail_among_the_formats_read(tmp_path, data_dir):
+    """A message saved without its From header is no e-mail the reader can tell; the refusal listed
+    PhraseBank, CSV, JSON and RSS/Atom but not e-mail, which it reads."""
+    (sentence, _) = _wartsila_news(data_dir)
+    eml = tmp_path / "forwarded.eml"
+    eml.write_text(f"Subject: Weekly markets\nDate: Thu, 02 May 2024 09:00:00 +0000\n\n{sentence}\n")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(eml)
+    assert str(refused.value).startswith(f"{eml}: not a known news format (expected Financial PhraseBank")
+    assert str(refused.value).endswith("an RSS or Atom feed, an Excel workbook, or e-mail: one message saved as .eml, "
+                                       "headers first, or an mbox mailbox, each message after a 'From ' line)")
+
+
 def test_decode_error_names_file_line_column_and_byte_offset(tmp_path):
     path = tmp_path / "cp1252.csv"
     path.write_bytes("article_id,headline\nc1,Caf\u00e9 chain expands\n".encode("cp1252"))
@@ -774,3 +787,37 @@ def test_a_part_labelled_latin_1_or_us_ascii_reads_as_the_rss_reader_reads_the_l
         ("Order book", text, text, False)]
     assert not [name for name in parsed.notes if name.startswith("mail_")]
 
+
+@pytest.mark.parametrize("after_colon", ["", "\t"])
+def test_an_e_mail_whose_headers_put_no_space_after_the_colon_is_read_as_mail(tmp_path, data_dir, after_colon):
+    """`Subject:Weekly markets` (RFC 5322 asks for no space after the colon) and `From:\\tDesk`
+    were refused as 'not a known news format'."""
+    (sentence, _) = _wartsila_news(data_dir)
+    eml = tmp_path / "desk.eml"
+    eml.write_bytes("Received: from mx.news.example by mail.example;\n\tThu, 02 May 2024 09:00:05 +0000\n"
+                    f"From:{after_colon}Nordic Desk <desk@news.example>\nSubject:{after_colon}Weekly markets\n"
+                    f"Date:{after_colon}Thu, 02 May 2024 09:00:00 +0000\nMessage-ID:{after_colon}<w-1@news.example>\n"
+                    f"\n{sentence}\n".encode())
+    parsed = parse_news_file(eml)
+    parsed.reconcile()
+    assert parsed.format == "news_mail"
+    assert parsed.rows.select("doc_id", "source", "headline", "text_clean", "published_at").rows() == [
+        ("nordic desk:w-1@news.example", "Nordic Desk", "Weekly markets", sentence, datetime(2024, 5, 2, 9, 0))]
+
+
+def test_a_mailbox_that_opens_with_blank_lines_is_read_as_mail(tmp_path, data_dir):
+    """A mailbox whose first line is blank (an export that starts each message with a blank line)
+    was refused as 'not a known news format': only its first line was looked at."""
+    first, second = _wartsila_news(data_dir)
+    mbox = tmp_path / "desk_2024-05.mbox"
+    mbox.write_bytes(b"\n\n" + b"".join(
+        b"From MAILER-DAEMON Thu May  2 07:15:00 2024\n" + _newsletter("Helsingin Sanomat <talous@hs.example.fi>",
+                                                                        "Wärtsilä order", text, "utf-8", n) + b"\n"
+        for n, text in enumerate([first, second], start=1)))
+    second_from = mbox.read_bytes().split(b"\n").index(b"From MAILER-DAEMON Thu May  2 07:15:00 2024", 3) + 1
+    parsed = parse_news_file(mbox)
+    parsed.reconcile()
+    assert parsed.format == "news_mail" and parsed.quarantine.height == 0
+    assert parsed.rows.select("doc_id", "text_clean", "_source_line").rows() == [
+        ("helsingin sanomat:m-1@news.example", first, 4), ("helsingin sanomat:m-2@news.example", second, second_from + 1)]
+    assert parsed.non_data_lines == [(3, "mbox_separator"), (second_from, "mbox_separator")]
