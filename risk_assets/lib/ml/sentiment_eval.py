@@ -4,9 +4,10 @@ the model card.
 Metrics (scikit-learn definitions): accuracy; per-class precision, recall, F1 and support; macro-F1,
 the unweighted mean of the three per-class F1 (the figure FinBERT reports, Araci 2019); the
 confusion matrix, rows = actual label, columns = predicted label, in LABELS order. A precision of a
-class the model never predicts is undefined: None with its reason, never 0. A class with no actual
-and no predicted sentence in the split has no F1, and macro-F1 is the mean over the others, its
-reason saying so.
+class the model never predicts is undefined: None with its reason, never 0. Macro-F1 is the mean
+over the classes the split holds (an actual sentence of them), the same for every model judged on
+it; a class with no actual sentence is left out of it, its reason saying so (its F1 is 0 when the
+model predicted it, undefined when not).
 
 Confusion matrices are stored as rows of ml.confusion_matrices (model, version, split, actual,
 predicted, count): a cell per row, so a matrix is one GROUP BY away and any two versions join.
@@ -102,15 +103,15 @@ def evaluate(y_true: Sequence[str], y_pred: Sequence[str]) -> Evaluation:
             if np.isnan(value):
                 reasons[f"{name}_{label}"] = why
         metrics[f"support_{label}"] = float(support[i])
-    # F1 of a class is undefined only when the split has no actual and no predicted sentence of it
-    # (2 TP + FP + FN = 0): the macro mean is over the other classes, and says so, where counting it
-    # as 0 would lower a perfect model on a two-class split to 0.667
-    absent = [label for i, label in enumerate(LABELS) if not present[i]]
-    defined = [float(value) for i, value in enumerate(f1) if present[i]]
-    metrics["macro_f1"] = float(np.mean(defined))  # never empty: a sentence's actual class is present
+    # macro-F1 is the mean over the classes the split holds (an actual sentence of them): the same
+    # classes for every model judged on it, so two models compare on one footing; counting a class
+    # the split lacks as 0 would lower a perfect model on a two-class split to 0.667
+    held = support > 0
+    absent = [label for i, label in enumerate(LABELS) if not held[i]]
+    metrics["macro_f1"] = float(np.mean(f1[held]))  # never empty: every sentence has an actual class
     if absent:
-        reasons["macro_f1"] = (f"mean over {len(defined)} of {len(LABELS)} classes: no actual and no predicted "
-                               f"{' or '.join(repr(a) for a in absent)} in the split")
+        reasons["macro_f1"] = (f"mean over the {int(held.sum())} of {len(LABELS)} classes the split holds: no actual "
+                               f"{' or '.join(repr(a) for a in absent)} in it")
     return Evaluation(metrics, reasons, confusion)
 
 
@@ -170,14 +171,14 @@ class F1Comparison:
 
 
 def _macro_f1_of_counts(confusion: np.ndarray) -> np.ndarray:
-    """Macro-F1 per confusion matrix of a stack (r x k x k, rows actual): the mean over classes of
-    2 TP / (2 TP + FP + FN), a class with no actual and no predicted sentence left out (as `evaluate`)."""
+    """Macro-F1 per confusion matrix of a stack (r x k x k, rows actual): the mean of 2 TP / (2 TP +
+    FP + FN) over the classes with an actual sentence in that matrix (as `evaluate`)."""
     tp = np.diagonal(confusion, axis1=1, axis2=2).astype(np.float64)
     predicted, actual = confusion.sum(axis=1), confusion.sum(axis=2)
     denominator = predicted + actual
     f1 = np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
-    present = denominator > 0
-    return (f1 * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+    held = actual > 0
+    return (f1 * held).sum(axis=1) / np.maximum(held.sum(axis=1), 1)
 
 
 def compare_macro_f1(y_true: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str],

@@ -561,10 +561,17 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             "current, in grace or late loans, or a status the mapping leaves unlabelled): nothing to train on")
     spec = spec or spec_for(portfolio, labelled)
     labelled, leak_note = _without_leaking_vintages(labelled, spec)
+    if labelled.empty:
+        raise InsufficientDefaults(f"no loan of portfolio {portfolio!r} is left to train on: {leak_note}")
     y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
     split = split_loans(labelled, portfolio, config, reserved)
     split.notes[:0] = [*notes, *([leak_note] if leak_note else [])]
-    check_defaults(y_all, split, config.min_defaults_per_split)
+    try:
+        check_defaults(y_all, split, config.min_defaults_per_split)
+    except InsufficientDefaults as exc:
+        if leak_note:  # the refusal names what the vintage rule took
+            raise InsufficientDefaults(f"{exc}; before the split, {leak_note}") from None
+        raise
     device = pick_device(config.device)
 
     parts = {name: labelled.iloc[idx] for name, idx in split.rows.items()}

@@ -91,21 +91,28 @@ def test_evaluate_gives_per_class_figures_and_none_for_undefined_precision():
 
 
 def test_a_class_absent_from_the_split_is_left_out_of_macro_f1_and_said():
-    """A split with no negative sentence, and a model that predicts none: the negative class has no
-    F1 at all. Counted as 0 it turned a perfect model's macro-F1 into 0.667; the mean is over the
-    two classes present, the reason says which one is absent, and the bootstrap agrees."""
+    """A split with no negative sentence: counted as 0, the negative class turned a perfect model's
+    macro-F1 into 0.667. The mean is over the two classes the split holds, for every model judged
+    on it, the reason says which one is absent, and the bootstrap agrees."""
     truth = ["neutral", "neutral", "positive", "positive"]
     perfect = evaluate(truth, truth)
     assert perfect.macro_f1 == pytest.approx(1.0) and perfect.metrics["f1_negative"] is None
-    assert perfect.reasons["macro_f1"] == "mean over 2 of 3 classes: no actual and no predicted 'negative' in the split"
+    assert perfect.reasons["macro_f1"] == "mean over the 2 of 3 classes the split holds: no actual 'negative' in it"
     guess = ["neutral", "positive", "positive", "positive"]
     ev = evaluate(truth, guess)
     assert ev.macro_f1 == pytest.approx((2 / 3 + 0.8) / 2)
     assert compare_macro_f1(truth, guess, truth).f1_a == pytest.approx(ev.macro_f1)
-    # a class predicted but never actual is present: its F1 is 0 and counts
+    # a class predicted but never actual has F1 0, and the mean is still over the classes the split
+    # holds: a model is judged on the same classes as any other on this split, so a 3-in-4 model
+    # with one stray 'negative' does not fall below a 2-in-4 model that never predicts one
     wrong = evaluate(truth, ["negative", "neutral", "positive", "positive"])
     assert wrong.metrics["f1_negative"] == 0.0 and wrong.metrics["precision_negative"] == 0.0
-    assert wrong.macro_f1 == pytest.approx((0.0 + 2 / 3 + 1.0) / 3) and "macro_f1" not in wrong.reasons
+    assert wrong.macro_f1 == pytest.approx((2 / 3 + 1.0) / 2) and wrong.reasons["macro_f1"].startswith("mean over the 2")
+    weaker = evaluate(truth, ["positive", "neutral", "neutral", "positive"])
+    assert weaker.macro_f1 == pytest.approx(0.5) and weaker.macro_f1 < wrong.macro_f1
+    assert compare_macro_f1(truth, ["negative", "neutral", "positive", "positive"], weaker_pred := [
+        "positive", "neutral", "neutral", "positive"]).f1_a == pytest.approx(wrong.macro_f1)
+    assert compare_macro_f1(truth, weaker_pred, weaker_pred).f1_a == pytest.approx(weaker.macro_f1)
 
 
 def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):

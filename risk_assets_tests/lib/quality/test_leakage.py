@@ -50,7 +50,7 @@ def test_real_lendingclub_features_pass(lc_features):
     top = next(r for r in outcome.rules if r["rule"] == "single_feature_auc_top")
     assert top["success"]
     labelled = int(lc_features["default_flag"].notna().sum())
-    assert outcome.observed.startswith("no leakage: highest single-feature AUC lendingclub.")
+    assert outcome.observed.startswith("no blocking leakage: highest single-feature AUC lendingclub.")
     assert outcome.observed.endswith(f"on its {labelled:,} labelled loans of every vintage"), outcome.observed
 
 
@@ -120,16 +120,40 @@ def test_sba_vintages_recorded_after_their_outcome_are_left_out_of_training(data
     inputs = feature_frame(labelled, SBA)[list(SBA.numeric)].assign(
         vintage=labelled["vintage"], default_flag=labelled["default_flag"])
     left_out, reason = leaking_vintages(inputs, list(SBA.numeric))
-    assert left_out == sorted(int(v) for v in labelled["vintage"].unique() if v <= 1988)
+    assert set(range(1983, 1989)) <= set(left_out) and max(left_out) == 1988
     assert "1987: " in reason and "sba_guarantee_share 1.000" in reason
+    # the vintages left out untested are the default-heavy ones (repaid records purged), and only those
+    rates = labelled.groupby("vintage")["default_flag"].mean()
+    untested = [v for v in left_out if v < 1983]
+    assert untested and all(rates[v] >= 0.5 for v in untested)
+    assert all(rates[v] < 0.5 for v in rates.index if v < 1983 and v not in untested)
     kept, note = _without_leaking_vintages(labelled, SBA)
-    gone = labelled["vintage"] <= 1988
-    assert len(kept) == int((~gone).sum()) and kept["vintage"].min() == 1989
+    gone = labelled["vintage"].isin(left_out)
+    assert len(kept) == int((~gone).sum()) and kept["vintage"].isin(left_out).sum() == 0
     assert note.startswith(f"{int(gone.sum()):,} loans ({int(labelled.loc[gone, 'default_flag'].sum()):,} defaults) "
                            "of vintages ")
     assert "1988 left out of development and holdouts" in note
 
     outcome = leakage_outcome(sba[[c for c in sba.columns if c in MART_COLUMNS or c == "portfolio"]])
-    assert outcome.success and outcome.observed.endswith(
-        "; sba vintages 1968-1988 left out of PD training (inputs recorded after the outcome)")
+    assert outcome.success and "-1988 left out of PD training (inputs recorded after the outcome)" in outcome.observed
     assert "left out of PD training" not in leakage_outcome(lc_features).observed
+
+
+def test_a_leak_in_the_newest_vintage_keeps_the_older_honest_ones(data_dir):
+    """A lender refreshed one input of its newest vintage after the outcome (here: LendingClub's
+    loans, split into vintages by file order, with the newest vintage's revolving utilisation
+    replaced by the default flag). The newest vintage leaves; the older vintages, tested and clean
+    or too small to test but not default-heavy, all stay: none was written in a purging era."""
+    from risk_assets.lib.quality.leakage import leaking_vintages
+
+    frame = lendingclub_sample(data_dir / "loans" / "lendingclub_2007_2011.csv", 3000)
+    frame = frame[frame["default_flag"].notna()].reset_index(drop=True)
+    # vintages 2001-2010 of 250 loans each, and 2011 with the rest; 2000 a small vintage of 30 loans
+    frame["vintage"] = [2000] * 30 + [2001 + (i - 30) // 250 for i in range(30, len(frame))]
+    frame.loc[frame["vintage"] > 2011, "vintage"] = 2011
+    newest = frame["vintage"] == 2011
+    frame["revol_util"] = frame["revol_util"].astype(float)
+    frame.loc[newest, "revol_util"] = frame.loc[newest, "default_flag"].astype(float)
+    left_out, reason = leaking_vintages(frame, ["loan_amount", "revol_util", "annual_income"])
+    assert left_out == [2011] and "2011: revol_util 1.000" in reason
+    assert "too small to test" not in reason
