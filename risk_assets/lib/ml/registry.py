@@ -311,7 +311,8 @@ def record_metrics(
     """Append one row per metric to ml.model_metrics.
 
     A value that is None or not finite is stored as NULL with its reason (from `reasons`, else
-    'not finite'); it is never replaced by a made-up number.
+    'not finite'); it is never replaced by a made-up number. A value that has a reason all the same
+    keeps it beside it (a macro-F1 averaged over the classes the split holds says which is absent).
     """
     reasons = reasons or {}
     rows = []
@@ -319,6 +320,6 @@ def record_metrics(
         if value is None or not math.isfinite(float(value)):
             rows.append([model, version, split, metric, None, reasons.get(metric, "not finite"), run_id, _now()])
         else:
-            rows.append([model, version, split, metric, float(value), None, run_id, _now()])
+            rows.append([model, version, split, metric, float(value), reasons.get(metric), run_id, _now()])
     if rows:
         con.executemany("INSERT INTO ml.model_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)

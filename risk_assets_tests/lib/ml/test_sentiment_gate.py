@@ -113,6 +113,16 @@ def test_a_class_absent_from_the_split_is_left_out_of_macro_f1_and_said():
     assert compare_macro_f1(truth, ["negative", "neutral", "positive", "positive"], weaker_pred := [
         "positive", "neutral", "neutral", "positive"]).f1_a == pytest.approx(wrong.macro_f1)
     assert compare_macro_f1(truth, weaker_pred, weaker_pred).f1_a == pytest.approx(weaker.macro_f1)
+    # the reason is kept beside the value in ml.model_metrics
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA ml; CREATE TABLE ml.model_metrics (model VARCHAR, version VARCHAR, split VARCHAR, "
+                "metric VARCHAR, value DOUBLE, reason VARCHAR, run_id VARCHAR, recorded_at TIMESTAMP)")
+    registry.record_metrics(con, "m", "v1", "holdout", perfect.metrics, perfect.reasons, "run-1")
+    assert con.execute("SELECT value, reason FROM ml.model_metrics WHERE metric = 'macro_f1'").fetchone() == (
+        pytest.approx(1.0), "mean over the 2 of 3 classes the split holds: no actual 'negative' in it")
+    assert con.execute("SELECT value, reason FROM ml.model_metrics WHERE metric = 'accuracy'").fetchone() == (1.0, None)
 
 
 def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
