@@ -149,7 +149,7 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
         FROM ({scores}) s {join}
         GROUP BY ALL ORDER BY portfolio, risk_grade""")
     if base:
-        section.notes += _calibration_notes(con, base, scores)
+        section.notes += _calibration_notes(con, base, scores) + _outside_window_notes(con, base, scores)
     grades = sorted({row[1] for row in section.rows})
     series: dict[str, list[float]] = {}
     for portfolio_name, grade, _, exposure, _, _ in section.rows:
@@ -182,6 +182,34 @@ def _calibration_notes(con: duckdb.DuckDBPyConnection, base: str, scores: str) -
                      "them as relative risk (the ranking holds), not as default probabilities, as its model card "
                      "says of its holdout.")
     return notes
+
+
+def _outside_window_notes(con: duckdb.DuckDBPyConnection, base: str, scores: str) -> list[str]:
+    """One note per book with labelled loans of vintages outside those its PD champion trained and
+    was judged on (its training and holdout loans, `ml.model_training_loans`, `ml.model_holdouts`):
+    they are scored and counted in the grade table, but the model's figures say nothing of them
+    (SBA: the 1966-1988 approvals left out of training, whose records were written after their
+    outcome, and those after the out-of-time window). [] without those tables or dated loans."""
+    if not all(table_columns(con, t) for t in ("ml.model_registry", "ml.model_training_loans", "ml.model_holdouts")):
+        return []
+    rows = con.execute(f"""
+        WITH champion AS (SELECT model, version FROM ml.model_registry WHERE status = 'champion'),
+        seen AS (
+            SELECT c.model, b.portfolio, min(b.vintage) AS first, max(b.vintage) AS last
+            FROM champion c
+            JOIN (SELECT model, version, loan_key FROM ml.model_training_loans
+                  UNION ALL SELECT model, version, loan_key FROM ml.model_holdouts) k USING (model, version)
+            JOIN ({base}) b USING (loan_key)
+            GROUP BY ALL HAVING min(b.vintage) IS NOT NULL)
+        SELECT s.portfolio, s.first, s.last, count(*), avg(b.default_flag), avg(sc.pd)
+        FROM seen s JOIN ({base}) b ON b.portfolio = s.portfolio
+        JOIN ({scores}) sc USING (loan_key)
+        WHERE b.default_flag IS NOT NULL AND (b.vintage < s.first OR b.vintage > s.last)
+        GROUP BY ALL ORDER BY 1""").fetchall()
+    return [f"{portfolio}: {loans:,} labelled loans of vintages outside {first}-{last}, the ones its PD champion "
+            f"trained and was judged on, are scored and counted here (observed default rate {rate:.3f}, mean PD "
+            f"{'none' if mean_pd is None else f'{mean_pd:.3f}'}); the model's figures say nothing of them."
+            for portfolio, first, last, loans, rate, mean_pd in rows]
 
 
 def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | None) -> Section:
