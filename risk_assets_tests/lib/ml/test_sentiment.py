@@ -299,3 +299,23 @@ def test_text_the_tokenizer_cannot_read_is_scored_and_says_so(tiny):
     scores, no_text = score_documents(model, docs, "v1")
     assert no_text.height == 0
     assert dict(scores.select("doc_id", "unknown_share").iter_rows()) == {"th": 1.0, "en": 0.0}
+
+
+def test_unknown_share_counts_the_unreadable_tokens_of_a_mixed_text(tiny):
+    """A text of English words around one Thai word: the Thai word is one [UNK] among its WordPiece
+    tokens, so its share is 1 / (tokens without [CLS] and [SEP])."""
+    model, _, _ = tiny
+    text = "Profit rose ธนาคาร sharply"
+    tokens = model.tokenizer.tokenize(text)
+    assert tokens.count(model.tokenizer.unk_token) == 1
+    scored = model.predict([text, "Profit rose sharply"])
+    assert scored.unknown_share == [1 / len(tokens), 0.0]
+
+
+@pytest.mark.parametrize(("lengths", "device", "width"), [
+    ([3, 1], "cpu", 3), ([3, 1], "cuda", 8), ([8, 2], "cuda", 8), ([9], "cuda", 16), ([96, 40], "cuda", 96),
+])
+def test_cuda_batches_are_padded_to_a_multiple_of_eight_tokens(lengths, device, width):
+    from risk_assets.lib.ml.sentiment import padded_width
+
+    assert padded_width(lengths, device) == width
