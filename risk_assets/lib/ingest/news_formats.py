@@ -654,7 +654,8 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
                      "published_utc", "seendate", "created_utc", "created", "date_gmt", "datum", "veröffentlicht",
                      "veroeffentlicht", "erscheinungsdatum", "publicatiedatum", "date_de_publication",
                      "fecha_de_publicación", "fecha_de_publicacion", "fecha", "data_di_pubblicazione",
-                     "data_de_publicação", "data_de_publicacao"),
+                     "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data_e_ora",
+                     "data_e_hora", "data"),
     "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift"),
     "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "selftext",
              "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
@@ -671,7 +672,9 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
 (names are compared lowercased, with spaces and hyphens read as '_'). Headers in German, Dutch,
 French, Italian, Spanish or Portuguese are read too: a headline (`Titel`, `Titre`, `Título`), a body
 (`Inhalt`, `Texte`, `Contenido`, `Testo`, `Conteúdo`), a date (`Datum`, `Date de publication`,
-`Fecha`), a source (`Quelle`, `Fuente`, `Fonte`) and a label (`Stimmung`, `Sentimiento`); a ticker
+`Fecha`, Portuguese and Italian `Data`, `Data de publicação`, `Data pubblicazione`, and their
+`Data e hora`, `Data e ora` with the time), a source (`Quelle`, `Fuente`, `Fonte`) and a label
+(`Stimmung`, `Sentimiento`); a ticker
 column may be named as Refinitiv (`RIC`) or Bloomberg (`BBG Ticker`) exports name it. A feed needs a headline or a
 body. Reddit's posts name their text `selftext` (empty in a link post: the title is the text), their
 time `created_utc` (epoch seconds, a float; read before its `created`) and their source
@@ -695,10 +698,11 @@ _ALL_ALIASES = frozenset(alias for aliases in FEED_ALIASES.values() for alias in
 
 _DATE_ONLY_NAMES = ("date", "publish_date", "published_date", "date_published", "publication_date", "pub_date",
                     "datum", "erscheinungsdatum", "publicatiedatum", "date_de_publication", "fecha",
-                    "fecha_de_publicación", "fecha_de_publicacion", "data_di_pubblicazione", "data_de_publicação",
-                    "data_de_publicacao")
+                    "fecha_de_publicación", "fecha_de_publicacion", "data_di_pubblicazione", "data_pubblicazione",
+                    "data_de_publicação", "data_de_publicacao", "data")
 """published_at names that may hold a date alone; a separate time column (_TIME_ONLY_NAMES) then
-completes it."""
+completes it. Portuguese and Italian exports name the date `Data` (last of the published_at
+aliases: any other time name in the header is read before it) beside `Hora` or `Ora`."""
 _TIME_ONLY_NAMES = ("time", "uhrzeit", "zeit", "tijd", "heure", "hora", "ora")
 """Names of a column holding the time of day beside a date column ('Time', German 'Uhrzeit', Dutch
 'Tijd', French 'Heure', Spanish and Portuguese 'Hora', Italian 'Ora')."""

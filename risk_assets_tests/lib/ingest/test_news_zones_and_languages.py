@@ -125,6 +125,27 @@ def test_a_german_date_and_time_pair_is_one_publication_time(tmp_path, sentences
     assert parsed.rows.select("published_at", "text_raw").rows() == [(datetime(2024, 5, 2, 9, 15), sentences[0])]
 
 
+@pytest.mark.parametrize(("header", "delimiter"), [
+    (["Título", "Conteúdo", "Data", "Hora", "Fonte"], ";"),
+    (["Titolo", "Testo", "Data", "Ora", "Fonte"], ";"),
+    (["Título", "Conteúdo", "Data de publicação", "Hora", "Fonte"], ","),
+    (["Titolo", "Testo", "Data pubblicazione", "Ora", "Fonte"], ","),
+])
+def test_a_portuguese_or_italian_date_and_time_pair_is_one_publication_time(tmp_path, sentences, header, delimiter):
+    """A Portuguese or Italian desk writes `Data` beside `Hora` (pt) or `Ora` (it): `Data` was no
+    date name, so the rows loaded with no publication time at all (both columns ignored). The pair
+    is one instant, as German `Datum` and `Uhrzeit` are, under either spelling of the date's name."""
+    rows = [[f"Título {i}", sentences[i], day, clock, "Valor Econômico"]
+            for i, (day, clock) in enumerate([("2024-05-02", "09:15"), ("13/05/2024", "17:40")])]
+    parsed = parse_news_file(_csv(tmp_path / "export.csv", header, rows, delimiter=delimiter))
+    assert parsed.rows.select("published_at", "text_raw", "source").rows() == [
+        (datetime(2024, 5, 2, 9, 15), sentences[0], "Valor Econômico"),
+        (datetime(2024, 5, 13, 17, 40), sentences[1], "Valor Econômico")]
+    assert parsed.notes["columns"]["published_at"] == header[2]
+    assert parsed.notes["columns"]["published_time"] == header[3]
+    assert parsed.notes["ignored_columns"] == []
+
+
 def test_a_declared_date_order_reads_day_first_dates(tmp_path, sentences):
     """A German export writes `02.05.2024 09:00`: day and month could be swapped, so without a word
     such a row was quarantined, and news settings had no way to say the order. Declared
