@@ -55,6 +55,16 @@ LABEL_SHORT_FORMS = {"neg": "negative", "neu": "neutral", "pos": "positive"}
 datasets number the classes differently (0 is negative in some, neutral in others), and market
 words (`bullish`/`bearish`) are not credit sentiment; they are declared in news settings
 (`label_map`)."""
+LABEL_TRANSLATIONS = {
+    **dict.fromkeys(("negativo", "negativa", "negativ", "negatief", "négatif", "negatif", "négative"), "negative"),
+    **dict.fromkeys(("neutro", "neutra", "neutrale", "neutraal", "neutre"), "neutral"),
+    **dict.fromkeys(("positivo", "positiva", "positiv", "positief", "positif"), "positive"),
+}
+"""The three labels in the languages whose headers a feed may use (Spanish, Portuguese and Italian
+`negativo`/`neutro`/`positivo` and their feminine forms, Spanish `neutral`, Italian `neutrale`,
+German `negativ`/`neutral`/`positiv`, Dutch `negatief`/`neutraal`/`positief`, French
+`négatif`/`neutre`/`positif`, with or without the accent): read as LABELS without settings, as a
+`Sentimiento` or `Stimmung` column holds them."""
 LABEL_MAP_HINT = ("declare what each means in the news settings key 'label_map' "
                   '(e.g. {"label_map": {"1": "positive", "0": "neutral", "-1": "negative", "mixed": null}}; '
                   "null: not a sentiment label; README, 'News files')")
@@ -291,8 +301,9 @@ class _Collector:
     def read_label(self, raw: str) -> tuple[str | None, bool]:
         """The label a source label stands for, and whether it is recognised: the declared
         `label_map` first (counted per source label in notes['label_mapped'], or, mapped to null,
-        in notes['label_declared_unlabelled']), then LABELS and LABEL_SHORT_FORMS (the short forms
-        counted in notes['label_short_forms']), compared by `label_key`. An unrecognised label
+        in notes['label_declared_unlabelled']), then LABELS, LABEL_SHORT_FORMS (the short forms
+        counted in notes['label_short_forms']) and LABEL_TRANSLATIONS (counted in
+        notes['label_translated']), compared by `label_key`. An unrecognised label
         gives (None, False) and is not noted here: the caller says what happens to its record."""
         key = label_key(raw)
         if key in self.label_map:
@@ -304,6 +315,9 @@ class _Collector:
         if key in LABEL_SHORT_FORMS:
             self._count("label_short_forms", key)
             return LABEL_SHORT_FORMS[key], True
+        if key in LABEL_TRANSLATIONS:
+            self._count("label_translated", key)
+            return LABEL_TRANSLATIONS[key], True
         return None, False
 
     def unrecognised_label(self, raw: str, line: int) -> None:
@@ -482,8 +496,8 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str,
     The split is on the last '@' (a sentence may contain '@'). doc_id = '<sha256[:16]>:<line>'
     (the corpus has no ids), text_field = 'sentence'. Quarantined: a line with no '@'
     (rule `missing_label_separator`), a label `_Collector.read_label` does not recognise (LABELS,
-    LABEL_SHORT_FORMS or the declared `label_map`; rule `unknown_label`: in this layout the label
-    is what ends a record, so an unknown word after the last '@' may as well be part of the
+    LABEL_SHORT_FORMS, LABEL_TRANSLATIONS or the declared `label_map`; rule `unknown_label`: in
+    this layout the label is what ends a record, so an unknown word after the last '@' may as well be part of the
     sentence, and the text is not loaded cut; a label the map sends to null loads unlabelled), a line ending
     in two labels, `...@neutral@positive` (rule `two_labels`), a control character such as NUL in
     the sentence (rule `control_character`), an empty sentence (rule `no_usable_text`). Blank lines are non-data lines. Records joined by a lone CR are split
@@ -1238,9 +1252,9 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
     - published_at: converted to UTC; a time without offset is taken as UTC (lines listed in
       notes['published_at_assumed_utc_lines']); empty -> NULL (notes['published_at_missing_lines']);
       unparsable -> quarantined (rule `unparsable_timestamp`).
-    - label: read by `_Collector.read_label` (the declared `label_map`, then LABELS and
-      LABEL_SHORT_FORMS, whatever the case and surrounding spaces); empty -> NULL (unlabelled); a
-      null token or lone dash ('NaN', 'NULL', '-') -> NULL too, listed in
+    - label: read by `_Collector.read_label` (the declared `label_map`, then LABELS,
+      LABEL_SHORT_FORMS and LABEL_TRANSLATIONS, whatever the case and surrounding spaces); empty
+      -> NULL (unlabelled); a null token or lone dash ('NaN', 'NULL', '-') -> NULL too, listed in
       notes['label_null_token_lines'], and so is a notice in its place ('ONLY AVAILABLE IN PAID
       PLANS', notes['label_not_given_lines']); any other label (a class code such as '1', a word
       such as 'bullish') -> NULL, the article still loads to be scored (not trained on), counted per
@@ -1466,9 +1480,9 @@ def _label_readable(name: str) -> bool:
 def _holds_labels(out: _Collector, name: str, values: Iterable[str]) -> bool:
     """Whether a column's values are labels the reader knows: every value that says something
     (`_present`, no spreadsheet error, no repeat of the column's own name) is a declared label
-    (`label_map`), one of LABELS or of LABEL_SHORT_FORMS, whatever its case and spaces, and at least
-    one does. Nothing is counted: the records are read later."""
-    known = out.label_map.keys() | LABELS | LABEL_SHORT_FORMS.keys()
+    (`label_map`), one of LABELS, LABEL_SHORT_FORMS or LABEL_TRANSLATIONS, whatever its case and
+    spaces, and at least one does. Nothing is counted: the records are read later."""
+    known = out.label_map.keys() | LABELS | LABEL_SHORT_FORMS.keys() | LABEL_TRANSLATIONS.keys()
     said = [key for value in values if _present(value) and not re.match(csv_text.SPREADSHEET_ERROR, value.strip())
             and (key := label_key(value)) != label_key(name)]
     return bool(said) and all(key in known for key in said)

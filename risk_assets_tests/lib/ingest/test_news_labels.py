@@ -13,7 +13,7 @@ import re
 import openpyxl
 import pytest
 
-from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.news_formats import LABELS, label_key, parse_news_file
 from risk_assets.lib.ingest.parsed import FileRefused
 
 
@@ -256,3 +256,20 @@ def test_true_labels_under_a_versioned_or_final_name_or_written_out_beside_codes
         parsed = parse_news_file(_scored_feed(folder, labelled, header, row))
         assert parsed.rows["label"].to_list() == [label for _, label in labelled], header
         assert "body_fallback" not in parsed.notes["columns"], header
+
+
+@pytest.mark.parametrize(("header", "words"), [
+    ("Sentimiento", {"negative": "negativo", "neutral": "neutral", "positive": "Positivo"}),
+    ("Sentimento", {"negative": "negativa", "neutral": "neutro", "positive": "positiva"}),
+    ("Stimmung", {"negative": "negativ", "neutral": "Neutral", "positive": "positiv"}),
+    ("Sentiment", {"negative": "négatif", "neutral": "neutre", "positive": "positif"}),
+])
+def test_labels_written_in_the_desks_language_are_read(labelled, tmp_path, header, words):
+    """A Spanish, Portuguese, German or French export writes its labels in its own language
+    (`negativo`, `neutro`, `positiv`, `négatif`): each was an unrecognised label, so no article of
+    a labelled desk trained the model. They read as the three labels, counted by the word written."""
+    parsed = parse_news_file(_scored_feed(tmp_path, labelled, header, lambda i, label: words[label]))
+    assert parsed.rows["label"].to_list() == [label for _, label in labelled]
+    assert "label_unrecognised" not in parsed.notes
+    written = [label_key(words[label]) for _, label in labelled if words[label].lower() not in LABELS]
+    assert parsed.notes.get("label_translated", {}) == {w: written.count(w) for w in dict.fromkeys(written)}
