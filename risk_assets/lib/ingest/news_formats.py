@@ -1477,15 +1477,29 @@ def _label_readable(name: str) -> bool:
     return words <= _LABEL_WORDS | _TRUTH_WORDS
 
 
-def _holds_labels(out: _Collector, name: str, values: Iterable[str]) -> bool:
-    """Whether a column's values are labels the reader knows: every value that says something
-    (`_present`, no spreadsheet error, no repeat of the column's own name) is a declared label
-    (`label_map`), one of LABELS, LABEL_SHORT_FORMS or LABEL_TRANSLATIONS, whatever its case and
-    spaces, and at least one does. Nothing is counted: the records are read later."""
+TAG_OR_LABEL_NAMES = frozenset({"etiqueta", "étiquette", "etichetta"})
+"""Label aliases that also mean a tag (Spanish and Portuguese `Etiqueta`, French `Étiquette`,
+Italian `Etichetta`: a CMS's section tag, `Mercados`, `Banca`): such a column is the label only
+when its values read as labels (`_unknown_labels`), else it is left unread and said so."""
+
+
+def _unknown_labels(out: _Collector, name: str, values: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(each value of a column that says something, trimmed: `_present`, no spreadsheet error, no
+    repeat of the column's own name; those of them that are no label the reader knows: none of the
+    declared `label_map`, LABELS, LABEL_SHORT_FORMS or LABEL_TRANSLATIONS, compared by `label_key`).
+    Nothing is counted: the records are read later."""
     known = out.label_map.keys() | LABELS | LABEL_SHORT_FORMS.keys() | LABEL_TRANSLATIONS.keys()
-    said = [key for value in values if _present(value) and not re.match(csv_text.SPREADSHEET_ERROR, value.strip())
-            and (key := label_key(value)) != label_key(name)]
-    return bool(said) and all(key in known for key in said)
+    said = [value.strip() for value in values if _present(value)
+            and not re.match(csv_text.SPREADSHEET_ERROR, value.strip()) and label_key(value) != label_key(name)]
+    return said, [value for value in said if label_key(value) not in known]
+
+
+def _holds_labels(out: _Collector, name: str, values: Iterable[str]) -> bool:
+    """Whether a column's values are labels the reader knows: every value that says something is
+    one (`_unknown_labels`: a declared label, one of LABELS, LABEL_SHORT_FORMS or
+    LABEL_TRANSLATIONS, whatever its case and spaces), and at least one does."""
+    said, unknown = _unknown_labels(out, name, values)
+    return bool(said) and not unknown
 
 
 def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
@@ -1501,6 +1515,11 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     hold labels, Alpha Vantage's `overall_sentiment_label` with market words such as
     'Somewhat-Bullish') are listed in notes['label_like_columns_unread'], as a feed without a time
     lists its time-like ones in notes['time_like_columns_unread']. A score column is never a label.
+    A label alias that also means a tag (TAG_OR_LABEL_NAMES: `Etiqueta`) is the label only when at
+    most half of its values that say something are no label the reader knows (the others then load
+    unlabelled and are counted, as any unrecognised label); a column of tags (`Mercados`, `Banca`)
+    is left unread, listed in notes['label_like_columns_unread'], and notes['label_column_unread']
+    says why, quoting its first values.
 
     Raises:
         FileRefused: two names read as one field whatever their case, spaces and hyphens
@@ -1514,6 +1533,14 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
             raise FileRefused(f"{path}: {where} {twins} both name the {canonical} (names are read "
                               "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
                               "rename or drop one")
+    if "label" in columns and normalised[columns["label"]] in TAG_OR_LABEL_NAMES and values is not None:
+        said, unknown = _unknown_labels(out, header[columns["label"]], values(columns["label"]))
+        if len(unknown) * 2 > len(said):  # a CMS's tags ('Mercados', 'Banca'), not sentiment labels
+            out.notes["label_column_unread"] = (
+                f"{header[columns.pop('label')]}: {len(unknown):,} of {len(said):,} values are no sentiment label "
+                f"({', '.join(repr(v) for v in list(dict.fromkeys(unknown))[:3])}), so the column, whose name also "
+                "means a tag, is not read as the label; if they are labels, declare them in news settings "
+                "(label_map)")
     label_like = [i for i, name in enumerate(normalised) if _label_like(name) and i not in columns.values()]
     readable = [i for i in label_like if _label_readable(normalised[i])]
     # the records are read for this only where a column may be the label: none is named so, or the

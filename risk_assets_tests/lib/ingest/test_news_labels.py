@@ -273,3 +273,40 @@ def test_labels_written_in_the_desks_language_are_read(labelled, tmp_path, heade
     assert "label_unrecognised" not in parsed.notes
     written = [label_key(words[label]) for _, label in labelled if words[label].lower() not in LABELS]
     assert parsed.notes.get("label_translated", {}) == {w: written.count(w) for w in dict.fromkeys(written)}
+
+
+def _spanish_export(path, labelled, etiquetas: list[str]):
+    """A Spanish CMS export of real sentences with an `Etiqueta` column holding `etiquetas`."""
+    rows = [f'e{i};"{text[:40]}";"{text}";2024-05-02T09:{i:02d}:00Z;{etiqueta}'
+            for i, ((text, _), etiqueta) in enumerate(zip(labelled, etiquetas))]
+    path.write_text("id;Título;Contenido;Fecha;Etiqueta\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_etiqueta_column_of_tags_is_no_label_column(labelled, tmp_path):
+    """`Etiqueta` (Spanish and Portuguese for a label, and for a CMS's tag) holding `Mercados`,
+    `Banca`: it was taken as the sentiment label, every article counted as an unrecognised label.
+    Tags leave the column unread, and the notes say why; a real `Etiqueta` column of
+    `negativo`/`neutro`/`positivo` is still the label, and so are tags a `label_map` declares."""
+    tags = _spanish_export(tmp_path / "cms_2024-05-02.csv", labelled, ["Mercados", "Banca", "Mercados", "Empresas"])
+    parsed = parse_news_file(tags)
+    assert parsed.rows.select("doc_id", "label").rows() == [("e0", None), ("e1", None), ("e2", None), ("e3", None)]
+    assert parsed.quarantine.height == 0 and "label_unrecognised" not in parsed.notes
+    assert "label" not in parsed.notes["columns"] and parsed.notes["ignored_columns"] == ["Etiqueta"]
+    assert parsed.notes["label_like_columns_unread"] == ["Etiqueta"]
+    assert parsed.notes["label_column_unread"].startswith(
+        "Etiqueta: 4 of 4 values are no sentiment label ('Mercados', 'Banca', 'Empresas'), so the column")
+
+    (tmp_path / "es").mkdir()
+    words = {"negative": "negativo", "neutral": "neutro", "positive": "positivo"}
+    real = parse_news_file(_spanish_export(tmp_path / "es" / "cms_2024-05-02.csv", labelled,
+                                           [words[label] for _, label in labelled[:3]] + ["mixto"]))
+    assert real.rows["label"].to_list() == [label for _, label in labelled[:3]] + [None]
+    assert real.notes["columns"]["label"] == "Etiqueta" and "label_column_unread" not in real.notes
+    assert real.notes["label_unrecognised"] == {"mixto": 1}  # loaded unlabelled and counted, as any unknown label
+
+    tags.with_name(tags.name + ".mapping.json").write_text(json.dumps(
+        {"name": "cms", "label_map": {"mercados": "neutral", "banca": "negative", "empresas": "positive"}}))
+    declared = parse_news_file(tags)
+    assert declared.rows["label"].to_list() == ["neutral", "negative", "neutral", "positive"]
+    assert "label_column_unread" not in declared.notes
