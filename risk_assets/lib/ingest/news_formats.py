@@ -882,7 +882,9 @@ _ZONES: dict[str, int] = {
 }
 """Zone abbreviations read as fixed UTC offsets (seconds): RFC 5322 section 4.3 for the US ones, the
 usual civil-time meaning for the others (CST only in an RFC 2822 date: see _RFC_2822_ONLY_ZONES);
-MEZ and MESZ are German for CET and CEST."""
+MEZ and MESZ are German for CET and CEST. Written after a time ('09:00 CET') an abbreviation is the
+offset its writer used, which in summer it writes CEST; a zone column or header naming CET, EET or
+WET names a zone of the IANA database instead (IANA_RULE_ZONES), read with its summer time."""
 
 _AMBIGUOUS_ZONES = {"IST": "India +05:30, Ireland +01:00 or Israel +02:00", "ET": "EST or EDT",
                     "CT": "CST or CDT", "MT": "MST or MDT", "PT": "PST or PDT", "AST": "Arabia or Atlantic",
@@ -902,6 +904,14 @@ SEASONAL_PAIRS = {"CET/CEST": "Europe/Berlin", "MEZ/MESZ": "Europe/Berlin", "EET
                   "AEST/AEDT": "Australia/Sydney", "NZST/NZDT": "Pacific/Auckland"}
 """A zone's standard and summer abbreviations written as a pair ('CET/CEST'): the region whose
 clock they name, where the date decides which applies (IANA time zone database)."""
+IANA_RULE_ZONES = ("CET", "MET", "EET", "WET", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT")
+"""Zone names of the IANA time zone database (its POSIX-style zones, since 2024b links to a
+region: `CET` to Europe/Brussels, `EST5EDT` to America/New_York) that look like abbreviations but
+observe summer time: `CET` is +01:00 in winter and +02:00
+(CEST) in summer, `EST5EDT` is -05:00 or -04:00 (EDT). In a zone column or a time column's header
+such a name is the zone an export's clock was set to (Java's `TimeZone` ids, a server's `TZ`), so
+`zone_named` reads it through `zoneinfo`, where the date decides the offset; `EST`, `MST` and
+`HST`, which the database keeps at one offset all year, stay the fixed offsets of _ZONES."""
 _ZONE_OFFSET = re.compile(r"(?i)(?:UTC|GMT)?\s*(?P<sign>[+-])\s*(?:(?P<hh>\d{2})(?P<mm>\d{2})|(?P<hours>\d{1,2})"
                           r"(?::(?P<minutes>\d{2}))?)")
 """A zone written as its offset from UTC: '+03:00', '-0400', 'GMT-4', 'UTC+05:30'. Three digits
@@ -917,9 +927,10 @@ def zone_named(text: str) -> zoneinfo.ZoneInfo | timezone:
     """The zone a zone column or a header names: an IANA region ('America/New_York'), 'UTC', 'GMT' or
     'Z', an offset ('+03:00', '-0400', 'GMT-4', 'UTC+05:30', in decimal hours '-4.0', '5.5'; up to 14
     hours, whole, half or three-quarter: '-240' is no offset form), a standard and summer pair
-    ('CET/CEST', SEASONAL_PAIRS), an abbreviation of
-    _ZONES read as its fixed offset ('EST' -5, 'CEST' +2), or a US time name of US_ZONE_REGIONS
-    ('ET' -> America/New_York).
+    ('CET/CEST', SEASONAL_PAIRS), an IANA zone with summer time written like an abbreviation
+    (IANA_RULE_ZONES: 'CET' is +2 in July, 'EST5EDT' -4), an abbreviation of _ZONES read as its
+    fixed offset ('EST' -5, 'CEST' +2, 'MEZ' +1), or a US time name of US_ZONE_REGIONS ('ET' ->
+    America/New_York).
 
     Raises:
         ValueError: anything else, or an abbreviation of several meanings (_AMBIGUOUS_ZONES: 'IST'),
@@ -933,6 +944,8 @@ def zone_named(text: str) -> zoneinfo.ZoneInfo | timezone:
         return zoneinfo.ZoneInfo(US_ZONE_REGIONS[upper])
     if (pair := re.sub(r"\s*/\s*", "/", upper)) in SEASONAL_PAIRS:
         return zoneinfo.ZoneInfo(SEASONAL_PAIRS[pair])
+    if upper in IANA_RULE_ZONES:  # CET, EST5EDT: a zone of the database, with its summer time
+        return zoneinfo.ZoneInfo(upper)
     if upper in _ZONES:
         return timezone(timedelta(seconds=_ZONES[upper]))
     if (decimal := _ZONE_DECIMAL_HOURS.fullmatch(value)) is not None:  # a GMT offset column's '-4.0', '5.5'

@@ -61,6 +61,30 @@ def test_a_zone_column_gives_each_rows_instant(tmp_path, sentences):
     assert "2024-03-10 02:30 is skipped in America/New_York when the clocks go forward" in skipped
 
 
+def test_iana_zones_written_like_abbreviations_keep_their_summer_time(tmp_path, sentences):
+    """A zone column of `CET`: read as a fixed +01:00, so a July story at 21:30 in Frankfurt loaded
+    an hour late (CET is the IANA database's zone, +02:00 in summer); `EST5EDT` and its kin were no
+    zone at all, and every row was quarantined. The database's rules decide now, and a time that
+    `CET`'s clocks skip is quarantined; `EST`, one offset all year, stays -05:00 in July."""
+    rows = [["c0", "2024-07-02", "21:30", "CET"], ["c1", "2024-01-15", "09:00", "CET"],
+            ["c2", "2024-07-02", "09:00", "MET"], ["c3", "2024-07-02", "09:00", "EET"],
+            ["c4", "2024-07-02", "09:00", "WET"], ["c5", "2024-07-02", "09:00", "EST5EDT"],
+            ["c6", "2024-07-02", "09:00", "CST6CDT"], ["c7", "2024-07-02", "09:00", "MST7MDT"],
+            ["c8", "2024-01-15", "09:00", "PST8PDT"], ["c9", "2024-07-02", "09:00", "EST"],
+            ["c10", "2024-03-31", "02:30", "CET"]]
+    feed = _csv(tmp_path / "desk.csv", ["id", "Date", "Time", "Time Zone", "Story"],
+                [row + [sentences[i % len(sentences)]] for i, row in enumerate(rows)])
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("c0", datetime(2024, 7, 2, 19, 30)), ("c1", datetime(2024, 1, 15, 8, 0)),
+        ("c2", datetime(2024, 7, 2, 7, 0)), ("c3", datetime(2024, 7, 2, 6, 0)), ("c4", datetime(2024, 7, 2, 8, 0)),
+        ("c5", datetime(2024, 7, 2, 13, 0)), ("c6", datetime(2024, 7, 2, 14, 0)), ("c7", datetime(2024, 7, 2, 15, 0)),
+        ("c8", datetime(2024, 1, 15, 17, 0)), ("c9", datetime(2024, 7, 2, 14, 0))]
+    assert parsed.notes["published_at_zone_column_lines"] == list(range(2, 12))
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(12, "published_at", "ambiguous_local_time")]
+    assert "2024-03-31 02:30 is skipped in CET when the clocks go forward" in parsed.quarantine["message"][0]
+
+
 def test_a_zone_in_the_time_columns_header_is_read(tmp_path, sentences):
     """`Time (ET)` was dropped as an unknown column and the row loaded at midnight 'assumed UTC':
     the header names the zone, New York's, where the date decides between EST and EDT."""
