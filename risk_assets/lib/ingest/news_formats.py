@@ -1934,12 +1934,16 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     notes['ticker_forms'] ('RIC', 'Bloomberg', 'Bloomberg quote', 'exchange prefix', 'MIC prefix'), the exchange
     codes and prefixes not in `TICKER_EXCHANGES` in notes['ticker_exchange_unknown'], and ISINs,
     which name a security but not its listing and are kept as written, in
-    notes['ticker_isins_kept']."""
+    notes['ticker_isins_kept']. A time of day, a split ratio or a number in the field names no
+    listing and is left out (`NOT_A_SYMBOL`: notes['ticker_not_a_symbol'] and
+    notes['ticker_not_a_symbol_lines']), as a currency or an index is (`NOT_EQUITY`)."""
     if value is None:
         return None
     normal, counted = canonical_tickers(value)
     for note, key in counted:
         out._count(note, key)
+    if any(note == "ticker_not_a_symbol" for note, _ in counted):
+        out.note_line("ticker_not_a_symbol_lines", line)
     if normal != value:
         out.note_line("ticker_normalised_lines", line)
     return normal
@@ -1953,11 +1957,27 @@ ticker of the daily index; dropped from the field and counted by market in
 notes['ticker_not_equity']."""
 
 
+_SPLIT_RATIO = r"\d+\s*(?::|/|-?\s*for\s*-?)\s*\d+"
+NOT_A_SYMBOL = re.compile(
+    r"(?i)(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?)?)"
+    rf"|(?P<split>(?:(?:reverse\s+)?(?:stock\s+)?split\s*)?{_SPLIT_RATIO}(?:\s*(?:reverse\s+)?(?:stock\s+)?split)?)"
+    r"|(?P<number>[+-]?\d+(?:[.,]\d+)?\s*%|[+-]?\d*[.,]\d+)")
+"""A value in a ticker field that names no listing: a time of day (`09:30`, `9:30 am`, `16:00:00`),
+a stock split's ratio (`3:2 split`, `2-for-1`, `1:20 reverse split`) or a number with a decimal
+or a percent sign (a price, `189.50`, or a change, `+2.5%`). No exchange writes a symbol so: a RIC's or Bloomberg quote's suffix and an exchange
+prefix are letters (`VOD.L`, `AAPL:US`, `LON:VOD`), and an all-digit code (Tokyo's `7203`, Hong
+Kong's `5`) has no colon, slash or decimal. Dropped from the field, counted by kind ('time of day',
+'split ratio', 'number') in notes['ticker_not_a_symbol'], its lines listed in
+notes['ticker_not_a_symbol_lines']. A word or two of text (`see note`) cannot be told from a symbol
+with a space (`BRK B`) and is kept as written."""
+
+
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     """A ticker field as the lake stores it (see `_ticker`), and what to count of it: (note, key)
-    pairs for notes['ticker_forms'], ['ticker_exchange_unknown'], ['ticker_isins_kept'] and
-    ['ticker_not_equity'] (a currency or crypto-asset, `NOT_EQUITY`, left out). None when the field
-    names no ticker."""
+    pairs for notes['ticker_forms'], ['ticker_exchange_unknown'], ['ticker_isins_kept'],
+    ['ticker_not_equity'] (a currency or crypto-asset, `NOT_EQUITY`, left out) and
+    ['ticker_not_a_symbol'] (a time of day, a split ratio or a number, `NOT_A_SYMBOL`, left out).
+    None when the field names no ticker."""
     tickers, counted = set(), []
     for part in re.split(r"\s*[,;]\s*", value.strip()):
         part = part.removeprefix("$").strip()
@@ -1966,6 +1986,10 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
         part = part.upper() if part == part.lower() else part
         if (market := NOT_EQUITY.fullmatch(part)) is not None:  # Alpha Vantage's FOREX:EUR, CRYPTO:BTC
             counted.append(("ticker_not_equity", (market["market"] or market["sector"]).upper()))
+            continue
+        if (text := NOT_A_SYMBOL.fullmatch(part)) is not None:  # '09:30', '3:2 split', '189.50'
+            counted.append(("ticker_not_a_symbol", {"time": "time of day", "split": "split ratio",
+                                                    "number": "number"}[text.lastgroup]))
             continue
         if ISIN.fullmatch(part) and isin_check_digit_valid(part):
             counted.append(("ticker_isins_kept", part))

@@ -160,3 +160,20 @@ def test_currencies_and_crypto_assets_are_no_tickers_of_the_daily_index(tmp_path
     parsed = parse_news_file(feed)
     assert parsed.rows.select("text_raw", "ticker").rows() == [(sentences[0], "NOK"), (sentences[1], None)]
     assert parsed.notes["ticker_not_equity"] == {"CRYPTO": 2, "FOREX": 1}
+
+
+def test_times_split_ratios_and_prices_are_no_tickers(tmp_path, sentences):
+    """A desk's ticker column held `09:30`, `3:2 split`, `189.50` beside the symbols: each was kept
+    as a ticker, and the daily index counted '09:30' as a stock. They are left out of the field and
+    counted by kind, their lines listed; Bloomberg's `AAPL:US`, Tokyo's code `7203` and Hong Kong's
+    `HKG:5` are still listings."""
+    tickers = ["09:30", "AAPL; 3:2 split", "NOKIA.HE, 16:00:00", "2-for-1", "189.50", "+2.5%", "AAPL:US",
+               "7203", "HKG:5", "1:20 reverse split"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(sentences[:10], [
+        None, "AAPL", "NOKIA.HE", None, None, None, "AAPL", "7203", "0005.HK", None], strict=True))
+    assert parsed.notes["ticker_not_a_symbol"] == {"time of day": 2, "split ratio": 3, "number": 2}
+    assert parsed.notes["ticker_not_a_symbol_lines"] == [2, 3, 4, 5, 6, 7, 11]
