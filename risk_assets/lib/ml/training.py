@@ -15,7 +15,9 @@ Splits (every loan key in exactly one split; unlabelled loans in none):
 The primary holdout (what the gate compares) is `holdout_oot` for out-of-time splits, else `holdout`.
 A retraining while a champion exists keeps the random holdout stable (`ReservedKeys`): the
 champion's held-out loans are held out again, the loans it trained on never enter the holdout, and
-only loans new since then are drawn; so the champion is re-scored on loans it never saw.
+only loans new since then are drawn; so the champion is re-scored on loans it never saw. Its
+held-out loans of vintages the vintage rule leaves out (`_without_leaking_vintages`) are not held
+out again; the notes and the run record (`champion_holdout`) count them.
 When more than `max_in_time_rows` labelled loans are in time, a stratified sample of them is drawn
 first (the split notes say so); the out-of-time holdout is never subsampled.
 
@@ -71,6 +73,19 @@ class ReservedKeys:
     then any loan outside its holdout may have trained it, and only its holdout is held out."""
 
 
+@dataclass(frozen=True)
+class VintagesLeftOut:
+    """The labelled loans the vintage rule (`quality.leakage.leaking_vintages`) left out of PD
+    development and holdouts before the split: inputs recorded after the outcome."""
+
+    vintages: tuple[int, ...]
+    """The vintages left out, ascending (approval years for SBA)."""
+    spans: str
+    """The same as ranges of the book's consecutive vintages ('1966-1988'; `leakage.vintage_spans`)."""
+    keys: frozenset[str]
+    """Loan keys of the labelled loans of those vintages."""
+
+
 class InsufficientDefaults(ValueError):
     """Too few defaults (or non-defaults) in a split to train, calibrate or evaluate a PD model."""
 
@@ -88,6 +103,12 @@ class Split:
     primary_holdout: str
     notes: list[str]
     folds: np.ndarray | None = None
+    champion_holdout: dict | None = None
+    """With a champion (`ReservedKeys`): where its random holdout went, in loans: `version`,
+    `loans` (its held-out loans), `held_out_again`, `left_out_by_vintage_rule` (of the vintages
+    `vintages_left_out`, '1981-1988', or None), `elsewhere` (not among this training's pool of
+    labelled loans: gone from the mart, unlabelled, out of time or subsampled out); the last three
+    add up to `loans`. None without a champion."""
 
     @property
     def n_folds(self) -> int:
@@ -168,8 +189,10 @@ def _stratified(keys_y: np.ndarray, fraction: float, rng: np.random.Generator) -
 
 
 def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.random.Generator,
-              reserved: ReservedKeys | None, notes: list[str], what: str = "") -> np.ndarray:
-    """Boolean mask of the pool's keys drawn into the random holdout (`holdout` or `holdout_in_time`).
+              reserved: ReservedKeys | None, notes: list[str], what: str = "",
+              left_out: VintagesLeftOut | None = None) -> tuple[np.ndarray, dict | None]:
+    """Boolean mask of the pool's keys drawn into the random holdout (`holdout` or `holdout_in_time`),
+    and where the champion's holdout went (`Split.champion_holdout`; None without a champion).
 
     Without a champion: a stratified `fraction` of the pool. With one (`reserved`): the champion's
     holdout loans stay held out, the loans it trained or calibrated on stay out, and a stratified
@@ -177,34 +200,48 @@ def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.ran
     So `fraction` and the seed apply to those loans only: a loan never changes side while the
     champion stands. When the champion's training loans are not recorded, only its holdout is kept.
     `what` qualifies the holdout in the notes ("in-time " beside an out-of-time holdout, which is
-    drawn by date).
+    drawn by date). Champion holdout loans of the vintages `left_out` by the vintage rule are not in
+    the pool; the note then gives the champion's whole holdout, those loans and their vintages, and
+    any other held-out loan not in the pool, so that the counts add up to the champion's holdout.
     """
     if reserved is None:
-        return _stratified(keys_y, fraction, rng)
+        return _stratified(keys_y, fraction, rng), None
     kept = np.fromiter((key in reserved.holdout for key in keys), dtype=bool, count=keys.size)
+    ruled = len(reserved.holdout & left_out.keys) if left_out is not None else 0
+    counts = {"version": reserved.version, "loans": len(reserved.holdout), "held_out_again": int(kept.sum()),
+              "left_out_by_vintage_rule": ruled, "vintages_left_out": left_out.spans if ruled else None,
+              "elsewhere": len(reserved.holdout) - int(kept.sum()) - ruled}
+    if ruled:
+        again = (f"{int(kept.sum())} of its {len(reserved.holdout)} {what}held-out loans held out again, {ruled} left "
+                 f"out by the vintage rule (vintages {left_out.spans}: inputs recorded after the outcome)"
+                 + (f", {counts['elsewhere']} not among this training's {what}labelled loans" if counts["elsewhere"] else ""))
+    else:
+        again = f"{int(kept.sum())} of its {what}held-out loans held out again"
     if reserved.trained is None:
-        notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its {what}held-out loans held out "
-                     "again; its training loans are not recorded, so no other loan is drawn in")
-        return kept
+        notes.append(f"holdout kept from champion {reserved.version}: {again}; its training loans are not recorded, "
+                     "so no other loan is drawn in")
+        return kept, counts
     seen = ~kept & np.fromiter((key in reserved.trained for key in keys), dtype=bool, count=keys.size)
     new = np.flatnonzero(~kept & ~seen)
     held = kept.copy()
     drawn = new[_stratified(keys_y[new], fraction, rng)]
     held[drawn] = True
-    notes.append(f"holdout kept from champion {reserved.version}: {int(kept.sum())} of its {what}held-out loans held out again, "
+    notes.append(f"holdout kept from champion {reserved.version}: {again}, "
                  f"{int(seen.sum())} loans it trained on kept out of the holdout, {drawn.size} of the {new.size} loans "
                  "it neither trained on nor held out drawn in (stratified)")
-    return held
+    return held, counts
 
 
 def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
-                reserved: ReservedKeys | None = None) -> Split:
+                reserved: ReservedKeys | None = None, left_out: VintagesLeftOut | None = None) -> Split:
     """Assign every labelled loan key to one split (rules in the module docstring).
 
     `frame` holds labelled rows only, one per loan key (grouping: a key repeated would still land in
     one split, since the draw is made over distinct keys and mapped back). `reserved`: what the
     current champion saw; with it the random holdout is kept stable across retrainings (`_hold_out`),
-    so the gate can re-score the champion on loans it never trained on.
+    so the gate can re-score the champion on loans it never trained on. `left_out`: the loans the
+    vintage rule took out of `frame` before, so that the notes and `Split.champion_holdout` count
+    the champion's held-out loans among them.
     """
     rng = np.random.default_rng(config.seed)
     keys, key_of_row = np.unique(frame["loan_key"].to_numpy(dtype=str), return_inverse=True)
@@ -254,8 +291,8 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         assignment[pool[~kept]] = "unused"
         pool = pool[kept]
     fraction = config.holdout_fraction if scheme == "stratified_random" else config.holdout_fraction / 2
-    held = _hold_out(keys[pool], key_y[pool], fraction, rng, reserved, notes,
-                     "" if scheme == "stratified_random" else "in-time ")
+    held, champion_holdout = _hold_out(keys[pool], key_y[pool], fraction, rng, reserved, notes,
+                                       "" if scheme == "stratified_random" else "in-time ", left_out)
     if scheme != "stratified_random" and reserved is None and _too_few(key_y[pool[held]], config.min_defaults_per_split):
         # a small dated book: the out-of-time holdout judges the model; an in-time slice of a few
         # defaults would judge nothing and only refuse the training
@@ -286,7 +323,7 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
     order += ["holdout_in_time"] if scheme != "stratified_random" and (assignment == "holdout_in_time").any() else []
     rows = {name: np.flatnonzero(row_split == name) for name in order}
     folds = key_fold[key_of_row][rows["train"]] if key_fold is not None else None
-    return Split(rows, scheme, primary, notes, folds)
+    return Split(rows, scheme, primary, notes, folds, champion_holdout)
 
 
 def _too_few(y: np.ndarray, minimum: int) -> bool:
@@ -513,23 +550,27 @@ def _fit_ensemble(
     return members, records, (oof_sum / oof_count if oof_sum is not None else None)
 
 
-def _without_leaking_vintages(labelled: pd.DataFrame, spec: FeatureSpec) -> tuple[pd.DataFrame, str | None]:
+def _without_leaking_vintages(labelled: pd.DataFrame, spec: FeatureSpec
+                              ) -> tuple[pd.DataFrame, str | None, VintagesLeftOut | None]:
     """`labelled` without the vintages whose inputs were recorded after the outcome
-    (`quality.leakage.leaking_vintages`), and the split note that says how many loans and defaults
-    left and why (None when none did). They neither train nor judge the model: a holdout of them
-    would credit it with the recording, not the risk. They stay in the lake and are scored."""
+    (`quality.leakage.leaking_vintages`), the split note that says how many loans and defaults
+    left and why, and which vintages and loans they were (both None when none left). They neither
+    train nor judge the model: a holdout of them would credit it with the recording, not the risk.
+    They stay in the lake and are scored."""
     numeric = list(spec.numeric)
     if not numeric or "vintage" not in labelled:
-        return labelled, None
+        return labelled, None, None
     inputs = feature_frame(labelled, spec)[numeric].assign(vintage=labelled["vintage"],
                                                          default_flag=labelled["default_flag"])
     left_out, reason = leaking_vintages(inputs, numeric)
     if not left_out:
-        return labelled, None
+        return labelled, None, None
     gone = labelled["vintage"].isin(left_out)
+    spans = vintage_spans(left_out, labelled["vintage"])
     note = (f"{int(gone.sum()):,} loans ({int(labelled.loc[gone, 'default_flag'].sum()):,} defaults) of vintages "
-            f"{vintage_spans(left_out, labelled['vintage'])} left out of development and holdouts: {reason}")
-    return labelled[~gone].reset_index(drop=True), note
+            f"{spans} left out of development and holdouts: {reason}")
+    taken = VintagesLeftOut(tuple(left_out), spans, frozenset(labelled.loc[gone, "loan_key"].astype(str)))
+    return labelled[~gone].reset_index(drop=True), note, taken
 
 
 def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None,
@@ -560,11 +601,11 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             f"no loan of portfolio {portfolio!r} has an outcome yet ({len(frame):,} loans, every default flag NULL: "
             "current, in grace or late loans, or a status the mapping leaves unlabelled): nothing to train on")
     spec = spec or spec_for(portfolio, labelled)
-    labelled, leak_note = _without_leaking_vintages(labelled, spec)
+    labelled, leak_note, left_out = _without_leaking_vintages(labelled, spec)
     if labelled.empty:
         raise InsufficientDefaults(f"no loan of portfolio {portfolio!r} is left to train on: {leak_note}")
     y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
-    split = split_loans(labelled, portfolio, config, reserved)
+    split = split_loans(labelled, portfolio, config, reserved, left_out)
     split.notes[:0] = [*notes, *([leak_note] if leak_note else [])]
     try:
         check_defaults(y_all, split, config.min_defaults_per_split)
@@ -648,6 +689,9 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             "split_scheme": split.scheme,
             "primary_holdout": primary,
             "split_notes": split.notes,
+            # the vintage rule's verdict, read back by monitoring: labels of these vintages cannot train a successor
+            "vintages_left_out": list(left_out.vintages) if left_out else [],
+            **({"champion_holdout": split.champion_holdout} if split.champion_holdout is not None else {}),
             "calibration": calibration_note,
             "config": asdict(config),
         },

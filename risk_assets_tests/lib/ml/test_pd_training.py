@@ -626,3 +626,39 @@ def test_a_term_rewritten_after_the_outcome_is_left_out_of_the_sba_inputs(data_d
     # the term alone ranks this holdout at 0.855 and a model with it at 0.889; without it about 0.69
     # (default profile, whole file), less with this small sample and profile
     assert 0.55 < trained.metrics["holdout_oot"]["auc"].value < 0.8
+
+
+def test_champion_holdout_loans_the_vintage_rule_takes_are_counted_in_the_notes_card_and_meta(data_dir):
+    """A champion drawn before the vintage rule held out SBA loans of every in-time vintage, the
+    pre-1989 ones among them. Its successor cannot hold those out again (the rule leaves their vintages out of
+    development and holdouts): the split notes, the card and the meta count them beside the loans
+    held out again, name their vintages, and the two add up to the champion's holdout."""
+    from risk_assets.lib.ml.model_card import model_card
+    from risk_assets.lib.ml.reference_data import sba_frame
+
+    frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.03)
+    labelled = frame[frame["default_flag"].notna()].reset_index(drop=True)
+    before = split_loans(labelled, "sba", SMALL)  # the champion's split: no vintage rule then
+    keys = labelled["loan_key"].to_numpy(dtype=str)
+    held = frozenset(keys[before.rows["holdout_in_time"]])
+    fitted = frozenset(keys[before.rows["train"]])
+    held_vintage = labelled.set_index("loan_key").loc[sorted(held), "vintage"]
+    assert (held_vintage <= 1988).sum() > 0  # loans of 1966-1988 in the champion's holdout
+
+    trained = train_pd_model(frame, "sba", SMALL, reserved=ReservedKeys("v1", held, fitted))
+    # on this 3% sample the rule tests 1981, 1984, 1985 and 1987; 1973-1980 are too small to test and default-heavy
+    left_out = [*range(1973, 1982), 1984, 1985, 1987]
+    assert trained.run["vintages_left_out"] == left_out
+    taken = set(held_vintage.index[held_vintage.isin(left_out)])
+    assert (len(held), len(taken)) == (1495, 18)
+    assert trained.run["champion_holdout"] == {
+        "version": "v1", "loans": 1495, "held_out_again": 1477, "left_out_by_vintage_rule": 18,
+        "vintages_left_out": "1973-1981, 1984-1985, 1987", "elsewhere": 0}
+    assert set(trained.keys["holdout_in_time"]) >= held - taken and not set(trained.keys["holdout_in_time"]) & taken
+    note = next(n for n in trained.split.notes if n.startswith("holdout kept from champion v1"))
+    assert note.startswith("holdout kept from champion v1: 1477 of its 1495 in-time held-out loans held out again, 18 "
+                           "left out by the vintage rule (vintages 1973-1981, 1984-1985, 1987: inputs recorded after the "
+                           "outcome), ")
+    assert note in model_card(trained, "v2", None, "v1")
+    meta = artifact_meta(trained, "loan_pd_sba", "v2")
+    assert note in meta["run"]["split_notes"] and meta["run"]["champion_holdout"]["left_out_by_vintage_rule"] == 18

@@ -127,8 +127,9 @@ def test_sba_vintages_recorded_after_their_outcome_are_left_out_of_training(data
     untested = [v for v in left_out if v < 1983]
     assert untested and all(rates[v] >= 0.5 for v in untested)
     assert all(rates[v] < 0.5 for v in rates.index if v < 1983 and v not in untested)
-    kept, note = _without_leaking_vintages(labelled, SBA)
+    kept, note, taken = _without_leaking_vintages(labelled, SBA)
     gone = labelled["vintage"].isin(left_out)
+    assert taken.vintages == tuple(left_out) and taken.keys == frozenset(labelled.loc[gone, "loan_key"])
     assert len(kept) == int((~gone).sum()) and kept["vintage"].isin(left_out).sum() == 0
     assert note.startswith(f"{int(gone.sum()):,} loans ({int(labelled.loc[gone, 'default_flag'].sum()):,} defaults) "
                            "of vintages ")
