@@ -58,6 +58,8 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
         "new_labelled_rows": population.new_labels,
         "new_labelled_in_window": population.new_labels_in_window,
         "training_window": population.window,
+        "new_labelled_left_out": population.new_labels_left_out,
+        "vintages_left_out": population.vintages_left_out,
     }], schema={k: v for k, v in tables.CHAMPION_POPULATION.schema.items() if k not in ("model", "champion_version", "computed_at")})
     return {
         tables.CHAMPION_POPULATION.name: _tag(summary, population, computed_at),
@@ -114,6 +116,8 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
             new_labelled_rows=int(row["new_labelled_rows"]),
             new_labelled_in_window=row.get("new_labelled_in_window"),
             training_window=row.get("training_window"),
+            new_labelled_left_out=row.get("new_labelled_left_out"),
+            vintages_left_out=row.get("vintages_left_out"),
             psi=tuple(
                 PsiObservation(r["variable"], r["vintage"], float(r["psi"]), int(r["n_current"]))
                 for r in psi.filter(key).sort(["variable", "vintage"]).iter_rows(named=True)

@@ -9,8 +9,10 @@ a tape holds one vintage, as replayed SBA years do). A loan whose outcome arrive
 later snapshot of a tape turning 'Current' into 'Charged Off') is a new label, counted in
 `Population.new_labels`, though the loan itself is not new; a loan without an id landed again in a
 later file (`duplicates.idless_copies`) is a new label only when no earlier copy had its outcome
-by then. Ingestion times (raw.loans._ingested_at)
-and trained_at are both UTC.
+by then. A label of a vintage the champion's training left out (inputs recorded after the outcome,
+`quality.leakage.leaking_vintages`, as its meta.json records) is counted apart
+(`Population.new_labels_left_out`): a retraining would leave it out too. Ingestion times
+(raw.loans._ingested_at) and trained_at are both UTC.
 
 Tables read: ml.model_registry (champions), ml.model_training_loans, marts.loan_features, raw.loans
 (first ingest time), ml.loan_scores (the champion's PD per loan).
@@ -23,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import polars as pl
 
 from risk_assets.lib.lake import table_exists
@@ -61,12 +64,20 @@ class Population:
     reference: pl.DataFrame
     current: pl.DataFrame
     new_labels: int = 0
-    """Loans whose default flag reached the lake after trained_at: new loans with an outcome and
-    loans of the snapshot whose outcome matured since."""
+    """Loans whose default flag reached the lake after trained_at (new loans with an outcome and
+    loans of the snapshot whose outcome matured since) that a retraining can learn from: those of
+    the vintages the champion's training left out (`new_labels_left_out`) are not counted."""
     new_labels_in_window: int | None = None
-    """New labels of vintages the champion's split could train on or hold out (vintage <= the end
-    of its out-of-time holdout); None when its split has no fixed window (a random or date cut,
-    which moves with the data, or a champion without the split on record)."""
+    """Of `new_labels`, those of vintages the champion's split could train on or hold out (vintage
+    <= the end of its out-of-time holdout); None when its split has no fixed window (a random or
+    date cut, which moves with the data, or a champion without the split on record)."""
+    new_labels_left_out: int | None = None
+    """New labels of the vintages the champion's training left out of development and holdouts
+    (inputs recorded after the outcome: its meta.json `run.vintages_left_out`, the vintage rule's
+    verdict at training): a retraining leaves them out too. 0 when it left none out; None when its
+    artifact does not record the verdict (trained before it was kept), and then no label is set aside."""
+    vintages_left_out: str | None = None
+    """Those vintages as ranges ('1966-1988'); None when none are, or none are recorded."""
     window: str | None = None
     """The champion's fixed vintage window in words, e.g. 'train on vintages <= 2003, out-of-time
     holdout 2004-2006'; None without one."""
@@ -158,6 +169,10 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     run, spec = _champion_meta(con, champion)
     window = vintage_window(run)
     inputs = None if spec is None else (*(name for name, _ in spec["numeric"]), *spec["categorical"])
+    recorded_left_out = None if run is None else run.get("vintages_left_out")
+    left_out_vintage = (pl.col("vintage").is_in([int(v) for v in recorded_left_out]).fill_null(False)
+                        if recorded_left_out and "vintage" in frame.columns else pl.lit(False))
+    usable = labelled_since.fill_null(False) & ~left_out_vintage
     snapshot = ~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False)
     reference = frame.filter(pl.col("trained_on") if recorded else snapshot).drop("label_known_at", "trained_on")
     current = frame.filter(after.fill_null(False)).drop("label_known_at", "trained_on")
@@ -167,15 +182,30 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         champion=champion,
         reference=reference,
         current=current,
-        new_labels=frame.filter(labelled_since.fill_null(False)).height,
+        new_labels=frame.filter(usable).height,
         new_labels_in_window=None if window is None else frame.filter(
-            labelled_since.fill_null(False) & (pl.col("vintage") <= window[1]).fill_null(False)).height,
+            usable & (pl.col("vintage") <= window[1]).fill_null(False)).height,
+        new_labels_left_out=None if recorded_left_out is None else frame.filter(
+            labelled_since.fill_null(False) & left_out_vintage).height,
+        vintages_left_out=_spans(recorded_left_out, frame),
         window=None if window is None else window[0],
         reference_source="training loans" if recorded else "snapshot",
         data_end=max((d for c in ("origination_date", "outcome_as_of")
                       if c in frame.columns and (d := frame[c].cast(pl.Date).max()) is not None), default=None),
         inputs=inputs,
     )
+
+
+def _spans(vintages: list[int] | None, frame: pl.DataFrame) -> str | None:
+    """The champion's left-out `vintages` as ranges of the portfolio's consecutive vintages
+    (`leakage.vintage_spans`: '1966-1988, 1991'), those no longer in the lake included; None for
+    none."""
+    from risk_assets.lib.quality.leakage import vintage_spans
+
+    if not vintages:
+        return None
+    book = pd.Series([*frame["vintage"].drop_nulls().unique().to_list(), *vintages], dtype="int64")
+    return vintage_spans(sorted(int(v) for v in vintages), book)
 
 
 def with_derived(frame: pl.DataFrame, inputs: tuple[str, ...]) -> pl.DataFrame:

@@ -3,7 +3,9 @@
 Three triggers, checked for every champion (DESIGN.md, Automation):
 
 - labels:    labelled loans added since the champion's training snapshot >= `new_labelled_rows`;
-             new outcomes are information the champion has never seen.
+             new outcomes are information the champion has never seen. Labels of the vintages
+             its training left out (inputs recorded after the outcome; its meta.json says which)
+             are not counted, since a retraining leaves them out too; the reason counts them apart.
 - psi:       PSI of the PD score or of a key feature in a cohort after the snapshot > `psi`
              (0.2 = the "significant shift" band of Siddiqi 2006, see lib.ml.drift).
 - auc_decay: champion AUC on the newest labelled vintage < holdout AUC - `auc_margin`; a vintage
@@ -122,14 +124,23 @@ class MonitoringSnapshot:
     """New labels the champion's fixed vintage window can use; None when its split has none."""
     training_window: str | None = None
     """That window in words ('train on vintages <= 2003, out-of-time holdout 2004-2006')."""
+    new_labelled_left_out: int | None = None
+    """New labels of the vintages the champion's training left out (inputs recorded after the
+    outcome), not among `new_labelled_rows`: no retraining can learn from them. None when its
+    artifact does not record those vintages."""
+    vintages_left_out: str | None = None
+    """Those vintages as ranges ('1966-1988'); None when none."""
 
     def fingerprint(self) -> str:
-        """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions."""
-        return _fingerprint(self)
+        """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions. The left-out
+        counts enter only when recorded, so a champion without them keeps the fingerprint it had."""
+        return _fingerprint(self, optional=("new_labelled_left_out", "vintages_left_out"))
 
 
-def _fingerprint(snapshot: object) -> str:
-    payload = json.dumps(asdict(snapshot), sort_keys=True, default=str)
+def _fingerprint(snapshot: object, optional: tuple[str, ...] = ()) -> str:
+    """sha256 (16 hex) of `snapshot`'s fields as JSON; the `optional` fields are left out when None."""
+    fields = {k: v for k, v in asdict(snapshot).items() if not (k in optional and v is None)}
+    payload = json.dumps(fields, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -209,11 +220,22 @@ def _cohort(vintage: int | None) -> str:
     return "no vintage" if vintage is None else f"vintage {vintage}"
 
 
+def _left_out_labels(snapshot: MonitoringSnapshot) -> str:
+    """' (56 more in vintages left out of development: 1981-1988)' when new labels fell in the
+    vintages the champion's training left out, else ''."""
+    n = snapshot.new_labelled_left_out
+    return f" ({n:,} more in vintages left out of development: {snapshot.vintages_left_out})" if n else ""
+
+
 def check_labels(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Check:
+    """Labels trigger: the new labels a retraining can learn from (`new_labelled_rows`, those of the
+    vintages the champion's training left out not among them; the reason counts those apart)
+    against `thresholds.new_labelled_rows`."""
     n, limit = snapshot.new_labelled_rows, thresholds.new_labelled_rows
     fired = n >= limit
     word = ">=" if fired else "<"
-    return Check("labels", fired, float(n), float(limit), f"{n:,} labelled loans added since the champion's snapshot {word} {limit:,}")
+    return Check("labels", fired, float(n), float(limit),
+                 f"{n:,} labelled loans added since the champion's snapshot {word} {limit:,}{_left_out_labels(snapshot)}")
 
 
 def check_psi(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Check:
@@ -275,7 +297,7 @@ def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Retra
             snapshot.model, snapshot.champion_version, False, "window",
             f"no retraining: it would train and judge on the same loans as champion {snapshot.champion_version}, "
             f"whose split is a fixed vintage window ({snapshot.training_window}); none of the "
-            f"{snapshot.new_labelled_rows:,} new labels falls in it. To learn from the newer vintages, move the "
+            f"{snapshot.new_labelled_rows:,} new labels falls in it{_left_out_labels(snapshot)}. To learn from the newer vintages, move the "
             "window in loan_pd_model's config (oot_train_until, oot_holdout_from, oot_holdout_to) and run "
             "retrain_loan_pd by hand. The triggers saw: " + "; ".join(c.reason for c in fired),
             fired[0].observed, fired[0].threshold, ordered, snapshot.fingerprint(),

@@ -52,9 +52,11 @@ CHAMPION_POPULATION = MonitoringTable(
         "holdout_auc": (pl.Float64, "Champion AUC on its primary holdout at training (NULL when not recorded)."),
         "reference_rows": (pl.Int64, "Loans of the champion's reference: those it trained on (its labelled training snapshot when those were not recorded)."),
         "new_rows": (pl.Int64, "Loans first ingested after the snapshot."),
-        "new_labelled_rows": (pl.Int64, "Labels that reached the lake after training (new loans with an outcome, and snapshot loans whose outcome matured since): the labels trigger's input."),
+        "new_labelled_rows": (pl.Int64, "Labels that reached the lake after training (new loans with an outcome, and snapshot loans whose outcome matured since) that a retraining can learn from, those of vintages_left_out not counted: the labels trigger's input."),
         "new_labelled_in_window": (pl.Int64, "Of those, the labels of vintages the champion's split can use (vintage <= the end of its out-of-time holdout); NULL when its split has no fixed vintage window. 0 with a trigger fired: retraining would see the same loans, so the window must move (config oot_*)."),
         "training_window": (pl.Utf8, "The champion's fixed vintage window ('train on vintages <= 2003, out-of-time holdout 2004-2006'); NULL without one."),
+        "new_labelled_left_out": (pl.Int64, "Labels that reached the lake after training of the vintages the champion's training left out of development and holdouts (inputs recorded after the outcome; its meta.json run.vintages_left_out): a retraining leaves them out too, so no trigger counts them. 0 when it left none out; NULL when its artifact does not record them (then none is set aside)."),
+        "vintages_left_out": (pl.Utf8, "Those vintages as ranges of consecutive vintages ('1966-1988'); NULL when none."),
         **COMPUTED_AT,
     },
 )

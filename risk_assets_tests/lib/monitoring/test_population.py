@@ -175,3 +175,78 @@ def test_closed_early_shares_are_measured_against_the_books_newest_date_not_the_
     ends = labelled["origination_date"].dt.year() * 12 + labelled["origination_date"].dt.month() - 1 + labelled["term_months"]
     assert share == pytest.approx(((labelled["default_flag"] == 0) & (ends > end)).mean(), abs=1e-12)
     assert share < MAX_CLOSED_EARLY_SHARE
+
+
+def test_labels_of_vintages_the_champion_left_out_do_not_drive_the_retrain_decision(data_dir, tmp_path):
+    """SBA's champion (train on vintages <= 2003, hold out 2004-2006) left 1966-1988 out of development
+    and holdouts, and its meta.json says so. A later tape brings the outcomes of the 1981-1988 loans
+    and of 2010's: neither can train a successor (one left out by the rule, the other outside the
+    window), so no label counts in the window and the decision is 'window', with the left-out labels
+    counted apart in its reason. Had only the 1981-1988 outcomes come, they would trigger nothing.
+    A champion whose meta.json does not record the rule's vintages counts them as before."""
+    import json
+
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets.lib.monitoring.loans import monitor, snapshots
+    from risk_assets.lib.monitoring.retrain import RetrainThresholds, decide
+
+    frame = pl.from_pandas(sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.05)).select(
+        "loan_key", "portfolio", "vintage", "default_flag", "gross_approved", "term_months")
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA marts; CREATE SCHEMA ml")
+    con.register("sample", frame.to_arrow())
+    con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM sample")
+    # every loan landed before training; the 1981-1988 and 2010 outcomes were first delivered after it
+    later = "vintage BETWEEN 1981 AND 1988 OR vintage = 2010"
+    con.execute(f"""CREATE TABLE raw.loans AS
+        SELECT loan_key, CASE WHEN {later} THEN NULL ELSE default_flag END AS default_flag,
+               TIMESTAMP '2024-03-01' AS _ingested_at FROM sample
+        UNION ALL SELECT loan_key, default_flag, TIMESTAMP '2024-04-01' FROM sample WHERE {later}""")
+    con.execute("CREATE TABLE ml.model_registry (model VARCHAR, version VARCHAR, status VARCHAR, trained_at TIMESTAMP, "
+                "primary_metric VARCHAR, primary_value DOUBLE, artifact_path VARCHAR)")
+    window = {"oot_train_until": 2003, "oot_holdout_from": 2004, "oot_holdout_to": 2006}
+    for version, run in (("v1", {"split_scheme": "out_of_time_vintage", "config": window,
+                                 "vintages_left_out": list(range(1966, 1989))}),
+                         ("v0", {"split_scheme": "out_of_time_vintage", "config": window})):
+        (tmp_path / version).mkdir()
+        (tmp_path / version / "meta.json").write_text(json.dumps({"run": run}))
+        con.execute("INSERT INTO ml.model_registry VALUES ('loan_pd_sba', ?, 'champion', TIMESTAMP '2024-03-02', "
+                    "'auc_holdout_oot', 0.68, ?)", [version, str(tmp_path / version)])
+    labelled = frame.filter(pl.col("default_flag").is_not_null())
+    old = labelled.filter(pl.col("vintage").is_between(1981, 1988)).height
+    newer = labelled.filter(pl.col("vintage") == 2010).height
+    assert (old, newer) == (608, 860)
+
+    con.execute("UPDATE ml.model_registry SET status = 'retired' WHERE version = 'v0'")
+    population = load_population(con, Champion("loan_pd_sba", "v1", "sba", datetime(2024, 3, 2), 0.68))
+    assert (population.new_labels, population.new_labels_in_window, population.new_labels_left_out,
+            population.vintages_left_out) == (860, 0, 608, "1966-1988")
+    unrecorded = load_population(con, Champion("loan_pd_sba", "v0", "sba", datetime(2024, 3, 2), 0.68))
+    assert (unrecorded.new_labels, unrecorded.new_labels_in_window, unrecorded.new_labels_left_out,
+            unrecorded.vintages_left_out) == (1468, 608, None, None)
+
+    policy = RetrainThresholds(new_labelled_rows=500)
+    monitor(con)
+    (snapshot,) = snapshots(con)
+    assert (snapshot.new_labelled_rows, snapshot.new_labelled_in_window, snapshot.new_labelled_left_out,
+            snapshot.vintages_left_out) == (860, 0, 608, "1966-1988")
+    decision = decide(snapshot, policy)
+    assert (decision.retrain, decision.trigger) == (False, "window")
+    assert ("none of the 860 new labels falls in it (608 more in vintages left out of development: 1966-1988). "
+            "To learn") in decision.reason
+    assert ("860 labelled loans added since the champion's snapshot >= 500 (608 more in vintages left out of "
+            "development: 1966-1988)") in decision.reason
+
+    # 2010's outcomes were known at training after all: only the 1981-1988 ones are new, and they
+    # cannot train a successor, so they trigger nothing (counted as usable, 608 >= 500 retrained)
+    con.execute("DELETE FROM raw.loans WHERE _ingested_at = TIMESTAMP '2024-04-01' AND loan_key IN "
+                "(SELECT loan_key FROM sample WHERE vintage = 2010)")
+    con.execute("UPDATE raw.loans SET default_flag = s.default_flag FROM sample s "
+                "WHERE raw.loans.loan_key = s.loan_key AND s.vintage = 2010")
+    monitor(con)
+    (snapshot,) = snapshots(con)
+    assert (snapshot.new_labelled_rows, snapshot.new_labelled_in_window, snapshot.new_labelled_left_out) == (0, 0, 608)
+    decision = decide(snapshot, policy)
+    assert (decision.retrain, decision.trigger) == (False, "none")
+    assert ("0 labelled loans added since the champion's snapshot < 500 (608 more in vintages left out of "
+            "development: 1966-1988)") in decision.reason
