@@ -56,7 +56,8 @@ def _preview(frame: pl.DataFrame, columns: list[str], rows: int = 20) -> str:
 
 
 PREVIEW_COLUMNS = {
-    "champion_population": ["model", "champion_version", "holdout_auc", "reference_rows", "new_rows", "new_labelled_rows"],
+    "champion_population": ["model", "champion_version", "holdout_auc", "reference_rows", "new_rows", "new_labelled_rows",
+                            "new_labelled_left_out"],
     "feature_psi": ["model", "vintage", "variable", "psi", "noise_psi", "band", "n_current", "empty_current_bins"],
     "score_psi": ["model", "vintage", "psi", "noise_psi", "band", "n_current", "empty_current_bins", "epsilon"],
     "vintage_performance": ["model", "vintage", "in_training", "n_labelled", "default_rate", "mean_pd", "auc", "ks", "brier"],
