@@ -2831,11 +2831,23 @@ def _lines_at(text: str) -> list[tuple[int, str]]:
     return found
 
 
-_MBOX_FROM = re.compile(r"^From \S+ .*\d{4}\s*$")
-"""The separator line that opens each message of an mbox mailbox (`From sender@host Thu May  3
-09:00:00 2024`, RFC 4155)."""
+_MBOX_FROM = re.compile(
+    r"^From +\S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +"
+    r"\d{1,2} +\d{1,2}:\d{2}(?::\d{2})?(?: +(?:[A-Z]{1,5}(?: DST)?|[+-]\d{4}))? +(?:\d{4}|\d{2})(?:\s.*)?$")
+"""The separator line that opens each message of an mbox mailbox: `From`, the envelope sender
+(an address, `MAILER-DAEMON`, Thunderbird's `-`), then the time the message arrived in C's
+asctime form, `From alice@example.com Thu May  3 09:00:00 2024` (RFC 4155, appendix A; the
+"mbox-date" of the mbox(5) manual page: seconds optional, a zone such as `+0000` or `CET DST`
+before the year, as Gmail's export writes it; anything after the year, such as a zone or UUCP's
+`remote from host`, is allowed). A sentence that opens `From ` (`From the desk: rates rose in
+2024`) has no such date. mboxo, the format Python's `mailbox.mbox` writes, quotes a body line
+opening `From ` as `>From ` but many mailers quote none (Python's `mailbox` documentation, "mbox"
+and "mboxMessage"), so a `From ` line opens a message only in this form, at the file's start or
+after a blank line, followed by a header line (`_mbox_separators`)."""
 _MBOX_FROM_BYTES = re.compile(_MBOX_FROM.pattern.encode("ascii"))
 """`_MBOX_FROM` on a line's bytes (a mailbox is split into messages before any text is decoded)."""
+_FIELD_NAME_BYTES = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
+"""A header line's field name and colon (RFC 5322 section 2.2: printable ASCII but the colon)."""
 _MBOXRD_QUOTED = re.compile(rb"^>(>*From )")
 """A body line starting with `From `, which mboxrd writes with one more `>` (`>From `, `>>From `)."""
 _MAIL_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")
@@ -2843,6 +2855,25 @@ _MAIL_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")
 (`Subject:Weekly`, `From:\tDesk`: RFC 5322 section 2.2 puts no space after the colon)."""
 _MAIL_HEAD = 1 << 16
 """Bytes read to tell an e-mail or a mailbox by its first header lines."""
+
+
+def _mbox_separators(lines: Sequence[bytes]) -> tuple[list[int], list[int]]:
+    """Where each message of an mbox mailbox opens, from the file's lines (bytes, split at LF; a CR
+    before it is allowed), as 0-based line indexes: (separators, lookalikes).
+
+    A separator is a `_MBOX_FROM` line at the file's start or after a blank line whose next line is
+    a header line (RFC 4155; mboxo leaves a body's `From ` lines unquoted, so a line that only
+    opens `From ` is body text). A lookalike is a line at the same place, opening `From ` and
+    followed by a header line, whose date is in none of `_MBOX_FROM`'s forms: either a separator
+    written by a mailer not known here or a body line; it stays in the text it is in, and
+    `parse_news_mail` names it."""
+    separators, lookalikes = [], []
+    for n, line in enumerate(lines):
+        if not line.startswith(b"From ") or (n and lines[n - 1].strip()):
+            continue
+        if n + 1 < len(lines) and _FIELD_NAME_BYTES.match(lines[n + 1]):
+            (separators if _MBOX_FROM_BYTES.match(line) else lookalikes).append(n)
+    return separators, lookalikes
 
 
 def _is_mail_message(lines: list[str]) -> bool:
@@ -2861,16 +2892,18 @@ def _is_mail_message(lines: list[str]) -> bool:
 
 
 def _looks_like_mail(data: bytes, encoding: str | None) -> bool:
-    """Whether the file is an mbox mailbox (its first line that is not blank a `From ` line) or one
-    e-mail (`_is_mail_message`), judged on its first lines read leniently in the file's encoding (as
-    `decode_text` chooses it): a mailbox's messages may hold 8bit text in several charsets, which no
-    one encoding of the whole file reads."""
+    """Whether the file is an mbox mailbox (its first line that is not blank a `From ` line followed
+    by a header line) or one e-mail (`_is_mail_message`), judged on its first lines read leniently
+    in the file's encoding (as `decode_text` chooses it): a mailbox's messages may hold 8bit text in
+    several charsets, which no one encoding of the whole file reads."""
     head = data[:_MAIL_HEAD].decode(csv_text.sniff_encoding(data, encoding or "utf-8"), errors="replace")
     lines = physical_lines(head.removeprefix(_BOM))
     if len(data) > _MAIL_HEAD:
         lines = lines[:-1]  # perhaps cut
-    first = next((line for line in lines if line.strip()), "")
-    return bool(lines) and bool(_MBOX_FROM.match(first) or _is_mail_message(lines))
+    first = next((n for n, line in enumerate(lines) if line.strip()), len(lines))
+    opens_mbox = (first + 1 < len(lines) and lines[first].startswith("From ")
+                  and bool(_FIELD_NAME_BYTES.match(lines[first + 1].encode("utf-8", "replace"))))
+    return bool(lines) and (opens_mbox or _is_mail_message(lines))
 
 
 def _ascii_compatible(encoding: str) -> bool:
@@ -2949,10 +2982,12 @@ _MAIL_TEXT_NOTES = {
 def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None = None,
                     label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
     """Newsletters received by e-mail: one message saved as a file (`.eml`) or a mailbox of them
-    (mbox, RFC 4155: each message opens with a `From ` line after a blank line or at the file's
-    start, blank lines before the first aside; a body line mboxrd wrote as `>From ` is read as
-    `From `). Each message is an article, parsed from its own bytes by the standard library's
-    e-mail parser (MIME parts, quoted-printable and base64), so a mailbox may hold messages in
+    (mbox, RFC 4155: each message opens with a `From <sender> <asctime date>` line after a blank
+    line or at the file's start and before a header line, `_mbox_separators`; blank lines before
+    the first aside; a body line that merely opens `From `, which mboxo leaves unquoted, stays in
+    its message's body, and one mboxrd wrote as `>From ` is read as `From `). Each message is an
+    article, parsed from its own bytes by the standard library's e-mail parser (MIME parts,
+    quoted-printable and base64), so a mailbox may hold messages in
     different charsets: its Subject the headline, its text part (else its HTML part, cleaned as any
     body) the body, its Date the publication time, its Message-ID the id and its sender's name
     (else address) the source; then validated as a feed's records are (`_parse_json_feed`).
@@ -2966,8 +3001,17 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
     `mail_body_unreadable_lines`, `mail_body_unreadable`). A file in an encoding that does not
     write ASCII as ASCII (UTF-16) is decoded whole first (`decode_text`).
 
+    A line placed as a separator (after a blank line, before a header line) whose date is in no
+    form `_MBOX_FROM` knows stays in the text it is in, its line listed in notes
+    `mbox_from_in_body_lines` and `mbox_from_in_body`; a file that opens with such a line is one
+    message when it holds no other.
+
     Lineage: the line where the message opens (in a mailbox, the line after its `From ` line,
     which is a non-data line `mbox_separator`). Format `news_mail`.
+
+    Raises:
+        FileRefused: a mailbox whose separator lines all give their date in no known form (two or
+            more lookalikes and no separator): where each message opens cannot be told.
     """
     import email
     import email.policy
@@ -2976,13 +3020,24 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
     if not _ascii_compatible(csv_text.sniff_encoding(data, encoding or "utf-8")):
         data, encoding = decode_text(path, data, encoding).encode("utf-8"), "utf-8"
     lines = data.removeprefix(codecs.BOM_UTF8).split(b"\n")
-    starts = [n for n, line in enumerate(lines)
-              if _MBOX_FROM_BYTES.match(line) and (n == 0 or not lines[n - 1].strip())]
+    starts, lookalikes = _mbox_separators(lines)
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if not starts and first in lookalikes:
+        if len(lookalikes) > 1:
+            raise FileRefused(
+                f"{path}: lines {', '.join(str(n + 1) for n in lookalikes[:10])}: an mbox mailbox whose 'From ' "
+                f"lines ({lines[first][:80].decode('ascii', 'replace').rstrip()!r}) give the time in no form "
+                "known here (asctime, as RFC 4155 writes it: 'From alice@example.com Thu May  3 09:00:00 2024'), "
+                "so where each message opens cannot be told from a body line; export the mailbox again as mbox "
+                "(mboxrd), or as one .eml file per message")
+        starts, lookalikes = [first], []  # one message whose first line is its sender's 'From ' line
     chunks = ([(start, lines[start + 1:end]) for start, end in zip(starts, [*starts[1:], len(lines)])]
               if starts else [(0, lines)])
     out = _Collector("news_mail", label_map=label_map or {})
     out.notes["articles_in"] = ["mbox messages" if starts else "one e-mail message"]
     out.non_data_lines.extend((n + 1, "mbox_separator") for n in starts)
+    for n in lookalikes:
+        out.note_line("mbox_from_in_body_lines", n + 1)
     records = []
     for number, (start, chunk) in enumerate(chunks, start=1):
         line = start + (2 if starts else 1)
@@ -3011,6 +3066,13 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
         if noted := parsed.notes.get(f"{name}_lines"):
             shown = ", ".join(map(str, noted[:10])) + (f" and {len(noted) - 10} more" if len(noted) > 10 else "")
             parsed.notes[name] = f"{path}: message{'s' if len(noted) > 1 else ''} at line {shown}: {said}"
+    if noted := parsed.notes.get("mbox_from_in_body_lines"):
+        shown = ", ".join(map(str, noted[:10])) + (f" and {len(noted) - 10} more" if len(noted) > 10 else "")
+        parsed.notes["mbox_from_in_body"] = (
+            f"{path}: line{'s' if len(noted) > 1 else ''} {shown}: a line opening 'From ' after a blank line and "
+            "before a header line, with no date in asctime form (RFC 4155: 'From alice@example.com Thu May  3 "
+            "09:00:00 2024'), was kept in the text of the message it is in; if it opens a message of its own, "
+            "export the mailbox again as mbox (mboxrd) or as one .eml file per message")
     return parsed
 
 

@@ -821,3 +821,74 @@ def test_a_mailbox_that_opens_with_blank_lines_is_read_as_mail(tmp_path, data_di
     assert parsed.rows.select("doc_id", "text_clean", "_source_line").rows() == [
         ("helsingin sanomat:m-1@news.example", first, 4), ("helsingin sanomat:m-2@news.example", second, second_from + 1)]
     assert parsed.non_data_lines == [(3, "mbox_separator"), (second_from, "mbox_separator")]
+
+
+def test_an_unquoted_from_line_in_a_body_stays_in_its_message(tmp_path, data_dir):
+    """mboxo quotes no body line: a newsletter paragraph opening `From the desk: ... 2024` after a
+    blank line split its message in two (three articles from two messages, the second without
+    headers). Only a `From <sender> <asctime date>` line followed by a header line opens a
+    message; the body keeps the line, and an mboxrd `>From ` line is read as `From `."""
+    first, second = _wartsila_news(data_dir)
+    body = (f"{first}\n\nFrom the desk: rates rose 25 bp through May 2024\n"
+            f"From 2024 on, the bank reports quarterly.\n>From the archive: {second}")
+    mbox = tmp_path / "desk_2024-05.mbox"
+    mbox.write_bytes(b"".join(
+        separator + _newsletter("Helsingin Sanomat <talous@hs.example.fi>", "Rates", text, "utf-8", n) + b"\n"
+        for n, (separator, text) in enumerate([(b"From alice@example.com Thu May  2 09:00:00 2024\n", body),
+                                               (b"From MAILER-DAEMON Thu May  2 09:15:00 2024\n", second)], start=1)))
+    second_from = mbox.read_bytes().split(b"\n").index(b"From MAILER-DAEMON Thu May  2 09:15:00 2024") + 1
+    parsed = parse_news_file(mbox)
+    parsed.reconcile()
+    assert parsed.format == "news_mail" and parsed.quarantine.height == 0
+    rows = parsed.rows.select("doc_id", "text_raw", "_source_line").rows()
+    assert [(r[0], r[2]) for r in rows] == [("helsingin sanomat:m-1@news.example", 2),
+                                           ("helsingin sanomat:m-2@news.example", second_from + 1)]
+    assert rows[0][1] == body.replace(">From the archive", "From the archive")
+    assert rows[1][1] == second
+    assert parsed.non_data_lines == [(1, "mbox_separator"), (second_from, "mbox_separator")]
+
+
+@pytest.mark.parametrize("separator", [
+    "From alice@example.com Thu May  3 09:00:00 2024",      # RFC 4155: asctime, UTC
+    "From alice@example.com Thu May 03 09:00:00 2024",      # day zero-padded
+    "From 1797482394@xxx Thu May 03 09:00:00 +0000 2024",   # Gmail's export: zone before the year
+    "From alice@example.com Thu May  3 09:00 CET DST 2024",  # mbox(5): no seconds, a zone name
+    "From alice@example.com Thu May  3 09:00:00 2024 +0200",  # zone after the year
+    "From - Thu May  3 09:00:00 2024",                      # Thunderbird
+    "From alice  Thu May  3 09:00:00 2024 remote from uucp",  # two spaces; UUCP's trailing words
+    "From alice@example.com Thu May  3 09:00:00 2024\r",    # CRLF
+])
+def test_mbox_separator_lines_in_the_forms_mail_programs_write_are_read(separator):
+    """The `From ` line forms of RFC 4155 and of the mailers that vary it each open a message;
+    a sentence that opens `From ` does not, nor a separator form not followed by a header."""
+    from risk_assets.lib.ingest.news_formats import _mbox_separators
+
+    lines = [separator.encode(), b"From: Desk <desk@news.example>", b"", b"body", b"",
+             b"From the desk: rates rose in May 2024", b"text",
+             b"", separator.encode(), b"", b"From: x"]
+    assert _mbox_separators(lines) == ([0], [])
+
+
+def test_a_from_line_with_no_asctime_date_is_named_not_split_at(tmp_path, data_dir):
+    """A line that sits where a separator would (after a blank line, before a header line) but
+    gives no asctime date stays in its message's text and is named in the notes; a mailbox whose
+    every separator is of that kind is refused, since its messages cannot be told apart."""
+    first, second = _wartsila_news(data_dir)
+    message = _newsletter("Helsingin Sanomat <talous@hs.example.fi>", "Rates", first, "utf-8", 1)
+    mbox = tmp_path / "desk.mbox"
+    mbox.write_bytes(b"From MAILER-DAEMON Thu May  2 09:00:00 2024\n" + message
+                     + b"\nFrom the desk, 2 May\nNote: " + second.encode() + b"\n")
+    parsed = parse_news_file(mbox)
+    parsed.reconcile()
+    (text,) = [r[0] for r in parsed.rows.select("text_raw").rows()]
+    assert text == f"{first}\n\nFrom the desk, 2 May\nNote: {second}"
+    lookalike = mbox.read_bytes().split(b"\n").index(b"From the desk, 2 May") + 1
+    assert parsed.notes["mbox_from_in_body_lines"] == [lookalike]
+    assert parsed.notes["mbox_from_in_body"].startswith(f"{mbox}: line {lookalike}: a line opening 'From '")
+    odd = tmp_path / "odd.mbox"
+    odd.write_bytes(b"From desk 2024-05-02\n" + message + b"\nFrom desk 2024-05-03\n" + message)
+    with pytest.raises(FileRefused, match=r"odd.mbox: lines 1, \d+: an mbox mailbox whose 'From ' lines"):
+        parse_news_file(odd)
+    one = tmp_path / "one.eml"
+    one.write_bytes(b"From desk 2024-05-02\n" + message)
+    assert parse_news_file(one).rows.select("text_raw").rows() == [(first,)]
