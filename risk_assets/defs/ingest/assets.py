@@ -110,7 +110,9 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
 def raw_loans(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     from risk_assets.lib.ingest.loan_formats import parse_loan_file
 
-    parse = partial(parse_loan_file, mapping_dirs=[lake.home.mappings], landing=lake.home.landing_loans)
+    # a large tape types its values for most of a minute: the same log says how far it is
+    parse = partial(parse_loan_file, mapping_dirs=[lake.home.mappings], landing=lake.home.landing_loans,
+                    progress=context.log.info)
     return _land(context, lake, "loans", parse, [
         "loan_key", "portfolio", "origination_date", "loan_status", "default_flag", "loan_amount",
         "term_months", "int_rate", "_source_file", "_source_line",

@@ -398,7 +398,9 @@ def land_folder(
         asset: the asset name recorded in quality.quarantine (raw_loans, raw_news).
         progress: called with one line before each new file is read, one once it is read (rows to
             load and to quarantine) and one when it is landed, so a long file (the 46 MB SBA tape
-            reads for about 45 s and writes for about as long) is not silence in the run's log.
+            reads for about 45 s and writes for about as long) is not silence in the run's log;
+            `raw_loans` gives its parser the same callback, which says between the first two lines
+            how far the read is (`parse_loan_file`'s `progress`).
 
     Raises:
         LandingFailed: after the whole batch, when any file failed to reconcile or to parse.

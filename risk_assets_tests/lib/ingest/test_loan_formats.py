@@ -326,3 +326,45 @@ def test_parquet_float_ids_with_a_fraction_or_sign_are_quarantined_and_nan_is_co
     assert parsed.rows.select("source_loan_id", "loan_amount", "annual_income").rows() == [
         ("1077501", amounts[0], incomes[0]), ("1076863", amounts[3], incomes[3]), ("1075358", amounts[4], None)]
     assert parsed.notes["nan_values"] == {"annual_inc": 1}
+
+
+@pytest.mark.parametrize(("tape", "every", "mapped"), [
+    ("sba", 700, False), ("lendingclub", 9_000, False), ("F07_polars_type_pitfalls.csv", 8, True),
+    ("F11_loans_asof_2024-06-30_implausible.csv", 5, True)])
+def test_typing_a_tape_says_how_far_it_is_and_reads_the_same_values(
+        data_dir, cases_dir, case_mappings, tmp_path, tape, every, mapped):
+    """The SBA national tape (899,164 records) logged nothing for about 40 s between `reading` and
+    `read in`: typing its values is most of that. A progress line after every `progress_rows`
+    records typed, the counts adding up to the file's records, and the rows and quarantine the
+    same as without progress (money, rates, zip3, terms typed slice by slice; dates whole)."""
+    if tape == "sba":
+        path = tmp_path / "sba_subset.csv.gz"
+        with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt") as src, gzip.open(path, "wt") as dst:
+            dst.writelines(islice(src, 2501))
+    elif tape == "lendingclub":
+        path = data_dir / "loans" / "lendingclub_2007_2011.csv"
+    else:
+        path = cases_dir / tape
+    mapping_dirs = case_mappings if mapped else ()
+    lines: list[str] = []
+    quiet = parse_loan_file(path, mapping_dirs)
+    told = parse_loan_file(path, mapping_dirs, progress=lines.append, progress_rows=every)
+    assert told.rows.equals(quiet.rows) and told.quarantine.equals(quiet.quarantine)
+    assert told.notes == quiet.notes
+    typed = quiet.rows.height + quiet.quarantine.get_column("line").n_unique()
+    assert re.fullmatch(rf"{re.escape(path.name)}: {quiet.data_records:,} records split "
+                        r"into \d+ fields; typing their values, \d+ s since reading began", lines[0])
+    said = (rf"{re.escape(path.name)}: values typed for ([\d,]+) of {typed:,} records \(\d+%\), "
+            r"\d+ s since reading began")
+    counts = [int(re.fullmatch(said, line).group(1).replace(",", "")) for line in lines[1:]]
+    assert counts == [*range(every, typed, every), typed]
+    slices = [b - a for a, b in zip([0, *counts], counts)]
+    assert slices[:-1] == [every] * (len(slices) - 1) and 0 < slices[-1] <= every and sum(slices) == typed
+
+
+def test_a_small_tape_types_at_once_and_says_only_that_it_is_split(data_dir):
+    """By default a tape is typed in slices of a tenth of its records, at least PROGRESS_MIN_ROWS:
+    the LendingClub sample (39,786 records) in one pass."""
+    lines: list[str] = []
+    parse_loan_file(data_dir / "loans" / "lendingclub_2007_2011.csv", progress=lines.append)
+    assert len(lines) == 1 and lines[0].startswith("lendingclub_2007_2011.csv: 39,786 records split into ")
