@@ -12,7 +12,8 @@ Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 `raw_loans_idless_repeats` (id-less tapes that repeat an earlier file's loans, WARN, nothing
 quarantined), `raw_loans_ids_changed` (a tape holding an earlier tape's loans under other ids, WARN,
 nothing quarantined), `raw_loans_missing_from_newest` (open loans a portfolio's newest tape no longer
-carries, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
+carries, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `raw_news_footer_totals`
+(a news export's stated count of stories against its records, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
 scored without their origination record, WARN). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
 
@@ -155,6 +156,16 @@ raw_loans_missing_from_newest = _lake_check(
     ),
 )
 
+raw_news_footer_totals = _lake_check(
+    "raw_news", "raw_news_footer_totals", outcome_of="footers:news_footer_mismatches",
+    description=(
+        "raw.news: every count of stories a news export's footer states ('Total: 5 stories') equals the "
+        "records the file holds. A mismatch means a story was lost, or added, before the file landed (an "
+        "export cut short, a hand edit): the check names the file, the footer's line and both counts. "
+        "Severity WARN; nothing is quarantined."
+    ),
+)
+
 raw_loans_footer_totals = _lake_check(
     "raw_loans", "raw_loans_footer_totals", outcome_of="footers:footer_mismatches",
     description=(
@@ -206,6 +217,7 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     raw_loans_ids_changed,
     raw_loans_missing_from_newest,
     raw_loans_footer_totals,
+    raw_news_footer_totals,
     loan_features_no_leakage,
     loan_features_origination_terms,
 ]

@@ -1345,7 +1345,8 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     the CSV that "Save as" would write from it (`workbook.records`: the values Excel last calculated)
     and validated row by row as a feed CSV's records (`_feed_record`). A row's line is its row
     number in Excel; rows above the header are notes, empty ones blank, a repeat of the header
-    `repeated_header`; a row with values beyond the header's last column is quarantined whole
+    `repeated_header`, rows under the last story written for a reader `footer_note` (`_footer_lines`);
+    a row with values beyond the header's last column is quarantined whole
     (`malformed_record`). A date-time cell under the publication-time column is read at its time of
     day (no zone: taken as UTC, as in a CSV), a date cell (its number format shows no time) as a day
     alone (`is_date_only`). Notes name the sheet read, its header row and the sheets
@@ -1383,15 +1384,88 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     for line, raw, message in records.malformed.iter_rows():
         out.data_records += 1
         out.reject(line, None, "*", "malformed_record", raw, f"{path}: sheet {sheet.name!r} row {line}: {message}")
+    below = max(records.malformed.get_column("line").to_list(), default=0)  # a footer is under every record
+    footer = {line: text for line, text in _footer_lines(
+        [(values[-1], values[:-1]) for values in records.fields.iter_rows()], len(records.header),
+        [i for name, i in columns.items() if name in ("headline", "body")]).items() if line > below}
     for values in records.fields.iter_rows():  # the header's columns in order, then _source_line
         line = values[-1]
+        if line in footer:
+            continue
         out.data_records += 1
         record = {canonical: values[i] for canonical, i in columns.items()}
         if by_url and not record["doc_id"].strip():
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", line)
         _feed_record(out, path, line, sha256, record, where=f"{path}: sheet {sheet.name!r} row {line}")
+    if footer:
+        _note_footer(out, footer, out.data_records)
     return out.parsed()
+
+
+FOOTER_PHRASE = re.compile(
+    r"(?i)^\W*(?:(?:grand\s+)?totals?\b|sources?\b|copyright\b|©|\(c\)|exported\b|generated\b|downloaded\b|"
+    r"printed\b|retrieved\b|extracted\b|report\s+(?:generated|run)\b|data\s+as\s+of\b|page\s+\d+\s+of\s+\d+|"
+    r"end\s+of\s+(?:report|file|export|list|results)\b|disclaimer\b|produced\s+by\b|powered\s+by\b|"
+    r"\d[\d,]*\s+(?:stories|articles|items|results|headlines|documents|records|rows)\b)")
+"""How the lines a terminal or a news database writes under its last story open: a count ('Total: 5
+stories'), the provenance ('Source: Bloomberg L.P. (c) 2024', 'Copyright ...', '(c) ...'), the
+export ('Exported by user jdoe on ...', 'Generated ...', 'Page 1 of 1', 'End of report'), or a
+count alone ('12 stories', '(30 rows)')."""
+FOOTER_COUNT = re.compile(r"(?i)\b(\d[\d,]*)\s+(?:stories|articles|items|results|headlines|news|documents|records|rows)\b")
+"""The number of stories a footer states ('Total: 5 stories', '12 results'), checked against the
+file's records (notes['footer_totals'])."""
+
+
+def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None]], width: int,
+                  text_columns: Iterable[int]) -> dict[int, str]:
+    """The footer of a feed: {line: text} for the records below its last story that hold one value
+    only and are written for a reader, not a story (line order kept by the caller).
+
+    Read from the end, blank records skipped: a record is a footer line when its one value opens as
+    footers do (FOOTER_PHRASE: 'Total: 5 stories', 'Source: Bloomberg L.P. (c) 2024', 'Exported by
+    user jdoe on 2024-05-03 07:00'), wherever it stands (a one-field line too), or when it is text for
+    a reader (two words or more, loan tapes' NOTE_TEXT) in a column that holds no article text (the
+    date's, the id's). The first record that is neither ends the footer: a headline-only story at the
+    end ('Nokia wins 5G deal') stays a story, and so does any record above a story.
+
+    `records`: (line, fields; None for a blank record), in file order; `width`: the header's columns;
+    `text_columns`: the indexes of the headline and body columns.
+    """
+    from risk_assets.lib.ingest.loan_formats import NOTE_TEXT
+
+    text_columns = set(text_columns)
+    footer: dict[int, str] = {}
+    for line, fields in reversed(records):
+        values = [(i, value.strip()) for i, value in enumerate(fields or []) if value.strip()]
+        if not values or re.match(csv_text.END_OF_FILE_MARKER, values[0][1]):  # blank, or DOS's Ctrl-Z
+            continue
+        if len(values) != 1:
+            break
+        index, value = values[0]
+        in_column = len(fields) in (width, width + 1) and index not in text_columns
+        if not (FOOTER_PHRASE.match(value) or (in_column and re.search(NOTE_TEXT, value))):
+            break
+        footer[line] = value
+    return footer
+
+
+def _note_footer(out: _Collector, footer: Mapping[int, str], records: int) -> None:
+    """The footer lines as non-data (`footer_note`) and their notes: `footer_notes` ("line: text")
+    and, for each that states a number of stories (FOOTER_COUNT), an entry of `footer_totals` as a
+    loan tape's row count has it, {"line N": {line, footer, source, stated, records, matches}}, with
+    `records` the file's data records: check `raw_news_footer_totals` names a mismatch, a story lost
+    (or added) before the file landed."""
+    out.non_data_lines.extend((line, "footer_note") for line in sorted(footer))
+    out.notes["footer_notes"] = [f"{line}: {text[:120]}" for line, text in sorted(footer.items())]
+    totals = {}
+    for line, text in sorted(footer.items()):
+        if (found := FOOTER_COUNT.search(text)) is not None:
+            stated = int(found[1].replace(",", ""))
+            totals[f"line {line}"] = {"line": line, "footer": text[:120], "source": f"the footer {text[:60]!r}",
+                                      "stated": stated, "records": records, "matches": stated == records}
+    if totals:
+        out.notes["footer_totals"] = totals
 
 
 def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offset: int = 0,
@@ -1417,7 +1491,12 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
     if unescape is not None:  # PostgreSQL COPY text: quotes are text, backslashes escape
         out.notes["copy_text_format"] = ("PostgreSQL COPY text format: \\N is NULL, backslash escapes "
                                          "(\\n, \\t, \\\\) decoded")
-    for number, fields, raw, re_read, alone in _csv_records(lines, len(header), fmt):
+    parsed = list(_csv_records(lines, len(header), fmt))
+    footer = _footer_lines([(number, fields) for number, fields, *_ in parsed], len(header),
+                           [i for name, i in columns.items() if name in ("headline", "body")])
+    for number, fields, raw, re_read, alone in parsed:
+        if number in footer:
+            continue
         number += offset
         if re_read:
             out.note_line("stray_quote_lines", number)
@@ -1455,6 +1534,8 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", number)
         _feed_record(out, path, number, sha256, record)
+    if footer:
+        _note_footer(out, {number + offset: text for number, text in footer.items()}, out.data_records)
     return out.parsed()
 
 

@@ -6,7 +6,9 @@ file (`loan_formats._footer_check`) and keeps the verdict in the file's notes (`
 A database client's row count (`(30 rows)`, `30 rows selected.`) is checked against the records the
 file holds. A footer that does not match says that the file lost a data line before it landed (a
 hand edit, a cut copy) or that loans of it were quarantined: `footer_mismatches` reports it as a
-warning, so it is not left inside the notes.
+warning, so it is not left inside the notes. A news export's count of its stories ('Total: 5
+stories', `news_formats._note_footer`) is checked against the records it holds the same way
+(`news_footer_mismatches`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from risk_assets.lib.lake import table_exists
 from risk_assets.lib.quality.outcome import WARN, CheckOutcome
 
 CHECK = "raw_loans_footer_totals"
+NEWS_CHECK = "raw_news_footer_totals"
 RULE = "footer_total_mismatch"
 
 
@@ -30,11 +33,25 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     loaded, the difference, and the file's quarantined rows (which may explain it); nothing is
     quarantined.
     """
+    return _mismatches(con, "loans", CHECK, "raw_loans")
+
+
+def news_footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """Loaded news files whose footer states a number of stories ('Total: 5 stories') other than
+    the records the file holds. Returns a WARN outcome (rows_checked = loaded news files with such a
+    footer), one failed rule per footer that does not match, naming the file, the footer's line and
+    both counts; nothing is quarantined."""
+    return _mismatches(con, "news", NEWS_CHECK, "raw_news")
+
+
+def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: str) -> CheckOutcome:
+    """`footer_mismatches` over the loaded files of one domain ('loans', 'news')."""
     files = []
     if table_exists(con, "raw.landed_files"):
         files = con.execute(
             "SELECT path, notes, rows_quarantined FROM raw.landed_files "
-            "WHERE domain = 'loans' AND status = 'loaded' AND notes LIKE '%footer_totals%' ORDER BY landed_at, path"
+            "WHERE domain = ? AND status = 'loaded' AND notes LIKE '%footer_totals%' ORDER BY landed_at, path",
+            [domain],
         ).fetchall()
     rules = []
     for path, notes, quarantined in files:
@@ -67,10 +84,11 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
                            + (" and may explain it" if quarantined else
                               ": a data line was lost before the file landed, or the footer is wrong"))})
     mismatched = len(rules)
-    observed = (f"{mismatched} footer total(s) do not match the loans loaded: "
+    what = "loans loaded" if domain == "loans" else "stories the file holds"
+    observed = (f"{mismatched} footer total(s) do not match the {what}: "
                 + "; ".join(dict.fromkeys(r["detail"].split(":")[0] for r in rules))  # a trailer's count and total: one place
                 if mismatched else f"every footer total matches ({len(files)} file(s) with footers)")
-    rules = rules or [{"rule": RULE, "column": "loan_amount", "success": True, "failing": 0,
-                       "detail": "every footer total matches the loans loaded"}]
-    return CheckOutcome(check=CHECK, asset="raw_loans", success=not mismatched, severity=WARN,
+    rules = rules or [{"rule": RULE, "column": "loan_amount" if domain == "loans" else "*", "success": True,
+                       "failing": 0, "detail": f"every footer total matches the {what}"}]
+    return CheckOutcome(check=check, asset=asset, success=not mismatched, severity=WARN,
                         observed=observed, rules=rules, rows_checked=len(files))

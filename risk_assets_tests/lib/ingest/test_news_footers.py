@@ -1,0 +1,109 @@
+"""Lines a terminal or news database writes under the last story of an export ('Total: 5 stories',
+'Source: Bloomberg L.P. (c) 2024', 'Exported by user ...'): non-data lines kept in the notes, never
+quarantined as broken stories, and a stated count of stories checked against the file's records.
+Bodies are real Financial PhraseBank sentences."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import openpyxl
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.quality.footers import news_footer_mismatches
+
+
+@pytest.fixture
+def sentences(data_dir) -> list[str]:
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    return [line.rsplit("@", 1)[0].strip() for line in lines[:6]]
+
+
+def _export(path, sentences, footer: list[str]):
+    rows = ["Date,Headline,Body,Ticker"]
+    rows += [f'2024-05-02T09:0{i}:00Z,Story {i},"{text}",NOKIA.HE' for i, text in enumerate(sentences[:4])]
+    path.write_text("\n".join(rows + footer) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_terminal_exports_footer_is_non_data_and_its_count_is_checked(sentences, tmp_path):
+    path = _export(tmp_path / "terminal.csv", sentences, [
+        ",,,", "Total: 5 stories,,,", "Source: Bloomberg L.P. (c) 2024,,,", "Exported by user jdoe on 2024-05-03 07:00"])
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.data_records == 4 and parsed.rows.height == 4 and parsed.quarantine.height == 0
+    assert sorted(parsed.non_data_lines) == [(6, "blank"), (7, "footer_note"), (8, "footer_note"), (9, "footer_note")]
+    assert parsed.notes["footer_notes"] == [
+        "7: Total: 5 stories", "8: Source: Bloomberg L.P. (c) 2024", "9: Exported by user jdoe on 2024-05-03 07:00"]
+    assert parsed.notes["footer_totals"] == {"line 7": {
+        "line": 7, "footer": "Total: 5 stories", "source": "the footer 'Total: 5 stories'",
+        "stated": 5, "records": 4, "matches": False}}
+
+
+def test_a_stated_count_that_matches_passes_and_one_that_does_not_warns(sentences, tmp_path):
+    good = parse_news_file(_export(tmp_path / "good.csv", sentences, ["4 stories,,,"]))
+    cut = parse_news_file(_export(tmp_path / "cut.csv", sentences, ["Total: 6 stories,,,"]))
+    assert good.notes["footer_totals"]["line 6"]["matches"] is True
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute("CREATE TABLE raw.landed_files (path VARCHAR, domain VARCHAR, status VARCHAR, notes VARCHAR, "
+                    "rows_quarantined BIGINT, landed_at TIMESTAMP)")
+        for path, parsed in ((tmp_path / "good.csv", good), (tmp_path / "cut.csv", cut)):
+            con.execute("INSERT INTO raw.landed_files VALUES (?, 'news', 'loaded', ?, 0, now())",
+                        [str(path), json.dumps(parsed.notes)])
+        outcome = news_footer_mismatches(con)
+    assert not outcome.success and outcome.rows_checked == 2 and outcome.asset == "raw_news"
+    assert [rule["detail"] for rule in outcome.rules] == [
+        "cut.csv line 6: the footer 'Total: 6 stories' states 6 rows, the file holds 4 (-2): rows were lost, "
+        "or added, before the file landed (a paste or transfer cut short, a copy of part of the output)"]
+
+
+def test_a_headline_only_story_at_the_end_stays_a_story(sentences, tmp_path):
+    """Only footer openings, or prose in a column without article text, end a file: a last story
+    with its headline alone (F18) is scored from it; prose on a line of its own is a broken record."""
+    path = _export(tmp_path / "feed.csv", sentences, [
+        ",Nokia wins 5G network deal in Finland,,", "the rest of a body cut by a line break"])
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert "footer_notes" not in parsed.notes
+    assert parsed.rows.filter(parsed.rows["_source_line"] == 6)["headline"].to_list() == [
+        "Nokia wins 5G network deal in Finland"]
+    assert [(r["line"], r["rule"]) for r in parsed.quarantine.iter_rows(named=True)] == [(7, "wrong_field_count")]
+
+
+def test_prose_in_the_date_column_below_the_last_story_is_a_footer(sentences, tmp_path):
+    path = _export(tmp_path / "desk.csv", sentences, ["Compiled for the credit desk,,,", "\x1a"])
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert sorted(parsed.non_data_lines) == [(6, "footer_note"), (7, "end_of_file_marker")]
+    assert parsed.notes["footer_notes"] == ["6: Compiled for the credit desk"] and "footer_totals" not in parsed.notes
+
+
+def test_a_workbooks_footer_rows_are_non_data_at_their_excel_rows(sentences, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "News"
+    sheet.append(["Published", "Headline", "Body"])
+    for i, text in enumerate(sentences[:3]):
+        sheet.append([f"2024-05-02 09:0{i}", f"Story {i}", text])
+    sheet.append([])
+    sheet.append(["Total: 3 articles"])
+    sheet.append([None, None, "Source: Refinitiv Eikon"])
+    book.save(tmp_path / "desk.xlsx")
+
+    parsed = parse_news_file(tmp_path / "desk.xlsx")
+
+    parsed.reconcile()
+    assert parsed.rows.height == 3 and parsed.quarantine.height == 0
+    assert [line for line, kind in parsed.non_data_lines if kind == "footer_note"] == [6, 7]
+    assert parsed.notes["footer_totals"]["line 6"] == {
+        "line": 6, "footer": "Total: 3 articles", "source": "the footer 'Total: 3 articles'",
+        "stated": 3, "records": 3, "matches": True}
