@@ -295,6 +295,33 @@ def blank_reason(text: str) -> str | None:
     return None
 
 
+_ANCHOR = re.compile(r"<a\b[^<>]*>.*?</a\s*>", re.IGNORECASE | re.DOTALL)
+LINK_LABEL_WORDS = 4
+"""The most words of a text outside a link that still reads as its label ('Reuters', 'Yahoo Finance',
+'The Wall Street Journal'), not a sentence of the story's own."""
+
+
+def _links_and_labels_only(text: str) -> bool:
+    """Whether HTML text holds one link or more (`<a ...>...</a>`), no text before the first, and
+    after each at most one label: LINK_LABEL_WORDS words or fewer, no sentence's end ('.', '!',
+    '?'). So a list of links to stories (Google News RSS writes each item's description so, each
+    link followed by its outlet's name in a `<font>`) or a lone 'Read more' link, whose text is no
+    story of this article's; a sentence before a 'Read more' link is the story."""
+    if "<" not in text or not _ANCHOR.search(text):
+        return False
+    before, *after = _ANCHOR.split(text)
+
+    def labels(part: str) -> list[str]:
+        return [label for label in (fold_whitespace(html.unescape(piece)) for piece in _TAG.sub("\n", part).split("\n"))
+                if label]
+
+    if labels(before):
+        return False
+    return all(len(found := labels(part)) <= 1 and all(len(label.split()) <= LINK_LABEL_WORDS
+                                                       and not label.endswith((".", "!", "?")) for label in found)
+               for part in after)
+
+
 def _not_text_reason(text: str) -> str | None:
     """Why a text field's value, blank or not, is no text to read: `placeholder` (PLACEHOLDERS),
     `spreadsheet_error` (an Excel error value such as #N/A or #VALUE!), `number_only` (digits and
@@ -352,7 +379,9 @@ def is_usable_text(text: str | None) -> Usability:
     enable cookies.", "Click here to subscribe"), `punctuation_only`
     (a lone dash, an ellipsis, "—", "..."; a lone zero-width or direction mark is whitespace only), `link_only`
     (only URLs), `ticker_only` ("$AAPL $MSFT https://t.co/x"), `markup_only` (nothing left once `clean_text` has
-    removed tags, as in "<p></p>"). The reasons of `blank_reason` are applied to the text as
+    removed tags, as in "<p></p>"), `link_list` (HTML whose text is links and short labels only, as an
+    aggregator writes in place of a story: Google News's `<a href=...>Nokia wins 5G deal</a>
+    <font>Reuters</font>`, or a lone 'Read more' link). The reasons of `blank_reason` are applied to the text as
     delivered and then to its cleaned form, so "&nbsp;" is whitespace only and "&mdash;"
     punctuation only.
     """
@@ -362,6 +391,8 @@ def is_usable_text(text: str | None) -> Usability:
         return Usability(False, "empty")
     if reason := blank_reason(text) or _not_text_reason(text):
         return Usability(False, reason)
+    if _links_and_labels_only(text):
+        return Usability(False, "link_list")
     cleaned = clean_text(text)
     if not cleaned.text and cleaned.had_tags:
         return Usability(False, "markup_only")

@@ -142,6 +142,12 @@ def test_invisible_characters_go_emoji_joiners_stay_and_neither_is_a_repair(data
         ("404 Not Found", "page_notice"),
         ("<p>[Removed]</p>", "placeholder"),  # judged again once the tags are gone
         ("<p>Please enable JavaScript</p>", "page_notice"),
+        # an aggregator's links in place of a story (Google News RSS descriptions)
+        ('<a href="https://news.google.com/rss/articles/CBMi">Nokia wins 5G deal</a>&nbsp;&nbsp;'
+         '<font color="#6f6f6f">Reuters</font>', "link_list"),
+        ('<ol><li><a href="x">Nokia shares rise</a>&nbsp;<font>Yahoo Finance</font></li>'
+         '<li><a href="y">Nokia beats forecasts</a>&nbsp;<font>CNBC</font></li></ol>', "link_list"),
+        ("<a href='https://example.com/a'>Read more</a>", "link_list"),
     ],
 )
 def test_no_usable_text_has_a_reason(text, reason):
@@ -154,7 +160,9 @@ def test_no_usable_text_has_a_reason(text, reason):
                                   "Acme halts lending https://t.co/x7Gq2", "Acme Lending said subscribers grew 5%.",
                                   "403 jobs cut at Acme", "Subscribers to the bond issue were paid in full.",
                                   "Access denied: EU blocks Acme bid for Beta Bank",
-                                  "Subscribe for shares in Acme rights issue", "<title>Acme beats</title>"])
+                                  "Subscribe for shares in Acme rights issue", "<title>Acme beats</title>",
+                                  "<p>Acme Lending beat estimates.</p> <a href='https://example.com/a'>Read more</a>",
+                                  "Acme <a href='https://example.com/a'>Lending</a> beat estimates in the quarter"])
 def test_real_text_is_usable(text):
     assert is_usable_text(text).usable
     assert is_usable_text(text).reason is None

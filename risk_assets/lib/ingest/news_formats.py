@@ -1770,6 +1770,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     if not body_use.usable and (fallback_use := is_usable_text(fallback)).usable:
         out.note_line("body_from_fallback_lines", number)
         body, body_use = fallback, fallback_use
+    if body_use.reason == "link_list" and headline_use.usable:  # an aggregator's links: the headline is the story
+        out.note_line("body_link_list_lines", number)
     if not (body_use.usable or headline_use.usable):
         out.reject(number, key, "body", "no_usable_text", body,
                    f"{where}: no usable text (body: {body_use.reason}; headline: {headline_use.reason})")
@@ -1811,11 +1813,12 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         doc_id = keyed
     use_body = body_use.usable
     text_raw = body if use_body else headline
+    clean_from = None if use_body else _without_source_suffix(headline, _optional(record.get("source")))
     article = doc_key(doc_id)
     if article in out.first_line_of:
         first = out.first_line_of[article]
         kept = out.rows[out.row_of[article]]
-        if clean_text(text_raw).text != kept["text_clean"]:
+        if clean_text(clean_from or text_raw).text != kept["text_clean"]:
             verdict = "different text: the first version is kept"
         elif label != kept["label"]:
             verdict = f"same text, different label: {label or 'none'} here, {kept['label'] or 'none'} kept"
@@ -1826,12 +1829,24 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
                    f"{where}: article id {doc_id!r} is already on line {first}{written} ({verdict})")
         return
     out.first_line_of[article], out.row_of[article] = number, len(out.rows)
+    if clean_from is not None:
+        out.note_line("headline_source_suffix_lines", number)
     out.text_row(
         line=number, doc_id=doc_id, source=_source(out, number, path, record.get("source")),
         ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body,
         text_raw=text_raw, text_field="body" if use_body else "headline",
-        label=label, published_at=published_at,
+        label=label, published_at=published_at, clean_from=clean_from,
     )
+
+
+def _without_source_suffix(headline: str, source: str | None) -> str | None:
+    """A headline without the outlet's name an aggregator appends to it ('Nokia wins 5G deal - Reuters'
+    under source 'Reuters', as Google News writes every title; ' | ' and ' — ' too), for the text
+    scored and compared (`text_clean`; the headline stays as written); None when it has none."""
+    if not source or not source.strip():
+        return None
+    found = re.fullmatch(rf"(.+?)\s+[-|\u2013\u2014]\s+{re.escape(source.strip())}\s*", headline, re.IGNORECASE | re.DOTALL)
+    return found[1] if found and is_usable_text(found[1]).usable else None
 
 
 def _present(value: str) -> bool:

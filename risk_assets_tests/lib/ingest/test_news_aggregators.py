@@ -1,0 +1,71 @@
+"""Aggregators' feeds (Google News RSS): an item's description is a list of links to stories, its own
+or a cluster of other outlets', and its title ends with the outlet's name. The story read is the
+headline, without that name; nothing is quarantined and nothing else is dropped."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+
+
+@pytest.fixture
+def headlines(data_dir) -> list[str]:
+    """Three PhraseBank sentences, shortened to the length of a headline."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    return [" ".join(line.rsplit("@", 1)[0].split()[:9]) for line in lines[10:13]]
+
+
+def _google_news(headlines: list[str], body_of_third: str) -> str:
+    """A Google News search feed as it is served: each description is escaped HTML, a link to the
+    story and the outlet's name in a <font>; the second item is a cluster of two outlets' stories."""
+    outlets = ["Reuters", "Yahoo Finance", "Kauppalehti"]
+    descriptions = [
+        f'<a href="https://news.google.com/rss/articles/CBMi0?oc=5" target="_blank">{headlines[0]}</a>'
+        f'&nbsp;&nbsp;<font color="#6f6f6f">Reuters</font>',
+        f'<ol><li><a href="https://news.google.com/rss/articles/CBMi1">{headlines[1]}</a>&nbsp;&nbsp;'
+        f'<font color="#6f6f6f">Yahoo Finance</font></li><li><a href="https://news.google.com/rss/articles/CBMi9">'
+        f'Nokia beats forecasts</a>&nbsp;&nbsp;<font color="#6f6f6f">CNBC</font></li></ol>',
+        body_of_third,
+    ]
+    items = "\n".join(f"""<item><title>{escape(h)} - {o}</title>
+<link>https://news.google.com/rss/articles/CBMi{i}?oc=5</link><guid isPermaLink="false">CBMi{i}</guid>
+<pubDate>Thu, 02 May 2024 2{i}:12:00 GMT</pubDate><description>{escape(d)}</description>
+<source url="https://www.example.com">{o}</source></item>""" for i, (h, o, d) in enumerate(zip(headlines, outlets, descriptions)))
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>"Nokia" - Google News</title>'
+            f'<link>https://news.google.com/search?q=Nokia</link>\n{items}\n</channel></rss>\n')
+
+
+def test_a_google_news_item_is_read_from_its_headline_without_the_outlets_name(tmp_path, headlines):
+    story = f"<p>{headlines[2]}, the company said on Thursday.</p> <a href='https://www.kauppalehti.fi/x'>Read more</a>"
+    path = tmp_path / "google_news.xml"
+    path.write_text(_google_news(headlines, story))
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    rows = parsed.rows.sort("_source_line")
+    assert rows["headline"].to_list() == [f"{headlines[0]} - Reuters", f"{headlines[1]} - Yahoo Finance",
+                                          f"{headlines[2]} - Kauppalehti"]  # as written
+    assert rows["text_field"].to_list() == ["headline", "headline", "body"]
+    assert rows["text_clean"].to_list() == [headlines[0], headlines[1],
+                                            f"{headlines[2]}, the company said on Thursday. Read more"]
+    assert rows["source"].to_list() == ["Reuters", "Yahoo Finance", "Kauppalehti"]
+    assert len(parsed.notes["body_link_list_lines"]) == 2
+    assert parsed.notes["headline_source_suffix_lines"] == parsed.notes["body_link_list_lines"]
+
+
+def test_a_lone_read_more_link_is_no_story_and_a_headline_naming_another_outlet_keeps_it(tmp_path, headlines):
+    path = tmp_path / "google_news.xml"
+    path.write_text(_google_news(headlines, "<a href='https://www.kauppalehti.fi/x'>Read more</a>")
+                    .replace(" - Reuters</title>", " - Bloomberg</title>"))
+
+    parsed = parse_news_file(path)
+
+    rows = parsed.rows.sort("_source_line")
+    assert rows["text_field"].to_list() == ["headline"] * 3
+    assert rows["text_clean"].to_list() == [f"{headlines[0]} - Bloomberg", headlines[1], headlines[2]]
+    assert len(parsed.notes["body_link_list_lines"]) == 3 and len(parsed.notes["headline_source_suffix_lines"]) == 2
