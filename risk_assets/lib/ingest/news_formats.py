@@ -1941,6 +1941,11 @@ _RIC_TICKER = re.compile(r"(?P<symbol>\S+)\.(?P<suffix>[A-Z]{1,2})")
 _US_SHARE_CLASS = re.compile(r"(?P<root>[A-Z]+)(?:[./-](?P<class>[A-Z])|(?P<ric_class>[a-z]))")
 """A US symbol with a one-letter share class: `BRK.B`, `BRK/B` (Bloomberg), `BRK-B`, or `BRKb`
 (the RIC's lower-case class letter)."""
+_BLOOMBERG_SHARE_CLASS = re.compile(r"(?P<root>[A-Z0-9]+)/(?P<class>[A-Z])")
+"""A symbol with a one-letter share class after Bloomberg's slash (`BRK/B`, `ERIC/B`). On an
+exchange outside the US it is written as Refinitiv writes a class there, its letter in lower case
+right after the root (`ERICb.ST`, `VOLVb.ST`, `HMb.ST`, `RDSa.L`); a symbol whose last letter may
+or may not be a class (Bloomberg's on-screen `ERICB SS`) has no slash and is kept as written."""
 ISIN = re.compile(r"[A-Z]{2}[A-Z0-9]{9}[0-9]")
 """An ISIN's shape (ISO 6166): a country code, nine letters or digits, a check digit
 (`isin_check_digit_valid`). It names a security, not where it is listed: no listing can be read
@@ -1972,7 +1977,10 @@ def _canonical_ticker(ticker: str) -> tuple[str, str | None, str | None]:
       `VOD LN Equity`, `LON:VOD`, `XLON:VOD` -> `VOD.L`; `NOKIA FH Equity`, `HEL:NOKIA` ->
       `NOKIA.HE`. The symbol is kept as written (`RDSA LN Equity` -> `RDSA.L`, while Refinitiv
       writes the class in lower case, `RDSa.L`: whether a last letter is a class cannot be told,
-      so the two stay apart). A Hong Kong stock code has four digits, as in its RIC
+      so the two stay apart). A class after Bloomberg's slash is one, and is written as the RIC
+      writes it (`_BLOOMBERG_SHARE_CLASS`: `ERIC/B:SS`, `ERIC/B SS Equity` -> `ERICb.ST`, not
+      `ERIC/B.ST`, which is no RIC); a class after a space (`ERIC B SS`) is kept as written, as
+      `BRK B` is. A Hong Kong stock code has four digits, as in its RIC
       (`5 HK Equity`, `HKG:5` -> `0005.HK`).
     - A ticker already in that form, or with a RIC suffix not in the table (`NESN.VX`), a
       one-letter dot that may be a share class (`BRK.B`, `BF.A`), an exchange code or prefix not in
@@ -2014,6 +2022,8 @@ def _listing(symbol: str, exchange: Exchange) -> str:
             # is written with Bloomberg's slash, so that no US class reads as another listing
             return f"{share['root']}{'/' if letter in _RIC_EXCHANGES else '.'}{letter}"
         return symbol
+    if (share := _BLOOMBERG_SHARE_CLASS.fullmatch(symbol)) is not None:  # ERIC/B -> ERICb
+        symbol = f"{share['root']}{share['class'].lower()}"
     if exchange.ric == "HK" and symbol.isdigit():
         symbol = symbol.lstrip("0").zfill(4)
     return f"{symbol}.{exchange.ric}"

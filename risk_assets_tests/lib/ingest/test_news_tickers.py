@@ -177,3 +177,22 @@ def test_times_split_ratios_and_prices_are_no_tickers(tmp_path, sentences):
         None, "AAPL", "NOKIA.HE", None, None, None, "AAPL", "7203", "0005.HK", None], strict=True))
     assert parsed.notes["ticker_not_a_symbol"] == {"time of day": 2, "split ratio": 3, "number": 2}
     assert parsed.notes["ticker_not_a_symbol_lines"] == [2, 3, 4, 5, 6, 7, 11]
+
+
+def test_a_bloomberg_slash_class_outside_the_us_reads_as_the_ric_class(tmp_path, sentences):
+    """`ERIC/B:SS` (Ericsson B on Stockholm) used to land as `ERIC/B.ST`, which is no RIC: a class
+    after Bloomberg's slash on an exchange outside the US is written as Refinitiv writes it, its
+    letter in lower case after the root, and meets the RIC `ERICb.ST`. A US class keeps its dot or
+    slash (`BRK/B:US` -> `BRK.B`, `BAC/L:US` -> `BAC/L`); a class after a space, or glued on as in
+    Bloomberg's on-screen `ERICB SS`, is kept apart as before."""
+    tickers = ["ERIC/B:SS", "ERIC/B SS Equity", "ERICb.ST", "VOLV/B:SS", "hm/b:ss", "RDS/A LN Equity",
+               "BRK/B:US", "BAC/L:US", "ERIC B SS", "ERIC B SS Equity", "ERICB SS Equity"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(sentences[:11], [
+        "ERICb.ST", "ERICb.ST", "ERICb.ST", "VOLVb.ST", "HMb.ST", "RDSa.L", "BRK.B", "BAC/L",
+        "ERIC B SS", "ERIC B SS Equity", "ERICB.ST"], strict=True))
+    assert parsed.notes["ticker_forms"] == {"Bloomberg quote": 5, "Bloomberg": 3}
+    assert parsed.notes["ticker_normalised_lines"] == [2, 3, 5, 6, 7, 8, 9, 12]
