@@ -2065,17 +2065,29 @@ notes['ticker_not_equity']."""
 
 _SPLIT_RATIO = r"\d+\s*(?::|/|-?\s*for\s*-?)\s*\d+"
 NOT_A_SYMBOL = re.compile(
-    r"(?i)(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?)?)"
+    r"(?i)(?P<either>[1-9]:[1-5]\d)"
+    r"|(?P<time>(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[ap]\.?\s?m\.?)?)"
     rf"|(?P<split>(?:(?:reverse\s+)?(?:stock\s+)?split\s*)?{_SPLIT_RATIO}(?:\s*(?:reverse\s+)?(?:stock\s+)?split)?)"
     r"|(?P<number>[+-]?\d+(?:[.,]\d+)?\s*%|[+-]?\d*[.,]\d+)")
 """A value in a ticker field that names no listing: a time of day (`09:30`, `9:30 am`, `16:00:00`),
-a stock split's ratio (`3:2 split`, `2-for-1`, `1:20 reverse split`) or a number with a decimal
-or a percent sign (a price, `189.50`, or a change, `+2.5%`). No exchange writes a symbol so: a RIC's or Bloomberg quote's suffix and an exchange
-prefix are letters (`VOD.L`, `AAPL:US`, `LON:VOD`), and an all-digit code (Tokyo's `7203`, Hong
-Kong's `5`) has no colon, slash or decimal. Dropped from the field, counted by kind ('time of day',
-'split ratio', 'number') in notes['ticker_not_a_symbol'], its lines listed in
-notes['ticker_not_a_symbol_lines']. A word or two of text (`see note`) cannot be told from a symbol
-with a space (`BRK B`) and is kept as written."""
+a stock split's ratio (`3:2 split`, `2-for-1`, `2 for 1`, `1:20 reverse split`, `10:1`, `1:75`) or
+a number with a decimal or a percent sign (a price, `189.50`, or a change, `+2.5%`). No exchange
+writes a symbol so: a RIC's or Bloomberg quote's suffix and an exchange prefix are letters
+(`VOD.L`, `AAPL:US`, `LON:VOD`), and an all-digit code (Tokyo's `7203`, Hong Kong's `5`) has no
+colon, slash or decimal. Dropped from the field, counted by kind in notes['ticker_not_a_symbol'],
+its lines listed in notes['ticker_not_a_symbol_lines']:
+
+- 'time of day': a clock time no ratio is written as, with seconds, `am`/`pm`, a two-digit hour
+  (`09:30`, `16:00`) or minutes with a leading zero (`9:05`);
+- 'split ratio': a ratio that cannot be a time (`3:2`, `10:1`: one digit after the colon; `1:75`,
+  `30:1`: minutes past 59, an hour past 23) or written with 'split' or 'for' (`1:2 split`,
+  `2-for-1`, `2 for 1`);
+- 'time of day or split ratio': one digit, a colon and two digits from 10 to 59 (`1:10`, `9:30`),
+  which a time of day and a reverse split's ratio (1 new share for 10) are both written as;
+- 'number'.
+
+A word or two of text (`see note`) cannot be told from a symbol with a space (`BRK B`) and is
+kept as written."""
 
 
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -2094,8 +2106,8 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
             counted.append(("ticker_not_equity", (market["market"] or market["sector"]).upper()))
             continue
         if (text := NOT_A_SYMBOL.fullmatch(part)) is not None:  # '09:30', '3:2 split', '189.50'
-            counted.append(("ticker_not_a_symbol", {"time": "time of day", "split": "split ratio",
-                                                    "number": "number"}[text.lastgroup]))
+            counted.append(("ticker_not_a_symbol", {"either": "time of day or split ratio", "time": "time of day",
+                                                    "split": "split ratio", "number": "number"}[text.lastgroup]))
             continue
         if ISIN.fullmatch(part) and isin_check_digit_valid(part):
             counted.append(("ticker_isins_kept", part))

@@ -196,3 +196,22 @@ def test_a_bloomberg_slash_class_outside_the_us_reads_as_the_ric_class(tmp_path,
         "ERIC B SS", "ERIC B SS Equity", "ERICB.ST"], strict=True))
     assert parsed.notes["ticker_forms"] == {"Bloomberg quote": 5, "Bloomberg": 3}
     assert parsed.notes["ticker_normalised_lines"] == [2, 3, 5, 6, 7, 8, 9, 12]
+
+
+def test_a_split_ratio_is_not_named_a_time_of_day(tmp_path, sentences):
+    """`1:10` (a reverse split's ratio) was counted as a time of day, as was `1:75`, which no clock
+    shows. A ratio that cannot be a time, or written with 'split' or 'for', is a split ratio; a
+    clock time no ratio is written as (`09:30`, `9:05`, `9:30 am`) a time of day; one digit, a
+    colon and two digits up to 59 (`1:10`, `9:30`) may be either and is named so. Each is left out
+    and its row loads."""
+    tickers = ["1:10", "3:2", "09:30", "9:30", "1:2 split", "10:1", "2 for 1", "2-for-1", "1:75", "30:1",
+               "9:05", "9:30 am", "AAPL; 1:10"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(
+        sentences[:13], [None] * 12 + ["AAPL"], strict=True))
+    assert parsed.notes["ticker_not_a_symbol"] == {
+        "time of day or split ratio": 3, "split ratio": 7, "time of day": 3}
+    assert parsed.notes["ticker_not_a_symbol_lines"] == list(range(2, 15))
