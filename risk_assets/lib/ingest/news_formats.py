@@ -43,7 +43,7 @@ from risk_assets.lib.ingest.folders import MONTH_NAMES
 from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNATURE
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
-from risk_assets.lib.text import blank_reason, clean_text, is_usable_text
+from risk_assets.lib.text import NULL_TOKENS, blank_reason, clean_text, is_usable_text
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -2042,7 +2042,10 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     which name a security but not its listing and are kept as written, in
     notes['ticker_isins_kept']. A time of day, a split ratio or a number in the field names no
     listing and is left out (`NOT_A_SYMBOL`: notes['ticker_not_a_symbol'] and
-    notes['ticker_not_a_symbol_lines']), as a currency or an index is (`NOT_EQUITY`)."""
+    notes['ticker_not_a_symbol_lines']), as a currency or an index is (`NOT_EQUITY`), and so is
+    text ('see note', 'n/a', 'Nokia Oyj': `_is_ticker_text`), counted as 'text' in
+    notes['ticker_not_a_symbol'] and listed as written in notes['ticker_text_left_out']; the row
+    loads either way."""
     if value is None:
         return None
     normal, counted = canonical_tickers(value)
@@ -2086,19 +2089,53 @@ its lines listed in notes['ticker_not_a_symbol_lines']:
   which a time of day and a reverse split's ratio (1 new share for 10) are both written as;
 - 'number'.
 
-A word or two of text (`see note`) cannot be told from a symbol with a space (`BRK B`) and is
-kept as written."""
+Text in the field is left out too (`_is_ticker_text`)."""
+
+
+TICKER_PLACEHOLDERS = frozenset({*(NULL_TOKENS - {"na"}), "various", "multiple", "several", "tbd", "tba", "unknown"})
+"""Words a desk writes in a ticker column where it names no stock (compared lowercased): the null
+tokens of text fields (`none`, `n/a`, `nil`, `null`; not `NA`, National Bank of Canada's symbol,
+`NA.TO`, though a field of `NA` alone is a null token as any field is) and `various`, `multiple`,
+`several`, `tbd`, `tba`, `unknown`."""
+_BLOOMBERG_YELLOW_KEYS = frozenset({"EQUITY", "INDEX", "CURNCY", "COMDTY", "CORP", "GOVT", "MTGE", "MUNI", "PFD"})
+"""Bloomberg's yellow keys (market sectors), the last word of a Bloomberg ticker (`AAPL US Equity`,
+`SPX Index`): a word in lower case there is no text."""
+_SPACED_SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9/.&-]*(?:\s+[A-Z])?(?:\s+[A-Z]{2})?")
+"""A symbol written with a space the way `_ticker` keeps one as written, once upper-cased: with a
+one-letter class (`BRK B`), a Bloomberg exchange code without the yellow key (`AAPL SM`) or both
+(`ERIC B SS`)."""
+_PROSE_WORD = re.compile(r"[a-z]{2}")
+"""Two lower-case letters in a row: how a word of prose or a company's name is written (`see`,
+`Nokia`), and never a symbol, whose only lower-case letter is a RIC's class (`RDSa`, `ERICb`)."""
+
+
+def _is_ticker_text(written: str) -> bool:
+    """Whether one ticker of a field (`canonical_tickers`' part, as written) is text, not a symbol:
+    a placeholder (`TICKER_PLACEHOLDERS`: `n/a`, `various`, `TBD`), or words written as prose or a
+    company's name is, with a space between them and a word in lower case (`see note`, `see text`,
+    `Nokia Oyj`): no exchange's symbol has both. Not text: a Bloomberg ticker with its yellow key
+    in any case (`aapl us equity`), and, once upper-cased, a symbol written with a space
+    (`_SPACED_SYMBOL`: `brk b`, `aapl sm`, `eric b ss`), which `_ticker` keeps as written. Several
+    tickers typed in lower case with only spaces between them (`aapl msft`) read as text: the field
+    is split at ',' and ';' only, and such a value was one ticker of no listing (`AAPL MSFT`)."""
+    if written.lower() in TICKER_PLACEHOLDERS:
+        return True
+    words = written.split()
+    if len(words) < 2 or not any(_PROSE_WORD.search(word) for word in words):
+        return False  # one word ('aapl', 'Nokia') or all in upper case ('SEE NOTE': Sealed Air, FiscalNote)
+    return words[-1].upper() not in _BLOOMBERG_YELLOW_KEYS and _SPACED_SYMBOL.fullmatch(written.upper()) is None
 
 
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     """A ticker field as the lake stores it (see `_ticker`), and what to count of it: (note, key)
     pairs for notes['ticker_forms'], ['ticker_exchange_unknown'], ['ticker_isins_kept'],
-    ['ticker_not_equity'] (a currency or crypto-asset, `NOT_EQUITY`, left out) and
-    ['ticker_not_a_symbol'] (a time of day, a split ratio or a number, `NOT_A_SYMBOL`, left out).
-    None when the field names no ticker."""
+    ['ticker_not_equity'] (a currency or crypto-asset, `NOT_EQUITY`, left out),
+    ['ticker_not_a_symbol'] (a time of day, a split ratio or a number, `NOT_A_SYMBOL`, or text,
+    `_is_ticker_text`, left out) and ['ticker_text_left_out'] (that text as written). None when the
+    field names no ticker."""
     tickers, counted = set(), []
     for part in re.split(r"\s*[,;]\s*", value.strip()):
-        part = part.removeprefix("$").strip()
+        part = written = part.removeprefix("$").strip()
         if not part:
             continue
         part = part.upper() if part == part.lower() else part
@@ -2108,6 +2145,9 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
         if (text := NOT_A_SYMBOL.fullmatch(part)) is not None:  # '09:30', '3:2 split', '189.50'
             counted.append(("ticker_not_a_symbol", {"either": "time of day or split ratio", "time": "time of day",
                                                     "split": "split ratio", "number": "number"}[text.lastgroup]))
+            continue
+        if _is_ticker_text(written):  # 'see note', 'n/a', 'Nokia Oyj'
+            counted += [("ticker_not_a_symbol", "text"), ("ticker_text_left_out", written)]
             continue
         if ISIN.fullmatch(part) and isin_check_digit_valid(part):
             counted.append(("ticker_isins_kept", part))

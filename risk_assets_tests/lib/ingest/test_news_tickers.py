@@ -215,3 +215,25 @@ def test_a_split_ratio_is_not_named_a_time_of_day(tmp_path, sentences):
     assert parsed.notes["ticker_not_a_symbol"] == {
         "time of day or split ratio": 3, "split ratio": 7, "time of day": 3}
     assert parsed.notes["ticker_not_a_symbol_lines"] == list(range(2, 15))
+
+
+def test_text_in_a_ticker_field_is_left_out_and_named(tmp_path, sentences):
+    """A desk's ticker column held `see note`, `various`, `TBD`, a company's name: each was kept
+    as a ticker (`SEE NOTE`, `VARIOUS`) and counted as a stock. Text is left out, counted as
+    'text' and listed as written, beside the symbols of its field; every row loads. A symbol typed
+    in lower case, one written with a space (`brk b`, `aapl sm`, `eric b ss`), a Bloomberg ticker
+    typed in lower case and an upper-case pair (`SEE NOTE`: Sealed Air and FiscalNote) stay."""
+    tickers = ["see note", "AAPL; n/a", "various", "multiple", "MSFT, none", "tbd", "see text", "Nokia Oyj",
+               "aapl", "nok", "brk b", "aapl sm", "eric b ss", "aapl us equity", "SEE NOTE", "NA; TBD", "SPX Index"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(sentences[:17], [
+        None, "AAPL", None, None, "MSFT", None, None, None, "AAPL", "NOK", "BRK B", "AAPL SM", "ERIC B SS",
+        "AAPL", "SEE NOTE", "NA", "SPX Index"], strict=True))
+    assert parsed.notes["ticker_not_a_symbol"] == {"text": 9}
+    assert parsed.notes["ticker_text_left_out"] == {
+        "see note": 1, "n/a": 1, "various": 1, "multiple": 1, "none": 1, "tbd": 1, "see text": 1, "Nokia Oyj": 1,
+        "TBD": 1}
+    assert parsed.notes["ticker_not_a_symbol_lines"] == [2, 3, 4, 5, 6, 7, 8, 9, 17]
