@@ -163,6 +163,8 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     _once(con, "news_tickers_one_spelling_per_listing", canonical_news_tickers)
     # a lake whose tickers were rewritten before Bloomberg's web quotes (`AAPL:US`) were read
     _once(con, "news_tickers_bloomberg_quotes", canonical_news_tickers)
+    # a lake that landed a slash class outside the US as `ERIC/B.ST` and text (`Nokia Oyj`) as a ticker
+    _once(con, "news_tickers_slash_classes_and_text", canonical_news_tickers)
 
 
 LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"

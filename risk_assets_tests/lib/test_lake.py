@@ -110,3 +110,23 @@ def test_a_lake_rewritten_before_bloomberg_quotes_were_read_is_rewritten_again(t
         migrations = dict(con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall())
     assert tickers == ["NOKIA.HE", "AAPL"]
     assert migrations["news_tickers_bloomberg_quotes"] == 1
+
+
+def test_a_lake_that_landed_slash_classes_and_text_as_tickers_is_rewritten_once(tmp_path):
+    """A lake loaded before a Bloomberg slash class outside the US read as its RIC and before text
+    was left out: `ERIC/B.ST` meets `ERICb.ST`, a company's name is no ticker, the rest stays."""
+    from risk_assets_tests.lib.quality.lake_rows import lake_with, news_rows
+
+    news = news_rows([("Ericsson wins an order.", "positive"), ("Nokia files its results.", "neutral"),
+                      ("Apple files its results.", "neutral")])
+    news["ticker"] = ["ERICb.ST", "NOKIA.HE", "AAPL"]
+    lake = lake_with(tmp_path / "lake.duckdb", news=[news])
+    with connect(lake) as con:  # as the version before left it
+        con.execute("DELETE FROM raw.lake_migrations WHERE name = 'news_tickers_slash_classes_and_text'")
+        con.execute("UPDATE raw.news SET ticker = 'ERIC/B.ST' WHERE _source_line = 1")
+        con.execute("UPDATE raw.news SET ticker = 'NOKIA.HE,Nokia Oyj' WHERE _source_line = 2")
+    with connect(lake) as con:
+        tickers = [t for (t,) in con.execute("SELECT ticker FROM raw.news ORDER BY _source_line").fetchall()]
+        migrations = dict(con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall())
+    assert tickers == ["ERICb.ST", "NOKIA.HE", "AAPL"]
+    assert migrations["news_tickers_slash_classes_and_text"] == 2
