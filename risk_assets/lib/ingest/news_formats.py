@@ -20,6 +20,8 @@ non-data line; `ParsedFile.reconcile` proves it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import contextvars
 import csv
@@ -3076,27 +3078,28 @@ def _ascii_compatible(encoding: str) -> bool:
 def _mail_text(content: bytes, charset: str | None, encoding: str | None) -> tuple[str, str | None]:
     """Bytes of a message's text as text, and the line note they call for (None: none).
 
-    Read once, in `charset`, the one the part declares; a part labelled ISO-8859-1, US-ASCII or
-    windows-1252 is read as the WHATWG Encoding Standard reads the label, as an RSS feed's
-    declaration is (`news_xml.read_windows_1252_label`: Outlook and Exchange label Windows-1252
-    mail ISO-8859-1, so its `’` and `€` sit at 0x80-0x9F; bytes valid as UTF-8 are read as UTF-8).
-    Text that declares none (a part without a charset; bytes outside ASCII in a header, which RFC
-    6532 allows as UTF-8) is read in `encoding`, the one news settings declare, else as UTF-8,
-    else (not UTF-8) as Windows-1252, Outlook's default for Western mail, noted
-    `mail_charset_assumed_lines`. Bytes not valid in the declared charset or encoding are read as
-    U+FFFD, noted `mail_text_undecodable_lines`.
+    Read once, by the label in force: `charset`, the one the part (or an RFC 2047 encoded word)
+    declares, else `encoding`, the one news settings declare. A label ISO-8859-1, US-ASCII or
+    windows-1252 is read as the WHATWG Encoding Standard reads it, as an RSS feed's declaration is
+    (`news_xml.read_windows_1252_label`: Outlook and Exchange label Windows-1252 mail ISO-8859-1,
+    so its `’` and `€` sit at 0x80-0x9F; bytes valid as UTF-8 are read as UTF-8). Text that
+    declares none and has no encoding from news settings (a part without a charset; bytes outside
+    ASCII in a header, which RFC 6532 allows as UTF-8) is read as UTF-8, else (not UTF-8) as
+    Windows-1252, Outlook's default for Western mail, noted `mail_charset_assumed_lines`. Bytes not
+    valid in the declared charset or encoding are read as U+FFFD, noted
+    `mail_text_undecodable_lines`.
 
     Raises:
         LookupError: a charset Python does not know.
     """
-    if charset is not None and not content.isascii() and _codec_name(charset) in news_xml.WINDOWS_1252_LABELS:
-        return news_xml.read_windows_1252_label(content), None
     declared = charset or encoding
     if declared is None:
         try:
             return content.decode("utf-8"), None
         except UnicodeDecodeError:
             return content.decode("cp1252", errors="replace"), "mail_charset_assumed_lines"
+    if not content.isascii() and _codec_name(declared) in news_xml.WINDOWS_1252_LABELS:
+        return news_xml.read_windows_1252_label(content), None
     try:
         return content.decode(declared), None
     except UnicodeDecodeError:
@@ -3112,17 +3115,54 @@ def _codec_name(label: str) -> str | None:
         return None
 
 
-def _mail_header(message: EmailMessage, name: str, encoding: str | None) -> tuple[str, str | None]:
+def _mail_header(message: EmailMessage, name: str, encoding: str | None) -> tuple[str, set[str]]:
     """The first `name` header of `message` as text (encoded words decoded, lines unfolded), and
-    the line note its bytes outside ASCII call for (`_mail_text`, in no charset); ('', None) when
-    the message has none."""
+    the line notes its text calls for: its bytes outside ASCII (RFC 6532) and its encoded words
+    (RFC 2047) are read by `_mail_text`'s rules, as a part's text is (`_encoded_words_read`);
+    ('', set()) when the message has none."""
     for key, value in message.raw_items():
         if key.lower() == name:
-            note = None
+            notes = set()
             if _ESCAPED_BYTE.search(value):  # bytes outside ASCII, kept by the parser as escapes
                 value, note = _mail_text(value.encode("ascii", "surrogateescape"), None, encoding)
-            return str(message.policy.header_fetch_parse(key, value)), note
-    return "", None
+                notes.add(note)
+            value = _encoded_words_read(value, encoding, notes)
+            return str(message.policy.header_fetch_parse(key, value)), notes - {None}
+    return "", set()
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(\*[^?\s]*)?\?([QqBb])\?([^?\s]*)\?=")
+"""An RFC 2047 encoded word, `=?charset?Q?text?=` or `=?charset?B?text?=` (with RFC 2231's
+language after `*`: `=?iso-8859-1*fi?Q?...?=`)."""
+
+
+def _encoded_words_read(value: str, encoding: str | None, notes: set[str | None]) -> str:
+    """A header's `value` with each encoded word whose label `_mail_text` reads otherwise than
+    Python's e-mail parser (`news_xml.WINDOWS_1252_LABELS`: ISO-8859-1, US-ASCII, windows-1252)
+    written again as a UTF-8 encoded word of the text `_mail_text` reads, its notes added to
+    `notes`; the parser then decodes the header as it would (RFC 2047: the white space between
+    two encoded words is dropped; a display name is quoted as needed).
+
+    Outlook and Exchange write a subject's Windows-1252 `’` (0x92) and `€` (0x80) as
+    `=?iso-8859-1?Q?Nokia=92s?=`; Python decodes it as Latin-1, a C1 control character in place
+    of the `’`, while the WHATWG Encoding Standard reads the label as windows-1252. A word that is
+    not valid Q or B encoding is left to the parser, which keeps it as written."""
+    def read(word: re.Match[str]) -> str:
+        charset, _, kind, encoded = word.groups()
+        if _codec_name(charset) not in news_xml.WINDOWS_1252_LABELS:
+            return word.group()
+        try:
+            raw = (binascii.a2b_qp(encoded.encode("ascii"), header=True) if kind in "Qq"
+                   else binascii.a2b_base64(encoded + "=" * (-len(encoded) % 4), strict_mode=False))
+        except (binascii.Error, UnicodeEncodeError):
+            return word.group()
+        if raw.isascii():
+            return word.group()
+        text, note = _mail_text(raw, charset, encoding)
+        notes.add(note)
+        return "=?utf-8?b?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
+
+    return _ENCODED_WORD.sub(read, value)
 
 
 _MAIL_TEXT_NOTES = {
@@ -3153,9 +3193,11 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
     Each part's text is decoded once, in the charset it declares (ISO-8859-1 and US-ASCII read as
     Windows-1252, as the WHATWG Encoding Standard reads them, or as UTF-8 where the bytes are
     UTF-8);
-    text that declares none, in the `encoding` news settings declare, else UTF-8, else Windows-1252
-    (`_mail_text`: notes `mail_charset_assumed` and `mail_text_undecodable` name the file and the
-    messages' lines). A charset Python does not know leaves the body empty (notes
+    text that declares none, in the `encoding` news settings declare (read by the same rule),
+    else UTF-8, else Windows-1252 (`_mail_text`: notes `mail_charset_assumed` and
+    `mail_text_undecodable` name the file and the messages' lines). A header's RFC 2047 encoded
+    words and its bytes outside ASCII (RFC 6532) are read by the same rules
+    (`_mail_header`), so a subject Outlook wrote `=?iso-8859-1?Q?Nokia=92s?=` is `Nokia’s`. A charset Python does not know leaves the body empty (notes
     `mail_body_unreadable_lines`, `mail_body_unreadable`). A file in an encoding that does not
     write ASCII as ASCII (UTF-16) is decoded whole first (`decode_text`).
 
@@ -3202,7 +3244,7 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
         message = email.message_from_bytes(b"\n".join(_MBOXRD_QUOTED.sub(rb"\1", piece) for piece in chunk),
                                            policy=email.policy.default)
         headers = {name: _mail_header(message, name, encoding) for name in ("message-id", "subject", "date", "from")}
-        notes = {note for _, note in headers.values() if note}
+        notes = {note for _, noted in headers.values() for note in noted}
         part = message.get_body(preferencelist=("plain", "html"))
         body = ""
         if part is not None:

@@ -788,6 +788,82 @@ def test_a_part_labelled_latin_1_or_us_ascii_reads_as_the_rss_reader_reads_the_l
     assert not [name for name in parsed.notes if name.startswith("mail_")]
 
 
+def _encoded_word(text: str, charset: str, kind: str, written_in: str) -> str:
+    """`text` as one RFC 2047 encoded word labelled `charset`, its bytes in `written_in`."""
+    import base64
+    import binascii
+
+    data = text.encode(written_in)
+    if kind == "B":
+        return f"=?{charset}?B?{base64.b64encode(data).decode()}?="
+    return f"=?{charset}?Q?{binascii.b2a_qp(data, header=True).decode()}?="
+
+
+@pytest.mark.parametrize(("charset", "kind", "written_in"), [
+    ("iso-8859-1", "Q", "cp1252"), ("ISO-8859-1", "B", "cp1252"), ("latin1", "Q", "cp1252"),
+    ("us-ascii", "Q", "cp1252"), ("iso-8859-1", "B", "utf-8")])
+def test_encoded_word_headers_labelled_latin_1_read_as_the_body_reads_the_label(
+        tmp_path, data_dir, charset, kind, written_in):
+    """Outlook and Exchange encode a Windows-1252 subject and sender as `=?iso-8859-1?Q?...?=`
+    (RFC 2047) with `’` at 0x92 and `€` at 0x80: the headline loaded as `Wärtsilä\\x92s order of
+    \\x805m`, C1 control characters, while the body of the same message read right. An encoded
+    word's label is read as a part's is (WHATWG Encoding Standard: ISO-8859-1 and US-ASCII are
+    windows-1252; UTF-8 where the bytes are valid UTF-8)."""
+    (sentence, _) = _wartsila_news(data_dir)
+    headline, sender, text = "Wärtsilä’s order of €5m", "Kauppalehti – Uutiset", f"Wärtsilä’s order of €5m. {sentence}"
+    eml = tmp_path / "kl_2024-05-02.eml"
+    eml.write_bytes(f"From: {_encoded_word(sender, charset, kind, written_in)} <uutiset@kl.example.fi>\n"
+                    f"Subject: {_encoded_word(headline, charset, kind, written_in)}\n".encode()
+                    + b"Date: Thu, 02 May 2024 09:15:00 +0300\nMessage-ID: <m-4@news.example>\nMIME-Version: 1.0\n"
+                    + f'Content-Type: text/plain; charset="{charset}"\nContent-Transfer-Encoding: 8bit\n\n'.encode()
+                    + text.encode(written_in) + b"\n")
+    if (kind, written_in) == ("Q", "cp1252"):
+        assert b"?Q?W=E4rtsil=E4=92s_order_of_=805m?=" in eml.read_bytes()
+    parsed = parse_news_file(eml)
+    parsed.reconcile()
+    assert parsed.rows.select("source", "headline", "text_raw", "text_clean", "text_repaired").rows() == [
+        (sender, headline, text, text, False)]
+    assert not [name for name in parsed.notes if name.startswith("mail_")]
+
+
+def test_encoded_words_side_by_side_and_a_quoted_sender_read_as_written(tmp_path, data_dir):
+    """Two encoded words with white space between them are one text (RFC 2047 section 6.2), and a
+    sender's name holding a comma stays one name: the labels are read as the body's are, the
+    rest of the header as the e-mail parser reads it."""
+    (sentence, _) = _wartsila_news(data_dir)
+    eml = tmp_path / "kl.eml"
+    eml.write_bytes(b"From: =?iso-8859-1?Q?W=E4rtsil=E4=2C_Investor_Relations?= <ir@wartsila.example.fi>\n"
+                    b"Subject: =?iso-8859-1?Q?W=E4rtsil=E4=92s_?=\n =?iso-8859-1?B?b3JkZXIgb2YggDVt?= (Helsinki)\n"
+                    b"Date: Thu, 02 May 2024 09:15:00 +0300\nMessage-ID: <m-5@news.example>\n\n" + sentence.encode() + b"\n")
+    parsed = parse_news_file(eml)
+    parsed.reconcile()
+    assert parsed.rows.select("source", "headline", "text_raw").rows() == [
+        ("Wärtsilä, Investor Relations", "Wärtsilä’s order of €5m (Helsinki)", sentence)]
+
+
+def test_8bit_header_bytes_follow_the_encoding_news_settings_declare_as_the_body_does(tmp_path, data_dir):
+    """A desk's script writes its subject as raw Windows-1252 bytes (no encoded word; RFC 6532
+    allows bytes outside ASCII in a header as UTF-8 only) and declares no charset; news settings
+    say `encoding: latin-1`: the subject and body loaded with `\\x92` and `\\x80`, C1 controls.
+    The encoding news settings declare is a label read as a part's charset is (WHATWG Encoding
+    Standard: Latin-1 is windows-1252), for a header's bytes as for the body's; without it, bytes
+    that are not UTF-8 are read as Windows-1252 and noted `mail_charset_assumed_lines`."""
+    (sentence, _) = _wartsila_news(data_dir)
+    headline, text = "Wärtsilä’s order of €5m", f"“{sentence}” – Wärtsilä’s order of €5m."
+    eml = tmp_path / "kl_2024-05-02.eml"
+    eml.write_bytes(b"From: Kauppalehti <uutiset@kl.example.fi>\nSubject: " + headline.encode("cp1252")
+                    + b"\nDate: Thu, 02 May 2024 09:15:00 +0300\nMessage-ID: <m-6@news.example>\n"
+                      b"Content-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n" + text.encode("cp1252") + b"\n")
+    unset = parse_news_file(eml)
+    eml.with_name(eml.name + ".mapping.json").write_text('{"name": "kl", "encoding": "latin-1"}')
+    declared = parse_news_file(eml)
+    for parsed in (declared, unset):
+        parsed.reconcile()
+        assert parsed.rows.select("headline", "text_raw", "text_repaired").rows() == [(headline, text, False)]
+    assert not [name for name in declared.notes if name.startswith("mail_")]
+    assert unset.notes["mail_charset_assumed_lines"] == [1]
+
+
 @pytest.mark.parametrize("after_colon", ["", "\t"])
 def test_an_e_mail_whose_headers_put_no_space_after_the_colon_is_read_as_mail(tmp_path, data_dir, after_colon):
     """`Subject:Weekly markets` (RFC 5322 asks for no space after the colon) and `From:\\tDesk`
