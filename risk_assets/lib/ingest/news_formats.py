@@ -3085,9 +3085,11 @@ def _mail_text(content: bytes, charset: str | None, encoding: str | None) -> tup
     so its `’` and `€` sit at 0x80-0x9F; bytes valid as UTF-8 are read as UTF-8). Text that
     declares none and has no encoding from news settings (a part without a charset; bytes outside
     ASCII in a header, which RFC 6532 allows as UTF-8) is read as UTF-8, else (not UTF-8) as
-    Windows-1252, Outlook's default for Western mail, noted `mail_charset_assumed_lines`. Bytes not
-    valid in the declared charset or encoding are read as U+FFFD, noted
-    `mail_text_undecodable_lines`.
+    Windows-1252, Outlook's default for Western mail, noted `mail_charset_assumed_lines`. A label
+    ISO-8859-15 over bytes 0x80-0x9F, C1 control characters in it and never text, is overruled:
+    the bytes are read as UTF-8 or Windows-1252, the encoding they were written in
+    (`news_xml.read_c1_label`), noted `mail_charset_overruled_lines`. Bytes not valid in the
+    declared charset or encoding are read as U+FFFD, noted `mail_text_undecodable_lines`.
 
     Raises:
         LookupError: a charset Python does not know.
@@ -3100,6 +3102,8 @@ def _mail_text(content: bytes, charset: str | None, encoding: str | None) -> tup
             return content.decode("cp1252", errors="replace"), "mail_charset_assumed_lines"
     if not content.isascii() and _codec_name(declared) in news_xml.WINDOWS_1252_LABELS:
         return news_xml.read_windows_1252_label(content), None
+    if _codec_name(declared) in news_xml.C1_LABELS and (reread := news_xml.read_c1_label(content)) is not None:
+        return reread[0], "mail_charset_overruled_lines"
     try:
         return content.decode(declared), None
     except UnicodeDecodeError:
@@ -3138,10 +3142,11 @@ language after `*`: `=?iso-8859-1*fi?Q?...?=`)."""
 
 def _encoded_words_read(value: str, encoding: str | None, notes: set[str | None]) -> str:
     """A header's `value` with each encoded word whose label `_mail_text` reads otherwise than
-    Python's e-mail parser (`news_xml.WINDOWS_1252_LABELS`: ISO-8859-1, US-ASCII, windows-1252)
-    written again as a UTF-8 encoded word of the text `_mail_text` reads, its notes added to
-    `notes`; the parser then decodes the header as it would (RFC 2047: the white space between
-    two encoded words is dropped; a display name is quoted as needed).
+    Python's e-mail parser (`news_xml.WINDOWS_1252_LABELS`: ISO-8859-1, US-ASCII, windows-1252;
+    ISO-8859-15 over Windows-1252 bytes, `news_xml.C1_LABELS`) written again as a UTF-8 encoded
+    word of the text `_mail_text` reads, its notes added to `notes`; the parser then decodes the
+    header as it would (RFC 2047: the white space between two encoded words is dropped; a display
+    name is quoted as needed).
 
     Outlook and Exchange write a subject's Windows-1252 `’` (0x92) and `€` (0x80) as
     `=?iso-8859-1?Q?Nokia=92s?=`; Python decodes it as Latin-1, a C1 control character in place
@@ -3149,7 +3154,7 @@ def _encoded_words_read(value: str, encoding: str | None, notes: set[str | None]
     not valid Q or B encoding is left to the parser, which keeps it as written."""
     def read(word: re.Match[str]) -> str:
         charset, _, kind, encoded = word.groups()
-        if _codec_name(charset) not in news_xml.WINDOWS_1252_LABELS:
+        if _codec_name(charset) not in news_xml.WINDOWS_1252_LABELS | news_xml.C1_LABELS:
             return word.group()
         try:
             raw = (binascii.a2b_qp(encoded.encode("ascii"), header=True) if kind in "Qq"
@@ -3170,6 +3175,10 @@ _MAIL_TEXT_NOTES = {
         "text that declares no charset (a part without one, or bytes outside ASCII in a header) is not UTF-8: "
         "read as Windows-1252, Outlook's default for Western mail; if it is in another encoding, declare it in "
         "news settings (`encoding`; README, 'News files')"),
+    "mail_charset_overruled": (
+        "text labelled ISO-8859-15 held bytes 0x80-0x9F, control characters in that charset and never text: read "
+        "as the encoding it was written in (Windows-1252, whose '’' is 0x92 and '€' 0x80, or UTF-8 where the bytes "
+        "are valid UTF-8)"),
     "mail_text_undecodable": (
         "bytes not valid in the charset the message's part declares (or, for text that declares none, in the "
         "encoding news settings declare) were read as U+FFFD"),
@@ -3194,8 +3203,9 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
     Windows-1252, as the WHATWG Encoding Standard reads them, or as UTF-8 where the bytes are
     UTF-8);
     text that declares none, in the `encoding` news settings declare (read by the same rule),
-    else UTF-8, else Windows-1252 (`_mail_text`: notes `mail_charset_assumed` and
-    `mail_text_undecodable` name the file and the messages' lines). A header's RFC 2047 encoded
+    else UTF-8, else Windows-1252; a label ISO-8859-15 over bytes 0x80-0x9F, C1 controls in it,
+    as Windows-1252 or UTF-8 (`_mail_text`: notes `mail_charset_assumed`, `mail_charset_overruled`
+    and `mail_text_undecodable` name the file and the messages' lines). A header's RFC 2047 encoded
     words and its bytes outside ASCII (RFC 6532) are read by the same rules
     (`_mail_header`), so a subject Outlook wrote `=?iso-8859-1?Q?Nokia=92s?=` is `Nokia’s`. A charset Python does not know leaves the body empty (notes
     `mail_body_unreadable_lines`, `mail_body_unreadable`). A file in an encoding that does not
@@ -3302,6 +3312,8 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
     out.notes["articles_in"] = ["<entry>" if feed.kind == "atom" else "<item>"]
     if feed.title:
         out.notes["feed_title"] = feed.title
+    if feed.overruled:  # a Latin-9 declaration over Windows-1252 bytes (news_xml.read_c1_label)
+        out.notes["feed_encoding_overruled"] = feed.overruled
     records = []
     for number, article in enumerate(feed.articles, start=1):
         fields = dict(article.fields)

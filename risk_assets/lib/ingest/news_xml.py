@@ -6,7 +6,8 @@ resolves no external entity, and refuses entity expansion past its amplification
 laughs). A multi-byte encoding expat does not know (Shift_JIS, GB2312, Big5, EUC-KR) is decoded
 by Python's codec first; a UTF-8 byte-order mark wins over the declaration, and a declared
 ISO-8859-1, US-ASCII or windows-1252 is read as UTF-8 where the bytes are UTF-8, else as
-windows-1252 (`read_windows_1252_label`). HTML's named entities (`&nbsp;`, `&eacute;`), which feeds write though
+windows-1252 (`read_windows_1252_label`); a declared ISO-8859-15 over bytes 0x80-0x9F (C1 controls
+in it) as UTF-8 or windows-1252 (`read_c1_label`), noted. HTML's named entities (`&nbsp;`, `&eacute;`), which feeds write though
 XML does not define them, are read as the characters they name.
 
 Elements are known by namespace, not by the prefix a file happens to use: Atom written as
@@ -112,6 +113,9 @@ class XmlFeed:
     """'rss' or 'atom' (from the root element), 'xml' for another root holding items."""
     title: str | None
     articles: list[XmlArticle]
+    overruled: str | None = None
+    """Why the document was not read in the encoding its declaration names (`read_c1_label`), None
+    when it was."""
 
 
 def looks_like_xml(data: bytes) -> bool:
@@ -139,16 +143,18 @@ def read_feed(path: Path, data: bytes) -> XmlFeed:
     if _HTML_START.match(data[:1024]):
         raise FileRefused(f"{path}: an HTML page (a browser's 'Save as'?), not a feed: land the site's RSS or Atom "
                           "feed, or its articles as a feed CSV or JSON")
-    data = _in_an_encoding_expat_reads(path, data)
+    data, overruled = _in_an_encoding_expat_reads(path, data)
     try:
-        return _Reader(namespaces=True).read(path, data)
+        feed = _Reader(namespaces=True).read(path, data)
     except _UnboundPrefix:  # `media:content` without its xmlns: read by the prefixes as written
-        return _Reader(namespaces=False).read(path, data)
+        feed = _Reader(namespaces=False).read(path, data)
+    feed.overruled = overruled
+    return feed
 
 
-def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
+def _in_an_encoding_expat_reads(path: Path, data: bytes) -> tuple[bytes, str | None]:
     """`data` as is, or with its declaration naming the encoding it is read in (line numbers
-    unchanged):
+    unchanged), and why the declared encoding was overruled (None when it was not):
 
     - A UTF-8 byte-order mark wins over the declaration (XML 1.0 appendix F): a declared
       ISO-8859-1 after it is rewritten as UTF-8.
@@ -157,6 +163,9 @@ def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
       under a wrong declaration, as a misconfigured CMS sends it), else as windows-1252, as the
       WHATWG Encoding Standard maps those labels (a Windows feed's curly quotes and euro sign sit
       at 0x80-0x9F, C1 controls in Latin-1, never text); given back as UTF-8.
+    - A declared ISO-8859-15 whose bytes hold 0x80-0x9F, control characters in it and never text,
+      is read by `read_c1_label` (as UTF-8 or windows-1252, the encoding it was written in),
+      given back as UTF-8 with the reason.
     - A multi-byte encoding expat cannot read (Shift_JIS, GB2312, Big5, EUC-KR) is decoded by
       Python's codec and given back as UTF-8.
 
@@ -165,7 +174,7 @@ def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
     """
     declared = _DECLARED.match(data[:512])
     if declared is None:
-        return data
+        return data, None
     name = declared.group(1).decode("ascii")
     try:
         codec = codecs.lookup(name).name
@@ -173,17 +182,26 @@ def _in_an_encoding_expat_reads(path: Path, data: bytes) -> bytes:
         raise FileRefused(f"{path}: line 1: the XML declaration names encoding {name!r}, which no codec knows") from None
     start, end = declared.span(1)  # the declaration is ASCII: its byte offsets are character offsets
     if data[:3] == codecs.BOM_UTF8:  # a BOM wins
-        return data if codec == "utf-8" else data[:start] + b"UTF-8" + data[end:]
+        return (data if codec == "utf-8" else data[:start] + b"UTF-8" + data[end:]), None
     if codec in WINDOWS_1252_LABELS and not data.isascii():
         text = read_windows_1252_label(data)
-        return (text[:start] + "UTF-8" + text[end:]).encode("utf-8")
+        return (text[:start] + "UTF-8" + text[end:]).encode("utf-8"), None
+    if codec in C1_LABELS and (reread := read_c1_label(data)) is not None:
+        text, read_as = reread
+        at = _C1_BYTE.search(data).start()
+        line = data.count(b"\n", 0, at) + 1
+        column = at - data.rfind(b"\n", 0, at)
+        return (text[:start] + "UTF-8" + text[end:]).encode("utf-8"), (
+            f"{path}: the XML declaration names {name}, but byte 0x{data[at]:02x} at line {line} column {column} "
+            f"is a control character in {name}, never text: the document was read as {read_as}, the encoding it "
+            f"was written in; declare it (<?xml version=\"1.0\" encoding=\"{read_as.lower()}\"?>) at the source")
     if codec in EXPAT_ENCODINGS or _single_byte(codec):
-        return data
+        return data, None
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         raise FileRefused(f"{path}: not {name} at byte offset {exc.start}, as its XML declaration says") from None
-    return (text[:start] + "UTF-8" + text[end:]).encode("utf-8")
+    return (text[:start] + "UTF-8" + text[end:]).encode("utf-8"), None
 
 
 WINDOWS_1252_LABELS = frozenset({"iso8859-1", "ascii", "cp1252"})
@@ -200,6 +218,37 @@ def read_windows_1252_label(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1").translate(_WINDOWS_1252)
+
+
+C1_LABELS = frozenset({"iso8859-15"})
+"""Python's codec names for the labels the WHATWG Encoding Standard decodes as themselves, with
+C1 control characters at 0x80-0x9F, whose text Windows writes in windows-1252: ISO-8859-15
+(`latin9`, `l9`). Such a label over Windows-1252 bytes (`’` at 0x92, `€` at 0x80) is read by
+`read_c1_label`."""
+
+_C1_BYTE = re.compile(rb"[\x80-\x9f]")
+_NOT_IN_WINDOWS_1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")
+"""The five bytes windows-1252 leaves undefined (C1 controls in the WHATWG Encoding Standard too)."""
+
+
+def read_c1_label(data: bytes) -> tuple[str, str] | None:
+    """Bytes labelled ISO-8859-15 (`C1_LABELS`) that hold 0x80-0x9F, which are C1 control
+    characters in that charset and never text, as the text they were written as, and its name:
+    ('...', 'UTF-8') when the bytes are valid UTF-8 (whose `’` is E2 80 99), else ('...',
+    'Windows-1252') when every such byte is a windows-1252 character (`’` at 0x92, `€` at 0x80: a
+    Windows program's text under a Latin-9 label). None when the label reads the bytes with no
+    control character, or some byte is none of windows-1252's either: the label's reading, as
+    the WHATWG Encoding Standard decodes it, stands."""
+    found = set(_C1_BYTE.findall(data))
+    if not found:
+        return None
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    if any(byte[0] in _NOT_IN_WINDOWS_1252 for byte in found):
+        return None
+    return data.decode("cp1252"), "Windows-1252"
 
 
 _WINDOWS_1252 = {byte: char for byte in range(0x80, 0xA0)

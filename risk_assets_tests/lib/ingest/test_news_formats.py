@@ -841,6 +841,37 @@ def test_encoded_words_side_by_side_and_a_quoted_sender_read_as_written(tmp_path
         ("Wärtsilä, Investor Relations", "Wärtsilä’s order of €5m (Helsinki)", sentence)]
 
 
+@pytest.mark.parametrize("kind", ["Q", "B"])
+def test_a_message_labelled_latin_9_but_written_on_windows_reads_as_windows_1252_and_says_so(tmp_path, data_dir, kind):
+    """A part and a subject labelled ISO-8859-15 (Latin-9) and written in Windows-1252: `’` (0x92)
+    and `€` (0x80) are C1 control characters in Latin-9, which the WHATWG Encoding Standard
+    decodes as itself, and the headline and body kept them with no note. Bytes 0x80-0x9F are
+    never text: the message is read as Windows-1252, noted `mail_charset_overruled`; a message
+    whose Latin-9 text holds none of them (its `€` at 0xA4) is read as labelled."""
+    (sentence, _) = _wartsila_news(data_dir)
+    headline, text = "Wärtsilä’s order of €5m", f"Wärtsilä’s order of €5m – {sentence}"
+    genuine = "Wärtsilä order of €5m, Œuvre"
+
+    def message(number: int, subject: str, body: str, written_in: str) -> bytes:
+        return (b"From MAILER-DAEMON Thu May  2 09:15:00 2024\nFrom: Kauppalehti <uutiset@kl.example.fi>\n"
+                + f"Subject: {_encoded_word(subject, 'iso-8859-15', kind, written_in)}\n".encode()
+                + f"Date: Thu, 02 May 2024 09:1{number}:00 +0300\nMessage-ID: <m-{number}@news.example>\n".encode()
+                + b'Content-Type: text/plain; charset="iso-8859-15"\nContent-Transfer-Encoding: 8bit\n\n'
+                + body.encode(written_in) + b"\n\n")
+
+    mbox = tmp_path / "kl_2024-05.mbox"
+    mbox.write_bytes(message(1, headline, text, "cp1252") + message(2, genuine, f"{genuine}. {sentence}", "iso-8859-15"))
+    parsed = parse_news_file(mbox)
+    parsed.reconcile()
+    assert parsed.rows.select("headline", "text_raw", "text_repaired", "_source_line").rows() == [
+        (headline, text, False, 2), (genuine, f"{genuine}. {sentence}", False, 12)]
+    assert parsed.notes["mail_charset_overruled_lines"] == [2]
+    assert parsed.notes["mail_charset_overruled"] == (
+        f"{mbox}: message at line 2: text labelled ISO-8859-15 held bytes 0x80-0x9F, control characters in that "
+        "charset and never text: read as the encoding it was written in (Windows-1252, whose '’' is 0x92 and '€' "
+        "0x80, or UTF-8 where the bytes are valid UTF-8)")
+
+
 def test_8bit_header_bytes_follow_the_encoding_news_settings_declare_as_the_body_does(tmp_path, data_dir):
     """A desk's script writes its subject as raw Windows-1252 bytes (no encoded word; RFC 6532
     allows bytes outside ASCII in a header as UTF-8 only) and declares no charset; news settings

@@ -338,3 +338,47 @@ def test_a_feed_declared_us_ascii_with_latin_1_letters_reads_them(tmp_path, sent
                       f"</title><item><title>L\u00e4nnen Tehtaat</title><description>{escape(sentences[3])}"
                       "</description><guid>k-1</guid></item></channel></rss>").encode("latin-1"))
     assert parse_news_file(feed).rows.select("headline", "text_raw").rows() == [("L\u00e4nnen Tehtaat", sentences[3])]
+
+
+def test_a_feed_declared_latin_9_but_written_on_windows_reads_as_windows_1252_and_says_so(tmp_path, sentences):
+    """A Finnish CMS declares ISO-8859-15 (Latin-9, for its `€`) and writes windows-1252, whose `’`
+    and `€` sit at 0x92 and 0x80: C1 control characters in Latin-9, which the WHATWG Encoding
+    Standard decodes as itself, so the headline kept `W\u00e4rtsil\u00e4\\x92s order of \\x805m`
+    and no note said why. Bytes 0x80-0x9F are never text: the document is read as windows-1252,
+    headline and body alike, and notes['feed_encoding_overruled'] names the byte and its place."""
+    title, body, rss = _wartsila_wire("ISO-8859-15", sentences[4])  # the body's `\u2013` is 0x96
+    feed = tmp_path / "kl_wire.xml"
+    feed.write_bytes(rss.encode("cp1252"))
+    assert b"W\xe4rtsil\xe4\x92s order worth \x805m" in feed.read_bytes() and b" \x96 W\xe4rtsil\xe4" in feed.read_bytes()
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("headline", "text_raw", "text_clean", "text_repaired").rows() == [
+        (title, body, body, False)]
+    assert parsed.notes["feed_encoding_overruled"] == (
+        f"{feed}: the XML declaration names ISO-8859-15, but byte 0x92 at line 3 column 37 is a control character in "
+        "ISO-8859-15, never text: the document was read as Windows-1252, the encoding it was written in; declare it "
+        '(<?xml version="1.0" encoding="windows-1252"?>) at the source')
+
+
+def test_a_feed_in_its_declared_latin_9_keeps_its_euro_sign_and_no_note(tmp_path, sentences):
+    """Latin-9's own `\u20ac` (0xA4) and `\u0152` (0xBC) are read as declared: only bytes that are
+    control characters in it overrule the declaration."""
+    title = "W\u00e4rtsil\u00e4 order worth \u20ac5m, \u0152uvre"
+    feed = tmp_path / "kl_wire.xml"
+    feed.write_bytes(('<?xml version="1.0" encoding="ISO-8859-15"?>\n<rss version="2.0"><channel><title>Wire</title>'
+                      f"<item><guid>w1</guid><title>{title}</title><description>{escape(sentences[5])}</description>"
+                      "</item></channel></rss>\n").encode("iso-8859-15"))
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("headline", "text_raw").rows() == [(title, sentences[5])]
+    assert "feed_encoding_overruled" not in parsed.notes
+
+
+def test_a_feed_written_as_utf_8_under_a_latin_9_declaration_reads_as_utf_8(tmp_path, sentences):
+    """UTF-8's `\u2019` is E2 80 99: under a Latin-9 declaration 0x80 and 0x99 are control
+    characters, and bytes valid as UTF-8 are read as UTF-8, noted."""
+    title, body, rss = _wartsila_wire("iso-8859-15", sentences[2])
+    feed = tmp_path / "wire.xml"
+    feed.write_bytes(rss.encode("utf-8"))
+    parsed = parse_news_file(feed)
+    assert parsed.rows.select("headline", "text_raw").rows() == [(title, body)]
+    assert "was read as UTF-8" in parsed.notes["feed_encoding_overruled"]
