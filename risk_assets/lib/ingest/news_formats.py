@@ -1734,7 +1734,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     them by their place in the list instead); `where` names it in messages, by default
     '<path>: line <number>'. A record without a `doc_id` key (a CSV feed with neither an id nor a
     URL column) gets '<sha256[:16]>:<number>'; the JSON and XML readers always pass one (the
-    article's own, or `_content_id`)."""
+    article's own, or `_content_id`). C1 control characters in the headline or body are read as
+    the bytes they were (`_c1_reread`), in the stored fields and not only in text_clean, the line
+    listed in notes['c1_controls_reread_lines']."""
     where = where or f"{path}: line {number}"
     rejected = len(out.quarantine)
     invisible = csv_text.INVISIBLE_CHARACTER
@@ -1774,6 +1776,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         body, body_use = fallback, fallback_use
     if body_use.reason == "link_list" and headline_use.usable:  # an aggregator's links: the headline is the story
         out.note_line("body_link_list_lines", number)
+    if any(_C1_CONTROL.search(text) for text in (headline, body) if text is not None):
+        headline, body = _c1_reread(headline), _c1_reread(body)
+        out.note_line("c1_controls_reread_lines", number)
     if not (body_use.usable or headline_use.usable):
         out.reject(number, key, "body", "no_usable_text", body,
                    f"{where}: no usable text (body: {body_use.reason}; headline: {headline_use.reason})")
@@ -1849,6 +1854,31 @@ def _without_source_suffix(headline: str, source: str | None) -> str | None:
         return None
     found = re.fullmatch(rf"(.+?)\s+[-|\u2013\u2014]\s+{re.escape(source.strip())}\s*", headline, re.IGNORECASE | re.DOTALL)
     return found[1] if found and is_usable_text(found[1]).usable else None
+
+
+_C1_CONTROL = re.compile("[\x80-\x9f]")
+"""A C1 control character (U+0080-U+009F): never text in a news article."""
+_C1_RUN = re.compile("[\x80-\xff]*[\x80-\x9f][\x80-\xff]*")
+"""A run of Latin-1 characters holding a C1 control: bytes read as Latin-1 before the file was written."""
+
+
+def _c1_reread(text: str | None) -> str | None:
+    """`text` with its C1 control characters read as the bytes they were: each run of characters
+    U+0080-U+00FF holding one is UTF-8 read as Latin-1 where its bytes are valid UTF-8
+    (`W\u00e4rtsil\u00e4\u00e2\\x80\\x99s` -> `W\u00e4rtsil\u00e4\u2019s`), else
+    Windows-1252 read as Latin-1 (`Nokia\\x92s` -> `Nokia\u2019s`, `\\x805m` -> `\u20ac5m`), as
+    the WHATWG Encoding Standard reads a Latin-1 label, and as HTML reads a character reference
+    `&#146;` (numeric character reference end state: 0x80-0x9F are windows-1252). A feed carries
+    them when a program decoded Windows-1252 (or UTF-8) text as Latin-1 before writing it: JSON
+    `\\u0092`, XML `&#146;`, a CSV declared Latin-1. windows-1252's five undefined bytes stay."""
+    def read(run: re.Match[str]) -> str:
+        data = run.group().encode("latin-1")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return run.group().translate(news_xml.WINDOWS_1252_C1)
+
+    return text if text is None else _C1_RUN.sub(read, text)
 
 
 def _present(value: str) -> bool:

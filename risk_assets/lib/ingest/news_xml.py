@@ -213,11 +213,11 @@ def read_windows_1252_label(data: bytes) -> str:
     """Bytes labelled ISO-8859-1, US-ASCII or windows-1252 (`WINDOWS_1252_LABELS`) as text: as
     UTF-8 where they are valid UTF-8 (text outside ASCII written as UTF-8 under a wrong label;
     windows-1252 text is almost never valid UTF-8), else as windows-1252 as the WHATWG Encoding
-    Standard decodes it (`_WINDOWS_1252`: `’` at 0x92, `€` at 0x80; 0xA0-0xFF as in Latin-1)."""
+    Standard decodes it (`WINDOWS_1252_C1`: `’` at 0x92, `€` at 0x80; 0xA0-0xFF as in Latin-1)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1").translate(_WINDOWS_1252)
+        return data.decode("latin-1").translate(WINDOWS_1252_C1)
 
 
 C1_LABELS = frozenset({"iso8859-15"})
@@ -251,7 +251,7 @@ def read_c1_label(data: bytes) -> tuple[str, str] | None:
     return data.decode("cp1252"), "Windows-1252"
 
 
-_WINDOWS_1252 = {byte: char for byte in range(0x80, 0xA0)
+WINDOWS_1252_C1 = {byte: char for byte in range(0x80, 0xA0)
                  if (char := bytes([byte]).decode("cp1252", errors="ignore"))}
 """windows-1252's characters at 0x80-0x9F (`’` at 0x92, `€` at 0x80); its five undefined bytes stay
 the C1 controls of the same number, as the WHATWG Encoding Standard decodes them."""

@@ -654,3 +654,27 @@ def test_a_field_written_twice_that_is_not_read_quarantines_nothing(tmp_path, se
     parsed.reconcile()
     assert parsed.quarantine.height == 0 and parsed.rows["doc_id"].to_list() == ["t-0", "t-1", "t-2"]
     assert parsed.notes["repeated_keys_unread"] == {"tag": 3}
+
+
+def test_c1_controls_a_feed_wrote_for_windows_1252_or_utf_8_bytes_are_read_as_those_bytes(tmp_path):
+    """A news API that decoded its publishers' Windows-1252 text as Latin-1 before writing JSON
+    sends `\\u0092` for `’` and `\\u0080` for `€` (and `\\u00e2\\u0080\\u0099` for UTF-8's `’`):
+    the headline and text_raw kept C1 control characters, which only text_clean repaired
+    (`text_repaired`). C1 controls are never text: each run holding one is read as the bytes it
+    was, UTF-8 where valid, else Windows-1252 (WHATWG Encoding Standard), headline and body alike,
+    and the line is listed in notes['c1_controls_reread_lines']."""
+    headline, body = "W\u00e4rtsil\u00e4\u2019s order of \u20ac5m", "Nokia\u2019s order book \u2013 W\u00e4rtsil\u00e4 up 5 %."
+    articles = [{"url": "https://kl.example.fi/a/1", "title": "W\u00e4rtsil\u00e4\u0092s order of \u00805m",
+                 "description": "Nokia\u00e2\u0080\u0099s order book \u0096 W\u00e4rtsil\u00e4 up 5 %.",
+                 "publishedAt": "2024-05-02T06:15:00Z", "source": {"name": "Kauppalehti"}},
+                {"url": "https://kl.example.fi/a/2", "title": "Fortum \u00a9 2024", "description": "Fortum sells plants.",
+                 "publishedAt": "2024-05-02T07:15:00Z", "source": {"name": "Kauppalehti"}}]
+    path = tmp_path / "kl_api.json"
+    path.write_text(json.dumps({"status": "ok", "articles": articles}))
+    assert "\\u0092s order of \\u00805m" in path.read_text()
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("headline", "body", "text_raw", "text_clean", "text_repaired").rows() == [
+        (headline, body, body, body, False),
+        ("Fortum \u00a9 2024", "Fortum sells plants.", "Fortum sells plants.", "Fortum sells plants.", False)]
+    assert parsed.notes["c1_controls_reread_lines"] == [1]

@@ -382,3 +382,20 @@ def test_a_feed_written_as_utf_8_under_a_latin_9_declaration_reads_as_utf_8(tmp_
     parsed = parse_news_file(feed)
     assert parsed.rows.select("headline", "text_raw").rows() == [(title, body)]
     assert "was read as UTF-8" in parsed.notes["feed_encoding_overruled"]
+
+
+def test_character_references_to_c1_controls_read_as_windows_1252_as_html_reads_them(tmp_path, sentences):
+    """A CMS escapes its Windows-1252 `’` as `&#146;` (the byte's number): XML reads it as the C1
+    control U+0092, so the headline kept `Nokia\\x92s` though text_clean, cleaned as HTML, read
+    `’`. HTML reads such a reference as windows-1252's character (WHATWG HTML, numeric character
+    reference end state), and so is the headline now, noted in notes['c1_controls_reread_lines']."""
+    feed = tmp_path / "wire.xml"
+    feed.write_text('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Wire</title>\n'
+                    "<item><guid>w1</guid><title>Nokia&#146;s &#x80;5m order &#150; W&#228;rtsil&#228;</title>"
+                    f"<description>{escape(sentences[0])} &#147;Nokia&#148;</description></item>\n</channel></rss>\n")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    text = f"{sentences[0]} \u201cNokia\u201d"
+    assert parsed.rows.select("headline", "text_raw", "text_clean").rows() == [
+        ("Nokia\u2019s \u20ac5m order \u2013 W\u00e4rtsil\u00e4", text, text)]
+    assert parsed.notes["c1_controls_reread_lines"] == [3]
