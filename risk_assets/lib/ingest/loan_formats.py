@@ -179,6 +179,73 @@ _SBA = [
     FieldSpec("BalanceGross", "balance_gross", "money"),
 ]
 
+LOAN_TAPE_TERMS: dict[str, tuple[str, ...]] = {
+    "source_loan_id": ("loan_id", "loan_number", "loan_no", "loan_nr", "loan_ref", "loan_reference", "loan",
+                       "facility_id", "kreditnummer", "kredit_nr", "kredit_id", "kredit", "darlehensnummer",
+                       "darlehen", "leningnummer", "lening", "lening_id", "kredietnummer", "krediet",
+                       "numéro_de_prêt", "numéro_du_prêt", "numéro_prêt", "id_prêt", "prêt", "numero_prestito",
+                       "numero_del_prestito", "id_prestito", "prestito", "mutuo", "número_de_préstamo",
+                       "número_préstamo", "id_préstamo", "préstamo", "número_do_empréstimo", "id_empréstimo",
+                       "empréstimo"),
+    "borrower": ("borrower", "borrower_name", "borrower_id", "obligor", "obligor_name", "debtor", "kreditnehmer",
+                 "darlehensnehmer", "schuldner", "kredietnemer", "leningnemer", "debiteur", "schuldenaar",
+                 "emprunteur", "nom_emprunteur", "débiteur", "mutuatario", "debitore", "prenditore", "prestatario",
+                 "deudor", "acreditado", "mutuário", "devedor", "tomador"),
+    "loan_amount": ("loan_amount", "amount", "principal", "principal_amount", "funded_amnt", "funded_amount",
+                    "kreditbetrag", "darlehensbetrag", "betrag", "nennbetrag", "kreditsumme", "darlehenssumme",
+                    "leningbedrag", "kredietbedrag", "bedrag", "hoofdsom", "montant", "montant_du_prêt",
+                    "montant_prêt", "importo", "importo_prestito", "importo_finanziato", "capitale", "importe",
+                    "importe_del_préstamo", "monto", "monto_del_préstamo", "valor", "valor_do_empréstimo",
+                    "valor_financiado", "montante", "capital"),
+    "int_rate": ("interest_rate", "interest", "rate", "apr", "coupon", "zins", "zinssatz", "zinsen", "sollzins",
+                 "nominalzins", "effektivzins", "rente", "rentevoet", "rentepercentage", "taux", "taux_d'intérêt",
+                 "taux_intérêt", "taux_nominal", "taeg", "tasso", "tasso_di_interesse", "tasso_interesse", "tan",
+                 "tasa", "tasa_de_interés", "tipo_de_interés", "tipo_interés", "interés", "tae", "tin", "taxa",
+                 "taxa_de_juros", "taxa_juros", "juros"),
+    "term_months": ("term_months", "loan_term", "tenor", "laufzeit", "kreditlaufzeit", "looptijd", "durée",
+                    "durée_du_prêt", "durata", "plazo", "prazo"),
+    "loan_status": ("status", "kreditstatus", "statut", "statut_du_prêt", "stato", "stato_prestito", "estado",
+                    "estado_del_préstamo", "situação"),
+    "grade": ("sub_grade", "rating", "risk_grade", "credit_grade", "risk_class", "bonität", "ratingklasse",
+              "risikoklasse", "notation", "classe_de_risque", "classe_di_rischio", "calificación",
+              "calificación_crediticia", "classificação", "classificação_de_risco"),
+    "installment": ("monthly_payment", "emi", "monatsrate", "annuität", "tilgung", "aflossing", "maandlast",
+                    "mensualité", "rata", "rata_mensile", "cuota", "cuota_mensual", "prestação", "parcela"),
+    "origination_date": ("issue_date", "origination_date", "disbursement_date", "funding_date", "funded_date",
+                         "auszahlungsdatum", "datum_verstrekking", "date_d'octroi", "date_octroi",
+                         "date_de_décaissement", "data_erogazione", "data_di_erogazione", "fecha_de_desembolso",
+                         "fecha_desembolso", "fecha_de_concesión", "data_de_desembolso", "data_de_contratação"),
+    "maturity_date": ("maturity", "maturity_date", "fälligkeit", "fälligkeitsdatum", "vervaldatum", "échéance",
+                      "date_d'échéance", "scadenza", "data_scadenza", "vencimiento", "fecha_de_vencimiento",
+                      "vencimento", "data_de_vencimento"),
+    "outstanding_balance": ("BalanceGross", "out_prncp", "outstanding", "outstanding_balance", "balance",
+                            "current_balance", "principal_balance", "restschuld", "saldo", "openstaand_saldo",
+                            "encours", "capital_restant_dû", "capitale_residuo", "debito_residuo", "saldo_pendiente",
+                            "saldo_vivo", "saldo_devedor"),
+    "days_past_due": ("delinq_2yrs", "days_past_due", "dpd", "days_in_arrears", "arrears", "delinquency",
+                      "verzugstage", "verzug", "rückstand", "achterstand", "dagen_achterstand", "jours_de_retard",
+                      "impayés", "giorni_di_ritardo", "ritardo", "días_de_atraso", "días_de_mora", "mora",
+                      "morosidad", "dias_de_atraso", "atraso", "inadimplência"),
+    "collateral": ("collateral", "sicherheit", "sicherheiten", "onderpand", "sûreté", "garanzia", "garantía",
+                   "garantia"),
+    "annual_income": ("annual_income", "income", "einkommen", "jahreseinkommen", "inkomen", "revenu", "revenus",
+                      "reddito", "ingresos", "renda"),
+    "purpose": ("loan_purpose", "verwendungszweck", "doel", "objet_du_prêt", "finalità", "finalidad",
+                "finalidade"),
+}
+"""Loan-tape concept -> the column names lenders' tapes give it, in English, German, Dutch, French,
+Italian, Spanish and Portuguese (the languages whose news headers the news reader reads), written
+as a header says them; the built-in formats' own source names (_LC, _SBA: `loan_amnt`, `GrAppv`,
+`MIS_Status`, ...) are added to the concept of their target below. Concepts are named by their
+raw.loans column where one exists; `borrower`, `maturity_date`, `outstanding_balance`,
+`days_past_due` and `collateral` have none. News landing refuses a header that names three of
+them as a loan tape dropped in the wrong folder (news_formats `_refuse_loan_header`)."""
+for _spec in (*_LC, *_SBA):
+    _concept = "grade" if _spec.target == "sub_grade" else _spec.target
+    if _concept in LOAN_TAPE_TERMS and _spec.source not in LOAN_TAPE_TERMS[_concept]:
+        LOAN_TAPE_TERMS[_concept] += (_spec.source,)
+del _spec, _concept
+
 RULES: dict[str, str] = {
     "malformed_record": "has a field count different from the header",
     "missing_value": "is empty in a required column",
