@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ import polars as pl
 
 from risk_assets.lib.ingest import box_tables, csv_text, news_xml
 from risk_assets.lib.ingest.folders import MONTH_NAMES
-from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, SBA_SIGNATURE
+from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, LOAN_TAPE_TERMS, SBA_SIGNATURE
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
 from risk_assets.lib.text import NULL_TOKENS, blank_reason, clean_text, is_usable_text
@@ -2240,24 +2241,101 @@ def _is_news_feed_csv(lines: list[str]) -> bool:
     return bool(lines) and _feed_delimiter(lines[0]) is not None
 
 
-def _refuse_loan_tape(path: Path, header_line: str) -> None:
-    """A LendingClub or SBA loan tape dropped in the news folder: its `title` (the loan's purpose)
-    and `desc` columns would otherwise read as a feed's headline and body, every loan an article.
+def _refuse_loan_tape(path: Path, header_line: str, where: str = "line 1") -> None:
+    """A loan tape dropped in the news folder, told by its header line (`where` names it): read
+    with each of FEED_DELIMITERS, the feed's own first, it is refused when one split is a loan
+    tape's header (`_refuse_loan_header`). A LendingClub download's `title` (the loan's purpose) and
+    `desc`, a tape's free-text column (`Text`, `Contenido`, `notes`), would otherwise be read as a
+    feed's headline and body, every loan an article.
 
     Raises:
-        FileRefused: the header holds a built-in loan format's signature columns.
+        FileRefused: see `_refuse_loan_header`.
     """
-    delimiter = _feed_delimiter(header_line) or ","
-    _refuse_loan_header(path, next(csv.reader([header_line], delimiter=delimiter), []), "line 1")
+    feed_delimiter = _feed_delimiter(header_line)
+    for delimiter in dict.fromkeys((feed_delimiter or ",", *FEED_DELIMITERS)):
+        try:
+            header = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if len(header) > 1 or delimiter == feed_delimiter:
+            _refuse_loan_header(path, header, where)
 
 
-def _refuse_loan_header(path: Path, header: list[str], where: str) -> None:
-    """`_refuse_loan_tape` for a header already split into names; `where` names it ('line 1')."""
+def _loan_term(name: str) -> str:
+    """A header name as LOAN_TAPE_TERMS is compared: normalised as a feed's names are
+    (`_normalise_name`: case, spaces, hyphens, camelCase), a unit in brackets dropped ('Betrag
+    (EUR)', 'Zins [%]'), accents folded ('Préstamo' -> 'prestamo'), any other mark an '_' ('Taux
+    d'intérêt' -> 'taux_d_interet', 'Loan #' -> 'loan')."""
+    plain = _normalise_name(re.sub(r"[(\[][^)\]]*[)\]]", " ", name))
+    folded = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
+
+
+_LOAN_TERMS: dict[str, str] = {_loan_term(name): concept for concept, names in LOAN_TAPE_TERMS.items()
+                               for name in names if _normalise_name(name) not in _ALL_ALIASES}
+"""Normalised loan-tape column name (`_loan_term`) -> its concept (LOAN_TAPE_TERMS). A name that
+FEED_ALIASES accepts for a news field (`id`) is left out: it says nothing of a loan."""
+LOAN_TAPE_MIN_TERMS = 3
+"""Distinct loan concepts a header must name to be a loan tape's: one `Status` column (a CMS's
+draft/published) or `Amount` does not make a news export a tape."""
+_NEWS_SIGNS = frozenset({
+    *FEED_ALIASES["headline"], *FEED_ALIASES["ticker"], "url", "link", "article_url",
+    *(name for name in FEED_ALIASES["label"] if name not in ("label", "y")),
+    *(name for name in FEED_ALIASES["published_at"] if re.search("pub|veröff|veroeff|erschein", name)),
+    "author", "authors", "byline", "autor", "auteur", "autore", "auteurs", "autores"})
+"""Header names only news carries: a headline, a ticker, an article URL (URL_IDS), a sentiment
+(not a bare `label` or `y`: a loan dataset's default flag), an author, a publication time
+(`published_at`, `Veröffentlicht`, `Data di pubblicazione`). A header with one of
+them is read as news whatever loan words it also holds (a deal feed's `Amount`, `Rate`, `Status`).
+A text body (`Text`, `Contenido`), a source (a tape's source system, `Quelle`) and a plain date
+are no sign: tapes carry them too."""
+
+
+_LOAN_QUALIFIERS = ("original", "current", "initial", "approved", "funded", "total", "gross", "net", "nominal")
+"""Words a servicer's tape puts before a loan term ('Original Loan Amount', 'Current Interest Rate')."""
+
+
+def _loan_qualified(term: str) -> str:
+    """A normalised name (`_loan_term`) as _LOAN_TERMS holds it: itself when listed, else without
+    its leading _LOAN_QUALIFIERS words ('original_loan_amount' -> 'loan_amount')."""
+    words = term.split("_")
+    while term not in _LOAN_TERMS and len(words) > 1 and words[0] in _LOAN_QUALIFIERS:
+        words = words[1:]
+        term = "_".join(words)
+    return term
+
+
+def _refuse_loan_header(path: Path, header: list[str], where: str,
+                        landing: str = "land it in landing/loans") -> None:
+    """Refuse a loan tape's header found where news is read; `where` names it ('line 1', "sheet
+    'Loans' row 1"), `landing` says what to do with the file. A header holding a built-in format's
+    signature (LENDINGCLUB_SIGNATURE, SBA_SIGNATURE; any case) is that format's tape. Any other is a
+    loan tape's when its names (`_loan_term`, less a leading 'Original' or 'Current':
+    `_loan_qualified`) give LOAN_TAPE_MIN_TERMS distinct LOAN_TAPE_TERMS concepts (a loan id, a
+    borrower, an amount, an interest rate, a term, a status, a grade...) in any of the languages
+    the news reader reads, and none of them is a sign of news (_NEWS_SIGNS).
+
+    Raises:
+        FileRefused: naming the file, `where`, the columns that make it a tape (each with its
+            concept) and where the file goes.
+    """
     names = {name.strip().lower() for name in header}
     for fmt, signature in (("LendingClub", LENDINGCLUB_SIGNATURE), ("SBA", SBA_SIGNATURE)):
         if {column.lower() for column in signature} <= names:
             raise FileRefused(f"{path}: {where} is a {fmt} loan tape's header ({', '.join(sorted(signature))}), "
-                              "not a news feed: land it in landing/loans")
+                              f"not a news feed: {landing}")
+    if any(_normalise_name(name) in _NEWS_SIGNS for name in header):
+        return
+    concepts: dict[str, str] = {}  # concept -> the first column naming it
+    for name in header:
+        concept = _LOAN_TERMS.get(_loan_qualified(_loan_term(name)))
+        if concept is not None:
+            concepts.setdefault(concept, name.strip())
+    if len(concepts) >= LOAN_TAPE_MIN_TERMS:
+        named = ", ".join(f"{name} ({concept})" for concept, name in concepts.items())
+        raise FileRefused(f"{path}: {where} is a loan tape's header, not a news feed: its columns name a loan's "
+                          f"terms: {named}; {landing} with a column mapping "
+                          "(see README, 'Your own loan tape: a column mapping')")
 
 
 # --- JSON feeds: a news API's response saved as is, or JSON Lines ---------------------------------
@@ -3487,11 +3565,13 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
         return parse_phrasebank_csv(path, lines, sha256, label_map=label_map)
     if _looks_like_phrasebank_txt(lines):  # before feeds: a sentence can end in a word like 'content'
         return parse_phrasebank_txt(path, lines, sha256, label_map=label_map)
+    if _EXCEL_SEPARATOR_LINE.fullmatch(lines[0].strip()) and len(lines) > 1:
+        _refuse_loan_tape(path, lines[1], "line 2")
+        if _is_news_feed_csv(lines[1:]):
+            return parse_news_feed_csv(path, lines[1:], sha256, first_line=2, label_map=label_map)
+    _refuse_loan_tape(path, lines[0])  # a tape with a text column reads as a feed; one without is no news format
     if _is_news_feed_csv(lines):
-        _refuse_loan_tape(path, lines[0])
         return parse_news_feed_csv(path, lines, sha256, label_map=label_map)
-    if _EXCEL_SEPARATOR_LINE.fullmatch(lines[0].strip()) and _is_news_feed_csv(lines[1:]):
-        return parse_news_feed_csv(path, lines[1:], sha256, first_line=2, label_map=label_map)
     if (comments := _JSON_COMMENTS.match(text)) and _looks_like_json(text[comments.end():]):
         opening = text.lstrip("\ufeff \t\r\n")[:2]
         line = text.count("\n", 0, len(text) - len(text.lstrip("\ufeff \t\r\n"))) + 1

@@ -343,8 +343,18 @@ def test_gzip_is_read_transparently(tmp_path, cases_dir):
     assert parse_news_file(packed).rows.equals(parse_news_file(plain).rows)
 
 
-def test_unknown_format_is_refused_naming_the_file(tmp_path, cases_dir):
-    with pytest.raises(FileRefused, match="F01_loans_2024-01.csv: not a known news format"):
+def test_unknown_format_is_refused_naming_the_file(tmp_path):
+    rooms = tmp_path / "rooms.csv"
+    rooms.write_text("room,capacity,floor\nAuditorium,120,1\nBoard room,14,6\n")
+    with pytest.raises(FileRefused, match="rooms.csv: not a known news format"):
+        parse_news_file(rooms)
+
+
+def test_a_loan_tape_without_a_text_column_is_refused_as_a_loan_tape_not_an_unknown_format(cases_dir):
+    """F01, a LendingClub-shaped tape with no headline or body column, was refused as 'not a known
+    news format', which did not say where the file belongs."""
+    with pytest.raises(FileRefused, match=r"F01_loans_2024-01.csv: line 1 is a LendingClub loan tape's header "
+                                          r"\(loan_amnt, loan_status, term\), not a news feed: land it in landing/loans$"):
         parse_news_file(cases_dir / "F01_loans_2024-01.csv")
 
 
@@ -999,3 +1009,123 @@ def test_a_from_line_with_no_asctime_date_is_named_not_split_at(tmp_path, data_d
     one = tmp_path / "one.eml"
     one.write_bytes(b"From desk 2024-05-02\n" + message)
     assert parse_news_file(one).rows.select("text_raw").rows() == [(first,)]
+
+
+def _semicolon_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    with path.open("w", newline="", encoding=encoding) as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+LOAN_TAPES_AMONG_NEWS = {
+    "kredite_2024-05.csv": (
+        ["Kreditnummer", "Kreditnehmer", "Betrag", "Zins", "Datum", "Status", "Text", "Quelle"],
+        [["K-10231", "Müller Maschinenbau GmbH", "250000", "4,5", "02.05.2024", "aktiv",
+          "Betriebsmittelkredit für neue Fräsmaschinen", "Kernbank"],
+         ["K-10232", "Schulz Logistik KG", "1200000", "3,9", "03.05.2024", "gekündigt",
+          "Investitionskredit Lagerhalle Duisburg", "Kernbank"]],
+        "Kreditnummer (source_loan_id), Kreditnehmer (borrower), Betrag (loan_amount), Zins (int_rate), "
+        "Status (loan_status)"),
+    "prestamos_mayo.csv": (
+        ["Préstamo", "Prestatario", "Importe", "Fecha", "Estado", "Contenido"],
+        [["P-4471", "Ruiz Construcciones SL", "250000", "2024-05-02", "activo",
+          "Línea de crédito para maquinaria industrial"]],
+        "Préstamo (source_loan_id), Prestatario (borrower), Importe (loan_amount), Estado (loan_status)"),
+    "PRESTAMOS_SIN_ACENTOS.csv": (
+        ["PRESTAMO", "PRESTATARIO", "IMPORTE", "FECHA", "ESTADO", "CONTENIDO"],
+        [["P-4472", "Ortega Hermanos SA", "90000", "2024-05-03", "moroso", "Préstamo puente para circulante"]],
+        "PRESTAMO (source_loan_id), PRESTATARIO (borrower), IMPORTE (loan_amount), ESTADO (loan_status)"),
+    "leningen.csv": (
+        ["Leningnummer", "Kredietnemer", "Hoofdsom", "Rente", "Looptijd", "Tekst"],
+        [["L-88", "De Vries Bouw BV", "400000", "5,1", "60", "Financiering bedrijfspand Utrecht"]],
+        "Leningnummer (source_loan_id), Kredietnemer (borrower), Hoofdsom (loan_amount), Rente (int_rate), "
+        "Looptijd (term_months)"),
+    "prets.csv": (
+        ["Numéro de prêt", "Emprunteur", "Montant", "Taux d'intérêt", "Durée", "Statut", "Texte"],
+        [["FR-301", "Boulangerie Martin SARL", "85000", "4,2", "84", "en cours", "Prêt d'équipement pour four"]],
+        "Numéro de prêt (source_loan_id), Emprunteur (borrower), Montant (loan_amount), "
+        "Taux d'intérêt (int_rate), Durée (term_months), Statut (loan_status)"),
+    "prestiti.csv": (
+        ["Prestito", "Mutuatario", "Importo (EUR)", "Tasso", "Durata", "Stato", "Testo"],
+        [["IT-77", "Rossi Tessile Srl", "300000", "3,75", "120", "in bonis", "Mutuo chirografario per impianti"]],
+        "Prestito (source_loan_id), Mutuatario (borrower), Importo (EUR) (loan_amount), Tasso (int_rate), "
+        "Durata (term_months), Stato (loan_status)"),
+    "emprestimos.csv": (
+        ["Empréstimo", "Mutuário", "Valor", "Taxa de juros", "Prazo", "Situação", "Conteúdo"],
+        [["BR-12", "Silva Alimentos Ltda", "500000", "12,5", "36", "adimplente", "Capital de giro para safra"]],
+        "Empréstimo (source_loan_id), Mutuário (borrower), Valor (loan_amount), Taxa de juros (int_rate), "
+        "Prazo (term_months), Situação (loan_status)"),
+}
+
+
+@pytest.mark.parametrize("name", LOAN_TAPES_AMONG_NEWS)
+def test_a_loan_tape_headed_in_a_language_the_news_reader_reads_is_refused_as_a_loan_tape(tmp_path, name):
+    """A tape whose free-text column (`Text`, `Contenido`, `Testo`) is a body alias loaded as news,
+    one article per loan: its header names a loan's id, borrower, amount, rate, term or status."""
+    header, rows, named = LOAN_TAPES_AMONG_NEWS[name]
+    tape = _semicolon_csv(tmp_path / name, header, rows)
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(tape)
+    assert str(refused.value) == (
+        f"{tape}: line 1 is a loan tape's header, not a news feed: its columns name a loan's terms: {named}; "
+        "land it in landing/loans with a column mapping (see README, 'Your own loan tape: a column mapping')")
+
+
+def test_an_english_tape_with_a_notes_column_is_refused_as_a_loan_tape(tmp_path):
+    """`notes` is no body name: the tape was refused as 'not a known news format', which did not say
+    where it belongs; a servicer's `Original Loan Amount`-style names are read as well."""
+    tape = tmp_path / "servicer_tape.csv"
+    tape.write_text("loan_id,borrower,loan_amount,interest_rate,term,status,notes\n"
+                    "SV-1001,Harbor Freight Lines LLC,250000,6.25,60,current,Equipment line renewed in April\n"
+                    "SV-1002,Greenfield Dental PC,85000,7.10,84,30 dpd,Borrower asked for a payment holiday\n")
+    with pytest.raises(FileRefused, match=re.escape(
+            f"{tape}: line 1 is a loan tape's header, not a news feed: its columns name a loan's terms: "
+            "loan_id (source_loan_id), borrower (borrower), loan_amount (loan_amount), interest_rate (int_rate), "
+            "term (term_months), status (loan_status); land it in landing/loans")):
+        parse_news_file(tape)
+    excel = tmp_path / "servicer_excel.csv"  # Excel's `sep=;` line first: the header is line 2
+    excel.write_text("sep=;\nLoan Number;Obligor Name;Original Loan Amount;Rate (%);Maturity Date;Comment\n"
+                     "SV-2001;Harbor Freight Lines LLC;250000;6,25;2029-04-30;Renewed\n")
+    with pytest.raises(FileRefused, match=re.escape(
+            f"{excel}: line 2 is a loan tape's header, not a news feed: its columns name a loan's terms: "
+            "Loan Number (source_loan_id), Obligor Name (borrower), Original Loan Amount (loan_amount), "
+            "Rate (%) (int_rate), Maturity Date (maturity_date)")):
+        parse_news_file(excel)
+
+
+def test_news_exports_with_a_status_amount_or_price_column_still_load(tmp_path):
+    """One or two loan words do not make a tape (a CMS's `Status`, a deal's `Amount`), nor do loan
+    words beside a sign of news (a ticker, a headline): these exports load as before."""
+    cms = _semicolon_csv(tmp_path / "cms_export.csv", ["ID", "Status", "Betrag", "Datum", "Text"],
+                         [["n-1", "veröffentlicht", "3", "2024-05-02", "Nokia gewinnt einen Netzauftrag in Finnland."]])
+    parsed = parse_news_file(cms)
+    assert parsed.rows.select("text_clean").rows() == [("Nokia gewinnt einen Netzauftrag in Finnland.",)]
+    quotes = tmp_path / "market_wire.csv"
+    quotes.write_text("Date,Symbol,Headline,Price,Change,Status,Amount,Rate,Term\n"
+                      "2024-05-02,NOK,Nokia wins 5G network deal in Finland,3.52,+0.04,published,150000000,4.1,5y\n")
+    parsed = parse_news_file(quotes)
+    assert parsed.rows.select("ticker", "text_clean").rows() == [("NOK", "Nokia wins 5G network deal in Finland")]
+    deals = tmp_path / "loan_market_news.json"  # deal news in loan words: a headline says it is news
+    deals.write_text('[{"title": "Acme refinances its term loan", "borrower": "Acme Corp", "amount": 500000000, '
+                     '"interest_rate": "SOFR+275", "status": "launched", "body": "Acme Corp launched a refinancing."}]')
+    assert parse_news_file(deals).rows.select("headline").rows() == [("Acme refinances its term loan",)]
+
+
+def test_a_workbook_sheet_holding_a_loan_tape_is_refused_naming_the_sheet(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Kredite"
+    sheet.append(["Bestand Mai 2024"])
+    sheet.append(["Kreditnummer", "Kreditnehmer", "Betrag", "Zins", "Laufzeit", "Text"])
+    sheet.append(["K-10231", "Müller Maschinenbau GmbH", 250000, 4.5, 60, "Betriebsmittelkredit"])
+    path = tmp_path / "kredite.xlsx"
+    book.save(path)
+    with pytest.raises(FileRefused, match=re.escape(
+            f"{path}: sheet 'Kredite' row 2 is a loan tape's header, not a news feed: its columns name a loan's "
+            "terms: Kreditnummer (source_loan_id), Kreditnehmer (borrower), Betrag (loan_amount), Zins (int_rate), "
+            "Laufzeit (term_months); land it in landing/loans")):
+        parse_news_file(path)
