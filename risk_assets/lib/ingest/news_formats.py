@@ -2305,6 +2305,11 @@ def _loan_qualified(term: str) -> str:
     return term
 
 
+JSON_LOANS_LANDING = ("save it as CSV (loan landing reads CSV, Parquet or Excel, not JSON) "
+                      "and land it in landing/loans")
+"""What to do with loan records landed as JSON among news: loan landing reads no JSON."""
+
+
 def _refuse_loan_header(path: Path, header: list[str], where: str,
                         landing: str = "land it in landing/loans") -> None:
     """Refuse a loan tape's header found where news is read; `where` names it ('line 1', "sheet
@@ -2870,7 +2875,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     values (JSON keeps the last, silently) as `repeated_key`, one entry per field.
 
     Raises:
-        FileRefused: articles were found but name neither a headline nor a body.
+        FileRefused: articles were found but name neither a headline nor a body, or their fields
+            are a loan tape's columns (`_refuse_loan_header`: loan records saved as JSON).
     """
     by_line = len({r.line for r in records}) == len(records)
     if not by_line:
@@ -2878,6 +2884,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     ignored: set[str] = set()
     flat = {r.number: _flatten_json(r.value, ignored=ignored) for r in records if isinstance(r.value, dict)}
     header = list(dict.fromkeys(name for fields in flat.values() for name in fields))
+    if records:
+        _refuse_loan_header(path, header, f"line {records[0].line} (its records' fields)", JSON_LOANS_LANDING)
     columns = _feed_header(out, path, header, "fields",
                            lambda index: (fields.get(header[index], "") for fields in flat.values()))
     # an article that leaves its field's chosen name empty takes another accepted name it fills
@@ -2994,8 +3002,9 @@ def parse_news_feed_json(path: Path, text: str, sha256: str,
         FileRefused: the text is not valid JSON and not JSON Lines (a truncated download; the
             message gives the line and column where it breaks), holds no articles (an API's error
             response: what it says is quoted; a list of something else), a list of objects none of
-            which has a headline or a publication time (news outlets, not articles), or articles
-            that name neither a headline nor a body.
+            which has a headline or a publication time (news outlets, not articles), articles
+            that name neither a headline nor a body, or records whose fields are a loan tape's
+            columns (a loan id, a borrower, an amount, a rate...: `_refuse_loan_header`).
     """
     lines = physical_lines(text)
     found_in: set[str] = set()

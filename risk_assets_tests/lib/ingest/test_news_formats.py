@@ -1113,6 +1113,21 @@ def test_news_exports_with_a_status_amount_or_price_column_still_load(tmp_path):
     assert parse_news_file(deals).rows.select("headline").rows() == [("Acme refinances its term loan",)]
 
 
+def test_loan_records_saved_as_json_among_news_are_refused(tmp_path):
+    """The same tape exported as a JSON array: its `description` read as each loan's body."""
+    tape = tmp_path / "loans.json"
+    tape.write_text('[\n  {"loan_id": "SV-1001", "borrower": {"name": "Harbor Freight Lines LLC"}, "principal": 250000,\n'
+                    '   "interest_rate": 6.25, "status": "current", "description": "Equipment line renewed"}\n]\n')
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(tape)
+    assert str(refused.value) == (
+        f"{tape}: line 2 (its records' fields) is a loan tape's header, not a news feed: its columns name a loan's "
+        "terms: loan_id (source_loan_id), borrower_name (borrower), principal (loan_amount), "
+        "interest_rate (int_rate), status (loan_status); save it as CSV (loan landing reads CSV, Parquet or Excel, "
+        "not JSON) and land it in landing/loans with a column mapping (see README, 'Your own loan tape: a column "
+        "mapping')")
+
+
 def test_a_workbook_sheet_holding_a_loan_tape_is_refused_naming_the_sheet(tmp_path):
     import openpyxl
 
