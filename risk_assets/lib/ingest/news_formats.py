@@ -1389,7 +1389,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
         out.reject(line, None, "*", "malformed_record", raw, f"{path}: sheet {sheet.name!r} row {line}: {message}")
     below = max(records.malformed.get_column("line").to_list(), default=0)  # a footer is under every record
     footer = {line: text for line, text in _footer_lines(
-        [(values[-1], values[:-1]) for values in records.fields.iter_rows()], len(records.header),
+        [(values[-1], values[:-1], ",".join(values[:-1])) for values in records.fields.iter_rows()], len(records.header),
         [i for name, i in columns.items() if name in ("headline", "body")]).items() if line > below}
     for values in records.fields.iter_rows():  # the header's columns in order, then _source_line
         line = values[-1]
@@ -1406,50 +1406,69 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     return out.parsed()
 
 
-FOOTER_PHRASE = re.compile(
-    r"(?i)^\W*(?:(?:grand\s+)?totals?\b|sources?\b|copyright\b|©|\(c\)|exported\b|generated\b|downloaded\b|"
-    r"printed\b|retrieved\b|extracted\b|report\s+(?:generated|run)\b|data\s+as\s+of\b|page\s+\d+\s+of\s+\d+|"
-    r"end\s+of\s+(?:report|file|export|list|results)\b|disclaimer\b|produced\s+by\b|powered\s+by\b|"
-    r"\d[\d,]*\s+(?:stories|articles|items|results|headlines|documents|records|rows)\b)")
-"""How the lines a terminal or a news database writes under its last story open: a count ('Total: 5
-stories'), the provenance ('Source: Bloomberg L.P. (c) 2024', 'Copyright ...', '(c) ...'), the
-export ('Exported by user jdoe on ...', 'Generated ...', 'Page 1 of 1', 'End of report'), or a
-count alone ('12 stories', '(30 rows)')."""
-FOOTER_COUNT = re.compile(r"(?i)\b(\d[\d,]*)\s+(?:stories|articles|items|results|headlines|news|documents|records|rows)\b")
-"""The number of stories a footer states ('Total: 5 stories', '12 results'), checked against the
-file's records (notes['footer_totals'])."""
+_COUNTED = r"(?:stories|articles|items|results|headlines|documents|records|rows|news\s+items)"
+FOOTER_LINE = re.compile(rf"""(?ix)^\W*(?:
+    (?:(?:grand\s+)?totals?|showing|count)\s*:?\s*\(?\d[\d,.]*\)?\s+{_COUNTED}
+        (?:\s+(?:found|listed|selected|exported|returned|in\s+total))?          # Total: 5 stories, Total 1,204 stories exported
+  | (?:(?:grand\s+)?totals?\s+)?{_COUNTED}\s*:\s*\d[\d,.]*                  # Total stories: 3, Stories: 12
+  | \(?\d[\d,.]*\s+{_COUNTED}(?:\s+(?:found|listed|selected|exported|returned|in\s+total))?\)?  # 12 stories, (30 rows)
+  | page\s+\d+\s+of\s+\d+
+  | sources?\s*:.{{0,120}}(?:©|\(c\)|copyright).{{0,60}}                     # Source: Bloomberg L.P. (c) 2024
+  | sources?\s*:\s*[^\s.!?]+(?:\s+[^\s!?]+){{0,3}}                            # Source: Refinitiv Eikon (4 words at most)
+  | (?:copyright\s*(?:©|\(c\))?|©|\(c\))\s*(?:19|20)\d\d\b.{{0,120}}         # Copyright 2024 Dow Jones, © 2024 Reuters
+  | (?:exported|generated|downloaded|printed|retrieved|extracted|compiled)\s+(?:by|on|at|from|via)\s.{{0,160}}
+  | report\s+(?:generated|run|date)\b.{{0,160}}
+  | end\s+of\s+(?:report|file|export|list|results|document)
+)\W*$""")
+"""What a terminal or news database writes under the last story of an export, as a whole line: a
+count ('Total: 5 stories', 'Total stories: 3', '12 results', '(30 rows)'), the provenance with a
+copyright mark ('Source: Bloomberg L.P. (c) 2024', '© 2024 Reuters') or in four words at most
+('Source: Refinitiv Eikon'; 'Source: Nokia in talks to buy Alcatel' is a headline), the export ('Exported by user
+jdoe on 2024-05-03 07:00', 'Generated on ...', 'Page 1 of 1', 'End of report'). Whole shapes, not
+opening words: 'Total operating revenue grew by 27.6 %' and 'Sources say Nokia is in talks' are
+stories, and '500 stories that shaped Finnish business' is a headline."""
+FOOTER_COUNT = re.compile(rf"(?i)\b(\d[\d,]*)\s+{_COUNTED}\b|{_COUNTED}\s*:\s*(\d[\d,]*)")
+"""The number of stories a footer line (FOOTER_LINE) states, checked against the file's records
+(notes['footer_totals'])."""
+FOOTER_VALUES_MAX = 3
+"""The most cells a footer line spreads over ('Total stories:,3' is two)."""
 
 
-def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None]], width: int,
+def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], width: int,
                   text_columns: Iterable[int]) -> dict[int, str]:
-    """The footer of a feed: {line: text} for the records below its last story that hold one value
-    only and are written for a reader, not a story (line order kept by the caller).
+    """The footer of a feed: {line: text} for the records below its last story that are written
+    for a reader, not a story (line order kept by the caller).
 
-    Read from the end, blank records skipped: a record is a footer line when its one value opens as
-    footers do (FOOTER_PHRASE: 'Total: 5 stories', 'Source: Bloomberg L.P. (c) 2024', 'Exported by
-    user jdoe on 2024-05-03 07:00'), wherever it stands (a one-field line too), or when it is text for
-    a reader (two words or more, loan tapes' NOTE_TEXT) in a column that holds no article text (the
-    date's, the id's). The first record that is neither ends the footer: a headline-only story at the
-    end ('Nokia wins 5G deal') stays a story, and so does any record above a story.
+    Read from the end, blank records skipped: a record is a footer line when its values, joined,
+    are one of the footer shapes (FOOTER_LINE: 'Total: 5 stories', 'Source: Bloomberg L.P. (c)
+    2024', 'Exported by user jdoe on 2024-05-03 07:00'), wherever they stand; when a line of another
+    field count than the header's is one as written ('Total: 1,204 stories' unquoted in a comma
+    file); or when its one value is text for a reader (two words or more, loan tapes' NOTE_TEXT) in a
+    column that holds no article text (the date's, the id's: 'Compiled for the credit desk'). The
+    first record that is none of these ends the footer: a last story whose headline or body opens
+    with 'Total' or 'Source' stays a story, and so does any record above a story.
 
-    `records`: (line, fields; None for a blank record), in file order; `width`: the header's columns;
-    `text_columns`: the indexes of the headline and body columns.
+    `records`: (line, fields, raw text; fields None for a blank record), in file order; `width`: the
+    header's columns; `text_columns`: the indexes of the headline and body columns.
     """
     from risk_assets.lib.ingest.loan_formats import NOTE_TEXT
 
     text_columns = set(text_columns)
     footer: dict[int, str] = {}
-    for line, fields in reversed(records):
+    for line, fields, raw in reversed(records):
         values = [(i, value.strip()) for i, value in enumerate(fields or []) if value.strip()]
         if not values or re.match(csv_text.END_OF_FILE_MARKER, values[0][1]):  # blank, or DOS's Ctrl-Z
             continue
-        if len(values) != 1:
+        whole = len(fields) in (width, width + 1)
+        joined = " ".join(value for _, value in values)
+        if len(values) <= FOOTER_VALUES_MAX and FOOTER_LINE.fullmatch(joined):
+            footer[line] = joined
+        elif not whole and FOOTER_LINE.fullmatch(raw.strip()):
+            footer[line] = raw.strip()
+        elif whole and len(values) == 1 and values[0][0] not in text_columns and re.search(NOTE_TEXT, joined):
+            footer[line] = joined
+        else:
             break
-        index, value = values[0]
-        in_column = len(fields) in (width, width + 1) and index not in text_columns
-        if not (FOOTER_PHRASE.match(value) or (in_column and re.search(NOTE_TEXT, value))):
-            break
-        footer[line] = value
     return footer
 
 
@@ -1464,7 +1483,7 @@ def _note_footer(out: _Collector, footer: Mapping[int, str], records: int) -> No
     totals = {}
     for line, text in sorted(footer.items()):
         if (found := FOOTER_COUNT.search(text)) is not None:
-            stated = int(found[1].replace(",", ""))
+            stated = int((found[1] or found[2]).replace(",", ""))
             totals[f"line {line}"] = {"line": line, "footer": text[:120], "source": f"the footer {text[:60]!r}",
                                       "stated": stated, "records": records, "matches": stated == records}
     if totals:
@@ -1495,7 +1514,7 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
         out.notes["copy_text_format"] = ("PostgreSQL COPY text format: \\N is NULL, backslash escapes "
                                          "(\\n, \\t, \\\\) decoded")
     parsed = list(_csv_records(lines, len(header), fmt))
-    footer = _footer_lines([(number, fields) for number, fields, *_ in parsed], len(header),
+    footer = _footer_lines([(number, fields, raw.strip(delimiter + " ")) for number, fields, raw, *_ in parsed], len(header),
                            [i for name, i in columns.items() if name in ("headline", "body")])
     for number, fields, raw, re_read, alone in parsed:
         if number in footer:
@@ -1864,22 +1883,41 @@ _C1_RUN = re.compile("[\x80-\xff]*[\x80-\x9f][\x80-\xff]*")
 
 
 def _c1_reread(text: str | None) -> str | None:
-    """`text` with its C1 control characters read as the bytes they were: each run of characters
-    U+0080-U+00FF holding one is UTF-8 read as Latin-1 where its bytes are valid UTF-8
-    (`W\u00e4rtsil\u00e4\u00e2\\x80\\x99s` -> `W\u00e4rtsil\u00e4\u2019s`), else
-    Windows-1252 read as Latin-1 (`Nokia\\x92s` -> `Nokia\u2019s`, `\\x805m` -> `\u20ac5m`), as
-    the WHATWG Encoding Standard reads a Latin-1 label, and as HTML reads a character reference
-    `&#146;` (numeric character reference end state: 0x80-0x9F are windows-1252). A feed carries
-    them when a program decoded Windows-1252 (or UTF-8) text as Latin-1 before writing it: JSON
-    `\\u0092`, XML `&#146;`, a CSV declared Latin-1. windows-1252's five undefined bytes stay."""
-    def read(run: re.Match[str]) -> str:
-        data = run.group().encode("latin-1")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return run.group().translate(news_xml.WINDOWS_1252_C1)
+    """`text` with its C1 control characters read as the bytes they were. A text of Latin-1
+    characters whose bytes are valid UTF-8 is UTF-8 read as Latin-1 whole (`W\u00c3\u00a4rtsil\u00c3
+    \u00a4\u00e2\x80\x99s` -> `W\u00e4rtsil\u00e4\u2019s`: one reading for every letter). Else each
+    run of characters U+0080-U+00FF holding a C1 control is read character by character: a UTF-8
+    sequence where its bytes are one (`W\u00e4rtsil\u00e4\u00e2\x80\x99s` -> `W\u00e4rtsil\u00e4\u2019s`:
+    the `\u00e4` before it stays), any other C1 control as Windows-1252 (`Nokia\x92s` ->
+    `Nokia\u2019s`, `\x805m` -> `\u20ac5m`), as the WHATWG Encoding Standard reads a Latin-1
+    label and HTML a character reference `&#146;` (numeric character reference end state: 0x80-0x9F
+    are windows-1252). A feed carries them when a program decoded Windows-1252 (or UTF-8) text as
+    Latin-1 before writing it: JSON `\u0092`, XML `&#146;`, a CSV declared Latin-1. windows-1252's
+    five undefined bytes stay."""
+    if text is None or not _C1_CONTROL.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
 
-    return text if text is None else _C1_RUN.sub(read, text)
+    def read(run: re.Match[str]) -> str:
+        data, out, at = run.group().encode("latin-1"), [], 0
+        while at < len(data):
+            lead = data[at]
+            size = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 1
+            if size > 1:
+                try:
+                    out.append(data[at:at + size].decode("utf-8"))
+                    at += size
+                    continue
+                except UnicodeDecodeError:
+                    pass
+            out.append(chr(lead).translate(news_xml.WINDOWS_1252_C1))
+            at += 1
+        return "".join(out)
+
+    return _C1_RUN.sub(read, text)
 
 
 def _present(value: str) -> bool:

@@ -107,3 +107,38 @@ def test_a_workbooks_footer_rows_are_non_data_at_their_excel_rows(sentences, tmp
     assert parsed.notes["footer_totals"]["line 6"] == {
         "line": 6, "footer": "Total: 3 articles", "source": "the footer 'Total: 3 articles'",
         "stated": 3, "records": 3, "matches": True}
+
+
+def test_a_last_story_that_opens_as_footers_do_stays_a_story(data_dir, tmp_path):
+    """Real PhraseBank sentences opening with 'Total', and headlines opening with 'Sources' or a
+    count, are stories: only whole footer shapes end a file."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    totals = [line.rsplit("@", 1)[0].strip() for line in lines if line.startswith("Total ")][:2]
+    assert len(totals) == 2
+    path = tmp_path / "desk.csv"
+    path.write_text("\n".join([
+        "Headline,Body,Date",
+        f'Story 1,"{totals[0]}",2024-05-02T09:00:00Z',
+        "Sources say Nokia in talks to sell its networks unit,,",
+        "500 stories that shaped Finnish business in 2023,,",
+        f',"{totals[1]}",',
+        "Source: Nokia in talks to buy a Finnish software maker,,",
+    ]) + "\n")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert "footer_notes" not in parsed.notes and parsed.rows.height == 5
+    assert parsed.rows.sort("_source_line")["text_clean"].to_list()[3] == totals[1]
+
+
+def test_a_footer_split_over_cells_or_by_an_unquoted_comma_is_still_a_footer(sentences, tmp_path):
+    path = _export(tmp_path / "terminal.csv", sentences, ["Total stories:,4,,", "Total: 1,204 stories"])
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.notes["footer_notes"] == ["6: Total stories: 4", "7: Total: 1,204 stories"]
+    assert {key: (v["stated"], v["matches"]) for key, v in parsed.notes["footer_totals"].items()} == {
+        "line 6": (4, True), "line 7": (1204, False)}
