@@ -301,25 +301,45 @@ LINK_LABEL_WORDS = 4
 'The Wall Street Journal'), not a sentence of the story's own."""
 
 
+_STORY_IN_LINK_WORDS = 8
+"""Words from which a link's text ending as a sentence does ('.', '!') is the story itself, not a
+headline linking to one ('Finnish Talentum reports its operating profit increased to EUR 20.5 mn .')."""
+_SEPARATOR = re.compile(r"[\s\-|\u00b7\u2013\u2014:,]*")
+
+
 def _links_and_labels_only(text: str) -> bool:
-    """Whether HTML text holds one link or more (`<a ...>...</a>`), no text before the first, and
-    after each at most one label: LINK_LABEL_WORDS words or fewer, no sentence's end ('.', '!',
-    '?'). So a list of links to stories (Google News RSS writes each item's description so, each
-    link followed by its outlet's name in a `<font>`) or a lone 'Read more' link, whose text is no
-    story of this article's; a sentence before a 'Read more' link is the story."""
+    """Whether HTML text is a list of links with their outlets' names and nothing of its own: one
+    link or more (`<a ...>...</a>`), no text before the first, and after each at most one label,
+    an element's text (`<font>Reuters</font>`, `<span>`) of LINK_LABEL_WORDS words or fewer that
+    ends no sentence, with only separators (spaces, '-', '|', '·') outside elements. Google News RSS
+    writes each item's description so (the story's link, or a cluster of several outlets'), and a
+    lone 'Read more' link says nothing either. Words after a link outside any element ('<a>Nokia</a>
+    shares rose 3 %'), a sentence before a link, or a link whose text is a sentence of
+    _STORY_IN_LINK_WORDS words or more are a story."""
     if "<" not in text or not _ANCHOR.search(text):
         return False
+    for anchor in _ANCHOR.findall(text):
+        words = fold_whitespace(html.unescape(_TAG.sub(" ", anchor))).split()
+        if len(words) >= _STORY_IN_LINK_WORDS and words[-1].endswith((".", "!")):
+            return False
     before, *after = _ANCHOR.split(text)
-
-    def labels(part: str) -> list[str]:
-        return [label for label in (fold_whitespace(html.unescape(piece)) for piece in _TAG.sub("\n", part).split("\n"))
-                if label]
-
-    if labels(before):
+    if fold_whitespace(html.unescape(_TAG.sub(" ", before))):
         return False
-    return all(len(found := labels(part)) <= 1 and all(len(label.split()) <= LINK_LABEL_WORDS
-                                                       and not label.endswith((".", "!", "?")) for label in found)
-               for part in after)
+    for part in after:
+        labels, opened, position = [], False, 0
+        for tag in [*_TAG.finditer(part), None]:
+            piece = fold_whitespace(html.unescape(part[position:tag.start() if tag else len(part)]))
+            if piece and not opened and not _SEPARATOR.fullmatch(piece):
+                return False  # text of its own after a link, outside any element
+            if piece and opened and not _SEPARATOR.fullmatch(piece):
+                labels.append(piece)
+            if tag is None:
+                break
+            opened, position = not tag.group().startswith("</"), tag.end()
+        if len(labels) > 1 or any(len(label.split()) > LINK_LABEL_WORDS or label.endswith((".", "!", "?"))
+                                  for label in labels):
+            return False
+    return True
 
 
 def _not_text_reason(text: str) -> str | None:

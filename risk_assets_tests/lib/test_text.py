@@ -231,3 +231,13 @@ def test_a_quoted_printable_mail_body_is_decoded_before_cleaning(data_dir):
                   "Net sales rose .\nThe outlook is =\nunchanged .\nShares fell .", "Net debt =\r\nEUR 12 m ."):
         left = clean_text(prose)
         assert not left.quoted_printable and left.text == " ".join(prose.split())
+
+
+@pytest.mark.parametrize("text", [
+    "<a href='https://example.com/a'>Nokia</a> shares rose 3 % in early trading",
+    "<a href='https://example.com/a'>Nokia</a>: profit up 5%",
+    "<a href='https://example.com/t'>Finnish Talentum reports its operating profit increased to EUR 20.5 mn in 2005 .</a>",
+    "<ol><li><a href='x'>Nokia shares rise</a> <font>Yahoo Finance</font></li></ol> Analysts expect more cuts.",
+])
+def test_links_inside_a_story_or_a_story_told_in_a_link_are_text(text):
+    assert is_usable_text(text).usable
