@@ -678,3 +678,20 @@ def test_c1_controls_a_feed_wrote_for_windows_1252_or_utf_8_bytes_are_read_as_th
         (headline, body, body, body, False),
         ("Fortum \u00a9 2024", "Fortum sells plants.", "Fortum sells plants.", "Fortum sells plants.", False)]
     assert parsed.notes["c1_controls_reread_lines"] == [1]
+
+
+def test_utf8_read_as_latin1_beside_a_latin1_letter_or_whole_comes_back_as_written(tmp_path):
+    """UTF-8's `’` read as Latin-1 right after a real `ä` (`ä\\u00e2\\u0080\\u0099`), and a headline
+    read as Latin-1 whole (`WÃ¤rtsilÃ¤â\\u0080\\u0099s`): every letter comes back as written, not
+    half the word."""
+    articles = [{"url": "https://kl.example.fi/a/1", "title": "W\u00e4rtsil\u00e4\u00e2\u0080\u0099s order",
+                 "description": "W\u00c3\u00a4rtsil\u00c3\u00a4\u00e2\u0080\u0099s order book grew 5 %.",
+                 "publishedAt": "2024-05-02T06:15:00Z", "source": {"name": "Kauppalehti"}}]
+    path = tmp_path / "kl_api.json"
+    path.write_text(json.dumps({"status": "ok", "articles": articles}))
+
+    parsed = parse_news_file(path)
+
+    assert parsed.rows.select("headline", "body").rows() == [
+        ("W\u00e4rtsil\u00e4\u2019s order", "W\u00e4rtsil\u00e4\u2019s order book grew 5 %.")]
+    assert parsed.notes["c1_controls_reread_lines"] == [1]
