@@ -181,7 +181,8 @@ _SBA = [
 
 LOAN_TAPE_TERMS: dict[str, tuple[str, ...]] = {
     "source_loan_id": ("loan_id", "loan_number", "loan_no", "loan_nr", "loan_ref", "loan_reference", "loan",
-                       "facility_id", "kreditnummer", "kredit_nr", "kredit_id", "kredit", "darlehensnummer",
+                       "facility_id", "account_no", "account_number", "acct_no", "kontonummer", "kreditnummer",
+                       "kredit_nr", "kredit_id", "kredit", "darlehensnummer",
                        "darlehen", "leningnummer", "lening", "lening_id", "kredietnummer", "krediet",
                        "numéro_de_prêt", "numéro_du_prêt", "numéro_prêt", "id_prêt", "prêt", "numero_prestito",
                        "numero_del_prestito", "id_prestito", "prestito", "mutuo", "número_de_préstamo",
@@ -239,12 +240,21 @@ as a header says them; the built-in formats' own source names (_LC, _SBA: `loan_
 `MIS_Status`, ...) are added to the concept of their target below. Concepts are named by their
 raw.loans column where one exists; `borrower`, `maturity_date`, `outstanding_balance`,
 `days_past_due` and `collateral` have none. News landing refuses a header that names three of
-them as a loan tape dropped in the wrong folder (news_formats `_refuse_loan_header`)."""
+them, and carries a tape's mark (a loan id, two BUILTIN_TAPE_NAMES, or no article text), as a loan
+tape dropped in the wrong folder (news_formats `_refuse_loan_header`)."""
 for _spec in (*_LC, *_SBA):
     _concept = "grade" if _spec.target == "sub_grade" else _spec.target
     if _concept in LOAN_TAPE_TERMS and _spec.source not in LOAN_TAPE_TERMS[_concept]:
         LOAN_TAPE_TERMS[_concept] += (_spec.source,)
 del _spec, _concept
+
+BUILTIN_TAPE_NAMES = frozenset(spec.source.lower() for spec in (*_LC, *_SBA)
+                               if re.search(r"_|\d|[a-z][A-Z]", spec.source))
+"""The built-in formats' own column names (_LC, _SBA), lowercased, as only their tapes spell them:
+`loan_amnt`, `int_rate`, `loan_status`, `annual_inc`, `GrAppv`, `MIS_Status`... A plain word they
+also use (`id`, `term`, `grade`, `purpose`, `State`) is left out: a news export may name a column
+so. Two of them in one header mark a LendingClub or SBA tape, a subset of its columns included,
+whatever else it carries (news_formats `_refuse_loan_header`)."""
 
 RULES: dict[str, str] = {
     "malformed_record": "has a field count different from the header",
