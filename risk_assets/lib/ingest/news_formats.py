@@ -43,7 +43,12 @@ import polars as pl
 
 from risk_assets.lib.ingest import box_tables, csv_text, news_xml
 from risk_assets.lib.ingest.folders import MONTH_NAMES
-from risk_assets.lib.ingest.loan_formats import LENDINGCLUB_SIGNATURE, LOAN_TAPE_TERMS, SBA_SIGNATURE
+from risk_assets.lib.ingest.loan_formats import (
+    BUILTIN_TAPE_NAMES,
+    LENDINGCLUB_SIGNATURE,
+    LOAN_TAPE_TERMS,
+    SBA_SIGNATURE,
+)
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
 from risk_assets.lib.text import NULL_TOKENS, blank_reason, clean_text, is_usable_text
@@ -2317,16 +2322,17 @@ LOAN_TAPE_MIN_TERMS = 3
 """Distinct loan concepts a header must name to be a loan tape's: one `Status` column (a CMS's
 draft/published) or `Amount` does not make a news export a tape."""
 _NEWS_SIGNS = frozenset({
-    *FEED_ALIASES["headline"], *FEED_ALIASES["ticker"], "url", "link", "article_url",
+    *FEED_ALIASES["ticker"], "url", "link", "article_url",
     *(name for name in FEED_ALIASES["label"] if name not in ("label", "y")),
     *(name for name in FEED_ALIASES["published_at"] if re.search("pub|veröff|veroeff|erschein", name)),
     "author", "authors", "byline", "autor", "auteur", "autore", "auteurs", "autores"})
-"""Header names only news carries: a headline, a ticker, an article URL (URL_IDS), a sentiment
-(not a bare `label` or `y`: a loan dataset's default flag), an author, a publication time
-(`published_at`, `Veröffentlicht`, `Data di pubblicazione`). A header with one of
-them is read as news whatever loan words it also holds (a deal feed's `Amount`, `Rate`, `Status`).
-A text body (`Text`, `Contenido`), a source (a tape's source system, `Quelle`) and a plain date
-are no sign: tapes carry them too."""
+"""Header names only news carries: a ticker, an article URL (URL_IDS), a sentiment (not a bare
+`label` or `y`: a loan dataset's default flag), an author, a publication time (`published_at`,
+`Veröffentlicht`, `Data di pubblicazione`). A header with one of them is read as news whatever loan
+words it also holds (a deal feed's `Amount`, `Rate`, `Status`), unless it holds two
+BUILTIN_TAPE_NAMES. A headline or a text body is no such sign: a tape carries them too
+(LendingClub's `title` and `desc`, a servicer's `Description`, `Text`, `Contenido`), as it carries a
+source (its source system, `Quelle`) and a plain date."""
 
 
 _LOAN_QUALIFIERS = ("original", "current", "initial", "approved", "funded", "total", "gross", "net", "nominal")
@@ -2356,29 +2362,62 @@ def _refuse_loan_header(path: Path, header: list[str], where: str,
     loan tape's when its names (`_loan_term`, less a leading 'Original' or 'Current':
     `_loan_qualified`) give LOAN_TAPE_MIN_TERMS distinct LOAN_TAPE_TERMS concepts (a loan id, a
     borrower, an amount, an interest rate, a term, a status, a grade...) in any of the languages
-    the news reader reads, and none of them is a sign of news (_NEWS_SIGNS).
+    the news reader reads, and it carries a mark that only a tape carries:
+
+    - two of the built-in formats' own column names (BUILTIN_TAPE_NAMES: `loan_amnt`, `int_rate`,
+      `loan_status`, `GrAppv`): a LendingClub or SBA export cut to a few columns. No news names a
+      column so, and LendingClub's own export also holds `url`, `title` and `desc`, so this mark
+      holds whatever else the header names;
+    - a loan id column (`Loan ID`, `Kreditnummer`, `Préstamo`, `Account No`; a bare `id` is a
+      story's id as well, no mark), when no column is a sign of news (_NEWS_SIGNS: a ticker, an
+      article URL, an author, a sentiment, a publication time);
+    - no article-text column (no headline or body, as `_feed_columns` finds them), when no column
+      is a sign of news: such a file is no news feed anyway, and saying it is a tape is the better
+      refusal.
+
+    Loan words alone are not enough: a bond or loan-market wire names an issuer or borrower, an
+    amount, a coupon and a maturity beside its story (`Date,Issuer,Amount,Coupon,Maturity,Story`),
+    a CMS export a status, a count and a star rating beside its body; without a loan id they load
+    as news. A headline (`title`) does not save a tape with a loan id: LendingClub's `title` is the
+    loan's purpose.
 
     Raises:
         FileRefused: naming the file, `where`, the columns that make it a tape (each with its
-            concept) and where the file goes.
+            concept), the mark, where the file goes and, since no setting overrides the refusal,
+            what to rename when the file is news after all.
     """
     names = {name.strip().lower() for name in header}
     for fmt, signature in (("LendingClub", LENDINGCLUB_SIGNATURE), ("SBA", SBA_SIGNATURE)):
         if {column.lower() for column in signature} <= names:
             raise FileRefused(f"{path}: {where} is a {fmt} loan tape's header ({', '.join(sorted(signature))}), "
                               f"not a news feed: {landing}")
-    if any(_normalise_name(name) in _NEWS_SIGNS for name in header):
-        return
     concepts: dict[str, str] = {}  # concept -> the first column naming it
     for name in header:
         concept = _LOAN_TERMS.get(_loan_qualified(_loan_term(name)))
         if concept is not None:
             concepts.setdefault(concept, name.strip())
-    if len(concepts) >= LOAN_TAPE_MIN_TERMS:
-        named = ", ".join(f"{name} ({concept})" for concept, name in concepts.items())
-        raise FileRefused(f"{path}: {where} is a loan tape's header, not a news feed: its columns name a loan's "
-                          f"terms: {named}; {landing} with a column mapping "
-                          "(see README, 'Your own loan tape: a column mapping')")
+    if len(concepts) < LOAN_TAPE_MIN_TERMS:
+        return
+    own = [name.strip() for name in header if name.strip().lower() in BUILTIN_TAPE_NAMES]
+    if len(own) >= 2:
+        quoted = ", ".join(repr(name) for name in own)
+        mark = f"{quoted} are LendingClub's or SBA's own column names"
+        news = f"rename {quoted}"
+    elif any(_normalise_name(name) in _NEWS_SIGNS for name in header):
+        return
+    elif "source_loan_id" in concepts:
+        loan_id = concepts["source_loan_id"]
+        mark = f"{loan_id!r} is a loan id"
+        news = f"rename {loan_id!r} (a story's id column is `id` or `article_id`)"
+    elif not {"headline", "body"} & _feed_columns(header).keys():
+        mark = "no column holds an article's text"
+        news = "name its text column `headline` or `body` (see README, 'News files')"
+    else:
+        return
+    named = ", ".join(f"{name} ({concept})" for concept, name in concepts.items())
+    raise FileRefused(f"{path}: {where} is a loan tape's header, not a news feed: its columns name a loan's "
+                      f"terms: {named}, and {mark}; {landing} with a column mapping "
+                      f"(see README, 'Your own loan tape: a column mapping'); if the file is news, {news}")
 
 
 # --- JSON feeds: a news API's response saved as is, or JSON Lines ---------------------------------

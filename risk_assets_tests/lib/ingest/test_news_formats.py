@@ -1069,8 +1069,10 @@ def test_a_loan_tape_headed_in_a_language_the_news_reader_reads_is_refused_as_a_
     with pytest.raises(FileRefused) as refused:
         parse_news_file(tape)
     assert str(refused.value) == (
-        f"{tape}: line 1 is a loan tape's header, not a news feed: its columns name a loan's terms: {named}; "
-        "land it in landing/loans with a column mapping (see README, 'Your own loan tape: a column mapping')")
+        f"{tape}: line 1 is a loan tape's header, not a news feed: its columns name a loan's terms: {named}, "
+        f"and {header[0]!r} is a loan id; land it in landing/loans with a column mapping (see README, 'Your own "
+        f"loan tape: a column mapping'); if the file is news, rename {header[0]!r} (a story's id column is `id` "
+        "or `article_id`)")
 
 
 def test_an_english_tape_with_a_notes_column_is_refused_as_a_loan_tape(tmp_path):
@@ -1083,7 +1085,7 @@ def test_an_english_tape_with_a_notes_column_is_refused_as_a_loan_tape(tmp_path)
     with pytest.raises(FileRefused, match=re.escape(
             f"{tape}: line 1 is a loan tape's header, not a news feed: its columns name a loan's terms: "
             "loan_id (source_loan_id), borrower (borrower), loan_amount (loan_amount), interest_rate (int_rate), "
-            "term (term_months), status (loan_status); land it in landing/loans")):
+            "term (term_months), status (loan_status), and 'loan_id' is a loan id; land it in landing/loans")):
         parse_news_file(tape)
     excel = tmp_path / "servicer_excel.csv"  # Excel's `sep=;` line first: the header is line 2
     excel.write_text("sep=;\nLoan Number;Obligor Name;Original Loan Amount;Rate (%);Maturity Date;Comment\n"
@@ -1097,7 +1099,8 @@ def test_an_english_tape_with_a_notes_column_is_refused_as_a_loan_tape(tmp_path)
 
 def test_news_exports_with_a_status_amount_or_price_column_still_load(tmp_path):
     """One or two loan words do not make a tape (a CMS's `Status`, a deal's `Amount`), nor do loan
-    words beside a sign of news (a ticker, a headline): these exports load as before."""
+    words beside a sign of news (a ticker) or beside a story without a loan id: these exports load
+    as before."""
     cms = _semicolon_csv(tmp_path / "cms_export.csv", ["ID", "Status", "Betrag", "Datum", "Text"],
                          [["n-1", "veröffentlicht", "3", "2024-05-02", "Nokia gewinnt einen Netzauftrag in Finnland."]])
     parsed = parse_news_file(cms)
@@ -1113,6 +1116,100 @@ def test_news_exports_with_a_status_amount_or_price_column_still_load(tmp_path):
     assert parse_news_file(deals).rows.select("headline").rows() == [("Acme refinances its term loan",)]
 
 
+@pytest.fixture(scope="module")
+def credit_stories(news_dir) -> list[str]:
+    """Real PhraseBank sentences about loans and bonds: what a credit wire's story column holds."""
+    lines = (news_dir / "financial_phrasebank_50agree.txt").read_text(encoding="utf-8-sig", errors="replace")
+    stories = [line.rsplit("@", 1)[0].strip() for line in lines.splitlines() if "@" in line]
+    return [s for s in stories if re.search(r"credit facility|bond|notes worth|loan ", s)][:4]
+
+
+CREDIT_WIRES = {
+    "bond_wire.csv": ["Date", "Issuer", "Amount", "Coupon", "Maturity", "Story"],
+    "loan_market_feed.csv": ["Date", "Borrower", "Amount", "Rate", "Maturity", "Text"],
+    "deals_summary.csv": ["Deal Date", "Borrower", "Loan Amount", "Tenor", "Summary"],
+    "lpc_notes.csv": ["Source", "Borrower", "Amount", "Rate", "Content"],
+    "emissions.csv": ["Date", "Emprunteur", "Montant", "Taux", "Échéance", "Texte"],
+    "emisiones.csv": ["Fecha", "Emisor", "Importe", "Tasa", "Vencimiento", "Contenido"],
+    "cms_rating.csv": ["ID", "Status", "Amount", "Rating", "Date", "Body"],
+    "subject_wire.csv": ["Subject", "Amount", "Rate", "Status", "Body"],
+}
+
+
+@pytest.mark.parametrize("name", CREDIT_WIRES)
+def test_a_credit_wire_without_a_loan_id_loads_as_news(tmp_path, credit_stories, name):
+    """A bond or loan-market wire names an issuer or borrower, an amount, a coupon, a maturity
+    beside its story, and a CMS export a status, a count and a star rating beside its body: three
+    loan words, but no loan id and a story column, so no tape. They were refused as loan tapes."""
+    header = CREDIT_WIRES[name]
+    values = {"Date": "2024-05-02", "Deal Date": "2024-05-02", "Fecha": "2024-05-02", "ID": "c-{i}",
+              "Source": "LPC", "Subject": "Deal {i}", "Status": "published", "Rating": "4"}
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for i, story in enumerate(credit_stories):
+            writer.writerow([story if column == header[-1] else values.get(column, "EUR 1.5bn").format(i=i)
+                             for column in header])
+    parsed = parse_news_file(path)
+    assert parsed.rows["text_raw"].to_list() == credit_stories
+    assert parsed.rows_quarantined == 0
+
+
+def test_a_tape_with_a_loan_id_is_refused_though_it_has_a_title_column(tmp_path):
+    """A headline name no longer makes a loan tape news: the tape's `Title` is the loan's purpose,
+    and its `Loan ID` says it is a tape. It loaded as one article per loan."""
+    tape = tmp_path / "title_tape.csv"
+    tape.write_text("Loan ID,Title,Amount,Rate,Status,Description\n"
+                    "L-1,Debt consolidation,10000,11.5,Current,\"I need to consolidate my credit cards, thank you\"\n")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(tape)
+    assert str(refused.value) == (
+        f"{tape}: line 1 is a loan tape's header, not a news feed: its columns name a loan's terms: "
+        "Loan ID (source_loan_id), Amount (loan_amount), Rate (int_rate), Status (loan_status), and 'Loan ID' is a "
+        "loan id; land it in landing/loans with a column mapping (see README, 'Your own loan tape: a column "
+        "mapping'); if the file is news, rename 'Loan ID' (a story's id column is `id` or `article_id`)")
+    servicer = tmp_path / "servicer.csv"  # an account number is a loan id too
+    servicer.write_text("Account No,Obligor,Principal Balance,Coupon,Maturity,Comments\n"
+                        "A-1,ACME Oy,100000,5.1,2029-01-01,Borrower requested a payment holiday\n")
+    with pytest.raises(FileRefused, match=re.escape("and 'Account No' is a loan id; land it in landing/loans")):
+        parse_news_file(servicer)
+
+
+def test_a_lendingclub_subset_without_term_is_refused_by_its_own_column_names(tmp_path):
+    """LendingClub's own names cut to a few columns (no `term`, so no signature): `title` and `desc`
+    were read as headline and body. `loan_amnt`, `int_rate`, `loan_status` are names no news gives
+    a column, so they mark a tape even beside LendingClub's own `url` column."""
+    subset = tmp_path / "lc_subset.csv"
+    subset.write_text("id,loan_amnt,int_rate,loan_status,title,desc\n"
+                      "1077501,5000,10.65%,Fully Paid,Computer,Borrower added on 12/22/11 > I need to upgrade\n")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(subset)
+    assert str(refused.value) == (
+        f"{subset}: line 1 is a loan tape's header, not a news feed: its columns name a loan's terms: "
+        "loan_amnt (loan_amount), int_rate (int_rate), loan_status (loan_status), and 'loan_amnt', 'int_rate', "
+        "'loan_status' are LendingClub's or SBA's own column names; land it in landing/loans with a column mapping "
+        "(see README, 'Your own loan tape: a column mapping'); if the file is news, rename 'loan_amnt', "
+        "'int_rate', 'loan_status'")
+    with_url = tmp_path / "lc_subset_url.csv"
+    with_url.write_text("id,loan_amnt,int_rate,loan_status,url,title\n"
+                        "1077501,5000,10.65%,Fully Paid,"
+                        "https://lendingclub.com/browse/loanDetail.action?loan_id=1077501,Computer\n")
+    with pytest.raises(FileRefused, match=re.escape("are LendingClub's or SBA's own column names")):
+        parse_news_file(with_url)
+
+
+def test_a_loan_id_beside_a_sign_of_news_stays_a_feed(tmp_path, credit_stories):
+    """A loan id is a tape's mark only where no column says news: a deal feed with a ticker and an
+    author beside its facility id loads."""
+    feed = tmp_path / "facility_news.csv"
+    with feed.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["Facility ID", "Ticker", "Author", "Borrower", "Amount", "Rate", "Story"])
+        writer.writerow(["F-9", "OUT1V", "Desk", "Outokumpu", "EUR 900m", "E+150", credit_stories[0]])
+    assert parse_news_file(feed).rows.select("ticker", "text_raw").rows() == [("OUT1V", credit_stories[0])]
+
+
 def test_loan_records_saved_as_json_among_news_are_refused(tmp_path):
     """The same tape exported as a JSON array: its `description` read as each loan's body."""
     tape = tmp_path / "loans.json"
@@ -1123,9 +1220,10 @@ def test_loan_records_saved_as_json_among_news_are_refused(tmp_path):
     assert str(refused.value) == (
         f"{tape}: line 2 (its records' fields) is a loan tape's header, not a news feed: its columns name a loan's "
         "terms: loan_id (source_loan_id), borrower_name (borrower), principal (loan_amount), "
-        "interest_rate (int_rate), status (loan_status); save it as CSV (loan landing reads CSV, Parquet or Excel, "
-        "not JSON) and land it in landing/loans with a column mapping (see README, 'Your own loan tape: a column "
-        "mapping')")
+        "interest_rate (int_rate), status (loan_status), and 'loan_id' is a loan id; save it as CSV (loan landing "
+        "reads CSV, Parquet or Excel, not JSON) and land it in landing/loans with a column mapping (see README, "
+        "'Your own loan tape: a column mapping'); if the file is news, rename 'loan_id' (a story's id column is "
+        "`id` or `article_id`)")
 
 
 def test_a_workbook_sheet_holding_a_loan_tape_is_refused_naming_the_sheet(tmp_path):
@@ -1142,5 +1240,5 @@ def test_a_workbook_sheet_holding_a_loan_tape_is_refused_naming_the_sheet(tmp_pa
     with pytest.raises(FileRefused, match=re.escape(
             f"{path}: sheet 'Kredite' row 2 is a loan tape's header, not a news feed: its columns name a loan's "
             "terms: Kreditnummer (source_loan_id), Kreditnehmer (borrower), Betrag (loan_amount), Zins (int_rate), "
-            "Laufzeit (term_months); land it in landing/loans")):
+            "Laufzeit (term_months), and 'Kreditnummer' is a loan id; land it in landing/loans")):
         parse_news_file(path)
