@@ -2180,6 +2180,13 @@ _SPACED_SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9/.&-]*(?:\s+[A-Z])?(?:\s+[A-Z]{2})?
 """A symbol written with a space the way `_ticker` keeps one as written, once upper-cased: with a
 one-letter class (`BRK B`), a Bloomberg exchange code without the yellow key (`AAPL SM`) or both
 (`ERIC B SS`)."""
+COMPANY_SUFFIXES = frozenset({"CORP", "CORPORATION", "INC", "INCORPORATED", "LTD", "LIMITED", "PLC", "LLC", "LP", "CO",
+                              "AG", "SE", "KGAA", "GMBH", "SA", "SAS", "SPA", "NV", "BV", "OYJ", "OY", "ABP", "AB",
+                              "ASA", "AS", "PTY", "BHD"})
+"""Legal-form words that end a company's name (compared upper-cased, dots left out: `Inc.`,
+`S.A.`, `N.V.`): `Nokia Corp`, `Apple Inc`, `Acme Ltd`, `Siemens AG`, `Nokia Oyj`. Several are
+also a Bloomberg yellow key (`Corp`) or read as an exchange code (`AG`, `SA`): `_is_ticker_text`
+reads such a last word as a company's when a word before it is written as a name is."""
 _PROSE_WORD = re.compile(r"[a-z]{2}")
 """Two lower-case letters in a row: how a word of prose or a company's name is written (`see`,
 `Nokia`), and never a symbol, whose only lower-case letter is a RIC's class (`RDSa`, `ERICb`)."""
@@ -2193,12 +2200,20 @@ def _is_ticker_text(written: str) -> bool:
     in any case (`aapl us equity`), and, once upper-cased, a symbol written with a space
     (`_SPACED_SYMBOL`: `brk b`, `aapl sm`, `eric b ss`), which `_ticker` keeps as written. Several
     tickers typed in lower case with only spaces between them (`aapl msft`) read as text: the field
-    is split at ',' and ';' only, and such a value was one ticker of no listing (`AAPL MSFT`)."""
+    is split at ',' and ';' only, and such a value was one ticker of no listing (`AAPL MSFT`).
+    A company's name is text whatever its legal form (`COMPANY_SUFFIXES`): `Nokia Corp`, `Acme AG`
+    and `ABB Ltd` as `Nokia Oyj` is, though `Corp` is a yellow key and `AG` reads as an exchange
+    code, when a word before it is written as a name, in capitals and lower case (not Bloomberg's
+    bond `IBM 4 05/15/34 Corp`); typed all in lower case, such a value keeps the reading of a
+    symbol (`nokia corp`, `abb ag`, as `aapl sm`)."""
     if written.lower() in TICKER_PLACEHOLDERS:
         return True
     words = written.split()
     if len(words) < 2 or not any(_PROSE_WORD.search(word) for word in words):
         return False  # one word ('aapl', 'Nokia') or all in upper case ('SEE NOTE': Sealed Air, FiscalNote)
+    if (words[-1].upper().replace(".", "") in COMPANY_SUFFIXES and written != written.lower()
+            and any(_PROSE_WORD.search(word) for word in words[:-1])):
+        return True  # 'Nokia Corp', 'Acme AG', 'Apple Inc.'
     return words[-1].upper() not in _BLOOMBERG_YELLOW_KEYS and _SPACED_SYMBOL.fullmatch(written.upper()) is None
 
 

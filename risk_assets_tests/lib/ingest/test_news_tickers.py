@@ -237,3 +237,22 @@ def test_text_in_a_ticker_field_is_left_out_and_named(tmp_path, sentences):
         "see note": 1, "n/a": 1, "various": 1, "multiple": 1, "none": 1, "tbd": 1, "see text": 1, "Nokia Oyj": 1,
         "TBD": 1}
     assert parsed.notes["ticker_not_a_symbol_lines"] == [2, 3, 4, 5, 6, 7, 8, 9, 17]
+
+
+def test_a_company_name_is_text_whatever_its_legal_form(tmp_path, sentences):
+    """`Nokia Oyj` was left out as text while `Nokia Corp` (Corp is a Bloomberg yellow key) and
+    `Acme AG` (AG reads as an exchange code) were kept as tickers: a company's name ending in its
+    legal form is text in every form. An upper-case value, one typed all in lower case and a
+    Bloomberg bond with the Corp key keep their reading."""
+    tickers = ["Nokia Corp", "Apple Inc", "Acme Ltd", "Siemens AG", "Nestle S.A.", "AAPL; Philips N.V.",
+               "ABB Ltd", "NOKIA CORP", "abb ag", "IBM 4 05/15/34 Corp", "Nokia Oyj"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(sentences[:11], [
+        None, None, None, None, None, "AAPL", None, "NOKIA CORP", "ABB AG", "IBM 4 05/15/34 Corp", None], strict=True))
+    assert parsed.notes["ticker_text_left_out"] == {
+        "Nokia Corp": 1, "Apple Inc": 1, "Acme Ltd": 1, "Siemens AG": 1, "Nestle S.A.": 1, "Philips N.V.": 1,
+        "ABB Ltd": 1, "Nokia Oyj": 1}
+    assert parsed.notes["ticker_not_a_symbol_lines"] == [2, 3, 4, 5, 6, 7, 8, 12]
