@@ -2121,7 +2121,9 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     notes['ticker_not_a_symbol_lines']), as a currency or an index is (`NOT_EQUITY`), and so is
     text ('see note', 'n/a', 'Nokia Oyj': `_is_ticker_text`), counted as 'text' in
     notes['ticker_not_a_symbol'] and listed as written in notes['ticker_text_left_out']; the row
-    loads either way."""
+    loads either way. A symbol with the company's name in brackets, either order ('AMZN (Amazon)',
+    'Nokia (NOKIA.HE)': `_named_symbol`), is read as the symbol alone, the name counted as written
+    in notes['ticker_names_dropped'] and its line listed in notes['ticker_name_dropped_lines']."""
     if value is None:
         return None
     normal, counted = canonical_tickers(value)
@@ -2129,6 +2131,8 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
         out._count(note, key)
     if any(note == "ticker_not_a_symbol" for note, _ in counted):
         out.note_line("ticker_not_a_symbol_lines", line)
+    if any(note == "ticker_names_dropped" for note, _ in counted):
+        out.note_line("ticker_name_dropped_lines", line)
     if normal != value:
         out.note_line("ticker_normalised_lines", line)
     return normal
@@ -2217,18 +2221,50 @@ def _is_ticker_text(written: str) -> bool:
     return words[-1].upper() not in _BLOOMBERG_YELLOW_KEYS and _SPACED_SYMBOL.fullmatch(written.upper()) is None
 
 
+_NAMED_TICKER = re.compile(r"(?P<left>[^()]*[^()\s])\s*\((?P<right>[^()]*[^()\s])\s*\)")
+"""A ticker with a company's name in brackets, in either order (`AMZN (Amazon)`, `Nokia (NOKIA.HE)`),
+as many desks write a ticker field (`_named_symbol`)."""
+
+
+def _reads_as_symbol(side: str) -> bool:
+    """No word written as prose (`_PROSE_WORD`), the yellow key of a Bloomberg ticker aside
+    (`AAPL US Equity`), and a capital letter or a digit: `AMZN`, `NOKIA.HE`, `$AAPL`, `7203`."""
+    words = side.split()
+    if len(words) > 1 and words[-1].upper() in _BLOOMBERG_YELLOW_KEYS:
+        words = words[:-1]
+    return re.search(r"[A-Z0-9]", side) is not None and not any(_PROSE_WORD.search(word) for word in words)
+
+
+def _named_symbol(written: str) -> tuple[str, str] | None:
+    """(symbol, name) of a ticker written with a company's name in brackets, either order
+    (`_NAMED_TICKER`: `AMZN (Amazon)`, `AAPL (Apple Inc.)`, `Nokia (NOKIA.HE)`), when exactly one side
+    reads as a symbol (`_reads_as_symbol`) and the other as a name (a word written as prose); else
+    None (`amzn (Amazon)`: two names; `AMZN (AMAZON)`: two symbols)."""
+    if (found := _NAMED_TICKER.fullmatch(written)) is None:
+        return None
+    left, right = found["left"].strip(), found["right"].strip()
+    sides = [(a, b) for a, b in ((left, right), (right, left))
+             if _reads_as_symbol(a) and not _reads_as_symbol(b) and _PROSE_WORD.search(b)]
+    return (sides[0][0].removeprefix("$").strip(), sides[0][1]) if len(sides) == 1 else None
+
+
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     """A ticker field as the lake stores it (see `_ticker`), and what to count of it: (note, key)
     pairs for notes['ticker_forms'], ['ticker_exchange_unknown'], ['ticker_isins_kept'],
     ['ticker_not_equity'] (a currency or crypto-asset, `NOT_EQUITY`, left out),
     ['ticker_not_a_symbol'] (a time of day, a split ratio or a number, `NOT_A_SYMBOL`, or text,
-    `_is_ticker_text`, left out) and ['ticker_text_left_out'] (that text as written). None when the
-    field names no ticker."""
+    `_is_ticker_text`, left out) and ['ticker_text_left_out'] (that text as written), and
+    ['ticker_names_dropped'] (a company's name written in brackets beside the symbol, `_named_symbol`:
+    `AMZN (Amazon)` reads as `AMZN`, the name as written counted). The field is split at ',' and ';'
+    outside brackets (`AMZN (Amazon.com, Inc.)` is one ticker). None when the field names no ticker."""
     tickers, counted = set(), []
-    for part in re.split(r"\s*[,;]\s*", value.strip()):
+    for part in re.split(r"\s*[,;]\s*(?![^()]*\))", value.strip()):
         part = written = part.removeprefix("$").strip()
         if not part:
             continue
+        if (named := _named_symbol(written)) is not None:  # 'AMZN (Amazon)', 'Nokia (NOKIA.HE)'
+            part = written = named[0]
+            counted.append(("ticker_names_dropped", named[1]))
         part = part.upper() if part == part.lower() else part
         if (market := NOT_EQUITY.fullmatch(part)) is not None:  # Alpha Vantage's FOREX:EUR, CRYPTO:BTC
             counted.append(("ticker_not_equity", (market["market"] or market["sector"]).upper()))

@@ -256,3 +256,26 @@ def test_a_company_name_is_text_whatever_its_legal_form(tmp_path, sentences):
         "Nokia Corp": 1, "Apple Inc": 1, "Acme Ltd": 1, "Siemens AG": 1, "Nestle S.A.": 1, "Philips N.V.": 1,
         "ABB Ltd": 1, "Nokia Oyj": 1}
     assert parsed.notes["ticker_not_a_symbol_lines"] == [2, 3, 4, 5, 6, 7, 8, 12]
+
+
+def test_a_symbol_with_the_company_name_in_brackets_reads_as_the_symbol(tmp_path, sentences):
+    """`AMZN (Amazon)`, `AAPL (Apple)`, `Nokia (NOKIA.HE)`: how many desks write a ticker field, a
+    symbol and the company's name in brackets, either order. They were left out as text, losing a
+    real stock; the symbol now goes the way of any other (`NOKIA FH Equity` -> `NOKIA.HE`), the name
+    is counted as written and the line listed. A comma inside the brackets does not split the field.
+    Two names (`amzn (Amazon)`) or two symbols (`AMZN (AMAZON)`) keep their reading as before."""
+    tickers = ["AMZN (Amazon)", "AAPL (Apple)", "Nokia (NOKIA.HE)", "MSFT; AMZN (Amazon.com, Inc.)",
+               "NOKIA FH Equity (Nokia Oyj)", "Apple Inc. (AAPL.O)", "$VOD (Vodafone)", "amzn (Amazon)",
+               "AMZN (AMAZON)", "AMZN"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(sentences[:10], [
+        "AMZN", "AAPL", "NOKIA.HE", "AMZN,MSFT", "NOKIA.HE", "AAPL", "VOD", None, "AMZN (AMAZON)", "AMZN"],
+        strict=True))
+    assert parsed.notes["ticker_names_dropped"] == {
+        "Amazon": 1, "Apple": 1, "Nokia": 1, "Amazon.com, Inc.": 1, "Nokia Oyj": 1, "Apple Inc.": 1, "Vodafone": 1}
+    assert parsed.notes["ticker_name_dropped_lines"] == [2, 3, 4, 5, 6, 7, 8]
+    assert parsed.notes["ticker_forms"] == {"Bloomberg": 1, "RIC": 1}
+    assert parsed.notes["ticker_text_left_out"] == {"amzn (Amazon)": 1}
