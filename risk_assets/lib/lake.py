@@ -165,6 +165,9 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     _once(con, "news_tickers_bloomberg_quotes", canonical_news_tickers)
     # a lake that landed a slash class outside the US as `ERIC/B.ST` and text (`Nokia Oyj`) as a ticker
     _once(con, "news_tickers_slash_classes_and_text", canonical_news_tickers)
+    # a lake that landed a company's name with a yellow key or code as its legal form (`Nokia Corp`,
+    # `Acme AG`) as a ticker; `AMZN (Amazon)` landed before text was left out reads as `AMZN`
+    _once(con, "news_tickers_company_names", canonical_news_tickers)
 
 
 LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"

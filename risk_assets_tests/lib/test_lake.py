@@ -130,3 +130,24 @@ def test_a_lake_that_landed_slash_classes_and_text_as_tickers_is_rewritten_once(
         migrations = dict(con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall())
     assert tickers == ["ERICb.ST", "NOKIA.HE", "AAPL"]
     assert migrations["news_tickers_slash_classes_and_text"] == 2
+
+
+def test_a_lake_that_landed_company_names_as_tickers_is_rewritten_once(tmp_path):
+    """A lake loaded before a company's name with the legal form `Corp` or `AG` was text, and before
+    a symbol with the name in brackets was read: `Nokia Corp` is no ticker, a field landed as
+    `AMZN (Amazon)` by a version before text was left out reads as `AMZN`, the rest stays."""
+    from risk_assets_tests.lib.quality.lake_rows import lake_with, news_rows
+
+    news = news_rows([("Nokia wins an order.", "positive"), ("Amazon files its results.", "neutral"),
+                      ("Apple files its results.", "neutral")])
+    news["ticker"] = ["NOKIA.HE", "AMZN", "AAPL"]
+    lake = lake_with(tmp_path / "lake.duckdb", news=[news])
+    with connect(lake) as con:  # as the version before left it
+        con.execute("DELETE FROM raw.lake_migrations WHERE name = 'news_tickers_company_names'")
+        con.execute("UPDATE raw.news SET ticker = 'NOKIA.HE,Nokia Corp' WHERE _source_line = 1")
+        con.execute("UPDATE raw.news SET ticker = 'AMZN (Amazon)' WHERE _source_line = 2")
+    with connect(lake) as con:
+        tickers = [t for (t,) in con.execute("SELECT ticker FROM raw.news ORDER BY _source_line").fetchall()]
+        migrations = dict(con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall())
+    assert tickers == ["NOKIA.HE", "AMZN", "AAPL"]
+    assert migrations["news_tickers_company_names"] == 2
