@@ -1986,7 +1986,10 @@ Left out on purpose, so that nothing is guessed: Bloomberg's country composites 
 (`.DE` and `.F`; `.TO` and `.V`), and `SE` (SIX's former virt-x segment, RIC `.VX`); the prefix
 `TSE`, which is Toronto on Google Finance and Tokyo on TradingView; TradingView's `EURONEXT`,
 which is Paris, Amsterdam, Brussels or Lisbon. Such a ticker is kept as written (noted in
-notes['ticker_exchange_unknown'] when it is plainly a Bloomberg ticker or has a prefix)."""
+notes['ticker_exchange_unknown'] when it is plainly a Bloomberg ticker or has a prefix), so a
+composite and an exchange code of one listing stay two spellings (`RY CN Equity`, `RY CT Equity`
+-> `RY.TO`): a composite read as its country's main exchange would move a TSX Venture stock to
+Toronto or a Frankfurt one to Xetra."""
 
 US_RIC_SUFFIXES = frozenset({"O", "OQ", "N", "K", "PK"})
 """RIC suffixes of US listings read as such: Nasdaq (`.O`, `.OQ`), NYSE (`.N`), the NYSE

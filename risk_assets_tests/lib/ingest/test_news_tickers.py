@@ -279,3 +279,18 @@ def test_a_symbol_with_the_company_name_in_brackets_reads_as_the_symbol(tmp_path
     assert parsed.notes["ticker_name_dropped_lines"] == [2, 3, 4, 5, 6, 7, 8]
     assert parsed.notes["ticker_forms"] == {"Bloomberg": 1, "RIC": 1}
     assert parsed.notes["ticker_text_left_out"] == {"amzn (Amazon)": 1}
+
+
+def test_na_is_kept_beside_other_tickers_and_a_null_token_alone_is_an_empty_field(tmp_path, sentences):
+    """`NA` is National Bank of Canada's symbol and is no placeholder: beside other tickers it is
+    kept. A field holding a null token alone (`NA`, `n/a`, `none`, `-`) is an empty field, as in any
+    column: no ticker, nothing left out to name, and the row loads."""
+    tickers = ["AAPL, NA", "NA; TBD", "NA", "n/a", "none", "-", "AAPL; n/a"]
+    feed = tmp_path / "feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(sentences[:7], [
+        "AAPL,NA", "NA", None, None, None, None, "AAPL"], strict=True))
+    assert parsed.notes["ticker_text_left_out"] == {"TBD": 1, "n/a": 1}
+    assert parsed.notes["ticker_not_a_symbol_lines"] == [3, 8]
