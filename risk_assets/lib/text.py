@@ -18,7 +18,9 @@
    (`&lt;b&gt;Breaking&lt;/b&gt;`) is stripped too: such a feed delivers markup, not a sentence
    about angle brackets. Angle brackets around anything else are text: "rates < 5%", "loans of
    <EUR 1m and >EUR 500k", Reuters instrument codes such as `<AAPL.O>` and `<LCOc1>`.
-   A source's truncation marker at the end ("... [+1520 chars]", NewsAPI) is removed and flagged.
+   A link at the very end whose text only points to the rest (`<a href=...>Read more</a>`,
+   `Continue reading »`, `Full story`: _READ_MORE_LINK) is dropped with its text: it says nothing
+   of the story. A source's truncation marker at the end ("... [+1520 chars]", NewsAPI) is removed and flagged.
 3. **Mojibake repaired.** `ftfy` (encoding fixes only: quotes are not uncurled, HTML is not touched)
    repairs UTF-8 read as Windows-1252 / Latin-1 ("Itâ€™s" -> "It’s"). Then the damage found in the
    Financial PhraseBank vendor file is repaired: UTF-8 read as code page 850 with the box-drawing
@@ -66,6 +68,12 @@ _TAG = re.compile(
     r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r"|[A-Za-z][A-Za-z0-9]*[:-][A-Za-z0-9:-]+)"
     r"(?=[\s/>])(?:\s[^<>]*)?/?>|<!--.*?-->|<!DOCTYPE[^<>]*>",
     re.IGNORECASE | re.DOTALL)
+_READ_MORE_LINK = re.compile(
+    r"<a\b[^<>]*>\s*(?:read\s+more|continue\s+reading|read\s+the\s+(?:full\s+|whole\s+)?(?:story|article)|"
+    r"full\s+(?:story|article)|more)\s*(?:\.\.\.|…|»|›|>>|→)?\s*</a\s*>(?:\s|</[A-Za-z][A-Za-z0-9]*\s*>)*\Z",
+    re.IGNORECASE)
+"""A link at the end of a text that only points to the rest of the story ('Read more', 'Continue
+reading »', 'Read the full article', 'Full story'), with what trails it (a closing '</p>')."""
 _SOURCE_TRUNCATION = re.compile(r"\s*(?:\.\.\.|…)?\s*\[\+\d+ chars\]\s*\Z")
 """NewsAPI's marker for content it cut: '... [+1520 chars]' at the end of the text."""
 # '+' followed by one character of code page 850 that stands for a UTF-8 continuation byte
@@ -262,7 +270,7 @@ def clean_text(raw: str) -> CleanedText:
     """
     unquoted = decode_quoted_printable(raw)
     decoded = decode_entities_once(unquoted)
-    stripped = strip_tags(decoded)
+    stripped = strip_tags(_READ_MORE_LINK.sub("", decoded))
     repaired = repair_mojibake(stripped)
     whole = _SOURCE_TRUNCATION.sub("", repaired)
     return CleanedText(

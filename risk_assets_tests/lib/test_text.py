@@ -241,3 +241,14 @@ def test_a_quoted_printable_mail_body_is_decoded_before_cleaning(data_dir):
 ])
 def test_links_inside_a_story_or_a_story_told_in_a_link_are_text(text):
     assert is_usable_text(text).usable
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    ("<p>Nokia won a network deal.</p> <a href='https://example.com/a'>Read more</a>", "Nokia won a network deal."),
+    ("<p>Nokia won.</p><p><a href='x'>Continue reading &raquo;</a></p>", "Nokia won."),
+    ("Nokia won. <a href='x'>Read the full story</a>", "Nokia won."),
+    ("Nokia won. <a href='x'>Read more about Nokia</a>", "Nokia won. Read more about Nokia"),  # says what it links
+    ("Nokia <a href='x'>more</a> deals", "Nokia more deals"),  # not at the end
+])
+def test_a_read_more_link_at_the_end_is_dropped(raw, text):
+    assert clean_text(raw).text == text
