@@ -1801,8 +1801,10 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         body, body_use = fallback, fallback_use
     if body_use.reason == "link_list" and headline_use.usable:  # an aggregator's links: the headline is the story
         out.note_line("body_link_list_lines", number)
-    if any(_C1_CONTROL.search(text) for text in (headline, body) if text is not None):
+    if any(_C1_CONTROL.search(text) for text in (headline, body, record.get("source"), record.get("ticker"))
+           if text is not None):
         headline, body = _c1_reread(headline), _c1_reread(body)
+        record = {**record, **{name: _c1_reread(record[name]) for name in ("source", "ticker") if record.get(name)}}
         out.note_line("c1_controls_reread_lines", number)
     if not (body_use.usable or headline_use.usable):
         out.reject(number, key, "body", "no_usable_text", body,
@@ -1873,11 +1875,13 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
 def _without_source_suffix(headline: str, source: str | None) -> str | None:
     """A headline without the outlet's name an aggregator appends to it ('Nokia wins 5G deal - Reuters'
-    under source 'Reuters', as Google News writes every title; ' | ' and ' — ' too), for the text
+    under source 'Reuters' or 'Reuters.com', as Google News writes every title; ' | ' and ' — ' too), for the text
     scored and compared (`text_clean`; the headline stays as written); None when it has none."""
     if not source or not source.strip():
         return None
-    found = re.fullmatch(rf"(.+?)\s+[-|\u2013\u2014]\s+{re.escape(source.strip())}\s*", headline, re.IGNORECASE | re.DOTALL)
+    names = {source.strip(), re.sub(r"(?i)^(?:www\.)?(.+?)\.(?:com|co|net|org|news|fi|de|uk|co\.uk|com\.au)$", r"\1", source.strip())}
+    outlet = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    found = re.fullmatch(rf"(.+?)\s+[-|\u2013\u2014]\s+(?:{outlet})\s*", headline, re.IGNORECASE | re.DOTALL)
     return found[1] if found and is_usable_text(found[1]).usable else None
 
 

@@ -52,7 +52,7 @@ def test_a_google_news_item_is_read_from_its_headline_without_the_outlets_name(t
                                           f"{headlines[2]} - Kauppalehti"]  # as written
     assert rows["text_field"].to_list() == ["headline", "headline", "body"]
     assert rows["text_clean"].to_list() == [headlines[0], headlines[1],
-                                            f"{headlines[2]}, the company said on Thursday. Read more"]
+                                            f"{headlines[2]}, the company said on Thursday."]  # 'Read more' dropped
     assert rows["source"].to_list() == ["Reuters", "Yahoo Finance", "Kauppalehti"]
     assert len(parsed.notes["body_link_list_lines"]) == 2
     assert parsed.notes["headline_source_suffix_lines"] == parsed.notes["body_link_list_lines"]
@@ -69,3 +69,14 @@ def test_a_lone_read_more_link_is_no_story_and_a_headline_naming_another_outlet_
     assert rows["text_field"].to_list() == ["headline"] * 3
     assert rows["text_clean"].to_list() == [f"{headlines[0]} - Bloomberg", headlines[1], headlines[2]]
     assert len(parsed.notes["body_link_list_lines"]) == 3 and len(parsed.notes["headline_source_suffix_lines"]) == 2
+
+
+def test_an_outlet_named_by_its_domain_is_dropped_from_the_headline_too(tmp_path, headlines):
+    path = tmp_path / "google_news.xml"
+    path.write_text(_google_news(headlines, "<a href='x'>Read more</a>")
+                    .replace('<source url="https://www.example.com">Reuters</source>',
+                             '<source url="https://www.reuters.com">Reuters.com</source>'))
+
+    rows = parse_news_file(path).rows.sort("_source_line")
+
+    assert rows["source"].to_list()[0] == "Reuters.com" and rows["text_clean"].to_list()[0] == headlines[0]

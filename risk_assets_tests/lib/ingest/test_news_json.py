@@ -695,3 +695,15 @@ def test_utf8_read_as_latin1_beside_a_latin1_letter_or_whole_comes_back_as_writt
     assert parsed.rows.select("headline", "body").rows() == [
         ("W\u00e4rtsil\u00e4\u2019s order", "W\u00e4rtsil\u00e4\u2019s order book grew 5 %.")]
     assert parsed.notes["c1_controls_reread_lines"] == [1]
+
+
+def test_c1_controls_in_a_source_or_ticker_are_read_as_the_bytes_they_were(tmp_path):
+    articles = [{"url": "https://kl.example.fi/a/1", "title": "Kesko results", "description": "Kesko sales rose 3 %.",
+                 "publishedAt": "2024-05-02T06:15:00Z", "source": {"name": "Kauppalehti\u0096Uutiset"}}]
+    path = tmp_path / "kl_api.json"
+    path.write_text(json.dumps({"status": "ok", "articles": articles}))
+
+    parsed = parse_news_file(path)
+
+    assert parsed.rows["source"].to_list() == ["Kauppalehti\u2013Uutiset"]
+    assert parsed.notes["c1_controls_reread_lines"] == [1]
