@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from risk_assets.lib.lake import connect
 
 HOLD = """
@@ -112,42 +114,33 @@ def test_a_lake_rewritten_before_bloomberg_quotes_were_read_is_rewritten_again(t
     assert migrations["news_tickers_bloomberg_quotes"] == 1
 
 
-def test_a_lake_that_landed_slash_classes_and_text_as_tickers_is_rewritten_once(tmp_path):
-    """A lake loaded before a Bloomberg slash class outside the US read as its RIC and before text
-    was left out: `ERIC/B.ST` meets `ERICb.ST`, a company's name is no ticker, the rest stays."""
+@pytest.mark.parametrize(("migration", "sentences", "stored", "before", "after"), [
+    # a Bloomberg slash class outside the US read as its RIC, and text left out: `ERIC/B.ST` meets
+    # `ERICb.ST`, a company's name is no ticker
+    ("news_tickers_slash_classes_and_text",
+     ["Ericsson wins an order.", "Nokia files its results.", "Apple files its results."],
+     ["ERICb.ST", "NOKIA.HE", "AAPL"], {1: "ERIC/B.ST", 2: "NOKIA.HE,Nokia Oyj"}, ["ERICb.ST", "NOKIA.HE", "AAPL"]),
+    # a company's name with the legal form `Corp` is text, and a symbol with the name in brackets,
+    # landed as `AMZN (Amazon)` by a version before text was left out, reads as `AMZN`
+    ("news_tickers_company_names",
+     ["Nokia wins an order.", "Amazon files its results.", "Apple files its results."],
+     ["NOKIA.HE", "AMZN", "AAPL"], {1: "NOKIA.HE,Nokia Corp", 2: "AMZN (Amazon)"}, ["NOKIA.HE", "AMZN", "AAPL"]),
+])
+def test_a_lake_that_landed_tickers_an_earlier_way_is_rewritten_once(tmp_path, migration, sentences, stored,
+                                                                     before, after):
+    """A lake loaded by a version before a ticker rule has its tickers rewritten the first time it
+    is opened for writing, the rows that change counted under the migration's name; the rest stays."""
     from risk_assets_tests.lib.quality.lake_rows import lake_with, news_rows
 
-    news = news_rows([("Ericsson wins an order.", "positive"), ("Nokia files its results.", "neutral"),
-                      ("Apple files its results.", "neutral")])
-    news["ticker"] = ["ERICb.ST", "NOKIA.HE", "AAPL"]
+    news = news_rows([(sentence, "neutral") for sentence in sentences])
+    news["ticker"] = stored
     lake = lake_with(tmp_path / "lake.duckdb", news=[news])
     with connect(lake) as con:  # as the version before left it
-        con.execute("DELETE FROM raw.lake_migrations WHERE name = 'news_tickers_slash_classes_and_text'")
-        con.execute("UPDATE raw.news SET ticker = 'ERIC/B.ST' WHERE _source_line = 1")
-        con.execute("UPDATE raw.news SET ticker = 'NOKIA.HE,Nokia Oyj' WHERE _source_line = 2")
+        con.execute("DELETE FROM raw.lake_migrations WHERE name = ?", [migration])
+        for line, ticker in before.items():
+            con.execute("UPDATE raw.news SET ticker = ? WHERE _source_line = ?", [ticker, line])
     with connect(lake) as con:
         tickers = [t for (t,) in con.execute("SELECT ticker FROM raw.news ORDER BY _source_line").fetchall()]
         migrations = dict(con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall())
-    assert tickers == ["ERICb.ST", "NOKIA.HE", "AAPL"]
-    assert migrations["news_tickers_slash_classes_and_text"] == 2
-
-
-def test_a_lake_that_landed_company_names_as_tickers_is_rewritten_once(tmp_path):
-    """A lake loaded before a company's name with the legal form `Corp` or `AG` was text, and before
-    a symbol with the name in brackets was read: `Nokia Corp` is no ticker, a field landed as
-    `AMZN (Amazon)` by a version before text was left out reads as `AMZN`, the rest stays."""
-    from risk_assets_tests.lib.quality.lake_rows import lake_with, news_rows
-
-    news = news_rows([("Nokia wins an order.", "positive"), ("Amazon files its results.", "neutral"),
-                      ("Apple files its results.", "neutral")])
-    news["ticker"] = ["NOKIA.HE", "AMZN", "AAPL"]
-    lake = lake_with(tmp_path / "lake.duckdb", news=[news])
-    with connect(lake) as con:  # as the version before left it
-        con.execute("DELETE FROM raw.lake_migrations WHERE name = 'news_tickers_company_names'")
-        con.execute("UPDATE raw.news SET ticker = 'NOKIA.HE,Nokia Corp' WHERE _source_line = 1")
-        con.execute("UPDATE raw.news SET ticker = 'AMZN (Amazon)' WHERE _source_line = 2")
-    with connect(lake) as con:
-        tickers = [t for (t,) in con.execute("SELECT ticker FROM raw.news ORDER BY _source_line").fetchall()]
-        migrations = dict(con.execute("SELECT name, rows_changed FROM raw.lake_migrations").fetchall())
-    assert tickers == ["NOKIA.HE", "AMZN", "AAPL"]
-    assert migrations["news_tickers_company_names"] == 2
+    assert tickers == after
+    assert migrations[migration] == len(before)
