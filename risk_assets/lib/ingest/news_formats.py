@@ -47,6 +47,7 @@ from risk_assets.lib.ingest.loan_formats import (
     BUILTIN_TAPE_NAMES,
     LENDINGCLUB_SIGNATURE,
     LOAN_TAPE_TERMS,
+    NOTE_TEXT,
     SBA_SIGNATURE,
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
@@ -1456,8 +1457,6 @@ def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], widt
     `records`: (line, fields, raw text; fields None for a blank record), in file order; `width`: the
     header's columns; `text_columns`: the indexes of the headline and body columns.
     """
-    from risk_assets.lib.ingest.loan_formats import NOTE_TEXT
-
     text_columns = set(text_columns)
     footer: dict[int, str] = {}
     for line, fields, raw in reversed(records):

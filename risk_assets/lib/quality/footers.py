@@ -84,11 +84,11 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
                            + (" and may explain it" if quarantined else
                               ": a data line was lost before the file landed, or the footer is wrong"))})
     mismatched = len(rules)
-    what = "loans loaded" if domain == "loans" else "stories the file holds"
-    observed = (f"{mismatched} footer total(s) do not match the {what}: "
+    counted = "loans loaded" if domain == "loans" else "stories the file holds"
+    observed = (f"{mismatched} footer total(s) do not match the {counted}: "
                 + "; ".join(dict.fromkeys(r["detail"].split(":")[0] for r in rules))  # a trailer's count and total: one place
                 if mismatched else f"every footer total matches ({len(files)} file(s) with footers)")
     rules = rules or [{"rule": RULE, "column": "loan_amount" if domain == "loans" else "*", "success": True,
-                       "failing": 0, "detail": f"every footer total matches the {what}"}]
+                       "failing": 0, "detail": f"every footer total matches the {counted}"}]
     return CheckOutcome(check=check, asset=asset, success=not mismatched, severity=WARN,
                         observed=observed, rules=rules, rows_checked=len(files))
