@@ -350,6 +350,26 @@ def _links_and_labels_only(text: str) -> bool:
     return True
 
 
+def link_list_headline(text: str | None) -> str | None:
+    """The headline of the story that HTML made only of links and their outlets' names links to
+    (`is_usable_text` reason `link_list`): the text of its first link that says something and is
+    no pointer to the rest of a story (_READ_MORE_LINK), with its entities decoded once, its tags
+    stripped and its white space folded. Google News RSS writes an item's description so, its
+    first link being the item's story: `<a href=...>Nokia wins 5G deal - Reuters</a>&nbsp;&nbsp;
+    <font>Reuters</font>` -> 'Nokia wins 5G deal - Reuters'; of a cluster (`<ol><li><a>...`), the
+    first story's. None when `text` is no such list, or none of its links has usable text (a lone
+    'Read more', a link whose text is its address)."""
+    if text is None or not _links_and_labels_only(text):
+        return None
+    for anchor in _ANCHOR.findall(text):
+        if _READ_MORE_LINK.fullmatch(anchor):
+            continue
+        words = fold_whitespace(strip_tags(decode_entities_once(anchor)))
+        if is_usable_text(words).usable:
+            return words
+    return None
+
+
 def _not_text_reason(text: str) -> str | None:
     """Why a text field's value, blank or not, is no text to read: `placeholder` (PLACEHOLDERS),
     `spreadsheet_error` (an Excel error value such as #N/A or #VALUE!), `number_only` (digits and

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from risk_assets.lib.text import clean_text, decode_entities_once, is_usable_text
+from risk_assets.lib.text import clean_text, decode_entities_once, is_usable_text, link_list_headline
 
 
 def _case_rows(cases_dir, name: str) -> dict[str, dict[str, str]]:
@@ -252,3 +252,17 @@ def test_links_inside_a_story_or_a_story_told_in_a_link_are_text(text):
 ])
 def test_a_read_more_link_at_the_end_is_dropped(raw, text):
     assert clean_text(raw).text == text
+
+
+@pytest.mark.parametrize(("html", "headline"), [
+    ('<a href="https://news.google.com/rss/articles/CBMi0" target="_blank">Nokia wins 5G deal &amp; more</a>'
+     '&nbsp;&nbsp;<font color="#6f6f6f">Reuters</font>', "Nokia wins 5G deal & more"),
+    ("<ol><li><a href='x'><b>Nokia</b> shares rise</a> <font>Yahoo Finance</font></li>"
+     "<li><a href='y'>Nokia beats forecasts</a> <font>CNBC</font></li></ol>", "Nokia shares rise"),  # the first story
+    ("<a href='x'>Read more</a> <a href='y'>Kesko sales rose</a>", "Kesko sales rose"),
+    ("<a href='https://example.com/a'>Read more</a>", None),
+    ("<a href='https://example.com/a'>https://example.com/a</a>", None),
+    ("Nokia shares rose 3 % in early trading", None),  # a story, not a list of links
+])
+def test_the_headline_a_list_of_links_names_is_its_first_story_links_text(html, headline):
+    assert link_list_headline(html) == headline

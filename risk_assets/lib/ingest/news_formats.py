@@ -52,7 +52,7 @@ from risk_assets.lib.ingest.loan_formats import (
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
-from risk_assets.lib.text import NULL_TOKENS, blank_reason, clean_text, is_usable_text
+from risk_assets.lib.text import NULL_TOKENS, blank_reason, clean_text, is_usable_text, link_list_headline
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -1750,6 +1750,12 @@ def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, reco
     return utc
 
 
+HEADLINE_NOT_WRITTEN = frozenset({"missing", "empty", "whitespace_only", "null_token"})
+"""`is_usable_text` reasons of a headline that says nothing at all (no title, an empty one, a null
+marker), which the text of the link a body holds may stand in for (`link_list_headline`); a
+withdrawn article's '[Removed]' or a site's notice says the story is gone, and stays so."""
+
+
 def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str],
                  where: str | None = None) -> None:
     """Validate one feed record and append it to `out` as a row or as quarantine entries.
@@ -1760,7 +1766,11 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     URL column) gets '<sha256[:16]>:<number>'; the JSON and XML readers always pass one (the
     article's own, or `_content_id`). C1 control characters in the headline or body are read as
     the bytes they were (`_c1_reread`), in the stored fields and not only in text_clean, the line
-    listed in notes['c1_controls_reread_lines']."""
+    listed in notes['c1_controls_reread_lines']. A record whose headline says nothing
+    (HEADLINE_NOT_WRITTEN) and whose body is only links with their outlets' names (an aggregator's
+    untitled item) takes the text of the body's first story link as its headline
+    (`link_list_headline`, line listed in notes['headline_from_link_lines']); the body stays as
+    written."""
     where = where or f"{path}: line {number}"
     rejected = len(out.quarantine)
     invisible = csv_text.INVISIBLE_CHARACTER
@@ -1798,13 +1808,17 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     if not body_use.usable and (fallback_use := is_usable_text(fallback)).usable:
         out.note_line("body_from_fallback_lines", number)
         body, body_use = fallback, fallback_use
-    if body_use.reason == "link_list" and headline_use.usable:  # an aggregator's links: the headline is the story
-        out.note_line("body_link_list_lines", number)
     if any(_C1_CONTROL.search(text) for text in (headline, body, record.get("source"), record.get("ticker"))
            if text is not None):
         headline, body = _c1_reread(headline), _c1_reread(body)
         record = {**record, **{name: _c1_reread(record[name]) for name in ("source", "ticker") if record.get(name)}}
         out.note_line("c1_controls_reread_lines", number)
+    if body_use.reason == "link_list" and headline_use.reason in HEADLINE_NOT_WRITTEN \
+            and (linked := link_list_headline(body)) is not None:  # an untitled item: its link names the story
+        headline, headline_use = linked, is_usable_text(linked)
+        out.note_line("headline_from_link_lines", number)
+    if body_use.reason == "link_list" and headline_use.usable:  # an aggregator's links: the headline is the story
+        out.note_line("body_link_list_lines", number)
     if not (body_use.usable or headline_use.usable):
         out.reject(number, key, "body", "no_usable_text", body,
                    f"{where}: no usable text (body: {body_use.reason}; headline: {headline_use.reason})")

@@ -30,12 +30,20 @@ def _google_news(headlines: list[str], body_of_third: str) -> str:
         f'Nokia beats forecasts</a>&nbsp;&nbsp;<font color="#6f6f6f">CNBC</font></li></ol>',
         body_of_third,
     ]
-    items = "\n".join(f"""<item><title>{escape(h)} - {o}</title>
-<link>https://news.google.com/rss/articles/CBMi{i}?oc=5</link><guid isPermaLink="false">CBMi{i}</guid>
-<pubDate>Thu, 02 May 2024 2{i}:12:00 GMT</pubDate><description>{escape(d)}</description>
-<source url="https://www.example.com">{o}</source></item>""" for i, (h, o, d) in enumerate(zip(headlines, outlets, descriptions)))
+    return _feed([_item(i, f"{h} - {o}", d, o) for i, (h, o, d) in enumerate(zip(headlines, outlets, descriptions))])
+
+
+def _item(number: int, title: str, description: str, outlet: str) -> str:
+    """One Google News item, its title and description escaped as served; it opens a line of its own."""
+    return f"""<item><title>{escape(title)}</title>
+<link>https://news.google.com/rss/articles/CBMi{number}?oc=5</link><guid isPermaLink="false">CBMi{number}</guid>
+<pubDate>Thu, 02 May 2024 2{number}:12:00 GMT</pubDate><description>{escape(description)}</description>
+<source url="https://www.example.com">{outlet}</source></item>"""
+
+
+def _feed(items: list[str]) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>"Nokia" - Google News</title>'
-            f'<link>https://news.google.com/search?q=Nokia</link>\n{items}\n</channel></rss>\n')
+            f'<link>https://news.google.com/search?q=Nokia</link>\n' + "\n".join(items) + "\n</channel></rss>\n")
 
 
 def test_a_google_news_item_is_read_from_its_headline_without_the_outlets_name(tmp_path, headlines):
@@ -80,3 +88,33 @@ def test_an_outlet_named_by_its_domain_is_dropped_from_the_headline_too(tmp_path
     rows = parse_news_file(path).rows.sort("_source_line")
 
     assert rows["source"].to_list()[0] == "Reuters.com" and rows["text_clean"].to_list()[0] == headlines[0]
+
+
+
+def test_an_untitled_items_link_is_its_headline_and_an_item_with_no_text_stays_quarantined(tmp_path, headlines):
+    """Google News items saved with an empty `<title>`: their descriptions are only links to the
+    story (one outlet's, or a cluster's), so each item was quarantined as `no_usable_text`. The
+    text of the first story link is the headline, scored without the outlet's name; an item whose
+    only link is 'Read more', or whose title says the article was withdrawn, has no story to read."""
+    linked = (f'<a href="https://news.google.com/rss/articles/CBMi0?oc=5" target="_blank">{headlines[0]} - Reuters</a>'
+              '&nbsp;&nbsp;<font color="#6f6f6f">Reuters</font>')
+    cluster = (f'<ol><li><a href="https://news.google.com/rss/articles/CBMi1">{headlines[1]}</a>&nbsp;&nbsp;'
+               '<font color="#6f6f6f">Yahoo Finance</font></li><li><a href="https://news.google.com/rss/articles/CBMi9">'
+               f'{headlines[2]}</a>&nbsp;&nbsp;<font color="#6f6f6f">CNBC</font></li></ol>')
+    path = tmp_path / "google_news.xml"
+    path.write_text(_feed([_item(0, "", linked, "Reuters"), _item(1, " ", cluster, "Yahoo Finance"),
+                           _item(2, "", "<a href='https://www.kauppalehti.fi/x'>Read more</a>", "Kauppalehti"),
+                           _item(3, "[Removed]", linked.replace("CBMi0", "CBMi3"), "Reuters")]))
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    rows = parsed.rows.sort("_source_line")
+    assert rows.select("headline", "text_field", "text_clean", "source").rows() == [
+        (f"{headlines[0]} - Reuters", "headline", headlines[0], "Reuters"),
+        (headlines[1], "headline", headlines[1], "Yahoo Finance")]
+    assert rows["body"].to_list() == [linked, cluster]  # as written
+    assert parsed.notes["headline_from_link_lines"] == parsed.notes["body_link_list_lines"] == [2, 6]
+    assert parsed.quarantine.select("line", "rule", "message").rows() == [
+        (10, "no_usable_text", f"{path}: line 10: no usable text (body: link_list; headline: missing)"),
+        (14, "no_usable_text", f"{path}: line 14: no usable text (body: link_list; headline: placeholder)")]
