@@ -1436,6 +1436,13 @@ stories, and '500 stories that shaped Finnish business' is a headline."""
 FOOTER_COUNT = re.compile(rf"(?i)\b(\d[\d,]*)\s+{_COUNTED}\b|{_COUNTED}\s*:\s*(\d[\d,]*)")
 """The number of stories a footer line (FOOTER_LINE) states, checked against the file's records
 (notes['footer_totals'])."""
+BARE_COUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+"""A number alone, as some exports write the count of their stories under the last one ('3',
+'1,204'): a footer only as the one value of a line among the last lines of the file, outside a
+column whose records hold numbers (`_footer_lines`)."""
+_NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?")
+"""A value written as a number ('1001', '-3', '2.5'): a column holding one in a record is a
+numeric column (an id, a count), where a number under the last story is a record's."""
 FOOTER_VALUES_MAX = 3
 """The most cells a footer line spreads over ('Total stories:,3' is two)."""
 
@@ -1449,16 +1456,24 @@ def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], widt
     are one of the footer shapes (FOOTER_LINE: 'Total: 5 stories', 'Source: Bloomberg L.P. (c)
     2024', 'Exported by user jdoe on 2024-05-03 07:00'), wherever they stand; when a line of another
     field count than the header's is one as written ('Total: 1,204 stories' unquoted in a comma
-    file); or when its one value is text for a reader (two words or more, loan tapes' NOTE_TEXT) in a
-    column that holds no article text (the date's, the id's: 'Compiled for the credit desk'). The
-    first record that is none of these ends the footer: a last story whose headline or body opens
-    with 'Total' or 'Source' stays a story, and so does any record above a story.
+    file); when its one value is text for a reader (two words or more, loan tapes' NOTE_TEXT) in a
+    column that holds no article text (the date's, the id's: 'Compiled for the credit desk'); or,
+    once, when its one value is a number alone (BARE_COUNT, '3': the count of the stories above
+    it) in a column whose records hold no number (`3` in an id column of numbers is an article's
+    id). The first record that is none of these ends the footer: a last story whose headline or
+    body opens with 'Total' or 'Source' stays a story, and so does any record above a story.
 
     `records`: (line, fields, raw text; fields None for a blank record), in file order; `width`: the
     header's columns; `text_columns`: the indexes of the headline and body columns.
     """
     text_columns = set(text_columns)
     footer: dict[int, str] = {}
+    counted = False
+
+    def numeric(column: int, line: int) -> bool:  # a column where some record writes a number
+        return any(number != line and fields is not None and len(fields) > column
+                   and _NUMBER.fullmatch(fields[column].strip()) for number, fields, _ in records)
+
     for line, fields, raw in reversed(records):
         values = [(i, value.strip()) for i, value in enumerate(fields or []) if value.strip()]
         if not values or re.match(csv_text.END_OF_FILE_MARKER, values[0][1]):  # blank, or DOS's Ctrl-Z
@@ -1471,6 +1486,8 @@ def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], widt
             footer[line] = raw.strip()
         elif whole and len(values) == 1 and values[0][0] not in text_columns and re.search(NOTE_TEXT, joined):
             footer[line] = joined
+        elif not counted and len(values) == 1 and BARE_COUNT.fullmatch(joined) and not numeric(values[0][0], line):
+            footer[line], counted = joined, True
         else:
             break
     return footer
@@ -1478,18 +1495,24 @@ def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], widt
 
 def _note_footer(out: _Collector, footer: Mapping[int, str], records: int) -> None:
     """The footer lines as non-data (`footer_note`) and their notes: `footer_notes` ("line: text")
-    and, for each that states a number of stories (FOOTER_COUNT), an entry of `footer_totals` as a
-    loan tape's row count has it, {"line N": {line, footer, source, stated, records, matches}}, with
-    `records` the file's data records: check `raw_news_footer_totals` names a mismatch, a story lost
-    (or added) before the file landed."""
+    and, for each that states a number of stories (FOOTER_COUNT, or BARE_COUNT alone), an entry of
+    `footer_totals` as a loan tape's row count has it, {"line N": {line, footer, source, stated,
+    records, matches}}, with `records` the file's data records: check `raw_news_footer_totals` names
+    a mismatch, a story lost (or added) before the file landed."""
     out.non_data_lines.extend((line, "footer_note") for line in sorted(footer))
     out.notes["footer_notes"] = [f"{line}: {text[:120]}" for line, text in sorted(footer.items())]
     totals = {}
     for line, text in sorted(footer.items()):
         if (found := FOOTER_COUNT.search(text)) is not None:
             stated = int((found[1] or found[2]).replace(",", ""))
-            totals[f"line {line}"] = {"line": line, "footer": text[:120], "source": f"the footer {text[:60]!r}",
-                                      "stated": stated, "records": records, "matches": stated == records}
+        elif BARE_COUNT.fullmatch(text):
+            stated = int(text.replace(",", ""))
+        else:
+            continue
+        totals[f"line {line}"] = {"line": line, "footer": text[:120],
+                                  "source": (f"the footer {text[:60]!r}" if not BARE_COUNT.fullmatch(text)
+                                             else f"the count {text!r} under the stories"),
+                                  "stated": stated, "records": records, "matches": stated == records}
     if totals:
         out.notes["footer_totals"] = totals
 

@@ -37,8 +37,8 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
 
 
 def news_footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
-    """Loaded news files whose footer states a number of stories ('Total: 5 stories') other than
-    the records the file holds. Returns a WARN outcome (rows_checked = loaded news files with such a
+    """Loaded news files whose footer states a number of stories ('Total: 5 stories', a bare '5'
+    under the last story) other than the records the file holds. Returns a WARN outcome (rows_checked = loaded news files with such a
     footer), one failed rule per footer that does not match, naming the file, the footer's line and
     both counts; nothing is quarantined."""
     return _mismatches(con, "news", NEWS_CHECK, "raw_news")

@@ -142,3 +142,55 @@ def test_a_footer_split_over_cells_or_by_an_unquoted_comma_is_still_a_footer(sen
     assert parsed.notes["footer_notes"] == ["6: Total stories: 4", "7: Total: 1,204 stories"]
     assert {key: (v["stated"], v["matches"]) for key, v in parsed.notes["footer_totals"].items()} == {
         "line 6": (4, True), "line 7": (1204, False)}
+
+
+def test_a_bare_count_under_the_last_story_is_a_footer_whose_count_is_checked(sentences, tmp_path):
+    """`4` or `3 stories` alone under the last story, with or without the empty fields of the other
+    columns, was quarantined as `wrong_field_count`: it is the export's count of its stories."""
+    for footer, stated in ((["4"], 4), (["", "3 stories,,"], 3), (["1,204,,,"], None), (['"1,204",,,'], 1204)):
+        path = _export(tmp_path / "desk.csv", sentences, footer)
+
+        parsed = parse_news_file(path)
+
+        parsed.reconcile()
+        if stated is None:  # unquoted, the comma splits it over two cells: no count's whole shape
+            assert parsed.quarantine.select("line", "rule").rows() == [(6, "no_usable_text"), (6, "unparsable_timestamp")]
+            continue
+        line = 5 + len(footer)
+        assert parsed.rows.height == 4 and parsed.quarantine.height == 0
+        assert (line, "footer_note") in parsed.non_data_lines
+        assert parsed.notes["footer_totals"][f"line {line}"]["stated"] == stated
+        assert parsed.notes["footer_totals"][f"line {line}"]["matches"] is (stated == 4)
+
+
+def test_a_one_column_feeds_last_story_stays_a_story_and_its_bare_count_is_a_footer(data_dir, tmp_path):
+    """A headline feed of one column: a last headline opening with a number is a story; the bare
+    count under it is the count of the stories."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    dated = [line.rsplit("@", 1)[0].strip() for line in lines if line[:1].isdigit()][:3]
+    path = tmp_path / "headlines.csv"
+    path.write_text("Headline\n" + "\n".join(f'"{text}"' for text in dated) + "\n3\n")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.sort("_source_line")["text_clean"].to_list() == dated
+    assert parsed.non_data_lines == [(5, "footer_note")]
+    assert parsed.notes["footer_totals"]["line 5"] == {
+        "line": 5, "footer": "3", "source": "the count '3' under the stories", "stated": 3, "records": 3, "matches": True}
+
+
+def test_a_number_in_a_column_of_numbers_under_the_last_story_is_a_record(sentences, tmp_path):
+    """A feed whose ids are numbers: `5,,` under the last story is an article with id 5 whose text
+    was lost, and `5` alone a record cut short; neither is a count of stories."""
+    rows = ["id,headline,body"] + [f'{i},Story {i},"{text}"' for i, text in enumerate(sentences[:4], start=1)]
+    for last, rule in (("5,,", "no_usable_text"), ("5", "wrong_field_count")):
+        path = tmp_path / "cms.csv"
+        path.write_text("\n".join([*rows, last]) + "\n")
+
+        parsed = parse_news_file(path)
+
+        parsed.reconcile()
+        assert parsed.rows.height == 4 and "footer_notes" not in parsed.notes
+        assert [(r["line"], r["rule"]) for r in parsed.quarantine.iter_rows(named=True)] == [(6, rule)]
+
