@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import codecs
 import contextvars
 import csv
@@ -1294,6 +1295,9 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
       not) is non-data (`repeated_header`); one naming the header's columns in another order
       refuses the file (FileRefused naming the line): read by position, the articles after it
       would swap fields.
+    - a line written for a reader below the last story, or a footer's whole shape between stories
+      (exports concatenated into one file), is non-data (`footer_note`, `_footer_lines`); a count
+      of stories it states is checked against its section's records (`_note_footer`).
     - an id that is a null token ('NULL', 'nan', '-') -> `missing_doc_id`; one in scientific
       notation -> `sci_notation_id`.
     - a stray quote cannot swallow the lines after it (see `_csv_records`); the line where it
@@ -1354,7 +1358,8 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     the CSV that "Save as" would write from it (`workbook.records`: the values Excel last calculated)
     and validated row by row as a feed CSV's records (`_feed_record`). A row's line is its row
     number in Excel; rows above the header are notes, empty ones blank, a repeat of the header
-    `repeated_header`, rows under the last story written for a reader `footer_note` (`_footer_lines`);
+    `repeated_header`, rows under the last story (or a section's) written for a reader `footer_note`
+    (`_footer_lines`);
     a row with values beyond the header's last column is quarantined whole
     (`malformed_record`). A date-time cell under the publication-time column is read at its time of
     day (no zone: taken as UTC, as in a CSV), a date cell (its number format shows no time) as a day
@@ -1393,22 +1398,25 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     for line, raw, message in records.malformed.iter_rows():
         out.data_records += 1
         out.reject(line, None, "*", "malformed_record", raw, f"{path}: sheet {sheet.name!r} row {line}: {message}")
-    below = max(records.malformed.get_column("line").to_list(), default=0)  # a footer is under every record
-    footer = {line: text for line, text in _footer_lines(
+    data_lines = records.malformed.get_column("line").to_list()  # what a footer's count counts
+    last = max(data_lines, default=0)  # a footer below the last story is under every record
+    below, between = _footer_lines(
         [(values[-1], values[:-1], ",".join(values[:-1])) for values in records.fields.iter_rows()], len(records.header),
-        [i for name, i in columns.items() if name in ("headline", "body")]).items() if line > below}
+        [i for name, i in columns.items() if name in ("headline", "body")])
+    footer = {**between, **{line: text for line, text in below.items() if line > last or FOOTER_LINE.fullmatch(text)}}
     for values in records.fields.iter_rows():  # the header's columns in order, then _source_line
         line = values[-1]
         if line in footer:
             continue
         out.data_records += 1
+        data_lines.append(line)
         record = {canonical: values[i] for canonical, i in columns.items()}
         if by_url and not record["doc_id"].strip():
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", line)
         _feed_record(out, path, line, sha256, record, where=f"{path}: sheet {sheet.name!r} row {line}")
     if footer:
-        _note_footer(out, footer, out.data_records)
+        _note_footer(out, footer, data_lines)
     return out.parsed()
 
 
@@ -1426,7 +1434,8 @@ FOOTER_LINE = re.compile(rf"""(?ix)^\W*(?:
   | report\s+(?:generated|run|date)\b.{{0,160}}
   | end\s+of\s+(?:report|file|export|list|results|document)
 )\W*$""")
-"""What a terminal or news database writes under the last story of an export, as a whole line: a
+"""What a terminal or news database writes under the last story of an export (or of each export
+concatenated into one file), as a whole line: a
 count ('Total: 5 stories', 'Total stories: 3', '12 results', '(30 rows)'), the provenance with a
 copyright mark ('Source: Bloomberg L.P. (c) 2024', '© 2024 Reuters') or in four words at most
 ('Source: Refinitiv Eikon'; 'Source: Nokia in talks to buy Alcatel' is a headline), the export ('Exported by user
@@ -1443,31 +1452,56 @@ column whose records hold numbers (`_footer_lines`)."""
 _NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?")
 """A value written as a number ('1001', '-3', '2.5'): a column holding one in a record is a
 numeric column (an id, a count), where a number under the last story is a record's."""
+GRAND_TOTAL = re.compile(r"(?i)^\W*grand\s+totals?\b")
+"""A footer that counts the stories of the whole file ('Grand total: 5 stories'), not of its
+last section."""
 FOOTER_VALUES_MAX = 3
 """The most cells a footer line spreads over ('Total stories:,3' is two)."""
+_SOURCE_NAMED = re.compile(r"(?i)^\W*sources?\s*:(?!.*(?:©|\(c\)|copyright))")
+"""FOOTER_LINE's loosest shape, a source named in four words at most without a copyright mark
+('Source: Refinitiv Eikon'): between stories, in a headline or body, a headline ('Source: Nokia
+cuts jobs') as much as a footer."""
+
+
+def _footer_shape(fields: Sequence[str], raw: str, width: int) -> str | None:
+    """A record's text when the record is a footer's whole shape (FOOTER_LINE), else None: its
+    values joined ('Total stories:,3' -> 'Total stories: 3'; FOOTER_VALUES_MAX cells at most), or,
+    for a line of another field count than the header's `width`, as written ('Total: 1,204 stories'
+    unquoted in a comma file)."""
+    values = [value.strip() for value in fields if value.strip()]
+    joined = " ".join(values)
+    if len(values) <= FOOTER_VALUES_MAX and FOOTER_LINE.fullmatch(joined):
+        return joined
+    if len(fields) not in (width, width + 1) and FOOTER_LINE.fullmatch(raw.strip()):
+        return raw.strip()
+    return None
 
 
 def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], width: int,
-                  text_columns: Iterable[int]) -> dict[int, str]:
-    """The footer of a feed: {line: text} for the records below its last story that are written
-    for a reader, not a story (line order kept by the caller).
+                  text_columns: Iterable[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """The lines of a feed written for a reader, not a story: ({line: text} below its last story,
+    {line: text} between its stories), line order kept by the caller.
 
-    Read from the end, blank records skipped: a record is a footer line when its values, joined,
-    are one of the footer shapes (FOOTER_LINE: 'Total: 5 stories', 'Source: Bloomberg L.P. (c)
-    2024', 'Exported by user jdoe on 2024-05-03 07:00'), wherever they stand; when a line of another
-    field count than the header's is one as written ('Total: 1,204 stories' unquoted in a comma
-    file); when its one value is text for a reader (two words or more, loan tapes' NOTE_TEXT) in a
-    column that holds no article text (the date's, the id's: 'Compiled for the credit desk'); or,
-    once, when its one value is a number alone (BARE_COUNT, '3': the count of the stories above
-    it) in a column whose records hold no number (`3` in an id column of numbers is an article's
-    id). The first record that is none of these ends the footer: a last story whose headline or
-    body opens with 'Total' or 'Source' stays a story, and so does any record above a story.
+    Below the last story, read from the end with blank records skipped, a record is a footer line
+    when it is a footer's whole shape (`_footer_shape`: 'Total: 5 stories', 'Source: Bloomberg L.P.
+    (c) 2024', 'Exported by user jdoe on 2024-05-03 07:00'), wherever its values stand; when its one
+    value is text for a reader (two words or more, loan tapes' NOTE_TEXT) in a column that holds no
+    article text (the date's, the id's: 'Compiled for the credit desk'); or, once, when its one
+    value is a number alone (BARE_COUNT, '3': the count of the stories above it) in a column whose
+    records hold no number (`3` in an id column of numbers is an article's id). The first record
+    that is none of these ends the footer: a last story whose headline or body opens with 'Total'
+    or 'Source' stays a story, and so does any record above a story.
+
+    Between stories, only a footer's whole shape is a footer line: exports concatenated into one
+    file, each section under its own 'Total: 2 stories'. Prose or a number there is a record, and
+    so is a source named without a copyright mark (_SOURCE_NAMED) in a headline or body column, or
+    on a line whose columns cannot be told.
 
     `records`: (line, fields, raw text; fields None for a blank record), in file order; `width`: the
     header's columns; `text_columns`: the indexes of the headline and body columns.
     """
     text_columns = set(text_columns)
-    footer: dict[int, str] = {}
+    below: dict[int, str] = {}
     counted = False
 
     def numeric(column: int, line: int) -> bool:  # a column where some record writes a number
@@ -1479,40 +1513,71 @@ def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], widt
         if not values or re.match(csv_text.END_OF_FILE_MARKER, values[0][1]):  # blank, or DOS's Ctrl-Z
             continue
         whole = len(fields) in (width, width + 1)
-        joined = " ".join(value for _, value in values)
-        if len(values) <= FOOTER_VALUES_MAX and FOOTER_LINE.fullmatch(joined):
-            footer[line] = joined
-        elif not whole and FOOTER_LINE.fullmatch(raw.strip()):
-            footer[line] = raw.strip()
-        elif whole and len(values) == 1 and values[0][0] not in text_columns and re.search(NOTE_TEXT, joined):
-            footer[line] = joined
-        elif not counted and len(values) == 1 and BARE_COUNT.fullmatch(joined) and not numeric(values[0][0], line):
-            footer[line], counted = joined, True
+        if (shape := _footer_shape(fields, raw, width)) is not None:
+            below[line] = shape
+        elif whole and len(values) == 1 and values[0][0] not in text_columns and re.search(NOTE_TEXT, values[0][1]):
+            below[line] = values[0][1]
+        elif not counted and len(values) == 1 and BARE_COUNT.fullmatch(values[0][1]) \
+                and not numeric(values[0][0], line):
+            below[line], counted = values[0][1], True
         else:
             break
-    return footer
+    def in_text(fields: Sequence[str]) -> bool:  # a value in a headline or body column, or columns unknown
+        return len(fields) not in (width, width + 1) or any(value.strip() and i in text_columns
+                                                             for i, value in enumerate(fields))
+
+    between = {line: shape for line, fields, raw in records
+               if fields is not None and line not in below and (shape := _footer_shape(fields, raw, width)) is not None
+               and not (_SOURCE_NAMED.match(shape) and in_text(fields))}
+    return below, between
 
 
-def _note_footer(out: _Collector, footer: Mapping[int, str], records: int) -> None:
+def _note_footer(out: _Collector, footer: Mapping[int, str], data_lines: Sequence[int]) -> None:
     """The footer lines as non-data (`footer_note`) and their notes: `footer_notes` ("line: text")
     and, for each that states a number of stories (FOOTER_COUNT, or BARE_COUNT alone), an entry of
     `footer_totals` as a loan tape's row count has it, {"line N": {line, footer, source, stated,
-    records, matches}}, with `records` the file's data records: check `raw_news_footer_totals` names
-    a mismatch, a story lost (or added) before the file landed."""
+    records, matches}}: check `raw_news_footer_totals` names a mismatch, a story lost (or added)
+    before the file landed.
+
+    `records` counts the data records (`data_lines`, loaded or quarantined) of the section the
+    footer closes: those since the previous footer that stated a count (the file's start for the
+    first), as exports concatenated into one file each count their own; footer lines with no record
+    between them close one section together, and a page mark ('Page 1 of 3') closes none. A 'Grand
+    total' (GRAND_TOTAL) counts every record above it. When the records counted are not all the
+    file's, the entry says which lines they lie on (`section`: 'lines 2-4')."""
     out.non_data_lines.extend((line, "footer_note") for line in sorted(footer))
     out.notes["footer_notes"] = [f"{line}: {text[:120]}" for line, text in sorted(footer.items())]
-    totals = {}
-    for line, text in sorted(footer.items()):
-        if (found := FOOTER_COUNT.search(text)) is not None:
-            stated = int((found[1] or found[2]).replace(",", ""))
-        elif BARE_COUNT.fullmatch(text):
-            stated = int(text.replace(",", ""))
+    data_lines = sorted(data_lines)
+    blocks: list[list[int]] = []  # footer lines with no record between them
+    for line in sorted(footer):
+        if blocks and bisect.bisect_left(data_lines, line) == bisect.bisect_right(data_lines, blocks[-1][-1]):
+            blocks[-1].append(line)
         else:
-            continue
-        totals[f"line {line}"] = {"line": line, "footer": text[:120],
-                                  "source": (f"the footer {text[:60]!r}" if not BARE_COUNT.fullmatch(text)
-                                             else f"the count {text!r} under the stories"),
-                                  "stated": stated, "records": records, "matches": stated == records}
+            blocks.append([line])
+    totals, start = {}, None  # start: the line after the last footer block that stated a count
+    for block in blocks:
+        stated_here = False
+        for line in block:
+            text = footer[line]
+            if (found := FOOTER_COUNT.search(text)) is not None:
+                stated = int((found[1] or found[2]).replace(",", ""))
+            elif BARE_COUNT.fullmatch(text):
+                stated = int(text.replace(",", ""))
+            else:
+                continue
+            stated_here = True
+            first = None if GRAND_TOTAL.match(text) else start
+            counted = [n for n in data_lines if (first is None or n >= first) and n < block[0]]
+            entry = {"line": line, "footer": text[:120],
+                     "source": (f"the footer {text[:60]!r}" if not BARE_COUNT.fullmatch(text)
+                                else f"the count {text!r} under the stories"),
+                     "stated": stated, "records": len(counted), "matches": stated == len(counted)}
+            if len(counted) != len(data_lines):
+                opens = first if first is not None else counted[0] if counted else block[0]
+                entry["section"] = f"lines {opens}-{block[0] - 1}" if counted else f"none above line {block[0]}"
+            totals[f"line {line}"] = entry
+        if stated_here:
+            start = block[-1] + 1
     if totals:
         out.notes["footer_totals"] = totals
 
@@ -1541,8 +1606,10 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
         out.notes["copy_text_format"] = ("PostgreSQL COPY text format: \\N is NULL, backslash escapes "
                                          "(\\n, \\t, \\\\) decoded")
     parsed = list(_csv_records(lines, len(header), fmt))
-    footer = _footer_lines([(number, fields, raw.strip(delimiter + " ")) for number, fields, raw, *_ in parsed], len(header),
-                           [i for name, i in columns.items() if name in ("headline", "body")])
+    below, between = _footer_lines([(number, fields, raw.strip(delimiter + " ")) for number, fields, raw, *_ in parsed],
+                                   len(header), [i for name, i in columns.items() if name in ("headline", "body")])
+    footer = {**between, **below}
+    data_lines = []  # every data record's line, loaded or quarantined: what a footer's count counts
     for number, fields, raw, re_read, alone in parsed:
         if number in footer:
             continue
@@ -1562,6 +1629,7 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             out.non_data_lines.append((number, "repeated_header"))
             continue
         out.data_records += 1
+        data_lines.append(number)
         if _trailing_delimiter(fields, len(header)):
             fields = fields[:-1]
             out.note_line("trailing_delimiter_lines", number)
@@ -1584,7 +1652,7 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             out.note_line("doc_id_from_content_lines", number)
         _feed_record(out, path, number, sha256, record)
     if footer:
-        _note_footer(out, {number + offset: text for number, text in footer.items()}, out.data_records)
+        _note_footer(out, {number + offset: text for number, text in footer.items()}, data_lines)
     return out.parsed()
 
 

@@ -8,7 +8,8 @@ file holds. A footer that does not match says that the file lost a data line bef
 hand edit, a cut copy) or that loans of it were quarantined: `footer_mismatches` reports it as a
 warning, so it is not left inside the notes. A news export's count of its stories ('Total: 5
 stories', `news_formats._note_footer`) is checked against the records it holds the same way
-(`news_footer_mismatches`).
+(`news_footer_mismatches`); in exports concatenated into one file, each section's count against
+the records of that section (the entry's `section`, 'lines 2-4').
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
 
 def news_footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     """Loaded news files whose footer states a number of stories ('Total: 5 stories', a bare '5'
-    under the last story) other than the records the file holds. Returns a WARN outcome (rows_checked = loaded news files with such a
+    under the last story) other than the records the file holds, or, in a file of several sections
+    each closed by its own count, than the records of that section. Returns a WARN outcome (rows_checked = loaded news files with such a
     footer), one failed rule per footer that does not match, naming the file, the footer's line and
     both counts; nothing is quarantined."""
     return _mismatches(con, "news", NEWS_CHECK, "raw_news")
@@ -67,10 +69,12 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
             if "records" in footer:  # a database client's row count, a control record's
                 stated, read = footer["stated"], footer["records"]
                 source = footer.get("source", "the export's row count")
+                holds = (f"its section of the file ({footer['section']}) holds" if "section" in footer
+                         else "the file holds")
                 rules.append({
                     "rule": RULE, "column": "*", "success": False, "failing": 1,
                     "detail": (f"{name} line {footer['line']}: {source} "
-                               f"states {stated:,} rows, the file holds {read:,} ({read - stated:+,}): rows were "
+                               f"states {stated:,} rows, {holds} {read:,} ({read - stated:+,}): rows were "
                                "lost, or added, before the file landed (a paste or transfer cut short, a copy of "
                                "part of the output)")})
                 continue

@@ -194,3 +194,98 @@ def test_a_number_in_a_column_of_numbers_under_the_last_story_is_a_record(senten
         assert parsed.rows.height == 4 and "footer_notes" not in parsed.notes
         assert [(r["line"], r["rule"]) for r in parsed.quarantine.iter_rows(named=True)] == [(6, rule)]
 
+
+def _sections(sentences, footers: list[list[str]]) -> list[str]:
+    """Exports concatenated into one file: each section its header, its stories and its footer."""
+    rows, at = [], 0
+    for size, footer in zip((2, 3), footers):
+        rows += ["Date,Headline,Body,Ticker"]
+        rows += [f'2024-05-02T09:0{at + i}:00Z,Story {at + i},"{sentences[at + i]}",NOKIA.HE' for i in range(size)]
+        rows += footer
+        at += size
+    return rows
+
+
+def test_each_sections_footer_is_non_data_and_checked_against_its_own_stories(sentences, tmp_path):
+    """Two exports in one file, each under its own total: the first total was quarantined as a
+    broken story, and the file's last total was checked against both sections' stories."""
+    path = tmp_path / "desk.csv"
+    path.write_text("\n".join(_sections(sentences, [["Total: 2 stories,,,", "Source: Bloomberg L.P. (c) 2024,,,"],
+                                                    ["Total: 4 stories,,,"]])) + "\n")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 5 and parsed.quarantine.height == 0
+    assert sorted(parsed.non_data_lines) == [(4, "footer_note"), (5, "footer_note"), (6, "repeated_header"),
+                                             (10, "footer_note")]
+    assert parsed.notes["footer_totals"] == {
+        "line 4": {"line": 4, "footer": "Total: 2 stories", "source": "the footer 'Total: 2 stories'",
+                   "stated": 2, "records": 2, "matches": True, "section": "lines 2-3"},
+        "line 10": {"line": 10, "footer": "Total: 4 stories", "source": "the footer 'Total: 4 stories'",
+                    "stated": 4, "records": 3, "matches": False, "section": "lines 6-9"}}
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute("CREATE TABLE raw.landed_files (path VARCHAR, domain VARCHAR, status VARCHAR, notes VARCHAR, "
+                    "rows_quarantined BIGINT, landed_at TIMESTAMP)")
+        con.execute("INSERT INTO raw.landed_files VALUES (?, 'news', 'loaded', ?, 0, now())",
+                    [str(path), json.dumps(parsed.notes)])
+        outcome = news_footer_mismatches(con)
+    assert [rule["detail"] for rule in outcome.rules] == [
+        "desk.csv line 10: the footer 'Total: 4 stories' states 4 rows, its section of the file (lines 6-9) holds 3 "
+        "(-1): rows were lost, or added, before the file landed (a paste or transfer cut short, a copy of part of "
+        "the output)"]
+
+
+def test_a_grand_total_counts_the_whole_file_and_a_page_mark_ends_no_section(sentences, tmp_path):
+    path = tmp_path / "desk.csv"
+    path.write_text("\n".join(_sections(sentences, [["Page 1 of 2,,,"], ["Page 2 of 2,,,", "Total: 5 stories,,,",
+                                                                        "Grand total: 5 stories,,,"]])) + "\n")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 5 and parsed.quarantine.height == 0
+    assert [line for line, kind in sorted(parsed.non_data_lines) if kind == "footer_note"] == [4, 9, 10, 11]
+    assert {key: (v["stated"], v["records"], v.get("section")) for key, v in parsed.notes["footer_totals"].items()} == {
+        "line 10": (5, 5, None), "line 11": (5, 5, None)}
+
+
+def test_between_stories_only_a_footers_whole_shape_is_a_footer(sentences, tmp_path):
+    """A bare number, prose in the date column, or a headline opening as a footer does or naming a
+    source, between two stories, is a record, as it was."""
+    rows = _sections(sentences, [["3,,,", "Compiled for the credit desk,,,",
+                                  ",Source: Nokia in talks to buy a Finnish software maker,,",
+                                  ",Source: Nokia cuts jobs,,"], []])
+
+    path = tmp_path / "desk.csv"
+    path.write_text("\n".join(rows) + "\n")
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert "footer_notes" not in parsed.notes
+    assert parsed.quarantine.select("line", "rule").rows() == [
+        (4, "no_usable_text"), (4, "unparsable_timestamp"), (5, "no_usable_text"), (5, "unparsable_timestamp")]
+    assert parsed.rows.filter(parsed.rows["_source_line"].is_in([6, 7]))["text_clean"].to_list() == [
+        "Source: Nokia in talks to buy a Finnish software maker", "Source: Nokia cuts jobs"]
+
+
+def test_a_workbooks_sections_each_count_their_own_rows(sentences, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Published", "Headline", "Body"])
+    for i, text in enumerate(sentences[:2]):
+        sheet.append([f"2024-05-02 09:0{i}", f"Story {i}", text])
+    sheet.append(["Total: 2 articles"])
+    for i, text in enumerate(sentences[2:5], start=2):
+        sheet.append([f"2024-05-02 09:0{i}", f"Story {i}", text])
+    sheet.append([3])
+    book.save(tmp_path / "desk.xlsx")
+
+    parsed = parse_news_file(tmp_path / "desk.xlsx")
+
+    parsed.reconcile()
+    assert parsed.rows.height == 5 and parsed.quarantine.height == 0
+    assert {key: (v["stated"], v["records"], v["matches"], v["section"])
+            for key, v in parsed.notes["footer_totals"].items()} == {
+        "line 4": (2, 2, True, "lines 2-3"), "line 8": (3, 3, True, "lines 5-7")}
