@@ -889,14 +889,23 @@ _ZONES: dict[str, int] = {
     "EEST": 3 * 3600, "MSK": 3 * 3600, "GST": 4 * 3600, "PKT": 5 * 3600, "SGT": 8 * 3600,
     "HKT": 8 * 3600, "AWST": 8 * 3600, "JST": 9 * 3600, "KST": 9 * 3600, "AEST": 10 * 3600,
     "AEDT": 11 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600, "MEZ": 3600, "MESZ": 2 * 3600,
+    "WEZ": 0, "WESZ": 3600, "OEZ": 2 * 3600, "OESZ": 3 * 3600, "HNEC": 3600, "HAEC": 2 * 3600,
+    "HNE": -5 * 3600, "HAE": -4 * 3600, "HNC": -6 * 3600, "HAC": -5 * 3600, "HNR": -7 * 3600,
+    "HAR": -6 * 3600, "HNP": -8 * 3600, "HAP": -7 * 3600, "HNA": -4 * 3600, "HAA": -3 * 3600,
+    "BRT": -3 * 3600, "BRST": -2 * 3600,
 }
 """Zone abbreviations read as fixed UTC offsets (seconds): RFC 5322 section 4.3 for the US ones, the
 usual civil-time meaning for the others (CST only in an RFC 2822 date: see _RFC_2822_ONLY_ZONES);
-MEZ and MESZ are German for CET and CEST. Written after a time ('09:00 CET') an abbreviation is the
+MEZ and MESZ are German for CET and CEST, WEZ/WESZ for WET/WEST and OEZ/OESZ for EET/EEST; HNEC
+and HAEC French for CET and CEST, and HNE/HAE, HNC/HAC, HNR/HAR, HNP/HAP, HNA/HAA the Canadian
+French names of EST/EDT, CST/CDT, MST/MDT, PST/PDT and AST/ADT (heure normale / avancée de l'Est,
+du Centre, des Rocheuses, du Pacifique, de l'Atlantique); BRT and BRST Brasília time, standard and
+summer. Written after a time ('09:00 CET') an abbreviation is the
 offset its writer used, which in summer it writes CEST; a zone column or header naming CET, EET or
 WET names a zone of the IANA database instead (IANA_RULE_ZONES), read with its summer time."""
 
 _AMBIGUOUS_ZONES = {"IST": "India +05:30, Ireland +01:00 or Israel +02:00", "ET": "EST or EDT",
+                    "HE": "heure de l'Est: HNE -05:00 or HAE -04:00",
                     "CT": "CST or CDT", "MT": "MST or MDT", "PT": "PST or PDT", "AST": "Arabia or Atlantic",
                     "BST": "British Summer Time +01:00 or Bangladesh Standard Time +06:00"}
 _RFC_2822_ONLY_ZONES = {"CST": "US Central -06:00, as an RFC 2822 date means it, or China +08:00, as Java's "
@@ -1114,6 +1123,73 @@ def _in_region(found: re.Match[str], year: int, month: int, hour: int, fraction:
     return readings[0].isoformat()
 
 
+_CLOCK = r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?)?"
+_HOUR_AND_MINUTES = re.compile(r"(?i)(?<![\w.:,/-])(?P<hour>\d{1,2}) ?h ?(?P<minute>\d{2})(?: ?min\b|m\b)?(?![\w.:])")
+"""French and Portuguese hours and minutes: '9h30', '09 h 30', '9h30min'."""
+_MERIDIEM_DOTTED = re.compile(r"(?i)(?<![\w.:,/-])(?P<hour>\d{1,2})\.(?P<minute>\d{2}) ?(?P<half>[ap])\.? ?m\b\.?")
+"""British English hours and minutes with a dot before AM/PM: '9.30am', '9.30 p.m.'."""
+_CLOCK_AND_WORD = re.compile(rf"(?i)(?<![\w.:,/-]){_CLOCK} ?(?:uhr|uur|h|hs|hrs|horas?|heures?)(?!\w)\.?")
+"""A time followed by the word for o'clock: German '9:00 Uhr', '09.30 Uhr', '9 Uhr', Dutch '9.30 uur',
+Spanish and Portuguese '9:30 h', '09:30 horas', '9:30 hs', French '9 h', '17 heures'."""
+_WORD_AND_CLOCK = re.compile(rf"(?i)(?<!\w)(?:um|om|à|às|a las|a la|alle ore|alle|ore) +{_CLOCK}(?![\w.:])")
+"""A time after the word for 'at': German 'um 9:00', Dutch 'om 9.30', French 'à 9:30', Portuguese
+'às 9:30', Spanish 'a las 9:30', Italian 'alle 9.30', 'ore 9.30'."""
+_DOTTED_CLOCK = re.compile(r"(?:(?<=\d\s)|(?<=\d,\s))(?P<hour>\d{1,2})\.(?P<minute>\d{2})(?![\d.])")
+"""Hours and minutes written with a dot after the date ('2024-05-02 09.30', '2 May 2024, 9.30', as
+Italian, Dutch, Danish and Finnish write them): a time of day, never a fraction of an hour (ISO
+8601 would read '09.30' as 09:00:18). Only after a date's last digit, and never three parts:
+'Mon 13.05.24' is a date."""
+
+
+ZONE_PHRASES = {
+    "horario de brasilia": "America/Sao_Paulo", "hora de brasilia": "America/Sao_Paulo",
+    "horario de lisboa": "Europe/Lisbon", "hora de lisboa": "Europe/Lisbon",
+    "hora peninsular": "Europe/Madrid", "hora de madrid": "Europe/Madrid",
+    "ora italiana": "Europe/Rome", "heure de paris": "Europe/Paris",
+    "deutscher zeit": "Europe/Berlin", "nederlandse tijd": "Europe/Amsterdam",
+    "uk time": "Europe/London", "london time": "Europe/London", "new york time": "America/New_York",
+}
+"""Words after a time that name the region whose clock it is, as the desks' languages write them
+(compared lowercased, without accents: 'horário de Brasília'), -> the IANA region: '9h30 (horário
+de Brasília)', '9 Uhr deutscher Zeit', '9:00 a.m. New York time', read there with its summer time."""
+
+
+def _folded(text: str) -> str:
+    """`text` lowercased, its accents removed and its blanks one space ('Horário  de Brasília' ->
+    'horario de brasilia')."""
+    return " ".join("".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower().split())
+
+
+_ZONE_PHRASE = re.compile(r"(?i)\s*\(?\s*(?P<phrase>" + "|".join(
+    r"\s+".join(re.escape(word).replace("a", "[aá]").replace("i", "[ií]") for word in phrase.split())
+    for phrase in ZONE_PHRASES) + r")\s*\)?\s*$")
+
+
+def _local_clock(text: str) -> str:
+    """`text` with a time of day written as the languages whose headers a feed may use write it
+    ('9:00 Uhr', 'um 9 Uhr', '09.30 uur', '9h30', 'à 9 h 30', 'às 9h30min', 'a las 9:30 h', 'alle 9.30',
+    '9.30am', a dot after the date: '2024-05-02 09.30') rewritten as 'HH:MM[:SS]' ('9.30am' as
+    '9:30 am'), so that the forms `parse_timestamp` reads read it; the rest, a zone after it ('9:00
+    Uhr MESZ' -> '09:00 MESZ') included, unchanged.
+
+    Raises:
+        ValueError: such a time is no time of the day (an hour past 23, minutes past 59: '25 Uhr'),
+            naming it.
+    """
+    def clock(found: re.Match[str]) -> str:
+        hour, minute = int(found["hour"]), int(found["minute"] or 0)
+        second = found.groupdict().get("second")
+        if hour > 23 or minute > 59 or (second is not None and int(second) > 59):
+            raise ValueError(f"{found[0].strip()!r} is no time of day (hours 0-23, minutes 0-59): {text!r}")
+        return f"{hour:02d}:{minute:02d}" + (f":{second}" if second is not None else "")
+
+    value = _HOUR_AND_MINUTES.sub(clock, text)
+    value = _MERIDIEM_DOTTED.sub(lambda found: f"{int(found['hour'])}:{found['minute']} {found['half'].lower()}m", value)
+    value = _CLOCK_AND_WORD.sub(clock, value)
+    value = _WORD_AND_CLOCK.sub(clock, value)
+    return _DOTTED_CLOCK.sub(clock, value)
+
+
 def parse_timestamp(text: str) -> tuple[datetime, bool]:
     """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
 
@@ -1124,7 +1200,9 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     allows: '2024-05-02T09:00[Europe/Paris]' is 07:00 UTC), Go's time.String() ('2024-05-02 09:00:00 +0200 CEST'),
     Oracle's default TIMESTAMP [WITH TIME ZONE] text ('02-MAY-24 09.00.00.000000 AM +02:00',
     '02-MAY-24 09.00.00,000000 AM Europe/Helsinki EEST'), and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
-    9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)').
+    9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)'),
+    their time of day also written as the desks' languages write it (`_local_clock`: '2024-05-02
+    9:00 Uhr MESZ', '2024-05-02 9h30', '2024-05-02 09.30 uur', '2024-05-02 alle 9.30').
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET,
     BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could
     be swapped (03/04/2024), and a number that is no known length (6 digits: YYMMDD, DDMMYY or
@@ -1137,11 +1215,16 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             placeholder), or a time after next year; the message says which.
     """
     region = _ZONED_SUFFIX.search(text.strip())
+    region = region.group(0)[1:-1] if region is not None else None
     value = _ZONED_SUFFIX.sub("", text.strip())  # Java's '...+02:00[Europe/Paris]': the offset says it all
+    if (phrase := _ZONE_PHRASE.search(value)) is not None:  # '9h30 (horário de Brasília)': a region's clock
+        region, value = ZONE_PHRASES[_folded(phrase["phrase"])], value[:phrase.start()]
     if go := _GO_TIME.fullmatch(value):  # Go's time.String(): '2024-05-02 09:00:00 +0200 CEST'
         value = f"{go['time']}{go['sign']}{go['hours']}:{go['minutes']}"
     elif oracle := _ORACLE_TIME.fullmatch(value):  # Oracle's '02-MAY-24 09.00.00.000000 AM +02:00'
         value = _oracle_iso(oracle)
+    else:  # '9:00 Uhr', '9h30', '09.30 uur': the time of day as a desk's language writes it
+        value = _local_clock(value)
     latest = datetime.now(UTC).year + 1
     try:
         if re.fullmatch(r"(?:\d{10}|\d{13}|\d{16}|\d{19})(?:\.\d+)?", value):  # s, ms, µs or ns since 1970
@@ -1162,7 +1245,7 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             try:
                 parsed = datetime.fromisoformat(value)
             except ValueError:
-                parsed = _free_form_timestamp(value)
+                parsed = _free_form_timestamp(value, text.strip())
     except (OverflowError, OSError) as exc:
         raise ValueError(f"not a time that can exist: {text!r} ({exc})") from None
     if not _EARLIEST <= parsed.year <= _LATEST:
@@ -1170,7 +1253,7 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
                          f"time: {text!r}")
     if parsed.tzinfo is None and region is not None and not is_date_only(value, parsed):
         # '2024-05-02T09:00:00[Europe/Paris]': no offset, a region (a date alone stays a day)
-        parsed = wall_time_in_zone(parsed, zone_named(region.group(0)[1:-1]), text).replace(tzinfo=UTC)
+        parsed = wall_time_in_zone(parsed, zone_named(region), text).replace(tzinfo=UTC)
     assumed_utc = parsed.tzinfo is None
     try:
         utc = parsed if assumed_utc else parsed.astimezone(UTC).replace(tzinfo=None)
@@ -1199,11 +1282,15 @@ by `parse_news_file` for the file's whole read: `_free_form_timestamp` reads a n
 day and month could be swapped in that order, where it would otherwise refuse it."""
 
 
-def _free_form_timestamp(value: str) -> datetime:
-    """`parse_timestamp` for text that is not ISO 8601 (see there)."""
+def _free_form_timestamp(value: str, written: str | None = None) -> datetime:
+    """`parse_timestamp` for text that is not ISO 8601 (see there); messages quote it as `written`
+    (the value as the file writes it, before `_local_clock`), by default `value`."""
+    written = value if written is None else written
     from dateutil import parser as dateutil_parser
 
-    text = re.sub(r"\s*\([^)]*\)\s*$", "", value)  # JavaScript's '(Central European Summer Time)'
+    # JavaScript's '... GMT+0200 (Central European Summer Time)': the offset before the name says it;
+    # words in brackets after no offset are read, and refused unless known
+    text = re.sub(r"(?<=[+-]\d{4})\s*\([^)]*\)\s*$", "", value)
     # zone names are case-insensitive (RFC 5322 section 3.3): 'gmt' is GMT
     text = re.sub(r"[A-Za-z]+", lambda m: m.group().upper() if m.group().upper() in _ZONES else m.group(), text)
     # 'GMT+0200', 'GMT+2', 'UTC+5:30' are offsets east of UTC, never read POSIX-inverted
@@ -1213,24 +1300,24 @@ def _free_form_timestamp(value: str) -> datetime:
         if word.lower() in _DATE_WORDS:
             continue
         if word.upper() in _AMBIGUOUS_ZONES:
-            raise ValueError(f"time zone {word!r} is ambiguous ({_AMBIGUOUS_ZONES[word.upper()]}): {value!r}")
+            raise ValueError(f"time zone {word!r} is ambiguous ({_AMBIGUOUS_ZONES[word.upper()]}): {written!r}")
         if word.upper() in _RFC_2822_ONLY_ZONES and not _RFC_2822_DATE.fullmatch(text.strip()):
             raise ValueError(f"time zone {word!r} is ambiguous outside an RFC 2822 date "
-                             f"({_RFC_2822_ONLY_ZONES[word.upper()]}): {value!r}")
+                             f"({_RFC_2822_ONLY_ZONES[word.upper()]}): {written!r}")
         if word.upper() not in _ZONES:
             raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form ({word!r} is no month, day, "
-                             f"AM/PM or known time zone): {value!r}")
+                             f"AM/PM or known time zone): {written!r}")
     numeric = re.search(r"\b(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})\b", text)
     order = DATE_ORDER.get()
     if numeric and order is not None:
         first, second = int(numeric.group(1)), int(numeric.group(3))
         if (first if order == "MDY" else second) > 12:
             raise ValueError(f"{numeric.group(0)!r} is no {'month' if order == 'MDY' else 'day'}-first date, and the "
-                             f"news settings declare date_order {order}: {value!r}")
+                             f"news settings declare date_order {order}: {written!r}")
         day_first = order == "DMY"
     elif numeric and int(numeric.group(1)) <= 12 and int(numeric.group(3)) <= 12 and numeric.group(1) != numeric.group(3):
         raise ValueError(f"day and month could be swapped in {numeric.group(0)!r}; write ISO 8601, or declare the "
-                         f"file's date order in news settings (date_order DMY or MDY): {value!r}")
+                         f"file's date order in news settings (date_order DMY or MDY): {written!r}")
     else:
         day_first = bool(numeric and int(numeric.group(1)) > 12)
     try:
@@ -1239,21 +1326,21 @@ def _free_form_timestamp(value: str) -> datetime:
         parsed, *others = (dateutil_parser.parse(text, tzinfos=_ZONES, dayfirst=day_first, default=default)
                            for default in _DEFAULTS)
     except (dateutil_parser.ParserError, ValueError, OverflowError) as exc:
-        raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form: {value!r} ({exc})") from None
+        raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form: {written!r} ({exc})") from None
     missing = [part for part in ("year", "month", "day")
                if any(getattr(parsed, part) != getattr(other, part) for other in others)]
     if missing:
         named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
-        raise ValueError(f"no {named} in {value!r}: a publication time needs a full date "
+        raise ValueError(f"no {named} in {written!r}: a publication time needs a full date "
                          "(it would be filled in from today)")
     written = re.findall(r"(?<![\d:.+-])(\d{4})(?![\d:])", text)  # not a '+0000' offset
     if written and int(written[0]) != parsed.year:  # 'Mon, 01 Jan 0001' would be read as 2001
         raise ValueError(f"year {int(written[0])} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a "
-                         f"publication time: {value!r}")
+                         f"publication time: {written!r}")
     named_days = {_WEEKDAYS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _WEEKDAYS}
     if named_days and named_days != {parsed.weekday()}:
         raise ValueError(f"the weekday written does not match the date: {parsed:%Y-%m-%d} is a {parsed:%A}: "
-                         f"{value!r}")
+                         f"{written!r}")
     return parsed
 
 
@@ -1795,7 +1882,13 @@ def is_date_only(text: str, parsed: datetime) -> bool:
     2024'): read at midnight, with no time of day in its text (_TIME_OF_DAY_WRITTEN). Such a value is
     a calendar day, kept as that day (midnight UTC), never moved by a zone: read in Helsinki, its
     midnight would fall on the day before in UTC, and the daily index would count it there."""
-    return parsed.time() == datetime.min.time() and _TIME_OF_DAY_WRITTEN.search(text) is None
+    if parsed.time() != datetime.min.time():
+        return False
+    try:
+        text = _local_clock(text)  # '0 Uhr', '00h00': midnight written as a time
+    except ValueError:
+        pass
+    return _TIME_OF_DAY_WRITTEN.search(text) is None
 
 
 def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, record: dict[str, str],
@@ -1917,13 +2010,17 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     published_at = None
     stamp = record.get("published_at")
     clock = record.get("published_time")
+    read_from = ["published_at"]  # the columns the time is read from, named in a quarantine's message
     if stamp is not None and clock is not None and _present(stamp) and _present(clock):
         stamp = f"{stamp.strip()} {clock.strip()}"
+        read_from.append("published_time")
     if stamp is not None and _present(stamp) and not lost & {"published_at", "published_time"}:
         try:
             published_at, naive = parse_timestamp(stamp)
         except ValueError as exc:
-            out.reject(number, key, "published_at", "unparsable_timestamp", stamp, f"{where}: {exc}")
+            names = " and ".join(repr(out.notes.get("columns", {}).get(c, c)) for c in read_from)
+            out.reject(number, key, "published_at", "unparsable_timestamp", stamp,
+                       f"{where}: column {names}: {exc}")
         else:
             if naive and is_date_only(stamp, published_at):  # a calendar day, in no zone: the daily index's day
                 out.note_line("published_at_date_only_lines", number)

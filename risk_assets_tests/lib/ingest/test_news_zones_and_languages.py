@@ -286,3 +286,93 @@ def test_language_codes_in_headers_are_no_zones_and_instrument_types_no_tickers(
     typed = parse_news_file(_csv(tmp_path / "typed.csv", ["id", "Instrument", "Ticker", "body"], rows))
     assert typed.rows["ticker"].to_list() == ["NOK"] and "Instrument" in typed.notes["ignored_columns"]
     assert typed.notes["ticker_not_equity"] == {"CUR": 1, "IND": 1}
+
+
+def test_a_german_desks_times_of_day_and_zone_names_are_read(tmp_path, sentences):
+    """A German terminal writes `9:00 Uhr`, `09.30 Uhr MESZ`, `um 14 Uhr MEZ`: every row was
+    quarantined as `unparsable_timestamp` ('Uhr' is no word the reader knew). Each is its instant
+    now; an hour no clock shows and a zone name no reader knows stay quarantined, the message naming
+    the file, the line and the columns the time was read from."""
+    rows = [["d0", "2024-05-02", "9:00 Uhr", "", sentences[0]],
+            ["d1", "2024-05-02", "09.30 Uhr MESZ", "", sentences[1]],
+            ["d2", "2024-01-15", "um 14 Uhr MEZ", "", sentences[2]],
+            ["d3", "2024-05-02", "9:15 Uhr", "MESZ", sentences[3]],
+            ["d4", "2024-05-02", "0 Uhr", "MESZ", sentences[4]],  # midnight written as a time: read in its zone
+            ["d5", "2024-05-02", "9 Uhr deutscher Zeit", "", sentences[5]],
+            ["d6", "2024-05-02", "25 Uhr", "", sentences[6]],
+            ["d7", "2024-05-02", "9:00 Uhr MET", "", sentences[7]]]
+    feed = _csv(tmp_path / "de.csv", ["id", "Datum", "Uhrzeit", "Zeitzone", "Inhalt"], rows, delimiter=";")
+
+    parsed = parse_news_file(feed)
+
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "published_at", "text_raw").rows() == [
+        ("d0", datetime(2024, 5, 2, 9, 0), sentences[0]), ("d1", datetime(2024, 5, 2, 7, 30), sentences[1]),
+        ("d2", datetime(2024, 1, 15, 13, 0), sentences[2]), ("d3", datetime(2024, 5, 2, 7, 15), sentences[3]),
+        ("d4", datetime(2024, 5, 1, 22, 0), sentences[4]), ("d5", datetime(2024, 5, 2, 7, 0), sentences[5])]
+    assert parsed.notes["published_at_assumed_utc_lines"] == [2]
+    assert parsed.notes["published_at_zone_column_lines"] == [5, 6]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value", "message").rows() == [
+        (8, "published_at", "unparsable_timestamp", "2024-05-02 25 Uhr",
+         f"{feed}: line 8: column 'Datum' and 'Uhrzeit': '25 Uhr' is no time of day (hours 0-23, minutes 0-59): "
+         "'2024-05-02 25 Uhr'"),
+        (9, "published_at", "unparsable_timestamp", "2024-05-02 9:00 Uhr MET",
+         f"{feed}: line 9: column 'Datum' and 'Uhrzeit': not an ISO-8601, RFC 2822 or known timestamp form ('MET' is "
+         "no month, day, AM/PM or known time zone): '2024-05-02 9:00 Uhr MET'")]
+
+
+@pytest.mark.parametrize(("header", "times", "instants"), [
+    (["Titre", "Texte", "Date", "Heure"], ["9h30", "09 h 30 HAE", "à 17 h HNEC"],
+     [datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 2, 13, 30), datetime(2024, 5, 2, 16, 0)]),
+    (["Título", "Conteúdo", "Data", "Hora"], ["9h30min", "às 9h30 (horário de Brasília)", "14h BRT"],
+     [datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 2, 12, 30), datetime(2024, 5, 2, 17, 0)]),
+    (["Título", "Contenido", "Fecha", "Hora"], ["a las 9:30 h", "09:30 horas (hora peninsular)", "17.45 h"],
+     [datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 2, 7, 30), datetime(2024, 5, 2, 17, 45)]),
+    (["Titolo", "Testo", "Data", "Ora"], ["alle 9.30", "ore 9.30 (ora italiana)", "17.45"],
+     [datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 2, 7, 30), datetime(2024, 5, 2, 17, 45)]),
+    (["Kop", "Tekst", "Datum", "Tijd"], ["9.30 uur", "om 9.30 uur (Nederlandse tijd)", "17:45 uur CEST"],
+     [datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 2, 7, 30), datetime(2024, 5, 2, 15, 45)]),
+    (["Headline", "Body", "Date", "Time"], ["9.30am", "9:30 a.m. New York time", "5.45 p.m. UK time"],
+     [datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 2, 13, 30), datetime(2024, 5, 2, 16, 45)]),
+])
+def test_times_of_day_as_each_desks_language_writes_them_are_read(tmp_path, sentences, header, times, instants):
+    """French `9h30`, Portuguese `às 9h30 (horário de Brasília)`, Spanish `a las 9:30 h`, Italian
+    `alle 9.30`, Dutch `om 9.30 uur`, British `9.30am`: a time of day as a desk writes it in its
+    language, with the zone or region it names. `9.30` after a date was read as 09:00:18 (ISO
+    8601's fraction of an hour); it is half past nine."""
+    rows = [[f"{header[0]} {i}", sentences[i], "2024-05-02", clock] for i, clock in enumerate(times)]
+
+    parsed = parse_news_file(_csv(tmp_path / "desk.csv", header, rows, delimiter=";"))
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("published_at", "text_raw").rows() == list(zip(instants, sentences[:3]))
+
+
+@pytest.mark.parametrize(("clock", "why"), [
+    ("10 h HE", "time zone 'HE' is ambiguous (heure de l'Est: HNE -05:00 or HAE -04:00)"),
+    ("9:30 (Mitteleuropäische Zeit)", "is no month, day, AM/PM or known time zone"),
+    ("hace 3 horas", "'hace' is no month, day, AM/PM or known time zone"),
+    ("24h00", "'24h00' is no time of day"),
+])
+def test_an_ambiguous_or_unknown_time_of_day_stays_quarantined(tmp_path, sentences, clock, why):
+    feed = _csv(tmp_path / "desk.csv", ["Titre", "Texte", "Date", "Heure"], [["T", sentences[0], "2024-05-02", clock]],
+                delimiter=";")
+
+    parsed = parse_news_file(feed)
+
+    assert parsed.rows.height == 0
+    [(column, rule, message)] = parsed.quarantine.select("column_name", "rule", "message").rows()
+    assert (column, rule) == ("published_at", "unparsable_timestamp")
+    assert message.startswith(f"{feed}: line 2: column 'Date' and 'Heure': ") and why in message
+
+
+def test_a_dotted_time_is_read_after_a_date_and_a_dotted_date_stays_a_date(tmp_path, sentences):
+    """`13.05.24 09.30` is half past nine; `Mon 13.05.24` is a day, its two-digit year no seconds."""
+    rows = [["t0", "13.05.24 09.30", sentences[0]], ["t1", "Mon 13.05.24", sentences[1]],
+            ["t2", "May 2, 2024, 9.30", sentences[2]]]
+
+    parsed = parse_news_file(_csv(tmp_path / "desk.csv", ["id", "published", "body"], rows))
+
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("t0", datetime(2024, 5, 13, 9, 30)), ("t1", datetime(2024, 5, 13)), ("t2", datetime(2024, 5, 2, 9, 30))]
