@@ -1948,9 +1948,12 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     them by their place in the list instead); `where` names it in messages, by default
     '<path>: line <number>'. A record without a `doc_id` key (a CSV feed with neither an id nor a
     URL column) gets '<sha256[:16]>:<number>'; the JSON and XML readers always pass one (the
-    article's own, or `_content_id`). C1 control characters in the headline or body are read as
-    the bytes they were (`_c1_reread`), in the stored fields and not only in text_clean, the line
-    listed in notes['c1_controls_reread_lines']. A record whose headline says nothing
+    article's own, or `_content_id`). C1 control characters in the headline, body, source, ticker
+    or id are read as the bytes they were (`_c1_reread`), in the stored fields and not only in
+    text_clean, the line listed in notes['c1_controls_reread_lines']: an id is compared with the
+    ids of other deliveries, and `Nokia\x92s-deal` (a Windows-1252 `’` read as Latin-1, written as
+    JSON `\u0092` or XML `&#146;`) is the article its correctly decoded twin `Nokia’s-deal` is; a
+    quarantine entry keeps the id as written. A record whose headline says nothing
     (HEADLINE_NOT_WRITTEN) and whose body is only links with their outlets' names (an aggregator's
     untitled item) takes the text of the body's first story link as its headline
     (`link_list_headline`, line listed in notes['headline_from_link_lines']); the body stays as
@@ -1958,13 +1961,14 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     where = where or f"{path}: line {number}"
     rejected = len(out.quarantine)
     invisible = csv_text.INVISIBLE_CHARACTER
-    doc_id = (record["doc_id"].strip().strip(invisible).strip() if "doc_id" in record
+    id_reread = "doc_id" in record and _C1_CONTROL.search(record["doc_id"]) is not None
+    doc_id = (_c1_reread(record["doc_id"]).strip().strip(invisible).strip() if "doc_id" in record
               else f"{sha256[:16]}:{number}")
     if (unwrapped := csv_text.unwrap_id(doc_id)) != doc_id:
         out.note_line("doc_id_unwrapped_lines", number)
         doc_id = unwrapped
     # names the article in the quarantine of its other fields, keyed as its row would be
-    key = source_keyed_id(doc_id, _optional(record.get("source"))) if _present(doc_id) else None
+    key = source_keyed_id(doc_id, _optional(_c1_reread(record.get("source")))) if _present(doc_id) else None
     out.reject_control_characters(number, None, {"doc_id": record["doc_id"]} if "doc_id" in record else {}, where)
     out.reject_control_characters(number, key, {c: v for c, v in record.items() if c != "doc_id"}, where)
     lost = set()  # columns already quarantined as spreadsheet errors: not judged twice
@@ -1992,8 +1996,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     if not body_use.usable and (fallback_use := is_usable_text(fallback)).usable:
         out.note_line("body_from_fallback_lines", number)
         body, body_use = fallback, fallback_use
-    if any(_C1_CONTROL.search(text) for text in (headline, body, record.get("source"), record.get("ticker"))
-           if text is not None):
+    if id_reread or any(_C1_CONTROL.search(text) for text in (headline, body, record.get("source"), record.get("ticker"))
+                        if text is not None):
         headline, body = _c1_reread(headline), _c1_reread(body)
         record = {**record, **{name: _c1_reread(record[name]) for name in ("source", "ticker") if record.get(name)}}
         out.note_line("c1_controls_reread_lines", number)
@@ -3301,8 +3305,11 @@ def _content_id(record: dict[str, str | None]) -> str:
     """An article id from its source, headline, publication time and body: 'content:' + sha256[:16].
     A polled feed (RSS, an API) whose articles carry no id or URL gives each one the same id in
     every pull, so a repeat is caught as `duplicate_doc_id` instead of loading again (an id from the
-    file and line would differ from pull to pull). A field the article leaves empty (None) counts as ""."""
-    key = "\u001f".join((record.get(name) or "").strip() for name in ("source", "headline", "published_at", "body"))
+    file and line would differ from pull to pull). A field the article leaves empty (None) counts as "".
+    C1 control characters are read as the bytes they were first (`_c1_reread`), so an article whose
+    `’` a pull wrote as `\u0092` has the id of the pull that wrote it as `’`."""
+    key = "\u001f".join((_c1_reread(record.get(name)) or "").strip()
+                        for name in ("source", "headline", "published_at", "body"))
     return "content:" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

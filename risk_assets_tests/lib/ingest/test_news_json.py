@@ -707,3 +707,46 @@ def test_c1_controls_in_a_source_or_ticker_are_read_as_the_bytes_they_were(tmp_p
 
     assert parsed.rows["source"].to_list() == ["Kauppalehti\u2013Uutiset"]
     assert parsed.notes["c1_controls_reread_lines"] == [1]
+
+
+def test_an_id_with_c1_controls_is_the_article_its_correctly_decoded_twin_is(tmp_path, sentences):
+    """A CMS id holding a Windows-1252 `’` read as Latin-1 (`\\u0092` in JSON) stayed as written while
+    the text beside it was re-read, so the same article delivered again, correctly decoded, loaded
+    twice. The id is re-read too: the second delivery is `duplicate_doc_id` (its quarantine entry
+    keeps the id as written), and a URL with one in its path is the address its twin percent-escapes."""
+    (first, _), (second, _) = sentences[:2]
+    articles = [{"id": "nokia\u0092s-5g-deal", "title": first[:40], "body": first, "source": "Kauppalehti"},
+                {"id": "nokia\u2019s-5g-deal", "title": first[:40], "body": first, "source": "Kauppalehti"},
+                {"url": "https://kl.example.fi/nokia\u0092s-order", "title": second[:40], "body": second},
+                {"url": "https://kl.example.fi/nokia%E2%80%99s-order", "title": second[:40], "body": second}]
+    path = tmp_path / "cms.json"
+    path.write_text(json.dumps(articles, indent=1))
+    assert "\\u0092s-5g-deal" in path.read_text()
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "text_raw").rows() == [
+        ("kauppalehti:nokia\u2019s-5g-deal", first), ("https://kl.example.fi/nokia\u2019s-order", second)]
+    assert parsed.notes["c1_controls_reread_lines"] == [2, 14]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
+        (8, "duplicate_doc_id", "nokia\u2019s-5g-deal"), (19, "duplicate_doc_id", "https://kl.example.fi/nokia%E2%80%99s-order")]
+    assert "(same text: a repeat)" in parsed.quarantine["message"][0]
+
+
+def test_an_article_without_an_id_is_known_by_its_text_as_re_read(tmp_path, sentences):
+    """Two pulls of an API that gives no id or URL, one writing `’` as `\\u0092`: each article's id
+    is taken from its text, which is now re-read before the id is made, so the second pull's copy
+    is the same article."""
+    text = sentences[3][0]
+    pull = [{"title": "Kesko\u0092s quarter", "body": text, "source": "Kauppalehti"},
+            {"title": "Kesko\u2019s quarter", "body": text, "source": "Kauppalehti"}]
+    path = tmp_path / "pulls.jsonl"
+    path.write_text("\n".join(json.dumps(article) for article in pull) + "\n")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list()[0].startswith("content:") and parsed.rows.height == 1
+    assert parsed.rows["headline"].to_list() == ["Kesko\u2019s quarter"]
+    assert parsed.quarantine.select("line", "rule").rows() == [(2, "duplicate_doc_id")]

@@ -399,3 +399,25 @@ def test_character_references_to_c1_controls_read_as_windows_1252_as_html_reads_
     assert parsed.rows.select("headline", "text_raw", "text_clean").rows() == [
         ("Nokia\u2019s \u20ac5m order \u2013 W\u00e4rtsil\u00e4", text, text)]
     assert parsed.notes["c1_controls_reread_lines"] == [3]
+
+
+def test_a_guid_with_a_character_reference_to_a_c1_control_is_its_correctly_decoded_twin(tmp_path, sentences):
+    """A CMS writes its Windows-1252 `’` in a guid as `&#146;` (XML reads U+0092): the guid stayed as
+    written while the headline beside it was re-read, so the item delivered again with a correct
+    `’` loaded twice. The guid is re-read as the headline is; the quarantine entry keeps it as written."""
+    items = [f"<item><guid>nokia\u2019s-deal</guid><title>Nokia\u2019s deal</title>"
+             f"<description>{escape(sentences[0])}</description></item>",
+             f"<item><guid>nokia&#146;s-deal</guid><title>Nokia&#146;s deal</title>"
+             f"<description>{escape(sentences[0])}</description></item>"]
+    feed = tmp_path / "wire.xml"
+    feed.write_text('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Wire</title>\n'
+                    + "\n".join(items) + "\n</channel></rss>\n")
+
+    parsed = parse_news_file(feed)
+
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "headline", "text_raw").rows() == [
+        ("wire:nokia\u2019s-deal", "Nokia\u2019s deal", sentences[0])]
+    assert parsed.notes["c1_controls_reread_lines"] == [4]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(4, "duplicate_doc_id", "nokia\x92s-deal")]
+    assert "article id 'wire:nokia\u2019s-deal' is already on line 3 (same text: a repeat)" in parsed.quarantine["message"][0]
