@@ -15,6 +15,10 @@ would make every line after it one record: a record of several lines that a CSV 
 read as one record of the header's field count is split again after its first line (`_resync`), so
 such a quote costs at most its own line. A record with a quoted field never closed, or with text
 after its closing quote, is malformed: a lenient reader would load a value the file does not hold.
+A quoted field with a line break that also holds such a quote (`"Need 12" press` + line break +
+`for my shop"`) leaves the parity of its lines wrong; its lines are joined again into the one
+malformed record they are (`_quoted_fields_over_lines`), so its last line is neither a record of
+its own nor a note.
 """
 
 from __future__ import annotations
@@ -603,6 +607,80 @@ def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: i
         records = pl.concat(parts)
 
 
+def _quoted_fields_over_lines(records: pl.DataFrame, width: int, delimiter: str) -> pl.DataFrame:
+    """Records that one record of the file became when a quoted field with a line break in it also
+    holds a quote that is not doubled, joined again: `"Need 12" press` + line break + `for my shop"`
+    in a `desc`. Quote parity cannot group such a record (the quote typed for inches leaves the
+    first line with an even count and the last with an odd one), so its first line was read as a
+    record of its own, malformed, and its last line, the rest of the field and the fields after it,
+    as another: a one-cell line that would pass for a divider (`section_label`), or a short row that
+    `pad_short_rows` would load.
+
+    A run of malformed records on consecutive lines, up to QUOTED_LINE_BREAKS after the first, is
+    one record (`_one_field_over_lines`) when its first is misquoted, never one CSV record on its
+    own (a field's quote never closed, or text after its closing quote): records that are merely
+    of another width than the header's (an export with a column more) are never joined. The joined record keeps its first line and stays
+    malformed (`misquoted`), its text being all its lines; `spans` holds its last line (null for
+    every other record). `records` holds `_source_line`, `text`, `n_fields`, `misquoted` and
+    `filled_extra`; no line is lost or repeated."""
+    broken = (pl.col("n_fields") != width) | pl.col("misquoted") | pl.col("filled_extra")
+    records = records.with_columns(spans=pl.lit(None, pl.Int64))
+    candidates = records.filter(broken).select("_source_line", "text", "misquoted").sort("_source_line").rows()
+    joined: dict[int, tuple[str, int]] = {}
+    taken: list[int] = []
+    i = 0
+    while i < len(candidates):
+        first, text, misquoted = candidates[i]
+        last = first + text.count("\n")
+        run = [text]
+        for j in range(i + 1, min(i + 1 + QUOTED_LINE_BREAKS, len(candidates)) if misquoted else 0):
+            line, more, _ = candidates[j]
+            if line != last + 1:
+                break
+            run.append(more)
+            last = line + more.count("\n")
+            if _one_field_over_lines("\n".join(run), width, delimiter):
+                joined[first] = ("\n".join(run), last)
+                taken += [number for number, *_ in candidates[i + 1 : j + 1]]
+                i = j
+                break
+        i += 1
+    if not joined:
+        return records
+    fixes = pl.DataFrame({"_source_line": list(joined), "_joined": [t for t, _ in joined.values()],
+                          "_spans": [last for _, last in joined.values()]},
+                         schema={"_source_line": pl.Int64, "_joined": pl.Utf8, "_spans": pl.Int64})
+    return (records.filter(~pl.col("_source_line").is_in(taken))
+            .join(fixes, on="_source_line", how="left", maintain_order="left")
+            .with_columns(text=pl.coalesce("_joined", "text"), spans=pl.col("_spans"),
+                          misquoted=pl.col("misquoted") | pl.col("_spans").is_not_null())
+            .drop("_joined", "_spans"))
+
+
+def _one_field_over_lines(text: str, width: int, delimiter: str) -> bool:
+    """Whether `text`, lines of malformed records joined by line breaks, is one record whose quoted
+    field runs over every line break and holds quotes that are not doubled: read with the quotes
+    inside that field doubled, it is one record of `width` fields (`_one_record`); or its first line
+    leaves a field opened by a quote open at its end (no quote after it closes it: none is followed
+    by the delimiter, and the line does not end with one), the lines between hold no quote, and its
+    last line holds an odd number of quotes, the one that closes the field among them, so that the
+    field's end, and the fields after it, cannot be told."""
+    lines = text.split("\n")
+    first_end, last_start = len(lines[0]), len(text) - len(lines[-1])
+    quotes = [k for k, char in enumerate(text) if char == '"']
+    opens = [k for k in quotes if k < first_end and (k == 0 or text[k - 1] == delimiter)]
+    closes = [k for k in quotes if k >= last_start and (k == len(text) - 1 or text[k + 1] == delimiter)]
+    one = re.compile(_one_record(delimiter))
+    for start in opens:
+        for end in closes:
+            reread = text[: start + 1] + text[start + 1 : end].replace('"', '""') + text[end:]
+            if one.fullmatch(reread) and re.sub(_QUOTED, "", reread).count(delimiter) + 1 == width:
+                return True
+    left_open = any(f'"{delimiter}' not in lines[0][start + 1 :] and not lines[0].endswith('"') for start in opens)
+    return (left_open and not any('"' in line for line in lines[1:-1])
+            and lines[-1].count('"') % 2 == 1)
+
+
 def _split_one_by_one(good: pl.DataFrame, header: list[str], delimiter: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Records (`_source_line`, `text`) split one at a time by the csv module: (fields as in
     TextRecords.fields, malformed rows for records that do not give len(header) fields)."""
@@ -843,6 +921,7 @@ def read_records(
     records = records.with_columns(
         misquoted=pl.col("text").str.contains('"', literal=True) & ~pl.col("text").str.contains(_one_record(delimiter)),
     )
+    records = _quoted_fields_over_lines(records, len(header), delimiter)
     padded: list[int] = []
     if pad_short_rows and not widened:
         records, padded = _pad_short_rows(records, len(header), delimiter)
@@ -851,7 +930,12 @@ def read_records(
     malformed = records.filter(~well_formed).select(
         pl.col("_source_line").alias("line"),
         pl.col("text").alias("raw_value"),
-        pl.when(pl.col("misquoted"))
+        pl.when(pl.col("spans").is_not_null())
+        .then(pl.format("lines {}-{} are one record: a quoted field runs over the line end and holds a quote that "
+                        "is not doubled (RFC 4180 writes a quote inside a quoted field as \"\"), so where the field "
+                        f"ends cannot be told: not one record of {len(header)} fields separated by '{delimiter}'",
+                        "_source_line", "spans"))
+        .when(pl.col("misquoted"))
         .then(pl.lit("a quoted field is never closed, or text follows its closing quote: "
                      f"not one record of {len(header)} fields separated by '{delimiter}'"))
         .when(pl.col("filled_extra"))

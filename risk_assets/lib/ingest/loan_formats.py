@@ -2625,7 +2625,9 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
       (NOTE_TEXT: 'Source: ACME servicing system'), below the last loan / between loans (a divider
       such as 'Loans that do not meet the credit policy', whose meaning a mapped tape cannot know:
       its text is kept in the notes). A malformed record (a one-field line of a CSV tape) of that
-      kind, or holding a totals label and numbers only, is moved too.
+      kind, or holding a totals label and numbers only, is moved too; one over several lines, or
+      whose quotes do not pair (`for my shop"`, the end of a quoted field broken over lines), is
+      the broken record it is, never a note.
 
     `frame` holds each column's trimmed text (`_src:<column>`) and `_source_line`. Returns the
     frame and records without the moved rows (flagged with the unclear ones), and the notes:
@@ -2685,6 +2687,9 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     moved += [(line, "total_row") for line in total_lines]
     malformed_kept = []
     for line, raw, message in records.malformed.iter_rows():
+        if "\n" in raw or raw.count('"') % 2:  # a quoted field broken over lines, or the end of one: no note
+            malformed_kept.append((line, raw, message))
+            continue
         values = [v.strip() for v in csv_text.split_fields(raw, mapping.dialect.delimiter) if v.strip()]
         if len(values) == 1 and re.search(NOTE_TEXT, values[0]) and not re.search(TOTAL_LABEL, values[0]):
             kind = "footer_note" if line > last_loan else "section_label"

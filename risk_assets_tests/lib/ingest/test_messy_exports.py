@@ -99,6 +99,68 @@ def test_a_quoted_field_never_closed_is_quarantined_on_any_line(lc_lines, tmp_pa
     assert parsed.rows["_source_line"].to_list() == [n for n in range(2, 8) if n != where]
 
 
+@pytest.mark.parametrize("title", ['"Operator 12" press\nfor my shop"',           # the stray quote on the first line
+                                   '"Operator\nfor my 12" press"',                # ... on the last
+                                   '"Operator 12" press\nfor my\nshop, Tucson"'])  # over three lines, a comma in it
+def test_a_quoted_field_over_lines_with_a_quote_not_doubled_is_one_quarantined_record(lc_lines, tmp_path, title):
+    """A quoted emp_title typed with a hard return that also holds a quote for inches, not doubled:
+    quote parity leaves its first line even and its last odd, so the loan was read as two records,
+    its first line malformed and its last (`for my shop"`) a one-cell line taken for a divider
+    between loans (`section_label`). It is one record, quarantined whole with all its lines, and
+    the loans after it load with their own values."""
+    parsed = parse_loan_file(_with_emp_titles(lc_lines, tmp_path, {4: title}))
+    parsed.reconcile()
+    spans = title.count("\n")
+    assert parsed.data_records == 6 and parsed.non_data_lines == [] and "section_labels" not in parsed.notes
+    ((line, column, rule, raw),) = _quarantined(parsed)
+    assert (line, column, rule, raw) == (4, None, "malformed_record", lc_lines[3] + "," + title)
+    assert parsed.quarantine["message"].item().startswith(f"lines 4-{4 + spans} are one record: a quoted field runs over")
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 5 + spans, 6 + spans, 7 + spans]
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert _values(parsed)[2:] == [(line + spans, *values) for line, *values in _values(original)[3:]]
+
+
+def test_an_sba_name_over_two_lines_with_a_quote_not_doubled_is_one_record_never_padded(data_dir, tmp_path):
+    """An SBA borrower's name with a line break and a quote for inches inside (`"B&T 12" SCREW ...` +
+    line break + `... INC"`): its second line, the end of the name and the loan's other 26 fields,
+    was a record of its own whose message advised `pad_short_rows`, which would load the fragment
+    as a loan keyed by the name's last word. One loan, one quarantined record, built-in or mapped
+    with short rows padded."""
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        header, *rows = list(islice(csv.reader(handle), 9))
+    name = rows[5][1]  # B&T SCREW MACHINE COMPANY, INC: quoted, a comma in it
+    words = name.split(" ")
+    rows[5][1] = f"{words[0]} 12\" {' '.join(words[1:3])}\n{' '.join(words[3:])}"
+    lines = [",".join(header)]
+    for row in rows:
+        quoted = ['"' + v + '"' if ("," in v or "\n" in v) else v for v in row]
+        lines.append(",".join(quoted))
+    tape = _write(tmp_path / "sba.csv", lines)
+    built_in = parse_loan_file(tape)
+    built_in.reconcile()
+    assert built_in.data_records == 8 and built_in.non_data_lines == []
+    ((line, column, rule, raw),) = _quarantined(built_in)
+    assert (line, rule, raw) == (7, "malformed_record", lines[6])
+    assert "lines 7-8 are one record" in built_in.quarantine["message"].item()
+    assert "pad_short_rows" not in built_in.quarantine["message"].item()
+    assert built_in.rows["source_loan_id"].to_list() == [row[0] for i, row in enumerate(rows) if i != 5]
+    (tmp_path / "sba.csv.mapping.json").write_text(json.dumps({
+        "name": "sba_padded", "dialect": {"pad_short_rows": True},
+        "columns": {"LoanNr_ChkDgt": {"to": "source_loan_id"}, "Name": {"to": "purpose"},
+                    "GrAppv": {"to": "loan_amount", "type": "money"}, "MIS_Status": {"to": "loan_status"}},
+        "status_map": {"P I F": 0, "CHGOFF": 1}}))
+    padded = parse_loan_file(tape)
+    padded.reconcile()
+    assert [(line, rule) for line, _, rule, _ in _quarantined(padded)] == [(7, "malformed_record")]
+    assert padded.rows["source_loan_id"].to_list() == [row[0] for i, row in enumerate(rows) if i != 5]
+    assert "short_rows_padded" not in padded.notes
+    # loans that are whole records of another width (a header with a column more) are never joined
+    (tmp_path / "sba.csv.mapping.json").unlink()
+    wider = parse_loan_file(_write(tmp_path / "sba.csv", [lines[0] + ",Extra", *lines[1:6], *lines[7:]]))
+    wider.reconcile()
+    assert wider.data_records == 7 and wider.quarantine["line"].to_list() == [2, 3, 4, 5, 6, 7, 8]
+
+
 def test_text_after_a_closing_quote_is_quarantined_not_glued_on(lc_lines, tmp_path):
     """`"Operator" press`: a reader glues the text after the closing quote onto the field; the value
     is not what the file holds, so the record is quarantined with its line."""
