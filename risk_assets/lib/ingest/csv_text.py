@@ -455,6 +455,50 @@ def named_columns(header: list[str]) -> list[str]:
     return [name or f"column_{n}" for n, name in enumerate(header, start=1)]
 
 
+def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] | None = None
+                    ) -> tuple[list[str], dict[str, list[str]]]:
+    """The header with each column under a name of its own, and its repeats: {name as first
+    written: [the names its columns are read under]}, {} when no name repeats.
+
+    A name written again (`comment,comment`: two exports' columns pasted side by side) keeps its
+    first column's name, and each later column gets `<name>_<n>`, n its occurrence (2, 3, ...;
+    past any name the header holds already): every column's values are kept (a loan tape's unread
+    ones in `source_fields`). Names that differ only in case or spaces (`Comment`, `comment`) are
+    distinct as written, and listed alike.
+
+    Raises:
+        FileRefused: `reads` says a repeated name is read (a loan tape's mapped column, a built-in
+            format's, a column read by its name): names are matched whatever their case, so
+            which column is meant cannot be told; the message (prefixed `where`) names them.
+            `reads` None: every column is read (a news feed finds its columns by name).
+    """
+    folded = [name.strip().casefold() for name in header]
+    groups = {f: [n for n, g in zip(header, folded) if g == f] for f in dict.fromkeys(folded) if folded.count(f) > 1}
+    read = {f: names for f, names in groups.items() if reads is None or any(reads(name) for name in names)}
+    said = "" if reads is None else ", a column the tape's format reads: which one is meant cannot be told; rename or drop one"
+    if exact := sorted({name for names in read.values() for name in names if names.count(name) > 1}):
+        raise FileRefused(f"{where}: the header repeats column(s) {exact}{said}")
+    if read:
+        alike = "; ".join(" / ".join(repr(name) for name in names) for names in read.values())
+        raise FileRefused(f"{where}: header columns differ only in case or spaces ({alike}): columns are matched "
+                          "by name whatever the case, so which one is meant is ambiguous; rename or drop one")
+    named: list[str] = []
+    repeats: dict[str, list[str]] = {}
+    taken = set(folded)
+    for name, f in zip(header, folded):
+        given = name
+        if name in header[: len(named)]:  # the same name again: read under one of its own
+            n = 2
+            while f"{name}_{n}".casefold() in taken:
+                n += 1
+            given = f"{name}_{n}"
+            taken.add(given.casefold())
+        if f in groups:
+            repeats.setdefault(groups[f][0], []).append(given)
+        named.append(given)
+    return named, repeats
+
+
 def split_fields(line: str, delimiter: str) -> list[str]:
     """One line's fields, CSV-unquoted and stripped of surrounding spaces (for header sniffing); a
     field quoted after padding (`a, "b"`, which CSV reads as ' "b"') is unquoted too. A line the
@@ -826,6 +870,7 @@ def read_records(
     header_line: int,
     line_kinds: Sequence[tuple[str, str]] = (),
     pad_short_rows: bool = False,
+    reads: Callable[[str], bool] | None = None,
 ) -> TextRecords:
     """Split UTF-8 `data` into the header and text records with physical line numbers.
 
@@ -846,11 +891,14 @@ def read_records(
         pad_short_rows: a record with fewer fields than the header gets empty fields at its end
             (`_pad_short_rows`), its lines listed in notes['short_rows_padded']; False: it is
             malformed, and its message names the setting.
+        reads: whether the caller reads a column by this name (`distinct_header`): a name the
+            header repeats is refused only then; another repeat is read under a name of its own
+            (`comment_2`), listed in notes['header_repeats']. None: every column is read.
 
     Raises:
-        FileRefused: the header repeats a column name or holds `_source_line`, or comes back later
-            with its columns in another order. An empty column name is named by its position
-            (`column_17`).
+        FileRefused: the header repeats a column name that is read (`distinct_header`) or holds
+            `_source_line`, or comes back later with its columns in another order. An empty
+            column name is named by its position (`column_17`).
     """
     lines = _physical_lines(data)
     if header_line == 0:
@@ -860,15 +908,8 @@ def read_records(
     else:
         header_text, header_lines = join_quoted(lines[header_line - 1 : header_line + QUOTED_LINE_BREAKS].to_list(), 0)
         header = named_columns(split_fields(header_text, delimiter))
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise FileRefused(f"{path}: line {header_line}: the header repeats column(s) {repeated}")
-    folded = [name.strip().casefold() for name in header]
-    alike = sorted({" / ".join(repr(n) for n in header if n.strip().casefold() == f) for f in folded if folded.count(f) > 1})
-    if alike:
-        raise FileRefused(f"{path}: line {header_line}: header columns differ only in case or spaces ({'; '.join(alike)}): "
-                          "columns are matched by name whatever the case, so which one is meant is ambiguous; "
-                          "rename or drop one")
+    written = header  # as the file writes it: a later line that repeats the header repeats these names
+    header, repeats = distinct_header(header, f"{path}: line {header_line}", reads)
     if "_source_line" in header:
         raise FileRefused(f"{path}: line {header_line}: column '_source_line' is a lineage column the lake "
                           "sets itself (the file looks like an export of the lake); drop or rename it")
@@ -894,9 +935,9 @@ def read_records(
     kind = kind.when((pl.col("_source_line") == pl.col("_source_line").max())
                      & pl.col("text").str.contains(END_OF_FILE_MARKER)).then(pl.lit("end_of_file_marker"))
     if header_text is not None:
-        repeats = _repeated_headers(frame, path, header, delimiter)
+        again = _repeated_headers(frame, path, written, delimiter)
         kind = kind.when((pl.col("text").str.strip_chars(" \ufeff") == header_text.strip(" \ufeff"))
-                         | pl.col("_source_line").is_in(repeats)).then(pl.lit("repeated_header"))
+                         | pl.col("_source_line").is_in(again)).then(pl.lit("repeated_header"))
     for name, pattern in line_kinds:
         kind = kind.when(pl.col("text").str.contains(pattern)).then(pl.lit(name))
     frame = frame.with_columns(kind=kind.otherwise(None))
@@ -915,7 +956,7 @@ def read_records(
     short_of_header = (records.filter(_short_of_untitled(header_ends_empty, len(header), delimiter)[1]).height
                        if header_ends_empty else 0)
     records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
-    reader_notes: dict[str, object] = {}
+    reader_notes: dict[str, object] = {"header_repeats": repeats} if repeats else {}
     if header_ends_empty and widened:
         reader_notes["header_ends_with_delimiter"] = short_of_header
     records = records.with_columns(

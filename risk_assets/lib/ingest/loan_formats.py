@@ -583,7 +583,7 @@ def parse_loan_file(
                                 csv_text.RESAVE_AS_UTF8 if mapping.builtin else csv_text.DECLARE_ENCODING)
         records = csv_text.read_records(
             utf8, path=path, delimiter=mapping.dialect.delimiter, header_line=header_line,
-            line_kinds=mapping.line_kinds, pad_short_rows=mapping.dialect.pad_short_rows,
+            line_kinds=mapping.line_kinds, pad_short_rows=mapping.dialect.pad_short_rows, reads=_reader_of(mapping),
         )
         del utf8
     del content
@@ -681,8 +681,17 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
     formats = {f.source: f.fmt or "%Y-%m-%d" for f in mapping.fields if f.kind == "date"}
     formats |= {f.source: "%d-%b-%y" for f in mapping.fields if f.kind == "sba_date"}
     text_columns = {f.source for f in mapping.fields if f.kind in ("text", "zip3")}
-    records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds, text_columns)
+    records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds, text_columns, _reader_of(mapping))
     return dataclasses.replace(mapping, dialect=Dialect(), typed_source=True), records, notes
+
+
+def _reader_of(mapping: TapeMapping) -> Callable[[str], bool]:
+    """Whether a tape read by `mapping` reads a column by this name, whatever its case: a column the
+    mapping declares (a built-in format's included), or one stating each row's currency
+    (`_row_currency_column`). A name the header repeats is refused only then (`csv_text.distinct_header`):
+    the other repeats are kept in `source_fields` under names of their own."""
+    declared = {column.strip().casefold() for column in mapping.declared_columns}
+    return lambda name: name.strip().casefold() in declared or _states_row_currency(name)
 
 
 _TITLE_AS_OF = re.compile(r"(?i)\bas\s+(?:of|at)\b\s*:?\s*(?P<date>[^;|\t\"]+)")
@@ -1866,11 +1875,13 @@ def _row_currency_column(header: Sequence[str], mapped: set[str]) -> str | None:
     else None: a row whose value is not the tape's currency (its code, or a symbol, word or numeric
     code for it: ROW_CURRENCY_WRITTEN) is quarantined (`row_currency_differs`); read as the tape's,
     its amounts would be in the wrong unit."""
-    for name in header:
-        folded = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", name.lower()))  # Währung -> wahrung
-        if name not in mapped and folded in ROW_CURRENCY_NAMES:
-            return name
-    return None
+    return next((name for name in header if name not in mapped and _states_row_currency(name)), None)
+
+
+def _states_row_currency(name: str) -> bool:
+    """Whether a column's name says it holds each row's currency (ROW_CURRENCY_NAMES, whatever its
+    case, accents and separators: `Währung`, `currency_code`)."""
+    return re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", name.lower())) in ROW_CURRENCY_NAMES  # Währung -> wahrung
 
 
 _MARKER_KINDS = (*_NUMERIC_KINDS, "term", "term_years", "flag", "fiscal_year", "date", "sba_date")

@@ -341,6 +341,7 @@ def records(
     date_formats: dict[str, str],
     line_kinds: Sequence[tuple[str, str]] = (),
     text_columns: Collection[str] = (),
+    reads: Callable[[str], bool] | None = None,
 ) -> csv_text.TextRecords:
     """The sheet's data rows below `header_row` as text records (`_source_line` = sheet row), with
     the merged ranges over data rows filled (see the module's docstring; `notes` counts them).
@@ -352,21 +353,21 @@ def records(
             export writes the row: a match is a non-data row of that kind (markers, footers).
         text_columns: columns read as text (a loan id, a status): a date cell under one of them is
             flagged (`flagged`: line, column, `date_cell_in_text_column`) for the parse to quarantine.
+        reads: whether the caller reads a column by this name (`csv_text.distinct_header`): a
+            repeated name is refused only then; another repeat is read under a name of its own
+            (`comment_2`), listed in notes['header_repeats']. None: every column is read.
 
     Raises:
-        FileRefused: the header repeats a column name (names compared whatever their case) or holds
-            `_source_line`; names file, sheet and row.
+        FileRefused: the header repeats a column name that is read (names compared whatever their
+            case) or holds `_source_line`; names file, sheet and row.
     """
     from openpyxl.utils import get_column_letter
 
     where = f"{path}: sheet {sheet.name!r} row {header_row}"
     header_cells = next(cells for number, cells in sheet.rows if number == header_row)
     width = max((i + 1 for i, c in enumerate(header_cells) if render(c).strip()), default=0)
-    header = csv_text.named_columns([render(c).strip() for c in header_cells[:width]])
-    folded = [name.casefold() for name in header]
-    repeated = sorted({name for name, f in zip(header, folded) if folded.count(f) > 1})
-    if repeated:
-        raise FileRefused(f"{where}: the header repeats column(s) {repeated} (names are matched whatever their case)")
+    written = csv_text.named_columns([render(c).strip() for c in header_cells[:width]])
+    header, repeats = csv_text.distinct_header(written, where, reads)
     if "_source_line" in header:
         raise FileRefused(f"{where}: column '_source_line' is a lineage column the lake sets itself; drop or rename it")
     formats = [date_formats.get(name, "%Y-%m-%d") for name in header]
@@ -388,13 +389,13 @@ def records(
         if not any(t.strip() for t in texts):
             non_data.append((number, "blank"))
             continue
-        if [t.strip() for t in texts[:width]] == header and not any(t.strip() for t in texts[width:]):
+        if [t.strip() for t in texts[:width]] == written and not any(t.strip() for t in texts[width:]):
             non_data.append((number, "repeated_header"))
             marked[number] = joined
             continue
         named = [t.strip() for t in texts[:width]] + [t.strip() for t in texts[width:] if t.strip()]
-        if (layout := csv_text.header_repeat(named, header)) in ("reordered", "changed"):
-            raise csv_text.layout_refusal(f"{path}: sheet {sheet.name!r}", number, named, header, layout)
+        if (layout := csv_text.header_repeat(named, written)) in ("reordered", "changed"):
+            raise csv_text.layout_refusal(f"{path}: sheet {sheet.name!r}", number, named, written, layout)
         kind = next((k for k, pattern in kinds if pattern.search(joined)), None)
         if kind:
             non_data.append((number, kind))
@@ -414,6 +415,8 @@ def records(
     hidden_read = sorted(set(sheet.hidden_rows) & set(lines))
     if hidden_read:
         notes["hidden_rows_read"] = hidden_read
+    if repeats:
+        notes["header_repeats"] = repeats
     if hidden_columns := [header[i - 1] for i in sheet.hidden_columns if i <= width]:
         notes["hidden_columns_read"] = hidden_columns
     fields = pl.DataFrame([pl.Series(name, [row[i] for row in good], pl.Utf8) for i, name in enumerate(header)]

@@ -945,6 +945,47 @@ def test_header_columns_differing_only_in_case_are_refused_not_guessed(lc_lines,
         parse_loan_file(_write(tmp_path / "lc.csv", lines))
 
 
+@pytest.mark.parametrize(("twin", "kept_as"), [("desc", "desc_2"), ("Desc", "Desc")])
+def test_a_column_the_tape_does_not_read_written_twice_is_kept_under_two_names(lc_lines, tmp_path, twin, kept_as):
+    """Two columns under one name (or two in another case) that the LendingClub format does not read
+    (a `desc` pasted twice, here holding each loan's state and zip): the tape loads, each column's
+    values kept in source_fields under a name of its own, the repeat named in the notes. The same
+    repeat of a column the format reads refuses the tape."""
+    places = [row.split(",")[6:8] for row in lc_lines[1:]]  # zip_code, addr_state
+    lines = [lc_lines[0] + f",desc,{twin}"] + [f"{row},{state},{zip3}" for row, (zip3, state) in zip(lc_lines[1:], places)]
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and _values(parsed) == _values(parse_loan_file(_write(tmp_path / "o.csv", lc_lines)))
+    assert [json.loads(fields) for fields in parsed.rows["source_fields"]] == [
+        {"desc": state, kept_as: zip3} for zip3, state in places]
+    assert places[0] == ["860xx", "AZ"]
+    assert parsed.notes["header_repeats"] == {"desc": ["desc", kept_as]}
+    read_twice = [lc_lines[0] + ",revol_bal"] + [row + ",0" for row in lc_lines[1:]]
+    with pytest.raises(FileRefused, match=r"lc\.csv: line 1: the header repeats column\(s\) \['revol_bal'\], a column "
+                                          r"the tape's format reads: which one is meant cannot be told"):
+        parse_loan_file(_write(tmp_path / "lc.csv", read_twice))
+
+
+def test_a_mapped_tape_whose_unmapped_columns_repeat_a_name_loads_and_a_mapped_one_refuses(data_dir, tmp_path):
+    """A lender's tape with two `comment` columns its mapping does not read loads, both comments
+    kept; the same tape with its mapped `amount` written twice is refused, naming it."""
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        sba = list(islice(csv.DictReader(handle), 5))
+    rows = [f"{r['LoanNr_ChkDgt']},{r['GrAppv'].strip().lstrip('$').replace(',', '')},{r['Bank'].replace(',', '')},"
+            f"{r['City']}" for r in sba]
+    tape = _declared(tmp_path, "id,amount,comment,comment", rows, '"amount": {"to": "loan_amount", "type": "money"}')
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [
+        (r["LoanNr_ChkDgt"], float(r["GrAppv"].strip().lstrip("$").replace(",", ""))) for r in sba]
+    assert [json.loads(f) for f in parsed.rows["source_fields"]] == [
+        {"comment": r["Bank"].replace(",", ""), "comment_2": r["City"]} for r in sba]
+    tape = _declared(tmp_path, "id,amount,comment,AMOUNT", rows, '"amount": {"to": "loan_amount", "type": "money"}')
+    with pytest.raises(FileRefused, match=r"tape\.csv: line 1: header columns differ only in case or spaces "
+                                          r"\('amount' / 'AMOUNT'\)"):
+        parse_loan_file(tape)
+
+
 def test_a_feed_header_naming_one_field_twice_in_different_case_is_refused(sentences, tmp_path):
     (s1, l1), = sentences[:1]
     feed = _write(tmp_path / "feed.csv", ["id,headline,Headline,body,label", f'n1,Results,Other,"{s1}",{l1}'])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import json
 import re
 import zipfile
 from itertools import islice
@@ -138,6 +139,22 @@ def test_an_sba_workbook_with_date_cells_and_currency_loads_the_loans_of_its_csv
     assert _loans(parsed) == _loans(twin)
     first = parsed.rows.row(0, named=True)
     assert (first["origination_date"], first["loan_amount"]) == (dt.date(1997, 2, 28), 60000.0)
+
+
+def test_a_workbook_whose_unread_columns_repeat_a_name_loads_both(data_dir, tmp_path):
+    """Two `Note` columns the SBA format does not read: the sheet loads as its CSV twin does, both
+    notes kept under names of their own; a repeated column the format reads refuses it."""
+    header, rows = _csv_rows(data_dir / "loans" / "sba_national.csv.gz", 5, opener=gzip.open)
+    noted = [row + [row[header.index("City")], row[header.index("Bank")]] for row in rows]
+    parsed = parse_loan_file(_write_book(tmp_path / "sba.xlsx", header + ["Note", "Note"], noted))
+    parsed.reconcile()
+    assert _loans(parsed) == _loans(parse_loan_file(_write_csv(tmp_path / "sba.csv", header, rows)))
+    assert parsed.notes["header_repeats"] == {"Note": ["Note", "Note_2"]}
+    fields = [json.loads(f) for f in parsed.rows["source_fields"]]
+    assert [(f["Note"], f["Note_2"]) for f in fields] == [(row[header.index("City")], row[header.index("Bank")])
+                                                          for row in rows]
+    with pytest.raises(FileRefused, match=r"sheet 'Loans' row 1: the header repeats column\(s\) \['GrAppv'\]"):
+        parse_loan_file(_write_book(tmp_path / "twice.xlsx", header + ["GrAppv"], [row + ["1"] for row in rows]))
 
 
 def test_workbook_cells_that_lost_their_value_are_quarantined_at_their_row(data_dir, tmp_path):
