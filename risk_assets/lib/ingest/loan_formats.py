@@ -96,6 +96,7 @@ from risk_assets.lib.ingest.mappings import (
     TARGET_SQL_TYPES,
     EPOCH_FORMATS,
     QUARTER_FORMAT,
+    UNIX_EPOCH,
     Dialect,
     FieldSpec,
     TapeMapping,
@@ -263,11 +264,12 @@ RULES: dict[str, str] = {
     "unparsable_date": ("is not a date in the column's format (ISO 8601, YYYY-MM-DD, where the mapping declares "
                         "none: declare `format` for another) or its year is outside 1900-2100"),
     "unparsable_value": "is not a value this column's type knows",
-    "epoch_unit_in_doubt": ("reads as a day in 1970 under the column's unix_* format: a count in a coarser unit "
-                            "than declared (seconds read as milliseconds, days as seconds)? declare the unit the "
-                            "file writes"),
+    "epoch_unit_in_doubt": ("reads as a day in its epoch's first year (1970 under a unix_* format, 1960 under "
+                            "sas_* and stata_*), as half the column or more does: a count in a coarser unit than "
+                            "declared (seconds read as milliseconds, days as seconds)? declare the unit the file writes"),
     "serial_date": ("looks like a spreadsheet day number, not a date (a count of days since 1970, as Avro and "
-                    "some databases write a date, is read with the column format \"unix_days\")"),
+                    "some databases write a date, is read with the column format \"unix_days\"; one since 1960, "
+                    "as SAS and Stata write a date, with \"sas_days\")"),
     "date_order_in_doubt": ("reads as a date in the column's declared format, but more of the column's values read "
                             "only with day and month the other way round (28/02/1997 under %m/%d/%Y) than as "
                             "declared, so which day this one is cannot be told: declare the format the file writes"),
@@ -1079,9 +1081,9 @@ def _typed_date_format(declared: str | None) -> str:
     `_parquet_records`): ISO 8601, or the mapping's own format when it names a month without a day
     ('%Y-%m': the first of the month, the month's end for a snapshot_date), so that a Parquet tape
     reads as its CSV twin does."""
-    if declared and "%d" not in declared and "%j" not in declared and "%y" not in declared:
+    if declared and "%" in declared and "%d" not in declared and "%j" not in declared and "%y" not in declared:
         return declared
-    return "%Y-%m-%d"
+    return "%Y-%m-%d"  # a count format (`unix_days`, `sas_days`) or `quarter` was written for the text twin
 
 
 _UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z", "+00:00", "Etc/Universal", "Universal", "Zulu"})
@@ -1268,7 +1270,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         return s.str.extract(r"^(\d{4})[A-Za-z]?$", 1).cast(pl.Int64, strict=False), failed("unparsable_value")
     if kind == "date":
         if spec.fmt in EPOCH_FORMATS:
-            return _epoch_date(s, EPOCH_FORMATS[spec.fmt], present)
+            return _epoch_date(s, *EPOCH_FORMATS[spec.fmt], present)
         if spec.fmt == QUARTER_FORMAT:
             return _quarter_date(s, present)
         if spec.fmt is None:  # ISO 8601: a date-time's calendar date as written (`_ISO_DATE_TIME`)
@@ -1486,22 +1488,28 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     return both_ways & ((contradicts > confirms) | written_both_ways | (nearby >= ORDER_NEARBY_CONTRADICTIONS))
 
 
-def _epoch_date(s: pl.Expr, unit: str, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
-    """Date (UTC) from a count of `unit` (polars time unit: d, s, ms, us) since 1970-01-01, as an
-    Avro date or a database timestamp exported as a number writes it (mapping format `unix_days`,
-    `unix_seconds`, ...). A fraction is allowed for seconds and finer; 0 is Unix time 0, a
-    placeholder (placeholder_date); dates in 1970, when they are half the column or more, are
-    counts in a coarser unit than declared (seconds under unix_milliseconds: 857088000 is
+def _epoch_date(s: pl.Expr, unit: str, epoch: date, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
+    """Date (UTC) from a count of `unit` (polars time unit: d, s, ms, us) since `epoch` at 00:00
+    UTC (mappings.EPOCH_FORMATS): 1970-01-01 as an Avro date or a database timestamp exported as a
+    number writes it (mapping format `unix_days`, `unix_seconds`, ...), 1960-01-01 as SAS and Stata
+    do (`sas_days`, `stata_days`: 13573 is 1997-02-28; `sas_seconds`, `stata_milliseconds`). A
+    fraction is allowed for seconds and finer; 0 is the epoch itself, what a NULL written as 0
+    becomes (placeholder_date); dates in the epoch's year, when they are half the column or more,
+    are counts in a coarser unit than declared (seconds under unix_milliseconds: 857088000 is
     1970-01-10), epoch_unit_in_doubt; a year outside 1900-2100 or text is unparsable_date."""
     number = s.cast(pl.Float64, strict=False)
     whole = number.floor() == number
-    count = (pl.when(whole).then(number) if unit == "d" else number * _EPOCH_TO_MICROSECONDS[unit]).cast(pl.Int64)
-    value = pl.from_epoch(count, time_unit="d") if unit == "d" else pl.from_epoch(count, time_unit="us").dt.date()
+    before_unix = (UNIX_EPOCH - epoch).days  # 3653 for SAS and Stata: counts are moved to Unix time
+    if unit == "d":
+        value = pl.from_epoch((pl.when(whole).then(number) - before_unix).cast(pl.Int64), time_unit="d")
+    else:
+        microseconds = number * _EPOCH_TO_MICROSECONDS[unit] - before_unix * 86_400_000_000
+        value = pl.from_epoch(microseconds.cast(pl.Int64), time_unit="us").dt.date()
     placeholder = (number == 0).fill_null(False)
-    # seconds read as milliseconds (or days as seconds) put the column's dates in 1970, near the
-    # epoch; a book with some real loans of 1970 (SBA's go back to 1962) has most of them elsewhere
-    in_1970 = (value.dt.year() == 1970).fill_null(False) & ~placeholder
-    near_epoch = in_1970 & (in_1970.sum() >= EPOCH_UNIT_SHARE * (present & ~placeholder).sum())
+    # seconds read as milliseconds (or days as seconds) put the column's dates in the epoch's first
+    # year; a book with some real loans of 1970 (SBA's go back to 1962) has most of them elsewhere
+    in_epoch_year = (value.dt.year() == epoch.year).fill_null(False) & ~placeholder
+    near_epoch = in_epoch_year & (in_epoch_year.sum() >= EPOCH_UNIT_SHARE * (present & ~placeholder).sum())
     value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder & ~near_epoch).then(value)
     return value, lambda v: (pl.when(present & placeholder).then(pl.lit("placeholder_date"))
                              .when(present & near_epoch).then(pl.lit("epoch_unit_in_doubt"))
@@ -1538,8 +1546,9 @@ def _quarter_date(s: pl.Expr, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
 
 _EPOCH_TO_MICROSECONDS = {"s": 1_000_000, "ms": 1_000, "us": 1}
 EPOCH_UNIT_SHARE = 0.5
-"""Share of an epoch date column's dates (Unix time 0 aside) in 1970 from which they are counts in a
-coarser unit than declared, not loans of 1970."""
+"""Share of an epoch date column's dates (the epoch itself aside) in the epoch's first year (1970,
+1960 for SAS and Stata) from which they are counts in a coarser unit than declared, not loans of
+that year."""
 
 
 def _placeholder(value: pl.Expr, has_day: bool) -> pl.Expr:
@@ -2349,6 +2358,9 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if source in declared:  # name the column's format, not the ISO default
                 said = pl.when(pl.col(column) == "unparsable_date").then(pl.lit(
                     _date_format_message(mapping, source, declared[source]))).otherwise(said)
+            if EPOCH_FORMATS.get(declared.get(source), ("", None))[1] == UNIX_EPOCH:  # a 1960 count read from 1970?
+                said = pl.when(pl.col(column).is_in(["issue_after_asof", "issue_in_future"])).then(
+                    said + pl.lit(UNIX_COUNT_LATE.format(fmt=declared[source]))).otherwise(said)
             parts.append(failed.join(raw, on="_source_line", how="left").select(
                 pl.col("_source_line").alias("line"),
                 pl.col("loan_key").alias("record_key"),
@@ -2370,6 +2382,13 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
         return empty_quarantine()
     return pl.concat(parts).cast(QUARANTINE_COLUMNS).sort("line", "column_name", nulls_last=True)
 
+
+UNIX_COUNT_LATE = (" (the column is read as {fmt}, a count since 1970-01-01: a SAS or Stata date or datetime, "
+                   "counted since 1960-01-01, read so lands 3,653 days late; if the file writes one, declare "
+                   "\"sas_days\", \"stata_days\", \"sas_seconds\" or \"stata_milliseconds\")")
+"""Added to the message of an issue date after the tape's as-of date (or after the day it is read)
+in a column read as a Unix count: the one sign a tape gives of a SAS or Stata count declared
+`unix_days`, whose every date is ten years late (mappings.SAS_EPOCH)."""
 
 SBA_DATE_FORMAT = "%d-%b-%y"
 

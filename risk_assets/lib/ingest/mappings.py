@@ -31,7 +31,8 @@ Column types: text, int (whole numbers; "36.0" is 36, "36.9" is quarantined), nu
 ("$60,000.00 "), money_minor (an amount in the currency's minor unit, cents: 500000 -> 5,000.00),
 percent (13.56 or "13.56%" -> 0.1356), fraction (0.1356 as is), basis_points (1356 -> 0.1356),
 date (strftime `format`, ISO 8601 by default; a format without %d means the first of the month; for
-snapshot_date it means the month's end), term ("36 months" or 36), term_years ("3 years", 3 or 2.5
+snapshot_date it means the month's end; or a count since an epoch, EPOCH_FORMATS: `unix_days`,
+`sas_days` (days since 1960-01-01, as SAS and Stata write a date), ...; or `quarter`), term ("36 months" or 36), term_years ("3 years", 3 or 2.5
 -> 36 or 30 months; a year count that is no whole number of months is quarantined),
 emp_length ("10+ years", "< 1 year", "n/a"),
 zip3 ("860xx"), flag (1/0, Y/N, yes/no, true/false). A column without a type takes the one its
@@ -279,13 +280,33 @@ DECLARED_NON_DATA = "declared_non_data"
 trailer records of a mainframe or agency file (`HDR|20200331|...`, `TRL|30`), skipped and counted
 with their line numbers like LendingClub's notes and footers."""
 COLUMN_KEYS = ("to", "type", "format", "required", "description")
-EPOCH_FORMATS = {"unix_days": "d", "unix_seconds": "s", "unix_milliseconds": "ms", "unix_microseconds": "us"}
+"""Keys of one column's object in "columns" (and comments starting with '_')."""
+UNIX_EPOCH = date(1970, 1, 1)
+"""Day 0 of Unix time, 00:00 UTC (POSIX.1-2017, 4.16 Seconds Since the Epoch): Avro's `date` counts
+days from it, Kafka's and most databases' numeric timestamps seconds or finer."""
+SAS_EPOCH = date(1960, 1, 1)
+"""Day 0 of SAS and Stata dates. SAS Language Reference: Concepts, "About SAS Date, Time, and
+Datetime Values": a SAS date value is the number of days between January 1, 1960, and the date,
+a SAS datetime value the number of seconds since midnight, January 1, 1960; Stata User's Guide,
+"Dates and times" ([D] Datetime): a %td date counts days since 01jan1960, a %tc datetime
+milliseconds since 01jan1960 00:00:00. A 1960 count read as a 1970 one lands 3,653 days (ten
+years and two leap days) late."""
+EPOCH_FORMATS: dict[str, tuple[str, date]] = {
+    "unix_days": ("d", UNIX_EPOCH),
+    "unix_seconds": ("s", UNIX_EPOCH),
+    "unix_milliseconds": ("ms", UNIX_EPOCH),
+    "unix_microseconds": ("us", UNIX_EPOCH),
+    "sas_days": ("d", SAS_EPOCH),
+    "sas_seconds": ("s", SAS_EPOCH),
+    "stata_days": ("d", SAS_EPOCH),
+    "stata_milliseconds": ("ms", SAS_EPOCH),
+}
+"""Date formats of a column holding a count since an epoch (an Avro `date`, a Kafka or database
+timestamp written as a number, a SAS or Stata date or datetime exported as its number) -> (polars'
+time unit, the epoch's day 0 at 00:00 UTC)."""
 QUARTER_FORMAT = "quarter"
 """A date column's `format` for a calendar quarter (`2024Q2`, `2024-Q2`, `Q2 2024`, `2Q24`), which
 strftime has no code for: its first day, its last for `snapshot_date` (loan_formats._quarter_date)."""
-"""Date formats of a column holding a count since 1970-01-01 UTC (an Avro `date`, a Kafka or
-database timestamp written as a number) -> polars' time unit."""
-"""Keys of one column's object in "columns" (and comments starting with '_')."""
 HEADERLESS_COLUMN = re.compile(r"^column_([1-9]\d*)$")
 """A column of a file without a header, named by its 1-based position (`column_7`): the name an
 untitled header cell gets too (`csv_text.named_columns`)."""

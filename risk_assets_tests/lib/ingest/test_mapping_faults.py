@@ -5,7 +5,7 @@ values the mapping meant to stop; a Parquet tape reads as its CSV twin does."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -317,5 +317,70 @@ def test_dates_stored_as_counts_since_1970_are_read_with_an_epoch_format(data_di
     assert _parse(tape).rows["origination_date"][:2].to_list() == [date(1970, 4, 11), date(1970, 7, 20)]
     _mapping(tape, {**mapping, "columns": {**mapping["columns"], "approval_days": {"to": "origination_date", "format": "days"}}})
     with pytest.raises(FileRefused, match=r"'format' 'days' must be a strftime pattern such as '%d.%m.%Y' or one of "
-                                          r"\['unix_days', 'unix_seconds', 'unix_milliseconds', 'unix_microseconds', 'quarter'\]"):
+                                          r"\['unix_days', 'unix_seconds', 'unix_milliseconds', 'unix_microseconds', "
+                                          r"'sas_days', 'sas_seconds', 'stata_days', 'stata_milliseconds', 'quarter'\]"):
         _parse(tape)
+    # the tape's approval dates typed as dates, under the format its CSV twin declares, are those dates
+    frame.with_columns(approval_days=pl.Series(approved, dtype=pl.Date)).write_parquet(tape)
+    _mapping(tape, mapping)
+    assert _parse(tape).rows["origination_date"].to_list() == approved
+
+
+@pytest.fixture
+def sba_approvals(data_dir) -> list[tuple[str, date, str]]:
+    """(loan number, approval date, status) of the first 30 real SBA loans."""
+    import csv as csv_module
+    import gzip
+    from datetime import datetime
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv_module.DictReader(handle), 30))
+    approved = [datetime.strptime(r["ApprovalDate"], "%d-%b-%y").date() for r in rows]
+    approved = [d.replace(year=d.year - 100) if d.year > 2014 else d for d in approved]  # 2-Jun-80 is 1980
+    return [(r["LoanNr_ChkDgt"], d, r["MIS_Status"]) for r, d in zip(rows, approved, strict=True)]
+
+
+@pytest.mark.parametrize(("fmt", "count"), [
+    ("sas_days", lambda days: str(days)),                       # SAS date value, Stata %td
+    ("stata_days", lambda days: str(days)),
+    ("sas_seconds", lambda days: f"{days * 86400 + 34200}"),      # SAS datetime value, 09:30 that day
+    ("stata_milliseconds", lambda days: f"{(days * 86400 + 34200) * 1000}"),  # Stata %tc
+])
+def test_sas_and_stata_counts_since_1960_are_read_with_their_format(sba_approvals, tmp_path, fmt, count):
+    """SAS and Stata keep a date as days since 1 January 1960 (SAS Language Reference: a SAS date
+    value), a datetime as seconds (SAS) or milliseconds (Stata %tc) since its midnight: exported as
+    numbers, the SBA approval of 28 February 1997 is 13573, and each count format reads the real
+    dates back; its 0 is the epoch, a placeholder."""
+    days = [(d - date(1960, 1, 1)).days for _, d, _ in sba_approvals]
+    assert days[0] == 13573
+    lines = ["loan_id,approved,status"] + [f"{loan},{count(n)},{status}" for (loan, _, status), n in zip(sba_approvals, days)]
+    lines[-1] = f"{sba_approvals[-1][0]},0,{sba_approvals[-1][2]}"
+    tape = tmp_path / "sas_export.csv"
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "sas_export.csv.mapping.json").write_text(json.dumps({
+        "name": "sas", "as_of": "2014-12-31", "status_map": {"P I F": 0, "CHGOFF": 1},
+        "columns": {"loan_id": {"to": "source_loan_id"}, "approved": {"to": "origination_date", "format": fmt},
+                    "status": {"to": "loan_status"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows["origination_date"].to_list() == [d for _, d, _ in sba_approvals[:-1]]
+    assert parsed.quarantine.select("line", "rule").rows() == [(31, "placeholder_date")]
+
+
+def test_a_sas_date_declared_as_unix_days_names_the_1960_epoch_where_it_lands_after_the_tape(sba_approvals, tmp_path):
+    """SAS day numbers declared `unix_days` land every loan 3,653 days late, silently where the date
+    stays before the tape's as-of date: the loans it puts after it say why it may be, and name the
+    1960 formats."""
+    lines = ["loan_id,approved,status"] + [f"{loan},{(d - date(1960, 1, 1)).days},{status}"
+                                           for loan, d, status in sba_approvals]
+    tape = tmp_path / "sas_export.csv"
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "sas_export.csv.mapping.json").write_text(json.dumps({
+        "name": "sas", "as_of": "2014-12-31", "status_map": {"P I F": 0, "CHGOFF": 1},
+        "columns": {"loan_id": {"to": "source_loan_id"}, "approved": {"to": "origination_date", "format": "unix_days"},
+                    "status": {"to": "loan_status"}}}))
+    parsed = parse_loan_file(tape)
+    late = [line for line, (_, d, _) in enumerate(sba_approvals, start=2) if d + timedelta(days=3653) > date(2014, 12, 31)]
+    assert late and parsed.quarantine.select("line").to_series().to_list() == late
+    assert set(parsed.quarantine["rule"]) == {"issue_after_asof"}
+    assert all("read so lands 3,653 days late" in m and '"sas_days"' in m for m in parsed.quarantine["message"])
