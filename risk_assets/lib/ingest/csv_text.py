@@ -65,6 +65,24 @@ END_OF_FILE_MARKER = r"^\x1a+\s*$"
 """A last line holding only Ctrl-Z (SUB, 0x1A): the end-of-file mark that DOS tools and some
 mainframe transfers append. A non-data line (`end_of_file_marker`), not a malformed record."""
 
+def nul_padding(data: bytes) -> tuple[int, int] | None:
+    """(offset of the first NUL byte, how many NUL bytes) of the NUL bytes, and line ends among
+    them, that end `data`; None when it does not end so. Such an end is the zero-filled space a copy
+    writes into when it sets the file's size aside first (a pre-allocating transfer or download
+    client) and stops before filling it, or the blocks a file system leaves after a crash: no data.
+    Its lines of NULs alone are non-data lines (`nul_padding`), and the file's notes say so with the
+    byte count, since the copy may be cut short. Read from the end, 64 KiB at a time."""
+    start = len(data)
+    while start:
+        chunk = data[max(0, start - (1 << 16)):start]
+        kept = chunk.rstrip(b"\x00\r\n")
+        start -= len(chunk) - len(kept)
+        if kept:
+            break
+    tail = data[start:]
+    return (start + tail.index(b"\x00"), tail.count(b"\x00")) if b"\x00" in tail else None
+
+
 SPREADSHEET_ERROR = r"(?i)^#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA)$"
 """An Excel error value (#N/A, #VALUE!, #REF!, #DIV/0!, ...: Microsoft's list of formula errors) left
 in a cell: the value was lost in a spreadsheet before the file was written."""
@@ -884,8 +902,9 @@ def read_records(
             first non-blank line.
         line_kinds: (kind, regex) pairs; a line (outside any quoted field) that matches is skipped
             as non-data of that kind. Blank lines and lines of delimiters only (`,,,,`) are always
-            skipped as `blank`, and a line that repeats the header (exports concatenated into one
-            file; a byte-order mark, quotes or another case included) as `repeated_header`.
+            skipped as `blank`, a line that repeats the header (exports concatenated into one
+            file; a byte-order mark, quotes or another case included) as `repeated_header`, and
+            the NUL bytes that end a file (`nul_padding`) as `nul_padding`, with notes['nul_padding'].
             Data lines that end with a delimiter the header lacks give the header an empty last
             column (`_trailing_delimiter_column`).
         pad_short_rows: a record with fewer fields than the header gets empty fields at its end
@@ -934,6 +953,10 @@ def read_records(
     kind = kind.when(pl.col("text").str.contains(PAGE_NUMBER_LINE)).then(pl.lit("page_number"))
     kind = kind.when((pl.col("_source_line") == pl.col("_source_line").max())
                      & pl.col("text").str.contains(END_OF_FILE_MARKER)).then(pl.lit("end_of_file_marker"))
+    if padding := nul_padding(data):  # the file's end zero-filled: a pre-allocated or cut copy
+        padded_from = data.count(b"\n", 0, padding[0]) + 1  # its first NUL's line
+        kind = kind.when((pl.col("_source_line") >= padded_from) & pl.col("text").str.contains(r"^\x00+$")
+                         ).then(pl.lit("nul_padding"))
     if header_text is not None:
         again = _repeated_headers(frame, path, written, delimiter)
         kind = kind.when((pl.col("text").str.strip_chars(" \ufeff") == header_text.strip(" \ufeff"))
@@ -957,6 +980,14 @@ def read_records(
                        if header_ends_empty else 0)
     records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
     reader_notes: dict[str, object] = {"header_repeats": repeats} if repeats else {}
+    if padding:
+        first, nuls = padding
+        own_line = first == 0 or data[first - 1] in b"\r\n"
+        reader_notes["nul_padding"] = (
+            f"the file ends with {nuls:,} NUL bytes from line {padded_from}"
+            + ("" if own_line else ", in its last record's text (quarantined where a column read holds them)")
+            + ": a copy written into space set aside for it, or cut short, ends so; compare its last records with "
+              "the source")
     if header_ends_empty and widened:
         reader_notes["header_ends_with_delimiter"] = short_of_header
     records = records.with_columns(

@@ -1353,6 +1353,34 @@ def test_a_dos_end_of_file_mark_is_a_non_data_line_in_loan_tapes_and_feeds(lc_li
     assert parse_news_file(feed).quarantine.select("line", "rule").rows() == [(2, "control_character")]
 
 
+def test_nul_bytes_that_end_a_copy_are_padding_named_in_the_notes_not_a_loan(lc_lines, risk_home):
+    """A copy written into space set aside for it, stopped before filling it, ends in NUL bytes: after
+    the last line end they are a non-data line (`nul_padding`), not a malformed loan of 4,096 NULs,
+    and the notes give their count; landed, the file reconciles. Where the NULs follow a cut last
+    loan (`Fully Pa`), that loan is quarantined for them and the note says they are in its text."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.lake import connect
+
+    text = "\n".join(lc_lines) + "\n"
+    tape = risk_home.landing_loans / "lc_2024-05.csv"
+    tape.write_bytes(text.encode() + b"\x00" * 4096)
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.non_data_lines == [(8, "nul_padding")]
+    assert _values(parsed) == _values(parse_loan_file(_write(risk_home.root / "original.csv", lc_lines)))
+    assert parsed.notes["nul_padding"].startswith("the file ends with 4,096 NUL bytes from line 8: a copy")
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        assert [(f.outcome, f.rows_in_file, f.rows_loaded, f.non_data_lines) for f in report.files] == [
+            ("loaded", 7, 6, 1)]
+    cut = text.encode()[: text.rindex("Fully Paid") + len("Fully Pa")]
+    tape.write_bytes(cut + b"\x00" * 512)
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert [(line, column, rule) for line, column, rule, _ in _quarantined(parsed)] == [(7, "loan_status", "control_character")]
+    assert parsed.non_data_lines == [] and "512 NUL bytes from line 7, in its last record's text" in parsed.notes["nul_padding"]
+
+
 def test_a_spreadsheet_day_number_in_a_feeds_time_column_is_quarantined_by_name(sentences, tmp_path):
     path = tmp_path / "feed.csv"
     path.write_text(f'id,headline,published_at\nn1,"{sentences[0][0]}",45414.375\n')
