@@ -18,7 +18,9 @@ after its closing quote, is malformed: a lenient reader would load a value the f
 A quoted field with a line break that also holds such a quote (`"Need 12" press` + line break +
 `for my shop"`) leaves the parity of its lines wrong; its lines are joined again into the one
 malformed record they are (`_quoted_fields_over_lines`), so its last line is neither a record of
-its own nor a note.
+its own nor a note. A file whose writer escapes a quote with a backslash (`\\"`, Spark's and MySQL's
+CSV) has those records rewritten as RFC 4180 quotes them first, when that reads more of them whole
+(`_backslash_escapes`).
 """
 
 from __future__ import annotations
@@ -669,6 +671,59 @@ def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: i
         records = pl.concat(parts)
 
 
+def _backslash_escapes(lines: pl.Series, first: int, width: int, delimiter: str) -> tuple[pl.Series, int]:
+    """The physical lines with the records a writer escaped with backslashes rewritten as RFC 4180
+    writes them, and how many of them hold an escaped quote (0: the file is read as it is).
+
+    Spark's CSV writer and MySQL's `SELECT ... INTO OUTFILE` write a quote inside a quoted field as
+    `\\"`, not `""` (Spark's `escape` option, default a backslash; MySQL's `FIELDS ESCAPED BY`):
+    `"He said \\"ok\\", then left"`. Read with doubled quotes, each such record is malformed. The
+    data lines from index `first` that hold `\\"` decide, as the news reader decides: when a strict
+    reader with the backslash as escape reads more of them as one record of `width` fields (or one
+    more, empty: a trailing delimiter) than one with doubled quotes does, every data line holding a
+    backslash that it so reads is rewritten with its fields quoted as RFC 4180 quotes them. A
+    backslash escapes only a quote or a backslash (`\\\\` is one); any other, as in `C:\\data` or
+    MySQL's NULL `\\N` (an export null marker, read later), stays a backslash. A line it does not
+    read whole stays as written, for the reader to judge. Line numbers do not change."""
+    data_lines = lines.slice(first)
+    if not data_lines.str.contains('\\"', literal=True).any():
+        return lines, 0
+    doubled = {"delimiter": delimiter, "strict": True}
+    escaping = {**doubled, "escapechar": "\\", "doublequote": False}
+    texts = lines.to_list()
+    quoted = [text for text in texts[first:] if '\\"' in text]
+    with csv_field_limit(max(map(len, quoted))):
+        if (sum(_whole_record(_lone_backslashes_kept(t), width, escaping) is not None for t in quoted)
+                <= sum(_whole_record(t, width, doubled) is not None for t in quoted)):
+            return lines, 0
+        escaped = 0
+        for i in range(first, len(texts)):
+            if "\\" in texts[i] and (fields := _whole_record(_lone_backslashes_kept(texts[i]), width, escaping)):
+                escaped += '\\"' in texts[i]
+                out = io.StringIO()
+                csv.writer(out, delimiter=delimiter, lineterminator="").writerow(fields)
+                texts[i] = out.getvalue()
+    return pl.Series("text", texts, pl.Utf8), escaped
+
+
+def _lone_backslashes_kept(text: str) -> str:
+    """`text` with each backslash that escapes neither a quote nor a backslash doubled, so that a
+    reader whose escape is the backslash keeps it (`C:\\data`, `\\N`)."""
+    return re.sub(r'\\(["\\]?)', lambda found: found.group(0) if found.group(1) else "\\\\", text)
+
+
+def _whole_record(text: str, width: int, fmt: dict) -> list[str] | None:
+    """The fields of `text` when a strict CSV reader with `fmt` reads it as one record of `width`
+    fields (or of one more, empty: a trailing delimiter), else None."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), **fmt))
+    except csv.Error:
+        return None
+    if len(records) != 1 or not (len(records[0]) == width or (len(records[0]) == width + 1 and not records[0][-1])):
+        return None
+    return records[0]
+
+
 def _quoted_fields_over_lines(records: pl.DataFrame, width: int, delimiter: str) -> pl.DataFrame:
     """Records that one record of the file became when a quoted field with a line break in it also
     holds a quote that is not doubled, joined again: `"Need 12" press` + line break + `for my shop"`
@@ -935,6 +990,7 @@ def read_records(
     above = lines[: max(header_line - 1, 0)].to_list()  # a client's frame drawn above the header is a rule
     non_data = [(n, "rule_line" if re.search(rule_line(delimiter), text) else "note") for n, text in enumerate(above, start=1)]
     non_data += [(n, "header_continued") for n in range(header_line + 1, header_line + header_lines)]
+    lines, escaped = _backslash_escapes(lines, max(header_line + header_lines - 1, 0), len(header), delimiter)
     split_at_crs = bool(lines.str.contains("\r", literal=True).any())
     if split_at_crs:  # records joined by a lone CR (mixed line ends)
         width, quoted = len(header), re.compile(_QUOTED)
@@ -980,6 +1036,8 @@ def read_records(
                        if header_ends_empty else 0)
     records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
     reader_notes: dict[str, object] = {"header_repeats": repeats} if repeats else {}
+    if escaped:
+        reader_notes["quotes_escaped_with_backslash"] = escaped
     if padding:
         first, nuls = padding
         own_line = first == 0 or data[first - 1] in b"\r\n"
@@ -1007,6 +1065,11 @@ def read_records(
                         "is not doubled (RFC 4180 writes a quote inside a quoted field as \"\"), so where the field "
                         f"ends cannot be told: not one record of {len(header)} fields separated by '{delimiter}'",
                         "_source_line", "spans"))
+        .when(pl.col("misquoted") & pl.col("text").str.contains('\\"', literal=True))
+        .then(pl.lit("a quoted field is never closed, or text follows its closing quote: not one record of "
+                     f"{len(header)} fields separated by '{delimiter}', with a quote inside a field doubled (\"\") "
+                     "or escaped by a backslash (\\\", as Spark and MySQL write it; read so only where that reads "
+                     "more of the file's records whole)"))
         .when(pl.col("misquoted"))
         .then(pl.lit("a quoted field is never closed, or text follows its closing quote: "
                      f"not one record of {len(header)} fields separated by '{delimiter}'"))
@@ -1031,7 +1094,8 @@ def read_records(
         .alias("message"),
     )
     if good.height:
-        every_line_a_record = good.height == frame.height and not (odd.any() or split_at_crs or widened or padded)
+        every_line_a_record = good.height == frame.height and not (odd.any() or split_at_crs or widened or padded
+                                                                   or escaped)
         source = data if every_line_a_record else good.get_column("text").str.join("\n").item().encode("utf-8")
         try:
             fields = pl.read_csv(

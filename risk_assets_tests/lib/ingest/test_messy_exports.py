@@ -1533,6 +1533,33 @@ def test_a_spark_csv_with_backslash_escaped_quotes_reads_every_article_whole(dat
     assert plain.rows["body"].to_list() == ['Profit rose ",as planned" .'] and "quotes_escaped_with_backslash" not in plain.notes
 
 
+def test_a_loan_tape_with_backslash_escaped_quotes_reads_every_loan_whole(lc_lines, data_dir, tmp_path):
+    """Spark and MySQL write a quote inside a quoted field as \\" rather than doubling it. The loans
+    whose desc quotes a supplier (real SBA borrowers and cities) were malformed; read with the
+    backslash as the escape, every loan loads with its own values and the desc as written, a
+    backslash before another character (`C:\\loans`, MySQL's NULL `\\N`) kept. A tape whose
+    backslashes stand before a quote by chance, read whole with doubled quotes, is read as before,
+    and a record that reads neither way is quarantined with a message naming both escapes."""
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        suppliers = [(r["Name"], r["City"].title()) for r in islice(csv.DictReader(handle), 6)]
+    descs = [f'Bought from "{name}", {city}' for name, city in suppliers]
+    descs[2], descs[4] = "see C:\\loans\\2011", "\\N"
+    escaped = [d.replace("\\", "\\\\").replace('"', '\\"') if '"' in d else d for d in descs]
+    lines = [lc_lines[0] + ",desc"] + [f'{row},"{d}"' if '"' in d else f"{row},{d}" for row, d in zip(lc_lines[1:], escaped)]
+    parsed = parse_loan_file(_write(tmp_path / "spark_part-00000.csv", lines))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.notes["quotes_escaped_with_backslash"] == 4
+    assert _values(parsed) == _values(parse_loan_file(_write(tmp_path / "original.csv", lc_lines)))
+    assert [json.loads(f)["desc"] for f in parsed.rows["source_fields"]] == descs
+    assert descs[0] == 'Bought from "ABC HOBBYCRAFT", Evansville'
+    doubled = lines[:2] + [lc_lines[2] + ',"C:\\loans\\"', lc_lines[3] + ',"Bought from ""ABC HOBBYCRAFT"", Evansville"']
+    plain = parse_loan_file(_write(tmp_path / "doubled.csv", doubled))
+    assert plain.rows.height == 2 and "quotes_escaped_with_backslash" not in plain.notes
+    assert [json.loads(f)["desc"] for f in plain.rows["source_fields"]] == ["C:\\loans\\", descs[0]]
+    assert plain.quarantine.select("line", "rule").rows() == [(2, "malformed_record")]
+    assert "escaped by a backslash" in plain.quarantine["message"].item()
+
+
 def test_a_postgresql_copy_text_export_reads_its_nulls_and_escapes(data_dir, tmp_path):
     """`COPY news TO ... (FORMAT text, HEADER)` writes tabs between fields, `\\N` for NULL and
     backslash escapes (`\\n`, `\\t`, `\\\\`), and never quotes. Read as CSV, a NULL headline
