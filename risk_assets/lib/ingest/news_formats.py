@@ -1282,15 +1282,61 @@ by `parse_news_file` for the file's whole read: `_free_form_timestamp` reads a n
 day and month could be swapped in that order, where it would otherwise refuse it."""
 
 
+_TIME_COMMENT = re.compile(r"\s*\((?P<inside>[^()]*)\)\s*$")
+_ZONE_BEFORE_COMMENT = re.compile(r"(?:[+-]\d{2}:?\d{2}|\d(?:Z|z)|\b(?P<zone>[A-Za-z]{1,5}))$")
+_ZONE_WORDS = frozenset({
+    "time", "standard", "daylight", "summer", "winter", "zone", "timezone",  # English
+    "zeit", "sommerzeit", "winterzeit", "normalzeit", "ortszeit",  # German
+    "heure", "heures", "ete", "hiver",  # French
+    "hora", "horario", "verano", "invierno", "verao", "inverno", "ora", "legale", "solare",  # es, pt, it
+    "tijd", "zomertijd", "wintertijd",  # Dutch
+})
+"""Words that say a bracket after a time names its clock ('(Central European Summer Time)',
+'(Mitteleuropäische Zeit)', '(heure de Paris)'), compared lowercased without accents."""
+
+
+def _without_time_comment(value: str, written: str) -> str:
+    """`value` with a comment in brackets at its end dropped where it cannot change the instant,
+    and unwrapped where it names the zone.
+
+    Dropped: a bracket after a zone the value already gives (JavaScript's '... GMT+0200 (Central
+    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'), and a bracket
+    whose words name no clock ('2024-05-02 09:30 (Reuters)': the agency, a time without a zone, read
+    as one). Unwrapped, so the zone is read or refused as written: a bracket naming a zone
+    abbreviation or words of a clock ('09:30 (CEST)', '9:30 (Mitteleuropäische Zeit)', which has no
+    offset this reader knows and is refused rather than taken as UTC). A region named in words
+    ('(horário de Brasília)') is read before this (ZONE_PHRASES).
+
+    Raises:
+        ValueError: a bracket after a time without a zone names a clock in words this reader does
+            not know; the message quotes `written` (the value as the file writes it).
+    """
+    comment = _TIME_COMMENT.search(value)
+    if comment is None:
+        return value
+    before, words = value[:comment.start()], re.findall(r"[^\W\d_]+", comment["inside"])
+    zone_before = _ZONE_BEFORE_COMMENT.search(before.rstrip())
+    if zone_before is not None and (zone_before["zone"] is None or zone_before["zone"].upper() in _ZONES):
+        return before
+    names_a_clock = any(word.upper() in _ZONES or word.upper() in _AMBIGUOUS_ZONES or _folded(word) in _ZONE_WORDS
+                        for word in words)
+    if not names_a_clock:
+        return before
+    unknown = [word for word in words if word.upper() not in _ZONES and word.upper() not in _AMBIGUOUS_ZONES]
+    if unknown:
+        raise ValueError(f"the bracket {'(' + comment['inside'].strip() + ')'!r} names a clock this reader does not "
+                         f"know ({unknown[0]!r} is no month, day, AM/PM or known time zone): write the time's UTC "
+                         f"offset (+01:00), or declare the file's timezone in news settings: {written!r}")
+    return f"{before} {comment['inside'].strip()}"
+
+
 def _free_form_timestamp(value: str, written: str | None = None) -> datetime:
     """`parse_timestamp` for text that is not ISO 8601 (see there); messages quote it as `written`
     (the value as the file writes it, before `_local_clock`), by default `value`."""
     written = value if written is None else written
     from dateutil import parser as dateutil_parser
 
-    # JavaScript's '... GMT+0200 (Central European Summer Time)': the offset before the name says it;
-    # words in brackets after no offset are read, and refused unless known
-    text = re.sub(r"(?<=[+-]\d{4})\s*\([^)]*\)\s*$", "", value)
+    text = _without_time_comment(value, written)
     # zone names are case-insensitive (RFC 5322 section 3.3): 'gmt' is GMT
     text = re.sub(r"[A-Za-z]+", lambda m: m.group().upper() if m.group().upper() in _ZONES else m.group(), text)
     # 'GMT+0200', 'GMT+2', 'UTC+5:30' are offsets east of UTC, never read POSIX-inverted

@@ -376,3 +376,28 @@ def test_a_dotted_time_is_read_after_a_date_and_a_dotted_date_stays_a_date(tmp_p
 
     assert parsed.rows.select("doc_id", "published_at").rows() == [
         ("t0", datetime(2024, 5, 13, 9, 30)), ("t1", datetime(2024, 5, 13)), ("t2", datetime(2024, 5, 2, 9, 30))]
+
+
+def test_a_comment_in_brackets_after_a_time_is_dropped_unless_it_names_the_clock(tmp_path, sentences):
+    """Wire exports write the agency or an edit after the time: `... 09:30Z (updated)`, `09:30 GMT
+    (London)`, `09:30 (Reuters)`. Those brackets cannot move the instant, so the story loads at
+    09:30 UTC; a bracket naming the clock is read (`(CEST)`), and one naming a clock in words no
+    table holds (`(Central European Time)`) is refused, never taken as UTC."""
+    rows = [["c0", "2024-05-02T09:30:00Z (updated)", sentences[0]],
+            ["c1", "2024-05-02 09:30 GMT (London)", sentences[1]],
+            ["c2", "2024-05-02 09:30 (Reuters)", sentences[2]],
+            ["c3", "Thu, 02 May 2024 09:30:00 +0000 (UTC)", sentences[3]],
+            ["c4", "2024-05-02 09:30 (CEST)", sentences[4]],
+            ["c5", "2024-05-02 09:30 (Central European Time)", sentences[5]]]
+    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"], rows)
+
+    parsed = parse_news_file(feed)
+
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("c0", datetime(2024, 5, 2, 9, 30)), ("c1", datetime(2024, 5, 2, 9, 30)), ("c2", datetime(2024, 5, 2, 9, 30)),
+        ("c3", datetime(2024, 5, 2, 9, 30)), ("c4", datetime(2024, 5, 2, 7, 30))]
+    assert parsed.notes["published_at_assumed_utc_lines"] == [4]
+    [(line, rule, message)] = parsed.quarantine.select("line", "rule", "message").rows()
+    assert (line, rule) == (7, "unparsable_timestamp")
+    assert "the bracket '(Central European Time)' names a clock this reader does not know" in message
