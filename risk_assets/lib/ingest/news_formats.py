@@ -1620,8 +1620,10 @@ def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], widt
     (c) 2024', 'Exported by user jdoe on 2024-05-03 07:00'), wherever its values stand; when its one
     value is text for a reader (two words or more, loan tapes' NOTE_TEXT) in a column that holds no
     article text (the date's, the id's: 'Compiled for the credit desk'); or, once, when its one
-    value is a number alone (BARE_COUNT, '3': the count of the stories above it) in a column whose
-    records hold no number (`3` in an id column of numbers is an article's id). The first record
+    value is a number alone (BARE_COUNT, '3': the count of the stories above it) where a line the
+    export wrote on its own starts, in the first column, and that column's records hold no number
+    (`3` in an id column of numbers is an article's id; `,,,7`, a number in the fourth column of an
+    otherwise empty record, is a record's value, not the export's count). The first record
     that is none of these ends the footer: a last story whose headline or body opens with 'Total'
     or 'Source' stays a story, and so does any record above a story.
 
@@ -1650,11 +1652,12 @@ def _footer_lines(records: Sequence[tuple[int, Sequence[str] | None, str]], widt
             below[line] = shape
         elif whole and len(values) == 1 and values[0][0] not in text_columns and re.search(NOTE_TEXT, values[0][1]):
             below[line] = values[0][1]
-        elif not counted and len(values) == 1 and BARE_COUNT.fullmatch(values[0][1]) \
-                and not numeric(values[0][0], line):
+        elif (not counted and len(values) == 1 and values[0][0] == 0 and BARE_COUNT.fullmatch(values[0][1])
+              and not numeric(0, line)):
             below[line], counted = values[0][1], True
         else:
             break
+
     def in_text(fields: Sequence[str]) -> bool:  # a value in a headline or body column, or columns unknown
         return len(fields) not in (width, width + 1) or any(value.strip() and i in text_columns
                                                              for i, value in enumerate(fields))

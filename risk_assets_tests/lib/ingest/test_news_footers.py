@@ -289,3 +289,20 @@ def test_a_workbooks_sections_each_count_their_own_rows(sentences, tmp_path):
     assert {key: (v["stated"], v["records"], v["matches"], v["section"])
             for key, v in parsed.notes["footer_totals"].items()} == {
         "line 4": (2, 2, True, "lines 2-3"), "line 8": (3, 3, True, "lines 5-7")}
+
+
+def test_a_number_alone_in_a_later_column_under_the_last_story_is_a_record_not_a_count(sentences, tmp_path):
+    """`,,,7` under the last story, in a comments column the stories leave empty, is a record whose
+    text is missing (quarantined, `no_usable_text`), not the export's count of its stories: a count
+    written on a line of its own stands in the first column."""
+    rows = ["Date,Headline,Body,Comments"] + [f'2024-05-02T09:0{i}:00Z,Story {i},"{text}",'
+                                              for i, text in enumerate(sentences[:4])]
+    path = tmp_path / "desk.csv"
+    path.write_text("\n".join([*rows, ",,,7"]) + "\n")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 4
+    assert "footer_totals" not in parsed.notes and "footer_notes" not in parsed.notes
+    assert parsed.quarantine.select("line", "rule").rows()[0] == (6, "no_usable_text")
