@@ -960,6 +960,8 @@ def read_records(
             skipped as `blank`, a line that repeats the header (exports concatenated into one
             file; a byte-order mark, quotes or another case included) as `repeated_header`, and
             the NUL bytes that end a file (`nul_padding`) as `nul_padding`, with notes['nul_padding'].
+            A file whose header is followed by NUL padding alone is refused (FileRefused): a copy
+            cut before its first record must not land as an empty tape.
             Data lines that end with a delimiter the header lacks give the header an empty last
             column (`_trailing_delimiter_column`).
         pad_short_rows: a record with fewer fields than the header gets empty fields at its end
@@ -1114,5 +1116,10 @@ def read_records(
             fields = fields.with_columns(good.get_column("_source_line"))
     else:
         fields = pl.DataFrame(schema={**{name: pl.Utf8 for name in header}, "_source_line": pl.Int64})
+    if padding and fields.height == 0 and malformed.height == 0:  # a header, then zeros: a copy cut before its data
+        raise FileRefused(f"{path}: the file holds its header and then {padding[1]:,} NUL bytes from line "
+                          f"{padded_from}, no record: a copy cut short before its first record (a pre-allocating "
+                          "transfer stopped); was it landed before it was fully written? Land it again once the "
+                          "copy is complete")
     return TextRecords(header=header, fields=fields, malformed=malformed, non_data_lines=sorted(non_data),
                        marked_text=marked_text, notes={**reader_notes, **({"short_rows_padded": padded} if padded else {})})

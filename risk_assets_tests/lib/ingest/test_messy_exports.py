@@ -1381,6 +1381,17 @@ def test_nul_bytes_that_end_a_copy_are_padding_named_in_the_notes_not_a_loan(lc_
     assert parsed.non_data_lines == [] and "512 NUL bytes from line 7, in its last record's text" in parsed.notes["nul_padding"]
 
 
+def test_a_header_followed_by_nul_bytes_alone_is_refused_as_a_cut_copy(lc_lines, tmp_path):
+    """A copy stopped before its first loan (the header, then the zeros set aside for the rest)
+    would land as an empty tape that reconciles; it is refused, naming the NUL bytes and their line."""
+    tape = tmp_path / "lc_2024-05.csv"
+    tape.write_bytes((lc_lines[0] + "\n").encode() + b"\x00" * 1000)
+
+    with pytest.raises(FileRefused, match=r"lc_2024-05\.csv: the file holds its header and then 1,000 NUL bytes "
+                                          r"from line 2, no record: a copy cut short"):
+        parse_loan_file(tape)
+
+
 def test_a_spreadsheet_day_number_in_a_feeds_time_column_is_quarantined_by_name(sentences, tmp_path):
     path = tmp_path / "feed.csv"
     path.write_text(f'id,headline,published_at\nn1,"{sentences[0][0]}",45414.375\n')
