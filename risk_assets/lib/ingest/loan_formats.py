@@ -32,6 +32,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
     unknown_status        status not in the format's status -> default flag map
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
+    negative_amount       an installment, revolving balance or SBA amount (disbursed, approved,
+                          guaranteed, charged off, outstanding) below zero (NON_NEGATIVE_AMOUNTS)
     placeholder_date      a database's or spreadsheet's default date (1900-01-01, 1970-01-01, 9999-12-31,
                           ...: PLACEHOLDER_DATES) in any date column, judged before the rules below
     excel_leap_day_1900   a workbook date cell holding Excel's day 60 (the 1900-02-29 that never was)
@@ -285,6 +287,8 @@ RULES: dict[str, str] = {
     "unknown_status": "is not a status of the format's status -> default flag map",
     "unknown_portfolio": "is not a value the mapping's portfolio_column names a portfolio for",
     "negative_income": "is a negative income",
+    "negative_amount": ("is below zero in an amount that never is (an installment, a balance, an amount disbursed, "
+                        "approved, guaranteed or charged off): a minus sign or an accountant's parentheses on it?"),
     "sentinel_value": "is a sentinel code, not a measurement",
     "issue_after_asof": "is an issue date after the tape's as-of date",
     "issue_in_future": "is an issue date after the day the tape was read (it names no as-of date)",
@@ -2201,6 +2205,15 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec], sections: Sequen
     return frame, notes, unclear
 
 
+NON_NEGATIVE_AMOUNTS = ("installment", "revol_bal", "disbursement_gross", "gross_approved", "sba_approved",
+                        "chargeoff_principal", "balance_gross")
+"""Money columns of raw.loans that are zero or more (lib.schema; SBA's from the 7(a) data dictionary,
+Li, Mickel & Taylor 2018): a value below zero is quarantined as negative_amount. Zero is a real
+value of each (an undisbursed loan's DisbursementGross: 196 loans of the SBA national file; a paid-off
+BalanceGross; ChgOffPrinGr of a loan not charged off). loan_amount (non_positive_amount) and
+annual_income (negative_income) have rules of their own."""
+
+
 def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: TapeMapping, as_of: date | None,
                   kinds: dict[str, str], unclear_scale: dict[str, pl.Expr] | None = None) -> pl.DataFrame:
     """Plausibility rules on typed canonical columns, each recorded against its source column.
@@ -2214,6 +2227,7 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         ("annual_income", "negative_income", pl.col("annual_income") < 0),
         ("dti", "sentinel_value", (pl.col("dti") >= 999) | (pl.col("dti") < 0)),
         ("loan_amount", "non_positive_amount", pl.col("loan_amount") <= 0),
+        *((target, "negative_amount", pl.col(target) < 0) for target in NON_NEGATIVE_AMOUNTS),
         ("int_rate", "rate_out_of_range", (pl.col("int_rate") > 1) | (pl.col("int_rate") < 0)),
         ("fico_range_low", "fico_out_of_range", ~pl.col("fico_range_low").is_between(300, 850)),
     ]

@@ -89,3 +89,18 @@ def test_a_fixed_width_report_is_refused_without_sending_the_user_to_a_mapping(l
         parse_loan_file(path)
     assert "a fixed-width layout" in str(refused.value) and "export the tape with a delimiter" in str(refused.value)
     assert "Declare a column mapping" not in str(refused.value)
+
+
+def test_a_negative_revolving_balance_in_accounting_format_is_quarantined_at_landing(lc_rows, tmp_path):
+    """Excel's Accounting format writes a negative as ` $ (13,648.00)`: read as minus 13,648, the
+    balance loaded and was caught only by the value check after it. A revolving balance is never
+    below zero: `negative_amount` at landing, as a negative income is."""
+    header = lc_rows[0]
+    balance = header.index("revol_bal")
+    rows = [header] + [row[:] for row in lc_rows[1:4]]
+    rows[1][balance] = f" $ ({float(rows[1][balance]):,.2f})"
+    parsed = parse_loan_file(_write(tmp_path / "lc_accounting_negative.csv", rows))
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "revol_bal", "negative_amount", " $ (13,648.00)")]
+    assert parsed.rows.get_column("revol_bal").to_list() == [1687.0, 2956.0]

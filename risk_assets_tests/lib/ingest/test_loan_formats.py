@@ -189,6 +189,38 @@ def test_sba_dates_and_amounts_that_contradict_each_other_are_quarantined(data_d
     assert parsed.rows["_source_line"].to_list() == [5]
 
 
+def test_negative_sba_amounts_are_quarantined_and_a_zero_disbursement_loads(data_dir, tmp_path):
+    """An SBA amount re-saved in an accountant's format, `($60,000.00)`, reads as minus 60,000: a
+    negative disbursement, outstanding balance or charged-off principal loaded with no rule. Each
+    is `negative_amount` now; a zero stays a real value (an undisbursed loan, a repaid balance)."""
+    import csv
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(islice(reader, 7))  # the 7th loan (line 8) is charged off
+    at = {name: i for i, name in enumerate(header)}
+    assert rows[6][at["MIS_Status"]] == "CHGOFF" and rows[6][at["ChgOffPrinGr"]] == "$208,959.00 "
+    rows[0][at["DisbursementGross"]] = "($60,000.00)"
+    rows[1][at["BalanceGross"]] = "-$1,234.00"
+    rows[2][at["SBA_Appv"]] = "($215,250.00)"
+    rows[3][at["DisbursementGross"]] = "$0.00 "
+    rows[6][at["ChgOffPrinGr"]] = "($208,959.00)"
+    tape = tmp_path / "sba_accounting.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "DisbursementGross", "negative_amount", "($60,000.00)"),
+        (3, "BalanceGross", "negative_amount", "-$1,234.00"),
+        (4, "SBA_Appv", "negative_amount", "($215,250.00)"),
+        (8, "ChgOffPrinGr", "negative_amount", "($208,959.00)"),
+    ]
+    assert parsed.rows.select("_source_line", "disbursement_gross", "balance_gross").rows() == [
+        (5, 0.0, 0.0), (6, 229000.0, 0.0), (7, 517000.0, 0.0)]
+
+
 def test_sba_two_digit_years_and_fiscal_suffix(tmp_path):
     header = ("LoanNr_ChkDgt,Name,City,State,Zip,Bank,BankState,NAICS,ApprovalDate,ApprovalFY,Term,NoEmp,NewExist,"
               "CreateJob,RetainedJob,FranchiseCode,UrbanRural,RevLineCr,LowDoc,ChgOffDate,DisbursementDate,"

@@ -100,6 +100,27 @@ def news_rows(texts: list[tuple[str, str | None]], source: str = "wire_a") -> pd
     )
 
 
+def sba_sample(path: Path, rows: int, tmp_dir: Path) -> pd.DataFrame:
+    """The first `rows` loans of the real SBA national file (gzip) as raw.loans rows, read by the
+    built-in SBA format as landing reads them, with lineage; a copy of those lines is written to
+    `tmp_dir` to be parsed."""
+    import gzip
+    from itertools import islice
+
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    tape = tmp_dir / "sba_sample.csv"
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as src:
+        tape.write_text("".join(islice(src, rows + 1)), encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    frame = parsed.rows.to_pandas()
+    frame["_source_file"] = str(tape)
+    frame["_file_sha256"] = hashlib.sha256(tape.read_bytes()).hexdigest()
+    frame["_ingested_at"] = datetime(2024, 7, 1)
+    frame["_run_id"] = "test"
+    return frame
+
+
 def lendingclub_sample(path: Path, rows: int) -> pd.DataFrame:
     """The first `rows` loans of the real LendingClub sample as raw.loans rows.
 

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from risk_assets.lib.quality.tables import SUITES, structural_check, values_check
-from risk_assets_tests.lib.quality.lake_rows import lake_with, lendingclub_sample, loan_rows, news_rows
+from risk_assets_tests.lib.quality.lake_rows import lake_with, lendingclub_sample, loan_rows, news_rows, sba_sample
 
 AS_OF = date(2024, 7, 1)
 
@@ -47,6 +47,25 @@ def test_one_broken_rule_quarantines_that_row_only(tmp_path, lc_clean, column, v
     assert outcome.failures[["record_key", "line", "column_name", "rule", "raw_value"]].to_dict("records") == [
         {"record_key": broken.loc[7, "loan_key"], "line": 9, "column_name": column, "rule": rule,
          "raw_value": str(value)}
+    ]
+
+
+def test_every_sba_amount_has_a_rule_and_the_real_rows_pass(tmp_path, data_dir):
+    """The value rules covered the approved and guaranteed amounts but not the amount disbursed, the
+    principal charged off or the balance: a negative one, loaded from a tape whose landing rules
+    did not cover it, passed the check. The first 200 real SBA loans pass every rule."""
+    sba = sba_sample(data_dir / "loans" / "sba_national.csv.gz", 200, tmp_path)
+    assert sba.shape[0] == 200 and _values(lake_with(tmp_path / "clean.duckdb", loans=[sba])).success
+    broken = sba.copy()
+    for row, column in ((3, "disbursement_gross"), (5, "chargeoff_principal"), (8, "balance_gross")):
+        broken.loc[row, column] = -broken.loc[row, "gross_approved"]
+    outcome = _values(lake_with(tmp_path / "lake.duckdb", loans=[broken]))
+    assert outcome.failures[["line", "column_name", "rule", "raw_value"]].to_dict("records") == [
+        {"line": 5, "column_name": "disbursement_gross", "rule": "disbursement_gross_non_negative",
+         "raw_value": "-35000.0"},
+        {"line": 7, "column_name": "chargeoff_principal", "rule": "chargeoff_principal_non_negative",
+         "raw_value": "-517000.0"},
+        {"line": 10, "column_name": "balance_gross", "rule": "balance_gross_non_negative", "raw_value": "-305000.0"},
     ]
 
 
