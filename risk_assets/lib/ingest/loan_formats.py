@@ -264,7 +264,7 @@ RULES: dict[str, str] = {
     "missing_value": "is empty in a required column",
     "unparsable_number": "is not a number in the file's dialect",
     "unparsable_date": ("is not a date in the column's format (ISO 8601, YYYY-MM-DD, where the mapping declares "
-                        "none: declare `format` for another) or its year is outside 1900-2100"),
+                        "none: declare `format` for another)"),
     "unparsable_value": "is not a value this column's type knows",
     "epoch_unit_in_doubt": ("reads as a day in its epoch's first year (1970 under a unix_* format, 1960 under "
                             "sas_* and stata_*), as half the column or more does: a count in a coarser unit than "
@@ -1428,20 +1428,25 @@ def _whole_number(text: pl.Expr, present: pl.Expr, rule: str) -> tuple[pl.Expr, 
         .when(number.is_finite()).then(pl.lit("not_whole_number")).otherwise(pl.lit(rule)))
 
 
-def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> tuple[pl.Expr, RuleOf]:
+def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date, builtin_months: bool = False
+          ) -> tuple[pl.Expr, RuleOf]:
     """Date from text in `fmt` (strftime codes); a format without %d means the first of the month.
     Years outside 1900-2100 fail (a two-digit year read by %Y as year 11). With a two-digit year
     (%y), a date more than TWO_DIGIT_YEAR_SLACK years after `reference` (the tape's as-of date, else
     today) is put in the century before: strptime's pivot would put 'Nov-68' in 2068 and a credit
     line opened 'Mar-50' in 2050. A date just after the reference ('15/03/27' on a 2026 tape) keeps
     its century, so the plausibility rules (issue_after_asof) see it; shifts are counted in the notes
-    (two_digit_year_shifted)."""
-    value = _strptime(s, fmt)
+    (two_digit_year_shifted). `builtin_months`: a built-in format's month column (LendingClub's
+    `%b-%Y`), read in the form the file writes it (`_written_date_forms`) and only in that form's
+    shape (`_read_date`); its placeholders are months whatever the form (`2011-12-01` too), so
+    January 1970 is a real month there."""
+    value = _read_date(s, fmt) if builtin_months else _strptime(s, fmt)
     if (width := _fixed_width(fmt)) is not None:  # '2011121' in %Y%m%d: 2011-12-01 or 2011-01-21?
         value = pl.when(s.str.len_chars() == width).then(value)
     if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
         value = pl.when(value > pl.lit(_century_window(reference))).then(value.dt.offset_by("-100y")).otherwise(value)
-    placeholder = _placeholder(value, "%d" in fmt or "%j" in fmt)
+    has_day = ("%d" in fmt or "%j" in fmt) and not builtin_months
+    placeholder = _placeholder(value if has_day else value.dt.month_start(), has_day)
     read = value  # as the format reads it, before placeholders and years out of range are set aside
     value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder).then(value)
     serial = s.str.contains(r"^\d{5}(?:\.\d+)?$")
@@ -1586,6 +1591,15 @@ the time (a valid one: no hour 25) is dropped and counted in notes['date_time_of
 After a colon (SAS) it takes hours, minutes and seconds, so a date written `2011:12:01` is no time."""
 
 
+_MIDNIGHT_TAIL = (r"(?:[T ](?:0?0:00(?::00(?:[.,]0{1,9})?)?(?:\s?[Aa]\.?[Mm]\.?)?|12:00(?::00(?:[.,]0{1,9})?)?\s?[Aa]\.?[Mm]\.?)"
+                  rf"|:00:00:00(?:[.,]0{{1,9}})?){_ZONE}?$")
+"""A midnight after a date (`_TIME_OF_DAY_TAIL` at 00:00): a database's DATE exported as a date-time
+`1997-02-28 00:00:00`, Excel's date cell saved as CSV `2/28/1997 0:00` or `12:00:00 AM`, SAS's
+DATETIME20. `28FEB1997:00:00:00`. A built-in format's date column drops it (notes
+`date_time_of_day_dropped`); any other time of day leaves its value unread there, since a time
+such as 23:00 may be a local midnight written in UTC, a day off (`_local_midnights_in_utc`)."""
+
+
 ISO_DATE_TIME_FORMAT = re.compile(r"%Y-%m-%d(?:[T ]%H:%M(?::%S(?:\.%f)?)?(?:Z|%z| ?UTC)?)?")
 """A declared format that is ISO 8601 written out (`%Y-%m-%dT%H:%M:%S.%fZ`, `%Y-%m-%d %H:%M:%S`):
 read as the undeclared ISO column is (`_ISO_DATE_TIME`, `_local_midnights_in_utc`), so a column of
@@ -1614,8 +1628,12 @@ def _sba_date(s: pl.Expr, reference_year: pl.Expr, fmt: str = "%d-%b-%y") -> pl.
     """SBA 'd-Mon-yy' with the century that puts the year nearest `reference_year` (ApprovalFY for
     the approval date, the approval year for disbursement and charge-off): 28-Feb-69 with FY 1969
     is 1969-02-28, not 2069. Parsed with %y (00-69 -> 20xx), then moved by 100 years when that
-    lands more than 50 years from the reference. `fmt`: the form the file writes (`_sba_date_forms`)."""
-    parsed = s.str.strptime(pl.Date, fmt, strict=False)
+    lands more than 50 years from the reference. `fmt`: the form the file writes (`_sba_date_forms`,
+    read in its shape: `_read_date`); a four-digit year is read as written, a year outside 1900-2100
+    then unparsable_date like any other."""
+    parsed = _read_date(s, fmt)
+    if "%y" not in fmt:
+        return pl.when(parsed.dt.year().is_between(1900, 2100)).then(parsed)
     gap = parsed.dt.year() - reference_year
     shift = pl.when(gap > 50).then(-100).when(gap < -50).then(100).otherwise(0)
     return pl.date(parsed.dt.year() + shift, parsed.dt.month(), parsed.dt.day())
@@ -1738,6 +1756,12 @@ def _typed_parse(
         key = pl.when(source_id != "").then(pl.concat_str(portfolio, pl.lit(":"), key_id)).otherwise(key)
     frame = frame.with_columns(loan_key=key)
 
+    builtin_dates = [s.source for s in specs if s.kind in ("date", "sba_date")] if mapping.builtin else []
+    frame = _midnights_dropped(frame, builtin_dates)
+    month_forms = _written_date_forms(frame, [s.source for s in specs if s.kind == "date"], LENDINGCLUB_DATE_FORMAT,
+                                      LENDINGCLUB_RESAVED_FORMS)[0] if mapping.builtin else {}
+    if resaved := {source: fmt for source, fmt in month_forms.items() if fmt != LENDINGCLUB_DATE_FORMAT}:
+        notes["lendingclub_dates_written"] = resaved  # a database or SAS export of the tape
     frame, midnights = _local_midnights_in_utc(frame, specs)
     if midnights:
         notes["dates_from_local_midnights"] = midnights
@@ -1745,7 +1769,10 @@ def _typed_parse(
     for spec in specs:
         if spec.kind == "sba_date":
             continue
-        if spec.kind == "zip3":  # whether '501' is zip3 501 or ZIP 00501 depends on the rest of the column
+        if spec.source in month_forms:  # LendingClub's months, in the form the file writes them
+            text = pl.col(_src(spec.source))
+            value, rule = _date(text, month_forms[spec.source], text != "", as_of or date.today(), builtin_months=True)
+        elif spec.kind == "zip3":  # whether '501' is zip3 501 or ZIP 00501 depends on the rest of the column
             value, rule = _zip3(pl.col(_src(spec.source)), zip_holds.setdefault(
                 spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
         else:
@@ -1824,7 +1851,7 @@ def _typed_parse(
     frame = _off_policy(frame, records.non_data_lines)
 
     rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
-    quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256, sba_forms)
+    quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256, {**month_forms, **sba_forms})
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
@@ -1837,11 +1864,12 @@ def _typed_parse(
     if "emp_length_years" in target_source:
         na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
         notes["emp_length_na"] = frame.filter(na).height
-    timed = {spec.source: n for spec in specs if spec.kind == "date"
+    timed = {spec.source: n for spec in specs if spec.kind == "date" and not mapping.builtin
              and (spec.fmt is None or (spec.fmt not in EPOCH_FORMATS and spec.fmt != QUARTER_FORMAT
                                        and not _has_time_codes(spec.fmt)))
              and (n := loaded.filter(pl.col(_src(spec.source)).str.contains(
                  _ISO_DATE_TIME if spec.fmt is None else _TIME_OF_DAY_TAIL)).height)}
+    timed |= {source: n for source in builtin_dates if (n := loaded.filter(pl.col(_midnight(source))).height)}
     if timed:
         notes["date_time_of_day_dropped"] = timed
     two_digit = [spec for spec in specs if spec.kind == "date" and spec.fmt and "%y" in spec.fmt]
@@ -2034,6 +2062,21 @@ def key_id(source_id: str) -> str:
 def _key_id(source_id: pl.Expr) -> pl.Expr:
     """`key_id` over a column of ids as written (an empty id stays empty)."""
     return pl.when(source_id.str.contains(ALL_DIGIT_ID)).then(source_id.str.replace(r"^0+([0-9])", "$1")).otherwise(source_id)
+
+
+def _midnights_dropped(frame: pl.DataFrame, sources: Sequence[str]) -> pl.DataFrame:
+    """`frame` with the midnight after each date of a built-in format's date columns (`sources`)
+    removed from their text (`1997-02-28 00:00:00`, `2/28/1997 0:00`: `_MIDNIGHT_TAIL`), and a column
+    `_midnight(source)` true where one was (counted over the loaded rows in notes
+    `date_time_of_day_dropped`). Another time of day is left on its value, which then reads as no date."""
+    return frame.with_columns(
+        *(pl.col(_src(s)).str.replace(_MIDNIGHT_TAIL, "").alias(_src(s)) for s in sources),
+        *(pl.col(_src(s)).str.contains(_MIDNIGHT_TAIL).alias(_midnight(s)) for s in sources))
+
+
+def _midnight(column: str) -> str:
+    """Name of the frame column that is true where a built-in date column's value had a midnight dropped."""
+    return f"_midnight:{column}"
 
 
 def _src(column: str) -> str:
@@ -2351,11 +2394,14 @@ def _visible(text: pl.Expr) -> pl.Expr:
 
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
                      records: csv_text.TextRecords, sha256: str,
-                     sba_forms: dict[str, str] | None = None) -> pl.DataFrame:
+                     written_forms: dict[str, str] | None = None) -> pl.DataFrame:
+    """The quarantine rows of a parsed tape: one per broken rule of a record (`_rule:<column>` columns
+    of `frame`), with the raw text and the rule's message, and one per malformed record.
+    `written_forms`: {date column: the form it is written in} of a built-in format's date columns
+    (`_written_date_forms`), named in their unparsable_date messages."""
     parts = []
-    declared = {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt}
-    declared |= {f.source: (sba_forms or {}).get(f.source, SBA_DATE_FORMAT) for f in mapping.fields
-                 if f.kind == "sba_date"}
+    declared: dict[str, str | None] = {f.source: f.fmt for f in mapping.fields if f.kind == "date"}  # None: ISO
+    declared |= {f.source: SBA_DATE_FORMAT for f in mapping.fields if f.kind == "sba_date"} | (written_forms or {})
     for column in rule_columns:
         source = column.removeprefix("_rule:")
         failed = frame.filter(pl.col(column).is_not_null())
@@ -2369,9 +2415,9 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind in KIND_VALUES:  # say what the column's type reads
                 said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
                     f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
-            if source in declared:  # name the column's format, not the ISO default
-                said = pl.when(pl.col(column) == "unparsable_date").then(pl.lit(
-                    _date_format_message(mapping, source, declared[source]))).otherwise(said)
+            if source in declared:  # name the column's format, and why this value is no date in it
+                said = pl.when(pl.col(column) == "unparsable_date").then(
+                    _unparsable_date_said(mapping, source, declared[source], pl.col("raw_value"))).otherwise(said)
             if EPOCH_FORMATS.get(declared.get(source), ("", None))[1] == UNIX_EPOCH:  # a 1960 count read from 1970?
                 said = pl.when(pl.col(column).is_in(["issue_after_asof", "issue_in_future"])).then(
                     said + pl.lit(UNIX_COUNT_LATE.format(fmt=declared[source]))).otherwise(said)
@@ -2405,30 +2451,86 @@ in a column read as a Unix count: the one sign a tape gives of a SAS or Stata co
 `unix_days`, whose every date is ten years late (mappings.SAS_EPOCH)."""
 
 SBA_DATE_FORMAT = "%d-%b-%y"
+"""The SBA national file's date format (`28-Feb-97`), read by `_sba_date` with the century nearest
+the loan's fiscal year."""
 
-SBA_RESAVED_FORMS = ("%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y")
-"""How a spreadsheet writes SBA's dates back when it re-saves the CSV: its locale's short date (US
-month first, UK and others day first, German with dots) or ISO."""
+LENDINGCLUB_DATE_FORMAT = "%b-%Y"
+"""LendingClub's month columns (`Dec-2011`: issue_d, earliest_cr_line), read as the month's first day."""
+
+WRITTEN_DATE_FORMS: dict[str, str] = {
+    "%d-%b-%y": r"^\d{1,2}-[A-Za-z]{3}-\d{2}$",  # SBA's own 28-Feb-97 (Oracle's DD-MON-RR)
+    "%d%b%y": r"^\d{1,2}[A-Za-z]{3}\d{2}$",  # SAS DATE7. 28FEB97
+    "%m/%d/%Y": r"^\d{1,2}/\d{1,2}/\d{4}$",  # a US spreadsheet's short date 2/28/1997
+    "%d/%m/%Y": r"^\d{1,2}/\d{1,2}/\d{4}$",  # a UK or European one 28/02/1997
+    "%d.%m.%Y": r"^\d{1,2}\.\d{1,2}\.\d{4}$",  # a German one 28.02.1997
+    "%Y-%m-%d": r"^\d{4}-\d{1,2}-\d{1,2}$",  # ISO 8601, a database's DATE
+    "%d-%b-%Y": r"^\d{1,2}-[A-Za-z]{3}-\d{4}$",  # SAS DATE11., Oracle's DD-MON-YYYY 28-Feb-1997
+    "%d%b%Y": r"^\d{1,2}[A-Za-z]{3}\d{4}$",  # SAS DATE9. 28FEB1997
+    "%Y%m%d": r"^[12]\d{7}$",  # compact ISO 8601 19970228
+    "%b-%Y": r"^[A-Za-z]{3}-\d{4}$",  # LendingClub's Dec-2011
+}
+"""The forms the built-in formats' date columns are read in (strftime -> the shape of its text, any
+case: `28-FEB-97`): the vendor's own, and the forms a spreadsheet, SAS, Oracle or a database writes
+when it exports or re-saves the tape. The shape is matched before strptime, which would read the
+two digits of `28-Feb-97` as the year 97 under `%Y`. The column's form is the one that reads the most
+of its values (`_written_date_forms`); `%Y%m%d` only when it reads all of them, since eight digits
+may be a number."""
+
+SBA_RESAVED_FORMS = ("%d%b%y", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%b-%Y", "%d%b%Y", "%Y%m%d")
+"""The other forms an SBA date column may be written in (WRITTEN_DATE_FORMS): SAS's, a spreadsheet's
+locale short date (US month first, UK and others day first, German with dots), ISO 8601, Oracle's
+four-digit year and the compact date. Two-digit years (`%y`) take the century nearest the fiscal
+year, as SBA's own do; a four-digit year is read as written."""
+
+LENDINGCLUB_RESAVED_FORMS = ("%Y-%m-%d", "%d-%b-%Y", "%d%b%Y", "%Y%m%d")
+"""The other forms a LendingClub date column may be written in: the full dates of a database or SAS
+export of its months, four-digit years only (two-digit ones are never guessed: credit lines go back
+to the 1940s, so `Jan-46` is 1946 or 2046; `12/1/2011` is December or 12 January, and the days do not
+tell, being all the 1st). A full date keeps its day."""
+
+COMPACT_DATE_FORMAT = "%Y%m%d"
+
+
+def _read_date(s: pl.Expr, fmt: str) -> pl.Expr:
+    """Date from text written in `fmt`, where the text has the form's shape (WRITTEN_DATE_FORMS; any
+    text for another format); a format without a day means the first of the month (`_strptime`)."""
+    read = _strptime(s, fmt)
+    return pl.when(s.str.contains(WRITTEN_DATE_FORMS[fmt])).then(read) if fmt in WRITTEN_DATE_FORMS else read
+
+
+def _written_date_forms(frame: pl.DataFrame, sources: Sequence[str], own: str, others: Sequence[str]
+                        ) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """The form each of a built-in format's date columns (`sources`) is written in: its `own`, or one of
+    `others` (WRITTEN_DATE_FORMS), whichever reads the most of its non-empty values, `own` on a tie;
+    the compact `%Y%m%d` only where it reads every value (a real day of 1000-2999, month 01-12:
+    eight digits that are no date are a number, and never read as one). Returns ({source: form},
+    {source: {form: values read}})."""
+    counts: dict[str, dict[str, int]] = {}
+    for source in sources:
+        values = frame.get_column(_src(source))
+        values = values.filter(values != "")
+        found = {fmt: values.to_frame("text").select(_read_date(pl.col("text"), fmt).drop_nulls().len()).item()
+                 for fmt in (own, *others)}
+        if found.get(COMPACT_DATE_FORMAT, 0) < values.len():
+            found[COMPACT_DATE_FORMAT] = 0
+        counts[source] = found
+    forms = {source: max(found, key=lambda fmt: (found[fmt], fmt == own)) for source, found in counts.items()}
+    return forms, counts
 
 
 def _sba_date_forms(frame: pl.DataFrame, specs: list[FieldSpec]) -> dict[str, str]:
-    """The form each SBA date column is written in: SBA's own `28-Feb-97` (SBA_DATE_FORMAT), or the
-    form a spreadsheet wrote when it re-saved the file (SBA_RESAVED_FORMS), whichever reads the most
-    of the column's values. Month and day first are told apart by a value with a day past 12 in any
-    of the columns (one writer wrote them all), else by the approval date's fiscal year (SBA's
-    fiscal year starts on 1 October: ApprovalFY is the year, plus one from October; `vintage`).
+    """The form each SBA date column is written in: SBA's own `28-Feb-97` (SBA_DATE_FORMAT), or one
+    an export or a spreadsheet that re-saved the file wrote (SBA_RESAVED_FORMS), whichever reads the
+    most of the column's values (`_written_date_forms`). Month and day first are told apart by a value
+    with a day past 12 in any of the columns (one writer wrote them all), else by the approval date's
+    fiscal year (SBA's fiscal year starts on 1 October: ApprovalFY is the year, plus one from October;
+    `vintage`).
 
     Raises:
         FileRefused: (a message without the file) the dates are written with slashes, no value has
             a day past 12, and the fiscal years agree with both orders: it names the column and asks
             for a mapping that declares the format."""
-    counts: dict[str, dict[str, int]] = {}
-    for spec in specs:
-        values = frame.get_column(_src(spec.source))
-        values = values.filter(values != "")
-        counts[spec.source] = {fmt: values.str.strptime(pl.Date, fmt, strict=False).drop_nulls().len()
-                               for fmt in (SBA_DATE_FORMAT, *SBA_RESAVED_FORMS)}
-    forms = {source: max(found, key=lambda fmt: (found[fmt], fmt == SBA_DATE_FORMAT)) for source, found in counts.items()}
+    forms, counts = _written_date_forms(frame, [spec.source for spec in specs], SBA_DATE_FORMAT, SBA_RESAVED_FORMS)
     slashed = [source for source, fmt in forms.items() if "/" in fmt]
     if not slashed:
         return forms
@@ -2452,23 +2554,59 @@ def _sba_date_forms(frame: pl.DataFrame, specs: list[FieldSpec]) -> dict[str, st
                 "\"%d/%m/%Y\"; README, 'Your own loan tape')")
         order = max((us, uk), key=lambda fmt: agree[fmt])
     return {source: (order if source in slashed else fmt) for source, fmt in forms.items()}
-"""The SBA national file's date format (`28-Feb-97`), read by `_sba_date`."""
+
+
 _FORMAT_EXAMPLE_DAY = date(1997, 2, 28)
 _BUILTIN_NAMES = {"lendingclub": "LendingClub", "sba": "SBA"}
 
 
-def _date_format_message(mapping: TapeMapping, source: str, fmt: str) -> str:
-    """The end of an unparsable_date message for a column with a known format: the format, as
-    strftime codes and as an example day, and, for a built-in format (whose two-digit or month-first
-    years landing never guesses: LendingClub credit lines go back to the 1940s, so `Jan-46` is 1946
-    or 2046), the remedy: a column mapping that declares the format the file holds."""
-    said = (f"is not a date in the column's format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)}), or its "
-            "year is outside 1900-2100")
+def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, raw: pl.Expr) -> pl.Expr:
+    """The end of the unparsable_date message of each value `raw` (as written) of a date column read in
+    `fmt` (None: ISO 8601, a mapping that declares none; a `unix_*` count; `quarter`), saying why this
+    value is no date: a time of day other than midnight in a built-in format's column (a calendar day
+    there; `23:00` may be a midnight moved into another zone), a year outside 1900-2100 or written in
+    two digits where the format reads four, or text that is no date in the format. The format is named as strftime codes and an example
+    day, and for a built-in format (whose two-digit or month-first years landing never guesses) the
+    remedy: a column mapping that declares the format the file holds."""
+    text = raw.str.strip_chars().str.strip_chars(csv_text.INVISIBLE_CHARACTER).str.strip_chars()
+    if fmt in EPOCH_FORMATS:
+        number = text.cast(pl.Float64, strict=False)
+        counted = f"a count since {EPOCH_FORMATS[fmt][1].isoformat()} ({fmt})"
+        return (pl.when(number.is_null()).then(pl.lit(f"is not a number: the column's format reads {counted}"))
+                .when(number != number.floor()).then(pl.lit(f"is not a whole number: the column's format reads {counted}"))
+                .otherwise(pl.lit(f"is {counted} whose day falls outside 1900-2100")))
+    if fmt == QUARTER_FORMAT:
+        quarter = pl.any_horizontal(*(text.str.to_uppercase().str.contains(pattern) for pattern, _ in _QUARTER_FORMS))
+        return (pl.when(quarter).then(pl.lit("is a quarter of a year outside 1900-2100"))
+                .otherwise(pl.lit("is not a quarter (2024Q2, 2024-Q2, Q2 2024, 2Q24)")))
+    named = (f"the column's format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)})" if fmt else
+             "the column's format (ISO 8601, YYYY-MM-DD, where the mapping declares none: declare `format` for another)")
+    remedy = ""
     if mapping.builtin:
-        said += (f"; if this {_BUILTIN_NAMES.get(mapping.name, mapping.name)} tape was re-saved by a spreadsheet, which writes dates "
-                 f"another way (Dec-11, 12/1/2011), land it with a column mapping for the file that declares the column's format, "
-                 f"columns.{source}.format (e.g. \"%m/%d/%Y\" for 12/1/2011; README, 'Your own loan tape')")
-    return said
+        remedy = (f"; if this {_BUILTIN_NAMES.get(mapping.name, mapping.name)} tape was re-saved by a spreadsheet, "
+                  "which writes dates another way (Dec-11, 12/1/2011), land it with a column mapping for the file that "
+                  f"declares the column's format, columns.{source}.format (e.g. \"%m/%d/%Y\" for 12/1/2011; README, "
+                  "'Your own loan tape')")
+        timed = text.str.contains(_TIME_OF_DAY_TAIL) & ~text.str.contains(_MIDNIGHT_TAIL)
+        written = text.str.replace(_MIDNIGHT_TAIL, "")
+    else:
+        timed = pl.lit(False)
+        written = (pl.when(text.str.contains(_ISO_DATE_TIME)).then(text.str.slice(0, 10)).otherwise(text) if fmt is None
+                   else text if _has_time_codes(fmt) else text.str.replace(_TIME_OF_DAY_TAIL, ""))
+    year = (_read_date if mapping.builtin else _strptime)(written, fmt or "%Y-%m-%d").dt.year()
+    return (
+        pl.when(timed).then(pl.lit(
+            "holds a time of day other than midnight after its date: the column holds calendar days, and a time "
+            "such as 23:00 may be a midnight written in another zone, so which day it is cannot be told; a column "
+            f"mapping for the file that declares the column's format, columns.{source}.format, reads the date as "
+            "written and drops the time (README, 'Your own loan tape')"))
+        .when(year < 100).then(pl.format(
+            f"is not a date in {named}: its year is written in two digits ({{}}) where the format reads four{remedy}",
+            year))
+        .when(~year.is_between(1900, 2100)).then(pl.format(
+            f"is a date in {named} whose year, {{}}, is outside 1900-2100 (a mistyped year?)", year))
+        .otherwise(pl.lit(f"is not a date in {named}{remedy}"))
+    )
 
 
 def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str], has_vintage: bool,

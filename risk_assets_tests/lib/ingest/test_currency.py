@@ -116,7 +116,7 @@ def test_dollar_marks_in_any_case_spacing_or_brackets_read_as_the_amount_in_a_us
 
 def test_a_date_that_misses_the_declared_format_is_quarantined_naming_that_format(cases_dir, tmp_path):
     """F09 declares `%d.%m.%Y`: a loan whose date is written `01.03.11` is quarantined with a message
-    that quotes the declared format, not the ISO default."""
+    that quotes the declared format, not the ISO default, and says what is wrong with the value."""
     lines = (cases_dir / F09).read_bytes().decode("cp1252").split("\n")
     fields = lines[1].split(";")
     fields[1] = "01.03.11"
@@ -127,8 +127,8 @@ def test_a_date_that_misses_the_declared_format_is_quarantined_naming_that_forma
     parsed = parse_loan_file(tape)
     entry = parsed.quarantine.filter(parsed.quarantine["rule"] == "unparsable_date").row(0, named=True)
     assert (entry["line"], entry["column_name"], entry["raw_value"]) == (2, "issue_date", "01.03.11")
-    assert entry["message"] == ("column issue_date: '01.03.11' is not a date in the column's format '%d.%m.%Y' (as 28.02.1997), "
-                                "or its year is outside 1900-2100")
+    assert entry["message"] == ("column issue_date: '01.03.11' is not a date in the column's format '%d.%m.%Y' (as 28.02.1997): "
+                                "its year is written in two digits (11) where the format reads four")
 
 
 def test_rows_whose_currency_column_names_another_currency_than_the_tapes_are_quarantined(cases_dir, tmp_path):

@@ -198,6 +198,7 @@ def test_a_re_saved_builtin_tape_s_date_message_names_its_format_and_the_mapping
     assert q.select("line", "rule", "raw_value").rows() == [(2, "unparsable_date", row[at])]
     message = q["message"][0]
     assert "format '%d-%b-%y' (as 28-Feb-97)" in message and "ISO 8601" not in message
+    assert "outside 1900-2100" not in message  # its year, 1997, is not the fault
     assert "columns.ApprovalDate.format" in message
 
     with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
@@ -377,3 +378,40 @@ def test_sba_codes_written_as_floats_by_a_pandas_round_trip_are_their_codes(data
     assert parsed.quarantine["message"][0] == (
         "column NewExist: '3.0' is not a value this column's type (new_exist) knows; it reads SBA NewExist codes "
         "1 (existing business), 2 (new) and 0 (undefined), also written 1.0")
+
+
+@pytest.mark.parametrize(("written", "form"), [
+    (lambda d: d.isoformat(), "%Y-%m-%d"),
+    (lambda d: f"{d.isoformat()} 00:00:00", "%Y-%m-%d"),  # a database's DATE exported as a date-time
+    (lambda d: d.strftime("%d-%b-%Y"), "%d-%b-%Y"),  # SAS DATE11., Oracle DD-MON-YYYY
+    (lambda d: d.strftime("%d%b%Y").upper(), "%d%b%Y"),  # SAS DATE9.
+    (lambda d: d.strftime("%Y%m%d"), "%Y%m%d"),  # compact ISO 8601
+])
+def test_lendingclub_months_written_as_full_dates_read_as_their_months(data_dir, tmp_path, written, form):
+    """LendingClub's `Dec-2011` exported by a database or SAS as the month's first day: every loan was
+    quarantined as `unparsable_date`. Four-digit-year forms read (note `lendingclub_dates_written`), a
+    midnight is dropped, January 1970 stays a real month and Jan 1900 a placeholder; a time other than
+    midnight leaves its value unread."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        header, *rows = (line.rstrip("\n") for line in islice(handle, 5))
+    months = [(dt.date(2011, 12, 1), dt.date(1985, 1, 1)), (dt.date(2011, 12, 1), dt.date(1970, 1, 1)),
+              (dt.date(2011, 11, 1), dt.date(1900, 1, 1)), (dt.date(2011, 10, 1), dt.date(2004, 8, 1))]
+    issued = [written(issue) for issue, _ in months]
+    issued[3] = issued[3].split()[0] + " 14:30:00" if " " in issued[3] else issued[3]
+    tape = tmp_path / "lc_export.csv"
+    tape.write_text("\n".join([f"issue_d,earliest_cr_line,{header}"] + [
+        f"{issue},{written(credit)},{row}" for issue, (_, credit), row in zip(issued, months, rows)]) + "\n")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.notes["lendingclub_dates_written"] == {"issue_d": form, "earliest_cr_line": form}
+    timed = " " in issued[0]
+    loaded = [(2, dt.date(2011, 12, 1), dt.date(1985, 1, 1)), (3, dt.date(2011, 12, 1), dt.date(1970, 1, 1))]
+    quarantined = [(4, "earliest_cr_line", "placeholder_date")]
+    if timed:
+        quarantined.append((5, "issue_d", "unparsable_date"))
+        assert parsed.notes["date_time_of_day_dropped"] == {"issue_d": 2, "earliest_cr_line": 2}
+    else:
+        loaded.append((5, dt.date(2011, 10, 1), dt.date(2004, 8, 1)))
+        assert "date_time_of_day_dropped" not in parsed.notes
+    assert parsed.rows.select("_source_line", "origination_date", "earliest_cr_line").rows() == loaded
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == quarantined

@@ -280,11 +280,21 @@ def _sba_resaved(data_dir, tmp_path, name: str, write, keep=lambda dates: True, 
     (lambda d: f"{d.day:02d}/{d.month:02d}/{d.year}", "%d/%m/%Y"),  # UK and most of Europe
     (lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}", "%d.%m.%Y"),  # German
     (lambda d: d.isoformat(), "%Y-%m-%d"),
+    (lambda d: f"{d.isoformat()} 00:00:00", "%Y-%m-%d"),  # a database's DATE exported as a date-time
+    (lambda d: f"{d.month}/{d.day}/{d.year} 0:00", "%m/%d/%Y"),  # Excel's date-time cell saved as CSV
+    (lambda d: f"{d.month}/{d.day}/{d.year} 12:00:00 AM", "%m/%d/%Y"),
+    (lambda d: d.strftime("%d-%b-%Y"), "%d-%b-%Y"),  # SAS DATE11., Oracle DD-MON-YYYY
+    (lambda d: d.strftime("%d%b%Y").upper(), "%d%b%Y"),  # SAS DATE9.
+    (lambda d: d.strftime("%d%b%y").upper(), "%d%b%y"),  # SAS DATE7.
+    (lambda d: f"{d.strftime('%d%b%Y').upper()}:00:00:00", "%d%b%Y"),  # SAS DATETIME20.
+    (lambda d: d.strftime("%Y%m%d"), "%Y%m%d"),  # compact ISO 8601
 ])
 def test_an_sba_tape_re_saved_by_a_spreadsheet_reads_its_dates(data_dir, tmp_path, written, form):
-    """Excel rewrites SBA's `28-Feb-97` in its locale's short date when it re-saves the CSV: every
-    loan was quarantined as `unparsable_date`. The form each column is written in is the one that
-    reads it; month and day first are told by a day past 12 (note `sba_dates_written`)."""
+    """Excel rewrites SBA's `28-Feb-97` in its locale's short date when it re-saves the CSV, and a
+    database, SAS or Oracle export writes it its own way: every loan was quarantined as
+    `unparsable_date`. The form each column is written in is the one that reads it; month and day
+    first are told by a day past 12 (note `sba_dates_written`); a midnight after the date is dropped
+    (note `date_time_of_day_dropped`)."""
     original, resaved = _sba_resaved(data_dir, tmp_path, "sba_resaved.csv", written)
     parsed = parse_loan_file(resaved)
     parsed.reconcile()
@@ -292,6 +302,43 @@ def test_an_sba_tape_re_saved_by_a_spreadsheet_reads_its_dates(data_dir, tmp_pat
     assert parsed.quarantine.height == original.quarantine.height == 0
     assert parsed.rows.select(dates).equals(original.rows.select(dates))
     assert set(parsed.notes["sba_dates_written"].values()) == {form}
+    timed = written(date(1997, 2, 28)) != written(date(1997, 2, 28)).split()[0].split(":")[0]
+    assert parsed.notes.get("date_time_of_day_dropped", {}).get("ApprovalDate") == (40 if timed else None)
+
+
+def test_sba_dates_at_another_time_of_day_or_eight_digits_that_are_no_date_are_not_read(data_dir, tmp_path):
+    """A time other than midnight after an SBA date is no calendar day (23:00 may be a midnight in
+    another zone): the value is quarantined saying so, the rest of its column reads. Eight digits are
+    read as YYYYMMDD only when every value of the column is a date so written: with one that is not
+    (a month 13), none is, and each message names the column's own form. A year written out is read
+    as written, and a year outside 1900-2100 is named in its message."""
+    us = lambda d: f"{d.month}/{d.day}/{d.year} 0:00"  # noqa: E731
+    _, resaved = _sba_resaved(data_dir, tmp_path, "sba_times.csv", us, rows=6)
+    text = resaved.read_text().splitlines()
+    text[1] = text[1].replace("2/28/1997 0:00", "2/28/1997 23:00", 1)
+    text[2] = text[2].replace("5/31/1997 0:00", "5/31/1897 0:00", 1)
+    resaved.write_text("\n".join(text) + "\n")
+    parsed = parse_loan_file(resaved)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "ApprovalDate", "unparsable_date", "2/28/1997 23:00"),
+        (3, "DisbursementDate", "unparsable_date", "5/31/1897 0:00")]
+    first, second = parsed.quarantine["message"].to_list()
+    assert "holds a time of day other than midnight" in first and "columns.ApprovalDate.format" in first
+    assert second == ("column DisbursementDate: '5/31/1897 0:00' is a date in the column's format '%m/%d/%Y' (as "
+                      "02/28/1997) whose year, 1897, is outside 1900-2100 (a mistyped year?)")
+    assert parsed.rows.height == 4 and parsed.notes["date_time_of_day_dropped"] == {"ApprovalDate": 4, "DisbursementDate": 4}
+
+    _, compact = _sba_resaved(data_dir, tmp_path, "sba_compact.csv", lambda d: d.strftime("%Y%m%d"), rows=6)
+    text = compact.read_text().splitlines()
+    text[3] = text[3].replace(",19971231,", ",19971331,", 1)
+    compact.write_text("\n".join(text) + "\n")
+    parsed = parse_loan_file(compact)
+    parsed.reconcile()
+    assert parsed.quarantine.filter(pl.col("column_name") == "DisbursementDate").height == 6
+    assert parsed.notes["sba_dates_written"] == {"ApprovalDate": "%Y%m%d"}
+    assert "is not a date in the column's format '%d-%b-%y' (as 28-Feb-97)" in parsed.quarantine.filter(
+        pl.col("column_name") == "DisbursementDate")["message"][0]
 
 
 def test_re_saved_sba_dates_whose_order_only_the_fiscal_year_tells_or_nothing_tells(data_dir, tmp_path):
