@@ -1946,8 +1946,8 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     removed first (`'5000` -> `5000`, `="02134"` -> `02134`: the two ways to keep a ZIP's leading
     zeros or a number as text in Excel; not in a workbook or Parquet tape, whose text cells never
     carry them), and a zip's, an integer code's or a date's `.0` that a float column added
-    (`47711.0`, a pandas round trip; codes: INTEGER_CODE_TARGETS; dates: a format of digits only,
-    `%Y%m%d`, `20110202.0`). A column feeding several targets takes the markers of all of them.
+    (`47711.0`, a pandas round trip; codes: INTEGER_CODE_TARGETS; SBA's fiscal year, `1997.0`; dates:
+    a format of digits only, `%Y%m%d`, `20110202.0`). A column feeding several targets takes the markers of all of them.
 
     Returns the frame and notes: `null_token_values`, `text_marker_removed`, `excel_formula_unwrapped`,
     `zip_float_tail_removed` and `float_tail_removed`, each {source column: values}; a column
@@ -1956,6 +1956,8 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     unmark: set[str] = set()  # columns whose values may carry Excel's text marker or text formula
     zips: set[str] = set()
     codes = {spec.source for spec in specs if spec.kind == "text" and spec.target in INTEGER_CODE_TARGETS}
+    # SBA's ApprovalFY through a float column (an SBA tape with a missing fiscal year: 1997.0)
+    codes |= {spec.source for spec in specs if spec.kind == "fiscal_year"}
     # a date written as a number (%Y%m%d: 20110202) that a float column turned into 20110202.0
     codes |= {spec.source for spec in specs if spec.kind == "date" and spec.fmt and re.fullmatch(r"(?:%[Ymdy])+", spec.fmt)}
     for spec in specs:
@@ -2379,7 +2381,7 @@ KIND_VALUES = {
     "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs'",
     "emp_length": "LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a'",
     "zip3": "a ZIP (86001, 86001-1234) or a zip3 (860xx, 860)",
-    "fiscal_year": "a year, 1976, or SBA's 1976A",
+    "fiscal_year": "a year, 1976 (also written 1976.0), or SBA's 1976A",
 }
 """What each column type reads, named in an `unparsable_value` quarantine message."""
 

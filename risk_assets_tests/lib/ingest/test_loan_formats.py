@@ -242,6 +242,32 @@ def test_sba_two_digit_years_and_fiscal_suffix(tmp_path):
     assert parsed.quarantine.select("line", "column_name", "rule").row(0) == (4, "GrAppv", "unparsable_number")
 
 
+def test_an_sba_fiscal_year_written_as_a_float_is_its_year(data_dir, tmp_path):
+    """pandas writes an integer column that holds a missing value as floats: ApprovalFY `1997.0`
+    quarantined every loan while NoEmp `4.0` and NAICS `451120.0` read as their codes. It is the
+    year 1997 now (note `float_tail_removed`); `1997.5` is no year."""
+    import csv
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(islice(reader, 6))
+    fiscal = header.index("ApprovalFY")
+    years = [int(row[fiscal]) for row in rows]
+    for row in rows:
+        row[fiscal] += ".0"
+    rows[5][fiscal] = f"{years[5]}.5"
+    tape = tmp_path / "sba_pandas.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows["vintage"].to_list() == years[:5] == [1997] * 5
+    assert parsed.notes["float_tail_removed"] == {"ApprovalFY": 5}
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (7, "ApprovalFY", "unparsable_value", "1997.5")]
+
+
 def _sba_resaved(data_dir, tmp_path, name: str, write, keep=lambda dates: True, rows: int = 40):
     """The first real SBA loans whose dates pass `keep`, with the three dates written by `write`
     (a date -> text), as a spreadsheet writes them when it re-saves the CSV; (original, re-saved)."""
