@@ -1196,6 +1196,18 @@ def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     return pl.when(well_placed).then(text)
 
 
+EMP_LENGTH_NUMBER = r"^(\d{1,2})(?:\.0+)?$"
+"""An employment length written as a whole number of years (`10`, `0`, `3`, or a float's `10.0`): a
+LendingClub export cleaned for modelling, `'10+ years'` -> 10, `'< 1 year'` -> 0, `'n/a'` -> empty
+(a NULL). Read as years up to EMP_LENGTH_MAX_YEARS (counted in notes `emp_length_numbers_read`).
+LendingClub caps the column at 10 (`10+ years`), so a model trained on its loans sees 10 for ten years
+or more, and a 10 written as a number means the same; a larger number, which LendingClub never
+writes, is read as written."""
+EMP_LENGTH_MAX_YEARS = 60
+"""Longest employment length read, in years: the bound of the value rule `emp_length_range` (quality
+suites); a larger number is no employment length (unparsable_value)."""
+
+
 RuleOf = Callable[[pl.Expr], pl.Expr]
 """Given the parsed value column, the rule it breaks (Utf8) or NULL."""
 
@@ -1257,9 +1269,11 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         return flag, failed("unparsable_value")
     if kind == "emp_length":
         lower = s.str.to_lowercase()
+        number = lower.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Float64)
         years = (
             pl.when(lower.str.contains(r"^<\s*1\s+years?$")).then(pl.lit(0.0))
             .when(lower.str.contains(r"^\d+\+?\s+years?$")).then(lower.str.extract(r"^(\d+)", 1).cast(pl.Float64))
+            .when(number <= EMP_LENGTH_MAX_YEARS).then(number)
         )
         said_unknown = lower == "n/a"  # the source says unknown: NULL, counted in the notes
         return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
@@ -1862,8 +1876,11 @@ def _typed_parse(
         notes["snapshot_date_from_as_of"] = rows.height
 
     if "emp_length_years" in target_source:
-        na = pl.col(_src(target_source["emp_length_years"])).str.to_lowercase() == "n/a"
-        notes["emp_length_na"] = frame.filter(na).height
+        written = pl.col(_src(target_source["emp_length_years"]))
+        notes["emp_length_na"] = frame.filter(written.str.to_lowercase() == "n/a").height
+        numbers = loaded.filter(written.str.contains(EMP_LENGTH_NUMBER)).height
+        if numbers and any(s.kind == "emp_length" for s in specs if s.target == "emp_length_years"):
+            notes["emp_length_numbers_read"] = numbers  # a cleaned export, 10 standing for 10+ years
     timed = {spec.source: n for spec in specs if spec.kind == "date" and not mapping.builtin
              and (spec.fmt is None or (spec.fmt not in EPOCH_FORMATS and spec.fmt != QUARTER_FORMAT
                                        and not _has_time_codes(spec.fmt)))
@@ -2379,7 +2396,8 @@ KIND_VALUES = {
     "flag": "a flag: 1 or 0 in any number format, Y/N, yes/no or true/false",
     "term": "a term in whole months: 36, 36.0 or '36 months'",
     "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs'",
-    "emp_length": "LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a'",
+    "emp_length": ("LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a', or a whole "
+                   "number of years 0-60 (10 for '10+ years')"),
     "zip3": "a ZIP (86001, 86001-1234) or a zip3 (860xx, 860)",
     "fiscal_year": "a year, 1976 (also written 1976.0), or SBA's 1976A",
 }

@@ -148,6 +148,34 @@ def test_lendingclub_real_sample(data_dir):
     assert parsed.rows["_source_line"][-1] == 39_787
 
 
+def test_a_cleaned_lendingclub_export_s_numeric_employment_lengths_are_years(data_dir, tmp_path):
+    """A LendingClub export cleaned for modelling writes emp_length as a number (`10` for `10+ years`,
+    `0` for `< 1 year`, empty for `n/a`): every loan was quarantined. Whole numbers 0-60 are years
+    (note `emp_length_numbers_read`), the loans reading as the download does; `2.5` and `61` are no
+    employment length."""
+    import csv
+
+    source = data_dir / "loans" / "lendingclub_2007_2011.csv"
+    with open(source, encoding="utf-8", newline="") as handle:
+        header, *rows = list(islice(csv.reader(handle), 201))  # the first n/a is line 170
+    at = header.index("emp_length")
+    written = {"10+ years": "10", "< 1 year": "0", "n/a": ""}
+    assert {row[at] for row in rows} >= {"10+ years", "< 1 year", "n/a", "3 years"}
+    cleaned = [[*row[:at], written.get(row[at], row[at].split()[0]), *row[at + 1:]] for row in rows]
+    original, tape = tmp_path / "lc.csv", tmp_path / "lc_cleaned.csv"
+    for path, body in ((original, rows), (tape, cleaned + [[*rows[0][:at], "2.5", *rows[0][at + 1:]],
+                                                              [*rows[0][:at], "61", *rows[0][at + 1:]]])):
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([header, *body])
+    plain, parsed = parse_loan_file(original), parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.head(200)["emp_length_years"].to_list() == plain.rows["emp_length_years"].to_list()
+    assert plain.rows["emp_length_years"].null_count() == plain.notes["emp_length_na"] >= 1
+    assert parsed.notes["emp_length_numbers_read"] == 200 - plain.notes["emp_length_na"]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
+        (202, "unparsable_value", "2.5"), (203, "unparsable_value", "61")]
+
+
 def test_sba_subset(data_dir, tmp_path):
     subset = tmp_path / "sba_subset.bin"  # gzip recognised by magic bytes, not by the name
     with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt") as src:
