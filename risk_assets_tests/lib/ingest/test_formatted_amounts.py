@@ -1,6 +1,8 @@
 """A LendingClub file opened in Excel and saved again with the amount columns formatted as
 Currency or Accounting (`" $ 5,000.00 "`, and `" $ -   "` for a zero): the same loans, the same
-amounts, as the plain download; an amount marked with another currency is no USD amount."""
+amounts, as the plain download; an amount marked with another currency is no USD amount. Numbers as
+other exports write them: digits grouped by an apostrophe or a space of any width, a minus after the
+digits, and the forms no dialect of the file reads, whose message names the form."""
 
 from __future__ import annotations
 
@@ -104,3 +106,60 @@ def test_a_negative_revolving_balance_in_accounting_format_is_quarantined_at_lan
     assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
         (2, "revol_bal", "negative_amount", " $ (13,648.00)")]
     assert parsed.rows.get_column("revol_bal").to_list() == [1687.0, 2956.0]
+
+
+@pytest.mark.parametrize(("mark", "name"), [
+    ("'", "apostrophe"), ("\u2019", "apostrophe"),  # Swiss, typed and typeset
+    (" ", "space"), ("\u00a0", "space"), ("\u202f", "space"), ("\u2009", "space"),  # French, Nordic, SI
+])
+def test_incomes_grouped_by_an_apostrophe_or_a_space_in_threes_read_as_the_download(lc_rows, tmp_path, mark, name):
+    """`24'000.00` (Swiss) and `24 000` with a space of any width (French and Nordic locales, SI
+    typesetting) are one number in any dialect: no locale writes those marks as a decimal mark. Such
+    incomes were quarantined; grouped in threes throughout they read as the plain download does
+    (note `digit_grouping_read`); grouped otherwise they stay unparsable, and the message says so."""
+    header = lc_rows[0]
+    income = header.index("annual_inc")
+    plain = parse_loan_file(_write(tmp_path / "plain.csv", lc_rows))
+    grouped = [header] + [[*row[:income], f"{float(row[income]):,.2f}".replace(",", mark), *row[income + 1:]]
+                          for row in lc_rows[1:]]
+    assert grouped[1][income] == f"24{mark}000.00"
+    grouped[2][income] = f"30{mark}00{mark}0"  # line 3: groups of two and one
+    parsed = parse_loan_file(_write(tmp_path / "lc_grouped.csv", grouped))
+    parsed.reconcile()
+    assert parsed.rows["annual_income"].to_list() == plain.rows.filter(
+        plain.rows["_source_line"] != 3)["annual_income"].to_list()
+    assert parsed.notes["digit_grouping_read"] == {"annual_inc": {name: 59}}
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(3, "unparsable_number", f"30{mark}00{mark}0")]
+    said, example = {"apostrophe": ("an apostrophe", "24'000.00"), "space": ("a space", "24 000")}[name]
+    assert parsed.quarantine["message"][0].endswith(
+        f"it groups its digits with {said} but not in threes ({example} is read): a value whose digits are grouped "
+        "otherwise is no number any dialect declares")
+
+
+def test_a_minus_after_the_digits_is_a_minus_and_a_number_no_dialect_reads_names_its_form(lc_rows, tmp_path):
+    """SAP and COBOL's edited numbers write a negative `13648-`: it was quarantined as unparsable, no
+    form named. It reads as minus 13,648 (note `trailing_minus_read`), a revolving balance then below
+    zero (`negative_amount`). A number the file's dialect cannot read names what it looks like and
+    the mapping's dialect key that reads it: lakh grouping, a decimal comma, points as thousands."""
+    header = lc_rows[0]
+    at = {name: i for i, name in enumerate(header)}
+    rows = [header] + [row[:] for row in lc_rows[1:6]]
+    rows[1][at["revol_bal"]] += "-"
+    rows[2][at["annual_inc"]] = "1,23,456"
+    rows[3][at["annual_inc"]] = "12.252,00"
+    rows[4][at["annual_inc"]] = "1.049.000"
+    parsed = parse_loan_file(_write(tmp_path / "lc_forms.csv", rows))
+    parsed.reconcile()
+    assert parsed.notes["trailing_minus_read"] == {"revol_bal": 1}
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "revol_bal", "negative_amount", "13648-"), (3, "annual_inc", "unparsable_number", "1,23,456"),
+        (4, "annual_inc", "unparsable_number", "12.252,00"), (5, "annual_inc", "unparsable_number", "1.049.000")]
+    hints = [message.split("; ", 1)[1] for message in parsed.quarantine["message"][1:]]
+    assert hints == [
+        "it is grouped in lakhs and crores (1,23,456): an Indian lender's tape declares its mapping's dialect "
+        "\"grouping\": \"indian\"",
+        "it has a decimal comma (13,64 or 1.234,56): a tape written so declares its mapping's dialect "
+        "\"decimal\": \",\" (with its \"thousands\")",
+        "it groups thousands with points (1.234.567): a tape written so declares its mapping's dialect "
+        "\"thousands\": \".\", \"decimal\": \",\""]
+    assert parsed.rows.select("_source_line", "revol_bal").rows() == [(6, float(lc_rows[5][at["revol_bal"]]))]

@@ -656,7 +656,8 @@ def test_a_reporting_quarter_reads_with_the_quarter_format(bank_tape):
 def test_the_unicode_minus_sign_of_nordic_locales_is_a_minus(tmp_path):
     """Java and ICU write negative numbers for Swedish, Finnish and Norwegian with U+2212 (−180,00),
     not '-': it was quarantined as unparsable with no hint. It is a minus: the amount is then judged
-    as '-180,00' is (no loan amount is negative); a sign after the digits is still unparsable."""
+    as '-180,00' is (no loan amount is negative), and so is one after the digits (18−, as SAP writes
+    '-' there)."""
     tape = tmp_path / "sv_2024.csv"
     tape.write_text("ref;amount\nS1;\u2212180,00\nS2;-180,00\nS3;12\u00a0000,50\nS4;18\u2212\n", encoding="utf-8")
     (tmp_path / "sv_2024.csv.mapping.json").write_text(json.dumps({
@@ -666,7 +667,7 @@ def test_the_unicode_minus_sign_of_nordic_locales_is_a_minus(tmp_path):
     parsed.reconcile()
     assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("S3", 12000.5)]
     assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
-        (2, "non_positive_amount", "\u2212180,00"), (3, "non_positive_amount", "-180,00"), (5, "unparsable_number", "18\u2212")]
+        (2, "non_positive_amount", "\u2212180,00"), (3, "non_positive_amount", "-180,00"), (5, "non_positive_amount", "18\u2212")]
 
 
 @pytest.mark.parametrize("declared", [None, "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%fZ"])
