@@ -39,6 +39,18 @@ AS_OF = "_as_of"
 LENDINGCLUB_TERMS = [36, 60]
 """LendingClub offered 36- and 60-month loans only (LCDataDictionary, `term`)."""
 
+SBA_7A_MAX_LOAN = 5_000_000
+"""Largest SBA 7(a) loan, USD (SBA SOP 50 10: $5,000,000 since the Small Business Jobs Act of 2010,
+$2,000,000 before). The SBA national file's largest gross approval is $5,472,000 (one loan above the
+cap, 40 at it, of 899,164)."""
+
+SBA_AMOUNT_CEILING = 2 * SBA_7A_MAX_LOAN
+"""Largest SBA gross approval the value rules accept, USD: twice the 7(a) maximum, far above any loan
+of the national file, so a loan above it is a unit error (an amount written in cents, 28,700,000 for
+$287,000.00), not a large loan. An amount in cents of a loan up to $100,000 stays below it: the rule
+catches such a tape by its larger loans. DisbursementGross has no ceiling: the national file disburses
+up to $11,446,325 on one loan."""
+
 NEWS_LABELS = ["negative", "neutral", "positive"]
 TEXT_FIELDS = ["body", "headline", "headline+body", "sentence"]
 
@@ -52,9 +64,10 @@ STAGED_LOAN_EXTRA = (
 STAGED_NEWS_EXTRA = (Column("duplicate_count", "BIGINT", ""),)
 
 
-def _between(name: str, column: str, low: float | None, high: float | None, why: str, **extra: object) -> Rule:
+def _between(name: str, column: str, low: float | None, high: float | None, why: str,
+             portfolio: str | tuple[str, ...] | None = None, **extra: object) -> Rule:
     kwargs: dict[str, object] = {"column": column, "min_value": low, "max_value": high, **extra}
-    return Rule(name, "ExpectColumnValuesToBeBetween", kwargs, why=why)
+    return Rule(name, "ExpectColumnValuesToBeBetween", kwargs, portfolio, why)
 
 
 BUILTIN_PORTFOLIOS = ("lendingclub", "sba")
@@ -138,6 +151,9 @@ def loan_value_rules() -> list[Rule]:
                       "jobs_created", "jobs_retained")
         ],
         _between("gross_approved_positive", "gross_approved", 0, None, "USD > 0", strict_min=True),
+        _between("gross_approved_within_sba_ceiling", "gross_approved", None, SBA_AMOUNT_CEILING,
+                 "USD; at most twice the SBA 7(a) maximum of $5,000,000 (SBA SOP 50 10): above it an amount "
+                 "in cents?", portfolio="sba"),
         _between("sba_approved_non_negative", "sba_approved", 0, None, "USD >= 0"),
         _between("disbursement_gross_non_negative", "disbursement_gross", 0, None,
                  "USD >= 0; 0 for a loan not disbursed (196 loans of the SBA national file)"),

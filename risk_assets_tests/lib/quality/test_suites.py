@@ -69,6 +69,23 @@ def test_every_sba_amount_has_a_rule_and_the_real_rows_pass(tmp_path, data_dir):
     ]
 
 
+def test_an_sba_amount_far_above_the_7a_maximum_is_a_unit_error(tmp_path, data_dir):
+    """An SBA tape whose amounts are written in cents (28,700,000 for $287,000.00) loaded at a hundred
+    times their size. A gross approval above twice the 7(a) maximum of $5,000,000 fails the check
+    (the national file's largest is $5,472,000); a lender's own book is not held to SBA's program."""
+    sba = sba_sample(data_dir / "loans" / "sba_national.csv.gz", 200, tmp_path)
+    assert sba["gross_approved"].max() <= 5_000_000
+    in_cents = sba.copy()
+    in_cents[["loan_amount", "gross_approved", "sba_approved"]] *= 100
+    outcome = _values(lake_with(tmp_path / "lake.duckdb", loans=[in_cents]))
+    failed = outcome.failures[outcome.failures["rule"] == "gross_approved_within_sba_ceiling"]
+    assert failed["line"].tolist() == (sba.loc[sba["gross_approved"] > 100_000, "_source_line"]).tolist()
+    assert len(failed) == 51 and failed["raw_value"].iloc[0] == "28700000.0"  # line 4: $287,000.00
+    own = in_cents.assign(portfolio="acme_sba", loan_key="acme_sba:" + in_cents["source_loan_id"])
+    outcome = _values(lake_with(tmp_path / "own.duckdb", loans=[own]))
+    assert "gross_approved_within_sba_ceiling" not in set(outcome.failures["rule"])
+
+
 def test_f11_implausible_rows_are_quarantined_with_their_rule(tmp_path, cases_dir):
     lake = lake_with(tmp_path / "lake.duckdb", loans=[loan_rows(cases_dir / "F11_loans_asof_2024-06-30_implausible.csv")])
     outcome = _values(lake)
