@@ -96,6 +96,7 @@ from risk_assets.lib.ingest.mappings import (
     HEADERLESS_COLUMN,
     LENDINGCLUB_STATUS,
     TARGET_SQL_TYPES,
+    UNIT_TARGETS,
     EPOCH_FORMATS,
     QUARTER_FORMAT,
     UNIX_EPOCH,
@@ -1165,14 +1166,19 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
 GROUPING_MARKS = {"apostrophe": "'\u2019", "space": " \u00a0\u202f\u2009"}
 """Digit-grouping marks that no locale writes as a decimal mark, by name: the Swiss apostrophe
 (typed ' or typeset U+2019: 24'000.00) and the spaces of French, Nordic and SI typesetting (space,
-no-break space U+00A0, narrow no-break space U+202F, thin space U+2009: 24 000). A value grouped
+no-break space U+00A0, narrow no-break space U+202F, thin space U+2009: 24 000). An amount grouped
 with one in threes throughout (`_grouped_by`) is one number in any dialect, so it is read whatever
-thousands separator the dialect declares (notes `digit_grouping_read`); one grouped otherwise is not."""
+thousands separator the dialect declares (notes `digit_grouping_read`); one grouped otherwise is not.
+Only in money columns: in a count or a rate, `3 100` is as likely two values run together (3 and
+100) as three thousand one hundred, and a wrong count passes every value rule, so there only the
+dialect's own separator groups."""
 
 TRAILING_MINUS = r"^(\d[\d.,'\u2019\u00a0\u202f\u2009 ]*)[-\u2212]$"
 """A number with its minus sign after the digits (`13648-`, `1,234.56-`): the sign convention of SAP
 and of COBOL's and mainframes' edited numbers (PIC 9(7).99-). Read as the number with the sign before
-it (notes `trailing_minus_read`); its digits are then judged as any number's."""
+it (notes `trailing_minus_read`); its digits are then judged as any number's. Only in money
+columns, where those systems write it: in a count or a rate, `10-` is as likely a range cut short,
+and stays unparsable."""
 
 
 def _grouped_by(marks: str, decimal: str) -> str:
@@ -1192,14 +1198,24 @@ def _other_groupings(dialect: Dialect) -> dict[str, str]:
             if dialect.thousands not in marks}
 
 
-def _sign_first(s: pl.Expr) -> pl.Expr:
+def _sign_first(s: pl.Expr, amount: bool = False) -> pl.Expr:
     """Number text with its minus sign before the digits: a leading U+2212, the minus sign Java and ICU
-    write for Swedish, Finnish and Norwegian numbers (−180,00), as '-'; a minus after the digits
-    (TRAILING_MINUS: 13648-) moved before them."""
-    return s.str.replace("^\u2212", "-").str.replace(TRAILING_MINUS, "-$1")
+    write for Swedish, Finnish and Norwegian numbers (−180,00), as '-'; for an `amount` (a money
+    column's value), a minus after the digits (TRAILING_MINUS: 13648-) moved before them."""
+    s = s.str.replace("^\u2212", "-")
+    return s.str.replace(TRAILING_MINUS, "-$1") if amount else s
 
 
-def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
+def _is_amount(spec: FieldSpec) -> bool:
+    """Whether a column's values are amounts of money, read in the forms accounting systems write
+    (a minus after the digits, GROUPING_MARKS in any dialect): a money type, or a number filling one
+    of the columns kept in the row's currency (UNIT_TARGETS['money_minor']: loan_amount, income,
+    balances). A count or a rate is not."""
+    return spec.kind in ("money", "money_minor") or (
+        spec.kind == "number" and spec.target in UNIT_TARGETS["money_minor"])
+
+
+def _number_text(s: pl.Expr, dialect: Dialect, amount: bool = False) -> pl.Expr:
     """Text of a number in the dialect -> text Python/polars can cast (thousands removed, '.' decimal),
     or NULL when a thousands separator sits where it cannot group thousands ('13,64', '9,4', '1,0'
     and '0,837' with ',' thousands; '950.5' and '60000.50' with '.' thousands), or a decimal-comma number holds
@@ -1207,12 +1223,14 @@ def _number_text(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     another number, so the value fails as unparsable_number instead. Thousands "'" (Swiss) also
     matches the typographic apostrophe U+2019 (1’234.50); grouping "indian" reads the lakh and crore
     groups (12,34,567.50: two digits per group above the last three) and refuses three-digit groups
-    there (1,234,567 is no Indian number). A leading minus sign U+2212 is a minus, and so is one
-    after the digits (`_sign_first`); a value grouped in threes by an apostrophe or a space of any
-    width is read in any dialect that groups thousands (`_other_groupings`)."""
-    s = _sign_first(s)
+    there (1,234,567 is no Indian number). A leading minus sign U+2212 is a minus. An `amount` (a
+    money column's value) is read in the forms accounting systems write whatever the dialect: a
+    minus after the digits (`_sign_first`), and digits grouped in threes by an apostrophe or a space
+    of any width, in a dialect that groups thousands (`_other_groupings`); a count or a rate is read
+    in the dialect's own marks only."""
+    s = _sign_first(s, amount)
     read = _read_in_dialect(s, dialect)
-    if not (other := _other_groupings(dialect)):
+    if not amount or not (other := _other_groupings(dialect)):
         return read
     marks = "".join(GROUPING_MARKS[name] for name in other)
     regrouped = pl.when(s.str.contains("|".join(other.values()))).then(s.str.replace_all(f"[{marks}]", ""))
@@ -1246,16 +1264,16 @@ def _read_in_dialect(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     return pl.when(well_placed).then(text)
 
 
-EMP_LENGTH_NUMBER = r"^(\d{1,2})(?:\.0+)?$"
-"""An employment length written as a whole number of years (`10`, `0`, `3`, or a float's `10.0`): a
+EMP_LENGTH_NUMBER = r"^(\d{1,3})(?:\.0+)?$"
+"""An employment length written as a whole number (`10`, `0`, `3`, or a float's `10.0`): a
 LendingClub export cleaned for modelling, `'10+ years'` -> 10, `'< 1 year'` -> 0, `'n/a'` -> empty
-(a NULL). Read as years up to EMP_LENGTH_MAX_YEARS (counted in notes `emp_length_numbers_read`).
-LendingClub caps the column at 10 (`10+ years`), so a model trained on its loans sees 10 for ten years
-or more, and a 10 written as a number means the same; a larger number, which LendingClub never
-writes, is read as written."""
-EMP_LENGTH_MAX_YEARS = 60
-"""Longest employment length read, in years: the bound of the value rule `emp_length_range` (quality
-suites); a larger number is no employment length (unparsable_value)."""
+(a NULL). Read as years where every such number of the column lies on LendingClub's scale, 0 to
+EMP_LENGTH_SCALE_YEARS (`_emp_length`; counted in notes `emp_length_numbers_read`)."""
+EMP_LENGTH_SCALE_YEARS = 10
+"""LendingClub's employment length runs 0-10 years, 10 standing for ten years or more (`10+ years`;
+LendingClub's data dictionary: "Possible values are between 0 and 10 where 0 means less than one
+year and 10 means ten or more years"). A column of numbers that runs past it is on another scale
+(months: 12, 24, 36, 120) or uncapped, and its numbers are not read as years."""
 
 
 def _numeric_text(kind: str, s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
@@ -1289,9 +1307,21 @@ else what would be read. `indian` applies where the dialect does not group so, `
 `point_thousands` where its decimal mark is a point."""
 
 
-def _number_form_hint(raw: pl.Expr, dialect: Dialect) -> pl.Expr:
+AMOUNT_ONLY_HINTS = (
+    ("trailing_minus", TRAILING_MINUS,
+     "a minus after the digits is read in money columns only: in a count or a rate, '10-' may be a range cut short"),
+    ("grouped", r"^[+-]?[1-9]\d{0,2}(?:['\u2019\u00a0\u202f\u2009 ]\d{3})+(?:[.,]\d+)?$",
+     "digits grouped by a space or an apostrophe are read in money columns only: in a count or a rate, '3 100' "
+     "may be two values run together; a tape that groups so declares its mapping's dialect \"thousands\""),
+)
+"""(form, pattern, what to say) of the forms read in money columns only (GROUPING_MARKS,
+TRAILING_MINUS), named in the unparsable_number message of a count or a rate written so."""
+
+
+def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool = True) -> pl.Expr:
     """What an unparsable number's text (`raw`, as written) looks like and the mapping's dialect key
-    that reads it (NUMBER_FORM_HINTS), or NULL when it is none of those forms."""
+    that reads it (NUMBER_FORM_HINTS; for a count or a rate, not an `amount`, AMOUNT_ONLY_HINTS
+    first), or NULL when it is none of those forms."""
     core = raw.str.extract(r"(\d(?:[\d.,'\u2019\u00a0\u202f\u2009 ]*\d)?)", 1)
     hint = pl.lit(None, pl.Utf8)
     for form, pattern, said in reversed(NUMBER_FORM_HINTS):
@@ -1299,7 +1329,38 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect) -> pl.Expr:
                 form in ("decimal_comma", "point_thousands") and dialect.decimal != "."):
             continue
         hint = pl.when(core.str.contains(pattern)).then(pl.lit(said)).otherwise(hint)
+    if not amount:
+        bare = raw.str.strip_chars().str.strip_suffix("%").str.strip_chars()
+        for form, pattern, said in reversed(AMOUNT_ONLY_HINTS):
+            hint = pl.when(bare.str.contains(pattern)).then(pl.lit(said)).otherwise(hint)
     return hint
+
+
+def emp_length_numbers_are_years(column: pl.Series) -> bool:
+    """Whether the whole numbers an employment-length column writes (EMP_LENGTH_NUMBER) are years on
+    LendingClub's 0-10 scale: True when every one of them is at most EMP_LENGTH_SCALE_YEARS (or the
+    column writes none). A column of months (0, 12, 24, ... 120) or of uncapped years is judged as a
+    whole: its 0 and 6 would read as years as well as any, so none of its numbers is read."""
+    numbers = column.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Int64).drop_nulls()
+    return numbers.is_empty() or numbers.max() <= EMP_LENGTH_SCALE_YEARS
+
+
+def _emp_length(s: pl.Expr, numbers_are_years: bool) -> tuple[pl.Expr, RuleOf]:
+    """(years, rule) of LendingClub's employment length: '< 1 year' -> 0, '1 year' to '10+ years' ->
+    1-10, 'n/a' -> NULL (the source says unknown); a whole number (EMP_LENGTH_NUMBER) -> that many
+    years where `numbers_are_years` (`emp_length_numbers_are_years` of the column), else
+    unparsable_value, as any other text is."""
+    lower = s.str.to_lowercase()
+    years = (
+        pl.when(lower.str.contains(r"^<\s*1\s+years?$")).then(pl.lit(0.0))
+        .when(lower.str.contains(r"^\d+\+?\s+years?$")).then(lower.str.extract(r"^(\d+)", 1).cast(pl.Float64))
+    )
+    if numbers_are_years:
+        years = years.when(lower.str.contains(EMP_LENGTH_NUMBER)).then(
+            lower.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Float64))
+    said_unknown = lower == "n/a"  # the source says unknown: NULL, counted in the notes
+    present = s != ""
+    return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
 
 
 RuleOf = Callable[[pl.Expr], pl.Expr]
@@ -1324,7 +1385,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         return pl.when(present).then(s), lambda v: pl.lit(None, pl.Utf8)
     if kind in ("number", "money", "money_minor", "percent", "fraction", "basis_points"):
         text, foreign = _numeric_text(kind, s, currency)
-        number = _number_text(text, dialect).cast(pl.Float64, strict=False)
+        amount = _is_amount(spec)
+        number = _number_text(text, dialect, amount).cast(pl.Float64, strict=False)
         if kind == "money_minor":
             number = number / 10 ** minor_unit_digits(currency)
         if kind in _RATE_DIVISOR:
@@ -1336,7 +1398,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         value = pl.when(~foreign).then(number.fill_nan(None))
         # in a decimal-comma dialect one '.ddd' group may be an English decimal ('1.250'); two
         # cannot ('1.250.000' is 1,250,000)
-        ambiguous = (_sign_first(text).str.contains(r"^-?\d{1,3}\.\d{3}$")
+        ambiguous = (_sign_first(text, amount).str.contains(r"^-?\d{1,3}\.\d{3}$")
                      if dialect.decimal == "," and dialect.thousands == "." and not dialect.single_group_is_thousands
                      else pl.lit(False))
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
@@ -1358,15 +1420,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                            pl.when(number.is_in([0.0, 1.0])).then(number.cast(pl.Int64)))
         return flag, failed("unparsable_value")
     if kind == "emp_length":
-        lower = s.str.to_lowercase()
-        number = lower.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Float64)
-        years = (
-            pl.when(lower.str.contains(r"^<\s*1\s+years?$")).then(pl.lit(0.0))
-            .when(lower.str.contains(r"^\d+\+?\s+years?$")).then(lower.str.extract(r"^(\d+)", 1).cast(pl.Float64))
-            .when(number <= EMP_LENGTH_MAX_YEARS).then(number)
-        )
-        said_unknown = lower == "n/a"  # the source says unknown: NULL, counted in the notes
-        return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
+        return _emp_length(s, numbers_are_years=False)
     if kind == "zip3":
         return _zip3(s, "zip3")
     if kind == "new_exist":
@@ -1580,11 +1634,13 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     ORDER_NEARBY_CONTRADICTIONS among the rows around the value: a small block joined), and the
     value reads both ways as two different days (`02/07/2006`: 7 February or 2 July?). Those
     would load with day and month swapped; they are quarantined as date_order_in_doubt. False for a
-    format without both %d and %m, and wherever the column bears its format out (a mistyped day
+    format without both %d and %m, for one that starts with the year (`%Y-%m-%d`, `%Y%m%d`: ISO
+    8601's order, which no system writes with day and month swapped, so `20111301` is a typo, not
+    a 13 January), and wherever the column bears its format out (a mistyped day
     or two among many month-first ones stay unparsable_date alone). `read`: the values as `fmt` reads them, a
     placeholder date (1900-01-01) included, so that it counts as read, not as a contradiction;
     `value`: the values that load."""
-    if "%d" not in fmt or "%m" not in fmt:
+    if "%d" not in fmt or "%m" not in fmt or fmt.startswith("%Y"):  # year first: ISO 8601's order, never swapped
         return pl.lit(False)
     swapped = _strptime(s, fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m"))
     if (width := _fixed_width(fmt)) is not None:  # read as strictly as the declared format is
@@ -1878,6 +1934,9 @@ def _typed_parse(
         if spec.source in month_forms:  # LendingClub's months, in the form the file writes them
             text = pl.col(_src(spec.source))
             value, rule = _date(text, month_forms[spec.source], text != "", as_of or date.today(), builtin_months=True)
+        elif spec.kind == "emp_length":  # whether '6' is six years depends on the rest of the column
+            value, rule = _emp_length(pl.col(_src(spec.source)), emp_length_numbers_are_years(
+                frame.get_column(_src(spec.source))))
         elif spec.kind == "zip3":  # whether '501' is zip3 501 or ZIP 00501 depends on the rest of the column
             value, rule = _zip3(pl.col(_src(spec.source)), zip_holds.setdefault(
                 spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
@@ -1922,8 +1981,8 @@ def _typed_parse(
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
             if exact and (n_exact := frame.select(bare.is_in(exact).sum()).item()):
                 notes.setdefault("sci_notation_read_exact", {})[source] = n_exact
-        if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:  # forms read beyond the dialect's own
-            text = _sign_first(_numeric_text(spec.kind, pl.col(_src(source)), mapping.currency)[0])
+        if _is_amount(spec) and not mapping.typed_source:  # forms read beyond the dialect's own
+            text = _sign_first(_numeric_text(spec.kind, pl.col(_src(source)), mapping.currency)[0], amount=True)
             read = pl.col(spec.target).is_not_null()
             groupings = _other_groupings(mapping.dialect)
             counts = frame.select((_numeric_text(spec.kind, pl.col(_src(source)), mapping.currency)[0]
@@ -2501,7 +2560,8 @@ KIND_VALUES = {
     "term": "a term in whole months: 36, 36.0 or '36 months'",
     "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs'",
     "emp_length": ("LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a', or a whole "
-                   "number of years 0-60 (10 for '10+ years')"),
+                   "number of years 0-10 (10 for '10+ years') in a column whose numbers all lie in 0-10 (one "
+                   "that runs past 10 is months or uncapped years, and none of its numbers is read)"),
     "zip3": "a ZIP (86001, 86001-1234) or a zip3 (860xx, 860)",
     "fiscal_year": "a year, 1976 (also written 1976.0), or SBA's 1976A",
 }
@@ -2539,7 +2599,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind in KIND_VALUES:  # say what the column's type reads
                 said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
                     f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
-            hint = _number_form_hint(pl.col("raw_value"), mapping.dialect)
+            read_as = next((f for f in mapping.fields if f.source == source), None)
+            hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=read_as is not None and _is_amount(read_as))
             said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(
                 pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
             if source in declared:  # name the column's format, and why this value is no date in it
@@ -2616,6 +2677,11 @@ to the 1940s, so `Jan-46` is 1946 or 2046; `12/1/2011` is December or 12 January
 tell, being all the 1st). A full date keeps its day."""
 
 COMPACT_DATE_FORMAT = "%Y%m%d"
+COMPACT_DATE_UNREAD_MAX = 0.02
+"""The share of a column of compact dates (`%Y%m%d`, every value eight digits from 1 or 2) that may
+be no real day (19970231, a typo) for the column to be read in that form, one value on a column of
+fewer than 100: 2%, so a typo on a tape counts, while a column of eight-digit numbers (ids,
+amounts), most of them no date, is never read as dates."""
 
 
 def _read_date(s: pl.Expr, fmt: str) -> pl.Expr:
@@ -2629,16 +2695,20 @@ def _written_date_forms(frame: pl.DataFrame, sources: Sequence[str], own: str, o
                         ) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
     """The form each of a built-in format's date columns (`sources`) is written in: its `own`, or one of
     `others` (WRITTEN_DATE_FORMS), whichever reads the most of its non-empty values, `own` on a tie;
-    the compact `%Y%m%d` only where it reads every value (a real day of 1000-2999, month 01-12:
-    eight digits that are no date are a number, and never read as one). Returns ({source: form},
-    {source: {form: values read}})."""
+    the compact `%Y%m%d` only where every value has its shape (eight digits from 1 or 2) and it reads
+    all but one of them, or all but COMPACT_DATE_UNREAD_MAX of a larger column, as real days (and
+    most of them): eight digits that are mostly no date are a
+    number, and never read as one, while a column of compact dates with a typo (19970231) is that
+    form, its typo quarantined under it. Returns ({source: form}, {source: {form: values read}})."""
     counts: dict[str, dict[str, int]] = {}
     for source in sources:
         values = frame.get_column(_src(source))
         values = values.filter(values != "")
         found = {fmt: values.to_frame("text").select(_read_date(pl.col("text"), fmt).drop_nulls().len()).item()
                  for fmt in (own, *others)}
-        if found.get(COMPACT_DATE_FORMAT, 0) < values.len():
+        shaped = values.str.contains(WRITTEN_DATE_FORMS[COMPACT_DATE_FORMAT]).all()
+        unread = values.len() - found.get(COMPACT_DATE_FORMAT, 0)
+        if not shaped or unread > max(1, int(values.len() * COMPACT_DATE_UNREAD_MAX)) or unread * 2 >= values.len():
             found[COMPACT_DATE_FORMAT] = 0
         counts[source] = found
     forms = {source: max(found, key=lambda fmt: (found[fmt], fmt == own)) for source, found in counts.items()}

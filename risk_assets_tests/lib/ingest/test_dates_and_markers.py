@@ -415,3 +415,24 @@ def test_lendingclub_months_written_as_full_dates_read_as_their_months(data_dir,
         assert "date_time_of_day_dropped" not in parsed.notes
     assert parsed.rows.select("_source_line", "origination_date", "earliest_cr_line").rows() == loaded
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == quarantined
+
+
+def test_a_typo_in_a_column_of_compact_dates_is_that_value_alone(data_dir, tmp_path):
+    """LendingClub months written `20111201`, one of them `20111301` (a month 13): every loan was
+    quarantined, in a message naming `%b-%Y`, and once the column read as compact dates, every
+    first-of-the-month value was put in doubt as if `20111301` were 13 January written year, day,
+    month. A year-first date is ISO 8601's order, never swapped: the typo alone is quarantined,
+    named under the column's own form."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        header, *rows = (line.rstrip("\n") for line in islice(handle, 6))
+    issued = ["20111201", "20111201", "20111301", "20111101", "20111001"]
+    tape = tmp_path / "lc_compact.csv"
+    tape.write_text("\n".join([f"issue_d,{header}"] + [f"{issue},{row}" for issue, row in zip(issued, rows)]) + "\n")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.notes["lendingclub_dates_written"] == {"issue_d": "%Y%m%d"}
+    assert parsed.rows["origination_date"].to_list() == [dt.date(2011, 12, 1), dt.date(2011, 12, 1),
+                                                         dt.date(2011, 11, 1), dt.date(2011, 10, 1)]
+    [(line, column, rule, message)] = parsed.quarantine.select("line", "column_name", "rule", "message").rows()
+    assert (line, column, rule) == (4, "issue_d", "unparsable_date")
+    assert "is not a date in the column's format '%Y%m%d'" in message

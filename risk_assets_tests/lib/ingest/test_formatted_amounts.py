@@ -136,6 +136,31 @@ def test_incomes_grouped_by_an_apostrophe_or_a_space_in_threes_read_as_the_downl
         "otherwise is no number any dialect declares")
 
 
+def test_counts_and_rates_are_read_in_the_dialects_own_marks_only(lc_rows, tmp_path):
+    """A space between digits or a minus after them is an amount's form in accounting exports, and is
+    read in money columns only. In a count or a rate `3 100` may be two values run together and `10-`
+    a range cut short: read, they would load 3,100 open accounts or -10 credit lines, which no value
+    rule of a count catches. They stay unparsable, and the message says why."""
+    header = lc_rows[0]
+    at = {name: i for i, name in enumerate(header)}
+    rows = [header] + [row[:] for row in lc_rows[1:6]]
+    rows[1][at["open_acc"]] = "3 100"
+    rows[2][at["total_acc"]] = "10-"
+    rows[3][at["revol_util"]] = "83 700%"
+    rows[4][at["annual_inc"]] = "24 000.00"  # an income: an amount, read
+    parsed = parse_loan_file(_write(tmp_path / "lc_counts.csv", rows))
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "open_acc", "unparsable_number", "3 100"), (3, "total_acc", "unparsable_number", "10-"),
+        (4, "revol_util", "unparsable_number", "83 700%")]
+    said = [message.split("; ", 1)[1] for message in parsed.quarantine["message"]]
+    assert said[0].startswith("digits grouped by a space or an apostrophe are read in money columns only")
+    assert said[1].startswith("a minus after the digits is read in money columns only")
+    assert parsed.rows.select("_source_line", "annual_income").rows() == [
+        (5, 24000.0), (6, float(lc_rows[5][at["annual_inc"]]))]
+    assert parsed.notes["digit_grouping_read"] == {"annual_inc": {"space": 1}}
+
+
 def test_a_minus_after_the_digits_is_a_minus_and_a_number_no_dialect_reads_names_its_form(lc_rows, tmp_path):
     """SAP and COBOL's edited numbers write a negative `13648-`: it was quarantined as unparsable, no
     form named. It reads as minus 13,648 (note `trailing_minus_read`), a revolving balance then below

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import re
@@ -150,9 +151,11 @@ def test_lendingclub_real_sample(data_dir):
 
 def test_a_cleaned_lendingclub_export_s_numeric_employment_lengths_are_years(data_dir, tmp_path):
     """A LendingClub export cleaned for modelling writes emp_length as a number (`10` for `10+ years`,
-    `0` for `< 1 year`, empty for `n/a`): every loan was quarantined. Whole numbers 0-60 are years
-    (note `emp_length_numbers_read`), the loans reading as the download does; `2.5` and `61` are no
-    employment length."""
+    `0` for `< 1 year`, empty for `n/a`): every loan was quarantined. Whole numbers on LendingClub's
+    0-10 scale are years (note `emp_length_numbers_read`), the loans reading as the download does,
+    and `2.5` is no employment length. A column whose numbers run past 10 (`36`: months, or years
+    uncapped) is on another scale, so none of its numbers is read as years, its `3` no more than
+    its `36`."""
     import csv
 
     source = data_dir / "loans" / "lendingclub_2007_2011.csv"
@@ -162,9 +165,9 @@ def test_a_cleaned_lendingclub_export_s_numeric_employment_lengths_are_years(dat
     written = {"10+ years": "10", "< 1 year": "0", "n/a": ""}
     assert {row[at] for row in rows} >= {"10+ years", "< 1 year", "n/a", "3 years"}
     cleaned = [[*row[:at], written.get(row[at], row[at].split()[0]), *row[at + 1:]] for row in rows]
-    original, tape = tmp_path / "lc.csv", tmp_path / "lc_cleaned.csv"
-    for path, body in ((original, rows), (tape, cleaned + [[*rows[0][:at], "2.5", *rows[0][at + 1:]],
-                                                              [*rows[0][:at], "61", *rows[0][at + 1:]]])):
+    original, tape, months = tmp_path / "lc.csv", tmp_path / "lc_cleaned.csv", tmp_path / "lc_months.csv"
+    for path, body in ((original, rows), (tape, cleaned + [[*rows[0][:at], "2.5", *rows[0][at + 1:]]]),
+                       (months, cleaned + [[*rows[0][:at], "36", *rows[0][at + 1:]]])):
         with open(path, "w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows([header, *body])
     plain, parsed = parse_loan_file(original), parse_loan_file(tape)
@@ -172,8 +175,15 @@ def test_a_cleaned_lendingclub_export_s_numeric_employment_lengths_are_years(dat
     assert parsed.rows.head(200)["emp_length_years"].to_list() == plain.rows["emp_length_years"].to_list()
     assert plain.rows["emp_length_years"].null_count() == plain.notes["emp_length_na"] >= 1
     assert parsed.notes["emp_length_numbers_read"] == 200 - plain.notes["emp_length_na"]
-    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
-        (202, "unparsable_value", "2.5"), (203, "unparsable_value", "61")]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(202, "unparsable_value", "2.5")]
+
+    scaled = parse_loan_file(months)
+    scaled.reconcile()
+    assert "emp_length_numbers_read" not in scaled.notes
+    assert scaled.rows.height == plain.notes["emp_length_na"]  # only the loans that wrote no number load
+    assert set(scaled.quarantine["rule"]) == {"unparsable_value"}
+    assert scaled.quarantine.height == 201 - plain.notes["emp_length_na"]
+    assert "in a column whose numbers all lie in 0-10" in scaled.quarantine["message"][0]
 
 
 def test_sba_subset(data_dir, tmp_path):
@@ -363,8 +373,9 @@ def test_an_sba_tape_re_saved_by_a_spreadsheet_reads_its_dates(data_dir, tmp_pat
 def test_sba_dates_at_another_time_of_day_or_eight_digits_that_are_no_date_are_not_read(data_dir, tmp_path):
     """A time other than midnight after an SBA date is no calendar day (23:00 may be a midnight in
     another zone): the value is quarantined saying so, the rest of its column reads. Eight digits are
-    read as YYYYMMDD only when every value of the column is a date so written: with one that is not
-    (a month 13), none is, and each message names the column's own form. A year written out is read
+    read as YYYYMMDD when every value of the column is so shaped and all but one (a month 13, a typo
+    quarantined under that form) are real days; with half of them no day, the column is numbers and
+    none is read. A year written out is read
     as written, and a year outside 1900-2100 is named in its message."""
     us = lambda d: f"{d.month}/{d.day}/{d.year} 0:00"  # noqa: E731
     _, resaved = _sba_resaved(data_dir, tmp_path, "sba_times.csv", us, rows=6)
@@ -389,10 +400,22 @@ def test_sba_dates_at_another_time_of_day_or_eight_digits_that_are_no_date_are_n
     compact.write_text("\n".join(text) + "\n")
     parsed = parse_loan_file(compact)
     parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (4, "DisbursementDate", "unparsable_date", "19971331")]
+    assert parsed.notes["sba_dates_written"] == {"ApprovalDate": "%Y%m%d", "DisbursementDate": "%Y%m%d"}
+    assert "is not a date in the column's format '%Y%m%d' (as 19970228)" in parsed.quarantine["message"][0]
+
+    with open(compact, encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    at = header.index("DisbursementDate")
+    for row in rows[:3]:  # half the column no date: eight-digit numbers, not dates with a typo
+        row[at] = row[at][:4] + "13" + row[at][6:]
+    with open(compact, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    parsed = parse_loan_file(compact)
+    parsed.reconcile()
     assert parsed.quarantine.filter(pl.col("column_name") == "DisbursementDate").height == 6
     assert parsed.notes["sba_dates_written"] == {"ApprovalDate": "%Y%m%d"}
-    assert "is not a date in the column's format '%d-%b-%y' (as 28-Feb-97)" in parsed.quarantine.filter(
-        pl.col("column_name") == "DisbursementDate")["message"][0]
 
 
 def test_re_saved_sba_dates_whose_order_only_the_fiscal_year_tells_or_nothing_tells(data_dir, tmp_path):
