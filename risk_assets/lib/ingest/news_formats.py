@@ -1214,9 +1214,10 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
             placeholder), or a time after next year; the message says which.
     """
-    region = _ZONED_SUFFIX.search(text.strip())
+    stripped = _REGION_IN_BRACKETS.sub(lambda found: f"[{found['region']}]", text.strip())  # '09:30 (Europe/Paris)'
+    region = _ZONED_SUFFIX.search(stripped)
     region = region.group(0)[1:-1] if region is not None else None
-    value = _ZONED_SUFFIX.sub("", text.strip())  # Java's '...+02:00[Europe/Paris]': the offset says it all
+    value = _ZONED_SUFFIX.sub("", stripped)  # Java's '...+02:00[Europe/Paris]': the offset says it all
     if (phrase := _ZONE_PHRASE.search(value)) is not None:  # '9h30 (horário de Brasília)': a region's clock
         region, value = ZONE_PHRASES[_folded(phrase["phrase"])], value[:phrase.start()]
     if go := _GO_TIME.fullmatch(value):  # Go's time.String(): '2024-05-02 09:00:00 +0200 CEST'
@@ -1284,50 +1285,57 @@ day and month could be swapped in that order, where it would otherwise refuse it
 
 _TIME_COMMENT = re.compile(r"\s*\((?P<inside>[^()]*)\)\s*$")
 _ZONE_BEFORE_COMMENT = re.compile(r"(?:[+-]\d{2}:?\d{2}|\d(?:Z|z)|\b(?P<zone>[A-Za-z]{1,5}))$")
-_ZONE_WORDS = frozenset({
-    "time", "standard", "daylight", "summer", "winter", "zone", "timezone",  # English
-    "zeit", "sommerzeit", "winterzeit", "normalzeit", "ortszeit",  # German
-    "heure", "heures", "ete", "hiver",  # French
-    "hora", "horario", "verano", "invierno", "verao", "inverno", "ora", "legale", "solare",  # es, pt, it
-    "tijd", "zomertijd", "wintertijd",  # Dutch
-})
-"""Words that say a bracket after a time names its clock ('(Central European Summer Time)',
-'(Mitteleuropäische Zeit)', '(heure de Paris)'), compared lowercased without accents."""
+_CLOCK_IN_BRACKETS = re.compile(r"(?i)(?:(?:GMT|UTC)\s*)?[+-]\d{1,2}(?::?\d{2})?|[ap]\.?\s?m\.?")
+"""A bracket after a time that is part of it: an offset ('(+02:00)', '(+0200)', '(+2)', '(GMT+2)')
+or the half of the day ('(pm)')."""
+_TIME_OF_DAY = re.compile(r"(?i)\d\s*:\s*\d|\d\s*h\s*\d|\d\s*[ap]\.?\s?m\b|\d\s*(?:uhr|uur|heures?)\b")
+"""A time of day in a publication time's text ('09:30', '9h30', '9 pm', '9 Uhr'): without one the
+value is a calendar day."""
+_REGION_IN_BRACKETS = re.compile(r"\s*\((?P<region>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)\)\s*$")
+"""An IANA region in round brackets after a time ('09:30 (Europe/Paris)'), read as RFC 9557's square
+brackets are."""
 
 
 def _without_time_comment(value: str, written: str) -> str:
-    """`value` with a comment in brackets at its end dropped where it cannot change the instant,
-    and unwrapped where it names the zone.
+    """`value` with a bracket at its end dropped where it cannot change the instant, unwrapped where
+    it is part of the time, and refused where it may name the time's clock in words.
 
     Dropped: a bracket after a zone the value already gives (JavaScript's '... GMT+0200 (Central
-    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'), and a bracket
-    whose words name no clock ('2024-05-02 09:30 (Reuters)': the agency, a time without a zone, read
-    as one). Unwrapped, so the zone is read or refused as written: a bracket naming a zone
-    abbreviation or words of a clock ('09:30 (CEST)', '9:30 (Mitteleuropäische Zeit)', which has no
-    offset this reader knows and is refused rather than taken as UTC). A region named in words
-    ('(horário de Brasília)') is read before this (ZONE_PHRASES).
+    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)') or after a
+    date without a time of day ('2024-05-02 (updated)': a calendar day), and, where the
+    file's news settings declare its timezone (DECLARED_ZONE), any bracket of words that are no zone
+    ('09:30 (Reuters)': the declared zone reads the time). Unwrapped, so that it is read or refused
+    as written: an offset or the half of the day (_CLOCK_IN_BRACKETS: '(+02:00)', '(pm)') and zone
+    abbreviations ('(CEST)'; '(ET)' is then refused as ambiguous). A region named in words ('(horário
+    de Brasília)') or an IANA region ('(Europe/Paris)') is read before this.
 
     Raises:
-        ValueError: a bracket after a time without a zone names a clock in words this reader does
-            not know; the message quotes `written` (the value as the file writes it).
+        ValueError: a bracket of other words after a time without a zone, in a file that declares
+            none: '(Tokyo)', '(Eastern)' or '(local)' name the time's clock and '(Reuters)' does not,
+            which no rule tells apart, so the time is refused rather than read as UTC; the message
+            quotes `written` (the value as the file writes it).
     """
     comment = _TIME_COMMENT.search(value)
     if comment is None:
         return value
-    before, words = value[:comment.start()], re.findall(r"[^\W\d_]+", comment["inside"])
+    before, inside = value[:comment.start()], comment["inside"].strip()
     zone_before = _ZONE_BEFORE_COMMENT.search(before.rstrip())
     if zone_before is not None and (zone_before["zone"] is None or zone_before["zone"].upper() in _ZONES):
         return before
-    names_a_clock = any(word.upper() in _ZONES or word.upper() in _AMBIGUOUS_ZONES or _folded(word) in _ZONE_WORDS
-                        for word in words)
-    if not names_a_clock:
+    if not _TIME_OF_DAY.search(before):  # '2024-05-02 (updated)': a calendar day, which no clock moves
         return before
-    unknown = [word for word in words if word.upper() not in _ZONES and word.upper() not in _AMBIGUOUS_ZONES]
-    if unknown:
-        raise ValueError(f"the bracket {'(' + comment['inside'].strip() + ')'!r} names a clock this reader does not "
-                         f"know ({unknown[0]!r} is no month, day, AM/PM or known time zone): write the time's UTC "
-                         f"offset (+01:00), or declare the file's timezone in news settings: {written!r}")
-    return f"{before} {comment['inside'].strip()}"
+    words = re.findall(r"[^\W\d_]+", inside)
+    if _CLOCK_IN_BRACKETS.fullmatch(inside) or (
+            words and all(word.upper() in _ZONES or word.upper() in _AMBIGUOUS_ZONES for word in words)):
+        return f"{before} {inside}"
+    if DECLARED_ZONE.get() is not None:
+        return before
+    unknown = next((word for word in words if word.upper() not in _ZONES and word.upper() not in _AMBIGUOUS_ZONES),
+                   inside)
+    raise ValueError(f"the bracket {'(' + inside + ')'!r} after a time without a zone may name the clock it is in "
+                     f"('(Tokyo)') or not ('(Reuters)'), which this reader cannot tell ({unknown!r} is no month, day, "
+                     "AM/PM or known time zone): write the time's zone or UTC offset before the bracket "
+                     f"(09:30Z, 09:30+02:00), or declare the file's timezone in news settings: {written!r}")
 
 
 def _free_form_timestamp(value: str, written: str | None = None) -> datetime:

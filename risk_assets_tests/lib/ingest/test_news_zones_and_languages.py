@@ -9,6 +9,7 @@ import io
 import json
 from datetime import datetime
 
+import polars as pl
 import pytest
 
 from risk_assets.lib.ingest.news_formats import parse_news_file
@@ -378,26 +379,33 @@ def test_a_dotted_time_is_read_after_a_date_and_a_dotted_date_stays_a_date(tmp_p
         ("t0", datetime(2024, 5, 13, 9, 30)), ("t1", datetime(2024, 5, 13)), ("t2", datetime(2024, 5, 2, 9, 30))]
 
 
-def test_a_comment_in_brackets_after_a_time_is_dropped_unless_it_names_the_clock(tmp_path, sentences):
-    """Wire exports write the agency or an edit after the time: `... 09:30Z (updated)`, `09:30 GMT
-    (London)`, `09:30 (Reuters)`. Those brackets cannot move the instant, so the story loads at
-    09:30 UTC; a bracket naming the clock is read (`(CEST)`), and one naming a clock in words no
-    table holds (`(Central European Time)`) is refused, never taken as UTC."""
-    rows = [["c0", "2024-05-02T09:30:00Z (updated)", sentences[0]],
-            ["c1", "2024-05-02 09:30 GMT (London)", sentences[1]],
-            ["c2", "2024-05-02 09:30 (Reuters)", sentences[2]],
-            ["c3", "Thu, 02 May 2024 09:30:00 +0000 (UTC)", sentences[3]],
-            ["c4", "2024-05-02 09:30 (CEST)", sentences[4]],
-            ["c5", "2024-05-02 09:30 (Central European Time)", sentences[5]]]
-    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"], rows)
+def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tmp_path, sentences):
+    """Wire exports write an edit or the agency after the time. After a zone (`...Z (updated)`,
+    `GMT (London)`) or a date alone (`2024-05-02 (updated)`) a bracket cannot move the instant and
+    is dropped. An offset, an IANA region, a zone abbreviation or the half of the day in brackets is
+    part of the time and read (`(+02:00)`, `(Europe/Paris)`, `(CEST)`, `(pm)`). Other words after a
+    time without a zone may name its clock (`(Tokyo)`) or not (`(Reuters)`): no rule tells them
+    apart, so the time is refused, never read as UTC; the file's declared timezone reads it."""
+    rows = [["c0", "2024-05-02T09:30:00Z (updated)"], ["c1", "2024-05-02 09:30 GMT (London)"],
+            ["c2", "2024-05-02 (updated)"], ["c3", "Thu, 02 May 2024 09:30:00 +0000 (UTC)"],
+            ["c4", "2024-05-02 09:30 (+02:00)"], ["c5", "2024-05-02 09:30 (Europe/Paris)"],
+            ["c6", "2024-05-02 09:30 (CEST)"], ["c7", "2024-05-02 9:30 (pm)"],
+            ["c8", "2024-05-02 09:30 (Reuters)"], ["c9", "2024-05-02 09:30 (Tokyo)"]]
+    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"],
+                [[doc_id, published, sentences[i]] for i, (doc_id, published) in enumerate(rows)])
 
     parsed = parse_news_file(feed)
 
     parsed.reconcile()
     assert parsed.rows.select("doc_id", "published_at").rows() == [
-        ("c0", datetime(2024, 5, 2, 9, 30)), ("c1", datetime(2024, 5, 2, 9, 30)), ("c2", datetime(2024, 5, 2, 9, 30)),
-        ("c3", datetime(2024, 5, 2, 9, 30)), ("c4", datetime(2024, 5, 2, 7, 30))]
-    assert parsed.notes["published_at_assumed_utc_lines"] == [4]
-    [(line, rule, message)] = parsed.quarantine.select("line", "rule", "message").rows()
-    assert (line, rule) == (7, "unparsable_timestamp")
-    assert "the bracket '(Central European Time)' names a clock this reader does not know" in message
+        ("c0", datetime(2024, 5, 2, 9, 30)), ("c1", datetime(2024, 5, 2, 9, 30)), ("c2", datetime(2024, 5, 2)),
+        ("c3", datetime(2024, 5, 2, 9, 30)), ("c4", datetime(2024, 5, 2, 7, 30)), ("c5", datetime(2024, 5, 2, 7, 30)),
+        ("c6", datetime(2024, 5, 2, 7, 30)), ("c7", datetime(2024, 5, 2, 21, 30))]
+    assert parsed.quarantine.select("line", "rule").rows() == [(10, "unparsable_timestamp"), (11, "unparsable_timestamp")]
+    assert all("after a time without a zone may name the clock it is in ('(Tokyo)') or not ('(Reuters)')" in message
+               for message in parsed.quarantine["message"])
+
+    (tmp_path / "wire.csv.mapping.json").write_text(json.dumps({"name": "wire", "timezone": "Europe/London"}))
+    declared = parse_news_file(feed)
+    assert declared.quarantine.height == 0
+    assert declared.rows.filter(pl.col("doc_id") == "c8")["published_at"].to_list() == [datetime(2024, 5, 2, 8, 30)]
