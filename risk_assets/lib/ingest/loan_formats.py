@@ -1264,11 +1264,15 @@ def _read_in_dialect(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     return pl.when(well_placed).then(text)
 
 
-EMP_LENGTH_NUMBER = r"^(\d{1,3})(?:\.0+)?$"
-"""An employment length written as a whole number (`10`, `0`, `3`, or a float's `10.0`): a
+EMP_LENGTH_NUMBER = r"^(\d{1,3})(?:\.0+|\+)?$"
+"""An employment length written as a whole number (`10`, `0`, `3`, a float's `10.0`, or `10+`): a
 LendingClub export cleaned for modelling, `'10+ years'` -> 10, `'< 1 year'` -> 0, `'n/a'` -> empty
-(a NULL). Read as years where every such number of the column lies on LendingClub's scale, 0 to
-EMP_LENGTH_SCALE_YEARS (`_emp_length`; counted in notes `emp_length_numbers_read`)."""
+(a NULL). Read as years where the column's numbers keep to LendingClub's scale, 0 to
+EMP_LENGTH_SCALE_YEARS (`emp_length_numbers_are_years`; counted in notes `emp_length_numbers_read`)."""
+EMP_LENGTH_OFF_SCALE_MAX = 0.02
+"""The share of an employment-length column's numbers that may run past EMP_LENGTH_SCALE_YEARS (one
+on a column of fewer than 100) for the rest to be read as years: a slip (`11`) is quarantined alone,
+while a column of months (12, 24, 36, 120) has most of its numbers past 10."""
 EMP_LENGTH_SCALE_YEARS = 10
 """LendingClub's employment length runs 0-10 years, 10 standing for ten years or more (`10+ years`;
 LendingClub's data dictionary: "Possible values are between 0 and 10 where 0 means less than one
@@ -1338,11 +1342,13 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool = True) -> pl
 
 def emp_length_numbers_are_years(column: pl.Series) -> bool:
     """Whether the whole numbers an employment-length column writes (EMP_LENGTH_NUMBER) are years on
-    LendingClub's 0-10 scale: True when every one of them is at most EMP_LENGTH_SCALE_YEARS (or the
-    column writes none). A column of months (0, 12, 24, ... 120) or of uncapped years is judged as a
-    whole: its 0 and 6 would read as years as well as any, so none of its numbers is read."""
+    LendingClub's 0-10 scale: True when at most one of them, or EMP_LENGTH_OFF_SCALE_MAX of them,
+    runs past EMP_LENGTH_SCALE_YEARS (or the column writes none). A column of months (0, 12, 24, ...
+    120) or of uncapped years is judged as a whole: its 0 and 6 would read as years as well as any,
+    so none of its numbers is read."""
     numbers = column.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Int64).drop_nulls()
-    return numbers.is_empty() or numbers.max() <= EMP_LENGTH_SCALE_YEARS
+    past = int((numbers > EMP_LENGTH_SCALE_YEARS).sum())
+    return past <= max(1, int(numbers.len() * EMP_LENGTH_OFF_SCALE_MAX))
 
 
 def _emp_length(s: pl.Expr, numbers_are_years: bool) -> tuple[pl.Expr, RuleOf]:
@@ -1356,8 +1362,8 @@ def _emp_length(s: pl.Expr, numbers_are_years: bool) -> tuple[pl.Expr, RuleOf]:
         .when(lower.str.contains(r"^\d+\+?\s+years?$")).then(lower.str.extract(r"^(\d+)", 1).cast(pl.Float64))
     )
     if numbers_are_years:
-        years = years.when(lower.str.contains(EMP_LENGTH_NUMBER)).then(
-            lower.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Float64))
+        number = lower.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Float64)
+        years = years.when(number <= EMP_LENGTH_SCALE_YEARS).then(number)  # a slip past 10 is no length
     said_unknown = lower == "n/a"  # the source says unknown: NULL, counted in the notes
     present = s != ""
     return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
@@ -1633,14 +1639,14 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     and ORDER_IN_DOUBT_SHARE of its dates read only swapped: rows of two systems joined; or
     ORDER_NEARBY_CONTRADICTIONS among the rows around the value: a small block joined), and the
     value reads both ways as two different days (`02/07/2006`: 7 February or 2 July?). Those
-    would load with day and month swapped; they are quarantined as date_order_in_doubt. False for a
-    format without both %d and %m, for one that starts with the year (`%Y-%m-%d`, `%Y%m%d`: ISO
-    8601's order, which no system writes with day and month swapped, so `20111301` is a typo, not
-    a 13 January), and wherever the column bears its format out (a mistyped day
+    would load with day and month swapped; they are quarantined as date_order_in_doubt. In a
+    year-first format (ISO 8601's order: `%Y-%m-%d`, `%Y%m%d`) the column is not outvoted by a few
+    values, since dates all on the 1st read both ways and a typo would put every one in doubt; the
+    two other signs still hold. False for a format without both %d and %m, and wherever the column bears its format out (a mistyped day
     or two among many month-first ones stay unparsable_date alone). `read`: the values as `fmt` reads them, a
     placeholder date (1900-01-01) included, so that it counts as read, not as a contradiction;
     `value`: the values that load."""
-    if "%d" not in fmt or "%m" not in fmt or fmt.startswith("%Y"):  # year first: ISO 8601's order, never swapped
+    if "%d" not in fmt or "%m" not in fmt:
         return pl.lit(False)
     swapped = _strptime(s, fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m"))
     if (width := _fixed_width(fmt)) is not None:  # read as strictly as the declared format is
@@ -1654,7 +1660,11 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     # so is a run of them among the rows around a date, when the joined block is a small part
     written_both_ways = (contradicts >= 2) & (contradicts >= ORDER_IN_DOUBT_SHARE * (contradicts + confirms + both_ways.sum()))
     nearby = contradicting.cast(pl.Int32).rolling_sum(window_size=2 * ORDER_NEIGHBOURS + 1, center=True, min_samples=1)
-    return both_ways & ((contradicts > confirms) | written_both_ways | (nearby >= ORDER_NEARBY_CONTRADICTIONS))
+    # a year-first format is ISO 8601's order: one value that reads only swapped ('20111301' among
+    # first-of-the-month dates, which all read both ways) is a typo, not a second order; rows of
+    # another order joined in still show by their number or their run
+    outvoted = (contradicts > confirms) if not fmt.startswith("%Y") else pl.lit(False)
+    return both_ways & (outvoted | written_both_ways | (nearby >= ORDER_NEARBY_CONTRADICTIONS))
 
 
 def _epoch_date(s: pl.Expr, unit: str, epoch: date, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
@@ -2044,6 +2054,13 @@ def _typed_parse(
         numbers = loaded.filter(written.str.contains(EMP_LENGTH_NUMBER)).height
         if numbers and any(s.kind == "emp_length" for s in specs if s.target == "emp_length_years"):
             notes["emp_length_numbers_read"] = numbers  # a cleaned export, 10 standing for 10+ years
+        column = frame.get_column(_src(target_source["emp_length_years"]))
+        if not emp_length_numbers_are_years(column):  # months, or years uncapped: say why none is read
+            written_numbers = column.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Int64).drop_nulls()
+            notes["emp_length_numbers_off_scale"] = {
+                target_source["emp_length_years"]: {"numbers": written_numbers.len(), "largest": written_numbers.max(),
+                                                     f"past_{EMP_LENGTH_SCALE_YEARS}": int(
+                                                         (written_numbers > EMP_LENGTH_SCALE_YEARS).sum())}}
     timed = {spec.source: n for spec in specs if spec.kind == "date" and not mapping.builtin
              and (spec.fmt is None or (spec.fmt not in EPOCH_FORMATS and spec.fmt != QUARTER_FORMAT
                                        and not _has_time_codes(spec.fmt)))
@@ -2560,8 +2577,9 @@ KIND_VALUES = {
     "term": "a term in whole months: 36, 36.0 or '36 months'",
     "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs'",
     "emp_length": ("LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a', or a whole "
-                   "number of years 0-10 (10 for '10+ years') in a column whose numbers all lie in 0-10 (one "
-                   "that runs past 10 is months or uncapped years, and none of its numbers is read)"),
+                   "number of years 0-10 (10 or 10+ for '10+ years'), read where no more than one in 50 of the "
+                   "column's numbers runs past 10 (a column whose numbers do is months or uncapped years, and "
+                   "none of its numbers is read)"),
     "zip3": "a ZIP (86001, 86001-1234) or a zip3 (860xx, 860)",
     "fiscal_year": "a year, 1976 (also written 1976.0), or SBA's 1976A",
 }
@@ -2677,11 +2695,12 @@ to the 1940s, so `Jan-46` is 1946 or 2046; `12/1/2011` is December or 12 January
 tell, being all the 1st). A full date keeps its day."""
 
 COMPACT_DATE_FORMAT = "%Y%m%d"
-COMPACT_DATE_UNREAD_MAX = 0.02
-"""The share of a column of compact dates (`%Y%m%d`, every value eight digits from 1 or 2) that may
-be no real day (19970231, a typo) for the column to be read in that form, one value on a column of
-fewer than 100: 2%, so a typo on a tape counts, while a column of eight-digit numbers (ids,
-amounts), most of them no date, is never read as dates."""
+COMPACT_DATE_UNREAD_MAX = 0.10
+"""The share of a column of compact dates (`%Y%m%d`, every value digits) that may be no real day
+(19970231, 19971301, a digit dropped: 1997022) for the column to be read in that form, each such
+value then quarantined under it; one value on a column of fewer than 20: a few typos on a tape
+count, while a column of numbers (ids, amounts), of which many more are no date, is never read as
+dates."""
 
 
 def _read_date(s: pl.Expr, fmt: str) -> pl.Expr:
@@ -2695,9 +2714,8 @@ def _written_date_forms(frame: pl.DataFrame, sources: Sequence[str], own: str, o
                         ) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
     """The form each of a built-in format's date columns (`sources`) is written in: its `own`, or one of
     `others` (WRITTEN_DATE_FORMS), whichever reads the most of its non-empty values, `own` on a tie;
-    the compact `%Y%m%d` only where every value has its shape (eight digits from 1 or 2) and it reads
-    all but one of them, or all but COMPACT_DATE_UNREAD_MAX of a larger column, as real days (and
-    most of them): eight digits that are mostly no date are a
+    the compact `%Y%m%d` only where every value is digits and it reads all but one of them, or all
+    but COMPACT_DATE_UNREAD_MAX of a larger column, as real days (and most of them): eight digits that are mostly no date are a
     number, and never read as one, while a column of compact dates with a typo (19970231) is that
     form, its typo quarantined under it. Returns ({source: form}, {source: {form: values read}})."""
     counts: dict[str, dict[str, int]] = {}
@@ -2706,9 +2724,9 @@ def _written_date_forms(frame: pl.DataFrame, sources: Sequence[str], own: str, o
         values = values.filter(values != "")
         found = {fmt: values.to_frame("text").select(_read_date(pl.col("text"), fmt).drop_nulls().len()).item()
                  for fmt in (own, *others)}
-        shaped = values.str.contains(WRITTEN_DATE_FORMS[COMPACT_DATE_FORMAT]).all()
+        digits = values.str.contains(r"^\d+$").all()
         unread = values.len() - found.get(COMPACT_DATE_FORMAT, 0)
-        if not shaped or unread > max(1, int(values.len() * COMPACT_DATE_UNREAD_MAX)) or unread * 2 >= values.len():
+        if not digits or unread > max(1, int(values.len() * COMPACT_DATE_UNREAD_MAX)) or unread * 2 >= values.len():
             found[COMPACT_DATE_FORMAT] = 0
         counts[source] = found
     forms = {source: max(found, key=lambda fmt: (found[fmt], fmt == own)) for source, found in counts.items()}

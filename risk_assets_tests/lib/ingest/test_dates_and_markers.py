@@ -262,17 +262,19 @@ def test_sas_missing_value_dot_is_an_empty_value_in_number_and_date_columns(data
     assert parsed.notes["null_token_values"] == {"ChgOffDate": dots, "NoEmp": 2}
 
 
-def _sba_day_first(data_dir, tmp_path, n: int, month_first_lines: int = 0) -> tuple[Path, list[dt.date]]:
+def _sba_day_first(data_dir, tmp_path, n: int, month_first_lines: int = 0,
+                   forms: tuple[str, str] = ("%m/%d/%Y", "%d/%m/%Y")) -> tuple[Path, list[dt.date]]:
     """A servicer's tape of the first `n` real SBA loans, approval dates written day-first
     (28/02/1997) but for its first `month_first_lines` loans (month-first), under a sidecar that
-    declares %m/%d/%Y."""
+    declares %m/%d/%Y (`forms`: the declared form and the swapped one written)."""
     with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = list(islice(reader, n))
     dates = [dt.datetime.strptime(r["ApprovalDate"], "%d-%b-%y").date() for r in rows]
     dates = [d.replace(year=d.year - 100) if d.year > 2014 else d for d in dates]
     lines = ["loan_id,orig_date,amount,status"] + [
-        f"{r['LoanNr_ChkDgt']},{d:%m/%d/%Y}," if i < month_first_lines else f"{r['LoanNr_ChkDgt']},{d:%d/%m/%Y},"
+        f"{r['LoanNr_ChkDgt']},{d.strftime(forms[0])}," if i < month_first_lines
+        else f"{r['LoanNr_ChkDgt']},{d.strftime(forms[1])},"
         for i, (r, d) in enumerate(zip(rows, dates))]
     lines = [line if i == 0 else line + rows[i - 1]["GrAppv"].strip("$ ").replace(",", "") + ","
              + {"P I F": "Fully Paid", "CHGOFF": "Charged Off"}.get(rows[i - 1]["MIS_Status"], "Current")
@@ -280,7 +282,7 @@ def _sba_day_first(data_dir, tmp_path, n: int, month_first_lines: int = 0) -> tu
     tape = tmp_path / "uk_servicer_asof_2024-06-30.csv"
     tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
     mapping = {**MAPPING, "columns": {"loan_id": {"to": "source_loan_id", "required": True},
-                                      "orig_date": {"to": "origination_date", "format": "%m/%d/%Y"},
+                                      "orig_date": {"to": "origination_date", "format": forms[0]},
                                       "amount": {"to": "loan_amount"}, "status": {"to": "loan_status"}}}
     mapping["status_map"] = {**mapping["status_map"], "Current": None}
     (tmp_path / (tape.name + ".mapping.json")).write_text(json.dumps(mapping), encoding="utf-8")
@@ -325,6 +327,22 @@ def test_us_rows_joined_with_uk_rows_load_no_date_with_day_and_month_swapped(dat
     parsed.reconcile()
     assert "date_order_in_doubt" in set(parsed.quarantine["rule"])
     assert all(day == dates[line - 2] for line, day in parsed.rows.select("_source_line", "origination_date").rows())
+
+
+@pytest.mark.parametrize(("month_first_lines", "in_doubt"), [(35, True), (59, False)])
+def test_a_year_first_column_is_put_in_doubt_by_a_second_order_not_by_a_slip(data_dir, tmp_path, month_first_lines,
+                                                                            in_doubt):
+    """ISO dates, declared %Y-%m-%d, 25 of them written year, day, month by a second system: those
+    reading both ways are in doubt and none loads swapped. One such slip among 59 is a typo, not a
+    second order: in a year-first column a lone value read only swapped does not outvote the dates
+    that read both ways (every first of the month does), so only the slip is quarantined."""
+    tape, dates = _sba_day_first(data_dir, tmp_path, 60, month_first_lines, forms=("%Y-%m-%d", "%Y-%d-%m"))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert ("date_order_in_doubt" in set(parsed.quarantine["rule"])) is in_doubt
+    assert all(day == dates[line - 2] for line, day in parsed.rows.select("_source_line", "origination_date").rows())
+    if not in_doubt:
+        assert parsed.rows.height + parsed.quarantine["line"].n_unique() == 60
 
 
 def test_a_small_block_of_day_first_rows_joined_to_a_long_month_first_tape_loads_no_swapped_date(data_dir, tmp_path):

@@ -153,9 +153,9 @@ def test_a_cleaned_lendingclub_export_s_numeric_employment_lengths_are_years(dat
     """A LendingClub export cleaned for modelling writes emp_length as a number (`10` for `10+ years`,
     `0` for `< 1 year`, empty for `n/a`): every loan was quarantined. Whole numbers on LendingClub's
     0-10 scale are years (note `emp_length_numbers_read`), the loans reading as the download does,
-    and `2.5` is no employment length. A column whose numbers run past 10 (`36`: months, or years
-    uncapped) is on another scale, so none of its numbers is read as years, its `3` no more than
-    its `36`."""
+    `10+` is 10, and `2.5` and a slip past the scale (`11`) are no employment length. A column of
+    months (`0`, `12`, `120`) is on another scale, so none of its numbers is read as years, its `0`
+    and `6` no more than its `120` (note `emp_length_numbers_off_scale`)."""
     import csv
 
     source = data_dir / "loans" / "lendingclub_2007_2011.csv"
@@ -166,24 +166,30 @@ def test_a_cleaned_lendingclub_export_s_numeric_employment_lengths_are_years(dat
     assert {row[at] for row in rows} >= {"10+ years", "< 1 year", "n/a", "3 years"}
     cleaned = [[*row[:at], written.get(row[at], row[at].split()[0]), *row[at + 1:]] for row in rows]
     original, tape, months = tmp_path / "lc.csv", tmp_path / "lc_cleaned.csv", tmp_path / "lc_months.csv"
-    for path, body in ((original, rows), (tape, cleaned + [[*rows[0][:at], "2.5", *rows[0][at + 1:]]]),
-                       (months, cleaned + [[*rows[0][:at], "36", *rows[0][at + 1:]]])):
+    in_months = [[*row[:at], str(int(row[at]) * 12) if row[at] else "", *row[at + 1:]] for row in cleaned]
+    for path, body in ((original, rows), (tape, cleaned + [[*rows[0][:at], value, *rows[0][at + 1:]]
+                                                           for value in ("2.5", "11", "10+")]),
+                       (months, in_months)):
         with open(path, "w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows([header, *body])
     plain, parsed = parse_loan_file(original), parse_loan_file(tape)
     parsed.reconcile()
     assert parsed.rows.head(200)["emp_length_years"].to_list() == plain.rows["emp_length_years"].to_list()
+    assert parsed.rows.filter(pl.col("_source_line") == 204)["emp_length_years"].to_list() == [10.0]  # 10+
     assert plain.rows["emp_length_years"].null_count() == plain.notes["emp_length_na"] >= 1
-    assert parsed.notes["emp_length_numbers_read"] == 200 - plain.notes["emp_length_na"]
-    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(202, "unparsable_value", "2.5")]
+    assert parsed.notes["emp_length_numbers_read"] == 201 - plain.notes["emp_length_na"]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
+        (202, "unparsable_value", "2.5"), (203, "unparsable_value", "11")]
 
     scaled = parse_loan_file(months)
     scaled.reconcile()
     assert "emp_length_numbers_read" not in scaled.notes
     assert scaled.rows.height == plain.notes["emp_length_na"]  # only the loans that wrote no number load
     assert set(scaled.quarantine["rule"]) == {"unparsable_value"}
-    assert scaled.quarantine.height == 201 - plain.notes["emp_length_na"]
-    assert "in a column whose numbers all lie in 0-10" in scaled.quarantine["message"][0]
+    assert scaled.quarantine.height == 200 - plain.notes["emp_length_na"]
+    assert "a column whose numbers do is months or uncapped years" in scaled.quarantine["message"][0]
+    off_scale = scaled.notes["emp_length_numbers_off_scale"]["emp_length"]
+    assert off_scale["largest"] == 120 and off_scale["numbers"] == 200 - plain.notes["emp_length_na"]
 
 
 def test_sba_subset(data_dir, tmp_path):
