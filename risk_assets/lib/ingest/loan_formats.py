@@ -1210,9 +1210,9 @@ def _is_amount(spec: FieldSpec) -> bool:
     """Whether a column's values are amounts of money, read in the forms accounting systems write
     (a minus after the digits, GROUPING_MARKS in any dialect): a money type, or a number filling one
     of the columns kept in the row's currency (UNIT_TARGETS['money_minor']: loan_amount, income,
-    balances). A count or a rate is not."""
+    balances), whole or not. A count or a rate is not."""
     return spec.kind in ("money", "money_minor") or (
-        spec.kind == "number" and spec.target in UNIT_TARGETS["money_minor"])
+        spec.kind in ("number", "int") and spec.target in UNIT_TARGETS["money_minor"])
 
 
 def _number_text(s: pl.Expr, dialect: Dialect, amount: bool = False) -> pl.Expr:
@@ -1337,6 +1337,11 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool = True) -> pl
         bare = raw.str.strip_chars().str.strip_suffix("%").str.strip_chars()
         for form, pattern, said in reversed(AMOUNT_ONLY_HINTS):
             hint = pl.when(bare.str.contains(pattern)).then(pl.lit(said)).otherwise(hint)
+    if not dialect.thousands:  # the mapping says the tape groups nothing, and this value is grouped
+        grouped = r"^[1-9]\d{0,2}(?:[,.'\u2019\u00a0\u202f\u2009 ]\d{3})+(?:[.,]\d+)?$"
+        hint = pl.when(core.str.contains(grouped)).then(pl.lit(
+            "its digits are grouped in threes, and the mapping's dialect declares no thousands separator "
+            "(\"thousands\": \"\"): declare the one the tape writes")).otherwise(hint)
     return hint
 
 
@@ -1411,7 +1416,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
-        return _whole_number(_number_text(s, dialect), present, "unparsable_number")
+        return _whole_number(_number_text(s, dialect, _is_amount(spec)), present, "unparsable_number")
     if kind == "term":
         return _whole_number(s.str.extract(r"^(\d+(?:\.\d+)?)(?:\s*months?)?$", 1), present, "unparsable_value")
     if kind == "term_years":  # '3', '3 years', '2.5 yrs' -> 36, 36, 30 months; 2.3 years (27.6 months) is no term

@@ -1148,6 +1148,10 @@ ZONE_PHRASES = {
     "ora italiana": "Europe/Rome", "heure de paris": "Europe/Paris",
     "deutscher zeit": "Europe/Berlin", "nederlandse tijd": "Europe/Amsterdam",
     "uk time": "Europe/London", "london time": "Europe/London", "new york time": "America/New_York",
+    "paris time": "Europe/Paris", "frankfurt time": "Europe/Berlin", "madrid time": "Europe/Madrid",
+    "zurich time": "Europe/Zurich", "stockholm time": "Europe/Stockholm", "helsinki time": "Europe/Helsinki",
+    "tokyo time": "Asia/Tokyo", "hong kong time": "Asia/Hong_Kong", "singapore time": "Asia/Singapore",
+    "sydney time": "Australia/Sydney", "toronto time": "America/Toronto", "chicago time": "America/Chicago",
 }
 """Words after a time that name the region whose clock it is, as the desks' languages write them
 (compared lowercased, without accents: 'horário de Brasília'), -> the IANA region: '9h30 (horário

@@ -188,3 +188,34 @@ def test_a_minus_after_the_digits_is_a_minus_and_a_number_no_dialect_reads_names
         "it groups thousands with points (1.234.567): a tape written so declares its mapping's dialect "
         "\"thousands\": \".\", \"decimal\": \",\""]
     assert parsed.rows.select("_source_line", "revol_bal").rows() == [(6, float(lc_rows[5][at["revol_bal"]]))]
+
+
+@pytest.mark.parametrize("kind", ["int", "number"])
+def test_a_mapped_loan_amount_grouped_by_spaces_reads_and_a_tape_declaring_no_grouping_says_so(lc_rows, tmp_path,
+                                                                                                kind):
+    """A servicer's tape of real LendingClub amounts written `5 000` maps `loan_amount` as a whole
+    number or a number: it is an amount either way, read in the forms accounting systems write. The
+    same tape under a dialect that declares no thousands separator (`"thousands": ""`) leaves them
+    unread, and the message says the digits are grouped and which key to declare, not that they are
+    grouped otherwise than in threes."""
+    import json
+
+    at = lc_rows[0].index("loan_amnt")
+    amounts = [int(row[at]) for row in lc_rows[1:7]]
+    rows = [["ref", "amount"]] + [[f"L{i}", f"{amount:,}".replace(",", " ")] for i, amount in enumerate(amounts)]
+    tape = _write(tmp_path / "servicer.csv", rows)
+    mapping = {"name": "servicer", "columns": {"ref": {"to": "source_loan_id"},
+                                                "amount": {"to": "loan_amount", "type": kind}}}
+    (tmp_path / "servicer.csv.mapping.json").write_text(json.dumps(mapping))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows["loan_amount"].to_list() == [float(amount) for amount in amounts]
+
+    (tmp_path / "servicer.csv.mapping.json").write_text(json.dumps({**mapping, "dialect": {"thousands": ""}}))
+    ungrouped = parse_loan_file(tape)
+    ungrouped.reconcile()
+    grouped = [amount for amount in amounts if amount >= 1000]
+    assert ungrouped.quarantine.height == len(grouped) >= 5
+    assert ungrouped.quarantine["message"][0].endswith(
+        "its digits are grouped in threes, and the mapping's dialect declares no thousands separator "
+        "(\"thousands\": \"\"): declare the one the tape writes")

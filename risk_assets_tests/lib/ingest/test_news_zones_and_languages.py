@@ -17,9 +17,9 @@ from risk_assets.lib.ingest.news_formats import parse_news_file
 
 @pytest.fixture
 def sentences(data_dir) -> list[str]:
-    """The first 10 sentences of the real Financial PhraseBank 50%-agreement file."""
+    """The first 12 sentences of the real Financial PhraseBank 50%-agreement file."""
     lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
-    return [line.rsplit("@", 1)[0] for line in lines[:10]]
+    return [line.rsplit("@", 1)[0] for line in lines[:12]]
 
 
 def _csv(path, header: list[str], rows: list[list[str]], delimiter: str = ","):
@@ -383,14 +383,16 @@ def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tm
     """Wire exports write an edit or the agency after the time. After a zone (`...Z (updated)`,
     `GMT (London)`) or a date alone (`2024-05-02 (updated)`) a bracket cannot move the instant and
     is dropped. An offset, an IANA region, a zone abbreviation or the half of the day in brackets is
-    part of the time and read (`(+02:00)`, `(Europe/Paris)`, `(CEST)`, `(pm)`). Other words after a
+    part of the time and read (`(+02:00)`, `(Europe/Paris)`, `(CEST)`, `(pm)`), and so is a financial
+    centre's clock named in words (`(Tokyo time)`). Other words after a
     time without a zone may name its clock (`(Tokyo)`) or not (`(Reuters)`): no rule tells them
     apart, so the time is refused, never read as UTC; the file's declared timezone reads it."""
     rows = [["c0", "2024-05-02T09:30:00Z (updated)"], ["c1", "2024-05-02 09:30 GMT (London)"],
             ["c2", "2024-05-02 (updated)"], ["c3", "Thu, 02 May 2024 09:30:00 +0000 (UTC)"],
             ["c4", "2024-05-02 09:30 (+02:00)"], ["c5", "2024-05-02 09:30 (Europe/Paris)"],
             ["c6", "2024-05-02 09:30 (CEST)"], ["c7", "2024-05-02 9:30 (pm)"],
-            ["c8", "2024-05-02 09:30 (Reuters)"], ["c9", "2024-05-02 09:30 (Tokyo)"]]
+            ["c8", "2024-05-02 09:30 (Reuters)"], ["c9", "2024-05-02 09:30 (Tokyo)"],
+            ["c10", "2024-05-02 09:30 (Tokyo time)"]]
     feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"],
                 [[doc_id, published, sentences[i]] for i, (doc_id, published) in enumerate(rows)])
 
@@ -400,7 +402,7 @@ def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tm
     assert parsed.rows.select("doc_id", "published_at").rows() == [
         ("c0", datetime(2024, 5, 2, 9, 30)), ("c1", datetime(2024, 5, 2, 9, 30)), ("c2", datetime(2024, 5, 2)),
         ("c3", datetime(2024, 5, 2, 9, 30)), ("c4", datetime(2024, 5, 2, 7, 30)), ("c5", datetime(2024, 5, 2, 7, 30)),
-        ("c6", datetime(2024, 5, 2, 7, 30)), ("c7", datetime(2024, 5, 2, 21, 30))]
+        ("c6", datetime(2024, 5, 2, 7, 30)), ("c7", datetime(2024, 5, 2, 21, 30)), ("c10", datetime(2024, 5, 2, 0, 30))]
     assert parsed.quarantine.select("line", "rule").rows() == [(10, "unparsable_timestamp"), (11, "unparsable_timestamp")]
     assert all("after a time without a zone may name the clock it is in ('(Tokyo)') or not ('(Reuters)')" in message
                for message in parsed.quarantine["message"])
