@@ -1342,13 +1342,68 @@ def _without_time_comment(value: str, written: str) -> str:
                      f"(09:30Z, 09:30+02:00), or declare the file's timezone in news settings: {written!r}")
 
 
+LOCAL_MONTHS: dict[str, tuple[str, ...]] = {
+    "Jan": ("januar", "janner", "janvier", "janv", "enero", "ene", "gennaio", "gen", "janeiro", "januari"),
+    "Feb": ("februar", "fevrier", "fevr", "fev", "febrero", "febbraio", "fevereiro", "februari"),
+    "Mar": ("marz", "maerz", "mrz", "mars", "marzo", "marco", "maart", "mrt"),
+    "Apr": ("avril", "avr", "abril", "abr", "aprile"),
+    "May": ("mai", "mayo", "maggio", "mag", "maio", "mei"),
+    "Jun": ("juni", "juin", "junio", "giugno", "giu", "junho"),
+    "Jul": ("juli", "juillet", "juil", "julio", "luglio", "lug", "julho"),
+    "Aug": ("agosto", "ago", "aout", "augustus"),
+    "Sep": ("septembre", "septiembre", "setiembre", "settembre", "set", "setembro"),
+    "Oct": ("oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro", "out"),
+    "Nov": ("novembre", "noviembre", "novembro"),
+    "Dec": ("dezember", "dez", "decembre", "dec", "diciembre", "dic", "dicembre", "dezembro"),
+}
+"""Month names and their common abbreviations in the languages whose headers a feed may use (German,
+French, Spanish, Italian, Portuguese, Dutch; compared lowercased, without accents: 'März', 'févr.',
+'março') -> the English abbreviation dateutil reads. Where a language writes the English form
+('april', 'november', 'jun') it is not repeated."""
+LOCAL_WEEKDAYS = frozenset({
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo",
+    "lunedi", "martedi", "mercoledi", "giovedi", "venerdi", "sabato", "domenica",
+    "segunda", "terca", "quarta", "quinta", "sexta", "feira",
+    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+})
+"""Weekday names in the same languages ('Donnerstag', 'jeudi', 'quinta-feira'): dropped, the date
+alone saying the day (an abbreviation, 'Do.', 'jeu.', is dropped only where a value opens with it,
+_LEADING_WEEKDAY, since 'mar.' is Tuesday there and March after a day)."""
+_LEADING_WEEKDAY = re.compile(r"^\s*[^\W\d_]{2,4}\.?,?\s+(?=\d)")
+_LOCAL_FILLERS = frozenset({"de", "del", "le", "den", "der", "el"})
+"""Words a date is written with in those languages ('2 de mayo de 2024', 'le 2 mai 2024', 'den 2.
+Mai'): dropped before a local month name is read."""
+_MONTH_OF = {name: english for english, names in LOCAL_MONTHS.items() for name in names}
+
+
+def _english_months(text: str) -> str:
+    """`text` with a date written in another language's words read as English: local month names
+    (LOCAL_MONTHS) as their English abbreviations, local weekday names (LOCAL_WEEKDAYS) and the
+    words a date is written with (_LOCAL_FILLERS) dropped, and German's ordinal dot after the day
+    ('2. Mai 2024') dropped: 'Donnerstag, 2. Mai 2024' -> '2 May 2024', '2 de mayo de 2024' -> '2
+    May 2024', 'jeu. 2 mai 2024 à 9h30' -> '2 May 2024 à 9h30'. Text with no local month name is
+    returned as it is."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if not any(_folded(word) in _MONTH_OF and word.lower() not in _DATE_WORDS for word in words):
+        return text
+    text = _LEADING_WEEKDAY.sub("", text) if _folded(text.split()[0].strip(".,")) not in _MONTH_OF else text
+    text = re.sub(r"[^\W\d_]+\.?", lambda found: (
+        _MONTH_OF[_folded(found[0].rstrip("."))] if _folded(found[0].rstrip(".")) in _MONTH_OF
+        and found[0].rstrip(".").lower() not in _DATE_WORDS
+        else "" if _folded(found[0].rstrip(".")) in LOCAL_WEEKDAYS | _LOCAL_FILLERS else found[0]), text)
+    text = re.sub(r"\b(\d{1,2})\.(?=\s*[A-Z][a-z]{2}\b)", r"\1", text)  # '2. May' -> '2 May'
+    return " ".join(text.split()).strip(" ,")
+
+
 def _free_form_timestamp(value: str, written: str | None = None) -> datetime:
     """`parse_timestamp` for text that is not ISO 8601 (see there); messages quote it as `written`
     (the value as the file writes it, before `_local_clock`), by default `value`."""
     written = value if written is None else written
     from dateutil import parser as dateutil_parser
 
-    text = _without_time_comment(value, written)
+    text = _english_months(_without_time_comment(value, written))
     # zone names are case-insensitive (RFC 5322 section 3.3): 'gmt' is GMT
     text = re.sub(r"[A-Za-z]+", lambda m: m.group().upper() if m.group().upper() in _ZONES else m.group(), text)
     # 'GMT+0200', 'GMT+2', 'UTC+5:30' are offsets east of UTC, never read POSIX-inverted

@@ -411,3 +411,23 @@ def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tm
     declared = parse_news_file(feed)
     assert declared.quarantine.height == 0
     assert declared.rows.filter(pl.col("doc_id") == "c8")["published_at"].to_list() == [datetime(2024, 5, 2, 8, 30)]
+
+
+def test_dates_written_with_the_desks_month_and_weekday_names_are_read(tmp_path, sentences):
+    """A German, French, Spanish, Italian, Portuguese or Dutch desk writes its dates in words:
+    `Donnerstag, 2. Mai 2024`, `jeu. 2 mai 2024 à 9h30`, `2 de mayo de 2024`, `quinta-feira, 2 de
+    maio de 2024`. They were quarantined (`'Mai' is no month`); the month names are read, the
+    weekday dropped, and a day and month in words are never in doubt of their order."""
+    written = ["Donnerstag, 2. Mai 2024, 9:00 Uhr MESZ", "jeu. 2 mai 2024 à 9h30", "jueves, 2 de mayo de 2024 09:30",
+               "2 maggio 2024 ore 9.30", "quinta-feira, 2 de maio de 2024", "2 mei 2024 om 9.30 uur", "3 févr. 2024",
+               "2 März 2024"]
+    rows = [[f"d{i}", value, sentences[i]] for i, value in enumerate(written)]
+
+    parsed = parse_news_file(_csv(tmp_path / "desk.csv", ["id", "published", "body"], rows))
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["published_at"].to_list() == [
+        datetime(2024, 5, 2, 7, 0), datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 2, 9, 30),
+        datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 2), datetime(2024, 5, 2, 9, 30), datetime(2024, 2, 3),
+        datetime(2024, 3, 2)]
