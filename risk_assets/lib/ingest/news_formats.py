@@ -1165,7 +1165,8 @@ def _folded(text: str) -> str:
 
 
 _ZONE_PHRASE = re.compile(r"(?i)\s*\(?\s*(?P<phrase>" + "|".join(
-    r"\s+".join(re.escape(word).replace("a", "[aá]").replace("i", "[ií]") for word in phrase.split())
+    r"\s+".join(re.escape(word).replace("a", "[aáàâã]").replace("i", "[iíì]").replace("u", "[uúü]")
+               .replace("e", "[eéèê]").replace("o", "[oóôö]") for word in phrase.split())
     for phrase in ZONE_PHRASES) + r")\s*\)?\s*$")
 
 
@@ -1300,6 +1301,22 @@ _REGION_IN_BRACKETS = re.compile(r"\s*\((?P<region>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+
 brackets are."""
 
 
+_CLOCK_WORDS = frozenset({"time", "zeit", "uhr", "heure", "hora", "horario", "ora", "tijd"})
+"""Words that say a bracket names a clock ('(Osaka time)', '(heure locale)')."""
+
+
+def _names_a_clock(inside: str) -> bool:
+    """Whether the words of a bracket after a time name a clock in part: a zone abbreviation (known
+    or ambiguous), an offset ('UTC+2', '+02:00'), an IANA region ('Asia/Tokyo'), a region of
+    ZONE_PHRASES, or a word of _CLOCK_WORDS. '(CEST, Reuters)' and '(Tokyo time, Kyodo)' do;
+    '(Reuters)' and '(updated)' do not."""
+    words = re.findall(r"[^\W\d_]+", inside)
+    return (any(word.upper() in _ZONES or word.upper() in _AMBIGUOUS_ZONES or _folded(word) in _CLOCK_WORDS
+                for word in words)
+            or re.search(r"[+-]\d{1,2}(?::?\d{2})?\b|[A-Za-z_]+/[A-Za-z_]+", inside) is not None
+            or _ZONE_PHRASE.search(inside) is not None)
+
+
 def _without_time_comment(value: str, written: str) -> str:
     """`value` with a bracket at its end dropped where it cannot change the instant, unwrapped where
     it is part of the time, and refused where it may name the time's clock in words.
@@ -1308,7 +1325,9 @@ def _without_time_comment(value: str, written: str) -> str:
     European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)') or after a
     date without a time of day ('2024-05-02 (updated)': a calendar day), and, where the
     file's news settings declare its timezone (DECLARED_ZONE), any bracket of words that are no zone
-    ('09:30 (Reuters)': the declared zone reads the time). Unwrapped, so that it is read or refused
+    ('09:30 (Reuters)': the declared zone reads the time), unless it names a clock (`_names_a_clock`:
+    '(CEST, Reuters)', '(UTC+2, Paris)', '(Zurich time)'), which the declared zone must not overrule.
+    Unwrapped, so that it is read or refused
     as written: an offset or the half of the day (_CLOCK_IN_BRACKETS: '(+02:00)', '(pm)') and zone
     abbreviations ('(CEST)'; '(ET)' is then refused as ambiguous). A region named in words ('(horário
     de Brasília)') or an IANA region ('(Europe/Paris)') is read before this.
@@ -1332,7 +1351,7 @@ def _without_time_comment(value: str, written: str) -> str:
     if _CLOCK_IN_BRACKETS.fullmatch(inside) or (
             words and all(word.upper() in _ZONES or word.upper() in _AMBIGUOUS_ZONES for word in words)):
         return f"{before} {inside}"
-    if DECLARED_ZONE.get() is not None:
+    if DECLARED_ZONE.get() is not None and not _names_a_clock(inside):
         return before
     unknown = next((word for word in words if word.upper() not in _ZONES and word.upper() not in _AMBIGUOUS_ZONES),
                    inside)
@@ -1360,39 +1379,58 @@ LOCAL_MONTHS: dict[str, tuple[str, ...]] = {
 French, Spanish, Italian, Portuguese, Dutch; compared lowercased, without accents: 'März', 'févr.',
 'março') -> the English abbreviation dateutil reads. Where a language writes the English form
 ('april', 'november', 'jun') it is not repeated."""
-LOCAL_WEEKDAYS = frozenset({
-    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-    "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo",
-    "lunedi", "martedi", "mercoledi", "giovedi", "venerdi", "sabato", "domenica",
-    "segunda", "terca", "quarta", "quinta", "sexta", "feira",
-    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
-})
-"""Weekday names in the same languages ('Donnerstag', 'jeudi', 'quinta-feira'): dropped, the date
-alone saying the day (an abbreviation, 'Do.', 'jeu.', is dropped only where a value opens with it,
-_LEADING_WEEKDAY, since 'mar.' is Tuesday there and March after a day)."""
-_LEADING_WEEKDAY = re.compile(r"^\s*[^\W\d_]{2,4}\.?,?\s+(?=\d)")
+LOCAL_WEEKDAYS: dict[str, str] = {
+    **dict.fromkeys(("montag", "lundi", "lunes", "lunedi", "segunda", "maandag"), "Mon"),
+    **dict.fromkeys(("dienstag", "mardi", "martes", "martedi", "terca", "dinsdag"), "Tue"),
+    **dict.fromkeys(("mittwoch", "mercredi", "miercoles", "mercoledi", "quarta", "woensdag"), "Wed"),
+    **dict.fromkeys(("donnerstag", "jeudi", "jueves", "giovedi", "quinta", "donderdag"), "Thu"),
+    **dict.fromkeys(("freitag", "vendredi", "viernes", "venerdi", "sexta", "vrijdag"), "Fri"),
+    **dict.fromkeys(("samstag", "sonnabend", "samedi", "sabado", "sabato", "zaterdag"), "Sat"),
+    **dict.fromkeys(("sonntag", "dimanche", "domingo", "domenica", "zondag"), "Sun"),
+}
+"""Weekday names in the same languages ('Donnerstag', 'jeudi', 'quinta-feira') -> English's, so the
+weekday is checked against the date as an English one is."""
+LOCAL_WEEKDAY_ABBREVIATIONS: dict[str, str] = {
+    **dict.fromkeys(("mo", "lun", "seg", "ma"), "Mon"), **dict.fromkeys(("di", "mar", "ter"), "Tue"),
+    **dict.fromkeys(("mi", "mer", "mie", "qua", "wo"), "Wed"), **dict.fromkeys(("do", "jeu", "jue", "gio", "qui"), "Thu"),
+    **dict.fromkeys(("fr", "ven", "vie", "sex", "vr"), "Fri"), **dict.fromkeys(("sa", "sam", "sab", "za"), "Sat"),
+    **dict.fromkeys(("so", "dim", "dom", "zo"), "Sun"),
+}
+"""Weekday abbreviations in the same languages ('Do.', 'jeu.', 'mar.', 'sáb.', 'ma') -> English's,
+read only where a value opens with one before its day ('mar. 2 avril 2024'): elsewhere 'mar' is
+March."""
+_LEADING_WEEKDAY = re.compile(r"^\s*(?P<day>[^\W\d_]{2,3})\.?,?\s+(?=\d)")
 _LOCAL_FILLERS = frozenset({"de", "del", "le", "den", "der", "el"})
 """Words a date is written with in those languages ('2 de mayo de 2024', 'le 2 mai 2024', 'den 2.
-Mai'): dropped before a local month name is read."""
+Mai'): dropped before a local month name is read, as is Portuguese's '-feira' ('quinta-feira')."""
 _MONTH_OF = {name: english for english, names in LOCAL_MONTHS.items() for name in names}
 
 
 def _english_months(text: str) -> str:
     """`text` with a date written in another language's words read as English: local month names
-    (LOCAL_MONTHS) as their English abbreviations, local weekday names (LOCAL_WEEKDAYS) and the
-    words a date is written with (_LOCAL_FILLERS) dropped, and German's ordinal dot after the day
-    ('2. Mai 2024') dropped: 'Donnerstag, 2. Mai 2024' -> '2 May 2024', '2 de mayo de 2024' -> '2
-    May 2024', 'jeu. 2 mai 2024 à 9h30' -> '2 May 2024 à 9h30'. Text with no local month name is
-    returned as it is."""
-    words = re.findall(r"[^\W\d_]+", text)
-    if not any(_folded(word) in _MONTH_OF and word.lower() not in _DATE_WORDS for word in words):
+    (LOCAL_MONTHS) as their English abbreviations, local weekday names (LOCAL_WEEKDAYS, and an
+    abbreviation that opens the value, LOCAL_WEEKDAY_ABBREVIATIONS) as English's, so that a weekday
+    that does not match the date is refused, the words a date is written with (_LOCAL_FILLERS)
+    dropped, and German's ordinal dot after the day ('2. Mai 2024') dropped: 'Donnerstag, 2. Mai
+    2024' -> 'Thu 2 May 2024', '2 de mayo de 2024' -> '2 May 2024', 'jeu. 2 mai 2024 à 9h30' -> 'Thu
+    2 May 2024 à 9h30'. Text with no local month name is returned as it is."""
+    def local(word: str) -> bool:  # a local month name, not an English date word ('mar' is March either way)
+        return _folded(word) in _MONTH_OF and word.lower() not in _DATE_WORDS
+
+    if not any(local(word) for word in re.findall(r"[^\W\d_]+", text)):
         return text
-    text = _LEADING_WEEKDAY.sub("", text) if _folded(text.split()[0].strip(".,")) not in _MONTH_OF else text
-    text = re.sub(r"[^\W\d_]+\.?", lambda found: (
-        _MONTH_OF[_folded(found[0].rstrip("."))] if _folded(found[0].rstrip(".")) in _MONTH_OF
-        and found[0].rstrip(".").lower() not in _DATE_WORDS
-        else "" if _folded(found[0].rstrip(".")) in LOCAL_WEEKDAYS | _LOCAL_FILLERS else found[0]), text)
+    if (leading := _LEADING_WEEKDAY.match(text)) and _folded(leading["day"]) in LOCAL_WEEKDAY_ABBREVIATIONS:
+        text = f"{LOCAL_WEEKDAY_ABBREVIATIONS[_folded(leading['day'])]} {text[leading.end():]}"
+
+    def english(found: re.Match) -> str:
+        word = found[0].rstrip(".")
+        if local(word):
+            return _MONTH_OF[_folded(word)]
+        if _folded(word) in LOCAL_WEEKDAYS:
+            return LOCAL_WEEKDAYS[_folded(word)]
+        return "" if _folded(word) in _LOCAL_FILLERS else found[0]
+
+    text = re.sub(r"[^\W\d_]+\.?", english, re.sub(r"(?i)-feira\b", "", text))
     text = re.sub(r"\b(\d{1,2})\.(?=\s*[A-Z][a-z]{2}\b)", r"\1", text)  # '2. May' -> '2 May'
     return " ".join(text.split()).strip(" ,")
 
@@ -1446,9 +1484,9 @@ def _free_form_timestamp(value: str, written: str | None = None) -> datetime:
         named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
         raise ValueError(f"no {named} in {written!r}: a publication time needs a full date "
                          "(it would be filled in from today)")
-    written = re.findall(r"(?<![\d:.+-])(\d{4})(?![\d:])", text)  # not a '+0000' offset
-    if written and int(written[0]) != parsed.year:  # 'Mon, 01 Jan 0001' would be read as 2001
-        raise ValueError(f"year {int(written[0])} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a "
+    years = re.findall(r"(?<![\d:.+-])(\d{4})(?![\d:])", text)  # not a '+0000' offset
+    if years and int(years[0]) != parsed.year:  # 'Mon, 01 Jan 0001' would be read as 2001
+        raise ValueError(f"year {int(years[0])} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a "
                          f"publication time: {written!r}")
     named_days = {_WEEKDAYS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _WEEKDAYS}
     if named_days and named_days != {parsed.weekday()}:
