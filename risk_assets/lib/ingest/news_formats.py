@@ -1290,9 +1290,9 @@ day and month could be swapped in that order, where it would otherwise refuse it
 
 _TIME_COMMENT = re.compile(r"\s*\((?P<inside>[^()]*)\)\s*$")
 _ZONE_BEFORE_COMMENT = re.compile(r"(?:[+-]\d{2}:?\d{2}|\d(?:Z|z)|\b(?P<zone>[A-Za-z]{1,5}))$")
-_CLOCK_IN_BRACKETS = re.compile(r"(?i)(?:(?:GMT|UTC)\s*)?[+-]\d{1,2}(?::?\d{2})?|[ap]\.?\s?m\.?")
-"""A bracket after a time that is part of it: an offset ('(+02:00)', '(+0200)', '(+2)', '(GMT+2)')
-or the half of the day ('(pm)')."""
+_CLOCK_IN_BRACKETS = re.compile(r"(?i)(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|[ap]\.?\s?m\.?")
+"""A bracket after a time that is part of it: an offset ('(+02:00)', '(+0200)', '(GMT+2)') or the
+half of the day ('(pm)'). A bare '(+1)' is not: it is as often the next-day mark of a schedule."""
 _TIME_OF_DAY = re.compile(r"(?i)\d\s*:\s*\d|\d\s*h\s*\d|\d\s*[ap]\.?\s?m\b|\d\s*(?:uhr|uur|heures?)\b")
 """A time of day in a publication time's text ('09:30', '9h30', '9 pm', '9 Uhr'): without one the
 value is a calendar day."""
@@ -1363,8 +1363,8 @@ def _without_time_comment(value: str, written: str) -> str:
 
 LOCAL_MONTHS: dict[str, tuple[str, ...]] = {
     "Jan": ("januar", "janner", "janvier", "janv", "enero", "ene", "gennaio", "gen", "janeiro", "januari"),
-    "Feb": ("februar", "fevrier", "fevr", "fev", "febrero", "febbraio", "fevereiro", "februari"),
-    "Mar": ("marz", "maerz", "mrz", "mars", "marzo", "marco", "maart", "mrt"),
+    "Feb": ("februar", "feber", "fevrier", "fevr", "fev", "febrero", "febbraio", "fevereiro", "februari"),
+    "Mar": ("marz", "mar", "maerz", "mrz", "mars", "marzo", "marco", "maart", "mrt"),
     "Apr": ("avril", "avr", "abril", "abr", "aprile"),
     "May": ("mai", "mayo", "maggio", "mag", "maio", "mei"),
     "Jun": ("juni", "juin", "junio", "giugno", "giu", "junho"),
@@ -1377,8 +1377,9 @@ LOCAL_MONTHS: dict[str, tuple[str, ...]] = {
 }
 """Month names and their common abbreviations in the languages whose headers a feed may use (German,
 French, Spanish, Italian, Portuguese, Dutch; compared lowercased, without accents: 'März', 'févr.',
-'março') -> the English abbreviation dateutil reads. Where a language writes the English form
-('april', 'november', 'jun') it is not repeated."""
+'março', 'Mär') -> the English abbreviation dateutil reads. Where a language writes the English
+form ('april', 'november', 'jun') it is not repeated; 'mar', folded from 'Mär', is read so only
+where it is not written as English's 'Mar'."""
 LOCAL_WEEKDAYS: dict[str, str] = {
     **dict.fromkeys(("montag", "lundi", "lunes", "lunedi", "segunda", "maandag"), "Mon"),
     **dict.fromkeys(("dienstag", "mardi", "martes", "martedi", "terca", "dinsdag"), "Tue"),
@@ -1413,11 +1414,14 @@ def _english_months(text: str) -> str:
     that does not match the date is refused, the words a date is written with (_LOCAL_FILLERS)
     dropped, and German's ordinal dot after the day ('2. Mai 2024') dropped: 'Donnerstag, 2. Mai
     2024' -> 'Thu 2 May 2024', '2 de mayo de 2024' -> '2 May 2024', 'jeu. 2 mai 2024 à 9h30' -> 'Thu
-    2 May 2024 à 9h30'. Text with no local month name is returned as it is."""
+    2 May 2024 à 9h30', '1er mai 2024' -> '1 May 2024'. Text with no local month or weekday name,
+    and no such word beside an English month ('13 de feb de 2024'), is returned as it is."""
     def local(word: str) -> bool:  # a local month name, not an English date word ('mar' is March either way)
         return _folded(word) in _MONTH_OF and word.lower() not in _DATE_WORDS
 
-    if not any(local(word) for word in re.findall(r"[^\W\d_]+", text)):
+    words = re.findall(r"[^\W\d_]+", text)
+    if not any(local(word) or _folded(word) in LOCAL_WEEKDAYS for word in words) and not (
+            any(_folded(word) in _LOCAL_FILLERS for word in words) and any(w.lower() in _DATE_WORDS for w in words)):
         return text
     if (leading := _LEADING_WEEKDAY.match(text)) and _folded(leading["day"]) in LOCAL_WEEKDAY_ABBREVIATIONS:
         text = f"{LOCAL_WEEKDAY_ABBREVIATIONS[_folded(leading['day'])]} {text[leading.end():]}"
@@ -1432,6 +1436,7 @@ def _english_months(text: str) -> str:
 
     text = re.sub(r"[^\W\d_]+\.?", english, re.sub(r"(?i)-feira\b", "", text))
     text = re.sub(r"\b(\d{1,2})\.(?=\s*[A-Z][a-z]{2}\b)", r"\1", text)  # '2. May' -> '2 May'
+    text = re.sub(r"\b(\d{1,2})(?:º|°|ª|er|re)(?=\s*[A-Z][a-z]{2}\b)", r"\1", text)  # '1er mai', '1º de mayo'
     return " ".join(text.split()).strip(" ,")
 
 
