@@ -1305,14 +1305,19 @@ _CLOCK_WORDS = frozenset({"time", "zeit", "uhr", "heure", "hora", "horario", "or
 """Words that say a bracket names a clock ('(Osaka time)', '(heure locale)')."""
 
 
+def _zone_word(word: str) -> bool:
+    """Whether a word is a zone abbreviation, known (_ZONES) or of several meanings (_AMBIGUOUS_ZONES),
+    in any case ('cest', 'ET')."""
+    return word.upper() in _ZONES or word.upper() in _AMBIGUOUS_ZONES
+
+
 def _names_a_clock(inside: str) -> bool:
     """Whether the words of a bracket after a time name a clock in part: a zone abbreviation (known
     or ambiguous), an offset ('UTC+2', '+02:00'), an IANA region ('Asia/Tokyo'), a region of
     ZONE_PHRASES, or a word of _CLOCK_WORDS. '(CEST, Reuters)' and '(Tokyo time, Kyodo)' do;
     '(Reuters)' and '(updated)' do not."""
     words = re.findall(r"[^\W\d_]+", inside)
-    return (any(word.upper() in _ZONES or word.upper() in _AMBIGUOUS_ZONES or _folded(word) in _CLOCK_WORDS
-                for word in words)
+    return (any(_zone_word(word) or _folded(word) in _CLOCK_WORDS for word in words)
             or re.search(r"[+-]\d{1,2}(?::?\d{2})?\b|[A-Za-z_]+/[A-Za-z_]+", inside) is not None
             or _ZONE_PHRASE.search(inside) is not None)
 
@@ -1327,8 +1332,7 @@ def _without_time_comment(value: str, written: str) -> str:
     file's news settings declare its timezone (DECLARED_ZONE), any bracket of words that are no zone
     ('09:30 (Reuters)': the declared zone reads the time), unless it names a clock (`_names_a_clock`:
     '(CEST, Reuters)', '(UTC+2, Paris)', '(Zurich time)'), which the declared zone must not overrule.
-    Unwrapped, so that it is read or refused
-    as written: an offset or the half of the day (_CLOCK_IN_BRACKETS: '(+02:00)', '(pm)') and zone
+    Unwrapped, so that it is read or refused as written: an offset or the half of the day (_CLOCK_IN_BRACKETS: '(+02:00)', '(pm)') and zone
     abbreviations ('(CEST)'; '(ET)' is then refused as ambiguous). A region named in words ('(horário
     de Brasília)') or an IANA region ('(Europe/Paris)') is read before this.
 
@@ -1348,13 +1352,11 @@ def _without_time_comment(value: str, written: str) -> str:
     if not _TIME_OF_DAY.search(before):  # '2024-05-02 (updated)': a calendar day, which no clock moves
         return before
     words = re.findall(r"[^\W\d_]+", inside)
-    if _CLOCK_IN_BRACKETS.fullmatch(inside) or (
-            words and all(word.upper() in _ZONES or word.upper() in _AMBIGUOUS_ZONES for word in words)):
+    if _CLOCK_IN_BRACKETS.fullmatch(inside) or (words and all(_zone_word(word) for word in words)):
         return f"{before} {inside}"
     if DECLARED_ZONE.get() is not None and not _names_a_clock(inside):
         return before
-    unknown = next((word for word in words if word.upper() not in _ZONES and word.upper() not in _AMBIGUOUS_ZONES),
-                   inside)
+    unknown = next((word for word in words if not _zone_word(word)), inside)
     raise ValueError(f"the bracket {'(' + inside + ')'!r} after a time without a zone may name the clock it is in "
                      f"('(Tokyo)') or not ('(Reuters)'), which this reader cannot tell ({unknown!r} is no month, day, "
                      "AM/PM or known time zone): write the time's zone or UTC offset before the bracket "

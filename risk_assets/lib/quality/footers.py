@@ -40,9 +40,9 @@ def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
 def news_footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     """Loaded news files whose footer states a number of stories ('Total: 5 stories', a bare '5'
     under the last story) other than the records the file holds, or, in a file of several sections
-    each closed by its own count, than the records of that section. Returns a WARN outcome (rows_checked = loaded news files with such a
-    footer), one failed rule per footer that does not match, naming the file, the footer's line and
-    both counts; nothing is quarantined."""
+    each closed by its own count, than the records of that section. Returns a WARN outcome
+    (rows_checked = loaded news files with such a footer), one failed rule per footer that does not
+    match, naming the file, the footer's line and both counts; nothing is quarantined."""
     return _mismatches(con, "news", NEWS_CHECK, "raw_news")
 
 
