@@ -1322,7 +1322,7 @@ AMOUNT_ONLY_HINTS = (
 TRAILING_MINUS), named in the unparsable_number message of a count or a rate written so."""
 
 
-def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool = True) -> pl.Expr:
+def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
     """What an unparsable number's text (`raw`, as written) looks like and the mapping's dialect key
     that reads it (NUMBER_FORM_HINTS; for a count or a rate, not an `amount`, AMOUNT_ONLY_HINTS
     first), or NULL when it is none of those forms."""
@@ -1345,13 +1345,19 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool = True) -> pl
     return hint
 
 
+def _emp_length_numbers(column: pl.Series) -> pl.Series:
+    """The whole numbers (Int64) an employment-length column writes (EMP_LENGTH_NUMBER), its text
+    forms ('3 years', 'n/a') and empty cells left out."""
+    return column.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Int64).drop_nulls()
+
+
 def emp_length_numbers_are_years(column: pl.Series) -> bool:
     """Whether the whole numbers an employment-length column writes (EMP_LENGTH_NUMBER) are years on
     LendingClub's 0-10 scale: True when at most one of them, or EMP_LENGTH_OFF_SCALE_MAX of them,
     runs past EMP_LENGTH_SCALE_YEARS (or the column writes none). A column of months (0, 12, 24, ...
     120) or of uncapped years is judged as a whole: its 0 and 6 would read as years as well as any,
     so none of its numbers is read."""
-    numbers = column.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Int64).drop_nulls()
+    numbers = _emp_length_numbers(column)
     past = int((numbers > EMP_LENGTH_SCALE_YEARS).sum())
     return past <= max(1, int(numbers.len() * EMP_LENGTH_OFF_SCALE_MAX))
 
@@ -1942,7 +1948,7 @@ def _typed_parse(
     frame, midnights = _local_midnights_in_utc(frame, specs)
     if midnights:
         notes["dates_from_local_midnights"] = midnights
-    values, rule_of, zip_holds = [], {}, {}
+    values, rule_of, zip_holds, emp_years = [], {}, {}, {}
     for spec in specs:
         if spec.kind == "sba_date":
             continue
@@ -1950,8 +1956,8 @@ def _typed_parse(
             text = pl.col(_src(spec.source))
             value, rule = _date(text, month_forms[spec.source], text != "", as_of or date.today(), builtin_months=True)
         elif spec.kind == "emp_length":  # whether '6' is six years depends on the rest of the column
-            value, rule = _emp_length(pl.col(_src(spec.source)), emp_length_numbers_are_years(
-                frame.get_column(_src(spec.source))))
+            value, rule = _emp_length(pl.col(_src(spec.source)), emp_years.setdefault(
+                spec.source, emp_length_numbers_are_years(frame.get_column(_src(spec.source)))))
         elif spec.kind == "zip3":  # whether '501' is zip3 501 or ZIP 00501 depends on the rest of the column
             value, rule = _zip3(pl.col(_src(spec.source)), zip_holds.setdefault(
                 spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
@@ -1981,6 +1987,7 @@ def _typed_parse(
             pl.when(present & flag).then(pl.lit("placeholder_date"))
             .when(present & v.is_null()).then(pl.lit("unparsable_date"))))
     rules = []
+    groupings = _other_groupings(mapping.dialect)  # the grouping marks amounts are read in beyond the dialect's
     for source, (spec, rule) in rule_of.items():
         broken = rule(pl.col(spec.target))
         if TARGET_SQL_TYPES[spec.target] == "INTEGER":
@@ -1997,11 +2004,9 @@ def _typed_parse(
             if exact and (n_exact := frame.select(bare.is_in(exact).sum()).item()):
                 notes.setdefault("sci_notation_read_exact", {})[source] = n_exact
         if _is_amount(spec) and not mapping.typed_source:  # forms read beyond the dialect's own
-            text = _sign_first(_numeric_text(spec.kind, pl.col(_src(source)), mapping.currency)[0], amount=True)
-            read = pl.col(spec.target).is_not_null()
-            groupings = _other_groupings(mapping.dialect)
-            counts = frame.select((_numeric_text(spec.kind, pl.col(_src(source)), mapping.currency)[0]
-                                   .str.contains(TRAILING_MINUS) & read).sum().alias("trailing_minus"),
+            unmarked, _ = _numeric_text(spec.kind, pl.col(_src(source)), mapping.currency)
+            text, read = _sign_first(unmarked, amount=True), pl.col(spec.target).is_not_null()
+            counts = frame.select((unmarked.str.contains(TRAILING_MINUS) & read).sum().alias("trailing_minus"),
                                   *((text.str.contains(pattern) & read).sum().alias(name)
                                     for name, pattern in groupings.items())).row(0, named=True)
             if n_minus := counts.pop("trailing_minus"):
@@ -2054,18 +2059,17 @@ def _typed_parse(
         notes["snapshot_date_from_as_of"] = rows.height
 
     if "emp_length_years" in target_source:
-        written = pl.col(_src(target_source["emp_length_years"]))
+        source = target_source["emp_length_years"]
+        written = pl.col(_src(source))
         notes["emp_length_na"] = frame.filter(written.str.to_lowercase() == "n/a").height
         numbers = loaded.filter(written.str.contains(EMP_LENGTH_NUMBER)).height
-        if numbers and any(s.kind == "emp_length" for s in specs if s.target == "emp_length_years"):
+        if numbers and emp_years.get(source):
             notes["emp_length_numbers_read"] = numbers  # a cleaned export, 10 standing for 10+ years
-        column = frame.get_column(_src(target_source["emp_length_years"]))
-        if not emp_length_numbers_are_years(column):  # months, or years uncapped: say why none is read
-            written_numbers = column.str.extract(EMP_LENGTH_NUMBER, 1).cast(pl.Int64).drop_nulls()
-            notes["emp_length_numbers_off_scale"] = {
-                target_source["emp_length_years"]: {"numbers": written_numbers.len(), "largest": written_numbers.max(),
-                                                     f"past_{EMP_LENGTH_SCALE_YEARS}": int(
-                                                         (written_numbers > EMP_LENGTH_SCALE_YEARS).sum())}}
+        if emp_years.get(source) is False:  # months, or years uncapped: say why none is read
+            written_numbers = _emp_length_numbers(frame.get_column(_src(source)))
+            notes["emp_length_numbers_off_scale"] = {source: {
+                "numbers": written_numbers.len(), "largest": written_numbers.max(),
+                f"past_{EMP_LENGTH_SCALE_YEARS}": int((written_numbers > EMP_LENGTH_SCALE_YEARS).sum())}}
     timed = {spec.source: n for spec in specs if spec.kind == "date" and not mapping.builtin
              and (spec.fmt is None or (spec.fmt not in EPOCH_FORMATS and spec.fmt != QUARTER_FORMAT
                                        and not _has_time_codes(spec.fmt)))
@@ -2582,7 +2586,8 @@ KIND_VALUES = {
     "term": "a term in whole months: 36, 36.0 or '36 months'",
     "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs'",
     "emp_length": ("LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a', or a whole "
-                   "number of years 0-10 (10 or 10+ for '10+ years'), read where no more than one in 50 of the "
+                   f"number of years 0-10 (10 or 10+ for '10+ years'), read where no more than one in "
+                   f"{round(1 / EMP_LENGTH_OFF_SCALE_MAX)} of the "
                    "column's numbers runs past 10 (a column whose numbers do is months or uncapped years, and "
                    "none of its numbers is read)"),
     "zip3": "a ZIP (86001, 86001-1234) or a zip3 (860xx, 860)",
@@ -2618,14 +2623,15 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             # an export's missing-value marker ('NULL', '\\N', 'NaN') in a required column: say what it is
             said = pl.when((pl.col(column) == "missing_value") & (pl.col("raw_value").str.strip_chars() != "")).then(
                 pl.lit("is a missing-value marker (an export's NULL) in a required column")).otherwise(said)
-            kind = next((f.kind for f in mapping.fields if f.source == source), None)
+            read_as = next((f for f in mapping.fields if f.source == source), None)
+            kind = read_as.kind if read_as is not None else None
             if kind in KIND_VALUES:  # say what the column's type reads
                 said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
                     f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
-            read_as = next((f for f in mapping.fields if f.source == source), None)
-            hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=read_as is not None and _is_amount(read_as))
-            said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(
-                pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
+            if kind in _NUMERIC_KINDS:  # name an unreadable number's form and the key that reads it
+                hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as))
+                said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(
+                    pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
             if source in declared:  # name the column's format, and why this value is no date in it
                 said = pl.when(pl.col(column) == "unparsable_date").then(
                     _unparsable_date_said(mapping, source, declared[source], pl.col("raw_value"))).otherwise(said)
@@ -2684,8 +2690,8 @@ WRITTEN_DATE_FORMS: dict[str, str] = {
 case: `28-FEB-97`): the vendor's own, and the forms a spreadsheet, SAS, Oracle or a database writes
 when it exports or re-saves the tape. The shape is matched before strptime, which would read the
 two digits of `28-Feb-97` as the year 97 under `%Y`. The column's form is the one that reads the most
-of its values (`_written_date_forms`); `%Y%m%d` only when it reads all of them, since eight digits
-may be a number."""
+of its values (`_written_date_forms`); `%Y%m%d` only when the column is digits and it reads all
+but a few of them (COMPACT_DATE_UNREAD_MAX), since eight digits may be a number."""
 
 SBA_RESAVED_FORMS = ("%d%b%y", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%b-%Y", "%d%b%Y", "%Y%m%d")
 """The other forms an SBA date column may be written in (WRITTEN_DATE_FORMS): SAS's, a spreadsheet's

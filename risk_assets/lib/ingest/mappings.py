@@ -34,7 +34,7 @@ date (strftime `format`, ISO 8601 by default; a format without %d means the firs
 snapshot_date it means the month's end; or a count since an epoch, EPOCH_FORMATS: `unix_days`,
 `sas_days` (days since 1960-01-01, as SAS and Stata write a date), ...; or `quarter`), term ("36 months" or 36), term_years ("3 years", 3 or 2.5
 -> 36 or 30 months; a year count that is no whole number of months is quarantined),
-emp_length ("10+ years", "< 1 year", "n/a", or whole years 0-60: a cleaned export's 10, 0),
+emp_length ("10+ years", "< 1 year", "n/a", or whole years on LendingClub's 0-10 scale: a cleaned export's 10, 0),
 zip3 ("860xx"), flag (1/0, Y/N, yes/no, true/false). A column without a type takes the one its
 target implies (`implied_kind`); a type that cannot fill its target's column (a decimal number into
 an integer column, a date into an amount) refuses the mapping. Targets are the names of

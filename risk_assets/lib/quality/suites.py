@@ -152,8 +152,8 @@ def loan_value_rules() -> list[Rule]:
         ],
         _between("gross_approved_positive", "gross_approved", 0, None, "USD > 0", strict_min=True),
         _between("gross_approved_within_sba_ceiling", "gross_approved", None, SBA_AMOUNT_CEILING,
-                 "USD; at most twice the SBA 7(a) maximum of $5,000,000 (SBA SOP 50 10): above it an amount "
-                 "in cents?", portfolio="sba"),
+                 f"USD; at most twice the SBA 7(a) maximum of ${SBA_7A_MAX_LOAN:,} (SBA SOP 50 10): above it an "
+                 "amount in cents?", portfolio="sba"),
         _between("sba_approved_non_negative", "sba_approved", 0, None, "USD >= 0"),
         _between("disbursement_gross_non_negative", "disbursement_gross", 0, None,
                  "USD >= 0; 0 for a loan not disbursed (196 loans of the SBA national file)"),
