@@ -736,12 +736,11 @@ def _quoted_fields_over_lines(records: pl.DataFrame, width: int, delimiter: str)
     A run of malformed records on consecutive lines, up to QUOTED_LINE_BREAKS after the first, is
     one record (`_one_field_over_lines`) when its first is misquoted, never one CSV record on its
     own (a field's quote never closed, or text after its closing quote): records that are merely
-    of another width than the header's (an export with a column more) are never joined. The joined record keeps its first line and stays
-    malformed (`misquoted`), its text being all its lines; `spans` holds its last line (null for
-    every other record). `records` holds `_source_line`, `text`, `n_fields`, `misquoted` and
+    of another width than the header's (an export with a column more) are never joined. The joined
+    record keeps its first line and stays malformed (`misquoted`, as its first was), its text being
+    all its lines; `spans` holds its last line (null for every other record). `records` holds `_source_line`, `text`, `n_fields`, `misquoted` and
     `filled_extra`; no line is lost or repeated."""
     broken = (pl.col("n_fields") != width) | pl.col("misquoted") | pl.col("filled_extra")
-    records = records.with_columns(spans=pl.lit(None, pl.Int64))
     candidates = records.filter(broken).select("_source_line", "text", "misquoted").sort("_source_line").rows()
     joined: dict[int, tuple[str, int]] = {}
     taken: list[int] = []
@@ -763,15 +762,13 @@ def _quoted_fields_over_lines(records: pl.DataFrame, width: int, delimiter: str)
                 break
         i += 1
     if not joined:
-        return records
+        return records.with_columns(spans=pl.lit(None, pl.Int64))
     fixes = pl.DataFrame({"_source_line": list(joined), "_joined": [t for t, _ in joined.values()],
-                          "_spans": [last for _, last in joined.values()]},
-                         schema={"_source_line": pl.Int64, "_joined": pl.Utf8, "_spans": pl.Int64})
+                          "spans": [last for _, last in joined.values()]},
+                         schema={"_source_line": pl.Int64, "_joined": pl.Utf8, "spans": pl.Int64})
     return (records.filter(~pl.col("_source_line").is_in(taken))
             .join(fixes, on="_source_line", how="left", maintain_order="left")
-            .with_columns(text=pl.coalesce("_joined", "text"), spans=pl.col("_spans"),
-                          misquoted=pl.col("misquoted") | pl.col("_spans").is_not_null())
-            .drop("_joined", "_spans"))
+            .with_columns(text=pl.coalesce("_joined", "text")).drop("_joined"))
 
 
 def _one_field_over_lines(text: str, width: int, delimiter: str) -> bool:
