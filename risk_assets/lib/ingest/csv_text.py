@@ -98,12 +98,20 @@ ID_WRAPPERS = (
 order (an id written with digit grouping, 1,077,502, is read first: ID_GROUPED_FORMS). Replacements
 use `$1` (polars); `unwrap_id` applies them in Python."""
 
+APOSTROPHES = "'\u2019"
+"""The apostrophes a Swiss number is grouped with: typed ' or typeset U+2019 (1'234.50, 1’234.50)."""
+WIDE_SPACES = "\u00a0\u202f\u2009"
+"""The spaces other than U+0020 that French, Nordic and SI typesetting group digits with: no-break
+space U+00A0, narrow no-break space U+202F, thin space U+2009 (CLDR number symbols)."""
+SPACES = " " + WIDE_SPACES
+"""Every space a number is grouped with (a plain space and WIDE_SPACES)."""
+
 ID_GROUPED_FORMS = (
     r"^([1-9]\d{0,2}(?:,\d{3})+)(?:\.0+)?$",                 # 1,077,502 (and 1,077,502.00)
     r"^([1-9]\d{0,2}(?:\.\d{3}){2,})(?:,0+)?$",               # 1.000.014.003 (German, Dutch, Italian, ...)
     r"^([1-9]\d{0,2}(?:\.\d{3})+),0+$",                      # 14.003,00: one group, with a decimal comma
-    r"^([1-9]\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+)(?:,0+)?$",  # 1 000 084 002 (French, Nordic: no-break spaces)
-    r"^([1-9]\d{0,2}(?:['\u2019]\d{3})+)(?:\.0+)?$",          # 1'000'146'010 (Swiss)
+    rf"^([1-9]\d{{0,2}}(?:[{SPACES}]\d{{3}})+)(?:,0+)?$",     # 1 000 084 002 (French, Nordic: no-break spaces)
+    rf"^([1-9]\d{{0,2}}(?:[{APOSTROPHES}]\d{{3}})+)(?:\.0+)?$",  # 1'000'146'010 (Swiss)
 )
 """An id shown with a number format's digit grouping, in the locales' separators (CLDR number
 symbols: `,` English, `.` German and most of continental Europe, a space or no-break space French

@@ -1163,7 +1163,7 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
                                 notes={"nan_values": nans} if nans else {})
 
 
-GROUPING_MARKS = {"apostrophe": "'\u2019", "space": " \u00a0\u202f\u2009"}
+GROUPING_MARKS = {"apostrophe": csv_text.APOSTROPHES, "space": csv_text.SPACES}
 """Digit-grouping marks that no locale writes as a decimal mark, by name: the Swiss apostrophe
 (typed ' or typeset U+2019: 24'000.00) and the spaces of French, Nordic and SI typesetting (space,
 no-break space U+00A0, narrow no-break space U+202F, thin space U+2009: 24 000). An amount grouped
@@ -1173,7 +1173,10 @@ Only in money columns: in a count or a rate, `3 100` is as likely two values run
 100) as three thousand one hundred, and a wrong count passes every value rule, so there only the
 dialect's own separator groups."""
 
-TRAILING_MINUS = r"^(\d[\d.,'\u2019\u00a0\u202f\u2009 ]*)[-\u2212]$"
+_MARKS = csv_text.APOSTROPHES + csv_text.SPACES
+"""Every digit-grouping mark of GROUPING_MARKS, for a character class."""
+
+TRAILING_MINUS = rf"^(\d[\d.,{_MARKS}]*)[-\u2212]$"
 """A number with its minus sign after the digits (`13648-`, `1,234.56-`): the sign convention of SAP
 and of COBOL's and mainframes' edited numbers (PIC 9(7).99-). Read as the number with the sign before
 it (notes `trailing_minus_read`); its digits are then judged as any number's. Only in money
@@ -1247,8 +1250,8 @@ def _read_in_dialect(s: pl.Expr, dialect: Dialect) -> pl.Expr:
     if thousands is None:
         return s if dialect.decimal == "." else s.str.replace(dialect.decimal, ".", literal=True)
     if thousands == " ":
-        s = s.str.replace_all("[\u00a0\u202f\u2009]", " ")
-    if thousands in ("'", "\u2019"):  # Swiss: 1'234.50, typeset or typed as 1’234.50
+        s = s.str.replace_all(f"[{csv_text.WIDE_SPACES}]", " ")
+    if thousands in csv_text.APOSTROPHES:  # Swiss: 1'234.50, typeset or typed as 1’234.50
         s, thousands = s.str.replace_all("\u2019", "'", literal=True), "'"
     decimal = re.escape(dialect.decimal)
     sep = re.escape(thousands)
@@ -1292,16 +1295,16 @@ NUMBER_FORM_HINTS = (
     ("indian", r"^\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?$",
      "it is grouped in lakhs and crores (1,23,456): an Indian lender's tape declares its mapping's dialect "
      "\"grouping\": \"indian\""),
-    ("decimal_comma", r"^\d{1,3}(?:[.'\u2019\u00a0\u202f\u2009 ]\d{3})+,\d+$|^\d+,\d{1,2}$|^0,\d+$",
+    ("decimal_comma", rf"^\d{{1,3}}(?:[.{_MARKS}]\d{{3}})+,\d+$|^\d+,\d{{1,2}}$|^0,\d+$",
      "it has a decimal comma (13,64 or 1.234,56): a tape written so declares its mapping's dialect "
      "\"decimal\": \",\" (with its \"thousands\")"),
     ("point_thousands", r"^\d{1,3}(?:\.\d{3}){2,}$",
      "it groups thousands with points (1.234.567): a tape written so declares its mapping's dialect "
      "\"thousands\": \".\", \"decimal\": \",\""),
-    ("apostrophe", r"\d['\u2019]\d",
+    ("apostrophe", rf"\d[{csv_text.APOSTROPHES}]\d",
      "it groups its digits with an apostrophe but not in threes (24'000.00 is read): a value whose digits are "
      "grouped otherwise is no number any dialect declares"),
-    ("space", r"\d[ \u00a0\u202f\u2009]\d",
+    ("space", rf"\d[{csv_text.SPACES}]\d",
      "it groups its digits with a space but not in threes (24 000 is read): a value whose digits are grouped "
      "otherwise is no number any dialect declares"),
 )
@@ -1314,7 +1317,7 @@ else what would be read. `indian` applies where the dialect does not group so, `
 AMOUNT_ONLY_HINTS = (
     ("trailing_minus", TRAILING_MINUS,
      "a minus after the digits is read in money columns only: in a count or a rate, '10-' may be a range cut short"),
-    ("grouped", r"^[+-]?[1-9]\d{0,2}(?:['\u2019\u00a0\u202f\u2009 ]\d{3})+(?:[.,]\d+)?$",
+    ("grouped", rf"^[+-]?[1-9]\d{{0,2}}(?:[{_MARKS}]\d{{3}})+(?:[.,]\d+)?$",
      "digits grouped by a space or an apostrophe are read in money columns only: in a count or a rate, '3 100' "
      "may be two values run together; a tape that groups so declares its mapping's dialect \"thousands\""),
 )
@@ -1326,7 +1329,7 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
     """What an unparsable number's text (`raw`, as written) looks like and the mapping's dialect key
     that reads it (NUMBER_FORM_HINTS; for a count or a rate, not an `amount`, AMOUNT_ONLY_HINTS
     first), or NULL when it is none of those forms."""
-    core = raw.str.extract(r"(\d(?:[\d.,'\u2019\u00a0\u202f\u2009 ]*\d)?)", 1)
+    core = raw.str.extract(rf"(\d(?:[\d.,{_MARKS}]*\d)?)", 1)
     hint = pl.lit(None, pl.Utf8)
     for form, pattern, said in reversed(NUMBER_FORM_HINTS):
         if (form == "indian" and dialect.grouping == "indian") or (
@@ -1338,7 +1341,7 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
         for form, pattern, said in reversed(AMOUNT_ONLY_HINTS):
             hint = pl.when(bare.str.contains(pattern)).then(pl.lit(said)).otherwise(hint)
     if not dialect.thousands:  # the mapping says the tape groups nothing, and this value is grouped
-        grouped = r"^[1-9]\d{0,2}(?:[,.'\u2019\u00a0\u202f\u2009 ]\d{3})+(?:[.,]\d+)?$"
+        grouped = rf"^[1-9]\d{{0,2}}(?:[,.{_MARKS}]\d{{3}})+(?:[.,]\d+)?$"
         hint = pl.when(core.str.contains(grouped)).then(pl.lit(
             "its digits are grouped in threes, and the mapping's dialect declares no thousands separator "
             "(\"thousands\": \"\"): declare the one the tape writes")).otherwise(hint)
@@ -3126,8 +3129,9 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     return frame, records, {name: sorted(lines, key=lambda t: int(t.split(":")[0])) for name, lines in texts.items() if lines}
 
 
-_AMOUNT_TEXT = r"[-+(]?\s*(?:[A-Z]{3}|US\$|[$€£¥])?\s*[-+]?[\d.,\u00a0\u202f ]*\d\)?\s*(?:[A-Z]{3}|[€$])?"
-"""An amount as a totals line of a CSV writes it ('215,125.00', '$215,125', '(1,250.00)')."""
+_AMOUNT_TEXT = rf"[-+(]?\s*(?:[A-Z]{{3}}|US\$|[$€£¥])?\s*[-+]?[\d.,{_MARKS}]*\d\)?\s*(?:[A-Z]{{3}}|[€$])?"
+"""An amount as a totals line of a CSV writes it ('215,125.00', '$215,125', '(1,250.00)', grouped by any of
+GROUPING_MARKS: "24'000.00", '24 000')."""
 
 
 def _sum_matches(frame: pl.DataFrame, numeric: list[FieldSpec], mapping: TapeMapping) -> pl.DataFrame:

@@ -239,3 +239,27 @@ def test_an_id_that_excel_turned_into_a_date_is_quarantined_with_its_cell(loans,
     assert "Excel turned the text typed" in message
     # a date cell under a date column is a date, as before
     assert parsed.rows.filter(pl.col("_source_line") == 4)["origination_date"].item() == loans[0]["Issue Date"].date()
+
+
+@pytest.mark.parametrize("mark", ["'", "\u2019", "\u2009", "\u202f"])
+def test_a_totals_line_grouped_as_its_amounts_are_is_a_totals_line(loans, tmp_path, mark):
+    """A tape whose amounts are grouped by an apostrophe or a thin space (Swiss, French typesetting:
+    24'000.00, 24 000.00) writes its short totals line (the label and the sum, not the header's
+    width) so too: it is a totals line, not a malformed record."""
+    def grouped(value: float) -> str:
+        return f"{value:,.2f}".replace(",", mark)
+
+    lines = [HEADER] + [[loan["Loan ID"], loan["Issue Date"].date().isoformat(), grouped(loan["Funded Amount"]),
+                         loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]] for loan in loans]
+    amount = sum(loan["Funded Amount"] for loan in loans)
+    lines.append(["Total", grouped(amount)])
+    path = tmp_path / "acme_2024-06.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(lines)
+
+    parsed = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.csv")])
+
+    parsed.reconcile()
+    assert parsed.rows.height == N and parsed.quarantine.height == 0
+    assert parsed.rows["loan_amount"].sum() == pytest.approx(amount)
+    assert _kinds(parsed) == [(2 + N, "total_row")]
