@@ -2736,8 +2736,9 @@ def _written_date_forms(frame: pl.DataFrame, sources: Sequence[str], own: str, o
     for source in sources:
         values = frame.get_column(_src(source))
         values = values.filter(values != "")
-        found = {fmt: values.to_frame("text").select(_read_date(pl.col("text"), fmt).drop_nulls().len()).item()
-                 for fmt in (own, *others)}
+        tried = dict.fromkeys((own, *others))  # in order, each once
+        found = values.to_frame("text").select(
+            _read_date(pl.col("text"), fmt).drop_nulls().len().alias(fmt) for fmt in tried).row(0, named=True)
         digits = values.str.contains(r"^\d+$").all()
         unread = values.len() - found.get(COMPACT_DATE_FORMAT, 0)
         if not digits or unread > max(1, int(values.len() * COMPACT_DATE_UNREAD_MAX)) or unread * 2 >= values.len():
