@@ -1394,6 +1394,10 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
 
     The rule is evaluated on the already computed value column, so each value is parsed once.
     An empty `s` gives NULL and no rule: emptiness is judged by the caller (required or not).
+
+    Raises:
+        ValueError: a kind whose reading of a value depends on its whole column (COLUMN_AWARE_KINDS:
+            `_typed_parse` types those), or one no FieldSpec has.
     """
     present = s != ""
 
@@ -1439,10 +1443,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         flag = pl.coalesce(s.str.to_lowercase().replace_strict(_FLAG_WORDS, default=None, return_dtype=pl.Int64),
                            pl.when(number.is_in([0.0, 1.0])).then(number.cast(pl.Int64)))
         return flag, failed("unparsable_value")
-    if kind == "emp_length":
-        return _emp_length(s, numbers_are_years=False)
-    if kind == "zip3":
-        return _zip3(s, "zip3")
+    if kind in COLUMN_AWARE_KINDS:
+        raise ValueError(f"{kind} column {spec.source} is typed with the rest of its column (COLUMN_AWARE_KINDS)")
     if kind == "new_exist":
         # pandas writes an integer column holding a missing value as floats: '2.0' is the code 2
         code = s.str.replace(r"^(\d+)\.0*$", "$1")
@@ -1828,10 +1830,15 @@ PROGRESS_MIN_ROWS = 50_000
 a smaller tape is typed in one pass, and a large one in about ten."""
 
 
+COLUMN_AWARE_KINDS = frozenset({"emp_length", "zip3"})
+"""Field kinds a value of which reads by the rest of its column, once per column (`_typed_parse`):
+an employment length's '6' is six years on LendingClub's 0-10 scale (`emp_length_numbers_are_years`),
+and a zip's '501' is zip3 501 or ZIP 00501 (`zip_column_holds`)."""
+
 _ROW_WISE_KINDS = frozenset({"text", "number", "money", "money_minor", "percent", "fraction", "basis_points", "int",
                              "term", "term_years", "flag", "emp_length", "zip3", "new_exist", "fiscal_year"})
-"""Field kinds whose typed value (`_parse`; `_zip3` once the column's `zip_column_holds` is known)
-depends on the row's own text alone, so typing them slice by slice gives the values typing the
+"""Field kinds whose typed value (`_parse`; for COLUMN_AWARE_KINDS, once their column's verdict is
+taken) depends on the row's own text alone, so typing them slice by slice gives the values typing the
 whole column gives. A date's does not: `_date` and `_epoch_date` weigh the whole column (the order
 of day and month, an epoch's unit)."""
 
