@@ -3,7 +3,7 @@
 import dagster as dg
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.lib.report.quarantine import ledger_sections, quarantine_ledger
+from risk_assets.lib.report.quarantine import count_of, ledger_sections, quarantine_ledger
 
 QUARANTINE_SCHEMA = dg.TableSchema(columns=[
     dg.TableColumn("asset", "VARCHAR", description="What set the value aside: raw_loans / raw_news at landing, a check name "
@@ -47,7 +47,7 @@ def quarantine(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
     home = lake.home
     with lake.connect(read_only=home.lake_path.exists()) as con:
         ledger = quarantine_ledger(con)
-    context.log.info(f"quarantine: {ledger.values:,} values from {ledger.files:,} files; "
+    context.log.info(f"quarantine: {count_of(ledger.values, 'value')} from {count_of(ledger.files, 'file')}; "
                      f"landed files by status: {ledger.manifest or 'none'}")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": dg.MetadataValue.int(ledger.values),

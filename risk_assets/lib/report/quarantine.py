@@ -158,7 +158,7 @@ def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
     - `refused_files`: the files refused whole, with their reason.
     """
     statuses = ", ".join(f"{n:,} {status}" for status, n in ledger.manifest.items()) or "no file has landed yet"
-    summary = [f"**{_count(ledger.values, 'value')} in quarantine, from {_count(ledger.files, 'file')}.** "
+    summary = [f"**{count_of(ledger.values, 'value')} in quarantine, from {count_of(ledger.files, 'file')}.** "
                f"Landed files: {statuses}."]
     if ledger.by_rule:
         summary += ["", "| rule | values | files |", "|---|---:|---:|"]
@@ -190,5 +190,6 @@ def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
     return {"summary": "\n".join(summary), "by_file": "\n".join(by_file), "refused_files": "\n".join(refused)}
 
 
-def _count(n: int, noun: str) -> str:
+def count_of(n: int, noun: str) -> str:
+    """`n` with thousands commas and `noun`, plural unless `n` is 1: '1 file', '2,204 values'."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
