@@ -1202,7 +1202,9 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     RFC 2822 as RSS writes it ('Thu, 02 May 2024 09:00:00 GMT'), Unix epoch seconds (10 digits),
     milliseconds (13), microseconds (16) or nanoseconds (19) up to next year, Java's ZonedDateTime
     ('2024-05-02T09:00+02:00[Europe/Paris]'; without the offset the region is read, as RFC 9557
-    allows: '2024-05-02T09:00[Europe/Paris]' is 07:00 UTC), Go's time.String() ('2024-05-02 09:00:00 +0200 CEST'),
+    allows: '2024-05-02T09:00[Europe/Paris]' is 07:00 UTC; with it, the region must be at that
+    offset, as must a clock named in a bracket after a zone: `_one_clock`), Go's time.String()
+    ('2024-05-02 09:00:00 +0200 CEST'),
     Oracle's default TIMESTAMP [WITH TIME ZONE] text ('02-MAY-24 09.00.00.000000 AM +02:00',
     '02-MAY-24 09.00.00,000000 AM Europe/Helsinki EEST'), and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)'),
@@ -1219,18 +1221,24 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
             placeholder), or a time after next year; the message says which.
     """
-    stripped = _REGION_IN_BRACKETS.sub(lambda found: f"[{found['region']}]", text.strip())  # '09:30 (Europe/Paris)'
-    region = _ZONED_SUFFIX.search(stripped)
-    region = region.group(0)[1:-1] if region is not None else None
-    value = _ZONED_SUFFIX.sub("", stripped)  # Java's '...+02:00[Europe/Paris]': the offset says it all
+    value = text.strip()
+    regions: list[tuple[str, str]] = []  # (as written, the IANA region): read a zone-less time, else checked
+    if (bracket := _REGION_IN_BRACKETS.search(value)) is not None:  # '09:30 (Europe/Paris)'
+        regions.append((f"({bracket['region']})", bracket["region"]))
+        value = value[:bracket.start()]
+    elif (suffix := _ZONED_SUFFIX.search(value)) is not None:  # Java's '...+02:00[Europe/Paris]'
+        regions.append((suffix[0], suffix[0][1:-1]))
+        value = value[:suffix.start()]
     if (phrase := _ZONE_PHRASE.search(value)) is not None:  # '9h30 (horário de Brasília)': a region's clock
-        region, value = ZONE_PHRASES[_folded(phrase["phrase"])], value[:phrase.start()]
+        regions.append((phrase["phrase"], ZONE_PHRASES[_folded(phrase["phrase"])]))
+        value = value[:phrase.start()]
     if go := _GO_TIME.fullmatch(value):  # Go's time.String(): '2024-05-02 09:00:00 +0200 CEST'
         value = f"{go['time']}{go['sign']}{go['hours']}:{go['minutes']}"
     elif oracle := _ORACLE_TIME.fullmatch(value):  # Oracle's '02-MAY-24 09.00.00.000000 AM +02:00'
         value = _oracle_iso(oracle)
     else:  # '9:00 Uhr', '9h30', '09.30 uur': the time of day as a desk's language writes it
         value = _local_clock(value)
+    value, clocks = _without_time_comment(value, text.strip())
     latest = datetime.now(UTC).year + 1
     try:
         if re.fullmatch(r"(?:\d{10}|\d{13}|\d{16}|\d{19})(?:\.\d+)?", value):  # s, ms, µs or ns since 1970
@@ -1257,9 +1265,14 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     if not _EARLIEST <= parsed.year <= _LATEST:
         raise ValueError(f"year {parsed.year} is outside {_EARLIEST}-{_LATEST}: a placeholder, not a publication "
                          f"time: {text!r}")
-    if parsed.tzinfo is None and region is not None and not is_date_only(value, parsed):
+    own = _zone_written(value)
+    if parsed.tzinfo is None and regions and not is_date_only(value, parsed):
         # '2024-05-02T09:00:00[Europe/Paris]': no offset, a region (a date alone stays a day)
-        parsed = wall_time_in_zone(parsed, zone_named(region), text).replace(tzinfo=UTC)
+        own, zone = regions[0][0], zone_named(regions[0][1])
+        parsed = wall_time_in_zone(parsed, zone, text).replace(tzinfo=UTC).astimezone(zone)
+    if parsed.tzinfo is not None:  # '09:30 EST (Europe/Paris)': every clock named beside the time agrees
+        _one_clock(parsed, own, [(written, zone) for written, region in regions
+                                 if (zone := _clock_named(region)) is not None] + clocks, text)
     assumed_utc = parsed.tzinfo is None
     try:
         utc = parsed if assumed_utc else parsed.astimezone(UTC).replace(tzinfo=None)
@@ -1289,8 +1302,10 @@ day and month could be swapped in that order, where it would otherwise refuse it
 
 
 _TIME_COMMENT = re.compile(r"\s*\((?P<inside>[^()]*)\)\s*$")
-_ZONE_BEFORE_COMMENT = re.compile(r"(?:[+-]\d{2}:?\d{2}|\d(?:Z|z)|\b(?P<zone>[A-Za-z]{1,5}))$")
-_CLOCK_IN_BRACKETS = re.compile(r"(?i)(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|[ap]\.?\s?m\.?")
+_OFFSET_IN_BRACKETS = r"(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}"
+_ZONE_BEFORE_COMMENT = re.compile(rf"(?:(?i:{_OFFSET_IN_BRACKETS})|(?<=\d)(?:Z|z)|\b(?P<zone>[A-Za-z]{{1,5}}))$")
+"""The zone a time ends with ('+02:00', 'GMT+2', 'Z', 'CEST'; a word only where _ZONES knows it)."""
+_CLOCK_IN_BRACKETS = re.compile(rf"(?i){_OFFSET_IN_BRACKETS}|[ap]\.?\s?m\.?")
 """A bracket after a time that is part of it: an offset ('(+02:00)', '(+0200)', '(GMT+2)') or the
 half of the day ('(pm)'). A bare '(+1)' is not: it is as often the next-day mark of a schedule."""
 _TIME_OF_DAY = re.compile(r"(?i)\d\s*:\s*\d|\d\s*h\s*\d|\d\s*[ap]\.?\s?m\b|\d\s*(?:uhr|uur|heures?)\b")
@@ -1298,7 +1313,7 @@ _TIME_OF_DAY = re.compile(r"(?i)\d\s*:\s*\d|\d\s*h\s*\d|\d\s*[ap]\.?\s?m\b|\d\s*
 value is a calendar day."""
 _REGION_IN_BRACKETS = re.compile(r"\s*\((?P<region>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)\)\s*$")
 """An IANA region in round brackets after a time ('09:30 (Europe/Paris)'), read as RFC 9557's square
-brackets are."""
+brackets are: the region of a time without a zone, checked against one with a zone (`_one_clock`)."""
 
 
 _CLOCK_WORDS = frozenset({"time", "zeit", "uhr", "heure", "hora", "horario", "ora", "tijd"})
@@ -1322,12 +1337,68 @@ def _names_a_clock(inside: str) -> bool:
             or _ZONE_PHRASE.search(inside) is not None)
 
 
-def _without_time_comment(value: str, written: str) -> str:
+def _clock_named(item: str) -> zoneinfo.ZoneInfo | timezone | None:
+    """The clock one item of a bracket after a time's zone names by itself ('(CEST, Reuters)' holds
+    'CEST' and 'Reuters'), or a region written beside a time ('[Europe/Paris]'): an offset ('+02:00', 'UTC+5'), an abbreviation of _ZONES at its fixed
+    offset ('CEST'), a US time name (US_ZONE_REGIONS: 'ET'), a standard and summer pair
+    ('CET/CEST'), an IANA region ('Europe/Paris') or a region of ZONE_PHRASES ('Tokyo time'). None
+    for anything else ('Reuters', JavaScript's 'Central European Summer Time', Windows' 'GMT Daylight
+    Time') and for an abbreviation of several meanings ('IST', 'BST', 'CST'), which names no one clock."""
+    text = item.strip()
+    upper = text.upper()
+    if (phrase := _ZONE_PHRASE.fullmatch(text)) is not None:
+        return zoneinfo.ZoneInfo(ZONE_PHRASES[_folded(phrase["phrase"])])
+    if upper in _ZONES and upper not in _RFC_2822_ONLY_ZONES:
+        return timezone(timedelta(seconds=_ZONES[upper]))
+    if upper in US_ZONE_REGIONS or "/" in text or re.fullmatch(f"(?i){_OFFSET_IN_BRACKETS}", text):
+        try:
+            return zone_named(text)
+        except ValueError:  # '(Foo/Bar)', '(+25:00)': no clock this reader knows, so none to check
+            return None
+    return None
+
+
+def _zone_written(value: str) -> str:
+    """The zone a time is written with, as written ('EST', '+0200', 'Z'), for a message."""
+    zone = _ZONE_BEFORE_COMMENT.search(value.rstrip())
+    return zone[0] if zone is not None else "its zone"
+
+
+def _offset_text(offset: timedelta) -> str:
+    """A UTC offset as ISO 8601 writes it ('+02:00', '-05:00', '+05:30')."""
+    minutes = int(offset.total_seconds()) // 60
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _one_clock(instant: datetime, zone: str, clocks: list[tuple[str, zoneinfo.ZoneInfo | timezone]], text: str) -> None:
+    """Refuses a time whose value names clocks that disagree: each of `clocks` (as written, the
+    zone), a bracket after the time's zone ('09:30 EST (CEST)') or a region beside it ('09:30 EST
+    (Europe/Paris)'), must be at the UTC offset of `instant` (aware, in the time's own zone, written
+    `zone`) at that instant; the time could have been read on either clock.
+
+    Raises:
+        ValueError: naming both clocks and their offsets, quoting `text`.
+    """
+    own = instant.utcoffset()
+    for written, clock in clocks:
+        if (other := instant.astimezone(clock).utcoffset()) != own:
+            raise ValueError(f"{text!r} names two clocks that disagree: {zone} is UTC{_offset_text(own)} but "
+                             f"{written} is UTC{_offset_text(other)} at that time, so the instant is in doubt; "
+                             "write the time with one zone or offset")
+
+
+def _without_time_comment(value: str, written: str) -> tuple[str, list[tuple[str, zoneinfo.ZoneInfo | timezone]]]:
     """`value` with a bracket at its end dropped where it cannot change the instant, unwrapped where
-    it is part of the time, and refused where it may name the time's clock in words.
+    it is part of the time, and refused where it may name the time's clock in words; and the clocks
+    (as written, the zone) a bracket dropped after a zone names, which `_one_clock` checks against
+    the time's own once it is read.
 
     Dropped: a bracket after a zone the value already gives (JavaScript's '... GMT+0200 (Central
-    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)') or after a
+    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'; one that names
+    a clock, '09:30 EST (CEST)', '09:30 CET (+05:00)', '09:30 +02:00 (UTC+5)', '(CEST, Reuters)',
+    is checked against that zone and refused where it is at another offset at that instant, read
+    where it agrees, '09:30 CEST (+02:00)': `_clock_named`, whose abbreviation of several meanings,
+    '(IST)', '(BST)', names no clock and is dropped unchecked) or after a
     date without a time of day ('2024-05-02 (updated)': a calendar day), and, where the
     file's news settings declare its timezone (DECLARED_ZONE), any bracket of words that are no zone
     ('09:30 (Reuters)': the declared zone reads the time), unless it names a clock (`_names_a_clock`:
@@ -1344,18 +1415,20 @@ def _without_time_comment(value: str, written: str) -> str:
     """
     comment = _TIME_COMMENT.search(value)
     if comment is None:
-        return value
+        return value, []
     before, inside = value[:comment.start()], comment["inside"].strip()
     zone_before = _ZONE_BEFORE_COMMENT.search(before.rstrip())
     if zone_before is not None and (zone_before["zone"] is None or zone_before["zone"].upper() in _ZONES):
-        return before
+        items = re.split(r"[,;]", inside)
+        return before, [(f"({inside})" if len(items) == 1 else f"{item.strip()} in ({inside})", clock)
+                        for item in items if (clock := _clock_named(item)) is not None]
     if not _TIME_OF_DAY.search(before):  # '2024-05-02 (updated)': a calendar day, which no clock moves
-        return before
+        return before, []
     words = re.findall(r"[^\W\d_]+", inside)
     if _CLOCK_IN_BRACKETS.fullmatch(inside) or (words and all(_zone_word(word) for word in words)):
-        return f"{before} {inside}"
+        return f"{before} {inside}", []
     if DECLARED_ZONE.get() is not None and not _names_a_clock(inside):
-        return before
+        return before, []
     unknown = next((word for word in words if not _zone_word(word)), inside)
     raise ValueError(f"the bracket {'(' + inside + ')'!r} after a time without a zone may name the clock it is in "
                      f"('(Tokyo)') or not ('(Reuters)'), which this reader cannot tell ({unknown!r} is no month, day, "
@@ -1448,7 +1521,7 @@ def _free_form_timestamp(value: str, written: str | None = None) -> datetime:
     written = value if written is None else written
     from dateutil import parser as dateutil_parser
 
-    text = _english_months(_without_time_comment(value, written))
+    text = _english_months(value)
     # zone names are case-insensitive (RFC 5322 section 3.3): 'gmt' is GMT
     text = re.sub(r"[A-Za-z]+", lambda m: m.group().upper() if m.group().upper() in _ZONES else m.group(), text)
     # 'GMT+0200', 'GMT+2', 'UTC+5:30' are offsets east of UTC, never read POSIX-inverted

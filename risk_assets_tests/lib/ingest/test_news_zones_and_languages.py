@@ -416,6 +416,54 @@ def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tm
     assert declared.quarantine.select("line").to_series().to_list() == [13, 14]
 
 
+def test_a_bracket_naming_another_clock_after_a_zone_must_agree_with_it(tmp_path, sentences):
+    """A zone before a bracket that names a clock was read by the zone, the bracket dropped: `09:30
+    EST (CEST)` was 14:30 UTC though the bracket says 07:30. The bracket's zone, offset, region or
+    named clock must be at the zone's UTC offset at that instant, or the time is refused, both clocks
+    named; where they agree it reads as before, JavaScript's `GMT+0200 (Central European Summer
+    Time)` and Windows' `(GMT Daylight Time)` (words, no clock) included, and an abbreviation of
+    several meanings (`(IST)`) is dropped unchecked."""
+    rows = [["k0", "2024-05-02 09:30 CEST (+02:00)"], ["k1", "Thu May 02 2024 09:30:00 GMT+0200 (Central European Summer Time)"],
+            ["k2", "Thu May 02 2024 09:30:00 GMT+0100 (GMT Daylight Time)"], ["k3", "Thu, 02 May 2024 09:30:00 -0400 (EDT)"],
+            ["k4", "2024-05-02 09:30 -04:00 (ET)"], ["k5", "2024-05-02 09:30 CEST (Europe/Paris)"],
+            ["k6", "2024-05-02 9h30 -03:00 (horário de Brasília)"], ["k7", "2024-05-02 09:30 GMT+2 (CEST, Reuters)"],
+            ["k8", "2024-05-02 09:30 +05:30 (IST)"], ["k9", "2024-05-02 09:30 GMT (London)"],
+            ["k10", "2024-05-02 09:30 EST (CEST)"], ["k11", "2024-05-02 09:30 CET (+05:00)"],
+            ["k12", "2024-05-02 09:30 +02:00 (UTC+5)"], ["k13", "2024-05-02 09:30 EST (Europe/Paris)"],
+            ["k14", "2024-05-02 09:30 CEST (Tokyo time)"], ["k15", "2024-05-02 09:30 EST (CEST, Reuters)"],
+            ["k16", "2024-05-02T09:30:00-05:00[Europe/Paris]"], ["k17", "2024-01-15 09:30 +02:00 (Europe/Paris)"]]
+    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"],
+                [[doc_id, published, sentences[i % len(sentences)]] for i, (doc_id, published) in enumerate(rows)])
+
+    parsed = parse_news_file(feed)
+
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("k0", datetime(2024, 5, 2, 7, 30)), ("k1", datetime(2024, 5, 2, 7, 30)), ("k2", datetime(2024, 5, 2, 8, 30)),
+        ("k3", datetime(2024, 5, 2, 13, 30)), ("k4", datetime(2024, 5, 2, 13, 30)), ("k5", datetime(2024, 5, 2, 7, 30)),
+        ("k6", datetime(2024, 5, 2, 12, 30)), ("k7", datetime(2024, 5, 2, 7, 30)), ("k8", datetime(2024, 5, 2, 4, 0)),
+        ("k9", datetime(2024, 5, 2, 9, 30))]
+    assert parsed.quarantine.select("line", "rule").rows() == [(line, "unparsable_timestamp") for line in range(12, 20)]
+    why = " at that time, so the instant is in doubt; write the time with one zone or offset"
+    assert parsed.quarantine["message"].to_list() == [f"{feed}: line {line}: column 'published': {message}{why}"
+                                                      for line, message in [
+        (12, "'2024-05-02 09:30 EST (CEST)' names two clocks that disagree: EST is UTC-05:00 but (CEST) is UTC+02:00"),
+        (13, "'2024-05-02 09:30 CET (+05:00)' names two clocks that disagree: CET is UTC+01:00 but (+05:00) is UTC+05:00"),
+        (14, "'2024-05-02 09:30 +02:00 (UTC+5)' names two clocks that disagree: +02:00 is UTC+02:00 but (UTC+5) is "
+             "UTC+05:00"),
+        (15, "'2024-05-02 09:30 EST (Europe/Paris)' names two clocks that disagree: EST is UTC-05:00 but (Europe/Paris) "
+             "is UTC+02:00"),
+        (16, "'2024-05-02 09:30 CEST (Tokyo time)' names two clocks that disagree: CEST is UTC+02:00 but Tokyo time is "
+             "UTC+09:00"),
+        (17, "'2024-05-02 09:30 EST (CEST, Reuters)' names two clocks that disagree: EST is UTC-05:00 but CEST in "
+             "(CEST, Reuters) is UTC+02:00"),
+        (18, "'2024-05-02T09:30:00-05:00[Europe/Paris]' names two clocks that disagree: -05:00 is UTC-05:00 but "
+             "[Europe/Paris] is UTC+02:00"),
+        # Paris keeps +01:00 in January: the region is read at the time's own instant
+        (19, "'2024-01-15 09:30 +02:00 (Europe/Paris)' names two clocks that disagree: +02:00 is UTC+02:00 but "
+             "(Europe/Paris) is UTC+01:00")]]
+
+
 def test_dates_written_with_the_desks_month_and_weekday_names_are_read(tmp_path, sentences):
     """A German, French, Spanish, Italian, Portuguese or Dutch desk writes its dates in words:
     `Donnerstag, 2. Mai 2024`, `jeu. 2 mai 2024 à 9h30`, `2 de mayo de 2024`, `quinta-feira, 2 de
