@@ -1221,24 +1221,29 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
             placeholder), or a time after next year; the message says which.
     """
-    value = text.strip()
+    value, comments = _time_comments(text.strip())  # '09:30 CEST (Reuters) (updated)'
     regions: list[tuple[str, str]] = []  # (as written, the IANA region): read a zone-less time, else checked
-    if (bracket := _REGION_IN_BRACKETS.search(value)) is not None:  # '09:30 (Europe/Paris)'
-        regions.append((f"({bracket['region']})", bracket["region"]))
-        value = value[:bracket.start()]
-    elif (suffix := _ZONED_SUFFIX.search(value)) is not None:  # Java's '...+02:00[Europe/Paris]'
+    if (suffix := _ZONED_SUFFIX.search(value)) is not None:  # Java's '...+02:00[Europe/Paris]'
         regions.append((suffix[0], suffix[0][1:-1]))
         value = value[:suffix.start()]
-    if (phrase := _ZONE_PHRASE.search(value)) is not None:  # '9h30 (horário de Brasília)': a region's clock
+    if (phrase := _ZONE_PHRASE.search(value)) is not None:  # '9 Uhr deutscher Zeit': a region's clock
         regions.append((phrase["phrase"], ZONE_PHRASES[_folded(phrase["phrase"])]))
         value = value[:phrase.start()]
+    others = []
+    for inside in comments:
+        if _REGION_IN_BRACKETS.fullmatch(inside):  # '09:30 (Europe/Paris)'
+            regions.append((f"({inside})", inside))
+        elif (phrase := _ZONE_PHRASE.fullmatch(inside)) is not None:  # '9h30 (horário de Brasília)'
+            regions.append((f"({inside})", ZONE_PHRASES[_folded(phrase["phrase"])]))
+        else:
+            others.append(inside)
     if go := _GO_TIME.fullmatch(value):  # Go's time.String(): '2024-05-02 09:00:00 +0200 CEST'
         value = f"{go['time']}{go['sign']}{go['hours']}:{go['minutes']}"
     elif oracle := _ORACLE_TIME.fullmatch(value):  # Oracle's '02-MAY-24 09.00.00.000000 AM +02:00'
         value = _oracle_iso(oracle)
     else:  # '9:00 Uhr', '9h30', '09.30 uur': the time of day as a desk's language writes it
         value = _local_clock(value)
-    value, clocks = _without_time_comment(value, text.strip())
+    value, clocks = _without_time_comment(value, others, text.strip(), zoned=bool(regions))
     latest = datetime.now(UTC).year + 1
     try:
         if re.fullmatch(r"(?:\d{10}|\d{13}|\d{16}|\d{19})(?:\.\d+)?", value):  # s, ms, µs or ns since 1970
@@ -1311,7 +1316,7 @@ half of the day ('(pm)'). A bare '(+1)' is not: it is as often the next-day mark
 _TIME_OF_DAY = re.compile(r"(?i)\d\s*:\s*\d|\d\s*h\s*\d|\d\s*[ap]\.?\s?m\b|\d\s*(?:uhr|uur|heures?)\b")
 """A time of day in a publication time's text ('09:30', '9h30', '9 pm', '9 Uhr'): without one the
 value is a calendar day."""
-_REGION_IN_BRACKETS = re.compile(r"\s*\((?P<region>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)\)\s*$")
+_REGION_IN_BRACKETS = re.compile(r"[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+")
 """An IANA region in round brackets after a time ('09:30 (Europe/Paris)'), read as RFC 9557's square
 brackets are: the region of a time without a zone, checked against one with a zone (`_one_clock`)."""
 
@@ -1387,25 +1392,42 @@ def _one_clock(instant: datetime, zone: str, clocks: list[tuple[str, zoneinfo.Zo
                              "write the time with one zone or offset")
 
 
-def _without_time_comment(value: str, written: str) -> tuple[str, list[tuple[str, zoneinfo.ZoneInfo | timezone]]]:
-    """`value` with a bracket at its end dropped where it cannot change the instant, unwrapped where
-    it is part of the time, and refused where it may name the time's clock in words; and the clocks
-    (as written, the zone) a bracket dropped after a zone names, which `_one_clock` checks against
-    the time's own once it is read.
+def _time_comments(value: str) -> tuple[str, list[str]]:
+    """`value` without the round brackets at its end, and what each holds, in the order written:
+    '09:30 CEST (Reuters) (updated)' -> ('09:30 CEST', ['Reuters', 'updated'])."""
+    comments: list[str] = []
+    while (comment := _TIME_COMMENT.search(value)) is not None:  # each turn takes a bracket off: it ends
+        comments.insert(0, comment["inside"].strip())
+        value = value[:comment.start()]
+    return value, comments
+
+
+def _without_time_comment(value: str, comments: list[str], written: str,
+                          zoned: bool = False) -> tuple[str, list[tuple[str, zoneinfo.ZoneInfo | timezone]]]:
+    """`value`, a time whose brackets (`_time_comments`) held `comments`, with each bracket dropped
+    where it cannot change the instant, unwrapped where it is part of the time, and refused where it
+    may name the time's clock in words; and the clocks (as written, the zone) the brackets dropped
+    after a zone name, which `_one_clock` checks against the time's own once it is read. Several
+    brackets ('09:30 CEST (Reuters) (updated)', '09:30 (Reuters) (updated)' under a declared zone)
+    are read one by one in the order written, each by the rules for one, and the time is refused
+    where one of them is; a zone one of them gives counts for the others as a zone written before
+    them: '09:30 (CEST) (updated)' and '09:30 (updated) (CEST)' are '09:30 CEST'.
 
     Dropped: a bracket after a zone the value already gives (JavaScript's '... GMT+0200 (Central
     European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'; one that names
     a clock, '09:30 EST (CEST)', '09:30 CET (+05:00)', '09:30 +02:00 (UTC+5)', '(CEST, Reuters)',
     is checked against that zone and refused where it is at another offset at that instant, read
     where it agrees, '09:30 CEST (+02:00)': `_clock_named`, whose abbreviation of several meanings,
-    '(IST)', '(BST)', names no clock and is dropped unchecked) or after a
-    date without a time of day ('2024-05-02 (updated)': a calendar day), and, where the
-    file's news settings declare its timezone (DECLARED_ZONE), any bracket of words that are no zone
-    ('09:30 (Reuters)': the declared zone reads the time), unless it names a clock (`_names_a_clock`:
-    '(CEST, Reuters)', '(UTC+2, Paris)', '(Zurich time)'), which the declared zone must not overrule.
-    Unwrapped, so that it is read or refused as written: an offset or the half of the day (_CLOCK_IN_BRACKETS: '(+02:00)', '(pm)') and zone
-    abbreviations ('(CEST)'; '(ET)' is then refused as ambiguous). A region named in words ('(horário
-    de Brasília)') or an IANA region ('(Europe/Paris)') is read before this.
+    '(IST)', '(BST)', names no clock and is dropped unchecked), after a region another bracket or
+    the value names or another bracket gives (`zoned`: '09:30 (Europe/Paris) (updated)'; one that
+    names a clock is checked so too), or after a date without a time of day ('2024-05-02 (updated)': a calendar day), and,
+    where the file's news settings declare its timezone (DECLARED_ZONE), any bracket of words that
+    are no zone ('09:30 (Reuters)': the declared zone reads the time), unless it names a clock
+    (`_names_a_clock`: '(CEST, Reuters)', '(UTC+2, Paris)', '(Zurich time)'), which the declared
+    zone must not overrule. Unwrapped, so that it is read or refused as written: an offset or the
+    half of the day (_CLOCK_IN_BRACKETS: '(+02:00)', '(pm)') and zone abbreviations ('(CEST)';
+    '(ET)' is then refused as ambiguous). A region named in words ('(horário de Brasília)') or an
+    IANA region ('(Europe/Paris)') is read before this (`parse_timestamp`).
 
     Raises:
         ValueError: a bracket of other words after a time without a zone, in a file that declares
@@ -1413,20 +1435,28 @@ def _without_time_comment(value: str, written: str) -> tuple[str, list[tuple[str
             which no rule tells apart, so the time is refused rather than read as UTC; the message
             quotes `written` (the value as the file writes it).
     """
-    comment = _TIME_COMMENT.search(value)
-    if comment is None:
-        return value, []
-    before, inside = value[:comment.start()], comment["inside"].strip()
+    clocks: list[tuple[str, zoneinfo.ZoneInfo | timezone]] = []
+    zoned = zoned or any(_clock_named(inside) is not None for inside in comments)  # '09:30 (Reuters) (CEST)'
+    for inside in comments:
+        value, named = _read_time_comment(value, inside, written, zoned)
+        clocks += named
+    return value, clocks
+
+
+def _read_time_comment(before: str, inside: str, written: str,
+                       zoned: bool) -> tuple[str, list[tuple[str, zoneinfo.ZoneInfo | timezone]]]:
+    """`before`, a time, with the bracket after it that holds `inside` dropped, unwrapped or refused
+    as `_without_time_comment` says, and the clocks it names where it is dropped after a zone."""
     zone_before = _ZONE_BEFORE_COMMENT.search(before.rstrip())
     if zone_before is not None and (zone_before["zone"] is None or zone_before["zone"].upper() in _ZONES):
-        items = re.split(r"[,;]", inside)
-        return before, [(f"({inside})" if len(items) == 1 else f"{item.strip()} in ({inside})", clock)
-                        for item in items if (clock := _clock_named(item)) is not None]
+        return before, _clocks_in_bracket(inside)
     if not _TIME_OF_DAY.search(before):  # '2024-05-02 (updated)': a calendar day, which no clock moves
         return before, []
     words = re.findall(r"[^\W\d_]+", inside)
     if _CLOCK_IN_BRACKETS.fullmatch(inside) or (words and all(_zone_word(word) for word in words)):
         return f"{before} {inside}", []
+    if zoned:  # '09:30 (Europe/Paris) (updated)', '09:30 (updated) (CEST)': another bracket's zone reads it
+        return before, _clocks_in_bracket(inside)
     if DECLARED_ZONE.get() is not None and not _names_a_clock(inside):
         return before, []
     unknown = next((word for word in words if not _zone_word(word)), inside)
@@ -1434,6 +1464,14 @@ def _without_time_comment(value: str, written: str) -> tuple[str, list[tuple[str
                      f"('(Tokyo)') or not ('(Reuters)'), which this reader cannot tell ({unknown!r} is no month, day, "
                      "AM/PM or known time zone): write the time's zone or UTC offset before the bracket "
                      f"(09:30Z, 09:30+02:00), or declare the file's timezone in news settings: {written!r}")
+
+
+def _clocks_in_bracket(inside: str) -> list[tuple[str, zoneinfo.ZoneInfo | timezone]]:
+    """The clocks (as written, the zone) the items of a bracket name (`_clock_named`): '(CEST)' ->
+    [('(CEST)', +02:00)], '(CEST, Reuters)' -> [('CEST in (CEST, Reuters)', +02:00)]."""
+    items = re.split(r"[,;]", inside)
+    return [(f"({inside})" if len(items) == 1 else f"{item.strip()} in ({inside})", clock)
+            for item in items if (clock := _clock_named(item)) is not None]
 
 
 LOCAL_MONTHS: dict[str, tuple[str, ...]] = {

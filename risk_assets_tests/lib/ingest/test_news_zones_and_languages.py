@@ -416,6 +416,48 @@ def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tm
     assert declared.quarantine.select("line").to_series().to_list() == [13, 14]
 
 
+def test_several_brackets_after_a_time_are_read_each_as_one_would_be(tmp_path, sentences):
+    """Wire exports write the agency and the edit after the time, `09:30 CEST (Reuters) (updated)`:
+    two brackets were refused. Each is read by the rules for one, in the order written, a zone one
+    of them gives (`(CEST)`, `(Europe/Paris)`, `(Tokyo time)`) counting for the others as one
+    written before them; the time is refused where one bracket would be, and a clock one names
+    must agree with the time's zone."""
+    rows = [["m0", "2024-05-02 09:30 CEST (Reuters) (updated)"], ["m1", "2024-05-02T09:30:00Z (updated) (Reuters)"],
+            ["m2", "2024-05-02 (updated) (Reuters)"], ["m3", "2024-05-02 09:30 (CEST) (updated)"],
+            ["m4", "2024-05-02 09:30 (Reuters) (CEST)"], ["m5", "2024-05-02 09:30 (Europe/Paris) (updated)"],
+            ["m6", "2024-05-02 9h30 (horário de Brasília) (Reuters)"], ["m7", "2024-05-02 9:30 (pm) (Reuters) (EDT)"],
+            ["m8", "Thu May 02 2024 09:30:00 GMT+0200 (Central European Summer Time) (updated)"],
+            ["m9", "02/05/2024 09:30 (Reuters) (updated)"], ["m10", "2024-05-02 09:30 (Tokyo) (updated)"],
+            ["m11", "2024-05-02 09:30 (Reuters) (CEST, Reuters)"], ["m12", "2024-05-02 09:30 CEST (Reuters) (UTC+5)"]]
+    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"],
+                [[doc_id, published, sentences[i]] for i, (doc_id, published) in enumerate(rows)])
+
+    parsed = parse_news_file(feed)
+
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("m0", datetime(2024, 5, 2, 7, 30)), ("m1", datetime(2024, 5, 2, 9, 30)), ("m2", datetime(2024, 5, 2)),
+        ("m3", datetime(2024, 5, 2, 7, 30)), ("m4", datetime(2024, 5, 2, 7, 30)), ("m5", datetime(2024, 5, 2, 7, 30)),
+        ("m6", datetime(2024, 5, 2, 12, 30)), ("m7", datetime(2024, 5, 3, 1, 30)), ("m8", datetime(2024, 5, 2, 7, 30))]
+    assert parsed.quarantine.select("line", "rule").rows() == [(line, "unparsable_timestamp") for line in (11, 12, 13, 14)]
+    messages = parsed.quarantine["message"].to_list()
+    assert [message.split(": ", 3)[3].split(" after a time without a zone")[0] for message in messages[:3]] == [
+        "the bracket '(Reuters)'", "the bracket '(Tokyo)'", "the bracket '(Reuters)'"]
+    assert all("may name the clock it is in ('(Tokyo)') or not ('(Reuters)')" in message for message in messages[:3])
+    assert messages[3].endswith("'2024-05-02 09:30 CEST (Reuters) (UTC+5)' names two clocks that disagree: CEST is "
+                                "UTC+02:00 but (UTC+5) is UTC+05:00 at that time, so the instant is in doubt; write the "
+                                "time with one zone or offset")
+
+    # under a declared timezone and date order a bracket of words that names no clock is dropped
+    (tmp_path / "wire.csv.mapping.json").write_text(json.dumps({"name": "wire", "timezone": "Europe/London",
+                                                                "date_order": "DMY"}))
+    declared = parse_news_file(feed)
+    assert declared.rows.filter(pl.col("doc_id").is_in(["m9", "m10"])).select("doc_id", "published_at").rows() == [
+        ("m9", datetime(2024, 5, 2, 8, 30)), ("m10", datetime(2024, 5, 2, 8, 30))]
+    assert declared.quarantine["line"].to_list() == [13, 14]  # a clock named in part is never overruled
+    assert "the bracket '(CEST, Reuters)' after a time without a zone" in declared.quarantine["message"][0]
+
+
 def test_a_bracket_naming_another_clock_after_a_zone_must_agree_with_it(tmp_path, sentences):
     """A zone before a bracket that names a clock was read by the zone, the bracket dropped: `09:30
     EST (CEST)` was 14:30 UTC though the bracket says 07:30. The bracket's zone, offset, region or
@@ -453,7 +495,7 @@ def test_a_bracket_naming_another_clock_after_a_zone_must_agree_with_it(tmp_path
              "UTC+05:00"),
         (15, "'2024-05-02 09:30 EST (Europe/Paris)' names two clocks that disagree: EST is UTC-05:00 but (Europe/Paris) "
              "is UTC+02:00"),
-        (16, "'2024-05-02 09:30 CEST (Tokyo time)' names two clocks that disagree: CEST is UTC+02:00 but Tokyo time is "
+        (16, "'2024-05-02 09:30 CEST (Tokyo time)' names two clocks that disagree: CEST is UTC+02:00 but (Tokyo time) is "
              "UTC+09:00"),
         (17, "'2024-05-02 09:30 EST (CEST, Reuters)' names two clocks that disagree: EST is UTC-05:00 but CEST in "
              "(CEST, Reuters) is UTC+02:00"),
