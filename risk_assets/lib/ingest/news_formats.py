@@ -1310,7 +1310,8 @@ _TIME_COMMENT = re.compile(r"\s*\((?P<inside>[^()]*)\)\s*$")
 _OFFSET_IN_BRACKETS = r"(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}"
 _ZONE_BEFORE_COMMENT = re.compile(rf"(?:(?i:{_OFFSET_IN_BRACKETS})|(?<=\d)(?:Z|z)|\b(?P<zone>[A-Za-z]{{1,5}}))$")
 """The zone a time ends with ('+02:00', 'GMT+2', 'Z', 'CEST'; a word only where _ZONES knows it)."""
-_CLOCK_IN_BRACKETS = re.compile(rf"(?i){_OFFSET_IN_BRACKETS}|[ap]\.?\s?m\.?")
+_HALF_OF_DAY = r"[ap]\.?\s?m\.?"
+_CLOCK_IN_BRACKETS = re.compile(rf"(?i){_OFFSET_IN_BRACKETS}|{_HALF_OF_DAY}")
 """A bracket after a time that is part of it: an offset ('(+02:00)', '(+0200)', '(GMT+2)') or the
 half of the day ('(pm)'). A bare '(+1)' is not: it is as often the next-day mark of a schedule."""
 _TIME_OF_DAY = re.compile(r"(?i)\d\s*:\s*\d|\d\s*h\s*\d|\d\s*[ap]\.?\s?m\b|\d\s*(?:uhr|uur|heures?)\b")
@@ -1414,7 +1415,8 @@ def _without_time_comment(value: str, comments: list[str], written: str,
     them: '09:30 (CEST) (updated)' and '09:30 (updated) (CEST)' are '09:30 CEST'.
 
     Dropped: a bracket after a zone the value already gives (JavaScript's '... GMT+0200 (Central
-    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'; one that names
+    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'; but for the half
+    of the day, '9:30 CEST (pm)', which is unwrapped as below; one that names
     a clock, '09:30 EST (CEST)', '09:30 CET (+05:00)', '09:30 +02:00 (UTC+5)', '(CEST, Reuters)',
     is checked against that zone and refused where it is at another offset at that instant, read
     where it agrees, '09:30 CEST (+02:00)': `_clock_named`, whose abbreviation of several meanings,
@@ -1449,6 +1451,8 @@ def _read_time_comment(before: str, inside: str, written: str,
     as `_without_time_comment` says, and the clocks it names where it is dropped after a zone."""
     zone_before = _ZONE_BEFORE_COMMENT.search(before.rstrip())
     if zone_before is not None and (zone_before["zone"] is None or zone_before["zone"].upper() in _ZONES):
+        if re.fullmatch(_HALF_OF_DAY, inside, re.I):  # '9:30 CEST (pm)': the zone does not say the hour
+            return f"{before} {inside}", []
         return before, _clocks_in_bracket(inside)
     if not _TIME_OF_DAY.search(before):  # '2024-05-02 (updated)': a calendar day, which no clock moves
         return before, []

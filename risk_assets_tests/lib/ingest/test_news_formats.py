@@ -421,6 +421,8 @@ def test_a_utf8_feed_with_windows_1252_bytes_on_some_lines_is_refused_as_mixed(t
     ("1711922400750.5", "2024-03-31 22:00", False),  # milliseconds with a fraction
     ("Thu, 02 May 2024 23:30:00 HKT", "2024-05-02 15:30", False),
     ("Thu May 02 2024 21:00:00 GMT+0200 (Central European Summer Time)", "2024-05-02 19:00", False),
+    ("2024-05-02 9:30 CEST (pm)", "2024-05-02 19:30", False),  # the half of the day in brackets, after the zone
+    ("May 2, 2024 9:30 EST (p.m.)", "2024-05-03 02:30", False),
     ("Thu, 02 May 2024 09:00:00 +0200", "2024-05-02 07:00", False),
     ("2024-05-02 15:30:00 UTC", "2024-05-02 15:30", False),
     ("1714640400", "2024-05-02 09:00", False),  # Unix epoch seconds (Finnhub)
@@ -460,6 +462,7 @@ def test_publication_times_keep_their_zone_and_clock(text, utc, naive):
     ("Sun Mar 31 22:00:00 CST 2024", "time zone 'CST' is ambiguous outside an RFC 2822 date"),
     ("May 2, 2024 09:00 PM CST", "time zone 'CST' is ambiguous outside an RFC 2822 date"),
     ("Thu, 02 May 2024 09:00:00 XYZT", "'XYZT' is no month, day, AM/PM or known time zone"),
+    ("2024-05-02 21:30 CEST (pm)", "not an ISO-8601, RFC 2822 or known timestamp form"),  # 21:30 is no pm hour
     ("03/04/2024", "day and month could be swapped"),
     ("0001-01-01T00:00:00+01:00", "year 1 is outside 1970-2100"),
     ("9999-12-31T23:59:59-05:00", "year 9999 is outside 1970-2100"),
