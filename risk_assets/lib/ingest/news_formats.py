@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import calendar
 import codecs
 import contextvars
 import csv
@@ -1529,8 +1530,9 @@ def _english_months(text: str) -> str:
     (LOCAL_MONTHS) as their English abbreviations, local weekday names (LOCAL_WEEKDAYS, and an
     abbreviation that opens the value, LOCAL_WEEKDAY_ABBREVIATIONS) as English's, so that a weekday
     that does not match the date is refused, the words a date is written with (_LOCAL_FILLERS)
-    dropped, and German's ordinal dot after the day ('2. Mai 2024') dropped: 'Donnerstag, 2. Mai
-    2024' -> 'Thu 2 May 2024', '2 de mayo de 2024' -> '2 May 2024', 'jeu. 2 mai 2024 à 9h30' -> 'Thu
+    dropped, and German's ordinal dot after the day ('2. Mai 2024'; a month number before the
+    name, '12.05. Mai 2024', is checked against it first: `_month_written_once`) dropped:
+    'Donnerstag, 2. Mai 2024' -> 'Thu 2 May 2024', '2 de mayo de 2024' -> '2 May 2024', 'jeu. 2 mai 2024 à 9h30' -> 'Thu
     2 May 2024 à 9h30', '1er mai 2024' -> '1 May 2024'. Text with no local month or weekday name,
     and no such word beside an English month ('13 de feb de 2024'), is returned as it is."""
     def local(word: str) -> bool:  # a local month name, not an English date word ('mar' is March either way)
@@ -1557,13 +1559,41 @@ def _english_months(text: str) -> str:
     return " ".join(text.split()).strip(" ,")
 
 
+_MONTH_TWICE = re.compile(r"\b(?P<day>\d{1,2})\.\s?(?P<number>\d{1,2})\.?\s*(?P<word>[^\W\d_]+)\.?(?![^\W\d_])")
+"""A day and a month number before a month name, as a German desk may write a date: '12.05. Mai 2024'."""
+
+
+def _month_written_once(text: str, written: str) -> str:
+    """`text` with a date that gives its month both as a number and as a name ('12.05. Mai 2024',
+    'Sonntag, 12.05. Mai 2024', '12.05. May 2024') written with the name alone ('12. Mai 2024'),
+    where the two are the same month.
+
+    Raises:
+        ValueError: the number is another month than the name ('12.04. Mai 2024'), which of the two
+            is wrong cannot be told; the message quotes `written`.
+    """
+    def once(found: re.Match[str]) -> str:
+        word = found["word"]
+        english = _MONTH_OF.get(_folded(word), word) if word.lower() not in MONTH_NAMES else word
+        month = MONTH_NAMES.get(english.lower())
+        if month is None:  # '12.05 Uhr': no month name
+            return found[0]
+        if int(found["number"]) != month:
+            named = "" if word.lower() in MONTH_NAMES else f" ({calendar.month_name[month]})"
+            raise ValueError(f"{found[0].strip()!r} gives the month twice, and the two disagree: {found['number']} as a "
+                             f"number, {word!r}{named} in words; write the date once: {written!r}")
+        return f"{found['day']}. {word}"
+
+    return _MONTH_TWICE.sub(once, text)
+
+
 def _free_form_timestamp(value: str, written: str | None = None) -> datetime:
     """`parse_timestamp` for text that is not ISO 8601 (see there); messages quote it as `written`
     (the value as the file writes it, before `_local_clock`), by default `value`."""
     written = value if written is None else written
     from dateutil import parser as dateutil_parser
 
-    text = _english_months(value)
+    text = _english_months(_month_written_once(value, written))
     # zone names are case-insensitive (RFC 5322 section 3.3): 'gmt' is GMT
     text = re.sub(r"[A-Za-z]+", lambda m: m.group().upper() if m.group().upper() in _ZONES else m.group(), text)
     # 'GMT+0200', 'GMT+2', 'UTC+5:30' are offsets east of UTC, never read POSIX-inverted

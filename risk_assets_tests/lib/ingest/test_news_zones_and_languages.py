@@ -528,3 +528,28 @@ def test_dates_written_with_the_desks_month_and_weekday_names_are_read(tmp_path,
         datetime(2024, 3, 2), datetime(2024, 4, 2), datetime(2024, 5, 1), datetime(2024, 3, 13), datetime(2024, 2, 13)]
     [(line, message)] = parsed.quarantine.select("line", "message").rows()
     assert line == 11 and "the weekday written does not match the date: 2024-05-02 is a Thursday" in message
+
+
+def test_a_month_given_as_a_number_and_a_name_must_be_one_month(tmp_path, sentences):
+    """A German desk writes `12.05. Mai 2024`, the month as a number and a name; the name was read
+    and the number ignored, so `12.04. Mai 2024` was 12 May too. Where the two are one month the
+    date reads; where they disagree which is wrong cannot be told, and the row is quarantined."""
+    written = ["12.05. Mai 2024", "12. Mai 2024", "Sonntag, 12.05. Mai 2024, 9:00 Uhr MESZ", "12.5. Mai 2024",
+               "12.05. May 2024", "13.03. Mär. 2024", "12.04. Mai 2024", "12.04 Mai 2024", "Freitag, 12.06. Mai 2024"]
+    rows = [[f"g{i}", value, sentences[i]] for i, value in enumerate(written)]
+
+    parsed = parse_news_file(_csv(tmp_path / "desk.csv", ["id", "published", "body"], rows))
+
+    parsed.reconcile()
+    assert parsed.rows["published_at"].to_list() == [
+        datetime(2024, 5, 12), datetime(2024, 5, 12), datetime(2024, 5, 12, 7, 0), datetime(2024, 5, 12),
+        datetime(2024, 5, 12), datetime(2024, 3, 13)]
+    assert parsed.quarantine.select("line", "rule").rows() == [(8, "unparsable_timestamp"), (9, "unparsable_timestamp"),
+                                                               (10, "unparsable_timestamp")]
+    assert [message.split("column 'published': ")[1] for message in parsed.quarantine["message"]] == [
+        "'12.04. Mai' gives the month twice, and the two disagree: 04 as a number, 'Mai' (May) in words; write the "
+        "date once: '12.04. Mai 2024'",
+        "'12.04 Mai' gives the month twice, and the two disagree: 04 as a number, 'Mai' (May) in words; write the "
+        "date once: '12.04 Mai 2024'",
+        "'12.06. Mai' gives the month twice, and the two disagree: 06 as a number, 'Mai' (May) in words; write the "
+        "date once: 'Freitag, 12.06. Mai 2024'"]
