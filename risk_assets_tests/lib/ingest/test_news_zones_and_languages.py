@@ -31,6 +31,15 @@ def _csv(path, header: list[str], rows: list[list[str]], delimiter: str = ","):
     return path
 
 
+def _wire_times(tmp_path, sentences, rows: list[list[str]]):
+    """A wire export of (id, publication time) `rows`, each with a sentence, and its reconciled read."""
+    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"],
+                [[doc_id, published, sentences[i % len(sentences)]] for i, (doc_id, published) in enumerate(rows)])
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    return feed, parsed
+
+
 def test_a_zone_column_gives_each_rows_instant(tmp_path, sentences):
     """A terminal export with Date, Time and Time Zone: 21:30 in New York on 2 May is 01:30 UTC on 3
     May, the day the daily index counts it on. Each row's zone is read (a region, an offset, a fixed
@@ -394,12 +403,8 @@ def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tm
             ["c8", "2024-05-02 09:30 (Reuters)"], ["c9", "2024-05-02 09:30 (Tokyo)"],
             ["c10", "2024-05-02 09:30 (Zürich time)"], ["c11", "2024-05-02 09:30 (CEST, Reuters)"],
             ["c12", "2024-05-02 09:30 (+1)"]]  # an offset, or a schedule's next-day mark?
-    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"],
-                [[doc_id, published, sentences[i]] for i, (doc_id, published) in enumerate(rows)])
+    feed, parsed = _wire_times(tmp_path, sentences, rows)
 
-    parsed = parse_news_file(feed)
-
-    parsed.reconcile()
     assert parsed.rows.select("doc_id", "published_at").rows() == [
         ("c0", datetime(2024, 5, 2, 9, 30)), ("c1", datetime(2024, 5, 2, 9, 30)), ("c2", datetime(2024, 5, 2)),
         ("c3", datetime(2024, 5, 2, 9, 30)), ("c4", datetime(2024, 5, 2, 7, 30)), ("c5", datetime(2024, 5, 2, 7, 30)),
@@ -429,12 +434,8 @@ def test_several_brackets_after_a_time_are_read_each_as_one_would_be(tmp_path, s
             ["m8", "Thu May 02 2024 09:30:00 GMT+0200 (Central European Summer Time) (updated)"],
             ["m9", "02/05/2024 09:30 (Reuters) (updated)"], ["m10", "2024-05-02 09:30 (Tokyo) (updated)"],
             ["m11", "2024-05-02 09:30 (Reuters) (CEST, Reuters)"], ["m12", "2024-05-02 09:30 CEST (Reuters) (UTC+5)"]]
-    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"],
-                [[doc_id, published, sentences[i]] for i, (doc_id, published) in enumerate(rows)])
+    feed, parsed = _wire_times(tmp_path, sentences, rows)
 
-    parsed = parse_news_file(feed)
-
-    parsed.reconcile()
     assert parsed.rows.select("doc_id", "published_at").rows() == [
         ("m0", datetime(2024, 5, 2, 7, 30)), ("m1", datetime(2024, 5, 2, 9, 30)), ("m2", datetime(2024, 5, 2)),
         ("m3", datetime(2024, 5, 2, 7, 30)), ("m4", datetime(2024, 5, 2, 7, 30)), ("m5", datetime(2024, 5, 2, 7, 30)),
@@ -474,12 +475,8 @@ def test_a_bracket_naming_another_clock_after_a_zone_must_agree_with_it(tmp_path
             ["k12", "2024-05-02 09:30 +02:00 (UTC+5)"], ["k13", "2024-05-02 09:30 EST (Europe/Paris)"],
             ["k14", "2024-05-02 09:30 CEST (Tokyo time)"], ["k15", "2024-05-02 09:30 EST (CEST, Reuters)"],
             ["k16", "2024-05-02T09:30:00-05:00[Europe/Paris]"], ["k17", "2024-01-15 09:30 +02:00 (Europe/Paris)"]]
-    feed = _csv(tmp_path / "wire.csv", ["id", "published", "body"],
-                [[doc_id, published, sentences[i % len(sentences)]] for i, (doc_id, published) in enumerate(rows)])
+    feed, parsed = _wire_times(tmp_path, sentences, rows)
 
-    parsed = parse_news_file(feed)
-
-    parsed.reconcile()
     assert parsed.rows.select("doc_id", "published_at").rows() == [
         ("k0", datetime(2024, 5, 2, 7, 30)), ("k1", datetime(2024, 5, 2, 7, 30)), ("k2", datetime(2024, 5, 2, 8, 30)),
         ("k3", datetime(2024, 5, 2, 13, 30)), ("k4", datetime(2024, 5, 2, 13, 30)), ("k5", datetime(2024, 5, 2, 7, 30)),
