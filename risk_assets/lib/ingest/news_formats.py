@@ -1346,11 +1346,12 @@ def _names_a_clock(inside: str) -> bool:
 
 def _clock_named(item: str) -> zoneinfo.ZoneInfo | timezone | None:
     """The clock one item of a bracket after a time's zone names by itself ('(CEST, Reuters)' holds
-    'CEST' and 'Reuters'), or a region written beside a time ('[Europe/Paris]'): an offset ('+02:00', 'UTC+5'), an abbreviation of _ZONES at its fixed
-    offset ('CEST'), a US time name (US_ZONE_REGIONS: 'ET'), a standard and summer pair
-    ('CET/CEST'), an IANA region ('Europe/Paris') or a region of ZONE_PHRASES ('Tokyo time'). None
-    for anything else ('Reuters', JavaScript's 'Central European Summer Time', Windows' 'GMT Daylight
-    Time') and for an abbreviation of several meanings ('IST', 'BST', 'CST'), which names no one clock."""
+    'CEST' and 'Reuters'), or a region written beside a time ('[Europe/Paris]'): an offset
+    ('+02:00', 'UTC+5'), an abbreviation of _ZONES at its fixed offset ('CEST'), a US time name
+    (US_ZONE_REGIONS: 'ET'), a standard and summer pair ('CET/CEST'), an IANA region
+    ('Europe/Paris') or a region of ZONE_PHRASES ('Tokyo time'). None for anything else ('Reuters',
+    JavaScript's 'Central European Summer Time', Windows' 'GMT Daylight Time') and for an
+    abbreviation of several meanings ('IST', 'BST', 'CST'), which names no one clock."""
     text = item.strip()
     upper = text.upper()
     if (phrase := _ZONE_PHRASE.fullmatch(text)) is not None:
@@ -1416,20 +1417,20 @@ def _without_time_comment(value: str, comments: list[str], written: str,
     them: '09:30 (CEST) (updated)' and '09:30 (updated) (CEST)' are '09:30 CEST'.
 
     Dropped: a bracket after a zone the value already gives (JavaScript's '... GMT+0200 (Central
-    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'; but for the half
-    of the day, '9:30 CEST (pm)', which is unwrapped as below; one that names
-    a clock, '09:30 EST (CEST)', '09:30 CET (+05:00)', '09:30 +02:00 (UTC+5)', '(CEST, Reuters)',
-    is checked against that zone and refused where it is at another offset at that instant, read
-    where it agrees, '09:30 CEST (+02:00)': `_clock_named`, whose abbreviation of several meanings,
-    '(IST)', '(BST)', names no clock and is dropped unchecked), after a region another bracket or
-    the value names or another bracket gives (`zoned`: '09:30 (Europe/Paris) (updated)'; one that
-    names a clock is checked so too), or after a date without a time of day ('2024-05-02 (updated)': a calendar day), and,
-    where the file's news settings declare its timezone (DECLARED_ZONE), any bracket of words that
-    are no zone ('09:30 (Reuters)': the declared zone reads the time), unless it names a clock
-    (`_names_a_clock`: '(CEST, Reuters)', '(UTC+2, Paris)', '(Zurich time)'), which the declared
-    zone must not overrule. Unwrapped, so that it is read or refused as written: an offset or the
-    half of the day (_CLOCK_IN_BRACKETS: '(+02:00)', '(pm)') and zone abbreviations ('(CEST)';
-    '(ET)' is then refused as ambiguous). A region named in words ('(horário de Brasília)') or an
+    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'; but for the
+    half of the day, '9:30 CEST (pm)', which is unwrapped as below; one that names a clock, '09:30
+    EST (CEST)', '09:30 CET (+05:00)', '09:30 +02:00 (UTC+5)', '(CEST, Reuters)', is checked
+    against that zone and refused where it is at another offset at that instant, read where it
+    agrees, '09:30 CEST (+02:00)': `_clock_named`, whose abbreviation of several meanings, '(IST)',
+    '(BST)', names no clock and is dropped unchecked), with a zone another bracket gives or a region
+    the value names (`zoned`: '09:30 (updated) (CEST)', '09:30 (Europe/Paris) (updated)'; one that
+    names a clock is checked so too), or after a date without a time of day ('2024-05-02
+    (updated)': a calendar day), and, where the file's news settings declare its timezone
+    (DECLARED_ZONE), any bracket of words that are no zone ('09:30 (Reuters)': the declared zone
+    reads the time), unless it names a clock (`_names_a_clock`: '(CEST, Reuters)', '(UTC+2,
+    Paris)', '(Zurich time)'), which the declared zone must not overrule. Unwrapped, so that it is
+    read or refused as written: an offset or the half of the day (_CLOCK_IN_BRACKETS: '(+02:00)',
+    '(pm)') and zone abbreviations ('(CEST)'; '(ET)' is then refused as ambiguous). A region named in words ('(horário de Brasília)') or an
     IANA region ('(Europe/Paris)') is read before this (`parse_timestamp`).
 
     Raises:
@@ -1532,9 +1533,10 @@ def _english_months(text: str) -> str:
     that does not match the date is refused, the words a date is written with (_LOCAL_FILLERS)
     dropped, and German's ordinal dot after the day ('2. Mai 2024'; a month number before the
     name, '12.05. Mai 2024', is checked against it first: `_month_written_once`) dropped:
-    'Donnerstag, 2. Mai 2024' -> 'Thu 2 May 2024', '2 de mayo de 2024' -> '2 May 2024', 'jeu. 2 mai 2024 à 9h30' -> 'Thu
-    2 May 2024 à 9h30', '1er mai 2024' -> '1 May 2024'. Text with no local month or weekday name,
-    and no such word beside an English month ('13 de feb de 2024'), is returned as it is."""
+    'Donnerstag, 2. Mai 2024' -> 'Thu 2 May 2024', '2 de mayo de 2024' -> '2 May 2024', 'jeu. 2
+    mai 2024 à 9h30' -> 'Thu 2 May 2024 à 9h30', '1er mai 2024' -> '1 May 2024'. Text with no local
+    month or weekday name, and no such word beside an English month ('13 de feb de 2024'), is
+    returned as it is."""
     def local(word: str) -> bool:  # a local month name, not an English date word ('mar' is March either way)
         return _folded(word) in _MONTH_OF and word.lower() not in _DATE_WORDS
 
@@ -1580,8 +1582,8 @@ def _month_written_once(text: str, written: str) -> str:
             return found[0]
         if int(found["number"]) != month:
             named = "" if word.lower() in MONTH_NAMES else f" ({calendar.month_name[month]})"
-            raise ValueError(f"{found[0].strip()!r} gives the month twice, and the two disagree: {found['number']} as a "
-                             f"number, {word!r}{named} in words; write the date once: {written!r}")
+            raise ValueError(f"{found[0].strip()!r} gives the month twice, and the two disagree: "
+                             f"{found['number']} as a number, {word!r}{named} in words; write the date once: {written!r}")
         return f"{found['day']}. {word}"
 
     return _MONTH_TWICE.sub(once, text)
