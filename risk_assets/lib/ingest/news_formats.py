@@ -4194,6 +4194,87 @@ def _explain_unrecognised_labels(parsed: ParsedFile, path: Path) -> None:
         f"{json.dumps(counts, ensure_ascii=False)}; {LABEL_MAP_HINT}")
 
 
+@dataclass(frozen=True)
+class _NulPadding:
+    """The NUL bytes, and line ends among them, that end a news file's content (`csv_text.nul_padding`,
+    as in loan tapes): the zero-filled space a copy writes into when it sets the file's size aside
+    first (a pre-allocating transfer or download client) and stops before filling it. No data."""
+
+    cut: int
+    """Byte offset where the content ends and the padding begins (UTF-16: a whole code unit)."""
+    offset: int
+    """Byte offset of its first NUL."""
+    nuls: int
+    before: str
+    """The content before `cut`, decoded (a bad byte replaced): what the copy holds."""
+    line: int
+    """The line of its first NUL."""
+    lines: range
+    """The lines that hold nothing but padding: non-data lines (`nul_padding`)."""
+    marker: bytes
+    """A NUL in the content's encoding where the padding follows text on its line (a last record
+    it may have cut), else b''."""
+
+    @classmethod
+    def of(cls, data: bytes, declared: str | None) -> _NulPadding | None:
+        if (padding := csv_text.nul_padding(data)) is None:
+            return None
+        encoding = csv_text.sniff_encoding(data[:padding[0]], declared or "utf-8")
+        if encoding == "utf-16":  # by its byte-order mark; decoded in pieces below, so named by it
+            encoding = "utf-16-be" if data.startswith(codecs.BOM_UTF16_BE) else "utf-16-le"
+        unit = 2 if encoding.startswith("utf-16") else 1
+        cut = padding[0] + padding[0] % unit  # UTF-16: after the text's last code unit, whose high byte may be 0
+        before, rest = data[:cut].decode(encoding, errors="replace"), data[cut:].decode(encoding, errors="replace")
+        whole = csv_text.lf_line_ends(before + rest)
+        line = whole.count("\n", 0, len(before) + rest.find("\0")) + 1
+        on_text = bool(whole[:len(before)].rpartition("\n")[2].strip("\ufeff")) and not rest.startswith(("\n", "\r"))
+        last = whole.count("\n") + (not whole.endswith("\n"))
+        return cls(cut, cut + rest.find("\0") * unit, rest.count("\0") * unit, before, line,
+                   range(line + on_text, last + 1), "\0".encode(encoding) if on_text else b"")
+
+    @property
+    def said(self) -> str:
+        return f"{self.nuls:,} NUL bytes from byte offset {self.offset} (line {self.line})"
+
+
+NUL_PADDING_CUT = ("a pre-allocating transfer stopped; was it landed before it was fully written? Land it again once "
+                   "the copy is complete")
+
+LINE_FORMATS = frozenset({"phrasebank_txt", "phrasebank_csv", "news_feed_csv", "news_mail"})
+"""Formats read by line, where a record ends with its line: NUL padding that follows text on its
+line may have cut that record, which looks whole without it, so a NUL is left at its end
+(`_NulPadding.marker`) and quarantines it as `control_character` where a field read holds it. A
+JSON value or an XML element is closed by its own syntax: one the padding cut is not read whole."""
+
+
+def _nul_padded(path: Path, data: bytes, sha256: str, encoding: str | None,
+                label_map: Mapping[str, str | None] | None, padding: _NulPadding) -> ParsedFile:
+    """A news file whose content ends in NUL padding, read without it: its lines of padding alone
+    are non-data lines (`nul_padding`) and notes['nul_padding'] gives its byte count, offset and
+    line. A file that holds nothing else, or its header and no record, is refused: a copy cut short
+    before its data must not land as a file of no articles; another refusal says the padding too."""
+    if not padding.before.strip(" \t\r\n\ufeff"):
+        raise FileRefused(f"{path}: the file holds nothing but {padding.nuls:,} NUL bytes: a copy cut short before "
+                          f"its first byte ({NUL_PADDING_CUT})")
+    try:
+        parsed = _parse_content(path, data[:padding.cut], sha256, encoding, label_map, padding.marker)
+    except FileRefused as exc:
+        raise FileRefused(f"{exc}; the file then ends with {padding.said}: a copy cut short? "
+                          f"({NUL_PADDING_CUT})") from exc
+    if not parsed.data_records:
+        raise FileRefused(f"{path}: no article (a header at most) before the file's {padding.said}: a copy cut "
+                          f"short before its first record ({NUL_PADDING_CUT})")
+    parsed.non_data_lines.extend((line, "nul_padding") for line in padding.lines)
+    cut_record = bool(padding.marker) and parsed.format in LINE_FORMATS
+    parsed.notes["nul_padding"] = (
+        f"the file ends with {padding.said}"
+        + (", right after its last record's text (quarantined where a field read holds the NUL left there)"
+           if cut_record else "")
+        + ": a copy written into space set aside for it, or cut short, ends so; compare its last articles with "
+          "the source")
+    return parsed
+
+
 _JSON_COMMENTS = re.compile(r"\A\ufeff?(?:\s*(?://[^\n]*|#[^\n]*|/\*.*?\*/))+\s*", re.DOTALL)
 """Comments before a JSON document (`// export of ...`, `/* ... */`, `# ...`), as JSONC, JSON5 and
 YAML-minded tools write and JSON does not; the document is looked for after them."""
@@ -4204,23 +4285,32 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
     and label map. A workbook, an XML feed and e-mail are read from their bytes (an XML feed in
     the encoding its declaration names, e-mail in the charsets its messages declare, the declared
     encoding reading only text that declares none); other formats from the file decoded whole
-    (`decode_text`)."""
+    (`decode_text`). NUL bytes that end the content are read off first (`_nul_padded`)."""
     raw, data = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw
     if csv_text.is_workbook(path, data):
         return parse_news_workbook(path, data, sha256, label_map=label_map)
+    if (padding := _NulPadding.of(data, encoding)) is not None:
+        return _nul_padded(path, data, sha256, encoding, label_map, padding)
+    return _parse_content(path, data, sha256, encoding, label_map)
+
+
+def _parse_content(path: Path, data: bytes, sha256: str, encoding: str | None,
+                   label_map: Mapping[str, str | None] | None, marker: bytes = b"") -> ParsedFile:
+    """`_parse_news` from the content on; `marker` (NUL padding's `marker`) is put at the end of
+    the content of the formats read by line."""
     if news_xml.looks_like_xml(data):  # decoded by the XML parser, in the encoding it declares
         return parse_news_feed_xml(path, data, sha256, label_map=label_map)
     if _looks_like_mail(data, encoding):  # parsed from its bytes, each message in the charsets it declares
-        return parse_news_mail(path, data, sha256, encoding, label_map=label_map)
+        return parse_news_mail(path, data + marker, sha256, encoding, label_map=label_map)
     text = decode_text(path, data, encoding)
     if not text.strip():
         raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
                           "was it landed before it was fully written?")
     if _looks_like_json(text):
         return parse_news_feed_json(path, text, sha256, label_map=label_map)
-    lines = physical_lines(text)
+    lines = physical_lines(text + "\0" * bool(marker))
     if _is_phrasebank_csv(lines):
         return parse_phrasebank_csv(path, lines, sha256, label_map=label_map)
     if _looks_like_phrasebank_txt(lines):  # before feeds: a sentence can end in a word like 'content'

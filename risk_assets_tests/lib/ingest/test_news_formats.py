@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -1245,3 +1246,154 @@ def test_a_workbook_sheet_holding_a_loan_tape_is_refused_naming_the_sheet(tmp_pa
             "terms: Kreditnummer (source_loan_id), Kreditnehmer (borrower), Betrag (loan_amount), Zins (int_rate), "
             "Laufzeit (term_months), and 'Kreditnummer' is a loan id; land it in landing/loans")):
         parse_news_file(path)
+
+
+# --- NUL padding: a copy written into space set aside for it -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_sentences(news_dir) -> list[tuple[str, str]]:
+    """The first three PhraseBank sentences with their labels (none holds a quote or a comma-free
+    CSV problem: each is written quoted below)."""
+    lines = (news_dir / "financial_phrasebank_50agree.txt").read_text(encoding="utf-8-sig").splitlines()
+    return [tuple(line.rsplit("@", 1)) for line in lines[:3]]
+
+
+def _news_texts(kind: str, sentences: list[tuple[str, str]]) -> str:
+    """The sentences written as one news format, ending with a line end."""
+    if kind == "txt":
+        return "".join(f"{text}@{label}\r\n" for text, label in sentences)
+    if kind == "phrasebank_csv":
+        return "Y,Notices\n" + "".join(f'{label},"{text}"\n' for text, label in sentences)
+    if kind == "csv":
+        return "id,headline,label\n" + "".join(f'w-{i},"{text}",{label}\n' for i, (text, label) in enumerate(sentences))
+    if kind == "tsv":
+        return "id\theadline\tlabel\n" + "".join(f"w-{i}\t{text}\t{label}\n" for i, (text, label) in enumerate(sentences))
+    if kind == "json":
+        return json.dumps([{"id": f"w-{i}", "title": text, "label": label}
+                           for i, (text, label) in enumerate(sentences)], indent=1) + "\n"
+    if kind == "jsonl":
+        return "".join(json.dumps({"id": f"w-{i}", "title": text, "label": label}) + "\n"
+                       for i, (text, label) in enumerate(sentences))
+    items = "".join(f"<item><guid>w-{i}</guid><title>{text}</title><category>{label}</category></item>\n"
+                    for i, (text, label) in enumerate(sentences))
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Wire</title>\n{items}</channel></rss>\n'
+
+
+NEWS_KINDS = ("txt", "phrasebank_csv", "csv", "tsv", "json", "jsonl", "rss")
+
+
+@pytest.mark.parametrize("kind", NEWS_KINDS)
+def test_nul_padding_after_the_last_record_is_not_data_and_is_noted(tmp_path, three_sentences, kind):
+    """A pre-allocating transfer sets the file's size aside and writes into it; stopped, or copied
+    while still written, the file ends in NUL bytes. They were read as one more record (a
+    `missing_label_separator`, a `wrong_field_count`) or refused the whole JSON or RSS file. Every
+    article loads as from the file without them; the NULs are a non-data line, and the notes give
+    their count, byte offset and line."""
+    content = _news_texts(kind, three_sentences).encode("utf-8")
+    plain, padded = tmp_path / "plain" / f"wire.{kind}", tmp_path / "padded" / f"wire.{kind}"  # source: file:wire.*
+    plain.parent.mkdir(), padded.parent.mkdir()
+    plain.write_bytes(content)
+    padded.write_bytes(content + b"\0" * 4096)
+    expected, parsed = parse_news_file(plain), parse_news_file(padded)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["text_raw"].to_list() == [text for text, _ in three_sentences]
+    assert parsed.rows.drop("doc_id").equals(expected.rows.drop("doc_id"))  # a PhraseBank id names the file's sha256
+    last_line = content.count(b"\n") + 1
+    assert parsed.notes["nul_padding"] == (
+        f"the file ends with 4,096 NUL bytes from byte offset {len(content)} (line {last_line}): a copy written "
+        "into space set aside for it, or cut short, ends so; compare its last articles with the source")
+    assert parsed.non_data_lines == [*expected.non_data_lines, (last_line, "nul_padding")]
+    assert "nul_padding" not in expected.notes
+
+
+@pytest.mark.parametrize("kind", ("txt", "csv", "tsv"))
+def test_nul_padding_right_after_a_records_text_quarantines_that_record(tmp_path, three_sentences, kind):
+    """Where the NULs follow the last record's text on its line, the copy may have stopped inside
+    it, and a record read by line looks whole without them (here its label `negative` cut to
+    `nega` would load the article unlabelled): it is quarantined, the others load."""
+    assert three_sentences[2][1] == "negative"
+    cut = _news_texts(kind, three_sentences).rstrip("\r\n").removesuffix("tive")
+    path = tmp_path / f"cut.{kind}"
+    path.write_bytes(cut.encode("utf-8") + b"\0" * 512)
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows["text_raw"].to_list() == [text for text, _ in three_sentences[:2]]
+    last_line = cut.count("\n") + 1
+    assert parsed.quarantine["line"].to_list() == [last_line]
+    assert "\0" in parsed.quarantine["raw_value"].item()
+    assert parsed.notes["nul_padding"].startswith(
+        f"the file ends with 512 NUL bytes from byte offset {len(cut.encode())} (line {last_line}), right after "
+        "its last record's text (quarantined where a field read holds the NUL left there)")
+    assert (last_line, "nul_padding") not in parsed.non_data_lines
+
+
+@pytest.mark.parametrize("kind", ("json", "rss"))
+def test_nul_padding_right_after_a_closed_document_loads_it_whole(tmp_path, three_sentences, kind):
+    """`json.dump` writes no line end at the end: NULs right after the closing `]` (or `</rss>`)
+    follow a document its own syntax proves whole."""
+    content = _news_texts(kind, three_sentences).rstrip("\n").encode("utf-8")
+    path = tmp_path / f"closed.{kind}"
+    path.write_bytes(content + b"\0" * 300)
+    parsed, last_line = parse_news_file(path), content.count(b"\n") + 1
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["text_raw"].to_list() == [text for text, _ in three_sentences]
+    assert parsed.notes["nul_padding"].startswith(
+        f"the file ends with 300 NUL bytes from byte offset {len(content)} (line {last_line}): a copy")
+
+
+def test_a_utf16_export_ending_in_nul_padding_loads(tmp_path, three_sentences):
+    """Excel's "Unicode Text" is UTF-16 with a byte-order mark: a Latin letter's high byte is a NUL,
+    so the padding starts after the text's last whole code unit."""
+    text = _news_texts("tsv", three_sentences).replace("\n", "\r\n")
+    path = tmp_path / "unicode_text.txt"
+    path.write_bytes(text.encode("utf-16") + b"\0" * 1000)
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["text_raw"].to_list() == [text for text, _ in three_sentences]
+    assert parsed.notes["nul_padding"].startswith(
+        f"the file ends with 1,000 NUL bytes from byte offset {len(text.encode('utf-16'))} (line 5): ")
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (b"id,headline,label\n", "no article (a header at most) before the file's 4,096 NUL bytes from byte offset 18 (line 2)"),
+    (b"\xef\xbb\xbfY,Notices\r\n", "no article (a header at most) before the file's 4,096 NUL bytes from byte offset 14 (line 2)"),
+    (b"[]", "no article (a header at most) before the file's 4,096 NUL bytes from byte offset 2 (line 1)"),
+    (b"", "the file holds nothing but 4,096 NUL bytes"),
+    (b"\r\n", "the file holds nothing but 4,096 NUL bytes"),
+])
+def test_a_copy_cut_before_its_first_record_is_refused(tmp_path, content, said):
+    """A header followed by NULs alone is a copy cut before its data, not a feed of no articles."""
+    path = tmp_path / "cut_copy.csv"
+    path.write_bytes(content + b"\0" * 4096)
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value).startswith(f"{path}: {said}: a copy cut short before its first")
+    assert str(refused.value).endswith("Land it again once the copy is complete)")
+
+
+def test_a_refused_padded_file_says_its_padding(tmp_path, three_sentences):
+    """A JSON document the copy cut inside, then NULs: refused as not valid JSON, and said to end so."""
+    content = _news_texts("json", three_sentences).encode("utf-8")[:200]
+    path = tmp_path / "cut.json"
+    path.write_bytes(content + b"\0" * 64)
+    last_line = content.count(b"\n") + 1
+    with pytest.raises(FileRefused, match=re.escape(
+            f"; the file then ends with 64 NUL bytes from byte offset 200 (line {last_line}): a copy "
+            "cut short? (a pre-allocating transfer stopped;")):
+        parse_news_file(path)
+
+
+def test_nuls_before_the_last_record_are_not_padding(tmp_path, three_sentences):
+    """NULs with data after them are no copy's unwritten end: a line of them is quarantined as a
+    record of the wrong field count, a NUL inside a sentence as `control_character`; no note."""
+    lines = _news_texts("csv", three_sentences).splitlines(keepends=True)
+    path = tmp_path / "holes.csv"
+    path.write_bytes("".join(lines[:2]).encode() + b"\0" * 64 + b"\n" + lines[2].replace(" ,", "\0,", 1).encode()
+                     + lines[3].encode())
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "rule").rows() == [(3, "wrong_field_count"), (4, "control_character")]
+    assert parsed.rows["text_raw"].to_list() == [three_sentences[0][0], three_sentences[2][0]]
+    assert "nul_padding" not in parsed.notes
