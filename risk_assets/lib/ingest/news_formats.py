@@ -1702,25 +1702,28 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
     fmt = {"delimiter": delimiter, "skipinitialspace": bool(re.search(f"{re.escape(delimiter)} +\"", lines[0]))}
     copy_text = delimiter == "\t" and any(_COPY_NULL.search(line) for line in lines[1:]) \
         and not any('\\"' in line for line in lines[1:])
-    if copy_text:  # PostgreSQL's COPY text format: no quoting, backslash escapes (_copy_unescape)
-        fmt = {"delimiter": delimiter, "quoting": csv.QUOTE_NONE}
+    escapes = None
     width = len(next(csv.reader([lines[0].replace("\r", _CR_STANDIN)], **fmt)))
     with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
-        if copy_text:
-            pass
+        if copy_text:  # PostgreSQL's COPY text format: no quoting, backslash escapes (_copy_unescape)
+            escapes = _BackslashEscapes.copy_text()
         elif escaping := [line for line in lines[1:] if '\\"' in line]:
             escaped = {**fmt, "escapechar": "\\", "doublequote": False}
             if _strict_records(escaping, width, escaped) > _strict_records(escaping, width, fmt):
-                fmt = escaped  # Spark's and MySQL's CSV: a quote inside a quoted field written \"
-                # MySQL's NULL, an unquoted \N, would read as the letter N once \ escapes
+                # Spark's and MySQL's CSV: a quote inside a quoted field written \"; MySQL's NULL is an
+                # unquoted \N, which no field's text is
                 null = re.compile(f"(^|{re.escape(delimiter)})\\\\N(?={re.escape(delimiter)}|$)")
                 lines = lines[:1] + [null.sub(r"\1", line) for line in lines[1:]]
+                escapes = _BackslashEscapes.escaped_csv(lines, delimiter)
+        if escapes is not None:
+            fmt = {**fmt, "escapechar": _ESCAPE_STANDIN, "doublequote": False,
+                   **({"quoting": csv.QUOTE_NONE} if copy_text else {})}
+            lines = lines[:1] + [escapes.protected(line) for line in lines[1:]]
         lines = lines[:1] + csv_text.split_at_record_crs(
             lines[1:], lambda piece: len(next(csv.reader([piece], **fmt), [])) == width)
     lines = [line.replace("\r", _CR_STANDIN) for line in lines]
     with csv_text.csv_field_limit(sum(map(len, lines)) + len(lines)):
-        return _parse_feed_lines(path, lines, sha256, fmt, first_line - 1, label_map,
-                                 unescape=_copy_unescape if copy_text else None)
+        return _parse_feed_lines(path, lines, sha256, fmt, first_line - 1, label_map, escapes)
 
 
 _COPY_NULL = re.compile(r"(?:^|\t)\\N(?=\t|$)")
@@ -1731,16 +1734,105 @@ _COPY_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.DOTA
 _COPY_CHARACTERS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
-def _copy_unescape(field: str) -> str:
+def _copy_unescape(field: str) -> tuple[str, int]:
     """A field of PostgreSQL's COPY text format as the text it stands for: `\\N` alone is NULL (an
     empty value here, read as missing), `\\n` a line break, `\\t` a tab, `\\r`, `\\b`, `\\f`,
     `\\v`, `\\ddd` (octal) and `\\xhh` the characters they name, and a backslash before any other
-    character that character (`\\\\` is one backslash). Source: PostgreSQL documentation, COPY,
-    "Text Format"."""
+    character that character (`\\\\` is one backslash; a backslash before a tab or a line break, as
+    MySQL's `SELECT ... INTO OUTFILE` writes them, that tab or line break). Source: PostgreSQL
+    documentation, COPY, "Text Format". With the number of NULs left out (`_unescaped`)."""
     if field == "\\N":
-        return ""
-    return _COPY_ESCAPE.sub(lambda m: chr(int(m[1], 8)) if m[1] else chr(int(m[2], 16)) if m[2]
-                            else _COPY_CHARACTERS.get(m[3], m[3]), field)
+        return "", 0
+    return _unescaped(field, _COPY_ESCAPE, lambda m: chr(int(m[1], 8)) if m[1] else chr(int(m[2], 16)) if m[2]
+                      else _COPY_CHARACTERS.get(m[3], m[3]))
+
+
+_MYSQL_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_MYSQL_CHARACTERS = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
+"""The characters MySQL writes, and reads, as a backslash and a letter (MySQL reference manual,
+LOAD DATA, "Field and Line Handling"); a backslash before any other character is that character."""
+
+
+def _mysql_unescape(field: str) -> tuple[str, int]:
+    """A field of MySQL's backslash-escaped CSV (`FIELDS ESCAPED BY '\\\\'`, its default) as the
+    text it stands for (`_MYSQL_CHARACTERS`: `\\0` NUL, `\\b`, `\\n`, `\\r`, `\\t`, `\\Z` Ctrl-Z; a
+    backslash before a quote, a separator, a line break or a backslash that character), with the
+    number of NULs left out (`_unescaped`)."""
+    return _unescaped(field, _MYSQL_ESCAPE, lambda m: _MYSQL_CHARACTERS.get(m[1], m[1]))
+
+
+_QUOTE_ESCAPE = re.compile(r'\\(["\\])')
+
+
+def _quote_unescape(field: str) -> tuple[str, int]:
+    """A field of a CSV whose writer escapes only a quote (Spark's default): `\\"` is a quote and
+    `\\\\` a backslash; any other backslash is text, as in `C:\\data` (`csv_text` reads loan tapes so)."""
+    return _unescaped(field, _QUOTE_ESCAPE, lambda m: m[1])
+
+
+def _unescaped(field: str, escape: re.Pattern[str], character: Callable[[re.Match[str]], str]) -> tuple[str, int]:
+    """`field` with each `escape` replaced by its `character`, and how many of them were NULs, which are
+    left out: an escaped NUL is a byte the source column held (a C string's end, a BINARY column's
+    zero fill), never text, and inside the text the lake keeps it would quarantine the article as a
+    control character from a binary or truncated export, which it is not. The caller notes them."""
+    nuls = 0
+
+    def one(found: re.Match[str]) -> str:
+        nonlocal nuls
+        decoded = character(found)
+        nuls += decoded == "\0"
+        return "" if decoded == "\0" else decoded
+
+    return escape.sub(one, field), nuls
+
+
+_ESCAPE_STANDIN = "\ue001"
+"""The csv module's escape character in a feed written with backslash escapes, put between a
+backslash and a character the csv module would otherwise take for a quote, a separator or a line
+end: the backslash and its character then reach the field together and are decoded there, as the
+file's writer meant (the csv module's own backslash escape would keep the letter of `\\n` and drop
+the backslash). Taken out again from a line shown as written."""
+
+
+@dataclass(frozen=True)
+class _BackslashEscapes:
+    """How a feed that escapes with backslashes is read: the characters after a backslash that the
+    csv module must take as text (`protect`, `\\n` for the line end), what a field stands for
+    (`unescape`, with the NULs it left out) and the file's notes on it."""
+
+    protect: str
+    unescape: Callable[[str], tuple[str, int]]
+    notes: dict[str, object]
+
+    @classmethod
+    def copy_text(cls) -> _BackslashEscapes:
+        """PostgreSQL's COPY text format, and MySQL's `SELECT ... INTO OUTFILE` by default (tabs, `\\N`
+        for NULL, no quotes), which also writes a tab or line break in a value after a backslash."""
+        return cls("\t\n", _copy_unescape, {"copy_text_format": (
+            "PostgreSQL COPY text format: \\N is NULL, backslash escapes (\\n, \\t, \\\\, octal, hex; a "
+            "backslash before a tab or a line break, as MySQL writes them) decoded")})
+
+    @classmethod
+    def escaped_csv(cls, lines: list[str], delimiter: str) -> _BackslashEscapes:
+        """A CSV whose quotes inside quoted fields are written `\\"` (Spark, MySQL): MySQL's escapes
+        (`_mysql_unescape`) where every backslash of its data lines stands in one (MySQL escapes its
+        backslashes), else only a quote's and a backslash's (`_quote_unescape`)."""
+        notes: dict[str, object] = {"quotes_escaped_with_backslash": sum('\\"' in line for line in lines[1:])}
+        mysql = f'"\\\n{delimiter}' + "".join(_MYSQL_CHARACTERS)
+        other = next((n for n, line in enumerate(lines[1:], start=2)
+                      if any((m[1] or "\n") not in mysql for m in re.finditer(r"\\(.|$)", line))), None)
+        if other is None:
+            notes["backslash_escapes"] = ("MySQL's: \\0 (a NUL), \\b, \\n, \\r, \\t, \\Z and a backslash "
+                                          "before a quote, separator, line break or backslash decoded")
+            return cls(f'"\n{delimiter}', _mysql_unescape, notes)
+        notes["backslash_escapes"] = (f"before a quote or a backslash only: line {other} has a backslash before "
+                                      "another character, which MySQL would have escaped; such a backslash is text")
+        return cls('"', _quote_unescape, notes)
+
+    def protected(self, line: str) -> str:
+        """`line` with _ESCAPE_STANDIN between each backslash and the character after it in `protect`."""
+        return re.sub(r"\\(.|$)", lambda m: "\\" + _ESCAPE_STANDIN + m[1] if (m[1] or "\n") in self.protect
+                      else m[0], line)
 
 
 def parse_news_workbook(path: Path, content: bytes, sha256: str,
@@ -1979,7 +2071,7 @@ def _note_footer(out: _Collector, footer: Mapping[int, str], data_lines: Sequenc
 
 def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offset: int = 0,
                       label_map: Mapping[str, str | None] | None = None,
-                      unescape: Callable[[str], str] | None = None) -> ParsedFile:
+                      escapes: _BackslashEscapes | None = None) -> ParsedFile:
     delimiter = fmt["delimiter"]
     header = next(csv.reader([lines[0]], **fmt))
     out = _Collector("news_feed_csv", label_map=label_map or {})
@@ -1995,11 +2087,13 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
     by_url = "doc_id" in columns and _key(header[columns["doc_id"]]) in URL_IDS
     out.non_data_lines.extend((number, "note") for number in range(1, offset + 1))
     out.notes["delimiter"] = delimiter
-    if fmt.get("escapechar"):
-        out.notes["quotes_escaped_with_backslash"] = sum('\\"' in line for line in lines[1:])
-    if unescape is not None:  # PostgreSQL COPY text: quotes are text, backslashes escape
-        out.notes["copy_text_format"] = ("PostgreSQL COPY text format: \\N is NULL, backslash escapes "
-                                         "(\\n, \\t, \\\\) decoded")
+    if escapes is not None:
+        out.notes.update(escapes.notes)
+
+    def written(raw: str) -> str:  # a record's text as the file holds it
+        raw = raw.replace(_CR_STANDIN, "\r")
+        return raw.replace(_ESCAPE_STANDIN, "") if escapes else raw
+
     parsed = list(_csv_records(lines, len(header), fmt))
     below, between = _footer_lines([(number, fields, raw.strip(delimiter + " ")) for number, fields, raw, *_ in parsed],
                                    len(header), [i for name, i in columns.items() if name in ("headline", "body")])
@@ -2029,18 +2123,20 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             fields = fields[:-1]
             out.note_line("trailing_delimiter_lines", number)
         if len(fields) != len(header):
-            out.reject(number, None, "*", "wrong_field_count", raw.replace(_CR_STANDIN, "\r"),
+            out.reject(number, None, "*", "wrong_field_count", written(raw),
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
             continue
         glued = '"' in raw and (not alone or raw.count('"') % 2 == 0)  # read alone: an odd quote is the stray one
-        if unescape is not None:
-            fields = [unescape(field) for field in fields]
-        elif glued and not _one_strict_record(raw, len(header), fmt):
-            out.reject(number, None, "*", "malformed_quotes", raw.replace(_CR_STANDIN, "\r"),
+        if glued and fmt.get("quoting") != csv.QUOTE_NONE and not _one_strict_record(raw, len(header), fmt):
+            out.reject(number, None, "*", "malformed_quotes", written(raw),
                        f"{path}: line {number}: a quoted field is never closed (at the end of the file: "
                        "a truncated copy?) or text follows its closing quote; a reader would load text "
                        "the file does not hold")
             continue
+        if escapes is not None:
+            fields, nuls = zip(*map(escapes.unescape, fields), strict=True)
+            if any(nuls):
+                out.note_line("escaped_nul_removed_lines", number)
         record = {k: fields[i].replace(_CR_STANDIN, "\r") for k, i in columns.items()}
         if by_url and not record["doc_id"].strip():  # a row without its link: known by what it says
             record["doc_id"] = _content_id(record)

@@ -1397,3 +1397,118 @@ def test_nuls_before_the_last_record_are_not_padding(tmp_path, three_sentences):
     assert parsed.quarantine.select("line", "rule").rows() == [(3, "wrong_field_count"), (4, "control_character")]
     assert parsed.rows["text_raw"].to_list() == [three_sentences[0][0], three_sentences[2][0]]
     assert "nul_padding" not in parsed.notes
+
+
+# --- backslash escapes: MySQL's and PostgreSQL's exports ------------------------------------------
+
+
+def _mysql_escaped(value: str) -> str:
+    """`value` as MySQL escapes it (`mysql --batch`, and LOAD DATA reads it back so)."""
+    for char, escape in (("\\", "\\\\"), ('"', '\\"'), ("\0", "\\0"), ("\n", "\\n"), ("\t", "\\t"), ("\r", "\\r")):
+        value = value.replace(char, escape)
+    return value
+
+
+def test_a_mysql_escaped_csv_reads_its_escapes_as_the_characters_they_stand_for(tmp_path, three_sentences):
+    """A CSV read with `\\"` as a quote (Spark's and MySQL's) kept the letter of every other escape
+    and dropped its backslash: a two-paragraph body loaded as `...growing .nTechnopolis`, a tab as
+    `t`, MySQL's `\\0` as `0`. Where each backslash of the file stands in one of MySQL's escapes,
+    `\\n`, `\\t`, `\\\\` and a backslash before a real line break are the characters they stand for;
+    an escaped NUL, a byte the column held and never text, is left out and its line noted."""
+    (s0, l0), (s1, l1), (s2, l2) = three_sentences
+    headlines = ['Gran: "no plans to move production"', "Technopolis", "", "Elcoteq"]
+    bodies = [f"{s0}\n{s1}", f"{s1}\t(C:\\wire\\2008)", f"{s2}\0", f"{s0}\n{s2}"]
+    labels = [l0, l1, l2, l2]
+    lines = ["id,headline,body,label"]
+    for i, (headline, body, label) in enumerate(zip(headlines, bodies, labels, strict=True)):
+        title = f'"{_mysql_escaped(headline)}"' if headline else "\\N"  # MySQL's NULL, unquoted
+        text = body.replace("\n", "\\\n") if i == 3 else _mysql_escaped(body)  # INTO OUTFILE: a backslash, a line break
+        lines.append(f'my-{i},{title},"{text}",{label}')
+    path = tmp_path / "mysql_export.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert "\\n" in lines[1] and "\\t(C:\\\\wire\\\\2008)" in lines[2] and lines[3].endswith('\\0",negative')
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["body"].to_list() == [bodies[0], bodies[1], s2, bodies[3]]
+    assert parsed.rows["headline"].to_list() == headlines
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 5]
+    assert parsed.notes["backslash_escapes"].startswith("MySQL's: \\0 (a NUL), \\b, \\n, \\r, \\t, \\Z")
+    assert parsed.notes["escaped_nul_removed_lines"] == [4]
+    assert parsed.notes["quotes_escaped_with_backslash"] == 1
+
+
+def test_a_csv_that_escapes_only_quotes_keeps_its_other_backslashes(tmp_path, three_sentences):
+    """Spark writes a quote inside a field `\\"` and leaves a backslash as it is: `C:\\data\\new` is
+    a path, not `C:` and a line break. A backslash before a character MySQL would have escaped
+    tells the file so: only `\\"` and `\\\\` are escapes there (as in loan tapes); the csv module
+    had dropped every backslash (`C:datanew`)."""
+    (s0, l0), (s1, l1), _ = three_sentences
+    path = tmp_path / "part-00000.csv"
+    path.write_text("id,headline,body,label\n"
+                    f'sp-1,"Gran: \\"no plans\\"","{s0}",{l0}\n'
+                    f'sp-2,"Technopolis","{s1} (C:\\data\\new)",{l1}\n', encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["headline"].to_list() == ['Gran: "no plans"', "Technopolis"]
+    assert parsed.rows["body"].to_list() == [s0, f"{s1} (C:\\data\\new)"]
+    assert parsed.notes["backslash_escapes"] == (
+        "before a quote or a backslash only: line 3 has a backslash before another character, which MySQL "
+        "would have escaped; such a backslash is text")
+
+
+def test_a_mysql_outfile_export_reads_a_tab_and_a_line_break_after_a_backslash(tmp_path, three_sentences):
+    """`SELECT ... INTO OUTFILE` by default writes tabs between fields, `\\N` for NULL and a tab or
+    line break inside a value after a backslash, read as PostgreSQL's COPY text format. The tab
+    split the value, and the line break the record: a fragment loaded as an article of its own."""
+    (s0, l0), (s1, l1), (s2, l2) = three_sentences
+    lines = ["id\theadline\tbody\tlabel",
+             f"o-1\t\\N\t{s0}\\\t(Q2)\t{l0}",
+             f"o-2\tTechnopolis\t{s1}\\",
+             f"{s2}\t{l1}",
+             f"o-3\tElcoteq\t{s2}\\0\t{l2}",
+             f"o-4\tC:\\\\\\\tQ2\\\\\tFY\t{l2}",  # a backslash before a tab, a backslash, and the separator
+             f"o-5\tElcoteq\\\tOyj\t{s2}\tone field too many\t{l2}"]
+    path = tmp_path / "outfile.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "headline", "body", "_source_line").rows() == [
+        ("o-1", "", f"{s0}\t(Q2)", 2), ("o-2", "Technopolis", f"{s1}\n{s2}", 3), ("o-3", "Elcoteq", s2, 5),
+        ("o-4", "C:\\\tQ2\\", "FY", 6)]
+    assert parsed.rows["label"].to_list() == [l0, l1, l2, l2]
+    # a record of the wrong field count is shown as the file holds it
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(7, "wrong_field_count", lines[6])]
+    assert parsed.notes["escaped_nul_removed_lines"] == [5]
+    assert "a backslash before a tab or a line break, as MySQL writes them" in parsed.notes["copy_text_format"]
+
+
+def test_backslashes_in_a_csv_that_does_not_escape_with_them_are_text(tmp_path, three_sentences):
+    """`C:\\new` and `\\t` in an ordinary CSV, or a TSV without `\\N`, are the characters written."""
+    (s0, label), *_ = three_sentences
+    for name, line in (("plain.csv", f'id,headline,body,label\nn-1,"C:\\new\\tab","{s0}",{label}\n'),
+                       ("plain.tsv", f"id\theadline\tbody\tlabel\nn-1\tC:\\new\\tab\t{s0}\t{label}\n")):
+        path = tmp_path / name
+        path.write_text(line, encoding="utf-8")
+        parsed = parse_news_file(path)
+        assert parsed.rows.select("headline", "body").rows() == [("C:\\new\\tab", s0)]
+        assert not {"backslash_escapes", "copy_text_format"} & parsed.notes.keys()
+
+
+def test_an_escaped_articles_content_id_is_that_of_the_article_written_plainly(tmp_path, three_sentences):
+    """An article without a link gets an id from its text (`content:`): an article whose text holds
+    no escape keeps the id it had, and one whose `\\n` is now a line break gets the id of the same
+    article from a CSV that quotes its line break, so a repeat across the two is caught."""
+    (s0, l0), (s1, l1), _ = three_sentences
+    headline, body = 'Gran: "no plans"', f"{s0}\n{s1}"
+    escaped = tmp_path / "escaped" / "wire.csv"
+    plain = tmp_path / "plain" / "wire.csv"
+    escaped.parent.mkdir(), plain.parent.mkdir()
+    escaped.write_text(f'url,headline,body,label\n,"{_mysql_escaped(headline)}","{s1}",{l1}\n'
+                       f',"{_mysql_escaped(headline)}","{_mysql_escaped(body)}",{l0}\n', encoding="utf-8")
+    with plain.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(
+            [["url", "headline", "body", "label"], ["", headline, s1, l1], ["", headline, body, l0]])
+    ids = [parse_news_file(path).rows["doc_id"].to_list() for path in (escaped, plain)]
+    assert ids[0] == ids[1] and all(doc_id.startswith("content:") for doc_id in ids[0])
+    assert parse_news_file(escaped).rows["body"].to_list() == [s1, body]
