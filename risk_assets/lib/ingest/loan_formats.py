@@ -496,8 +496,8 @@ def builtin_mapping(name: str) -> TapeMapping:
 
 
 def parse_loan_file(
-    path: Path,
-    mapping_dirs: Sequence[Path] = (),
+    path: Path | str,
+    mapping_dirs: Sequence[Path | str] = (),
     as_of: date | None = None,
     landing: Path | None = None,
     progress: Callable[[str], None] | None = None,
@@ -507,8 +507,8 @@ def parse_loan_file(
 
     Args:
         path: the landed file (CSV, gzip CSV, Parquet or an Excel workbook; gzip recognised by its
-            magic bytes, a workbook by its ZIP parts, see `workbook`).
-        mapping_dirs: folders of declared column mappings (`*.json`); a sidecar
+            magic bytes, a workbook by its ZIP parts, see `workbook`), a Path or its text.
+        mapping_dirs: folders of declared column mappings (`*.json`, Paths or their text); a sidecar
             `<file name>.mapping.json` beside the tape is always considered first.
         as_of: the tape's as-of date for the issue_after_asof rule; default: the mapping's `as_of`,
             else the as-of date in the file name (`asof_YYYY-MM-DD`, see `_as_of_from_name`), else the
@@ -539,6 +539,7 @@ def parse_loan_file(
             corrupt gzip, a repeated header column, or a file or folder name with an as-of marker
             whose date cannot be read or does not exist (`_as_of_from_name`, `folders.read_folders`).
     """
+    path, mapping_dirs = Path(path), [Path(folder) for folder in mapping_dirs]
     started = time.monotonic()
     tell = None if progress is None else (
         lambda what: progress(f"{path.name}: {what}, {time.monotonic() - started:.0f} s since reading began"))
@@ -1430,11 +1431,13 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
         return _whole_number(_number_text(s, dialect, _is_amount(spec)), present, "unparsable_number")
-    if kind == "term":
-        return _whole_number(s.str.extract(r"^(\d+(?:\.\d+)?)(?:\s*months?)?$", 1), present, "unparsable_value")
-    if kind == "term_years":  # '3', '3 years', '2.5 yrs' -> 36, 36, 30 months; 2.3 years (27.6 months) is no term
-        years = s.str.to_lowercase().str.extract(r"^(\d+(?:\.\d+)?)(?:\s*(?:years?|yrs?|y))?$", 1)
-        months = (years.cast(pl.Float64, strict=False) * 12).round(6)
+    if kind in ("term", "term_years"):
+        # '36', '36 Months', '36 mths', '36M'; '3 years', '2.5 yrs' -> 36 and 30 months in either kind,
+        # a bare number in the kind's unit; 2.3 years (27.6 months) is no term
+        term = s.str.to_lowercase().str.extract_groups(TERM_TEXT)
+        years = term.struct.field("unit").str.starts_with("y").fill_null(kind == "term_years")
+        number = term.struct.field("number").cast(pl.Float64, strict=False)
+        months = pl.when(years).then((number * 12).round(6)).otherwise(number)
         return _whole_number(months.cast(pl.Utf8), present, "unparsable_value")
     if kind == "flag":
         # a number format may write the flag '1.00' or '01' ('1,00' in a decimal-comma tape): a number
@@ -1593,6 +1596,11 @@ TWO_DIGIT_YEAR_SLACK = 10
 
 def _century_window(reference: date) -> date:
     return reference.replace(year=reference.year + TWO_DIGIT_YEAR_SLACK, day=min(reference.day, 28))
+
+
+TERM_TEXT = r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>months?|mths?|mos?|m|years?|yrs?|y)?$"
+"""A loan term as tapes write it, lowercased: a number and an optional unit of months ('36 months',
+'36 mths', '36 mos', '36m') or years ('3 years', '3 yrs', '3y')."""
 
 
 def _whole_number(text: pl.Expr, present: pl.Expr, rule: str) -> tuple[pl.Expr, RuleOf]:
@@ -2141,10 +2149,16 @@ def _states_row_currency(name: str) -> bool:
     return re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", name.lower())) in ROW_CURRENCY_NAMES  # Währung -> wahrung
 
 
+CODE_MISSING_MARKERS = ("na", "none")
+"""Missing-value markers of MISSING_MARKERS read as an empty value in the coded columns whose codes
+they cannot be (emp_length, new_exist) besides NULL_TOKENS: R's `write.csv` writes NA, Python's
+`str(None)` None. Not n/a, which is emp_length's own unknown (counted in emp_length_na)."""
+
 _MARKER_KINDS = (*_NUMERIC_KINDS, "term", "term_years", "flag", "fiscal_year", "date", "sba_date")
 """Field kinds whose export missing-value markers (MISSING_MARKERS) are an empty value: the number,
 date and flag columns. Text columns take the narrower NULL_TOKENS (`_missing_markers`), and so do
-emp_length (its own 'n/a' stays its unknown, counted in emp_length_na) and new_exist."""
+emp_length (its own 'n/a' stays its unknown, counted in emp_length_na) and new_exist, with
+CODE_MISSING_MARKERS."""
 
 
 INTEGER_CODE_TARGETS = frozenset({"naics", "franchise_code"})
@@ -2178,7 +2192,8 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     codes |= {spec.source for spec in specs if spec.kind == "date" and spec.fmt and re.fullmatch(r"(?:%[Ymdy])+", spec.fmt)}
     for spec in specs:
         if spec.kind in ("text", "zip3", "emp_length", "new_exist"):  # coded text: its own words stay
-            markers_of.setdefault(spec.source, set()).update(NULL_TOKENS)
+            markers_of.setdefault(spec.source, set()).update(
+                NULL_TOKENS, CODE_MISSING_MARKERS if spec.kind in ("emp_length", "new_exist") else ())
         elif spec.kind in _MARKER_KINDS:
             markers_of.setdefault(spec.source, set()).update(
                 MISSING_MARKERS, ZERO_DATES if spec.kind in ("date", "sba_date") else ())
@@ -2575,26 +2590,36 @@ def _flagged_rules(frame: pl.DataFrame, flagged: list[tuple[int, str, str]]) -> 
     return frame
 
 
+OFF_POLICY_STATUS = r"(?i)^\s*does not meet the credit policy"
+"""A LendingClub loan_status that says the loan was made outside the credit policy ('Does not meet
+the credit policy. Status:Charged Off'; LendingClub's data dictionary), in any case."""
+
+
 def _off_policy(frame: pl.DataFrame, non_data: list[tuple[int, str]]) -> pl.DataFrame:
     """off_policy: True for LendingClub rows after their section's 'does not meet the credit
-    policy' marker, False before it; NULL in a file without a marker. Two downloads joined with
+    policy' marker, False before it, and True for a row whose loan_status says so (OFF_POLICY_STATUS):
+    a download whose marker line was cut, or an export of the rows alone, still tells its off-policy
+    loans, and then the rest are on policy. NULL in a file with neither. Two downloads joined with
     `cat` are two sections (their repeated header), so the second's loans are on policy until its
     own marker."""
     sections = _sections(non_data)
+    status = (pl.col("loan_status").str.contains(OFF_POLICY_STATUS).fill_null(False)
+              if "loan_status" in frame.columns else pl.lit(False))
     if all(marker is None for _, marker in sections):
-        return frame.with_columns(off_policy=pl.lit(None, pl.Boolean))
+        said = frame.select(status.any()).item() if frame.height else False
+        return frame.with_columns(off_policy=status if said else pl.lit(None, pl.Boolean))
     line = pl.col("_source_line")
     ends = [start for start, _ in sections[1:]] + [None]
     after_marker = [(line > marker) & (line < end if end is not None else pl.lit(True))
                     for (_, marker), end in zip(sections, ends, strict=True) if marker is not None]
-    return frame.with_columns(off_policy=pl.any_horizontal(after_marker))
+    return frame.with_columns(off_policy=pl.any_horizontal(after_marker) | status)
 
 
 KIND_VALUES = {
     "new_exist": "SBA NewExist codes 1 (existing business), 2 (new) and 0 (undefined), also written 1.0",
     "flag": "a flag: 1 or 0 in any number format, Y/N, yes/no or true/false",
-    "term": "a term in whole months: 36, 36.0 or '36 months'",
-    "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs'",
+    "term": "a term in whole months: 36, 36.0, '36 months' (or mths, mos, m, any case) or in years, '3 years'",
+    "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs' (or in months, '36 months')",
     "emp_length": ("LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a', or a whole "
                    f"number of years 0-10 (10 or 10+ for '10+ years'), read where no more than one in "
                    f"{round(1 / EMP_LENGTH_OFF_SCALE_MAX)} of the "

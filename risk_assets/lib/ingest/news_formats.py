@@ -4235,12 +4235,12 @@ def _looks_like_json(text: str) -> bool:
     return text.lstrip()[:1] in ("{", "[")
 
 
-def parse_news_file(path: Path, mapping_dirs: Sequence[Path] = ()) -> ParsedFile:
+def parse_news_file(path: Path | str, mapping_dirs: Sequence[Path | str] = ()) -> ParsedFile:
     """Detect the format of one landed news file by its content and parse it.
 
     Args:
-        path: the landed file (plain or gzip).
-        mapping_dirs: folders whose `news/` subfolder may hold news settings (`news_settings`: the
+        path: the landed file (plain or gzip), a Path or its text.
+        mapping_dirs: folders (Paths or their text) whose `news/` subfolder may hold news settings (`news_settings`: the
             file's encoding, the zone of its zone-less times and its `label_map`); a sidecar
             beside the file is read first.
 
@@ -4259,6 +4259,7 @@ def parse_news_file(path: Path, mapping_dirs: Sequence[Path] = ()) -> ParsedFile
     """
     from risk_assets.lib.ingest.news_settings import in_local_zone, load_news_settings
 
+    path, mapping_dirs = Path(path), [Path(folder) for folder in mapping_dirs]
     settings = load_news_settings(path, mapping_dirs)
     order = DATE_ORDER.set(settings.date_order if settings else None)
     zone = DECLARED_ZONE.set(settings.timezone if settings else None)

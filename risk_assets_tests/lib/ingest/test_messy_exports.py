@@ -1761,3 +1761,65 @@ def test_a_paginated_reports_page_numbers_are_non_data_lines(lc_lines, tmp_path)
     parsed.reconcile()
     assert not parsed.non_data_lines and parsed.rows.height == 0
     assert [q[:3] for q in _quarantined(parsed)] == [(2, "emp_length", "unparsable_value")]
+
+
+def _lc_with(lc_lines: list[str], tmp_path: Path, column: str, values: list[str]) -> Path:
+    """The 6 real loans with `column`'s value of loan i written as values[i] (csv-quoted as needed)."""
+    header = lc_lines[0].split(",")
+    rows = list(csv.reader(lc_lines[1:]))
+    for row, value in zip(rows, values, strict=True):
+        row[header.index(column)] = value
+    path = tmp_path / "lc.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+    return path
+
+
+def test_r_write_csv_na_in_emp_length_is_missing_not_a_bad_value(lc_lines, tmp_path):
+    """R's write.csv writes a missing value as NA, in a coded column too: in emp_length it is an
+    empty value (counted in null_token_values), as in a number column, while LendingClub's own
+    'n/a' stays its unknown (emp_length_na)."""
+    parsed = parse_loan_file(_lc_with(lc_lines, tmp_path, "emp_length",
+                                      ["NA", "n/a", "None", "10+ years", "< 1 year", "3 years"]))
+
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.sort("_source_line")["emp_length_years"].to_list() == [None, None, None, 10, 0, 3]
+    assert parsed.notes["null_token_values"] == {"emp_length": 2}
+    assert parsed.notes["emp_length_na"] == 1
+
+
+def test_a_term_is_read_in_any_case_and_common_unit(lc_lines, tmp_path):
+    """A term written '36 Months', '60 MONTHS', '36 mths', '60 mos', '36M' or '5 years' is that many
+    months; a term of no whole month ('2.3 years') or no unit this reader knows ('36 weeks') is
+    quarantined, never read as another term."""
+    terms = ["36 Months", "60 MONTHS", "36 mths", "60 mos", "36M", "5 years"]
+    parsed = parse_loan_file(_lc_with(lc_lines, tmp_path, "term", terms))
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.sort("_source_line")["term_months"].to_list() == [36, 60, 36, 60, 36, 60]
+
+    odd = parse_loan_file(_lc_with(lc_lines, tmp_path, "term", ["2.3 years", "36 weeks", "36", "60", "36", "60"]))
+    assert [q[:3] for q in _quarantined(odd)] == [(2, "term", "not_whole_number"), (3, "term", "unparsable_value")]
+
+
+def test_off_policy_is_read_from_the_status_where_the_marker_line_is_missing(lc_lines, tmp_path):
+    """Rows alone, without LendingClub's 'does not meet the credit policy' marker line: a status
+    that says so ('Does not meet the credit policy. Status:Charged Off', any case) makes the loan
+    off policy, and then the rest are on policy; a file with neither keeps off_policy NULL."""
+    statuses = ["Fully Paid", "Does not meet the credit policy. Status:Charged Off", "Charged Off",
+                "does not meet the credit policy. status:fully paid", "Fully Paid", "Fully Paid"]
+    parsed = parse_loan_file(_lc_with(lc_lines, tmp_path, "loan_status", statuses))
+    rows = parsed.rows.sort("_source_line")
+    assert rows["off_policy"].to_list() == [False, True, False, True, False, False]
+    assert rows["default_flag"].to_list() == [0, 1, 1, 0, 0, 0]
+
+    plain = parse_loan_file(_write(tmp_path / "plain.csv", lc_lines))
+    assert plain.rows["off_policy"].null_count() == 6
+
+
+def test_the_readers_take_a_path_as_text(lc_lines, tmp_path):
+    """parse_loan_file and parse_news_file take the file and the mapping folders as text too."""
+    path = _write(tmp_path / "lc.csv", lc_lines)
+    assert parse_loan_file(str(path), mapping_dirs=[str(tmp_path)]).rows.height == 6
+    news = tmp_path / "news.txt"
+    news.write_text("Operating profit rose to EUR 13.1 mn from EUR 8.7 mn .@positive\n", encoding="utf-8")
+    assert parse_news_file(str(news), mapping_dirs=[str(tmp_path)]).rows["label"].to_list() == ["positive"]
