@@ -615,6 +615,9 @@ def parse_loan_file(
     except FileRefused as exc:  # a refusal about the values names the file here
         raise FileRefused(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}") from None
     parsed.notes.update(partition_notes)
+    if prefix := table_prefix(records.header):
+        parsed.notes["column_table_prefix"] = (f"every column name starts with the table name {prefix!r} (a SQL "
+                                               "client's result, as Hive's beeline writes it): matched without it")
     if boxed:
         parsed.notes.update(boxed.notes)
     if title_note and title_as_of and title_as_of != own_date:  # the name's (or sidecar's) date decides
@@ -1021,12 +1024,35 @@ def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
                       f"First line: {first[:200]!r}" + (f". {hint.strip()}" if hint else ""))
 
 
+TABLE_PREFIX = re.compile(r"^(?P<table>[A-Za-z_][A-Za-z0-9_$]*)\.(?=[A-Za-z_])")
+"""The table name a SQL client puts before each column name of a result (`loans.loan_amnt`): Hive's
+and Impala's beeline and JDBC (`hive.resultset.use.unique.column.names`, on by default), Spark's
+Thrift server."""
+
+
+def table_prefix(names: Sequence[str]) -> str | None:
+    """The table prefix (TABLE_PREFIX, with its dot: 'loans.') that every one of a header's non-empty
+    `names` carries, where there are two or more; None else."""
+    found = {match["table"] if (match := TABLE_PREFIX.match(name)) else None for name in names if name}
+    table = found.pop() if len(found) == 1 else None
+    return f"{table}." if table and sum(bool(name) for name in names) > 1 else None
+
+
+def _header_keys(names: Sequence[str]) -> dict[str, str]:
+    """Casefolded column name, as written and without the header's table prefix (`table_prefix`) ->
+    the name as written: a database export's LOAN_AMNT and beeline's loans.loan_amnt are loan_amnt
+    (and a mapping that declares loans.loan_amnt finds it too)."""
+    prefix = table_prefix(names) or ""
+    return {key.casefold(): name for name in names if name for key in (name, name[len(prefix):])}
+
+
 def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:
     """The built-in format (LendingClub, SBA) whose signature columns a header's `names` hold,
-    whatever their case, as the header writes them; None when neither fits."""
-    named = {name.lower(): name for name in names if name}
+    whatever their case and under a table prefix (`_header_keys`), as the header writes them; None
+    when neither fits."""
+    named = _header_keys(names)
     for builtin, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
-        if {column.lower() for column in signature} <= set(named):
+        if {column.casefold() for column in signature} <= set(named):
             return _builtin_as_written(builtin_mapping(builtin), delimiter, named)
     return None
 
@@ -1034,17 +1060,18 @@ def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:
 def _builtin_as_written(mapping: TapeMapping, delimiter: str, named: dict[str, str]) -> TapeMapping:
     """A built-in format with the file's delimiter and its column names as the header writes them:
     a database export that upper-cases them (LOAN_AMNT, LOAN_STATUS) is the same LendingClub tape.
-    `named`: lowercased header name -> the name as written."""
-    fields = tuple(dataclasses.replace(f, source=named.get(f.source.lower(), f.source)) for f in mapping.fields)
+    `named`: casefolded header name -> the name as written (`_header_keys`)."""
+    fields = tuple(dataclasses.replace(f, source=named.get(f.source.casefold(), f.source)) for f in mapping.fields)
     return dataclasses.replace(mapping, fields=fields, dialect=dataclasses.replace(mapping.dialect, delimiter=delimiter))
 
 
 def _as_written(mapping: TapeMapping, names: Sequence[str]) -> TapeMapping | None:
     """`mapping` with its source columns (and sentinel columns) named as the header `names` writes
-    them, whatever their case: a database export that upper-cases every name (LOAN_ID for the
-    mapping's loan_id) is the tape the mapping describes. None when a declared column is missing.
-    (A header naming one column twice in two cases is refused when the records are read.)"""
-    named = {name.casefold(): name for name in names if name}
+    them, whatever their case and under a table prefix (`_header_keys`): a database export that
+    upper-cases every name (LOAN_ID for the mapping's loan_id) is the tape the mapping describes.
+    None when a declared column is missing. (A header naming one column twice in two cases is
+    refused when the records are read.)"""
+    named = _header_keys(names)
     if not {column.casefold() for column in mapping.declared_columns} <= set(named):
         return None
     fields = tuple(dataclasses.replace(f, source=named[f.source.casefold()]) for f in mapping.fields)
@@ -1053,8 +1080,8 @@ def _as_written(mapping: TapeMapping, names: Sequence[str]) -> TapeMapping | Non
 
 
 def _columns_lacking(mapping: TapeMapping, names: Sequence[str]) -> list[str]:
-    """The mapping's declared columns that `names` lack, whatever their case, sorted."""
-    present = {name.casefold() for name in names}
+    """The mapping's declared columns that `names` lack, whatever their case and table prefix, sorted."""
+    present = set(_header_keys(names))
     return sorted(c for c in mapping.declared_columns if c.casefold() not in present)
 
 

@@ -1823,3 +1823,20 @@ def test_the_readers_take_a_path_as_text(lc_lines, tmp_path):
     news = tmp_path / "news.txt"
     news.write_text("Operating profit rose to EUR 13.1 mn from EUR 8.7 mn .@positive\n", encoding="utf-8")
     assert parse_news_file(str(news), mapping_dirs=[str(tmp_path)]).rows["label"].to_list() == ["positive"]
+
+
+def test_a_beeline_export_with_the_table_name_before_every_column_is_read(lc_lines, tmp_path):
+    """Hive's beeline writes `loans.loan_amnt,loans.term,...`: the built-in format is matched without
+    the table prefix, with a note; names with different prefixes are no table's and are not read so."""
+    header = lc_lines[0].split(",")
+    path = _write(tmp_path / "lc.csv", [",".join(f"loans.{name}" for name in header), *lc_lines[1:]])
+
+    parsed = parse_loan_file(path)
+
+    plain = parse_loan_file(_write(tmp_path / "plain.csv", lc_lines))
+    assert parsed.format == "lendingclub" and parsed.quarantine.height == 0
+    assert _values(parsed) == _values(plain)
+    assert "'loans.'" in parsed.notes["column_table_prefix"]
+    mixed = [f"{'a' if i % 2 else 'b'}.{name}" for i, name in enumerate(header)]
+    with pytest.raises(FileRefused, match="no known loan tape format"):
+        parse_loan_file(_write(tmp_path / "mixed.csv", [",".join(mixed), *lc_lines[1:]]))
