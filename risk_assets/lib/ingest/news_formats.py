@@ -1314,7 +1314,13 @@ _ZONE_BEFORE_COMMENT = re.compile(rf"(?:(?i:{_OFFSET_IN_BRACKETS})|(?<=\d)(?:Z|z
 _HALF_OF_DAY = r"[ap]\.?\s?m\.?"
 _CLOCK_IN_BRACKETS = re.compile(rf"(?i){_OFFSET_IN_BRACKETS}|{_HALF_OF_DAY}")
 """A bracket after a time that is part of it: an offset ('(+02:00)', '(+0200)', '(GMT+2)') or the
-half of the day ('(pm)'). A bare '(+1)' is not: it is as often the next-day mark of a schedule."""
+half of the day ('(pm)'). A bare '(+1)' is not: it is as often the next-day mark of a schedule
+(_DAY_MARK)."""
+_DAY_MARK = re.compile(r"(?i)[+-]\s?\d{1,2}(?:\s?(?P<days>d|days?|tage?|jours?|d[ií]as?|giorn[oi]|dag(?:en)?)\.?)?")
+"""A sign and a number of one or two digits, alone or with a word for days, as a bracket or an item
+of one after a time: '(+1)', '(-1)', '(+2)', '(+1 day)', '(+1d)', '(CEST, +1)'. A schedule writes it
+for a time on the next (or last) day; without a word it may as well be an offset in hours, so the
+time's date is in doubt, with a zone before it or not."""
 _TIME_OF_DAY = re.compile(r"(?i)\d\s*:\s*\d|\d\s*h\s*\d|\d\s*[ap]\.?\s?m\b|\d\s*(?:uhr|uur|heures?)\b")
 """A time of day in a publication time's text ('09:30', '9h30', '9 pm', '9 Uhr'): without one the
 value is a calendar day."""
@@ -1436,8 +1442,11 @@ def _without_time_comment(value: str, comments: list[str], written: str,
     Raises:
         ValueError: a bracket of other words after a time without a zone, in a file that declares
             none: '(Tokyo)', '(Eastern)' or '(local)' name the time's clock and '(Reuters)' does not,
-            which no rule tells apart, so the time is refused rather than read as UTC; the message
-            quotes `written` (the value as the file writes it).
+            which no rule tells apart, so the time is refused rather than read as UTC; and a bracket
+            or an item of one that is a sign and a number ('(+1)', '(CEST, -1)', '(+1 day)':
+            _DAY_MARK), with a zone before it or not, which may be a schedule's mark for another day
+            and leaves the time's date in doubt. The message quotes `written` (the value as the file
+            writes it).
     """
     clocks: list[tuple[str, zoneinfo.ZoneInfo | timezone]] = []
     zoned = zoned or any(_clock_named(inside) is not None for inside in comments)  # '09:30 (Reuters) (CEST)'
@@ -1451,6 +1460,14 @@ def _read_time_comment(before: str, inside: str, written: str,
                        zoned: bool) -> tuple[str, list[tuple[str, zoneinfo.ZoneInfo | timezone]]]:
     """`before`, a time, with the bracket after it that holds `inside` dropped, unwrapped or refused
     as `_without_time_comment` says, and the clocks it names where it is dropped after a zone."""
+    if marks := [mark for item in re.split(r"[,;]", inside) if (mark := _DAY_MARK.fullmatch(item.strip()))]:
+        mark, days = marks[0], int(re.sub(r"\D", "", marks[0][0]))
+        falls = f"the time {days} day{'' if days == 1 else 's'} {'before' if '-' in mark[0] else 'after'} its date"
+        said = (f"is a schedule's day mark ({falls}), so the date written is not the time's: write" if mark["days"] else
+                f"may be an offset in hours or a schedule's day mark ({falls}), which this reader cannot tell, so "
+                "the date may be off: write the offset in full (+01:00, UTC+1) or")
+        raise ValueError(f"the bracket {'(' + inside + ')'!r} after a time: {mark[0]!r} {said} the date the time "
+                         f"falls on: {written!r}")
     zone_before = _ZONE_BEFORE_COMMENT.search(before.rstrip())
     if zone_before is not None and (zone_before["zone"] is None or zone_before["zone"].upper() in _ZONES):
         if re.fullmatch(_HALF_OF_DAY, inside, re.I):  # '9:30 CEST (pm)': the zone does not say the hour
