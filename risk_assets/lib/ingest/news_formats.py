@@ -1142,17 +1142,28 @@ Italian, Dutch, Danish and Finnish write them): a time of day, never a fraction 
 'Mon 13.05.24' is a date."""
 
 
+FINANCIAL_CENTRES = {
+    "tokyo": "Asia/Tokyo", "hong kong": "Asia/Hong_Kong", "singapore": "Asia/Singapore",
+    "shanghai": "Asia/Shanghai", "mumbai": "Asia/Kolkata", "dubai": "Asia/Dubai", "frankfurt": "Europe/Berlin",
+    "paris": "Europe/Paris", "london": "Europe/London", "zurich": "Europe/Zurich", "amsterdam": "Europe/Amsterdam",
+    "milan": "Europe/Rome", "madrid": "Europe/Madrid", "stockholm": "Europe/Stockholm", "oslo": "Europe/Oslo",
+    "helsinki": "Europe/Helsinki", "sydney": "Australia/Sydney", "toronto": "America/Toronto",
+    "new york": "America/New_York", "chicago": "America/Chicago", "sao paulo": "America/Sao_Paulo",
+    "johannesburg": "Africa/Johannesburg",
+}
+"""The major financial centres' names (compared lowercased, without accents: 'São Paulo', 'Zürich')
+-> the IANA region whose clock each keeps, as the IANA time zone database's zone1970.tab places
+them: a city that names no zone of its own keeps its country's (Frankfurt Europe/Berlin, Milan
+Europe/Rome, Mumbai Asia/Kolkata). Named after a time, '9:00 a.m. New York time' (ZONE_PHRASES)
+is the clock; a city alone in brackets, '09:30 (Tokyo)', may be the clock or the story's
+dateline (`_read_time_comment`)."""
 ZONE_PHRASES = {
     "horario de brasilia": "America/Sao_Paulo", "hora de brasilia": "America/Sao_Paulo",
     "horario de lisboa": "Europe/Lisbon", "hora de lisboa": "Europe/Lisbon",
     "hora peninsular": "Europe/Madrid", "hora de madrid": "Europe/Madrid",
     "ora italiana": "Europe/Rome", "heure de paris": "Europe/Paris",
-    "deutscher zeit": "Europe/Berlin", "nederlandse tijd": "Europe/Amsterdam",
-    "uk time": "Europe/London", "london time": "Europe/London", "new york time": "America/New_York",
-    "paris time": "Europe/Paris", "frankfurt time": "Europe/Berlin", "madrid time": "Europe/Madrid",
-    "zurich time": "Europe/Zurich", "stockholm time": "Europe/Stockholm", "helsinki time": "Europe/Helsinki",
-    "tokyo time": "Asia/Tokyo", "hong kong time": "Asia/Hong_Kong", "singapore time": "Asia/Singapore",
-    "sydney time": "Australia/Sydney", "toronto time": "America/Toronto", "chicago time": "America/Chicago",
+    "deutscher zeit": "Europe/Berlin", "nederlandse tijd": "Europe/Amsterdam", "uk time": "Europe/London",
+    **{f"{city} time": region for city, region in FINANCIAL_CENTRES.items()},
 }
 """Words after a time that name the region whose clock it is, as the desks' languages write them
 (compared lowercased, without accents: 'horário de Brasília'), -> the IANA region: '9h30 (horário
@@ -1384,11 +1395,14 @@ def _offset_text(offset: timedelta) -> str:
     return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _one_clock(instant: datetime, zone: str, clocks: list[tuple[str, zoneinfo.ZoneInfo | timezone]], text: str) -> None:
+def _one_clock(instant: datetime, zone: str, clocks: list[tuple[str, zoneinfo.ZoneInfo | timezone]], text: str,
+               read_in: bool = False) -> None:
     """Refuses a time whose value names clocks that disagree: each of `clocks` (as written, the
     zone), a bracket after the time's zone ('09:30 EST (CEST)') or a region beside it ('09:30 EST
     (Europe/Paris)'), must be at the UTC offset of `instant` (aware, in the time's own zone, written
-    `zone`) at that instant; the time could have been read on either clock.
+    `zone`) at that instant; the time could have been read on either clock. With `read_in`, `zone`
+    is not written in the value but the zone the file reads it in ('09:30 (Tokyo)' under a declared
+    Europe/London: `_city_clocks`), and the message says so.
 
     Raises:
         ValueError: naming both clocks and their offsets, quoting `text`.
@@ -1396,9 +1410,31 @@ def _one_clock(instant: datetime, zone: str, clocks: list[tuple[str, zoneinfo.Zo
     own = instant.utcoffset()
     for written, clock in clocks:
         if (other := instant.astimezone(clock).utcoffset()) != own:
-            raise ValueError(f"{text!r} names two clocks that disagree: {zone} is UTC{_offset_text(own)} but "
-                             f"{written} is UTC{_offset_text(other)} at that time, so the instant is in doubt; "
-                             "write the time with one zone or offset")
+            said = (f"is read in {zone}, at UTC{_offset_text(own)}," if read_in else
+                    f"names two clocks that disagree: {zone} is UTC{_offset_text(own)}")
+            raise ValueError(f"{text!r} {said} but {written} is UTC{_offset_text(other)} at that time, so the "
+                             "instant is in doubt; write the time with one zone or offset")
+
+
+def _city_clocks(wall: datetime, zone: zoneinfo.ZoneInfo | timezone, read_in: str, text: str) -> None:
+    """Refuses a zone-less time `wall` (naive) the file reads in `zone` (a declared timezone, a
+    zone column's or a header's, named `read_in` in the message) where a financial centre named
+    alone in a bracket after it ('09:30 (Tokyo)', `_centre`) keeps another UTC offset at that
+    instant: the bracket may say the time is on that city's clock. A time `zone` skips or repeats
+    is left to the reader, which refuses it as such.
+
+    Raises:
+        ValueError: naming both clocks (`_one_clock`), quoting `text`.
+    """
+    # a zone-less time kept no bracket naming a zone: a city is all a bracket's clocks can be
+    clocks = [clock for inside in _time_comments(text.strip())[1] for clock in _clocks_in_bracket(inside)]
+    if not clocks:
+        return
+    try:
+        instant = wall_time_in_zone(wall, zone, text).replace(tzinfo=UTC).astimezone(zone)
+    except ValueError:
+        return
+    _one_clock(instant, read_in, clocks, text, read_in=True)
 
 
 def _time_comments(value: str) -> tuple[str, list[str]]:
@@ -1423,26 +1459,29 @@ def _without_time_comment(value: str, comments: list[str], written: str,
     them: '09:30 (CEST) (updated)' and '09:30 (updated) (CEST)' are '09:30 CEST'.
 
     Dropped: a bracket after a zone the value already gives (JavaScript's '... GMT+0200 (Central
-    European Summer Time)', '2024-05-02T09:30:00Z (updated)', '09:30 GMT (London)'; but for the
-    half of the day, '9:30 CEST (pm)', which is unwrapped as below; one that names a clock, '09:30
-    EST (CEST)', '09:30 CET (+05:00)', '09:30 +02:00 (UTC+5)', '(CEST, Reuters)', is checked
-    against that zone and refused where it is at another offset at that instant, read where it
-    agrees, '09:30 CEST (+02:00)': `_clock_named`, whose abbreviation of several meanings, '(IST)',
-    '(BST)', names no clock and is dropped unchecked), with a zone another bracket gives or a region
-    the value names (`zoned`: '09:30 (updated) (CEST)', '09:30 (Europe/Paris) (updated)'; one that
-    names a clock is checked so too), or after a date without a time of day ('2024-05-02
-    (updated)': a calendar day), and, where the file's news settings declare its timezone
-    (DECLARED_ZONE), any bracket of words that are no zone ('09:30 (Reuters)': the declared zone
-    reads the time), unless it names a clock (`_names_a_clock`: '(CEST, Reuters)', '(UTC+2,
-    Paris)', '(Zurich time)'), which the declared zone must not overrule. Unwrapped, so that it is
-    read or refused as written: an offset or the half of the day (_CLOCK_IN_BRACKETS: '(+02:00)',
-    '(pm)') and zone abbreviations ('(CEST)'; '(ET)' is then refused as ambiguous). A region named in words ('(horário de Brasília)') or an
-    IANA region ('(Europe/Paris)') is read before this (`parse_timestamp`).
+    European Summer Time)', '2024-05-02T09:30:00Z (updated)'; but for the half of the day, '9:30 CEST
+    (pm)', which is unwrapped as below; one that names a clock, '09:30 EST (CEST)', '09:30 CET
+    (+05:00)', '09:30 +02:00 (UTC+5)', '(CEST, Reuters)', or a financial centre, '09:30 EST (Tokyo)',
+    '09:30 GMT (London)' (in May London keeps +01:00), is checked against that zone and refused where it
+    is at another offset at that instant, read where it agrees, '09:30 CEST (+02:00)': `_clock_named`,
+    whose abbreviation of several meanings, '(IST)', '(BST)', names no clock and is dropped unchecked),
+    with a zone another bracket gives or a region the value names (`zoned`: '09:30 (updated) (CEST)',
+    '09:30 (Europe/Paris) (updated)'; one that names a clock is checked so too), or after a date without
+    a time of day ('2024-05-02 (updated)': a calendar day), and, where the file's news settings declare
+    its timezone (DECLARED_ZONE), any bracket of words that are no zone ('09:30 (Reuters)': the declared
+    zone reads the time; a financial centre in it, '09:30 (Tokyo)', must keep the declared zone's offset
+    at that instant, which the reader checks where it gives the time its zone: `_city_clocks`), unless
+    it names a clock (`_names_a_clock`: '(CEST, Reuters)', '(UTC+2, Paris)', '(Zurich time)'), which the
+    declared zone must not overrule. Unwrapped, so that it is read or refused as written: an offset or
+    the half of the day (_CLOCK_IN_BRACKETS: '(+02:00)', '(pm)') and zone abbreviations ('(CEST)';
+    '(ET)' is then refused as ambiguous). A region named in words ('(horário de Brasília)') or an IANA
+    region ('(Europe/Paris)') is read before this (`parse_timestamp`).
 
     Raises:
         ValueError: a bracket of other words after a time without a zone, in a file that declares
-            none: '(Tokyo)', '(Eastern)' or '(local)' name the time's clock and '(Reuters)' does not,
-            which no rule tells apart, so the time is refused rather than read as UTC; and a bracket
+            none: '(Eastern)' or '(local)' name the time's clock and '(Reuters)' does not, which no
+            rule tells apart, so the time is refused rather than read as UTC, and '(Tokyo)' may be
+            its clock or its dateline (the message names the city's zone to declare); and a bracket
             or an item of one that is a sign and a number ('(+1)', '(CEST, -1)', '(+1 day)':
             _DAY_MARK), with a zone before it or not, which may be a schedule's mark for another day
             and leaves the time's date in doubt. The message quotes `written` (the value as the file
@@ -1480,8 +1519,14 @@ def _read_time_comment(before: str, inside: str, written: str,
         return f"{before} {inside}", []
     if zoned:  # '09:30 (Europe/Paris) (updated)', '09:30 (updated) (CEST)': another bracket's zone reads it
         return before, _clocks_in_bracket(inside)
-    if DECLARED_ZONE.get() is not None and not _names_a_clock(inside):
+    if DECLARED_ZONE.get() is not None and not _names_a_clock(inside):  # a city in it is checked: `_city_clocks`
         return before, []
+    if not _names_a_clock(inside) and (city := next((c for c in re.split(r"[,;]", inside) if _centre(c)), None)):
+        region = _centre(city).key
+        raise ValueError(f"the bracket {'(' + inside + ')'!r} after a time without a zone names the city "
+                         f"{city.strip()!r}, which may be the time's clock ({region}) or the story's dateline, which "
+                         f"this reader cannot tell: declare {region} as the file's timezone in news settings, or write "
+                         f"the time's zone or UTC offset before the bracket (09:30Z, 09:30+02:00): {written!r}")
     unknown = next((word for word in words if not _zone_word(word)), inside)
     raise ValueError(f"the bracket {'(' + inside + ')'!r} after a time without a zone may name the clock it is in "
                      f"('(Tokyo)') or not ('(Reuters)'), which this reader cannot tell ({unknown!r} is no month, day, "
@@ -1490,11 +1535,20 @@ def _read_time_comment(before: str, inside: str, written: str,
 
 
 def _clocks_in_bracket(inside: str) -> list[tuple[str, zoneinfo.ZoneInfo | timezone]]:
-    """The clocks (as written, the zone) the items of a bracket name (`_clock_named`): '(CEST)' ->
-    [('(CEST)', +02:00)], '(CEST, Reuters)' -> [('CEST in (CEST, Reuters)', +02:00)]."""
+    """The clocks (as written, the zone) the items of a bracket name (`_clock_named`, or a financial
+    centre alone: `_centre`): '(CEST)' -> [('(CEST)', +02:00)], '(CEST, Reuters)' -> [('CEST in
+    (CEST, Reuters)', +02:00)], '(Tokyo)' -> [('(Tokyo)', Asia/Tokyo)]."""
     items = re.split(r"[,;]", inside)
     return [(f"({inside})" if len(items) == 1 else f"{item.strip()} in ({inside})", clock)
-            for item in items if (clock := _clock_named(item)) is not None]
+            for item in items if (clock := _clock_named(item) or _centre(item)) is not None]
+
+
+def _centre(item: str) -> zoneinfo.ZoneInfo | None:
+    """The clock of a financial centre one item of a bracket names by itself ('Tokyo', 'São Paulo',
+    'NEW YORK': FINANCIAL_CENTRES), else None. Unlike a zone it gives no time its clock: a city may
+    be the story's dateline."""
+    region = FINANCIAL_CENTRES.get(_folded(item))
+    return None if region is None else zoneinfo.ZoneInfo(region)
 
 
 LOCAL_MONTHS: dict[str, tuple[str, ...]] = {
@@ -2313,7 +2367,7 @@ def is_date_only(text: str, parsed: datetime) -> bool:
 
 
 def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, record: dict[str, str],
-                 stamp: str, wall: datetime) -> datetime | None:
+                 stamp: str, wall: datetime, names: str) -> datetime | None:
     """A zone-less publication time read in the zone the file gives for it: the row's zone column
     (_ZONE_NAMES: 'America/New_York', 'GMT-4', '+03:00'), else the zone in its column's header
     ('Time (ET)', '_ZONE_IN_NAME'); each read by `zone_named` and counted in
@@ -2322,7 +2376,18 @@ def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, reco
     news settings reads those lines later, `news_settings.in_local_zone`).
 
     A zone column value no zone can be read from, or a time its zone skips or repeats at a clock
-    change, is quarantined (rules `unknown_time_zone`, `ambiguous_local_time`) and None returned."""
+    change, is quarantined (rules `unknown_time_zone`, `ambiguous_local_time`) and None returned; so
+    is a time whose bracket names a financial centre that keeps another UTC offset than the zone
+    that reads it (declared or the row's: `_city_clocks`), rule `unparsable_timestamp`, its message
+    naming the time's columns (`names`) as a refused time's does."""
+    def city_agrees(zone: zoneinfo.ZoneInfo | timezone, read_in: str) -> bool:  # '09:30 (Tokyo)' read in London
+        try:
+            _city_clocks(wall, zone, read_in, stamp)
+        except ValueError as exc:
+            out.reject(number, key, "published_at", "unparsable_timestamp", stamp, f"{where}: column {names}: {exc}")
+            return False
+        return True
+
     zone_text = record.get("published_zone")
     if zone_text is not None and _present(zone_text):
         try:
@@ -2335,7 +2400,11 @@ def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, reco
         columns = out.notes.get("columns", {})
         named = next((z for c in ("published_time", "published_at") if c in columns
                       and (z := _header_zone(columns[c])) is not None), None)
-        if named is None or (named[1] is None and DECLARED_ZONE.get() is not None):
+        declared = DECLARED_ZONE.get()
+        if named is None or (named[1] is None and declared is not None):
+            if declared is not None and not city_agrees(zoneinfo.ZoneInfo(declared),
+                                                        f"the news settings' timezone {declared}"):
+                return None
             out.note_line("published_at_assumed_utc_lines", number)  # the declared zone reads it, if any
             return wall
         written, zone = named
@@ -2350,6 +2419,9 @@ def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, reco
         utc = wall_time_in_zone(wall, zone, stamp)
     except ValueError as exc:
         out.reject(number, key, "published_at", "ambiguous_local_time", stamp, f"{where}: {exc}")
+        return None
+    if not city_agrees(zone, f"the row's zone {zone_text.strip()!r}" if note == "published_at_zone_column_lines"
+                       else f"the zone {written!r} of its column's header"):
         return None
     out.note_line(note, number)
     return utc
@@ -2440,17 +2512,17 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         stamp = f"{stamp.strip()} {clock.strip()}"
         read_from.append("published_time")
     if stamp is not None and _present(stamp) and not lost & {"published_at", "published_time"}:
+        names = " and ".join(repr(out.notes.get("columns", {}).get(c, c)) for c in read_from)
         try:
             published_at, naive = parse_timestamp(stamp)
         except ValueError as exc:
-            names = " and ".join(repr(out.notes.get("columns", {}).get(c, c)) for c in read_from)
             out.reject(number, key, "published_at", "unparsable_timestamp", stamp,
                        f"{where}: column {names}: {exc}")
         else:
             if naive and is_date_only(stamp, published_at):  # a calendar day, in no zone: the daily index's day
                 out.note_line("published_at_date_only_lines", number)
             elif naive:
-                published_at = _in_row_zone(out, number, key, where, record, stamp, published_at)
+                published_at = _in_row_zone(out, number, key, where, record, stamp, published_at, names)
     elif stamp is not None:
         out.note_line("published_at_missing_lines", number)
 

@@ -389,14 +389,14 @@ def test_a_dotted_time_is_read_after_a_date_and_a_dotted_date_stays_a_date(tmp_p
 
 
 def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tmp_path, sentences):
-    """Wire exports write an edit or the agency after the time. After a zone (`...Z (updated)`,
-    `GMT (London)`) or a date alone (`2024-05-02 (updated)`) a bracket cannot move the instant and
-    is dropped. An offset, an IANA region, a zone abbreviation or the half of the day in brackets is
-    part of the time and read (`(+02:00)`, `(Europe/Paris)`, `(CEST)`, `(pm)`), and so is a financial
-    centre's clock named in words (`(Tokyo time)`). Other words after a
-    time without a zone may name its clock (`(Tokyo)`) or not (`(Reuters)`): no rule tells them
-    apart, so the time is refused, never read as UTC; the file's declared timezone reads it."""
-    rows = [["c0", "2024-05-02T09:30:00Z (updated)"], ["c1", "2024-05-02 09:30 GMT (London)"],
+    """Wire exports write an edit or the agency after the time. After a zone (`...Z (updated)`, `GMT
+    (London)` in January, when London keeps GMT) or a date alone (`2024-05-02 (updated)`) a bracket
+    cannot move the instant and is dropped. An offset, an IANA region, a zone abbreviation or the half
+    of the day in brackets is part of the time and read (`(+02:00)`, `(Europe/Paris)`, `(CEST)`,
+    `(pm)`), and so is a financial centre's clock named in words (`(Tokyo time)`). Other words after a
+    time without a zone may name its clock (`(Tokyo)`) or not (`(Reuters)`): no rule tells them apart,
+    so the time is refused, never read as UTC; the file's declared timezone reads it."""
+    rows = [["c0", "2024-05-02T09:30:00Z (updated)"], ["c1", "2024-01-15 09:30 GMT (London)"],
             ["c2", "2024-05-02 (updated)"], ["c3", "Thu, 02 May 2024 09:30:00 +0000 (UTC)"],
             ["c4", "2024-05-02 09:30 (+02:00)"], ["c5", "2024-05-02 09:30 (Europe/Paris)"],
             ["c6", "2024-05-02 09:30 (CEST)"], ["c7", "2024-05-02 9:30 (pm)"],
@@ -405,19 +405,21 @@ def test_a_bracket_after_a_time_is_read_dropped_or_refused_by_what_it_can_say(tm
     feed, parsed = _wire_times(tmp_path, sentences, rows)
 
     assert parsed.rows.select("doc_id", "published_at").rows() == [
-        ("c0", datetime(2024, 5, 2, 9, 30)), ("c1", datetime(2024, 5, 2, 9, 30)), ("c2", datetime(2024, 5, 2)),
+        ("c0", datetime(2024, 5, 2, 9, 30)), ("c1", datetime(2024, 1, 15, 9, 30)), ("c2", datetime(2024, 5, 2)),
         ("c3", datetime(2024, 5, 2, 9, 30)), ("c4", datetime(2024, 5, 2, 7, 30)), ("c5", datetime(2024, 5, 2, 7, 30)),
         ("c6", datetime(2024, 5, 2, 7, 30)), ("c7", datetime(2024, 5, 2, 21, 30)), ("c10", datetime(2024, 5, 2, 7, 30))]
     assert parsed.quarantine.select("line", "rule").rows() == [(10, "unparsable_timestamp"), (11, "unparsable_timestamp"),
                                                                (13, "unparsable_timestamp")]
+    reuters, tokyo, in_part = parsed.quarantine["message"]
     assert all("after a time without a zone may name the clock it is in ('(Tokyo)') or not ('(Reuters)')" in message
-               for message in parsed.quarantine["message"])
+               for message in (reuters, in_part))
+    assert "the bracket '(Tokyo)' after a time without a zone names the city 'Tokyo'" in tokyo
 
     (tmp_path / "wire.csv.mapping.json").write_text(json.dumps({"name": "wire", "timezone": "Europe/London"}))
     declared = parse_news_file(feed)
     assert declared.rows.filter(pl.col("doc_id") == "c8")["published_at"].to_list() == [datetime(2024, 5, 2, 8, 30)]
-    # a bracket that names a clock in part is never overruled by the declared zone
-    assert declared.quarantine.select("line").to_series().to_list() == [13]
+    # a bracket that names a clock in part is never overruled by the declared zone, nor is Tokyo's clock
+    assert declared.quarantine.select("line").to_series().to_list() == [11, 13]
 
 
 def test_a_sign_and_a_number_in_a_bracket_after_a_time_is_refused_with_a_zone_or_without(tmp_path, sentences):
@@ -473,7 +475,7 @@ def test_several_brackets_after_a_time_are_read_each_as_one_would_be(tmp_path, s
             ["m4", "2024-05-02 09:30 (Reuters) (CEST)"], ["m5", "2024-05-02 09:30 (Europe/Paris) (updated)"],
             ["m6", "2024-05-02 9h30 (horário de Brasília) (Reuters)"], ["m7", "2024-05-02 9:30 (pm) (Reuters) (EDT)"],
             ["m8", "Thu May 02 2024 09:30:00 GMT+0200 (Central European Summer Time) (updated)"],
-            ["m9", "02/05/2024 09:30 (Reuters) (updated)"], ["m10", "2024-05-02 09:30 (Tokyo) (updated)"],
+            ["m9", "02/05/2024 09:30 (Reuters) (updated)"], ["m10", "2024-05-02 09:30 (London) (updated)"],
             ["m11", "2024-05-02 09:30 (Reuters) (CEST, Reuters)"], ["m12", "2024-05-02 09:30 CEST (Reuters) (UTC+5)"]]
     feed, parsed = _wire_times(tmp_path, sentences, rows)
 
@@ -484,8 +486,9 @@ def test_several_brackets_after_a_time_are_read_each_as_one_would_be(tmp_path, s
     assert parsed.quarantine.select("line", "rule").rows() == [(line, "unparsable_timestamp") for line in (11, 12, 13, 14)]
     messages = parsed.quarantine["message"].to_list()
     assert [message.split(": ", 3)[3].split(" after a time without a zone")[0] for message in messages[:3]] == [
-        "the bracket '(Reuters)'", "the bracket '(Tokyo)'", "the bracket '(Reuters)'"]
-    assert all("may name the clock it is in ('(Tokyo)') or not ('(Reuters)')" in message for message in messages[:3])
+        "the bracket '(Reuters)'", "the bracket '(London)'", "the bracket '(Reuters)'"]
+    assert all("may name the clock it is in ('(Tokyo)') or not ('(Reuters)')" in message for message in messages[:3:2])
+    assert "names the city 'London', which may be the time's clock (Europe/London)" in messages[1]
     assert messages[3].endswith("'2024-05-02 09:30 CEST (Reuters) (UTC+5)' names two clocks that disagree: CEST is "
                                 "UTC+02:00 but (UTC+5) is UTC+05:00 at that time, so the instant is in doubt; write the "
                                 "time with one zone or offset")
@@ -512,7 +515,7 @@ def test_a_bracket_naming_another_clock_after_a_zone_must_agree_with_it(tmp_path
             ["k2", "Thu May 02 2024 09:30:00 GMT+0100 (GMT Daylight Time)"], ["k3", "Thu, 02 May 2024 09:30:00 -0400 (EDT)"],
             ["k4", "2024-05-02 09:30 -04:00 (ET)"], ["k5", "2024-05-02 09:30 CEST (Europe/Paris)"],
             ["k6", "2024-05-02 9h30 -03:00 (horário de Brasília)"], ["k7", "2024-05-02 09:30 GMT+2 (CEST, Reuters)"],
-            ["k8", "2024-05-02 09:30 +05:30 (IST)"], ["k9", "2024-05-02 09:30 GMT (London)"],
+            ["k8", "2024-05-02 09:30 +05:30 (IST)"], ["k9", "2024-01-15 09:30 GMT (London)"],
             ["k10", "2024-05-02 09:30 EST (CEST)"], ["k11", "2024-05-02 09:30 CET (+05:00)"],
             ["k12", "2024-05-02 09:30 +02:00 (UTC+5)"], ["k13", "2024-05-02 09:30 EST (Europe/Paris)"],
             ["k14", "2024-05-02 09:30 CEST (Tokyo time)"], ["k15", "2024-05-02 09:30 EST (CEST, Reuters)"],
@@ -523,7 +526,7 @@ def test_a_bracket_naming_another_clock_after_a_zone_must_agree_with_it(tmp_path
         ("k0", datetime(2024, 5, 2, 7, 30)), ("k1", datetime(2024, 5, 2, 7, 30)), ("k2", datetime(2024, 5, 2, 8, 30)),
         ("k3", datetime(2024, 5, 2, 13, 30)), ("k4", datetime(2024, 5, 2, 13, 30)), ("k5", datetime(2024, 5, 2, 7, 30)),
         ("k6", datetime(2024, 5, 2, 12, 30)), ("k7", datetime(2024, 5, 2, 7, 30)), ("k8", datetime(2024, 5, 2, 4, 0)),
-        ("k9", datetime(2024, 5, 2, 9, 30))]
+        ("k9", datetime(2024, 1, 15, 9, 30))]
     assert parsed.quarantine.select("line", "rule").rows() == [(line, "unparsable_timestamp") for line in range(12, 20)]
     why = " at that time, so the instant is in doubt; write the time with one zone or offset"
     assert parsed.quarantine["message"].to_list() == [f"{feed}: line {line}: column 'published': {message}{why}"
@@ -544,6 +547,66 @@ def test_a_bracket_naming_another_clock_after_a_zone_must_agree_with_it(tmp_path
         (19, "'2024-01-15 09:30 +02:00 (Europe/Paris)' names two clocks that disagree: +02:00 is UTC+02:00 but "
              "(Europe/Paris) is UTC+01:00")]]
 
+
+def test_a_financial_centre_in_a_bracket_after_a_time_names_a_clock_that_must_agree(tmp_path, sentences):
+    """`09:30 EST (Tokyo)` was read as EST, the city dropped, and under a declared timezone `09:30
+    (Tokyo)` was read in it whatever the city. A financial centre alone in brackets names its clock
+    (Tokyo Asia/Tokyo, Frankfurt Europe/Berlin, São Paulo America/Sao_Paulo): after a zone, and in
+    the zone a file reads a zone-less time in (its declared timezone, a row's zone column), it
+    must keep that zone's UTC offset at that instant, or the time is refused, both clocks named
+    (Johannesburg keeps Helsinki's +02:00 in January, not in May). Without a zone it may be the
+    clock or the story's dateline: refused, the message naming the city's zone to declare."""
+    rows = [["t0", "2024-05-02 09:30 EST (Tokyo)"], ["t1", "2024-05-02 09:30 CEST (Frankfurt)"],
+            ["t2", "2024-05-02 09:30 GMT (London)"], ["t3", "2024-05-02 09:30 -04:00 (New York)"],
+            ["t4", "2024-05-02 09:30 (Tokyo)"], ["t5", "2024-05-02 09:30 (São Paulo)"],
+            ["t6", "2024-05-02 09:30 (Hong Kong, Reuters)"], ["t7", "2024-05-02 09:30 (Zürich)"],
+            ["t8", "2024-05-02 (Tokyo)"], ["t9", "2024-01-15 09:30 (Johannesburg)"],
+            ["t10", "2024-05-02 09:30 (Johannesburg)"], ["t11", "2024-05-02 09:30 (HELSINKI) (updated)"]]
+    feed, parsed = _wire_times(tmp_path, sentences, rows)
+
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("t1", datetime(2024, 5, 2, 7, 30)), ("t3", datetime(2024, 5, 2, 13, 30)), ("t8", datetime(2024, 5, 2))]
+    assert parsed.quarantine["line"].to_list() == [2, 4, 6, 7, 8, 9, 11, 12, 13]
+    messages = [message.split("column 'published': ")[1] for message in parsed.quarantine["message"]]
+    assert messages[:2] == [
+        "'2024-05-02 09:30 EST (Tokyo)' names two clocks that disagree: EST is UTC-05:00 but (Tokyo) is UTC+09:00 at "
+        "that time, so the instant is in doubt; write the time with one zone or offset",
+        "'2024-05-02 09:30 GMT (London)' names two clocks that disagree: GMT is UTC+00:00 but (London) is UTC+01:00 at "
+        "that time, so the instant is in doubt; write the time with one zone or offset"]
+    assert messages[2] == (
+        "the bracket '(Tokyo)' after a time without a zone names the city 'Tokyo', which may be the time's clock "
+        "(Asia/Tokyo) or the story's dateline, which this reader cannot tell: declare Asia/Tokyo as the file's timezone "
+        "in news settings, or write the time's zone or UTC offset before the bracket (09:30Z, 09:30+02:00): "
+        "'2024-05-02 09:30 (Tokyo)'")
+    assert [message.split(", which may be the time's clock ")[1].split(")")[0] for message in messages[3:]] == [
+        "(America/Sao_Paulo", "(Asia/Hong_Kong", "(Europe/Zurich", "(Africa/Johannesburg", "(Africa/Johannesburg",
+        "(Europe/Helsinki"]
+
+    (tmp_path / "wire.csv.mapping.json").write_text(json.dumps({"name": "wire", "timezone": "Europe/Helsinki"}))
+    declared = parse_news_file(feed)
+    assert declared.rows.select("doc_id", "published_at").rows() == [
+        ("t1", datetime(2024, 5, 2, 7, 30)), ("t3", datetime(2024, 5, 2, 13, 30)), ("t8", datetime(2024, 5, 2)),
+        ("t9", datetime(2024, 1, 15, 7, 30)), ("t11", datetime(2024, 5, 2, 6, 30))]
+    assert declared.quarantine["line"].to_list() == [2, 4, 6, 7, 8, 9, 12]
+    messages = [message.split("column 'published': ")[1] for message in declared.quarantine["message"]]
+    assert messages[2] == ("'2024-05-02 09:30 (Tokyo)' is read in the news settings' timezone Europe/Helsinki, at "
+                           "UTC+03:00, but (Tokyo) is UTC+09:00 at that time, so the instant is in doubt; write the "
+                           "time with one zone or offset")
+    assert [message.split(" at that time")[0].split(", but ")[1] for message in messages[3:]] == [
+        "(São Paulo) is UTC-03:00", "Hong Kong in (Hong Kong, Reuters) is UTC+08:00", "(Zürich) is UTC+02:00",
+        "(Johannesburg) is UTC+02:00"]
+
+    # a row's zone column reads the time, and the city must keep its clock
+    desk = _csv(tmp_path / "desk.csv", ["id", "Date", "Time", "Time Zone", "Story"],
+                [["z0", "2024-05-02", "09:30 (Tokyo)", "Asia/Tokyo", sentences[0]],
+                 ["z1", "2024-05-02", "09:30 (Helsinki)", "Europe/London", sentences[1]]])
+    (tmp_path / "desk.csv.mapping.json").write_text(json.dumps({"name": "desk", "timezone": "Asia/Tokyo"}))
+    zoned = parse_news_file(desk)
+    assert zoned.rows.select("doc_id", "published_at").rows() == [("z0", datetime(2024, 5, 2, 0, 30))]
+    [message] = zoned.quarantine["message"]
+    assert message.endswith(": '2024-05-02 09:30 (Helsinki)' is read in the row's zone 'Europe/London', at UTC+01:00, "
+                            "but (Helsinki) is UTC+03:00 at that time, so the instant is in doubt; write the time with "
+                            "one zone or offset")
 
 def test_dates_written_with_the_desks_month_and_weekday_names_are_read(tmp_path, sentences):
     """A German, French, Spanish, Italian, Portuguese or Dutch desk writes its dates in words:
