@@ -1207,7 +1207,7 @@ def _local_clock(text: str) -> str:
     return _DOTTED_CLOCK.sub(clock, value)
 
 
-def parse_timestamp(text: str) -> tuple[datetime, bool]:
+def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple[datetime, bool]:
     """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
 
     Accepts ISO 8601 ('2024-05-02T09:00:00Z', '...+02:00', '2024-05-02 09:00', '2024-05-02'),
@@ -1224,9 +1224,11 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
     9:00 Uhr MESZ', '2024-05-02 9h30', '2024-05-02 09.30 uur', '2024-05-02 alle 9.30').
     A zone is never dropped: an abbreviation outside _ZONES, or one of several meanings (IST, ET,
     BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could
-    be swapped (03/04/2024), and a number that is no known length (6 digits: YYMMDD, DDMMYY or
-    MMDDYY cannot be told apart), or a spreadsheet day number (5 digits: 45414.375). Epoch times may
-    carry a fraction ('1711922400.75').
+    be swapped (03/04/2024; read in the file's declared date_order, or day first beside a word of a
+    language that writes dates so, '02.05.2024 9:00 Uhr', that word then appended to
+    `read_day_first` where given: `_free_form_timestamp`), and a number that is no known length (6
+    digits: YYMMDD, DDMMYY or MMDDYY cannot be told apart), or a spreadsheet day number (5 digits:
+    45414.375). Epoch times may carry a fraction ('1711922400.75').
 
     Raises:
         ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, a
@@ -1276,7 +1278,7 @@ def parse_timestamp(text: str) -> tuple[datetime, bool]:
             try:
                 parsed = datetime.fromisoformat(value)
             except ValueError:
-                parsed = _free_form_timestamp(value, text.strip())
+                parsed = _free_form_timestamp(value, text.strip(), read_day_first)
     except (OverflowError, OSError) as exc:
         raise ValueError(f"not a time that can exist: {text!r} ({exc})") from None
     if not _EARLIEST <= parsed.year <= _LATEST:
@@ -1588,9 +1590,45 @@ LOCAL_WEEKDAY_ABBREVIATIONS: dict[str, str] = {
     **dict.fromkeys(("so", "dim", "dom", "zo"), "Sun"),
 }
 """Weekday abbreviations in the same languages ('Do.', 'jeu.', 'mar.', 'sáb.', 'ma') -> English's,
-read only where a value opens with one before its day ('mar. 2 avril 2024'): elsewhere 'mar' is
-March."""
+read only where a value opens with one before its day ('mar. 2 avril 2024', 'Mi, 01.05.2024'):
+elsewhere 'mar' is March; one English writes too ('mar', 'mo', 'fr', 'sa') only beside another
+local word (`_local_weekday_first`)."""
 _LEADING_WEEKDAY = re.compile(r"^\s*(?P<day>[^\W\d_]{2,3})\.?,?\s+(?=\d)")
+_ENGLISH_DAY_LETTERS = frozenset({"mo", "tu", "we", "th", "fr", "sa", "su"})
+"""English's two-letter weekdays ('Mo', 'Fr', 'Sa' are German's too): no sign of another language."""
+_DAY_FIRST_WORDS = frozenset({"uhr", "uur", "heure", "heures", "hora", "horas", "horário", "horario", "hs", "um", "om",
+                              "à", "às", "las", "alle", "ore"})
+"""Words of a time that only the languages that write their dates day first use (German 'Uhr',
+'um', Dutch 'uur', 'om', French 'heures', 'à', Spanish and Portuguese 'horas', 'hs', 'a las',
+'às', Italian 'alle', 'ore'; compared lowercased): `_day_first_word`. English's 'hrs' and 'at'
+are not among them, nor is 'h' alone."""
+
+
+def _local_weekday_first(text: str) -> str | None:
+    """The weekday abbreviation of LOCAL_WEEKDAY_ABBREVIATIONS a value opens with before its day
+    ('Mi, 01.05.2024', 'jeu. 02/05/2024'), as written; None where it opens otherwise or with a word
+    English writes ('Mar 2, 2024' is March; 'Mo', 'Fr', 'Sa' are English's two-letter days too)."""
+    leading = _LEADING_WEEKDAY.match(text)
+    if leading is None or _folded(leading["day"]) not in LOCAL_WEEKDAY_ABBREVIATIONS:
+        return None
+    day = leading["day"].lower()
+    return None if day in _DATE_WORDS or day in _ENGLISH_DAY_LETTERS else leading["day"]
+
+
+def _day_first_word(written: str) -> str | None:
+    """The first word in a publication time, as written, of a language that writes its dates day
+    first (German, French, Spanish, Italian, Portuguese, Dutch), else None: a word of its time
+    (_DAY_FIRST_WORDS: '9:00 Uhr', 'om 9.30 uur'), French and Portuguese hours and minutes ('9h30'),
+    a weekday's name (LOCAL_WEEKDAYS: 'Mittwoch', 'quinta-feira') or an abbreviation it opens with
+    (`_local_weekday_first`: 'Mi,', 'jeu.'). `_free_form_timestamp` reads a numeric date whose day
+    and month could be swapped day first by it ('02.05.2024 9:00 Uhr' is 2 May) where the file
+    declares no date_order; an English value ('Sat 04/05/2024', 'Mar 2, 2024') has no such word."""
+    if (found := _HOUR_AND_MINUTES.search(written)) is not None:
+        return found[0].strip()
+    for word in re.findall(r"[^\W\d_]+", written):
+        if word.lower() in _DAY_FIRST_WORDS or _folded(word) in LOCAL_WEEKDAYS:
+            return word
+    return _local_weekday_first(written)
 _LOCAL_FILLERS = frozenset({"de", "del", "le", "den", "der", "el"})
 """Words a date is written with in those languages ('2 de mayo de 2024', 'le 2 mai 2024', 'den 2.
 Mai'): dropped before a local month name is read, as is Portuguese's '-feira' ('quinta-feira')."""
@@ -1606,14 +1644,16 @@ def _english_months(text: str) -> str:
     name, '12.05. Mai 2024', is checked against it first: `_month_written_once`) dropped:
     'Donnerstag, 2. Mai 2024' -> 'Thu 2 May 2024', '2 de mayo de 2024' -> '2 May 2024', 'jeu. 2
     mai 2024 à 9h30' -> 'Thu 2 May 2024 à 9h30', '1er mai 2024' -> '1 May 2024'. Text with no local
-    month or weekday name, and no such word beside an English month ('13 de feb de 2024'), is
-    returned as it is."""
+    month or weekday name, no such word beside an English month ('13 de feb de 2024'), and no
+    weekday abbreviation English does not write opening it ('Mi, 01.05.2024'), is returned as it
+    is."""
     def local(word: str) -> bool:  # a local month name, not an English date word ('mar' is March either way)
         return _folded(word) in _MONTH_OF and word.lower() not in _DATE_WORDS
 
     words = re.findall(r"[^\W\d_]+", text)
     if not any(local(word) or _folded(word) in LOCAL_WEEKDAYS for word in words) and not (
-            any(_folded(word) in _LOCAL_FILLERS for word in words) and any(w.lower() in _DATE_WORDS for w in words)):
+            any(_folded(word) in _LOCAL_FILLERS for word in words) and any(w.lower() in _DATE_WORDS for w in words)
+    ) and _local_weekday_first(text) is None:
         return text
     if (leading := _LEADING_WEEKDAY.match(text)) and _folded(leading["day"]) in LOCAL_WEEKDAY_ABBREVIATIONS:
         text = f"{LOCAL_WEEKDAY_ABBREVIATIONS[_folded(leading['day'])]} {text[leading.end():]}"
@@ -1660,9 +1700,14 @@ def _month_written_once(text: str, written: str) -> str:
     return _MONTH_TWICE.sub(once, text)
 
 
-def _free_form_timestamp(value: str, written: str | None = None) -> datetime:
+def _free_form_timestamp(value: str, written: str | None = None, read_day_first: list[str] | None = None) -> datetime:
     """`parse_timestamp` for text that is not ISO 8601 (see there); messages quote it as `written`
-    (the value as the file writes it, before `_local_clock`), by default `value`."""
+    (the value as the file writes it, before `_local_clock`), by default `value`. A numeric date
+    whose day and month could be swapped is read in the file's declared date_order (DATE_ORDER),
+    else day first where `written` holds a word of a language that writes dates so
+    (`_day_first_word`: '02.05.2024 9:00 Uhr', 'Mi, 01.05.2024'), that word then appended to
+    `read_day_first` where given; else refused.
+    """
     written = value if written is None else written
     from dateutil import parser as dateutil_parser
 
@@ -1684,13 +1729,20 @@ def _free_form_timestamp(value: str, written: str | None = None) -> datetime:
             raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form ({word!r} is no month, day, "
                              f"AM/PM or known time zone): {written!r}")
     numeric = re.search(r"\b(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})\b", text)
-    order = DATE_ORDER.get()
+    order, word = DATE_ORDER.get(), None
+    if numeric and order is None and (word := _day_first_word(written)) is not None:
+        order = "DMY"  # '02.05.2024 9:00 Uhr': as German writes a date
     if numeric and order is not None:
         first, second = int(numeric.group(1)), int(numeric.group(3))
         if (first if order == "MDY" else second) > 12:
-            raise ValueError(f"{numeric.group(0)!r} is no {'month' if order == 'MDY' else 'day'}-first date, and the "
-                             f"news settings declare date_order {order}: {written!r}")
+            why = (f"the news settings declare date_order {order}" if word is None else
+                   f"{word!r} is of a language that writes dates day first; write ISO 8601, or declare the file's "
+                   "date order in news settings (date_order DMY or MDY)")
+            raise ValueError(f"{numeric.group(0)!r} is no {'month' if order == 'MDY' else 'day'}-first date, and "
+                             f"{why}: {written!r}")
         day_first = order == "DMY"
+        if word is not None and first <= 12 and first != second and read_day_first is not None:
+            read_day_first.append(word)
     elif numeric and int(numeric.group(1)) <= 12 and int(numeric.group(3)) <= 12 and numeric.group(1) != numeric.group(3):
         raise ValueError(f"day and month could be swapped in {numeric.group(0)!r}; write ISO 8601, or declare the "
                          f"file's date order in news settings (date_order DMY or MDY): {written!r}")
@@ -2513,12 +2565,15 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         read_from.append("published_time")
     if stamp is not None and _present(stamp) and not lost & {"published_at", "published_time"}:
         names = " and ".join(repr(out.notes.get("columns", {}).get(c, c)) for c in read_from)
+        read_day_first: list[str] = []  # '02.05.2024 9:00 Uhr': 2 May, as German writes a date
         try:
-            published_at, naive = parse_timestamp(stamp)
+            published_at, naive = parse_timestamp(stamp, read_day_first)
         except ValueError as exc:
             out.reject(number, key, "published_at", "unparsable_timestamp", stamp,
                        f"{where}: column {names}: {exc}")
         else:
+            if read_day_first:
+                out.note_line("published_at_day_first_lines", number)
             if naive and is_date_only(stamp, published_at):  # a calendar day, in no zone: the daily index's day
                 out.note_line("published_at_date_only_lines", number)
             elif naive:

@@ -632,6 +632,47 @@ def test_dates_written_with_the_desks_month_and_weekday_names_are_read(tmp_path,
     assert line == 11 and "the weekday written does not match the date: 2024-05-02 is a Thursday" in message
 
 
+def test_a_numeric_date_beside_a_word_of_a_day_first_language_is_read_day_first(tmp_path, sentences):
+    """`02.05.2024 9:00 Uhr` and `Mi, 01.05.2024` were quarantined unless the file declared its
+    date_order: day and month could be swapped. German, French, Spanish, Italian, Portuguese and
+    Dutch write dates day first, so a value with a word of one of them (`Uhr`, `9h30`, `a las`, `om
+    ... uur`, `heure`, a weekday or its abbreviation before the day) is read so, its line noted; a
+    weekday that then disagrees (`Mi, 02.05.2024`: 2 May was a Thursday) and a date that cannot be
+    day first are refused. English values (`Sat`, `Thu`, `am`, `hrs`, `Mar`, the two-letter `Mo`)
+    are read as before, and a declared date_order still decides."""
+    written = ["02.05.2024 9:00 Uhr", "Mi, 01.05.2024", "Mittwoch, 01.05.2024", "Do, 02.05.2024 09:30",
+               "02.05.2024 9h30", "jeu. 02/05/2024", "02/05/2024 a las 9:30", "02-05-2024 om 9.30 uur",
+               "02/04/2024 09:30 (heure de Paris)", "Sonntag, 05.05.2024 um 9 Uhr MESZ",
+               "Mi, 02.05.2024", "Do, 05.02.2024", "05.13.2024 9 Uhr", "Sat 04/05/2024", "Thu, 02/05/2024 9:00 am",
+               "02/05/2024 09:30 hrs", "Mar 02/05/2024", "Mo, 06.05.2024"]
+    feed = _csv(tmp_path / "desk.csv", ["id", "published", "body"],
+                [[f"w{i}", value, sentences[i % len(sentences)]] for i, value in enumerate(written)])
+
+    parsed = parse_news_file(feed)
+
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("w0", datetime(2024, 5, 2, 9, 0)), ("w1", datetime(2024, 5, 1)), ("w2", datetime(2024, 5, 1)),
+        ("w3", datetime(2024, 5, 2, 9, 30)), ("w4", datetime(2024, 5, 2, 9, 30)), ("w5", datetime(2024, 5, 2)),
+        ("w6", datetime(2024, 5, 2, 9, 30)), ("w7", datetime(2024, 5, 2, 9, 30)), ("w8", datetime(2024, 4, 2, 7, 30)),
+        ("w9", datetime(2024, 5, 5, 7, 0))]
+    assert parsed.notes["published_at_day_first_lines"] == list(range(2, 11))  # 05.05 is no day-month question
+    messages = [message.split("column 'published': ")[1] for message in parsed.quarantine["message"]]
+    assert messages[:3] == [
+        "the weekday written does not match the date: 2024-05-02 is a Thursday: 'Mi, 02.05.2024'",
+        "the weekday written does not match the date: 2024-02-05 is a Monday: 'Do, 05.02.2024'",
+        "'05.13.2024' is no day-first date, and 'Uhr' is of a language that writes dates day first; write ISO 8601, "
+        "or declare the file's date order in news settings (date_order DMY or MDY): '05.13.2024 9 Uhr'"]
+    assert [message.split(";")[0] for message in messages[3:7]] == [
+        "day and month could be swapped in '04/05/2024'", "day and month could be swapped in '02/05/2024'",
+        "day and month could be swapped in '02/05/2024'", "day and month could be swapped in '02/05/2024'"]
+    assert "('Mo' is no month, day, AM/PM or known time zone)" in messages[7]
+
+    (tmp_path / "desk.csv.mapping.json").write_text(json.dumps({"name": "desk", "date_order": "MDY"}))
+    declared = parse_news_file(feed)
+    assert declared.rows.filter(pl.col("doc_id") == "w0")["published_at"].to_list() == [datetime(2024, 2, 5, 9, 0)]
+    assert "published_at_day_first_lines" not in declared.notes
+
 def test_a_month_given_as_a_number_and_a_name_must_be_one_month(tmp_path, sentences):
     """A German desk writes `12.05. Mai 2024`, the month as a number and a name; the name was read
     and the number ignored, so `12.04. Mai 2024` was 12 May too. Where the two are one month the
