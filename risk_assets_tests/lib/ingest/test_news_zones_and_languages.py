@@ -40,6 +40,11 @@ def _wire_times(tmp_path, sentences, rows: list[list[str]]):
     return feed, parsed
 
 
+def _reasons(parsed) -> list[str]:
+    """The quarantine's messages of a file whose times are in its `published` column, each without the
+    file, line and column that open it."""
+    return [message.split("column 'published': ")[1] for message in parsed.quarantine["message"]]
+
 def test_a_zone_column_gives_each_rows_instant(tmp_path, sentences):
     """A terminal export with Date, Time and Time Zone: 21:30 in New York on 2 May is 01:30 UTC on 3
     May, the day the daily index counts it on. Each row's zone is read (a region, an offset, a fixed
@@ -441,7 +446,7 @@ def test_a_sign_and_a_number_in_a_bracket_after_a_time_is_refused_with_a_zone_or
         ("n0", datetime(2024, 5, 2, 7, 30)), ("n1", datetime(2024, 5, 2, 7, 30)), ("n2", datetime(2024, 5, 2, 7, 30)),
         ("n3", datetime(2024, 5, 2, 8, 30))]
     assert parsed.quarantine.select("line", "rule").rows() == [(line, "unparsable_timestamp") for line in range(6, 13)]
-    messages = [message.split("column 'published': ")[1] for message in parsed.quarantine["message"]]
+    messages = _reasons(parsed)
     assert messages[0] == (
         "the bracket '(+1)' after a time: '+1' may be an offset in hours or a schedule's day mark (the time 1 day "
         "after its date), which this reader cannot tell, so the date may be off: write the offset in full (+01:00, "
@@ -567,7 +572,7 @@ def test_a_financial_centre_in_a_bracket_after_a_time_names_a_clock_that_must_ag
     assert parsed.rows.select("doc_id", "published_at").rows() == [
         ("t1", datetime(2024, 5, 2, 7, 30)), ("t3", datetime(2024, 5, 2, 13, 30)), ("t8", datetime(2024, 5, 2))]
     assert parsed.quarantine["line"].to_list() == [2, 4, 6, 7, 8, 9, 11, 12, 13]
-    messages = [message.split("column 'published': ")[1] for message in parsed.quarantine["message"]]
+    messages = _reasons(parsed)
     assert messages[:2] == [
         "'2024-05-02 09:30 EST (Tokyo)' names two clocks that disagree: EST is UTC-05:00 but (Tokyo) is UTC+09:00 at "
         "that time, so the instant is in doubt; write the time with one zone or offset",
@@ -588,7 +593,7 @@ def test_a_financial_centre_in_a_bracket_after_a_time_names_a_clock_that_must_ag
         ("t1", datetime(2024, 5, 2, 7, 30)), ("t3", datetime(2024, 5, 2, 13, 30)), ("t8", datetime(2024, 5, 2)),
         ("t9", datetime(2024, 1, 15, 7, 30)), ("t11", datetime(2024, 5, 2, 6, 30))]
     assert declared.quarantine["line"].to_list() == [2, 4, 6, 7, 8, 9, 12]
-    messages = [message.split("column 'published': ")[1] for message in declared.quarantine["message"]]
+    messages = _reasons(declared)
     assert messages[2] == ("'2024-05-02 09:30 (Tokyo)' is read in the news settings' timezone Europe/Helsinki, at "
                            "UTC+03:00, but (Tokyo) is UTC+09:00 at that time, so the instant is in doubt; write the "
                            "time with one zone or offset")
@@ -657,7 +662,7 @@ def test_a_numeric_date_beside_a_word_of_a_day_first_language_is_read_day_first(
         ("w6", datetime(2024, 5, 2, 9, 30)), ("w7", datetime(2024, 5, 2, 9, 30)), ("w8", datetime(2024, 4, 2, 7, 30)),
         ("w9", datetime(2024, 5, 5, 7, 0))]
     assert parsed.notes["published_at_day_first_lines"] == list(range(2, 11))  # 05.05 is no day-month question
-    messages = [message.split("column 'published': ")[1] for message in parsed.quarantine["message"]]
+    messages = _reasons(parsed)
     assert messages[:3] == [
         "the weekday written does not match the date: 2024-05-02 is a Thursday: 'Mi, 02.05.2024'",
         "the weekday written does not match the date: 2024-02-05 is a Monday: 'Do, 05.02.2024'",
@@ -689,7 +694,7 @@ def test_a_month_given_as_a_number_and_a_name_must_be_one_month(tmp_path, senten
         datetime(2024, 5, 12), datetime(2024, 3, 13)]
     assert parsed.quarantine.select("line", "rule").rows() == [(8, "unparsable_timestamp"), (9, "unparsable_timestamp"),
                                                                (10, "unparsable_timestamp")]
-    assert [message.split("column 'published': ")[1] for message in parsed.quarantine["message"]] == [
+    assert _reasons(parsed) == [
         "'12.04. Mai' gives the month twice, and the two disagree: 04 as a number, 'Mai' (May) in words; write the "
         "date once: '12.04. Mai 2024'",
         "'12.04 Mai' gives the month twice, and the two disagree: 04 as a number, 'Mai' (May) in words; write the "
