@@ -29,7 +29,9 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           csv_text.INVISIBLE_CHARACTER) inside a text value or id (one at either end
                           is stripped like white space)
     sci_notation_value    a number in scientific notation (1.2346E+05) in a text tape: digits are lost
-    ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?)
+    ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?); in a decimal-point
+                          one, an amount like 5.000 where the file's points group thousands
+                          (`_points_grouping_thousands`: a German spreadsheet's CSV)
     unknown_status        status not in the format's status -> default flag map
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
     negative_amount       an installment, revolving balance or SBA amount (disbursed, approved,
@@ -1319,11 +1321,15 @@ def _numeric_text(kind: str, s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Exp
     return (s.str.strip_suffix("%").str.strip_chars() if kind == "percent" else s), pl.lit(False)
 
 
+DECIMAL_COMMA_FORM = rf"^\d{{1,3}}(?:[.{_MARKS}]\d{{3}})+,\d+$|^\d+,\d{{1,2}}$|^0,\d+$"
+"""A number written with a decimal comma (13,64; 1.234,56; 0,837), as a continental locale writes it."""
+
+
 NUMBER_FORM_HINTS = (
     ("indian", r"^\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?$",
      "it is grouped in lakhs and crores (1,23,456): an Indian lender's tape declares its mapping's dialect "
      "\"grouping\": \"indian\""),
-    ("decimal_comma", rf"^\d{{1,3}}(?:[.{_MARKS}]\d{{3}})+,\d+$|^\d+,\d{{1,2}}$|^0,\d+$",
+    ("decimal_comma", DECIMAL_COMMA_FORM,
      "it has a decimal comma (13,64 or 1.234,56): a tape written so declares its mapping's dialect "
      "\"decimal\": \",\" (with its \"thousands\")"),
     ("point_thousands", r"^\d{1,3}(?:\.\d{3}){2,}$",
@@ -1374,6 +1380,63 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
             "its digits are grouped in threes, and the mapping's dialect declares no thousands separator "
             "(\"thousands\": \"\"): declare the one the tape writes")).otherwise(hint)
     return hint
+
+
+POINT_THOUSANDS_SAID = (
+    "may be a whole amount whose points group thousands (5.000 for 5000, as a German or other continental "
+    "export writes it): every amount of the column written with a point has three digits after it, as cents "
+    "never do, or the file writes a decimal comma elsewhere; a tape written so declares its mapping's dialect "
+    "\"decimal\": \",\", \"thousands\": \".\" (with \"single_group_is_thousands\": true where its amounts "
+    "are whole), one whose points are decimals \"thousands\": \"\"")
+"""The message of an `ambiguous_number` in a decimal-point dialect (`_points_grouping_thousands`)."""
+
+
+def _unsigned_number(spec: FieldSpec, currency: str) -> pl.Expr:
+    """The text of a numeric column's value as its type reads it, without the tape's currency marks
+    or a '%' (`_numeric_text`) and without its sign (`_sign_first`)."""
+    text, _ = _numeric_text(spec.kind, pl.col(_src(spec.source)), currency)
+    return _sign_first(text, _is_amount(spec)).str.strip_prefix("-")
+
+
+POINT_THOUSANDS = r"^[1-9]\d{0,2}(?:\.\d{3})+$"
+"""An amount whose points may group thousands (`5.000`, `13.648`, `1.250.000`): 1-3 digits, then
+groups of three after each point, as a German or other continental locale writes 5000 where its
+decimal mark is a comma. With a decimal point it reads as 5.0, a thousandth of the loan."""
+POINT_THOUSANDS_MIN = 3
+"""How many amounts of one column written so (POINT_THOUSANDS) put the column's points in doubt
+when nothing else in the file shows a decimal comma (`_points_grouping_thousands`)."""
+
+
+def _points_grouping_thousands(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeMapping) -> list[str]:
+    """The amount columns (`_is_amount`) of a text tape in a decimal-point dialect whose points may
+    group thousands: every value in which a point is read as a decimal is written POINT_THOUSANDS
+    (none with one, two or more than three decimals, or four digits before the point: `5000.000`,
+    `77385.19` and `0.500` are decimals), and POINT_THOUSANDS_MIN of them are, or one where another
+    numeric value of the file is written with a decimal comma the dialect cannot read (DECIMAL_COMMA_FORM:
+    `83,7%`, `77.385,19`: Google Sheets' CSV download in a German locale). Cents have two decimals, so
+    a column of such amounts is no column of decimals; its values read with a point are
+    `ambiguous_number`. Not in a tape whose currency has three decimals (KWD, BHD: MINOR_UNIT_DIGITS),
+    nor one whose dialect declares no thousands separator (`"thousands": ""`: the file says a point
+    groups nothing), nor a typed (Parquet) one. `frame` holds the typed values, by target."""
+    dialect = mapping.dialect
+    if dialect.decimal != "." or not dialect.thousands or mapping.typed_source or minor_unit_digits(mapping.currency) == 3:
+        return []
+
+    grouped, decimals = {}, {}
+    for spec in (s for s in specs if _is_amount(s)):
+        text = _unsigned_number(spec, mapping.currency)
+        counts = frame.select(text.str.contains(POINT_THOUSANDS).sum().alias("grouped"), (
+            text.str.contains(".", literal=True) & ~text.str.contains(POINT_THOUSANDS)
+            & pl.col(spec.target).is_not_null()).sum().alias("decimals")).row(0)
+        grouped[spec.source], decimals[spec.source] = counts
+    candidates = [source for source, n in grouped.items() if n and not decimals[source]]
+    if any(grouped[source] < POINT_THOUSANDS_MIN for source in candidates):
+        comma = pl.any_horizontal(_unsigned_number(s, mapping.currency).str.contains(DECIMAL_COMMA_FORM)
+                                  & pl.col(s.target).is_null()
+                                  for s in specs if s.kind in _NUMERIC_KINDS)
+        if not frame.select(comma.any()).item():
+            candidates = [source for source in candidates if grouped[source] >= POINT_THOUSANDS_MIN]
+    return candidates
 
 
 def _emp_length_numbers(column: pl.Series) -> pl.Series:
@@ -2032,6 +2095,7 @@ def _typed_parse(
             pl.when(present & flag).then(pl.lit("placeholder_date"))
             .when(present & v.is_null()).then(pl.lit("unparsable_date"))))
     rules = []
+    point_grouped = _points_grouping_thousands(frame, specs, mapping)
     groupings = _other_groupings(mapping.dialect)  # the grouping marks amounts are read in beyond the dialect's
     for source, (spec, rule) in rule_of.items():
         broken = rule(pl.col(spec.target))
@@ -2058,6 +2122,9 @@ def _typed_parse(
                 notes.setdefault("trailing_minus_read", {})[source] = n_minus
             if grouped := {name: n for name, n in counts.items() if n}:
                 notes.setdefault("digit_grouping_read", {})[source] = grouped
+        if source in point_grouped:  # `5.000` may be five thousand: never loaded as five
+            doubtful = _unsigned_number(spec, mapping.currency).str.contains(POINT_THOUSANDS)
+            broken = pl.when(doubtful & pl.col(spec.target).is_not_null()).then(pl.lit("ambiguous_number")).otherwise(broken)
         if spec.kind in ("money", "money_minor") and not mapping.typed_source and (
                 n_zero := frame.select(_accounting_zero(pl.col(_src(source)), mapping.currency).sum()).item()):
             notes.setdefault("accounting_zero_read", {})[source] = n_zero
@@ -2690,6 +2757,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind in KIND_VALUES:  # say what the column's type reads
                 said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
                     f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
+            if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands
+                said = pl.when(pl.col(column) == "ambiguous_number").then(pl.lit(POINT_THOUSANDS_SAID)).otherwise(said)
             if kind in _NUMERIC_KINDS:  # name an unreadable number's form and the key that reads it
                 hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as))
                 said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(

@@ -219,3 +219,97 @@ def test_a_mapped_loan_amount_grouped_by_spaces_reads_and_a_tape_declaring_no_gr
     assert ungrouped.quarantine["message"][0].endswith(
         "its digits are grouped in threes, and the mapping's dialect declares no thousands separator "
         "(\"thousands\": \"\"): declare the one the tape writes")
+
+
+def _german(value: str) -> str:
+    """A number as Google Sheets in a German locale writes it to CSV: `5.000`, `77.385,19`, `83,7%`."""
+    percent = value.endswith("%")
+    number = float(value.rstrip("%"))
+    text = f"{number:,.2f}".rstrip("0").rstrip(".") if number != int(number) else f"{int(number):,}"
+    text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text + "%" if percent else text
+
+
+def _german_download(lc_rows: list[list[str]], columns: tuple[str, ...]) -> list[list[str]]:
+    header = lc_rows[0]
+    return [header] + [[_german(v) if header[i] in columns and v else v for i, v in enumerate(row)]
+                       for row in lc_rows[1:]]
+
+
+def test_a_german_spreadsheets_amounts_grouped_by_points_are_never_read_as_decimals(lc_rows, tmp_path):
+    """Google Sheets' CSV download in a German locale writes LendingClub's 5000 as `5.000`: with the
+    built-in format's decimal point it would read as 5.0. A column whose every amount with a point
+    has three digits after it (cents never do) is in doubt: its `5.000`s are `ambiguous_number`,
+    the message naming the dialect keys that read them. Declared so, the tape loads the download's
+    values."""
+    import json
+
+    whole = [lc_rows[0]] + [row for row in lc_rows[1:] if "." not in row[lc_rows[0].index("annual_inc")]]
+    assert len(whole) > 40
+    german = _german_download(whole, AMOUNTS)
+    assert german[1][:5] == ["5.000", "36 months", "10+ years", "RENT", "24.000"]
+    tape = _write(tmp_path / "sheets_de.csv", german)
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.height == 0  # every loan has an amount of 1,000 or more
+    q = parsed.quarantine
+    assert set(q["rule"]) == {"ambiguous_number"} and set(q["column_name"]) == set(AMOUNTS)
+    first = q.filter((q["line"] == 2) & (q["column_name"] == "loan_amnt")).row(0, named=True)
+    assert first["raw_value"] == "5.000"
+    assert "points group thousands (5.000 for 5000, as a German" in first["message"]
+    assert "\"decimal\": \",\", \"thousands\": \".\"" in first["message"]
+    below_1000 = sum(float(row[whole[0].index(c)]) < 1000 for row in whole[1:] for c in AMOUNTS)
+    assert q.height == 3 * (len(whole) - 1) - below_1000
+
+    header = whole[0]
+    types = {"loan_amnt": "money", "annual_inc": "money", "revol_bal": "money", "term": "term"}
+    (tmp_path / "sheets_de.csv.mapping.json").write_text(json.dumps({
+        "name": "sheets_de", "dialect": {"decimal": ",", "thousands": ".", "single_group_is_thousands": True},
+        "columns": {c: {"to": {"loan_amnt": "loan_amount", "annual_inc": "annual_income", "term": "term_months"}
+                        .get(c, c), "type": types[c]} for c in types}}))
+    declared = parse_loan_file(tape)
+    declared.reconcile()
+    assert declared.quarantine.height == 0
+    assert declared.rows.select("loan_amount", "annual_income", "revol_bal").rows() == [
+        tuple(float(row[header.index(c)]) for c in AMOUNTS) for row in whole[1:]]
+
+
+def test_a_decimal_comma_elsewhere_in_the_file_puts_its_few_dotted_amounts_in_doubt(lc_rows, tmp_path):
+    """The same download with the utilisation column (`83,7%`) quarantines those percentages for their
+    decimal comma; a loan whose utilisation is whole (`84%`) reads, and its `35.000` would be $35.
+    The file shows it writes a decimal comma, so its amounts written with three digits after a point
+    are in doubt even where a column has fewer than three of them."""
+    header = lc_rows[0]
+    util = header.index("revol_util")
+    rows = [header] + [row for row in lc_rows[1:] if "." not in row[header.index("annual_inc")]][:2]
+    german = _german_download(rows, (*AMOUNTS, "revol_util"))
+    german[2][util] = "84%"  # a whole utilisation: nothing in its own row shows the comma
+    assert german[1][util].endswith(",7%")
+    parsed = parse_loan_file(_write(tmp_path / "sheets_de.csv", german))
+    parsed.reconcile()
+    assert parsed.rows.height == 0
+    second = parsed.quarantine.filter(parsed.quarantine["line"] == 3)
+    assert set(zip(second["column_name"], second["rule"])) == {(c, "ambiguous_number") for c in AMOUNTS}
+    assert second["raw_value"].to_list() == [german[2][header.index(c)] for c in sorted(AMOUNTS)]
+
+
+def test_amounts_with_three_decimals_or_none_grouped_by_points_load_as_written(lc_rows, tmp_path):
+    """What a USD tape writes with points loads: a database's DECIMAL(12,3) (`5000.000`: four digits
+    before the point), incomes with cents beside whole ones (`77385.19`), and two amounts like `1.500`
+    in a column with nothing else to say so."""
+    header = lc_rows[0]
+    plain = parse_loan_file(_write(tmp_path / "plain.csv", lc_rows))
+    scaled = [header] + [[f"{float(v):.3f}" if header[i] in AMOUNTS else v for i, v in enumerate(row)]
+                         for row in lc_rows[1:]]
+    assert scaled[1][0] == "5000.000"
+    parsed = parse_loan_file(_write(tmp_path / "decimal_12_3.csv", scaled))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select(COLUMNS).rows() == plain.rows.select(COLUMNS).rows()
+
+    few = [row[:] for row in lc_rows]
+    balance = header.index("revol_bal")
+    few[1][balance], few[2][balance] = "1.500", "2.750"
+    parsed = parse_loan_file(_write(tmp_path / "few.csv", few))
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["revol_bal"][:2].to_list() == [1.5, 2.75]
