@@ -976,7 +976,24 @@ def _parquet_frame(path: Path, content: bytes) -> pl.DataFrame:
     if "_source_line" in frame.columns:
         raise FileRefused(f"{path}: column '_source_line' is a lineage column the lake sets itself "
                           "(the file looks like an export of the lake); drop or rename it")
-    return frame
+    return frame.with_columns(pl.col(name).dt.replace_time_zone("UTC") for name in _int96_columns(content, frame))
+
+
+def _int96_columns(content: bytes, frame: pl.DataFrame) -> list[str]:
+    """The timestamp columns of a Parquet file stored as INT96 (Spark's legacy timestamp,
+    `spark.sql.parquet.outputTimestampType=INT96`, and Hive's and Impala's), read without a zone:
+    the type holds UTC instants, as Spark, Hive and Impala read it, so a Spark session in Berlin
+    stores 28 February's midnight as 1997-02-27 23:00. Marked UTC, such a column is dated as a UTC
+    timestamp is (`_parquet_records`), its local midnights as the local dates."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    naive = {name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime) and dtype.time_zone is None}
+    if not naive:
+        return []
+    schema = pq.ParquetFile(pa.BufferReader(content)).schema
+    return [column.path for column in (schema.column(n) for n in range(len(schema)))
+            if column.physical_type == "INT96" and column.path in naive]
 
 
 def _without_trailing_zeros(text: pl.Expr) -> pl.Expr:

@@ -4,6 +4,8 @@ column, a mapped default flag is kept, and a whole-number column never cuts a de
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 from itertools import islice
 from pathlib import Path
@@ -693,3 +695,46 @@ def test_local_midnights_with_a_real_time_among_them_still_read_as_local_dates(t
     assert parsed.rows.sort("_source_line")["origination_date"].to_list() == booked
     assert parsed.notes["dates_from_local_midnights"]["booked"].startswith("19 values at 22:00 and 23:00 UTC")
     assert parsed.notes["dates_from_local_midnights"]["booked"].endswith("1 values at other times kept their date as written")
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "UTC"])
+def test_a_spark_int96_timestamp_is_a_utc_instant_and_its_local_midnights_read_as_local_dates(data_dir, tmp_path,
+                                                                                             zone):
+    """Spark's legacy Parquet timestamp (INT96, as Hive and Impala write it too) stores UTC instants
+    with no zone in the schema: a Spark session in Berlin writes 28 February's midnight as 27 February
+    23:00, and every real SBA approval loaded a day early. An INT96 column is read as UTC, so its local
+    midnights give the local dates (note `dates_from_local_midnights`), as a timestamp marked UTC
+    does; one written at midnight UTC (Impala's wall clock, stored as is) keeps its date."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv.reader(handle), 13))
+    sba = parse_loan_file(_write_rows(tmp_path / "sba.csv", rows)).rows.sort("_source_line")
+    approved = sba["origination_date"].to_list()
+    instants = [datetime.combine(d, datetime.min.time(), ZoneInfo(zone)).astimezone(UTC).replace(tzinfo=None)
+                for d in approved]
+    table = pa.table({"loan_nr": sba["source_loan_id"].to_list(), "approval_ts": pa.array(instants, pa.timestamp("ns")),
+                      "gr_appv": sba["loan_amount"].to_list(), "status": sba["loan_status"].to_list()})
+    tape = tmp_path / "spark_sba.parquet"
+    pq.write_table(table, tape, use_deprecated_int96_timestamps=True)
+    assert pq.ParquetFile(tape).schema.column(1).physical_type == "INT96"
+    (tmp_path / "spark_sba.parquet.mapping.json").write_text(json.dumps({
+        "name": "spark_sba", "status_map": {"P I F": 0, "CHGOFF": 1},
+        "columns": {"loan_nr": {"to": "source_loan_id"}, "approval_ts": {"to": "origination_date", "type": "date"},
+                    "gr_appv": {"to": "loan_amount", "type": "money"}, "status": {"to": "loan_status"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.sort("_source_line")["origination_date"].to_list() == approved
+    assert parsed.notes["timestamps_dated_in_their_zone"] == {"approval_ts": "UTC"}
+    assert ("dates_from_local_midnights" in parsed.notes) == (zone != "UTC")
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
