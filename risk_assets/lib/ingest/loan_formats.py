@@ -1439,14 +1439,17 @@ def _points_grouping_thousands(frame: pl.DataFrame, specs: list[FieldSpec], mapp
     if dialect.decimal != "." or not dialect.thousands or mapping.typed_source or minor_unit_digits(mapping.currency) == 3:
         return []
 
-    grouped, decimals = {}, {}
-    for spec in (s for s in specs if _is_amount(s)):
-        text = _unsigned_number(spec, mapping.currency)
-        counts = frame.select(text.str.contains(POINT_THOUSANDS).sum().alias("grouped"), (
-            text.str.contains(".", literal=True) & ~text.str.contains(POINT_THOUSANDS)
-            & pl.col(spec.target).is_not_null()).sum().alias("decimals")).row(0)
-        grouped[spec.source], decimals[spec.source] = counts
-    candidates = [source for source, n in grouped.items() if n and not decimals[source]]
+    amounts = {spec.source: spec for spec in specs if _is_amount(spec)}
+    if not amounts:
+        return []
+    texts = {source: _unsigned_number(spec, mapping.currency) for source, spec in amounts.items()}
+    counts = frame.lazy().select(
+        *(text.str.contains(POINT_THOUSANDS).sum().alias(f"grouped:{source}") for source, text in texts.items()),
+        *((text.str.contains(".", literal=True) & ~text.str.contains(POINT_THOUSANDS)
+           & pl.col(amounts[source].target).is_not_null()).sum().alias(f"decimals:{source}")
+          for source, text in texts.items())).collect().row(0, named=True)
+    grouped = {source: counts[f"grouped:{source}"] for source in amounts}
+    candidates = [source for source, n in grouped.items() if n and not counts[f"decimals:{source}"]]
     if any(grouped[source] < POINT_THOUSANDS_MIN for source in candidates):
         comma = pl.any_horizontal(_unsigned_number(s, mapping.currency).str.contains(DECIMAL_COMMA_FORM)
                                   & pl.col(s.target).is_null()

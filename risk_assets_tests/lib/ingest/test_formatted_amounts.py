@@ -294,9 +294,9 @@ def test_a_decimal_comma_elsewhere_in_the_file_puts_its_few_dotted_amounts_in_do
 
 
 def test_amounts_with_three_decimals_or_none_grouped_by_points_load_as_written(lc_rows, tmp_path):
-    """What a USD tape writes with points loads: a database's DECIMAL(12,3) (`5000.000`: four digits
-    before the point), incomes with cents beside whole ones (`77385.19`), and two amounts like `1.500`
-    in a column with nothing else to say so."""
+    """What a tape writes with points loads: a database's DECIMAL(12,3) (`5000.000`: four digits
+    before the point), two amounts like `1.500` in a column with nothing else to say so, and the
+    amounts of a currency with three decimals (`13.648` dinars)."""
     header = lc_rows[0]
     plain = parse_loan_file(_write(tmp_path / "plain.csv", lc_rows))
     scaled = [header] + [[f"{float(v):.3f}" if header[i] in AMOUNTS else v for i, v in enumerate(row)]
@@ -313,3 +313,17 @@ def test_amounts_with_three_decimals_or_none_grouped_by_points_load_as_written(l
     parsed = parse_loan_file(_write(tmp_path / "few.csv", few))
     assert parsed.quarantine.height == 0
     assert parsed.rows["revol_bal"][:2].to_list() == [1.5, 2.75]
+
+    # a currency with three decimals (Kuwaiti dinars: fils) writes them on every amount
+    import json
+
+    dinars = [int(row[header.index("revol_bal")]) for row in lc_rows[1:] if 1000 <= int(row[header.index("revol_bal")]) < 10**6]
+    rows = [["ref", "amount"]] + [[f"K{n}", f"{amount / 1000:.3f}"] for n, amount in enumerate(dinars)]
+    assert len(rows) > 40 and rows[1][1] == "13.648"
+    tape = _write(tmp_path / "kwd.csv", rows)
+    (tmp_path / "kwd.csv.mapping.json").write_text(json.dumps({
+        "name": "kwd", "currency": "KWD", "columns": {"ref": "source_loan_id", "amount": {"to": "loan_amount", "type": "money"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["loan_amount"].to_list() == [float(row[1]) for row in rows[1:]]
