@@ -40,7 +40,10 @@ text as typed is lost, and the date is no value of the column.
 
 Formulas: openpyxl reads the value Excel cached when it saved the file. A workbook written by a
 program that never calculated its formulas holds no cached value: such cells are listed
-(`uncalculated_formulas`) and the tape is refused rather than read with them empty.
+(`uncalculated_formulas`, whatever namespace prefix the sheet's elements carry) and the tape is
+refused rather than read with them empty. A workbook that asks for its formulas to be recalculated
+on opening (`fullCalcOnLoad`, XlsxWriter's, with 0 stored beside each) holds no value that is a
+result: every formula cell is listed (`recalculates_on_load`).
 """
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ class Sheet:
     """Rows hidden or filtered out of view (1-based): see `hidden_lines`."""
     hidden_columns: list[int] = field(default_factory=list)
     """Columns hidden from view (1-based): see `hidden_lines`."""
+    recalculated: bool = False
+    """The workbook asks for its formulas to be recalculated on opening: see `recalculates_on_load`."""
 
     def head(self) -> list[tuple[int, list[str]]]:
         """The first HEADER_SEARCH_ROWS rows as stripped text, for finding the header."""
@@ -98,11 +103,13 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    book_xml = workbook_part(content)
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileRefused(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {str(exc)[:200]}); "
                           "was it landed before it was fully written? Else save the sheet as CSV (UTF-8) and land that") from None
+    recalculated = recalculates_on_load(book_xml)
     try:
         sheets, skipped = [], []
         for sheet in book.worksheets:
@@ -115,8 +122,9 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
                 xml = archive.read(sheet._worksheet_path)
             if book.epoch == WINDOWS_EPOCH:
                 rows = _leap_day_1900(rows, xml)
-            sheets.append(Sheet(sheet.title, rows, uncalculated_formulas(content, sheet._worksheet_path, xml),
-                                merged_ranges(xml), *hidden_lines(xml)))
+            uncalculated = uncalculated_formulas(content, sheet._worksheet_path, xml, recalculated)
+            sheets.append(Sheet(sheet.title, rows, uncalculated, merged_ranges(xml), *hidden_lines(xml),
+                                recalculated=recalculated))
         skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
     finally:
         book.close()
@@ -155,17 +163,23 @@ def _leap_day_1900(rows: list[tuple[int, list[Cell]]], xml: bytes) -> list[tuple
 
 
 _FORMULA_WITHOUT_VALUE = re.compile(
-    rb'<c\b(?P<attrs>[^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?P<value><v\s*/>|<v>\s*</v>)?\s*</c>')
+    rb'<(?:\w+:)?c\b(?P<attrs>[^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
+    rb'(?P<value><(?:\w+:)?v\s*/>|<(?:\w+:)?v>(?P<text>[^<]*)</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+"""A formula cell (`<c r="M2"><f>13648*1</f><v>0</v></c>`), its value element and that element's text
+when it has one. Elements may carry any namespace prefix (`<x:c>`, `<x:f>`, `<x:v />`: the .NET Open
+XML SDK writes them so), as `_HIDDEN_ROW` and `_MERGE_CELL` allow."""
 _CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 
 
-def uncalculated_formulas(content: bytes, part: str, xml: bytes | None = None) -> list[str]:
+def uncalculated_formulas(content: bytes, part: str, xml: bytes | None = None, recalculated: bool = False) -> list[str]:
     """Cells of worksheet part `part` (`xl/worksheets/sheet1.xml`) that hold a formula and no value.
 
     Excel and LibreOffice save each formula's last value beside it (`<f>A2*B2</f><v>84</v>`), and that
     value is what landing reads; a program that writes formulas without calculating them (openpyxl,
-    most report generators) leaves `<v>` out or empty, and the cell would read as empty. An empty
-    value of a formula typed as text (`t="str"`) is a calculated empty string and is not listed.
+    most report generators) leaves `<v>` out or empty (`<v/>`, `<x:v />`), and the cell would read as
+    empty. An empty value of a formula typed as text (`t="str"`) is a calculated empty string and is
+    not listed. `recalculated`: the workbook asks for its formulas to be recalculated on opening
+    (`recalculates_on_load`), so no stored value is a result and every formula cell is listed.
     `xml`: the part's bytes when the caller has read them already.
     """
     if xml is None:
@@ -173,11 +187,41 @@ def uncalculated_formulas(content: bytes, part: str, xml: bytes | None = None) -
             xml = archive.read(part)
     refs = []
     for found in _FORMULA_WITHOUT_VALUE.finditer(xml):
-        if found["value"] and b't="str"' in found["attrs"]:
+        valued = found["text"] is not None and found["text"].strip() != b""
+        if not recalculated and (valued or (found["value"] and b't="str"' in found["attrs"])):
             continue
         ref = _CELL_REF.search(found["attrs"])
         refs.append(ref.group(1).decode() if ref else "?")
     return refs
+
+
+_OFFICE_DOCUMENT = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*\bType="[^"]*/officeDocument"[^>]*>')
+_TARGET = re.compile(rb'\bTarget="/?([^"]+)"')
+
+
+def workbook_part(content: bytes) -> bytes:
+    """The bytes of a workbook's workbook part (`xl/workbook.xml`, or where the package's
+    relationships put it: ECMA-376 Part 2, 9.3), b"" when it cannot be read (openpyxl then says why)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            rels = archive.read("_rels/.rels") if "_rels/.rels" in archive.namelist() else b""
+            target = (_TARGET.search(found.group(0)) if (found := _OFFICE_DOCUMENT.search(rels)) else None)
+            return archive.read(target.group(1).decode() if target else "xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return b""
+
+
+_FULL_CALC_ON_LOAD = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
+
+
+def recalculates_on_load(book_xml: bytes) -> bool:
+    """Whether a workbook part asks for every formula to be recalculated when the workbook is opened
+    (`<calcPr fullCalcOnLoad="1"/>`, ECMA-376 Part 1, 18.2.2). XlsxWriter (which pandas' `to_excel`
+    uses) writes it, with a value of 0 stored beside each formula it never calculated; Excel and
+    LibreOffice recalculate and save real values without it. In such a workbook no formula's stored
+    value is a result (`uncalculated_formulas`). Read from the XML: openpyxl takes an absent
+    attribute for true."""
+    return bool(_FULL_CALC_ON_LOAD.search(book_xml))
 
 
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
@@ -323,10 +367,13 @@ def the_sheet(path: Path, sheets: list[Sheet], not_read: list[str], fits: Callab
     sheet, (header_row, hit) = found[0]
     if sheet.uncalculated:
         shown = ", ".join(sheet.uncalculated[:5]) + (", ..." if len(sheet.uncalculated) > 5 else "")
+        why = ("the workbook asks for its formulas to be recalculated when it is opened (fullCalcOnLoad), as a "
+               "program that never calculated them writes it (XlsxWriter and pandas store 0 beside each), so a "
+               "value stored with them is no result and would load as one" if sheet.recalculated else
+               "the program that wrote it never calculated them, so they would read as empty")
         raise FileRefused(f"{path}: sheet {sheet.name!r} holds {len(sheet.uncalculated):,} formula cell(s) saved without "
-                          f"their value ({shown}): the program that wrote it never calculated them, so they would "
-                          "read as empty. Open and save it in Excel or LibreOffice (which store each formula's "
-                          "value), then land it again")
+                          f"their value ({shown}): {why}. Open and save it in Excel or LibreOffice (which store "
+                          "each formula's value), then land it again")
     notes: dict[str, object] = {"workbook_sheet": sheet.name, "workbook_header_row": header_row}
     others = [s.name for s in sheets if s is not sheet] + not_read
     if others:

@@ -206,13 +206,9 @@ def test_an_unreadable_or_ambiguous_workbook_is_refused_by_name(data_dir, tmp_pa
     with pytest.raises(FileRefused, match=r"formulas.xlsx: sheet 'Loans' holds 3 formula cell\(s\) saved without "
                                           r"their value \(A2, A3, A4\).*Open and save it in Excel or LibreOffice"):
         parse_loan_file(formulas)
-    calculated = tmp_path / "calculated.xlsx"  # as Excel saves it: each formula with its value
-    with zipfile.ZipFile(formulas) as source, zipfile.ZipFile(calculated, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb"<f>1000\*(\d)</f><v\s*/>", lambda m: b"<f>1000*" + m[1] + b"</f><v>" + m[1] + b"000</v>", data)
-            target.writestr(item, data)
+    calculated = _repacked(formulas, tmp_path / "calculated.xlsx", {  # as Excel saves it: each formula with its value
+        SHEET_PART: lambda xml: re.sub(rb"<f>1000\*(\d)</f><v\s*/>", rb"<f>1000*\1</f><v>\g<1>000</v>", xml),
+        BOOK_PART: _as_excel_saves})
     assert parse_loan_file(calculated).rows.sort("_source_line")["loan_amount"].to_list() == [2000.0, 3000.0, 4000.0]
 
     good = _write_book(tmp_path / "good.xlsx", header, rows).read_bytes()
@@ -220,6 +216,71 @@ def test_an_unreadable_or_ambiguous_workbook_is_refused_by_name(data_dir, tmp_pa
     cut.write_bytes(good[: len(good) // 2])  # landed before the copy finished
     with pytest.raises(FileRefused, match=r"cut.xlsx: not a readable Excel workbook"):
         parse_loan_file(cut)
+
+
+SHEET_PART, BOOK_PART = "xl/worksheets/sheet1.xml", "xl/workbook.xml"
+
+
+def _repacked(source: Path, target: Path, edits: dict[str, object]) -> Path:
+    """A copy of workbook `source` at `target` with the named parts rewritten (part -> bytes -> bytes)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            new.writestr(item, edits[item.filename](data) if item.filename in edits else data)
+    return target
+
+
+def _as_excel_saves(book_xml: bytes) -> bytes:
+    """A workbook part as Excel saves it: its formulas calculated, no recalculation asked of the next
+    reader (openpyxl and XlsxWriter write `<calcPr fullCalcOnLoad="1"/>`)."""
+    return re.sub(rb'\s*fullCalcOnLoad="(?:1|true)"', b"", book_xml)
+
+
+def _prefixed(xml: bytes) -> bytes:
+    """A part as the .NET Open XML SDK writes it: every element under the prefix `x:`."""
+    return re.sub(rb"<(/?)(\w+)", rb"<\1x:\2", xml).replace(b'xmlns="', b'xmlns:x="', 1)
+
+
+@pytest.mark.parametrize("writer", ["xlsxwriter", "open_xml_sdk", "excel", "excel_prefixed"])
+def test_formulas_whose_stored_value_is_no_result_refuse_the_workbook(writer, data_dir, tmp_path):
+    """revol_bal written as formulas (`=13648*1`). XlsxWriter (pandas' to_excel) stores 0 beside each
+    and asks for recalculation on opening (fullCalcOnLoad): the zeros are no balances and the book is
+    refused naming the cells. The Open XML SDK writes `<x:c><x:f>13648*1</x:f><x:v /></x:c>`: no value
+    under any prefix refuses it too. Saved by Excel (the value beside each formula, no recalculation
+    asked), prefixed or not, the book loads its CSV's balances."""
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 12)
+    column = header.index("revol_bal")
+    assert column == 12 and all(row[column].isdigit() for row in rows)  # revol_bal is column M
+    book = _write_book(tmp_path / "written.xlsx", header, rows)
+    workbook = openpyxl.load_workbook(book)
+    for number, row in enumerate(rows, start=2):
+        workbook.active.cell(row=number, column=column + 1, value=f"={row[column]}*1")
+    workbook.save(book)  # openpyxl: <c r="M2"><f>13648*1</f><v /></c>, and fullCalcOnLoad="1"
+
+    stored = {"xlsxwriter": rb"<f>\1*1</f><v>0</v>", "open_xml_sdk": rb"<f>\1*1</f><v />"}.get(writer, rb"<f>\1*1</f><v>\1</v>")
+    sheet = lambda xml: re.sub(rb"<f>(\d+)\*1</f><v\s*/>", stored, xml)  # noqa: E731
+    edits = {"xlsxwriter": {SHEET_PART: sheet},
+             "open_xml_sdk": {SHEET_PART: lambda xml: _prefixed(sheet(xml)), BOOK_PART: _as_excel_saves},
+             "excel": {SHEET_PART: sheet, BOOK_PART: _as_excel_saves},
+             "excel_prefixed": {SHEET_PART: lambda xml: _prefixed(sheet(xml)), BOOK_PART: _as_excel_saves}}[writer]
+    landed = _repacked(book, tmp_path / f"{writer}.xlsx", edits)
+    if writer == "open_xml_sdk":
+        with zipfile.ZipFile(landed) as archive:
+            assert b'<x:c r="M2"><x:f>13648*1</x:f><x:v /></x:c>' in archive.read(SHEET_PART)
+
+    if writer.startswith("excel"):
+        parsed = parse_loan_file(landed)
+        parsed.reconcile()
+        assert parsed.rows.height == 12 and parsed.quarantine.height == 0
+        assert parsed.rows.sort("_source_line")["revol_bal"].to_list() == [float(row[column]) for row in rows]
+        assert _loans(parsed) == _loans(parse_loan_file(_write_csv(tmp_path / "lc.csv", header, rows)))
+        return
+    why = {"xlsxwriter": r"the workbook asks for its formulas to be recalculated when it is opened \(fullCalcOnLoad\)"
+                         r".*XlsxWriter and pandas store 0 beside each\), so a value stored with them is no result",
+           "open_xml_sdk": "the program that wrote it never calculated them, so they would read as empty"}[writer]
+    with pytest.raises(FileRefused, match=rf"{writer}.xlsx: sheet 'Loans' holds 12 formula cell\(s\) saved without their "
+                                          rf"value \(M2, M3, M4, M5, M6, \.\.\.\): {why}.*Open and save it in Excel or LibreOffice"):
+        parse_loan_file(landed)
 
 
 def test_excel_owner_files_are_not_landed(tmp_path):
