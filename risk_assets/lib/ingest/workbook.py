@@ -96,7 +96,8 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
     (hidden ones, chart sheets).
 
     Raises:
-        FileRefused: the bytes are not a readable workbook (a file copied before it was complete).
+        FileRefused: the bytes are not a readable workbook (a file copied before it was complete), or
+            one saved as Strict Open XML (STRICT_SPREADSHEETML).
             (A password-protected workbook is an encrypted OLE2 file, not a ZIP: landing refuses it
             before it gets here, `csv_text.read_landed_bytes`.)
     """
@@ -104,6 +105,10 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     book_xml = workbook_part(content)
+    if STRICT_SPREADSHEETML in book_xml:
+        raise FileRefused(f"{path}: an Excel workbook saved as \"Strict Open XML Spreadsheet\" (namespace "
+                          f"{STRICT_SPREADSHEETML.decode()}), which cannot be read: open it in Excel and save it as "
+                          "an ordinary \"Excel Workbook (.xlsx)\" (or the sheet as CSV UTF-8) and land that")
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -210,6 +215,11 @@ def workbook_part(content: bytes) -> bytes:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         return b""
 
+
+STRICT_SPREADSHEETML = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+"""The SpreadsheetML namespace of ISO/IEC 29500 Strict (Excel's "Strict Open XML Spreadsheet"), in
+place of the transitional `http://schemas.openxmlformats.org/spreadsheetml/2006/main`: openpyxl
+finds no sheet in such a workbook (and warns about each), so it is refused by name."""
 
 _FULL_CALC_ON_LOAD = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
 

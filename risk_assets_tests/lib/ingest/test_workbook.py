@@ -283,6 +283,36 @@ def test_formulas_whose_stored_value_is_no_result_refuse_the_workbook(writer, da
         parse_loan_file(landed)
 
 
+def test_a_strict_open_xml_workbook_is_refused_by_name_not_as_a_sheet_that_fits_no_format(data_dir, tmp_path):
+    """Excel's "Strict Open XML Spreadsheet" writes the same parts under ISO/IEC 29500 Strict
+    namespaces, in which openpyxl finds no sheet: the workbook is refused naming what it is and how to
+    save it instead, not with advice to declare a mapping, and without openpyxl's warnings."""
+    import warnings
+
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 12)
+    book = _write_book(tmp_path / "transitional.xlsx", header, rows)
+    assert parse_loan_file(book).rows.height == 12
+
+    def strict(xml: bytes) -> bytes:
+        for transitional, iso in ((b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                   b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+                                  (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                   b"http://purl.oclc.org/ooxml/officeDocument/relationships")):
+            xml = xml.replace(transitional, iso)
+        return xml
+
+    with zipfile.ZipFile(book) as archive:
+        landed = _repacked(book, tmp_path / "strict.xlsx", dict.fromkeys(archive.namelist(), strict))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # openpyxl's "invalid specification" warnings would raise here
+        with pytest.raises(FileRefused, match=r"strict.xlsx: an Excel workbook saved as \"Strict Open XML Spreadsheet\" "
+                                              r"\(namespace http://purl.oclc.org/ooxml/spreadsheetml/main\), which cannot "
+                                              r"be read: open it in Excel and save it as an ordinary \"Excel Workbook "
+                                              r"\(.xlsx\)\"") as refused:
+            parse_loan_file(landed)
+    assert "column mapping" not in str(refused.value)
+
+
 def test_excel_owner_files_are_not_landed(tmp_path):
     """Excel writes `~$<name>.xlsx` beside a workbook while it is open: never a tape."""
     (tmp_path / "tape.xlsx").write_bytes(b"PK\x03\x04")
