@@ -328,8 +328,15 @@ def _refuse_container(path: Path, data: bytes, inside: str = "") -> None:
         if data[offset:offset + len(magic)] == magic:
             verb = "unpack it" if "archive" in what else "decompress it (or compress it with gzip)"
             raise FileRefused(f"{path}: {what}{inside}: {verb} and land the CSV or Parquet file")
+    if inside and data[:4] == ZIP_MAGIC and _OOXML_WORKBOOK_PART.search(data):
+        raise FileRefused(f"{path}: an Excel workbook compressed with gzip: unpack it (gunzip) and land the .xlsx")
     if inside and data[:4] == ZIP_MAGIC:
         raise FileRefused(f"{path}: a ZIP archive inside gzip: unpack it and land the files inside")
+
+
+_OOXML_WORKBOOK_PART = re.compile(rb"xl/workbook\.(?:xml|bin)")
+"""The name of the part that makes a ZIP an Office Open XML workbook (`.bin` in an .xlsb): a ZIP
+stores its part names uncompressed, in its entries' headers."""
 
 
 def sniff_encoding(data: bytes, declared: str) -> str:

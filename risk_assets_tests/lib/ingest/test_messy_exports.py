@@ -686,6 +686,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     (lambda b: _tar(b, "w"), "a tar archive: unpack it and land the CSV or Parquet file"),
     (lambda b: _tar(b, "w:gz"), "a tar archive inside gzip: unpack it"),
     (lambda b: gzip.compress(gzip.compress(b)), "gzip inside gzip (compressed twice): decompress it once"),
+    (lambda b: gzip.compress(_zip({"loans.csv": b})), "a ZIP archive inside gzip: unpack it and land the files inside"),
     (lambda b: b"\x04\x22\x4d\x18" + b, "lz4-compressed: decompress it (or compress it with gzip)"),
     (lambda b: _zip({}), "an empty ZIP archive (it holds no file)"),
     (lambda b: _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b}),

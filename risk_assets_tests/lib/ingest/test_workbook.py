@@ -313,6 +313,18 @@ def test_a_strict_open_xml_workbook_is_refused_by_name_not_as_a_sheet_that_fits_
     assert "column mapping" not in str(refused.value)
 
 
+def test_a_workbook_compressed_with_gzip_is_refused_as_a_workbook_not_as_a_zip_archive(data_dir, tmp_path):
+    """A tape.xlsx.gz (a workbook gzipped for transfer) is refused saying to gunzip it and land the
+    .xlsx, not to land "the files inside" the ZIP an .xlsx is."""
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 12)
+    book = _write_book(tmp_path / "tape.xlsx", header, rows)
+    landed = tmp_path / "tape.xlsx.gz"
+    landed.write_bytes(gzip.compress(book.read_bytes()))
+    with pytest.raises(FileRefused, match=r"tape.xlsx.gz: an Excel workbook compressed with gzip: unpack it \(gunzip\) "
+                                          r"and land the .xlsx$"):
+        parse_loan_file(landed)
+
+
 def test_excel_owner_files_are_not_landed(tmp_path):
     """Excel writes `~$<name>.xlsx` beside a workbook while it is open: never a tape."""
     (tmp_path / "tape.xlsx").write_bytes(b"PK\x03\x04")
