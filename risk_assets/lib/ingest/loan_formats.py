@@ -3114,6 +3114,9 @@ _LABEL_TEXT = r"[^\W\d_]{2,}|^\(?[%$€£¥‰]\)?$"
 """Two letters in a row, of any script, or a unit's symbol alone: a label ('Loan amount (USD)',
 'Delinquencies 2y') or unit ('months', 'USD', '%'), where a value of a number column is digits
 ('21,200', '80.90%', '(1.00)')."""
+_CODED_AMOUNT = r"^\(?[+-]?\s*[A-Za-z]{1,3}[$.]?\s*[-+(]?\s*\d[\d.,' ]*\)?$|^\(?[+-]?\s*\d[\d.,' ]*\s*[A-Za-z]{3}\)?$"
+"""An amount written with a currency's code or letters before or after it ('EUR 5,000.00', 'US$250',
+'Fr. 1'200', '5000 CHF'): letters, but a loan's value, not a label."""
 
 
 def _column_label_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: list[FieldSpec]
@@ -3138,7 +3141,7 @@ def _column_label_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs
     id_source = next((s.source for s in specs if s.target == "source_loan_id"), None)
     if len(numeric) < 2 or not frame.height:
         return frame, records, {}
-    worded = [pl.col(_src(c)).str.contains(_LABEL_TEXT) for c in numeric]
+    worded = [pl.col(_src(c)).str.contains(_LABEL_TEXT) & ~pl.col(_src(c)).str.contains(_CODED_AMOUNT) for c in numeric]
     other = [(pl.col(_src(c)) != "") & ~w for c, w in zip(numeric, worded)]
     id_digits = pl.col(_src(id_source)).str.contains(r"^\d+$") if id_source else pl.lit(False)
     n_worded = pl.sum_horizontal(*[w.cast(pl.Int32) for w in worded])

@@ -171,3 +171,35 @@ def test_a_currency_column_written_in_symbols_words_or_numeric_codes_is_read(cas
     parsed.reconcile()
     currency = parsed.quarantine.filter(parsed.quarantine["column_name"] == "ccy")
     assert currency.select("line", "raw_value").rows() == [(3, "£"), (5, "Dollar")]
+
+
+@pytest.mark.parametrize("written", ["EUR {}", "{} EUR", "EUR{}"])
+def test_amounts_written_with_their_currency_code_on_the_first_rows_are_loans_not_column_labels(written, data_dir,
+                                                                                                  tmp_path):
+    """A euro tape in LendingClub's columns whose every amount carries its code ('EUR 5000'): the
+    letters do not make its first rows a label row under the header; all its loans load, in EUR."""
+    import csv
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [next(reader) for _ in range(12)]
+    amounts = [header.index(c) for c in ("loan_amnt", "annual_inc", "revol_bal")]
+    tape = tmp_path / "kredite.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header] + [[written.format(v) if i in amounts else v for i, v in enumerate(row)]
+                                                 for row in rows])
+    mapping = {"name": "de_lender", "applies_to": ["kredite.csv"], "currency": "EUR", "columns": {
+        "loan_amnt": {"to": "loan_amount", "type": "money", "required": True},
+        "annual_inc": {"to": "annual_income", "type": "money"}, "revol_bal": {"to": "revol_bal", "type": "money"},
+        "term": {"to": "term_months", "type": "term"}, "loan_status": {"to": "loan_status", "required": True}}}
+    (tmp_path / "kredite.csv.mapping.json").write_text(json.dumps(mapping))
+
+    parsed = parse_loan_file(tape)
+
+    parsed.reconcile()
+    assert parsed.non_data_lines == [] and "column_labels" not in parsed.notes
+    assert parsed.rows.height == 12 and parsed.quarantine.height == 0 and set(parsed.rows["currency"]) == {"EUR"}
+    loaded = parsed.rows.sort("_source_line")
+    assert loaded["loan_amount"].to_list() == [float(row[amounts[0]]) for row in rows]
+    assert loaded["revol_bal"].to_list() == [float(row[amounts[2]]) for row in rows]
