@@ -8,8 +8,10 @@ writes each cell as that CSV would:
 - text as typed (an id stored as text keeps its leading zeros; Excel's `'` prefix is not part of it);
 - a number in positional notation, a whole one without `.0`; one formatted as a percentage as the
   percentage it shows (0.1065 under `0.00%` -> `10.65%`), since a tape's rate column is read as
-  percent; a float at or past 2^53 in scientific notation, so that as an id it is quarantined
-  (its digits are not exact: IEEE 754 has a 53-bit significand);
+  percent; one under a currency format with the currency's mark (`5000 €` under `#,##0.00 [$€-407]`,
+  `currency_mark`), so that an amount in another currency than the tape's is quarantined; a float
+  at or past 2^53 in scientific notation, so that as an id it is quarantined (its digits are not
+  exact: IEEE 754 has a 53-bit significand);
 - a date cell in the date format the tape's mapping declares for its column (so the typed parse reads
   back the same day), ISO 8601 elsewhere; an error value (`#N/A`, `#REF!`) as its text, which the
   parse quarantines as `spreadsheet_error`;
@@ -291,11 +293,40 @@ def _cell(cell) -> Cell:
         number_format = getattr(cell, "number_format", None) or ""
         if "%" in _LITERALS.sub("", number_format):  # 0.00%: Excel shows the value x 100
             return _number_text(value * 100) + "%"
-        return _number_text(value) + ("%" if "%" in number_format else "")  # 0.0"%": a literal sign
+        if "%" in number_format:  # 0.0"%": a literal sign
+            return _number_text(value) + "%"
+        if (marked := currency_mark(number_format)) and np.isfinite(value):
+            mark, before = marked
+            return f"{mark}{_number_text(value)}" if before else f"{_number_text(value)} {mark}"
+        return _number_text(value)
     return str(value)  # text, an error value (#N/A), a time of day or a duration
 
 
 _LITERALS = re.compile(r'"[^"]*"|\\.')
+"""Literal text in an Excel number format: a quoted string or a backslash-escaped character."""
+_FORMAT_PARTS = re.compile(r'\[\$(?P<tag>[^\]-]*)[^\]]*\]|"(?P<quoted>[^"]*)"|\\(?P<escaped>.)|\[[^\]]*\]|(?P<sign>[$€£¥₹])')
+"""The parts of a number format that may name a currency: a currency tag `[$€-407]` (its symbol, then
+an optional locale: `[$-409]` names a locale only), a quoted or escaped literal, another bracket
+(`[Red]`, `[>=100]`: skipped) and a bare currency sign (Excel shows `$` unquoted)."""
+_CURRENCY_LITERAL = re.compile(r"[$€£¥₹]|^[A-Z]{3}$|^Fr\.$")
+"""A literal that is a currency mark: one holding a currency sign (`"€"`, `"US$"`), an ISO 4217 code
+(`"EUR"`) or the Swiss franc's `Fr.`; other literals (`"K"`, `" months"`) are not."""
+
+
+def currency_mark(number_format: str) -> tuple[str, bool] | None:
+    """(the currency mark a number format shows, whether before the number) for a currency format:
+    `#,##0.00 [$€-407]` -> ('€', False), `[$EUR] #,##0` -> ('EUR', True), `"$"#,##0.00` -> ('$', True),
+    `[$£-809]#,##0.00` -> ('£', True); None for a format that shows none (`General`, `#,##0,"K"`,
+    `[$-409]#,##0`). Read in the format's first section (positive numbers). Excel's "Save as CSV"
+    writes the mark with the number (`5.000,00 €`), so the parse reads a workbook's amount as that
+    CSV's: a mark of the tape's currency is removed, another quarantines it (`currency_mismatch`)."""
+    section = re.match(r'(?:"[^"]*"|\\.|[^;])*', number_format).group(0)
+    for found in _FORMAT_PARTS.finditer(section):
+        mark = (found["tag"] or found["quoted"] or found["escaped"] or found["sign"] or "").strip()
+        if mark and (found["tag"] or found["sign"] or _CURRENCY_LITERAL.search(mark)):
+            ahead = re.sub(r"\[[^\]]*\]", "", _LITERALS.sub("", section[:found.start()]))
+            return mark, not re.search(r"[0#?]", ahead)
+    return None
 
 
 def _shows_time(cell) -> bool:
@@ -309,7 +340,6 @@ DATE_OR_DATE_TIME = "date or date-time"
 """A `render` format for a column whose cells may be dates or date-times (a news feed's
 publication time): a date cell is written `%Y-%m-%d`, a date-time `%Y-%m-%dT%H:%M:%S`, so a reader
 can tell a day from a time at midnight."""
-"""Literal text in an Excel number format: a quoted string or a backslash-escaped character."""
 
 
 def _number_text(value: int | float) -> str:

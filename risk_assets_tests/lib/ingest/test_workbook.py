@@ -386,7 +386,14 @@ def test_a_declared_mapping_reads_the_workbook_twin_of_its_csv(case, cases_dir, 
     (10.65, '0.00"%"', "10.65%"),                  # a literal % sign: shown, not scaled
     (0.1 + 0.2, "General", "0.3"),                 # Excel's 15 significant digits, not 0.30000000000000004
     (1.5e-05, "General", "0.000015"),              # positional, never 1.5e-05
-    (60000.0, '"$"#,##0.00', "60000"),             # money: the number, not its currency dress
+    (60000.0, '"$"#,##0.00', "$60000"),            # money: the number with its currency's mark, as the CSV writes it
+    (5000, "#,##0.00 [$€-407]", "5000 €"),         # a currency tag after the number (German euro)
+    (5000, "[$EUR] #,##0", "EUR5000"),             # a currency tag naming its ISO 4217 code
+    (5000, '"€"#,##0', "€5000"),                   # a quoted sign
+    (5000, "[$£-809]#,##0.00", "£5000"),
+    (5000, "[$$-409]#,##0.00", "$5000"),           # US dollars: a USD tape reads 5000
+    (5000, '#,##0,"K"', "5000"),                   # a literal that names no currency
+    (5000, "[$-409]#,##0", "5000"),                # a locale tag without a symbol
     (9912140000000000, "0", "9.9121400000000000e+15"),  # past 2^53: its digits are not exact
     (float("inf"), "General", "#NUM!"),            # no cell holds one; Excel would show #NUM!
     (True, "General", "TRUE"),
@@ -398,6 +405,48 @@ def test_a_cell_is_written_as_excel_shows_it_in_a_csv(value, number_format, text
     from risk_assets.lib.ingest.workbook import _cell
 
     assert _cell(SimpleNamespace(value=value, number_format=number_format)) == text
+
+
+@pytest.mark.parametrize(("number_format", "written"), [
+    ("#,##0.00 [$€-407]", "5000 €"), ("[$EUR] #,##0.00", "EUR5000"), ('"€"#,##0', "€5000"),
+    ("[$£-809]#,##0.00", "£5000"), ("[$$-409]#,##0.00", None)])
+def test_amounts_under_another_currency_s_format_are_quarantined_as_their_csv_would_be(number_format, written, data_dir,
+                                                                                       tmp_path):
+    """A German lender's tape in LendingClub's columns, its amounts Euro cells: Save as CSV writes
+    `5.000,00 €`, which a USD tape quarantines as currency_mismatch; so are the cells, never loaded
+    as dollars. A tape whose mapping declares EUR reads them; dollar cells load in the USD tape."""
+    header, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 12)
+    amounts = [header.index(c) for c in ("loan_amnt", "annual_inc", "revol_bal")]
+    book = _write_book(tmp_path / "kredite.xlsx", header, rows)
+    workbook = openpyxl.load_workbook(book)
+    for number in range(2, len(rows) + 2):
+        for column in amounts:
+            workbook.active.cell(row=number, column=column + 1).number_format = number_format
+    workbook.save(book)
+
+    parsed = parse_loan_file(book)
+
+    parsed.reconcile()
+    if written is None:  # dollars in a USD tape
+        assert _loans(parsed) == _loans(parse_loan_file(_write_csv(tmp_path / "lc.csv", header, rows)))
+        return
+    assert parsed.rows.height == 0 and parsed.rows_quarantined == 12
+    rules = sorted({(r["column_name"], r["rule"]) for r in parsed.quarantine.iter_rows(named=True)})
+    assert rules == [("annual_inc", "currency_mismatch"), ("loan_amnt", "currency_mismatch"), ("revol_bal", "currency_mismatch")]
+    first = parsed.quarantine.filter((pl.col("line") == 2) & (pl.col("column_name") == "loan_amnt")).row(0, named=True)
+    assert rows[0][0] == "5000" and first["raw_value"] == written
+    assert "is an amount marked with another currency than the tape's" in first["message"]
+    if "£" in written:
+        return
+    mapping = {"name": "de_lender", "applies_to": ["kredite.xlsx"], "currency": "EUR", "columns": {
+        "loan_amnt": {"to": "loan_amount", "type": "money", "required": True},
+        "annual_inc": {"to": "annual_income", "type": "money"}, "revol_bal": {"to": "revol_bal", "type": "money"},
+        "term": {"to": "term_months", "type": "term"}, "loan_status": {"to": "loan_status", "required": True}}}
+    (tmp_path / "kredite.xlsx.mapping.json").write_text(json.dumps(mapping))
+    in_euros = parse_loan_file(book)
+    in_euros.reconcile()
+    assert in_euros.quarantine.height == 0 and set(in_euros.rows["currency"]) == {"EUR"}
+    assert in_euros.rows.sort("_source_line")["loan_amount"].to_list() == [float(row[0]) for row in rows]
 
 
 def test_a_workbook_whose_header_comes_back_in_another_layout_is_refused_at_that_row(data_dir, tmp_path):
