@@ -272,9 +272,11 @@ RULES: dict[str, str] = {
     "epoch_unit_in_doubt": ("reads as a day in its epoch's first year (1970 under a unix_* format, 1960 under "
                             "sas_* and stata_*), as half the column or more does: a count in a coarser unit than "
                             "declared (seconds read as milliseconds, days as seconds)? declare the unit the file writes"),
-    "serial_date": ("looks like a spreadsheet day number, not a date (a count of days since 1970, as Avro and "
-                    "some databases write a date, is read with the column format \"unix_days\"; one since 1960, "
-                    "as SAS and Stata write a date, with \"sas_days\")"),
+    "serial_date": ("looks like a spreadsheet day number, not a date (Excel's day 35489 is 1997-02-28: give the "
+                    "column a date format in the spreadsheet before saving; a workbook's date column is read as Excel's "
+                    "days where each number in it is a whole five-digit day up to 2100; a count of days since 1970, "
+                    "as Avro and some databases write a date, is read with the column format \"unix_days\"; one "
+                    "since 1960, as SAS and Stata write a date, with \"sas_days\")"),
     "date_order_in_doubt": ("reads as a date in the column's declared format, but more of the column's values read "
                             "only with day and month the other way round (28/02/1997 under %m/%d/%Y) than as "
                             "declared, so which day this one is cannot be told: declare the format the file writes"),
@@ -694,7 +696,11 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
     formats = {f.source: f.fmt or "%Y-%m-%d" for f in mapping.fields if f.kind == "date"}
     formats |= {f.source: "%d-%b-%y" for f in mapping.fields if f.kind == "sba_date"}
     text_columns = {f.source for f in mapping.fields if f.kind in ("text", "zip3")}
-    records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds, text_columns, _reader_of(mapping))
+    # a day number is a day in a workbook, whose date system is known, unless the column's format is
+    # digits alone (%Y%m%d, %m%d%y), which a number cell may hold as written
+    serial_dates = [source for source, fmt in formats.items() if "%" in fmt and not re.fullmatch(r"(?:%[dmyYj])+", fmt)]
+    records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds, text_columns, _reader_of(mapping),
+                               serial_dates)
     return dataclasses.replace(mapping, dialect=Dialect(), typed_source=True), records, notes
 
 
@@ -1700,6 +1706,14 @@ def _strptime(s: pl.Expr, fmt: str) -> pl.Expr:
     return (pl.lit("01-") + s).str.strptime(pl.Date, "%d-" + fmt, strict=False)
 
 
+SERIAL_DATE_TEXT = r"^\d{5}(?:\.\d+)?$"
+"""A spreadsheet day number where a date was expected (35489, 35489.5 with a time of day): serial_date."""
+
+
+def _unread_date_rule(s: pl.Expr) -> pl.Expr:
+    """The rule of a date value `s` that reads as no date: serial_date for a day number, else unparsable_date."""
+    return pl.when(s.str.contains(SERIAL_DATE_TEXT)).then(pl.lit("serial_date")).otherwise(pl.lit("unparsable_date"))
+
 TWO_DIGIT_YEAR_SLACK = 10
 """Years after the reference date a two-digit-year date may lie before it is read as last century's."""
 
@@ -1747,12 +1761,11 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date, builtin_month
     placeholder = _placeholder(value if has_day else value.dt.month_start(), has_day)
     read = value  # as the format reads it, before placeholders and years out of range are set aside
     value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder).then(value)
-    serial = s.str.contains(r"^\d{5}(?:\.\d+)?$")
     in_doubt = _order_in_doubt(s, fmt, read, value, present)
     return value, lambda v: (
         pl.when(present & placeholder).then(pl.lit("placeholder_date"))
         .when(present & v.is_null())
-        .then(pl.when(serial).then(pl.lit("serial_date")).otherwise(pl.lit("unparsable_date")))
+        .then(_unread_date_rule(s))
         .when(in_doubt).then(pl.lit("date_order_in_doubt"))
     )
 
@@ -2111,9 +2124,9 @@ def _typed_parse(
         frame = frame.with_columns(pl.when(~placeholder).then(parsed).alias(spec.target),
                                    placeholder.alias(f"_placeholder:{spec.source}"))
         present = pl.col(_src(spec.source)) != ""
-        rule_of[spec.source] = (spec, lambda v, present=present, flag=pl.col(f"_placeholder:{spec.source}"): (
-            pl.when(present & flag).then(pl.lit("placeholder_date"))
-            .when(present & v.is_null()).then(pl.lit("unparsable_date"))))
+        unread = _unread_date_rule(pl.col(_src(spec.source)))
+        rule_of[spec.source] = (spec, lambda v, present=present, flag=pl.col(f"_placeholder:{spec.source}"), unread=unread: (
+            pl.when(present & flag).then(pl.lit("placeholder_date")).when(present & v.is_null()).then(unread)))
     rules = []
     point_grouped = _points_grouping_thousands(frame, specs, mapping)
     groupings = _other_groupings(mapping.dialect)  # the grouping marks amounts are read in beyond the dialect's

@@ -36,6 +36,12 @@ never existed; `LeapDay1900`) is flagged `excel_leap_day_1900`: openpyxl reads i
 the day of serial 59, so the day meant cannot be told. Days 1-59 and from 61 on are read as the days
 Excel shows.
 
+A date column's number cells (dates pasted as values into General cells, `35489`) are read as the
+days they name in the workbook's date system (1900, or 1904: `workbookPr date1904`), when the
+caller names the column (`records(serial_dates=...)`) and each of its numbers is a whole five-digit
+day up to 2100 (`serial_days`); the notes count them (`excel_serial_dates_read`). Otherwise they are
+written as their digits, which the parse quarantines as `serial_date`.
+
 A date cell under a column the caller reads as text (`records(text_columns=...)`, a loan id that
 Excel turned into a date on typing, `3-12` -> 12 March) is flagged `date_cell_in_text_column`: the
 text as typed is lost, and the date is no value of the column.
@@ -87,6 +93,8 @@ class Sheet:
     """Columns hidden from view (1-based): see `hidden_lines`."""
     recalculated: bool = False
     """The workbook asks for its formulas to be recalculated on opening: see `recalculates_on_load`."""
+    epoch: dt.datetime = dt.datetime(1899, 12, 30)
+    """Day 0 of the workbook's date system (WINDOWS_EPOCH, or 1904-01-01 in the 1904 system): see `serial_days`."""
 
     def head(self) -> list[tuple[int, list[str]]]:
         """The first HEADER_SEARCH_ROWS rows as stripped text, for finding the header."""
@@ -131,11 +139,40 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
                 rows = _leap_day_1900(rows, xml)
             uncalculated = uncalculated_formulas(content, sheet._worksheet_path, xml, recalculated)
             sheets.append(Sheet(sheet.title, rows, uncalculated, merged_ranges(xml), *hidden_lines(xml),
-                                recalculated=recalculated))
+                                recalculated=recalculated, epoch=book.epoch))
         skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
     finally:
         book.close()
     return sheets, skipped
+
+
+class Number(str):
+    """A number cell's text (`_cell`), told from the same digits typed as text: in a date column a
+    whole one may be an Excel serial date, read by the workbook's date system (`serial_days`)."""
+
+
+SERIAL_DATE = re.compile(r"^\d{5}$")
+"""A whole number that may be an Excel serial date: five digits, as `loan_formats`' serial_date rule
+reads a day number (10000 is 1927-05-18 in the 1900 date system)."""
+SERIAL_LAST_YEAR = 2100
+"""The last year a serial date may land in, as a tape's dates may (`loan_formats._date`: 1900-2100)."""
+
+
+def serial_days(cells: Sequence[Cell], epoch: dt.datetime) -> list[dt.date] | None:
+    """The days a date column's number cells (`Number`) name as Excel serial dates counted from
+    `epoch` (the workbook's date system, 1900 or 1904: Excel knows it, so a workbook's day number
+    is a day, where a CSV's is not), in order; None when any of them is no whole five-digit number
+    (SERIAL_DATE) or lands after SERIAL_LAST_YEAR: such a column's numbers are not all serial
+    dates (a date typed as digits, `22897` for 2/28/97), and none is read as one."""
+    days = []
+    for cell in cells:
+        if not SERIAL_DATE.match(cell):
+            return None
+        day = (epoch + dt.timedelta(days=int(cell))).date()
+        if day.year > SERIAL_LAST_YEAR:
+            return None
+        days.append(day)
+    return days
 
 
 class LeapDay1900(str):
@@ -298,7 +335,7 @@ def _cell(cell) -> Cell:
         if (marked := currency_mark(number_format)) and np.isfinite(value):
             mark, before = marked
             return f"{mark}{_number_text(value)}" if before else f"{_number_text(value)} {mark}"
-        return _number_text(value)
+        return Number(_number_text(value))
     return str(value)  # text, an error value (#N/A), a time of day or a duration
 
 
@@ -429,6 +466,7 @@ def records(
     line_kinds: Sequence[tuple[str, str]] = (),
     text_columns: Collection[str] = (),
     reads: Callable[[str], bool] | None = None,
+    serial_dates: Collection[str] = (),
 ) -> csv_text.TextRecords:
     """The sheet's data rows below `header_row` as text records (`_source_line` = sheet row), with
     the merged ranges over data rows filled (see the module's docstring; `notes` counts them).
@@ -443,6 +481,9 @@ def records(
         reads: whether the caller reads a column by this name (`csv_text.distinct_header`): a
             repeated name is refused only then; another repeat is read under a name of its own
             (`comment_2`), listed in notes['header_repeats']. None: every column is read.
+        serial_dates: date columns whose whole-number cells are read as Excel serial dates, when
+            all of them are (`serial_days`), counted in notes['excel_serial_dates_read']; a number
+            cell of another column, or of one whose numbers are not all serials, is its digits.
 
     Raises:
         FileRefused: the header repeats a column name that is read (names compared whatever their
@@ -460,6 +501,7 @@ def records(
     formats = [date_formats.get(name, "%Y-%m-%d") for name in header]
     kinds = [(kind, re.compile(pattern)) for kind, pattern in line_kinds]
     rows, notes = _filled_merges(sheet, header_row, header)
+    rows, serial_rows = _serial_dates(rows, header_row, header, set(serial_dates), sheet.epoch)
     texts_at = {i for i, name in enumerate(header) if name in set(text_columns)}
 
     non_data: list[tuple[int, str]] = [(n, "note") for n, _ in rows if n < header_row]
@@ -499,6 +541,8 @@ def records(
                     if i < len(cells) and isinstance(cells[i], dt.date | dt.datetime)]
         flagged += [(number, header[i], "excel_leap_day_1900") for i in range(min(width, len(cells)))
                     if isinstance(cells[i], LeapDay1900)]
+    if serials := {header[i]: n for i, read in serial_rows.items() if (n := len(read & set(lines)))}:
+        notes["excel_serial_dates_read"] = serials
     hidden_read = sorted(set(sheet.hidden_rows) & set(lines))
     if hidden_read:
         notes["hidden_rows_read"] = hidden_read
@@ -511,6 +555,28 @@ def records(
     bad = pl.DataFrame(malformed, schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8}, orient="row")
     return csv_text.TextRecords(header=header, fields=fields, malformed=bad, non_data_lines=sorted(non_data),
                                 marked_text=marked, flagged=flagged, notes=notes)
+
+
+def _serial_dates(rows: list[tuple[int, list[Cell]]], header_row: int, header: list[str], columns: set[str],
+                  epoch: dt.datetime) -> tuple[list[tuple[int, list[Cell]]], dict[int, set[int]]]:
+    """`rows` with the number cells below `header_row` of each named date column replaced by the
+    days they name as Excel serial dates, where all of them do (`serial_days`); and {column index:
+    the rows whose cell was replaced}."""
+    at = [i for i, name in enumerate(header) if name in columns]
+    read: dict[int, set[int]] = {}
+    rows = list(rows)
+    for i in at:
+        where = [(k, number) for k, (number, cells) in enumerate(rows)
+                 if number > header_row and i < len(cells) and isinstance(cells[i], Number)]
+        days = serial_days([rows[k][1][i] for k, _ in where], epoch) if where else None
+        if not days:
+            continue
+        for (k, number), day in zip(where, days):
+            cells = list(rows[k][1])
+            cells[i] = day
+            rows[k] = (number, cells)
+        read[i] = {number for _, number in where}
+    return rows, read
 
 
 def _filled_merges(sheet: Sheet, header_row: int, header: list[str]) -> tuple[list[tuple[int, list[Cell]]], dict[str, object]]:
