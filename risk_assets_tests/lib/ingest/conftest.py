@@ -11,6 +11,18 @@ import pytest
 MAPPINGS = Path(__file__).parent / "mappings"
 
 
+def write_euro_mapping(tape: Path) -> None:
+    """A sidecar mapping for `tape` in LendingClub's columns that declares the tape's currency EUR,
+    its amounts `money` (read with their currency marks)."""
+    import json
+
+    mapping = {"name": "de_lender", "applies_to": [tape.name], "currency": "EUR", "columns": {
+        "loan_amnt": {"to": "loan_amount", "type": "money", "required": True},
+        "annual_inc": {"to": "annual_income", "type": "money"}, "revol_bal": {"to": "revol_bal", "type": "money"},
+        "term": {"to": "term_months", "type": "term"}, "loan_status": {"to": "loan_status", "required": True}}}
+    tape.with_name(tape.name + ".mapping.json").write_text(json.dumps(mapping))
+
+
 @pytest.fixture
 def case_mappings() -> list[Path]:
     """Folders of the declared column mappings of the generic-tape cases (F07, F08, F09, F11, F12)."""

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
-from risk_assets_tests.lib.ingest.conftest import MAPPINGS
+from risk_assets_tests.lib.ingest.conftest import MAPPINGS, write_euro_mapping
 
 F09 = "F09_european_semicolon_cp1252.csv"
 
@@ -189,11 +189,7 @@ def test_amounts_written_with_their_currency_code_on_the_first_rows_are_loans_no
     with open(tape, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header] + [[written.format(v) if i in amounts else v for i, v in enumerate(row)]
                                                  for row in rows])
-    mapping = {"name": "de_lender", "applies_to": ["kredite.csv"], "currency": "EUR", "columns": {
-        "loan_amnt": {"to": "loan_amount", "type": "money", "required": True},
-        "annual_inc": {"to": "annual_income", "type": "money"}, "revol_bal": {"to": "revol_bal", "type": "money"},
-        "term": {"to": "term_months", "type": "term"}, "loan_status": {"to": "loan_status", "required": True}}}
-    (tmp_path / "kredite.csv.mapping.json").write_text(json.dumps(mapping))
+    write_euro_mapping(tape)
 
     parsed = parse_loan_file(tape)
 

@@ -19,6 +19,7 @@ import pytest
 from risk_assets.lib.ingest.landing import landable_files
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.ingest.parsed import FileRefused
+from risk_assets_tests.lib.ingest.conftest import write_euro_mapping
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -510,11 +511,7 @@ def test_amounts_under_another_currency_s_format_are_quarantined_as_their_csv_wo
     assert "is an amount marked with another currency than the tape's" in first["message"]
     if "£" in written:
         return
-    mapping = {"name": "de_lender", "applies_to": ["kredite.xlsx"], "currency": "EUR", "columns": {
-        "loan_amnt": {"to": "loan_amount", "type": "money", "required": True},
-        "annual_inc": {"to": "annual_income", "type": "money"}, "revol_bal": {"to": "revol_bal", "type": "money"},
-        "term": {"to": "term_months", "type": "term"}, "loan_status": {"to": "loan_status", "required": True}}}
-    (tmp_path / "kredite.xlsx.mapping.json").write_text(json.dumps(mapping))
+    write_euro_mapping(book)
     in_euros = parse_loan_file(book)
     in_euros.reconcile()
     assert in_euros.quarantine.height == 0 and set(in_euros.rows["currency"]) == {"EUR"}
