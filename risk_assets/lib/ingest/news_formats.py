@@ -91,6 +91,17 @@ def label_key(raw: str) -> str:
     return " ".join(raw.translate(_INVISIBLE_REMOVED).split()).lower()
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+
+
+def label_number(key: str) -> int | None:
+    """The whole number a label (its `label_key`) writes, or None: a class code as pandas and
+    spreadsheets also write it ('+1', '1.0', '-1.0', '01' -> 1, -1, 1; a column of ints with a missing
+    value is saved as floats). A fraction ('0.83', a score; '1.5') or any other text is None: only
+    the same whole number is the same class code."""
+    return int(key.split(".")[0]) if _WHOLE_NUMBER.fullmatch(key) else None
+
+
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "TIMESTAMP": pl.Datetime("us"), "BOOLEAN": pl.Boolean}
 ROWS_SCHEMA: dict[str, pl.DataType] = {
     **{c.name: _POLARS_TYPES[c.sql_type] for c in NEWS_COLUMNS},
@@ -309,16 +320,27 @@ class _Collector:
     label_map: Mapping[str, str | None] = field(default_factory=dict)
     """Declared labels (news settings `label_map`): `label_key` of a source label -> label or None."""
 
+    def declared_key(self, key: str) -> str | None:
+        """The `label_map` key a label (its `label_key`) stands for: itself, else the declared key
+        that writes the same whole number (`label_number`: '+1' and '1.0' are a declared '1');
+        None when it is not declared."""
+        if key in self.label_map:
+            return key
+        number = label_number(key)
+        return next((declared for declared in self.label_map
+                     if number is not None and label_number(declared) == number), None)
+
     def read_label(self, raw: str) -> tuple[str | None, bool]:
         """The label a source label stands for, and whether it is recognised: the declared
-        `label_map` first (counted per source label in notes['label_mapped'], or, mapped to null,
-        in notes['label_declared_unlabelled']), then LABELS, LABEL_SHORT_FORMS (the short forms
-        counted in notes['label_short_forms']) and LABEL_TRANSLATIONS (counted in
-        notes['label_translated']), compared by `label_key`. An unrecognised label
-        gives (None, False) and is not noted here: the caller says what happens to its record."""
+        `label_map` first (a class code by its number too, `declared_key`; counted per source label
+        in notes['label_mapped'], or, mapped to null, in notes['label_declared_unlabelled']), then
+        LABELS, LABEL_SHORT_FORMS (the short forms counted in notes['label_short_forms']) and
+        LABEL_TRANSLATIONS (counted in notes['label_translated']), compared by `label_key`. An
+        unrecognised label gives (None, False) and is not noted here: the caller says what happens
+        to its record."""
         key = label_key(raw)
-        if key in self.label_map:
-            target = self.label_map[key]
+        if (declared := self.declared_key(key)) is not None:
+            target = self.label_map[declared]
             self._count("label_mapped" if target is not None else "label_declared_unlabelled", key)
             return target, True
         if key in LABELS:
@@ -2311,12 +2333,13 @@ when its values read as labels (`_unknown_labels`), else it is left unread and s
 def _unknown_labels(out: _Collector, name: str, values: Iterable[str]) -> tuple[list[str], list[str]]:
     """(each value of a column that says something, trimmed: `_present`, no spreadsheet error, no
     repeat of the column's own name; those of them that are no label the reader knows: none of the
-    declared `label_map`, LABELS, LABEL_SHORT_FORMS or LABEL_TRANSLATIONS, compared by `label_key`).
-    Nothing is counted: the records are read later."""
-    known = out.label_map.keys() | LABELS | LABEL_SHORT_FORMS.keys() | LABEL_TRANSLATIONS.keys()
+    declared `label_map` (`_Collector.declared_key`), LABELS, LABEL_SHORT_FORMS or LABEL_TRANSLATIONS,
+    compared by `label_key`). Nothing is counted: the records are read later."""
+    known = LABELS | LABEL_SHORT_FORMS.keys() | LABEL_TRANSLATIONS.keys()
     said = [value.strip() for value in values if _present(value)
             and not re.match(csv_text.SPREADSHEET_ERROR, value.strip()) and label_key(value) != label_key(name)]
-    return said, [value for value in said if label_key(value) not in known]
+    return said, [value for value in said
+                  if label_key(value) not in known and out.declared_key(label_key(value)) is None]
 
 
 def _holds_labels(out: _Collector, name: str, values: Iterable[str]) -> bool:

@@ -15,8 +15,8 @@ the file is decoded strictly in it, and a byte it cannot decode refuses the file
 IANA zone name: publication times without a zone or offset are read as wall-clock times there, with
 its daylight-saving rules, and converted to UTC; times with a zone keep theirs), `label_map` (source
 label -> 'negative', 'neutral' or 'positive', or null for "not a sentiment label": the article loads
-unlabelled; keys are compared whatever their case and surrounding spaces, and are read before the
-built-in forms, see `news_formats.read_label`), `description`;
+unlabelled; keys are compared whatever their case and surrounding spaces, a class code by its whole
+number ('+1', '1.0' are '1'), and are read before the built-in forms, see `news_formats.read_label`), `description`;
 keys starting with `_` are comments. Without settings a news file is read as UTF-8 (or UTF-16 by
 its byte-order mark) and its zone-less times are taken as UTC, as `news_formats` documents.
 
@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from risk_assets.lib.ingest.mappings import names_file
-from risk_assets.lib.ingest.news_formats import LABELS, label_key
+from risk_assets.lib.ingest.news_formats import LABELS, label_key, label_number
 from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
 
 SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "date_order", "label_map", "description")
@@ -79,7 +79,8 @@ def load_news_settings(news_file: Path, mapping_dirs: Sequence[Path] = ()) -> Ne
             applies_to that is no glob or list of globs), or two folder settings name the file
             (which one is meant is ambiguous), or a `label_map` that is no JSON object, maps a label
             to anything but 'negative', 'neutral', 'positive' or null, has an empty label, or names
-            one label twice (whatever the case) with different targets; the message names the
+            one label twice (whatever the case; a class code by its number, '1' and '1.0') with
+            different targets; the message names the
             settings file(s) and the key.
     """
     sidecar = news_file.with_name(news_file.name + SIDECAR_SUFFIX)
@@ -158,7 +159,7 @@ def _label_map(declared: object, refuse) -> dict[str, str | None]:
         raise refuse(f"'label_map' must be a JSON object of source label -> {targets}, such as "
                      f'{{"1": "positive", "0": "neutral", "-1": "negative"}}; not {declared!r}')
     read: dict[str, str | None] = {}
-    written: dict[str, str] = {}
+    seen: dict[str | int, tuple[str, str | None]] = {}  # a label, or its class code's number -> (source, target)
     for source, target in declared.items():
         key = label_key(source)
         if not key:
@@ -166,11 +167,13 @@ def _label_map(declared: object, refuse) -> dict[str, str | None]:
         if target is not None and (not isinstance(target, str) or label_key(target) not in LABELS):
             raise refuse(f"'label_map' maps {source!r} to {target!r}; a target is {targets}")
         target = None if target is None else label_key(target)
-        if key in read and read[key] != target:
-            raise refuse(f"'label_map' maps {written[key]!r} to {read[key]!r} and {source!r} to {target!r}; "
-                         "labels are compared whatever their case and surrounding spaces, so which one is meant "
-                         "is ambiguous")
-        read[key], written[key] = target, source
+        same = label_number(key)
+        same = key if same is None else same
+        if same in seen and seen[same][1] != target:
+            raise refuse(f"'label_map' maps {seen[same][0]!r} to {seen[same][1]!r} and {source!r} to {target!r}; "
+                         "labels are compared whatever their case and surrounding spaces, and class codes by "
+                         "their number ('1', '+1', '1.0'), so which one is meant is ambiguous")
+        read[key], seen[same] = target, (source, target)
     return read
 
 

@@ -81,6 +81,31 @@ def test_a_declared_label_map_gives_the_labels_and_says_what_it_did(coded_feed, 
     assert not {"label_unrecognised", "label_unrecognised_lines", "label_unrecognised_message"} & set(parsed.notes)
 
 
+def test_a_class_code_written_as_another_form_of_the_same_whole_number_is_the_declared_code(sentences, tmp_path):
+    """pandas saves an int column with a missing value as floats ('1.0'), and some tools sign the
+    positive class ('+1'): the same whole number is the declared code; a score ('0.83') or a fraction
+    ('1.5') is no code and loads unlabelled, noted."""
+    written = ["+1", "1.0", "-1.0", "0.0", "01", "-0", "1", "0.83", "1.5", "2.0", "", "-1"]
+    rows = [f'p{i},2024-05-02T09:{i:02d}:00Z,"{text}",{label}'
+            for i, (text, label) in enumerate(zip(sentences, written, strict=True))]
+    path = tmp_path / "wire_2024-05-02.csv"
+    path.write_text("id,published,body,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path.with_name(path.name + ".mapping.json").write_text(json.dumps(
+        {"name": "pm1", "label_map": {"1": "positive", "0": "neutral", "-1": "negative"}}))
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == 12
+    assert parsed.rows["text_raw"].to_list() == sentences
+    assert parsed.rows["label"].to_list() == [
+        "positive", "positive", "negative", "neutral", "positive", "neutral", "positive", None, None, None, None,
+        "negative"]
+    assert parsed.notes["label_mapped"] == {"+1": 1, "1.0": 1, "-1.0": 1, "0.0": 1, "01": 1, "-0": 1, "1": 1, "-1": 1}
+    assert parsed.notes["label_unrecognised"] == {"0.83": 1, "1.5": 1, "2.0": 1}
+    assert parsed.notes["label_unrecognised_lines"] == [9, 10, 11]
+
+
 @pytest.mark.parametrize(("label_map", "why"), [
     ({"bullish": "buy"}, "'label_map' maps 'bullish' to 'buy'; a target is 'negative', 'neutral', 'positive', "
                          "or null"),
@@ -89,6 +114,9 @@ def test_a_declared_label_map_gives_the_labels_and_says_what_it_did(coded_feed, 
     ({"POS": "positive", " pos": "negative"}, "'label_map' maps 'POS' to 'positive' and ' pos' to 'negative'; "
                                               "labels are compared whatever their case"),
     ({" ": "neutral"}, "'label_map' has an empty source label"),
+    ({"1": "positive", "1.0": "negative"}, "'label_map' maps '1' to 'positive' and '1.0' to 'negative'; labels are "
+                                           "compared whatever their case and surrounding spaces, and class codes by "
+                                           "their number"),
 ])
 def test_an_invalid_label_map_refuses_the_file_naming_the_settings_and_the_key(coded_feed, tmp_path, label_map, why):
     settings = _settings(tmp_path / "maps", label_map=label_map)
