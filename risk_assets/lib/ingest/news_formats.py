@@ -693,16 +693,31 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str,
     return out.parsed()
 
 
+_DATE_AND_TIME_WORDS = (("date", "time", "and"), ("datum", "uhrzeit", "und"), ("datum", "zeit", "und"),
+                        ("datum", "tijd", "en"), ("date", "heure", "et"), ("fecha", "hora", "y"),
+                        ("data", "hora", "e"), ("data", "ora", "e"))
+"""(date word, time-of-day word, 'and') of the languages whose headers a feed may use (as
+_TIME_ONLY_NAMES and the published_at aliases name them)."""
+_DATE_AND_TIME_NAMES = tuple(dict.fromkeys(
+    f"{date}{joiner}{time}" for date, time, both in _DATE_AND_TIME_WORDS
+    for joiner in ("_", "/", "_/_", "&", "_&_", f"_{both}_")))
+"""published_at names that join a date word and a time word, as `_normalise_name` writes them:
+Refinitiv Eikon's and LSEG Workspace's news exports `Date/Time`, spreadsheets' `Date Time`,
+`Date & Time`, `Date and Time`, German `Datum/Uhrzeit`, Dutch `Datum/tijd`, French `Date et heure`,
+Spanish `Fecha y hora`, Portuguese `Data/Hora`, Italian `Data e ora`; with a zone in parentheses
+(`Date/Time (GMT)`) as any time column's name."""
+
+
 FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "_id", "url", "link", "article_url"),
     "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
-                     "publication_date", "pub_date", "pubdate", "date", "datetime", "timestamp", "time",
+                     "publication_date", "pub_date", "pubdate", "date", "datetime", *_DATE_AND_TIME_NAMES,
+                     "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
                      "published_utc", "seendate", "created_utc", "created", "date_gmt", "datum", "veröffentlicht",
                      "veroeffentlicht", "erscheinungsdatum", "publicatiedatum", "date_de_publication",
                      "fecha_de_publicación", "fecha_de_publicacion", "fecha", "data_di_pubblicazione",
-                     "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data_e_ora",
-                     "data_e_hora", "data"),
+                     "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data"),
     "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift"),
     "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "selftext",
              "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
@@ -719,8 +734,8 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
 (names are compared lowercased, with spaces and hyphens read as '_'). Headers in German, Dutch,
 French, Italian, Spanish or Portuguese are read too: a headline (`Titel`, `Titre`, `Título`), a body
 (`Inhalt`, `Texte`, `Contenido`, `Testo`, `Conteúdo`), a date (`Datum`, `Date de publication`,
-`Fecha`, Portuguese and Italian `Data`, `Data de publicação`, `Data pubblicazione`, and their
-`Data e hora`, `Data e ora` with the time), a source (`Quelle`, `Fuente`, `Fonte`) and a label
+`Fecha`, Portuguese and Italian `Data`, `Data de publicação`, `Data pubblicazione`; a date and
+time named together, `Date/Time`, `Data e hora`: _DATE_AND_TIME_NAMES), a source (`Quelle`, `Fuente`, `Fonte`) and a label
 (`Stimmung`, `Sentimiento`); a ticker
 column may be named as Refinitiv (`RIC`) or Bloomberg (`BBG Ticker`) exports name it. A feed needs a headline or a
 body. Reddit's posts name their text `selftext` (empty in a link post: the title is the text), their

@@ -538,6 +538,29 @@ def test_a_time_column_under_an_unknown_name_is_named_in_the_notes(tmp_path):
     assert parsed.notes["time_like_columns_unread"] == ["Embargo Date"]
 
 
+@pytest.mark.parametrize("name", ["Date/Time", "Date Time", "Date & Time", "Date and Time", "Date / Time",
+                                  "Datetime (GMT)", "Date/Time (GMT)", "Time (UTC)", "Datum/Uhrzeit", "Fecha y hora"])
+def test_a_date_and_time_named_together_is_the_publication_time(news_dir, tmp_path, name):
+    """Refinitiv Eikon's news export names its time 'Date/Time' ('02-May-2024 09:30:00 GMT');
+    spreadsheets write 'Date Time', 'Date & Time': all are the publication time, not unread."""
+    lines = (news_dir / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()[:3]
+    sentences = [line.rsplit("@", 1)[0] for line in lines]
+    feed = tmp_path / "eikon.csv"
+    feed.write_text(f'"{name}",RIC,Headline,Story Text,Source,Story ID\n' + "".join(
+        f'0{2 + i}-May-2024 {9 + i}:30:00 GMT,NOKIA.HE,"{text[:30]}","{text}",RTRS,nL5N{i}\n'
+        for i, text in enumerate(sentences)), encoding="utf-8")
+
+    parsed = parse_news_file(feed)
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["text_raw"].to_list() == sentences
+    assert parsed.rows["published_at"].to_list() == [
+        datetime(2024, 5, 2, 9, 30), datetime(2024, 5, 3, 10, 30), datetime(2024, 5, 4, 11, 30)]
+    assert parsed.notes["columns"]["published_at"] == name
+    assert "time_like_columns_unread" not in parsed.notes
+
+
 def test_spreadsheet_errors_placeholders_and_source_truncation_never_reach_the_model(tmp_path):
     """An Excel error in an id, ticker or label field loses the value: quarantined. In a text field
     it is no text, like NewsAPI's '[Removed]': the headline is read instead, or the row is
