@@ -1244,6 +1244,25 @@ def _local_clock(text: str) -> str:
     return _DOTTED_CLOCK.sub(clock, value)
 
 
+_TWELVE_HOUR_CLOCK = re.compile(
+    r"(?i)(?<![\d.:])(?P<clock>(?P<hour>\d{1,2})(?:[:.]\d{2}){0,2}(?:[.,]\d{1,9})?)\s*\(?\s*(?P<half>[ap]\.?\s?m\b\.?)")
+"""A time of day with AM/PM, as written ('9:30 PM', '12:05 am', '9.30 p.m.', Oracle's '09.00.00.000000 AM',
+'9:30 (pm)'): its hour is 1-12."""
+
+
+def _check_twelve_hour_clock(text: str) -> None:
+    """Refuse a time with AM/PM whose hour is no 12-hour clock's ('00:30 PM', '13:30 PM', '0:15 am'):
+    read, it would be a guess (00:30 PM as 12:30), and 13:30 PM is no time at all.
+
+    Raises:
+        ValueError: quoting the time and `text`.
+    """
+    for found in _TWELVE_HOUR_CLOCK.finditer(text):
+        if not 1 <= int(found["hour"]) <= 12:
+            raise ValueError(f"{found['clock'] + ' ' + found['half']!r} is no 12-hour clock time: with AM/PM the hour is 1-12 (12:30 PM is "
+                             f"half past noon, 12:05 AM five past midnight); write the 24-hour time: {text!r}")
+
+
 def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple[datetime, bool]:
     """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
 
@@ -1268,10 +1287,11 @@ def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple
     45414.375). Epoch times may carry a fraction ('1711922400.75').
 
     Raises:
-        ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, a
-            year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
+        ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, an
+            hour outside 1-12 with AM/PM ('00:30 PM', `_check_twelve_hour_clock`), a year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
             placeholder), or a time after next year; the message says which.
     """
+    _check_twelve_hour_clock(text.strip())
     value, comments = _time_comments(text.strip())  # '09:30 CEST (Reuters) (updated)'
     regions: list[tuple[str, str]] = []  # (as written, the IANA region): read a zone-less time, else checked
     if (suffix := _ZONED_SUFFIX.search(value)) is not None:  # Java's '...+02:00[Europe/Paris]'

@@ -701,3 +701,23 @@ def test_a_month_given_as_a_number_and_a_name_must_be_one_month(tmp_path, senten
         "date once: '12.04 Mai 2024'",
         "'12.06. Mai' gives the month twice, and the two disagree: 06 as a number, 'Mai' (May) in words; write the "
         "date once: 'Freitag, 12.06. Mai 2024'"]
+
+
+def test_an_hour_no_twelve_hour_clock_has_is_refused_with_am_pm(tmp_path, sentences):
+    """`00:30 PM` was read as 12:30; `13:30 PM` and `0:15 am` are no 12-hour clock's times either: which
+    time was meant cannot be told, so the row is quarantined, quoting the time. `12:30 PM` is half
+    past noon and `12:05 AM` five past midnight."""
+    written = ["2024-05-02 12:30 PM", "2024-05-02 12:05 AM", "2024-05-02 00:30 PM", "2024-05-02 13:30 PM",
+               "2024-05-02 0:15 am", "May 2, 2024 9:30 p.m.", "02-MAY-24 00.30.00.000000 PM +02:00"]
+
+    _, parsed = _wire_times(tmp_path, sentences, [(f"h{i}", value) for i, value in enumerate(written)])
+
+    assert parsed.rows.select("doc_id", "published_at", "text_raw").rows() == [
+        ("h0", datetime(2024, 5, 2, 12, 30), sentences[0]), ("h1", datetime(2024, 5, 2, 0, 5), sentences[1]),
+        ("h5", datetime(2024, 5, 2, 21, 30), sentences[5])]
+    assert parsed.quarantine.select("line", "rule").rows() == [(i, "unparsable_timestamp") for i in (4, 5, 6, 8)]
+    assert _reasons(parsed) == [
+        f"{clock!r} is no 12-hour clock time: with AM/PM the hour is 1-12 (12:30 PM is half past noon, 12:05 AM "
+        f"five past midnight); write the 24-hour time: {value!r}"
+        for clock, value in zip(["00:30 PM", "13:30 PM", "0:15 am", "00.30.00.000000 PM"],
+                                written[2:5] + written[6:], strict=True)]
