@@ -801,15 +801,27 @@ dataset's `label_text` or `sentiment_text` is its label written out ('positive' 
 code 2)."""
 
 
+OTHER_PARTY_WORDS = frozenset({"user", "author", "authors", "source", "provider", "publisher", "channel", "profile",
+                               "account", "entities", "entity", "app", "application", "origin", "from", "sender",
+                               "owner", "creator", "feed", "symbol", "company", "organization", "team", "place",
+                               "device"})
+"""Words of a name's leading part that say the field describes someone or something other than the
+article (a field nested under an object of that name): Twitter's `user.description` is the
+author's bio, StockTwits' `source.title` the app it was posted from, Feedly's `origin.title` the
+feed. Such a field is never the article's headline or body, whatever its last word; a message
+with no text of its own is then `no_usable_text`, not scored on its author's bio."""
+
+
 def _text_suffix_rank(name: str, canonical: str) -> int | None:
     """How well a name that is no alias of a text field still names it: None unless its last word
-    is an alias ('fields_body_text', 'web_title') and no word is one of _NOT_TEXT_WORDS; else the
+    is an alias ('fields_body_text', 'web_title'), no word is one of _NOT_TEXT_WORDS and no word
+    before the last one of OTHER_PARTY_WORDS ('user_description', 'source_title'); else the
     position in FEED_ALIASES of the best alias among all its words, so that 'fields_body_text'
     (body) is read before 'fields_trail_text' (text), and a name that says only a teaser word
     ('fields_excerpt') after either."""
     words = name.split("_")
     aliases = FEED_ALIASES[canonical]
-    if words[-1] not in aliases or _NOT_TEXT_WORDS & set(words):
+    if words[-1] not in aliases or _NOT_TEXT_WORDS & set(words) or OTHER_PARTY_WORDS & set(words[:-1]):
         return None
     return min(aliases.index(word) for word in words if word in aliases)
 

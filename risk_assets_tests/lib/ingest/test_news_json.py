@@ -750,3 +750,29 @@ def test_an_article_without_an_id_is_known_by_its_text_as_re_read(tmp_path, sent
     assert parsed.rows["doc_id"].to_list()[0].startswith("content:") and parsed.rows.height == 1
     assert parsed.rows["headline"].to_list() == ["Kesko\u2019s quarter"]
     assert parsed.quarantine.select("line", "rule").rows() == [(2, "duplicate_doc_id")]
+
+
+def test_a_field_of_the_author_or_the_posting_app_is_never_the_messages_text(tmp_path, sentences):
+    """Twitter v1's `user.description` (the author's bio) and StockTwits' `source.title` (the app a
+    message was posted from) end in a text word, yet describe someone or something else: a message
+    keeps its own text, and one that only names stocks is `no_usable_text`, never scored on the bio
+    or loaded with the app's name as its headline."""
+    (s0, _), (s1, _) = sentences[:2]
+    user = {"id_str": "1", "screen_name": "mdesk", "description": "Official account. Breaking news on markets."}
+    tweets = [{"created_at": "Thu May 02 09:30:00 +0000 2024", "id_str": "17859861", "full_text": s0, "user": user},
+              {"created_at": "Thu May 02 10:30:00 +0000 2024", "id_str": "17859862",
+               "full_text": "$NOK $ERIC https://t.co/Zz0", "user": user}]
+    app = {"id": 1, "title": "StockTwits Web", "url": "https://stocktwits.com"}
+    messages = {"messages": [{"id": 57, "body": s1, "created_at": "2024-05-02T09:30:00Z", "source": app,
+                              "symbols": [{"symbol": "NOK"}]},
+                             {"id": 58, "body": "$NOK $ERIC", "created_at": "2024-05-02T10:30:00Z", "source": app,
+                              "symbols": [{"symbol": "NOK"}, {"symbol": "ERIC"}]}]}
+    for name, document, text in (("tweets.json", tweets, s0), ("stocktwits.json", messages, s1)):
+        path = tmp_path / name
+        path.write_text(json.dumps(document, indent=1))
+        parsed = parse_news_file(path)
+        (row,) = parsed.rows.iter_rows(named=True)
+        assert (row["headline"], row["text_raw"], row["published_at"]) == (None, text, datetime(2024, 5, 2, 9, 30))
+        (entry,) = parsed.quarantine.iter_rows(named=True)
+        assert entry["rule"] == "no_usable_text" and "ticker_only" in entry["message"], name
+        assert not {"headline", "body_fallback"} & set(parsed.notes["columns"]), name
