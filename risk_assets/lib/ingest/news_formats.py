@@ -723,7 +723,8 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
              "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
              "testo", "contenuto", "conteúdo", "conteudo", "corpo",
              "summary", "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
-    "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "subreddit_name_prefixed",
+    "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "origin_title",
+               "subreddit_name_prefixed",
                "subreddit", "domain", "quelle", "bron", "fuente", "fonte"),
     "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related", "ric", "ric_code", "bbg_ticker",
                "bloomberg_ticker"),
@@ -741,6 +742,8 @@ column may be named as Refinitiv (`RIC`) or Bloomberg (`BBG Ticker`) exports nam
 body. Reddit's posts name their text `selftext` (empty in a link post: the title is the text), their
 time `created_utc` (epoch seconds, a float; read before its `created`) and their source
 `subreddit_name_prefixed` (`r/stocks`; before `domain`, which is `self.stocks` or the linked site).
+Feedly's and Inoreader's items name the feed they came from `origin.title`: their source, not the
+stream's title (a user's 'Reading List').
 An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article pulled
 twice is then one article, not two. The body's last names are teasers (the New York Times'
 `lead_paragraph` and `abstract`, WordPress's `excerpt`): read when nothing longer is named."""
@@ -3538,8 +3541,11 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list | dict] | None:
         and bool({"doc_id", "published_at"} & set(_feed_columns(list(_flatten_json(value))))))]
     if xml_items:  # an RSS channel or Atom feed converted to JSON: its own title is the feed's
         return (xml_items[0],), page[xml_items[0]]  # a dict when the feed holds one item (xmltodict)
-    if _own_text(page):  # an article, even one holding a list of related stories
+    streamed = _streamed_lists(page, lists)
+    if _own_text(page) and not streamed:  # an article, even one holding a list of related stories
         return None
+    if len(streamed) == 1:  # a feed reader's stream: its own title and id beside its articles
+        return (streamed[0],), page[streamed[0]]
     filled = [name for name in lists if page[name]]
     named = [name for known in _JSON_ARTICLE_LISTS for name in filled if _key(name) == known]
     chosen = named[0] if named else filled[0] if len(filled) == 1 else None
@@ -3553,6 +3559,25 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list | dict] | None:
             return (name, *inner[0]), inner[1]
     empty = [name for known in _JSON_ARTICLE_LISTS for name in lists if _key(name) == known]
     return ((empty[0],), []) if empty else None
+
+
+def _filled_fields(value: dict) -> set[str]:
+    """The feed fields (`_feed_columns`) an object gives a value, its lists of objects aside."""
+    return set(_feed_columns([name for name, text in _flatten_json(value).items() if text.strip()]))
+
+
+def _streamed_lists(page: dict, lists: list[str]) -> list[str]:
+    """The lists of articles of an object that is a stream, not an article: it has a title (or id)
+    but neither a body nor a publication time of its own, and a list among `lists` holds objects
+    that are articles (a headline or body, with a body or a publication time). Feedly's and
+    Inoreader's streams (`{"id": "feed/...", "title": "Reuters: Business News", "items": [...]}`)
+    read as one article would load the stream's title and drop every item; an article holding
+    related stories (titles and links) has a body or a time of its own, or stories without them."""
+    if {"body", "published_at"} & _filled_fields(page):
+        return []
+    return [name for name in lists if any(
+        isinstance(item, dict) and {"headline", "body"} & (fields := _filled_fields(item))
+        and {"body", "published_at"} & fields for item in page[name])]
 
 
 def _error_said(document: dict) -> dict[str, object]:
@@ -3761,10 +3786,9 @@ def _page_title(page: dict) -> str | None:
 
 
 def _with_source(article: object, title: str | None) -> object:
-    """The article object with the feed's title as its `source` when it names none (as an RSS
-    channel's title is its items' source)."""
-    if title is None or not isinstance(article, dict) or any(
-            _key(name) in FEED_ALIASES["source"] for name, value in article.items() if value not in (None, "")):
+    """The article object with the feed's title as its `source` when it names none, even nested
+    (Feedly's `origin.title`), as an RSS channel's title is its items' source."""
+    if title is None or not isinstance(article, dict) or "source" in _filled_fields(article):
         return article
     return {**article, "source": title}
 

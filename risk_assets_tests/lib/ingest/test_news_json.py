@@ -776,3 +776,31 @@ def test_a_field_of_the_author_or_the_posting_app_is_never_the_messages_text(tmp
         (entry,) = parsed.quarantine.iter_rows(named=True)
         assert entry["rule"] == "no_usable_text" and "ticker_only" in entry["message"], name
         assert not {"headline", "body_fallback"} & set(parsed.notes["columns"]), name
+
+
+@pytest.mark.parametrize("reader", ["feedly", "inoreader"])
+def test_a_feed_readers_stream_with_a_title_of_its_own_loads_its_items_not_itself(tmp_path, sentences, reader):
+    """Feedly's and Inoreader's streams carry their own `id` and `title` beside `items`: each item
+    is an article, its source the feed it came from (`origin.title`), else the stream's title. Read
+    as one article, the stream loaded its title and dropped every item (`ignored_lists: items`)."""
+    texts = [text for text, _ in sentences[:3]]
+    items = [{"id": f"Q{i}=_18f:1:ab", "title": text[:40], "crawled": 1714642260000 + 3_600_000 * i,
+              "published": 1714642200000 + 3_600_000 * i if reader == "feedly" else 1714642200 + 3600 * i,
+              "summary": {"content": text, "direction": "ltr"},
+              "alternate": [{"href": f"https://www.reuters.com/b/{i}", "type": "text/html"}]}
+             for i, text in enumerate(texts)]
+    items[0]["origin"] = {"streamId": "feed/http://feeds.reuters.com/reuters/businessNews", "title": "Reuters Business"}
+    stream = {"id": "feed/http://feeds.reuters.com/reuters/businessNews", "title": "Reuters: Business News",
+              "direction": "ltr", "updated": 1714656600000, "alternate": [{"href": "https://www.reuters.com"}],
+              "items": items}
+    if reader == "inoreader":
+        stream |= {"id": "user/1005/state/com.google/reading-list", "title": "Reading List", "description": "",
+                   "updated": 1714656600}
+    path = tmp_path / "stream.json"
+    path.write_text(json.dumps(stream, indent=1))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0 and parsed.notes["articles_in"] == ["items"]
+    title = "Reuters: Business News" if reader == "feedly" else "Reading List"
+    assert parsed.rows.select("headline", "text_raw", "source", "published_at").rows() == [
+        (text[:40], text, "Reuters Business" if i == 0 else title, datetime(2024, 5, 2, 9 + i, 30))
+        for i, text in enumerate(texts)]
