@@ -714,7 +714,7 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
                      "publication_date", "pub_date", "pubdate", "date", "datetime", *_DATE_AND_TIME_NAMES,
                      "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
-                     "published_utc", "seendate", "created_utc", "created", "date_gmt", "datum", "veröffentlicht",
+                     "published_utc", "seendate", "created_utc", "created", "created_date_time", "date_gmt", "datum", "veröffentlicht",
                      "veroeffentlicht", "erscheinungsdatum", "publicatiedatum", "date_de_publication",
                      "fecha_de_publicación", "fecha_de_publicacion", "fecha", "data_di_pubblicazione",
                      "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data"),

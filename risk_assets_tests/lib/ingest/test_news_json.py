@@ -804,3 +804,23 @@ def test_a_feed_readers_stream_with_a_title_of_its_own_loads_its_items_not_itsel
     assert parsed.rows.select("headline", "text_raw", "source", "published_at").rows() == [
         (text[:40], text, "Reuters Business" if i == 0 else title, datetime(2024, 5, 2, 9 + i, 30))
         for i, text in enumerate(texts)]
+
+
+def test_teams_channel_messages_from_microsoft_graph_are_dated_when_written_not_when_edited(tmp_path, sentences):
+    """Microsoft Graph lists a channel's messages under `value`, each dated `createdDateTime` (and
+    `lastModifiedDateTime`, a later edit or reaction) with its text in `body.content` (HTML). The
+    file was refused as objects with neither a headline nor a publication time."""
+    texts = [text for text, _ in sentences[:3]]
+    messages = [{"id": f"171464220045{i}", "replyToId": None, "messageType": "message",
+                 "createdDateTime": f"2024-05-02T{9 + i:02d}:30:00.457Z",
+                 "lastModifiedDateTime": "2024-05-04T09:30:00.457Z", "deletedDateTime": None, "subject": None,
+                 "summary": None, "from": {"application": None, "user": {"id": "u1", "displayName": "Anna Virtanen"}},
+                 "body": {"contentType": "html", "content": f"<div><p>{text}</p></div>"}, "attachments": [],
+                 "mentions": []} for i, text in enumerate(texts)]
+    path = tmp_path / "teams.json"
+    path.write_text(json.dumps({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#messages",
+                                "@odata.count": 3, "value": messages}, indent=2))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0 and parsed.notes["columns"]["published_at"] == "createdDateTime"
+    assert parsed.rows.select("doc_id", "text_clean", "published_at").rows() == [
+        (f"171464220045{i}", text, datetime(2024, 5, 2, 9 + i, 30, 0, 457000)) for i, text in enumerate(texts)]
