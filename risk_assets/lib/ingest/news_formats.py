@@ -717,7 +717,7 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
                      "published_utc", "seendate", "created_utc", "created", "created_date_time", "date_gmt", "datum", "veröffentlicht",
                      "veroeffentlicht", "erscheinungsdatum", "publicatiedatum", "date_de_publication",
                      "fecha_de_publicación", "fecha_de_publicacion", "fecha", "data_di_pubblicazione",
-                     "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data"),
+                     "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data", "ts"),
     "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift"),
     "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "selftext",
              "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
@@ -2400,6 +2400,13 @@ def _holds_labels(out: _Collector, name: str, values: Iterable[str]) -> bool:
     return bool(said) and not unknown
 
 
+EPOCH_ONLY_NAMES = frozenset({"ts"})
+"""published_at names read only when every value is Unix epoch seconds (Slack's `ts`,
+'1714642200.000200', a message's time and id); otherwise the column is left unread and listed in
+notes['time_like_columns_unread']: `ts` names too many other things to be read in any other form."""
+_EPOCH_SECONDS = re.compile(r"\d{10}(?:\.\d{1,9})?")
+
+
 def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
                  values: Callable[[int], Iterable[str]] | None = None) -> dict[str, int]:
     """`_feed_columns` of a feed's header (CSV columns, or a JSON feed's keys), with the columns
@@ -2458,6 +2465,10 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
                 f"{header[columns.pop('published_zone')]}: {len(unread):,} of {len(written):,} values are no time "
                 f"zone ({', '.join(repr(v) for v in list(dict.fromkeys(unread))[:3])}), so the column is not read "
                 "as the times' zone")
+    if "published_at" in columns and normalised[columns["published_at"]] in EPOCH_ONLY_NAMES and values is not None:
+        written = [v.strip() for v in values(columns["published_at"]) if v is not None and _present(v)]
+        if any(not _EPOCH_SECONDS.fullmatch(v) for v in written):  # a `ts` that is no Slack time: not read
+            columns.pop("published_at")
     used = set(columns.values())
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
@@ -2466,7 +2477,8 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     if "published_at" not in columns:
         out.notes["time_like_columns_unread"] = [
             name for name in out.notes["ignored_columns"]
-            if re.search(r"date|time|publish|created|seen", name, re.IGNORECASE) and not _key(name).startswith("publisher")]
+            if (re.search(r"date|time|publish|created|seen", name, re.IGNORECASE) or _key(name) in EPOCH_ONLY_NAMES)
+            and not _key(name).startswith("publisher")]
     return columns
 
 

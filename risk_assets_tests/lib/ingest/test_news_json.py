@@ -824,3 +824,26 @@ def test_teams_channel_messages_from_microsoft_graph_are_dated_when_written_not_
     assert parsed.quarantine.height == 0 and parsed.notes["columns"]["published_at"] == "createdDateTime"
     assert parsed.rows.select("doc_id", "text_clean", "published_at").rows() == [
         (f"171464220045{i}", text, datetime(2024, 5, 2, 9 + i, 30, 0, 457000)) for i, text in enumerate(texts)]
+
+
+def test_a_slack_exports_ts_is_read_as_epoch_seconds_and_a_ts_of_another_form_is_named_unread(tmp_path, sentences):
+    """Slack's export dates each message by `ts`, epoch seconds with microseconds as a string
+    ('1714642200.000200'); it loaded undated and unnamed. A `ts` holding anything else is not read
+    as a time, and the notes name it."""
+    texts = [text for text, _ in sentences[:3]]
+    messages = [{"client_msg_id": f"6b1c-{i}", "type": "message", "text": text, "user": "U024BE7LH",
+                 "ts": f"{1714642200 + 660 * i}.000{200 + i}", "team": "T0001",
+                 "user_profile": {"real_name": "Credit Desk Bot"}, "blocks": [{"type": "rich_text", "elements": []}]}
+                for i, text in enumerate(texts)]
+    path = tmp_path / "general_2024-05-02.json"
+    path.write_text(json.dumps(messages, indent=4))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0 and parsed.notes["columns"]["published_at"] == "ts"
+    assert parsed.rows.select("text_raw", "published_at").rows() == [
+        (text, datetime(2024, 5, 2, 9, 30 + 11 * i, 0, 200 + i)) for i, text in enumerate(texts)]
+
+    for message in messages:
+        message["ts"] = "r" + message["ts"]
+    path.write_text(json.dumps(messages, indent=4))
+    parsed = parse_news_file(path)
+    assert parsed.rows["published_at"].to_list() == [None] * 3 and parsed.notes["time_like_columns_unread"] == ["ts"]
