@@ -710,7 +710,7 @@ Spanish `Fecha y hora`, Portuguese `Data/Hora`, Italian `Data e ora`; with a zon
 
 FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "_id", "url", "link", "article_url"),
-    "published_at": ("published_at", "published", "publish_date", "published_date", "date_published",
+    "published_at": ("published_at", "published", "publish_date", "publish_time", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date", "datetime", *_DATE_AND_TIME_NAMES,
                      "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
@@ -726,7 +726,7 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "origin_title",
                "subreddit_name_prefixed",
                "subreddit", "domain", "quelle", "bron", "fuente", "fonte"),
-    "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related", "ric", "ric_code", "bbg_ticker",
+    "ticker": ("ticker", "symbol", "tickers", "stock", "symbols", "related", "related_tickers", "ric", "ric_code", "bbg_ticker",
                "bloomberg_ticker"),
     "label": ("label", "sentiment", "y", "stimmung", "sentimiento", "sentimento", "etiqueta", "étiquette",
               "etichetta"),
@@ -742,6 +742,8 @@ column may be named as Refinitiv (`RIC`) or Bloomberg (`BBG Ticker`) exports nam
 body. Reddit's posts name their text `selftext` (empty in a link post: the title is the text), their
 time `created_utc` (epoch seconds, a float; read before its `created`) and their source
 `subreddit_name_prefixed` (`r/stocks`; before `domain`, which is `self.stocks` or the linked site).
+Yahoo Finance's older news list dates an article `providerPublishTime` (epoch seconds, found by its
+`publish_time` ending) and names its stocks `relatedTickers`.
 Feedly's and Inoreader's items name the feed they came from `origin.title`: their source, not the
 stream's title (a user's 'Reading List').
 An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article pulled

@@ -847,3 +847,18 @@ def test_a_slack_exports_ts_is_read_as_epoch_seconds_and_a_ts_of_another_form_is
     path.write_text(json.dumps(messages, indent=4))
     parsed = parse_news_file(path)
     assert parsed.rows["published_at"].to_list() == [None] * 3 and parsed.notes["time_like_columns_unread"] == ["ts"]
+
+
+def test_yahoo_finances_older_news_list_gives_its_provider_time_and_related_tickers(tmp_path, sentences):
+    """yfinance's older `Ticker.news`: `providerPublishTime` in epoch seconds and `relatedTickers`
+    as a list; both were left unread (every article undated, no ticker)."""
+    texts = [text for text, _ in sentences[:2]]
+    path = tmp_path / "yfinance_news.json"
+    path.write_text(json.dumps([{"uuid": f"a{i}-b", "title": text, "publisher": "Reuters",
+                                 "link": f"https://finance.yahoo.com/news/y-{i}.html",
+                                 "providerPublishTime": 1714642200 + 18000 * i, "type": "STORY",
+                                 "relatedTickers": ["NOK", "ERIC"]} for i, text in enumerate(texts)]))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0 and "time_like_columns_unread" not in parsed.notes
+    assert parsed.rows.select("doc_id", "text_raw", "ticker", "published_at").rows() == [
+        (f"reuters:a{i}-b", text, "ERIC,NOK", datetime(2024, 5, 2, 9 + 5 * i, 30)) for i, text in enumerate(texts)]
