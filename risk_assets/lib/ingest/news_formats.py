@@ -711,8 +711,8 @@ Spanish `Fecha y hora`, Portuguese `Data/Hora`, Italian `Data e ora`; with a zon
 FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "_id", "url", "link", "article_url"),
     "published_at": ("published_at", "published", "publish_date", "publish_time", "published_date", "date_published",
-                     "publication_date", "pub_date", "pubdate", "date", "datetime", *_DATE_AND_TIME_NAMES,
-                     "timestamp", "time",
+                     "publication_date", "pub_date", "pubdate", "date_unixtime", "date", "datetime",
+                     *_DATE_AND_TIME_NAMES, "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
                      "published_utc", "seendate", "created_utc", "created", "created_date_time", "date_gmt", "datum", "veröffentlicht",
                      "veroeffentlicht", "erscheinungsdatum", "publicatiedatum", "date_de_publication",
@@ -742,7 +742,8 @@ column may be named as Refinitiv (`RIC`) or Bloomberg (`BBG Ticker`) exports nam
 body. Reddit's posts name their text `selftext` (empty in a link post: the title is the text), their
 time `created_utc` (epoch seconds, a float; read before its `created`) and their source
 `subreddit_name_prefixed` (`r/stocks`; before `domain`, which is `self.stocks` or the linked site).
-Yahoo Finance's older news list dates an article `providerPublishTime` (epoch seconds, found by its
+Telegram Desktop's export dates a message `date_unixtime` (epoch seconds) and
+`date` (the exporting machine's wall clock, no zone), read never. Yahoo Finance's older news list dates an article `providerPublishTime` (epoch seconds, found by its
 `publish_time` ending) and names its stocks `relatedTickers`.
 Feedly's and Inoreader's items name the feed they came from `origin.title`: their source, not the
 stream's title (a user's 'Reading List').
@@ -3324,10 +3325,15 @@ _JSON_WHITESPACE = re.compile(r"[ \t\n\r\ufeff]*")
 """White space between JSON tokens and documents, and a byte-order mark: files joined with `cat`
 each open with one (PowerShell's Out-File writes it), and JSON has no other use for U+FEFF there."""
 _JSON_ARTICLE_LISTS = ("articles", "data", "items", "results", "news", "feed", "stories", "documents", "records",
-                       "entries", "hits")
+                       "entries", "hits", "messages")
 """Names of the list of articles in an API response, in order of preference when an object holds
 several lists of objects (NewsAPI `articles`, Alpha Vantage `feed`, rss2json `items`, feedparser
-`entries`, Elasticsearch `hits`, most others `data`/`results`)."""
+`entries`, Elasticsearch `hits`, StockTwits and Telegram `messages`, most others `data`/`results`)."""
+_LOCAL_CLOCKS = {"date_unixtime": frozenset({"date"})}
+"""A time field -> its twins that write the same time on the exporting machine's clock without a
+zone (Telegram Desktop: `date_unixtime` epoch seconds, `date` local wall time): read as UTC such a
+twin would shift every message by the machine's offset, so it is never read, not even where an
+article leaves the chosen field empty."""
 _XML_ITEM_LISTS = ("item", "entry")
 """The article element names of RSS (`item`) and Atom (`entry`), which XML-to-JSON converters
 (xmltodict, rss-parser) keep as list names: an object holding such a list of articles is a channel
@@ -3513,8 +3519,18 @@ def _own_text(article: dict) -> bool:
     """Whether an object carries a headline or body of its own, as a plain member or one an API
     nests (`_nested_text`): an article, even one holding lists of related stories or keywords; an
     API page's text is only its feed's, nested deeper."""
-    return any((isinstance(value, str) or _nested_text(name, value) is not None) and _key(name) in FEED_ALIASES[field]
-               for name, value in article.items() for field in TEXT_FIELDS)
+    return any((isinstance(value, str) or _nested_text(name, value) is not None or _rich_text(value) is not None)
+               and _key(name) in FEED_ALIASES[field] for name, value in article.items() for field in TEXT_FIELDS)
+
+
+def _rich_text(value: object) -> str | None:
+    """The text of a headline or body written as rich-text pieces, joined as written: Telegram's
+    `"text": ["Net ", {"type": "bold", "text": "sales rose"}, " 4 %"]`; None for any other value
+    (a list of plain strings is paragraphs; a list of other objects is no text)."""
+    if not (isinstance(value, list) and any(isinstance(item, dict) for item in value) and all(
+            isinstance(item, str) or (isinstance(item, dict) and isinstance(item.get("text"), str)) for item in value)):
+        return None
+    return "".join(item if isinstance(item, str) else item["text"] for item in value)
 
 
 _TEXT_HOLDERS = ("text", "value", "main", "rendered", "content", "body", "plain", "html")
@@ -3544,7 +3560,8 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list | dict] | None:
         FileRefused: (a message without the file) several lists hold objects and none is named as
             the articles.
     """
-    lists = [name for name, value in page.items() if _is_article_list(value)]
+    lists = [name for name, value in page.items() if _is_article_list(value)
+             and not (_rich_text(value) is not None and any(_key(name) in FEED_ALIASES[f] for f in TEXT_FIELDS))]
     if str(page.get("version", "")).startswith(JSON_FEED_VERSION) and isinstance(page.get("items"), list):
         return ("items",), page["items"]  # JSON Feed: a title of its own beside its items
     xml_items = [name for name, value in page.items() if _key(name) in _XML_ITEM_LISTS and (
@@ -3831,6 +3848,9 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
             if (text := _nested_text(key, value)) is not None:
                 fields[name] = text
             fields.update(_flatten_json(value, prefix if key == "_source" else name, ignored))
+        elif (isinstance(value, list) and any(_key(key) in FEED_ALIASES[field] for field in TEXT_FIELDS)
+              and (text := _rich_text(value)) is not None):
+            fields[name] = text
         elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
             named = [item.get(next((k for k in item if _key(k) in _TICKER_KEYS
                                     or (_key(k) == "name" and _key(key) in ("stocks", "tickers", "symbols"))), ""))
@@ -3887,7 +3907,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     # an article that leaves its field's chosen name empty takes another accepted name it fills
     # (`_field_value`): such names are read, not ignored
     fallback = {name: canonical for name in out.notes.get("ignored_columns", []) for canonical in columns
-                if canonical in FEED_ALIASES and _key(name) in FEED_ALIASES[canonical]}
+                if canonical in FEED_ALIASES and _key(name) in FEED_ALIASES[canonical]
+                and _key(name) not in _LOCAL_CLOCKS.get(_key(header[columns[canonical]]), ())}
     if fallback:
         out.notes["fallback_columns"] = fallback
         out.notes["ignored_columns"] = [name for name in out.notes["ignored_columns"] if name not in fallback]
@@ -3954,7 +3975,9 @@ def _field_value(fields: dict[str, str], header: list[str], canonical: str, inde
         return value
     if canonical not in FEED_ALIASES:  # body_fallback, published_time: the file's own column only
         return ""
-    return next((fields[name] for name in header if fields.get(name) and _key(name) in FEED_ALIASES[canonical]), "")
+    local = _LOCAL_CLOCKS.get(_key(header[index]), ())
+    return next((fields[name] for name in header if fields.get(name) and _key(name) in FEED_ALIASES[canonical]
+                 and _key(name) not in local), "")
 
 
 def _content_id(record: dict[str, str | None]) -> str:

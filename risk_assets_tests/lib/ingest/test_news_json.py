@@ -862,3 +862,30 @@ def test_yahoo_finances_older_news_list_gives_its_provider_time_and_related_tick
     assert parsed.quarantine.height == 0 and "time_like_columns_unread" not in parsed.notes
     assert parsed.rows.select("doc_id", "text_raw", "ticker", "published_at").rows() == [
         (f"reuters:a{i}-b", text, "ERIC,NOK", datetime(2024, 5, 2, 9 + 5 * i, 30)) for i, text in enumerate(texts)]
+
+
+def test_a_telegram_export_reads_each_message_its_rich_text_joined_and_its_unix_time(tmp_path, sentences):
+    """Telegram Desktop's `result.json`: a channel's `messages`, each dated `date_unixtime` (epoch
+    seconds) and `date` (the exporting machine's wall clock, no zone), its `text` a string or, with
+    formatting, a list of plain and styled pieces. The file was refused as a message with two lists
+    of objects (text, text_entities); `date` is never read, not even for a message without
+    `date_unixtime`."""
+    (s0, _), (s1, _), (s2, _) = sentences[:3]
+    cut = s1.index(" ", 20)
+    messages = [
+        {"id": 100, "type": "message", "date": "2024-05-02T12:37:00", "date_unixtime": "1714642620",
+         "from": "Nordic Credit News", "text": s0, "text_entities": [{"type": "plain", "text": s0}]},
+        {"id": 101, "type": "message", "date": "2024-05-02T13:37:00", "date_unixtime": "1714646220",
+         "from": "Nordic Credit News", "text": [s1[:10], {"type": "bold", "text": s1[10:cut]}, s1[cut:]],
+         "text_entities": [{"type": "plain", "text": s1[:10]}, {"type": "bold", "text": s1[10:cut]},
+                           {"type": "plain", "text": s1[cut:]}]},
+        {"id": 102, "type": "message", "date": "2024-05-02T14:37:00", "from": "Nordic Credit News", "text": s2,
+         "text_entities": [{"type": "plain", "text": s2}]}]
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"name": "Nordic Credit News", "type": "public_channel", "id": 1001,
+                                "messages": messages}, indent=1))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.height == 0 and parsed.notes["columns"]["published_at"] == "date_unixtime"
+    assert "date" in parsed.notes["ignored_columns"] and "date" not in parsed.notes.get("fallback_columns", {})
+    assert parsed.rows.select("doc_id", "text_raw", "published_at").rows() == [
+        ("100", s0, datetime(2024, 5, 2, 9, 37)), ("101", s1, datetime(2024, 5, 2, 10, 37)), ("102", s2, None)]
