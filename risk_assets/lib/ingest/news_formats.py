@@ -3520,7 +3520,12 @@ def _own_text(article: dict) -> bool:
     nests (`_nested_text`): an article, even one holding lists of related stories or keywords; an
     API page's text is only its feed's, nested deeper."""
     return any((isinstance(value, str) or _nested_text(name, value) is not None or _rich_text(value) is not None)
-               and _key(name) in FEED_ALIASES[field] for name, value in article.items() for field in TEXT_FIELDS)
+               and _names_text(name) for name, value in article.items())
+
+
+def _names_text(name: object) -> bool:
+    """Whether a member's name is an alias of a headline or a body (TEXT_FIELDS)."""
+    return any(_key(name) in FEED_ALIASES[field] for field in TEXT_FIELDS)
 
 
 def _rich_text(value: object) -> str | None:
@@ -3542,7 +3547,7 @@ preference: the New York Times' `headline: {"main": ..., "kicker": ...}`, WordPr
 def _nested_text(name: object, value: object) -> str | None:
     """The text of a headline or body (a member named by a TEXT_FIELDS alias) that an API nests in
     an object, from its first member named in _TEXT_HOLDERS that holds a string; None otherwise."""
-    if not isinstance(value, dict) or not any(_key(name) in FEED_ALIASES[field] for field in TEXT_FIELDS):
+    if not isinstance(value, dict) or not _names_text(name):
         return None
     held = {str(member).lower().lstrip("#_$"): inner for member, inner in value.items() if isinstance(inner, str)}
     return next((held[holder] for holder in _TEXT_HOLDERS if holder in held), None)
@@ -3561,7 +3566,7 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list | dict] | None:
             the articles.
     """
     lists = [name for name, value in page.items() if _is_article_list(value)
-             and not (_rich_text(value) is not None and any(_key(name) in FEED_ALIASES[f] for f in TEXT_FIELDS))]
+             and not (_names_text(name) and _rich_text(value) is not None)]
     if str(page.get("version", "")).startswith(JSON_FEED_VERSION) and isinstance(page.get("items"), list):
         return ("items",), page["items"]  # JSON Feed: a title of its own beside its items
     xml_items = [name for name, value in page.items() if _key(name) in _XML_ITEM_LISTS and (
@@ -3848,8 +3853,7 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
             if (text := _nested_text(key, value)) is not None:
                 fields[name] = text
             fields.update(_flatten_json(value, prefix if key == "_source" else name, ignored))
-        elif (isinstance(value, list) and any(_key(key) in FEED_ALIASES[field] for field in TEXT_FIELDS)
-              and (text := _rich_text(value)) is not None):
+        elif _names_text(key) and (text := _rich_text(value)) is not None:
             fields[name] = text
         elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
             named = [item.get(next((k for k in item if _key(k) in _TICKER_KEYS
@@ -3860,7 +3864,7 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
             elif ignored is not None:
                 ignored.add(name)
         elif isinstance(value, list):
-            paragraphs = any(_key(key) in FEED_ALIASES[field] for field in TEXT_FIELDS)
+            paragraphs = _names_text(key)
             fields[name] = ("\n\n" if paragraphs else ", ").join(_json_scalar(item) for item in value if item is not None)
         else:
             fields[name] = _json_scalar(value)
