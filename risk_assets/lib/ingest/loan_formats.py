@@ -1446,6 +1446,10 @@ def _points_grouping_thousands(frame: pl.DataFrame, specs: list[FieldSpec], mapp
         return []
 
     amounts = {spec.source: spec for spec in specs if _is_amount(spec)}
+    if amounts:  # a cheap look first: most tapes write no amount with three digits after a point
+        written = frame.select(pl.col(_src(source)).str.contains(r"\d\.\d{3}(?:\D|$)").any().alias(source)
+                               for source in amounts).row(0, named=True)
+        amounts = {source: spec for source, spec in amounts.items() if written[source]}
     if not amounts:
         return []
     texts = {source: _unsigned_number(spec, mapping.currency) for source, spec in amounts.items()}
