@@ -132,6 +132,18 @@ def test_a_totals_label_on_a_row_that_also_looks_like_a_loan_is_quarantined_not_
     assert parsed.rows.filter(pl.col("addr_state") == "Total")["source_loan_id"].to_list() == [loans[1]["Loan ID"]]
 
 
+def _parse_csv(tmp_path: Path, lines: list[list[object]]):
+    """`lines` written as ACME's CSV tape and read through its mapping; every record reconciles and
+    the N loans load with nothing quarantined."""
+    path = tmp_path / "acme_2024-06.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(lines)
+    parsed = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.csv")])
+    parsed.reconcile()
+    assert parsed.rows.height == N and parsed.quarantine.height == 0
+    return parsed
+
+
 def test_a_csv_tape_reads_its_totals_footer_and_divider_lines_as_non_data(loans, tmp_path):
     """The same rows in a mapped CSV: a totals line, a one-field divider between loans (alone and
     padded with delimiters) and a footnote; with optional columns the divider would have loaded as
@@ -146,14 +158,9 @@ def test_a_csv_tape_reads_its_totals_footer_and_divider_lines_as_non_data(loans,
             lines.append(["Loans that do not meet the credit policy", "", "", "", "", "", ""])
     amount = sum(loan["Funded Amount"] for loan in loans)
     lines += [["Total", "", f"{amount:,.2f}", "", "", "", ""], ["Source: ACME servicing system"]]
-    path = tmp_path / "acme_2024-06.csv"
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(lines)
 
-    parsed = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.csv")])
+    parsed = _parse_csv(tmp_path, lines)
 
-    parsed.reconcile()
-    assert parsed.rows.height == N and parsed.quarantine.height == 0
     assert parsed.rows["loan_amount"].sum() == amount
     assert _kinds(parsed) == [(8, "section_label"), (12, "section_label"), (16, "total_row"), (17, "footer_note")]
     assert parsed.notes["section_labels"] == ["8: Loans that do not meet the credit policy",
@@ -253,13 +260,8 @@ def test_a_totals_line_grouped_as_its_amounts_are_is_a_totals_line(loans, tmp_pa
                          loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]] for loan in loans]
     amount = sum(loan["Funded Amount"] for loan in loans)
     lines.append(["Total", grouped(amount)])
-    path = tmp_path / "acme_2024-06.csv"
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(lines)
 
-    parsed = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.csv")])
+    parsed = _parse_csv(tmp_path, lines)
 
-    parsed.reconcile()
-    assert parsed.rows.height == N and parsed.quarantine.height == 0
     assert parsed.rows["loan_amount"].sum() == pytest.approx(amount)
     assert _kinds(parsed) == [(2 + N, "total_row")]
