@@ -36,7 +36,7 @@ from risk_assets.lib.ml.sentiment import LABELS, SentimentTrainConfig, train_sen
 from risk_assets.lib.ml.sentiment_data import dedupe_key, split_holdout
 from risk_assets.lib.ml.sentiment_eval import evaluate, tfidf_baseline, tfidf_probabilities
 
-BASE = SentimentTrainConfig()
+BASE = SentimentTrainConfig(max_train_seconds=None)  # configs are compared step for step, never cut by the clock
 PREVIOUS = dataclasses.replace(BASE, encoder_lr=6e-5, freeze_embeddings=False, pooling="mean")
 """The profile the main job shipped before this comparison; every candidate is described against it."""
 CANDIDATES: dict[str, SentimentTrainConfig] = {

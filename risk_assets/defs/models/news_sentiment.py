@@ -23,7 +23,7 @@ METRIC_COLUMNS = (
     Column("model", "VARCHAR", "news_sentiment, or news_sentiment_baseline for the TF-IDF baseline fitted beside it."),
     Column("version", "VARCHAR", "Version trained in this materialization (the baseline carries the same)."),
     Column("split", "VARCHAR", "holdout (the deduplicated 20% of the reference corpus) or train (timings)."),
-    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, sentences_per_s."),
+    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, cpu_seconds, sentences_per_s, n, final_epoch_loss, steps and planned_steps (fewer steps: the time budget ended the training)."),
     Column("value", "DOUBLE", "The metric's value; NULL when undefined."),
     Column("reason", "VARCHAR", "Why value is NULL (e.g. a class never predicted)."),
 )
@@ -41,6 +41,10 @@ class NewsSentimentConfig(dg.Config):
     are the main job's profile, which trains in under 10 minutes on a 2-core CPU."""
 
     epochs: int = Field(default=_DEFAULT.epochs, description="Passes over the training split.")
+    max_train_seconds: float | None = Field(
+        default=_DEFAULT.max_train_seconds,
+        description="Wall-clock budget of the training loop, s; null = none. A machine too slow to run every planned "
+                    "step in it anneals the learning rates to 0 within it and stops; the card says how far it went.")
     batch_size: int = Field(default=_DEFAULT.batch_size, description="Sentences per optimiser step.")
     max_tokens: int = Field(default=_DEFAULT.max_tokens,
                             description="Token limit per window, [CLS]/[SEP] included (8-512: the encoder's positions).")
@@ -141,6 +145,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         "train_sentences": run.split.train.height,
         "device": run.report.device,
         "training_seconds": dg.FloatMetadataValue(round(run.report.seconds, 1)),
+        "training_steps": run.report.steps_line(),
         "data_snapshot": run.split.snapshot,
         "artifact": dg.PathMetadataValue(str(run.artifact)),
         "report": dg.PathMetadataValue(str(card_html)),

@@ -153,7 +153,7 @@ def train_candidate(
         "training seconds (wall)": round(report.seconds, 1),
         "training CPU seconds / threads": f"{report.cpu_seconds:.1f} / {report.threads}",
         "training sentences / s": round(report.samples_per_s, 1),
-        "epochs x steps": f"{len(report.epoch_losses)} x {report.steps // max(1, len(report.epoch_losses))}",
+        "epochs x steps": report.steps_line(),
         "epoch losses": ", ".join(f"{x:.4f}" for x in report.epoch_losses),
         "train sentences (truncated)": f"{report.n_train} ({report.n_truncated})",
         "previous champion": champion_note,
@@ -193,6 +193,8 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
         "sentences_per_s": run.report.samples_per_s,
         "n": float(run.report.n_train),
         "final_epoch_loss": run.report.epoch_losses[-1],
+        "steps": float(run.report.steps),
+        "planned_steps": float(run.report.planned_steps),
     }, run_id=run_id)
     record_confusion(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.confusion, run_id)
     record_confusion(con, BASELINE_MODEL, run.version, HOLDOUT, run.baseline.confusion, run_id)
