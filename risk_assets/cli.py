@@ -31,6 +31,7 @@ from pathlib import Path
 
 from risk_assets.lib.home import RiskHome, sample_dir
 from risk_assets.lib.lake import connect, table_exists
+from risk_assets.lib.ml.sentiment import SentimentTrainConfig
 
 INSTANCE_YAML = """\
 telemetry:
@@ -80,6 +81,14 @@ def seed_landing(home: RiskHome, source: Path | None) -> list[Path]:
             shutil.copyfile(file, dest)
             copied.append(dest)
     return copied
+
+
+RUN_DURATION_HINT = (
+    "the whole lake takes 7 to 11 minutes on an idle 2-core CPU and 25 or more on a slower one; the longest "
+    f"step is the news sentiment fine-tuning (at most {SentimentTrainConfig().max_train_seconds:.0f} s, its "
+    "time budget), whose log gives four lines an epoch; every step logs STEP_START and STEP_SUCCESS below"
+)
+"""Printed before the main job: how long to wait, and where the log says how far it is (README, Set up)."""
 
 
 def _materialize(select: str, lake_path: Path | None = None, config_json: str | None = None) -> int:
@@ -576,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in copied:
             print(f"  {path}")
     if args.command == "run":
+        if args.select == "*":
+            print(RUN_DURATION_HINT, flush=True)
         return _materialize(args.select, home.lake_path, args.config_json)
     if args.command == "replay":
         return _replay(args, home)

@@ -116,3 +116,22 @@ def test_hints_spell_the_command_as_it_runs_from_here(tmp_path, monkeypatch):
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
     assert own_command() == str(script)
+
+
+def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypatch, capsys):
+    """The whole lake runs for minutes with only Dagster's log on the screen: `risk-assets run` says
+    first how long it takes and which log lines show how far it is; a run of a selection does not."""
+    import risk_assets.cli as cli
+
+    started: list[str] = []
+    monkeypatch.setattr(cli, "_materialize", lambda select, *args: started.append(select) or 0)
+    monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
+
+    assert cli.main(["run", "--no-seed"]) == 0
+    first = capsys.readouterr().out
+    assert cli.main(["run", "--no-seed", "--select", "key:news_scores"]) == 0
+    selected = capsys.readouterr().out
+
+    assert started == ["*", "key:news_scores"]
+    assert "7 to 11 minutes on an idle 2-core CPU" in first and "at most 540 s, its time budget" in first
+    assert "STEP_START" in first and "minutes" not in selected
