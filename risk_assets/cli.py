@@ -84,7 +84,7 @@ def seed_landing(home: RiskHome, source: Path | None) -> list[Path]:
 
 
 RUN_DURATION_HINT = (
-    "the whole lake takes 7 to 11 minutes on an idle 2-core CPU and 25 or more on a slower one; the longest "
+    "the whole lake takes 7 to 11 minutes on an idle 2-core CPU and 21 to 25 on a slower one; the longest "
     f"step is the news sentiment fine-tuning (at most {SentimentTrainConfig().max_train_seconds:.0f} s, its "
     "time budget), whose log gives four lines an epoch; every step logs STEP_START and STEP_SUCCESS below"
 )

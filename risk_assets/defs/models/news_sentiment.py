@@ -23,7 +23,7 @@ METRIC_COLUMNS = (
     Column("model", "VARCHAR", "news_sentiment, or news_sentiment_baseline for the TF-IDF baseline fitted beside it."),
     Column("version", "VARCHAR", "Version trained in this materialization (the baseline carries the same)."),
     Column("split", "VARCHAR", "holdout (the deduplicated 20% of the reference corpus) or train (timings)."),
-    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, cpu_seconds, sentences_per_s, n, final_epoch_loss, steps and planned_steps (fewer steps: the time budget ended the training)."),
+    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, cpu_seconds, sentences_per_s, n, final_epoch_loss, steps and planned_steps (fewer steps: the time budget ended the training), clock_led_steps (steps whose learning rate the budget's clock set)."),
     Column("value", "DOUBLE", "The metric's value; NULL when undefined."),
     Column("reason", "VARCHAR", "Why value is NULL (e.g. a class never predicted)."),
 )

@@ -175,16 +175,23 @@ class TrainReport:
     steps_per_epoch: int = 0
     budget_seconds: float | None = None
     stopped_at_budget: bool = False
+    clock_led_steps: int = 0
+    """Steps whose learning rate the clock set (it was ahead of the step count): 0 = the
+    step-counted schedule throughout."""
 
     def steps_line(self) -> str:
-        """Epochs x steps per epoch ('3 x 132'), or, when the time budget ended the training, how far
-        it went ('301 of 396 steps, 2.28 of 3 epochs (time budget of 540 s reached)')."""
+        """Epochs x steps per epoch ('3 x 132'), with the steps whose rate the clock set when there
+        were any ('3 x 132 (the time budget's clock set the rate of 40 steps)'), or, when the time
+        budget ended the training, how far it went ('321 of 396 steps, 2.43 of 3 epochs (time budget
+        of 540 s reached)')."""
         per_epoch = max(1, self.steps_per_epoch)
         epochs = self.planned_steps // per_epoch
-        if not self.stopped_at_budget:
-            return f"{epochs} x {per_epoch}"
-        return (f"{self.steps} of {self.planned_steps} steps, {self.steps / per_epoch:.2f} of {epochs} epochs "
-                f"(time budget of {self.budget_seconds:.0f} s reached)")
+        if self.stopped_at_budget:
+            return (f"{self.steps} of {self.planned_steps} steps, {self.steps / per_epoch:.2f} of {epochs} epochs "
+                    f"(time budget of {self.budget_seconds:.0f} s reached)")
+        if self.clock_led_steps:
+            return f"{epochs} x {per_epoch} (the time budget's clock set the rate of {self.clock_led_steps} steps)"
+        return f"{epochs} x {per_epoch}"
 
 
 @dataclass
@@ -522,7 +529,7 @@ def train_sentiment(
 
     classifier.train()
     started, cpu_started = clock(), time.process_time()
-    epoch_losses, step, stopped, seen_all, elapsed = [], 0, False, 0, 0.0
+    epoch_losses, step, stopped, seen_all, elapsed, clock_led = [], 0, False, 0, 0.0, 0
     for epoch in range(config.epochs):
         loss_sum, seen = 0.0, 0
         batches = length_batches(lengths, config.batch_size, rng)
@@ -533,6 +540,7 @@ def train_sentiment(
             if position >= total_steps:
                 stopped = True
                 break
+            clock_led += position > step
             for group, peak in zip(optimizer.param_groups, peak_lrs):
                 group["lr"] = peak * schedule_factor(position, warmup_steps, total_steps)
             input_ids, mask = _pad([ids[i] for i in batch], tokenizer.pad_token_id, device)
@@ -578,6 +586,7 @@ def train_sentiment(
         samples_per_s=seen_all / seconds if seconds > 0 else float("nan"),
         epoch_losses=epoch_losses, n_train=len(ids), n_truncated=sum(n > 1 for n in found), steps=step,
         planned_steps=total_steps, steps_per_epoch=steps_per_epoch, budget_seconds=budget, stopped_at_budget=stopped,
+        clock_led_steps=clock_led,
     )
     return model, report
 

@@ -195,6 +195,7 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
         "final_epoch_loss": run.report.epoch_losses[-1],
         "steps": float(run.report.steps),
         "planned_steps": float(run.report.planned_steps),
+        "clock_led_steps": float(run.report.clock_led_steps),
     }, run_id=run_id)
     record_confusion(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.confusion, run_id)
     record_confusion(con, BASELINE_MODEL, run.version, HOLDOUT, run.baseline.confusion, run_id)

@@ -369,6 +369,7 @@ def test_a_time_budget_anneals_the_rates_within_it_and_stops_training_there(tiny
     cut, report = train_sentiment(texts, labels, replace(config, max_train_seconds=10.0), lines.append, clock=Ticks())
 
     assert (report.steps, report.planned_steps, report.stopped_at_budget) == (10, 16, True)
+    assert report.clock_led_steps == 9  # every step after the first (position 1.6 x its index)
     assert len(report.epoch_losses) == 2 and all(math.isfinite(x) for x in report.epoch_losses)
     assert report.steps_line() == "10 of 16 steps, 1.25 of 2 epochs (time budget of 10 s reached)"
     assert lines[-2].startswith("epoch 2/2 cut short: mean loss")
@@ -378,8 +379,33 @@ def test_a_time_budget_anneals_the_rates_within_it_and_stops_training_there(tiny
 
     unbounded, full = train_sentiment(texts, labels, replace(config, max_train_seconds=None), clock=Ticks())
     ahead, ahead_report = train_sentiment(texts, labels, replace(config, max_train_seconds=1e6), clock=Ticks())
-    assert (full.steps, full.stopped_at_budget, full.steps_line()) == (16, False, "2 x 8")
-    assert (ahead_report.steps, ahead_report.stopped_at_budget) == (16, False)
+    assert (full.steps, full.stopped_at_budget, full.clock_led_steps, full.steps_line()) == (16, False, 0, "2 x 8")
+    assert (ahead_report.steps, ahead_report.stopped_at_budget, ahead_report.clock_led_steps) == (16, False, 0)
     name = "encoder.layer.5.output.dense.weight"
     assert torch.equal(unbounded.classifier.encoder.get_parameter(name), ahead.classifier.encoder.get_parameter(name))
     assert not torch.equal(unbounded.classifier.encoder.get_parameter(name), cut.classifier.encoder.get_parameter(name))
+
+
+def test_a_run_the_clock_led_for_a_while_says_so_though_it_ran_every_step(tiny):
+    """A machine slow at first (a GPU's start-up, a busy neighbour) and fast after can run every
+    planned step on a schedule the clock set in part: the card's line says for how many steps."""
+
+    class SlowStart:
+        """Five seconds for each of the first three steps, a hundredth of a second after."""
+
+        def __init__(self) -> None:
+            self.reads, self.now = 0, 0.0
+
+        def __call__(self) -> float:
+            self.now += 0.0 if self.reads == 0 else (5.0 if self.reads <= 3 else 0.01)
+            self.reads += 1
+            return self.now
+
+    _, _, split = tiny
+    rows = pl.concat([split.train, split.holdout]).head(64)
+    config = replace(TINY_PROFILE, epochs=2, max_train_examples=None, max_train_seconds=40.0)
+    _, report = train_sentiment(rows["text"].to_list(), rows["label"].to_list(), config, clock=SlowStart())
+    # after step 1: 5 s -> position 2 > 1; step 2: 10 s -> 4 > 2; step 3: 15 s -> 6 > 3; step 4: 15.01 s -> 6.004 > 4;
+    # step 5: 15.02 s -> 6.008 > 5; step 6: 15.03 s -> 6.012 > 6; from step 7 on the step count leads
+    assert (report.steps, report.stopped_at_budget, report.clock_led_steps) == (16, False, 6)
+    assert report.steps_line() == "2 x 8 (the time budget's clock set the rate of 6 steps)"
