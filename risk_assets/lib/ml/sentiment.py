@@ -159,7 +159,8 @@ class TrainReport:
     CPU seconds / threads estimates the wall time on an idle one), throughput (training sentences per
     wall second over all epochs), per-epoch mean loss (of the steps run, for an epoch the time budget
     cut short), the counts of training sentences and truncated ones, the optimiser steps run and
-    planned, and the time budget (s, None for none) with whether it ended the training."""
+    planned (fewer than planned: the time budget ended the training), and the time budget (s, None
+    for none)."""
 
     device: str
     precision: str
@@ -174,10 +175,14 @@ class TrainReport:
     planned_steps: int = 0
     steps_per_epoch: int = 0
     budget_seconds: float | None = None
-    stopped_at_budget: bool = False
     clock_led_steps: int = 0
     """Steps whose learning rate the clock set (it was ahead of the step count): 0 = the
     step-counted schedule throughout."""
+
+    @property
+    def stopped_at_budget(self) -> bool:
+        """True when the time budget ended the training: nothing else stops it before its planned steps."""
+        return self.steps < self.planned_steps
 
     def steps_line(self) -> str:
         """Epochs x steps per epoch ('3 x 132'), with the steps whose rate the clock set when there
@@ -585,7 +590,7 @@ def train_sentiment(
         cpu_seconds=cpu_seconds, threads=torch.get_num_threads(),
         samples_per_s=seen_all / seconds if seconds > 0 else float("nan"),
         epoch_losses=epoch_losses, n_train=len(ids), n_truncated=sum(n > 1 for n in found), steps=step,
-        planned_steps=total_steps, steps_per_epoch=steps_per_epoch, budget_seconds=budget, stopped_at_budget=stopped,
+        planned_steps=total_steps, steps_per_epoch=steps_per_epoch, budget_seconds=budget,
         clock_led_steps=clock_led,
     )
     return model, report
