@@ -714,14 +714,15 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
                      "publication_date", "pub_date", "pubdate", "date_unixtime", "date", "datetime",
                      *_DATE_AND_TIME_NAMES, "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
-                     "published_utc", "seendate", "created_utc", "created", "created_date_time", "date_gmt", "datum", "veröffentlicht",
+                     "published_utc", "seendate", "created_utc", "created", "created_time", "created_date_time", "date_gmt", "datum", "veröffentlicht",
                      "veroeffentlicht", "erscheinungsdatum", "publicatiedatum", "date_de_publication",
                      "fecha_de_publicación", "fecha_de_publicacion", "fecha", "data_di_pubblicazione",
                      "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data", "ts"),
-    "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift"),
+    "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift",
+                 "subject"),
     "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "selftext",
              "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
-             "testo", "contenuto", "conteúdo", "conteudo", "corpo",
+             "testo", "contenuto", "conteúdo", "conteudo", "corpo", "message",
              "summary", "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "origin_title",
                "subreddit_name_prefixed",
@@ -747,6 +748,10 @@ Telegram Desktop's export dates a message `date_unixtime` (epoch seconds) and
 `publish_time` ending) and names its stocks `relatedTickers`.
 Feedly's and Inoreader's items name the feed they came from `origin.title`: their source, not the
 stream's title (a user's 'Reading List').
+A message's text is its body when nothing else names one: Logstash's and Graylog's events and
+Facebook's posts carry it as `message` (a CSV of e-mails or tickets as `Message`); a Teams
+message's and an e-mail export's `subject` is its headline. An API's error response also says
+`message` (`{"message": "Not Found"}`): `_error_said` tells the two apart.
 An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article pulled
 twice is then one article, not two. The body's last names are teasers (the New York Times'
 `lead_paragraph` and `abstract`, WordPress's `excerpt`): read when nothing longer is named."""
@@ -800,11 +805,11 @@ lead_paragraph, abstract, excerpt, snippet, teaser): one of them is the body onl
 names a longer text, even by its last word only ('full_text' beside 'summary')."""
 
 
-_NOT_TEXT_WORDS = frozenset({"flair", "label", "labels", "sentiment"})
+_NOT_TEXT_WORDS = frozenset({"flair", "label", "labels", "sentiment", "error", "errors"})
 """Words that make a name ending in a text word no article text: Reddit's `link_flair_text` and
-`author_flair_text` are a post's tag and its author's badge ('Discussion', 'Verified'), and a
+`author_flair_text` are a post's tag and its author's badge ('Discussion', 'Verified'), a
 dataset's `label_text` or `sentiment_text` is its label written out ('positive' beside the class
-code 2)."""
+code 2), and an `error_message` (a nested `error.message`) is what went wrong fetching it."""
 
 
 OTHER_PARTY_WORDS = frozenset({"user", "author", "authors", "source", "provider", "publisher", "channel", "profile",
@@ -3515,12 +3520,17 @@ def _is_article_list(value: object) -> bool:
     return isinstance(value, list) and (not value or any(isinstance(item, dict) for item in value))
 
 
-def _own_text(article: dict) -> bool:
+def _own_text(article: dict, besides: frozenset[str] = frozenset()) -> bool:
     """Whether an object carries a headline or body of its own, as a plain member or one an API
     nests (`_nested_text`): an article, even one holding lists of related stories or keywords; an
-    API page's text is only its feed's, nested deeper."""
+    API page's text is only its feed's, nested deeper. Members named in `besides` do not count."""
     return any((isinstance(value, str) or _nested_text(name, value) is not None or _rich_text(value) is not None)
-               and _names_text(name) for name, value in article.items())
+               and _names_text(name) and _key(name) not in besides for name, value in article.items())
+
+
+_ERROR_TEXT = frozenset({"message"})
+"""A text member that an API's error response carries too (NewsAPI's and GitHub's `message`): by
+itself it does not make an object an article (`_error_said`)."""
 
 
 def _names_text(name: object) -> bool:
@@ -3616,17 +3626,24 @@ def _streamed_lists(page: dict, lists: list[str]) -> list[str]:
         and {"body", "published_at"} & fields for item in page[name])]
 
 
-def _error_said(document: dict) -> dict[str, object]:
+def _error_said(document: dict, whole_file: bool = False) -> dict[str, object]:
     """What an API's error response says (its members named in _JSON_ERROR_KEYS, and those of a
     nested `error` object), or {} when `document` is no error: its status is neither 'error' nor an
     HTTP error code, it is no RFC 7807 problem (`type` with `detail`), and it has no error member
-    (`error`, `Information`, ...) or has a headline or body of its own (an article with a note)."""
+    (`error`, `Information`, ...) or has a headline or body of its own besides a `message` (an
+    article with a note). A file that is one object whose only text is a `message`, with no
+    time of any kind (`whole_file`: GitHub's `{"message": "Not Found", "documentation_url": ...}`,
+    AWS API Gateway's `{"message": "Forbidden"}`), is an error too; a Logstash event has its
+    `@timestamp`."""
     keys = {_key(name): name for name in document}
     status = document.get(keys.get("status", ""))
     is_error = (str(status).lower() in ("error", "failed", "fail") or (isinstance(status, int) and status >= 400)
                 or {"type", "detail"} <= set(keys)  # RFC 7807 problem details, whose `title` is no headline
                 # an article may carry a `note` or `errors` field of its own: only a text-less object is an error
-                or (bool({"error", "errors", "error_message", "information", "note"} & set(keys)) and not _own_text(document)))
+                or (bool({"error", "errors", "error_message", "information", "note"} & set(keys))
+                    and not _own_text(document, besides=_ERROR_TEXT))
+                or (whole_file and _own_text(document) and not _own_text(document, besides=_ERROR_TEXT)
+                    and not any(re.search("time|date", _key(name)) for name in _flatten_json(document))))
     if not is_error:
         return {}
     said = {name: value for name, value in document.items()
@@ -3640,7 +3657,7 @@ def _error_said(document: dict) -> dict[str, object]:
 def _no_articles(path: Path, document: object) -> FileRefused:
     """The refusal of a JSON file in which no articles were found, saying what it holds instead."""
     if isinstance(document, dict):
-        if said := _error_said(document):
+        if said := _error_said(document, whole_file=True):
             return FileRefused(f"{path}: an API's error response saved as a feed, not articles; it says {said}")
         return FileRefused(f"{path}: a JSON object holding no list of articles (members: "
                            f"{', '.join(map(str, list(document)[:12]))})")
@@ -3814,11 +3831,21 @@ def _with_id(key: str, article: dict) -> dict:
 
 def _page_title(page: dict) -> str | None:
     """The title of the feed an API page carries (JSON Feed's `title`, rss2json's `feed.title`, an
-    RSS channel's `title` converted to JSON, which `_articles_in` reads on the channel)."""
+    RSS channel's `title` converted to JSON, which `_articles_in` reads on the channel), or the
+    name of the chat a Telegram Desktop export holds the messages of (`{"name": "Nordic Credit
+    News", "type": "public_channel", "messages": [...]}`)."""
     for holder in (page, page.get("feed")):
         if isinstance(holder, dict) and isinstance(holder.get("title"), str) and holder["title"].strip():
             return holder["title"].strip()
+    if (isinstance(page.get("messages"), list) and isinstance(page.get("name"), str) and page["name"].strip()
+            and re.fullmatch(TELEGRAM_CHAT_TYPES, str(page.get("type", "")))):
+        return page["name"].strip()
     return None
+
+
+TELEGRAM_CHAT_TYPES = r"(?:public|private)_(?:channel|supergroup|group)|personal_chat|bot_chat|saved_messages"
+"""The `type` of a chat in Telegram Desktop's JSON export (result.json): its `name` is then the
+messages' source."""
 
 
 def _with_source(article: object, title: str | None) -> object:
@@ -4065,7 +4092,8 @@ def _refuse_no_articles(path: Path, document: object, found_in: set[str]) -> Non
         FileRefused: see `_no_articles`.
     """
     if isinstance(document, dict) and not found_in:
-        if _error_said(document) or not {"headline", "body"} & set(_feed_columns(list(_flatten_json(document)))):
+        if (_error_said(document, whole_file=True)
+                or not {"headline", "body"} & set(_feed_columns(list(_flatten_json(document))))):
             raise _no_articles(path, document)
     elif isinstance(document, list):
         if document and not any(isinstance(item, dict) for item in document):

@@ -133,7 +133,12 @@ def test_bad_articles_are_quarantined_by_the_feed_rules(tmp_path, sentences):
     ([1, 2, 3], "a JSON list with no article object among its items (found int)"),
     ({"a": [{"title": "x"}], "b": [{"title": "y"}]}, "several lists of objects (a, b) and none named as the articles"),
     ([{"id": 1, "price": 3}], "no article field names a headline or a body (fields: id, price)"),
-], ids=["newsapi_error", "alpha_vantage_limit", "numbers", "two_lists", "no_text_field"])
+    ({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+     "an API's error response saved as a feed, not articles; it says {'message': 'Not Found'}"),
+    ({"error": "Unauthorized", "message": "Invalid token"},
+     "it says {'error': 'Unauthorized', 'message': 'Invalid token'}"),
+], ids=["newsapi_error", "alpha_vantage_limit", "numbers", "two_lists", "no_text_field", "github_not_found",
+        "error_and_message"])
 def test_a_json_file_without_articles_is_refused_saying_why(tmp_path, document, expected):
     path = tmp_path / "response.json"
     path.write_text(json.dumps(document))
@@ -306,6 +311,36 @@ def test_an_article_with_a_note_or_errors_field_of_its_own_is_an_article(tmp_pat
     path.write_text(json.dumps(_page(articles)))
     parsed = parse_news_file(path)
     assert parsed.rows.height == 2 and parsed.quarantine.height == 0
+
+
+def test_a_logstash_events_message_and_a_teams_messages_subject_are_read(tmp_path, sentences):
+    """Logstash (and Graylog, and Facebook's posts, dated `created_time`) carry the text as
+    `message`: it is the body, not an ignored column beside a headline cut short. A Teams message's `subject` is its headline; its
+    HTML `body.content` the body. An `error.message` nested in an article is no body."""
+    (first, _), (second, _), (third, _) = sentences[:3]
+    events = tmp_path / "logstash.jsonl"
+    events.write_text("".join(json.dumps(
+        {"@timestamp": "2024-05-03T15:30:00.000Z", "@version": "1", "message": text,
+         "published": f"2024-05-02T0{i + 8}:30:00Z", "headline": text[:25], "feed": "wire"}) + "\n"
+        for i, text in enumerate([first, second])))
+    parsed = parse_news_file(events)
+    assert parsed.quarantine.height == 0 and parsed.notes["columns"]["body"] == "message"
+    assert parsed.rows.select("headline", "text_raw", "text_field", "published_at").rows() == [
+        (first[:25], first, "body", datetime(2024, 5, 2, 8, 30)), (second[:25], second, "body", datetime(2024, 5, 2, 9, 30))]
+
+    teams = tmp_path / "teams.json"
+    teams.write_text(json.dumps({"@odata.count": 1, "value": [
+        {"id": "1714642200457", "messageType": "message", "createdDateTime": "2024-05-02T09:30:00.457Z",
+         "subject": "Market note", "summary": None, "body": {"contentType": "html", "content": f"<div><p>{third}</p></div>"},
+         "error": {"code": "partial", "message": "attachments not loaded"}}]}))
+    (row,) = parse_news_file(teams).rows.iter_rows(named=True)
+    assert (row["headline"], row["text_clean"], row["text_field"]) == ("Market note", third, "body")
+
+    page = tmp_path / "facebook.json"  # Graph API /{page-id}/posts
+    page.write_text(json.dumps({"data": [{"message": first, "created_time": "2024-05-02T09:30:00+0000", "id": "123_456"}],
+                                "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}))
+    assert parse_news_file(page).rows.select("doc_id", "text_raw", "published_at").rows() == [
+        ("123_456", first, datetime(2024, 5, 2, 9, 30))]
 
 
 def test_a_json_feed_reads_its_items_with_the_feed_title_as_source(tmp_path, sentences):
@@ -869,7 +904,8 @@ def test_a_telegram_export_reads_each_message_its_rich_text_joined_and_its_unix_
     seconds) and `date` (the exporting machine's wall clock, no zone), its `text` a string or, with
     formatting, a list of plain and styled pieces. The file was refused as a message with two lists
     of objects (text, text_entities); `date` is never read, not even for a message without
-    `date_unixtime`."""
+    `date_unixtime`. The chat's `name` is each message's source, and its message ids, numbered
+    per chat, are keyed by it: message 100 of another channel is another article."""
     (s0, _), (s1, _), (s2, _) = sentences[:3]
     cut = s1.index(" ", 20)
     messages = [
@@ -887,5 +923,13 @@ def test_a_telegram_export_reads_each_message_its_rich_text_joined_and_its_unix_
     parsed = parse_news_file(path)
     assert parsed.quarantine.height == 0 and parsed.notes["columns"]["published_at"] == "date_unixtime"
     assert "date" in parsed.notes["ignored_columns"] and "date" not in parsed.notes.get("fallback_columns", {})
-    assert parsed.rows.select("doc_id", "text_raw", "published_at").rows() == [
-        ("100", s0, datetime(2024, 5, 2, 9, 37)), ("101", s1, datetime(2024, 5, 2, 10, 37)), ("102", s2, None)]
+    assert parsed.rows.select("doc_id", "source", "text_raw", "published_at").rows() == [
+        ("nordic credit news:100", "Nordic Credit News", s0, datetime(2024, 5, 2, 9, 37)),
+        ("nordic credit news:101", "Nordic Credit News", s1, datetime(2024, 5, 2, 10, 37)),
+        ("nordic credit news:102", "Nordic Credit News", s2, None)]
+
+    other = tmp_path / "other" / "result.json"  # Telegram names every export result.json
+    other.parent.mkdir()
+    other.write_text(json.dumps({"name": "Baltic Markets", "type": "private_supergroup", "id": 2002,
+                                 "messages": messages[:1]}))
+    assert parse_news_file(other).rows.select("doc_id", "source").rows() == [("baltic markets:100", "Baltic Markets")]
