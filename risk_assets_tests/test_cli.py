@@ -134,4 +134,4 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
 
     assert started == ["*", "key:news_scores"]
     assert "7 to 11 minutes on an idle 2-core CPU" in first and "at most 540 s, its time budget" in first
-    assert "STEP_START" in first and "minutes" not in selected
+    assert "each of the run's 36 steps logs STEP_START" in first and "minutes" not in selected
