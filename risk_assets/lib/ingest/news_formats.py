@@ -720,9 +720,9 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
                      "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data", "ts"),
     "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift",
                  "subject"),
-    "body": ("body", "text", "content", "content_text", "content_html", "article", "story", "selftext",
+    "body": ("body", "text", "content", "content_text", "content_html", "article", "message", "story", "selftext",
              "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
-             "testo", "contenuto", "conteúdo", "conteudo", "corpo", "message",
+             "testo", "contenuto", "conteúdo", "conteudo", "corpo", "full_message", "short_message",
              "summary", "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "origin_title",
                "subreddit_name_prefixed",
@@ -748,10 +748,12 @@ Telegram Desktop's export dates a message `date_unixtime` (epoch seconds) and
 `publish_time` ending) and names its stocks `relatedTickers`.
 Feedly's and Inoreader's items name the feed they came from `origin.title`: their source, not the
 stream's title (a user's 'Reading List').
-A message's text is its body when nothing else names one: Logstash's and Graylog's events and
-Facebook's posts carry it as `message` (a CSV of e-mails or tickets as `Message`); a Teams
-message's and an e-mail export's `subject` is its headline. An API's error response also says
-`message` (`{"message": "Not Found"}`): `_error_said` tells the two apart.
+A message's text is its body: Logstash's events and Facebook's posts carry it as `message`
+(before Facebook's generated `story`, 'X shared a link'), Graylog's as `full_message` and
+`short_message`, a CSV of e-mails or tickets as `Message`; a Teams message's and an e-mail
+export's `subject` is its headline. Both are read as whole names only (`status_message` is no
+text). An API's envelope and error response also say `message` (`{"message": "Not Found"}`): it
+counts as an article's text only in a dated object (`_own_text`).
 An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article pulled
 twice is then one article, not two. The body's last names are teasers (the New York Times'
 `lead_paragraph` and `abstract`, WordPress's `excerpt`): read when nothing longer is named."""
@@ -812,6 +814,11 @@ dataset's `label_text` or `sentiment_text` is its label written out ('positive' 
 code 2), and an `error_message` (a nested `error.message`) is what went wrong fetching it."""
 
 
+_EXACT_NAMES_ONLY = frozenset({"message", "subject"})
+"""Text aliases read only as a whole name, never as a name's last word: `status_message`,
+`commit_message`, `log_message`, `data_subject` are no article's text."""
+
+
 OTHER_PARTY_WORDS = frozenset({"user", "author", "authors", "source", "provider", "publisher", "channel", "profile",
                                "account", "entities", "entity", "app", "application", "origin", "from", "sender",
                                "owner", "creator", "feed", "symbol", "company", "organization", "team", "place",
@@ -832,7 +839,8 @@ def _text_suffix_rank(name: str, canonical: str) -> int | None:
     ('fields_excerpt') after either."""
     words = name.split("_")
     aliases = FEED_ALIASES[canonical]
-    if words[-1] not in aliases or _NOT_TEXT_WORDS & set(words) or OTHER_PARTY_WORDS & set(words[:-1]):
+    if (words[-1] not in aliases or words[-1] in _EXACT_NAMES_ONLY or _NOT_TEXT_WORDS & set(words)
+            or OTHER_PARTY_WORDS & set(words[:-1])):
         return None
     return min(aliases.index(word) for word in words if word in aliases)
 
@@ -3520,17 +3528,32 @@ def _is_article_list(value: object) -> bool:
     return isinstance(value, list) and (not value or any(isinstance(item, dict) for item in value))
 
 
-def _own_text(article: dict, besides: frozenset[str] = frozenset()) -> bool:
+def _own_text(article: dict) -> bool:
     """Whether an object carries a headline or body of its own, as a plain member or one an API
     nests (`_nested_text`): an article, even one holding lists of related stories or keywords; an
-    API page's text is only its feed's, nested deeper. Members named in `besides` do not count."""
+    API page's text is only its feed's, nested deeper. A `message` (_ERROR_TEXT) counts only in an
+    object with a time of its own (`_dated`): a Logstash event, a Facebook post; an API's envelope
+    (`{"status": "ok", "message": "success", "data": [...]}`) or error (`{"message": "Not Found"}`)
+    says one too."""
+    weak = frozenset() if _dated(article) else _ERROR_TEXT
     return any((isinstance(value, str) or _nested_text(name, value) is not None or _rich_text(value) is not None)
-               and _names_text(name) and _key(name) not in besides for name, value in article.items())
+               and _names_text(name) and _key(name) not in weak for name, value in article.items())
 
 
 _ERROR_TEXT = frozenset({"message"})
-"""A text member that an API's error response carries too (NewsAPI's and GitHub's `message`): by
-itself it does not make an object an article (`_error_said`)."""
+"""A text member that an API's envelope and error response carry too (NewsAPI's and GitHub's
+`message`): it makes an object an article only when the object is dated (`_own_text`)."""
+
+_TIME_MEMBER = re.compile(r"(?:^|[_@])(?:timestamp|time|date|datetime|ts)$|_at$|_utc$")
+"""Member names (as `_key` writes them) that say a time, beyond the published_at aliases:
+Logstash's `@timestamp`, Facebook's `created_time`, `updated_at`; not `timeout` or `runtime`."""
+
+
+def _dated(value: dict) -> bool:
+    """Whether an object has a member named as a time (_TIME_MEMBER, a published_at alias) with a
+    plain value (not Portuguese `data` holding an envelope's list)."""
+    return any(isinstance(value[name], (str, int, float)) and value[name] != ""
+               and (_key(name) in FEED_ALIASES["published_at"] or _TIME_MEMBER.search(_key(name))) for name in value)
 
 
 def _names_text(name: object) -> bool:
@@ -3626,24 +3649,25 @@ def _streamed_lists(page: dict, lists: list[str]) -> list[str]:
         and {"body", "published_at"} & fields for item in page[name])]
 
 
-def _error_said(document: dict, whole_file: bool = False) -> dict[str, object]:
+def _error_said(document: dict) -> dict[str, object]:
     """What an API's error response says (its members named in _JSON_ERROR_KEYS, and those of a
     nested `error` object), or {} when `document` is no error: its status is neither 'error' nor an
     HTTP error code, it is no RFC 7807 problem (`type` with `detail`), and it has no error member
-    (`error`, `Information`, ...) or has a headline or body of its own besides a `message` (an
-    article with a note). A file that is one object whose only text is a `message`, with no
-    time of any kind (`whole_file`: GitHub's `{"message": "Not Found", "documentation_url": ...}`,
-    AWS API Gateway's `{"message": "Forbidden"}`), is an error too; a Logstash event has its
-    `@timestamp`."""
+    (`error`, `Information`, ...) or has a headline or body of its own (an article with a note). An
+    undated object whose only text is a `message` (`_own_text`), and which holds no object or list,
+    is an error too: GitHub's
+    `{"message": "Not Found", "documentation_url": ...}`, AWS API Gateway's `{"message":
+    "Forbidden"}`, a rate-limit answer among pages; a Logstash event has its `@timestamp`."""
     keys = {_key(name): name for name in document}
     status = document.get(keys.get("status", ""))
     is_error = (str(status).lower() in ("error", "failed", "fail") or (isinstance(status, int) and status >= 400)
                 or {"type", "detail"} <= set(keys)  # RFC 7807 problem details, whose `title` is no headline
                 # an article may carry a `note` or `errors` field of its own: only a text-less object is an error
                 or (bool({"error", "errors", "error_message", "information", "note"} & set(keys))
-                    and not _own_text(document, besides=_ERROR_TEXT))
-                or (whole_file and _own_text(document) and not _own_text(document, besides=_ERROR_TEXT)
-                    and not any(re.search("time|date", _key(name)) for name in _flatten_json(document))))
+                    and not _own_text(document))
+                # a flat, undated object that says only a `message`; an envelope holds its articles
+                or (isinstance(document.get(keys.get("message", "")), str) and not _own_text(document)
+                    and not any(isinstance(value, (dict, list)) for value in document.values())))
     if not is_error:
         return {}
     said = {name: value for name, value in document.items()
@@ -3657,7 +3681,7 @@ def _error_said(document: dict, whole_file: bool = False) -> dict[str, object]:
 def _no_articles(path: Path, document: object) -> FileRefused:
     """The refusal of a JSON file in which no articles were found, saying what it holds instead."""
     if isinstance(document, dict):
-        if said := _error_said(document, whole_file=True):
+        if said := _error_said(document):
             return FileRefused(f"{path}: an API's error response saved as a feed, not articles; it says {said}")
         return FileRefused(f"{path}: a JSON object holding no list of articles (members: "
                            f"{', '.join(map(str, list(document)[:12]))})")
@@ -4092,8 +4116,7 @@ def _refuse_no_articles(path: Path, document: object, found_in: set[str]) -> Non
         FileRefused: see `_no_articles`.
     """
     if isinstance(document, dict) and not found_in:
-        if (_error_said(document, whole_file=True)
-                or not {"headline", "body"} & set(_feed_columns(list(_flatten_json(document))))):
+        if _error_said(document) or not {"headline", "body"} & set(_feed_columns(list(_flatten_json(document)))):
             raise _no_articles(path, document)
     elif isinstance(document, list):
         if document and not any(isinstance(item, dict) for item in document):

@@ -1540,16 +1540,17 @@ def test_an_escaped_articles_content_id_is_that_of_the_article_written_plainly(t
 def test_a_csv_of_messages_reads_subject_as_headline_and_message_as_body(tmp_path, phrasebank_txt):
     """An e-mail client's or ticket system's CSV export (Date, From, Subject, Message): the subject
     is the headline and the message the body, not a file refused for naming neither; a column
-    named `Error Message` is never the body."""
+    named `Error Message` or `Status Message` is never the body."""
     texts = phrasebank_txt.rows["text_raw"].to_list()[:2]
     path = tmp_path / "inbox.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["Date", "From", "Subject", "Message", "Error Message"])
-        writer.writerows([["2024-05-02 09:30", "desk@bank.example", "Nordic wrap", texts[0], ""],
-                          ["2024-05-03 10:00", "desk@bank.example", "Morning call", texts[1], "attachment too large"]])
+        writer.writerow(["Date", "From", "Subject", "Message", "Error Message", "Status Message"])
+        writer.writerows([["2024-05-02 09:30", "desk@bank.example", "Nordic wrap", texts[0], "", "OK"],
+                          ["2024-05-03 10:00", "desk@bank.example", "Morning call", texts[1], "attachment too large", "OK"]])
     parsed = parse_news_file(path)
-    assert parsed.quarantine.height == 0 and "Error Message" in parsed.notes["ignored_columns"]
+    assert parsed.quarantine.height == 0 and {"Error Message", "Status Message"} <= set(parsed.notes["ignored_columns"])
+    assert "body_fallback" not in parsed.notes["columns"]
     assert parsed.rows.select("headline", "text_raw", "text_field", "published_at").rows() == [
         ("Nordic wrap", texts[0], "body", datetime(2024, 5, 2, 9, 30)),
         ("Morning call", texts[1], "body", datetime(2024, 5, 3, 10, 0))]

@@ -343,6 +343,43 @@ def test_a_logstash_events_message_and_a_teams_messages_subject_are_read(tmp_pat
         ("123_456", first, datetime(2024, 5, 2, 9, 30))]
 
 
+def test_an_apis_message_is_no_article_but_a_dated_events_is(tmp_path, sentences):
+    """`message` is a body only in a dated object: an envelope's `"message": "success"` beside its
+    list leaves the list the articles; an undated rate-limit answer among pages is quarantined as
+    `api_error`; a `timeout` is no time; an Elasticsearch event's own `message` stays its body
+    though a failed processor wrote an `error.message` beside it."""
+    (first, _), (second, _) = sentences[:2]
+    envelope = tmp_path / "envelope.json"
+    envelope.write_text(json.dumps({"status": "ok", "message": "success", "data": [
+        {"title": text[:20], "body": text, "published_at": f"2024-05-0{i + 2}T09:30:00Z"}
+        for i, text in enumerate([first, second])]}))
+    parsed = parse_news_file(envelope)
+    assert parsed.notes["articles_in"] == ["data"] and parsed.rows["text_raw"].to_list() == [first, second]
+
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text("".join(json.dumps(page) + "\n" for page in [
+        {"articles": [{"title": first[:20], "content": first, "publishedAt": "2024-05-02T09:30:00Z"}]},
+        {"message": "API rate limit exceeded"},
+        {"articles": [{"title": second[:20], "content": second, "publishedAt": "2024-05-03T09:30:00Z"}]}]))
+    parsed = parse_news_file(pages)
+    assert parsed.rows["text_raw"].to_list() == [first, second]
+    assert parsed.quarantine.select("line", "rule").rows() == [(2, "api_error")]
+    assert "it says {'message': 'API rate limit exceeded'}" in parsed.quarantine["message"][0]
+
+    forbidden = tmp_path / "forbidden.json"
+    forbidden.write_text(json.dumps({"message": "Forbidden", "timeout": 30}))
+    with pytest.raises(FileRefused, match="an API's error response saved as a feed, not articles; it says "
+                                          "{'message': 'Forbidden'}"):
+        parse_news_file(forbidden)
+
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps({"@timestamp": f"2024-05-0{i + 2}T09:30:00Z", "message": text,
+                                          "error": {"message": "geoip lookup failed"}}) + "\n"
+                              for i, text in enumerate([first, second])))
+    parsed = parse_news_file(events)
+    assert parsed.quarantine.height == 0 and parsed.rows["text_raw"].to_list() == [first, second]
+
+
 def test_a_json_feed_reads_its_items_with_the_feed_title_as_source(tmp_path, sentences):
     """jsonfeed.org 1.1: the top level has a title of its own, the articles are `items`."""
     path = tmp_path / "feed.json"
