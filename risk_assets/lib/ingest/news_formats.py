@@ -3552,8 +3552,8 @@ Logstash's `@timestamp`, Facebook's `created_time`, `updated_at`; not `timeout` 
 def _dated(value: dict) -> bool:
     """Whether an object has a member named as a time (_TIME_MEMBER, a published_at alias) with a
     plain value (not Portuguese `data` holding an envelope's list)."""
-    return any(isinstance(value[name], (str, int, float)) and value[name] != ""
-               and (_key(name) in FEED_ALIASES["published_at"] or _TIME_MEMBER.search(_key(name))) for name in value)
+    plain = [name for name, member in value.items() if isinstance(member, (str, int, float)) and member != ""]
+    return _has_time(plain) or any(_TIME_MEMBER.search(_key(name)) for name in plain)
 
 
 def _names_text(name: object) -> bool:
@@ -3666,7 +3666,8 @@ def _error_said(document: dict) -> dict[str, object]:
                 or (bool({"error", "errors", "error_message", "information", "note"} & set(keys))
                     and not _own_text(document))
                 # a flat, undated object that says only a `message`; an envelope holds its articles
-                or (isinstance(document.get(keys.get("message", "")), str) and not _own_text(document)
+                or (any(isinstance(document.get(keys.get(name, "")), str) for name in _ERROR_TEXT)
+                    and not _own_text(document)
                     and not any(isinstance(value, (dict, list)) for value in document.values())))
     if not is_error:
         return {}
@@ -3928,8 +3929,9 @@ def _json_scalar(value: object) -> str:
     return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
-def _has_time(fields: dict[str, str]) -> bool:
-    return any(_key(name) in FEED_ALIASES["published_at"] for name in fields)
+def _has_time(names: Iterable[str]) -> bool:
+    """Whether a published_at alias is among the field names (a flattened article's keys)."""
+    return any(_key(name) in FEED_ALIASES["published_at"] for name in names)
 
 
 def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_JsonRecord]) -> ParsedFile:
