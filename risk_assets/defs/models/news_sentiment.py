@@ -23,7 +23,7 @@ METRIC_COLUMNS = (
     Column("model", "VARCHAR", "news_sentiment, or news_sentiment_baseline for the TF-IDF baseline fitted beside it."),
     Column("version", "VARCHAR", "Version trained in this materialization (the baseline carries the same)."),
     Column("split", "VARCHAR", "holdout (the deduplicated 20% of the reference corpus) or train (timings)."),
-    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, cpu_seconds, sentences_per_s, n, final_epoch_loss, steps and planned_steps (fewer steps: the time budget ended the training), clock_led_steps (steps whose learning rate the budget's clock set)."),
+    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, cpu_seconds, sentences_per_s, n, final_epoch_loss, steps and planned_steps (fewer steps: the time budget ended the training), clock_led_steps (steps whose learning rate the budget's clock set), min_steps (the steps the budget may not cut, min_train_epochs) and overran_budget (1: the machine could not run min_steps within the budget and the training overran it to finish them)."),
     Column("value", "DOUBLE", "The metric's value; NULL when undefined."),
     Column("reason", "VARCHAR", "Why value is NULL (e.g. a class never predicted)."),
 )
@@ -45,6 +45,10 @@ class NewsSentimentConfig(dg.Config):
         default=_DEFAULT.max_train_seconds,
         description="Wall-clock budget of the training loop, s; null = none. A machine too slow to run every planned "
                     "step in it anneals the learning rates to 0 within it and stops; the card says how far it went.")
+    min_train_epochs: float = Field(
+        default=_DEFAULT.min_train_epochs,
+        description="Epochs the time budget may never cut (0 to epochs; 0 = the budget alone decides): a machine too "
+                    "busy to run them within max_train_seconds overruns the budget to finish them, and the card says so.")
     batch_size: int = Field(default=_DEFAULT.batch_size, description="Sentences per optimiser step.")
     max_tokens: int = Field(default=_DEFAULT.max_tokens,
                             description="Token limit per window, [CLS]/[SEP] included (8-512: the encoder's positions).")

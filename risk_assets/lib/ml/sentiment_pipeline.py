@@ -196,6 +196,8 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
         "steps": float(run.report.steps),
         "planned_steps": float(run.report.planned_steps),
         "clock_led_steps": float(run.report.clock_led_steps),
+        "min_steps": float(run.report.min_steps),
+        "overran_budget": float(run.report.overran_budget),
     }, run_id=run_id)
     record_confusion(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.confusion, run_id)
     record_confusion(con, BASELINE_MODEL, run.version, HOLDOUT, run.baseline.confusion, run_id)
