@@ -192,8 +192,8 @@ class TrainReport:
     min_steps: int = 0
     """Steps the time budget may not cut (config.min_train_epochs x steps per epoch, rounded up)."""
     overran_budget: bool = False
-    """True when the machine could not run min_steps within the budget: the training overran it to
-    end at min_steps (the clock had run past the end of the schedule when it stopped there)."""
+    """True when the machine could not run min_steps within the budget: steps started after the
+    budget was spent, to end at min_steps (at the planned steps, when min_steps is all of them)."""
 
     @property
     def stopped_at_budget(self) -> bool:
@@ -209,7 +209,7 @@ class TrainReport:
         may not cut; trained on to them, 1080 s)')."""
         per_epoch = max(1, self.steps_per_epoch)
         epochs = self.planned_steps // per_epoch
-        if self.stopped_at_budget and self.overran_budget:
+        if self.overran_budget:
             return (f"{self.steps} of {self.planned_steps} steps, {self.steps / per_epoch:.2f} of {epochs} epochs "
                     f"(time budget of {self.budget_seconds:.0f} s reached before the {self.min_steps} steps it may "
                     f"not cut; trained on to them, {self.seconds:.0f} s)")
@@ -570,10 +570,10 @@ def train_sentiment(
                 by_clock = elapsed / budget * total_steps
                 floor = step * total_steps / min_steps if min_steps else math.inf
                 position = max(step, min(by_clock, floor))
-                overran = by_clock > floor
             if position >= total_steps:
                 stopped = True
                 break
+            overran |= budget is not None and elapsed >= budget  # only the floor lets a step start past it
             clock_led += position > step
             for group, peak in zip(optimizer.param_groups, peak_lrs):
                 group["lr"] = peak * schedule_factor(position, warmup_steps, total_steps)
@@ -604,16 +604,16 @@ def train_sentiment(
                 f"{epoch_losses[-1]:.4f}; {elapsed:.0f} s wall and {time.process_time() - cpu_started:.0f} s CPU "
                 "since training started")
         if stopped:
-            if log and overran:
-                log(f"time budget of {budget:.0f} s (max_train_seconds) reached before the {min_steps:,} optimiser "
-                    f"steps it may not cut (min_train_epochs {config.min_train_epochs:g}): trained on to "
-                    f"them, {elapsed:.0f} s, {step:,} of {total_steps:,} steps; the learning rates were annealed to 0 "
-                    "at their end; an idle machine runs every step within the budget")
-            elif log:
+            if log and not overran:
                 log(f"time budget of {budget:.0f} s (max_train_seconds) reached after {step:,} of {total_steps:,} "
                     f"optimiser steps ({step / steps_per_epoch:.2f} of {config.epochs} epochs): the learning rates "
                     "were annealed to 0 within it; a faster or idle machine runs every step")
             break
+    if log and overran:
+        log(f"time budget of {budget:.0f} s (max_train_seconds) reached before the {min_steps:,} optimiser "
+            f"steps it may not cut (min_train_epochs {config.min_train_epochs:g}): trained on to them, "
+            f"{elapsed:.0f} s, {step:,} of {total_steps:,} steps; the learning rates were annealed to 0 at their "
+            "end; an idle machine runs every step within the budget")
     seconds, cpu_seconds = clock() - started, time.process_time() - cpu_started
     if averaged is not None:
         classifier = averaged.module
@@ -626,7 +626,7 @@ def train_sentiment(
         epoch_losses=epoch_losses, n_train=len(ids), n_truncated=sum(n > 1 for n in found), steps=step,
         planned_steps=total_steps, steps_per_epoch=steps_per_epoch, budget_seconds=budget,
         clock_led_steps=clock_led, min_steps=min_steps if budget is not None else 0,
-        overran_budget=stopped and overran,
+        overran_budget=overran,
     )
     return model, report
 

@@ -417,6 +417,11 @@ def test_a_machine_too_busy_for_one_epoch_overruns_the_budget_to_finish_it(tiny)
     # a budget the clock passes only after the first epoch is not overrun: the floor never holds it back
     _, later = train_sentiment(texts, labels, replace(config, max_train_seconds=10.0), clock=Ticks())
     assert (later.steps, later.overran_budget) == (10, False)
+    # one epoch planned and a floor of one: every step runs, and the steps past the budget are said
+    _, single = train_sentiment(texts, labels, replace(config, epochs=1, min_train_epochs=1), clock=Ticks())
+    assert (single.steps, single.stopped_at_budget, single.overran_budget) == (8, False, True)
+    assert single.steps_line() == ("8 of 8 steps, 1.00 of 1 epochs (time budget of 4 s reached before the 8 steps "
+                                   "it may not cut; trained on to them, 9 s)")
 
 
 def test_a_run_the_clock_led_for_a_while_says_so_though_it_ran_every_step(tiny):
