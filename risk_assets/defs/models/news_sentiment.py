@@ -44,7 +44,8 @@ class NewsSentimentConfig(dg.Config):
     max_train_seconds: float | None = Field(
         default=_DEFAULT.max_train_seconds,
         description="Wall-clock budget of the training loop, s; null = none. A machine too slow to run every planned "
-                    "step in it anneals the learning rates to 0 within it and stops; the card says how far it went.")
+                    "step in it anneals the learning rates to 0 within it and stops (never before min_train_epochs); the card "
+                    "says how far it went.")
     min_train_epochs: float = Field(
         default=_DEFAULT.min_train_epochs,
         description="Epochs the time budget may never cut (0 to epochs; 0 = the budget alone decides): a machine too "

@@ -73,8 +73,10 @@ class SentimentTrainConfig:
     max_train_seconds: float | None = 540.0
     """Wall-clock budget of the optimisation loop, s; None = no budget. The learning-rate schedule
     follows whichever is further along, the steps or the clock: optimiser step k sits at position
-    max(k, elapsed / budget x planned steps) of the warmup-then-decay schedule (elapsed: seconds at
-    the end of step k - 1), and training stops when that position reaches the planned steps. Where
+    max(k, min(elapsed / budget x planned steps, k x planned steps / min steps)) of the
+    warmup-then-decay schedule (elapsed: seconds at the end of step k - 1; min steps: those of
+    min_train_epochs, which the clock may not cut), and training stops when that position reaches
+    the planned steps. Where
     every step keeps ahead of the budget's pace (the sample's 4,220 sentences x 3 epochs at 23.5
     sentences/s or more), the schedule is the step-counted one, step for step; on a slower or busier
     machine the rates are annealed to 0 within the budget and the last epoch is cut short, which the
@@ -190,7 +192,8 @@ class TrainReport:
     """Steps whose learning rate the clock set (it was ahead of the step count): 0 = the
     step-counted schedule throughout."""
     min_steps: int = 0
-    """Steps the time budget may not cut (config.min_train_epochs x steps per epoch, rounded up)."""
+    """Steps the time budget may not cut (config.min_train_epochs x steps per epoch, rounded up; 0
+    without a budget)."""
     overran_budget: bool = False
     """True when the machine could not run min_steps within the budget: steps started after the
     budget was spent, to end at min_steps (at the planned steps, when min_steps is all of them)."""
@@ -503,7 +506,8 @@ def train_sentiment(
         texts: n cleaned sentences (truncated to config.max_tokens for training).
         labels: n labels from LABELS.
         log: called with progress lines (four per epoch: loss, seconds) and, when the time budget
-            ends the training, a line saying where.
+            ends the training, a line saying where, or, when the training ran past the budget to
+            finish the steps of min_train_epochs, a line saying so.
         clock: wall-clock seconds, read once before the loop, once after each optimiser step and once
             at the end (config.max_train_seconds is measured on it).
 
@@ -546,7 +550,7 @@ def train_sentiment(
     peak_lrs = [group["lr"] for group in optimizer.param_groups]
     warmup_steps = int(config.warmup_fraction * total_steps)
     budget = config.max_train_seconds
-    min_steps = min(total_steps, math.ceil(config.min_train_epochs * steps_per_epoch))
+    min_steps = min(total_steps, math.ceil(round(config.min_train_epochs * steps_per_epoch, 9)))  # 2.2 x 25 is 55
 
     averaged = None
     if config.ema_decay > 0:

@@ -409,16 +409,23 @@ def test_a_machine_too_busy_for_one_epoch_overruns_the_budget_to_finish_it(tiny)
                                    "it may not cut; trained on to them, 9 s)")
     assert lines[-1].startswith("time budget of 4 s (max_train_seconds) reached before the 8 optimiser steps "
                                 "it may not cut (min_train_epochs 1): trained on to them, 8 s, 8 of 16 steps")
+    assert not any(line.startswith("time budget of 4 s (max_train_seconds) reached after") for line in lines)
     assert held.predict(texts[:2]).probs.shape == (2, len(LABELS))
 
     _, budget_alone = train_sentiment(texts, labels, replace(config, min_train_epochs=0), clock=Ticks())
     assert (budget_alone.steps, budget_alone.min_steps, budget_alone.overran_budget) == (4, 0, False)
     assert budget_alone.steps_line() == "4 of 16 steps, 0.50 of 2 epochs (time budget of 4 s reached)"
+    # a floor of one and a half epochs ends the training half-way through the second
+    fraction_lines: list[str] = []
+    _, fraction = train_sentiment(texts, labels, replace(config, min_train_epochs=1.5), fraction_lines.append,
+                                  clock=Ticks())
+    assert (fraction.steps, fraction.min_steps, fraction.overran_budget) == (12, 12, True)
+    assert any(line.startswith("epoch 2/2 cut short: mean loss") for line in fraction_lines)
     # a budget the clock passes only after the first epoch is not overrun: the floor never holds it back
     _, later = train_sentiment(texts, labels, replace(config, max_train_seconds=10.0), clock=Ticks())
     assert (later.steps, later.overran_budget) == (10, False)
     # one epoch planned and a floor of one: every step runs, and the steps past the budget are said
-    _, single = train_sentiment(texts, labels, replace(config, epochs=1, min_train_epochs=1), clock=Ticks())
+    _, single = train_sentiment(texts, labels, replace(config, epochs=1), clock=Ticks())
     assert (single.steps, single.stopped_at_budget, single.overran_budget) == (8, False, True)
     assert single.steps_line() == ("8 of 8 steps, 1.00 of 1 epochs (time budget of 4 s reached before the 8 steps "
                                    "it may not cut; trained on to them, 9 s)")
