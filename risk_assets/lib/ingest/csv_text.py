@@ -292,6 +292,7 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
         raise FileRefused(f"{path}: a legacy Excel (.xls), a password-protected workbook or another OLE2 document: "
                           "save the sheet as CSV (UTF-8) or, for a loan tape, as an unprotected .xlsx and land that")
     if raw[:2] != GZIP_MAGIC:
+        _refuse_cut_by_size(path, raw)
         return raw, raw
     try:
         decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -305,7 +306,33 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
     if content[:2] == GZIP_MAGIC:
         raise FileRefused(f"{path}: gzip inside gzip (compressed twice): decompress it once and land that")
     _refuse_container(path, content, inside=" inside gzip")
+    _refuse_cut_by_size(path, content)
     return raw, content
+
+
+SIZE_SPLIT_PART = re.compile(r"(?i)\.(?:csv|tsv|txt|dat|psv|jsonl?|ndjson)\.(?:[a-z]{2}|\d{2,3})$|^x[a-z]{2}$|[-_.]x[a-z]{2}$")
+"""A file name that a cut by size gives its parts: `tape.csv.aa`, `tape.csv.ab` (`split -b 25M
+tape.csv tape.csv.`), `tape.csv.001` (7-Zip, HJSplit), `xaa` (split's default prefix), `tape-xab`."""
+
+
+def _refuse_cut_by_size(path: Path, content: bytes) -> None:
+    """Refuse a text file whose name says it is a part of a file cut by size and which ends without
+    a line end: its last record is cut mid-value ('10000.00' ends as '10.'), and would load as a
+    wrong value. A part cut between lines (`split -l`) ends with a line end (LF, CR, EBCDIC's NL;
+    UTF-16's zero bytes and a DOS end-of-file mark after it) and is read as it is; Parquet and
+    workbooks are left to their readers.
+
+    Raises:
+        FileRefused: names the file, its last line and how to join the parts.
+    """
+    if (content[:4] == b"PAR1" or content.rstrip(b"\x00\x1a").endswith((b"\n", b"\r", b"\x15"))
+            or not SIZE_SPLIT_PART.search(path.name)):
+        return
+    last = content.rsplit(b"\n", 1)[-1][-60:].decode("utf-8", "replace")
+    raise FileRefused(
+        f"{path}: its name says it is a part of a larger file cut by size (split -b, 7-Zip), and it ends mid-line "
+        f"without a line end (last line ends {last!r}): its last record is cut, and the next part begins with the "
+        "rest of it. Join the parts in order (cat tape.csv.aa tape.csv.ab ... > tape.csv) and land the whole file")
 
 
 COMPRESSED_MAGIC: tuple[tuple[bytes, int, str], ...] = (

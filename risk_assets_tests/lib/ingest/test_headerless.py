@@ -163,6 +163,31 @@ def test_the_parts_of_a_tape_cut_without_its_header_are_refused_saying_to_join_t
     assert "holds values, not a header" not in str(refused.value)
 
 
+def test_a_part_cut_by_size_mid_record_is_refused_not_loaded_with_a_cut_value(lc_lines, tmp_path):
+    """`split -b` cuts a tape by bytes: its first part keeps the header and loaded, its last loan's
+    last value cut short ('Fully Paid' as 'Fully', an amount '10000.00' as '10.') with nothing
+    said. A part whose name says it was cut by size and which ends without a line end is refused,
+    naming its last line; the same loans cut between lines, or the whole file, load."""
+    whole = ("\n".join(lc_lines[:31]) + "\n").encode("utf-8")
+    cut = whole.rindex(b"Fully Paid") + len(b"Fully")
+    (tmp_path / "lc_2024-06.csv.aa").write_bytes(whole[:cut])
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tmp_path / "lc_2024-06.csv.aa")
+    said = str(refused.value)
+    assert "lc_2024-06.csv.aa: its name says it is a part of a larger file cut by size" in said
+    assert said.split("(last line ends ")[1].startswith(repr(whole[:cut].decode()[-60:]))
+    assert "Join the parts in order" in said
+    (tmp_path / "xaa").write_bytes(whole[:cut])
+    with pytest.raises(FileRefused, match="cut by size"):
+        parse_loan_file(tmp_path / "xaa")
+    by_lines = tmp_path / "lc_2024-06.csv.ab"
+    by_lines.write_bytes(b"\n".join(whole.split(b"\n")[:21]) + b"\n")  # split -l: whole lines
+    assert parse_loan_file(by_lines).rows.height == 20
+    no_final_end = tmp_path / "lc_2024-06.csv"  # an ordinary name: a missing last line end is common
+    no_final_end.write_bytes(whole.rstrip(b"\n"))
+    assert parse_loan_file(no_final_end).rows.height == 30
+
+
 @pytest.mark.parametrize("line_end", ["\n", "\x85"], ids=["lf", "nel"])
 def test_an_ebcdic_tape_from_a_mainframe_loads_with_either_line_end(lc_lines, tmp_path, line_end):
     """A mainframe writes EBCDIC (code page 037) and ends its records with NL, byte 0x15, which
