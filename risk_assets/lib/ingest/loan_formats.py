@@ -911,12 +911,20 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     )
 
 
+EXCEL_SEP_LINE = re.compile(r'"?sep=.?"?,*', re.IGNORECASE)
+"""Excel's separator line, `sep=;` (or `sep=,`), which some exports write before the header to
+tell Excel the file's delimiter."""
+
+
 def _layout_hint(lines: list[str]) -> str:
     """What to say of a header that a built-in format would read in another layout: split by
     semicolons (a continental European Excel's CSV: its list separator is ';' where the decimal
     mark is ','), psql's expanded display (`-[ RECORD 1 ]-`), or lines without any delimiter whose
-    columns are aligned by spaces (a fixed-width report): no mapping reads the last two; '' else."""
+    columns are aligned by spaces (a fixed-width report): no mapping reads the last two; '' else.
+    Excel's separator line (`sep=;`) before the header is passed over."""
     text = [line for line in lines if line.strip()]
+    if text and EXCEL_SEP_LINE.fullmatch(text[0].strip()):
+        text = text[1:]
     header = text[0] if text else ""
     if any(re.match(r"^\s*[┌├+]?[-─]\[ RECORD \d+ \]", line) for line in text[:5]):
         return ("It is psql's expanded display (\\x: one 'column | value' line per field, a block per record), "

@@ -67,11 +67,13 @@ def test_an_amount_in_another_currency_or_an_accounting_zero_loan_is_quarantined
     assert parsed.rows.get_column("revol_bal").to_list() == [float(lc_rows[4][balance])]
 
 
-def test_a_semicolon_lendingclub_file_is_refused_saying_which_dialect_to_declare(lc_rows, tmp_path):
+@pytest.mark.parametrize("preamble", ["", "sep=;\n"], ids=["header_first", "excel_sep_line"])
+def test_a_semicolon_lendingclub_file_is_refused_saying_which_dialect_to_declare(lc_rows, tmp_path, preamble):
     """A continental European Excel saves CSV with ';' and decimal commas: the refusal names the
-    built-in format its header is, and the dialect a mapping must declare to read it."""
+    built-in format its header is, and the dialect a mapping must declare to read it, also past the
+    separator line `sep=;` some exports write for Excel (that file was refused quoting only it)."""
     path = tmp_path / "lc_excel_de.csv"
-    path.write_text("\n".join(";".join(v.replace(".", ",") for v in row) for row in lc_rows[:6]) + "\n",
+    path.write_text(preamble + "\n".join(";".join(v.replace(".", ",") for v in row) for row in lc_rows[:6]) + "\n",
                     encoding="cp1252")
     with pytest.raises(FileRefused) as refused:
         parse_loan_file(path)
