@@ -904,12 +904,22 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         raise FileRefused(
             f"{path}: {kind} (first line {first[:80]!r}), not a table: loan tapes are read from CSV or "
             "text, Parquet or an Excel workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
+    statement = next((line for line in lines[:50] if SQL_STATEMENT.match(line)), None)
+    if statement is not None:
+        raise FileRefused(
+            f"{path}: an SQL script (line {lines.index(statement) + 1}: {statement.strip()[:80]!r}), not a table: a "
+            "database's export as INSERT statements (SQL Developer, mysqldump, pg_dump --inserts) is code to run, "
+            "not loans to read; export the query's result as CSV with a header (or Parquet) and land that")
     remedy = _layout_hint(lines).strip() or "Declare a column mapping for it (see README, 'Your own loan tape')."
     raise FileRefused(
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
         f"{_headerless_hint(path, first)}{remedy}"
     )
 
+
+SQL_STATEMENT = re.compile(r"(?i)\s*(?:insert\s+into\s|create\s+table\s|copy\s+\S+.*\sfrom\s+stdin)")
+"""A line of an SQL script that writes a table's rows: `INSERT INTO ... VALUES`, `CREATE TABLE`,
+pg_dump's `COPY ... FROM stdin`."""
 
 EXCEL_SEP_LINE = re.compile(r'"?sep=.?"?,*', re.IGNORECASE)
 """Excel's separator line, `sep=;` (or `sep=,`), which some exports write before the header to

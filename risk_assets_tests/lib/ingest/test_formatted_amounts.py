@@ -95,6 +95,23 @@ def test_a_fixed_width_report_is_refused_without_sending_the_user_to_a_mapping(l
     assert "Declare a column mapping" not in str(refused.value)
 
 
+def test_an_sql_insert_script_is_refused_as_a_script_not_as_a_headerless_part(lc_rows, tmp_path):
+    """SQL Developer's 'Export as insert' writes a comment banner, `SET DEFINE OFF;` and one INSERT
+    per loan: it was refused as a tape cut without its header, to be joined with its other parts.
+    The refusal names the line of the first statement and says to export the rows as CSV."""
+    header, loans = lc_rows[0], lc_rows[1:6]
+    statements = [f"Insert into RISK.LC_LOANS ({','.join(header)}) values ("
+                  + ",".join("'" + value.replace("'", "''") + "'" for value in loan) + ");" for loan in loans]
+    path = tmp_path / "lc_loans_export.sql"
+    path.write_text("\n".join(["-" * 56, "--  File created - Monday-July-01-2024", "-" * 56,
+                               "REM INSERTING into RISK.LC_LOANS", "SET DEFINE OFF;", *statements]) + "\n")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+    said = str(refused.value)
+    assert said.startswith(f"{path}: an SQL script (line 6: 'Insert into RISK.LC_LOANS (")
+    assert "export the query's result as CSV with a header" in said and "Join the parts" not in said
+
+
 def test_a_negative_revolving_balance_in_accounting_format_is_quarantined_at_landing(lc_rows, tmp_path):
     """Excel's Accounting format writes a negative as ` $ (13,648.00)`: read as minus 13,648, the
     balance loaded and was caught only by the value check after it. A revolving balance is never
