@@ -2326,7 +2326,8 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     zeros or a number as text in Excel; not in a workbook or Parquet tape, whose text cells never
     carry them), and a zip's, an integer code's or a date's `.0` that a float column added
     (`47711.0`, a pandas round trip; codes: INTEGER_CODE_TARGETS; SBA's fiscal year, `1997.0`; dates:
-    a format of digits only, `%Y%m%d`, `20110202.0`). A column feeding several targets takes the markers of all of them.
+    a format of digits only, `%Y%m%d`, `20110202.0`, and any built-in SBA date column). A column
+    feeding several targets takes the markers of all of them.
 
     Returns the frame and notes: `null_token_values`, `text_marker_removed`, `excel_formula_unwrapped`,
     `zip_float_tail_removed` and `float_tail_removed`, each {source column: values}; a column
@@ -2339,6 +2340,8 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
     codes |= {spec.source for spec in specs if spec.kind == "fiscal_year"}
     # a date written as a number (%Y%m%d: 20110202) that a float column turned into 20110202.0
     codes |= {spec.source for spec in specs if spec.kind == "date" and spec.fmt and re.fullmatch(r"(?:%[Ymdy])+", spec.fmt)}
+    # and so in the built-in SBA format, whose forms are told after this (none of them ends in `.0`)
+    codes |= {spec.source for spec in specs if spec.kind == "sba_date"}
     for spec in specs:
         if spec.kind in ("text", "zip3", "emp_length", "new_exist"):  # coded text: its own words stay
             markers_of.setdefault(spec.source, set()).update(

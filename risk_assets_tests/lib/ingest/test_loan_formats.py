@@ -358,6 +358,8 @@ def _sba_resaved(data_dir, tmp_path, name: str, write, keep=lambda dates: True, 
     (lambda d: d.strftime("%d%b%y").upper(), "%d%b%y"),  # SAS DATE7.
     (lambda d: f"{d.strftime('%d%b%Y').upper()}:00:00:00", "%d%b%Y"),  # SAS DATETIME20.
     (lambda d: d.strftime("%Y%m%d"), "%Y%m%d"),  # compact ISO 8601
+    # a date key in a pandas float column (a column with a missing value): every loan was quarantined
+    (lambda d: d.strftime("%Y%m%d") + ".0", "%Y%m%d"),
 ])
 def test_an_sba_tape_re_saved_by_a_spreadsheet_reads_its_dates(data_dir, tmp_path, written, form):
     """Excel rewrites SBA's `28-Feb-97` in its locale's short date when it re-saves the CSV, and a
