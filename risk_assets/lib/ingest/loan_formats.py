@@ -947,12 +947,17 @@ def _layout_hint(lines: list[str]) -> str:
                 "{\"delimiter\": \";\", \"decimal\": \",\", \"thousands\": \".\"} (and its encoding, often "
                 "cp1252), or save it from Excel as 'CSV UTF-8 (comma delimited)'. ")
     names = header.split()
+    # a database client's default output underlines the header with a run of dashes per column
+    # (BTEQ, sqlcmd, SQL*Plus): its values may hold commas (a bank's name) and it is still aligned
+    underlined = len(text) > 1 and re.fullmatch(r"-+(?: +-+)+", text[1].strip()) is not None
     if (len(names) > 2 and all(re.fullmatch(r"[A-Za-z_][\w.]*", name) for name in names)
-            and not any(re.search(r"[,;|\t]", line) for line in text[:20])
+            and not re.search(r"[,;|\t]", header)
+            and (underlined or not any(re.search(r"[,;|\t]", line) for line in text[:20]))
             and any(re.search(r"\S\s{2,}\S", line) for line in text[1:20])):
-        return ("Its lines hold no delimiter and its columns are aligned by spaces: a fixed-width layout, as a report "
-                "or a mainframe writes. The lake reads delimited text, not column positions (no mapping can declare "
-                "them): export the tape with a delimiter (CSV, tab or pipe) and land that. ")
+        return ("Its header holds no delimiter and its columns are aligned by spaces: a fixed-width layout, as a report, "
+                "a database client's default output or a mainframe writes. The lake reads delimited text, not column "
+                "positions (no mapping can declare them): export the tape with a delimiter (CSV, tab or pipe; BTEQ "
+                ".SET SEPARATOR '|', sqlcmd -s \"|\" -W, SQL*Plus SET MARKUP CSV ON) and land that. ")
     return ""
 
 

@@ -81,12 +81,20 @@ def test_a_semicolon_lendingclub_file_is_refused_saying_which_dialect_to_declare
     assert '"dialect": {"delimiter": ";", "decimal": ",", "thousands": "."}' in str(refused.value)
 
 
-def test_a_fixed_width_report_is_refused_without_sending_the_user_to_a_mapping(lc_rows, tmp_path):
+@pytest.mark.parametrize("client", [False, True], ids=["report", "database_client"])
+def test_a_fixed_width_report_is_refused_without_sending_the_user_to_a_mapping(lc_rows, tmp_path, client):
     """Columns aligned by spaces, no delimiter: no mapping can declare column positions, so the
-    refusal says to export the tape delimited, not to declare a mapping."""
-    keep = [lc_rows[0].index(c) for c in ("loan_amnt", "term", "annual_inc", "addr_state", "loan_status")]
+    refusal says to export the tape delimited, not to declare a mapping. A database client's default
+    output (BTEQ, sqlcmd) underlines the header with dashes, and its values may hold a comma: that
+    file was sent to a mapping."""
+    columns = ("loan_amnt", "term", "annual_inc", "addr_state", "loan_status") + (("verification_status",) if client else ())
+    keep = [lc_rows[0].index(c) for c in columns]
     table = [[row[i] for i in keep] for row in lc_rows[:6]]
+    if client:
+        table[2][-1] = "Verified, income and employer"
     widths = [max(len(row[i]) for row in table) + 2 for i in range(len(keep))]
+    if client:
+        table.insert(1, ["-" * (w - 2) for w in widths])
     path = tmp_path / "lc_report.txt"
     path.write_text("\n".join("".join(v.ljust(w) for v, w in zip(row, widths)) for row in table) + "\n")
     with pytest.raises(FileRefused) as refused:
