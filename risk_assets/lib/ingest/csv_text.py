@@ -947,6 +947,10 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimit
     return records, named_columns([*header, ""]), True
 
 
+COMMENT_LINE = r"^\s*(#|--|//)"
+"""A line that a script or a person wrote as a comment between a tape's records (`# --- batch 2 ---`)."""
+
+
 def _pad_short_rows(records: pl.DataFrame, width: int, delimiter: str) -> tuple[pl.DataFrame, list[int]]:
     """Records of fewer than `width` fields, read as rows whose last cells are empty: Excel leaves
     out the separators of empty cells at the end of a row when it saves text (Microsoft, "Column
@@ -1127,6 +1131,11 @@ def read_records(
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: the header is glued "
                         "onto the end of this record (two files joined, the first without a line end at its end); "
                         "the record is before it", "n_fields"))
+        .when((pl.col("n_fields") < len(header)) & pl.col("text").str.contains(COMMENT_LINE))
+        .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: a comment line "
+                        "('{}'), not a loan; to pass such lines over, declare \"non_data_prefixes\": [\"{}\"] in "
+                        "the file's mapping", "n_fields", pl.col("text").str.extract(COMMENT_LINE, 1),
+                        pl.col("text").str.extract(COMMENT_LINE, 1)))
         .when(pl.col("n_fields") < len(header))
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: if the file's writer "
                         "left out the separators of empty cells at the end of a row (Excel does), declare "

@@ -104,3 +104,25 @@ def test_pad_short_rows_must_be_a_boolean(lc_loans, tmp_path):
     (tmp_path / (tape.name + ".mapping.json")).write_text(json.dumps({**_mapping(None), "dialect": {"pad_short_rows": "yes"}}))
     with pytest.raises(Exception, match="pad_short_rows must be true or false"):
         parse_loan_file(tape)
+
+
+def test_a_comment_line_between_loans_is_named_a_comment_and_a_declared_prefix_passes_it_over(lc_loans, tmp_path):
+    """A script that concatenates batches writes `# --- batch 2 ---` between them: the line was
+    quarantined with the advice to pad short rows, which would have loaded it as a loan of empty
+    cells. The message says it is a comment and names the mapping setting that passes it over."""
+    tape = _excel_tape(tmp_path, lc_loans[:4], pad=None)
+    lines = [",".join(COLUMNS)] + [",".join(loan[c] for c in COLUMNS) for loan in lc_loans[:4]]
+    lines.insert(3, "# --- batch 2, exported 2024-07-01 ---")
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "rule").rows() == [(4, "malformed_record")]
+    message = parsed.quarantine["message"][0]
+    assert "a comment line ('#'), not a loan" in message and '"non_data_prefixes": ["#"]' in message
+    assert "pad_short_rows" not in message and parsed.rows.height == 4
+
+    (tmp_path / (tape.name + ".mapping.json")).write_text(json.dumps({**_mapping(None), "non_data_prefixes": ["#"]}))
+    declared = parse_loan_file(tape)
+    declared.reconcile()
+    assert declared.quarantine.height == 0 and declared.rows.height == 4
+    assert (4, "declared_non_data") in declared.non_data_lines
