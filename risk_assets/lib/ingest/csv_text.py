@@ -310,7 +310,7 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
     return raw, content
 
 
-SIZE_SPLIT_PART = re.compile(r"(?i)\.(?:csv|tsv|txt|dat|psv|jsonl?|ndjson)\.(?:[a-z]{2}|\d{2,3})$|^x[a-z]{2}$|[-_.]x[a-z]{2}$")
+SIZE_SPLIT_PART = re.compile(r"(?i)\.(?:csv|tsv|txt|dat|psv|jsonl?|ndjson)\.(?:[a-z]{2}|\d{2,3})$|^x[a-z]{2}$|[-_]x[a-z]{2}$")
 """A file name that a cut by size gives its parts: `tape.csv.aa`, `tape.csv.ab` (`split -b 25M
 tape.csv tape.csv.`), `tape.csv.001` (7-Zip, HJSplit), `xaa` (split's default prefix), `tape-xab`."""
 
