@@ -3142,6 +3142,13 @@ def _control_record_check(records: csv_text.TextRecords, rows: pl.DataFrame,
 TOTAL_LABEL = r"(?i)^(?:grand|sub|overall)?[\s_-]*(?:total|totals|sum)[\s_-]*:?$"
 """A totals label as a whole cell, whatever its case, with an optional trailing colon: Total,
 TOTAL:, Totals, Grand Total, Subtotal, Sub-total, Sum. 'Total renovation' or 'Sum Ltd' is no label."""
+SUBTOTAL_LABEL = (r"(?i)^\S.{0,60}\s(?:total|totals|ergebnis|totaal)$"
+                  r"|^(?:total|totale|gesamtergebnis|eindtotaal)(?:\s\S.{0,60})?$")
+"""The label Excel's Data > Subtotal writes in the grouped column: the group's value and the word,
+`AZ Total` (English), `AZ Ergebnis` (German), `AZ Totaal` (Dutch), `Total AZ` (French, Spanish),
+`Totale AZ` (Italian), and its grand total (`Gesamtergebnis`, `Eindtotaal`; `Grand Total` is a
+TOTAL_LABEL). It could be a loan's text too ('Allied Total', 'Total Renovation'), so a row it labels
+is a totals row only when the row says so otherwise (`_summary_rows`), and is left a loan when not."""
 NOTE_TEXT = r"[A-Za-z]{2,}[^A-Za-z0-9]*\s+\S*[A-Za-z]{2,}|^[*†‡¹²³]|:\s"
 """Text written for a reader, not a value: two words or more ('Source: ACME servicing system',
 'Loans that do not meet the credit policy'), or a footnote mark first ('* preliminary'). A lone
@@ -3227,6 +3234,8 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
       or more. A row without a label, with no id and no value but amounts, one of which is such a
       sum, is an unlabelled totals row. A labelled row that is neither stays a record and is
       quarantined under `total_row_unclear`, on the label's column: never loaded, never dropped.
+      A row labelled as Excel's subtotals label their groups (SUBTOTAL_LABEL: `AZ Total`), with
+      no id, is one when its other cells or one of its sums say so as above, and a loan otherwise.
     - `footer_note` / `section_label`: a row whose only value is one cell of text for a reader
       (NOTE_TEXT: 'Source: ACME servicing system'), below the last loan / between loans (a divider
       such as 'Loans that do not meet the credit policy', whose meaning a mapped tape cannot know:
@@ -3253,6 +3262,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     maybe = frame.filter(pl.col("_id_empty") | (pl.col("_filled") == 1)).select(
         "_source_line",
         _labelled=pl.col("_label_in_id") | (pl.col("_id_empty") & pl.any_horizontal(pl.lit(False), *[c.str.contains(TOTAL_LABEL) for c in cells])),
+        _weak=pl.col("_id_empty") & pl.any_horizontal(pl.lit(False), *[c.str.contains(SUBTOTAL_LABEL) for c in cells]),
         _bare=pl.col("_id_empty") & ~pl.any_horizontal(pl.lit(False), *[pl.col(_src(c)) != "" for c in header
                                                                          if c not in numeric_sources]),
         _note=(pl.col("_filled") == 1) & pl.concat_str(cells, separator="").str.contains(NOTE_TEXT),
@@ -3260,26 +3270,30 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     frame = frame.join(maybe, on="_source_line", how="left", maintain_order="left").with_columns(
         _labelled=pl.col("_labelled").fill_null(False) | pl.col("_label_in_id"),
         _bare=pl.col("_bare").fill_null(False),
-    ).with_columns(_note=pl.col("_note").fill_null(False) & ~pl.col("_labelled")).drop("_id_empty", "_label_in_id")
+    ).with_columns(_weak=pl.col("_weak").fill_null(False) & ~pl.col("_labelled"),
+                   _note=pl.col("_note").fill_null(False) & ~pl.col("_labelled") & ~pl.col("_weak").fill_null(False)
+                   ).drop("_id_empty", "_label_in_id")
     moved: list[tuple[int, str]] = []
     marked: dict[int, str] = {}
     flagged: list[tuple[int, str, str]] = []
     texts: dict[str, list[str]] = {"total_rows": [], "footer_notes": [], "section_labels": []}
-    candidates = frame.filter(pl.col("_labelled") | (pl.col("_bare") & (pl.col("_filled") > 0)))
+    candidates = frame.filter(pl.col("_labelled") | pl.col("_weak") | (pl.col("_bare") & (pl.col("_filled") > 0)))
     total_lines: set[int] = set()
     if candidates.height:
         sums = _sum_matches(frame, numeric, mapping)
-        others_empty = ~pl.any_horizontal(pl.lit(False), *[(pl.col(_src(c)) != "") & ~pl.col(_src(c)).str.contains(TOTAL_LABEL)
-                                                           for c in other_sources])
+        others_empty = ~pl.any_horizontal(pl.lit(False), *[
+            (pl.col(_src(c)) != "") & ~pl.col(_src(c)).str.contains(TOTAL_LABEL) & ~pl.col(_src(c)).str.contains(SUBTOTAL_LABEL)
+            for c in other_sources])
         judged = candidates.join(sums, on="_source_line", how="left").with_columns(
             _confirmed=label_in_id | others_empty | pl.col("_sum_matches").fill_null(False))
         for row in judged.iter_rows(named=True):
             line = row["_source_line"]
             label_at = next((c for c in ([id_source] if id_source and row[_src(id_source)] else header)
-                             if re.search(TOTAL_LABEL, row[_src(c)])), None)
+                             if re.search(TOTAL_LABEL, row[_src(c)])
+                             or (row["_weak"] and re.search(SUBTOTAL_LABEL, row[_src(c)]))), None)
             if row["_labelled"] and not row["_confirmed"]:
                 flagged.append((line, label_at, "total_row_unclear"))
-            elif row["_labelled"] or row["_sum_matches"]:
+            elif row["_labelled"] or (row["_weak"] and row["_confirmed"]) or row["_sum_matches"]:
                 total_lines.add(line)
                 texts["total_rows"].append(f"{line}: {row[_src(label_at)] if label_at else '(no label)'}")
     loan_lines = frame.filter((pl.col("_filled") >= 2) & ~pl.col("_source_line").is_in(list(total_lines)))
@@ -3308,7 +3322,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
             continue
         moved.append((line, kind))
         marked[line] = raw
-    frame = frame.drop("_filled", "_labelled", "_bare", "_note")
+    frame = frame.drop("_filled", "_labelled", "_weak", "_bare", "_note")
     if not moved and not flagged:
         return frame, records, {}
     gone = [line for line, _ in moved]
@@ -3337,11 +3351,12 @@ def _sum_matches(frame: pl.DataFrame, numeric: list[FieldSpec], mapping: TapeMap
     one value."""
     if not numeric:
         return frame.select("_source_line", _sum_matches=pl.lit(False))
-    plain = ~pl.col("_labelled") & (pl.col("_filled") >= 2)
-    group = pl.col("_labelled").cast(pl.Int32).cum_sum()
+    labelled = pl.col("_labelled") | pl.col("_weak")  # an Excel subtotal's label ends its group too
+    plain = ~labelled & (pl.col("_filled") >= 2)
+    group = labelled.cast(pl.Int32).cum_sum()
     tests = []
     values = frame.select(
-        "_source_line", "_labelled", plain.alias("_plain"), group.alias("_group"),
+        "_source_line", labelled.alias("_labelled"), plain.alias("_plain"), group.alias("_group"),
         *[_parse(spec, pl.col(_src(spec.source)), mapping.dialect, None, mapping.currency)[0].alias(f"_n{i}")
           for i, spec in enumerate(numeric)])
     counted = pl.col("_plain").cast(pl.Int64)

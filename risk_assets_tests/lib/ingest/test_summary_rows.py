@@ -167,6 +167,37 @@ def test_a_csv_tape_reads_its_totals_footer_and_divider_lines_as_non_data(loans,
                                               "12: Loans that do not meet the credit policy"]
 
 
+@pytest.mark.parametrize(("subtotal", "grand"), [
+    ("{} Total", "Grand Total"),  # Excel in English
+    ("{} Ergebnis", "Gesamtergebnis"),  # German
+    ("Total {}", "Total général"),  # French
+], ids=["english", "german", "french"])
+def test_excel_subtotals_by_group_are_totals_rows_and_a_loan_text_ending_so_stays_a_loan(loans, tmp_path,
+                                                                                           subtotal, grand):
+    """Excel's Data > Subtotal, by State, writes a row under each group whose State cell reads
+    `AZ Total` and whose amounts are the group's sums, other cells empty: 21 such rows of a tape were
+    quarantined as loans missing their term and status. They are totals rows now; a loan whose
+    unmapped text ends so ('Allied Total') is still a loan."""
+    by_state = sorted(loans, key=lambda loan: loan["State"])
+    by_state[0] = {**by_state[0], "Purpose": f"Allied {subtotal.format('Co').split()[-1]}"}
+    lines, groups = [HEADER], 0
+    for state in sorted({loan["State"] for loan in by_state}):
+        group = [loan for loan in by_state if loan["State"] == state]
+        for loan in group:
+            lines.append([loan["Loan ID"], loan["Issue Date"].date().isoformat(), f"{loan['Funded Amount']:.2f}",
+                          loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]])
+        lines.append(["", "", f"{sum(g['Funded Amount'] for g in group):.2f}", "", "", subtotal.format(state), ""])
+        groups += 1
+    lines.append(["", "", f"{sum(g['Funded Amount'] for g in loans):.2f}", "", "", grand, ""])
+
+    parsed = _parse_csv(tmp_path, lines)
+
+    assert [kind for _, kind in _kinds(parsed)] == ["total_row"] * (groups + 1)
+    assert parsed.notes["total_rows"][-1].endswith(f": {grand}")
+    assert parsed.notes["total_rows"][0].endswith(": " + subtotal.format(by_state[0]["State"]))
+    assert parsed.rows["loan_amount"].sum() == sum(loan["Funded Amount"] for loan in loans)
+
+
 def test_a_lendingclub_workbook_totals_row_is_non_data(data_dir, tmp_path):
     """The built-in format: 'Total' under loan_status and the sums of loan_amnt and annual_inc."""
     with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
@@ -188,6 +219,37 @@ def test_a_lendingclub_workbook_totals_row_is_non_data(data_dir, tmp_path):
     parsed.reconcile()
     assert parsed.format == "lendingclub" and parsed.rows.height == 15 and parsed.quarantine.height == 0
     assert _kinds(parsed) == [(17, "total_row")]
+
+
+def test_lendingclub_csv_subtotals_by_state_are_totals_rows_and_an_id_less_loan_labelled_so_is_not(data_dir, tmp_path):
+    """The built-in format has no loan id, so any row could be a subtotal: Excel's `AZ Total` rows
+    (the state's sum of loan_amnt, every other cell empty) are totals rows, and a loan whose state
+    cell was typed `CA Total` but which holds its term, status and the rest stays a loan (the value
+    check on addr_state then quarantines it)."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header, rows = next(reader), sorted(islice(reader, 20), key=lambda r: r[7])
+    state, amount = header.index("addr_state"), header.index("loan_amnt")
+    assert state == 7
+    rows[0][state] = rows[0][state] + " Total"  # a slip on a loan: not a subtotal
+    lines, subtotals = [header], 0
+    for value in sorted({r[state] for r in rows[1:]}):
+        group = [r for r in rows[1:] if r[state] == value]
+        lines += group
+        lines.append(["" if c != amount else str(sum(float(r[amount]) for r in group)) for c in range(len(header))])
+        lines[-1][state] = f"{value} Total"
+        subtotals += 1
+    lines.insert(1, rows[0])
+    path = tmp_path / "lc_by_state.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(lines)
+
+    parsed = parse_loan_file(path)
+
+    parsed.reconcile()
+    assert parsed.format == "lendingclub" and parsed.quarantine.height == 0 and parsed.rows.height == 20
+    assert [kind for _, kind in _kinds(parsed)] == ["total_row"] * subtotals
+    assert parsed.rows.filter(pl.col("_source_line") == 2)["addr_state"].item() == rows[0][state]
 
 
 def test_vertically_merged_data_cells_give_their_value_to_every_row_they_cover(loans, tmp_path):
