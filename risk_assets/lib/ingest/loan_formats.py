@@ -709,8 +709,8 @@ def _reader_of(mapping: TapeMapping) -> Callable[[str], bool]:
     mapping declares (a built-in format's included), or one stating each row's currency
     (`_row_currency_column`). A name the header repeats is refused only then (`csv_text.distinct_header`):
     the other repeats are kept in `source_fields` under names of their own."""
-    declared = {column.strip().casefold() for column in mapping.declared_columns}
-    return lambda name: name.strip().casefold() in declared or _states_row_currency(name)
+    declared = {_name_key(column) for column in mapping.declared_columns}
+    return lambda name: _name_key(name) in declared or _states_row_currency(name)
 
 
 _TITLE_AS_OF = re.compile(r"(?i)\bas\s+(?:of|at)\b\s*:?\s*(?P<date>[^;|\t\"]+)")
@@ -1086,12 +1086,18 @@ def table_prefix(names: Sequence[str]) -> str | None:
     return f"{table}." if table and sum(bool(name) for name in names) > 1 else None
 
 
+def _name_key(name: str) -> str:
+    """A column name as header and mapping are matched: casefolded, each run of blanks one space
+    (`Annual  Income (USD)`, typed with two, is the mapping's `Annual Income (USD)`)."""
+    return re.sub(r"\s+", " ", name.strip()).casefold()
+
+
 def _header_keys(names: Sequence[str]) -> dict[str, str]:
-    """Casefolded column name, as written and without the header's table prefix (`table_prefix`) ->
-    the name as written: a database export's LOAN_AMNT and beeline's loans.loan_amnt are loan_amnt
-    (and a mapping that declares loans.loan_amnt finds it too)."""
+    """Column name as matched (`_name_key`), as written and without the header's table prefix
+    (`table_prefix`) -> the name as written: a database export's LOAN_AMNT and beeline's
+    loans.loan_amnt are loan_amnt (and a mapping that declares loans.loan_amnt finds it too)."""
     prefix = table_prefix(names) or ""
-    return {key.casefold(): name for name in names if name for key in (name, name[len(prefix):])}
+    return {_name_key(key): name for name in names if name for key in (name, name[len(prefix):])}
 
 
 def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:
@@ -1100,7 +1106,7 @@ def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:
     when neither fits."""
     named = _header_keys(names)
     for builtin, signature in (("lendingclub", LENDINGCLUB_SIGNATURE), ("sba", SBA_SIGNATURE)):
-        if {column.casefold() for column in signature} <= set(named):
+        if {_name_key(column) for column in signature} <= set(named):
             return _builtin_as_written(builtin_mapping(builtin), delimiter, named)
     return None
 
@@ -1108,8 +1114,8 @@ def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:
 def _builtin_as_written(mapping: TapeMapping, delimiter: str, named: dict[str, str]) -> TapeMapping:
     """A built-in format with the file's delimiter and its column names as the header writes them:
     a database export that upper-cases them (LOAN_AMNT, LOAN_STATUS) is the same LendingClub tape.
-    `named`: casefolded header name -> the name as written (`_header_keys`)."""
-    fields = tuple(dataclasses.replace(f, source=named.get(f.source.casefold(), f.source)) for f in mapping.fields)
+    `named`: header name as matched -> the name as written (`_header_keys`)."""
+    fields = tuple(dataclasses.replace(f, source=named.get(_name_key(f.source), f.source)) for f in mapping.fields)
     return dataclasses.replace(mapping, fields=fields, dialect=dataclasses.replace(mapping.dialect, delimiter=delimiter))
 
 
@@ -1120,17 +1126,17 @@ def _as_written(mapping: TapeMapping, names: Sequence[str]) -> TapeMapping | Non
     None when a declared column is missing. (A header naming one column twice in two cases is
     refused when the records are read.)"""
     named = _header_keys(names)
-    if not {column.casefold() for column in mapping.declared_columns} <= set(named):
+    if not {_name_key(column) for column in mapping.declared_columns} <= set(named):
         return None
-    fields = tuple(dataclasses.replace(f, source=named[f.source.casefold()]) for f in mapping.fields)
-    sentinels = {named[column.casefold()]: values for column, values in mapping.sentinels.items()}
+    fields = tuple(dataclasses.replace(f, source=named[_name_key(f.source)]) for f in mapping.fields)
+    sentinels = {named[_name_key(column)]: values for column, values in mapping.sentinels.items()}
     return dataclasses.replace(mapping, fields=fields, sentinels=sentinels)
 
 
 def _columns_lacking(mapping: TapeMapping, names: Sequence[str]) -> list[str]:
     """The mapping's declared columns that `names` lack, whatever their case and table prefix, sorted."""
     present = set(_header_keys(names))
-    return sorted(c for c in mapping.declared_columns if c.casefold() not in present)
+    return sorted(c for c in mapping.declared_columns if _name_key(c) not in present)
 
 
 def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMapping]) -> TapeMapping:

@@ -271,6 +271,23 @@ def test_a_mapping_reads_a_header_in_any_case_sentinels_included(tape):
     assert upper.rows.select(kept).rows() == lower.rows.filter(lower.rows["_source_line"] != 3).select(kept).rows()
 
 
+def test_a_header_name_typed_with_two_blanks_is_the_mapping_s_name_with_one(tape):
+    """A BI report titles its columns `Funded  Amount (USD)` (two blanks, typed by hand) where the
+    lender's mapping says `Funded Amount (USD)`: the tape was refused for a column its header
+    lacked. Runs of blanks match as one; the loans are those of the plain header."""
+    columns = {"ref": {"to": "source_loan_id"}, "booked": {"to": "origination_date", "type": "date"},
+               "Funded Amount (USD)": {"to": "loan_amount", "type": "money"}, "status": {"to": "loan_status"}}
+    _mapping(tape, {"name": "acme", "applies_to": ["acme_*"], "columns": columns})
+    lines = tape.read_text().splitlines()
+    plain, doubled = tape.with_name("acme_plain.csv"), tape.with_name("acme_doubled.csv")
+    plain.write_text("\n".join(["ref,booked,Funded Amount (USD),status", *lines[1:]]) + "\n")
+    doubled.write_text("\n".join(["ref,booked,Funded  Amount  (USD) ,status", *lines[1:]]) + "\n")
+    kept = ["source_loan_id", "origination_date", "loan_amount", "loan_status"]
+    read = _parse(doubled)
+    read.reconcile()
+    assert read.rows.height == 6 and read.rows.select(kept).rows() == _parse(plain).rows.select(kept).rows()
+
+
 def test_dates_stored_as_counts_since_1970_are_read_with_an_epoch_format(data_dir, tmp_path):
     """An Avro export keeps a date as days since 1970 (an int), a Kafka sink a timestamp as
     milliseconds: with `format` `unix_days` / `unix_milliseconds` they load as the real SBA approval
