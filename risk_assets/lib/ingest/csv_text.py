@@ -1101,6 +1101,7 @@ def read_records(
     if pad_short_rows and not widened:
         records, padded = _pad_short_rows(records, len(header), delimiter)
     well_formed = (pl.col("n_fields") == len(header)) & ~pl.col("misquoted") & ~pl.col("filled_extra")
+    comment_mark = pl.col("text").str.extract(COMMENT_LINE, 1)  # '#', '--' or '//' of a comment line
     good = records.filter(well_formed)
     malformed = records.filter(~well_formed).select(
         pl.col("_source_line").alias("line"),
@@ -1131,11 +1132,10 @@ def read_records(
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: the header is glued "
                         "onto the end of this record (two files joined, the first without a line end at its end); "
                         "the record is before it", "n_fields"))
-        .when((pl.col("n_fields") < len(header)) & pl.col("text").str.contains(COMMENT_LINE))
+        .when((pl.col("n_fields") < len(header)) & comment_mark.is_not_null())
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: a comment line "
                         "('{}'), not a loan; to pass such lines over, declare \"non_data_prefixes\": [\"{}\"] in "
-                        "the file's mapping", "n_fields", pl.col("text").str.extract(COMMENT_LINE, 1),
-                        pl.col("text").str.extract(COMMENT_LINE, 1)))
+                        "the file's mapping", "n_fields", comment_mark, comment_mark))
         .when(pl.col("n_fields") < len(header))
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: if the file's writer "
                         "left out the separators of empty cells at the end of a row (Excel does), declare "

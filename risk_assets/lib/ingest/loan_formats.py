@@ -3276,8 +3276,9 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     frame = frame.join(maybe, on="_source_line", how="left", maintain_order="left").with_columns(
         _labelled=pl.col("_labelled").fill_null(False) | pl.col("_label_in_id"),
         _bare=pl.col("_bare").fill_null(False),
-    ).with_columns(_weak=pl.col("_weak").fill_null(False) & ~pl.col("_labelled"),
-                   _note=pl.col("_note").fill_null(False) & ~pl.col("_labelled") & ~pl.col("_weak").fill_null(False)
+        _weak=pl.col("_weak").fill_null(False),
+    ).with_columns(_weak=pl.col("_weak") & ~pl.col("_labelled"),
+                   _note=pl.col("_note").fill_null(False) & ~pl.col("_labelled") & ~pl.col("_weak")
                    ).drop("_id_empty", "_label_in_id")
     moved: list[tuple[int, str]] = []
     marked: dict[int, str] = {}
