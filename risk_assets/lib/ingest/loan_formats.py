@@ -3067,7 +3067,8 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame, mapping: Ta
     Returns {"footer_totals": {key: {"line", "stated", "loaded", "matches"}}}, key `policy code N`
     (`policy code N, line L` for the footers of a second section), or {} without footers. A
     database client's row count (`(30 rows)`, a `row_count` line) is checked against the records
-    the file holds: key `row count, line L`, {"line", "stated", "records", "matches"}. A mismatch
+    the file holds: key `row count, line L`, {"line", "stated", "records", "matches"}; so is a
+    report's footer line that states it ('Total Records:,40', `_summary_rows`). A mismatch
     (a data line lost, a loan quarantined) is what check `raw_loans_footer_totals` reports.
     """
     footers = {line: text for line, text in records.marked_text.items()
@@ -3155,6 +3156,17 @@ SUBTOTAL_LABEL = (r"(?i)^\S.{0,60}\s(?:total|totals|ergebnis|totaal)$"
 `Totale AZ` (Italian), and its grand total (`Gesamtergebnis`, `Eindtotaal`; `Grand Total` is a
 TOTAL_LABEL). It could be a loan's text too ('Allied Total', 'Total Renovation'), so a row it labels
 is a totals row only when the row says so otherwise (`_summary_rows`), and is left a loan when not."""
+COUNT_FOOTER = (r"(?i)^(?:(?:total|number|no\.?|count)\s+(?:of\s+)?)?(?:records?|rows?|loans?|lines?|accounts?|entries)"
+                r"(?:\s+(?:count|total|written|exported|listed))?\s*[:=]?\s*(\d[\d,]*)\.?$"
+                r"|^(?:record|row|loan|line|account)[\s_-]*count\s*[:=]?\s*(\d[\d,]*)\.?$")
+"""A footer line stating how many records the file holds, its label and number in one cell or two
+('Total Records:,40', 'Record count: 40', 'Number of loans,40', 'RECORDS WRITTEN = 40'), the
+cells joined by a blank. The number is checked against the file's records as a database client's
+'(40 rows)' is (`_footer_check`, key `row count, line L`)."""
+TOTAL_OF_LABEL = r"(?i)^(?:grand\s+)?totals?\s+(?:of\s+)?[^\d:]{2,40}:$"
+"""A totals label naming what it totals, with the colon a report writer puts after a label:
+'Total Gross Approved:', 'Total of loan amounts:'. Without its colon ('Total renovation') it could be
+a loan's text, so a malformed record (a short line of a CSV tape) alone is read with it."""
 NOTE_TEXT = r"[A-Za-z]{2,}[^A-Za-z0-9]*\s+\S*[A-Za-z]{2,}|^[*†‡¹²³]|:\s"
 """Text written for a reader, not a value: two words or more ('Source: ACME servicing system',
 'Loans that do not meet the credit policy'), or a footnote mark first ('* preliminary'). A lone
@@ -3248,7 +3260,11 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
       its text is kept in the notes). A malformed record (a one-field line of a CSV tape) of that
       kind, or holding a totals label and numbers only, is moved too; one over several lines, or
       whose quotes do not pair (`for my shop"`, the end of a quoted field broken over lines), is
-      the broken record it is, never a note.
+      the broken record it is, never a note. A malformed record whose first value is a totals label
+      naming what it totals (TOTAL_OF_LABEL: 'Total Gross Approved:') and whose others are amounts
+      is a `total_row` too.
+    - `row_count`: a record of one or two values below every row that may be a loan, stating the
+      file's record count (COUNT_FOOTER: 'Total Records:,40'); `_footer_check` checks the count.
 
     `frame` holds each column's trimmed text (`_src:<column>`) and `_source_line`. Returns the
     frame and records without the moved rows (flagged with the unclear ones), and the notes:
@@ -3284,6 +3300,17 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     marked: dict[int, str] = {}
     flagged: list[tuple[int, str, str]] = []
     texts: dict[str, list[str]] = {"total_rows": [], "footer_notes": [], "section_labels": []}
+    counts = frame.filter(pl.col("_filled").is_between(1, 2)).select(
+        "_source_line", pl.concat_list(cells).list.eval(pl.element().filter(pl.element() != "")).list.join(" ")
+        .alias("_text")).filter(pl.col("_text").str.contains(COUNT_FOOTER))
+    if counts.height:  # a record count below every row that may be a loan: a footer, checked in _footer_check
+        counted = counts.get_column("_source_line")
+        last_row = frame.filter((pl.col("_filled") >= 2) & ~pl.col("_labelled") & ~pl.col("_weak") & ~pl.col("_bare")
+                                & ~pl.col("_source_line").is_in(counted)).get_column("_source_line").max() or 0
+        for line, text in counts.filter(pl.col("_source_line") > last_row).iter_rows():
+            moved.append((line, "row_count"))
+            marked[line] = text
+        frame = frame.filter(~pl.col("_source_line").is_in([line for line, _ in moved]))
     candidates = frame.filter(pl.col("_labelled") | pl.col("_weak") | (pl.col("_bare") & (pl.col("_filled") > 0)))
     total_lines: set[int] = set()
     if candidates.height:
@@ -3318,10 +3345,13 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
             malformed_kept.append((line, raw, message))
             continue
         values = [v.strip() for v in csv_text.split_fields(raw, mapping.dialect.delimiter) if v.strip()]
-        if len(values) == 1 and re.search(NOTE_TEXT, values[0]) and not re.search(TOTAL_LABEL, values[0]):
+        if line > last_loan and re.search(COUNT_FOOTER, " ".join(values)):
+            kind = "row_count"
+        elif len(values) == 1 and re.search(NOTE_TEXT, values[0]) and not re.search(TOTAL_LABEL, values[0]):
             kind = "footer_note" if line > last_loan else "section_label"
             texts["footer_notes" if kind == "footer_note" else "section_labels"].append(f"{line}: {values[0][:120]}")
-        elif values and re.search(TOTAL_LABEL, values[0]) and all(re.fullmatch(_AMOUNT_TEXT, v) for v in values[1:]):
+        elif values and (re.search(TOTAL_LABEL, values[0]) or len(values) > 1 and re.search(TOTAL_OF_LABEL, values[0])) \
+                and all(re.fullmatch(_AMOUNT_TEXT, v) for v in values[1:]):
             kind = "total_row"
             texts["total_rows"].append(f"{line}: {values[0]}")
         else:

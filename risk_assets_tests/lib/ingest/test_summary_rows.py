@@ -327,3 +327,43 @@ def test_a_totals_line_grouped_as_its_amounts_are_is_a_totals_line(loans, tmp_pa
 
     assert parsed.rows["loan_amount"].sum() == pytest.approx(amount)
     assert _kinds(parsed) == [(2 + N, "total_row")]
+
+
+@pytest.mark.parametrize("shape", ["short", "padded", "one_cell"])
+def test_a_reports_record_count_and_labelled_total_below_the_loans_are_a_checked_footer(loans, tmp_path, shape):
+    """A core-banking report ends in a footer block: a blank line, `Total Records:,12`, `Total Funded
+    Amount:,"USD 123,456.00"` and who ran it. The first two were quarantined as malformed loans, and
+    the count was never compared. Now the count is a `row_count` line checked against the file's
+    records, the labelled total a `total_row`, whether the writer left the lines short, padded them
+    to the header's width or wrote label and count in one cell."""
+    lines = [HEADER] + [[loan["Loan ID"], loan["Issue Date"].date().isoformat(), f"{loan['Funded Amount']:.2f}",
+                         loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]] for loan in loans]
+    amount = sum(loan["Funded Amount"] for loan in loans)
+    count = {"short": ["Total Records:", str(N)], "padded": ["Number of loans", str(N), "", "", "", "", ""],
+             "one_cell": [f"Record count: {N}"]}[shape]
+    lines += [[], count, ["Total Funded Amount:", f"USD {amount:,.2f}"], ["Report run by: JSMITH on 07/01/2024 06:12"]]
+
+    parsed = _parse_csv(tmp_path, lines)
+
+    assert _kinds(parsed) == [(N + 3, "row_count"), (N + 4, "total_row"), (N + 5, "footer_note")]
+    assert parsed.notes["footer_totals"] == {f"row count, line {N + 3}": {
+        "line": N + 3, "stated": N, "records": N, "matches": True}}
+    assert parsed.notes["total_rows"] == [f"{N + 4}: Total Funded Amount:"]
+
+
+def test_a_record_count_that_disagrees_with_the_file_fails_and_one_above_a_loan_is_not_checked(loans, tmp_path):
+    """A copy that lost a loan line still states the full count: the footer check says 12 stated, 11
+    records. A labelled count with loans below it (a section's) is a totals line, not the file's count."""
+    row = lambda loan: [loan["Loan ID"], loan["Issue Date"].date().isoformat(), f"{loan['Funded Amount']:.2f}",
+                        loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]]
+    path = tmp_path / "acme_2024-06.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *map(row, loans[:5]), ["Total Records:", "5"], *map(row, loans[6:]),
+                                      ["Total Records:", str(N)]])
+    parsed = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m", "acme_*.csv")])
+
+    parsed.reconcile()
+    assert parsed.rows.height == N - 1 and parsed.quarantine.height == 0
+    assert _kinds(parsed) == [(7, "total_row"), (N + 2, "row_count")]
+    assert parsed.notes["footer_totals"] == {f"row count, line {N + 2}": {
+        "line": N + 2, "stated": N, "records": N - 1, "matches": False}}
