@@ -83,6 +83,13 @@ _CP850_CONTINUATION = "".join(
     ch for ch in bytes(range(0x80, 0xC0)).decode("cp850") if not ch.isascii()
 )
 _FLATTENED_CP850 = re.compile(f"\\+([{re.escape(_CP850_CONTINUATION)}])")
+_CP1252_CONTINUATION = "".join(
+    bytes([byte]).decode("cp1252") for byte in range(0x80, 0xC0) if byte not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+)
+_CAPITAL_READ_AS_CP1252 = re.compile(f"\u00c3([{re.escape(_CP1252_CONTINUATION)}])(?=[^\\W\\d_])")
+"""A UTF-8 letter of U+00C0-U+00FF read as Windows-1252, 'Ã' and the character its second byte is
+there ('Ã…' is 'Å', bytes C3 85), before a letter: the damage ftfy leaves where it is the text's only
+one ('Ã…land', the Åland Islands), because its heuristics take 'Ã…' alone for plausible text."""
 _ZERO_WIDTH = re.compile("[\u00ad\u200b\u200c\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Invisible characters removed from news text: the soft hyphen (a hyphenation hint, 'stra\\xadtegy'
 is 'strategy'), zero-width spaces and non-joiners, word joiner, byte-order mark, bidirectional marks."""
@@ -190,9 +197,10 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 
 
 def repair_mojibake(text: str) -> str:
-    """Undo encoding damage: ftfy's UTF-8-as-cp1252/latin-1 repair, then the flattened-cp850 form.
+    """Undo encoding damage: ftfy's UTF-8-as-cp1252/latin-1 repair, a lone 'Ã…' inside a word that
+    ftfy leaves (_CAPITAL_READ_AS_CP1252), then the flattened-cp850 form.
 
-    "Itâ€™s" -> "It’s"; "L+ñnnen" -> "Lännen". Text without damage is returned unchanged, and so
+    "Itâ€™s" -> "It’s"; "Ã…land" -> "Åland"; "L+ñnnen" -> "Lännen". Text without damage is returned unchanged, and so
     is a plus sign and a symbol outside a word ("+£5m", "+¥1.20", "+½p").
     """
     fixed = ftfy.fix_text(text, config=_FTFY_ENCODING_ONLY)
@@ -210,6 +218,7 @@ def repair_mojibake(text: str) -> str:
             return match.group(0)
         return bytes([0xC3, match.group(1).encode("cp850")[0]]).decode("utf-8")
 
+    fixed = _CAPITAL_READ_AS_CP1252.sub(lambda m: m.group(0).encode("cp1252").decode("utf-8"), fixed)
     return _FLATTENED_CP850.sub(repair, fixed)
 
 

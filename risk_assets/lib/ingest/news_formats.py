@@ -466,7 +466,10 @@ def _mixed_encodings(data: bytes, bad: int, line_end: str) -> str | None:
     (the first five and how many) and a line of UTF-8 text, and the repair."""
     lines = data.decode("utf-8", errors="surrogateescape").split(line_end)
     foreign = [n for n, line in enumerate(lines, 1) if _ESCAPED_BYTE.search(line)]
-    utf8 = next((n for n, line in enumerate(lines, 1) if re.search("[^\x00-\x7f\udc80-\udcff]", line)), None)
+    # a line of UTF-8 text is one whose every byte is UTF-8: in a file of another encoding (GB18030,
+    # Shift JIS) two bytes of a character may happen to be a UTF-8 one too, beside bytes that are not
+    utf8 = next((n for n, line in enumerate(lines, 1)
+                 if re.search("[^\x00-\x7f\udc80-\udcff]", line) and not _ESCAPED_BYTE.search(line)), None)
     if utf8 is None:
         return None
     named = ", ".join(map(str, foreign[:5])) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
@@ -709,7 +712,8 @@ Spanish `Fecha y hora`, Portuguese `Data/Hora`, Italian `Data e ora`; with a zon
 
 
 FEED_ALIASES: dict[str, tuple[str, ...]] = {
-    "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "_id", "url", "link", "article_url"),
+    "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "_id", "url", "link", "article_url",
+               "accession_number", "an"),
     "published_at": ("published_at", "published", "publish_date", "publish_time", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date_unixtime", "date", "datetime",
                      *_DATE_AND_TIME_NAMES, "timestamp", "time",
@@ -845,9 +849,22 @@ def _text_suffix_rank(name: str, canonical: str) -> int | None:
     return min(aliases.index(word) for word in words if word in aliases)
 
 
+def _datetime_twin(name: str, positions: dict[str, int]) -> int | None:
+    """The column holding the same publication date with its time of day, where `name` is a date
+    alone (_DATE_ONLY_NAMES) named '<stem>date': '<stem>datetime', '<stem>date_time' or, with a stem,
+    '<stem>time' ('publication_date' -> 'publication_datetime', Factiva's and Dow Jones' feeds;
+    'date' -> 'datetime'); None when the header has none."""
+    if name not in _DATE_ONLY_NAMES or not name.endswith("date"):
+        return None
+    stem = name[: -len("date")]
+    twins = (f"{stem}datetime", f"{stem}date_time", *((f"{stem}time",) if stem else ()))
+    return next((positions[twin] for twin in twins if twin in positions), None)
+
+
 def _feed_columns(header: list[str]) -> dict[str, int]:
     """canonical field -> index of the header column that carries it: the first column named by
-    one of its aliases; for TEXT_FIELDS without one, the unclaimed column whose name's last word is
+    one of its aliases (a date alone gives way to its twin with the time of day, `_datetime_twin`);
+    for TEXT_FIELDS without one, the unclaimed column whose name's last word is
     an alias, best ranked (`_text_suffix_rank`); a publication time without one, the first column
     whose name ends in one of _TIME_SUFFIXES. A teaser (_FIRST_TEASER) gives way to a longer text
     found by its last word. A second body column ('description' beside 'content') is
@@ -862,6 +879,8 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
         index = next((positions[a] for a in aliases if a in positions), None)
         if index is not None:
             found[canonical] = index
+    if "published_at" in found and (twin := _datetime_twin(names[found["published_at"]], positions)) is not None:
+        found["published_at"] = twin  # Factiva's 'publication_date' (midnight) beside 'publication_datetime'
     time_index = next((positions[a] for a in _TIME_ONLY_NAMES if a in positions), None)
     if "published_at" in found and names[found["published_at"]] in _DATE_ONLY_NAMES and time_index is not None:
         found["published_time"] = time_index  # a 'Date' and a 'Time' column: one publication time
@@ -2058,7 +2077,9 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     a row with values beyond the header's last column is quarantined whole
     (`malformed_record`). A date-time cell under the publication-time column is read at its time of
     day (no zone: taken as UTC, as in a CSV), a date cell (its number format shows no time) as a day
-    alone (`is_date_only`). Notes name the sheet read, its header row and the sheets
+    alone (`is_date_only`). A URL id column's linked cell (`=HYPERLINK(url, "Open")`, or a link
+    attached to the cell) gives its address, not the text it shows (`workbook.cell_links`; notes
+    `doc_id_from_cell_link_lines`). Notes name the sheet read, its header row and the sheets
     not read. Format `news_feed_xlsx`.
 
     Raises:
@@ -2106,6 +2127,10 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
         out.data_records += 1
         data_lines.append(line)
         record = {canonical: values[i] for canonical, i in columns.items()}
+        if by_url and (link := sheet.links.get((line, columns["doc_id"] + 1))):  # 'Open' shown, the address linked
+            if link != record["doc_id"].strip():
+                out.note_line("doc_id_from_cell_link_lines", line)
+            record["doc_id"] = link
         if by_url and not record["doc_id"].strip():
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", line)
@@ -2684,7 +2709,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
 
     label = None
     label_raw = record.get("label")
-    if label_raw is not None and _present(label_raw) and "label" not in lost:
+    declared = label_raw is not None and out.declared_key(label_key(label_raw)) is not None  # '★★★★★', '👍', '-'
+    if label_raw is not None and (declared or _present(label_raw)) and "label" not in lost:
         label, known = out.read_label(label_raw)
         if not known and is_usable_text(label_raw).reason in ("page_notice", "placeholder"):
             # a plan's notice in its place: no label given
@@ -4027,14 +4053,18 @@ def _field_value(fields: dict[str, str], header: list[str], canonical: str, inde
     """An article's value of a feed field: the column chosen for the file (`notes['columns']`), or,
     when the article leaves it empty, another accepted name of the same field that it fills (an
     article with no `id` but a `url`; pages of two APIs in one file). Never a name found by its last
-    word only: `image_title` is no headline."""
+    word only: `image_title` is no headline. Of several such names the one its field's aliases
+    (FEED_ALIASES) rank first is read."""
     if value := fields.get(header[index], ""):
         return value
     if canonical not in FEED_ALIASES:  # body_fallback, published_time: the file's own column only
         return ""
     local = _LOCAL_CLOCKS.get(_key(header[index]), ())
-    return next((fields[name] for name in header if fields.get(name) and _key(name) in FEED_ALIASES[canonical]
-                 and _key(name) not in local), "")
+    aliases = FEED_ALIASES[canonical]
+    filled = [name for name in header if fields.get(name) and _key(name) in aliases and _key(name) not in local]
+    # ranked as the aliases are, as the file's own column was: a JSON Feed item without `content_text`
+    # reads its `content_html`, not the `summary` teaser written before it
+    return fields[min(filled, key=lambda name: aliases.index(_key(name)))] if filled else ""
 
 
 def _content_id(record: dict[str, str | None]) -> str:
@@ -4489,7 +4519,8 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
     Each `<item>` / `<entry>` (`news_xml.read_feed`) is read as a feed CSV record, with the same
     names and rules (`_parse_json_feed`): RSS `guid`/`link`, `title`, `content:encoded` or
     `description`, `pubDate`; Atom `id`, `title`, `content` or `summary`, `published` (else
-    `updated`), `link href`; other elements (`category`, `dc:creator`) are listed in
+    `updated` where the entry gives no other publication time: beside `pubDate`, `dc:date` or
+    `created` it is the last edit's time, ignored), `link href`; other elements (`category`, `dc:creator`) are listed in
     notes['ignored_columns']. The feed's own title is the source of an article that names
     none. Lineage: the line where the article's element opens (its number in the feed when several
     open on one line).
@@ -4513,8 +4544,9 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
     records = []
     for number, article in enumerate(feed.articles, start=1):
         fields = dict(article.fields)
-        if "updated" in fields and "published" not in fields:  # Atom: the last edit stands in for publication
-            fields["published"] = fields.pop("updated")
+        if "updated" in fields and not any(_key(name) in FEED_ALIASES["published_at"] for name in fields):
+            fields["published"] = fields.pop("updated")  # Atom: the last edit stands in for a publication time
+            # it lacks; beside RSS's `pubDate` or Benzinga's `created` it is an edit, never read
         if feed.title and not any(_key(name) in FEED_ALIASES["source"] for name in fields):
             fields["source"] = feed.title
         repeated = {name: values for name, values in fields.items()
@@ -4725,10 +4757,33 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
     return _parse_content(path, data, sha256, encoding, label_map)
 
 
+_DOCUMENTS = ((re.compile(rb"^(?:\xef\xbb\xbf)?\s*\{\\rtf"), "an RTF document (a word processor's, or Factiva's and "
+                "Nexis' 'Download as RTF')"),
+              (re.compile(rb"^%PDF-"), "a PDF document"),
+              (re.compile(rb"(?im)\A(?:[\w-]+:[^\n]*\n|[ \t][^\n]*\n)*?(?:snapshot-content-location:|from:\s*<?saved by )"),
+               "a web page saved as MHTML (a browser's 'Save as' of one page: its menus, links and footer would be "
+               "read as the article, and the time of saving as its publication)"))
+"""Documents a reader saves, not feeds: their layout is the page's, not an article's fields."""
+
+
+def _refuse_document(path: Path, data: bytes) -> None:
+    """Refuse an RTF, PDF or MHTML document (_DOCUMENTS) by what it is, with the exports that land.
+
+    Raises:
+        FileRefused: the file is one; names the file and the kind."""
+    head = data[:4096]
+    kind = next((what for pattern, what in _DOCUMENTS if pattern.search(head)), None)
+    if kind is not None:
+        raise FileRefused(f"{path}: {kind}, not a news file: news landing reads feeds and tables of articles; "
+                          "export the articles as CSV, RSS/Atom or JSON (Factiva and Nexis offer CSV or XML "
+                          "exports, a site its RSS feed) and land that")
+
+
 def _parse_content(path: Path, data: bytes, sha256: str, encoding: str | None,
                    label_map: Mapping[str, str | None] | None, marker: bytes = b"") -> ParsedFile:
     """`_parse_news` from the content on; `marker` (NUL padding's `marker`) is put at the end of
     the content of the formats read by line."""
+    _refuse_document(path, data)
     if news_xml.looks_like_xml(data):  # decoded by the XML parser, in the encoding it declares
         return parse_news_feed_xml(path, data, sha256, label_map=label_map)
     if _looks_like_mail(data, encoding):  # parsed from its bytes, each message in the charsets it declares

@@ -22,7 +22,8 @@ element of an article is a field: its text with the text of everything inside it
 of that name (`dc:date` is the `date`, `nasdaq:tickers` the `tickers`; Media RSS's `media:` fields
 keep their prefix: a photo's caption is no article text).
 An element given twice (`<category>`) is a list. A `<link>` without text gives its `href` (Atom's
-alternate link). RSS's `content:encoded` is the article's full text (`content`); `description` and
+alternate link), resolved against the `xml:base` of its element and those around it (RFC 4287,
+section 1.3; XML Base): two entries linking `index.html` under different bases are two addresses. RSS's `content:encoded` is the article's full text (`content`); `description` and
 `summary` stay beside it, the feed reader's fallback. The feed's own title (`<channel><title>`,
 Atom `<feed><title>`) is the source of an article that names none.
 """
@@ -33,6 +34,7 @@ import codecs
 import html.entities
 import re
 import xml.parsers.expat
+from urllib.parse import urljoin
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -274,6 +276,11 @@ _OTHER_XML = {
 """Roots of XML formats that are no feed, with what to say of them in the refusal (by local name)."""
 
 
+_XML_BASE = frozenset({"xml:base", "http://www.w3.org/XML/1998/namespace base"})
+"""The xml:base attribute's name as expat gives it, without and with namespace processing (with
+namespace prefixes on, its prefix follows: 'http://www.w3.org/XML/1998/namespace base xml')."""
+
+
 class _UnboundPrefix(Exception):
     """The document uses a namespace prefix it never declares."""
 
@@ -288,6 +295,7 @@ class _Reader:
             self.parser.namespace_prefixes = True
         self.parser.UseForeignDTD(True)  # undefined entities are reported, not fatal: '&nbsp;' is HTML's
         self.stack: list[str] = []
+        self.bases: list[str] = []  # each open element's base URI (xml:base), "" for none
         self.articles: list[XmlArticle] = []
         self.current: XmlArticle | None = None
         self.field: str | None = None  # the article's child element being read
@@ -340,6 +348,9 @@ class _Reader:
         if not self.stack and self.root == "?":
             self.root, self.root_tag = name, tag
         self.stack.append(name)
+        base = next((value for key, value in attributes.items() if " ".join(key.split(" ")[:2]) in _XML_BASE), None)
+        parent = self.bases[-1] if self.bases else ""
+        self.bases.append(urljoin(parent, base) if base is not None else parent)
         if self.current is None and name in ITEM_TAGS:
             self.current = XmlArticle(self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1)
             self.depth = len(self.stack)
@@ -347,7 +358,8 @@ class _Reader:
             self.field, self.text, self.named = name, [], None
             href = next((value for key, value in attributes.items() if self._name(key) == "href"), None)
             if name == "link" and href and attributes.get("rel", "alternate") == "alternate":
-                self.current.fields.setdefault("link", href)  # Atom: the first alternate (or plain) link
+                # Atom: the first alternate (or plain) link, resolved against xml:base (RFC 4287, 1.3)
+                self.current.fields.setdefault("link", urljoin(self.bases[-1], href) if self.bases[-1] else href)
         elif self.field is not None:
             if len(self.stack) == self.depth + 2:  # a child of the field: where its text starts
                 self.child_start = len(self.text)
@@ -358,6 +370,7 @@ class _Reader:
 
     def end(self, tag: str) -> None:
         name = self.stack.pop()
+        self.bases.pop()
         if self.current is not None and len(self.stack) == self.depth - 1:  # the article's own end
             self._promote_local_names(self.current)
             self.articles.append(self.current)

@@ -95,6 +95,8 @@ class Sheet:
     """The workbook asks for its formulas to be recalculated on opening: see `recalculates_on_load`."""
     epoch: dt.datetime = dt.datetime(1899, 12, 30)
     """Day 0 of the workbook's date system (WINDOWS_EPOCH, or 1904-01-01 in the 1904 system): see `serial_days`."""
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Web addresses of linked cells by (row, column), 1-based: see `cell_links`."""
 
     def head(self) -> list[tuple[int, list[str]]]:
         """The first HEADER_SEARCH_ROWS rows as stripped text, for finding the header."""
@@ -139,7 +141,8 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
                 rows = _leap_day_1900(rows, xml)
             uncalculated = uncalculated_formulas(content, sheet._worksheet_path, xml, recalculated)
             sheets.append(Sheet(sheet.title, rows, uncalculated, merged_ranges(xml), *hidden_lines(xml),
-                                recalculated=recalculated, epoch=book.epoch))
+                                recalculated=recalculated, epoch=book.epoch,
+                                links=cell_links(content, sheet._worksheet_path, xml)))
         skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
     finally:
         book.close()
@@ -274,6 +277,52 @@ def recalculates_on_load(book_xml: bytes) -> bool:
 
 
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
+
+
+_HYPERLINK_FORMULA = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]+[0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*>\s*(?:_xlfn\.)?HYPERLINK\(\s*'
+    rb'(?:"|&quot;)((?:(?!"|&quot;).)*)(?:"|&quot;)', re.I | re.S)
+"""A cell whose formula is `HYPERLINK("https://...", "Open")` with its address written out."""
+_HYPERLINK_ELEMENT = re.compile(rb'<(?:\w+:)?hyperlink\b[^>]*?>')
+_ATTRIBUTE = re.compile(rb'\b([\w:]+)="([^"]*)"')
+_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?>')
+
+
+def cell_links(content: bytes, part: str, xml: bytes) -> dict[tuple[int, int], str]:
+    """The web address each linked cell of worksheet part `part` points to, by (row, column),
+    1-based: a `HYPERLINK("https://...", "Open")` formula's first argument, or the target of a
+    hyperlink attached to the cell (`<hyperlinks><hyperlink ref="D3" r:id="rId1"/>`, its address in
+    the part's relationships; ECMA-376 Part 1, 18.3.1.47). The cell's value is the text it shows
+    ('Open', 'Reuters'), which openpyxl's read-only mode reads and is no address. Links within the
+    workbook (a `location` alone) are left out; {} when the sheet has none."""
+    from html import unescape
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    links: dict[tuple[int, int], str] = {}
+    if b"HYPERLINK" in xml.upper():
+        for found in _HYPERLINK_FORMULA.finditer(xml):
+            links[coordinate_to_tuple(found.group(1).decode().upper())] = unescape(found.group(2).decode())
+    if b"hyperlink" not in xml:
+        return links
+    rels_part = part.rsplit("/", 1)[0] + "/_rels/" + part.rsplit("/", 1)[1] + ".rels"
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            rels = archive.read(rels_part)
+    except KeyError:
+        rels = b""
+    targets = {}
+    for element in _RELATIONSHIP.finditer(rels):
+        attributes = {k.split(b":")[-1]: v for k, v in _ATTRIBUTE.findall(element.group())}
+        if b"Id" in attributes and b"Target" in attributes:
+            targets[attributes[b"Id"]] = unescape(attributes[b"Target"].decode())
+    for element in _HYPERLINK_ELEMENT.finditer(xml):
+        attributes = dict(_ATTRIBUTE.findall(element.group()))
+        target = targets.get(attributes.get(b"r:id", b""))
+        ref = attributes.get(b"ref", b"").decode().upper()
+        if target and re.fullmatch(r"[A-Z]+[0-9]+", ref):  # a range's link names its first cell only
+            links.setdefault(coordinate_to_tuple(ref), target)
+    return links
 
 
 def merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:

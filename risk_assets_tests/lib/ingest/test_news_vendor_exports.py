@@ -1,0 +1,227 @@
+"""News files as vendors and desks deliver them, built from real Financial PhraseBank sentences:
+which time, text, id and label each article gets when a file offers more than one, and the
+documents that are refused by what they are."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+
+@pytest.fixture(scope="module")
+def sentences() -> list[tuple[str, str]]:
+    """The first 8 (sentence, label) pairs of the PhraseBank vendor file."""
+    from risk_assets_tests.conftest import DATA
+
+    path = DATA / "news" / "financial_phrasebank_50agree.txt"
+    if not path.is_file():
+        pytest.skip(f"sample data not found at {path}")
+    rows = parse_news_file(path).rows.head(8)
+    return list(zip(rows["text_raw"].to_list(), rows["label"].to_list()))
+
+
+def test_an_rss_items_last_edit_is_never_its_publication_time(sentences, tmp_path):
+    """An RSS item with `<pubDate>` and an `<atom:updated>` (or bare `<updated>`), and Benzinga's
+    XML with `<created>` and `<updated>`: the edit, a day or hours later, was read as the
+    publication time because `updated` stood in for Atom's `published`. It does so only where the
+    item has no other time."""
+    items = "".join(
+        f"<item><title>{escape(s[:40])}</title><link>https://wire.example/{i}</link><description>{escape(s)}"
+        f"</description><pubDate>Thu, 02 May 2024 0{i}:30:00 GMT</pubDate>"
+        + ("<atom:updated>2024-05-03T11:30:00Z</atom:updated>" if i == 0 else "<updated>2024-05-03T12:30:00Z</updated>"
+           if i == 1 else "") + "</item>" for i, (s, _) in enumerate(sentences[:3]))
+    rss = tmp_path / "wire.xml"
+    rss.write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">'
+                   f"<channel><title>Wire</title>{items}</channel></rss>", encoding="utf-8")
+    benzinga = tmp_path / "benzinga.xml"
+    benzinga.write_text('<?xml version="1.0"?><result is_array="true">' + "".join(
+        f'<item><id type="integer">3861230{i}</id><created>Thu, 02 May 2024 0{5 + i}:34:00 -0400</created>'
+        f"<updated>Thu, 02 May 2024 1{i}:34:00 -0400</updated><title>{escape(s[:40])}</title><body>{escape(s)}</body>"
+        "</item>" for i, (s, _) in enumerate(sentences[:2])) + "</result>", encoding="utf-8")
+
+    assert parse_news_file(rss).rows["published_at"].to_list() == [
+        datetime(2024, 5, 2, 0, 30), datetime(2024, 5, 2, 1, 30), datetime(2024, 5, 2, 2, 30)]
+    parsed = parse_news_file(benzinga)
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2, 9, 34), datetime(2024, 5, 2, 10, 34)]
+    assert "updated" in parsed.notes["ignored_columns"]
+
+
+def test_an_atom_entry_with_only_an_edit_time_takes_it(sentences, tmp_path):
+    """Atom's `<updated>` is required and `<published>` optional: an entry with `<updated>` alone
+    is dated by it, as before."""
+    (s, _), = sentences[:1]
+    feed = tmp_path / "feed.atom"
+    feed.write_text('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Desk</title>'
+                    f"<entry><id>urn:a:1</id><title>{escape(s[:40])}</title><updated>2024-05-02T09:30:00+02:00</updated>"
+                    f"<content>{escape(s)}</content></entry></feed>", encoding="utf-8")
+
+    assert parse_news_file(feed).rows["published_at"].to_list() == [datetime(2024, 5, 2, 7, 30)]
+
+
+def test_a_date_column_gives_way_to_its_twin_with_the_time_of_day(sentences, tmp_path):
+    """Factiva's DNA snapshots carry `publication_date` (midnight, epoch ms) and
+    `publication_datetime`: the date was read, at 00:00, for every article. Its accession number
+    `an` is the article's id, so a replacement (`action: rep`) is the same article, not another."""
+    lines = [json.dumps({"an": f"DJDN000020240502ek5200{i:03d}", "action": "add", "source_name": "Dow Jones",
+                         "publication_date": 1714608000000, "publication_datetime": 1714608000000 + (9 * 60 + i) * 60_000,
+                         "modification_datetime": 1714902060000, "title": s[:40], "body": s})
+             for i, (s, _) in enumerate(sentences[:3])]
+    lines.append(json.dumps({"an": "DJDN000020240502ek5200000", "action": "rep", "source_name": "Dow Jones",
+                             "publication_date": 1714608000000, "publication_datetime": 1714608000000 + 9 * 3_600_000,
+                             "title": sentences[0][0][:40], "body": sentences[0][0] + " (corrected)"}))
+    path = tmp_path / "dna.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.notes["columns"]["published_at"] == "publication_datetime"
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2, 9, i) for i in range(3)]
+    assert parsed.rows["doc_id"].str.contains("DJDN000020240502ek5200000").sum() == 1
+    assert parsed.quarantine.select("line", "rule").rows() == [(4, "duplicate_doc_id")]
+
+
+def test_an_item_without_the_chosen_text_reads_the_best_ranked_text_it_has(sentences, tmp_path):
+    """JSON Feed 1.1: items carry `content_text` or `content_html`, and a `summary` teaser before
+    them. An item without `content_text` loaded its teaser; it reads its `content_html`."""
+    items = [{"id": str(i), "title": s[:40], "summary": s[:30] + "...", "date_published": f"2024-05-02T1{i}:13:00+05:30",
+              **({"content_text": s} if i % 2 else {"content_html": f"<p>{escape(s)}</p>"})}
+             for i, (s, _) in enumerate(sentences[:4])]
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Markets", "items": items}),
+                    encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    assert parsed.rows["text_clean"].to_list() == [s for s, _ in sentences[:4]]
+
+
+def test_a_workbooks_link_column_gives_the_address_not_the_text_shown(sentences, tmp_path):
+    """An Eikon-style headline export: the Link column holds `=HYPERLINK(url, "Open")`, or a link
+    attached to a cell that shows 'Reuters'. Read as shown, every row's id was 'Open' and five of
+    six were quarantined as duplicates; each is its address now."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Date/Time", "Headline", "Link"])
+    for i, (s, _) in enumerate(sentences[:6]):
+        url = f"https://www.reuters.com/technology/nokia-{i}-2024-05-02/"
+        sheet.append([datetime(2024, 5, 2, 9, i), s, f'=HYPERLINK("{url}","Open")' if i < 4 else "Reuters"])
+        if i >= 4:
+            sheet.cell(row=i + 2, column=3).hyperlink = url
+    path = tmp_path / "headlines.xlsx"
+    book.save(path)
+    _cache_formula_values(path, "Open")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 6 and parsed.quarantine.height == 0
+    assert [d.rsplit("nokia-", 1)[1] for d in parsed.rows["doc_id"].to_list()] == [f"{i}-2024-05-02/" for i in range(6)]
+    assert parsed.notes["doc_id_from_cell_link_lines"] == [2, 3, 4, 5, 6, 7]
+
+
+def _cache_formula_values(path, value: str) -> None:
+    """Write the value Excel would have saved beside each formula, as Excel saves it (openpyxl saves
+    none, and asks for a recalculation on opening)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r"<c ([^>]*?)(?: t=\"\w+\")?><f>(.*?)</f><v\s*/?>(?:</v>)?",
+                                               rf'<c \1 t="str"><f>\2</f><v>{value}</v>', sheet).encode()
+    parts["xl/workbook.xml"] = re.sub(rb'\s*fullCalcOnLoad="1"', b"", parts["xl/workbook.xml"])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_a_declared_label_of_symbols_is_read(sentences, tmp_path):
+    """A desk labels with stars and emoji and declares them in `label_map`: symbols alone were
+    taken for an empty cell before the declaration was read, and 8 of 9 rows loaded unlabelled."""
+    marks = {"★★★★★": "positive", "👍": "positive", "★★★☆☆": "neutral", "➖": "neutral", "★☆☆☆☆": "negative", "☹️": "negative"}
+    path = tmp_path / "desk.csv"
+    path.write_text("id,headline,sentiment\n" + "".join(
+        f'd{i},"{s}",{mark}\n' for i, ((s, _), mark) in enumerate(zip(sentences, marks))), encoding="utf-8")
+    (tmp_path / "desk.csv.mapping.json").write_text(json.dumps({"name": "desk", "label_map": marks}), encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    assert parsed.rows["label"].to_list() == list(marks.values())
+    assert "label_unrecognised" not in parsed.notes
+
+
+def test_entries_linking_one_relative_address_under_two_bases_are_two_articles(sentences, tmp_path):
+    """An Atom feed whose entries have no `<id>` and link `index.html` under their own `xml:base`:
+    one id for both, and the second was quarantined as a duplicate. Links resolve against the
+    bases (RFC 4287, 1.3)."""
+    entries = "".join(f'<entry xml:base="news/2024/05/a{i}/"><title>{escape(s[:40])}</title>'
+                      f'<link rel="alternate" href="index.html"/><published>2024-05-02T1{i}:30:00+02:00</published>'
+                      f"<content>{escape(s)}</content></entry>" for i, (s, _) in enumerate(sentences[:2]))
+    path = tmp_path / "wire.atom"
+    path.write_text('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+                    f'xml:base="https://www.nordicwire.example/"><title>Nordic Wire</title>{entries}</feed>',
+                    encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    assert parsed.quarantine.height == 0
+    assert [d.rsplit("/news/", 1)[1] for d in parsed.rows["doc_id"].to_list()] == ["2024/05/a0/index.html",
+                                                                                   "2024/05/a1/index.html"]
+
+
+def test_a_lone_utf8_letter_read_as_windows_1252_is_repaired(sentences, tmp_path):
+    """'Bank of Ã…land' (Å written as UTF-8, read as Windows-1252) is the text's only damage:
+    ftfy leaves it, and it was loaded so."""
+    path = tmp_path / "feed.csv"
+    path.write_text('id,headline\nm0,"Finnish Bank of Ã…land \'s consolidated net operating profit increased ."\n',
+                    encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    assert parsed.rows["text_clean"].to_list() == ["Finnish Bank of Åland 's consolidated net operating profit increased ."]
+    assert parsed.rows["text_repaired"].to_list() == [True]
+
+
+@pytest.mark.parametrize(("name", "content", "kind"), [
+    ("factiva.rtf", rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss Arial;}}{\pard Reuters News\par}}", "an RTF document"),
+    ("article.mht", b"From: <Saved by Blink>\r\nSnapshot-Content-Location: https://www.reuters.com/a/\r\n"
+                    b"Subject: Nokia | Reuters\r\nDate: Fri, 10 May 2024 14:22:31 -0000\r\nMIME-Version: 1.0\r\n"
+                    b"Content-Type: multipart/related; type=\"text/html\"; boundary=\"b\"\r\n\r\n--b\r\n"
+                    b"Content-Type: text/html\r\n\r\n<html><body><nav>World</nav><p>Text</p></body></html>\r\n--b--\r\n",
+     "a web page saved as MHTML"),
+], ids=["rtf", "mhtml"])
+def test_a_saved_document_is_refused_by_what_it_is(tmp_path, name, content, kind):
+    """A Factiva RTF download was refused as 'not valid JSON' (it opens with '{'), and a page saved
+    from a browser as MHTML loaded as an e-mail dated when it was saved, its menus for text."""
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+
+    assert str(refused.value).startswith(f"{path}: {kind}") and "export the articles as CSV" in str(refused.value)
+
+
+def test_a_file_in_another_encoding_is_told_to_declare_it_even_where_bytes_happen_to_be_utf8(sentences, tmp_path):
+    """GB18030 text holds byte pairs that are also UTF-8 characters: the file was said to mix
+    encodings, with advice not to declare one; declaring `gb18030` reads it."""
+    text = "id,headline\n" + "".join(f'c{i},"{s} 诺基亚公司宣布"\n' for i, (s, _) in enumerate(sentences[:4]))
+    path = tmp_path / "cn.csv"
+    path.write_bytes(text.encode("gb18030"))
+
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert "declare another encoding in news settings" in str(refused.value)
+    assert "mixes encodings" not in str(refused.value)
+
+    (tmp_path / "cn.csv.mapping.json").write_text(json.dumps({"name": "cn", "encoding": "gb18030"}), encoding="utf-8")
+    assert parse_news_file(path).rows["text_clean"].to_list()[0].endswith("诺基亚公司宣布")
