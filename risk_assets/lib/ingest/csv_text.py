@@ -89,6 +89,10 @@ SPREADSHEET_ERROR = r"(?i)^#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|C
 """An Excel error value (#N/A, #VALUE!, #REF!, #DIV/0!, ...: Microsoft's list of formula errors) left
 in a cell: the value was lost in a spreadsheet before the file was written."""
 
+COLUMN_TOO_NARROW = r"^#{3,}$"
+"""'########': Excel's display of a value (a date, a number) wider than its column; "Save as CSV"
+writes cells as displayed, so the value itself was lost."""
+
 ID_WRAPPERS = (
     (r'^="(.*)"$', "$1"),             # ="1077175": Excel's formula that forces text
     (r"^'", ""),                      # '1076863: Excel's text marker
@@ -427,12 +431,34 @@ def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODI
         around = data[max(0, exc.start - 12):exc.start + 12].decode("cp1252", errors="replace").splitlines() or [""]
         raise FileRefused(
             f"{path}: byte offset {exc.start} (line {line}): byte 0x{data[exc.start]:02x} is not valid "
-            f"{encoding} (as Windows-1252 the text there reads {max(around, key=len).strip()!r}); {remedy}"
+            f"{encoding} (as Windows-1252 the text there reads {max(around, key=len).strip()!r}); "
+            f"{(_mixed_with_utf8(data) if name == 'utf-8' else None) or remedy}"
         ) from None
     if name in EBCDIC_CODECS and "\x85" in text and "\n" not in text:  # the mainframe's NL (0x15) ends its lines
         text = text.replace("\x85", "\n")
     utf8 = data if name == "utf-8" else text.removeprefix("\ufeff").encode("utf-8")
     return _lf_line_ends(utf8)
+
+
+def _mixed_with_utf8(data: bytes) -> str | None:
+    """The remedy for a file that is UTF-8 on some lines and another encoding on others (two months'
+    exports joined with `cat`, one saved as UTF-8 and one as Windows-1252), else None: converting the
+    whole file from Windows-1252 would garble its UTF-8 lines ('O’Rourke' -> 'Oâ€™Rourke'), so the
+    lines of each kind are named. A line of UTF-8 text holds a character beyond ASCII and no byte
+    that is not UTF-8."""
+    lines = data.decode("utf-8", errors="surrogateescape").split("\n")
+    foreign = [n for n, line in enumerate(lines, 1) if re.search("[\udc80-\udcff]", line)]
+    utf8 = [n for n, line in enumerate(lines, 1) if re.search("[^\x00-\x7f\udc80-\udcff]", line)
+            and not re.search("[\udc80-\udcff]", line)]
+    if not utf8:
+        return None
+    def named(numbers: list[int]) -> str:
+        return ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5:,} more" if len(numbers) > 5 else "")
+    return (f"the file mixes encodings: line(s) {named(utf8)} hold UTF-8 text beyond ASCII and line(s) "
+            f"{named(foreign)} bytes of another encoding (Windows-1252, as quoted?), as when two exports saved "
+            "differently are joined; converting the whole file from Windows-1252 would garble its UTF-8 lines: "
+            "convert only the lines of the other encoding (or export each part again as UTF-8), join them and land "
+            "the file again")
 
 
 EBCDIC_CODECS = frozenset({"cp037", "cp273", "cp424", "cp500", "cp875", "cp1026", "cp1140"})
@@ -935,7 +961,7 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimit
     trailing = (pl.col("n_fields") == width + 1) & ends_empty
     n_trailing = records.select(trailing.sum()).item() if records.height else 0
     if not n_trailing or 2 * n_trailing < records.height:
-        return records.with_columns(filled_extra=pl.lit(False), lost_field=pl.lit(False)), header, False
+        return _empty_trailing_fields(records, header, delimiter)
     unpadded = (pl.col("n_fields") == width) & ~ends_empty
     records = records.with_columns(
         filled_extra=(pl.col("n_fields") == width + 1) & ~ends_empty,
@@ -945,6 +971,35 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimit
         n_fields=pl.when(unpadded).then(width + 1).otherwise(pl.col("n_fields")),
     )
     return records, named_columns([*header, ""]), True
+
+
+def _empty_trailing_fields(records: pl.DataFrame, header: list[str], delimiter: str
+                           ) -> tuple[pl.DataFrame, list[str], bool]:
+    """`_trailing_delimiter_column` for a grid that ends every data line with several empty fields
+    its header lacks (a report or grid copy writing `\t\t\t` after each row's last value): with half
+    the records or more exactly k > 1 fields longer than the header and those k fields empty, the
+    header gains k empty columns (`column_28` ...), and a record written without them is read with
+    them empty. A record of that length with a value in them (`filled_extra`) stays malformed, as
+    does any other length. Returns (records with `filled_extra` and `lost_field`, header, widened)."""
+    width = len(header)
+    unchanged = records.with_columns(filled_extra=pl.lit(False), lost_field=pl.lit(False)), header, False
+    longer = records.filter(pl.col("n_fields") > width + 1).get_column("n_fields") if records.height else None
+    if longer is None or 2 * longer.len() < records.height:
+        return unchanged
+    extra = int(longer.mode().min()) - width
+    blank = f"[^\\S{re.escape(delimiter)}]*"  # white space that is not the delimiter itself
+    tail_empty = pl.col("text").str.contains(f"(?:{re.escape(delimiter)}{blank}){{{extra}}}$")
+    held = (pl.col("n_fields") == width + extra) & tail_empty
+    if 2 * records.select(held.sum()).item() < records.height:
+        return unchanged
+    unpadded = pl.col("n_fields") == width
+    records = records.with_columns(
+        filled_extra=(pl.col("n_fields") == width + extra) & ~tail_empty, lost_field=pl.lit(False),
+    ).with_columns(
+        text=pl.when(unpadded).then(pl.col("text") + delimiter * extra).otherwise(pl.col("text")),
+        n_fields=pl.when(unpadded).then(width + extra).otherwise(pl.col("n_fields")),
+    )
+    return records, named_columns([*header, *[""] * extra]), True
 
 
 COMMENT_LINE = r"^\s*(#|--|//)"

@@ -284,6 +284,9 @@ RULES: dict[str, str] = {
     "non_integer_id": ("is a float id with a fraction or a minus sign: a float id column holds whole, non-negative "
                        "numbers, so the value was changed upstream"),
     "spreadsheet_error": "is a spreadsheet error value: the cell's value was lost before export",
+    "column_too_narrow": ("is what Excel shows in a column too narrow for its value (a date, an amount), and a CSV "
+                          "saved from Excel writes what it shows: the value is not in the file; widen the column "
+                          "(or save the sheet as .xlsx) and export again"),
     "invisible_character": "holds an invisible character inside the value (a zero-width space, soft hyphen or bidirectional mark: pasted text?)",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
     "control_character": "holds a control character (a NUL byte: a binary or truncated export)",
@@ -411,6 +414,11 @@ an error value (a failed lookup), quarantined as spreadsheet_error in every colu
 ZERO_DATES = ("0000-00-00", "0000-00-00 00:00:00")
 """MySQL's "zero" DATE / DATETIME, which MySQL writes for a missing or invalid date (MySQL Reference
 Manual, "The DATE, DATETIME, and TIMESTAMP Types"): a missing-value marker in date columns."""
+
+DATE_DASHES = ("-", "--", "\u2013", "\u2014")
+"""A dash alone in a date column, as pandas' `to_csv(na_rep="-")` and report writers mark a date not
+given (a charge-off date on a loan never charged off): no date is written so, so it is a missing-value
+marker there. Not in number columns, where an accountant's dash is a zero (`accounting_zero_read`)."""
 
 PLACEHOLDER_DATES: dict[date, str] = {
     date(1, 1, 1): ".NET DateTime.MinValue; minimum of SQL Server date / datetime2; Go's zero time",
@@ -2076,6 +2084,8 @@ def _typed_parse(
             for c in records.header if wrapped[c])
     frame, marker_notes = _missing_markers(frame, specs, mapping)
     notes.update(marker_notes)
+    frame, yn_notes = _yn_codes(frame, specs)
+    notes.update(yn_notes)
     frame, records, label_notes = _column_label_rows(frame, records, specs)
     notes.update(label_notes)
     frame, records, summary_notes = _summary_rows(frame, records, specs, mapping)
@@ -2199,6 +2209,8 @@ def _typed_parse(
             broken = pl.when(hidden).then(pl.lit("invisible_character")).otherwise(broken)
         spreadsheet = pl.col(_src(source)).str.contains(csv_text.SPREADSHEET_ERROR)
         broken = pl.when(spreadsheet).then(pl.lit("spreadsheet_error")).otherwise(broken)
+        narrow = pl.col(_src(source)).str.contains(csv_text.COLUMN_TOO_NARROW)
+        broken = pl.when(narrow).then(pl.lit("column_too_narrow")).otherwise(broken)
         control = pl.col(_src(source)).str.contains(csv_text.CONTROL_CHARACTER)
         broken = pl.when(control).then(pl.lit("control_character")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
@@ -2327,12 +2339,36 @@ float column in a pandas round trip writes them `722511.0`, `1.0`, and the `.0` 
 (`float_tail_removed`), so a code is stored as the source system wrote it."""
 
 
+YN_CODE_TARGETS = frozenset({"revolving_line", "low_doc"})
+"""Text columns holding a Y / N code (SBA's RevLineCr and LowDoc), stored as the source wrote it."""
+_YN_WORDS = {"true": "Y", "yes": "Y", "false": "N", "no": "N"}
+"""A spreadsheet's or script's words for a Y / N code: Google Sheets and pandas write a column of
+booleans TRUE / FALSE (True / False), a report Yes / No."""
+
+
+def _yn_codes(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+    """Y / N code columns (YN_CODE_TARGETS) with the words of a boolean (_YN_WORDS, any case) read as
+    the code they stand for: an SBA tape re-saved through Google Sheets or a pandas bool column
+    writes RevLineCr and LowDoc TRUE / FALSE, which loaded as codes no other tape has and entered
+    the PD model as categories of their own. Other values stay as written (SBA's own `0`, `T`).
+
+    Returns the frame and note `yn_words_read` ({source column: values read}) when any was."""
+    read: dict[str, int] = {}
+    updates = []
+    for source in sorted({spec.source for spec in specs if spec.kind == "text" and spec.target in YN_CODE_TARGETS}):
+        word = pl.col(_src(source)).str.to_lowercase().replace_strict(_YN_WORDS, default=None)
+        if n := frame.select(word.is_not_null().sum()).item():
+            read[source] = n
+            updates.append(pl.coalesce(word, pl.col(_src(source))).alias(_src(source)))
+    return (frame.with_columns(updates), {"yn_words_read": read}) if updates else (frame, {})
+
+
 def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeMapping
                      ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """Mapped columns' trimmed text (`_src:<column>`) with each export missing-value marker made
     empty, so that it loads as NULL, or is missing_value where the column is required: NULL_TOKENS in
-    text columns (emp_length and new_exist codes too); MISSING_MARKERS in number, date and flag columns (_MARKER_KINDS), ZERO_DATES too in
-    date columns, and there, and in zip columns, Excel's leading text marker and its text formula
+    text columns (emp_length and new_exist codes too); MISSING_MARKERS in number, date and flag columns (_MARKER_KINDS), ZERO_DATES
+    and DATE_DASHES too in date columns, and there, and in zip columns, Excel's leading text marker and its text formula
     removed first (`'5000` -> `5000`, `="02134"` -> `02134`: the two ways to keep a ZIP's leading
     zeros or a number as text in Excel; not in a workbook or Parquet tape, whose text cells never
     carry them), and a zip's, an integer code's or a date's `.0` that a float column added
@@ -2359,7 +2395,7 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
                 NULL_TOKENS, CODE_MISSING_MARKERS if spec.kind in ("emp_length", "new_exist") else ())
         elif spec.kind in _MARKER_KINDS:
             markers_of.setdefault(spec.source, set()).update(
-                MISSING_MARKERS, ZERO_DATES if spec.kind in ("date", "sba_date") else ())
+                MISSING_MARKERS, (*ZERO_DATES, *DATE_DASHES) if spec.kind in ("date", "sba_date") else ())
         if spec.kind in (*_MARKER_KINDS, "zip3"):
             unmark.add(spec.source)
         if spec.kind == "zip3":
