@@ -1095,9 +1095,11 @@ def table_prefix(names: Sequence[str]) -> str | None:
 
 
 def _name_key(name: str) -> str:
-    """A column name as header and mapping are matched: casefolded, each run of blanks one space
-    (`Annual  Income (USD)`, typed with two, is the mapping's `Annual Income (USD)`)."""
-    return re.sub(r"\s+", " ", name.strip()).casefold()
+    """A column name as header and mapping are matched: casefolded, each run of blanks or
+    underscores one space (`Annual  Income (USD)`, typed with two, is the mapping's `Annual Income
+    (USD)`; Tableau's and Power BI's display names `Loan Amnt`, `Loan Status` are LendingClub's
+    `loan_amnt`, `loan_status`)."""
+    return re.sub(r"[\s_]+", " ", name.strip(" _\t")).casefold()
 
 
 def _header_keys(names: Sequence[str]) -> dict[str, str]:

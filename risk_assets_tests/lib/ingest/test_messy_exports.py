@@ -1180,7 +1180,8 @@ def test_data_lines_ending_in_a_delimiter_the_header_lacks_load_every_loan(data_
 
 def test_a_header_name_wrapped_in_its_cell_is_one_name_and_no_loan(lc_lines, tmp_path):
     """Excel's Alt+Enter puts a line break inside a quoted header name: the header is one record
-    over two lines ('home ownership'), the second counted as `header_continued`, never a loan."""
+    over two lines ('home ownership', read as LendingClub's home_ownership: names match whatever
+    their blanks and underscores), the second counted as `header_continued`, never a loan."""
     header = lc_lines[0].replace("home_ownership", '"home\nownership"') + ',"Comments\n(free text)"'
     parsed = parse_loan_file(_write(tmp_path / "lc.csv", [header, *(row + ",ok" for row in lc_lines[1:])]))
     parsed.reconcile()
@@ -1188,7 +1189,7 @@ def test_a_header_name_wrapped_in_its_cell_is_one_name_and_no_loan(lc_lines, tmp
     assert parsed.non_data_lines == [(2, "header_continued"), (3, "header_continued")]
     assert parsed.rows["_source_line"].to_list() == [4, 5, 6, 7, 8, 9]
     first = parsed.rows.row(0, named=True)
-    assert '"home ownership":"RENT"' in first["source_fields"] and '"Comments (free text)":"ok"' in first["source_fields"]
+    assert first["home_ownership"] == "RENT" and first["source_fields"] == '{"Comments (free text)":"ok"}'
 
 
 def test_a_lendingclub_download_with_its_id_column_left_blank_loads_keyed_by_line(lc_lines, tmp_path):
@@ -1929,3 +1930,17 @@ def test_a_grid_that_ends_every_row_with_empty_cells_its_header_lacks_loads_whol
     assert parsed.rows.height == 11
     assert parsed.rows["source_loan_id"].to_list() == [row[0] for n, row in enumerate(rows) if n != 4]
     assert _quarantined(parsed)[0][:3] == (6, None, "malformed_record")
+
+
+def test_a_lendingclub_tape_under_a_bi_tools_display_names_is_lendingclub(lc_lines, tmp_path):
+    """Tableau's and Power BI's "export data" writes each field's display name: `Loan Amnt`,
+    `Loan Status`, `Int Rate`. The tape was refused, saying LendingClub needs `term` beside a
+    header holding `Term`; names now match whatever their case, blanks and underscores."""
+    header = ",".join(name.replace("_", " ").title() for name in lc_lines[0].split(","))
+    assert "Loan Amnt" in header and "loan_amnt" not in header
+
+    parsed = parse_loan_file(_write(tmp_path / "tableau_export.csv", [header, *lc_lines[1:]]))
+
+    plain = parse_loan_file(_write(tmp_path / "lc.csv", lc_lines))
+    assert parsed.format == "lendingclub" and parsed.quarantine.height == 0
+    assert _values(parsed) == _values(plain)
