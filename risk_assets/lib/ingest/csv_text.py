@@ -980,9 +980,19 @@ def _empty_trailing_fields(records: pl.DataFrame, header: list[str], delimiter: 
     the records or more exactly k > 1 fields longer than the header and those k fields empty, the
     header gains k empty columns (`column_28` ...), and a record written without them is read with
     them empty. A record of that length with a value in them (`filled_extra`) stays malformed, as
-    does any other length. Returns (records with `filled_extra` and `lost_field`, header, widened)."""
+    does any other length. Returns (records with `filled_extra` and `lost_field`, header, widened).
+
+    And R's `write.table` with row names: half the records or more one field longer than the header
+    and starting with a whole number (`"181"`, the row's name), their last field not empty: the
+    header gains an untitled first column (`column_1`), which no mapping reads, instead of every
+    record being malformed."""
     width = len(header)
     unchanged = records.with_columns(filled_extra=pl.lit(False), lost_field=pl.lit(False)), header, False
+    row_names = (pl.col("n_fields") == width + 1) & pl.col("text").str.contains(f'^\\s*"?\\d+"?\\s*{re.escape(delimiter)}')
+    if records.height and 2 * records.select(row_names.sum()).item() >= records.height:
+        # R's write.table (row.names = TRUE) writes each row's name first and leaves it out of the
+        # header: the header gains an untitled first column (`column_1`); the named columns keep their values
+        return unchanged[0], named_columns(["", *header]), True
     longer = records.filter(pl.col("n_fields") > width + 1).get_column("n_fields") if records.height else None
     if longer is None or 2 * longer.len() < records.height:
         return unchanged

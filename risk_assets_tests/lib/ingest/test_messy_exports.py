@@ -1944,3 +1944,16 @@ def test_a_lendingclub_tape_under_a_bi_tools_display_names_is_lendingclub(lc_lin
     plain = parse_loan_file(_write(tmp_path / "lc.csv", lc_lines))
     assert parsed.format == "lendingclub" and parsed.quarantine.height == 0
     assert _values(parsed) == _values(plain)
+
+
+def test_r_write_table_row_names_are_an_untitled_first_column(lc_lines, tmp_path):
+    """R's `write.table(loans, sep = "\\t")` writes each row's name first and leaves it out of the
+    header: every loan was malformed ('expected 16 fields, found 17'). The header gains an untitled
+    first column, and every value stays in its own column."""
+    lines = [lc_lines[0].replace(",", "\t")] + [f"{181 + n}\t" + row.replace(",", "\t")
+                                                for n, row in enumerate(lc_lines[1:])]
+    parsed = parse_loan_file(_write(tmp_path / "loans_r.txt", lines))
+
+    plain = parse_loan_file(_write(tmp_path / "lc.csv", lc_lines))
+    assert parsed.format == "lendingclub" and parsed.quarantine.height == 0
+    assert _values(parsed) == _values(plain)
