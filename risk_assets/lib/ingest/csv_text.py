@@ -353,12 +353,35 @@ and ZIP is refused with its own advice): refused by name rather than as an unkno
 dump of binary in the message."""
 
 
+DBASE_VERSIONS = frozenset({0x02, 0x03, 0x30, 0x31, 0x32, 0x43, 0x63, 0x83, 0x8B, 0xCB, 0xF5, 0xFB})
+"""First bytes of a dBase table (.dbf): dBase II-IV, Visual FoxPro, with or without memo files."""
+
+
+def is_dbase(data: bytes) -> bool:
+    """Whether `data` is a dBase table (.dbf, as dBase, FoxPro, Clipper and GIS tools write it):
+    a version byte (DBASE_VERSIONS), a last-update date (YY MM DD, bytes 1-3), a header length
+    (bytes 8-9, little-endian) and, inside the header, the end of its 32-byte field descriptors
+    (byte 0x0D at 32 + 32 x fields), the first descriptor's type letter at byte 43. Binary, it would be read as text with a header of field
+    descriptors."""
+    if len(data) < 65 or data[0] not in DBASE_VERSIONS or not (1 <= data[2] <= 12 and 1 <= data[3] <= 31):
+        return False  # a text file's third byte is a character (0x20 and up) or a line end, no month
+    if data[43:44] not in [bytes([c]) for c in b"CNDLMFBGPYTIVWX@O+0"]:  # the first field's type letter
+        return False
+    header_length = int.from_bytes(data[8:10], "little")
+    return 65 <= header_length <= len(data) and any(data[end] == 0x0D for end in range(64, header_length, 32))
+
+
 def _refuse_container(path: Path, data: bytes, inside: str = "") -> None:
-    """Raise FileRefused when `data` starts like one of COMPRESSED_MAGIC (and, inside gzip, ZIP)."""
+    """Raise FileRefused when `data` starts like one of COMPRESSED_MAGIC (and, inside gzip, ZIP),
+    or is a dBase table (`is_dbase`)."""
     for magic, offset, what in COMPRESSED_MAGIC:
         if data[offset:offset + len(magic)] == magic:
             verb = "unpack it" if "archive" in what else "decompress it (or compress it with gzip)"
             raise FileRefused(f"{path}: {what}{inside}: {verb} and land the CSV or Parquet file")
+    if is_dbase(data):
+        raise FileRefused(f"{path}: a dBase table (.dbf: dBase, FoxPro, a GIS or an old core system){inside}, which is "
+                          "binary: open it in LibreOffice Calc or Excel (or read it with the dbfread package) and save "
+                          "it as CSV (UTF-8), then land that")
     if inside and data[:4] == ZIP_MAGIC and _OOXML_WORKBOOK_PART.search(data):
         raise FileRefused(f"{path}: an Excel workbook compressed with gzip: unpack it (gunzip) and land the .xlsx")
     if inside and data[:4] == ZIP_MAGIC:
@@ -551,8 +574,8 @@ def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] 
     A name written again (`comment,comment`: two exports' columns pasted side by side) keeps its
     first column's name, and each later column gets `<name>_<n>`, n its occurrence (2, 3, ...;
     past any name the header holds already): every column's values are kept (a loan tape's unread
-    ones in `source_fields`). Names that differ only in case or spaces (`Comment`, `comment`) are
-    distinct as written, and listed alike.
+    ones in `source_fields`). Names that differ only in case, blanks or underscores (`Comment`,
+    `comment`; `Loan Amnt`, `loan_amnt`) are distinct as written, and listed alike.
 
     Raises:
         FileRefused: `reads` says a repeated name is read (a loan tape's mapped column, a built-in
@@ -560,7 +583,7 @@ def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] 
             which column is meant cannot be told; the message (prefixed `where`) names them.
             `reads` None: every column is read (a news feed finds its columns by name).
     """
-    folded = [name.strip().casefold() for name in header]
+    folded = [re.sub(r"[\s_]+", " ", name.strip(" _\t")).casefold() for name in header]  # as loan_formats._name_key
     groups = {f: [n for n, g in zip(header, folded) if g == f] for f in dict.fromkeys(folded) if folded.count(f) > 1}
     read = {f: names for f, names in groups.items() if reads is None or any(reads(name) for name in names)}
     said = "" if reads is None else ", a column the tape's format reads: which one is meant cannot be told; rename or drop one"
@@ -568,8 +591,8 @@ def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] 
         raise FileRefused(f"{where}: the header repeats column(s) {exact}{said}")
     if read:
         alike = "; ".join(" / ".join(repr(name) for name in names) for names in read.values())
-        raise FileRefused(f"{where}: header columns differ only in case or spaces ({alike}): columns are matched "
-                          "by name whatever the case, so which one is meant is ambiguous; rename or drop one")
+        raise FileRefused(f"{where}: header columns differ only in case, spaces or underscores ({alike}): columns are "
+                          "matched by name whatever these, so which one is meant is ambiguous; rename or drop one")
     named: list[str] = []
     repeats: dict[str, list[str]] = {}
     taken = set(folded)

@@ -906,7 +906,11 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     first = next((line for line in lines if line.strip()), "")
     if first.lstrip()[:1] in ("{", "[", "<"):
         opening = first.lstrip().lower()
-        kind = ("an HTML page (a web report saved as .xls?)" if opening.startswith(("<html", "<!doctype html", "<table"))
+        spreadsheet_2003 = any("urn:schemas-microsoft-com:office:spreadsheet" in line or 'progid="Excel.Sheet"' in line
+                               for line in lines[:20])
+        kind = ("an Excel 2003 XML Spreadsheet (saved as 'XML Spreadsheet 2003', often named .xls): open it in Excel "
+                "or LibreOffice and save it as .xlsx, which loan landing reads, or as CSV (UTF-8)" if spreadsheet_2003
+                else "an HTML page (a web report saved as .xls?)" if opening.startswith(("<html", "<!doctype html", "<table"))
                 else "an XML document (a flat OpenDocument .fods, a SOAP or XBRL export?)" if opening[:1] == "<"
                 else "a JSON document")
         raise FileRefused(
@@ -3025,6 +3029,12 @@ _FORMAT_EXAMPLE_DAY = date(1997, 2, 28)
 _BUILTIN_NAMES = {"lendingclub": "LendingClub", "sba": "SBA"}
 
 
+_MONTH_AND_YEAR = (r"(?i)^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-/ .']?(?:\d{2}|\d{4})$"
+                   r"|^\d{4}[-/.](?:0?[1-9]|1[0-2])$|^(?:0?[1-9]|1[0-2])[-/.]\d{4}$")
+"""A month and its year with no day (`Feb-97`, `February 1997`, `1997-02`, `02/1997`), as a spreadsheet's
+'mmm-yy' or 'yyyy-mm' display format writes a date into a CSV."""
+
+
 def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, raw: pl.Expr) -> pl.Expr:
     """The end of the unparsable_date message of each value `raw` (as written) of a date column read in
     `fmt` (None: ISO 8601, a mapping that declares none; a `unix_*` count; `quarter`), saying why this
@@ -3059,8 +3069,14 @@ def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, ra
         written = (pl.when(text.str.contains(_ISO_DATE_TIME)).then(text.str.slice(0, 10)).otherwise(text) if fmt is None
                    else text if _has_time_codes(fmt) else text.str.replace(_TIME_OF_DAY_TAIL, ""))
     year = (_read_date if mapping.builtin else _strptime)(written, fmt or "%Y-%m-%d").dt.year()
+    month_only = text.str.contains(_MONTH_AND_YEAR) if "%d" in (fmt or "%Y-%m-%d") else pl.lit(False)
     return (
-        pl.when(timed).then(pl.lit(
+        pl.when(month_only).then(pl.lit(
+            f"is not a date in {named}: it names a month and year, not a day; a spreadsheet's display format "
+            "('mmm-yy', 'yyyy-mm') writes a date so and drops its day, which the cell still holds: format the column "
+            "as a whole date before saving and land the file again (a mapping declaring the month's format would "
+            "load the 1st of each month as the loan's date)"))
+        .when(timed).then(pl.lit(
             "holds a time of day other than midnight after its date: the column holds calendar days, and a time "
             "such as 23:00 may be a midnight written in another zone, so which day it is cannot be told; a column "
             f"mapping for the file that declares the column's format, columns.{source}.format, reads the date as "

@@ -936,12 +936,12 @@ def test_a_glued_quote_after_a_stray_one_is_still_malformed(sentences, tmp_path)
     assert parsed.quarantine.select("line", "rule").rows() == [(3, "malformed_quotes")]
 
 
-@pytest.mark.parametrize("twin", ["Loan_Amnt", "LOAN_AMNT"])
+@pytest.mark.parametrize("twin", ["Loan_Amnt", "LOAN_AMNT", "Loan Amnt"])
 def test_header_columns_differing_only_in_case_are_refused_not_guessed(lc_lines, tmp_path, twin):
     """`loan_amnt` and `Loan_Amnt` in one header: names are matched whatever their case, and the last
     one used to win silently, loading 9999 as the amount of a 5,000 USD loan."""
     lines = [lc_lines[0] + f",{twin}"] + [row + ",9999" for row in lc_lines[1:]]
-    with pytest.raises(FileRefused, match=r"lc\.csv: line 1: header columns differ only in case or spaces "
+    with pytest.raises(FileRefused, match=r"lc\.csv: line 1: header columns differ only in case, spaces or underscores "
                                           rf"\('loan_amnt' / '{twin}'\)"):
         parse_loan_file(_write(tmp_path / "lc.csv", lines))
 
@@ -982,7 +982,7 @@ def test_a_mapped_tape_whose_unmapped_columns_repeat_a_name_loads_and_a_mapped_o
     assert [json.loads(f) for f in parsed.rows["source_fields"]] == [
         {"comment": r["Bank"].replace(",", ""), "comment_2": r["City"]} for r in sba]
     tape = _declared(tmp_path, "id,amount,comment,AMOUNT", rows, '"amount": {"to": "loan_amount", "type": "money"}')
-    with pytest.raises(FileRefused, match=r"tape\.csv: line 1: header columns differ only in case or spaces "
+    with pytest.raises(FileRefused, match=r"tape\.csv: line 1: header columns differ only in case, spaces or underscores "
                                           r"\('amount' / 'AMOUNT'\)"):
         parse_loan_file(tape)
 
@@ -1957,3 +1957,63 @@ def test_r_write_table_row_names_are_an_untitled_first_column(lc_lines, tmp_path
     plain = parse_loan_file(_write(tmp_path / "lc.csv", lc_lines))
     assert parsed.format == "lendingclub" and parsed.quarantine.height == 0
     assert _values(parsed) == _values(plain)
+
+
+def test_a_dbase_table_is_refused_as_what_it_is(data_dir, tmp_path):
+    """An old core system's .dbf export (dBase III: a binary header of field descriptors, then
+    fixed-width records) was refused as 'no known loan tape format' quoting its binary header."""
+    import struct
+
+    header, rows = _sba_rows(data_dir, 5)
+    fields = [(name[:10], 20) for name in header[:6]]
+    descriptors = b"".join(name.encode().ljust(11, b"\0") + b"C" + b"\0" * 4 + bytes([size]) + b"\0" * 15
+                           for name, size in fields)
+    header_length = 32 + len(descriptors) + 1
+    record_length = 1 + sum(size for _, size in fields)
+    head = struct.pack("<BBBBIHH20x", 0x03, 124, 6, 30, len(rows), header_length, record_length)
+    records = b"".join(b" " + b"".join(v[:size].ljust(size).encode("ascii", "replace") for v, (_, size) in zip(row, fields))
+                       for row in rows)
+    path = tmp_path / "sba_loans.dbf"
+    path.write_bytes(head + descriptors + b"\r" + records + b"\x1a")
+
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+
+    assert str(refused.value).startswith(f"{path}: a dBase table (.dbf") and "save it as CSV" in str(refused.value)
+
+
+def test_dates_cut_to_their_month_by_a_display_format_say_the_day_is_missing(data_dir, tmp_path):
+    """A spreadsheet's 'mmm-yy' display wrote SBA's approval dates `Sep-07`: each loan is quarantined,
+    and the message says the day is missing (a mapping declaring `%b-%y`, as the old advice read,
+    would load the 1st of each month)."""
+    header, rows = _sba_rows(data_dir, 6)
+    approved = header.index("ApprovalDate")
+    written = [[datetime.strptime(v, "%d-%b-%y").strftime("%b-%y") if i == approved else v for i, v in enumerate(row)]
+               for row in rows]
+    path = tmp_path / "sba_months.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *written])
+
+    parsed = parse_loan_file(path)
+
+    parsed.reconcile()
+    month = parsed.quarantine.filter(pl.col("column_name") == "ApprovalDate")
+    assert month.height == 6 and set(month["rule"]) == {"unparsable_date"}
+    assert "names a month and year, not a day" in month["message"][0] and "Dec-11" not in month["message"][0]
+
+
+def test_an_excel_2003_xml_spreadsheet_is_refused_by_its_name(lc_lines, tmp_path):
+    """Excel's 'XML Spreadsheet 2003', often saved as .xls, was called 'a flat OpenDocument .fods,
+    a SOAP or XBRL export?'."""
+    cells = "".join(f'<Cell><Data ss:Type="String">{name}</Data></Cell>' for name in lc_lines[0].split(","))
+    path = tmp_path / "loans.xls"
+    path.write_text('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n'
+                    f'<Worksheet ss:Name="loans"><Table><Row>{cells}</Row></Table></Worksheet></Workbook>\n',
+                    encoding="utf-8")
+
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+
+    assert str(refused.value).startswith(f"{path}: an Excel 2003 XML Spreadsheet") and "save it as .xlsx" in str(refused.value)
