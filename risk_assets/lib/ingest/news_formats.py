@@ -962,6 +962,27 @@ def _one_strict_record(text: str, width: int, fmt: dict) -> bool:
     return len(records) == 1 and (len(records[0]) == width or _trailing_delimiter(records[0], width))
 
 
+def _quotes_as_text(raw: str, width: int, delimiter: str) -> list[str] | None:
+    """The fields of a one-line record that no strict CSV reader reads because a field opens with a
+    quoted word and goes on after it (`"Founded" in 1649 , Fiskars ...`, a headline `"Glaston 's
+    brands" update`), as a writer that never quotes writes them (a tab-separated export): the line
+    split at each delimiter, when that gives the header's `width` fields; a field quoted whole
+    (`"Reuters"`) is unquoted as CSV would. None when the line spans lines, splits otherwise (a
+    delimiter inside the quotes: then the quote does enclose a field, and the record is broken) or
+    leaves a quote open in a field (a quoted body cut off: the file does not hold the rest)."""
+    if "\n" in raw:
+        return None
+    pieces = raw.split(delimiter)
+    if len(pieces) != width or any(piece.count('"') % 2 for piece in pieces):
+        return None  # a quote left open is a body cut off (a truncated copy), not a quoted word
+    fields = []
+    for piece in pieces:
+        inner = piece.strip()[1:-1]
+        whole = len(piece.strip()) >= 2 and piece.strip()[0] == piece.strip()[-1] == '"' and '"' not in inner.replace('""', "")
+        fields.append(inner.replace('""', '"') if whole else piece)
+    return fields
+
+
 def _trailing_delimiter(fields: list[str], width: int) -> bool:
     """A record of one field more than the header's `width`, the last one empty: a writer that ends
     every data line with the delimiter ('a,b,c,') but not its header. Nothing is lost by dropping
@@ -2363,7 +2384,11 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
             continue
         glued = '"' in raw and (not alone or raw.count('"') % 2 == 0)  # read alone: an odd quote is the stray one
-        if glued and fmt.get("quoting") != csv.QUOTE_NONE and not _one_strict_record(raw, len(header), fmt):
+        if glued and fmt.get("quoting") != csv.QUOTE_NONE and not _one_strict_record(raw, len(header), fmt) \
+                and (literal := _quotes_as_text(raw, len(header), fmt.get("delimiter", ","))) is not None:
+            fields = literal  # '"Founded" in 1649 , Fiskars ...': a quoted word, not a quoted field
+            out.note_line("quotes_read_as_text_lines", number)
+        elif glued and fmt.get("quoting") != csv.QUOTE_NONE and not _one_strict_record(raw, len(header), fmt):
             out.reject(number, None, "*", "malformed_quotes", written(raw),
                        f"{path}: line {number}: a quoted field is never closed (at the end of the file: "
                        "a truncated copy?) or text follows its closing quote; a reader would load text "

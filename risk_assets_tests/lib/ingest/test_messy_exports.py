@@ -858,7 +858,8 @@ def test_a_field_past_the_csv_modules_limit_loads_when_records_are_split_one_by_
 def test_feed_faults_of_ids_headers_and_quotes_are_quarantined_with_their_rule(sentences, tmp_path):
     """Concatenated exports repeat the header (a non-data line, not an article with id 'id'); an id
     written as a null token or shown in scientific notation is no id; a file cut off inside a
-    quoted body, or a closing quote with text after it, would load text the file does not hold."""
+    quoted body would load text the file does not hold. A body that opens with a quoted word and
+    goes on after it (`"..." he said`) is its text as written, quotes and all, not a quoted field."""
     plain = [(s, label) for s, label in sentences if "," not in s and '"' not in s]
     (s1, l1), (s2, l2), (s3, l3), (s4, l4), (s5, l5) = plain[:5]
     feed = tmp_path / "feed.csv"
@@ -869,11 +870,11 @@ def test_feed_faults_of_ids_headers_and_quotes_are_quarantined_with_their_rule(s
     )
     parsed = parse_news_file(feed)
     parsed.reconcile()
-    assert parsed.rows.select("_source_line", "doc_id").rows() == [(2, "a1")]
+    assert parsed.rows.select("_source_line", "doc_id").rows() == [(2, "a1"), (6, "a4")]
+    assert parsed.rows["text_raw"][1] == f'"{s4}" he said' and parsed.notes["quotes_read_as_text_lines"] == [6]
     assert parsed.non_data_lines == [(3, "repeated_header")]
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
-        (4, "doc_id", "missing_doc_id"), (5, "doc_id", "sci_notation_id"),
-        (6, "*", "malformed_quotes"), (7, "*", "malformed_quotes")]
+        (4, "doc_id", "missing_doc_id"), (5, "doc_id", "sci_notation_id"), (7, "*", "malformed_quotes")]
 
 
 def test_phrasebank_text_is_not_taken_for_a_feed_when_its_first_sentence_ends_a_piece_in_content(data_dir, tmp_path):
@@ -925,15 +926,17 @@ def test_a_lendingclub_export_with_upper_case_column_names_is_the_same_tape(lc_l
     assert _values(parsed) == _values(original)
 
 
-def test_a_glued_quote_after_a_stray_one_is_still_malformed(sentences, tmp_path):
+def test_a_glued_quote_after_a_stray_one_is_read_as_written(sentences, tmp_path):
     """Lines after an unclosed quote are read one by one; one of them with text glued after its
-    closing quote ('"Beta" up') would load as 'Beta up' if the strict check skipped them."""
+    closing quote ('"Beta" up') would load as 'Beta up' if the strict check skipped them: it is read
+    as written, quotes and all. One whose glued quote holds a comma stays malformed."""
     feed = tmp_path / "feed.csv"
-    feed.write_text('id,headline,body\n1,Alpha,"Opening quote never closed\n2,"Beta" up,Body two\n3,Gamma,Body three\n')
+    feed.write_text('id,headline,body\n1,Alpha,"Opening quote never closed\n2,"Beta" up,Body two\n3,Gamma,Body three\n'
+                    '4,"Delta, Inc." up,Body four\n')
     parsed = parse_news_file(feed)
     parsed.reconcile()
-    assert parsed.rows.select("doc_id").to_series().to_list() == ["1", "3"]
-    assert parsed.quarantine.select("line", "rule").rows() == [(3, "malformed_quotes")]
+    assert parsed.rows.select("doc_id", "headline").rows() == [("1", "Alpha"), ("2", '"Beta" up'), ("3", "Gamma")]
+    assert parsed.quarantine.select("line", "rule").rows() == [(5, "malformed_quotes")]
 
 
 @pytest.mark.parametrize("twin", ["Loan_Amnt", "LOAN_AMNT", "Loan Amnt"])

@@ -225,3 +225,23 @@ def test_a_file_in_another_encoding_is_told_to_declare_it_even_where_bytes_happe
 
     (tmp_path / "cn.csv.mapping.json").write_text(json.dumps({"name": "cn", "encoding": "gb18030"}), encoding="utf-8")
     assert parse_news_file(path).rows["text_clean"].to_list()[0].endswith("诺基亚公司宣布")
+
+
+def test_a_tab_separated_export_that_never_quotes_keeps_its_quoted_words(sentences, tmp_path):
+    """A SQL client's tab-separated export never quotes: a body opening with a quoted word
+    (`"Founded" in 1649 , Fiskars ...`) and a headline `"Glaston 's brands" update` were quarantined
+    as malformed quotes. Each line splits into the header's four fields at its tabs: read as
+    written, noted; a body cut off inside an open quote is no such line."""
+    rows = [(f"t{i}", f"2024-05-02T0{i}:30:00Z", s[:40], s) for i, (s, _) in enumerate(sentences[:3])]
+    words = sentences[0][0].split(" ", 1)
+    rows[0] = (*rows[0][:3], f'"{words[0]}" {words[1]}')
+    rows[1] = (rows[1][0], rows[1][1], f'"{rows[1][2]}" update', rows[1][3])
+    path = tmp_path / "export.tsv"
+    path.write_text("id\tdate\theadline\ttext\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("headline", "text_raw").rows() == [(row[2], row[3]) for row in rows]
+    assert parsed.notes["quotes_read_as_text_lines"] == [2, 3]
