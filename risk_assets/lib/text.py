@@ -61,7 +61,9 @@ thead time title tr track tt u ul var video wbr
 carry: big, center, font, frame, strike, tt). Only these, namespaced names and custom elements
 (with a hyphen) are read as tags."""
 
-_DROPPED_ELEMENTS = "script|style|noscript|template|head"
+_DROPPED_ELEMENTS = "script|style|noscript|template|head|iframe|video|audio|object"
+"""Elements whose content is no text of the page: code, styles, the head, and the fallback a browser
+shows where it cannot embed a frame or a player ('Your browser does not support iframes')."""
 _DROPPED = re.compile(rf"<({_DROPPED_ELEMENTS})\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _UNCLOSED_DROPPED = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*\Z", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(
@@ -121,9 +123,10 @@ NULL_TOKENS = frozenset({*EXPORT_NULL_MARKERS, "none", "n/a", "na", "nil", "unde
 and the words a feed writes where no text is (None, N/A, NA, nil, JavaScript's `undefined`), which
 are no sentence either."""
 
-PLACEHOLDERS = frozenset({"[removed]", "[deleted]"})
+PLACEHOLDERS = frozenset({"[removed]", "[deleted]", "loading", "loading...", "loading\u2026"})
 """Text a source puts where an article was withdrawn (NewsAPI's '[Removed]', Reddit's '[deleted]'),
-compared lowercased."""
+or a spreadsheet where its import has not filled the cell yet (Google Sheets' IMPORTFEED and
+IMPORTXML write 'Loading...'), compared lowercased."""
 
 
 @dataclass(frozen=True)

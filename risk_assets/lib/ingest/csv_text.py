@@ -85,9 +85,11 @@ def nul_padding(data: bytes) -> tuple[int, int] | None:
     return (start + tail.index(b"\x00"), tail.count(b"\x00")) if b"\x00" in tail else None
 
 
-SPREADSHEET_ERROR = r"(?i)^#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA)$"
+SPREADSHEET_ERROR = r"(?i)^#(?:N/A(?:\s+\S.*)?|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA)$"
 """An Excel error value (#N/A, #VALUE!, #REF!, #DIV/0!, ...: Microsoft's list of formula errors) left
-in a cell: the value was lost in a spreadsheet before the file was written."""
+in a cell, or one of the Bloomberg add-in's (`#N/A N/A` for no data, `#N/A Requesting Data...` for a
+pull not finished, `#N/A Invalid Security`): the value was lost in a spreadsheet before the file
+was written."""
 
 COLUMN_TOO_NARROW = r"^#{3,}$"
 """'########': Excel's display of a value (a date, a number) wider than its column; "Save as CSV"

@@ -290,6 +290,13 @@ RULES: dict[str, str] = {
     "invisible_character": "holds an invisible character inside the value (a zero-width space, soft hyphen or bidirectional mark: pasted text?)",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
     "control_character": "holds a control character (a NUL byte: a binary or truncated export)",
+    "new_exist_code": ("is in a column read as a new-business flag (1 new, 0 existing) that also writes 2: SBA's "
+                       "NewExist codes (1 existing, 2 new), whose 1 the flag would read as 'new'; declare the column's "
+                       "\"type\": \"new_exist\" in the mapping"),
+    "amount_three_decimals": ("is an amount with three digits after the decimal comma of the file's dialect: an "
+                              "English thousands separator (43,000 for 43000) pasted into a decimal-comma tape, which "
+                              "read so would be 1,000 times too small; write it as the tape does (43.000,00) or export "
+                              "the column in the tape's dialect"),
     "ambiguous_number": ("is ambiguous in a decimal-comma dialect (thousands or decimals?); if every such value of "
                          "the file is thousands, declare dialect.single_group_is_thousands"),
     "unknown_status": "is not a status of the format's status -> default flag map",
@@ -1589,8 +1596,14 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         ambiguous = (_sign_first(text, amount).str.contains(r"^-?\d{1,3}\.\d{3}$")
                      if dialect.decimal == "," and dialect.thousands == "." and not dialect.single_group_is_thousands
                      else pl.lit(False))
+        # and the mirror: an amount with three digits after its decimal comma ('43,000') is an English
+        # thousands group pasted into the tape, 1,000 times its value read so; money has two decimals
+        # (ISO 4217 minor units; a dinar's three are its own)
+        english = (_sign_first(text, amount).str.contains(r"^-?\d{1,3}(?:,\d{3})+$")
+                   if dialect.decimal == "," and kind == "money" and minor_unit_digits(currency) < 3 else pl.lit(False))
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
+                                 .when(english).then(pl.lit("amount_three_decimals"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
         return _whole_number(_number_text(s, dialect, _is_amount(spec)), present, "unparsable_number")
@@ -1608,6 +1621,12 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         number = _number_text(s.str.replace(r"^\+", ""), dialect).cast(pl.Float64, strict=False)
         flag = pl.coalesce(s.str.to_lowercase().replace_strict(_FLAG_WORDS, default=None, return_dtype=pl.Int64),
                            pl.when(number.is_in([0.0, 1.0])).then(number.cast(pl.Int64)))
+        if spec.target == "new_business":
+            # one 2 in the column: SBA's NewExist codes (1 existing, 2 new), whose 1 a flag would read as
+            # 'new'; every value of the column is in doubt, none is loaded as a flag
+            coded = (number == 2.0).any()
+            return pl.when(~coded).then(flag), lambda v: (pl.when(present & coded).then(pl.lit("new_exist_code"))
+                                                          .when(present & v.is_null()).then(pl.lit("unparsable_value")))
         return flag, failed("unparsable_value")
     if kind in COLUMN_AWARE_KINDS:
         raise ValueError(f"{kind} column {spec.source} is typed with the rest of its column (COLUMN_AWARE_KINDS)")
@@ -2591,16 +2610,16 @@ value rules check: a code in another case (`Rent`, `NOT VERIFIED`, `b`) loads in
 def _codes_in_their_case(frame: pl.DataFrame, targets: set[str]) -> tuple[pl.DataFrame, dict[str, object]]:
     """Coded columns written in another case than their codes', in their codes' spelling: a
     database or SAS export that upper- or lower-cases text (`NOT VERIFIED`, `Mortgage`, `b2`), and
-    a two-letter state in lower case (`ca` -> `CA`). Landing folded such a status for the default
+    a two-letter state in lower case (`ca` -> `CA`; the borrower's and SBA's lender's state). Landing folded such a status for the default
     flag while the value rules then quarantined the same loans for it; one rule for case holds now.
 
     Returns the frame and the note `codes_matched_ignoring_case`: {column: {value as written: rows}}.
     """
     notes: dict[str, dict[str, int]] = {}
     changes = []
-    for target in sorted(targets & {*CODE_LISTS, "addr_state"}):
+    for target in sorted(targets & {*CODE_LISTS, "addr_state", "bank_state"}):
         value = pl.col(target)
-        if target == "addr_state":
+        if target in ("addr_state", "bank_state"):
             slipped = value.str.contains(r"^[A-Za-z]{2}$") & ~value.str.contains(r"^[A-Z]{2}$")
             fixed = value.str.to_uppercase()
         else:

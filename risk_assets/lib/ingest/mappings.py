@@ -81,8 +81,9 @@ LENDINGCLUB_STATUS: dict[str, int | None] = {
 `status_map` of a declared mapping."""
 
 KINDS = ("text", "int", "number", "money", "money_minor", "percent", "fraction", "basis_points", "date", "term",
-         "term_years", "emp_length", "zip3", "flag")
-"""Column types a mapping may declare (the built-in formats also use fiscal_year, new_exist, sba_date)."""
+         "term_years", "emp_length", "zip3", "flag", "new_exist")
+"""Column types a mapping may declare (the built-in formats also use fiscal_year and sba_date);
+`new_exist` reads SBA's NewExist codes (1 existing, 2 new, 0 unknown) into new_business."""
 
 KIND_TARGET_TYPES: dict[str, tuple[str, ...]] = {
     "text": ("VARCHAR",),
@@ -98,6 +99,7 @@ KIND_TARGET_TYPES: dict[str, tuple[str, ...]] = {
     "term": ("INTEGER",),
     "term_years": ("INTEGER",),
     "flag": ("INTEGER",),
+    "new_exist": ("INTEGER",),
     "date": ("DATE",),
 }
 """Declared type -> the raw.loans column types it may fill. A decimal number never fills an integer
@@ -122,6 +124,10 @@ UNIT_TARGETS: dict[str, tuple[str, ...]] = {
 (cents, 500000 -> 5,000.00) fills the amounts kept in the row's currency, a term in years the term
 in months; on any other column the conversion would be a silent mis-scale, so the mapping is refused."""
 
+CODE_TARGETS: dict[str, tuple[str, ...]] = {"new_exist": ("new_business",)}
+"""Types that read one source's codes and the targets they fill: SBA's NewExist (1 existing, 2 new)
+is new_business's flag inverted, and means nothing in another column."""
+
 MINOR_UNIT_DIGITS = {
     **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
                      "VUV", "XAF", "XOF", "XPF"), 0),
@@ -138,7 +144,8 @@ def minor_unit_digits(currency: str) -> int:
     return MINOR_UNIT_DIGITS.get(currency, 2)
 
 
-_TARGET_KIND = {"zip3": "zip3", "term_months": "term", "emp_length_years": "emp_length", "default_flag": "flag"}
+_TARGET_KIND = {"zip3": "zip3", "term_months": "term", "emp_length_years": "emp_length", "default_flag": "flag",
+                "new_business": "flag"}
 _TYPE_KIND = {"VARCHAR": "text", "DATE": "date", "INTEGER": "int", "BIGINT": "int", "DOUBLE": "number"}
 
 
@@ -534,9 +541,13 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     if kind in UNIT_TARGETS and target not in UNIT_TARGETS[kind]:
         raise ValueError(f"column {column!r}: type {kind!r} converts a unit that {target!r} is not in "
                          f"({target!r} is: {unit}); it fills {', '.join(UNIT_TARGETS[kind])} only")
+    if kind in CODE_TARGETS and target not in CODE_TARGETS[kind]:
+        raise ValueError(f"column {column!r}: type {kind!r} reads SBA's NewExist codes (1 existing, 2 new); it fills "
+                         f"{', '.join(CODE_TARGETS[kind])} only")
     if sql_type not in KIND_TARGET_TYPES[kind]:
         fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types
-                   and (k not in RATE_KINDS or target in RATE_TARGETS) and target in UNIT_TARGETS.get(k, (target,))]
+                   and (k not in RATE_KINDS or target in RATE_TARGETS) and target in UNIT_TARGETS.get(k, (target,))
+                   and target in CODE_TARGETS.get(k, (target,))]
         raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); declare one of {fitting}")
     required = spec.get("required", False)
     if not isinstance(required, bool):

@@ -718,7 +718,7 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
                      "publication_date", "pub_date", "pubdate", "date_unixtime", "date", "datetime",
                      *_DATE_AND_TIME_NAMES, "timestamp", "time",
                      "created_at", "first_created", "version_created", "time_of_arrival", "time_published",
-                     "published_utc", "seendate", "created_utc", "created", "created_time", "created_date_time", "date_gmt", "datum", "veröffentlicht",
+                     "published_utc", "published_ts", "publication_ts", "date_created", "seendate", "created_utc", "created", "created_time", "created_date_time", "date_gmt", "datum", "veröffentlicht",
                      "veroeffentlicht", "erscheinungsdatum", "publicatiedatum", "date_de_publication",
                      "fecha_de_publicación", "fecha_de_publicacion", "fecha", "data_di_pubblicazione",
                      "data_pubblicazione", "data_de_publicação", "data_de_publicacao", "data", "ts"),
@@ -726,7 +726,7 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
                  "subject"),
     "body": ("body", "text", "content", "content_text", "content_html", "article", "message", "story", "selftext",
              "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
-             "testo", "contenuto", "conteúdo", "conteudo", "corpo", "full_message", "short_message",
+             "testo", "contenuto", "conteúdo", "conteudo", "corpo", "full_message", "short_message", "sentence",
              "summary", "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "origin_title",
                "subreddit_name_prefixed",
@@ -850,10 +850,14 @@ def _text_suffix_rank(name: str, canonical: str) -> int | None:
 
 
 def _datetime_twin(name: str, positions: dict[str, int]) -> int | None:
-    """The column holding the same publication date with its time of day, where `name` is a date
-    alone (_DATE_ONLY_NAMES) named '<stem>date': '<stem>datetime', '<stem>date_time' or, with a stem,
-    '<stem>time' ('publication_date' -> 'publication_datetime', Factiva's and Dow Jones' feeds;
-    'date' -> 'datetime'); None when the header has none."""
+    """The column holding the same publication time more exactly than `name`: its twin in UTC,
+    '<name>_gmt' or '<name>_utc' (WordPress's REST API writes `date` in the site's zone, without
+    one, and `date_gmt`); or, where `name` is a date alone (_DATE_ONLY_NAMES) named '<stem>date',
+    '<stem>datetime', '<stem>date_time' or, with a stem, '<stem>time' ('publication_date' ->
+    'publication_datetime', Factiva's and Dow Jones' feeds; 'date' -> 'datetime'); None when the
+    header has none."""
+    if (utc := next((f"{name}{suffix}" for suffix in ("_gmt", "_utc") if f"{name}{suffix}" in positions), None)):
+        return positions[utc]  # WordPress: 'date' in the site's zone, 'date_gmt' in UTC
     if name not in _DATE_ONLY_NAMES or not name.endswith("date"):
         return None
     stem = name[: -len("date")]
@@ -1334,6 +1338,11 @@ def _check_twelve_hour_clock(text: str) -> None:
                              f"half past noon, 12:05 AM five past midnight); write the 24-hour time: {text!r}")
 
 
+_DOTNET_DATE = re.compile(r"\\?/Date\((?P<ms>\d+)(?:[+-]\d{4})?\)\\?/")
+"""A .NET JSON date (DataContractJsonSerializer, ASP.NET, PowerShell 5's ConvertTo-Json): milliseconds
+since 1970 UTC, and an offset after them that says only in which zone it was shown."""
+
+
 def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple[datetime, bool]:
     """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
 
@@ -1343,7 +1352,7 @@ def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple
     ('2024-05-02T09:00+02:00[Europe/Paris]'; without the offset the region is read, as RFC 9557
     allows: '2024-05-02T09:00[Europe/Paris]' is 07:00 UTC; with it, the region must be at that
     offset, as must a clock named in a bracket after a zone: `_one_clock`), Go's time.String()
-    ('2024-05-02 09:00:00 +0200 CEST'),
+    ('2024-05-02 09:00:00 +0200 CEST'), a .NET JSON date ('/Date(1714642200000)/', _DOTNET_DATE),
     Oracle's default TIMESTAMP [WITH TIME ZONE] text ('02-MAY-24 09.00.00.000000 AM +02:00',
     '02-MAY-24 09.00.00,000000 AM Europe/Helsinki EEST'), and free forms with AM/PM and a zone abbreviation of _ZONES ('May 2, 2024
     9:00 PM EST', '2024-05-02 15:30:00 UTC', JavaScript's 'Thu May 02 2024 21:00:00 GMT+0200 (...)'),
@@ -1362,6 +1371,8 @@ def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple
             hour outside 1-12 with AM/PM ('00:30 PM', `_check_twelve_hour_clock`), a year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
             placeholder), or a time after next year; the message says which.
     """
+    if (dotnet := _DOTNET_DATE.fullmatch(text.strip())) is not None:  # '/Date(1714642200000)/': ms since 1970, UTC
+        text = dotnet["ms"]
     _check_twelve_hour_clock(text.strip())
     value, comments = _time_comments(text.strip())  # '09:30 CEST (Reuters) (updated)'
     regions: list[tuple[str, str]] = []  # (as written, the IANA region): read a zone-less time, else checked
@@ -4106,8 +4117,11 @@ def _content_id(record: dict[str, str | None]) -> str:
 
 def _looks_like_json_lines(lines: list[str]) -> bool:
     """Every non-blank line opens an object and at least one line is a whole JSON value: JSON Lines
-    with a broken line (a pretty-printed document has member lines that open nothing)."""
+    with a broken line (a pretty-printed document has member lines that open nothing). The first
+    line may be the end of an object cut at its start (`_cut_at_start`)."""
     filled = [line for line in lines if line.strip()]
+    if filled and _cut_at_start(filled):
+        filled = filled[1:]
     if not filled or not all(line.lstrip().startswith("{") for line in filled):
         return False
     for line in filled:
@@ -4117,6 +4131,18 @@ def _looks_like_json_lines(lines: list[str]) -> bool:
         except json.JSONDecodeError:
             continue
     return False
+
+
+def _cut_at_start(filled: list[str]) -> bool:
+    """JSON Lines whose first line is the end of an object, cut at its start (a download resumed
+    mid-file, `tail -c`): it ends an object (`}`) without opening one, and the two lines after it are
+    whole objects. That line is quarantined `malformed_json`; the file is no other format."""
+    if len(filled) < 3 or filled[0].lstrip().startswith(("{", "[")) or not filled[0].rstrip().endswith("}"):
+        return False
+    try:
+        return all(isinstance(json.loads(line), dict) for line in filled[1:3])
+    except json.JSONDecodeError:
+        return False
 
 
 def parse_news_feed_json(path: Path, text: str, sha256: str,
@@ -4215,7 +4241,9 @@ def _parse_json_lines(path: Path, text: str, sha256: str, found_in: set[str],
             found = [a for at, value in _json_values(line)  # the line alone: a cut one never reads into the next
                      for a in _articles_in(path, text, offset + at, value, found_in)]
         except json.JSONDecodeError as exc:
-            cut = " (the line stops before the object closes: a truncated file?)" if _json_left_open(line) else ""
+            cut = (" (the line starts inside an object whose beginning is not in the file: a download resumed or "
+                   "cut at its start?)" if line_number == 1 and not line.lstrip().startswith(("{", "[")) else
+                   " (the line stops before the object closes: a truncated file?)" if _json_left_open(line) else "")
             number += 1
             records.append(_JsonRecord(number, line_number, 1, _Unreadable(
                 line, f"{path}: line {line_number} column {exc.pos + 1}: not valid JSON ({exc.msg}){cut}")))
@@ -4711,6 +4739,8 @@ class _NulPadding:
         unit = 2 if encoding.startswith("utf-16") else 1
         cut = padding[0] + padding[0] % unit  # UTF-16: after the text's last code unit, whose high byte may be 0
         before, rest = data[:cut].decode(encoding, errors="replace"), data[cut:].decode(encoding, errors="replace")
+        if "\0" not in rest:  # UTF-16's last line end ('\n\x00'): its zero byte is half a character, no padding
+            return None
         whole = csv_text.lf_line_ends(before + rest)
         line = whole.count("\n", 0, len(before) + rest.find("\0")) + 1
         on_text = bool(whole[:len(before)].rpartition("\n")[2].strip("\ufeff")) and not rest.startswith(("\n", "\r"))
@@ -4782,7 +4812,9 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
     return _parse_content(path, data, sha256, encoding, label_map)
 
 
-_DOCUMENTS = ((re.compile(rb"^(?:\xef\xbb\xbf)?\s*\{\\rtf"), "an RTF document (a word processor's, or Factiva's and "
+_DOCUMENTS = ((re.compile(rb"^PAR1"), "a Parquet file (news landing reads text: CSV, JSON, RSS/Atom, e-mail, or an "
+                                       "Excel workbook; loan landing reads Parquet)"),
+              (re.compile(rb"^(?:\xef\xbb\xbf)?\s*\{\\rtf"), "an RTF document (a word processor's, or Factiva's and "
                 "Nexis' 'Download as RTF')"),
               (re.compile(rb"^%PDF-"), "a PDF document"),
               (re.compile(rb"(?im)\A(?:[\w-]+:[^\n]*\n|[ \t][^\n]*\n)*?(?:snapshot-content-location:|from:\s*<?saved by )"),
@@ -4817,7 +4849,7 @@ def _parse_content(path: Path, data: bytes, sha256: str, encoding: str | None,
     if not text.strip():
         raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
                           "was it landed before it was fully written?")
-    if _looks_like_json(text):
+    if _looks_like_json(text) or _cut_at_start([line for line in text[:1 << 20].splitlines()[:4] if line.strip()]):
         return parse_news_feed_json(path, text, sha256, label_map=label_map)
     lines = physical_lines(text + "\0" * bool(marker))
     if _is_phrasebank_csv(lines):

@@ -354,3 +354,32 @@ def test_amounts_with_three_decimals_or_none_grouped_by_points_load_as_written(l
     parsed.reconcile()
     assert parsed.quarantine.height == 0
     assert parsed.rows["loan_amount"].to_list() == [float(row[1]) for row in rows[1:]]
+
+
+def test_an_english_thousands_group_in_a_decimal_comma_tape_is_never_read_as_decimals(lc_rows, tmp_path):
+    """A German tape, amounts `5.000,00`, whose incomes were pasted in English, `43,000`: read in the
+    tape's dialect each was 43.0, a thousandth of the income, and loaded without a word. Money has two
+    decimals: an amount with three after the decimal comma is quarantined as `amount_three_decimals`."""
+    import json
+
+    header = lc_rows[0]
+    income = header.index("annual_inc")
+    rows = [row for row in lc_rows[1:] if float(row[income]).is_integer()][:6]
+    german = [header] + [list(row) for row in rows]
+    amount = header.index("loan_amnt")
+    for row in german[1:]:
+        row[amount] = f"{float(row[amount]):,.2f}".translate(str.maketrans(",.", ".,"))  # 5.000,00
+    for row in german[1:4]:
+        row[income] = f"{float(row[income]):,.0f}"  # 43,000
+    tape = _write(tmp_path / "bank_de.csv", german)
+    (tmp_path / "bank_de.csv.mapping.json").write_text(json.dumps({
+        "name": "bank_de", "dialect": {"decimal": ",", "thousands": "."},
+        "columns": {"loan_amnt": {"to": "loan_amount", "type": "money"}, "annual_inc": {"to": "annual_income", "type": "money"},
+                    "term": {"to": "term_months", "type": "term"}}}))
+
+    parsed = parse_loan_file(tape)
+
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
+        (line, "annual_inc", "amount_three_decimals") for line in (2, 3, 4)]
+    assert parsed.rows["annual_income"].to_list() == [float(row[income]) for row in rows[3:]]

@@ -2020,3 +2020,35 @@ def test_an_excel_2003_xml_spreadsheet_is_refused_by_its_name(lc_lines, tmp_path
         parse_loan_file(path)
 
     assert str(refused.value).startswith(f"{path}: an Excel 2003 XML Spreadsheet") and "save it as .xlsx" in str(refused.value)
+
+
+@pytest.mark.parametrize("declared", [None, "flag", "new_exist"])
+def test_sba_new_exist_codes_under_a_mapping_are_never_read_as_a_flag(data_dir, tmp_path, declared):
+    """A lender maps SBA's NewExist (1 existing, 2 new) to new_business (1 new, 0 existing): read as
+    written, or as a flag, every existing business loaded as new, and the 2s as 2. A column that
+    writes a 2 is SBA's codes: each of its values is quarantined naming the type to declare, and
+    declared `new_exist` it reads 2 as 1 and 1 as 0."""
+    header, rows = _sba_rows(data_dir, 20)
+    at = {name: header.index(name) for name in ("LoanNr_ChkDgt", "ApprovalDate", "GrAppv", "Term", "MIS_Status", "NewExist")}
+    path = tmp_path / "bank_sba.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([list(at), *([row[i] for i in at.values()] for row in rows)])
+    columns = {"LoanNr_ChkDgt": {"to": "source_loan_id"},
+               "ApprovalDate": {"to": "origination_date", "type": "date", "format": "%d-%b-%y"},
+               "GrAppv": {"to": "loan_amount", "type": "money"}, "Term": {"to": "term_months"},
+               "MIS_Status": {"to": "loan_status"},
+               "NewExist": {"to": "new_business", **({"type": declared} if declared else {})}}
+    (tmp_path / "bank_sba.csv.mapping.json").write_text(json.dumps(
+        {"name": "bank_sba", "columns": columns, "status_map": {"P I F": 0, "CHGOFF": 1}}))
+    codes = [row[at["NewExist"]] for row in rows]
+    assert "2" in codes and "1" in codes
+
+    parsed = parse_loan_file(path)
+
+    parsed.reconcile()
+    if declared == "new_exist":
+        assert parsed.quarantine.height == 0
+        assert parsed.rows["new_business"].to_list() == [{"1": 0, "2": 1}.get(code) for code in codes]
+    else:
+        assert parsed.rows.height == 0 and set(parsed.quarantine["rule"]) == {"new_exist_code"}
+        assert '"type": "new_exist"' in parsed.quarantine["message"][0]

@@ -245,3 +245,101 @@ def test_a_tab_separated_export_that_never_quotes_keeps_its_quoted_words(sentenc
     assert parsed.quarantine.height == 0
     assert parsed.rows.select("headline", "text_raw").rows() == [(row[2], row[3]) for row in rows]
     assert parsed.notes["quotes_read_as_text_lines"] == [2, 3]
+
+
+def test_a_wordpress_posts_time_is_its_utc_twin_and_its_player_fallback_is_no_text(sentences, tmp_path):
+    """WordPress's REST API writes `date` in the site's zone, without one, and `date_gmt` in UTC:
+    `date` was read as UTC, three hours off in Helsinki. A body's `<iframe>` fallback ('Your browser
+    does not support iframes') was read as the article's last sentence."""
+    posts = [{"id": 100 + i, "date": f"2024-05-02T1{i}:30:00", "date_gmt": f"2024-05-02T0{7 + i}:30:00",
+              "title": {"rendered": s[:40]},
+              "content": {"rendered": f"<p>{escape(s)}</p><iframe src=\"https://x.example/v\">Your browser does not "
+                                      "support iframes</iframe><script>var a = 1;</script>"}}
+             for i, (s, _) in enumerate(sentences[:2])]
+    path = tmp_path / "posts.json"
+    path.write_text(json.dumps(posts), encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    assert parsed.notes["columns"]["published_at"] == "date_gmt"
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2, 7, 30), datetime(2024, 5, 2, 8, 30)]
+    assert parsed.rows["text_clean"].to_list() == [s for s, _ in sentences[:2]]
+
+
+def test_bloombergs_pending_and_no_data_cells_are_no_values(sentences, tmp_path):
+    """The Bloomberg add-in writes `#N/A Requesting Data...` in a cell whose pull has not finished
+    and `#N/A N/A` where there is no data: the first was scored as the story's text, the second
+    stored as its ticker. They are spreadsheet errors, as a bare `#N/A` is: the headline is read
+    in place of the story, and a ticker lost so quarantines its article."""
+    (s0, _), (s1, _) = sentences[:2]
+    path = tmp_path / "bbg.csv"
+    path.write_text("Story ID,Time,Headline,Story,Ticker\n"
+                    f'1,2024-05-02T09:30:00Z,"{s0}",#N/A Requesting Data...,NOKIA FH Equity\n'
+                    f'2,2024-05-02T10:30:00Z,"{s1[:40]}","{s1}",#N/A N/A\n', encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.select("doc_id", "text_clean", "text_field").rows() == [("1", s0, "headline")]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(3, "spreadsheet_error", "#N/A N/A")]
+
+
+def test_a_sentence_column_is_the_text_and_a_sheets_loading_cell_is_none(sentences, tmp_path):
+    """The Hugging Face export of Financial PhraseBank is `sentence,label`: refused, 'sentence'
+    being no text column's name. Google Sheets' IMPORTFEED writes `Loading...` in a cell it has not
+    filled: loaded as an article's text."""
+    path = tmp_path / "phrasebank_hf.csv"
+    path.write_text("sentence,label\n" + "".join(f'"{s}",{label}\n' for s, label in sentences[:3]) + "Loading...,\n",
+                    encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.select("text_clean", "label").rows() == [(s, label) for s, label in sentences[:3]]
+    assert parsed.quarantine.select("line", "rule").rows() == [(5, "no_usable_text")]
+    assert "placeholder" in parsed.quarantine["message"][0]
+
+
+def test_a_utf16_file_ending_in_its_line_end_is_not_padded(sentences, tmp_path):
+    """Excel's 'Unicode Text' and PowerShell's Out-File write UTF-16LE, whose last line end is
+    0A 00: its zero byte was taken for NUL padding, and every such file said it may be cut short."""
+    text = "id\theadline\n" + "".join(f"u{i}\t{s}\n" for i, (s, _) in enumerate(sentences[:3]))
+    path = tmp_path / "unicode_text.txt"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 3 and "nul_padding" not in parsed.notes
+    assert [kind for _, kind in parsed.non_data_lines] == []
+
+
+def test_a_dotnet_json_date_is_its_milliseconds_and_a_parquet_file_is_refused_as_one(sentences, tmp_path):
+    """PowerShell 5's ConvertTo-Json writes a date `/Date(1714642200000)/` (ms since 1970, UTC): every
+    article was quarantined as 'Date is no month'. A Parquet file was refused as text that is not
+    UTF-8, advised to declare an encoding."""
+    (s, _), = sentences[:1]
+    path = tmp_path / "ps.json"
+    path.write_text(json.dumps([{"Title": s[:40], "Body": s, "Published": "/Date(1714642200000)/"}]), encoding="utf-8")
+    assert parse_news_file(path).rows["published_at"].to_list() == [datetime(2024, 5, 2, 9, 30)]
+
+    parquet = tmp_path / "news.parquet"
+    parquet.write_bytes(b"PAR1" + b"\x15\x00" * 40 + b"PAR1")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(parquet)
+    assert str(refused.value).startswith(f"{parquet}: a Parquet file") and "declare" not in str(refused.value)
+
+
+def test_json_lines_cut_at_both_ends_load_their_whole_lines(sentences, tmp_path):
+    """A JSON Lines download resumed mid-file starts inside an object: the whole file was refused as
+    no known format. The cut first line (and a cut last one) is `malformed_json`; the rest load."""
+    lines = [json.dumps({"id": f"n{i}", "headline": s[:40], "body": s}) for i, (s, _) in enumerate(sentences[:5])]
+    path = tmp_path / "feed.jsonl"
+    path.write_text(lines[0][25:] + "\n" + "\n".join(lines[1:4]) + "\n" + lines[4][:30], encoding="utf-8")
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == ["n1", "n2", "n3"]
+    assert parsed.quarantine.select("line", "rule").rows() == [(1, "malformed_json"), (5, "malformed_json")]
+    assert "starts inside an object" in parsed.quarantine["message"][0]
