@@ -370,7 +370,10 @@ def is_dbase(data: bytes) -> bool:
     if data[43:44] not in [bytes([c]) for c in b"CNDLMFBGPYTIVWX@O+0"]:  # the first field's type letter
         return False
     header_length = int.from_bytes(data[8:10], "little")
-    return 65 <= header_length <= len(data) and any(data[end] == 0x0D for end in range(64, header_length, 32))
+    if not 65 <= header_length <= len(data) or b"\x00" not in data[33:43]:  # a field name is NUL-padded to 11 bytes
+        return False
+    ends = (header_length - 1, header_length - 264)  # dBase: the terminator ends the header; Visual FoxPro: 263 bytes before
+    return any(end >= 64 and (end - 32) % 32 == 0 and data[end] == 0x0D for end in ends)
 
 
 def _refuse_container(path: Path, data: bytes, inside: str = "") -> None:
@@ -465,16 +468,27 @@ def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODI
     return _lf_line_ends(utf8)
 
 
+_LATIN_TEXT = re.compile("[^\x00-\x7f\u00a0-\u017f\u2000-\u206f\u20a0-\u20cf\u2100-\u214f]")
+
+
+def written_in_utf8(line: str) -> bool:
+    """Whether a line decoded as UTF-8 (bytes that are not UTF-8 escaped as surrogates) is UTF-8 text:
+    it holds a character beyond ASCII, no byte that is not UTF-8, and only the characters Western text
+    is written with (Latin letters and signs, punctuation such as ’ and –, currency, €): two bytes of
+    another encoding that happen to be UTF-8 (Windows-1252's `É` and a no-break space read as `ɠ`,
+    GB18030's pairs) are not."""
+    return (re.search("[^\x00-\x7f]", line) is not None and not re.search("[\udc80-\udcff]", line)
+            and not _LATIN_TEXT.search(line))
+
+
 def _mixed_with_utf8(data: bytes) -> str | None:
     """The remedy for a file that is UTF-8 on some lines and another encoding on others (two months'
     exports joined with `cat`, one saved as UTF-8 and one as Windows-1252), else None: converting the
     whole file from Windows-1252 would garble its UTF-8 lines ('O’Rourke' -> 'Oâ€™Rourke'), so the
-    lines of each kind are named. A line of UTF-8 text holds a character beyond ASCII and no byte
-    that is not UTF-8."""
+    lines of each kind are named. A line of UTF-8 text: `written_in_utf8`."""
     lines = data.decode("utf-8", errors="surrogateescape").split("\n")
     foreign = [n for n, line in enumerate(lines, 1) if re.search("[\udc80-\udcff]", line)]
-    utf8 = [n for n, line in enumerate(lines, 1) if re.search("[^\x00-\x7f\udc80-\udcff]", line)
-            and not re.search("[\udc80-\udcff]", line)]
+    utf8 = [n for n, line in enumerate(lines, 1) if written_in_utf8(line)]
     if not utf8:
         return None
     def named(numbers: list[int]) -> str:
@@ -585,7 +599,7 @@ def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] 
             which column is meant cannot be told; the message (prefixed `where`) names them.
             `reads` None: every column is read (a news feed finds its columns by name).
     """
-    folded = [re.sub(r"[\s_]+", " ", name.strip(" _\t")).casefold() for name in header]  # as loan_formats._name_key
+    folded = [re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", name.strip()).casefold() for name in header]  # as loan_formats._name_key
     groups = {f: [n for n, g in zip(header, folded) if g == f] for f in dict.fromkeys(folded) if folded.count(f) > 1}
     read = {f: names for f, names in groups.items() if reads is None or any(reads(name) for name in names)}
     said = "" if reads is None else ", a column the tape's format reads: which one is meant cannot be told; rename or drop one"
@@ -998,6 +1012,15 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimit
     return records, named_columns([*header, ""]), True
 
 
+def _numbered_rows(texts: pl.Series, delimiter: str) -> bool:
+    """Whether records' first fields are R's row names: quoted (`"181"`, write.table's default), or
+    numbers that go up by one from each record to the next. A tape whose first column is an id and
+    whose records hold one field too many (an amount written `2,500` unquoted) is neither."""
+    first = texts.str.extract(f'^\\s*("?)(\\d+)"?\\s*{re.escape(delimiter)}', 2).cast(pl.Int64, strict=False)
+    quoted = texts.str.contains(f'^\\s*"\\d+"\\s*{re.escape(delimiter)}')
+    return bool(quoted.all()) or (first.len() > 1 and bool((first.diff().drop_nulls() == 1).all()))
+
+
 def _empty_trailing_fields(records: pl.DataFrame, header: list[str], delimiter: str
                            ) -> tuple[pl.DataFrame, list[str], bool]:
     """`_trailing_delimiter_column` for a grid that ends every data line with several empty fields
@@ -1008,13 +1031,14 @@ def _empty_trailing_fields(records: pl.DataFrame, header: list[str], delimiter: 
     does any other length. Returns (records with `filled_extra` and `lost_field`, header, widened).
 
     And R's `write.table` with row names: half the records or more one field longer than the header
-    and starting with a whole number (`"181"`, the row's name), their last field not empty: the
+    and starting with a row name (`"181"`, quoted, or numbers going up by one: `_numbered_rows`), their last field not empty: the
     header gains an untitled first column (`column_1`), which no mapping reads, instead of every
     record being malformed."""
     width = len(header)
     unchanged = records.with_columns(filled_extra=pl.lit(False), lost_field=pl.lit(False)), header, False
     row_names = (pl.col("n_fields") == width + 1) & pl.col("text").str.contains(f'^\\s*"?\\d+"?\\s*{re.escape(delimiter)}')
-    if records.height and 2 * records.select(row_names.sum()).item() >= records.height:
+    if records.height and 2 * records.select(row_names.sum()).item() >= records.height and _numbered_rows(
+            records.filter(row_names).get_column("text"), delimiter):
         # R's write.table (row.names = TRUE) writes each row's name first and leaves it out of the
         # header: the header gains an untitled first column (`column_1`); the named columns keep their values
         return unchanged[0], named_columns(["", *header]), True

@@ -1107,10 +1107,10 @@ def table_prefix(names: Sequence[str]) -> str | None:
 
 def _name_key(name: str) -> str:
     """A column name as header and mapping are matched: casefolded, each run of blanks or
-    underscores one space (`Annual  Income (USD)`, typed with two, is the mapping's `Annual Income
-    (USD)`; Tableau's and Power BI's display names `Loan Amnt`, `Loan Status` are LendingClub's
-    `loan_amnt`, `loan_status`)."""
-    return re.sub(r"[\s_]+", " ", name.strip(" _\t")).casefold()
+    underscores between words one space (`Annual  Income (USD)`, typed with two, is the mapping's
+    `Annual Income (USD)`; Tableau's and Power BI's display names `Loan Amnt`, `Loan Status` are
+    LendingClub's `loan_amnt`, `loan_status`); an underscore at either end stays (`_id` is not `id`)."""
+    return re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", name.strip()).casefold()
 
 
 def _header_keys(names: Sequence[str]) -> dict[str, str]:
@@ -1599,8 +1599,9 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         # and the mirror: an amount with three digits after its decimal comma ('43,000') is an English
         # thousands group pasted into the tape, 1,000 times its value read so; money has two decimals
         # (ISO 4217 minor units; a dinar's three are its own)
-        english = (_sign_first(text, amount).str.contains(r"^-?\d{1,3}(?:,\d{3})+$")
-                   if dialect.decimal == "," and kind == "money" and minor_unit_digits(currency) < 3 else pl.lit(False))
+        english = (_sign_first(text, amount).str.contains(r"^-?[1-9]\d{0,2}(?:,\d{3})+$")
+                   if dialect.decimal == "," and amount and kind in ("money", "number") and minor_unit_digits(currency) < 3
+                   else pl.lit(False))
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
                                  .when(english).then(pl.lit("amount_three_decimals"))
@@ -1622,9 +1623,11 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         flag = pl.coalesce(s.str.to_lowercase().replace_strict(_FLAG_WORDS, default=None, return_dtype=pl.Int64),
                            pl.when(number.is_in([0.0, 1.0])).then(number.cast(pl.Int64)))
         if spec.target == "new_business":
-            # one 2 in the column: SBA's NewExist codes (1 existing, 2 new), whose 1 a flag would read as
-            # 'new'; every value of the column is in doubt, none is loaded as a flag
-            coded = (number == 2.0).any()
+            # 2s in the column, more than a typo's: SBA's NewExist codes (1 existing, 2 new), whose 1 a flag
+            # would read as 'new'; every value of the column is in doubt, none is loaded as a flag (a lone
+            # 2 is that row's unparsable_value)
+            twos = (number == 2.0).sum()
+            coded = (twos >= NEW_EXIST_TWOS_MIN) & (twos >= NEW_EXIST_SHARE_MIN * present.sum())
             return pl.when(~coded).then(flag), lambda v: (pl.when(present & coded).then(pl.lit("new_exist_code"))
                                                           .when(present & v.is_null()).then(pl.lit("unparsable_value")))
         return flag, failed("unparsable_value")
@@ -2234,7 +2237,7 @@ def _typed_parse(
             broken = pl.when(hidden).then(pl.lit("invisible_character")).otherwise(broken)
         spreadsheet = pl.col(_src(source)).str.contains(csv_text.SPREADSHEET_ERROR)
         broken = pl.when(spreadsheet).then(pl.lit("spreadsheet_error")).otherwise(broken)
-        narrow = pl.col(_src(source)).str.contains(csv_text.COLUMN_TOO_NARROW)
+        narrow = pl.col(_src(source)).str.contains(csv_text.COLUMN_TOO_NARROW) if spec.kind != "text" else pl.lit(False)
         broken = pl.when(narrow).then(pl.lit("column_too_narrow")).otherwise(broken)
         control = pl.col(_src(source)).str.contains(csv_text.CONTROL_CHARACTER)
         broken = pl.when(control).then(pl.lit("control_character")).otherwise(broken)
@@ -2363,6 +2366,10 @@ INTEGER_CODE_TARGETS = frozenset({"naics", "franchise_code"})
 float column in a pandas round trip writes them `722511.0`, `1.0`, and the `.0` is removed
 (`float_tail_removed`), so a code is stored as the source system wrote it."""
 
+
+NEW_EXIST_TWOS_MIN, NEW_EXIST_SHARE_MIN = 3, 0.05
+"""A new-business flag column holding at least 3 values 2, and 5% of its values, writes SBA's NewExist
+codes (`new_exist_code`); a new business is about a quarter of SBA's 7(a) loans in the sample."""
 
 YN_CODE_TARGETS = frozenset({"revolving_line", "low_doc"})
 """Text columns holding a Y / N code (SBA's RevLineCr and LowDoc), stored as the source wrote it."""
@@ -3048,7 +3055,7 @@ _FORMAT_EXAMPLE_DAY = date(1997, 2, 28)
 _BUILTIN_NAMES = {"lendingclub": "LendingClub", "sba": "SBA"}
 
 
-_MONTH_AND_YEAR = (r"(?i)^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-/ .']?(?:\d{2}|\d{4})$"
+_MONTH_AND_YEAR = (r"(?i)^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:[-/.']\d{2}|[-/ .']?\d{4})$"
                    r"|^\d{4}[-/.](?:0?[1-9]|1[0-2])$|^(?:0?[1-9]|1[0-2])[-/.]\d{4}$")
 """A month and its year with no day (`Feb-97`, `February 1997`, `1997-02`, `02/1997`), as a spreadsheet's
 'mmm-yy' or 'yyyy-mm' display format writes a date into a CSV."""
@@ -3229,9 +3236,10 @@ SUBTOTAL_LABEL = (r"(?i)^\S.{0,60}\s(?:total|totals|ergebnis|totaal)$"
 `Totale AZ` (Italian), and its grand total (`Gesamtergebnis`, `Eindtotaal`; `Grand Total` is a
 TOTAL_LABEL). It could be a loan's text too ('Allied Total', 'Total Renovation'), so a row it labels
 is a totals row only when the row says so otherwise (`_summary_rows`), and is left a loan when not."""
-COUNT_FOOTER = (r"(?i)^(?:(?:total|number|no\.?|count)\s+(?:of\s+)?)?(?:records?|rows?|loans?|lines?|accounts?|entries)"
-                r"(?:\s+(?:count|total|written|exported|listed))?\s*[:=]?\s*(\d[\d,]*)\.?$"
-                r"|^(?:record|row|loan|line|account)[\s_-]*count\s*[:=]?\s*(\d[\d,]*)\.?$")
+_COUNTED_ROWS = r"(?:records?|rows?|loans?|lines?|accounts?|entries)"
+COUNT_FOOTER = (rf"(?i)^(?:(?:total|number|no\.?|count)\s+(?:of\s+)?{_COUNTED_ROWS}(?:\s+\w+)?\s*[:=]?"
+                rf"|{_COUNTED_ROWS}(?:\s+(?:count|total|written|exported|listed))?\s*[:=]"
+                r"|(?:record|row|loan|line|account)[\s_-]*count\s*[:=]?)\s*(\d[\d,]*)\.?$")
 """A footer line stating how many records the file holds, its label and number in one cell or two
 ('Total Records:,40', 'Record count: 40', 'Number of loans,40', 'RECORDS WRITTEN = 40'), the
 cells joined by a blank. The number is checked against the file's records as a database client's

@@ -466,10 +466,9 @@ def _mixed_encodings(data: bytes, bad: int, line_end: str) -> str | None:
     (the first five and how many) and a line of UTF-8 text, and the repair."""
     lines = data.decode("utf-8", errors="surrogateescape").split(line_end)
     foreign = [n for n, line in enumerate(lines, 1) if _ESCAPED_BYTE.search(line)]
-    # a line of UTF-8 text is one whose every byte is UTF-8: in a file of another encoding (GB18030,
-    # Shift JIS) two bytes of a character may happen to be a UTF-8 one too, beside bytes that are not
-    utf8 = next((n for n, line in enumerate(lines, 1)
-                 if re.search("[^\x00-\x7f\udc80-\udcff]", line) and not _ESCAPED_BYTE.search(line)), None)
+    # a line of UTF-8 text (`written_in_utf8`): in a file of another encoding (GB18030, Shift JIS) two
+    # bytes of a character may happen to be a UTF-8 one too
+    utf8 = next((n for n, line in enumerate(lines, 1) if csv_text.written_in_utf8(line)), None)
     if utf8 is None:
         return None
     named = ", ".join(map(str, foreign[:5])) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
@@ -713,7 +712,7 @@ Spanish `Fecha y hora`, Portuguese `Data/Hora`, Italian `Data e ora`; with a zon
 
 FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "doc_id": ("article_id", "id", "doc_id", "guid", "uuid", "news_id", "story_id", "_id", "url", "link", "article_url",
-               "accession_number", "an"),
+               "accession_number"),
     "published_at": ("published_at", "published", "publish_date", "publish_time", "published_date", "date_published",
                      "publication_date", "pub_date", "pubdate", "date_unixtime", "date", "datetime",
                      *_DATE_AND_TIME_NAMES, "timestamp", "time",
@@ -853,7 +852,7 @@ def _datetime_twin(name: str, positions: dict[str, int]) -> int | None:
     """The column holding the same publication time more exactly than `name`: its twin in UTC,
     '<name>_gmt' or '<name>_utc' (WordPress's REST API writes `date` in the site's zone, without
     one, and `date_gmt`); or, where `name` is a date alone (_DATE_ONLY_NAMES) named '<stem>date',
-    '<stem>datetime', '<stem>date_time' or, with a stem, '<stem>time' ('publication_date' ->
+    '<stem>datetime' or '<stem>date_time' ('publication_date' ->
     'publication_datetime', Factiva's and Dow Jones' feeds; 'date' -> 'datetime'); None when the
     header has none."""
     if (utc := next((f"{name}{suffix}" for suffix in ("_gmt", "_utc") if f"{name}{suffix}" in positions), None)):
@@ -861,7 +860,7 @@ def _datetime_twin(name: str, positions: dict[str, int]) -> int | None:
     if name not in _DATE_ONLY_NAMES or not name.endswith("date"):
         return None
     stem = name[: -len("date")]
-    twins = (f"{stem}datetime", f"{stem}date_time", *((f"{stem}time",) if stem else ()))
+    twins = (f"{stem}datetime", f"{stem}date_time")  # not '<stem>time': a time of day alone ('publish_time')
     return next((positions[twin] for twin in twins if twin in positions), None)
 
 
@@ -2160,7 +2159,9 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
         data_lines.append(line)
         record = {canonical: values[i] for canonical, i in columns.items()}
         if by_url and (link := sheet.links.get((line, columns["doc_id"] + 1))):  # 'Open' shown, the address linked
-            if link != record["doc_id"].strip():
+            if URL_ID.match(record["doc_id"]):  # the cell shows an address itself: that one is the id
+                link = record["doc_id"]
+            elif link != record["doc_id"].strip():
                 out.note_line("doc_id_from_cell_link_lines", line)
             record["doc_id"] = link
         if by_url and not record["doc_id"].strip():

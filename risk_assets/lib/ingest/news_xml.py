@@ -281,6 +281,15 @@ _XML_BASE = frozenset({"xml:base", "http://www.w3.org/XML/1998/namespace base"})
 namespace prefixes on, its prefix follows: 'http://www.w3.org/XML/1998/namespace base xml')."""
 
 
+def _joined(base: str, reference: str) -> str:
+    """`reference` resolved against `base` (RFC 3986); as written where either is no valid URL
+    (`http://[fe80::1/`: urljoin raises)."""
+    try:
+        return urljoin(base, reference)
+    except ValueError:
+        return reference
+
+
 class _UnboundPrefix(Exception):
     """The document uses a namespace prefix it never declares."""
 
@@ -350,7 +359,7 @@ class _Reader:
         self.stack.append(name)
         base = next((value for key, value in attributes.items() if " ".join(key.split(" ")[:2]) in _XML_BASE), None)
         parent = self.bases[-1] if self.bases else ""
-        self.bases.append(urljoin(parent, base) if base is not None else parent)
+        self.bases.append(_joined(parent, base) if base is not None else parent)
         if self.current is None and name in ITEM_TAGS:
             self.current = XmlArticle(self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1)
             self.depth = len(self.stack)
@@ -359,7 +368,7 @@ class _Reader:
             href = next((value for key, value in attributes.items() if self._name(key) == "href"), None)
             if name == "link" and href and attributes.get("rel", "alternate") == "alternate":
                 # Atom: the first alternate (or plain) link, resolved against xml:base (RFC 4287, 1.3)
-                self.current.fields.setdefault("link", urljoin(self.bases[-1], href) if self.bases[-1] else href)
+                self.current.fields.setdefault("link", _joined(self.bases[-1], href) if self.bases[-1] else href)
         elif self.field is not None:
             if len(self.stack) == self.depth + 2:  # a child of the field: where its text starts
                 self.child_start = len(self.text)

@@ -281,8 +281,9 @@ _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?
 
 _HYPERLINK_FORMULA = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]+[0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*>\s*(?:_xlfn\.)?HYPERLINK\(\s*'
-    rb'(?:"|&quot;)((?:(?!"|&quot;).)*)(?:"|&quot;)', re.I | re.S)
-"""A cell whose formula is `HYPERLINK("https://...", "Open")` with its address written out."""
+    rb'(?:"|&quot;)((?:(?!"|&quot;).)*)(?:"|&quot;)\s*[,)]', re.I | re.S)
+"""A cell whose formula is `HYPERLINK("https://...", "Open")` with its address written out whole (not
+built from other cells, `"https://x/"&B2`)."""
 _HYPERLINK_ELEMENT = re.compile(rb'<(?:\w+:)?hyperlink\b[^>]*?>')
 _ATTRIBUTE = re.compile(rb'\b([\w:]+)="([^"]*)"')
 _RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?>')

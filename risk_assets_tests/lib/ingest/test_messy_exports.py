@@ -2052,3 +2052,57 @@ def test_sba_new_exist_codes_under_a_mapping_are_never_read_as_a_flag(data_dir, 
     else:
         assert parsed.rows.height == 0 and set(parsed.quarantine["rule"]) == {"new_exist_code"}
         assert '"type": "new_exist"' in parsed.quarantine["message"][0]
+
+
+def test_an_id_tape_with_one_field_too_many_is_not_read_as_r_row_names(lc_lines, tmp_path):
+    """R's row names are quoted or count up by one; an id column whose rows hold one field too many
+    (an amount written `2,500` unquoted) is neither, and those rows stay malformed: read as row
+    names, every value would have loaded one column off."""
+    lines = ["id," + lc_lines[0]] + [f"{1077501 + 7 * n}," + row.replace(row.split(",")[0], "2,500", 1)
+                                     for n, row in enumerate(lc_lines[1:])]
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+
+    parsed.reconcile()
+    assert parsed.rows.height == 0 and set(parsed.quarantine["rule"]) == {"malformed_record"}
+
+
+def test_a_lone_2_in_a_new_business_flag_is_that_rows_fault_and_underscored_names_stay_apart(data_dir, lc_lines, tmp_path):
+    """One mistyped 2 among a lender's 0/1 new-business flags quarantines that loan alone, not the
+    whole tape as SBA codes. A `_id` column (mongoexport) beside `id` is another column: names fold
+    underscores only between words."""
+    header, rows = _sba_rows(data_dir, 20)
+    at = {name: header.index(name) for name in ("LoanNr_ChkDgt", "ApprovalDate", "GrAppv", "Term")}
+    flags = ["1" if n % 3 == 0 else "0" for n in range(len(rows))]
+    flags[5] = "2"
+    path = tmp_path / "bank.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([[*at, "New"], *([*(row[i] for i in at.values()), flag] for row, flag in zip(rows, flags))])
+    (tmp_path / "bank.csv.mapping.json").write_text(json.dumps({"name": "bank", "columns": {
+        "LoanNr_ChkDgt": {"to": "source_loan_id"}, "ApprovalDate": {"to": "origination_date", "type": "date", "format": "%d-%b-%y"},
+        "GrAppv": {"to": "loan_amount", "type": "money"}, "Term": {"to": "term_months"}, "New": {"to": "new_business"}}}))
+
+    parsed = parse_loan_file(path)
+
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "rule").rows() == [(7, "unparsable_value")]
+    assert parsed.rows["new_business"].to_list() == [int(f) for n, f in enumerate(flags) if n != 5]
+
+    mongo = parse_loan_file(_write(tmp_path / "lc_mongo.csv", ["_id," + lc_lines[0]] +
+                                   [f"65f0c0ffee{n:04d}," + row for n, row in enumerate(lc_lines[1:])]))
+    assert mongo.format == "lendingclub" and mongo.rows.height == len(lc_lines) - 1
+
+
+def test_a_windows_1252_tape_whose_bytes_happen_to_be_utf8_is_told_to_re_save(data_dir, tmp_path):
+    """`CAFÉ` and a no-break space in Windows-1252 (C9 A0) happen to be a UTF-8 character (`ɠ`):
+    such a file is not 'mixed', and converting it whole is the remedy."""
+    header, rows = _sba_rows(data_dir, 4)
+    name = header.index("Name")
+    rows[0][name] = "CAFÉ\u00a0DU MONDE"
+    rows[2][name] = "O’HARA’S"
+    path = tmp_path / "sba_1252.csv"
+    path.write_bytes("\n".join(",".join(f'"{v}"' for v in row) for row in [header, *rows]).encode("cp1252") + b"\n")
+
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+
+    assert "mixes encodings" not in str(refused.value) and "iconv -f cp1252" in str(refused.value)

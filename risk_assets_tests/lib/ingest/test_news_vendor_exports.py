@@ -66,15 +66,12 @@ def test_an_atom_entry_with_only_an_edit_time_takes_it(sentences, tmp_path):
 
 def test_a_date_column_gives_way_to_its_twin_with_the_time_of_day(sentences, tmp_path):
     """Factiva's DNA snapshots carry `publication_date` (midnight, epoch ms) and
-    `publication_datetime`: the date was read, at 00:00, for every article. Its accession number
-    `an` is the article's id, so a replacement (`action: rep`) is the same article, not another."""
+    `publication_datetime`: the date was read, at 00:00, for every article. A time of day alone
+    (`publish_time` beside `publish_date`) is no such twin: the date stays the time read."""
     lines = [json.dumps({"an": f"DJDN000020240502ek5200{i:03d}", "action": "add", "source_name": "Dow Jones",
                          "publication_date": 1714608000000, "publication_datetime": 1714608000000 + (9 * 60 + i) * 60_000,
                          "modification_datetime": 1714902060000, "title": s[:40], "body": s})
              for i, (s, _) in enumerate(sentences[:3])]
-    lines.append(json.dumps({"an": "DJDN000020240502ek5200000", "action": "rep", "source_name": "Dow Jones",
-                             "publication_date": 1714608000000, "publication_datetime": 1714608000000 + 9 * 3_600_000,
-                             "title": sentences[0][0][:40], "body": sentences[0][0] + " (corrected)"}))
     path = tmp_path / "dna.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -83,8 +80,12 @@ def test_a_date_column_gives_way_to_its_twin_with_the_time_of_day(sentences, tmp
     parsed.reconcile()
     assert parsed.notes["columns"]["published_at"] == "publication_datetime"
     assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2, 9, i) for i in range(3)]
-    assert parsed.rows["doc_id"].str.contains("DJDN000020240502ek5200000").sum() == 1
-    assert parsed.quarantine.select("line", "rule").rows() == [(4, "duplicate_doc_id")]
+
+    clock = tmp_path / "desk.csv"
+    clock.write_text("id,publish_date,publish_time,headline\n" + "".join(
+        f'd{i},2024-05-02,09:3{i}:00,"{s}"\n' for i, (s, _) in enumerate(sentences[:2])), encoding="utf-8")
+    dated = parse_news_file(clock)
+    assert dated.quarantine.height == 0 and dated.notes["columns"]["published_at"] == "publish_date"
 
 
 def test_an_item_without_the_chosen_text_reads_the_best_ranked_text_it_has(sentences, tmp_path):
@@ -343,3 +344,33 @@ def test_json_lines_cut_at_both_ends_load_their_whole_lines(sentences, tmp_path)
     assert parsed.rows["doc_id"].to_list() == ["n1", "n2", "n3"]
     assert parsed.quarantine.select("line", "rule").rows() == [(1, "malformed_json"), (5, "malformed_json")]
     assert "starts inside an object" in parsed.quarantine["message"][0]
+
+
+def test_a_link_built_from_other_cells_keeps_the_address_the_cell_shows(sentences, tmp_path):
+    """`=HYPERLINK("https://news.example.com/markets/"&B2)` builds its address from another cell: the
+    formula's written part is no address, and the cell's own text, a full URL, is the id."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Headline", "Slug", "URL"])
+    for i, (s, _) in enumerate(sentences[:2]):
+        sheet.append([s, f"story-{i}", f'=HYPERLINK("https://news.example.com/markets/"&B{i + 2})'])
+    path = tmp_path / "links.xlsx"
+    book.save(path)
+    _cache_formula_values(path, "https://news.example.com/markets/story-0")
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:  # each row's own value, as Excel stores it
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = re.sub(rb"(<c r=\"C3\"[^>]*>.*?<v>)[^<]*", rb"\1https://news.example.com/markets/story-1",
+                                               parts["xl/worksheets/sheet1.xml"], flags=re.S)
+    with zipfile.ZipFile(path, "w") as archive:
+        for n, data in parts.items():
+            archive.writestr(n, data)
+
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert [d.rsplit("/", 1)[1] for d in parsed.rows["doc_id"].to_list()] == ["story-0", "story-1"]
