@@ -45,3 +45,16 @@ def land_cases(risk_home, cases_dir):
                                progress=progress)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def phrasebank_pairs() -> list[tuple[str, str]]:
+    """The first 40 (sentence, label) pairs of the PhraseBank vendor file, as the lake reads them."""
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+    from risk_assets_tests.conftest import DATA
+
+    path = DATA / "news" / "financial_phrasebank_50agree.txt"
+    if not path.is_file():
+        pytest.skip(f"sample data not found at {path}")
+    rows = parse_news_file(path).rows.head(40)
+    return list(zip(rows["text_raw"], rows["label"], strict=True))

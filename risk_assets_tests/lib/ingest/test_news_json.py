@@ -13,15 +13,9 @@ from risk_assets.lib.ingest.parsed import FileRefused
 
 
 @pytest.fixture(scope="module")
-def sentences() -> list[tuple[str, str]]:
-    """The first 40 (sentence, label) pairs of the PhraseBank vendor file."""
-    from risk_assets_tests.conftest import DATA
-
-    path = DATA / "news" / "financial_phrasebank_50agree.txt"
-    if not path.is_file():
-        pytest.skip(f"sample data not found at {path}")
-    rows = parse_news_file(path).rows.head(40)
-    return list(zip(rows["text_raw"], rows["label"], strict=True))
+def sentences(phrasebank_pairs) -> list[tuple[str, str]]:
+    """The first 40 (sentence, label) pairs of the PhraseBank vendor file (conftest)."""
+    return phrasebank_pairs
 
 
 def _newsapi_articles(sentences) -> list[dict]:

@@ -15,15 +15,9 @@ from risk_assets.lib.ingest.parsed import FileRefused
 
 
 @pytest.fixture(scope="module")
-def sentences() -> list[tuple[str, str]]:
-    """The first 8 (sentence, label) pairs of the PhraseBank vendor file."""
-    from risk_assets_tests.conftest import DATA
-
-    path = DATA / "news" / "financial_phrasebank_50agree.txt"
-    if not path.is_file():
-        pytest.skip(f"sample data not found at {path}")
-    rows = parse_news_file(path).rows.head(8)
-    return list(zip(rows["text_raw"].to_list(), rows["label"].to_list()))
+def sentences(phrasebank_pairs) -> list[tuple[str, str]]:
+    """The first 40 (sentence, label) pairs of the PhraseBank vendor file (conftest)."""
+    return phrasebank_pairs
 
 
 def test_an_rss_items_last_edit_is_never_its_publication_time(sentences, tmp_path):
