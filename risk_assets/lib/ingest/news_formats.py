@@ -2396,11 +2396,11 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
                        f"{path}: line {number} has {len(fields)} fields, the header has {len(header)}")
             continue
         glued = '"' in raw and (not alone or raw.count('"') % 2 == 0)  # read alone: an odd quote is the stray one
-        if glued and fmt.get("quoting") != csv.QUOTE_NONE and not _one_strict_record(raw, len(header), fmt) \
-                and (literal := _quotes_as_text(raw, len(header), fmt.get("delimiter", ","))) is not None:
+        broken = glued and fmt.get("quoting") != csv.QUOTE_NONE and not _one_strict_record(raw, len(header), fmt)
+        if broken and (literal := _quotes_as_text(raw, len(header), fmt.get("delimiter", ","))) is not None:
             fields = literal  # '"Founded" in 1649 , Fiskars ...': a quoted word, not a quoted field
             out.note_line("quotes_read_as_text_lines", number)
-        elif glued and fmt.get("quoting") != csv.QUOTE_NONE and not _one_strict_record(raw, len(header), fmt):
+        elif broken:
             out.reject(number, None, "*", "malformed_quotes", written(raw),
                        f"{path}: line {number}: a quoted field is never closed (at the end of the file: "
                        "a truncated copy?) or text follows its closing quote; a reader would load text "
