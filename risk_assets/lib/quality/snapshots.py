@@ -22,17 +22,19 @@ LISTED = 10
 
 
 def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
-    """Per portfolio whose loans carry ids and as-of dates, the open loans of its previous snapshot
-    that its newest snapshot lacks.
+    """Per portfolio whose loans carry ids and as-of dates, the loans open when last seen that its
+    newest snapshot lacks.
 
-    The newest snapshot is the latest `snapshot_date` of the portfolio, the previous one the date
-    before it; a loan is open when its row in the previous snapshot has no default flag (not repaid,
-    not defaulted: `Current`, late). Loans the portfolio's newest tape lacks that were already closed
-    (a default flag, 0 or 1) have their outcome and are not named.
+    The newest snapshot is the latest `snapshot_date` of the portfolio. A loan is named when its own
+    latest snapshot is older than that and its row there has no default flag (not repaid, not
+    defaulted: `Current`, late): it stays named in every later month until a tape gives its outcome,
+    not only in the month it dropped off. Loans that were already closed (a default flag, 0 or 1)
+    when last seen have their outcome and are not named.
 
-    Returns a WARN outcome (rows_checked = loans of the previous snapshots compared): per portfolio
-    with such loans, one failed rule naming both snapshots and the newest tape's file, the count and
-    up to LISTED loan keys; nothing is quarantined: the loans' rows are right, the tape is silent.
+    Returns a WARN outcome (rows_checked = loans with ids and as-of dates): per portfolio with such
+    loans, one failed rule naming the snapshots they were last seen in, the newest snapshot and its
+    file, the count and up to LISTED loan keys; nothing is quarantined: the loans' rows are right,
+    the tape is silent.
     """
     if not table_exists(con, table):
         return CheckOutcome(check=CHECK, asset="raw_loans", success=True, severity=WARN,
@@ -42,30 +44,26 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
         WITH dated AS (
             SELECT * FROM {table} WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL
         ),
-        ranked AS (
-            SELECT portfolio, snapshot_date, dense_rank() OVER (PARTITION BY portfolio ORDER BY snapshot_date DESC) AS age
-            FROM (SELECT DISTINCT portfolio, snapshot_date FROM dated)
+        newest AS (SELECT portfolio, max(snapshot_date) AS snapshot_date FROM dated GROUP BY portfolio),
+        last_seen AS (
+            SELECT portfolio, loan_key, max(snapshot_date) AS last_date FROM dated GROUP BY portfolio, loan_key
         ),
-        newest AS (SELECT portfolio, snapshot_date FROM ranked WHERE age = 1),
-        previous AS (SELECT portfolio, snapshot_date FROM ranked WHERE age = 2),
-        open_before AS (
-            SELECT DISTINCT d.portfolio, d.loan_key, p.snapshot_date AS previous_date
-            FROM dated AS d JOIN previous AS p USING (portfolio, snapshot_date)
-            WHERE d.default_flag IS NULL
-        ),
-        compared AS (
-            SELECT DISTINCT d.portfolio, d.loan_key FROM dated AS d JOIN previous AS p USING (portfolio, snapshot_date)
+        earlier AS (
+            SELECT l.portfolio, l.loan_key, l.last_date FROM last_seen AS l JOIN newest AS n USING (portfolio)
+            WHERE l.last_date < n.snapshot_date
         ),
         missing AS (
-            SELECT o.* FROM open_before AS o
-            WHERE NOT EXISTS (SELECT 1 FROM dated AS d JOIN newest AS n USING (portfolio, snapshot_date)
-                              WHERE d.portfolio = o.portfolio AND d.loan_key = o.loan_key)
+            SELECT e.* FROM earlier AS e
+            WHERE NOT EXISTS (SELECT 1 FROM dated AS d
+                              WHERE d.portfolio = e.portfolio AND d.loan_key = e.loan_key
+                                AND d.snapshot_date = e.last_date AND d.default_flag IS NOT NULL)
         )
-        SELECT m.portfolio, any_value(m.previous_date), any_value(n.snapshot_date), count(*),
+        SELECT m.portfolio, min(m.last_date), max(m.last_date), any_value(n.snapshot_date), count(*),
                list(m.loan_key ORDER BY m.loan_key)[1:{LISTED}],
                (SELECT string_agg(DISTINCT regexp_extract(d._source_file, '[^/]+$'), ', ')
                 FROM dated AS d WHERE d.portfolio = m.portfolio AND d.snapshot_date = any_value(n.snapshot_date)),
-               (SELECT count(*) FROM compared AS c WHERE c.portfolio = m.portfolio)
+               (SELECT count(DISTINCT d.loan_key) FROM dated AS d JOIN newest AS n2 USING (portfolio)
+                WHERE d.portfolio = m.portfolio AND d.snapshot_date < n2.snapshot_date)
         FROM missing AS m JOIN newest AS n USING (portfolio)
         GROUP BY m.portfolio ORDER BY m.portfolio
         """
@@ -76,19 +74,25 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
         WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL
         """
     ).fetchone()[0]
+
+    def span(first, last) -> str:
+        return f"{first}" if first == last else f"{first} to {last}"
+
     rules = [
         {"rule": RULE, "column": "loan_key", "success": False, "failing": count,
-         "detail": (f"{portfolio}: {count:,} of the {compared:,} loans of the {previous} snapshot, open then (no "
-                    f"outcome), are not in the {newest} snapshot ({files}): paid off, sold, charged off or lost in "
-                    f"the export? The tape does not say, so they stay open in the book: {', '.join(keys)}"
+         "detail": (f"{portfolio}: {count:,} of the {compared:,} loans of the {span(first, last)} "
+                    f"snapshot{'' if first == last else 's'}, open when last seen (no outcome), are not in the "
+                    f"{newest} snapshot ({files}): paid off, sold, charged off or lost in the export? The tapes do "
+                    f"not say, so they stay open in the book: {', '.join(keys)}"
                     + (" ..." if count > len(keys) else ""))}
-        for portfolio, previous, newest, count, keys, files, compared in found
+        for portfolio, first, last, newest, count, keys, files, compared in found
     ]
     if not rules:
         rules = [{"rule": RULE, "column": "loan_key", "success": True, "failing": 0,
-                  "detail": "every open loan of a portfolio's previous snapshot is in its newest"}]
-    observed = ("; ".join(f"{p}: {n:,} open loan(s) of {prev} missing from {new}" for p, prev, new, n, *_ in found)
-                if found else f"every open loan of a previous snapshot is in the newest ({rows_checked} loans with "
+                  "detail": "every loan open when last seen is in its portfolio's newest snapshot"}]
+    observed = ("; ".join(f"{p}: {n:,} open loan(s) of {span(first, last)} missing from {new}"
+                          for p, first, last, new, n, *_ in found)
+                if found else f"every loan open when last seen is in the newest snapshot ({rows_checked} loans with "
                               "ids and as-of dates)")
     return CheckOutcome(check=CHECK, asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)

@@ -47,7 +47,31 @@ def test_open_loans_that_drop_off_the_newest_tape_are_named(risk_home, data_dir)
     (rule,) = outcome.failed_rules
     assert rule["failing"] == 5
     assert rule["detail"] == (
-        "lendingclub: 5 of the 30 loans of the 2024-05-31 snapshot, open then (no outcome), are not in the 2024-06-30 "
-        "snapshot (lc_asof_2024-06-30.csv): paid off, sold, charged off or lost in the export? The tape does not "
-        "say, so they stay open in the book: lendingclub:22, lendingclub:24, lendingclub:26, lendingclub:28, "
+        "lendingclub: 5 of the 30 loans of the 2024-05-31 snapshot, open when last seen (no outcome), are not in the "
+        "2024-06-30 snapshot (lc_asof_2024-06-30.csv): paid off, sold, charged off or lost in the export? The tapes "
+        "do not say, so they stay open in the book: lendingclub:22, lendingclub:24, lendingclub:26, lendingclub:28, "
         "lendingclub:30")
+
+
+def test_an_open_loan_that_dropped_off_stays_named_in_later_months(risk_home, data_dir):
+    """A loan open in May and absent from June is still unaccounted for when July lands without it:
+    it stays named (before, only the last two snapshots were compared, so July's check passed and the
+    loan sat in the book as open for good). A loan open in June and absent from July joins it; one
+    repaid in its last tape, or back in the newest, is not named."""
+    open_loans = set(range(21, 31))
+    _land(risk_home, "lc_asof_2024-05-31.csv", _tape(data_dir, range(1, 31), current=open_loans), "run-1")
+    june = [n for n in range(1, 31) if n not in (2, 22, 24)]
+    _land(risk_home, "lc_asof_2024-06-30.csv", _tape(data_dir, june, current=open_loans), "run-2")
+    july = [n for n in range(1, 31) if n not in (2, 22, 24, 26)] + [24]  # 24 is back, 26 drops off
+    _land(risk_home, "lc_asof_2024-07-31.csv", _tape(data_dir, sorted(july), current=open_loans), "run-3")
+    with connect(risk_home.lake_path) as con:
+        outcome = missing_from_newest(con)
+
+    assert not outcome.success
+    assert outcome.observed == "lendingclub: 2 open loan(s) of 2024-05-31 to 2024-06-30 missing from 2024-07-31"
+    (rule,) = outcome.failed_rules
+    assert rule["failing"] == 2
+    assert rule["detail"].startswith(
+        "lendingclub: 2 of the 30 loans of the 2024-05-31 to 2024-06-30 snapshots, open when last seen (no outcome), "
+        "are not in the 2024-07-31 snapshot (lc_asof_2024-07-31.csv)")
+    assert rule["detail"].endswith("stay open in the book: lendingclub:22, lendingclub:26")
