@@ -45,6 +45,7 @@ class LoanPDConfig(dg.Config):
     min_defaults_per_split: int = Field(default=_DEFAULT.min_defaults_per_split, description="Fewest defaults (and non-defaults) each split must hold, else training is refused.")
     device: str = Field(default=_DEFAULT.device, description="'auto' (CUDA when available, else CPU), 'cpu' or 'cuda'.")
     cpu_threads: int = Field(default=_DEFAULT.cpu_threads, description="torch threads while training on CPU.")
+    cpu_workers: int = Field(default=_DEFAULT.cpu_workers, description="Processes training ensemble members side by side on CPU (the weights are the same whatever the number). 0 = one per core, with cpu_threads threads each, when the book has at least 10,000 development loans (PARALLEL_MIN_LOANS; below, starting a process costs about what it saves), else 1; 1 = all in the step's own process.")
     portfolios: list[str] = Field(default=[], description="Portfolios to train; empty = every portfolio of marts.loan_features. The retrain sensor's first_model runs name the books without a champion, so the other portfolios' champions are not retrained.")
 
     def to_lib(self) -> PDTrainConfig:
@@ -186,8 +187,10 @@ def _rounded(value: float | None) -> float | None:
         "chance (one-sided paired DeLong test, p below retrain_policy.promotion_p_value, 0.05) and material "
         "(at least retrain_policy.min_auc_gain, 0.005 AUC). Otherwise it is "
         "rejected and the champion stays, with the reason (both AUCs, the gain and its 95% interval, p) in "
-        "ml.model_registry. Fails (ERROR) when a model is left without a champion; warns (WARN, the run goes on) "
-        "when a portfolio's training was refused for too few defaults. Each verdict is a row of quality.check_results."
+        "ml.model_registry. Fails (ERROR, scoring stops) when a first model was rejected and no portfolio of the "
+        "lake has a champion; warns (WARN, the run goes on and the books with a champion are scored) when a "
+        "portfolio's training was refused for too few defaults, or its first model rejected while another "
+        "portfolio has a champion. Each verdict is a row of quality.check_results."
     ),
 )
 def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
@@ -204,6 +207,8 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
                                                                  retrain_policy.min_auc_gain)[1]
                      for model, version in candidates}
         without = sorted({m for m, _ in candidates if registry.champion(con, m) is None})
+        champions = con.execute(
+            "SELECT count(*) FROM ml.model_registry WHERE status = 'champion' AND model LIKE 'loan_pd_%'").fetchone()[0]
         refused = dict(con.execute(
             "SELECT model, reason FROM ml.model_metrics WHERE run_id = ? AND split = 'all' AND metric = 'auc' "
             "AND value IS NULL AND model LIKE 'loan_pd_%' ORDER BY model", [context.run.run_id]).fetchall())
@@ -213,8 +218,11 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
     said += [f"{model}: not trained: {reason}" for model, reason in refused.items()]
     return recorded(lake, context.run.run_id, "loan_pd_gate", "loan_pd_model", dg.AssetCheckResult(
         passed=bool(candidates) and not without and not refused,
-        # a refusal alone warns: the books with a champion are still scored and the overview built
-        severity=dg.AssetCheckSeverity.ERROR if without or not (candidates or refused) else dg.AssetCheckSeverity.WARN,
+        # a refusal warns, and so does a rejected first model while another book has a champion: the
+        # books with one are still scored, the coverage check names the unscored and the overview is
+        # built; a rejected first model stops the run only when no book has a champion to score with
+        severity=(dg.AssetCheckSeverity.ERROR if (without and not champions) or not (candidates or refused)
+                  else dg.AssetCheckSeverity.WARN),
         metadata={
             "decisions": dg.MetadataValue.json(decisions),
             "models_without_champion": dg.MetadataValue.json(without),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from risk_assets.defs.models.loan_pd import loan_pd_gate, loan_pd_model, loan_scores, loan_scores_coverage
@@ -97,6 +98,45 @@ def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_
     (section,) = [s for s in overview.sections if s.title == "Open quality issues: failed checks"]
     assert [(r[0], r[1], r[3]) for r in section.rows] == [("loan_pd_model", "loan_pd_gate", 1),
                                                           ("loan_scores", "loan_scores_coverage", 40)]
+
+
+def test_a_book_whose_first_model_is_rejected_does_not_stop_the_scoring_of_the_others(risk_home, data_dir):
+    """Two books: 12,000 LendingClub loans, and a book of 6,000 other LendingClub loans whose default
+    flags were shuffled (no signal: its first model cannot beat the logistic-regression baseline on
+    AUC and is rejected). The rejection warns, as a refusal does: LendingClub's champion scores its
+    loans and the coverage check names the unscored book with the rejection's reason. Before, the
+    gate failed (ERROR) and no loan of the lake was scored."""
+    loans = lendingclub_frame(data_dir / "loans" / "lendingclub_2007_2011.csv")
+    noise = loans.iloc[12000:18000].copy()
+    noise["loan_key"] = "noise:" + noise["loan_key"]
+    noise["portfolio"] = "noise"
+    noise["default_flag"] = noise["default_flag"].sample(frac=1.0, random_state=0).to_numpy()
+    result = _materialize(risk_home, pd.concat([loans.iloc[:12000], noise], ignore_index=True))
+
+    assert result.success
+    gate, coverage = sorted(result.get_asset_check_evaluations(), key=lambda c: c.check_name)
+    assert (gate.passed, gate.severity) == (False, dg.AssetCheckSeverity.WARN)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        statuses = dict(con.execute("SELECT model, status FROM ml.model_registry").fetchall())
+        reason = con.execute("SELECT reason FROM ml.model_registry WHERE model = 'loan_pd_noise'").fetchone()[0]
+        scored = dict(con.execute("SELECT portfolio, count(*) FROM ml.loan_scores GROUP BY 1").fetchall())
+    assert statuses == {"loan_pd_lendingclub": "champion", "loan_pd_noise": "rejected"}
+    assert "does not beat the logistic-regression baseline" in reason
+    assert scored == {"lendingclub": 12000}
+    assert (coverage.passed, coverage.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert coverage.description == f"noise: 6,000 loans unscored (no loan_pd_noise champion: latest version rejected: {reason})"
+
+
+def test_a_lone_book_whose_first_model_is_rejected_fails_the_gate_and_stops_scoring(risk_home, data_dir):
+    """With no champion anywhere in the lake there is nothing to score: the rejection stays an ERROR."""
+    noise = lendingclub_frame(data_dir / "loans" / "lendingclub_2007_2011.csv").iloc[12000:18000].copy()
+    noise["default_flag"] = noise["default_flag"].sample(frac=1.0, random_state=0).to_numpy()
+    result = _materialize(risk_home, noise)
+
+    assert not result.success
+    (gate,) = result.get_asset_check_evaluations()
+    assert (gate.passed, gate.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert "rejected" in gate.description and "does not beat the logistic-regression baseline" in gate.description
 
 
 def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_neither_trained_on(risk_home, data_dir):
