@@ -32,3 +32,4 @@ class PDTrainConfig:
     min_defaults_per_split: int = 20
     device: str = "auto"
     cpu_threads: int = 1
+    cpu_workers: int = 0

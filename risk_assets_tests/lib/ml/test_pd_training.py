@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
+from torch import device as torch_device
 
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import pd_lake, registry
@@ -13,10 +17,12 @@ from risk_assets.lib.ml.pd_model import load_pd_model
 from risk_assets.lib.ml.reference_data import lendingclub_frame
 from risk_assets.lib.report.html import write_model_report
 from risk_assets.lib.ml.training import (
+    PARALLEL_MIN_LOANS,
     InsufficientDefaults,
     PDTrainConfig,
     ReservedKeys,
     artifact_meta,
+    member_workers,
     split_loans,
     train_pd_model,
 )
@@ -70,6 +76,37 @@ def test_training_logs_one_line_per_member_with_its_record(trained, progress):
         assert line.startswith(f"member {i + 1}/2: {record['epochs']} epochs, "
                                f"best log loss {record['best_validation_log_loss']:.4f} "
                                f"on validation fold {record['validation_fold']}; ")
+
+
+def test_members_trained_in_worker_processes_are_the_members_one_process_trains(lc_small, trained):
+    """Two worker processes (cpu_workers 2) give the ensemble one process gives, bit for bit: the
+    same records in member order, the same weights and calibration, the same PDs."""
+    import torch
+
+    lines: list[str] = []
+    side_by_side = train_pd_model(lc_small, "lendingclub", replace(SMALL, cpu_workers=2), log=lines.append)
+
+    assert lines[0] == "training 2 members in 2 processes side by side, 1 CPU thread(s) each"
+    assert [line.split(";")[0] for line in lines[1:3]] == [
+        f"member {i + 1}/2: {r['epochs']} epochs, best log loss {r['best_validation_log_loss']:.4f} "
+        f"on validation fold {r['validation_fold']}" for i, r in enumerate(trained.run["members"])]
+    assert side_by_side.run["members"] == trained.run["members"]
+    assert side_by_side.scorer.platt == trained.scorer.platt
+    for ours, theirs in zip(side_by_side.scorer.members, trained.scorer.members):
+        assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), theirs.state_dict().values()))
+    loans = lc_small.iloc[:3000]
+    assert np.array_equal(side_by_side.scorer.predict_pd(loans), trained.scorer.predict_pd(loans))
+
+
+def test_members_train_side_by_side_on_a_cpu_only_for_a_book_worth_a_process():
+    cpu, cuda = torch_device("cpu"), torch_device("cuda")
+    cores = len(os.sched_getaffinity(0))
+    assert member_workers(PDTrainConfig(), PARALLEL_MIN_LOANS - 1, cpu) == 1
+    assert member_workers(PDTrainConfig(), PARALLEL_MIN_LOANS, cpu) == min(cores, 20)
+    assert member_workers(PDTrainConfig(members=2, folds=2), 50_000, cpu) == min(cores, 2)
+    assert member_workers(PDTrainConfig(cpu_workers=3), 100, cpu) == 3
+    assert member_workers(PDTrainConfig(cpu_workers=1), 50_000, cpu) == 1
+    assert member_workers(PDTrainConfig(), 50_000, cuda) == 1
 
 
 def test_f13_refuses_with_defaults_per_split(cases_dir):
