@@ -137,10 +137,12 @@ def own_command() -> str:
 
 def run_summary(instance, since: float, lake_path: Path | None = None) -> list[str]:
     """Closing lines of `risk-assets run`: the run started after `since` (epoch seconds), its status
-    and duration, each check of it that did not pass (severity, check, asset, its description cut to
-    300 characters), each file this run refused or failed to land (from the lake at `lake_path`:
-    a refusal is no failed check, yet the file's rows are not in the lake) and what to run next
-    (spelled as own_command() gives this program). [] when no run started (a bad selection, say)."""
+    and duration, each check of it that did not pass (severity, check, asset, its whole description
+    wrapped to lines of about 110 characters under it, up to SUMMARY_CHARS), each file this run
+    refused or failed to land (from the lake at `lake_path`: a refusal is no failed check, yet the
+    file's rows are not in the lake), each file it landed with records quarantined (how many of the
+    file's, by rule: a file mostly quarantined at landing fails no check either) and what to run
+    next (spelled as own_command() gives this program). [] when no run started (a bad selection, say)."""
     import dagster as dg
 
     records = [r for r in instance.get_run_records(limit=5) if r.create_timestamp.timestamp() >= since - 1]
@@ -150,36 +152,78 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     run = record.dagster_run
     took = (f" in {int(record.end_time - record.start_time) // 60}m{int(record.end_time - record.start_time) % 60:02d}s"
             if record.start_time and record.end_time else "")
-    flagged = []
+    flagged, said = [], []
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
         if evaluation.passed:
             continue
-        description = " ".join((evaluation.description or "").split())
-        description = description if len(description) <= 300 else description[:299] + "…"
-        flagged.append(f"   {evaluation.severity.value:<5} {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
-                       f"{description}")
+        said.append(" ".join((evaluation.description or "").split()))
+        flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
+                                f"{evaluation.asset_key.to_user_string()}: ", said[-1]))
     files = _files_not_landed(lake_path, run.run_id)
+    quarantined = _files_quarantined(lake_path, run.run_id)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
              + (f"{len(flagged)} check(s) did not pass (ERROR stops what depends on it, WARN does not)"
                 if flagged else "every check passed")
              + (f"; {len(files)} file(s) not landed (they stay in landing and are tried again on each run)"
                 if files else "")
-             + (":" if flagged or files else "")]
+             + (f"; {len(quarantined)} file(s) landed with records quarantined" if quarantined else "")
+             + (":" if flagged or files or quarantined else "")]
     lines += flagged
     for status, path, message in files:
-        message = " ".join(message.split())
-        message = message if len(message) <= 300 else message[:299] + "…"
-        lines.append(f"   {status.upper():<7} {Path(path).name}: {message}")
+        lines.append(_wrapped(f"{status.upper():<7} {Path(path).name}: ", message))
     command = own_command()
+    for path, records, count, rules in quarantined:
+        lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{count:,} of its {records:,} records ({rules}); "
+                              f"`{command} quarantine {Path(path).name}` lists them by line, column and rule"))
     lines.append(f"   next: {command} verify (with --own-data on a lake of your own files); the UI shows each check's "
                  "rows (README, Open the UI)")
-    untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(flagged))))
+    untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(said))))
     if untrained:  # a new book: landing never trains, so say how to train it now
         config = json.dumps({"ops": {"loan_pd_model": {"config": {"portfolios": untrained}}}})
         lines.append(f"   next: to score {', '.join(untrained)} now, train it (retrain_sensor does so under dagster dev): "
                      f"{command} run --no-seed --select 'key:loan_pd_model+' --config-json '{config}'")
     return lines
+
+
+SUMMARY_CHARS = 2000
+"""Longest text one summary line keeps (a gate's verdicts on several books run to a few hundred
+characters each); a longer one is cut with "…", and the whole text is the check's in the UI."""
+
+
+def _wrapped(head: str, text: str, width: int = 110) -> str:
+    """One summary entry: `head` (kept as written) then `text` (its white space made single spaces),
+    on lines of about `width` characters, the first indented 3 spaces and the rest 9, cut with "…"
+    past SUMMARY_CHARS."""
+    import textwrap
+
+    text = head + " ".join(text.split())
+    if len(text) > SUMMARY_CHARS:
+        text = text[:SUMMARY_CHARS - 1] + "…"
+    return "\n".join(textwrap.wrap(text, width=width, initial_indent="   ", subsequent_indent=" " * 9,
+                                    break_on_hyphens=False, break_long_words=False))
+
+
+def _files_quarantined(lake_path: Path | None, run_id: str) -> list[tuple[str, int, int, str]]:
+    """(path, records in the file, records quarantined, quarantined records by rule, most first) of
+    each file the run `run_id` landed with records quarantined at landing, from raw.landed_files and
+    quality.quarantine; [] without a lake (or a lake without those tables yet)."""
+    if lake_path is None or not Path(lake_path).exists():
+        return []
+    import duckdb
+
+    try:
+        with connect(lake_path, read_only=True) as con:
+            return con.execute("""
+                SELECT f.path, f.rows_in_file, f.rows_quarantined,
+                       (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)
+                        FROM (SELECT rule, count(DISTINCT line) AS n FROM quality.quarantine AS q
+                              WHERE q.file_sha256 = f.sha256 AND q.asset IN ('raw_loans', 'raw_news') GROUP BY rule))
+                FROM raw.landed_files AS f
+                WHERE f.run_id = ? AND f.status = 'loaded' AND f.rows_quarantined > 0 ORDER BY f.path""",
+                [run_id]).fetchall()
+    except duckdb.Error:
+        return []
 
 
 def _files_not_landed(lake_path: Path | None, run_id: str) -> list[tuple[str, str, str]]:

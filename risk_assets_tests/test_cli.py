@@ -62,6 +62,53 @@ def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
     assert lines[2].startswith(f"   next: {own_command()} verify") and len(lines) == 3
 
 
+def test_the_run_summary_names_a_file_landed_with_records_quarantined(tmp_path, cases_dir):
+    """A file landed with records quarantined fails no check (the value checks judge the loaded rows),
+    so the summary names it with its count and rules: a news export whose US dates were quarantined
+    four times in five had said so only in an INFO line of the event log."""
+    import shutil
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+
+    landing, lake = tmp_path / "landing", tmp_path / "lake.duckdb"
+    landing.mkdir()
+    (tmp_path / "dagster").mkdir()
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing)
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        since = time.time()
+        result = dg.materialize([tape, tape_schema], instance=instance)
+        with connect(lake) as con:
+            land_folder(con, landing, "loans", parse_loan_file, result.run_id, asset="raw_loans")
+        lines = run_summary(instance, since, lake)
+    assert lines[0].endswith("; every check passed; 1 file(s) landed with records quarantined:")
+    assert " ".join(line.strip() for line in lines[1].split("\n")) == (
+        "QUARANTINED F06_lc_formatted_strings.csv: 2 of its 8 records (unparsable_date 2); "
+        f"`{own_command()} quarantine F06_lc_formatted_strings.csv` lists them by line, column and rule")
+
+
+def test_a_long_check_description_is_wrapped_whole_not_cut(tmp_path):
+    """A gate's verdicts on several books run past 300 characters; the summary used to cut them
+    there (`... loan_pd_acme_sb ...: rejected: holdout…`), hiding the second book's reason."""
+    verdicts = "; ".join(f"loan_pd_book{i} 20261205T140004Z-5a58fb24: rejected: holdout AUC 0.6{i}99 does not beat "
+                         f"the logistic-regression baseline 0.6{i}59 on the same 1,500 loans" for i in range(5))
+
+    @dg.asset_check(asset=tape, name="tape_gate")
+    def gate() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description=verdicts)
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        since = time.time()
+        dg.materialize([tape, gate], instance=instance)
+        lines = run_summary(instance, since)
+    entry = lines[1].split("\n")
+    assert len(verdicts) > 500 and len(entry) > 4 and all(len(line) <= 110 for line in entry)
+    assert entry[0].startswith("   WARN  tape_gate on tape: loan_pd_book0 ")
+    assert all(line.startswith(" " * 9) and not line.startswith(" " * 10) for line in entry[1:])
+    assert " ".join(line.strip() for line in entry) == f"WARN  tape_gate on tape: {verdicts}"
+
+
 @dg.asset_check(asset=tape)
 def tape_scores_coverage() -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
