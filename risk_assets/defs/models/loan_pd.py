@@ -45,7 +45,7 @@ class LoanPDConfig(dg.Config):
     min_defaults_per_split: int = Field(default=_DEFAULT.min_defaults_per_split, description="Fewest defaults (and non-defaults) each split must hold, else training is refused.")
     device: str = Field(default=_DEFAULT.device, description="'auto' (CUDA when available, else CPU), 'cpu' or 'cuda'.")
     cpu_threads: int = Field(default=_DEFAULT.cpu_threads, description="torch threads while training on CPU.")
-    cpu_workers: int = Field(default=_DEFAULT.cpu_workers, description="Processes training ensemble members side by side on CPU (the weights are the same whatever the number). 0 = one per core, with cpu_threads threads each, when the book has at least 10,000 development loans (PARALLEL_MIN_LOANS; below, starting a process costs about what it saves), else 1; 1 = all in the step's own process.")
+    cpu_workers: int = Field(default=_DEFAULT.cpu_workers, description="Processes training ensemble members side by side on CPU (the weights are the same whatever the number). 0 = one per core, with cpu_threads threads each, when members x development loans reach 200,000 (PARALLEL_MIN_MEMBER_LOANS: 20 members of 10,000 loans; below, starting a process costs about what it saves), else 1; 1 = all in the step's own process.")
     portfolios: list[str] = Field(default=[], description="Portfolios to train; empty = every portfolio of marts.loan_features. The retrain sensor's first_model runs name the books without a champion, so the other portfolios' champions are not retrained.")
 
     def to_lib(self) -> PDTrainConfig:

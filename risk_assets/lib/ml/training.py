@@ -494,21 +494,23 @@ def _average_unseen_levels(net: PDNet, codes: torch.Tensor) -> None:
                 table.weight[unseen] = mean
 
 
-PARALLEL_MIN_LOANS = 10_000
-"""With `cpu_workers` 0, fewer development loans than this train their members in this process: a
-worker process spends a few seconds importing torch, about what 20 members of 10,000 loans take
-(LendingClub's 31,829 development loans: 64 s for 20 members on one core of a 2-core machine)."""
+PARALLEL_MIN_MEMBER_LOANS = 200_000
+"""With `cpu_workers` 0, an ensemble of fewer member x development loans than this (20 members of
+10,000 loans) trains in this process: a worker process spends 5 to 8 s starting and importing torch
+on a 2-core machine, about what half of such an ensemble takes (LendingClub's 20 members of 31,829
+development loans: 63 s on one core, 40 s on two, start-up included)."""
 
 
 def member_workers(config: PDTrainConfig, n_train: int, device: torch.device) -> int:
     """How many processes train the ensemble's members side by side: `config.cpu_workers` when set,
-    else one per CPU core this process may use (up to `members`) on a CPU with at least
-    `PARALLEL_MIN_LOANS` development loans, else 1 (this process). On CUDA always 1."""
+    else, on a CPU with `config.members` x `n_train` development loans of at least
+    PARALLEL_MIN_MEMBER_LOANS, one per CPU core this process may use (up to `members`), else 1 (this
+    process). On CUDA always 1."""
     if device.type != "cpu":
         return 1
     if config.cpu_workers > 0:
         return min(config.cpu_workers, config.members)
-    if n_train < PARALLEL_MIN_LOANS:
+    if config.members * n_train < PARALLEL_MIN_MEMBER_LOANS:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cores // max(1, config.cpu_threads), config.members))

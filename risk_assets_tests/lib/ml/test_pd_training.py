@@ -17,7 +17,7 @@ from risk_assets.lib.ml.pd_model import load_pd_model
 from risk_assets.lib.ml.reference_data import lendingclub_frame
 from risk_assets.lib.report.html import write_model_report
 from risk_assets.lib.ml.training import (
-    PARALLEL_MIN_LOANS,
+    PARALLEL_MIN_MEMBER_LOANS,
     InsufficientDefaults,
     PDTrainConfig,
     ReservedKeys,
@@ -98,12 +98,16 @@ def test_members_trained_in_worker_processes_are_the_members_one_process_trains(
     assert np.array_equal(side_by_side.scorer.predict_pd(loans), trained.scorer.predict_pd(loans))
 
 
-def test_members_train_side_by_side_on_a_cpu_only_for_a_book_worth_a_process():
+def test_members_train_side_by_side_on_a_cpu_only_for_an_ensemble_worth_a_process():
+    """20 members of 10,000 loans are worth the few seconds a worker takes to start; the small
+    ensembles of the tests (2 members of 13,000 loans) train in their own process."""
     cpu, cuda = torch_device("cpu"), torch_device("cuda")
     cores = len(os.sched_getaffinity(0))
-    assert member_workers(PDTrainConfig(), PARALLEL_MIN_LOANS - 1, cpu) == 1
-    assert member_workers(PDTrainConfig(), PARALLEL_MIN_LOANS, cpu) == min(cores, 20)
-    assert member_workers(PDTrainConfig(members=2, folds=2), 50_000, cpu) == min(cores, 2)
+    assert PARALLEL_MIN_MEMBER_LOANS == 20 * 10_000
+    assert member_workers(PDTrainConfig(), 9_999, cpu) == 1
+    assert member_workers(PDTrainConfig(), 10_000, cpu) == min(cores, 20)
+    assert member_workers(PDTrainConfig(members=2, folds=2), 13_219, cpu) == 1
+    assert member_workers(PDTrainConfig(members=5), 40_000, cpu) == min(cores, 5)
     assert member_workers(PDTrainConfig(cpu_workers=3), 100, cpu) == 3
     assert member_workers(PDTrainConfig(cpu_workers=1), 50_000, cpu) == 1
     assert member_workers(PDTrainConfig(), 50_000, cuda) == 1
