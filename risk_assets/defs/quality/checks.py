@@ -12,7 +12,7 @@ Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 `raw_loans_idless_repeats` (id-less tapes that repeat an earlier file's loans, WARN, nothing
 quarantined), `raw_loans_ids_changed` (a tape holding an earlier tape's loans under other ids, WARN,
 nothing quarantined), `raw_loans_missing_from_newest` (open loans a portfolio's newest tape no longer
-carries, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `raw_news_footer_totals`
+carries, WARN), `raw_loans_outcome_reversed` (an outcome a later tape reverses, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `raw_news_footer_totals`
 (a news export's stated count of stories against its records, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
 scored without their origination record, WARN). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
@@ -148,11 +148,23 @@ raw_loans_ids_changed = _lake_check(
 raw_loans_missing_from_newest = _lake_check(
     "raw_loans", "raw_loans_missing_from_newest", outcome_of="snapshots:missing_from_newest",
     description=(
-        "raw.loans: every loan open in a portfolio's previous snapshot (no outcome then) is in its newest. A "
-        "servicer's monthly tape lists the loans it still services: one that drops off (paid off, sold, "
-        "charged off, or lost in the export) stays open in the book in its last state, since the tape does not "
-        "say how it left. Names the snapshots, the newest tape and the loans. Severity WARN; nothing is "
+        "raw.loans: every loan open when a portfolio's tapes last listed it (no outcome then) is in its newest "
+        "snapshot. A servicer's monthly tape lists the loans it still services: one that drops off (paid off, "
+        "sold, charged off, or lost in the export) stays open in the book in its last state, since the tape does "
+        "not say how it left; it stays named in every later month until a tape gives its outcome. Names the "
+        "snapshots the loans were last seen in, the newest tape and the loans. Severity WARN; nothing is "
         "quarantined."
+    ),
+)
+
+raw_loans_outcome_reversed = _lake_check(
+    "raw_loans", "raw_loans_outcome_reversed", outcome_of="snapshots:outcome_reversed",
+    description=(
+        "raw.loans: no loan's outcome is reversed by a later snapshot (repaid in one month's tape, charged "
+        "off in a later one, or the other way round): a bounced payoff, a recovery booked as a repayment, or "
+        "an error in a tape. The features take the later tape's outcome and the PD model learns it; the check "
+        "names the loans per portfolio, with each direction's count and the first reversal's snapshots and "
+        "file. Severity WARN; nothing is quarantined."
     ),
 )
 
@@ -216,6 +228,7 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     raw_loans_idless_repeats,
     raw_loans_ids_changed,
     raw_loans_missing_from_newest,
+    raw_loans_outcome_reversed,
     raw_loans_footer_totals,
     raw_news_footer_totals,
     loan_features_no_leakage,

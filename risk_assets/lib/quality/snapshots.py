@@ -1,4 +1,4 @@
-"""Loans that a portfolio's newest tape no longer carries.
+"""Loans that a portfolio's newest tape no longer carries, and outcomes a later tape reverses.
 
 A servicer's monthly tape lists the loans it still services. A loan that was on last month's tape
 and is not on this month's has left the book somehow (paid off, sold, charged off and moved to a
@@ -95,4 +95,69 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
                 if found else f"every loan open when last seen is in the newest snapshot ({rows_checked} loans with "
                               "ids and as-of dates)")
     return CheckOutcome(check=CHECK, asset="raw_loans", success=not found, severity=WARN,
+                        observed=observed, rules=rules, rows_checked=rows_checked)
+
+
+REVERSED_CHECK = "raw_loans_outcome_reversed"
+REVERSED_RULE = "outcome_reversed"
+
+
+def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
+    """Per portfolio whose loans carry ids and as-of dates, the loans whose outcome a later snapshot
+    reverses: repaid (default flag 0) in one tape and defaulted (1) in a later one, or defaulted
+    then repaid.
+
+    An outcome is final in the lake's terms, so a reversal is a bounced payoff, a recovery booked as
+    a repayment, or an error in one of the tapes; the features take the later tape's flag, and the
+    PD model learns it, without a word unless this check names it. Rows of one snapshot that
+    disagree are conflicting duplicates (raw_loans_unique_per_snapshot), not reversals.
+
+    Returns a WARN outcome (rows_checked = loans with ids and as-of dates): per portfolio with such
+    loans, one failed rule with the count of each direction, the first reversal's snapshots and the
+    later tape's file, and up to LISTED loan keys; nothing is quarantined.
+    """
+    if not table_exists(con, table):
+        return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=True, severity=WARN,
+                            observed="no loans landed", rows_checked=0)
+    found = con.execute(
+        f"""
+        WITH outcomes AS (
+            SELECT DISTINCT portfolio, loan_key, snapshot_date, default_flag,
+                   regexp_extract(_source_file, '[^/]+$') AS file
+            FROM {table}
+            WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL AND default_flag IS NOT NULL
+        ),
+        steps AS (
+            SELECT *, lag(default_flag) OVER w AS before_flag, lag(snapshot_date) OVER w AS before_date
+            FROM outcomes WINDOW w AS (PARTITION BY portfolio, loan_key ORDER BY snapshot_date, file)
+        ),
+        reversed AS (
+            SELECT * FROM steps WHERE before_date < snapshot_date AND before_flag <> default_flag
+        )
+        SELECT portfolio, count(DISTINCT loan_key) FILTER (WHERE before_flag = 0),
+               count(DISTINCT loan_key) FILTER (WHERE before_flag = 1),
+               arg_min(before_date, snapshot_date), min(snapshot_date), arg_min(file, snapshot_date),
+               list(DISTINCT loan_key ORDER BY loan_key)[1:{LISTED}], count(DISTINCT loan_key)
+        FROM reversed GROUP BY portfolio ORDER BY portfolio
+        """
+    ).fetchall()
+    rows_checked = con.execute(
+        f"SELECT count(DISTINCT (portfolio, loan_key)) FROM {table} "
+        "WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL").fetchone()[0]
+    rules = [
+        {"rule": REVERSED_RULE, "column": "default_flag", "success": False, "failing": count,
+         "detail": (f"{portfolio}: {count:,} loan(s) whose outcome a later tape reverses ({to_default:,} repaid then "
+                    f"defaulted, {to_repaid:,} defaulted then repaid; the first from the {before} snapshot to the "
+                    f"{after} one, {file}): a bounced payoff, a recovery booked as a repayment, or an error in a "
+                    f"tape? The features take the later tape's outcome: {', '.join(keys)}"
+                    + (" ..." if count > len(keys) else ""))}
+        for portfolio, to_default, to_repaid, before, after, file, keys, count in found
+    ]
+    if not rules:
+        rules = [{"rule": REVERSED_RULE, "column": "default_flag", "success": True, "failing": 0,
+                  "detail": "no loan's outcome is reversed by a later snapshot"}]
+    observed = ("; ".join(f"{p}: {n:,} loan(s) repaid then defaulted, {m:,} defaulted then repaid"
+                          for p, n, m, *_ in found)
+                if found else f"no outcome reversed by a later snapshot ({rows_checked} loans with ids and as-of dates)")
+    return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)

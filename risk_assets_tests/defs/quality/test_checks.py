@@ -50,6 +50,7 @@ def test_f12_run_warns_quarantines_and_records(risk_home, cases_dir):
         ("raw_loans_idless_repeats", result.run_id, True, 0),  # F12 tapes carry loan ids
         ("raw_loans_ids_changed", result.run_id, True, 0),  # March and April key their loans alike
         ("raw_loans_missing_from_newest", result.run_id, False, 1),  # 7 loans open in March are not in April
+        ("raw_loans_outcome_reversed", result.run_id, True, 0),  # 77003 closes in April: an outcome, no reversal
         ("raw_loans_schema", result.run_id, True, 0),
         ("raw_loans_unique_per_snapshot", result.run_id, False, 2),
         ("raw_loans_values", result.run_id, True, 0),

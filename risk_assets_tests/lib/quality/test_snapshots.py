@@ -7,7 +7,7 @@ from itertools import islice
 from risk_assets.lib.ingest.landing import land_folder
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.lake import connect
-from risk_assets.lib.quality.snapshots import missing_from_newest
+from risk_assets.lib.quality.snapshots import missing_from_newest, outcome_reversed
 
 
 def _tape(data_dir, ids: range, current: set[int]) -> list[str]:
@@ -75,3 +75,37 @@ def test_an_open_loan_that_dropped_off_stays_named_in_later_months(risk_home, da
         "lendingclub: 2 of the 30 loans of the 2024-05-31 to 2024-06-30 snapshots, open when last seen (no outcome), "
         "are not in the 2024-07-31 snapshot (lc_asof_2024-07-31.csv)")
     assert rule["detail"].endswith("stay open in the book: lendingclub:22, lendingclub:26")
+
+
+def test_an_outcome_a_later_tape_reverses_is_named(risk_home, data_dir):
+    """May's tape: 30 real LendingClub loans with their outcomes. June's repeats them, but one repaid
+    loan is charged off and one charged-off loan is repaid. Both reversals are named with their
+    snapshots and June's file (the features take June's outcome); a loan still open in May that
+    closes in June is an outcome arriving, not a reversal."""
+    may = _tape(data_dir, range(1, 31), current={30})
+    status = {n: line.rsplit(",", 1)[1] for n, line in zip(range(1, 31), may[1:])}
+    repaid = min(n for n, s in status.items() if s == "Fully Paid")
+    charged_off = min(n for n, s in status.items() if s == "Charged Off")
+    _land(risk_home, "lc_asof_2024-05-31.csv", may, "run-1")
+    with connect(risk_home.lake_path) as con:
+        assert outcome_reversed(con).success  # one snapshot: nothing to reverse
+    flipped = {repaid: "Charged Off", charged_off: "Fully Paid", 30: "Fully Paid"}
+    june = [may[0]] + [line.rsplit(",", 1)[0] + "," + flipped[n] if n in flipped else line
+                       for n, line in zip(range(1, 31), may[1:])]
+    _land(risk_home, "lc_asof_2024-06-30.csv", june, "run-2")
+    with connect(risk_home.lake_path) as con:
+        outcome = outcome_reversed(con)
+        flags = dict(con.execute("SELECT loan_key, default_flag FROM raw.loans WHERE snapshot_date = '2024-06-30' "
+                                 "AND loan_key IN (?, ?)", [f"lendingclub:{repaid}", f"lendingclub:{charged_off}"]).fetchall())
+
+    assert flags == {f"lendingclub:{repaid}": 1, f"lendingclub:{charged_off}": 0}
+    assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
+    assert outcome.observed == "lendingclub: 1 loan(s) repaid then defaulted, 1 defaulted then repaid"
+    (rule,) = outcome.failed_rules
+    assert rule["failing"] == 2 and rule["column"] == "default_flag"
+    keys = ", ".join(sorted([f"lendingclub:{repaid}", f"lendingclub:{charged_off}"]))
+    assert rule["detail"] == (
+        "lendingclub: 2 loan(s) whose outcome a later tape reverses (1 repaid then defaulted, 1 defaulted then "
+        "repaid; the first from the 2024-05-31 snapshot to the 2024-06-30 one, lc_asof_2024-06-30.csv): a bounced "
+        "payoff, a recovery booked as a repayment, or an error in a tape? The features take the later tape's "
+        f"outcome: {keys}")
