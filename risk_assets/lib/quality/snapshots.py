@@ -54,9 +54,9 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
         ),
         missing AS (
             SELECT e.* FROM earlier AS e
-            WHERE NOT EXISTS (SELECT 1 FROM dated AS d
-                              WHERE d.portfolio = e.portfolio AND d.loan_key = e.loan_key
-                                AND d.snapshot_date = e.last_date AND d.default_flag IS NOT NULL)
+            WHERE EXISTS (SELECT 1 FROM dated AS d  -- open then (rows that disagree: staging drops both)
+                          WHERE d.portfolio = e.portfolio AND d.loan_key = e.loan_key
+                            AND d.snapshot_date = e.last_date AND d.default_flag IS NULL)
         )
         SELECT m.portfolio, min(m.last_date), max(m.last_date), any_value(n.snapshot_date), count(*),
                list(m.loan_key ORDER BY m.loan_key)[1:{LISTED}],
@@ -80,10 +80,10 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
 
     rules = [
         {"rule": RULE, "column": "loan_key", "success": False, "failing": count,
-         "detail": (f"{portfolio}: {count:,} of the {compared:,} loans of the {span(first, last)} "
-                    f"snapshot{'' if first == last else 's'}, open when last seen (no outcome), are not in the "
-                    f"{newest} snapshot ({files}): paid off, sold, charged off or lost in the export? The tapes do "
-                    f"not say, so they stay open in the book: {', '.join(keys)}"
+         "detail": (f"{portfolio}: {count:,} of the {compared:,} loans seen before the {newest} snapshot "
+                    f"({files}) are not in it, open when last seen (no outcome) in the {span(first, last)} "
+                    f"snapshot{'' if first == last else 's'}: paid off, sold, charged off or lost in the export? The "
+                    f"tapes do not say, so they stay open in the book: {', '.join(keys)}"
                     + (" ..." if count > len(keys) else ""))}
         for portfolio, first, last, newest, count, keys, files, compared in found
     ]
@@ -109,35 +109,46 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
 
     An outcome is final in the lake's terms, so a reversal is a bounced payoff, a recovery booked as
     a repayment, or an error in one of the tapes; the features take the later tape's flag, and the
-    PD model learns it, without a word unless this check names it. Rows of one snapshot that
-    disagree are conflicting duplicates (raw_loans_unique_per_snapshot), not reversals.
+    PD model learns it, without a word unless this check names it. The rows are read as staging
+    reads them (rows a check on raw_loans quarantined left out); rows of one snapshot that disagree
+    are conflicting duplicates (raw_loans_unique_per_snapshot), not an outcome. A loan reversed more
+    than once counts in the direction of its latest reversal.
 
     Returns a WARN outcome (rows_checked = loans with ids and as-of dates): per portfolio with such
     loans, one failed rule with the count of each direction, the first reversal's snapshots and the
     later tape's file, and up to LISTED loan keys; nothing is quarantined.
     """
-    if not table_exists(con, table):
+    if not table_exists(con, table) or not table_exists(con, "quality.quarantine"):
         return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=True, severity=WARN,
                             observed="no loans landed", rows_checked=0)
     found = con.execute(
         f"""
-        WITH outcomes AS (
-            SELECT DISTINCT portfolio, loan_key, snapshot_date, default_flag,
-                   regexp_extract(_source_file, '[^/]+$') AS file
-            FROM {table}
-            WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL AND default_flag IS NOT NULL
+        WITH kept AS (  -- as staging reads them: rows a check on raw_loans quarantined are out
+            SELECT r.* FROM {table} AS r
+            WHERE r.source_loan_id IS NOT NULL AND r.snapshot_date IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q
+                              WHERE q.file_sha256 = r._file_sha256 AND q.line = r._source_line
+                                AND NOT starts_with(q.asset, 'stg_'))
+        ),
+        outcomes AS (  -- one outcome per loan and snapshot; rows of a snapshot that disagree are no outcome
+            SELECT portfolio, loan_key, snapshot_date, any_value(default_flag) AS default_flag,
+                   min(regexp_extract(_source_file, '[^/]+$')) AS file
+            FROM kept GROUP BY portfolio, loan_key, snapshot_date
+            HAVING count(DISTINCT coalesce(default_flag, -1)) = 1 AND any_value(default_flag) IS NOT NULL
         ),
         steps AS (
             SELECT *, lag(default_flag) OVER w AS before_flag, lag(snapshot_date) OVER w AS before_date
-            FROM outcomes WINDOW w AS (PARTITION BY portfolio, loan_key ORDER BY snapshot_date, file)
+            FROM outcomes WINDOW w AS (PARTITION BY portfolio, loan_key ORDER BY snapshot_date)
         ),
-        reversed AS (
-            SELECT * FROM steps WHERE before_date < snapshot_date AND before_flag <> default_flag
+        reversed AS (  -- a loan reversed more than once counts by its latest reversal
+            SELECT portfolio, loan_key, arg_max(before_flag, snapshot_date) AS before_flag,
+                   min(snapshot_date) AS first_date, arg_min(before_date, snapshot_date) AS first_before,
+                   arg_min(file, snapshot_date) AS first_file
+            FROM steps WHERE before_flag <> default_flag GROUP BY portfolio, loan_key
         )
-        SELECT portfolio, count(DISTINCT loan_key) FILTER (WHERE before_flag = 0),
-               count(DISTINCT loan_key) FILTER (WHERE before_flag = 1),
-               arg_min(before_date, snapshot_date), min(snapshot_date), arg_min(file, snapshot_date),
-               list(DISTINCT loan_key ORDER BY loan_key)[1:{LISTED}], count(DISTINCT loan_key)
+        SELECT portfolio, count(*) FILTER (WHERE before_flag = 0), count(*) FILTER (WHERE before_flag = 1),
+               arg_min(first_before, first_date), min(first_date), arg_min(first_file, first_date),
+               list(loan_key ORDER BY loan_key)[1:{LISTED}], count(*)
         FROM reversed GROUP BY portfolio ORDER BY portfolio
         """
     ).fetchall()
