@@ -175,7 +175,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     command = own_command()
     for path, records, count, rules in quarantined:
         lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{count:,} of its {records:,} records ({rules}); "
-                              f"`{command} quarantine {Path(path).name}` lists them by line, column and rule"))
+                              "by line, column and rule:"))
+        lines.append(f"         {command} quarantine {shlex.quote(Path(path).name)}")
     lines.append(f"   next: {command} verify (with --own-data on a lake of your own files); the UI shows each check's "
                  "rows (README, Open the UI)")
     untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(said))))

@@ -207,8 +207,9 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
                                                                  retrain_policy.min_auc_gain)[1]
                      for model, version in candidates}
         without = sorted({m for m, _ in candidates if registry.champion(con, m) is None})
-        champions = con.execute(
-            "SELECT count(*) FROM ml.model_registry WHERE status = 'champion' AND model LIKE 'loan_pd_%'").fetchone()[0]
+        champions = con.execute(  # of the books in the features: a champion of a book gone scores nothing
+            "SELECT count(*) FROM ml.model_registry WHERE status = 'champion' AND model IN "
+            "(SELECT DISTINCT 'loan_pd_' || portfolio FROM marts.loan_features)").fetchone()[0]
         refused = dict(con.execute(
             "SELECT model, reason FROM ml.model_metrics WHERE run_id = ? AND split = 'all' AND metric = 'auc' "
             "AND value IS NULL AND model LIKE 'loan_pd_%' ORDER BY model", [context.run.run_id]).fetchall())

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -512,8 +511,9 @@ def member_workers(config: PDTrainConfig, n_train: int, device: torch.device) ->
         return min(config.cpu_workers, config.members)
     if config.members * n_train < PARALLEL_MIN_MEMBER_LOANS:
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores // max(1, config.cpu_threads), config.members))
+    from joblib import cpu_count  # the cores this process may use: affinity and a container's CPU quota
+
+    return max(1, min(cpu_count() // max(1, config.cpu_threads), config.members))
 
 
 @dataclass(frozen=True)
@@ -530,8 +530,9 @@ class _EnsembleData:
     config: PDTrainConfig
 
     def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        # np.array copies a worker's read-only memory map into memory torch may own
-        return tuple(torch.from_numpy(np.array(a)).to(device) for a in (self.num, self.cat, self.target))
+        # a worker's arrays are read-only memory maps: copied into memory torch may own
+        return tuple(torch.from_numpy(a if a.flags.writeable else np.array(a)).to(device)
+                     for a in (self.num, self.cat, self.target))
 
     def net(self, state: dict[str, torch.Tensor] | None = None) -> PDNet:
         """A member's net: newly initialised from torch's current seed, or, given a worker's state dict,
@@ -551,7 +552,7 @@ def _fit_member(data: _EnsembleData, i: int, fit_rows: np.ndarray, stop_rows: np
     torch.manual_seed(data.config.seed + i)
     net = data.net()
     num, cat, target = tensors if tensors is not None else data.tensors(device)
-    fit, stop = torch.from_numpy(fit_rows).to(device), torch.from_numpy(stop_rows).to(device)
+    fit, stop = (torch.from_numpy(np.array(rows)).to(device) for rows in (fit_rows, stop_rows))
     split = {"train": (num[fit], cat[fit], target[fit]), "validation": (num[stop], cat[stop], target[stop])}
     record = _train_member(net, split, data.config, data.config.seed + i, device)
     _average_unseen_levels(net, cat[fit])

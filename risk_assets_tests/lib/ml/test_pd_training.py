@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 import numpy as np
@@ -102,7 +101,9 @@ def test_members_train_side_by_side_on_a_cpu_only_for_an_ensemble_worth_a_proces
     """20 members of 10,000 loans are worth the few seconds a worker takes to start; the small
     ensembles of the tests (2 members of 13,000 loans) train in their own process."""
     cpu, cuda = torch_device("cpu"), torch_device("cuda")
-    cores = len(os.sched_getaffinity(0))
+    from joblib import cpu_count
+
+    cores = cpu_count()
     assert PARALLEL_MIN_MEMBER_LOANS == 20 * 10_000
     assert member_workers(PDTrainConfig(), 9_999, cpu) == 1
     assert member_workers(PDTrainConfig(), 10_000, cpu) == min(cores, 20)
