@@ -21,6 +21,12 @@ LISTED = 10
 """Loans named per portfolio in the check's detail; the count covers them all."""
 
 
+def _dated_loans(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Loans (portfolio, loan key) with an id and an as-of date: what both checks compare."""
+    return con.execute(f"SELECT count(DISTINCT (portfolio, loan_key)) FROM {table} "
+                       "WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL").fetchone()[0]
+
+
 def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
     """Per portfolio whose loans carry ids and as-of dates, the loans open when last seen that its
     newest snapshot lacks.
@@ -68,12 +74,7 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
         GROUP BY m.portfolio ORDER BY m.portfolio
         """
     ).fetchall()
-    rows_checked = con.execute(
-        f"""
-        SELECT count(DISTINCT (portfolio, loan_key)) FROM {table}
-        WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL
-        """
-    ).fetchone()[0]
+    rows_checked = _dated_loans(con, table)
 
     def span(first, last) -> str:
         return f"{first}" if first == last else f"{first} to {last}"
@@ -152,9 +153,7 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
         FROM reversed GROUP BY portfolio ORDER BY portfolio
         """
     ).fetchall()
-    rows_checked = con.execute(
-        f"SELECT count(DISTINCT (portfolio, loan_key)) FROM {table} "
-        "WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL").fetchone()[0]
+    rows_checked = _dated_loans(con, table)
     rules = [
         {"rule": REVERSED_RULE, "column": "default_flag", "success": False, "failing": count,
          "detail": (f"{portfolio}: {count:,} loan(s) whose outcome a later tape reverses ({to_default:,} repaid then "
