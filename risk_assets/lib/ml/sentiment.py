@@ -505,7 +505,8 @@ def train_sentiment(
     Args:
         texts: n cleaned sentences (truncated to config.max_tokens for training).
         labels: n labels from LABELS.
-        log: called with progress lines (four per epoch: loss, seconds) and, when the time budget
+        log: called with a line before the first step (sentences, device, planned steps, the time
+            budget), progress lines (up to four per epoch: loss, seconds) and, when the time budget
             ends the training, a line saying where, or, when the training ran past the budget to
             finish the steps of min_train_epochs, a line saying so.
         clock: wall-clock seconds, read once before the loop, once after each optimiser step and once
@@ -559,6 +560,13 @@ def train_sentiment(
         averaged = AveragedModel(classifier, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay),
                                  use_buffers=True)
 
+    if log:
+        log(f"fine-tuning on {len(ids):,} sentences, {device} ({torch.get_num_threads()} threads): {config.epochs} "
+            f"epochs x {steps_per_epoch:,} optimiser steps of {config.batch_size} sentences = {total_steps:,} steps; "
+            + (f"time budget {budget:.0f} s (max_train_seconds), which may not cut the first {min_steps:,} steps "
+               f"(min_train_epochs {config.min_train_epochs:g}); " if budget is not None else "no time budget; ")
+            + "a line after each quarter of an epoch's work, the first after about "
+            f"{steps_per_epoch // 4 or 1:,} steps")
     classifier.train()
     started, cpu_started = clock(), time.process_time()
     epoch_losses, step, stopped, seen_all, elapsed, clock_led, overran = [], 0, False, 0, 0.0, 0, False

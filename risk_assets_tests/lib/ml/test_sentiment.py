@@ -374,6 +374,10 @@ def test_a_time_budget_anneals_the_rates_within_it_and_stops_training_there(tiny
     assert report.clock_led_steps == 9  # every step after the first (position 1.6 x its index)
     assert len(report.epoch_losses) == 2 and all(math.isfinite(x) for x in report.epoch_losses)
     assert report.steps_line() == "10 of 16 steps, 1.25 of 2 epochs (time budget of 10 s reached)"
+    assert lines[0].startswith("fine-tuning on 64 sentences, cpu (")
+    assert lines[0].endswith("2 epochs x 8 optimiser steps of 8 sentences = 16 steps; time budget 10 s "
+                             "(max_train_seconds), which may not cut the first 8 steps (min_train_epochs 1); "
+                             "a line after each quarter of an epoch's work, the first after about 2 steps")
     assert lines[-2].startswith("epoch 2/2 cut short: mean loss")
     assert lines[-1].startswith("time budget of 10 s (max_train_seconds) reached after 10 of 16 optimiser steps "
                                 "(1.25 of 2 epochs): the learning rates were annealed to 0 within it")
@@ -410,6 +414,7 @@ def test_a_machine_too_busy_for_one_epoch_overruns_the_budget_to_finish_it(tiny)
     assert lines[-1].startswith("time budget of 4 s (max_train_seconds) reached before the 8 optimiser steps "
                                 "it may not cut (min_train_epochs 1): trained on to them, 8 s, 8 of 16 steps")
     assert not any(line.startswith("time budget of 4 s (max_train_seconds) reached after") for line in lines)
+    assert "which may not cut the first 8 steps (min_train_epochs 1)" in lines[0]
     assert held.predict(texts[:2]).probs.shape == (2, len(LABELS))
 
     _, budget_alone = train_sentiment(texts, labels, replace(config, min_train_epochs=0), clock=Ticks())
