@@ -499,8 +499,9 @@ def test_typing_a_tape_says_how_far_it_is_and_reads_the_same_values(
         data_dir, cases_dir, case_mappings, tmp_path, tape, every, mapped):
     """The SBA national tape (899,164 records) logged nothing for about 40 s between `reading` and
     `read in`: typing its values is most of that. A progress line after every `progress_rows`
-    records typed, the counts adding up to the file's records, and the rows and quarantine the
-    same as without progress (money, rates, zip3, terms typed slice by slice; dates whole)."""
+    records typed, the counts adding up to the file's records, then one when the column rules are
+    being checked and one when they are checked, and the rows, quarantine and notes the same as
+    without progress (money, rates, zip3, terms typed slice by slice; dates whole)."""
     if tape == "sba":
         path = tmp_path / "sba_subset.csv.gz"
         with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt") as src, gzip.open(path, "wt") as dst:
@@ -520,7 +521,12 @@ def test_typing_a_tape_says_how_far_it_is_and_reads_the_same_values(
                         r"into \d+ fields; typing their values, \d+ s since reading began", lines[0])
     said = (rf"{re.escape(path.name)}: values typed for ([\d,]+) of {typed:,} records \(\d+%\), "
             r"\d+ s since reading began")
-    counts = [int(re.fullmatch(said, line).group(1).replace(",", "")) for line in lines[1:]]
+    counts = [int(re.fullmatch(said, line).group(1).replace(",", "")) for line in lines[1:-2]]
+    # then what the read does until `read in`: the SBA national tape's rules took 15 s unannounced
+    assert re.fullmatch(rf"{re.escape(path.name)}: values typed; checking each against its column's rules, "
+                        r"\d+ s since reading began", lines[-2])
+    assert lines[-1].startswith(f"{path.name}: column rules checked; checking the rules across columns and "
+                                "setting aside the records that break one, ")
     assert counts == [*range(every, typed, every), typed]
     slices = [b - a for a, b in zip([0, *counts], counts)]
     assert slices[:-1] == [every] * (len(slices) - 1) and 0 < slices[-1] <= every and sum(slices) == typed
