@@ -368,6 +368,29 @@ _FOREIGN_MARK = r"[$€£¥₹]|^[A-Z]{3}\s*[-+(]?[\d.,]|[\d.,]\s*[A-Z]{3}$|\bFr
 """A currency mark of any kind left on a money value once the tape's own marks are removed."""
 
 
+MONEY_KINDS = ("money", "money_minor")
+"""Field kinds whose values are amounts of money in the tape's currency, which may carry its marks
+(`_money_text`)."""
+
+
+def _staged(source: str) -> str:
+    """Name of the column holding a money column's text without its currency marks (`_staged_money_text`)."""
+    return f"_money_text:{source}"
+
+
+def _staged_money_text(frame: pl.DataFrame, specs: Sequence[FieldSpec], currency: str) -> pl.DataFrame:
+    """`frame` with, for each money column of `specs`, the text of its values without the tape's
+    currency marks (`_money_text`) as column `_staged(source)`, one query for them all. Typing a
+    money value reads that text in several branches (a minus after the digits, other grouping
+    marks, a foreign mark); polars did not share it between them, and the SBA national tape's
+    money columns typed in about 5.5 s each from the written text, 0.7 s from the staged column."""
+    sources = dict.fromkeys(spec.source for spec in specs if spec.kind in MONEY_KINDS)
+    if not sources:
+        return frame
+    return frame.lazy().with_columns(
+        _money_text(pl.col(_src(source)), currency)[0].alias(_staged(source)) for source in sources).collect()
+
+
 def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     """(number text, marked with another currency) of a money value: the tape's own currency sign
     or code removed before or after the number ('$60,000.00', '11.544,80 €', 'EUR 1.000', '-$5',
@@ -1559,9 +1582,11 @@ RuleOf = Callable[[pl.Expr], pl.Expr]
 
 
 def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = None,
-           currency: str = "USD") -> tuple[pl.Expr, RuleOf]:
+           currency: str = "USD", money_text: pl.Expr | None = None) -> tuple[pl.Expr, RuleOf]:
     """(typed value, rule of the value) for the stripped text `s` of one source column; `currency`
-    is the tape's, whose marks a `money` value may carry (`_money_text`).
+    is the tape's, whose marks a `money` value may carry (`_money_text`). `money_text`: for a
+    money kind, a column already holding `_money_text(s)`'s text (`_staged_money_text`), read
+    instead of computing it again.
 
     The rule is evaluated on the already computed value column, so each value is parsed once.
     An empty `s` gives NULL and no rule: emptiness is judged by the caller (required or not).
@@ -1579,7 +1604,10 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     if kind == "text":
         return pl.when(present).then(s), lambda v: pl.lit(None, pl.Utf8)
     if kind in ("number", "money", "money_minor", "percent", "fraction", "basis_points"):
-        text, foreign = _numeric_text(kind, s, currency)
+        if money_text is not None and kind in MONEY_KINDS:
+            text, foreign = money_text, money_text.str.contains(_FOREIGN_MARK)
+        else:
+            text, foreign = _numeric_text(kind, s, currency)
         amount = _is_amount(spec)
         number = _number_text(text, dialect, amount).cast(pl.Float64, strict=False)
         if kind == "money_minor":
@@ -2107,14 +2135,15 @@ def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMap
         exprs.append(bare.filter(bare.str.contains(csv_text.SCI_NOTATION_SHORTEST)).unique().implode()
                      .alias("sci_shortest"))
     if _is_amount(spec):
-        unmarked, _ = _numeric_text(spec.kind, written, mapping.currency)
+        unmarked = (pl.col(_staged(spec.source)) if _staged(spec.source) in frame.columns
+                    else _numeric_text(spec.kind, written, mapping.currency)[0])
         query = query.with_columns(unmarked.alias("_unmarked")).with_columns(
             _sign_first(pl.col("_unmarked"), amount=True).alias("_sign_first"))
         read = pl.col(spec.target).is_not_null()
         exprs.append((pl.col("_unmarked").str.contains(TRAILING_MINUS) & read).sum().alias("trailing_minus"))
         exprs.extend((pl.col("_sign_first").str.contains(pattern) & read).sum().alias(f"grouping:{name}")
                      for name, pattern in groupings.items())
-    if spec.kind in ("money", "money_minor"):
+    if spec.kind in MONEY_KINDS:
         exprs.append(_accounting_zero(written, mapping.currency).sum().alias("accounting_zero"))
     return query.select(exprs).collect().row(0, named=True) if exprs else {}
 
@@ -2205,6 +2234,7 @@ def _typed_parse(
     frame, midnights = _local_midnights_in_utc(frame, specs)
     if midnights:
         notes["dates_from_local_midnights"] = midnights
+    frame = _staged_money_text(frame, specs, mapping.currency)
     values, rule_of, zip_holds, emp_years = [], {}, {}, {}
     for spec in specs:
         if spec.kind == "sba_date":
@@ -2219,7 +2249,8 @@ def _typed_parse(
             value, rule = _zip3(pl.col(_src(spec.source)), zip_holds.setdefault(
                 spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
         else:
-            value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency)
+            staged = pl.col(_staged(spec.source)) if _staged(spec.source) in frame.columns else None
+            value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency, staged)
         values.append((value.alias(spec.target), spec.kind in _ROW_WISE_KINDS))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = _with_typed_values(frame, values, progress, progress_rows)
