@@ -566,9 +566,11 @@ def parse_loan_file(
             `columns_from_folder`; a partition that names no mapped column: `folder_values_unread`).
         progress: called with a line of text (`<file name>: ...`, seconds since the read began)
             once the records are split into fields, then after every `progress_rows` records whose
-            values are typed (`_with_typed_values`: typing is most of a large tape's read, about
-            50 s of the SBA national tape's 899,164 records, its six money columns); the landing's
-            log (`land_folder`'s `progress`). None: silent. Values are the same either way.
+            values are typed (`_with_typed_values`), and, for a tape typed in more than one slice,
+            once its values are being checked against their column's rules and once those are
+            checked (the SBA national tape's 899,164 records: split in 7 s, typed in 10, rules
+            13); the landing's log (`land_folder`'s `progress`). None: silent. Values are the same
+            either way.
         progress_rows: records per progress line; default a tenth of the file's records, at least
             PROGRESS_MIN_ROWS (a small tape is typed at once and says nothing).
 
@@ -2087,10 +2089,10 @@ def _with_typed_values(frame: pl.DataFrame, values: Sequence[tuple[pl.Expr, bool
     (`values typed for <n> of <total> records (<p>%)`) after each slice, the counts of the slices
     adding up to the frame's height; the other columns are typed over the whole frame first. The
     slices are views and each is typed with its columns in parallel, as one pass is, so the lines
-    cost no measurable time (the SBA national tape: six slices of its money columns, each about
-    a tenth of the pass). Each pass runs lazily, so that polars evaluates a part an expression
-    repeats (a money value's text without its marks, read by every branch of `_number_text`) once
-    (common subexpression elimination): eagerly, the SBA national tape types in about twice the time."""
+    cost no measurable time (the SBA national tape: ten slices, each about a tenth of the pass).
+    Each pass runs lazily, so that polars may evaluate a part an expression repeats once (common
+    subexpression elimination); it did not share a money value's text without its marks between
+    the branches that read it, so that text is a column of its own (`_staged_money_text`)."""
     names = [value.meta.output_name() for value, _ in values]
     total = frame.height
     step = _typing_slice(total, every)
@@ -2135,8 +2137,8 @@ def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMap
         exprs.append(bare.filter(bare.str.contains(csv_text.SCI_NOTATION_SHORTEST)).unique().implode()
                      .alias("sci_shortest"))
     if _is_amount(spec):
-        unmarked = (pl.col(_staged(spec.source)) if _staged(spec.source) in frame.columns
-                    else _numeric_text(spec.kind, written, mapping.currency)[0])
+        staged = spec.kind in MONEY_KINDS and _staged(spec.source) in frame.columns  # as `_parse` reads it
+        unmarked = pl.col(_staged(spec.source)) if staged else _numeric_text(spec.kind, written, mapping.currency)[0]
         query = query.with_columns(unmarked.alias("_unmarked")).with_columns(
             _sign_first(pl.col("_unmarked"), amount=True).alias("_sign_first"))
         read = pl.col(spec.target).is_not_null()
@@ -2257,8 +2259,6 @@ def _typed_parse(
     # a tape typed in slices is large enough for its rules to take a while (the SBA national tape's,
     # about 15 s): say what the read is doing until `read in`
     tell = progress if progress is not None and frame.height > _typing_slice(frame.height, progress_rows) else None
-    if tell:
-        tell("values typed; checking each against its column's rules")
     frame, scale_notes, unclear_scale = _percent_scale(
         frame, [s for s in specs if s.kind == "percent" or (s.target in PERCENT_POINT_TARGETS and s.kind == "number")],
         sections=[line for line, kind in records.non_data_lines if kind == "repeated_header"])
@@ -2279,6 +2279,8 @@ def _typed_parse(
         unread = _unread_date_rule(pl.col(_src(spec.source)))
         rule_of[spec.source] = (spec, lambda v, present=present, flag=pl.col(f"_placeholder:{spec.source}"), unread=unread: (
             pl.when(present & flag).then(pl.lit("placeholder_date")).when(present & v.is_null()).then(unread)))
+    if tell:
+        tell("values typed; checking each against its column's rules")
     rules = []
     point_grouped = _points_grouping_thousands(frame, specs, mapping)
     groupings = _other_groupings(mapping.dialect)  # the grouping marks amounts are read in beyond the dialect's

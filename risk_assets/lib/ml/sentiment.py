@@ -561,12 +561,16 @@ def train_sentiment(
                                  use_buffers=True)
 
     if log:
+        if budget is None:
+            limit = "no time budget"
+        elif min_steps:
+            limit = (f"time budget {budget:.0f} s (max_train_seconds), which may not cut the first {min_steps:,} steps "
+                     f"(min_train_epochs {config.min_train_epochs:g})")
+        else:
+            limit = f"time budget {budget:.0f} s (max_train_seconds), which may end it at any step (min_train_epochs 0)"
         log(f"fine-tuning on {len(ids):,} sentences, {device} ({torch.get_num_threads()} threads): {config.epochs} "
             f"epochs x {steps_per_epoch:,} optimiser steps of {config.batch_size} sentences = {total_steps:,} steps; "
-            + (f"time budget {budget:.0f} s (max_train_seconds), which may not cut the first {min_steps:,} steps "
-               f"(min_train_epochs {config.min_train_epochs:g}); " if budget is not None else "no time budget; ")
-            + "a line after each quarter of an epoch's work, the first after about "
-            f"{steps_per_epoch // 4 or 1:,} steps")
+            f"{limit}; a line at each quarter of an epoch's work (up to three) and one at its end")
     classifier.train()
     started, cpu_started = clock(), time.process_time()
     epoch_losses, step, stopped, seen_all, elapsed, clock_led, overran = [], 0, False, 0, 0.0, 0, False

@@ -378,13 +378,16 @@ def test_a_time_budget_anneals_the_rates_within_it_and_stops_training_there(tiny
     assert lines[0].startswith("fine-tuning on 64 sentences, cpu (")
     assert lines[0].endswith("2 epochs x 8 optimiser steps of 8 sentences = 16 steps; time budget 10 s "
                              "(max_train_seconds), which may not cut the first 8 steps (min_train_epochs 1); "
-                             "a line after each quarter of an epoch's work, the first after about 2 steps")
+                             "a line at each quarter of an epoch's work (up to three) and one at its end")
     assert lines[-2].startswith("epoch 2/2 cut short: mean loss")
     assert lines[-1].startswith("time budget of 10 s (max_train_seconds) reached after 10 of 16 optimiser steps "
                                 "(1.25 of 2 epochs): the learning rates were annealed to 0 within it")
     assert cut.predict(texts[:3]).probs.shape == (3, len(LABELS))
 
-    unbounded, full = train_sentiment(texts, labels, replace(config, max_train_seconds=None), clock=Ticks())
+    unbounded_lines: list[str] = []
+    unbounded, full = train_sentiment(texts, labels, replace(config, max_train_seconds=None), unbounded_lines.append,
+                                      clock=Ticks())
+    assert "= 16 steps; no time budget; a line at each quarter" in unbounded_lines[0]
     ahead, ahead_report = train_sentiment(texts, labels, replace(config, max_train_seconds=1e6), clock=Ticks())
     assert (full.steps, full.stopped_at_budget, full.clock_led_steps, full.steps_line()) == (16, False, 0, "2 x 8")
     assert (ahead_report.steps, ahead_report.stopped_at_budget, ahead_report.clock_led_steps) == (16, False, 0)
@@ -418,7 +421,10 @@ def test_a_machine_too_busy_for_one_epoch_overruns_the_budget_to_finish_it(tiny)
     assert "which may not cut the first 8 steps (min_train_epochs 1)" in lines[0]
     assert held.predict(texts[:2]).probs.shape == (2, len(LABELS))
 
-    _, budget_alone = train_sentiment(texts, labels, replace(config, min_train_epochs=0), clock=Ticks())
+    alone_lines: list[str] = []
+    _, budget_alone = train_sentiment(texts, labels, replace(config, min_train_epochs=0), alone_lines.append,
+                                      clock=Ticks())
+    assert "; time budget 4 s (max_train_seconds), which may end it at any step (min_train_epochs 0); " in alone_lines[0]
     assert (budget_alone.steps, budget_alone.min_steps, budget_alone.overran_budget) == (4, 0, False)
     assert budget_alone.steps_line() == "4 of 16 steps, 0.50 of 2 epochs (time budget of 4 s reached)"
     # a floor of one and a half epochs ends the training half-way through the second
