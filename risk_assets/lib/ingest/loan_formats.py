@@ -2119,7 +2119,7 @@ def _bare_number(text: pl.Expr) -> pl.Expr:
 def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMapping,
                           groupings: dict[str, str]) -> dict[str, object]:
     """What `_typed_parse` counts of one column's written text for its rules and notes, in one lazy
-    query over the frame's n records. An amount's text without its marks, which every amount count
+    query over the frame's n records (a frame `_staged_money_text` has staged). An amount's text without its marks, which every amount count
     reads, is a column of the query, so it is computed once: polars did not share it between the
     aggregations of one select, and the SBA national tape's five money columns took about 3 s each
     in three selects, 0.6 s each staged so.
@@ -2137,8 +2137,9 @@ def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMap
         exprs.append(bare.filter(bare.str.contains(csv_text.SCI_NOTATION_SHORTEST)).unique().implode()
                      .alias("sci_shortest"))
     if _is_amount(spec):
-        staged = spec.kind in MONEY_KINDS and _staged(spec.source) in frame.columns  # as `_parse` reads it
-        unmarked = pl.col(_staged(spec.source)) if staged else _numeric_text(spec.kind, written, mapping.currency)[0]
+        # a money column's text is staged before typing (`_staged_money_text`), as `_parse` reads it
+        unmarked = (pl.col(_staged(spec.source)) if spec.kind in MONEY_KINDS
+                    else _numeric_text(spec.kind, written, mapping.currency)[0])
         query = query.with_columns(unmarked.alias("_unmarked")).with_columns(
             _sign_first(pl.col("_unmarked"), amount=True).alias("_sign_first"))
         read = pl.col(spec.target).is_not_null()
@@ -2251,7 +2252,7 @@ def _typed_parse(
             value, rule = _zip3(pl.col(_src(spec.source)), zip_holds.setdefault(
                 spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
         else:
-            staged = pl.col(_staged(spec.source)) if _staged(spec.source) in frame.columns else None
+            staged = pl.col(_staged(spec.source)) if spec.kind in MONEY_KINDS else None  # `_staged_money_text`
             value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency, staged)
         values.append((value.alias(spec.target), spec.kind in _ROW_WISE_KINDS))
         rule_of.setdefault(spec.source, (spec, rule))
