@@ -17,18 +17,20 @@ from risk_assets.lib.lake import connect
 ROWS = 500
 
 
-GRACE_SECONDS = 3.0
-"""How long a writer retries a held lock: the pool frees its slot when a step ends, and the step's
-process may close the lake a moment later (under load, a few hundred ms). Shorter than one writer's
-hold (ROWS inserts and 2 s), so without the pool the writers' steps would still overlap, which the
-test's step spans catch."""
+WAIT_SECONDS = 120.0
+"""How long a writer waits for a held lock, through the lake's own `connect` as every lake asset
+does (their default is 600 s). The pool keeps writers' steps apart, but Dagster claims a pool slot
+on its default SQLite storage with a `SELECT ... FOR UPDATE` that SQLite ignores, so two runs whose
+steps claim at the same moment can both get the one slot; the later writer then waits here and
+says so in its step's log, which the test reads."""
+
+WAIT_LINE = "is held by another writer"
+"""Part of the line `connect` logs when it starts waiting for the lock."""
 
 
-def _write(lake: LakeResource, writer: str) -> None:
-    # The lake's own connect, waiting GRACE_SECONDS only: it fails on "Could not set lock on file"
-    # after that, so only the pool can keep this writer from colliding with another run's writer.
+def _write(context: dg.AssetExecutionContext, lake: LakeResource, writer: str) -> None:
     try:
-        with connect(lake.home.lake_path, wait_seconds=GRACE_SECONDS, on_wait=lambda _: None) as con:
+        with connect(lake.home.lake_path, wait_seconds=WAIT_SECONDS, on_wait=context.log.info) as con:
             con.execute("CREATE TABLE IF NOT EXISTS raw.writes (writer VARCHAR, i INTEGER)")
             for i in range(ROWS):
                 con.execute("INSERT INTO raw.writes VALUES (?, ?)", [writer, i])
@@ -55,13 +57,13 @@ def _holder(message: str) -> str:
 
 
 @dg.asset(pool=LAKE_POOL)
-def writer_a(lake: LakeResource) -> None:
-    _write(lake, "a")
+def writer_a(context: dg.AssetExecutionContext, lake: LakeResource) -> None:
+    _write(context, lake, "a")
 
 
 @dg.asset(pool=LAKE_POOL)
-def writer_b(lake: LakeResource) -> None:
-    _write(lake, "b")
+def writer_b(context: dg.AssetExecutionContext, lake: LakeResource) -> None:
+    _write(context, lake, "b")
 
 
 defs = dg.Definitions(
