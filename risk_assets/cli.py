@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -197,8 +198,6 @@ def _wrapped(head: str, text: str, width: int = 110) -> str:
     """One summary entry: `head` (kept as written) then `text` (its white space made single spaces),
     on lines of about `width` characters, the first indented 3 spaces and the rest 9, cut with "…"
     past SUMMARY_CHARS."""
-    import textwrap
-
     text = head + " ".join(text.split())
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS - 1] + "…"
@@ -638,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {path}")
     if args.command == "run":
         if args.select == "*":
-            print(RUN_DURATION_HINT, flush=True)
+            print(textwrap.fill(RUN_DURATION_HINT, width=100, break_on_hyphens=False), flush=True)  # whole lines
         return _materialize(args.select, home.lake_path, args.config_json)
     if args.command == "replay":
         return _replay(args, home)

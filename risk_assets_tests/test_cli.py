@@ -180,6 +180,9 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
     selected = capsys.readouterr().out
 
     assert started == ["*", "key:news_scores"]
+    hint = first[first.index("the whole lake takes"):].splitlines()  # the last lines before dagster's own
+    assert len(hint) > 3 and max(len(line) for line in hint) <= 100  # lines a terminal keeps whole
+    first = " ".join(first.split())
     assert "7 to 11 minutes on an idle 2-core CPU" in first and "at most 540 s, its time budget" in first
     assert "each of the run's 37 steps logs STEP_START" in first and "minutes" not in selected
     from risk_assets.lib.ml.sentiment import SentimentTrainConfig
