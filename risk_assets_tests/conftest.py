@@ -12,14 +12,14 @@ def _share_the_cores_among_workers() -> None:
 
     The suite runs one worker per core (pyproject's addopts), and torch in each starts one thread
     per core: 4 busy threads on 2 cores, which spin-wait on each other. Two torch-heavy test files
-    side by side on the 2-core machine took 225 s so and 97 s with one thread each. OMP_NUM_THREADS
+    side by side on the 2-core machine took 225 s that way and 97 s with one thread each. OMP_NUM_THREADS
     reaches the Dagster and dbt processes the tests start; a value set by the user is kept. Run
     serially (`-n 0`), nothing changes.
     """
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers < 2 or "OMP_NUM_THREADS" in os.environ:
         return
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = max(1, len(os.sched_getaffinity(0)) // workers)  # the cores this process may use
     os.environ["OMP_NUM_THREADS"] = str(threads)
     if "torch" in sys.modules:  # already started: the variable is read once, at torch's import
         sys.modules["torch"].set_num_threads(threads)

@@ -24,8 +24,8 @@ LAKE_POOL = "lake"
 
 The pool is the first of two layers. On Dagster's default SQLite storage, two steps that claim the
 slot in the same millisecond can both get it (the claim's `SELECT ... FOR UPDATE` is a no-op in
-SQLite); the second layer, the lake's `connect`, then makes the later writer wait for DuckDB's
-lock (up to 600 s) and log that it waits, so nothing fails and nothing is lost
+SQLite); the second layer, the lake's `connect`, then makes whichever opens the file second wait
+for DuckDB's lock (up to 600 s) and log that it waits, so nothing fails and nothing is lost
 (risk_assets_tests/defs/transform/test_single_writer.py)."""
 
 

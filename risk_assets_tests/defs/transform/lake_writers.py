@@ -21,8 +21,8 @@ WAIT_SECONDS = 120.0
 """How long a writer waits for a held lock, through the lake's own `connect` as every lake asset
 does (their default is 600 s). The pool keeps writers' steps apart, but Dagster claims a pool slot
 on its default SQLite storage with a `SELECT ... FOR UPDATE` that SQLite ignores, so two runs whose
-steps claim at the same moment can both get the one slot; the later writer then waits here and
-says so in its step's log, which the test reads."""
+steps claim at the same moment can both get the one slot; the writer that opens the lake second
+then waits here and says so in its step's log, which the test reads."""
 
 WAIT_LINE = "is held by another writer"
 """Part of the line `connect` logs when it starts waiting for the lock."""

@@ -5,10 +5,12 @@ to one slot (risk_assets.cli.INSTANCE_YAML): two writers that open the lake thro
 `connect` (lake_writers), and the dbt models. Two layers keep them apart. The pool runs one lake
 step at a time, but on Dagster's default SQLite storage two steps claiming the slot in the same
 millisecond can both get it (SQLite ignores the claim's `SELECT ... FOR UPDATE`; seen here under a
-busy test suite: both writers started within 2 ms). Then the lake's `connect` makes the later
-writer wait for DuckDB's lock, and says so in its step's log; dbt waits through its profile's
-`connect_attempts`. So: every run succeeds, no row is lost, and any two lake steps that ran at once
-are a later step that waited for the lock.
+busy test suite: both writers started within 2 ms). Then the lake's `connect` makes whichever writer
+opens the file second wait for DuckDB's lock, and say so in its step's log; dbt waits through its
+profile's `connect_attempts`, silently. So: every run succeeds, no row is lost, and of any two lake
+steps that ran at once, one logged its wait for the lock or is a dbt step. (With every process
+started at the same moment, a missing pool looks like that race: this test holds the product's
+guarantee, not the pool's.)
 """
 
 import os
@@ -54,8 +56,8 @@ def test_two_runs_and_dbt_at_once_all_succeed(risk_home, cases_dir, monkeypatch)
     steps = sorted(_steps(dagster_home))
     assert [step.key for step in steps].count("dbt_stg_loans") == 1 and len(steps) == 6  # 2 writers, 4 dbt steps
     overlaps = [(earlier, later) for i, earlier in enumerate(steps) for later in steps[i + 1:] if later.start < earlier.end]
-    for earlier, later in overlaps:  # the pool's slot claimed twice at once: the later step waited for the lake
-        assert later.key.startswith("dbt_") or WAIT_LINE in later.log, (earlier, later)
+    for pair in overlaps:  # the pool's slot claimed twice at once: whichever opened the lake second waited
+        assert any(step.key.startswith("dbt_") or WAIT_LINE in step.log for step in pair), pair
 
 
 @dataclass(order=True)
