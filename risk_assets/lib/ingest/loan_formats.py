@@ -2119,10 +2119,10 @@ def _bare_number(text: pl.Expr) -> pl.Expr:
 def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMapping,
                           groupings: dict[str, str]) -> dict[str, object]:
     """What `_typed_parse` counts of one column's written text for its rules and notes, in one lazy
-    query over the frame's n records (a frame `_staged_money_text` has staged). An amount's text without its marks, which every amount count
-    reads, is a column of the query, so it is computed once: polars did not share it between the
-    aggregations of one select, and the SBA national tape's five money columns took about 3 s each
-    in three selects, 0.6 s each staged so.
+    query over the frame's n records (a frame `_staged_money_text` has staged). An amount's text
+    without its marks, which every amount count reads, is a column of the query, so it is computed
+    once: polars did not share it between the aggregations of one select, and the SBA national
+    tape's five money columns took about 3 s each in three selects, 0.6 s each staged so.
 
     Returns (keys only for the column's kind; {} for a text, date or code column):
         `sci_shortest`: the distinct values written in the scientific notation's shortest form
