@@ -28,6 +28,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from risk_assets.lib.home import RiskHome, sample_dir
@@ -89,12 +90,13 @@ MAIN_JOB_STEPS = 37
 models and the checks on them included); a test pins it to the job's execution plan."""
 
 RUN_DURATION_HINT = (
-    "the whole lake takes 7 to 11 minutes on an idle 2-core CPU and 17 to 25 on a slower one; the longest "
+    "the whole lake takes 7 to 11 minutes on an idle 2-core CPU and 17 to 25 on a slower idle one; the longest "
     f"step is the news sentiment fine-tuning (at most {SentimentTrainConfig().max_train_seconds:.0f} s, its "
     "time budget, unless the machine is so busy with other work that its first epoch does not fit in it: "
     "it never stops before that epoch's end (min_train_epochs 1), about 18 minutes on a slow machine with a "
     "test suite beside it), whose log gives its plan, then up to four lines an epoch; each of the run's "
-    f"{MAIN_JOB_STEPS} steps logs STEP_START and STEP_SUCCESS below"
+    f"{MAIN_JOB_STEPS} steps logs STEP_START below, then STEP_SUCCESS, or STEP_FAILURE with what went wrong "
+    "(README, Set up: how to count them in a saved log)"
 )
 """Printed before the main job: how long to wait, and where the log says how far it is (README, Set up)."""
 
@@ -109,7 +111,13 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     _release_dead_runs()
     print("$", shlex.join(command), flush=True)
     started = time.time()
-    code = subprocess.call(command)
+    # Ctrl-C reaches every process of the terminal's foreground group: Dagster's run stops its step,
+    # records the run as failed and exits; this process waits for it and then says where it stopped
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = subprocess.call(command, preexec_fn=_default_sigint)
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
     try:
         import dagster as dg
 
@@ -119,6 +127,11 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     except Exception as exc:  # the summary is a convenience: never hide the run's own exit code behind it
         print(f"(no run summary: {type(exc).__name__}: {exc})", file=sys.stderr)
     return code
+
+
+def _default_sigint() -> None:
+    """In the Dagster child, before exec: Ctrl-C interrupts it as usual (SIG_IGN would be inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def own_command() -> str:
@@ -144,7 +157,10 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     refused or failed to land (from the lake at `lake_path`: a refusal is no failed check, yet the
     file's rows are not in the lake), each file it landed with records quarantined (how many of the
     file's, by rule: a file mostly quarantined at landing fails no check either) and what to run
-    next (spelled as own_command() gives this program). [] when no run started (a bad selection, say)."""
+    next (spelled as own_command() gives this program). A run that did not succeed also gets its steps
+    (succeeded, failed, not run of those planned), a FAILED line per failed step with its error's
+    first line, or with INTERRUPTED after Ctrl-C, and, as what to run next, the same command again.
+    [] when no run started (a bad selection, say)."""
     import dagster as dg
 
     records = [r for r in instance.get_run_records(limit=5) if r.create_timestamp.timestamp() >= since - 1]
@@ -164,14 +180,20 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
                                 f"{evaluation.asset_key.to_user_string()}: ", said[-1]))
     files = _files_not_landed(lake_path, run.run_id)
     quarantined = _files_quarantined(lake_path, run.run_id)
+    succeeded = run.status == dg.DagsterRunStatus.SUCCESS
+    steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
+             + (f"{steps.done} of {steps.planned} steps succeeded, {len(steps.failed)} failed, "
+                f"{steps.planned - steps.done - len(steps.failed)} not run; " if steps else "")
              + (f"{len(flagged)} check(s) did not pass (ERROR stops what depends on it, WARN does not)"
-                if flagged else "every check passed")
+                if flagged else "every check passed" if succeeded else "every check that ran passed")
              + (f"; {len(files)} file(s) not landed (they stay in landing and are tried again on each run)"
                 if files else "")
              + (f"; {len(quarantined)} file(s) landed with records quarantined" if quarantined else "")
              + (":" if flagged or files or quarantined else "")]
     lines += flagged
+    for step, message in steps.failed if steps else ():
+        lines.append(_wrapped(f"FAILED  {step}: ", message))
     for status, path, message in files:
         lines.append(_wrapped(f"{status.upper():<7} {Path(path).name}: ", message))
     command = own_command()
@@ -179,14 +201,60 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{count:,} of its {records:,} records ({rules}); "
                               "by line, column and rule:"))
         lines.append(f"         {command} quarantine {shlex.quote(Path(path).name)}")
-    lines.append(f"   next: {command} verify (with --own-data on a lake of your own files); the UI shows each check's "
-                 "rows (README, Open the UI)")
+    if steps:
+        first = ("run the same command again to finish" if steps.interrupted or not steps.failed else
+                 "mend what the FAILED line names, then run the same command again")
+        lines.append(_wrapped("next: ", f"{first}: landing skips each file already landed (raw.landed_files holds "
+                              "its sha256), so nothing lands twice, and a step cut short kept only what it had "
+                              "committed; the run's page in the UI has each step's log (README, Open the UI)"))
+    else:
+        lines.append(f"   next: {command} verify (with --own-data on a lake of your own files); the UI shows each check's "
+                     "rows (README, Open the UI)")
     untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(said))))
     if untrained:  # a new book: landing never trains, so say how to train it now
         config = json.dumps({"ops": {"loan_pd_model": {"config": {"portfolios": untrained}}}})
         lines.append(f"   next: to score {', '.join(untrained)} now, train it (retrain_sensor does so under dagster dev): "
                      f"{command} run --no-seed --select 'key:loan_pd_model+' --config-json '{config}'")
     return lines
+
+
+@dataclass(frozen=True)
+class StepOutcomes:
+    """How far a run that did not succeed got: steps planned and succeeded, and (step, what stopped
+    it) per failed step, in the order they failed."""
+
+    planned: int
+    done: int
+    failed: list[tuple[str, str]]
+    interrupted: bool
+
+
+INTERRUPTED = ("interrupted (Ctrl-C, or a signal to the run's process): the step stopped where it was, "
+               "keeping only what it had committed")
+
+
+def _step_outcomes(instance, run) -> StepOutcomes:
+    """Steps of `run` from its execution plan and its event log. A failed step's message is its
+    error's own (the exception raised in the asset, not Dagster's wrapper around it), first line
+    kept whole and the rest dropped; an interrupted step's is INTERRUPTED."""
+    import dagster as dg
+
+    plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id) if run.execution_plan_snapshot_id else None
+    planned = len(run.step_keys_to_execute or (plan.step_keys_to_execute if plan else []))
+    done = {entry.step_key for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)}
+    failed, interrupted = [], False
+    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        error = entry.dagster_event.event_specific_data.error
+        while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
+            error = error.cause  # Dagster's DagsterExecutionStepExecutionError wraps the asset's own
+        if error is not None and error.cls_name == "DagsterExecutionInterruptedError":
+            interrupted = True
+            message = INTERRUPTED
+        else:
+            message = (error.message.strip().splitlines() or [error.cls_name])[0] if error else "no error recorded"
+        failed.append((entry.step_key, message))
+    return StepOutcomes(planned=max(planned, len(done) + len(failed)), done=len(done), failed=failed,
+                        interrupted=interrupted)
 
 
 SUMMARY_CHARS = 2000

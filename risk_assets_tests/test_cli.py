@@ -39,6 +39,35 @@ def test_the_run_summary_names_the_checks_that_did_not_pass(tmp_path):
     assert len(lines) == 3
 
 
+@dg.asset
+def typed_tape() -> None:
+    raise ValueError("tape.csv line 3, column loan_amnt: '12,5O0' is not a number\n(the rest of the message)")
+
+
+@dg.asset(deps=[typed_tape])
+def tape_features() -> None:
+    return None
+
+
+def test_the_run_summary_of_a_failed_run_names_the_step_its_error_and_what_to_do(tmp_path):
+    """A failed run says how far it got and what stopped it, in the asset's own words (not Dagster's
+    wrapper), and offers the same command again rather than `verify` of a lake it did not finish."""
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        since = time.time()
+        result = dg.materialize([tape, tape_rows, typed_tape, tape_features], instance=instance, raise_on_error=False)
+        lines = run_summary(instance, since)
+    assert not result.success
+    assert lines[0].startswith(f"== run {result.run_id[:8]}: FAILURE in 0m")
+    assert lines[0].endswith("; 2 of 4 steps succeeded, 1 failed, 1 not run; 1 check(s) did not pass (ERROR stops "
+                             "what depends on it, WARN does not):")
+    assert lines[1].startswith("   WARN  tape_rows on tape: ")
+    assert lines[2] == "   FAILED  typed_tape: ValueError: tape.csv line 3, column loan_amnt: '12,5O0' is not a number"
+    assert " ".join(" ".join(lines[3:]).split()).startswith(
+        "next: mend what the FAILED line names, then run the same command again: landing skips each file already "
+        "landed (raw.landed_files holds its sha256), so nothing lands twice")
+    assert "verify" not in "".join(lines)
+
+
 def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
     """A refused file fails no check, yet its rows are not in the lake: the summary names it with
     its reason instead of saying only 'every check passed'."""

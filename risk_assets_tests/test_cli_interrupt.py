@@ -1,0 +1,70 @@
+"""Ctrl-C during `risk-assets run`: the run stops, the program says where and what to do, and running
+the same command again finishes the work with nothing lost and nothing landed twice.
+
+The terminal sends SIGINT to its whole foreground process group: here the test starts the command in
+a group of its own (a new session) with SIGINT at its default, as a shell would, and signals the group.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from risk_assets.lib.lake import connect
+
+TAPE = "lendingclub_2007_2011.csv"
+TAPE_LOANS = 39_786
+"""Loans of the LendingClub sample (data README), all landed: none breaks a landing rule."""
+
+
+def _terminal_like() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a shell starts a command with Ctrl-C's default action
+
+
+def _start(home: Path) -> subprocess.Popen:
+    command = [str(Path(sys.executable).parent / "risk-assets"), "run", "--no-seed", "--select", "raw_loans"]
+    env = {**os.environ, "RISK_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True, preexec_fn=_terminal_like)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_run_says_where_and_the_same_command_finishes_it(risk_home, data_dir):
+    shutil.copy(data_dir / "loans" / TAPE, risk_home.landing_loans / TAPE)
+
+    first = _start(risk_home.root)
+    seen = []
+    deadline = time.monotonic() + 300
+    for line in first.stdout:
+        seen.append(line)
+        if f"{TAPE}: reading" in line:  # the landing step is reading the tape
+            os.killpg(first.pid, signal.SIGINT)
+            break
+        assert time.monotonic() < deadline, "".join(seen[-40:])
+    out = "".join(seen) + first.stdout.read()
+    assert first.wait(timeout=120) != 0
+    summary = out[out.index("== run "):]  # printed after Dagster stopped: the program did not die with it
+    head, *rest = summary.splitlines()
+    assert ": FAILURE in " in head and " steps succeeded, 1 failed, " in head, summary
+    assert any(line.startswith("   FAILED  ") and "interrupted (Ctrl-C, or a signal to the run's process)" in line
+               for line in rest), summary
+    flat = " ".join(summary.split())
+    assert "next: run the same command again to finish: landing skips each file already landed" in flat
+    assert "Traceback" not in summary  # the program's own lines carry no stack trace
+
+    second = _start(risk_home.root)
+    out, _ = second.communicate(timeout=600)
+    assert second.returncode == 0, out[-3000:]
+    assert ": SUCCESS in " in out[out.index("== run "):]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        landed = con.execute("SELECT count(*) FROM raw.landed_files WHERE path LIKE ? AND status = 'loaded'",
+                             [f"%{TAPE}"]).fetchone()[0]
+        loans = con.execute("SELECT count(*) FROM raw.loans WHERE _source_file LIKE ?", [f"%{TAPE}"]).fetchone()[0]
+    assert (landed, loans) == (1, TAPE_LOANS)  # every loan once, whichever side of its commit the signal fell
