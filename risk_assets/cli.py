@@ -203,7 +203,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(f"         {command} quarantine {shlex.quote(Path(path).name)}")
     if steps:
         first = ("run the same command again to finish" if steps.interrupted or not steps.failed else
-                 "mend what the FAILED line names, then run the same command again")
+                 "mend what the FAILED and ERROR lines name, then run the same command again")
         lines.append(_wrapped("next: ", f"{first}: landing skips each file already landed (raw.landed_files holds "
                               "its sha256), so nothing lands twice, and a step cut short kept only what it had "
                               "committed; the run's page in the UI has each step's log (README, Open the UI)"))
@@ -233,10 +233,14 @@ INTERRUPTED = ("interrupted (Ctrl-C, or a signal to the run's process): the step
                "keeping only what it had committed")
 
 
+BLOCKED = "a blocking check failed (its ERROR line above): what depends on the asset did not run"
+
+
 def _step_outcomes(instance, run) -> StepOutcomes:
     """Steps of `run` from its execution plan and its event log. A failed step's message is its
     error's own (the exception raised in the asset, not Dagster's wrapper around it), first line
-    kept whole and the rest dropped; an interrupted step's is INTERRUPTED."""
+    kept whole and the rest dropped; an interrupted step's is INTERRUPTED, and a step stopped by a
+    blocking check's ERROR, BLOCKED."""
     import dagster as dg
 
     plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id) if run.execution_plan_snapshot_id else None
@@ -250,6 +254,8 @@ def _step_outcomes(instance, run) -> StepOutcomes:
         if error is not None and error.cls_name == "DagsterExecutionInterruptedError":
             interrupted = True
             message = INTERRUPTED
+        elif error is not None and error.cls_name == "DagsterAssetCheckFailedError":
+            message = BLOCKED
         else:
             message = (error.message.strip().splitlines() or [error.cls_name])[0] if error else "no error recorded"
         failed.append((entry.step_key, message))

@@ -63,9 +63,35 @@ def test_the_run_summary_of_a_failed_run_names_the_step_its_error_and_what_to_do
     assert lines[1].startswith("   WARN  tape_rows on tape: ")
     assert lines[2] == "   FAILED  typed_tape: ValueError: tape.csv line 3, column loan_amnt: '12,5O0' is not a number"
     assert " ".join(" ".join(lines[3:]).split()).startswith(
-        "next: mend what the FAILED line names, then run the same command again: landing skips each file already "
+        "next: mend what the FAILED and ERROR lines name, then run the same command again: landing skips each file already "
         "landed (raw.landed_files holds its sha256), so nothing lands twice")
     assert "verify" not in "".join(lines)
+
+
+@dg.asset_check(asset=tape, blocking=True)
+def tape_gate() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=False, description="loan_pd_acme: rejected: AUC 0.5102 does not beat the "
+                                                         "logistic-regression baseline's 0.5530")
+
+
+@dg.asset(deps=[tape])
+def tape_scores() -> None:
+    return None
+
+
+def test_the_run_summary_of_a_run_a_blocking_check_stopped_points_at_the_check(tmp_path):
+    """The check's own ERROR line says why; the failed step's line says it was the check, not
+    Dagster's error class."""
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        since = time.time()
+        dg.materialize([tape, tape_gate, tape_scores], instance=instance, raise_on_error=False)
+        lines = run_summary(instance, since)
+    assert lines[0].endswith("; 1 of 3 steps succeeded, 1 failed, 1 not run; 1 check(s) did not pass (ERROR stops "
+                             "what depends on it, WARN does not):")
+    assert lines[1] == ("   ERROR tape_gate on tape: loan_pd_acme: rejected: AUC 0.5102 does not beat the "
+                        "logistic-regression\n         baseline's 0.5530")
+    assert " ".join(lines[2].split()) == ("FAILED tape_tape_gate: a blocking check failed (its ERROR line above): what depends "
+                                          "on the asset did not run")
 
 
 def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
