@@ -1,6 +1,11 @@
 """The dbt models of the lake as Dagster assets; dbt tests become their asset checks."""
 
 import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
@@ -29,9 +34,60 @@ def _dbt_step(model: str) -> dg.AssetsDefinition:
         of its own (dagster-dbt), where no partial-parse cache can be, so dbt is told not to look for
         one (it would print 'Unable to do partial parsing' at every step); the parse is a full one either way."""
         os.environ["RISK_HOME"] = str(lake.home.root)
-        yield from dbt.cli(["build", "--no-partial-parse"], context=context).stream()
+        with _interrupts_held() as held:
+            invocation = dbt.cli(["build", "--no-partial-parse"], context=context)
+        if held:  # Ctrl-C came while dagster-dbt set up: dbt has started since, so stop it, then stop the step
+            invocation.process.send_signal(signal.SIGINT)
+            try:
+                invocation.process.wait(timeout=DBT_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                invocation.process.kill()
+            held.pop()()
+        yield from invocation.stream()
 
     return step
+
+
+DBT_STOP_SECONDS = 30
+"""Seconds an interrupted step waits for dbt to finish its own SIGINT handling (rolling back) before
+killing it."""
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[list]:
+    """Hold SIGINT and SIGTERM while dagster-dbt prepares a dbt invocation, and hand them back after.
+
+    `DbtCliResource.cli` builds a dbt adapter handle inside a bare `except:` that only logs a
+    warning, so a Ctrl-C landing there (several seconds of dbt's imports and profile loading) was
+    swallowed: the run went on with no step interrupted, while the terminal's Ctrl-C had already
+    stopped the processes that echo each step's output, so the run seemed stopped and was not. Yields
+    a list that, when a signal came, holds one callable: the handler that was in place (Dagster's,
+    which raises its interrupt error), called with that signal. Off the main thread, where handlers
+    cannot be set, holds nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    held: list = []
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def hold(signum, frame) -> None:
+        if not held:
+            handler = previous[signum]
+            held.append(lambda: handler(signum, frame) if callable(handler) else _raise_keyboard_interrupt())
+
+    for signum, handler in previous.items():
+        if handler is not signal.SIG_IGN:  # a signal ignored stays ignored
+            signal.signal(signum, hold)
+    try:
+        yield held
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _raise_keyboard_interrupt() -> None:
+    raise KeyboardInterrupt
 
 
 DBT_ASSETS = [_dbt_step(model) for model in ("stg_loans", "loan_features", "stg_news", "news_features")]
