@@ -184,7 +184,10 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
              + (f"{steps.done} of {steps.planned} steps succeeded, {len(steps.failed)} failed, "
-                f"{steps.planned - steps.done - len(steps.failed)} not run; " if steps else "")
+                + (f"{steps.cut_off} cut off mid-step, " if steps.cut_off else "")
+                + f"{steps.planned - steps.done - len(steps.failed) - steps.cut_off} not run; " if steps else "")
+             + ("the Dagster process ended without recording the run's end (killed?): the next run marks it "
+                "failed and frees the lake; " if not run.is_finished else "")
              + (f"{len(flagged)} check(s) did not pass (ERROR stops what depends on it, WARN does not)"
                 if flagged else "every check passed" if succeeded else "every check that ran passed")
              + (f"; {len(files)} file(s) not landed (they stay in landing and are tried again on each run)"
@@ -227,10 +230,26 @@ class StepOutcomes:
     done: int
     failed: list[tuple[str, str]]
     interrupted: bool
+    cut_off: int = 0
+    """Steps started that recorded neither success nor failure (their process died)."""
 
 
 INTERRUPTED = ("interrupted (Ctrl-C, or a signal to the run's process): the step stopped where it was, "
                "keeping only what it had committed")
+
+
+INTERRUPT_ERRORS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
+
+
+def _error_chain(error) -> set[str]:
+    """Class names of a recorded error and of every error it was raised from or while handling."""
+    names, todo = set(), [error]
+    while todo:
+        item = todo.pop()
+        if item is not None and len(names) < 50:
+            names.add(item.cls_name)
+            todo += [item.cause, getattr(item, "context", None)]
+    return names
 
 
 BLOCKED = "a blocking check failed (its ERROR line above): what depends on the asset did not run"
@@ -249,9 +268,10 @@ def _step_outcomes(instance, run) -> StepOutcomes:
     failed, interrupted = [], False
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         error = entry.dagster_event.event_specific_data.error
+        chain = _error_chain(error)
         while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
             error = error.cause  # Dagster's DagsterExecutionStepExecutionError wraps the asset's own
-        if error is not None and error.cls_name == "DagsterExecutionInterruptedError":
+        if chain & INTERRUPT_ERRORS:  # also DuckDB's 'Query interrupted', raised while handling one
             interrupted = True
             message = INTERRUPTED
         elif error is not None and error.cls_name == "DagsterAssetCheckFailedError":
@@ -259,8 +279,10 @@ def _step_outcomes(instance, run) -> StepOutcomes:
         else:
             message = (error.message.strip().splitlines() or [error.cls_name])[0] if error else "no error recorded"
         failed.append((entry.step_key, message))
-    return StepOutcomes(planned=max(planned, len(done) + len(failed)), done=len(done), failed=failed,
-                        interrupted=interrupted)
+    started = {entry.step_key for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)}
+    cut_off = len(started - done - {step for step, _ in failed})
+    return StepOutcomes(planned=max(planned, len(done) + len(failed) + cut_off), done=len(done), failed=failed,
+                        interrupted=interrupted, cut_off=cut_off)
 
 
 SUMMARY_CHARS = 2000

@@ -94,6 +94,36 @@ def test_the_run_summary_of_a_run_a_blocking_check_stopped_points_at_the_check(t
                                           "on the asset did not run")
 
 
+@dg.asset
+def queried_tape() -> None:
+    try:
+        raise KeyboardInterrupt  # the signal handler's exception, raised inside the query
+    except KeyboardInterrupt:
+        raise RuntimeError("Query interrupted")  # what DuckDB raises from it
+
+
+def test_the_run_summary_calls_an_interrupted_duckdb_query_an_interruption(tmp_path):
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        since = time.time()
+        dg.materialize([queried_tape], instance=instance, raise_on_error=False)
+        lines = run_summary(instance, since)
+    assert lines[1].startswith("   FAILED  queried_tape: interrupted (Ctrl-C, or a signal to the run's process)")
+    assert " ".join(" ".join(lines[2:]).split()).startswith("next: run the same command again to finish")
+
+
+def test_the_run_summary_of_a_run_whose_process_died_says_so(tmp_path):
+    """A Dagster process killed outright (kill -9, out of memory) never records the run's end: the
+    summary says so and what the next run does, rather than 'every check that ran passed' alone."""
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        since = time.time()
+        run = instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=dg.DagsterRunStatus.STARTED))
+        lines = run_summary(instance, since)
+    assert lines[0].startswith(f"== run {run.run_id[:8]}: STARTED; 0 of 0 steps succeeded, 0 failed, 0 not run; "
+                               "the Dagster process ended without recording the run's end (killed?): the next run "
+                               "marks it failed and frees the lake;")
+    assert " ".join(" ".join(lines[1:]).split()).startswith("next: run the same command again to finish")
+
+
 def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
     """A refused file fails no check, yet its rows are not in the lake: the summary names it with
     its reason instead of saying only 'every check passed'."""

@@ -35,7 +35,6 @@ def _start(home: Path, select: str = "raw_loans") -> subprocess.Popen:
                             start_new_session=True, preexec_fn=_terminal_like)
 
 
-@pytest.mark.slow
 def _interrupt(process: subprocess.Popen, when: str) -> str:
     """Ctrl-C once a line containing `when` is printed; returns all the run printed."""
     seen = []
@@ -61,6 +60,7 @@ def _assert_interrupted(out: str, step: str) -> None:
     assert "Traceback" not in summary  # the program's own lines carry no stack trace
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_run_says_where_and_the_same_command_finishes_it(risk_home, data_dir):
     shutil.copy(data_dir / "loans" / TAPE, risk_home.landing_loans / TAPE)
 

@@ -35,13 +35,15 @@ def _dbt_step(model: str) -> dg.AssetsDefinition:
         one (it would print 'Unable to do partial parsing' at every step); the parse is a full one either way."""
         os.environ["RISK_HOME"] = str(lake.home.root)
         with _interrupts_held() as held:
-            invocation = dbt.cli(["build", "--no-partial-parse"], context=context)
-        if held:  # Ctrl-C came while dagster-dbt set up: dbt has started since, so stop it, then stop the step
-            invocation.process.send_signal(signal.SIGINT)
             try:
-                invocation.process.wait(timeout=DBT_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                invocation.process.kill()
+                invocation = dbt.cli(["build", "--no-partial-parse"], context=context)
+            except BaseException:
+                if held:  # the set-up failed after a Ctrl-C: the interrupt, not the failure, ends the step
+                    held.pop()()
+                raise
+            if held:  # Ctrl-C came while dagster-dbt set up: dbt has started since, so stop it (signals still held)
+                _stop_dbt(invocation.process)
+        if held:  # then stop the step through the handler that was in place
             held.pop()()
         yield from invocation.stream()
 
@@ -62,8 +64,9 @@ def _interrupts_held() -> Iterator[list]:
     swallowed: the run went on with no step interrupted, while the terminal's Ctrl-C had already
     stopped the processes that echo each step's output, so the run seemed stopped and was not. Yields
     a list that, when a signal came, holds one callable: the handler that was in place (Dagster's,
-    which raises its interrupt error), called with that signal. Off the main thread, where handlers
-    cannot be set, holds nothing.
+    which raises its interrupt error) called with that signal, or, where that was the default
+    action, the signal raised again (call it after the block, once the handlers are back). Off the
+    main thread, where handlers cannot be set, holds nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield []
@@ -74,7 +77,7 @@ def _interrupts_held() -> Iterator[list]:
     def hold(signum, frame) -> None:
         if not held:
             handler = previous[signum]
-            held.append(lambda: handler(signum, frame) if callable(handler) else _raise_keyboard_interrupt())
+            held.append(lambda: handler(signum, frame) if callable(handler) else signal.raise_signal(signum))
 
     for signum, handler in previous.items():
         if handler is not signal.SIG_IGN:  # a signal ignored stays ignored
@@ -86,8 +89,14 @@ def _interrupts_held() -> Iterator[list]:
             signal.signal(signum, handler)
 
 
-def _raise_keyboard_interrupt() -> None:
-    raise KeyboardInterrupt
+def _stop_dbt(process: subprocess.Popen) -> None:
+    """SIGINT to a dbt process, reading its output until it exits; killed after DBT_STOP_SECONDS."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.communicate(timeout=DBT_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
 
 
 DBT_ASSETS = [_dbt_step(model) for model in ("stg_loans", "loan_features", "stg_news", "news_features")]

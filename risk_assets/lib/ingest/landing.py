@@ -509,9 +509,24 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
         con.commit()
     except Exception as exc:
         con.rollback()
+        if interrupted(exc):  # Ctrl-C inside a DuckDB query surfaces as its RuntimeError: stop, do not go on
+            raise
         outcome.outcome, outcome.rows_loaded, outcome.message = "failed", 0, f"{path}: {exc}"
         _record(con, domain, outcome, run_id)
     return outcome
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether `exc` is, or was raised while handling, an interrupt (KeyboardInterrupt, Dagster's
+    execution-interrupted error, any BaseException that is not an Exception): DuckDB turns a Ctrl-C
+    during a query into `RuntimeError('Query interrupted')` with the interrupt as its context."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if not isinstance(exc, Exception):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 _URL_ID_SQL = r"^\s*(?i:https?://|www\.)"

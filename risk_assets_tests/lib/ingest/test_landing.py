@@ -561,3 +561,35 @@ def test_a_mainframe_trailers_record_count_and_amount_total_are_checked(risk_hom
         "data line was lost before the file landed, or the footer is wrong",
         "MF_20240731.DAT control record: not checked: the mapping declares a control record, and the file has none "
         "(25 records): a copy cut short at a line end loses it with its last records"]
+
+
+def test_a_ctrl_c_inside_a_duckdb_query_is_an_interrupt_not_a_failed_file():
+    """DuckDB turns a signal handled during a query into RuntimeError('Query interrupted'), raised
+    from the handler's exception: landing must see the interrupt in it and stop, not record the
+    file as failed and land the next one."""
+    import os
+    import signal
+    import threading
+
+    import duckdb
+    import pytest
+
+    from risk_assets.lib.ingest.landing import interrupted
+
+    class Stop(BaseException):
+        """What Dagster's SIGINT handler raises in a step (DagsterExecutionInterruptedError's kind)."""
+
+    def stop(signum, frame):
+        raise Stop()
+
+    previous = signal.signal(signal.SIGINT, stop)
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    try:
+        timer.start()
+        with pytest.raises(RuntimeError, match="interrupted") as raised:
+            duckdb.connect().execute("SELECT count(*) FROM range(10000000000) AS t(i) WHERE i % 7 = 3").fetchall()
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert interrupted(raised.value)
+    assert not interrupted(RuntimeError("Conversion Error: could not convert 'abc' to INT32"))
