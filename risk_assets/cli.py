@@ -112,12 +112,23 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     print("$", shlex.join(command), flush=True)
     started = time.time()
     # Ctrl-C reaches every process of the terminal's foreground group: Dagster's run stops its step,
-    # records the run as failed and exits; this process waits for it and then says where it stopped
-    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # records the run as failed and exits; this process waits for it and then says where it stopped.
+    # A second Ctrl-C kills Dagster outright (the next run then marks its run failed: dead runs).
+    child = subprocess.Popen(command)  # SIGINT's handler here is Python's, so the child starts with the default
+    presses: list[int] = []
+
+    def on_interrupt(signum, frame) -> None:
+        presses.append(signum)
+        if len(presses) > 1:
+            child.kill()
+
+    interrupt = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        code = subprocess.call(command, preexec_fn=_default_sigint)
+        code = child.wait()
     finally:
         signal.signal(signal.SIGINT, interrupt)
+    if len(presses) > 1:  # killed here: its run is dead now, whatever its age, so free the lake for the next
+        _release_dead_runs(after_grace=True)
     try:
         import dagster as dg
 
@@ -127,11 +138,6 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     except Exception as exc:  # the summary is a convenience: never hide the run's own exit code behind it
         print(f"(no run summary: {type(exc).__name__}: {exc})", file=sys.stderr)
     return code
-
-
-def _default_sigint() -> None:
-    """In the Dagster child, before exec: Ctrl-C interrupts it as usual (SIG_IGN would be inherited)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def own_command() -> str:
@@ -338,15 +344,19 @@ def _files_not_landed(lake_path: Path | None, run_id: str) -> list[tuple[str, st
         return []
 
 
-def _release_dead_runs() -> None:
+def _release_dead_runs(after_grace: bool = False) -> None:
     """Before a run: a run of this instance killed mid-way still holds the lake pool's slot, and the
-    new run would wait for it for ever (risk_assets.defs.dead_runs); mark such runs failed and free it."""
+    new run would wait for it for ever (risk_assets.defs.dead_runs); mark such runs failed and free it.
+    after_grace: judge runs younger than GRACE_SECONDS too (right after this program killed one)."""
+    from datetime import datetime, timedelta, timezone
+
     import dagster as dg
 
-    from risk_assets.defs.dead_runs import release_dead_runs
+    from risk_assets.defs.dead_runs import GRACE_SECONDS, release_dead_runs
 
+    now = datetime.now(timezone.utc) + timedelta(seconds=GRACE_SECONDS + 1) if after_grace else None
     with dg.DagsterInstance.get() as instance:
-        release_dead_runs(instance, log=lambda line: print(f"note: {line}", flush=True))
+        release_dead_runs(instance, log=lambda line: print(f"note: {line}", flush=True), now=now)
 
 
 def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fmt: str) -> int:
