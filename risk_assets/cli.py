@@ -235,9 +235,13 @@ class StepOutcomes:
     planned: int
     done: int
     failed: list[tuple[str, str]]
-    interrupted: bool
     cut_off: int = 0
     """Steps started that recorded neither success nor failure (their process died)."""
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether a step failed by an interrupt (Ctrl-C or a signal)."""
+        return any(message == INTERRUPTED for _, message in self.failed)
 
 
 INTERRUPTED = ("interrupted (Ctrl-C, or a signal to the run's process): the step stopped where it was, "
@@ -270,25 +274,28 @@ def _step_outcomes(instance, run) -> StepOutcomes:
 
     plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id) if run.execution_plan_snapshot_id else None
     planned = len(run.step_keys_to_execute or (plan.step_keys_to_execute if plan else []))
-    done = {entry.step_key for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)}
-    failed, interrupted = [], False
-    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+    step_events = instance.all_logs(run.run_id, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS,
+                                                         dg.DagsterEventType.STEP_FAILURE})  # one read of the log
+    of_kind = {kind: [e for e in step_events if e.dagster_event.event_type == kind] for kind in
+               (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)}
+    done = {entry.step_key for entry in of_kind[dg.DagsterEventType.STEP_SUCCESS]}
+    failed = []
+    for entry in of_kind[dg.DagsterEventType.STEP_FAILURE]:
         error = entry.dagster_event.event_specific_data.error
         chain = _error_chain(error)
         while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
             error = error.cause  # Dagster's DagsterExecutionStepExecutionError wraps the asset's own
         if chain & INTERRUPT_ERRORS:  # also DuckDB's 'Query interrupted', raised while handling one
-            interrupted = True
             message = INTERRUPTED
         elif error is not None and error.cls_name == "DagsterAssetCheckFailedError":
             message = BLOCKED
         else:
             message = (error.message.strip().splitlines() or [error.cls_name])[0] if error else "no error recorded"
         failed.append((entry.step_key, message))
-    started = {entry.step_key for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)}
+    started = {entry.step_key for entry in of_kind[dg.DagsterEventType.STEP_START]}
     cut_off = len(started - done - {step for step, _ in failed})
     return StepOutcomes(planned=max(planned, len(done) + len(failed) + cut_off), done=len(done), failed=failed,
-                        interrupted=interrupted, cut_off=cut_off)
+                        cut_off=cut_off)
 
 
 SUMMARY_CHARS = 2000
