@@ -50,6 +50,24 @@ def _interrupt(process: subprocess.Popen, when: str) -> str:
     return out
 
 
+def _interrupt_program_twice(process: subprocess.Popen, when: str) -> str:
+    """SIGINT to `risk-assets run` itself, twice, once a line containing `when` is printed (Dagster's
+    processes get neither); returns all the run printed."""
+    seen = []
+    deadline = time.monotonic() + 300
+    for line in process.stdout:
+        seen.append(line)
+        if when in line:
+            os.kill(process.pid, signal.SIGINT)
+            time.sleep(0.5)
+            os.kill(process.pid, signal.SIGINT)
+            break
+        assert time.monotonic() < deadline, "".join(seen[-40:])
+    out = "".join(seen) + process.stdout.read()
+    assert process.wait(timeout=120) != 0, out[-3000:]
+    return out
+
+
 def _assert_interrupted(out: str, step: str) -> None:
     summary = out[out.index("== run "):]  # printed after Dagster stopped: the program did not die with it
     head, *rest = summary.splitlines()
@@ -66,6 +84,17 @@ def test_ctrl_c_stops_the_run_says_where_and_the_same_command_finishes_it(risk_h
 
     out = _interrupt(_start(risk_home.root), when=f"{TAPE}: reading")  # the landing step is reading the tape
     _assert_interrupted(out, "raw_loans")
+
+    # A second Ctrl-C (here to the program alone, as `kill -INT` would) kills Dagster outright, mid-read:
+    # its run never records its end, so the program marks it failed at once and frees the lake's slot,
+    # and the next run neither waits for the slot nor lands the killed run's rows twice.
+    killed = _start(risk_home.root)
+    out = _interrupt_program_twice(killed, when=f"{TAPE}: reading")
+    summary = out[out.index("== run "):]
+    assert "note: " in out[:out.index("== run ")], out[-3000:]  # the release of the killed run says so
+    head = summary.splitlines()[0]
+    assert ": FAILURE" in head and ", 1 cut off mid-step, " in head, summary
+    assert "next: run the same command again to finish" in " ".join(summary.split())
 
     second = _start(risk_home.root)
     out, _ = second.communicate(timeout=600)
