@@ -184,8 +184,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", said[-1]))
-    files = _files_not_landed(lake_path, run.run_id)
-    quarantined = _files_quarantined(lake_path, run.run_id)
+    files, quarantined = _landing_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -314,41 +313,39 @@ def _wrapped(head: str, text: str, width: int = 110) -> str:
                                     break_on_hyphens=False, break_long_words=False))
 
 
-def _files_quarantined(lake_path: Path | None, run_id: str) -> list[tuple[str, int, int, str]]:
-    """(path, records in the file, records quarantined, quarantined records by rule, most first) of
-    each file the run `run_id` landed with records quarantined at landing, from raw.landed_files and
-    quality.quarantine; [] without a lake (or a lake without those tables yet)."""
+def _landing_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str, str, str]],
+                                                                     list[tuple[str, int, int, str]]]:
+    """What the run `run_id` did to its files, read from the lake at `lake_path` in one read-only
+    connection: (not landed, quarantined).
+
+    not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files).
+    quarantined: (path, records in the file, records quarantined, quarantined records by rule, most
+    first) of each file it landed with records quarantined at landing (raw.landed_files and
+    quality.quarantine). Each list is [] without a lake, or a lake without its tables yet."""
     if lake_path is None or not Path(lake_path).exists():
-        return []
+        return [], []
     import duckdb
+
+    def rows(con, sql: str) -> list[tuple]:
+        try:
+            return con.execute(sql, [run_id]).fetchall()
+        except duckdb.Error:
+            return []
 
     try:
         with connect(lake_path, read_only=True) as con:
-            return con.execute("""
+            not_landed = rows(con, "SELECT status, path, coalesce(message, '') FROM raw.landed_files "
+                                   "WHERE run_id = ? AND status IN ('refused', 'failed') ORDER BY path")
+            quarantined = rows(con, """
                 SELECT f.path, f.rows_in_file, f.rows_quarantined,
                        (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)
                         FROM (SELECT rule, count(DISTINCT line) AS n FROM quality.quarantine AS q
                               WHERE q.file_sha256 = f.sha256 AND q.asset IN ('raw_loans', 'raw_news') GROUP BY rule))
                 FROM raw.landed_files AS f
-                WHERE f.run_id = ? AND f.status = 'loaded' AND f.rows_quarantined > 0 ORDER BY f.path""",
-                [run_id]).fetchall()
-    except duckdb.Error:
-        return []
-
-
-def _files_not_landed(lake_path: Path | None, run_id: str) -> list[tuple[str, str, str]]:
-    """(status, path, message) of each file the run `run_id` refused or failed to land, from
-    raw.landed_files; [] without a lake (or a lake without that table yet)."""
-    if lake_path is None or not Path(lake_path).exists():
-        return []
-    import duckdb
-
-    try:
-        with connect(lake_path, read_only=True) as con:
-            return con.execute("SELECT status, path, coalesce(message, '') FROM raw.landed_files "
-                               "WHERE run_id = ? AND status IN ('refused', 'failed') ORDER BY path", [run_id]).fetchall()
-    except duckdb.Error:
-        return []
+                WHERE f.run_id = ? AND f.status = 'loaded' AND f.rows_quarantined > 0 ORDER BY f.path""")
+    except duckdb.Error:  # the lake could not be opened
+        return [], []
+    return not_landed, quarantined
 
 
 def _release_dead_runs(after_grace: bool = False) -> None:
