@@ -720,6 +720,26 @@ def last_loaded_at(con: duckdb.DuckDBPyConnection, domain: str) -> datetime | No
                        [domain]).fetchone()[0]
 
 
+def landed_copy_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The landed path whose bytes the file `name` holds, when `name` itself never landed because
+    those bytes had landed first under another name: a file renamed after it landed, or a re-download
+    or copy saved under a new name (a `duplicate` landing event records each).
+
+    `name` is a path (as recorded, or relative to the working directory) or a file name, compared
+    in Unicode NFC as `landed_file` compares them. Returns the path raw.landed_files keeps for
+    those bytes, which the commands that take a file (`quarantine`, `loan FILE:LINE`, `withdraw`)
+    then look up; None when no landing event records `name` as such a copy (or the lake has no
+    landing events yet). The newest event wins when several copies share a file name."""
+    if not table_exists(con, "raw.landing_events") or not table_exists(con, "raw.landed_files"):
+        return None
+    found = con.execute(
+        "SELECT f.path FROM raw.landing_events AS e JOIN raw.landed_files AS f ON f.sha256 = e.sha256 "
+        "WHERE e.outcome = 'duplicate' AND (nfc_normalize(e.path) IN (nfc_normalize($name), nfc_normalize($resolved)) "
+        "OR ends_with(nfc_normalize(e.path), '/' || nfc_normalize($name))) "
+        "ORDER BY e.seen_at DESC LIMIT 1", {"name": name, "resolved": str(Path(name).resolve())}).fetchone()
+    return None if found is None else found[0]
+
+
 def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str,
                   withdrawn_dir: Path, run_id: str | None = None, landing_dir: Path | None = None) -> Withdrawal:
     """Take a loaded file back out of the lake, in one transaction: its rows in raw.loans / raw.news
@@ -733,7 +753,9 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
 
     Args:
         which: the file's sha256 (or a prefix of at least 8 characters), its landed path (absolute
-            or relative to the working directory), or its file name when only one landed file has it.
+            or relative to the working directory), or its file name when only one landed file has it;
+            or the name or path of a copy in landing that never landed because it holds a landed
+            file's bytes (the file renamed after it landed: `landed_copy_of`).
         landing_dir: the landing folder to search for copies (default: the landed path's folder).
 
     Raises:
@@ -746,6 +768,9 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         "SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE status IN ('loaded', 'withdrawn') AND "
         "(path IN (?, ?) OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
         [which, str(Path(which).resolve()), which, which, which]).fetchall()
+    if not named and (copy_of := landed_copy_of(con, which)) is not None:  # renamed after it landed, or a copy
+        named = con.execute("SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE path = ? "
+                            "AND status IN ('loaded', 'withdrawn')", [copy_of]).fetchall()
     matches = [(sha, path, domain) for sha, path, domain, status, _ in named if status == "loaded"]
     if not matches and named:
         _, path, _, _, message = named[0]

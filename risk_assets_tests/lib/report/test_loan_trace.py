@@ -127,3 +127,37 @@ def test_a_file_name_stored_decomposed_is_found_as_typed(risk_home, data_dir, ca
     assert found.found and f"{stored} line 3" in "\n".join(found.lines)
     assert main(["quarantine", typed]) == 0
     assert "loaded" in capsys.readouterr().out
+
+
+def test_a_file_renamed_after_it_landed_is_found_by_its_new_name(risk_home, data_dir, capsys, monkeypatch):
+    """Renamed in landing after it landed, the file is a `duplicate` of itself on the next run and
+    the name it landed under is gone from the folder: `loan`, `quarantine` and `withdraw` take the
+    only name the user can see, and say which landed file they read."""
+    name = _land(risk_home, data_dir)
+    renamed = risk_home.landing_loans / "lc_2024-07_final.csv"
+    (risk_home.landing_loans / name).rename(renamed)
+    with connect(risk_home.lake_path) as con:
+        again = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-2", asset="raw_loans")
+    assert [f.outcome for f in again.files] == ["duplicate"]
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+    copy_line = f"{renamed.name}: the same bytes as {name}, which landed first (the file renamed after it landed, or a copy)"
+
+    assert main(["loan", f"{renamed.name}:5"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(copy_line)
+    assert out[1].endswith(f"{name}:5: no loan landed from this line; quarantined:")
+    assert out[2].startswith("  quarantined  non_positive_amount (raw_loans) column loan_amnt")
+    assert main(["loan", f"{renamed.name}:2"]) == 0
+    assert f"  landed       {name} line 2 (sha256 " in capsys.readouterr().out
+
+    assert main(["quarantine", renamed.name]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(copy_line) and out[1].endswith(f"{name}: 1 quarantined value(s)")
+    assert out[2].startswith("  line 5  loan_amnt  non_positive_amount")
+
+    assert main(["withdraw", renamed.name, "--reason", "wrong month"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"withdrew {risk_home.landing_loans / name} (sha256 ") and "19 rows removed" in out
+    assert f"{renamed} holds the same bytes" in out and not renamed.exists()
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 0
