@@ -32,20 +32,49 @@ NEWS_MODEL_LINES = ("a news sentiment model version", "every article in news_fea
 
 def _why_no_news_model(con) -> str | None:
     """Why no sentiment model can exist on this lake, or None when one can: the lake holds no news
-    (no news table, or an empty one: a lender's loans alone), or holds articles none of which is
-    labelled."""
+    (no raw.news table, or an empty one: a lender's loans alone), or holds articles none of which is
+    labelled. Read from raw.news, where landing puts articles: news landed by a landing-only run
+    (`--select raw_news`) is in the lake before staging and the features are built from it."""
     try:
-        articles, labelled = con.execute("SELECT count(*), count(label) FROM marts.news_features").fetchone()
-    except duckdb.CatalogException:  # no news landed or modelled yet
+        articles, labelled = con.execute("SELECT count(*), count(label) FROM raw.news").fetchone()
+    except duckdb.CatalogException:  # no news landed yet
         return "no news in the lake, so no sentiment model; land news files to score articles"
-    except duckdb.BinderException:  # a news table without labels
-        articles, labelled = con.execute("SELECT count(*), 0 FROM marts.news_features").fetchone()
     if articles == 0:
         return "no news in the lake, so no sentiment model; land news files to score articles"
     if labelled == 0:
         return ("no labelled news in the lake, so no sentiment model can be trained (news_sentiment_model's card); "
                 "land a labelled file to score articles")
     return None
+
+
+def landed_articles_not_in_features(con) -> int | None:
+    """Articles in raw.news (with text, none of their values quarantined) that marts.news_features
+    does not hold yet, by the key staging collapses copies on (cleaned text, ticker, publication
+    day; a copy without a ticker matches a feature row of any ticker): files landed by a
+    landing-only run wait there until `key:stg_news+` is rebuilt, unscored. None when raw.news,
+    marts.news_features or quality.quarantine is not in the lake."""
+    try:
+        (waiting,) = con.execute("""
+            SELECT count(*) FROM raw.news AS r
+            WHERE trim(coalesce(r.text_clean, '')) <> ''
+              AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q
+                              WHERE q.file_sha256 = r._file_sha256 AND q.line = r._source_line)
+              AND NOT EXISTS (SELECT 1 FROM marts.news_features AS f
+                              WHERE f.text_clean = r.text_clean
+                                AND cast(f.published_at AS date) IS NOT DISTINCT FROM cast(r.published_at AS date)
+                                AND (r.ticker IS NULL OR f.ticker IS NOT DISTINCT FROM r.ticker))""").fetchone()
+    except (duckdb.CatalogException, duckdb.BinderException):  # a table missing, or without these columns
+        return None
+    return waiting
+
+
+def _has_champion(con, model: str) -> bool:
+    """Whether ml.model_registry names a champion of `model` (False without a registry)."""
+    try:
+        return con.execute("SELECT count(*) FROM ml.model_registry WHERE model = ? AND status = 'champion'",
+                           [model]).fetchone()[0] > 0
+    except duckdb.CatalogException:
+        return False
 
 
 _MISSING_TABLE = re.compile(r'Table with name "?([\w.]+)"? does not exist')
@@ -186,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         except duckdb.CatalogException:
             refused = []
         waiting = landed_loans_not_in_features(con)
+        articles_waiting = landed_articles_not_in_features(con)
+        news_champion = _has_champion(con, "news_sentiment")
     for name, passed, observed in results:
         print(f"{'skip' if passed is None else 'ok  ' if passed else 'FAIL'} {name} (observed {observed})")
     for path, message in refused:  # not a failure of the lake: tried again on each run while it stays in landing
@@ -194,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     if waiting:  # landed by a raw-only run: not a failure, but the score line above does not count them
         print(f"note {waiting} landed loans are not in loan_features yet, so they are not scored or monitored: "
               f"{own_command()} run --no-seed --select 'key:loan_features+ and not group:models'")
+    if articles_waiting:  # the same for news: the score line above counts news_features only
+        select = "key:stg_news+ and not group:models" if news_champion else "key:stg_news+"
+        print(f"note {articles_waiting} landed articles are not in news_features yet, so they are not scored: "
+              f"{own_command()} run --no-seed --select '{select}'")
     for model, split, metric, value, version, status in figures:
         print(f"     {model:<30} {split:<16} {metric:<9} {value:<7} {version} ({status})")
     return 0 if all(passed is not False for _, passed, _ in results) else 1

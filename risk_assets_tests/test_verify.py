@@ -25,7 +25,8 @@ def _small_lake(path) -> None:
         con.execute("UPDATE raw.landed_files SET message = path || ': parser error AttributeError: no strip' "
                     "WHERE status = 'failed'")
         con.execute("CREATE TABLE raw.loans AS SELECT 'k' || range AS loan_key FROM range(6)")
-        con.execute("CREATE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'news/financial_phrasebank_all.csv' AS _source_file")
+        con.execute("CREATE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'news/financial_phrasebank_all.csv' AS _source_file, "
+                    "'neutral' AS label")
         con.execute("CREATE TABLE marts.loan_features AS SELECT 'k' || range AS loan_key, "
                     "CASE WHEN range < 4 THEN 'lendingclub' ELSE 'acme' END AS portfolio FROM range(6)")
         # k0-k2 scored by the champion v1, k3 only by the retired v0 (a retraining whose scoring did not run)
@@ -154,12 +155,46 @@ def test_own_data_skips_the_sentiment_lines_when_no_news_is_labelled(risk_home, 
     _small_lake(risk_home.lake_path)
     with connect(risk_home.lake_path) as con:
         con.execute("DELETE FROM ml.model_registry WHERE model = 'news_sentiment'")
-        con.execute("CREATE OR REPLACE TABLE marts.news_features AS SELECT 'd' || range AS doc_id, NULL::VARCHAR AS label FROM range(3)")
+        con.execute("CREATE OR REPLACE TABLE raw.news AS SELECT 'd' || range AS doc_id, NULL::VARCHAR AS label FROM range(3)")
+        con.execute("CREATE OR REPLACE TABLE marts.news_features AS SELECT doc_id, label FROM raw.news")
         results = {name: (passed, observed) for name, passed, observed in verify.checks(con, own_data=True)}
         assert results["a news sentiment model version registered"] == (None, (
             "no labelled news in the lake, so no sentiment model can be trained (news_sentiment_model's card); "
             "land a labelled file to score articles"))
         assert results["every article in news_features has a sentiment score from the champion"][0] is None
-        con.execute("UPDATE marts.news_features SET label = 'neutral' WHERE doc_id = 'd0'")
+        con.execute("UPDATE raw.news SET label = 'neutral' WHERE doc_id = 'd0'")
         results = {name: (passed, observed) for name, passed, observed in verify.checks(con, own_data=True)}
     assert results["a news sentiment model version registered"] == (False, "0 version(s)")
+
+
+def test_news_landed_by_a_raw_only_run_is_news_in_the_lake_waiting_for_its_features(risk_home, data_dir, capsys):
+    """News landed the README's way for one's own files (`--select raw_news`) is in raw.news before
+    staging and the features are built: `--own-data` runs the sentiment lines, which fail naming the
+    table to build, instead of skipping them as a lake without news; once the features are built,
+    articles landed after them are counted in a note with the command that adds them."""
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+
+    source = data_dir / "news" / "financial_phrasebank_50agree.txt"
+    with open(source, encoding="utf-8-sig") as handle:
+        sentences = list(islice(handle, 30))
+    (risk_home.landing_news / "desk_2024-05.txt").write_text("".join(sentences[:20]), encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+        results = {name: (passed, observed) for name, passed, observed in verify.checks(con, own_data=True)}
+    registered = results["a news sentiment model version registered"]
+    assert registered == (False, "0 version(s)"), registered
+    scored = results["every article in news_features has a sentiment score from the champion"]
+    assert scored[0] is False and scored[1].startswith("not in the lake yet: table news_features"), scored
+
+    with connect(risk_home.lake_path) as con:  # staging and the features built, as a run of key:stg_news+ would
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.news_features AS SELECT DISTINCT text_clean, ticker, published_at FROM raw.news")
+    (risk_home.landing_news / "desk_2024-06.txt").write_text("".join(sentences[20:]), encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-2", asset="raw_news")
+    verify.main(["--own-data"])
+    assert (f"note 10 landed articles are not in news_features yet, so they are not scored: {own_command()} run "
+            "--no-seed --select 'key:stg_news+'") in capsys.readouterr().out
