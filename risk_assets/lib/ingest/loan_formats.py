@@ -579,8 +579,8 @@ def parse_loan_file(
         rates as fractions 0-1, terms in months.
 
     Raises:
-        FileRefused: an empty file, no known format, undecodable bytes (file, byte offset, line), a
-            corrupt gzip, a repeated header column, or a file or folder name with an as-of marker
+        FileRefused: an empty file, a header without a record, no known format, undecodable bytes
+            (file, byte offset, line), a corrupt gzip, a repeated header column, or a file or folder name with an as-of marker
             whose date cannot be read or does not exist (`_as_of_from_name`, `folders.read_folders`).
     """
     path, mapping_dirs = Path(path), [Path(folder) for folder in mapping_dirs]
@@ -639,6 +639,11 @@ def parse_loan_file(
         )
         del utf8
     del content
+    if records.fields.height == 0 and records.malformed.height == 0:  # an export that stopped after its header
+        besides = (f" and {len(records.non_data_lines):,} line(s) that are no record (notes, markers, footers, blank "
+                   "lines)" if records.non_data_lines else "")
+        raise FileRefused(f"{path}: the file holds its header{besides} and no loan: a failed export, or a copy cut "
+                          "before its first record? Land it again once it holds its loans (or remove it from landing)")
     records, partition_notes = _partition_columns(records, mapping, folder_facts)
     if tell:
         tell(f"{records.fields.height:,} records split into {len(records.header)} fields; typing their values")

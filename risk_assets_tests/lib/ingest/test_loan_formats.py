@@ -137,6 +137,24 @@ def test_unknown_format_refused(tmp_path):
         parse_loan_file(tape)
 
 
+def test_a_tape_of_its_header_alone_is_refused_not_landed_empty(tmp_path, data_dir, cases_dir):
+    """An export that stopped after its header (a failed query, a copy cut before its first record)
+    holds no loan: it is refused, as an empty file is, not landed as a tape of 0 loans; the same with
+    a LendingClub download's note line, policy marker and footers left around no loan."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        header = handle.readline()
+    alone = tmp_path / "lc_2024-07.csv"
+    alone.write_text(header)
+    with pytest.raises(FileRefused, match=r"lc_2024-07.csv: the file holds its header and no loan: a failed export"):
+        parse_loan_file(alone)
+    lines = (cases_dir / "F05_loanstats_with_note_lines.csv").read_text().splitlines(keepends=True)
+    shell = tmp_path / "LoanStats_empty.csv"
+    shell.write_text("".join(line for line in lines if not line.startswith('"7')))  # every loan line dropped
+    with pytest.raises(FileRefused, match=r"LoanStats_empty.csv: the file holds its header and \d+ line\(s\) that are "
+                                          r"no record \(notes, markers, footers, blank lines\) and no loan"):
+        parse_loan_file(shell)
+
+
 def test_lendingclub_real_sample(data_dir):
     parsed = parse_loan_file(data_dir / "loans" / "lendingclub_2007_2011.csv")
     parsed.reconcile()
