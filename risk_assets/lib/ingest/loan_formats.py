@@ -2356,6 +2356,8 @@ def _typed_parse(
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
+    if unread := _control_characters_unmapped(loaded, records.header, mapped_sources):
+        notes["control_character_unmapped"] = unread
     if "snapshot_date" not in target_source and snapshot_of is not None:
         # the file's as-of date dates every row: a month landed late (a back-fill) is then an
         # older snapshot, never the newest version of its loans
@@ -3200,6 +3202,23 @@ def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, ra
             f"is a date in {named} whose year, {{}}, is outside 1900-2100 (a mistyped year?)", year))
         .otherwise(pl.lit(f"is not a date in {named}{remedy}"))
     )
+
+
+def _control_characters_unmapped(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str]
+                                 ) -> dict[str, dict[str, object]]:
+    """Per unmapped column (kept whole in `source_fields`, never read): the loaded records whose value
+    holds a control character (`csv_text.CONTROL_CHARACTER`, a NUL from a binary or truncated
+    export), as {"records": n, "lines": the first 5 physical lines}; {} when none does.
+
+    A control character in a column the book reads quarantines the record (`control_character`);
+    in one it does not read, the loan's values are whole, so it lands and the file's notes name the
+    column and lines to check against the source."""
+    found = {}
+    for column in (c for c in header if c not in mapped_sources):
+        held = loaded.filter(pl.col(_src(column)).str.contains(csv_text.CONTROL_CHARACTER)).get_column("_source_line")
+        if held.len():
+            found[column] = {"records": held.len(), "lines": held.head(5).to_list()}
+    return found
 
 
 def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str], has_vintage: bool,

@@ -1025,6 +1025,20 @@ def test_a_nul_byte_in_a_value_is_quarantined_with_its_column_loans_and_news(lc_
     assert news.quarantine.select("line", "column_name", "rule").rows() == [(3, "doc_id", "control_character")]
 
 
+def test_a_nul_byte_in_a_column_the_book_does_not_read_lands_the_loan_and_is_named_in_the_notes(lc_lines, tmp_path):
+    """An unmapped column (a borrower's free text, kept whole in `source_fields`) holding a NUL: the
+    loan's own values are whole, so it lands, and the notes name the column and its lines instead
+    of the NUL passing unremarked into the lake."""
+    lines = [lc_lines[0] + ",desc"] + [line + ",plain text" for line in lc_lines[1:]]
+    lines[2] = lc_lines[2] + ",has a NUL \x00 here"
+    parsed = parse_loan_file(_write(tmp_path / "lc.csv", lines))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == len(lc_lines) - 1
+    assert parsed.notes["control_character_unmapped"] == {"desc": {"records": 1, "lines": [3]}}
+    kept = parsed.rows.filter(pl.col("_source_line") == 3).get_column("source_fields").item()
+    assert json.loads(kept) == {"desc": "has a NUL \x00 here"}
+
+
 def test_spreadsheet_errors_and_export_null_markers_in_text_columns(tmp_path):
     """#N/A in a category column used to load as the category '#N/A', and NULL as 'NULL'. An Excel
     error value is a lost value, quarantined in any column; an export null marker in a text column
