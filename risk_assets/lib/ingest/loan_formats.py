@@ -2669,7 +2669,7 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
     status = pl.when(slipped).then(folded.replace_strict(folded_keys, default=None)).otherwise(written)
     slips = frame.filter(slipped).group_by(_src(column)).len().sort(_src(column))
     if slips.height:
-        notes["status_matched_ignoring_case"] = {row[0]: row[1] for row in slips.iter_rows()}
+        notes["status_matched_ignoring_case_and_spacing"] = {row[0]: row[1] for row in slips.iter_rows()}
     known = status.is_in(list(mapping.status_map))
     if "loan_status" in frame.columns and target_source.get("loan_status") == column:
         # the status loads as the key it matched, so the value rules and the features see one spelling
@@ -2687,7 +2687,7 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
 def _folded_keys(keys: Sequence[str] | dict[str, object]) -> dict[str, str]:
     """Key folded (lower case, runs of spaces as one, trimmed) -> the key, for the keys no other key
     folds to: a tape that writes `current` or `Fully  paid` where the status map says `Current` and
-    `Fully Paid` means those statuses (counted in the notes, `status_matched_ignoring_case`), and
+    `Fully Paid` means those statuses (counted in the notes, `status_matched_ignoring_case_and_spacing`), and
     `Rent` is the home_ownership code `RENT` (CODE_LISTS); a fold two keys share stays unknown,
     since which one is meant cannot be told."""
     folded: dict[str, list[str]] = {}

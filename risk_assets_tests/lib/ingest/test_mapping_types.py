@@ -492,7 +492,7 @@ the status as written), so a book's statuses have one spelling each;
     parsed.reconcile()
     assert parsed.rows.select("source_loan_id", "loan_status", "default_flag").rows() == [
         ("B-1", "Fully Paid", 0), ("B-2", "Charged Off", 1), ("B-3", "Current", None), ("B-4", "Fully Paid", 0)]
-    assert parsed.notes["status_matched_ignoring_case"] == {"CURRENT": 1, "Charged  off": 1, "fully paid": 1}
+    assert parsed.notes["status_matched_ignoring_case_and_spacing"] == {"CURRENT": 1, "Charged  off": 1, "fully paid": 1}
     assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [
         (6, "unknown_status", "late"), (7, "unknown_status", "Defaulted")]
 

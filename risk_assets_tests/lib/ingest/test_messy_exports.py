@@ -1732,7 +1732,7 @@ def test_codes_in_another_case_load_in_their_codes_spelling(lc_lines, tmp_path):
     assert parsed.notes["codes_matched_ignoring_case"] == {
         "addr_state": {"Ga": 1, "az": 1}, "home_ownership": {"Rent": 1, "mortgage": 1},
         "verification_status": {"NOT VERIFIED": 1, "source verified": 1}}
-    assert parsed.notes["status_matched_ignoring_case"] == {"FULLY PAID": 1, "charged off": 1}
+    assert parsed.notes["status_matched_ignoring_case_and_spacing"] == {"FULLY PAID": 1, "charged off": 1}
 
 
 def test_a_header_ending_with_a_delimiter_over_lines_that_do_not_loads_every_loan(lc_lines, tmp_path):
