@@ -168,6 +168,8 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     # a lake that landed a company's name with a yellow key or code as its legal form (`Nokia Corp`,
     # `Acme AG`) as a ticker; `AMZN (Amazon)` landed before text was left out reads as `AMZN`
     _once(con, "news_tickers_company_names", canonical_news_tickers)
+    # a lake that landed a column of lists written by pandas (`['AAPL', 'MSFT']`) as `'MSFT'],['AAPL`
+    _once(con, "news_tickers_list_literals", canonical_news_tickers)
 
 
 LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"

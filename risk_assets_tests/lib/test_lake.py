@@ -125,6 +125,10 @@ def test_a_lake_rewritten_before_bloomberg_quotes_were_read_is_rewritten_again(t
     ("news_tickers_company_names",
      ["Nokia wins an order.", "Amazon files its results.", "Apple files its results."],
      ["NOKIA.HE", "AMZN", "AAPL"], {1: "NOKIA.HE,Nokia Corp", 2: "AMZN (Amazon)"}, ["NOKIA.HE", "AMZN", "AAPL"]),
+    # a column of lists written by pandas, `['AAPL', 'MSFT']`, landed split at its comma and sorted
+    ("news_tickers_list_literals",
+     ["Apple and Microsoft file their results.", "Nokia wins an order."],
+     ["AAPL,MSFT", "NOKIA.HE"], {1: "'MSFT'],['AAPL"}, ["AAPL,MSFT", "NOKIA.HE"]),
 ])
 def test_a_lake_that_landed_tickers_an_earlier_way_is_rewritten_once(tmp_path, migration, sentences, stored,
                                                                      before, after):

@@ -3172,6 +3172,10 @@ def _named_symbol(written: str) -> tuple[str, str] | None:
     return (sides[0][0].removeprefix("$").strip(), sides[0][1]) if len(sides) == 1 else None
 
 
+LIST_LITERAL = re.compile(r"\[(?P<items>[^\[\]]*)\]")
+"""A ticker field written as a Python or JSON list: `['AAPL', 'MSFT']`, `["AAPL"]`, `[]`."""
+
+
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     """A ticker field as the lake stores it (see `_ticker`), and what to count of it: (note, key)
     pairs for notes['ticker_forms'], ['ticker_exchange_unknown'], ['ticker_isins_kept'],
@@ -3180,10 +3184,18 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     `_is_ticker_text`, left out) and ['ticker_text_left_out'] (that text as written), and
     ['ticker_names_dropped'] (a company's name written in brackets beside the symbol, `_named_symbol`:
     `AMZN (Amazon)` reads as `AMZN`, the name as written counted). The field is split at ',' and ';'
-    outside brackets (`AMZN (Amazon.com, Inc.)` is one ticker). None when the field names no ticker."""
+    outside brackets (`AMZN (Amazon.com, Inc.)` is one ticker); a field written as a list literal,
+    as pandas' `to_csv` writes a column of lists (`['AAPL', 'MSFT']`, or JSON's `["AAPL"]`), is its
+    items (counted as the form 'list literal'). None when the field names no ticker."""
     tickers, counted = set(), []
+    if (listed := LIST_LITERAL.fullmatch(value.strip())) is not None:  # pandas' to_csv of a list column
+        quoted = re.findall(r"'([^']*)'|\"([^\"]*)\"", listed["items"])
+        value = ",".join(single or double for single, double in quoted) if quoted else listed["items"]
+        counted.append(("ticker_forms", "list literal"))
     for part in re.split(r"\s*[,;]\s*(?![^()]*\))", value.strip()):
-        part = written = part.removeprefix("$").strip()
+        # a list's brackets and quotes are no part of a ticker (a list literal's pieces, as an earlier
+        # version stored `['AAPL', 'MSFT']`: `'MSFT'],['AAPL`)
+        part = written = part.strip("[]'\" ").removeprefix("$").strip()
         if not part:
             continue
         if (named := _named_symbol(written)) is not None:  # 'AMZN (Amazon)', 'Nokia (NOKIA.HE)'

@@ -53,6 +53,20 @@ def test_a_listing_written_by_different_vendors_is_one_ticker(tmp_path, sentence
     assert listed == {"AAPL", "VOD.L", "NOKIA.HE", "BRK.B", "US0378331005", "SAP GR Equity", "BF.A", "FI0009000680"}
 
 
+def test_a_column_of_lists_written_by_pandas_is_read_as_its_tickers(tmp_path, sentences):
+    """pandas' `to_csv` writes a column of lists as the list's repr, `['AAPL', 'MSFT']`: it used to
+    load as one ticker, `'MSFT'],['AAPL`, which no day of the index counted. It is its items,
+    normalised as any ticker is; JSON's form and an empty list alike."""
+    tickers = ["['AAPL', 'MSFT']", '["aapl", "NASDAQ:MSFT"]', "[]", "['VOD LN Equity']", "AAPL"]
+    feed = tmp_path / "desk_feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["ticker"].to_list() == ["AAPL,MSFT", "AAPL,MSFT", None, "VOD.L", "AAPL"]
+    assert parsed.notes["ticker_normalised_lines"] == [2, 3, 5]  # "[]" reads as no ticker, as an empty field does
+    assert parsed.notes["ticker_forms"] == {"list literal": 3, "exchange prefix": 1, "Bloomberg": 1}
+
+
 def test_isin_check_digit():
     """ISO 6166: Apple's and Nokia's ISINs are valid; one digit off is not."""
     assert isin_check_digit_valid("US0378331005") and isin_check_digit_valid("FI0009000681")
