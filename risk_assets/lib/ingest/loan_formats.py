@@ -19,6 +19,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     missing_value         empty value in a required column
     unparsable_number / unparsable_date / unparsable_value
     not_whole_number      36.9 in a whole-number column (never cut to 36)
+    minor_unit_fraction   5000.50 in a column of cents (money_minor): dollars, never rounded
     invalid_default_flag  a mapped default flag other than 0 / 1
     serial_date           a spreadsheet day number (45306) where a date was expected
     sci_notation_id       an id mangled into scientific notation (9.91214E+15), or a float id past
@@ -44,6 +45,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     credit_history_over_90_years (a first credit line over MAX_CREDIT_HISTORY_YEARS before issue),
     non_positive_amount, rate_out_of_range,
     rate_as_fraction, fico_out_of_range     plausibility, applied to every format
+    rate_as_percent       a rate below 1 % in a basis-points column (13.56 for 1356 bp)
     vintage_mismatch, chargeoff_before_origination, guarantee_above_amount
                           dates and amounts that contradict each other (an SBA ApprovalFY 2005 on a
                           loan approved 28-Feb-97; a charge-off before approval; SBA_Appv > GrAppv)
@@ -326,6 +328,11 @@ RULES: dict[str, str] = {
     "percent_scale_unclear": "is 0-2 without a '%' where the file does not show its scale: 0.837 % or 83.7 %?",
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     "not_whole_number": "is a number with a fraction in a whole-number column",
+    "minor_unit_fraction": ("is an amount with a fraction in a column declared 'money_minor' (a count of the "
+                            "currency's minor unit, cents): a cent has no fraction, so the value is in major units "
+                            "(dollars) or the column is not in cents; never rounded"),
+    "rate_as_percent": ("is an interest rate below 1 % in a basis-points column: a percent (13.56 for 13.56 %, "
+                        "1356 bp)?"),
     "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
     "zip_ambiguous": ("is a ZIP of 1-3 digits where the file's zip column does not say which it is: a zip3, or "
                       "a five-digit ZIP that lost its leading zeros in a spreadsheet ('501' for 00501)? Write it "
@@ -1416,12 +1423,19 @@ year and 10 means ten or more years"). A column of numbers that runs past it is 
 (months: 12, 24, 36, 120) or uncapped, and its numbers are not read as years."""
 
 
+PERCENT_SIGN_READ = ("percent", "fraction", "basis_points")
+"""Rate kinds whose values may carry a '%': a percent's own, and in a fraction or basis-points column
+the sign that states the value's scale whatever the column's (`10.65%` is 0.1065 in either: a
+workbook cell stored 0.1065 and formatted 0.00% reads as that text)."""
+
+
 def _numeric_text(kind: str, s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     """(number text, marked with another currency) of a value of a numeric column of type `kind`: a
-    money value without the tape's own currency marks (`_money_text`), a percent without its '%'."""
+    money value without the tape's own currency marks (`_money_text`), a rate without its '%'
+    (PERCENT_SIGN_READ)."""
     if kind in ("money", "money_minor"):
         return _money_text(s, currency)
-    return (s.str.strip_suffix("%").str.strip_chars() if kind == "percent" else s), pl.lit(False)
+    return (s.str.strip_suffix("%").str.strip_chars() if kind in PERCENT_SIGN_READ else s), pl.lit(False)
 
 
 DECIMAL_COMMA_FORM = rf"^\d{{1,3}}(?:[.{_MARKS}]\d{{3}})+,\d+$|^\d+,\d{{1,2}}$|^0,\d+$"
@@ -1617,12 +1631,17 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             text, foreign = _numeric_text(kind, s, currency)
         amount = _is_amount(spec)
         number = _number_text(text, dialect, amount).cast(pl.Float64, strict=False)
-        if kind == "money_minor":
-            number = number / 10 ** minor_unit_digits(currency)
-        if kind in _RATE_DIVISOR:
+        minor_fraction = pl.lit(False)
+        if kind == "money_minor":  # a count of cents: 5000.50 is no such count (dollars in a cents column?)
+            minor_fraction = number.is_finite() & (number != number.floor())
+            digits = minor_unit_digits(currency)
+            number = pl.when(~minor_fraction).then((number / 10 ** digits).round(digits))
+        if kind in ("fraction", "basis_points"):  # a '%' states the value's scale: 10.65% is 0.1065 in either
+            number = pl.when(s.str.ends_with("%")).then(number / 100).otherwise(number / _RATE_DIVISOR.get(kind, 1))
+            # 1065 / 10000 is 0.10650000000000001 in floats: the rate as written, 0.1065
+            number = number.round(12)
+        elif kind in _RATE_DIVISOR:
             number = number / _RATE_DIVISOR[kind]
-            if kind == "basis_points":  # 1065 / 10000 is 0.10650000000000001 in floats: the rate as written, 0.1065
-                number = number.round(12)
         # IEEE 754's negative zero ('-0', '-0.00', as some exports write a zero) is stored as 0.0
         number = pl.when(number == 0).then(pl.lit(0.0)).otherwise(number)
         value = pl.when(~foreign).then(number.fill_nan(None))
@@ -1638,6 +1657,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                    if dialect.decimal == "," and amount and kind in ("money", "number") and minor_unit_digits(currency) < 3
                    else pl.lit(False))
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
+                                 .when(present & minor_fraction).then(pl.lit("minor_unit_fraction"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
                                  .when(english).then(pl.lit("amount_three_decimals"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
@@ -2841,6 +2861,8 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         checks.append(("sba_approved", "guarantee_above_amount", pl.col("sba_approved") > pl.col("gross_approved")))
     if kinds.get("int_rate") == "percent":
         checks.append(("int_rate", "rate_as_fraction", (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)))
+    if kinds.get("int_rate") == "basis_points":  # the mirror: 13.56 written where 1356 was meant
+        checks.append(("int_rate", "rate_as_percent", (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)))
     checks.extend((target, "percent_scale_unclear", unclear) for target, unclear in (unclear_scale or {}).items()
                   if target != "int_rate")
     if "earliest_cr_line" in target_source:  # a century-long credit history is a wrong year, not a borrower

@@ -104,6 +104,37 @@ def test_a_whole_number_column_quarantines_a_fraction_instead_of_cutting_it(bank
     assert parsed.rows["term_months"].to_list() == [60, 36, 36, 60, 36]
 
 
+def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_never_read_at_a_scale(bank_tape):
+    """A cents column (`money_minor`) holding 5000.50 holds dollars: read as cents it would land 100
+    times too small, so it is quarantined (`minor_unit_fraction`), not rounded. A rate of 13.56
+    among basis points (1356) would land as 0.14 %: `rate_as_percent`, the mirror of a fraction in a
+    percent column. A rate with its '%' states its scale in any rate column: 10.65% is 0.1065 where
+    the column is declared `fraction` or `basis_points` (a workbook's percent-formatted cell)."""
+    lines = bank_tape.read_text().splitlines()
+    rates = ["1065", "1527", "13.56", "10.65%", "1269", "790"]
+    lines = [lines[0].replace("amount", "amount_cents") + ",rate_bp"] + [
+        line.replace(amount, f"{int(amount) * 100}", 1) + f",{rate}"
+        for line, amount, rate in zip(lines[1:], ["5000", "2500", "2400", "10000", "3000", "5000"], rates, strict=True)]
+    lines[1] = lines[1].replace(",500000,", ",5000.50,")
+    bank_tape.write_text("\n".join(lines) + "\n")
+    _map(bank_tape, {**{k: v for k, v in UNTYPED.items() if k != "amount"},
+                     "amount_cents": {"to": "loan_amount", "type": "money_minor"},
+                     "rate_bp": {"to": "int_rate", "type": "basis_points"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    quarantined = parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows()
+    assert quarantined == [(2, "amount_cents", "minor_unit_fraction", "5000.50"), (4, "rate_bp", "rate_as_percent", "13.56")]
+    assert "a cent has no fraction, so the value is in major units (dollars)" in parsed.quarantine["message"][0]
+    assert parsed.rows.select("source_loan_id", "loan_amount", "int_rate").rows() == [
+        ("B-2", 2500.0, 0.1527), ("B-4", 10000.0, 0.1065), ("B-5", 3000.0, 0.1269), ("B-6", 5000.0, 0.079)]
+
+    _map(bank_tape, {**{k: v for k, v in UNTYPED.items() if k != "amount"},
+                     "amount_cents": {"to": "loan_amount", "type": "money_minor"},
+                     "rate_bp": {"to": "int_rate", "type": "fraction"}})
+    as_fractions = parse_loan_file(bank_tape)
+    assert as_fractions.rows.filter(pl.col("source_loan_id") == "B-4")["int_rate"].to_list() == [0.1065]
+
+
 @pytest.mark.parametrize(("column", "spec", "says"), [
     ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER); declare one of ['int', 'term', 'term_years', 'flag']"),
     ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE)"),
