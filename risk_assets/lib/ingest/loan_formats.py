@@ -2378,6 +2378,8 @@ def _typed_parse(
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
     if unread := _control_characters_unmapped(loaded, records.header, mapped_sources):
         notes["control_character_unmapped"] = unread
+    if not mapping.builtin and (doubt := _term_scale_in_doubt(loaded, specs)):
+        notes["term_scale_in_doubt"] = doubt
     if "snapshot_date" not in target_source and snapshot_of is not None:
         # the file's as-of date dates every row: a month landed late (a back-fill) is then an
         # older snapshot, never the newest version of its loans
@@ -3224,6 +3226,37 @@ def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, ra
             f"is a date in {named} whose year, {{}}, is outside 1900-2100 (a mistyped year?)", year))
         .otherwise(pl.lit(f"is not a date in {named}{remedy}"))
     )
+
+
+TERM_SCALE_SHARE = 0.5
+"""Share of a term column's loaded values on one side of a year (12 months) above which values on
+the other side, written without a unit, are named in the notes (`_term_scale_in_doubt`)."""
+
+
+def _term_scale_in_doubt(loaded: pl.DataFrame, specs: list[FieldSpec]) -> dict[str, dict[str, object]]:
+    """Terms of a mapped tape written without a unit on the scale the column does not mostly use:
+    in a column declared `term` (months), bare values under 12 where most terms are 12 months or
+    more (`3` among `36`, `60`: years?); in one declared `term_years`, bare values of 12 years or
+    more where most are under 12 (`36` among `3`, `5`: months, read as 432?).
+
+    A short loan or a long one is real in some books, so they land; the notes name them per column
+    as {"written": {value as written: records}, "lines": the first 5 physical lines, "read_as":
+    "months" or "years"} to check against the source. {} when no column is in doubt."""
+    doubt = {}
+    for spec in (s for s in specs if s.kind in ("term", "term_years") and s.target == "term_months"):
+        bare = pl.col(_src(spec.source)).str.contains(r"^\d+(?:\.\d+)?$")
+        months = pl.col("term_months")
+        if spec.kind == "term":
+            odd, usual, read_as = bare & (months < 12), months >= 12, "months"
+        else:
+            odd, usual, read_as = bare & (months >= 144), months < 144, "years"
+        counts = loaded.select(odd=odd.sum(), usual=usual.sum(), all=months.is_not_null().sum()).row(0, named=True)
+        if counts["odd"] and counts["usual"] > TERM_SCALE_SHARE * counts["all"]:
+            found = loaded.filter(odd)
+            written = found.group_by(_src(spec.source)).len().sort(_src(spec.source))
+            doubt[spec.source] = {"written": dict(written.iter_rows()), "read_as": read_as,
+                                  "lines": found.get_column("_source_line").head(5).to_list()}
+    return doubt
 
 
 def _control_characters_unmapped(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str]

@@ -135,6 +135,31 @@ def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_
     assert as_fractions.rows.filter(pl.col("source_loan_id") == "B-4")["int_rate"].to_list() == [0.1065]
 
 
+@pytest.mark.parametrize(("kind", "written", "odd", "read_as"), [
+    ("term", ["3", "36.0", "5", "60.0", "36.0", "36.0"], {"3": 1, "5": 1}, "months"),  # years among months
+    ("term_years", ["3", "5", "36", "3 years", "5", "60 months"], {"36": 1}, "years"),  # months among years
+])
+def test_terms_written_on_the_scale_the_column_does_not_use_are_named_in_the_notes(bank_tape, kind, written, odd,
+                                                                                  read_as):
+    """`3` among terms of 36 and 60 months is 3 months as declared, or 3 years written where the
+    column counts months; `36` among 3- and 5-year terms is 432 months, or 36 months. A short or
+    long loan is real in some books, so they land as declared, and the notes name the values and
+    lines to check against the source. A term with its unit (`3 years`) states its scale."""
+    lines = bank_tape.read_text().splitlines()
+    lines = [lines[0]] + [",".join([*line.split(",")[:4], term, line.split(",")[5]])
+                          for line, term in zip(lines[1:], written, strict=True)]
+    bank_tape.write_text("\n".join(lines) + "\n")
+    _map(bank_tape, {**UNTYPED, "term": {"to": "term_months", "type": kind}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows.height == 6
+    doubt = parsed.notes["term_scale_in_doubt"]["term"]
+    assert doubt["written"] == odd and doubt["read_as"] == read_as
+    assert doubt["lines"] == [n + 2 for n, term in enumerate(written) if term in odd]
+    expected = {"term": [3, 36, 5, 60, 36, 36], "term_years": [36, 60, 432, 36, 60, 60]}[kind]
+    assert parsed.rows["term_months"].to_list() == expected
+
+
 @pytest.mark.parametrize(("column", "spec", "says"), [
     ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER); declare one of ['int', 'term', 'term_years', 'flag']"),
     ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE)"),
