@@ -2380,6 +2380,14 @@ def _typed_parse(
         notes["control_character_unmapped"] = unread
     if not mapping.builtin and (doubt := _term_scale_in_doubt(loaded, specs)):
         notes["term_scale_in_doubt"] = doubt
+    if as_of is not None and "snapshot_date" in target_source:  # two statements of the tape's date
+        dated = loaded.filter(pl.col("snapshot_date").is_not_null() & (pl.col("snapshot_date") != as_of))
+        if dated.height:
+            notes["as_of_differs_from_snapshots"] = {
+                "as_of": as_of.isoformat(), "column": target_source["snapshot_date"],
+                "snapshot_dates": {d.isoformat(): n for d, n in dated.group_by("snapshot_date").len().sort("snapshot_date").iter_rows()},
+                "said": "each row is dated by its snapshot column; a loan issued after its row's snapshot or the file's "
+                        "as-of date, whichever is earlier, is quarantined (issue_after_asof)"}
     if "snapshot_date" not in target_source and snapshot_of is not None:
         # the file's as-of date dates every row: a month landed late (a back-fill) is then an
         # older snapshot, never the newest version of its loans
@@ -2876,7 +2884,10 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
     if "origination_date" in target_source:
         checks.append(("earliest_cr_line", "credit_line_after_issue",
                        (pl.col("earliest_cr_line") > pl.col("origination_date")) & issued_plausibly))
-        as_of_expr = pl.lit(as_of) if as_of else (pl.col("snapshot_date") if "snapshot_date" in target_source else None)
+        # a loan is issued on or before its row's snapshot and its file's as-of date, whichever is earlier
+        # (a file dated 2024-06-30 by its name may hold May's snapshot rows: the note as_of_differs_from_snapshots)
+        as_of_expr = (pl.min_horizontal(pl.lit(as_of), pl.col("snapshot_date")) if as_of and "snapshot_date" in target_source
+                      else pl.lit(as_of) if as_of else pl.col("snapshot_date") if "snapshot_date" in target_source else None)
         if as_of_expr is not None:
             checks.append(("origination_date", "issue_after_asof", pl.col("origination_date") > as_of_expr))
         else:  # no as-of known: no loan is issued after the day its tape is read

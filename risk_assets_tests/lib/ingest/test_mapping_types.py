@@ -160,6 +160,25 @@ def test_terms_written_on_the_scale_the_column_does_not_use_are_named_in_the_not
     assert parsed.rows["term_months"].to_list() == expected
 
 
+def test_a_snapshot_column_that_disagrees_with_the_files_as_of_date_is_named_and_bounds_the_issue_dates(bank_tape):
+    """A file named `..._asof_2024-06-30` whose snapshot column says 2024-05-31: each row is dated by
+    its column, the notes say the two disagree, and a loan issued in June (after its May snapshot,
+    before the name's date) is quarantined as issued after its as-of date; it used to land."""
+    tape = bank_tape.with_name("bank_tape_asof_2024-06-30.csv")
+    lines = bank_tape.read_text().splitlines()
+    lines = [lines[0] + ",snap"] + [line.replace("2011-12-0", "2024-05-0") + ",2024-05-31" for line in lines[1:]]
+    lines[6] = lines[6].replace("2024-05-06", "2024-06-15")
+    tape.write_text("\n".join(lines) + "\n")
+    _map(tape, {**UNTYPED, "snap": {"to": "snapshot_date"}})
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (7, "booked", "issue_after_asof", "2024-06-15")]
+    assert {d.isoformat() for d in parsed.rows["snapshot_date"]} == {"2024-05-31"}
+    differs = parsed.notes["as_of_differs_from_snapshots"]
+    assert (differs["as_of"], differs["column"], differs["snapshot_dates"]) == ("2024-06-30", "snap", {"2024-05-31": 5})
+
+
 @pytest.mark.parametrize(("column", "spec", "says"), [
     ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER); declare one of ['int', 'term', 'term_years', 'flag']"),
     ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE)"),
