@@ -99,6 +99,7 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
     loans = failures["record_key"].nunique() if len(failures) else 0
     fan_out = (f" ({unmapped_only} of them differ only in unmapped columns, source_fields: a join's fan-out? "
                "staging keeps the first)" if unmapped_only else "")
+    redelivered = _files_in_conflict(conflicts)
     return CheckOutcome(
         check="raw_loans_unique_per_snapshot",
         asset="raw_loans",
@@ -107,6 +108,7 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
         observed=(
             f"{loans} loans with conflicting rows in one snapshot ({len(failures)} rows quarantined); "
             f"{exact} exact duplicate rows collapsed in staging{fan_out}; {rows_checked} rows checked"
+            + (f"; {redelivered}" if redelivered else "")
         ),
         failures=failures,
         rules=[
@@ -117,6 +119,22 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
         ],
         rows_checked=rows_checked,
     )
+
+
+def _files_in_conflict(conflicts: pd.DataFrame, shown: int = 3) -> str:
+    """What to do when conflicting rows of a loan and snapshot come from two files or more (a
+    corrected month delivered beside the first, both dated alike): the files, by the loans they
+    disagree on, and the remedy; '' when every conflict lies within one file."""
+    if conflicts.empty:
+        return ""
+    files = (conflicts.assign(name=conflicts["_source_file"].str.rsplit("/", n=1).str[-1])
+             .groupby("loan_key")["name"].agg(lambda names: tuple(sorted(set(names)))))
+    pairs = files[files.map(len) > 1].value_counts()
+    if pairs.empty:
+        return ""
+    named = "; ".join(f"{' and '.join(names)} ({n} loans)" for names, n in pairs.head(shown).items())
+    return (f"files that disagree on the same loans and snapshot: {named}: a corrected delivery beside the first? "
+            "Withdraw the wrong one (risk-assets withdraw <file> --reason ...) and the other's rows stand")
 
 
 def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:

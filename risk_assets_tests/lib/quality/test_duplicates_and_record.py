@@ -29,6 +29,27 @@ def test_f12_conflicting_duplicate_is_found_and_exact_one_counted(tmp_path, case
     assert outcome.rows_checked == 20
 
 
+def test_a_corrected_month_beside_the_first_names_both_files_and_the_remedy(tmp_path, cases_dir):
+    """April delivered again with two loans corrected, both files dated April: every loan of the two
+    that differs is quarantined on both sides, and the outcome names the two files and says to
+    withdraw the wrong one (the conflicts inside one file, F12's 77007, name no file)."""
+    april = loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")
+    corrected = april.copy()
+    corrected["_source_file"] = str(tmp_path / "F12_loans_snapshot_2024-04_v2.csv")
+    corrected["_file_sha256"] = "b" * 64
+    corrected.loc[corrected["source_loan_id"].isin(["77004", "77011"]), "loan_amount"] += 100
+    with duckdb.connect(str(lake_with(tmp_path / "lake.duckdb", loans=[april, corrected]))) as con:
+        outcome = conflicting_duplicates(con)
+    assert set(outcome.failures["record_key"]) >= {"lendingclub:77004", "lendingclub:77011"}
+    assert outcome.observed.endswith(
+        "; files that disagree on the same loans and snapshot: F12_loans_snapshot_2024-04.csv and "
+        "F12_loans_snapshot_2024-04_v2.csv (2 loans): a corrected delivery beside the first? Withdraw the wrong one "
+        "(risk-assets withdraw <file> --reason ...) and the other's rows stand")
+    (tmp_path / "f12").mkdir()
+    with duckdb.connect(str(_f12_lake(tmp_path / "f12", cases_dir))) as con:
+        assert "files that disagree" not in conflicting_duplicates(con).observed
+
+
 def test_clean_snapshots_have_no_conflict(tmp_path, cases_dir):
     lake = lake_with(tmp_path / "lake.duckdb", loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")])
     with duckdb.connect(str(lake)) as con:
