@@ -567,7 +567,6 @@ def test_a_ctrl_c_inside_a_duckdb_query_is_an_interrupt_not_a_failed_file():
     """DuckDB turns a signal handled during a query into RuntimeError('Query interrupted'), raised
     from the handler's exception: landing must see the interrupt in it and stop, not record the
     file as failed and land the next one."""
-    import os
     import signal
     import threading
 
@@ -583,13 +582,19 @@ def test_a_ctrl_c_inside_a_duckdb_query_is_an_interrupt_not_a_failed_file():
         raise Stop()
 
     previous = signal.signal(signal.SIGINT, stop)
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    con = duckdb.connect()
+    # to this (the main) thread, where Python runs its handlers: a signal to the process may reach a
+    # thread an earlier test left behind (a worker pool), and then the query ran to its end, minutes
+    timer = threading.Timer(0.5, signal.pthread_kill, [threading.main_thread().ident, signal.SIGINT])
+    watchdog = threading.Timer(30, con.interrupt)  # never minutes: a query stopped so is no signal's
     try:
         timer.start()
+        watchdog.start()
         with pytest.raises(RuntimeError, match="interrupted") as raised:
-            duckdb.connect().execute("SELECT count(*) FROM range(10000000000) AS t(i) WHERE i % 7 = 3").fetchall()
+            con.execute("SELECT count(*) FROM range(10000000000) AS t(i) WHERE i % 7 = 3").fetchall()
     finally:
         timer.cancel()
+        watchdog.cancel()
         signal.signal(signal.SIGINT, previous)
-    assert interrupted(raised.value)
+    assert interrupted(raised.value), "the query ran until the watchdog stopped it: the signal never came"
     assert not interrupted(RuntimeError("Conversion Error: could not convert 'abc' to INT32"))
