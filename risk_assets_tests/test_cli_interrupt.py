@@ -35,32 +35,26 @@ def _start(home: Path, select: str = "raw_loans") -> subprocess.Popen:
                             start_new_session=True, preexec_fn=_terminal_like)
 
 
-def _interrupt(process: subprocess.Popen, when: str) -> str:
-    """Ctrl-C once a line containing `when` is printed; returns all the run printed."""
+def _ctrl_c(process: subprocess.Popen) -> None:
+    """Ctrl-C as a terminal sends it: SIGINT to the command's whole process group."""
+    os.killpg(process.pid, signal.SIGINT)
+
+
+def _twice_to_the_program(process: subprocess.Popen) -> None:
+    """SIGINT to `risk-assets run` itself, twice (as `kill -INT` would): Dagster's processes get neither."""
+    os.kill(process.pid, signal.SIGINT)
+    time.sleep(0.5)
+    os.kill(process.pid, signal.SIGINT)
+
+
+def _interrupt(process: subprocess.Popen, when: str, send=_ctrl_c) -> str:
+    """`send` the signal once a line containing `when` is printed; returns all the run printed."""
     seen = []
     deadline = time.monotonic() + 300
     for line in process.stdout:
         seen.append(line)
         if when in line:
-            os.killpg(process.pid, signal.SIGINT)
-            break
-        assert time.monotonic() < deadline, "".join(seen[-40:])
-    out = "".join(seen) + process.stdout.read()
-    assert process.wait(timeout=120) != 0, out[-3000:]
-    return out
-
-
-def _interrupt_program_twice(process: subprocess.Popen, when: str) -> str:
-    """SIGINT to `risk-assets run` itself, twice, once a line containing `when` is printed (Dagster's
-    processes get neither); returns all the run printed."""
-    seen = []
-    deadline = time.monotonic() + 300
-    for line in process.stdout:
-        seen.append(line)
-        if when in line:
-            os.kill(process.pid, signal.SIGINT)
-            time.sleep(0.5)
-            os.kill(process.pid, signal.SIGINT)
+            send(process)
             break
         assert time.monotonic() < deadline, "".join(seen[-40:])
     out = "".join(seen) + process.stdout.read()
@@ -89,7 +83,7 @@ def test_ctrl_c_stops_the_run_says_where_and_the_same_command_finishes_it(risk_h
     # its run never records its end, so the program marks it failed at once and frees the lake's slot,
     # and the next run neither waits for the slot nor lands the killed run's rows twice.
     killed = _start(risk_home.root)
-    out = _interrupt_program_twice(killed, when=f"{TAPE}: reading")
+    out = _interrupt(killed, when=f"{TAPE}: reading", send=_twice_to_the_program)
     summary = out[out.index("== run "):]
     assert "note: " in out[:out.index("== run ")], out[-3000:]  # the release of the killed run says so
     head = summary.splitlines()[0]
