@@ -720,24 +720,29 @@ def last_loaded_at(con: duckdb.DuckDBPyConnection, domain: str) -> datetime | No
                        [domain]).fetchone()[0]
 
 
-def landed_copy_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    """The landed path whose bytes the file `name` holds, when `name` itself never landed because
+def landed_copies_of(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """The landed paths whose bytes the file `name` holds, when `name` itself never landed because
     those bytes had landed first under another name: a file renamed after it landed, or a re-download
-    or copy saved under a new name (a `duplicate` landing event records each).
+    or copy saved under a new name (a `duplicate` landing event records each, on the first run that
+    sees it).
 
     `name` is a path (as recorded, or relative to the working directory) or a file name, compared
-    in Unicode NFC as `landed_file` compares them. Returns the path raw.landed_files keeps for
-    those bytes, which the commands that take a file (`quarantine`, `loan FILE:LINE`, `withdraw`)
-    then look up; None when no landing event records `name` as such a copy (or the lake has no
-    landing events yet). The newest event wins when several copies share a file name."""
+    in Unicode NFC as `landed_file` compares them. A path counts by its newest landing event only:
+    one that was a copy once and holds other bytes now (refused, say) is no copy. Returns the
+    distinct paths raw.landed_files keeps for those bytes, in path order (two copies of one name in
+    two folders may hold two files' bytes), which the commands that take a file (`quarantine`,
+    `loan FILE:LINE`, `withdraw`) then look up; [] when no such copy is named (or the lake has no
+    landing events yet)."""
     if not table_exists(con, "raw.landing_events") or not table_exists(con, "raw.landed_files"):
-        return None
-    found = con.execute(
-        "SELECT f.path FROM raw.landing_events AS e JOIN raw.landed_files AS f ON f.sha256 = e.sha256 "
-        "WHERE e.outcome = 'duplicate' AND (nfc_normalize(e.path) IN (nfc_normalize($name), nfc_normalize($resolved)) "
-        "OR ends_with(nfc_normalize(e.path), '/' || nfc_normalize($name))) "
-        "ORDER BY e.seen_at DESC LIMIT 1", {"name": name, "resolved": str(Path(name).resolve())}).fetchone()
-    return None if found is None else found[0]
+        return []
+    return [path for (path,) in con.execute(
+        "WITH newest AS (SELECT path, sha256, outcome FROM raw.landing_events "
+        "WHERE nfc_normalize(path) IN (nfc_normalize($name), nfc_normalize($resolved)) "
+        "OR ends_with(nfc_normalize(path), '/' || nfc_normalize($name)) "
+        "QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1) "
+        "SELECT DISTINCT f.path FROM newest AS e JOIN raw.landed_files AS f ON f.sha256 = e.sha256 "
+        "WHERE e.outcome = 'duplicate' ORDER BY f.path",
+        {"name": name, "resolved": str(Path(name).resolve())}).fetchall()]
 
 
 def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str,
@@ -755,7 +760,7 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         which: the file's sha256 (or a prefix of at least 8 characters), its landed path (absolute
             or relative to the working directory), or its file name when only one landed file has it;
             or the name or path of a copy in landing that never landed because it holds a landed
-            file's bytes (the file renamed after it landed: `landed_copy_of`).
+            file's bytes (the file renamed after it landed: `landed_copies_of`).
         landing_dir: the landing folder to search for copies (default: the landed path's folder).
 
     Raises:
@@ -768,9 +773,9 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         "SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE status IN ('loaded', 'withdrawn') AND "
         "(path IN (?, ?) OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
         [which, str(Path(which).resolve()), which, which, which]).fetchall()
-    if not named and (copy_of := landed_copy_of(con, which)) is not None:  # renamed after it landed, or a copy
-        named = con.execute("SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE path = ? "
-                            "AND status IN ('loaded', 'withdrawn')", [copy_of]).fetchall()
+    if not named and (copies := landed_copies_of(con, which)):  # renamed after it landed, or a copy
+        named = con.execute("SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE list_contains(?, path) "
+                            "AND status IN ('loaded', 'withdrawn')", [copies]).fetchall()
     matches = [(sha, path, domain) for sha, path, domain, status, _ in named if status == "loaded"]
     if not matches and named:
         _, path, _, _, message = named[0]

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import duckdb
 
-from risk_assets.lib.ingest.landing import landed_copy_of
+from risk_assets.lib.ingest.landing import landed_copies_of
 from risk_assets.lib.ingest.loan_formats import key_id
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.quality.duplicates import idless_copies
 from risk_assets.lib.report.portfolio import table_columns
-from risk_assets.lib.report.quarantine import landed_file, same_bytes_as
+from risk_assets.lib.report.quarantine import landed_file, same_bytes_as, several_copies
 
 MAX_LOANS = 10
 """Loans listed for one lookup (an id shared by several portfolios, several snapshots of one loan)."""
@@ -46,7 +46,7 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     marts.loan_features holds it; its PD (fraction 0-1), risk grade and the model version that
     scored it, and whether that version is still the champion. A file:line that no loan came from
     lists what was quarantined at that line. The file of a file:line may also be a copy that never
-    landed because it holds a landed file's bytes (renamed after it landed: `landed_copy_of`); the
+    landed because it holds a landed file's bytes (renamed after it landed: `landed_copies_of`); the
     first line then names the landed file the lookup reads.
     """
     if not table_exists(con, "raw.loans"):
@@ -55,10 +55,12 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     lines: list[str] = []
     found = FILE_LINE.match(query)
     if not keys and found and landed_file(con, found["file"]) is None:
-        copy_of = landed_copy_of(con, found["file"])
-        if copy_of is not None:  # the file renamed after it landed, or a copy: look it up by the landed name
-            trace = trace_loan(con, f"{copy_of}:{found['line']}", portfolio)
-            return LoanTrace(query, [same_bytes_as(found["file"], copy_of), *trace.lines], trace.found)
+        copies = landed_copies_of(con, found["file"])
+        if len(copies) > 1:
+            return LoanTrace(query, [several_copies(found["file"], copies)], False)
+        if copies:  # the file renamed after it landed, or a copy: look it up by the landed name
+            trace = trace_loan(con, f"{copies[0]}:{found['line']}", portfolio)
+            return LoanTrace(query, [same_bytes_as(found["file"], copies[0]), *trace.lines], trace.found)
     if not keys:
         quarantined = _quarantine_at_line(con, query)
         if quarantined:

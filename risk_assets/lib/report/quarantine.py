@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from risk_assets.lib.ingest.landing import landed_copy_of
+from risk_assets.lib.ingest.landing import landed_copies_of
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS, table_cell
 
@@ -44,14 +44,16 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection, rule: str | None = None) 
 def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None = None,
                     limit: int = DEFAULT_LIMIT) -> tuple[list[str], bool]:
     """The quarantined values of one landed file (its name, path or sha256 prefix of 8+ characters,
-    or the name of a copy that holds its bytes: `landed_copy_of`), by line: `line, column, rule, raw
+    or the name of a copy that holds its bytes: `landed_copies_of`), by line: `line, column, rule, raw
     value, message` and the asset that set each aside, at most `limit` of them; (lines, whether the
     file has any)."""
     if not table_exists(con, "quality.quarantine"):
         return ["no quality.quarantine table yet: nothing has landed"], False
-    if landed_file(con, file) is None and (copy_of := landed_copy_of(con, file)) is not None:
-        lines, found = quarantine_rows(con, copy_of, rule, limit)
-        return [same_bytes_as(file, copy_of), *lines], found
+    if landed_file(con, file) is None and (copies := landed_copies_of(con, file)):
+        if len(copies) > 1:
+            return [several_copies(file, copies)], False
+        lines, found = quarantine_rows(con, copies[0], rule, limit)
+        return [same_bytes_as(file, copies[0]), *lines], found
     match = ("(source_file = $file OR ends_with(source_file, '/' || $file) "
              "OR (length($file) >= 8 AND starts_with(file_sha256, $file)))")
     params = {"file": file, "rule": rule}
@@ -84,6 +86,12 @@ def same_bytes_as(name: str, landed_path: str) -> str:
     """The line that says `name` is a copy of the landed file at `landed_path`."""
     return (f"{name}: the same bytes as {landed_path.rsplit('/', 1)[-1]}, which landed first (the file renamed after "
             "it landed, or a copy): its record follows")
+
+
+def several_copies(name: str, landed_paths: list[str]) -> str:
+    """The line that says `name` names copies of several landed files (one name in two folders)."""
+    return (f"{name}: copies of {len(landed_paths)} landed files have this name: {', '.join(landed_paths)}; give the "
+            "copy's path, or the landed file's name, path or sha256")
 
 
 def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, int | None, str | None] | None:

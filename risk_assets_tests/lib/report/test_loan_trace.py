@@ -161,3 +161,36 @@ def test_a_file_renamed_after_it_landed_is_found_by_its_new_name(risk_home, data
     assert f"{renamed} holds the same bytes" in out and not renamed.exists()
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 0
+
+
+def test_one_copy_name_in_two_folders_is_not_taken_for_either_landed_file(risk_home, data_dir, capsys, monkeypatch):
+    """`export.csv` in two vendors' folders holds two landed files' bytes: the commands that take a
+    file name both and ask for a path or sha256, and `withdraw` withdraws neither. A copy whose path
+    holds other bytes now (a header-only export saved over it, refused) is no copy any more."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 21)]
+    first, second = risk_home.landing_loans / "lc_a.csv", risk_home.landing_loans / "lc_b.csv"
+    first.write_text("\n".join(lines[:11]) + "\n")
+    second.write_text("\n".join([lines[0], *lines[11:]]) + "\n")
+    for vendor, source in (("acme", first), ("beta", second)):
+        (risk_home.landing_loans / vendor).mkdir()
+        (risk_home.landing_loans / vendor / "export.csv").write_bytes(source.read_bytes())
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+    assert sorted(f.outcome for f in report.files) == ["duplicate", "duplicate", "loaded", "loaded"]
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+
+    assert main(["quarantine", "export.csv"]) == 1
+    assert capsys.readouterr().err.startswith(f"export.csv: copies of 2 landed files have this name: {first}, {second}")
+    assert main(["loan", "export.csv:2"]) == 1
+    assert "copies of 2 landed files have this name" in capsys.readouterr().err
+    assert main(["withdraw", "export.csv", "--reason", "wrong month"]) == 2
+    assert "'export.csv' names 2 loaded files; give the sha256" in capsys.readouterr().err
+
+    (risk_home.landing_loans / "beta" / "export.csv").write_text(lines[0] + "\n")  # a failed export saved over it
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-2", asset="raw_loans")
+    assert main(["withdraw", "export.csv", "--reason", "wrong month"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"withdrew {first} (sha256 ") and "10 rows removed" in out
+    assert f"{risk_home.landing_loans / 'acme' / 'export.csv'} holds the same bytes" in out
