@@ -128,11 +128,11 @@ def _files_in_conflict(conflicts: pd.DataFrame, shown: int = 3) -> str:
     if conflicts.empty:
         return ""
     files = (conflicts.assign(name=conflicts["_source_file"].str.rsplit("/", n=1).str[-1])
-             .groupby("loan_key")["name"].agg(lambda names: tuple(sorted(set(names)))))
+             .groupby(["loan_key", "snapshot"], dropna=False)["name"].agg(lambda names: tuple(sorted(set(names)))))
     pairs = files[files.map(len) > 1].value_counts()
     if pairs.empty:
         return ""
-    named = "; ".join(f"{' and '.join(names)} ({n} loans)" for names, n in pairs.head(shown).items())
+    named = "; ".join(f"{' and '.join(names)} ({n} loan snapshots)" for names, n in pairs.head(shown).items())
     return (f"files that disagree on the same loans and snapshot: {named}: a corrected delivery beside the first? "
             "Withdraw the wrong one (risk-assets withdraw <file> --reason ...) and the other's rows stand")
 

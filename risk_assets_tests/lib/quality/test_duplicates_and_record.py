@@ -3,6 +3,7 @@
 import json
 
 import duckdb
+import pandas as pd
 
 from risk_assets.lib.lake import ensure_lake
 from risk_assets.lib.quality.duplicates import conflicting_duplicates
@@ -43,11 +44,19 @@ def test_a_corrected_month_beside_the_first_names_both_files_and_the_remedy(tmp_
     assert set(outcome.failures["record_key"]) >= {"lendingclub:77004", "lendingclub:77011"}
     assert outcome.observed.endswith(
         "; files that disagree on the same loans and snapshot: F12_loans_snapshot_2024-04.csv and "
-        "F12_loans_snapshot_2024-04_v2.csv (2 loans): a corrected delivery beside the first? Withdraw the wrong one "
+        "F12_loans_snapshot_2024-04_v2.csv (2 loan snapshots): a corrected delivery beside the first? Withdraw the wrong one "
         "(risk-assets withdraw <file> --reason ...) and the other's rows stand")
     (tmp_path / "f12").mkdir()
     with duckdb.connect(str(_f12_lake(tmp_path / "f12", cases_dir))) as con:
         assert "files that disagree" not in conflicting_duplicates(con).observed
+    # one loan in conflict within March's file and within April's: no two files disagree on one snapshot
+    march, april = (loan_rows(cases_dir / f"F12_loans_snapshot_2024-0{m}.csv") for m in (3, 4))
+    march, april = (pd.concat([t, t[t["source_loan_id"] == "77004"].assign(loan_amount=1.0, _source_line=99)])
+                    for t in (march, april))
+    (tmp_path / "within").mkdir()
+    with duckdb.connect(str(lake_with(tmp_path / "within" / "lake.duckdb", loans=[march, april]))) as con:
+        within = conflicting_duplicates(con)
+    assert "lendingclub:77004" in set(within.failures["record_key"]) and "files that disagree" not in within.observed
 
 
 def test_clean_snapshots_have_no_conflict(tmp_path, cases_dir):
