@@ -1423,6 +1423,15 @@ year and 10 means ten or more years"). A column of numbers that runs past it is 
 (months: 12, 24, 36, 120) or uncapped, and its numbers are not read as years."""
 
 
+MINOR_UNIT_SLACK = 1e-6
+MINOR_UNIT_RELATIVE_SLACK = 1e-12
+"""How far from a whole number of minor units (cents) a `money_minor` value may lie and still be one:
+the larger of 1e-6 and 1e-12 of the value. Float64 arithmetic upstream (dollars * 100) leaves an
+error of a few ulps, about 1e-16 of the value (IEEE 754 double: 53-bit significand), while a real
+fraction of a cent written in a file is 0.001 or more, so 5000.50 is a fraction and
+199899.99999999997 (a Parquet double) is 199,900 cents."""
+
+
 PERCENT_SIGN_READ = ("percent", "fraction", "basis_points")
 """Rate kinds whose values may carry a '%': a percent's own, and in a fraction or basis-points column
 the sign that states the value's scale whatever the column's (`10.65%` is 0.1065 in either: a
@@ -1633,7 +1642,10 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         number = _number_text(text, dialect, amount).cast(pl.Float64, strict=False)
         minor_fraction = pl.lit(False)
         if kind == "money_minor":  # a count of cents: 5000.50 is no such count (dollars in a cents column?)
-            minor_fraction = number.is_finite() & (number != number.floor())
+            # beyond a float's rounding: cents computed as dollars * 100 in float64 reach the text as
+            # 199899.99999999997 (a Parquet double), which is 199900 cents
+            slack = pl.max_horizontal(pl.lit(MINOR_UNIT_SLACK), number.abs() * MINOR_UNIT_RELATIVE_SLACK)
+            minor_fraction = number.is_finite() & ((number - number.round(0)).abs() > slack)
             digits = minor_unit_digits(currency)
             number = pl.when(~minor_fraction).then((number / 10 ** digits).round(digits))
         if kind in ("fraction", "basis_points"):  # a '%' states the value's scale: 10.65% is 0.1065 in either

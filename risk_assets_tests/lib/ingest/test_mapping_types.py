@@ -109,13 +109,15 @@ def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_
     times too small, so it is quarantined (`minor_unit_fraction`), not rounded. A rate of 13.56
     among basis points (1356) would land as 0.14 %: `rate_as_percent`, the mirror of a fraction in a
     percent column. A rate with its '%' states its scale in any rate column: 10.65% is 0.1065 where
-    the column is declared `fraction` or `basis_points` (a workbook's percent-formatted cell)."""
+    the column is declared `fraction` or `basis_points` (a workbook's percent-formatted cell). A
+    float's rounding error on whole cents (250000.00000000003) is no fraction of a cent."""
     lines = bank_tape.read_text().splitlines()
     rates = ["1065", "1527", "13.56", "10.65%", "1269", "790"]
     lines = [lines[0].replace("amount", "amount_cents") + ",rate_bp"] + [
         line.replace(amount, f"{int(amount) * 100}", 1) + f",{rate}"
         for line, amount, rate in zip(lines[1:], ["5000", "2500", "2400", "10000", "3000", "5000"], rates, strict=True)]
     lines[1] = lines[1].replace(",500000,", ",5000.50,")
+    lines[2] = lines[2].replace(",250000,", ",250000.00000000003,")  # dollars * 100 in float64, written out whole
     bank_tape.write_text("\n".join(lines) + "\n")
     _map(bank_tape, {**{k: v for k, v in UNTYPED.items() if k != "amount"},
                      "amount_cents": {"to": "loan_amount", "type": "money_minor"},
