@@ -646,7 +646,9 @@ def parse_loan_file(
         )
         del utf8
     del content
-    if records.fields.height == 0 and records.malformed.height == 0:  # an export that stopped after its header
+    if records.fields.height == 0 and records.malformed.height == 0 and not _states_its_count(records, mapping):
+        # an export that stopped after its header; one whose row count or control record states its
+        # records lands (a month without loans, say so), and `_footer_check` holds it to the count
         besides = (f" and {len(records.non_data_lines):,} line(s) that are no record (notes, markers, footers, blank "
                    "lines)" if records.non_data_lines else "")
         raise FileRefused(f"{path}: the file holds its header{besides} and no loan: a failed export, or a copy cut "
@@ -3363,6 +3365,16 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame, mapping: Ta
         key = f"policy code {code}" if f"policy code {code}" not in checks else f"policy code {code}, line {line}"
         checks[key] = {"line": line, "stated": stated, "loaded": loaded, "matches": abs(stated - loaded) < 0.005}
     return {"footer_totals": checks}
+
+
+def _states_its_count(records: csv_text.TextRecords, mapping: TapeMapping) -> bool:
+    """Whether the file states how many records it holds: a database client's row count line
+    (`(0 rows)`, kind `row_count`) or the mapping's control record (`TRL|00000000|0.00`)."""
+    if any(kind == "row_count" for _, kind in records.non_data_lines):
+        return True
+    control = mapping.control_record
+    return control is not None and any(text.lstrip("\ufeff ").startswith(control.prefix)
+                                       for text in records.marked_text.values())
 
 
 def _control_record_check(records: csv_text.TextRecords, rows: pl.DataFrame,

@@ -155,6 +155,25 @@ def test_a_tape_of_its_header_alone_is_refused_not_landed_empty(tmp_path, data_d
         parse_loan_file(shell)
 
 
+def test_a_mapped_tape_that_states_zero_records_lands_empty(tmp_path):
+    """A month without loans, said so by the file: a database client's `(0 rows)` under the header, or
+    a mapping's control record stating 0 records. It lands with nothing loaded (its footer check
+    holds it to the count), unlike a header with nothing said, which is refused."""
+    from risk_assets_tests.lib.ingest.test_mapping_types import _map
+
+    tape = tmp_path / "bank_2024-07.csv"
+    tape.write_text("ref,amount,booked,state\n(0 rows)\n")
+    _map(tape, {"ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount"},
+                "booked": {"to": "origination_date"}, "state": {"to": "loan_status"}})
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert (parsed.rows.height, parsed.quarantine.height) == (0, 0)
+    assert parsed.notes["footer_totals"]["row count, line 2"]["matches"] is True
+    tape.write_text("ref,amount,booked,state\n")
+    with pytest.raises(FileRefused, match="the file holds its header and no loan"):
+        parse_loan_file(tape)
+
+
 def test_lendingclub_real_sample(data_dir):
     parsed = parse_loan_file(data_dir / "loans" / "lendingclub_2007_2011.csv")
     parsed.reconcile()
