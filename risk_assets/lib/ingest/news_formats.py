@@ -20,6 +20,7 @@ non-data line; `ParsedFile.reconcile` proves it.
 
 from __future__ import annotations
 
+import ast
 import base64
 import binascii
 import bisect
@@ -3172,8 +3173,21 @@ def _named_symbol(written: str) -> tuple[str, str] | None:
     return (sides[0][0].removeprefix("$").strip(), sides[0][1]) if len(sides) == 1 else None
 
 
-LIST_LITERAL = re.compile(r"\[(?P<items>[^\[\]]*)\]")
-"""A ticker field written as a Python or JSON list: `['AAPL', 'MSFT']`, `["AAPL"]`, `[]`."""
+def _list_items(value: str) -> list[str] | None:
+    """The items of a ticker field written as a Python or JSON list of strings (`['AAPL', 'MSFT']`,
+    as pandas' `to_csv` writes a column of lists; `["AAPL"]`; `[]`), each whole (`['Amazon.com,
+    Inc.']` is one item); None for any other field. A list that is no literal, `[AAPL, MSFT]`, is
+    its text between the brackets."""
+    text = value.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    try:
+        items = ast.literal_eval(text)
+    except (ValueError, SyntaxError):  # unquoted items: split as any field is
+        return re.split(r"\s*[,;]\s*(?![^()]*\))", text[1:-1].strip())
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        return None
+    return items
 
 
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -3188,11 +3202,12 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     as pandas' `to_csv` writes a column of lists (`['AAPL', 'MSFT']`, or JSON's `["AAPL"]`), is its
     items (counted as the form 'list literal'). None when the field names no ticker."""
     tickers, counted = set(), []
-    if (listed := LIST_LITERAL.fullmatch(value.strip())) is not None:  # pandas' to_csv of a list column
-        quoted = re.findall(r"'([^']*)'|\"([^\"]*)\"", listed["items"])
-        value = ",".join(single or double for single, double in quoted) if quoted else listed["items"]
+    parts = _list_items(value)
+    if parts is not None:  # pandas' to_csv of a list column
         counted.append(("ticker_forms", "list literal"))
-    for part in re.split(r"\s*[,;]\s*(?![^()]*\))", value.strip()):
+    else:
+        parts = re.split(r"\s*[,;]\s*(?![^()]*\))", value.strip())
+    for part in parts:
         # a list's brackets and quotes are no part of a ticker (a list literal's pieces, as an earlier
         # version stored `['AAPL', 'MSFT']`: `'MSFT'],['AAPL`)
         part = written = part.strip("[]'\" ").removeprefix("$").strip()

@@ -57,14 +57,16 @@ def test_a_column_of_lists_written_by_pandas_is_read_as_its_tickers(tmp_path, se
     """pandas' `to_csv` writes a column of lists as the list's repr, `['AAPL', 'MSFT']`: it used to
     load as one ticker, `'MSFT'],['AAPL`, which no day of the index counted. It is its items,
     normalised as any ticker is; JSON's form and an empty list alike."""
-    tickers = ["['AAPL', 'MSFT']", '["aapl", "NASDAQ:MSFT"]', "[]", "['VOD LN Equity']", "AAPL"]
+    tickers = ["['AAPL', 'MSFT']", '["aapl", "NASDAQ:MSFT"]', "[]", "['VOD LN Equity']", "AAPL",
+               "[AAPL, 'MSFT']", "['AMZN (Amazon.com, Inc.)']"]
     feed = tmp_path / "desk_feed.csv"
     feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
     parsed = parse_news_file(feed)
     assert parsed.quarantine.height == 0
-    assert parsed.rows["ticker"].to_list() == ["AAPL,MSFT", "AAPL,MSFT", None, "VOD.L", "AAPL"]
-    assert parsed.notes["ticker_normalised_lines"] == [2, 3, 5]  # "[]" reads as no ticker, as an empty field does
-    assert parsed.notes["ticker_forms"] == {"list literal": 3, "exchange prefix": 1, "Bloomberg": 1}
+    assert parsed.rows["ticker"].to_list() == ["AAPL,MSFT", "AAPL,MSFT", None, "VOD.L", "AAPL", "AAPL,MSFT", "AMZN"]
+    assert parsed.notes["ticker_normalised_lines"] == [2, 3, 5, 7, 8]  # "[]" reads as no ticker, as an empty field does
+    assert parsed.notes["ticker_forms"] == {"list literal": 5, "exchange prefix": 1, "Bloomberg": 1}
+    assert parsed.notes["ticker_names_dropped"] == {"Amazon.com, Inc.": 1}  # one item, its comma inside the name
 
 
 def test_isin_check_digit():
