@@ -35,10 +35,13 @@ def _why_no_news_model(con) -> str | None:
     (no raw.news table, or an empty one: a lender's loans alone), or holds articles none of which is
     labelled. Read from raw.news, where landing puts articles: news landed by a landing-only run
     (`--select raw_news`) is in the lake before staging and the features are built from it."""
-    try:
-        articles, labelled = con.execute("SELECT count(*), count(label) FROM raw.news").fetchone()
+    try:  # the articles staging keeps: with text (rows without it are quarantined, never staged)
+        articles, labelled = con.execute("SELECT count(*), count(label) FROM raw.news "
+                                         "WHERE trim(coalesce(text_clean, '')) <> ''").fetchone()
     except duckdb.CatalogException:  # no news landed yet
         return "no news in the lake, so no sentiment model; land news files to score articles"
+    except duckdb.BinderException:  # a news table without labels (or text): none can train a model
+        articles, labelled = con.execute("SELECT count(*), 0 FROM raw.news").fetchone()
     if articles == 0:
         return "no news in the lake, so no sentiment model; land news files to score articles"
     if labelled == 0:

@@ -155,7 +155,8 @@ def test_own_data_skips_the_sentiment_lines_when_no_news_is_labelled(risk_home, 
     _small_lake(risk_home.lake_path)
     with connect(risk_home.lake_path) as con:
         con.execute("DELETE FROM ml.model_registry WHERE model = 'news_sentiment'")
-        con.execute("CREATE OR REPLACE TABLE raw.news AS SELECT 'd' || range AS doc_id, NULL::VARCHAR AS label FROM range(3)")
+        con.execute("CREATE OR REPLACE TABLE raw.news AS SELECT 'd' || range AS doc_id, 'Sales rose.' AS text_clean, "
+                    "NULL::VARCHAR AS label FROM range(3)")
         con.execute("CREATE OR REPLACE TABLE marts.news_features AS SELECT doc_id, label FROM raw.news")
         results = {name: (passed, observed) for name, passed, observed in verify.checks(con, own_data=True)}
         assert results["a news sentiment model version registered"] == (None, (

@@ -2883,10 +2883,17 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
                        (pl.col("chargeoff_date") < pl.col("origination_date")) & issued_plausibly))
     if "sba_approved" in target_source and "gross_approved" in target_source:
         checks.append(("sba_approved", "guarantee_above_amount", pl.col("sba_approved") > pl.col("gross_approved")))
+    below_one_percent = (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)
     if kinds.get("int_rate") == "percent":
-        checks.append(("int_rate", "rate_as_fraction", (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)))
-    if kinds.get("int_rate") == "basis_points":  # the mirror: 13.56 written where 1356 was meant
-        checks.append(("int_rate", "rate_as_percent", (pl.col("int_rate") > 0) & (pl.col("int_rate") < 0.01)))
+        checks.append(("int_rate", "rate_as_fraction", below_one_percent))
+    elif kinds.get("int_rate") in ("fraction", "basis_points"):
+        # a value with its '%' reads as a percent in these too (PERCENT_SIGN_READ): `0.1065%`, a
+        # fraction shown with a literal '%', is the percent column's slip; without it, 13.56 among
+        # basis points (1356 meant) is this column's mirror of it
+        signed = pl.col(_src(target_source["int_rate"])).str.ends_with("%")
+        checks.append(("int_rate", "rate_as_fraction", below_one_percent & signed))
+        if kinds.get("int_rate") == "basis_points":
+            checks.append(("int_rate", "rate_as_percent", below_one_percent & ~signed))
     checks.extend((target, "percent_scale_unclear", unclear) for target, unclear in (unclear_scale or {}).items()
                   if target != "int_rate")
     if "earliest_cr_line" in target_source:  # a century-long credit history is a wrong year, not a borrower

@@ -590,11 +590,13 @@ def test_a_ctrl_c_inside_a_duckdb_query_is_an_interrupt_not_a_failed_file():
     try:
         timer.start()
         watchdog.start()
-        with pytest.raises(RuntimeError, match="interrupted") as raised:
+        with pytest.raises((RuntimeError, duckdb.InterruptException)) as raised:
             con.execute("SELECT count(*) FROM range(10000000000) AS t(i) WHERE i % 7 = 3").fetchall()
     finally:
         timer.cancel()
         watchdog.cancel()
         signal.signal(signal.SIGINT, previous)
-    assert interrupted(raised.value), "the query ran until the watchdog stopped it: the signal never came"
+    if isinstance(raised.value, duckdb.InterruptException):
+        pytest.fail("the query ran until the watchdog stopped it: the signal never came")
+    assert "interrupted" in str(raised.value) and interrupted(raised.value)
     assert not interrupted(RuntimeError("Conversion Error: could not convert 'abc' to INT32"))

@@ -133,8 +133,10 @@ def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_
     _map(bank_tape, {**{k: v for k, v in UNTYPED.items() if k != "amount"},
                      "amount_cents": {"to": "loan_amount", "type": "money_minor"},
                      "rate_bp": {"to": "int_rate", "type": "fraction"}})
+    bank_tape.write_text(bank_tape.read_text().replace(",790\n", ",0.079%\n"))  # a fraction shown with a literal '%'
     as_fractions = parse_loan_file(bank_tape)
     assert as_fractions.rows.filter(pl.col("source_loan_id") == "B-4")["int_rate"].to_list() == [0.1065]
+    assert as_fractions.quarantine.filter(pl.col("raw_value") == "0.079%")["rule"].to_list() == ["rate_as_fraction"]
 
 
 @pytest.mark.parametrize(("kind", "written", "odd", "read_as"), [
