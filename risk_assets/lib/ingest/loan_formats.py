@@ -2395,7 +2395,7 @@ def _typed_parse(
     if not mapping.builtin and (doubt := _term_scale_in_doubt(loaded, specs)):
         notes["term_scale_in_doubt"] = doubt
     if as_of is not None and "snapshot_date" in target_source:  # two statements of the tape's date
-        dated = loaded.filter(pl.col("snapshot_date").is_not_null() & (pl.col("snapshot_date") != as_of))
+        dated = frame.filter(pl.col("snapshot_date").is_not_null() & (pl.col("snapshot_date") != as_of))
         if dated.height:
             notes["as_of_differs_from_snapshots"] = {
                 "as_of": as_of.isoformat(), "column": target_source["snapshot_date"],

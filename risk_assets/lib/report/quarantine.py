@@ -35,8 +35,11 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection, rule: str | None = None) 
     if not rows:
         return [f"no value quarantined with rule {rule!r}" if rule else "quality.quarantine is empty: every value landed"]
     width = max(len(r[0] or "-") for r in rows)
-    lines = [f"{'file':<{width}}  {'asset':<17} {'rule':<28} {'values':>8}  first line"]
-    lines += [f"{file or '-':<{width}}  {asset:<17} {rule:<28} {n:>8,}  {first}" for file, asset, rule, n, first in rows]
+    assets = max(17, *(len(r[1]) for r in rows))
+    rules = max(28, *(len(r[2]) for r in rows))
+    lines = [f"{'file':<{width}}  {'asset':<{assets}} {'rule':<{rules}} {'values':>8}  first line"]
+    lines += [f"{file or '-':<{width}}  {asset:<{assets}} {rule:<{rules}} {n:>8,}  {first}"
+              for file, asset, rule, n, first in rows]
     lines.append("one file's values: risk-assets quarantine <file name> [--rule RULE] [--limit N]")
     return lines
 
@@ -64,7 +67,8 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None 
         landed = landed_file(con, file)
         if landed is None:
             return [f"{file}: no landed file has this name, path or sha256 (landed files: raw.landed_files; "
-                    "quarantined ones: `risk-assets quarantine`)"], False
+                    "quarantined ones: `risk-assets quarantine`; a copy of a landed file, or the file renamed "
+                    "after it landed, is found by its name once a run has seen it)"], False
         path, status, loaded, message = landed
         if status == "refused":
             return [f"{file}: refused when it landed, so nothing of it was read or quarantined: "

@@ -180,7 +180,7 @@ def test_a_snapshot_column_that_disagrees_with_the_files_as_of_date_is_named_and
         (7, "booked", "issue_after_asof", "2024-06-15")]
     assert {d.isoformat() for d in parsed.rows["snapshot_date"]} == {"2024-05-31"}
     differs = parsed.notes["as_of_differs_from_snapshots"]
-    assert (differs["as_of"], differs["column"], differs["snapshot_dates"]) == ("2024-06-30", "snap", {"2024-05-31": 5})
+    assert (differs["as_of"], differs["column"], differs["snapshot_dates"]) == ("2024-06-30", "snap", {"2024-05-31": 6})
 
 
 @pytest.mark.parametrize(("column", "spec", "says"), [
