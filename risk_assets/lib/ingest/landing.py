@@ -408,7 +408,10 @@ def land_folder(
     table, columns = TABLES[domain]
     con.execute(ddl(table, columns))
     loaded = dict(con.execute("SELECT sha256, path FROM raw.landed_files WHERE status = 'loaded'").fetchall())
-    recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events WHERE outcome = 'duplicate'").fetchall())
+    # a copy already said to be one, by its path's newest event (a path that held other bytes since,
+    # and then these again, is said to be a copy again: `landed_copies_of` reads the newest event)
+    recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events QUALIFY row_number() OVER "
+                               "(PARTITION BY path ORDER BY seen_at DESC) = 1 AND outcome = 'duplicate'").fetchall())
     outcomes = []
     for path in landable_files(folder):
         try:

@@ -3375,13 +3375,18 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame, mapping: Ta
 
 
 def _states_its_count(records: csv_text.TextRecords, mapping: TapeMapping) -> bool:
-    """Whether the file states how many records it holds: a database client's row count line
-    (`(0 rows)`, kind `row_count`) or the mapping's control record (`TRL|00000000|0.00`)."""
-    if any(kind == "row_count" for _, kind in records.non_data_lines):
-        return True
+    """Whether the file states that it holds no record: a database client's row count line
+    (`(0 rows)`, kind `row_count`) or the mapping's control record (`TRL|00000000|0.00`), every
+    count it states being 0. A stated count above 0 over no record is a cut copy: refused."""
+    stated = [re.search(r"\d[\d,]*", records.marked_text[line]).group().replace(",", "")
+              for line, kind in records.non_data_lines if kind == "row_count" and line in records.marked_text]
     control = mapping.control_record
-    return control is not None and any(text.lstrip("\ufeff ").startswith(control.prefix)
-                                       for text in records.marked_text.values())
+    if control is not None and control.record_count is not None:
+        for text in records.marked_text.values():
+            if text.lstrip("\ufeff ").startswith(control.prefix):
+                fields = csv_text.split_fields(text.lstrip("\ufeff "), mapping.dialect.delimiter)
+                stated.append(fields[control.record_count - 1].strip() if control.record_count <= len(fields) else "")
+    return bool(stated) and all(count.isdigit() and int(count) == 0 for count in stated)
 
 
 def _control_record_check(records: csv_text.TextRecords, rows: pl.DataFrame,

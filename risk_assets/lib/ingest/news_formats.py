@@ -20,7 +20,6 @@ non-data line; `ParsedFile.reconcile` proves it.
 
 from __future__ import annotations
 
-import ast
 import base64
 import binascii
 import bisect
@@ -3173,21 +3172,26 @@ def _named_symbol(written: str) -> tuple[str, str] | None:
     return (sides[0][0].removeprefix("$").strip(), sides[0][1]) if len(sides) == 1 else None
 
 
+_QUOTED_ITEM = r"""\s*(?:'[^'\\]*'|"[^"\\]*")\s*"""
+LIST_LITERAL = re.compile(rf"\[(?:{_QUOTED_ITEM}(?:,{_QUOTED_ITEM})*,?\s*)?\]")
+"""A ticker field written as a Python or JSON list of plain quoted strings: `['AAPL', 'MSFT']`,
+`["AAPL"]`, `[]`. Read by pattern, never evaluated: escapes are not decoded and nothing nests."""
+QUOTED = re.compile(r"""'([^'\\]*)'|"([^"\\]*)\"""")
+"""One quoted item of a LIST_LITERAL: its text in group 1 (single quotes) or 2 (double)."""
+
+
 def _list_items(value: str) -> list[str] | None:
-    """The items of a ticker field written as a Python or JSON list of strings (`['AAPL', 'MSFT']`,
-    as pandas' `to_csv` writes a column of lists; `["AAPL"]`; `[]`), each whole (`['Amazon.com,
-    Inc.']` is one item); None for any other field. A list that is no literal, `[AAPL, MSFT]`, is
-    its text between the brackets."""
+    """The items of a ticker field written as a list of quoted strings (LIST_LITERAL: pandas'
+    `to_csv` of a column of lists), each whole (`['Amazon.com, Inc.']` is one item); a bracketed
+    list without quotes (`[AAPL, MSFT]`) is its text between the brackets split as any field is;
+    None for any other field."""
     text = value.strip()
     if not (text.startswith("[") and text.endswith("]")):
         return None
-    try:
-        items = ast.literal_eval(text)
-    except (ValueError, SyntaxError):  # unquoted items: split as any field is
-        return re.split(r"\s*[,;]\s*(?![^()]*\))", text[1:-1].strip())
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        return None
-    return items
+    if LIST_LITERAL.fullmatch(text):
+        return [single if single is not None else double for single, double in
+                ((m.group(1), m.group(2)) for m in QUOTED.finditer(text))]
+    return re.split(r"\s*[,;]\s*(?![^()]*\))", text[1:-1].strip())
 
 
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:

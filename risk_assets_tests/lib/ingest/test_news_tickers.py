@@ -69,6 +69,17 @@ def test_a_column_of_lists_written_by_pandas_is_read_as_its_tickers(tmp_path, se
     assert parsed.notes["ticker_names_dropped"] == {"Amazon.com, Inc.": 1}  # one item, its comma inside the name
 
 
+def test_a_ticker_field_that_only_looks_like_a_list_never_fails_its_file(tmp_path, sentences):
+    """A list is read by pattern, never evaluated: nested brackets, an escape, a list thousands of
+    characters long land their rows (the file used to fail whole when a cell was evaluated)."""
+    tickers = ["[{[]: 1}]", '["\\ud800"]', "[" + "-" * 50_000 + "1]", "AAPL"]
+    feed = tmp_path / "desk_feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows.height + parsed.quarantine["line"].n_unique() == 4
+    assert parsed.rows.filter(parsed.rows["text_raw"] == sentences[3])["ticker"].to_list() == ["AAPL"]
+
+
 def test_isin_check_digit():
     """ISO 6166: Apple's and Nokia's ISINs are valid; one digit off is not."""
     assert isin_check_digit_valid("US0378331005") and isin_check_digit_valid("FI0009000681")

@@ -194,3 +194,24 @@ def test_one_copy_name_in_two_folders_is_not_taken_for_either_landed_file(risk_h
     out = capsys.readouterr().out
     assert out.startswith(f"withdrew {first} (sha256 ") and "10 rows removed" in out
     assert f"{risk_home.landing_loans / 'acme' / 'export.csv'} holds the same bytes" in out
+
+
+def test_a_copy_that_held_other_bytes_and_then_these_again_reads_these(risk_home, data_dir, capsys, monkeypatch):
+    """`export.csv` holds lc_a's bytes, then lc_b's, then lc_a's again: each change is a landing event
+    of its own, and the lookup follows the newest, lc_a, not the lc_b it held in between."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 21)]
+    first, second = risk_home.landing_loans / "lc_a.csv", risk_home.landing_loans / "lc_b.csv"
+    first.write_text("\n".join(lines[:11]) + "\n")
+    second.write_text("\n".join([lines[0], *lines[11:]]) + "\n")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-0", asset="raw_loans")
+    copy = risk_home.landing_loans / "export.csv"
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+    for run, source in enumerate((first, second, first), start=1):
+        copy.write_bytes(source.read_bytes())
+        with connect(risk_home.lake_path) as con:
+            land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, f"run-{run}", asset="raw_loans")
+    assert main(["loan", "export.csv:2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("export.csv: the same bytes as lc_a.csv, which landed first") and " lc_a.csv line 2 " in out
