@@ -3348,7 +3348,7 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame, mapping: Ta
     counted = {line: text for line, text in records.marked_text.items() if (line, "row_count") in records.non_data_lines}
     checks: dict[str, object] = {}
     for line, text in sorted(counted.items()):  # a database client's '(30 rows)': every row it printed is a record
-        stated = int(re.search(r"\d[\d,]*", text).group().replace(",", ""))  # DuckDB adds '  4 columns'
+        stated = _row_count_stated(text)
         records_read = records.fields.height + records.malformed.height
         checks[f"row count, line {line}"] = {"line": line, "stated": stated, "records": records_read,
                                              "matches": stated == records_read}
@@ -3374,11 +3374,17 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame, mapping: Ta
     return {"footer_totals": checks}
 
 
+def _row_count_stated(text: str) -> int:
+    """The record count a database client's row count line states: `(30 rows)` -> 30 (its first
+    number; DuckDB adds '  4 columns')."""
+    return int(re.search(r"\d[\d,]*", text).group().replace(",", ""))
+
+
 def _states_its_count(records: csv_text.TextRecords, mapping: TapeMapping) -> bool:
     """Whether the file states that it holds no record: a database client's row count line
     (`(0 rows)`, kind `row_count`) or the mapping's control record (`TRL|00000000|0.00`), every
     count it states being 0. A stated count above 0 over no record is a cut copy: refused."""
-    stated = [re.search(r"\d[\d,]*", records.marked_text[line]).group().replace(",", "")
+    stated = [str(_row_count_stated(records.marked_text[line]))
               for line, kind in records.non_data_lines if kind == "row_count" and line in records.marked_text]
     control = mapping.control_record
     if control is not None and control.record_count is not None:

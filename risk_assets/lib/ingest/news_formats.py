@@ -3172,6 +3172,8 @@ def _named_symbol(written: str) -> tuple[str, str] | None:
     return (sides[0][0].removeprefix("$").strip(), sides[0][1]) if len(sides) == 1 else None
 
 
+TICKER_SEPARATOR = re.compile(r"\s*[,;]\s*(?![^()]*\))")
+"""Between two tickers of one field: ',' or ';' outside brackets (`AMZN (Amazon.com, Inc.)` is one)."""
 _QUOTED_ITEM = r"""\s*(?:'[^'\\]*'|"[^"\\]*")\s*"""
 LIST_LITERAL = re.compile(rf"\[(?:{_QUOTED_ITEM}(?:,{_QUOTED_ITEM})*,?\s*)?\]")
 """A ticker field written as a Python or JSON list of plain quoted strings: `['AAPL', 'MSFT']`,
@@ -3191,7 +3193,7 @@ def _list_items(value: str) -> list[str] | None:
     if LIST_LITERAL.fullmatch(text):
         return [single if single is not None else double for single, double in
                 ((m.group(1), m.group(2)) for m in QUOTED.finditer(text))]
-    return re.split(r"\s*[,;]\s*(?![^()]*\))", text[1:-1].strip())
+    return TICKER_SEPARATOR.split(text[1:-1].strip())
 
 
 def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -3210,7 +3212,7 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     if parts is not None:  # pandas' to_csv of a list column
         counted.append(("ticker_forms", "list literal"))
     else:
-        parts = re.split(r"\s*[,;]\s*(?![^()]*\))", value.strip())
+        parts = TICKER_SEPARATOR.split(value.strip())
     for part in parts:
         # a list's brackets and quotes are no part of a ticker (a list literal's pieces, as an earlier
         # version stored `['AAPL', 'MSFT']`: `'MSFT'],['AAPL`)
