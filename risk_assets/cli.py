@@ -122,11 +122,16 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
         if len(presses) > 1:
             child.kill()
 
+    def on_terminate(signum, frame) -> None:  # `kill <pid>`, a service manager's stop: Dagster stops its run too
+        child.terminate()
+
     interrupt = signal.signal(signal.SIGINT, on_interrupt)
+    terminate = signal.signal(signal.SIGTERM, on_terminate)
     try:
         code = child.wait()
     finally:
         signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGTERM, terminate)
     if len(presses) > 1:  # killed here: its run is dead now, whatever its age, so free the lake for the next
         _release_dead_runs(after_grace=True)
     try:
