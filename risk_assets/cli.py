@@ -90,11 +90,13 @@ MAIN_JOB_STEPS = 37
 models and the checks on them included); a test pins it to the job's execution plan."""
 
 RUN_DURATION_HINT = (
-    "the whole lake takes 7 to 11 minutes on an idle 2-core CPU and 17 to 25 on a slower idle one; the longest "
-    f"step is the news sentiment fine-tuning (at most {SentimentTrainConfig().max_train_seconds:.0f} s, its "
-    "time budget, unless the machine is so busy with other work that its first epoch does not fit in it: "
-    "it never stops before that epoch's end (min_train_epochs 1), about 18 minutes on a slow machine with a "
-    "test suite beside it), whose log gives its plan, then up to four lines an epoch; each of the run's "
+    "the whole lake takes 7 to 11 minutes on an idle 2-core CPU and 17 to 25 on a slower idle one; other "
+    "heavy work on the machine (a test suite, another run) stretches every step, so expect longer on a busy "
+    "one. The longest step is the news sentiment fine-tuning (at most "
+    f"{SentimentTrainConfig().max_train_seconds:.0f} s, its time budget, unless the machine is so busy that "
+    "its first epoch does not fit in it: it never stops before that epoch's end (min_train_epochs 1), about "
+    "18 minutes on a slow machine with a test suite beside it), whose log gives its plan, then up to four "
+    "lines an epoch; each of the run's "
     f"{MAIN_JOB_STEPS} steps logs STEP_START below, then STEP_SUCCESS, or STEP_FAILURE with what went wrong "
     "(README, Set up: how to count them in a saved log)"
 )

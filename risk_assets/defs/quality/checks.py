@@ -31,11 +31,17 @@ from risk_assets.defs.resources import LAKE_POOL, LakeResource
 if TYPE_CHECKING:
     from risk_assets.lib.quality.outcome import CheckOutcome
 
-def _result(outcome: "CheckOutcome", run_id: str, lake: LakeResource) -> dg.AssetCheckResult:
+def _result(outcome: "CheckOutcome", context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    """The check's verdict for Dagster, after recording it in quality.check_results. A failed check is
+    also logged at WARNING (severity WARN) or ERROR level with its observation: Dagster logs the
+    evaluation itself at DEBUG, which a run's console log buries among the step's other events."""
     from risk_assets.lib.quality.outcome import ERROR, record
 
     with lake.connect() as con:
-        record(con, outcome, run_id)
+        record(con, outcome, context.run.run_id)
+    if not outcome.success:
+        log = context.log.error if outcome.severity == ERROR else context.log.warning
+        log(f"check {outcome.check} on {outcome.asset} did not pass (severity {outcome.severity}): {outcome.observed}")
     return dg.AssetCheckResult(
         passed=outcome.success,
         severity=dg.AssetCheckSeverity.ERROR if outcome.severity == ERROR else dg.AssetCheckSeverity.WARN,
@@ -67,7 +73,7 @@ def _table_checks(asset: str, table: str) -> list[dg.AssetChecksDefinition]:
 
         with lake.connect() as con:
             outcome = structural_check(con, SUITES[asset])
-        return _result(outcome, context.run.run_id, lake)
+        return _result(outcome, context, lake)
 
     rules = ("amount > 0, rates 0-1, LendingClub term 36/60, income >= 0, dates not after the as-of date, "
              "status and home ownership sets, ..." if "loans" in asset else
@@ -91,7 +97,7 @@ def _table_checks(asset: str, table: str) -> list[dg.AssetChecksDefinition]:
 
         with lake.connect() as con:
             outcome = run_values(con, SUITES[asset], datetime.now(timezone.utc).date())
-        return _result(outcome, context.run.run_id, lake)
+        return _result(outcome, context, lake)
 
     return [schema_check, values_check]
 
@@ -107,7 +113,7 @@ def _lake_check(asset: str, name: str, description: str, outcome_of: str,
         compute = getattr(importlib.import_module(f"risk_assets.lib.quality.{module}"), function)
         with lake.connect() as con:
             outcome = compute(con)
-        return _result(outcome, context.run.run_id, lake)
+        return _result(outcome, context, lake)
 
     return check
 
@@ -216,7 +222,7 @@ def loan_features_no_leakage(context: dg.AssetCheckExecutionContext, lake: LakeR
 
     with lake.connect() as con:
         features = con.execute("SELECT * FROM marts.loan_features").df()
-    return _result(leakage_outcome(features), context.run.run_id, lake)
+    return _result(leakage_outcome(features), context, lake)
 
 
 CHECKS: list[dg.AssetChecksDefinition] = [

@@ -1,5 +1,7 @@
 """The quality asset checks in Dagster: verdicts persisted, failing rows shown, structural failures block."""
 
+import logging
+
 import dagster as dg
 import duckdb
 
@@ -18,13 +20,20 @@ def downstream() -> None:
     """Stands for stg_loans: must not run when a blocking ERROR check on raw_loans fails."""
 
 
-def _run(risk_home):
+def _run(risk_home, instance: dg.DagsterInstance | None = None):
     raw_checks = [c for c in CHECKS if any(k.asset_key.to_user_string() == "raw_loans" for k in c.check_keys)]
     return dg.materialize(
         [raw_loans_stub, downstream, *raw_checks],
         resources={"lake": LakeResource(root=str(risk_home.root))},
         raise_on_error=False,
+        instance=instance,
     )
+
+
+def _failed_check_lines(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, str]]:
+    """(level name, message) of the run's log lines that say a check did not pass."""
+    return [(logging.getLevelName(e.level), e.user_message) for e in instance.all_logs(run_id)
+            if not e.is_dagster_event and "did not pass" in e.user_message]
 
 
 def test_f12_run_warns_quarantines_and_records(risk_home, cases_dir):
@@ -32,7 +41,8 @@ def test_f12_run_warns_quarantines_and_records(risk_home, cases_dir):
         risk_home.lake_path,
         loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv"), loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
     )
-    result = _run(risk_home)
+    instance = dg.DagsterInstance.ephemeral()
+    result = _run(risk_home, instance)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["raw_loans_schema"].passed
     assert checks["raw_loans_values"].passed
@@ -56,14 +66,24 @@ def test_f12_run_warns_quarantines_and_records(risk_home, cases_dir):
         ("raw_loans_values", result.run_id, True, 0),
     ]
     assert quarantined == [("lendingclub:77007", "conflicting_duplicate")] * 2
+    # each failed check says so at WARNING in the run's log, not only in Dagster's DEBUG evaluation event
+    assert sorted(_failed_check_lines(instance, result.run_id)) == [
+        ("WARNING", f"check raw_loans_missing_from_newest on raw_loans did not pass (severity WARN): "
+                    f"{checks['raw_loans_missing_from_newest'].description}"),
+        ("WARNING", f"check raw_loans_unique_per_snapshot on raw_loans did not pass (severity WARN): "
+                    f"{checks['raw_loans_unique_per_snapshot'].description}"),
+    ]
 
 
 def test_structural_failure_blocks_downstream(risk_home, cases_dir):
     lake_with(risk_home.lake_path, loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv").assign(loan_key=None)])
-    result = _run(risk_home)
+    instance = dg.DagsterInstance.ephemeral()
+    result = _run(risk_home, instance)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert not checks["raw_loans_schema"].passed
     assert checks["raw_loans_schema"].severity == dg.AssetCheckSeverity.ERROR
+    assert ("ERROR", f"check raw_loans_schema on raw_loans did not pass (severity ERROR): "
+                     f"{checks['raw_loans_schema'].description}") in _failed_check_lines(instance, result.run_id)
     assert "loan_key_not_null" in checks["raw_loans_schema"].metadata["failed_rules"].value
     materialized = {e.event_specific_data.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized == {"raw_loans"}
