@@ -61,6 +61,12 @@ class RiskHome:
         return self.root / "mappings"
 
     @property
+    def dbt_runs(self) -> Path:
+        """dbt's working folder for this lake: a target folder per dbt step while it runs (kept when
+        the step fails, for its dbt.log and compiled SQL) and the parse the next step reuses."""
+        return self.root / "dbt"
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else self.root / "dagster"
 

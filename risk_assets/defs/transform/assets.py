@@ -1,11 +1,13 @@
 """The dbt models of the lake as Dagster assets; dbt tests become their asset checks."""
 
 import os
+import shutil
 import signal
 import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
@@ -13,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.defs.transform.project import dbt_project
 from risk_assets.defs.transform.translator import LakeDbtTranslator
+from risk_assets.lib.home import RiskHome
 
 translator = LakeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
@@ -30,13 +33,14 @@ def _dbt_step(model: str) -> dg.AssetsDefinition:
     def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
         """`dbt build` of the model and its tests on the lake. dbt writes the DuckDB file, so the step
         runs in the lake pool; the profile reads the lake's home from RISK_HOME, set here from the
-        lake resource so dbt and Dagster open the same file. Each invocation writes to a target folder
-        of its own (dagster-dbt), where no partial-parse cache can be, so dbt is told not to look for
-        one (it would print 'Unable to do partial parsing' at every step); the parse is a full one either way."""
+        lake resource so dbt and Dagster open the same file. dbt works in a target folder of the
+        step's own under the lake home (`dbt_target`), which starts from the parse the lake's last
+        dbt step left and is removed once the step succeeds."""
         os.environ["RISK_HOME"] = str(lake.home.root)
+        target = dbt_target(lake.home, f"{context.op_execution_context.op.name}-{context.run.run_id}")
         with _interrupts_held() as held:
             try:
-                invocation = dbt.cli(["build", "--no-partial-parse"], context=context)
+                invocation = dbt.cli(["build"], context=context, target_path=target)
             except BaseException:
                 if held:  # the set-up failed after a Ctrl-C: the interrupt, not the failure, ends the step
                     held.pop()()
@@ -46,8 +50,43 @@ def _dbt_step(model: str) -> dg.AssetsDefinition:
         if held:  # then stop the step through the handler that was in place
             held.pop()()
         yield from invocation.stream()
+        keep_parse_and_remove(target, lake.home)
 
     return step
+
+
+PARSE_CACHE = "partial_parse.msgpack"
+"""dbt's saved parse of the project (dbt's file name), kept in the lake home's dbt folder between steps."""
+
+
+def dbt_target(home: RiskHome, name: str) -> Path:
+    """A fresh target folder `<RISK_HOME>/dbt/<name>` for one dbt invocation, holding a copy of the
+    parse the lake's last successful dbt step saved, so that dbt re-reads only what changed since
+    (dbt's partial parsing: it compares the saved parse's file hashes, dbt version, profile and
+    variables with the project's, and parses in full when any differs). Without a saved parse dbt
+    parses in full, as on a new lake. A reused parse saves about 4 s of CPU of the 11 of a small
+    `dbt build` on a 2-core machine.
+
+    dagster-dbt's default target is a new folder under the installed project's dbt/target for every
+    invocation, never removed: four folders of 1-2 MB per run of the lake, which pile up there.
+    """
+    target = home.dbt_runs / name
+    shutil.rmtree(target, ignore_errors=True)  # a retried step's earlier attempt
+    target.mkdir(parents=True)
+    saved = home.dbt_runs / PARSE_CACHE
+    if saved.exists():
+        shutil.copyfile(saved, target / PARSE_CACHE)
+    return target
+
+
+def keep_parse_and_remove(target: Path, home: RiskHome) -> None:
+    """After a successful dbt invocation in `target`: its parse becomes the lake's saved one (replaced
+    atomically, so a step starting meanwhile copies a whole file) and the folder is removed. A failed
+    step's folder is left in place (its dbt.log, compiled SQL and run_results.json)."""
+    parse = target / PARSE_CACHE
+    if parse.exists():
+        os.replace(parse, home.dbt_runs / PARSE_CACHE)
+    shutil.rmtree(target, ignore_errors=True)
 
 
 DBT_STOP_SECONDS = 30

@@ -306,3 +306,33 @@ def test_one_story_from_a_ric_feed_and_a_bloomberg_feed_is_one_article(risk_home
     ]
     assert [row[4] for row in staged] == [s[0], s[0], s[1], s[2]]
     assert tickers == [("AAPL",), ("NOKIA.HE",)]
+
+
+def test_dbt_steps_work_under_the_lake_home_and_reuse_its_parse(risk_home):
+    """Each dbt step runs in a target folder of its own under <RISK_HOME>/dbt, starting from the parse
+    the lake's last step saved, and removes the folder when it succeeds: nothing piles up in the
+    installed project's dbt/target (dagster-dbt's default kept four folders of each run there)."""
+    from risk_assets.defs.transform.assets import PARSE_CACHE, dbt_target, keep_parse_and_remove
+    from risk_assets.defs.transform.project import DBT_DIR
+    from risk_assets.lib.home import RiskHome
+
+    lake_with(risk_home.lake_path, news=[news_rows([("Profit rose.", "positive"), ("Sales fell.", "negative")])])
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    project_targets = set((DBT_DIR / "target").iterdir())
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_news"]).success
+    home = RiskHome(risk_home.root)
+    assert [p.name for p in home.dbt_runs.iterdir()] == [PARSE_CACHE]
+    first_parse = (home.dbt_runs / PARSE_CACHE).read_bytes()
+
+    # the next step's folder starts from that parse (dbt then re-reads only what changed)
+    target = dbt_target(home, "dbt_news_features-run")
+    assert (target / PARSE_CACHE).read_bytes() == first_parse
+    keep_parse_and_remove(target, home)
+    assert [p.name for p in home.dbt_runs.iterdir()] == [PARSE_CACHE]
+
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["news_features"]).success
+    assert [p.name for p in home.dbt_runs.iterdir()] == [PARSE_CACHE]
+    assert set((DBT_DIR / "target").iterdir()) == project_targets
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.news_features").fetchone()[0] == 2
