@@ -295,10 +295,10 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
             reason = f"rejected: no baseline AUC on {split} to compare with"
         elif auc > base[0]:
             reason = (f"promoted: first model; {split} AUC {auc:.4f} beats the logistic-regression baseline {base[0]:.4f}"
-                      f"{_versus_baseline(con, model, version, split)}{scope}")
+                      f"{_versus_baseline(con, model, version, split, p_value)}{scope}")
         else:
             reason = (f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}"
-                      f"{_versus_baseline(con, model, version, split)}{scope}")
+                      f"{_versus_baseline(con, model, version, split, p_value)}{scope}")
     else:
         reason = _versus_champion(con, model, version, split, Path(artifact), current, p_value, min_gain)
     promoted = reason.startswith("promoted")
@@ -306,17 +306,19 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
     return promoted, reason
 
 
-def _versus_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str) -> str:
+def _versus_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,
+                     p_value: float = registry.PROMOTION_P_VALUE) -> str:
     """', by +0.0105 (95% CI ...; one-sided paired DeLong p 0.31: not beyond chance)' from the
     comparison record_training stored, or '' for a version trained before it was stored. The
-    first model is promoted on the point estimate (a book needs a model), and this says how sure."""
+    first model is promoted on the point estimate (a book needs a model), and this says how sure;
+    "beyond chance" means below `p_value`, the gate's own (the retrain policy's promotion_p_value)."""
     got = dict(con.execute("SELECT metric, value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ?",
                            [f"{model}{VERSUS_BASELINE}", version, split]).fetchall())
     if got.get("auc_gain") is None or got.get("auc_gain_se") is None or got.get("p_value") is None:
         return ""
     gain, p = got["auc_gain"], got["p_value"]
     low, high = metrics.normal_interval(gain, got["auc_gain_se"])
-    beyond = "beyond chance" if p < registry.PROMOTION_P_VALUE else "not beyond chance"
+    beyond = "beyond chance" if p < p_value else "not beyond chance"
     return f" by {gain:+.4f} (95% CI {low:+.4f} to {high:+.4f}; one-sided paired DeLong p {p:.3f}: {beyond})"
 
 

@@ -52,7 +52,11 @@ of the default profile (about 0.015, README) a gain says more of the seed than o
 
 def challenger_verdict(gain: float, p: float, p_value: float, min_gain: float) -> tuple[bool, str]:
     """(promote, the clause that says why) for a challenger whose gain over the champion on the same
-    holdout is `gain` with one-sided p-value `p`: promoted when p < p_value and gain >= min_gain."""
+    holdout is `gain` with one-sided p-value `p`: promoted when p < p_value and gain >= min_gain.
+    A gain or p-value that is not a number (NaN: a metric that could not be computed) keeps the
+    champion: only a measured improvement replaces it."""
+    if math.isnan(gain) or math.isnan(p):
+        return False, f": the gain ({gain:g}) or its p-value ({p:g}) could not be measured, the champion stays"
     if p >= p_value:
         return False, f", not below {p_value:g}: no gain beyond chance, the champion stays"
     if gain < min_gain:

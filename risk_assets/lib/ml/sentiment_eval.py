@@ -224,15 +224,19 @@ def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
     Args:
         candidate_f1, baseline_f1: macro-F1 of the candidate and the baseline on the holdout.
         versus: the candidate against the current champion re-scored on the same holdout
-            (`compare_macro_f1`, candidate first); None when there is no champion.
+            (`compare_macro_f1`, candidate first); None when there is no champion, or when
+            champion_version names one that could not be re-scored (the reason says so).
         scope: appended to the reason: which sentences were compared.
         p_value, min_gain: the candidate replaces the champion only when the comparison's p-value
             is below p_value and its gain is at least min_gain (`registry.challenger_verdict`).
     """
     if versus is None:
+        # no champion, or one whose artifact cannot be loaded to re-score: the baseline alone judges
+        lead = "first model; " if champion_version is None else (
+            f"champion {champion_version} could not be re-scored, so judged against the baseline alone; ")
         if candidate_f1 > baseline_f1:
-            return GateDecision(True, f"promoted: first model; holdout macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline {baseline_f1:.4f}{scope}")
-        return GateDecision(False, f"rejected: holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}{scope}")
+            return GateDecision(True, f"promoted: {lead}holdout macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline {baseline_f1:.4f}{scope}")
+        return GateDecision(False, f"rejected: {lead}holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}{scope}")
     figures = (f"holdout macro-F1 {versus.f1_a:.4f} vs champion {champion_version} re-scored on the same holdout "
                f"{versus.f1_b:.4f}: gain {versus.difference:+.4f} (95% CI {versus.low:+.4f} to {versus.high:+.4f}), "
                f"one-sided paired bootstrap p {versus.p_value:.3f}")

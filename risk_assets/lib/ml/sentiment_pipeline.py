@@ -96,7 +96,7 @@ def _score_champion(champion_row: dict | None, holdout: pl.DataFrame,
     try:
         model = load_sentiment_model(Path(champion_row["artifact_path"]))
     except FileNotFoundError as exc:
-        return None, version, f"champion {version} cannot be loaded ({exc}); judged against the baseline"
+        return None, version, f"champion {version} cannot be loaded ({exc})"
     scope = (f" ({holdout.height:,} holdout sentences, none of them among the champion's training sentences)"
              if reserved is not None else
              f" ({holdout.height:,} holdout sentences; the champion's training sentences are not recorded)")
@@ -145,7 +145,8 @@ def train_candidate(
     champion = evaluate(labels, champion_labels) if champion_labels is not None else None
     versus = compare_macro_f1(labels, predicted, champion_labels) if champion_labels is not None else None
     decision = gate(candidate.macro_f1, baseline.macro_f1, versus, champion_version,
-                    scope if champion else f" ({split.holdout.height:,} holdout sentences)",
+                    scope if champion else f" ({split.holdout.height:,} holdout sentences)"
+                    if champion_version is None else f" ({split.holdout.height:,} holdout sentences; {scope})",
                     promotion_p_value, promotion_min_gain)
     champion_note = f"champion {champion_version} re-scored on this holdout{scope}" if champion else scope
     facts: dict[str, object] = {

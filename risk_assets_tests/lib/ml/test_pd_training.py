@@ -273,6 +273,10 @@ def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gai
         # how sure the first model's edge over the baseline is, from the same 2,400 loans
         assert f"baseline {baseline_auc:.4f} by {model_auc - baseline_auc:+.4f} (95% CI " in reason
         assert "; one-sided paired DeLong p " in reason
+        # "beyond chance" is judged at the gate's own p-value (a policy's promotion_p_value), not the default
+        p = float(reason.split("one-sided paired DeLong p ")[1][:5])
+        assert pd_lake._versus_baseline(con, "loan_pd_lendingclub", "v1", "holdout", p_value=p + 0.01).endswith(": beyond chance)")
+        assert pd_lake._versus_baseline(con, "loan_pd_lendingclub", "v1", "holdout", p_value=p - 0.001).endswith(": not beyond chance)")
         registry.promote(con, "loan_pd_lendingclub", "v1", "set as champion for the test")
 
         _challenger(con, risk_home, trained, "v2", 0.99)

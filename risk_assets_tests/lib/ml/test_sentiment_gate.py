@@ -19,7 +19,21 @@ def test_first_model_must_beat_the_baseline():
     assert gate(0.70, 0.60, None).promote
     assert not gate(0.60, 0.60, None).promote
     assert gate(0.70, 0.60, None).reason == "promoted: first model; holdout macro-F1 0.7000 beats the TF-IDF baseline 0.6000"
-    assert gate(0.55, 0.60, None).reason == "rejected: holdout macro-F1 0.5500 does not beat the TF-IDF baseline 0.6000"
+    assert gate(0.55, 0.60, None).reason == "rejected: first model; holdout macro-F1 0.5500 does not beat the TF-IDF baseline 0.6000"
+
+
+def test_a_champion_that_cannot_be_re_scored_is_named_in_the_reason_not_called_a_first_model():
+    lost = gate(0.70, 0.60, None, "v1", " (967 holdout sentences; champion v1 cannot be loaded (no model.safetensors))")
+    assert lost.promote and lost.reason == (
+        "promoted: champion v1 could not be re-scored, so judged against the baseline alone; holdout macro-F1 "
+        "0.7000 beats the TF-IDF baseline 0.6000 (967 holdout sentences; champion v1 cannot be loaded (no model.safetensors))")
+    assert gate(0.55, 0.60, None, "v1").reason.startswith("rejected: champion v1 could not be re-scored")
+
+
+@pytest.mark.parametrize(("gain", "p"), [(float("nan"), float("nan")), (float("nan"), 0.001), (0.05, float("nan"))])
+def test_a_gain_or_p_value_that_could_not_be_measured_keeps_the_champion(gain, p):
+    promote, why = registry.challenger_verdict(gain, p, 0.05, 0.01)
+    assert not promote and why.endswith("could not be measured, the champion stays")
 
 
 def _truth_and_champion(n: int = 600) -> tuple[list[str], list[str]]:
