@@ -43,14 +43,18 @@ POST_OUTCOME: dict[str, frozenset[str]] = {
             "last_credit_pull_d", "last_fico_range_high", "last_fico_range_low", "out_prncp",
             "out_prncp_inv", "debt_settlement_flag", "debt_settlement_flag_date", "settlement_status",
             "settlement_date", "settlement_amount", "settlement_percentage", "settlement_term",
-            "hardship_flag", "hardship_status", "pymnt_plan",
+            "hardship_flag", "hardship_status", "pymnt_plan", "hardship_type", "hardship_reason",
+            "hardship_amount", "hardship_start_date", "hardship_end_date", "payment_plan_start_date",
+            "hardship_length", "hardship_dpd", "hardship_loan_status",
+            "orig_projected_additional_accrued_interest", "hardship_payoff_balance_amount",
+            "hardship_last_payment_amount", "deferral_term",
         }
     ),
     "all": frozenset({"loan_status", "source_fields"}),
 }
 """Fields known only after the outcome, lower case, per source (SBA: ChgOffDate, ChgOffPrinGr,
-BalanceGross, MIS_Status and their canonical names; LendingClub: payments, recoveries, last payment
-and settlement fields from the LCDataDictionary). `all`: the outcome itself and the untyped bag of
+BalanceGross, MIS_Status and their canonical names; LendingClub: payments, recoveries, last payment,
+hardship-plan and settlement fields from the LCDataDictionary). `all`: the outcome itself and the untyped bag of
 source fields that may hold any of them."""
 
 LEAKAGE_AUC = 0.95

@@ -34,6 +34,9 @@ def test_mart_columns_are_off_every_denylist():
 def test_denylist_names_the_post_outcome_fields_of_each_source():
     assert {"chgoffdate", "chgoffpringr", "balancegross", "chargeoff_date", "chargeoff_principal", "balance_gross"} <= POST_OUTCOME["sba"]
     assert {"total_pymnt", "recoveries", "collection_recovery_fee", "last_pymnt_d"} <= POST_OUTCOME["lendingclub"]
+    # the hardship-plan fields (LCDataDictionary): set when a borrower in trouble enters a plan
+    assert {"hardship_type", "hardship_dpd", "hardship_loan_status", "payment_plan_start_date", "deferral_term",
+            "hardship_payoff_balance_amount"} <= POST_OUTCOME["lendingclub"]
     assert denied_columns(["loan_amount", "Recoveries", "ChgOffDate"]) == [("Recoveries", "lendingclub"), ("ChgOffDate", "sba")]
 
 
