@@ -270,7 +270,7 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
     first = " ".join(first.split())
     assert "7 to 11 minutes on an idle 2-core CPU" in first and "at most 540 s, its time budget" in first
     assert "expect longer on a busy one" in first  # idle figures alone mislead a user running beside other work
-    assert "each of the run's 37 steps logs STEP_START" in first and "minutes" not in selected
+    assert "each of the run's 38 steps logs STEP_START" in first and "minutes" not in selected
     from risk_assets.lib.ml.sentiment import SentimentTrainConfig
 
     # the hint's floor is the default profile's

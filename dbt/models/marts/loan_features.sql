@@ -8,19 +8,17 @@
   single-feature separation test. Staging rows that a check on staging quarantined are left out
   (the loan's latest remaining version is used, as staging does for raw rows).
 
-  Origination terms are carried forward: a later snapshot that does not give one (a servicer's
-  monthly performance tape maps status and balance, not the amount, rate or FICO that the
-  origination file gave) keeps the latest value an earlier version gave, instead of NULL. The
-  outcome (default_flag) and off_policy are the latest version's own.
+  Origination terms are the loan's first: each is the value of the earliest version that gives it
+  (snapshot order). A later snapshot that does not give one (a servicer's monthly performance tape
+  maps status and balance, not the amount, rate or FICO that the origination file gave) leaves it
+  as the origination file gave it, instead of NULL; a later snapshot that gives another value (a
+  bureau field refreshed monthly: a FICO of 610 at default where 700 was known at origination) does
+  not replace it, since a PD learnt from a value recorded after origination would learn the outcome.
+  The check loan_features_origination_restated names such loans and terms. The outcome
+  (default_flag) and off_policy are the latest version's own. The list of terms is the project
+  variable origination_terms (dbt_project.yml).
 -#}
-{%- set origination_terms = [
-    'origination_date', 'vintage', 'loan_amount', 'currency', 'term_months', 'int_rate', 'installment',
-    'grade', 'sub_grade', 'emp_length_years', 'home_ownership', 'annual_income', 'verification_status',
-    'purpose', 'zip3', 'addr_state', 'dti', 'delinq_2yrs', 'inq_last_6mths', 'open_acc', 'pub_rec',
-    'revol_bal', 'revol_util', 'total_acc', 'earliest_cr_line', 'fico_range_low', 'naics', 'bank_state',
-    'employees', 'new_business', 'jobs_created', 'jobs_retained', 'franchise_code', 'urban_rural',
-    'revolving_line', 'low_doc', 'disbursement_date', 'disbursement_gross', 'gross_approved', 'sba_approved',
-] %}
+{%- set origination_terms = var('origination_terms') %}
 with kept as (
     -- rows a check on staging quarantined (stg_loans_values: same file and line in quality.quarantine)
     select s.*
@@ -30,7 +28,7 @@ with kept as (
 ),
 
 carried as (
-    -- each origination term: the latest value any version gave (the latest version's own, unless NULL)
+    -- each origination term: the value of the earliest version that gives one
     select
         loan_key,
         portfolio,
@@ -38,7 +36,7 @@ carried as (
         default_flag,
         off_policy,
         {%- for term in origination_terms %}
-        last_value({{ term }} ignore nulls) over versions as {{ term }},
+        first_value({{ term }} ignore nulls) over versions as {{ term }},
         {%- endfor %}
     from kept
     window versions as (

@@ -13,8 +13,9 @@ Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 quarantined), `raw_loans_ids_changed` (a tape holding an earlier tape's loans under other ids, WARN,
 nothing quarantined), `raw_loans_missing_from_newest` (open loans a portfolio's newest tape no longer
 carries, WARN), `raw_loans_outcome_reversed` (an outcome a later tape reverses, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `raw_news_footer_totals`
-(a news export's stated count of stories against its records, WARN), `loan_features_no_leakage` (ERROR) and `loan_features_origination_terms` (loans
-scored without their origination record, WARN). Every evaluation is written to quality.check_results; the UI
+(a news export's stated count of stories against its records, WARN), `loan_features_no_leakage` (ERROR), `loan_features_origination_terms` (loans
+scored without their origination record, WARN), `loan_features_origination_restated` (origination
+terms a later tape gives another value of; the features keep the first, WARN). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
 
 great_expectations takes ~4 s to import: it is imported inside the checks, never at load time.
@@ -205,6 +206,18 @@ loan_features_origination_terms = _lake_check(
     ),
 )
 
+loan_features_origination_restated = _lake_check(
+    "loan_features", "loan_features_origination_restated", outcome_of="origination:restated_origination_terms",
+    description=(
+        "marts.loan_features: no origination term (amount, rate, term, FICO, income, ...: the dbt variable "
+        "origination_terms) is given another value by a later version of the loan. The features keep the first "
+        "value, the one known at origination: a bureau field a servicer refreshes monthly (a FICO at default) "
+        "would teach the PD model the outcome. The check names the loans and terms per portfolio with both "
+        "values and the later file, so that a correction of the first file is seen (withdraw the first file). "
+        "Severity WARN; nothing is quarantined."
+    ),
+)
+
 
 @dg.asset_check(
     asset="loan_features",
@@ -239,4 +252,5 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     raw_news_footer_totals,
     loan_features_no_leakage,
     loan_features_origination_terms,
+    loan_features_origination_restated,
 ]

@@ -164,13 +164,19 @@ def test_rows_a_staging_check_quarantines_stay_out_of_the_marts(risk_home, cases
 
 def test_a_performance_tape_keeps_the_origination_terms_an_earlier_tape_gave(risk_home, cases_dir):
     """A servicer's monthly performance tape (F12's April loans with their statuses only: no amount,
-    rate, income or dates) is each loan's latest version. The features keep the terms the March
-    tape gave, not NULL, and take the outcome from April (77003 charged off); a term the later
-    tape does give (77004's corrected amount) is the later one's."""
+    rate or dates) is each loan's latest version. The features keep the terms the March tape gave,
+    not NULL, and take the outcome from April (77003 charged off). A term April gives another value
+    of (77004's amount; the income of 77002 and 77003, refreshed as a servicer refreshes a bureau
+    field, 77003's at its charge-off) stays the March value, known at origination: a PD learnt from
+    the value after it would learn the outcome. The check loan_features_origination_restated names
+    those loans with both values and April's file."""
+    from risk_assets.lib.quality.origination import restated_origination_terms
+
     march = loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv")
     april = loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")
-    april = april.drop(columns=["origination_date", "vintage", "loan_amount", "int_rate", "annual_income"])
+    april = april.drop(columns=["origination_date", "vintage", "loan_amount", "int_rate"])
     april["loan_amount"] = [7100.0 if loan == "77004" else None for loan in april["source_loan_id"]]
+    april["annual_income"] = [{"77002": 38000.0, "77003": 21000.0}.get(loan) for loan in april["source_loan_id"]]
     lake_with(risk_home.lake_path, loans=[march, april], news=[news_rows([("Profit rose.", "positive")])])
     resources = {"lake": LakeResource(root=str(risk_home.root)),
                  "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
@@ -180,12 +186,24 @@ def test_a_performance_tape_keeps_the_origination_terms_an_earlier_tape_gave(ris
             "SELECT split_part(loan_key, ':', 2), cast(origination_date AS varchar), vintage, loan_amount, int_rate, "
             "annual_income, default_flag FROM marts.loan_features WHERE split_part(loan_key, ':', 2) IN "
             "('77002', '77003', '77004', '77011')").fetchall()}
+        outcome = restated_origination_terms(con)
+        with_later_versions = con.execute("SELECT count(DISTINCT loan_key) FROM staging.stg_loans "
+                                          "WHERE snapshot_version = 2").fetchone()[0]
     assert features == {
         "77002": ("2024-01-01", 2024, 6000.0, 0.12, 44000.0, None),
         "77003": ("2024-01-01", 2024, 6500.0, 0.12, 46000.0, 1),
-        "77004": ("2024-01-01", 2024, 7100.0, 0.12, 48000.0, None),
+        "77004": ("2024-01-01", 2024, 7000.0, 0.12, 48000.0, None),
         "77011": (None, None, None, None, None, None),  # only in the performance tape: nothing to carry
     }
+    assert (outcome.success, outcome.severity, outcome.rows_checked) == (False, "WARN", with_later_versions)
+    (rule,) = outcome.failed_rules
+    assert (rule["rule"], rule["failing"], rule["column"]) == ("origination_term_restated", 3, "loan_amount, annual_income")
+    assert rule["detail"].startswith("3 lendingclub loan(s) have an origination term that a later tape gives another "
+                                     "value of (loan_amount 1, annual_income 2); the features keep the first value")
+    assert ("lendingclub:77002 annual_income 44000.0 -> 38000.0 (F12_loans_snapshot_2024-04.csv), "
+            "lendingclub:77003 annual_income 46000.0 -> 21000.0 (F12_loans_snapshot_2024-04.csv), "
+            "lendingclub:77004 loan_amount 7000.0 -> 7100.0 (F12_loans_snapshot_2024-04.csv). ") in rule["detail"]
+    assert outcome.observed == "3 loan(s) with origination terms a later tape restates (the first value kept): lendingclub 3"
 
 
 def test_loans_without_their_origination_record_are_named_by_a_warning(risk_home, cases_dir):
