@@ -83,7 +83,7 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`, its baseline `loan_pd_<portfolio>_baseline`, "
                        "the paired comparison of the two `loan_pd_<portfolio>_vs_baseline`, or a diagnostic model (`loan_pd_sba_term_only`)."),
         dg.TableColumn("version", "varchar", description="Version trained in this materialization (UTC timestamp); the baseline carries the same."),
-        dg.TableColumn("split", "varchar", description="train, validation (out of fold), holdout (stratified), holdout_oot (out of time), "
+        dg.TableColumn("split", "varchar", description="train, validation (out of fold for the weights, but the epochs and the calibration were fitted on it: mildly optimistic), holdout (stratified), holdout_oot (out of time), "
                        "holdout_in_time; `all` for the portfolio's labelled loans (n_labelled, n_defaults; also a refused training's)."),
         dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), ece_decile (bins at the PD's deciles), "
                        "log_loss, pr_auc, base_rate, n_rows, n_defaults, n_labelled; for `_vs_baseline` rows auc_gain, auc_gain_se "

@@ -27,7 +27,9 @@ def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, 
     """Markdown table: one row per metric, columns candidate / baseline per split, and the champion on its own holdout.
 
     With cross-fitting both the ensemble's and the baseline's `validation` are out-of-fold scores of
-    the development loans. A split the baseline has no scores for shows n/a."""
+    the development loans; the ensemble's members stopped early on those folds and its Platt scaling
+    was fitted on those scores, so its `validation` figures are mildly optimistic (in-sample for the
+    calibration), and a line under the table says so. A split the baseline has no scores for shows n/a."""
     splits = [s for s in trained.metrics if s != "train"] + ["train"]
     header = ["metric"] + [f"{s}: model" for s in splits] + [f"{s}: baseline" for s in splits[:-1]]
     if champion is not None:
@@ -41,7 +43,17 @@ def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, 
             cells.append(_fmt(champion.get(name)))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     reasons = [f"- {s} {k}: NULL because {m.reason}" for s, v in trained.metrics.items() for k, m in v.items() if m.reason]
-    return "\n".join(lines + reasons)
+    caveat = [VALIDATION_CAVEAT] if "validation" in splits else []
+    return "\n".join(lines + reasons + caveat)
+
+
+VALIDATION_CAVEAT = (
+    "- validation: model: scored by members that did not train on these loans, but that stopped early on them, "
+    "and the Platt scaling was fitted on these scores: its ECE, Brier and log loss are in-sample for the calibration "
+    "(its mean PD equals the default rate by construction) and its AUC is flattered a little by the epoch choice, so "
+    "they are mildly optimistic (the baseline's are out of sample). The holdout columns are the honest figures."
+)
+"""The card's line on what the model's `validation` column measures (`training` module docstring)."""
 
 
 def _png(fig) -> str:

@@ -153,6 +153,12 @@ def test_cross_fitted_validation_metrics_are_out_of_fold_over_every_development_
     assert "out-of-fold scores of the 9600 development loans" in trained.run["calibration"]
     # in-sample scores flatter the ensemble; out-of-fold ones do not
     assert trained.metrics["train"]["auc"].value > trained.metrics["validation"]["auc"].value
+    # but the folds chose the members' epochs and fitted the calibration: the validation mean PD is
+    # the development default rate (Platt's intercept), and the card says the column is optimistic
+    validation = trained.validation
+    assert validation.pd.mean() == pytest.approx(validation.y.mean(), abs=1e-6)
+    from risk_assets.lib.ml.model_card import VALIDATION_CAVEAT, metrics_table
+    assert metrics_table(trained, None, None).splitlines()[-1] == VALIDATION_CAVEAT
 
 
 def test_stratified_split_is_grouped_seeded_and_keeps_the_default_rate(lc_small):
