@@ -104,7 +104,12 @@ under-statement are judged alike. A house threshold."""
 def calibration_verdict(trained: TrainedPD) -> str:
     """One plain sentence on the primary holdout's calibration: whether the PDs can be read as
     default probabilities there, with the mean PD against the observed default rate. The gate
-    promotes on AUC (ranking) alone; this says what AUC does not."""
+    promotes on AUC (ranking) alone; this says what AUC does not.
+
+    Calibrated: ECE at most CALIBRATION_TOLERANCE and the mean PD within MEAN_PD_FACTOR of the
+    default rate. A mean PD outside that band says the PDs under- or over-state defaults on average;
+    a mean PD inside it with ECE above the tolerance says the PDs are mis-sloped across the PD bins
+    (too high in some, too low in others), right on average."""
     split = trained.split.primary_holdout
     ece, mean_pd = trained.metrics[split]["ece"].value, float(np.mean(trained.holdout_pd))
     observed = float(np.mean(trained.holdout_y))
@@ -115,11 +120,14 @@ def calibration_verdict(trained: TrainedPD) -> str:
     if ece <= CALIBRATION_TOLERANCE and not level_off:
         return (f"- calibration on {split}: PDs match observed defaults (ECE {ece:.4f}; mean PD {mean_pd:.4f}, "
                 f"default rate {observed:.4f})")
-    direction = "under-state" if ratio < 1 else "over-state"
+    if level_off:
+        finding = f"PDs {'under-state' if ratio < 1 else 'over-state'} defaults"
+    else:  # the mean is right, so the error is in the shape: some PD bins too high, others too low
+        finding = "PDs mis-sloped across PD bins, not over- or under-stated on average"
     ece_said = f"ECE {ece:.4f} " + (f"above {CALIBRATION_TOLERANCE}" if ece > CALIBRATION_TOLERANCE else "within tolerance")
     level_said = (f"mean PD {mean_pd:.4f} against a default rate of {observed:.4f}, x{ratio:.2f}"
-                  + (f", outside x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}" if level_off else ""))
-    return (f"- **calibration on {split}: PDs {direction} defaults** ({ece_said}; {level_said}): the ranking (AUC) "
+                  + f", {'outside' if level_off else 'within'} x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}")
+    return (f"- **calibration on {split}: {finding}** ({ece_said}; {level_said}): the ranking (AUC) "
             "holds, but read these PDs as relative risk, not as default probabilities, until the model is "
             "recalibrated on loans like these")
 
