@@ -1,8 +1,9 @@
 """Training a PD model on marts.loan_features: splits, the positives check, the training loop, calibration.
 
 Splits (every loan key in exactly one split; unlabelled loans in none):
-- out-of-time, when the portfolio has origination dates: `sba` trains on approval years
-  <= `oot_train_until` and holds out years `oot_holdout_from`..`oot_holdout_to` (`holdout_oot`);
+- out-of-time, when the portfolio has origination dates: `sba` trains on vintages (approval
+  fiscal years) <= `oot_train_until` and holds out vintages `oot_holdout_from`..`oot_holdout_to`
+  (`holdout_oot`);
   any other dated portfolio holds out the loans originated on or after the date that leaves the
   share nearest `holdout_fraction` (the notes give the share); one whose dates allow no cut between
   half and twice that share (a single date, two equal vintages, a tiny last vintage) is split

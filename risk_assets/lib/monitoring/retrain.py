@@ -20,7 +20,7 @@ latest attempt, refused for too few or not promoted by the gate (`decide_first_m
 The news sentiment model has one trigger, labels: labelled articles landed since its champion was
 trained >= `new_labelled_articles` (`decide_sentiment`).
 
-A champion split by a fixed vintage window (SBA: train on approval years <= 2003, hold out
+A champion split by a fixed vintage window (SBA: train on approval fiscal years <= 2003, hold out
 2004-2006; `training.split_loans`) cannot learn from later vintages: a retraining would read the
 same loans and be judged on the same holdout. When triggers fire but none of the new labels falls in
 the window, the decision is 'window' (no retraining), naming the config that moves it.
