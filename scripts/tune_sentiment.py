@@ -17,8 +17,8 @@ includes them flatters every config and hides what they do to the reference corp
     python scripts/tune_sentiment.py [--validation-fraction 0.15] [--validation-from reference|all]
                                      [--only NAME ...] [--list]
 
-Prints one line per config (validation accuracy, macro-F1, training seconds) and, at the end, a
-table sorted by macro-F1. Each config trains for minutes on a 2-core CPU.
+Prints per config a line of validation accuracy, macro-F1 and training seconds and one of its
+confusion matrix, and, at the end, a table sorted by macro-F1. Each config trains for minutes on a 2-core CPU.
 """
 
 from __future__ import annotations
@@ -135,6 +135,8 @@ def main() -> None:
         results.append((name, result.metrics["accuracy"], result.macro_f1, report.seconds))
         print(f"{name}: validation accuracy {result.metrics['accuracy']:.4f} macro-F1 {result.macro_f1:.4f} "
               f"training {report.seconds:.0f} s (total {time.perf_counter() - started:.0f} s)", flush=True)
+        print(f"  confusion (rows actual, columns predicted, {' / '.join(LABELS)}): "
+              + "; ".join(" ".join(str(int(c)) for c in row) for row in result.confusion), flush=True)
     if all(name in probs for name in SEED_ENSEMBLE):
         mean = sum(probs[name] for name in SEED_ENSEMBLE) / len(SEED_ENSEMBLE)
         result = evaluate(val_labels, [LABELS[k] for k in mean.argmax(axis=1)])

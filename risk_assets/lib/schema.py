@@ -36,7 +36,7 @@ LOAN_COLUMNS = (
     Column("source_loan_id", "VARCHAR", "The source's own loan id, as text (ids can exceed int64)."),
     Column("snapshot_date", "DATE", "As-of date of the tape when it says one (snapshot_month, file name), else NULL."),
     Column("origination_date", "DATE", "Issue / approval date (LendingClub issue_d, SBA ApprovalDate)."),
-    Column("vintage", "INTEGER", "Origination year (SBA: ApprovalFY, the fiscal year of approval)."),
+    Column("vintage", "INTEGER", "Vintage year: LendingClub the issue year (issue_d); SBA ApprovalFY, the approval fiscal year (October-September, so a loan approved in October 2003 is 2004); a mapped tape its mapped vintage, else the origination date's year."),
     Column("loan_status", "VARCHAR", "Status exactly as the source wrote it, trimmed."),
     Column("default_flag", "INTEGER", "1 = charged off / defaulted, 0 = paid or performing; NULL = no outcome recorded yet."),
     Column("off_policy", "BOOLEAN", "LendingClub rows after the 'does not meet the credit policy' marker."),

@@ -37,9 +37,9 @@ class LoanPDConfig(dg.Config):
     patience: int = Field(default=_DEFAULT.patience, description="Epochs without a better validation log loss before stopping.")
     holdout_fraction: float = Field(default=_DEFAULT.holdout_fraction, description="Share of loans held out (stratified splits; share of latest dates for dated generic tapes); half of it for SBA's in-time holdout. While a champion stands, its random holdout is kept and the share (and seed) apply to loans it neither trained on nor held out.")
     validation_fraction: float = Field(default=_DEFAULT.validation_fraction, description="With folds = 1: share of the remaining in-time loans used for early stopping and calibration.")
-    oot_train_until: int = Field(default=_DEFAULT.oot_train_until, description="SBA: last approval fiscal year used for training.")
-    oot_holdout_from: int = Field(default=_DEFAULT.oot_holdout_from, description="SBA: first approval year of the out-of-time holdout.")
-    oot_holdout_to: int = Field(default=_DEFAULT.oot_holdout_to, description="SBA: last approval year of the out-of-time holdout.")
+    oot_train_until: int = Field(default=_DEFAULT.oot_train_until, description="SBA: last approval fiscal year (vintage) used for training.")
+    oot_holdout_from: int = Field(default=_DEFAULT.oot_holdout_from, description="SBA: first approval fiscal year (vintage) of the out-of-time holdout.")
+    oot_holdout_to: int = Field(default=_DEFAULT.oot_holdout_to, description="SBA: last approval fiscal year (vintage) of the out-of-time holdout.")
     max_in_time_rows: int = Field(default=_DEFAULT.max_in_time_rows, description="Stratified cap on in-time labelled loans (bounds CPU time; the card says when it applied).")
     min_dated_share: float = Field(default=_DEFAULT.min_dated_share, description="Share of loans (0-1) that must carry an origination date for a generic tape to be split out of time; below it the split is stratified random.")
     min_defaults_per_split: int = Field(default=_DEFAULT.min_defaults_per_split, description="Fewest defaults (and non-defaults) each split must hold, else training is refused.")
@@ -83,7 +83,7 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`, its baseline `loan_pd_<portfolio>_baseline`, "
                        "the paired comparison of the two `loan_pd_<portfolio>_vs_baseline`, or a diagnostic model (`loan_pd_sba_term_only`)."),
         dg.TableColumn("version", "varchar", description="Version trained in this materialization (UTC timestamp); the baseline carries the same."),
-        dg.TableColumn("split", "varchar", description="train, validation (out of fold), holdout (stratified), holdout_oot (out of time), "
+        dg.TableColumn("split", "varchar", description="train, validation (out of fold for the weights, but the epochs and the calibration were fitted on it: mildly optimistic), holdout (stratified), holdout_oot (out of time), "
                        "holdout_in_time; `all` for the portfolio's labelled loans (n_labelled, n_defaults; also a refused training's)."),
         dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), ece_decile (bins at the PD's deciles), "
                        "log_loss, pr_auc, base_rate, n_rows, n_defaults, n_labelled; for `_vs_baseline` rows auc_gain, auc_gain_se "

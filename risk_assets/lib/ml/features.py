@@ -2,8 +2,16 @@
 
 A `FeatureSpec` names the numeric and categorical inputs of one portfolio's PD model. Inputs are
 canonical columns of marts.loan_features or features derived from them at origination (ratios,
-NAICS sector); post-outcome columns (chargeoff_*, balance_gross, loan_status) and the lender's own
-risk pricing (int_rate, grade) are never inputs.
+NAICS sector); post-outcome columns (chargeoff_*, balance_gross, loan_status) are never inputs.
+Whether the lender's risk pricing (int_rate, installment, grade, sub_grade) is an input depends on the book:
+- LendingClub (`LENDINGCLUB`) leaves it out: grade and sub-grade are LendingClub's own risk
+  assessment and the rate and installment follow from them, so a model fed them would mostly
+  re-learn LendingClub's pricing; without them the PD reads the application and credit file alone.
+- SBA (`SBA`): the 7(a) data carries no rate or grade.
+- A generic (mapped) book (`spec_for`, GENERIC_NUMERIC / GENERIC_CATEGORICAL) takes them when its
+  tape fills them: they are set when the loan is booked, so they are known at origination, and
+  for a lender modelling its own book they are its own underwriting judgement, which may draw on
+  what the tape does not carry.
 
 `FeatureEncoder` is fitted on the training split only and serialises to JSON:
 - numerics: optional log1p (money and counts with long right tails), then missing values replaced by
@@ -149,6 +157,8 @@ GENERIC_NUMERIC = {
     "revol_bal": "log1p", "revol_util": "identity", "total_acc": "log1p", "fico_range_low": "identity",
 }
 GENERIC_CATEGORICAL = ("grade", "sub_grade", "home_ownership", "verification_status", "purpose", "addr_state")
+"""Inputs of a generic (mapped) book's spec, each taken when the tape fills it: the lender's own
+pricing (int_rate, installment, grade, sub_grade) included, as the module docstring says why."""
 
 
 def spec_for(portfolio: str, frame: pd.DataFrame) -> FeatureSpec:

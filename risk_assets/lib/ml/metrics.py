@@ -12,8 +12,13 @@ Definitions and sources:
 - AUC: probability that a random default scores above a random non-default, ties counting one half;
   computed from average ranks (Mann-Whitney U / (n1 n0); Hanley & McNeil, Radiology 1982).
 - Gini (accuracy ratio): 2 AUC - 1.
-- KS: max over thresholds of TPR - FPR (the two-sample Kolmogorov-Smirnov distance between the
-  score distributions of defaults and non-defaults).
+- KS: max over thresholds t of TPR - FPR = F0(t) - F1(t), with F1 and F0 the cumulative score
+  distributions of defaults and non-defaults: the one-sided Kolmogorov-Smirnov statistic, the
+  separation in the direction the score claims (defaults score higher), as scorecards report it
+  (Siddiqi, Credit Risk Scorecards, Wiley 2006). When the widest gap between F0 and F1 lies that way,
+  as for a score that ranks defaults higher, it equals the two-sample KS distance max |F0 - F1| of
+  scipy.stats.ks_2samp; a score that ranks defaults lower (AUC below 0.5) reads 0 or near it however
+  far apart the two distributions are, and its AUC below 0.5 says so.
 - Brier score: mean (pd - y)^2 (Brier, Monthly Weather Review 1950).
 - ECE: expected calibration error over 10 equal-width bins of the PD on [0, 1]; bin b holds
   pd in [b/10, (b+1)/10) (the last bin includes 1.0); ECE = sum_b (n_b / n) |mean(y_b) - mean(pd_b)|
@@ -255,7 +260,13 @@ def thin_curve(curve: dict[str, np.ndarray], max_points: int = 201) -> dict[str,
 
 
 def ks_statistic(y: np.ndarray, score: np.ndarray) -> Metric:
-    """Kolmogorov-Smirnov statistic max(TPR - FPR) in [0, 1]; None with one class only."""
+    """One-sided Kolmogorov-Smirnov statistic max over thresholds of TPR - FPR, in [0, 1]; None with one class only.
+
+    The separation in the direction the score claims (defaults scoring higher), as scorecards report
+    it: equal to scipy.stats.ks_2samp's two-sample distance when the widest gap between the two score
+    distributions lies that way; an inverted score (AUC below 0.5) reads 0 or near it, and its AUC
+    below 0.5 says so. See the module docstring.
+    """
     curve, reason = roc_curve(y, score)
     if curve is None:
         return _undefined(reason)

@@ -1,13 +1,14 @@
 """Judging a sentiment model: classification metrics, the TF-IDF baseline, the champion gate and
 the model card.
 
-Metrics (scikit-learn definitions): accuracy; per-class precision, recall, F1 and support; macro-F1,
-the unweighted mean of the three per-class F1 (the figure FinBERT reports, Araci 2019); the
-confusion matrix, rows = actual label, columns = predicted label, in LABELS order. A precision of a
-class the model never predicts is undefined: None with its reason, never 0. Macro-F1 is the mean
-over the classes the split holds (an actual sentence of them), the same for every model judged on
-it; a class with no actual sentence is left out of it, its reason saying so (its F1 is 0 when the
-model predicted it, undefined when not).
+Metrics: accuracy, per-class precision, recall and support (scikit-learn definitions); per-class F1
+= 2 TP / (2 TP + FP + FN); macro-F1, the unweighted mean of the per-class F1 over the classes the
+split holds (an actual sentence of them): on a split holding all three, the figure FinBERT reports
+(Araci 2019); the confusion matrix, rows = actual label, columns = predicted label, in LABELS order.
+A precision of a class the model never predicts is undefined: None with its reason, never 0.
+Macro-F1's classes are the same for every model judged on the split; a class with no actual
+sentence is left out of it (scikit-learn's f1_score(average="macro") over the three labels would
+count it), its reason saying so (its F1 is 0 when the model predicted it, undefined when not).
 
 Confusion matrices are stored as rows of ml.confusion_matrices (model, version, split, actual,
 predicted, count): a cell per row, so a matrix is one GROUP BY away and any two versions join.

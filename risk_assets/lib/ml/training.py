@@ -1,8 +1,9 @@
 """Training a PD model on marts.loan_features: splits, the positives check, the training loop, calibration.
 
 Splits (every loan key in exactly one split; unlabelled loans in none):
-- out-of-time, when the portfolio has origination dates: `sba` trains on approval years
-  <= `oot_train_until` and holds out years `oot_holdout_from`..`oot_holdout_to` (`holdout_oot`);
+- out-of-time, when the portfolio has origination dates: `sba` trains on vintages (approval
+  fiscal years) <= `oot_train_until` and holds out vintages `oot_holdout_from`..`oot_holdout_to`
+  (`holdout_oot`);
   any other dated portfolio holds out the loans originated on or after the date that leaves the
   share nearest `holdout_fraction` (the notes give the share); one whose dates allow no cut between
   half and twice that share (a single date, two equal vintages, a tiny last vintage) is split
@@ -25,15 +26,21 @@ Training: an ensemble of `members` PDNets (seeds seed, seed+1, ...), AdamW, earl
 validation log loss, then Platt scaling of the mean logit. With `folds` = K > 1 (the default) the
 ensemble is cross-fitted: the in-time loans outside the holdouts (the development loans, split
 `train`) are cut into K stratified folds; member i trains on every fold but fold i mod K and stops
-early on that fold; every development loan is then scored by the members that never saw it (its
-out-of-fold logit, split `validation` in the metrics), and Platt scaling is fitted on those
-out-of-fold logits. A categorical level none of a member's training loans had (the unknown bucket,
+early on that fold; every development loan is then scored by the members that did not train on it
+(its out-of-fold logit, split `validation` in the metrics), and Platt scaling is fitted on those
+out-of-fold logits. The `validation` figures are thus out of fold for the weights only: the members
+that score fold k chose their epoch on fold k's labels (early stopping on its log loss), and the
+Platt scaling is fitted on these same scores, so the validation mean PD, ECE, Brier and log loss
+are in-sample for the calibration (a Platt fit with an intercept makes the mean PD equal the
+default rate there) and the AUC is flattered a little by the epoch choice: mildly optimistic. The
+holdouts chose nothing; their figures are the honest ones. A categorical level none of a member's training loans had (the unknown bucket,
 or a rare level whose loans all fell in its held-out fold) gets, in that member, the count-weighted
 mean of the seen levels' embeddings: such a loan then scores as the training mix would, not by a
 random row. Every development loan thus serves both to fit and to calibrate, without a
 loan ever calibrating a member that trained on it (cross-fitting: Chernozhukov et al., "Double/
 debiased machine learning", Econometrics Journal 2018; out-of-fold calibration as in scikit-learn's
-CalibratedClassifierCV). With `folds` = 1 a single `validation_fraction` split does both jobs. A
+CalibratedClassifierCV). With `folds` = 1 a single `validation_fraction` split does both jobs (early
+stopping and calibration), and its figures carry the same caveat. A
 book whose development loans cannot give each of K folds `min_defaults_per_split` defaults (and
 non-defaults) is cut into as many folds as they fill, at least 2 (the notes say so).
 Device: CUDA with bf16 autocast when available, else CPU in float32; one code path.
@@ -128,8 +135,10 @@ class ValidationScores:
     """The PDs behind a version's `validation` metrics, one per loan, so that they can be recomputed.
 
     With cross-fitting (K folds) these are the n development loans, each scored by the members
-    trained without its fold and calibrated by the Platt scaling fitted on all of them; with a single
-    validation split, the n loans of that split. Arrays of n, aligned.
+    trained without its fold (which stopped early on it) and calibrated by the Platt scaling fitted
+    on all of them; with a single validation split, the n loans of that split, which chose the epochs
+    and fitted the calibration too. Out of sample for the weights, in-sample for the calibration: see
+    the module docstring. Arrays of n, aligned.
     """
 
     keys: np.ndarray
@@ -678,7 +687,9 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
 
     Returns:
         The scorer with metrics per split: train (in-sample), validation (out-of-fold with
-        cross-fitting, else the validation split), the primary holdout and, out of time, holdout_in_time.
+        cross-fitting, else the validation split; the epochs and the calibration were chosen on it,
+        so mildly optimistic), the primary holdout and, out of time, holdout_in_time (the honest
+        figures).
 
     Raises:
         InsufficientDefaults: no loan has an outcome, or a split or fold holds too few defaults

@@ -13,7 +13,7 @@ import polars as pl
 from risk_assets.lib.ml.metrics import base_rate, brier_score, ks_statistic, roc_auc
 
 PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
-    "vintage": (pl.Int64, "Origination year; NULL groups loans without one."),
+    "vintage": (pl.Int64, "Vintage year (LendingClub: issue year; SBA: approval fiscal year, October-September); NULL groups loans without one."),
     "in_training": (pl.Boolean, "True when the cohort is the loans the champion trained on (its training snapshot when those were not recorded), False for loans that arrived after it."),
     "n_loans": (pl.Int64, "Loans of the vintage in the cohort (scored or not)."),
     "n_labelled": (pl.Int64, "Loans with a default flag and a PD score."),
@@ -21,7 +21,7 @@ PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "default_rate": (pl.Float64, "Observed default (charge-off) rate, fraction 0-1; NULL without labels."),
     "mean_pd": (pl.Float64, "Mean PD the champion predicted for the labelled loans, fraction 0-1."),
     "auc": (pl.Float64, "Champion ROC AUC on the vintage; NULL with the reason when one class only."),
-    "ks": (pl.Float64, "Kolmogorov-Smirnov statistic max(TPR - FPR), 0-1; NULL with one class only."),
+    "ks": (pl.Float64, "One-sided Kolmogorov-Smirnov statistic max(TPR - FPR), 0-1 (0 or near it when the PD ranks defaults lower: see auc); NULL with one class only."),
     "brier": (pl.Float64, "Brier score mean (pd - y)^2, 0-1."),
     "closed_early_share": (pl.Float64, "Share (0-1) of the labelled loans that are non-defaults whose contractual term (origination + term_months) runs past the date their outcome is known as of (their tape's as-of date, else the lake's newest as-of or origination date): paid off early, or kept in the extract because resolved while the rest still runs. Above MAX_CLOSED_EARLY_SHARE the vintage's outcomes are not yet representative and retrain_sensor does not judge its AUC. NULL without origination dates or terms."),
     "reason": (pl.Utf8, "Why a metric is NULL (e.g. 'no defaults among 40 rows')."),

@@ -20,7 +20,7 @@ latest attempt, refused for too few or not promoted by the gate (`decide_first_m
 The news sentiment model has one trigger, labels: labelled articles landed since its champion was
 trained >= `new_labelled_articles` (`decide_sentiment`).
 
-A champion split by a fixed vintage window (SBA: train on approval years <= 2003, hold out
+A champion split by a fixed vintage window (SBA: train on approval fiscal years <= 2003, hold out
 2004-2006; `training.split_loans`) cannot learn from later vintages: a retraining would read the
 same loans and be judged on the same holdout. When triggers fire but none of the new labels falls in
 the window, the decision is 'window' (no retraining), naming the config that moves it.
@@ -68,8 +68,12 @@ class RetrainThresholds:
             refused training (too few defaults) before training is tried again (loans); a portfolio
             never trained is tried as soon as it has labelled loans.
         min_defaults: fewest defaults, and fewest non-defaults, a vintage needs before its AUC is
-            acted on: with 1 default in 250 loans the AUC is that one loan's rank (standard error
-            about 0.27, Hanley & McNeil 1982); with 30 of each it is near 0.05, the margin's size.
+            acted on. An AUC's standard error (Hanley & McNeil, Radiology 1982) is set mostly by
+            the defaults: with 1 default in 250 loans the AUC is that one loan's rank (about 0.29 at
+            AUC 0.7); with 30 defaults and 30 non-defaults it is 0.068 at AUC 0.7 (0.058 at 0.8),
+            and about 0.054 with 30 defaults against 1,000 non-defaults. `auc_margin` (0.05) is
+            thus about one standard error at these counts: a fall of one margin on a vintage this
+            small can be noise.
     """
 
     new_labelled_rows: int = 5_000

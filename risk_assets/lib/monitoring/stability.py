@@ -16,7 +16,7 @@ import polars as pl
 from risk_assets.lib.ml.drift import DEFAULT_BINS, DEFAULT_EPSILON, PsiResult, psi_categorical, psi_numeric
 
 PSI_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
-    "vintage": (pl.Int64, "Origination year of the current cohort; NULL groups loans without one."),
+    "vintage": (pl.Int64, "Vintage year of the current cohort (LendingClub: issue year; SBA: approval fiscal year, October-September); NULL groups loans without one."),
     "variable": (pl.Utf8, "Feature column of marts.loan_features, or 'pd_score' for the champion's PD."),
     "kind": (pl.Utf8, "numeric (reference-decile bins) or categorical (one bin per category)."),
     "psi": (pl.Float64, "Smoothed population stability index, >= 0, always finite."),

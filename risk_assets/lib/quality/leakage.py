@@ -17,7 +17,7 @@ marts.loan_features and out of training:
    have a term in whole years, and 10.6% of the charged-off ones (54, 61, 42, 53 months, and 1
    month for some): the source recorded something else there once a loan was charged off. The
    term alone then ranks the out-of-time holdout with AUC 0.855, and a model trained on it reports
-   0.889 where the same model without it reaches 0.686. Such a term is left out of the PD inputs
+   0.889 where the same model without it reaches 0.679. Such a term is left out of the PD inputs
    (`training.train_pd_model`) and named by the check, which passes: the mart may keep the column.
 """
 

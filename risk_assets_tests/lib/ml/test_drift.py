@@ -52,6 +52,16 @@ def test_known_two_bin_value():
     assert result.psi == pytest.approx(0.1 * math.log(1.2) - 0.1 * math.log(0.8), rel=1e-6)
 
 
+def test_once_a_bin_empties_the_psi_is_mostly_epsilons():
+    """Half the reference vanishing: the emptied bin adds about 0.5 x (9.21 + ln 0.5) = 4.26 at 1e-4,
+    and the whole PSI moves with epsilon (6.91 / 4.60 / 2.26), all past the significant band."""
+    psi = {eps: psi_from_counts([500, 500], [0, 1000], ["gone", "kept"], epsilon=eps) for eps in (1e-6, 1e-4, 1e-2)}
+    assert [round(r.psi, 2) for r in psi.values()] == [6.91, 4.60, 2.26]
+    assert all(r.empty_current_bins == 1 and r.band == "significant" for r in psi.values())
+    # the kept bin adds 0.5 x ln 2 = 0.35: the rest, 4.26, is the emptied bin's term
+    assert psi[1e-4].psi - 0.5 * math.log(2) == pytest.approx(0.5 * (9.21 + math.log(0.5)), abs=0.005)
+
+
 def test_bands_follow_siddiqi():
     assert [band(x) for x in (0.0, 0.099, 0.1, 0.2, 0.2001)] == ["stable", "stable", "moderate", "moderate", "significant"]
 

@@ -23,6 +23,22 @@ def test_auc_gini_ks_pr_auc_on_a_hand_computed_example():
     assert metrics.average_precision(y, s).value == pytest.approx(0.5 + 0.5 * 2 / 3)
 
 
+def test_ks_is_one_sided_scipys_distance_for_a_score_that_ranks_and_zero_for_an_inverted_one():
+    """KS is max(TPR - FPR): scipy's two-sample distance when defaults score higher, 0 when the
+    score is inverted (defaults score lower everywhere), where AUC below 0.5 tells the story."""
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(5000) < 0.15).astype(int)
+    s = rng.random(5000) + 0.3 * y
+    two_sample = ks_2samp(s[y == 1], s[y == 0]).statistic
+    assert two_sample == pytest.approx(0.3367, abs=1e-4)
+    assert metrics.ks_statistic(y, s).value == pytest.approx(two_sample, abs=1e-12)
+    assert metrics.ks_statistic(y, -s).value == 0.0
+    assert ks_2samp(-s[y == 1], -s[y == 0]).statistic == pytest.approx(two_sample, abs=1e-12)
+    assert metrics.roc_auc(y, -s).value == pytest.approx(0.2354, abs=1e-4)
+
+
 def test_auc_counts_ties_as_one_half():
     y = np.array([0, 1, 0, 1])
     s = np.array([0.5, 0.5, 0.2, 0.9])

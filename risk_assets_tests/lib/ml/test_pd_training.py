@@ -153,6 +153,12 @@ def test_cross_fitted_validation_metrics_are_out_of_fold_over_every_development_
     assert "out-of-fold scores of the 9600 development loans" in trained.run["calibration"]
     # in-sample scores flatter the ensemble; out-of-fold ones do not
     assert trained.metrics["train"]["auc"].value > trained.metrics["validation"]["auc"].value
+    # but the folds chose the members' epochs and fitted the calibration: the validation mean PD is
+    # the development default rate (Platt's intercept), and the card says the column is optimistic
+    validation = trained.validation
+    assert validation.pd.mean() == pytest.approx(validation.y.mean(), abs=1e-6)
+    from risk_assets.lib.ml.model_card import VALIDATION_CAVEAT, metrics_table
+    assert metrics_table(trained, None, None).splitlines()[-1] == VALIDATION_CAVEAT
 
 
 def test_stratified_split_is_grouped_seeded_and_keeps_the_default_rate(lc_small):
@@ -616,6 +622,12 @@ def test_the_card_says_when_holdout_pds_cannot_be_read_as_probabilities(trained)
     high = calibration_verdict(with_(1.3, 0.011))
     assert high.startswith("- **calibration on holdout: PDs over-state defaults** (ECE 0.0110 within tolerance; ")
     assert "x1.30, outside x0.80-x1.25)" in high
+    # the mean PD right (x1.01) but ECE 0.03: the error is in the slope, not the level
+    sloped = calibration_verdict(with_(1.01, 0.03))
+    assert sloped.startswith("- **calibration on holdout: PDs mis-sloped across PD bins, not over- or under-stated "
+                             "on average** (ECE 0.0300 above 0.02; ")
+    assert "x1.01, within x0.80-x1.25): the ranking (AUC) holds" in sloped
+    assert "over-state" not in sloped.replace("over- or under-stated", "")
 
 
 def test_a_small_dated_book_keeps_no_in_time_holdout_and_gets_the_folds_its_defaults_fill(data_dir):
