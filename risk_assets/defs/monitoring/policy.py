@@ -14,7 +14,7 @@ class RetrainPolicy(dg.ConfigurableResource):
     champion gate's promotion (risk_assets.lib.ml.pd_lake.gate)."""
 
     new_labelled_rows: int = Field(_DEFAULTS.new_labelled_rows, description="Labelled loans added since the champion's snapshot that trigger a retrain (rows).")
-    psi: float = Field(_DEFAULTS.psi, description="PSI of the PD score or a key feature above which a retrain is triggered (0.2: Siddiqi 2006 'significant').")
+    psi: float = Field(_DEFAULTS.psi, description="PSI of the PD score or a key feature above which a retrain is triggered (0.2: a policy figure, inside Siddiqi 2006's 'moderate' band 0.1-0.25, below its 'significant').")
     auc_margin: float = Field(_DEFAULTS.auc_margin, description="AUC points the newest labelled vintage may fall below the holdout AUC before a retrain.")
     key_features: list[str] = Field(list(_DEFAULTS.key_features), description="Features whose PSI alone triggers a retrain.")
     min_rows: int = Field(_DEFAULTS.min_rows, description="Smallest cohort (loans) whose PSI or AUC is acted on.")

@@ -36,8 +36,10 @@ and 2.26 with epsilon 1e-6, 1e-4 and 1e-2, every one far past the significant ba
 by its empty-bin counts (`PsiResult.empty_current_bins`, `empty_reference_bins`), not by its size."""
 
 STABLE_BELOW = 0.1
-SIGNIFICANT_ABOVE = 0.2
-"""Bands (Siddiqi 2006): PSI < 0.1 stable, 0.1 <= PSI <= 0.2 moderate shift, PSI > 0.2 significant shift."""
+SIGNIFICANT_ABOVE = 0.25
+"""Bands (Siddiqi, Credit Risk Scorecards, 2006; the rule of thumb Yurdakul & Naranjo, Journal of Risk
+Model Validation 2020, quote): PSI < 0.1 stable, 0.1 <= PSI <= 0.25 moderate shift, PSI > 0.25
+significant shift."""
 
 MISSING = "(missing)"
 OTHER = "(other)"
@@ -95,7 +97,7 @@ class PsiResult:
 
 
 def band(psi: float) -> str:
-    """'stable' (< 0.1), 'moderate' (0.1 to 0.2) or 'significant' (> 0.2), after Siddiqi (2006)."""
+    """'stable' (< 0.1), 'moderate' (0.1 to 0.25) or 'significant' (> 0.25), after Siddiqi (2006)."""
     if psi < STABLE_BELOW:
         return "stable"
     if psi <= SIGNIFICANT_ABOVE:

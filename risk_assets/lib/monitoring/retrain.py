@@ -7,7 +7,9 @@ Three triggers, checked for every champion (DESIGN.md, Automation):
              its training left out (inputs recorded after the outcome; its meta.json says which)
              are not counted, since a retraining leaves them out too; the reason counts them apart.
 - psi:       PSI of the PD score or of a key feature in a cohort after the snapshot > `psi`
-             (0.2 = the "significant shift" band of Siddiqi 2006, see lib.ml.drift).
+             (0.2: a policy of this project, inside the "moderate shift" band of Siddiqi 2006,
+             0.1-0.25, see lib.ml.drift: a retraining costs less than a PD that drifted for a
+             month while the shift grew "significant").
 - auc_decay: champion AUC on the newest labelled vintage < holdout AUC - `auc_margin`; a vintage
              most of whose labelled loans closed before their term could run is not judged
              (`performance.MAX_CLOSED_EARLY_SHARE`).
@@ -56,11 +58,13 @@ class RetrainThresholds:
 
     Attributes:
         new_labelled_rows: labelled loans added since the snapshot that justify a retrain (rows).
-        psi: PSI above which the score or a key feature counts as drifted (unitless; 0.2 after Siddiqi 2006).
+        psi: PSI above which the score or a key feature counts as drifted (unitless; 0.2, a policy figure below the 0.25 of Siddiqi 2006's "significant shift").
         auc_margin: allowed fall of AUC below the holdout AUC (AUC points, 0-1).
         key_features: features of marts.loan_features whose drift triggers a retrain by itself;
-            drift of the other features is recorded but does not. Term and amount by default: every
-            portfolio carries them and they drive PD (SBA term alone ranks defaults with AUC 0.81).
+            drift of the other features is recorded but does not. Term, amount and income by default:
+            the loan's size and length, which most tapes carry. Feature PSI is measured on the
+            champion's own inputs only, so a key feature its training left out (SBA's term, rewritten
+            after charge-off: quality.leakage.rewritten_term) has no PSI and cannot trigger.
         min_rows: smallest cohort (rows) whose PSI or AUC is acted on.
         new_labelled_articles: labelled news articles landed since the sentiment champion was
             trained that justify retraining it (rows; 500 is about a tenth of the PhraseBank corpus).

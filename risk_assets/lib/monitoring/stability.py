@@ -20,7 +20,7 @@ PSI_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "variable": (pl.Utf8, "Feature column of marts.loan_features, or 'pd_score' for the champion's PD."),
     "kind": (pl.Utf8, "numeric (reference-decile bins) or categorical (one bin per category)."),
     "psi": (pl.Float64, "Smoothed population stability index, >= 0, always finite."),
-    "band": (pl.Utf8, "stable (< 0.1), moderate (0.1-0.2), significant (> 0.2), after Siddiqi (2006)."),
+    "band": (pl.Utf8, "stable (< 0.1), moderate (0.1-0.25), significant (> 0.25), after Siddiqi (2006)."),
     "n_reference": (pl.Int64, "Rows of the champion's reference compared: the loans it trained on (its training snapshot when those were not recorded)."),
     "n_current": (pl.Int64, "Rows of the cohort compared."),
     "bins": (pl.Int64, "Bins compared (ties in the reference quantiles merge bins; missing values add one)."),

@@ -63,7 +63,8 @@ def test_once_a_bin_empties_the_psi_is_mostly_epsilons():
 
 
 def test_bands_follow_siddiqi():
-    assert [band(x) for x in (0.0, 0.099, 0.1, 0.2, 0.2001)] == ["stable", "stable", "moderate", "moderate", "significant"]
+    assert [band(x) for x in (0.0, 0.099, 0.1, 0.24, 0.25, 0.2501)] == [
+        "stable", "stable", "moderate", "moderate", "moderate", "significant"]
 
 
 def test_missing_values_are_their_own_bin():
