@@ -29,8 +29,10 @@ import dagster as dg
 IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 GRACE_SECONDS = 120.0
-"""A run this young (seconds since it was created) is never judged: its worker may not have logged
-its process yet."""
+"""A run this young (seconds since it last changed status: was created, left the queue, started) is
+never judged: its worker may not have logged its process yet. Counted from the last status change,
+not from creation, since a queued run (a sensor's, waiting for the lake pool behind another run)
+logs no process until it leaves the queue, however long it waited there."""
 
 
 @dataclass(frozen=True)
@@ -95,14 +97,14 @@ def run_pids(instance: dg.DagsterInstance, run_id: str) -> set[int]:
 
 def find_dead_runs(instance: dg.DagsterInstance, now: datetime | None = None,
                    alive: Callable[[int], bool] = process_alive) -> list[DeadRun]:
-    """In-progress runs older than GRACE_SECONDS whose logged processes are all gone, oldest first."""
+    """In-progress runs in their status for GRACE_SECONDS or more whose logged processes are all
+    gone, oldest first."""
     now = now or datetime.now(timezone.utc)
     dead = []
     for record in instance.get_run_records(filters=dg.RunsFilter(statuses=IN_PROGRESS), ascending=True):
-        created = record.create_timestamp
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=timezone.utc)
-        if (now - created).total_seconds() < GRACE_SECONDS:
+        created = _utc(record.create_timestamp)
+        changed = max(created, _utc(record.update_timestamp or record.create_timestamp))
+        if (now - changed).total_seconds() < GRACE_SECONDS:
             continue
         run = record.dagster_run
         pids = run_pids(instance, run.run_id)
@@ -111,6 +113,11 @@ def find_dead_runs(instance: dg.DagsterInstance, now: datetime | None = None,
         started = datetime.fromtimestamp(record.start_time, timezone.utc) if record.start_time else created
         dead.append(DeadRun(run.run_id, run.job_name, run.status.value, started, tuple(sorted(pids))))
     return dead
+
+
+def _utc(moment: datetime) -> datetime:
+    """`moment` with UTC as its zone when the run storage gave it none (SQLite stores UTC without one)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] = print,

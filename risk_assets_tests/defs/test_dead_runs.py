@@ -80,3 +80,25 @@ def test_a_run_whose_process_lives_is_left_alone(risk_home):
         skipped = dead_runs_sensor(dg.build_sensor_context(instance=instance))
         assert skipped.skip_message == "no run in progress has lost its process"
         assert [d.run_id for d in find_dead_runs(instance, now=later, alive=lambda pid: False)] == [run.run_id]
+
+
+def test_a_run_that_waited_in_the_queue_is_judged_from_when_it_left_it(risk_home):
+    """A sensor's run queued behind the lake pool for minutes logs no process until it leaves the
+    queue. Judged from its creation it was marked dead the moment it started; its grace period runs
+    from its last status change."""
+    from dagster._core.events import DagsterEvent, DagsterEventType
+
+    dagster_home = init_home(risk_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.add_run(dg.DagsterRun(job_name="retrain_loan_pd", status=dg.DagsterRunStatus.NOT_STARTED))
+        created = instance.get_run_records(filters=dg.RunsFilter(run_ids=[run.run_id]))[0].create_timestamp
+        time.sleep(2.5)  # the wait in the queue, shortened
+        instance.report_dagster_event(
+            DagsterEvent(DagsterEventType.RUN_STARTING.value, job_name=run.job_name), run.run_id)
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTING
+        created = created.replace(tzinfo=timezone.utc) if created.tzinfo is None else created
+        # the grace period is over since creation, not since it left the queue: left alone
+        assert find_dead_runs(instance, now=created + timedelta(seconds=GRACE_SECONDS + 1)) == []
+        # once it is over since it started too, a run with no process is dead
+        later = created + timedelta(seconds=GRACE_SECONDS + 4)
+        assert [d.run_id for d in find_dead_runs(instance, now=later)] == [run.run_id]
