@@ -101,13 +101,22 @@ rate / 1.25 (0.8 x) to rate x 1.25, a band symmetric on the log scale, so over- 
 under-statement are judged alike. A house threshold."""
 
 
+MIN_WINDOW_OUTCOME_SHARE = 0.8
+"""Share (0-1) of an out-of-time window's loans that must have an outcome before the card reads its
+calibration as the model's. Loans that default do so early, so a window a fifth or more of whose
+loans are still open holds mostly early outcomes, defaults above all: its default rate, and the PDs
+measured against it, are not the vintages'. A house threshold; the SBA sample's window (2004-2006)
+is 99.6% resolved."""
+
+
 def calibration_verdict(trained: TrainedPD) -> str:
     """One plain sentence on the primary holdout's calibration: whether the PDs can be read as
     default probabilities there, with the mean PD against the observed default rate. The gate
     promotes on AUC (ranking) alone; this says what AUC does not.
 
     Calibrated: ECE at most CALIBRATION_TOLERANCE and the mean PD within MEAN_PD_FACTOR of the
-    default rate. A mean PD outside that band says the PDs under- or over-state defaults on average;
+    default rate. Not judged, when it fails, on an out-of-time window under MIN_WINDOW_OUTCOME_SHARE
+    resolved (`Split.window_outcomes`). A mean PD outside that band says the PDs under- or over-state defaults on average;
     a mean PD inside it with ECE above the tolerance says the PDs are mis-sloped across the PD bins
     (too high in some, too low in others), right on average."""
     split = trained.split.primary_holdout
@@ -127,6 +136,13 @@ def calibration_verdict(trained: TrainedPD) -> str:
     ece_said = f"ECE {ece:.4f} " + (f"above {CALIBRATION_TOLERANCE}" if ece > CALIBRATION_TOLERANCE else "within tolerance")
     level_said = (f"mean PD {mean_pd:.4f} against a default rate of {observed:.4f}, x{ratio:.2f}"
                   + f", {'outside' if level_off else 'within'} x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}")
+    window = trained.split.window_outcomes if split == "holdout_oot" else None
+    if window and window[0] / window[1] < MIN_WINDOW_OUTCOME_SHARE:
+        return (f"- **calibration on {split}: not judged** ({finding}: {ece_said}; {level_said}), because only "
+                f"{window[0]:,} of the {window[1]:,} loans of the out-of-time window have an outcome "
+                f"({window[0] / window[1]:.0%}, under {MIN_WINDOW_OUTCOME_SHARE:.0%}): loans default early, so "
+                "these are its early outcomes, not its vintages' default rate. Do not recalibrate on them; the "
+                "ranking (AUC) is still compared on the same loans for both models")
     return (f"- **calibration on {split}: {finding}** ({ece_said}; {level_said}): the ranking (AUC) "
             "holds, but read these PDs as relative risk, not as default probabilities, until the model is "
             "recalibrated on loans like these")

@@ -116,6 +116,9 @@ class Split:
     `vintages_left_out`, '1981-1988', or None), `elsewhere` (not among this training's pool of
     labelled loans: gone from the mart, unlabelled, out of time or subsampled out); the last three
     add up to `loans`. None without a champion."""
+    window_outcomes: tuple[int, int] | None = None
+    """With an out-of-time holdout: (loans of its window with an outcome, all loans of its window,
+    open ones included), from `window_outcomes`; None without one."""
 
     @property
     def n_folds(self) -> int:
@@ -672,6 +675,20 @@ def _without_leaking_vintages(labelled: pd.DataFrame, spec: FeatureSpec
     return labelled[~gone].reset_index(drop=True), note, taken
 
 
+def window_outcomes(frame: pd.DataFrame, holdout: pd.DataFrame, scheme: str) -> tuple[int, int]:
+    """(loans with an outcome, all loans) of the out-of-time holdout's window: the loans of `frame`
+    (the portfolio's features, open loans included) originated on or after the holdout's first
+    origination date (`out_of_time_date`), or of its vintages (`out_of_time_vintage`). The first is
+    the holdout's size. Loans resolve early when they default, so a window most of whose loans are
+    open holds the early outcomes only: more defaults than the vintages will end with."""
+    if scheme == "out_of_time_vintage":
+        low, high = holdout["vintage"].min(), holdout["vintage"].max()
+        in_window = frame["vintage"].between(low, high)
+    else:
+        in_window = pd.to_datetime(frame["origination_date"]) >= pd.to_datetime(holdout["origination_date"]).min()
+    return len(holdout), int(max(len(holdout), in_window.fillna(False).sum()))
+
+
 def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None,
                    log: Callable[[str], None] | None = None, reserved: ReservedKeys | None = None,
                    notes: Sequence[str] = ()) -> TrainedPD:
@@ -708,6 +725,11 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     y_all = labelled["default_flag"].to_numpy(dtype=np.int64)
     split = split_loans(labelled, portfolio, config, reserved, left_out)
     split.notes[:0] = [*notes, *([leak_note] if leak_note else [])]
+    if split.primary_holdout == "holdout_oot":
+        split.window_outcomes = window_outcomes(frame, labelled.iloc[split.rows["holdout_oot"]], split.scheme)
+        resolved, loans = split.window_outcomes
+        split.notes.append(f"out-of-time window: {resolved:,} of its {loans:,} loans have an outcome "
+                           f"({resolved / loans:.0%}), the rest are still open")
     try:
         check_defaults(y_all, split, config.min_defaults_per_split)
     except InsufficientDefaults as exc:

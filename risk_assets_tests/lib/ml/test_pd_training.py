@@ -628,6 +628,33 @@ def test_the_card_says_when_holdout_pds_cannot_be_read_as_probabilities(trained)
                              "on average** (ECE 0.0300 above 0.02; ")
     assert "x1.01, within x0.80-x1.25): the ranking (AUC) holds" in sloped
     assert "over-state" not in sloped.replace("over- or under-stated", "")
+    # out of time on a window most of whose loans are still open: its early outcomes (defaults come
+    # early) judge no calibration, and the card does not ask for a recalibration on them
+    oot = with_(0.74, 0.1713)
+    oot = dataclasses.replace(oot, metrics={**oot.metrics, "holdout_oot": oot.metrics["holdout"]},
+                              split=dataclasses.replace(trained.split, primary_holdout="holdout_oot",
+                                                        window_outcomes=(369, 1397)))
+    censored = calibration_verdict(oot)
+    assert censored.startswith("- **calibration on holdout_oot: not judged** (PDs under-state defaults: ECE 0.1713 above 0.02; ")
+    assert "only 369 of the 1,397 loans of the out-of-time window have an outcome (26%, under 80%)" in censored
+    assert "recalibrated" not in censored
+    resolved = dataclasses.replace(oot, split=dataclasses.replace(oot.split, window_outcomes=(1300, 1397)))
+    assert calibration_verdict(resolved).startswith("- **calibration on holdout_oot: PDs under-state defaults**")
+
+
+def test_the_out_of_time_windows_open_loans_are_counted_beside_its_outcomes():
+    """Ten loans a month apart; the holdout holds the three of the last four that have an outcome:
+    the window (originated on or after the holdout's first date) has four loans, one still open.
+    By vintage (SBA's fixed window) the same."""
+    from risk_assets.lib.ml.training import window_outcomes
+
+    frame = pd.DataFrame({"origination_date": pd.date_range("2022-01-01", periods=10, freq="MS"),
+                          "vintage": [2018, 2018, 2019, 2019, 2020, 2020, 2021, 2021, 2022, 2022],
+                          "default_flag": [0, 1, 0, 0, 1, None, 1, None, 0, 1]})
+    holdout = frame.iloc[[6, 8, 9]]
+    assert window_outcomes(frame, holdout, "out_of_time_date") == (3, 4)
+    assert window_outcomes(frame, frame.iloc[[4, 6, 8, 9]], "out_of_time_date") == (4, 6)
+    assert window_outcomes(frame, frame.iloc[[6, 8, 9]], "out_of_time_vintage") == (3, 4)
 
 
 def test_a_small_dated_book_keeps_no_in_time_holdout_and_gets_the_folds_its_defaults_fill(data_dir):
