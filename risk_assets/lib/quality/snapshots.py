@@ -27,6 +27,10 @@ def _dated_loans(con: duckdb.DuckDBPyConnection, table: str) -> int:
                        "WHERE source_loan_id IS NOT NULL AND snapshot_date IS NOT NULL").fetchone()[0]
 
 
+NAMED_IN_SUMMARY = 3
+"""Loans named in the one-line observation the run summary prints; the rule's detail names LISTED."""
+
+
 def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
     """Per portfolio whose loans carry ids and as-of dates, the loans open when last seen that its
     newest snapshot lacks.
@@ -91,8 +95,9 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
     if not rules:
         rules = [{"rule": RULE, "column": "loan_key", "success": True, "failing": 0,
                   "detail": "every loan open when last seen is in its portfolio's newest snapshot"}]
-    observed = ("; ".join(f"{p}: {n:,} open loan(s) of {span(first, last)} missing from {new}"
-                          for p, first, last, new, n, *_ in found)
+    observed = ("; ".join(f"{p}: {n:,} open loan(s) of {span(first, last)} missing from {new} "
+                          f"({', '.join(keys[:NAMED_IN_SUMMARY])}{', ...' if n > NAMED_IN_SUMMARY else ''})"
+                          for p, first, last, new, n, keys, *_ in found)
                 if found else f"every loan open when last seen is in the newest snapshot ({rows_checked} loans with "
                               "ids and as-of dates)")
     return CheckOutcome(check=CHECK, asset="raw_loans", success=not found, severity=WARN,
