@@ -513,7 +513,9 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
                 "retrain_sensor holds it until a loan file lands")
         print(f"{model} has no champion now: its next training is judged as a first model (it must beat the "
               f"baseline) and draws a fresh holdout; {held}; to train one now: "
-              f"{own_command()} run --no-seed --select 'key:{asset}+'")
+              f"{own_command()} run --no-seed --select 'key:{asset}+'. If that model does not beat the baseline "
+              f"{'the news stays' if model == 'news_sentiment' else 'the book stays'} unscored (the gate fails the run): to go back, "
+              f"{own_command()} registry {model} --restore <version> --reason ...")
     else:
         sensor, files, job = (("sentiment_retrain_sensor", "news", "retrain_news_sentiment") if model == "news_sentiment"
                               else ("retrain_sensor", "loan", "retrain_loan_pd"))

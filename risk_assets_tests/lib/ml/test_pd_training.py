@@ -481,6 +481,9 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     assert main(["registry", model, "--retire", "--reason", "policy change: 60-month loans excluded"]) == 0
     out = capsys.readouterr().out
     assert "v1: champion -> retired" in out and "has no champion now" in out
+    # a retraining may lose to the baseline: the way back is said before it is needed
+    assert f"the book stays unscored (the gate fails the run): to go back, " in " ".join(out.split())
+    assert f"registry {model} --restore <version> --reason ..." in out
     assert main(["registry", model, "--retire", "--reason", "again"]) == 2
     assert "has no champion to retire" in capsys.readouterr().err
     with connect(risk_home.lake_path) as con:
