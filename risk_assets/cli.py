@@ -91,8 +91,8 @@ models and the checks on them included); a test pins it to the job's execution p
 
 RUN_DURATION_HINT = (
     "the whole lake takes 7 to 11 minutes on an idle 2-core CPU and 17 to 25 on a slower idle one; other "
-    "heavy work on the machine (a test suite, another run) stretches every step, so expect longer on a busy "
-    "one. The longest step is the news sentiment fine-tuning (at most "
+    "heavy work on the machine (a test suite, another run) stretches every step: 28 minutes on the slower "
+    "machine beside a CI run. The longest step is the news sentiment fine-tuning (at most "
     f"{SentimentTrainConfig().max_train_seconds:.0f} s, its time budget, unless the machine is so busy that "
     "its first epoch does not fit in it: it never stops before that epoch's end (min_train_epochs 1), about "
     "18 minutes on a slow machine with a test suite beside it), whose log gives its plan, then up to four "
@@ -191,7 +191,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", said[-1]))
-    files, quarantined = _landing_outcomes(lake_path, run.run_id)
+    files, quarantined, cut_short = _lake_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -225,6 +225,15 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     else:
         lines.append(f"   next: {command} verify (with --own-data on a lake of your own files); the UI shows each check's "
                      "rows (README, Open the UI)")
+    for model, version, steps, planned, macro_f1, status in cut_short:
+        lines.append(_wrapped("note: ", (
+            f"{model} {version} ({status}) trained {steps} of its {planned} steps: the time budget "
+            f"(max_train_seconds) ended it on a machine busy with other work"
+            + (f"; holdout macro-F1 {macro_f1:.4f}" if macro_f1 is not None else "")
+            + (". It stays champion until a model better beyond chance replaces it; to train it afresh on an "
+               f"idle machine: {command} registry {model} --retire --reason 'trained on a busy machine', then "
+               f"{command} run --no-seed --select 'key:{model}_model+' (README, News sentiment model)"
+               if status == "champion" else ""))))
     untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(said))))
     if untrained:  # a new book: landing never trains, so say how to train it now
         config = json.dumps({"ops": {"loan_pd_model": {"config": {"portfolios": untrained}}}})
@@ -320,17 +329,23 @@ def _wrapped(head: str, text: str, width: int = 110) -> str:
                                     break_on_hyphens=False, break_long_words=False))
 
 
-def _landing_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str, str, str]],
-                                                                     list[tuple[str, int, int, str]]]:
-    """What the run `run_id` did to its files, read from the lake at `lake_path` in one read-only
-    connection: (not landed, quarantined).
+def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str, str, str]],
+                                                                  list[tuple[str, int, int, str]],
+                                                                  list[tuple[str, str, int, int, float | None, str]]]:
+    """What the run `run_id` did to its files and models, read from the lake at `lake_path` in one
+    read-only connection: (not landed, quarantined, cut short).
 
     not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files).
     quarantined: (path, records in the file, records quarantined, quarantined records by rule, most
     first) of each file it landed with records quarantined at landing (raw.landed_files and
-    quality.quarantine). Each list is [] without a lake, or a lake without its tables yet."""
+    quality.quarantine).
+    cut short: (model, version, optimiser steps trained, steps planned, holdout macro-F1, registry
+    status) of each sentiment model it trained whose time budget ended the training before its
+    planned steps (ml.model_metrics, split train): a busy machine's model, which stays champion
+    until one better beyond chance replaces it.
+    Each list is [] without a lake, or a lake without its tables yet."""
     if lake_path is None or not Path(lake_path).exists():
-        return [], []
+        return [], [], []
     import duckdb
 
     def rows(con, sql: str) -> list[tuple]:
@@ -350,9 +365,19 @@ def _landing_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[s
                               WHERE q.file_sha256 = f.sha256 AND q.asset IN ('raw_loans', 'raw_news') GROUP BY rule))
                 FROM raw.landed_files AS f
                 WHERE f.run_id = ? AND f.status = 'loaded' AND f.rows_quarantined > 0 ORDER BY f.path""")
+            cut_short = rows(con, """
+                SELECT t.model, t.version, t.steps::INTEGER, t.planned::INTEGER,
+                       (SELECT value FROM ml.model_metrics AS h WHERE h.model = t.model AND h.version = t.version
+                          AND h.split = 'holdout' AND h.metric = 'macro_f1'),
+                       coalesce((SELECT status FROM ml.model_registry AS r WHERE r.model = t.model
+                                   AND r.version = t.version), 'unregistered')
+                FROM (SELECT model, version, max(value) FILTER (WHERE metric = 'steps') AS steps,
+                             max(value) FILTER (WHERE metric = 'planned_steps') AS planned
+                      FROM ml.model_metrics WHERE run_id = ? AND split = 'train' GROUP BY model, version) AS t
+                WHERE t.steps < t.planned ORDER BY t.model""")
     except duckdb.Error:  # the lake could not be opened
-        return [], []
-    return not_landed, quarantined
+        return [], [], []
+    return not_landed, quarantined, cut_short
 
 
 def _release_dead_runs(after_grace: bool = False) -> None:
