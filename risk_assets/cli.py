@@ -228,7 +228,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     for model, version, steps, planned, macro_f1, status in cut_short:
         lines.append(_wrapped("note: ", (
             f"{model} {version} ({status}) trained {steps} of its {planned} steps: the time budget "
-            f"(max_train_seconds) ended it on a machine busy with other work"
+            f"(max_train_seconds) ended it first, as on a machine slower than the budget assumes or busy with other work"
             + (f"; holdout macro-F1 {macro_f1:.4f}" if macro_f1 is not None else "")
             + (". It stays champion until a model better beyond chance replaces it; to train it afresh on an "
                f"idle machine: {command} registry {model} --retire --reason 'trained on a busy machine', then "
