@@ -124,9 +124,9 @@ def test_the_run_summary_of_a_run_whose_process_died_says_so(tmp_path):
     assert " ".join(" ".join(lines[1:]).split()).startswith("next: run the same command again to finish")
 
 
-def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
-    """A refused file fails no check, yet its rows are not in the lake: the summary names it with
-    its reason instead of saying only 'every check passed'."""
+def _summary_of_a_run_that_wrote(tmp_path, write) -> list[str]:
+    """Materialize `tape` in a test instance, let `write(con, run_id)` put what the run did into the
+    lake at tmp_path/lake.duckdb, and return the run's summary lines."""
     from risk_assets.lib.lake import connect
 
     lake = tmp_path / "lake.duckdb"
@@ -135,12 +135,21 @@ def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
         since = time.time()
         result = dg.materialize([tape, tape_schema], instance=instance)
         with connect(lake) as con:
-            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, message, run_id) VALUES "
-                        "('a', '/landing/loans/HDR_TRL.DAT', 9, 'loans', 'refused', ?, ?), "
-                        "('b', '/landing/loans/ok.csv', 9, 'loans', 'loaded', NULL, ?), "
-                        "('c', '/landing/loans/old.csv', 9, 'loans', 'refused', 'an earlier run', 'another-run')",
-                        ["no known loan tape format: line 1 is 'HDR|20200331'", result.run_id, result.run_id])
-        lines = run_summary(instance, since, lake)
+            write(con, result.run_id)
+        return run_summary(instance, since, lake)
+
+
+def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
+    """A refused file fails no check, yet its rows are not in the lake: the summary names it with
+    its reason instead of saying only 'every check passed'."""
+    def write(con, run_id):
+        con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, message, run_id) VALUES "
+                    "('a', '/landing/loans/HDR_TRL.DAT', 9, 'loans', 'refused', ?, ?), "
+                    "('b', '/landing/loans/ok.csv', 9, 'loans', 'loaded', NULL, ?), "
+                    "('c', '/landing/loans/old.csv', 9, 'loans', 'refused', 'an earlier run', 'another-run')",
+                    ["no known loan tape format: line 1 is 'HDR|20200331'", run_id, run_id])
+
+    lines = _summary_of_a_run_that_wrote(tmp_path, write)
     assert lines[0].endswith("; every check passed; 1 file(s) not landed (they stay in landing and are tried "
                              "again on each run):")
     assert lines[1] == "   REFUSED HDR_TRL.DAT: no known loan tape format: line 1 is 'HDR|20200331'"
@@ -151,22 +160,17 @@ def test_the_run_summary_says_when_a_busy_machine_cut_the_sentiment_training_sho
     """Beside a CI run the fine-tuning fit 132 of its 396 steps and its model became champion at
     0.8034 macro-F1 (0.822 with every step); the run's end said only 'every check passed'. The
     summary now says so, and how to train it afresh; a training that ran every step is not named."""
-    from risk_assets.lib.lake import connect
     from risk_assets.lib.ml import registry
 
-    lake = tmp_path / "lake.duckdb"
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-        since = time.time()
-        result = dg.materialize([tape, tape_schema], instance=instance)
-        with connect(lake) as con:
-            for version, steps in (("v1", 396.0), ("v2", 132.0)):
-                registry.record_metrics(con, "news_sentiment", version, "train",
-                                        {"steps": steps, "planned_steps": 396.0}, {}, result.run_id)
-                registry.record_metrics(con, "news_sentiment", version, "holdout", {"macro_f1": 0.8034}, {}, result.run_id)
-            registry.register_candidate(con, "news_sentiment", "v2", str(tmp_path), "macro_f1", 0.8034, "snap", result.run_id)
-            registry.promote(con, "news_sentiment", "v2", "promoted: first model")
-        lines = run_summary(instance, since, lake)
+    def write(con, run_id):
+        for version, steps in (("v1", 396.0), ("v2", 132.0)):
+            registry.record_metrics(con, "news_sentiment", version, "train",
+                                    {"steps": steps, "planned_steps": 396.0}, {}, run_id)
+            registry.record_metrics(con, "news_sentiment", version, "holdout", {"macro_f1": 0.8034}, {}, run_id)
+        registry.register_candidate(con, "news_sentiment", "v2", str(tmp_path), "macro_f1", 0.8034, "snap", run_id)
+        registry.promote(con, "news_sentiment", "v2", "promoted: first model")
+
+    lines = _summary_of_a_run_that_wrote(tmp_path, write)
     said = " ".join(" ".join(lines).split())
     assert lines[-1].startswith("   note: news_sentiment v2 (champion) trained 132 of its 396 steps: the time budget")
     assert ("the time budget (max_train_seconds) ended it first, as on a machine slower than the budget assumes or busy "
@@ -185,18 +189,12 @@ def test_the_run_summary_names_a_file_landed_with_records_quarantined(tmp_path, 
 
     from risk_assets.lib.ingest.landing import land_folder
     from risk_assets.lib.ingest.loan_formats import parse_loan_file
-    from risk_assets.lib.lake import connect
 
-    landing, lake = tmp_path / "landing", tmp_path / "lake.duckdb"
+    landing = tmp_path / "landing"
     landing.mkdir()
-    (tmp_path / "dagster").mkdir()
     shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing)
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-        since = time.time()
-        result = dg.materialize([tape, tape_schema], instance=instance)
-        with connect(lake) as con:
-            land_folder(con, landing, "loans", parse_loan_file, result.run_id, asset="raw_loans")
-        lines = run_summary(instance, since, lake)
+    lines = _summary_of_a_run_that_wrote(
+        tmp_path, lambda con, run_id: land_folder(con, landing, "loans", parse_loan_file, run_id, asset="raw_loans"))
     assert lines[0].endswith("; every check passed; 1 file(s) landed with records quarantined:")
     assert lines[1] == ("   QUARANTINED F06_lc_formatted_strings.csv: 2 of its 8 records (unparsable_date 2); by "
                         "line, column and rule:")
