@@ -18,6 +18,8 @@ from pathlib import Path
 
 DEFAULT_HOME = ".risk_home"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_DIR = PROJECT_ROOT / "dbt"
+"""The dbt project of the lake (dbt_project.yml, profiles.yml, models/) beside the package."""
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-DBT_DIR = Path(__file__).resolve().parents[3] / "dbt"
-"""risk_assets/../dbt: the dbt project and its profiles.yml."""
+from risk_assets.lib.home import DBT_DIR
 
 MANIFEST = DBT_DIR / "target" / "manifest.json"
 SOURCE_GLOBS = ("dbt_project.yml", "profiles.yml", "models/**/*", "macros/**/*")

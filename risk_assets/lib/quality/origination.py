@@ -22,7 +22,7 @@ from functools import cache
 import duckdb
 import yaml
 
-from risk_assets.lib.home import PROJECT_ROOT
+from risk_assets.lib.home import DBT_DIR
 
 from risk_assets.lib.quality.outcome import WARN, CheckOutcome
 
@@ -43,7 +43,7 @@ RESTATED_RULE = "origination_term_restated"
 def origination_terms() -> tuple[str, ...]:
     """The origination terms of marts.loan_features: the dbt project variable `origination_terms`
     (dbt/dbt_project.yml), which the mart's SQL reads too."""
-    with open(PROJECT_ROOT / "dbt" / "dbt_project.yml", encoding="utf-8") as f:
+    with open(DBT_DIR / "dbt_project.yml", encoding="utf-8") as f:
         return tuple(yaml.safe_load(f)["vars"]["origination_terms"])
 
 
