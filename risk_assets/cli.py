@@ -18,6 +18,7 @@ Every command prints what it did; a failure exits non-zero with a one-line reaso
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,27 +115,46 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     _release_dead_runs()
     print("$", shlex.join(command), flush=True)
     started = time.time()
-    # Ctrl-C reaches every process of the terminal's foreground group: Dagster's run stops its step,
-    # records the run as failed and exits; this process waits for it and then says where it stopped.
-    # A second Ctrl-C kills Dagster outright (the next run then marks its run failed: dead runs).
-    child = subprocess.Popen(command)  # SIGINT's handler here is Python's, so the child starts with the default
+    # Dagster runs in a process group of its own, so that no signal reaches it but through this
+    # process, whoever sends it: a terminal's Ctrl-C (to the foreground group, this process only now)
+    # and `kill -INT <pid>` alike. Each SIGINT goes on once to Dagster's whole group (its step
+    # processes too, as Ctrl-C reached them before): the run stops its step, records the run as failed
+    # and exits; this process waits for it and then says where it stopped. A second SIGINT kills the
+    # group outright, no step process left holding the lake (the next run marks its run failed: dead
+    # runs). Being a background group of the terminal, Dagster must neither read it (stdin is empty)
+    # nor be stopped for writing to it (SIGTTOU ignored: `stty tostop` would halt the run).
+    child: subprocess.Popen | None = None
     presses: list[int] = []
+    pending: list[int] = []  # signals that came while Dagster was starting: passed on once it has
 
-    def on_interrupt(signum, frame) -> None:
-        presses.append(signum)
-        if len(presses) > 1:
-            child.kill()
+    def forward(signum: int) -> None:
+        """SIGINT to Dagster's group, a second one followed by SIGKILL; SIGTERM (`kill <pid>`, a service
+        manager's stop) and SIGHUP (the terminal closed: Dagster's group no longer gets it from the
+        kernel) as SIGTERM to Dagster, which takes it as an interrupt and stops its run too."""
+        if signum == signal.SIGINT:
+            presses.append(signum)
+            _signal_group(child, signal.SIGINT)
+            if len(presses) > 1:
+                _signal_group(child, signal.SIGKILL)
+        else:
+            child.terminate()
 
-    def on_terminate(signum, frame) -> None:  # `kill <pid>`, a service manager's stop: Dagster stops its run too
-        child.terminate()
+    def on_signal(signum, frame) -> None:
+        if child is None:
+            pending.append(signum)
+        else:
+            forward(signum)
 
-    interrupt = signal.signal(signal.SIGINT, on_interrupt)
-    terminate = signal.signal(signal.SIGTERM, on_terminate)
+    handlers = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
+        with _ignoring(signal.SIGTTOU):
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0)
+        for signum in pending:
+            forward(signum)
         code = child.wait()
     finally:
-        signal.signal(signal.SIGINT, interrupt)
-        signal.signal(signal.SIGTERM, terminate)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     if len(presses) > 1:  # killed here: its run is dead now, whatever its age, so free the lake for the next
         _release_dead_runs(after_grace=True)
     try:
@@ -145,6 +166,25 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     except Exception as exc:  # the summary is a convenience: never hide the run's own exit code behind it
         print(f"(no run summary: {type(exc).__name__}: {exc})", file=sys.stderr)
     return code
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    """`signum` to the process group `child` leads, unless `child` has been reaped (its group id free)."""
+    if child.returncode is None:
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:  # the group has exited meanwhile
+            pass
+
+
+@contextlib.contextmanager
+def _ignoring(signum: int) -> Iterator[None]:
+    """`signum` ignored while the block runs: a child started in it keeps ignoring it across exec."""
+    previous = signal.signal(signum, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signum, previous)
 
 
 def own_command() -> str:

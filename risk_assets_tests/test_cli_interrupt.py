@@ -3,6 +3,8 @@ the same command again finishes the work with nothing lost and nothing landed tw
 
 The terminal sends SIGINT to its whole foreground process group: here the test starts the command in
 a group of its own (a new session) with SIGINT at its default, as a shell would, and signals the group.
+Dagster runs in a group of its own, so only the program hears that signal and passes it on; a signal
+sent to the program alone (`kill -INT`, `kill`, the terminal closing) stops the run just the same.
 """
 
 from __future__ import annotations
@@ -40,11 +42,43 @@ def _ctrl_c(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGINT)
 
 
-def _twice_to_the_program(process: subprocess.Popen) -> None:
-    """SIGINT to `risk-assets run` itself, twice (as `kill -INT` would): Dagster's processes get neither."""
+def _dagster_group(process: subprocess.Popen) -> int:
+    """The process group of Dagster, the one child of `risk-assets run`: a group of its own."""
+    (child,) = map(int, Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split())
+    assert os.getpgid(child) == child != os.getpgid(process.pid)
+    return child
+
+
+def _twice_to_the_program(process: subprocess.Popen) -> int:
+    """SIGINT to `risk-assets run` itself, twice (as `kill -INT` would), Dagster's group frozen meanwhile
+    (SIGSTOP) as a step that does not heed the first would be: the second must stop it. Returns the group."""
+    group = _dagster_group(process)
+    os.killpg(group, signal.SIGSTOP)
     os.kill(process.pid, signal.SIGINT)
     time.sleep(0.5)
     os.kill(process.pid, signal.SIGINT)
+    return group
+
+
+def _gone(group: int) -> bool:
+    """Whether no process of `group` is left (a killed one's zombie is reaped within seconds)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _to_the_program(signum: int):
+    """A `send` for _interrupt: `signum` to `risk-assets run` itself, once, as `kill -<signum> <pid>` would."""
+
+    def send(process: subprocess.Popen) -> None:
+        os.kill(process.pid, signum)
+
+    return send
 
 
 def _interrupt(process: subprocess.Popen, when: str, send=_ctrl_c) -> str:
@@ -66,6 +100,7 @@ def _assert_interrupted(out: str, step: str) -> None:
     summary = out[out.index("== run "):]  # printed after Dagster stopped: the program did not die with it
     head, *rest = summary.splitlines()
     assert ": FAILURE in " in head and " steps succeeded, 1 failed, " in head, summary
+    assert "cut off mid-step" not in head and "killed?" not in head, summary  # stopped by Dagster, not killed
     assert rest[0].startswith(f"   FAILED  {step}: interrupted (Ctrl-C, or a signal to the run's process)"), summary
     flat = " ".join(summary.split())
     assert "next: run the same command again to finish: landing skips each file already landed" in flat
@@ -79,11 +114,13 @@ def test_ctrl_c_stops_the_run_says_where_and_the_same_command_finishes_it(risk_h
     out = _interrupt(_start(risk_home.root), when=f"{TAPE}: reading")  # the landing step is reading the tape
     _assert_interrupted(out, "raw_loans")
 
-    # A second Ctrl-C (here to the program alone, as `kill -INT` would) kills Dagster outright, mid-read:
-    # its run never records its end, so the program marks it failed at once and frees the lake's slot,
-    # and the next run neither waits for the slot nor lands the killed run's rows twice.
-    killed = _start(risk_home.root)
-    out = _interrupt(killed, when=f"{TAPE}: reading", send=_twice_to_the_program)
+    # A second Ctrl-C (here to the program alone, as `kill -INT` would) kills Dagster's whole group
+    # outright, mid-read, its step process included (none left holding the lake): its run never records
+    # its end, so the program marks it failed at once and frees the lake's slot, and the next run
+    # neither waits for the slot nor lands the killed run's rows twice.
+    killed, groups = _start(risk_home.root), []
+    out = _interrupt(killed, when=f"{TAPE}: reading", send=lambda process: groups.append(_twice_to_the_program(process)))
+    assert _gone(groups[0]), subprocess.run(["ps", "-eo", "pid,pgid,stat,args"], capture_output=True, text=True).stdout
     summary = out[out.index("== run "):]
     assert "note: " in out[:out.index("== run ")], out[-3000:]  # the release of the killed run says so
     head = summary.splitlines()[0]
@@ -112,3 +149,16 @@ def test_ctrl_c_stops_the_run_says_where_and_the_same_command_finishes_it(risk_h
     assert stopped.returncode != 0, out[-3000:]
     assert "dbt_stg_loans - STEP_FAILURE" in out and "DagsterExecutionInterruptedError" in out, out[-3000:]
     assert 'Finished execution of step "dbt_stg_loans"' not in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_one_signal_to_the_program_alone_stops_the_run_as_ctrl_c_does(risk_home, data_dir, signum):
+    """`kill -INT <pid>` (a script, a supervisor), `kill <pid>` (a service manager's stop) or the terminal
+    closing (SIGHUP to the program, Dagster being no longer in the terminal's foreground group): the
+    program passes it on and Dagster stops its step as after a Ctrl-C. SIGINT used to reach nobody (the
+    program only counted it) and SIGHUP killed the program, leaving Dagster to run on unseen."""
+    shutil.copy(data_dir / "loans" / TAPE, risk_home.landing_loans / TAPE)
+
+    out = _interrupt(_start(risk_home.root), when=f"{TAPE}: reading", send=_to_the_program(signum))
+    _assert_interrupted(out, "raw_loans")  # Dagster takes SIGTERM as an interrupt: the same words
