@@ -97,10 +97,14 @@ RUN_DURATION_HINT = (
     "its first epoch does not fit in it: it never stops before that epoch's end (min_train_epochs 1), about "
     "18 minutes on a slow machine with a test suite beside it), whose log gives its plan, then up to four "
     "lines an epoch; each of the run's "
-    f"{MAIN_JOB_STEPS} steps logs STEP_START below, then STEP_SUCCESS, or STEP_FAILURE with what went wrong "
-    "(README, Set up: how to count them in a saved log)"
+    f"{MAIN_JOB_STEPS} steps logs STEP_START below, then STEP_SUCCESS, or STEP_FAILURE with what went wrong"
 )
 """Printed before the main job: how long to wait, and where the log says how far it is (README, Set up)."""
+
+STEP_COUNT_HINT = "steps done so far, in a saved log of this run: grep -c ' - STEP_[S]UCCESS - ' LOG"
+"""Printed after RUN_DURATION_HINT on a line of its own, unwrapped so it can be copied whole. The
+bracket in the pattern matches the S it encloses, so the command counts Dagster's event lines and
+not this line, which a plain ' - STEP_SUCCESS - ' pattern would count too."""
 
 
 def _materialize(select: str, lake_path: Path | None = None, config_json: str | None = None) -> int:
@@ -782,6 +786,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         if args.select == "*":
             print(textwrap.fill(RUN_DURATION_HINT, width=100, break_on_hyphens=False), flush=True)  # whole lines
+            print(STEP_COUNT_HINT, flush=True)
         return _materialize(args.select, home.lake_path, args.config_json)
     if args.command == "replay":
         return _replay(args, home)
