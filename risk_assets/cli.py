@@ -173,7 +173,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     wrapped to lines of about 110 characters under it, up to SUMMARY_CHARS), each file this run
     refused or failed to land (from the lake at `lake_path`: a refusal is no failed check, yet the
     file's rows are not in the lake), each file it landed with records quarantined (how many of the
-    file's, by rule: a file mostly quarantined at landing fails no check either) and what to run
+    file's, by rule: a file mostly quarantined at landing fails no check either), each file it found to
+    be a byte-for-byte copy of a landed one (a re-download, a renamed copy) and what to run
     next (spelled as own_command() gives this program). A run that did not succeed also gets its steps
     (succeeded, failed, not run of those planned), a FAILED line per failed step with its error's
     first line, or with INTERRUPTED after Ctrl-C, and, as what to run next, the same command again.
@@ -195,7 +196,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", said[-1]))
-    files, quarantined, cut_short = _lake_outcomes(lake_path, run.run_id)
+    files, quarantined, cut_short, copies = _lake_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -209,7 +210,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
              + (f"; {len(files)} file(s) not landed (they stay in landing and are tried again on each run)"
                 if files else "")
              + (f"; {len(quarantined)} file(s) landed with records quarantined" if quarantined else "")
-             + (":" if flagged or files or quarantined else "")]
+             + (f"; {len(copies)} file(s) not landed again, being byte-for-byte copies of landed ones" if copies else "")
+             + (":" if flagged or files or quarantined or copies else "")]
     lines += flagged
     for step, message in steps.failed if steps else ():
         lines.append(_wrapped(f"FAILED  {step}: ", message))
@@ -220,6 +222,11 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{count:,} of its {records:,} records ({rules}); "
                               "by line, column and rule:"))
         lines.append(f"         {command} quarantine {shlex.quote(Path(path).name)}")
+    for path, first in copies:
+        named = Path(first).name if Path(first).name != Path(path).name else first
+        lines.append(_wrapped(f"COPY    {Path(path).name}: ", (
+            f"the same bytes as {named}, so its records are in the lake once, as that file's; it stays in landing "
+            "and no run lands it")))
     if steps:
         first = ("run the same command again to finish" if steps.interrupted or not steps.failed else
                  "mend what the FAILED and ERROR lines name, then run the same command again")
@@ -335,9 +342,10 @@ def _wrapped(head: str, text: str, width: int = 110) -> str:
 
 def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str, str, str]],
                                                                   list[tuple[str, int, int, str]],
-                                                                  list[tuple[str, str, int, int, float | None, str]]]:
+                                                                  list[tuple[str, str, int, int, float | None, str]],
+                                                                  list[tuple[str, str]]]:
     """What the run `run_id` did to its files and models, read from the lake at `lake_path` in one
-    read-only connection: (not landed, quarantined, cut short).
+    read-only connection: (not landed, quarantined, cut short, copies).
 
     not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files).
     quarantined: (path, records in the file, records quarantined, quarantined records by rule, most
@@ -347,9 +355,11 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
     status) of each sentiment model it trained whose time budget ended the training before its
     planned steps (ml.model_metrics, split train): a busy machine's model, which stays champion
     until one better beyond chance replaces it.
+    copies: (path, path of the landed file with the same bytes) of each file it did not land for
+    being a copy (raw.landing_events, outcome 'duplicate').
     Each list is [] without a lake, or a lake without its tables yet."""
     if lake_path is None or not Path(lake_path).exists():
-        return [], [], []
+        return [], [], [], []
     import duckdb
 
     def rows(con, sql: str) -> list[tuple]:
@@ -379,9 +389,11 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
                              max(value) FILTER (WHERE metric = 'planned_steps') AS planned
                       FROM ml.model_metrics WHERE run_id = ? AND split = 'train' GROUP BY model, version) AS t
                 WHERE t.steps < t.planned ORDER BY t.model""")
+            copies = rows(con, "SELECT path, duplicate_of FROM raw.landing_events "
+                               "WHERE run_id = ? AND outcome = 'duplicate' ORDER BY path")
     except duckdb.Error:  # the lake could not be opened
-        return [], [], []
-    return not_landed, quarantined, cut_short
+        return [], [], [], []
+    return not_landed, quarantined, cut_short, copies
 
 
 def _release_dead_runs(after_grace: bool = False) -> None:

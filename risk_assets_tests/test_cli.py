@@ -203,6 +203,36 @@ def test_the_run_summary_names_a_file_landed_with_records_quarantined(tmp_path, 
     assert lines[2] == f"         {own_command()} quarantine F06_lc_formatted_strings.csv"  # whole, to copy
 
 
+def test_the_run_summary_names_a_file_not_landed_for_being_a_copy(tmp_path, cases_dir):
+    """A browser's re-download of a tape ("x (1).csv") holds the bytes of the tape already landed:
+    landing records it as a copy and loads nothing from it, and the summary used to say only
+    'every check passed', leaving the user to wonder where its records went. It names the copy and
+    its original, whether that landed in the same run or an earlier one."""
+    import shutil
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    landing = tmp_path / "landing"
+    (landing / "2024-05").mkdir(parents=True)
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing / "tape.csv")
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing / "tape (1).csv")
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing / "2024-05" / "tape.csv")
+
+    def write(con, run_id):
+        report = land_folder(con, landing, "loans", parse_loan_file, run_id, asset="raw_loans")
+        assert [f.outcome for f in report.files] == ["loaded", "duplicate", "duplicate"]
+
+    lines = _summary_of_a_run_that_wrote(tmp_path, write)
+    assert lines[0].endswith("; 2 file(s) not landed again, being byte-for-byte copies of landed ones:"), lines[0]
+    copies = [" ".join(line.split()) for line in lines if line.lstrip().startswith("COPY")]
+    assert copies == [
+        f"COPY tape.csv: the same bytes as {landing / 'tape.csv'}, so its records are in the lake once, as that "
+        "file's; it stays in landing and no run lands it",
+        "COPY tape (1).csv: the same bytes as tape.csv, so its records are in the lake once, as that file's; it "
+        "stays in landing and no run lands it"]
+
+
 def test_a_long_check_description_is_wrapped_whole_not_cut(tmp_path):
     """A gate's verdicts on several books run past 300 characters; the summary used to cut them
     there (`... loan_pd_acme_sb ...: rejected: holdout…`), hiding the second book's reason."""
