@@ -99,10 +99,14 @@ RUN_DURATION_HINT = (
     "its first epoch does not fit in it: it never stops before that epoch's end (min_train_epochs 1), about "
     "18 minutes on a slow machine with a test suite beside it), whose log gives its plan, then up to four "
     "lines an epoch; each of the run's "
-    f"{MAIN_JOB_STEPS} steps logs STEP_START below, then STEP_SUCCESS, or STEP_FAILURE with what went wrong "
-    "(README, Set up: how to count them in a saved log)"
+    f"{MAIN_JOB_STEPS} steps logs STEP_START below, then STEP_SUCCESS, or STEP_FAILURE with what went wrong"
 )
 """Printed before the main job: how long to wait, and where the log says how far it is (README, Set up)."""
+
+STEP_COUNT_HINT = "steps done so far, in a saved log of this run: grep -c ' - STEP_[S]UCCESS - ' LOG"
+"""Printed after RUN_DURATION_HINT on a line of its own, unwrapped so it can be copied whole. The
+bracket in the pattern matches the S it encloses, so the command counts Dagster's event lines and
+not this line, which a plain ' - STEP_SUCCESS - ' pattern would count too."""
 
 
 def _materialize(select: str, lake_path: Path | None = None, config_json: str | None = None) -> int:
@@ -209,7 +213,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     wrapped to lines of about 110 characters under it, up to SUMMARY_CHARS), each file this run
     refused or failed to land (from the lake at `lake_path`: a refusal is no failed check, yet the
     file's rows are not in the lake), each file it landed with records quarantined (how many of the
-    file's, by rule: a file mostly quarantined at landing fails no check either) and what to run
+    file's, by rule: a file mostly quarantined at landing fails no check either), each file it found to
+    be a byte-for-byte copy of a landed one (a re-download, a renamed copy) and what to run
     next (spelled as own_command() gives this program). A run that did not succeed also gets its steps
     (succeeded, failed, not run of those planned), a FAILED line per failed step with its error's
     first line, or with INTERRUPTED after Ctrl-C, and, as what to run next, the same command again.
@@ -231,7 +236,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", said[-1]))
-    files, quarantined, cut_short = _lake_outcomes(lake_path, run.run_id)
+    files, quarantined, cut_short, copies = _lake_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -245,7 +250,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
              + (f"; {len(files)} file(s) not landed (they stay in landing and are tried again on each run)"
                 if files else "")
              + (f"; {len(quarantined)} file(s) landed with records quarantined" if quarantined else "")
-             + (":" if flagged or files or quarantined else "")]
+             + (f"; {len(copies)} file(s) not landed again, being byte-for-byte copies of landed ones" if copies else "")
+             + (":" if flagged or files or quarantined or copies else "")]
     lines += flagged
     for step, message in steps.failed if steps else ():
         lines.append(_wrapped(f"FAILED  {step}: ", message))
@@ -256,6 +262,11 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{count:,} of its {records:,} records ({rules}); "
                               "by line, column and rule:"))
         lines.append(f"         {command} quarantine {shlex.quote(Path(path).name)}")
+    for path, first in copies:
+        named = Path(first).name if Path(first).name != Path(path).name else first
+        lines.append(_wrapped(f"COPY    {Path(path).name}: ", (
+            f"the same bytes as {named}, so its records are in the lake once, as that file's; it stays in landing "
+            "and no run lands it")))
     if steps:
         first = ("run the same command again to finish" if steps.interrupted or not steps.failed else
                  "mend what the FAILED and ERROR lines name, then run the same command again")
@@ -371,9 +382,10 @@ def _wrapped(head: str, text: str, width: int = 110) -> str:
 
 def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str, str, str]],
                                                                   list[tuple[str, int, int, str]],
-                                                                  list[tuple[str, str, int, int, float | None, str]]]:
+                                                                  list[tuple[str, str, int, int, float | None, str]],
+                                                                  list[tuple[str, str]]]:
     """What the run `run_id` did to its files and models, read from the lake at `lake_path` in one
-    read-only connection: (not landed, quarantined, cut short).
+    read-only connection: (not landed, quarantined, cut short, copies).
 
     not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files).
     quarantined: (path, records in the file, records quarantined, quarantined records by rule, most
@@ -383,9 +395,11 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
     status) of each sentiment model it trained whose time budget ended the training before its
     planned steps (ml.model_metrics, split train): a busy machine's model, which stays champion
     until one better beyond chance replaces it.
+    copies: (path, path of the landed file with the same bytes) of each file it did not land for
+    being a copy (raw.landing_events, outcome 'duplicate').
     Each list is [] without a lake, or a lake without its tables yet."""
     if lake_path is None or not Path(lake_path).exists():
-        return [], [], []
+        return [], [], [], []
     import duckdb
 
     def rows(con, sql: str) -> list[tuple]:
@@ -415,9 +429,11 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
                              max(value) FILTER (WHERE metric = 'planned_steps') AS planned
                       FROM ml.model_metrics WHERE run_id = ? AND split = 'train' GROUP BY model, version) AS t
                 WHERE t.steps < t.planned ORDER BY t.model""")
+            copies = rows(con, "SELECT path, duplicate_of FROM raw.landing_events "
+                               "WHERE run_id = ? AND outcome = 'duplicate' ORDER BY path")
     except duckdb.Error:  # the lake could not be opened
-        return [], [], []
-    return not_landed, quarantined, cut_short
+        return [], [], [], []
+    return not_landed, quarantined, cut_short, copies
 
 
 def _release_dead_runs(after_grace: bool = False) -> None:
@@ -822,6 +838,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         if args.select == "*":
             print(textwrap.fill(RUN_DURATION_HINT, width=100, break_on_hyphens=False), flush=True)  # whole lines
+            print(STEP_COUNT_HINT, flush=True)
         return _materialize(args.select, home.lake_path, args.config_json)
     if args.command == "replay":
         return _replay(args, home)

@@ -3,6 +3,8 @@ that did not pass, so a warning (a refused training, unscored loans) is not lost
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 import time
 
 import dagster as dg
@@ -201,6 +203,36 @@ def test_the_run_summary_names_a_file_landed_with_records_quarantined(tmp_path, 
     assert lines[2] == f"         {own_command()} quarantine F06_lc_formatted_strings.csv"  # whole, to copy
 
 
+def test_the_run_summary_names_a_file_not_landed_for_being_a_copy(tmp_path, cases_dir):
+    """A browser's re-download of a tape ("x (1).csv") holds the bytes of the tape already landed:
+    landing records it as a copy and loads nothing from it, and the summary used to say only
+    'every check passed', leaving the user to wonder where its records went. It names the copy and
+    its original, whether that landed in the same run or an earlier one."""
+    import shutil
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    landing = tmp_path / "landing"
+    (landing / "2024-05").mkdir(parents=True)
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing / "tape.csv")
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing / "tape (1).csv")
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing / "2024-05" / "tape.csv")
+
+    def write(con, run_id):
+        report = land_folder(con, landing, "loans", parse_loan_file, run_id, asset="raw_loans")
+        assert [f.outcome for f in report.files] == ["loaded", "duplicate", "duplicate"]
+
+    lines = _summary_of_a_run_that_wrote(tmp_path, write)
+    assert lines[0].endswith("; 2 file(s) not landed again, being byte-for-byte copies of landed ones:"), lines[0]
+    copies = [" ".join(line.split()) for line in lines if line.lstrip().startswith("COPY")]
+    assert copies == [
+        f"COPY tape.csv: the same bytes as {landing / 'tape.csv'}, so its records are in the lake once, as that "
+        "file's; it stays in landing and no run lands it",
+        "COPY tape (1).csv: the same bytes as tape.csv, so its records are in the lake once, as that file's; it "
+        "stays in landing and no run lands it"]
+
+
 def test_a_long_check_description_is_wrapped_whole_not_cut(tmp_path):
     """A gate's verdicts on several books run past 300 characters; the summary used to cut them
     there (`... loan_pd_acme_sb ...: rejected: holdout…`), hiding the second book's reason."""
@@ -278,7 +310,7 @@ def test_hints_spell_the_command_as_it_runs_from_here(tmp_path, monkeypatch):
     assert own_command() == str(script)
 
 
-def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypatch, capsys):
+def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypatch, capsys, tmp_path):
     """The whole lake runs for minutes with only Dagster's log on the screen: `risk-assets run` says
     first how long it takes and which log lines show how far it is; a run of a selection does not."""
     import risk_assets.cli as cli
@@ -295,11 +327,23 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
     assert started == ["*", "key:news_scores"]
     hint = first[first.index("the whole lake takes"):].splitlines()  # the last lines before dagster's own
     assert len(hint) > 3 and max(len(line) for line in hint) <= 100  # lines a terminal keeps whole
+    first_lines = first.splitlines()
     first = " ".join(first.split())
     assert "7 to 11 minutes on an idle 2-core CPU" in first and "at most 540 s, its time budget" in first
     assert "stretches every step: 28 minutes on the slower machine beside a CI run" in first  # idle figures alone mislead a user running beside other work
     assert "each of the run's 38 steps logs STEP_START" in first and "minutes" not in selected
     from risk_assets.lib.ml.sentiment import SentimentTrainConfig
 
+    # the step-count command, run as printed over the hint and Dagster's event lines, counts the event lines only
+    command = next(line for line in first_lines if line.startswith("steps done so far"))
+    pattern = shlex.split(command.split(": ", 1)[1])[2]
+    log = tmp_path / "run.log"
+    log.write_text("\n".join(first_lines + [
+        '2026-12-05 14:25:45 +0000 - dagster - DEBUG - __ASSET_JOB - c9698cb1 - 11669 - loan_scores - STEP_SUCCESS - '
+        'Finished execution of step "loan_scores" in 7.64s.',
+        '2026-12-05 14:25:47 +0000 - dagster - DEBUG - __ASSET_JOB - c9698cb1 - 11669 - loan_monitoring - STEP_START - '
+        'Started execution of step "loan_monitoring".']) + "\n")
+    counted = subprocess.run(["grep", "-c", pattern, str(log)], capture_output=True, text=True)
+    assert counted.stdout.strip() == "1", (pattern, counted)
     # the hint's floor is the default profile's
     assert f"never stops before that epoch's end (min_train_epochs {SentimentTrainConfig().min_train_epochs:g})" in first
