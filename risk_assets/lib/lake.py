@@ -141,6 +141,15 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
+def names_file(column: str, name: str) -> str:
+    """SQL condition: the path in `column` is the file `name` (a path, or a bare name matching the
+    path's last part or parts: `tape.csv`, `2024-05/tape.csv`). `column` and `name` are SQL
+    expressions (a column, a `?` or `$name` parameter). Both sides are compared in Unicode NFC:
+    macOS stores `münchen` decomposed, a user types it composed. Each `?` in `name` is used twice."""
+    return (f"(nfc_normalize({column}) = nfc_normalize({name}) "
+            f"OR ends_with(nfc_normalize({column}), '/' || nfc_normalize({name})))")
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether `table` ('schema.name') exists in the lake behind `con` (read-only or not)."""
     schema, name = table.split(".")

@@ -54,7 +54,7 @@ import polars as pl
 from risk_assets.lib.ingest import folders
 from risk_assets.lib.ingest.news_formats import SAME_URL, url_key
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
-from risk_assets.lib.lake import table_exists, transaction
+from risk_assets.lib.lake import names_file, table_exists, transaction
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
 
 TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
@@ -740,8 +740,7 @@ def landed_copies_of(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
         return []
     return [path for (path,) in con.execute(
         "WITH newest AS (SELECT path, sha256, outcome FROM raw.landing_events "
-        "WHERE nfc_normalize(path) IN (nfc_normalize($name), nfc_normalize($resolved)) "
-        "OR ends_with(nfc_normalize(path), '/' || nfc_normalize($name)) "
+        f"WHERE {names_file('path', '$name')} OR nfc_normalize(path) = nfc_normalize($resolved) "
         "QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1) "
         "SELECT DISTINCT f.path FROM newest AS e JOIN raw.landed_files AS f ON f.sha256 = e.sha256 "
         "WHERE e.outcome = 'duplicate' ORDER BY f.path",

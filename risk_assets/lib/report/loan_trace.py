@@ -16,7 +16,7 @@ import duckdb
 
 from risk_assets.lib.ingest.landing import landed_copies_of
 from risk_assets.lib.ingest.loan_formats import key_id
-from risk_assets.lib.lake import table_exists
+from risk_assets.lib.lake import names_file, table_exists
 from risk_assets.lib.quality.duplicates import idless_copies
 from risk_assets.lib.report.portfolio import table_columns
 from risk_assets.lib.report.quarantine import landed_file, same_bytes_as, several_copies
@@ -83,9 +83,8 @@ def _loan_keys(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     found = FILE_LINE.match(query)
     if found:
         rows = con.execute(
-            "SELECT DISTINCT loan_key FROM raw.loans WHERE _source_line = ? "
-            "AND (nfc_normalize(_source_file) = nfc_normalize(?) "  # a name macOS stored decomposed, typed composed
-            "OR ends_with(nfc_normalize(_source_file), '/' || nfc_normalize(?))) ORDER BY 1",
+            f"SELECT DISTINCT loan_key FROM raw.loans WHERE _source_line = ? AND {names_file('_source_file', '?')} "
+            "ORDER BY 1",
             [int(found["line"]), found["file"], found["file"]]).fetchall()
         if rows:
             return [r[0] for r in rows]
@@ -107,9 +106,8 @@ def _quarantine_at_line(con: duckdb.DuckDBPyConnection, query: str) -> list[str]
     if not found or not table_exists(con, "quality.quarantine"):
         return []
     rows = con.execute(
-        "SELECT asset, rule, column_name, raw_value, message FROM quality.quarantine WHERE line = ? "
-        "AND (nfc_normalize(source_file) = nfc_normalize(?) "
-        "OR ends_with(nfc_normalize(source_file), '/' || nfc_normalize(?))) ORDER BY asset, column_name",
+        f"SELECT asset, rule, column_name, raw_value, message FROM quality.quarantine WHERE line = ? "
+        f"AND {names_file('source_file', '?')} ORDER BY asset, column_name",
         [int(found["line"]), found["file"], found["file"]]).fetchall()
     return [_quarantine_line(*row) for row in rows]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from risk_assets.lib.ingest.landing import landed_copies_of
-from risk_assets.lib.lake import table_exists
+from risk_assets.lib.lake import names_file, table_exists
 from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS, table_cell
 
 DEFAULT_LIMIT = 20
@@ -105,8 +105,7 @@ def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, in
     if not table_exists(con, "raw.landed_files"):
         return None
     return con.execute(
-        "SELECT path, status, rows_loaded, message FROM raw.landed_files WHERE nfc_normalize(path) = nfc_normalize($file) "
-        "OR ends_with(nfc_normalize(path), '/' || nfc_normalize($file)) "
+        f"SELECT path, status, rows_loaded, message FROM raw.landed_files WHERE {names_file('path', '$file')} "
         "OR (length($file) >= 8 AND starts_with(sha256, $file)) "
         "ORDER BY landed_at DESC LIMIT 1", {"file": file}).fetchone()
 
