@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS raw.landed_files (
     format            VARCHAR,                   -- lendingclub | sba | phrasebank_txt | ...
     rows_in_file      BIGINT,                    -- physical data records found after the header
     rows_loaded       BIGINT,
-    rows_quarantined  BIGINT,
+    rows_quarantined  BIGINT,                    -- at landing; checks quarantine more later (quality.quarantine)
     non_data_lines    BIGINT,                    -- notes, markers, footers, blank lines skipped
     status            VARCHAR NOT NULL,          -- loaded | refused | failed | withdrawn
     message           VARCHAR,

@@ -57,8 +57,7 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None 
             return [several_copies(file, copies)], False
         lines, found = quarantine_rows(con, copies[0], rule, limit)
         return [same_bytes_as(file, copies[0]), *lines], found
-    match = ("(source_file = $file OR ends_with(source_file, '/' || $file) "
-             "OR (length($file) >= 8 AND starts_with(file_sha256, $file)))")
+    match = f"({names_file('source_file', '$file')} OR (length($file) >= 8 AND starts_with(file_sha256, $file)))"
     params = {"file": file, "rule": rule}
     total = con.execute(f"SELECT count(*) FROM quality.quarantine WHERE {match} AND ($rule IS NULL OR rule = $rule)",
                         params).fetchone()[0]

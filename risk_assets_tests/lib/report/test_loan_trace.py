@@ -120,13 +120,16 @@ def test_a_file_name_stored_decomposed_is_found_as_typed(risk_home, data_dir, ca
     typed = "bank_münchen_2024-05.csv"
     stored = unicodedata.normalize("NFD", typed)
     assert stored != typed
+    lines[4] = "-" + lines[4]  # line 5: a negative loan amount, quarantined at landing
     (risk_home.landing_loans / stored).write_text("\n".join(lines) + "\n", encoding="utf-8")
     with connect(risk_home.lake_path) as con:
         land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
         found = trace_loan(con, f"{typed}:3")
     assert found.found and f"{stored} line 3" in "\n".join(found.lines)
     assert main(["quarantine", typed]) == 0
-    assert "loaded" in capsys.readouterr().out
+    listed = capsys.readouterr().out.splitlines()  # it said "no quarantined value" when the name was typed composed
+    assert listed[0] == f"{typed}: 1 quarantined value(s)", listed
+    assert listed[1].startswith("  line 5  loan_amnt  non_positive_amount '-"), listed
 
 
 def test_a_file_renamed_after_it_landed_is_found_by_its_new_name(risk_home, data_dir, capsys, monkeypatch):
