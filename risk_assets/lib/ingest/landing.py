@@ -773,8 +773,9 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         raise ValueError("a reason is required: it is kept in the manifest (raw.landed_files.message)")
     named = con.execute(
         "SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE status IN ('loaded', 'withdrawn') AND "
-        "(path IN (?, ?) OR regexp_extract(path, '[^/\\\\]+$') = ? OR (length(?) >= 8 AND starts_with(sha256, lower(?))))",
-        [which, str(Path(which).resolve()), which, which, which]).fetchall()
+        f"({names_file('path', '$which')} OR nfc_normalize(path) = nfc_normalize($resolved) "
+        "OR (length($which) >= 8 AND starts_with(sha256, lower($which))))",
+        {"which": which, "resolved": str(Path(which).resolve())}).fetchall()
     if not named and (copies := landed_copies_of(con, which)):  # renamed after it landed, or a copy
         named = con.execute("SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE list_contains(?, path) "
                             "AND status IN ('loaded', 'withdrawn')", [copies]).fetchall()

@@ -130,6 +130,10 @@ def test_a_file_name_stored_decomposed_is_found_as_typed(risk_home, data_dir, ca
     listed = capsys.readouterr().out.splitlines()  # it said "no quarantined value" when the name was typed composed
     assert listed[0] == f"{typed}: 1 quarantined value(s)", listed
     assert listed[1].startswith("  line 5  loan_amnt  non_positive_amount '-"), listed
+    assert main(["withdraw", typed, "--reason", "wrong month"]) == 0  # it said "no loaded file is ..."
+    assert not (risk_home.landing_loans / stored).exists()
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT status FROM raw.landed_files").fetchall() == [("withdrawn",)]
 
 
 def test_a_file_renamed_after_it_landed_is_found_by_its_new_name(risk_home, data_dir, capsys, monkeypatch):
