@@ -198,6 +198,13 @@ REFUSED_FILES = ("SELECT path, message FROM raw.landed_files WHERE status = 'ref
 since a refusal keeps the lake whole; each is tried again on the next run."""
 
 
+LOANS_INTO_FEATURES = "key:stg_loans+ and not group:models"
+"""The selection that brings loans a landing-only run added to raw.loans into the features and scores
+them with the standing champions: staging first (the features read it), no retraining."""
+ARTICLES_INTO_FEATURES = "key:stg_news+ and not group:models"
+"""The same for news articles, scored by the standing sentiment champion."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="risk-assets verify", description=__doc__.splitlines()[0])
     parser.add_argument("--own-data", action="store_true",
@@ -227,9 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note refused (tried again on each run while in landing): {path.rsplit('/', 1)[-1]}: {reason}")
     if waiting:  # landed by a raw-only run: not a failure, but the score line above does not count them
         print(f"note {waiting} landed loans are not in loan_features yet, so they are not scored or monitored: "
-              f"{own_command()} run --no-seed --select 'key:loan_features+ and not group:models'")
+              f"{own_command()} run --no-seed --select '{LOANS_INTO_FEATURES}'")
     if articles_waiting:  # the same for news: the score line above counts news_features only
-        select = "key:stg_news+ and not group:models" if news_champion else "key:stg_news+"
+        select = ARTICLES_INTO_FEATURES if news_champion else "key:stg_news+"
         print(f"note {articles_waiting} landed articles are not in news_features yet, so they are not scored: "
               f"{own_command()} run --no-seed --select '{select}'")
     for model, split, metric, value, version, status in figures:

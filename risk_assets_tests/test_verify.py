@@ -3,6 +3,8 @@ shortfall is a FAIL with its count, and any FAIL exits 1."""
 
 from __future__ import annotations
 
+import pytest
+
 from risk_assets import verify
 from risk_assets.cli import own_command
 from risk_assets.lib.lake import connect
@@ -113,7 +115,29 @@ def test_loans_landed_by_a_raw_only_run_are_named_as_waiting_for_the_features(ri
         con.execute("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES ('raw_loans_values', 'k8', 'rate_range')")
     verify.main()
     assert ("note 2 landed loans are not in loan_features yet, so they are not scored or monitored: "
-            f"{own_command()} run --no-seed --select 'key:loan_features+ and not group:models'") in capsys.readouterr().out
+            f"{own_command()} run --no-seed --select 'key:stg_loans+ and not group:models'") in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("selection,landed,rebuilt", [
+    (verify.LOANS_INTO_FEATURES, "raw_loans", ["stg_loans", "loan_features", "loan_scores", "champion_population"]),
+    (verify.ARTICLES_INTO_FEATURES, "raw_news", ["stg_news", "news_features", "news_scores"]),
+])
+def test_the_command_verify_gives_for_waiting_rows_rebuilds_every_step_between_landing_and_scores(selection, landed,
+                                                                                                rebuilt):
+    """The command verify printed for loans waiting, `key:loan_features+`, rebuilt the features from
+    staging as it stood: staging never read the new loans, so the same note came back after a
+    successful run. Resolved on the project's asset graph, the selection holds every asset between
+    the landed table and the scores, and no model (a rebuild does not retrain)."""
+    import dagster as dg
+
+    from risk_assets.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    selected = {key.to_user_string() for key in dg.AssetSelection.from_string(selection).resolve(graph)}
+    assert set(rebuilt) <= selected and not {"loan_pd_model", "news_sentiment_model", landed} & selected
+    downstream = {key.to_user_string() for key in dg.AssetSelection.assets(landed).downstream().resolve(graph)}
+    models = {key.to_user_string() for key in dg.AssetSelection.groups("models").resolve(graph)}
+    assert downstream - models - {landed} <= selected, downstream - models - {landed} - selected
 
 
 def test_the_figures_are_the_champions_that_score_the_book_not_a_newer_rejected_candidates(risk_home, capsys):

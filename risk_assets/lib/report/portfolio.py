@@ -428,21 +428,22 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
 def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     """How current the overview's inputs are: when the newest loan file landed (UTC), and how many
     landed loans, not quarantined, are not in marts.loan_features yet (files landed by a raw-only
-    run: rebuild `key:loan_features+` to see them here). Empty without the tables."""
+    run: rebuild `key:stg_loans+` to see them here). Empty without the tables."""
     if not (table_columns(con, "raw.landed_files") and table_columns(con, "raw.loans")):
         return []
     (landed,) = con.execute("SELECT max(landed_at) FROM raw.landed_files WHERE domain = 'loans' "
                             "AND status = 'loaded'").fetchone()
     rows: list[tuple[str, object]] = [("newest loan file landed (UTC)", f"{landed:%Y-%m-%d %H:%M}" if landed else "none")]
     if (waiting := landed_loans_not_in_features(con)) is not None:
-        rows.append(("landed loans not in the features yet (rebuild key:loan_features+)", waiting))
+        rows.append(("landed loans not in the features yet (rebuild key:stg_loans+)", waiting))
     return rows
 
 
 def landed_loans_not_in_features(con: duckdb.DuckDBPyConnection) -> int | None:
     """Distinct loans in raw.loans, none of whose rows is quarantined, that marts.loan_features does
     not hold yet: files landed by a raw-only run (the landing sensor's, `--select raw_loans`) wait
-    there until `key:loan_features+` is rebuilt, and are neither scored nor monitored meanwhile.
+    there until `key:stg_loans+` is rebuilt (staging, then the features), and are neither scored nor
+    monitored meanwhile.
     None when raw.loans, marts.loan_features or quality.quarantine is not in the lake."""
     if not all(table_columns(con, t) for t in ("raw.loans", "marts.loan_features", "quality.quarantine")):
         return None

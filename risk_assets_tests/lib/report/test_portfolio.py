@@ -151,7 +151,7 @@ def test_the_overview_says_how_many_landed_loans_it_does_not_show_yet(lendingclu
                     "('s', 'landing/loans/may.csv', 1, 'loans', 'loaded', TIMESTAMP '2024-05-02 09:30:00')")
         headline = dict(build_overview(con).headline)
     assert headline["newest loan file landed (UTC)"] == "2024-05-02 09:30"
-    assert headline["landed loans not in the features yet (rebuild key:loan_features+)"] == 2
+    assert headline["landed loans not in the features yet (rebuild key:stg_loans+)"] == 2
 
 
 def test_a_euro_book_is_labelled_by_its_currency_and_matched_to_its_model_by_its_name(risk_home, data_dir):
