@@ -583,7 +583,7 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
     from risk_assets.lib.quality.outcome import record_verdict
     from risk_assets.lib.report.registry import registry_sections
 
-    verdict = _gate_by_hand(model, changes, now_champion)
+    verdict = _gate_by_hand(model, changes, now_champion, stale, table, scoring)
     with connect(home.lake_path) as con:
         page = registry_sections(con)
         record_verdict(con, GATE_CHECKS[asset], asset, None, verdict.passed, verdict.severity.value,
@@ -664,14 +664,20 @@ def _stale_scores(con, table: str, model: str, champion_row: dict | None) -> int
     return con.execute(f"SELECT count(*) FROM {table} WHERE {model_filter}model_version IS DISTINCT FROM ?", params).fetchone()[0]
 
 
-def _gate_by_hand(model: str, changes: list, now_champion: dict | None):
+def _gate_by_hand(model: str, changes: list, now_champion: dict | None, stale: int = 0, table: str = "",
+                  scoring: str = ""):
     """The champion gate's verdict after a change by hand, as a dg.AssetCheckResult:
     passes while a champion stands, warns when the operator left the model without one. It replaces
-    the verdict of the last training run, which names a champion that may no longer be one."""
+    the verdict of the last training run, which names a champion that may no longer be one. `stale`:
+    rows of the scores `table` that still carry a version that is not champion, until the asset
+    `scoring` runs again (it removes them when no champion stands)."""
     import dagster as dg
 
     done = "; ".join(f"{c.version} {c.status_from} -> {c.status_to}" for c in changes)
-    standing = f"champion now {now_champion['version']}" if now_champion else "no champion now: its scores are withdrawn"
+    standing = (f"champion now {now_champion['version']}" if now_champion else
+                f"no champion now: {table} still holds {stale:,} rows scored by a version that is not champion, "
+                f"until {scoring} runs and removes them" if stale else
+                "no champion now: nothing is scored until a model is trained")
     return dg.AssetCheckResult(
         passed=now_champion is not None, severity=dg.AssetCheckSeverity.WARN,
         description=f"{model}: registry changed by hand by {changes[-1].actor} ({done}: {changes[-1].reason}); {standing}",
