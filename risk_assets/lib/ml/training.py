@@ -675,6 +675,16 @@ def _without_leaking_vintages(labelled: pd.DataFrame, spec: FeatureSpec
     return labelled[~gone].reset_index(drop=True), note, taken
 
 
+def share_of(part: int, whole: int) -> str:
+    """`part` of `whole` as a percentage, to the unit, or to the tenth when the unit would read 0% or
+    100% for a share that is neither: 945 open loans of 221,538 are 99.6% resolved, not 100%."""
+    share = part / whole
+    whole_percent = f"{share:.0%}"
+    if 0 < part < whole and whole_percent in ("0%", "100%"):
+        return f"{share:.1%}" if f"{share:.1%}" not in ("0.0%", "100.0%") else f"{share:.2%}"
+    return whole_percent
+
+
 def window_outcomes(frame: pd.DataFrame, holdout: pd.DataFrame, scheme: str) -> tuple[int, int]:
     """(loans with an outcome, all loans) of the out-of-time holdout's window: the loans of `frame`
     (the portfolio's features, open loans included) originated on or after the holdout's first
@@ -729,7 +739,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         split.window_outcomes = window_outcomes(frame, labelled.iloc[split.rows["holdout_oot"]], split.scheme)
         resolved, loans = split.window_outcomes
         split.notes.append(f"out-of-time window: {resolved:,} of its {loans:,} loans have an outcome "
-                           f"({resolved / loans:.0%}), the rest are still open")
+                           f"({share_of(resolved, loans)}), the rest are still open")
     try:
         check_defaults(y_all, split, config.min_defaults_per_split)
     except InsufficientDefaults as exc:

@@ -752,3 +752,15 @@ def test_champion_holdout_loans_the_vintage_rule_takes_are_counted_in_the_notes_
     assert note in model_card(trained, "v2", None, "v1")
     meta = artifact_meta(trained, "loan_pd_sba", "v2")
     assert note in meta["run"]["split_notes"] and meta["run"]["champion_holdout"]["left_out_by_vintage_rule"] == 18
+
+
+def test_a_window_nearly_resolved_is_not_said_to_be_wholly_resolved():
+    """SBA's out-of-time window: 220,593 of its 221,538 loans have an outcome. The note said 100%
+    beside 'the rest are still open' (945 loans); a share that is neither none nor all is given to
+    the tenth where the unit would round it to 0% or 100%."""
+    from risk_assets.lib.ml.training import share_of
+
+    assert share_of(220_593, 221_538) == "99.6%"
+    assert share_of(369, 1_397) == "26%"  # the censored window of the trial: the unit is enough
+    assert (share_of(221_538, 221_538), share_of(0, 221_538)) == ("100%", "0%")
+    assert share_of(1, 1_000) == "0.1%" and share_of(999, 1_000) == "99.9%"
