@@ -67,7 +67,12 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
             return LoanTrace(query, [f"{query}: no loan landed from this line; quarantined:", *quarantined], True)
         landed = landed_file(con, found["file"]) if found else None
         if landed is not None:
-            return LoanTrace(query, [_line_without_loan(found["file"], int(found["line"]), landed)], True)
+            line, last = int(found["line"]), _last_record_line(con, landed[0])
+            if last is not None and line > last:  # nothing there to explain: no match, as for an unknown key
+                return LoanTrace(query, [f"{found['file']}:{line}: after the file's last record (line {last:,}): a "
+                                         f"footer, a blank line or past the file's end; no loan ({landed[1]}, "
+                                         f"{landed[2] or 0:,} loans loaded)"], False)
+            return LoanTrace(query, [_line_without_loan(found["file"], line, landed)], True)
         where = f" in portfolio {portfolio!r}" if portfolio else ""
         return LoanTrace(query, [f"{query}: no loan key, loan id{where} or file:line in the lake matches"], False)
     for key in keys[:MAX_LOANS]:
@@ -110,6 +115,18 @@ def _quarantine_at_line(con: duckdb.DuckDBPyConnection, query: str) -> list[str]
         f"AND {names_file('source_file', '?')} ORDER BY asset, column_name",
         [int(found["line"]), found["file"], found["file"]]).fetchall()
     return [_quarantine_line(*row) for row in rows]
+
+
+def _last_record_line(con: duckdb.DuckDBPyConnection, path: str) -> int | None:
+    """The last physical line (1-based) of the landed file at `path` that a loan or a quarantined
+    record came from; None when none did (a refused file) or the tables are missing."""
+    if not table_exists(con, "quality.quarantine"):
+        return None
+    (last,) = con.execute(
+        "SELECT greatest((SELECT max(_source_line) FROM raw.loans WHERE _file_sha256 = f.sha256), "
+        "(SELECT max(line) FROM quality.quarantine WHERE file_sha256 = f.sha256)) "
+        "FROM raw.landed_files AS f WHERE f.path = ? ORDER BY f.landed_at DESC LIMIT 1", [path]).fetchone() or (None,)
+    return last
 
 
 def _line_without_loan(file: str, line: int, landed: tuple[str, str, int | None, str | None]) -> str:

@@ -81,6 +81,9 @@ def test_a_line_that_never_became_a_loan_shows_its_quarantine(risk_home, data_di
 
     assert main(["loan", f"{name}:1"]) == 0  # the header line
     assert capsys.readouterr().out.startswith(f"{name}:1: no loan and no quarantined value: the header, ")
+    last = len((risk_home.landing_loans / name).read_text().splitlines())
+    assert main(["loan", f"{name}:{last + 100}"]) == 1  # it exited 0, as if the line were in the file
+    assert capsys.readouterr().err.startswith(f"{name}:{last + 100}: after the file's last record (line {last}): ")
     assert main(["quarantine", "--rule", "non_positive_amount"]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[:4] == [name, "raw_loans", "non_positive_amount", "1"]
     assert main(["quarantine", "nosuch.csv"]) == 1
