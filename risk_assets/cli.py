@@ -388,7 +388,8 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
     read-only connection: (not landed, quarantined, cut short, copies).
 
     not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files).
-    quarantined: (path, records in the file, records quarantined, quarantined records by rule, most
+    quarantined: (path, records in the file (blank, note and footer lines not counted), records
+    quarantined, quarantined records by rule, most
     first) of each file it landed with records quarantined at landing (raw.landed_files and
     quality.quarantine).
     cut short: (model, version, optimiser steps trained, steps planned, holdout macro-F1, registry
@@ -413,7 +414,7 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
             not_landed = rows(con, "SELECT status, path, coalesce(message, '') FROM raw.landed_files "
                                    "WHERE run_id = ? AND status IN ('refused', 'failed') ORDER BY path")
             quarantined = rows(con, """
-                SELECT f.path, f.rows_in_file, f.rows_quarantined,
+                SELECT f.path, f.rows_in_file - coalesce(f.non_data_lines, 0), f.rows_quarantined,
                        (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)
                         FROM (SELECT rule, count(DISTINCT line) AS n FROM quality.quarantine AS q
                               WHERE q.file_sha256 = f.sha256 AND q.asset IN ('raw_loans', 'raw_news') GROUP BY rule))

@@ -203,6 +203,22 @@ def test_the_run_summary_names_a_file_landed_with_records_quarantined(tmp_path, 
     assert lines[2] == f"         {own_command()} quarantine F06_lc_formatted_strings.csv"  # whole, to copy
 
 
+def test_the_run_summary_counts_a_files_records_not_its_blank_lines(tmp_path, cases_dir):
+    """A blank line between records is a non-data line of the file: the summary said '2 of its 9
+    records' for a file of 8 records and a blank line, while the landing log said 8 records."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    lines = (cases_dir / "F06_lc_formatted_strings.csv").read_text(encoding="utf-8").splitlines()
+    (landing / "F06_with_a_blank_line.csv").write_text("\n".join(lines[:4] + [""] + lines[4:]) + "\n", encoding="utf-8")
+    lines = _summary_of_a_run_that_wrote(
+        tmp_path, lambda con, run_id: land_folder(con, landing, "loans", parse_loan_file, run_id, asset="raw_loans"))
+    assert lines[1] == ("   QUARANTINED F06_with_a_blank_line.csv: 2 of its 8 records (unparsable_date 2); by "
+                        "line, column and rule:")
+
+
 def test_the_run_summary_names_a_file_not_landed_for_being_a_copy(tmp_path, cases_dir):
     """A browser's re-download of a tape ("x (1).csv") holds the bytes of the tape already landed:
     landing records it as a copy and loads nothing from it, and the summary used to say only

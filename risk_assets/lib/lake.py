@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS raw.landed_files (
     size_bytes        BIGINT NOT NULL,
     domain            VARCHAR NOT NULL,          -- loans | news
     format            VARCHAR,                   -- lendingclub | sba | phrasebank_txt | ...
-    rows_in_file      BIGINT,                    -- physical data records found after the header
+    rows_in_file      BIGINT,                    -- records after the header + non_data_lines (= loaded + quarantined + non_data_lines)
     rows_loaded       BIGINT,
     rows_quarantined  BIGINT,                    -- at landing; checks quarantine more later (quality.quarantine)
     non_data_lines    BIGINT,                    -- notes, markers, footers, blank lines skipped
