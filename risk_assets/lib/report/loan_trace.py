@@ -188,7 +188,23 @@ def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: 
     """Whether `version` learnt from the loan (in-sample: its PD flatters it), held it out (the loan
     is one of the loans its figures were measured on), or never saw it (out of sample). An id-less
     loan landed again in a later file (`duplicates.idless_copies`) trains as its later copy: its
-    role is that copy's, named as such."""
+    role is that copy's, named as such. The later copy of a loan that `version` saw under an
+    earlier copy's key (trained before the later file landed) takes that copy's role, named too."""
+    if role := _role_by_key(con, model, version, key):
+        return role
+    copies = idless_copies(con)
+    if (kept := copies.get(key)) is not None:
+        return (f"an earlier copy of loan {kept} (the same origination terms, landed again in a later file; check "
+                f"raw_loans_idless_repeats), which stands for it in training: {_sample_role(con, model, version, kept)}")
+    for earlier in sorted(early for early, later in copies.items() if later == key):
+        if role := _role_by_key(con, model, version, earlier):
+            return (f"a later copy of loan {earlier} (the same origination terms, landed again in a later file; "
+                    f"check raw_loans_idless_repeats), which this version saw under that key: {role}")
+    return "out of sample: this version never saw the loan"
+
+
+def _role_by_key(con: duckdb.DuckDBPyConnection, model: str, version: str, key: str) -> str | None:
+    """The loan `key`'s role in `version` by that key alone: trained on, held out (which split), or None."""
     if table_exists(con, "ml.model_training_loans") and con.execute(
             "SELECT count(*) FROM ml.model_training_loans WHERE model = ? AND version = ? AND loan_key = ?",
             [model, version, key]).fetchone()[0]:
@@ -197,10 +213,7 @@ def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: 
             "SELECT min(split) FROM ml.model_holdouts WHERE model = ? AND version = ? AND loan_key = ?",
             [model, version, key]).fetchone()[0]):
         return f"held out: one of the loans this version was measured on ({split})"
-    if (kept := idless_copies(con).get(key)) is not None:
-        return (f"an earlier copy of loan {kept} (the same origination terms, landed again in a later file; check "
-                f"raw_loans_idless_repeats), which stands for it in training: {_sample_role(con, model, version, kept)}")
-    return "out of sample: this version never saw the loan"
+    return None
 
 
 def _unscored_why(con: duckdb.DuckDBPyConnection, key: str) -> str:

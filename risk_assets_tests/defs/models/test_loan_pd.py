@@ -231,6 +231,11 @@ def test_a_redelivered_tape_without_ids_trains_each_loan_once_on_the_side_its_fi
     with connect(risk_home.lake_path, read_only=True) as con:
         (score,) = [line for line in trace_loan(con, early).lines if line.lstrip().startswith("score")]
         role_v2 = _sample_role(con, "loan_pd_lendingclub", v2, early)
+        later_in_v1 = _sample_role(con, "loan_pd_lendingclub", v1, later)  # v1 trained before the later file landed
     assert f"by loan_pd_lendingclub {v1} (the champion)" in score and score.endswith(roles[side[v1][early]])
     assert role_v2 == (f"an earlier copy of loan {later} (the same origination terms, landed again in a later file; "
                        f"check raw_loans_idless_repeats), which stands for it in training: {roles[side[v2][later]]}")
+    # it said "out of sample: this version never saw the loan" of a loan v1 trained on or measured itself on
+    assert later_in_v1 == (f"a later copy of loan {early} (the same origination terms, landed again in a later file; "
+                           f"check raw_loans_idless_repeats), which this version saw under that key: "
+                           f"{roles[side[v1][early]]}")
