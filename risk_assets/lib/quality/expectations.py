@@ -39,6 +39,8 @@ class Rule:
         portfolio: when set, only rows of this portfolio (or of these portfolios) are checked (GX
             row_condition): a vocabulary of the built-in formats is not imposed on a lender's own tape.
         why: the reason or source of the bounds, shown in the check's details.
+        labels: how a derived column of a pair rule reads in a failing value ({"_as_of": "the as-of
+            date"}); other columns read as their names.
     """
 
     name: str
@@ -46,6 +48,16 @@ class Rule:
     kwargs: dict[str, Any] = field(default_factory=dict)
     portfolio: str | tuple[str, ...] | None = None
     why: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def failing_pair(self, a: Any, b: Any, with_column_b: bool = True) -> str:
+        """A failing value of a pair rule as it reads: for "A >= B", `column_B b after column_A a`
+        (`disbursement_date 2028-06-18 after the as-of date 2026-12-06`; without the first name when
+        `with_column_b` is False, the row naming its column already); otherwise `a / b`."""
+        if self.expectation != "ExpectColumnPairValuesAToBeGreaterThanB":
+            return f"{_readable(a)} / {_readable(b)}"
+        name_a, name_b = (self.labels.get(self.kwargs[k], self.kwargs[k]) for k in ("column_A", "column_B"))
+        return f"{name_b + ' ' if with_column_b else ''}{_readable(b)} after {name_a} {_readable(a)}"
 
     @property
     def column(self) -> str | None:
@@ -171,7 +183,8 @@ def _verdict(rule: Rule, success: bool, result: dict[str, Any], failing_rows: in
     observed = result.get("observed_value")
     if failing_rows:
         values = result.get("partial_unexpected_list") or result.get("unexpected_list") or []
-        detail = f"{failing_rows} rows; e.g. {[_readable(v) for v in values[:5]]}"
+        shown = [rule.failing_pair(*v) if isinstance(v, tuple) and len(v) == 2 else _readable(v) for v in values[:5]]
+        detail = f"{failing_rows} rows; e.g. {shown}"
     elif not success and observed is not None:
         detail = f"observed {observed}"
         if "details" in result and "mismatched" in result["details"]:
@@ -197,7 +210,7 @@ def _failing_rows(rows: pd.DataFrame, rule: Rule, key_column: str) -> pd.DataFra
 
     raw = rows[column].tolist() if column in rows.columns else [None] * len(rows)
     if "column_A" in rule.kwargs:
-        raw = [f"{a} vs {rule.kwargs['column_A']} {b}" for a, b in zip(raw, rows[rule.kwargs["column_A"]])]
+        raw = [rule.failing_pair(a, b, with_column_b=False) for b, a in zip(raw, rows[rule.kwargs["column_A"]])]
     frame = pd.DataFrame(
         {
             "record_key": lineage(key_column),

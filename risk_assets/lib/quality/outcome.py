@@ -77,18 +77,21 @@ class CheckOutcome:
         }
 
     def markdown(self, limit: int = 20) -> str:
-        """Failed rules and a sample of failing rows as markdown tables (for the Dagster UI)."""
+        """Failed rules (each detail whole) and a sample of failing rows as markdown tables (for the
+        Dagster UI). The sample takes rows of every failed rule (`sample_by_rule`): the first 20 of
+        811 rows were all of one rule, and the other rule's one row was nowhere to be seen."""
         lines = [f"**{self.observed}**", ""]
         if self.failed_rules:
             lines += ["| rule | column | failing | detail |", "|---|---|---|---|"]
             lines += [
-                f"| {r['rule']} | {r['column'] or ''} | {r['failing']} | {_cell(r['detail'])} |"
+                f"| {r['rule']} | {r['column'] or ''} | {r['failing']} | {_cell(r['detail'], whole=True)} |"
                 for r in self.failed_rules
             ]
             lines.append("")
         if len(self.failures):
-            shown = self.failures.head(limit)
-            lines.append(f"Failing rows ({len(shown)} of {len(self.failures)}):")
+            shown = sample_by_rule(self.failures, limit)
+            lines.append(f"Failing rows ({len(shown)} of {len(self.failures)}"
+                         + (", from every rule" if shown["rule"].nunique() > 1 else "") + "):")
             lines.append("")
             lines.append("| record_key | line | column | rule | raw value |")
             lines.append("|---|---|---|---|---|")
@@ -100,10 +103,34 @@ class CheckOutcome:
         return "\n".join(lines)
 
 
-def _cell(value: Any) -> str:
+CELL_CHARS = 80
+"""Characters of a failing row's value shown in a markdown cell; longer ones end in '…'."""
+
+
+def _cell(value: Any, whole: bool = False) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return str(value).replace("|", "\\|").replace("\n", " ")[:80]
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if whole or len(text) <= CELL_CHARS else text[:CELL_CHARS - 1] + "…"
+
+
+def sample_by_rule(failures: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """At most `limit` failing rows with every rule among them (rules beyond `limit` aside): an
+    equal share per rule in the rules' order of appearance, the rest of `limit` filled with the
+    next rows in order. Rows keep their order in `failures`."""
+    if len(failures) <= limit:
+        return failures
+    rules = failures["rule"].to_numpy()
+    share = max(1, limit // len(set(rules)))
+    taken: dict[str, int] = {}
+    picked = []
+    for position, rule in enumerate(rules):  # each rule's first `share` rows
+        if taken.get(rule, 0) < share and len(picked) < limit:
+            taken[rule] = taken.get(rule, 0) + 1
+            picked.append(position)
+    chosen = set(picked)
+    picked += [p for p in range(len(rules)) if p not in chosen][:limit - len(picked)]
+    return failures.iloc[sorted(picked)]
 
 
 def sample_records(failures: pd.DataFrame, limit: int = 20) -> list[dict[str, Any]]:

@@ -86,6 +86,7 @@ def _not_after(name: str, later: str, earlier: str, why: str) -> Rule:
         "ExpectColumnPairValuesAToBeGreaterThanB",
         {"column_A": later, "column_B": earlier, "or_equal": True, "ignore_row_if": "either_value_is_missing"},
         why=why,
+        labels={AS_OF: "the as-of date"},
     )
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 import duckdb
+import pandas as pd
 import pytest
 
 from risk_assets.lib.quality.tables import SUITES, structural_check, values_check
@@ -106,8 +107,9 @@ def test_f11_implausible_rows_are_quarantined_with_their_rule(tmp_path, cases_di
     assert set(outcome.failures["line"]) == {3, 5, 6, 7, 8, 9, 10, 11, 12, 13}
     # the failing pair of dates reads as dates, not numpy reprs
     details = {r["rule"]: r["detail"] for r in outcome.failed_rules}
-    assert details["credit_line_not_after_origination"] == ("1 rows; e.g. ['2024-05-01 / 2025-01-01'] (the earliest "
-                                                          "credit line is opened before the loan)")
+    assert details["credit_line_not_after_origination"] == ("1 rows; e.g. ['earliest_cr_line 2025-01-01 after "
+                                                          "origination_date 2024-05-01'] (the earliest credit line is "
+                                                          "opened before the loan)")
 
 
 def test_f07_naively_typed_table_fails_the_schema_check(tmp_path, cases_dir):
@@ -168,3 +170,26 @@ def test_a_mapped_tape_keeps_its_own_status_and_grade_vocabulary(tmp_path, lc_cl
     assert outcome.rows_checked == 40
     assert outcome.failures[["record_key", "rule", "raw_value"]].to_dict("records") == [
         {"record_key": lendingclub.loc[lendingclub.index[3], "loan_key"], "rule": "loan_status_set", "raw_value": "Paid-ish"}]
+
+
+def test_a_rule_with_one_failing_row_among_hundreds_of_another_is_shown_in_the_ui(tmp_path, cases_dir):
+    """SBA's values check: 810 loans with a term of 0 and one disbursed in 2028. The UI's sample of
+    failing rows was the first 20 rows, all of the term rule, and the date rule's detail read
+    "e.g. ['2026-12-06 / 2028-06-18'] (a loan cannot be disbursed after the t": the as-of date first,
+    like a range, and the reason cut at 80 characters. Each rule now has rows in the sample, and a
+    failing pair of dates says which is which."""
+    sba = loan_rows(cases_dir / "F11_loans_asof_2024-06-30_implausible.csv")
+    many = pd.concat([sba.assign(annual_income=-1.0, source_loan_id=[f"{i}-{n}" for i in sba["source_loan_id"]],
+                                 loan_key=[f"{k}-{n}" for k in sba["loan_key"]]) for n in range(3)], ignore_index=True)
+    outcome = _values(lake_with(tmp_path / "lake.duckdb", loans=[many]))
+    rules = outcome.failures["rule"]
+    assert (rules == "annual_income_range").sum() > 20 and (rules == "origination_not_after_as_of").sum() == 3
+    markdown = outcome.markdown(limit=20)
+    sample = markdown[markdown.index("Failing rows (20 of "):]
+    assert "origination_not_after_as_of" in sample and "credit_line_not_after_origination" in sample
+    assert sample.splitlines()[0].endswith(", from every rule):")
+    detail = {r["rule"]: r["detail"] for r in outcome.failed_rules}["origination_not_after_as_of"]
+    assert detail.startswith("3 rows; e.g. ['origination_date ") and " after the as-of date " in detail
+    assert f"| {detail} |" in markdown  # whole: its reason was cut at 80 characters
+    raw = outcome.failures.loc[rules == "origination_not_after_as_of", "raw_value"].iloc[0]
+    assert raw.endswith(" after the as-of date 2024-06-30") and "00:00:00" not in raw and "_as_of" not in raw
