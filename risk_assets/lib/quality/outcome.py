@@ -134,8 +134,8 @@ def sample_by_rule(failures: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 def sample_records(failures: pd.DataFrame, limit: int = 20) -> list[dict[str, Any]]:
-    """The first `limit` failing rows as JSON-ready dicts (NaN -> None)."""
-    sample = failures.head(limit).astype(object)
+    """At most `limit` failing rows, every rule among them (`sample_by_rule`), as JSON-ready dicts (NaN -> None)."""
+    sample = sample_by_rule(failures, limit).astype(object)
     return sample.where(sample.notna(), None).to_dict(orient="records")
 
 
