@@ -14,7 +14,7 @@ from risk_assets.lib.ml.metrics import base_rate, brier_score, ks_statistic, roc
 
 PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "vintage": (pl.Int64, "Vintage year (LendingClub: issue year; SBA: approval fiscal year, October-September); NULL groups loans without one."),
-    "in_training": (pl.Boolean, "True when the cohort is the loans the champion trained on (its training snapshot when those were not recorded), False for loans that arrived after it."),
+    "in_training": (pl.Boolean, "True when the cohort is the loans the champion trained on (its training snapshot when those were not recorded): its AUC, KS and Brier are in-sample and flatter the model (the card's holdout figures do not); False for loans that arrived after it, whose figures are out of sample."),
     "n_loans": (pl.Int64, "Loans of the vintage in the cohort (scored or not)."),
     "n_labelled": (pl.Int64, "Loans with a default flag and a PD score."),
     "n_defaults": (pl.Int64, "Labelled loans with default_flag = 1."),
