@@ -302,7 +302,7 @@ def quality_target_line(candidate: Evaluation) -> str:
     met = all(value is not None and value >= QUALITY_TARGET[name] for name, value in figures.items())
     shown = " / ".join(f"{name} {_fmt(value)}" for name, value in figures.items())
     target = " / ".join(f"{value:.2f}" for value in QUALITY_TARGET.values())
-    return (f"**Quality target {target} (accuracy / macro-F1, FinBERT on this corpus): "
+    return (f"**Quality target {target} (accuracy / macro-F1 FinBERT reports on a 20% split of its own of this corpus): "
             f"{'met' if met else 'not met'}** ({shown} on the holdout)")
 
 

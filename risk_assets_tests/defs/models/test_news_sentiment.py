@@ -92,7 +92,7 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", version) and version.endswith(trained.run_id[:8])
     card = meta["model_card"].value
     assert "data:image/png;base64," in card and "TF-IDF baseline" in card and version in card
-    assert "**Quality target 0.86 / 0.84 (accuracy / macro-F1, FinBERT on this corpus): not met** (accuracy" in card
+    assert "**Quality target 0.86 / 0.84 (accuracy / macro-F1 FinBERT reports on a 20% split of its own of this corpus): not met** (accuracy" in card
     assert (risk_home.reports / "news_sentiment" / f"{version}.html").exists()
     # The retrain sensor counts new labels from the newest labelled file this training read: the
     # PhraseBank CSV, landed a day after the text file (the case feeds, a day later, have no label column).

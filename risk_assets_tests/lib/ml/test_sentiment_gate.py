@@ -202,6 +202,6 @@ def test_the_card_says_whether_the_quality_target_is_met():
 
     labels = ["negative", "neutral", "positive"] * 10
     assert quality_target_line(evaluate(labels, labels)).startswith(
-        "**Quality target 0.86 / 0.84 (accuracy / macro-F1, FinBERT on this corpus): met** (accuracy 1.0000")
+        "**Quality target 0.86 / 0.84 (accuracy / macro-F1 FinBERT reports on a 20% split of its own of this corpus): met** (accuracy 1.0000")
     wrong = ["neutral"] * 10 + labels[10:]  # 7 of 30 wrong: accuracy 0.7667
     assert ": not met** (accuracy 0.7667 / macro_f1 " in quality_target_line(evaluate(labels, wrong))
