@@ -363,3 +363,30 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
     assert counted.stdout.strip() == "1", (pattern, counted)
     # the hint's floor is the default profile's
     assert f"never stops before that epoch's end (min_train_epochs {SentimentTrainConfig().min_train_epochs:g})" in first
+
+
+def test_a_lake_home_moved_elsewhere_does_not_call_its_own_files_copies(tmp_path, cases_dir):
+    """A lake home copied to another disk keeps the landed files' old paths in raw.landed_files: the
+    next run found each file at its new path with bytes already landed and called it a copy of
+    itself ('COPY tape.csv: the same bytes as /old/home/landing/loans/tape.csv ...'). The same place
+    under landing is the same file; a copy elsewhere under landing is still named."""
+    import shutil
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+
+    old = tmp_path / "old" / "landing" / "loans"
+    (old / "2024-05").mkdir(parents=True)
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", old / "2024-05" / "tape.csv")
+    with connect(tmp_path / "lake.duckdb") as con:
+        land_folder(con, old, "loans", parse_loan_file, "first-run", asset="raw_loans")
+    moved = tmp_path / "new" / "landing" / "loans"
+    shutil.copytree(old, moved)
+    shutil.copy(old / "2024-05" / "tape.csv", moved / "tape_again.csv")
+
+    lines = _summary_of_a_run_that_wrote(
+        tmp_path, lambda con, run_id: land_folder(con, moved, "loans", parse_loan_file, run_id, asset="raw_loans"))
+    copies = [" ".join(line.split()) for line in lines if line.lstrip().startswith("COPY")]
+    assert copies == [f"COPY tape_again.csv: the same bytes as tape.csv, so its records are in the lake once, as "
+                      "that file's; it stays in landing and no run lands it"]

@@ -378,6 +378,19 @@ def file_state(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
+def same_place(landed: str, path: Path, folder: Path) -> bool:
+    """Whether the landed path `landed` is the file `path` of the landing `folder` in a lake home that
+    has moved (copied to another disk, restored from a backup, RISK_HOME renamed): the same domain
+    folder and the same path under it (`.../landing/loans/2024-05/tape.csv`). Such a file is the
+    one that landed, not a copy of it; a copy in another place under landing is one."""
+    try:
+        under = path.relative_to(folder).parts
+    except ValueError:
+        return False
+    tail = (folder.name, *under)
+    return Path(landed).parts[-len(tail):] == tail
+
+
 def land_folder(
     con: duckdb.DuckDBPyConnection,
     folder: Path,
@@ -424,7 +437,7 @@ def land_folder(
             continue
         if sha256 in loaded:
             first = loaded[sha256]
-            if first == str(path) or (str(path), sha256) in recorded:
+            if first == str(path) or (str(path), sha256) in recorded or same_place(first, path, folder):
                 continue
             outcome = FileOutcome(str(path), sha256, size, "duplicate", duplicate_of=first,
                                   message=f"same bytes as {first}")
