@@ -1,5 +1,6 @@
 {#- Model-ready news documents: one row per distinct article (see stg_news), with lineage; rows a
-  check on staging quarantined (stg_news_values: same file and line in quality.quarantine) are left out. -#}
+  check on staging quarantined (stg_news_values: same file and line in quality.quarantine) are left out.
+  label_conflict is kept so that training can count the sentences it leaves out for their labels. -#}
 select
     doc_id,
     source,
@@ -8,6 +9,7 @@ select
     text_clean,
     text_field,
     label,
+    label_conflict,
     _file_sha256
 from {{ ref('stg_news') }} s
 anti join quality.quarantine q

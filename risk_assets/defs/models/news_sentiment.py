@@ -106,7 +106,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
                          lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.MaterializeResult:
     """Train a candidate, write its artifact, metrics and confusion matrices, and apply the gate."""
     from risk_assets.lib.ml import registry
-    from risk_assets.lib.ml.sentiment_data import TooFewLabels, labelled_news_through, read_labelled_news
+    from risk_assets.lib.ml.sentiment_data import TooFewLabels, labelled_news_through, n_labelled, read_labelled_news
     from risk_assets.lib.ml.sentiment_eval import quality_target_line
     from risk_assets.lib.ml.registry import new_version
     from risk_assets.lib.ml.sentiment_pipeline import record_candidate, train_candidate
@@ -131,7 +131,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
             "version": "none",
             "promoted": False,
             "refused": f"not trained: {exc}",
-            "labelled_sentences": docs.height,
+            "labelled_sentences": n_labelled(docs),
             "model_card": dg.MarkdownMetadataValue(f"### {MODEL_NAME}: not trained\n{exc}.\n\n{stays}."),
         })
     with lake.connect() as con:

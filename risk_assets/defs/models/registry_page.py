@@ -6,8 +6,8 @@ from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.report.registry import registry_sections
 
 REGISTRY_SCHEMA = dg.TableSchema(columns=[
-    dg.TableColumn("model", "VARCHAR", description="loan_pd_<portfolio> or news_sentiment."),
-    dg.TableColumn("version", "VARCHAR", description="Version id; its artifact is RISK_HOME/artifacts/<model family>/<version>/."),
+    dg.TableColumn("model", "VARCHAR", description="`loan_pd_<portfolio>` or `news_sentiment`."),
+    dg.TableColumn("version", "VARCHAR", description="Version id; its artifact is `RISK_HOME/artifacts/<model family>/<version>/`."),
     dg.TableColumn("status", "VARCHAR", description="candidate, champion (scores the book), retired, rejected (the gate kept the champion)."),
     dg.TableColumn("artifact_path", "VARCHAR", description="Folder of the safetensors weights and JSON metadata."),
     dg.TableColumn("primary_metric", "VARCHAR", description="The gate's metric: holdout AUC (PD), macro-F1 (sentiment)."),

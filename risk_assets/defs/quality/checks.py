@@ -136,7 +136,7 @@ raw_loans_idless_repeats = _lake_check(
         "month's tape adds the same loans again under new keys and they count twice. A file is named "
         "when half or more of its loans have the origination terms (amount, term, rate, dates, borrower "
         "fields) of one earlier file's loans. Severity WARN; nothing is quarantined: withdraw the copy "
-        "that is wrong (risk-assets withdraw <file>), or map a loan id column."
+        "that is wrong (`risk-assets withdraw <file>`), or map a loan id column."
     ),
 )
 

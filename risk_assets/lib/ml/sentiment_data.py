@@ -23,10 +23,11 @@ from risk_assets.lib.text import is_usable_text
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 LABELLED_NEWS_SQL = """
-SELECT n.doc_id, n.text_clean, n.label, coalesce(f.format = ?, false) AS holdout_eligible
+SELECT n.doc_id, n.text_clean, n.label, coalesce(f.format = ?, false) AS holdout_eligible,
+       coalesce(n.label_conflict, false) AS label_conflict
 FROM marts.news_features AS n
 LEFT JOIN raw.landed_files AS f ON f.sha256 = n._file_sha256
-WHERE n.label IS NOT NULL
+WHERE n.label IS NOT NULL OR n.label_conflict
 ORDER BY n.doc_id
 """
 
@@ -78,9 +79,10 @@ class SentimentSplit:
     """Train and holdout sentences, one row per distinct sentence, columns key, doc_id, text, label.
 
     Counts: labelled rows read, rows without usable text, duplicate rows folded into another,
-    sentences dropped because their copies disagree on the label, and whether the holdout came from
-    the reference corpus (else from all labelled rows). `snapshot` is a sha256[:16] of every
-    (split, label, key): it names the data a model was trained and judged on.
+    sentences dropped because their copies disagree on the label (among the rows read, or before:
+    label_conflict), and whether the holdout came from the reference corpus (else from all labelled
+    rows). `snapshot` is a sha256[:16] of every (split, label, key): it names the data a model was
+    trained and judged on.
     """
 
     train: pl.DataFrame
@@ -111,8 +113,10 @@ class SentimentSplit:
 
 
 def read_labelled_news(con: duckdb.DuckDBPyConnection, holdout_format: str) -> pl.DataFrame:
-    """Labelled rows of marts.news_features: doc_id, text_clean, label, holdout_eligible (the row's
-    landed file has format `holdout_format`). Rows x 4, ordered by doc_id."""
+    """Labelled rows of marts.news_features, and those whose copies disagreed on the label (label
+    NULL, label_conflict true: staging set the label aside): doc_id, text_clean, label,
+    holdout_eligible (the row's landed file has format `holdout_format`), label_conflict. Rows x 5,
+    ordered by doc_id. `split_holdout` leaves the second kind out and counts them."""
     return con.execute(LABELLED_NEWS_SQL, [holdout_format]).pl()
 
 
@@ -126,6 +130,11 @@ def labelled_news_through(con: duckdb.DuckDBPyConnection) -> datetime | None:
                        "JOIN raw.landed_files AS f ON f.sha256 = n._file_sha256 WHERE n.label IS NOT NULL").fetchone()[0]
 
 
+def n_labelled(docs: pl.DataFrame) -> int:
+    """Rows of `docs` that carry a label (not those read only as label conflicts)."""
+    return docs["label"].count()
+
+
 def split_holdout(
     docs: pl.DataFrame,
     holdout_fraction: float = 0.2,
@@ -137,7 +146,10 @@ def split_holdout(
     """Deduplicate labelled sentences and hold out a stratified share of the reference corpus.
 
     Args:
-        docs: rows with doc_id, text_clean, label (one of LABELS) and holdout_eligible (bool).
+        docs: rows with doc_id, text_clean, label (one of LABELS) and holdout_eligible (bool); and
+            optionally label_conflict (bool): a row whose copies disagreed on the label before it was
+            read (label NULL, as staging writes it). Its sentence is left out of training and holdout
+            with those whose copies here carry different labels, and counted with them.
         holdout_fraction: share of the eligible distinct sentences held out, stratified by label.
         seed: random_state of the stratified split (scikit-learn's train_test_split); with `reserved`,
             the seed of numpy's generator drawing among the sentences the champion did not see.
@@ -157,9 +169,15 @@ def split_holdout(
     """
     from sklearn.model_selection import train_test_split
 
-    unknown = set(docs["label"].unique().to_list()) - set(LABELS)
+    if "label_conflict" not in docs.columns:
+        docs = docs.with_columns(label_conflict=pl.lit(False))
+    docs = docs.with_columns(pl.col("label_conflict").fill_null(False))
+    unknown = set(docs.filter(~pl.col("label_conflict"))["label"].unique().to_list()) - set(LABELS)
     if unknown:
         raise ValueError(f"labels {sorted(unknown)} are not among {LABELS}")
+    conflicted = docs.filter(pl.col("label_conflict"))
+    conflicted_keys = {dedupe_key(t) for t in conflicted["text_clean"].to_list() if is_usable_text(t).usable}
+    docs = docs.filter(~pl.col("label_conflict"))
     usable = docs.filter(pl.Series([is_usable_text(t).usable for t in docs["text_clean"].to_list()], dtype=pl.Boolean))
     usable = usable.with_columns(key=pl.col("text_clean").map_elements(dedupe_key, return_dtype=pl.String))
     from_reference = bool(usable["holdout_eligible"].any())
@@ -174,10 +192,10 @@ def split_holdout(
         pl.col("label").unique().alias("labels"),
         pl.col("holdout_eligible").any().alias("eligible"),
     )
-    consistent = grouped.filter(pl.col("labels").list.len() == 1).with_columns(
-        label=pl.col("labels").list.first()
-    ).drop("labels")
-    n_conflicting = grouped.height - consistent.height
+    # A sentence whose copies disagree, here or before it was read (label_conflict), has no label.
+    agreed = (pl.col("labels").list.len() == 1) & ~pl.col("key").is_in(sorted(conflicted_keys))
+    consistent = grouped.filter(agreed).with_columns(label=pl.col("labels").list.first()).drop("labels")
+    n_conflicting = len(set(grouped["key"].to_list()) - set(consistent["key"].to_list()) | conflicted_keys)
 
     eligible = consistent.filter(pl.col("eligible"))
     per_class = dict(eligible.group_by("label").len().iter_rows())

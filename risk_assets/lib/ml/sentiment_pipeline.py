@@ -31,7 +31,14 @@ from risk_assets.lib.ml.sentiment import (
     save_sentiment_model,
     train_sentiment,
 )
-from risk_assets.lib.ml.sentiment_data import ReservedSentences, SentimentSplit, TooFewLabels, key_digest, split_holdout
+from risk_assets.lib.ml.sentiment_data import (
+    ReservedSentences,
+    SentimentSplit,
+    TooFewLabels,
+    key_digest,
+    n_labelled,
+    split_holdout,
+)
 from risk_assets.lib.ml.sentiment_eval import (
     BASELINE_MODEL,
     Evaluation,
@@ -117,7 +124,8 @@ def train_candidate(
     """Split, train, judge and save one candidate.
 
     Args:
-        docs: labelled rows (doc_id, text_clean, label, holdout_eligible), as read_labelled_news gives.
+        docs: labelled rows (doc_id, text_clean, label, holdout_eligible) and rows set aside for
+            conflicting labels (label_conflict), as read_labelled_news gives.
         champion_row: the registry row of the current champion (registry.champion), or None.
         promotion_p_value, promotion_min_gain: with a champion, the candidate replaces it only when
             the paired bootstrap p-value of its macro-F1 gain is below the first and the gain is at
@@ -129,7 +137,7 @@ def train_candidate(
     Raises:
         TooFewLabels: no labelled rows, or too few per class to split (from split_holdout).
     """
-    if docs.height == 0:
+    if n_labelled(docs) == 0:
         raise TooFewLabels("no labelled news to train on: no article of marts.news_features has a label "
                            "(negative / neutral / positive); land a labelled file, such as the Financial PhraseBank")
     reserved = reserved_sentences(champion_row)

@@ -45,7 +45,7 @@ def _features(path: Path, fmt: str, keys: set[str] | None = None, day: int = 0) 
         rows = rows.filter(pl.col("text_clean").map_elements(dedupe_key, return_dtype=pl.String).is_in(keys))
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     manifest = (sha, str(path), path.stat().st_size, "news", fmt, "loaded", LANDED + timedelta(days=day))
-    return rows.select(FEATURES).with_columns(_file_sha256=pl.lit(sha)), manifest
+    return rows.select(FEATURES).with_columns(label_conflict=pl.lit(False), _file_sha256=pl.lit(sha)), manifest
 
 
 def _build_lake(home, data_dir: Path, cases_dir: Path) -> pl.DataFrame:
@@ -59,6 +59,11 @@ def _build_lake(home, data_dir: Path, cases_dir: Path) -> pl.DataFrame:
     features = pl.concat([frame for frame, _ in parts])
     # A row that slipped past ingest with no text: scoring must still set it aside.
     features = pl.concat([features, features.tail(1).with_columns(doc_id=pl.lit("slipped"), text_clean=pl.lit("nan"))])
+    # A sentence whose copies disagreed on the label: staging left it unlabelled (label_conflict).
+    conflicting = "The Group 's business is balanced by its broad portfolio of sports and presence in all major markets ."
+    features = pl.concat([features, features.head(1).with_columns(
+        doc_id=pl.lit("conflicting"), text_clean=pl.lit(conflicting), label=pl.lit(None, pl.String),
+        label_conflict=pl.lit(True))])
     with connect(home.lake_path) as con:
         con.executemany("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, status, landed_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)", [m for _, m in parts])
@@ -94,10 +99,20 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     assert "data:image/png;base64," in card and "TF-IDF baseline" in card and version in card
     assert "**Quality target 0.86 / 0.84 (accuracy / macro-F1 FinBERT reports on a 20% split of its own of this corpus): not met** (accuracy" in card
     assert (risk_home.reports / "news_sentiment" / f"{version}.html").exists()
+    # The sentence staging found with two labels is left out and counted, beside those whose rows
+    # here carry two labels (copies of one sentence in the two PhraseBank files).
+    labelled = features.filter(pl.col("label").is_not_null()).with_columns(
+        key=pl.col("text_clean").map_elements(dedupe_key, return_dtype=pl.String))
+    dropped = labelled.group_by("key").agg(pl.col("label").n_unique()).filter(pl.col("label") > 1).height + 1
+    assert f"| conflicting_label_sentences_dropped | {dropped} |" in card
+    report = (risk_home.reports / "news_sentiment" / f"{version}.html").read_text()
+    assert re.search(rf"conflicting_label_sentences_dropped</td>\s*<td[^>]*>{dropped}</td>", report)
     # The retrain sensor counts new labels from the newest labelled file this training read: the
     # PhraseBank CSV, landed a day after the text file (the case feeds, a day later, have no label column).
     artifact_meta = json.loads((risk_home.artifacts / MODEL_NAME / version / "meta.json").read_text())
     assert artifact_meta["labelled_news_through"] == (LANDED + timedelta(days=1)).isoformat()
+    assert artifact_meta["facts"]["conflicting_label_sentences_dropped"] == dropped
+    assert artifact_meta["facts"]["labelled_rows"] == features["label"].count()
     check = trained.get_asset_check_evaluations()[0]
     with connect(risk_home.lake_path, read_only=True) as con:
         status, reason = con.execute("SELECT status, reason FROM ml.model_registry WHERE version = ?", [version]).fetchone()

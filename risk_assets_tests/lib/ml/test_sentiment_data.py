@@ -117,3 +117,40 @@ def test_retraining_holds_out_the_champions_holdout_again_and_never_its_training
         f"champion v1: {len(held)} of its holdout sentences held out again, {len(trained)} it trained on kept out "
         f"of the holdout, {drawn.height} of the {new.height} sentences it neither trained on nor held out drawn in (stratified)")
     assert again.summary()["holdout_kept_from_champion"] == again.reserved_note
+
+
+def test_a_sentence_staging_found_with_two_labels_is_left_out_and_counted(risk_home, data_dir):
+    """The vendor file writes 'The Group 's business is balanced ...' twice, @positive and @neutral.
+    Staging collapses the copies into one article with no label (label_conflict), so the rows the
+    training reads hold no conflict of their own: the sentence must still be counted as dropped."""
+    import dagster as dg
+    from dagster_dbt import DbtCliResource
+
+    from risk_assets.defs.resources import LakeResource
+    from risk_assets.defs.transform.assets import DBT_ASSETS
+    from risk_assets.defs.transform.project import dbt_executable, dbt_project
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+    from risk_assets.lib.lake import connect
+    from risk_assets.lib.ml.sentiment_data import n_labelled, read_labelled_news
+
+    lines = (data_dir / "news/financial_phrasebank_50agree.txt").read_bytes().decode("utf-8-sig").splitlines()
+    conflicting = [line for line in lines if line.startswith("The Group 's business is balanced by its broad")]
+    assert [line.rsplit("@", 1)[1] for line in conflicting] == ["positive", "neutral"]
+    picked = [line for label in LABELS for line in [x for x in lines if x.endswith(f"@{label}")][:6]]
+    (risk_home.landing_news / "financial_phrasebank_50agree.txt").write_text("\r\n".join(picked + conflicting) + "\r\n")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+        holdout_format = con.execute("SELECT format FROM raw.landed_files").fetchone()[0]
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_news", "news_features"]).success
+
+    with connect(risk_home.lake_path, read_only=True) as con:
+        docs = read_labelled_news(con, holdout_format)
+    split = split_holdout(docs, seed=0)
+    assert n_labelled(docs) == split.n_rows == len(picked)
+    assert split.n_conflicting == split.summary()["conflicting_label_sentences_dropped"] == 1
+    key = dedupe_key(conflicting[0].rsplit("@", 1)[0])
+    assert key not in set(split.train["key"]) | set(split.holdout["key"])
+    assert split.train.height + split.holdout.height == len(picked)
