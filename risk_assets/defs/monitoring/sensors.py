@@ -122,13 +122,22 @@ landing_loans_sensor = landing_sensor("loans", ingest_loans_job)
 landing_news_sensor = landing_sensor("news", ingest_news_job)
 
 
-def record_decision(con: duckdb.DuckDBPyConnection, decision: RetrainDecision, decided_at: datetime) -> None:
-    """Append one row to monitoring.retrain_decisions (every evaluation, retrain or not)."""
-    con.execute(
-        "INSERT INTO monitoring.retrain_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [decision.model, decided_at, decision.retrain, decision.reason, decision.trigger,
-         decision.observed_value, decision.threshold, decision.details()],
-    )
+def record_decision(con: duckdb.DuckDBPyConnection, decision: RetrainDecision, decided_at: datetime) -> bool:
+    """Append one row to monitoring.retrain_decisions (every evaluation, retrain or not), unless the
+    model's latest row is this very decision (same verdict, reason, trigger, numbers and details):
+    an evaluation that left no cursor behind (`dagster sensor preview`, the UI's test of a sensor)
+    and the daemon's tick after it decide the same, and the audit table keeps it once. Returns
+    whether a row was written."""
+    row = [decision.retrain, decision.reason, decision.trigger, decision.observed_value, decision.threshold,
+           decision.details()]
+    latest = con.execute(
+        "SELECT retrain, reason, trigger, observed_value, threshold, details FROM monitoring.retrain_decisions "
+        "WHERE model = ? ORDER BY decided_at DESC LIMIT 1", [decision.model]).fetchone()
+    if latest is not None and list(latest) == row:
+        return False
+    con.execute("INSERT INTO monitoring.retrain_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [decision.model, decided_at, *row])
+    return True
 
 
 def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: str) -> dg.SensorResult | None:
@@ -153,7 +162,7 @@ def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: 
         "added since its snapshot pass a threshold, PSI of the PD score or a key feature passes 0.2, or AUC on the "
         "newest labelled vintage falls more than a margin below the holdout AUC (thresholds: resource "
         "`retrain_policy`); and, training those books only, when a portfolio without a champion (a new book) has "
-        "labelled loans and was never trained, or gained enough defaults since its training was refused for too few. Every evaluation is a row of monitoring.retrain_decisions; a retrain run carries the "
+        "labelled loans and was never trained, or gained enough defaults since its training was refused for too few. Every evaluation is a row of monitoring.retrain_decisions, once (a preview that decides what the last tick decided adds none); a retrain run carries the "
         "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
         "restored by hand is held (no automatic retraining) until loans land after the restore; so is a portfolio whose "
         "champion an operator retired, until loans land after the retirement."

@@ -136,6 +136,10 @@ def test_no_trigger_fires_for_loans_like_the_training_ones(risk_home, sba_sample
         # Unchanged monitoring is not re-decided on the next tick.
         again = lake.evaluate(instance, QUIET, result.cursor)
         assert "monitoring unchanged" in again.skip_reason.skip_message
+        # An evaluation without the daemon's cursor (`dagster sensor preview`) decides the same again,
+        # and the audit table keeps the decision once (it gained a second, identical row)
+        preview = lake.evaluate(instance, QUIET)
+        assert "loan_pd_sba: no trigger: " in preview.skip_reason.skip_message
     decisions = lake.decisions()
     assert decisions.height == 1 and decisions["retrain"].to_list() == [False] and decisions["trigger"].to_list() == ["none"]
 
