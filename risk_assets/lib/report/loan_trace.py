@@ -195,7 +195,8 @@ def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: 
     copies = idless_copies(con)
     if (kept := copies.get(key)) is not None:
         return (f"an earlier copy of loan {kept} (the same origination terms, landed again in a later file; check "
-                f"raw_loans_idless_repeats), which stands for it in training: {_sample_role(con, model, version, kept)}")
+                f"raw_loans_idless_repeats), which stands for it in training: "
+                f"{_role_by_key(con, model, version, kept) or 'out of sample: this version never saw the loan'}")
     for earlier in sorted(early for early, later in copies.items() if later == key):
         if role := _role_by_key(con, model, version, earlier):
             return (f"a later copy of loan {earlier} (the same origination terms, landed again in a later file; "
