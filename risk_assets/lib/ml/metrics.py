@@ -128,6 +128,15 @@ Z_95 = 1.959963984540054
 """Two-sided 95% quantile of the standard normal, Phi^-1(0.975)."""
 
 
+def format_p(p: float) -> str:
+    """A p-value as a report prints it: "p 0.031", "p 0.500", and "p < 0.001" for one that three
+    decimals would show as 0.000 (APA Publication Manual, 7th ed., 6.36: report exact p-values to two or
+    three decimals, p < .001 below that). A NaN reads "p nan"."""
+    if math.isnan(p):
+        return "p nan"
+    return "p < 0.001" if p < 0.0005 else f"p {p:.3f}"
+
+
 def normal_interval(estimate: float, standard_error: float, z: float = Z_95) -> tuple[float, float]:
     """Two-sided normal confidence interval (estimate -/+ z x standard error; 95% by default)."""
     return estimate - z * standard_error, estimate + z * standard_error

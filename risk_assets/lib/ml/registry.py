@@ -60,8 +60,8 @@ def challenger_verdict(gain: float, p: float, p_value: float, min_gain: float) -
     if p >= p_value:
         return False, f", not below {p_value:g}: no gain beyond chance, the champion stays"
     if gain < min_gain:
-        return False, f" < {p_value:g}, but a gain under {min_gain:g} is not material: the champion stays"
-    return True, f" < {p_value:g} and the gain is at least {min_gain:g}"
+        return False, f", below {p_value:g}, but a gain under {min_gain:g} is not material: the champion stays"
+    return True, f", below {p_value:g}, and the gain is at least {min_gain:g}"
 
 
 class RegistryError(ValueError):

@@ -194,3 +194,13 @@ def test_paired_auc_comparison_of_a_model_with_itself_is_a_tie_and_undefined_wit
     assert one.value is None and one.reason == "1 default(s) and 3 non-default(s): a paired AUC test needs 2 of each"
     with pytest.raises(ValueError, match="scores are NaN or infinite"):
         metrics.compare_auc(y, score, np.r_[score[:-1], np.nan])
+
+
+def test_p_values_print_to_three_decimals_and_below_that_as_under_one_in_a_thousand():
+    """A bootstrap's smallest p-value, 1 / 2,001, must not read "p 0.000" (a certainty no test gives)."""
+    assert metrics.format_p(1 / 2001) == "p < 0.001"
+    assert metrics.format_p(0.0) == "p < 0.001"
+    assert metrics.format_p(0.0005) == "p 0.001"  # rounds up, so it is not below one in a thousand
+    assert metrics.format_p(0.0107) == "p 0.011"
+    assert metrics.format_p(1.0) == "p 1.000"
+    assert metrics.format_p(float("nan")) == "p nan"

@@ -309,8 +309,8 @@ def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gai
     gain = model_auc - (1 - model_auc)
     assert better_reason.startswith(f"promoted: holdout AUC {model_auc:.4f} vs champion v4 {1 - model_auc:.4f} on the same loans: "
                                     f"gain {gain:+.4f} (95% CI +")
-    assert "one-sided paired DeLong p 0.000 < 0.05 and the gain is at least 0.005 (2,400 holdout loans" in better_reason
-    assert immaterial is False and "p 0.000 < 0.05, but a gain under 1 is not material: the champion stays (" in immaterial_reason
+    assert "one-sided paired DeLong p < 0.001, below 0.05, and the gain is at least 0.005 (2,400 holdout loans" in better_reason
+    assert immaterial is False and "p < 0.001, below 0.05, but a gain under 1 is not material: the champion stays (" in immaterial_reason
     assert status == {"v1": "retired", "v2": "rejected", "v3": "rejected", "v4": "retired", "v5": "champion", "v6": "rejected"}
 
 

@@ -85,10 +85,10 @@ def test_candidate_replaces_the_champion_only_on_a_gain_beyond_chance():
     decision = gate(0.80, 0.90, clear, "v1")  # the baseline only matters for the first model
     assert decision.promote and decision.reason.startswith(
         f"promoted: holdout macro-F1 {clear.f1_a:.4f} vs champion v1 re-scored on the same holdout {clear.f1_b:.4f}: "
-        f"gain {clear.difference:+.4f} (95% CI {clear.low:+.4f} to {clear.high:+.4f}), one-sided paired bootstrap p 0.000 < 0.05 "
+        f"gain {clear.difference:+.4f} (95% CI {clear.low:+.4f} to {clear.high:+.4f}), one-sided paired bootstrap p < 0.001, below 0.05, "
         "and the gain is at least 0.01")
     immaterial = gate(0.80, 0.90, clear, "v1", min_gain=0.5)
-    assert not immaterial.promote and immaterial.reason.endswith("p 0.000 < 0.05, but a gain under 0.5 is not material: the champion stays")
+    assert not immaterial.promote and immaterial.reason.endswith("p < 0.001, below 0.05, but a gain under 0.5 is not material: the champion stays")
 
 
 def test_evaluate_gives_per_class_figures_and_none_for_undefined_precision():
