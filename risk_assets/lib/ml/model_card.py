@@ -109,6 +109,54 @@ measured against it, are not the vintages'. A house threshold; the SBA sample's 
 is 99.6% resolved."""
 
 
+BIN_GAP_Z = 2.0
+"""A PD bin's PDs over- or under-state its defaults only when its mean PD and its default rate differ by
+more than CALIBRATION_TOLERANCE and by more than this many binomial standard errors of the rate,
+sqrt(PD (1 - PD) / n): about a 95% two-sided test per bin, so a bin of a dozen loans is not read
+as a finding. A house threshold."""
+
+
+def miscalibrated_ranges(y: np.ndarray, pd: np.ndarray) -> list[tuple[str, float, float, float]]:
+    """PD ranges where the PDs over- or under-state the observed default rate, from the reliability
+    table of `metrics.calibration_bins` (ECE_BINS equal-width bins on 0-1).
+
+    A bin is "over-state" (mean PD above its default rate) or "under-state" when the gap passes both
+    CALIBRATION_TOLERANCE and BIN_GAP_Z standard errors; adjacent bins of one direction are merged.
+
+    Args:
+        y: default flags (0/1), n. pd: PDs (0-1), n.
+
+    Returns:
+        (direction, lower PD, upper PD, share of the n loans in the range, 0-1) per range, by PD.
+    """
+    table = metrics.calibration_bins(y, pd)
+    ranges: list[tuple[str, float, float, float]] = []
+    for lower, upper, count, mean_pd, rate in zip(table["lower"], table["upper"], table["count"],
+                                                  table["mean_pd"], table["default_rate"]):
+        if count == 0:
+            continue
+        gap = mean_pd - rate
+        error = float(np.sqrt(max(mean_pd * (1 - mean_pd), 1e-12) / count))
+        if abs(gap) <= CALIBRATION_TOLERANCE or abs(gap) <= BIN_GAP_Z * error:
+            continue
+        direction, share = ("over-state" if gap > 0 else "under-state"), count / len(y)
+        if ranges and ranges[-1][0] == direction and ranges[-1][2] == lower:
+            ranges[-1] = (direction, ranges[-1][1], float(upper), ranges[-1][3] + share)
+        else:
+            ranges.append((direction, float(lower), float(upper), share))
+    return ranges
+
+
+def _by_bin(ranges: list[tuple[str, float, float, float]]) -> str:
+    """'; by PD bin, PDs under-state defaults at PD 0.0-0.3 (91.2% of loans) and over-state them at PD
+    0.5-0.9 (1.3% of loans)', or '' for no range."""
+    if not ranges:
+        return ""
+    said = [f"{direction} {'defaults' if i == 0 else 'them'} at PD {lower:.1f}-{upper:.1f} ({share:.1%} of loans)"
+            for i, (direction, lower, upper, share) in enumerate(ranges)]
+    return "; by PD bin, PDs " + ", ".join(said[:-1]) + (" and " if len(said) > 1 else "") + said[-1]
+
+
 def calibration_verdict(trained: TrainedPD) -> str:
     """One plain sentence on the primary holdout's calibration: whether the PDs can be read as
     default probabilities there, with the mean PD against the observed default rate. The gate
@@ -118,7 +166,9 @@ def calibration_verdict(trained: TrainedPD) -> str:
     default rate. Not judged, when it fails, on an out-of-time window under MIN_WINDOW_OUTCOME_SHARE
     resolved (`Split.window_outcomes`). A mean PD outside that band says the PDs under- or over-state defaults on average;
     a mean PD inside it with ECE above the tolerance says the PDs are mis-sloped across the PD bins
-    (too high in some, too low in others), right on average."""
+    (too high in some, too low in others), right on average. Either way it names the PD ranges that
+    over- and under-state defaults (`miscalibrated_ranges`): a mean below the rate can hide PD bins
+    above theirs."""
     split = trained.split.primary_holdout
     ece, mean_pd = trained.metrics[split]["ece"].value, float(np.mean(trained.holdout_pd))
     observed = float(np.mean(trained.holdout_y))
@@ -135,7 +185,8 @@ def calibration_verdict(trained: TrainedPD) -> str:
         finding = "PDs mis-sloped across PD bins, not over- or under-stated on average"
     ece_said = f"ECE {ece:.4f} " + (f"above {CALIBRATION_TOLERANCE}" if ece > CALIBRATION_TOLERANCE else "within tolerance")
     level_said = (f"mean PD {mean_pd:.4f} against a default rate of {observed:.4f}, x{ratio:.2f}"
-                  + f", {'outside' if level_off else 'within'} x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}")
+                  + f", {'outside' if level_off else 'within'} x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}"
+                  + _by_bin(miscalibrated_ranges(trained.holdout_y, trained.holdout_pd)))
     window = trained.split.window_outcomes if split == "holdout_oot" else None
     if window and window[0] / window[1] < MIN_WINDOW_OUTCOME_SHARE:
         return (f"- **calibration on {split}: not judged** ({finding}: {ece_said}; {level_said}), because only "

@@ -621,12 +621,13 @@ def test_the_card_says_when_holdout_pds_cannot_be_read_as_probabilities(trained)
     assert calibration_verdict(with_(1.0, 0.004)).startswith("- calibration on holdout: PDs match observed defaults")
     low = calibration_verdict(with_(0.35, 0.0914))
     assert low.startswith("- **calibration on holdout: PDs under-state defaults** (ECE 0.0914 above 0.02;")
-    assert "x0.35, outside x0.80-x1.25): the ranking (AUC) holds" in low
+    # every PD in one bin, a third of that bin's default rate: the bins say what the mean says
+    assert f"x0.35, outside x0.80-x1.25; by PD bin, PDs under-state defaults at PD 0.0-0.1 (100.0% of loans)): the ranking (AUC) holds" in low
     # a small ECE but a mean PD 1.22 times the rate (within 1.25): calibrated; at 1.3 times, not, and said why
     assert calibration_verdict(with_(1.22, 0.011)).startswith("- calibration on holdout: PDs match observed defaults")
     high = calibration_verdict(with_(1.3, 0.011))
     assert high.startswith("- **calibration on holdout: PDs over-state defaults** (ECE 0.0110 within tolerance; ")
-    assert "x1.30, outside x0.80-x1.25)" in high
+    assert "x1.30, outside x0.80-x1.25" in high
     # the mean PD right (x1.01) but ECE 0.03: the error is in the slope, not the level
     sloped = calibration_verdict(with_(1.01, 0.03))
     assert sloped.startswith("- **calibration on holdout: PDs mis-sloped across PD bins, not over- or under-stated "
@@ -645,6 +646,36 @@ def test_the_card_says_when_holdout_pds_cannot_be_read_as_probabilities(trained)
     assert "recalibrated" not in censored
     resolved = dataclasses.replace(oot, split=dataclasses.replace(oot.split, window_outcomes=(1300, 1397)))
     assert calibration_verdict(resolved).startswith("- **calibration on holdout_oot: PDs under-state defaults**")
+
+
+def test_a_mean_pd_under_the_default_rate_does_not_hide_the_pd_bins_that_over_state_it(trained):
+    """SBA's out-of-time holdout in miniature: most loans at low PDs that under-state their default
+    rate pull the mean under it, while the few high-PD loans over-state theirs. The card names both
+    ranges with their shares of the loans; a bin whose gap is within chance (a dozen loans) is not one."""
+    import dataclasses
+
+    from risk_assets.lib.ml import metrics as m
+    from risk_assets.lib.ml.model_card import calibration_verdict, miscalibrated_ranges
+
+    def loans(n: int, pd: float, defaults: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.r_[np.ones(defaults), np.zeros(n - defaults)], np.full(n, pd)
+
+    parts = [loans(6000, 0.05, 900),   # PD 0.05, default rate 0.15: under-state
+             loans(3000, 0.15, 750),   # PD 0.15, rate 0.25: under-state, adjacent bin, merged
+             loans(500, 0.35, 175),    # PD 0.35, rate 0.35: right
+             loans(12, 0.55, 4),       # PD 0.55, rate 0.33 on 12 loans: within 2 standard errors (2 x 0.14)
+             loans(488, 0.75, 195)]    # PD 0.75, rate about 0.40: over-state
+    y, pd_ = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    assert miscalibrated_ranges(y, pd_) == [("under-state", 0.0, 0.2, pytest.approx(0.9)),
+                                            ("over-state", 0.7, 0.8, pytest.approx(0.0488))]
+    assert miscalibrated_ranges(y, np.full(y.size, y.mean())) == []  # one bin, right on average
+    ece = m.expected_calibration_error(y, pd_).value
+    card = dataclasses.replace(trained, holdout_y=y, holdout_pd=pd_,
+                               metrics={**trained.metrics, "holdout": {**trained.metrics["holdout"], "ece": m.Metric(ece)}})
+    verdict = calibration_verdict(card)
+    assert verdict.startswith("- **calibration on holdout: PDs under-state defaults** (ECE ")
+    assert ("; by PD bin, PDs under-state defaults at PD 0.0-0.2 (90.0% of loans) and over-state them at PD "
+            "0.7-0.8 (4.9% of loans)): the ranking (AUC) holds") in verdict
 
 
 def test_the_out_of_time_windows_open_loans_are_counted_beside_its_outcomes():
