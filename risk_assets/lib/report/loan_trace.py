@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from risk_assets.lib.ingest.landing import landed_copies_of
 from risk_assets.lib.ingest.loan_formats import key_id
 from risk_assets.lib.lake import names_file, table_exists
+from risk_assets.lib.ml.artifacts import load_meta
 from risk_assets.lib.quality.duplicates import idless_copies
 from risk_assets.lib.report.portfolio import table_columns
 from risk_assets.lib.report.quarantine import landed_file, same_bytes_as, several_copies
@@ -196,12 +198,58 @@ def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: 
     if (kept := copies.get(key)) is not None:
         return (f"an earlier copy of loan {kept} (the same origination terms, landed again in a later file; check "
                 f"raw_loans_idless_repeats), which stands for it in training: "
-                f"{_role_by_key(con, model, version, kept) or 'out of sample: this version never saw the loan'}")
+                f"{_role_by_key(con, model, version, kept) or _out_of_sample(con, model, version, kept)}")
     for earlier in sorted(early for early, later in copies.items() if later == key):
         if role := _role_by_key(con, model, version, earlier):
             return (f"a later copy of loan {earlier} (the same origination terms, landed again in a later file; "
                     f"check raw_loans_idless_repeats), which this version saw under that key: {role}")
-    return "out of sample: this version never saw the loan"
+    return _out_of_sample(con, model, version, key)
+
+
+def _out_of_sample(con: duckdb.DuckDBPyConnection, model: str, version: str, key: str) -> str:
+    """'out of sample: this version never saw the loan', with why when the lake says: the loan landed
+    after the version trained; its vintage is one the vintage rule left out (inputs recorded after the
+    outcome; meta.json `run.vintages_left_out`); it is after the fixed out-of-time window; or it had
+    no outcome (default flag) when the version trained. The registry's trained_at and
+    raw.loans._ingested_at are both UTC."""
+    said = "out of sample: this version never saw the loan"
+    if not table_exists(con, "ml.model_registry"):
+        return said
+    row = con.execute("SELECT trained_at, artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
+                      [model, version]).fetchone()
+    if row is None or row[0] is None:
+        return said
+    trained_at, artifact = row
+    (landed, flagged) = con.execute(
+        "SELECT min(_ingested_at), count(default_flag) FILTER (WHERE _ingested_at <= ?) FROM raw.loans "
+        "WHERE loan_key = ?", [trained_at, key]).fetchone()
+    if landed is not None and landed > trained_at:
+        return f"{said}: it landed after this version trained ({trained_at:%Y-%m-%d %H:%M} UTC)"
+    run = _run_record(artifact)
+    vintage = None
+    if table_exists(con, "marts.loan_features") and "vintage" in (table_columns(con, "marts.loan_features") or {}):
+        vintage = (con.execute("SELECT any_value(vintage) FROM marts.loan_features WHERE loan_key = ?", [key])
+                   .fetchone() or (None,))[0]
+    if vintage is not None and int(vintage) in {int(v) for v in run.get("vintages_left_out") or ()}:
+        return (f"{said}: its vintage {vintage} is one the vintage rule left out of development and holdouts, "
+                "an input there being recorded after the outcome (the model card's split notes name them; "
+                "check loan_features_no_leakage)")
+    config = run.get("config") or {}
+    if vintage is not None and run.get("split_scheme") == "out_of_time_vintage" and int(vintage) > int(config["oot_holdout_to"]):
+        return (f"{said}: its vintage {vintage} is after the out-of-time window (train on vintages <= "
+                f"{config['oot_train_until']}, holdout {config['oot_holdout_from']}-{config['oot_holdout_to']}; "
+                "later vintages are not used)")
+    if landed is not None and not flagged:
+        return f"{said}: it had no outcome (default flag) when this version trained, so it could neither train nor judge it"
+    return said
+
+
+def _run_record(artifact: str | None) -> dict:
+    """The run record of an artifact's meta.json; {} when it cannot be read (moved, deleted)."""
+    try:
+        return (load_meta(Path(artifact)).get("run") or {}) if artifact else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def _role_by_key(con: duckdb.DuckDBPyConnection, model: str, version: str, key: str) -> str | None:

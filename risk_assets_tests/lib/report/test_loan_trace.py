@@ -69,6 +69,47 @@ def test_the_score_says_whether_its_version_trained_on_the_loan_or_held_it_out(r
     assert held.endswith("; held out: one of the loans this version was measured on (holdout)")
 
 
+def test_a_loan_the_version_never_saw_is_told_why(risk_home, data_dir, tmp_path):
+    """"Out of sample" alone leaves the analyst asking why a labelled loan was not used: the trace
+    names the reason the lake records. Real LendingClub lines 2-6 (line 5 quarantined) with these
+    vintages: line 2's (2011) is one the vintage rule left out in the artifact's meta.json, line 3's
+    (2015) is after the out-of-time window, line 4 had no outcome when the version trained, and line 6
+    landed after it trained."""
+    import json
+    from datetime import timedelta
+
+    from risk_assets.lib.ml.pd_lake import ensure_pd_tables
+
+    _land(risk_home, data_dir)
+    artifact = tmp_path / "v1"
+    artifact.mkdir()
+    (artifact / "meta.json").write_text(json.dumps({"run": {
+        "vintages_left_out": [2011], "split_scheme": "out_of_time_vintage",
+        "config": {"oot_train_until": 2010, "oot_holdout_from": 2011, "oot_holdout_to": 2012}}}))
+    with connect(risk_home.lake_path) as con:
+        ensure_pd_tables(con)
+        keys = dict(con.execute("SELECT _source_line, loan_key FROM raw.loans WHERE _source_line IN (2, 3, 4, 6)").fetchall())
+        (landed,) = con.execute("SELECT max(_ingested_at) FROM raw.loans").fetchone()
+        con.execute("UPDATE raw.loans SET default_flag = NULL WHERE _source_line = 4")
+        con.execute("UPDATE raw.loans SET _ingested_at = _ingested_at + INTERVAL 2 DAY WHERE _source_line = 6")
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key, CASE _source_line WHEN 2 THEN 2011 "
+                    "WHEN 3 THEN 2015 ELSE 2010 END AS vintage FROM raw.loans")
+        con.execute("INSERT INTO ml.loan_scores SELECT loan_key, 'lendingclub', 0.2, 'R5', 'loan_pd_lendingclub', 'v1', "
+                    "TIMESTAMP '2026-12-01 10:00' FROM marts.loan_features")
+        con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path, trained_at) "
+                    "VALUES ('loan_pd_lendingclub', 'v1', 'champion', ?, ?)", [str(artifact), landed + timedelta(days=1)])
+        roles = {line: trace_loan(con, key).lines[-1].split("; ", 1)[1] for line, key in keys.items()}
+    never = "out of sample: this version never saw the loan: "
+    assert roles[2] == (never + "its vintage 2011 is one the vintage rule left out of development and holdouts, an "
+                        "input there being recorded after the outcome (the model card's split notes name them; "
+                        "check loan_features_no_leakage)")
+    assert roles[3] == (never + "its vintage 2015 is after the out-of-time window (train on vintages <= 2010, "
+                        "holdout 2011-2012; later vintages are not used)")
+    assert roles[4] == never + "it had no outcome (default flag) when this version trained, so it could neither train nor judge it"
+    assert roles[6] == never + f"it landed after this version trained ({landed + timedelta(days=1):%Y-%m-%d %H:%M} UTC)"
+
+
 def test_a_line_that_never_became_a_loan_shows_its_quarantine(risk_home, data_dir, capsys, monkeypatch):
     name = _land(risk_home, data_dir)
     monkeypatch.setenv("RISK_HOME", str(risk_home.root))
