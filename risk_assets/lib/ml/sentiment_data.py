@@ -81,8 +81,8 @@ class SentimentSplit:
     Counts: labelled rows read, rows without usable text, duplicate rows folded into another,
     sentences dropped because their copies disagree on the label (among the rows read, or before:
     label_conflict), and whether the holdout came from the reference corpus (else from all labelled
-    rows). `snapshot` is a sha256[:16] of every (split, label, key): it names the data a model was
-    trained and judged on.
+    rows). `snapshot` is the sha256 (64 hex digits, as the PD models record) of every (split, label,
+    key): it names the data a model was trained and judged on.
     """
 
     train: pl.DataFrame
@@ -238,7 +238,7 @@ def split_holdout(
         n_duplicates=usable.height - grouped.height,
         n_conflicting=n_conflicting,
         holdout_from_reference=from_reference,
-        snapshot=digest.hexdigest()[:16],
+        snapshot=digest.hexdigest(),
         reserved_note=reserved_note,
         n_holdout_templates=n_holdout_templates,
     )

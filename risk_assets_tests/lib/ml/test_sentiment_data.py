@@ -60,6 +60,7 @@ def test_split_depends_on_data_and_seed_not_on_row_order(data_dir):
     shuffled = split_holdout(docs.sample(fraction=1.0, shuffle=True, seed=7), seed=0)
     other_seed = split_holdout(docs, seed=1)
     assert shuffled.snapshot == first.snapshot
+    assert len(first.snapshot) == 64 and int(first.snapshot, 16) >= 0  # a whole sha256, as the PD models record
     assert set(shuffled.holdout["key"]) == set(first.holdout["key"])
     assert other_seed.snapshot != first.snapshot
 
