@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # torch is imported where weights are read or written: load_meta needs only json
+    import duckdb
     import torch
 
 WEIGHTS = "weights.safetensors"
 META = "meta.json"
+ARTIFACTS_DIR = "artifacts"
+"""The home's folder of artifacts (`RiskHome.artifacts`): where `locate` re-roots a moved home's paths."""
 
 
 def save_artifact(
@@ -81,6 +84,27 @@ def load_artifact(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, obje
     from safetensors.torch import load_file
 
     return load_file(str(folder / WEIGHTS)), load_meta(folder)
+
+
+def locate(con: duckdb.DuckDBPyConnection, stored: str | Path) -> Path:
+    """The artifact folder a registry row names (`ml.model_registry.artifact_path`, stored absolute),
+    found in the lake's own home.
+
+    `stored` itself when it exists. Else, in a lake home that has moved (copied to another disk,
+    restored from a backup, RISK_HOME renamed), the same `artifacts/<model>/<version>` path under
+    the folder of the lake file `con` has open, when that exists. Else `stored` unchanged, so the
+    caller's error names the folder the registry recorded.
+    """
+    path = Path(stored)
+    if path.exists() or ARTIFACTS_DIR not in path.parts:
+        return path
+    (lake_file,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+                               ).fetchone() or (None,)
+    if not lake_file:  # an in-memory lake has no home
+        return path
+    tail = path.parts[len(path.parts) - 1 - path.parts[::-1].index(ARTIFACTS_DIR):]
+    moved = Path(lake_file).parent.joinpath(*tail)
+    return moved if moved.exists() else path
 
 
 def load_meta(folder: Path) -> dict[str, object]:

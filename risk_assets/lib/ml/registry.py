@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from risk_assets.lib.lake import table_exists, transaction
+from risk_assets.lib.ml.artifacts import locate
 
 def new_version(run_id: str | None = None) -> str:
     """A model version name, one scheme for every model: the UTC second its training started, then
@@ -274,9 +275,14 @@ def _has_events(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _as_dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The rows of an executed query as dicts keyed by column name."""
+    """The rows of an executed query as dicts keyed by column name; an `artifact_path` is where the
+    folder is now (`artifacts.locate`: in a lake home that has moved, under the new home)."""
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    rows = [dict(zip(names, row)) for row in cur.fetchall()]
+    for row in rows:
+        if row.get("artifact_path"):
+            row["artifact_path"] = str(locate(cur, row["artifact_path"]))
+    return rows
 
 
 def events(con: duckdb.DuckDBPyConnection, model: str, limit: int = 20) -> list[dict]:

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import polars as pl
 
 from risk_assets.lib.lake import table_exists
-from risk_assets.lib.ml.artifacts import load_meta
+from risk_assets.lib.ml.artifacts import load_meta, locate
 from risk_assets.lib.quality.duplicates import idless_copies
 
 PD_MODEL_PREFIX = "loan_pd_"
@@ -234,7 +233,7 @@ def _champion_meta(con: duckdb.DuckDBPyConnection, champion: Champion) -> tuple[
     row = con.execute("SELECT artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
                       [champion.model, champion.version]).fetchone()
     try:
-        meta = load_meta(Path(row[0])) if row else {}
+        meta = load_meta(locate(con, row[0])) if row else {}
     except (OSError, ValueError):
         return None, None
     return meta.get("run"), (meta.get("encoder") or {}).get("spec")

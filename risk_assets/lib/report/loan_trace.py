@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
 from risk_assets.lib.ingest.landing import landed_copies_of
 from risk_assets.lib.ingest.loan_formats import key_id
 from risk_assets.lib.lake import names_file, table_exists
-from risk_assets.lib.ml.artifacts import load_meta
+from risk_assets.lib.ml.artifacts import load_meta, locate
 from risk_assets.lib.quality.duplicates import idless_copies
 from risk_assets.lib.report.portfolio import table_columns
 from risk_assets.lib.report.quarantine import landed_file, same_bytes_as, several_copies
@@ -225,7 +224,7 @@ def _out_of_sample(con: duckdb.DuckDBPyConnection, model: str, version: str, key
         "WHERE loan_key = ?", [trained_at, key]).fetchone()
     if landed is not None and landed > trained_at:
         return f"{said}: it landed after this version trained ({trained_at:%Y-%m-%d %H:%M} UTC)"
-    run = _run_record(artifact)
+    run = _run_record(con, artifact)
     vintage = None
     if table_exists(con, "marts.loan_features") and "vintage" in (table_columns(con, "marts.loan_features") or {}):
         vintage = (con.execute("SELECT any_value(vintage) FROM marts.loan_features WHERE loan_key = ?", [key])
@@ -244,10 +243,10 @@ def _out_of_sample(con: duckdb.DuckDBPyConnection, model: str, version: str, key
     return said
 
 
-def _run_record(artifact: str | None) -> dict:
-    """The run record of an artifact's meta.json; {} when it cannot be read (moved, deleted)."""
+def _run_record(con: duckdb.DuckDBPyConnection, artifact: str | None) -> dict:
+    """The run record of an artifact's meta.json; {} when it cannot be read (deleted)."""
     try:
-        return (load_meta(Path(artifact)).get("run") or {}) if artifact else {}
+        return (load_meta(locate(con, artifact)).get("run") or {}) if artifact else {}
     except (OSError, ValueError):
         return {}
 

@@ -68,6 +68,34 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert 2 < roc_points <= 201 and bins == 2300  # 20% of the 11,500 labelled loans
 
 
+def test_a_lake_home_moved_elsewhere_scores_with_the_champion_it_holds(risk_home, data_dir, tmp_path, monkeypatch):
+    """A lake home copied to another disk, restored from a backup or renamed keeps its registry, whose
+    artifact paths name the old place: scoring and the registry find the
+    champion's folder in the home the lake is in now (scoring failed on the old path before)."""
+    import shutil
+
+    from risk_assets.lib.home import RiskHome
+    from risk_assets.lib.ml import registry
+
+    frame = lendingclub_frame(data_dir / "loans" / "lendingclub_2007_2011.csv").iloc[:6000]
+    assert _materialize(risk_home, frame).success
+    moved = RiskHome(tmp_path / "restored" / "risk_home")
+    moved.root.parent.mkdir()
+    shutil.move(str(risk_home.root), str(moved.root))
+    monkeypatch.setenv("RISK_HOME", str(moved.root))
+    result = dg.materialize([loan_pd_model, loan_pd_gate, loan_scores, loan_scores_coverage], selection=[loan_scores],
+                            resources={"lake": LakeResource(root=str(moved.root)), "retrain_policy": RetrainPolicy()},
+                            raise_on_error=False)
+    assert result.success
+    with connect(moved.lake_path, read_only=True) as con:
+        (stored,) = con.execute("SELECT artifact_path FROM ml.model_registry").fetchone()
+        champion = registry.champion(con, "loan_pd_lendingclub")
+        (scored,) = con.execute("SELECT count(*) FROM ml.loan_scores").fetchone()
+    assert stored.startswith(str(risk_home.root))  # the registry is not rewritten: it records where training wrote
+    assert champion["artifact_path"] == str(moved.artifacts / "loan_pd_lendingclub" / champion["version"])
+    assert scored == 6000
+
+
 def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_home, cases_dir):
     """A refusal is an outcome, not a failed run: the card and the gate (WARN) say why, nothing is
     promoted, and loan_scores runs, scores nothing and says which book is unscored and why."""
