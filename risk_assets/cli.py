@@ -272,7 +272,9 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
                  "mend what the FAILED and ERROR lines name, then run the same command again")
         lines.append(_wrapped("next: ", f"{first}: landing skips each file already landed (raw.landed_files holds "
                               "its sha256), so nothing lands twice, and a step cut short kept only what it had "
-                              "committed; the run's page in the UI has each step's log (README, Open the UI)"))
+                              "committed; the run's page in the UI has each step's log (README, Open the UI)"
+                              + ("; the stack traces Dagster printed above record the interrupt itself, not a fault "
+                                 "in the lake" if steps.interrupted else "")))
     else:
         lines.append(f"   next: {command} verify (with --own-data on a lake of your own files); the UI shows each check's "
                      "rows (README, Open the UI)")
@@ -307,11 +309,15 @@ class StepOutcomes:
     @property
     def interrupted(self) -> bool:
         """Whether a step failed by an interrupt (Ctrl-C or a signal)."""
-        return any(message == INTERRUPTED for _, message in self.failed)
+        return any(message in (INTERRUPTED, INTERRUPTED_BEFORE_START) for _, message in self.failed)
 
 
 INTERRUPTED = ("interrupted (Ctrl-C, or a signal to the run's process): the step stopped where it was, "
                "keeping only what it had committed")
+INTERRUPTED_BEFORE_START = ("interrupted before it started (Ctrl-C, or a signal to the run's process, between "
+                            "steps): nothing of it ran")
+"""A step Dagster marks failed by the interrupt without a STEP_START of its own: the signal came
+while it waited its turn, so the log has no line of it running."""
 
 
 INTERRUPT_ERRORS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
@@ -334,7 +340,8 @@ BLOCKED = "a blocking check failed (its ERROR line above): what depends on the a
 def _step_outcomes(instance, run) -> StepOutcomes:
     """Steps of `run` from its execution plan and its event log. A failed step's message is its
     error's own (the exception raised in the asset, not Dagster's wrapper around it), first line
-    kept whole and the rest dropped; an interrupted step's is INTERRUPTED, and a step stopped by a
+    kept whole and the rest dropped; an interrupted step's is INTERRUPTED (INTERRUPTED_BEFORE_START
+    when it had not started), and a step stopped by a
     blocking check's ERROR, BLOCKED."""
     import dagster as dg
 
@@ -346,19 +353,19 @@ def _step_outcomes(instance, run) -> StepOutcomes:
                (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)}
     done = {entry.step_key for entry in of_kind[dg.DagsterEventType.STEP_SUCCESS]}
     failed = []
+    started = {entry.step_key for entry in of_kind[dg.DagsterEventType.STEP_START]}
     for entry in of_kind[dg.DagsterEventType.STEP_FAILURE]:
         error = entry.dagster_event.event_specific_data.error
         chain = _error_chain(error)
         while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
             error = error.cause  # Dagster's DagsterExecutionStepExecutionError wraps the asset's own
         if chain & INTERRUPT_ERRORS:  # also DuckDB's 'Query interrupted', raised while handling one
-            message = INTERRUPTED
+            message = INTERRUPTED if entry.step_key in started else INTERRUPTED_BEFORE_START
         elif error is not None and error.cls_name == "DagsterAssetCheckFailedError":
             message = BLOCKED
         else:
             message = (error.message.strip().splitlines() or [error.cls_name])[0] if error else "no error recorded"
         failed.append((entry.step_key, message))
-    started = {entry.step_key for entry in of_kind[dg.DagsterEventType.STEP_START]}
     cut_off = len(started - done - {step for step, _ in failed})
     return StepOutcomes(planned=max(planned, len(done) + len(failed) + cut_off), done=len(done), failed=failed,
                         cut_off=cut_off)

@@ -110,6 +110,40 @@ def test_the_run_summary_calls_an_interrupted_duckdb_query_an_interruption(tmp_p
         dg.materialize([queried_tape], instance=instance, raise_on_error=False)
         lines = run_summary(instance, since)
     assert lines[1].startswith("   FAILED  queried_tape: interrupted (Ctrl-C, or a signal to the run's process)")
+    flat = " ".join(" ".join(lines[2:]).split())
+    assert flat.startswith("next: run the same command again to finish")
+    # Dagster logs the interrupt's stack trace above the summary; the summary says what it is
+    assert flat.endswith("; the stack traces Dagster printed above record the interrupt itself, not a fault in the lake")
+
+
+@dg.asset
+def first_step() -> None:
+    return None
+
+
+@dg.asset(deps=[first_step])
+def waiting_step() -> None:
+    return None
+
+
+def test_a_step_the_interrupt_caught_before_it_started_is_not_said_to_have_stopped_midway(tmp_path):
+    """Ctrl-C between two steps: Dagster marks the next step failed by the interrupt though it never
+    started (no STEP_START in the log). Its FAILED line says nothing of it ran, not that it "stopped
+    where it was"; a step the interrupt caught running keeps that line."""
+    from dagster._core.execution.plan.objects import StepFailureData
+    from dagster._utils.error import SerializableErrorInfo
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        since = time.time()
+        result = dg.materialize([first_step], instance=instance)
+        interrupt = SerializableErrorInfo("", [], "DagsterExecutionInterruptedError")
+        instance.report_dagster_event(dg.DagsterEvent(
+            "STEP_FAILURE", result.dagster_run.job_name, step_key="waiting_step",
+            event_specific_data=StepFailureData(error=interrupt, user_failure_data=None)), result.run_id)
+        instance.report_run_failed(result.dagster_run)
+        lines = run_summary(instance, since)
+    assert lines[1] == ("   FAILED  waiting_step: interrupted before it started (Ctrl-C, or a signal to the run's process, "
+                        "between\n         steps): nothing of it ran")
     assert " ".join(" ".join(lines[2:]).split()).startswith("next: run the same command again to finish")
 
 
