@@ -20,7 +20,7 @@ from risk_assets.lib.lake import names_file, table_exists
 from risk_assets.lib.ml.artifacts import load_meta, locate
 from risk_assets.lib.quality.duplicates import idless_copies
 from risk_assets.lib.report.portfolio import table_columns
-from risk_assets.lib.report.quarantine import landed_file, same_bytes_as, several_copies
+from risk_assets.lib.report.quarantine import landed_file, same_bytes_as, several_copies, withdrawal
 
 MAX_LOANS = 10
 """Loans listed for one lookup (an id shared by several portfolios, several snapshots of one loan)."""
@@ -73,7 +73,7 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
                 return LoanTrace(query, [f"{found['file']}:{line}: after the file's last record (line {last:,}): a "
                                          f"footer, a blank line or past the file's end; no loan ({landed[1]}, "
                                          f"{landed[2] or 0:,} loans loaded)"], False)
-            return LoanTrace(query, [_line_without_loan(found["file"], line, landed)], True)
+            return LoanTrace(query, [_line_without_loan(con, found["file"], line, landed)], True)
         where = f" in portfolio {portfolio!r}" if portfolio else ""
         return LoanTrace(query, [f"{query}: no loan key, loan id{where} or file:line in the lake matches"], False)
     for key in keys[:MAX_LOANS]:
@@ -130,12 +130,16 @@ def _last_record_line(con: duckdb.DuckDBPyConnection, path: str) -> int | None:
     return last
 
 
-def _line_without_loan(file: str, line: int, landed: tuple[str, str, int | None, str | None]) -> str:
-    """Why a line of a landed file holds no loan and no quarantined value."""
-    path, status, loaded, message = landed
+def _line_without_loan(con: duckdb.DuckDBPyConnection, file: str, line: int,
+                       landed: tuple[str, str, int | None, str | None, str]) -> str:
+    """Why a line of a landed file holds no loan and no quarantined value: the file was refused, or
+    withdrawn (its rows removed), or the line is not a record's."""
+    path, status, loaded, message, sha256 = landed
     if status == "refused":
         return f"{file}:{line}: the file was refused when it landed, so no line of it was read: " \
                f"{(message or '').removeprefix(path + ': ')}"
+    if status == "withdrawn":
+        return f"{file}:{line}: no line of this file holds a loan now: the file was {withdrawal(con, sha256, message)}"
     return (f"{file}:{line}: no loan and no quarantined value: the header, a note or title above it, a blank "
             f"line, a marker or footer, or past the file's end ({status}, {loaded or 0:,} loans loaded)")
 

@@ -11,6 +11,7 @@ landed file (an Excel row for a workbook): the `_source_line` of the row in raw.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -68,10 +69,12 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None 
             return [f"{file}: no landed file has this name, path or sha256 (landed files: raw.landed_files; "
                     "quarantined ones: `risk-assets quarantine`; a copy of a landed file, or the file renamed "
                     "after it landed, is found by its name once a run has seen it)"], False
-        path, status, loaded, message = landed
+        path, status, loaded, message, sha256 = landed
         if status == "refused":
             return [f"{file}: refused when it landed, so nothing of it was read or quarantined: "
                     f"{(message or '').removeprefix(path + ': ')}"], True
+        if status == "withdrawn":
+            return [f"{file}: {withdrawal(con, sha256, message)}"], True
         return [f"{file}: no quarantined value{what}; {status}, {loaded or 0:,} rows loaded"], True
     rows = con.execute(
         f"SELECT line, column_name, rule, raw_value, message, asset FROM quality.quarantine "
@@ -97,14 +100,34 @@ def several_copies(name: str, landed_paths: list[str]) -> str:
             "copy's path, or the landed file's name, path or sha256")
 
 
-def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, int | None, str | None] | None:
-    """(path, status, rows_loaded, message) of the newest raw.landed_files row whose path is `file` or
+WITHDRAWN = re.compile(r"^withdrawn by (?P<actor>.+?): (?P<reason>.*) \((?P<rows>[\d,]+) rows and "
+                       r"(?P<quarantined>[\d,]+) quarantine entries removed\)$", re.DOTALL)
+"""The manifest message `landing.withdraw_file` writes: 'withdrawn by <actor>: <reason> (<n> rows and
+<m> quarantine entries removed)'."""
+
+
+def withdrawal(con: duckdb.DuckDBPyConnection, sha256: str, message: str | None) -> str:
+    """What became of a withdrawn file, from its manifest message and its `withdrawn` landing event:
+    'withdrawn on <YYYY-MM-DD HH:MM> UTC by <actor> (<reason>): its <n> loaded rows and <m> quarantine
+    entries were removed from the lake'. A message in another form is quoted as it is."""
+    (when,) = con.execute("SELECT max(seen_at) FROM raw.landing_events WHERE sha256 = ? AND outcome = 'withdrawn'",
+                          [sha256]).fetchone() if table_exists(con, "raw.landing_events") else (None,)
+    on = f" on {when:%Y-%m-%d %H:%M} UTC" if when is not None else ""
+    said = WITHDRAWN.match(message or "")
+    if said is None:
+        return f"withdrawn{on}: {message or 'no reason recorded'}"
+    return (f"withdrawn{on} by {said['actor']} ({said['reason']}): its {said['rows']} loaded rows and "
+            f"{said['quarantined']} quarantine entries were removed from the lake")
+
+
+def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, int | None, str | None, str] | None:
+    """(path, status, rows_loaded, message, sha256) of the newest raw.landed_files row whose path is `file` or
     ends with `/<file>` (compared in Unicode NFC: macOS stores `münchen` decomposed, a user types it
     composed), or whose sha256 starts with `file` (8+ characters); None when none does."""
     if not table_exists(con, "raw.landed_files"):
         return None
     return con.execute(
-        f"SELECT path, status, rows_loaded, message FROM raw.landed_files WHERE {names_file('path', '$file')} "
+        f"SELECT path, status, rows_loaded, message, sha256 FROM raw.landed_files WHERE {names_file('path', '$file')} "
         "OR (length($file) >= 8 AND starts_with(sha256, $file)) "
         "ORDER BY landed_at DESC LIMIT 1", {"file": file}).fetchone()
 

@@ -266,3 +266,26 @@ def test_a_copy_that_held_other_bytes_and_then_these_again_reads_these(risk_home
     assert main(["loan", "export.csv:2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("export.csv: the same bytes as lc_a.csv, which landed first") and " lc_a.csv line 2 " in out
+
+
+def test_a_withdrawn_file_says_when_by_whom_and_why_its_lines_hold_no_loan(risk_home, data_dir, capsys, monkeypatch):
+    """After `risk-assets withdraw`, `loan FILE:LINE` called a loan's line 'the header, a note ... or
+    past the file's end' and `quarantine FILE` said 'no quarantined value; withdrawn, 19 rows
+    loaded': both now say the file was withdrawn, when, by whom and why, and what was removed."""
+    import getpass
+
+    name = _land(risk_home, data_dir)  # 19 loans and line 5 quarantined
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+    assert main(["withdraw", name, "--reason", "wrong month"]) == 0
+    capsys.readouterr()
+    with connect(risk_home.lake_path, read_only=True) as con:
+        (sha, when) = con.execute("SELECT sha256, seen_at FROM raw.landing_events WHERE outcome = 'withdrawn'").fetchone()
+    said = (f"withdrawn on {when:%Y-%m-%d %H:%M} UTC by operator {getpass.getuser()} (wrong month): its 19 loaded "
+            "rows and 1 quarantine entries were removed from the lake")
+
+    assert main(["loan", f"{name}:2"]) == 0
+    assert capsys.readouterr().out.strip() == f"{name}:2: no line of this file holds a loan now: the file was {said}"
+    assert main(["quarantine", name]) == 0
+    assert capsys.readouterr().out.strip() == f"{name}: {said}"
+    assert main(["quarantine", sha[:12]]) == 0
+    assert capsys.readouterr().out.strip() == f"{sha[:12]}: {said}"
