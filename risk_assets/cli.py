@@ -623,6 +623,21 @@ REBUILD_AFTER_WITHDRAWAL = {"loans": "key:raw_loans+ and not group:models",
 without retraining: the ingest jobs' selection."""
 
 
+def _replaced_said(path: str, bytes_now: tuple[str, str | None] | None) -> str:
+    """What `withdraw` says of the landed path that now holds other bytes: loaded already (as which
+    file, and the separate command that withdraws it), or left for the next run to land."""
+    said = f"{path} now holds other bytes (a corrected file saved over it?)"
+    if bytes_now is None or bytes_now[1] is None:
+        return f"{said}: left in landing, where the next run loads it"
+    sha256, status = bytes_now
+    if status == "loaded":
+        return (f"{said}: loaded already, as file sha256 {sha256[:12]}; left in place and in the lake. Withdrawing "
+                f"that version too is a separate command: {own_command()} withdraw {sha256[:12]} --reason ...")
+    if status == "refused":
+        return f"{said}: refused when it landed, as file sha256 {sha256[:12]}; left in landing, where the next run tries it again"
+    return f"{said}: landed already as file sha256 {sha256[:12]} ({status}); left in landing"
+
+
 def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
     """Take a landed file back out of the lake (`risk_assets.lib.ingest.landing.withdraw_file`) and
     print what was removed and the command that rebuilds the tables read from it. Exit 2 with a
@@ -650,8 +665,7 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
         print(f"{copy} holds the same bytes (a copy, or the file renamed after it landed): moved to {moved_to}, "
               "or the next run would load it again")
     if done.replaced:
-        print(f"{done.replaced} now holds other bytes (a corrected file saved over it?): left in landing, where "
-              "the next run loads it")
+        print(_replaced_said(done.replaced, done.replaced_by))
     if not done.moved_to and not done.copies_moved:
         print("no file in landing holds its bytes any more: nothing to move")
     for name, n in done.shadowed:

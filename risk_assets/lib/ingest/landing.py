@@ -723,6 +723,8 @@ class Withdrawal:
     renamed after it landed): moved out too, or the next run would load them again."""
     replaced: str | None = None
     """The landed path when it now holds other bytes (a corrected file saved over it): left in place."""
+    replaced_by: tuple[str, str | None] | None = None
+    """(sha256, manifest status or None when those bytes never landed) of the bytes at `replaced`."""
     shadowed: tuple[tuple[str, int], ...] = ()
     """(file, rows) of other landed files whose articles were quarantined as duplicate_doc_id of
     the withdrawn file's articles: withdraw them too and land them again to load those rows."""
@@ -837,7 +839,19 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     moved_to = moves[0][1] if moves and moves[0][0] == str(landed) else None
     copies = tuple(move for move in moves if move[0] != str(landed))
     replaced = path if landed.is_file() else None  # still there: other bytes now
-    return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, copies, replaced, shadowed)
+    replaced_by = _bytes_at(con, landed) if replaced else None
+    return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, copies, replaced, replaced_by, shadowed)
+
+
+def _bytes_at(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str | None] | None:
+    """(sha256, raw.landed_files status or None when they never landed) of the bytes at `path`; None
+    when it cannot be read."""
+    try:
+        sha256 = file_sha256(path)
+    except OSError:
+        return None
+    row = con.execute("SELECT status FROM raw.landed_files WHERE sha256 = ?", [sha256]).fetchone()
+    return sha256, row[0] if row else None
 
 
 def _holds(path: Path, sha256: str) -> bool:

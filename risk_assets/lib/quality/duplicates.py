@@ -185,24 +185,27 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     repeats = con.execute(
         f"""
         {_repeat_pairs_sql(table)}
-        SELECT later_file, earlier_file, portfolio, repeated, later_loans, earlier_loans
+        SELECT later_file, earlier_file, portfolio, repeated, later_loans, earlier_loans, later_sha, earlier_sha
         FROM reported ORDER BY later_landed, later_file
         """,
         [share],
     ).fetchall()
+    repeats = [(*_versions(later, later_sha, earlier, earlier_sha), *counts, withdraw)
+               for later, earlier, *counts, later_sha, earlier_sha in repeats
+               for withdraw in [_withdraw_name(later, earlier, earlier_sha)]]
     rules = [
         {"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": False, "failing": repeated,
-         "detail": (f"{_name(later)} repeats {repeated:,} of its {loans:,} {portfolio} loans from {_name(earlier)} "
+         "detail": (f"{later} repeats {repeated:,} of its {loans:,} {portfolio} loans from {earlier} "
                     f"({earlier_loans:,} loans; same origination terms); without a loan id both copies count in the book (PD training keeps the later "
                     f"copy only). If it "
-                    f"replaces the earlier file: risk-assets withdraw {_name(earlier)}")}
-        for later, earlier, portfolio, repeated, loans, earlier_loans in repeats
+                    f"replaces the earlier file: risk-assets withdraw {withdraw}")}
+        for later, earlier, portfolio, repeated, loans, earlier_loans, withdraw in repeats
     ]
     if not rules:
         rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0,
                   "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file"}]
     observed = (f"{len(repeats)} id-less file(s) repeat the loans of an earlier file: "
-                + "; ".join(f"{_name(r[0])} {r[3]:,} of {r[4]:,} from {_name(r[1])} ({r[5]:,} loans)" for r in repeats)
+                + "; ".join(f"{r[0]} {r[3]:,} of {r[4]:,} from {r[1]} ({r[5]:,} loans)" for r in repeats)
                 if repeats else f"no id-less file repeats an earlier one ({rows_checked} id-less rows checked)")
     return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not repeats, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)
@@ -312,6 +315,21 @@ def _name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+def _versions(later: str, later_sha: str, earlier: str, earlier_sha: str) -> tuple[str, str]:
+    """The two files' names for a message; each with its sha256 prefix when the names are the same
+    (a corrected file saved over the landed one under its name: 'tape.csv (sha256 6c1c297c425e)'),
+    or the message would name one file twice."""
+    if _name(later) != _name(earlier):
+        return _name(later), _name(earlier)
+    return f"{_name(later)} (sha256 {later_sha[:12]})", f"{_name(earlier)} (sha256 {earlier_sha[:12]})"
+
+
+def _withdraw_name(later: str, earlier: str, earlier_sha: str) -> str:
+    """What `risk-assets withdraw` takes to withdraw the earlier file: its name, or its sha256
+    prefix when the later file has the same name (the name then matches both)."""
+    return earlier_sha[:12] if _name(later) == _name(earlier) else _name(earlier)
+
+
 IDS_CHANGED_RULE = "ids_changed"
 ID_CHANGE_TERMS = ("origination_date", "vintage", "loan_amount", "term_months", "int_rate", "installment", "grade",
                    "sub_grade", "purpose", "addr_state", "zip3", "home_ownership", "naics", "gross_approved",
@@ -371,7 +389,7 @@ def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
               AND NOT EXISTS (SELECT 1 FROM keyed AS k WHERE k.sha = earlier.sha AND k.loan_key = later.loan_key)
             GROUP BY ALL
         )
-        SELECT fl.file, fe.file, m.portfolio, m.repeated, fl.loans, fe.loans, m.example
+        SELECT fl.file, fe.file, m.portfolio, m.repeated, fl.loans, fe.loans, m.example, fl.sha, fe.sha
         FROM matched AS m
         JOIN files AS fl ON fl.sha = m.later_sha AND fl.portfolio = m.portfolio
         JOIN files AS fe ON fe.sha = m.earlier_sha AND fe.portfolio = m.portfolio
@@ -385,20 +403,22 @@ def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
         f"SELECT count(*) FROM {table} WHERE source_loan_id IS NOT NULL AND portfolio IN "
         f"(SELECT portfolio FROM {table} WHERE source_loan_id IS NOT NULL GROUP BY portfolio "
         "HAVING count(DISTINCT _file_sha256) > 1)").fetchone()[0]
+    found = [(*_versions(later, later_sha, earlier, earlier_sha), *counts, _withdraw_name(later, earlier, earlier_sha))
+             for later, earlier, *counts, later_sha, earlier_sha in found]
     rules = [
         {"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": False, "failing": repeated,
-         "detail": (f"{_name(later)} holds {repeated:,} of its {loans:,} {portfolio} loans with the booking terms "
-                    f"of loans of {_name(earlier)} ({earlier_loans:,} loans) under other ids (e.g. {example}): if the "
+         "detail": (f"{later} holds {repeated:,} of its {loans:,} {portfolio} loans with the booking terms "
+                    f"of loans of {earlier} ({earlier_loans:,} loans) under other ids (e.g. {example}): if the "
                     "servicer renumbered its loans, each counts twice in the book and in training, its earlier copy "
                     "never updated; deliver the earlier months under the new ids (or the later under the old), "
-                    f"then withdraw the other copy (risk-assets withdraw {_name(earlier)})")}
-        for later, earlier, portfolio, repeated, loans, earlier_loans, example in found
+                    f"then withdraw the other copy (risk-assets withdraw {withdraw})")}
+        for later, earlier, portfolio, repeated, loans, earlier_loans, example, withdraw in found
     ]
     if not rules:
         rules = [{"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": True, "failing": 0,
                   "detail": f"no file holds {share:.0%} or more of an earlier file's loans under other ids"}]
     observed = (f"{len(found)} file(s) hold an earlier file's loans under other ids: "
-                + "; ".join(f"{_name(r[0])} {r[3]:,} of {r[4]:,} from {_name(r[1])} (e.g. {r[6]})" for r in found)
+                + "; ".join(f"{r[0]} {r[3]:,} of {r[4]:,} from {r[1]} (e.g. {r[6]})" for r in found)
                 if found else f"no file holds an earlier file's loans under other ids ({rows_checked} rows checked)")
     return CheckOutcome(check="raw_loans_ids_changed", asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
@@ -50,7 +51,9 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None 
     """The quarantined values of one landed file (its name, path or sha256 prefix of 8+ characters,
     or the name of a copy that holds its bytes: `landed_copies_of`), by line: `line, column, rule, raw
     value, message` and the asset that set each aside, at most `limit` of them; (lines, whether the
-    file has any)."""
+    file has any). A name or path that several landed versions have (a corrected file saved over the
+    landed one under its name) lists the versions, the newest first (sha256 prefix, landed at, status),
+    then the newest's values, and names the command that lists an older one's."""
     if not table_exists(con, "quality.quarantine"):
         return ["no quality.quarantine table yet: nothing has landed"], False
     if landed_file(con, file) is None and (copies := landed_copies_of(con, file)):
@@ -58,6 +61,14 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None 
             return [several_copies(file, copies)], False
         lines, found = quarantine_rows(con, copies[0], rule, limit)
         return [same_bytes_as(file, copies[0]), *lines], found
+    if len(versions := landed_versions(con, file)) > 1:
+        newest, *older = versions
+        lines, found = quarantine_rows(con, newest[0][:12], rule, limit)
+        return [f"{file}: {len(versions)} landed versions have this name, the newest first:",
+                *(f"  sha256 {sha[:12]}  landed {at:%Y-%m-%d %H:%M} UTC  {status}  {path}"
+                  for sha, path, at, status in versions),
+                *lines,
+                *(f"the older version's: risk-assets quarantine {sha[:12]}" for sha, *_ in older)], found
     match = f"({names_file('source_file', '$file')} OR (length($file) >= 8 AND starts_with(file_sha256, $file)))"
     params = {"file": file, "rule": rule}
     total = con.execute(f"SELECT count(*) FROM quality.quarantine WHERE {match} AND ($rule IS NULL OR rule = $rule)",
@@ -98,6 +109,16 @@ def several_copies(name: str, landed_paths: list[str]) -> str:
     """The line that says `name` names copies of several landed files (one name in two folders)."""
     return (f"{name}: copies of {len(landed_paths)} landed files have this name: {', '.join(landed_paths)}; give the "
             "copy's path, or the landed file's name, path or sha256")
+
+
+def landed_versions(con: duckdb.DuckDBPyConnection, file: str) -> list[tuple[str, str, datetime | None, str]]:
+    """(sha256, path, landed_at UTC, status) of every raw.landed_files row whose path is `file` or
+    ends with `/<file>` (as `landed_file` matches them; not a sha256 prefix), the newest first: more
+    than one when other bytes landed under the name (a corrected file saved over the landed one)."""
+    if not table_exists(con, "raw.landed_files"):
+        return []
+    return con.execute(f"SELECT sha256, path, landed_at, status FROM raw.landed_files WHERE {names_file('path', '?')} "
+                       "ORDER BY landed_at DESC NULLS LAST, sha256", [file, file]).fetchall()
 
 
 WITHDRAWN = re.compile(r"^withdrawn by (?P<actor>.+?): (?P<reason>.*) \((?P<rows>[\d,]+) rows and "

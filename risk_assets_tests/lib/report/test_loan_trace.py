@@ -289,3 +289,42 @@ def test_a_withdrawn_file_says_when_by_whom_and_why_its_lines_hold_no_loan(risk_
     assert capsys.readouterr().out.strip() == f"{name}: {said}"
     assert main(["quarantine", sha[:12]]) == 0
     assert capsys.readouterr().out.strip() == f"{sha[:12]}: {said}"
+
+
+def test_a_corrected_file_saved_over_a_landed_one_is_told_apart_by_its_sha256(risk_home, data_dir, capsys, monkeypatch):
+    """A corrected tape copied over the landed one under its name lands as a second version of that
+    name. `quarantine NAME` merged both versions' values (line 5 of the first, line 9 of the second)
+    without saying there were two; the id-less repeats check named one file twice ('lc_2024-07.csv 18
+    of 19 from lc_2024-07.csv'); and withdrawing the first version said the corrected bytes at its
+    path were 'left in landing, where the next run loads it', though they were loaded already."""
+    from risk_assets.lib.quality.duplicates import idless_repeats
+
+    name = _land(risk_home, data_dir)  # line 5's amount negative: quarantined
+    tape = risk_home.landing_loans / name
+    lines = tape.read_text().splitlines()
+    lines[4], lines[8] = lines[4].removeprefix("-"), "-" + lines[8]  # line 5 corrected, line 9 now negative
+    tape.write_text("\n".join(lines) + "\n")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-fix", asset="raw_loans")
+        (old, old_at), (new, new_at) = con.execute("SELECT sha256, landed_at FROM raw.landed_files ORDER BY landed_at").fetchall()
+        repeats = idless_repeats(con)
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+
+    assert main(["quarantine", name]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [f"{name}: 2 landed versions have this name, the newest first:",
+                       f"  sha256 {new[:12]}  landed {new_at:%Y-%m-%d %H:%M} UTC  loaded  {tape}",
+                       f"  sha256 {old[:12]}  landed {old_at:%Y-%m-%d %H:%M} UTC  loaded  {tape}"]
+    assert out[3] == f"{new[:12]}: 1 quarantined value(s)"
+    assert out[4].startswith("  line 9  loan_amnt  non_positive_amount '-")
+    assert out[5:] == [f"the older version's: risk-assets quarantine {old[:12]}"]
+
+    assert repeats.observed == (f"1 id-less file(s) repeat the loans of an earlier file: {name} (sha256 {new[:12]}) "
+                                f"18 of 19 from {name} (sha256 {old[:12]}) (19 loans)")
+    assert repeats.failed_rules[0]["detail"].endswith(f"risk-assets withdraw {old[:12]}")
+
+    assert main(["withdraw", old[:12], "--reason", "superseded by the corrected copy"]) == 0
+    said = capsys.readouterr().out
+    assert (f"{tape} now holds other bytes (a corrected file saved over it?): loaded already, as file sha256 "
+            f"{new[:12]}; left in place and in the lake. Withdrawing that version too is a separate command: ") in said
+    assert f" withdraw {new[:12]} --reason ..." in said and "the next run loads it" not in said
