@@ -1216,6 +1216,10 @@ def read_records(
         records, padded = _pad_short_rows(records, len(header), delimiter)
     well_formed = (pl.col("n_fields") == len(header)) & ~pl.col("misquoted") & ~pl.col("filled_extra")
     comment_mark = pl.col("text").str.extract(COMMENT_LINE, 1)  # '#', '--' or '//' of a comment line
+    # a short last record of a file without a final line end was cut off in transfer: padding it
+    # (pad_short_rows) would load the cut record, so its message must not suggest it
+    cut_short = (pl.lit(not data.endswith((b"\n", b"\r")))
+                 & (pl.col("_source_line") == records.get_column("_source_line").max()))
     good = records.filter(well_formed)
     malformed = records.filter(~well_formed).select(
         pl.col("_source_line").alias("line"),
@@ -1246,6 +1250,10 @@ def read_records(
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: the header is glued "
                         "onto the end of this record (two files joined, the first without a line end at its end); "
                         "the record is before it", "n_fields"))
+        .when((pl.col("n_fields") < len(header)) & cut_short)
+        .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: the file ends "
+                        "mid-record, without a line end (cut short in transfer?): this last record lost its end; "
+                        "compare the file with its source and land it whole", "n_fields"))
         .when((pl.col("n_fields") < len(header)) & comment_mark.is_not_null())
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: a comment line "
                         "('{}'), not a loan; to pass such lines over, declare \"non_data_prefixes\": [\"{}\"] in "

@@ -126,3 +126,23 @@ def test_a_comment_line_between_loans_is_named_a_comment_and_a_declared_prefix_p
     declared.reconcile()
     assert declared.quarantine.height == 0 and declared.rows.height == 4
     assert (4, "declared_non_data") in declared.non_data_lines
+
+
+def test_a_last_record_cut_off_in_transfer_is_not_told_to_pad_short_rows(data_dir, tmp_path):
+    """The header and first 20 real LendingClub loans, the file's last 40 bytes lost in transfer (no
+    final line end): the short last record is malformed, and its message says the file ends
+    mid-record; it suggested `"pad_short_rows": true`, which would load the cut record."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        text = "".join(islice(handle, 21))
+    tape = tmp_path / "lc_cut_last.csv"
+    tape.write_bytes(text.encode()[:-41])  # the line end and the 40 bytes before it
+    parsed = parse_loan_file(tape)
+
+    (line, message) = parsed.quarantine.filter(pl.col("rule") == "malformed_record").select("line", "message").row(0)
+    header_fields = text.splitlines()[0].count(",") + 1
+    found = text.encode()[:-41].decode().splitlines()[-1].count(",") + 1
+    assert line == 21 and parsed.rows.height == 19
+    assert message.endswith(f"expected {header_fields} fields separated by ',', found {found}: the file ends "
+                            "mid-record, without a line end (cut short in transfer?): this last record lost its "
+                            "end; compare the file with its source and land it whole")
+    assert "pad_short_rows" not in message
