@@ -9,6 +9,7 @@ whose record never became a loan (quarantined at landing).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -69,10 +70,18 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
         landed = landed_file(con, found["file"]) if found else None
         if landed is not None:
             line, last = int(found["line"]), _last_record_line(con, landed[0])
+            if landed[1] == "loaded" and (named := _named_line(con, found["file"], line, landed[4])):
+                return LoanTrace(query, [named], True)
             if last is not None and line > last:  # nothing there to explain: no match, as for an unknown key
                 return LoanTrace(query, [f"{found['file']}:{line}: after the file's last record (line {last:,}): a "
                                          f"footer, a blank line or past the file's end; no loan ({landed[1]}, "
                                          f"{landed[2] or 0:,} loans loaded)"], False)
+            if landed[1] == "loaded" and (inside := _inside_record(con, found["file"], line, landed[4])):
+                said, start = inside
+                if start is None:
+                    return LoanTrace(query, [said], True)
+                trace = trace_loan(con, f"{found['file']}:{start}", portfolio)
+                return LoanTrace(query, [said, *trace.lines], trace.found)
             return LoanTrace(query, [_line_without_loan(con, found["file"], line, landed)], True)
         where = f" in portfolio {portfolio!r}" if portfolio else ""
         return LoanTrace(query, [f"{query}: no loan key, loan id{where} or file:line in the lake matches"], False)
@@ -128,6 +137,69 @@ def _last_record_line(con: duckdb.DuckDBPyConnection, path: str) -> int | None:
         "(SELECT max(line) FROM quality.quarantine WHERE file_sha256 = f.sha256)) "
         "FROM raw.landed_files AS f WHERE f.path = ? ORDER BY f.landed_at DESC LIMIT 1", [path]).fetchone() or (None,)
     return last
+
+
+NAMED_LINES = {"total_rows": "the file's total row", "footer_notes": "a footer note below the records",
+               "section_labels": "a section label between the records"}
+"""Notes of raw.landed_files that name non-data lines ('<line>: <text>'; `loan_formats` writes them),
+and what such a line is."""
+
+
+def _notes(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[dict, int]:
+    """(notes, non_data_lines) of the landed file `sha256` in raw.landed_files."""
+    notes, non_data = con.execute("SELECT notes, non_data_lines FROM raw.landed_files WHERE sha256 = ?",
+                                  [sha256]).fetchone() or (None, 0)
+    return (json.loads(notes) if notes else {}), non_data or 0
+
+
+def _lines_named(notes: dict) -> dict[int, tuple[str, str, str]]:
+    """{line: (note, what the line is, its text)} of the lines the file's notes name (NAMED_LINES);
+    a long list is kept as {"count", "first"} (`landing.summarise_notes`): its first lines count."""
+    named = {}
+    for note, what in NAMED_LINES.items():
+        entries = notes.get(note) or []
+        for entry in entries.get("first", []) if isinstance(entries, dict) else entries:
+            number, _, text = str(entry).partition(": ")
+            if number.isdigit():
+                named[int(number)] = (note, what, text)
+    return named
+
+
+def _named_line(con: duckdb.DuckDBPyConnection, file: str, line: int, sha256: str) -> str | None:
+    """What a line that the landed file's notes name is ('F05.csv:32: the file's total row ('Total'),
+    not a loan ...'), or None when they name it not."""
+    if (named := _lines_named(_notes(con, sha256)[0]).get(line)) is None:
+        return None
+    note, what, text = named
+    return f"{file}:{line}: {what} ({text!r}), not a loan (the manifest's notes, {note})"
+
+
+def _inside_record(con: duckdb.DuckDBPyConnection, file: str, line: int, sha256: str) -> tuple[str, int | None] | None:
+    """For a line between two records' first lines (raw.loans `_source_line`, quality.quarantine
+    `line`) of the loaded file `sha256`: (what it is, the line of the record it belongs to, or None
+    when that cannot be told). With no non-data line left that its notes do not name, the line is
+    inside the record above (a quoted value running over lines), which is then traced; else it is
+    that or one of the non-data lines the manifest counts without naming them (a repeated header, a
+    marker, a blank line). None when the line is not between two records."""
+    if not table_exists(con, "quality.quarantine"):
+        return None
+    above, below = con.execute(
+        "SELECT max(l) FILTER (WHERE l < $line), min(l) FILTER (WHERE l > $line) FROM "
+        "(SELECT _source_line AS l FROM raw.loans WHERE _file_sha256 = $sha "
+        "UNION ALL SELECT line FROM quality.quarantine WHERE file_sha256 = $sha)",
+        {"line": line, "sha": sha256}).fetchone()
+    if above is None or below is None:
+        return None
+    notes, non_data = _notes(con, sha256)
+    unnamed = non_data - len(_lines_named(notes))
+    if unnamed <= 0:
+        return (f"{file}:{line}: inside the record that starts on line {above} (a quoted value running over "
+                f"lines; the next record starts on line {below}); that record:"), above
+    return (f"{file}:{line}: no record starts on this line; it lies between the records of lines {above} and "
+            f"{below}: inside the record of line {above} (a quoted value running over lines), or one of the "
+            f"file's {unnamed:,} non-data line(s) (a repeated header, a marker, a blank line) that the manifest "
+            f"counts without saying which lines they are; the record of line {above}: "
+            f"risk-assets loan {file}:{above}"), None
 
 
 def _line_without_loan(con: duckdb.DuckDBPyConnection, file: str, line: int,

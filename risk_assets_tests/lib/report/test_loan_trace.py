@@ -328,3 +328,30 @@ def test_a_corrected_file_saved_over_a_landed_one_is_told_apart_by_its_sha256(ri
     assert (f"{tape} now holds other bytes (a corrected file saved over it?): loaded already, as file sha256 "
             f"{new[:12]}; left in place and in the lake. Withdrawing that version too is a separate command: ") in said
     assert f" withdraw {new[:12]} --reason ..." in said and "the next run loads it" not in said
+
+
+def test_a_line_inside_a_record_is_traced_to_the_record_and_a_total_row_is_named(risk_home, data_dir):
+    """Real LendingClub lines with a `desc` column, line 5's value quoted over two lines (the record
+    of line 5 ends on line 6), and a total row below the records. `loan FILE:6` and `loan FILE:<total>`
+    gave the generic 'the header, a note or title above it, a blank line, ...'."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") + ",plain" for line in islice(handle, 11)]
+    lines[0] = lines[0].removesuffix(",plain") + ",desc"
+    lines[4] = lines[4].removesuffix(",plain") + ',"line one\nline two"'
+    lines.append("Total" + "," * lines[0].count(","))  # physical line 13
+    tape = risk_home.landing_loans / "lc_desc.csv"
+    tape.write_text("\n".join(lines) + "\n")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-desc", asset="raw_loans")
+        assert [n for (n,) in con.execute("SELECT _source_line FROM raw.loans ORDER BY 1").fetchall()] == \
+            [2, 3, 4, 5, 7, 8, 9, 10, 11, 12]
+        inside = trace_loan(con, f"{tape.name}:6")
+        total = trace_loan(con, f"{tape.name}:13")
+        key = con.execute("SELECT loan_key FROM raw.loans WHERE _source_line = 5").fetchone()[0]
+
+    assert inside.found and inside.lines[:2] == [
+        f"{tape.name}:6: inside the record that starts on line 5 (a quoted value running over lines; the next "
+        "record starts on line 7); that record:", f"loan {key}"]
+    assert inside.lines[2].startswith(f"  landed       {tape.name} line 5 (sha256 ")
+    assert total.found and total.lines == [f"{tape.name}:13: the file's total row ('Total'), not a loan "
+                                           "(the manifest's notes, total_rows)"]
