@@ -2444,7 +2444,9 @@ def _typed_parse(
             notes["zip_not_a_place"] = not_a_place
     if "new_business" in target_source:  # SBA NewExist 0 / blank: the source does not say
         notes["new_exist_undefined"] = loaded.filter(pl.col("new_business").is_null()).height
-    notes.update(_footer_check(records, rows, mapping))
+    footer_totals = notes.pop("footer_totals", {}) | _footer_check(records, rows, mapping).get("footer_totals", {})
+    if footer_totals:  # the totals rows' checks (`_summary_rows`), then the footers'
+        notes["footer_totals"] = footer_totals
     notes["as_of"] = as_of.isoformat() if as_of else None
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
                       data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes)
@@ -3607,6 +3609,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
         frame = frame.filter(~pl.col("_source_line").is_in([line for line, _ in moved]))
     candidates = frame.filter(pl.col("_labelled") | pl.col("_weak") | (pl.col("_bare") & (pl.col("_filled") > 0)))
     total_lines: set[int] = set()
+    labels: dict[int, str] = {}
     if candidates.height:
         sums = _sum_matches(frame, numeric, mapping)
         others_empty = ~pl.any_horizontal(pl.lit(False), *[
@@ -3623,7 +3626,9 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
                 flagged.append((line, label_at, "total_row_unclear"))
             elif row["_labelled"] or (row["_weak"] and row["_confirmed"]) or row["_sum_matches"]:
                 total_lines.add(line)
-                texts["total_rows"].append(f"{line}: {row[_src(label_at)] if label_at else '(no label)'}")
+                labels[line] = row[_src(label_at)] if label_at else "(no label)"
+                texts["total_rows"].append(f"{line}: {labels[line]}")
+    totals_checked = _total_row_checks(frame, labels, specs, mapping)
     loan_lines = frame.filter((pl.col("_filled") >= 2) & ~pl.col("_source_line").is_in(list(total_lines)))
     last_loan = loan_lines.get_column("_source_line").max() or 0
     notes_rows = frame.filter(pl.col("_note")).select("_source_line", pl.concat_str(cells, separator="").alias("text"))
@@ -3666,7 +3671,69 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
         marked_text={**records.marked_text, **marked},
         flagged=records.flagged + flagged,
     )
-    return frame, records, {name: sorted(lines, key=lambda t: int(t.split(":")[0])) for name, lines in texts.items() if lines}
+    notes = {name: sorted(lines, key=lambda t: int(t.split(":")[0])) for name, lines in texts.items() if lines}
+    return frame, records, notes | ({"footer_totals": totals_checked} if totals_checked else {})
+
+
+def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[FieldSpec],
+                      mapping: TapeMapping) -> dict[str, dict[str, object]]:
+    """The amounts each totals row of `frame` carries (its MONEY_KINDS cells that are not empty, read
+    as the typed parse reads them, USD or the tape's currency) against the sums of that column over
+    the file's records above it: all of them, and, where a totals row is above it, those since
+    that row (a subtotal's group). A row that says it totals the file is set aside, so a wrong
+    figure on it (a loan line lost before the file landed) must be reported, not dropped with it.
+
+    `frame`: `_summary_rows`'s frame, each column's text (`_src:<column>`), `_source_line` and
+    `_note`; `labels`: the totals rows, line -> label. The records summed are every row that is
+    neither a totals row nor a note, whether it loads or is quarantined later (its amount counts
+    0 where it is no number). Returns the `footer_totals` entries (`_footer_check`'s notes), key
+    `total row, line L: <column>`: {"line", "footer" (label), "column", "target", "stated",
+    "summed", "rows", "matches"}, with "group": {"since", "summed", "rows"} for a row below
+    another totals row; a cell that is no number is {"line", "footer", "checked": False, "reason"}.
+    It matches when the stated amount equals either sum to the cent.
+    """
+    money = [s for s in specs if s.kind in MONEY_KINDS and _src(s.source) in frame.columns]
+    if not labels or not money:
+        return {}
+    line = pl.col("_source_line")
+    is_total = line.is_in(list(labels))
+    counted = (~is_total & ~pl.col("_note")).cast(pl.Int64)
+    group = is_total.cast(pl.Int32).cum_sum() - is_total.cast(pl.Int32)  # a totals row closes its group
+    since = pl.when(is_total).then(line).shift(1).forward_fill()
+    values = frame.select(
+        line, is_total.alias("_total"), group.alias("_group"), since.alias("_since"),
+        (counted.cum_sum() - counted).alias("_rows"), (counted.cum_sum() - counted).over(group).alias("_group_rows"),
+        *[c for i, spec in enumerate(money) for c in (
+            pl.col(_src(spec.source)).alias(f"_t{i}"),
+            _parse(spec, pl.col(_src(spec.source)), mapping.dialect, None, mapping.currency)[0].alias(f"_n{i}"))],
+    ).with_columns(pl.col(f"_n{i}").cast(pl.Float64) for i in range(len(money)))
+    sums = []
+    for i in range(len(money)):
+        term = pl.when(pl.col("_total")).then(0.0).otherwise(pl.col(f"_n{i}").fill_null(0.0))
+        sums += [(term.cum_sum() - term).alias(f"_all{i}"), (term.cum_sum() - term).over("_group").alias(f"_grp{i}")]
+    checks: dict[str, dict[str, object]] = {}
+    for row in values.with_columns(sums).filter(pl.col("_total")).iter_rows(named=True):
+        at = row["_source_line"]
+        for i, spec in enumerate(money):
+            written, stated = row[f"_t{i}"], row[f"_n{i}"]
+            key = f"total row, line {at}: {spec.source}"
+            if written == "":
+                continue
+            if stated is None:
+                checks[key] = {"line": at, "footer": labels[at], "checked": False,
+                               "reason": f"its {spec.source} ({written!r}) is no amount"}
+                continue
+            summed = round(row[f"_all{i}"], 2)
+            entry = {"line": at, "footer": labels[at], "column": spec.source, "target": spec.target,
+                     "stated": stated, "summed": summed, "rows": row["_rows"]}
+            near = [summed]
+            if row["_since"] is not None:
+                entry["group"] = {"since": row["_since"], "summed": round(row[f"_grp{i}"], 2),
+                                  "rows": row["_group_rows"]}
+                near.append(entry["group"]["summed"])
+            entry["matches"] = any(abs(stated - s) <= 0.005 + 1e-9 * abs(s) for s in near)
+            checks[key] = entry
+    return checks
 
 
 _AMOUNT_TEXT = rf"[-+(]?\s*(?:[A-Z]{{3}}|US\$|[$€£¥])?\s*[-+]?[\d.,{_MARKS}]*\d\)?\s*(?:[A-Z]{{3}}|[€$])?"

@@ -17,7 +17,9 @@ The same loan in a later snapshot is a re-delivery: a new snapshot version, not 
 A tape without a loan id keys each loan by its file and line, so nothing above can see the same
 loans arrive in a second file: they are new keys. `idless_repeats` looks for that case by the
 loans' origination terms (ORIGINATION_COLUMNS) and warns; it sets nothing aside, because two
-loans of a thin tape may share every term.
+loans of a thin tape may share every term. Nor can the keys tell a line copied within one file
+(a paste, a join's fan-out) from the loan it copies: `idless_repeats` names the id-less lines of
+one file that are equal in every mapped value (MAPPED_SQL), and leaves them loaded too.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ FULL_HASH_SQL = f"md5(to_json(row(*columns(* EXCLUDE ({', '.join(LINEAGE_COLUMNS
 RULE = "conflicting_duplicate"
 
 IDLESS_REPEAT_RULE = "idless_repeat"
+IDLESS_TWIN_RULE = "idless_repeat_in_file"
+MAPPED_SQL = f"md5(to_json(row(*columns(* EXCLUDE ({', '.join(LINEAGE_COLUMNS)}, loan_key, source_fields)))))"
+"""md5 over every value the mapping read (the canonical columns but the key, which holds the line of an
+id-less loan): equal for two lines of one file that say the same thing, a line copied or two loans alike."""
+TWINS_LISTED = 10
+"""Groups of equal lines a file's rule lists by their line numbers; the rest are counted."""
 CHANGING_COLUMNS = ("loan_key", "source_loan_id", "snapshot_date", "loan_status", "default_flag",
                     "chargeoff_date", "chargeoff_principal", "balance_gross", "source_fields")
 """Columns a later tape of the same loans may change (key, as-of date, status and outcome, the
@@ -177,9 +185,15 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     tape), or of the earlier file's (a partial copy landed before the whole file: all of the
     partial copy is repeated, though it is a small share of the whole).
 
+    Within one file, id-less lines equal in every mapped value (MAPPED_SQL) are named too: a line
+    copied by hand or by a join, which loads as a second loan under its own line's key, or two
+    loans alike. They are left loaded, as the repeats across files are (which is a copy is for the
+    lender to say), and training keeps both.
+
     Returns a WARN outcome: one failed rule per reported file (its name, the earlier file's, loans
-    repeated of loans in the file, and the withdrawal that removes one copy); no failing rows, so
-    nothing is quarantined: which copy is right is for the lender to say. rows_checked = id-less rows.
+    repeated of loans in the file, and the withdrawal that removes one copy), one per file holding
+    equal lines (the groups' line numbers, TWINS_LISTED of them, failing = the lines beyond the
+    first of each group); no failing rows, so nothing is quarantined. rows_checked = id-less rows.
     """
     rows_checked = con.execute(f"SELECT count(*) FROM {table} WHERE source_loan_id IS NULL").fetchone()[0]
     repeats = con.execute(
@@ -201,14 +215,56 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
                     f"replaces the earlier file: risk-assets withdraw {withdraw}")}
         for later, earlier, portfolio, repeated, loans, earlier_loans, withdraw in repeats
     ]
+    twins = _twins_in_file(con, table)
+    rules += [
+        {"rule": IDLESS_TWIN_RULE, "column": "loan_key", "success": False, "failing": extra,
+         "detail": (f"{_name(file)} holds {extra:,} id-less line(s) equal in every mapped value to an earlier line "
+                    f"of it ({_groups(groups)}): each loads as a loan of its own; if a line was copied, correct the "
+                    f"file and land it in place of this one (risk-assets withdraw {_name(file)})")}
+        for file, extra, groups in twins
+    ]
     if not rules:
         rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0,
-                  "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file"}]
-    observed = (f"{len(repeats)} id-less file(s) repeat the loans of an earlier file: "
-                + "; ".join(f"{r[0]} {r[3]:,} of {r[4]:,} from {r[1]} ({r[5]:,} loans)" for r in repeats)
-                if repeats else f"no id-less file repeats an earlier one ({rows_checked} id-less rows checked)")
-    return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not repeats, severity=WARN,
+                  "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file, "
+                            "nor a line of its own"}]
+    found = []
+    if repeats:
+        found.append(f"{len(repeats)} id-less file(s) repeat the loans of an earlier file: "
+                     + "; ".join(f"{r[0]} {r[3]:,} of {r[4]:,} from {r[1]} ({r[5]:,} loans)" for r in repeats))
+    if twins:
+        found.append(f"{len(twins)} id-less file(s) repeat a line of their own: "
+                     + "; ".join(f"{_name(file)} {_groups(groups)}" for file, _, groups in twins))
+    observed = ". ".join(found) or f"no id-less file repeats an earlier one ({rows_checked} id-less rows checked)"
+    return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)
+
+
+def _twins_in_file(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, int, list[list[int]]]]:
+    """Per loaded file (in landing order), its id-less lines equal in every mapped value (MAPPED_SQL):
+    (file path, lines beyond the first of each group, the groups' line numbers in line order)."""
+    return con.execute(
+        f"""
+        WITH idless AS (
+            SELECT _file_sha256 AS sha, _source_file AS file, _ingested_at, _source_line, {MAPPED_SQL} AS mapped
+            FROM {table} WHERE source_loan_id IS NULL
+        ),
+        groups AS (
+            SELECT sha, any_value(file) AS file, min(_ingested_at) AS landed,
+                   list(_source_line ORDER BY _source_line) AS lines
+            FROM idless GROUP BY sha, mapped HAVING count(*) > 1
+        )
+        SELECT any_value(file), sum(len(lines) - 1)::INTEGER, list(lines ORDER BY lines[1])
+        FROM groups GROUP BY sha ORDER BY min(landed), any_value(file)
+        """
+    ).fetchall()
+
+
+def _groups(groups: list[list[int]]) -> str:
+    """'lines 12 and 22; lines 3, 9 and 14' for the first TWINS_LISTED groups, and how many more."""
+    def lines(group: list[int]) -> str:
+        return "lines " + (", ".join(map(str, group[:-1])) + f" and {group[-1]}")
+    more = f"; {len(groups) - TWINS_LISTED:,} more" if len(groups) > TWINS_LISTED else ""
+    return "; ".join(lines(group) for group in groups[:TWINS_LISTED]) + more
 
 
 _TERMS_SQL = f"md5(to_json(row({', '.join(ORIGINATION_COLUMNS)})))"

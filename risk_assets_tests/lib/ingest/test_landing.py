@@ -600,3 +600,39 @@ def test_a_ctrl_c_inside_a_duckdb_query_is_an_interrupt_not_a_failed_file():
         pytest.fail("the query ran until the watchdog stopped it: the signal never came")
     assert "interrupted" in str(raised.value) and interrupted(raised.value)
     assert not interrupted(RuntimeError("Conversion Error: could not convert 'abc' to INT32"))
+
+
+def test_a_totals_row_that_states_more_than_its_loans_sum_to_fails_the_footer_check(risk_home, data_dir):
+    """20 real LendingClub loans closed by a row `<sum>,Total,,,...`: landing sets the row aside as a
+    totals row. Where its loan_amnt is $5,000 above the sum of the 20 loans (a loan line lost, or a
+    wrong total) the footer check warns naming the file, the line and both figures; the copy whose
+    total is right passes. Such a row was set aside unchecked, and the lost loan went unnoticed."""
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.quality.footers import footer_mismatches
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        header, *rows = list(islice(csv.reader(handle), 21))
+    amount = sum(float(row[header.index("loan_amnt")]) for row in rows)
+    for name, stated in (("lc_total_right.csv", amount), ("lc_total_wrong.csv", amount + 5000)):
+        total = [""] * len(header)
+        total[header.index("loan_amnt")], total[header.index("term")] = f"{stated:.0f}", "Total"
+        with open(risk_home.landing_loans / name, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([header, *rows, total])
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        landed = con.execute("SELECT regexp_extract(path, '[^/]+$'), rows_loaded, notes FROM raw.landed_files "
+                             "ORDER BY 1").fetchall()
+        outcome = footer_mismatches(con)
+    assert [(name, loaded, json.loads(notes)["total_rows"]) for name, loaded, notes in landed] == [
+        ("lc_total_right.csv", 20, ["22: Total"]), ("lc_total_wrong.csv", 20, ["22: Total"])]
+    right = json.loads(landed[0][2])["footer_totals"]["total row, line 22: loan_amnt"]
+    assert (right["stated"], right["summed"], right["rows"], right["matches"]) == (amount, amount, 20, True)
+    assert (outcome.success, outcome.severity, outcome.rows_checked) == (False, "WARN", 2)
+    (rule,) = outcome.failed_rules
+    assert rule["column"] == "loan_amount"
+    assert rule["detail"] == (f"lc_total_wrong.csv line 22: the totals row 'Total' states loan_amnt {amount + 5000:,.2f}, "
+                              f"the 20 record(s) above it, loaded and quarantined alike, sum to {amount:,.2f} "
+                              "(-5,000.00); a loan line was lost before the file landed, or the total is wrong")

@@ -148,3 +148,26 @@ def test_a_tape_whose_servicer_renumbered_its_loans_is_named_with_a_pair_of_ids(
                                 "lc_2024-06.csv 200 of 210 from lc_2024-05.csv (e.g. LN-000001 -> 1)")
     (rule,) = outcome.failed_rules
     assert rule["failing"] == 200 and rule["detail"].endswith("(risk-assets withdraw lc_2024-05.csv)")
+
+
+def test_a_line_copied_within_an_idless_tape_is_named_with_both_lines_and_stays_loaded(risk_home, data_dir):
+    """A tape without a loan id whose line 22 is a byte copy of line 12 (a paste): the key of an
+    id-less loan holds its line, so both lines loaded as loans with nothing said. The check names
+    the file and both lines; both stay loaded, as the repeats across files do (two loans of a thin
+    tape may be alike), and a tape without such a line is not named."""
+    lines = _lines(data_dir, 40)
+    _land(risk_home, "lc_clean.csv", [lines[0]] + lines[21:], "run-1")
+    with connect(risk_home.lake_path) as con:
+        assert idless_repeats(con).success
+    _land(risk_home, "lc_pasted.csv", lines[:21] + [lines[11]], "run-2")
+    with connect(risk_home.lake_path) as con:
+        outcome = idless_repeats(con)
+        keys = _keys(con, "lc_pasted.csv")
+    assert len(keys) == 21 and keys[22] != keys[12]  # both copies are loans
+    assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
+    (rule,) = outcome.failed_rules
+    assert (rule["rule"], rule["failing"]) == ("idless_repeat_in_file", 1)
+    assert rule["detail"] == ("lc_pasted.csv holds 1 id-less line(s) equal in every mapped value to an earlier line of "
+                              "it (lines 12 and 22): each loads as a loan of its own; if a line was copied, correct "
+                              "the file and land it in place of this one (risk-assets withdraw lc_pasted.csv)")
+    assert outcome.observed.endswith("1 id-less file(s) repeat a line of their own: lc_pasted.csv lines 12 and 22")
