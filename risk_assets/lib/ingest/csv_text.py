@@ -1218,8 +1218,9 @@ def read_records(
     comment_mark = pl.col("text").str.extract(COMMENT_LINE, 1)  # '#', '--' or '//' of a comment line
     # a short last record of a file without a final line end was cut off in transfer: padding it
     # (pad_short_rows) would load the cut record, so its message must not suggest it
-    cut_short = (pl.lit(not data.endswith((b"\n", b"\r")))
-                 & (pl.col("_source_line") == records.get_column("_source_line").max()))
+    last_line = records.get_column("_source_line").max()
+    cut_short = (pl.col("_source_line") == last_line if last_line is not None and not data.endswith((b"\n", b"\r"))
+                 else pl.lit(False))
     good = records.filter(well_formed)
     malformed = records.filter(~well_formed).select(
         pl.col("_source_line").alias("line"),
