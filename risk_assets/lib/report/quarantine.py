@@ -11,11 +11,12 @@ landed file (an Excel row for a workbook): the `_source_line` of the row in raw.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import duckdb
 
-from risk_assets.lib.ingest.landing import landed_copies_of
+from risk_assets.lib.ingest.landing import landed_copies_of, refusals_in_landing
 from risk_assets.lib.lake import names_file, table_exists
 from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS, table_cell
 
@@ -100,13 +101,21 @@ def several_copies(name: str, landed_paths: list[str]) -> str:
 def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, int | None, str | None] | None:
     """(path, status, rows_loaded, message) of the newest raw.landed_files row whose path is `file` or
     ends with `/<file>` (compared in Unicode NFC: macOS stores `münchen` decomposed, a user types it
-    composed), or whose sha256 starts with `file` (8+ characters); None when none does."""
+    composed), or whose sha256 starts with `file` (8+ characters); else (path, 'refused', None, reason)
+    of a file in landing refused unread (a broken link: no bytes, so no manifest row, only its
+    landing event: `landing.refusals_in_landing`); None when none does."""
     if not table_exists(con, "raw.landed_files"):
         return None
-    return con.execute(
+    landed = con.execute(
         f"SELECT path, status, rows_loaded, message FROM raw.landed_files WHERE {names_file('path', '$file')} "
         "OR (length($file) >= 8 AND starts_with(sha256, $file)) "
         "ORDER BY landed_at DESC LIMIT 1", {"file": file}).fetchone()
+    if landed is not None:
+        return landed
+    wanted = unicodedata.normalize("NFC", file)
+    return next(((path, "refused", None, reason) for path, reason in refusals_in_landing(con)
+                 if unicodedata.normalize("NFC", path) == wanted
+                 or unicodedata.normalize("NFC", path).endswith("/" + wanted)), None)  # as lake.names_file
 
 
 LEDGER_GROUPS = 200
