@@ -155,6 +155,23 @@ def test_a_tape_of_its_header_alone_is_refused_not_landed_empty(tmp_path, data_d
         parse_loan_file(shell)
 
 
+def test_a_compressed_empty_file_is_refused_as_empty_and_a_gzipped_tape_is_no_cut_part(tmp_path, cases_dir):
+    """`gzip < /dev/null > tape.csv.gz` holds nothing: it was refused as a part of a file cut by
+    size (`.gz` read as split's `.aa`..`.zz` suffix, and nothing ends with no line end), telling
+    the user to join parts that do not exist. It is refused as empty, as an empty .csv is; a
+    gzipped tape whose last line has no line end lands, as it does uncompressed."""
+    empty = tmp_path / "F55_empty.csv.gz"
+    empty.write_bytes(gzip.compress(b""))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(empty)
+    assert str(refused.value) == (f"{empty}: the file is empty: it is gzip-compressed (20 bytes) and decompresses to 0 "
+                                  "bytes: no header and no records; was it compressed before it was fully written?")
+    tape = tmp_path / "lc_2024-05.csv.gz"
+    tape.write_bytes(gzip.compress((cases_dir / "F06_lc_formatted_strings.csv").read_bytes().rstrip(b"\n")))
+    parsed = parse_loan_file(tape)
+    assert (parsed.format, parsed.rows.height, parsed.rows_quarantined) == ("lendingclub", 6, 2)
+
+
 def test_a_mapped_tape_that_states_zero_records_lands_empty(tmp_path):
     """A month without loans, said so by the file: a database client's `(0 rows)` under the header, or
     a mapping's control record stating 0 records. It lands with nothing loaded (its footer check
