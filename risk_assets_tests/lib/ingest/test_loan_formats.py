@@ -137,6 +137,28 @@ def test_unknown_format_refused(tmp_path):
         parse_loan_file(tape)
 
 
+@pytest.mark.parametrize("renamed, lacks", [({"loan_amnt": "Loan Amount ($)"}, "['loan_amnt']"),
+                                             ({"loan_status": None}, "['loan_status']")])
+def test_a_tape_a_built_in_format_almost_reads_is_refused_naming_the_columns_its_header_lacks(
+        tmp_path, data_dir, renamed, lacks):
+    """A LendingClub tape with loan_amnt renamed, or without loan_status, was refused with `tried
+    LendingClub (needs ['loan_amnt', 'loan_status', 'term'])`, leaving the user to compare the lists;
+    the refusal names the needed columns the header lacks."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        records = list(islice(csv.DictReader(handle), 3))
+    columns = [renamed.get(name, name) for name in records[0] if renamed.get(name, name)]
+    tape = tmp_path / "lc_edited.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows([value for name, value in record.items() if renamed.get(name, name)] for record in records)
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape)
+    assert (f"tried LendingClub (needs ['loan_amnt', 'loan_status', 'term']; the header lacks {lacks}); "
+            "SBA (needs ['ApprovalFY', 'LoanNr_ChkDgt', 'MIS_Status'], none of which the header has); "
+            "delimiters ',' '\\t' '|'.") in str(refused.value)
+
+
 def test_a_tape_of_its_header_alone_is_refused_not_landed_empty(tmp_path, data_dir, cases_dir):
     """An export that stopped after its header (a failed query, a copy cut before its first record)
     holds no loan: it is refused, as an empty file is, not landed as a tape of 0 loans; the same with
