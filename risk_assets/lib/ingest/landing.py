@@ -137,12 +137,15 @@ NOTE_LINES_SHOWN = 20
 
 def summarise_notes(notes: dict[str, object]) -> dict[str, object]:
     """A reader's notes as the manifest keeps them: None, empty lists and dicts and zero counts
-    dropped, and a list (of lines, such as `doc_id_unwrapped_lines`) longer than NOTE_LINES_SHOWN shortened to
-    `{"count": n, "first": [the first 20]}`, so a million-row file does not write a megabyte of
-    line numbers. Shape: a JSON-ready dict, at most one entry per note."""
+    dropped (counts per column too, when every one is 0: `{"Approved": 0}`), and a list (of lines,
+    such as `doc_id_unwrapped_lines`) longer than NOTE_LINES_SHOWN shortened to `{"count": n,
+    "first": [the first 20]}`, so a million-row file does not write a megabyte of line numbers.
+    Shape: a JSON-ready dict, at most one entry per note."""
     summary: dict[str, object] = {}
     for name, value in notes.items():
-        if value is None or value == [] or value == {} or (value == 0 and not isinstance(value, bool)):
+        counts = value.values() if isinstance(value, dict) else [value]
+        if value is None or value == [] or value == {} or all(
+                isinstance(count, (int, float)) and not isinstance(count, bool) and count == 0 for count in counts):
             continue
         if isinstance(value, list) and len(value) > NOTE_LINES_SHOWN:
             value = {"count": len(value), "first": value[:NOTE_LINES_SHOWN]}

@@ -2446,10 +2446,9 @@ def _typed_parse(
     if timed:
         notes["date_time_of_day_dropped"] = timed
     two_digit = [spec for spec in specs if spec.kind == "date" and spec.fmt and "%y" in spec.fmt]
-    if two_digit:
-        notes["two_digit_year_shifted"] = {
-            spec.source: loaded.filter(_strptime(pl.col(_src(spec.source)), spec.fmt) != pl.col(spec.target)).height
-            for spec in two_digit}
+    if shifted := {spec.source: n for spec in two_digit
+                   if (n := loaded.filter(_strptime(pl.col(_src(spec.source)), spec.fmt) != pl.col(spec.target)).height)}:
+        notes["two_digit_year_shifted"] = shifted
     if "zip3" in target_source and target_source["zip3"] in zip_holds:
         written = pl.col(_src(target_source["zip3"]))
         holds = zip_holds[target_source["zip3"]]
