@@ -394,7 +394,8 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
     """What the run `run_id` did to its files and models, read from the lake at `lake_path` in one
     read-only connection: (not landed, quarantined, cut short, copies).
 
-    not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files).
+    not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files;
+    raw.landing_events for a file refused unread, a broken link say, which has no manifest row).
     quarantined: (path, records in the file (blank, note and footer lines not counted), records
     quarantined, quarantined records by rule, most
     first) of each file it landed with records quarantined at landing (raw.landed_files and
@@ -412,14 +413,16 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
 
     def rows(con, sql: str) -> list[tuple]:
         try:
-            return con.execute(sql, [run_id]).fetchall()
+            return con.execute(sql, {"run": run_id} if "$run" in sql else [run_id]).fetchall()
         except duckdb.Error:
             return []
 
     try:
         with connect(lake_path, read_only=True) as con:
             not_landed = rows(con, "SELECT status, path, coalesce(message, '') FROM raw.landed_files "
-                                   "WHERE run_id = ? AND status IN ('refused', 'failed') ORDER BY path")
+                                   "WHERE run_id = $run AND status IN ('refused', 'failed') UNION ALL "
+                                   "SELECT outcome, path, message FROM raw.landing_events WHERE run_id = $run "
+                                   "AND outcome = 'refused' AND message IS NOT NULL ORDER BY path")
             quarantined = rows(con, """
                 SELECT f.path, f.rows_in_file - coalesce(f.non_data_lines, 0), f.rows_quarantined,
                        (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)

@@ -1,7 +1,8 @@
 """`python -m risk_assets.verify`: check a materialized lake against the sample data's known counts.
 
 Run after `risk-assets run` on the sample data. Each check prints one line; any failure exits 1.
-Files landing refused are listed after the checks as notes (a refusal is not a failure of the lake).
+Files landing refused that are still in landing are listed after the checks as notes (a refusal is
+not a failure of the lake).
 The expected counts come from the sample data's README (LendingClub 2007-2011: 39,786 loans;
 SBA national: 899,164 data rows; both Financial PhraseBank files).
 """
@@ -16,6 +17,7 @@ import duckdb
 
 from risk_assets.cli import own_command
 from risk_assets.lib.home import RiskHome
+from risk_assets.lib.ingest.landing import refusals_in_landing
 from risk_assets.lib.lake import connect
 from risk_assets.lib.report.portfolio import landed_loans_not_in_features
 
@@ -193,11 +195,6 @@ rejected or refused candidate's figures are never shown as the model's). The qua
 README."""
 
 
-REFUSED_FILES = ("SELECT path, message FROM raw.landed_files WHERE status = 'refused' ORDER BY landed_at")
-"""Files landing read and refused (no known format, a mapping that does not fit, ...): listed as notes,
-since a refusal keeps the lake whole; each is tried again on the next run."""
-
-
 LOANS_INTO_FEATURES = "key:stg_loans+ and not group:models"
 """The selection that brings loans a landing-only run added to raw.loans into the features and scores
 them with the standing champions: staging first (the features read it), no retraining."""
@@ -220,17 +217,15 @@ def main(argv: list[str] | None = None) -> int:
             figures = con.execute(QUALITY_FIGURES).fetchall()
         except duckdb.CatalogException:  # no model trained yet
             figures = []
-        try:
-            refused = con.execute(REFUSED_FILES).fetchall()
-        except duckdb.CatalogException:
-            refused = []
+        # listed as notes, since a refusal keeps the lake whole; only those still in landing, which
+        # each run tries again (one the user deleted, or saved over with bytes that landed, is done with)
+        refused = refusals_in_landing(con)
         waiting = landed_loans_not_in_features(con)
         articles_waiting = landed_articles_not_in_features(con)
         news_champion = _has_champion(con, "news_sentiment")
     for name, passed, observed in results:
         print(f"{'skip' if passed is None else 'ok  ' if passed else 'FAIL'} {name} (observed {observed})")
-    for path, message in refused:  # not a failure of the lake: tried again on each run while it stays in landing
-        reason = (message or "").removeprefix(f"{path}: ")
+    for path, reason in refused:  # not a failure of the lake: tried again on each run while it stays in landing
         print(f"note refused (tried again on each run while in landing): {path.rsplit('/', 1)[-1]}: {reason}")
     if waiting:  # landed by a raw-only run: not a failure, but the score line above does not count them
         print(f"note {waiting} landed loans are not in loan_features yet, so they are not scored or monitored: "

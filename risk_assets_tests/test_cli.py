@@ -192,6 +192,34 @@ def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
     assert lines[2].startswith(f"   next: {own_command()} verify") and len(lines) == 3
 
 
+def test_the_run_summary_and_the_quarantine_command_name_a_broken_link_the_run_refused(tmp_path, cases_dir):
+    """A link in landing to a file that does not exist is refused unread: no bytes, so no manifest
+    row, and only Dagster's log and raw.landing_events said so; the summary counted no file not
+    landed, and `risk-assets quarantine` said no landed file had the name. Both now give its reason."""
+    import os
+    import shutil
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+    from risk_assets.lib.report.quarantine import quarantine_rows
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing)
+    os.symlink(tmp_path / "share" / "tape.csv", landing / "F58_broken_link.csv")
+    lines = _summary_of_a_run_that_wrote(
+        tmp_path, lambda con, run_id: land_folder(con, landing, "loans", parse_loan_file, run_id, asset="raw_loans"))
+    reason = (f"a link to {tmp_path / 'share' / 'tape.csv'}, which does not exist (a share not mounted, a file moved "
+              "or deleted): fix or remove the link; it is tried again on the next run")
+    assert lines[0].endswith("; every check passed; 1 file(s) not landed (they stay in landing and are tried again "
+                             "on each run); 1 file(s) landed with records quarantined:"), lines[0]
+    assert " ".join(lines[1].split()) == f"REFUSED F58_broken_link.csv: {landing / 'F58_broken_link.csv'}: {reason}"
+    with connect(tmp_path / "lake.duckdb", read_only=True) as con:
+        assert quarantine_rows(con, "F58_broken_link.csv") == (
+            [f"F58_broken_link.csv: refused when it landed, so nothing of it was read or quarantined: {reason}"], True)
+
+
 def test_the_run_summary_says_when_a_busy_machine_cut_the_sentiment_training_short(tmp_path):
     """Beside a CI run the fine-tuning fit 132 of its 396 steps and its model became champion at
     0.8034 macro-F1 (0.822 with every step); the run's end said only 'every check passed'. The

@@ -13,15 +13,21 @@ LANDED = [  # sha256, path, domain, format, rows_in_file, loaded, quarantined, n
     ("a", "loans/lendingclub_2007_2011.csv", "loans", "lendingclub", 3, 3, 0, 0, "loaded"),
     ("b", "loans/sba_national.csv.gz", "loans", "sba", 5, 3, 1, 0, "loaded"),  # one row unaccounted for
     ("c", "loans/broken.csv", "loans", None, None, None, None, None, "failed"),
-    ("d", "/home/r/landing/loans/two_months.xlsx", "loans", None, None, None, None, None, "refused"),
+    ("d", "landing/loans/two_months.xlsx", "loans", None, None, None, None, None, "refused"),  # under the home
 ]
 
 
 def _small_lake(path) -> None:
+    refused = path.parent / "landing" / "loans" / "two_months.xlsx"  # in landing still, so tried again
+    refused.parent.mkdir(parents=True, exist_ok=True)
+    refused.write_bytes(b"PK")
     with connect(path) as con:
         for row in LANDED:
+            row = (*row[:1], str(refused) if row[-1] == "refused" else row[1], *row[2:])
             con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, "
                         "rows_loaded, rows_quarantined, non_data_lines, status) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)", row)
+            con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, seen_at) "
+                        "VALUES (?, ?, 1, ?, now())", [row[1], row[0], row[-1]])
         con.execute("UPDATE raw.landed_files SET message = path || ': sheets ''Jan'', ''Feb'' all hold loan tapes' "
                     "WHERE status = 'refused'")
         con.execute("UPDATE raw.landed_files SET message = path || ': parser error AttributeError: no strip' "
@@ -65,6 +71,33 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
     assert "ok   raw.loans holds every loaded loan (observed 0 rows of difference)" in out
     assert ("note refused (tried again on each run while in landing): two_months.xlsx: sheets 'Jan', 'Feb' "
             "all hold loan tapes") in out  # the message without the path it starts with
+
+
+def test_a_broken_link_is_noted_and_a_refused_file_deleted_from_landing_is_not(risk_home, cases_dir, capsys):
+    """A link to a missing file is refused unread (no bytes, so no manifest row): verify had no note
+    for it, only Dagster's log and raw.landing_events said so. A file refused and then deleted from
+    landing is tried again by no run, yet verify kept noting it as tried again on each run, where the
+    run's summary rightly left it out."""
+    import os
+    import shutil
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    landing = risk_home.landing_loans
+    os.symlink(risk_home.root / "gone" / "tape.csv", landing / "F58_broken_link.csv")
+    shutil.copy(cases_dir / "F09_european_semicolon_cp1252.csv", landing)
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, landing, "loans", parse_loan_file, "r1", asset="raw_loans")
+    assert [(os.path.basename(f.path), f.outcome) for f in report.files] == [
+        ("F09_european_semicolon_cp1252.csv", "refused"), ("F58_broken_link.csv", "refused")]
+    (landing / "F09_european_semicolon_cp1252.csv").unlink()
+
+    verify.main(["--own-data"])
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note refused")]
+    assert notes == [f"note refused (tried again on each run while in landing): F58_broken_link.csv: a link to "
+                     f"{risk_home.root / 'gone' / 'tape.csv'}, which does not exist (a share not mounted, a file "
+                     "moved or deleted): fix or remove the link; it is tried again on the next run"]
 
 
 def test_a_book_whose_training_was_refused_says_why_on_the_scores_line(risk_home, capsys):

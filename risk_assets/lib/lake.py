@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS raw.landing_events (
     outcome           VARCHAR NOT NULL,          -- loaded | duplicate | refused | failed | withdrawn
     duplicate_of      VARCHAR,                   -- path of the first file with the same bytes
     run_id            VARCHAR,
-    seen_at           TIMESTAMP
+    seen_at           TIMESTAMP,
+    message           VARCHAR                    -- why, for a file refused unread (a broken link): it has no manifest row
 );
 CREATE TABLE IF NOT EXISTS quality.quarantine (
     asset             VARCHAR NOT NULL,          -- raw_loans, raw_news, a check name, ...
@@ -164,6 +165,8 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SHARED_DDL)
     # a lake made before the manifest kept the readers' notes
     con.execute("ALTER TABLE raw.landed_files ADD COLUMN IF NOT EXISTS notes VARCHAR")
+    # a lake made before a file refused unread (no bytes, so no manifest row) kept its reason
+    con.execute("ALTER TABLE raw.landing_events ADD COLUMN IF NOT EXISTS message VARCHAR")
     # a lake made before raw.loans carried its amounts' currency: its rows were all read as USD
     if table_exists(con, "raw.loans"):
         con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")

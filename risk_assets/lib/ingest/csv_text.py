@@ -272,7 +272,8 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
         (landed bytes, content bytes); the two are the same object for an uncompressed file.
 
     Raises:
-        FileRefused: gzip magic bytes but the stream cannot be decompressed (names file and error);
+        FileRefused: gzip magic bytes but the stream cannot be decompressed (names file and error),
+            or it decompresses to 0 bytes (an empty file, compressed);
             a ZIP archive, an Excel workbook (xlsx is a ZIP; unless `workbook_ok`) or a legacy .xls; another compression
             or archive (COMPRESSED_MAGIC: bzip2, xz, zstd, 7-Zip, RAR, tar), or gzip twice: the
             file is not a table of text, and the message says what to land instead.
@@ -309,10 +310,13 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
             raise EOFError(f"the compressed stream ends early after {len(content):,} bytes of content (a truncated file?)")
     except (zlib.error, OSError, EOFError) as exc:
         raise FileRefused(f"{path}: starts with the gzip magic bytes 1f 8b but cannot be decompressed: {exc}") from None
+    if not content:  # `gzip < /dev/null`: a compressed nothing, not the cut part its ending would suggest
+        raise FileRefused(f"{path}: the file is empty: it is gzip-compressed ({len(raw):,} bytes) and decompresses to "
+                          "0 bytes: no header and no records; was it compressed before it was fully written?")
     if content[:2] == GZIP_MAGIC:
         raise FileRefused(f"{path}: gzip inside gzip (compressed twice): decompress it once and land that")
     _refuse_container(path, content, inside=" inside gzip")
-    _refuse_cut_by_size(path, content)
+    _refuse_cut_by_size(path, content, name=path.name[:-3] if path.name.lower().endswith(".gz") else path.name)
     return raw, content
 
 
@@ -321,18 +325,19 @@ SIZE_SPLIT_PART = re.compile(r"(?i)\.(?:csv|tsv|txt|dat|psv|jsonl?|ndjson)\.(?:[
 tape.csv tape.csv.`), `tape.csv.001` (7-Zip, HJSplit), `xaa` (split's default prefix), `tape-xab`."""
 
 
-def _refuse_cut_by_size(path: Path, content: bytes) -> None:
-    """Refuse a text file whose name says it is a part of a file cut by size and which ends without
-    a line end: its last record is cut mid-value ('10000.00' ends as '10.'), and would load as a
-    wrong value. A part cut between lines (`split -l`) ends with a line end (LF, CR, EBCDIC's NL;
-    UTF-16's zero bytes and a DOS end-of-file mark after it) and is read as it is; Parquet and
-    workbooks are left to their readers.
+def _refuse_cut_by_size(path: Path, content: bytes, name: str | None = None) -> None:
+    """Refuse a text file whose name (`name`, default the path's; a gzip's without `.gz`, the name
+    of what it holds: `tape.csv.gz` is no part `.gz` of `tape.csv`) says it is a part of a file cut
+    by size and which ends without a line end: its last record is cut mid-value ('10000.00' ends as
+    '10.'), and would load as a wrong value. A part cut between lines (`split -l`) ends with a line
+    end (LF, CR, EBCDIC's NL; UTF-16's zero bytes and a DOS end-of-file mark after it) and is read
+    as it is; Parquet and workbooks are left to their readers.
 
     Raises:
         FileRefused: names the file, its last line and how to join the parts.
     """
     if (content[:4] == b"PAR1" or content.rstrip(b"\x00\x1a").endswith((b"\n", b"\r", b"\x15"))
-            or not SIZE_SPLIT_PART.search(path.name)):
+            or not SIZE_SPLIT_PART.search(name or path.name)):
         return
     last = content.rsplit(b"\n", 1)[-1][-60:].decode("utf-8", "replace")
     raise FileRefused(

@@ -137,12 +137,15 @@ NOTE_LINES_SHOWN = 20
 
 def summarise_notes(notes: dict[str, object]) -> dict[str, object]:
     """A reader's notes as the manifest keeps them: None, empty lists and dicts and zero counts
-    dropped, and a list (of lines, such as `doc_id_unwrapped_lines`) longer than NOTE_LINES_SHOWN shortened to
-    `{"count": n, "first": [the first 20]}`, so a million-row file does not write a megabyte of
-    line numbers. Shape: a JSON-ready dict, at most one entry per note."""
+    dropped (counts per column too, when every one is 0: `{"Approved": 0}`), and a list (of lines,
+    such as `doc_id_unwrapped_lines`) longer than NOTE_LINES_SHOWN shortened to `{"count": n,
+    "first": [the first 20]}`, so a million-row file does not write a megabyte of line numbers.
+    Shape: a JSON-ready dict, at most one entry per note."""
     summary: dict[str, object] = {}
     for name, value in notes.items():
-        if value is None or value == [] or value == {} or (value == 0 and not isinstance(value, bool)):
+        counts = value.values() if isinstance(value, dict) else [value]
+        if value is None or value == [] or value == {} or all(
+                isinstance(count, (int, float)) and not isinstance(count, bool) and count == 0 for count in counts):
             continue
         if isinstance(value, list) and len(value) > NOTE_LINES_SHOWN:
             value = {"count": len(value), "first": value[:NOTE_LINES_SHOWN]}
@@ -688,7 +691,9 @@ def _insert_quarantine(con, quarantine: pl.DataFrame, asset: str, path: Path, sh
 
 def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool = True,
             now: datetime | None = None) -> None:
-    """Manifest row (insert or replace by sha256) and landing event for `outcome`."""
+    """Manifest row (insert or replace by sha256) and landing event for `outcome`. A file refused
+    before its bytes were read (a broken link, no permission: `manifest` False) has no sha256 to key
+    a manifest row by; its event keeps the reason in `message` instead (`refused_unread`)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     if manifest:
         notes = summarise_notes(outcome.notes)
@@ -700,10 +705,12 @@ def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool 
              outcome.rows_loaded, outcome.rows_quarantined, outcome.non_data_lines, outcome.outcome,
              outcome.message, run_id, now, json.dumps(notes, default=str) if notes else None],
         )
+    # a file refused unread has no bytes to key a manifest row by: its event keeps the reason
+    unread = outcome.message if outcome.outcome == "refused" and not manifest else None
     con.execute(
-        "INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [outcome.path, outcome.sha256, outcome.size_bytes, outcome.outcome, outcome.duplicate_of, run_id, now],
+        "INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at, message) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [outcome.path, outcome.sha256, outcome.size_bytes, outcome.outcome, outcome.duplicate_of, run_id, now, unread],
     )
 
 
@@ -736,6 +743,36 @@ def last_loaded_at(con: duckdb.DuckDBPyConnection, domain: str) -> datetime | No
         return None
     return con.execute("SELECT max(landed_at) FROM raw.landed_files WHERE domain = ? AND status = 'loaded'",
                        [domain]).fetchone()[0]
+
+
+def refusals_in_landing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(path, reason without the path it starts with) of each file whose newest landing event is a
+    refusal and which is in landing still (a broken link counts: the link is there): the files each
+    run tries again, oldest refusal first. The reason is the manifest's, or the event's for a file
+    refused unread (a broken link, no permission: no bytes, so no manifest row). A file refused and
+    then deleted, or saved over with bytes that landed since, is none. [] without the tables."""
+    if not table_exists(con, "raw.landing_events") or not table_exists(con, "raw.landed_files"):
+        return []
+    event_message = ("e.message" if "message" in {c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = 'landing_events'"
+    ).fetchall()} else "NULL")  # a lake read-only opened before the column was added
+    refused = con.execute(
+        "WITH newest AS (SELECT * FROM raw.landing_events "
+        "QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1 AND outcome = 'refused') "
+        f"SELECT e.path, coalesce(f.path, e.path), coalesce(f.message, {event_message}) "
+        "FROM newest AS e LEFT JOIN raw.landed_files AS f ON f.sha256 = e.sha256 AND f.status = 'refused' "
+        "ORDER BY e.seen_at, e.path").fetchall()
+    return [(path, (message or _unread_now(Path(path))).removeprefix(f"{named}: ").removeprefix(f"{path}: "))
+            for path, named, message in refused if os.path.lexists(path)]
+
+
+def _unread_now(path: Path) -> str:
+    """Why `path` cannot be read now, for a refusal a lake recorded before events kept the reason."""
+    try:
+        file_state(path)
+        return "refused unread on the last run (no reason recorded); it is tried again on the next run"
+    except OSError as exc:
+        return unreadable_reason(path, exc)
 
 
 def landed_copies_of(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:

@@ -742,7 +742,7 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
             return None  # the user said how to read this very file: no built-in format instead
         return _builtin_fit(cells, ",")
 
-    meant = [_misfit(m, _columns_lacking(m, [c for s in sheets for _, row in s.head() for c in row]), "no sheet's header")
+    meant = [_misfit(m, _columns_lacking(m, [c for s in sheets for _, row in s.head() for c in row]), "no sheet's header has")
              for m in mappings if m.meant_for_file]
     sheet, header_row, mapping, notes = workbook.the_sheet(
         path, sheets, not_read, fits, "loan tapes", "a loan tape format" + (f": {'; '.join(meant)}" if meant else ""),
@@ -914,7 +914,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
                 return mapping, 0
             tried.append(f"mapping {mapping.name!r} (no header; needs {len(needed)} positions)")
             misfits.append(_misfit(mapping, beyond, f"the first data line ({width} fields separated by "
-                                                    f"{mapping.dialect.delimiter!r})"))
+                                                    f"{mapping.dialect.delimiter!r}) does not have"))
             continue
         for number, line in enumerate(lines, start=1):
             if (fit := _as_written(mapping, csv_text.split_fields(line, mapping.dialect.delimiter))) is not None:
@@ -923,12 +923,12 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         if mapping.meant_for_file:  # a sidecar, or a glob that names the file
             first = next((line for line in lines if line.strip()), "")
             missing = _columns_lacking(mapping, csv_text.split_fields(first, mapping.dialect.delimiter))
-            misfits.append(_misfit(mapping, missing, "its header"))
+            misfits.append(_misfit(mapping, missing, "its header does not have"))
             fewest = min((_columns_lacking(mapping, csv_text.split_fields(line, mapping.dialect.delimiter))
                           for line in lines if line.strip()), key=len, default=missing)
             if 2 * len(fewest) <= len(needed) or _names_files_by_name(mapping):
                 # most of its columns are there (one renamed or dropped), or its glob names the lender's files
-                near.append(_misfit(mapping, fewest, "its header"))
+                near.append(_misfit(mapping, fewest, "its header does not have"))
     sidecars = [m for m in mappings if m.sidecar]
     if sidecars:  # never fall through to another format: the user said how to read this very file
         _refuse_misfits(path, content, misfits)
@@ -947,8 +947,8 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
                 return builtin, number
     if misfits:  # no built-in format either: say which mapping meant for the file did not fit
         _refuse_misfits(path, content, misfits)
-    tried += [f"LendingClub (needs {sorted(LENDINGCLUB_SIGNATURE)})", f"SBA (needs {sorted(SBA_SIGNATURE)})",
-              f"delimiters {' '.join(repr(d) for d in BUILTIN_DELIMITERS)}"]
+    tried += [_builtin_lacks("LendingClub", LENDINGCLUB_SIGNATURE, lines),
+              _builtin_lacks("SBA", SBA_SIGNATURE, lines), f"delimiters {' '.join(repr(d) for d in BUILTIN_DELIMITERS)}"]
     first = next((line for line in lines if line.strip()), "")
     if first.lstrip()[:1] in ("{", "[", "<"):
         opening = first.lstrip().lower()
@@ -1117,10 +1117,12 @@ def _names_files_by_name(mapping: TapeMapping) -> bool:
                for glob in mapping.applies_to)
 
 
-def _misfit(mapping: TapeMapping, missing: list[str], where: str) -> str:
-    """One mapping's line in a refusal: its file, how it was chosen, and the columns `where` lacks."""
+def _misfit(mapping: TapeMapping, missing: list[str], lacking: str) -> str:
+    """One mapping's line in a refusal: its file, how it was chosen, and the columns `missing`,
+    which `lacking` says where they are not: '<file> (sidecar) declares column(s) [...] that
+    <lacking>', `lacking` a clause such as "its header does not have" or "no sheet's header has"."""
     chosen = "sidecar" if mapping.sidecar else "applies_to " + ", ".join(mapping.applies_to)
-    return f"{mapping.source} ({chosen}) declares column(s) {missing} that {where} does not have"
+    return f"{mapping.source} ({chosen}) declares column(s) {missing} that {lacking}"
 
 
 def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
@@ -1158,6 +1160,21 @@ def _header_keys(names: Sequence[str]) -> dict[str, str]:
     loans.loan_amnt are loan_amnt (and a mapping that declares loans.loan_amnt finds it too)."""
     prefix = table_prefix(names) or ""
     return {_name_key(key): name for name in names if name for key in (name, name[len(prefix):])}
+
+
+def _builtin_lacks(name: str, signature: frozenset[str], lines: list[str]) -> str:
+    """A built-in format's part of a refusal: the columns it needs and those the file's header lacks,
+    the header being the line among `lines` (the file's first lines) that, split by one of
+    BUILTIN_DELIMITERS, lacks fewest: "LendingClub (needs ['loan_amnt', 'loan_status', 'term']; the
+    header lacks ['loan_amnt'])" for a tape whose `loan_amnt` was renamed; "SBA (needs [...], none of
+    which the header has)"."""
+    lacks = min((sorted(column for column in signature if _name_key(column) not in keys)
+                 for line in lines if line.strip() for delimiter in BUILTIN_DELIMITERS
+                 for keys in [_header_keys(csv_text.split_fields(line, delimiter))]),
+                key=len, default=sorted(signature))
+    if len(lacks) == len(signature):
+        return f"{name} (needs {sorted(signature)}, none of which the header has)"
+    return f"{name} (needs {sorted(signature)}; the header lacks {lacks})"
 
 
 def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:
@@ -1217,7 +1234,7 @@ def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMa
             fields = tuple(dataclasses.replace(f, fmt=_typed_date_format(f.fmt)) if f.source in temporal and f.kind == "date"
                            else f for f in mapping.fields)
             return dataclasses.replace(mapping, fields=fields, dialect=Dialect(), typed_source=True)
-        misfits.append(_misfit(mapping, _columns_lacking(mapping, frame.columns), "the table"))
+        misfits.append(_misfit(mapping, _columns_lacking(mapping, frame.columns), "the table does not have"))
     raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it"
                       + (f": {'; '.join(misfits)}" if misfits else
                          "; declare one (see README, 'Your own loan tape'): Parquet has no built-in format"))
@@ -2429,10 +2446,9 @@ def _typed_parse(
     if timed:
         notes["date_time_of_day_dropped"] = timed
     two_digit = [spec for spec in specs if spec.kind == "date" and spec.fmt and "%y" in spec.fmt]
-    if two_digit:
-        notes["two_digit_year_shifted"] = {
-            spec.source: loaded.filter(_strptime(pl.col(_src(spec.source)), spec.fmt) != pl.col(spec.target)).height
-            for spec in two_digit}
+    if shifted := {spec.source: n for spec in two_digit
+                   if (n := loaded.filter(_strptime(pl.col(_src(spec.source)), spec.fmt) != pl.col(spec.target)).height)}:
+        notes["two_digit_year_shifted"] = shifted
     if "zip3" in target_source and target_source["zip3"] in zip_holds:
         written = pl.col(_src(target_source["zip3"]))
         holds = zip_holds[target_source["zip3"]]

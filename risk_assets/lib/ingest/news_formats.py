@@ -2649,7 +2649,7 @@ withdrawn article's '[Removed]' or a site's notice says the story is gone, and s
 
 
 def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str],
-                 where: str | None = None) -> None:
+                 where: str | None = None, written: set[str] | None = None) -> None:
     """Validate one feed record and append it to `out` as a row or as quarantine entries.
 
     `number` is the record's line (a JSON feed that puts several articles on one line numbers
@@ -2665,7 +2665,10 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     (HEADLINE_NOT_WRITTEN) and whose body is only links with their outlets' names (an aggregator's
     untitled item) takes the text of the body's first story link as its headline
     (`link_list_headline`, line listed in notes['headline_from_link_lines']); the body stays as
-    written."""
+    written. `written`: the text fields (TEXT_FIELDS) the record writes, empty or null included,
+    when a missing one (None) may be a field written empty (a JSON article's `"title": ""`): such a
+    field is said `empty` in a quarantine message, as a CSV feed's empty cell is; None: every field
+    whose value is not None is written (a CSV record)."""
     where = where or f"{path}: line {number}"
     rejected = len(out.quarantine)
     invisible = csv_text.INVISIBLE_CHARACTER
@@ -2716,8 +2719,10 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     if body_use.reason == "link_list" and headline_use.usable:  # an aggregator's links: the headline is the story
         out.note_line("body_link_list_lines", number)
     if not (body_use.usable or headline_use.usable):
+        said = {name: "empty" if use.reason == "missing" and name in (written or ()) else use.reason
+                for name, use in (("body", body_use), ("headline", headline_use))}
         out.reject(number, key, "body", "no_usable_text", body,
-                   f"{where}: no usable text (body: {body_use.reason}; headline: {headline_use.reason})")
+                   f"{where}: no usable text (body: {said['body']}; headline: {said['headline']})")
 
     published_at = None
     stamp = record.get("published_at")
@@ -4115,8 +4120,17 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
         if not record.get("doc_id"):  # no id, no URL: one from what it says, the same in the next pull
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", number)
-        _feed_record(out, path, number, sha256, record, where)
+        written = {name for name in TEXT_FIELDS if name in columns and _field_written(fields, header, name, columns[name])}
+        _feed_record(out, path, number, sha256, record, where, written)
     return out.parsed()
+
+
+def _field_written(fields: dict[str, str], header: list[str], canonical: str, index: int) -> bool:
+    """Whether an article writes a feed field at all, empty or null included: the file's column for
+    it (`header[index]`) or another accepted name of it (FEED_ALIASES) is among its `fields`. An
+    article without the field has it `missing`; one that writes it empty has it `empty`."""
+    aliases = FEED_ALIASES.get(canonical, ())
+    return header[index] in fields or any(name in fields and _key(name) in aliases for name in header)
 
 
 def _field_value(fields: dict[str, str], header: list[str], canonical: str, index: int) -> str:

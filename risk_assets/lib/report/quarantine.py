@@ -12,12 +12,13 @@ landed file (an Excel row for a workbook): the `_source_line` of the row in raw.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 
-from risk_assets.lib.ingest.landing import landed_copies_of
+from risk_assets.lib.ingest.landing import landed_copies_of, refusals_in_landing
 from risk_assets.lib.lake import names_file, table_exists
 from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS, table_cell
 
@@ -144,13 +145,21 @@ def withdrawal(con: duckdb.DuckDBPyConnection, sha256: str, message: str | None)
 def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, int | None, str | None, str] | None:
     """(path, status, rows_loaded, message, sha256) of the newest raw.landed_files row whose path is `file` or
     ends with `/<file>` (compared in Unicode NFC: macOS stores `münchen` decomposed, a user types it
-    composed), or whose sha256 starts with `file` (8+ characters); None when none does."""
+    composed), or whose sha256 starts with `file` (8+ characters); else (path, 'refused', None, reason, None)
+    of a file in landing refused unread (a broken link: no bytes, so no manifest row, only its
+    landing event: `landing.refusals_in_landing`); None when none does."""
     if not table_exists(con, "raw.landed_files"):
         return None
-    return con.execute(
+    landed = con.execute(
         f"SELECT path, status, rows_loaded, message, sha256 FROM raw.landed_files WHERE {names_file('path', '$file')} "
         "OR (length($file) >= 8 AND starts_with(sha256, $file)) "
         "ORDER BY landed_at DESC LIMIT 1", {"file": file}).fetchone()
+    if landed is not None:
+        return landed
+    wanted = unicodedata.normalize("NFC", file)
+    return next(((path, "refused", None, reason, None) for path, reason in refusals_in_landing(con)
+                 if unicodedata.normalize("NFC", path) == wanted
+                 or unicodedata.normalize("NFC", path).endswith("/" + wanted)), None)  # as lake.names_file
 
 
 LEDGER_GROUPS = 200

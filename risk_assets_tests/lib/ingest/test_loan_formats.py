@@ -137,6 +137,28 @@ def test_unknown_format_refused(tmp_path):
         parse_loan_file(tape)
 
 
+@pytest.mark.parametrize("renamed, lacks", [({"loan_amnt": "Loan Amount ($)"}, "['loan_amnt']"),
+                                             ({"loan_status": None}, "['loan_status']")])
+def test_a_tape_a_built_in_format_almost_reads_is_refused_naming_the_columns_its_header_lacks(
+        tmp_path, data_dir, renamed, lacks):
+    """A LendingClub tape with loan_amnt renamed, or without loan_status, was refused with `tried
+    LendingClub (needs ['loan_amnt', 'loan_status', 'term'])`, leaving the user to compare the lists;
+    the refusal names the needed columns the header lacks."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        records = list(islice(csv.DictReader(handle), 3))
+    columns = [renamed.get(name, name) for name in records[0] if renamed.get(name, name)]
+    tape = tmp_path / "lc_edited.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows([value for name, value in record.items() if renamed.get(name, name)] for record in records)
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape)
+    assert (f"tried LendingClub (needs ['loan_amnt', 'loan_status', 'term']; the header lacks {lacks}); "
+            "SBA (needs ['ApprovalFY', 'LoanNr_ChkDgt', 'MIS_Status'], none of which the header has); "
+            "delimiters ',' '\\t' '|'.") in str(refused.value)
+
+
 def test_a_tape_of_its_header_alone_is_refused_not_landed_empty(tmp_path, data_dir, cases_dir):
     """An export that stopped after its header (a failed query, a copy cut before its first record)
     holds no loan: it is refused, as an empty file is, not landed as a tape of 0 loans; the same with
@@ -153,6 +175,23 @@ def test_a_tape_of_its_header_alone_is_refused_not_landed_empty(tmp_path, data_d
     with pytest.raises(FileRefused, match=r"LoanStats_empty.csv: the file holds its header and \d+ line\(s\) that are "
                                           r"no record \(notes, markers, footers, blank lines\) and no loan"):
         parse_loan_file(shell)
+
+
+def test_a_compressed_empty_file_is_refused_as_empty_and_a_gzipped_tape_is_no_cut_part(tmp_path, cases_dir):
+    """`gzip < /dev/null > tape.csv.gz` holds nothing: it was refused as a part of a file cut by
+    size (`.gz` read as split's `.aa`..`.zz` suffix, and nothing ends with no line end), telling
+    the user to join parts that do not exist. It is refused as empty, as an empty .csv is; a
+    gzipped tape whose last line has no line end lands, as it does uncompressed."""
+    empty = tmp_path / "F55_empty.csv.gz"
+    empty.write_bytes(gzip.compress(b""))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(empty)
+    assert str(refused.value) == (f"{empty}: the file is empty: it is gzip-compressed (20 bytes) and decompresses to 0 "
+                                  "bytes: no header and no records; was it compressed before it was fully written?")
+    tape = tmp_path / "lc_2024-05.csv.gz"
+    tape.write_bytes(gzip.compress((cases_dir / "F06_lc_formatted_strings.csv").read_bytes().rstrip(b"\n")))
+    parsed = parse_loan_file(tape)
+    assert (parsed.format, parsed.rows.height, parsed.rows_quarantined) == ("lendingclub", 6, 2)
 
 
 def test_a_mapped_tape_that_states_zero_records_lands_empty(tmp_path):

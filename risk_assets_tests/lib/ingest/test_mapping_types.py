@@ -403,6 +403,32 @@ def test_a_two_digit_year_is_put_in_the_century_that_is_not_in_the_future(tmp_pa
     assert parsed.notes["two_digit_year_shifted"] == {"issued": 1, "first_line": 2}
 
 
+def test_a_two_digit_year_column_with_no_year_shifted_leaves_no_note(tmp_path, data_dir):
+    """SBA's ApprovalDate (`28-Feb-97`, `%d-%b-%y`) on a lender's mapped tape: no year needed its
+    century moved, yet the manifest noted `{"two_digit_year_shifted": {"Approved": 0}}`, a note
+    counting nothing. A count of 0 is no note, in the reader's notes and in the manifest's."""
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import summarise_notes
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        records = list(islice(csv.DictReader(handle), 5))
+    tape = tmp_path / "acme.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["Loan No", "Approved", "Amount", "Status"], *(
+            [r["LoanNr_ChkDgt"], r["ApprovalDate"], r["GrAppv"], r["MIS_Status"]] for r in records)])
+    tape.with_name("acme.csv.mapping.json").write_text(json.dumps({"name": "acme", "columns": {
+        "Loan No": {"to": "source_loan_id"}, "Approved": {"to": "origination_date", "format": "%d-%b-%y"},
+        "Amount": {"to": "loan_amount", "type": "money"}, "Status": {"to": "loan_status"}},
+        "status_map": {"P I F": 0, "CHGOFF": 1}}))
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.height == 5
+    assert parsed.rows.get_column("origination_date").min().isoformat() == "1997-02-28"
+    assert "two_digit_year_shifted" not in parsed.notes
+    assert summarise_notes({"two_digit_year_shifted": {"Approved": 0}, "rows_padded": 0,
+                            "padded_quotes_unwrapped": {"Name": 28}}) == {"padded_quotes_unwrapped": {"Name": 28}}
+
+
 def test_a_two_digit_year_just_after_the_as_of_date_keeps_its_century_and_is_caught(tmp_path):
     """'15/03/27' on a tape as of 2026-11-30 is a loan issued after the tape: quarantined as
     issue_after_asof, never moved to 1927 where no rule would see it."""

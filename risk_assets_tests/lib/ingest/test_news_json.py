@@ -118,6 +118,24 @@ def test_bad_articles_are_quarantined_by_the_feed_rules(tmp_path, sentences):
     assert parsed.data_records == 5  # 2 loaded + 3 quarantined: reconciled
 
 
+def test_an_article_that_writes_its_text_empty_says_empty_and_one_without_it_missing(tmp_path, sentences):
+    """An article with `"title": ""` and `"content": ""` was quarantined saying `(body: missing;
+    headline: missing)`, as if it had no such fields, where a CSV feed's empty cells say `empty`:
+    a field written empty is `empty`, one the article leaves out `missing`."""
+    articles = _newsapi_articles(sentences[:3])
+    articles[0]["title"] = articles[0]["content"] = ""
+    del articles[1]["title"], articles[1]["content"], articles[1]["description"]  # no body by any name
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps({"status": "ok", "articles": articles}))
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.select("record_key", "rule", "message").rows() == [
+        ("https://news.example.com/a/0", "no_usable_text",
+         f"{path}: line 1 column 31 (article 1): no usable text (body: empty; headline: empty)"),
+        ("https://news.example.com/a/1", "no_usable_text",
+         f"{path}: line 1 column 245 (article 2): no usable text (body: missing; headline: missing)")]
+    assert parsed.rows["doc_id"].to_list() == ["https://news.example.com/a/2"]
+
+
 @pytest.mark.parametrize(("document", "expected"), [
     ({"status": "error", "code": "rateLimited", "message": "You have made too many requests recently."},
      "an API's error response saved as a feed, not articles; it says {'status': 'error', 'code': 'rateLimited', "

@@ -286,6 +286,23 @@ def test_an_unreadable_or_ambiguous_workbook_is_refused_by_name(data_dir, tmp_pa
         parse_loan_file(cut)
 
 
+def test_a_workbook_whose_sidecar_names_columns_no_sheet_has_is_refused_naming_them(data_dir, tmp_path):
+    """The refusal said the sidecar "declares column(s) [...] that no sheet's header does not have",
+    a double negative that reads as the opposite of what it means: it names the declared columns
+    no sheet's header has."""
+    _, rows = _csv_rows(data_dir / "loans" / "lendingclub_2007_2011.csv", 2)
+    book = _write_book(tmp_path / "acme4.xlsx", ["Loan", "Issue", "Amount", "Status"],
+                       [[row[0], row[2], row[1], row[-1]] for row in rows])
+    (tmp_path / "acme4.xlsx.mapping.json").write_text(json.dumps({"name": "acme4", "columns": {
+        "Loan ID": {"to": "source_loan_id"}, "Issue Date": {"to": "origination_date", "type": "date"},
+        "Amount (USD)": {"to": "loan_amount", "type": "money"}, "Status": {"to": "loan_status"}}}))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(book)
+    assert (f"{tmp_path / 'acme4.xlsx.mapping.json'} (sidecar) declares column(s) ['Amount (USD)', 'Issue Date', "
+            "'Loan ID'] that no sheet's header has (sheet 'Loans' first row ['Loan', 'Issue', 'Amount', 'Status'])"
+            ) in str(refused.value)
+
+
 SHEET_PART, BOOK_PART = "xl/worksheets/sheet1.xml", "xl/workbook.xml"
 
 
