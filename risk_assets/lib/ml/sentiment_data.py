@@ -81,8 +81,10 @@ class SentimentSplit:
     Counts: labelled rows read, rows without usable text, duplicate rows folded into another,
     sentences dropped because their copies disagree on the label (among the rows read, or before:
     label_conflict), and whether the holdout came from the reference corpus (else from all labelled
-    rows). `snapshot` is the sha256 (64 hex digits, as the PD models record) of every (split, label,
-    key): it names the data a model was trained and judged on.
+    rows). `snapshot` is the sha256 (64 hex digits) of every (split, label, key): it names the data a
+    model was trained and judged on, split included, so two seeds on the same lake give two
+    snapshots. (A PD model's snapshot hashes its labelled loans before the split: the same for every
+    seed.)
     """
 
     train: pl.DataFrame

@@ -50,6 +50,7 @@ from risk_assets.lib.ml.sentiment_eval import (
     record_confusion,
     tfidf_baseline,
 )
+from risk_assets.lib.ml.training import code_version as package_version
 
 HOLDOUT = "holdout"
 
@@ -166,7 +167,8 @@ def train_candidate(
         "epoch losses": ", ".join(f"{x:.4f}" for x in report.epoch_losses),
         "train sentences (truncated)": f"{report.n_train} ({report.n_truncated})",
         "previous champion": champion_note,
-        "code version": code_version(),
+        "seed": config.seed,
+        "code version": f"{package_version()}; sentiment modules sha256 {code_version()}",
         "host": platform.node(),
         **split.summary(),
     }

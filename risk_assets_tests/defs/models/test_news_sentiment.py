@@ -112,6 +112,9 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     artifact_meta = json.loads((risk_home.artifacts / MODEL_NAME / version / "meta.json").read_text())
     assert artifact_meta["labelled_news_through"] == (LANDED + timedelta(days=1)).isoformat()
     assert artifact_meta["facts"]["conflicting_label_sentences_dropped"] == dropped
+    # traceable as the PD card is: the seed, and the package version with its git commit
+    assert "| seed | 0 |" in card and artifact_meta["facts"]["seed"] == 0
+    assert re.fullmatch(r"risk_assets \S+; sentiment modules sha256 [0-9a-f]{12}", artifact_meta["facts"]["code version"])
     assert artifact_meta["facts"]["labelled_rows"] == features["label"].count()
     check = trained.get_asset_check_evaluations()[0]
     with connect(risk_home.lake_path, read_only=True) as con:
