@@ -128,13 +128,22 @@ Z_95 = 1.959963984540054
 """Two-sided 95% quantile of the standard normal, Phi^-1(0.975)."""
 
 
-def format_p(p: float) -> str:
+def format_p(p: float, threshold: float | None = None) -> str:
     """A p-value as a report prints it: "p 0.031", "p 0.500", and "p < 0.001" for one that three
     decimals would show as 0.000 (APA Publication Manual, 7th ed., 6.36: report exact p-values to two or
-    three decimals, p < .001 below that). A NaN reads "p nan"."""
+    three decimals, p < .001 below that). With the `threshold` it is judged against, a p-value that
+    three decimals would round onto the threshold's other side, or onto the threshold itself, gets
+    the decimals that keep it on its own side ("p 0.0496", never "p 0.050, below 0.05"). A NaN
+    reads "p nan"."""
     if math.isnan(p):
         return "p nan"
-    return "p < 0.001" if p < 0.0005 else f"p {p:.3f}"
+    if p < 0.0005:
+        return "p < 0.001"
+    decimals = 3
+    if threshold is not None and p != threshold:
+        while decimals < 8 and ((round(p, decimals) < threshold) != (p < threshold) or round(p, decimals) == threshold):
+            decimals += 1
+    return f"p {p:.{decimals}f}"
 
 
 def normal_interval(estimate: float, standard_error: float, z: float = Z_95) -> tuple[float, float]:

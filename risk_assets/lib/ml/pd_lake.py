@@ -319,7 +319,7 @@ def _versus_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, s
     gain, p = got["auc_gain"], got["p_value"]
     low, high = metrics.normal_interval(gain, got["auc_gain_se"])
     beyond = "beyond chance" if p < p_value else "not beyond chance"
-    return f" by {gain:+.4f} (95% CI {low:+.4f} to {high:+.4f}; one-sided paired DeLong {metrics.format_p(p)}: {beyond})"
+    return f" by {gain:+.4f} (95% CI {low:+.4f} to {high:+.4f}; one-sided paired DeLong {metrics.format_p(p, p_value)}: {beyond})"
 
 
 def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, artifact: Path,
@@ -345,7 +345,7 @@ def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
         return f"rejected: AUC undefined on the candidate's {split}: {compared.reason}{scope}"
     low, high = compared.interval()
     figures = (f"{split} AUC {compared.auc_a:.4f} vs champion {current['version']} {compared.auc_b:.4f} on the same loans: "
-               f"gain {compared.difference:+.4f} (95% CI {low:+.4f} to {high:+.4f}), one-sided paired DeLong {metrics.format_p(compared.p_value)}")
+               f"gain {compared.difference:+.4f} (95% CI {low:+.4f} to {high:+.4f}), one-sided paired DeLong {metrics.format_p(compared.p_value, p_value)}")
     promote, why = registry.challenger_verdict(compared.difference, compared.p_value, p_value, min_gain)
     return f"{'promoted' if promote else 'rejected'}: {figures}{why}{scope}"
 

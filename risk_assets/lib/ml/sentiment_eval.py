@@ -241,7 +241,7 @@ def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
         return GateDecision(False, f"rejected: {lead}holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}{scope}")
     figures = (f"holdout macro-F1 {versus.f1_a:.4f} vs champion {champion_version} re-scored on the same holdout "
                f"{versus.f1_b:.4f}: gain {versus.difference:+.4f} (95% CI {versus.low:+.4f} to {versus.high:+.4f}), "
-               f"one-sided paired bootstrap {format_p(versus.p_value)}")
+               f"one-sided paired bootstrap {format_p(versus.p_value, p_value)}")
     promote, why = challenger_verdict(versus.difference, versus.p_value, p_value, min_gain)
     return GateDecision(promote, f"{'promoted' if promote else 'rejected'}: {figures}{why}{scope}")
 

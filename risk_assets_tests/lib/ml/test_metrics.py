@@ -204,3 +204,16 @@ def test_p_values_print_to_three_decimals_and_below_that_as_under_one_in_a_thous
     assert metrics.format_p(0.0107) == "p 0.011"
     assert metrics.format_p(1.0) == "p 1.000"
     assert metrics.format_p(float("nan")) == "p nan"
+
+
+def test_a_p_value_beside_its_threshold_keeps_the_decimals_that_put_it_on_its_side():
+    """Three decimals would print 0.0496 as "p 0.050", then judged "below 0.05": a verdict that reads
+    as its own contradiction. Against the threshold it is judged by, it keeps a fourth decimal."""
+    from risk_assets.lib.ml.registry import challenger_verdict
+
+    assert metrics.format_p(0.0496, 0.05) + challenger_verdict(0.006, 0.0496, 0.05, 0.005)[1] == (
+        "p 0.0496, below 0.05, and the gain is at least 0.005")
+    assert metrics.format_p(0.0504, 0.05) == "p 0.0504"  # would read 0.050, "not below 0.05"
+    assert metrics.format_p(0.05, 0.05) == "p 0.050"  # the threshold itself is not below it, and reads so
+    assert metrics.format_p(0.0505, 0.05) == "p 0.051" and metrics.format_p(0.031, 0.05) == "p 0.031"
+    assert metrics.format_p(0.0496) == "p 0.050"  # no threshold: three decimals
