@@ -44,7 +44,7 @@ def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, 
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     reasons = [f"- {s} {k}: NULL because {m.reason}" for s, v in trained.metrics.items() for k, m in v.items() if m.reason]
     caveat = [VALIDATION_CAVEAT] if "validation" in splits else []
-    return "\n".join(lines + reasons + caveat)
+    return "\n".join(lines + reasons + caveat + [TRAIN_CAVEAT])
 
 
 VALIDATION_CAVEAT = (
@@ -54,6 +54,11 @@ VALIDATION_CAVEAT = (
     "they are mildly optimistic (the baseline's are out of sample). The holdout columns are the honest figures."
 )
 """The card's line on what the model's `validation` column measures (`training` module docstring)."""
+TRAIN_CAVEAT = (
+    "- train: model: the loans the model learnt from, in-sample: its figures flatter it and are there to set "
+    "beside the holdout's (a wide gap is over-fitting), never to quote as its quality."
+)
+"""The card's line on what the model's `train` column measures."""
 
 
 def _png(fig) -> str:

@@ -149,7 +149,8 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
         FROM ({scores}) s {join}
         GROUP BY ALL ORDER BY portfolio, risk_grade""")
     if base:
-        section.notes += _calibration_notes(con, base, scores) + _outside_window_notes(con, base, scores)
+        section.notes += (_in_sample_notes(con, base, scores) + _calibration_notes(con, base, scores)
+                          + _outside_window_notes(con, base, scores))
     grades = sorted({row[1] for row in section.rows})
     series: dict[str, list[float]] = {}
     for portfolio_name, grade, _, exposure, _, _ in section.rows:
@@ -159,6 +160,25 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
         section.plot_caption = ("Exposure (sum of loan amounts, millions, in USD unless the portfolio names another "
                                 "currency) by risk grade and portfolio")
     return section
+
+
+def _in_sample_notes(con: duckdb.DuckDBPyConnection, base: str, scores: str) -> list[str]:
+    """One note per book some of whose labelled scored loans trained the version that scored them
+    (`ml.model_training_loans`): the grade table's observed default rate and mean PD count those
+    in-sample loans, where the PDs flatter the model, so the match is read on the model card's
+    holdout columns. [] without the table."""
+    if not table_columns(con, "ml.model_training_loans"):
+        return []
+    rows = con.execute(f"""
+        SELECT b.portfolio, count(*) AS labelled, count(t.loan_key) AS trained
+        FROM ({scores}) s JOIN ({base}) b USING (loan_key)
+        LEFT JOIN (SELECT DISTINCT version, loan_key FROM ml.model_training_loans) t
+          ON t.loan_key = s.loan_key AND t.version = s.model_version
+        WHERE b.default_flag IS NOT NULL AND s.pd IS NOT NULL
+        GROUP BY ALL HAVING count(t.loan_key) > 0 ORDER BY 1""").fetchall()
+    return [f"{portfolio}: {trained:,} of its {labelled:,} labelled loans ({trained / labelled:.0%}) trained the model "
+            "that scored them, so the table's mean PD against the observed default rate is partly in-sample; the "
+            "model card's holdout columns give the out-of-sample match." for portfolio, labelled, trained in rows]
 
 
 def _calibration_notes(con: duckdb.DuckDBPyConnection, base: str, scores: str) -> list[str]:

@@ -157,8 +157,10 @@ def test_cross_fitted_validation_metrics_are_out_of_fold_over_every_development_
     # the development default rate (Platt's intercept), and the card says the column is optimistic
     validation = trained.validation
     assert validation.pd.mean() == pytest.approx(validation.y.mean(), abs=1e-6)
-    from risk_assets.lib.ml.model_card import VALIDATION_CAVEAT, metrics_table
-    assert metrics_table(trained, None, None).splitlines()[-1] == VALIDATION_CAVEAT
+    from risk_assets.lib.ml.model_card import TRAIN_CAVEAT, VALIDATION_CAVEAT, metrics_table
+    # and the train column, in-sample, is named as such
+    assert metrics_table(trained, None, None).splitlines()[-2:] == [VALIDATION_CAVEAT, TRAIN_CAVEAT]
+    assert TRAIN_CAVEAT.startswith("- train: model: the loans the model learnt from, in-sample")
 
 
 def test_stratified_split_is_grouped_seeded_and_keeps_the_default_rate(lc_small):

@@ -246,6 +246,16 @@ def test_the_grade_table_names_the_loans_outside_the_champions_vintages(risk_hom
             "AND (vintage < ? OR vintage > ?)", [first, last]).fetchone()
         notes = _section(build_overview(con), "Loans and exposure by risk grade").notes
     assert outside > 0
+    with connect(risk_home.lake_path, read_only=True) as con:
+        trained, labelled = con.execute(
+            "SELECT count(*) FILTER (WHERE vintage BETWEEN 1989 AND 2003), count(*) FROM marts.loan_features "
+            "WHERE default_flag IS NOT NULL").fetchone()
+    # the table's rates count the loans the champion learnt from: the section says how many
+    assert 0 < trained < labelled
+    assert [n for n in notes if "in-sample" in n] == [
+        f"sba: {trained:,} of its {labelled:,} labelled loans ({trained / labelled:.0%}) trained the model that "
+        "scored them, so the table's mean PD against the observed default rate is partly in-sample; the model "
+        "card's holdout columns give the out-of-sample match."]
     assert [n for n in notes if "outside" in n] == [
         f"sba: {outside:,} labelled loans of vintages outside {first}-{last}, the ones its PD champion trained and was "
         f"judged on, are scored and counted here (observed default rate {rate:.3f}, mean PD 0.100); the model's "
