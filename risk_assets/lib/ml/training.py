@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -299,7 +300,7 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
     pool = np.flatnonzero(in_time)
     if pool.size > config.max_in_time_rows:
         kept = _stratified(key_y[pool], config.max_in_time_rows / pool.size, rng)
-        notes.append(f"in-time loans subsampled (stratified) from {pool.size} to {int(kept.sum())} to bound CPU training time")
+        notes.append(SUBSAMPLE_NOTE.format(pool=pool.size, kept=int(kept.sum())))
         assignment[pool[~kept]] = "unused"
         pool = pool[kept]
     fraction = config.holdout_fraction if scheme == "stratified_random" else config.holdout_fraction / 2
@@ -336,6 +337,23 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
     rows = {name: np.flatnonzero(row_split == name) for name in order}
     folds = key_fold[key_of_row][rows["train"]] if key_fold is not None else None
     return Split(rows, scheme, primary, notes, folds, champion_holdout)
+
+
+SUBSAMPLE_NOTE = "in-time loans subsampled (stratified) from {pool} to {kept} to bound CPU training time"
+"""The split note of a training that drew `max_in_time_rows` of its in-time loans (`split_loans`);
+`in_time_subsample` reads it back from the run record."""
+_SUBSAMPLE_READ = re.compile(re.escape(SUBSAMPLE_NOTE).replace(r"\{pool\}", r"(?P<pool>\d+)")
+                             .replace(r"\{kept\}", r"(?P<kept>\d+)"))
+
+
+def in_time_subsample(run: dict) -> tuple[int, int] | None:
+    """(in-time loans, loans drawn from them) of a training that subsampled its in-time loans, read
+    from its run record's split notes (meta.json `run.split_notes`, as the model card shows them);
+    None when it drew none, or the record holds no split notes."""
+    for note in run.get("split_notes") or ():
+        if found := _SUBSAMPLE_READ.fullmatch(str(note)):
+            return int(found["pool"]), int(found["kept"])
+    return None
 
 
 def _too_few(y: np.ndarray, minimum: int) -> bool:
