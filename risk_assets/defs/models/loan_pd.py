@@ -102,10 +102,14 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
     from risk_assets.lib.ml.training import InsufficientDefaults, artifact_meta, train_pd_model
     from risk_assets.lib.quality.duplicates import idless_copies
     from risk_assets.lib.report.html import write_model_report
+    from risk_assets.lib.report.portfolio import quarantined_loans_not_in_features
 
     started = time.perf_counter()
     with lake.connect(read_only=True) as con:
         frame = con.execute("SELECT * FROM marts.loan_features ORDER BY loan_key").df()
+        # landed loans a quarantined value keeps out of the features: the card says what no split holds
+        quarantined = {portfolio: quarantined_loans_not_in_features(con, portfolio)
+                       for portfolio in frame["portfolio"].unique()}
     if config.portfolios:
         context.log.info(f"training only {', '.join(config.portfolios)} (config portfolios)")
         frame = frame[frame["portfolio"].isin(config.portfolios)]
@@ -123,7 +127,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         seen = {"labelled": int(labels.size), "defaults": int(labels.sum())}  # what this attempt trained on
         try:
             trained = train_pd_model(part, portfolio, config.to_lib(), log=lambda line, m=model: context.log.info(f"{m}: {line}"),
-                                     reserved=reserved[portfolio], notes=[copies_note] if copies_note else [])
+                                     reserved=reserved[portfolio], notes=[copies_note] if copies_note else [],
+                                     quarantined=quarantined[portfolio])
         except InsufficientDefaults as exc:
             context.log.warning(f"{model}: {exc}")
             refused[model] = str(exc)

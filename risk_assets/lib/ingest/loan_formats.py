@@ -544,6 +544,24 @@ def builtin_mapping(name: str) -> TapeMapping:
     raise KeyError(name)
 
 
+VINTAGE_KINDS_SAID = {"fiscal_year": "a fiscal year running October-September, so October 1984 counts as 1985"}
+"""What a column read as `vintage` holds, by its type, for `vintage_definition`."""
+
+
+def vintage_definition(mapping: TapeMapping) -> str:
+    """What a tape's `vintage` is, read off its field specs so that no text restates them: the column
+    mapped to `vintage` (SBA: 'ApprovalFY, a fiscal year running October-September ...'), else the
+    year of the column mapped to `origination_date` (LendingClub: 'the year of issue_d, the origination
+    date'), as `_canonical` derives it; 'none (the tape maps no vintage or origination date)' without either."""
+    own = next((spec for spec in mapping.fields if spec.target == "vintage"), None)
+    if own is not None:
+        return f"{own.source}, {VINTAGE_KINDS_SAID.get(own.kind, 'a year')}"
+    dated = next((spec for spec in mapping.fields if spec.target == "origination_date"), None)
+    if dated is not None:
+        return f"the year of {dated.source}, the origination date"
+    return "none (the tape maps no vintage or origination date)"
+
+
 def parse_loan_file(
     path: Path | str,
     mapping_dirs: Sequence[Path | str] = (),

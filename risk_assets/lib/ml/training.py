@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -299,7 +300,7 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
     pool = np.flatnonzero(in_time)
     if pool.size > config.max_in_time_rows:
         kept = _stratified(key_y[pool], config.max_in_time_rows / pool.size, rng)
-        notes.append(f"in-time loans subsampled (stratified) from {pool.size} to {int(kept.sum())} to bound CPU training time")
+        notes.append(SUBSAMPLE_NOTE.format(pool=pool.size, kept=int(kept.sum())))
         assignment[pool[~kept]] = "unused"
         pool = pool[kept]
     fraction = config.holdout_fraction if scheme == "stratified_random" else config.holdout_fraction / 2
@@ -336,6 +337,23 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
     rows = {name: np.flatnonzero(row_split == name) for name in order}
     folds = key_fold[key_of_row][rows["train"]] if key_fold is not None else None
     return Split(rows, scheme, primary, notes, folds, champion_holdout)
+
+
+SUBSAMPLE_NOTE = "in-time loans subsampled (stratified) from {pool} to {kept} to bound CPU training time"
+"""The split note of a training that drew `max_in_time_rows` of its in-time loans (`split_loans`);
+`in_time_subsample` reads it back from the run record."""
+_SUBSAMPLE_READ = re.compile(re.escape(SUBSAMPLE_NOTE).replace(r"\{pool\}", r"(?P<pool>\d+)")
+                             .replace(r"\{kept\}", r"(?P<kept>\d+)"))
+
+
+def in_time_subsample(run: dict) -> tuple[int, int] | None:
+    """(in-time loans, loans drawn from them) of a training that subsampled its in-time loans, read
+    from its run record's split notes (meta.json `run.split_notes`, as the model card shows them);
+    None when it drew none, or the record holds no split notes."""
+    for note in run.get("split_notes") or ():
+        if found := _SUBSAMPLE_READ.fullmatch(str(note)):
+            return int(found["pool"]), int(found["kept"])
+    return None
 
 
 def _too_few(y: np.ndarray, minimum: int) -> bool:
@@ -691,17 +709,49 @@ def window_outcomes(frame: pd.DataFrame, holdout: pd.DataFrame, scheme: str) -> 
     origination date (`out_of_time_date`), or of its vintages (`out_of_time_vintage`). The first is
     the holdout's size. Loans resolve early when they default, so a window most of whose loans are
     open holds the early outcomes only: more defaults than the vintages will end with."""
+    return len(holdout), int(max(len(holdout), in_window(frame, holdout, scheme).sum()))
+
+
+def in_window(frame: pd.DataFrame, holdout: pd.DataFrame, scheme: str) -> pd.Series:
+    """Per row of `frame`: whether it falls in the out-of-time holdout's window, its vintages
+    (`out_of_time_vintage`) or on or after its first origination date; False without the value."""
     if scheme == "out_of_time_vintage":
-        low, high = holdout["vintage"].min(), holdout["vintage"].max()
-        in_window = frame["vintage"].between(low, high)
+        inside = frame["vintage"].between(holdout["vintage"].min(), holdout["vintage"].max())
     else:
-        in_window = pd.to_datetime(frame["origination_date"]) >= pd.to_datetime(holdout["origination_date"]).min()
-    return len(holdout), int(max(len(holdout), in_window.fillna(False).sum()))
+        inside = pd.to_datetime(frame["origination_date"]) >= pd.to_datetime(holdout["origination_date"]).min()
+    return inside.fillna(False).astype(bool)
+
+
+def quarantined_note(quarantined: pd.DataFrame, holdout: pd.DataFrame | None, scheme: str) -> str:
+    """The split note on the loans that landed but were quarantined (`portfolio.
+    quarantined_loans_not_in_features`: no row in marts.loan_features): they are in no split, and
+    an outcome-driven rewrite (SBA's term 0 after a charge-off) makes them mostly defaults, so the
+    card says how many, their defaults, how many fall in the out-of-time holdout's window
+    (`in_window`; `holdout` None without one) and where to see them.
+
+    Args:
+        quarantined: one row per loan with vintage, origination_date, default_flag and rules.
+        holdout: the out-of-time holdout's rows (vintage, origination_date), or None.
+    """
+    labels = quarantined["default_flag"].dropna()
+    defaults = int(labels.sum())
+    rules = quarantined["rules"].fillna("").str.split(",").explode()
+    counts = rules[rules != ""].value_counts()
+    window_note = ""
+    if holdout is not None and len(holdout):
+        window = (f"vintages {holdout['vintage'].min()}-{holdout['vintage'].max()}" if scheme == "out_of_time_vintage"
+                  else f"originated on or after {pd.to_datetime(holdout['origination_date']).min():%Y-%m-%d}")
+        window_note = f"; {int(in_window(quarantined, holdout, scheme).sum()):,} of them in the out-of-time window ({window})"
+    top = counts.index[0] if len(counts) else None
+    return (f"{len(quarantined):,} loans landed but quarantined (not in marts.loan_features) are in neither training "
+            f"nor holdouts: {len(labels):,} labelled, {defaults:,} of them defaults"
+            f"{f' ({share_of(defaults, len(labels))})' if len(labels) else ''}{window_note}; by rule: " + ", ".join(f"{rule} {n:,}" for rule, n in counts.items())
+            + f" (see risk-assets quarantine --rule {top}; checks raw_loans_values, stg_loans_values)")
 
 
 def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None,
                    log: Callable[[str], None] | None = None, reserved: ReservedKeys | None = None,
-                   notes: Sequence[str] = ()) -> TrainedPD:
+                   notes: Sequence[str] = (), quarantined: pd.DataFrame | None = None) -> TrainedPD:
     """Train, calibrate and evaluate the PD model of one portfolio (splits, ensemble and calibration
     as the module docstring says).
 
@@ -711,6 +761,9 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         log: called with one progress line per trained ensemble member and two for the baseline.
         reserved: what the current champion saw (`ReservedKeys`); None = draw the holdout afresh.
         notes: what the caller did to `frame` before (loans it left out), added to the split notes.
+        quarantined: the portfolio's landed loans that a quarantined value keeps out of `frame`
+            (`portfolio.quarantined_loans_not_in_features`); a split note counts them
+            (`quarantined_note`). None or empty: no note.
 
     Returns:
         The scorer with metrics per split: train (in-sample), validation (out-of-fold with
@@ -740,6 +793,9 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         resolved, loans = split.window_outcomes
         split.notes.append(f"out-of-time window: {resolved:,} of its {loans:,} loans have an outcome "
                            f"({share_of(resolved, loans)}), the rest are still open")
+    if quarantined is not None and len(quarantined):
+        oot = labelled.iloc[split.rows["holdout_oot"]] if split.primary_holdout == "holdout_oot" else None
+        split.notes.append(quarantined_note(quarantined, oot, split.scheme))
     try:
         check_defaults(y_all, split, config.min_defaults_per_split)
     except InsufficientDefaults as exc:

@@ -23,7 +23,7 @@ PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "auc": (pl.Float64, "Champion ROC AUC on the vintage; NULL with the reason when one class only."),
     "ks": (pl.Float64, "One-sided Kolmogorov-Smirnov statistic max(TPR - FPR), 0-1 (0 or near it when the PD ranks defaults lower: see auc); NULL with one class only."),
     "brier": (pl.Float64, "Brier score mean (pd - y)^2, 0-1."),
-    "closed_early_share": (pl.Float64, "Share (0-1) of the labelled loans that are non-defaults whose contractual term (origination + term_months) runs past the date their outcome is known as of (their tape's as-of date, else the lake's newest as-of or origination date): paid off early, or kept in the extract because resolved while the rest still runs. Above MAX_CLOSED_EARLY_SHARE the vintage's outcomes are not yet representative and retrain_sensor does not judge its AUC. NULL without origination dates or terms."),
+    "closed_early_share": (pl.Float64, "Share (0-1) of the labelled loans that are non-defaults whose contractual term (origination + term_months) runs past the date their outcome is known as of (their tape's as-of date, else the lake's newest as-of or origination date): paid off early, or kept in the extract because resolved while the rest still runs. Above MAX_CLOSED_EARLY_SHARE the vintage's outcomes are not yet representative and retrain_sensor does not judge its AUC. Loans without an origination date or a term are left out of it, defaults too; NULL, with the reason in `reason`, when no labelled loan can be placed (a book whose tapes record no origination date, as the LendingClub sample, or no term)."),
     "reason": (pl.Utf8, "Why a metric is NULL (e.g. 'no defaults among 40 rows')."),
 }
 """Columns of a vintage performance frame, with types and descriptions."""
@@ -41,16 +41,29 @@ def closed_early(frame: pl.DataFrame, data_end) -> pl.Series | None:
     """Per loan: True for a labelled non-default whose contractual end (origination month + term
     months) is after the month its outcome was known as of: its tape's as-of date (`outcome_as_of`,
     when the frame has it and the tape named one), else `data_end`. None when the frame lacks
-    origination_date or term_months, or data_end is None. Month precision; a loan without a date
-    or term is False."""
-    if data_end is None or not {"origination_date", "term_months", "default_flag"} <= set(frame.columns):
+    origination_date or term_months, or data_end is None (`closed_early_unknown` says which).
+    Month precision; a loan without a date or term is NULL (unknown, whatever its outcome), so that
+    a share is taken over the loans whose contractual end can be placed."""
+    if closed_early_unknown(frame, data_end) is not None:
         return None
     start = pl.col("origination_date").dt.year() * 12 + pl.col("origination_date").dt.month() - 1
     as_of = pl.lit(data_end).cast(pl.Date)
     if "outcome_as_of" in frame.columns:
         as_of = pl.coalesce(pl.col("outcome_as_of").cast(pl.Date), as_of)
     ends_after = (start + pl.col("term_months")) > (as_of.dt.year() * 12 + as_of.dt.month() - 1)
-    return frame.select((pl.col("default_flag").eq(0) & ends_after).fill_null(False).alias("closed_early")).to_series()
+    placed = pl.col("origination_date").is_not_null() & pl.col("term_months").is_not_null()
+    return frame.select(pl.when(placed).then(pl.col("default_flag").eq(0) & ends_after).alias("closed_early")).to_series()
+
+
+def closed_early_unknown(frame: pl.DataFrame, data_end) -> str | None:
+    """Why no loan of `frame` can be told closed early (`closed_early` returns None), or None when
+    some can: a missing column, or no date in the book to compare a contractual end with."""
+    missing = [c for c in ("origination_date", "term_months", "default_flag") if c not in frame.columns]
+    if missing:
+        return f"no {' or '.join(missing)} column"
+    if data_end is None:
+        return "the book records no origination or as-of date, so no contractual end can be placed"
+    return None
 
 
 def vintage_performance(population: pl.DataFrame, in_training: bool, data_end=None) -> pl.DataFrame:
@@ -88,6 +101,12 @@ def vintage_performance(population: pl.DataFrame, in_training: bool, data_end=No
         reasons = sorted({f"{name}: {m.reason}" for name, m in metrics.items() if m.value is None})
         if labelled.height < scored.height:  # a PD that is NaN or outside 0-1 is no score: set aside, said
             reasons.append(f"{scored.height - labelled.height} loans left out: PD NaN or outside 0-1")
+        share = labelled["closed_early"].mean() if early is not None and labelled.height else None
+        if share is None:
+            reasons.append("closed_early_share: " + (
+                unknown if (unknown := closed_early_unknown(population, data_end)) else
+                "no labelled, scored loan" if not labelled.height else
+                f"none of the {labelled.height:,} labelled loans has both an origination date and a term"))
         rows.append(
             {
                 "vintage": vintage,
@@ -97,8 +116,7 @@ def vintage_performance(population: pl.DataFrame, in_training: bool, data_end=No
                 "n_defaults": int(y.sum()),
                 "mean_pd": float(pd_.mean()) if pd_.size else None,
                 **{name: m.value for name, m in metrics.items()},
-                "closed_early_share": (float(labelled["closed_early"].mean())
-                                       if early is not None and labelled.height else None),
+                "closed_early_share": None if share is None else float(share),
                 "reason": "; ".join(reasons) or None,
             }
         )

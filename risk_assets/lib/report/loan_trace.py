@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from risk_assets.lib.ingest.landing import landed_copies_of
-from risk_assets.lib.ingest.loan_formats import key_id
+from risk_assets.lib.ingest.loan_formats import builtin_mapping, key_id, vintage_definition
 from risk_assets.lib.lake import names_file, table_exists
 from risk_assets.lib.ml.artifacts import load_meta, locate
 from risk_assets.lib.quality.duplicates import idless_copies
@@ -284,9 +284,11 @@ def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: 
 def _out_of_sample(con: duckdb.DuckDBPyConnection, model: str, version: str, key: str) -> str:
     """'out of sample: this version never saw the loan', with why when the lake says: the loan landed
     after the version trained; its vintage is one the vintage rule left out (inputs recorded after the
-    outcome; meta.json `run.vintages_left_out`); it is after the fixed out-of-time window; or it had
-    no outcome (default flag) when the version trained. The registry's trained_at and
-    raw.loans._ingested_at are both UTC."""
+    outcome; meta.json `run.vintages_left_out`); it is after the fixed out-of-time window; it had
+    no outcome (default flag) when the version trained; or, labelled and in time, it was not drawn
+    into the in-time loans the training subsampled (meta.json `run.split_notes`,
+    `training.in_time_subsample`). A vintage is named with what it is for the loan's tape
+    (`_vintage_said`). The registry's trained_at and raw.loans._ingested_at are both UTC."""
     said = "out of sample: this version never saw the loan"
     if not table_exists(con, "ml.model_registry"):
         return said
@@ -301,22 +303,65 @@ def _out_of_sample(con: duckdb.DuckDBPyConnection, model: str, version: str, key
     if landed is not None and landed > trained_at:
         return f"{said}: it landed after this version trained ({trained_at:%Y-%m-%d %H:%M} UTC)"
     run = _run_record(con, artifact)
-    vintage = None
-    if table_exists(con, "marts.loan_features") and "vintage" in (table_columns(con, "marts.loan_features") or {}):
-        vintage = (con.execute("SELECT any_value(vintage) FROM marts.loan_features WHERE loan_key = ?", [key])
-                   .fetchone() or (None,))[0]
+    held, vintage, originated = _features_of(con, key)
     if vintage is not None and int(vintage) in {int(v) for v in run.get("vintages_left_out") or ()}:
-        return (f"{said}: its vintage {vintage} is one the vintage rule left out of development and holdouts, "
-                "an input there being recorded after the outcome (the model card's split notes name them; "
-                "check loan_features_no_leakage)")
+        return (f"{said}: {_vintage_said(con, key, vintage, originated)} is one the vintage rule left out of "
+                "development and holdouts, an input there being recorded after the outcome (the model card's "
+                "split notes name them; check loan_features_no_leakage)")
     config = run.get("config") or {}
-    if vintage is not None and run.get("split_scheme") == "out_of_time_vintage" and int(vintage) > int(config["oot_holdout_to"]):
-        return (f"{said}: its vintage {vintage} is after the out-of-time window (train on vintages <= "
-                f"{config['oot_train_until']}, holdout {config['oot_holdout_from']}-{config['oot_holdout_to']}; "
-                "later vintages are not used)")
+    scheme = run.get("split_scheme")
+    if vintage is not None and scheme == "out_of_time_vintage" and int(vintage) > int(config["oot_holdout_to"]):
+        return (f"{said}: {_vintage_said(con, key, vintage, originated)} is after the out-of-time window (train "
+                f"on vintages <= {config['oot_train_until']}, holdout {config['oot_holdout_from']}-"
+                f"{config['oot_holdout_to']}; later vintages are not used)")
     if landed is not None and not flagged:
         return f"{said}: it had no outcome (default flag) when this version trained, so it could neither train nor judge it"
+    from risk_assets.lib.ml.training import in_time_subsample  # torch: imported only where a trace needs it
+
+    if held and (drawn := in_time_subsample(run)) is not None:
+        # a later loan is held out (never subsampled), an undated one unused: only an in-time one is drawn
+        if scheme == "out_of_time_vintage" and vintage is not None and 0 <= int(vintage) <= int(config["oot_train_until"]):
+            in_time = (f"{_vintage_said(con, key, vintage, originated)} is in time (train on vintages <= "
+                       f"{config['oot_train_until']}), but it was ")
+        elif (scheme == "out_of_time_date" and originated is not None) or scheme == "stratified_random":
+            in_time = "labelled and in time, it was "
+        else:
+            return said
+        pool, kept = drawn
+        return (f"{said}: {in_time}not drawn into the {kept:,} in-time loans subsampled (stratified) from "
+                f"{pool:,} for this version to bound CPU training time (the model card's split notes)")
     return said
+
+
+def _features_of(con: duckdb.DuckDBPyConnection, key: str) -> tuple[bool, int | None, object]:
+    """(whether marts.loan_features holds the loan, its vintage, its origination date); None where
+    the table or the column is missing or the value NULL."""
+    columns = (table_columns(con, "marts.loan_features") or {}) if table_exists(con, "marts.loan_features") else {}
+    if not columns:
+        return False, None, None
+    vintage = "any_value(vintage)" if "vintage" in columns else "NULL"
+    originated = "any_value(origination_date)" if "origination_date" in columns else "NULL"
+    held, vintage, originated = con.execute(
+        f"SELECT count(*) > 0, {vintage}, {originated} FROM marts.loan_features WHERE loan_key = ?", [key]).fetchone()
+    return bool(held), vintage, originated
+
+
+def _vintage_said(con: duckdb.DuckDBPyConnection, key: str, vintage: int, originated: object) -> str:
+    """'its vintage 1985 (for this tape ApprovalFY, a fiscal year running October-September ...;
+    originated 1984-10-01)': what the vintage is for the format of the file the loan last landed
+    from (`loan_formats.vintage_definition`), when it is a built-in one; else 'its vintage 1985'."""
+    (fmt,) = con.execute(
+        "SELECT any_value(f.format ORDER BY r._ingested_at DESC) FROM raw.loans AS r "
+        "JOIN raw.landed_files AS f ON f.sha256 = r._file_sha256 WHERE r.loan_key = ?", [key]).fetchone() \
+        if table_exists(con, "raw.landed_files") else (None,)
+    try:
+        definition = vintage_definition(builtin_mapping(fmt)) if fmt else None
+    except KeyError:  # a declared mapping's format: its vintage is what the mapping maps
+        definition = None
+    if definition is None:
+        return f"its vintage {vintage}"
+    dated = f"; originated {originated}" if originated is not None else ""
+    return f"its vintage {vintage} (for {fmt} tapes: {definition}{dated})"
 
 
 def _run_record(con: duckdb.DuckDBPyConnection, artifact: str | None) -> dict:

@@ -23,8 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import duckdb
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from risk_assets.lib.report import plots
 from risk_assets.lib.report.html import HtmlReport, markdown_image, markdown_table
@@ -467,11 +471,34 @@ def landed_loans_not_in_features(con: duckdb.DuckDBPyConnection) -> int | None:
     None when raw.loans, marts.loan_features or quality.quarantine is not in the lake."""
     if not all(table_columns(con, t) for t in ("raw.loans", "marts.loan_features", "quality.quarantine")):
         return None
-    (waiting,) = con.execute("""
+    (waiting,) = con.execute(f"""
         SELECT count(DISTINCT r.loan_key) FROM raw.loans AS r
-        WHERE NOT EXISTS (SELECT 1 FROM marts.loan_features AS f WHERE f.loan_key = r.loan_key)
-          AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q WHERE q.record_key = r.loan_key)""").fetchone()
+        WHERE {_NOT_IN_FEATURES} AND NOT {_QUARANTINED}""").fetchone()
     return waiting
+
+
+_NOT_IN_FEATURES = "NOT EXISTS (SELECT 1 FROM marts.loan_features AS f WHERE f.loan_key = r.loan_key)"
+_QUARANTINED = "EXISTS (SELECT 1 FROM quality.quarantine AS q WHERE q.record_key = r.loan_key)"
+"""The landed loans (raw.loans AS r) that marts.loan_features lacks, and those with a quarantined value."""
+
+
+def quarantined_loans_not_in_features(con: duckdb.DuckDBPyConnection, portfolio: str) -> pd.DataFrame | None:
+    """The loans of `portfolio` that landed in raw.loans but that marts.loan_features does not hold
+    because a value of theirs is quarantined (staging drops them: checks raw_loans_values,
+    stg_loans_values): one row per loan with loan_key, vintage, origination_date and default_flag
+    (of its latest row) and `rules` (its quarantine rules, comma-separated). So training and
+    holdouts never see them, whatever their outcome. None when raw.loans, marts.loan_features or
+    quality.quarantine is not in the lake."""
+    if not all(table_columns(con, t) for t in ("raw.loans", "marts.loan_features", "quality.quarantine")):
+        return None
+    return con.execute(f"""
+        SELECT r.loan_key, arg_max(r.vintage, r._ingested_at) AS vintage,
+               arg_max(r.origination_date, r._ingested_at) AS origination_date,
+               arg_max(r.default_flag, r._ingested_at) AS default_flag,
+               (SELECT string_agg(DISTINCT q.rule, ',' ORDER BY q.rule) FROM quality.quarantine AS q
+                WHERE q.record_key = r.loan_key) AS rules
+        FROM raw.loans AS r WHERE r.portfolio = ? AND {_NOT_IN_FEATURES} AND {_QUARANTINED}
+        GROUP BY r.loan_key ORDER BY r.loan_key""", [portfolio]).df()
 
 
 MAX_MARKDOWN_ROWS = 40

@@ -797,3 +797,42 @@ def test_a_window_nearly_resolved_is_not_said_to_be_wholly_resolved():
     assert share_of(369, 1_397) == "26%"  # the censored window of the trial: the unit is enough
     assert (share_of(221_538, 221_538), share_of(0, 221_538)) == ("100%", "0%")
     assert share_of(1, 1_000) == "0.1%" and share_of(999, 1_000) == "99.9%"
+
+
+def test_landed_loans_kept_out_by_a_quarantined_value_are_counted_in_the_split_notes(risk_home, data_dir):
+    """The first 5,000 real SBA loans hold 10 whose Term is 0 (rewritten after a charge-off: all 10
+    charged off; rule term_positive), so they land in raw.loans but never reach marts.loan_features:
+    no split holds them, though they are all defaults and 5 are of the out-of-time vintages
+    2004-2006 (2004 x4, 2006). The card's split notes count them and say where to see them."""
+    import gzip
+    from datetime import date
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets.lib.quality.outcome import record
+    from risk_assets.lib.quality.tables import SUITES, values_check
+    from risk_assets.lib.report.portfolio import quarantined_loans_not_in_features
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8") as handle:
+        (risk_home.landing_loans / "sba_first.csv").write_text("".join(islice(handle, 5001)))
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-q", asset="raw_loans")
+        record(con, values_check(con, SUITES["raw_loans"], date(2026, 12, 1)), "run-q")  # check raw_loans_values
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM raw.loans AS r WHERE NOT EXISTS "
+                    "(SELECT 1 FROM quality.quarantine AS q WHERE q.record_key = r.loan_key)")
+        quarantined = quarantined_loans_not_in_features(con, "sba")
+        assert quarantined_loans_not_in_features(con, "lendingclub").empty
+    assert len(quarantined) == 10 and quarantined["default_flag"].tolist() == [1] * 10
+    assert sorted(quarantined["vintage"]) == [2001, 2003, 2003, 2003, 2003, 2004, 2004, 2004, 2004, 2006]
+
+    frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.03)
+    trained = train_pd_model(frame, "sba", SMALL, quarantined=quarantined)
+    assert ("10 loans landed but quarantined (not in marts.loan_features) are in neither training nor holdouts: "
+            "10 labelled, 10 of them defaults (100%); 5 of them in the out-of-time window (vintages 2004-2006); "
+            "by rule: term_positive 10 (see risk-assets quarantine --rule term_positive; checks raw_loans_values, "
+            "stg_loans_values)") in trained.split.notes
+    assert trained.run["split_notes"] is trained.split.notes  # the meta.json's run record carries it

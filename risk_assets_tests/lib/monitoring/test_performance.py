@@ -14,7 +14,8 @@ def test_a_nan_or_out_of_range_pd_is_left_out_with_its_count_not_a_crash():
     })
     (row,) = vintage_performance(population, in_training=False).to_dicts()
     assert row["n_labelled"] == 4 and row["n_defaults"] == 2 and row["auc"] == pytest.approx(1.0)
-    assert row["reason"] == "2 loans left out: PD NaN or outside 0-1"
+    assert row["reason"] == ("2 loans left out: PD NaN or outside 0-1; "
+                             "closed_early_share: no origination_date or term_months column")
 
 
 def test_sba_vintages_whose_loans_mostly_closed_before_their_term_could_run_are_named_and_not_judged(data_dir):
@@ -45,3 +46,55 @@ def test_sba_vintages_whose_loans_mostly_closed_before_their_term_could_run_are_
         RetrainThresholds(min_rows=200, min_defaults=30))
     assert decision.trigger == "none"  # 2006 holds (0.70 >= 0.67); 2010's 0.55 is not judged
     assert f"not judged, most of their labelled loans closed before their term could run: vintage 2010 ({share:.0%})" in decision.reason
+
+
+def test_a_closed_early_share_that_cannot_be_measured_is_null_with_its_reason(risk_home, data_dir):
+    """The LendingClub sample tape records terms but no issue date and no as-of date: its vintage
+    row had closed_early_share NULL and reason NULL. It now says why. An SBA vintage whose loans
+    lost their origination dates (real 2003 loans, dates blanked) read 0.0, a share made up from
+    loans that could not be placed: it is NULL with its reason too, and a dated vintage's share is
+    unchanged (real 2002 loans, computed by hand)."""
+    from datetime import datetime
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets.lib.monitoring import tables
+    from risk_assets.lib.monitoring.loans import monitor_population
+    from risk_assets.lib.monitoring.population import Champion, load_population
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        (risk_home.landing_loans / "lc.csv").write_text("".join(islice(handle, 201)))
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-perf", asset="raw_loans")
+        (trained_at,) = con.execute("SELECT max(_ingested_at) + INTERVAL 1 DAY FROM raw.loans").fetchone()
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key, portfolio, vintage, origination_date, "
+                    "term_months, default_flag FROM raw.loans")
+        con.execute("CREATE OR REPLACE TABLE ml.loan_scores AS SELECT loan_key, 0.14::DOUBLE AS pd, "
+                    "'loan_pd_lendingclub' AS model, 'v1' AS model_version FROM raw.loans")
+        population = load_population(con, Champion("loan_pd_lendingclub", "v1", "lendingclub", trained_at, 0.7))
+    assert population.data_end is None and population.reference["term_months"].null_count() == 0
+    (row,) = monitor_population(population, trained_at)[tables.VINTAGE_PERFORMANCE.name].to_dicts()
+    assert row["n_labelled"] == 200 and row["closed_early_share"] is None
+    assert row["reason"] == ("closed_early_share: the book records no origination or as-of date, so no contractual "
+                             "end can be placed")
+
+    frame = pl.from_pandas(sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.01)).select(
+        "vintage", "default_flag", pl.col("origination_date").cast(pl.Date), "term_months").filter(
+        pl.col("vintage").is_in([2002, 2003]) & pl.col("default_flag").is_not_null()).with_columns(
+        origination_date=pl.when(pl.col("vintage") == 2003).then(None).otherwise(pl.col("origination_date")),
+        pd_score=pl.lit(0.1))
+    data_end = datetime(2014, 6, 30).date()
+    rows = {r["vintage"]: r for r in vintage_performance(frame, False, data_end).to_dicts()}
+    n_2003 = frame.filter(pl.col("vintage") == 2003).height
+    assert rows[2003]["closed_early_share"] is None and n_2003 > 100
+    assert rows[2003]["reason"] == (f"closed_early_share: none of the {n_2003:,} labelled loans has both an "
+                                    "origination date and a term")
+    dated = frame.filter(pl.col("vintage") == 2002)
+    ends = dated["origination_date"].dt.year() * 12 + dated["origination_date"].dt.month() - 1 + dated["term_months"]
+    assert rows[2002]["closed_early_share"] == pytest.approx(
+        ((dated["default_flag"] == 0) & (ends > 2014 * 12 + 5)).mean(), abs=1e-12)
+    assert rows[2002]["reason"] is None
