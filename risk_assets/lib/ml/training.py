@@ -20,7 +20,9 @@ only loans new since then are drawn; so the champion is re-scored on loans it ne
 held-out loans of vintages the vintage rule leaves out (`_without_leaking_vintages`) are not held
 out again; the notes and the run record (`champion_holdout`) count them.
 When more than `max_in_time_rows` labelled loans are in time, a stratified sample of them is drawn
-first (the split notes say so); the out-of-time holdout is never subsampled.
+first (the split notes say so); the out-of-time holdout is never subsampled. With a champion, its
+held-out loans among them are all in the sample and the rest of each class's share is drawn from the
+other loans, so that they are held out again (not only the sampled share of them).
 
 Training: an ensemble of `members` PDNets (seeds seed, seed+1, ...), AdamW, early stopping on a
 validation log loss, then Platt scaling of the mean logit. With `folds` = K > 1 (the default) the
@@ -115,8 +117,8 @@ class Split:
     """With a champion (`ReservedKeys`): where its random holdout went, in loans: `version`,
     `loans` (its held-out loans), `held_out_again`, `left_out_by_vintage_rule` (of the vintages
     `vintages_left_out`, '1981-1988', or None), `elsewhere` (not among this training's pool of
-    labelled loans: gone from the mart, unlabelled, out of time or subsampled out); the last three
-    add up to `loans`. None without a champion."""
+    labelled loans: gone from the mart, unlabelled or out of time; the in-time subsample keeps
+    every one of them); the last three add up to `loans`. None without a champion."""
     window_outcomes: tuple[int, int] | None = None
     """With an out-of-time holdout: (loans of its window with an outcome, all loans of its window,
     open ones included), from `window_outcomes`; None without one."""
@@ -191,13 +193,25 @@ def snapshot_hash(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _stratified(keys_y: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
-    """Boolean mask picking `fraction` of the rows within each class of keys_y."""
+def _stratified(keys_y: np.ndarray, fraction: float, rng: np.random.Generator,
+                keep: np.ndarray | None = None) -> np.ndarray:
+    """Boolean mask (n,) picking `fraction` of the n rows within each class (0/1) of keys_y.
+
+    `keep`: boolean (n,), rows that must be picked (the champion's held-out loans when the in-time
+    loans are subsampled): each class still gets round(fraction x its rows) picks, its kept rows
+    first and the rest drawn at random from its other rows (all of its kept rows, and no other, should
+    they outnumber that). With no row kept (or None) the draw is the plain one, the same rows for the
+    same seed.
+    """
     mask = np.zeros(keys_y.size, dtype=bool)
     for label in (0, 1):
         members = np.flatnonzero(keys_y == label)
         take = int(round(fraction * members.size))
-        mask[rng.permutation(members)[:take]] = True
+        if keep is not None:
+            mask[members[keep[members]]] = True
+            take -= int(keep[members].sum())
+            members = members[~keep[members]]
+        mask[rng.permutation(members)[:max(take, 0)]] = True
     return mask
 
 
@@ -299,8 +313,15 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         scheme, primary = "stratified_random", "holdout"
     pool = np.flatnonzero(in_time)
     if pool.size > config.max_in_time_rows:
-        kept = _stratified(key_y[pool], config.max_in_time_rows / pool.size, rng)
-        notes.append(SUBSAMPLE_NOTE.format(pool=pool.size, kept=int(kept.sum())))
+        # the champion's held-out loans still in the pool enter the sample first, or the draw would
+        # keep only max_in_time_rows / pool.size of them (519 of 5,000 for SBA) and its successor's
+        # in-time holdout would hold mostly other loans than the champion's
+        again = None if reserved is None else np.fromiter(
+            (key in reserved.holdout for key in keys[pool]), dtype=bool, count=pool.size)
+        kept = _stratified(key_y[pool], config.max_in_time_rows / pool.size, rng, again)
+        which = "" if scheme == "stratified_random" else "in-time "
+        notes.append(SUBSAMPLE_NOTE.format(pool=pool.size, kept=int(kept.sum()))
+                     + (f", the champion's {int(again.sum())} {which}held-out loans among them" if reserved is not None else ""))
         assignment[pool[~kept]] = "unused"
         pool = pool[kept]
     fraction = config.holdout_fraction if scheme == "stratified_random" else config.holdout_fraction / 2
@@ -351,7 +372,7 @@ def in_time_subsample(run: dict) -> tuple[int, int] | None:
     from its run record's split notes (meta.json `run.split_notes`, as the model card shows them);
     None when it drew none, or the record holds no split notes."""
     for note in run.get("split_notes") or ():
-        if found := _SUBSAMPLE_READ.fullmatch(str(note)):
+        if found := _SUBSAMPLE_READ.match(str(note)):  # a retraining's note goes on after it
             return int(found["pool"]), int(found["kept"])
     return None
 

@@ -191,6 +191,38 @@ def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_n
     assert f"holdout kept from champion {v1}: 1800 of its held-out loans held out again" in card
 
 
+def test_a_seed_1_retraining_of_a_subsampled_book_holds_the_champions_in_time_holdout_out_again(risk_home, data_dir):
+    """SBA's in-time loans are subsampled (492,941 to 50,000) before the split. A seed-1 retraining
+    held out again only the champion's held-out loans its new subsample happened to draw (519 of
+    5,000); here a 3% sample subsampled to 4,000 (config max_in_time_rows): the challenger's in-time
+    holdout, read back from ml.model_holdouts, holds all 400 of the champion's, and the card says so."""
+    from risk_assets.lib.ml.reference_data import sba_frame
+
+    from risk_assets.lib.ml import registry
+
+    frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.03)
+    config = {**FAST, "max_in_time_rows": 4000}
+    _materialize(risk_home, frame, config)  # a net this small does not beat the baseline: made champion by hand
+    with connect(risk_home.lake_path) as con:
+        (v1,) = con.execute("SELECT version FROM ml.model_registry WHERE model = 'loan_pd_sba'").fetchone()
+        registry.promote(con, "loan_pd_sba", v1, "the standing champion of this test", actor="operator")
+    second = _materialize(risk_home, frame, {**config, "seed": 1})
+
+    def keys(version, table, split="holdout_in_time"):
+        where = "" if table == "ml.model_training_loans" else f" AND split = '{split}'"
+        return {k for (k,) in con.execute(f"SELECT loan_key FROM {table} WHERE version = ?{where}", [version]).fetchall()}
+
+    with connect(risk_home.lake_path, read_only=True) as con:
+        (v1, v2), = con.execute("SELECT min(version), max(version) FROM ml.model_registry").fetchall()
+        held, held2 = keys(v1, "ml.model_holdouts"), keys(v2, "ml.model_holdouts")
+        fitted = keys(v1, "ml.model_training_loans")
+        same_oot = keys(v1, "ml.model_holdouts", "holdout_oot") == keys(v2, "ml.model_holdouts", "holdout_oot")
+    assert (len(held), len(held2), len(fitted)) == (400, 671, 3600) and same_oot
+    assert held <= held2 and not held2 & fitted
+    card = second.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
+    assert f"holdout kept from champion {v1}: 400 of its in-time held-out loans held out again, 899 loans" in card
+
+
 def test_config_portfolios_trains_those_books_only(risk_home, cases_dir, data_dir):
     """The retrain sensor's first_model run names the new book: the LendingClub loans beside it are not retrained."""
     import pandas as pd

@@ -787,6 +787,45 @@ def test_champion_holdout_loans_the_vintage_rule_takes_are_counted_in_the_notes_
     assert note in meta["run"]["split_notes"] and meta["run"]["champion_holdout"]["left_out_by_vintage_rule"] == 18
 
 
+def test_a_subsampled_book_holds_every_in_time_held_out_loan_of_the_champion_out_again(data_dir):
+    """SBA's 492,941 in-time loans are subsampled to 50,000 before the split. The subsample was drawn
+    before the champion's held-out loans were kept, so a seed-1 retraining held out again only the
+    sampled share of them (519 of 5,000 on the whole book; here 104 of 400, 3% sample subsampled to
+    4,000): its in-time holdout was mostly other loans. They now all enter the subsample and are held
+    out again; the first split (no champion) draws the same loans as before."""
+    import hashlib
+
+    from risk_assets.lib.ml.reference_data import sba_frame
+
+    def digest(keys) -> str:
+        return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:16]
+
+    frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.03)
+    config = replace(SMALL, max_in_time_rows=4000)
+    champion = train_pd_model(frame, "sba", config)
+    assert "in-time loans subsampled (stratified) from 14687 to 4000 to bound CPU training time" in champion.split.notes
+    # the split of the code before this rule, loan for loan (same seed, no champion)
+    assert {name: (len(keys), digest(keys)) for name, keys in champion.keys.items()} == {
+        "train": (3600, "b71d93eea7833627"), "holdout_oot": (6599, "202d72d3b0af654e"),
+        "holdout_in_time": (400, "086636b3ea45e22e")}
+
+    reserved = ReservedKeys("v1", frozenset(champion.keys["holdout_in_time"]), frozenset(champion.keys["train"]))
+    challenger = train_pd_model(frame, "sba", replace(config, seed=1), reserved=reserved)
+    held = set(challenger.keys["holdout_in_time"])
+    assert held >= reserved.holdout and not held & reserved.trained
+    assert len(held) == 400 + 271  # and a stratified 10% of the 2,701 sampled loans the champion never saw
+    assert set(challenger.keys["holdout_oot"]) == set(champion.keys["holdout_oot"])
+    assert len(challenger.keys["train"]) == 4000 - 671  # the subsample keeps its size
+    assert ("in-time loans subsampled (stratified) from 14687 to 4000 to bound CPU training time, the champion's 400 "
+            "in-time held-out loans among them") in challenger.split.notes
+    assert ("holdout kept from champion v1: 400 of its in-time held-out loans held out again, 899 loans it trained on "
+            "kept out of the holdout, 271 of the 2701 loans it neither trained on nor held out drawn in (stratified)"
+            ) in challenger.split.notes
+    assert challenger.run["champion_holdout"] == {
+        "version": "v1", "loans": 400, "held_out_again": 400, "left_out_by_vintage_rule": 0,
+        "vintages_left_out": None, "elsewhere": 0}
+
+
 def test_a_window_nearly_resolved_is_not_said_to_be_wholly_resolved():
     """SBA's out-of-time window: 220,593 of its 221,538 loans have an outcome. The note said 100%
     beside 'the rest are still open' (945 loans); a share that is neither none nor all is given to
