@@ -10,6 +10,7 @@ whose tags carry the file or the decision, plus log lines.
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -24,6 +25,7 @@ from risk_assets.defs.monitoring.jobs import (
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect, table_exists
+from risk_assets.lib.ml.artifacts import load_meta
 from risk_assets.lib.ml.registry import champion, operator_retirement
 from risk_assets.lib.ml.sentiment import MODEL_NAME as SENTIMENT_MODEL
 from risk_assets.lib.monitoring import landing_watch
@@ -152,13 +154,34 @@ def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: 
     return None
 
 
+WINDOW_FIELDS = ("oot_train_until", "oot_holdout_from", "oot_holdout_to")
+"""The fixed vintage window of an out_of_time_vintage split (`training.split_loans`; SBA)."""
+
+
+def champion_window(champion_row: dict) -> dict[str, int]:
+    """The fixed vintage window the champion was split by, as loan_pd_model config fields
+    (WINDOW_FIELDS), from its meta.json run record; {} for another split or a record that cannot
+    be read. A retraining with the default window instead would judge the challenger on other
+    vintages than the champion's, and the `window` decision (same window, same loans: no retrain)
+    would not describe the run it launches."""
+    try:
+        run = load_meta(Path(champion_row["artifact_path"])).get("run") or {}
+    except (OSError, ValueError):
+        return {}
+    config = run.get("config") or {}
+    if run.get("split_scheme") != "out_of_time_vintage" or not all(field in config for field in WINDOW_FIELDS):
+        return {}
+    return {field: int(config[field]) for field in WINDOW_FIELDS}
+
+
 @dg.sensor(
     name="retrain_sensor",
     job=retrain_loan_pd_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
-        "Reads the monitoring tables and requests a `retrain_loan_pd` run when, for a PD champion, labelled loans "
+        "Reads the monitoring tables and requests a `retrain_loan_pd` run of that book alone (split by its champion's "
+        "vintage window, where it had one) when, for a PD champion, labelled loans "
         "added since its snapshot pass a threshold, PSI of the PD score or a key feature passes 0.2, or AUC on the "
         "newest labelled vintage falls more than a margin below the holdout AUC (thresholds: resource "
         "`retrain_policy`); and, training those books only, when a portfolio without a champion (a new book) has "
@@ -195,10 +218,14 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                 evaluated[snapshot.model] = fingerprint
                 context.log.info(f"{snapshot.model} champion {snapshot.champion_version}: {decision.reason}")
                 notes.append(f"{snapshot.model}: {decision.reason}")
-                if decision.retrain:
+                if decision.retrain:  # this book only, split as its champion was: the others decide for themselves
+                    portfolio = snapshot.model.removeprefix("loan_pd_")
                     requests.append(dg.RunRequest(
                         run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
-                        tags={**decision.tags(), "risk/monitoring_fingerprint": fingerprint},
+                        run_config={"ops": {"loan_pd_model": {"config": {
+                            "portfolios": [portfolio], **champion_window(standing)}}}},
+                        tags={**decision.tags(), "risk/retrain_portfolios": portfolio,
+                              "risk/monitoring_fingerprint": fingerprint},
                     ))
             first: list[tuple[str, RetrainDecision, str]] = []
             for waiting in unchampioned(con):  # a portfolio no training has made a champion for yet
@@ -212,7 +239,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                 notes.append(f"{waiting.model}: {decision.reason}")
                 if decision.retrain:
                     first.append((waiting.model.removeprefix("loan_pd_"), decision, waiting.fingerprint()))
-            if first and not requests:  # a champion's retrain trains every portfolio, new books included
+            if first:
                 portfolios = [portfolio for portfolio, _, _ in first]
                 _, decision, fingerprint = first[0]
                 requests.append(dg.RunRequest(  # these books only: the other champions are not retrained

@@ -144,16 +144,30 @@ def test_no_trigger_fires_for_loans_like_the_training_ones(risk_home, sba_sample
     assert decisions.height == 1 and decisions["retrain"].to_list() == [False] and decisions["trigger"].to_list() == ["none"]
 
 
-def test_labels_trigger_requests_a_retrain_with_its_numbers_in_the_tags(risk_home, sba_sample):
+def test_labels_trigger_requests_a_retrain_with_its_numbers_in_the_tags(risk_home, sba_sample, tmp_path):
+    """The run retrains this book alone, split by its champion's vintage window: a run of every book
+    had retrained (and replaced) another book's champion its own decision had kept, with the default
+    window instead of the one that champion was split by."""
+    import json
+
     train, late = split_in_time(sba_sample)
     lake = Lake(risk_home, train)
     lake.land(late)
+    artifact = tmp_path / "v1"
+    artifact.mkdir()
+    (artifact / "meta.json").write_text(json.dumps({"run": {"split_scheme": "out_of_time_vintage", "config": {
+        "oot_train_until": 2001, "oot_holdout_from": 2002, "oot_holdout_to": 2003, "seed": 0}}}))
+    with connect(risk_home.lake_path) as con:
+        con.execute("UPDATE ml.model_registry SET artifact_path = ?", [str(artifact)])
     with dg.instance_for_test() as instance:
         result = lake.evaluate(instance, RetrainPolicy(new_labelled_rows=400))
     (request,) = result.run_requests
     assert request.tags["risk/retrain_trigger"] == "labels"
     assert request.tags["risk/retrain_observed"] == "400.0000" and request.tags["risk/retrain_threshold"] == "400.0000"
     assert request.run_key.startswith("retrain:loan_pd_sba:v1:")
+    assert request.tags["risk/retrain_portfolios"] == "sba"
+    assert request.run_config == {"ops": {"loan_pd_model": {"config": {
+        "portfolios": ["sba"], "oot_train_until": 2001, "oot_holdout_from": 2002, "oot_holdout_to": 2003}}}}
     row = lake.decisions().row(0, named=True)
     assert row["retrain"] and row["trigger"] == "labels" and row["observed_value"] == 400
 
