@@ -43,6 +43,10 @@ ACTIVE_STATUSES = [
 ]
 
 
+MANIFEST_BUSY = "manifest not consulted"
+"""How `_manifest_sha256`'s note starts when a writer held the lake past LAKE_WAIT_SECONDS."""
+
+
 def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[set[str], dict[str, int], str]:
     """Contents in raw.landed_files for `domain` (withdrawn ones excepted), the withdrawn contents
     with how often each was withdrawn (raw.landing_events), and a note of where they came from."""
@@ -60,7 +64,7 @@ def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[set[str], dict[st
                 "(SELECT sha256 FROM raw.landed_files WHERE domain = ? AND status = 'withdrawn') GROUP BY 1",
                 [domain]).fetchall()) if withdrawn else {}
     except duckdb.IOException as exc:
-        return set(), {}, f"manifest not consulted (lake busy: {exc})"
+        return set(), {}, f"{MANIFEST_BUSY} (lake busy: {exc})"
     note = f"{len(rows)} contents in the manifest" + (f", {len(withdrawn)} withdrawn" if withdrawn else "")
     return {sha for sha, _ in rows} - withdrawn, {sha: counts.get(sha, 1) for sha in withdrawn}, note
 
@@ -90,6 +94,11 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
         if looked.unreadable:
             context.log.warning(f"cannot read, not landed: {'; '.join(looked.unreadable)}")
         manifest, withdrawn, manifest_note = _manifest_sha256(lake, domain)
+        if manifest_note.startswith(MANIFEST_BUSY):
+            # without the manifest every file the cursor does not hold looks new (a first tick, a reset
+            # cursor: every file already loaded): the next tick decides, the cursor kept as it was
+            return dg.SensorResult(skip_reason=dg.SkipReason(
+                f"{len(files)} file(s) in landing/{domain}; {manifest_note}: the next tick decides"), cursor=context.cursor)
         plan = landing_watch.plan(files, context.cursor, manifest, withdrawn)
         requests = []
         for first, duplicates in plan.new:

@@ -114,3 +114,34 @@ def test_a_withdrawn_file_dropped_back_lands_again_under_a_new_run_key(risk_home
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 12
         assert con.execute("SELECT status FROM raw.landed_files").fetchall() == [("loaded",)]
+
+
+def test_a_tick_that_cannot_read_the_manifest_requests_nothing_and_keeps_its_cursor(risk_home, cases_dir, monkeypatch):
+    """With no cursor (the daemon's first tick, a reset) and a writer holding the lake, every file
+    already loaded looked new: one ingest run was requested per file. The tick now waits for the
+    next one, its cursor unchanged; once the lake is free, the landed file is known."""
+    import subprocess
+    import sys
+
+    from risk_assets.defs.monitoring import sensors
+
+    shutil.copy2(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "a.csv")
+    defs = make_defs(str(risk_home.root))
+    with dg.instance_for_test() as instance:
+        first = tick(instance, defs)
+        assert defs.resolve_job_def("ingest_loans").execute_in_process(
+            instance=instance, tags=first.run_requests[0].tags).success
+        monkeypatch.setattr(sensors, "LAKE_WAIT_SECONDS", 0.5)
+        holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                                   "print('held', flush=True); time.sleep(60)", str(risk_home.lake_path)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            busy = tick(instance, defs)  # no cursor
+        finally:
+            holder.kill()
+            holder.wait()
+        assert not busy.run_requests and busy.cursor is None
+        assert busy.skip_reason.skip_message.startswith("1 file(s) in landing/loans; manifest not consulted (lake busy: ")
+        free = tick(instance, defs)
+        assert not free.run_requests and "1 already seen" in free.skip_reason.skip_message
