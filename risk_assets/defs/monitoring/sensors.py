@@ -30,7 +30,13 @@ from risk_assets.lib.ml.registry import champion, operator_retirement
 from risk_assets.lib.ml.sentiment import MODEL_NAME as SENTIMENT_MODEL
 from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import snapshots, unchampioned
-from risk_assets.lib.monitoring.retrain import RetrainDecision, decide, decide_first_model, decide_sentiment
+from risk_assets.lib.monitoring.retrain import (
+    RetrainDecision,
+    decide,
+    decide_first_model,
+    decide_sentiment,
+    held_after_rejection,
+)
 from risk_assets.lib.monitoring.sentiment import sentiment_snapshot
 
 LAKE_WAIT_SECONDS = 20.0
@@ -163,6 +169,19 @@ def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: 
     return None
 
 
+def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: dict) -> tuple[str, datetime] | None:
+    """(version, trained_at UTC) of the model's latest version trained after its champion, when the
+    gate rejected it and no loan of its portfolio has landed since (raw.loans._ingested_at); else None."""
+    row = con.execute(
+        "SELECT version, status, trained_at FROM ml.model_registry WHERE model = ? AND trained_at > ? "
+        "ORDER BY trained_at DESC LIMIT 1", [model, champion_row["trained_at"]]).fetchone()
+    if row is None or row[1] != "rejected":
+        return None
+    (landed,) = con.execute("SELECT count(*) FROM raw.loans WHERE portfolio = ? AND _ingested_at > ?",
+                            [model.removeprefix("loan_pd_"), row[2]]).fetchone()
+    return None if landed else (row[0], row[2])
+
+
 WINDOW_FIELDS = ("oot_train_until", "oot_holdout_from", "oot_holdout_to")
 """The fixed vintage window of an out_of_time_vintage split (`training.split_loans`; SBA)."""
 
@@ -197,7 +216,8 @@ def champion_window(champion_row: dict) -> dict[str, int]:
         "labelled loans and was never trained, or gained enough defaults since its training was refused for too few. Every evaluation is a row of monitoring.retrain_decisions, once (a preview that decides what the last tick decided adds none); a retrain run carries the "
         "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
         "restored by hand is held (no automatic retraining) until loans land after the restore; so is a portfolio whose "
-        "champion an operator retired, until loans land after the retirement."
+        "champion an operator retired, until loans land after the retirement, and a champion whose latest challenger "
+        "the gate rejected, until loans of its book land after that training."
     ),
 )
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
@@ -223,6 +243,8 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                     notes.append(f"{snapshot.model}: monitoring unchanged since the last evaluation")
                     continue
                 decision = decide(snapshot, thresholds)
+                if decision.retrain and (rejected := _rejected_since(con, snapshot.model, standing)) is not None:
+                    decision = held_after_rejection(decision, *rejected, snapshot.model.removeprefix("loan_pd_"))
                 record_decision(con, decision, decided_at)
                 evaluated[snapshot.model] = fingerprint
                 context.log.info(f"{snapshot.model} champion {snapshot.champion_version}: {decision.reason}")

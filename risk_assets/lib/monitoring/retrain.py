@@ -341,6 +341,22 @@ def _held(snapshot: MonitoringSnapshot | SentimentSnapshot, fired: list[Check], 
     )
 
 
+def held_after_rejection(decision: RetrainDecision, rejected_version: str, rejected_at: datetime,
+                         portfolio: str) -> RetrainDecision:
+    """The 'held' decision that replaces a retrain `decision` when the champion's latest challenger,
+    `rejected_version`, trained at `rejected_at` (UTC), was rejected and no loan of `portfolio` has
+    landed since: a retraining now would learn from the same loans and be judged as that one was.
+    A file of another book changes the monitoring's fingerprint, and without this the same labels
+    would trigger the same retraining again after every such file."""
+    return RetrainDecision(
+        decision.model, decision.champion_version, False, "held",
+        f"held: challenger {rejected_version}, trained at {rejected_at:%Y-%m-%d %H:%M} UTC on these loans, was rejected; "
+        f"no {portfolio} loans landed since, so no automatic retraining (run retrain_loan_pd by hand to retrain now). "
+        f"The triggers saw: {decision.reason.removeprefix('retrain: ')}",
+        None, None, decision.checks, decision.fingerprint,
+    )
+
+
 def decide_sentiment(snapshot: SentimentSnapshot, thresholds: RetrainThresholds) -> RetrainDecision:
     """Decide whether the news sentiment model should be retrained: when at least
     `thresholds.new_labelled_articles` labelled articles landed since its champion was trained

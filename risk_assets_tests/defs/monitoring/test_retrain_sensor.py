@@ -290,3 +290,30 @@ def test_a_champion_retired_by_hand_is_held_then_trained_afresh_when_loans_land(
     assert request.tags["risk/retrain_portfolios"] == "sba"
     assert request.run_config == {"ops": {"loan_pd_model": {"config": {"portfolios": ["sba"]}}}}
     assert lake.decisions().filter(pl.col("model") == MODEL)["trigger"].to_list() == ["held", "first_model"]
+
+
+def test_a_rejected_retrain_is_not_requested_again_until_loans_of_its_book_land(risk_home, sba_sample):
+    """350 new labels fire the labels trigger; the retraining they started was rejected. A
+    file of another book then changed the monitoring's fingerprint and the same retraining was
+    requested again, on the same loans, and rejected again. Now the champion is held until loans of
+    its own book land after the rejection."""
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late.head(350))
+    policy = RetrainPolicy(new_labelled_rows=350)
+    with dg.instance_for_test() as instance:
+        (first,) = lake.evaluate(instance, policy).run_requests
+        assert first.tags["risk/retrain_trigger"] == "labels"
+        with connect(risk_home.lake_path) as con:  # the run it started trained v2, and the gate rejected it
+            registry.register_candidate(con, MODEL, "v2", "artifacts/v2", "auc_holdout", 0.5, "snap")
+            registry.reject(con, MODEL, "v2", "rejected: no gain beyond chance")
+            con.execute("UPDATE ml.model_registry SET trained_at = ? WHERE version = 'v2'", [lake.tick()])
+        held = lake.evaluate(instance, policy)  # no cursor: decided afresh, as after another book's file
+        assert not held.run_requests
+        assert "loan_pd_sba: held: challenger v2, trained at " in held.skip_reason.skip_message
+        assert "was rejected; no sba loans landed since, so no automatic retraining" in held.skip_reason.skip_message
+        assert "The triggers saw: 350 labelled loans" in held.skip_reason.skip_message
+        lake.land(late.tail(50))  # loans of its own book
+        (again,) = lake.evaluate(instance, policy, held.cursor).run_requests
+    assert again.tags["risk/retrain_trigger"] == "labels"
+    assert lake.decisions().filter(pl.col("model") == MODEL)["trigger"].to_list() == ["labels", "held", "labels"]
