@@ -134,14 +134,15 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     def forward(signum: int) -> None:
         """SIGINT to Dagster's group, a second one followed by SIGKILL; SIGTERM (`kill <pid>`, a service
         manager's stop) and SIGHUP (the terminal closed: Dagster's group no longer gets it from the
-        kernel) as SIGTERM to Dagster, which takes it as an interrupt and stops its run too."""
+        kernel) as a SIGINT to the group too, a Ctrl-C's interrupt. (A SIGTERM to Dagster's own process
+        alone reached its step processes too late: a short run of one tape finished with SUCCESS.)"""
         if signum == signal.SIGINT:
             presses.append(signum)
             _signal_group(child, signal.SIGINT)
             if len(presses) > 1:
                 _signal_group(child, signal.SIGKILL)
         else:
-            child.terminate()
+            _signal_group(child, signal.SIGINT)
 
     def on_signal(signum, frame) -> None:
         if child is None:
