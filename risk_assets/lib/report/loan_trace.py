@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from risk_assets.lib.ingest.landing import landed_copies_of
 from risk_assets.lib.ingest.loan_formats import builtin_mapping, key_id, vintage_definition
 from risk_assets.lib.lake import names_file, table_exists
-from risk_assets.lib.ml.artifacts import load_meta, locate
+from risk_assets.lib.ml import registry
+from risk_assets.lib.ml.artifacts import load_meta
 from risk_assets.lib.quality.duplicates import idless_copies
 from risk_assets.lib.report.portfolio import table_columns
 from risk_assets.lib.report.quarantine import landed_file, same_bytes_as, several_copies, withdrawal
@@ -292,17 +294,16 @@ def _out_of_sample(con: duckdb.DuckDBPyConnection, model: str, version: str, key
     said = "out of sample: this version never saw the loan"
     if not table_exists(con, "ml.model_registry"):
         return said
-    row = con.execute("SELECT trained_at, artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
-                      [model, version]).fetchone()
-    if row is None or row[0] is None:
+    row = registry.version_row(con, model, version)  # its artifact_path found where the home is now
+    if row is None or row["trained_at"] is None:
         return said
-    trained_at, artifact = row
+    trained_at, artifact = row["trained_at"], row["artifact_path"]
     (landed, flagged) = con.execute(
         "SELECT min(_ingested_at), count(default_flag) FILTER (WHERE _ingested_at <= ?) FROM raw.loans "
         "WHERE loan_key = ?", [trained_at, key]).fetchone()
     if landed is not None and landed > trained_at:
         return f"{said}: it landed after this version trained ({trained_at:%Y-%m-%d %H:%M} UTC)"
-    run = _run_record(con, artifact)
+    run = _run_record(artifact)
     held, vintage, originated = _features_of(con, key)
     if vintage is not None and int(vintage) in {int(v) for v in run.get("vintages_left_out") or ()}:
         return (f"{said}: {_vintage_said(con, key, vintage, originated)} is one the vintage rule left out of "
@@ -364,10 +365,10 @@ def _vintage_said(con: duckdb.DuckDBPyConnection, key: str, vintage: int, origin
     return f"its vintage {vintage} (for {fmt} tapes: {definition}{dated})"
 
 
-def _run_record(con: duckdb.DuckDBPyConnection, artifact: str | None) -> dict:
+def _run_record(artifact: str | None) -> dict:
     """The run record of an artifact's meta.json; {} when it cannot be read (deleted)."""
     try:
-        return (load_meta(locate(con, artifact)).get("run") or {}) if artifact else {}
+        return (load_meta(Path(artifact)).get("run") or {}) if artifact else {}
     except (OSError, ValueError):
         return {}
 
