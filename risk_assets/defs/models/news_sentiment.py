@@ -22,8 +22,8 @@ OWNERS = ["team:risk-models"]
 METRIC_COLUMNS = (
     Column("model", "VARCHAR", "news_sentiment, or news_sentiment_baseline for the TF-IDF baseline fitted beside it."),
     Column("version", "VARCHAR", "Version trained in this materialization (the baseline carries the same)."),
-    Column("split", "VARCHAR", "holdout (the deduplicated 20% of the reference corpus) or train (timings)."),
-    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, cpu_seconds, sentences_per_s, n, final_epoch_loss, steps and planned_steps (fewer steps: the time budget ended the training), clock_led_steps (steps whose learning rate the budget's clock set), min_steps (the steps the budget may not cut, min_train_epochs) and overran_budget (1: the machine could not run min_steps within the budget and the training overran it to finish them)."),
+    Column("split", "VARCHAR", "holdout (the deduplicated 20% of the reference corpus), train (timings) or all (a refused training: macro_f1 NULL with the refusal as reason, n_labelled the labelled rows it read)."),
+    Column("metric", "VARCHAR", "accuracy, macro_f1, `precision_<label>`, `recall_<label>`, `f1_<label>`, `support_<label>`, n; train: seconds, cpu_seconds, sentences_per_s, n, final_epoch_loss, steps and planned_steps (fewer steps: the time budget ended the training), clock_led_steps (steps whose learning rate the budget's clock set), min_steps (the steps the budget may not cut, min_train_epochs) and overran_budget (1: the machine could not run min_steps within the budget and the training overran it to finish them); all: macro_f1 (NULL) and n_labelled of a refused training."),
     Column("value", "DOUBLE", "The metric's value; NULL when undefined."),
     Column("reason", "VARCHAR", "Why value is NULL (e.g. a class never predicted)."),
 )
@@ -109,16 +109,17 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     from risk_assets.lib.ml.sentiment_data import TooFewLabels, labelled_news_through, n_labelled, read_labelled_news
     from risk_assets.lib.ml.sentiment_eval import quality_target_line
     from risk_assets.lib.ml.registry import new_version
-    from risk_assets.lib.ml.sentiment_pipeline import record_candidate, train_candidate
+    from risk_assets.lib.ml.sentiment_pipeline import record_candidate, record_refusal, train_candidate
     from risk_assets.lib.report.html import write_model_report
 
     train_config = config.to_train_config()
+    version = new_version(context.run_id)
     with lake.connect(read_only=True) as con:
         docs = read_labelled_news(con, train_config.holdout_format)
         through = labelled_news_through(con)
         champion_row = registry.champion(con, MODEL_NAME)
     try:
-        run = train_candidate(docs, train_config, lake.home.artifacts, new_version(context.run_id),
+        run = train_candidate(docs, train_config, lake.home.artifacts, version,
                               champion_row, log=context.log.info, labelled_through=through,
                               promotion_p_value=retrain_policy.promotion_p_value,
                               promotion_min_gain=retrain_policy.min_macro_f1_gain)
@@ -127,6 +128,8 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         # the gate warns with this reason
         stays = f"champion {champion_row['version']} stays" if champion_row else "no champion: articles stay unscored"
         context.log.warning(f"{MODEL_NAME}: not trained: {exc}; {stays}")
+        with lake.connect() as con:  # the retrain sensor's record of a training tried
+            record_refusal(con, version, f"not trained: {exc}", n_labelled(docs), context.run_id)
         return dg.MaterializeResult(metadata={
             "version": "none",
             "promoted": False,

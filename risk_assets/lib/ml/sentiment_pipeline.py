@@ -189,6 +189,16 @@ def train_candidate(
                         decision, artifact, facts)
 
 
+def record_refusal(con: duckdb.DuckDBPyConnection, version: str, message: str, labelled: int,
+                   run_id: str | None = None) -> None:
+    """Store a refused training (TooFewLabels: no artifact, no registry row) as a NULL macro_f1 with
+    the refusal as reason and the labelled rows it read (`n_labelled`), split 'all', under the version
+    it would have had: the retrain sensor reads when a training was last tried on labelled articles,
+    and tries again once enough new ones have landed."""
+    registry.record_metrics(con, MODEL_NAME, version, "all", {"macro_f1": None, "n_labelled": float(labelled)},
+                            {"macro_f1": message}, run_id)
+
+
 def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: str | None = None) -> None:
     """Register the candidate, write its and the baseline's holdout metrics and confusion matrices,
     its training figures (split 'train'), then promote or reject it as the gate decided. A promotion

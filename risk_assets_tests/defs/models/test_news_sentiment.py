@@ -204,7 +204,11 @@ def test_a_desk_feed_without_labels_is_not_trained_on_and_the_run_goes_on(risk_h
         assert con.execute("SELECT count(*) FROM ml.news_scores").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM ml.model_registry").fetchone()[0] == 0
+        # the refusal is kept for the retrain sensor: a training tried, on no labelled article
+        refusal = con.execute("SELECT model, split, metric, value, reason FROM ml.model_metrics ORDER BY metric").fetchall()
         kept = con.execute("SELECT check_name, success, severity, failing_count, observed_value "
                            "FROM quality.check_results ORDER BY check_name").fetchall()
     assert kept == [("news_scores_coverage", False, "WARN", features.height, coverage.description),
                     ("news_sentiment_macro_f1_gate", False, "WARN", 1, gate.description)]
+    assert refusal == [(MODEL_NAME, "all", "macro_f1", None, f"not trained: {reason}"),
+                       (MODEL_NAME, "all", "n_labelled", 0.0, None)]
