@@ -19,7 +19,7 @@ class RetrainPolicy(dg.ConfigurableResource):
     key_features: list[str] = Field(list(_DEFAULTS.key_features), description="Features whose PSI alone triggers a retrain.")
     min_rows: int = Field(_DEFAULTS.min_rows, description="Smallest cohort (loans) whose PSI or AUC is acted on.")
     min_defaults: int = Field(_DEFAULTS.min_defaults, description="Fewest defaults, and non-defaults, a vintage needs before its AUC is acted on.")
-    new_labelled_articles: int = Field(_DEFAULTS.new_labelled_articles, description="Labelled news articles landed since the sentiment champion was trained that trigger its retrain (rows).")
+    new_labelled_articles: int = Field(_DEFAULTS.new_labelled_articles, description="Labelled news articles landed since the sentiment champion was trained that trigger its retrain (rows); without a champion, landed since its latest training, which left none, before it is tried again.")
     first_model_new_defaults: int = Field(_DEFAULTS.first_model_new_defaults, description="Defaults a portfolio without a PD champion must gain since its last refused training before it is tried again (loans).")
 
     promotion_p_value: float = Field(PROMOTION_P_VALUE, gt=0.0, le=1.0, description="A challenger replaces its champion only when the one-sided p-value of its gain on the same holdout is below this (PD: paired DeLong test of AUC; sentiment: paired bootstrap of macro-F1) and its gain is material (below).")

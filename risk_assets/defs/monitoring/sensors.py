@@ -33,11 +33,13 @@ from risk_assets.lib.monitoring.loans import snapshots, unchampioned
 from risk_assets.lib.monitoring.retrain import (
     RetrainDecision,
     decide,
+    SentimentFirstModelSnapshot,
     decide_first_model,
     decide_sentiment,
+    decide_sentiment_first_model,
     held_after_rejection,
 )
-from risk_assets.lib.monitoring.sentiment import sentiment_snapshot
+from risk_assets.lib.monitoring.sentiment import sentiment_first_model, sentiment_snapshot
 
 LAKE_WAIT_SECONDS = 20.0
 """How long a sensor waits for the lake while a run writes it; then the tick is skipped and retried.
@@ -298,10 +300,14 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Requests a `retrain_news_sentiment` run when labelled news articles landed since the sentiment champion "
-        "was trained reach a threshold (resource `retrain_policy`, new_labelled_articles). Every evaluation whose "
+        "was trained reach a threshold (resource `retrain_policy`, new_labelled_articles). Without a champion (a desk "
+        "that started with its own unlabelled feed, a first model that did not beat the baseline) it requests the "
+        "first model (trigger first_model) once labelled articles have landed and no training was tried on labelled "
+        "articles, or once as many as that threshold have landed since the latest training, which left none. Every evaluation whose "
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
         "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap); a champion restored by hand "
-        "is held until news files land after the restore; a champion retired by hand is not retrained automatically."
+        "is held until news files land after the restore; a champion retired by hand is neither retrained nor replaced by a "
+        "first model automatically."
     ),
 )
 def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource,
@@ -313,23 +319,30 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
             snapshot = sentiment_snapshot(con)
             if snapshot is None:
                 retired = operator_retirement(con, SENTIMENT_MODEL)
-                why = ("no news_sentiment champion yet (materialize news_sentiment_model)" if retired is None else
-                       f"no news_sentiment champion: {retired.said('retired it')}; no automatic training "
-                       "(run retrain_news_sentiment by hand)")
-                return dg.SensorResult(skip_reason=dg.SkipReason(why), cursor=context.cursor)
+                if retired is not None:
+                    return dg.SensorResult(skip_reason=dg.SkipReason(
+                        f"no news_sentiment champion: {retired.said('retired it')}; no automatic training "
+                        "(run retrain_news_sentiment by hand)"), cursor=context.cursor)
+                snapshot = sentiment_first_model(con)
+                if snapshot is None:
+                    return dg.SensorResult(skip_reason=dg.SkipReason(
+                        "no news_sentiment champion yet and no news landed: nothing to train on"), cursor=context.cursor)
+            first = isinstance(snapshot, SentimentFirstModelSnapshot)
             fingerprint = snapshot.fingerprint()
             if context.cursor == fingerprint:
                 return dg.SensorResult(skip_reason=dg.SkipReason(
-                    f"{snapshot.model}: nothing changed since the last evaluation"), cursor=context.cursor)
-            decision = decide_sentiment(snapshot, retrain_policy.thresholds())
+                    f"{snapshot.model}: {'no champion; ' if first else ''}nothing changed since the last evaluation"),
+                    cursor=context.cursor)
+            decision = (decide_sentiment_first_model if first else decide_sentiment)(snapshot, retrain_policy.thresholds())
             record_decision(con, decision, datetime.now(timezone.utc).replace(tzinfo=None))
     except duckdb.IOException as exc:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
-    context.log.info(f"{snapshot.model} champion {snapshot.champion_version}: {decision.reason}")
+    context.log.info(f"{snapshot.model}{'' if first else ' champion ' + decision.champion_version}: {decision.reason}")
     if not decision.retrain:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"{snapshot.model}: {decision.reason}"), cursor=fingerprint)
     return dg.SensorResult(run_requests=[dg.RunRequest(
-        run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
+        run_key=(f"retrain:first_model:{snapshot.model}:{fingerprint}" if first else
+                 f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}"),
         tags={**decision.tags(), "risk/monitoring_fingerprint": fingerprint},
     )], cursor=fingerprint)
 

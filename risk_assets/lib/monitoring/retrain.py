@@ -20,7 +20,12 @@ loans and was never tried, or when it has gained `first_model_new_defaults` defa
 latest attempt, refused for too few or not promoted by the gate (`decide_first_model`).
 
 The news sentiment model has one trigger, labels: labelled articles landed since its champion was
-trained >= `new_labelled_articles` (`decide_sentiment`).
+trained >= `new_labelled_articles` (`decide_sentiment`). Without a champion (a desk that started
+with its own unlabelled feed, or whose first model did not beat the baseline) its trigger is
+first_model: it is trained when labelled articles have landed and no training was tried on labelled
+articles, or when `new_labelled_articles` have landed since its latest attempt, refused or not
+promoted by the gate (`decide_sentiment_first_model`). A champion an operator retired is not
+retrained automatically (the sensor names the retirement and decides nothing).
 
 A champion split by a fixed vintage window (SBA: train on approval fiscal years <= 2003, hold out
 2004-2006; `training.split_loans`) cannot learn from later vintages: a retraining would read the
@@ -67,7 +72,9 @@ class RetrainThresholds:
             after charge-off: quality.leakage.rewritten_term) has no PSI and cannot trigger.
         min_rows: smallest cohort (rows) whose PSI or AUC is acted on.
         new_labelled_articles: labelled news articles landed since the sentiment champion was
-            trained that justify retraining it (rows; 500 is about a tenth of the PhraseBank corpus).
+            trained that justify retraining it (rows; 500 is about a tenth of the PhraseBank corpus);
+            without a champion, those landed since its latest training, which left none, that justify
+            trying again (one that was never tried is tried as soon as labelled articles have landed).
         first_model_new_defaults: defaults a portfolio without a PD champion must gain since its last
             refused training (too few defaults) before training is tried again (loans); a portfolio
             never trained is tried as soon as it has labelled loans.
@@ -450,3 +457,57 @@ def decide_first_model(snapshot: FirstModelSnapshot, thresholds: RetrainThreshol
         threshold=float(need),
         reason=(f"no champion; {gained:,} defaults since its last training, which saw {s.refused_defaults:,} "
                 f"({'>=' if decision else '<'} {need}); {counts}" + ("" if decision else f"; it left no champion: {s.refusal}")))
+
+
+@dataclass(frozen=True)
+class SentimentFirstModelSnapshot:
+    """The news sentiment model without a champion, and no operator's retirement behind that.
+
+    Attributes:
+        model: news_sentiment.
+        labelled: labelled articles in raw.news now.
+        new_labelled: of them, those ingested after `tried_through` (all of them when never tried).
+        tried: the latest training that read labelled articles, in words, when it left no champion:
+            'version <version> rejected: <the gate's reason>', or its refusal ('not trained: ...');
+            None when no training was tried on labelled articles (a refusal for want of any is none).
+        tried_through: UTC: when the newest labelled article that training could read had landed
+            (its meta.json's `labelled_news_through`; when it was registered or refused, for an
+            artifact that does not record it or a refusal); None with `tried`.
+    """
+
+    model: str
+    labelled: int
+    new_labelled: int
+    tried: str | None = None
+    tried_through: datetime | None = None
+
+    def fingerprint(self) -> str:
+        """'first:' and the sha256 (16 hex) of the inputs: equal fingerprints give equal decisions."""
+        return "first:" + _fingerprint(self)
+
+
+def decide_sentiment_first_model(snapshot: SentimentFirstModelSnapshot, thresholds: RetrainThresholds) -> RetrainDecision:
+    """Train the news sentiment model that has no champion when labelled articles have landed and no
+    training was tried on labelled articles, or when `thresholds.new_labelled_articles` labelled
+    articles have landed since its latest attempt, which left no champion (refused, or its version
+    not promoted: a first model must beat the TF-IDF baseline).
+
+    Returns:
+        a RetrainDecision with no check, trigger 'first_model' (retrain) or 'none', champion 'none'.
+    """
+    s, need = snapshot, thresholds.new_labelled_articles
+    base = dict(model=s.model, champion_version="none", fingerprint=s.fingerprint())
+    counts = f"{s.labelled:,} labelled articles"
+    if s.labelled == 0:
+        return RetrainDecision(**base, retrain=False, trigger="none", observed_value=0.0, threshold=None,
+                               reason="no champion and no labelled article yet: nothing to train on (land a labelled "
+                                      "file, such as the Financial PhraseBank, or your own with a label column)")
+    if s.tried is None:
+        return RetrainDecision(**base, retrain=True, trigger="first_model", observed_value=float(s.labelled),
+                               threshold=None, reason=f"no champion, never trained: {counts}")
+    fired = s.new_labelled >= need
+    return RetrainDecision(
+        **base, retrain=fired, trigger="first_model" if fired else "none", observed_value=float(s.new_labelled),
+        threshold=float(need),
+        reason=(f"no champion; {s.new_labelled:,} labelled articles landed since its last training "
+                f"({'>=' if fired else '<'} {need:,}); {counts}" + ("" if fired else f"; it left no champion: {s.tried}")))

@@ -18,10 +18,10 @@ import polars as pl
 
 from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.lake import table_exists
-from risk_assets.lib.ml.registry import champion, operator_restore
+from risk_assets.lib.ml.registry import champion, operator_restore, version_row
 from risk_assets.lib.ml.sentiment import MODEL_NAME
 from risk_assets.lib.monitoring import tables
-from risk_assets.lib.monitoring.retrain import SentimentSnapshot
+from risk_assets.lib.monitoring.retrain import SentimentFirstModelSnapshot, SentimentSnapshot
 
 _TREND_SQL = """
 WITH docs AS (
@@ -79,6 +79,49 @@ def sentiment_snapshot(con: duckdb.DuckDBPyConnection) -> SentimentSnapshot | No
         new_labelled_articles=int(new_labelled), counted_since=since,
         restored=operator_restore(con, MODEL_NAME, row["version"]), last_landed_at=last_loaded_at(con, "news"),
     )
+
+
+def sentiment_first_model(con: duckdb.DuckDBPyConnection) -> SentimentFirstModelSnapshot | None:
+    """The first-model decision's input while the news sentiment model has no champion: the
+    labelled raw.news rows, and the latest training tried on labelled articles (the newest version
+    in ml.model_registry, or a newer refusal in ml.model_metrics, split 'all', that read some:
+    `sentiment_pipeline.record_refusal`) with the labelled rows ingested after it could read them.
+    None while a champion stands or before any news landed (no raw.news)."""
+    if champion(con, MODEL_NAME) is not None or not table_exists(con, "raw.news"):
+        return None
+    tried, through = _latest_try(con)
+    (labelled,) = con.execute("SELECT count(*) FROM raw.news WHERE label IS NOT NULL").fetchone()
+    new_labelled = labelled if through is None else con.execute(
+        "SELECT count(*) FROM raw.news WHERE label IS NOT NULL AND _ingested_at > ?", [through]).fetchone()[0]
+    return SentimentFirstModelSnapshot(model=MODEL_NAME, labelled=int(labelled), new_labelled=int(new_labelled),
+                                       tried=tried, tried_through=through)
+
+
+def _latest_try(con: duckdb.DuckDBPyConnection) -> tuple[str | None, datetime | None]:
+    """(the latest training on labelled articles in words, when the newest labelled article it could
+    read had landed), or (None, None) when none was tried. A version registered counts from its
+    meta.json's `labelled_news_through` (its registration when not recorded), a refusal from when
+    it was recorded."""
+    tries: list[tuple[datetime, str, datetime]] = []  # (tried at, in words, labelled through)
+    if table_exists(con, "ml.model_registry"):
+        (latest,) = con.execute("SELECT arg_max(version, trained_at) FROM ml.model_registry WHERE model = ?",
+                                [MODEL_NAME]).fetchone()
+        row = None if latest is None else version_row(con, MODEL_NAME, latest)
+        if row is not None:  # the gate's reason starts with its verdict, as the status says it
+            words = f"version {row['version']} {row['status']}: {(row['reason'] or '').removeprefix(row['status'] + ': ')}"
+            tries.append((row["trained_at"], words, _labelled_news_through(row) or row["trained_at"]))
+    if table_exists(con, "ml.model_metrics"):
+        refused = con.execute(
+            "SELECT max(recorded_at) AS refused_at, arg_max(reason, recorded_at) FILTER (WHERE metric = 'macro_f1') "
+            "FROM ml.model_metrics WHERE model = ? AND split = 'all' GROUP BY version "
+            "HAVING max(value) FILTER (WHERE metric = 'n_labelled') > 0 ORDER BY refused_at DESC LIMIT 1",
+            [MODEL_NAME]).fetchone()
+        if refused is not None:
+            tries.append((refused[0], refused[1], refused[0]))
+    if not tries:
+        return None, None
+    _, words, through = max(tries, key=lambda t: t[0])
+    return words, through
 
 
 def _labelled_news_through(champion_row: dict) -> datetime | None:

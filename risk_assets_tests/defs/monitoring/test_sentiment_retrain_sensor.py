@@ -30,12 +30,12 @@ def sentences(data_dir) -> list[tuple[str, str]]:
 
 
 class Lake:
-    def __init__(self, home):
+    def __init__(self, home, champions: tuple[str, ...] = ("v1", "v2")):
         self.home = home
         with connect(home.lake_path) as con:
             ensure_lake(con)
             con.execute(ddl("raw.news", NEWS_COLUMNS))
-            for version in ("v1", "v2"):
+            for version in champions:
                 registry.register_candidate(con, MODEL_NAME, version, str(home.root), "macro_f1_holdout", 0.81, "snap")
                 registry.promote(con, MODEL_NAME, version, "beat the champion")
             con.execute("UPDATE ml.model_registry SET trained_at = ?", [_now() - timedelta(days=2)])
@@ -59,6 +59,13 @@ class Lake:
         with connect(self.home.lake_path, read_only=True) as con:
             return con.execute("SELECT model, retrain, trigger, observed_value FROM monitoring.retrain_decisions "
                                "ORDER BY decided_at").fetchall()
+
+    def refused(self, labelled: int, reason: str, version: str = "r1") -> None:
+        """A training of news_sentiment_model refused now (TooFewLabels), as the asset records it."""
+        from risk_assets.lib.ml.sentiment_pipeline import record_refusal
+
+        with connect(self.home.lake_path) as con:
+            record_refusal(con, version, f"not trained: {reason}", labelled)
 
 
 def test_labelled_articles_since_training_start_a_retrain_at_the_threshold(risk_home, sentences):
@@ -147,3 +154,89 @@ def test_a_champion_retired_by_hand_is_named_and_not_retrained(risk_home, senten
     message = result.skip_reason.skip_message
     assert message.startswith("no news_sentiment champion: operator ana retired it at ")
     assert message.endswith("UTC (labels under review); no automatic training (run retrain_news_sentiment by hand)")
+    # labelled articles and no champion: still no first model, and no decision, while the retirement stands
+    assert lake.decisions() == []
+
+
+NO_LABELS = ("no labelled news to train on: no article of marts.news_features has a label (negative / neutral / "
+             "positive); land a labelled file, such as the Financial PhraseBank")
+
+
+def test_without_a_champion_labelled_articles_start_a_first_model_once(risk_home, sentences):
+    """A desk started with its own unlabelled feed: its training was refused for want of labels and
+    there is no champion. Once a labelled file lands, the sensor requests the first model, once: the
+    next tick, unlabelled articles and an evaluation without the cursor (a preview) request nothing
+    new and add no row."""
+    lake = Lake(risk_home, champions=())
+    lake.land(sentences[:3], labelled=False, at=_now() - timedelta(days=1))
+    lake.refused(0, NO_LABELS)  # the desk's first run: nothing to learn from
+    with dg.instance_for_test() as instance:
+        quiet = lake.tick(instance)
+        assert not quiet.run_requests
+        assert quiet.skip_reason.skip_message == (
+            "news_sentiment: no champion and no labelled article yet: nothing to train on (land a labelled file, such "
+            "as the Financial PhraseBank, or your own with a label column)")
+        lake.land(sentences[:2])  # the PhraseBank lands
+        fired = lake.tick(instance, quiet.cursor)
+        (request,) = fired.run_requests
+        assert request.tags["risk/retrain_trigger"] == "first_model"
+        assert request.tags["risk/retrain_reason"] == "no champion, never trained: 2 labelled articles"
+        assert request.tags["risk/retrain_model"] == MODEL_NAME and request.tags["risk/champion_version"] == "none"
+        assert request.tags["risk/retrain_observed"] == "2.0000" and request.tags["risk/retrain_threshold"] == ""
+        assert request.run_key == f"retrain:first_model:{MODEL_NAME}:{fired.cursor}"
+        assert request.tags["risk/monitoring_fingerprint"] == fired.cursor and fired.cursor.startswith("first:")
+
+        again = lake.tick(instance, fired.cursor)
+        assert not again.run_requests
+        assert again.skip_reason.skip_message == "news_sentiment: no champion; nothing changed since the last evaluation"
+        lake.land(sentences[2:4], labelled=False)  # unlabelled articles: nothing to learn from
+        assert not lake.tick(instance, again.cursor).run_requests
+        preview = lake.tick(instance)  # no cursor: decides the same, under the same run key
+        assert [r.run_key for r in preview.run_requests] == [request.run_key]
+    assert lake.decisions() == [(MODEL_NAME, False, "none", 0.0), (MODEL_NAME, True, "first_model", 2.0)]
+
+
+def test_a_first_model_the_gate_rejected_is_tried_again_once_enough_labelled_articles_land(risk_home, sentences):
+    """The first model did not beat the TF-IDF baseline: no champion. The same articles would train
+    the same model, so the sensor waits for new_labelled_articles (3 here) landed since."""
+    lake = Lake(risk_home, champions=())
+    lake.land(sentences[:2], at=_now() - timedelta(days=2))
+    with connect(risk_home.lake_path) as con:
+        registry.register_candidate(con, MODEL_NAME, "v1", str(risk_home.root), "macro_f1_holdout", 0.41, "snap")
+        registry.reject(con, MODEL_NAME, "v1", "rejected: holdout macro-F1 0.4100 does not beat the TF-IDF baseline 0.5200")
+        con.execute("UPDATE ml.model_registry SET trained_at = ?", [_now() - timedelta(days=1)])
+    lake.land(sentences[2:4])
+    with dg.instance_for_test() as instance:
+        waiting = lake.tick(instance)
+        assert not waiting.run_requests
+        assert waiting.skip_reason.skip_message == (
+            "news_sentiment: no champion; 2 labelled articles landed since its last training (< 3); 4 labelled "
+            "articles; it left no champion: version v1 rejected: holdout macro-F1 0.4100 does not beat the TF-IDF "
+            "baseline 0.5200")
+        assert "nothing changed" in lake.tick(instance, waiting.cursor).skip_reason.skip_message
+        lake.land(sentences[4:5])
+        (request,) = lake.tick(instance, waiting.cursor).run_requests
+    assert request.tags["risk/retrain_trigger"] == "first_model"
+    assert (request.tags["risk/retrain_observed"], request.tags["risk/retrain_threshold"]) == ("3.0000", "3.0000")
+    assert request.tags["risk/retrain_reason"] == (
+        "no champion; 3 labelled articles landed since its last training (>= 3); 5 labelled articles")
+    assert lake.decisions() == [(MODEL_NAME, False, "none", 2.0), (MODEL_NAME, True, "first_model", 3.0)]
+
+
+def test_a_refused_first_training_is_tried_again_once_enough_labelled_articles_land(risk_home, sentences):
+    """A desk's own labelled file without a neutral sentence: the training is refused (too few of a
+    label), the run goes on. The sensor waits for new labels before it tries again."""
+    lake = Lake(risk_home, champions=())
+    lake.land(sentences[:2], at=_now() - timedelta(minutes=5))
+    too_few = "too few distinct labelled sentences to hold out a stratified share: {'positive': 2}"
+    lake.refused(2, too_few)
+    with dg.instance_for_test() as instance:
+        lake.land(sentences[2:4])
+        waiting = lake.tick(instance)
+        assert not waiting.run_requests
+        assert waiting.skip_reason.skip_message == (
+            "news_sentiment: no champion; 2 labelled articles landed since its last training (< 3); 4 labelled "
+            f"articles; it left no champion: not trained: {too_few}")
+        lake.land(sentences[4:5])
+        (request,) = lake.tick(instance, waiting.cursor).run_requests
+    assert request.tags["risk/retrain_trigger"] == "first_model" and request.tags["risk/retrain_observed"] == "3.0000"
