@@ -121,7 +121,7 @@ CREATE TABLE IF NOT EXISTS monitoring.retrain_decisions (
     decided_at        TIMESTAMP NOT NULL,
     retrain           BOOLEAN NOT NULL,
     reason            VARCHAR NOT NULL,
-    trigger           VARCHAR,                   -- labels | psi | auc_decay | none
+    trigger           VARCHAR,                   -- labels | psi | auc_decay | first_model | held | window | none
     observed_value    DOUBLE,
     threshold         DOUBLE,
     details           VARCHAR                    -- JSON
