@@ -31,13 +31,13 @@ from risk_assets.lib.ml.sentiment import MODEL_NAME as SENTIMENT_MODEL
 from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import snapshots, unchampioned
 from risk_assets.lib.monitoring.retrain import (
+    Rejection,
     RetrainDecision,
-    decide,
     SentimentFirstModelSnapshot,
+    decide,
     decide_first_model,
     decide_sentiment,
     decide_sentiment_first_model,
-    held_after_rejection,
 )
 from risk_assets.lib.monitoring.sentiment import sentiment_first_model, sentiment_snapshot
 
@@ -171,9 +171,9 @@ def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: 
     return None
 
 
-def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: dict) -> tuple[str, datetime] | None:
-    """(version, trained_at UTC) of the model's latest version trained after its champion, when the
-    gate rejected it and no loan of its portfolio has landed since (raw.loans._ingested_at); else None."""
+def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: dict) -> Rejection | None:
+    """The model's latest version trained after its champion, when the gate rejected it and no loan
+    of its portfolio has landed since (raw.loans._ingested_at); else None."""
     row = con.execute(
         "SELECT version, status, trained_at FROM ml.model_registry WHERE model = ? AND trained_at > ? "
         "ORDER BY trained_at DESC LIMIT 1", [model, champion_row["trained_at"]]).fetchone()
@@ -181,7 +181,7 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
         return None
     (landed,) = con.execute("SELECT count(*) FROM raw.loans WHERE portfolio = ? AND _ingested_at > ?",
                             [model.removeprefix("loan_pd_"), row[2]]).fetchone()
-    return None if landed else (row[0], row[2])
+    return None if landed else Rejection(row[0], row[2])
 
 
 WINDOW_FIELDS = ("oot_train_until", "oot_holdout_from", "oot_holdout_to")
@@ -244,9 +244,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                 if evaluated.get(snapshot.model) == fingerprint:
                     notes.append(f"{snapshot.model}: monitoring unchanged since the last evaluation")
                     continue
-                decision = decide(snapshot, thresholds)
-                if decision.retrain and (rejected := _rejected_since(con, snapshot.model, standing)) is not None:
-                    decision = held_after_rejection(decision, *rejected, snapshot.model.removeprefix("loan_pd_"))
+                decision = decide(snapshot, thresholds, _rejected_since(con, snapshot.model, standing))
                 record_decision(con, decision, decided_at)
                 evaluated[snapshot.model] = fingerprint
                 context.log.info(f"{snapshot.model} champion {snapshot.champion_version}: {decision.reason}")

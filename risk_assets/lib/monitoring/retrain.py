@@ -35,7 +35,9 @@ the window, the decision is 'window' (no retraining), naming the config that mov
 A champion an operator restored by hand (`risk-assets registry --restore`) is held: no trigger
 retrains it until files of its domain (loans, news) land after the restore. Its triggers were mostly known when the operator
 chose it (the labels added since its older snapshot above all), and a retraining on the same data
-could undo the rollback at the gate. The decision still lists what each trigger saw.
+could undo the rollback at the gate. The decision still lists what each trigger saw. A champion
+whose latest challenger the gate rejected is held alike, until loans of its own book land after
+that training (`Rejection`): the same loans would train the same challenger.
 
 Cohorts smaller than `min_rows` are not acted on: PSI and AUC of a few dozen loans are mostly noise
 (the expected PSI of two samples from one distribution is about (bins - 1) * (1/n_ref + 1/n_cur);
@@ -292,14 +294,29 @@ def check_auc(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Ch
     )
 
 
-def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> RetrainDecision:
+@dataclass(frozen=True)
+class Rejection:
+    """The champion's latest challenger, trained after it and rejected by the gate, when no loan of
+    its portfolio has landed since that training (raw.loans._ingested_at)."""
+
+    version: str
+    trained_at: datetime
+    """UTC."""
+
+
+def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
+           rejected: Rejection | None = None) -> RetrainDecision:
     """Decide whether `snapshot.model` should be retrained.
 
     Returns:
         a RetrainDecision whose `reason` lists the fired checks (or all checks when none fired) and
         whose observed_value / threshold are those of the primary trigger (None when none fired);
         for a champion restored by hand with no loan landed since, trigger 'held' and retrain
-        False whatever fired (see the module docstring).
+        False whatever fired (see the module docstring); likewise, when triggers fire, for a
+        champion whose latest challenger was `rejected` with no loan of its book landed since: a
+        retraining now would learn from the same loans and be judged as that one was. (A file of
+        another book changes the monitoring's fingerprint, and without this the same labels would
+        start the same retraining again after every such file.)
     """
     checks = {c.trigger: c for c in (check_auc(snapshot, thresholds), check_psi(snapshot, thresholds), check_labels(snapshot, thresholds))}
     fired = [checks[t] for t in TRIGGER_ORDER if checks[t].fired]
@@ -316,6 +333,15 @@ def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Retra
             "window in loan_pd_model's config (oot_train_until, oot_holdout_from, oot_holdout_to) and run "
             "retrain_loan_pd by hand. The triggers saw: " + "; ".join(c.reason for c in fired),
             fired[0].observed, fired[0].threshold, ordered, snapshot.fingerprint(),
+        )
+    if fired and rejected is not None:
+        portfolio = snapshot.model.removeprefix("loan_pd_")
+        return RetrainDecision(
+            snapshot.model, snapshot.champion_version, False, "held",
+            f"held: challenger {rejected.version}, trained at {rejected.trained_at:%Y-%m-%d %H:%M} UTC on these loans, "
+            f"was rejected; no {portfolio} loans landed since, so no automatic retraining (run retrain_loan_pd by hand "
+            "to retrain now). The triggers saw: " + "; ".join(c.reason for c in fired),
+            None, None, ordered, snapshot.fingerprint(),
         )
     if fired:
         primary = fired[0]
@@ -345,22 +371,6 @@ def _held(snapshot: MonitoringSnapshot | SentimentSnapshot, fired: list[Check], 
         f"{restored.changed_at:%Y-%m-%d %H:%M} UTC ({restored.reason.removeprefix('restored by hand: ')}); no "
         f"{files} landed since, so no automatic retraining (run {job} by hand to retrain now). The triggers saw: {seen}",
         None, None, checks, snapshot.fingerprint(),
-    )
-
-
-def held_after_rejection(decision: RetrainDecision, rejected_version: str, rejected_at: datetime,
-                         portfolio: str) -> RetrainDecision:
-    """The 'held' decision that replaces a retrain `decision` when the champion's latest challenger,
-    `rejected_version`, trained at `rejected_at` (UTC), was rejected and no loan of `portfolio` has
-    landed since: a retraining now would learn from the same loans and be judged as that one was.
-    A file of another book changes the monitoring's fingerprint, and without this the same labels
-    would trigger the same retraining again after every such file."""
-    return RetrainDecision(
-        decision.model, decision.champion_version, False, "held",
-        f"held: challenger {rejected_version}, trained at {rejected_at:%Y-%m-%d %H:%M} UTC on these loans, was rejected; "
-        f"no {portfolio} loans landed since, so no automatic retraining (run retrain_loan_pd by hand to retrain now). "
-        f"The triggers saw: {decision.reason.removeprefix('retrain: ')}",
-        None, None, decision.checks, decision.fingerprint,
     )
 
 

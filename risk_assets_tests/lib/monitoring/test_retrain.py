@@ -1,6 +1,15 @@
 """The retrain decision: each trigger fires on its own, none fires below the thresholds, small cohorts are ignored."""
 
-from risk_assets.lib.monitoring.retrain import MonitoringSnapshot, PsiObservation, RetrainThresholds, VintageAuc, decide
+from datetime import datetime
+
+from risk_assets.lib.monitoring.retrain import (
+    MonitoringSnapshot,
+    PsiObservation,
+    Rejection,
+    RetrainThresholds,
+    VintageAuc,
+    decide,
+)
 
 T = RetrainThresholds(new_labelled_rows=1_000, psi=0.2, auc_margin=0.05, key_features=("term_months",), min_rows=200)
 
@@ -91,3 +100,17 @@ def test_a_fixed_vintage_window_that_no_new_label_falls_in_is_not_retrained_and_
     # a label that matured inside the window is new information: retrained as before
     assert decide(snapshot(**decayed, new_labelled_in_window=40), T).trigger == "auc_decay"
     assert decide(snapshot(**decayed), T).retrain  # no fixed window on record (a random or date split)
+
+
+def test_a_rejected_challenger_holds_the_champion_when_triggers_fire():
+    """The same loans would train the same challenger: held, with what the triggers saw; with no
+    trigger the decision is 'none', the rejection unmentioned."""
+    rejected = Rejection("v2", datetime(2026, 1, 2, 3, 4))
+    d = decide(snapshot(new_labelled_rows=1_000), T, rejected)
+    assert (d.retrain, d.trigger, d.observed_value, d.threshold) == (False, "held", None, None)
+    assert d.reason == (
+        "held: challenger v2, trained at 2026-01-02 03:04 UTC on these loans, was rejected; no sba loans landed since, "
+        "so no automatic retraining (run retrain_loan_pd by hand to retrain now). The triggers saw: 1,000 labelled "
+        "loans added since the champion's snapshot >= 1,000")
+    assert d.fingerprint == snapshot(new_labelled_rows=1_000).fingerprint()
+    assert decide(snapshot(), T, rejected).trigger == "none"
