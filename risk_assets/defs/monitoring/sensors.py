@@ -10,7 +10,6 @@ whose tags carry the file or the decision, plus log lines.
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -25,11 +24,11 @@ from risk_assets.defs.monitoring.jobs import (
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect, table_exists
-from risk_assets.lib.ml.artifacts import load_meta
 from risk_assets.lib.ml.registry import champion, operator_retirement
 from risk_assets.lib.ml.sentiment import MODEL_NAME as SENTIMENT_MODEL
 from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import snapshots, unchampioned
+from risk_assets.lib.monitoring.population import champion_window
 from risk_assets.lib.monitoring.retrain import (
     Rejection,
     RetrainDecision,
@@ -184,26 +183,6 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
     return None if landed else Rejection(row[0], row[2])
 
 
-WINDOW_FIELDS = ("oot_train_until", "oot_holdout_from", "oot_holdout_to")
-"""The fixed vintage window of an out_of_time_vintage split (`training.split_loans`; SBA)."""
-
-
-def champion_window(champion_row: dict) -> dict[str, int]:
-    """The fixed vintage window the champion was split by, as loan_pd_model config fields
-    (WINDOW_FIELDS), from its meta.json run record; {} for another split or a record that cannot
-    be read. A retraining with the default window instead would judge the challenger on other
-    vintages than the champion's, and the `window` decision (same window, same loans: no retrain)
-    would not describe the run it launches."""
-    try:
-        run = load_meta(Path(champion_row["artifact_path"])).get("run") or {}
-    except (OSError, ValueError):
-        return {}
-    config = run.get("config") or {}
-    if run.get("split_scheme") != "out_of_time_vintage" or not all(field in config for field in WINDOW_FIELDS):
-        return {}
-    return {field: int(config[field]) for field in WINDOW_FIELDS}
-
-
 @dg.sensor(
     name="retrain_sensor",
     job=retrain_loan_pd_job,
@@ -254,7 +233,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                     requests.append(dg.RunRequest(
                         run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
                         run_config={"ops": {"loan_pd_model": {"config": {
-                            "portfolios": [portfolio], **champion_window(standing)}}}},
+                            "portfolios": [portfolio], **champion_window(con, snapshot.model, standing["version"])}}}},
                         tags={**decision.tags(), "risk/retrain_portfolios": portfolio,
                               "risk/monitoring_fingerprint": fingerprint},
                     ))

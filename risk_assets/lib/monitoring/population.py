@@ -165,7 +165,7 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
                              & labelled_then.fill_null(False))["loan_key"]
         labelled_since = labelled_since & ~pl.col("loan_key").is_in([copies[key] for key in known])
     recorded = bool(frame["trained_on"].any())
-    run, spec = _champion_meta(con, champion)
+    run, spec = _champion_meta(con, champion.model, champion.version)
     window = vintage_window(run)
     inputs = None if spec is None else (*(name for name, _ in spec["numeric"]), *spec["categorical"])
     recorded_left_out = None if run is None else run.get("vintages_left_out")
@@ -225,13 +225,13 @@ def with_derived(frame: pl.DataFrame, inputs: tuple[str, ...]) -> pl.DataFrame:
     return frame.with_columns(list(values.values()))
 
 
-def _champion_meta(con: duckdb.DuckDBPyConnection, champion: Champion) -> tuple[dict | None, dict | None]:
-    """(the run record, the encoder's feature spec) of the champion's artifact meta.json, each None
+def _champion_meta(con: duckdb.DuckDBPyConnection, model: str, version: str) -> tuple[dict | None, dict | None]:
+    """(the run record, the encoder's feature spec) of the version's artifact meta.json, each None
     when not on record."""
     if not table_exists(con, "ml.model_registry"):
         return None, None
     row = con.execute("SELECT artifact_path FROM ml.model_registry WHERE model = ? AND version = ?",
-                      [champion.model, champion.version]).fetchone()
+                      [model, version]).fetchone()
     try:
         meta = load_meta(locate(con, row[0])) if row else {}
     except (OSError, ValueError):
@@ -239,13 +239,36 @@ def _champion_meta(con: duckdb.DuckDBPyConnection, champion: Champion) -> tuple[
     return meta.get("run"), (meta.get("encoder") or {}).get("spec")
 
 
+WINDOW_FIELDS = ("oot_train_until", "oot_holdout_from", "oot_holdout_to")
+"""The fixed vintage window of an out_of_time_vintage split (`training.split_loans`; SBA), as
+loan_pd_model config fields."""
+
+
+def window_config(run: dict | None) -> dict[str, int]:
+    """The fixed vintage window a run record (`_champion_meta`) says its model was split by
+    (`training.split_loans`, scheme out_of_time_vintage: train on vintages <= oot_train_until, hold
+    out oot_holdout_from..oot_holdout_to, later vintages unused), as loan_pd_model config fields
+    (WINDOW_FIELDS); {} for any other split, or none on record."""
+    run = run or {}
+    config = run.get("config") or {}
+    if run.get("split_scheme") != "out_of_time_vintage" or not all(field in config for field in WINDOW_FIELDS):
+        return {}
+    return {field: int(config[field]) for field in WINDOW_FIELDS}
+
+
+def champion_window(con: duckdb.DuckDBPyConnection, model: str, version: str) -> dict[str, int]:
+    """`window_config` of a version's artifact: the retrain sensor splits a retraining as its
+    champion was split, so the challenger is judged on the champion's vintages and the `window`
+    decision (same window, same loans: no retrain) describes the run it launches. {} when the
+    split had no fixed window or its record cannot be read."""
+    return window_config(_champion_meta(con, model, version)[0])
+
+
 def vintage_window(run: dict | None) -> tuple[str, int] | None:
-    """(the window in words, its last vintage) when the champion's run record (`_champion_meta`)
-    says it was split by a fixed vintage window (`training.split_loans`, scheme out_of_time_vintage:
-    train on vintages <= oot_train_until, hold out oot_holdout_from..oot_holdout_to, later vintages
-    unused); None for any other split or none on record."""
-    if not run or run.get("split_scheme") != "out_of_time_vintage":
+    """(the window in words, its last vintage) of `window_config(run)`; None when the split had no
+    fixed vintage window."""
+    window = window_config(run)
+    if not window:
         return None
-    config = run["config"]
-    return (f"train on vintages <= {config['oot_train_until']}, out-of-time holdout "
-            f"{config['oot_holdout_from']}-{config['oot_holdout_to']}", int(config["oot_holdout_to"]))
+    return (f"train on vintages <= {window['oot_train_until']}, out-of-time holdout "
+            f"{window['oot_holdout_from']}-{window['oot_holdout_to']}", window["oot_holdout_to"])
