@@ -1,7 +1,8 @@
 """The sentiment retrain sensor on a real Dagster instance: labelled articles landed after the
 champion was trained start `retrain_news_sentiment` once they reach the threshold; fewer do not; a
-champion restored by hand is held until news files land after the restore. Real PhraseBank
-sentences stand in for the landed articles (the decision reads only their labels and times)."""
+champion restored by hand is held until news files land after the restore; without a champion,
+labelled articles start the first model. Real PhraseBank sentences stand in for the landed
+articles (the decision reads only their labels and times)."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -138,7 +139,8 @@ def test_no_champion_no_decision(risk_home):
         context = dg.build_sensor_context(instance=instance, resources={
             "lake": LakeResource(root=str(risk_home.root)), "retrain_policy": POLICY})
         result = sentiment_retrain_sensor(context)
-    assert not result.run_requests and "no news_sentiment champion yet" in result.skip_reason.skip_message
+    assert not result.run_requests
+    assert result.skip_reason.skip_message == "no news_sentiment champion yet and no news landed: nothing to train on"
 
 
 def test_a_champion_retired_by_hand_is_named_and_not_retrained(risk_home, sentences):
