@@ -214,8 +214,10 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
     """A score of a sentence the champion trained on is learned, not judged: ml.news_scores says so
     (`sample`), by the dedupe key the training used, so a copy in capitals with other spacing is
     train too. The daily index counts each kind and gives the net sentiment of the unseen alone; the
-    materialization and the coverage check count them. An artifact from before
+    materialization, the coverage check and the overview count them. An artifact from before
     meta.json listed its sentences gives unknown, never unseen."""
+    from risk_assets.lib.report.portfolio import build_overview
+
     keys = {dedupe_key(t) for t in small_docs(data_dir, per_label=8)["text_clean"]}  # a few training steps
     parts = [_features(data_dir / "news/financial_phrasebank_50agree.txt", "phrasebank_txt", keys),
              _features(data_dir / "news/financial_phrasebank_all.csv", "phrasebank_csv", keys, day=1)]
@@ -272,6 +274,7 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
         fresh_net = con.execute("SELECT p_positive - p_negative FROM ml.news_scores WHERE doc_id = 'desk:fresh'").fetchone()[0]
         daily = con.execute("SELECT day::VARCHAR, n_articles, n_train, n_holdout, n_unseen, net_sentiment_unseen "
                             "FROM ml.news_sentiment_daily").fetchall()
+        headline = dict(build_overview(con).headline)["news articles scored"]
     assert samples == expected
     assert (samples[train_doc], samples["desk:shouted"], samples[holdout_doc], samples["desk:fresh"]) == (
         "train", "train", "holdout", "unseen")
@@ -292,6 +295,8 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
         f"the champion's scores by sample: {line}")
     assert {k: coverage.metadata[f"sample_{k}"].value for k in ("train", "holdout", "unseen", "unknown")} == {
         **counts, "unknown": 0}
+    assert headline == (f"{len(expected):,} of {len(expected):,}; by whether the version that scored them saw them: "
+                        f"{line} (train: in-sample, learned; unseen: out of sample)")
 
     # An artifact written before meta.json listed its sentences: nothing tells train from unseen.
     meta_path.write_text(json.dumps({k: v for k, v in artifact_meta.items()
