@@ -229,14 +229,18 @@ def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) 
     pool=LAKE_POOL,
     metadata=_column_schema(SCORE_COLUMNS),
     description="ml.news_scores: label and class probabilities of every article of marts.news_features from the "
-    "champion news_sentiment model, with its version, text_field, chunks and truncated; articles without usable "
-    "text go to quality.quarantine (rule no_usable_text).",
+    "champion news_sentiment model, with its version, sample (whether that version trained on the sentence, held "
+    "it out as its holdout, or never saw it), text_field, chunks and truncated; articles without usable text go "
+    "to quality.quarantine (rule no_usable_text).",
 )
 def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    """Score every article with the champion; rows in = scored + quarantined."""
+    """Score every article with the champion; rows in = scored + quarantined. Each score's `sample`
+    comes from the sentence digests of the champion's meta.json (unknown when it has none); the
+    metadata `sample` counts the scored articles per value."""
     from risk_assets.lib.ml import registry
     from risk_assets.lib.ml.sentiment import load_sentiment_model
-    from risk_assets.lib.ml.sentiment_scoring import score_documents, write_scores
+    from risk_assets.lib.ml.sentiment_pipeline import reserved_sentences
+    from risk_assets.lib.ml.sentiment_scoring import SAMPLES, UNKNOWN, sample_line, score_documents, write_scores
 
     with lake.connect(read_only=True) as con:
         champion_row = registry.champion(con, MODEL_NAME)
@@ -261,13 +265,21 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
             "dagster/row_count": 0,
         })
     model = load_sentiment_model(champion_row["artifact_path"])
+    seen = reserved_sentences(champion_row)
     context.log.info(f"scoring {docs.height:,} articles with {MODEL_NAME} {champion_row['version']} on {model.device} "
                      f"(windows of {model.max_tokens} tokens, up to {model.max_chunks} per article)")
     started = time.perf_counter()
-    scores, no_text = score_documents(model, docs, champion_row["version"], log=context.log.info)
+    scores, no_text = score_documents(model, docs, champion_row["version"], log=context.log.info, seen=seen)
     seconds = time.perf_counter() - started
     context.log.info(f"scored {scores.height:,} articles in {seconds:.0f} s ({scores.height / max(seconds, 1e-9):,.0f}/s); "
                      f"{no_text.height:,} without usable text go to quality.quarantine (no_usable_text)")
+    by_sample = {**dict.fromkeys(SAMPLES, 0), **dict(scores.group_by("sample").len().iter_rows())}
+    in_sample = (f"of the {scores.height:,} scored, {MODEL_NAME} {champion_row['version']} trained on or held out "
+                 f"{by_sample['train'] + by_sample['holdout']:,} ({sample_line(by_sample)})"
+                 if seen is not None else
+                 f"unknown for all {scores.height:,} scored: the artifact of {MODEL_NAME} {champion_row['version']} "
+                 "does not record the sentences it trained and was judged on")
+    context.log.info(f"sample: {in_sample}")
     if scores.height + no_text.height != docs.height:
         raise dg.Failure(description=f"rows do not reconcile: {docs.height} in, {scores.height} scored, "
                          f"{no_text.height} quarantined")
@@ -284,6 +296,9 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
         "rows_truncated": int(scores["truncated"].sum()),
         "labels": dg.JsonMetadataValue(by_label),
         "text_fields": dg.JsonMetadataValue({str(k): v for k, v in by_field.items()}),
+        "sample": dg.JsonMetadataValue(by_sample if by_sample[UNKNOWN] else
+                                       {k: v for k, v in by_sample.items() if k != UNKNOWN}),
+        "in_sample": in_sample,
         "dagster/row_count": scores.height,
     })
 
@@ -293,14 +308,17 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     pool=LAKE_POOL,
     description="Every article of marts.news_features is scored by the sentiment champion or quarantined for having "
     "no usable text. Warns (the run goes on) with the count and why: no champion (no labelled news to train on, "
-    "a first model rejected, a champion retired by hand) or scores from a version no longer champion. Each "
-    "verdict is a row of quality.check_results.",
+    "a first model rejected, a champion retired by hand) or scores from a version no longer champion. Says how "
+    "many of the champion's scores are of sentences it trained on (train), held out (holdout) or never saw "
+    "(unseen). Each verdict is a row of quality.check_results.",
 )
 def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     from risk_assets.lib.ml import registry
+    from risk_assets.lib.ml.sentiment_scoring import SAMPLES, sample_counts, sample_line
 
     with lake.connect(read_only=True) as con:
         standing = registry.champion(con, MODEL_NAME)
+        by_sample = sample_counts(con, standing["version"]) if standing else dict.fromkeys(SAMPLES, 0)
         unscored, stale = con.execute("""
             SELECT count(*) FILTER (WHERE s.doc_id IS NULL AND q.record_key IS NULL),
                    count(*) FILTER (WHERE s.doc_id IS NOT NULL AND s.model_version IS DISTINCT FROM ?)
@@ -310,10 +328,14 @@ def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
                    ON q.record_key = f.doc_id""", [standing["version"] if standing else None]).fetchone()
     why = [f"{unscored:,} articles unscored" + ("" if standing else f" (no {MODEL_NAME} champion)")] if unscored else []
     why += [f"{stale:,} scored by a version other than champion {standing['version'] if standing else 'none'}"] if stale else []
+    said = "; ".join(why) or f"every article scored by {MODEL_NAME} {standing['version']} or quarantined for no usable text"
+    if sum(by_sample.values()):
+        said += f"; the champion's scores by sample: {sample_line(by_sample)}"
     result = dg.AssetCheckResult(
         passed=not why, severity=dg.AssetCheckSeverity.WARN,
-        description="; ".join(why) or f"every article scored by {MODEL_NAME} {standing['version']} or quarantined for no usable text",
-        metadata={"unscored": unscored, "other_version": stale, "champion": standing["version"] if standing else "none"},
+        description=said,
+        metadata={"unscored": unscored, "other_version": stale, "champion": standing["version"] if standing else "none",
+                  **{f"sample_{k}": v for k, v in by_sample.items()}},
     )
     return recorded(lake, context.run.run_id, "news_scores_coverage", "news_scores", result, unscored + stale)
 
@@ -326,7 +348,9 @@ def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
     pool=LAKE_POOL,
     metadata=_column_schema(DAILY_COLUMNS),
     description="ml.news_sentiment_daily: one row per UTC publication day: articles, tickers, net sentiment "
-    "mean(p_positive - p_negative) in [-1, 1], shares negative and positive. Undated articles are left out.",
+    "mean(p_positive - p_negative) in [-1, 1], shares negative and positive, the articles the scoring version "
+    "trained on (n_train), held out (n_holdout) and never saw (n_unseen), and the net sentiment of the unseen "
+    "alone (net_sentiment_unseen). Undated articles are left out.",
 )
 def news_sentiment_daily(lake: LakeResource) -> dg.MaterializeResult:
     from risk_assets.lib.ml.sentiment_scoring import build_daily_index
@@ -338,7 +362,12 @@ def news_sentiment_daily(lake: LakeResource) -> dg.MaterializeResult:
             "SELECT count(*) FROM ml.news_scores s JOIN marts.news_features f USING (doc_id) "
             "WHERE f.published_at IS NULL"
         ).fetchone()[0]
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "days": days, "undated_articles_left_out": undated})
+        n_train, n_holdout, n_unseen = con.execute(
+            "SELECT coalesce(sum(n_train), 0), coalesce(sum(n_holdout), 0), coalesce(sum(n_unseen), 0) "
+            "FROM ml.news_sentiment_daily").fetchone()
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "days": days, "undated_articles_left_out": undated,
+                                          "articles_train": int(n_train), "articles_holdout": int(n_holdout),
+                                          "articles_unseen": int(n_unseen)})
 
 
 defs = dg.Definitions(

@@ -6,11 +6,21 @@ Rows with no usable text (lib.text.is_usable_text: missing, empty, whitespace, a
 rows in = rows scored + rows quarantined. Headline-only articles arrive with text_field 'headline'
 (the news features take the body, else the headline) and are scored from it like any other text.
 
+Each score says whether the version that wrote it saw the article's sentence (`sample`): trained on
+it (`train`: the score was learned, near-certainly right, and says nothing of the model), held it out
+as its holdout (`holdout`: judged on it when it was gated), or never saw it (`unseen`: a genuine
+out-of-sample score). The sentence is its dedupe key (sentiment_data.dedupe_key of text_clean, the
+key the training deduplicated by), so a copy of a training sentence in another file, in other case,
+spacing or quoting, is `train` too; the artifact's meta.json lists the sha256 digests of the keys it
+trained and was judged on (sentiment_pipeline.reserved_sentences reads them). A version trained
+before meta.json recorded them gives `unknown`: it cannot tell, and never says `unseen` for it.
+
 Tables:
 - ml.news_scores: one row per scored article of marts.news_features (rebuilt on every run).
 - ml.news_sentiment_daily: one row per UTC publication day: the count of articles and tickers, the
   net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
-  positive. Articles without a publication time (the PhraseBank corpus has none) are not in it.
+  positive; the day's articles by `sample` (train, holdout, unseen) and the net sentiment of the
+  unseen ones alone. Articles without a publication time (the PhraseBank corpus has none) are not in it.
 """
 
 from __future__ import annotations
@@ -23,11 +33,16 @@ import polars as pl
 
 from risk_assets.lib.lake import table_exists, transaction
 from risk_assets.lib.ml.sentiment import SentimentModel
+from risk_assets.lib.ml.sentiment_data import ReservedSentences, dedupe_key, key_digest
 from risk_assets.lib.schema import Column
 from risk_assets.lib.text import is_usable_text
 
 SCORING_ASSET = "news_scores"
 NO_TEXT_RULE = "no_usable_text"
+
+TRAIN, HOLDOUT, UNSEEN, UNKNOWN = "train", "holdout", "unseen", "unknown"
+SAMPLES = (TRAIN, HOLDOUT, UNSEEN, UNKNOWN)
+"""Values of ml.news_scores.sample, in the order counts are reported."""
 
 SCORE_COLUMNS = (
     Column("doc_id", "VARCHAR NOT NULL", "Document id of the article in marts.news_features."),
@@ -36,6 +51,10 @@ SCORE_COLUMNS = (
     Column("p_neutral", "DOUBLE NOT NULL", "Probability of neutral, 0-1."),
     Column("p_positive", "DOUBLE NOT NULL", "Probability of positive, 0-1."),
     Column("model_version", "VARCHAR NOT NULL", "Version of news_sentiment in ml.model_registry that scored the article."),
+    Column("sample", "VARCHAR NOT NULL", "Whether that version saw the article's sentence (its dedupe key, so a copy "
+           "in another file, case or spacing counts): train (it trained on it: an in-sample score, learned, that "
+           "says nothing of the model), holdout (held out and judged on when gated), unseen (never seen: out of "
+           "sample), or unknown (its artifact predates the record of its sentences)."),
     Column("text_field", "VARCHAR", "Field the text came from: body, headline, headline+body or sentence."),
     Column("chunks", "INTEGER NOT NULL", "Token windows scored (1 when the text fits the token limit)."),
     Column("truncated", "BOOLEAN NOT NULL", "True when tokens beyond the scored windows were left unread."),
@@ -53,16 +72,23 @@ DAILY_COLUMNS = (
     Column("share_negative", "DOUBLE", "Share of the articles labelled negative, 0-1."),
     Column("share_positive", "DOUBLE", "Share of the articles labelled positive, 0-1."),
     Column("model_version", "VARCHAR", "Model version of the scores."),
+    Column("n_train", "BIGINT", "Of n_articles, those whose sentence the scoring version trained on (in-sample)."),
+    Column("n_holdout", "BIGINT", "Of n_articles, those in the scoring version's holdout."),
+    Column("n_unseen", "BIGINT", "Of n_articles, those the scoring version never saw (out of sample); n_articles - "
+           "n_train - n_holdout - n_unseen were scored by a version that did not record its sentences (unknown)."),
+    Column("net_sentiment_unseen", "DOUBLE", "net_sentiment over the n_unseen articles alone, -1 to 1; NULL when "
+           "n_unseen is 0."),
 )
 """Columns of ml.news_sentiment_daily."""
 
 NEWS_SCORES_DDL = "CREATE OR REPLACE TABLE ml.news_scores (\n    " + ",\n    ".join(
     f"{c.name} {c.sql_type}" for c in SCORE_COLUMNS) + "\n)"
 
-DAILY_SQL = """
+_DAILY_SQL = """
 CREATE OR REPLACE TABLE ml.news_sentiment_daily AS
 WITH scored AS (
-    SELECT CAST(f.published_at AS DATE) AS day, f.ticker, s.label, s.p_positive, s.p_negative, s.model_version
+    SELECT CAST(f.published_at AS DATE) AS day, f.ticker, s.label, s.p_positive, s.p_negative, s.model_version,
+           {sample} AS sample
     FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
     WHERE f.published_at IS NOT NULL
 ), tickers AS (  -- an article about several tickers ('AAPL,MSFT') counts each of them
@@ -76,21 +102,72 @@ SELECT day,
        avg(p_positive - p_negative) AS net_sentiment,
        avg(CASE WHEN label = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative,
        avg(CASE WHEN label = 'positive' THEN 1.0 ELSE 0.0 END) AS share_positive,
-       any_value(model_version) AS model_version
+       any_value(model_version) AS model_version,
+       count(*) FILTER (WHERE sample = 'train') AS n_train,
+       count(*) FILTER (WHERE sample = 'holdout') AS n_holdout,
+       count(*) FILTER (WHERE sample = 'unseen') AS n_unseen,
+       avg(p_positive - p_negative) FILTER (WHERE sample = 'unseen') AS net_sentiment_unseen
 FROM scored LEFT JOIN tickers AS k USING (day)
 GROUP BY day
 ORDER BY day
 """
+DAILY_SQL = _DAILY_SQL.format(sample="s.sample")
+"""Rebuilds ml.news_sentiment_daily from ml.news_scores as this module writes it."""
+
+
+def training_sample(texts: list[str], seen: ReservedSentences | None) -> list[str]:
+    """Whether the version that recorded `seen` saw each text: train, holdout or unseen (SAMPLES).
+
+    A text is identified by key_digest(dedupe_key(text)), the digest meta.json records for each
+    sentence a version trained and was judged on, so copies that differ in case, spacing, quoting or
+    mojibake are one sentence. `seen` None (an artifact trained before meta.json recorded its
+    sentences) gives unknown for every text: nothing tells train from unseen then.
+
+    Returns:
+        One value per text, in order.
+    """
+    if seen is None:
+        return [UNKNOWN] * len(texts)
+    samples = []
+    for text in texts:
+        digest = key_digest(dedupe_key(text))
+        samples.append(TRAIN if digest in seen.trained else HOLDOUT if digest in seen.holdout else UNSEEN)
+    return samples
+
+
+def sample_counts(con: duckdb.DuckDBPyConnection, version: str | None = None) -> dict[str, int]:
+    """Rows of ml.news_scores (of model_version `version`, or all) per sample value, every value of
+    SAMPLES present (0 when none). A table written before the column existed counts as unknown; no
+    table counts nothing."""
+    if not table_exists(con, "ml.news_scores"):
+        return dict.fromkeys(SAMPLES, 0)
+    column = "sample" if _has_sample(con) else f"'{UNKNOWN}'"
+    rows = con.execute(f"SELECT {column}, count(*) FROM ml.news_scores WHERE ? IS NULL OR model_version = ? "
+                       "GROUP BY 1", [version, version]).fetchall()
+    return {**dict.fromkeys(SAMPLES, 0), **dict(rows)}
+
+
+def sample_line(counts: dict[str, int]) -> str:
+    """'N train, N holdout, N unseen' (then 'N unknown' when any), from sample_counts."""
+    return ", ".join(f"{counts[s]:,} {s}" for s in SAMPLES if s != UNKNOWN or counts.get(s))
+
+
+def _has_sample(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ml' "
+                            "AND table_name = 'news_scores' AND column_name = 'sample'").fetchone()[0])
 
 
 def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str,
-                    log: Callable[[str], None] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+                    log: Callable[[str], None] | None = None,
+                    seen: ReservedSentences | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Score articles; set aside those without usable text.
 
     Args:
         docs: rows with doc_id, text_clean, text_field (and optionally _file_sha256).
         version: the model version written on every score row.
         log: called with progress lines (SentimentModel.predict's).
+        seen: the sentences `version` trained and was judged on (sentiment_pipeline.reserved_sentences
+            of its registry row), which set each row's `sample`; None: not recorded, every row unknown.
 
     Returns:
         (scores, no_text): scores has the columns of ml.news_scores, one row per usable article;
@@ -108,6 +185,7 @@ def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str,
         "p_neutral": scored.probs[:, 1] if len(usable) else [],
         "p_positive": scored.probs[:, 2] if len(usable) else [],
         "model_version": [version] * usable.height,
+        "sample": pl.Series(training_sample(usable["text_clean"].to_list(), seen), dtype=pl.String),
         "text_field": usable["text_field"],
         "chunks": pl.Series(scored.chunks, dtype=pl.Int32),
         "truncated": pl.Series(scored.truncated, dtype=pl.Boolean),
@@ -157,6 +235,9 @@ def withdraw_scores(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def build_daily_index(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild ml.news_sentiment_daily from ml.news_scores and marts.news_features; returns its row count."""
-    con.execute(DAILY_SQL)
+    """Rebuild ml.news_sentiment_daily from ml.news_scores and marts.news_features; returns its row count.
+
+    Scores written before ml.news_scores had its `sample` column count as unknown: in none of
+    n_train, n_holdout, n_unseen, and net_sentiment_unseen NULL."""
+    con.execute(DAILY_SQL if _has_sample(con) else _DAILY_SQL.format(sample=f"'{UNKNOWN}'"))
     return con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0]

@@ -321,7 +321,11 @@ def _sentiment_champion(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _news_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     """[("news articles scored", "N of M ...")] when the lake holds news: how many articles the
-    sentiment champion scored, and why none when there is no champion."""
+    sentiment champion scored, and why none when there is no champion; with scores, how many of them
+    the scoring version trained on, held out or never saw (ml.news_scores.sample), so that an
+    in-sample score, learned and near-certainly right, is not read as the model's skill."""
+    from risk_assets.lib.ml.sentiment_scoring import sample_counts, sample_line
+
     if not table_columns(con, "marts.news_features"):
         return []
     articles = con.execute("SELECT count(*) FROM marts.news_features").fetchone()[0]
@@ -330,6 +334,9 @@ def _news_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     champion = _sentiment_champion(con)
     said = f"{scored:,} of {articles:,}" + ("" if champion else " (no news_sentiment champion: no labelled news to "
                                                                 "train on, or none promoted)")
+    if scored:
+        said += (f"; by whether the version that scored them saw them: {sample_line(sample_counts(con))} "
+                 "(train: in-sample, learned; unseen: out of sample)")
     return [("news articles scored", said)]
 
 

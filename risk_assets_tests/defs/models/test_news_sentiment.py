@@ -212,3 +212,109 @@ def test_a_desk_feed_without_labels_is_not_trained_on_and_the_run_goes_on(risk_h
                     ("news_sentiment_macro_f1_gate", False, "WARN", 1, gate.description)]
     assert refusal == [(MODEL_NAME, "all", "macro_f1", None, f"not trained: {reason}"),
                        (MODEL_NAME, "all", "n_labelled", 0.0, None)]
+
+
+def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_the_sentence(risk_home, data_dir):
+    """A score of a sentence the champion trained on is learned, not judged: ml.news_scores says so
+    (`sample`), by the dedupe key the training used, so a copy in capitals with other spacing is
+    train too. The daily index counts each kind and gives the net sentiment of the unseen alone; the
+    materialization, the coverage check and the overview count them. An artifact from before
+    meta.json listed its sentences gives unknown, never unseen."""
+    from risk_assets.lib.report.portfolio import build_overview
+
+    keys = {dedupe_key(t) for t in small_docs(data_dir, per_label=8)["text_clean"]}  # a few training steps
+    parts = [_features(data_dir / "news/financial_phrasebank_50agree.txt", "phrasebank_txt", keys),
+             _features(data_dir / "news/financial_phrasebank_all.csv", "phrasebank_csv", keys, day=1)]
+    phrasebank = pl.concat([frame for frame, _ in parts])
+    with connect(risk_home.lake_path) as con:
+        con.executemany("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, status, landed_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", [m for _, m in parts])
+        con.register("features", phrasebank.to_arrow())
+        con.execute("CREATE TABLE marts.news_features AS SELECT * FROM features")
+    resources = {"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()}
+    instance = dg.DagsterInstance.ephemeral()
+    trained = dg.materialize([news_sentiment_model, news_sentiment_macro_f1_gate], resources=resources,
+                             run_config=dg.RunConfig({"news_sentiment_model": NewsSentimentConfig(
+                                 **dataclasses.asdict(TINY_PROFILE))}),
+                             instance=instance, raise_on_error=False)
+    version = trained.asset_materializations_for_node("news_sentiment_model")[0].metadata["version"].value
+    with connect(risk_home.lake_path) as con:
+        if registry.champion(con, MODEL_NAME) is None:
+            registry.promote(con, MODEL_NAME, version, "test: score with this version")
+    meta_path = risk_home.artifacts / MODEL_NAME / version / "meta.json"
+    artifact_meta = json.loads(meta_path.read_text())
+
+    def digest(text: str) -> str:
+        return hashlib.sha256(dedupe_key(text).encode()).hexdigest()[:16]
+
+    trained_on, held_out = set(artifact_meta["train_key_digests"]), set(artifact_meta["holdout_key_digests"])
+    expected = {doc_id: "train" if digest(text) in trained_on else "holdout" if digest(text) in held_out else "unseen"
+                for doc_id, text in phrasebank.select("doc_id", "text_clean").iter_rows()}
+    train_doc = next(d for d, s in expected.items() if s == "train")
+    holdout_doc = next(d for d, s in expected.items() if s == "holdout")
+    text_of = dict(phrasebank.select("doc_id", "text_clean").iter_rows())
+    # Dated, unlabelled articles landed after the training: a training sentence shouted with other
+    # spacing, a holdout sentence, and a sentence no version saw.
+    shouted = "  " + re.sub(r" +", "   ", text_of[train_doc].upper()) + " "
+    fresh = "Acme Widgets warned that its quarterly loss will triple after the recall of its entire product line ."
+    assert shouted != text_of[train_doc] and digest(shouted) in trained_on and digest(fresh) not in trained_on | held_out
+    day = datetime(2024, 5, 2, 9, 0)
+    extra = pl.DataFrame({"doc_id": ["desk:shouted", "desk:held", "desk:fresh"],
+                          "text_clean": [shouted, text_of[holdout_doc], fresh]})
+    extra = extra.with_columns(source=pl.lit("desk"), ticker=pl.lit("ACME"), published_at=pl.lit(day),
+                               text_field=pl.lit("body"), label=pl.lit(None, pl.String),
+                               label_conflict=pl.lit(False), _file_sha256=pl.lit("desk"))
+    with connect(risk_home.lake_path) as con:
+        con.register("extra", extra.to_arrow())
+        con.execute("INSERT INTO marts.news_features BY NAME SELECT * FROM extra")
+    expected |= {"desk:shouted": "train", "desk:held": "holdout", "desk:fresh": "unseen"}
+    counts = {s: list(expected.values()).count(s) for s in ("train", "holdout", "unseen")}
+    assert counts["train"] and counts["holdout"]
+
+    scored = dg.materialize([news_scores, news_scores_coverage, news_sentiment_daily], resources=resources,
+                            instance=instance)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        samples = dict(con.execute("SELECT doc_id, sample FROM ml.news_scores").fetchall())
+        fresh_net = con.execute("SELECT p_positive - p_negative FROM ml.news_scores WHERE doc_id = 'desk:fresh'").fetchone()[0]
+        daily = con.execute("SELECT day::VARCHAR, n_articles, n_train, n_holdout, n_unseen, net_sentiment_unseen "
+                            "FROM ml.news_sentiment_daily").fetchall()
+        headline = dict(build_overview(con).headline)["news articles scored"]
+    assert samples == expected
+    assert (samples[train_doc], samples["desk:shouted"], samples[holdout_doc], samples["desk:fresh"]) == (
+        "train", "train", "holdout", "unseen")
+    assert daily == [("2024-05-02", 3, 1, 1, 1, pytest.approx(fresh_net, abs=1e-9))]
+    meta = scored.asset_materializations_for_node("news_scores")[0].metadata
+    assert meta["sample"].value == counts
+    assert meta["in_sample"].value == (
+        f"of the {len(expected):,} scored, {MODEL_NAME} {version} trained on or held out "
+        f"{counts['train'] + counts['holdout']:,} ({counts['train']:,} train, {counts['holdout']:,} holdout, "
+        f"{counts['unseen']:,} unseen)")
+    daily_meta = scored.asset_materializations_for_node("news_sentiment_daily")[0].metadata
+    assert (daily_meta["articles_train"].value, daily_meta["articles_holdout"].value,
+            daily_meta["articles_unseen"].value) == (1, 1, 1)
+    (coverage,) = scored.get_asset_check_evaluations()
+    line = f"{counts['train']:,} train, {counts['holdout']:,} holdout, {counts['unseen']:,} unseen"
+    assert coverage.passed and coverage.description == (
+        f"every article scored by {MODEL_NAME} {version} or quarantined for no usable text; "
+        f"the champion's scores by sample: {line}")
+    assert {k: coverage.metadata[f"sample_{k}"].value for k in ("train", "holdout", "unseen", "unknown")} == {
+        **counts, "unknown": 0}
+    assert headline == (f"{len(expected):,} of {len(expected):,}; by whether the version that scored them saw them: "
+                        f"{line} (train: in-sample, learned; unseen: out of sample)")
+
+    # An artifact written before meta.json listed its sentences: nothing tells train from unseen.
+    meta_path.write_text(json.dumps({k: v for k, v in artifact_meta.items()
+                                     if k not in ("train_key_digests", "holdout_key_digests")}))
+    rescored = dg.materialize([news_scores, news_scores_coverage, news_sentiment_daily], resources=resources,
+                              instance=instance)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert set(con.execute("SELECT DISTINCT sample FROM ml.news_scores").fetchall()) == {("unknown",)}
+        assert con.execute("SELECT n_articles, n_train, n_holdout, n_unseen, net_sentiment_unseen "
+                           "FROM ml.news_sentiment_daily").fetchall() == [(3, 0, 0, 0, None)]
+    meta = rescored.asset_materializations_for_node("news_scores")[0].metadata
+    assert meta["sample"].value == {"train": 0, "holdout": 0, "unseen": 0, "unknown": len(expected)}
+    assert meta["in_sample"].value == (f"unknown for all {len(expected):,} scored: the artifact of {MODEL_NAME} "
+                                       f"{version} does not record the sentences it trained and was judged on")
+    (coverage,) = rescored.get_asset_check_evaluations()
+    assert coverage.description.endswith(f"the champion's scores by sample: 0 train, 0 holdout, 0 unseen, "
+                                         f"{len(expected):,} unknown")

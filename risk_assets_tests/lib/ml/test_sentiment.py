@@ -27,7 +27,7 @@ from risk_assets.lib.ml.sentiment import (
     schedule_factor,
     train_sentiment,
 )
-from risk_assets.lib.ml.sentiment_data import split_holdout
+from risk_assets.lib.ml.sentiment_data import ReservedSentences, key_digest, split_holdout
 from risk_assets.lib.ml.sentiment_scoring import score_documents
 from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
 
@@ -466,3 +466,23 @@ def test_a_run_the_clock_led_for_a_while_says_so_though_it_ran_every_step(tiny):
     # step 5: 15.02 s -> 6.008 > 5; step 6: 15.03 s -> 6.012 > 6; from step 7 on the step count leads
     assert (report.steps, report.stopped_at_budget, report.clock_led_steps) == (16, False, 6)
     assert report.steps_line() == "2 x 8 (the time budget's clock set the rate of 6 steps)"
+
+
+def test_each_score_says_whether_the_model_trained_on_held_out_or_never_saw_its_sentence(tiny):
+    """`sample` by the training's dedupe key: a training sentence and a copy of it in capitals with
+    other spacing and quoting are train, a holdout sentence holdout, a new sentence unseen; without
+    a record of the sentences (seen None) every score is unknown."""
+    model, _, split = tiny
+    seen = ReservedSentences("v1", frozenset(key_digest(k) for k in split.holdout["key"]),
+                             frozenset(key_digest(k) for k in split.train["key"]))
+    trained, held = split.train["text"][0], split.holdout["text"][0]
+    copy = '"' + "  ".join(trained.upper().split()) + ' "'
+    docs = pl.DataFrame({"doc_id": ["train", "copy", "holdout", "new"],
+                         "text_clean": [trained, copy, held, "Acme Widgets tripled its quarterly loss ."],
+                         "text_field": ["body"] * 4})
+    scores, _ = score_documents(model, docs, "v1", seen=seen)
+    assert dict(scores.select("doc_id", "sample").iter_rows()) == {
+        "train": "train", "copy": "train", "holdout": "holdout", "new": "unseen"}
+    unrecorded, _ = score_documents(model, docs, "v1")
+    assert unrecorded["sample"].to_list() == ["unknown"] * 4
+    assert scores.drop("sample", "scored_at").equals(unrecorded.drop("sample", "scored_at"))
