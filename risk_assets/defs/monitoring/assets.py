@@ -102,13 +102,21 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource):
     },
 )
 def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    """Daily news sentiment index (mean p_positive - p_negative of the scored documents) and its 7-day mean."""
+    """Daily news sentiment index (mean p_positive - p_negative of the scored documents) and its 7-day
+    mean, with the day's documents by `sample` (the scoring version trained on, held out or never saw
+    them) and the index of the unseen alone; metadata `documents_by_sample` sums them over all days."""
     with lake.connect() as con:
         frame = sentiment.sentiment_trend(con)
         tables.replace(con, tables.NEWS_SENTIMENT_TREND, frame)
-    context.log.info(f"{tables.NEWS_SENTIMENT_TREND.name}: {frame.height} days")
+    by_sample = {kind: int(frame.get_column(f"documents_{kind}").sum()) if frame.height else 0
+                 for kind in ("train", "holdout", "unseen")}
+    context.log.info(f"{tables.NEWS_SENTIMENT_TREND.name}: {frame.height} days; of the documents, "
+                     + ", ".join(f"{n:,} {kind}" for kind, n in by_sample.items()))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": frame.height,
         "documents": int(frame.get_column("documents").sum()) if frame.height else 0,
-        "preview": dg.MetadataValue.md(_preview(frame.sort("day", descending=True), ["day", "date_source", "documents", "sentiment_index", "index_7d"])),
+        "documents_by_sample": by_sample,
+        "preview": dg.MetadataValue.md(_preview(frame.sort("day", descending=True), [
+            "day", "date_source", "documents", "sentiment_index", "index_7d", "documents_unseen",
+            "sentiment_index_unseen"])),
     })

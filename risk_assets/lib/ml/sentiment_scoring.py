@@ -141,7 +141,7 @@ def sample_counts(con: duckdb.DuckDBPyConnection, version: str | None = None) ->
     table counts nothing."""
     if not table_exists(con, "ml.news_scores"):
         return dict.fromkeys(SAMPLES, 0)
-    column = "sample" if _has_sample(con) else f"'{UNKNOWN}'"
+    column = "sample" if has_sample_column(con) else f"'{UNKNOWN}'"
     rows = con.execute(f"SELECT {column}, count(*) FROM ml.news_scores WHERE ? IS NULL OR model_version = ? "
                        "GROUP BY 1", [version, version]).fetchall()
     return {**dict.fromkeys(SAMPLES, 0), **dict(rows)}
@@ -152,7 +152,8 @@ def sample_line(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[s]:,} {s}" for s in SAMPLES if s != UNKNOWN or counts.get(s))
 
 
-def _has_sample(con: duckdb.DuckDBPyConnection) -> bool:
+def has_sample_column(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ml.news_scores has its `sample` column (a table written before it was added has not)."""
     return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ml' "
                             "AND table_name = 'news_scores' AND column_name = 'sample'").fetchone()[0])
 
@@ -239,5 +240,5 @@ def build_daily_index(con: duckdb.DuckDBPyConnection) -> int:
 
     Scores written before ml.news_scores had its `sample` column count as unknown: in none of
     n_train, n_holdout, n_unseen, and net_sentiment_unseen NULL."""
-    con.execute(DAILY_SQL if _has_sample(con) else _DAILY_SQL.format(sample=f"'{UNKNOWN}'"))
+    con.execute(DAILY_SQL if has_sample_column(con) else _DAILY_SQL.format(sample=f"'{UNKNOWN}'"))
     return con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0]

@@ -3,7 +3,10 @@
 index(day) = mean over the day's scored documents of p_positive - p_negative, in [-1, 1]; the
 7-day figure weights days by their document counts. Documents without a publication time (the
 Financial PhraseBank corpus has none) are dated by their first ingest, and say so in `date_source`.
-Tables read: ml.news_scores (doc_id, p_negative, p_neutral, p_positive), marts.news_features
+Each day also counts its documents by `sample` (the scoring version trained on the sentence, held
+it out, or never saw it) and gives the index of the unseen ones alone: a score of a sentence the
+model trained on is learned, not judged, and on the sample corpus almost every document is one.
+Tables read: ml.news_scores (doc_id, p_negative, p_neutral, p_positive, sample), marts.news_features
 (published_at), raw.news (_ingested_at).
 """
 
@@ -20,28 +23,34 @@ from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.ml.registry import champion, operator_restore, version_row
 from risk_assets.lib.ml.sentiment import MODEL_NAME
+from risk_assets.lib.ml.sentiment_scoring import UNKNOWN, has_sample_column
 from risk_assets.lib.monitoring import tables
 from risk_assets.lib.monitoring.retrain import SentimentFirstModelSnapshot, SentimentSnapshot
 
 _TREND_SQL = """
 WITH docs AS (
-    SELECT s.doc_id, s.p_negative, s.p_neutral, s.p_positive,
+    SELECT s.doc_id, s.p_negative, s.p_neutral, s.p_positive, {sample} AS sample,
            f.published_at, (SELECT min(r._ingested_at) FROM raw.news r WHERE r.doc_id = s.doc_id) AS ingested_at
     FROM (SELECT DISTINCT ON (doc_id) * FROM ml.news_scores) s
     LEFT JOIN marts.news_features f USING (doc_id)
 ), dated AS (
     SELECT coalesce(published_at, ingested_at)::DATE AS day,
            CASE WHEN published_at IS NULL THEN 'ingested' ELSE 'published' END AS date_source,
-           p_positive - p_negative AS polarity,
+           p_positive - p_negative AS polarity, sample,
            (p_negative >= p_neutral AND p_negative >= p_positive)::INTEGER AS is_negative
     FROM docs
 ), daily AS (
     SELECT day, date_source, count(*) AS documents, avg(polarity) AS sentiment_index,
-           avg(is_negative) AS negative_share, sum(polarity) AS polarity_sum
+           avg(is_negative) AS negative_share, sum(polarity) AS polarity_sum,
+           count(*) FILTER (WHERE sample = 'train') AS documents_train,
+           count(*) FILTER (WHERE sample = 'holdout') AS documents_holdout,
+           count(*) FILTER (WHERE sample = 'unseen') AS documents_unseen,
+           avg(polarity) FILTER (WHERE sample = 'unseen') AS sentiment_index_unseen
     FROM dated GROUP BY day, date_source
 )
 SELECT day, date_source, documents, sentiment_index, negative_share,
-       sum(polarity_sum) OVER w / sum(documents) OVER w AS index_7d
+       sum(polarity_sum) OVER w / sum(documents) OVER w AS index_7d,
+       documents_train, documents_holdout, documents_unseen, sentiment_index_unseen
 FROM daily
 WINDOW w AS (PARTITION BY date_source ORDER BY day RANGE BETWEEN INTERVAL 6 DAY PRECEDING AND CURRENT ROW)
 ORDER BY day, date_source
@@ -51,14 +60,17 @@ ORDER BY day, date_source
 def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Rows of monitoring.news_sentiment_trend (one per day and date source), computed_at = now (UTC).
 
-    Empty, with the table's schema, while ml.news_scores does not exist.
+    Empty, with the table's schema, while ml.news_scores does not exist. Scores written before
+    ml.news_scores had its `sample` column count as unknown: in `documents`, in none of
+    documents_train / _holdout / _unseen.
     """
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml' AND table_name = 'news_scores'"
     ).fetchone()[0]
     if not exists:
         return pl.DataFrame(schema=tables.NEWS_SENTIMENT_TREND.schema)
-    frame = pl.from_arrow(con.execute(_TREND_SQL).fetch_arrow_table())
+    sample = "s.sample" if has_sample_column(con) else f"'{UNKNOWN}'"
+    frame = pl.from_arrow(con.execute(_TREND_SQL.format(sample=sample)).fetch_arrow_table())
     return frame.with_columns(computed_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)))
 
 

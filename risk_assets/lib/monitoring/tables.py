@@ -77,7 +77,7 @@ VINTAGE_PERFORMANCE = MonitoringTable(
 )
 NEWS_SENTIMENT_TREND = MonitoringTable(
     "monitoring.news_sentiment_trend",
-    "One row per day: the news sentiment index (mean p_positive - p_negative) and its 7-day mean.",
+    "One row per day: the news sentiment index (mean p_positive - p_negative) and its 7-day mean, with the day's documents counted by whether the scoring model trained on, held out or never saw their sentence, and the index of the unseen alone.",
     {
         "day": (pl.Date, "Publication day (UTC); the ingest day for documents without one (see date_source)."),
         "date_source": (pl.Utf8, "published (the feed's time) or ingested (first ingest time of the document)."),
@@ -85,6 +85,10 @@ NEWS_SENTIMENT_TREND = MonitoringTable(
         "sentiment_index": (pl.Float64, "Mean of p_positive - p_negative, -1 (all negative) to 1 (all positive)."),
         "negative_share": (pl.Float64, "Share of documents whose most likely class is negative, 0-1."),
         "index_7d": (pl.Float64, "Mean sentiment index over the 7 days ending that day (document-weighted)."),
+        "documents_train": (pl.Int64, "Of the day's documents, those whose sentence the scoring version trained on (ml.news_scores.sample = train): learned, not judged."),
+        "documents_holdout": (pl.Int64, "Of the day's documents, those whose sentence the scoring version held out and was judged on (sample = holdout)."),
+        "documents_unseen": (pl.Int64, "Of the day's documents, those whose sentence the scoring version never saw (sample = unseen); the rest of `documents` is unknown (a version that did not record its sentences)."),
+        "sentiment_index_unseen": (pl.Float64, "Sentiment index of the unseen documents alone, -1 to 1; NULL on a day without one."),
         **COMPUTED_AT,
     },
 )

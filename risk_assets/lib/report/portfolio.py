@@ -385,6 +385,12 @@ def _sentiment(con: duckdb.DuckDBPyConnection) -> Section:
             f"SELECT {label} AS predicted_label, count(*) AS articles, "
             f"count(*) / sum(count(*)) OVER () AS share FROM ml.news_scores GROUP BY 1 ORDER BY 1"))
         section.notes.append("Shown instead: the mix of predicted labels over all scored articles (ml.news_scores).")
+        from risk_assets.lib.ml.sentiment_scoring import TRAIN, sample_counts, sample_line
+
+        counts = sample_counts(con)
+        if counts[TRAIN]:  # a learned label is no prediction: say how much of the mix is the training's own
+            section.notes.append(f"The mix includes the sentences the scoring model trained on, whose labels it "
+                                 f"learned: {sample_line(counts)} (ml.news_scores.sample).")
     return section
 
 

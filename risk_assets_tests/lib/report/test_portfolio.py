@@ -260,3 +260,27 @@ def test_the_grade_table_names_the_loans_outside_the_champions_vintages(risk_hom
         f"sba: {outside:,} labelled loans of vintages outside {first}-{last}, the ones its PD champion trained and was "
         f"judged on, are scored and counted here (observed default rate {rate:.3f}, mean PD 0.100); the model's "
         "figures say nothing of them."]
+
+
+def test_the_label_mix_shown_for_undated_news_says_how_much_of_it_the_model_trained_on(risk_home):
+    """Undated scored articles (the PhraseBank sample): with no daily index, the overview shows the
+    mix of predicted labels, and says that two of its three scores are of sentences the scoring
+    model trained on, whose labels it learned."""
+    from risk_assets.lib.ml.sentiment_scoring import DAILY_SQL, NEWS_SCORES_DDL
+
+    with connect(risk_home.lake_path) as con:
+        con.execute("CREATE TABLE marts.news_features (doc_id VARCHAR, published_at TIMESTAMP, ticker VARCHAR)")
+        con.execute("INSERT INTO marts.news_features VALUES ('a', NULL, NULL), ('b', NULL, NULL), ('c', NULL, NULL)")
+        con.execute(NEWS_SCORES_DDL)
+        con.execute("INSERT INTO ml.news_scores (doc_id, label, p_negative, p_neutral, p_positive, model_version, "
+                    "sample, chunks, truncated, unknown_share, scored_at) VALUES "
+                    "('a', 'positive', 0.1, 0.1, 0.8, 'v1', 'train', 1, false, 0, now()), "
+                    "('b', 'positive', 0.1, 0.2, 0.7, 'v1', 'train', 1, false, 0, now()), "
+                    "('c', 'negative', 0.7, 0.2, 0.1, 'v1', 'unseen', 1, false, 0, now())")
+        con.execute(DAILY_SQL)
+        section = _section(build_overview(con), "News sentiment trend")
+    assert section.rows == [("negative", 1, pytest.approx(1 / 3)), ("positive", 2, pytest.approx(2 / 3))]
+    assert section.notes[-2:] == [
+        "Shown instead: the mix of predicted labels over all scored articles (ml.news_scores).",
+        "The mix includes the sentences the scoring model trained on, whose labels it learned: "
+        "2 train, 0 holdout, 1 unseen (ml.news_scores.sample)."]
