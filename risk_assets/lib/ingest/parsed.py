@@ -39,7 +39,10 @@ class ParsedFile:
             data_records + len(non_data_lines).
         non_data_lines: (line, kind) for every physical line skipped as not data: notes above the
             header, policy markers, footers, blank lines. Each line once, never a record's first line
-            (see `reconcile`).
+            (see `reconcile`); landing keeps one row per line in raw.non_data_lines.
+        non_data_text: line -> the line's text as the reader kept it, for those non-data lines
+            whose text it keeps (a repeated header, a marker, a footer, a total row; never a blank
+            line); landing keeps it, shortened, in raw.non_data_lines.text.
         notes: facts worth showing a user (footer totals checked, dialect detected, ...).
     """
 
@@ -49,6 +52,7 @@ class ParsedFile:
     data_records: int
     non_data_lines: list[tuple[int, str]] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
+    non_data_text: dict[int, str] = field(default_factory=dict)
 
     @property
     def rows_quarantined(self) -> int:
