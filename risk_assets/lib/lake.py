@@ -8,6 +8,7 @@ reader started by hand does not fail the pipeline.
 Shared tables (created by `ensure_lake`):
 
 - raw.landed_files     the landing manifest: one row per distinct file content (sha256)
+- raw.non_data_lines   one row per line a loaded file holds that is no record: which line, what kind
 - quality.quarantine   one row per rejected value: file, physical line, column, rule, raw value
 - quality.check_results one row per asset-check evaluation
 - ml.model_registry    one row per trained model version, with its status
@@ -48,6 +49,15 @@ CREATE TABLE IF NOT EXISTS raw.landed_files (
     run_id            VARCHAR,
     landed_at         TIMESTAMP,                 -- UTC
     notes             VARCHAR                    -- JSON: what the reader noticed and repaired (see landing.summarise_notes)
+);
+CREATE TABLE IF NOT EXISTS raw.non_data_lines (
+    file_sha256       VARCHAR NOT NULL,          -- raw.landed_files.sha256 of the file (status loaded)
+    source_file       VARCHAR NOT NULL,          -- its path as landed (raw.landed_files.path)
+    line              BIGINT NOT NULL,           -- physical line in the file, 1-based (an Excel row for a workbook)
+    kind              VARCHAR NOT NULL,          -- note | blank | repeated_header | footer | total_row | ...
+    text              VARCHAR,                   -- the line's first 200 characters where the reader kept them; NULL otherwise
+    run_id            VARCHAR,
+    landed_at         TIMESTAMP                  -- UTC, = raw.landed_files.landed_at
 );
 CREATE TABLE IF NOT EXISTS raw.landing_events (
     path              VARCHAR NOT NULL,

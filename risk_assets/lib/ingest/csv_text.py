@@ -703,6 +703,7 @@ class TextRecords:
         non_data_lines: (line, kind) for notes above the header, blank lines and any line a format
             marks as not data (markers, footers).
         marked_text: line -> text of each line skipped by one of the format's `line_kinds`.
+        note_text: line -> text of each note line above the header (kind `note` or `rule_line`).
         flagged: (line, column, rule) for a value the reader saw to be wrong before any parse (a
             workbook's date cell under a text column, `date_cell_in_text_column`): the typed parse
             quarantines the record under that rule, whatever else its value parses to.
@@ -716,6 +717,7 @@ class TextRecords:
     non_data_lines: list[tuple[int, str]]
     marked_text: dict[int, str] = field(default_factory=dict)
     flagged: list[tuple[int, str, str]] = field(default_factory=list)
+    note_text: dict[int, str] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -1298,4 +1300,5 @@ def read_records(
                           "transfer stopped); was it landed before it was fully written? Land it again once the "
                           "copy is complete")
     return TextRecords(header=header, fields=fields, malformed=malformed, non_data_lines=sorted(non_data),
-                       marked_text=marked_text, notes={**reader_notes, **({"short_rows_padded": padded} if padded else {})})
+                       marked_text=marked_text, note_text=dict(enumerate(above, start=1)),
+                       notes={**reader_notes, **({"short_rows_padded": padded} if padded else {})})

@@ -6,7 +6,16 @@ Per file, in one DuckDB transaction (all of it or nothing):
 - `raw.<domain>` rows with the lineage columns `_source_file`, `_source_line`, `_file_sha256`,
   `_ingested_at` (UTC) and `_run_id`;
 - `quality.quarantine` rows (file, line, column, rule, raw value, message);
+- `raw.non_data_lines` rows, one per line the file holds that is no record (a note above the
+  header, a blank line, a repeated header, a marker, a footer, ...): its line, its kind and, where
+  the reader kept it, its text (the first NON_DATA_TEXT_CHARS characters);
 - the manifest row in `raw.landed_files` (keyed by the file's sha256) and a `raw.landing_events` row.
+
+So for every loaded file, line by line: rows_in_file = its rows in raw.<domain> (rows_loaded) +
+its quarantined records (rows_quarantined, distinct lines of quality.quarantine at landing) + its
+rows in raw.non_data_lines (non_data_lines); no line is counted twice (`ParsedFile.reconcile`).
+The lines a record runs over after its first (a quoted value over line ends) and the header are
+in none of them.
 
 Outcomes of a path (raw.landing_events.outcome):
 
@@ -18,14 +27,16 @@ Outcomes of a path (raw.landing_events.outcome):
              refused file is tried again on the next run (for example after its mapping is added).
 - changing:  the file's size or modification time moved while it was read (a copy still in
              progress): nothing is loaded and no manifest row is written; it lands on a later run.
-- failed:    the numbers did not reconcile (rows_in_file != loaded + quarantined + non-data) or the
-             parser broke; nothing of the file is loaded, the manifest says why, and `land_folder`
-             raises `LandingFailed` once the rest of the batch has landed.
+- failed:    the numbers did not reconcile (rows_in_file != loaded + quarantined + non-data, or
+             raw.non_data_lines does not hold the non-data lines counted, or a line is counted
+             twice) or the parser broke; nothing of the file is loaded, the manifest says why,
+             and `land_folder` raises `LandingFailed` once the rest of the batch has landed.
 
-- withdrawn: an operator took a loaded file back out of the lake (`withdraw_file`): its rows and
-             quarantine entries are deleted, the file is moved out of landing, and the manifest row
-             stays with status `withdrawn`, the reason and the counts (until the same bytes are
-             landed again on purpose; the event stays in raw.landing_events).
+- withdrawn: an operator took a loaded file back out of the lake (`withdraw_file`): its rows,
+             quarantine entries and raw.non_data_lines rows are deleted, the file is moved out of
+             landing, and the manifest row stays with status `withdrawn`, the reason and the
+             counts (until the same bytes are landed again on purpose; the event stays in
+             raw.landing_events).
 
 A path already loaded with the same bytes is skipped silently: landing is idempotent. A news row
 whose doc_id raw.news already holds (an article re-delivered in a later file, or revised under the
@@ -64,6 +75,10 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
 """domain -> (lake table, canonical columns)."""
 
 _REDOWNLOAD_SUFFIX = re.compile(r" \(\d+\)$")
+
+NON_DATA_TEXT_CHARS = 200
+"""Characters of a non-data line's text kept in raw.non_data_lines.text (its first 200; a repeated
+header of a wide tape runs to thousands)."""
 
 
 def _moved(path: Path, state: tuple[int, int] | None) -> bool:
@@ -520,10 +535,14 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
     try:
         outcome.rows_loaded = _insert_rows(con, table, columns, parsed.rows, path, sha256, now, run_id)
         _insert_quarantine(con, parsed.quarantine, asset, path, sha256, now, run_id)
+        kept = _insert_non_data_lines(con, parsed, path, sha256, now, run_id)
         accounted = outcome.rows_loaded + outcome.rows_quarantined + outcome.non_data_lines
         if accounted != outcome.rows_in_file:
             raise ValueError(f"reconcile failed: rows_in_file {outcome.rows_in_file} != loaded {outcome.rows_loaded} "
                              f"+ quarantined {outcome.rows_quarantined} + non-data {outcome.non_data_lines}")
+        if kept != outcome.non_data_lines:
+            raise ValueError(f"reconcile failed: raw.non_data_lines holds {kept} lines of the file, the manifest "
+                             f"counts non-data {outcome.non_data_lines}")
         _record(con, domain, outcome, run_id, now=now)
         con.commit()
     except Exception as exc:
@@ -689,6 +708,30 @@ def _insert_quarantine(con, quarantine: pl.DataFrame, asset: str, path: Path, sh
         con.unregister("landing_quarantine")
 
 
+def _insert_non_data_lines(con, parsed: ParsedFile, path: Path, sha256: str, now: datetime, run_id: str) -> int:
+    """Append one raw.non_data_lines row per (line, kind) of `parsed.non_data_lines`, with the
+    line's text from `parsed.non_data_text` cut to NON_DATA_TEXT_CHARS characters (NULL where the
+    reader kept none). Returns the rows of the file the table then holds, which landing
+    compares with the count the manifest keeps."""
+    if parsed.non_data_lines:
+        lines = pl.DataFrame(parsed.non_data_lines, schema={"line": pl.Int64, "kind": pl.Utf8}, orient="row")
+        texts = pl.DataFrame({"line": list(parsed.non_data_text), "text": list(parsed.non_data_text.values())},
+                             schema={"line": pl.Int64, "text": pl.Utf8})
+        lines = lines.join(texts, on="line", how="left").with_columns(
+            pl.col("text").str.slice(0, NON_DATA_TEXT_CHARS))
+        con.register("landing_non_data", lines.to_arrow())
+        try:
+            con.execute(
+                "INSERT INTO raw.non_data_lines (file_sha256, source_file, line, kind, text, run_id, landed_at) "
+                "SELECT ?, ?, line, kind, text, ?, ? FROM landing_non_data",
+                [sha256, str(path), run_id, now],
+            )
+        finally:
+            con.unregister("landing_non_data")
+    return con.execute("SELECT count(*) FROM raw.non_data_lines WHERE file_sha256 = ?",
+                       [sha256]).fetchone()[0]
+
+
 def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool = True,
             now: datetime | None = None) -> None:
     """Manifest row (insert or replace by sha256) and landing event for `outcome`. A file refused
@@ -802,8 +845,9 @@ def landed_copies_of(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
 def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str,
                   withdrawn_dir: Path, run_id: str | None = None, landing_dir: Path | None = None) -> Withdrawal:
     """Take a loaded file back out of the lake, in one transaction: its rows in raw.loans / raw.news
-    (by `_file_sha256`) and its quarantine entries are deleted; its manifest row is kept with
-    status `withdrawn` and message '<actor>: <reason> (<n> rows removed)', and a landing event
+    (by `_file_sha256`), its quarantine entries and its rows in raw.non_data_lines are deleted; its
+    manifest row is kept, with its counts, status `withdrawn` and message '<actor>: <reason> (<n>
+    rows removed)', and a landing event
     `withdrawn` is recorded. Every file in landing that holds those bytes (the landed path, a
     re-download, a copy renamed after it landed) is then moved to `withdrawn_dir`, so the next run
     does not land it again, and a corrected file lands in its place, its ids no longer taken; a
@@ -853,6 +897,8 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     with transaction(con):
         rows = con.execute(f"DELETE FROM {table} WHERE _file_sha256 = ?", [sha256]).fetchone()[0]
         quarantined = con.execute("DELETE FROM quality.quarantine WHERE file_sha256 = ?", [sha256]).fetchone()[0]
+        if table_exists(con, "raw.non_data_lines"):  # `lake.ensure_lake` makes it; a bare connection may lack it
+            con.execute("DELETE FROM raw.non_data_lines WHERE file_sha256 = ?", [sha256])
         con.execute("UPDATE raw.landed_files SET status = 'withdrawn', message = ? WHERE sha256 = ?",
                     [f"withdrawn by {actor}: {reason} ({rows:,} rows and {quarantined:,} quarantine entries removed)", sha256])
         con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at) "

@@ -2483,7 +2483,8 @@ def _typed_parse(
         notes["footer_totals"] = footer_totals
     notes["as_of"] = as_of.isoformat() if as_of else None
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
-                      data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes)
+                      data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes,
+                      non_data_text={**records.note_text, **_total_row_labels(notes), **records.marked_text})
 
 
 ROW_CURRENCY_NAMES = frozenset({"currency", "ccy", "curr", "currencycode", "ccycode", "currencyiso", "isocurrency",
@@ -3707,6 +3708,17 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     )
     notes = {name: sorted(lines, key=lambda t: int(t.split(":")[0])) for name, lines in texts.items() if lines}
     return frame, records, notes | ({"footer_totals": totals_checked} if totals_checked else {})
+
+
+def _total_row_labels(notes: dict[str, object]) -> dict[int, str]:
+    """line -> label of each total row that `_summary_rows` read from its cells (notes['total_rows'],
+    "line: label"): the text raw.non_data_lines keeps for a total row whose line the reader did not
+    keep whole (`TextRecords.marked_text` holds the line of one read as a malformed record)."""
+    labels = {}
+    for entry in notes.get("total_rows") or []:
+        number, _, label = str(entry).partition(": ")
+        labels[int(number)] = label
+    return labels
 
 
 def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[FieldSpec],

@@ -310,6 +310,8 @@ class _Collector:
     quarantine: list[dict[str, object]] = field(default_factory=list)
     data_records: int = 0
     non_data_lines: list[tuple[int, str]] = field(default_factory=list)
+    non_data_text: dict[int, str] = field(default_factory=dict)
+    """line -> text of the non-data lines whose text is kept (`ParsedFile.non_data_text`)."""
     notes: dict[str, object] = field(default_factory=dict)
     line_notes: dict[str, list[int]] = field(default_factory=dict)
     first_line_of: dict[str, int] = field(default_factory=dict)
@@ -415,6 +417,7 @@ class _Collector:
             data_records=self.data_records,
             non_data_lines=self.non_data_lines,
             notes={**self.notes, **self.line_notes},
+            non_data_text=self.non_data_text,
         )
         result.reconcile()
         return result
@@ -2142,6 +2145,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     out.notes.update(notes)
     out.notes.update(records.notes)  # merged cells filled over the feed's rows
     out.non_data_lines.extend(records.non_data_lines)
+    out.non_data_text.update(records.marked_text)
     for line, raw, message in records.malformed.iter_rows():
         out.data_records += 1
         out.reject(line, None, "*", "malformed_record", raw, f"{path}: sheet {sheet.name!r} row {line}: {message}")
@@ -2302,6 +2306,7 @@ def _note_footer(out: _Collector, footer: Mapping[int, str], data_lines: Sequenc
     total' (GRAND_TOTAL) counts every record above it. When the records counted are not all the
     file's, the entry says which lines they lie on (`section`: 'lines 2-4')."""
     out.non_data_lines.extend((line, "footer_note") for line in sorted(footer))
+    out.non_data_text.update(footer)
     out.notes["footer_notes"] = [f"{line}: {text[:120]}" for line, text in sorted(footer.items())]
     data_lines = sorted(data_lines)
     blocks: list[list[int]] = []  # footer lines with no record between them
@@ -2379,12 +2384,14 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             continue
         if number == len(lines) + offset and re.match(csv_text.END_OF_FILE_MARKER, raw):
             out.non_data_lines.append((number, "end_of_file_marker"))
+            out.non_data_text[number] = written(raw)
             continue
         repeat = "same" if raw.strip(" \ufeff") == lines[0].strip(" \ufeff") else csv_text.header_repeat(fields, header)
         if repeat in ("reordered", "changed"):  # read by position, the articles after it would swap fields
             raise csv_text.layout_refusal(path, number, fields, header, repeat)
         if repeat == "same":  # exports concatenated into one file
             out.non_data_lines.append((number, "repeated_header"))
+            out.non_data_text[number] = written(raw)
             continue
         out.data_records += 1
         data_lines.append(number)

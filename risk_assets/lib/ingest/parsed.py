@@ -38,7 +38,11 @@ class ParsedFile:
             `rows` or quarantined (see `reconcile`). The manifest's rows_in_file is
             data_records + len(non_data_lines).
         non_data_lines: (line, kind) for every physical line skipped as not data: notes above the
-            header, policy markers, footers, blank lines.
+            header, policy markers, footers, blank lines. Each line once, never a record's first line
+            (see `reconcile`); landing keeps one row per line in raw.non_data_lines.
+        non_data_text: line -> the line's text as the reader kept it, for those non-data lines
+            whose text it keeps (a repeated header, a marker, a footer, a total row; never a blank
+            line); landing keeps it, shortened, in raw.non_data_lines.text.
         notes: facts worth showing a user (footer totals checked, dialect detected, ...).
     """
 
@@ -48,6 +52,7 @@ class ParsedFile:
     data_records: int
     non_data_lines: list[tuple[int, str]] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
+    non_data_text: dict[int, str] = field(default_factory=dict)
 
     @property
     def rows_quarantined(self) -> int:
@@ -55,10 +60,13 @@ class ParsedFile:
         return self.quarantine.get_column("line").n_unique() if self.quarantine.height else 0
 
     def reconcile(self) -> None:
-        """Check that every data record is accounted for: data_records = loaded + quarantined.
+        """Check that every data record is accounted for: data_records = loaded + quarantined, and
+        that every counted line is counted once: no line is listed twice in `non_data_lines`, and
+        none of them is the line of a loaded or quarantined record.
 
         Raises:
-            ValueError: the numbers do not add up; the message gives all of them.
+            ValueError: the numbers do not add up (the message gives all of them), or a line is
+                counted twice (the message names the first such lines and their kinds).
         """
         loaded, quarantined = self.rows.height, self.rows_quarantined
         if loaded + quarantined != self.data_records:
@@ -66,6 +74,24 @@ class ParsedFile:
                 f"reconcile failed for format {self.format}: {self.data_records} records in file, "
                 f"{loaded} loaded + {quarantined} quarantined = {loaded + quarantined}"
             )
+        if not self.non_data_lines:
+            return
+        kinds: dict[int, list[str]] = {}
+        for line, kind in self.non_data_lines:
+            kinds.setdefault(line, []).append(kind)
+        twice = sorted(line for line, said in kinds.items() if len(said) > 1)
+        if twice:
+            raise ValueError(
+                f"reconcile failed for format {self.format}: {len(twice)} line(s) counted twice as non-data lines: "
+                + ", ".join(f"line {line} ({' and '.join(kinds[line])})" for line in twice[:5]))
+        lines = pl.Series("line", list(kinds), pl.Int64).implode()
+        records = pl.concat([self.rows.get_column("_source_line").cast(pl.Int64),
+                             self.quarantine.get_column("line").cast(pl.Int64)]).unique()
+        both = sorted(records.filter(records.is_in(lines)).to_list())
+        if both:
+            raise ValueError(
+                f"reconcile failed for format {self.format}: {len(both)} record line(s) also counted as non-data "
+                "lines: " + ", ".join(f"line {line} ({kinds[line][0]})" for line in both[:5]))
 
 
 def empty_quarantine() -> pl.DataFrame:

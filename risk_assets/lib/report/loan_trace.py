@@ -4,7 +4,9 @@ the way (with its rule), whether it reached the features, and its score with the
 
 A loan is looked up by its loan key (`sba:1000014003`), by its id in the tape (`1000014003`; every
 portfolio, or one), or by file and line (`lendingclub_2007_2011.csv:17`), which also finds a line
-whose record never became a loan (quarantined at landing).
+whose record never became a loan (quarantined at landing), and says what a line that is no record
+is: a non-data line by its kind and text (raw.non_data_lines), the header, or a line inside the
+record above (a quoted value running over lines).
 """
 
 from __future__ import annotations
@@ -49,7 +51,12 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     amount (in its currency) and origination date; each quarantined value (asset, rule, column, raw value); whether
     marts.loan_features holds it; its PD (fraction 0-1), risk grade and the model version that
     scored it, and whether that version is still the champion. A file:line that no loan came from
-    lists what was quarantined at that line. The file of a file:line may also be a copy that never
+    lists what was quarantined at that line; a line of a loaded file that is no record says what it
+    is, in one line: a non-data line by its kind and text (raw.non_data_lines, `_non_data_line`),
+    the header (`_header_line`), or inside the record above, which is then traced
+    (`_inside_record`); for a file landed before raw.non_data_lines, what the manifest's count and
+    notes tell (`_named_line`, `_line_without_loan`). A line after the last record that is no
+    non-data line is no match (found False). The file of a file:line may also be a copy that never
     landed because it holds a landed file's bytes (renamed after it landed: `landed_copies_of`); the
     first line then names the landed file the lookup reads.
     """
@@ -72,19 +79,26 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
         landed = landed_file(con, found["file"]) if found else None
         if landed is not None:
             line, last = int(found["line"]), _last_record_line(con, landed[0])
-            if landed[1] == "loaded" and (named := _named_line(con, found["file"], line, landed[4])):
+            listed = landed[1] == "loaded" and _lists_non_data_lines(con, landed[4])
+            if listed and (named := _non_data_line(con, found["file"], line, landed[4])):
+                return LoanTrace(query, [named], True)
+            if landed[1] == "loaded" and not listed and (named := _named_line(con, found["file"], line, landed[4])):
                 return LoanTrace(query, [named], True)
             if last is not None and line > last:  # nothing there to explain: no match, as for an unknown key
-                return LoanTrace(query, [f"{found['file']}:{line}: after the file's last record (line {last:,}): a "
-                                         f"footer, a blank line or past the file's end; no loan ({landed[1]}, "
-                                         f"{landed[2] or 0:,} loans loaded)"], False)
+                what = ("past the file's end, or inside that record (a quoted value running over lines): no "
+                        "non-data line of the file is on it (raw.non_data_lines)" if listed
+                        else "a footer, a blank line or past the file's end")
+                return LoanTrace(query, [f"{found['file']}:{line}: after the file's last record (line {last:,}): "
+                                         f"{what}; no loan ({landed[1]}, {landed[2] or 0:,} loans loaded)"], False)
+            if listed and (header := _header_line(con, found["file"], line, landed[4])):
+                return LoanTrace(query, [header], True)
             if landed[1] == "loaded" and (inside := _inside_record(con, found["file"], line, landed[4])):
                 said, start = inside
                 if start is None:
                     return LoanTrace(query, [said], True)
                 trace = trace_loan(con, f"{found['file']}:{start}", portfolio)
                 return LoanTrace(query, [said, *trace.lines], trace.found)
-            return LoanTrace(query, [_line_without_loan(con, found["file"], line, landed)], True)
+            return LoanTrace(query, [_line_without_loan(con, found["file"], line, landed, listed)], True)
         where = f" in portfolio {portfolio!r}" if portfolio else ""
         return LoanTrace(query, [f"{query}: no loan key, loan id{where} or file:line in the lake matches"], False)
     for key in keys[:MAX_LOANS]:
@@ -176,13 +190,86 @@ def _named_line(con: duckdb.DuckDBPyConnection, file: str, line: int, sha256: st
     return f"{file}:{line}: {what} ({text!r}), not a loan (the manifest's notes, {note})"
 
 
+NON_DATA_KINDS = {
+    "blank": "a blank line (empty, or separators only)",
+    "note": "a note or title above the header",
+    "rule_line": "a rule line (a frame drawn with dashes or box characters)",
+    "header_continued": "the header, continued (a quoted column name running over lines)",
+    "repeated_header": "a repeated header",
+    "column_labels": "a row of column labels",
+    "column_types": "a row of column types",
+    "policy_marker": "a credit-policy marker",
+    "section_label": "a section label between the records",
+    "footer": "a footer",
+    "footer_note": "a footer note below the records",
+    "total_row": "a total row",
+    "row_count": "a row count",
+    "page_number": "a page number",
+    "end_of_file_marker": "an end-of-file marker",
+    "nul_padding": "NUL padding at the file's end",
+    "declared_non_data": "a line the mapping declares no record (non_data_prefixes)",
+    "mbox_separator": "an mbox message separator",
+}
+"""Kinds of raw.non_data_lines (as the readers write them) and what a line of that kind is; another
+kind is said as 'a non-data line of kind <kind>'."""
+TEXT_SHOWN = 80
+"""Characters of a non-data line's text shown in its trace (raw.non_data_lines keeps up to 200)."""
+
+
+def _lists_non_data_lines(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
+    """Whether raw.non_data_lines holds every non-data line of the loaded file `sha256`: the table
+    exists and holds as many rows of the file as raw.landed_files.non_data_lines counts. False for
+    a file landed before the table existed (no rows, a count above 0), which only the counts tell of."""
+    if not table_exists(con, "raw.non_data_lines"):
+        return False
+    (listed,) = con.execute(
+        "SELECT (SELECT count(*) FROM raw.non_data_lines WHERE file_sha256 = f.sha256) = coalesce(f.non_data_lines, 0) "
+        "FROM raw.landed_files AS f WHERE f.sha256 = ?", [sha256]).fetchone() or (False,)
+    return bool(listed)
+
+
+def _non_data_line(con: duckdb.DuckDBPyConnection, file: str, line: int, sha256: str) -> str | None:
+    """What the line is when raw.non_data_lines lists it for the file `sha256` ('F.csv:57: a
+    repeated header ('id,loan_amnt,...'), not a loan (raw.non_data_lines, kind repeated_header)'),
+    its text shown up to TEXT_SHOWN characters where the reader kept it; None when it is not listed."""
+    row = con.execute("SELECT kind, text FROM raw.non_data_lines WHERE file_sha256 = ? AND line = ? LIMIT 1",
+                      [sha256, line]).fetchone()
+    if row is None:
+        return None
+    kind, text = row
+    what = NON_DATA_KINDS.get(kind, f"a non-data line of kind {kind!r}")
+    shown = "" if text is None else f" ({text[:TEXT_SHOWN]!r}{' ...' if len(text) > TEXT_SHOWN else ''})"
+    return f"{file}:{line}: {what}{shown}, not a loan (raw.non_data_lines, kind {kind})"
+
+
+def _header_line(con: duckdb.DuckDBPyConnection, file: str, line: int, sha256: str) -> str | None:
+    """'F.csv:3: the file's header, not a loan ...' when `line` lies above the first record of the
+    loaded file `sha256` and is the one line there that raw.non_data_lines does not list (every line
+    above the first record is the header or a non-data line; call it only where the table lists
+    the file's lines, `_lists_non_data_lines`); None otherwise (a file without a header, a line at
+    or below the first record)."""
+    if not table_exists(con, "quality.quarantine"):
+        return None
+    first, listed_above = con.execute(
+        "WITH first AS (SELECT min(l) AS l FROM (SELECT _source_line AS l FROM raw.loans WHERE _file_sha256 = $sha "
+        "UNION ALL SELECT line FROM quality.quarantine WHERE file_sha256 = $sha)) "
+        "SELECT (SELECT l FROM first), (SELECT count(*) FROM raw.non_data_lines WHERE file_sha256 = $sha "
+        "AND line < (SELECT l FROM first))", {"sha": sha256}).fetchone()
+    if first is None or line >= first or first - 1 - listed_above != 1:
+        return None
+    return (f"{file}:{line}: the file's header, not a loan (the one line above its first record, line {first:,}, "
+            "that raw.non_data_lines does not list)")
+
+
 def _inside_record(con: duckdb.DuckDBPyConnection, file: str, line: int, sha256: str) -> tuple[str, int | None] | None:
     """For a line between two records' first lines (raw.loans `_source_line`, quality.quarantine
     `line`) of the loaded file `sha256`: (what it is, the line of the record it belongs to, or None
-    when that cannot be told). With no non-data line left that its notes do not name, the line is
-    inside the record above (a quoted value running over lines), which is then traced; else it is
-    that or one of the non-data lines the manifest counts without naming them (a repeated header, a
-    marker, a blank line). None when the line is not between two records."""
+    when that cannot be told). Where raw.non_data_lines lists the file's non-data lines
+    (`_lists_non_data_lines`) and not this one, or no non-data line is left that the file's notes do
+    not name (a file landed before the table), the line is inside the record above (a quoted value
+    running over lines), which is then traced; else it is that or one of the non-data lines the
+    manifest counts without naming them (a repeated header, a marker, a blank line). None when the
+    line is not between two records. A line the table lists is said by `_non_data_line` before."""
     if not table_exists(con, "quality.quarantine"):
         return None
     above, below = con.execute(
@@ -192,8 +279,11 @@ def _inside_record(con: duckdb.DuckDBPyConnection, file: str, line: int, sha256:
         {"line": line, "sha": sha256}).fetchone()
     if above is None or below is None:
         return None
-    notes, non_data = _notes(con, sha256)
-    unnamed = non_data - len(_lines_named(notes))
+    if _lists_non_data_lines(con, sha256) and _non_data_line(con, file, line, sha256) is None:
+        unnamed = 0
+    else:
+        notes, non_data = _notes(con, sha256)
+        unnamed = non_data - len(_lines_named(notes))
     if unnamed <= 0:
         return (f"{file}:{line}: inside the record that starts on line {above} (a quoted value running over "
                 f"lines; the next record starts on line {below}); that record:"), above
@@ -205,15 +295,20 @@ def _inside_record(con: duckdb.DuckDBPyConnection, file: str, line: int, sha256:
 
 
 def _line_without_loan(con: duckdb.DuckDBPyConnection, file: str, line: int,
-                       landed: tuple[str, str, int | None, str | None, str]) -> str:
+                       landed: tuple[str, str, int | None, str | None, str], listed: bool = False) -> str:
     """Why a line of a landed file holds no loan and no quarantined value: the file was refused, or
-    withdrawn (its rows removed), or the line is not a record's."""
+    withdrawn (its rows removed), or the line is not a record's. `listed`: raw.non_data_lines lists
+    the file's non-data lines (`_lists_non_data_lines`), and not this one; else the file landed
+    before the table, and the line may be any of them."""
     path, status, loaded, message, sha256 = landed
     if status == "refused":
         return f"{file}:{line}: the file was refused when it landed, so no line of it was read: " \
                f"{(message or '').removeprefix(path + ': ')}"
     if status == "withdrawn":
         return f"{file}:{line}: no line of this file holds a loan now: the file was {withdrawal(con, sha256, message)}"
+    if listed:
+        return (f"{file}:{line}: no loan, no quarantined value and no non-data line (raw.non_data_lines): the "
+                f"header or a line of it, or past the file's end ({status}, {loaded or 0:,} loans loaded)")
     return (f"{file}:{line}: no loan and no quarantined value: the header, a note or title above it, a blank "
             f"line, a marker or footer, or past the file's end ({status}, {loaded or 0:,} loans loaded)")
 

@@ -174,7 +174,8 @@ def test_a_line_that_never_became_a_loan_shows_its_quarantine(risk_home, data_di
     assert out[1].startswith(f"  quarantined  non_positive_amount (raw_loans) column loan_amnt value '-{amount}'")
 
     assert main(["loan", f"{name}:1"]) == 0  # the header line
-    assert capsys.readouterr().out.startswith(f"{name}:1: no loan and no quarantined value: the header, ")
+    assert capsys.readouterr().out == (f"{name}:1: the file's header, not a loan (the one line above its first "
+                                       "record, line 2, that raw.non_data_lines does not list)\n")
     last = len((risk_home.landing_loans / name).read_text().splitlines())
     assert main(["loan", f"{name}:{last + 100}"]) == 1  # it exited 0, as if the line were in the file
     assert capsys.readouterr().err.startswith(f"{name}:{last + 100}: after the file's last record (line {last}): ")
@@ -401,10 +402,88 @@ def test_a_line_inside_a_record_is_traced_to_the_record_and_a_total_row_is_named
         inside = trace_loan(con, f"{tape.name}:6")
         total = trace_loan(con, f"{tape.name}:13")
         key = con.execute("SELECT loan_key FROM raw.loans WHERE _source_line = 5").fetchone()[0]
+        con.execute("DELETE FROM raw.non_data_lines")  # as a lake that landed the file before the table
+        total_by_notes = trace_loan(con, f"{tape.name}:13")
+        inside_by_notes = trace_loan(con, f"{tape.name}:6")
 
     assert inside.found and inside.lines[:2] == [
         f"{tape.name}:6: inside the record that starts on line 5 (a quoted value running over lines; the next "
         "record starts on line 7); that record:", f"loan {key}"]
     assert inside.lines[2].startswith(f"  landed       {tape.name} line 5 (sha256 ")
-    assert total.found and total.lines == [f"{tape.name}:13: the file's total row ('Total'), not a loan "
-                                           "(the manifest's notes, total_rows)"]
+    assert total.found and total.lines == [f"{tape.name}:13: a total row ('Total'), not a loan "
+                                           "(raw.non_data_lines, kind total_row)"]
+    assert total_by_notes.lines == [f"{tape.name}:13: the file's total row ('Total'), not a loan "
+                                    "(the manifest's notes, total_rows)"]
+    assert inside_by_notes.lines == inside.lines  # its one non-data line is the one the notes name
+
+
+def _land_lines(risk_home, name: str, lines: list[str]) -> str:
+    (risk_home.landing_loans / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-lines", asset="raw_loans")
+    return name
+
+
+def test_a_non_data_line_is_named_by_its_kind_and_text(risk_home, cases_dir):
+    """The F05 case (a note above the header, a policy marker, blank lines, footers) with its header
+    repeated after line 5, as two exports joined: each such line is said for what it is. The
+    repeated header was 'inside the record of line 5 ... or one of the file's 8 non-data line(s)
+    ... that the manifest counts without saying which lines they are', a footer 'after the file's
+    last record: a footer, a blank line or past the file's end' (exit 1)."""
+    lines = (cases_dir / "F05_loanstats_with_note_lines.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[1]
+    name = _land_lines(risk_home, "f05_joined.csv", [*lines[:5], header, *lines[5:]])
+    with connect(risk_home.lake_path) as con:
+        said = {line: trace_loan(con, f"{name}:{line}") for line in (1, 2, 6, 10, 11, 17)}
+        kinds = con.execute("SELECT line, kind FROM raw.non_data_lines ORDER BY line").fetchall()
+    assert kinds == [(1, "note"), (6, "repeated_header"), (10, "blank"), (11, "policy_marker"), (15, "blank"),
+                     (16, "blank"), (17, "footer"), (18, "footer")]
+    assert all(trace.found and len(trace.lines) == 1 for trace in said.values())
+    assert said[6].lines[0] == (f"{name}:6: a repeated header ({header[:80]!r} ...), not a loan "
+                                "(raw.non_data_lines, kind repeated_header)")
+    assert said[1].lines[0] == (f"{name}:1: a note or title above the header ('Notes offered by Prospectus "
+                                "(https://www.example.invalid/prospectus)'), not a loan (raw.non_data_lines, kind note)")
+    assert said[2].lines[0] == (f"{name}:2: the file's header, not a loan (the one line above its first record, "
+                                "line 3, that raw.non_data_lines does not list)")
+    assert said[10].lines[0] == f"{name}:10: a blank line (empty, or separators only), not a loan (raw.non_data_lines, kind blank)"
+    assert said[11].lines[0] == (f"{name}:11: a credit-policy marker ('Loans that do not meet the credit policy'), "
+                                 "not a loan (raw.non_data_lines, kind policy_marker)")
+    assert said[17].lines[0] == (f"{name}:17: a footer ('Total amount funded in policy code 1: 27900'), not a loan "
+                                 "(raw.non_data_lines, kind footer)")
+
+
+def test_a_line_inside_a_multi_line_record_is_that_record_though_the_file_has_blank_lines(risk_home, cases_dir):
+    """The F06 case, whose loan 71002 (line 3) has a description quoted over lines 3-4, with a blank
+    line after line 6. Line 4 was 'inside the record of line 3 ..., or one of the file's 1 non-data
+    line(s) ... that the manifest counts without saying which lines they are': the table says the
+    blank line is line 7, so line 4 is the record's."""
+    lines = (cases_dir / "F06_lc_formatted_strings.csv").read_text(encoding="utf-8").splitlines()
+    name = _land_lines(risk_home, "f06_gap.csv", [*lines[:6], "", *lines[6:]])
+    with connect(risk_home.lake_path) as con:
+        inside = trace_loan(con, f"{name}:4")
+        blank = trace_loan(con, f"{name}:7")
+    assert inside.found and inside.lines[:2] == [
+        f"{name}:4: inside the record that starts on line 3 (a quoted value running over lines; the next record "
+        "starts on line 5); that record:", "loan lendingclub:71002"]
+    assert inside.lines[2].startswith(f"  landed       {name} line 3 (sha256 ")
+    assert blank.lines == [f"{name}:7: a blank line (empty, or separators only), not a loan (raw.non_data_lines, kind blank)"]
+
+
+def test_a_file_landed_before_the_table_keeps_the_counted_wording(risk_home, cases_dir):
+    """A lake that landed the file before raw.non_data_lines existed has no row of it (or, opened
+    read-only, no table): the trace says only what the manifest's count and notes tell."""
+    lines = (cases_dir / "F06_lc_formatted_strings.csv").read_text(encoding="utf-8").splitlines()
+    name = _land_lines(risk_home, "f06_gap.csv", [*lines[:6], "", *lines[6:]])
+    with connect(risk_home.lake_path) as con:
+        con.execute("DELETE FROM raw.non_data_lines")
+        emptied = [trace_loan(con, f"{name}:{line}").lines for line in (4, 7)]
+        con.execute("DROP TABLE raw.non_data_lines")
+        dropped = [trace_loan(con, f"{name}:{line}").lines for line in (4, 7)]
+    assert emptied == dropped
+    for line, said in zip((4, 7), emptied, strict=True):
+        assert said == [f"{name}:{line}: no record starts on this line; it lies between the records of lines "
+                        f"{3 if line == 4 else 6} and {5 if line == 4 else 8}: inside the record of line "
+                        f"{3 if line == 4 else 6} (a quoted value running over lines), or one of the file's 1 "
+                        "non-data line(s) (a repeated header, a marker, a blank line) that the manifest counts "
+                        f"without saying which lines they are; the record of line {3 if line == 4 else 6}: "
+                        f"risk-assets loan {name}:{3 if line == 4 else 6}"]
