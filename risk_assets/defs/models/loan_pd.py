@@ -6,6 +6,8 @@ code, scikit-learn and matplotlib are imported only when an asset runs.
 """
 
 
+import math
+import re
 import time
 
 import dagster as dg
@@ -168,9 +170,9 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         "summary": dg.MetadataValue.md(_summary(trained_models, refused)),
         **{f"calibration {m['model']}": m["calibration"] for m in trained_models},
         "version": version,
-        "models": dg.MetadataValue.json(trained_models),
-        "refused": dg.MetadataValue.json(refused),
-        "reports": dg.MetadataValue.json(reports),
+        # the summary table holds each model's figures; a refusal's full reason is in model_card
+        **({"refused": dg.MetadataValue.md("\n".join(f"- **{m}**: {r}" for m, r in refused.items()))} if refused else {}),
+        **{f"report {m}": dg.MetadataValue.path(path) for m, path in reports.items()},
         "model_card": dg.MetadataValue.md("\n\n".join(cards) + refusals),
         "promotion": "decided by the blocking check loan_pd_gate (see its result and ml.model_registry.reason)",
         "duration_s": round(time.perf_counter() - started, 1),
@@ -179,6 +181,66 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
+
+
+def significant(value: float | None) -> str:
+    """A fraction as metadata prints it: 4 significant digits, at least 4 decimals, never in
+    exponent notation (0.1243, 0.08761, 0.0006330); '' for None or NaN."""
+    if value is None or math.isnan(value):
+        return ""
+    if value == 0:
+        return "0.0000"
+    return f"{value:.{max(4, 3 - math.floor(math.log10(abs(value))))}f}"
+
+
+def quantile_table(quantiles: dict[str, dict]) -> str:
+    """Each portfolio's PD quantiles ({portfolio: {0.01: pd, ...}}) as a markdown table, one row per
+    portfolio, one column per quantile (1%, 10%, median, ...)."""
+    levels = sorted({float(q) for values in quantiles.values() for q in values})
+    names = ["median" if q == 0.5 else f"{q * 100:g}%" for q in levels]
+    lines = ["| portfolio | " + " | ".join(names) + " |", "|---|" + "---:|" * len(levels)]
+    for portfolio, values in quantiles.items():
+        by_level = {float(q): v for q, v in values.items()}
+        lines.append(f"| {portfolio} | " + " | ".join(significant(by_level.get(q)) for q in levels) + " |")
+    return "\n".join(lines)
+
+
+_AUC = re.compile(r"(?P<split>\w+) AUC (?P<auc>\d\.\d+)")
+_VERSUS = re.compile(r"(?:vs champion (?P<champion>\S+) |the logistic-regression baseline )(?P<other>\d\.\d+)")
+_GAIN = re.compile(r"(?:by|gain) (?P<gain>[+-]\d\.\d+) \(95% CI (?P<low>[+-]\d\.\d+) to (?P<high>[+-]\d\.\d+)")
+_P = re.compile(r"DeLong p (?P<p>< 0\.001|[\d.]+|nan)")
+_LOANS = re.compile(r"\((?P<loans>[\d,]+) holdout loans")
+_WHY = (("no gain beyond chance", "rejected: gain not beyond chance"),
+        ("is not material", "rejected: gain too small to matter"),
+        ("could not be measured", "rejected: gain could not be measured"),
+        ("does not beat the logistic-regression baseline", "rejected: does not beat the baseline"),
+        ("promoted: first model", "promoted: first model, beats the baseline"),
+        ("promoted:", "promoted: gain beyond chance and large enough"))
+
+
+def gate_table(candidates: list[tuple[str, str]], decisions: dict[str, str], refused: dict[str, str]) -> str:
+    """The champion gate's verdict per portfolio as a markdown table: the candidate, what it was
+    compared with (the standing champion, or for a first model the logistic-regression baseline),
+    both AUCs on the candidate's holdout, the gain with its 95% interval, the p-value, the loans
+    compared and the verdict in a few words; read from each decision's reason (pd_lake.gate), whose
+    full text is the check's description. A refused training is a row saying why."""
+    lines = ["| portfolio | candidate | compared with | metric | gain (95% CI) | p-value | loans | verdict |",
+             "|---|---|---|---|---|---|---:|---|"]
+    for model, version in candidates:
+        reason = decisions[f"{model} {version}"]
+        auc, versus, gain, p, loans = (pattern.search(reason) for pattern in (_AUC, _VERSUS, _GAIN, _P, _LOANS))
+        compared = (f"champion {versus['champion']}" if versus and versus["champion"] else
+                    "logistic-regression baseline (first model)" if versus else "")
+        metric = f"{auc['split']} AUC {auc['auc']}" + (f" vs {versus['other']}" if versus else "") if auc else ""
+        verdict = next((said for phrase, said in _WHY if phrase in reason), table_cell(reason, 160))
+        lines.append(f"| {model.removeprefix('loan_pd_')} | {version} | {compared} | {metric} | "
+                     + (f"{gain['gain']} ({gain['low']} to {gain['high']})" if gain else "")
+                     + f" | {p['p'] if p else ''} | {loans['loans'] if loans else ''} | {verdict} |")
+    for model, reason in refused.items():
+        lines.append(f"| {model.removeprefix('loan_pd_')} | not trained | | | | | | {table_cell(reason, 300)} |")
+    if len(lines) == 2:
+        return "No candidate in this run."
+    return "\n".join(lines)
 
 
 @dg.asset_check(
@@ -230,9 +292,8 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
         severity=(dg.AssetCheckSeverity.ERROR if (without and not champions) or not (candidates or refused)
                   else dg.AssetCheckSeverity.WARN),
         metadata={
-            "decisions": dg.MetadataValue.json(decisions),
-            "models_without_champion": dg.MetadataValue.json(without),
-            "refused": dg.MetadataValue.json(refused),
+            "verdicts": dg.MetadataValue.md(gate_table(candidates, decisions, refused)),
+            **({"models_without_champion": dg.MetadataValue.text(", ".join(without))} if without else {}),
         },
         description="; ".join(said) or "no candidate in this run",
     ), failing_count=len(without) + len(refused))
@@ -279,8 +340,9 @@ def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     return dg.MaterializeResult(metadata={
         "dagster/row_count": sum(s["rows"] for s in scored.values()),
         "score_distribution": dg.MetadataValue.md("\n".join(lines)),
-        "pd_quantiles": dg.MetadataValue.json({p: s["pd_quantiles"] for p, s in scored.items()}),
-        "unscored_portfolios": dg.MetadataValue.json(unscored),
+        **({"pd_quantiles": dg.MetadataValue.md(quantile_table({p: s["pd_quantiles"] for p, s in scored.items()}))}
+           if scored else {}),
+        "unscored_portfolios": dg.MetadataValue.text(", ".join(unscored) or "none"),
     })
 
 
@@ -300,7 +362,9 @@ def loan_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
         passed=not gaps,
         severity=dg.AssetCheckSeverity.WARN,
         description="every loan scored" if not gaps else "; ".join(f"{p}: {n:,} loans unscored ({why})" for p, (n, why) in gaps.items()),
-        metadata={"unscored": dg.MetadataValue.json({p: {"loans": n, "why": why} for p, (n, why) in gaps.items()})},
+        metadata={"unscored": dg.MetadataValue.md(
+            "| portfolio | loans unscored | why |\n|---|---:|---|\n"
+            + "\n".join(f"| {p} | {n:,} | {table_cell(why, 200)} |" for p, (n, why) in gaps.items()))} if gaps else {},
     ), failing_count=sum(n for n, _ in gaps.values()))
 
 

@@ -63,6 +63,21 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert gate.passed and gate.description.startswith("loan_pd_lendingclub ") and gate.description.endswith(registry[0][2])
     assert f"<h2>Gate verdict</h2>\n<p>{registry[0][2]}</p>" in report.read_text()
     assert scores[0] == scores[1] == 12000 and 0 < scores[2] < scores[3] < 1
+    # read in the UI by analysts: tables and paths, no JSON repeating the summary, no empty `{}`
+    assert not {"models", "refused", "reports"} & set(metadata)
+    assert metadata["report loan_pd_lendingclub"] == dg.MetadataValue.path(
+        str(risk_home.reports / "loan_pd_lendingclub" / f"{version}.html"))
+    assert set(gate.metadata) == {"verdicts"}
+    auc, base = metrics["loan_pd_lendingclub"], metrics["loan_pd_lendingclub_baseline"]
+    gain = re.search(r"by (\S+) \(95% CI (\S+) to (\S+); one-sided paired DeLong p ([^:]+):", registry[0][2]).groups()
+    assert gate.metadata["verdicts"].value.splitlines()[2] == (
+        f"| lendingclub | {version} | logistic-regression baseline (first model) | holdout AUC {auc:.4f} vs {base:.4f} "
+        f"| {gain[0]} ({gain[1]} to {gain[2]}) | {gain[3]} | 2,300 | promoted: first model, beats the baseline |")
+    scored_meta = result.asset_materializations_for_node("loan_scores")[0].metadata
+    quantiles = scored_meta["pd_quantiles"].value.splitlines()
+    assert quantiles[:2] == ["| portfolio | 1% | 10% | median | 90% | 99% |", "|---|---:|---:|---:|---:|---:|"]
+    assert re.fullmatch(r"\| lendingclub( \| 0\.\d{4,7})+ \|", quantiles[2])  # 4 significant digits, not 16
+    assert scored_meta["unscored_portfolios"].value == "none"
     # the sentiment model's scheme: the UTC second training started, then the run that trained it
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", version) and version.endswith(result.run_id[:8])
     assert 2 < roc_points <= 201 and bins == 2300  # 20% of the 11,500 labelled loans
@@ -108,9 +123,19 @@ def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_
     assert value is None and "holdout_oot: 0 defaults / 10 loans" in reason
     assert "min_defaults_per_split lowers the floor" in reason
     assert promoted == 0 and scored == 0
-    card = result.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
+    metadata = result.asset_materializations_for_node("loan_pd_model")[0].metadata
+    card = metadata["model_card"].value
     assert card.startswith("\n### loan_pd_f13: not trained\ntoo few defaults to train a PD model")
+    assert metadata["refused"].value == f"- **loan_pd_f13**: {reason}"
+    assert not any(key.startswith("report") for key in metadata)
     gate, coverage = sorted(result.get_asset_check_evaluations(), key=lambda c: c.check_name)
+    verdicts = gate.metadata["verdicts"].value.splitlines()
+    assert verdicts[2].startswith("| f13 | not trained | | | | | | too few defaults to train a PD model")
+    assert len(verdicts) == 3 and set(gate.metadata) == {"verdicts"}
+    assert coverage.metadata["unscored"].value.splitlines()[2].startswith(
+        "| f13 | 40 | no loan_pd_f13 champion: training refused: too few defaults to train a PD model")
+    scored_meta = result.asset_materializations_for_node("loan_scores")[0].metadata
+    assert scored_meta["unscored_portfolios"].value == "f13" and "pd_quantiles" not in scored_meta
     assert (gate.check_name, gate.passed, gate.severity) == ("loan_pd_gate", False, dg.AssetCheckSeverity.WARN)
     assert gate.description == f"loan_pd_f13: not trained: {reason}"
     assert (coverage.check_name, coverage.passed, coverage.severity) == ("loan_scores_coverage", False, dg.AssetCheckSeverity.WARN)
