@@ -9,6 +9,7 @@ import dagster as dg
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.ingest.landing import TABLES, LandingFailed, LandingReport, land_folder, summarise_notes
+from risk_assets.lib.ingest.note_meanings import notes_markdown
 from risk_assets.lib.schema import column_descriptions
 
 _KINDS = {"duckdb", "polars"}
@@ -85,7 +86,9 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
             + f"\n\nThe value rules (ranges, allowed sets) run next as the check `{context.asset_key.path[-1]}_values` "
               "on the whole table: the rows it fails are quarantined too; see its result in the Checks tab."),
         "preview": dg.MetadataValue.md(_markdown(preview, preview_columns) if preview else "No new rows."),
-        "reader_notes": dg.MetadataValue.json(json.loads(json.dumps(notes, default=str))),
+        # a table in plain words for the reader; the notes as the manifest keeps them for code and tests
+        "reader_notes": dg.MetadataValue.md(notes_markdown(notes)),
+        **({"reader_notes_json": dg.MetadataValue.json(json.loads(json.dumps(notes, default=str)))} if notes else {}),
         "landing_folder": dg.MetadataValue.path(str(folder)),
     })
 

@@ -25,7 +25,10 @@ def test_raw_loans_materializes_with_metadata(risk_home, cases_dir):
     assert "unparsable_date | 2" in metadata["quarantined_at_landing"].value
     assert "run next as the check `raw_loans_values`" in metadata["quarantined_at_landing"].value
     assert "loan_key" in metadata["preview"].value
-    assert metadata["reader_notes"].value["F05_loanstats_with_note_lines.csv"]["emp_length_na"] == 1
+    # analysts read the notes as a table in plain words; the manifest's JSON stays beside it
+    assert ("| F05_loanstats_with_note_lines.csv | emp_length_na | 1 | employment length written `n/a`: "
+            "loaded as unknown (empty), not as 0 years |") in metadata["reader_notes"].value.splitlines()
+    assert metadata["reader_notes_json"].value["F05_loanstats_with_note_lines.csv"]["emp_length_na"] == 1
     assert "default_flag" in {c.name for c in metadata["dagster/column_schema"].value.columns}
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 25

@@ -92,7 +92,7 @@ def test_monthly_tapes_in_dated_folders_are_versioned_by_the_folder_whatever_the
                  "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
     result = dg.materialize([raw_loans, *DBT_ASSETS], resources=resources, selection=["raw_loans", "stg_loans"])
     assert result.success
-    notes = result.asset_materializations_for_node("raw_loans")[0].metadata["reader_notes"].value
+    notes = result.asset_materializations_for_node("raw_loans")[0].metadata["reader_notes_json"].value
     assert notes["acme_tape.csv"]["as_of_from_folder"] in ("2024-06-30 -> 2024-06-30", "asof_2024-05-31 -> 2024-05-31")
     with connect(risk_home.lake_path, read_only=True) as con:
         landed = con.execute("SELECT _source_file, min(snapshot_date)::VARCHAR, count(*) FROM raw.loans "

@@ -1,0 +1,117 @@
+"""Reader notes in plain words, for the people who read `raw_loans`' and `raw_news`' metadata in the UI.
+
+A reader's notes (`ParsedFile.notes`, summarised by `landing.summarise_notes`) name what it did to a
+value without refusing it, in code words (`emp_length_na`, `unlabelled_by_status`) with a count,
+counts per column or status, line numbers or a short text. `notes_markdown` turns each file's notes
+into table rows: the file, the note, how many, and what it means for the data; the meanings are
+those the README and the parsers' docstrings give. A note without a meaning here is shown by its
+name with its value, so nothing a reader noted is hidden.
+"""
+
+from __future__ import annotations
+
+from risk_assets.lib.report.markdown import table_cell
+
+NOTE_MEANINGS: dict[str, str] = {
+    # loan tapes (loan_formats)
+    "emp_length_na": "employment length written `n/a`: loaded as unknown (empty), not as 0 years",
+    "new_exist_undefined": "SBA `NewExist` 0 or blank, a code the SBA does not define: whether the business "
+                           "is new is left unknown (`new_business` empty)",
+    "padded_quotes_unwrapped": "values written with a space before their quotes (`, \"NAME\"`), so the quotes "
+                               "were read as part of the value; the quotes were removed",
+    "unlabelled_by_status": "loans whose status gives no outcome (empty or not a final status): loaded and "
+                            "scored, but without a default flag, so they neither train nor test a model",
+    "unlabelled_by_default_flag": "loans whose default flag is empty: loaded and scored, but they neither "
+                                  "train nor test a model",
+    "two_digit_year_shifted": "dates with a two-digit year that would fall after the tape's date were put in "
+                              "the century before (`Nov-68` is 1968, not 2068)",
+    "as_of_from_folder": "the tape's as-of date was taken from its folder's name (folder -> date)",
+    "percent_written_as_fraction": "a percent column written as fractions (0.837 for 83.7 %): read as fractions",
+    "zip_leading_zero_restored": "four-digit ZIP codes given back the leading zero a spreadsheet dropped "
+                                 "(`2134` is `02134`)",
+    "status_matched_ignoring_case_and_spacing": "statuses written in another case or spacing (`fully paid`) "
+                                                "were matched to the status they mean",
+    "text_marker_removed": "values a spreadsheet marked as text (`'02134`) were read without the marker",
+    "excel_formula_unwrapped": "values written as Excel text formulas (`=\"02134\"`) were read as their value",
+    "null_token_values": "export markers for an empty value (`NULL`, `nan`, `\\N`) were loaded as empty",
+    "footer_totals": "a total or subtotal row at the end of the file, checked against the loans above it "
+                     "(check raw_loans_footer_totals), not loaded as a loan",
+    "excel_serial_dates_read": "dates stored as Excel day numbers (`35489`) were read as dates",
+    # delimited text (csv_text), loans and news
+    "header_repeats": "a column name repeated in the header: the later column was kept under a new name "
+                      "(`comment_2`)",
+    "quotes_escaped_with_backslash": "quotes inside values written as `\\\"` (a Spark or MySQL export): read "
+                                     "as quotes",
+    "nul_padding": "the file ends with NUL bytes (a copy stopped before it was complete): compare its last "
+                   "records with the source",
+    "header_ends_with_delimiter": "lines stopping before the header's empty, unnamed last columns: read with "
+                                  "those columns empty",
+    "short_rows_padded": "records with fewer fields than the header, read with their last values empty "
+                         "(the mapping allows it)",
+    # news (news_formats)
+    "header": "the file's header line",
+    "mojibake_unrepaired_lines": "sentences whose garbled characters (mojibake, `L+\ufffdnnen`) lost the original "
+                                 "letters, so they could not be repaired: loaded with the damaged words as they are",
+    "stray_quote_lines": "lines with an unmatched quote, read to the line's end rather than swallowing the "
+                         "lines after it",
+    "record_numbers": "an article's place is its number in the response (articles 1, 2, ...), not a line number",
+    "ignored_columns": "fields not read (an index, an unknown column)",
+    "label_unrecognised": "sentiment labels the reader does not know: the articles load without a label, so "
+                          "they do not train the model; declare what they mean in the news settings",
+    "label_unrecognised_lines": "lines of the articles whose label is not known",
+    "published_at_assumed_utc_lines": "publication times without a time zone, taken as UTC",
+    "doc_id_unwrapped_lines": "article ids a spreadsheet wrapped (`=\"7\"`, `7.0`) were read as their id",
+}
+"""Note name -> what it means for the data, in plain words (README, "reader's notes", and the
+docstrings of risk_assets.lib.ingest's readers)."""
+
+_COUNTED_BY = {"unlabelled_by_status": "by status", "label_unrecognised": "by label",
+               "status_matched_ignoring_case_and_spacing": "by status as written"}
+"""What a note's counts are per, where not per column."""
+
+LINES_SHOWN = 10
+"""Line numbers quoted in a note's row; the count gives how many there are."""
+
+
+def _lines(lines: list, count: int) -> str:
+    shown = ", ".join(str(n) for n in lines[:LINES_SHOWN])
+    return f"line {shown}" if count == 1 else f"lines {shown}" + (", …" if count > LINES_SHOWN else "")
+
+
+def note_cells(name: str, value: object) -> tuple[str, str]:
+    """(count, what it means) for one note as `summarise_notes` keeps it: a number is its count; a
+    dict of counts (per column, per status) sums them and lists them; a list of lines, or
+    {"count": n, "first": [...]}, is counted and its first lines quoted; a text is quoted."""
+    meaning = NOTE_MEANINGS.get(name, name.replace("_", " "))
+    count, detail = "", ""
+    if isinstance(value, bool):
+        detail = str(value).lower()
+    elif isinstance(value, (int, float)):
+        count = f"{value:,}"
+    elif isinstance(value, dict) and set(value) == {"count", "first"} and isinstance(value["first"], list):
+        count, detail = f"{value['count']:,}", _lines(value["first"], value["count"])
+    elif isinstance(value, dict) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+        count = f"{sum(value.values()):,}"
+        detail = f"{_COUNTED_BY.get(name, 'by column')}: " + "; ".join(f"{key} {n:,}" for key, n in value.items())
+    elif isinstance(value, list) and all(isinstance(v, int) for v in value):
+        count, detail = f"{len(value):,}", _lines(value, len(value))
+    elif isinstance(value, list):
+        count, detail = f"{len(value):,}", "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        detail = "; ".join(f"{key}: {v}" for key, v in value.items())
+    else:
+        detail = f"`{value}`" if name == "header" else str(value)
+    return count, meaning + (f" ({detail})" if detail else "")
+
+
+def notes_markdown(notes: dict[str, dict[str, object]]) -> str:
+    """Each file's reader notes ({file name: {note: value}}) as one markdown table: file, note,
+    count, what it means; or a sentence saying there were none."""
+    if not notes:
+        return "No reader notes: every value of the new files was read as written."
+    lines = ["| file | note | count | what it means |", "|---|---|---:|---|"]
+    for file, file_notes in notes.items():
+        for name, value in file_notes.items():
+            count, meaning = note_cells(name, value)
+            lines.append(f"| {table_cell(file, 60)} | {table_cell(name)} | {count} | {table_cell(meaning, 400)} |")
+    return "\n".join(lines)
