@@ -170,7 +170,9 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         "summary": dg.MetadataValue.md(_summary(trained_models, refused)),
         **{f"calibration {m['model']}": m["calibration"] for m in trained_models},
         "version": version,
-        # the summary table holds each model's figures; a refusal's full reason is in model_card
+        # one number per model, which the UI plots across trainings; the summary table holds the rest
+        **{f"holdout AUC {m['model']}": dg.MetadataValue.float(m["auc"]) for m in trained_models if m["auc"] is not None},
+        # a refusal's full reason is in model_card
         **({"refused": dg.MetadataValue.md("\n".join(f"- **{m}**: {r}" for m, r in refused.items()))} if refused else {}),
         **{f"report {m}": dg.MetadataValue.path(path) for m, path in reports.items()},
         "model_card": dg.MetadataValue.md("\n\n".join(cards) + refusals),

@@ -62,5 +62,5 @@ def portfolio_overview(context: dg.AssetExecutionContext, lake: LakeResource) ->
                        ("mean PD", "mean_pd"), ("observed default rate", "observed_default_rate")):
         value = headline.get(label)
         if value is not None:
-            metadata[key] = value if isinstance(value, int) else float(value)
+            metadata[key] = value if isinstance(value, int) else round(float(value), 4)  # not 16 digits
     return dg.MaterializeResult(metadata=metadata)

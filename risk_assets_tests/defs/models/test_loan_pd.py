@@ -11,6 +11,7 @@ import pytest
 from risk_assets.defs.models.loan_pd import loan_pd_gate, loan_pd_model, loan_scores, loan_scores_coverage
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
+from risk_assets.defs.showcase.portfolio import portfolio_overview
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml.reference_data import lendingclub_frame
 from risk_assets.lib.report.portfolio import build_overview
@@ -65,6 +66,7 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert scores[0] == scores[1] == 12000 and 0 < scores[2] < scores[3] < 1
     # read in the UI by analysts: tables and paths, no JSON repeating the summary, no empty `{}`
     assert not {"models", "refused", "reports"} & set(metadata)
+    assert metadata["holdout AUC loan_pd_lendingclub"].value == round(metrics["loan_pd_lendingclub"], 4)
     assert metadata["report loan_pd_lendingclub"] == dg.MetadataValue.path(
         str(risk_home.reports / "loan_pd_lendingclub" / f"{version}.html"))
     assert set(gate.metadata) == {"verdicts"}
@@ -78,6 +80,10 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert quantiles[:2] == ["| portfolio | 1% | 10% | median | 90% | 99% |", "|---|---:|---:|---:|---:|---:|"]
     assert re.fullmatch(r"\| lendingclub( \| 0\.\d{4,7})+ \|", quantiles[2])  # 4 significant digits, not 16
     assert scored_meta["unscored_portfolios"].value == "none"
+    overview = dg.materialize([portfolio_overview], resources={"lake": LakeResource(root=str(risk_home.root))})
+    figures = overview.asset_materializations_for_node("portfolio_overview")[0].metadata
+    for key in ("mean_pd", "observed_default_rate"):  # 4 decimals in the UI, not 0.10908206272955899
+        assert 0 < figures[key].value < 1 and figures[key].value == round(figures[key].value, 4)
     # the sentiment model's scheme: the UTC second training started, then the run that trained it
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", version) and version.endswith(result.run_id[:8])
     assert 2 < roc_points <= 201 and bins == 2300  # 20% of the 11,500 labelled loans
