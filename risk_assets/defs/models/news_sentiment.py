@@ -217,7 +217,7 @@ def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) 
                                                 _who_scores(standing, version)) if part),
         metadata={"version": version, "status": status, "reason": reason or "",
                   "champion": standing["version"] if standing else "none",
-                  "holdout_macro_f1": dg.FloatMetadataValue(macro_f1)},
+                  "holdout_macro_f1": dg.FloatMetadataValue(None if macro_f1 is None else round(macro_f1, 4))},
     )
 
 

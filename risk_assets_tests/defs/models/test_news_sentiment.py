@@ -123,6 +123,9 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     assert check.passed == (status == "champion") == meta["promoted"].value
     assert check.description == f"news_sentiment {version}: {status}; {reason}" + (
         "" if check.passed else "; no champion: nothing will score the articles")
+    # the figure the UI shows: 4 decimals, as the model's own metadata (not 0.8033918231570681)
+    assert check.metadata["holdout_macro_f1"].value == meta["holdout_macro_f1"].value
+    assert len(str(check.metadata["holdout_macro_f1"].value)) <= 6
     # The blocking gate decides whether scoring ran in the same run.
     assert bool(trained.asset_materializations_for_node("news_scores")) == check.passed
 
