@@ -330,3 +330,21 @@ def test_a_redelivered_tape_without_ids_trains_each_loan_once_on_the_side_its_fi
     assert later_in_v1 == (f"a later copy of loan {early} (the same origination terms, landed again in a later file; "
                            f"check raw_loans_idless_repeats), which this version saw under that key: "
                            f"{roles[side[v1][early]]}")
+
+
+def test_the_gate_table_reads_a_challengers_figures_and_verdict_from_its_reason():
+    """A retraining's verdict, worded as the sample's seed-1 retraining was (README): the table gives
+    the champion it was compared with, both AUCs, the gain, p and why it was rejected."""
+    from risk_assets.defs.models.loan_pd import gate_table
+
+    reason = ("rejected: holdout AUC 0.6865 vs champion 20261206T172438Z-3269fbc2 0.6854 on the same loans: gain "
+              "+0.0011 (95% CI +0.0002 to +0.0020), one-sided paired DeLong p 0.011, below 0.05, but a gain under "
+              "0.005 is not material: the champion stays (7,957 holdout loans, none of them among the champion's "
+              "training loans)")
+    table = gate_table([("loan_pd_lendingclub", "20261207T090000Z-0badc0de")],
+                       {"loan_pd_lendingclub 20261207T090000Z-0badc0de": reason}, {"loan_pd_f13": "too few defaults"})
+    assert table.splitlines()[2:] == [
+        "| lendingclub | 20261207T090000Z-0badc0de | champion 20261206T172438Z-3269fbc2 | holdout AUC 0.6865 vs 0.6854 "
+        "| +0.0011 (+0.0002 to +0.0020) | 0.011 | 7,957 | rejected: gain too small to matter |",
+        "| f13 | not trained | | | | | | too few defaults |"]
+    assert gate_table([], {}, {}) == "No candidate in this run."
