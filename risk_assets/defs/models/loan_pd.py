@@ -7,7 +7,6 @@ code, scikit-learn and matplotlib are imported only when an asset runs.
 
 
 import math
-import re
 import time
 
 import dagster as dg
@@ -207,39 +206,18 @@ def quantile_table(quantiles: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-_AUC = re.compile(r"(?P<split>\w+) AUC (?P<auc>\d\.\d+)")
-_VERSUS = re.compile(r"(?:vs champion (?P<champion>\S+) |the logistic-regression baseline )(?P<other>\d\.\d+)")
-_GAIN = re.compile(r"(?:by|gain) (?P<gain>[+-]\d\.\d+) \(95% CI (?P<low>[+-]\d\.\d+) to (?P<high>[+-]\d\.\d+)")
-_P = re.compile(r"DeLong p (?P<p>< 0\.001|[\d.]+|nan)")
-_LOANS = re.compile(r"\((?P<loans>[\d,]+) holdout loans")
-_WHY = (("no gain beyond chance", "rejected: gain not beyond chance"),
-        ("is not material", "rejected: gain too small to matter"),
-        ("could not be measured", "rejected: gain could not be measured"),
-        ("does not beat the logistic-regression baseline", "rejected: does not beat the baseline"),
-        ("promoted: first model", "promoted: first model, beats the baseline"),
-        ("promoted:", "promoted: gain beyond chance and large enough"))
-
-
 def gate_table(candidates: list[tuple[str, str]], decisions: dict[str, str], refused: dict[str, str]) -> str:
-    """The champion gate's verdict per portfolio as a markdown table: the candidate, what it was
-    compared with (the standing champion, or for a first model the logistic-regression baseline),
-    both AUCs on the candidate's holdout, the gain with its 95% interval, the p-value, the loans
-    compared and the verdict in a few words; read from each decision's reason (pd_lake.gate), whose
-    full text is the check's description. A refused training is a row saying why."""
-    lines = ["| portfolio | candidate | compared with | metric | gain (95% CI) | p-value | loans | verdict |",
-             "|---|---|---|---|---|---|---:|---|"]
+    """The champion gate's verdict per portfolio as a markdown table, one row per candidate: the
+    portfolio, the candidate version, the verdict (promoted or rejected: the word each reason of
+    pd_lake.gate starts with) and the gate's reason whole (both AUCs, what they were compared with,
+    the gain with its 95% interval, the p-value and the loans compared); a refused training is a
+    row saying why. The reason is shown as the gate wrote it, never parsed back into figures."""
+    lines = ["| portfolio | candidate | verdict | why |", "|---|---|---|---|"]
     for model, version in candidates:
-        reason = decisions[f"{model} {version}"]
-        auc, versus, gain, p, loans = (pattern.search(reason) for pattern in (_AUC, _VERSUS, _GAIN, _P, _LOANS))
-        compared = (f"champion {versus['champion']}" if versus and versus["champion"] else
-                    "logistic-regression baseline (first model)" if versus else "")
-        metric = f"{auc['split']} AUC {auc['auc']}" + (f" vs {versus['other']}" if versus else "") if auc else ""
-        verdict = next((said for phrase, said in _WHY if phrase in reason), table_cell(reason, 160))
-        lines.append(f"| {model.removeprefix('loan_pd_')} | {version} | {compared} | {metric} | "
-                     + (f"{gain['gain']} ({gain['low']} to {gain['high']})" if gain else "")
-                     + f" | {p['p'] if p else ''} | {loans['loans'] if loans else ''} | {verdict} |")
+        verdict, _, why = decisions[f"{model} {version}"].partition(": ")
+        lines.append(f"| {model.removeprefix('loan_pd_')} | {version} | {verdict} | {table_cell(why, 2000)} |")
     for model, reason in refused.items():
-        lines.append(f"| {model.removeprefix('loan_pd_')} | not trained | | | | | | {table_cell(reason, 300)} |")
+        lines.append(f"| {model.removeprefix('loan_pd_')} | not trained | refused | {table_cell(reason, 2000)} |")
     if len(lines) == 2:
         return "No candidate in this run."
     return "\n".join(lines)
