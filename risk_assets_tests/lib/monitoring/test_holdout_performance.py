@@ -70,5 +70,7 @@ def test_the_retrain_decision_reads_the_loans_after_training_not_the_holdouts_th
     champion on the loans that promoted it."""
     con = lake()
     loans.monitor(con)
+    assert con.execute("SELECT count(*) FROM monitoring.vintage_performance WHERE starts_with(cohort, 'holdout')"
+                       ).fetchone()[0] == 2  # in the table, beside the rows the decision reads
     (snapshot,) = loans.snapshots(con)
     assert [(v.vintage, v.n_labelled) for v in snapshot.vintages] == [(2006, 2)]
