@@ -60,7 +60,7 @@ PREVIEW_COLUMNS = {
                             "new_labelled_left_out"],
     "feature_psi": ["model", "vintage", "variable", "psi", "noise_psi", "band", "n_current", "empty_current_bins"],
     "score_psi": ["model", "vintage", "psi", "noise_psi", "band", "n_current", "empty_current_bins", "epsilon"],
-    "vintage_performance": ["model", "vintage", "in_training", "n_labelled", "default_rate", "mean_pd", "auc", "ks", "brier"],
+    "vintage_performance": ["model", "vintage", "in_training", "cohort", "n_labelled", "default_rate", "mean_pd", "auc", "ks", "brier"],
 }
 
 
@@ -69,8 +69,10 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource):
     """For every PD champion: its training snapshot vs the loans that came after, per vintage.
 
     PSI per feature and of the PD score (reference-decile bins, epsilon-smoothed, finite; Siddiqi
-    2006 bands), and AUC / KS / Brier / default rate per labelled vintage. Reads
-    ml.model_registry, marts.loan_features, raw.loans, ml.loan_scores.
+    2006 bands), and AUC / KS / Brier / default rate per labelled vintage and cohort (the training
+    loans in-sample; the holdouts and the loans after training out of sample). Reads
+    ml.model_registry, ml.model_training_loans, ml.model_holdouts, marts.loan_features, raw.loans,
+    ml.loan_scores.
     """
     with lake.connect() as con:
         written = loans.monitor(con)

@@ -5,7 +5,7 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,7 +35,8 @@ def _dbt_step(model: str) -> dg.AssetsDefinition:
         runs in the lake pool; the profile reads the lake's home from RISK_HOME, set here from the
         lake resource so dbt and Dagster open the same file. dbt works in a target folder of the
         step's own under the lake home (`dbt_target`), which starts from the parse the lake's last
-        dbt step left and is removed once the step succeeds."""
+        dbt step left and is removed once the step succeeds. The model's materialization carries
+        `dagster/row_count`, counted once dbt has exited (`with_row_counts`)."""
         os.environ["RISK_HOME"] = str(lake.home.root)
         target = dbt_target(lake.home, f"{context.op_execution_context.op.name}-{context.run.run_id}")
         with _interrupts_held() as held:
@@ -49,10 +50,74 @@ def _dbt_step(model: str) -> dg.AssetsDefinition:
                 _stop_dbt(invocation.process)
         if held:  # then stop the step through the handler that was in place
             held.pop()()
-        yield from invocation.stream()
+        yield from with_row_counts(invocation.stream(), lake)
         keep_parse_and_remove(target, lake.home)
 
     return step
+
+
+def with_row_counts(events: Iterable, lake: LakeResource) -> Iterator:
+    """`events` (a dbt invocation's Dagster events), each model's Output or AssetMaterialization with
+    `dagster/row_count`: the rows of the table dbt built (`count(*)` of its manifest relation),
+    so that its asset page shows whether rows were lost between staging and marts.
+
+    Counted from the step's own connection to the lake after the last event, when the dbt process
+    has exited: DuckDB lets one process open the file for writing, and dbt holds it for the whole
+    `dbt build` (its tests included), so dagster-dbt's `fetch_row_counts`, which opens the dbt
+    adapter's connections in this process while dbt runs, would fight it for the lock. The events
+    are therefore yielded together at the end of the step, in dbt's order; when dbt failed they are
+    yielded (counted, where the table exists) before its error is raised again. A table that cannot
+    be counted (not built) gets no row count."""
+    buffered: list = []
+    error: Exception | None = None
+    try:
+        for event in events:
+            buffered.append(event)
+    except Exception as exc:  # dbt's failure: its events first, then the failure
+        error = exc
+    relations = _model_relations()
+    wanted = {id(e): relations[_text(e.metadata["unique_id"])] for e in buffered
+              if isinstance(e, (dg.Output, dg.AssetMaterialization)) and "unique_id" in (e.metadata or {})
+              and _text(e.metadata["unique_id"]) in relations}
+    counts = row_counts(lake, sorted(set(wanted.values()))) if wanted else {}
+    for event in buffered:
+        relation = wanted.get(id(event))
+        if relation is not None and counts.get(relation) is not None:
+            event = event.with_metadata({**event.metadata, "dagster/row_count": counts[relation]})
+        yield event
+    if error is not None:
+        raise error
+
+
+def _text(value) -> str:
+    """The string of a metadata value (a MetadataValue's `.value`, or the string itself)."""
+    return getattr(value, "value", value)
+
+
+def _model_relations() -> dict[str, str]:
+    """dbt unique_id -> `"schema"."table"` (`"staging"."stg_loans"`) of every table model in the
+    project's manifest, without the database, which names the lake file and not the step's
+    connection; views are left out, as their count is a query of its own."""
+    import json
+
+    nodes = json.loads(Path(dbt_project.manifest_path).read_text())["nodes"]
+    return {uid: f'"{node["schema"]}"."{node.get("alias") or node["name"]}"' for uid, node in nodes.items()
+            if node.get("resource_type") == "model" and node.get("config", {}).get("materialized") != "view"}
+
+
+def row_counts(lake: LakeResource, relations: list[str]) -> dict[str, int | None]:
+    """Rows of each relation (`"schema"."table"`) in the lake, from one connection opened after
+    dbt has exited; None for one that does not exist (a model dbt did not build)."""
+    import duckdb
+
+    counts: dict[str, int | None] = {}
+    with lake.connect() as con:
+        for relation in relations:
+            try:
+                counts[relation] = int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
+            except duckdb.CatalogException:
+                counts[relation] = None
+    return counts
 
 
 PARSE_CACHE = "partial_parse.msgpack"

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.monitoring import tables
-from risk_assets.lib.monitoring.performance import vintage_performance
+from risk_assets.lib.monitoring.performance import COHORT_AFTER_TRAINING, vintage_performance
 from risk_assets.lib.monitoring.population import Population, champions, load_population
 from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.ml.registry import operator_restore, operator_retirement
@@ -42,13 +42,22 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
 
     PSI compares the champion's reference (the loans it trained on; its training snapshot when
     those were not recorded: `Population.reference_source`) with each vintage of the current
-    population; performance is computed on both (in_training True / False) so the decay is visible.
+    population; performance is computed per vintage on the reference (in_training True, in-sample),
+    on each of the champion's holdouts (in_training False, `cohort` its split name: out of sample,
+    though known at training) and on the current loans (in_training False, `cohort`
+    'after_training'), so each vintage shows in-sample and out-of-sample figures side by side and
+    the decay is visible.
     """
     champion, reference, current = population.champion, population.reference, population.current
     scored_ref = reference.filter(pl.col("pd_score").is_not_null())
     scored_cur = current.filter(pl.col("pd_score").is_not_null())
     data_end = population.data_end  # the book's newest as-of or origination date, not the cohorts' own
-    performance = pl.concat([vintage_performance(reference, True, data_end), vintage_performance(current, False, data_end)])
+    holdouts = population.holdouts
+    held_out = [] if holdouts is None else [
+        vintage_performance(holdouts.filter(pl.col("holdout_split") == split), False, data_end, cohort=split)
+        for split in sorted(holdouts["holdout_split"].unique().to_list())]
+    performance = pl.concat([vintage_performance(reference, True, data_end), *held_out,
+                             vintage_performance(current, False, data_end)])
     summary = pl.DataFrame([{
         "portfolio": champion.portfolio,
         "trained_at": champion.trained_at,
@@ -104,7 +113,8 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
     population = tables.read(con, tables.CHAMPION_POPULATION)
     psi = pl.concat([tables.read(con, tables.SCORE_PSI), tables.read(con, tables.FEATURE_PSI)])
     psi = psi.filter(pl.col("psi").is_not_null() & pl.col("psi").is_finite())
-    performance = tables.read(con, tables.VINTAGE_PERFORMANCE).filter(~pl.col("in_training"))
+    performance = tables.read(con, tables.VINTAGE_PERFORMANCE).filter(  # the loans after training, not the holdouts
+        ~pl.col("in_training") & (pl.col("cohort").is_null() | (pl.col("cohort") == COHORT_AFTER_TRAINING)))
     last_landed_at = last_loaded_at(con, "loans")
     result = []
     for row in population.iter_rows(named=True):

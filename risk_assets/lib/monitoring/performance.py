@@ -14,7 +14,8 @@ from risk_assets.lib.ml.metrics import base_rate, brier_score, ks_statistic, roc
 
 PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "vintage": (pl.Int64, "Vintage year (LendingClub: issue year; SBA: approval fiscal year, October-September); NULL groups loans without one."),
-    "in_training": (pl.Boolean, "True when the cohort is the loans the champion trained on (its training snapshot when those were not recorded): its AUC, KS and Brier are in-sample and flatter the model (the card's holdout figures do not); False for loans that arrived after it, whose figures are out of sample."),
+    "in_training": (pl.Boolean, "True when the cohort is the loans the champion trained on (its training snapshot when those were not recorded): its AUC, KS and Brier are in-sample and flatter the model (the card's holdout figures do not); False for its holdouts and the loans that arrived after it, whose figures are out of sample (`cohort` says which)."),
+    "cohort": (pl.Utf8, "Which loans: 'training' (in_training true); the holdout the champion was judged on, by its split name ('holdout' for a random holdout, 'holdout_in_time' and 'holdout_oot' for an out-of-time split's in-time and out-of-time holdouts); 'after_training' for loans first ingested after it was trained, the only cohort the retrain decision's AUC trigger reads. NULL on rows written before this column existed."),
     "n_loans": (pl.Int64, "Loans of the vintage in the cohort (scored or not)."),
     "n_labelled": (pl.Int64, "Loans with a default flag and a PD score."),
     "n_defaults": (pl.Int64, "Labelled loans with default_flag = 1."),
@@ -66,22 +67,31 @@ def closed_early_unknown(frame: pl.DataFrame, data_end) -> str | None:
     return None
 
 
-def vintage_performance(population: pl.DataFrame, in_training: bool, data_end=None) -> pl.DataFrame:
+COHORT_TRAINING = "training"
+COHORT_AFTER_TRAINING = "after_training"
+"""`cohort` values of the training loans and of the loans first ingested after training; a
+holdout's rows carry its split name (ml.model_holdouts.split)."""
+
+
+def vintage_performance(population: pl.DataFrame, in_training: bool, data_end=None, cohort: str | None = None) -> pl.DataFrame:
     """One row per vintage of `population` with the champion's metrics on its labelled, scored loans.
 
     Args:
         population: n rows with columns vintage (INTEGER, NULL allowed), default_flag (0/1/NULL)
             and pd_score (PD, fraction 0-1, NULL when the loan was not scored).
-        in_training: written to every row (the champion's training loans or the loans after it).
+        in_training: written to every row (the champion's training loans or not).
         data_end: the lake's newest date (the newest as-of date of a tape, else origination), the
             reference of `closed_early_share` for loans whose tape named no as-of date; None leaves
             that column NULL.
+        cohort: written to every row's `cohort` (see PERFORMANCE_COLUMNS); None writes
+            COHORT_TRAINING when in_training, else COHORT_AFTER_TRAINING.
 
     Returns:
         rows x PERFORMANCE_COLUMNS, sorted by vintage (NULL last). Undefined metrics are NULL and
         their reasons joined in `reason`; no metric is ever replaced by a made-up value. A PD that is
         NaN or outside 0-1 is left out of the metrics, counted in `reason`.
     """
+    label = cohort or (COHORT_TRAINING if in_training else COHORT_AFTER_TRAINING)
     rows: list[dict[str, object]] = []
     early = closed_early(population, data_end)
     if early is not None:
@@ -111,6 +121,7 @@ def vintage_performance(population: pl.DataFrame, in_training: bool, data_end=No
             {
                 "vintage": vintage,
                 "in_training": in_training,
+                "cohort": label,
                 "n_loans": cohort.height,
                 "n_labelled": labelled.height,
                 "n_defaults": int(y.sum()),

@@ -14,8 +14,12 @@ by then. A label of a vintage the champion's training left out (inputs recorded 
 (`Population.new_labels_left_out`): a retraining would leave it out too. Ingestion times
 (raw.loans._ingested_at) and trained_at are both UTC.
 
-Tables read: ml.model_registry (champions), ml.model_training_loans, marts.loan_features, raw.loans
-(first ingest time), ml.loan_scores (the champion's PD per loan).
+The champion's holdouts (ml.model_holdouts: loans in the lake at training, set aside to judge it)
+are a third cohort, `Population.holdouts`, out of sample like the current loans but known at
+training: each vintage can then show in-sample and out-of-sample figures side by side.
+
+Tables read: ml.model_registry (champions), ml.model_training_loans, ml.model_holdouts,
+marts.loan_features, raw.loans (first ingest time), ml.loan_scores (the champion's PD per loan).
 """
 
 from __future__ import annotations
@@ -87,6 +91,11 @@ class Population:
     origination date, over all its loans (not only the champion's cohorts, which may end years
     earlier: SBA's training loans end in 2003, the book in 2014). None without dates. The reference
     of `closed_early_share` for loans whose tape named no as-of date."""
+    holdouts: pl.DataFrame | None = None
+    """The champion's holdout loans still in marts.loan_features (ml.model_holdouts for its version),
+    the columns of `current` plus `holdout_split` (the holdout's name: 'holdout' for a random one,
+    'holdout_in_time' and 'holdout_oot' for an out-of-time split's two); none of them is in
+    `reference` or `current`. None when the lake does not record holdouts."""
     inputs: tuple[str, ...] | None = None
     """The champion's inputs (its encoder's spec: numeric then categorical, derived ones included and
     computed into both frames); None when its artifact cannot be read."""
@@ -134,6 +143,11 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         if table_exists(con, "ml.model_training_loans")
         else "SELECT NULL::VARCHAR AS loan_key, NULL::BOOLEAN AS trained_on WHERE ? IS NULL AND ? IS NULL"
     )
+    held_out = (
+        "SELECT loan_key, min(split) AS holdout_split FROM ml.model_holdouts WHERE model = ? AND version = ? GROUP BY loan_key"
+        if table_exists(con, "ml.model_holdouts")
+        else "SELECT NULL::VARCHAR AS loan_key, NULL::VARCHAR AS holdout_split WHERE ? IS NULL AND ? IS NULL"
+    )
     raw_columns = {c for (c,) in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'loans'").fetchall()}
     as_of = "max(snapshot_date)" if "snapshot_date" in raw_columns else "NULL::DATE"
@@ -144,17 +158,19 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
                    min(_ingested_at) FILTER (WHERE default_flag IS NOT NULL) AS label_known_at,
                    {as_of} AS outcome_as_of
             FROM raw.loans GROUP BY loan_key
-        ), scores AS ({scores}), trained AS ({trained})
+        ), scores AS ({scores}), trained AS ({trained}), held_out AS ({held_out})
         SELECT f.*, s.first_ingested_at, coalesce(s.label_known_at, s.first_ingested_at) AS label_known_at,
                s.outcome_as_of,
-               sc.pd_score, coalesce(t.trained_on, false) AS trained_on
+               sc.pd_score, coalesce(t.trained_on, false) AS trained_on, h.holdout_split
         FROM marts.loan_features f
         LEFT JOIN first_seen s USING (loan_key)
         LEFT JOIN scores sc USING (loan_key)
         LEFT JOIN trained t USING (loan_key)
+        LEFT JOIN held_out h USING (loan_key)
         WHERE f.portfolio = ?
         """,
-        [champion.model, champion.version, champion.model, champion.version, champion.portfolio],
+        [champion.model, champion.version, champion.model, champion.version,
+         champion.model, champion.version, champion.portfolio],
     ).fetch_arrow_table())
     after = pl.col("first_ingested_at") > champion.trained_at
     labelled_then = pl.col("label_known_at") <= champion.trained_at
@@ -173,8 +189,11 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
                         if recorded_left_out and "vintage" in frame.columns else pl.lit(False))
     usable = labelled_since.fill_null(False) & ~left_out_vintage
     snapshot = ~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False)
-    reference = frame.filter(pl.col("trained_on") if recorded else snapshot).drop("label_known_at", "trained_on")
-    current = frame.filter(after.fill_null(False)).drop("label_known_at", "trained_on")
+    in_reference = pl.col("trained_on") if recorded else snapshot
+    reference = frame.filter(in_reference).drop("label_known_at", "trained_on", "holdout_split")
+    current = frame.filter(after.fill_null(False)).drop("label_known_at", "trained_on", "holdout_split")
+    holdouts = frame.filter(pl.col("holdout_split").is_not_null() & ~after.fill_null(False)
+                            & ~in_reference.fill_null(False)).drop("label_known_at", "trained_on")
     if inputs is not None:  # on the two cohorts only, not the whole book
         reference, current = with_derived(reference, inputs), with_derived(current, inputs)
     return Population(
@@ -189,6 +208,7 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         vintages_left_out=_spans(recorded_left_out, frame),
         window=None if window is None else window[0],
         reference_source="training loans" if recorded else "snapshot",
+        holdouts=holdouts if table_exists(con, "ml.model_holdouts") else None,
         data_end=max((d for c in ("origination_date", "outcome_as_of")
                       if c in frame.columns and (d := frame[c].cast(pl.Date).max()) is not None), default=None),
         inputs=inputs,

@@ -72,7 +72,7 @@ SCORE_PSI = MonitoringTable(
 )
 VINTAGE_PERFORMANCE = MonitoringTable(
     "monitoring.vintage_performance",
-    "One row per (champion, vintage, in_training): AUC, KS, Brier, default rate and mean PD on labelled loans; rows with in_training true are in-sample (the loans the champion learnt from), the others out of sample.",
+    "One row per (champion, vintage, cohort): AUC, KS, Brier, default rate and mean PD on labelled loans; rows with in_training true (cohort 'training') are in-sample (the loans the champion learnt from), the others out of sample: its holdouts (cohort the holdout's split name) and the loans that arrived after it (cohort 'after_training').",
     {**CHAMPION_KEY, **PERFORMANCE_COLUMNS, **COMPUTED_AT},
 )
 NEWS_SENTIMENT_TREND = MonitoringTable(

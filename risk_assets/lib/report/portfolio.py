@@ -465,14 +465,19 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
 def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     """How current the overview's inputs are: when the newest loan file landed (UTC), and how many
     landed loans, not quarantined, are not in marts.loan_features yet (files landed by a raw-only
-    run: rebuild `key:stg_loans+` to see them here). Empty without the tables."""
+    run: rebuild `key:stg_loans+` to see them here), with, when some are, the landed loans held out
+    by quarantine beside that count (`"0 (811 more are held out by quarantine: see
+    raw_loans_values)"`), which no rebuild brings in: a bare 0 would read as nothing missing.
+    Empty without the tables."""
     if not (table_columns(con, "raw.landed_files") and table_columns(con, "raw.loans")):
         return []
     (landed,) = con.execute("SELECT max(landed_at) FROM raw.landed_files WHERE domain = 'loans' "
                             "AND status = 'loaded'").fetchone()
     rows: list[tuple[str, object]] = [("newest loan file landed (UTC)", f"{landed:%Y-%m-%d %H:%M}" if landed else "none")]
     if (waiting := landed_loans_not_in_features(con)) is not None:
-        rows.append(("landed loans not in the features yet (rebuild key:stg_loans+)", waiting))
+        held, checks = quarantined_not_in_features_count(con)
+        value = f"{waiting:,} ({held:,} more are held out by quarantine: see {', '.join(checks)})" if held else waiting
+        rows.append(("landed loans not in the features yet (rebuild key:stg_loans+)", value))
     return rows
 
 
@@ -488,6 +493,20 @@ def landed_loans_not_in_features(con: duckdb.DuckDBPyConnection) -> int | None:
         SELECT count(DISTINCT r.loan_key) FROM raw.loans AS r
         WHERE {_NOT_IN_FEATURES} AND NOT {_QUARANTINED}""").fetchone()
     return waiting
+
+
+def quarantined_not_in_features_count(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]:
+    """(distinct loans in raw.loans that marts.loan_features lacks because a value of theirs is
+    quarantined, the quarantine checks (quality.quarantine.asset, sorted) that hold them out). A
+    loan held by two checks counts once. (0, []) without raw.loans, marts.loan_features or
+    quality.quarantine."""
+    if not all(table_columns(con, t) for t in ("raw.loans", "marts.loan_features", "quality.quarantine")):
+        return 0, []
+    (held, checks) = con.execute(f"""
+        SELECT count(DISTINCT r.loan_key), list(DISTINCT q.asset ORDER BY q.asset)
+        FROM raw.loans AS r JOIN quality.quarantine AS q ON q.record_key = r.loan_key
+        WHERE {_NOT_IN_FEATURES}""").fetchone()
+    return held, [c for c in (checks or []) if c is not None]
 
 
 _NOT_IN_FEATURES = "NOT EXISTS (SELECT 1 FROM marts.loan_features AS f WHERE f.loan_key = r.loan_key)"

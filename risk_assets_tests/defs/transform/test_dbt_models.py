@@ -68,7 +68,11 @@ def test_f12_staging_collapses_versions_and_drops_the_conflict(risk_home, cases_
     assert [r for r in staged if r[0] == "77003"] == [("77003", 1, 1, "Current"), ("77003", 2, 1, "Charged Off")]
     assert features == (14, 14, 1, 1)  # 15 loan ids - 77007; only 77003 has an outcome (charged off)
     assert news == [("Flat.", None, 1), ("Profit rose.", "positive", 2), ("Sales fell.", None, 2)]
-    assert news_features == 6
+    assert news_features == 6 and len(news) + len(halts) == 6  # stg_news: 6 rows
+    # each model's materialization says how many rows it holds, to be compared along the lineage
+    row_counts = {e.asset_key.to_user_string(): e.materialization.metadata["dagster/row_count"].value
+                  for e in result.get_asset_materialization_events()}
+    assert row_counts == {"stg_loans": 17, "loan_features": 14, "stg_news": 6, "news_features": 6}
     # the same words about two tickers, or on two days, are distinct articles; the same day's repeat collapses
     assert halts == [("ACME", "2024-05-02", 1), ("ACME", "2024-05-03", 2), ("INIT", "2024-05-03", 1)]
 

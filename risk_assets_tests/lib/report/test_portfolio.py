@@ -151,7 +151,28 @@ def test_the_overview_says_how_many_landed_loans_it_does_not_show_yet(lendingclu
                     "('s', 'landing/loans/may.csv', 1, 'loans', 'loaded', TIMESTAMP '2024-05-02 09:30:00')")
         headline = dict(build_overview(con).headline)
     assert headline["newest loan file landed (UTC)"] == "2024-05-02 09:30"
-    assert headline["landed loans not in the features yet (rebuild key:stg_loans+)"] == 2
+    assert headline["landed loans not in the features yet (rebuild key:stg_loans+)"] == (
+        "2 (1 more are held out by quarantine: see raw_loans_values)")
+
+
+def test_the_overview_does_not_say_nothing_is_missing_when_quarantined_loans_are_held_out(lendingclub_lake):
+    """Every loan of the features landed, but three landed loans are quarantined (one by two rules of
+    two checks): the count of loans waiting is 0, and beside it the three a rebuild will not bring in."""
+    home, _ = lendingclub_lake
+    with connect(home.lake_path) as con:
+        con.execute("CREATE TABLE raw.loans AS SELECT loan_key FROM marts.loan_features")
+        con.execute("INSERT INTO raw.loans VALUES ('lendingclub:bad-1'), ('lendingclub:bad-2'), ('lendingclub:bad-3')")
+        con.executemany("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES (?, ?, ?)", [
+            ("raw_loans_values", "lendingclub:bad-1", "negative_income"),
+            ("stg_loans_values", "lendingclub:bad-1", "rate_range"),
+            ("raw_loans_values", "lendingclub:bad-2", "negative_income"),
+            ("raw_loans_values", "lendingclub:bad-3", "rate_range"),
+        ])
+        con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, landed_at) VALUES "
+                    "('s', 'landing/loans/may.csv', 1, 'loans', 'loaded', TIMESTAMP '2024-05-02 09:30:00')")
+        headline = dict(build_overview(con).headline)
+    assert headline["landed loans not in the features yet (rebuild key:stg_loans+)"] == (
+        "0 (3 more are held out by quarantine: see raw_loans_values, stg_loans_values)")
 
 
 def test_a_euro_book_is_labelled_by_its_currency_and_matched_to_its_model_by_its_name(risk_home, data_dir):
