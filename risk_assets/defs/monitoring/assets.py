@@ -64,6 +64,16 @@ PREVIEW_COLUMNS = {
 }
 
 
+def _preview_order(key: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows in the order the preview shows its first 20: by its first three columns; for
+    vintage_performance the out-of-sample rows (holdouts, loans after training) first, the figures
+    to judge a model by, then the in-sample ones (on the sample data 35 rows, 19 of them
+    out of sample)."""
+    if key == "vintage_performance" and "in_training" in frame.columns:
+        return frame.sort(["in_training", "model", "vintage", "cohort"], nulls_last=True)
+    return frame.sort(frame.columns[:3], nulls_last=True)
+
+
 @dg.multi_asset(specs=list(LOAN_SPECS.values()), pool=LAKE_POOL, can_subset=False)
 def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource):
     """For every PD champion: its training snapshot vs the loans that came after, per vintage.
@@ -80,7 +90,7 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource):
         frame = written[table.name]
         metadata: dict[str, object] = {
             "dagster/row_count": frame.height,
-            "preview": dg.MetadataValue.md(_preview(frame.sort(frame.columns[:3], nulls_last=True), PREVIEW_COLUMNS[key])),
+            "preview": dg.MetadataValue.md(_preview(_preview_order(key, frame), PREVIEW_COLUMNS[key])),
         }
         if key in ("feature_psi", "score_psi") and frame.height:
             worst = frame.sort("psi", descending=True).row(0, named=True)
