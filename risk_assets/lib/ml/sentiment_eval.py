@@ -315,15 +315,21 @@ def model_card(
     champion_version: str | None,
     decision: GateDecision,
     facts: Mapping[str, object],
+    warning: str = "",
 ) -> str:
     """Markdown model card: gate verdict, metrics of candidate / baseline / champion on the holdout,
-    the confusion matrix as an embedded PNG, and `facts` (device, duration, data snapshot...) as a table."""
+    the confusion matrix as an embedded PNG, and `facts` (device, duration, data snapshot...) as a table.
+
+    `warning`, when not empty, opens the card under its title, in bold, before the verdict: what a
+    reader must know before trusting the figures (a training the time budget cut short,
+    `TrainReport.short_warning`)."""
     columns = ["candidate", "TF-IDF baseline"] + ([f"champion {champion_version}"] if champion else [])
     evaluations = [candidate, baseline] + ([champion] if champion else [])
     names = ["accuracy", "macro_f1"] + [f"{m}_{label}" for label in LABELS for m in ("precision", "recall", "f1")]
     lines = [
         f"### news_sentiment {version}",
         "",
+        *([f"**Warning:** {warning}", ""] if warning else []),
         f"**Gate: {'promoted' if decision.promote else 'not promoted'}** ({decision.reason})",
         "",
         quality_target_line(candidate),
