@@ -155,14 +155,16 @@ def train_candidate(
     model, report = train_sentiment(train_texts, train_labels, config, log)
     predicted = list(model.predict(texts).labels)
     candidate = evaluate(labels, predicted)
-    baseline = evaluate(labels, tfidf_baseline(train_texts, train_labels, texts))
+    baseline_labels = tfidf_baseline(train_texts, train_labels, texts)
+    baseline = evaluate(labels, baseline_labels)
     champion_labels, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
     champion = evaluate(labels, champion_labels) if champion_labels is not None else None
     versus = compare_macro_f1(labels, predicted, champion_labels) if champion_labels is not None else None
     decision = gate(candidate.macro_f1, baseline.macro_f1, versus, champion_version,
                     scope if champion else f" ({split.holdout.height:,} holdout sentences)"
                     if champion_version is None else f" ({split.holdout.height:,} holdout sentences; {scope})",
-                    promotion_p_value, promotion_min_gain)
+                    promotion_p_value, promotion_min_gain,
+                    versus_baseline=None if versus else compare_macro_f1(labels, predicted, baseline_labels))
     champion_note = f"champion {champion_version} re-scored on this holdout{scope}" if champion else scope
     facts: dict[str, object] = {
         "device": f"{report.device} ({report.precision})",

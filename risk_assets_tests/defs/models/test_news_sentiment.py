@@ -123,6 +123,10 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     assert check.passed == (status == "champion") == meta["promoted"].value
     assert check.description == f"news_sentiment {version}: {status}; {reason}" + (
         "" if check.passed else "; no champion: nothing will score the articles")
+    # the figures behind a first model's verdict: its margin over the baseline, the interval and p
+    assert re.search(r"the TF-IDF baseline 0\.\d{4} (by [+-]0\.\d{4} \(|\(margin [+-]0\.\d{4}, )95% CI [+-]0\.\d{4} "
+                     r"to [+-]0\.\d{4}; one-sided paired bootstrap p (< 0\.001|[01]\.\d{3,}): (not )?beyond chance\)",
+                     check.description)
     # every planned step ran: no warning anywhere an analyst looks
     assert meta["training_steps"].value == "1 x 7" and "trained_short" not in meta
     assert "Warning" not in card and "rained short" not in reason and "trained_short" not in check.metadata
