@@ -55,12 +55,15 @@ class LoanPDConfig(dg.Config):
 
 def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
     """The models just trained as one short markdown table (holdout AUC beside the baseline's, ECE,
-    device and seconds), shown in place on the asset's page, above the full card."""
-    lines = ["| model | holdout | AUC | baseline AUC | ECE | trained on |", "|---|---|---|---|---|---|"]
+    device and seconds, and whether the gate promoted it), shown in place on the asset's page, above
+    the full card."""
+    lines = ["| model | holdout | AUC | baseline AUC | ECE | trained on | gate |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {m['model']} | {m['split']} | {m['auc']} | {m['baseline_auc']} | {m['ece']} | "
-              f"{m['device']}, {m['train_seconds']:.0f} s |" for m in trained_models]
-    lines += [f"| {model} | not trained | | | | {table_cell(reason, 120)} |" for model, reason in refused.items()]
-    lines.append("\nThe champion gate's verdict is in the Checks tab (loan_pd_gate); the full card is in model_card.")
+              f"{m['device']}, {m['train_seconds']:.0f} s | {'promoted' if m['promoted'] else 'not promoted'} |"
+              for m in trained_models]
+    lines += [f"| {model} | not trained | | | | {table_cell(reason, 120)} | |" for model, reason in refused.items()]
+    lines.append("\nWhy each was or was not promoted opens its card in model_card (and loan_pd_gate's result in the "
+                 "Checks tab).")
     return "\n".join(lines)
 
 
@@ -75,8 +78,9 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         "ensemble cross-fitted over the development loans (each member stops early on a fold it did not "
         "train on), Platt calibration on the out-of-fold scores, a logistic-regression baseline on the same split. Writes ml.model_metrics (baseline as `loan_pd_<portfolio>_baseline`), "
         "ml.roc_curves, ml.calibration_bins, ml.model_holdouts, ml.model_training_loans, "
-        "ml.model_validation_scores (the out-of-fold PDs behind the `validation` metrics) and a candidate in "
-        "ml.model_registry; the artifact goes to `RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/`. While a "
+        "ml.model_validation_scores (the out-of-fold PDs behind the `validation` metrics) and a version in "
+        "ml.model_registry, promoted to champion or rejected by the champion gate as soon as it is trained (its verdict "
+        "and reason open the model card; the blocking check loan_pd_gate reports them); the artifact goes to `RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/`. While a "
         "champion exists, its held-out loans are held out again and the loans it trained on stay out of the holdout. "
         "A loan without an id landed again in a later file (check raw_loans_idless_repeats) trains once, as its later copy."
     ),
@@ -96,7 +100,12 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         dg.TableColumn("recorded_at", "timestamp", description="UTC time the row was written."),
     ])},
 )
-def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake: LakeResource) -> dg.MaterializeResult:
+def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake: LakeResource,
+                  retrain_policy: RetrainPolicy) -> dg.MaterializeResult:
+    """Train each portfolio's model, record it, and apply the champion gate (`pd_lake.gate`, with the
+    retrain policy's thresholds) before its card is written, so the card (markdown and HTML report)
+    opens with the verdict and its reason, as the sentiment card does; loan_pd_gate then reports the
+    verdicts from ml.model_registry."""
     from risk_assets.lib.ml import pd_lake, registry
     from risk_assets.lib.ml.artifacts import save_artifact
     from risk_assets.lib.ml.model_card import calibration_verdict, model_card
@@ -118,7 +127,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         reserved = {portfolio: pd_lake.reserved_keys(con, portfolio) for portfolio in frame["portfolio"].unique()}
         copies = idless_copies(con)  # id-less loans landed again in a later file: trained on once
     version = registry.new_version(context.run_id)
-    cards, trained_models, refused, reports = [], [], {}, {}
+    cards, trained_models, refused, reports, verdicts = [], [], {}, {}, {}
     for portfolio, part in frame.groupby("portfolio", sort=True):
         model = pd_lake.model_name(portfolio)
         part, reserved[portfolio], copies_note = pd_lake.drop_idless_copies(part, copies, reserved[portfolio])
@@ -150,7 +159,11 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
             pd_lake.record_training(con, trained, version, folder, context.run_id)
             registry.record_metrics(con, model, version, "all", {"n_labelled": seen["labelled"],
                                                                  "n_defaults": seen["defaults"]}, run_id=context.run_id)
-        card = model_card(trained, version, champion_metrics, current["version"] if current else None)
+            promoted, verdict = pd_lake.gate(con, model, version, retrain_policy.promotion_p_value,
+                                             retrain_policy.min_auc_gain)
+        verdicts[model] = verdict
+        card = model_card(trained, version, champion_metrics, current["version"] if current else None,
+                          (promoted, verdict))
         cards.append(card)
         reports[model] = str(write_model_report(lake.home.reports, model, version, card))
         primary = trained.metrics[trained.split.primary_holdout]
@@ -158,7 +171,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
                                "auc": _rounded(primary["auc"].value), "ece": _rounded(primary["ece"].value),
                                "baseline_auc": _rounded(trained.baseline_metrics[trained.split.primary_holdout]["auc"].value),
                                "calibration": calibration_verdict(trained).removeprefix("- ").replace("**", ""),
-                               "device": trained.run["device"], "train_seconds": trained.run["train_seconds"]})
+                               "device": trained.run["device"], "train_seconds": trained.run["train_seconds"],
+                               "promoted": promoted})
     if not trained_models and not refused:
         raise dg.Failure(description="No PD model trained: marts.loan_features has no rows"
                          + (f" of portfolio(s) {', '.join(config.portfolios)}" if config.portfolios else ""))
@@ -175,7 +189,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         **({"refused": dg.MetadataValue.md("\n".join(f"- **{m}**: {r}" for m, r in refused.items()))} if refused else {}),
         **{f"report {m}": dg.MetadataValue.path(path) for m, path in reports.items()},
         "model_card": dg.MetadataValue.md("\n\n".join(cards) + refusals),
-        "promotion": "decided by the blocking check loan_pd_gate (see its result and ml.model_registry.reason)",
+        "promotion": dg.MetadataValue.md(gate_table([(m, version) for m in verdicts],
+                                                    {f"{m} {version}": v for m, v in verdicts.items()}, {})),
         "duration_s": round(time.perf_counter() - started, 1),
     })
 
@@ -228,7 +243,8 @@ def gate_table(candidates: list[tuple[str, str]], decisions: dict[str, str], ref
     blocking=True,
     pool=LAKE_POOL,
     description=(
-        "Champion gate: the first model of a portfolio is promoted if its primary-holdout AUC beats the "
+        "Champion gate, applied to each portfolio's model as loan_pd_model trains it (its verdict and reason open "
+        "the model card, markdown and HTML; this check reports them from ml.model_registry): the first model of a portfolio is promoted if its primary-holdout AUC beats the "
         "logistic-regression baseline. A later candidate and the champion both score the candidate's holdout "
         "(less any loans the champion trained on); the candidate is promoted only if its AUC gain is beyond "
         "chance (one-sided paired DeLong test, p below retrain_policy.promotion_p_value, 0.05) and material "
@@ -240,19 +256,17 @@ def gate_table(candidates: list[tuple[str, str]], decisions: dict[str, str], ref
         "portfolio has a champion. Each verdict is a row of quality.check_results."
     ),
 )
-def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
-                 retrain_policy: RetrainPolicy) -> dg.AssetCheckResult:
-    from risk_assets.lib.ml import pd_lake, registry
-    from risk_assets.lib.report.html import add_gate_verdict
+def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.ml import registry
 
     with lake.connect() as con:
-        candidates = con.execute(
-            "SELECT model, version FROM ml.model_registry WHERE status = 'candidate' AND run_id = ? AND model LIKE 'loan_pd_%' ORDER BY model",
+        # the versions this run trained, judged by loan_pd_model as it trained them (pd_lake.gate)
+        judged = con.execute(
+            "SELECT model, version, reason FROM ml.model_registry WHERE run_id = ? AND model LIKE 'loan_pd_%' ORDER BY model",
             [context.run.run_id],
         ).fetchall()
-        decisions = {f"{model} {version}": pd_lake.gate(con, model, version, retrain_policy.promotion_p_value,
-                                                                 retrain_policy.min_auc_gain)[1]
-                     for model, version in candidates}
+        candidates = [(model, version) for model, version, _ in judged]
+        decisions = {f"{model} {version}": reason or "" for model, version, reason in judged}
         without = sorted({m for m, _ in candidates if registry.champion(con, m) is None})
         champions = con.execute(  # of the books in the features: a champion of a book gone scores nothing
             "SELECT count(*) FROM ml.model_registry WHERE status = 'champion' AND model IN "
@@ -260,8 +274,6 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource,
         refused = dict(con.execute(
             "SELECT model, reason FROM ml.model_metrics WHERE run_id = ? AND split = 'all' AND metric = 'auc' "
             "AND value IS NULL AND model LIKE 'loan_pd_%' ORDER BY model", [context.run.run_id]).fetchall())
-    for model, version in candidates:
-        add_gate_verdict(lake.home.reports, model, version, decisions[f"{model} {version}"])
     said = [f"{name}: {reason}" for name, reason in decisions.items()]
     said += [f"{model}: not trained: {reason}" for model, reason in refused.items()]
     return recorded(lake, context.run.run_id, "loan_pd_gate", "loan_pd_model", dg.AssetCheckResult(

@@ -104,7 +104,10 @@ class NewsSentimentConfig(dg.Config):
 )
 def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimentConfig,
                          lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.MaterializeResult:
-    """Train a candidate, write its artifact, metrics and confusion matrices, and apply the gate."""
+    """Train a candidate, write its artifact, metrics and confusion matrices, and apply the gate.
+
+    A training the time budget cut short opens its card with a warning and adds it to the metadata
+    as `trained_short` (`TrainReport.short_warning`)."""
     from risk_assets.lib.ml import registry
     from risk_assets.lib.ml.sentiment_data import TooFewLabels, labelled_news_through, n_labelled, read_labelled_news
     from risk_assets.lib.ml.sentiment_eval import quality_target_line
@@ -154,6 +157,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         "device": run.report.device,
         "training_seconds": dg.FloatMetadataValue(round(run.report.seconds, 1)),
         "training_steps": run.report.steps_line(),
+        **({"trained_short": run.short_warning} if run.short_warning else {}),
         "data_snapshot": run.split.snapshot,
         "artifact": dg.PathMetadataValue(str(run.artifact)),
         "report": dg.PathMetadataValue(str(card_html)),
@@ -170,8 +174,10 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     "retrain_policy.promotion_p_value, 0.05) and at least retrain_policy.min_macro_f1_gain (0.01); the first "
     "model must beat the TF-IDF baseline. Otherwise it is rejected and the champion stays. Passes while a "
     "champion stands (the new one or the one kept); warns when there was too little labelled news to train; "
-    "fails, and stops scoring in the run, when a first model was rejected. Each verdict is a row of "
-    "quality.check_results.",
+    "fails, and stops scoring in the run, when a first model was rejected. A version the time budget "
+    "(max_train_seconds) cut short before its planned steps passes or fails the same way, and the description "
+    "and ml.model_registry.reason say so (trained short: how far it went, the quality to expect, how to train "
+    "again). Each verdict is a row of quality.check_results.",
 )
 def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     result = _sentiment_gate(context, lake)
@@ -217,6 +223,8 @@ def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) 
                                                 _who_scores(standing, version)) if part),
         metadata={"version": version, "status": status, "reason": reason or "",
                   "champion": standing["version"] if standing else "none",
+                  **({"trained_short": short.value}
+                     if (short := event.asset_materialization.metadata.get("trained_short")) else {}),
                   "holdout_macro_f1": dg.FloatMetadataValue(None if macro_f1 is None else round(macro_f1, 4))},
     )
 

@@ -215,8 +215,13 @@ def inputs_line(trained: TrainedPD) -> str:
             + (f"; single-valued in training, so without effect: {', '.join(constant)}" if constant else ""))
 
 
-def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None) -> str:
-    """The whole card as markdown."""
+def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None,
+               verdict: tuple[bool, str] | None = None) -> str:
+    """The whole card as markdown.
+
+    `verdict` is the champion gate's (promoted, reason) from `pd_lake.gate`, the function that
+    decided it: the card opens with it under its title, as the sentiment card does ('**Gate:
+    promoted** (promoted: first model; holdout AUC 0.6854 beats ...)'); None leaves it out."""
     run = trained.run
     term_used = "term_months" in trained.scorer.encoder.spec.numeric
     suspicion = "".join(
@@ -227,6 +232,7 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
     )
     return "\n".join([
         f"### loan_pd_{trained.portfolio} {version}",
+        *(["", f"**Gate: {'promoted' if verdict[0] else 'not promoted'}** ({verdict[1]})", ""] if verdict else []),
         f"- split: {run['split_scheme']} (seed {run['seed']}); primary holdout: `{trained.split.primary_holdout}`",
         *[f"- {note}" for note in trained.split.notes],
         f"- rows per split: {run['rows']}; defaults per split: {run['defaults']}",

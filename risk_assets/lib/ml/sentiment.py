@@ -223,6 +223,35 @@ class TrainReport:
             return f"{epochs} x {per_epoch} (the time budget's clock set the rate of {self.clock_led_steps} steps)"
         return f"{epochs} x {per_epoch}"
 
+    def short_warning(self, promoted: bool) -> str:
+        """The warning the model card opens with, and the registry's reason and the gate's description
+        carry, when the time budget ended the training before its planned steps (stopped_at_budget);
+        '' for a run of every planned step (one that overran the budget to run them all included).
+
+        It says how far the training went, that a model cut short is expected to be worse than a full
+        run (on the sample, one epoch of three costs about 0.03 macro-F1: 0.811 / 0.783 accuracy /
+        macro-F1 against 0.836 / 0.812 on the validation split of scripts/tune_sentiment.py), and how
+        to train again on an idle machine: a promoted version stays champion until a model better
+        beyond chance replaces it, so the remedy retires it first, as the command line's run summary
+        says (`risk_assets.cli`); a version not promoted needs only the new run.
+
+        'Trained short: 132 of 396 optimiser steps (1.00 of 3 epochs) because the time budget of 540 s
+        ran out; expect lower quality than a full run ...; to train it afresh on an idle machine: ...'"""
+        if not self.stopped_at_budget:
+            return ""
+        per_epoch = max(1, self.steps_per_epoch)
+        overran = (f" (it ran on past the budget, {self.seconds:.0f} s in all, to finish the {self.min_steps} steps "
+                   "min_train_epochs keeps from being cut)" if self.overran_budget else "")
+        run = f"risk-assets run --no-seed --select 'key:{MODEL_NAME}_model+'"
+        remedy = (f"it stays champion until a model better beyond chance replaces it; to train it afresh on an idle "
+                  f"machine: risk-assets registry {MODEL_NAME} --retire --reason 'trained on a busy machine', then {run}"
+                  if promoted else f"it was not promoted; to train again on an idle machine: {run}")
+        return (f"Trained short: {self.steps} of {self.planned_steps} optimiser steps ({self.steps / per_epoch:.2f} of "
+                f"{self.planned_steps // per_epoch} epochs) because the time budget of {self.budget_seconds:.0f} s "
+                f"(max_train_seconds) ran out{overran}; expect lower quality than a full run (on the sample, one epoch "
+                "of three costs about 0.03 macro-F1: 0.811 / 0.783 accuracy / macro-F1 against 0.836 / 0.812 on the "
+                f"tuning script's validation split; README, News sentiment model); {remedy}")
+
 
 @dataclass
 class Scored:

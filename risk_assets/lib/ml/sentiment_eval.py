@@ -220,8 +220,17 @@ def compare_macro_f1(y_true: Sequence[str], pred_a: Sequence[str], pred_b: Seque
 
 def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
          champion_version: str | None = None, scope: str = "",
-         p_value: float = PROMOTION_P_VALUE, min_gain: float = MIN_MACRO_F1_GAIN) -> GateDecision:
+         p_value: float = PROMOTION_P_VALUE, min_gain: float = MIN_MACRO_F1_GAIN,
+         versus_baseline: F1Comparison | None = None) -> GateDecision:
     """Decide promotion on holdout macro-F1 (see module docstring).
+
+    The reason states the figures the decision rests on, as the PD gate's does: against a champion
+    both macro-F1s, the gain with its 95% interval and the one-sided paired bootstrap p-value
+    (`metrics.format_p`); against the baseline (a first model) the margin over it ('beats the TF-IDF
+    baseline 0.6460 by +0.1780'), with, when `versus_baseline` is given, its 95% interval and
+    p-value ('(95% CI +0.1500 to +0.2050; one-sided paired bootstrap p < 0.001: beyond chance)'):
+    the first model is promoted on the point estimate (the articles need a model), and this says how
+    sure.
 
     Args:
         candidate_f1, baseline_f1: macro-F1 of the candidate and the baseline on the holdout.
@@ -231,14 +240,23 @@ def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
         scope: appended to the reason: which sentences were compared.
         p_value, min_gain: the candidate replaces the champion only when the comparison's p-value
             is below p_value and its gain is at least min_gain (`registry.challenger_verdict`).
+        versus_baseline: the candidate against the baseline on the same holdout (`compare_macro_f1`,
+            candidate first), said in the reason when the baseline judges; it decides nothing.
     """
     if versus is None:
         # no champion, or one whose artifact cannot be loaded to re-score: the baseline alone judges
         lead = "first model; " if champion_version is None else (
             f"champion {champion_version} could not be re-scored, so judged against the baseline alone; ")
+        margin = candidate_f1 - baseline_f1
+        sure = "" if versus_baseline is None else (
+            f"95% CI {versus_baseline.low:+.4f} to {versus_baseline.high:+.4f}; one-sided paired bootstrap "
+            f"{format_p(versus_baseline.p_value, p_value)}: "
+            f"{'beyond chance' if versus_baseline.p_value < p_value else 'not beyond chance'}")
         if candidate_f1 > baseline_f1:
-            return GateDecision(True, f"promoted: {lead}holdout macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline {baseline_f1:.4f}{scope}")
-        return GateDecision(False, f"rejected: {lead}holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF baseline {baseline_f1:.4f}{scope}")
+            return GateDecision(True, f"promoted: {lead}holdout macro-F1 {candidate_f1:.4f} beats the TF-IDF baseline "
+                                      f"{baseline_f1:.4f} by {margin:+.4f}{f' ({sure})' if sure else ''}{scope}")
+        return GateDecision(False, f"rejected: {lead}holdout macro-F1 {candidate_f1:.4f} does not beat the TF-IDF "
+                                   f"baseline {baseline_f1:.4f} (margin {margin:+.4f}{f', {sure}' if sure else ''}){scope}")
     figures = (f"holdout macro-F1 {versus.f1_a:.4f} vs champion {champion_version} re-scored on the same holdout "
                f"{versus.f1_b:.4f}: gain {versus.difference:+.4f} (95% CI {versus.low:+.4f} to {versus.high:+.4f}), "
                f"one-sided paired bootstrap {format_p(versus.p_value, p_value)}")
@@ -315,15 +333,21 @@ def model_card(
     champion_version: str | None,
     decision: GateDecision,
     facts: Mapping[str, object],
+    warning: str = "",
 ) -> str:
     """Markdown model card: gate verdict, metrics of candidate / baseline / champion on the holdout,
-    the confusion matrix as an embedded PNG, and `facts` (device, duration, data snapshot...) as a table."""
+    the confusion matrix as an embedded PNG, and `facts` (device, duration, data snapshot...) as a table.
+
+    `warning`, when not empty, opens the card under its title, in bold, before the verdict: what a
+    reader must know before trusting the figures (a training the time budget cut short,
+    `TrainReport.short_warning`)."""
     columns = ["candidate", "TF-IDF baseline"] + ([f"champion {champion_version}"] if champion else [])
     evaluations = [candidate, baseline] + ([champion] if champion else [])
     names = ["accuracy", "macro_f1"] + [f"{m}_{label}" for label in LABELS for m in ("precision", "recall", "f1")]
     lines = [
         f"### news_sentiment {version}",
         "",
+        *([f"**Warning:** {warning}", ""] if warning else []),
         f"**Gate: {'promoted' if decision.promote else 'not promoted'}** ({decision.reason})",
         "",
         quality_target_line(candidate),

@@ -71,10 +71,16 @@ class CandidateRun:
     artifact: Path
     facts: dict[str, object]
 
+    @property
+    def short_warning(self) -> str:
+        """The card's opening warning when the time budget cut the training short, '' otherwise
+        (`TrainReport.short_warning`, its remedy chosen by the gate's decision)."""
+        return self.report.short_warning(self.decision.promote)
+
     def card(self) -> str:
-        """The markdown model card (see sentiment_eval.model_card)."""
+        """The markdown model card (see sentiment_eval.model_card), opening with `short_warning`."""
         return model_card(self.version, self.candidate, self.baseline, self.champion,
-                          self.champion_version, self.decision, self.facts)
+                          self.champion_version, self.decision, self.facts, self.short_warning)
 
 
 def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:
@@ -149,14 +155,16 @@ def train_candidate(
     model, report = train_sentiment(train_texts, train_labels, config, log)
     predicted = list(model.predict(texts).labels)
     candidate = evaluate(labels, predicted)
-    baseline = evaluate(labels, tfidf_baseline(train_texts, train_labels, texts))
+    baseline_labels = tfidf_baseline(train_texts, train_labels, texts)
+    baseline = evaluate(labels, baseline_labels)
     champion_labels, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
     champion = evaluate(labels, champion_labels) if champion_labels is not None else None
     versus = compare_macro_f1(labels, predicted, champion_labels) if champion_labels is not None else None
     decision = gate(candidate.macro_f1, baseline.macro_f1, versus, champion_version,
                     scope if champion else f" ({split.holdout.height:,} holdout sentences)"
                     if champion_version is None else f" ({split.holdout.height:,} holdout sentences; {scope})",
-                    promotion_p_value, promotion_min_gain)
+                    promotion_p_value, promotion_min_gain,
+                    versus_baseline=None if versus else compare_macro_f1(labels, predicted, baseline_labels))
     champion_note = f"champion {champion_version} re-scored on this holdout{scope}" if champion else scope
     facts: dict[str, object] = {
         "device": f"{report.device} ({report.precision})",
@@ -203,7 +211,9 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
     """Register the candidate, write its and the baseline's holdout metrics and confusion matrices,
     its training figures (split 'train'), then promote or reject it as the gate decided. A promotion
     is refused when the champion is no longer the one the candidate was compared with (changed by
-    hand while it trained): the comparison no longer holds."""
+    hand while it trained): the comparison no longer holds. A training the time budget cut short
+    has its warning (`CandidateRun.short_warning`) appended to the registry's reason, which the gate
+    check's description repeats."""
     registry.register_candidate(con, MODEL_NAME, run.version, str(run.artifact), "macro_f1",
                                 run.candidate.macro_f1, run.split.snapshot, run_id)
     registry.record_metrics(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.metrics, run.candidate.reasons, run_id)
@@ -226,11 +236,16 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
     current_version = None if current is None else current["version"]
     if run.decision.promote and current_version != run.champion_version:
         # restored or retired by hand (`risk-assets registry`) while this version trained
-        registry.reject(con, MODEL_NAME, run.version,
-                        f"rejected: the champion changed while this version trained (it was compared with "
-                        f"{run.champion_version or 'no champion'}, the champion is now {current_version or 'none'}); "
-                        "retrain to be compared with the current one")
+        registry.reject(con, MODEL_NAME, run.version, _with_warning(
+            f"rejected: the champion changed while this version trained (it was compared with "
+            f"{run.champion_version or 'no champion'}, the champion is now {current_version or 'none'}); "
+            "retrain to be compared with the current one", run.report.short_warning(False)))
     elif run.decision.promote:
-        registry.promote(con, MODEL_NAME, run.version, run.decision.reason)
+        registry.promote(con, MODEL_NAME, run.version, _with_warning(run.decision.reason, run.short_warning))
     else:
-        registry.reject(con, MODEL_NAME, run.version, run.decision.reason)
+        registry.reject(con, MODEL_NAME, run.version, _with_warning(run.decision.reason, run.short_warning))
+
+
+def _with_warning(reason: str, warning: str) -> str:
+    """The gate's reason, followed by the training's warning ('; trained short: ...') when there is one."""
+    return f"{reason}; {warning[:1].lower()}{warning[1:]}" if warning else reason

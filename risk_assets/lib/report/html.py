@@ -186,15 +186,6 @@ def write_model_report(
     return versioned
 
 
-def add_gate_verdict(reports_dir: Path, model: str, version: str, verdict: str) -> list[Path]:
-    """Append the champion gate's verdict to a model report written by `write_model_report`.
-
-    The gate runs after the report is written, so its verdict is added as a closing section (see
-    `append_report_section`). Returns the files changed ([] when the version has no report).
-    """
-    return append_report_section(reports_dir, model, version, "Gate verdict", verdict)
-
-
 def append_report_section(reports_dir: Path, model: str, version: str, title: str, text: str) -> list[Path]:
     """Append a closing section `title` with paragraph `text` to `<version>.html`, and to
     `latest.html` while that is still the same version's document. Returns the files changed

@@ -47,7 +47,6 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     report = risk_home.reports / "loan_pd_lendingclub" / "latest.html"
     html = report.read_text()
     assert "holdout: model" in html and "data:image/png;base64," in html and "http://" not in html
-    assert html.count("<h2>Gate verdict</h2>") == 1
     with connect(risk_home.lake_path, read_only=True) as con:
         registry = con.execute("SELECT model, status, reason FROM ml.model_registry").fetchall()
         (version,) = con.execute("SELECT version FROM ml.model_registry").fetchone()
@@ -62,7 +61,13 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert registry[0][:2] == ("loan_pd_lendingclub", "champion") and "beats the logistic-regression baseline" in registry[0][2]
     gate = result.get_asset_check_evaluations()[0]
     assert gate.passed and gate.description.startswith("loan_pd_lendingclub ") and gate.description.endswith(registry[0][2])
-    assert f"<h2>Gate verdict</h2>\n<p>{registry[0][2]}</p>" in report.read_text()
+    # the card opens with the gate's verdict, decided by the same pd_lake.gate as the check reports
+    assert card.startswith(f"### loan_pd_lendingclub {version}\n\n**Gate: promoted** ({registry[0][2]})\n\n- split: ")
+    assert metadata["promotion"].value.splitlines()[2] == (
+        f"| lendingclub | {version} | promoted | {registry[0][2].removeprefix('promoted: ')} |")
+    assert f"<strong>Gate: promoted</strong> ({registry[0][2]})" in html.replace("&lt;", "<")
+    assert html.index("<strong>Gate: promoted</strong>") < html.index("split: ")
+    assert summary.splitlines()[0].endswith("| gate |") and " s | promoted |" in summary
     assert scores[0] == scores[1] == 12000 and 0 < scores[2] < scores[3] < 1
     # read in the UI by analysts: tables and paths, no JSON repeating the summary, no empty `{}`
     assert not {"models", "refused", "reports"} & set(metadata)
@@ -178,6 +183,9 @@ def test_a_book_whose_first_model_is_rejected_does_not_stop_the_scoring_of_the_o
         scored = dict(con.execute("SELECT portfolio, count(*) FROM ml.loan_scores GROUP BY 1").fetchall())
     assert statuses == {"loan_pd_lendingclub": "champion", "loan_pd_noise": "rejected"}
     assert "does not beat the logistic-regression baseline" in reason
+    card = result.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
+    assert f"\n\n**Gate: not promoted** ({reason})\n\n" in card.split("### loan_pd_noise ")[1]
+    assert gate.description.endswith(f"loan_pd_noise {card.split('### loan_pd_noise ')[1].split()[0]}: {reason}")
     assert scored == {"lendingclub": 12000}
     assert (coverage.passed, coverage.severity) == (False, dg.AssetCheckSeverity.WARN)
     assert coverage.description == f"noise: 6,000 loans unscored (no loan_pd_noise champion: latest version rejected: {reason})"

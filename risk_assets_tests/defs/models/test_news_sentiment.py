@@ -126,6 +126,13 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     # the figure the UI shows: 4 decimals, as the model's own metadata (not 0.8033918231570681)
     assert check.metadata["holdout_macro_f1"].value == meta["holdout_macro_f1"].value
     assert len(str(check.metadata["holdout_macro_f1"].value)) <= 6
+    # the figures behind a first model's verdict: its margin over the baseline, the interval and p
+    assert re.search(r"the TF-IDF baseline 0\.\d{4} (by [+-]0\.\d{4} \(|\(margin [+-]0\.\d{4}, )95% CI [+-]0\.\d{4} "
+                     r"to [+-]0\.\d{4}; one-sided paired bootstrap p (< 0\.001|[01]\.\d{3,}): (not )?beyond chance\)",
+                     check.description)
+    # every planned step ran: no warning anywhere an analyst looks
+    assert meta["training_steps"].value == "1 x 7" and "trained_short" not in meta
+    assert "Warning" not in card and "rained short" not in reason and "trained_short" not in check.metadata
     # The blocking gate decides whether scoring ran in the same run.
     assert bool(trained.asset_materializations_for_node("news_scores")) == check.passed
 
@@ -173,6 +180,56 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
         assert con.execute("SELECT count(*) FROM ml.news_scores").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM quality.quarantine WHERE asset = 'news_scores'").fetchone()[0] == 1
+
+
+def test_a_training_the_time_budget_cut_short_says_so_on_the_card_the_gate_and_the_registry(
+        risk_home, data_dir, cases_dir, monkeypatch):
+    """A busy machine: the budget (4 s on a clock one second a step) ends a 2-epoch training of 14
+    steps after the first epoch's 7 (min_train_epochs 1; in the user trial 132 of 396 steps). The
+    model is judged and gated as any other, but its card opens with the warning, the registry's
+    reason and the gate's description carry it, with how to train again on an idle machine."""
+    from risk_assets.lib.ml import sentiment_pipeline
+    from risk_assets_tests.lib.ml.test_sentiment import Ticks
+
+    _build_lake(risk_home, data_dir, cases_dir)
+    trained = sentiment_pipeline.train_sentiment
+    monkeypatch.setattr(sentiment_pipeline, "train_sentiment",
+                        lambda texts, labels, config, log=None: trained(texts, labels, config, log, clock=Ticks()))
+    busy = NewsSentimentConfig(**{**dataclasses.asdict(TINY_PROFILE), "epochs": 2, "max_train_seconds": 4.0})
+    result = dg.materialize(
+        [news_sentiment_model, news_sentiment_macro_f1_gate],
+        resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()},
+        run_config=dg.RunConfig({"news_sentiment_model": busy}), raise_on_error=False)
+
+    meta = result.asset_materializations_for_node("news_sentiment_model")[0].metadata
+    version, promoted = meta["version"].value, meta["promoted"].value
+    assert meta["training_steps"].value == ("7 of 14 steps, 1.00 of 2 epochs (time budget of 4 s reached before the "
+                                            "7 steps it may not cut; trained on to them, 8 s)")
+    remedy = ("it stays champion until a model better beyond chance replaces it; to train it afresh on an idle "
+              "machine: risk-assets registry news_sentiment --retire --reason 'trained on a busy machine', then "
+              "risk-assets run --no-seed --select 'key:news_sentiment_model+'" if promoted else
+              "it was not promoted; to train again on an idle machine: "
+              "risk-assets run --no-seed --select 'key:news_sentiment_model+'")
+    warning = ("Trained short: 7 of 14 optimiser steps (1.00 of 2 epochs) because the time budget of 4 s "
+               "(max_train_seconds) ran out (it ran on past the budget, 8 s in all, to finish the 7 steps "
+               "min_train_epochs keeps from being cut); expect lower quality than a full run (on the sample, one "
+               "epoch of three costs about 0.03 macro-F1: 0.811 / 0.783 accuracy / macro-F1 against 0.836 / 0.812 "
+               f"on the tuning script's validation split; README, News sentiment model); {remedy}")
+    assert meta["trained_short"].value == warning
+    card = meta["model_card"].value
+    assert card.startswith(f"### news_sentiment {version}\n\n**Warning:** {warning}\n\n**Gate: ")
+    report = (risk_home.reports / "news_sentiment" / f"{version}.html").read_text()
+    assert report.index("<strong>Warning:</strong> Trained short: 7 of 14 optimiser steps") < report.index("<strong>Gate:")
+    with connect(risk_home.lake_path, read_only=True) as con:
+        status, reason = con.execute("SELECT status, reason FROM ml.model_registry WHERE version = ?", [version]).fetchone()
+    gate_reason = meta["gate_reason"].value
+    assert status == ("champion" if promoted else "rejected")
+    assert reason == f"{gate_reason}; t{warning[1:]}"
+    (check,) = result.get_asset_check_evaluations()
+    assert check.passed == promoted  # the budget changes what the gate says, not what it decides
+    assert check.description == f"news_sentiment {version}: {status}; {gate_reason}; t{warning[1:]}" + (
+        "" if promoted else "; no champion: nothing will score the articles")
+    assert check.metadata["trained_short"].value == warning
 
 
 def test_a_desk_feed_without_labels_is_not_trained_on_and_the_run_goes_on(risk_home, cases_dir):

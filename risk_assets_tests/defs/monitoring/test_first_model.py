@@ -35,7 +35,8 @@ def test_a_new_book_is_trained_once_then_again_when_enough_defaults_land(risk_ho
         assert request.run_config == {"ops": {"loan_pd_model": {"config": {"portfolios": ["f13"]}}}}
 
         # the run it asks for trains loan_pd_f13, which is refused: one default is too few
-        trained = dg.materialize([loan_pd_model], instance=instance, resources={"lake": lake},
+        trained = dg.materialize([loan_pd_model], instance=instance,
+                                 resources={"lake": lake, "retrain_policy": RetrainPolicy()},
                                  run_config=request.run_config, raise_on_error=False)
         assert trained.success  # a refusal: the run goes on (loan_pd_gate warns)
         second = tick(first.cursor)

@@ -390,6 +390,20 @@ def test_a_time_budget_anneals_the_rates_within_it_and_stops_training_there(tiny
     assert "= 16 steps; no time budget; a line at each quarter" in unbounded_lines[0]
     ahead, ahead_report = train_sentiment(texts, labels, replace(config, max_train_seconds=1e6), clock=Ticks())
     assert (full.steps, full.stopped_at_budget, full.clock_led_steps, full.steps_line()) == (16, False, 0, "2 x 8")
+    # the card's warning: how far it went, what to expect, how to train again; none for a full run
+    expect = ("expect lower quality than a full run (on the sample, one epoch of three costs about 0.03 macro-F1: "
+              "0.811 / 0.783 accuracy / macro-F1 against 0.836 / 0.812 on the tuning script's validation split; "
+              "README, News sentiment model); ")
+    run = "risk-assets run --no-seed --select 'key:news_sentiment_model+'"
+    assert report.short_warning(True) == (
+        "Trained short: 10 of 16 optimiser steps (1.25 of 2 epochs) because the time budget of 10 s "
+        f"(max_train_seconds) ran out; {expect}it stays champion until a model better beyond chance replaces it; "
+        "to train it afresh on an idle machine: risk-assets registry news_sentiment --retire --reason "
+        f"'trained on a busy machine', then {run}")
+    assert report.short_warning(False) == (
+        "Trained short: 10 of 16 optimiser steps (1.25 of 2 epochs) because the time budget of 10 s "
+        f"(max_train_seconds) ran out; {expect}it was not promoted; to train again on an idle machine: {run}")
+    assert full.short_warning(True) == full.short_warning(False) == ""
     assert (ahead_report.steps, ahead_report.stopped_at_budget, ahead_report.clock_led_steps) == (16, False, 0)
     name = "encoder.layer.5.output.dense.weight"
     assert torch.equal(unbounded.classifier.encoder.get_parameter(name), ahead.classifier.encoder.get_parameter(name))
@@ -441,6 +455,12 @@ def test_a_machine_too_busy_for_one_epoch_overruns_the_budget_to_finish_it(tiny)
     assert (single.steps, single.stopped_at_budget, single.overran_budget) == (8, False, True)
     assert single.steps_line() == ("8 of 8 steps, 1.00 of 1 epochs (time budget of 4 s reached before the 8 steps "
                                    "it may not cut; trained on to them, 9 s)")
+    # every planned step ran, past the budget: nothing cut short to warn of
+    assert single.short_warning(True) == ""
+    assert report.short_warning(False).startswith(
+        "Trained short: 8 of 16 optimiser steps (1.00 of 2 epochs) because the time budget of 4 s (max_train_seconds) "
+        "ran out (it ran on past the budget, 9 s in all, to finish the 8 steps min_train_epochs keeps from being "
+        "cut); expect lower quality than a full run")
 
 
 def test_a_run_the_clock_led_for_a_while_says_so_though_it_ran_every_step(tiny):

@@ -10,7 +10,14 @@ import pytest
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
 from risk_assets.lib.ml.sentiment import LABELS, MODEL_NAME, TINY_PROFILE, load_sentiment_model
-from risk_assets.lib.ml.sentiment_eval import BASELINE_MODEL, GateDecision, compare_macro_f1, evaluate, gate
+from risk_assets.lib.ml.sentiment_eval import (
+    BASELINE_MODEL,
+    GateDecision,
+    compare_macro_f1,
+    evaluate,
+    gate,
+    tfidf_baseline,
+)
 from risk_assets.lib.ml.sentiment_pipeline import record_candidate, train_candidate
 from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
 
@@ -18,15 +25,39 @@ from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
 def test_first_model_must_beat_the_baseline():
     assert gate(0.70, 0.60, None).promote
     assert not gate(0.60, 0.60, None).promote
-    assert gate(0.70, 0.60, None).reason == "promoted: first model; holdout macro-F1 0.7000 beats the TF-IDF baseline 0.6000"
-    assert gate(0.55, 0.60, None).reason == "rejected: first model; holdout macro-F1 0.5500 does not beat the TF-IDF baseline 0.6000"
+    # the margin over the baseline, as the PD gate's reason gives its AUC gain
+    assert gate(0.70, 0.60, None).reason == ("promoted: first model; holdout macro-F1 0.7000 beats the TF-IDF baseline "
+                                             "0.6000 by +0.1000")
+    assert gate(0.55, 0.60, None).reason == ("rejected: first model; holdout macro-F1 0.5500 does not beat the TF-IDF "
+                                             "baseline 0.6000 (margin -0.0500)")
+
+
+def test_a_first_models_reason_says_how_sure_its_margin_over_the_baseline_is():
+    """With the paired bootstrap against the baseline, the reason gives its interval and p-value
+    (metrics.format_p), which decide nothing: a first model is promoted on the point estimate."""
+    truth = ["negative"] * 30 + ["neutral"] * 40 + ["positive"] * 30
+    model = truth[:90] + ["neutral"] * 10
+    baseline = ["neutral"] * 100
+    sure = compare_macro_f1(truth, model, baseline)
+    assert sure.p_value < 0.0005
+    decision = gate(sure.f1_a, sure.f1_b, None, None, " (100 holdout sentences)", versus_baseline=sure)
+    assert decision.promote and decision.reason == (
+        f"promoted: first model; holdout macro-F1 {sure.f1_a:.4f} beats the TF-IDF baseline {sure.f1_b:.4f} by "
+        f"{sure.difference:+.4f} (95% CI {sure.low:+.4f} to {sure.high:+.4f}; one-sided paired bootstrap p < 0.001: "
+        "beyond chance) (100 holdout sentences)")
+    worse = compare_macro_f1(truth, baseline, model)
+    rejected = gate(worse.f1_a, worse.f1_b, None, versus_baseline=worse)
+    assert not rejected.promote and rejected.reason == (
+        f"rejected: first model; holdout macro-F1 {worse.f1_a:.4f} does not beat the TF-IDF baseline {worse.f1_b:.4f} "
+        f"(margin {worse.difference:+.4f}, 95% CI {worse.low:+.4f} to {worse.high:+.4f}; one-sided paired bootstrap "
+        "p 1.000: not beyond chance)")
 
 
 def test_a_champion_that_cannot_be_re_scored_is_named_in_the_reason_not_called_a_first_model():
     lost = gate(0.70, 0.60, None, "v1", " (967 holdout sentences; champion v1 cannot be loaded (no model.safetensors))")
     assert lost.promote and lost.reason == (
         "promoted: champion v1 could not be re-scored, so judged against the baseline alone; holdout macro-F1 "
-        "0.7000 beats the TF-IDF baseline 0.6000 (967 holdout sentences; champion v1 cannot be loaded (no model.safetensors))")
+        "0.7000 beats the TF-IDF baseline 0.6000 by +0.1000 (967 holdout sentences; champion v1 cannot be loaded (no model.safetensors))")
     assert gate(0.55, 0.60, None, "v1").reason.startswith("rejected: champion v1 could not be re-scored")
 
 
@@ -149,8 +180,14 @@ def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
             "SELECT model || ':' || metric, value FROM ml.model_metrics WHERE split = 'holdout'").fetchall())
         cells = con.execute(
             "SELECT model, sum(count) FROM ml.confusion_matrices GROUP BY model ORDER BY model").fetchall()
+    holdout_texts, holdout_labels = first.split.holdout["text"].to_list(), first.split.holdout["label"].to_list()
+    over_baseline = compare_macro_f1(holdout_labels, first.model.predict(holdout_texts).labels,
+                                     tfidf_baseline(first.split.train["text"].to_list(),
+                                                    first.split.train["label"].to_list(), holdout_texts))
     assert first.decision == gate(first.candidate.macro_f1, first.baseline.macro_f1, None, None,
-                                  f" ({first.split.holdout.height:,} holdout sentences)")
+                                  f" ({first.split.holdout.height:,} holdout sentences)", versus_baseline=over_baseline)
+    assert f" by {over_baseline.difference:+.4f} (95% CI " in first.decision.reason or (
+        f" (margin {over_baseline.difference:+.4f}, 95% CI " in first.decision.reason)
     assert status == ("champion" if first.decision.promote else "rejected")
     assert metrics[f"{MODEL_NAME}:macro_f1"] == pytest.approx(first.candidate.macro_f1)
     assert metrics[f"{BASELINE_MODEL}:macro_f1"] == pytest.approx(first.baseline.macro_f1)
