@@ -14,7 +14,13 @@ _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def table_cell(value: object, width: int = 80) -> str:
-    """`value` as one markdown table cell: '' for None, cut to `width` characters with an ellipsis."""
+    """`value` as one markdown table cell: '' for None, cut to at most `width` characters with an
+    ellipsis; the cut falls after the last whole word that fits, so that a figure is never shown in
+    part ('p < 0.00…' would read as a smaller p than 'p < 0.001'), unless that word ends in the
+    first half of the width (one long token, such as a path or a value, is cut where it stands)."""
     text = "" if value is None else str(value)
-    text = text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) > width:
+        head = text[: width - 1]
+        space = head.rfind(" ") if not text[width - 1].isspace() else len(head)
+        text = (head[:space].rstrip() if space >= width // 2 else head) + "…"
     return _TAG_OPEN.sub("&lt;", text.replace("|", "\\|").replace("\r", " ").replace("\n", " "))

@@ -12,6 +12,9 @@ from risk_assets.lib.report.markdown import table_cell
 
 RECENT_CHANGES = 20
 """Status changes listed, newest first, across all models."""
+WHOLE_REASON = 2_000
+"""Characters of a reason the `versions` table keeps: the gate's whole reason (a few hundred), so
+its figures can be read there; the `champions` table keeps 90, to show in place in the UI."""
 
 
 def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
@@ -37,9 +40,9 @@ def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
         if row["status"] == "champion":
             champions[row["model"]] = row["version"]
             lines.append(f"| {row['model']} | `{row['version']}` | {value} | {_at(row['promoted_at'])} "
-                         f"| {table_cell(why, 90)} |")
+                         f"| {table_cell(why, 90)}{' (whole: versions)' if len(why) > 90 else ''} |")
         versions.append(f"| {row['model']} | `{row['version']}` | {row['status']} | {value} | {_at(row['trained_at'])} "
-                        f"| {_at(row['promoted_at'])} | {table_cell(why, 160)} |")
+                        f"| {_at(row['promoted_at'])} | {table_cell(why, WHOLE_REASON)} |")
     lines += [f"| {model} | none | | | retired by hand or never promoted: see versions |"
               for model, version in sorted(champions.items()) if version == "none"]
     lines += ["", "Roll back or retire by hand: `risk-assets registry <model> --restore <version>` or `--retire`, "

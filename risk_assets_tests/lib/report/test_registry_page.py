@@ -47,6 +47,25 @@ def test_the_page_names_champions_and_why_each_version_has_its_status(risk_home)
                                  "v2 under-states 2008 defaults |")
 
 
+def test_a_long_reason_is_whole_among_the_versions_and_cut_after_a_word_among_the_champions(risk_home):
+    """A gate's reason runs to a few hundred characters: the versions table keeps it whole, figures
+    included; the champions table, shown in place, cuts it after a whole word and says where it is."""
+    reason = ("first model; holdout AUC 0.6854 beats the logistic-regression baseline 0.6687 by +0.0167 "
+              "(95% CI +0.0071 to +0.0263; one-sided paired DeLong p < 0.001: beyond chance) (7,957 holdout loans)")
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        artifact = risk_home.root / "artifacts" / "loan_pd" / "v1"
+        artifact.mkdir(parents=True)
+        registry.register_candidate(con, "loan_pd_lendingclub", "v1", str(artifact), "auc", 0.6854, "snap")
+        registry.promote(con, "loan_pd_lendingclub", "v1", reason)
+        sections, _ = registry_sections(con)
+    (version_row,) = [line for line in sections["versions"].splitlines() if line.startswith("| loan_pd_lendingclub")]
+    assert version_row.endswith(f"| {reason} |")
+    (champion_row,) = [line for line in sections["champions"].splitlines() if line.startswith("| loan_pd_lendingclub")]
+    assert champion_row.endswith("| first model; holdout AUC 0.6854 beats the logistic-regression baseline 0.6687 "
+                                 "by +0.0167… (whole: versions) |")
+
+
 def test_an_empty_lake_says_no_model_was_trained(risk_home):
     with connect(risk_home.lake_path) as con:
         ensure_lake(con)
