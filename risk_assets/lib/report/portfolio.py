@@ -21,6 +21,8 @@ the overview: its section says what is missing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -537,6 +539,19 @@ MAX_MARKDOWN_ROWS = 40
 """Rows per table in the markdown preview; the HTML report and the exports carry them all."""
 
 
+def preview_rows(rows: Sequence[Sequence[object]], limit: int = MAX_MARKDOWN_ROWS) -> tuple[list, str | None]:
+    """(rows to show, a note on those left out or None): all of `rows` when they fit in `limit`, else
+    the first and the last limit / 2, so that a table ordered by vintage shows its newest vintages
+    as well as its oldest (its first 40 rows alone stopped SBA's table at 2002, before the
+    2004-2006 defaults peak)."""
+    if len(rows) <= limit:
+        return list(rows), None
+    head, tail = rows[: limit // 2], rows[len(rows) - (limit - limit // 2):]
+    return [*head, *tail], (f"rows {len(head) + 1:,} to {len(rows) - len(tail):,} of {len(rows):,} are left out here, "
+                            "between the two halves shown; the HTML report (RISK_HOME/reports/portfolio_overview.html) "
+                            "holds every row")
+
+
 def overview_markdown(overview: PortfolioOverview) -> str:
     """The overview as markdown with plots embedded, for Dagster's materialization metadata."""
     parts = ["# Portfolio overview", "", markdown_table(["figure", "value"], overview.headline, digits=4)]
@@ -544,10 +559,10 @@ def overview_markdown(overview: PortfolioOverview) -> str:
         parts += ["", f"## {section.title}"]
         parts += [f"_{note}_" for note in section.notes]
         if section.rows:
-            shown = section.rows[:MAX_MARKDOWN_ROWS]
+            shown, left_out = preview_rows(section.rows)
+            if left_out:
+                parts += ["", f"_{left_out}._"]
             parts += ["", markdown_table(section.columns, shown)]
-            if len(section.rows) > len(shown):
-                parts.append(f"_{len(section.rows) - len(shown):,} more rows in the HTML report._")
         if section.plot:
             parts += ["", markdown_image(section.plot, section.plot_caption)]
     return "\n".join(parts) + "\n"

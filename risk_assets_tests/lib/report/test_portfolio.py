@@ -305,3 +305,16 @@ def test_the_label_mix_shown_for_undated_news_says_how_much_of_it_the_model_trai
         "Shown instead: the mix of predicted labels over all scored articles (ml.news_scores).",
         "The mix includes the sentences the scoring model trained on, whose labels it learned: "
         "2 train, 0 holdout, 1 unseen (ml.news_scores.sample)."]
+
+
+def test_a_long_table_shows_its_first_and_last_rows_and_says_which_are_left_out():
+    """SBA's 49 vintages, 1966 to 2014: the UI's table used to stop at its 40th row, 2005, hiding
+    the newest vintages; it shows 1966-1985 and 1995-2014 and names rows 21 to 29 as left out."""
+    from risk_assets.lib.report.portfolio import preview_rows
+
+    rows = [(f"sba {year}", year) for year in range(1966, 2015)]
+    shown, note = preview_rows(rows)
+    assert [r[1] for r in shown] == [*range(1966, 1986), *range(1995, 2015)]
+    assert note == ("rows 21 to 29 of 49 are left out here, between the two halves shown; the HTML report "
+                    "(RISK_HOME/reports/portfolio_overview.html) holds every row")
+    assert preview_rows(rows[:40]) == (rows[:40], None)
