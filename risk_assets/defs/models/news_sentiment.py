@@ -302,13 +302,18 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
         "rows_quarantined_no_text": no_text.height,
         "rows_chunked": int((scores["chunks"] > 1).sum()),
         "rows_truncated": int(scores["truncated"].sum()),
-        "labels": dg.JsonMetadataValue(by_label),
-        "text_fields": dg.JsonMetadataValue({str(k): v for k, v in by_field.items()}),
-        "sample": dg.JsonMetadataValue(by_sample if by_sample[UNKNOWN] else
-                                       {k: v for k, v in by_sample.items() if k != UNKNOWN}),
+        "labels": _counts_line(by_label),
+        "text_fields": _counts_line({str(k): v for k, v in by_field.items()}),
+        "sample": _counts_line(by_sample if by_sample[UNKNOWN] else
+                               {k: v for k, v in by_sample.items() if k != UNKNOWN}),
         "in_sample": in_sample,
         "dagster/row_count": scores.height,
     })
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    """'4,312 train, 989 holdout, 17 unseen': counts as the UI shows them in place, not as JSON."""
+    return ", ".join(f"{n:,} {name}" for name, n in counts.items()) or "none"
 
 
 @dg.asset_check(

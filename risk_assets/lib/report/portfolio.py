@@ -402,7 +402,8 @@ def _failed_checks(con: duckdb.DuckDBPyConnection) -> Section:
         section.notes.append("quality.check_results is not in the lake yet: no check has run.")
         return section
     section.columns, section.rows = _rows(con, """
-        SELECT asset, check_name, severity, failing_count, observed_value, evaluated_at
+        SELECT asset, check_name, severity, failing_count, observed_value,
+               strftime(evaluated_at, '%Y-%m-%d %H:%M') || ' UTC' AS evaluated
         FROM quality.check_results
         QUALIFY row_number() OVER (PARTITION BY asset, check_name ORDER BY evaluated_at DESC) = 1
             AND NOT success

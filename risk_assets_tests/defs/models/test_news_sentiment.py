@@ -344,7 +344,7 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
         "train", "train", "holdout", "unseen")
     assert daily == [("2024-05-02", 3, 1, 1, 1, pytest.approx(fresh_net, abs=1e-9))]
     meta = scored.asset_materializations_for_node("news_scores")[0].metadata
-    assert meta["sample"].value == counts
+    assert meta["sample"].value == ", ".join(f"{n:,} {name}" for name, n in counts.items() if name != "unknown")
     assert meta["in_sample"].value == (
         f"of the {len(expected):,} scored, {MODEL_NAME} {version} trained on or held out "
         f"{counts['train'] + counts['holdout']:,} ({counts['train']:,} train, {counts['holdout']:,} holdout, "
@@ -372,7 +372,7 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
         assert con.execute("SELECT n_articles, n_train, n_holdout, n_unseen, net_sentiment_unseen "
                            "FROM ml.news_sentiment_daily").fetchall() == [(3, 0, 0, 0, None)]
     meta = rescored.asset_materializations_for_node("news_scores")[0].metadata
-    assert meta["sample"].value == {"train": 0, "holdout": 0, "unseen": 0, "unknown": len(expected)}
+    assert meta["sample"].value == f"0 train, 0 holdout, 0 unseen, {len(expected):,} unknown"
     assert meta["in_sample"].value == (f"unknown for all {len(expected):,} scored: the artifact of {MODEL_NAME} "
                                        f"{version} does not record the sentences it trained and was judged on")
     (coverage,) = rescored.get_asset_check_evaluations()

@@ -124,6 +124,7 @@ def test_open_quality_issues_are_the_checks_whose_latest_result_failed(risk_home
         overview = build_overview(con)
     failed = _section(overview, "Open quality issues: failed checks").rows
     assert [(r[0], r[1], r[3]) for r in failed] == [("raw_loans", "grade_not_blank", 2)]
+    assert failed[0][-1] == "2024-06-02 10:00 UTC"  # the minute and its zone, not 2024-06-02 10:00:00.000000
     quarantined = _section(overview, "Open quality issues: quarantined values").rows
     assert quarantined[0] == ("raw_loans", "rate <= 1", 2, 2)
 
