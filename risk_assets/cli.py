@@ -35,7 +35,7 @@ from pathlib import Path
 
 from risk_assets.lib.home import RiskHome, sample_dir
 from risk_assets.lib.lake import connect, table_exists
-from risk_assets.lib.ml.sentiment import SentimentTrainConfig
+from risk_assets.lib.ml.sentiment import SentimentTrainConfig, afresh_remedy
 
 INSTANCE_YAML = """\
 telemetry:
@@ -284,9 +284,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
             f"{model} {version} ({status}) trained {steps} of its {planned} steps: the time budget "
             f"(max_train_seconds) ended it first, as on a machine slower than the budget assumes or busy with other work"
             + (f"; holdout macro-F1 {macro_f1:.4f}" if macro_f1 is not None else "")
-            + (". It stays champion until a model better beyond chance replaces it; to train it afresh on an "
-               f"idle machine: {command} registry {model} --retire --reason 'trained on a busy machine', then "
-               f"{command} run --no-seed --select 'key:{model}_model+' (README, News sentiment model)"
+            + (". It stays champion until a model better beyond chance replaces it; "
+               f"{afresh_remedy(model, command)} (README, News sentiment model)"
                if status == "champion" else ""))))
     untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(said))))
     if untrained:  # a new book: landing never trains, so say how to train it now

@@ -248,7 +248,7 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     from risk_assets.lib.ml import registry
     from risk_assets.lib.ml.sentiment import load_sentiment_model
     from risk_assets.lib.ml.sentiment_pipeline import reserved_sentences
-    from risk_assets.lib.ml.sentiment_scoring import SAMPLES, UNKNOWN, sample_line, score_documents, write_scores
+    from risk_assets.lib.ml.sentiment_scoring import SAMPLES, sample_line, score_documents, write_scores
 
     with lake.connect(read_only=True) as con:
         champion_row = registry.champion(con, MODEL_NAME)
@@ -304,8 +304,7 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
         "rows_truncated": int(scores["truncated"].sum()),
         "labels": _counts_line(by_label),
         "text_fields": _counts_line({str(k): v for k, v in by_field.items()}),
-        "sample": _counts_line(by_sample if by_sample[UNKNOWN] else
-                               {k: v for k, v in by_sample.items() if k != UNKNOWN}),
+        "sample": sample_line(by_sample),
         "in_sample": in_sample,
         "dagster/row_count": scores.height,
     })

@@ -242,10 +242,9 @@ class TrainReport:
         per_epoch = max(1, self.steps_per_epoch)
         overran = (f" (it ran on past the budget, {self.seconds:.0f} s in all, to finish the {self.min_steps} steps "
                    "min_train_epochs keeps from being cut)" if self.overran_budget else "")
-        run = f"risk-assets run --no-seed --select 'key:{MODEL_NAME}_model+'"
-        remedy = (f"it stays champion until a model better beyond chance replaces it; to train it afresh on an idle "
-                  f"machine: risk-assets registry {MODEL_NAME} --retire --reason 'trained on a busy machine', then {run}"
-                  if promoted else f"it was not promoted; to train again on an idle machine: {run}")
+        remedy = (f"it stays champion until a model better beyond chance replaces it; {afresh_remedy(MODEL_NAME)}"
+                  if promoted else f"it was not promoted; to train again on an idle machine: "
+                  f"risk-assets run --no-seed --select 'key:{MODEL_NAME}_model+'")
         return (f"Trained short: {self.steps} of {self.planned_steps} optimiser steps ({self.steps / per_epoch:.2f} of "
                 f"{self.planned_steps // per_epoch} epochs) because the time budget of {self.budget_seconds:.0f} s "
                 f"(max_train_seconds) ran out{overran}; expect lower quality than a full run (on the sample, one epoch "
@@ -264,6 +263,14 @@ class Scored:
     chunks: list[int]
     truncated: list[bool]
     unknown_share: list[float] = field(default_factory=list)
+
+
+def afresh_remedy(model: str, command: str = "risk-assets") -> str:
+    """How to replace a champion whose training the time budget cut short, as the model card and the
+    command line's run summary both say it: retire it (a champion stays until a model better beyond
+    chance replaces it), then train again. `command`: how the reader invokes the program."""
+    return (f"to train it afresh on an idle machine: {command} registry {model} --retire --reason 'trained on a busy "
+            f"machine', then {command} run --no-seed --select 'key:{model}_model+'")
 
 
 def pick_device() -> str:
