@@ -1,5 +1,5 @@
-"""A code location for the dead-run test: one asset in pool `lake` that holds its slot for a minute,
-and one that takes the slot and returns at once."""
+"""A code location for the dead-run test: one asset in pool `lake` that holds its slot for ten
+minutes (the test kills it first), and one that takes the slot and returns at once."""
 
 import time
 
@@ -10,7 +10,7 @@ from risk_assets.defs.resources import LAKE_POOL
 
 @dg.asset(pool=LAKE_POOL)
 def holds_the_lake() -> None:
-    time.sleep(60)
+    time.sleep(600)  # the test kills it long before; a loaded machine must not see it end first
 
 
 @dg.asset(pool=LAKE_POOL)
