@@ -13,7 +13,7 @@ Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 quarantined), `raw_loans_ids_changed` (a tape holding an earlier tape's loans under other ids, WARN,
 nothing quarantined), `raw_loans_missing_from_newest` (open loans a portfolio's newest tape no longer
 carries, WARN), `raw_loans_outcome_reversed` (an outcome a later tape reverses, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `raw_news_footer_totals`
-(a news export's stated count of stories against its records, WARN), `loan_features_no_leakage` (ERROR), `loan_features_origination_terms` (loans
+(a news export's stated count of stories against its records, WARN), `loan_features_no_leakage` (ERROR for a leak that would reach the model; WARN for one training leaves out), `loan_features_origination_terms` (loans
 scored without their origination record, WARN), `loan_features_origination_restated` (origination
 terms a later tape gives another value of; the features keep the first, WARN). Every evaluation is written to quality.check_results; the UI
 shows the failed rules and a sample of the failing rows as markdown.
@@ -227,7 +227,10 @@ loan_features_origination_restated = _lake_check(
     description=(
         "marts.loan_features holds no post-outcome field (denylist per source in "
         "risk_assets/lib/quality/leakage.py) and no single feature separates the default flag "
-        "within a portfolio (AUC >= 0.95, either direction). Names the column on failure."
+        "within a portfolio (AUC >= 0.95, either direction): ERROR, which stops the models, naming the "
+        "column. WARN, blocking nothing, when the source recorded inputs after the outcome in a way "
+        "training leaves out (a term rewritten after charge-off, vintages whose inputs rank the default "
+        "flag alone): the observed value names the column or the vintages."
     ),
 )
 def loan_features_no_leakage(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from risk_assets.lib.ml.metrics import roc_auc
-from risk_assets.lib.quality.outcome import ERROR, FAILURE_COLUMNS, CheckOutcome
+from risk_assets.lib.quality.outcome import ERROR, FAILURE_COLUMNS, WARN, CheckOutcome
 
 POST_OUTCOME: dict[str, frozenset[str]] = {
     "sba": frozenset(
@@ -207,8 +207,12 @@ def single_feature_auc(values: pd.Series, default_flag: pd.Series) -> tuple[floa
 def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> CheckOutcome:
     """Check marts.loan_features (n rows x features) for post-outcome leakage, per portfolio.
 
-    Fails (ERROR) when a column is on a denylist, or when a single feature separates the default
-    flag with AUC >= `threshold` within a portfolio; the observed value names the columns.
+    Fails (ERROR, which blocks the models) when a column is on a denylist, or when a single feature
+    separates the default flag with AUC >= `threshold` within a portfolio; the observed value names
+    the columns. Fails with WARN (nothing blocked) when the source recorded an input after the
+    outcome in a way training already leaves out: a term rewritten after charge-off
+    (`rewritten_term`) or whole vintages whose inputs were (`leaking_vintages`). The data is still
+    wrong at its source, so the check is not green; the observed value says what training left out.
     """
     denied = denied_columns(list(features.columns))
     rules = [
@@ -243,8 +247,8 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
     for portfolio, group in features.groupby("portfolio", sort=True):
         if "term_months" in group and (reason := rewritten_term(group["term_months"], group["default_flag"])):
             rewritten[portfolio] = reason
-            rules.append({"rule": "term_rewritten_after_outcome", "column": "term_months", "success": True,
-                          "failing": 0, "detail": f"{portfolio}: {reason}; left out of the PD inputs by training"})
+            rules.append({"rule": "term_rewritten_after_outcome", "column": "term_months", "success": False,
+                          "failing": 1, "detail": f"{portfolio}: {reason}; left out of the PD inputs by training"})
     from risk_assets.lib.ml.features import feature_frame, spec_for
 
     era_leaks = {}
@@ -259,8 +263,8 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
             inputs.assign(vintage=labelled.get("vintage"), default_flag=labelled["default_flag"]), list(spec.numeric))
         if left_out:
             era_leaks[portfolio] = vintage_spans(left_out, labelled["vintage"])
-            rules.append({"rule": "inputs_recorded_after_outcome_in_vintages", "column": "vintage", "success": True,
-                          "failing": 0, "detail": f"{portfolio}: {reason}; vintages "
+            rules.append({"rule": "inputs_recorded_after_outcome_in_vintages", "column": "vintage", "success": False,
+                          "failing": len(left_out), "detail": f"{portfolio}: {reason}; vintages "
                                                   f"{vintage_spans(left_out, labelled['vintage'])} left out of PD "
                                                   "development and holdouts by training"})
     top = sorted(aucs, key=lambda a: -a["auc"])[:5]
@@ -273,18 +277,20 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
             "detail": "; ".join(f"{a['portfolio']}.{a['column']} {a['auc']}" for a in top) or "no labelled portfolio",
         }
     )
-    success = not denied and not leaks
+    blocking = bool(denied or leaks)
+    success = not blocking and not rewritten and not era_leaks
     named = [c for c, _ in denied] + [f"{a['portfolio']}.{a['column']} (AUC {a['auc']})" for a in leaks]
     return CheckOutcome(
         check="loan_features_no_leakage",
         asset="loan_features",
         success=success,
-        severity=ERROR,
+        severity=ERROR if blocking else WARN,
         observed=(
             f"no blocking leakage: highest single-feature AUC {top[0]['portfolio']}.{top[0]['column']} {top[0]['auc']} "
             f"on its {top[0]['rows']:,} labelled loans of every vintage"
-            if success and top
-            else ("no blocking leakage: no portfolio with enough labels" if success else f"leakage: {', '.join(named)}")
+            if not blocking and top
+            else ("no blocking leakage: no portfolio with enough labels" if not blocking
+                  else f"leakage: {', '.join(named)}")
         ) + "".join(f"; {p}.term_months left out of the PD inputs (rewritten after the outcome)" for p in rewritten)
         + "".join(f"; {p} vintages {spans} left out of PD training (inputs recorded after the outcome)"
                   for p, spans in era_leaks.items()),
