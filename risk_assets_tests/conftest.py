@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -34,6 +35,37 @@ from risk_assets.lib.home import PROJECT_ROOT, RiskHome  # noqa: E402
 SHARED = Path(os.environ.get("RISK_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 CASES = SHARED / "cases"
 DATA = SHARED / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop the suite on SIGTERM (`kill <pid>`, a CI runner's timeout) as Ctrl-C stops it.
+
+    Ctrl-C in a terminal sends SIGINT to every process of the foreground job: the pytest-xdist
+    controller, its workers, and the Dagster, dbt and training processes the tests started, which
+    all stop. `kill` reaches the controller alone: by Python's default it died at once, xdist's
+    workers after it, and the processes the tests had started ran on, orphaned (a `dagster asset
+    materialize` for minutes). Here the controller sends SIGINT to each of its descendants (psutil),
+    as the terminal would, and then takes pytest's Ctrl-C path itself: xdist shuts its workers down,
+    the summary says what ran, and pytest exits 2. Workers keep Python's defaults.
+    """
+    if hasattr(config, "workerinput"):  # an xdist worker
+        return
+
+    def _interrupt(signum: int, frame: object) -> None:
+        try:
+            import psutil
+        except ImportError:  # installed without the test extra: the controller alone stops
+            psutil = None
+        if psutil is not None:
+            for process in psutil.Process().children(recursive=True):
+                try:
+                    process.send_signal(signal.SIGINT)
+                except psutil.Error:  # ended meanwhile
+                    pass
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # a handler someone else set is kept
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 @pytest.fixture
