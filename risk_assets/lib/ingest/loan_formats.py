@@ -3663,7 +3663,6 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
                 total_lines.add(line)
                 labels[line] = row[_src(label_at)] if label_at else "(no label)"
                 texts["total_rows"].append(f"{line}: {labels[line]}")
-    totals_checked = _total_row_checks(frame, labels, specs, mapping)
     loan_lines = frame.filter((pl.col("_filled") >= 2) & ~pl.col("_source_line").is_in(list(total_lines)))
     last_loan = loan_lines.get_column("_source_line").max() or 0
     notes_rows = frame.filter(pl.col("_note")).select("_source_line", pl.concat_str(cells, separator="").alias("text"))
@@ -3674,6 +3673,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
         texts["footer_notes" if kind == "footer_note" else "section_labels"].append(f"{line}: {text[:120]}")
     moved += [(line, "total_row") for line in total_lines]
     malformed_kept = []
+    short_totals: dict[int, list[str]] = {}
     for line, raw, message in records.malformed.iter_rows():
         if "\n" in raw or raw.count('"') % 2:  # a quoted field broken over lines, or the end of one: no note
             malformed_kept.append((line, raw, message))
@@ -3688,11 +3688,13 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
                 and all(re.fullmatch(_AMOUNT_TEXT, v) for v in values[1:]):
             kind = "total_row"
             texts["total_rows"].append(f"{line}: {values[0]}")
+            short_totals[line] = csv_text.split_fields(raw, mapping.dialect.delimiter)
         else:
             malformed_kept.append((line, raw, message))
             continue
         moved.append((line, kind))
         marked[line] = raw
+    totals_checked = _total_row_checks(frame, labels, specs, mapping, short_totals, header)
     frame = frame.drop("_filled", "_labelled", "_weak", "_bare", "_note")
     if not moved and not flagged:
         return frame, records, {}
@@ -3721,8 +3723,60 @@ def _total_row_labels(notes: dict[str, object]) -> dict[int, str]:
     return labels
 
 
+GUESSED = "_guessed"
+"""`_short_total_columns`' key for a short totals line whose amount is placed under every money column."""
+
+
+def _label_of(fields: Sequence[str]) -> str:
+    """A short totals line's label: its first non-empty cell."""
+    return next(value for value in fields if value)
+
+
+def _short_total_columns(fields: Sequence[str], header: Sequence[str],
+                         money: Sequence[FieldSpec]) -> dict[str, str] | str:
+    """Which money column each amount of a short totals line totals ('Total,343800', 'Total Funded
+    Amount:,"USD 123,456.00"': fewer cells than the header, read as a malformed record), as
+    {source column: amount text}, or, when that cannot be told, why not.
+
+    In order: the column its label names ('Total Funded Amount:' names `Funded Amount`, compared
+    without case, spaces or punctuation, by source or target name) when it carries one amount; else
+    the columns its cells stand under (a short line is the left part of a row: 'Total,343800' under
+    `id,loan_amnt` totals loan_amnt) when each amount stands under a money column; else, when a bare
+    label ('Total') carries one amount, every money column of the tape, under the key GUESSED (the
+    check keeps the column whose sum it matches, or the nearest). A label that names a count ('Total
+    Records:') carries no amount: {} (a count below every loan is the file's `row_count`, checked
+    by `_footer_check`).
+    """
+    first = fields.index(_label_of(fields))  # a line may open with empty cells
+    amounts = [(i, value) for i, value in enumerate(fields) if value and i > first]
+
+    def squash(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    label = fields[first]
+    what = "" if re.search(TOTAL_LABEL, label) else re.sub(r"(?i)^(?:grand\s+)?totals?\s+(?:of\s+)?|:$", "", label).strip()
+    if re.fullmatch(rf"(?i){_COUNTED_ROWS}", what):  # 'Total Records:': a count, no amount
+        return {}
+    by_name = [s for s in money if what and squash(what) in (squash(s.source), squash(s.target))]
+    if len(by_name) == 1 and len(amounts) == 1:
+        return {by_name[0].source: amounts[0][1]}
+    sources = {s.source for s in money}
+    if amounts and all(at < len(header) and header[at] in sources for at, _ in amounts):
+        return {header[at]: text for at, text in amounts}
+    if len(amounts) == 1 and not what:  # a bare 'Total': the sum it matches tells the column
+        return {spec.source: amounts[0][1] for spec in money} | ({GUESSED: ""} if len(money) > 1 else {})
+    if what:
+        return (f"which column it totals cannot be told: its label names {what!r}, no money column of the "
+                f"mapping ({', '.join(s.source for s in money)})")
+    under = ", ".join(f"{text!r} under {header[at]!r}" if at < len(header) else f"{text!r} past the last column"
+                      for at, text in amounts)
+    return (f"which column it totals cannot be told: its label names no money column of the mapping "
+            f"({', '.join(s.source for s in money)}), and its amounts do not stand under one ({under})")
+
+
 def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[FieldSpec],
-                      mapping: TapeMapping) -> dict[str, dict[str, object]]:
+                      mapping: TapeMapping, short: dict[int, list[str]] | None = None,
+                      header: Sequence[str] = ()) -> dict[str, dict[str, object]]:
     """The amounts each totals row of `frame` carries (its MONEY_KINDS cells that are not empty, read
     as the typed parse reads them, USD or the tape's currency) against the sums of that column over
     the file's records above it: all of them, and, where a totals row is above it, those since
@@ -3737,10 +3791,37 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
     "summed", "rows", "matches"}, with "group": {"since", "summed", "rows"} for a row below
     another totals row; a cell that is no number is {"line", "footer", "checked": False, "reason"}.
     It matches when the stated amount equals either sum to the cent.
+
+    `short`: the short totals lines (line -> its fields, the label the first that is not empty), read
+    as malformed records and so not in `frame`: each is checked as a row of `frame` would be, its
+    amounts placed under the columns `_short_total_columns` finds in the tape's `header`; one whose
+    column cannot be told is an entry with "checked": False and the reason, never set aside unchecked.
     """
     money = [s for s in specs if s.kind in MONEY_KINDS and _src(s.source) in frame.columns]
-    if not labels or not money:
+    short = short or {}
+    if not (labels or short) or not money:
         return {}
+    checks: dict[str, dict[str, object]] = {}
+    placed, guessed = [], set()
+    for at, fields in sorted(short.items()):
+        columns = _short_total_columns(fields, header, money)
+        if isinstance(columns, str):
+            checks[f"total row, line {at}"] = {"line": at, "footer": _label_of(fields), "checked": False,
+                                                "reason": columns}
+            continue
+        if not columns:
+            continue
+        if columns.pop(GUESSED, None) is not None:
+            guessed.add(at)
+        labels = {**labels, at: _label_of(fields)}
+        placed.append({"_source_line": at, "_note": False,
+                       **{_src(spec.source): columns.get(spec.source, "") for spec in money}})
+    if placed:
+        needed = ["_source_line", "_note", *[_src(spec.source) for spec in money]]
+        frame = pl.concat([frame.select(needed), pl.DataFrame(placed, schema=frame.select(needed).schema)]
+                          ).sort("_source_line")
+    if not labels:
+        return checks
     line = pl.col("_source_line")
     is_total = line.is_in(list(labels))
     counted = (~is_total & ~pl.col("_note")).cast(pl.Int64)
@@ -3757,7 +3838,6 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
     for i in range(len(money)):
         term = pl.when(pl.col("_total")).then(0.0).otherwise(pl.col(f"_n{i}").fill_null(0.0))
         sums += [(term.cum_sum() - term).alias(f"_all{i}"), (term.cum_sum() - term).over("_group").alias(f"_grp{i}")]
-    checks: dict[str, dict[str, object]] = {}
     for row in values.with_columns(sums).filter(pl.col("_total")).iter_rows(named=True):
         at = row["_source_line"]
         for i, spec in enumerate(money):
@@ -3779,6 +3859,13 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
                 near.append(entry["group"]["summed"])
             entry["matches"] = any(abs(stated - s) <= 0.005 + 1e-9 * abs(s) for s in near)
             checks[key] = entry
+    for at in guessed:  # one amount under every money column: the column it matches, or the nearest
+        keys = [key for key, entry in checks.items() if entry.get("line") == at and "stated" in entry]
+        kept = min(keys, key=lambda k: (not checks[k]["matches"], abs(checks[k]["stated"] - checks[k]["summed"])))
+        checks[kept]["column_guessed"] = True
+        for key in keys:
+            if key != kept:
+                del checks[key]
     return checks
 
 

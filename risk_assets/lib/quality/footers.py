@@ -111,7 +111,9 @@ def _total_row_mismatch(footer: dict[str, object], quarantined: int) -> str:
     file's records above it (loaded and quarantined alike: the row totals what the file held), and
     of those since the totals row above it, a subtotal's group."""
     stated, summed = footer["stated"], footer["summed"]
-    text = (f"the totals row {footer['footer']!r} states {footer['column']} {stated:,.2f}, the {footer['rows']:,} "
+    column = footer["column"] + (" (the line does not say which column it totals: the nearest sum's)"
+                                 if footer.get("column_guessed") else "")
+    text = (f"the totals row {footer['footer']!r} states {column} {stated:,.2f}, the {footer['rows']:,} "
             f"record(s) above it, loaded and quarantined alike, sum to {summed:,.2f} ({summed - stated:+,.2f})")
     if group := footer.get("group"):
         text += (f", the {group['rows']:,} since the totals row of line {group['since']} to "

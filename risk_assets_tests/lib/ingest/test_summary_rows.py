@@ -346,9 +346,69 @@ def test_a_reports_record_count_and_labelled_total_below_the_loans_are_a_checked
     parsed = _parse_csv(tmp_path, lines)
 
     assert _kinds(parsed) == [(N + 3, "row_count"), (N + 4, "total_row"), (N + 5, "footer_note")]
-    assert parsed.notes["footer_totals"] == {f"row count, line {N + 3}": {
-        "line": N + 3, "stated": N, "records": N, "matches": True}}
+    # the short total line names its column: its amount is checked against that column's sum too
+    assert parsed.notes["footer_totals"] == {
+        f"row count, line {N + 3}": {"line": N + 3, "stated": N, "records": N, "matches": True},
+        f"total row, line {N + 4}: Funded Amount": {
+            "line": N + 4, "footer": "Total Funded Amount:", "column": "Funded Amount", "target": "loan_amount",
+            "stated": pytest.approx(amount), "summed": pytest.approx(amount), "rows": N, "matches": True}}
     assert parsed.notes["total_rows"] == [f"{N + 4}: Total Funded Amount:"]
+
+
+@pytest.mark.parametrize("short_line", [
+    lambda total: ["Total", "", f"{total:.2f}"],                   # under Funded Amount, cut after it
+    lambda total: ["Total Funded Amount:", f"USD {total:,.2f}"],   # its label names the column
+    lambda total: ["Total", f"{total:,.2f}"],                      # under Issue Date: the sum tells the column
+])
+def test_a_short_totals_line_is_checked_against_the_loans_above_it(loans, tmp_path, short_line):
+    """A short totals line (the label and the sum, fewer cells than the header) is set aside as a
+    `total_row`. Before, its amount was never compared, so a tape that lost a loan line on the way
+    landed with nothing said. Now the amount is placed under the column the line names, the column
+    it stands under, or, when neither tells, the money column whose sum it matches or is nearest to,
+    and checked as a full-width totals row is: the whole tape's sum matches; with a loan line cut out
+    of the copy, `raw_loans_footer_totals`' rule names the line, both sums and the difference."""
+    row = lambda loan: [loan["Loan ID"], loan["Issue Date"].date().isoformat(), f"{loan['Funded Amount']:.2f}",
+                        loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]]
+    amount = sum(loan["Funded Amount"] for loan in loans)
+    lines = [HEADER] + [row(loan) for loan in loans] + [short_line(amount)]
+    parsed = _parse_csv(tmp_path, lines)
+    ((key, entry),) = parsed.notes["footer_totals"].items()
+    assert key == f"total row, line {N + 2}: Funded Amount"
+    assert (entry["stated"], entry["summed"], entry["rows"], entry["matches"]) == (
+        pytest.approx(amount), pytest.approx(amount), N, True)
+
+    lost = loans[5]  # the copy that landed lost one loan's line; the total still counts it
+    path = tmp_path / "acme_2024-07.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER] + [row(loan) for loan in loans if loan is not lost] + [short_line(amount)])
+    cut = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m2", "acme_*.csv")])
+    cut.reconcile()
+    assert cut.rows.height == N - 1 and cut.quarantine.height == 0
+    ((key, entry),) = cut.notes["footer_totals"].items()
+    assert key == f"total row, line {N + 1}: Funded Amount" and entry["matches"] is False
+    assert entry["summed"] == pytest.approx(amount - lost["Funded Amount"])
+
+    from risk_assets.lib.quality.footers import _total_row_mismatch
+
+    said = _total_row_mismatch(entry, 0)
+    assert said.startswith(f"the totals row {entry['footer']!r} states Funded Amount")
+    assert f"{-lost['Funded Amount']:+,.2f}" in said and "a loan line was lost before the file landed" in said
+    assert ("the line does not say which column it totals" in said) == (short_line(0)[1] == "0.00")
+
+
+def test_a_short_totals_line_of_several_amounts_under_no_money_column_is_named_unchecked(loans, tmp_path):
+    """Two amounts under columns that hold no money (Issue Date, Status): which column each totals
+    cannot be told, so the line is not compared, and says so (a failed `raw_loans_footer_totals`
+    rule, WARN), rather than being set aside as if checked."""
+    lines = [HEADER] + [[loan["Loan ID"], loan["Issue Date"].date().isoformat(), f"{loan['Funded Amount']:.2f}",
+                         loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]] for loan in loans]
+    lines.append(["Total", "1,000.00", "", "", "2,000.00"])
+    parsed = _parse_csv(tmp_path, lines)
+    assert parsed.notes["footer_totals"] == {f"total row, line {N + 2}": {
+        "line": N + 2, "footer": "Total", "checked": False,
+        "reason": "which column it totals cannot be told: its label names no money column of the mapping "
+                  "(Funded Amount, Annual Income), and its amounts do not stand under one ('1,000.00' under "
+                  "'Issue Date', '2,000.00' under 'Status')"}}
 
 
 def test_a_record_count_that_disagrees_with_the_file_fails_and_one_above_a_loan_is_not_checked(loans, tmp_path):
