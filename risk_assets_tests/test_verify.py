@@ -73,6 +73,25 @@ def test_each_line_names_what_it_counted_and_a_shortfall_fails(risk_home, capsys
             "all hold loan tapes") in out  # the message without the path it starts with
 
 
+def test_the_totals_the_lines_judge_by_difference_are_printed_beside_them(risk_home, capsys):
+    """'0 loans without a champion's score' says nothing of how many were scored: a `lake` line per
+    domain gives what landed, what reached the features and what the champions scored."""
+    _small_lake(risk_home.lake_path)
+    with connect(risk_home.lake_path) as con:
+        con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, rows_loaded, "
+                    "rows_quarantined, non_data_lines, status) VALUES ('n', 'news/wire.csv', 1, 'news', 'csv', 2, 2, 0, 0, "
+                    "'loaded')")
+        con.execute("INSERT INTO raw.loans (loan_key) VALUES ('k6')")  # landed, held out by a quarantined value
+        con.execute("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES ('raw_loans', 'k6', 'term_positive')")
+    verify.main()
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("lake ")]
+    assert lines == [
+        "lake loans: 6 landed from 2 file(s); 6 in loan_features, 1 held out by quarantine; "
+        "3 scored by their portfolio's champion",  # k3 by a retired version, k4 and k5 by none
+        "lake news: 2 rows landed from 1 file(s); 1 articles in news_features (a text's copies counted once); "
+        "1 scored by the champion: 0 train, 0 holdout, 0 unseen, 1 unknown"]  # a table without its sample column
+
+
 def test_a_broken_link_is_noted_and_a_refused_file_deleted_from_landing_is_not(risk_home, cases_dir, capsys):
     """A link to a missing file is refused unread (no bytes, so no manifest row): verify had no note
     for it, only Dagster's log and raw.landing_events said so. A file refused and then deleted from
