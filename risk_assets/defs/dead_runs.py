@@ -14,6 +14,13 @@ this machine. The lake is one local DuckDB file, so its runs run here.
 A run is dead when it is in progress, older than `GRACE_SECONDS`, and none of its processes is
 alive. `release_dead_runs` marks each one failed, with a message saying so, and frees its pool
 slots.
+
+A run can also end still holding a slot: under `dagster dev`, a step process killed with `kill -9`
+leaves its run worker, or the code server, to mark the run failed, but nothing gives the step's
+slot back, so every later run waits just the same. `release_dead_runs` frees the slots of any run
+that ended (or no longer exists) ENDED_GRACE_SECONDS or more ago, as Dagster's run monitoring daemon
+does when its `free_slots_after_run_end_seconds` is set (dagster/_daemon/monitoring/concurrency.py);
+that daemon runs only with run monitoring on, and `dagster asset materialize` runs without it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,11 @@ from pathlib import Path
 import dagster as dg
 
 IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+ENDED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+
+ENDED_GRACE_SECONDS = 10.0
+"""A run that ended this recently (seconds) may be giving its slots back still: its slots are left
+to it. A run frees its step's slot when the step ends, before the run itself ends."""
 
 GRACE_SECONDS = 120.0
 """A run this young (seconds since it last changed status: was created, left the queue, started) is
@@ -53,6 +65,25 @@ class DeadRun:
         return (f"run {self.run_id} ({self.job_name}, {self.status} since {when}) ended without a word: {processes} "
                 "(killed, or its machine stopped). Marked failed and its hold on the lake pool released; "
                 "run its steps again (a step cut short keeps only what it had committed).")
+
+
+@dataclass(frozen=True)
+class EndedHolder:
+    """A run that ended (or is no longer in the instance) while still holding pool slots."""
+
+    run_id: str
+    job_name: str
+    status: str
+    ended: datetime | None
+    pools: tuple[str, ...]
+    """The pools (concurrency keys) in which it still held or waited for a slot."""
+
+    def message(self) -> str:
+        when = f" since {self.ended.strftime('%Y-%m-%d %H:%M:%S UTC')}" if self.ended else ""
+        pools = ", ".join(self.pools)
+        return (f"run {self.run_id} ({self.job_name}, {self.status}{when}) had ended but still held its place in "
+                f"the {pools} pool (a step process killed while its run went on to end): released, so the runs "
+                "waiting for it can start")
 
 
 def process_alive(pid: int) -> bool:
@@ -120,13 +151,51 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] = print,
-                      now: datetime | None = None, alive: Callable[[int], bool] = process_alive) -> list[DeadRun]:
-    """Mark each dead run (see `find_dead_runs`) failed with its message and free its pool slots.
+def find_ended_holders(instance: dg.DagsterInstance, now: datetime | None = None) -> list[EndedHolder]:
+    """Runs that hold a pool slot, or a place in a pool's queue, though they ended ENDED_GRACE_SECONDS
+    or more ago or are no longer in the instance (deleted), oldest first. Empty where the instance
+    keeps no pool slots."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return []
+    holders = storage.get_concurrency_run_ids()  # runs with a claimed slot or a pending step
+    if not holders:
+        return []
+    now = now or datetime.now(timezone.utc)
+    records = {r.dagster_run.run_id: r for r in instance.get_run_records(filters=dg.RunsFilter(run_ids=list(holders)))}
+    pools: dict[str, list[str]] = {}
+    for pool in sorted(storage.get_concurrency_keys()):
+        info = storage.get_concurrency_info(pool)
+        for run_id in {slot.run_id for slot in info.claimed_slots} | {step.run_id for step in info.pending_steps}:
+            pools.setdefault(run_id, []).append(pool)
+    ended = []
+    for run_id in sorted(holders):
+        record = records.get(run_id)
+        if record is None:
+            ended.append((datetime.min.replace(tzinfo=timezone.utc), EndedHolder(
+                run_id, "a run no longer in the instance", "deleted", None, tuple(pools.get(run_id, ())))))
+            continue
+        if record.dagster_run.status not in ENDED:
+            continue
+        finished = datetime.fromtimestamp(record.end_time, timezone.utc) if record.end_time else \
+            _utc(record.update_timestamp or record.create_timestamp)
+        if (now - finished).total_seconds() < ENDED_GRACE_SECONDS:
+            continue
+        run = record.dagster_run
+        ended.append((finished, EndedHolder(run_id, run.job_name, run.status.value, finished,
+                                            tuple(pools.get(run_id, ())))))
+    return [holder for _, holder in sorted(ended, key=lambda pair: pair[0])]
 
-    Returns the runs released; `log` receives one line per run."""
-    released = find_dead_runs(instance, now, alive)
-    for dead in released:
+
+def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] = print,
+                      now: datetime | None = None,
+                      alive: Callable[[int], bool] = process_alive) -> list[DeadRun | EndedHolder]:
+    """Mark each dead run (see `find_dead_runs`) failed with its message and free its pool slots;
+    then free the slots of the runs that ended holding them (`find_ended_holders`).
+
+    Returns the runs released, dead ones first; `log` receives one line per run."""
+    released: list[DeadRun | EndedHolder] = []
+    for dead in find_dead_runs(instance, now, alive):
         run = instance.get_run_by_id(dead.run_id)
         if run is None or run.status not in IN_PROGRESS:  # ended meanwhile
             continue
@@ -134,4 +203,9 @@ def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] =
         if instance.event_log_storage.supports_global_concurrency_limits:
             instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
         log(dead.message())
+        released.append(dead)
+    for holder in find_ended_holders(instance, now):
+        instance.event_log_storage.free_concurrency_slots_for_run(holder.run_id)
+        log(holder.message())
+        released.append(holder)
     return released

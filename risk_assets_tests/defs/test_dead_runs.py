@@ -14,7 +14,8 @@ import dagster as dg
 import pytest
 
 from risk_assets.cli import init_home
-from risk_assets.defs.dead_runs import GRACE_SECONDS, find_dead_runs, release_dead_runs
+from risk_assets.defs.dead_runs import (ENDED_GRACE_SECONDS, GRACE_SECONDS, EndedHolder, find_dead_runs,
+                                        release_dead_runs)
 from risk_assets.defs.monitoring.sensors import dead_runs_sensor
 
 
@@ -84,7 +85,7 @@ def test_a_run_whose_process_lives_is_left_alone(risk_home):
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
         assert find_dead_runs(instance, now=later) == []
         skipped = dead_runs_sensor(dg.build_sensor_context(instance=instance))
-        assert skipped.skip_message == "no run in progress has lost its process"
+        assert skipped.skip_message == "no run in progress has lost its process, and no run that ended holds a pool slot"
         assert [d.run_id for d in find_dead_runs(instance, now=later, alive=lambda pid: False)] == [run.run_id]
 
 
@@ -108,3 +109,38 @@ def test_a_run_that_waited_in_the_queue_is_judged_from_when_it_left_it(risk_home
         # once it is over since it started too, a run with no process is dead
         later = created + timedelta(seconds=GRACE_SECONDS + 4)
         assert [d.run_id for d in find_dead_runs(instance, now=later)] == [run.run_id]
+
+
+def test_a_run_that_ended_holding_the_lake_slot_gives_it_back(risk_home):
+    """Under `dagster dev`, a step process killed with kill -9 has its run marked failed from outside
+    (by its run worker or the code server) while the step's slot of the lake pool stays claimed: the
+    queued runs then waited for ever, and the dead-run release, looking at runs in progress only,
+    said 'no run in progress has lost its process'. A run that ended holding a slot gives it back."""
+    from dagster._core.storage.dagster_run import DagsterRunStatus
+
+    dagster_home = init_home(risk_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        storage = instance.event_log_storage
+        ended = instance.add_run(dg.DagsterRun(job_name="ingest_loans", status=DagsterRunStatus.STARTED))
+        waiting = instance.add_run(dg.DagsterRun(job_name="ingest_news", status=DagsterRunStatus.STARTED))
+        assert storage.initialize_concurrency_limit_to_default("lake")  # as a run's first step does: 1 slot
+        assert storage.claim_concurrency_slot("lake", ended.run_id, "raw_loans").is_claimed
+        assert not storage.claim_concurrency_slot("lake", waiting.run_id, "raw_news").is_claimed  # queued behind it
+        instance.report_run_failed(instance.get_run_by_id(ended.run_id), "terminated by signal 9 (SIGKILL)")
+        assert instance.get_run_by_id(ended.run_id).status == DagsterRunStatus.FAILURE
+        assert storage.get_concurrency_info("lake").active_run_ids == {ended.run_id}  # what the kill leaves
+
+        just_now = datetime.now(timezone.utc)
+        assert release_dead_runs(instance, log=lambda line: None, now=just_now, alive=lambda pid: True) == []
+        lines: list[str] = []
+        later = just_now + timedelta(seconds=ENDED_GRACE_SECONDS + 1)
+        (holder,) = release_dead_runs(instance, log=lines.append, now=later, alive=lambda pid: True)
+        assert isinstance(holder, EndedHolder) and (holder.run_id, holder.status) == (ended.run_id, "FAILURE")
+        assert lines == [holder.message()]
+        assert holder.message().startswith(f"run {ended.run_id} (ingest_loans, FAILURE since ")
+        assert "still held its place in the lake pool" in holder.message()
+        assert ended.run_id not in storage.get_concurrency_info("lake").active_run_ids
+        # the run queued behind it may take the slot now
+        assert storage.claim_concurrency_slot("lake", waiting.run_id, "raw_news").is_claimed
+        # the waiting run is in progress with a live process: left alone
+        assert release_dead_runs(instance, log=lines.append, now=later, alive=lambda pid: True) == []

@@ -332,12 +332,13 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
         "Finds runs the instance still shows as in progress whose process is gone (killed, or the machine "
         "stopped): such a run holds the lake pool's one slot, so every later run would wait at 'Step blocked "
         "by limit for pool lake' and the retrain sensors would wait for it to end, for ever. Each one older "
-        "than 2 minutes is marked failed with a message naming its lost process, and its slot is freed "
-        "(risk_assets.defs.dead_runs)."
+        "than 2 minutes is marked failed with a message naming its lost process, and its slot is freed; so is "
+        "the slot of a run that ended still holding it (a step process killed while its run was marked failed "
+        "from outside) (risk_assets.defs.dead_runs)."
     ),
 )
 def dead_runs_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     released = release_dead_runs(context.instance, log=context.log.warning)
     if released:
         return dg.SkipReason("released " + "; ".join(run.message() for run in released))
-    return dg.SkipReason("no run in progress has lost its process")
+    return dg.SkipReason("no run in progress has lost its process, and no run that ended holds a pool slot")
