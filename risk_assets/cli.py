@@ -109,6 +109,21 @@ bracket in the pattern matches the S it encloses, so the command counts Dagster'
 not this line, which a plain ' - STEP_SUCCESS - ' pattern would count too."""
 
 
+STOP_WAIT_SECONDS = 30.0
+"""How long Dagster may take to stop after the first interrupt before it is killed, as a second Ctrl-C
+would kill it (environment RISK_STOP_WAIT_SECONDS). A step heeds an interrupt at its next checkpoint,
+within seconds; a run waiting for the lake pool's slot (`Step blocked by limit for pool lake`) never
+does, as Dagster's wait loop has no checkpoint, and ran on at a whole core."""
+
+
+def _stop_wait_seconds() -> float:
+    """STOP_WAIT_SECONDS, or RISK_STOP_WAIT_SECONDS when set to a number of seconds."""
+    try:
+        return float(os.environ.get("RISK_STOP_WAIT_SECONDS", STOP_WAIT_SECONDS))
+    except ValueError:
+        return STOP_WAIT_SECONDS
+
+
 def _materialize(select: str, lake_path: Path | None = None, config_json: str | None = None) -> int:
     command = ["dagster", "asset", "materialize", "-m", "risk_assets.definitions", "--select", select]
     if config_json:
@@ -130,12 +145,20 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     child: subprocess.Popen | None = None
     presses: list[int] = []
     pending: list[int] = []  # signals that came while Dagster was starting: passed on once it has
+    interrupted: list[float] = []  # when the first signal was passed on
+    stop_wait = _stop_wait_seconds()
+    killed = False
 
     def forward(signum: int) -> None:
         """SIGINT to Dagster's group, a second one followed by SIGKILL; SIGTERM (`kill <pid>`, a service
         manager's stop) and SIGHUP (the terminal closed: Dagster's group no longer gets it from the
         kernel) as a SIGINT to the group too, a Ctrl-C's interrupt. (A SIGTERM to Dagster's own process
         alone reached its step processes too late: a short run of one tape finished with SUCCESS.)"""
+        if not interrupted:
+            interrupted.append(time.monotonic())
+            print(f"note: interrupt passed on to Dagster: the run stops at its step's next checkpoint; a second "
+                  f"Ctrl-C stops it at once, and so does this program if it has not stopped in {stop_wait:.0f} s",
+                  flush=True)
         if signum == signal.SIGINT:
             presses.append(signum)
             _signal_group(child, signal.SIGINT)
@@ -156,11 +179,20 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0)
         for signum in pending:
             forward(signum)
-        code = child.wait()
+        while True:
+            try:
+                code = child.wait(timeout=1.0)
+                break
+            except subprocess.TimeoutExpired:
+                if interrupted and not killed and len(presses) < 2 and time.monotonic() - interrupted[0] >= stop_wait:
+                    print(f"note: Dagster did not stop within {stop_wait:.0f} s of the interrupt (a step waiting for "
+                          "the lake pool's slot does not hear one): killing it and its step processes", flush=True)
+                    _signal_group(child, signal.SIGKILL)
+                    killed = True
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
-    if len(presses) > 1:  # killed here: its run is dead now, whatever its age, so free the lake for the next
+    if len(presses) > 1 or killed:  # killed here: its run is dead now, whatever its age, so free the lake
         _release_dead_runs(after_grace=True)
     try:
         import dagster as dg

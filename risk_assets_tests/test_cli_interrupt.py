@@ -30,9 +30,9 @@ def _terminal_like() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # a shell starts a command with Ctrl-C's default action
 
 
-def _start(home: Path, select: str = "raw_loans") -> subprocess.Popen:
+def _start(home: Path, select: str = "raw_loans", **extra_env: str) -> subprocess.Popen:
     command = [str(Path(sys.executable).parent / "risk-assets"), "run", "--no-seed", "--select", select]
-    env = {**os.environ, "RISK_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    env = {**os.environ, "RISK_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"), **extra_env}
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             start_new_session=True, preexec_fn=_terminal_like)
 
@@ -162,3 +162,38 @@ def test_one_signal_to_the_program_alone_stops_the_run_as_ctrl_c_does(risk_home,
 
     out = _interrupt(_start(risk_home.root), when=f"{TAPE}: reading", send=_to_the_program(signum))
     _assert_interrupted(out, "raw_loans")  # Dagster takes SIGTERM as an interrupt: the same words
+
+
+@pytest.mark.slow
+def test_a_run_that_does_not_heed_the_first_interrupt_is_killed_after_the_stop_wait(risk_home, data_dir):
+    """A run waiting for the lake pool's slot (`Step blocked by limit for pool lake`) never heeds an
+    interrupt: Dagster's wait loop has no checkpoint, and it ran on at a whole core until a second
+    Ctrl-C. Here Dagster's group is frozen (SIGSTOP), as deaf as that wait, and one SIGINT goes to the
+    program: after RISK_STOP_WAIT_SECONDS it kills Dagster's group, says so, marks the run failed and
+    frees the lake's slot, as after a second Ctrl-C."""
+    import dagster as dg
+
+    shutil.copy(data_dir / "loans" / TAPE, risk_home.landing_loans / TAPE)
+    groups: list[int] = []
+
+    def freeze_then_interrupt(process: subprocess.Popen) -> None:
+        group = _dagster_group(process)
+        os.killpg(group, signal.SIGSTOP)
+        groups.append(group)
+        os.kill(process.pid, signal.SIGINT)
+
+    started = time.monotonic()
+    out = _interrupt(_start(risk_home.root, RISK_STOP_WAIT_SECONDS="3"), when=f"{TAPE}: reading",
+                     send=freeze_then_interrupt)
+    assert _gone(groups[0]), out[-3000:]
+    assert time.monotonic() - started < 110, out[-3000:]  # 3 s of waiting, not for ever
+    before = out[:out.index("== run ")]
+    assert "note: interrupt passed on to Dagster: the run stops at its step's next checkpoint; a second Ctrl-C " \
+           "stops it at once, and so does this program if it has not stopped in 3 s" in before
+    assert "note: Dagster did not stop within 3 s of the interrupt (a step waiting for the lake pool's slot does " \
+           "not hear one): killing it and its step processes" in before
+    assert "ended without a word" in before  # the killed run marked failed on the spot
+    head = out[out.index("== run "):].splitlines()[0]
+    assert ": FAILURE" in head and ", 1 cut off mid-step, " in head, head
+    with dg.DagsterInstance.from_config(str(risk_home.root / "dagster")) as instance:
+        assert instance.event_log_storage.get_concurrency_info("lake").claimed_slots == []
