@@ -257,7 +257,9 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
         "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
         "restored by hand is held (no automatic retraining) until loans land after the restore; so is a portfolio whose "
         "champion an operator retired, until loans land after the retirement, and a champion whose latest challenger "
-        "the gate rejected, until loans of its book land after that training."
+        "the gate rejected, until loans of its book land after that training. A run requested for numbers still "
+        "unchanged that ended FAILURE is requested again once (tag `risk/retry_of`); after 2 failures, or when it was "
+        "canceled by hand, it is not, and the tick names the run(s)."
     ),
 )
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
@@ -355,7 +357,8 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
         "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap); a champion restored by hand "
         "is held until news files land after the restore; a champion retired by hand is neither retrained nor replaced by a "
-        "first model automatically."
+        "first model automatically. A run requested for numbers still unchanged that ended FAILURE is requested again once "
+        "(tag `risk/retry_of`); after 2 failures, or when it was canceled by hand, it is not, and the tick names the run(s)."
     ),
 )
 def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource,
