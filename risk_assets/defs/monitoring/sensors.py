@@ -170,6 +170,65 @@ def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: 
     return None
 
 
+FINGERPRINT_TAG = "risk/monitoring_fingerprint"
+RETRY_OF_TAG = "risk/retry_of"
+MAX_FAILED_RUNS = 2
+"""How many runs requested for the same numbers may fail before a retrain sensor stops requesting
+them again: a run killed with its process (dead_runs_sensor marks it failed) is worth a second try;
+a run that fails twice on the same numbers fails for a reason that a third one would not fix."""
+
+
+def _utc(record: dg.RunRecord) -> str:
+    """When a run ended (its last update where the instance recorded no end), as 'YYYY-MM-DD HH:MM UTC'."""
+    ended = (datetime.fromtimestamp(record.end_time, timezone.utc) if record.end_time is not None
+             else record.update_timestamp.astimezone(timezone.utc))
+    return f"{ended:%Y-%m-%d %H:%M} UTC"
+
+
+def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: str,
+                     tags: dict[str, str]) -> tuple[str, dg.RunRequest | None] | None:
+    """What a retrain sensor says, and requests, when a model's numbers are unchanged since the last
+    evaluation (the cursor holds their fingerprint), from the latest run of `job_name` carrying
+    `tags` (the fingerprint the request was tagged with; for PD also the book).
+
+    Returns None when no such run exists or the latest one succeeded: nothing changed, nothing to
+    say but that (a run still in progress is `_not_now`'s). Otherwise (note, request):
+    - FAILURE (a run killed with its process is marked failed), fewer than MAX_FAILED_RUNS of them
+      for these numbers: the same request again (its run config and tags, plus RETRY_OF_TAG = the
+      failed run's id), under a run key of its own (the sensor's first key was spent on the failed run);
+    - FAILURE, MAX_FAILED_RUNS of them: no request; the note names the failed runs to look at;
+    - CANCELED: an operator terminated it on purpose, so no request; the note says so, where the
+      cursor alone had said 'nothing changed' and nothing would have been requested, without a word
+      why, until the numbers change.
+    """
+    runs = dg.RunsFilter(job_name=job_name, tags=tags)
+    latest = context.instance.get_run_records(filters=runs, limit=1)
+    if not latest or latest[0].dagster_run.status not in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+        return None
+    record = latest[0]
+    run = record.dagster_run
+    if run.status == dg.DagsterRunStatus.CANCELED:
+        return (f"{model}: the retrain run {run.run_id} requested for these numbers was canceled at {_utc(record)}; "
+                f"not requested again for the same numbers: run {job_name} by hand, or it is requested when they "
+                "change"), None
+    failed = context.instance.get_run_records(
+        filters=dg.RunsFilter(job_name=job_name, tags=tags, statuses=[dg.DagsterRunStatus.FAILURE]))
+    if len(failed) >= MAX_FAILED_RUNS:
+        named = ", ".join(f"{r.dagster_run.run_id} at {_utc(r)}" for r in reversed(failed))
+        return (f"{model}: {'both' if len(failed) == 2 else f'all {len(failed)}'} retrain runs requested for these "
+                f"numbers failed: {named}; not requested again: look at their logs and run {job_name} by hand, or "
+                "it is requested when the numbers change"), None
+    key = run.tags.get("dagster/run_key", f"retrain:{model}:{tags[FINGERPRINT_TAG]}").split(":after-failure-")[0]
+    request = dg.RunRequest(
+        run_key=f"{key}:after-failure-{run.run_id[:8]}",
+        run_config=run.run_config,
+        tags={**{k: v for k, v in run.tags.items() if not k.startswith(("dagster/", ".dagster"))},
+              RETRY_OF_TAG: run.run_id},
+    )
+    return (f"{model}: the retrain run {run.run_id} requested for these numbers failed at {_utc(record)}; "
+            "requested again"), request
+
+
 def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: dict) -> Rejection | None:
     """The model's latest version trained after its champion, when the gate rejected it and no loan
     of its portfolio has landed since (raw.loans._ingested_at); else None."""
@@ -198,7 +257,9 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
         "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
         "restored by hand is held (no automatic retraining) until loans land after the restore; so is a portfolio whose "
         "champion an operator retired, until loans land after the retirement, and a champion whose latest challenger "
-        "the gate rejected, until loans of its book land after that training."
+        "the gate rejected, until loans of its book land after that training. A run requested for numbers still "
+        "unchanged that ended FAILURE is requested again once (tag `risk/retry_of`); after 2 failures, or when it was "
+        "canceled by hand, it is not, and the tick names the run(s)."
     ),
 )
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
@@ -221,7 +282,12 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                     continue
                 fingerprint = snapshot.fingerprint()
                 if evaluated.get(snapshot.model) == fingerprint:
-                    notes.append(f"{snapshot.model}: monitoring unchanged since the last evaluation")
+                    ended = _after_ended_run(context, retrain_loan_pd_job.name, snapshot.model, {
+                        FINGERPRINT_TAG: fingerprint, "risk/retrain_portfolios": snapshot.model.removeprefix("loan_pd_")})
+                    notes.append(ended[0] if ended else f"{snapshot.model}: monitoring unchanged since the last evaluation")
+                    if ended and ended[1]:
+                        context.log.info(ended[0])
+                        requests.append(ended[1])
                     continue
                 decision = decide(snapshot, thresholds, _rejected_since(con, snapshot.model, standing))
                 record_decision(con, decision, decided_at)
@@ -235,12 +301,19 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                         run_config={"ops": {"loan_pd_model": {"config": {
                             "portfolios": [portfolio], **champion_window(con, snapshot.model, standing["version"])}}}},
                         tags={**decision.tags(), "risk/retrain_portfolios": portfolio,
-                              "risk/monitoring_fingerprint": fingerprint},
+                              FINGERPRINT_TAG: fingerprint},
                     ))
             first: list[tuple[str, RetrainDecision, str]] = []
             for waiting in unchampioned(con):  # a portfolio no training has made a champion for yet
                 if evaluated.get(waiting.model) == waiting.fingerprint():
-                    notes.append(f"{waiting.model}: no champion; nothing changed since the last evaluation")
+                    # a first-model request of several books carries the first one's fingerprint: that book answers for it
+                    ended = _after_ended_run(context, retrain_loan_pd_job.name, waiting.model,
+                                             {FINGERPRINT_TAG: waiting.fingerprint()})
+                    notes.append(ended[0] if ended else
+                                 f"{waiting.model}: no champion; nothing changed since the last evaluation")
+                    if ended and ended[1]:
+                        context.log.info(ended[0])
+                        requests.append(ended[1])
                     continue
                 decision = decide_first_model(waiting, thresholds)
                 record_decision(con, decision, decided_at)
@@ -256,7 +329,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                     run_key=f"retrain:first_model:{','.join(portfolios)}:{fingerprint}",
                     run_config={"ops": {"loan_pd_model": {"config": {"portfolios": portfolios}}}},
                     tags={**decision.tags(), "risk/retrain_portfolios": ",".join(portfolios),
-                          "risk/monitoring_fingerprint": fingerprint},
+                          FINGERPRINT_TAG: fingerprint},
                 ))
     except duckdb.IOException as exc:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
@@ -284,7 +357,8 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
         "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap); a champion restored by hand "
         "is held until news files land after the restore; a champion retired by hand is neither retrained nor replaced by a "
-        "first model automatically."
+        "first model automatically. A run requested for numbers still unchanged that ended FAILURE is requested again once "
+        "(tag `risk/retry_of`); after 2 failures, or when it was canceled by hand, it is not, and the tick names the run(s)."
     ),
 )
 def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource,
@@ -307,7 +381,12 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
             first = isinstance(snapshot, SentimentFirstModelSnapshot)
             fingerprint = snapshot.fingerprint()
             if context.cursor == fingerprint:
-                return dg.SensorResult(skip_reason=dg.SkipReason(
+                ended = _after_ended_run(context, retrain_news_sentiment_job.name, snapshot.model,
+                                         {FINGERPRINT_TAG: fingerprint})
+                if ended and ended[1]:
+                    context.log.info(ended[0])
+                    return dg.SensorResult(run_requests=[ended[1]], cursor=context.cursor)
+                return dg.SensorResult(skip_reason=dg.SkipReason(ended[0] if ended else
                     f"{snapshot.model}: {'no champion; ' if first else ''}nothing changed since the last evaluation"),
                     cursor=context.cursor)
             decision = (decide_sentiment_first_model if first else decide_sentiment)(snapshot, retrain_policy.thresholds())
@@ -320,7 +399,7 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
     return dg.SensorResult(run_requests=[dg.RunRequest(
         run_key=(f"retrain:first_model:{snapshot.model}:{fingerprint}" if first else
                  f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}"),
-        tags={**decision.tags(), "risk/monitoring_fingerprint": fingerprint},
+        tags={**decision.tags(), FINGERPRINT_TAG: fingerprint},
     )], cursor=fingerprint)
 
 

@@ -317,3 +317,56 @@ def test_a_rejected_retrain_is_not_requested_again_until_loans_of_its_book_land(
         (again,) = lake.evaluate(instance, policy, held.cursor).run_requests
     assert again.tags["risk/retrain_trigger"] == "labels"
     assert lake.decisions().filter(pl.col("model") == MODEL)["trigger"].to_list() == ["labels", "held", "labels"]
+
+
+def ended(instance, request: dg.RunRequest, status: dg.DagsterRunStatus) -> tuple[str, str]:
+    """The run `request` started (its run key, config and tags), ended now with `status`; its id and
+    its end as the sensor writes it."""
+    run = instance.add_run(dg.DagsterRun(
+        job_name="retrain_loan_pd", status=dg.DagsterRunStatus.STARTED, run_config=request.run_config,
+        tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "retrain_sensor"}))
+    if status == dg.DagsterRunStatus.CANCELED:
+        instance.report_run_canceled(run)
+    else:
+        instance.report_run_failed(run)
+    end = datetime.fromtimestamp(instance.get_run_record_by_id(run.run_id).end_time, timezone.utc)
+    return run.run_id, f"{end:%Y-%m-%d %H:%M} UTC"
+
+
+def test_a_canceled_retrain_is_named_and_a_failed_one_requested_again_once(risk_home, sba_sample):
+    """The labels trigger requested this book's retrain. Canceled by the operator: named, not
+    requested again. A failed run of the same numbers and book: requested again (same config and
+    tags, risk/retry_of, a run key of its own); failed twice: named, left to the operator. A run of
+    another book with the same fingerprint tag is not this book's."""
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    policy = RetrainPolicy(new_labelled_rows=400)
+    with dg.instance_for_test() as instance:
+        fired = lake.evaluate(instance, policy)
+        (request,) = fired.run_requests
+        canceled_id, canceled_at = ended(instance, request, dg.DagsterRunStatus.CANCELED)
+        after = lake.evaluate(instance, policy, fired.cursor)
+        assert not after.run_requests
+        assert after.skip_reason.skip_message == (
+            f"loan_pd_sba: the retrain run {canceled_id} requested for these numbers was canceled at {canceled_at}; "
+            "not requested again for the same numbers: run retrain_loan_pd by hand, or it is requested when they change")
+
+        other_book = dg.RunRequest(run_key="x", run_config=request.run_config,
+                                   tags={**request.tags, "risk/retrain_portfolios": "sme"})
+        first_id, first_at = ended(instance, request, dg.DagsterRunStatus.FAILURE)
+        ended(instance, other_book, dg.DagsterRunStatus.FAILURE)
+        retried = lake.evaluate(instance, policy, after.cursor)
+        (again,) = retried.run_requests
+        assert again.run_key == f"{request.run_key}:after-failure-{first_id[:8]}"
+        assert again.tags == {**request.tags, "risk/retry_of": first_id}
+        assert again.run_config == request.run_config
+
+        second_id, second_at = ended(instance, again, dg.DagsterRunStatus.FAILURE)
+        stopped = lake.evaluate(instance, policy, retried.cursor)
+    assert not stopped.run_requests
+    assert stopped.skip_reason.skip_message == (
+        f"loan_pd_sba: both retrain runs requested for these numbers failed: {first_id} at {first_at}, {second_id} at "
+        f"{second_at}; not requested again: look at their logs and run retrain_loan_pd by hand, or it is requested "
+        "when the numbers change")
+    assert lake.decisions()["trigger"].to_list() == ["labels"]

@@ -242,3 +242,76 @@ def test_a_refused_first_training_is_tried_again_once_enough_labelled_articles_l
         lake.land(sentences[4:5])
         (request,) = lake.tick(instance, waiting.cursor).run_requests
     assert request.tags["risk/retrain_trigger"] == "first_model" and request.tags["risk/retrain_observed"] == "3.0000"
+
+
+def ended(instance, request: dg.RunRequest, status: dg.DagsterRunStatus) -> tuple[str, str]:
+    """The run `request` started, as the daemon launches it (its run key and tags), ended now with
+    `status` (FAILURE as dead_runs_sensor marks a killed run, CANCELED as the UI's Terminate); its
+    id and its end as the sensor writes it."""
+    run = instance.add_run(dg.DagsterRun(
+        job_name="retrain_news_sentiment", status=dg.DagsterRunStatus.STARTED, run_config=request.run_config,
+        tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "sentiment_retrain_sensor"}))
+    if status == dg.DagsterRunStatus.CANCELED:
+        instance.report_run_canceled(run)
+    else:
+        instance.report_run_failed(run)
+    end = datetime.fromtimestamp(instance.get_run_record_by_id(run.run_id).end_time, timezone.utc)
+    return run.run_id, f"{end:%Y-%m-%d %H:%M} UTC"
+
+
+def test_a_retrain_the_operator_canceled_is_named_and_not_requested_again(risk_home, sentences):
+    """The operator terminated the retrain the labels started. The numbers are the same, so the
+    cursor alone said 'nothing changed' for ever, without a word of the run. The tick now names the
+    canceled run and requests nothing (the operator stopped it on purpose); a succeeded run keeps
+    'nothing changed'."""
+    lake = Lake(risk_home)
+    lake.land(sentences[:3])
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        run_id, at = ended(instance, request, dg.DagsterRunStatus.CANCELED)
+        after = lake.tick(instance, fired.cursor)
+        assert not after.run_requests
+        assert after.skip_reason.skip_message == (
+            f"news_sentiment: the retrain run {run_id} requested for these numbers was canceled at {at}; not "
+            "requested again for the same numbers: run retrain_news_sentiment by hand, or it is requested when they "
+            "change")
+        assert after.cursor == fired.cursor
+        # a run of another fingerprint ended, or none: 'nothing changed'
+        with dg.instance_for_test() as other:
+            quiet = lake.tick(other, fired.cursor)
+        assert quiet.skip_reason.skip_message == "news_sentiment: nothing changed since the last evaluation"
+    assert lake.decisions() == [(MODEL_NAME, True, "labels", 3.0)]
+
+
+def test_a_failed_retrain_is_requested_again_once_then_left_to_the_operator(risk_home, sentences):
+    """The retrain's process was killed and the run marked failed. The same numbers are requested
+    again, with the same config and tags, the failed run named in risk/retry_of and under a run key
+    of its own (the daemon would drop a request under the spent one). When that run fails too, the
+    sensor stops and names both runs."""
+    lake = Lake(risk_home)
+    lake.land(sentences[:3])
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        first_id, _ = ended(instance, request, dg.DagsterRunStatus.FAILURE)
+        retried = lake.tick(instance, fired.cursor)
+        (again,) = retried.run_requests
+        assert again.run_key == f"{request.run_key}:after-failure-{first_id[:8]}" != request.run_key
+        assert again.tags == {**request.tags, "risk/retry_of": first_id}
+        assert again.run_config == request.run_config
+        assert retried.cursor == fired.cursor
+
+        second_id, second_at = ended(instance, again, dg.DagsterRunStatus.FAILURE)
+        first_at = f"{datetime.fromtimestamp(instance.get_run_record_by_id(first_id).end_time, timezone.utc):%Y-%m-%d %H:%M} UTC"
+        stopped = lake.tick(instance, retried.cursor)
+        assert not stopped.run_requests
+        assert stopped.skip_reason.skip_message == (
+            f"news_sentiment: both retrain runs requested for these numbers failed: {first_id} at {first_at}, "
+            f"{second_id} at {second_at}; not requested again: look at their logs and run retrain_news_sentiment "
+            "by hand, or it is requested when the numbers change")
+        # new labelled articles: new numbers, decided afresh and requested under their own key
+        lake.land(sentences[3:4])
+        (fresh,) = lake.tick(instance, stopped.cursor).run_requests
+    assert fresh.tags["risk/retrain_observed"] == "4.0000" and "risk/retry_of" not in fresh.tags
+    assert "after-failure" not in fresh.run_key
