@@ -27,7 +27,7 @@ from risk_assets.lib.lake import connect, table_exists
 from risk_assets.lib.ml.registry import champion, operator_retirement
 from risk_assets.lib.ml.sentiment import MODEL_NAME as SENTIMENT_MODEL
 from risk_assets.lib.monitoring import landing_watch
-from risk_assets.lib.monitoring.loans import snapshots, unchampioned
+from risk_assets.lib.monitoring.loans import monitoring_behind, snapshots, unchampioned
 from risk_assets.lib.monitoring.population import champion_window
 from risk_assets.lib.monitoring.retrain import (
     Rejection,
@@ -270,6 +270,8 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
     requests, notes = [], []
     try:
         with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
+            if behind := monitoring_behind(con):  # a file mid-ingest: its loans are not in the numbers yet
+                return dg.SensorResult(skip_reason=dg.SkipReason(behind), cursor=context.cursor)
             current = snapshots(con)
             decided_at = datetime.now(timezone.utc).replace(tzinfo=None)
             for snapshot in current:

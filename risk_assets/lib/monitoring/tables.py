@@ -57,6 +57,7 @@ CHAMPION_POPULATION = MonitoringTable(
         "training_window": (pl.Utf8, "The champion's fixed vintage window ('train on vintages <= 2003, out-of-time holdout 2004-2006'); NULL without one."),
         "new_labelled_left_out": (pl.Int64, "Labels that reached the lake after training of the vintages the champion's training left out of development and holdouts (inputs recorded after the outcome; its meta.json run.vintages_left_out): a retraining leaves them out too, so no trigger counts them. 0 when it left none out; NULL when its artifact does not record them (then none is set aside)."),
         "vintages_left_out": (pl.Utf8, "Those vintages as ranges of consecutive vintages ('1966-1988'); NULL when none."),
+        "loans_landed_through": (pl.Datetime, "UTC landing time of the newest loan file loaded when the tables were refreshed (raw.landed_files.landed_at): while a newer one has landed, these numbers predate its loans and the retrain sensor waits for the next refresh. NULL when no loan file is in the manifest."),
         **COMPUTED_AT,
     },
 )

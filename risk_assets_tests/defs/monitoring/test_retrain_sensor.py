@@ -319,6 +319,38 @@ def test_a_rejected_retrain_is_not_requested_again_until_loans_of_its_book_land(
     assert lake.decisions().filter(pl.col("model") == MODEL)["trigger"].to_list() == ["labels", "held", "labels"]
 
 
+def test_a_tick_between_a_files_landing_and_the_monitoring_refresh_waits_for_the_refresh(risk_home, sba_sample):
+    """An ingest run lands a file, then rebuilds the features, the scores and, last, monitoring. A tick
+    between the two decided on the numbers before the file: an operator saw a retraining requested for
+    'PSI of annual_income ... (410 loans)' with 530 in the lake. Now the tick waits, naming the file,
+    until the monitoring takes its loans in; then it decides on them."""
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late.head(350))
+    lake.land_file()
+    policy = RetrainPolicy(new_labelled_rows=300)
+    with dg.instance_for_test() as instance:
+        (first,) = lake.evaluate(instance, policy).run_requests  # monitoring refreshed after the file
+        assert first.tags["risk/retrain_trigger"] == "labels"
+        with connect(risk_home.lake_path) as con:  # the next file lands; its ingest run has not refreshed monitoring
+            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, landed_at) "
+                        "VALUES ('cd34', 'landing/loans/2005.csv', 10, 'loans', 'loaded', ?)",
+                        [datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=5)])
+            landed = con.execute("SELECT landed_at FROM raw.landed_files WHERE sha256 = 'cd34'").fetchone()[0]
+        lake.land(late.tail(50))
+        context = dg.build_sensor_context(instance=instance, cursor="{}", resources={
+            "lake": LakeResource(root=str(risk_home.root)), "retrain_policy": policy})
+        waiting = retrain_sensor(context)
+        assert not waiting.run_requests and waiting.cursor == "{}"
+        assert waiting.skip_reason.skip_message == (
+            f"the loan monitoring tables were refreshed before 2005.csv landed ({landed:%Y-%m-%d %H:%M:%S} UTC): "
+            "waiting for them to take its loans in (the ingest run refreshes them after landing, the "
+            "daily_monitoring schedule each day, or materialize champion_population); the next tick re-evaluates")
+        assert lake.decisions()["trigger"].to_list() == ["labels"]  # no decision on the old numbers
+        (again,) = lake.evaluate(instance, policy).run_requests  # refreshed: 400 labels now
+    assert again.tags["risk/retrain_observed"] == "400.0000"  # the 350 and the 50 landed after
+
+
 def ended(instance, request: dg.RunRequest, status: dg.DagsterRunStatus) -> tuple[str, str]:
     """The run `request` started (its run key, config and tags), ended now with `status`; its id and
     its end as the sensor writes it."""
