@@ -234,7 +234,8 @@ class RetrainDecision:
 
 
 def _cohort(vintage: int | None) -> str:
-    return "no vintage" if vintage is None else f"vintage {vintage}"
+    """'vintage 2004', or, for a book whose tapes carry no dates, 'the loans without a vintage'."""
+    return "the loans without a vintage" if vintage is None else f"vintage {vintage}"
 
 
 def _left_out_labels(snapshot: MonitoringSnapshot) -> str:
@@ -288,7 +289,8 @@ def check_auc(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Ch
     word = "<" if fired else ">="
     return Check(
         "auc_decay", fired, newest.auc, floor,
-        f"AUC on newest labelled {_cohort(newest.vintage)} ({newest.n_labelled:,} loans, {newest.n_defaults:,} defaults) "
+        f"AUC on {'newest labelled ' + _cohort(newest.vintage) if newest.vintage is not None else 'the labelled loans without a vintage'} "
+        f"({newest.n_labelled:,} loans, {newest.n_defaults:,} defaults) "
         f"= {newest.auc:.3f} {word} "
         f"holdout AUC {snapshot.holdout_auc:.3f} - margin {thresholds.auc_margin} = {floor:.3f}" + unseasoned,
     )

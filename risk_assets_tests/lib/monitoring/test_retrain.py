@@ -42,6 +42,16 @@ def test_psi_trigger_on_the_score():
     assert d.tags()["risk/retrain_trigger"] == "psi" and d.tags()["risk/retrain_observed"] == "0.5500"
 
 
+def test_a_book_without_dates_is_named_so_not_as_no_vintage():
+    """LendingClub's extract and many lenders' tapes carry no dates: the loans that came after the
+    champion form one cohort without a vintage, which the reasons called 'no vintage' ('PSI of
+    loan_amount on no vintage (400 loans)')."""
+    d = decide(snapshot(psi=(PsiObservation("term_months", None, 0.31, 400),),
+                        vintages=(VintageAuc(None, 400, 0.61, 60),)), T)
+    assert "PSI of term_months on the loans without a vintage (400 loans) = 0.310 > 0.2" in d.reason
+    assert "AUC on the labelled loans without a vintage (400 loans, 60 defaults) = 0.610 < holdout AUC" in d.reason
+
+
 def test_psi_trigger_on_a_key_feature_but_not_on_other_features():
     assert decide(snapshot(psi=(PsiObservation("term_months", 2004, 0.34, 2_000),)), T).trigger == "psi"
     assert not decide(snapshot(psi=(PsiObservation("naics", 2004, 4.3, 2_000),)), T).retrain
