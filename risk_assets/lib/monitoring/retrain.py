@@ -287,10 +287,11 @@ def check_auc(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Ch
     floor = snapshot.holdout_auc - thresholds.auc_margin
     fired = newest.auc < floor
     word = "<" if fired else ">="
+    judged = ("the labelled loans without a vintage" if newest.vintage is None
+              else f"newest labelled {_cohort(newest.vintage)}")
     return Check(
         "auc_decay", fired, newest.auc, floor,
-        f"AUC on {'newest labelled ' + _cohort(newest.vintage) if newest.vintage is not None else 'the labelled loans without a vintage'} "
-        f"({newest.n_labelled:,} loans, {newest.n_defaults:,} defaults) "
+        f"AUC on {judged} ({newest.n_labelled:,} loans, {newest.n_defaults:,} defaults) "
         f"= {newest.auc:.3f} {word} "
         f"holdout AUC {snapshot.holdout_auc:.3f} - margin {thresholds.auc_margin} = {floor:.3f}" + unseasoned,
     )
