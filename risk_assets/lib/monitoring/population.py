@@ -176,10 +176,15 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     labelled_then = pl.col("label_known_at") <= champion.trained_at
     labelled_since = pl.col("default_flag").is_not_null() & (pl.col("label_known_at") > champion.trained_at)
     copies = idless_copies(con) if "source_loan_id" in raw_columns else {}
+    repeat = pl.lit(False)  # a later copy of an id-less loan that was in the lake when the champion trained
     if copies:  # an id-less loan landed again: its later copy's label is new only if no earlier copy had one
         known = frame.filter(pl.col("loan_key").is_in(list(copies)) & pl.col("default_flag").is_not_null()
                              & labelled_then.fill_null(False))["loan_key"]
         labelled_since = labelled_since & ~pl.col("loan_key").is_in([copies[key] for key in known])
+        # nor is it a loan that came after the champion: PSI and the AUC trigger would read the loans it
+        # trained and was judged on as new (650 copies of the sample tape fired the AUC trigger)
+        seen = frame.filter(pl.col("loan_key").is_in(list(copies)) & ~after.fill_null(False))["loan_key"]
+        repeat = pl.col("loan_key").is_in([copies[key] for key in seen])
     recorded = bool(frame["trained_on"].any())
     run, spec = _champion_meta(con, champion.model, champion.version)
     window = vintage_window(run)
@@ -191,7 +196,7 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     snapshot = ~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False)
     in_reference = pl.col("trained_on") if recorded else snapshot
     reference = frame.filter(in_reference).drop("label_known_at", "trained_on", "holdout_split")
-    current = frame.filter(after.fill_null(False)).drop("label_known_at", "trained_on", "holdout_split")
+    current = frame.filter(after.fill_null(False) & ~repeat).drop("label_known_at", "trained_on", "holdout_split")
     holdouts = frame.filter(pl.col("holdout_split").is_not_null() & ~after.fill_null(False)
                             & ~in_reference.fill_null(False)).drop("label_known_at", "trained_on")
     if inputs is not None:  # on the two cohorts only, not the whole book

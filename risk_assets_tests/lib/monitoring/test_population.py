@@ -119,7 +119,9 @@ def test_feature_drift_watches_the_champions_inputs_derived_ones_computed(tmp_pa
 def test_a_redelivered_tape_without_ids_brings_no_new_labels_but_its_new_loans(risk_home, data_dir):
     """LendingClub lines have no loan id: next month's tape (the same 200 loans, then 10 new ones)
     keys its copies anew. Only the 10 new loans' outcomes are new labels; the 200 copies' outcomes
-    were in the lake when the champion trained."""
+    were in the lake when the champion trained. Nor are the copies loans that came after the
+    champion: the current cohort, which PSI and the AUC trigger read, is the 10 new loans alone (an
+    operator saw the AUC trigger fire on 650 copies of the loans the champion trained and was judged on)."""
     from datetime import timedelta
     from itertools import islice
 
@@ -138,7 +140,8 @@ def test_a_redelivered_tape_without_ids_brings_no_new_labels_but_its_new_loans(r
         con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key, portfolio, vintage, default_flag, loan_amount "
                     "FROM raw.loans")
         population = load_population(con, Champion("loan_pd_lendingclub", "v1", "lendingclub", trained, 0.7))
-    assert population.current.height == 210  # every loan landed after training is in the current cohort
+    assert population.current.height == 10  # the new loans; not the copies of those the champion saw
+    assert sorted(int(key.rsplit(":", 1)[1]) for key in population.current["loan_key"]) == list(range(202, 212))
     assert population.new_labels == 10
 
 
