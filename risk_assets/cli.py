@@ -419,6 +419,12 @@ def _wrapped(head: str, text: str, width: int = 110) -> str:
                                     break_on_hyphens=False, break_long_words=False))
 
 
+SUMMARY_LAKE_WAIT_SECONDS = 20.0
+"""How long the run summary waits for another run's hold on the lake (a run interrupted while it
+waited for the lake pool ends while the run ahead of it still holds the lake, for as long as a
+training takes), before it prints without the lake's lines."""
+
+
 def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str, str, str]],
                                                                   list[tuple[str, int, int, str]],
                                                                   list[tuple[str, str, int, int, float | None, str]],
@@ -449,8 +455,8 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
         except duckdb.Error:
             return []
 
-    try:
-        with connect(lake_path, read_only=True) as con:
+    try:  # a summary waits briefly: another run (a training) may hold the lake's writer lock for many minutes
+        with connect(lake_path, read_only=True, wait_seconds=SUMMARY_LAKE_WAIT_SECONDS) as con:
             not_landed = rows(con, "SELECT status, path, coalesce(message, '') FROM raw.landed_files "
                                    "WHERE run_id = $run AND status IN ('refused', 'failed') UNION ALL "
                                    "SELECT outcome, path, message FROM raw.landing_events WHERE run_id = $run "
@@ -474,6 +480,11 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
                 WHERE t.steps < t.planned ORDER BY t.model""")
             copies = rows(con, "SELECT path, duplicate_of FROM raw.landing_events "
                                "WHERE run_id = ? AND outcome = 'duplicate' ORDER BY path")
+    except duckdb.IOException:  # held by another run still
+        print(f"note: another run still holds the lake after {SUMMARY_LAKE_WAIT_SECONDS:.0f} s: this summary leaves "
+              "out the files this run refused, quarantined or skipped as copies and the models it cut short; "
+              "risk-assets verify lists the refused files once that run ends", file=sys.stderr, flush=True)
+        return [], [], [], []
     except duckdb.Error:  # the lake could not be opened
         return [], [], [], []
     return not_landed, quarantined, cut_short, copies

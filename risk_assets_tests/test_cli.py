@@ -452,3 +452,30 @@ def test_a_lake_home_moved_elsewhere_does_not_call_its_own_files_copies(tmp_path
     copies = [" ".join(line.split()) for line in lines if line.lstrip().startswith("COPY")]
     assert copies == [f"COPY tape_again.csv: the same bytes as tape.csv, so its records are in the lake once, as "
                       "that file's; it stays in landing and no run lands it"]
+
+
+def test_the_run_summary_does_not_wait_long_for_a_lake_another_run_holds(risk_home, monkeypatch, capsys):
+    """A run interrupted while it waited for the lake pool ends while the run ahead of it holds the
+    lake's writer lock, for as long as a training takes: its summary waited up to 600 s for the lock.
+    It now waits SUMMARY_LAKE_WAIT_SECONDS and prints without the lake's lines, saying so."""
+    import sys
+
+    from risk_assets import cli
+    from risk_assets.lib.lake import connect as lake_connect
+
+    with lake_connect(risk_home.lake_path):
+        pass  # the lake exists
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)", str(risk_home.lake_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(cli, "SUMMARY_LAKE_WAIT_SECONDS", 1.0)
+        started = time.monotonic()
+        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [])
+        assert time.monotonic() - started < 30
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert "note: another run still holds the lake after 1 s: this summary leaves out the files this run refused" in err
