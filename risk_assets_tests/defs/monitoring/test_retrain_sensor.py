@@ -23,6 +23,7 @@ from risk_assets.lib.ml import registry
 from risk_assets.lib.ml.metrics import roc_auc
 from risk_assets.lib.ml.pd_lake import ensure_pd_tables, risk_grade
 from risk_assets.lib.schema import LOAN_COLUMNS, ddl
+from risk_assets_tests.defs.monitoring.ended_runs import ended as ended_run
 
 PER_YEAR = 1_200
 MODEL, VERSION = "loan_pd_sba", "v1"
@@ -352,17 +353,8 @@ def test_a_tick_between_a_files_landing_and_the_monitoring_refresh_waits_for_the
 
 
 def ended(instance, request: dg.RunRequest, status: dg.DagsterRunStatus) -> tuple[str, str]:
-    """The run `request` started (its run key, config and tags), ended now with `status`; its id and
-    its end as the sensor writes it."""
-    run = instance.add_run(dg.DagsterRun(
-        job_name="retrain_loan_pd", status=dg.DagsterRunStatus.STARTED, run_config=request.run_config,
-        tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "retrain_sensor"}))
-    if status == dg.DagsterRunStatus.CANCELED:
-        instance.report_run_canceled(run)
-    else:
-        instance.report_run_failed(run)
-    end = datetime.fromtimestamp(instance.get_run_record_by_id(run.run_id).end_time, timezone.utc)
-    return run.run_id, f"{end:%Y-%m-%d %H:%M} UTC"
+    """The run `request` started, ended now with `status` (`ended_runs.ended` for this sensor's job)."""
+    return ended_run(instance, request, status, "retrain_loan_pd", "retrain_sensor")
 
 
 def test_a_canceled_retrain_is_named_and_a_failed_one_requested_again_once(risk_home, sba_sample):

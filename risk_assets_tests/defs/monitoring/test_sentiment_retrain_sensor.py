@@ -16,6 +16,7 @@ from risk_assets.lib.lake import connect, ensure_lake
 from risk_assets.lib.ml import registry
 from risk_assets.lib.ml.sentiment import MODEL_NAME
 from risk_assets.lib.schema import NEWS_COLUMNS, ddl
+from risk_assets_tests.defs.monitoring.ended_runs import ended as ended_run
 
 POLICY = RetrainPolicy(new_labelled_articles=3)
 
@@ -245,18 +246,8 @@ def test_a_refused_first_training_is_tried_again_once_enough_labelled_articles_l
 
 
 def ended(instance, request: dg.RunRequest, status: dg.DagsterRunStatus) -> tuple[str, str]:
-    """The run `request` started, as the daemon launches it (its run key and tags), ended now with
-    `status` (FAILURE as dead_runs_sensor marks a killed run, CANCELED as the UI's Terminate); its
-    id and its end as the sensor writes it."""
-    run = instance.add_run(dg.DagsterRun(
-        job_name="retrain_news_sentiment", status=dg.DagsterRunStatus.STARTED, run_config=request.run_config,
-        tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "sentiment_retrain_sensor"}))
-    if status == dg.DagsterRunStatus.CANCELED:
-        instance.report_run_canceled(run)
-    else:
-        instance.report_run_failed(run)
-    end = datetime.fromtimestamp(instance.get_run_record_by_id(run.run_id).end_time, timezone.utc)
-    return run.run_id, f"{end:%Y-%m-%d %H:%M} UTC"
+    """The run `request` started, ended now with `status` (`ended_runs.ended` for this sensor's job)."""
+    return ended_run(instance, request, status, "retrain_news_sentiment", "sentiment_retrain_sensor")
 
 
 def test_a_retrain_the_operator_canceled_is_named_and_not_requested_again(risk_home, sentences):
