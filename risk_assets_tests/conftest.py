@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -52,16 +53,11 @@ def pytest_configure(config: pytest.Config) -> None:
         return
 
     def _interrupt(signum: int, frame: object) -> None:
-        try:
-            import psutil
-        except ImportError:  # installed without the test extra: the controller alone stops
-            psutil = None
-        if psutil is not None:
-            for process in psutil.Process().children(recursive=True):
-                try:
-                    process.send_signal(signal.SIGINT)
-                except psutil.Error:  # ended meanwhile
-                    pass
+        import psutil  # the test extra's
+
+        for process in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):  # ended meanwhile
+                process.send_signal(signal.SIGINT)
         raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # a handler someone else set is kept
