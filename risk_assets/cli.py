@@ -49,13 +49,25 @@ concurrency:
 
 
 def init_home(home: RiskHome) -> Path:
-    """Create the home's folders and, if missing, its Dagster instance config; returns DAGSTER_HOME."""
+    """Create the home's folders and, if missing, its Dagster instance config and stores; returns
+    DAGSTER_HOME.
+
+    The instance is opened once here, so its SQLite stores (runs, event index, schedules) exist
+    before `risk-assets run`, its run worker and `dagster dev`'s processes open them side by side.
+    Two processes creating the same store at once each stamp its schema version, and every later
+    open of that instance then fails with alembic's "Version table 'alembic_version' has more than
+    one head present".
+    """
     home.ensure()
     dagster_home = home.dagster_home
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(INSTANCE_YAML)
+    import dagster as dg  # deferred: `risk-assets --help` stays quick
+
+    with dg.DagsterInstance.from_config(str(dagster_home)):
+        pass
     return dagster_home
 
 
