@@ -104,7 +104,7 @@ MAIN_JOB_STEPS = 38
 models and the checks on them included); a test pins it to the job's execution plan."""
 
 RUN_DURATION_HINT = (
-    "the whole lake takes 6 to 11 minutes on an idle 2-core CPU and 17 to 25 on a slower idle one; other "
+    "the whole lake takes 5.5 to 11 minutes on an idle 2-core CPU and 17 to 25 on a slower idle one; other "
     "heavy work on the machine (a test suite, another run) stretches every step: 28 minutes on the slower "
     "machine beside a CI run. The longest step is the news sentiment fine-tuning (at most "
     f"{SentimentTrainConfig().max_train_seconds:.0f} s, its time budget, unless the machine is so busy that "

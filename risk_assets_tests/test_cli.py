@@ -407,7 +407,7 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
     assert len(hint) > 3 and max(len(line) for line in hint) <= 100  # lines a terminal keeps whole
     first_lines = first.splitlines()
     first = " ".join(first.split())
-    assert "6 to 11 minutes on an idle 2-core CPU" in first and "at most 540 s, its time budget" in first
+    assert "5.5 to 11 minutes on an idle 2-core CPU" in first and "at most 540 s, its time budget" in first
     assert "stretches every step: 28 minutes on the slower machine beside a CI run" in first  # idle figures alone mislead a user running beside other work
     assert "each of the run's 38 steps logs STEP_START" in first and "minutes" not in selected
     from risk_assets.lib.ml.sentiment import SentimentTrainConfig
