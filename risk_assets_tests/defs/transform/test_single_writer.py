@@ -32,9 +32,8 @@ from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows, news_r
 def test_two_runs_and_dbt_at_once_all_succeed(risk_home, cases_dir, monkeypatch):
     dagster_home = risk_home.root / "dagster"
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
-    init_home(risk_home)
+    init_home(risk_home)  # creates the instance's stores before the three processes open them
     assert "default_limit: 1" in (dagster_home / "dagster.yaml").read_text()
-    dg.DagsterInstance.from_config(str(dagster_home)).dispose()  # create its storage before the race
     lake_with(risk_home.lake_path, loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
               news=[news_rows([("Profit rose.", "positive")])])
     dagster = str(Path(sys.executable).parent / "dagster")
