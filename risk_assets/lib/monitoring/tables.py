@@ -136,10 +136,15 @@ def replace(con: duckdb.DuckDBPyConnection, table: MonitoringTable, frame: pl.Da
 
 
 def read(con: duckdb.DuckDBPyConnection, table: MonitoringTable) -> pl.DataFrame:
-    """All rows of `table` (empty with the table's schema when it does not exist yet)."""
+    """All rows of `table` with every column of its schema: empty when the table does not exist yet,
+    and NULL in a column that a table made by an older version lacks until its next refresh adds it
+    (`ensure_tables`), so a reader (a sensor tick on a lake written before an upgrade) never meets a
+    missing column."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema || '.' || table_name = ?", [table.name]
     ).fetchone()[0]
     if not exists:
         return pl.DataFrame(schema=table.schema)
-    return pl.from_arrow(con.execute(f"SELECT * FROM {table.name}").fetch_arrow_table())
+    rows = pl.from_arrow(con.execute(f"SELECT * FROM {table.name}").fetch_arrow_table())
+    return rows.with_columns(pl.lit(None, dtype=kind).alias(column)
+                             for column, kind in table.schema.items() if column not in rows.columns)
