@@ -3742,8 +3742,9 @@ def _short_total_columns(fields: Sequence[str], header: Sequence[str],
     without case, spaces or punctuation, by source or target name) when it carries one amount; else
     the columns its cells stand under (a short line is the left part of a row: 'Total,343800' under
     `id,loan_amnt` totals loan_amnt) when each amount stands under a money column; else, when a bare
-    label ('Total') carries one amount, every money column of the tape, under the key GUESSED (the
-    check keeps the column whose sum it matches, or the nearest). A label that names a count ('Total
+    label ('Total') carries one amount, every money column of the tape, with the key GUESSED when
+    there are several (the check keeps the column whose sum it matches, or the nearest; one entry,
+    unchecked, when no money column reads the amount). A label that names a count ('Total
     Records:') carries no amount: {} (a count below every loan is the file's `row_count`, checked
     by `_footer_check`).
     """
@@ -3845,9 +3846,10 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
             key = f"total row, line {at}: {spec.source}"
             if written == "":
                 continue
-            if stated is None:
-                checks[key] = {"line": at, "footer": labels[at], "checked": False,
-                               "reason": f"its {spec.source} ({written!r}) is no amount"}
+            if stated is None:  # a guessed line's one amount: one entry for the line, whichever column
+                checks[f"total row, line {at}" if at in guessed else key] = {
+                    "line": at, "footer": labels[at], "checked": False,
+                    "reason": f"its {'amount' if at in guessed else spec.source} ({written!r}) is no amount"}
                 continue
             summed = round(row[f"_all{i}"], 2)
             entry = {"line": at, "footer": labels[at], "column": spec.source, "target": spec.target,
@@ -3860,8 +3862,11 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
             entry["matches"] = any(abs(stated - s) <= 0.005 + 1e-9 * abs(s) for s in near)
             checks[key] = entry
     for at in guessed:  # one amount under every money column: the column it matches, or the nearest
-        keys = [key for key, entry in checks.items() if entry.get("line") == at and "stated" in entry]
-        kept = min(keys, key=lambda k: (not checks[k]["matches"], abs(checks[k]["stated"] - checks[k]["summed"])))
+        keys = [key for key, entry in checks.items() if entry.get("line") == at]
+        read = [key for key in keys if "stated" in checks[key]]
+        if not read:  # no money column reads it ('GBP 100' on a USD tape): its one unchecked entry stays
+            continue
+        kept = min(read, key=lambda k: (not checks[k]["matches"], abs(checks[k]["stated"] - checks[k]["summed"])))
         checks[kept]["column_guessed"] = True
         for key in keys:
             if key != kept:

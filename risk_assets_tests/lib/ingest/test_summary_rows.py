@@ -411,6 +411,22 @@ def test_a_short_totals_line_of_several_amounts_under_no_money_column_is_named_u
                   "'Issue Date', '2,000.00' under 'Status')"}}
 
 
+@pytest.mark.parametrize("amount", ["GBP 100", "1.2.3"])
+def test_a_bare_totals_line_whose_amount_no_money_column_reads_is_one_unchecked_entry(loans, tmp_path, amount):
+    """'Total,GBP 100' on a USD tape: the text looks like an amount, yet neither money column reads it,
+    so no sum can tell its column. The whole tape failed to land with `min() arg is an empty
+    sequence`; now its loans land and the line is one entry saying it was not compared."""
+    lines = [HEADER] + [[loan["Loan ID"], loan["Issue Date"].date().isoformat(), f"{loan['Funded Amount']:.2f}",
+                         loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]] for loan in loans]
+    lines.append(["Total", amount])
+    parsed = _parse_csv(tmp_path, lines)
+    parsed.reconcile()
+    assert parsed.rows.height == N and parsed.quarantine.height == 0
+    assert _kinds(parsed) == [(N + 2, "total_row")]
+    assert parsed.notes["footer_totals"] == {f"total row, line {N + 2}": {
+        "line": N + 2, "footer": "Total", "checked": False, "reason": f"its amount ({amount!r}) is no amount"}}
+
+
 def test_a_record_count_that_disagrees_with_the_file_fails_and_one_above_a_loan_is_not_checked(loans, tmp_path):
     """A copy that lost a loan line still states the full count: the footer check says 12 stated, 11
     records. A labelled count with loans below it (a section's) is a totals line, not the file's count."""
