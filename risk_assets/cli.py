@@ -166,11 +166,9 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
         manager's stop) and SIGHUP (the terminal closed: Dagster's group no longer gets it from the
         kernel) as a SIGINT to the group too, a Ctrl-C's interrupt. (A SIGTERM to Dagster's own process
         alone reached its step processes too late: a short run of one tape finished with SUCCESS.)"""
-        if not interrupted:
+        first = not interrupted
+        if first:
             interrupted.append(time.monotonic())
-            print(f"note: interrupt passed on to Dagster: the run stops at its step's next checkpoint; a second "
-                  f"Ctrl-C stops it at once, and so does this program if it has not stopped in {stop_wait:.0f} s",
-                  flush=True)
         if signum == signal.SIGINT:
             presses.append(signum)
             _signal_group(child, signal.SIGINT)
@@ -178,6 +176,9 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
                 _signal_group(child, signal.SIGKILL)
         else:
             _signal_group(child, signal.SIGINT)
+        if first:  # said after the signal is passed on: a closed terminal must not stop it going
+            _say(f"note: interrupt passed on to Dagster: the run stops at its step's next checkpoint; a second "
+                 f"Ctrl-C stops it at once, and so does this program if it has not stopped in {stop_wait:.0f} s")
 
     def on_signal(signum, frame) -> None:
         if child is None:
@@ -197,10 +198,10 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
                 break
             except subprocess.TimeoutExpired:
                 if interrupted and not killed and len(presses) < 2 and time.monotonic() - interrupted[0] >= stop_wait:
-                    print(f"note: Dagster did not stop within {stop_wait:.0f} s of the interrupt (a step waiting for "
-                          "the lake pool's slot does not hear one): killing it and its step processes", flush=True)
                     _signal_group(child, signal.SIGKILL)
                     killed = True
+                    _say(f"note: Dagster did not stop within {stop_wait:.0f} s of the interrupt (a step waiting for "
+                         "the lake pool's slot does not hear one): killing it and its step processes")
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
@@ -215,6 +216,14 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     except Exception as exc:  # the summary is a convenience: never hide the run's own exit code behind it
         print(f"(no run summary: {type(exc).__name__}: {exc})", file=sys.stderr)
     return code
+
+
+def _say(line: str) -> None:
+    """Print `line` where a failed print must not stop the caller: a signal handler's note when the
+    terminal has closed (SIGHUP: writing to the hung-up tty raises OSError EIO) or the main loop was
+    printing when the signal came (a reentrant print raises RuntimeError)."""
+    with contextlib.suppress(OSError, RuntimeError):
+        print(line, flush=True)
 
 
 def _signal_group(child: subprocess.Popen, signum: int) -> None:

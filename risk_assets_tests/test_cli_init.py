@@ -39,5 +39,9 @@ def test_processes_opening_a_fresh_instance_side_by_side_all_succeed(risk_home):
               "    print(len(instance.get_run_records()))\n")
     openers = [subprocess.Popen([sys.executable, "-c", opener, str(dagster_home)], text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(3)]
-    results = [(p.wait(timeout=300), p.stdout.read()) for p in openers]
+    try:
+        results = [(p.wait(timeout=300), p.stdout.read()) for p in openers]
+    finally:
+        for p in openers:
+            p.kill()  # a no-op on one that ended
     assert [(rc, out.strip().splitlines()[-1]) for rc, out in results] == [(0, "0")] * 3, results

@@ -9,6 +9,8 @@ sent to the program alone (`kill -INT`, `kill`, the terminal closing) stops the 
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import os
 import shutil
 import signal
@@ -17,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from risk_assets.lib.lake import connect
@@ -91,9 +94,23 @@ def _interrupt(process: subprocess.Popen, when: str, send=_ctrl_c) -> str:
             send(process)
             break
         assert time.monotonic() < deadline, "".join(seen[-40:])
-    out = "".join(seen) + process.stdout.read()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        rest = pool.submit(process.stdout.read)  # to the end of its output: the program has exited
+        try:
+            out = "".join(seen) + rest.result(timeout=300)
+        except concurrent.futures.TimeoutError:  # a run that never stopped fails the test, not hangs it
+            _kill_session(process.pid)
+            pytest.fail(f"the run went on 300 s after the signal:\n{''.join(seen)[-3000:]}{rest.result(timeout=30)[-3000:]}")
     assert process.wait(timeout=120) != 0, out[-3000:]
     return out
+
+
+def _kill_session(session: int) -> None:
+    """SIGKILL to every process of `session`: the program, Dagster's group (frozen or not) and its steps."""
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, OSError):
+            if os.getsid(process.pid) == session:
+                process.kill()
 
 
 def _assert_interrupted(out: str, step: str) -> None:
@@ -183,9 +200,13 @@ def test_a_run_that_does_not_heed_the_first_interrupt_is_killed_after_the_stop_w
         os.kill(process.pid, signal.SIGINT)
 
     started = time.monotonic()
-    out = _interrupt(_start(risk_home.root, RISK_STOP_WAIT_SECONDS="3"), when=f"{TAPE}: reading",
-                     send=freeze_then_interrupt)
-    assert _gone(groups[0]), out[-3000:]
+    program = _start(risk_home.root, RISK_STOP_WAIT_SECONDS="3")
+    try:
+        out = _interrupt(program, when=f"{TAPE}: reading", send=freeze_then_interrupt)
+    finally:
+        gone = _gone(groups[0]) if groups else True
+        _kill_session(program.pid)  # nothing frozen is left behind, whatever failed
+    assert gone, out[-3000:]
     assert time.monotonic() - started < 110, out[-3000:]  # 3 s of waiting, not for ever
     before = out[:out.index("== run ")]
     assert "note: interrupt passed on to Dagster: the run stops at its step's next checkpoint; a second Ctrl-C " \

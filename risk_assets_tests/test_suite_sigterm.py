@@ -5,6 +5,7 @@ Before, SIGTERM ended the pytest-xdist controller at once; the workers followed 
 test had started (a `dagster asset materialize`, say) ran on, orphaned. The suite's conftest sends
 SIGINT to the controller's descendants and takes pytest's Ctrl-C path."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -57,7 +58,13 @@ def test_sigterm_stops_the_controller_and_every_worker(tmp_path):
         pytest.fail(f"the two workers never started their tests:\n{controller.communicate()[0][-3000:]}")
 
     controller.send_signal(signal.SIGTERM)
-    out, _ = controller.communicate(timeout=120)
+    try:
+        out, _ = controller.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # a controller that ignored it fails the test and leaves nothing behind
+        for pid in [controller.pid, *started]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"pytest went on 120 s after SIGTERM:\n{controller.communicate()[0][-3000:]}")
     deadline = time.monotonic() + 60
     while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.5)
