@@ -48,15 +48,20 @@ concurrency:
 """
 
 
-def init_home(home: RiskHome) -> Path:
-    """Create the home's folders and, if missing, its Dagster instance config and stores; returns
-    DAGSTER_HOME.
+def init_home(home: RiskHome, stores: bool = True) -> Path:
+    """Create the home's folders and, if missing, its Dagster instance config and (`stores`) its
+    stores; returns DAGSTER_HOME.
 
-    The instance is opened once here, so its SQLite stores (runs, event index, schedules) exist
-    before `risk-assets run`, its run worker and `dagster dev`'s processes open them side by side.
-    Two processes creating the same store at once each stamp its schema version, and every later
-    open of that instance then fails with alembic's "Version table 'alembic_version' has more than
-    one head present".
+    With `stores`, the instance is opened once here, so its SQLite stores (runs, event index,
+    schedules) exist before `risk-assets run`, its run worker and `dagster dev`'s processes open them
+    side by side. Two processes creating the same store at once each stamp its schema version, and
+    every later open of that instance then fails with alembic's "Version table 'alembic_version'
+    has more than one head present".
+
+    Raises:
+        OSError: a folder or the config cannot be written.
+        Exception: with `stores`, whatever Dagster raises when its instance cannot be opened (a
+            malformed dagster.yaml, a store that needs `dagster instance migrate`).
     """
     home.ensure()
     dagster_home = home.dagster_home
@@ -64,10 +69,11 @@ def init_home(home: RiskHome) -> Path:
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(INSTANCE_YAML)
-    import dagster as dg  # deferred: `risk-assets --help` stays quick
+    if stores:
+        import dagster as dg  # deferred: `risk-assets --help` stays quick
 
-    with dg.DagsterInstance.from_config(str(dagster_home)):
-        pass
+        with dg.DagsterInstance.from_config(str(dagster_home)):
+            pass
     return dagster_home
 
 
@@ -903,10 +909,17 @@ def main(argv: list[str] | None = None) -> int:
     on_a_lake = args.command in ("export", "registry", "withdraw", "loan", "quarantine")
     try:
         if not on_a_lake or home.lake_path.exists():
-            dagster_home = init_home(home)  # for registry: the Dagster instance its change is shown in
+            # for registry: the Dagster instance its change is shown in; its stores only for the
+            # commands that start Dagster, so a lake command never waits on, or fails with, the instance
+            dagster_home = init_home(home, stores=args.command in ("init", "run", "replay"))
     except OSError as exc:
         print(f"risk-assets: cannot create the lake home {home.root}: {exc.strerror or exc} "
               f"({exc.filename or home.root}); set RISK_HOME to a folder you can write", file=sys.stderr)
+        return 2
+    except Exception as exc:  # Dagster's own: a malformed dagster.yaml, stores of another version
+        print(f"risk-assets: cannot open the Dagster instance in {home.dagster_home}: {type(exc).__name__}: "
+              f"{' '.join(str(exc).split())[:400]} (its settings are {home.dagster_home / 'dagster.yaml'}; "
+              "`dagster instance migrate` upgrades stores an older Dagster wrote)", file=sys.stderr)
         return 2
     if args.command == "export":
         return export_lake_tables(home, args.tables, args.out, args.format)

@@ -64,7 +64,7 @@ def test_a_lake_home_that_cannot_be_written_is_one_line_for_commands_on_a_lake_t
     with connect(risk_home.lake_path) as con:  # a lake exists: export goes on to prepare its home
         assert con.execute("SELECT count(*) FROM raw.landed_files").fetchone()[0] == 0
 
-    def read_only(home):
+    def read_only(home, **_):
         raise PermissionError(13, "Permission denied", str(home.root / "landing"))
 
     monkeypatch.setattr(cli, "init_home", read_only)
