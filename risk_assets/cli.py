@@ -507,7 +507,11 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
                 WHERE t.steps < t.planned ORDER BY t.model""")
             copies = rows(con, "SELECT path, duplicate_of FROM raw.landing_events "
                                "WHERE run_id = ? AND outcome = 'duplicate' ORDER BY path")
-    except duckdb.IOException:  # held by another run still
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():  # not another run's hold: a permission, a damaged file
+            print(f"note: the lake could not be read for this summary: {' '.join(str(exc).split())}",
+                  file=sys.stderr, flush=True)
+            return [], [], [], []
         print(f"note: another run still holds the lake after {SUMMARY_LAKE_WAIT_SECONDS:.0f} s: this summary leaves "
               "out the files this run refused, quarantined or skipped as copies and the models it cut short; "
               "risk-assets verify lists the refused files once that run ends", file=sys.stderr, flush=True)

@@ -496,3 +496,17 @@ def test_a_note_printed_from_the_signal_handler_never_raises(monkeypatch):
         monkeypatch.setattr("builtins.print", fail)
         cli._say("note: interrupt passed on to Dagster")  # returns: the caller goes on
     monkeypatch.undo()
+
+
+def test_a_lake_the_summary_cannot_read_is_not_called_held_by_another_run(risk_home, capsys):
+    """Every IOException of the summary's lake read was taken for another run's lock; a damaged lake
+    file was then reported as 'another run still holds the lake'. Only a lock is."""
+    from risk_assets import cli
+
+    risk_home.lake_path.parent.mkdir(parents=True, exist_ok=True)
+    risk_home.lake_path.write_text("not a database: a file copied over the lake by mistake " * 20)
+    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [])
+    err = capsys.readouterr().err
+    assert "another run" not in err
+    assert err.startswith("note: the lake could not be read for this summary: ")
+    assert "not a valid DuckDB database file" in err and str(risk_home.lake_path) in err
