@@ -59,6 +59,8 @@ class DeadRun:
     """Process ids the run logged; empty when it logged none."""
 
     def message(self) -> str:
+        """What the release says, in the run's failure event, the sensor's tick and `risk-assets run`'s
+        note: the run, since when it ran, its lost processes, and what to do."""
         when = self.started.strftime("%Y-%m-%d %H:%M:%S UTC") if self.started else "an unknown time"
         processes = (f"its process{'es' if len(self.pids) > 1 else ''} {', '.join(map(str, self.pids))} "
                      f"{'are' if len(self.pids) > 1 else 'is'} gone") if self.pids else "it logged no process"
@@ -72,16 +74,20 @@ class EndedHolder:
     """A run that ended (or is no longer in the instance) while still holding pool slots."""
 
     run_id: str
-    job_name: str
-    status: str
+    job_name: str | None
+    """None for a run deleted from the instance: its job and status went with it."""
+    status: str | None
     ended: datetime | None
     pools: tuple[str, ...]
     """The pools (concurrency keys) in which it still held or waited for a slot."""
 
     def message(self) -> str:
+        """What the release says, in the sensor's tick and `risk-assets run`'s note: the run, its
+        job, status and end (or that it was deleted), the pools, and that they are free now."""
         when = f" since {self.ended.strftime('%Y-%m-%d %H:%M:%S UTC')}" if self.ended else ""
+        what = f"{self.job_name}, {self.status}{when}" if self.job_name else "deleted from the instance"
         pools = ", ".join(self.pools)
-        return (f"run {self.run_id} ({self.job_name}, {self.status}{when}) had ended but still held its place in "
+        return (f"run {self.run_id} ({what}) had ended but still held its place in "
                 f"the {pools} pool (a step process killed while its run went on to end): released, so the runs "
                 "waiting for it can start")
 
@@ -173,7 +179,7 @@ def find_ended_holders(instance: dg.DagsterInstance, now: datetime | None = None
         record = records.get(run_id)
         if record is None:
             ended.append((datetime.min.replace(tzinfo=timezone.utc), EndedHolder(
-                run_id, "a run no longer in the instance", "deleted", None, tuple(pools.get(run_id, ())))))
+                run_id, None, None, None, tuple(pools.get(run_id, ())))))
             continue
         if record.dagster_run.status not in ENDED:
             continue

@@ -144,3 +144,23 @@ def test_a_run_that_ended_holding_the_lake_slot_gives_it_back(risk_home):
         assert storage.claim_concurrency_slot("lake", waiting.run_id, "raw_news").is_claimed
         # the waiting run is in progress with a live process: left alone
         assert release_dead_runs(instance, log=lines.append, now=later, alive=lambda pid: True) == []
+
+
+def test_a_deleted_run_that_held_the_lake_slot_gives_it_back(risk_home):
+    """A run deleted from the UI while in progress: Dagster frees the slots it held then, but its
+    process goes on and its next step claims the lake slot for a run the instance no longer has.
+    That claim is freed, and the message says the run was deleted rather than naming a job."""
+    dagster_home = init_home(risk_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        storage = instance.event_log_storage
+        gone = instance.add_run(dg.DagsterRun(job_name="ingest_loans", status=dg.DagsterRunStatus.STARTED))
+        assert storage.initialize_concurrency_limit_to_default("lake")
+        instance.delete_run(gone.run_id)
+        assert storage.claim_concurrency_slot("lake", gone.run_id, "raw_loans").is_claimed  # its next step
+        lines: list[str] = []
+        (holder,) = release_dead_runs(instance, log=lines.append, alive=lambda pid: True)
+        assert (holder.run_id, holder.job_name, holder.status, holder.pools) == (gone.run_id, None, None, ("lake",))
+        assert lines == [f"run {gone.run_id} (deleted from the instance) had ended but still held its place in the "
+                         "lake pool (a step process killed while its run went on to end): released, so the runs "
+                         "waiting for it can start"]
+        assert storage.get_concurrency_info("lake").claimed_slots == []

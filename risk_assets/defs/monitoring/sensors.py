@@ -178,7 +178,7 @@ them again: a run killed with its process (dead_runs_sensor marks it failed) is 
 a run that fails twice on the same numbers fails for a reason that a third one would not fix."""
 
 
-def _utc(record: dg.RunRecord) -> str:
+def _ended_at(record: dg.RunRecord) -> str:
     """When a run ended (its last update where the instance recorded no end), as 'YYYY-MM-DD HH:MM UTC'."""
     ended = (datetime.fromtimestamp(record.end_time, timezone.utc) if record.end_time is not None
              else record.update_timestamp.astimezone(timezone.utc))
@@ -186,13 +186,14 @@ def _utc(record: dg.RunRecord) -> str:
 
 
 def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: str,
-                     tags: dict[str, str]) -> tuple[str, dg.RunRequest | None] | None:
+                     tags: dict[str, str], unchanged: str) -> tuple[str, dg.RunRequest | None]:
     """What a retrain sensor says, and requests, when a model's numbers are unchanged since the last
     evaluation (the cursor holds their fingerprint), from the latest run of `job_name` carrying
-    `tags` (the fingerprint the request was tagged with; for PD also the book).
+    `tags` (the fingerprint the request was tagged with; for PD also the book). A request is logged.
 
-    Returns None when no such run exists or the latest one succeeded: nothing changed, nothing to
-    say but that (a run still in progress is `_not_now`'s). Otherwise (note, request):
+    Returns (note, request):
+    - no such run, or the latest one succeeded: (`unchanged`, None), nothing changed and nothing to
+      say but that (a run still in progress is `_not_now`'s);
     - FAILURE (a run killed with its process is marked failed), fewer than MAX_FAILED_RUNS of them
       for these numbers: the same request again (its run config and tags, plus RETRY_OF_TAG = the
       failed run's id), under a run key of its own (the sensor's first key was spent on the failed run);
@@ -204,17 +205,17 @@ def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: 
     runs = dg.RunsFilter(job_name=job_name, tags=tags)
     latest = context.instance.get_run_records(filters=runs, limit=1)
     if not latest or latest[0].dagster_run.status not in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
-        return None
+        return unchanged, None
     record = latest[0]
     run = record.dagster_run
     if run.status == dg.DagsterRunStatus.CANCELED:
-        return (f"{model}: the retrain run {run.run_id} requested for these numbers was canceled at {_utc(record)}; "
+        return (f"{model}: the retrain run {run.run_id} requested for these numbers was canceled at {_ended_at(record)}; "
                 f"not requested again for the same numbers: run {job_name} by hand, or it is requested when they "
                 "change"), None
     failed = context.instance.get_run_records(
         filters=dg.RunsFilter(job_name=job_name, tags=tags, statuses=[dg.DagsterRunStatus.FAILURE]))
     if len(failed) >= MAX_FAILED_RUNS:
-        named = ", ".join(f"{r.dagster_run.run_id} at {_utc(r)}" for r in reversed(failed))
+        named = ", ".join(f"{r.dagster_run.run_id} at {_ended_at(r)}" for r in reversed(failed))
         return (f"{model}: {'both' if len(failed) == 2 else f'all {len(failed)}'} retrain runs requested for these "
                 f"numbers failed: {named}; not requested again: look at their logs and run {job_name} by hand, or "
                 "it is requested when the numbers change"), None
@@ -225,8 +226,9 @@ def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: 
         tags={**{k: v for k, v in run.tags.items() if not k.startswith(("dagster/", ".dagster"))},
               RETRY_OF_TAG: run.run_id},
     )
-    return (f"{model}: the retrain run {run.run_id} requested for these numbers failed at {_utc(record)}; "
-            "requested again"), request
+    note = f"{model}: the retrain run {run.run_id} requested for these numbers failed at {_ended_at(record)}; requested again"
+    context.log.info(note)
+    return note, request
 
 
 def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: dict) -> Rejection | None:
@@ -284,12 +286,11 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                     continue
                 fingerprint = snapshot.fingerprint()
                 if evaluated.get(snapshot.model) == fingerprint:
-                    ended = _after_ended_run(context, retrain_loan_pd_job.name, snapshot.model, {
-                        FINGERPRINT_TAG: fingerprint, "risk/retrain_portfolios": snapshot.model.removeprefix("loan_pd_")})
-                    notes.append(ended[0] if ended else f"{snapshot.model}: monitoring unchanged since the last evaluation")
-                    if ended and ended[1]:
-                        context.log.info(ended[0])
-                        requests.append(ended[1])
+                    note, request = _after_ended_run(context, retrain_loan_pd_job.name, snapshot.model, {
+                        FINGERPRINT_TAG: fingerprint, "risk/retrain_portfolios": snapshot.model.removeprefix("loan_pd_")},
+                        unchanged=f"{snapshot.model}: monitoring unchanged since the last evaluation")
+                    notes.append(note)
+                    requests += [request] if request else []
                     continue
                 decision = decide(snapshot, thresholds, _rejected_since(con, snapshot.model, standing))
                 record_decision(con, decision, decided_at)
@@ -309,13 +310,11 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
             for waiting in unchampioned(con):  # a portfolio no training has made a champion for yet
                 if evaluated.get(waiting.model) == waiting.fingerprint():
                     # a first-model request of several books carries the first one's fingerprint: that book answers for it
-                    ended = _after_ended_run(context, retrain_loan_pd_job.name, waiting.model,
-                                             {FINGERPRINT_TAG: waiting.fingerprint()})
-                    notes.append(ended[0] if ended else
-                                 f"{waiting.model}: no champion; nothing changed since the last evaluation")
-                    if ended and ended[1]:
-                        context.log.info(ended[0])
-                        requests.append(ended[1])
+                    note, request = _after_ended_run(
+                        context, retrain_loan_pd_job.name, waiting.model, {FINGERPRINT_TAG: waiting.fingerprint()},
+                        unchanged=f"{waiting.model}: no champion; nothing changed since the last evaluation")
+                    notes.append(note)
+                    requests += [request] if request else []
                     continue
                 decision = decide_first_model(waiting, thresholds)
                 record_decision(con, decision, decided_at)
@@ -383,14 +382,12 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
             first = isinstance(snapshot, SentimentFirstModelSnapshot)
             fingerprint = snapshot.fingerprint()
             if context.cursor == fingerprint:
-                ended = _after_ended_run(context, retrain_news_sentiment_job.name, snapshot.model,
-                                         {FINGERPRINT_TAG: fingerprint})
-                if ended and ended[1]:
-                    context.log.info(ended[0])
-                    return dg.SensorResult(run_requests=[ended[1]], cursor=context.cursor)
-                return dg.SensorResult(skip_reason=dg.SkipReason(ended[0] if ended else
-                    f"{snapshot.model}: {'no champion; ' if first else ''}nothing changed since the last evaluation"),
-                    cursor=context.cursor)
+                note, request = _after_ended_run(
+                    context, retrain_news_sentiment_job.name, snapshot.model, {FINGERPRINT_TAG: fingerprint},
+                    unchanged=f"{snapshot.model}: {'no champion; ' if first else ''}nothing changed since the last evaluation")
+                if request:
+                    return dg.SensorResult(run_requests=[request], cursor=context.cursor)
+                return dg.SensorResult(skip_reason=dg.SkipReason(note), cursor=context.cursor)
             decision = (decide_sentiment_first_model if first else decide_sentiment)(snapshot, retrain_policy.thresholds())
             record_decision(con, decision, datetime.now(timezone.utc).replace(tzinfo=None))
     except duckdb.IOException as exc:
