@@ -19,6 +19,7 @@ from risk_assets.cli import own_command
 from risk_assets.lib.home import RiskHome
 from risk_assets.lib.ingest.landing import refusals_in_landing
 from risk_assets.lib.lake import connect
+from risk_assets.lib.ml import registry
 from risk_assets.lib.report.portfolio import landed_loans_not_in_features
 
 LENDINGCLUB_ROWS = 39_786
@@ -248,9 +249,7 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
             if domain == "loans":
                 parts.append(f"{scored:,} scored by their portfolio's champion")
             else:
-                champion_version = con.execute("SELECT max(version) FROM ml.model_registry WHERE model = "
-                                               "'news_sentiment' AND status = 'champion'").fetchone()[0]
-                counts = sample_counts(con, champion_version)
+                counts = sample_counts(con, (registry.champion(con, "news_sentiment") or {}).get("version"))
                 detail = f": {sample_line(counts)}" if scored and sum(counts.values()) == scored else ""
                 parts.append(f"{scored:,} scored by the champion{detail}")
         lines.append(f"lake {domain}: " + "; ".join(parts))
