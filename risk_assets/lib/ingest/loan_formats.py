@@ -606,7 +606,9 @@ def parse_loan_file(
     Raises:
         FileRefused: an empty file, a header without a record, no known format, undecodable bytes
             (file, byte offset, line), a corrupt gzip, a repeated header column, or a file or folder name with an as-of marker
-            whose date cannot be read or does not exist (`_as_of_from_name`, `folders.read_folders`).
+            whose date cannot be read or does not exist (`_as_of_from_name`, `folders.read_folders`), or
+            two columns that may each give the loan id (`id`, `loan_id`) giving different ids for one
+            loan (`_loan_id_column`).
     """
     path, mapping_dirs = Path(path), [Path(folder) for folder in mapping_dirs]
     started = time.monotonic()
@@ -2234,10 +2236,12 @@ def _typed_parse(
     `progress_rows` as `parse_loan_file` takes them (`_with_typed_values`)."""
     header = set(records.header)
     specs: list[FieldSpec] = []
-    for spec in mapping.fields:  # first source column wins for a target (LendingClub id vs loan_id)
+    for spec in mapping.fields:  # first source column for a target; the loan id's told below (`_loan_id_column`)
         if spec.source in header and spec.target not in {s.target for s in specs}:
             iso = spec.kind == "date" and spec.fmt and ISO_DATE_TIME_FORMAT.fullmatch(spec.fmt)
             specs.append(dataclasses.replace(spec, fmt=None) if iso else spec)
+    # every column of the tape that may give the loan id (LendingClub's `id` and `loan_id`)
+    id_specs = [spec for spec in mapping.fields if spec.target == "source_loan_id" and spec.source in header]
     target_source = {s.target: s.source for s in specs}
     mapped_sources = {s.source for s in specs}
     invisible = csv_text.INVISIBLE_CHARACTER
@@ -2261,7 +2265,7 @@ def _typed_parse(
             .then(pl.col(_src(c)).str.slice(1, pl.col(_src(c)).str.len_chars() - 2).str.replace_all('""', '"', literal=True))
             .otherwise(pl.col(_src(c))).alias(_src(c))
             for c in records.header if wrapped[c])
-    frame, marker_notes = _missing_markers(frame, specs, mapping)
+    frame, marker_notes = _missing_markers(frame, specs + [s for s in id_specs if s not in specs], mapping)
     notes.update(marker_notes)
     frame, yn_notes = _yn_codes(frame, specs)
     notes.update(yn_notes)
@@ -2270,11 +2274,22 @@ def _typed_parse(
     frame, records, summary_notes = _summary_rows(frame, records, specs, mapping)
     notes.update(summary_notes)
     notes.update(records.notes)
+    if len(id_specs) > 1 and frame.height:  # which of the columns that may give the loan id gives it
+        chosen, frame, id_notes = _loan_id_column(frame, [s.source for s in id_specs])
+        notes.update(id_notes)
+        specs = [next(s for s in id_specs if s.source == chosen) if s.target == "source_loan_id" else s for s in specs]
+        target_source["source_loan_id"] = chosen
+        # the id columns not chosen stay in source_fields, unless empty on every loan
+        empty = id_notes.get("loan_id_column_empty", [])
+        mapped_sources = {s.source for s in specs} | set([empty] if isinstance(empty, str) else empty)
     if mapping.builtin and "source_loan_id" in target_source and frame.height and \
             frame.select((pl.col(_src(target_source["source_loan_id"])) == "").all()).item():
         # LendingClub's later public downloads keep the id column and leave it blank on every loan:
         # keyed by file and line, as a tape without the column is
-        notes["loan_id_column_empty"] = target_source.pop("source_loan_id")
+        empty = [s.source for s in id_specs]
+        notes["loan_id_column_empty"] = empty[0] if len(empty) == 1 else empty
+        notes.pop("loan_id_column", None)
+        target_source.pop("source_loan_id")
         specs = [s for s in specs if s.target != "source_loan_id"]
     if "source_loan_id" in target_source and not mapping.typed_source:
         raw_id = pl.col(_src(target_source["source_loan_id"]))
@@ -2628,6 +2643,92 @@ def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeM
             updates.append(pl.when(missing).then(pl.lit("")).otherwise(unmarked).alias(_src(source)))
     frame = frame.with_columns(updates) if updates else frame
     return frame, {name: counts for name, counts in notes.items() if counts}
+
+
+def _loan_id_column(frame: pl.DataFrame, sources: list[str]) -> tuple[str, pl.DataFrame, dict[str, object]]:
+    """The one of a tape's columns that may each give the loan id (`sources`, in the format's order:
+    LendingClub's `id`, then `loan_id`) that keys its loans, and the frame with that column's empty
+    cells filled from the others. Keyed by the wrong one, a month's loans would merge with another
+    month's loans of the same row number, or count twice once a tape keyed otherwise lands.
+
+    The rule, in order:
+
+    1. A column blank on every loan gives no id: set aside (notes `loan_id_column_empty`; LendingClub's
+       later downloads keep `id` blank). Where every one is blank, the first is kept, and the tape is
+       keyed by file and line as before.
+    2. Columns that agree on every loan that gives both (read as the key reads them: `1077501.0`,
+       `="1077501"` and `01077501` are `1077501`) are one id: the first keys the loans, and a loan
+       whose first is blank takes the other's (notes `loan_id_filled_from`, per column).
+    3. Where they disagree, a column that holds row numbers (whole numbers from 0 or 1, going up by
+       one a record, in file order: a data frame's index or a spreadsheet's row count) is no loan id:
+       set aside, the others decide (notes `loan_id_row_numbers`).
+    4. Columns that still disagree refuse the file: which one is the loan id is not guessed. The
+       message names both columns, the first line where they differ with both values, and how to say
+       which is the id (remove or rename the other, or declare a column mapping).
+
+    Returns (the column chosen, the frame, notes: `loan_id_column` saying which column keys the
+    loans and why, wherever it is not simply the first, with those named above).
+
+    Raises:
+        FileRefused: two columns that are no row numbers give different ids for one loan."""
+    notes: dict[str, object] = {}
+    filled = [c for c in sources if frame.select((pl.col(_src(c)) != "").any()).item()]
+    if empty := [c for c in sources if c not in filled]:
+        notes["loan_id_column_empty"] = empty[0] if len(empty) == 1 else empty
+    if not filled:
+        return sources[0], frame, notes
+    why = f"{', '.join(repr(c) for c in empty)} {'is' if len(empty) == 1 else 'are'} empty on every loan" if empty else ""
+
+    def key(column: str) -> pl.Expr:
+        return _key_id(pl.col(_src(column)).pipe(_unwrapped_id).str.normalize("NFKC").str.replace_many(_DIGITS_TO_ASCII))
+
+    def disagree(first: str, other: str) -> pl.Expr:
+        return (pl.col(_src(first)) != "") & (pl.col(_src(other)) != "") & (key(first) != key(other))
+
+    if any(frame.select(disagree(filled[0], c).any()).item() for c in filled[1:]):
+        numbers = [c for c in filled if _holds_row_numbers(frame, c)]
+        if numbers and len(numbers) < len(filled):
+            notes["loan_id_row_numbers"] = numbers[0] if len(numbers) == 1 else numbers
+            filled = [c for c in filled if c not in numbers]
+            why = "; ".join(filter(None, [why, f"{', '.join(repr(c) for c in numbers)} holds row numbers "
+                                               f"(0 or 1, then up by one a record), no loan ids"]))
+    for other in filled[1:]:
+        differ = frame.filter(disagree(filled[0], other))
+        if differ.height:
+            line, first_id, other_id = differ.select("_source_line", _src(filled[0]), _src(other)).row(0)
+            more = f" and on {differ.height - 1:,} other line(s)" if differ.height > 1 else ""
+            raise FileRefused(
+                f"the columns {filled[0]!r} and {other!r} both give the loan id and disagree: line {line} has "
+                f"{filled[0]} {first_id!r} and {other} {other_id!r}{more}. Which one is the loan id is not guessed: "
+                f"remove or rename the column that is not, or declare a column mapping that maps the loan id's "
+                f"column to source_loan_id (see README, 'Your own loan tape'), and land the file again")
+    chosen, fills = filled[0], {}
+    for other in filled[1:]:
+        gap = (pl.col(_src(chosen)) == "") & (pl.col(_src(other)) != "")
+        if n := frame.select(gap.sum()).item():
+            fills[other] = n
+            frame = frame.with_columns(pl.when(gap).then(pl.col(_src(other))).otherwise(pl.col(_src(chosen)))
+                                       .alias(_src(chosen)))
+    if fills:
+        notes["loan_id_filled_from"] = fills
+    if chosen != sources[0] or fills or "loan_id_row_numbers" in notes:
+        notes["loan_id_column"] = "; ".join(filter(None, [
+            f"loans keyed by {chosen!r}", why,
+            f"{', '.join(repr(c) for c in filled[1:])} agree(s) with it where both are given" if filled[1:] else ""]))
+    return chosen, frame, notes
+
+
+def _holds_row_numbers(frame: pl.DataFrame, column: str) -> bool:
+    """Whether a column's values are row numbers rather than ids: whole numbers, the first 0 or 1,
+    each going up by at least one a record and by no more than the record's line (so a record
+    quarantined as malformed or a summary row set aside between two loans leaves its gap)."""
+    values = pl.col(_src(column))
+    read = frame.select(values.str.contains(r"^[0-9]+$").all().alias("digits"),
+                        values.cast(pl.Int64, strict=False).alias("n"), pl.col("_source_line").cast(pl.Int64).alias("line"))
+    if not read["digits"][0]:
+        return False
+    steps = read.select(pl.col("n").diff().alias("n"), pl.col("line").diff().alias("line")).drop_nulls()
+    return read["n"][0] in (0, 1) and steps.select(((pl.col("n") >= 1) & (pl.col("n") <= pl.col("line"))).all()).item()
 
 
 def _unwrapped_id(raw: pl.Expr, dialect: Dialect = Dialect()) -> pl.Expr:

@@ -37,6 +37,13 @@ NOTE_MEANINGS: dict[str, str] = {
     "footer_totals": "a total or subtotal row at the end of the file, checked against the loans above it "
                      "(check raw_loans_footer_totals), not loaded as a loan",
     "excel_serial_dates_read": "dates stored as Excel day numbers (`35489`) were read as dates",
+    "loan_id_column_empty": "the loan id column is blank on every loan: keyed by the tape's other id column, "
+                            "else by file and line",
+    "loan_id_row_numbers": "an id column that holds row numbers (1, 2, 3, ... in file order), not loan ids: the "
+                           "loans were keyed by the other id column; the row numbers are kept in source_fields",
+    "loan_id_filled_from": "loans whose id column is blank took their id from the tape's other id column, which "
+                           "agrees with it wherever both are given",
+    "loan_id_column": "which of the tape's id columns (`id`, `loan_id`) keyed the loans, and why",
     # delimited text (csv_text), loans and news
     "header_repeats": "a column name repeated in the header: the later column was kept under a new name "
                       "(`comment_2`)",
