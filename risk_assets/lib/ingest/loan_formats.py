@@ -109,6 +109,7 @@ from risk_assets.lib.ingest.mappings import (
     TapeMapping,
     load_mappings,
     minor_unit_digits,
+    other_sidecars_naming,
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, empty_quarantine
 from risk_assets.lib.schema import GRADES, HOME_OWNERSHIP, LOAN_COLUMNS, SUB_GRADES, VERIFICATION
@@ -648,8 +649,10 @@ def parse_loan_file(
                 passed_over = _mappings_passed_over(path, content, header_line, mapping, not_naming)
     except FileRefused as exc:
         if unreadable:  # one of them may have been meant for this file
-            raise FileRefused(f"{exc} Mapping file(s) that could not be read: {'; '.join(unreadable)}") from None
-        raise
+            exc = FileRefused(f"{exc} Mapping file(s) that could not be read: {'; '.join(unreadable)}")
+        if stray := _sidecars_not_applied(path, mappings, mapping_dirs):  # another tape's sidecar meant for it
+            exc = FileRefused(f"{exc} {' '.join(stray)}")
+        raise exc from None
     zoned = {}
     if frame is not None:
         zoned = {name: dtype.time_zone for name, dtype in frame.schema.items()
@@ -716,10 +719,27 @@ def parse_loan_file(
         parsed.notes["mappings_unreadable"] = unreadable
     if passed_over:
         parsed.notes["mapping_not_applied"] = passed_over
+    if mapping.builtin and (stray := _sidecars_not_applied(path, mappings, mapping_dirs)):
+        parsed.notes["sidecar_not_applied"] = stray
     if zoned:  # 2011-01-01 03:30 UTC is 2010-12-31 in New York: the date is the one the zone saw
         parsed.notes["timestamps_dated_in_their_zone"] = zoned
     parsed.notes.update(sheet_notes)
     return parsed
+
+
+def _sidecars_not_applied(path: Path, mappings: Sequence[TapeMapping], mapping_dirs: Sequence[Path]) -> list[str]:
+    """One line per sidecar of another tape in `path`'s folder whose applies_to names `path`
+    (`mappings.other_sidecars_naming`), where `path` has no sidecar of its own (among `mappings`,
+    load_mappings'): a sidecar applies to its own tape only, so the line says to put it in the
+    mappings folder (the first of `mapping_dirs`), where applies_to names the files. For the refusal
+    of a tape nothing reads, and the notes of one a built-in format read (`sidecar_not_applied`)."""
+    if any(m.sidecar for m in mappings):
+        return []
+    folder = mapping_dirs[0] if mapping_dirs else "$RISK_HOME/mappings/"
+    return [f"The sidecar mapping {sidecar} names this file in its applies_to, but a sidecar applies only to its own "
+            f"tape ({sidecar.name.removesuffix('.mapping.json')}): to read this file with it, copy it to the mappings "
+            f"folder ({folder}), where applies_to names the files, and land the file again."
+            for sidecar in other_sidecars_naming(path)]
 
 
 def _mappings_passed_over(path: Path, content: bytes, header_line: int, builtin: TapeMapping,

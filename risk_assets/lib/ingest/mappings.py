@@ -3,7 +3,9 @@
 
 A mapping is a JSON file. Where they are looked up, first match wins:
 
-1. a sidecar beside the tape: `<tape file name>.mapping.json` (applies to that file only);
+1. a sidecar beside the tape: `<tape file name>.mapping.json` (applies to that file only, whatever its
+   `applies_to` says: a tape it names beside it is told to move it to the mappings folder,
+   `other_sidecars_naming`);
 2. every `*.json` in the mapping folders (by default `$RISK_HOME/mappings/`), applied to the files
    whose name matches its `applies_to` glob(s).
 
@@ -618,7 +620,7 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]
             valid one (a folder mapping's fault is only listed in `unreadable` when the tape has a
             valid sidecar, which is looked up first and decides).
     """
-    candidates = [tape.with_name(tape.name + ".mapping.json")]
+    candidates = [tape.with_name(tape.name + SIDECAR_SUFFIX)]
     for folder in mapping_dirs:
         if Path(folder).is_dir():
             candidates += sorted(Path(folder).glob("*.json"))
@@ -655,6 +657,34 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]
         if sidecar or any(names_file(glob, tape.name) for glob in mapping.applies_to):
             found.append(dataclasses.replace(mapping, sidecar=sidecar))
     return found, unreadable, not_naming
+
+
+SIDECAR_SUFFIX = ".mapping.json"
+
+
+def other_sidecars_naming(tape: Path) -> list[Path]:
+    """The sidecars of other tapes in `tape`'s folder (`<other file>.mapping.json`) whose `applies_to`
+    names `tape`. A sidecar applies to its own tape only, whatever its applies_to says: its `as_of`
+    dates that one file, and a sidecar copied to a new month's tape would date the new month by the
+    old. Such a sidecar is not applied to `tape`; the caller names it (in the refusal of a tape
+    nothing reads, in the notes of one read otherwise) and says to move it to the mappings folder,
+    where applies_to is what names the files. A sidecar without applies_to names only its own tape;
+    one that cannot be read is left for its own tape's landing."""
+    found = []
+    try:
+        siblings = sorted(tape.parent.glob("*" + SIDECAR_SUFFIX))
+    except OSError:
+        return []
+    for path in siblings:
+        if path.name == tape.name + SIDECAR_SUFFIX:
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(document, dict) and "applies_to" in document and _may_apply(document, tape.name):
+            found.append(path)
+    return found
 
 
 def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:

@@ -43,6 +43,9 @@ NOTE_MEANINGS: dict[str, str] = {
                            "loans were keyed by the other id column; the row numbers are kept in source_fields",
     "loan_id_filled_from": "loans whose id column is blank took their id from the tape's other id column, which "
                            "agrees with it wherever both are given",
+    "sidecar_not_applied": "another tape's sidecar mapping names this file in its applies_to, but a sidecar applies "
+                           "to its own tape only: the file was read by a built-in format; copy the sidecar to the "
+                           "mappings folder to read the file with it",
     "loan_id_column": "which of the tape's id columns (`id`, `loan_id`) keyed the loans, and why",
     # delimited text (csv_text), loans and news
     "header_repeats": "a column name repeated in the header: the later column was kept under a new name "
