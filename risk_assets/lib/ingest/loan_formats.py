@@ -1569,10 +1569,10 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
 
 POINT_THOUSANDS_SAID = (
     "may be a whole amount whose points group thousands (5.000 for 5000, as a German or other continental "
-    "export writes it): every amount of the column written with a point has three digits after it, as cents "
-    "never do, or the file writes a decimal comma elsewhere; a tape written so declares its mapping's dialect "
-    "\"decimal\": \",\", \"thousands\": \".\" (with \"single_group_is_thousands\": true where its amounts "
-    "are whole), one whose points are decimals \"thousands\": \"\"")
+    "export writes it): no other amount of the column has three decimals, as cents never do, or the file "
+    "writes a decimal comma elsewhere, so the tape cannot tell 5000 from 5; a tape written so declares its "
+    "mapping's dialect \"decimal\": \",\", \"thousands\": \".\" (with \"single_group_is_thousands\": true "
+    "where its amounts are whole), one whose points are decimals \"thousands\": \"\"")
 """The message of an `ambiguous_number` in a decimal-point dialect (`_points_grouping_thousands`)."""
 
 
@@ -1587,22 +1587,24 @@ POINT_THOUSANDS = r"^[1-9]\d{0,2}(?:\.\d{3})+$"
 """An amount whose points may group thousands (`5.000`, `13.648`, `1.250.000`): 1-3 digits, then
 groups of three after each point, as a German or other continental locale writes 5000 where its
 decimal mark is a comma. With a decimal point it reads as 5.0, a thousandth of the loan."""
-POINT_THOUSANDS_MIN = 3
-"""How many amounts of one column written so (POINT_THOUSANDS) put the column's points in doubt
-when nothing else in the file shows a decimal comma (`_points_grouping_thousands`)."""
+THREE_DECIMALS = r"^\d+\.\d{3}$"
+"""An amount written with three decimals (`5000.000`, `0.500`, `1.250`): where it is no POINT_THOUSANDS
+form (four or more digits before the point, or a first digit 0) the column's points are decimals."""
 
 
 def _points_grouping_thousands(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeMapping) -> list[str]:
     """The amount columns (`_is_amount`) of a text tape in a decimal-point dialect whose points may
-    group thousands: every value in which a point is read as a decimal is written POINT_THOUSANDS
-    (none with one, two or more than three decimals, or four digits before the point: `5000.000`,
-    `77385.19` and `0.500` are decimals), and POINT_THOUSANDS_MIN of them are, or one where another
-    numeric value of the file is written with a decimal comma the dialect cannot read (DECIMAL_COMMA_FORM:
-    `83,7%`, `77.385,19`: Google Sheets' CSV download in a German locale). Cents have two decimals, so
-    a column of such amounts is no column of decimals; its values read with a point are
-    `ambiguous_number`. Not in a tape whose currency has three decimals (KWD, BHD: MINOR_UNIT_DIGITS),
-    nor one whose dialect declares no thousands separator (`"thousands": ""`: the file says a point
-    groups nothing), nor a typed (Parquet) one. `frame` holds the typed values, by target."""
+    group thousands: a value written POINT_THOUSANDS (`24.000`, `1.250`, `120.000`) reads as a
+    thousandth of what a continental export meant, so it is never read as a decimal where the tape
+    cannot tell which was meant: where another numeric value of the file is written with a decimal
+    comma the dialect cannot read (DECIMAL_COMMA_FORM: `83,7%`, `12.000,00`: Google Sheets' CSV
+    download in a German locale), or where no other amount of the column has three decimals
+    (THREE_DECIMALS that is no POINT_THOUSANDS form: `5000.000`, `0.500`, a database's
+    DECIMAL(12,3)). Cents have two decimals, so one such value among whole dollars or cents is in
+    doubt; its column's values read with a point are `ambiguous_number`. Not in a tape whose
+    currency has three decimals (KWD, BHD: MINOR_UNIT_DIGITS), nor one whose dialect declares no
+    thousands separator (`"thousands": ""`: the file says a point groups nothing) or a decimal comma
+    (read by `_parse`), nor a typed (Parquet) one. `frame` holds the typed values, by target."""
     dialect = mapping.dialect
     if dialect.decimal != "." or not dialect.thousands or mapping.typed_source or minor_unit_digits(mapping.currency) == 3:
         return []
@@ -1617,17 +1619,16 @@ def _points_grouping_thousands(frame: pl.DataFrame, specs: list[FieldSpec], mapp
     texts = {source: _unsigned_number(spec, mapping.currency) for source, spec in amounts.items()}
     counts = frame.lazy().select(
         *(text.str.contains(POINT_THOUSANDS).sum().alias(f"grouped:{source}") for source, text in texts.items()),
-        *((text.str.contains(".", literal=True) & ~text.str.contains(POINT_THOUSANDS)
+        *((text.str.contains(THREE_DECIMALS) & ~text.str.contains(POINT_THOUSANDS)
            & pl.col(amounts[source].target).is_not_null()).sum().alias(f"decimals:{source}")
           for source, text in texts.items())).collect().row(0, named=True)
-    grouped = {source: counts[f"grouped:{source}"] for source in amounts}
-    candidates = [source for source, n in grouped.items() if n and not counts[f"decimals:{source}"]]
-    if any(grouped[source] < POINT_THOUSANDS_MIN for source in candidates):
+    candidates = [source for source in amounts if counts[f"grouped:{source}"]]
+    if any(counts[f"decimals:{source}"] for source in candidates):  # unless the file writes a decimal comma
         comma = pl.any_horizontal(_unsigned_number(s, mapping.currency).str.contains(DECIMAL_COMMA_FORM)
                                   & pl.col(s.target).is_null()
                                   for s in specs if s.kind in _NUMERIC_KINDS)
         if not frame.select(comma.any()).item():
-            candidates = [source for source in candidates if grouped[source] >= POINT_THOUSANDS_MIN]
+            candidates = [source for source in candidates if not counts[f"decimals:{source}"]]
     return candidates
 
 

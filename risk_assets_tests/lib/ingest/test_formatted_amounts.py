@@ -322,8 +322,9 @@ def test_a_decimal_comma_elsewhere_in_the_file_puts_its_few_dotted_amounts_in_do
 
 def test_amounts_with_three_decimals_or_none_grouped_by_points_load_as_written(lc_rows, tmp_path):
     """What a tape writes with points loads: a database's DECIMAL(12,3) (`5000.000`: four digits
-    before the point), two amounts like `1.500` in a column with nothing else to say so, and the
-    amounts of a currency with three decimals (`13.648` dinars)."""
+    before the point; its `500.000` reads as 500 among them), and the amounts of a currency with
+    three decimals (`13.648` dinars). Two amounts like `1.500` in a column of whole dollars are no
+    such column: 1500 or 1.5 cannot be told, so they are `ambiguous_number`."""
     header = lc_rows[0]
     plain = parse_loan_file(_write(tmp_path / "plain.csv", lc_rows))
     scaled = [header] + [[f"{float(v):.3f}" if header[i] in AMOUNTS else v for i, v in enumerate(row)]
@@ -338,8 +339,10 @@ def test_amounts_with_three_decimals_or_none_grouped_by_points_load_as_written(l
     balance = header.index("revol_bal")
     few[1][balance], few[2][balance] = "1.500", "2.750"
     parsed = parse_loan_file(_write(tmp_path / "few.csv", few))
-    assert parsed.quarantine.height == 0
-    assert parsed.rows["revol_bal"][:2].to_list() == [1.5, 2.75]
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "revol_bal", "ambiguous_number", "1.500"), (3, "revol_bal", "ambiguous_number", "2.750")]
+    assert parsed.rows.height == len(few) - 3
 
     # a currency with three decimals (Kuwaiti dinars: fils) writes them on every amount
     import json
@@ -354,6 +357,37 @@ def test_amounts_with_three_decimals_or_none_grouped_by_points_load_as_written(l
     parsed.reconcile()
     assert parsed.quarantine.height == 0
     assert parsed.rows["loan_amount"].to_list() == [float(row[1]) for row in rows[1:]]
+
+
+def test_one_income_grouped_by_a_point_is_never_read_as_a_thousandth(lc_rows, tmp_path):
+    """`24.000` and `80.000` among LendingClub's incomes, whose column also writes cents
+    (`77385.19`): read with the tape's decimal point each was 24 or 80 dollars, loaded without a word,
+    as were two such values of a column (fewer than a threshold of three). No other income of the
+    column has three decimals, so which was meant cannot be told: each is `ambiguous_number`, named
+    in its message, and every other loan loads as written. So it is where the file writes a decimal
+    comma elsewhere (a German `12.000,00` loan amount), though the column writes cents."""
+    header = lc_rows[0]
+    income = header.index("annual_inc")
+    assert "77385.19" in [row[income] for row in lc_rows[1:]]
+    rows = [row[:] for row in lc_rows]
+    rows[1][income], rows[5][income] = "24.000", "80.000"  # 24000 and 80000, grouped by a point
+    parsed = parse_loan_file(_write(tmp_path / "income_points.csv", rows))
+    parsed.reconcile()
+    q = parsed.quarantine
+    assert q.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "annual_inc", "ambiguous_number", "24.000"), (6, "annual_inc", "ambiguous_number", "80.000")]
+    assert "column annual_inc: '24.000' may be a whole amount whose points group thousands" in q["message"][0]
+    assert parsed.rows["annual_income"].to_list() == [float(row[income]) for n, row in enumerate(lc_rows) if n not in (0, 1, 5)]
+    assert 77385.19 in parsed.rows["annual_income"].to_list()
+
+    comma = [row[:] for row in lc_rows]
+    amount = header.index("loan_amnt")
+    comma[1][income] = "24.000"
+    comma[2][amount] = "12.000,00"  # a decimal comma the tape's dialect cannot read: the file's own form
+    parsed = parse_loan_file(_write(tmp_path / "comma_elsewhere.csv", comma))
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "annual_inc", "ambiguous_number", "24.000"), (3, "loan_amnt", "unparsable_number", "12.000,00")]
 
 
 def test_an_english_thousands_group_in_a_decimal_comma_tape_is_never_read_as_decimals(lc_rows, tmp_path):
