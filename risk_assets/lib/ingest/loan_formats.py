@@ -1946,8 +1946,9 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date, builtin_month
     its century, so the plausibility rules (issue_after_asof) see it; shifts are counted in the notes
     (two_digit_year_shifted). `builtin_months`: a built-in format's month column (LendingClub's
     `%b-%Y`), read in the form the file writes it (`_written_date_forms`) and only in that form's
-    shape (`_read_date`); its placeholders are months whatever the form (`2011-12-01` too), so
-    January 1970 is a real month there."""
+    shape (`_read_date`), is a month whatever the form: a full date loads as its month's first day
+    (`2011-01-31` is January 2011, as a workbook's day number and a Parquet date are), and its
+    placeholders are months (`2011-12-01` too), so January 1970 is a real month there."""
     value = _read_date(s, fmt) if builtin_months else _strptime(s, fmt)
     if (width := _fixed_width(fmt)) is not None:  # '2011121' in %Y%m%d: 2011-12-01 or 2011-01-21?
         value = pl.when(s.str.len_chars() == width).then(value)
@@ -1958,6 +1959,8 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date, builtin_month
     read = value  # as the format reads it, before placeholders and years out of range are set aside
     value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder).then(value)
     in_doubt = _order_in_doubt(s, fmt, read, value, present)
+    if builtin_months:  # a month column holds months, in every form it is written in
+        value = value.dt.month_start()
     return value, lambda v: (
         pl.when(present & placeholder).then(pl.lit("placeholder_date"))
         .when(present & v.is_null())
@@ -2344,6 +2347,12 @@ def _typed_parse(
                                       LENDINGCLUB_RESAVED_FORMS)[0] if mapping.builtin else {}
     if resaved := {source: fmt for source, fmt in month_forms.items() if fmt != LENDINGCLUB_DATE_FORMAT}:
         notes["lendingclub_dates_written"] = resaved  # a database or SAS export of the tape
+        # a month column's full dates load as their months: say how many named another day
+        days = frame.select(_read_date(pl.col(_src(source)), fmt).dt.day().ne(1).sum().alias(source)
+                            for source, fmt in resaved.items() if "%d" in fmt).row(0, named=True) if any(
+            "%d" in fmt for fmt in resaved.values()) else {}
+        if days := {source: n for source, n in days.items() if n}:
+            notes["lendingclub_days_read_as_months"] = days
     frame, midnights = _local_midnights_in_utc(frame, specs)
     if midnights:
         notes["dates_from_local_midnights"] = midnights
@@ -3274,7 +3283,7 @@ LENDINGCLUB_RESAVED_FORMS = ("%Y-%m-%d", "%d-%b-%Y", "%d%b%Y", "%Y%m%d")
 """The other forms a LendingClub date column may be written in: the full dates of a database or SAS
 export of its months, four-digit years only (two-digit ones are never guessed: credit lines go back
 to the 1940s, so `Jan-46` is 1946 or 2046; `12/1/2011` is December or 12 January, and the days do not
-tell, being all the 1st). A full date keeps its day."""
+tell, being all the 1st). A full date is read as its month (`_date`): the column holds months."""
 
 COMPACT_DATE_FORMAT = "%Y%m%d"
 COMPACT_DATE_UNREAD_MAX = 0.10
@@ -3399,8 +3408,23 @@ def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, ra
                    else text if _has_time_codes(fmt) else text.str.replace(_TIME_OF_DAY_TAIL, ""))
     year = (_read_date if mapping.builtin else _strptime)(written, fmt or "%Y-%m-%d").dt.year()
     month_only = text.str.contains(_MONTH_AND_YEAR) if "%d" in (fmt or "%Y-%m-%d") else pl.lit(False)
+    other_form = pl.lit(None, pl.Utf8)  # another form the column is read in, in which this value is a date
+    if mapping.builtin:
+        sba = any(f.source == source and f.kind == "sba_date" for f in mapping.fields)
+        forms = (SBA_DATE_FORMAT, *SBA_RESAVED_FORMS) if sba else (LENDINGCLUB_DATE_FORMAT, *LENDINGCLUB_RESAVED_FORMS)
+        for form in reversed([form for form in dict.fromkeys(forms) if form != fmt]):  # the first that reads it
+            own = f", {_BUILTIN_NAMES.get(mapping.name, mapping.name)}'s own form" if form == forms[0] else ""
+            other_form = pl.when(_read_date(written, form).is_not_null()).then(pl.lit(
+                f"{form!r} (as {_FORMAT_EXAMPLE_DAY.strftime(form)}{own})")).otherwise(other_form)
+    mixed = (pl.format(
+        f"is written {{}}, another form than the column's: the column mixes date forms, and the one that reads "
+        f"the most of its values, {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt or '%Y-%m-%d')}), is taken as "
+        f"the column's form; write the column in one form, or land the file with a column mapping that "
+        f"declares the column's format, columns.{source}.format (README, 'Your own loan tape')", other_form)
+        if mapping.builtin else pl.lit(None, pl.Utf8))
     return (
-        pl.when(month_only).then(pl.lit(
+        pl.when(other_form.is_not_null()).then(mixed)
+        .when(month_only).then(pl.lit(
             f"is not a date in {named}: it names a month and year, not a day; a spreadsheet's display format "
             "('mmm-yy', 'yyyy-mm') writes a date so and drops its day, which the cell still holds: format the column "
             "as a whole date before saving and land the file again (a mapping declaring the month's format would "

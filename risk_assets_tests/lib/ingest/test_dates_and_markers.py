@@ -454,3 +454,31 @@ def test_a_typo_in_a_column_of_compact_dates_is_that_value_alone(data_dir, tmp_p
     [(line, column, rule, message)] = parsed.quarantine.select("line", "column_name", "rule", "message").rows()
     assert (line, column, rule) == (4, "issue_d", "unparsable_date")
     assert "is not a date in the column's format '%Y%m%d'" in message
+
+
+def test_a_lendingclub_month_column_holds_months_in_every_form_and_names_its_mixed_forms(data_dir, tmp_path):
+    """LendingClub's `issue_d` is a month column: a workbook's day number and its own `Dec-2011` load
+    the month's first day, while a database's full date (`2011-01-31`) kept its day 31. Every form
+    now loads the month (note `lendingclub_days_read_as_months`). A column that mixes forms is read
+    in the one that reads most of it (ISO here); the tape's own `Dec-2011` among them was quarantined
+    as a spreadsheet's display format that drops the day, asking for a re-export: the message says
+    the column mixes forms, which is taken as the column's, and how to declare one."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        header, *rows = (line.rstrip("\n") for line in islice(handle, 6))
+    issued = ["2011-01-31", "2011-12-15", "Dec-2011", "2011-11-01", "2011-10-31"]
+    tape = tmp_path / "lc_mixed.csv"
+    tape.write_text("\n".join([f"issue_d,{header}"] + [f"{issue},{row}" for issue, row in zip(issued, rows)]) + "\n")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.notes["lendingclub_dates_written"] == {"issue_d": "%Y-%m-%d"}
+    assert parsed.notes["lendingclub_days_read_as_months"] == {"issue_d": 3}
+    assert parsed.rows.select("_source_line", "origination_date").rows() == [
+        (2, dt.date(2011, 1, 1)), (3, dt.date(2011, 12, 1)), (5, dt.date(2011, 11, 1)), (6, dt.date(2011, 10, 1))]
+    [(line, rule, message)] = parsed.quarantine.select("line", "rule", "message").rows()
+    assert (line, rule) == (4, "unparsable_date")
+    assert message == (
+        "column issue_d: 'Dec-2011' is written '%b-%Y' (as Feb-1997, LendingClub's own form), another form than "
+        "the column's: the column mixes date forms, and the one that reads the most of its values, '%Y-%m-%d' "
+        "(as 1997-02-28), is taken as the column's form; write the column in one form, or land the file with a "
+        "column mapping that declares the column's format, columns.issue_d.format (README, 'Your own loan tape')")
+    assert "display format" not in message
