@@ -280,9 +280,9 @@ RULES: dict[str, str] = {
                     "days where each number in it is a whole five-digit day up to 2100; a count of days since 1970, "
                     "as Avro and some databases write a date, is read with the column format \"unix_days\"; one "
                     "since 1960, as SAS and Stata write a date, with \"sas_days\")"),
-    "date_order_in_doubt": ("reads as a date in the column's declared format, but more of the column's values read "
-                            "only with day and month the other way round (28/02/1997 under %m/%d/%Y) than as "
-                            "declared, so which day this one is cannot be told: declare the format the file writes"),
+    "date_order_in_doubt": ("reads as a date both in the column's declared format and with day and month the other "
+                            "way round, as two different days, and the column holds values that read only the other "
+                            "way, so which day this one is cannot be told: declare the format the file writes"),
     "sci_notation_id": "is an id in scientific notation (or a float past 2^53): digits were lost upstream",
     "non_integer_id": ("is a float id with a fraction or a minus sign: a float id column holds whole, non-negative "
                        "numbers, so the value was changed upstream"),
@@ -1994,7 +1994,23 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     `value`: the values that load."""
     if "%d" not in fmt or "%m" not in fmt:
         return pl.lit(False)
-    swapped = _strptime(s, fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m"))
+    evidence = _order_evidence(s, fmt, read, value, present)
+    return evidence["both_ways"] & (evidence["outvoted"] | evidence["written_both_ways"] | evidence["nearby_doubt"])
+
+
+def _swapped_format(fmt: str) -> str:
+    """`fmt` with day and month the other way round (`%d/%m/%Y` -> `%m/%d/%Y`)."""
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def _order_evidence(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present: pl.Expr) -> dict[str, pl.Expr]:
+    """What a date column in `fmt` (with %d and %m) says of its day/month order (`_order_in_doubt`):
+    `contradicts` and `confirms`, how many of its values read only with day and month swapped or
+    only as declared; `nearby`, how many of the rows around each value (ORDER_NEIGHBOURS either side,
+    itself included) read only swapped; `both_ways`, whether a value reads both ways as two different
+    days; and the three signs that put such a value in doubt, `outvoted`, `written_both_ways` and
+    `nearby_doubt`."""
+    swapped = _strptime(s, _swapped_format(fmt))
     if (width := _fixed_width(fmt)) is not None:  # read as strictly as the declared format is
         swapped = pl.when(s.str.len_chars() == width).then(swapped)
     swapped = pl.when(swapped.dt.year().is_between(1900, 2100)).then(swapped)
@@ -2010,7 +2026,36 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     # first-of-the-month dates, which all read both ways) is a typo, not a second order; rows of
     # another order joined in still show by their number or their run
     outvoted = (contradicts > confirms) if not fmt.startswith("%Y") else pl.lit(False)
-    return both_ways & (outvoted | written_both_ways | (nearby >= ORDER_NEARBY_CONTRADICTIONS))
+    return {"contradicts": contradicts, "confirms": confirms, "nearby": nearby, "both_ways": both_ways,
+            "outvoted": outvoted, "written_both_ways": written_both_ways,
+            "nearby_doubt": nearby >= ORDER_NEARBY_CONTRADICTIONS}
+
+
+def _order_in_doubt_said(s: pl.Expr, fmt: str) -> pl.Expr:
+    """The date_order_in_doubt message of each value of a date column declared `fmt` (its text `s`,
+    as `_date` reads it): the declared format and the other order, each with an example day, how
+    many of the column's values read only each way, and which sign put the value in doubt
+    (`_order_evidence`): the column read mostly the other way, or holding both orders, by its count
+    or by a run of rows around the value."""
+    read = _strptime(s, fmt)
+    if (width := _fixed_width(fmt)) is not None:
+        read = pl.when(s.str.len_chars() == width).then(read)
+    present = s != ""
+    evidence = _order_evidence(s, fmt, read, pl.when(read.dt.year().is_between(1900, 2100)).then(read), present)
+    other = _swapped_format(fmt)
+    declared = f"the column's declared format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)})"
+    swapped = f"{other!r} (as {_FORMAT_EXAMPLE_DAY.strftime(other)})"
+    counted = pl.format(f"{{}} of the column's values read only with day and month the other way round, {swapped}, "
+                        "and {} only as declared", evidence["contradicts"], evidence["confirms"])
+    why = (pl.when(evidence["outvoted"]).then(pl.format("{}: the column reads mostly the other way", counted))
+           .when(evidence["written_both_ways"]).then(pl.format(
+               "{}: the column holds dates in both orders (rows of two systems joined?)", counted))
+           .otherwise(pl.format(
+               f"{{}} of the {2 * ORDER_NEIGHBOURS + 1} rows around it read only the other way round, {swapped} "
+               "(a block of rows in the other order joined in?); of the whole column {}", evidence["nearby"], counted)))
+    return pl.format(f"reads as a date both in {declared} and the other way round, as two different days, and {{}}, "
+                     f"so which day this one is cannot be told: write the column in one order, or declare the "
+                     f"format each file writes (rows in {other!r} in a file of their own)", why)
 
 
 def _epoch_date(s: pl.Expr, unit: str, epoch: date, present: pl.Expr) -> tuple[pl.Expr, RuleOf]:
@@ -3212,6 +3257,17 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as))
                 said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(
                     pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
+            order_fmt = (read_as.fmt or "%Y-%m-%d") if kind == "date" else ""
+            if "%d" in order_fmt and "%m" in order_fmt and (failed[column] == "date_order_in_doubt").any():
+                # the counts and the sign that put the value in doubt, over the whole column (`_order_evidence`)
+                text = pl.col(_src(source))  # as `_parse` reads the date
+                if read_as.fmt is None:
+                    text = pl.when(text.str.contains(_ISO_DATE_TIME)).then(text.str.slice(0, 10)).otherwise(text)
+                elif not _has_time_codes(order_fmt):
+                    text = text.str.replace(_TIME_OF_DAY_TAIL, "")
+                failed = frame.with_columns(_order_in_doubt_said(text, order_fmt).alias("_order_said")).filter(
+                    pl.col(column).is_not_null())
+                said = pl.when(pl.col(column) == "date_order_in_doubt").then(pl.col("_order_said")).otherwise(said)
             if source in declared:  # name the column's format, and why this value is no date in it
                 said = pl.when(pl.col(column) == "unparsable_date").then(
                     _unparsable_date_said(mapping, source, declared[source], pl.col("raw_value"))).otherwise(said)

@@ -305,7 +305,30 @@ def test_day_first_dates_under_a_month_first_format_quarantine_the_ones_that_rea
     loaded = parsed.rows.select("_source_line", "origination_date").rows()
     assert all(day == dates[line - 2] for line, day in loaded)  # what loads is the right day
     message = parsed.quarantine.filter(pl.col("rule") == "date_order_in_doubt")["message"][0]
-    assert "more of the column's values read only with day and month the other way round" in message
+    assert (f"declared format '%m/%d/%Y' (as 02/28/1997) and the other way round, as two different days, and "
+            f"{sum(d.day > 12 for d in dates)} of the column's values read only with day and month the other way "
+            "round, '%d/%m/%Y' (as 28/02/1997), and 0 only as declared: the column reads mostly the other way") in message
+
+
+def test_a_date_order_in_doubt_says_the_counts_and_the_declared_format_of_its_column(data_dir, tmp_path):
+    """A day-first tape (declared %d/%m/%Y) with a second system's month-first rows joined after it:
+    the message of a date that reads both ways said more values read only the other way than as
+    declared, and gave `28/02/1997 under %m/%d/%Y` as its example, both false here. It names the
+    declared format and the other order, each with its example, the true counts, and the sign:
+    both orders in one column."""
+    tape, dates = _sba_day_first(data_dir, tmp_path, 60, month_first_lines=35, forms=("%d/%m/%Y", "%m/%d/%Y"))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    confirms, contradicts = sum(d.day > 12 for d in dates[:35]), sum(d.day > 12 for d in dates[35:])
+    assert 2 <= contradicts < confirms
+    doubted = parsed.quarantine.filter(pl.col("rule") == "date_order_in_doubt")
+    assert doubted.height and set(doubted["message"].str.replace(r"^column orig_date: '[^']*' ", "")) == {
+        "reads as a date both in the column's declared format '%d/%m/%Y' (as 28/02/1997) and the other way round, "
+        f"as two different days, and {contradicts} of the column's values read only with day and month the other way "
+        f"round, '%m/%d/%Y' (as 02/28/1997), and {confirms} only as declared: the column holds dates in both orders "
+        "(rows of two systems joined?), so which day this one is cannot be told: write the column in one order, or "
+        "declare the format each file writes (rows in '%m/%d/%Y' in a file of their own)"}
+    assert all(day == dates[line - 2] for line, day in parsed.rows.select("_source_line", "origination_date").rows())
 
 
 def test_a_month_first_column_with_a_day_first_slip_or_two_keeps_its_format(data_dir, tmp_path):
@@ -357,6 +380,12 @@ def test_a_small_block_of_day_first_rows_joined_to_a_long_month_first_tape_loads
     assert all(day == dates[line - 2] for line, day in loaded.items())
     assert sum(line > 501 for line in loaded) == sum(d.day == d.month for d in dates[500:])
     assert sum(line < 480 for line in loaded) >= 470
+    messages = parsed.quarantine.filter(pl.col("rule") == "date_order_in_doubt")["message"]
+    assert messages.len() and messages.str.contains(
+        "of the 21 rows around it read only the other way round, '%d/%m/%Y' (as 28/02/1997) (a block of rows in the "
+        f"other order joined in?); of the whole column {sum(d.day > 12 for d in dates[500:])} of the column's values "
+        f"read only with day and month the other way round, '%d/%m/%Y' (as 28/02/1997), and "
+        f"{sum(d.day > 12 for d in dates[:500])} only as declared", literal=True).all()
 
 
 def test_sba_codes_written_as_floats_by_a_pandas_round_trip_are_their_codes(data_dir, tmp_path):
