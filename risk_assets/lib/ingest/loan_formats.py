@@ -1567,6 +1567,13 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
     return hint
 
 
+RATE_AS_FRACTION_REMEDY = (
+    "If the column writes its rates as fractions, land the file with a column mapping that declares "
+    "columns.{column}.type \"fraction\": it reads 0.1065 as 10.65 %, and a rate written with its '%' (10.65%) "
+    "as a percent still (README, 'Your own loan tape')")
+"""The remedy a `rate_as_fraction` message of a percent column names (`_quarantine_rows`)."""
+
+
 POINT_THOUSANDS_SAID = (
     "may be a whole amount whose points group thousands (5.000 for 5000, as a German or other continental "
     "export writes it): no other amount of the column has three decimals, as cents never do, or the file "
@@ -3251,6 +3258,9 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind in KIND_VALUES:  # say what the column's type reads
                 said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
                     f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
+            if kind == "percent":  # a column of fractions read as percent points: the type that reads it
+                said = pl.when(pl.col(column) == "rate_as_fraction").then(pl.lit(
+                    f"{RULES['rate_as_fraction']} {RATE_AS_FRACTION_REMEDY.format(column=source)}")).otherwise(said)
             if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands
                 said = pl.when(pl.col(column) == "ambiguous_number").then(pl.lit(POINT_THOUSANDS_SAID)).otherwise(said)
             if kind in _NUMERIC_KINDS:  # name an unreadable number's form and the key that reads it

@@ -270,6 +270,35 @@ def test_a_rate_written_as_a_fraction_is_quarantined(lc_lines, tmp_path):
     assert parsed.rows["int_rate"].to_list() == [pytest.approx(0.1065), 0.0]
 
 
+def test_a_rate_as_fraction_message_names_the_mapping_that_loads_its_rows(lc_lines, tmp_path):
+    """A pipe export whose rates are half fractions (`0.1065`), half percents (`13.49%`): half its
+    loans were quarantined as `rate_as_fraction` with no way out. The message names the column type
+    that reads the column, and a mapping declaring it loads every loan, each rate as meant."""
+    rates = ["0.1065", "13.49%", "0.1527", "7.9%", "0.1596", "18.64%"]
+    tape = _write(tmp_path / "lc_export.csv", [lc_lines[0] + ",int_rate"] + [
+        line + "," + rate for line, rate in zip(lc_lines[1:], rates)])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert _quarantined(parsed) == [(line, "int_rate", "rate_as_fraction", rate)
+                                    for line, rate in zip(range(2, 8), rates) if "%" not in rate]
+    assert parsed.quarantine["message"][0] == (
+        "column int_rate: '0.1065' is an interest rate below 1 % in a percent column: a fraction (0.1065 for 10.65 %)? "
+        "If the column writes its rates as fractions, land the file with a column mapping that declares "
+        "columns.int_rate.type \"fraction\": it reads 0.1065 as 10.65 %, and a rate written with its '%' (10.65%) "
+        "as a percent still (README, 'Your own loan tape')")
+
+    (tmp_path / "lc_export.csv.mapping.json").write_text(json.dumps({
+        "name": "lc_export", "applies_to": ["lc_export.csv"], "columns": {
+            "loan_amnt": {"to": "loan_amount", "type": "money", "required": True},
+            "int_rate": {"to": "int_rate", "type": "fraction"},
+            "loan_status": {"to": "loan_status", "required": True}}}))
+    declared = parse_loan_file(tape)
+    declared.reconcile()
+    assert declared.quarantine.height == 0
+    assert declared.rows["int_rate"].to_list() == [0.1065, 0.1349, 0.1527, 0.079, 0.1596, 0.1864]
+    assert declared.rows["loan_amount"].to_list() == [float(line.split(",")[0]) for line in lc_lines[1:]]
+
+
 def _utilisation_as(lines: list[str], write) -> list[str]:
     """The loans with revol_util (14th column, '83.70%') rewritten by `write(percent: float)`."""
     out = [lines[0]]
