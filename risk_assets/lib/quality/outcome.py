@@ -78,7 +78,7 @@ class CheckOutcome:
 
     def markdown(self, limit: int = 20) -> str:
         """Failed rules (each detail whole) and a sample of failing rows as markdown tables (for the
-        Dagster UI). The sample takes rows of every failed rule (`sample_by_rule`): the first 20 of
+        Dagster UI), each row with its file's name and line. The sample takes rows of every failed rule (`sample_by_rule`): the first 20 of
         811 rows were all of one rule, and the other rule's one row was nowhere to be seen."""
         lines = [f"**{self.observed}**", ""]
         if self.failed_rules:
@@ -93,11 +93,12 @@ class CheckOutcome:
             lines.append(f"Failing rows ({len(shown)} of {len(self.failures)}"
                          + (", from every rule" if shown["rule"].nunique() > 1 else "") + "):")
             lines.append("")
-            lines.append("| record_key | line | column | rule | raw value |")
-            lines.append("|---|---|---|---|---|")
-            for row in shown.itertuples(index=False):
+            lines.append("| record_key | file | line | column | rule | raw value |")
+            lines.append("|---|---|---|---|---|---|")
+            for row in shown.itertuples(index=False):  # the file by name: a line number alone names no row
+                file = str(row.source_file).replace("\\", "/").rsplit("/", 1)[-1] if _cell(row.source_file) else ""
                 lines.append(
-                    f"| {_cell(row.record_key)} | {_cell(row.line)} | {_cell(row.column_name)} "
+                    f"| {_cell(row.record_key)} | {_cell(file)} | {_cell(row.line)} | {_cell(row.column_name)} "
                     f"| {row.rule} | {_cell(row.raw_value)} |"
                 )
         return "\n".join(lines)

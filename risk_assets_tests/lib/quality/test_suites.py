@@ -188,6 +188,10 @@ def test_a_rule_with_one_failing_row_among_hundreds_of_another_is_shown_in_the_u
     sample = markdown[markdown.index("Failing rows (20 of "):]
     assert "origination_not_after_as_of" in sample and "credit_line_not_after_origination" in sample
     assert sample.splitlines()[0].endswith(", from every rule):")
+    # each row names its file, not a line number alone ('line 5 of which file?')
+    first = outcome.failures.iloc[0]
+    assert sample.splitlines()[2] == "| record_key | file | line | column | rule | raw value |"
+    assert first["source_file"] and f"| {first['record_key']} | {first['source_file'].rsplit('/', 1)[-1]} | {first['line']} |" in sample
     detail = {r["rule"]: r["detail"] for r in outcome.failed_rules}["origination_not_after_as_of"]
     assert detail.startswith("3 rows; e.g. ['origination_date ") and " after the as-of date " in detail
     assert f"| {detail} |" in markdown  # whole: its reason was cut at 80 characters
