@@ -7,8 +7,11 @@ monitoring schema and show them in the UI.
 import dagster as dg
 import polars as pl
 
+from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.monitoring import loans, sentiment, tables
+from risk_assets.lib.monitoring.stability import psi_verdict
+from risk_assets.lib.quality.outcome import WARN, record_verdict
 
 OWNERS = ["team:risk-models"]
 
@@ -74,18 +77,42 @@ def _preview_order(key: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns[:3], nulls_last=True)
 
 
-@dg.multi_asset(specs=list(LOAN_SPECS.values()), pool=LAKE_POOL, can_subset=False)
-def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource):
+DRIFT_CHECKS = {"feature_psi": ("feature_psi_drift", "feature"), "score_psi": ("score_psi_drift", "PD score")}
+"""Per PSI table, its drift check and the words its text names the table's variables by."""
+
+
+@dg.multi_asset(
+    specs=list(LOAN_SPECS.values()),
+    check_specs=[dg.AssetCheckSpec(name, asset=key, description=(
+        f"Drift of the {what} since the champion trained (WARN, blocks nothing): a PSI above the retrain "
+        "policy's `psi` (0.2) on a cohort of at least its `min_rows` loans (200), naming the worst cells, their "
+        "cohort size, the noise level of PSI at that size and which ones the retrain sensor acts on "
+        "(the PD score and the key features); smaller cohorts are counted, not judged."))
+        for key, (name, what) in DRIFT_CHECKS.items()],
+    pool=LAKE_POOL,
+    can_subset=False,
+)
+def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retrain_policy: RetrainPolicy):
     """For every PD champion: its training snapshot vs the loans that came after, per vintage.
 
     PSI per feature and of the PD score (reference-decile bins, epsilon-smoothed, finite; Siddiqi
     2006 bands), and AUC / KS / Brier / default rate per labelled vintage and cohort (the training
     loans in-sample; the holdouts and the loans after training out of sample). Reads
     ml.model_registry, ml.model_training_loans, ml.model_holdouts, marts.loan_features, raw.loans,
-    ml.loan_scores.
+    ml.loan_scores. The two drift checks (`DRIFT_CHECKS`, `stability.psi_verdict`) judge the PSI
+    tables by the retrain policy's figures and are recorded in quality.check_results, so the
+    overview's open issues list drift too.
     """
+    thresholds = retrain_policy.thresholds()
+    watched = ("pd_score", *thresholds.key_features)
+    verdicts = {}
     with lake.connect() as con:
         written = loans.monitor(con)
+        for key, (name, what) in DRIFT_CHECKS.items():
+            verdicts[key] = psi_verdict(written[_TABLE_OF[key].name], thresholds.psi, thresholds.min_rows, watched, what)
+            passed, text, drifted = verdicts[key]
+            record_verdict(con, name, key, context.run.run_id, passed, WARN, text, drifted,
+                           {"psi_limit": thresholds.psi, "min_rows": thresholds.min_rows})
     for key, table in _TABLE_OF.items():
         frame = written[table.name]
         metadata: dict[str, object] = {
@@ -99,6 +126,12 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource):
             metadata["significant_rows"] = frame.filter(pl.col("band") == "significant").height
         context.log.info(f"{table.name}: {frame.height} rows")
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+    for key, (name, _) in DRIFT_CHECKS.items():
+        passed, text, drifted = verdicts[key]
+        if not passed:
+            context.log.warning(f"check {name} on {key} did not pass (severity WARN): {text}")
+        yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=passed, severity=dg.AssetCheckSeverity.WARN,
+                                  description=text, metadata={"drifted_values": drifted})
 
 
 @dg.asset(

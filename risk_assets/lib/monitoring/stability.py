@@ -99,3 +99,46 @@ def cohort_psi(
                     rows.append(_row(vintage, variable, "categorical", result))
     schema = {name: dtype for name, (dtype, _) in PSI_COLUMNS.items()}
     return pl.DataFrame(rows, schema=schema).sort(["vintage", "variable"], nulls_last=True)
+
+
+PSI_SHOWN = 10
+"""Drifted cells a drift check's description names, worst first; the rest are counted."""
+
+
+def psi_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, watched: Sequence[str],
+                what: str) -> tuple[bool, str, int]:
+    """Whether a PSI table (monitoring.feature_psi or score_psi rows: model, vintage, variable, psi,
+    noise_psi, n_current) shows drift, by the retrain policy's own figures: a cell drifted when its
+    PSI is above `psi_limit` (0.2) on a cohort of at least `min_rows` loans (200; a smaller one's
+    PSI is mostly noise, so it is counted, not judged). The retrain sensor acts only on the PD score
+    and the key features (`watched`); the other features' drift is for the analyst to read, and
+    before this verdict the UI showed it nowhere but in the table.
+
+    Returns (passed, description naming the PSI_SHOWN worst cells with their cohort size and noise
+    level, marking the ones that trigger a retrain, drifted cells); `what` names the table's
+    variables in the text ('feature', 'PD score')."""
+    if frame.is_empty():
+        return True, f"no cohort of loans after the champion's training to compare its {what} with", 0
+    judged = frame.filter(pl.col("n_current") >= min_rows)
+    drifted = judged.filter(pl.col("psi") > psi_limit).sort("psi", descending=True)
+    small = frame.height - judged.height
+    unjudged = (f"; {small:,} cell(s) of cohorts under {min_rows} loans not judged (a few dozen loans' PSI is "
+                "mostly noise)") if small else ""
+    if drifted.is_empty():
+        top = judged.sort("psi", descending=True).head(1).rows(named=True)
+        highest = (f" (highest: {top[0]['model']} {top[0]['variable']} on vintage {top[0]['vintage'] or 'none'}, "
+                   f"{top[0]['psi']:.3f})") if top else ""
+        return True, (f"no {what} PSI above {psi_limit} on a cohort of {min_rows} loans or more{highest}"
+                      f"{unjudged}"), 0
+
+    def cell(row: dict) -> str:
+        trigger = ", a retrain trigger" if row["variable"] in watched else ""
+        return (f"{row['model']} {row['variable']} on vintage {row['vintage'] or 'none'}: {row['psi']:.3f} "
+                f"({row['n_current']:,} loans, noise level {row['noise_psi']:.3f}{trigger})")
+
+    shown = "; ".join(cell(row) for row in drifted.head(PSI_SHOWN).iter_rows(named=True))
+    more = f"; and {drifted.height - PSI_SHOWN:,} more" if drifted.height > PSI_SHOWN else ""
+    return False, (f"{drifted.height:,} {what} PSI value(s) above {psi_limit} (the retrain policy's threshold) on "
+                   f"cohorts of {min_rows} loans or more: {shown}{more}. The retrain sensor acts on the PD score and "
+                   f"the key features ({', '.join(w for w in watched if w != 'pd_score')}); its verdict is in "
+                   f"monitoring.retrain_decisions{unjudged}"), drifted.height

@@ -107,7 +107,7 @@ class Lake:
     def evaluate(self, instance, policy: RetrainPolicy, cursor: str | None = None) -> dg.SensorResult:
         """Refresh the monitoring assets in a real run, then run one retrain-sensor tick."""
         lake = LakeResource(root=str(self.home.root))
-        assert dg.materialize([loan_monitoring], instance=instance, resources={"lake": lake}).success
+        assert dg.materialize([loan_monitoring], instance=instance, resources={"lake": lake, "retrain_policy": policy}).success
         context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lake": lake, "retrain_policy": policy})
         return retrain_sensor(context)
 
@@ -201,6 +201,21 @@ def test_scenario_train_to_2003_replay_2004_to_2008_detects_drift_and_decay(risk
                 assert request.tags["risk/retrain_trigger"] == "psi"
                 assert "on vintage 2004" in request.tags["risk/retrain_reason"]
                 assert float(request.tags["risk/retrain_observed"]) > 0.2
+                # the drift the trigger acted on is a yellow check in the UI and an open issue in the overview
+                with connect(risk_home.lake_path, read_only=True) as con:
+                    drift = {name: (success, severity, observed, failing) for name, success, severity, observed, failing
+                             in con.execute("SELECT check_name, success, severity, observed_value, failing_count "
+                                            "FROM quality.check_results WHERE check_name LIKE '%psi_drift'").fetchall()}
+                success, severity, observed, failing = drift["feature_psi_drift"]
+                assert (success, severity) == (False, "WARN") and failing >= 1
+                assert observed.startswith(f"{failing} feature PSI value(s) above 0.2 (the retrain policy's threshold) "
+                                           "on cohorts of 200 loans or more: loan_pd_sba ")
+                # the cell the trigger fired on, with the same PSI, marked as a trigger
+                assert (f"loan_pd_sba term_months on vintage 2004: {float(request.tags['risk/retrain_observed']):.3f} "
+                        "(1,200 loans, noise level ") in observed and ", a retrain trigger)" in observed
+                assert drift["score_psi_drift"][:2] == (True, "WARN")  # the score moved less: below 0.2
+                assert drift["score_psi_drift"][2].startswith("no PD score PSI above 0.2 on a cohort of 200 loans or "
+                                                              "more (highest: loan_pd_sba pd_score on vintage 2004, ")
     assert all(triggers[y] for y in range(2004, 2009)), triggers
     with connect(risk_home.lake_path, read_only=True) as con:
         perf = dict(con.execute(
