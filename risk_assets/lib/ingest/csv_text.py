@@ -37,6 +37,7 @@ from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from risk_assets.lib.ingest.parsed import FileRefused
@@ -726,7 +727,8 @@ class TextRecords:
 
 
 def _physical_lines(data: bytes) -> pl.Series:
-    """Every physical line of UTF-8 `data` as text, trailing CR removed."""
+    """Every physical line of UTF-8 `data` as text, trailing CR removed (`_crlf_ends` says which
+    lines had one)."""
     if b"\x1f" not in data:
         lines = pl.read_csv(
             io.BytesIO(data), has_header=False, quote_char=None, separator="\x1f",
@@ -739,22 +741,36 @@ def _physical_lines(data: bytes) -> pl.Series:
     return series.fill_null("").str.strip_suffix("\r")
 
 
+def _crlf_ends(data: bytes, lines: int) -> pl.Series:
+    """For each of the `lines` physical lines of UTF-8 `data` (`_physical_lines`), whether its line
+    end is CR LF: inside a quoted field that CR is text the writer put in the value (a description
+    typed on Windows), and the line end is joined back as written (`_group_lines`)."""
+    octets = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(octets == 0x0A)[:lines]
+    crlf = (ends > 0) & (octets[np.maximum(ends - 1, 0)] == 0x0D)
+    return pl.Series("crlf", np.concatenate([crlf, np.zeros(lines - len(crlf), dtype=bool)]), pl.Boolean)
+
+
 def _field_count(delimiter: str) -> pl.Expr:
     """Fields in `text`: delimiters outside quoted fields, plus one."""
     return pl.col("text").str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1
 
 
 def _group_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Physical lines (`_source_line`, `text`) grouped into records by quote parity: a line with an
-    odd number of quotes opens a quoted field that the next such line closes. Adds `lines`, the
-    physical lines of each record."""
+    """Physical lines (`_source_line`, `text`, `crlf`) grouped into records by quote parity: a line
+    with an odd number of quotes opens a quoted field that the next such line closes. The lines of
+    a record are joined by their own line ends (CR LF where `crlf`, else LF), so a quoted field
+    keeps the text it was written with. Adds `lines`, the physical lines of each record."""
     odd = lines.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     inside_after = (odd.cast(pl.Int64).cum_sum() % 2) == 1
     starts = ~inside_after.shift(1, fill_value=False)
+    record = starts.cum_sum()
+    last_of_record = record != record.shift(-1, fill_value=-1)
+    end = pl.when(pl.lit(last_of_record)).then(pl.lit("")).when(pl.col("crlf")).then(pl.lit("\r\n")).otherwise(pl.lit("\n"))
     return (
-        lines.with_columns(record=starts.cum_sum())
+        lines.with_columns(record=record, text=pl.col("text") + end)
         .group_by("record", maintain_order=True)
-        .agg(pl.col("_source_line").first(), pl.col("text").str.join("\n"), pl.col("_source_line").alias("lines"))
+        .agg(pl.col("_source_line").first(), pl.col("text").str.join(""), pl.col("_source_line").alias("lines"))
         .drop("record")
     )
 
@@ -767,6 +783,7 @@ def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: i
     it are grouped again, until every record of several lines is one record of `width` fields.
     Returns `_source_line`, `text` per record, in line order; no line is lost or repeated."""
     text_of = dict(zip(lines.get_column("_source_line").to_list(), lines.get_column("text").to_list()))
+    crlf_of = dict(zip(lines.get_column("_source_line").to_list(), lines.get_column("crlf").to_list()))
     while True:
         counted = records.with_columns(n_fields=_field_count(delimiter))
         swallowing = (pl.col("lines").list.len() > 1) & (
@@ -779,8 +796,9 @@ def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: i
         for numbers in bad.get_column("lines").to_list():
             parts.append(pl.DataFrame({"_source_line": [numbers[0]], "text": [text_of[numbers[0]]],
                                        "lines": [[numbers[0]]]}, schema=parts[0].schema))
-            rest = pl.DataFrame({"_source_line": numbers[1:], "text": [text_of[n] for n in numbers[1:]]},
-                                schema={"_source_line": pl.Int64, "text": pl.Utf8})
+            rest = pl.DataFrame({"_source_line": numbers[1:], "text": [text_of[n] for n in numbers[1:]],
+                                 "crlf": [crlf_of[n] for n in numbers[1:]]},
+                                schema={"_source_line": pl.Int64, "text": pl.Utf8, "crlf": pl.Boolean})
             parts.append(_group_lines(rest).select(parts[0].columns))
         records = pl.concat(parts)
 
@@ -904,7 +922,8 @@ def _one_field_over_lines(text: str, width: int, delimiter: str) -> bool:
             reread = text[: start + 1] + text[start + 1 : end].replace('"', '""') + text[end:]
             if one.fullmatch(reread) and re.sub(_QUOTED, "", reread).count(delimiter) + 1 == width:
                 return True
-    left_open = any(f'"{delimiter}' not in lines[0][start + 1 :] and not lines[0].endswith('"') for start in opens)
+    left_open = any(f'"{delimiter}' not in lines[0][start + 1 :] and not lines[0].removesuffix("\r").endswith('"')
+                    for start in opens)
     return (left_open and not any('"' in line for line in lines[1:-1])
             and lines[-1].count('"') % 2 == 1)
 
@@ -1157,17 +1176,22 @@ def read_records(
     non_data = [(n, "rule_line" if re.search(rule_line(delimiter), text) else "note") for n, text in enumerate(above, start=1)]
     non_data += [(n, "header_continued") for n in range(header_line + 1, header_line + header_lines)]
     lines, escaped = _backslash_escapes(lines, max(header_line + header_lines - 1, 0), len(header), delimiter)
+    crlf = _crlf_ends(data, len(lines))
     split_at_crs = bool(lines.str.contains("\r", literal=True).any())
     if split_at_crs:  # records joined by a lone CR (mixed line ends)
         width, quoted = len(header), re.compile(_QUOTED)
-        lines = pl.Series("text", split_at_record_crs(
-            lines.to_list(), lambda piece: quoted.sub("", piece).count(delimiter) + 1 == width), pl.Utf8)
+        split = [split_at_record_crs([line], lambda piece: quoted.sub("", piece).count(delimiter) + 1 == width)
+                 for line in lines.to_list()]
+        lines = pl.Series("text", [piece for pieces in split for piece in pieces], pl.Utf8)
+        crlf = pl.Series("crlf", [ends and k == len(pieces) - 1 for pieces, ends in zip(split, crlf.to_list())
+                                  for k in range(len(pieces))], pl.Boolean)
 
-    frame = pl.DataFrame({"text": lines}).with_row_index("_source_line", offset=1)
+    frame = pl.DataFrame({"text": lines, "crlf": crlf}).with_row_index("_source_line", offset=1)
     frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(max(header_line + header_lines - 1, 0))
     odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     if odd.any():  # a quoted field runs over line ends: group lines into records
         frame = _resync(_group_lines(frame), frame, delimiter, len(header))
+    frame = frame.drop("crlf", strict=False)
     empty_fields = f"^[\\s{re.escape(delimiter)}]*$"  # blank, or delimiters only: ",,,," (a formatted, empty spreadsheet row)
     kind = pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
     kind = kind.when(pl.col("text").str.contains(rule_line(delimiter))).then(pl.lit("rule_line"))

@@ -511,6 +511,25 @@ def test_loans_joined_by_a_lone_cr_are_two_loans_a_cr_inside_a_quoted_field_is_t
     assert '"emp_title":"Night\\rshift"' in parsed.rows.filter(pl.col("_source_line") == 6)["source_fields"].item()
 
 
+def test_a_quoted_field_keeps_its_line_ends_as_written_crlf_or_lf(lc_lines, tmp_path):
+    """A tape written with CR LF record ends whose quoted emp_title values hold line breaks: one
+    typed on Windows (CR LF), one on a Mac or Linux (LF). Each value keeps the line end it was
+    written with; the CR of CR LF was dropped, so the value loaded was not the file's."""
+    lines = [lc_lines[0] + ",emp_title"] + [row + ",Clerk" for row in lc_lines[1:]]
+    lines[2] = lc_lines[2] + ',"Night\r\nshift, ""B"" crew"'
+    lines[4] = lc_lines[4] + ',"Day\nshift"'
+    tape = tmp_path / "windows.csv"
+    tape.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.rows["_source_line"].to_list() == [2, 3, 5, 6, 8, 9]
+    titles = dict(parsed.rows.select("_source_line", pl.col("source_fields").map_elements(
+        lambda fields: json.loads(fields)["emp_title"], return_dtype=pl.Utf8)).rows())
+    assert titles == {2: "Clerk", 3: 'Night\r\nshift, "B" crew', 5: "Clerk", 6: "Day\nshift", 8: "Clerk", 9: "Clerk"}
+    original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
+    assert [row[1:] for row in _values(parsed)] == [row[1:] for row in _values(original)]
+
+
 def test_phrasebank_records_joined_by_a_lone_cr_keep_their_own_labels(sentences, tmp_path):
     """`s1@neutral<CR>s2@positive` read by LF is one line whose last '@' gives s2's label to both
     sentences; split at the CR, each keeps its own. A line ending in two labels is quarantined."""
