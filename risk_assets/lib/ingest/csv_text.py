@@ -803,6 +803,33 @@ def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: i
         records = pl.concat(parts)
 
 
+def _cut_inside_quote(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: int
+                      ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The records (`_group_lines`) with the last one set aside when the file ends inside a quoted
+    field: (the others, that record as `_source_line`, `text`, `spans`), or (records, None).
+
+    A copy cut short inside a quoted field that runs over lines (a `desc` typed with line breaks)
+    leaves that field's quote open at the end of the file: the record's first line opens the field
+    (a quote at a field's start, never closed on that line) and its other lines are the field's text,
+    none of them a record of `width` fields. Such a record is one record, cut; `_resync` would make
+    each of its lines a malformed record of its own and count one record of the file twice or more.
+    A quote that is text (`12" press`) opens no field, and the lines after it are records: `_resync`
+    splits those. `spans` is the file's last line."""
+    odd = lines.get_column("text").str.count_matches('"', literal=True) % 2 == 1
+    if not records.height or odd.sum() % 2 == 0:
+        return records, None
+    last = records.tail(1)
+    numbers = last.get_column("lines").item().to_list()
+    first = lines.filter(pl.col("_source_line") == numbers[0]).get_column("text").item()
+    opens = [k for k, char in enumerate(first) if char == '"' and (k == 0 or first[k - 1] == delimiter)]
+    left_open = any(f'"{delimiter}' not in first[start + 1:] and not first.endswith('"') for start in opens)
+    rest = lines.filter(pl.col("_source_line").is_in(numbers[1:]))
+    records_among = rest.filter((_field_count(delimiter) == width) & pl.col("text").str.contains(_one_record(delimiter)))
+    if not left_open or records_among.height:
+        return records, None
+    return records.head(records.height - 1), last.select("_source_line", "text", spans=pl.lit(numbers[-1], pl.Int64))
+
+
 def _backslash_escapes(lines: pl.Series, first: int, width: int, delimiter: str) -> tuple[pl.Series, int]:
     """The physical lines with the records a writer escaped with backslashes rewritten as RFC 4180
     writes them, and how many of them hold an escaped quote (0: the file is read as it is).
@@ -1189,8 +1216,12 @@ def read_records(
     frame = pl.DataFrame({"text": lines, "crlf": crlf}).with_row_index("_source_line", offset=1)
     frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(max(header_line + header_lines - 1, 0))
     odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
+    cut_in_quote = None
     if odd.any():  # a quoted field runs over line ends: group lines into records
-        frame = _resync(_group_lines(frame), frame, delimiter, len(header))
+        grouped, cut_in_quote = _cut_inside_quote(_group_lines(frame), frame, delimiter, len(header))
+        frame = _resync(grouped, frame, delimiter, len(header))
+        if cut_in_quote is not None:  # one record, cut: never split into a malformed record per line
+            frame = pl.concat([frame, cut_in_quote.select("_source_line", "text")])
     frame = frame.drop("crlf", strict=False)
     empty_fields = f"^[\\s{re.escape(delimiter)}]*$"  # blank, or delimiters only: ",,,," (a formatted, empty spreadsheet row)
     kind = pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
@@ -1253,10 +1284,16 @@ def read_records(
     cut_short = (pl.col("_source_line") == last_line if last_line is not None and not data.endswith((b"\n", b"\r"))
                  else pl.lit(False))
     good = records.filter(well_formed)
+    cut_first, cut_last = cut_in_quote.row(0)[::2] if cut_in_quote is not None else (0, 0)
+    cut_lines = f"line {cut_first}" if cut_first == cut_last else f"lines {cut_first}-{cut_last}"
     malformed = records.filter(~well_formed).select(
         pl.col("_source_line").alias("line"),
         pl.col("text").alias("raw_value"),
-        pl.when(pl.col("spans").is_not_null())
+        pl.when(pl.col("_source_line") == cut_first)
+        .then(pl.lit(f"the file ends inside a quoted field that this record opens ({cut_lines}, one record): "
+                     "its closing quote and the rest of the record never arrived (cut short in transfer?); "
+                     "compare the file with its source and land it whole"))
+        .when(pl.col("spans").is_not_null())
         .then(pl.format("lines {}-{} are one record: a quoted field runs over the line end and holds a quote that "
                         "is not doubled (RFC 4180 writes a quote inside a quoted field as \"\"), so where the field "
                         f"ends cannot be told: not one record of {len(header)} fields separated by '{delimiter}'",

@@ -120,6 +120,34 @@ def test_a_quoted_field_over_lines_with_a_quote_not_doubled_is_one_quarantined_r
     assert _values(parsed)[2:] == [(line + spans, *values) for line, *values in _values(original)[3:]]
 
 
+@pytest.mark.parametrize("cut_after, last", [("A c", 9), ("A crew\n", 9), ("Day sh", 8), ("lead", 10)],
+                         ids=["inside_its_second_line", "at_its_second_line_end", "inside_its_first_line",
+                              "before_its_closing_quote"])
+def test_a_file_cut_inside_a_quoted_field_over_lines_is_one_quarantined_record(lc_lines, tmp_path, cut_after, last):
+    """The real loans with an emp_title over lines on loans 5 and 6 (lines 6-7 and 8-10), the copy
+    cut inside loan 6's title: at the end of the file its quote is still open. Its lines are one
+    record, quarantined once under its first line with a message that the file ends inside a
+    quoted field; each of its lines was a malformed record, so one record cut short was counted
+    two or three times."""
+    whole = _with_emp_titles(lc_lines, tmp_path, {6: '"Night shift\nB crew"', 7: '"Day shift\nA crew\nlead"'}
+                             ).read_text(encoding="utf-8")
+    cut = whole[: whole.index(cut_after, whole.index(lc_lines[6])) + len(cut_after)]
+    tape = tmp_path / "lc_cut.csv"
+    tape.write_text(cut, encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.data_records == 6 and parsed.rows["_source_line"].to_list() == [2, 3, 4, 5, 6]
+    ((line, column, rule, raw),) = _quarantined(parsed)
+    assert (line, column, rule) == (8, None, "malformed_record") and raw == cut[cut.index(lc_lines[6]):].rstrip("\n")
+    said = f"lines 8-{last}" if last > 8 else "line 8"
+    assert parsed.quarantine["message"].item().endswith(
+        f"the file ends inside a quoted field that this record opens ({said}, one record): its closing quote and "
+        "the rest of the record never arrived (cut short in transfer?); compare the file with its source and land "
+        "it whole")
+    assert parsed.rows.filter(pl.col("_source_line") == 6)["source_fields"].item() == json.dumps(
+        {"emp_title": "Night shift\nB crew"}, separators=(",", ":"))
+
+
 def test_an_sba_name_over_two_lines_with_a_quote_not_doubled_is_one_record_never_padded(data_dir, tmp_path):
     """An SBA borrower's name with a line break and a quote for inches inside (`"B&T 12" SCREW ...` +
     line break + `... INC"`): its second line, the end of the name and the loan's other 26 fields,
