@@ -13,7 +13,9 @@ numbered by its first. Record boundaries are found by quote parity: a line with 
 quote as `""`, which keeps the parity). A quote that is text (`Operator 12" press`) or never closed
 would make every line after it one record: a record of several lines that a CSV reader would not
 read as one record of the header's field count is split again after its first line (`_resync`), so
-such a quote costs at most its own line. A record with a quoted field never closed, or with text
+such a quote costs at most its own line; a file that ends inside a quoted field over lines (a copy
+cut short) is one malformed record, not one per line (`_cut_inside_quote`). A record with a quoted
+field never closed, or with text
 after its closing quote, is malformed: a lenient reader would load a value the file does not hold.
 A quoted field with a line break that also holds such a quote (`"Need 12" press` + line break +
 `for my shop"`) leaves the parity of its lines wrong; its lines are joined again into the one
