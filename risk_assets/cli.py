@@ -274,7 +274,9 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     refused or failed to land (from the lake at `lake_path`: a refusal is no failed check, yet the
     file's rows are not in the lake), each file it landed with records quarantined (how many of the
     file's, by rule: a file mostly quarantined at landing fails no check either), each file it found to
-    be a byte-for-byte copy of a landed one (a re-download, a renamed copy) and what to run
+    be a byte-for-byte copy of a landed one (a re-download, a renamed copy), each file it landed
+    whose last line has no line end (`landing.unterminated_files`: a copy cut short ends so, its
+    last value cut yet parsed; named with the line to look up), and what to run
     next (spelled as own_command() gives this program). A run that did not succeed also gets its steps
     (succeeded, failed, not run of those planned), a FAILED line per failed step with its error's
     first line, or with INTERRUPTED after Ctrl-C, and, as what to run next, the same command again.
@@ -296,7 +298,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", said[-1]))
-    files, quarantined, cut_short, copies = _lake_outcomes(lake_path, run.run_id)
+    files, quarantined, cut_short, copies, unterminated = _lake_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -311,7 +313,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
                 if files else "")
              + (f"; {len(quarantined)} file(s) landed with records quarantined" if quarantined else "")
              + (f"; {len(copies)} file(s) not landed again, being byte-for-byte copies of landed ones" if copies else "")
-             + (":" if flagged or files or quarantined or copies else "")]
+             + (f"; {len(unterminated)} file(s) end without a line end (cut short?)" if unterminated else "")
+             + (":" if flagged or files or quarantined or copies or unterminated else "")]
     lines += flagged
     for step, message in steps.failed if steps else ():
         lines.append(_wrapped(f"FAILED  {step}: ", message))
@@ -322,6 +325,10 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{count:,} of its {records:,} records ({rules}); "
                               "by line, column and rule:"))
         lines.append(f"         {command} quarantine {shlex.quote(Path(path).name)}")
+    for path, line, note in unterminated:
+        lines.append(_wrapped(f"CUT?    {Path(path).name}: ", note))
+        if line is not None:
+            lines.append(f"         {command} loan {shlex.quote(f'{Path(path).name}:{line}')}")
     for path, first in copies:
         named = Path(first).name if Path(first).name != Path(path).name else first
         lines.append(_wrapped(f"COPY    {Path(path).name}: ", (
@@ -455,9 +462,10 @@ training takes), before it prints without the lake's lines."""
 def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str, str, str]],
                                                                   list[tuple[str, int, int, str]],
                                                                   list[tuple[str, str, int, int, float | None, str]],
-                                                                  list[tuple[str, str]]]:
+                                                                  list[tuple[str, str]],
+                                                                  list[tuple[str, int | None, str]]]:
     """What the run `run_id` did to its files and models, read from the lake at `lake_path` in one
-    read-only connection: (not landed, quarantined, cut short, copies).
+    read-only connection: (not landed, quarantined, cut short, copies, unterminated).
 
     not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files;
     raw.landing_events for a file refused unread, a broken link say, which has no manifest row).
@@ -471,10 +479,14 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
     until one better beyond chance replaces it.
     copies: (path, path of the landed file with the same bytes) of each file it did not land for
     being a copy (raw.landing_events, outcome 'duplicate').
+    unterminated: (path, line of its last record, note) of each file it landed whose last line has
+    no line end (`landing.unterminated_files`).
     Each list is [] without a lake, or a lake without its tables yet."""
     if lake_path is None or not Path(lake_path).exists():
-        return [], [], [], []
+        return [], [], [], [], []
     import duckdb
+
+    from risk_assets.lib.ingest.landing import unterminated_files
 
     def rows(con, sql: str) -> list[tuple]:
         try:
@@ -507,18 +519,22 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
                 WHERE t.steps < t.planned ORDER BY t.model""")
             copies = rows(con, "SELECT path, duplicate_of FROM raw.landing_events "
                                "WHERE run_id = ? AND outcome = 'duplicate' ORDER BY path")
+            try:
+                unterminated = unterminated_files(con, run_id)
+            except duckdb.Error:
+                unterminated = []
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():  # not another run's hold: a permission, a damaged file
             print(f"note: the lake could not be read for this summary: {' '.join(str(exc).split())}",
                   file=sys.stderr, flush=True)
-            return [], [], [], []
+            return [], [], [], [], []
         print(f"note: another run still holds the lake after {SUMMARY_LAKE_WAIT_SECONDS:.0f} s: this summary leaves "
               "out the files this run refused, quarantined or skipped as copies and the models it cut short; "
               "risk-assets verify lists the refused files once that run ends", file=sys.stderr, flush=True)
-        return [], [], [], []
+        return [], [], [], [], []
     except duckdb.Error:  # the lake could not be opened
-        return [], [], [], []
-    return not_landed, quarantined, cut_short, copies
+        return [], [], [], [], []
+    return not_landed, quarantined, cut_short, copies, unterminated
 
 
 def _release_dead_runs(after_grace: bool = False) -> None:

@@ -2,7 +2,8 @@
 
 Run after `risk-assets run` on the sample data. Each check prints one line; any failure exits 1.
 Files landing refused that are still in landing are listed after the checks as notes (a refusal is
-not a failure of the lake).
+not a failure of the lake), as are loaded files whose last line has no line end (a copy cut short
+ends so: `landing.unterminated_files`).
 The expected counts come from the sample data's README (LendingClub 2007-2011: 39,786 loans;
 SBA national: 899,164 data rows; both Financial PhraseBank files).
 """
@@ -17,7 +18,7 @@ import duckdb
 
 from risk_assets.cli import own_command
 from risk_assets.lib.home import RiskHome
-from risk_assets.lib.ingest.landing import refusals_in_landing
+from risk_assets.lib.ingest.landing import refusals_in_landing, unterminated_files
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
 from risk_assets.lib.report.portfolio import landed_loans_not_in_features
@@ -274,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         # listed as notes, since a refusal keeps the lake whole; only those still in landing, which
         # each run tries again (one the user deleted, or saved over with bytes that landed, is done with)
         refused = refusals_in_landing(con)
+        unterminated = unterminated_files(con)
         waiting = landed_loans_not_in_features(con)
         articles_waiting = landed_articles_not_in_features(con)
         news_champion = _has_champion(con, "news_sentiment")
@@ -282,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'skip' if passed is None else 'ok  ' if passed else 'FAIL'} {name} (observed {observed})")
     for path, reason in refused:  # not a failure of the lake: tried again on each run while it stays in landing
         print(f"note refused (tried again on each run while in landing): {path.rsplit('/', 1)[-1]}: {reason}")
+    for path, line, note in unterminated:  # many writers end a file so; a copy cut short does too: look, not a failure
+        look = f" ({own_command()} loan {path.rsplit('/', 1)[-1]}:{line})" if line is not None else ""
+        print(f"note cut short? {path.rsplit('/', 1)[-1]}: {note}{look}")
     if waiting:  # landed by a raw-only run: not a failure, but the score line above does not count them
         print(f"note {waiting} landed loans are not in loan_features yet, so they are not scored or monitored: "
               f"{own_command()} run --no-seed --select '{LOANS_INTO_FEATURES}'")

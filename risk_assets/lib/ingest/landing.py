@@ -220,6 +220,52 @@ def unterminated_last_line(path: Path, tail_bytes: int = 200) -> str | None:
     return last.decode("utf-8", errors="replace")[-60:]
 
 
+def last_line_read(parsed: ParsedFile) -> int | None:
+    """The line the file's last record (loaded or quarantined) or non-data line starts on; None
+    when the reader found none."""
+    lines = [line for line, _ in parsed.non_data_lines]
+    if "_source_line" in parsed.rows.columns and parsed.rows.height:
+        lines.append(parsed.rows.get_column("_source_line").max())
+    if parsed.quarantine.height:
+        lines.append(parsed.quarantine.get_column("line").max())
+    return max((int(line) for line in lines if line is not None), default=None)
+
+
+def unterminated_note(cut: str, line: int | None) -> str:
+    """The note `last_line_unterminated`: the end of the last line (`unterminated_last_line`) and
+    the line its record starts on (`last_line_read`), which `unterminated_line` reads back."""
+    where = f", in the record or line that starts on line {line}, the file's last" if line is not None else ""
+    return (f"the file ends without a line end, after {cut!r}{where}: a copy or download cut short ends so, "
+            "and its last record may hold a cut value; compare it with the source")
+
+
+def unterminated_line(note: object) -> int | None:
+    """The line a `last_line_unterminated` note names (`unterminated_note`); None for a note of a
+    file landed before notes named it, or none."""
+    found = re.findall(r"starts on line (\d+), the file's last: ", note) if isinstance(note, str) else []
+    return int(found[-1]) if found else None
+
+
+def unterminated_files(con: duckdb.DuckDBPyConnection, run_id: str | None = None
+                       ) -> list[tuple[str, int | None, str]]:
+    """(path, line of its last record, the note) of each loaded file whose last line ends without
+    a line end (note `last_line_unterminated`): landed by the run `run_id`, or all of the lake's,
+    oldest first. Many writers end a file so, yet a copy cut short does too, its last value cut
+    and still parsed (`...,99000` as `...,99`): the run summary and `verify` name these files and
+    lines, so the note is not left inside the manifest. [] without the table."""
+    if not table_exists(con, "raw.landed_files"):
+        return []
+    rows = con.execute(
+        "SELECT path, notes FROM raw.landed_files WHERE status = 'loaded' AND notes LIKE '%last_line_unterminated%' "
+        "AND (CAST($run AS VARCHAR) IS NULL OR run_id = $run) ORDER BY landed_at, path", {"run": run_id}).fetchall()
+    out = []
+    for path, notes in rows:
+        note = json.loads(notes).get("last_line_unterminated")
+        if isinstance(note, str):
+            out.append((path, unterminated_line(note), note))
+    return out
+
+
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", ".filepart")
 """Names a writer uses while a file is still being copied (then renamed into place): left until
 renamed. `.filepart` is WinSCP's, the usual SFTP client at lenders."""
@@ -512,9 +558,7 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
     if domain == "news":
         parsed = _quarantine_known_doc_ids(con, parsed, path)
     if (cut := unterminated_last_line(path)) is not None:
-        parsed.notes["last_line_unterminated"] = (
-            f"the file ends without a line end, after {cut!r}: a copy or download cut short ends so, "
-            "and its last record may hold a cut value; compare it with the source")
+        parsed.notes["last_line_unterminated"] = unterminated_note(cut, last_line_read(parsed))
     outcome.format = parsed.format
     outcome.rows_in_file = parsed.data_records + len(parsed.non_data_lines)
     outcome.rows_quarantined = parsed.rows_quarantined

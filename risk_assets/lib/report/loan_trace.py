@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from risk_assets.lib.ingest.landing import landed_copies_of
+from risk_assets.lib.ingest.landing import landed_copies_of, unterminated_line
 from risk_assets.lib.ingest.loan_formats import builtin_mapping, key_id, vintage_definition
 from risk_assets.lib.lake import names_file, table_exists
 from risk_assets.lib.ml import registry
@@ -47,7 +47,8 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     marts.loan_features and ml.loan_scores (read only).
 
     Returns one block of lines per loan found (at most MAX_LOANS, each snapshot of a loan its own
-    line): where it landed (file, line, sha256 prefix, run, time), its status and default flag,
+    line): where it landed (file, line, sha256 prefix, run, time; `cut?` when that line is the last of a
+    file that ends without a line end, `_unterminated_said`), its status and default flag,
     amount (in its currency) and origination date; each quarantined value (asset, rule, column, raw value); whether
     marts.loan_features holds it; its PD (fraction 0-1), risk grade and the model version that
     scored it, and whether that version is still the champion. A file:line that no loan came from
@@ -75,7 +76,9 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     if not keys:
         quarantined = _quarantine_at_line(con, query)
         if quarantined:
-            return LoanTrace(query, [f"{query}: no loan landed from this line; quarantined:", *quarantined], True)
+            landed = landed_file(con, found["file"]) if found else None
+            cut = _unterminated_said(con, landed[4], int(found["line"])) if landed and landed[4] else []
+            return LoanTrace(query, [f"{query}: no loan landed from this line; quarantined:", *quarantined, *cut], True)
         landed = landed_file(con, found["file"]) if found else None
         if landed is not None:
             line, last = int(found["line"]), _last_record_line(con, landed[0])
@@ -313,6 +316,16 @@ def _line_without_loan(con: duckdb.DuckDBPyConnection, file: str, line: int,
             f"line, a marker or footer, or past the file's end ({status}, {loaded or 0:,} loans loaded)")
 
 
+def _unterminated_said(con: duckdb.DuckDBPyConnection, sha256: str, line: int) -> list[str]:
+    """['  cut?  line 21 is the file's last and has no line end ...'] when the landed file `sha256`
+    ends without a line end (note `last_line_unterminated`) in the record of `line`: a copy cut
+    short ends so, and its values may be cut yet parse (`99000` landing as `99`); else []."""
+    note = _notes(con, sha256)[0].get("last_line_unterminated")
+    if unterminated_line(note) != line:
+        return []
+    return [f"  cut?         line {line} is the file's last record and has no line end: {note}"]
+
+
 def _quarantine_line(asset: str, rule: str, column: str | None, raw_value: str | None, message: str | None) -> str:
     value = "" if raw_value is None else f" value {raw_value[:80]!r}"
     return f"  quarantined  {rule} ({asset}) column {column or '-'}{value}: {message or ''}".rstrip(": ")
@@ -333,6 +346,7 @@ def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
         said = f"status {status!r} ->" if status is not None else "no status;"
         lines.append(f"               {said} default flag {'-' if flag is None else flag}; "
                      f"{amount_text}; originated {originated or '-'}")
+        lines += _unterminated_said(con, sha, line)
     if table_exists(con, "quality.quarantine"):
         rows = con.execute("SELECT asset, rule, column_name, raw_value, message FROM quality.quarantine "
                            "WHERE record_key = ? ORDER BY asset, column_name", [key]).fetchall()

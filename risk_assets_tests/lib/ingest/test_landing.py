@@ -349,6 +349,51 @@ def test_a_copy_cut_mid_line_lands_with_a_note_naming_its_unterminated_last_line
     assert unterminated_last_line(tmp_path / "cut16.csv") == cut.rsplit("\n", 1)[-1][-60:]
 
 
+def test_a_copy_cut_in_its_last_value_is_named_with_its_line_by_the_loan_lookup_the_run_summary_and_verify(
+        risk_home, data_dir, capsys):
+    """The real loans with annual_inc last, the copy cut in the last loan's income (`...,99000`
+    landing as `...,99`): its values parse, so only the missing line end tells. The note names the
+    line (17, the file's last), `risk-assets loan servicer_tape.csv:17` says the line is the file's last
+    and has no line end (it said `quarantined nothing`), and the run summary's lake outcomes and
+    verify name the file and the line; a whole file beside it is named by none of them."""
+    from risk_assets import verify
+    from risk_assets.cli import _lake_outcomes
+    from risk_assets.lib.ingest.landing import land_folder, unterminated_files
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.report.loan_trace import trace_loan
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:16]
+    header = [c for c in rows[0] if c != "annual_inc"] + ["annual_inc"]
+    lines = [",".join(header)] + [",".join(f'"{row[c]}"' if "," in row[c] else row[c] for c in header) for row in rows]
+    whole = "\n".join(lines) + "\n"
+    income = rows[-1]["annual_inc"]
+    assert income.endswith("000")
+    (risk_home.landing_loans / "servicer_tape.csv").write_text(whole[:-4], encoding="utf-8")
+    (risk_home.landing_loans / "whole_tape.csv").write_text(whole.replace("\n", "\r\n", 1), encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        (cut_income,) = con.execute("SELECT annual_income FROM raw.loans WHERE _source_line = 17 AND "
+                                    "_source_file LIKE '%servicer_tape.csv'").fetchone()
+        found = unterminated_files(con)
+        assert unterminated_files(con, "run-2") == []
+        trace = trace_loan(con, "servicer_tape.csv:17").lines
+        whole_trace = trace_loan(con, "whole_tape.csv:17").lines
+    assert cut_income == float(income[:-3])
+    ((path, line, note),) = found
+    assert (Path(path).name, line) == ("servicer_tape.csv", 17)
+    assert note == (f"the file ends without a line end, after {whole[:-4].rsplit(chr(10), 1)[-1][-60:]!r}, in the "
+                    "record or line that starts on line 17, the file's last: a copy or download cut short ends so, "
+                    "and its last record may hold a cut value; compare it with the source")
+    assert f"  cut?         line 17 is the file's last record and has no line end: {note}" in trace
+    assert "  quarantined  nothing" in trace and not any("cut?" in said for said in whole_trace)
+    assert _lake_outcomes(risk_home.lake_path, "run-1")[4] == found
+    assert verify.main(["--own-data"]) in (0, 1)
+    printed = capsys.readouterr().out
+    assert f"note cut short? servicer_tape.csv: {note} (" in printed and "loan servicer_tape.csv:17)" in printed
+    assert "whole_tape.csv" not in printed
+
+
 def test_a_last_record_that_closes_its_quoted_field_gets_no_unterminated_note(data_dir, tmp_path):
     """The PhraseBank CSV re-export ends without a line end, after a quoted sentence whose quote
     closes: a cut there would leave the quote open, so the file is whole and gets no note. The same
