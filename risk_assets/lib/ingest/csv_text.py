@@ -1210,7 +1210,7 @@ def read_records(
     if split_at_crs:  # records joined by a lone CR (mixed line ends)
         width, quoted = len(header), re.compile(_QUOTED)
         split = [split_at_record_crs([line], lambda piece: quoted.sub("", piece).count(delimiter) + 1 == width)
-                 for line in lines.to_list()]
+                 if "\r" in line else [line] for line in lines.to_list()]
         lines = pl.Series("text", [piece for pieces in split for piece in pieces], pl.Utf8)
         crlf = pl.Series("crlf", [ends and k == len(pieces) - 1 for pieces, ends in zip(split, crlf.to_list())
                                   for k in range(len(pieces))], pl.Boolean)
