@@ -66,9 +66,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def risk_home(tmp_path, monkeypatch) -> RiskHome:
-    """A fresh RISK_HOME under tmp_path, exported to the environment for the test's duration."""
+    """A fresh RISK_HOME under tmp_path, exported to the environment for the test's duration, with
+    DAGSTER_HOME its own `dagster` folder: `risk-assets`' main sets DAGSTER_HOME for its process when
+    unset, so a test that called it left its home's instance to every later test of the worker."""
     home = RiskHome(tmp_path / "risk_home").ensure()
     monkeypatch.setenv("RISK_HOME", str(home.root))
+    monkeypatch.setenv("DAGSTER_HOME", str(home.root / "dagster"))
     return home
 
 
