@@ -353,11 +353,12 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
             + (". It stays champion until a model better beyond chance replaces it; "
                f"{afresh_remedy(model, command)} (README, News sentiment model)"
                if status == "champion" else ""))))
-    untrained = sorted(set(re.findall(r"no loan_pd_([\w-]+) champion: never trained", " ".join(said))))
+    from risk_assets.lib.ml.pd_lake import NEVER_TRAINED, train_by_hand
+
+    untrained = sorted(set(re.findall(rf"no loan_pd_([\w-]+) champion: {NEVER_TRAINED}", " ".join(said))))
     if untrained:  # a new book: landing never trains, so say how to train it now
-        config = json.dumps({"ops": {"loan_pd_model": {"config": {"portfolios": untrained}}}})
         lines.append(f"   next: to score {', '.join(untrained)} now, train it (retrain_sensor does so under dagster dev): "
-                     f"{command} run --no-seed --select 'key:loan_pd_model+' --config-json '{config}'")
+                     f"{train_by_hand(untrained, command)}")
     return lines
 
 

@@ -350,10 +350,15 @@ def loan_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
 
     with lake.connect() as con:
         gaps = pd_lake.unscored_portfolios(con)
+    untrained = [p for p, (_, why) in gaps.items() if why.endswith(pd_lake.NEVER_TRAINED)]
+    # a new book: landing never trains, so the check says how it gets a model
+    then = (f"; next: retrain_sensor trains {', '.join(untrained)} under dagster dev, or train it now: "
+            f"{pd_lake.train_by_hand(untrained)}") if untrained else ""
     return recorded(lake, context.run.run_id, "loan_scores_coverage", "loan_scores", dg.AssetCheckResult(
         passed=not gaps,
         severity=dg.AssetCheckSeverity.WARN,
-        description="every loan scored" if not gaps else "; ".join(f"{p}: {n:,} loans unscored ({why})" for p, (n, why) in gaps.items()),
+        description="every loan scored" if not gaps else
+        "; ".join(f"{p}: {n:,} loans unscored ({why})" for p, (n, why) in gaps.items()) + then,
         metadata={"unscored": dg.MetadataValue.md(
             "| portfolio | loans unscored | why |\n|---|---:|---|\n"
             + "\n".join(f"| {p} | {n:,} | {table_cell(why, 200)} |" for p, (n, why) in gaps.items()))} if gaps else {},

@@ -21,6 +21,8 @@ stored in ml.model_metrics / ml.roc_curves / ml.calibration_bins as model
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -378,10 +380,21 @@ def unscored_reason(con: duckdb.DuckDBPyConnection, portfolio: str) -> str:
         "ON r.model = m.model AND r.version = m.version WHERE m.model = ? AND m.split IN ('all', 'holdout', 'holdout_oot') "
         "AND m.metric = 'auc' ORDER BY m.recorded_at DESC LIMIT 1", [model]).fetchone()
     if last is None:
-        return f"no {model} champion: never trained"
+        return f"no {model} champion: {NEVER_TRAINED}"
     if last[1] is None:
         return f"no {model} champion: training refused: {last[0]}"
     return f"no {model} champion: latest version {last[1]}: {last[2]}"
+
+
+NEVER_TRAINED = "never trained"
+"""`unscored_reason`'s words for a book with no training on record (a new book landed by ingestion)."""
+
+
+def train_by_hand(portfolios: Sequence[str], program: str = "risk-assets") -> str:
+    """The command that trains the PD models of `portfolios` alone (no other champion retrained) and
+    scores their loans, with `program` as the CLI's name ('.venv/bin/risk-assets')."""
+    config = json.dumps({"ops": {"loan_pd_model": {"config": {"portfolios": list(portfolios)}}}})
+    return f"{program} run --no-seed --select 'key:loan_pd_model+' --config-json '{config}'"
 
 
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:

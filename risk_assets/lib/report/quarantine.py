@@ -20,7 +20,7 @@ import duckdb
 
 from risk_assets.lib.ingest.landing import landed_copies_of, refusals_in_landing
 from risk_assets.lib.lake import names_file, table_exists
-from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS, table_cell
+from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS, inline_text
 
 DEFAULT_LIMIT = 20
 """Quarantined values listed for one file unless asked for more."""
@@ -228,8 +228,8 @@ def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
     - `summary`: the headline (values, files, landed files by status) and the values by rule, the
       largest first, as many as keep it under INLINE_MARKDOWN_CHARS (shown in place in the UI);
     - `by_file`: values by file and rule with the lines they span and the first one's column, raw
-      text and why;
-    - `refused_files`: the files refused whole, with their reason.
+      text and why, one list item each (the UI's markdown dialog wraps a list, not a table's cells);
+    - `refused_files`: the files refused whole, with their whole reason, one list item each.
     """
     statuses = ", ".join(f"{n:,} {status}" for status, n in ledger.manifest.items()) or "no file has landed yet"
     summary = [f"**{count_of(ledger.values, 'value')} in quarantine, from {count_of(ledger.files, 'file')}.** "
@@ -243,12 +243,14 @@ def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
                 summary.append(f"\n{len(rest)} more rules, {sum(r[1] for r in rest):,} values: see by_file.")
                 break
             summary.append(row)
-        by_file = ["| file | set aside by | rule | values | lines | first value | why |", "|---|---|---|---:|---|---|---|"]
+        # a list, not a table: Dagster's markdown dialog does not wrap a table's cells, so a reason
+        # ran off its right edge, or was cut before the remedy that ends it
+        by_file = []
         for file, asset, rule, n, first, last, column, raw, message in ledger.groups:
-            span = "" if first is None else (f"{first}" if first == last else f"{first}-{last}")
+            span = "" if first is None else (f", line {first}" if first == last else f", lines {first}-{last}")
             value = f"{column or '-'} = {'none' if raw is None else repr(raw)}"
-            by_file.append(f"| {table_cell(file or '-', 50)} | {asset} | {rule} | {n:,} | {span} "
-                           f"| {table_cell(value, 40)} | {table_cell(message, 90)} |")
+            by_file.append(f"- **{inline_text(file or '-', 80)}**: `{rule}`, {count_of(n, 'value')}{span} (set aside by "
+                           f"{asset}); first {inline_text(value, 60)}: {inline_text(message, 600)}")
         if ledger.more_groups:
             by_file.append(f"\n{ledger.more_groups:,} more (file, rule) groups: `risk-assets quarantine`.")
         by_file += ["", "Every value with its line: `risk-assets quarantine <file> [--rule RULE]`."]
@@ -256,9 +258,8 @@ def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
         summary += ["", "Nothing is in quarantine: every value of every loaded file landed."]
         by_file = ["Nothing is in quarantine."]
     if ledger.refusals:
-        refused = ["| file | domain | status | when (UTC) | reason |", "|---|---|---|---|---|"]
-        refused += [f"| {table_cell(file, 50)} | {domain} | {status} | {'' if at is None else f'{at:%Y-%m-%d %H:%M}'} "
-                    f"| {table_cell(message, 400)} |" for file, domain, status, at, message in ledger.refusals]
+        refused = [f"- **{inline_text(file, 80)}** ({domain}, {status}{'' if at is None else f' {at:%Y-%m-%d %H:%M} UTC'}): "
+                   f"{inline_text(message, 2000)}" for file, domain, status, at, message in ledger.refusals]
     else:
         refused = ["No file was refused."]
     return {"summary": "\n".join(summary), "by_file": "\n".join(by_file), "refused_files": "\n".join(refused)}

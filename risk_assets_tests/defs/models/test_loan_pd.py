@@ -354,3 +354,21 @@ def test_the_gate_table_gives_each_candidates_verdict_and_the_gates_reason_whole
         f"| lendingclub | 20261207T090000Z-0badc0de | rejected | {why} |",
         "| f13 | not trained | refused | too few defaults |"]
     assert gate_table([], {}, {}) == "No candidate in this run."
+
+
+def test_a_book_never_trained_is_named_with_how_it_gets_a_model(risk_home, cases_dir):
+    """A lender's book landed by ingestion (which never trains): the coverage check named it 'never
+    trained' and stopped there, and the UI said nowhere how the book gets a model. It now names the
+    sensor that trains it and the command that trains it alone, as the run summary does."""
+    frame = f13_frame(cases_dir)
+    with connect(risk_home.lake_path) as con:
+        con.register("frame", frame)
+        con.execute("CREATE OR REPLACE TABLE marts.loan_features AS SELECT * FROM frame")
+    result = dg.materialize([loan_scores, loan_scores_coverage],
+                            resources={"lake": LakeResource(root=str(risk_home.root))})
+    (coverage,) = result.get_asset_check_evaluations()
+    assert (coverage.passed, coverage.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert coverage.description == (
+        f"f13: {len(frame):,} loans unscored (no loan_pd_f13 champion: never trained); next: retrain_sensor trains f13 "
+        "under dagster dev, or train it now: risk-assets run --no-seed --select 'key:loan_pd_model+' --config-json "
+        """'{"ops": {"loan_pd_model": {"config": {"portfolios": ["f13"]}}}}'""")
