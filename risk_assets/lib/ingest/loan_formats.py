@@ -2397,6 +2397,8 @@ def _typed_parse(
     frame = _midnights_dropped(frame, builtin_dates)
     month_forms = _written_date_forms(frame, [s.source for s in specs if s.kind == "date"], LENDINGCLUB_DATE_FORMAT,
                                       LENDINGCLUB_RESAVED_FORMS)[0] if mapping.builtin else {}
+    if not mapping.currency_declared:  # a mapping without "currency": its amounts, money or number, count as USD
+        notes["currency_assumed"] = mapping.currency
     if resaved := {source: fmt for source, fmt in month_forms.items() if fmt != LENDINGCLUB_DATE_FORMAT}:
         notes["lendingclub_dates_written"] = resaved  # a database or SAS export of the tape
         # a month column's full dates load as their months: say how many named another day

@@ -244,6 +244,9 @@ class TapeMapping:
     """ISO 4217 code of the tape's `money` columns (`"currency"`; LendingClub and SBA: USD). Amounts
     are kept as written, in this currency (no exchange rates are applied); a `money` value marked
     with another currency is quarantined (`currency_mismatch`)."""
+    currency_declared: bool = True
+    """Whether the mapping names its `currency`; one that does not is read as USD, and each file it
+    reads says so (note `currency_assumed`), since a book in pounds would count as dollars."""
     portfolio_column: str | None = None
     """Source column that names each loan's book, when one file holds several (`"portfolio_column":
     {"column": "book", "portfolios": {"AUTO": "acme_auto", "CARDS": "acme_cards"}}`): each row's
@@ -420,6 +423,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             source=str(source),
             header=header,
             currency=currency,
+            currency_declared="currency" in document,
             portfolio_column=portfolio_column,
             portfolios=portfolios,
             control_record=control,

@@ -25,6 +25,9 @@ NOTE_MEANINGS: dict[str, str] = {
                                   "train nor test a model",
     "two_digit_year_shifted": "dates with a two-digit year that would fall after the tape's date were put in "
                               "the century before (`Nov-68` is 1968, not 2068)",
+    "currency_assumed": "the column mapping names no `currency`, so the tape's amounts were taken as USD "
+                        "(the overview's exposure counts them so); add `\"currency\": \"GBP\"` (its ISO 4217 "
+                        "code) to the mapping if they are not",
     "as_of_from_folder": "the tape's as-of date was taken from its folder's name (folder -> date)",
     "percent_written_as_fraction": "a percent column written as fractions (0.837 for 83.7 %): read as fractions",
     "zip_leading_zero_restored": "four-digit ZIP codes given back the leading zero a spreadsheet dropped "

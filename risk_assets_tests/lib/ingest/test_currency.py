@@ -46,6 +46,12 @@ def test_euro_marks_read_as_the_plain_amounts_in_eur(cases_dir, tmp_path):
                                                                 for r in plain.rows.iter_rows(named=True)}
     assert {c for _, c in _amounts(marked).values()} == {"EUR"}
     assert {c for c in plain.rows["currency"]} == {"USD"}  # a mapping without "currency": USD
+    # and says so, since a book in pounds or euros would count as dollars in the overview's exposure
+    assert plain.notes["currency_assumed"] == "USD" and "currency_assumed" not in marked.notes
+    from risk_assets.lib.ingest.note_meanings import NOTE_MEANINGS
+
+    assert NOTE_MEANINGS["currency_assumed"].startswith("the column mapping names no `currency`, so the tape's "
+                                                        "amounts were taken as USD")
 
 
 def test_another_currency_is_quarantined_not_read(cases_dir, tmp_path):
