@@ -464,18 +464,22 @@ def test_lendingclub_months_written_as_full_dates_read_as_their_months(data_dir,
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == quarantined
 
 
+def _lc_issued(data_dir, tape, issued: list[str]):
+    """`tape`: the first len(issued) LendingClub sample loans with an `issue_d` column of `issued`."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        header, *rows = (line.rstrip("\n") for line in islice(handle, len(issued) + 1))
+    tape.write_text("\n".join([f"issue_d,{header}"] + [f"{issue},{row}" for issue, row in zip(issued, rows)]) + "\n")
+    return tape
+
+
 def test_a_typo_in_a_column_of_compact_dates_is_that_value_alone(data_dir, tmp_path):
     """LendingClub months written `20111201`, one of them `20111301` (a month 13): every loan was
     quarantined, in a message naming `%b-%Y`, and once the column read as compact dates, every
     first-of-the-month value was put in doubt as if `20111301` were 13 January written year, day,
     month. A year-first date is ISO 8601's order, never swapped: the typo alone is quarantined,
     named under the column's own form."""
-    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
-        header, *rows = (line.rstrip("\n") for line in islice(handle, 6))
-    issued = ["20111201", "20111201", "20111301", "20111101", "20111001"]
-    tape = tmp_path / "lc_compact.csv"
-    tape.write_text("\n".join([f"issue_d,{header}"] + [f"{issue},{row}" for issue, row in zip(issued, rows)]) + "\n")
-    parsed = parse_loan_file(tape)
+    parsed = parse_loan_file(_lc_issued(data_dir, tmp_path / "lc_compact.csv",
+                                        ["20111201", "20111201", "20111301", "20111101", "20111001"]))
     parsed.reconcile()
     assert parsed.notes["lendingclub_dates_written"] == {"issue_d": "%Y%m%d"}
     assert parsed.rows["origination_date"].to_list() == [dt.date(2011, 12, 1), dt.date(2011, 12, 1),
@@ -492,12 +496,8 @@ def test_a_lendingclub_month_column_holds_months_in_every_form_and_names_its_mix
     in the one that reads most of it (ISO here); the tape's own `Dec-2011` among them was quarantined
     as a spreadsheet's display format that drops the day, asking for a re-export: the message says
     the column mixes forms, which is taken as the column's, and how to declare one."""
-    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
-        header, *rows = (line.rstrip("\n") for line in islice(handle, 6))
-    issued = ["2011-01-31", "2011-12-15", "Dec-2011", "2011-11-01", "2011-10-31"]
-    tape = tmp_path / "lc_mixed.csv"
-    tape.write_text("\n".join([f"issue_d,{header}"] + [f"{issue},{row}" for issue, row in zip(issued, rows)]) + "\n")
-    parsed = parse_loan_file(tape)
+    parsed = parse_loan_file(_lc_issued(data_dir, tmp_path / "lc_mixed.csv",
+                                        ["2011-01-31", "2011-12-15", "Dec-2011", "2011-11-01", "2011-10-31"]))
     parsed.reconcile()
     assert parsed.notes["lendingclub_dates_written"] == {"issue_d": "%Y-%m-%d"}
     assert parsed.notes["lendingclub_days_read_as_months"] == {"issue_d": 3}
