@@ -16,7 +16,7 @@ from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.quality.verdicts import recorded
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.ml.train_config import PDTrainConfig
-from risk_assets.lib.report.markdown import table_cell
+from risk_assets.lib.report.markdown import inline_text, table_cell
 
 _DEFAULT = PDTrainConfig()
 OWNERS = ["team:risk-models"]
@@ -222,20 +222,19 @@ def quantile_table(quantiles: dict[str, dict]) -> str:
 
 
 def gate_table(candidates: list[tuple[str, str]], decisions: dict[str, str], refused: dict[str, str]) -> str:
-    """The champion gate's verdict per portfolio as a markdown table, one row per candidate: the
-    portfolio, the candidate version, the verdict (promoted or rejected: the word each reason of
-    pd_lake.gate starts with) and the gate's reason whole (both AUCs, what they were compared with,
-    the gain with its 95% interval, the p-value and the loans compared); a refused training is a
-    row saying why. The reason is shown as the gate wrote it, never parsed back into figures."""
-    lines = ["| portfolio | candidate | verdict | why |", "|---|---|---|---|"]
+    """The champion gate's verdict per portfolio as a markdown list, one item per candidate: the
+    portfolio, the verdict (promoted or rejected: the word each reason of pd_lake.gate starts with),
+    the candidate version and the gate's reason whole (both AUCs, what they were compared with, the
+    gain with its 95% interval, the p-value and the loans compared); a refused training is an item
+    saying why. The reason is shown as the gate wrote it, never parsed back into figures. A list,
+    not a table: the UI clipped a table's reason column at the page's edge, mid-figure."""
+    lines = []
     for model, version in candidates:
         verdict, _, why = decisions[f"{model} {version}"].partition(": ")
-        lines.append(f"| {model.removeprefix('loan_pd_')} | {version} | {verdict} | {table_cell(why, 2000)} |")
+        lines.append(f"- **{model.removeprefix('loan_pd_')}: {verdict}** ({version}): {inline_text(why, 2000)}")
     for model, reason in refused.items():
-        lines.append(f"| {model.removeprefix('loan_pd_')} | not trained | refused | {table_cell(reason, 2000)} |")
-    if len(lines) == 2:
-        return "No candidate in this run."
-    return "\n".join(lines)
+        lines.append(f"- **{model.removeprefix('loan_pd_')}: refused** (not trained): {inline_text(reason, 2000)}")
+    return "\n".join(lines) or "No candidate in this run."
 
 
 @dg.asset_check(

@@ -63,8 +63,8 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert gate.passed and gate.description.startswith("loan_pd_lendingclub ") and gate.description.endswith(registry[0][2])
     # the card opens with the gate's verdict, decided by the same pd_lake.gate as the check reports
     assert card.startswith(f"### loan_pd_lendingclub {version}\n\n**Gate: promoted** ({registry[0][2]})\n\n- split: ")
-    assert metadata["promotion"].value.splitlines()[2] == (
-        f"| lendingclub | {version} | promoted | {registry[0][2].removeprefix('promoted: ')} |")
+    assert metadata["promotion"].value.splitlines()[0] == (
+        f"- **lendingclub: promoted** ({version}): {registry[0][2].removeprefix('promoted: ')}")
     assert f"<strong>Gate: promoted</strong> ({registry[0][2]})" in html.replace("&lt;", "<")
     assert html.index("<strong>Gate: promoted</strong>") < html.index("split: ")
     assert summary.splitlines()[0].endswith("| gate |") and " s | promoted |" in summary
@@ -75,8 +75,8 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert metadata["report loan_pd_lendingclub"] == dg.MetadataValue.path(
         str(risk_home.reports / "loan_pd_lendingclub" / f"{version}.html"))
     assert set(gate.metadata) == {"verdicts"}
-    assert gate.metadata["verdicts"].value.splitlines()[2] == (
-        f"| lendingclub | {version} | promoted | {registry[0][2].removeprefix('promoted: ')} |")
+    assert gate.metadata["verdicts"].value.splitlines()[0] == (
+        f"- **lendingclub: promoted** ({version}): {registry[0][2].removeprefix('promoted: ')}")
     scored_meta = result.asset_materializations_for_node("loan_scores")[0].metadata
     quantiles = scored_meta["pd_quantiles"].value.splitlines()
     assert quantiles[:2] == ["| portfolio | 1% | 10% | median | 90% | 99% |", "|---|---:|---:|---:|---:|---:|"]
@@ -138,8 +138,8 @@ def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_
     assert not any(key.startswith("report") for key in metadata)
     gate, coverage = sorted(result.get_asset_check_evaluations(), key=lambda c: c.check_name)
     verdicts = gate.metadata["verdicts"].value.splitlines()
-    assert verdicts[2].startswith("| f13 | not trained | refused | too few defaults to train a PD model")
-    assert len(verdicts) == 3 and set(gate.metadata) == {"verdicts"}
+    assert verdicts[0].startswith("- **f13: refused** (not trained): too few defaults to train a PD model")
+    assert len(verdicts) == 1 and set(gate.metadata) == {"verdicts"}
     assert coverage.metadata["unscored"].value.splitlines()[2].startswith(
         "| f13 | 40 | no loan_pd_f13 champion: training refused: too few defaults to train a PD model")
     scored_meta = result.asset_materializations_for_node("loan_scores")[0].metadata
@@ -338,8 +338,8 @@ def test_a_redelivered_tape_without_ids_trains_each_loan_once_on_the_side_its_fi
 
 
 def test_the_gate_table_gives_each_candidates_verdict_and_the_gates_reason_whole():
-    """A retraining's verdict, worded as the sample's seed-1 retraining was (README): the table gives
-    the verdict and the gate's reason as written, its figures included; a refusal is a row too."""
+    """A retraining's verdict, worded as the sample's seed-1 retraining was (README): the list gives
+    the verdict and the gate's reason as written, its figures included; a refusal is an item too."""
     from risk_assets.defs.models.loan_pd import gate_table
 
     why = ("holdout AUC 0.6865 vs champion 20261206T172438Z-3269fbc2 0.6854 on the same loans: gain "
@@ -350,9 +350,8 @@ def test_the_gate_table_gives_each_candidates_verdict_and_the_gates_reason_whole
                        {"loan_pd_lendingclub 20261207T090000Z-0badc0de": "rejected: " + why},
                        {"loan_pd_f13": "too few defaults"})
     assert table.splitlines() == [
-        "| portfolio | candidate | verdict | why |", "|---|---|---|---|",
-        f"| lendingclub | 20261207T090000Z-0badc0de | rejected | {why} |",
-        "| f13 | not trained | refused | too few defaults |"]
+        f"- **lendingclub: rejected** (20261207T090000Z-0badc0de): {why}",
+        "- **f13: refused** (not trained): too few defaults"]
     assert gate_table([], {}, {}) == "No candidate in this run."
 
 
