@@ -48,9 +48,16 @@ def pytest_configure(config: pytest.Config) -> None:
     materialize` for minutes). Here the controller sends SIGINT to each of its descendants (psutil),
     as the terminal would, and then takes pytest's Ctrl-C path itself: xdist shuts its workers down,
     the summary says what ran, and pytest exits 2. Workers keep Python's defaults.
+
+    A suite started in the background by a script (`pytest &`, `nohup pytest &`: no job control)
+    inherits SIGINT ignored, and so did every worker and process after it: the SIGINT sent to them
+    was lost, and `kill` left the suite waiting on workers that never stopped. The controller takes
+    SIGINT back before it starts its workers, which then start with Python's default.
     """
     if hasattr(config, "workerinput"):  # an xdist worker
         return
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # inherited from a background start
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def _interrupt(signum: int, frame: object) -> None:
         import psutil  # the test extra's

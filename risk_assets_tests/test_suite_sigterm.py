@@ -35,8 +35,17 @@ def _alive(pid: int) -> bool:
         return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _sigint(inherited: str):
+    """A preexec_fn giving the controller SIGINT as a shell would: at its default, or ignored, as
+    `pytest &` from a script (no job control) or `nohup pytest &` starts it."""
+    def preexec() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN if inherited == "ignored" else signal.SIG_DFL)
+    return preexec
+
+
 @pytest.mark.slow
-def test_sigterm_stops_the_controller_and_every_worker(tmp_path):
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_sigterm_stops_the_controller_and_every_worker(tmp_path, inherited):
     suite, markers = tmp_path / "suite", tmp_path / "markers"
     suite.mkdir()
     markers.mkdir()
@@ -48,7 +57,7 @@ def test_sigterm_stops_the_controller_and_every_worker(tmp_path):
     controller = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "risk_assets_tests.conftest",
          "-n", "2", "--dist", "loadfile", "--rootdir", str(suite), str(suite)],
-        cwd=suite, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=suite, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=_sigint(inherited))
     deadline = time.monotonic() + 240
     while len(list(markers.glob("*.pid"))) < 2 and controller.poll() is None and time.monotonic() < deadline:
         time.sleep(0.5)

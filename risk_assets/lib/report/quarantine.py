@@ -94,9 +94,10 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None 
         params).fetchall()
     lines = [f"{file}: {total:,} quarantined value(s){f' with rule {rule!r}' if rule else ''}"
              + (f", the first {len(rows)} by line" if total > len(rows) else "")]
+    width = max((len(str(row[0])) for row in rows), default=1)  # line numbers right-aligned: columns stay put
     for line, column, rule_name, raw, message, asset in rows:
         value = "" if raw is None else f" {raw[:60]!r}"
-        lines.append(f"  line {line}  {column or '-'}  {rule_name}{value}: {message or ''} ({asset})")
+        lines.append(f"  line {str(line):>{width}}  {column or '-'}  {rule_name}{value}: {message or ''} ({asset})")
     return lines, True
 
 

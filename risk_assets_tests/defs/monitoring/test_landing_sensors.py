@@ -80,8 +80,14 @@ def test_f01_two_files_landing_together_both_load_in_concurrent_runs(risk_home, 
         requests = tick(instance, defs).run_requests
         assert len(requests) == 2 and len({r.run_key for r in requests}) == 2
         # Two processes, as the daemon would launch them: each opens the lake for writing.
-        with multiprocessing.get_context("spawn").Pool(2) as pool:
+        # closed and joined, not terminated as `with Pool()` does: terminate signals the processes
+        # (SIGTERM), and a suite started with SIGTERM ignored hung here for good on a process that ignored it
+        pool = multiprocessing.get_context("spawn").Pool(2)
+        try:
             outcomes = pool.starmap(_execute, [(instance.get_ref(), str(risk_home.root), r.tags) for r in requests])
+        finally:
+            pool.close()
+            pool.join()
         assert outcomes == [True, True]
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT loan_key) FROM raw.loans").fetchone()[0] == 24

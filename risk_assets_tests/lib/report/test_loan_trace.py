@@ -487,3 +487,20 @@ def test_a_file_landed_before_the_table_keeps_the_counted_wording(risk_home, cas
                         "non-data line(s) (a repeated header, a marker, a blank line) that the manifest counts "
                         f"without saying which lines they are; the record of line {3 if line == 4 else 6}: "
                         f"risk-assets loan {name}:{3 if line == 4 else 6}"]
+
+
+def test_the_quarantine_listing_keeps_its_columns_when_line_numbers_grow(risk_home, data_dir, capsys):
+    """Lines 5 and 1086 of one tape quarantined: the listing's columns moved right at the four-digit
+    line ('line 1086  term_months' against 'line 5  ...'); line numbers are right-aligned now."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 1100)]
+    for at in (5, 1086):
+        lines[at - 1] = "-" + lines[at - 1]  # a negative loan amount, quarantined at landing
+    (risk_home.landing_loans / "lc_long.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+    assert main(["quarantine", "lc_long.csv"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0] == "lc_long.csv: 2 quarantined value(s)"
+    assert listed[1].startswith("  line    5  loan_amnt  non_positive_amount '-")
+    assert listed[2].startswith("  line 1086  loan_amnt  non_positive_amount '-")
