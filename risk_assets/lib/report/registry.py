@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.ml import registry
-from risk_assets.lib.report.markdown import table_cell
+from risk_assets.lib.report.markdown import inline_text, table_cell
 
 RECENT_CHANGES = 20
 """Status changes listed, newest first, across all models."""
 WHOLE_REASON = 2_000
-"""Characters of a reason the `versions` table keeps: the gate's whole reason (a few hundred), so
+"""Characters of a reason the `versions` list keeps: the gate's whole reason (a few hundred), so
 its figures can be read there; the `champions` table keeps 90, to show in place in the UI."""
 
 
 def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
     """(sections, champions). sections: markdown per metadata entry: `champions` (one row per model:
     its champion, metric, since when and why, short enough to show in place in the UI), `versions`
-    (every version, newest first, with status, metric, times and the reason of its latest change)
+    (a list: every version, newest first, with status, metric, times and the reason of its latest
+    change, whole)
     and `latest_changes` (the last RECENT_CHANGES status changes, who made them and why).
     champions: model -> champion version ('none' when a model has none). Says so when the registry
     is empty or missing."""
@@ -31,7 +32,7 @@ def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
         return {"champions": "No model has been trained yet: the registry is empty."}, {}
     champions: dict[str, str] = {row["model"]: "none" for row in rows}
     lines = ["| model | champion | metric | since (UTC) | why |", "|---|---|---|---|---|"]
-    versions = ["| model | version | status | metric | trained (UTC) | promoted (UTC) | why |", "|---|---|---|---|---|---|---|"]
+    versions = []  # a list: the UI clipped a seven-column table's reasons at the page's edge, mid-figure
     for row in reversed(rows):  # newest first
         value = "n/a" if row["primary_value"] is None else f"{row['primary_metric']} {row['primary_value']:.4f}"
         why = row["reason"] or ""
@@ -41,8 +42,9 @@ def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
             champions[row["model"]] = row["version"]
             lines.append(f"| {row['model']} | `{row['version']}` | {value} | {_at(row['promoted_at'])} "
                          f"| {table_cell(why, 90)}{' (whole: versions)' if len(why) > 90 else ''} |")
-        versions.append(f"| {row['model']} | `{row['version']}` | {row['status']} | {value} | {_at(row['trained_at'])} "
-                        f"| {_at(row['promoted_at'])} | {table_cell(why, WHOLE_REASON)} |")
+        promoted = f", promoted {_at(row['promoted_at'])}" if row["promoted_at"] is not None else ""
+        versions.append(f"- **{row['model']}** `{row['version']}`: {row['status']}, {value}, trained "
+                        f"{_at(row['trained_at'])}{promoted} (UTC): {inline_text(why, WHOLE_REASON)}")
     lines += [f"| {model} | none | | | retired by hand or never promoted: see versions |"
               for model, version in sorted(champions.items()) if version == "none"]
     lines += ["", "Roll back or retire by hand: `risk-assets registry <model> --restore <version>` or `--retire`, "

@@ -531,7 +531,7 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
         page = instance.fetch_materializations(dg.AssetKey("model_registry"), limit=1).records[0]
     metadata = page.asset_materialization.metadata
     assert metadata["champion loan_pd_lendingclub"].value == "none"
-    assert "| loan_pd_lendingclub | `v1` | retired |" in metadata["versions"].value
+    assert "- **loan_pd_lendingclub** `v1`: retired, " in metadata["versions"].value
     assert "| loan_pd_lendingclub | none |" in metadata["champions"].value
     assert main(["registry", model]) == 0
     listing = capsys.readouterr().out

@@ -35,20 +35,20 @@ def test_the_page_names_champions_and_why_each_version_has_its_status(risk_home)
     (champion_row,) = [line for line in sections["champions"].splitlines() if line.startswith("| loan_pd_sba")]
     assert champion_row.startswith("| loan_pd_sba | `v1` | auc 0.8886 |")
     assert len(sections["champions"]) < INLINE_MARKDOWN_CHARS  # shown in place in the UI
-    rows = {line.split(" | ")[1]: line for line in sections["versions"].splitlines() if line.startswith("| loan_pd_sba | `v")}
-    assert list(rows) == ["`v3`", "`v2`", "`v1`"]  # newest first
-    assert rows["`v1`"].startswith("| loan_pd_sba | `v1` | champion | auc 0.8886 |")
-    assert rows["`v1`"].endswith("| champion by operator ana: restored by hand: v2 under-states 2008 defaults; "
-                                 "earlier: replaced by v2: auc 0.8901 >= champion 0.8886 |")
-    assert rows["`v3`"].startswith("| loan_pd_sba | `v3` | rejected | auc 0.8712 |")
-    assert rows["`v3`"].endswith("| auc 0.8712 < champion 0.8901 |")
+    rows = {line.split("`")[1]: line for line in sections["versions"].splitlines() if line.startswith("- **loan_pd_sba** `v")}
+    assert list(rows) == ["v3", "v2", "v1"]  # newest first
+    assert rows["v1"].startswith("- **loan_pd_sba** `v1`: champion, auc 0.8886, trained ")
+    assert rows["v1"].endswith(" (UTC): champion by operator ana: restored by hand: v2 under-states 2008 defaults; "
+                               "earlier: replaced by v2: auc 0.8901 >= champion 0.8886")
+    assert rows["v3"].startswith("- **loan_pd_sba** `v3`: rejected, auc 0.8712, trained ")
+    assert rows["v3"].endswith(" (UTC): auc 0.8712 < champion 0.8901") and ", promoted " not in rows["v3"]
     first_change = sections["latest_changes"].splitlines()[2]
     assert first_change.endswith("| loan_pd_sba | `v1` | retired -> champion | operator ana | restored by hand: "
                                  "v2 under-states 2008 defaults |")
 
 
 def test_a_long_reason_is_whole_among_the_versions_and_cut_after_a_word_among_the_champions(risk_home):
-    """A gate's reason runs to a few hundred characters: the versions table keeps it whole, figures
+    """A gate's reason runs to a few hundred characters: the versions list keeps it whole, figures
     included; the champions table, shown in place, cuts it after a whole word and says where it is."""
     reason = ("first model; holdout AUC 0.6854 beats the logistic-regression baseline 0.6687 by +0.0167 "
               "(95% CI +0.0071 to +0.0263; one-sided paired DeLong p < 0.001: beyond chance) (7,957 holdout loans)")
@@ -59,8 +59,8 @@ def test_a_long_reason_is_whole_among_the_versions_and_cut_after_a_word_among_th
         registry.register_candidate(con, "loan_pd_lendingclub", "v1", str(artifact), "auc", 0.6854, "snap")
         registry.promote(con, "loan_pd_lendingclub", "v1", reason)
         sections, _ = registry_sections(con)
-    (version_row,) = [line for line in sections["versions"].splitlines() if line.startswith("| loan_pd_lendingclub")]
-    assert version_row.endswith(f"| {reason} |")
+    (version_row,) = [line for line in sections["versions"].splitlines() if line.startswith("- **loan_pd_lendingclub**")]
+    assert version_row.endswith(f" (UTC): {reason}") and ", promoted " in version_row
     (champion_row,) = [line for line in sections["champions"].splitlines() if line.startswith("| loan_pd_lendingclub")]
     assert champion_row.endswith("| first model; holdout AUC 0.6854 beats the logistic-regression baseline 0.6687 "
                                  "by +0.0167… (whole: versions) |")
