@@ -63,9 +63,9 @@ def test_an_instance_that_cannot_be_opened_is_one_line_not_a_stack_trace(risk_ho
     assert err.startswith(f"risk-assets: cannot open the Dagster instance in {risk_home.root / 'dagster'}: ")
     assert "no_such_module" in err and f"(its settings are {config};" in err
 
-    from risk_assets.lib.lake import connect
+    from risk_assets.lib.lake import connect, ensure_lake
 
-    with connect(risk_home.lake_path):  # a lake, empty: the lake command reads it and answers
-        pass
+    with connect(risk_home.lake_path) as con:  # a lake, empty: the lake command reads it and answers
+        ensure_lake(con)
     assert main(["quarantine"]) == 0
     assert capsys.readouterr() == ("quality.quarantine is empty: every value landed\n", "")
