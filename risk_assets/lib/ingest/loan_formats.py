@@ -2364,7 +2364,6 @@ def _typed_parse(
         # keyed by file and line, as a tape without the column is
         empty = [s.source for s in id_specs]
         notes["loan_id_column_empty"] = empty[0] if len(empty) == 1 else empty
-        notes.pop("loan_id_column", None)
         target_source.pop("source_loan_id")
         specs = [s for s in specs if s.target != "source_loan_id"]
     if "source_loan_id" in target_source and not mapping.typed_source:

@@ -75,11 +75,10 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
             return LoanTrace(query, [same_bytes_as(found["file"], copies[0]), *trace.lines], trace.found)
     if not keys:
         quarantined = _quarantine_at_line(con, query)
+        landed = landed_file(con, found["file"]) if found else None
         if quarantined:
-            landed = landed_file(con, found["file"]) if found else None
             cut = _unterminated_said(con, landed[4], int(found["line"])) if landed and landed[4] else []
             return LoanTrace(query, [f"{query}: no loan landed from this line; quarantined:", *quarantined, *cut], True)
-        landed = landed_file(con, found["file"]) if found else None
         if landed is not None:
             line, last = int(found["line"]), _last_record_line(con, landed[0])
             listed = landed[1] == "loaded" and _lists_non_data_lines(con, landed[4])
