@@ -90,6 +90,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -1779,11 +1780,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             return _epoch_date(s, *EPOCH_FORMATS[spec.fmt], present)
         if spec.fmt == QUARTER_FORMAT:
             return _quarter_date(s, present)
-        if spec.fmt is None:  # ISO 8601: a date-time's calendar date as written (`_ISO_DATE_TIME`)
-            s = pl.when(s.str.contains(_ISO_DATE_TIME)).then(s.str.slice(0, 10)).otherwise(s)
-        elif not _has_time_codes(spec.fmt):  # '01DEC2011:00:00:00' under %d%b%Y: the date as written
-            s = s.str.replace(_TIME_OF_DAY_TAIL, "")
-        return _date(s, spec.fmt or "%Y-%m-%d", present, as_of or date.today())
+        return _date(_date_text(s, spec.fmt), spec.fmt or "%Y-%m-%d", present, as_of or date.today())
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
 
 
@@ -1956,15 +1953,7 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date, builtin_month
     shape (`_read_date`), is a month whatever the form: a full date loads as its month's first day
     (`2011-01-31` is January 2011, as a workbook's day number and a Parquet date are), and its
     placeholders are months (`2011-12-01` too), so January 1970 is a real month there."""
-    value = _read_date(s, fmt) if builtin_months else _strptime(s, fmt)
-    if (width := _fixed_width(fmt)) is not None:  # '2011121' in %Y%m%d: 2011-12-01 or 2011-01-21?
-        value = pl.when(s.str.len_chars() == width).then(value)
-    if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
-        value = pl.when(value > pl.lit(_century_window(reference))).then(value.dt.offset_by("-100y")).otherwise(value)
-    has_day = ("%d" in fmt or "%j" in fmt) and not builtin_months
-    placeholder = _placeholder(value if has_day else value.dt.month_start(), has_day)
-    read = value  # as the format reads it, before placeholders and years out of range are set aside
-    value = pl.when(value.dt.year().is_between(1900, 2100) & ~placeholder).then(value)
+    read, value, placeholder = _date_reading(s, fmt, reference, builtin_months)
     in_doubt = _order_in_doubt(s, fmt, read, value, present)
     if builtin_months:  # a month column holds months, in every form it is written in
         value = value.dt.month_start()
@@ -1974,6 +1963,44 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date, builtin_month
         .then(_unread_date_rule(s))
         .when(in_doubt).then(pl.lit("date_order_in_doubt"))
     )
+
+
+def _date_text(s: pl.Expr, fmt: str | None) -> pl.Expr:
+    """The date a date column's stripped text `s` writes, as a column declared `fmt` (None: ISO
+    8601) is read: an ISO date-time's calendar date (`_ISO_DATE_TIME`), or, under a format without
+    time codes, the text before a time of day (`_TIME_OF_DAY_TAIL`: '01DEC2011:00:00:00' under
+    %d%b%Y is '01DEC2011'); other text as it is."""
+    if fmt is None:
+        return pl.when(s.str.contains(_ISO_DATE_TIME)).then(s.str.slice(0, 10)).otherwise(s)
+    if not _has_time_codes(fmt):
+        return s.str.replace(_TIME_OF_DAY_TAIL, "")
+    return s
+
+
+class _DateReading(NamedTuple):
+    """A date column's text as its format reads it (`_date_reading`), each a Date expression."""
+    read: pl.Expr
+    """The dates as the format reads them, a two-digit year's century set (`_date`), placeholder
+    dates and years outside 1900-2100 still in: NULL only where the text is no date in the format."""
+    value: pl.Expr
+    """The dates that load: `read` without placeholder dates and years outside 1900-2100."""
+    placeholder: pl.Expr
+    """True where `read` is a placeholder date (`_placeholder`), False elsewhere, NULL included."""
+
+
+def _date_reading(s: pl.Expr, fmt: str, reference: date, builtin_months: bool = False) -> _DateReading:
+    """How a date column's text `s` reads in `fmt`, as `_date` (which documents `reference` and
+    `builtin_months`) reads it: what flags a value and what its message says come from this one
+    reading. A built-in month column's `value` is its dates as written, not yet their months."""
+    read = _read_date(s, fmt) if builtin_months else _strptime(s, fmt)
+    if (width := _fixed_width(fmt)) is not None:  # '2011121' in %Y%m%d: 2011-12-01 or 2011-01-21?
+        read = pl.when(s.str.len_chars() == width).then(read)
+    if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
+        read = pl.when(read > pl.lit(_century_window(reference))).then(read.dt.offset_by("-100y")).otherwise(read)
+    has_day = ("%d" in fmt or "%j" in fmt) and not builtin_months
+    placeholder = _placeholder(read if has_day else read.dt.month_start(), has_day)
+    value = pl.when(read.dt.year().is_between(1900, 2100) & ~placeholder).then(read)
+    return _DateReading(read, value, placeholder)
 
 
 ORDER_IN_DOUBT_SHARE = 0.05
@@ -2038,17 +2065,16 @@ def _order_evidence(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
             "nearby_doubt": nearby >= ORDER_NEARBY_CONTRADICTIONS}
 
 
-def _order_in_doubt_said(s: pl.Expr, fmt: str) -> pl.Expr:
-    """The date_order_in_doubt message of each value of a date column declared `fmt` (its text `s`,
-    as `_date` reads it): the declared format and the other order, each with an example day, how
-    many of the column's values read only each way, and which sign put the value in doubt
-    (`_order_evidence`): the column read mostly the other way, or holding both orders, by its count
-    or by a run of rows around the value."""
-    read = _strptime(s, fmt)
-    if (width := _fixed_width(fmt)) is not None:
-        read = pl.when(s.str.len_chars() == width).then(read)
-    present = s != ""
-    evidence = _order_evidence(s, fmt, read, pl.when(read.dt.year().is_between(1900, 2100)).then(read), present)
+def _order_in_doubt_said(s: pl.Expr, fmt: str, present: pl.Expr, reference: date,
+                         builtin_months: bool = False) -> pl.Expr:
+    """The date_order_in_doubt message of each value of a date column in `fmt` (its text `s` and
+    `present`, `reference` and `builtin_months` as `_date` was given them, so that the message
+    weighs the evidence that put the value in doubt): the declared format and the other order, each
+    with an example day, how many of the column's values read only each way, and which sign put the
+    value in doubt (`_order_evidence`): the column read mostly the other way, or holding both
+    orders, by its count or by a run of rows around the value."""
+    read, value, _ = _date_reading(s, fmt, reference, builtin_months)
+    evidence = _order_evidence(s, fmt, read, value, present)
     other = _swapped_format(fmt)
     declared = f"the column's declared format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)})"
     swapped = f"{other!r} (as {_FORMAT_EXAMPLE_DAY.strftime(other)})"
@@ -2310,6 +2336,7 @@ def _typed_parse(
 ) -> ParsedFile:
     """Typed canonical rows and quarantine rows from the text records of one tape; `progress` and
     `progress_rows` as `parse_loan_file` takes them (`_with_typed_values`)."""
+    date_reference = as_of or date.today()  # two-digit years are read against it, in values and messages alike
     header = set(records.header)
     specs: list[FieldSpec] = []
     for spec in mapping.fields:  # first source column for a target; the loan id's told below (`_loan_id_column`)
@@ -2416,7 +2443,7 @@ def _typed_parse(
             continue
         if spec.source in month_forms:  # LendingClub's months, in the form the file writes them
             text = pl.col(_src(spec.source))
-            value, rule = _date(text, month_forms[spec.source], text != "", as_of or date.today(), builtin_months=True)
+            value, rule = _date(text, month_forms[spec.source], text != "", date_reference, builtin_months=True)
         elif spec.kind == "emp_length":  # whether '6' is six years depends on the rest of the column
             value, rule = _emp_length(pl.col(_src(spec.source)), emp_years.setdefault(
                 spec.source, emp_length_numbers_are_years(frame.get_column(_src(spec.source)))))
@@ -2425,7 +2452,7 @@ def _typed_parse(
                 spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
         else:
             staged = pl.col(_staged(spec.source)) if spec.kind in MONEY_KINDS else None  # `_staged_money_text`
-            value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, as_of, mapping.currency, staged)
+            value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, date_reference, mapping.currency, staged)
         values.append((value.alias(spec.target), spec.kind in _ROW_WISE_KINDS))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = _with_typed_values(frame, values, progress, progress_rows)
@@ -2519,7 +2546,8 @@ def _typed_parse(
     frame = _flagged_rules(frame, records.flagged)
     frame = _off_policy(frame, records.non_data_lines)
     rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
-    quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256, {**month_forms, **sba_forms})
+    quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256, {**month_forms, **sba_forms},
+                                 reference=date_reference)
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
@@ -3237,11 +3265,14 @@ def _visible(text: pl.Expr) -> pl.Expr:
 
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
                      records: csv_text.TextRecords, sha256: str,
-                     written_forms: dict[str, str] | None = None) -> pl.DataFrame:
+                     written_forms: dict[str, str] | None = None, reference: date | None = None) -> pl.DataFrame:
     """The quarantine rows of a parsed tape: one per broken rule of a record (`_rule:<column>` columns
     of `frame`), with the raw text and the rule's message, and one per malformed record.
     `written_forms`: {date column: the form it is written in} of a built-in format's date columns
-    (`_written_date_forms`), named in their unparsable_date messages."""
+    (`_written_date_forms`), named in their unparsable_date messages. `reference`: the date the
+    columns' two-digit years were read against (`_date`; default today), for the date_order_in_doubt
+    messages."""
+    reference = reference or date.today()
     parts = []
     declared: dict[str, str | None] = {f.source: f.fmt for f in mapping.fields if f.kind == "date"}  # None: ISO
     declared |= {f.source: SBA_DATE_FORMAT for f in mapping.fields if f.kind == "sba_date"} | (written_forms or {})
@@ -3268,16 +3299,15 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as))
                 said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(
                     pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
-            order_fmt = (read_as.fmt or "%Y-%m-%d") if kind == "date" else ""
+            month_form = (written_forms or {}).get(source) if kind == "date" else None  # a built-in month column
+            order_fmt = (month_form or read_as.fmt or "%Y-%m-%d") if kind == "date" else ""
             if "%d" in order_fmt and "%m" in order_fmt and (failed[column] == "date_order_in_doubt").any():
-                # the counts and the sign that put the value in doubt, over the whole column (`_order_evidence`)
-                text = pl.col(_src(source))  # as `_parse` reads the date
-                if read_as.fmt is None:
-                    text = pl.when(text.str.contains(_ISO_DATE_TIME)).then(text.str.slice(0, 10)).otherwise(text)
-                elif not _has_time_codes(order_fmt):
-                    text = text.str.replace(_TIME_OF_DAY_TAIL, "")
-                failed = frame.with_columns(_order_in_doubt_said(text, order_fmt).alias("_order_said")).filter(
-                    pl.col(column).is_not_null())
+                # the counts and the sign that put the value in doubt, over the whole column
+                # (`_order_evidence`), from the text and the reading `_typed_parse` flagged it by
+                written = pl.col(_src(source))
+                text = written if month_form else _date_text(written, read_as.fmt)
+                said = _order_in_doubt_said(text, order_fmt, written != "", reference, builtin_months=bool(month_form))
+                failed = frame.with_columns(said.alias("_order_said")).filter(pl.col(column).is_not_null())
                 said = pl.when(pl.col(column) == "date_order_in_doubt").then(pl.col("_order_said")).otherwise(said)
             if source in declared:  # name the column's format, and why this value is no date in it
                 said = pl.when(pl.col(column) == "unparsable_date").then(
