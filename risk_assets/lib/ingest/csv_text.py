@@ -746,7 +746,8 @@ def _physical_lines(data: bytes) -> pl.Series:
 def _crlf_ends(data: bytes, lines: int) -> pl.Series:
     """For each of the `lines` physical lines of UTF-8 `data` (`_physical_lines`), whether its line
     end is CR LF: inside a quoted field that CR is text the writer put in the value (a description
-    typed on Windows), and the line end is joined back as written (`_group_lines`)."""
+    typed on Windows), and the line end is joined back as written (`_group_lines`). A scan of every
+    byte: `read_records` calls it only for a file with a quoted field that runs over lines."""
     octets = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(octets == 0x0A)[:lines]
     crlf = (ends > 0) & (octets[np.maximum(ends - 1, 0)] == 0x0D)
@@ -1205,21 +1206,26 @@ def read_records(
     non_data = [(n, "rule_line" if re.search(rule_line(delimiter), text) else "note") for n, text in enumerate(above, start=1)]
     non_data += [(n, "header_continued") for n in range(header_line + 1, header_line + header_lines)]
     lines, escaped = _backslash_escapes(lines, max(header_line + header_lines - 1, 0), len(header), delimiter)
-    crlf = _crlf_ends(data, len(lines))
-    split_at_crs = bool(lines.str.contains("\r", literal=True).any())
-    if split_at_crs:  # records joined by a lone CR (mixed line ends)
+    physical_lines, split = len(lines), None
+    if lines.str.contains("\r", literal=True).any():  # records joined by a lone CR (mixed line ends)
         width, quoted = len(header), re.compile(_QUOTED)
         split = [split_at_record_crs([line], lambda piece: quoted.sub("", piece).count(delimiter) + 1 == width)
                  if "\r" in line else [line] for line in lines.to_list()]
         lines = pl.Series("text", [piece for pieces in split for piece in pieces], pl.Utf8)
-        crlf = pl.Series("crlf", [ends and k == len(pieces) - 1 for pieces, ends in zip(split, crlf.to_list())
-                                  for k in range(len(pieces))], pl.Boolean)
+    split_at_crs = split is not None
 
-    frame = pl.DataFrame({"text": lines, "crlf": crlf}).with_row_index("_source_line", offset=1)
-    frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(max(header_line + header_lines - 1, 0))
+    first_read = max(header_line + header_lines - 1, 0)  # the first line after the header, counted from 0
+    frame = pl.DataFrame({"text": lines}).with_row_index("_source_line", offset=1)
+    frame = frame.with_columns(pl.col("_source_line").cast(pl.Int64)).slice(first_read)
     odd = frame.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     cut_in_quote = None
     if odd.any():  # a quoted field runs over line ends: group lines into records
+        # only lines joined into a record keep their line ends, so only then are the file's bytes scanned
+        crlf = _crlf_ends(data, physical_lines)
+        if split_at_crs:  # a line split at lone CRs ends, on its last piece, as the line did
+            crlf = pl.Series("crlf", [ends and k == len(pieces) - 1 for pieces, ends in zip(split, crlf.to_list())
+                                      for k in range(len(pieces))], pl.Boolean)
+        frame = frame.with_columns(crlf.slice(first_read))
         grouped, cut_in_quote = _cut_inside_quote(_group_lines(frame), frame, delimiter, len(header))
         frame = _resync(grouped, frame, delimiter, len(header))
         if cut_in_quote is not None:  # one record, cut: never split into a malformed record per line

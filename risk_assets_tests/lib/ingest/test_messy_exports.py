@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from risk_assets.lib.ingest import csv_text
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.ingest.news_formats import _feed_delimiter, parse_news_file
 from risk_assets.lib.ingest.parsed import FileRefused
@@ -556,6 +557,28 @@ def test_a_quoted_field_keeps_its_line_ends_as_written_crlf_or_lf(lc_lines, tmp_
     assert titles == {2: "Clerk", 3: 'Night\r\nshift, "B" crew', 5: "Clerk", 6: "Day\nshift", 8: "Clerk", 9: "Clerk"}
     original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
     assert [row[1:] for row in _values(parsed)] == [row[1:] for row in _values(original)]
+
+
+def test_line_ends_are_looked_up_only_in_a_tape_whose_quoted_field_runs_over_lines(lc_lines, tmp_path, monkeypatch):
+    """Which lines end in CR LF matters only where lines are joined into one record (a quoted field
+    with a line break in it); every byte of every tape was scanned for it. A CR LF tape whose quoted
+    fields keep to their lines is read without the scan, to the values of the same tape in LF; the
+    scan is still made for one whose quoted field runs over a CR LF."""
+    scans = []
+    line_ends = csv_text._crlf_ends
+    monkeypatch.setattr(csv_text, "_crlf_ends", lambda data, lines: scans.append(lines) or line_ends(data, lines))
+    lines = [lc_lines[0] + ",emp_title"] + [row + ',"Clerk, night shift"' for row in lc_lines[1:]]
+    windows = tmp_path / "windows.csv"
+    windows.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    parsed = parse_loan_file(windows)
+    parsed.reconcile()
+    assert scans == [] and parsed.quarantine.height == 0
+    assert _values(parsed) == _values(parse_loan_file(_write(tmp_path / "unix.csv", lines)))
+    lines[2] = lc_lines[2] + ',"Night\r\nshift"'
+    windows.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    parsed = parse_loan_file(windows)
+    assert scans == [len(lines) + 1] and parsed.quarantine.height == 0
+    assert json.loads(parsed.rows.filter(pl.col("_source_line") == 3)["source_fields"].item())["emp_title"] == "Night\r\nshift"
 
 
 def test_phrasebank_records_joined_by_a_lone_cr_keep_their_own_labels(sentences, tmp_path):
