@@ -2065,15 +2065,14 @@ def _order_evidence(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
             "nearby_doubt": nearby >= ORDER_NEARBY_CONTRADICTIONS}
 
 
-def _order_in_doubt_said(s: pl.Expr, fmt: str, present: pl.Expr, reference: date,
-                         builtin_months: bool = False) -> pl.Expr:
-    """The date_order_in_doubt message of each value of a date column in `fmt` (its text `s` and
-    `present`, `reference` and `builtin_months` as `_date` was given them, so that the message
-    weighs the evidence that put the value in doubt): the declared format and the other order, each
-    with an example day, how many of the column's values read only each way, and which sign put the
-    value in doubt (`_order_evidence`): the column read mostly the other way, or holding both
-    orders, by its count or by a run of rows around the value."""
-    read, value, _ = _date_reading(s, fmt, reference, builtin_months)
+def _order_in_doubt_said(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> pl.Expr:
+    """The date_order_in_doubt message of each value of a date column declared `fmt` (its text `s`,
+    `present` and `reference` as `_date` was given them, so that the message weighs the evidence
+    that put the value in doubt): the declared format and the other order, each with an example
+    day, how many of the column's values read only each way, and which sign put the value in doubt
+    (`_order_evidence`): the column read mostly the other way, or holding both orders, by its count
+    or by a run of rows around the value."""
+    read, value, _ = _date_reading(s, fmt, reference)
     evidence = _order_evidence(s, fmt, read, value, present)
     other = _swapped_format(fmt)
     declared = f"the column's declared format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)})"
@@ -3299,14 +3298,12 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as))
                 said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(
                     pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
-            month_form = (written_forms or {}).get(source) if kind == "date" else None  # a built-in month column
-            order_fmt = (month_form or read_as.fmt or "%Y-%m-%d") if kind == "date" else ""
+            order_fmt = (read_as.fmt or "%Y-%m-%d") if kind == "date" else ""
             if "%d" in order_fmt and "%m" in order_fmt and (failed[column] == "date_order_in_doubt").any():
                 # the counts and the sign that put the value in doubt, over the whole column
-                # (`_order_evidence`), from the text and the reading `_typed_parse` flagged it by
+                # (`_order_evidence`), from the text and the reading `_parse` flagged it by
                 written = pl.col(_src(source))
-                text = written if month_form else _date_text(written, read_as.fmt)
-                said = _order_in_doubt_said(text, order_fmt, written != "", reference, builtin_months=bool(month_form))
+                said = _order_in_doubt_said(_date_text(written, read_as.fmt), order_fmt, written != "", reference)
                 failed = frame.with_columns(said.alias("_order_said")).filter(pl.col(column).is_not_null())
                 said = pl.when(pl.col(column) == "date_order_in_doubt").then(pl.col("_order_said")).otherwise(said)
             if source in declared:  # name the column's format, and why this value is no date in it
