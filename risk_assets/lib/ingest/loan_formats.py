@@ -3303,8 +3303,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 # the counts and the sign that put the value in doubt, over the whole column
                 # (`_order_evidence`), from the text and the reading `_parse` flagged it by
                 written = pl.col(_src(source))
-                said = _order_in_doubt_said(_date_text(written, read_as.fmt), order_fmt, written != "", reference)
-                failed = frame.with_columns(said.alias("_order_said")).filter(pl.col(column).is_not_null())
+                order_said = _order_in_doubt_said(_date_text(written, read_as.fmt), order_fmt, written != "", reference)
+                failed = frame.with_columns(order_said.alias("_order_said")).filter(pl.col(column).is_not_null())
                 said = pl.when(pl.col(column) == "date_order_in_doubt").then(pl.col("_order_said")).otherwise(said)
             if source in declared:  # name the column's format, and why this value is no date in it
                 said = pl.when(pl.col(column) == "unparsable_date").then(

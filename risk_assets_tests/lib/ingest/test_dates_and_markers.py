@@ -397,12 +397,13 @@ def test_a_date_order_in_doubt_message_weighs_the_two_digit_years_as_the_rule_re
     message read the column again without the century shift and said it held both orders. It says
     the sign the rule went by: the run around the value."""
     with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
-        loans = list(islice(csv.DictReader(handle), 63))
+        loans = list(islice(csv.DictReader(handle), 64))
     declared_only = ["03/25/98", "04/17/95", "05/30/97", "06/14/96", "07/22/99", "08/13/94", "09/28/98", "10/19/97",
                      "11/15/96", "12/21/95", "01/26/99", "02/18/98", "03/29/97", "04/23/96", "05/16/95", "06/27/94",
                      "07/31/99", "08/24/98"]
     first_credit = (declared_only[:10] + ["25/03/99", "17/04/97", "19/08/96"] + ["03/04/99", "06/07/98"]
-                    + declared_only[10:] + [f"{m:02d}/{m:02d}/{50 + k % 19:02d}" for k in range(40) for m in [k % 12 + 1]])
+                    + declared_only[10:] + [f"{m:02d}/{m:02d}/{50 + k % 19:02d}" for k in range(40) for m in [k % 12 + 1]]
+                    + ["01/01/70"])  # a placeholder: its own rule and message, not the order's
     lines = ["loan_id,orig_date,amount,status,first_credit"] + [
         f"L{i + 1},2011-12-01,{loan['loan_amnt']},{loan['loan_status']},{written}"
         for i, (loan, written) in enumerate(zip(loans, first_credit, strict=True))]
@@ -418,8 +419,9 @@ def test_a_date_order_in_doubt_message_weighs_the_two_digit_years_as_the_rule_re
     quarantined = parsed.quarantine.filter(pl.col("column_name") == "first_credit")
     assert quarantined.select("line", "rule").rows() == [
         (12, "unparsable_date"), (13, "unparsable_date"), (14, "unparsable_date"),
-        (15, "date_order_in_doubt"), (16, "date_order_in_doubt")]
-    assert quarantined["message"][3:].to_list() == [
+        (15, "date_order_in_doubt"), (16, "date_order_in_doubt"), (65, "placeholder_date")]
+    assert "reads as a date both" not in quarantined["message"][5]
+    assert quarantined["message"][3:5].to_list() == [
         f"column first_credit: '{written}' reads as a date both in the column's declared format '%m/%d/%y' (as "
         "02/28/97) and the other way round, as two different days, and 3 of the 21 rows around it read only the other "
         "way round, '%d/%m/%y' (as 28/02/97) (a block of rows in the other order joined in?); of the whole column 3 of "
