@@ -1954,7 +1954,7 @@ def _date(s: pl.Expr, fmt: str, present: pl.Expr, reference: date, builtin_month
     (`2011-01-31` is January 2011, as a workbook's day number and a Parquet date are), and its
     placeholders are months (`2011-12-01` too), so January 1970 is a real month there."""
     read, value, placeholder = _date_reading(s, fmt, reference, builtin_months)
-    in_doubt = _order_in_doubt(s, fmt, read, value, present)
+    in_doubt = _order_in_doubt(s, fmt, read, value, present, reference)
     if builtin_months:  # a month column holds months, in every form it is written in
         value = value.dt.month_start()
     return value, lambda v: (
@@ -2012,7 +2012,7 @@ ORDER_NEIGHBOURS, ORDER_NEARBY_CONTRADICTIONS = 10, 3
 after 500 US ones), too small a part of the file for ORDER_IN_DOUBT_SHARE."""
 
 
-def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present: pl.Expr) -> pl.Expr:
+def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present: pl.Expr, reference: date) -> pl.Expr:
     """True on the values of a date column that read in the declared `fmt` only by chance: the
     column contradicts its format (more of its values read only with day and month swapped,
     `28/02/1997` under `%m/%d/%Y`, than read only as declared), or holds both orders (at least 2
@@ -2028,7 +2028,7 @@ def _order_in_doubt(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
     `value`: the values that load."""
     if "%d" not in fmt or "%m" not in fmt:
         return pl.lit(False)
-    evidence = _order_evidence(s, fmt, read, value, present)
+    evidence = _order_evidence(s, fmt, read, value, present, reference)
     return evidence["both_ways"] & (evidence["outvoted"] | evidence["written_both_ways"] | evidence["nearby_doubt"])
 
 
@@ -2037,16 +2037,17 @@ def _swapped_format(fmt: str) -> str:
     return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
-def _order_evidence(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present: pl.Expr) -> dict[str, pl.Expr]:
+def _order_evidence(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present: pl.Expr, reference: date
+                    ) -> dict[str, pl.Expr]:
     """What a date column in `fmt` (with %d and %m) says of its day/month order (`_order_in_doubt`):
     `contradicts` and `confirms`, how many of its values read only with day and month swapped or
     only as declared; `nearby`, how many of the rows around each value (ORDER_NEIGHBOURS either side,
     itself included) read only swapped; `both_ways`, whether a value reads both ways as two different
     days; and the three signs that put such a value in doubt, `outvoted`, `written_both_ways` and
     `nearby_doubt`."""
-    swapped = _strptime(s, _swapped_format(fmt))
-    if (width := _fixed_width(fmt)) is not None:  # read as strictly as the declared format is
-        swapped = pl.when(s.str.len_chars() == width).then(swapped)
+    # read as the declared format is, a two-digit year's century included: '05/05/55' is one day
+    # either way round, 5 May 1955, not 1955 one way and 2055 the other
+    swapped = _date_reading(s, _swapped_format(fmt), reference).read
     swapped = pl.when(swapped.dt.year().is_between(1900, 2100)).then(swapped)
     contradicting = present & read.is_null() & swapped.is_not_null()
     contradicts, confirms = contradicting.sum(), (present & read.is_not_null() & swapped.is_null()).sum()
@@ -2073,7 +2074,7 @@ def _order_in_doubt_said(s: pl.Expr, fmt: str, present: pl.Expr, reference: date
     (`_order_evidence`): the column read mostly the other way, or holding both orders, by its count
     or by a run of rows around the value."""
     read, value, _ = _date_reading(s, fmt, reference)
-    evidence = _order_evidence(s, fmt, read, value, present)
+    evidence = _order_evidence(s, fmt, read, value, present, reference)
     other = _swapped_format(fmt)
     declared = f"the column's declared format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)})"
     swapped = f"{other!r} (as {_FORMAT_EXAMPLE_DAY.strftime(other)})"

@@ -388,20 +388,20 @@ def test_a_small_block_of_day_first_rows_joined_to_a_long_month_first_tape_loads
         f"{sum(d.day > 12 for d in dates[:500])} only as declared", literal=True).all()
 
 
-def test_a_date_order_in_doubt_message_weighs_the_two_digit_years_as_the_rule_read_them(data_dir, tmp_path):
+def test_a_two_digit_year_whose_day_is_its_month_is_one_day_either_way_round(data_dir, tmp_path):
     """Credit lines written %m/%d/%y on a tape as of 2024-06-30: 18 read only as declared (03/25/98),
-    3 in a run only day-first (25/03/99), so the 2 just after them that read both ways (03/04/99) are
-    in doubt by their neighbours; 40 opened 1950-1968 on a day that is its month (01/01/55) read, the
-    year put in the last century, as a day the swapped reading (2055) is not. The rule weighed those
-    40 as dates that read both ways, so 3 day-first values were under a twentieth of the column; the
-    message read the column again without the century shift and said it held both orders. It says
-    the sign the rule went by: the run around the value."""
+    3 in a run only day-first (25/03/99), so the column holds both orders and the 2 that read both
+    ways as two different days (03/04/99) are in doubt. '05/05/55', next to the run, and 40 more
+    opened 1950-1968 on a day that is its month, are one day whichever way round they are read: the
+    swapped reading had left their year in this century (2055 against 1955), so they counted as two
+    days, and '05/05/55' was quarantined by the run around it. They load; the message of a value in
+    doubt gives the counts and the sign the rule went by; a placeholder keeps its own message."""
     with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
-        loans = list(islice(csv.DictReader(handle), 64))
+        loans = list(islice(csv.DictReader(handle), 65))
     declared_only = ["03/25/98", "04/17/95", "05/30/97", "06/14/96", "07/22/99", "08/13/94", "09/28/98", "10/19/97",
                      "11/15/96", "12/21/95", "01/26/99", "02/18/98", "03/29/97", "04/23/96", "05/16/95", "06/27/94",
                      "07/31/99", "08/24/98"]
-    first_credit = (declared_only[:10] + ["25/03/99", "17/04/97", "19/08/96"] + ["03/04/99", "06/07/98"]
+    first_credit = (declared_only[:10] + ["25/03/99", "17/04/97", "19/08/96"] + ["03/04/99", "06/07/98", "05/05/55"]
                     + declared_only[10:] + [f"{m:02d}/{m:02d}/{50 + k % 19:02d}" for k in range(40) for m in [k % 12 + 1]]
                     + ["01/01/70"])  # a placeholder: its own rule and message, not the order's
     lines = ["loan_id,orig_date,amount,status,first_credit"] + [
@@ -419,17 +419,18 @@ def test_a_date_order_in_doubt_message_weighs_the_two_digit_years_as_the_rule_re
     quarantined = parsed.quarantine.filter(pl.col("column_name") == "first_credit")
     assert quarantined.select("line", "rule").rows() == [
         (12, "unparsable_date"), (13, "unparsable_date"), (14, "unparsable_date"),
-        (15, "date_order_in_doubt"), (16, "date_order_in_doubt"), (65, "placeholder_date")]
+        (15, "date_order_in_doubt"), (16, "date_order_in_doubt"), (66, "placeholder_date")]
     assert "reads as a date both" not in quarantined["message"][5]
     assert quarantined["message"][3:5].to_list() == [
         f"column first_credit: '{written}' reads as a date both in the column's declared format '%m/%d/%y' (as "
-        "02/28/97) and the other way round, as two different days, and 3 of the 21 rows around it read only the other "
-        "way round, '%d/%m/%y' (as 28/02/97) (a block of rows in the other order joined in?); of the whole column 3 of "
-        "the column's values read only with day and month the other way round, '%d/%m/%y' (as 28/02/97), and 18 only "
-        "as declared, so which day this one is cannot be told: write the column in one order, or declare the format "
-        "each file writes (rows in '%d/%m/%y' in a file of their own)" for written in ("03/04/99", "06/07/98")]
+        "02/28/97) and the other way round, as two different days, and 3 of the column's values read only with day "
+        "and month the other way round, '%d/%m/%y' (as 28/02/97), and 18 only as declared: the column holds dates in "
+        "both orders (rows of two systems joined?), so which day this one is cannot be told: write the column in one "
+        "order, or declare the format each file writes (rows in '%d/%m/%y' in a file of their own)"
+        for written in ("03/04/99", "06/07/98")]
     opened = dict(parsed.rows.select("_source_line", "earliest_cr_line").rows())
-    assert opened[17] == dt.date(1999, 1, 26) and opened[25] == dt.date(1950, 1, 1) and opened[64] == dt.date(1951, 4, 4)
+    assert opened[17] == dt.date(1955, 5, 5) and opened[18] == dt.date(1999, 1, 26)
+    assert opened[26] == dt.date(1950, 1, 1) and opened[65] == dt.date(1951, 4, 4)
 
 
 def test_sba_codes_written_as_floats_by_a_pandas_round_trip_are_their_codes(data_dir, tmp_path):
