@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS raw.landed_files (
     message           VARCHAR,
     run_id            VARCHAR,
     landed_at         TIMESTAMP,                 -- UTC
-    notes             VARCHAR                    -- JSON: what the reader noticed and repaired (see landing.summarise_notes)
+    notes             VARCHAR,                   -- JSON: what the reader noticed and repaired (see landing.summarise_notes)
+    unterminated_line BIGINT                     -- the line the last record starts on when the file ends without a line end (note last_line_unterminated); NULL otherwise
 );
 CREATE TABLE IF NOT EXISTS raw.non_data_lines (
     file_sha256       VARCHAR NOT NULL,          -- raw.landed_files.sha256 of the file (status loaded)
@@ -161,6 +162,14 @@ def names_file(column: str, name: str) -> str:
             f"OR ends_with(nfc_normalize({column}), '/' || nfc_normalize({name})))")
 
 
+def column_exists(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether `table` ('schema.name') exists and has `column`: a lake made by an older version,
+    opened read-only, may lack a column `ensure_lake` adds."""
+    schema, name = table.split(".")
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+                            "AND column_name = ?", [schema, name, column]).fetchone()[0])
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether `table` ('schema.name') exists in the lake behind `con` (read-only or not)."""
     schema, name = table.split(".")
@@ -175,6 +184,9 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SHARED_DDL)
     # a lake made before the manifest kept the readers' notes
     con.execute("ALTER TABLE raw.landed_files ADD COLUMN IF NOT EXISTS notes VARCHAR")
+    # a lake made before the manifest kept that line in a column: its notes' text still names it
+    con.execute("ALTER TABLE raw.landed_files ADD COLUMN IF NOT EXISTS unterminated_line BIGINT")
+    _once(con, "landed_files_unterminated_line_from_notes", unterminated_line_from_notes)
     # a lake made before a file refused unread (no bytes, so no manifest row) kept its reason
     con.execute("ALTER TABLE raw.landing_events ADD COLUMN IF NOT EXISTS message VARCHAR")
     # a lake made before raw.loans carried its amounts' currency: its rows were all read as USD
@@ -192,6 +204,24 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     _once(con, "news_tickers_company_names", canonical_news_tickers)
     # a lake that landed a column of lists written by pandas (`['AAPL', 'MSFT']`) as `'MSFT'],['AAPL`
     _once(con, "news_tickers_list_literals", canonical_news_tickers)
+
+
+UNTERMINATED_NOTE_LINE = r"starts on line (\d+), the file's last: "
+"""What the note `last_line_unterminated` said of the line before raw.landed_files kept it in
+`unterminated_line` (`landing.unterminated_note`); group: the line. A note written before the
+note named the line has none."""
+
+
+def unterminated_line_from_notes(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill raw.landed_files.unterminated_line, where NULL, with the line the file's note
+    `last_line_unterminated` names (UNTERMINATED_NOTE_LINE), for files landed before the manifest
+    kept it in that column. Returns the rows filled."""
+    note = "json_extract_string(notes, '$.last_line_unterminated')"
+    (filled,) = con.execute(  # the last match: the cut text quoted before it may hold anything
+        f"UPDATE raw.landed_files SET unterminated_line = CAST(list_last(regexp_extract_all({note}, $said, 1)) AS BIGINT) "
+        f"WHERE unterminated_line IS NULL AND notes LIKE '%last_line_unterminated%' AND regexp_matches({note}, $said)",
+        {"said": UNTERMINATED_NOTE_LINE}).fetchone()
+    return filled
 
 
 LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"

@@ -65,7 +65,7 @@ import polars as pl
 from risk_assets.lib.ingest import folders
 from risk_assets.lib.ingest.news_formats import SAME_URL, url_key
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
-from risk_assets.lib.lake import names_file, table_exists, transaction
+from risk_assets.lib.lake import column_exists, names_file, table_exists, transaction
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
 
 TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
@@ -114,6 +114,9 @@ class FileOutcome:
     duplicate_of: str | None = None
     quarantined_by_rule: dict[str, int] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
+    unterminated_line: int | None = None
+    """The line the last record starts on when the file ends without a line end (its note
+    `last_line_unterminated` says so in words); None otherwise, or when the reader found no record."""
 
 
 @dataclass
@@ -232,37 +235,36 @@ def last_line_read(parsed: ParsedFile) -> int | None:
 
 
 def unterminated_note(cut: str, line: int | None) -> str:
-    """The note `last_line_unterminated`: the end of the last line (`unterminated_last_line`) and
-    the line its record starts on (`last_line_read`), which `unterminated_line` reads back."""
+    """The note `last_line_unterminated`, for people: the end of the last line
+    (`unterminated_last_line`) and the line its record starts on (`last_line_read`; the manifest
+    keeps it as raw.landed_files.unterminated_line, which code reads)."""
     where = f", in the record or line that starts on line {line}, the file's last" if line is not None else ""
     return (f"the file ends without a line end, after {cut!r}{where}: a copy or download cut short ends so, "
             "and its last record may hold a cut value; compare it with the source")
 
 
-def unterminated_line(note: object) -> int | None:
-    """The line a `last_line_unterminated` note names (`unterminated_note`); None for a note of a
-    file landed before notes named it, or none."""
-    found = re.findall(r"starts on line (\d+), the file's last: ", note) if isinstance(note, str) else []
-    return int(found[-1]) if found else None
-
-
 def unterminated_files(con: duckdb.DuckDBPyConnection, run_id: str | None = None
                        ) -> list[tuple[str, int | None, str]]:
     """(path, line of its last record, the note) of each loaded file whose last line ends without
-    a line end (note `last_line_unterminated`): landed by the run `run_id`, or all of the lake's,
+    a line end (note `last_line_unterminated`; the line is raw.landed_files.unterminated_line, None
+    when the reader found no record, or in a lake made before that column, opened read-only, until
+    a run adds it from the notes): landed by the run `run_id`, or all of the lake's,
     oldest first. Many writers end a file so, yet a copy cut short does too, its last value cut
     and still parsed (`...,99000` as `...,99`): the run summary and `verify` name these files and
     lines, so the note is not left inside the manifest. [] without the table."""
     if not table_exists(con, "raw.landed_files"):
         return []
+    # a lake made before the column, opened read-only, names no line until a run adds it
+    line = "unterminated_line" if column_exists(con, "raw.landed_files", "unterminated_line") else "NULL"
     rows = con.execute(
-        "SELECT path, notes FROM raw.landed_files WHERE status = 'loaded' AND notes LIKE '%last_line_unterminated%' "
-        "AND (CAST($run AS VARCHAR) IS NULL OR run_id = $run) ORDER BY landed_at, path", {"run": run_id}).fetchall()
+        f"SELECT path, {line}, notes FROM raw.landed_files WHERE status = 'loaded' "
+        "AND notes LIKE '%last_line_unterminated%' AND (CAST($run AS VARCHAR) IS NULL OR run_id = $run) "
+        "ORDER BY landed_at, path", {"run": run_id}).fetchall()
     out = []
-    for path, notes in rows:
+    for path, number, notes in rows:
         note = json.loads(notes).get("last_line_unterminated")
         if isinstance(note, str):
-            out.append((path, unterminated_line(note), note))
+            out.append((path, number, note))
     return out
 
 
@@ -558,7 +560,8 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
     if domain == "news":
         parsed = _quarantine_known_doc_ids(con, parsed, path)
     if (cut := unterminated_last_line(path)) is not None:
-        parsed.notes["last_line_unterminated"] = unterminated_note(cut, last_line_read(parsed))
+        outcome.unterminated_line = last_line_read(parsed)
+        parsed.notes["last_line_unterminated"] = unterminated_note(cut, outcome.unterminated_line)
     outcome.format = parsed.format
     outcome.rows_in_file = parsed.data_records + len(parsed.non_data_lines)
     outcome.rows_quarantined = parsed.rows_quarantined
@@ -786,11 +789,12 @@ def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool 
         notes = summarise_notes(outcome.notes)
         con.execute(
             "INSERT OR REPLACE INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, "
-            "rows_loaded, rows_quarantined, non_data_lines, status, message, run_id, landed_at, notes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "rows_loaded, rows_quarantined, non_data_lines, status, message, run_id, landed_at, notes, "
+            "unterminated_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [outcome.sha256, outcome.path, outcome.size_bytes, domain, outcome.format, outcome.rows_in_file,
              outcome.rows_loaded, outcome.rows_quarantined, outcome.non_data_lines, outcome.outcome,
-             outcome.message, run_id, now, json.dumps(notes, default=str) if notes else None],
+             outcome.message, run_id, now, json.dumps(notes, default=str) if notes else None,
+             outcome.unterminated_line],
         )
     # a file refused unread has no bytes to key a manifest row by: its event keeps the reason
     unread = outcome.message if outcome.outcome == "refused" and not manifest else None

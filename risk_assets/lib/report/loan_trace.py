@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from risk_assets.lib.ingest.landing import landed_copies_of, unterminated_line
+from risk_assets.lib.ingest.landing import landed_copies_of
 from risk_assets.lib.ingest.loan_formats import builtin_mapping, key_id, vintage_definition
-from risk_assets.lib.lake import names_file, table_exists
+from risk_assets.lib.lake import column_exists, names_file, table_exists
 from risk_assets.lib.ml import registry
 from risk_assets.lib.ml.artifacts import load_meta
 from risk_assets.lib.quality.duplicates import idless_copies
@@ -319,9 +319,13 @@ def _unterminated_said(con: duckdb.DuckDBPyConnection, sha256: str, line: int) -
     """['  cut?  line 21 is the file's last and has no line end ...'] when the landed file `sha256`
     ends without a line end (note `last_line_unterminated`) in the record of `line`: a copy cut
     short ends so, and its values may be cut yet parse (`99000` landing as `99`); else []."""
-    note = _notes(con, sha256)[0].get("last_line_unterminated")
-    if unterminated_line(note) != line:
+    if not column_exists(con, "raw.landed_files", "unterminated_line"):
+        return []  # a lake made before the manifest kept the line, opened read-only
+    (last,) = con.execute("SELECT unterminated_line FROM raw.landed_files WHERE sha256 = ?",
+                          [sha256]).fetchone() or (None,)
+    if last != line:
         return []
+    note = _notes(con, sha256)[0].get("last_line_unterminated")
     return [f"  cut?         line {line} is the file's last record and has no line end: {note}"]
 
 

@@ -379,6 +379,8 @@ def test_a_copy_cut_in_its_last_value_is_named_with_its_line_by_the_loan_lookup_
         assert unterminated_files(con, "run-2") == []
         trace = trace_loan(con, "servicer_tape.csv:17").lines
         whole_trace = trace_loan(con, "whole_tape.csv:17").lines
+        kept = dict(con.execute("SELECT regexp_extract(path, '[^/]+$'), unterminated_line FROM raw.landed_files").fetchall())
+    assert kept == {"servicer_tape.csv": 17, "whole_tape.csv": None}  # the manifest keeps the line as a number
     assert cut_income == float(income[:-3])
     ((path, line, note),) = found
     assert (Path(path).name, line) == ("servicer_tape.csv", 17)
@@ -392,6 +394,44 @@ def test_a_copy_cut_in_its_last_value_is_named_with_its_line_by_the_loan_lookup_
     printed = capsys.readouterr().out
     assert f"note cut short? servicer_tape.csv: {note} (" in printed and "loan servicer_tape.csv:17)" in printed
     assert "whole_tape.csv" not in printed
+
+
+def test_a_lake_landed_before_the_manifest_kept_the_unterminated_line_takes_it_from_the_note_once(
+        risk_home, data_dir):
+    """A lake whose manifest has no unterminated_line column, its note naming the line in words
+    only: opened read-only, the file is still listed as cut short, without a line; the first open
+    for writing fills the column from the note (17, the last line the note names, though the cut
+    text quoted before it names another) and records that it did, and the loan lookup then says
+    line 17 has no line end."""
+    from risk_assets.lib.ingest.landing import land_folder, unterminated_files
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.report.loan_trace import trace_loan
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:16]
+    header = list(rows[0])
+    lines = [",".join(header)] + [",".join(f'"{row[c]}"' if "," in row[c] else row[c] for c in header) for row in rows]
+    (risk_home.landing_loans / "servicer_tape.csv").write_text("\n".join(lines)[:-2], encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        (notes,) = con.execute("SELECT notes FROM raw.landed_files").fetchone()
+        note = json.loads(notes)["last_line_unterminated"]
+        old_note = note.replace("after '", "after 'starts on line 3, the file's last: ", 1)  # a cut text that misleads
+        con.execute("UPDATE raw.landed_files SET notes = ?", [json.dumps({"last_line_unterminated": old_note})])
+        con.execute("ALTER TABLE raw.landed_files DROP COLUMN unterminated_line")  # as an earlier version left it
+        con.execute("DELETE FROM raw.lake_migrations WHERE name = 'landed_files_unterminated_line_from_notes'")
+    assert "starts on line 17, the file's last: " in note
+    with connect(risk_home.lake_path, read_only=True) as con:
+        ((path, line, said),) = unterminated_files(con)
+        assert (Path(path).name, line, said) == ("servicer_tape.csv", None, old_note)
+        assert not any("cut?" in text for text in trace_loan(con, "servicer_tape.csv:17").lines)
+    with connect(risk_home.lake_path) as con:
+        ((path, line, said),) = unterminated_files(con)
+        migrated = con.execute("SELECT rows_changed FROM raw.lake_migrations "
+                               "WHERE name = 'landed_files_unterminated_line_from_notes'").fetchall()
+        trace = trace_loan(con, "servicer_tape.csv:17").lines
+    assert (line, said, migrated) == (17, old_note, [(1,)])
+    assert f"  cut?         line 17 is the file's last record and has no line end: {old_note}" in trace
 
 
 def test_a_last_record_that_closes_its_quoted_field_gets_no_unterminated_note(data_dir, tmp_path):
