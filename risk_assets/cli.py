@@ -297,7 +297,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
             continue
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
-                                f"{evaluation.asset_key.to_user_string()}: ", said[-1]))
+                                f"{evaluation.asset_key.to_user_string()}: ", _without_how_to_train(said[-1])))
     files, quarantined, cut_short, copies, unterminated = _lake_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
@@ -360,6 +360,16 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(f"   next: to score {', '.join(untrained)} now, train it (retrain_sensor does so under dagster dev): "
                      f"{train_by_hand(untrained, command)}")
     return lines
+
+
+def _without_how_to_train(description: str) -> str:
+    """A check's description without the command that trains its never-trained books
+    (`pd_lake.how_to_train`, which `loan_scores_coverage` ends with for the UI): the summary's last
+    `next:` line gives that command, spelled as this program is run."""
+    from risk_assets.lib.ml.pd_lake import NEVER_TRAINED, how_to_train
+
+    untrained = re.findall(rf"no loan_pd_([\w-]+) champion: {NEVER_TRAINED}", description)
+    return description.replace(f"; next: {how_to_train(untrained)}", "") if untrained else description
 
 
 @dataclass(frozen=True)

@@ -351,8 +351,7 @@ def loan_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
         gaps = pd_lake.unscored_portfolios(con)
     untrained = [p for p, (_, why) in gaps.items() if why.endswith(pd_lake.NEVER_TRAINED)]
     # a new book: landing never trains, so the check says how it gets a model
-    then = (f"; next: retrain_sensor trains {', '.join(untrained)} under dagster dev, or train it now: "
-            f"{pd_lake.train_by_hand(untrained)}") if untrained else ""
+    then = f"; next: {pd_lake.how_to_train(untrained)}" if untrained else ""
     return recorded(lake, context.run.run_id, "loan_scores_coverage", "loan_scores", dg.AssetCheckResult(
         passed=not gaps,
         severity=dg.AssetCheckSeverity.WARN,

@@ -397,6 +397,14 @@ def train_by_hand(portfolios: Sequence[str], program: str = "risk-assets") -> st
     return f"{program} run --no-seed --select 'key:loan_pd_model+' --config-json '{config}'"
 
 
+def how_to_train(portfolios: Sequence[str], program: str = "risk-assets") -> str:
+    """How the books `portfolios`, never trained, get their first model, as the coverage check
+    `loan_scores_coverage` ends its description with it: 'retrain_sensor trains acme under dagster
+    dev, or train it now: <train_by_hand>'."""
+    return (f"retrain_sensor trains {', '.join(portfolios)} under dagster dev, or train it now: "
+            f"{train_by_hand(portfolios, program)}")
+
+
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:
     """Score every loan of a portfolio in marts.loan_features with its champion into ml.loan_scores
     (replacing that portfolio's previous scores). Returns a summary, or None when there is no
