@@ -18,7 +18,7 @@ from risk_assets.lib.monitoring.performance import COHORT_AFTER_TRAINING, vintag
 from risk_assets.lib.monitoring.population import Population, champions, load_population
 from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.ml.registry import operator_restore, operator_retirement
-from risk_assets.lib.lake import table_exists
+from risk_assets.lib.lake import column_exists, table_exists
 from risk_assets.lib.monitoring.retrain import (
     SCORE_VARIABLE,
     FirstModelSnapshot,
@@ -152,13 +152,13 @@ def monitoring_behind(con: duckdb.DuckDBPyConnection) -> str | None:
     the file first and refreshes monitoring last, and a sensor tick between the two would decide on
     the numbers before the file (an operator saw a retraining requested for 'PSI of annual_income ...
     (410 loans)' with 530 in the lake). None too when the table predates the column or no loan file is
-    in the manifest: nothing to compare."""
-    if not table_exists(con, tables.CHAMPION_POPULATION.name):
+    in the manifest: nothing to compare. Called on every sensor tick, it reads one maximum of the
+    table, not its rows."""
+    if not column_exists(con, tables.CHAMPION_POPULATION.name, "loans_landed_through"):
+        return None  # no table yet, or one made before the column: no refresh recorded it
+    (through,) = con.execute(f"SELECT max(loans_landed_through) FROM {tables.CHAMPION_POPULATION.name}").fetchone()
+    if through is None:  # no champion's row, or none recorded it yet
         return None
-    population = tables.read(con, tables.CHAMPION_POPULATION)
-    if population.is_empty() or population["loans_landed_through"].null_count() == population.height:
-        return None
-    through = population["loans_landed_through"].max()
     newest = con.execute("SELECT path, landed_at FROM raw.landed_files WHERE domain = 'loans' AND status = 'loaded' "
                          "ORDER BY landed_at DESC LIMIT 1").fetchone()
     if newest is None or newest[1] <= through:
