@@ -14,7 +14,8 @@ quote as `""`, which keeps the parity). A quote that is text (`Operator 12" pres
 would make every line after it one record: a record of several lines that a CSV reader would not
 read as one record of the header's field count is split again after its first line (`_resync`), so
 such a quote costs at most its own line; a file that ends inside a quoted field over lines (a copy
-cut short) is one malformed record, not one per line (`_cut_inside_quote`). A record with a quoted
+cut short) is one malformed record, not one per line (`_cut_inside_quote`), marked as cut there
+(`TextRecords.cut_in_quoted_field`). A record with a quoted
 field never closed, or with text
 after its closing quote, is malformed: a lenient reader would load a value the file does not hold.
 A quoted field with a line break that also holds such a quote (`"Need 12" press` + line break +
@@ -703,6 +704,9 @@ class TextRecords:
         fields: one Utf8 column per header name, plus `_source_line` (Int64, physical line of the
             record's first line, 1-based); rows = well-formed data records.
         malformed: records whose field count differs from the header: `line`, `raw_value`, `message`.
+        cut_in_quoted_field: the line of the malformed record the file ends inside of (a quoted field
+            it opens over lines is never closed: a copy cut short, `_cut_inside_quote`), quarantined
+            under a rule of its own; None when the file ends outside any quoted field.
         non_data_lines: (line, kind) for notes above the header, blank lines and any line a format
             marks as not data (markers, footers).
         marked_text: line -> text of each line skipped by one of the format's `line_kinds`.
@@ -722,6 +726,7 @@ class TextRecords:
     flagged: list[tuple[int, str, str]] = field(default_factory=list)
     note_text: dict[int, str] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
+    cut_in_quoted_field: int | None = None
 
     @property
     def data_records(self) -> int:
@@ -1370,4 +1375,5 @@ def read_records(
                           "copy is complete")
     return TextRecords(header=header, fields=fields, malformed=malformed, non_data_lines=sorted(non_data),
                        marked_text=marked_text, note_text=dict(enumerate(above, start=1)),
-                       notes={**reader_notes, **({"short_rows_padded": padded} if padded else {})})
+                       notes={**reader_notes, **({"short_rows_padded": padded} if padded else {})},
+                       cut_in_quoted_field=cut_first if cut_first in malformed.get_column("line") else None)

@@ -16,6 +16,8 @@ become one quarantine row (physical line, loan key, source column, rule, raw tex
 record is not loaded. Rules (`rule` in quality.quarantine):
 
     malformed_record      field count differs from the header
+    cut_in_quoted_field   the file ends inside a quoted field this record opens (a copy cut short in a
+                          value over lines): its closing quote and the rest of the record never arrived
     missing_value         empty value in a required column
     unparsable_number / unparsable_date / unparsable_value
     not_whole_number      36.9 in a whole-number column (never cut to 36)
@@ -268,6 +270,8 @@ whatever else it carries (news_formats `_refuse_loan_header`)."""
 
 RULES: dict[str, str] = {
     "malformed_record": "has a field count different from the header",
+    "cut_in_quoted_field": ("is the file's last record, cut inside a quoted field it opens: the file ends before the "
+                            "field's closing quote (a copy cut short), so the rest of the record never arrived"),
     "missing_value": "is empty in a required column",
     "unparsable_number": "is not a number in the file's dialect",
     "unparsable_date": ("is not a date in the column's format (ISO 8601, YYYY-MM-DD, where the mapping declares "
@@ -3326,7 +3330,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             "line",
             (pl.lit(f"{mapping.portfolio}:{sha256[:16]}:") + pl.col("line").cast(pl.Utf8)).alias("record_key"),
             pl.lit(None, pl.Utf8).alias("column_name"),
-            pl.lit("malformed_record").alias("rule"),
+            pl.when(pl.col("line") == pl.lit(records.cut_in_quoted_field, pl.Int64)).then(pl.lit("cut_in_quoted_field"))
+            .otherwise(pl.lit("malformed_record")).alias("rule"),
             "raw_value",
             "message",
         ))

@@ -90,13 +90,14 @@ def test_two_quotes_typed_as_inches_in_one_column_swallow_no_loans(lc_lines, tmp
     assert _values(parsed) == _values(original)
 
 
-@pytest.mark.parametrize("where", [3, 7])
-def test_a_quoted_field_never_closed_is_quarantined_on_any_line(lc_lines, tmp_path, where):
+@pytest.mark.parametrize("where, expected", [(3, "malformed_record"), (7, "cut_in_quoted_field")])
+def test_a_quoted_field_never_closed_is_quarantined_on_any_line(lc_lines, tmp_path, where, expected):
     """An opening quote with no closing one is malformed wherever it is, the last line included
-    (where a lenient reader would load the field with its quote dropped)."""
+    (where a lenient reader would load the field with its quote dropped). On the last line the file
+    ends inside that quoted field, as a copy cut short does: its own rule says so."""
     parsed = parse_loan_file(_with_emp_titles(lc_lines, tmp_path, {where: '"Operator, press'}))
     parsed.reconcile()
-    assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(where, "malformed_record")]
+    assert [(line, rule) for line, _, rule, _ in _quarantined(parsed)] == [(where, expected)]
     assert parsed.rows["_source_line"].to_list() == [n for n in range(2, 8) if n != where]
 
 
@@ -127,9 +128,9 @@ def test_a_quoted_field_over_lines_with_a_quote_not_doubled_is_one_quarantined_r
 def test_a_file_cut_inside_a_quoted_field_over_lines_is_one_quarantined_record(lc_lines, tmp_path, cut_after, last):
     """The real loans with an emp_title over lines on loans 5 and 6 (lines 6-7 and 8-10), the copy
     cut inside loan 6's title: at the end of the file its quote is still open. Its lines are one
-    record, quarantined once under its first line with a message that the file ends inside a
-    quoted field; each of its lines was a malformed record, so one record cut short was counted
-    two or three times."""
+    record, quarantined once under its first line as `cut_in_quoted_field` with a message that the
+    file ends inside a quoted field; each of its lines was a malformed record, so one record cut
+    short was counted two or three times, and then it kept the rule of a field count that differs."""
     whole = _with_emp_titles(lc_lines, tmp_path, {6: '"Night shift\nB crew"', 7: '"Day shift\nA crew\nlead"'}
                              ).read_text(encoding="utf-8")
     cut = whole[: whole.index(cut_after, whole.index(lc_lines[6])) + len(cut_after)]
@@ -139,7 +140,7 @@ def test_a_file_cut_inside_a_quoted_field_over_lines_is_one_quarantined_record(l
     parsed.reconcile()
     assert parsed.data_records == 6 and parsed.rows["_source_line"].to_list() == [2, 3, 4, 5, 6]
     ((line, column, rule, raw),) = _quarantined(parsed)
-    assert (line, column, rule) == (8, None, "malformed_record") and raw == cut[cut.index(lc_lines[6]):].rstrip("\n")
+    assert (line, column, rule) == (8, None, "cut_in_quoted_field") and raw == cut[cut.index(lc_lines[6]):].rstrip("\n")
     said = f"lines 8-{last}" if last > 8 else "line 8"
     assert parsed.quarantine["message"].item().endswith(
         f"the file ends inside a quoted field that this record opens ({said}, one record): its closing quote and "
