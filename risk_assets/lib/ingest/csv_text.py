@@ -447,9 +447,9 @@ RESAVE_AS_UTF8 = ("the built-in LendingClub and SBA formats read UTF-8 (or UTF-1
 
 def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODING) -> bytes:
     """Validate `data` as `encoding` (see `sniff_encoding`) and return it as UTF-8 without a
-    byte-order mark. A file whose lines end in CR alone (classic Mac OS, Excel for Mac's "CSV
-    (Macintosh)"), or in an EBCDIC file NL alone (EBCDIC_CODECS), gets LF line ends; CR LF and LF
-    are kept.
+    byte-order mark. An EBCDIC file whose lines end in NL alone (EBCDIC_CODECS) gets LF line ends;
+    CR LF, LF and CR alone (classic Mac OS, Excel for Mac's "CSV (Macintosh)") are kept as written:
+    `read_records` reads a CR-only file's CRs as line ends and keeps one inside a quoted field.
 
     Raises:
         FileRefused: a byte sequence is not valid in `encoding`; the message names the file, the
@@ -473,8 +473,7 @@ def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODI
         ) from None
     if name in EBCDIC_CODECS and "\x85" in text and "\n" not in text:  # the mainframe's NL (0x15) ends its lines
         text = text.replace("\x85", "\n")
-    utf8 = data if name == "utf-8" else text.removeprefix("\ufeff").encode("utf-8")
-    return _lf_line_ends(utf8)
+    return data if name == "utf-8" else text.removeprefix("\ufeff").encode("utf-8")
 
 
 _LATIN_TEXT = re.compile("[^\x00-\x7f\u00a0-\u017f\u2000-\u206f\u20a0-\u20cf\u2100-\u214f]")
@@ -512,7 +511,7 @@ def _mixed_with_utf8(data: bytes) -> str | None:
 EBCDIC_CODECS = frozenset({"cp037", "cp273", "cp424", "cp500", "cp875", "cp1026", "cp1140"})
 """Python's EBCDIC code pages (codecs.lookup names): a mainframe ends its records with NL, byte
 0x15, which they decode as U+0085 (NEL), not a line end for the CSV reader; a file of such lines
-(and no LF) gets LF line ends, as a CR-only file does."""
+(and no LF) gets LF line ends, as a CR-only file is read with them."""
 
 
 def _lf_line_ends(data: bytes) -> bytes:
@@ -751,8 +750,9 @@ def _physical_lines(data: bytes) -> pl.Series:
 def _crlf_ends(data: bytes, lines: int) -> pl.Series:
     """For each of the `lines` physical lines of UTF-8 `data` (`_physical_lines`), whether its line
     end is CR LF: inside a quoted field that CR is text the writer put in the value (a description
-    typed on Windows), and the line end is joined back as written (`_group_lines`). A scan of every
-    byte: `read_records` calls it only for a file with a quoted field that runs over lines."""
+    typed on Windows), and the line end is joined back as written (`_group_lines`, `line_end`). A
+    scan of every byte: `read_records` calls it only for a file with a quoted field that runs over
+    lines."""
     octets = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(octets == 0x0A)[:lines]
     crlf = (ends > 0) & (octets[np.maximum(ends - 1, 0)] == 0x0D)
@@ -765,16 +765,17 @@ def _field_count(delimiter: str) -> pl.Expr:
 
 
 def _group_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Physical lines (`_source_line`, `text`, `crlf`) grouped into records by quote parity: a line
-    with an odd number of quotes opens a quoted field that the next such line closes. The lines of
-    a record are joined by their own line ends (CR LF where `crlf`, else LF), so a quoted field
-    keeps the text it was written with. Adds `lines`, the physical lines of each record."""
+    """Physical lines (`_source_line`, `text`, `line_end`) grouped into records by quote parity: a
+    line with an odd number of quotes opens a quoted field that the next such line closes. The
+    lines of a record are joined by their own line ends as written (`line_end`: CR LF, LF, or CR
+    in a CR-only file), so a quoted field keeps the text it was written with. Adds `lines`, the
+    physical lines of each record."""
     odd = lines.get_column("text").str.count_matches('"', literal=True) % 2 == 1
     inside_after = (odd.cast(pl.Int64).cum_sum() % 2) == 1
     starts = ~inside_after.shift(1, fill_value=False)
     record = starts.cum_sum()
     last_of_record = record != record.shift(-1, fill_value=-1)
-    end = pl.when(pl.lit(last_of_record)).then(pl.lit("")).when(pl.col("crlf")).then(pl.lit("\r\n")).otherwise(pl.lit("\n"))
+    end = pl.when(pl.lit(last_of_record)).then(pl.lit("")).otherwise(pl.col("line_end"))
     return (
         lines.with_columns(record=record, text=pl.col("text") + end)
         .group_by("record", maintain_order=True)
@@ -791,7 +792,7 @@ def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: i
     it are grouped again, until every record of several lines is one record of `width` fields.
     Returns `_source_line`, `text` per record, in line order; no line is lost or repeated."""
     text_of = dict(zip(lines.get_column("_source_line").to_list(), lines.get_column("text").to_list()))
-    crlf_of = dict(zip(lines.get_column("_source_line").to_list(), lines.get_column("crlf").to_list()))
+    end_of = dict(zip(lines.get_column("_source_line").to_list(), lines.get_column("line_end").to_list()))
     while True:
         counted = records.with_columns(n_fields=_field_count(delimiter))
         swallowing = (pl.col("lines").list.len() > 1) & (
@@ -805,8 +806,8 @@ def _resync(records: pl.DataFrame, lines: pl.DataFrame, delimiter: str, width: i
             parts.append(pl.DataFrame({"_source_line": [numbers[0]], "text": [text_of[numbers[0]]],
                                        "lines": [[numbers[0]]]}, schema=parts[0].schema))
             rest = pl.DataFrame({"_source_line": numbers[1:], "text": [text_of[n] for n in numbers[1:]],
-                                 "crlf": [crlf_of[n] for n in numbers[1:]]},
-                                schema={"_source_line": pl.Int64, "text": pl.Utf8, "crlf": pl.Boolean})
+                                 "line_end": [end_of[n] for n in numbers[1:]]},
+                                schema={"_source_line": pl.Int64, "text": pl.Utf8, "line_end": pl.Utf8})
             parts.append(_group_lines(rest).select(parts[0].columns))
         records = pl.concat(parts)
 
@@ -1166,7 +1167,9 @@ def read_records(
     """Split UTF-8 `data` into the header and text records with physical line numbers.
 
     Args:
-        data: the file's content as UTF-8 (see `to_utf8`).
+        data: the file's content as UTF-8 (see `to_utf8`), its lines ended by LF, CR LF, or CR
+            alone (a CR-only file: each CR is a line end, and one inside a quoted field stays in
+            the value, as a CR LF or LF there does).
         path: the landed file, for messages.
         delimiter: one-character field separator.
         header_line: physical line of the header, 1-based; lines above it are notes (non-data). 0:
@@ -1194,6 +1197,8 @@ def read_records(
             `_source_line`, or comes back later with its columns in another order. An empty
             column name is named by its position (`column_17`).
     """
+    cr_only = b"\r" in data and b"\n" not in data
+    data = _lf_line_ends(data)
     lines = _physical_lines(data)
     if header_line == 0:
         first = first_data_line(lines.to_list(), line_kinds)
@@ -1226,16 +1231,19 @@ def read_records(
     cut_in_quote = None
     if odd.any():  # a quoted field runs over line ends: group lines into records
         # only lines joined into a record keep their line ends, so only then are the file's bytes scanned
-        crlf = _crlf_ends(data, physical_lines)
-        if split_at_crs:  # a line split at lone CRs ends, on its last piece, as the line did
-            crlf = pl.Series("crlf", [ends and k == len(pieces) - 1 for pieces, ends in zip(split, crlf.to_list())
-                                      for k in range(len(pieces))], pl.Boolean)
-        frame = frame.with_columns(crlf.slice(first_read))
+        ends = _crlf_ends(data, physical_lines).to_frame().with_columns(at_lone_cr=pl.lit(False))
+        if split_at_crs:  # a line split at lone CRs: each piece but its last ends in that CR, the last as the line did
+            ends = pl.DataFrame({"crlf": [crlf and k == len(pieces) - 1 for pieces, crlf in zip(split, ends["crlf"])
+                                          for k in range(len(pieces))],
+                                 "at_lone_cr": [k < len(pieces) - 1 for pieces in split for k in range(len(pieces))]})
+        line_end = (pl.when(pl.col("at_lone_cr")).then(pl.lit("\r")).when(pl.col("crlf")).then(pl.lit("\r\n"))
+                    .otherwise(pl.lit("\r" if cr_only else "\n")))  # LF, or CR in a CR-only file
+        frame = frame.with_columns(ends.select(line_end=line_end).to_series().slice(first_read))
         grouped, cut_in_quote = _cut_inside_quote(_group_lines(frame), frame, delimiter, len(header))
         frame = _resync(grouped, frame, delimiter, len(header))
         if cut_in_quote is not None:  # one record, cut: never split into a malformed record per line
             frame = pl.concat([frame, cut_in_quote.select("_source_line", "text")])
-    frame = frame.drop("crlf", strict=False)
+    frame = frame.drop("line_end", strict=False)
     empty_fields = f"^[\\s{re.escape(delimiter)}]*$"  # blank, or delimiters only: ",,,," (a formatted, empty spreadsheet row)
     kind = pl.when(pl.col("text").str.contains(empty_fields)).then(pl.lit("blank"))
     kind = kind.when(pl.col("text").str.contains(rule_line(delimiter))).then(pl.lit("rule_line"))

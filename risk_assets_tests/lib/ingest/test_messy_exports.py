@@ -541,21 +541,25 @@ def test_loans_joined_by_a_lone_cr_are_two_loans_a_cr_inside_a_quoted_field_is_t
     assert '"emp_title":"Night\\rshift"' in parsed.rows.filter(pl.col("_source_line") == 6)["source_fields"].item()
 
 
-def test_a_quoted_field_keeps_its_line_ends_as_written_crlf_or_lf(lc_lines, tmp_path):
-    """A tape written with CR LF record ends whose quoted emp_title values hold line breaks: one
-    typed on Windows (CR LF), one on a Mac or Linux (LF). Each value keeps the line end it was
-    written with; the CR of CR LF was dropped, so the value loaded was not the file's."""
+@pytest.mark.parametrize("record_end, breaks", [("\r\n", ("\r\n", "\n")), ("\r", ("\r", "\r"))],
+                         ids=["crlf_records_crlf_and_lf_in_values", "cr_only"])
+def test_a_quoted_field_keeps_its_line_ends_as_written_crlf_lf_or_cr(lc_lines, tmp_path, record_end, breaks):
+    """A tape whose quoted emp_title values hold line breaks. With CR LF record ends, one typed on
+    Windows (CR LF), one on a Mac or Linux (LF); in a CR-only tape (classic Mac OS, Excel for Mac's
+    "CSV (Macintosh)"), both CR. Each value keeps the line end it was written with: the CR of CR LF
+    was dropped, and a CR-only tape's CR became LF, so the value loaded was not the file's."""
     lines = [lc_lines[0] + ",emp_title"] + [row + ",Clerk" for row in lc_lines[1:]]
-    lines[2] = lc_lines[2] + ',"Night\r\nshift, ""B"" crew"'
-    lines[4] = lc_lines[4] + ',"Day\nshift"'
+    lines[2] = lc_lines[2] + f',"Night{breaks[0]}shift, ""B"" crew"'
+    lines[4] = lc_lines[4] + f',"Day{breaks[1]}shift"'
     tape = tmp_path / "windows.csv"
-    tape.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    tape.write_bytes((record_end.join(lines) + record_end).encode())
     parsed = parse_loan_file(tape)
     parsed.reconcile()
     assert parsed.quarantine.height == 0 and parsed.rows["_source_line"].to_list() == [2, 3, 5, 6, 8, 9]
     titles = dict(parsed.rows.select("_source_line", pl.col("source_fields").map_elements(
         lambda fields: json.loads(fields)["emp_title"], return_dtype=pl.Utf8)).rows())
-    assert titles == {2: "Clerk", 3: 'Night\r\nshift, "B" crew', 5: "Clerk", 6: "Day\nshift", 8: "Clerk", 9: "Clerk"}
+    assert titles == {2: "Clerk", 3: f'Night{breaks[0]}shift, "B" crew', 5: "Clerk", 6: f"Day{breaks[1]}shift",
+                      8: "Clerk", 9: "Clerk"}
     original = parse_loan_file(_write(tmp_path / "original.csv", lc_lines))
     assert [row[1:] for row in _values(parsed)] == [row[1:] for row in _values(original)]
 
