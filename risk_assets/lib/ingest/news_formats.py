@@ -926,28 +926,51 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _csv_records(lines: list[str], width: int, fmt: dict) -> Iterator[tuple[int, list[str] | None, str, bool, bool]]:
+def _csv_records(lines: list[str], width: int, fmt: dict
+                 ) -> Iterator[tuple[int, list[str] | None, str, bool, bool, bool]]:
     """Data records of a CSV after its header line: (first physical line, fields, raw text, re-read,
-    read alone).
+    read alone, cut in a quoted field).
 
     A quoted field may continue over physical lines (bodies with line breaks). A record that spans
     lines but is not one well-formed record of `width` fields (a strict reader rejects it: a quote
     never closed, or closed in mid-field) is taken for a stray quote that swallowed the lines after
     it, and each of those lines is read on its own (read alone True; re-read True on the first of
-    them). Blank lines come back with fields None.
+    them). The file's last record, when the file ends inside a quoted field it opens (a copy cut
+    short in a body, `_cut_in_quoted_field`), is one record, its lines together, cut True. Blank
+    lines come back with fields None.
     """
     reader = csv.reader((line + "\n" for line in lines[1:]), **fmt)
     first = 2
     for fields in reader:
         last = reader.line_num + 1
         span = lines[first - 1 : last]
-        if len(span) > 1 and not _one_strict_record("\n".join(span), width, fmt):
+        if last == len(lines) and _cut_in_quoted_field(span, width, fmt):
+            yield first, fields, "\n".join(span), False, False, True
+        elif len(span) > 1 and not _one_strict_record("\n".join(span), width, fmt):
             for offset, single in enumerate(span):
                 single_fields = next(csv.reader([single], **fmt), None)
-                yield first + offset, single_fields if single.strip() else None, single, offset == 0, True
+                yield first + offset, single_fields if single.strip() else None, single, offset == 0, True, False
         else:
-            yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span), False, False
+            yield first, (fields if any(f.strip() for f in fields) else None), "\n".join(span), False, False, False
         first = last + 1
+
+
+def _cut_in_quoted_field(span: list[str], width: int, fmt: dict) -> bool:
+    """Whether the file ends inside a quoted field that the record on lines `span` (the file's last
+    physical lines) opens: a copy cut short in a body, or a last line whose quote never closes. A
+    strict CSV reader reads the text as far as it goes, its closing quote added, as one record of at
+    most `width` fields, and no line after the first is a whole record of `width` fields of its own
+    (then the quote was a stray one, and the lines after it are records: `_csv_records`). A quote
+    closed in mid-field (`"Beta" up`) is no cut."""
+    text = "\n".join(span)
+    if '"' not in text or fmt.get("quoting") == csv.QUOTE_NONE or _one_strict_record(text, width, fmt):
+        return False
+    try:
+        records = list(csv.reader(io.StringIO(text + '"'), strict=True, **fmt))
+    except csv.Error:
+        return False
+    return (len(records) == 1 and len(records[0]) <= width
+            and not any(_one_strict_record(line, width, fmt) for line in span[1:]))
 
 
 def _strict_records(lines: list[str], width: int, fmt: dict) -> int:
@@ -1945,12 +1968,13 @@ def parse_news_feed_csv(path: Path, lines: list[str], sha256: str, first_line: i
       written another way) -> quarantined (`duplicate_doc_id`; the message says whether the text is
       the same or not; the first line's row is kept, with its URL as written). Landing applies the
       same rule to ids already in raw.news.
-    - a record without the header's number of fields -> quarantined (`wrong_field_count`); one
-      with a quoted field never closed on the last line (a truncated file) or text after a closing
-      quote -> quarantined (`malformed_quotes`); a line repeating the header (in any case, quoted or
-      not) is non-data (`repeated_header`); one naming the header's columns in another order
-      refuses the file (FileRefused naming the line): read by position, the articles after it
-      would swap fields.
+    - a record without the header's number of fields -> quarantined (`wrong_field_count`); the last
+      one, when the file ends inside a quoted field it opens (a truncated file, the body cut on one
+      line or over several) -> quarantined once, all its lines together (`cut_in_quoted_field`);
+      one with text after a closing quote -> quarantined (`malformed_quotes`); a line repeating the
+      header (in any case, quoted or not) is non-data (`repeated_header`); one naming the header's
+      columns in another order refuses the file (FileRefused naming the line): read by position,
+      the articles after it would swap fields.
     - a line written for a reader below the last story, or a footer's whole shape between stories
       (exports concatenated into one file), is non-data (`footer_note`, `_footer_lines`); a count
       of stories it states is checked against its section's records (`_note_footer`).
@@ -2373,7 +2397,7 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
                                    len(header), [i for name, i in columns.items() if name in ("headline", "body")])
     footer = {**between, **below}
     data_lines = []  # every data record's line, loaded or quarantined: what a footer's count counts
-    for number, fields, raw, re_read, alone in parsed:
+    for number, fields, raw, re_read, alone, cut in parsed:
         if number in footer:
             continue
         number += offset
@@ -2395,6 +2419,15 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             continue
         out.data_records += 1
         data_lines.append(number)
+        if cut:  # one record, all its lines: never a wrong field count per line
+            through = number + raw.count("\n")
+            spans = f"lines {number}-{through}" if through > number else f"line {number}"
+            out.reject(number, None, "*", "cut_in_quoted_field", written(raw),
+                       f"{path}: line {number}: the file ends inside a quoted field that this record opens ({spans}, "
+                       "one record): its closing quote and the rest of the record never arrived (cut short in "
+                       "transfer, or copied while still being written?); compare the file with its source and land "
+                       "it whole")
+            continue
         if _trailing_delimiter(fields, len(header)):
             fields = fields[:-1]
             out.note_line("trailing_delimiter_lines", number)

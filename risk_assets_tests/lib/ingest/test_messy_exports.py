@@ -978,7 +978,35 @@ def test_feed_faults_of_ids_headers_and_quotes_are_quarantined_with_their_rule(s
     assert parsed.rows["text_raw"][1] == f'"{s4}" he said' and parsed.notes["quotes_read_as_text_lines"] == [6]
     assert parsed.non_data_lines == [(3, "repeated_header")]
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
-        (4, "doc_id", "missing_doc_id"), (5, "doc_id", "sci_notation_id"), (7, "*", "malformed_quotes")]
+        (4, "doc_id", "missing_doc_id"), (5, "doc_id", "sci_notation_id"), (7, "*", "cut_in_quoted_field")]
+
+
+@pytest.mark.parametrize("cut_after, lines", [("Sales", 2), ("Sales fell.\n", 2), ("Profit", 1)],
+                         ids=["inside_its_second_line", "at_its_second_line_end", "inside_its_first_line"])
+def test_a_feed_cut_inside_a_quoted_body_over_lines_is_one_quarantined_record(sentences, tmp_path, cut_after, lines):
+    """Real sentences in a feed whose bodies run over lines; the copy is cut inside the last
+    article's body, whose quote is still open at the end of the file. Its lines are one record,
+    quarantined once under its first line as `cut_in_quoted_field`; each of its lines was read on
+    its own as a stray quote's, two records of the wrong field count for one article cut short."""
+    plain = [(s, label) for s, label in sentences if "," not in s and '"' not in s]
+    (s1, l1), (s2, l2), (s3, l3) = plain[:3]
+    whole = (f'id,headline,body,label\na1,H1,"{s1}\n{s2}",{l1}\na2,H2,{s3},{l2}\n'
+             f'a3,H3,"Profit rose.\nSales fell.\nMargins held.",{l3}\n')
+    cut = whole[: whole.index(cut_after, whole.index("a3,")) + len(cut_after)]
+    feed = tmp_path / "feed_cut.csv"
+    feed.write_text(cut, encoding="utf-8")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "doc_id", "text_raw").rows() == [(2, "a1", f"{s1}\n{s2}"),
+                                                                              (4, "a2", s3)]
+    assert parsed.data_records == 3 and "stray_quote_lines" not in parsed.notes
+    ((line, column, rule, raw, message),) = parsed.quarantine.select(
+        "line", "column_name", "rule", "raw_value", "message").rows()
+    assert (line, column, rule) == (5, "*", "cut_in_quoted_field") and raw == cut[cut.index("a3,"):].rstrip("\n")
+    said = "lines 5-6" if lines == 2 else "line 5"
+    assert message == (f"{feed}: line 5: the file ends inside a quoted field that this record opens ({said}, one "
+                       "record): its closing quote and the rest of the record never arrived (cut short in transfer, "
+                       "or copied while still being written?); compare the file with its source and land it whole")
 
 
 def test_phrasebank_text_is_not_taken_for_a_feed_when_its_first_sentence_ends_a_piece_in_content(data_dir, tmp_path):
