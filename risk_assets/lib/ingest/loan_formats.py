@@ -3735,11 +3735,19 @@ is a totals row only when the row says so otherwise (`_summary_rows`), and is le
 _COUNTED_ROWS = r"(?:records?|rows?|loans?|lines?|accounts?|entries)"
 COUNT_FOOTER = (rf"(?i)^(?:(?:total|number|no\.?|count)\s+(?:of\s+)?{_COUNTED_ROWS}(?:\s+\w+)?\s*[:=]?"
                 rf"|{_COUNTED_ROWS}(?:\s+(?:count|total|written|exported|listed))?\s*[:=]"
-                r"|(?:record|row|loan|line|account)[\s_-]*count\s*[:=]?)\s*(\d[\d,]*)\.?$")
+                r"|(?:record|row|loan|line|account)[\s_-]*count\s*[:=]?"
+                r"|(?:(?:total|record|row)\s+)?count\s*[:=]?|(?:trailer|trl|tlr|t|eof)\s*[:=|#]?"
+                r"|(?:records|rows|loans|lines|accounts|entries)"
+                r")\s*(\d[\d,]*)\.?$"
+                rf"|^(?:(?:total|count)\s*[:=]\s*)?(\d[\d,]*)\s+{_COUNTED_ROWS}\.?$")
 """A footer line stating how many records the file holds, its label and number in one cell or two
 ('Total Records:,40', 'Record count: 40', 'Number of loans,40', 'RECORDS WRITTEN = 40'), the
-cells joined by a blank. The number is checked against the file's records as a database client's
-'(40 rows)' is (`_footer_check`, key `row count, line L`)."""
+cells joined by a blank; a trailer's bare label and count ('Count,40', 'Rows,40', 'Trailer|40',
+'T,40', 'TRL,000040'), or the count before what it counts ('40 records', 'Total: 40 loans'). The
+number is checked against the file's records as a database client's '(40 rows)' is
+(`_footer_check`, key `row count, line L`). A line is read with it only below every row that may be
+a loan, and with no value but its label and count (`_summary_rows`): a loan whose id is 'Count' or
+'T' holds its values too."""
 TOTAL_OF_LABEL = r"(?i)^(?:grand\s+)?totals?\s+(?:of\s+)?[^\d:]{2,40}:$"
 """A totals label naming what it totals, with the colon a report writer puts after a label:
 'Total Gross Approved:', 'Total of loan amounts:'. Without its colon ('Total renovation') it could be
@@ -3841,7 +3849,9 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
       naming what it totals (TOTAL_OF_LABEL: 'Total Gross Approved:') and whose others are amounts
       is a `total_row` too.
     - `row_count`: a record of one or two values below every row that may be a loan, stating the
-      file's record count (COUNT_FOOTER: 'Total Records:,40'); `_footer_check` checks the count.
+      file's record count (COUNT_FOOTER: 'Total Records:,40', a trailer's 'Count,40' or 'T,40'); a
+      block of them at the end is one trailer, each line of it a `row_count`; `_footer_check`
+      checks each count. One with a loan below it stays a record.
 
     `frame` holds each column's trimmed text (`_src:<column>`) and `_source_line`. Returns the
     frame and records without the moved rows (flagged with the unclear ones), and the notes:

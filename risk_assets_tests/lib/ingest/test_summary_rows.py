@@ -443,3 +443,60 @@ def test_a_record_count_that_disagrees_with_the_file_fails_and_one_above_a_loan_
     assert _kinds(parsed) == [(7, "total_row"), (N + 2, "row_count")]
     assert parsed.notes["footer_totals"] == {f"row count, line {N + 2}": {
         "line": N + 2, "stated": N, "records": N - 1, "matches": False}}
+
+
+def _tape_row(loan: dict[str, object]) -> list[object]:
+    return [loan["Loan ID"], loan["Issue Date"].date().isoformat(), f"{loan['Funded Amount']:.2f}",
+            loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]]
+
+
+@pytest.mark.parametrize("trailer", [
+    [["TOTAL LOANS: 12", "", "", "", "", "", ""], ["Count", "12", "", "", "", "", ""]],  # a report's two trailers
+    [["Count", "12"]],
+    [["Record count: 12"]],
+    [["Rows: 12", "", "", "", "", "", ""]],
+    [["Number of records", "12"]],
+    [["Trailer|12"]],
+    [["T", "12"]],
+    [["TRL", "000012"]],
+    [["Records", "12"]],
+    [["12 records"]],
+    [["Total count:", "12"], ["Report run by: JSMITH on 07/01/2024 06:12"]],
+])
+def test_a_record_count_trailer_below_the_loans_is_a_checked_row_count_not_a_loan(loans, tmp_path, trailer):
+    """`Count,10,,,` under the last loan loaded as loan id `Count` and was quarantined twice (its
+    '10' no date, its empty status unknown); `TOTAL LOANS: 10` above it was taken for a divider
+    between loans. A line of a label and a count alone below every loan, in the words export tools
+    write, is the file's `row_count`, kept with its text and checked against the records it holds."""
+    lines = [HEADER, *map(_tape_row, loans), *trailer]
+    parsed = _parse_csv(tmp_path, lines)
+
+    counts = [N + 2 + k for k, line in enumerate(trailer) if "Report run by" not in line[0]]
+    assert [kind for line, kind in _kinds(parsed) if line in counts] == ["row_count"] * len(counts)
+    assert parsed.notes["footer_totals"] == {f"row count, line {line}": {
+        "line": line, "stated": N, "records": N, "matches": True} for line in counts}
+    assert "section_labels" not in parsed.notes
+
+    path = tmp_path / "acme_2024-07.csv"  # a copy that lost a loan's line: the trailer says so
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *map(_tape_row, loans[1:]), *trailer])
+    cut = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m2", "acme_*.csv")])
+    cut.reconcile()
+    assert cut.rows.height == N - 1 and cut.quarantine.height == 0
+    assert {entry["matches"] for entry in cut.notes["footer_totals"].values()} == {False}
+
+
+def test_a_loan_whose_id_is_a_trailer_word_stays_a_loan(loans, tmp_path):
+    """A loan with the id 'Count' or 'T' and its values is a loan: a trailer holds its count alone.
+    A count line with a loan below it is no trailer either: it stays a record (quarantined)."""
+    last = {**loans[-1], "Loan ID": "Count"}
+    parsed = _parse_csv(tmp_path, [HEADER, *map(_tape_row, loans[:-1]), _tape_row(last)])
+    assert parsed.rows["source_loan_id"].to_list()[-1] == "Count" and _kinds(parsed) == []
+
+    path = tmp_path / "acme_2024-07.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *map(_tape_row, loans[:5]), ["T", "5"], *map(_tape_row, loans[5:])])
+    mid = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m2", "acme_*.csv")])
+    mid.reconcile()
+    assert mid.rows.height == N and (7, "row_count") not in mid.non_data_lines
+    assert mid.quarantine.filter(pl.col("line") == 7).height >= 1
