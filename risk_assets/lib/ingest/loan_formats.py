@@ -3834,7 +3834,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
       be: the label is in the id cell (no loan id reads "Total"), or every mapped column that is not
       an amount is empty apart from the label, or one of its amounts is the sum of the data rows
       above it (all of them, or those since the previous totals row: a subtotal), SUM_ROWS_MIN rows
-      or more. A row without a label, with no id and no value but amounts, one of which is such a
+      or more, or, above every data row (a summary line before its detail), of those below it. A row without a label, with no id and no value but amounts, one of which is such a
       sum, is an unlabelled totals row. A labelled row that is neither stays a record and is
       quarantined under `total_row_unclear`, on the label's column: never loaded, never dropped.
       A row labelled as Excel's subtotals label their groups (SUBTOTAL_LABEL: `AZ Total`), with
@@ -3930,6 +3930,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     moved += [(line, "total_row") for line in total_lines]
     malformed_kept = []
     short_totals: dict[int, list[str]] = {}
+    short_notes: list[int] = []
     for line, raw, message in records.malformed.iter_rows():
         if "\n" in raw or raw.count('"') % 2:  # a quoted field broken over lines, or the end of one: no note
             malformed_kept.append((line, raw, message))
@@ -3940,6 +3941,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
         elif len(values) == 1 and re.search(NOTE_TEXT, values[0]) and not re.search(TOTAL_LABEL, values[0]):
             kind = "footer_note" if line > last_loan else "section_label"
             texts["footer_notes" if kind == "footer_note" else "section_labels"].append(f"{line}: {values[0][:120]}")
+            short_notes.append(line)
         elif values and (re.search(TOTAL_LABEL, values[0]) or len(values) > 1 and re.search(TOTAL_OF_LABEL, values[0])) \
                 and all(re.fullmatch(_AMOUNT_TEXT, v) for v in values[1:]):
             kind = "total_row"
@@ -3950,7 +3952,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
             continue
         moved.append((line, kind))
         marked[line] = raw
-    totals_checked = _total_row_checks(frame, labels, specs, mapping, short_totals, header)
+    totals_checked = _total_row_checks(frame, labels, specs, mapping, short_totals, header, short_notes)
     frame = frame.drop("_filled", "_labelled", "_weak", "_bare", "_note")
     if not moved and not flagged:
         return frame, records, {}
@@ -4033,12 +4035,16 @@ def _short_total_columns(fields: Sequence[str], header: Sequence[str],
 
 def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[FieldSpec],
                       mapping: TapeMapping, short: dict[int, list[str]] | None = None,
-                      header: Sequence[str] = ()) -> dict[str, dict[str, object]]:
+                      header: Sequence[str] = (), short_notes: Sequence[int] = ()) -> dict[str, dict[str, object]]:
     """The amounts each totals row of `frame` carries (its MONEY_KINDS cells that are not empty, read
     as the typed parse reads them, USD or the tape's currency) against the sums of that column over
     the file's records above it: all of them, and, where a totals row is above it, those since
-    that row (a subtotal's group). A row that says it totals the file is set aside, so a wrong
-    figure on it (a loan line lost before the file landed) must be reported, not dropped with it.
+    that row (a subtotal's group). A totals row with no record above it and records below (a
+    report's summary line before its detail) is checked against the records below it instead:
+    all of them to the end of the file, and, where a totals row or a note (a section label) comes
+    first, those up to it; a totals row with records above it keeps the sums above. A row that
+    says it totals the file is set aside, so a wrong figure on it (a loan line lost before the
+    file landed) must be reported, not dropped with it.
 
     `frame`: `_summary_rows`'s frame, each column's text (`_src:<column>`), `_source_line` and
     `_note`; `labels`: the totals rows, line -> label. The records summed are every row that is
@@ -4046,8 +4052,13 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
     0 where it is no number). Returns the `footer_totals` entries (`_footer_check`'s notes), key
     `total row, line L: <column>`: {"line", "footer" (label), "column", "target", "stated",
     "summed", "rows", "matches"}, with "group": {"since", "summed", "rows"} for a row below
-    another totals row; a cell that is no number is {"line", "footer", "checked": False, "reason"}.
-    It matches when the stated amount equals either sum to the cent.
+    another totals row; a row above every record has "below": True, "summed" and "rows" over the
+    records below it, and "group": {"until" (the line of the next totals row or note), "summed",
+    "rows"} when one comes before the end; a cell that is no number is {"line", "footer",
+    "checked": False, "reason"}. It matches when the stated amount equals either sum to the cent.
+
+    `short_notes`: the lines of notes read as malformed records (a one-cell section label of a CSV
+    tape), which end a leading totals row's group as a note of `frame` does.
 
     `short`: the short totals lines (line -> its fields, the label the first that is not empty), read
     as malformed records and so not in `frame`: each is checked as a row of `frame` would be, its
@@ -4073,6 +4084,7 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
         labels = {**labels, at: _label_of(fields)}
         placed.append({"_source_line": at, "_note": False,
                        **{_src(spec.source): columns.get(spec.source, "") for spec in money}})
+    placed += [{"_source_line": at, "_note": True, **{_src(spec.source): "" for spec in money}} for at in short_notes]
     if placed:
         needed = ["_source_line", "_note", *[_src(spec.source) for spec in money]]
         frame = pl.concat([frame.select(needed), pl.DataFrame(placed, schema=frame.select(needed).schema)]
@@ -4084,9 +4096,15 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
     counted = (~is_total & ~pl.col("_note")).cast(pl.Int64)
     group = is_total.cast(pl.Int32).cum_sum() - is_total.cast(pl.Int32)  # a totals row closes its group
     since = pl.when(is_total).then(line).shift(1).forward_fill()
+    # below a leading totals row: every record to the end, and its part, up to the next totals row or note
+    opens = is_total | pl.col("_note")
+    part = opens.cast(pl.Int32).cum_sum()
+    until = pl.when(opens).then(line).shift(-1).backward_fill()
     values = frame.select(
         line, is_total.alias("_total"), group.alias("_group"), since.alias("_since"),
         (counted.cum_sum() - counted).alias("_rows"), (counted.cum_sum() - counted).over(group).alias("_group_rows"),
+        part.alias("_part"), until.alias("_until"), (counted.sum() - counted.cum_sum()).alias("_below"),
+        counted.sum().over(part).alias("_part_rows"),
         *[c for i, spec in enumerate(money) for c in (
             pl.col(_src(spec.source)).alias(f"_t{i}"),
             _parse(spec, pl.col(_src(spec.source)), mapping.dialect, None, mapping.currency)[0].alias(f"_n{i}"))],
@@ -4094,7 +4112,8 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
     sums = []
     for i in range(len(money)):
         term = pl.when(pl.col("_total")).then(0.0).otherwise(pl.col(f"_n{i}").fill_null(0.0))
-        sums += [(term.cum_sum() - term).alias(f"_all{i}"), (term.cum_sum() - term).over("_group").alias(f"_grp{i}")]
+        sums += [(term.cum_sum() - term).alias(f"_all{i}"), (term.cum_sum() - term).over("_group").alias(f"_grp{i}"),
+                 (term.sum() - term.cum_sum()).alias(f"_under{i}"), term.sum().over("_part").alias(f"_part{i}")]
     for row in values.with_columns(sums).filter(pl.col("_total")).iter_rows(named=True):
         at = row["_source_line"]
         for i, spec in enumerate(money):
@@ -4106,6 +4125,18 @@ def _total_row_checks(frame: pl.DataFrame, labels: dict[int, str], specs: list[F
                 checks[f"total row, line {at}" if at in guessed else key] = {
                     "line": at, "footer": labels[at], "checked": False,
                     "reason": f"its {'amount' if at in guessed else spec.source} ({written!r}) is no amount"}
+                continue
+            if row["_rows"] == 0 and row["_below"] > 0:  # a summary line before its detail
+                entry = {"line": at, "footer": labels[at], "column": spec.source, "target": spec.target,
+                         "stated": stated, "summed": round(row[f"_under{i}"], 2), "rows": row["_below"],
+                         "below": True}
+                near = [entry["summed"]]
+                if 0 < row["_part_rows"] < row["_below"]:
+                    entry["group"] = {"until": row["_until"], "summed": round(row[f"_part{i}"], 2),
+                                      "rows": row["_part_rows"]}
+                    near.append(entry["group"]["summed"])
+                entry["matches"] = any(abs(stated - s) <= 0.005 + 1e-9 * abs(s) for s in near)
+                checks[key] = entry
                 continue
             summed = round(row[f"_all{i}"], 2)
             entry = {"line": at, "footer": labels[at], "column": spec.source, "target": spec.target,
@@ -4139,8 +4170,9 @@ def _sum_matches(frame: pl.DataFrame, numeric: list[FieldSpec], mapping: TapeMap
     """`_source_line`, `_sum_matches` (Boolean) per row of `frame`: whether one of its numeric
     columns' values (read as the typed parse reads it) equals the sum of that column over the data
     rows above it: all of them, or those since the last row with a totals label (a subtotal's
-    group), SUM_ROWS_MIN rows or more. Data rows: rows without a totals label and with more than
-    one value."""
+    group), SUM_ROWS_MIN rows or more; or, for a row above every data row (a summary line before
+    its detail), over all the data rows below it. Data rows: rows without a totals label and with
+    more than one value."""
     if not numeric:
         return frame.select("_source_line", _sum_matches=pl.lit(False))
     labelled = pl.col("_labelled") | pl.col("_weak")  # an Excel subtotal's label ends its group too
@@ -4158,6 +4190,9 @@ def _sum_matches(frame: pl.DataFrame, numeric: list[FieldSpec], mapping: TapeMap
         term = pl.when(pl.col("_plain")).then(v.fill_null(0.0)).otherwise(0.0)
         above = term.cum_sum() - term
         tests.append((rows_above >= SUM_ROWS_MIN) & _same_amount(v, above))
+        # above every data row, a summary line before its detail: the sum of the rows below it
+        below = term.sum() - term.cum_sum()
+        tests.append((rows_above == 0) & (counted.sum() - counted.cum_sum() >= SUM_ROWS_MIN) & _same_amount(v, below))
     # within a group (rows since the last labelled row; that row opens the next group, so a
     # subtotal's group is the one before it): sums over the rows above in the same group
     grouped = pl.col("_group") - pl.col("_labelled").cast(pl.Int32)

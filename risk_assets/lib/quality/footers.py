@@ -8,8 +8,8 @@ file holds. A footer that does not match says that the file lost a data line bef
 hand edit, a cut copy) or that loans of it were quarantined: `footer_mismatches` reports it as a
 warning, so it is not left inside the notes. A totals row landing sets aside (`Total` under a
 column, the sum of loan_amnt beside it: `loan_formats._total_row_checks`) is checked the same way,
-each amount it carries against the sum of that column over the file's records above it, loaded
-and quarantined alike. A news export's count of its stories ('Total: 5
+each amount it carries against the sum of that column over the file's records above it (below it,
+for a summary line above every record), loaded and quarantined alike. A news export's count of its stories ('Total: 5
 stories', `news_formats._note_footer`) is checked against the records it holds the same way
 (`news_footer_mismatches`); in exports concatenated into one file, each section's count against
 the records of that section (the entry's `section`, 'lines 2-4').
@@ -31,7 +31,8 @@ RULE = "footer_total_mismatch"
 
 def footer_mismatches(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     """Loaded loan files whose footer totals (USD, per policy code) differ from the amounts loaded,
-    or whose totals rows state an amount other than the sum of the records above them.
+    or whose totals rows state an amount other than the sum of the records above them (below them,
+    for a summary line above every record).
 
     Returns a WARN outcome (rows_checked = loaded loan files with footers): one failed rule per
     footer that does not match, with the file, the footer's line, the amount it states, the amount
@@ -70,7 +71,7 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
                 continue
             if footer.get("matches", True):
                 continue
-            if "summed" in footer:  # a totals row's amount, against the records above it
+            if "summed" in footer:  # a totals row's amount, against the records above (or below) it
                 rules.append({"rule": RULE, "column": footer["target"], "success": False, "failing": 1,
                               "detail": f"{name} line {footer['line']}: {_total_row_mismatch(footer, quarantined)}"})
                 continue
@@ -109,14 +110,18 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
 def _total_row_mismatch(footer: dict[str, object], quarantined: int) -> str:
     """What a totals row's figure that matches no sum says: the amount it states, the sum of the
     file's records above it (loaded and quarantined alike: the row totals what the file held), and
-    of those since the totals row above it, a subtotal's group."""
+    of those since the totals row above it, a subtotal's group; for a totals row above every record
+    (entry "below": a summary line before its detail), the sums of the records below it, all of
+    them and those up to the next totals row or section label."""
     stated, summed = footer["stated"], footer["summed"]
     column = footer["column"] + (" (the line does not say which column it totals: the nearest sum's)"
                                  if footer.get("column_guessed") else "")
+    where = "below" if footer.get("below") else "above"
     text = (f"the totals row {footer['footer']!r} states {column} {stated:,.2f}, the {footer['rows']:,} "
-            f"record(s) above it, loaded and quarantined alike, sum to {summed:,.2f} ({summed - stated:+,.2f})")
+            f"record(s) {where} it, loaded and quarantined alike, sum to {summed:,.2f} ({summed - stated:+,.2f})")
     if group := footer.get("group"):
-        text += (f", the {group['rows']:,} since the totals row of line {group['since']} to "
-                 f"{group['summed']:,.2f} ({group['summed'] - stated:+,.2f})")
+        part = (f"up to line {group['until']} (the next totals row or section label)" if "until" in group
+                else f"since the totals row of line {group['since']}")
+        text += f", the {group['rows']:,} {part} to {group['summed']:,.2f} ({group['summed'] - stated:+,.2f})"
     return text + (f"; {quarantined:,} row(s) of the file are quarantined" if quarantined else
                    "; a loan line was lost before the file landed, or the total is wrong")

@@ -450,6 +450,72 @@ def _tape_row(loan: dict[str, object]) -> list[object]:
             loan["Annual Income"], loan["Status"], loan["State"], loan["Purpose"]]
 
 
+@pytest.mark.parametrize("shape", ["units_row", "short", "label_off_id", "unlabelled"])
+def test_a_totals_row_above_the_loans_is_checked_against_the_loans_below_it(loans, tmp_path, shape):
+    """A report that prints its summary line before its detail: `TOTAL,,343800,...` directly under
+    the header (and its units row). Only the rows above a total were summed, so the file warned
+    `raw_loans_footer_totals` with 'stated 343800, summed 0, rows 0'. Now a totals row with no loan
+    above it is checked against the loans below it, and a loan line lost on the way still fails."""
+    amount = sum(loan["Funded Amount"] for loan in loans)
+    income = sum(loan["Annual Income"] for loan in loans)
+    top = {"units_row": [["", "YYYY-MM-DD", "USD", "USD", "", "", ""], ["TOTAL", "", f"{amount:.2f}", "", "", "", ""]],
+           "short": [["Total", "", f"{amount:,.2f}"]],
+           "label_off_id": [["", "", f"{amount:.2f}", "", "Grand Total", "", ""]],
+           "unlabelled": [["", "", f"{amount:.2f}", f"{income:.2f}", "", "", ""]]}[shape]
+    at = 1 + len(top)  # the totals row's line
+    label = {"units_row": "TOTAL", "short": "Total", "label_off_id": "Grand Total", "unlabelled": "(no label)"}[shape]
+    parsed = _parse_csv(tmp_path, [HEADER, *top, *map(_tape_row, loans)])
+
+    assert (at, "total_row") in _kinds(parsed)
+    assert parsed.notes["footer_totals"][f"total row, line {at}: Funded Amount"] == {
+        "line": at, "footer": label, "column": "Funded Amount", "target": "loan_amount",
+        "stated": pytest.approx(amount), "summed": pytest.approx(amount), "rows": N, "below": True, "matches": True}
+
+    lost = loans[5]  # a copy that lost one loan's line: the summary line still counts it
+    path = tmp_path / "acme_2024-07.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *top, *(_tape_row(loan) for loan in loans if loan is not lost)])
+    cut = parse_loan_file(path, mapping_dirs=[_mapping(tmp_path / "m2", "acme_*.csv")])
+    cut.reconcile()
+    if shape == "unlabelled":  # a total only by its sum: without it, a record with no id, never dropped
+        assert (at, "total_row") not in cut.non_data_lines
+        assert cut.rows.height + cut.quarantine["line"].n_unique() == N
+        return
+    entry = cut.notes["footer_totals"][f"total row, line {at}: Funded Amount"]
+    assert (entry["summed"], entry["rows"], entry["below"], entry["matches"]) == (
+        pytest.approx(amount - lost["Funded Amount"]), N - 1, True, False)
+
+    from risk_assets.lib.quality.footers import _total_row_mismatch
+
+    said = _total_row_mismatch(entry, 0)
+    assert f"the {N - 1} record(s) below it, loaded and quarantined alike, sum to" in said
+    assert f"{-lost['Funded Amount']:+,.2f}" in said
+
+
+def test_a_totals_row_above_a_section_is_checked_against_that_section_or_every_loan_below(loans, tmp_path):
+    """A summary line over the first section only (a divider opens the second): it matches the loans
+    up to the divider, its group; one over the whole file matches them all. A totals row with loans
+    above it keeps its meaning: the sum of the loans above it."""
+    first, second = loans[:6], loans[6:]
+    sums = [sum(loan["Funded Amount"] for loan in part) for part in (first, second)]
+    lines = [HEADER, ["Total", "", f"{sums[0]:.2f}", "", "", "", ""], *map(_tape_row, first),
+             ["Loans that do not meet the credit policy"], *map(_tape_row, second),
+             ["Total", "", f"{sum(sums):.2f}", "", "", "", ""]]
+    parsed = _parse_csv(tmp_path, lines)
+
+    divider, bottom = 3 + len(first), 4 + N
+    assert _kinds(parsed) == [(2, "total_row"), (divider, "section_label"), (bottom, "total_row")]
+    assert parsed.notes["footer_totals"] == {
+        "total row, line 2: Funded Amount": {
+            "line": 2, "footer": "Total", "column": "Funded Amount", "target": "loan_amount",
+            "stated": pytest.approx(sums[0]), "summed": pytest.approx(sum(sums)), "rows": N, "below": True,
+            "group": {"until": divider, "summed": pytest.approx(sums[0]), "rows": len(first)}, "matches": True},
+        f"total row, line {bottom}: Funded Amount": {
+            "line": bottom, "footer": "Total", "column": "Funded Amount", "target": "loan_amount",
+            "stated": pytest.approx(sum(sums)), "summed": pytest.approx(sum(sums)), "rows": N,
+            "group": {"since": 2, "summed": pytest.approx(sum(sums)), "rows": N}, "matches": True}}
+
+
 @pytest.mark.parametrize("trailer", [
     [["TOTAL LOANS: 12", "", "", "", "", "", ""], ["Count", "12", "", "", "", "", ""]],  # a report's two trailers
     [["Count", "12"]],
