@@ -321,6 +321,24 @@ class _Collector:
     """`doc_key` of a doc_id -> index of its loaded row in `rows`."""
     label_map: Mapping[str, str | None] = field(default_factory=dict)
     """Declared labels (news settings `label_map`): `label_key` of a source label -> label or None."""
+    date_order: DateOrderEvidence | None = None
+    """What the file's publication-time column says of its day/month order (`settle_date_order`),
+    read before its records: None where nothing needs telling."""
+
+    def settle_date_order(self, stamps: Iterable[tuple[int, str]]) -> None:
+        """Weigh the publication times of all the file's records (`stamps`: (line, value as
+        written) pairs, lines as the records' quarantine names them) for the order of their day and
+        month (`date_order_evidence`), before any record is read: a value whose day and month could
+        be swapped is then read in the order the others show. Notes, where any value could be
+        swapped, notes['published_at_date_order'], the order taken and its evidence ('day first: 3
+        values read only so (lines 2, 5, 9), none only month first'), or 'both orders: ...' where
+        such values stay quarantined; the lines read in the order taken are noted in
+        notes['published_at_date_order_lines']."""
+        self.date_order = date_order_evidence(stamps)
+        if self.date_order is None:
+            return
+        kept = "" if self.date_order.order else "; the values whose day and month could be swapped are quarantined"
+        self.notes["published_at_date_order"] = self.date_order.said() + kept
 
     def declared_key(self, key: str) -> str | None:
         """The `label_map` key a label (its `label_key`) stands for: itself, else the declared key
@@ -1368,7 +1386,8 @@ _DOTNET_DATE = re.compile(r"\\?/Date\((?P<ms>\d+)(?:[+-]\d{4})?\)\\?/")
 since 1970 UTC, and an offset after them that says only in which zone it was shown."""
 
 
-def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple[datetime, bool]:
+def parse_timestamp(text: str, read_day_first: list[str] | None = None,
+                    file_order: DateOrderEvidence | None = None) -> tuple[datetime, bool]:
     """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
 
     Accepts ISO 8601 ('2024-05-02T09:00:00Z', '...+02:00', '2024-05-02 09:00', '2024-05-02'),
@@ -1387,7 +1406,8 @@ def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple
     BST; CST outside an RFC 2822 date), fails, and so does a numeric date whose day and month could
     be swapped (03/04/2024; read in the file's declared date_order, or day first beside a word of a
     language that writes dates so, '02.05.2024 9:00 Uhr', that word then appended to
-    `read_day_first` where given: `_free_form_timestamp`), and a number that is no known length (6
+    `read_day_first` where given, or in the order the file's other values show, `file_order`
+    (`date_order_evidence`): `_free_form_timestamp`), and a number that is no known length (6
     digits: YYMMDD, DDMMYY or MMDDYY cannot be told apart), or a spreadsheet day number (5 digits:
     45414.375). Epoch times may carry a fraction ('1711922400.75').
 
@@ -1442,7 +1462,7 @@ def parse_timestamp(text: str, read_day_first: list[str] | None = None) -> tuple
             try:
                 parsed = datetime.fromisoformat(value)
             except ValueError:
-                parsed = _free_form_timestamp(value, text.strip(), read_day_first)
+                parsed = _free_form_timestamp(value, text.strip(), read_day_first, file_order)
     except (OverflowError, OSError) as exc:
         raise ValueError(f"not a time that can exist: {text!r} ({exc})") from None
     if not _EARLIEST <= parsed.year <= _LATEST:
@@ -1482,6 +1502,128 @@ DATE_ORDER: contextvars.ContextVar[str | None] = contextvars.ContextVar("news_da
 """The date order the news settings of the file being read declare ('DMY', 'MDY'; None: none), set
 by `parse_news_file` for the file's whole read: `_free_form_timestamp` reads a numeric date whose
 day and month could be swapped in that order, where it would otherwise refuse it."""
+
+
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})\b")
+"""A numeric date with the day and month first in some order ('01/02/2011', '01.02.2011',
+'01-02-11'): the form whose order a value may leave open (`_free_form_timestamp`)."""
+
+
+def _lines_said(lines: Sequence[int]) -> str:
+    """'line 4', 'lines 3, 5' or 'lines 3, 5, 7 and 12 more'."""
+    shown = ", ".join(map(str, lines[:5])) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+    return f"line{'s' if len(lines) > 1 else ''} {shown}"
+
+
+def _values_said(lines: Sequence[int], how: str) -> str:
+    """'none only month first', '1 value reads only so (line 4)', '3 values read only so (lines 2, 4, 9)'."""
+    if not lines:
+        return f"none {how}"
+    return f"{len(lines)} value{' reads' if len(lines) == 1 else 's read'} {how} ({_lines_said(lines)})"
+
+
+@dataclass(frozen=True)
+class DateOrderEvidence:
+    """What a feed's publication-time column says of the order in which it writes a numeric date's
+    day and month (`date_order_evidence`), each kind by the lines of its values: `day_first`, the
+    values that read only day first (`13/02/2011`: no 13th month), `month_first`, only month first
+    (`02/13/2011`), `dotted`, values whose day and month could be swapped written with dots
+    (`01.02.2011`: day first by the convention of every locale that writes dates so), `both_ways`,
+    all values whose day and month could be swapped, dotted ones included.
+
+    `order` is 'DMY' or 'MDY' where the column shows one order and never the other (values that
+    read only day first, or dotted dates, and none only month first; or the reverse), else None: the
+    column holds both, or nothing tells. Where only the convention of dots tells (`by_convention`),
+    the order reads dotted dates alone. Values with a word of a day-first language ('9 Uhr') are
+    read by their word and not counted here; so is every value where the news settings declare the
+    file's date_order."""
+
+    day_first: tuple[int, ...] = ()
+    month_first: tuple[int, ...] = ()
+    dotted: tuple[int, ...] = ()
+    both_ways: tuple[int, ...] = ()
+
+    @property
+    def order(self) -> str | None:
+        """'DMY', 'MDY', or None where the column shows both orders or neither."""
+        if self.month_first and not (self.day_first or self.dotted):
+            return "MDY"
+        if (self.day_first or self.dotted) and not self.month_first:
+            return "DMY"
+        return None
+
+    @property
+    def shows_both(self) -> bool:
+        """The column holds values that read only day first (or dotted dates) and values that read
+        only month first: two orders, rows of two systems joined?"""
+        return bool(self.month_first) and bool(self.day_first or self.dotted)
+
+    @property
+    def by_convention(self) -> bool:
+        """The order is day first from dotted dates alone: no value reads only one way."""
+        return self.order == "DMY" and not self.day_first
+
+    def reads(self, separator: str) -> str | None:
+        """The order in which a value whose day and month could be swapped, written with
+        `separator` ('/', '.', '-'), is read: `order`, but only for a dotted one `by_convention`."""
+        return None if self.by_convention and separator != "." else self.order
+
+    def said(self) -> str:
+        """The order taken and the evidence, in words, as the file's notes give it ('day first: 3
+        values read only so (lines 2, 5, 9), none only month first'; 'both orders: ...'; 'no order
+        shown: ...')."""
+        if self.order is None and not self.shows_both:
+            return (f"no order shown: {len(self.both_ways)} value(s) whose day and month could be swapped "
+                    f"({_lines_said(self.both_ways)}), none that reads only one way")
+        return {"DMY": "day first", "MDY": "month first", None: "both orders"}[self.order] + ": " + self.counted()
+
+    def counted(self) -> str:
+        """The evidence in words: how many values (on which lines) read only day first, only month
+        first, or are dotted."""
+        if self.order == "MDY":
+            return f"{_values_said(self.month_first, 'only so')}, none only day first"
+        said = [_values_said(self.day_first, "only so" if self.order else "only day first")] if self.day_first else []
+        if self.dotted:
+            said.append(f"dotted dates ({_lines_said(self.dotted)}), day first by the convention of every locale "
+                        "that writes them")
+        return (f"{', '.join(said)}, none only month first" if self.order else
+                f"{', '.join(said)}, but {_values_said(self.month_first, 'only month first')}")
+
+
+def date_order_evidence(stamps: Iterable[tuple[int, str]]) -> DateOrderEvidence | None:
+    """What a feed's publication-time column (`stamps`: (line, value as written) pairs) says of its
+    day/month order (DateOrderEvidence), each value read as `parse_timestamp` reads it once day
+    first and once month first: one that reads only one way counts for that order, one that reads
+    both ways as two different times is in doubt (`both_ways`, and `dotted` when written with
+    dots). None where the news settings declare the file's date_order (it decides) or no value's
+    day and month could be swapped (nothing to decide)."""
+    if DATE_ORDER.get() is not None:
+        return None
+    found: dict[str, list[int]] = {"day_first": [], "month_first": [], "dotted": [], "both_ways": []}
+    for line, value in stamps:
+        numeric = _NUMERIC_DATE.search(value) if isinstance(value, str) else None
+        if numeric is None or _day_first_word(value) is not None:  # '9 Uhr': its word tells
+            continue
+        read = {}
+        for order in ("DMY", "MDY"):
+            token = DATE_ORDER.set(order)
+            try:
+                read[order] = parse_timestamp(value)[0]
+            except ValueError:
+                read[order] = None
+            finally:
+                DATE_ORDER.reset(token)
+        if read["DMY"] is not None and read["MDY"] is None:
+            found["day_first"].append(line)
+        elif read["MDY"] is not None and read["DMY"] is None:
+            found["month_first"].append(line)
+        elif read["DMY"] is not None and read["DMY"] != read["MDY"]:
+            found["both_ways"].append(line)
+            if numeric.group(2) == ".":
+                found["dotted"].append(line)
+    if not found["both_ways"]:
+        return None
+    return DateOrderEvidence(**{kind: tuple(lines) for kind, lines in found.items()})
 
 
 _TIME_COMMENT = re.compile(r"\s*\((?P<inside>[^()]*)\)\s*$")
@@ -1864,13 +2006,16 @@ def _month_written_once(text: str, written: str) -> str:
     return _MONTH_TWICE.sub(once, text)
 
 
-def _free_form_timestamp(value: str, written: str | None = None, read_day_first: list[str] | None = None) -> datetime:
+def _free_form_timestamp(value: str, written: str | None = None, read_day_first: list[str] | None = None,
+                         file_order: DateOrderEvidence | None = None) -> datetime:
     """`parse_timestamp` for text that is not ISO 8601 (see there); messages quote it as `written`
     (the value as the file writes it, before `_local_clock`), by default `value`. A numeric date
     whose day and month could be swapped is read in the file's declared date_order (DATE_ORDER),
     else day first where `written` holds a word of a language that writes dates so
     (`_day_first_word`: '02.05.2024 9:00 Uhr', 'Mi, 01.05.2024'), that word then appended to
-    `read_day_first` where given; else refused.
+    `read_day_first` where given; else in the order the file's other values show
+    (`file_order.reads`: '13/02/2011' elsewhere in the file, or dotted dates); else refused, the
+    message saying where the file shows both orders.
     """
     written = value if written is None else written
     from dateutil import parser as dateutil_parser
@@ -1896,10 +2041,13 @@ def _free_form_timestamp(value: str, written: str | None = None, read_day_first:
     order, word = DATE_ORDER.get(), None
     if numeric and order is None and (word := _day_first_word(written)) is not None:
         order = "DMY"  # '02.05.2024 9:00 Uhr': as German writes a date
+    elif numeric and order is None and file_order is not None:
+        order = file_order.reads(numeric.group(2))  # '01/02/2011' in a file that writes '13/02/2011'
     if numeric and order is not None:
         first, second = int(numeric.group(1)), int(numeric.group(3))
         if (first if order == "MDY" else second) > 12:
-            why = (f"the news settings declare date_order {order}" if word is None else
+            why = (f"the file's other dates show it ({file_order.said()})" if word is None and DATE_ORDER.get() is None
+                   else f"the news settings declare date_order {order}" if word is None else
                    f"{word!r} is of a language that writes dates day first; write ISO 8601, or declare the file's "
                    "date order in news settings (date_order DMY or MDY)")
             raise ValueError(f"{numeric.group(0)!r} is no {'month' if order == 'MDY' else 'day'}-first date, and "
@@ -1908,8 +2056,10 @@ def _free_form_timestamp(value: str, written: str | None = None, read_day_first:
         if word is not None and first <= 12 and first != second and read_day_first is not None:
             read_day_first.append(word)
     elif numeric and int(numeric.group(1)) <= 12 and int(numeric.group(3)) <= 12 and numeric.group(1) != numeric.group(3):
-        raise ValueError(f"day and month could be swapped in {numeric.group(0)!r}; write ISO 8601, or declare the "
-                         f"file's date order in news settings (date_order DMY or MDY): {written!r}")
+        shown = (f", and the file's other dates show both orders ({file_order.counted()})"
+                 if file_order is not None and file_order.shows_both else "")
+        raise ValueError(f"day and month could be swapped in {numeric.group(0)!r}{shown}; write ISO 8601, or declare "
+                         f"the file's date order in news settings (date_order DMY or MDY): {written!r}")
     else:
         day_first = bool(numeric and int(numeric.group(1)) > 12)
     try:
@@ -2179,6 +2329,9 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
         [(values[-1], values[:-1], ",".join(values[:-1])) for values in records.fields.iter_rows()], len(records.header),
         [i for name, i in columns.items() if name in ("headline", "body")])
     footer = {**between, **{line: text for line, text in below.items() if line > last or FOOTER_LINE.fullmatch(text)}}
+    if (at := columns.get("published_at")) is not None:  # a text cell's '01/02/2011' is read as the others show
+        out.settle_date_order((values[-1], values[at]) for values in records.fields.iter_rows()
+                              if values[-1] not in footer)
     for values in records.fields.iter_rows():  # the header's columns in order, then _source_line
         line = values[-1]
         if line in footer:
@@ -2397,6 +2550,9 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
                                    len(header), [i for name, i in columns.items() if name in ("headline", "body")])
     footer = {**between, **below}
     data_lines = []  # every data record's line, loaded or quarantined: what a footer's count counts
+    if (at := columns.get("published_at")) is not None:  # '01/02/2011' is 1 February where '13/02/2011' is below
+        out.settle_date_order((number + offset, fields[at]) for number, fields, *_ in parsed
+                              if number not in footer and fields is not None and len(fields) > at)
     for number, fields, raw, re_read, alone, cut in parsed:
         if number in footer:
             continue
@@ -2775,13 +2931,15 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         names = " and ".join(repr(out.notes.get("columns", {}).get(c, c)) for c in read_from)
         read_day_first: list[str] = []  # '02.05.2024 9:00 Uhr': 2 May, as German writes a date
         try:
-            published_at, naive = parse_timestamp(stamp, read_day_first)
+            published_at, naive = parse_timestamp(stamp, read_day_first, out.date_order)
         except ValueError as exc:
             out.reject(number, key, "published_at", "unparsable_timestamp", stamp,
                        f"{where}: column {names}: {exc}")
         else:
             if read_day_first:
                 out.note_line("published_at_day_first_lines", number)
+            elif out.date_order is not None and out.date_order.order and number in out.date_order.both_ways:
+                out.note_line("published_at_date_order_lines", number)
             if naive and is_date_only(stamp, published_at):  # a calendar day, in no zone: the daily index's day
                 out.note_line("published_at_date_only_lines", number)
             elif naive:
@@ -4116,6 +4274,10 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
         raise FileRefused(f"{path}: no article field names a headline or a body (fields: {', '.join(header[:12])}); "
                           f"accepted names: {', '.join(FEED_ALIASES['headline'] + FEED_ALIASES['body'])}")
     read = {header[i] for i in columns.values()} | set(fallback)  # the fields an article's values come from
+    if "published_at" in columns:  # '01/02/2011' is 1 February where another article writes '13/02/2011'
+        out.settle_date_order((record.line if by_line else record.number,
+                               _field_value(flat[record.number], header, "published_at", columns["published_at"]))
+                              for record in records if record.number in flat)
     for record in records:
         out.data_records += 1
         number = record.line if by_line else record.number
