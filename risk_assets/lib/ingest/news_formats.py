@@ -1536,12 +1536,14 @@ class DateOrderEvidence:
     column holds both, or nothing tells. Where only the convention of dots tells (`by_convention`),
     the order reads dotted dates alone. Values with a word of a day-first language ('9 Uhr') are
     read by their word and not counted here; so is every value where the news settings declare the
-    file's date_order."""
+    file's date_order. `readings`: what `parse_timestamp` made of each value in each order, by
+    (value, 'DMY' or 'MDY'), where it read (`read_before`)."""
 
     day_first: tuple[int, ...] = ()
     month_first: tuple[int, ...] = ()
     dotted: tuple[int, ...] = ()
     both_ways: tuple[int, ...] = ()
+    readings: Mapping[tuple[str, str], tuple[datetime, bool]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def order(self) -> str | None:
@@ -1567,6 +1569,14 @@ class DateOrderEvidence:
         """The order in which a value whose day and month could be swapped, written with
         `separator` ('/', '.', '-'), is read: `order`, but only for a dotted one `by_convention`."""
         return None if self.by_convention and separator != "." else self.order
+
+    def read_before(self, value: str) -> tuple[datetime, bool] | None:
+        """`parse_timestamp(value, file_order=self)` as the weighing already read it (a value
+        without a word of a day-first language, read in the order the file shows), else None: a
+        feed's dates are read once, not twice."""
+        numeric = _NUMERIC_DATE.search(value)
+        order = self.reads(numeric.group(2)) if numeric is not None else None
+        return self.readings.get((value, order)) if order is not None else None
 
     def said(self) -> str:
         """The order taken and the evidence, in words, as the file's notes give it ('day first: 3
@@ -1600,6 +1610,7 @@ def date_order_evidence(stamps: Iterable[tuple[int, str]]) -> DateOrderEvidence 
     if DATE_ORDER.get() is not None:
         return None
     found: dict[str, list[int]] = {"day_first": [], "month_first": [], "dotted": [], "both_ways": []}
+    readings: dict[tuple[str, str], tuple[datetime, bool]] = {}
     for line, value in stamps:
         numeric = _NUMERIC_DATE.search(value) if isinstance(value, str) else None
         if numeric is None or _day_first_word(value) is not None:  # '9 Uhr': its word tells
@@ -1608,7 +1619,8 @@ def date_order_evidence(stamps: Iterable[tuple[int, str]]) -> DateOrderEvidence 
         for order in ("DMY", "MDY"):
             token = DATE_ORDER.set(order)
             try:
-                read[order] = parse_timestamp(value)[0]
+                readings[(value, order)] = parse_timestamp(value)
+                read[order] = readings[(value, order)][0]
             except ValueError:
                 read[order] = None
             finally:
@@ -1623,7 +1635,7 @@ def date_order_evidence(stamps: Iterable[tuple[int, str]]) -> DateOrderEvidence 
                 found["dotted"].append(line)
     if not found["both_ways"]:
         return None
-    return DateOrderEvidence(**{kind: tuple(lines) for kind, lines in found.items()})
+    return DateOrderEvidence(**{kind: tuple(lines) for kind, lines in found.items()}, readings=readings)
 
 
 _TIME_COMMENT = re.compile(r"\s*\((?P<inside>[^()]*)\)\s*$")
@@ -2931,7 +2943,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         names = " and ".join(repr(out.notes.get("columns", {}).get(c, c)) for c in read_from)
         read_day_first: list[str] = []  # '02.05.2024 9:00 Uhr': 2 May, as German writes a date
         try:
-            published_at, naive = parse_timestamp(stamp, read_day_first, out.date_order)
+            read_before = out.date_order.read_before(stamp) if out.date_order is not None else None
+            published_at, naive = read_before or parse_timestamp(stamp, read_day_first, out.date_order)
         except ValueError as exc:
             out.reject(number, key, "published_at", "unparsable_timestamp", stamp,
                        f"{where}: column {names}: {exc}")
