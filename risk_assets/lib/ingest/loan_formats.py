@@ -2960,8 +2960,8 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
         return frame.with_columns(default_flag=pl.lit(None, pl.Int32)), notes
     column = target_source["loan_status"]
     written = pl.col(_src(column))
-    folded_keys = _folded_keys(mapping.status_map)
-    folded = written.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+    folded_keys = _folded_keys(mapping.status_map, fold=_fold_status)
+    folded = _fold_status_expr(written)
     slipped = ~written.is_in(list(mapping.status_map)) & folded.is_in(list(folded_keys))
     status = pl.when(slipped).then(folded.replace_strict(folded_keys, default=None)).otherwise(written)
     slips = frame.filter(slipped).group_by(_src(column)).len().sort(_src(column))
@@ -2981,15 +2981,42 @@ def _status(frame: pl.DataFrame, mapping: TapeMapping, target_source: dict[str, 
     return frame, notes
 
 
-def _folded_keys(keys: Sequence[str] | dict[str, object]) -> dict[str, str]:
-    """Key folded (lower case, runs of spaces as one, trimmed) -> the key, for the keys no other key
-    folds to: a tape that writes `current` or `Fully  paid` where the status map says `Current` and
-    `Fully Paid` means those statuses (counted in the notes, `status_matched_ignoring_case_and_spacing`), and
-    `Rent` is the home_ownership code `RENT` (CODE_LISTS); a fold two keys share stays unknown,
-    since which one is meant cannot be told."""
+def _fold_code(text: str) -> str:
+    """A code folded for matching: lower case, runs of white space as one space, trimmed."""
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+_STATUS_SEPARATORS = r"[\s_\-\u2010-\u2015\u2212]+"
+"""What separates the words of a status as a system writes them: white space, underscores (a
+database or SAS name, `Charged_Off`), hyphens and dashes (`Written-Off`, `Paid-in-Full`)."""
+
+
+def _fold_status(text: str) -> str:
+    """A loan status folded for matching (`_status`): in its Unicode compatibility form (NFKC: the
+    full-width `Ｃｕｒｒｅｎｔ` of an East Asian input method is `Current`), lower case, each run of
+    separators (_STATUS_SEPARATORS) one space, trimmed: `Written-Off`, `WRITTEN_OFF` and
+    `written  off` all fold to `written off`."""
+    return re.sub(_STATUS_SEPARATORS, " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+def _fold_status_expr(text: pl.Expr) -> pl.Expr:
+    """`_fold_status` over a column of statuses as written."""
+    return (text.str.normalize("NFKC").str.replace_all(_STATUS_SEPARATORS, " ").str.strip_chars()
+            .str.to_lowercase())
+
+
+def _folded_keys(keys: Sequence[str] | dict[str, object],
+                 fold: Callable[[str], str] = _fold_code) -> dict[str, str]:
+    """Key folded (by `fold`: by default lower case, runs of spaces as one, trimmed; a status by
+    `_fold_status`, which also reads hyphens, underscores and full-width letters) -> the key, for
+    the keys no other key folds to: a tape that writes `current`, `Fully  paid` or `Written-Off`
+    where the status map says `Current`, `Fully Paid` and `Written off` means those statuses
+    (counted in the notes, `status_matched_ignoring_case_and_spacing`), and `Rent` is the
+    home_ownership code `RENT` (CODE_LISTS); a fold two keys share stays unknown, since which one
+    is meant cannot be told."""
     folded: dict[str, list[str]] = {}
     for key in keys:
-        folded.setdefault(re.sub(r"\s+", " ", key).strip().lower(), []).append(key)
+        folded.setdefault(fold(key), []).append(key)
     return {fold: keys[0] for fold, keys in folded.items() if len(keys) == 1}
 
 
@@ -3297,6 +3324,7 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind == "percent":  # a column of fractions read as percent points: the type that reads it
                 said = pl.when(pl.col(column) == "rate_as_fraction").then(pl.lit(
                     f"{RULES['rate_as_fraction']} {RATE_AS_FRACTION_REMEDY.format(column=source)}")).otherwise(said)
+            said = pl.when(pl.col(column) == "unknown_status").then(pl.lit(_unknown_status_said(mapping))).otherwise(said)
             if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands
                 said = pl.when(pl.col(column) == "ambiguous_number").then(pl.lit(POINT_THOUSANDS_SAID)).otherwise(said)
             if kind in _NUMERIC_KINDS:  # name an unreadable number's form and the key that reads it
@@ -3338,6 +3366,32 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
     if not parts:
         return empty_quarantine()
     return pl.concat(parts).cast(QUARANTINE_COLUMNS).sort("line", "column_name", nulls_last=True)
+
+
+STATUSES_SHOWN = 8
+"""How many of a status map's statuses an unknown_status message names (the rest are counted)."""
+
+
+def _unknown_status_said(mapping: TapeMapping) -> str:
+    """The end of an unknown_status message for a tape read by `mapping`: the status map's statuses
+    (the first STATUSES_SHOWN, in the map's order, and how many more), that a status is matched
+    ignoring case, spacing, hyphens, underscores and full-width letters (`_fold_status`), and the fix:
+    the status's entry in the mapping's `"status_map"` (for a built-in format, a declared mapping for
+    the tape, whose own status_map holds it)."""
+    statuses = list(mapping.status_map)
+    shown = ", ".join(repr(status) for status in statuses[:STATUSES_SHOWN])
+    more = f" and {len(statuses) - STATUSES_SHOWN} more" if len(statuses) > STATUSES_SHOWN else ""
+    if mapping.builtin:
+        whose = f"the {mapping.name} format's status -> default flag map"
+        fix = ("if the tape writes statuses of another vocabulary, declare a mapping for it whose \"status_map\" "
+               "gives each status 1 (defaulted), 0 (repaid) or null (no outcome yet)")
+    else:
+        default = " (LendingClub's, as the mapping declares none)" if mapping.status_map == LENDINGCLUB_STATUS else ""
+        whose = f"the status map of mapping '{mapping.name}'{default}"
+        fix = (f"add it to the mapping's \"status_map\"{f' (in {mapping.source})' if mapping.source else ''} "
+               "with 1 (defaulted), 0 (repaid) or null (no outcome yet)")
+    return (f"is not a status of {whose}, which holds {shown}{more} (matched ignoring case, spaces, hyphens, "
+            f"underscores and full-width letters); {fix}")
 
 
 UNIX_COUNT_LATE = (" (the column is read as {fmt}, a count since 1970-01-01: a SAS or Stata date or datetime, "

@@ -1,0 +1,74 @@
+"""A servicer's own spellings on a declared loan tape: statuses written with hyphens, underscores
+or full-width letters, yes/no flags as SAS and R write them, and the messages that say what to
+declare when a value is none the mapping knows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+COLUMNS = {"loan_id": {"to": "source_loan_id", "required": True},
+           "issue_date": {"to": "origination_date", "type": "date", "format": "%Y-%m-%d"},
+           "amount": {"to": "loan_amount", "type": "money"},
+           "rate": {"to": "int_rate", "type": "percent"},
+           "status": {"to": "loan_status"}}
+SERVICER_STATUS = {"Current": None, "Charged Off": 1, "Written off": 1, "Default": 1, "90+ DPD": 1, "30 DPD": None,
+                   "Paid in Full": 0, "Settled": 0, "Repurchased": 0, "Bankrupt": 1}
+
+
+def _tape(tmp_path: Path, name: str, header: str, rows: list[str], mapping: dict) -> Path:
+    tape = tmp_path / name
+    tape.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    tape.with_name(name + ".mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    return tape
+
+
+def test_a_status_written_with_hyphens_underscores_or_full_width_letters_is_the_status_map_key(tmp_path):
+    """`Written-Off`, `Paid-in-Full`, `Charged_Off` and a full-width `Ｃｕｒｒｅｎｔ` are the servicer's
+    `Written off`, `Paid in Full`, `Charged Off` and `Current`: loaded in the key's spelling, with
+    its flag, and counted in the notes as written."""
+    statuses = ["Current", "Written-Off", "Paid-in-Full", "Charged_Off", "Ｃｕｒｒｅｎｔ", "PAID IN FULL", "90+ DPD"]
+    tape = _tape(tmp_path, "servicer.csv", "loan_id,issue_date,amount,rate,status",
+                 [f"S{k},2011-01-31,1000,7.5,{s}" for k, s in enumerate(statuses)],
+                 {"name": "servicer", "portfolio": "servicer", "currency": "USD", "columns": COLUMNS,
+                  "status_map": SERVICER_STATUS})
+    parsed = parse_loan_file(tape)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("source_loan_id", "loan_status", "default_flag").rows() == [
+        ("S0", "Current", None), ("S1", "Written off", 1), ("S2", "Paid in Full", 0), ("S3", "Charged Off", 1),
+        ("S4", "Current", None), ("S5", "Paid in Full", 0), ("S6", "90+ DPD", 1)]
+    assert parsed.notes["status_matched_ignoring_case_and_spacing"] == {
+        "Charged_Off": 1, "PAID IN FULL": 1, "Paid-in-Full": 1, "Written-Off": 1, "Ｃｕｒｒｅｎｔ": 1}
+
+
+def test_an_unknown_status_message_names_the_map_s_statuses_and_the_fix(tmp_path):
+    """A status the map holds in no spelling is quarantined with a message that lists the map's
+    statuses (the first eight, and how many more) and says to add it to the mapping's status_map."""
+    tape = _tape(tmp_path, "servicer.csv", "loan_id,issue_date,amount,rate,status",
+                 ["S1,2011-01-31,1000,7.5,Current", "S2,2011-01-31,1000,7.5,Repossessed"],
+                 {"name": "servicer", "portfolio": "servicer", "currency": "USD", "columns": COLUMNS,
+                  "status_map": SERVICER_STATUS})
+    parsed = parse_loan_file(tape)
+    sidecar = tape.with_name("servicer.csv.mapping.json")
+    assert parsed.quarantine.select("line", "rule", "raw_value", "message").rows() == [(
+        3, "unknown_status", "Repossessed",
+        "column status: 'Repossessed' is not a status of the status map of mapping 'servicer', which holds "
+        "'Current', 'Charged Off', 'Written off', 'Default', '90+ DPD', '30 DPD', 'Paid in Full', 'Settled' and "
+        "2 more (matched ignoring case, spaces, hyphens, underscores and full-width letters); add it to the "
+        f"mapping's \"status_map\" (in {sidecar}) with 1 (defaulted), 0 (repaid) or null (no outcome yet)")]
+
+
+def test_lendingclub_s_long_statuses_still_map_and_fold(tmp_path):
+    """LendingClub's `Does not meet the credit policy. Status:Fully Paid` is still its status (the
+    default status map of a mapping that declares none), its `Late (16-30 days)` written in another
+    case still folds to it, and `Charged-Off` is its `Charged Off`."""
+    statuses = ["Does not meet the credit policy. Status:Fully Paid", "late (16-30 DAYS)", "Charged-Off"]
+    tape = _tape(tmp_path, "lc_like.csv", "loan_id,issue_date,amount,rate,status",
+                 [f"L{k},2011-01-31,1000,7.5,{s}" for k, s in enumerate(statuses)],
+                 {"name": "lc_like", "portfolio": "lc_like", "currency": "USD", "columns": COLUMNS})
+    parsed = parse_loan_file(tape)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("loan_status", "default_flag").rows() == [
+        ("Does not meet the credit policy. Status:Fully Paid", 0), ("Late (16-30 days)", None), ("Charged Off", 1)]
