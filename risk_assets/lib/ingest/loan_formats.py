@@ -505,9 +505,9 @@ _PADDED_QUOTES = r'^"(?:[^"]|"")*"$'
 separator, then a quoted field), which CSV reads as text with its quotes. The quotes are removed
 ('""' inside becomes '"') and counted per column in notes['padded_quotes_unwrapped']."""
 
-_FLAG_WORDS = {"y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
-"""Words of a `flag` column (lowercased) -> 1 / 0; numbers equal to 1 or 0 ('1', '0.00', '01') are
-read as numbers."""
+_FLAG_WORDS = {"y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0, "t": 1, "f": 0}
+"""Words of a `flag` column (lowercased) -> 1 / 0: Y/N, yes/no, true/false, and T/F as SAS formats
+and R write a logical; numbers equal to 1 or 0 ('1', '0.00', '01') are read as numbers."""
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
@@ -2606,8 +2606,13 @@ def _typed_parse(
             notes["zip_column_holds"] = holds
         if not_a_place := loaded.filter(restored.str.contains(_ZIP_NOT_A_PLACE)).height:
             notes["zip_not_a_place"] = not_a_place
-    if "new_business" in target_source:  # SBA NewExist 0 / blank: the source does not say
+    if any(s.target == "new_business" and s.kind == "new_exist" for s in specs):  # NewExist 0 / blank: not said
         notes["new_exist_undefined"] = loaded.filter(pl.col("new_business").is_null()).height
+    # a yes/no column left empty: the tape does not say (loaded NULL, never read as 'no'); default_flag's
+    # own note is unlabelled_by_default_flag
+    if empty_flags := {s.source: n for s in specs if s.kind == "flag" and s.target != "default_flag"
+                       and (n := loaded.filter(pl.col(s.target).is_null()).height)}:
+        notes["flag_empty"] = empty_flags
     footer_totals = notes.pop("footer_totals", {}) | _footer_check(records, rows, mapping).get("footer_totals", {})
     if footer_totals:  # the totals rows' checks (`_summary_rows`), then the footers'
         notes["footer_totals"] = footer_totals
@@ -3272,7 +3277,7 @@ def _off_policy(frame: pl.DataFrame, non_data: list[tuple[int, str]]) -> pl.Data
 
 KIND_VALUES = {
     "new_exist": "SBA NewExist codes 1 (existing business), 2 (new) and 0 (undefined), also written 1.0",
-    "flag": "a flag: 1 or 0 in any number format, Y/N, yes/no or true/false",
+    "flag": "a flag: 1 or 0 in any number format, Y/N, T/F, yes/no or true/false",
     "term": "a term in whole months: 36, 36.0, '36 months' (or mths, mos, m, any case) or in years, '3 years'",
     "term_years": "a term in years that is whole months: 3, '3 years', '2.5 yrs' (or in months, '36 months')",
     "emp_length": ("LendingClub's employment length: '< 1 year', '1 year' to '10+ years', or 'n/a', or a whole "

@@ -17,6 +17,8 @@ NOTE_MEANINGS: dict[str, str] = {
     "emp_length_na": "employment length written `n/a`: loaded as unknown (empty), not as 0 years",
     "new_exist_undefined": "SBA `NewExist` 0 or blank, a code the SBA does not define: whether the business "
                            "is new is left unknown (`new_business` empty)",
+    "flag_empty": "yes/no (`flag`) columns left empty: the tape does not say, so the value is loaded as unknown "
+                  "(empty), not as 'no'",
     "padded_quotes_unwrapped": "values written with a space before their quotes (`, \"NAME\"`), so the quotes "
                                "were read as part of the value; the quotes were removed",
     "unlabelled_by_status": "loans whose status gives no outcome (empty or not a final status): loaded and "

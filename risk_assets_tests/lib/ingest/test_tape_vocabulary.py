@@ -72,3 +72,19 @@ def test_lendingclub_s_long_statuses_still_map_and_fold(tmp_path):
     assert parsed.quarantine.height == 0
     assert parsed.rows.select("loan_status", "default_flag").rows() == [
         ("Does not meet the credit policy. Status:Fully Paid", 0), ("Late (16-30 days)", None), ("Charged Off", 1)]
+
+
+def test_a_yes_no_flag_reads_t_and_f_and_notes_its_empty_values_by_column(tmp_path):
+    """A bank's new-business flag as SAS and R write a logical (`T`/`F`) beside Y/N and 1/0: each is
+    the flag. An empty value loads as unknown and is noted as this column's (`flag_empty`), not as
+    SBA's NewExist code note (`new_exist_undefined`), which the column has nothing to do with."""
+    values = ["Y", "N", "T", "F", "t", "f", "", "TRUE", "0"]
+    tape = _tape(tmp_path, "flags.csv", "loan_id,issue_date,amount,rate,status,new_biz",
+                 [f"F{k},2011-01-31,1000,7.5,Current,{v}" for k, v in enumerate(values)],
+                 {"name": "flags", "portfolio": "flags", "currency": "USD",
+                  "columns": COLUMNS | {"new_biz": {"to": "new_business", "type": "flag"}}})
+    parsed = parse_loan_file(tape)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["new_business"].to_list() == [1, 0, 1, 0, 1, 0, None, 1, 0]
+    assert parsed.notes["flag_empty"] == {"new_biz": 1}
+    assert "new_exist_undefined" not in parsed.notes
