@@ -86,6 +86,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import json
 import re
 import time
 import unicodedata
@@ -568,6 +569,40 @@ def vintage_definition(mapping: TapeMapping) -> str:
     return "none (the tape maps no vintage or origination date)"
 
 
+NOT_A_TABLE = ("not a table: loan tapes are read from CSV or text, Parquet or an Excel workbook, one row per loan; "
+               "export the loans as CSV (or Parquet) and land that")
+"""The end of the refusal of a file in no loan tape format (JSON, XML, HTML): the formats a loan tape
+may be landed in (README, `landing/loans/`) and what to do."""
+
+
+def _refuse_json(path: Path, content: bytes) -> None:
+    """Refuse a JSON document or JSON Lines file landed as a loan tape, before any mapping is tried:
+    its first line (after a byte-order mark and blank lines) is a JSON object or array, or `{` / `[`
+    opening one written over lines. Read as text, its first object would be taken for a header and a
+    sidecar mapping said to name columns that 'header' lacks.
+
+    Raises:
+        FileRefused: naming the file, what it is (JSON Lines: its second line is an object too) with
+            its first line, and the formats a loan tape may be (NOT_A_TABLE).
+    """
+    if content[:4] in (b"PAR1", csv_text.ZIP_MAGIC):
+        return
+    lines = content.lstrip(b"\xef\xbb\xbf").lstrip().split(b"\n", 2)
+    first = lines[0].strip()
+    if first not in (b"{", b"["):
+        if not first.startswith((b"{", b"[")):
+            return
+        try:
+            if not isinstance(json.loads(first), (dict, list)):
+                return
+        except ValueError:
+            return
+    one_per_line = first != b"{" and first.startswith(b"{") and len(lines) > 1 and lines[1].strip().startswith(b"{")
+    kind = "a JSON Lines file (one JSON object per line)" if one_per_line else "a JSON document"
+    shown = first.decode("utf-8", "replace")[:80]
+    raise FileRefused(f"{path}: {kind} (first line {shown!r}), {NOT_A_TABLE}")
+
+
 def parse_loan_file(
     path: Path | str,
     mapping_dirs: Sequence[Path | str] = (),
@@ -610,7 +645,8 @@ def parse_loan_file(
         rates as fractions 0-1, terms in months.
 
     Raises:
-        FileRefused: an empty file, a header without a record, no known format, undecodable bytes
+        FileRefused: an empty file, a JSON or JSON Lines file (no loan tape format: `_refuse_json`),
+            a header without a record, no known format, undecodable bytes
             (file, byte offset, line), a corrupt gzip, a repeated header column, or a file or folder name with an as-of marker
             whose date cannot be read or does not exist (`_as_of_from_name`, `folders.read_folders`), or
             two columns that may each give the loan id (`id`, `loan_id`) giving different ids for one
@@ -628,6 +664,7 @@ def parse_loan_file(
         blank = (", a byte-order mark and blanks" if content.strip() else ", all blank") if content else ""
         raise FileRefused(f"{path}: the file is empty ({len(content)} bytes{blank}): "
                           "no header and no loans; was it landed before it was fully written?")
+    _refuse_json(path, content)
     mappings, unreadable, not_naming = load_mappings(path, mapping_dirs)
     boxed = box_tables.unbox(content, path) if content[:4] not in (b"PAR1", csv_text.ZIP_MAGIC) else None
     if boxed:  # a client's display saved to a file, read as its `|`-separated paste is
@@ -1005,8 +1042,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
                 else "an XML document (a flat OpenDocument .fods, a SOAP or XBRL export?)" if opening[:1] == "<"
                 else "a JSON document")
         raise FileRefused(
-            f"{path}: {kind} (first line {first[:80]!r}), not a table: loan tapes are read from CSV or "
-            "text, Parquet or an Excel workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
+            f"{path}: {kind} (first line {first[:80]!r}), {NOT_A_TABLE}")
     statement = next((line for line in lines[:50] if SQL_STATEMENT.match(line)), None)
     if statement is not None:
         raise FileRefused(

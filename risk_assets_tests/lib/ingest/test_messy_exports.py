@@ -819,7 +819,7 @@ def test_a_json_export_of_loans_is_refused_as_json_not_as_an_unknown_table(data_
     path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
     with pytest.raises(FileRefused) as refused:
         parse_loan_file(path)
-    assert str(refused.value).startswith(f"{path}: a JSON document (first line '{{")
+    assert str(refused.value).startswith(f"{path}: a JSON Lines file (one JSON object per line) (first line '{{")
     assert str(refused.value).endswith("not a table: loan tapes are read from CSV or text, Parquet or an Excel "
                                        "workbook, one row per loan; export the loans as CSV (or Parquet) and land that")
     for name, text, says in (("lc_tape.fods", '<?xml version="1.0"?>\n<office:document/>', "an XML document (a flat "

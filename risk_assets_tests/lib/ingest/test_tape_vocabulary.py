@@ -4,10 +4,14 @@ declare when a value is none the mapping knows."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.parsed import FileRefused
 
 COLUMNS = {"loan_id": {"to": "source_loan_id", "required": True},
            "issue_date": {"to": "origination_date", "type": "date", "format": "%Y-%m-%d"},
@@ -88,3 +92,27 @@ def test_a_yes_no_flag_reads_t_and_f_and_notes_its_empty_values_by_column(tmp_pa
     assert parsed.rows["new_business"].to_list() == [1, 0, 1, 0, 1, 0, None, 1, 0]
     assert parsed.notes["flag_empty"] == {"new_biz": 1}
     assert "new_exist_undefined" not in parsed.notes
+
+
+def test_a_json_lines_export_is_refused_as_no_loan_tape_format_naming_the_formats_that_are(tmp_path):
+    """A warehouse export written as JSON Lines, with a sidecar mapping naming its keys, is refused
+    up front as what it is (not as a tape whose 'header', its first object, lacks the mapped
+    columns); a pretty-printed JSON array too; a gzip-compressed one too."""
+    objects = [{"loan_id": f"J{k}", "issue_date": "2011-01-31", "amount": 1000 + k, "rate": 7.5, "status": "Current"}
+               for k in range(3)]
+    mapping = {"name": "t19", "portfolio": "jsonl", "currency": "USD", "columns": COLUMNS}
+    tape = _tape(tmp_path, "T19_export.jsonl", json.dumps(objects[0]), [json.dumps(o) for o in objects[1:]], mapping)
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape)
+    assert str(refused.value) == (
+        f"{tape}: a JSON Lines file (one JSON object per line) (first line '{json.dumps(objects[0])[:80]}'), not a "
+        "table: loan tapes are read from CSV or text, Parquet or an Excel workbook, one row per loan; export the "
+        "loans as CSV (or Parquet) and land that")
+    pretty = tmp_path / "book.json"
+    pretty.write_text("\ufeff" + json.dumps(objects, indent=2), encoding="utf-8")
+    with pytest.raises(FileRefused, match=r"book\.json: a JSON document \(first line '\['\), not a table"):
+        parse_loan_file(pretty)
+    zipped = tmp_path / "book.json.gz"
+    zipped.write_bytes(gzip.compress(tape.read_bytes()))
+    with pytest.raises(FileRefused, match=r"book\.json\.gz: a JSON Lines file \(one JSON object per line\)"):
+        parse_loan_file(zipped)
