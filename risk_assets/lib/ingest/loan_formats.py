@@ -3572,8 +3572,8 @@ def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, ra
     """The end of the unparsable_date message of each value `raw` (as written) of a date column read in
     `fmt` (None: ISO 8601, a mapping that declares none; a `unix_*` count; `quarter`), saying why this
     value is no date: a time of day other than midnight in a built-in format's column (a calendar day
-    there; `23:00` may be a midnight moved into another zone), a year outside 1900-2100 or written in
-    two digits where the format reads four, or text that is no date in the format. The format is named as strftime codes and an example
+    there; `23:00` may be a midnight moved into another zone), a year outside 1900-2100, written with
+    leading zeros (`0011`, the year 11) or in two digits where the format reads four, or text that is no date in the format. The format is named as strftime codes and an example
     day, and for a built-in format (whose two-digit or month-first years landing never guesses) the
     remedy: a column mapping that declares the format the file holds."""
     text = raw.str.strip_chars().str.strip_chars(csv_text.INVISIBLE_CHARACTER).str.strip_chars()
@@ -3603,6 +3603,10 @@ def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, ra
                    else text if _has_time_codes(fmt) else text.str.replace(_TIME_OF_DAY_TAIL, ""))
     year = (_read_date if mapping.builtin else _strptime)(written, fmt or "%Y-%m-%d").dt.year()
     month_only = text.str.contains(_MONTH_AND_YEAR) if "%d" in (fmt or "%Y-%m-%d") else pl.lit(False)
+    # `0011` or `011` (the year 11), `0999`: written with leading zeros, not in two digits
+    year_text = year.cast(pl.Utf8)
+    zero_led = (((year < 100) & written.str.contains(year_text.str.zfill(3), literal=True))
+                | ((year >= 100) & (year < 1000) & written.str.contains(year_text.str.zfill(4), literal=True)))
     other_form = pl.lit(None, pl.Utf8)  # another form the column is read in, in which this value is a date
     if mapping.builtin:
         sba = any(f.source == source and f.kind == "sba_date" for f in mapping.fields)
@@ -3629,6 +3633,9 @@ def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, ra
             "such as 23:00 may be a midnight written in another zone, so which day it is cannot be told; a column "
             f"mapping for the file that declares the column's format, columns.{source}.format, reads the date as "
             "written and drops the time (README, 'Your own loan tape')"))
+        .when(zero_led).then(pl.format(
+            f"is a date in {named} whose year is written with leading zeros, the year {{}}: outside 1900-2100 "
+            "(a century mistyped or dropped?)", year))
         .when(year < 100).then(pl.format(
             f"is not a date in {named}: its year is written in two digits ({{}}) where the format reads four{remedy}",
             year))

@@ -116,3 +116,25 @@ def test_a_json_lines_export_is_refused_as_no_loan_tape_format_naming_the_format
     zipped.write_bytes(gzip.compress(tape.read_bytes()))
     with pytest.raises(FileRefused, match=r"book\.json\.gz: a JSON Lines file \(one JSON object per line\)"):
         parse_loan_file(zipped)
+
+
+def test_a_year_written_with_leading_zeros_is_named_as_written_not_as_two_digits(tmp_path):
+    """`31/01/0011` under `%d/%m/%Y` is the year 11 written in four digits with leading zeros, and
+    `31/01/0999` the year 999: the message says so (a two-digit year, `31/01/11`, is still named as
+    one)."""
+    columns = COLUMNS | {"issue_date": {"to": "origination_date", "type": "date", "format": "%d/%m/%Y"}}
+    tape = _tape(tmp_path, "uk.csv", "loan_id,issue_date,amount,rate,status",
+                 ["U1,31/01/2011,1000,7.5,Current", "U2,31/01/0011,1000,7.5,Current", "U3,31/01/11,1000,7.5,Current",
+                  "U4,31/01/0999,1000,7.5,Current", "U5,31/01/011,1000,7.5,Current"],
+                 {"name": "uk", "portfolio": "uk", "currency": "GBP", "columns": columns})
+    parsed = parse_loan_file(tape)
+    named = "the column's format '%d/%m/%Y' (as 28/02/1997)"
+    assert parsed.quarantine.select("line", "rule", "message").rows() == [
+        (3, "unparsable_date", f"column issue_date: '31/01/0011' is a date in {named} whose year is written with "
+                               "leading zeros, the year 11: outside 1900-2100 (a century mistyped or dropped?)"),
+        (4, "unparsable_date", f"column issue_date: '31/01/11' is not a date in {named}: its year is written in two "
+                               "digits (11) where the format reads four"),
+        (5, "unparsable_date", f"column issue_date: '31/01/0999' is a date in {named} whose year is written with "
+                               "leading zeros, the year 999: outside 1900-2100 (a century mistyped or dropped?)"),
+        (6, "unparsable_date", f"column issue_date: '31/01/011' is a date in {named} whose year is written with "
+                               "leading zeros, the year 11: outside 1900-2100 (a century mistyped or dropped?)")]
