@@ -126,9 +126,22 @@ UNIT_TARGETS: dict[str, tuple[str, ...]] = {
 (cents, 500000 -> 5,000.00) fills the amounts kept in the row's currency, a term in years the term
 in months; on any other column the conversion would be a silent mis-scale, so the mapping is refused."""
 
-CODE_TARGETS: dict[str, tuple[str, ...]] = {"new_exist": ("new_business",)}
-"""Types that read one source's codes and the targets they fill: SBA's NewExist (1 existing, 2 new)
-is new_business's flag inverted, and means nothing in another column."""
+CODE_TARGETS: dict[str, tuple[str, ...]] = {"new_exist": ("new_business",), "zip3": ("zip3",)}
+"""Types that read one kind of code and the targets they fill: SBA's NewExist (1 existing, 2 new)
+is new_business's flag inverted, and a ZIP code read into its first three digits is the borrower's
+zip3; each means nothing in another column."""
+
+CODE_SAID = {"new_exist": "reads SBA's NewExist codes (1 existing, 2 new)",
+             "zip3": "reads a ZIP code into its first three digits (86001 -> 860)"}
+"""What each CODE_TARGETS type reads, for the refusal of a mapping that gives it another target."""
+
+SUGGESTED_FOR: dict[str, tuple[str, ...]] = {
+    "term": ("term_months",), "term_years": ("term_months",), "emp_length": ("emp_length_years",),
+    "flag": ("default_flag", "new_business"),
+}
+"""Types named as a fix (`declare one of ...`) only for the targets they are meant for: a yes/no
+flag or a term fits any integer column, but a mapping whose type cannot fill `delinq_2yrs` is not
+helped by being offered them."""
 
 MINOR_UNIT_DIGITS = {
     **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
@@ -548,13 +561,14 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
         raise ValueError(f"column {column!r}: type {kind!r} converts a unit that {target!r} is not in "
                          f"({target!r} is: {unit}); it fills {', '.join(UNIT_TARGETS[kind])} only")
     if kind in CODE_TARGETS and target not in CODE_TARGETS[kind]:
-        raise ValueError(f"column {column!r}: type {kind!r} reads SBA's NewExist codes (1 existing, 2 new); it fills "
+        raise ValueError(f"column {column!r}: type {kind!r} {CODE_SAID[kind]}; it fills "
                          f"{', '.join(CODE_TARGETS[kind])} only")
     if sql_type not in KIND_TARGET_TYPES[kind]:
         fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types
                    and (k not in RATE_KINDS or target in RATE_TARGETS) and target in UNIT_TARGETS.get(k, (target,))
-                   and target in CODE_TARGETS.get(k, (target,))]
-        raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}); declare one of {fitting}")
+                   and target in CODE_TARGETS.get(k, (target,)) and target in SUGGESTED_FOR.get(k, (target,))]
+        raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}: {unit}); "
+                         f"declare one of {fitting}")
     required = spec.get("required", False)
     if not isinstance(required, bool):
         raise TypeError(f"column {column!r}: 'required' must be true or false, not {required!r}")

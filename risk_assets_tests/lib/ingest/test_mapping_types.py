@@ -184,8 +184,8 @@ def test_a_snapshot_column_that_disagrees_with_the_files_as_of_date_is_named_and
 
 
 @pytest.mark.parametrize(("column", "spec", "says"), [
-    ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER); declare one of ['int', 'term', 'term_years', 'flag']"),
-    ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE)"),
+    ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER: Term in months.); declare one of ['int', 'term', 'term_years']"),
+    ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE: "),
     ("amount", {"to": "int_rate"}, "target 'int_rate' needs a declared type: 'percent'"),
     ("amount", {"to": "loan_amount", "type": "percent"}, "type 'percent' reads a rate into a fraction 0-1"),
     ("income", {"to": "dti", "type": "fraction"},

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.mappings import mapping_from_json
 from risk_assets.lib.ingest.parsed import FileRefused
 
 COLUMNS = {"loan_id": {"to": "source_loan_id", "required": True},
@@ -138,3 +139,21 @@ def test_a_year_written_with_leading_zeros_is_named_as_written_not_as_two_digits
                                "leading zeros, the year 999: outside 1900-2100 (a century mistyped or dropped?)"),
         (6, "unparsable_date", f"column issue_date: '31/01/011' is a date in {named} whose year is written with "
                                "leading zeros, the year 11: outside 1900-2100 (a century mistyped or dropped?)")]
+
+
+def test_a_type_that_cannot_fill_its_target_is_offered_only_the_types_meant_for_it(tmp_path):
+    """SBA's low_doc holds its Y / N as written (text): a `flag` is refused with `text` as the fix,
+    not `zip3`; a count column is not offered a flag or a term; and `zip3` fills the ZIP column only."""
+    def refusal(spec: dict) -> str:
+        with pytest.raises(ValueError) as refused:
+            mapping_from_json(Path("t.mapping.json"), {"name": "t", "columns": {**COLUMNS, "x": spec}})
+        return str(refused.value)
+
+    assert refusal({"to": "low_doc", "type": "flag"}).endswith(
+        "column 'x': type 'flag' cannot fill 'low_doc' (VARCHAR: SBA LowDoc: Y / N as the source wrote it.); "
+        "declare one of ['text']")
+    assert refusal({"to": "delinq_2yrs", "type": "number"}).endswith(
+        "column 'x': type 'number' cannot fill 'delinq_2yrs' (INTEGER: 30+ days past-due incidences in the past 2 "
+        "years.); declare one of ['int']")
+    assert refusal({"to": "addr_state", "type": "zip3"}).endswith(
+        "column 'x': type 'zip3' reads a ZIP code into its first three digits (86001 -> 860); it fills zip3 only")
