@@ -590,8 +590,8 @@ def named_columns(header: list[str]) -> list[str]:
     return [name or f"column_{n}" for n, name in enumerate(header, start=1)]
 
 
-def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] | None = None
-                    ) -> tuple[list[str], dict[str, list[str]]]:
+def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] | None = None,
+                    as_written: Sequence[str] | None = None) -> tuple[list[str], dict[str, list[str]]]:
     """The header with each column under a name of its own, and its repeats: {name as first
     written: [the names its columns are read under]}, {} when no name repeats.
 
@@ -601,10 +601,15 @@ def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] 
     ones in `source_fields`). Names that differ only in case, blanks or underscores (`Comment`,
     `comment`; `Loan Amnt`, `loan_amnt`) are distinct as written, and listed alike.
 
+    `as_written`: the header's names as the file writes them, before the blanks around them were
+    trimmed (one per column), so a refusal can show `'amount'` and `'amount '` where the trimmed
+    names are one; None: as `header`.
+
     Raises:
         FileRefused: `reads` says a repeated name is read (a loan tape's mapped column, a built-in
             format's, a column read by its name): names are matched whatever their case, so
-            which column is meant cannot be told; the message (prefixed `where`) names them.
+            which column is meant cannot be told; the message (prefixed `where`) names them, and
+            each column of a repeat written otherwise (`repr`, with its position).
             `reads` None: every column is read (a news feed finds its columns by name).
     """
     folded = [re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", name.strip()).casefold() for name in header]  # as loan_formats._name_key
@@ -612,7 +617,7 @@ def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] 
     read = {f: names for f, names in groups.items() if reads is None or any(reads(name) for name in names)}
     said = "" if reads is None else ", a column the tape's format reads: which one is meant cannot be told; rename or drop one"
     if exact := sorted({name for names in read.values() for name in names if names.count(name) > 1}):
-        raise FileRefused(f"{where}: the header repeats column(s) {exact}{said}")
+        raise FileRefused(f"{where}: the header repeats column(s) {exact}{_spelled(exact, header, as_written)}{said}")
     if read:
         alike = "; ".join(" / ".join(repr(name) for name in names) for names in read.values())
         raise FileRefused(f"{where}: header columns differ only in case, spaces or underscores ({alike}): columns are "
@@ -632,6 +637,24 @@ def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] 
             repeats.setdefault(groups[f][0], []).append(given)
         named.append(given)
     return named, repeats
+
+
+def _spelled(names: Sequence[str], header: Sequence[str], as_written: Sequence[str] | None) -> str:
+    """How the columns of each repeated name in `names` are written, where they are not all written
+    alike (the spaces around a name are trimmed before names are compared):
+    ` (written 'amount' (column 3) and 'amount ' (column 306): names are compared without the blanks
+    around them)`; '' when each is written as the others, or `as_written` does not match `header`."""
+    if as_written is None or len(as_written) != len(header):
+        return ""
+    spelled = []
+    for name in names:
+        columns = [(n, written) for n, (read, written) in enumerate(zip(header, as_written, strict=True), start=1)
+                   if read == name]
+        if len({written for _, written in columns}) > 1:
+            spelled.append(" and ".join(f"{written!r} (column {n})" for n, written in columns))
+    if not spelled:
+        return ""
+    return f" (written {'; '.join(spelled)}: names are compared without the blanks around them)"
 
 
 def split_fields(line: str, delimiter: str) -> list[str]:
@@ -1208,7 +1231,12 @@ def read_records(
         header_text, header_lines = join_quoted(lines[header_line - 1 : header_line + QUOTED_LINE_BREAKS].to_list(), 0)
         header = named_columns(split_fields(header_text, delimiter))
     written = header  # as the file writes it: a later line that repeats the header repeats these names
-    header, repeats = distinct_header(header, f"{path}: line {header_line}", reads)
+    try:  # the names with the blanks around them, for a refusal of a repeated name
+        raw_names = (None if header_text is None else
+                     next(csv.reader([header_text.lstrip("\ufeff")], delimiter=delimiter), None))
+    except csv.Error:
+        raw_names = None
+    header, repeats = distinct_header(header, f"{path}: line {header_line}", reads, raw_names)
     if "_source_line" in header:
         raise FileRefused(f"{path}: line {header_line}: column '_source_line' is a lineage column the lake "
                           "sets itself (the file looks like an export of the lake); drop or rename it")

@@ -545,7 +545,7 @@ def records(
     header_cells = next(cells for number, cells in sheet.rows if number == header_row)
     width = max((i + 1 for i, c in enumerate(header_cells) if render(c).strip()), default=0)
     written = csv_text.named_columns([render(c).strip() for c in header_cells[:width]])
-    header, repeats = csv_text.distinct_header(written, where, reads)
+    header, repeats = csv_text.distinct_header(written, where, reads, [render(c) for c in header_cells[:width]])
     if "_source_line" in header:
         raise FileRefused(f"{where}: column '_source_line' is a lineage column the lake sets itself; drop or rename it")
     formats = [date_formats.get(name, "%Y-%m-%d") for name in header]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,30 @@ def test_a_type_that_cannot_fill_its_target_is_offered_only_the_types_meant_for_
         "years.); declare one of ['int']")
     assert refusal({"to": "addr_state", "type": "zip3"}).endswith(
         "column 'x': type 'zip3' reads a ZIP code into its first three digits (86001 -> 860); it fills zip3 only")
+
+
+def test_a_header_repeating_a_name_with_a_trailing_space_shows_both_names_as_written(tmp_path):
+    """A wide export's `amount` and, 300 columns on, `amount ` (a trailing space) are one name once
+    trimmed: the refusal shows both as written and where, so the space can be found; in a workbook
+    too."""
+    header = ["loan_id", "issue_date", "amount", "rate", "status", *(f"x_{k}" for k in range(3)), "amount "]
+    tape = _tape(tmp_path, "wide.csv", ",".join(header), ["W1,2011-01-31,1000,7.5,Current,a,b,c,5"],
+                 {"name": "wide", "portfolio": "wide", "currency": "USD", "columns": COLUMNS})
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape)
+    assert str(refused.value) == (
+        f"{tape}: line 1: the header repeats column(s) ['amount'] (written 'amount' (column 3) and 'amount ' "
+        "(column 9): names are compared without the blanks around them), a column the tape's format reads: which "
+        "one is meant cannot be told; rename or drop one")
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append([*header[:5], " amount "])
+    book.active.append(["W1", "2011-01-31", 1000, 7.5, "Current", 5])
+    workbook = tmp_path / "wide.xlsx"
+    book.save(workbook)
+    workbook.with_name("wide.xlsx.mapping.json").write_text(json.dumps(
+        {"name": "wide", "portfolio": "wide", "currency": "USD", "columns": COLUMNS}), encoding="utf-8")
+    with pytest.raises(FileRefused, match=re.escape(
+            "the header repeats column(s) ['amount'] (written 'amount' (column 3) and ' amount ' (column 6): names "
+            "are compared without the blanks around them)")):
+        parse_loan_file(workbook)
