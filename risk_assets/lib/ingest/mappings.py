@@ -110,6 +110,15 @@ column (36.9 months would be cut to 36): declare `int`, which takes whole number
 COMPUTED_TARGETS = ("loan_key", "portfolio", "off_policy", "source_fields")
 """raw.loans columns that ingestion computes; a mapping cannot fill them."""
 
+COMPUTED_SAID = {
+    "loan_key": "the portfolio and the loan id, from source_loan_id",
+    "portfolio": "the mapping's \"portfolio\", or its \"portfolio_column\"",
+    "off_policy": ("true for LendingClub's loans after its 'does not meet the credit policy' marker or whose status "
+                   "says so, NULL in a tape with neither"),
+    "source_fields": "the columns the mapping does not map, as JSON",
+}
+"""How ingestion computes each of COMPUTED_TARGETS, for the refusal of a mapping that names one."""
+
 RATE_TARGETS = ("int_rate", "revol_util")
 """Fraction (0-1) columns whose source may write 13.56 or 0.1356: a mapping must say which
 (`percent` or `fraction`), since guessing would be wrong by a factor of 100 for one of them."""
@@ -543,7 +552,11 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     if unknown:
         raise ValueError(f"column {column!r}: unknown key(s) {unknown}; a column's keys are {list(COLUMN_KEYS)}")
     target = spec["to"]
-    if not isinstance(target, str) or target not in TARGET_SQL_TYPES or target in COMPUTED_TARGETS:
+    if target in COMPUTED_TARGETS:
+        raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills: "
+                         f"landing computes it ({COMPUTED_SAID[target]}); leave the column out of the mapping to keep it in "
+                         "source_fields")
+    if not isinstance(target, str) or target not in TARGET_SQL_TYPES:
         raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills")
     try:
         kind = spec["type"] if "type" in spec else implied_kind(target)

@@ -156,6 +156,10 @@ def test_a_type_that_cannot_fill_its_target_is_offered_only_the_types_meant_for_
     assert refusal({"to": "delinq_2yrs", "type": "number"}).endswith(
         "column 'x': type 'number' cannot fill 'delinq_2yrs' (INTEGER: 30+ days past-due incidences in the past 2 "
         "years.); declare one of ['int']")
+    assert refusal({"to": "off_policy", "type": "flag"}).endswith(
+        "column 'x': target 'off_policy' is not a column of raw.loans that a tape fills: landing computes it (true "
+        "for LendingClub's loans after its 'does not meet the credit policy' marker or whose status says so, NULL in "
+        "a tape with neither); leave the column out of the mapping to keep it in source_fields")
     assert refusal({"to": "addr_state", "type": "zip3"}).endswith(
         "column 'x': type 'zip3' reads a ZIP code into its first three digits (86001 -> 860); it fills zip3 only")
 
