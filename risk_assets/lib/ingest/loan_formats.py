@@ -3365,7 +3365,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind == "percent":  # a column of fractions read as percent points: the type that reads it
                 said = pl.when(pl.col(column) == "rate_as_fraction").then(pl.lit(
                     f"{RULES['rate_as_fraction']} {RATE_AS_FRACTION_REMEDY.format(column=source)}")).otherwise(said)
-            said = pl.when(pl.col(column) == "unknown_status").then(pl.lit(_unknown_status_said(mapping))).otherwise(said)
+            said = pl.when(pl.col(column) == "unknown_status").then(
+                pl.lit(_unknown_status_said(mapping))).otherwise(said)
             if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands
                 said = pl.when(pl.col(column) == "ambiguous_number").then(pl.lit(POINT_THOUSANDS_SAID)).otherwise(said)
             if kind in _NUMERIC_KINDS:  # name an unreadable number's form and the key that reads it

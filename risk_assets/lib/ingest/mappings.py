@@ -554,8 +554,8 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
     target = spec["to"]
     if target in COMPUTED_TARGETS:
         raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills: "
-                         f"landing computes it ({COMPUTED_SAID[target]}); leave the column out of the mapping to keep it in "
-                         "source_fields")
+                         f"landing computes it ({COMPUTED_SAID[target]}); leave the column out of the mapping to "
+                         "keep it in source_fields")
     if not isinstance(target, str) or target not in TARGET_SQL_TYPES:
         raise ValueError(f"column {column!r}: target {target!r} is not a column of raw.loans that a tape fills")
     try:
