@@ -700,7 +700,8 @@ def parse_loan_file(
         zoned = {name: dtype.time_zone for name, dtype in frame.schema.items()
                  if isinstance(dtype, pl.Datetime) and dtype.time_zone and name in mapping.declared_columns}
         records = _parquet_records(frame, path, {f.source: f.fmt for f in mapping.fields if f.kind == "date" and f.fmt},
-                                   id_columns={f.source for f in mapping.fields if f.target == "source_loan_id"})
+                                   id_columns={f.source for f in mapping.fields if f.target == "source_loan_id"},
+                                   decimal=mapping.dialect.decimal)
         del frame
     elif records is None:
         utf8 = csv_text.to_utf8(content, mapping.dialect.encoding, path,
@@ -1298,10 +1299,13 @@ def _columns_lacking(mapping: TapeMapping, names: Sequence[str]) -> list[str]:
 
 
 def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMapping]) -> TapeMapping:
-    """The first mapping whose source columns the table has, read for typed values: numbers come as
-    numbers, so the text dialect written for the lender's CSVs (decimal comma, '.' thousands) gives
-    way to the default one (which also reads a text column such as "$60,000.00"), and a date column
-    that Parquet types as a date or timestamp is read as such, whatever format the mapping gives.
+    """The first mapping whose source columns the table has, read for typed values: a number column
+    is read as its numbers (`_parquet_records` writes them with the dialect's decimal mark), a text
+    (string) column as the lender's CSV would be, in the mapping's dialect (`1.234,56` under a decimal
+    comma and '.' thousands, as a European system's export of every column as a string writes it),
+    and a date column that Parquet types as a date or timestamp is read as such, whatever format the
+    mapping gives (a string date column, by that format). The delimiter and encoding are the text
+    file's and do not apply.
 
     Raises:
         FileRefused: no mapping fits the table's columns.
@@ -1314,7 +1318,8 @@ def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMa
             temporal = {name for name, dtype in frame.schema.items() if dtype.is_temporal()}
             fields = tuple(dataclasses.replace(f, fmt=_typed_date_format(f.fmt)) if f.source in temporal and f.kind == "date"
                            else f for f in mapping.fields)
-            return dataclasses.replace(mapping, fields=fields, dialect=Dialect(), typed_source=True)
+            numbers = dataclasses.replace(mapping.dialect, delimiter=Dialect.delimiter, encoding=Dialect.encoding)
+            return dataclasses.replace(mapping, fields=fields, dialect=numbers, typed_source=True)
         misfits.append(_misfit(mapping, _columns_lacking(mapping, frame.columns), "the table does not have"))
     raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it"
                       + (f": {'; '.join(misfits)}" if misfits else
@@ -1336,9 +1341,11 @@ _UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z", "+00:00", "Etc/
 
 
 def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, str] | None = None,
-                     id_columns: set[str] = frozenset()) -> csv_text.TextRecords:
+                     id_columns: set[str] = frozenset(), decimal: str = ".") -> csv_text.TextRecords:
     """A Parquet tape as text records, one per row (`_source_line` = row number + 1): numbers in
-    positional notation (never 1e+20) below 2^53, a float at or past 2^53 in scientific notation
+    positional notation (never 1e+20) below 2^53, with `decimal` (the mapping's dialect's decimal
+    mark, so that they read as the tape's text columns do; an id keeps its '.'), never grouped, a
+    float at or past 2^53 in scientific notation
     (its whole digits are not exact; as an id it is quarantined, sci_notation_id), a float NaN as
     empty (pandas' missing value; counted per column in notes['nan_values']), dates and timestamps
     as ISO dates (or in `date_formats`, column -> strftime, see `_typed_date_format`), booleans as
@@ -1375,10 +1382,16 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
             return column.dt.strftime((date_formats or {}).get(name, "%Y-%m-%d")).alias(name)
         return column.cast(pl.Utf8).alias(name)
 
+    def in_dialect(name: str, dtype: pl.DataType) -> pl.Expr:
+        text = as_text(name, dtype)
+        if decimal != "." and name not in id_columns and (dtype.is_float() or isinstance(dtype, pl.Decimal)):
+            return text.str.replace(".", decimal, literal=True).alias(name)
+        return text
+
     columns = []
     for name, dtype in frame.schema.items():
         try:
-            columns.append(frame.select(as_text(name, dtype)).to_series())
+            columns.append(frame.select(in_dialect(name, dtype)).to_series())
         except pl.exceptions.PolarsError as exc:
             raise FileRefused(f"{path}: column {name!r} ({dtype}) cannot be read as text: "
                               f"{str(exc).splitlines()[0]}") from None

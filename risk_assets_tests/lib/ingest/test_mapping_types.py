@@ -324,7 +324,8 @@ def test_a_mapping_with_an_odd_setting_is_refused_naming_the_file_and_the_settin
 
 def test_a_parquet_tape_is_read_by_its_types_under_a_mapping_written_for_the_lenders_csv(tmp_path):
     """One mapping for a lender's decimal-comma, dd.mm.yyyy CSVs and its Parquet deliveries: the
-    Parquet values are typed, so neither the text dialect nor the date format applies. A float id
+    Parquet values are typed, so the dialect's decimal comma and the date format do not change
+    them. A float id
     (an integer column with a missing value, as pandas writes it) keeps its digits, NaN is missing."""
     import datetime as dt
 
@@ -346,6 +347,41 @@ def test_a_parquet_tape_is_read_by_its_types_under_a_mapping_written_for_the_len
     assert parsed.rows.select("loan_key", "origination_date", "loan_amount", "int_rate").rows() == [
         ("eubank:1077501", dt.date(2011, 12, 1), 12000.0, 0.1065), ("eubank:1077430", dt.date(2011, 12, 15), 2500.5, None)]
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(3, "loan_id", "missing_value")]
+
+
+def test_a_parquet_tapes_text_columns_are_read_in_the_mappings_dialect_and_its_numbers_by_their_type(tmp_path):
+    """A European core system's Parquet export with its amounts and rates as strings (pandas
+    `dtype=str`), as its CSV writes them, beside a float column: the strings read in the dialect the
+    mapping declares (decimal comma, '.' thousands), as the CSV twin's do, the float as its number."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tape = tmp_path / "eubank_2011-02.parquet"
+    pq.write_table(pa.table({
+        "loan_id": ["E1", "E2", "E3", "E4", "E5"],
+        "issue_date": ["31.01.2011", "01.02.2011", "15.02.2011", "28.02.2011", "2011-03-01"],
+        "amount": ["1.234,56", "12.500,00", "€ 2.000,00", "1000", "1,5"],
+        "rate": ["7,5", "7,5 %", "12,25", "8", "9,9"],
+        "income": pa.array([52000.5, 61000.0, 48250.75, 39000.0, 70000.0]),
+    }), tape)
+    (tmp_path / "eubank_2011-02.parquet.mapping.json").write_text(json.dumps({
+        "name": "eubank", "portfolio": "eubank", "currency": "EUR", "dialect": {"decimal": ",", "thousands": "."},
+        "columns": {"loan_id": {"to": "source_loan_id"},
+                    "issue_date": {"to": "origination_date", "type": "date", "format": "%d.%m.%Y"},
+                    "amount": {"to": "loan_amount", "type": "money"}, "rate": {"to": "int_rate", "type": "percent"},
+                    "income": {"to": "annual_income", "type": "money"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "origination_date", "loan_amount", "int_rate", "annual_income").rows() == [
+        ("E1", dt.date(2011, 1, 31), 1234.56, 0.075, 52000.5),
+        ("E2", dt.date(2011, 2, 1), 12500.0, 0.075, 61000.0),
+        ("E3", dt.date(2011, 2, 15), 2000.0, 0.1225, 48250.75),
+        ("E4", dt.date(2011, 2, 28), 1000.0, 0.08, 39000.0),
+    ]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (5, "issue_date", "unparsable_date", "2011-03-01")]
 
 
 def test_an_unreadable_or_nested_parquet_tape_is_refused_by_name(tmp_path, bank_tape):
