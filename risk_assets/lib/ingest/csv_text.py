@@ -440,6 +440,10 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 DECLARE_ENCODING = "declare the file's encoding in its column mapping (dialect.encoding)"
 """What to do about a byte the declared encoding cannot read, for a tape read by a declared mapping."""
+DECLARE_UTF8 = ("the file is UTF-8: declare \"encoding\": \"utf-8\" in its column mapping's dialect (or drop "
+                "dialect.encoding: UTF-8 is the default)")
+"""What to do about a UTF-8 tape under a mapping that declares a single-byte code page (`to_utf8`);
+a built-in format reads UTF-8 already."""
 RESAVE_AS_UTF8 = ("the built-in LendingClub and SBA formats read UTF-8 (or UTF-16 by its byte-order mark): re-save "
                   "the file as UTF-8 (Excel: 'CSV UTF-8'; iconv -f cp1252 -t utf-8)")
 """The same for a tape of a built-in format, which has no mapping to declare an encoding in."""
@@ -454,13 +458,20 @@ def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODI
     Raises:
         FileRefused: a byte sequence is not valid in `encoding`; the message names the file, the
             byte offset (0-based, in the decompressed content), the line and the byte, the text
-            around it as Windows-1252 would read it (the usual other encoding), and `remedy`.
+            around it as Windows-1252 would read it (the usual other encoding), and `remedy`. Or
+            `encoding` is a single-byte code page and the file holds UTF-8 text, which it would
+            read as mojibake (`utf8_under_code_page`): the message names the line, the bytes, how
+            they read both ways, and the remedy (declare UTF-8; for a file that mixes encodings,
+            convert only its lines of the other one).
     """
     encoding = sniff_encoding(data, encoding)
     name = codecs.lookup(encoding).name
     if name in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
         name = "utf-8"
+    if found := utf8_under_code_page(data, encoding):
+        where, mixed = found
+        raise FileRefused(f"{path}: {where}; {mixed or DECLARE_UTF8}")
     try:
         text = data.decode(name)
     except UnicodeDecodeError as exc:
@@ -506,6 +517,67 @@ def _mixed_with_utf8(data: bytes) -> str | None:
             "differently are joined; converting the whole file from Windows-1252 would garble its UTF-8 lines: "
             "convert only the lines of the other encoding (or export each part again as UTF-8), join them and land "
             "the file again")
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+"""A byte sequence of the form UTF-8 writes a character beyond ASCII in (`ü` is C3 BC)."""
+
+
+def single_byte_code_page(encoding: str) -> bool:
+    """Whether `encoding` (a codec name Python knows) writes ASCII as ASCII and every other
+    character in one byte: Windows-1252, ISO-8859-x, cp850, KOI8-R; not UTF-8, UTF-16, EBCDIC or
+    the multi-byte East Asian codecs."""
+    ascii_bytes, high = bytes(range(0x80)), bytes(range(0x80, 0x100))
+    try:
+        return (codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig")
+                and ascii_bytes.decode(encoding) == ascii_bytes.decode("ascii")
+                and len(high.decode(encoding, errors="replace")) == len(high))
+    except (LookupError, UnicodeDecodeError):
+        return False
+
+
+def utf8_under_code_page(data: bytes, encoding: str) -> tuple[str, str | None] | None:
+    """Where a file declared to be in a single-byte code page (`single_byte_code_page`) holds
+    UTF-8 text, which that code page would read as mojibake, never failing (`Müller` ->
+    `MÃ¼ller`, `O’Rourke` -> `Oâ€™Rourke`, `€` -> `â‚¬`); else None.
+
+    The file is UTF-8 when all of it decodes as UTF-8 and it holds a character beyond ASCII: a text
+    in a single-byte code page almost never does (its accented letters would each have to be
+    followed by a symbol such as `©` or `…`). A file that does not decode whole, with a line of
+    Western text in UTF-8 (`written_in_utf8`), mixes encodings (`_mixed_with_utf8`).
+
+    Returns:
+        (where, mixed): `where` names the line (from 1), the first such character's bytes, and a
+        stretch of the line as UTF-8 and as `encoding` read them; `mixed` is the remedy for a file
+        that mixes encodings, None for one that is UTF-8 throughout.
+    """
+    if data.isascii() or not single_byte_code_page(encoding):
+        return None
+    try:
+        data.decode("utf-8")
+        first, mixed = next(_UTF8_SEQUENCE.finditer(data), None), None
+    except UnicodeDecodeError:
+        lines = (m for m in _UTF8_SEQUENCE.finditer(data) if written_in_utf8(
+            data[data.rfind(b"\n", 0, m.start()) + 1:_line_end(data, m.end())].decode("utf-8", errors="surrogateescape")))
+        first = next(lines, None)
+        mixed = _mixed_with_utf8(data) if first else None
+    if first is None:
+        return None
+    start, end = data.rfind(b"\n", 0, first.start()) + 1, _line_end(data, first.end())
+    line = data[start:end].decode("utf-8", errors="replace").rstrip("\r")
+    at = len(data[start:first.start()].decode("utf-8", errors="replace"))
+    stretch = line[max(0, at - 12):at + 12].strip()
+    as_declared = stretch.encode("utf-8").decode(encoding, errors="replace")
+    number = data.count(b"\n", 0, start) + 1
+    return (f"line {number}: bytes {' '.join(f'0x{b:02x}' for b in first.group())} are UTF-8 "
+            f"for {line[at]!r}: the text there reads {stretch!r} as UTF-8 and {as_declared!r} as the declared "
+            f"{encoding}, which would load it garbled", mixed)
+
+
+def _line_end(data: bytes, at: int) -> int:
+    """The offset of the LF that ends the line holding offset `at`, or the data's end."""
+    end = data.find(b"\n", at)
+    return len(data) if end < 0 else end
 
 
 EBCDIC_CODECS = frozenset({"cp037", "cp273", "cp424", "cp500", "cp875", "cp1026", "cp1140"})

@@ -451,9 +451,18 @@ def decode_text(path: Path, data: bytes, declared: str | None = None) -> str:
             value. For a file read as UTF-8 by default it says which remedy fits: a file with no
             valid UTF-8 text beyond ASCII is in another encoding, to declare in news settings; one
             that also holds UTF-8 text mixes encodings (`_mixed_encodings`), and declaring another
-            encoding would garble its UTF-8 lines.
+            encoding would garble its UTF-8 lines. Or the declared encoding is a single-byte code
+            page and the file holds UTF-8 text, which it would read garbled (`Müller` -> `MÃ¼ller`;
+            `csv_text.utf8_under_code_page`): the message names the line and the bytes, how they
+            read both ways, and says to declare UTF-8 (or, in a file that mixes encodings, to
+            convert only the lines of the other one).
     """
     encoding = declared or csv_text.sniff_encoding(data, "utf-8")
+    if declared and (found := csv_text.utf8_under_code_page(data, declared)):
+        where, mixed = found
+        raise FileRefused(f"{path}: {where}; " + (mixed or (
+            "the file is UTF-8: declare \"encoding\": \"utf-8\" in its news settings (or drop the encoding: "
+            "news files are read as UTF-8 by default)")))
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -292,6 +292,64 @@ def test_a_utf8_byte_order_mark_decides_over_a_declared_cp1252(tmp_path):
     assert parsed.rows.select("source_loan_id", "loan_amount", "purpose").rows() == [("A1", 12000.0, "Küche renovieren")]
 
 
+_EU_TAPE = ("ref;amount;borrower;purpose\nA1;12.000,00;Müller;Küche renovieren\nA2;2.500,50;O’Rourke;Auto\n"
+            "A3;€ 1.000,00;Ángel Núñez;Möbel\n")
+"""A German lender's tape: names with umlauts, a typographic apostrophe, Spanish accents, a euro sign."""
+
+
+def _cp1252_mapping(tmp_path: Path) -> None:
+    (tmp_path / "eu_2024.csv.mapping.json").write_text(json.dumps({
+        "name": "eu", "currency": "EUR", "dialect": {"delimiter": ";", "encoding": "cp1252", "decimal": ",", "thousands": "."},
+        "columns": {"ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount", "type": "money"}, "purpose": {"to": "purpose"}}}))
+
+
+@pytest.mark.parametrize(("tape", "says"), [
+    (_EU_TAPE, "line 2: bytes 0xc3 0xbc are UTF-8 for 'ü': the text there reads ';12.000,00;Müller;Küche' as UTF-8 "
+               "and ';12.000,00;MÃ¼ller;KÃ¼che' as the declared cp1252, which would load it garbled; the file is UTF-8: "
+               'declare "encoding": "utf-8" in its column mapping\'s dialect (or drop dialect.encoding: UTF-8 is the default)'),
+    # a three-byte character, and 'Á' (C3 81), whose second byte is no cp1252 character at all
+    ("ref;amount;borrower;purpose\nA1;12.000,00;Smith;Auto\nA2;2.500,50;O’Rourke;Auto\n",
+     "line 3: bytes 0xe2 0x80 0x99 are UTF-8 for '’': the text there reads '2;2.500,50;O’Rourke;Auto' as UTF-8 and "
+     "'2;2.500,50;Oâ€™Rourke;Auto' as the declared cp1252"),
+    ("ref;amount;borrower;purpose\nA1;12.000,00;Ángel;Auto\n",
+     "line 2: bytes 0xc3 0x81 are UTF-8 for 'Á': the text there reads '1;12.000,00;Ángel;Auto' as UTF-8 and "
+     "'1;12.000,00;Ã\ufffdngel;Auto' as the declared cp1252"),
+], ids=["umlaut", "typographic_apostrophe", "byte_cp1252_lacks"])
+def test_a_utf8_tape_under_a_mapping_declaring_cp1252_is_refused_not_loaded_garbled(tmp_path, tape, says):
+    """A lender's system moved to UTF-8 exports while its mapping still declares its old cp1252:
+    read as cp1252 every byte decodes, so `Müller` loaded as `MÃ¼ller` and `€ 1.000,00` was
+    quarantined as no number, with no word about the encoding."""
+    (tmp_path / "eu_2024.csv").write_bytes(tape.encode("utf-8"))
+    _cp1252_mapping(tmp_path)
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tmp_path / "eu_2024.csv")
+    assert str(refused.value).startswith(f"{tmp_path / 'eu_2024.csv'}: {says}")
+
+
+def test_a_cp1252_or_ascii_tape_under_a_mapping_declaring_cp1252_loads(tmp_path):
+    tape = tmp_path / "eu_2024.csv"
+    _cp1252_mapping(tmp_path)
+    tape.write_bytes(_EU_TAPE.encode("cp1252"))
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.select("source_loan_id", "loan_amount", "purpose").rows() == [
+        ("A1", 12000.0, "Küche renovieren"), ("A2", 2500.5, "Auto"), ("A3", 1000.0, "Möbel")]
+    assert [json.loads(fields)["borrower"] for fields in parsed.rows["source_fields"]] == ["Müller", "O’Rourke", "Ángel Núñez"]
+    tape.write_bytes(b"ref;amount;borrower;purpose\nA1;12.000,00;Smith;Car\n")
+    assert parse_loan_file(tape).rows.select("source_loan_id", "loan_amount").rows() == [("A1", 12000.0)]
+
+
+def test_a_tape_of_utf8_and_cp1252_lines_under_a_mapping_declaring_cp1252_is_refused_as_mixed(tmp_path):
+    """Declaring cp1252 reads its cp1252 lines and garbles its UTF-8 ones: both are named."""
+    lines = _EU_TAPE.splitlines(keepends=True)
+    (tmp_path / "eu_2024.csv").write_bytes("".join(lines[:2]).encode("utf-8") + "".join(lines[2:]).encode("cp1252"))
+    _cp1252_mapping(tmp_path)
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tmp_path / "eu_2024.csv")
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'eu_2024.csv'}: line 2: bytes 0xc3 0xbc are UTF-8 for 'ü'")
+    assert "the file mixes encodings: line(s) 2 hold UTF-8 text beyond ASCII and line(s) 3, 4 bytes of another" in message
+
+
 def test_a_declared_space_thousands_separator_is_honoured_no_break_spaces_included(tmp_path):
     tape = tmp_path / "fr_2024.csv"
     tape.write_text("ref;amount\nF1;12 000,00\nF2;2\u00a0500,50\nF3;1\u202f250\nF4;1,25\nF5;1.250\n", encoding="utf-8")

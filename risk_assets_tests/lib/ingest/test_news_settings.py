@@ -57,6 +57,20 @@ def test_declared_encoding_and_zone_load_the_right_text_and_instants(desk_feed, 
     assert "published_at_assumed_utc_lines" not in parsed.notes
 
 
+def test_a_utf8_feed_under_news_settings_declaring_cp1252_is_refused_not_read_garbled(desk_feed, tmp_path):
+    """The desk's export moved to UTF-8 while its news settings still declare cp1252: every byte
+    decodes in cp1252, so 'Wärtsilä' read as 'WÃ¤rtsilÃ¤' and loaded."""
+    path, _ = desk_feed
+    path.write_bytes(path.read_bytes().decode("cp1252").encode("utf-8"))
+    _settings(tmp_path / "maps", applies_to=["desk_*.csv"], encoding="cp1252")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path, mapping_dirs=[tmp_path / "maps"])
+    assert str(refused.value) == (
+        f"{path}: line 2: bytes 0xc3 0xa4 are UTF-8 for 'ä': the text there reads 'd0,Wärtsilä – up' as UTF-8 and "
+        "'d0,WÃ¤rtsilÃ¤ â€“ up' as the declared cp1252, which would load it garbled; the file is UTF-8: declare "
+        '"encoding": "utf-8" in its news settings (or drop the encoding: news files are read as UTF-8 by default)')
+
+
 def test_a_sidecar_decides_for_its_file_and_bad_settings_are_refused_by_name(desk_feed, tmp_path):
     path, _ = desk_feed
     sidecar = path.with_name(path.name + ".mapping.json")
