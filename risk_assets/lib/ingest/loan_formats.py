@@ -22,6 +22,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     unparsable_number / unparsable_date / unparsable_value
     not_whole_number      36.9 in a whole-number column (never cut to 36)
     minor_unit_fraction   5000.50 in a column of cents (money_minor): dollars, never rounded
+    amount_in_major_units 5000.00, 5000.0 or £5000 in a column of pence (money_minor): major units
+                          (a decimal mark, the currency's sign or code), read as pence a hundredth
     invalid_default_flag  a mapped default flag other than 0 / 1
     serial_date           a spreadsheet day number (45306) where a date was expected
     sci_notation_id       an id mangled into scientific notation (9.91214E+15), or a float id past
@@ -306,6 +308,11 @@ RULES: dict[str, str] = {
                               "English thousands separator (43,000 for 43000) pasted into a decimal-comma tape, which "
                               "read so would be 1,000 times too small; write it as the tape does (43.000,00) or export "
                               "the column in the tape's dialect"),
+    "amount_in_major_units": ("is written in major units (a decimal mark, 5000.00, or the currency's sign or code, "
+                              "£5000) in a column declared 'money_minor', a whole count of the currency's minor unit "
+                              "(pence, cents: 500000 for 5,000.00): read as one it would load a hundredth of its "
+                              "value; if the column holds major units, declare its type 'money' in the mapping, else "
+                              "export the minor units as whole numbers without a currency mark"),
     "ambiguous_number": ("is ambiguous in a decimal-comma dialect (thousands or decimals?); if every such value of "
                          "the file is thousands, declare dialect.single_group_is_thousands"),
     "unknown_status": "is not a status of the format's status -> default flag map",
@@ -1733,11 +1740,22 @@ RuleOf = Callable[[pl.Expr], pl.Expr]
 
 
 def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = None,
-           currency: str = "USD", money_text: pl.Expr | None = None) -> tuple[pl.Expr, RuleOf]:
+           currency: str = "USD", money_text: pl.Expr | None = None,
+           typed_source: bool = False) -> tuple[pl.Expr, RuleOf]:
     """(typed value, rule of the value) for the stripped text `s` of one source column; `currency`
     is the tape's, whose marks a `money` value may carry (`_money_text`). `money_text`: for a
     money kind, a column already holding `_money_text(s)`'s text (`_staged_money_text`), read
-    instead of computing it again.
+    instead of computing it again. `typed_source`: the values are a Parquet table's or a
+    workbook's cells, whose numbers are written by their type (a float column of cents writes
+    500000.5 as such), not by the lender's export.
+
+    In a `money_minor` column (a whole count of the currency's minor unit), a value
+    written with a decimal mark (`5000.00`, `5000.0`, even where the fraction is a float's rounding
+    error) or the currency's sign or code (`£5000`, `GBP 500000`) is written in major units, or at
+    least cannot be trusted as a count of pence: `amount_in_major_units` (in a typed source only the
+    marks, since a number cell has no written form), after `minor_unit_fraction` for one with a real
+    fraction (5000.50). Thousands separators are read there (`500,000` pence is 5,000.00 GBP): a
+    count grouped in threes is still a count, and only the decimal mark says major units.
 
     The rule is evaluated on the already computed value column, so each value is parsed once.
     An empty `s` gives NULL and no rule: emptiness is judged by the caller (required or not).
@@ -1760,15 +1778,20 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         else:
             text, foreign = _numeric_text(kind, s, currency)
         amount = _is_amount(spec)
-        number = _number_text(text, dialect, amount).cast(pl.Float64, strict=False)
-        minor_fraction = pl.lit(False)
+        number_text = _number_text(text, dialect, amount)
+        number = number_text.cast(pl.Float64, strict=False)
+        minor_fraction = major_written = pl.lit(False)
         if kind == "money_minor":  # a count of cents: 5000.50 is no such count (dollars in a cents column?)
             # beyond a float's rounding: cents computed as dollars * 100 in float64 reach the text as
             # 199899.99999999997 (a Parquet double), which is 199900 cents
             slack = pl.max_horizontal(pl.lit(MINOR_UNIT_SLACK), number.abs() * MINOR_UNIT_RELATIVE_SLACK)
             minor_fraction = number.is_finite() & ((number - number.round(0)).abs() > slack)
+            # '5000.00', '£5000': how major units are written; a count of pence has neither mark
+            marked = s.str.contains(rf"(?i){_own_marks(currency)}") & ~_accounting_zero(s, currency)
+            major_written = present & ~minor_fraction & (
+                marked if typed_source else marked | number_text.str.contains(".", literal=True))
             digits = minor_unit_digits(currency)
-            number = pl.when(~minor_fraction).then((number / 10 ** digits).round(digits))
+            number = pl.when(~minor_fraction & ~major_written).then((number / 10 ** digits).round(digits))
         if kind in ("fraction", "basis_points"):  # a '%' states the value's scale: 10.65% is 0.1065 in either
             number = pl.when(s.str.ends_with("%")).then(number / 100).otherwise(number / _RATE_DIVISOR.get(kind, 1))
             # 1065 / 10000 is 0.10650000000000001 in floats: the rate as written, 0.1065
@@ -1791,6 +1814,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                    else pl.lit(False))
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
                                  .when(present & minor_fraction).then(pl.lit("minor_unit_fraction"))
+                                 .when(major_written).then(pl.lit("amount_in_major_units"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
                                  .when(english).then(pl.lit("amount_three_decimals"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
@@ -2505,7 +2529,8 @@ def _typed_parse(
                 spec.source, zip_column_holds(frame.get_column(_src(spec.source)))))
         else:
             staged = pl.col(_staged(spec.source)) if spec.kind in MONEY_KINDS else None  # `_staged_money_text`
-            value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, date_reference, mapping.currency, staged)
+            value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, date_reference, mapping.currency, staged,
+                                 typed_source=mapping.typed_source)
         values.append((value.alias(spec.target), spec.kind in _ROW_WISE_KINDS))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = _with_typed_values(frame, values, progress, progress_rows)

@@ -110,7 +110,9 @@ def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_
     among basis points (1356) would land as 0.14 %: `rate_as_percent`, the mirror of a fraction in a
     percent column. A rate with its '%' states its scale in any rate column: 10.65% is 0.1065 where
     the column is declared `fraction` or `basis_points` (a workbook's percent-formatted cell). A
-    float's rounding error on whole cents (250000.00000000003) is no fraction of a cent."""
+    float's rounding error on whole cents (250000.00000000003) is no fraction of a cent, but a text
+    tape that writes a decimal point in a cents column cannot be trusted to count cents (dollars
+    computed in floats write 2500.0000000000005 alike): `amount_in_major_units`."""
     lines = bank_tape.read_text().splitlines()
     rates = ["1065", "1527", "13.56", "10.65%", "1269", "790"]
     lines = [lines[0].replace("amount", "amount_cents") + ",rate_bp"] + [
@@ -125,10 +127,12 @@ def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_
     parsed = parse_loan_file(bank_tape)
     parsed.reconcile()
     quarantined = parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows()
-    assert quarantined == [(2, "amount_cents", "minor_unit_fraction", "5000.50"), (4, "rate_bp", "rate_as_percent", "13.56")]
+    assert quarantined == [(2, "amount_cents", "minor_unit_fraction", "5000.50"),
+                           (3, "amount_cents", "amount_in_major_units", "250000.00000000003"),
+                           (4, "rate_bp", "rate_as_percent", "13.56")]
     assert "a cent has no fraction, so the value is in major units (dollars)" in parsed.quarantine["message"][0]
     assert parsed.rows.select("source_loan_id", "loan_amount", "int_rate").rows() == [
-        ("B-2", 2500.0, 0.1527), ("B-4", 10000.0, 0.1065), ("B-5", 3000.0, 0.1269), ("B-6", 5000.0, 0.079)]
+        ("B-4", 10000.0, 0.1065), ("B-5", 3000.0, 0.1269), ("B-6", 5000.0, 0.079)]
 
     _map(bank_tape, {**{k: v for k, v in UNTYPED.items() if k != "amount"},
                      "amount_cents": {"to": "loan_amount", "type": "money_minor"},
@@ -137,6 +141,59 @@ def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_
     as_fractions = parse_loan_file(bank_tape)
     assert as_fractions.rows.filter(pl.col("source_loan_id") == "B-4")["int_rate"].to_list() == [0.1065]
     assert as_fractions.quarantine.filter(pl.col("raw_value") == "0.079%")["rule"].to_list() == ["rate_as_fraction"]
+
+
+def test_amounts_written_in_major_units_in_a_pence_column_are_quarantined_never_read_as_pence(bank_tape):
+    """A GBP tape whose amount column is declared `money_minor` (pence) and whose export wrote some
+    loans in pounds: `2500.00`, `£2400`, `10000.0`, `GBP 5000.00` were each read as pence, 25.00 to
+    100.00 GBP, loaded without a word. A decimal mark or the currency's sign or code is how major
+    units are written, so each is `amount_in_major_units`, its message naming the type that reads it;
+    whole pence load, grouped in threes too (`300,000` pence is 3,000.00 GBP). Declared `money`, the
+    same pounds load at their value."""
+    lines = bank_tape.read_text().splitlines()
+    pence = ["500000", "2500.00", "£2400", "10000.0", "300,000", "GBP 5000.00"]
+    lines = [lines[0]] + [f'{",".join(line.split(",")[:2])},"{amount}",{",".join(line.split(",")[3:])}'
+                          for line, amount in zip(lines[1:], pence, strict=True)]
+    bank_tape.write_text("\n".join(lines) + "\n")
+    sidecar = _map(bank_tape, {**UNTYPED, "amount": {"to": "loan_amount", "type": "money_minor"}})
+    sidecar.write_text(sidecar.read_text().replace('{"name": "bank"', '{"name": "bank", "currency": "GBP"'))
+
+    parsed = parse_loan_file(bank_tape)
+
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "amount", "amount_in_major_units", "2500.00"), (4, "amount", "amount_in_major_units", "£2400"),
+        (5, "amount", "amount_in_major_units", "10000.0"), (7, "amount", "amount_in_major_units", "GBP 5000.00")]
+    assert parsed.quarantine["message"][0] == (
+        "column amount: '2500.00' is written in major units (a decimal mark, 5000.00, or the currency's sign or "
+        "code, £5000) in a column declared 'money_minor', a whole count of the currency's minor unit (pence, "
+        "cents: 500000 for 5,000.00): read as one it would load a hundredth of its value; if the column holds "
+        "major units, declare its type 'money' in the mapping, else export the minor units as whole numbers "
+        "without a currency mark")
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("B-1", 5000.0), ("B-5", 3000.0)]
+
+    sidecar.write_text(sidecar.read_text().replace('"money_minor"', '"money"'))
+    as_pounds = parse_loan_file(bank_tape)
+    assert as_pounds.quarantine.height == 0
+    assert as_pounds.rows["loan_amount"].to_list() == [500000.0, 2500.0, 2400.0, 10000.0, 300000.0, 5000.0]
+
+
+def test_a_parquet_cents_column_is_read_by_its_type_and_a_marked_text_cell_is_no_count_of_cents(tmp_path):
+    """Parquet's floats are written by their type, not by the lender: a float column of cents
+    (500000.0, 249999.99999999997 from dollars * 100) is whole cents, 5000.5 is no count of them
+    (`minor_unit_fraction`); a text cell `$5000.00` is written in dollars (`amount_in_major_units`)."""
+    tape = tmp_path / "bank_2024.parquet"
+    pl.DataFrame({"ref": ["A-1", "A-2", "A-3"], "cents": [500000.0, 249999.99999999997, 5000.5]}).write_parquet(tape)
+    _map(tape, {"ref": {"to": "source_loan_id"}, "cents": {"to": "loan_amount", "type": "money_minor"}})
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("A-1", 5000.0), ("A-2", 2500.0)]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(3, "minor_unit_fraction", "5000.5")]
+
+    pl.DataFrame({"ref": ["A-1", "A-2"], "cents": ["500000", "$5000.00"]}).write_parquet(tape)
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("A-1", 5000.0)]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(2, "amount_in_major_units", "$5000.00")]
 
 
 @pytest.mark.parametrize(("kind", "written", "odd", "read_as"), [
