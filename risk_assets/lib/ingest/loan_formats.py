@@ -24,6 +24,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     minor_unit_fraction   5000.50 in a column of cents (money_minor): dollars, never rounded
     amount_in_major_units 5000.00, 5000.0 or £5000 in a column of pence (money_minor): major units
                           (a decimal mark, the currency's sign or code), read as pence a hundredth
+    amount_three_decimals an amount with a fraction of a cent (1234.567, 1234,567; a dinar's three
+                          decimals are its own), or 43,000 in a decimal-comma tape: never rounded
     invalid_default_flag  a mapped default flag other than 0 / 1
     serial_date           a spreadsheet day number (45306) where a date was expected
     sci_notation_id       an id mangled into scientific notation (9.91214E+15), or a float id past
@@ -1552,6 +1554,17 @@ fraction of a cent written in a file is 0.001 or more, so 5000.50 is a fraction 
 199899.99999999997 (a Parquet double) is 199,900 cents."""
 
 
+def _past_minor_unit(number: pl.Expr, currency: str) -> pl.Expr:
+    """Whether an amount (Float64) holds a fraction of its currency's minor unit: a digit past the
+    cents of a two-decimal currency (1234.567, 12.3456), past the fils of a three-decimal one (KWD
+    1.2345); a currency of no minor unit (JPY) counts two, as money is written with at most two
+    decimals. A float's rounding error (110.00000000000001, a Parquet double) is none
+    (MINOR_UNIT_SLACK); `5000.000`, whole cents however many zeros it is written with, is none."""
+    scaled = number * 10 ** max(2, minor_unit_digits(currency))
+    slack = pl.max_horizontal(pl.lit(MINOR_UNIT_SLACK), scaled.abs() * MINOR_UNIT_RELATIVE_SLACK)
+    return number.is_finite() & ((scaled - scaled.round(0)).abs() > slack)
+
+
 PERCENT_SIGN_READ = ("percent", "fraction", "basis_points")
 """Rate kinds whose values may carry a '%': a percent's own, and in a fraction or basis-points column
 the sign that states the value's scale whatever the column's (`10.65%` is 0.1065 in either: a
@@ -1643,6 +1656,14 @@ POINT_THOUSANDS_SAID = (
     "where its amounts are whole), one whose points are decimals \"thousands\": \"\"")
 """The message of an `ambiguous_number` in a decimal-point dialect (`_points_grouping_thousands`)."""
 
+PAST_MINOR_UNIT_SAID = (
+    "is an amount with more decimals than its currency's minor unit has (money has two, cents or pence; three "
+    "for a dinar): a fraction of a cent left by a computation nobody rounded (1234.567), or a continental "
+    "thousands group pasted in; it is never rounded here: write the amount to the cent in the export, or, for "
+    "a currency of three minor digits (KWD, BHD), declare it as the mapping's \"currency\"")
+"""The message of an `amount_three_decimals` that is no English thousands group in a decimal-comma
+tape (`_past_minor_unit`: 1234.567 in any dialect)."""
+
 
 def _unsigned_number(spec: FieldSpec, currency: str) -> pl.Expr:
     """The text of a numeric column's value as its type reads it, without the tape's currency marks
@@ -1667,12 +1688,13 @@ def _points_grouping_thousands(frame: pl.DataFrame, specs: list[FieldSpec], mapp
     cannot tell which was meant: where another numeric value of the file is written with a decimal
     comma the dialect cannot read (DECIMAL_COMMA_FORM: `83,7%`, `12.000,00`: Google Sheets' CSV
     download in a German locale), or where no other amount of the column has three decimals
-    (THREE_DECIMALS that is no POINT_THOUSANDS form: `5000.000`, `0.500`, a database's
-    DECIMAL(12,3)). Cents have two decimals, so one such value among whole dollars or cents is in
-    doubt; its column's values read with a point are `ambiguous_number`. Not in a tape whose
-    currency has three decimals (KWD, BHD: MINOR_UNIT_DIGITS), nor one whose dialect declares no
-    thousands separator (`"thousands": ""`: the file says a point groups nothing) or a decimal comma
-    (read by `_parse`), nor a typed (Parquet) one. `frame` holds the typed values, by target."""
+    (THREE_DECIMALS that is no POINT_THOUSANDS form and whole cents: `5000.000`, `0.500`, a
+    database's DECIMAL(12,3); `1234.567`, itself `amount_three_decimals`, is no evidence). Cents
+    have two decimals, so one such value among whole dollars or cents is in doubt; its column's
+    values read with a point are `ambiguous_number`. Not in a tape whose currency has three
+    decimals (KWD, BHD: MINOR_UNIT_DIGITS), nor one whose dialect declares no thousands separator
+    (`"thousands": ""`: the file says a point groups nothing) or a decimal comma (read by
+    `_parse`), nor a typed (Parquet) one. `frame` holds the typed values, by target."""
     dialect = mapping.dialect
     if dialect.decimal != "." or not dialect.thousands or mapping.typed_source or minor_unit_digits(mapping.currency) == 3:
         return []
@@ -1688,7 +1710,8 @@ def _points_grouping_thousands(frame: pl.DataFrame, specs: list[FieldSpec], mapp
     counts = frame.lazy().select(
         *(text.str.contains(POINT_THOUSANDS).sum().alias(f"grouped:{source}") for source, text in texts.items()),
         *((text.str.contains(THREE_DECIMALS) & ~text.str.contains(POINT_THOUSANDS)
-           & pl.col(amounts[source].target).is_not_null()).sum().alias(f"decimals:{source}")
+           & pl.col(amounts[source].target).is_not_null()
+           & ~_past_minor_unit(pl.col(amounts[source].target), mapping.currency)).sum().alias(f"decimals:{source}")
           for source, text in texts.items())).collect().row(0, named=True)
     candidates = [source for source in amounts if counts[f"grouped:{source}"]]
     if any(counts[f"decimals:{source}"] for source in candidates):  # unless the file writes a decimal comma
@@ -1749,7 +1772,11 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     workbook's cells, whose numbers are written by their type (a float column of cents writes
     500000.5 as such), not by the lender's export.
 
-    In a `money_minor` column (a whole count of the currency's minor unit), a value
+    Amounts (`_is_amount`) of type `money` or `number` holding a fraction of the currency's minor
+    unit (`_past_minor_unit`: 1234.567 or 1,234.5678 dollars, 1234,567 euros) are
+    `amount_three_decimals`: money has two decimals (three for a dinar), so the value is a
+    thousands group pasted in another dialect or a computation nobody rounded, and it is never
+    rounded here. In a `money_minor` column (a whole count of the currency's minor unit), a value
     written with a decimal mark (`5000.00`, `5000.0`, even where the fraction is a float's rounding
     error) or the currency's sign or code (`£5000`, `GBP 500000`) is written in major units, or at
     least cannot be trusted as a count of pence: `amount_in_major_units` (in a typed source only the
@@ -1812,11 +1839,13 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         english = (_sign_first(text, amount).str.contains(r"^-?[1-9]\d{0,2}(?:,\d{3})+$")
                    if dialect.decimal == "," and amount and kind in ("money", "number") and minor_unit_digits(currency) < 3
                    else pl.lit(False))
+        # in any dialect, a fraction of a cent (1234.567, 1234,567): never loaded as written, never rounded
+        past_minor = _past_minor_unit(value, currency) if amount and kind in ("money", "number") else pl.lit(False)
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
                                  .when(present & minor_fraction).then(pl.lit("minor_unit_fraction"))
                                  .when(major_written).then(pl.lit("amount_in_major_units"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
-                                 .when(english).then(pl.lit("amount_three_decimals"))
+                                 .when(english | past_minor).then(pl.lit("amount_three_decimals"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
         return _whole_number(_number_text(s, dialect, _is_amount(spec)), present, "unparsable_number")
@@ -3407,6 +3436,11 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 pl.lit(_unknown_status_said(mapping))).otherwise(said)
             if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands
                 said = pl.when(pl.col(column) == "ambiguous_number").then(pl.lit(POINT_THOUSANDS_SAID)).otherwise(said)
+            # `1234.567`: a fraction of a cent, not `43,000` (an English group) in a decimal-comma tape
+            english_group = pl.col("raw_value").str.contains(r"(?:^|\D)[1-9]\d{0,2}(?:,\d{3})+\D*$") & ~pl.col(
+                "raw_value").str.contains(".", literal=True) if mapping.dialect.decimal == "," else pl.lit(False)
+            said = pl.when((pl.col(column) == "amount_three_decimals") & ~english_group).then(
+                pl.lit(PAST_MINOR_UNIT_SAID)).otherwise(said)
             if kind in _NUMERIC_KINDS:  # name an unreadable number's form and the key that reads it
                 hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as))
                 said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(

@@ -417,3 +417,78 @@ def test_an_english_thousands_group_in_a_decimal_comma_tape_is_never_read_as_dec
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
         (line, "annual_inc", "amount_three_decimals") for line in (2, 3, 4)]
     assert parsed.rows["annual_income"].to_list() == [float(row[income]) for row in rows[3:]]
+
+
+def test_an_amount_with_a_fraction_of_a_cent_is_quarantined_in_a_decimal_point_tape(lc_rows, tmp_path):
+    """Money has two decimals: `1234.567` or `"1,234.5678"` dollars (a computation nobody rounded)
+    loaded as written, a fraction of a cent no ledger holds. Each is `amount_three_decimals`, the
+    mirror of `43,000` in a decimal-comma tape, its message naming what to fix; `5000.000` (a
+    DECIMAL(12,3) export, whole cents) still loads. A `43.000` among them is no decimal the column
+    proves (its other three-decimal values are themselves quarantined): `ambiguous_number`, one rule
+    a value."""
+    header = lc_rows[0]
+    income, balance = header.index("annual_inc"), header.index("revol_bal")
+    rows = [row[:] for row in lc_rows]
+    rows[1][balance] = "13648.125"
+    rows[2][income] = "30,000.5678"
+    rows[3][balance] = "2956.000"
+    rows[4][income] = "49.200"  # a German group pasted in: 49200
+    parsed = parse_loan_file(_write(tmp_path / "sub_cent.csv", rows))
+    parsed.reconcile()
+    q = parsed.quarantine
+    assert q.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "revol_bal", "amount_three_decimals", "13648.125"), (3, "annual_inc", "amount_three_decimals", "30,000.5678"),
+        (5, "annual_inc", "ambiguous_number", "49.200")]
+    assert q["message"][0] == (
+        "column revol_bal: '13648.125' is an amount with more decimals than its currency's minor unit has (money "
+        "has two, cents or pence; three for a dinar): a fraction of a cent left by a computation nobody rounded "
+        "(1234.567), or a continental thousands group pasted in; it is never rounded here: write the amount to "
+        "the cent in the export, or, for a currency of three minor digits (KWD, BHD), declare it as the "
+        "mapping's \"currency\"")
+    assert parsed.rows.height == len(rows) - 1 - 3
+    assert parsed.rows["revol_bal"].to_list()[0] == 2956.0
+
+
+def test_a_fraction_of_a_cent_in_a_workbook_a_parquet_float_or_a_decimal_comma_tape_is_quarantined(lc_rows, tmp_path):
+    """The rule reads the amount, not the dialect: a workbook cell holding 12.345, a Parquet float
+    column's 1234.567 and a decimal-comma tape's `1234,567` are each `amount_three_decimals`. A
+    float's rounding error (110.00000000000001, a Parquet double) is no fraction of a cent, and a
+    currency of three minor digits (KWD) writes its fils: `13.648` loads, `13.6485` does not."""
+    import json
+
+    import openpyxl
+    import polars as pl
+
+    header = lc_rows[0]
+    amounts = [float(row[header.index("loan_amnt")]) for row in lc_rows[1:5]]  # 5000, 2500, 2400, 10000
+    columns = {"ref": "source_loan_id", "amount": {"to": "loan_amount", "type": "money"}}
+
+    book = openpyxl.Workbook()
+    book.active.append(["ref", "amount"])
+    for n, amount in enumerate([12.345, *amounts[1:]]):
+        book.active.append([f"X{n}", amount])
+    book.save(tmp_path / "bank.xlsx")
+    (tmp_path / "bank.xlsx.mapping.json").write_text(json.dumps({"name": "bank", "columns": columns}))
+    parsed = parse_loan_file(tmp_path / "bank.xlsx")
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(2, "amount_three_decimals", "12.345")]
+    assert parsed.rows["loan_amount"].to_list() == amounts[1:]
+
+    pl.DataFrame({"ref": ["P0", "P1", "P2"], "amount": [1234.567, 100 * 1.1, amounts[0]]}).write_parquet(tmp_path / "bank.parquet")
+    (tmp_path / "bank.parquet.mapping.json").write_text(json.dumps({"name": "bank", "columns": columns}))
+    parsed = parse_loan_file(tmp_path / "bank.parquet")
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(1, "amount_three_decimals", "1234.567")]
+    assert parsed.rows["loan_amount"].to_list() == [110.00000000000001, 5000.0]
+
+    rows = [["ref", "amount"], ["E0", "1234,567"], ["E1", "5.000,00"], ["E2", "2.500,50"]]
+    (tmp_path / "bank_de.csv.mapping.json").write_text(json.dumps({
+        "name": "bank_de", "currency": "EUR", "dialect": {"decimal": ",", "thousands": "."}, "columns": columns}))
+    parsed = parse_loan_file(_write(tmp_path / "bank_de.csv", rows))
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(2, "amount_three_decimals", "1234,567")]
+    assert "a fraction of a cent" in parsed.quarantine["message"][0]
+    assert parsed.rows["loan_amount"].to_list() == [5000.0, 2500.5]
+
+    rows = [["ref", "amount"], ["K0", "13.648"], ["K1", "13.6485"], ["K2", "2.500"]]
+    (tmp_path / "bank_kw.csv.mapping.json").write_text(json.dumps({"name": "bank_kw", "currency": "KWD", "columns": columns}))
+    parsed = parse_loan_file(_write(tmp_path / "bank_kw.csv", rows))
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(3, "amount_three_decimals", "13.6485")]
+    assert parsed.rows["loan_amount"].to_list() == [13.648, 2.5]
