@@ -21,6 +21,7 @@ from risk_assets.defs.models.news_sentiment import (
     news_sentiment_daily,
     news_sentiment_macro_f1_gate,
     news_sentiment_model,
+    news_sentiment_quality_target,
 )
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
@@ -197,7 +198,7 @@ def test_a_training_the_time_budget_cut_short_says_so_on_the_card_the_gate_and_t
                         lambda texts, labels, config, log=None: trained(texts, labels, config, log, clock=Ticks()))
     busy = NewsSentimentConfig(**{**dataclasses.asdict(TINY_PROFILE), "epochs": 2, "max_train_seconds": 4.0})
     result = dg.materialize(
-        [news_sentiment_model, news_sentiment_macro_f1_gate],
+        [news_sentiment_model, news_sentiment_macro_f1_gate, news_sentiment_quality_target],
         resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()},
         run_config=dg.RunConfig({"news_sentiment_model": busy}), raise_on_error=False)
 
@@ -225,8 +226,18 @@ def test_a_training_the_time_budget_cut_short_says_so_on_the_card_the_gate_and_t
     gate_reason = meta["gate_reason"].value
     assert status == ("champion" if promoted else "rejected")
     assert reason == f"{gate_reason}; t{warning[1:]}"
-    (check,) = result.get_asset_check_evaluations()
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    check = checks["news_sentiment_macro_f1_gate"]
     assert check.passed == promoted  # the budget changes what the gate says, not what it decides
+    # ... but a version trained short is a shortfall an analyst sees outside its card: a warning
+    target = checks["news_sentiment_quality_target"]
+    assert (target.passed, target.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert f"; trained short: {meta['training_steps'].value}; " in target.description
+    assert target.description.endswith("A warning: it blocks nothing (news_sentiment_macro_f1_gate decides promotion)")
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT success, severity, observed_value FROM quality.check_results "
+                           "WHERE check_name = 'news_sentiment_quality_target'").fetchall() == [
+            (False, "WARN", target.description)]
     assert check.description == f"news_sentiment {version}: {status}; {gate_reason}; t{warning[1:]}" + (
         "" if promoted else "; no champion: nothing will score the articles")
     assert check.metadata["trained_short"].value == warning
@@ -245,7 +256,8 @@ def test_a_desk_feed_without_labels_is_not_trained_on_and_the_run_goes_on(risk_h
         con.register("features", features.to_arrow())
         con.execute("CREATE TABLE marts.news_features AS SELECT * FROM features")
     result = dg.materialize(
-        [news_sentiment_model, news_sentiment_macro_f1_gate, news_scores, news_scores_coverage, news_sentiment_daily],
+        [news_sentiment_model, news_sentiment_macro_f1_gate, news_sentiment_quality_target, news_scores,
+         news_scores_coverage, news_sentiment_daily],
         resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()},
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     assert result.success
@@ -268,8 +280,11 @@ def test_a_desk_feed_without_labels_is_not_trained_on_and_the_run_goes_on(risk_h
         refusal = con.execute("SELECT model, split, metric, value, reason FROM ml.model_metrics ORDER BY metric").fetchall()
         kept = con.execute("SELECT check_name, success, severity, failing_count, observed_value "
                            "FROM quality.check_results ORDER BY check_name").fetchall()
+    # no version trained: no quality shortfall to add to the gate's warning
+    target = checks["news_sentiment_quality_target"]
     assert kept == [("news_scores_coverage", False, "WARN", features.height, coverage.description),
-                    ("news_sentiment_macro_f1_gate", False, "WARN", 1, gate.description)]
+                    ("news_sentiment_macro_f1_gate", False, "WARN", 1, gate.description),
+                    ("news_sentiment_quality_target", True, "WARN", 0, target.description)]
     assert refusal == [(MODEL_NAME, "all", "macro_f1", None, f"not trained: {reason}"),
                        (MODEL_NAME, "all", "n_labelled", 0.0, None)]
 
