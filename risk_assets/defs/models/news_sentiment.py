@@ -315,11 +315,13 @@ def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) 
 def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Score every article with the champion; rows in = scored + quarantined. Each score's `sample`
     comes from the sentence digests of the champion's meta.json (unknown when it has none); the
-    metadata `sample` counts the scored articles per value."""
+    metadata `sample` counts the scored articles per value, `seen_by_model` says what each value
+    means (sentiment_scoring.seen_line: trained on is in-sample, the holdout judged on is not) and
+    that they are articles, not the card's distinct sentences."""
     from risk_assets.lib.ml import registry
     from risk_assets.lib.ml.sentiment import load_sentiment_model
     from risk_assets.lib.ml.sentiment_pipeline import reserved_sentences
-    from risk_assets.lib.ml.sentiment_scoring import SAMPLES, sample_line, score_documents, write_scores
+    from risk_assets.lib.ml.sentiment_scoring import SAMPLES, sample_line, score_documents, seen_line, write_scores
 
     with lake.connect(read_only=True) as con:
         champion_row = registry.champion(con, MODEL_NAME)
@@ -353,12 +355,8 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     context.log.info(f"scored {scores.height:,} articles in {seconds:.0f} s ({scores.height / max(seconds, 1e-9):,.0f}/s); "
                      f"{no_text.height:,} without usable text go to quality.quarantine (no_usable_text)")
     by_sample = {**dict.fromkeys(SAMPLES, 0), **dict(scores.group_by("sample").len().iter_rows())}
-    in_sample = (f"of the {scores.height:,} scored, {MODEL_NAME} {champion_row['version']} trained on or held out "
-                 f"{by_sample['train'] + by_sample['holdout']:,} ({sample_line(by_sample)})"
-                 if seen is not None else
-                 f"unknown for all {scores.height:,} scored: the artifact of {MODEL_NAME} {champion_row['version']} "
-                 "does not record the sentences it trained and was judged on")
-    context.log.info(f"sample: {in_sample}")
+    seen_by_model = seen_line(by_sample, MODEL_NAME, champion_row["version"])
+    context.log.info(f"sample: {seen_by_model}")
     if scores.height + no_text.height != docs.height:
         raise dg.Failure(description=f"rows do not reconcile: {docs.height} in, {scores.height} scored, "
                          f"{no_text.height} quarantined")
@@ -376,7 +374,7 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
         "labels": _counts_line(by_label),
         "text_fields": _counts_line({str(k): v for k, v in by_field.items()}),
         "sample": sample_line(by_sample),
-        "in_sample": in_sample,
+        "seen_by_model": seen_by_model,
         "dagster/row_count": scores.height,
     })
 
@@ -393,11 +391,12 @@ def _counts_line(counts: dict[str, int]) -> str:
     "no usable text. Warns (the run goes on) with the count and why: no champion (no labelled news to train on, "
     "a first model rejected, a champion retired by hand) or scores from a version no longer champion. Says how "
     "many of the champion's scores are of sentences it trained on (train), held out (holdout) or never saw "
-    "(unseen). Each verdict is a row of quality.check_results.",
+    "(unseen), in articles: each copy of a sentence counts, where the model card counts distinct sentences. "
+    "Each verdict is a row of quality.check_results.",
 )
 def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     from risk_assets.lib.ml import registry
-    from risk_assets.lib.ml.sentiment_scoring import SAMPLES, sample_counts, sample_line
+    from risk_assets.lib.ml.sentiment_scoring import ARTICLES_NOT_SENTENCES, SAMPLES, sample_counts, sample_line
 
     with lake.connect(read_only=True) as con:
         standing = registry.champion(con, MODEL_NAME)
@@ -413,7 +412,7 @@ def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
     why += [f"{stale:,} scored by a version other than champion {standing['version'] if standing else 'none'}"] if stale else []
     said = "; ".join(why) or f"every article scored by {MODEL_NAME} {standing['version']} or quarantined for no usable text"
     if sum(by_sample.values()):
-        said += f"; the champion's scores by sample: {sample_line(by_sample)}"
+        said += f"; the champion's scores by sample: {sample_line(by_sample)} ({ARTICLES_NOT_SENTENCES})"
     result = dg.AssetCheckResult(
         passed=not why, severity=dg.AssetCheckSeverity.WARN,
         description=said,

@@ -152,6 +152,30 @@ def sample_line(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[s]:,} {s}" for s in SAMPLES if s != UNKNOWN or counts.get(s))
 
 
+ARTICLES_NOT_SENTENCES = ("articles, each copy of a sentence in another file, case or spacing counted, where the "
+                          "model card counts the model's distinct sentences")
+"""Why the scoring pages' train / holdout counts exceed the card's (989 holdout articles against 967
+holdout sentences on the sample data): they count articles."""
+
+
+def seen_line(counts: dict[str, int], model: str, version: str) -> str:
+    """What the scoring version saw of the scored articles, from sample_counts: train is in-sample
+    (learned), holdout was judged on when gated (not in-sample), unseen is out of sample; counts are
+    articles (ARTICLES_NOT_SENTENCES). When every score is unknown (an artifact without its sentence
+    digests), says so.
+
+    'of the 5,318 articles scored, news_sentiment V trained on 4,312 (in-sample), was judged on 989
+    when gated (its holdout) and never saw 17 (out of sample); articles, each copy ...'"""
+    scored = sum(counts.values())
+    if scored and counts.get(UNKNOWN, 0) == scored:
+        return (f"unknown for all {scored:,} articles scored: the artifact of {model} {version} does not record "
+                "the sentences it trained and was judged on")
+    unknown = f"; {counts[UNKNOWN]:,} unknown" if counts.get(UNKNOWN) else ""
+    return (f"of the {scored:,} articles scored, {model} {version} trained on {counts[TRAIN]:,} (in-sample), was "
+            f"judged on {counts[HOLDOUT]:,} when gated (its holdout) and never saw {counts[UNSEEN]:,} (out of "
+            f"sample){unknown}; {ARTICLES_NOT_SENTENCES}")
+
+
 def has_sample_column(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ml.news_scores has its `sample` column (a table written before it was added has not)."""
     return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ml' "

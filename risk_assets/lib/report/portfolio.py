@@ -326,7 +326,7 @@ def _news_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     sentiment champion scored, and why none when there is no champion; with scores, how many of them
     the scoring version trained on, held out or never saw (ml.news_scores.sample), so that an
     in-sample score, learned and near-certainly right, is not read as the model's skill."""
-    from risk_assets.lib.ml.sentiment_scoring import sample_counts, sample_line
+    from risk_assets.lib.ml.sentiment_scoring import ARTICLES_NOT_SENTENCES, sample_counts, sample_line
 
     if not table_columns(con, "marts.news_features"):
         return []
@@ -338,7 +338,8 @@ def _news_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
                                                                 "train on, or none promoted)")
     if scored:
         said += (f"; by whether the version that scored them saw them: {sample_line(sample_counts(con))} "
-                 "(train: in-sample, learned; unseen: out of sample)")
+                 f"(train: in-sample, learned; holdout: judged on when gated; unseen: out of sample; "
+                 f"{ARTICLES_NOT_SENTENCES})")
     return [("news articles scored", said)]
 
 

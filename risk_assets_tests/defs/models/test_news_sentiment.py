@@ -360,10 +360,13 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
     assert daily == [("2024-05-02", 3, 1, 1, 1, pytest.approx(fresh_net, abs=1e-9))]
     meta = scored.asset_materializations_for_node("news_scores")[0].metadata
     assert meta["sample"].value == ", ".join(f"{n:,} {name}" for name, n in counts.items() if name != "unknown")
-    assert meta["in_sample"].value == (
-        f"of the {len(expected):,} scored, {MODEL_NAME} {version} trained on or held out "
-        f"{counts['train'] + counts['holdout']:,} ({counts['train']:,} train, {counts['holdout']:,} holdout, "
-        f"{counts['unseen']:,} unseen)")
+    # the holdout is judged on, not in-sample; the counts are articles, not the card's sentences
+    assert "in_sample" not in meta
+    assert meta["seen_by_model"].value == (
+        f"of the {len(expected):,} articles scored, {MODEL_NAME} {version} trained on {counts['train']:,} "
+        f"(in-sample), was judged on {counts['holdout']:,} when gated (its holdout) and never saw "
+        f"{counts['unseen']:,} (out of sample); articles, each copy of a sentence in another file, case "
+        "or spacing counted, where the model card counts the model's distinct sentences")
     daily_meta = scored.asset_materializations_for_node("news_sentiment_daily")[0].metadata
     assert (daily_meta["articles_train"].value, daily_meta["articles_holdout"].value,
             daily_meta["articles_unseen"].value) == (1, 1, 1)
@@ -371,11 +374,14 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
     line = f"{counts['train']:,} train, {counts['holdout']:,} holdout, {counts['unseen']:,} unseen"
     assert coverage.passed and coverage.description == (
         f"every article scored by {MODEL_NAME} {version} or quarantined for no usable text; "
-        f"the champion's scores by sample: {line}")
+        f"the champion's scores by sample: {line} (articles, each copy of a sentence in another file, "
+        "case or spacing counted, where the model card counts the model's distinct sentences)")
     assert {k: coverage.metadata[f"sample_{k}"].value for k in ("train", "holdout", "unseen", "unknown")} == {
         **counts, "unknown": 0}
     assert headline == (f"{len(expected):,} of {len(expected):,}; by whether the version that scored them saw them: "
-                        f"{line} (train: in-sample, learned; unseen: out of sample)")
+                        f"{line} (train: in-sample, learned; holdout: judged on when gated; unseen: out of sample; "
+                        "articles, each copy of a sentence in another file, case or spacing counted, where the "
+                        "model card counts the model's distinct sentences)")
 
     # An artifact written before meta.json listed its sentences: nothing tells train from unseen.
     meta_path.write_text(json.dumps({k: v for k, v in artifact_meta.items()
@@ -388,8 +394,10 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
                            "FROM ml.news_sentiment_daily").fetchall() == [(3, 0, 0, 0, None)]
     meta = rescored.asset_materializations_for_node("news_scores")[0].metadata
     assert meta["sample"].value == f"0 train, 0 holdout, 0 unseen, {len(expected):,} unknown"
-    assert meta["in_sample"].value == (f"unknown for all {len(expected):,} scored: the artifact of {MODEL_NAME} "
+    assert meta["seen_by_model"].value == (f"unknown for all {len(expected):,} articles scored: the artifact of {MODEL_NAME} "
                                        f"{version} does not record the sentences it trained and was judged on")
     (coverage,) = rescored.get_asset_check_evaluations()
     assert coverage.description.endswith(f"the champion's scores by sample: 0 train, 0 holdout, 0 unseen, "
-                                         f"{len(expected):,} unknown")
+                                         f"{len(expected):,} unknown (articles, each copy of a sentence in "
+                                         "another file, case or spacing counted, where the model card counts the model's "
+                                         "distinct sentences)")

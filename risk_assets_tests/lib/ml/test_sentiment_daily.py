@@ -66,3 +66,23 @@ def test_scores_written_before_the_sample_column_count_as_unknown_not_unseen(ris
     assert daily == [(2, 0, 0, 0, None)]
     assert counts == {"train": 0, "holdout": 0, "unseen": 0, "unknown": 2}
     assert sample_line(counts) == "0 train, 0 holdout, 0 unseen, 2 unknown"
+
+
+def test_the_scoring_pages_count_articles_and_never_call_the_holdout_in_sample():
+    """The user trial's figures: 967 holdout sentences on the card, 989 holdout articles on the
+    scoring pages (their copies in the other PhraseBank file): the line says which it counts."""
+    from risk_assets.lib.ml.sentiment_scoring import seen_line
+
+    line = seen_line({"train": 4312, "holdout": 989, "unseen": 17, "unknown": 0}, "news_sentiment",
+                     "20261207T021100Z-99d816b0")
+    assert line == ("of the 5,318 articles scored, news_sentiment 20261207T021100Z-99d816b0 trained on 4,312 "
+                    "(in-sample), was judged on 989 when gated (its holdout) and never saw 17 (out of sample); "
+                    "articles, each copy of a sentence in another file, case or spacing counted, where the model "
+                    "card counts the model's distinct sentences")
+    assert "held out 5,301" not in line and "trained on or held out" not in line
+    assert seen_line({"train": 3, "holdout": 1, "unseen": 0, "unknown": 2}, "news_sentiment", "v").startswith(
+        "of the 6 articles scored, news_sentiment v trained on 3 (in-sample), was judged on 1 when gated (its "
+        "holdout) and never saw 0 (out of sample); 2 unknown; articles")
+    assert seen_line({"train": 0, "holdout": 0, "unseen": 0, "unknown": 5}, "news_sentiment", "v") == (
+        "unknown for all 5 articles scored: the artifact of news_sentiment v does not record the sentences it "
+        "trained and was judged on")
