@@ -173,7 +173,7 @@ def train_candidate(
         "training sentences / s": round(report.samples_per_s, 1),
         "epochs x steps": report.steps_line(),
         "epoch losses": ", ".join(f"{x:.4f}" for x in report.epoch_losses),
-        "train sentences (truncated)": f"{report.n_train} ({report.n_truncated})",
+        "train sentences": train_sentences_line(report.n_train, report.n_truncated, config.max_tokens),
         "previous champion": champion_note,
         "seed": config.seed,
         "code version": f"{package_version()}; sentiment modules sha256 {code_version()}",
@@ -195,6 +195,16 @@ def train_candidate(
     artifact = save_sentiment_model(model, artifacts_root, version, meta)
     return CandidateRun(version, model, report, split, candidate, baseline, champion, champion_version,
                         decision, artifact, facts)
+
+
+def train_sentences_line(n_train: int, n_truncated: int, max_tokens: int) -> str:
+    """The card's `train sentences` fact: how many, and how many of them were longer than the token
+    window (`max_tokens`, [CLS]/[SEP] included) and so trained on truncated.
+
+    '4,220 (3 longer than the 96-token window, truncated)'; '4,220 (none longer than the 96-token window)'."""
+    longer = f"{n_truncated:,} longer than the {max_tokens}-token window, truncated" if n_truncated else \
+        f"none longer than the {max_tokens}-token window"
+    return f"{n_train:,} ({longer})"
 
 
 def record_refusal(con: duckdb.DuckDBPyConnection, version: str, message: str, labelled: int,

@@ -106,6 +106,9 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
         key=pl.col("text_clean").map_elements(dedupe_key, return_dtype=pl.String))
     dropped = labelled.group_by("key").agg(pl.col("label").n_unique()).filter(pl.col("label") > 1).height + 1
     assert f"| conflicting_label_sentences_dropped | {dropped} |" in card
+    # the count in brackets says what it counts
+    assert re.search(rf"\| train sentences \| {meta['train_sentences'].value:,} \((none|\d+) longer than the "
+                     rf"{TINY_PROFILE.max_tokens}-token window(, truncated)?\) \|", card)
     report = (risk_home.reports / "news_sentiment" / f"{version}.html").read_text()
     assert re.search(rf"conflicting_label_sentences_dropped</td>\s*<td[^>]*>{dropped}</td>", report)
     # The retrain sensor counts new labels from the newest labelled file this training read: the

@@ -242,3 +242,10 @@ def test_the_card_says_whether_the_quality_target_is_met():
         "**Quality target 0.86 / 0.84 (accuracy / macro-F1 FinBERT reports on a 20% split of its own of this corpus): met** (accuracy 1.0000")
     wrong = ["neutral"] * 10 + labels[10:]  # 7 of 30 wrong: accuracy 0.7667
     assert ": not met** (accuracy 0.7667 / macro_f1 " in quality_target_line(evaluate(labels, wrong))
+
+
+def test_the_cards_train_sentences_line_says_what_its_bracket_counts():
+    from risk_assets.lib.ml.sentiment_pipeline import train_sentences_line
+
+    assert train_sentences_line(4220, 3, 96) == "4,220 (3 longer than the 96-token window, truncated)"
+    assert train_sentences_line(4220, 0, 128) == "4,220 (none longer than the 128-token window)"
