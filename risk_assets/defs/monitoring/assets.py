@@ -149,19 +149,27 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retra
 def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Daily news sentiment index (mean p_positive - p_negative of the scored documents) and its 7-day
     mean, with the day's documents by `sample` (the scoring version trained on, held out or never saw
-    them) and the index of the unseen alone; metadata `documents_by_sample` sums them over all days."""
+    them) and the index of the unseen alone; metadata `documents_by_sample` sums them over all days,
+    `dating` (sentiment.trend_dating), `days_by_ingestion` and `days_by_publication` say which rows
+    are dated by ingestion, not publication (documents without a publication date), and the preview
+    opens with that line when any is."""
     with lake.connect() as con:
         frame = sentiment.sentiment_trend(con)
         tables.replace(con, tables.NEWS_SENTIMENT_TREND, frame)
     by_sample = {kind: int(frame.get_column(f"documents_{kind}").sum()) if frame.height else 0
                  for kind in ("train", "holdout", "unseen")}
-    context.log.info(f"{tables.NEWS_SENTIMENT_TREND.name}: {frame.height} days; of the documents, "
+    dating = sentiment.trend_dating(frame)
+    context.log.info(f"{tables.NEWS_SENTIMENT_TREND.name}: {frame.height} days ({dating}); of the documents, "
                      + ", ".join(f"{n:,} {kind}" for kind, n in by_sample.items()))
+    by_ingestion = frame.filter(pl.col("date_source") == "ingested").height
+    preview = _preview(frame.sort("day", descending=True), [
+        "day", "date_source", "documents", "sentiment_index", "index_7d", "documents_unseen", "sentiment_index_unseen"])
     return dg.MaterializeResult(metadata={
         "dagster/row_count": frame.height,
         "documents": int(frame.get_column("documents").sum()) if frame.height else 0,
         "documents_by_sample": by_sample,
-        "preview": dg.MetadataValue.md(_preview(frame.sort("day", descending=True), [
-            "day", "date_source", "documents", "sentiment_index", "index_7d", "documents_unseen",
-            "sentiment_index_unseen"])),
+        "dating": dating,
+        "days_by_ingestion": by_ingestion,
+        "days_by_publication": frame.height - by_ingestion,
+        "preview": dg.MetadataValue.md((f"**{dating[0].upper()}{dating[1:]}.**\n\n" if by_ingestion else "") + preview),
     })

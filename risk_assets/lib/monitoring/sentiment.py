@@ -74,6 +74,28 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return frame.with_columns(computed_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)))
 
 
+def trend_dating(frame: pl.DataFrame) -> str:
+    """How the rows of a sentiment_trend frame are dated, for the asset's metadata and preview: the
+    days (and documents) dated by ingestion, not publication, first, since those rows are no day's
+    market sentiment.
+
+    '1 day dated by ingestion, not publication (5,318 documents without a publication date, dated by
+    the day they were ingested: not that day's market sentiment); 0 days by publication date'"""
+    if frame.height == 0:
+        return "no rows: no scored document"
+    by_source = {source: (int(days), int(documents)) for source, days, documents in frame.group_by("date_source").agg(
+        pl.len(), pl.col("documents").sum()).iter_rows()}
+    published_days, published_documents = by_source.get("published", (0, 0))
+    by_publication = (f"{published_days:,} day{'s' * (published_days != 1)} by publication date"
+                      + (f" ({published_documents:,} documents)" if published_days else ""))
+    if "ingested" not in by_source:
+        return f"every row dated by publication: {by_publication}"
+    days, documents = by_source["ingested"]
+    return (f"{days:,} day{'s' * (days != 1)} dated by ingestion, not publication ({documents:,} documents without a "
+            "publication date, dated by the day they were ingested: not that day's market sentiment); "
+            f"{by_publication}")
+
+
 def sentiment_snapshot(con: duckdb.DuckDBPyConnection) -> SentimentSnapshot | None:
     """The sentiment retrain decision's input: the news_sentiment champion (ml.model_registry),
     the labelled raw.news rows it has not seen (ingested after the newest labelled file its

@@ -354,7 +354,9 @@ def _why_no_daily_sentiment(con: duckdb.DuckDBPyConnection) -> str:
         return (f"no news_sentiment champion, so none of the {articles:,} articles is scored (without labelled news "
                 "no model is trained: see news_sentiment_model's card)")
     if not dated:
-        return f"none of the {articles:,} articles carries a publication date (the PhraseBank sample has none)"
+        return (f"none of the {articles:,} articles carries a publication date (the PhraseBank sample has none); "
+                "monitoring.news_sentiment_trend dates them by the day they were ingested instead (date_source = "
+                "ingested), which is not that day's market sentiment")
     return f"{dated:,} of {articles:,} articles carry a date, but none of them is scored yet: materialize news_scores"
 
 

@@ -60,3 +60,44 @@ def test_scores_written_before_the_sample_column_are_counted_as_unknown(risk_hom
     assert trend["documents"].to_list() == [4, 1, 1]
     assert trend["documents_train"].to_list() == trend["documents_unseen"].to_list() == [0, 0, 0]
     assert trend["sentiment_index_unseen"].null_count() == 3
+
+
+def test_rows_dated_by_ingestion_say_so_in_the_assets_metadata_and_preview(risk_home):
+    """The undated documents' row (the ingest day, 1 June) is no day's market sentiment: the asset's
+    metadata and preview say it is dated by ingestion, not publication, and its description says
+    what date_source = ingested means."""
+    import dagster as dg
+
+    from risk_assets.defs.monitoring.assets import news_sentiment_trend
+    from risk_assets.defs.resources import LakeResource
+    from risk_assets.lib.monitoring.sentiment import trend_dating
+
+    with connect(risk_home.lake_path) as con:
+        _lake(con)
+    result = dg.materialize([news_sentiment_trend], resources={"lake": LakeResource(root=str(risk_home.root))})
+    meta = result.asset_materializations_for_node("news_sentiment_trend")[0].metadata
+    dating = ("1 day dated by ingestion, not publication (4 documents without a publication date, dated by the day "
+              "they were ingested: not that day's market sentiment); 2 days by publication date (2 documents)")
+    assert meta["dating"].value == dating
+    assert (meta["days_by_ingestion"].value, meta["days_by_publication"].value) == (1, 2)
+    assert meta["preview"].value.startswith(f"**{dating[0].upper()}{dating[1:]}.**\n\n| day | date_source |")
+    assert "dated by ingestion, not publication" in news_sentiment_trend.descriptions_by_key[
+        news_sentiment_trend.key]
+    with connect(risk_home.lake_path) as con:
+        con.execute("DELETE FROM marts.news_features WHERE published_at IS NULL")
+        con.execute("DELETE FROM ml.news_scores WHERE doc_id NOT IN (SELECT doc_id FROM marts.news_features)")
+        assert trend_dating(sentiment_trend(con)) == "every row dated by publication: 2 days by publication date (2 documents)"
+
+
+def test_the_overview_says_the_trend_dates_undated_news_by_ingestion(risk_home):
+    from risk_assets.lib.report.portfolio import _why_no_daily_sentiment
+
+    with connect(risk_home.lake_path) as con:
+        _lake(con)
+        con.execute("UPDATE marts.news_features SET published_at = NULL")
+        con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path) "
+                    "VALUES ('news_sentiment', 'v1', 'champion', 'v1')")
+        assert _why_no_daily_sentiment(con) == (
+            "none of the 6 articles carries a publication date (the PhraseBank sample has none); "
+            "monitoring.news_sentiment_trend dates them by the day they were ingested instead (date_source = "
+            "ingested), which is not that day's market sentiment")
