@@ -3,7 +3,14 @@
 import dagster as dg
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.lib.report.quarantine import count_of, ledger_sections, quarantine_ledger
+from risk_assets.lib.report.quarantine import (
+    ROWS_CAP,
+    count_of,
+    ledger_sections,
+    quarantine_ledger,
+    quarantined_lines,
+    quarantined_values,
+)
 
 QUARANTINE_SCHEMA = dg.TableSchema(columns=[
     dg.TableColumn("asset", "VARCHAR", description="What set the value aside: raw_loans / raw_news at landing, a check name "
@@ -20,6 +27,17 @@ QUARANTINE_SCHEMA = dg.TableSchema(columns=[
     dg.TableColumn("quarantined_at", "TIMESTAMP", description="When, UTC."),
 ])
 
+VALUES_SCHEMA = dg.TableSchema(columns=[
+    dg.TableColumn("file", "VARCHAR", description="Name of the landed file."),
+    dg.TableColumn("line", "BIGINT", description="Physical line in it, 1-based (a workbook: its Excel row)."),
+    dg.TableColumn("column", "VARCHAR", description="Source column(s) of the value."),
+    dg.TableColumn("rule", "VARCHAR", description="The rule it broke."),
+    dg.TableColumn("raw_value", "VARCHAR", description="The value as the file wrote it."),
+    dg.TableColumn("message", "VARCHAR", description="What was wrong and what to do."),
+    dg.TableColumn("asset", "VARCHAR", description="What set it aside: raw_loans, raw_loans_values, ..."),
+])
+"""The `values` entry: one row per quarantined value, while there are at most ROWS_CAP."""
+
 
 @dg.asset(
     group_name="quality",
@@ -34,19 +52,26 @@ QUARANTINE_SCHEMA = dg.TableSchema(columns=[
         "checks on raw_loans / raw_news what breaks a range or an allowed set; raw_loans_unique_per_snapshot "
         "conflicting duplicates; news_scores articles with no usable text. This page counts them by rule "
         "and by file, quotes each group's first value, and lists the files refused whole with the reason "
-        "(raw.landed_files). Rebuilt after each landing; every value: `risk-assets quarantine <file>`."
+        f"(raw.landed_files). Every value with its file, line, column, rule, raw text and message is in the "
+        f"`values` table while there are at most {ROWS_CAP:,}; above that, `lines` gives every quarantined line "
+        "as ranges per file and rule, and `risk-assets quarantine <file> --rule RULE` lists the values. "
+        "Rebuilt after each landing."
     ),
 )
 def quarantine(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Summarise quality.quarantine and the refused files of raw.landed_files (read-only; writes nothing).
 
     Metadata: values (rows of quality.quarantine), files with a quarantined value, refused files,
-    and three markdown entries (`lib.report.quarantine.ledger_sections`): `summary` by rule, `by_file`
-    (up to 200 file and rule groups) and `refused_files` (up to 50).
+    three markdown entries (`lib.report.quarantine.ledger_sections`): `summary` by rule, `by_file`
+    (up to 200 file and rule groups) and `refused_files` (up to 50); and either `values`, a table of
+    every quarantined value (at most ROWS_CAP rows), or `lines`, every quarantined line as ranges per
+    file and rule (markdown, `quarantined_lines`).
     """
     home = lake.home
     with lake.connect(read_only=home.lake_path.exists()) as con:
         ledger = quarantine_ledger(con)
+        values = quarantined_values(con)
+        lines = None if values is not None else quarantined_lines(con)
     context.log.info(f"quarantine: {count_of(ledger.values, 'value')} from {count_of(ledger.files, 'file')}; "
                      f"landed files by status: {ledger.manifest or 'none'}")
     return dg.MaterializeResult(metadata={
@@ -54,4 +79,11 @@ def quarantine(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mate
         "files_with_quarantined_values": dg.MetadataValue.int(ledger.files),
         "files_refused": dg.MetadataValue.int(ledger.manifest.get("refused", 0) + ledger.manifest.get("failed", 0)),
         **{name: dg.MetadataValue.md(text) for name, text in ledger_sections(ledger).items()},
+        **({"values": dg.MetadataValue.table(
+            [dg.TableRecord(dict(zip(("file", "line", "column", "rule", "raw_value", "message", "asset"), row)))
+             for row in values], schema=VALUES_SCHEMA)} if values is not None else {}),
+        **({"lines": dg.MetadataValue.md(
+            f"{count_of(ledger.values, 'value')}, more than the {ROWS_CAP:,} listed one by one: every quarantined "
+            f"line by file and rule. Each value with its column, raw text and message: "
+            f"`risk-assets quarantine <file> --rule RULE --limit N`.\n\n{lines}")} if lines else {}),
     })

@@ -269,3 +269,76 @@ def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
 def count_of(n: int, noun: str) -> str:
     """`n` with thousands commas and `noun`, plural unless `n` is 1: '1 file', '2,204 values'."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+ROWS_CAP = 1_000
+"""Quarantined values listed one by one on the `quarantine` asset's page (a table); above it, their
+lines as ranges per file and rule. 1,000 rows of the sample's SBA values serialize to 219 kB in
+Dagster's event log (a landing message of 150 characters adds about 150 kB); the ranges of any
+number of lines stay within LINES_CHARS."""
+LINES_CHARS = 200_000
+"""Characters of line ranges on the asset's page; a group whose ranges pass it ends with a count
+and the command that lists the rest."""
+
+
+def quarantined_values(con: duckdb.DuckDBPyConnection, cap: int = ROWS_CAP) -> list[tuple] | None:
+    """Every row of quality.quarantine as (file name, line, column, rule, raw value, message without
+    the file's path, asset), by file, line and column; None when there are more than `cap` (or no table)."""
+    if not table_exists(con, "quality.quarantine"):
+        return None
+    if con.execute("SELECT count(*) FROM quality.quarantine").fetchone()[0] > cap:
+        return None
+    return con.execute(
+        """
+        SELECT regexp_extract(source_file, '[^/]*$') AS file, line, column_name, rule, raw_value,
+               CASE WHEN starts_with(message, source_file || ': ') THEN message[length(source_file) + 3:]
+               ELSE message END, asset
+        FROM quality.quarantine ORDER BY file, source_file, line, column_name, rule
+        """).fetchall()
+
+
+def line_ranges(lines: list[int]) -> list[tuple[int, int]]:
+    """Line numbers as sorted runs of consecutive lines, (first, last) each: [1206, 637, 1204, 1205] ->
+    [(637, 637), (1204, 1206)]. `ranges_text` writes them."""
+    spans: list[list[int]] = []
+    for line in sorted(set(lines)):
+        if spans and line == spans[-1][1] + 1:
+            spans[-1][1] = line
+        else:
+            spans.append([line, line])
+    return [(a, b) for a, b in spans]
+
+
+def ranges_text(spans: list[tuple[int, int]]) -> str:
+    """Runs of lines as a reader writes them: '637, 1204-1206'."""
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def quarantined_lines(con: duckdb.DuckDBPyConnection, budget: int = LINES_CHARS) -> str:
+    """Markdown: per file and rule (the largest first), every quarantined line as ranges
+    ('637, 1204-1210'), one list item each, within about `budget` characters in all; a group cut
+    short ends with how many lines it leaves out and the command that lists them. '' when nothing
+    is quarantined."""
+    if not table_exists(con, "quality.quarantine"):
+        return ""
+    groups = con.execute(
+        "SELECT regexp_extract(source_file, '[^/]*$') AS file, asset, rule, "
+        "list(DISTINCT line ORDER BY line) FILTER (WHERE line IS NOT NULL), count(*) AS n "
+        "FROM quality.quarantine GROUP BY source_file, asset, rule ORDER BY n DESC, file, asset, rule").fetchall()
+    items, left = [], budget
+    for file, asset, rule, lines, n in groups:
+        item = f"- **{inline_text(file or '-', 80)}** `{rule}` ({asset}), {count_of(n, 'value')}: lines "
+        lines = lines or []
+        spans = line_ranges(lines)
+        kept: list[tuple[int, int]] = []
+        for span in spans:
+            left -= len(str(span[0])) + (len(str(span[1])) + 1 if span[1] != span[0] else 0) + 2
+            if left < 0:
+                break
+            kept.append(span)
+        item += ranges_text(kept) or "none"
+        if len(kept) < len(spans):
+            more = len(lines) - sum(b - a + 1 for a, b in kept)
+            item += (f", … and {more:,} more: `risk-assets quarantine {file} --rule {rule} --limit {n}`")
+        items.append(item)
+    return "\n".join(items)

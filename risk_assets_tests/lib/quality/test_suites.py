@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from risk_assets.lib.quality.outcome import sample_by_rule
 from risk_assets.lib.quality.tables import SUITES, structural_check, values_check
 from risk_assets_tests.lib.quality.lake_rows import lake_with, lendingclub_sample, loan_rows, news_rows, sba_sample
 
@@ -185,9 +186,13 @@ def test_a_rule_with_one_failing_row_among_hundreds_of_another_is_shown_in_the_u
     rules = outcome.failures["rule"]
     assert (rules == "annual_income_range").sum() > 20 and (rules == "origination_not_after_as_of").sum() == 3
     markdown = outcome.markdown(limit=20)
-    sample = markdown[markdown.index("Failing rows (20 of "):]
+    sample = markdown[markdown.index("Failing rows ("):]
     assert "origination_not_after_as_of" in sample and "credit_line_not_after_origination" in sample
-    assert sample.splitlines()[0].endswith(", from every rule):")
+    shown = sample_by_rule(outcome.failures, 20)
+    counts = outcome.failures["rule"].value_counts()
+    assert len(counts) == 8 and shown["rule"].value_counts().to_dict() == {rule: 2 for rule in counts.index}  # 20 // 8
+    assert sample.splitlines()[0] == (f"Failing rows (16 of {len(outcome.failures)}, up to 2 of each rule; "
+                                      "every one with its file, line and rule: the `quarantine` asset):")
     # each row names its file, not a line number alone ('line 5 of which file?')
     first = outcome.failures.iloc[0]
     assert sample.splitlines()[2] == "| record_key | file | line | column | rule | raw value |"
@@ -197,3 +202,16 @@ def test_a_rule_with_one_failing_row_among_hundreds_of_another_is_shown_in_the_u
     assert f"| {detail} |" in markdown  # whole: its reason was cut at 80 characters
     raw = outcome.failures.loc[rules == "origination_not_after_as_of", "raw_value"].iloc[0]
     assert raw.endswith(" after the as-of date 2024-06-30") and "00:00:00" not in raw and "_as_of" not in raw
+
+
+def test_the_sample_takes_a_few_rows_of_each_rule_not_nineteen_of_the_largest():
+    """The trial's check: 810 SBA terms of 0 and one date in 2028. The sample was 19 term rows and the
+    date row: a fill from the largest rule. Now five of each rule at most, in their order."""
+    failures = pd.DataFrame({"rule": ["term_positive"] * 400 + ["disbursement_not_after_as_of"]
+                             + ["term_positive"] * 410, "line": range(1, 812)})
+    shown = sample_by_rule(failures, 20)
+    assert list(zip(shown["rule"], shown["line"])) == [("term_positive", line) for line in range(1, 6)] + [
+        ("disbursement_not_after_as_of", 401)]
+    eight = pd.DataFrame({"rule": [f"rule_{n}" for n in range(8) for _ in range(4)], "line": range(32)})
+    assert sample_by_rule(eight, 20)["rule"].value_counts().to_dict() == {f"rule_{n}": 2 for n in range(8)}
+    assert len(sample_by_rule(eight.head(3), 20)) == 3

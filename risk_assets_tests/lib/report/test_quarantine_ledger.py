@@ -14,7 +14,13 @@ from risk_assets.lib.ingest.landing import land_folder
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.lake import connect
 from risk_assets.lib.report.markdown import INLINE_MARKDOWN_CHARS
-from risk_assets.lib.report.quarantine import ledger_sections, quarantine_ledger
+from risk_assets.lib.report.quarantine import (
+    ledger_sections,
+    line_ranges,
+    quarantine_ledger,
+    quarantined_lines,
+    ranges_text,
+)
 
 
 def _land(risk_home, data_dir) -> str:
@@ -90,3 +96,63 @@ def test_the_asset_shows_the_ledger_in_its_materialization(risk_home, data_dir):
     assert metadata["dagster/row_count"].value == 2
     assert metadata["files_refused"].value == 1
     assert "non_positive_amount" in metadata["summary"].value and "minutes.csv" in metadata["refused_files"].value
+
+
+def test_the_asset_lists_every_quarantined_value_with_its_file_line_column_and_rule(risk_home, data_dir):
+    """The page gave a range per file and rule ('lines 637-898767') and the first value: 810 of the
+    trial's 811 values could be found only at a shell. Under the cap each is a row of `values`."""
+    amount = _land(risk_home, data_dir)
+    result = dg.materialize([quarantine], resources={"lake": LakeResource(root=str(risk_home.root))})
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert "lines" not in metadata
+    assert [record.data for record in metadata["values"].value.records] == [
+        {"file": "lc_2024-07.csv", "line": 5, "column": "loan_amnt", "rule": "non_positive_amount",
+         "raw_value": f"-{amount}", "message": f"column loan_amnt: '-{amount}' is a loan amount of zero or less",
+         "asset": "raw_loans"},
+        {"file": "lc_2024-07.csv", "line": 9, "column": "annual_inc", "rule": "unparsable_number",
+         "raw_value": "TBD", "message": "column annual_inc: 'TBD' is not a number in the file's dialect", "asset": "raw_loans"},
+    ]
+    assert [c.name for c in metadata["values"].value.schema.columns] == [
+        "file", "line", "column", "rule", "raw_value", "message", "asset"]
+
+
+def _quarantine_lines(risk_home, data_dir, lines: list[int]) -> None:
+    """The landed lake of `_land` with `lines` of its file quarantined by raw_loans_values, rule term_positive."""
+    _land(risk_home, data_dir)
+    with connect(risk_home.lake_path) as con:
+        con.executemany(
+            "INSERT INTO quality.quarantine (asset, source_file, file_sha256, line, record_key, column_name, rule, "
+            "raw_value, message, run_id, quarantined_at) SELECT 'raw_loans_values', source_file, file_sha256, ?, "
+            "'sba:' || ?, 'term_months', 'term_positive', '0', 'term in months > 0', 'run-2', now() "
+            "FROM quality.quarantine LIMIT 1", [[line, line] for line in lines])
+
+
+def test_above_the_cap_the_asset_gives_every_line_as_ranges(risk_home, data_dir):
+    lines = [637, *range(1204, 1211), 5192, 898766, 898767] + list(range(10_000, 12_000, 2))
+    _quarantine_lines(risk_home, data_dir, lines)
+    result = dg.materialize([quarantine], resources={"lake": LakeResource(root=str(risk_home.root))})
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert "values" not in metadata
+    text = metadata["lines"].value
+    head, term, *rest = text.split("\n\n", 1)[1].splitlines()
+    assert text.startswith("1,013 values, more than the 1,000 listed one by one: every quarantined line by file "
+                           "and rule. Each value with its column, raw text and message: "
+                           "`risk-assets quarantine <file> --rule RULE --limit N`.\n\n")
+    evens = ", ".join(str(n) for n in range(10_000, 12_000, 2))
+    assert head == ("- **lc_2024-07.csv** `term_positive` (raw_loans_values), 1,011 values: "
+                    f"lines 637, 1204-1210, 5192, {evens}, 898766-898767")
+    assert sorted([term, *rest]) == [
+        "- **lc_2024-07.csv** `non_positive_amount` (raw_loans), 1 value: lines 5",
+        "- **lc_2024-07.csv** `unparsable_number` (raw_loans), 1 value: lines 9",
+    ]
+
+
+def test_ranges_past_the_budget_end_with_the_lines_left_and_the_command(risk_home, data_dir):
+    _quarantine_lines(risk_home, data_dir, [637, 1204, 1205, 1206, 5192, 7000])
+    with connect(risk_home.lake_path, read_only=True) as con:
+        text = quarantined_lines(con, budget=20)
+    assert text.splitlines()[0] == ("- **lc_2024-07.csv** `term_positive` (raw_loans_values), 6 values: lines 637, "
+                                    "1204-1206, … and 2 more: `risk-assets quarantine lc_2024-07.csv --rule "
+                                    "term_positive --limit 6`")
+    assert line_ranges([1206, 637, 1204, 1205, 637]) == [(637, 637), (1204, 1206)]
+    assert ranges_text(line_ranges([1206, 637, 1204, 1205, 9])) == "9, 637, 1204-1206"
