@@ -179,12 +179,30 @@ def _readable(value: Any) -> str:
     return str(value)
 
 
+DISTINCT_SHOWN = 5
+"""Distinct failing values named in a rule's detail, the most frequent first."""
+
+
+def distinct_values(values: list[str], shown: int = DISTINCT_SHOWN) -> str:
+    """Failing values as distinct values with their counts, the most frequent first (ties in order of
+    appearance): ["0"] * 810 -> "'0' x 810"; past `shown` distinct values, the rest counted:
+    "'0' x 5, '-1' x 2, and 3 other values x 4"."""
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    text = ", ".join(f"{value!r} x {n:,}" for value, n in ranked[:shown])
+    if rest := ranked[shown:]:
+        text += f", and {len(rest):,} other values x {sum(n for _, n in rest):,}"
+    return text
+
+
 def _verdict(rule: Rule, success: bool, result: dict[str, Any], failing_rows: int) -> dict[str, Any]:
     observed = result.get("observed_value")
     if failing_rows:
-        values = result.get("partial_unexpected_list") or result.get("unexpected_list") or []
-        shown = [rule.failing_pair(*v) if isinstance(v, tuple) and len(v) == 2 else _readable(v) for v in values[:5]]
-        detail = f"{failing_rows} rows; e.g. {shown}"
+        values = result.get("unexpected_list") or result.get("partial_unexpected_list") or []
+        detail = f"{failing_rows:,} {'row' if failing_rows == 1 else 'rows'}: " + distinct_values(
+            [rule.failing_pair(*v) if isinstance(v, (tuple, list)) and len(v) == 2 else _readable(v) for v in values])
     elif not success and observed is not None:
         detail = f"observed {observed}"
         if "details" in result and "mismatched" in result["details"]:

@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from risk_assets.lib.quality.expectations import distinct_values
 from risk_assets.lib.quality.outcome import sample_by_rule
 from risk_assets.lib.quality.tables import SUITES, structural_check, values_check
 from risk_assets_tests.lib.quality.lake_rows import lake_with, lendingclub_sample, loan_rows, news_rows, sba_sample
@@ -108,9 +109,9 @@ def test_f11_implausible_rows_are_quarantined_with_their_rule(tmp_path, cases_di
     assert set(outcome.failures["line"]) == {3, 5, 6, 7, 8, 9, 10, 11, 12, 13}
     # the failing pair of dates reads as dates, not numpy reprs
     details = {r["rule"]: r["detail"] for r in outcome.failed_rules}
-    assert details["credit_line_not_after_origination"] == ("1 rows; e.g. ['earliest_cr_line 2025-01-01 after "
-                                                          "origination_date 2024-05-01'] (the earliest credit line is "
-                                                          "opened before the loan)")
+    assert details["credit_line_not_after_origination"] == ("1 row: 'earliest_cr_line 2025-01-01 after "
+                                                          "origination_date 2024-05-01' x 1 (the earliest credit line "
+                                                          "is opened before the loan)")
 
 
 def test_f07_naively_typed_table_fails_the_schema_check(tmp_path, cases_dir):
@@ -198,7 +199,8 @@ def test_a_rule_with_one_failing_row_among_hundreds_of_another_is_shown_in_the_u
     assert sample.splitlines()[2] == "| record_key | file | line | column | rule | raw value |"
     assert first["source_file"] and f"| {first['record_key']} | {first['source_file'].rsplit('/', 1)[-1]} | {first['line']} |" in sample
     detail = {r["rule"]: r["detail"] for r in outcome.failed_rules}["origination_not_after_as_of"]
-    assert detail.startswith("3 rows; e.g. ['origination_date ") and " after the as-of date " in detail
+    assert detail == ("3 rows: 'origination_date 2031-05-01 after the as-of date 2024-06-30' x 3 (a loan cannot be "
+                      "issued after the tape's as-of date)")
     assert f"| {detail} |" in markdown  # whole: its reason was cut at 80 characters
     raw = outcome.failures.loc[rules == "origination_not_after_as_of", "raw_value"].iloc[0]
     assert raw.endswith(" after the as-of date 2024-06-30") and "00:00:00" not in raw and "_as_of" not in raw
@@ -215,3 +217,17 @@ def test_the_sample_takes_a_few_rows_of_each_rule_not_nineteen_of_the_largest():
     eight = pd.DataFrame({"rule": [f"rule_{n}" for n in range(8) for _ in range(4)], "line": range(32)})
     assert sample_by_rule(eight, 20)["rule"].value_counts().to_dict() == {f"rule_{n}": 2 for n in range(8)}
     assert len(sample_by_rule(eight.head(3), 20)) == 3
+
+
+def test_a_rule_detail_gives_each_distinct_failing_value_with_its_count(tmp_path, data_dir):
+    """SBA's term rule read "810 rows; e.g. ['0', '0', '0', '0', '0']" and the date rule "1 rows":
+    five copies of one value, and a plural for one row."""
+    sba = sba_sample(data_dir / "loans" / "sba_national.csv.gz", 200, tmp_path)
+    broken = sba.copy()
+    broken.loc[[3, 5, 8, 13, 21, 34, 55], "term_months"] = 0
+    broken.loc[89, "term_months"] = -3
+    outcome = _values(lake_with(tmp_path / "lake.duckdb", loans=[broken]))
+    details = {r["rule"]: r["detail"] for r in outcome.failed_rules}
+    assert details == {"term_positive": "8 rows: '0' x 7, '-3' x 1 (term in months > 0)"}
+    assert distinct_values([str(n % 7) for n in range(20)] + ["9"]) == (
+        "'0' x 3, '1' x 3, '2' x 3, '3' x 3, '4' x 3, and 3 other values x 6")
