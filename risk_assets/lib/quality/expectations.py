@@ -221,14 +221,19 @@ def _verdict(rule: Rule, success: bool, result: dict[str, Any], failing_rows: in
 
 
 def _failing_rows(rows: pd.DataFrame, rule: Rule, key_column: str) -> pd.DataFrame:
+    """The failing `rows` of `rule` as a failing-rows frame (FAILURE_COLUMNS). The raw value is the
+    rule's column's own value; a pair rule's message names the pair ('disbursement_date 2028-06-18
+    after the as-of date 2026-12-07: a loan cannot be disbursed after the tape's as-of date')."""
     column = rule.kwargs.get("column") or rule.kwargs.get("column_B")
 
     def lineage(name: str) -> list[Any]:
         return rows[name].tolist() if name in rows.columns else [None] * len(rows)
 
     raw = rows[column].tolist() if column in rows.columns else [None] * len(rows)
-    if "column_A" in rule.kwargs:
-        raw = [rule.failing_pair(a, b, with_column_b=False) for b, a in zip(raw, rows[rule.kwargs["column_A"]])]
+    message: Any = rule.why or rule.expectation
+    if "column_A" in rule.kwargs:  # the value is column_B's alone; the pair it broke is in the message
+        message = [f"{rule.failing_pair(a, b)}: {message}" for b, a in zip(raw, rows[rule.kwargs["column_A"]])]
+        raw = [None if pd.isna(b) else _readable(b) for b in raw]
     frame = pd.DataFrame(
         {
             "record_key": lineage(key_column),
@@ -238,7 +243,7 @@ def _failing_rows(rows: pd.DataFrame, rule: Rule, key_column: str) -> pd.DataFra
             "column_name": rule.column,
             "rule": rule.name,
             "raw_value": [None if pd.isna(v) else str(v) for v in raw],
-            "message": rule.why or rule.expectation,
+            "message": message,
         }
     )
     return frame.loc[:, list(FAILURE_COLUMNS)]

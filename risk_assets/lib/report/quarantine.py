@@ -166,6 +166,9 @@ def landed_file(con: duckdb.DuckDBPyConnection, file: str) -> tuple[str, str, in
 LEDGER_GROUPS = 200
 """(file, asset, rule) groups listed in the UI's quarantine table; the rest are counted and left to
 `risk-assets quarantine`."""
+VALUE_CHARS = 400
+"""Characters of a group's first value (column and raw text) in `by_file`: a value is shown whole
+unless longer (an article's text); the message follows it apart."""
 LEDGER_REFUSALS = 50
 """Refused or failed files listed in the UI, newest first."""
 
@@ -229,7 +232,7 @@ def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
     - `summary`: the headline (values, files, landed files by status) and the values by rule, the
       largest first, as many as keep it under INLINE_MARKDOWN_CHARS (shown in place in the UI);
     - `by_file`: values by file and rule with the lines they span and the first one's column, raw
-      text and why, one list item each (the UI's markdown dialog wraps a list, not a table's cells);
+      text (whole up to VALUE_CHARS) and message (up to 600), one list item each (the UI's markdown dialog wraps a list, not a table's cells);
     - `refused_files`: the files refused whole, with their whole reason, one list item each.
     """
     statuses = ", ".join(f"{n:,} {status}" for status, n in ledger.manifest.items()) or "no file has landed yet"
@@ -251,7 +254,7 @@ def ledger_sections(ledger: QuarantineLedger) -> dict[str, str]:
             span = "" if first is None else (f", line {first}" if first == last else f", lines {first}-{last}")
             value = f"{column or '-'} = {'none' if raw is None else repr(raw)}"
             by_file.append(f"- **{inline_text(file or '-', 80)}**: `{rule}`, {count_of(n, 'value')}{span} (set aside by "
-                           f"{asset}); first {inline_text(value, 60)}: {inline_text(message, 600)}")
+                           f"{asset}); first {inline_text(value, VALUE_CHARS)}: {inline_text(message, 600)}")
         if ledger.more_groups:
             by_file.append(f"\n{ledger.more_groups:,} more (file, rule) groups: `risk-assets quarantine`.")
         by_file += ["", "Every value with its line: `risk-assets quarantine <file> [--rule RULE]`."]

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from risk_assets.lib.quality.expectations import distinct_values
-from risk_assets.lib.quality.outcome import sample_by_rule
+from risk_assets.lib.lake import ensure_lake
+from risk_assets.lib.quality.outcome import record, sample_by_rule
+from risk_assets.lib.report.quarantine import ledger_sections, quarantine_ledger
 from risk_assets.lib.quality.tables import SUITES, structural_check, values_check
 from risk_assets_tests.lib.quality.lake_rows import lake_with, lendingclub_sample, loan_rows, news_rows, sba_sample
 
@@ -202,8 +204,11 @@ def test_a_rule_with_one_failing_row_among_hundreds_of_another_is_shown_in_the_u
     assert detail == ("3 rows: 'origination_date 2031-05-01 after the as-of date 2024-06-30' x 3 (a loan cannot be "
                       "issued after the tape's as-of date)")
     assert f"| {detail} |" in markdown  # whole: its reason was cut at 80 characters
-    raw = outcome.failures.loc[rules == "origination_not_after_as_of", "raw_value"].iloc[0]
-    assert raw.endswith(" after the as-of date 2024-06-30") and "00:00:00" not in raw and "_as_of" not in raw
+    dated = outcome.failures.loc[rules == "origination_not_after_as_of", ["column_name", "raw_value", "message"]]
+    assert dated.iloc[0].to_dict() == {  # the value alone, the pair it broke in the message
+        "column_name": "origination_date", "raw_value": "2031-05-01",
+        "message": "origination_date 2031-05-01 after the as-of date 2024-06-30: a loan cannot be issued after the "
+                   "tape's as-of date"}
 
 
 def test_the_sample_takes_a_few_rows_of_each_rule_not_nineteen_of_the_largest():
@@ -231,3 +236,17 @@ def test_a_rule_detail_gives_each_distinct_failing_value_with_its_count(tmp_path
     assert details == {"term_positive": "8 rows: '0' x 7, '-3' x 1 (term in months > 0)"}
     assert distinct_values([str(n % 7) for n in range(20)] + ["9"]) == (
         "'0' x 3, '1' x 3, '2' x 3, '3' x 3, '4' x 3, and 3 other values x 6")
+
+
+def test_the_quarantine_page_keeps_a_pair_rules_value_and_message_apart_and_whole(tmp_path, cases_dir):
+    """The page read "first disbursement_date = '2028-06-18 after the as-of date…": the value cut at 60
+    characters, and the pair the rule compared written as the value."""
+    path = lake_with(tmp_path / "lake.duckdb", loans=[loan_rows(cases_dir / "F11_loans_asof_2024-06-30_implausible.csv")])
+    with duckdb.connect(str(path)) as con:
+        ensure_lake(con)
+        record(con, values_check(con, SUITES["raw_loans"], AS_OF), "run-1")
+        by_file = ledger_sections(quarantine_ledger(con))["by_file"].splitlines()
+    (item,) = [line for line in by_file if "`origination_not_after_as_of`" in line]
+    assert item == ("- **F11_loans_asof_2024-06-30_implausible.csv**: `origination_not_after_as_of`, 1 value, line 9 "
+                    "(set aside by raw_loans_values); first origination_date = '2031-05-01': origination_date "
+                    "2031-05-01 after the as-of date 2024-06-30: a loan cannot be issued after the tape's as-of date")
