@@ -27,13 +27,64 @@ def _schema(domain: str) -> dg.TableSchema:
 
 
 def _markdown(rows: list[tuple], names: list[str], width: int = 60) -> str:
-    def cell(value) -> str:
+    def cell(value, name: str) -> str:
         text = "" if value is None else str(value)
-        return (text[: width - 1] + "…" if len(text) > width else text).replace("|", "/").replace("\n", " ")
+        if len(text) > width:  # a path keeps its end, the file's name; other values their start
+            text = "…" + text[1 - width:] if name == "_source_file" else text[: width - 1] + "…"
+        return text.replace("|", "/").replace("\n", " ")
 
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell(v, name) for v, name in zip(row, names)) + " |" for row in rows]
     return "\n".join(lines)
+
+
+PREVIEW_FILES = 50
+"""Files whose columns without a value the preview names; more are counted."""
+
+
+def _columns_without_values(con, table: str, columns: list[str], by: str, run_id: str,
+                            prefix: str) -> list[tuple[str, str, list[str]]]:
+    """(file under landing, `by` value (a portfolio, a news source), canonical `columns` null in every one
+    of its rows, in `columns`' order) for each file and `by` value among the rows `run_id` loaded into
+    `table`: what the file does not carry (LendingClub's sample download has no issue date or interest
+    rate) or leaves empty throughout. Files with every column filled are left out; `prefix` (the
+    landing folder and '/') is cut from each path."""
+    counts = ", ".join(f'count("{name}")' for name in columns)
+    found = con.execute(
+        f"SELECT CASE WHEN starts_with(_source_file, $prefix) THEN _source_file[{len(prefix) + 1}:] "
+        f"ELSE _source_file END AS file, {by}, {counts} FROM {table} WHERE _run_id = $run "
+        f"GROUP BY _source_file, {by} ORDER BY file, {by}", {"prefix": prefix, "run": run_id}).fetchall()
+    return [(file, group, missing) for file, group, *filled in found
+            if (missing := [name for name, n in zip(columns, filled) if not n])]
+
+
+def _preview(con, domain: str, columns: list[str], run_id: str, landing: Path, by: str) -> str:
+    """The first 10 rows `run_id` loaded into `domain`'s table, by file and line, as a markdown table
+    whose `_source_file` is the file's path under `landing` ('loans/lendingclub_2007_2011.csv'), then
+    a line per file and `by` value naming the canonical columns it gave no value (`_columns_without_values`),
+    those of the preview in bold and first."""
+    table, canonical_columns = TABLES[domain]
+    prefix = str(landing).rstrip("/") + "/"
+    select = ", ".join(f"CASE WHEN starts_with(_source_file, $prefix) THEN _source_file[{len(prefix) + 1}:] "
+                       "ELSE _source_file END" if name == "_source_file" else name for name in columns)
+    rows = con.execute(f"SELECT {select} FROM {table} WHERE _run_id = $run ORDER BY _source_file, _source_line "
+                       "LIMIT 10", {"prefix": prefix, "run": run_id}).fetchall()
+    if not rows:
+        return "No new rows."
+    canonical = [c.name for c in canonical_columns if c.name != by]
+    empty = _columns_without_values(con, table, canonical, by, run_id, prefix)
+    notes = []
+    for file, group, names in empty[:PREVIEW_FILES]:  # the columns read empty above first, then the rest
+        shown = [name for name in names if name in columns]
+        rest = ", ".join(name for name in names if name not in columns)
+        notes.append(f"- **{file}** ({by} {group}): " + (f"**{', '.join(shown)}**" + (f"; also {rest}" if rest else "")
+                                                         if shown else rest))
+    if len(empty) > PREVIEW_FILES:
+        notes.append(f"- and {len(empty) - PREVIEW_FILES:,} more files")
+    return _markdown(rows, columns) + ("" if not notes else (
+        "\n\nColumns a file gave no value in any row (it does not carry them, or leaves them empty): they "
+        "read empty above and in the table, as the file has them, not as a fault of the row.\n\n"
+        + "\n".join(notes)))
 
 
 QUARANTINE_LOG_LINES = 5
@@ -41,7 +92,10 @@ QUARANTINE_LOG_LINES = 5
 are in quality.quarantine and `risk-assets quarantine <file>`."""
 
 
-def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, parse, preview_columns: list[str]):
+def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, parse, preview_columns: list[str],
+          by: str):
+    """Land `domain`'s new files and describe them for the UI; the preview names, per `by` value, the
+    canonical columns that its files leave without a value (`_preview`)."""
     table, _ = TABLES[domain]
     folder = lake.home.landing / domain
     with lake.connect() as con:
@@ -51,10 +105,7 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
         except LandingFailed as exc:
             raise dg.Failure(description=f"landing {folder} failed: {exc}") from exc
         total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        preview = con.execute(
-            f"SELECT {', '.join(preview_columns)} FROM {table} WHERE _run_id = ? ORDER BY _source_file, _source_line LIMIT 10",
-            [context.run_id],
-        ).fetchall()
+        preview = _preview(con, domain, preview_columns, context.run_id, lake.home.landing, by)
         first_quarantined = {
             outcome.path: con.execute(
                 "SELECT line, column_name, rule, raw_value FROM quality.quarantine WHERE run_id = ? AND source_file = ? "
@@ -85,7 +136,7 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
              "Nothing quarantined at landing (every value of the new files parsed).")
             + f"\n\nThe value rules (ranges, allowed sets) run next as the check `{context.asset_key.path[-1]}_values` "
               "on the whole table: the rows it fails are quarantined too; see its result in the Checks tab."),
-        "preview": dg.MetadataValue.md(_markdown(preview, preview_columns) if preview else "No new rows."),
+        "preview": dg.MetadataValue.md(preview),
         # a table in plain words for the reader; the notes as the manifest keeps them for code and tests
         "reader_notes": dg.MetadataValue.md(notes_markdown(notes)),
         **({"reader_notes_json": dg.MetadataValue.json(json.loads(json.dumps(notes, default=str)))} if notes else {}),
@@ -119,7 +170,7 @@ def raw_loans(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mater
     return _land(context, lake, "loans", parse, [
         "loan_key", "portfolio", "origination_date", "loan_status", "default_flag", "loan_amount",
         "term_months", "int_rate", "_source_file", "_source_line",
-    ])
+    ], by="portfolio")
 
 
 @dg.asset(
@@ -141,4 +192,4 @@ def raw_news(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Materi
     parse = partial(parse_news_file, mapping_dirs=[lake.home.mappings])  # news settings: mappings/news/
     return _land(context, lake, "news", parse, [
         "doc_id", "source", "label", "text_clean", "_source_file", "_source_line",
-    ])
+    ], by="source")

@@ -6,7 +6,7 @@ import shutil
 
 import dagster as dg
 
-from risk_assets.defs.ingest.assets import raw_loans
+from risk_assets.defs.ingest.assets import _markdown, raw_loans
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect
 
@@ -62,3 +62,35 @@ def test_the_quarantine_is_quoted_in_the_log_and_listed_by_the_cli(risk_home, ca
     assert rows[1].startswith(f"  line {stored[0][0]}  {stored[0][1]}  unparsable_date {stored[0][3]!r}: ")
     assert main(["quarantine", name, "--rule", "spreadsheet_error"]) == 0
     assert capsys.readouterr().out.startswith(f"{name}: no quarantined value with rule 'spreadsheet_error'; loaded, ")
+
+
+def test_the_preview_names_each_file_under_landing_and_the_columns_a_portfolio_lacks(risk_home, data_dir, cases_dir):
+    """The preview cut `_source_file` to '…/landing/loans/lendingclub_2007_20…': the file's name was
+    lost. And LendingClub rows read empty in origination_date and int_rate with no word that the
+    sample download has no issue date or interest rate column."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        head = [next(handle) for _ in range(4)]
+    (risk_home.landing_loans / "lendingclub_2007_2011.csv").write_text("".join(head))
+    shutil.copyfile(cases_dir / "F03_loans_2024-03.csv", risk_home.landing_loans / "F03_loans_2024-03.csv")
+    result = dg.materialize([raw_loans], resources={"lake": LakeResource(root=str(risk_home.root))})
+    preview = result.asset_materializations_for_node("raw_loans")[0].metadata["preview"].value
+    table, notes = preview.split("\n\n", 1)
+    assert table.splitlines()[2] == ("| lendingclub:1300 | lendingclub | 2024-03-01 | Fully Paid | 0 | 20000.0 | 60 | "
+                                     "0.1825 | loans/F03_loans_2024-03.csv | 2 |")
+    sba_columns = ("naics, bank_state, employees, new_business, jobs_created, jobs_retained, franchise_code, "
+                   "urban_rural, revolving_line, low_doc, disbursement_date, disbursement_gross, gross_approved, "
+                   "sba_approved, chargeoff_date, chargeoff_principal, balance_gross")
+    assert notes.splitlines() == [
+        "Columns a file gave no value in any row (it does not carry them, or leaves them empty): they read empty "
+        "above and in the table, as the file has them, not as a fault of the row.",
+        "",
+        "- **loans/F03_loans_2024-03.csv** (portfolio lendingclub): snapshot_date, off_policy, sub_grade, "
+        "verification_status, zip3, addr_state, delinq_2yrs, inq_last_6mths, open_acc, pub_rec, revol_bal, "
+        f"revol_util, total_acc, {sba_columns}",
+        "- **loans/lendingclub_2007_2011.csv** (portfolio lendingclub): **origination_date, int_rate**; also "
+        "source_loan_id, snapshot_date, vintage, off_policy, installment, grade, sub_grade, purpose, dti, "
+        f"earliest_cr_line, fico_range_low, {sba_columns}, source_fields",
+    ]
+    # a path longer than a cell keeps its end, the file's name
+    assert _markdown([("loans/2024/branch_b/" + "x" * 40 + "_tape.csv",)], ["_source_file"]).splitlines()[2] == (
+        "| …" + ("loans/2024/branch_b/" + "x" * 40 + "_tape.csv")[-59:] + " |")
