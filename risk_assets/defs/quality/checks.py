@@ -64,7 +64,7 @@ def _table_checks(asset: str, table: str) -> list[dg.AssetChecksDefinition]:
         blocking=True,
         pool=LAKE_POOL,
         description=(
-            f"{table}: every contract column present with its declared DuckDB type; keys not null "
+            f"Columns, types and keys. {table}: every contract column present with its declared DuckDB type; keys not null "
             "(and unique where the table promises it). A failure (red, severity ERROR) stops the downstream "
             "assets."
         ),
@@ -87,7 +87,7 @@ def _table_checks(asset: str, table: str) -> list[dg.AssetChecksDefinition]:
         blocking=True,
         pool=LAKE_POOL,
         description=(
-            f"{table}: row-level rules ({rules}). A failure (yellow, severity WARN) does NOT stop the "
+            f"Value ranges and allowed sets. {table}: row-level rules ({rules}). A failure (yellow, severity WARN) does NOT stop the "
             "pipeline: the failing rows are quarantined with their rule (quality.quarantine) and left out of "
             "staging, and the rest goes on. Dagster shows it as blocking only because it runs before the "
             "downstream assets, so that they read a complete quarantine."
@@ -103,13 +103,15 @@ def _table_checks(asset: str, table: str) -> list[dg.AssetChecksDefinition]:
     return [schema_check, values_check]
 
 
-def _lake_check(asset: str, name: str, description: str, outcome_of: str,
+def _lake_check(asset: str, name: str, title: str, description: str, outcome_of: str,
                 blocking: bool = False) -> dg.AssetChecksDefinition:
     """An asset check whose verdict is `outcome_of(con)`, a 'module:function' of risk_assets.lib.quality
-    that takes a lake connection and returns a CheckOutcome; imported when the check runs, not at load."""
+    that takes a lake connection and returns a CheckOutcome; imported when the check runs, not at load.
+    Its description starts with `title`, a few plain words: the UI's list of checks cuts a long name
+    in the middle (`raw_loans_mis…g_from_newest`) and shows the description's start beside it."""
     module, function = outcome_of.split(":")
 
-    @dg.asset_check(asset=asset, name=name, blocking=blocking, pool=LAKE_POOL, description=description)
+    @dg.asset_check(asset=asset, name=name, blocking=blocking, pool=LAKE_POOL, description=f"{title}. {description}")
     def check(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
         compute = getattr(importlib.import_module(f"risk_assets.lib.quality.{module}"), function)
         with lake.connect() as con:
@@ -120,7 +122,7 @@ def _lake_check(asset: str, name: str, description: str, outcome_of: str,
 
 
 raw_loans_unique_per_snapshot = _lake_check(
-    "raw_loans", "raw_loans_unique_per_snapshot", blocking=True, outcome_of="duplicates:conflicting_duplicates",
+    "raw_loans", "raw_loans_unique_per_snapshot", title="One set of values per loan and snapshot", blocking=True, outcome_of="duplicates:conflicting_duplicates",
     description=(
         "raw.loans: one set of values per loan key and snapshot. Conflicting duplicates (same key and "
         "snapshot, different values) are quarantined (rule conflicting_duplicate) and left out of "
@@ -129,7 +131,7 @@ raw_loans_unique_per_snapshot = _lake_check(
 )
 
 raw_loans_idless_repeats = _lake_check(
-    "raw_loans", "raw_loans_idless_repeats", outcome_of="duplicates:idless_repeats",
+    "raw_loans", "raw_loans_idless_repeats", title="Id-less tapes repeating earlier loans", outcome_of="duplicates:idless_repeats",
     description=(
         "raw.loans: no tape without a loan id repeats the loans of an earlier file. Such a tape keys a "
         "loan by file and line, so a re-delivery, a corrected copy landed beside the first or next "
@@ -141,7 +143,7 @@ raw_loans_idless_repeats = _lake_check(
 )
 
 raw_loans_ids_changed = _lake_check(
-    "raw_loans", "raw_loans_ids_changed", outcome_of="duplicates:ids_changed",
+    "raw_loans", "raw_loans_ids_changed", title="Earlier loans under new ids", outcome_of="duplicates:ids_changed",
     description=(
         "raw.loans: no tape holds an earlier tape's loans under other ids. A servicer that migrates its "
         "system renumbers its loans (LN-000003, then 3): the later tape's loans are new keys, every loan "
@@ -153,7 +155,7 @@ raw_loans_ids_changed = _lake_check(
 )
 
 raw_loans_missing_from_newest = _lake_check(
-    "raw_loans", "raw_loans_missing_from_newest", outcome_of="snapshots:missing_from_newest",
+    "raw_loans", "raw_loans_missing_from_newest", title="Open loans missing from the newest tape", outcome_of="snapshots:missing_from_newest",
     description=(
         "raw.loans: every loan open when a portfolio's tapes last listed it (no outcome then) is in its newest "
         "snapshot. A servicer's monthly tape lists the loans it still services: one that drops off (paid off, "
@@ -165,7 +167,7 @@ raw_loans_missing_from_newest = _lake_check(
 )
 
 raw_loans_outcome_reversed = _lake_check(
-    "raw_loans", "raw_loans_outcome_reversed", outcome_of="snapshots:outcome_reversed",
+    "raw_loans", "raw_loans_outcome_reversed", title="Outcomes a later tape reverses", outcome_of="snapshots:outcome_reversed",
     description=(
         "raw.loans: no loan's outcome is reversed by a later snapshot (repaid in one month's tape, charged "
         "off in a later one, or the other way round): a bounced payoff, a recovery booked as a repayment, or "
@@ -176,7 +178,7 @@ raw_loans_outcome_reversed = _lake_check(
 )
 
 raw_news_footer_totals = _lake_check(
-    "raw_news", "raw_news_footer_totals", outcome_of="footers:news_footer_mismatches",
+    "raw_news", "raw_news_footer_totals", title="Footer story counts against the records", outcome_of="footers:news_footer_mismatches",
     description=(
         "raw.news: every count of stories a news export's footer states ('Total: 5 stories') equals the "
         "records the file holds. A mismatch means a story was lost, or added, before the file landed (an "
@@ -186,7 +188,7 @@ raw_news_footer_totals = _lake_check(
 )
 
 raw_loans_footer_totals = _lake_check(
-    "raw_loans", "raw_loans_footer_totals", outcome_of="footers:footer_mismatches",
+    "raw_loans", "raw_loans_footer_totals", title="Footer totals against the loaded amounts", outcome_of="footers:footer_mismatches",
     description=(
         "raw.loans: every footer total a tape states (LendingClub's 'Total amount funded in policy code "
         "N') equals the amounts loaded from its part of the file. A mismatch means a data line was lost "
@@ -196,7 +198,7 @@ raw_loans_footer_totals = _lake_check(
 )
 
 loan_features_origination_terms = _lake_check(
-    "loan_features", "loan_features_origination_terms", outcome_of="origination:missing_origination_terms",
+    "loan_features", "loan_features_origination_terms", title="Loans without origination terms", outcome_of="origination:missing_origination_terms",
     description=(
         "marts.loan_features: every loan has its origination terms (an amount or an origination date in "
         "some version). A loan known only from later rows (its origination record quarantined, a credit "
@@ -207,7 +209,7 @@ loan_features_origination_terms = _lake_check(
 )
 
 loan_features_origination_restated = _lake_check(
-    "loan_features", "loan_features_origination_restated", outcome_of="origination:restated_origination_terms",
+    "loan_features", "loan_features_origination_restated", title="Origination terms a later tape restates", outcome_of="origination:restated_origination_terms",
     description=(
         "marts.loan_features: no origination term (amount, rate, term, FICO, income, ...: the dbt variable "
         "origination_terms) is given another value by a later version of the loan. The features keep the first "
@@ -225,7 +227,7 @@ loan_features_origination_restated = _lake_check(
     blocking=True,
     pool=LAKE_POOL,
     description=(
-        "marts.loan_features holds no post-outcome field (denylist per source in "
+        "No outcome leaking into the features. marts.loan_features holds no post-outcome field (denylist per source in "
         "risk_assets/lib/quality/leakage.py) and no single feature separates the default flag "
         "within a portfolio (AUC >= 0.95, either direction): ERROR, which stops the models, naming the "
         "column. WARN, blocking nothing, when the source recorded inputs after the outcome in a way "

@@ -87,3 +87,13 @@ def test_structural_failure_blocks_downstream(risk_home, cases_dir):
     assert "loan_key_not_null" in checks["raw_loans_schema"].metadata["failed_rules"].value
     materialized = {e.event_specific_data.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized == {"raw_loans"}
+
+
+def test_each_check_description_starts_with_a_short_plain_title():
+    """The UI's list of checks cuts a long name in the middle (`raw_loans_mis…g_from_newest`); the
+    start of the description beside it says what the check is about in a few words."""
+    titles = {spec.name: spec.description.split(". ", 1)[0] for check in CHECKS for spec in check.check_specs}
+    assert titles["raw_loans_missing_from_newest"] == "Open loans missing from the newest tape"
+    assert titles["raw_loans_values"] == "Value ranges and allowed sets"
+    assert titles["loan_features_no_leakage"] == "No outcome leaking into the features"
+    assert all(len(title) <= 45 and ":" not in title for title in titles.values()), titles
