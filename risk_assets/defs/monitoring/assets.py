@@ -63,8 +63,21 @@ PREVIEW_COLUMNS = {
                             "new_labelled_left_out"],
     "feature_psi": ["model", "vintage", "variable", "psi", "noise_psi", "band", "n_current", "empty_current_bins"],
     "score_psi": ["model", "vintage", "psi", "noise_psi", "band", "n_current", "empty_current_bins", "epsilon"],
-    "vintage_performance": ["model", "vintage", "in_training", "cohort", "n_labelled", "default_rate", "mean_pd", "auc", "ks", "brier"],
+    "vintage_performance": ["model", "vintage", "in_training", "cohort", "n_labelled", "n_defaults", "default_rate",
+                            "default_rate_95", "mean_pd", "auc", "auc_95", "ks", "brier"],
 }
+
+
+def _with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the preview's interval columns: `default_rate_95` and `auc_95`, each 95%
+    interval as text ("0.0166-0.0762"), empty where the table holds NULL (no labels; for the AUC
+    no defaults or no non-defaults). Frames without the interval columns (older lakes) pass as they are."""
+    for name in ("default_rate", "auc"):
+        low, high = f"{name}_low", f"{name}_high"
+        if low in frame.columns and high in frame.columns:
+            text = [None if a is None or b is None else f"{a:.4f}-{b:.4f}" for a, b in zip(frame[low], frame[high])]
+            frame = frame.with_columns(pl.Series(f"{name}_95", text, dtype=pl.Utf8))
+    return frame
 
 
 def _preview_order(key: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -117,7 +130,7 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retra
         frame = written[table.name]
         metadata: dict[str, object] = {
             "dagster/row_count": frame.height,
-            "preview": dg.MetadataValue.md(_preview(_preview_order(key, frame), PREVIEW_COLUMNS[key])),
+            "preview": dg.MetadataValue.md(_preview(_preview_order(key, _with_intervals(frame)), PREVIEW_COLUMNS[key])),
         }
         if key in ("feature_psi", "score_psi") and frame.height:
             worst = frame.sort("psi", descending=True).row(0, named=True)

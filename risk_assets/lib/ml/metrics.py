@@ -31,7 +31,13 @@ Definitions and sources:
 - PR-AUC: average precision, sum_k (R_k - R_{k-1}) P_k over distinct score thresholds taken from
   the highest score down (the step-wise definition of scikit-learn's average_precision_score,
   which does not interpolate).
-- Base rate: mean(y), the observed default rate.
+- Base rate: mean(y), the observed default rate. Its 95% interval (`wilson_interval`) is the Wilson
+  score interval (Wilson, JASA 1927; recommended over the Wald interval for small n or rates near 0
+  by Brown, Cai & DasGupta, Statistical Science 2001): defined with no defaults too, where it runs
+  from 0 to z^2 / (n + z^2).
+- AUC interval (`auc_interval`): AUC -/+ z SE with the standard error of Hanley & McNeil (Radiology
+  1982, eq. 2), SE^2 = (A(1-A) + (m-1)(Q1-A^2) + (n-1)(Q2-A^2)) / (m n), Q1 = A/(2-A),
+  Q2 = 2A^2/(1+A), m defaults and n non-defaults, clipped to [0, 1]; undefined with one class only.
 - Paired AUC comparison (`compare_auc`): two models scored on the same loans; the difference of
   their AUCs, its standard error from DeLong's covariance of the two Mann-Whitney statistics
   (DeLong, DeLong & Clarke-Pearson, Biometrics 1988; the midrank algorithm of Sun & Xu, IEEE
@@ -328,6 +334,38 @@ def base_rate(y: np.ndarray) -> Metric:
     if y.size == 0:
         return _undefined("empty input")
     return Metric(float(y.mean()))
+
+
+def wilson_interval(defaults: int, n: int, z: float = Z_95) -> tuple[float, float] | None:
+    """Wilson score interval of a default rate defaults / n (95% by default), as fractions 0-1;
+    None when n is 0. Wilson (JASA 1927): centre (p + z^2/2n) / (1 + z^2/n), half-width
+    z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n).
+
+    Raises:
+        ValueError: defaults outside 0..n.
+    """
+    if not 0 <= defaults <= n:
+        raise ValueError(f"defaults {defaults} outside 0..{n}")
+    if n == 0:
+        return None
+    p = defaults / n
+    denominator = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def auc_interval(auc: float, defaults: int, non_defaults: int, z: float = Z_95) -> tuple[float, float] | None:
+    """Normal interval of an AUC (95% by default) with the Hanley & McNeil (1982) standard error,
+    clipped to [0, 1]; None when either class is empty (the AUC is undefined). With few defaults the
+    interval is wide: with 6 defaults among 167 loans, an AUC of 0.4296 reads 0.21 to 0.65."""
+    if defaults < 1 or non_defaults < 1:
+        return None
+    q1, q2 = auc / (2.0 - auc), 2.0 * auc * auc / (1.0 + auc)
+    variance = (auc * (1 - auc) + (defaults - 1) * (q1 - auc * auc) + (non_defaults - 1) * (q2 - auc * auc)) / (
+        defaults * non_defaults)
+    low, high = normal_interval(auc, math.sqrt(max(variance, 0.0)), z)
+    return max(0.0, low), min(1.0, high)
 
 
 def calibration_bins(y: np.ndarray, pd: np.ndarray, bins: int = ECE_BINS) -> dict[str, np.ndarray]:

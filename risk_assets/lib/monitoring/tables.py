@@ -73,7 +73,7 @@ SCORE_PSI = MonitoringTable(
 )
 VINTAGE_PERFORMANCE = MonitoringTable(
     "monitoring.vintage_performance",
-    "One row per (champion, vintage, cohort): AUC, KS, Brier, default rate and mean PD on labelled loans; rows with in_training true (cohort 'training') are in-sample (the loans the champion learnt from), the others out of sample: its holdouts (cohort the holdout's split name) and the loans that arrived after it (cohort 'after_training').",
+    "One row per (champion, vintage, cohort): AUC, KS, Brier, default rate and mean PD on labelled loans, with the defaults counted and 95% intervals of the default rate (Wilson) and AUC (Hanley & McNeil 1982): a cohort with few defaults says little, and its wide interval shows it; rows with in_training true (cohort 'training') are in-sample (the loans the champion learnt from), the others out of sample: its holdouts (cohort the holdout's split name) and the loans that arrived after it (cohort 'after_training').",
     {**CHAMPION_KEY, **PERFORMANCE_COLUMNS, **COMPUTED_AT},
 )
 NEWS_SENTIMENT_TREND = MonitoringTable(
