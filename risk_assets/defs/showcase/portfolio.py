@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.lib.report.portfolio import build_overview, overview_html, overview_markdown
+from risk_assets.lib.report.portfolio import build_overview, how_to_open, overview_html, overview_markdown
 
 GRADE_TABLE_SCHEMA = dg.TableSchema(
     columns=[
@@ -52,8 +52,9 @@ def portfolio_overview(context: dg.AssetExecutionContext, lake: LakeResource) ->
         context.log.warning(note)
     headline = {label: value for label, value in overview.headline}
     metadata: dict[str, object] = {
-        "overview": dg.MetadataValue.md(overview_markdown(overview)),
+        "overview": dg.MetadataValue.md(overview_markdown(overview, latest)),
         "report": dg.MetadataValue.path(str(latest)),
+        "how_to_open_report": dg.MetadataValue.md(how_to_open(latest)),
         "dated_report": dg.MetadataValue.path(str(dated)),
         "loan_base": str(headline["loan base"]),
         "missing_tables": dg.MetadataValue.text("; ".join(overview.missing) or "none"),

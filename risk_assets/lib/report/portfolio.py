@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -57,6 +58,9 @@ class Section:
     plot: bytes | None = None
     plot_caption: str = ""
     notes: list[str] = field(default_factory=list)
+    every_row: bool = False
+    """Show every row in the markdown too (the vintage tables: a cap would hide the middle
+    vintages, where a champion's training window lies); other tables stop at MAX_MARKDOWN_ROWS."""
 
 
 @dataclass
@@ -239,7 +243,7 @@ def _outside_window_notes(con: duckdb.DuckDBPyConnection, base: str, scores: str
 
 
 def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | None) -> Section:
-    section = Section("Loans and exposure by vintage")
+    section = Section("Loans and exposure by vintage", every_row=True)
     if base is None:
         section.notes.append("No loan table is in the lake yet: materialize raw_loans.")
         return section
@@ -291,7 +295,7 @@ def _pd_distribution(con: duckdb.DuckDBPyConnection, base: str | None, scores: s
 
 
 def _default_rate(con: duckdb.DuckDBPyConnection, base: str | None) -> Section:
-    section = Section("Default rate by vintage")
+    section = Section("Default rate by vintage", every_row=True)
     if base is None:
         section.notes.append("No loan table is in the lake yet: materialize raw_loans.")
         return section
@@ -543,27 +547,41 @@ MAX_MARKDOWN_ROWS = 40
 """Rows per table in the markdown preview; the HTML report and the exports carry them all."""
 
 
-def preview_rows(rows: Sequence[Sequence[object]], limit: int = MAX_MARKDOWN_ROWS) -> tuple[list, str | None]:
+def preview_rows(rows: Sequence[Sequence[object]], limit: int = MAX_MARKDOWN_ROWS,
+                 report: str = "RISK_HOME/reports/portfolio_overview.html") -> tuple[list, str | None]:
     """(rows to show, a note on those left out or None): all of `rows` when they fit in `limit`, else
-    the first and the last limit / 2, so that a table ordered by vintage shows its newest vintages
-    as well as its oldest (its first 40 rows alone stopped SBA's table at 2002, before the
-    2004-2006 defaults peak)."""
+    the first and the last limit / 2, the note naming the rows left out and the HTML report
+    (`report`, a path) that holds them. The vintage tables do not come here (Section.every_row)."""
     if len(rows) <= limit:
         return list(rows), None
     head, tail = rows[: limit // 2], rows[len(rows) - (limit - limit // 2):]
     return [*head, *tail], (f"rows {len(head) + 1:,} to {len(rows) - len(tail):,} of {len(rows):,} are left out here, "
-                            "between the two halves shown; the HTML report (RISK_HOME/reports/portfolio_overview.html) "
-                            "holds every row")
+                            f"between the two halves shown; the HTML report ({report}) holds every row")
 
 
-def overview_markdown(overview: PortfolioOverview) -> str:
-    """The overview as markdown with plots embedded, for Dagster's materialization metadata."""
-    parts = ["# Portfolio overview", "", markdown_table(["figure", "value"], overview.headline, digits=4)]
+def how_to_open(report: Path) -> str:
+    """How a reader of the UI opens the HTML report at `report` (an absolute path): it is a file on
+    the machine that runs Dagster, not a page the UI serves, and a browser does not follow a file://
+    link from a web page, so the text gives the address to paste."""
+    return (f"The full report, every row of every table, is a local file on the machine that runs Dagster: "
+            f"`{report}`. Open it there by pasting `{report.resolve().as_uri()}` into a browser's address bar "
+            "(a browser does not follow a file:// link from this page), or copy the file (it is self-contained) "
+            "to another machine.")
+
+
+def overview_markdown(overview: PortfolioOverview, report: Path | None = None) -> str:
+    """The overview as markdown with plots embedded, for Dagster's materialization metadata; with
+    `report`, the HTML report's path, a line on how to open it."""
+    parts = ["# Portfolio overview", ""]
+    if report is not None:
+        parts += [f"_{how_to_open(report)}_", ""]
+    parts += [markdown_table(["figure", "value"], overview.headline, digits=4)]
     for section in overview.sections:
         parts += ["", f"## {section.title}"]
         parts += [f"_{note}_" for note in section.notes]
         if section.rows:
-            shown, left_out = preview_rows(section.rows)
+            shown, left_out = (list(section.rows), None) if section.every_row else preview_rows(
+                section.rows, report=str(report) if report else "RISK_HOME/reports/portfolio_overview.html")
             if left_out:
                 parts += ["", f"_{left_out}._"]
             parts += ["", markdown_table(section.columns, shown)]

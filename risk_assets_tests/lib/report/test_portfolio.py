@@ -319,3 +319,31 @@ def test_a_long_table_shows_its_first_and_last_rows_and_says_which_are_left_out(
     assert note == ("rows 21 to 29 of 49 are left out here, between the two halves shown; the HTML report "
                     "(RISK_HOME/reports/portfolio_overview.html) holds every row")
     assert preview_rows(rows[:40]) == (rows[:40], None)
+
+
+def test_the_vintage_tables_show_every_vintage_and_the_report_says_how_to_open_it(risk_home, data_dir, tmp_path):
+    """The whole SBA tape has 52 approval years (1962-2014): the UI's two vintage tables said
+    `rows 21 to 32 of 52 are left out`, hiding 1983-1994, where the champion's window (1989-2006)
+    starts. Every vintage is shown now; and the HTML report, a local file, comes with how to open it."""
+    tape = data_dir / "loans" / "sba_national.csv.gz"
+    with connect(risk_home.lake_path) as con:
+        con.execute(f"""
+            CREATE TABLE marts.loan_features AS
+            SELECT LoanNr_ChkDgt AS loan_key, 'sba' AS portfolio, TRY_CAST(ApprovalFY AS INTEGER) AS vintage,
+                   CAST(replace(ltrim(trim(GrAppv), '$'), ',', '') AS DOUBLE) AS loan_amount,
+                   CASE MIS_Status WHEN 'CHGOFF' THEN 1 WHEN 'P I F' THEN 0 END AS default_flag
+            FROM read_csv('{tape}', all_varchar = true)""")
+        overview = build_overview(con)
+    report = tmp_path / "reports" / "portfolio_overview.html"
+    text = overview_markdown(overview, report)
+    years = [row[1] for row in _section(overview, "Loans and exposure by vintage").rows]
+    assert len(years) == 52 and years[:2] == [None, "1962"] and years[-1] == "2014"  # None: '1976A'
+    years = ["—" if y is None else y for y in years]  # markdown_table writes NULL as a dash
+    for title in ("Loans and exposure by vintage", "Default rate by vintage"):
+        body = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+        assert "left out" not in body
+        assert [line.split(" | ")[1].strip() for line in body.splitlines() if line.startswith("| sba | ")] == years
+    assert text.splitlines()[2] == (
+        f"_The full report, every row of every table, is a local file on the machine that runs Dagster: `{report}`. "
+        f"Open it there by pasting `file://{report}` into a browser's address bar (a browser does not follow a "
+        "file:// link from this page), or copy the file (it is self-contained) to another machine._")
