@@ -54,14 +54,16 @@ class LoanPDConfig(dg.Config):
 
 
 def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
-    """The models just trained as one short markdown table (holdout AUC beside the baseline's, ECE,
-    device and seconds, and whether the gate promoted it), shown in place on the asset's page, above
-    the full card."""
-    lines = ["| model | holdout | AUC | baseline AUC | ECE | trained on | gate |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {m['model']} | {m['split']} | {m['auc']} | {m['baseline_auc']} | {m['ece']} | "
-              f"{m['device']}, {m['train_seconds']:.0f} s | {'promoted' if m['promoted'] else 'not promoted'} |"
-              for m in trained_models]
-    lines += [f"| {model} | not trained | | | | {table_cell(reason, 120)} | |" for model, reason in refused.items()]
+    """The models just trained as a short markdown list, one item per model, shown in place on the
+    asset's page above the full card: the model, the gate's verdict, then its primary holdout, the
+    holdout AUC beside the baseline's, the ECE, and what it trained on (device, seconds); a refused
+    model is an item with the reason. A list, not a table: at 1600 px the UI clipped a seven-column
+    table's "trained on" and "gate" columns off the page's edge."""
+    number = lambda v: "none" if v is None else f"{v}"  # noqa: E731 (an undefined metric is said, not 0)
+    lines = [f"- **{m['model']}: {'promoted' if m['promoted'] else 'not promoted'}**: {m['split']} AUC "
+             f"{number(m['auc'])} (baseline {number(m['baseline_auc'])}), ECE {number(m['ece'])}; trained on "
+             f"{inline_text(m['device'], 40)} in {m['train_seconds']:.0f} s" for m in trained_models]
+    lines += [f"- **{model}: not trained**: {inline_text(reason, 2000)}" for model, reason in refused.items()]
     lines.append("\nWhy each was or was not promoted opens its card in model_card (and loan_pd_gate's result in the "
                  "Checks tab).")
     return "\n".join(lines)

@@ -371,3 +371,25 @@ def test_a_book_never_trained_is_named_with_how_it_gets_a_model(risk_home, cases
         f"f13: {len(frame):,} loans unscored (no loan_pd_f13 champion: never trained); next: retrain_sensor trains f13 "
         "under dagster dev, or train it now: risk-assets run --no-seed --select 'key:loan_pd_model+' --config-json "
         """'{"ops": {"loan_pd_model": {"config": {"portfolios": ["f13"]}}}}'""")
+
+
+def test_the_summary_is_a_list_per_model_so_nothing_is_clipped_at_the_pages_edge():
+    """At 1600 px the UI clipped the summary table's "trained on" and "gate" columns off the page:
+    each model is one list item now, verdict first, with the figures the table had (the sample's
+    first run: SBA's out-of-time holdout, LendingClub's random one; a book refused for few defaults)."""
+    from risk_assets.defs.models.loan_pd import _summary
+
+    text = _summary(
+        [{"model": "loan_pd_sba", "split": "holdout_oot", "auc": 0.6812, "baseline_auc": 0.6695, "ece": 0.0213,
+          "device": "cpu", "train_seconds": 41.6, "promoted": True},
+         {"model": "loan_pd_lendingclub", "split": "holdout", "auc": 0.6854, "baseline_auc": 0.6843, "ece": None,
+          "device": "cuda", "train_seconds": 12.2, "promoted": False}],
+        {"loan_pd_f13": "12 defaults among 400 labelled loans, fewer than the 30 a holdout needs | see min_defaults"})
+    assert text.splitlines() == [
+        "- **loan_pd_sba: promoted**: holdout_oot AUC 0.6812 (baseline 0.6695), ECE 0.0213; trained on cpu in 42 s",
+        "- **loan_pd_lendingclub: not promoted**: holdout AUC 0.6854 (baseline 0.6843), ECE none; trained on cuda in 12 s",
+        "- **loan_pd_f13: not trained**: 12 defaults among 400 labelled loans, fewer than the 30 a holdout needs | see "
+        "min_defaults",
+        "",
+        "Why each was or was not promoted opens its card in model_card (and loan_pd_gate's result in the Checks tab)."]
+    assert "|---" not in text
