@@ -105,7 +105,7 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
     failures = _failure_rows(conflicts)
     rows_checked, exact, unmapped_only = int(totals[0]), int(totals[1]), int(totals[2])
     loans = failures["record_key"].nunique() if len(failures) else 0
-    fan_out = (f" ({unmapped_only} of them differ only in unmapped columns, source_fields: a join's fan-out? "
+    fan_out = (f" ({unmapped_only:,} of them differ only in unmapped columns, source_fields: a join's fan-out? "
                "staging keeps the first)" if unmapped_only else "")
     redelivered = _files_in_conflict(conflicts)
     return CheckOutcome(
@@ -114,8 +114,8 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
         success=not len(failures),
         severity=WARN,
         observed=(
-            f"{loans} loans with conflicting rows in one snapshot ({len(failures)} rows quarantined); "
-            f"{exact} exact duplicate rows collapsed in staging{fan_out}; {rows_checked} rows checked"
+            f"{loans:,} loans with conflicting rows in one snapshot ({len(failures):,} rows quarantined); "
+            f"{exact:,} exact duplicate rows collapsed in staging{fan_out}; {rows_checked:,} rows checked"
             + (f"; {redelivered}" if redelivered else "")
         ),
         failures=failures,
@@ -123,7 +123,7 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
             {"rule": RULE, "column": "loan_key", "success": not len(failures), "failing": len(failures),
              "detail": "same loan_key and snapshot, different values"},
             {"rule": "exact_duplicate", "column": "loan_key", "success": True, "failing": 0,
-             "detail": f"{exact} rows (collapsed and counted in stg_loans){fan_out}"},
+             "detail": f"{exact:,} rows (collapsed and counted in stg_loans){fan_out}"},
         ],
         rows_checked=rows_checked,
     )
@@ -475,6 +475,6 @@ def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
                   "detail": f"no file holds {share:.0%} or more of an earlier file's loans under other ids"}]
     observed = (f"{len(found)} file(s) hold an earlier file's loans under other ids: "
                 + "; ".join(f"{r[0]} {r[3]:,} of {r[4]:,} from {r[1]} (e.g. {r[6]})" for r in found)
-                if found else f"no file holds an earlier file's loans under other ids ({rows_checked} rows checked)")
+                if found else f"no file holds an earlier file's loans under other ids ({rows_checked:,} rows checked)")
     return CheckOutcome(check="raw_loans_ids_changed", asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)

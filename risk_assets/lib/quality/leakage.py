@@ -240,7 +240,7 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
                 "column": leak["column"],
                 "success": False,
                 "failing": 1,
-                "detail": f"{leak['portfolio']}: AUC {leak['auc']} >= {threshold} on {leak['rows']} rows",
+                "detail": f"{leak['portfolio']}: AUC {leak['auc']} >= {threshold} on {leak['rows']:,} rows",
             }
         )
     rewritten = {}

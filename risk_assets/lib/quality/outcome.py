@@ -91,7 +91,7 @@ class CheckOutcome:
             lines.append("")
         if len(self.failures):
             shown = sample_by_rule(self.failures, limit)
-            lines.append(f"Failing rows ({len(shown)} of {len(self.failures)}"
+            lines.append(f"Failing rows ({len(shown):,} of {len(self.failures):,}"
                          + (f", up to {shown['rule'].value_counts().max()} of each rule" if len(shown) < len(self.failures) else "")
                          + "; every one with its file, line and rule: the `quarantine` asset):")
             lines.append("")

@@ -98,7 +98,7 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
     observed = ("; ".join(f"{p}: {n:,} open loan(s) of {span(first, last)} missing from {new} "
                           f"({', '.join(keys[:NAMED_IN_SUMMARY])}{', ...' if n > NAMED_IN_SUMMARY else ''})"
                           for p, first, last, new, n, keys, *_ in found)
-                if found else f"every loan open when last seen is in the newest snapshot ({rows_checked} loans with "
+                if found else f"every loan open when last seen is in the newest snapshot ({rows_checked:,} loans with "
                               "ids and as-of dates)")
     return CheckOutcome(check=CHECK, asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)
@@ -173,6 +173,6 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
                   "detail": "no loan's outcome is reversed by a later snapshot"}]
     observed = ("; ".join(f"{p}: {n:,} loan(s) repaid then defaulted, {m:,} defaulted then repaid"
                           for p, n, m, *_ in found)
-                if found else f"no outcome reversed by a later snapshot ({rows_checked} loans with ids and as-of dates)")
+                if found else f"no outcome reversed by a later snapshot ({rows_checked:,} loans with ids and as-of dates)")
     return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)

@@ -1,0 +1,19 @@
+"""Counts in check texts carry thousands separators, as every other page of the UI writes them:
+the trial's raw_loans_values said `failed on 938950 rows` beside `938,950` elsewhere."""
+
+import pandas as pd
+
+from risk_assets.lib.quality.expectations import Rule, run_rules
+from risk_assets.lib.quality.outcome import WARN
+
+
+def test_a_rule_check_on_a_large_tape_writes_its_counts_with_separators():
+    frame = pd.DataFrame({"loan_key": [f"sba:{i}" for i in range(12_500)],
+                          "term_months": [84] * 12_498 + [0, -12]})
+    rule = Rule("term_positive", "ExpectColumnValuesToBeBetween", {"column": "term_months", "min_value": 1})
+    outcome = run_rules(frame, [rule], check="raw_loans_values", asset="raw_loans", severity=WARN, key_column="loan_key")
+    assert outcome.observed == "1 of 1 rules failed on 12,500 rows (2 records): term_positive"
+    assert outcome.rules[0]["detail"].startswith("2 rows; e.g. ")
+    passed = run_rules(frame.head(12_498), [rule], check="raw_loans_values", asset="raw_loans", severity=WARN,
+                       key_column="loan_key")
+    assert passed.observed == "1 rules passed on 12,498 rows"
