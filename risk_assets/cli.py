@@ -699,7 +699,8 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
     with connect(home.lake_path) as con:
         page = registry_sections(con)
         record_verdict(con, GATE_CHECKS[asset], asset, None, verdict.passed, verdict.severity.value,
-                       verdict.description or "", 0 if verdict.passed else 1, {"changed_by": actor})
+                       verdict.description or "", 0 if verdict.passed else 1, {"changed_by": actor},
+                       failing_unit="registry changes")
     _observe_in_ui(asset, model, changes, page, verdict)
     if now_champion is None:
         held = ("sentiment_retrain_sensor does not retrain it on its own" if model == "news_sentiment" else

@@ -289,7 +289,7 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
             **({"models_without_champion": dg.MetadataValue.text(", ".join(without))} if without else {}),
         },
         description="; ".join(said) or "no candidate in this run",
-    ), failing_count=len(without) + len(refused))
+    ), failing_count=len(without) + len(refused), failing_unit="models")
 
 
 @dg.asset(
@@ -362,7 +362,7 @@ def loan_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
         metadata={"unscored": dg.MetadataValue.md(
             "| portfolio | loans unscored | why |\n|---|---:|---|\n"
             + "\n".join(f"| {p} | {n:,} | {table_cell(why, 200)} |" for p, (n, why) in gaps.items()))} if gaps else {},
-    ), failing_count=sum(n for n, _ in gaps.values()))
+    ), failing_count=sum(n for n, _ in gaps.values()), failing_unit="loans")
 
 
 defs = dg.Definitions(assets=[loan_pd_model, loan_scores], asset_checks=[loan_pd_gate, loan_scores_coverage])

@@ -125,7 +125,8 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retra
             verdicts[key] = psi_verdict(written[_TABLE_OF[key].name], thresholds.psi, thresholds.min_rows, watched, what)
             passed, text, drifted = verdicts[key]
             record_verdict(con, name, key, context.run.run_id, passed, WARN, text, drifted,
-                           {"psi_limit": thresholds.psi, "min_rows": thresholds.min_rows})
+                           {"psi_limit": thresholds.psi, "min_rows": thresholds.min_rows},
+                           failing_unit="PSI values")
     for key, table in _TABLE_OF.items():
         frame = written[table.name]
         metadata: dict[str, object] = {

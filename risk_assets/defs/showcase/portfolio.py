@@ -63,5 +63,16 @@ def portfolio_overview(context: dg.AssetExecutionContext, lake: LakeResource) ->
                        ("mean PD", "mean_pd"), ("observed default rate", "observed_default_rate")):
         value = headline.get(label)
         if value is not None:
-            metadata[key] = value if isinstance(value, int) else round(float(value), 4)  # not 16 digits
+            metadata[key] = headline_value(key, value)
     return dg.MaterializeResult(metadata=metadata)
+
+
+def headline_value(key: str, value: object) -> object:
+    """A headline figure as the UI's metadata shows it: counts and the USD exposure as text with
+    thousands separators ("173,637,103,968.00": the UI prints a number's digits bare), fractions
+    (mean PD, default rate) as numbers rounded to 4 decimals, not 16 digits."""
+    if key in ("loans", "scored_loans"):
+        return dg.MetadataValue.text(f"{int(value):,}")
+    if key == "exposure_usd":
+        return dg.MetadataValue.text(f"{float(value):,.2f}")
+    return round(float(value), 4)

@@ -65,6 +65,11 @@ class CheckOutcome:
         return sum(1 for rule in self.rules if not rule["success"])
 
     @property
+    def failing_unit(self) -> str:
+        """What `failing_count` counts: "values" (quarantined values) or "rules" (a structural failure)."""
+        return "values" if len(self.failures) else "rules"
+
+    @property
     def failed_rules(self) -> list[dict[str, Any]]:
         return [rule for rule in self.rules if not rule["success"]]
 
@@ -72,6 +77,7 @@ class CheckOutcome:
         """JSON-ready details: rows checked, every rule's verdict and a sample of failing rows."""
         return {
             "rows_checked": self.rows_checked,
+            "failing_unit": self.failing_unit,
             "rules": self.rules,
             "failing_sample": sample_records(self.failures),
         }
@@ -175,10 +181,13 @@ def record(con: duckdb.DuckDBPyConnection, outcome: CheckOutcome, run_id: str | 
 
 def record_verdict(con: duckdb.DuckDBPyConnection, check: str, asset: str, run_id: str | None, success: bool,
                    severity: str, observed: str, failing_count: int, details: dict[str, Any],
-                   evaluated_at: datetime | None = None) -> None:
+                   evaluated_at: datetime | None = None, failing_unit: str | None = None) -> None:
     """Write one verdict to quality.check_results, for any check (data checks through `record`; model
     gates and score coverage directly, so that the overview's open issues list them too). `details`
-    is stored as JSON; `evaluated_at` defaults to now (UTC)."""
+    is stored as JSON, with `failing_unit` (what failing_count counts, plural: "values", "rules",
+    "models", "loans") as its key "failing_unit" when given; `evaluated_at` defaults to now (UTC)."""
+    if failing_unit is not None:
+        details = {**details, "failing_unit": failing_unit}
     con.execute(
         """
         INSERT INTO quality.check_results

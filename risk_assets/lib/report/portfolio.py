@@ -403,30 +403,45 @@ def _sentiment(con: duckdb.DuckDBPyConnection) -> Section:
     return section
 
 
+FAILING_UNIT_UNKNOWN = "(unit not recorded)"
+"""The unit the failed checks table gives a count recorded without one (a verdict written before
+checks recorded their unit, or by a check that does not say it)."""
+
+
 def _failed_checks(con: duckdb.DuckDBPyConnection) -> Section:
+    """Checks whose latest result failed: asset, check, severity, `failing` (the count with its own
+    unit, as each check counts differently: "811 values" quarantined beside "2 rules" or "1 models";
+    quality.check_results.details.failing_unit), the observed value and when."""
     section = Section("Open quality issues: failed checks")
     if not table_columns(con, "quality.check_results"):
         section.notes.append("quality.check_results is not in the lake yet: no check has run.")
         return section
-    section.columns, section.rows = _rows(con, """
-        SELECT asset, check_name, severity, failing_count, observed_value,
+    columns, rows = _rows(con, """
+        SELECT asset, check_name AS "check", severity, failing_count,
+               try(json_extract_string(details, '$.failing_unit')) AS failing_unit, observed_value,
                strftime(evaluated_at, '%Y-%m-%d %H:%M') || ' UTC' AS evaluated
         FROM quality.check_results
         QUALIFY row_number() OVER (PARTITION BY asset, check_name ORDER BY evaluated_at DESC) = 1
             AND NOT success
         ORDER BY severity, asset, check_name""")
+    section.columns = ["asset", "check", "severity", "failing", "observed_value", "evaluated"]
+    section.rows = [(asset, check, severity,
+                     None if count is None else f"{count:,} {unit or FAILING_UNIT_UNKNOWN}", observed, evaluated)
+                    for asset, check, severity, count, unit, observed, evaluated in rows]
     if not section.rows:
         section.notes.append("Every check passed on its latest evaluation.")
     return section
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection) -> Section:
+    """Quarantined values by the check that set them aside (quality.quarantine.asset holds the
+    check's name, `raw_loans_values`, so the column is headed `check`) and rule."""
     section = Section("Open quality issues: quarantined values")
     if not table_columns(con, "quality.quarantine"):
         section.notes.append("quality.quarantine is not in the lake yet.")
         return section
     section.columns, section.rows = _rows(con, """
-        SELECT asset, rule, count(*) AS values_quarantined, count(DISTINCT source_file) AS files
+        SELECT asset AS "check", rule, count(*) AS values_quarantined, count(DISTINCT source_file) AS files
         FROM quality.quarantine GROUP BY ALL ORDER BY values_quarantined DESC, asset, rule""")
     if not section.rows:
         section.notes.append("Nothing is in quarantine.")

@@ -6,6 +6,7 @@ import csv
 import gzip
 from collections import Counter
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -123,10 +124,43 @@ def test_open_quality_issues_are_the_checks_whose_latest_result_failed(risk_home
              ("raw_loans", "F07.csv", 4, "int_rate", "rate <= 1", "fifty")])
         overview = build_overview(con)
     failed = _section(overview, "Open quality issues: failed checks").rows
-    assert [(r[0], r[1], r[3]) for r in failed] == [("raw_loans", "grade_not_blank", 2)]
+    assert [(r[0], r[1], r[3]) for r in failed] == [("raw_loans", "grade_not_blank", "2 (unit not recorded)")]
     assert failed[0][-1] == "2024-06-02 10:00 UTC"  # the minute and its zone, not 2024-06-02 10:00:00.000000
     quarantined = _section(overview, "Open quality issues: quarantined values").rows
     assert quarantined[0] == ("raw_loans", "rate <= 1", 2, 2)
+
+
+def test_the_failed_checks_give_each_count_its_unit_and_the_quarantine_table_heads_its_check_column(risk_home):
+    """The trial's overview showed `failing_count` 2 (the leakage check's rules) beside 811 (raw_loans_values'
+    quarantined values) as if one unit, and headed the quarantine table's check names (`raw_loans_values`)
+    `asset`. Each count now says its unit, recorded by the check that counted it."""
+    from risk_assets.lib.quality.outcome import CheckOutcome, record, record_verdict
+
+    failures = pd.DataFrame({"record_key": [f"sba:{i}" for i in range(811)], "source_file": "SBAnational.csv",
+                             "file_sha256": "ab" * 32, "line": range(2, 813), "column_name": "term_months",
+                             "rule": ["term_positive"] * 810 + ["disbursement_not_after_as_of"], "raw_value": "0",
+                             "message": "term 0 months"})
+    values = CheckOutcome(check="raw_loans_values", asset="raw_loans", success=False, severity="WARN",
+                          observed="2 of 38 rules failed on 938,950 rows (811 records): term_positive, "
+                                   "disbursement_not_after_as_of", failures=failures,
+                          rules=[{"rule": "term_positive", "success": False}, {"rule": "disbursement_not_after_as_of",
+                                                                              "success": False}], rows_checked=938_950)
+    with connect(risk_home.lake_path) as con:
+        record(con, values, "run-1")
+        record_verdict(con, "loan_features_no_leakage", "loan_features", "run-1", False, "WARN", "no blocking leakage",
+                       2, {}, failing_unit="rules")
+        record_verdict(con, "loan_scores_coverage", "loan_scores", "run-1", False, "WARN", "lendingclub: 39,786 loans "
+                       "unscored", 39_786, {}, failing_unit="loans")
+        overview = build_overview(con)
+    failed = _section(overview, "Open quality issues: failed checks")
+    assert failed.columns == ["asset", "check", "severity", "failing", "observed_value", "evaluated"]
+    assert [r[:4] for r in failed.rows] == [("loan_features", "loan_features_no_leakage", "WARN", "2 rules"),
+                                            ("loan_scores", "loan_scores_coverage", "WARN", "39,786 loans"),
+                                            ("raw_loans", "raw_loans_values", "WARN", "811 values")]
+    quarantined = _section(overview, "Open quality issues: quarantined values")
+    assert quarantined.columns == ["check", "rule", "values_quarantined", "files"]
+    assert quarantined.rows == [("raw_loans_values", "term_positive", 810, 1),
+                                ("raw_loans_values", "disbursement_not_after_as_of", 1, 1)]
 
 
 def test_overview_html_is_self_contained(lendingclub_lake, tmp_path):
@@ -347,3 +381,15 @@ def test_the_vintage_tables_show_every_vintage_and_the_report_says_how_to_open_i
         f"_The full report, every row of every table, is a local file on the machine that runs Dagster: `{report}`. "
         f"Open it there by pasting `file://{report}` into a browser's address bar (a browser does not follow a "
         "file:// link from this page), or copy the file (it is self-contained) to another machine._")
+
+
+def test_the_overviews_headline_metadata_writes_counts_and_exposure_with_separators():
+    """The UI showed `exposure_usd 173637103968`: it prints a number's digits bare."""
+    import dagster as dg
+
+    from risk_assets.defs.showcase.portfolio import headline_value
+
+    assert headline_value("exposure_usd", 173_637_103_968.0) == dg.MetadataValue.text("173,637,103,968.00")
+    assert headline_value("loans", 938_950) == dg.MetadataValue.text("938,950")
+    assert headline_value("scored_loans", 896_360) == dg.MetadataValue.text("896,360")
+    assert headline_value("mean_pd", 0.10908206272955899) == 0.1091
