@@ -36,7 +36,17 @@ def bar_chart(
     title: str,
     ylabel: str,
 ) -> bytes:
-    """Grouped bars: one group per label, one bar per series (each series as long as `labels`).
+    """Grouped bars as PNG: `bar_figure`."""
+    return _png(bar_figure(labels, series, title, ylabel))
+
+
+def bar_figure(labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str, ylabel: str):
+    """Grouped bars: one group per label, one bar per series (each series as long as `labels`), a
+    legend naming the series even when there is one (a lone series is a portfolio too, and the
+    reader must know which).
+
+    Returns:
+        the matplotlib Figure.
 
     Raises:
         ValueError: a series' length differs from the number of labels.
@@ -56,10 +66,49 @@ def bar_chart(
                        ha="right" if len(labels) > 12 else "center", fontsize=8 if len(labels) > 12 else 10)
     ax.set_title(title)
     ax.set_ylabel(ylabel)
-    if len(series) > 1:
+    if series:
         ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    return _png(fig)
+    return fig
+
+
+def bar_panels(labels: Mapping[str, Sequence[str]], series: Mapping[str, Sequence[float]], title: str,
+               ylabel: str) -> bytes:
+    """Bars as PNG, one panel per series: `bar_panels_figure`."""
+    return _png(bar_panels_figure(labels, series, title, ylabel))
+
+
+def bar_panels_figure(labels: Mapping[str, Sequence[str]], series: Mapping[str, Sequence[float]], title: str,
+                      ylabel: str):
+    """One panel per series (portfolio), side by side, each with its own labels (`labels[name]`, as
+    long as `series[name]`) and its own linear y scale, titled by the series' name: a book 40 times
+    smaller than another is invisible beside it on one shared scale, and a log scale is hard to read
+    as amounts.
+
+    Returns:
+        the matplotlib Figure (no panel when `series` is empty).
+
+    Raises:
+        ValueError: a series has a different number of values and labels.
+    """
+    from matplotlib.figure import Figure
+
+    for name, values in series.items():
+        if len(values) != len(labels.get(name, ())):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(labels.get(name, ()))} labels")
+    fig = Figure(figsize=(max(7.0, 3.5 * len(series)), 3.6), dpi=DPI)
+    fig.suptitle(title)
+    for i, (name, values) in enumerate(series.items()):
+        ax = fig.add_subplot(1, len(series), i + 1)
+        names = list(labels[name])
+        ax.bar(range(len(names)), [v if v is not None else 0.0 for v in values], color=PALETTE[i % len(PALETTE)])
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names, fontsize=8 if len(names) > 12 else 10)
+        ax.set_title(name, fontsize=10)
+        if i == 0:
+            ax.set_ylabel(ylabel)
+        ax.grid(axis="y", alpha=0.3)
+    return fig
 
 
 def line_chart(
@@ -68,8 +117,17 @@ def line_chart(
     title: str,
     ylabel: str,
 ) -> bytes:
-    """One line per series name; `x[name]` and `y[name]` are the series' points (dates, numbers, or
-    text categories such as vintages, which share one sorted axis: `category_axis`).
+    """Lines as PNG: `line_figure`."""
+    return _png(line_figure(x, y, title, ylabel))
+
+
+def line_figure(x: Mapping[str, Sequence[object]], y: Mapping[str, Sequence[float]], title: str, ylabel: str):
+    """One line per series name, named in a legend even when there is one; `x[name]` and `y[name]`
+    are the series' points (dates, numbers, or text categories such as vintages, which share one
+    sorted axis: `category_axis`).
+
+    Returns:
+        the matplotlib Figure.
 
     Raises:
         ValueError: a series has a different number of x and y values, or no x at all.
@@ -93,11 +151,11 @@ def line_chart(
         ax.xaxis.set_major_formatter(FixedFormatter(categories[::step]))
     ax.set_title(title)
     ax.set_ylabel(ylabel)
-    if len(y) > 1:
+    if y:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
-    return _png(fig)
+    return fig
 
 
 def category_axis(x: Mapping[str, Sequence[object]]) -> tuple[list[str], Mapping[str, Sequence[object]]]:

@@ -161,14 +161,17 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
     if base:
         section.notes += (_in_sample_notes(con, base, scores) + _calibration_notes(con, base, scores)
                           + _outside_window_notes(con, base, scores))
-    grades = sorted({row[1] for row in section.rows})
+    grades: dict[str, list[str]] = {}
     series: dict[str, list[float]] = {}
-    for portfolio_name, grade, _, exposure, _, _ in section.rows:
-        series.setdefault(portfolio_name, [0.0] * len(grades))[grades.index(grade)] = (exposure or 0.0) / 1e6
+    for portfolio_name, grade, _, exposure, _, _ in section.rows:  # ordered by portfolio, grade
+        grades.setdefault(portfolio_name, []).append(grade)
+        series.setdefault(portfolio_name, []).append((exposure or 0.0) / 1e6)
     if section.rows:
-        section.plot = plots.bar_chart(grades, series, "Exposure by risk grade", "millions (USD unless labelled)")
+        # one panel per portfolio, each on its own scale: on one scale LendingClub's bars were invisible beside SBA's
+        section.plot = plots.bar_panels(grades, series, "Exposure by risk grade", "millions (USD unless labelled)")
         section.plot_caption = ("Exposure (sum of loan amounts, millions, in USD unless the portfolio names another "
-                                "currency) by risk grade and portfolio")
+                                "currency) by risk grade, one panel per portfolio, each on its own scale: compare "
+                                "portfolios by the table's exposure column, not by bar heights")
     return section
 
 
@@ -261,11 +264,30 @@ def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | 
             series.setdefault(portfolio, [0.0] * len(vintages))[vintages.index(vintage)] = (exposure or 0.0) / 1e6
         section.plot = plots.bar_chart(vintages, series, "Exposure by vintage", "millions (USD unless labelled)")
         section.plot_caption = ("Exposure (millions, in USD unless the portfolio names another currency) by "
-                                "vintage (origination year; SBA: approval fiscal year, October-September) and portfolio")
+                                "vintage (origination year; SBA: approval fiscal year, October-September) and portfolio"
+                                + unplotted_vintages(section.rows))
     undated = [r[0] for r in section.rows if r[1] is None]
     if undated:
         section.notes.append(f"No origination date in the source for: {', '.join(undated)} (vintage shown as empty).")
     return section
+
+
+def unplotted_vintages(rows: Sequence[Sequence[object]], noun: str = "loans") -> str:
+    """The caption's sentence naming the loans a by-vintage plot cannot show, from a vintage table's
+    rows (portfolio, vintage (NULL: none), count of `noun`, ...): a portfolio none of whose loans has
+    a vintage ("; not plotted: lendingclub (39,786 loans), whose tape records no origination (issue)
+    date, so its loans have no vintage"), and a portfolio with some loans without one ("18 of sba's
+    899,164 loans, which have no vintage"). '' when every loan has one."""
+    loans: dict[str, int] = {}
+    undated: dict[str, int] = {}
+    for portfolio, vintage, n, *_ in rows:
+        loans[portfolio] = loans.get(portfolio, 0) + n
+        if vintage is None:
+            undated[portfolio] = undated.get(portfolio, 0) + n
+    said = [f"{p} ({n:,} {noun}), whose tape records no origination (issue) date, so its loans have no vintage"
+            if n == loans[p] else f"{n:,} of {p}'s {loans[p]:,} {noun}, which have no vintage"
+            for p, n in undated.items() if n]
+    return f"; not plotted: {'; '.join(said)}" if said else ""
 
 
 def _pd_distribution(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | None) -> Section:
@@ -305,16 +327,43 @@ def _default_rate(con: duckdb.DuckDBPyConnection, base: str | None) -> Section:
         FROM ({base}) GROUP BY portfolio, vintage ORDER BY portfolio, vintage NULLS FIRST""")
     x: dict[str, list[str]] = {}
     y: dict[str, list[float]] = {}
+    few: dict[str, list[str]] = {}
     for portfolio, vintage, labelled, _, rate in section.rows:
-        if vintage is not None and labelled:
+        if vintage is not None and labelled >= MIN_LABELLED_FOR_RATE:
             x.setdefault(portfolio, []).append(vintage)
             y.setdefault(portfolio, []).append(rate)
+        elif vintage is not None and labelled:
+            few.setdefault(portfolio, []).append(vintage)
     if y:
         section.plot = plots.line_chart(x, y, "Default rate by vintage", "defaults / labelled loans")
+        left_out = "; ".join(f"{p} {_year_ranges(v)}" for p, v in few.items())
         section.plot_caption = ("Observed default rate (0-1) of labelled loans by vintage (origination year; "
-                                "SBA: approval fiscal year, October-September)")
+                                "SBA: approval fiscal year, October-September) and portfolio"
+                                + (f"; vintages with fewer than {MIN_LABELLED_FOR_RATE} labelled loans are left out "
+                                   f"of the plot, their rate being mostly noise (the table lists them): {left_out}"
+                                   if few else "")
+                                + unplotted_vintages(section.rows, "labelled loans"))
     section.notes.append("Labelled loans are those whose outcome is known (default flag not NULL).")
     return section
+
+
+MIN_LABELLED_FOR_RATE = 30
+"""Fewest labelled loans a vintage needs for the overview to plot its default rate: below it a rate
+is mostly noise (1 labelled loan plots 0% or 100%; at a 20% rate, 30 loans give a 95% Wilson interval
+of 0.10-0.37, 10 loans 0.06-0.51). A policy figure of this report, not a published constant."""
+
+
+def _year_ranges(vintages: Sequence[str]) -> str:
+    """Vintages as runs of consecutive years ("1966, 1968-1972"); text that is no year as it is."""
+    years = sorted(int(v) for v in vintages if str(v).lstrip("-").isdigit())
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    said = [f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs]
+    return ", ".join(said + [str(v) for v in vintages if not str(v).lstrip("-").isdigit()])
 
 
 def _sentiment_champion(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -19,3 +19,19 @@ def test_text_categories_share_one_sorted_axis():
     assert categories == ["2010-Q4", "2011-Q2", "2012-Q1"]
     assert placed == {"b": [1, 2], "a": [0, 1]}
     assert plots.category_axis({"a": [1.0, 2.0]}) == ([], {"a": [1.0, 2.0]})
+
+
+def test_a_lone_series_is_named_in_a_legend_and_panels_give_each_book_its_own_scale():
+    """The overview's vintage plots showed SBA's one series with no legend, so no reader could tell
+    which book it was; the grade plot put LendingClub's 446 million beside SBA's 173,000 million on one
+    scale. Every series is named now, and `bar_panels_figure` draws a panel per book."""
+    bars = plots.bar_figure(["1990", "1991"], {"sba": [1200.0, 1500.0]}, "Exposure by vintage", "millions")
+    assert [t.get_text() for t in bars.axes[0].get_legend().get_texts()] == ["sba"]
+    line = plots.line_figure({"sba": ["1990", "1991"]}, {"sba": [0.12, 0.15]}, "Default rate by vintage", "rate")
+    assert [t.get_text() for t in line.axes[0].get_legend().get_texts()] == ["sba"]
+    panels = plots.bar_panels_figure({"lendingclub": ["B", "E"], "sba": ["A", "B", "C"]},
+                                     {"lendingclub": [306.0, 140.0], "sba": [60_000.0, 90_000.0, 23_600.0]},
+                                     "Exposure by risk grade", "millions")
+    assert [ax.get_title() for ax in panels.axes] == ["lendingclub", "sba"]
+    assert panels.axes[0].get_ylim()[1] < 400 < panels.axes[1].get_ylim()[1]  # each on its own scale
+    assert [t.get_text() for t in panels.axes[1].get_xticklabels()] == ["A", "B", "C"]
