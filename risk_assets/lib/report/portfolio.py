@@ -457,6 +457,14 @@ FAILING_UNIT_UNKNOWN = "(unit not recorded)"
 checks recorded their unit, or by a check that does not say it)."""
 
 
+def _counted(count: int, unit: str | None) -> str:
+    """A count with its plural unit, singular for 1 ("811 values", "1 model", "2 PSI values");
+    FAILING_UNIT_UNKNOWN beside a count recorded without one."""
+    if not unit:
+        return f"{count:,} {FAILING_UNIT_UNKNOWN}"
+    return f"{count:,} {unit.removesuffix('s') if count == 1 else unit}"
+
+
 def _failed_checks(con: duckdb.DuckDBPyConnection) -> Section:
     """Checks whose latest result failed: asset, check, severity, `failing` (the count with its own
     unit, as each check counts differently: "811 values" quarantined beside "2 rules" or "1 models";
@@ -475,7 +483,7 @@ def _failed_checks(con: duckdb.DuckDBPyConnection) -> Section:
         ORDER BY severity, asset, check_name""")
     section.columns = ["asset", "check", "severity", "failing", "observed_value", "evaluated"]
     section.rows = [(asset, check, severity,
-                     None if count is None else f"{count:,} {unit or FAILING_UNIT_UNKNOWN}", observed, evaluated)
+                     None if count is None else _counted(count, unit), observed, evaluated)
                     for asset, check, severity, count, unit, observed, evaluated in rows]
     if not section.rows:
         section.notes.append("Every check passed on its latest evaluation.")

@@ -158,8 +158,8 @@ def test_f13_run_refuses_records_null_auc_with_reason_and_promotes_nothing(risk_
         ("loan_pd_gate", "loan_pd_model", result.run_id, False, "WARN", 1, gate.description),
         ("loan_scores_coverage", "loan_scores", result.run_id, False, "WARN", 40, coverage.description)]
     (section,) = [s for s in overview.sections if s.title == "Open quality issues: failed checks"]
-    assert [(r[0], r[1], r[3]) for r in section.rows] == [("loan_pd_model", "loan_pd_gate", 1),
-                                                          ("loan_scores", "loan_scores_coverage", 40)]
+    assert [(r[0], r[1], r[3]) for r in section.rows] == [("loan_pd_model", "loan_pd_gate", "1 model"),
+                                                          ("loan_scores", "loan_scores_coverage", "40 loans")]
 
 
 def test_a_book_whose_first_model_is_rejected_does_not_stop_the_scoring_of_the_others(risk_home, data_dir):

@@ -149,6 +149,8 @@ def test_the_failed_checks_give_each_count_its_unit_and_the_quarantine_table_hea
         record(con, values, "run-1")
         record_verdict(con, "loan_features_no_leakage", "loan_features", "run-1", False, "WARN", "no blocking leakage",
                        2, {}, failing_unit="rules")
+        record_verdict(con, "score_psi_drift", "score_psi", "run-1", False, "WARN", "1 PD score PSI value(s) above 0.2",
+                       1, {}, failing_unit="PSI values")
         record_verdict(con, "loan_scores_coverage", "loan_scores", "run-1", False, "WARN", "lendingclub: 39,786 loans "
                        "unscored", 39_786, {}, failing_unit="loans")
         overview = build_overview(con)
@@ -156,7 +158,8 @@ def test_the_failed_checks_give_each_count_its_unit_and_the_quarantine_table_hea
     assert failed.columns == ["asset", "check", "severity", "failing", "observed_value", "evaluated"]
     assert [r[:4] for r in failed.rows] == [("loan_features", "loan_features_no_leakage", "WARN", "2 rules"),
                                             ("loan_scores", "loan_scores_coverage", "WARN", "39,786 loans"),
-                                            ("raw_loans", "raw_loans_values", "WARN", "811 values")]
+                                            ("raw_loans", "raw_loans_values", "WARN", "811 values"),
+                                            ("score_psi", "score_psi_drift", "WARN", "1 PSI value")]
     quarantined = _section(overview, "Open quality issues: quarantined values")
     assert quarantined.columns == ["check", "rule", "values_quarantined", "files"]
     assert quarantined.rows == [("raw_loans_values", "term_positive", 810, 1),
