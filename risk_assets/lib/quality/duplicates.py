@@ -140,7 +140,7 @@ def _files_in_conflict(conflicts: pd.DataFrame, shown: int = 3) -> str:
     pairs = files[files.map(len) > 1].value_counts()
     if pairs.empty:
         return ""
-    named = "; ".join(f"{' and '.join(names)} ({n} loan snapshots)" for names, n in pairs.head(shown).items())
+    named = "; ".join(f"{' and '.join(names)} ({n:,} loan snapshots)" for names, n in pairs.head(shown).items())
     return (f"files that disagree on the same loans and snapshot: {named}: a corrected delivery beside the first? "
             "Withdraw the wrong one (risk-assets withdraw <file> --reason ...) and the other's rows stand")
 
@@ -234,7 +234,7 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     if twins:
         found.append(f"{len(twins)} id-less file(s) repeat a line of their own: "
                      + "; ".join(f"{_name(file)} {_groups(groups)}" for file, _, groups in twins))
-    observed = ". ".join(found) or f"no id-less file repeats an earlier one ({rows_checked} id-less rows checked)"
+    observed = ". ".join(found) or f"no id-less file repeats an earlier one ({rows_checked:,} id-less rows checked)"
     return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)
 
