@@ -183,7 +183,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
 def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     result = _sentiment_gate(context, lake)
     return recorded(lake, context.run.run_id, "news_sentiment_macro_f1_gate", "news_sentiment_model", result,
-                    failing_count=0 if result.passed else 1)
+                    failing_count=0 if result.passed else 1, failing_unit="models")
 
 
 @dg.asset_check(
@@ -208,7 +208,7 @@ def news_sentiment_quality_target(context: dg.AssetCheckExecutionContext, lake: 
         context.log.warning("check news_sentiment_quality_target on news_sentiment_model did not pass "
                             f"(severity WARN): {result.description}")
     return recorded(lake, context.run.run_id, "news_sentiment_quality_target", "news_sentiment_model", result,
-                    failing_count=result.metadata["shortfalls"].value)
+                    failing_count=result.metadata["shortfalls"].value, failing_unit="shortfalls")
 
 
 def quality_target_verdict(metadata: dict[str, object] | None) -> dg.AssetCheckResult:
@@ -419,7 +419,8 @@ def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
         metadata={"unscored": unscored, "other_version": stale, "champion": standing["version"] if standing else "none",
                   **{f"sample_{k}": v for k, v in by_sample.items()}},
     )
-    return recorded(lake, context.run.run_id, "news_scores_coverage", "news_scores", result, unscored + stale)
+    return recorded(lake, context.run.run_id, "news_scores_coverage", "news_scores", result, unscored + stale,
+                    failing_unit="articles")
 
 
 @dg.asset(

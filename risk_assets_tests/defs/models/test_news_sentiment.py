@@ -238,9 +238,10 @@ def test_a_training_the_time_budget_cut_short_says_so_on_the_card_the_gate_and_t
     assert f"; trained short: {meta['training_steps'].value}; " in target.description
     assert target.description.endswith("A warning: it blocks nothing (news_sentiment_macro_f1_gate decides promotion)")
     with connect(risk_home.lake_path, read_only=True) as con:
-        assert con.execute("SELECT success, severity, observed_value FROM quality.check_results "
+        assert con.execute("SELECT success, severity, observed_value, failing_count, "
+                           "json_extract_string(details, '$.failing_unit') FROM quality.check_results "
                            "WHERE check_name = 'news_sentiment_quality_target'").fetchall() == [
-            (False, "WARN", target.description)]
+            (False, "WARN", target.description, target.metadata["shortfalls"].value, "shortfalls")]
     assert check.description == f"news_sentiment {version}: {status}; {gate_reason}; t{warning[1:]}" + (
         "" if promoted else "; no champion: nothing will score the articles")
     assert check.metadata["trained_short"].value == warning
@@ -283,11 +284,15 @@ def test_a_desk_feed_without_labels_is_not_trained_on_and_the_run_goes_on(risk_h
         refusal = con.execute("SELECT model, split, metric, value, reason FROM ml.model_metrics ORDER BY metric").fetchall()
         kept = con.execute("SELECT check_name, success, severity, failing_count, observed_value "
                            "FROM quality.check_results ORDER BY check_name").fetchall()
+        units = con.execute("SELECT check_name, json_extract_string(details, '$.failing_unit') "
+                            "FROM quality.check_results ORDER BY check_name").fetchall()
     # no version trained: no quality shortfall to add to the gate's warning
     target = checks["news_sentiment_quality_target"]
     assert kept == [("news_scores_coverage", False, "WARN", features.height, coverage.description),
                     ("news_sentiment_macro_f1_gate", False, "WARN", 1, gate.description),
                     ("news_sentiment_quality_target", True, "WARN", 0, target.description)]
+    assert units == [("news_scores_coverage", "articles"), ("news_sentiment_macro_f1_gate", "models"),
+                     ("news_sentiment_quality_target", "shortfalls")]
     assert refusal == [(MODEL_NAME, "all", "macro_f1", None, f"not trained: {reason}"),
                        (MODEL_NAME, "all", "n_labelled", 0.0, None)]
 
