@@ -143,7 +143,7 @@ def run_rules(
     success = all(v["success"] for v in verdicts)
     failed = [v["rule"] for v in verdicts if not v["success"]]
     observed = (
-        f"{len(verdicts)} rules passed on {len(data):,} rows"
+        f"{len(verdicts)} {'rule' if len(verdicts) == 1 else 'rules'} passed on {len(data):,} rows"
         if success
         else f"{len(failed)} of {len(verdicts)} rules failed on {len(data):,} rows "
         f"({failures['record_key'].nunique() if len(failures) else 0:,} records): {', '.join(failed)}"

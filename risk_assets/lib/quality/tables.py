@@ -146,7 +146,7 @@ def _merge(check: str, asset: str, severity: str, parts: list[CheckOutcome], row
     failures = pd.concat([p.failures for p in parts], ignore_index=True)
     failed = [r["rule"] for r in rules if not r["success"]]
     observed = (
-        f"{len(rules)} structural rules passed on {rows:,} rows"
+        f"{len(rules)} structural {'rule' if len(rules) == 1 else 'rules'} passed on {rows:,} rows"
         if not failed
         else f"{len(failed)} of {len(rules)} structural rules failed: {', '.join(failed)}"
     )

@@ -189,7 +189,7 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
 def test_a_training_the_time_budget_cut_short_says_so_on_the_card_the_gate_and_the_registry(
         risk_home, data_dir, cases_dir, monkeypatch):
     """A busy machine: the budget (4 s on a clock one second a step) ends a 2-epoch training of 14
-    steps after the first epoch's 7 (min_train_epochs 1; in the user trial 132 of 396 steps). The
+    steps after the first epoch's 7 (min_train_epochs 1; on a busy machine 132 of 396 steps). The
     model is judged and gated as any other, but its card opens with the warning, the registry's
     reason and the gate's description carry it, with how to train again on an idle machine."""
     from risk_assets.lib.ml import sentiment_pipeline

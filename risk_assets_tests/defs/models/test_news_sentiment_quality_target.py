@@ -1,5 +1,5 @@
 """news_sentiment_quality_target: the version trained against its quality target (WARN, blocks
-nothing), from the materialization's metadata as the user trial's busy machine left it."""
+nothing), from the materialization's metadata as a run on a busy machine left it."""
 
 import dagster as dg
 
@@ -13,14 +13,14 @@ TARGET = "0.86 / 0.84 (accuracy / macro-F1 FinBERT reports on a 20% split of its
 VERSION = "20261207T021100Z-99d816b0"
 
 
-def _trial(**changes) -> dict:
-    """The metadata of the trial's champion: promoted, below target, trained short."""
+def _busy_run(**changes) -> dict:
+    """The metadata of a champion trained on a busy machine: promoted, below target, trained short."""
     return {"version": VERSION, "promoted": True, "holdout_accuracy": 0.8283, "holdout_macro_f1": 0.8024,
             "quality_target_met": False, "training_steps": SHORT_STEPS, "trained_short": SHORT, **changes}
 
 
 def test_a_champion_below_target_and_trained_short_warns_with_its_figures_the_target_and_its_source():
-    result = quality_target_verdict(_trial())
+    result = quality_target_verdict(_busy_run())
     assert (result.passed, result.severity) == (False, dg.AssetCheckSeverity.WARN)
     assert result.description == (
         f"news_sentiment {VERSION}: missed its quality target: holdout accuracy 0.8283 / macro-F1 0.8024 against "
@@ -31,12 +31,12 @@ def test_a_champion_below_target_and_trained_short_warns_with_its_figures_the_ta
 
 
 def test_either_shortfall_alone_warns():
-    full = quality_target_verdict(_trial(training_steps="3 x 132", trained_short=None))
+    full = quality_target_verdict(_busy_run(training_steps="3 x 132", trained_short=None))
     assert not full.passed and full.metadata["shortfalls"].value == 1
     assert full.description.startswith(f"news_sentiment {VERSION}: missed its quality target: holdout accuracy "
                                        f"0.8283 / macro-F1 0.8024 against {TARGET}; every planned step trained "
                                        "(3 x 132); champion")
-    short = quality_target_verdict(_trial(holdout_accuracy=0.8712, holdout_macro_f1=0.8533, quality_target_met=True,
+    short = quality_target_verdict(_busy_run(holdout_accuracy=0.8712, holdout_macro_f1=0.8533, quality_target_met=True,
                                           promoted=False))
     assert not short.passed and short.metadata["shortfalls"].value == 1
     assert short.description == (
@@ -46,13 +46,13 @@ def test_either_shortfall_alone_warns():
 
 
 def test_a_full_training_at_target_passes_and_an_older_materialization_is_judged_by_its_figures():
-    met = quality_target_verdict(_trial(holdout_accuracy=0.8712, holdout_macro_f1=0.8533, quality_target_met=True,
+    met = quality_target_verdict(_busy_run(holdout_accuracy=0.8712, holdout_macro_f1=0.8533, quality_target_met=True,
                                         training_steps="3 x 132", trained_short=None))
     assert met.passed and met.description == (
         f"news_sentiment {VERSION}: met its quality target: holdout accuracy 0.8712 / macro-F1 0.8533 against "
         f"{TARGET}; every planned step trained (3 x 132); champion: it scores the articles")
     # written before quality_target_met: the rounded figures decide; macro-F1 0.8399 misses 0.84
-    older = {k: v for k, v in _trial(holdout_accuracy=0.8712, holdout_macro_f1=0.8399, training_steps="3 x 132",
+    older = {k: v for k, v in _busy_run(holdout_accuracy=0.8712, holdout_macro_f1=0.8399, training_steps="3 x 132",
                                      trained_short=None).items() if k != "quality_target_met"}
     assert not quality_target_verdict(older).passed
 

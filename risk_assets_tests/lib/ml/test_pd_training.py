@@ -833,7 +833,7 @@ def test_a_window_nearly_resolved_is_not_said_to_be_wholly_resolved():
     from risk_assets.lib.ml.training import share_of
 
     assert share_of(220_593, 221_538) == "99.6%"
-    assert share_of(369, 1_397) == "26%"  # the censored window of the trial: the unit is enough
+    assert share_of(369, 1_397) == "26%"  # a censored window: the unit is enough
     assert (share_of(221_538, 221_538), share_of(0, 221_538)) == ("100%", "0%")
     assert share_of(1, 1_000) == "0.1%" and share_of(999, 1_000) == "99.9%"
 

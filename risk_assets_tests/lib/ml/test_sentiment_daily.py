@@ -69,7 +69,7 @@ def test_scores_written_before_the_sample_column_count_as_unknown_not_unseen(ris
 
 
 def test_the_scoring_pages_count_articles_and_never_call_the_holdout_in_sample():
-    """The user trial's figures: 967 holdout sentences on the card, 989 holdout articles on the
+    """The sample lake's figures: 967 holdout sentences on the card, 989 holdout articles on the
     scoring pages (their copies in the other PhraseBank file): the line says which it counts."""
     from risk_assets.lib.ml.sentiment_scoring import seen_line
 

@@ -101,7 +101,7 @@ def test_a_closed_early_share_that_cannot_be_measured_is_null_with_its_reason(ri
 
 
 def test_each_vintage_counts_its_defaults_and_gives_95_percent_intervals_for_default_rate_and_auc():
-    """The trial's 1991 holdout_in_time cohort: 167 loans, 6 defaults, an AUC read as a finding with
+    """The sample lake's 1991 holdout_in_time cohort: 167 loans, 6 defaults, an AUC read as a finding with
     no count of defaults beside it. With 6 defaults its default rate is 0.0359 in 0.0166-0.0762
     (Wilson; scipy's binomtest gives the same) and its AUC (here 0.6361) spans 0.39-0.88 (Hanley &
     McNeil 1982), so it says little. A vintage with no defaults keeps a Wilson interval (0 to

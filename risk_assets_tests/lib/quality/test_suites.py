@@ -212,7 +212,7 @@ def test_a_rule_with_one_failing_row_among_hundreds_of_another_is_shown_in_the_u
 
 
 def test_the_sample_takes_a_few_rows_of_each_rule_not_nineteen_of_the_largest():
-    """The trial's check: 810 SBA terms of 0 and one date in 2028. The sample was 19 term rows and the
+    """A sample lake's check: 810 SBA terms of 0 and one date in 2028. The sample was 19 term rows and the
     date row: a fill from the largest rule. Now five of each rule at most, in their order."""
     failures = pd.DataFrame({"rule": ["term_positive"] * 400 + ["disbursement_not_after_as_of"]
                              + ["term_positive"] * 410, "line": range(1, 812)})

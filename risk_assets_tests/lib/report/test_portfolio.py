@@ -131,7 +131,7 @@ def test_open_quality_issues_are_the_checks_whose_latest_result_failed(risk_home
 
 
 def test_the_failed_checks_give_each_count_its_unit_and_the_quarantine_table_heads_its_check_column(risk_home):
-    """The trial's overview showed `failing_count` 2 (the leakage check's rules) beside 811 (raw_loans_values'
+    """The overview had shown `failing_count` 2 (the leakage check's rules) beside 811 (raw_loans_values'
     quarantined values) as if one unit, and headed the quarantine table's check names (`raw_loans_values`)
     `asset`. Each count now says its unit, recorded by the check that counted it."""
     from risk_assets.lib.quality.outcome import CheckOutcome, record, record_verdict
@@ -408,7 +408,7 @@ def test_the_overviews_headline_metadata_writes_counts_and_exposure_with_separat
 
 def test_the_vintage_plots_say_which_book_has_no_vintage_and_the_grade_plot_gives_each_book_a_panel(
         lendingclub_lake, data_dir):
-    """The trial's exposure and default-rate plots showed SBA alone, unlabelled, with LendingClub
+    """The exposure and default-rate plots had shown SBA alone, unlabelled, with LendingClub
     (no issue date in its sample tape, so no vintage) dropped without a word; and on one linear scale
     LendingClub's grade bars were invisible beside SBA's."""
     home, _ = lendingclub_lake

@@ -100,7 +100,7 @@ def test_the_asset_shows_the_ledger_in_its_materialization(risk_home, data_dir):
 
 def test_the_asset_lists_every_quarantined_value_with_its_file_line_column_and_rule(risk_home, data_dir):
     """The page gave a range per file and rule ('lines 637-898767') and the first value: 810 of the
-    trial's 811 values could be found only at a shell. Under the cap each is a row of `values`."""
+    sample lake's 811 values could be found only at a shell. Under the cap each is a row of `values`."""
     amount = _land(risk_home, data_dir)
     result = dg.materialize([quarantine], resources={"lake": LakeResource(root=str(risk_home.root))})
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
