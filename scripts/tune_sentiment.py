@@ -67,6 +67,10 @@ CANDIDATES: dict[str, SentimentTrainConfig] = {
     "llrd0.85_lr2e-4_e5_seed2": dataclasses.replace(BASE, encoder_lr=2e-4, layer_lr_decay=0.85, epochs=5, seed=2),
     "llrd0.8_lr3e-4_e5": dataclasses.replace(BASE, encoder_lr=3e-4, layer_lr_decay=0.8, epochs=5),
     "batch16": dataclasses.replace(BASE, batch_size=16),
+    "ls0": dataclasses.replace(BASE, label_smoothing=0.0),
+    "ls0_seed1": dataclasses.replace(BASE, label_smoothing=0.0, seed=1),
+    "ls0_seed2": dataclasses.replace(BASE, label_smoothing=0.0, seed=2),
+    "ls0.2": dataclasses.replace(BASE, label_smoothing=0.2),
 }
 STACK_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5)
 """Weights of the TF-IDF baseline's probabilities averaged with the default config's (when it ran)."""
