@@ -361,11 +361,18 @@ def auc_interval(auc: float, defaults: int, non_defaults: int, z: float = Z_95) 
     interval is wide: with 6 defaults among 167 loans, an AUC of 0.4296 reads 0.21 to 0.65."""
     if defaults < 1 or non_defaults < 1:
         return None
+    low, high = normal_interval(auc, auc_standard_error(auc, defaults, non_defaults), z)
+    return max(0.0, low), min(1.0, high)
+
+
+def auc_standard_error(auc: float, defaults: int, non_defaults: int) -> float:
+    """Hanley & McNeil (Radiology 1982) standard error of an AUC of `auc` (0-1) judged on `defaults`
+    defaults and `non_defaults` non-defaults (each at least 1): with Q1 = A / (2 - A) and
+    Q2 = 2 A^2 / (1 + A), SE^2 = (A (1 - A) + (n1 - 1)(Q1 - A^2) + (n0 - 1)(Q2 - A^2)) / (n1 n0)."""
     q1, q2 = auc / (2.0 - auc), 2.0 * auc * auc / (1.0 + auc)
     variance = (auc * (1 - auc) + (defaults - 1) * (q1 - auc * auc) + (non_defaults - 1) * (q2 - auc * auc)) / (
         defaults * non_defaults)
-    low, high = normal_interval(auc, math.sqrt(max(variance, 0.0)), z)
-    return max(0.0, low), min(1.0, high)
+    return math.sqrt(max(variance, 0.0))
 
 
 def calibration_bins(y: np.ndarray, pd: np.ndarray, bins: int = ECE_BINS) -> dict[str, np.ndarray]:

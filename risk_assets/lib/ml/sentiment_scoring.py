@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 import duckdb
 import polars as pl
 
-from risk_assets.lib.lake import table_exists, transaction
+from risk_assets.lib.lake import column_exists, table_exists, transaction
 from risk_assets.lib.ml.sentiment import SentimentModel
 from risk_assets.lib.ml.sentiment_data import ReservedSentences, dedupe_key, key_digest
 from risk_assets.lib.schema import Column
@@ -178,8 +178,7 @@ def seen_line(counts: dict[str, int], model: str, version: str) -> str:
 
 def has_sample_column(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ml.news_scores has its `sample` column (a table written before it was added has not)."""
-    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ml' "
-                            "AND table_name = 'news_scores' AND column_name = 'sample'").fetchone()[0])
+    return column_exists(con, "ml.news_scores", "sample")
 
 
 def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str,

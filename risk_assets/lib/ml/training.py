@@ -424,9 +424,7 @@ def _out_of_time_cut(frame: pd.DataFrame, keys: np.ndarray, key_of_row: np.ndarr
 def _auc_standard_error(defaults: int, auc: float = 0.7) -> float:
     """Hanley & McNeil (Radiology 1982) standard error of an AUC of `auc` from `defaults` defaults
     and as many non-defaults: how noisy a holdout of that size judges a model."""
-    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
-    n = defaults
-    return float(np.sqrt((auc * (1 - auc) + (n - 1) * (q1 - auc * auc) + (n - 1) * (q2 - auc * auc)) / (n * n)))
+    return metrics.auc_standard_error(auc, defaults, defaults)
 
 
 def check_defaults(y: np.ndarray, split: Split, minimum: int) -> None:
