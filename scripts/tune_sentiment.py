@@ -71,6 +71,9 @@ CANDIDATES: dict[str, SentimentTrainConfig] = {
     "ls0_seed1": dataclasses.replace(BASE, label_smoothing=0.0, seed=1),
     "ls0_seed2": dataclasses.replace(BASE, label_smoothing=0.0, seed=2),
     "ls0.2": dataclasses.replace(BASE, label_smoothing=0.2),
+    "rdrop1": dataclasses.replace(BASE, rdrop_alpha=1.0),
+    "rdrop1_seed1": dataclasses.replace(BASE, rdrop_alpha=1.0, seed=1),
+    "rdrop1_seed2": dataclasses.replace(BASE, rdrop_alpha=1.0, seed=2),
 }
 STACK_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5)
 """Weights of the TF-IDF baseline's probabilities averaged with the default config's (when it ran)."""

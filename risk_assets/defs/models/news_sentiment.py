@@ -65,6 +65,9 @@ class NewsSentimentConfig(dg.Config):
     warmup_fraction: float = Field(default=_DEFAULT.warmup_fraction,
                                    description="Share of optimiser steps with a linear warmup; linear decay to 0 after.")
     label_smoothing: float = Field(default=_DEFAULT.label_smoothing, description="Cross-entropy label smoothing, 0-1.")
+    rdrop_alpha: float = Field(default=_DEFAULT.rdrop_alpha,
+                               description="R-Drop: weight of the symmetric KL between two dropout passes of each batch "
+                                           "(twice the compute per step); 0 = off.")
     class_weighted: bool = Field(default=_DEFAULT.class_weighted,
                                  description="Weight the loss by inverse class frequency.")
     dropout: float = Field(default=_DEFAULT.dropout, description="Dropout on the pooled sentence vector.")
