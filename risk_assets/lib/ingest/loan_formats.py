@@ -515,9 +515,29 @@ _PADDED_QUOTES = r'^"(?:[^"]|"")*"$'
 separator, then a quoted field), which CSV reads as text with its quotes. The quotes are removed
 ('""' inside becomes '"') and counted per column in notes['padded_quotes_unwrapped']."""
 
-_FLAG_WORDS = {"y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0, "t": 1, "f": 0}
-"""Words of a `flag` column (lowercased) -> 1 / 0: Y/N, yes/no, true/false, and T/F as SAS formats
-and R write a logical; numbers equal to 1 or 0 ('1', '0.00', '01') are read as numbers."""
+_FLAG_WORDS = {
+    # English; T/F as SAS formats and R write a logical; on/off as a form's switch
+    "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0, "t": 1, "f": 0, "on": 1, "off": 0,
+    "j": 1, "ja": 1, "nein": 0, "wahr": 1, "falsch": 0,  # German (J/N), Dutch and Nordic ja
+    "nee": 0, "waar": 1, "onwaar": 0,  # Dutch
+    "nej": 0, "nei": 0, "kyllä": 1, "kylla": 1, "ei": 0,  # Swedish, Danish, Norwegian; Finnish
+    "o": 1, "oui": 1, "non": 0, "vrai": 1, "faux": 0,  # French (O/N)
+    "s": 1, "sí": 1, "si": 1, "sì": 1, "sim": 1, "não": 0, "nao": 0,  # Spanish, Italian, Portuguese (S/N)
+    "verdadero": 1, "vero": 1, "verdadeiro": 1, "falso": 0,
+    "tak": 1, "nie": 0,  # Polish
+}
+"""Words of a `flag` column -> 1 / 0, keyed by the value NFKC-folded and lowercased (`ＹＥＳ`, `Sí`
+written with a combining accent): yes and no, true and false and their initials in the languages
+lenders' systems write (English, German, Dutch, the Nordic languages, French, Spanish, Italian,
+Portuguese, Polish). A word that means yes in one of them and no in another would be left out; none
+here does (`n` is no, `j`, `o` and `s` yes, in each language that writes them). Numbers equal to 1
+or 0 ('1', '0.00', '01') are read as numbers; a checkbox's tick, `CHECKBOX_TICKS`, is 1."""
+
+CHECKBOX_TICKS = {"x": 1, "✓": 1, "✔": 1, "☑": 1, "☒": 1}
+"""A ticked checkbox as an export writes it (`x` or `X`, a check mark, a ballot box with a check or
+an x) in a `flag` column: 1. The unticked box beside it is an empty cell, which says nothing: it
+loads as unknown (NULL), counted in notes['flag_empty'] and, for a column of ticks,
+notes['flag_checkbox_unticked'], never read as 0."""
 
 _POLARS_TYPES = {"VARCHAR": pl.Utf8, "DATE": pl.Date, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
                  "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean}
@@ -1758,6 +1778,19 @@ def _emp_length(s: pl.Expr, numbers_are_years: bool) -> tuple[pl.Expr, RuleOf]:
     return years, lambda v: pl.when(present & ~said_unknown & v.is_null()).then(pl.lit("unparsable_value"))
 
 
+def _flag_word(s: pl.Expr) -> pl.Expr:
+    """A `flag` column's stripped text `s` as `_FLAG_WORDS` and `CHECKBOX_TICKS` are keyed: NFKC-folded
+    (full-width letters, an accent written as a combining mark), trimmed and lowercased."""
+    return s.str.normalize("NFKC").str.strip_chars().str.to_lowercase()
+
+
+def _holds_only_ticks(column: pl.Series) -> bool:
+    """Whether a `flag` column's text (Utf8, '' where empty) holds checkbox ticks (`CHECKBOX_TICKS`)
+    and nothing else beside its empty cells."""
+    written = column.filter(column != "")
+    return written.len() > 0 and bool(written.to_frame().select(_flag_word(pl.first()).is_in(list(CHECKBOX_TICKS)).all()).item())
+
+
 RuleOf = Callable[[pl.Expr], pl.Expr]
 """Given the parsed value column, the rule it breaks (Utf8) or NULL."""
 
@@ -1861,7 +1894,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         # a number format may write the flag '1.00' or '01' ('1,00' in a decimal-comma tape): a number
         # equal to 1 or 0 in the tape's dialect is the flag ('1.000' there is a thousand, no flag)
         number = _number_text(s.str.replace(r"^\+", ""), dialect).cast(pl.Float64, strict=False)
-        flag = pl.coalesce(s.str.to_lowercase().replace_strict(_FLAG_WORDS, default=None, return_dtype=pl.Int64),
+        word = _flag_word(s)
+        flag = pl.coalesce(word.replace_strict(_FLAG_WORDS | CHECKBOX_TICKS, default=None, return_dtype=pl.Int64),
                            pl.when(number.is_in([0.0, 1.0])).then(number.cast(pl.Int64)))
         if spec.target == "new_business":
             # 2s in the column, more than a typo's: SBA's NewExist codes (1 existing, 2 new), whose 1 a flag
@@ -2716,6 +2750,11 @@ def _typed_parse(
     if empty_flags := {s.source: n for s in specs if s.kind == "flag" and s.target != "default_flag"
                        and (n := loaded.filter(pl.col(s.target).is_null()).height)}:
         notes["flag_empty"] = empty_flags
+    # a column of ticks beside empty boxes: an empty box may be 'no' or 'not filled in', which the
+    # tape does not tell, so it says how to write the 'no' it means
+    if unticked := {source: n for source, n in (empty_flags or {}).items()
+                    if _holds_only_ticks(loaded.get_column(_src(source)))}:
+        notes["flag_checkbox_unticked"] = unticked
     footer_totals = notes.pop("footer_totals", {}) | _footer_check(records, rows, mapping).get("footer_totals", {})
     if footer_totals:  # the totals rows' checks (`_summary_rows`), then the footers'
         notes["footer_totals"] = footer_totals

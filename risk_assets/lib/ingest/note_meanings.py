@@ -18,7 +18,12 @@ NOTE_MEANINGS: dict[str, str] = {
     "new_exist_undefined": "SBA `NewExist` 0 or blank, a code the SBA does not define: whether the business "
                            "is new is left unknown (`new_business` empty)",
     "flag_empty": "yes/no (`flag`) columns left empty: the tape does not say, so the value is loaded as unknown "
-                  "(empty), not as 'no'",
+                  "(empty), not as 'no'; where an empty value means 'no' at the source, export the column with N "
+                  "(or 0) written for it and land the tape again",
+    "flag_checkbox_unticked": "checkbox columns (ticks, `x` or `✓`, beside empty cells) with empty boxes: an empty box "
+                              "may mean 'no' or 'not filled in', which the tape does not tell, so it is loaded as "
+                              "unknown (empty), not as 'no'; if the lender's empty box means 'no', export the column "
+                              "with N (or 0) in those boxes and land the tape again",
     "padded_quotes_unwrapped": "values written with a space before their quotes (`, \"NAME\"`), so the quotes "
                                "were read as part of the value; the quotes were removed",
     "unlabelled_by_status": "loans whose status gives no outcome (empty or not a final status): loaded and "

@@ -189,3 +189,45 @@ def test_a_header_repeating_a_name_with_a_trailing_space_shows_both_names_as_wri
             "the header repeats column(s) ['amount'] (written 'amount' (column 3) and ' amount ' (column 6): names "
             "are compared without the blanks around them)")):
         parse_loan_file(workbook)
+
+
+def test_a_flag_reads_yes_and_no_in_the_lenders_languages_and_a_checkbox_s_tick(tmp_path):
+    """A low-doc flag as lenders' systems write yes and no: on/off, Ja/Nein and J/N, Oui/Non and O/N,
+    Sí/No and S/N (`Sí` also with a combining accent), Sim/Não, Ja/Nee, full-width `ＪＡ`, padded
+    `  nein `, and a checkbox's `x` and `✓`: each is the flag. A word no language means yes or no by
+    (`vielleicht`) is still unparsable_value."""
+    values = ["on", "OFF", "Ja", "Nein", "J", "n", "Oui", "Non", "O", "Sí", "si\u0301", "No", "S", "Sim", "Não",
+              "Nee", "ＪＡ", "x", "X", "✓", "vielleicht"]
+    tape = _tape(tmp_path, "flags.csv", "loan_id,issue_date,amount,rate,status,low_doc",
+                 [f"F{k},2011-01-31,1000,7.5,Current,{v}" for k, v in enumerate(values)],
+                 {"name": "flags", "portfolio": "flags", "currency": "USD",
+                  "columns": COLUMNS | {"low_doc": {"to": "new_business", "type": "flag"}}})
+    parsed = parse_loan_file(tape)
+    assert parsed.rows["new_business"].to_list() == [1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1]
+    assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(22, "unparsable_value", "vielleicht")]
+
+
+def test_a_checkbox_column_s_empty_boxes_load_as_unknown_and_the_note_says_how_to_write_no(tmp_path):
+    """A checkbox column exported as `x` beside empty cells: the ticks are 1, the empty boxes load as
+    unknown (never as 0: the tape does not say whether a box was left empty for 'no'), counted in
+    `flag_empty` and in `flag_checkbox_unticked`, whose meaning says how to export the 'no'. A column
+    of Y/N with one empty value is no checkbox column."""
+    from risk_assets.lib.ingest.note_meanings import NOTE_MEANINGS
+
+    tape = _tape(tmp_path, "boxes.csv", "loan_id,issue_date,amount,rate,status,new_biz",
+                 [f"B{k},2011-01-31,1000,7.5,Current,{v}" for k, v in enumerate(["x", "", "X", "", ""])],
+                 {"name": "boxes", "portfolio": "boxes", "currency": "USD",
+                  "columns": COLUMNS | {"new_biz": {"to": "new_business", "type": "flag"}}})
+    parsed = parse_loan_file(tape)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["new_business"].to_list() == [1, None, 1, None, None]
+    assert parsed.notes["flag_empty"] == {"new_biz": 3}
+    assert parsed.notes["flag_checkbox_unticked"] == {"new_biz": 3}
+    assert "export the column with N (or 0) in those boxes" in NOTE_MEANINGS["flag_checkbox_unticked"]
+    yes_no = _tape(tmp_path, "yn.csv", "loan_id,issue_date,amount,rate,status,new_biz",
+                   [f"B{k},2011-01-31,1000,7.5,Current,{v}" for k, v in enumerate(["Y", "", "N"])],
+                   {"name": "yn", "portfolio": "yn", "currency": "USD",
+                    "columns": COLUMNS | {"new_biz": {"to": "new_business", "type": "flag"}}})
+    parsed = parse_loan_file(yes_no)
+    assert parsed.notes["flag_empty"] == {"new_biz": 1}
+    assert "flag_checkbox_unticked" not in parsed.notes
