@@ -87,6 +87,7 @@ empty -> NULL (unlabelled; counted in the file's notes).
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import hashlib
 import io
@@ -1014,6 +1015,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             lender's tape with a column renamed), while a built-in format would read it: loaded so,
             the lender's loans would join the built-in book in its currency, unremarked."""
     tried, misfits, near = [], [], []
+    misread: tuple[TapeMapping, str] | None = None  # a mapping whose header the declared encoding garbles
     for mapping in mappings:
         needed = mapping.declared_columns
         lines = csv_text.head_lines(content, mapping.dialect.encoding)
@@ -1031,6 +1033,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         for number, line in enumerate(lines, start=1):
             if (fit := _as_written(mapping, csv_text.split_fields(line, mapping.dialect.delimiter))) is not None:
                 return fit, number
+        misread = misread or _header_fits_in(mapping, content)
         tried.append(f"mapping {mapping.name!r} (needs {sorted(needed)})")
         if mapping.meant_for_file:  # a sidecar, or a glob that names the file
             first = next((line for line in lines if line.strip()), "")
@@ -1041,6 +1044,8 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             if 2 * len(fewest) <= len(needed) or _names_files_by_name(mapping):
                 # most of its columns are there (one renamed or dropped), or its glob names the lender's files
                 near.append(_misfit(mapping, fewest, "its header does not have"))
+    if misread:  # the columns are there, in another encoding than the declared one: say that, not "no mapping"
+        _refuse_encoding(path, content, *misread)
     sidecars = [m for m in mappings if m.sidecar]
     if sidecars:  # never fall through to another format: the user said how to read this very file
         _refuse_misfits(path, content, misfits)
@@ -1084,6 +1089,40 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
         f"{_headerless_hint(path, first)}{remedy}"
     )
+
+
+HEADER_ENCODINGS = ("utf-8", "cp1252")
+"""The encodings a tape whose header fits no mapping as declared is read in again (`_header_fits_in`):
+UTF-8, the default, and Windows-1252, the code page Western Windows exports write."""
+
+
+def _header_fits_in(mapping: TapeMapping, content: bytes) -> tuple[TapeMapping, str] | None:
+    """(mapping, encoding) where `mapping`'s header fits none of the file's first lines decoded in
+    its declared encoding but fits one decoded in another of HEADER_ENCODINGS (`Darlehensbetrag (€)`
+    written in UTF-8, read as cp1252 `Darlehensbetrag (â‚¬)`); else None. A header name beyond ASCII
+    is then the first place a wrong encoding shows, before any value."""
+    declared = codecs.lookup(csv_text.sniff_encoding(content, mapping.dialect.encoding)).name
+    for encoding in HEADER_ENCODINGS:
+        if codecs.lookup(encoding).name == declared:
+            continue
+        if any(_as_written(mapping, csv_text.split_fields(line, mapping.dialect.delimiter)) is not None
+               for line in csv_text.head_lines(content, encoding)):
+            return mapping, encoding
+    return None
+
+
+def _refuse_encoding(path: Path, content: bytes, mapping: TapeMapping, encoding: str) -> None:
+    """Refuse a tape whose header fits `mapping` read in `encoding` but not in the encoding the
+    mapping declares (`_header_fits_in`), with the message the declared encoding's reading of the
+    whole file gives (`csv_text.to_utf8`: the line, the bytes, how they read both ways, and to
+    declare the encoding the file is in); returns only where that reading raises nothing.
+
+    Raises:
+        FileRefused: as `csv_text.to_utf8`, the remedy naming `encoding`.
+    """
+    remedy = (f"{csv_text.DECLARE_ENCODING}: the header reads as mapping {mapping.name!r}'s columns in {encoding} "
+              f"(\"encoding\": \"{encoding}\")")
+    csv_text.to_utf8(content, mapping.dialect.encoding, path, remedy)
 
 
 SQL_STATEMENT = re.compile(r"(?i)\s*(?:insert\s+into\s|create\s+table\s|copy\s+\S+.*\sfrom\s+stdin)")

@@ -994,3 +994,62 @@ def _write_rows(path: Path, rows: list[list[str]]) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
     return path
+
+
+_EU_HEADER_TAPE = "Vertrag;Darlehensbetrag (€);Auszahlung;Geschäftszweck\nA1;12.000,00;31.01.2024;Auto\nA2;2.500,50;15.02.2024;Bau\n"
+"""A German lender's tape whose header names are beyond ASCII and whose values are not."""
+
+
+def _eu_header_mapping(folder: Path, encoding: str | None, name: str = "eu_2024.csv.mapping.json",
+                       applies_to: list[str] | None = None) -> Path:
+    dialect = {"delimiter": ";", "decimal": ",", "thousands": "."} | ({"encoding": encoding} if encoding else {})
+    mapping = folder / name
+    mapping.write_text(json.dumps({
+        "name": "eu", "currency": "EUR", "dialect": dialect, **({"applies_to": applies_to} if applies_to else {}),
+        "columns": {"Vertrag": {"to": "source_loan_id"}, "Darlehensbetrag (€)": {"to": "loan_amount", "type": "money"},
+                    "Auszahlung": {"to": "origination_date", "type": "date", "format": "%d.%m.%Y"},
+                    "Geschäftszweck": {"to": "purpose"}}},
+        ensure_ascii=False), encoding="utf-8")
+    return mapping
+
+
+def test_a_utf8_tape_whose_header_names_are_beyond_ascii_under_cp1252_gets_the_encoding_message(tmp_path):
+    """The header is the only text beyond ASCII: read as the declared cp1252 it is
+    `Darlehensbetrag (â‚¬)`, which no mapping names, so the tape was refused as fitting no mapping.
+    The refusal is the encoding's, as for a UTF-8 body: line 1, the bytes, both readings, declare
+    UTF-8; from a sidecar and from a mappings folder's mapping alike."""
+    tape = tmp_path / "eu_2024.csv"
+    tape.write_bytes(_EU_HEADER_TAPE.encode("utf-8"))
+    _eu_header_mapping(tmp_path, "cp1252")
+    says = (f"{tape}: line 1: bytes 0xe2 0x82 0xac are UTF-8 for '€': the text there reads 'hensbetrag (€);Auszahlun' "
+            "as UTF-8 and 'hensbetrag (â‚¬);Auszahlun' as the declared cp1252, which would load it garbled; the file is "
+            'UTF-8: declare "encoding": "utf-8" in its column mapping\'s dialect (or drop dialect.encoding: UTF-8 is '
+            "the default)")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape)
+    assert str(refused.value) == says
+    (tmp_path / "eu_2024.csv.mapping.json").unlink()
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    _eu_header_mapping(folder, "cp1252", "eu.json", applies_to=["eu_*.csv"])
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape, mapping_dirs=[folder])
+    assert str(refused.value) == says
+
+
+def test_a_cp1252_tape_whose_header_names_are_beyond_ascii_under_utf8_names_the_byte_and_cp1252(tmp_path):
+    """The mirror: a Windows export (cp1252) under a mapping that declares no encoding (UTF-8): the
+    header's `ü` (0xFC) is no UTF-8, and the refusal names the byte and says the header reads as the
+    mapping's columns in cp1252, instead of "no mapping fits". Declared, the tape loads."""
+    tape = tmp_path / "eu_2024.csv"
+    tape.write_bytes(_EU_HEADER_TAPE.encode("cp1252"))
+    _eu_header_mapping(tmp_path, None)
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape)
+    assert str(refused.value) == (
+        f"{tape}: byte offset 25 (line 1): byte 0x80 is not valid utf-8 (as Windows-1252 the text there reads "
+        "'hensbetrag (€);Auszahlun'); declare the file's encoding in its column mapping (dialect.encoding): the "
+        "header reads as mapping 'eu''s columns in cp1252 (\"encoding\": \"cp1252\")")
+    _eu_header_mapping(tmp_path, "cp1252")
+    parsed = parse_loan_file(tape)
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("A1", 12000.0), ("A2", 2500.5)]
