@@ -810,6 +810,10 @@ class TextRecords:
             quarantines the record under that rule, whatever else its value parses to.
         notes: what the reader did to the cells without refusing them (a workbook's merged cells
             filled, `merged_cells_filled`), merged into the file's notes.
+        numbers_typed: columns whose text a reader wrote from typed numbers (a Parquet number
+            column), not the lender's export: a `money_minor` value there is judged by its number
+            (a float's 199899.99999999997 cents is whole), not by a decimal mark in its text. A
+            Parquet string column, a workbook and a text file are the lender's writing.
     """
 
     header: list[str]
@@ -821,6 +825,7 @@ class TextRecords:
     note_text: dict[int, str] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
     cut_in_quoted_field: int | None = None
+    numbers_typed: frozenset[str] = frozenset()
 
     @property
     def data_records(self) -> int:

@@ -836,8 +836,10 @@ def _mappings_passed_over(path: Path, content: bytes, header_line: int, builtin:
 def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
                    ) -> tuple[TapeMapping, csv_text.TextRecords, dict[str, object]]:
     """The one visible sheet of a workbook whose header fits a declared mapping or a built-in format
-    (searched in its first rows), as text records; the mapping, read for typed values (`typed_source`,
-    the default dialect: a cell's number is a number, whatever the lender's CSV dialect); and notes
+    (searched in its first rows), as text records; the mapping, read for typed values (`typed_source`:
+    a number cell is its number, written with the dialect's decimal mark, `workbook.in_decimal`), and
+    a text cell as the lender's CSV would be, in the mapping's dialect (`1.234,56` under a decimal
+    comma and '.' thousands; its delimiter and encoding are a text file's and do not apply); and notes
     naming the sheet read, its header row and the sheets not read.
 
     Raises:
@@ -867,8 +869,11 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
     # digits alone (%Y%m%d, %m%d%y), which a number cell may hold as written
     serial_dates = [source for source, fmt in formats.items() if "%" in fmt and not re.fullmatch(r"(?:%[dmyYj])+", fmt)]
     records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds, text_columns, _reader_of(mapping),
-                               serial_dates)
-    return dataclasses.replace(mapping, dialect=Dialect(), typed_source=True), records, notes
+                               serial_dates, decimal=mapping.dialect.decimal,
+                               numbers={f.source for f in mapping.fields if f.kind in _NUMERIC_KINDS})
+    # the text cells are the lender's own writing, in its dialect; the delimiter and encoding are a text file's
+    cells = dataclasses.replace(mapping.dialect, delimiter=Dialect.delimiter, encoding=Dialect.encoding)
+    return dataclasses.replace(mapping, dialect=cells, typed_source=True), records, notes
 
 
 def _reader_of(mapping: TapeMapping) -> Callable[[str], bool]:
@@ -1481,7 +1486,9 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
     malformed = pl.DataFrame(schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8})
     return csv_text.TextRecords(header=list(frame.columns), fields=fields.select(*frame.columns, "_source_line"),
                                 malformed=malformed, non_data_lines=[], flagged=flagged,
-                                notes={"nan_values": nans} if nans else {})
+                                notes={"nan_values": nans} if nans else {},
+                                numbers_typed=frozenset(name for name, dtype in frame.schema.items()
+                                                        if dtype.is_numeric()))
 
 
 GROUPING_MARKS = {"apostrophe": csv_text.APOSTROPHES, "space": csv_text.SPACES}
@@ -1840,9 +1847,10 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     """(typed value, rule of the value) for the stripped text `s` of one source column; `currency`
     is the tape's, whose marks a `money` value may carry (`_money_text`). `money_text`: for a
     money kind, a column already holding `_money_text(s)`'s text (`_staged_money_text`), read
-    instead of computing it again. `typed_source`: the values are a Parquet table's or a
-    workbook's cells, whose numbers are written by their type (a float column of cents writes
-    500000.5 as such), not by the lender's export.
+    instead of computing it again. `typed_source`: the values are a Parquet number column's
+    (`TextRecords.numbers_typed`), written from their type (a float column of cents writes
+    500000.5 as such, a double's 199899.99999999997 too), not by the lender's export; a string
+    column's, a workbook's text cells and a CSV's are written by the lender.
 
     Amounts (`_is_amount`) of type `money` or `number` holding a fraction of the currency's minor
     unit (`_past_minor_unit`: 1234.567 or 1,234.5678 dollars, 1234,567 euros) are
@@ -1852,7 +1860,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
     written with a decimal mark (`5000.00`, `5000.0`, even where the fraction is a float's rounding
     error) or the currency's sign or code (`£5000`, `GBP 500000`) is written in major units, or at
     least cannot be trusted as a count of pence: `amount_in_major_units` (in a typed source only the
-    marks, since a number cell has no written form), after `minor_unit_fraction` for one with a real
+    marks, since a number has no written form; a workbook's number cell is written whole without
+    '.0', so its text says what its number does), after `minor_unit_fraction` for one with a real
     fraction (5000.50). Thousands separators are read there (`500,000` pence is 5,000.00 GBP): a
     count grouped in threes is still a count, and only the decimal mark says major units.
 
@@ -2632,7 +2641,7 @@ def _typed_parse(
         else:
             staged = pl.col(_staged(spec.source)) if spec.kind in MONEY_KINDS else None  # `_staged_money_text`
             value, rule = _parse(spec, pl.col(_src(spec.source)), mapping.dialect, date_reference, mapping.currency, staged,
-                                 typed_source=mapping.typed_source)
+                                 typed_source=spec.source in records.numbers_typed)
         values.append((value.alias(spec.target), spec.kind in _ROW_WISE_KINDS))
         rule_of.setdefault(spec.source, (spec, rule))
     frame = _with_typed_values(frame, values, progress, progress_rows)

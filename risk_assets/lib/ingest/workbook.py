@@ -154,6 +154,20 @@ class Number(str):
     whole one may be an Excel serial date, read by the workbook's date system (`serial_days`)."""
 
 
+class ShownNumber(str):
+    """A number cell's text with the mark its number format shows (`10.65%`, `$5000.5`, `_cell`):
+    written with a decimal point, as `Number` is, but no serial date."""
+
+
+def in_decimal(cell: Cell, text: str, decimal: str) -> str:
+    """`text`, a cell's rendering, with `decimal` for its decimal point where the cell is a number
+    (`Number`, `ShownNumber`), so that a number cell reads in a tape's dialect as its text cells do
+    (`1234.56` -> `1234,56` under a decimal comma); a text cell's text as typed."""
+    if decimal != "." and isinstance(cell, Number | ShownNumber):
+        return text.replace(".", decimal)
+    return text
+
+
 SERIAL_DATE = re.compile(r"^\d{5}$")
 """A whole number that may be an Excel serial date: five digits, as `loan_formats`' serial_date rule
 reads a day number (10000 is 1927-05-18 in the 1900 date system)."""
@@ -379,12 +393,12 @@ def _cell(cell) -> Cell:
     if isinstance(value, int | float):
         number_format = getattr(cell, "number_format", None) or ""
         if "%" in _LITERALS.sub("", number_format):  # 0.00%: Excel shows the value x 100
-            return _number_text(value * 100) + "%"
+            return ShownNumber(_number_text(value * 100) + "%")
         if "%" in number_format:  # 0.0"%": a literal sign
-            return _number_text(value) + "%"
+            return ShownNumber(_number_text(value) + "%")
         if (marked := currency_mark(number_format)) and np.isfinite(value):
             mark, before = marked
-            return f"{mark}{_number_text(value)}" if before else f"{_number_text(value)} {mark}"
+            return ShownNumber(f"{mark}{_number_text(value)}" if before else f"{_number_text(value)} {mark}")
         return Number(_number_text(value))
     return str(value)  # text, an error value (#N/A), a time of day or a duration
 
@@ -517,6 +531,8 @@ def records(
     text_columns: Collection[str] = (),
     reads: Callable[[str], bool] | None = None,
     serial_dates: Collection[str] = (),
+    decimal: str = ".",
+    numbers: Collection[str] = (),
 ) -> csv_text.TextRecords:
     """The sheet's data rows below `header_row` as text records (`_source_line` = sheet row), with
     the merged ranges over data rows filled (see the module's docstring; `notes` counts them).
@@ -534,6 +550,9 @@ def records(
         serial_dates: date columns whose whole-number cells are read as Excel serial dates, when
             all of them are (`serial_days`), counted in notes['excel_serial_dates_read']; a number
             cell of another column, or of one whose numbers are not all serials, is its digits.
+        decimal, numbers: the number cells of the columns in `numbers` (those the caller reads as
+            numbers in its dialect) are written with `decimal` for their decimal point (`in_decimal`),
+            so that they read as the column's text cells, written in the tape's dialect (`1.234,56`), do.
 
     Raises:
         FileRefused: the header repeats a column name that is read (names compared whatever their
@@ -553,6 +572,7 @@ def records(
     rows, notes = _filled_merges(sheet, header_row, header)
     rows, serial_rows = _serial_dates(rows, header_row, header, set(serial_dates), sheet.epoch)
     texts_at = {i for i, name in enumerate(header) if name in set(text_columns)}
+    numbers_at = {i for i, name in enumerate(header) if name in set(numbers)} if decimal != "." else set()
 
     non_data: list[tuple[int, str]] = [(n, "note") for n, _ in rows if n < header_row]
     marked: dict[int, str] = {}
@@ -585,6 +605,7 @@ def records(
             malformed.append((number, joined, f"values beyond the header's {width} columns, in column(s) "
                                               f"{', '.join(get_column_letter(i + 1) for i in beyond)}"))
             continue
+        texts = [in_decimal(cells[i], text, decimal) if i in numbers_at else text for i, text in enumerate(texts)]
         good.append(texts[:width] + [""] * (width - len(texts)))
         lines.append(number)
         flagged += [(number, header[i], "date_cell_in_text_column") for i in sorted(texts_at)

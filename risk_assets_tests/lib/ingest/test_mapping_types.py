@@ -1053,3 +1053,82 @@ def test_a_cp1252_tape_whose_header_names_are_beyond_ascii_under_utf8_names_the_
     _eu_header_mapping(tmp_path, "cp1252")
     parsed = parse_loan_file(tape)
     assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("A1", 12000.0), ("A2", 2500.5)]
+
+
+def _workbook(path: Path, header: list[str], rows: list[list[object]], formats: dict[int, str] | None = None) -> Path:
+    """An .xlsx of one sheet: the header, then `rows` as cells typed as given (a str is a text cell,
+    a number a number cell), column index -> number format for the number cells of that column."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Darlehen"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+        for i, number_format in (formats or {}).items():
+            sheet.cell(row=sheet.max_row, column=i + 1).number_format = number_format
+    book.save(path)
+    return path
+
+
+def test_a_workbook_s_text_cells_are_read_in_the_mappings_dialect_and_its_number_cells_by_their_number(tmp_path):
+    """A German lender's workbook whose amounts were pasted as text (`1.234,56`, `€ 2.000,00`) beside
+    number cells (12500.5, one under a `#,##0.00 €` format) and a rate column of text (`7,5`) and
+    numbers (8.25, one shown as 9.90 %): under the mapping's decimal comma and '.' thousands the text
+    cells read as its CSV's do, the number cells as their numbers. A text `1.250` is one '.ddd'
+    group, thousands or decimals, so it is ambiguous_number as in the CSV."""
+    tape = _workbook(tmp_path / "darlehen_2024-01.xlsx", ["Vertrag", "Betrag", "Zins"], [
+        ["D1", "1.234,56", "7,5"], ["D2", 12500.5, 8.25], ["D3", "€ 2.000,00", "12,25"], ["D4", 3000.25, 0.099],
+        ["D5", "1.250", "8"]], formats={})
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(tape)
+    book.active["B5"].number_format = '#,##0.00 [$€-407]'
+    book.active["C5"].number_format = "0.00%"
+    book.save(tape)
+    (tmp_path / "darlehen_2024-01.xlsx.mapping.json").write_text(json.dumps({
+        "name": "darlehen", "portfolio": "darlehen", "currency": "EUR",
+        "dialect": {"delimiter": ";", "encoding": "cp1252", "decimal": ",", "thousands": "."},
+        "columns": {"Vertrag": {"to": "source_loan_id"}, "Betrag": {"to": "loan_amount", "type": "money"},
+                    "Zins": {"to": "int_rate", "type": "percent"}}}))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount", "int_rate").rows() == [
+        ("D1", 1234.56, 0.075), ("D2", 12500.5, 0.0825), ("D3", 2000.0, 0.1225), ("D4", 3000.25, 0.099)]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (6, "Betrag", "ambiguous_number", "1.250")]
+
+
+def test_a_pence_column_written_as_text_in_major_units_is_quarantined_in_parquet_and_workbooks_too(tmp_path):
+    """A `money_minor` (pence) column that a system exported as strings: `5000.00`, `2500.0` and, in a
+    decimal-comma dialect, `5000,00` and `2.500,00` are written in pounds, as a CSV's are, and read as pence they
+    would load a hundredth of their value: `amount_in_major_units`, in a Parquet string column and in
+    a workbook's text cells alike. Whole pence load (grouped in threes too); a Parquet float column's
+    whole cents and a workbook's number cells are numbers, read by their value."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {"ref": {"to": "source_loan_id"}, "pence": {"to": "loan_amount", "type": "money_minor"}}
+    tape = tmp_path / "gbbank_2024.parquet"
+    pq.write_table(pa.table({"ref": ["G1", "G2", "G3", "G4"], "pence": ["500000", "5000.00", "300,000", "2500.0"],
+                             "fee_pence": pa.array([1500.0, 2000.0, 2500.0, 3000.0])}), tape)
+    _map(tape, columns | {"fee_pence": {"to": "revol_bal", "type": "money_minor"}})
+    (tmp_path / "gbbank_2024.parquet.mapping.json").write_text(
+        (tmp_path / "gbbank_2024.parquet.mapping.json").read_text().replace('"name": "bank"', '"name": "bank", "currency": "GBP"'))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount", "revol_bal").rows() == [
+        ("G1", 5000.0, 15.0), ("G3", 3000.0, 25.0)]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (2, "pence", "amount_in_major_units", "5000.00"), (4, "pence", "amount_in_major_units", "2500.0")]
+
+    book = _workbook(tmp_path / "gbbank_2024.xlsx", ["ref", "pence"],
+                     [["G1", "500000"], ["G2", "5000,00"], ["G3", 250000], ["G4", "2.500,00"]])
+    _map(book, columns)
+    sidecar = tmp_path / "gbbank_2024.xlsx.mapping.json"
+    sidecar.write_text(sidecar.read_text().replace(
+        '"name": "bank"', '"name": "bank", "currency": "GBP", "dialect": {"decimal": ",", "thousands": "."}'))
+    parsed = parse_loan_file(book)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [("G1", 5000.0), ("G3", 2500.0)]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "pence", "amount_in_major_units", "5000,00"), (5, "pence", "amount_in_major_units", "2.500,00")]
