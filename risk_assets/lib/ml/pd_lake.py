@@ -268,8 +268,9 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
     logistic-regression baseline. Else both the candidate and the champion score the candidate's
     holdout and the candidate is promoted only when its AUC gain is larger than chance (one-sided
     paired DeLong test, `metrics.compare_auc`, below `p_value`) and at least `min_gain` AUC points
-    (`registry.challenger_verdict`). A tie, a gain within noise or an immaterial gain is rejected
-    and the champion stays.
+    (`registry.challenger_verdict`), and its ECE on those loans is at most the champion's plus
+    `registry.MAX_ECE_LOSS`. A tie, a gain within noise, an immaterial gain or a gain bought with
+    worse calibration is rejected and the champion stays.
 
     Holdout loans the champion trained or calibrated on (ml.model_training_loans) would flatter it:
     they are set aside. The reason gives both AUCs, the gain with its 95% interval, the p-value and
@@ -349,6 +350,14 @@ def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
     figures = (f"{split} AUC {compared.auc_a:.4f} vs champion {current['version']} {compared.auc_b:.4f} on the same loans: "
                f"gain {compared.difference:+.4f} (95% CI {low:+.4f} to {high:+.4f}), one-sided paired DeLong {metrics.format_p(compared.p_value, p_value)}")
     promote, why = registry.challenger_verdict(compared.difference, compared.p_value, p_value, min_gain)
+    if promote:
+        ece_candidate = metrics.expected_calibration_error(y, candidate).value
+        ece_champion = metrics.expected_calibration_error(y, champion).value
+        if ece_candidate > ece_champion + registry.MAX_ECE_LOSS:
+            promote = False
+            why += (f"; but its ECE {ece_candidate:.4f} on the same loans exceeds the champion's {ece_champion:.4f} "
+                    f"by more than {registry.MAX_ECE_LOSS:g}: a better ranking with worse calibration would misstate "
+                    "every grade's PD, the champion stays")
     return f"{'promoted' if promote else 'rejected'}: {figures}{why}{scope}"
 
 

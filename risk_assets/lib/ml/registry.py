@@ -46,6 +46,12 @@ large holdout finds a retraining with another seed "significantly" better by 0.0
 7,957 holdout loans: +0.0011, p 0.011); that is not worth changing every loan's score. A policy
 figure of this project, not a published constant."""
 
+MAX_ECE_LOSS = 0.02
+"""Largest rise in ECE (fraction 0-1) over the champion's, on the same holdout loans, that a PD
+challenger may bring and still replace it: a better ranking with worse calibration would misstate
+the PD, and so the grade, of every loan it scores. The same house tolerance under which a card calls
+a holdout's PDs calibrated (`model_card.CALIBRATION_TOLERANCE`)."""
+
 MIN_MACRO_F1_GAIN = 0.01
 """Smallest sentiment macro-F1 gain (0-1) that replaces a champion; below the seed-to-seed spread
 of the default profile (about 0.015, README) a gain says more of the seed than of the model."""

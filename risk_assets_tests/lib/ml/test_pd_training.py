@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -222,14 +223,14 @@ def _record_v1(con, trained, lc_small, risk_home):
     return folder
 
 
-def _challenger(con, risk_home, trained, version, recorded_auc, platt_sign=1.0):
+def _challenger(con, risk_home, trained, version, recorded_auc, platt_sign=1.0, platt=None):
     """Register `trained`'s weights as candidate `version` on v1's holdout, with a recorded AUC that
     the gate must not take on trust; platt_sign -1 reverses its calibration slope, so it ranks
-    every loan backwards (AUC 1 - v1's)."""
+    every loan backwards (AUC 1 - v1's); `platt` (slope, intercept) replaces its calibration."""
     from risk_assets.lib.ml.training import artifact_meta
 
     meta = artifact_meta(trained, "loan_pd_lendingclub", version)
-    meta["architecture"]["platt"] = [platt_sign * trained.scorer.platt[0], trained.scorer.platt[1]]
+    meta["architecture"]["platt"] = list(platt) if platt else [platt_sign * trained.scorer.platt[0], trained.scorer.platt[1]]
     folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", version, trained.scorer.tensors(), meta)
     registry.register_candidate(con, "loan_pd_lendingclub", version, str(folder), "auc_holdout", recorded_auc, "snap", "run2")
     con.execute("INSERT INTO ml.model_holdouts SELECT model, ?, split, loan_key FROM ml.model_holdouts WHERE version = 'v1'", [version])
@@ -314,6 +315,39 @@ def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gai
     assert "one-sided paired DeLong p < 0.001, below 0.05, and the gain is at least 0.005 (2,400 holdout loans" in better_reason
     assert immaterial is False and "p < 0.001, below 0.05, but a gain under 1 is not material: the champion stays (" in immaterial_reason
     assert status == {"v1": "retired", "v2": "rejected", "v3": "rejected", "v4": "retired", "v5": "champion", "v6": "rejected"}
+
+
+def test_gate_rejects_a_challenger_whose_better_ranking_comes_with_worse_calibration(trained, lc_small, risk_home):
+    """The champion gives every loan the holdout's default rate (calibration slope 0: AUC 0.5, ECE 0).
+    v1's weights with their calibration intercept moved up 3 log-odds rank every loan as v1 does, a
+    gain beyond chance, but overstate every PD: their ECE on the same loans passes the champion's by
+    more than MAX_ECE_LOSS, so the champion stays and the reason gives both ECEs; v1's own calibration
+    wins."""
+    from risk_assets.lib.ml import metrics
+
+    with connect(risk_home.lake_path) as con:
+        _record_v1(con, trained, lc_small, risk_home)
+        _, frame = pd_lake.holdout_frame(con, "loan_pd_lendingclub", "v1")
+        y = frame["default_flag"].to_numpy()
+        rate = float(y.mean())
+        _challenger(con, risk_home, trained, "v4", 0.5, platt=(0.0, float(np.log(rate / (1 - rate)))))
+        registry.promote(con, "loan_pd_lendingclub", "v4", "a flat champion for the test")
+        _challenger(con, risk_home, trained, "v5", 0.7, platt=(trained.scorer.platt[0], trained.scorer.platt[1] + 3.0))
+        _challenger(con, risk_home, trained, "v6", 0.7)
+        folders = dict(con.execute("SELECT version, artifact_path FROM ml.model_registry").fetchall())
+        eces = {v: metrics.expected_calibration_error(y, load_pd_model(Path(folders[v]))[0].predict_pd(frame)).value
+                for v in ("v4", "v5", "v6")}
+        overstated, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v5")
+        calibrated, _ = pd_lake.gate(con, "loan_pd_lendingclub", "v6")
+        status = dict(con.execute("SELECT version, status FROM ml.model_registry").fetchall())
+    assert eces["v4"] == pytest.approx(0.0, abs=1e-6)
+    assert eces["v5"] > 0.3 > registry.MAX_ECE_LOSS > eces["v6"]
+    assert overstated is False and calibrated is True
+    assert reason.startswith("rejected: holdout AUC ")
+    assert (f"below 0.05, and the gain is at least 0.005; but its ECE {eces['v5']:.4f} on the same loans exceeds the "
+            f"champion's 0.0000 by more than 0.02: a better ranking with worse calibration would misstate every "
+            "grade's PD, the champion stays (2,400 holdout loans") in reason
+    assert status["v5"] == "rejected" and status["v6"] == "champion"
 
 
 def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both(trained, lc_small, risk_home):
