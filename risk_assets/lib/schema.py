@@ -91,7 +91,7 @@ NEWS_COLUMNS = (
     Column("headline", "VARCHAR", "Headline as delivered (raw)."),
     Column("body", "VARCHAR", "Body as delivered (raw)."),
     Column("text_raw", "VARCHAR", "The text the model reads, before cleaning (body, else headline)."),
-    Column("text_clean", "VARCHAR", "text_raw with HTML entities decoded once, tags stripped, mojibake repaired, whitespace folded."),
+    Column("text_clean", "VARCHAR", "text_raw with HTML entities decoded (again where escaped twice), tags stripped, mojibake repaired, whitespace folded."),
     Column("text_field", "VARCHAR", "Which field text_raw came from: body, headline, headline+body or sentence."),
     Column("label", "VARCHAR", "Sentiment label when the source has one: negative, neutral, positive."),
     Column("published_at", "TIMESTAMP", "Publication time in UTC, when the source has one."),

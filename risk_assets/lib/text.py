@@ -5,9 +5,12 @@
 0. **Quoted-printable decoded.** A mail body exported raw (RFC 2045: `=E2=80=99` for ’, `=3D` for
    `=`, a line cut by a soft break `=` at its end) is decoded when it plainly is one
    (`is_quoted_printable`), as UTF-8, else Windows-1252; text with a stray `=20` is left alone.
-1. **HTML entities decoded exactly once.** Only well-formed references that end in ';'
-   (`&amp;`, `&#8217;`, `&#x2019;`) are decoded, each by one `html.unescape`, so a double-encoded
-   `&amp;amp;` becomes `&amp;` (what the publisher's text said), never `&`. Bare ampersands in
+1. **HTML entities decoded until none is left.** Only well-formed references that end in ';'
+   (`&amp;`, `&#8217;`, `&#x2019;`) are decoded, each by `html.unescape`, and the result again
+   while a round decodes something, ENTITY_ROUNDS_MAX rounds at most: a feed that escaped its
+   text twice (`&amp;amp;`, `&amp;#39;`, a CMS export of already escaped HTML) reads `&` and `'`,
+   never the markup `&amp;` or `&#39;` the model would read as words (`entity_rounds` says how
+   many rounds a text needed). Bare ampersands in
    "S&P", "R&D", "P&L", "AT&T" are text, not references, and stay as they are (`html.unescape`
    alone would also decode HTML5 legacy names without ';', e.g. "&not" inside a word).
 2. **Tags stripped.** HTML tags (`<p>`, `</p>`, `<br/>`, `<a href=...>`: an element name of
@@ -151,6 +154,9 @@ class CleanedText:
     source_truncated: bool = False
     quoted_printable: bool = False
     """The text was a quoted-printable mail body, decoded first (step 0)."""
+    entity_rounds: int = 0
+    """Rounds of entity decoding that changed the text (step 1): 0 without entities, 1 for text
+    escaped once, 2 or more for text escaped again over its escapes (`&amp;amp;`)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,27 @@ def decode_entities_once(text: str) -> str:
     written as two surrogate references "&#55357;&#56832;" -> "😀" (see `_pair_references`).
     """
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)), _pair_references(text) if "&#" in text else text)
+
+
+ENTITY_ROUNDS_MAX = 3
+"""The most rounds of entity decoding one text gets (`decode_entities`): text escaped three times
+over (`&amp;amp;amp;`) reads whole; a text that still holds references after that keeps them."""
+
+
+def decode_entities(text: str) -> tuple[str, int]:
+    """Decode well-formed HTML character references (`decode_entities_once`) round after round
+    until a round changes nothing, ENTITY_ROUNDS_MAX rounds at most.
+
+    "Rates &amp;amp; spreads" -> ("Rates & spreads", 2), "It&amp;#39;s" -> ("It's", 2),
+    "S&P &amp; R&D" -> ("S&P & R&D", 1), "no entity" -> ("no entity", 0).
+
+    Returns:
+        (the decoded text, the number of rounds that changed it).
+    """
+    rounds = 0
+    while rounds < ENTITY_ROUNDS_MAX and (decoded := decode_entities_once(text)) != text:
+        text, rounds = decoded, rounds + 1
+    return text, rounds
 
 
 _NUMERIC_PAIR = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|(\d+));&#(?:[xX]([0-9a-fA-F]+)|(\d+));")
@@ -271,7 +298,8 @@ def decode_quoted_printable(text: str) -> str:
 
 
 def clean_text(raw: str) -> CleanedText:
-    """Clean one news text: entities decoded once, tags stripped, mojibake repaired, whitespace folded.
+    """Clean one news text: entities decoded (again where escaped twice), tags stripped, mojibake
+    repaired, whitespace folded.
 
     Args:
         raw: the text as delivered.
@@ -281,7 +309,7 @@ def clean_text(raw: str) -> CleanedText:
         for each step and its order).
     """
     unquoted = decode_quoted_printable(raw)
-    decoded = decode_entities_once(unquoted)
+    decoded, entity_rounds = decode_entities(unquoted)
     stripped = strip_tags(_READ_MORE_LINK.sub("", decoded))
     repaired = repair_mojibake(stripped)
     whole = _SOURCE_TRUNCATION.sub("", repaired)
@@ -294,6 +322,7 @@ def clean_text(raw: str) -> CleanedText:
         unrepaired="\ufffd" in repaired,
         source_truncated=whole != repaired,
         quoted_printable=unquoted != raw,
+        entity_rounds=entity_rounds,
     )
 
 

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from risk_assets.lib.text import clean_text, decode_entities_once, is_usable_text, link_list_headline
+from risk_assets.lib.text import clean_text, decode_entities, decode_entities_once, is_usable_text, link_list_headline
 
 
 def _case_rows(cases_dir, name: str) -> dict[str, dict[str, str]]:
@@ -14,12 +14,12 @@ def _case_rows(cases_dir, name: str) -> dict[str, dict[str, str]]:
         return {row["article_id"]: row for row in csv.DictReader(handle)}
 
 
-# Every headline and body of F19, cleaned: entities decoded once, tags stripped (also the ones the
+# Every headline and body of F19, cleaned: entities decoded (twice where escaped twice), tags stripped (also the ones the
 # feed entity-encoded), nbsp folded, mojibake repaired, S&P / R&D / P&L untouched.
 F19_CLEANED = {
     "n-3001": ("Acme Lending’s Q2 profit beats estimates", "Net income rose 12%. Shares gained 4%."),
     "n-3002": ("Globex & partners close loan sale", 'Deal "expected to be accretive", the bank said.'),
-    "n-3003": ("Rates &amp; spreads widen as Initech Credit cuts outlook", "Outlook cut — again."),
+    "n-3003": ("Rates & spreads widen as Initech Credit cuts outlook", "Outlook cut — again."),
     "n-3004": ("Breaking Acme Lending halts new originations", "Originations paused pending review."),
     "n-3005": ("S&P lifts Globex Bank; R&D spend and P&L in focus", "It’s the first upgrade since 2019."),
     "n-3006": ("Initech Credit: It’s a tough quarter", "Management said it’s too early to call a bottom."),
@@ -51,6 +51,20 @@ def test_entities_are_decoded_once_and_bare_ampersands_are_text():
     assert decode_entities_once("&#8217; &#x2019; &eacute;") == "’ ’ é"
     # html.unescape alone turns the legacy "&not" inside a word into "¬"; a bare '&' is text here.
     assert decode_entities_once("AT&T, M&A, cash&nothing, S&P") == "AT&T, M&A, cash&nothing, S&P"
+
+
+def test_text_escaped_twice_is_decoded_until_no_entity_is_left():
+    """A CMS export of already escaped HTML: `&amp;amp;` and `&amp;#39;` are `&` and `'` to a
+    reader, never the markup `&amp;` or `&#39;` the model would read as words."""
+    body = "Net sales rose 1% &#8217;strong&#8217; quarter &lt;b&gt;bold&lt;/b&gt; &amp;amp; more"
+    assert decode_entities(body) == ("Net sales rose 1% ’strong’ quarter <b>bold</b> & more", 2)
+    cleaned = clean_text(body)
+    assert (cleaned.text, cleaned.entity_rounds, cleaned.had_tags) == ("Net sales rose 1% ’strong’ quarter bold & more",
+                                                                       2, True)
+    assert clean_text("Nokia&amp;#39;s outlook &amp;amp;amp; guidance").text == "Nokia's outlook & guidance"
+    assert clean_text("S&P &amp; R&D").entity_rounds == 1 and clean_text("AT&T, M&A").entity_rounds == 0
+    # bounded: what is still escaped after ENTITY_ROUNDS_MAX rounds stays as it is
+    assert decode_entities("&amp;amp;amp;amp;lt;") == ("&amp;lt;", 3)
 
 
 def test_angle_brackets_that_open_no_tag_stay_text():

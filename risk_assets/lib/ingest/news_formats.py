@@ -421,6 +421,8 @@ class _Collector:
             self.note_line("source_truncated_lines", line)
         if cleaned.quoted_printable:
             self.note_line("quoted_printable_decoded_lines", line)
+        if cleaned.entity_rounds > 1:  # `&amp;amp;`: escaped again over its escapes
+            self.note_line("entities_escaped_twice_lines", line)
         self.rows.append(
             {"doc_id": doc_id, "source": source, "ticker": ticker, "headline": headline, "body": body,
              "text_raw": text_raw, "text_clean": cleaned.text, "text_field": text_field, "label": label,

@@ -982,3 +982,18 @@ def test_a_telegram_export_reads_each_message_its_rich_text_joined_and_its_unix_
     other.write_text(json.dumps({"name": "Baltic Markets", "type": "private_supergroup", "id": 2002,
                                  "messages": messages[:1]}))
     assert parse_news_file(other).rows.select("doc_id", "source").rows() == [("baltic markets:100", "Baltic Markets")]
+
+
+def test_a_body_escaped_twice_is_cleaned_whole_and_its_lines_noted(tmp_path):
+    """A CMS export of escaped HTML escaped again: the model reads `&` and `'`, not `&amp;` or `&#39;`."""
+    articles = [{"id": "a1", "title": "Company 1 reports results &amp; outlook", "published_at": "2024-05-02T09:00:00+02:00",
+                 "body": {"text": "Net sales rose 1% &#8217;strong&#8217; quarter &lt;b&gt;bold&lt;/b&gt; &amp;amp; more",
+                          "lang": "en"}},
+                {"id": "a2", "title": "Company 2 reports results", "published_at": "2024-05-02T09:00:00+02:00",
+                 "body": {"text": "Nokia&amp;#39;s net sales rose 5 %.", "lang": "en"}}]
+    path = tmp_path / "feed_nested.jsonl"
+    path.write_text("\n".join(json.dumps(a) for a in articles) + "\n")
+    parsed = parse_news_file(path)
+    assert parsed.rows["text_clean"].to_list() == ["Net sales rose 1% ’strong’ quarter bold & more",
+                                                   "Nokia's net sales rose 5 %."]
+    assert parsed.notes["entities_escaped_twice_lines"] == [1, 2]
