@@ -3885,13 +3885,107 @@ def _names_text(name: object) -> bool:
 
 
 def _rich_text(value: object) -> str | None:
-    """The text of a headline or body written as rich-text pieces, joined as written: Telegram's
-    `"text": ["Net ", {"type": "bold", "text": "sales rose"}, " 4 %"]`; None for any other value
-    (a list of plain strings is paragraphs; a list of other objects is no text)."""
-    if not (isinstance(value, list) and any(isinstance(item, dict) for item in value) and all(
-            isinstance(item, str) or (isinstance(item, dict) and isinstance(item.get("text"), str)) for item in value)):
+    """The text of a headline or body written as a rich-text structure, paragraph by paragraph
+    with a blank line between paragraphs and the inline pieces of one paragraph joined as written;
+    None when the value is no such structure, or holds no text.
+
+    - Telegram's inline pieces, strings among objects:
+      `["Net ", {"type": "bold", "text": "sales rose"}, " 4 %"]` -> 'Net sales rose 4 %';
+    - a list of paragraph objects, each with its text under a _RICH_TEXT_MEMBERS name:
+      `[{"type": "p", "text": "Sales rose."}, {"type": "p", "text": "Costs fell."}]` ->
+      'Sales rose.\n\nCosts fell.';
+    - nested blocks, as CMS exports write them: Portable Text (`_type: "block"` with `children`
+      spans), Slate (`children: [{"text": ...}]`), ProseMirror and TipTap
+      (`{"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", ...}]}]}`),
+      Contentful (`nodeType`, `value`), Draft.js (`{"blocks": [{"text": ..., "type": "unstyled"}]}`),
+      Editor.js (`{"blocks": [{"type": "paragraph", "data": {"text": ...}}]}`), Lexical
+      (`{"root": {"children": [...]}}`).
+
+    A list of plain strings is no rich text (its paragraphs are joined by `_flatten_json`); nor is a
+    list of objects that name a headline (articles), nor one in which no object holds text: such a
+    list is no field (`ignored_lists`). Pieces without text (an image block) add nothing.
+    """
+    if isinstance(value, dict):
+        root = value.get("root") if isinstance(value.get("root"), dict) else value  # Lexical
+        return _rich_node_text(root, 0) if _rich_children(root) is not None else None
+    if not isinstance(value, list) or not any(isinstance(item, dict) for item in value):
         return None
-    return "".join(item if isinstance(item, str) else item["text"] for item in value)
+    return _rich_pieces_text(value, 0)
+
+
+_RICH_TEXT_MEMBERS = ("text", "value", "content", "plain", "insert")
+"""Members that hold a rich-text node's own text, in order: `text` (Portable Text spans, Slate,
+ProseMirror, Draft.js, Telegram), `value` (Contentful), `content`, `plain`, `insert` (Quill)."""
+
+_RICH_CHILDREN = ("children", "content", "blocks", "nodes")
+"""Members that hold a rich-text node's inner nodes as a list (Portable Text, Slate and Lexical
+`children`; ProseMirror and Contentful `content`; Draft.js and Editor.js `blocks`; `nodes`)."""
+
+_INLINE_NODES = frozenset({
+    "text", "span", "bold", "italic", "underline", "strikethrough", "strike", "code", "link", "text_link", "url",
+    "autolink", "mention", "hashtag", "cashtag", "email", "phone", "phone_number", "bot_command", "spoiler",
+    "custom_emoji", "emoji", "hyperlink", "entry_hyperlink", "asset_hyperlink", "strong", "em", "a", "b", "i", "u",
+    "s", "sub", "sup", "tab"})
+"""Node types (`type`, `_type`, `nodeType`, compared as `_key` writes them) that are pieces of a
+paragraph, joined to their neighbours as written; any other typed node is a block (a paragraph)."""
+
+_LINE_BREAK_NODES = frozenset({"hard_break", "hardbreak", "linebreak", "line_break", "br"})
+"""Node types that break a line inside a paragraph (ProseMirror's `hard_break`, Lexical's `linebreak`)."""
+
+
+def _rich_type(node: dict) -> str | None:
+    """A rich-text node's type (`type`, `_type` or `nodeType`), as `_key` writes it; None untyped."""
+    kind = next((node[name] for name in ("type", "_type", "nodeType") if isinstance(node.get(name), str)), None)
+    return None if kind is None else _key(kind)
+
+
+def _rich_children(node: dict) -> list | None:
+    """A rich-text node's inner nodes (the first _RICH_CHILDREN member that is a list), or None."""
+    return next((node[name] for name in _RICH_CHILDREN if isinstance(node.get(name), list)), None)
+
+
+def _rich_node_text(node: object, depth: int) -> str | None:
+    """The text of one rich-text node: a string as written; an object's inner nodes
+    (`_rich_pieces_text`), else its Editor.js `data.text`, else its first _RICH_TEXT_MEMBERS string;
+    a line break's '\n'. None for an object that names a headline (an article, not a node) or
+    holds no text."""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict) or "headline" in _feed_columns([str(name) for name in node]):
+        return None
+    if _rich_type(node) in _LINE_BREAK_NODES:
+        return "\n"
+    if (children := _rich_children(node)) is not None:
+        return _rich_pieces_text(children, depth + 1)
+    if isinstance(data := node.get("data"), dict) and isinstance(data.get("text"), str):
+        return data["text"]
+    return next((node[name] for name in _RICH_TEXT_MEMBERS if isinstance(node.get(name), str)), None)
+
+
+def _rich_pieces_text(items: list, depth: int) -> str | None:
+    """The text of a list of rich-text nodes at `depth` (0: a field's own list): inline pieces (strings,
+    _INLINE_NODES, an untyped leaf inside a node) are joined as written into one paragraph;
+    blocks (any other node, an untyped leaf at depth 0) are paragraphs of their own; paragraphs are
+    joined by a blank line. A list with a string among its items is inline throughout (Telegram).
+    None when no item holds text."""
+    texts = [_rich_node_text(item, depth) for item in items]
+    if all(text is None for text in texts):
+        return None
+    inline_all = any(isinstance(item, str) for item in items)
+    paragraphs: list[str] = []
+    run: list[str] = []
+    for item, text in zip(items, texts):
+        kind = _rich_type(item) if isinstance(item, dict) else None
+        inline = (inline_all or isinstance(item, str) or kind in _INLINE_NODES or kind in _LINE_BREAK_NODES
+                  or (kind is None and depth > 0 and _rich_children(item) is None))
+        if inline:
+            run.append(text or "")
+            continue
+        paragraphs.append("".join(run))
+        run = []
+        paragraphs.append(text or "")
+    paragraphs.append("".join(run))
+    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph.strip())
 
 
 _TEXT_HOLDERS = ("text", "value", "main", "rendered", "content", "body", "plain", "html")
@@ -4224,6 +4318,9 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
         name = f"{prefix}_{key}" if prefix else str(key)
         if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _EXTENDED_JSON:
             fields.update(_flatten_json({key: next(iter(value.values()))}, prefix, ignored))
+        elif isinstance(value, dict) and _names_text(key) and _nested_text(key, value) is None and (
+                text := _rich_text(value)) is not None:  # a rich-text document: ProseMirror's, Draft.js'
+            fields[name] = text
         elif isinstance(value, dict):
             if (text := _nested_text(key, value)) is not None:
                 fields[name] = text

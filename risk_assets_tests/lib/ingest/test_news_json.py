@@ -997,3 +997,74 @@ def test_a_body_escaped_twice_is_cleaned_whole_and_its_lines_noted(tmp_path):
     assert parsed.rows["text_clean"].to_list() == ["Net sales rose 1% ’strong’ quarter bold & more",
                                                    "Nokia's net sales rose 5 %."]
     assert parsed.notes["entities_escaped_twice_lines"] == [1, 2]
+
+
+_TWO_PARAGRAPHS = "Nokia's net sales rose 5 % in the first quarter.\n\nThe outlook for the year is unchanged."
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param([{"type": "p", "text": "Nokia's net sales rose 5 % in the first quarter."},
+                  {"type": "p", "text": "The outlook for the year is unchanged."}], id="paragraph-objects"),
+    pytest.param([{"_type": "block", "_key": "a1", "style": "normal", "markDefs": [], "children": [
+                      {"_type": "span", "text": "Nokia's net sales rose ", "marks": []},
+                      {"_type": "span", "text": "5 %", "marks": ["strong"]},
+                      {"_type": "span", "text": " in the first quarter.", "marks": []}]},
+                  {"_type": "block", "_key": "a2", "style": "normal", "markDefs": [], "children": [
+                      {"_type": "span", "text": "The outlook for the year is unchanged.", "marks": []}]}],
+                 id="portable-text"),
+    pytest.param([{"type": "paragraph", "children": [{"text": "Nokia's net sales rose "}, {"text": "5 %", "bold": True},
+                                                     {"text": " in the first quarter."}]},
+                  {"type": "paragraph", "children": [{"text": "The outlook for the year is unchanged."}]}], id="slate"),
+    pytest.param({"type": "doc", "content": [
+                      {"type": "paragraph", "content": [{"type": "text", "text": "Nokia's net sales rose "},
+                                                        {"type": "text", "marks": [{"type": "bold"}], "text": "5 %"},
+                                                        {"type": "text", "text": " in the first quarter."}]},
+                      {"type": "image", "attrs": {"src": "chart.png"}},
+                      {"type": "paragraph", "content": [{"type": "text", "text": "The outlook for the year is unchanged."}]}]},
+                 id="prosemirror"),
+    pytest.param({"nodeType": "document", "data": {}, "content": [
+                      {"nodeType": "paragraph", "data": {}, "content": [
+                          {"nodeType": "text", "value": "Nokia's net sales rose 5 % in the first quarter.", "marks": []}]},
+                      {"nodeType": "paragraph", "data": {}, "content": [
+                          {"nodeType": "text", "value": "The outlook for the year is unchanged.", "marks": []}]}]},
+                 id="contentful"),
+    pytest.param({"blocks": [{"key": "9b1c", "text": "Nokia's net sales rose 5 % in the first quarter.", "type": "unstyled",
+                              "depth": 0, "inlineStyleRanges": [], "entityRanges": [], "data": {}},
+                             {"key": "2f0a", "text": "The outlook for the year is unchanged.", "type": "unstyled",
+                              "depth": 0, "inlineStyleRanges": [], "entityRanges": [], "data": {}}], "entityMap": {}},
+                 id="draft-js"),
+    pytest.param({"time": 1714640400000, "version": "2.28.2", "blocks": [
+                      {"id": "oUq2g", "type": "paragraph", "data": {"text": "Nokia's net sales rose 5 % in the first quarter."}},
+                      {"id": "zbGZF", "type": "paragraph", "data": {"text": "The outlook for the year is unchanged."}}]},
+                 id="editor-js"),
+])
+def test_a_rich_text_body_is_read_paragraph_by_paragraph_never_glued(tmp_path, body):
+    """CMS exports write a body as a structure of blocks: each paragraph is one, joined to the next
+    by a blank line as a list of strings is; the spans of one paragraph join as written."""
+    article = {"id": "n10-1", "headline": "Nokia Q1", "content": body, "date": "2024-05-02T10:00:00Z"}
+    path = tmp_path / "feed_list_body.jsonl"
+    path.write_text(json.dumps(article) + "\n" + json.dumps({**article, "id": "n10-2"}) + "\n")
+    parsed = parse_news_file(path)
+    assert parsed.rows["body"].to_list() == [_TWO_PARAGRAPHS, _TWO_PARAGRAPHS]
+    assert parsed.rows["text_clean"].to_list() == [" ".join(_TWO_PARAGRAPHS.split())] * 2
+    assert parsed.notes["columns"]["body"] == "content" and "ignored_lists" not in parsed.notes
+
+
+def test_rich_text_pieces_of_one_line_join_as_written(tmp_path):
+    """Telegram's export: strings among entity objects are pieces of one sentence."""
+    path = tmp_path / "channel.json"
+    path.write_text(json.dumps([{"id": 7, "date": "2024-05-02T10:00:00", "text": [
+        "Nokia: net ", {"type": "bold", "text": "sales rose 5 %"}, " in Q1 ", {"type": "hashtag", "text": "#NOKIA"}]}]))
+    assert parse_news_file(path).rows["text_raw"].to_list() == ["Nokia: net sales rose 5 % in Q1 #NOKIA"]
+
+
+def test_a_body_structure_holding_no_text_is_listed_not_read(tmp_path):
+    """Blocks with no text anywhere (images, embeds) are no body: the list is named under
+    `ignored_lists` and the headline alone is read."""
+    article = {"id": "n10-1", "headline": "Nokia Q1 results", "date": "2024-05-02T10:00:00Z",
+               "content": [{"type": "image", "src": "chart.png"}, {"type": "embed", "url": "https://example.com/v"}]}
+    path = tmp_path / "feed_image_body.jsonl"
+    path.write_text(json.dumps(article) + "\n")
+    parsed = parse_news_file(path)
+    assert parsed.notes["ignored_lists"] == ["content"]
+    assert parsed.rows["text_raw"].to_list() == ["Nokia Q1 results"]
