@@ -4557,8 +4557,25 @@ def parse_news_feed_json(path: Path, text: str, sha256: str,
         _refuse_no_articles(path, values[0][1], found_in)
     _check_articles(path, found, found_in)
     out.notes["articles_in"] = sorted(found_in) or ["the top level"]
+    if not found and len(values) == 1 and (stated := _stated_none(values[0][1])):
+        out.notes["articles_stated"] = stated  # an API's page of a quiet day: `totalResults: 0`
     records = [_JsonRecord(n, *_json_position(text, at), value) for n, (at, value) in enumerate(found, start=1)]
     return _parse_json_feed(path, out, sha256, records)
+
+
+_COUNT_MEMBERS = frozenset({"total_results", "total", "total_hits", "total_count", "num_found", "num_results",
+                            "result_count", "results_count", "count"})
+"""Members in which an API's page states how many articles matched (NewsAPI's `totalResults`,
+`total`, `count`), compared as `_key` writes them."""
+
+
+def _stated_none(document: object) -> str | None:
+    """Where a JSON page states that it holds no article: a top-level _COUNT_MEMBERS member that is
+    0, as 'totalResults: 0'; None when the page states no such count."""
+    if not isinstance(document, dict):
+        return None
+    return next((f"{name}: 0" for name, value in document.items()
+                 if _key(name) in _COUNT_MEMBERS and value == 0 and not isinstance(value, bool)), None)
 
 
 def _refuse_no_articles(path: Path, document: object, found_in: set[str]) -> None:
@@ -5177,10 +5194,36 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw
     if csv_text.is_workbook(path, data):
-        return parse_news_workbook(path, data, sha256, label_map=label_map)
+        return _refuse_without_articles(path, parse_news_workbook(path, data, sha256, label_map=label_map))
     if (padding := _NulPadding.of(data, encoding)) is not None:
         return _nul_padded(path, data, sha256, encoding, label_map, padding)
-    return _parse_content(path, data, sha256, encoding, label_map)
+    return _refuse_without_articles(path, _parse_content(path, data, sha256, encoding, label_map))
+
+
+def _refuse_without_articles(path: Path, parsed: ParsedFile) -> ParsedFile:
+    """`parsed` when it holds an article (loaded or quarantined) or states that it holds none (a
+    footer's 'Total stories: 0', an API page's `totalResults: 0`); otherwise a refusal, as a loan
+    tape that holds its header and no loan is refused: a file with a header and no record, an empty
+    JSON list, an API page whose article list is empty and says nothing of a count, a feed without
+    an item is a failed export or a copy cut before its first record, and landed as 0 rows it
+    would say nothing in the run's summary.
+
+    Raises:
+        FileRefused: naming the file, what it holds (its header, an empty article list, a feed
+            without items), and its lines that are no record.
+    """
+    if parsed.data_records or "articles_stated" in parsed.notes or any(
+            entry.get("stated") == 0 for entry in parsed.notes.get("footer_totals", {}).values()):
+        return parsed
+    listed = [where for where in parsed.notes.get("articles_in", []) if where != "the top level"]
+    elements = [where for where in listed if where.startswith("<")]  # RSS's <item>, Atom's <entry>
+    holds = (f"a feed without an {elements[0]} element" if elements else
+             {"news_feed_json": f"an empty list of articles ({', '.join(listed)})" if listed else "an empty JSON list",
+              "news_feed_jsonl": "no line with an article", "news_mail": "no message"}.get(parsed.format, "its header"))
+    besides = (f" and {len(parsed.non_data_lines):,} line(s) that are no record (notes, markers, footers, blank "
+               "lines)" if parsed.non_data_lines and holds == "its header" else "")
+    raise FileRefused(f"{path}: the file holds {holds}{besides} and no article: a failed export, or a copy cut "
+                      "before its first record? Land it again once it holds its articles (or remove it from landing)")
 
 
 _DOCUMENTS = ((re.compile(rb"^PAR1"), "a Parquet file (news landing reads text: CSV, JSON, RSS/Atom, e-mail, or an "

@@ -1554,3 +1554,39 @@ def test_a_csv_of_messages_reads_subject_as_headline_and_message_as_body(tmp_pat
     assert parsed.rows.select("headline", "text_raw", "text_field", "published_at").rows() == [
         ("Nordic wrap", texts[0], "body", datetime(2024, 5, 2, 9, 30)),
         ("Morning call", texts[1], "body", datetime(2024, 5, 3, 10, 0))]
+
+
+_FAILED_EXPORT = ("and no article: a failed export, or a copy cut before its first record? Land it again once it "
+                  "holds its articles (or remove it from landing)")
+
+
+@pytest.mark.parametrize(("name", "content", "holds"), [
+    ("news_header_only.csv", b"id,headline,body,published_at,source,label\n", "its header"),
+    ("news_header_only.tsv", b"id\theadline\tbody\tpublished_at\r\n\r\n\r\n",
+     "its header and 2 line(s) that are no record (notes, markers, footers, blank lines)"),
+    ("phrasebank.csv", b"\xef\xbb\xbfY,Notices\r\n", "its header"),
+    ("news_empty_list.json", b"[]", "an empty JSON list"),
+    ("news_empty_page.json", b'{"status": "ok", "articles": []}', "an empty list of articles (articles)"),
+    ("feed.xml", b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title></channel></rss>',
+     "a feed without an <item> element"),
+])
+def test_a_news_file_without_articles_is_refused_as_a_failed_export(tmp_path, name, content, holds):
+    """A header and no record, an empty list: landed as 0 rows it would pass unnoticed, as a loan
+    tape with its header and no loan would."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == f"{path}: the file holds {holds} {_FAILED_EXPORT}"
+
+
+@pytest.mark.parametrize(("page", "stated"), [
+    ({"status": "ok", "totalResults": 0, "articles": []}, "totalResults: 0"),
+    ({"page": 1, "total": 0, "results": []}, "total: 0"),
+])
+def test_a_page_that_states_it_found_no_article_lands_empty(tmp_path, page, stated):
+    """A quiet day's API page says so in its count: nothing was lost, so it lands with no row."""
+    path = tmp_path / "quiet_day.json"
+    path.write_text(json.dumps(page))
+    parsed = parse_news_file(path)
+    assert (parsed.data_records, parsed.rows.height, parsed.notes["articles_stated"]) == (0, 0, stated)
