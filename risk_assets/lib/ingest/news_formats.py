@@ -2029,6 +2029,31 @@ def _month_written_once(text: str, written: str) -> str:
     return _MONTH_TWICE.sub(once, text)
 
 
+_TIMESTAMP_FORMS = ("ISO 8601 (2024-05-02T09:00:00+02:00), RFC 2822 (Thu, 02 May 2024 09:00:00 +0200), "
+                    "a date with a month name or digits (02 May 2024 09:00, 2024/05/02), Unix epoch seconds")
+"""The timestamp forms named when a value is none of them."""
+
+
+def _timestamp_error_said(error: str, written: str) -> str:
+    """A date or time library's error text (`datetime`'s, `dateutil`'s) about `written`, said in
+    the reader's words with the value: an offset beyond a day, an ISO ordinal or week date, or a
+    value in no form this reader reads (with the forms it reads)."""
+    if "offset must be a timedelta" in error:
+        offset = re.search(r"[+-]\d{2}:?\d{2}$", written.strip())
+        shown = f" {offset.group(0)}" if offset else ""
+        return (f"{written!r}: a UTC offset{shown} is outside -24:00..+24:00, so no clock on Earth reads it; "
+                "the offset is mistyped (+02:00 for +25:00?): correct it at the source")
+    if re.fullmatch(r"\d{4}-?\d{3}", written.strip()):
+        return (f"{written!r} is an ISO 8601 ordinal date (year and day of the year), which this reader does not "
+                f"read: write the calendar date, as {_TIMESTAMP_FORMS}")
+    if re.fullmatch(r"\d{4}-?W\d{2}(?:-?\d)?", written.strip()):
+        return (f"{written!r} is an ISO 8601 week date, which this reader does not read: write the calendar date, "
+                f"as {_TIMESTAMP_FORMS}")
+    if "hour must be in 0..23" in error:
+        return f"{written!r}: hour 24 or more is no time of day (00-23); write the next day's 00:00"
+    return f"not an ISO-8601, RFC 2822 or known timestamp form: {written!r} (this reader reads {_TIMESTAMP_FORMS})"
+
+
 def _free_form_timestamp(value: str, written: str | None = None, read_day_first: list[str] | None = None,
                          file_order: DateOrderEvidence | None = None) -> datetime:
     """`parse_timestamp` for text that is not ISO 8601 (see there); messages quote it as `written`
@@ -2091,7 +2116,7 @@ def _free_form_timestamp(value: str, written: str | None = None, read_day_first:
         parsed, *others = (dateutil_parser.parse(text, tzinfos=_ZONES, dayfirst=day_first, default=default)
                            for default in _DEFAULTS)
     except (dateutil_parser.ParserError, ValueError, OverflowError) as exc:
-        raise ValueError(f"not an ISO-8601, RFC 2822 or known timestamp form: {written!r} ({exc})") from None
+        raise ValueError(_timestamp_error_said(str(exc), written)) from None
     missing = [part for part in ("year", "month", "day")
                if any(getattr(parsed, part) != getattr(other, part) for other in others)]
     if missing:
@@ -2818,7 +2843,8 @@ def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, reco
         try:
             _city_clocks(wall, zone, read_in, stamp)
         except ValueError as exc:
-            out.reject(number, key, "published_at", "unparsable_timestamp", stamp, f"{where}: column {names}: {exc}")
+            out.reject(number, key, "published_at", "unparsable_timestamp", stamp, f"{where}: column {names}: "
+                       f"{_timestamp_error_said(str(exc), stamp) if 'offset must be a timedelta' in str(exc) else exc}")
             return False
         return True
 
@@ -2958,7 +2984,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
             published_at, naive = read_before or parse_timestamp(stamp, read_day_first, out.date_order)
         except ValueError as exc:
             out.reject(number, key, "published_at", "unparsable_timestamp", stamp,
-                       f"{where}: column {names}: {exc}")
+                       f"{where}: column {names}: "
+                       f"{_timestamp_error_said(str(exc), stamp) if 'offset must be a timedelta' in str(exc) else exc}")
         else:
             if read_day_first:
                 out.note_line("published_at_day_first_lines", number)

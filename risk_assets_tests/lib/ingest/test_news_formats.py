@@ -1590,3 +1590,20 @@ def test_a_page_that_states_it_found_no_article_lands_empty(tmp_path, page, stat
     path.write_text(json.dumps(page))
     parsed = parse_news_file(path)
     assert (parsed.data_records, parsed.rows.height, parsed.notes["articles_stated"]) == (0, 0, stated)
+
+
+def test_a_timestamp_no_reader_reads_is_said_in_plain_words_with_its_value(tmp_path):
+    """Never a library's text ('offset must be a timedelta...', 'Unknown string format')."""
+    path = tmp_path / "news_timestamps.csv"
+    path.write_text("id,headline,body,published_at,source,label\n"
+                    "n7-10,Headline ts 10,Body ts 10,2024-05-02T09:00:00+25:00,Desk,neutral\n"
+                    "n7-11,Headline ts 11,Body ts 11,2024-W18-4,Desk,neutral\n"
+                    "n7-12,Headline ts 12,Body ts 12,2024-123,Desk,neutral\n")
+    messages = parse_news_file(path).quarantine.sort("line")["message"].to_list()
+    assert messages[0] == (f"{path}: line 2: column 'published_at': '2024-05-02T09:00:00+25:00': a UTC offset +25:00 "
+                           "is outside -24:00..+24:00, so no clock on Earth reads it; the offset is mistyped (+02:00 "
+                           "for +25:00?): correct it at the source")
+    assert messages[-1].startswith(f"{path}: line 4: column 'published_at': '2024-123' is an ISO 8601 ordinal date "
+                                   "(year and day of the year), which this reader does not read: write the calendar "
+                                   "date, as ISO 8601 (2024-05-02T09:00:00+02:00), RFC 2822")
+    assert not any("timedelta" in m or "Unknown string format" in m for m in messages)

@@ -674,7 +674,7 @@ def test_a_numeric_date_beside_a_word_of_a_day_first_language_is_read_day_first(
         "the weekday written does not match the date: 2024-02-05 is a Monday: 'Do, 05.02.2024'",
         "'05.13.2024' is no day-first date, and 'Uhr' is of a language that writes dates day first; write ISO 8601, "
         "or declare the file's date order in news settings (date_order DMY or MDY): '05.13.2024 9 Uhr'"]
-    assert "Unknown string format: Mar 02/05/2024" in messages[3]
+    assert "not an ISO-8601, RFC 2822 or known timestamp form: 'Mar 02/05/2024' (this reader reads ISO 8601" in messages[3]
     assert "('Mo' is no month, day, AM/PM or known time zone)" in messages[4]
 
     (tmp_path / "desk.csv.mapping.json").write_text(json.dumps({"name": "desk", "date_order": "MDY"}))
