@@ -217,3 +217,34 @@ def test_a_p_value_beside_its_threshold_keeps_the_decimals_that_put_it_on_its_si
     assert metrics.format_p(0.05, 0.05) == "p 0.050"  # the threshold itself is not below it, and reads so
     assert metrics.format_p(0.0505, 0.05) == "p 0.051" and metrics.format_p(0.031, 0.05) == "p 0.031"
     assert metrics.format_p(0.0496) == "p 0.050"  # no threshold: three decimals
+
+
+def test_auc_within_vintage_weights_each_vintages_auc_by_its_pairs():
+    """Vintage 2001: default 0.9 against 0.5 (above) and 0.95 (below): AUC 1/2 on 2 pairs. Vintage
+    2002: defaults 0.2 and 0.3 against 0.1 and 0.25: 3 of 4 pairs, AUC 3/4. Pairs-weighted
+    (0.5 x 2 + 0.75 x 4) / 6 = 2/3, not the plain mean 0.625; 2003 (defaults only) has no pair and
+    the undated loan is left out. Pooled, the same scores rank 6 of 20 pairs: 0.3."""
+    y = np.array([1, 0, 0, 1, 1, 0, 0, 1, 1, 0])
+    score = np.array([0.9, 0.5, 0.95, 0.2, 0.3, 0.1, 0.25, 0.05, 0.07, 0.01])
+    vintage = np.array([2001, 2001, 2001, 2002, 2002, 2002, 2002, 2003, 2003, np.nan])
+    assert metrics.auc_within_vintage(y, score, vintage).value == pytest.approx(2 / 3)
+    assert metrics.auc_within_vintage(y[:-1], score[:-1], vintage[:-1]).value == pytest.approx(2 / 3)
+    assert metrics.roc_auc(y[:-1], score[:-1]).value == pytest.approx(0.3)
+
+
+def test_auc_within_vintage_is_null_with_its_reason_for_undated_loans_or_no_pair():
+    y, score = np.array([0, 1, 0]), np.array([0.1, 0.7, 0.2])
+    undated = metrics.auc_within_vintage(y, score, np.array([None, None, None]))
+    assert undated == metrics.Metric(None, "none of the 3 loans carries a vintage (no origination date)")
+    single = metrics.auc_within_vintage(y, score, np.array([2001, 2002, 2003]))
+    assert single == metrics.Metric(None, "no vintage of the 3 dated loans holds both a default and a non-default")
+
+
+def test_auc_vintage_only_scores_each_loan_with_its_vintages_development_default_rate():
+    """Development rates: 2001 1 of 4 (0.25), 2002 1 of 2 (0.5). The holdout's one default (2002,
+    0.5) against non-defaults at 0.25, 0.25 and 0.5: (1 + 1 + 1/2) / 3."""
+    auc = metrics.auc_vintage_only(np.array([0, 0, 1, 0]), np.array([2001, 2001, 2002, 2002]),
+                                   np.array([0, 0, 0, 1, 1, 0]), np.array([2001, 2001, 2001, 2001, 2002, 2002]))
+    assert auc.value == pytest.approx(2.5 / 3)
+    unseen = metrics.auc_vintage_only(np.array([0, 1]), np.array([2004, 2005]), np.array([0, 1]), np.array([2001, 2001]))
+    assert unseen == metrics.Metric(None, "vintage(s) 2004, 2005 of the holdout have no development loan")
