@@ -93,7 +93,9 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         dg.TableColumn("split", "varchar", description="train, validation (out of fold for the weights, but the epochs and the calibration were fitted on it: mildly optimistic), holdout (stratified), holdout_oot (out of time), "
                        "holdout_in_time; `all` for the portfolio's labelled loans (n_labelled, n_defaults; also a refused training's)."),
         dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), ece_decile (bins at the PD's deciles), "
-                       "log_loss, pr_auc, base_rate, n_rows, n_defaults, n_labelled; for `_vs_baseline` rows auc_gain, auc_gain_se "
+                       "log_loss, pr_auc, base_rate, n_rows, n_defaults, n_labelled; on holdouts also auc_ci_low and auc_ci_high (95%, Hanley & McNeil), "
+                       "auc_within_vintage (AUC over pairs of the same vintage) and, for the model, auc_vintage_only (the vintage's development "
+                       "default rate as the score); for `_vs_baseline` rows auc_gain, auc_gain_se "
                        "(DeLong) and p_value (one-sided)."),
         dg.TableColumn("value", "double", description="The metric's value (fractions 0-1 except n_rows, n_defaults and n_labelled, "
                        "which are counts, and auc_gain in AUC points); NULL when it cannot be computed."),
@@ -163,9 +165,10 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
                                                                  "n_defaults": seen["defaults"]}, run_id=context.run_id)
             promoted, verdict = pd_lake.gate(con, model, version, retrain_policy.promotion_p_value,
                                              retrain_policy.min_auc_gain)
+            chargeoffs = pd_lake.chargeoffs_after_cut(con, trained)
         verdicts[model] = verdict
         card = model_card(trained, version, champion_metrics, current["version"] if current else None,
-                          (promoted, verdict))
+                          (promoted, verdict), chargeoffs)
         cards.append(card)
         reports[model] = str(write_model_report(lake.home.reports, model, version, card))
         primary = trained.metrics[trained.split.primary_holdout]

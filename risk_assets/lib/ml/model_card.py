@@ -14,7 +14,7 @@ import numpy as np
 from risk_assets.lib.ml import metrics
 from risk_assets.lib.ml.training import TrainedPD
 
-CARD_METRICS = ("auc", "gini", "ks", "brier", "ece", "ece_decile", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
+CARD_METRICS = ("auc", "auc_ci_low", "auc_ci_high", "auc_within_vintage", "gini", "ks", "brier", "ece", "ece_decile", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
 
 
 def _fmt(value: float | None) -> str:
@@ -36,16 +36,44 @@ def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, 
         header.append(f"champion {champion_version} (its holdout)")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in CARD_METRICS:
-        cells = [_fmt(trained.metrics[s][name].value) for s in splits]
-        cells += [_fmt(trained.baseline_metrics[s][name].value) if s in trained.baseline_metrics else "n/a"
+        cells = [_cell(trained.metrics[s], name) for s in splits]
+        cells += [_cell(trained.baseline_metrics[s], name) if s in trained.baseline_metrics else "n/a"
                   for s in splits[:-1]]
         if champion is not None:
             cells.append(_fmt(champion.get(name)))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    reasons = [f"- {s} {k}: NULL because {m.reason}" for s, v in trained.metrics.items() for k, m in v.items() if m.reason]
+    reasons = [f"- {s} {k}: NULL because {m.reason}" for s, v in trained.metrics.items() for k, m in v.items()
+               if m.reason and k in CARD_METRICS]
     caveat = [VALIDATION_CAVEAT] if "validation" in splits else []
-    return "\n".join(lines + reasons + caveat + [TRAIN_CAVEAT])
+    return "\n".join(lines + reasons + auc_lines(trained) + caveat + [TRAIN_CAVEAT])
 
+
+def _cell(split_metrics: dict[str, metrics.Metric], name: str) -> str:
+    """A metric's cell; 'n/a' for one the split does not record (the holdout-only AUC interval and
+    AUC within vintage on train and validation)."""
+    return _fmt(split_metrics[name].value) if name in split_metrics else "n/a"
+
+
+def auc_lines(trained: TrainedPD) -> list[str]:
+    """The lines under the metrics table on what auc_ci_low / auc_ci_high and auc_within_vintage
+    measure, with the holdouts' vintage-only AUC (`training.holdout_metrics`) as the yardstick
+    beside the pooled AUC; no within-vintage line where no holdout has a vintage."""
+    lines = ["- auc_ci_low, auc_ci_high: the holdout AUC's 95% interval (normal, Hanley & McNeil 1982 standard error)."]
+    holdouts = [s for s in trained.metrics if s.startswith("holdout")]
+    within = {s: trained.metrics[s]["auc_within_vintage"].value for s in holdouts}
+    if all(value is None for value in within.values()):
+        return lines
+    said = "; ".join(
+        f"{s}: pooled {_fmt(trained.metrics[s]['auc'].value)}, within vintage {_fmt(within[s])}"
+        + (f", vintage alone {_fmt(only.value)}" if (only := trained.metrics[s].get("auc_vintage_only")) and only.value
+           is not None else "")
+        for s in holdouts if within[s] is not None)
+    return lines + [
+        "- auc_within_vintage: the AUC over pairs of a default and a non-default of the same vintage only (each "
+        "vintage's AUC weighted by its pairs). The pooled auc also credits ranking the loans of high-default vintages "
+        "above those of low-default ones, which the vintage alone does (vintage alone: each loan scored by its "
+        "vintage's development default rate) and which inputs that encode the recording era pick up; within vintage "
+        f"only the ranking of loans approved together counts ({said})."]
 
 VALIDATION_CAVEAT = (
     "- validation: model: scored by members that did not train on these loans, but that stopped early on them, "
@@ -215,13 +243,63 @@ def inputs_line(trained: TrainedPD) -> str:
             + (f"; single-valued in training, so without effect: {', '.join(constant)}" if constant else ""))
 
 
+def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]:
+    """The card's 'Limitations and intended use' section, from what the training recorded.
+
+    - the PD horizon: the default flag is a charge-off at any time over the loan's contract, so PDs
+      and the R1-R8 master scale's edges (`pd_lake.RISK_GRADE_EDGES`) are lifetime, not one-year, PDs;
+    - out of time, how many development defaults were charged off on or after the cut
+      (`pd_lake.chargeoffs_after_cut`): outcomes the model learnt that the cut did not yet know;
+    - without an out-of-time split, that the holdout is a random draw of the same period;
+    - the inputs that encode the recording era (`training.era_coded_inputs`, run record);
+    - where the primary holdout's PDs are not calibrated (`calibration_verdict`, which says by how
+      much), that the risk grades then rank relative risk.
+
+    Args:
+        chargeoffs: `pd_lake.chargeoffs_after_cut`'s counts; None leaves that line out.
+
+    Returns:
+        markdown lines: the heading, then one bullet per point.
+    """
+    from risk_assets.lib.ml.pd_lake import RISK_GRADE_EDGES
+
+    edges = ", ".join(f"{edge:.1%}" for edge in RISK_GRADE_EDGES)
+    lines = ["#### Limitations and intended use",
+             "- PD horizon: the default flag is a charge-off at any time over the loan's contract, so these are "
+             f"lifetime PDs, not 12-month PDs; the R1-R8 grade edges ({edges}, doubling as in BCBS WP14's master "
+             "scales) are lifetime PDs too and do not read as one-year PDs."]
+    if chargeoffs and chargeoffs["dated"]:
+        lines.append(
+            f"- out-of-time test: split by approval date at {chargeoffs['cut']}, but the development outcomes are "
+            f"observed up to the data's last charge-off: {chargeoffs['after']:,} of the {chargeoffs['dated']:,} "
+            f"development defaults with a charge-off date ({chargeoffs['after'] / chargeoffs['dated']:.0%}) were "
+            f"charged off in or after {chargeoffs['cut']}, so it is not a point-in-time backtest.")
+    if trained.split.primary_holdout == "holdout":
+        lines.append("- no out-of-time test: the loans carry no origination date, so the holdout is a random draw of "
+                     "the same period as the training and says nothing on later vintages.")
+    era = trained.run.get("era_coded_inputs") or []
+    if era:
+        said = "; ".join(f"{e['input']} '{e['level']}' {e['high']:.0%} of {e['high_vintage']} loans, "
+                         f"{e['low']:.0%} of {e['low_vintage']}" for e in era)
+        lines.append(f"- inputs that encode the recording era rather than the borrower ({said}): they rank vintages by "
+                     "their default rate, which flatters the pooled AUC (see auc_within_vintage).")
+    split = trained.split.primary_holdout
+    verdict = calibration_verdict(trained)
+    if "PDs match observed defaults" not in verdict and "not assessed" not in verdict:
+        lines.append(f"- risk grades on loans like those of {split}: the PDs are off there (calibration line above), "
+                     "so the grades rank relative risk, not PD bands.")
+    return lines
+
+
 def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None,
-               verdict: tuple[bool, str] | None = None) -> str:
+               verdict: tuple[bool, str] | None = None, chargeoffs: dict | None = None) -> str:
     """The whole card as markdown.
 
     `verdict` is the champion gate's (promoted, reason) from `pd_lake.gate`, the function that
     decided it: the card opens with it under its title, as the sentiment card does ('**Gate:
-    promoted** (promoted: first model; holdout AUC 0.6854 beats ...)'); None leaves it out."""
+    promoted** (promoted: first model; holdout AUC 0.6854 beats ...)'); None leaves it out.
+    `chargeoffs`: `pd_lake.chargeoffs_after_cut`'s counts, for the 'Limitations and intended use'
+    section (`limitations`); None leaves its out-of-time line out."""
     run = trained.run
     term_used = "term_months" in trained.scorer.encoder.spec.numeric
     suspicion = "".join(
@@ -244,6 +322,8 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
         calibration_verdict(trained),
         "",
         metrics_table(trained, champion, champion_version),
+        "",
+        *limitations(trained, chargeoffs),
         "",
         plots(trained),
     ])

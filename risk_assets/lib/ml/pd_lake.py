@@ -451,3 +451,36 @@ def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: 
         "pd_quantiles": {q: float(np.quantile(values, q)) for q in (0.01, 0.1, 0.5, 0.9, 0.99)} if values.size else {},
         "grades": {g: int(n) for g, n in grades.items()},
     }
+
+
+def chargeoffs_after_cut(con: duckdb.DuckDBPyConnection, trained: TrainedPD) -> dict | None:
+    """How many of the development defaults were charged off on or after the out-of-time cut: the
+    outcomes the model learnt from that were not known when the holdout's first loan was approved.
+    An out-of-time split by approval date is then no point-in-time backtest.
+
+    The cut is the holdout's first vintage (1 January of it, for an approval-year split) or its first
+    origination date; charge-off dates come from staging.stg_loans.
+
+    Returns:
+        {"after": defaults charged off on or after the cut, "dated": development defaults with a
+        charge-off date, "defaults": all development defaults, "cut": '2004' or '2004-10-01'}; None
+        without an out-of-time holdout or without staging.stg_loans.chargeoff_date.
+    """
+    if trained.split.primary_holdout != "holdout_oot" or "train" not in trained.keys:
+        return None
+    con.register("development", pd.DataFrame({"loan_key": trained.keys["train"]}))
+    con.register("holdout", pd.DataFrame({"loan_key": trained.keys["holdout_oot"]}))
+    try:
+        first = con.execute("SELECT min(vintage), min(origination_date) FROM staging.stg_loans JOIN holdout USING (loan_key)").fetchone()
+        by_year = trained.split.scheme == "out_of_time_vintage"
+        cut_sql = "year(s.chargeoff_date) >= ?" if by_year else "s.chargeoff_date >= ?"
+        after, dated, defaults = con.execute(
+            f"SELECT count(*) FILTER (WHERE {cut_sql}), count(s.chargeoff_date), count(*) FROM staging.stg_loans s "
+            "JOIN development USING (loan_key) WHERE s.default_flag = 1", [first[0] if by_year else first[1]]).fetchone()
+    except duckdb.Error:  # no staging table or no charge-off column in this lake
+        return None
+    finally:
+        con.unregister("development")
+        con.unregister("holdout")
+    cut = str(first[0]) if by_year else f"{first[1]:%Y-%m-%d}"
+    return {"after": int(after), "dated": int(dated), "defaults": int(defaults), "cut": cut}

@@ -873,8 +873,14 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         scorer=scorer,
         split=split,
         keys={name: part["loan_key"].to_numpy(dtype=str) for name, part in parts.items()},
-        metrics={name: metrics.classification_metrics(ys[name], pd_) for name, pd_ in pds.items()},
-        baseline_metrics={name: metrics.classification_metrics(ys[name], pd_) for name, pd_ in baseline.items()},
+        metrics={name: {**metrics.classification_metrics(ys[name], pd_),
+                        **(holdout_metrics(ys[name], pd_, parts[name], parts["train"], vintage_only=True)
+                           if name.startswith("holdout") else {})}
+                 for name, pd_ in pds.items()},
+        baseline_metrics={name: {**metrics.classification_metrics(ys[name], pd_),
+                                 **(holdout_metrics(ys[name], pd_, parts[name], parts["train"])
+                                    if name.startswith("holdout") else {})}
+                          for name, pd_ in baseline.items()},
         holdout_pd=pds[primary],
         holdout_y=ys[primary],
         baseline_holdout_pd=baseline[primary],
@@ -899,11 +905,87 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             "split_notes": split.notes,
             # the vintage rule's verdict, read back by monitoring: labels of these vintages cannot train a successor
             "vintages_left_out": list(left_out.vintages) if left_out else [],
+            "era_coded_inputs": era_coded_inputs(parts["train"], spec),
             **({"champion_holdout": split.champion_holdout} if split.champion_holdout is not None else {}),
             "calibration": calibration_note,
             "config": asdict(config),
         },
     )
+
+
+ERA_SHARE_SPAN = 0.5
+"""A categorical input's level whose share of a vintage's loans differs by at least this much (0-1)
+between two development vintages is read as coding the recording era, not the borrower: an
+'undefined' code used for nearly every loan of some years and almost none of others. A house threshold."""
+MIN_VINTAGE_LOANS = 100
+"""Development loans a vintage needs before its level shares count for ERA_SHARE_SPAN."""
+
+
+def era_coded_inputs(development: pd.DataFrame, spec: FeatureSpec) -> list[dict]:
+    """The categorical inputs that encode the recording era: per input, the level (a missing value
+    counted as the level 'missing') whose share of a vintage's development loans spans the most
+    across vintages of at least MIN_VINTAGE_LOANS loans, when that span reaches ERA_SHARE_SPAN.
+    Such an input lets the model rank vintages by their default rate, which a pooled AUC credits.
+
+    Args:
+        development: the development loans (split train), with `vintage` and the spec's columns.
+
+    Returns:
+        One dict per such input, by span descending: input, level, low and high (shares 0-1) with
+        the vintage of each (low_vintage, high_vintage). [] without vintages.
+    """
+    dated = development[development["vintage"].notna()]
+    counts = dated["vintage"].value_counts()
+    dated = dated[dated["vintage"].isin(counts.index[counts >= MIN_VINTAGE_LOANS])]
+    if dated["vintage"].nunique() < 2:
+        return []
+    inputs = feature_frame(dated, replace(spec, numeric={}))
+    found = []
+    for name in spec.categorical:
+        shares = pd.crosstab(dated["vintage"].to_numpy(), inputs[name].astype("string").fillna("missing").to_numpy(),
+                             normalize="index")
+        span = shares.max() - shares.min()
+        level = span.idxmax()
+        if span[level] >= ERA_SHARE_SPAN:
+            column = shares[level]
+            found.append({"input": name, "level": str(level), "low": round(float(column.min()), 4),
+                          "low_vintage": int(column.idxmin()), "high": round(float(column.max()), 4),
+                          "high_vintage": int(column.idxmax()), "span": round(float(span[level]), 4)})
+    return sorted(found, key=lambda f: -f["span"])
+
+
+HOLDOUT_METRICS = ("auc_ci_low", "auc_ci_high", "auc_within_vintage")
+"""What a holdout records beyond `metrics.classification_metrics` (and, for the model, auc_vintage_only)."""
+
+
+def holdout_metrics(y: np.ndarray, pd_: np.ndarray, holdout: pd.DataFrame, development: pd.DataFrame,
+                    vintage_only: bool = False) -> dict[str, metrics.Metric]:
+    """A holdout's AUC read three more ways: its 95% interval, within vintage, and against vintage alone.
+
+    Args:
+        y, pd_: the holdout's default flags and PDs (n,). holdout: its n loan-feature rows (column
+            `vintage`, NULL where the loan has no origination date). development: the development
+            loans' rows (split train: `vintage`, `default_flag`).
+        vintage_only: also give `auc_vintage_only` (the same for every model of a split, so the
+            model records it and its baseline does not).
+
+    Returns:
+        auc_ci_low, auc_ci_high: the AUC's normal 95% interval with the Hanley & McNeil (1982)
+        standard error (`metrics.auc_interval`); auc_within_vintage: the AUC over pairs of the same
+        vintage (`metrics.auc_within_vintage`); auc_vintage_only: the AUC of the vintage's development
+        default rate as the score (`metrics.auc_vintage_only`). Each None with its reason when undefined.
+    """
+    auc = metrics.roc_auc(y, pd_)
+    defaults = int(np.sum(y))
+    interval = metrics.auc_interval(auc.value, defaults, y.size - defaults) if auc.value is not None else None
+    low, high = ((metrics.Metric(interval[0]), metrics.Metric(interval[1])) if interval
+                 else (metrics.Metric(None, auc.reason),) * 2)
+    vintage = holdout["vintage"].to_numpy(dtype=object)
+    found = {"auc_ci_low": low, "auc_ci_high": high, "auc_within_vintage": metrics.auc_within_vintage(y, pd_, vintage)}
+    if vintage_only:
+        found["auc_vintage_only"] = metrics.auc_vintage_only(y, vintage, development["default_flag"].to_numpy(dtype=np.float64),
+                                                             development["vintage"].to_numpy(dtype=object))
+    return found
 
 
 def _suspicion_checks(holdout: pd.DataFrame, y: np.ndarray) -> dict[str, dict[str, metrics.Metric]]:
