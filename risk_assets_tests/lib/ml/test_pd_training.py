@@ -909,3 +909,46 @@ def test_landed_loans_kept_out_by_a_quarantined_value_are_counted_in_the_split_n
             "by rule: term_positive 10 (see risk-assets quarantine --rule term_positive; checks raw_loans_values, "
             "stg_loans_values)") in trained.split.notes
     assert trained.run["split_notes"] is trained.split.notes  # the meta.json's run record carries it
+
+
+def test_sba_holdouts_record_the_auc_interval_within_vintage_and_vintage_alone_and_the_card_says_its_limits(data_dir):
+    """The in-time holdout pools vintages of different default rates: the vintage's development rate
+    alone ranks it at 0.670, the model 0.626 pooled but 0.580 within vintage. Out of time every
+    vintage is new, so there is no vintage-only AUC; the card's limitations name the era-coded inputs."""
+    from risk_assets.lib.ml.model_card import limitations, metrics_table
+    from risk_assets.lib.ml.reference_data import sba_frame
+
+    frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.03)
+    trained = train_pd_model(frame, "sba", SMALL)
+    in_time, oot = trained.metrics["holdout_in_time"], trained.metrics["holdout_oot"]
+    assert {k: round(m.value, 4) for k, m in in_time.items() if k.startswith("auc")} == {
+        "auc": 0.6259, "auc_ci_low": 0.5703, "auc_ci_high": 0.6815, "auc_within_vintage": 0.5796, "auc_vintage_only": 0.6702}
+    assert round(oot["auc_within_vintage"].value, 4) == 0.5899
+    assert oot["auc_vintage_only"].reason == "vintage(s) 2004, 2005, 2006 of the holdout have no development loan"
+    assert "auc_vintage_only" not in trained.baseline_metrics["holdout_oot"]
+    assert "| auc_within_vintage | n/a | 0.5899 | 0.5796 | n/a | n/a | 0.5979 | 0.6108 |" in metrics_table(trained, None, None)
+    assert [(e["input"], e["level"], e["high_vintage"], e["low_vintage"]) for e in trained.run["era_coded_inputs"]] == [
+        ("urban_rural", "0", 1989, 2000), ("revolving_line", "N", 1989, 2003), ("naics_sector", "missing", 1997, 2002),
+        ("low_doc", "N", 1989, 1995)]
+    said = limitations(trained, {"after": 2340, "dated": 3411, "defaults": 3418, "cut": "2004"})
+    assert said[0] == "#### Limitations and intended use"
+    assert ("- out-of-time test: split by approval date at 2004, but the development outcomes are observed up to the data's "
+            "last charge-off: 2,340 of the 3,411 development defaults with a charge-off date (69%) were charged off in or "
+            "after 2004, so it is not a point-in-time backtest.") in said
+    assert any(line.startswith("- inputs that encode the recording era rather than the borrower (urban_rural '0' 100% "
+                               "of 1989 loans, 1% of 2000; ") for line in said)
+    assert not any(line.startswith("- no out-of-time test") for line in said)
+
+
+def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out_of_time_test(trained):
+    from risk_assets.lib.ml.model_card import limitations, model_card
+
+    holdout = trained.metrics["holdout"]
+    assert holdout["auc_within_vintage"].reason == f"none of the {holdout['n_rows'].value:.0f} loans carries a vintage (no origination date)"
+    assert holdout["auc_ci_low"].value < holdout["auc"].value < holdout["auc_ci_high"].value
+    said = limitations(trained)
+    assert ("- no out-of-time test: the loans carry no origination date, so the holdout is a random draw of the same "
+            "period as the training and says nothing on later vintages.") in said
+    assert not any("recording era" in line or "out-of-time test: split" in line for line in said)
+    card = model_card(trained, "v1", None, None)
+    assert "- holdout auc_within_vintage: NULL because none of the" in card and "#### Limitations and intended use" in card
