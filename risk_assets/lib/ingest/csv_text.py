@@ -110,9 +110,13 @@ use `$1` (polars); `unwrap_id` applies them in Python."""
 
 APOSTROPHES = "'\u2019"
 """The apostrophes a Swiss number is grouped with: typed ' or typeset U+2019 (1'234.50, 1’234.50)."""
-WIDE_SPACES = "\u00a0\u202f\u2009"
-"""The spaces other than U+0020 that French, Nordic and SI typesetting group digits with: no-break
-space U+00A0, narrow no-break space U+202F, thin space U+2009 (CLDR number symbols)."""
+WIDE_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+"""Every Unicode space (general category Zs) other than U+0020: those French, Nordic and SI
+typesetting group digits with, no-break space U+00A0, narrow no-break space U+202F, thin space
+U+2009 (CLDR number symbols), and those a word processor or typesetter writes for them, the figure
+space U+2007 (a digit's width, made for aligning numbers), the en and em spaces U+2000-U+2006, the
+punctuation and hair spaces U+2008 and U+200A, the medium mathematical space U+205F, the ideographic
+space U+3000 and the Ogham space mark U+1680. A digit grouping of any width is one mark."""
 SPACES = " " + WIDE_SPACES
 """Every space a number is grouped with (a plain space and WIDE_SPACES)."""
 

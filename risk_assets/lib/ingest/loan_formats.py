@@ -1494,7 +1494,8 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
 GROUPING_MARKS = {"apostrophe": csv_text.APOSTROPHES, "space": csv_text.SPACES}
 """Digit-grouping marks that no locale writes as a decimal mark, by name: the Swiss apostrophe
 (typed ' or typeset U+2019: 24'000.00) and the spaces of French, Nordic and SI typesetting (space,
-no-break space U+00A0, narrow no-break space U+202F, thin space U+2009: 24 000). An amount grouped
+no-break space U+00A0, narrow no-break space U+202F, thin space U+2009, figure space U+2007, any
+Unicode space (csv_text.WIDE_SPACES): 24 000). An amount grouped
 with one in threes throughout (`_grouped_by`) is one number in any dialect, so it is read whatever
 thousands separator the dialect declares (notes `digit_grouping_read`); one grouped otherwise is not.
 Only in money columns: in a count or a rate, `3 100` is as likely two values run together (3 and

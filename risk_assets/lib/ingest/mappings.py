@@ -191,7 +191,7 @@ def implied_kind(target: str) -> str:
 class Dialect:
     """How the file writes text and numbers: field delimiter, encoding (a byte-order mark decides
     over it), decimal mark, thousands separator ('' = none; ' ' also matches the no-break spaces
-    U+00A0 and U+202F that French and Nordic locales write)."""
+    U+00A0 and U+202F that French and Nordic locales write, and any other Unicode space)."""
 
     delimiter: str = ","
     encoding: str = "utf-8"

@@ -138,6 +138,7 @@ def test_a_negative_revolving_balance_in_accounting_format_is_quarantined_at_lan
 @pytest.mark.parametrize(("mark", "name"), [
     ("'", "apostrophe"), ("\u2019", "apostrophe"),  # Swiss, typed and typeset
     (" ", "space"), ("\u00a0", "space"), ("\u202f", "space"), ("\u2009", "space"),  # French, Nordic, SI
+    ("\u2007", "space"), ("\u2002", "space"), ("\u3000", "space"),  # figure, en and ideographic spaces (Zs)
 ])
 def test_incomes_grouped_by_an_apostrophe_or_a_space_in_threes_read_as_the_download(lc_rows, tmp_path, mark, name):
     """`24'000.00` (Swiss) and `24 000` with a space of any width (French and Nordic locales, SI
