@@ -1714,6 +1714,13 @@ RATE_AS_FRACTION_REMEDY = (
     "as a percent still (README, 'Your own loan tape')")
 """The remedy a `rate_as_fraction` message of a percent column names (`_quarantine_rows`)."""
 
+RATE_AS_FRACTION_SIGNED = (
+    "is an interest rate below 1 % in a column declared '{kind}': written with its '%', it reads as a percent "
+    "whatever the column's type; a fraction shown with a literal '%' (0.1065% for 10.65 %)? Write it as the "
+    "column's other values are written, or as the percent with its '%' (10.65%)")
+"""The `rate_as_fraction` message of a column declared 'fraction' or 'basis_points', where only a
+value written with '%' is read as a percent and can break the rule (`_plausibility`)."""
+
 
 POINT_THOUSANDS_SAID = (
     "may be a whole amount whose points group thousands (5.000 for 5000, as a German or other continental "
@@ -3520,6 +3527,9 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind == "percent":  # a column of fractions read as percent points: the type that reads it
                 said = pl.when(pl.col(column) == "rate_as_fraction").then(pl.lit(
                     f"{RULES['rate_as_fraction']} {RATE_AS_FRACTION_REMEDY.format(column=source)}")).otherwise(said)
+            elif kind in ("fraction", "basis_points"):  # only a value with its '%' breaks it there: name the type
+                said = pl.when(pl.col(column) == "rate_as_fraction").then(pl.lit(
+                    RATE_AS_FRACTION_SIGNED.format(kind=kind))).otherwise(said)
             said = pl.when(pl.col(column) == "unknown_status").then(
                 pl.lit(_unknown_status_said(mapping))).otherwise(said)
             if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands

@@ -143,6 +143,27 @@ def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_
     assert as_fractions.quarantine.filter(pl.col("raw_value") == "0.079%")["rule"].to_list() == ["rate_as_fraction"]
 
 
+@pytest.mark.parametrize("kind", ["fraction", "basis_points"])
+def test_a_rate_with_its_percent_sign_below_one_percent_names_the_columns_declared_type(bank_tape, kind):
+    """`0.135%` in a column declared 'fraction' (or 'basis_points') reads as the percent it writes,
+    0.135 %, and is quarantined `rate_as_fraction`; its message said "in a percent column", a type
+    the column is not declared. It names the declared type and how the rate is read."""
+    lines = bank_tape.read_text().splitlines()
+    rates = {"fraction": ["0.1065", "0.135%", "0.1527"], "basis_points": ["1065", "0.135%", "1527"]}[kind]
+    lines = [lines[0] + ",rate"] + [line + f",{rate}" for line, rate in zip(lines[1:4], rates, strict=True)]
+    bank_tape.write_text("\n".join(lines) + "\n")
+    _map(bank_tape, {**UNTYPED, "rate": {"to": "int_rate", "type": kind}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "rate", "rate_as_fraction", "0.135%")]
+    assert parsed.quarantine["message"][0] == (
+        f"column rate: '0.135%' is an interest rate below 1 % in a column declared '{kind}': written with its '%', "
+        "it reads as a percent whatever the column's type; a fraction shown with a literal '%' (0.1065% for "
+        "10.65 %)? Write it as the column's other values are written, or as the percent with its '%' (10.65%)")
+    assert parsed.rows["int_rate"].to_list() == [0.1065, 0.1527]
+
+
 def test_amounts_written_in_major_units_in_a_pence_column_are_quarantined_never_read_as_pence(bank_tape):
     """A GBP tape whose amount column is declared `money_minor` (pence) and whose export wrote some
     loans in pounds: `2500.00`, `£2400`, `10000.0`, `GBP 5000.00` were each read as pence, 25.00 to
