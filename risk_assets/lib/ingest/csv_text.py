@@ -33,6 +33,7 @@ import csv
 import gzip
 import io
 import re
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -66,6 +67,70 @@ digits are lost. The exponent is always signed, so an id such as 2019E00123 is n
 CONTROL_CHARACTER = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 """A C0 control character other than tab, line feed and carriage return, or DEL: never part of a
 value (a NUL comes from a binary or truncated export); Python and polars regex alike."""
+
+def fold_header_name(name: str) -> str:
+    """A header name as it is matched against the names a format or mapping declares: its Unicode
+    format characters (general category Cf: a second byte-order mark U+FEFF, zero-width space
+    U+200B, joiners, word joiner U+2060, LRM/RLM, soft hyphen U+00AD, ...) removed, each run of
+    white space (a no-break or other Unicode space, category Zs, included) one plain space, and the
+    ends trimmed: `'\\u200bamount'` and `'amount\\u00a0'` are `'amount'`. Case is kept (callers
+    casefold). No viewer shows these characters, so they must not decide whether a column matches;
+    `header_name_marks` names those a name held, for the file's notes."""
+    kept = "".join(" " if unicodedata.category(c) == "Zs" else c for c in name
+                   if unicodedata.category(c) != "Cf")
+    return re.sub(r"\s+", " ", kept).strip()
+
+
+def header_name_marks(name: str) -> list[str]:
+    """The invisible characters and Unicode spaces other than U+0020 in a header name, each once in
+    the order written, by code point and Unicode name (`['U+200B ZERO WIDTH SPACE']`); [] for a
+    name that `fold_header_name` leaves as written but for plain blanks around it."""
+    found = [c for c in name if unicodedata.category(c) == "Cf" or (unicodedata.category(c) == "Zs" and c != " ")]
+    return [character_name(c) for c in dict.fromkeys(found)]
+
+
+def header_marks_note(header: Sequence[str]) -> dict[str, str]:
+    """The note `header_invisible_characters` of a header: {column name as matched
+    (`fold_header_name`): the characters folded out of it, `header_name_marks` joined by ', '}, for
+    each name that held one (`{'id': 'U+200B ZERO WIDTH SPACE'}`); {} for a header without any."""
+    return {fold_header_name(name): ", ".join(marks) for name in header if (marks := header_name_marks(name))}
+
+
+def header_marks_said(line: str) -> str:
+    """The part of a refusal that names the characters no viewer shows in a header line's names
+    (split at any of `,;|` and tab): ` Its names hold characters no viewer shows, which are matched
+    without them: '\\u200bamont' (U+200B ZERO WIDTH SPACE).`; '' for a line without any. A name
+    that still matches nothing is then seen for what it is, not as a name the file has."""
+    marked = [f"{name!r} ({', '.join(marks)})" for name in re.split(r"[,;|\t]", line.removeprefix("\ufeff"))
+              if (marks := header_name_marks(name.strip(" \"")))]
+    return (f" Its names hold characters no viewer shows, which are matched without them: {', '.join(marked[:4])}"
+            f"{', ...' if len(marked) > 4 else ''}." if marked else "")
+
+
+def character_name(character: str) -> str:
+    """A character by code point and Unicode name, as messages and notes name one: 'U+200B ZERO WIDTH
+    SPACE', 'U+000B LINE TABULATION', 'U+0000 NULL' (the names Python's unicodedata lacks for C0
+    controls come from their Unicode aliases; U+FEFF is said to be a byte-order mark)."""
+    said = f"U+{ord(character):04X} {unicodedata.name(character, '') or _C0_NAMES.get(character, 'CONTROL')}"
+    return said + " (a byte-order mark)" if character == "\ufeff" else said
+
+
+_C0_NAMES = {chr(n): name for n, name in enumerate((
+    "NULL", "START OF HEADING", "START OF TEXT", "END OF TEXT", "END OF TRANSMISSION", "ENQUIRY",
+    "ACKNOWLEDGE", "ALERT", "BACKSPACE", "CHARACTER TABULATION", "LINE FEED", "LINE TABULATION",
+    "FORM FEED", "CARRIAGE RETURN", "SHIFT OUT", "SHIFT IN", "DATA LINK ESCAPE", "DEVICE CONTROL ONE",
+    "DEVICE CONTROL TWO", "DEVICE CONTROL THREE", "DEVICE CONTROL FOUR", "NEGATIVE ACKNOWLEDGE",
+    "SYNCHRONOUS IDLE", "END OF TRANSMISSION BLOCK", "CANCEL", "END OF MEDIUM", "SUBSTITUTE", "ESCAPE",
+    "FILE SEPARATOR", "GROUP SEPARATOR", "RECORD SEPARATOR", "UNIT SEPARATOR"))} | {"\x7f": "DELETE"}
+"""The Unicode names (formal aliases) of the C0 control characters and DEL, which
+`unicodedata.name` does not give."""
+
+
+def control_characters_named(text: str) -> str:
+    """The control characters (CONTROL_CHARACTER) a value holds, each once in the order written, by
+    code point and name, joined by ', ': 'U+000B LINE TABULATION, U+001C FILE SEPARATOR'; '' for none."""
+    return ", ".join(character_name(c) for c in dict.fromkeys(re.findall(CONTROL_CHARACTER, text)))
+
 
 END_OF_FILE_MARKER = r"^\x1a+\s*$"
 """A last line holding only Ctrl-Z (SUB, 0x1A): the end-of-file mark that DOS tools and some
@@ -688,7 +753,8 @@ def distinct_header(header: list[str], where: str, reads: Callable[[str], bool] 
             each column of a repeat written otherwise (`repr`, with its position).
             `reads` None: every column is read (a news feed finds its columns by name).
     """
-    folded = [re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", name.strip()).casefold() for name in header]  # as loan_formats._name_key
+    folded = [re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", fold_header_name(name)).casefold()
+              for name in header]  # as loan_formats._name_key
     groups = {f: [n for n, g in zip(header, folded) if g == f] for f in dict.fromkeys(folded) if folded.count(f) > 1}
     read = {f: names for f, names in groups.items() if reads is None or any(reads(name) for name in names)}
     said = "" if reads is None else ", a column the tape's format reads: which one is meant cannot be told; rename or drop one"
@@ -750,8 +816,8 @@ def header_repeat(fields: Sequence[str], header: Sequence[str]) -> str | None:
     when they name the same columns in another order, 'changed' when half or more of them (at least
     two) are the header's names but the columns are not the same (a later export renamed, added or
     dropped some), None when they are not a header."""
-    folded = [field.strip(" \ufeff").casefold() or f"column_{i + 1}" for i, field in enumerate(fields)]  # named_columns
-    names = [name.strip(" \ufeff").casefold() for name in header]
+    folded = [fold_header_name(field).casefold() or f"column_{i + 1}" for i, field in enumerate(fields)]  # named_columns
+    names = [fold_header_name(name).casefold() for name in header]
     if folded == names:
         return "same"
     if sorted(folded) == sorted(names):
@@ -766,12 +832,12 @@ def layout_refusal(path: Path, line: int, fields: Sequence[str], header: Sequenc
     after it would load one column's values under another's name."""
     if verdict == "reordered":
         return reordered_header_refusal(path, line, fields, header)
-    folded = {name.strip(" \ufeff").casefold() for name in header}
-    found = {field.strip(" \ufeff").casefold() for field in fields}
-    new = [field for field in fields if field.strip(" \ufeff").casefold() not in folded]
-    gone = [name for name in header if name.strip(" \ufeff").casefold() not in found]
+    folded = {fold_header_name(name).casefold() for name in header}
+    found = {fold_header_name(field).casefold() for field in fields}
+    new = [field for field in fields if fold_header_name(field).casefold() not in folded]
+    gone = [name for name in header if fold_header_name(name).casefold() not in found]
     moved = [f"{field} (column {i + 1}, {header[i]} in the header)" for i, field in enumerate(fields)
-             if i < len(header) and field.strip(" \ufeff").casefold() != header[i].strip(" \ufeff").casefold()
+             if i < len(header) and fold_header_name(field).casefold() != fold_header_name(header[i]).casefold()
              and not new and not gone]  # an added or dropped column moves every later one: said above
     said = [f"columns not in the first header: {', '.join(new[:4])}{', ...' if len(new) > 4 else ''}" if new else "",
             f"columns of the first header missing: {', '.join(gone[:4])}{', ...' if len(gone) > 4 else ''}" if gone else "",
@@ -786,7 +852,7 @@ def reordered_header_refusal(path: Path, line: int, fields: Sequence[str], heade
     """The refusal of a file whose header comes back at `line` with its columns in another order:
     read by position, the records after it would load one column's values under another's name."""
     moved = [f"{field} (column {i + 1}, {header[i]} in the header)" for i, field in enumerate(fields)
-             if field.strip(" \ufeff").casefold() != header[i].strip(" \ufeff").casefold()]
+             if fold_header_name(field).casefold() != fold_header_name(header[i]).casefold()]
     return FileRefused(
         f"{path}: line {line} repeats the header with its columns in another order ({', '.join(moved[:4])}"
         f"{', ...' if len(moved) > 4 else ''}): two exports joined into one file? The records after it follow "
@@ -1387,6 +1453,8 @@ def read_records(
                        if header_ends_empty else 0)
     records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
     reader_notes: dict[str, object] = {"header_repeats": repeats} if repeats else {}
+    if header_text is not None and (marked := header_marks_note(split_fields(header_text, delimiter))):
+        reader_notes["header_invisible_characters"] = marked  # the lines come without the file's own byte-order mark
     if escaped:
         reader_notes["quotes_escaped_with_backslash"] = escaped
     if padding:

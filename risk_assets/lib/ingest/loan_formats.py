@@ -740,6 +740,17 @@ def parse_loan_file(
             utf8, path=path, delimiter=mapping.dialect.delimiter, header_line=header_line,
             line_kinds=mapping.line_kinds, pad_short_rows=mapping.dialect.pad_short_rows, reads=_reader_of(mapping),
         )
+        if utf8.startswith(codecs.BOM_UTF8) and header_line == 1 and records.header:  # to_utf8 took the file's own
+            # mark: this one doubles it, and the records' first name comes without it, as the mapping's does not
+            named = _header_keys(records.header)
+            mapping = dataclasses.replace(
+                mapping, fields=tuple(dataclasses.replace(f, source=named.get(_name_key(f.source), f.source))
+                                      for f in mapping.fields),
+                sentinels={named.get(_name_key(column), column): values for column, values in mapping.sentinels.items()})
+            marks = records.notes.setdefault("header_invisible_characters", {})
+            first = csv_text.fold_header_name(records.header[0])
+            said = csv_text.character_name("\ufeff") + ", a second one at the start of the file"
+            marks[first] = f"{said}, {marks[first]}" if first in marks else said
         del utf8
     del content
     if records.fields.height == 0 and records.malformed.height == 0 and not _states_its_count(records, mapping):
@@ -1092,7 +1103,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     remedy = _layout_hint(lines).strip() or "Declare a column mapping for it (see README, 'Your own loan tape')."
     raise FileRefused(
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
-        f"{_headerless_hint(path, first)}{remedy}"
+        f"{_headerless_hint(path, first)}{remedy}{csv_text.header_marks_said(first)}"
     )
 
 
@@ -1283,8 +1294,11 @@ def _misfit(mapping: TapeMapping, missing: list[str], lacking: str) -> str:
 def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
     first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
     hint = _headerless_hint(path, first)
-    raise FileRefused(f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
-                      f"First line: {first[:200]!r}" + (f". {hint.strip()}" if hint else ""))
+    said = (f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
+            f"First line: {first[:200]!r}" + (f". {hint.strip()}" if hint else ""))
+    if invisible := csv_text.header_marks_said(first):
+        said = said.rstrip(".") + "." + invisible
+    raise FileRefused(said)
 
 
 TABLE_PREFIX = re.compile(r"^(?P<table>[A-Za-z_][A-Za-z0-9_$]*)\.(?=[A-Za-z_])")
@@ -1305,8 +1319,10 @@ def _name_key(name: str) -> str:
     """A column name as header and mapping are matched: casefolded, each run of blanks or
     underscores between words one space (`Annual  Income (USD)`, typed with two, is the mapping's
     `Annual Income (USD)`; Tableau's and Power BI's display names `Loan Amnt`, `Loan Status` are
-    LendingClub's `loan_amnt`, `loan_status`); an underscore at either end stays (`_id` is not `id`)."""
-    return re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", name.strip()).casefold()
+    LendingClub's `loan_amnt`, `loan_status`); an underscore at either end stays (`_id` is not `id`).
+    Characters no viewer shows and Unicode spaces are folded first (`csv_text.fold_header_name`):
+    `\\u200bamount` and `loan_id\\u00a0` are `amount` and `loan_id` (notes `header_invisible_characters`)."""
+    return re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", csv_text.fold_header_name(name)).casefold()
 
 
 def _header_keys(names: Sequence[str]) -> dict[str, str]:

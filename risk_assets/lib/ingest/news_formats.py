@@ -797,11 +797,13 @@ twice is then one article, not two. The body's last names are teasers (the New Y
 def _normalise_name(name: str) -> str:
     """'Published At', 'published-at' -> 'published_at'; camelCase ('publishedAt', as JSON APIs name
     fields) is split at its capitals only when the name as written is no alias ('DateTime' stays
-    'datetime')."""
-    plain = re.sub(r"[\s\-.]+", "_", name.strip().lower())
+    'datetime'). Characters no viewer shows and Unicode spaces are folded first
+    (`csv_text.fold_header_name`): `\\u200bid` and `\\ufeffid` are `id`."""
+    name = csv_text.fold_header_name(name)
+    plain = re.sub(r"[\s\-.]+", "_", name.lower())
     if plain in _ALL_ALIASES:
         return plain
-    return re.sub(r"[\s\-.]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip()).lower())
+    return re.sub(r"[\s\-.]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower())
 
 
 _ALL_ALIASES = frozenset(alias for aliases in FEED_ALIASES.values() for alias in aliases)
@@ -2792,6 +2794,8 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
         if any(not _EPOCH_SECONDS.fullmatch(v) for v in written):  # a `ts` that is no Slack time: not read
             columns.pop("published_at")
     used = set(columns.values())
+    if marked := csv_text.header_marks_note(header):  # matched without them: said, never silent
+        out.notes["header_invisible_characters"] = marked
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
     if unread := [header[i] for i in label_like if i not in used]:

@@ -14,6 +14,9 @@ from risk_assets.lib.report.markdown import table_cell
 
 NOTE_MEANINGS: dict[str, str] = {
     # loan tapes (loan_formats)
+    "header_invisible_characters": "header names holding characters no viewer shows (a second byte-order mark, a "
+                                   "zero-width space, a no-break space, ...), by column and character: the "
+                                   "columns were matched without them",
     "emp_length_na": "employment length written `n/a`: loaded as unknown (empty), not as 0 years",
     "new_exist_undefined": "SBA `NewExist` 0 or blank, a code the SBA does not define: whether the business "
                            "is new is left unknown (`new_business` empty)",

@@ -1,0 +1,127 @@
+"""Characters no viewer shows, in header names and values: a byte-order mark written twice (a file
+saved again by a tool that adds its own), a zero-width space or no-break space pasted into a
+header name, a vertical tab for a line break inside a cell (Excel for Mac, FileMaker). None may
+decide whether a column is read, and none may pass silently: each is named, by code point and name,
+in the file's notes or in the quarantine message."""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from risk_assets.lib.ingest import csv_text
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+BOM = "\ufeff"
+ZWSP = "\u200b"
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def lc_text(data_dir) -> str:
+    """The header and the first 6 loans of the real LendingClub file, LF line ends."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        return "".join(line.rstrip("\r\n") + "\n" for line in islice(handle, 7))
+
+
+def _loans(parsed) -> list[tuple]:
+    return parsed.rows.select("_source_line", "loan_amount", "annual_income", "loan_status").rows()
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    (BOM + BOM + "loan_amnt", "U+FEFF ZERO WIDTH NO-BREAK SPACE (a byte-order mark), a second one at the start of the file"),
+    (ZWSP + "loan_amnt", "U+200B ZERO WIDTH SPACE"),
+    ("loan\u2060_amnt", "U+2060 WORD JOINER"),
+    ("loan_amnt\u200e", "U+200E LEFT-TO-RIGHT MARK"),
+    ("loan" + NBSP + "amnt", "U+00A0 NO-BREAK SPACE"),
+])
+def test_a_lendingclub_header_name_with_invisible_characters_is_read_and_noted(lc_text, tmp_path, written, said):
+    """`\\ufeff\\ufeffloan_amnt` (a BOM doubled: the first is the file's, the second stays in the
+    name) and `\\u200bloan_amnt` were refused "the header lacks ['loan_amnt']" though the tape is
+    LendingClub's. The name is matched without such characters; the loans read as the plain
+    download, and notes['header_invisible_characters'] names the column (as matched: `loan amnt`
+    for `loan\\u00a0amnt`) and the character."""
+    (tmp_path / "plain.csv").write_text(lc_text, encoding="utf-8")
+    plain = parse_loan_file(tmp_path / "plain.csv")
+    tape = tmp_path / "lc_invisible.csv"
+    tape.write_text(written + lc_text.removeprefix("loan_amnt"), encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert _loans(parsed) == _loans(plain)
+    assert parsed.rows["loan_amount"].to_list()[:3] == [5000.0, 2500.0, 2400.0]
+    assert parsed.notes["header_invisible_characters"] == {csv_text.fold_header_name(written): said}
+    assert "header_invisible_characters" not in plain.notes
+
+
+@pytest.fixture
+def bank_tape(tmp_path) -> Path:
+    """A lender's tape of three loans with a sidecar mapping naming `loan_id`, `amount`, `status`."""
+    tape = tmp_path / "bank_2024.csv"
+    tape.with_name(tape.name + ".mapping.json").write_text(json.dumps({"name": "bank", "columns": {
+        "loan_id": {"to": "source_loan_id", "required": True}, "amount": {"to": "loan_amount", "type": "money"},
+        "status": {"to": "loan_status", "required": True}}, "status_map": {"Fully Paid": 0, "Charged Off": 1}}))
+    return tape
+
+
+ROWS = "BK-1001,24000.00,Fully Paid\nBK-1002,5000.00,Charged Off\nBK-1003,12500.00,Fully Paid\n"
+
+
+def test_a_mapped_header_name_with_a_zero_width_or_no_break_space_is_read_and_noted(bank_tape):
+    """`loan_id\\u00a0,\\u200bamount` (a name copied from a web page or a chat): refused as
+    "declares column(s) ['amount'] that its header does not have". Matched without them."""
+    bank_tape.write_text(BOM + BOM + f"loan{NBSP}id,{ZWSP}amount,status\n" + ROWS, encoding="utf-8")
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.rows.select("source_loan_id", "loan_amount", "default_flag").rows() == [
+        ("BK-1001", 24000.0, 0), ("BK-1002", 5000.0, 1), ("BK-1003", 12500.0, 0)]
+    assert parsed.notes["header_invisible_characters"] == {
+        "loan id": "U+FEFF ZERO WIDTH NO-BREAK SPACE (a byte-order mark), a second one at the start of the file, "
+                   "U+00A0 NO-BREAK SPACE",
+        "amount": "U+200B ZERO WIDTH SPACE"}
+
+
+def test_a_header_name_that_still_matches_nothing_is_refused_naming_its_invisible_character(bank_tape):
+    """A name misspelt beside a zero-width space (`\\u200bamont`) fits no declared column: the
+    refusal says which character the name holds, so the lender does not look for a name that
+    reads right."""
+    bank_tape.write_text(f"loan_id,{ZWSP}amont,status\n" + ROWS, encoding="utf-8")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(bank_tape)
+    assert str(refused.value).endswith(
+        "declares column(s) ['amount'] that its header does not have. First line: 'loan_id,\\u200bamont,status'. "
+        "Its names hold characters no viewer shows, which are matched without them: '\\u200bamont' "
+        "(U+200B ZERO WIDTH SPACE).")
+
+
+NEWS = ("id,headline,body,published_at,source\n"
+        "rt-20240502-001,Lender posts record quarter,Net income rose 12 % on loan growth.,2024-05-02T10:00:00Z,Reuters\n"
+        "rt-20240502-002,Bank cuts outlook,The bank expects higher credit losses.,2024-05-02T11:30:00Z,Reuters\n")
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    (BOM + BOM + "id", "U+FEFF ZERO WIDTH NO-BREAK SPACE (a byte-order mark)"),
+    (ZWSP + "id", "U+200B ZERO WIDTH SPACE"),
+    ("id\u00ad", "U+00AD SOFT HYPHEN"),
+])
+def test_a_news_id_column_with_an_invisible_character_is_read_as_the_id(tmp_path, written, said):
+    """`\\ufeff\\ufeffid` or `\\u200bid`: the id column was dropped (notes ignored_columns ['\\ufeffid'])
+    and each article got an id made from the file, so a re-delivery was not caught as a duplicate.
+    The ids are read from the column, and the note names the character."""
+    feed = tmp_path / "feed.csv"
+    feed.write_text(written + NEWS.removeprefix("id"), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == ["reuters:rt-20240502-001", "reuters:rt-20240502-002"]
+    assert parsed.notes["ignored_columns"] == []
+    assert parsed.notes["header_invisible_characters"] == {"id": said}
+
+
+def test_fold_header_name_folds_format_characters_and_unicode_spaces():
+    assert csv_text.fold_header_name(f"{BOM}{ZWSP} Annual\u2009\u2007Income{NBSP}") == "Annual Income"
+    assert csv_text.header_name_marks(f"{ZWSP}amount{NBSP}") == ["U+200B ZERO WIDTH SPACE", "U+00A0 NO-BREAK SPACE"]
+    assert csv_text.header_name_marks("amount ") == []
