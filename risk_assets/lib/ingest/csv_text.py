@@ -126,6 +126,19 @@ _C0_NAMES = {chr(n): name for n, name in enumerate((
 `unicodedata.name` does not give."""
 
 
+def control_character_said(text: str) -> str:
+    """What a quarantine message says of a value holding control characters (CONTROL_CHARACTER),
+    naming each by code point and name: 'holds control character U+0000 NULL (a NUL byte: a binary
+    or truncated export)'; for one without a NUL, 'holds control characters U+000B LINE TABULATION,
+    U+001C FILE SEPARATOR (no text holds one: a line break or separator an export wrote inside the
+    value, or a binary file)'. Never claims a NUL that is not there."""
+    named = control_characters_named(text)
+    plural = "s" if "," in named else ""
+    why = ("a NUL byte: a binary or truncated export" if "\x00" in text else
+           "no text holds one: a line break or separator an export wrote inside the value, or a binary file")
+    return f"holds control character{plural} {named} ({why})"
+
+
 def control_characters_named(text: str) -> str:
     """The control characters (CONTROL_CHARACTER) a value holds, each once in the order written, by
     code point and name, joined by ', ': 'U+000B LINE TABULATION, U+001C FILE SEPARATOR'; '' for none."""

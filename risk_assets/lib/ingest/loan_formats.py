@@ -303,7 +303,7 @@ RULES: dict[str, str] = {
                           "(or save the sheet as .xlsx) and export again"),
     "invisible_character": "holds an invisible character inside the value (a zero-width space, soft hyphen or bidirectional mark: pasted text?)",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
-    "control_character": "holds a control character (a NUL byte: a binary or truncated export)",
+    "control_character": "holds a control character (named in each message: csv_text.control_character_said)",
     "new_exist_code": ("is in a column read as a new-business flag (1 new, 0 existing) that also writes 2: SBA's "
                        "NewExist codes (1 existing, 2 new), whose 1 the flag would read as 'new'; declare the column's "
                        "\"type\": \"new_exist\" in the mapping"),
@@ -3535,6 +3535,9 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             # an export's missing-value marker ('NULL', '\\N', 'NaN') in a required column: say what it is
             said = pl.when((pl.col(column) == "missing_value") & (pl.col("raw_value").str.strip_chars() != "")).then(
                 pl.lit("is a missing-value marker (an export's NULL) in a required column")).otherwise(said)
+            # name the control characters the value holds (a vertical tab is no NUL)
+            said = pl.when(pl.col(column) == "control_character").then(pl.col("raw_value").map_elements(
+                csv_text.control_character_said, return_dtype=pl.Utf8)).otherwise(said)
             read_as = next((f for f in mapping.fields if f.source == source), None)
             kind = read_as.kind if read_as is not None else None
             if kind in KIND_VALUES:  # say what the column's type reads

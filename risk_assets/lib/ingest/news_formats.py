@@ -399,8 +399,8 @@ class _Collector:
         for column, value in values.items():
             if value is not None and (control := _CONTROL.search(value)) is not None:
                 self.reject(line, key, column, "control_character", value,
-                            f"{where}: column {column} holds control character U+{ord(control.group()):04X} (a NUL "
-                            "or similar byte: a binary or truncated export); the lake would keep it as part of the value")
+                            f"{where}: column {column} {csv_text.control_character_said(value)}; the lake would "
+                            "keep it as part of the value")
                 found = True
         return found
 
@@ -2917,7 +2917,10 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     written. `written`: the text fields (TEXT_FIELDS) the record writes, empty or null included,
     when a missing one (None) may be a field written empty (a JSON article's `"title": ""`): such a
     field is said `empty` in a quarantine message, as a CSV feed's empty cell is; None: every field
-    whose value is not None is written (a CSV record)."""
+    whose value is not None is written (a CSV record). A vertical tab U+000B in the headline or body
+    (Excel for Mac and FileMaker write it for a line break inside a cell) is read as a line break,
+    counted per column in notes['vertical_tab_read_as_line_break']; in another field, and any other
+    control character, it is `control_character`, its message naming the character."""
     where = where or f"{path}: line {number}"
     rejected = len(out.quarantine)
     invisible = csv_text.INVISIBLE_CHARACTER
@@ -2929,6 +2932,11 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         doc_id = unwrapped
     # names the article in the quarantine of its other fields, keyed as its row would be
     key = source_keyed_id(doc_id, _optional(_c1_reread(record.get("source")))) if _present(doc_id) else None
+    for column in (*TEXT_FIELDS, "body_fallback"):  # Excel for Mac's and FileMaker's line break in a cell
+        if (breaks := (record.get(column) or "").count("\v")) and column in record:
+            record = {**record, column: record[column].replace("\v", "\n")}
+            tabs = out.notes.setdefault("vertical_tab_read_as_line_break", {})
+            tabs[column] = tabs.get(column, 0) + breaks
     out.reject_control_characters(number, None, {"doc_id": record["doc_id"]} if "doc_id" in record else {}, where)
     out.reject_control_characters(number, key, {c: v for c, v in record.items() if c != "doc_id"}, where)
     lost = set()  # columns already quarantined as spreadsheet errors: not judged twice

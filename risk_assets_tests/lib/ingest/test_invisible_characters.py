@@ -125,3 +125,50 @@ def test_fold_header_name_folds_format_characters_and_unicode_spaces():
     assert csv_text.fold_header_name(f"{BOM}{ZWSP} Annual\u2009\u2007Income{NBSP}") == "Annual Income"
     assert csv_text.header_name_marks(f"{ZWSP}amount{NBSP}") == ["U+200B ZERO WIDTH SPACE", "U+00A0 NO-BREAK SPACE"]
     assert csv_text.header_name_marks("amount ") == []
+
+
+def test_a_vertical_tab_in_an_article_body_is_read_as_a_line_break(tmp_path):
+    """Excel for Mac and FileMaker write a line break inside a cell as a vertical tab U+000B: every
+    article of such a feed was quarantined `control_character` as "a NUL or similar byte". In a
+    headline or body it is read as the line break it stands for, and counted."""
+    feed = tmp_path / "feed_vt.csv"
+    feed.write_text(NEWS.replace("Net income rose 12 % on loan growth.", "Net income rose 12 %.\vLoans grew.")
+                    .replace("Bank cuts outlook", "Bank cuts\voutlook"), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("headline", "body").rows() == [
+        ("Lender posts record quarter", "Net income rose 12 %.\nLoans grew."),
+        ("Bank cuts\noutlook", "The bank expects higher credit losses.")]
+    assert parsed.notes["vertical_tab_read_as_line_break"] == {"body": 1, "headline": 1}
+
+
+def test_a_separator_control_character_is_quarantined_by_its_name_never_as_a_nul(tmp_path):
+    """A file separator U+001C in a body is no line break: quarantined, its message naming the
+    character it holds, not "a NUL" the file does not have."""
+    feed = tmp_path / "feed_fs.csv"
+    feed.write_text(NEWS.replace("higher credit losses.", "higher\x1ccredit\x1flosses."), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(3, "body", "control_character")]
+    assert parsed.quarantine["message"][0] == (
+        f"{feed}: line 3: column body holds control characters U+001C FILE SEPARATOR, U+001F UNIT SEPARATOR (no "
+        "text holds one: a line break or separator an export wrote inside the value, or a binary file); the lake "
+        "would keep it as part of the value")
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("Charged\vOff", "control character U+000B LINE TABULATION (no text holds one"),
+    ("Charged\x1cOff", "control character U+001C FILE SEPARATOR (no text holds one"),
+    ("Charged Off\x00", "control character U+0000 NULL (a NUL byte: a binary or truncated export)"),
+])
+def test_a_control_character_in_a_loan_field_is_named_in_its_quarantine_message(bank_tape, written, said):
+    """A loan tape's value holding a vertical tab or a file separator was said to hold "a NUL byte";
+    the message names the character found."""
+    bank_tape.write_text("loan_id,amount,status\n" + ROWS.replace("Charged Off", written), encoding="utf-8")
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule").rows() == [(3, "status", "control_character")]
+    message = parsed.quarantine["message"][0]
+    assert message.startswith(f"column status: '{written}' holds {said}")
+    assert ("NUL" in message) == ("\x00" in written)
