@@ -842,14 +842,16 @@ def header_repeat(fields: Sequence[str], header: Sequence[str]) -> str | None:
 def layout_refusal(path: Path, line: int, fields: Sequence[str], header: Sequence[str], verdict: str) -> FileRefused:
     """The refusal of a file whose header comes back at `line` in another order or another layout
     (`header_repeat` 'reordered' or 'changed'): read by position under the first header, the records
-    after it would load one column's values under another's name."""
+    after it would load one column's values under another's name. A name holding a character no
+    viewer shows (a control or format character, a Unicode space) is shown by `repr`, so the message
+    never lists a name that reads as one the header has."""
     if verdict == "reordered":
         return reordered_header_refusal(path, line, fields, header)
     folded = {fold_header_name(name).casefold() for name in header}
     found = {fold_header_name(field).casefold() for field in fields}
-    new = [field for field in fields if fold_header_name(field).casefold() not in folded]
-    gone = [name for name in header if fold_header_name(name).casefold() not in found]
-    moved = [f"{field} (column {i + 1}, {header[i]} in the header)" for i, field in enumerate(fields)
+    new = [_shown(field) for field in fields if fold_header_name(field).casefold() not in folded]
+    gone = [_shown(name) for name in header if fold_header_name(name).casefold() not in found]
+    moved = [f"{_shown(field)} (column {i + 1}, {_shown(header[i])} in the header)" for i, field in enumerate(fields)
              if i < len(header) and fold_header_name(field).casefold() != fold_header_name(header[i]).casefold()
              and not new and not gone]  # an added or dropped column moves every later one: said above
     said = [f"columns not in the first header: {', '.join(new[:4])}{', ...' if len(new) > 4 else ''}" if new else "",
@@ -859,6 +861,12 @@ def layout_refusal(path: Path, line: int, fields: Sequence[str], header: Sequenc
         f"{path}: line {line} is a header with another layout ({'; '.join(s for s in said if s)}): two exports "
         f"joined into one file? The records after it follow that layout; split the file at line {line} and "
         "land both parts (each with the mapping that fits it)")
+
+
+def _shown(name: str) -> str:
+    """A header name as a message shows it: as written, or by `repr` where it holds a character no
+    viewer shows (`'\\x0cid'`, `'\\u200bid'`)."""
+    return name if name.isprintable() and not header_name_marks(name) else repr(name)
 
 
 def reordered_header_refusal(path: Path, line: int, fields: Sequence[str], header: Sequence[str]) -> FileRefused:

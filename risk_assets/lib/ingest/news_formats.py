@@ -2577,6 +2577,12 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
     header = next(csv.reader([lines[0]], **fmt))
     out = _Collector("news_feed_csv", label_map=label_map or {})
     records: list[list[str]] = []
+    # a form feed opening a line is a report's page break (a line printer's, a mainframe's): the line
+    # after it is judged as written without it (a repeated header, a page number, a story)
+    for number, line in enumerate(lines[1:], start=2):
+        if line.startswith("\f"):
+            out.note_line("form_feed_lines", number + offset)
+    lines = [lines[0], *(line.lstrip("\f") for line in lines[1:])]
 
     def values(index: int) -> Iterator[str]:  # a column's values, read once when a label is looked for
         if not records:
@@ -2614,6 +2620,10 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             continue
         if number == len(lines) + offset and re.match(csv_text.END_OF_FILE_MARKER, raw):
             out.non_data_lines.append((number, "end_of_file_marker"))
+            out.non_data_text[number] = written(raw)
+            continue
+        if re.match(csv_text.PAGE_NUMBER_LINE, raw):  # 'Page 2', '- Page 3 -' on a line of its own
+            out.non_data_lines.append((number, "page_number"))
             out.non_data_text[number] = written(raw)
             continue
         repeat = "same" if raw.strip(" \ufeff") == lines[0].strip(" \ufeff") else csv_text.header_repeat(fields, header)

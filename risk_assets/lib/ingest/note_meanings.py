@@ -19,6 +19,8 @@ NOTE_MEANINGS: dict[str, str] = {
                                    "columns were matched without them",
     "vertical_tab_read_as_line_break": "vertical tabs (U+000B, the line break Excel for Mac and FileMaker write "
                                        "inside a cell) in headlines or bodies, by column: read as line breaks",
+    "form_feed_lines": "lines of a news feed opened by a form feed (a report's page break): each was read "
+                       "without it, as a repeated header, a page number or a story",
     "emp_length_na": "employment length written `n/a`: loaded as unknown (empty), not as 0 years",
     "new_exist_undefined": "SBA `NewExist` 0 or blank, a code the SBA does not define: whether the business "
                            "is new is left unknown (`new_business` empty)",

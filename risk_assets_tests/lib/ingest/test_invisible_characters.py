@@ -172,3 +172,36 @@ def test_a_control_character_in_a_loan_field_is_named_in_its_quarantine_message(
     message = parsed.quarantine["message"][0]
     assert message.startswith(f"column status: '{written}' holds {said}")
     assert ("NUL" in message) == ("\x00" in written)
+
+
+def _paged_feed(page_break: str) -> str:
+    """Four stories over two pages of a report, `page_break` the line that opens the second page."""
+    rows = [f"rt-{n},Headline {n},Body of story {n}.,2024-05-0{n}T09:00:00Z,Reuters" for n in range(1, 5)]
+    return "id,headline,body,published_at,source\n" + "\n".join(rows[:2] + [page_break] + rows[2:]) + "\n"
+
+
+@pytest.mark.parametrize(("page_break", "kind"), [
+    ("\fid,headline,body,published_at,source", "repeated_header"),
+    ("\fPage 2", "page_number"),
+    ("\f", "blank"),
+])
+def test_a_form_feed_opening_a_news_line_is_a_page_break(tmp_path, page_break, kind):
+    """A report's page break writes a form feed before the next page's first line: `\\fid,...` (the
+    header again) refused the whole feed as "a header with another layout (columns not in the first
+    header: id; ...)", and `\\fPage 2` was a wrong_field_count. The line is judged without it."""
+    feed = tmp_path / "paged.csv"
+    feed.write_text(_paged_feed(page_break), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    parsed.reconcile()
+    assert parsed.rows["headline"].to_list() == [f"Headline {n}" for n in range(1, 5)]
+    assert parsed.quarantine.height == 0
+    assert parsed.non_data_lines == [(4, kind)]
+    assert parsed.notes["form_feed_lines"] == [4]
+
+
+def test_a_header_of_another_layout_shows_invisible_characters_in_its_refusal(tmp_path):
+    feed = tmp_path / "joined.csv"
+    feed.write_text(_paged_feed("\u200bdoc,headline,body,published_at,source"), encoding="utf-8")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(feed)
+    assert "(columns not in the first header: '\\u200bdoc'; columns of the first header missing: id)" in str(refused.value)
