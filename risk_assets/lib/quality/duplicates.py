@@ -156,6 +156,7 @@ def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:
         written = sorted({str(i) for i in group["source_loan_id"] if isinstance(i, str)}) \
             if "source_loan_id" in group else []
         ids = f" (ids as written: {', '.join(repr(i) for i in written)})" if len(written) > 1 else ""
+        versions = _row_versions(group, [c for c in value_columns if c != "source_fields"])
         for row in group.to_dict(orient="records"):
             rows.append(
                 {
@@ -166,10 +167,30 @@ def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:
                     "column_name": ",".join(differing),
                     "rule": RULE,
                     "raw_value": ", ".join(f"{c}={row[c]}" for c in differing),
-                    "message": f"loan {row['loan_key']} has {len(group)} different rows in snapshot {row['snapshot']}{ids}",
+                    "message": f"loan {row['loan_key']} has {len(versions)} different versions in snapshot "
+                               f"{row['snapshot']}{ids}: {'; '.join(versions)}",
                 }
             )
     return pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+
+
+def _row_versions(group: pd.DataFrame, value_columns: list[str]) -> list[str]:
+    """The distinct versions of one loan and snapshot in `group` (its conflicting raw rows), in order
+    of first appearance, each as the lines that carry it: ['lines 6 and 8', 'line 7']. Rows equal in
+    every value column (an exact copy of a line) are one version. A line is named with its file's
+    name when the group spans files ('tape_a.csv line 6')."""
+    files = group["_source_file"].astype(str).str.rsplit("/", n=1).str[-1]
+    one_file = files.nunique() == 1
+    by_version: dict[tuple[str, ...], list[str]] = {}
+    for (_, row), name in zip(group.iterrows(), files, strict=True):
+        where = f"{row['_source_line']}" if one_file else f"{name} line {row['_source_line']}"
+        by_version.setdefault(tuple(str(row[c]) for c in value_columns), []).append(where)
+    said = []
+    for lines in by_version.values():
+        joined = lines[0] if len(lines) == 1 else f"{', '.join(lines[:-1])} and {lines[-1]}"
+        said.append((f"line{'s' if len(lines) > 1 else ''} {joined}" if one_file else joined)
+                    + (" (the same row)" if len(lines) > 1 else ""))
+    return said
 
 
 def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",

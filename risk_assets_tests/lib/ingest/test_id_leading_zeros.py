@@ -86,7 +86,8 @@ def test_two_rows_of_one_file_whose_ids_differ_only_in_zeros_are_a_conflict_nami
     assert failures[["record_key", "line", "column_name", "rule"]].values.tolist() == [
         ["bank:7", 2, "source_loan_id", "conflicting_duplicate"], ["bank:7", 3, "source_loan_id", "conflicting_duplicate"]]
     assert failures["raw_value"].tolist() == ["source_loan_id=7", "source_loan_id=007"]
-    assert failures["message"].iloc[0] == "loan bank:7 has 2 different rows in snapshot 2024-01-31 (ids as written: '007', '7')"
+    assert failures["message"].iloc[0] == ("loan bank:7 has 2 different versions in snapshot 2024-01-31 "
+                                           "(ids as written: '007', '7'): line 2; line 3")
     assert failures["source_file"].iloc[0].endswith("bank_asof_2024-01-31.csv")
 
 

@@ -86,3 +86,17 @@ def test_record_is_idempotent_and_keeps_every_verdict(tmp_path, cases_dir):
         ("raw_loans_unique_per_snapshot", "raw_loans", "run-2", False, "WARN", 2),
     ]
     assert json.loads(results[0][6])["failing_sample"][0]["record_key"] == "lendingclub:77007"
+
+
+def test_a_conflict_counts_versions_not_rows_and_names_the_lines_of_each(tmp_path, cases_dir):
+    """Loan 77012 of April on three lines, two of them byte-identical: two versions, not three rows."""
+    april = loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")
+    row = april[april["source_loan_id"] == "77012"]
+    copy, changed = row.assign(_source_line=21), row.assign(_source_line=22, loan_amount=row["loan_amount"] + 250)
+    with duckdb.connect(str(lake_with(tmp_path / "lake.duckdb", loans=[pd.concat([april, copy, changed])]))) as con:
+        outcome = conflicting_duplicates(con)
+    failures = outcome.failures[outcome.failures["record_key"] == "lendingclub:77012"].sort_values("line")
+    line = int(row["_source_line"].iloc[0])
+    assert failures["line"].tolist() == [line, 21, 22]
+    assert set(failures["message"]) == {
+        f"loan lendingclub:77012 has 2 different versions in snapshot 2024-04-01: lines {line} and 21 (the same row); line 22"}
