@@ -2572,7 +2572,10 @@ def _typed_parse(
             unmapped.append("loan_status or default_flag (no outcome: every loan unlabelled)")
         if unmapped:
             notes["targets_not_mapped"] = unmapped
-    wrapped = {c: frame.filter(pl.col(_src(c)).str.contains(_PADDED_QUOTES)).height for c in records.header}
+    # one select over every column: a filter per column copies the whole frame, quadratic in a wide tape
+    wrapped = dict(zip(records.header, frame.select(
+        pl.col(_src(c)).str.contains(_PADDED_QUOTES).sum().alias(str(i)) for i, c in enumerate(records.header)).row(0),
+        strict=True))
     if any(wrapped.values()):  # ' "RENT"': a writer that pads after the separator, then quotes
         notes["padded_quotes_unwrapped"] = {c: n for c, n in wrapped.items() if n}
         frame = frame.with_columns(
@@ -3875,12 +3878,16 @@ def _control_characters_unmapped(loaded: pl.DataFrame, header: list[str], mapped
     A control character in a column the book reads quarantines the record (`control_character`);
     in one it does not read, the loan's values are whole, so it lands and the file's notes name the
     column and lines to check against the source."""
-    found = {}
-    for column in (c for c in header if c not in mapped_sources):
-        held = loaded.filter(pl.col(_src(column)).str.contains(csv_text.CONTROL_CHARACTER)).get_column("_source_line")
-        if held.len():
-            found[column] = {"records": held.len(), "lines": held.head(5).to_list()}
-    return found
+    unmapped = [c for c in header if c not in mapped_sources]
+    if not unmapped:
+        return {}
+    # one pass over every column at once: a filter per column copies the whole (wide) frame each time
+    held = loaded.select(pl.col(_src(c)).str.contains(csv_text.CONTROL_CHARACTER).fill_null(False).alias(str(i))
+                         for i, c in enumerate(unmapped))
+    counts = held.sum().row(0)
+    lines = loaded.get_column("_source_line")
+    return {c: {"records": n, "lines": lines.filter(held.get_column(str(i))).head(5).to_list()}
+            for i, (c, n) in enumerate(zip(unmapped, counts, strict=True)) if n}
 
 
 def _canonical(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str], has_vintage: bool,
