@@ -1049,6 +1049,8 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         for number, line in enumerate(lines, start=1):
             if (fit := _as_written(mapping, csv_text.split_fields(line, mapping.dialect.delimiter))) is not None:
                 return fit, number
+        if (found := _fits_at_another_delimiter(mapping, lines)) is not None:
+            return found
         misread = misread or _header_fits_in(mapping, content)
         tried.append(f"mapping {mapping.name!r} (needs {sorted(needed)})")
         if mapping.meant_for_file:  # a sidecar, or a glob that names the file
@@ -1105,6 +1107,21 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
         f"{_headerless_hint(path, first)}{remedy}{csv_text.header_marks_said(first)}"
     )
+
+
+def _fits_at_another_delimiter(mapping: TapeMapping, lines: list[str]) -> tuple[TapeMapping, int] | None:
+    """(mapping reading the file at the delimiter its header fits, the header's physical line) for a
+    mapping whose dialect names no delimiter (`TapeMapping.delimiter_declared` False) and whose
+    header fits none of `lines` at ',' but one at another of BUILTIN_DELIMITERS (a tab: Excel's
+    'Unicode text', a .tsv); None when the mapping declares its delimiter or no delimiter fits.
+    The file's notes name the delimiter read (`delimiter_detected`)."""
+    if mapping.delimiter_declared or not mapping.header:
+        return None
+    for delimiter in (d for d in BUILTIN_DELIMITERS if d != mapping.dialect.delimiter):
+        for number, line in enumerate(lines, start=1):
+            if (fit := _as_written(mapping, csv_text.split_fields(line, delimiter))) is not None:
+                return dataclasses.replace(fit, dialect=dataclasses.replace(fit.dialect, delimiter=delimiter)), number
+    return None
 
 
 HEADER_ENCODINGS = ("utf-8", "cp1252")
@@ -2640,6 +2657,8 @@ def _typed_parse(
                                       LENDINGCLUB_RESAVED_FORMS)[0] if mapping.builtin else {}
     if not mapping.currency_declared:  # a mapping without "currency": its amounts, money or number, count as USD
         notes["currency_assumed"] = mapping.currency
+    if not mapping.builtin and not mapping.delimiter_declared and mapping.dialect.delimiter != Dialect.delimiter:
+        notes["delimiter_detected"] = mapping.dialect.delimiter  # its header fits there, not at ','
     if resaved := {source: fmt for source, fmt in month_forms.items() if fmt != LENDINGCLUB_DATE_FORMAT}:
         notes["lendingclub_dates_written"] = resaved  # a database or SAS export of the tape
         # a month column's full dates load as their months: say how many named another day

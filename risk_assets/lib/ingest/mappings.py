@@ -269,6 +269,10 @@ class TapeMapping:
     currency_declared: bool = True
     """Whether the mapping names its `currency`; one that does not is read as USD, and each file it
     reads says so (note `currency_assumed`), since a book in pounds would count as dollars."""
+    delimiter_declared: bool = True
+    """Whether the mapping's `dialect` names its `delimiter`. One that does not reads a file whose
+    header fits it only at a tab or '|' (`loan_formats.BUILTIN_DELIMITERS`: Excel's 'Unicode text' is
+    tab-separated) with that delimiter, and the file's notes say so (`delimiter_detected`)."""
     portfolio_column: str | None = None
     """Source column that names each loan's book, when one file holds several (`"portfolio_column":
     {"column": "book", "portfolios": {"AUTO": "acme_auto", "CARDS": "acme_cards"}}`): each row's
@@ -446,6 +450,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             header=header,
             currency=currency,
             currency_declared="currency" in document,
+            delimiter_declared="delimiter" in document.get("dialect", {}),
             portfolio_column=portfolio_column,
             portfolios=portfolios,
             control_record=control,

@@ -42,6 +42,9 @@ NOTE_MEANINGS: dict[str, str] = {
     "currency_assumed": "the column mapping names no `currency`, so the tape's amounts were taken as USD "
                         "(the overview's exposure counts them so); add `\"currency\": \"GBP\"` (its ISO 4217 "
                         "code) to the mapping if they are not",
+    "delimiter_detected": "the column mapping names no `delimiter` and the tape's header fits it only at this one "
+                          "(a tab: Excel's 'Unicode text', a .tsv), so the tape was read with it; add "
+                          "`\"dialect\": {\"delimiter\": \"\\t\"}` to the mapping to say so",
     "as_of_from_folder": "the tape's as-of date was taken from its folder's name (folder -> date)",
     "percent_written_as_fraction": "a percent column written as fractions (0.837 for 83.7 %): read as fractions",
     "zip_leading_zero_restored": "four-digit ZIP codes given back the leading zero a spreadsheet dropped "

@@ -401,3 +401,28 @@ def test_a_sas_date_declared_as_unix_days_names_the_1960_epoch_where_it_lands_af
     assert late and parsed.quarantine.select("line").to_series().to_list() == late
     assert set(parsed.quarantine["rule"]) == {"issue_after_asof"}
     assert all("read so lands 3,653 days late" in m and '"sas_days"' in m for m in parsed.quarantine["message"])
+
+
+def test_a_tab_separated_tape_under_a_mapping_naming_no_delimiter_reads_at_the_tab_and_says_so(tape):
+    """Excel's 'Unicode text' (UTF-16 with its BOM, tab-separated) and a .tsv, one purpose holding a
+    quoted tab: the mapping names no delimiter, its header fits at the tab, so the tape loads."""
+    lines = tape.read_text(encoding="utf-8").splitlines()
+    tabbed = [line.replace(",", "\t") for line in lines]
+    tabbed[0] += "\tpurpose"
+    tabbed[1:] = [line + ("\t\"say \"\"hi\"\"\tthere\"" if n == 2 else "\tcar") for n, line in enumerate(tabbed[1:], 1)]
+    _mapping(tape, _acme(columns={**COLUMNS, "purpose": {"to": "purpose"}}))
+    for name, data in (("acme_1.txt", "\ufeff" + "\r\n".join(tabbed) + "\r\n"), ("acme_1.tsv", "\n".join(tabbed) + "\n")):
+        text = tape.with_name(name)
+        text.write_bytes(data.encode("utf-16-le" if name.endswith(".txt") else "utf-8"))
+        parsed = _parse(text)
+        parsed.reconcile()
+        assert parsed.quarantine.height == 0 and parsed.notes["delimiter_detected"] == "\t"
+        assert parsed.rows.select("source_loan_id", "origination_date", "loan_amount", "purpose").rows()[:3] == [
+            ("B-1", date(2011, 12, 1), 5000.0, "car"), ("B-2", date(2011, 12, 2), 2500.0, 'say "hi"\tthere'),
+            ("B-3", date(2011, 12, 3), 2400.0, "car")]
+    # a mapping that names its delimiter is taken at its word: the tab-separated header does not fit it
+    _mapping(tape, _acme(columns={**COLUMNS, "purpose": {"to": "purpose"}}, dialect={"delimiter": ","}))
+    with pytest.raises(FileRefused, match="declares column"):
+        _parse(tape.with_name("acme_1.tsv"))
+    _mapping(tape, _acme())
+    assert "delimiter_detected" not in _parse(tape).notes  # a comma-separated tape: nothing detected
