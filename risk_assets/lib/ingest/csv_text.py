@@ -557,6 +557,8 @@ def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODI
     try:
         text = data.decode(name)
     except UnicodeDecodeError as exc:
+        if cut_mid_character(data, name, exc):  # a copy cut short, not another encoding: read what arrived
+            return to_utf8(data[:exc.start], encoding, path, remedy)
         line = data.count(b"\n", 0, exc.start) + 1
         around = data[max(0, exc.start - 12):exc.start + 12].decode("cp1252", errors="replace").splitlines() or [""]
         raise FileRefused(
@@ -567,6 +569,15 @@ def to_utf8(data: bytes, encoding: str, path: Path, remedy: str = DECLARE_ENCODI
     if name in EBCDIC_CODECS and "\x85" in text and "\n" not in text:  # the mainframe's NL (0x15) ends its lines
         text = text.replace("\x85", "\n")
     return data if name == "utf-8" else text.removeprefix("\ufeff").encode("utf-8")
+
+
+def cut_mid_character(data: bytes, codec: str, error: UnicodeDecodeError) -> bool:
+    """Whether the only bytes of `data` that `codec` (a codec name) cannot decode, `error`'s, are an
+    unfinished character at its very end: a UTF-16 file of an odd byte count or ending in the first
+    half of a surrogate pair, a UTF-8 file ending inside a multi-byte character. Such a file is a
+    copy cut short, not text in another encoding; what precedes the unfinished character decodes."""
+    return (error.end == len(data) and codec.startswith(("utf-8", "utf-16", "utf-32"))
+            and error.reason in ("truncated data", "unexpected end of data"))
 
 
 _LATIN_TEXT = re.compile("[^\x00-\x7f\u00a0-\u017f\u2000-\u206f\u20a0-\u20cf\u2100-\u214f]")

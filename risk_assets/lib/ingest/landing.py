@@ -200,7 +200,11 @@ def unterminated_last_line(path: Path, tail_bytes: int = 200) -> str | None:
     (`...,1000` landing as `...,10`) yet still parse. Many writers also end a file without a line
     end, so this is a note (`last_line_unterminated`), not a quarantine. Shape: at most the last 60
     characters of the line, decoded as UTF-8 (undecodable bytes replaced, NULs of UTF-16 dropped);
-    a last line longer than `tail_bytes` is read whole, up to 1 MiB, to count its quotes."""
+    a last line longer than `tail_bytes` is read whole, up to 1 MiB, to count its quotes.
+
+    A UTF-16 file (by its byte-order mark) of an odd byte count was cut inside a character, which the
+    reader leaves out (`csv_text.cut_mid_character`): its last line is returned even when the half
+    character was that of its line end (`\r` of CR LF)."""
     with path.open("rb") as handle:
         head = handle.read(64)
         if head.startswith(_CONTAINER_MAGIC):
@@ -208,9 +212,12 @@ def unterminated_last_line(path: Path, tail_bytes: int = 200) -> str | None:
         if head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")[:1] in (b"[", b"{", b"<"):
             return None
         size = handle.seek(0, 2)
+        cut_in_code_unit = head[:2] in (b"\xff\xfe", b"\xfe\xff") and size % 2 == 1
         while True:
             handle.seek(max(0, size - tail_bytes))
-            tail = handle.read().replace(b"\x00", b"")
+            tail = handle.read()[:-1 if cut_in_code_unit else None].replace(b"\x00", b"")
+            if cut_in_code_unit:  # the line end before the cut half character is no end of the file
+                tail = tail.rstrip(b"\r\n")
             whole_line = b"\n" in tail or b"\r" in tail or tail_bytes >= size
             if whole_line or tail_bytes >= 1 << 20:
                 break

@@ -349,6 +349,38 @@ def test_a_copy_cut_mid_line_lands_with_a_note_naming_its_unterminated_last_line
     assert unterminated_last_line(tmp_path / "cut16.csv") == cut.rsplit("\n", 1)[-1][-60:]
 
 
+def test_a_utf16_copy_cut_inside_a_character_lands_its_records_and_names_the_cut_last_line(risk_home, data_dir, tmp_path):
+    """Excel's 'Unicode text' (UTF-16 with its BOM, tab-separated, CR LF) cut 3 bytes short: an odd
+    byte count, the half of its last CR left. That is a cut copy, not another encoding: its records
+    land, and the note names the last line, as for a UTF-8 copy cut mid-line; so does a UTF-8 copy
+    cut inside its last character, and a big-endian one cut inside its last LF."""
+    from risk_assets.lib.ingest.landing import land_folder, unterminated_last_line
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:20]
+    header = list(rows[0])  # the loan status last
+    lines = ["\t".join(header)] + ["\t".join(row[c] for c in header) for row in rows]
+    whole = "\r\n".join(lines) + "\r\n"
+    (risk_home.landing_loans / "lc_unicode.txt").write_bytes(whole.encode("utf-16")[:-3])
+    (risk_home.landing_loans / "lc_utf8.csv").write_bytes((whole[:-2] + "é").replace("\t", ",").encode()[:-1])
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        landed = con.execute("SELECT regexp_extract(path, '[^/]+$'), status, rows_loaded, unterminated_line, "
+                             "json_extract_string(notes, '$.last_line_unterminated') FROM raw.landed_files "
+                             "ORDER BY 1").fetchall()
+        last = con.execute("SELECT DISTINCT loan_status, loan_amount FROM raw.loans WHERE _source_line = 21").fetchall()
+    assert [o.outcome for o in report.files] == ["loaded", "loaded"]
+    end = lines[-1].replace("\t", ",")
+    assert [row[:4] for row in landed] == [("lc_unicode.txt", "loaded", 20, 21), ("lc_utf8.csv", "loaded", 20, 21)]
+    assert landed[0][4].startswith(f"the file ends without a line end, after {lines[-1][-60:]!r}, in the record "
+                                   "or line that starts on line 21")
+    assert landed[1][4].startswith(f"the file ends without a line end, after {(end + chr(0xfffd))[-60:]!r}")
+    assert last == [(rows[-1]["loan_status"], float(rows[-1]["loan_amnt"]))]
+    (tmp_path / "be.txt").write_bytes(whole.encode("utf-16-be").join([b"\xfe\xff", b""])[:-1])
+    assert unterminated_last_line(tmp_path / "be.txt") == lines[-1][-60:]
+
+
 def test_a_copy_cut_in_its_last_value_is_named_with_its_line_by_the_loan_lookup_the_run_summary_and_verify(
         risk_home, data_dir, capsys):
     """The real loans with annual_inc last, the copy cut in the last loan's income (`...,99000`
