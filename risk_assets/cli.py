@@ -515,7 +515,7 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str,
                 SELECT f.path, f.rows_in_file - coalesce(f.non_data_lines, 0), f.rows_quarantined,
                        (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)
                         FROM (SELECT rule, count(DISTINCT line) AS n FROM quality.quarantine AS q
-                              WHERE q.file_sha256 = f.sha256 AND q.asset IN ('raw_loans', 'raw_news') GROUP BY rule))
+                              WHERE q.file_sha256 = f.sha256 AND q.asset = 'raw_' || f.domain GROUP BY rule))
                 FROM raw.landed_files AS f
                 WHERE f.run_id = ? AND f.status = 'loaded' AND f.rows_quarantined > 0 ORDER BY f.path""")
             cut_short = rows(con, """

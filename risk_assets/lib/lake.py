@@ -7,7 +7,7 @@ reader started by hand does not fail the pipeline.
 
 Shared tables (created by `ensure_lake`):
 
-- raw.landed_files     the landing manifest: one row per distinct file content (sha256)
+- raw.landed_files     the landing manifest: one row per distinct file content (sha256) per domain
 - raw.non_data_lines   one row per line a loaded file holds that is no record: which line, what kind
 - quality.quarantine   one row per rejected value: file, physical line, column, rule, raw value
 - quality.check_results one row per asset-check evaluation
@@ -35,7 +35,7 @@ LINEAGE_COLUMNS = ("_source_file", "_source_line", "_file_sha256", "_ingested_at
 
 SHARED_DDL = """
 CREATE TABLE IF NOT EXISTS raw.landed_files (
-    sha256            VARCHAR PRIMARY KEY,
+    sha256            VARCHAR NOT NULL,
     path              VARCHAR NOT NULL,
     size_bytes        BIGINT NOT NULL,
     domain            VARCHAR NOT NULL,          -- loans | news
@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS raw.landed_files (
     run_id            VARCHAR,
     landed_at         TIMESTAMP,                 -- UTC
     notes             VARCHAR,                   -- JSON: what the reader noticed and repaired (see landing.summarise_notes)
-    unterminated_line BIGINT                     -- the line the last record starts on when the file ends without a line end (note last_line_unterminated); NULL otherwise
+    unterminated_line BIGINT,                    -- the line the last record starts on when the file ends without a line end (note last_line_unterminated); NULL otherwise
+    PRIMARY KEY (domain, sha256)                 -- one content landed as a loan tape and as news has a row in each
 );
 CREATE TABLE IF NOT EXISTS raw.non_data_lines (
     file_sha256       VARCHAR NOT NULL,          -- raw.landed_files.sha256 of the file (status loaded)
@@ -68,7 +69,8 @@ CREATE TABLE IF NOT EXISTS raw.landing_events (
     duplicate_of      VARCHAR,                   -- path of the first file with the same bytes
     run_id            VARCHAR,
     seen_at           TIMESTAMP,
-    message           VARCHAR                    -- why, for a file refused unread (a broken link): it has no manifest row
+    message           VARCHAR,                   -- why, for a file refused unread (a broken link): it has no manifest row
+    domain            VARCHAR                    -- loans | news: the manifest row is (domain, sha256); NULL in events of a lake keyed by sha256 alone
 );
 CREATE TABLE IF NOT EXISTS quality.quarantine (
     asset             VARCHAR NOT NULL,          -- raw_loans, raw_news, a check name, ...
@@ -189,6 +191,9 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     _once(con, "landed_files_unterminated_line_from_notes", unterminated_line_from_notes)
     # a lake made before a file refused unread (no bytes, so no manifest row) kept its reason
     con.execute("ALTER TABLE raw.landing_events ADD COLUMN IF NOT EXISTS message VARCHAR")
+    # a lake whose manifest was keyed by sha256 alone: one content landed in two domains kept one row
+    con.execute("ALTER TABLE raw.landing_events ADD COLUMN IF NOT EXISTS domain VARCHAR")
+    _once(con, "landed_files_keyed_by_domain_and_sha256", key_manifest_by_domain)
     # a lake made before raw.loans carried its amounts' currency: its rows were all read as USD
     if table_exists(con, "raw.loans"):
         con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")
@@ -222,6 +227,24 @@ def unterminated_line_from_notes(con: duckdb.DuckDBPyConnection) -> int:
         f"WHERE unterminated_line IS NULL AND notes LIKE '%last_line_unterminated%' AND regexp_matches({note}, $said)",
         {"said": UNTERMINATED_NOTE_LINE}).fetchone()
     return filled
+
+
+def key_manifest_by_domain(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild raw.landed_files keyed by (domain, sha256) in a lake made when it was keyed by sha256
+    alone, where the bytes landed in one domain kept a second domain from recording its own status
+    and message for them (an empty file in loans and in news). Its rows are copied as they are (the
+    old key made each sha256 one row). Returns the rows copied; 0 when the key is already so."""
+    (key,) = con.execute(
+        "SELECT list_sort(constraint_column_names) FROM duckdb_constraints() WHERE schema_name = 'raw' "
+        "AND table_name = 'landed_files' AND constraint_type = 'PRIMARY KEY'").fetchone() or (None,)
+    if key == ["domain", "sha256"]:
+        return 0
+    with transaction(con):
+        con.execute("ALTER TABLE raw.landed_files RENAME TO landed_files_by_sha256")
+        con.execute(SHARED_DDL[:SHARED_DDL.index("\n);") + 3])  # raw.landed_files, as created now
+        (copied,) = con.execute("INSERT INTO raw.landed_files BY NAME SELECT * FROM raw.landed_files_by_sha256").fetchone()
+        con.execute("DROP TABLE raw.landed_files_by_sha256")
+    return copied
 
 
 LEADING_ZERO_KEY = r"^([^:]+):0+([0-9]+)$"

@@ -3,7 +3,7 @@ retrain (PD: labels, drift, AUC decay; news sentiment: new labelled articles).
 
 Default status RUNNING for all of them: the product's promise is that nobody clicks to ingest a new
 tape or to retrain, and nothing they do is irreversible: a landing run loads each content once
-(manifest keyed by sha256), and a retrain only replaces the champion when the gate finds the
+(manifest keyed by domain and sha256), and a retrain only replaces the champion when the gate finds the
 candidate better on the same holdout. Every tick says what it saw: a SkipReason, or run requests
 whose tags carry the file or the decision, plus log lines.
 """
@@ -23,7 +23,7 @@ from risk_assets.defs.monitoring.jobs import (
 )
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.resources import LakeResource
-from risk_assets.lib.lake import connect, table_exists
+from risk_assets.lib.lake import column_exists, connect, table_exists
 from risk_assets.lib.ml.registry import champion, operator_retirement
 from risk_assets.lib.ml.sentiment import MODEL_NAME as SENTIMENT_MODEL
 from risk_assets.lib.monitoring import landing_watch
@@ -68,8 +68,10 @@ def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[set[str], dict[st
             withdrawn = {sha for sha, status in rows if status == "withdrawn"}
             counts = dict(con.execute(
                 "SELECT sha256, count(*) FROM raw.landing_events WHERE outcome = 'withdrawn' AND sha256 IN "
-                "(SELECT sha256 FROM raw.landed_files WHERE domain = ? AND status = 'withdrawn') GROUP BY 1",
-                [domain]).fetchall()) if withdrawn else {}
+                "(SELECT sha256 FROM raw.landed_files WHERE domain = $domain AND status = 'withdrawn') "
+                # the same bytes withdrawn from the other domain are not this one's withdrawals
+                + ("AND coalesce(domain, $domain) = $domain " if column_exists(con, "raw.landing_events", "domain") else "")
+                + "GROUP BY 1", {"domain": domain}).fetchall()) if withdrawn else {}
     except duckdb.IOException as exc:
         return set(), {}, f"{MANIFEST_BUSY} (lake busy: {exc})"
     note = f"{len(rows)} contents in the manifest" + (f", {len(withdrawn)} withdrawn" if withdrawn else "")

@@ -9,7 +9,8 @@ Per file, in one DuckDB transaction (all of it or nothing):
 - `raw.non_data_lines` rows, one per line the file holds that is no record (a note above the
   header, a blank line, a repeated header, a marker, a footer, ...): its line, its kind and, where
   the reader kept it, its text (the first NON_DATA_TEXT_CHARS characters);
-- the manifest row in `raw.landed_files` (keyed by the file's sha256) and a `raw.landing_events` row.
+- the manifest row in `raw.landed_files` (keyed by the domain and the file's sha256: the same bytes
+  landed as a loan tape and as news have a row, a status and a message each) and a `raw.landing_events` row.
 
 So for every loaded file, line by line: rows_in_file = its rows in raw.<domain> (rows_loaded) +
 its quarantined records (rows_quarantined, distinct lines of quality.quarantine at landing) + its
@@ -493,7 +494,8 @@ def land_folder(
     """
     table, columns = TABLES[domain]
     con.execute(ddl(table, columns))
-    loaded = dict(con.execute("SELECT sha256, path FROM raw.landed_files WHERE status = 'loaded'").fetchall())
+    loaded = dict(con.execute("SELECT sha256, path FROM raw.landed_files WHERE status = 'loaded' AND domain = ?",
+                              [domain]).fetchall())
     # a copy already said to be one, by its path's newest event (a path that held other bytes since,
     # and then these again, is said to be a copy again: `landed_copies_of` reads the newest event)
     recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events QUALIFY row_number() OVER "
@@ -788,7 +790,7 @@ def _insert_non_data_lines(con, parsed: ParsedFile, path: Path, sha256: str, now
 
 def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool = True,
             now: datetime | None = None) -> None:
-    """Manifest row (insert or replace by sha256) and landing event for `outcome`. A file refused
+    """Manifest row (insert or replace by domain and sha256) and landing event for `outcome`. A file refused
     before its bytes were read (a broken link, no permission: `manifest` False) has no sha256 to key
     a manifest row by; its event keeps the reason in `message` instead (`refused_unread`)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
@@ -806,9 +808,10 @@ def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool 
     # a file refused unread has no bytes to key a manifest row by: its event keeps the reason
     unread = outcome.message if outcome.outcome == "refused" and not manifest else None
     con.execute(
-        "INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at, message) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [outcome.path, outcome.sha256, outcome.size_bytes, outcome.outcome, outcome.duplicate_of, run_id, now, unread],
+        "INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at, message, "
+        "domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [outcome.path, outcome.sha256, outcome.size_bytes, outcome.outcome, outcome.duplicate_of, run_id, now, unread,
+         domain],
     )
 
 
@@ -854,14 +857,25 @@ def refusals_in_landing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]
     event_message = ("e.message" if "message" in {c for (c,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = 'landing_events'"
     ).fetchall()} else "NULL")  # a lake read-only opened before the column was added
+    same_domain = _same_domain(con)
     refused = con.execute(
         "WITH newest AS (SELECT * FROM raw.landing_events "
         "QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1 AND outcome = 'refused') "
         f"SELECT e.path, coalesce(f.path, e.path), coalesce(f.message, {event_message}) "
-        "FROM newest AS e LEFT JOIN raw.landed_files AS f ON f.sha256 = e.sha256 AND f.status = 'refused' "
+        f"FROM newest AS e LEFT JOIN raw.landed_files AS f ON f.sha256 = e.sha256 AND f.status = 'refused' {same_domain} "
         "ORDER BY e.seen_at, e.path").fetchall()
     return [(path, (message or _unread_now(Path(path))).removeprefix(f"{named}: ").removeprefix(f"{path}: "))
             for path, named, message in refused if os.path.lexists(path)]
+
+
+def _same_domain(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL condition, after a join of raw.landing_events `e` and raw.landed_files `f` on sha256: the
+    event is of the manifest row's domain (the same bytes may have landed in loans and in news). An
+    event recorded before events kept their domain (NULL), or a lake opened read-only whose events
+    have no such column, matches the one row its sha256 then had."""
+    if not column_exists(con, "raw.landing_events", "domain"):
+        return ""
+    return "AND f.domain = coalesce(e.domain, f.domain)"
 
 
 def _unread_now(path: Path) -> str:
@@ -889,10 +903,10 @@ def landed_copies_of(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     if not table_exists(con, "raw.landing_events") or not table_exists(con, "raw.landed_files"):
         return []
     return [path for (path,) in con.execute(
-        "WITH newest AS (SELECT path, sha256, outcome FROM raw.landing_events "
+        "WITH newest AS (SELECT * FROM raw.landing_events "
         f"WHERE {names_file('path', '$name')} OR nfc_normalize(path) = nfc_normalize($resolved) "
         "QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1) "
-        "SELECT DISTINCT f.path FROM newest AS e JOIN raw.landed_files AS f ON f.sha256 = e.sha256 "
+        f"SELECT DISTINCT f.path FROM newest AS e JOIN raw.landed_files AS f ON f.sha256 = e.sha256 {_same_domain(con)} "
         "WHERE e.outcome = 'duplicate' ORDER BY f.path",
         {"name": name, "resolved": str(Path(name).resolve())}).fetchall()]
 
@@ -951,14 +965,17 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         [sha256, sha256]).fetchall())
     with transaction(con):
         rows = con.execute(f"DELETE FROM {table} WHERE _file_sha256 = ?", [sha256]).fetchone()[0]
-        quarantined = con.execute("DELETE FROM quality.quarantine WHERE file_sha256 = ?", [sha256]).fetchone()[0]
+        quarantined = con.execute(  # the same bytes landed in the other domain keep theirs
+            "DELETE FROM quality.quarantine WHERE file_sha256 = ? AND asset IS DISTINCT FROM ?",
+            [sha256, f"raw_{'news' if domain == 'loans' else 'loans'}"]).fetchone()[0]
         if table_exists(con, "raw.non_data_lines"):  # `lake.ensure_lake` makes it; a bare connection may lack it
             con.execute("DELETE FROM raw.non_data_lines WHERE file_sha256 = ?", [sha256])
-        con.execute("UPDATE raw.landed_files SET status = 'withdrawn', message = ? WHERE sha256 = ?",
-                    [f"withdrawn by {actor}: {reason} ({rows:,} rows and {quarantined:,} quarantine entries removed)", sha256])
-        con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at) "
-                    "SELECT path, sha256, size_bytes, 'withdrawn', NULL, ?, ? FROM raw.landed_files WHERE sha256 = ?",
-                    [run_id, now, sha256])
+        con.execute("UPDATE raw.landed_files SET status = 'withdrawn', message = ? WHERE sha256 = ? AND domain = ?",
+                    [f"withdrawn by {actor}: {reason} ({rows:,} rows and {quarantined:,} quarantine entries removed)",
+                     sha256, domain])
+        con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at, "
+                    "domain) SELECT path, sha256, size_bytes, 'withdrawn', NULL, ?, ?, domain FROM raw.landed_files "
+                    "WHERE sha256 = ? AND domain = ?", [run_id, now, sha256, domain])
     landed = Path(path)
     holders = [p for p in landable_files(landing_dir or landed.parent) if _holds(p, sha256)]
     if landed.is_file() and landed not in holders and _holds(landed, sha256):
@@ -977,18 +994,18 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     moved_to = moves[0][1] if moves and moves[0][0] == str(landed) else None
     copies = tuple(move for move in moves if move[0] != str(landed))
     replaced = path if landed.is_file() else None  # still there: other bytes now
-    replaced_by = _bytes_at(con, landed) if replaced else None
+    replaced_by = _bytes_at(con, landed, domain) if replaced else None
     return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, copies, replaced, replaced_by, shadowed)
 
 
-def _bytes_at(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str | None] | None:
-    """(sha256, raw.landed_files status or None when they never landed) of the bytes at `path`; None
-    when it cannot be read."""
+def _bytes_at(con: duckdb.DuckDBPyConnection, path: Path, domain: str) -> tuple[str, str | None] | None:
+    """(sha256, raw.landed_files status in `domain` or None when they never landed there) of the
+    bytes at `path`; None when it cannot be read."""
     try:
         sha256 = file_sha256(path)
     except OSError:
         return None
-    row = con.execute("SELECT status FROM raw.landed_files WHERE sha256 = ?", [sha256]).fetchone()
+    row = con.execute("SELECT status FROM raw.landed_files WHERE sha256 = ? AND domain = ?", [sha256, domain]).fetchone()
     return sha256, row[0] if row else None
 
 

@@ -164,8 +164,8 @@ and what such a line is."""
 
 
 def _notes(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[dict, int]:
-    """(notes, non_data_lines) of the landed file `sha256` in raw.landed_files."""
-    notes, non_data = con.execute("SELECT notes, non_data_lines FROM raw.landed_files WHERE sha256 = ?",
+    """(notes, non_data_lines) of the landed loan tape `sha256` in raw.landed_files."""
+    notes, non_data = con.execute("SELECT notes, non_data_lines FROM raw.landed_files WHERE sha256 = ? AND domain = 'loans'",
                                   [sha256]).fetchone() or (None, 0)
     return (json.loads(notes) if notes else {}), non_data or 0
 
@@ -226,7 +226,7 @@ def _lists_non_data_lines(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
         return False
     (listed,) = con.execute(
         "SELECT (SELECT count(*) FROM raw.non_data_lines WHERE file_sha256 = f.sha256) = coalesce(f.non_data_lines, 0) "
-        "FROM raw.landed_files AS f WHERE f.sha256 = ?", [sha256]).fetchone() or (False,)
+        "FROM raw.landed_files AS f WHERE f.sha256 = ? AND f.domain = 'loans'", [sha256]).fetchone() or (False,)
     return bool(listed)
 
 
@@ -321,7 +321,7 @@ def _unterminated_said(con: duckdb.DuckDBPyConnection, sha256: str, line: int) -
     short ends so, and its values may be cut yet parse (`99000` landing as `99`); else []."""
     if not column_exists(con, "raw.landed_files", "unterminated_line"):
         return []  # a lake made before the manifest kept the line, opened read-only
-    (last,) = con.execute("SELECT unterminated_line FROM raw.landed_files WHERE sha256 = ?",
+    (last,) = con.execute("SELECT unterminated_line FROM raw.landed_files WHERE sha256 = ? AND domain = 'loans'",
                           [sha256]).fetchone() or (None,)
     if last != line:
         return []
@@ -465,7 +465,8 @@ def _vintage_said(con: duckdb.DuckDBPyConnection, key: str, vintage: int, origin
     from (`loan_formats.vintage_definition`), when it is a built-in one; else 'its vintage 1985'."""
     (fmt,) = con.execute(
         "SELECT any_value(f.format ORDER BY r._ingested_at DESC) FROM raw.loans AS r "
-        "JOIN raw.landed_files AS f ON f.sha256 = r._file_sha256 WHERE r.loan_key = ?", [key]).fetchone() \
+        "JOIN raw.landed_files AS f ON f.sha256 = r._file_sha256 AND f.domain = 'loans' WHERE r.loan_key = ?",
+        [key]).fetchone() \
         if table_exists(con, "raw.landed_files") else (None,)
     try:
         definition = vintage_definition(builtin_mapping(fmt)) if fmt else None

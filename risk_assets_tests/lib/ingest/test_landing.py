@@ -9,6 +9,8 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import duckdb
+
 from risk_assets.lib.lake import connect
 
 
@@ -753,3 +755,73 @@ def test_a_totals_row_that_states_more_than_its_loans_sum_to_fails_the_footer_ch
     assert rule["detail"] == (f"lc_total_wrong.csv line 22: the totals row 'Total' states loan_amnt {amount + 5000:,.2f}, "
                               f"the 20 record(s) above it, loaded and quarantined alike, sum to {amount:,.2f} "
                               "(-5,000.00); a loan line was lost before the file landed, or the total is wrong")
+
+
+def _land_both(risk_home, run_id: str):
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+
+    with connect(risk_home.lake_path) as con:
+        news = land_folder(con, risk_home.landing_news, "news", parse_news_file, run_id, asset="raw_news")
+        loans = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, run_id, asset="raw_loans")
+    return news, loans
+
+
+def test_the_same_bytes_landed_as_a_loan_tape_and_as_news_keep_a_manifest_row_each(risk_home, data_dir):
+    """An empty export dropped in both folders (one sha256) and a phrasebank file saved also as a loan
+    tape: each domain records its own status and message, verify's refusals quote each its own, and
+    the next run lands neither again."""
+    from risk_assets.lib.ingest.landing import refusals_in_landing
+
+    (risk_home.landing_news / "news_empty.csv").write_bytes(b"")
+    (risk_home.landing_loans / "acme_empty.csv").write_bytes(b"")
+    news, loans = _land_both(risk_home, "run-1")
+    assert [(o.outcome, Path(o.path).name) for o in (*news.files, *loans.files)] == [
+        ("refused", "news_empty.csv"), ("refused", "acme_empty.csv")]
+    with connect(risk_home.lake_path) as con:
+        manifest = con.execute("SELECT domain, regexp_extract(path, '[^/]+$'), status, message FROM raw.landed_files "
+                               "ORDER BY domain").fetchall()
+        refused = {Path(path).name: reason for path, reason in refusals_in_landing(con)}
+    assert [row[:3] for row in manifest] == [("loans", "acme_empty.csv", "refused"), ("news", "news_empty.csv", "refused")]
+    assert manifest[0][3] == f"{risk_home.landing_loans / 'acme_empty.csv'}: the file is empty (0 bytes): no header " \
+                             "and no loans; was it landed before it was fully written?"
+    assert manifest[1][3] == f"{risk_home.landing_news / 'news_empty.csv'}: the file is empty: no articles; was it " \
+                             "landed before it was fully written?"
+    assert refused == {"acme_empty.csv": "the file is empty (0 bytes): no header and no loans; was it landed before it "
+                                         "was fully written?",
+                       "news_empty.csv": "the file is empty: no articles; was it landed before it was fully written?"}
+    news, loans = _land_both(risk_home, "run-2")  # tried again, each in its own domain
+    assert [o.outcome for o in (*news.files, *loans.files)] == ["refused", "refused"]
+    with connect(risk_home.lake_path) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT sha256) FROM raw.landed_files").fetchone() == (2, 1)
+
+
+def test_a_lake_whose_manifest_was_keyed_by_sha256_alone_is_keyed_by_domain_once(risk_home):
+    """A lake made when raw.landed_files was keyed by sha256 alone: the first open for writing
+    rebuilds it keyed by (domain, sha256), its rows as they were, and records that it did; the
+    same bytes then land in the other domain beside it."""
+    from risk_assets.lib.lake import SHARED_DDL
+
+    old_ddl = SHARED_DDL[:SHARED_DDL.index("\n);") + 3].replace("sha256            VARCHAR NOT NULL,",
+                                                                 "sha256            VARCHAR PRIMARY KEY,")
+    old_ddl = old_ddl.replace("unterminated_line BIGINT,", "unterminated_line BIGINT").replace(
+        "    PRIMARY KEY (domain, sha256)", "")
+    empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    with duckdb.connect(str(risk_home.lake_path)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(old_ddl)
+        con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, message) VALUES "
+                    "(?, '/landing/news/news_empty.csv', 0, 'news', 'refused', 'the file is empty: no articles')",
+                    [empty])
+    (risk_home.landing_loans / "acme_empty.csv").write_bytes(b"")
+    _land_both(risk_home, "run-1")
+    with connect(risk_home.lake_path) as con:
+        manifest = con.execute("SELECT domain, status, sha256 = ? FROM raw.landed_files ORDER BY domain",
+                               [empty]).fetchall()
+        migrated = con.execute("SELECT rows_changed FROM raw.lake_migrations "
+                               "WHERE name = 'landed_files_keyed_by_domain_and_sha256'").fetchall()
+        key = con.execute("SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'landed_files' "
+                          "AND constraint_type = 'PRIMARY KEY'").fetchall()
+    assert manifest == [("loans", "refused", True), ("news", "refused", True)]
+    assert migrated == [(1,)] and key == [(["domain", "sha256"],)]
