@@ -454,10 +454,12 @@ characters each); a longer one is cut with "…", and the whole text is the chec
 
 
 def _wrapped(head: str, text: str, width: int = 110) -> str:
-    """One summary entry: `head` (kept as written) then `text` (its white space made single spaces),
-    on lines of about `width` characters, the first indented 3 spaces and the rest 9, cut with "…"
-    past SUMMARY_CHARS."""
-    text = head + " ".join(text.split())
+    """One summary entry: `head` (kept as written) then `text` (its line breaks and tabs made single
+    spaces), on lines of about `width` characters, the first indented 3 spaces and the rest 9, cut
+    with "…" past SUMMARY_CHARS. A run of spaces is kept, as no-break spaces that no line break
+    splits: a file's line quoted in a message (`'LOAN_ID     ISSUE_DATE  AMOUNT'`) shows its columns
+    aligned as the file writes them."""
+    text = head + re.sub(r" {2,}", lambda run: "\u00a0" * len(run[0]), re.sub(r"\s*[^\S ]\s*", " ", text).strip())
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS - 1] + "…"
     return "\n".join(textwrap.wrap(text, width=width, initial_indent="   ", subsequent_indent=" " * 9,

@@ -192,6 +192,24 @@ def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
     assert lines[2].startswith(f"   next: {own_command()} verify") and len(lines) == 3
 
 
+def test_the_run_summary_keeps_the_spaces_that_align_a_quoted_line(tmp_path):
+    """A fixed-width tape's first line quoted in its refusal: its runs of spaces are its columns, so
+    the summary keeps them (no-break spaces, never split across its lines) and squeezes only the
+    message's line breaks."""
+    first = "LOAN_ID     ISSUE_DATE  AMOUNT      RATE  STATUS"
+
+    def write(con, run_id):
+        con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, message, run_id) VALUES "
+                    "('a', '/landing/loans/acme_fixed.txt', 9, 'loans', 'refused', ?, ?)",
+                    [f"the column mapping meant for it does not fit.\n  First line: {first!r}. Fixed width", run_id])
+
+    lines = _summary_of_a_run_that_wrote(tmp_path, write)
+    aligned = "'LOAN_ID\u00a0\u00a0\u00a0\u00a0\u00a0ISSUE_DATE\u00a0\u00a0AMOUNT\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0RATE\u00a0\u00a0STATUS'"
+    assert lines[1] == ("   REFUSED acme_fixed.txt: the column mapping meant for it does not fit. First line:\n"
+                        f"         {aligned}. Fixed width")
+    assert lines[1].replace("\u00a0", " ").endswith(f"{first!r}. Fixed width")
+
+
 def test_the_run_summary_and_the_quarantine_command_name_a_broken_link_the_run_refused(tmp_path, cases_dir):
     """A link in landing to a file that does not exist is refused unread: no bytes, so no manifest
     row, and only Dagster's log and raw.landing_events said so; the summary counted no file not

@@ -1309,8 +1309,10 @@ def _misfit(mapping: TapeMapping, missing: list[str], lacking: str) -> str:
 
 
 def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
-    first = next((line for line in csv_text.head_lines(content) if line.strip()), "")
-    hint = _headerless_hint(path, first)
+    lines = csv_text.head_lines(content)
+    first = next((line for line in lines if line.strip()), "")
+    # a layout no mapping reads (fixed-width columns, psql's expanded display) says so, as without a mapping
+    hint = " ".join(h.strip() for h in (_layout_hint(lines), _headerless_hint(path, first)) if h.strip())
     said = (f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
             f"First line: {first[:200]!r}" + (f". {hint.strip()}" if hint else ""))
     if invisible := csv_text.header_marks_said(first):

@@ -7,6 +7,7 @@ digits, and the forms no dialect of the file reads, whose message names the form
 from __future__ import annotations
 
 import csv
+import json
 from itertools import islice
 from pathlib import Path
 
@@ -101,6 +102,27 @@ def test_a_fixed_width_report_is_refused_without_sending_the_user_to_a_mapping(l
         parse_loan_file(path)
     assert "a fixed-width layout" in str(refused.value) and "export the tape with a delimiter" in str(refused.value)
     assert "Declare a column mapping" not in str(refused.value)
+
+
+def test_a_fixed_width_report_named_as_a_mapping_s_tape_gets_the_fixed_width_advice(lc_rows, tmp_path):
+    """A lender's report whose name a mapping's applies_to matches: the refusal names the mapping's
+    missing columns and also says the layout is fixed-width, to be exported delimited."""
+    table = [["LOAN_ID", "AMOUNT", "STATUS"]] + [[f"1000{n}", row[0], row[-1]] for n, row in enumerate(lc_rows[1:6])]
+    path = tmp_path / "acme_report.txt"
+    path.write_text("\n".join("".join(v.ljust(12) for v in row).rstrip() for row in table) + "\n")
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "acme.json").write_text(json.dumps(
+        {"name": "acme", "applies_to": ["acme_*.txt"], "columns": {"loan_id": {"to": "source_loan_id"},
+                                                                   "amount": {"to": "loan_amount"}}}))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path, mapping_dirs=[tmp_path / "maps"])
+    assert str(refused.value) == (
+        f"{path}: the column mapping meant for it does not fit: {tmp_path / 'maps' / 'acme.json'} (applies_to "
+        "acme_*.txt) declares column(s) ['amount', 'loan_id'] that its header does not have. First line: "
+        "'LOAN_ID     AMOUNT      STATUS'. Its header holds no delimiter and its columns are aligned by spaces: a "
+        "fixed-width layout, as a report, a database client's default output or a mainframe writes. The lake reads "
+        "delimited text, not column positions (no mapping can declare them): export the tape with a delimiter (CSV, "
+        "tab or pipe; BTEQ .SET SEPARATOR '|', sqlcmd -s \"|\" -W, SQL*Plus SET MARKUP CSV ON) and land that.")
 
 
 def test_an_sql_insert_script_is_refused_as_a_script_not_as_a_headerless_part(lc_rows, tmp_path):
