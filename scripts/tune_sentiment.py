@@ -27,6 +27,7 @@ import argparse
 import dataclasses
 import time
 
+import numpy as np
 import polars as pl
 
 import risk_assets  # noqa: F401  (offline switches)
@@ -104,6 +105,9 @@ def main() -> None:
                         help="draw validation sentences from the reference corpus's training sentences (default) or from all")
     parser.add_argument("--only", nargs="*", help="config names to run (default: all)")
     parser.add_argument("--list", action="store_true", help="print the config names and exit")
+    parser.add_argument("--prior-shift", action="store_true",
+                        help="also score each config with its probabilities moved from the training split's label "
+                             "shares to the reference corpus's (Saerens, Latinne & Decaestecker, Neural Computation 2002)")
     args = parser.parse_args()
     if args.list:
         for name, config in CANDIDATES.items():
@@ -144,6 +148,17 @@ def main() -> None:
               f"training {report.seconds:.0f} s (total {time.perf_counter() - started:.0f} s)", flush=True)
         print(f"  confusion (rows actual, columns predicted, {' / '.join(LABELS)}): "
               + "; ".join(" ".join(str(int(c)) for c in row) for row in result.confusion), flush=True)
+        if args.prior_shift:  # Saerens et al. 2002: p(y|x) x pi_reference(y) / pi_train(y), renormalised
+            trained_on = rows["label"].value_counts()
+            reference = fit.filter(pl.col("reference"))["label"].value_counts()
+            ratio = np.array([reference.filter(pl.col("label") == k)["count"].item() / reference["count"].sum()
+                              / (trained_on.filter(pl.col("label") == k)["count"].item() / trained_on["count"].sum())
+                              for k in LABELS])
+            shifted = scored.probs * ratio
+            result = evaluate(val_labels, [LABELS[k] for k in shifted.argmax(axis=1)])
+            results.append((f"{name} prior-shifted", result.metrics["accuracy"], result.macro_f1, report.seconds))
+            print(f"  prior-shifted (x {np.round(ratio, 3).tolist()}): validation accuracy {result.metrics['accuracy']:.4f} "
+                  f"macro-F1 {result.macro_f1:.4f}", flush=True)
     if all(name in probs for name in SEED_ENSEMBLE):
         mean = sum(probs[name] for name in SEED_ENSEMBLE) / len(SEED_ENSEMBLE)
         result = evaluate(val_labels, [LABELS[k] for k in mean.argmax(axis=1)])
