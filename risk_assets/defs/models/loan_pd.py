@@ -315,6 +315,10 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
         dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`."),
         dg.TableColumn("model_version", "varchar", description="Champion version that scored the loan."),
         dg.TableColumn("scored_at", "timestamp", description="UTC time of scoring."),
+        dg.TableColumn("pd_calibration", "varchar", description="What the champion's primary holdout says of its PDs: "
+                       "'calibrated on <split>' (read them as default probabilities), 'under-states' / 'over-states' / "
+                       "'mis-sloped on <split>' (read the PD and grade as relative risk until recalibrated), 'not judged' "
+                       "or 'not assessed'; the card's calibration line says why."),
     ])},
 )
 def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
@@ -328,10 +332,11 @@ def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     if unscored:
         context.log.warning(f"no PD champion, so no scores, for portfolio(s) {', '.join(unscored)}: their trainings were "
                             "refused or rejected (loan_pd_gate, ml.model_registry) or never ran; check loan_scores_coverage")
-    lines = ["| portfolio | version | rows | mean PD | " + " | ".join(pd_lake.RISK_GRADES) + " |",
-             "|---|---|---|---|" + "---|" * len(pd_lake.RISK_GRADES)]
+    lines = ["| portfolio | version | PDs (pd_calibration) | rows | mean PD | " + " | ".join(pd_lake.RISK_GRADES) + " |",
+             "|---|---|---|---|---|" + "---|" * len(pd_lake.RISK_GRADES)]
     for p, s in scored.items():
-        lines.append(f"| {p} | {s['version']} | {s['rows']} | {s['mean_pd']:.4f} | " + " | ".join(str(s["grades"][g]) for g in pd_lake.RISK_GRADES) + " |")
+        lines.append(f"| {p} | {s['version']} | {s['pd_calibration']} | {s['rows']:,} | {s['mean_pd']:.4f} | "
+                     + " | ".join(f"{s['grades'][g]:,}" for g in pd_lake.RISK_GRADES) + " |")
     context.log.info(f"scored {sum(s['rows'] for s in scored.values())} loans; unscored portfolios: {unscored}")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": sum(s["rows"] for s in scored.values()),

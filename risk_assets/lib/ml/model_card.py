@@ -190,6 +190,30 @@ def _by_bin(ranges: list[tuple[str, float, float, float]]) -> str:
     return "; by PD bin, PDs " + ", ".join(said[:-1]) + (" and " if len(said) > 1 else "") + said[-1]
 
 
+CALIBRATION_STATUSES = ("calibrated", "under-states", "over-states", "mis-sloped", "not judged", "not assessed")
+"""The words of `calibration_status`, as `ml.loan_scores.pd_calibration` opens with one."""
+
+
+def calibration_status(trained: TrainedPD) -> str:
+    """`calibration_verdict` in one word of CALIBRATION_STATUSES, followed by ' on <split>': what
+    the primary holdout says of reading the PDs as default probabilities. 'calibrated' (they can be
+    read so), 'under-states' / 'over-states' (the mean PD outside MEAN_PD_FACTOR of the default
+    rate), 'mis-sloped' (right on average, ECE above CALIBRATION_TOLERANCE), 'not judged' (an
+    out-of-time window with too few outcomes), 'not assessed' (no ECE or no defaults)."""
+    split = trained.split.primary_holdout
+    ece, observed = trained.metrics[split]["ece"].value, float(np.mean(trained.holdout_y))
+    if ece is None or observed == 0:
+        return f"not assessed on {split}"
+    ratio = float(np.mean(trained.holdout_pd)) / observed
+    level_off = not 1 / MEAN_PD_FACTOR <= ratio <= MEAN_PD_FACTOR
+    if ece <= CALIBRATION_TOLERANCE and not level_off:
+        return f"calibrated on {split}"
+    window = trained.split.window_outcomes if split == "holdout_oot" else None
+    if window and window[0] / window[1] < MIN_WINDOW_OUTCOME_SHARE:
+        return f"not judged on {split}"
+    return f"{('under-states' if ratio < 1 else 'over-states') if level_off else 'mis-sloped'} on {split}"
+
+
 def calibration_verdict(trained: TrainedPD) -> str:
     """One plain sentence on the primary holdout's calibration: whether the PDs can be read as
     default probabilities there, with the mean PD against the observed default rate. The gate

@@ -12,7 +12,7 @@ Tables (schema ml, created on demand by `ensure_pd_tables`):
                        PDs (or the validation split's) behind the `validation` rows of
                        ml.model_metrics, the model's and its baseline's, so that a validator can
                        recompute those figures from the lake
-- ml.loan_scores       loan_key, portfolio, pd, risk_grade, model, model_version, scored_at
+- ml.loan_scores       loan_key, portfolio, pd, risk_grade, model, model_version, scored_at, pd_calibration
 
 Baseline convention: the logistic-regression baseline of version V of `loan_pd_<portfolio>` is
 stored in ml.model_metrics / ml.roc_curves / ml.calibration_bins as model
@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS ml.loan_scores (
     loan_key VARCHAR NOT NULL, portfolio VARCHAR NOT NULL, pd DOUBLE NOT NULL, risk_grade VARCHAR NOT NULL,
     model VARCHAR NOT NULL, model_version VARCHAR NOT NULL, scored_at TIMESTAMP NOT NULL
 );
+ALTER TABLE ml.loan_scores ADD COLUMN IF NOT EXISTS pd_calibration VARCHAR;
 """
 
 RISK_GRADE_EDGES = (0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32)
@@ -414,17 +415,24 @@ def how_to_train(portfolios: Sequence[str], program: str = "risk-assets") -> str
             f"{train_by_hand(portfolios, program)}")
 
 
+CALIBRATION_NOT_RECORDED = "not recorded (a version trained before its calibration status was kept)"
+"""`ml.loan_scores.pd_calibration` of a champion whose meta.json has no calibration status."""
+
+
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:
     """Score every loan of a portfolio in marts.loan_features with its champion into ml.loan_scores
-    (replacing that portfolio's previous scores). Returns a summary, or None when there is no
-    champion: then the portfolio's previous scores, from a version since retired, are removed."""
+    (replacing that portfolio's previous scores), each row with the champion's calibration status
+    (`pd_calibration`, `model_card.calibration_status`: whether its PDs and grades read as default
+    probabilities or as relative risk). Returns a summary, or None when there is no champion: then
+    the portfolio's previous scores, from a version since retired, are removed."""
     ensure_pd_tables(con)
     model = model_name(portfolio)
     current = registry.champion(con, model)
     if current is None:
         con.execute("DELETE FROM ml.loan_scores WHERE portfolio = ?", [portfolio])
         return None
-    scorer, _ = load_pd_model(Path(current["artifact_path"]))
+    scorer, meta = load_pd_model(Path(current["artifact_path"]))
+    calibration = meta.get("calibration", {}).get("status") or CALIBRATION_NOT_RECORDED
     con.execute("DELETE FROM ml.loan_scores WHERE portfolio = ?", [portfolio])
     total = con.execute("SELECT count(*) FROM marts.loan_features WHERE portfolio = ?", [portfolio]).fetchone()[0]
     scored_at = _now()
@@ -437,7 +445,7 @@ def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: 
         pd_values = scorer.predict_pd(frame)
         scores = pd.DataFrame({
             "loan_key": frame["loan_key"], "portfolio": portfolio, "pd": pd_values, "risk_grade": risk_grade(pd_values),
-            "model": model, "model_version": current["version"], "scored_at": scored_at,
+            "model": model, "model_version": current["version"], "scored_at": scored_at, "pd_calibration": calibration,
         })
         con.register("batch_scores", scores)
         con.execute("INSERT INTO ml.loan_scores SELECT * FROM batch_scores")
@@ -446,7 +454,7 @@ def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: 
     values = np.concatenate(all_pd) if all_pd else np.zeros(0)
     grades = pd.Series(risk_grade(values)).value_counts().reindex(RISK_GRADES, fill_value=0)
     return {
-        "model": model, "version": current["version"], "rows": int(values.size),
+        "model": model, "version": current["version"], "rows": int(values.size), "pd_calibration": calibration,
         "mean_pd": float(values.mean()) if values.size else None,
         "pd_quantiles": {q: float(np.quantile(values, q)) for q in (0.01, 0.1, 0.5, 0.9, 0.99)} if values.size else {},
         "grades": {g: int(n) for g, n in grades.items()},

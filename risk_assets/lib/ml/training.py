@@ -1019,7 +1019,11 @@ def code_version() -> str:
 
 
 def artifact_meta(trained: TrainedPD, model: str, version: str) -> dict:
-    """The JSON half of a PD artifact: architecture, encoder (with its spec), metrics, run record, lineage."""
+    """The JSON half of a PD artifact: architecture, encoder (with its spec), calibration (Platt's a
+    and b, what it was fitted on, and `model_card.calibration_status` on the primary holdout),
+    metrics, run record, lineage."""
+    from risk_assets.lib.ml.model_card import calibration_status
+
     config = trained.run["config"]
     return {
         "model": model,
@@ -1027,7 +1031,8 @@ def artifact_meta(trained: TrainedPD, model: str, version: str) -> dict:
         "portfolio": trained.portfolio,
         "architecture": trained.scorer.architecture(config["hidden"], config["dropout"], config["max_embedding_dim"]),
         "encoder": trained.scorer.encoder.to_json(),
-        "calibration": {"method": "platt", "a": trained.scorer.platt[0], "b": trained.scorer.platt[1], "fitted_on": trained.run["calibration"]},
+        "calibration": {"method": "platt", "a": trained.scorer.platt[0], "b": trained.scorer.platt[1], "fitted_on": trained.run["calibration"],
+                        "status": calibration_status(trained)},
         "metrics": {split: {k: m.value for k, m in values.items()} for split, values in trained.metrics.items()},
         "baseline_metrics": {split: {k: m.value for k, m in values.items()} for split, values in trained.baseline_metrics.items()},
         "run": trained.run,

@@ -55,7 +55,14 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
         scores = con.execute("SELECT count(*), count(DISTINCT loan_key), min(pd), max(pd) FROM ml.loan_scores").fetchone()
         roc_points = con.execute("SELECT count(*) FROM ml.roc_curves WHERE model = 'loan_pd_lendingclub'").fetchone()[0]
         bins = con.execute("SELECT sum(count) FROM ml.calibration_bins WHERE model = 'loan_pd_lendingclub'").fetchone()[0]
+        calibrations = con.execute("SELECT pd_calibration, count(*) FROM ml.loan_scores GROUP BY 1").fetchall()
     assert metrics["loan_pd_lendingclub"] > metrics["loan_pd_lendingclub_baseline"]
+    # every score says how to read its PD, in the word the card's calibration line gives at length
+    assert metadata["calibration loan_pd_lendingclub"].value.startswith("calibration on holdout: PDs match observed defaults (ECE ")
+    assert calibrations == [("calibrated on holdout", 12000)]
+    table = result.asset_materializations_for_node("loan_scores")[0].metadata["score_distribution"].value.splitlines()
+    assert table[0].startswith("| portfolio | version | PDs (pd_calibration) | rows | mean PD | R1 |")
+    assert table[2].startswith(f"| lendingclub | {version} | calibrated on holdout | 12,000 | 0.")
     assert summary.splitlines()[0].startswith(
         f"- **loan_pd_lendingclub: promoted**: holdout AUC {round(metrics['loan_pd_lendingclub'], 4)} "
         f"(baseline {round(metrics['loan_pd_lendingclub_baseline'], 4)}), ECE ")

@@ -938,6 +938,13 @@ def test_sba_holdouts_record_the_auc_interval_within_vintage_and_vintage_alone_a
     assert any(line.startswith("- inputs that encode the recording era rather than the borrower (urban_rural '0' 100% "
                                "of 1989 loans, 1% of 2000; ") for line in said)
     assert not any(line.startswith("- no out-of-time test") for line in said)
+    # what every score of this version says of its PD (ml.loan_scores.pd_calibration), in the card's word
+    from risk_assets.lib.ml.model_card import calibration_status, calibration_verdict
+    from risk_assets.lib.ml.training import artifact_meta
+
+    assert calibration_verdict(trained).startswith("- **calibration on holdout_oot: PDs under-state defaults** (")
+    assert calibration_status(trained) == artifact_meta(trained, "loan_pd_sba", "v1")["calibration"]["status"] == (
+        "under-states on holdout_oot")
 
 
 def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out_of_time_test(trained):
