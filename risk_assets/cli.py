@@ -698,12 +698,19 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
     from risk_assets.lib.report.registry import registry_sections
 
     verdict = _gate_by_hand(model, changes, now_champion, stale, table, scoring)
+    verdicts = {GATE_CHECKS[asset]: (verdict, 0 if verdict.passed else 1, "registry changes")}
     with connect(home.lake_path) as con:
         page = registry_sections(con)
-        record_verdict(con, GATE_CHECKS[asset], asset, None, verdict.passed, verdict.severity.value,
-                       verdict.description or "", 0 if verdict.passed else 1, {"changed_by": actor},
-                       failing_unit="registry changes")
-    _observe_in_ui(asset, model, changes, page, verdict)
+        if model == "news_sentiment":  # its quality-target warning named the champion it judged
+            from risk_assets.defs.models.news_sentiment import quality_target_after_change
+
+            done = "; ".join(f"{c.version} {c.status_from} -> {c.status_to}" for c in changes)
+            target = quality_target_after_change(con, now_champion, f"{done} by {actor}: {changes[-1].reason}")
+            verdicts["news_sentiment_quality_target"] = (target, target.metadata["shortfalls"].value, "shortfalls")
+        for check, (result, failing, unit) in verdicts.items():
+            record_verdict(con, check, asset, None, result.passed, result.severity.value, result.description or "",
+                           failing, {"changed_by": actor}, failing_unit=unit)
+    _observe_in_ui(asset, model, changes, page, {check: result for check, (result, _, _) in verdicts.items()})
     if now_champion is None:
         held = ("sentiment_retrain_sensor does not retrain it on its own" if model == "news_sentiment" else
                 "retrain_sensor holds it until a loan file lands")
@@ -814,22 +821,25 @@ def _gate_by_hand(model: str, changes: list, now_champion: dict | None, stale: i
 
 
 def _observe_in_ui(asset: str, model: str, changes: list, page: tuple[str, dict[str, str]],
-                   verdict) -> None:
+                   verdicts: dict) -> None:
     """Record the change as an observation on `asset`, so the Dagster UI's asset page shows it; the
     registry as it now stands as a materialization of `model_registry` (`page`: its markdown
     sections and champions, `lib.report.registry.registry_sections`), so that page is current too;
-    and `verdict` (`_gate_by_hand`) as the asset's gate check evaluation, so the Checks tab no longer
-    shows the last training's verdict as current."""
+    and `verdicts` (check name -> dg.AssetCheckResult: the gate's, `_gate_by_hand`, and for
+    news_sentiment its quality target's) as the asset's check evaluations, so the Checks tab no
+    longer shows the last training's verdicts as current."""
     import dagster as dg
 
     sections, champions = page
     try:
         with dg.DagsterInstance.get() as instance:
-            instance.report_runless_asset_event(dg.AssetCheckEvaluation(
-                asset_key=dg.AssetKey(asset), check_name=GATE_CHECKS[asset], passed=verdict.passed,
-                severity=verdict.severity, description=verdict.description,
-                metadata={"model": dg.MetadataValue.text(model), "changed_by": dg.MetadataValue.text(changes[-1].actor)},
-            ))
+            for check, verdict in verdicts.items():
+                instance.report_runless_asset_event(dg.AssetCheckEvaluation(
+                    asset_key=dg.AssetKey(asset), check_name=check, passed=verdict.passed,
+                    severity=verdict.severity, description=verdict.description,
+                    metadata={"model": dg.MetadataValue.text(model),
+                              "changed_by": dg.MetadataValue.text(changes[-1].actor)},
+                ))
             instance.report_runless_asset_event(dg.AssetObservation(
                 asset_key=asset,
                 description=f"{model}: registry changed by hand",

@@ -259,6 +259,46 @@ def quality_target_verdict(metadata: dict[str, object] | None) -> dg.AssetCheckR
                   "shortfalls": shortfalls, **({"trained_short": short} if short else {})})
 
 
+def quality_target_after_change(con, champion: dict | None, done: str) -> dg.AssetCheckResult:
+    """The check news_sentiment_quality_target's verdict after a change to the registry by hand
+    (`risk-assets registry news_sentiment --retire / --restore`), which supersedes the last
+    training's: that one judged the version just trained and said whether it scores the articles,
+    which the change may have made untrue. `champion`: the registry row of the champion now (None:
+    none); `done`: what changed, by whom and why (one clause).
+
+    With a champion: `quality_target_verdict` on its holdout figures and training steps as
+    ml.model_metrics holds them (split holdout: accuracy, macro_f1; split train: steps,
+    planned_steps). Without one: passes, saying that no version scores the articles, so none is
+    judged; the next training is."""
+    from risk_assets.lib.ml.sentiment_eval import QUALITY_TARGET_SOURCE, quality_target_text
+
+    if champion is None:
+        return dg.AssetCheckResult(
+            passed=True, severity=dg.AssetCheckSeverity.WARN,
+            description=f"{MODEL_NAME}: no champion after a change by hand ({done}): no version scores the articles, so "
+                        f"none is judged against the quality target {quality_target_text()} ({QUALITY_TARGET_SOURCE}); "
+                        "the next training is",
+            metadata={"version": "none", "quality_target": quality_target_text(), "shortfalls": 0})
+    version = champion["version"]
+    figures = dict(con.execute(
+        "SELECT split || ':' || metric, value FROM ml.model_metrics WHERE model = ? AND version = ? AND "
+        "((split = 'holdout' AND metric IN ('accuracy', 'macro_f1')) OR (split = 'train' AND metric IN "
+        "('steps', 'planned_steps')))", [MODEL_NAME, version]).fetchall())
+    accuracy, macro_f1 = figures.get("holdout:accuracy"), figures.get("holdout:macro_f1")
+    steps, planned = figures.get("train:steps"), figures.get("train:planned_steps")
+    short = steps is not None and planned is not None and steps < planned
+    ran = ("steps not recorded" if steps is None or planned is None else
+           f"{steps:.0f} of {planned:.0f} steps" + (" (the time budget ended it)" if short else ""))
+    verdict = quality_target_verdict({
+        "version": version, "promoted": True, "training_steps": ran,
+        "holdout_accuracy": None if accuracy is None else round(accuracy, 4),
+        "holdout_macro_f1": None if macro_f1 is None else round(macro_f1, 4),
+        **({"trained_short": ran} if short else {}),
+    })
+    return dg.AssetCheckResult(passed=verdict.passed, severity=verdict.severity, metadata=verdict.metadata,
+                               description=f"after a change by hand ({done}): {verdict.description}")
+
+
 def _who_scores(standing: dict | None, version: str | None = None) -> str:
     """Who scores the articles after this gate: '' when `version` is the champion, else the champion
     that stays, or that none will."""

@@ -409,3 +409,59 @@ def test_each_score_says_whether_its_version_trained_on_held_out_or_never_saw_th
                                          f"{len(expected):,} unknown (articles, each copy of a sentence in "
                                          "another file, case or spacing counted, where the model card counts the model's "
                                          "distinct sentences)")
+
+
+def test_a_change_by_hand_rejudges_the_quality_target_of_the_champion_it_leaves(risk_home, monkeypatch, capsys):
+    """The quality-target warning named the champion it judged. v1 met the target and was replaced by
+    v2, trained short and below it. Retiring v2 leaves no champion: the check passes (nothing scores
+    the articles); restoring v2 fails it again on v2's own figures (two shortfalls); restoring v1
+    passes on v1's. Each verdict is a row of quality.check_results and says what changed."""
+    import getpass
+
+    from risk_assets.cli import main
+    from risk_assets.lib.lake import ensure_lake
+
+    monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
+    figures = {"v1": (0.8712, 0.8488, 396, 396), "v2": (0.8294, 0.8013, 132, 396)}
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        for version, (accuracy, macro_f1, steps, planned) in figures.items():
+            (risk_home.artifacts / version).mkdir(parents=True)  # a restore checks the folder is there
+            registry.register_candidate(con, MODEL_NAME, version, str(risk_home.artifacts / version), "macro_f1_holdout",
+                                        macro_f1, "snap", "run")
+            con.executemany("INSERT INTO ml.model_metrics (model, version, split, metric, value) VALUES (?, ?, ?, ?, ?)",
+                            [[MODEL_NAME, version, "holdout", "accuracy", accuracy],
+                             [MODEL_NAME, version, "holdout", "macro_f1", macro_f1],
+                             [MODEL_NAME, version, "train", "steps", steps],
+                             [MODEL_NAME, version, "train", "planned_steps", planned]])
+            registry.promote(con, MODEL_NAME, version, "promoted for the test")
+
+    def verdict():
+        with connect(risk_home.lake_path, read_only=True) as con:
+            return con.execute(
+                "SELECT success, observed_value, failing_count FROM quality.check_results WHERE check_name = "
+                "'news_sentiment_quality_target' ORDER BY evaluated_at DESC, rowid DESC LIMIT 1").fetchone()
+
+    actor = f"operator {getpass.getuser()}"
+    assert main(["registry", MODEL_NAME, "--retire", "--reason", "labels under review"]) == 0
+    success, said, failing = verdict()
+    assert (success, failing) == (True, 0)
+    assert said.startswith(f"news_sentiment: no champion after a change by hand (v2 champion -> retired by {actor}: "
+                           "labels under review): no version scores the articles, so none is judged against the "
+                           "quality target 0.86 / 0.84 (")
+
+    assert main(["registry", MODEL_NAME, "--restore", "v2", "--reason", "review done"]) == 0
+    success, said, failing = verdict()
+    assert (success, failing) == (False, 2)
+    assert said.startswith(f"after a change by hand (v2 retired -> champion by {actor}: restored by hand: review done): news_sentiment v2: "
+                           "missed its quality target: holdout accuracy 0.8294 / macro-F1 0.8013 against 0.86 / 0.84 (")
+    assert "; trained short: 132 of 396 steps (the time budget ended it); champion: it scores the articles." in said
+
+    assert main(["registry", MODEL_NAME, "--restore", "v1", "--reason", "back to the full training"]) == 0
+    success, said, failing = verdict()
+    assert (success, failing) == (True, 0)
+    assert said.startswith(f"after a change by hand (v2 champion -> retired; v1 retired -> champion by {actor}: restored by "
+                           "hand: back to the full training): news_sentiment v1: met its quality target: holdout accuracy 0.8712 / "
+                           "macro-F1 0.8488 against 0.86 / 0.84 (")
+    assert said.endswith("; every planned step trained (396 of 396 steps); champion: it scores the articles")
+    capsys.readouterr()
