@@ -315,10 +315,10 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
         dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`."),
         dg.TableColumn("model_version", "varchar", description="Champion version that scored the loan."),
         dg.TableColumn("scored_at", "timestamp", description="UTC time of scoring."),
-        dg.TableColumn("pd_calibration", "varchar", description="What the champion's primary holdout says of its PDs: "
-                       "'calibrated on <split>' (read them as default probabilities), 'under-states' / 'over-states' / "
-                       "'mis-sloped on <split>' (read the PD and grade as relative risk until recalibrated), 'not judged' "
-                       "or 'not assessed'; the card's calibration line says why."),
+        dg.TableColumn("pd_calibration", "varchar", description="What the champion's primary holdout says of its PDs, "
+                       "then 'on' and that holdout: 'calibrated on holdout' (read them as default probabilities), "
+                       "'under-states', 'over-states' or 'mis-sloped on holdout_oot' (read the PD and grade as relative "
+                       "risk until recalibrated), 'not judged' or 'not assessed'; the card's calibration line says why."),
     ])},
 )
 def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:

@@ -95,7 +95,7 @@ class Lake:
                         "SELECT loan_key, portfolio, ?, ? FROM batch", [as_of, self.tick()])
             exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'loan_features'").fetchone()[0]
             con.execute("INSERT INTO marts.loan_features SELECT * FROM batch" if exists else "CREATE TABLE marts.loan_features AS SELECT * FROM batch")
-            con.execute("INSERT INTO ml.loan_scores SELECT * FROM scored")
+            con.execute("INSERT INTO ml.loan_scores BY NAME SELECT * FROM scored")
 
     def land_file(self) -> None:
         """A loan file in the manifest, loaded a second from now (after any change by hand made so far)."""

@@ -37,7 +37,7 @@ def lake() -> duckdb.DuckDBPyConnection:
     for key, vintage, flag, pd_, landed, role in LOANS:
         con.execute("INSERT INTO raw.loans VALUES (?, ?, ?)", [key, flag, landed])
         con.execute("INSERT INTO marts.loan_features VALUES (?, 'bank', ?, ?)", [key, vintage, flag])
-        con.execute("INSERT INTO ml.loan_scores VALUES (?, 'bank', ?, 'R1', 'loan_pd_bank', 'v1', ?)", [key, pd_, AFTER])
+        con.execute("INSERT INTO ml.loan_scores (loan_key, portfolio, pd, risk_grade, model, model_version, scored_at) VALUES (?, 'bank', ?, 'R1', 'loan_pd_bank', 'v1', ?)", [key, pd_, AFTER])
         if role == "train":
             con.execute("INSERT INTO ml.model_training_loans VALUES ('loan_pd_bank', 'v1', ?)", [key])
         elif role:

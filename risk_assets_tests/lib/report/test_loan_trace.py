@@ -60,7 +60,8 @@ def test_the_score_says_whether_its_version_trained_on_the_loan_or_held_it_out(r
         keys = [k for (k,) in con.execute("SELECT loan_key FROM raw.loans WHERE _source_line IN (2, 4) ORDER BY _source_line").fetchall()]
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key FROM raw.loans")
-        con.execute("INSERT INTO ml.loan_scores SELECT loan_key, 'lendingclub', 0.2, 'R5', 'loan_pd_lendingclub', 'v1', "
+        con.execute("INSERT INTO ml.loan_scores (loan_key, portfolio, pd, risk_grade, model, model_version, scored_at) "
+                    "SELECT loan_key, 'lendingclub', 0.2, 'R5', 'loan_pd_lendingclub', 'v1', "
                     "TIMESTAMP '2026-12-01 10:00' FROM marts.loan_features")
         con.execute("INSERT INTO ml.model_training_loans VALUES ('loan_pd_lendingclub', 'v1', ?)", [keys[0]])
         con.execute("INSERT INTO ml.model_holdouts VALUES ('loan_pd_lendingclub', 'v1', 'holdout', ?)", [keys[1]])
@@ -95,7 +96,8 @@ def test_a_loan_the_version_never_saw_is_told_why(risk_home, data_dir, tmp_path)
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key, CASE _source_line WHEN 2 THEN 2011 "
                     "WHEN 3 THEN 2015 ELSE 2010 END AS vintage FROM raw.loans")
-        con.execute("INSERT INTO ml.loan_scores SELECT loan_key, 'lendingclub', 0.2, 'R5', 'loan_pd_lendingclub', 'v1', "
+        con.execute("INSERT INTO ml.loan_scores (loan_key, portfolio, pd, risk_grade, model, model_version, scored_at) "
+                    "SELECT loan_key, 'lendingclub', 0.2, 'R5', 'loan_pd_lendingclub', 'v1', "
                     "TIMESTAMP '2026-12-01 10:00' FROM marts.loan_features")
         con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path, trained_at) "
                     "VALUES ('loan_pd_lendingclub', 'v1', 'champion', ?, ?)", [str(artifact), landed + timedelta(days=1)])
@@ -144,7 +146,8 @@ def test_an_sba_loan_left_out_by_the_in_time_subsample_or_the_vintage_rule_is_to
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute("CREATE TABLE marts.loan_features AS SELECT loan_key, vintage, origination_date, default_flag "
                     "FROM raw.loans")
-        con.execute("INSERT INTO ml.loan_scores SELECT loan_key, 'sba', 0.07, 'R5', 'loan_pd_sba', 'v1', "
+        con.execute("INSERT INTO ml.loan_scores (loan_key, portfolio, pd, risk_grade, model, model_version, scored_at) "
+                    "SELECT loan_key, 'sba', 0.07, 'R5', 'loan_pd_sba', 'v1', "
                     "TIMESTAMP '2026-12-01 10:00' FROM marts.loan_features")
         con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path, trained_at) "
                     "VALUES ('loan_pd_sba', 'v1', 'champion', ?, ?)", [str(artifact), landed + timedelta(days=1)])
