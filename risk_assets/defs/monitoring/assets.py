@@ -100,7 +100,8 @@ DRIFT_CHECKS = {"feature_psi": ("feature_psi_drift", "feature"), "score_psi": ("
         f"Drift of the {what} since the champion trained (WARN, blocks nothing): a PSI above the retrain "
         "policy's `psi` (0.2) on a cohort of at least its `min_rows` loans (200), naming the worst cells, their "
         "cohort size, the noise level of PSI at that size and which ones the retrain sensor acts on "
-        "(the PD score and the key features); smaller cohorts are counted, not judged."))
+        "(the PD score and the key features); smaller cohorts are counted, not judged. A champion whose "
+        "training loans are gone from the lake (withdrawn) warns too: its drift cannot be measured."))
         for key, (name, what) in DRIFT_CHECKS.items()],
     pool=LAKE_POOL,
     can_subset=False,
@@ -122,7 +123,8 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retra
     with lake.connect() as con:
         written = loans.monitor(con)
         for key, (name, what) in DRIFT_CHECKS.items():
-            verdicts[key] = psi_verdict(written[_TABLE_OF[key].name], thresholds.psi, thresholds.min_rows, watched, what)
+            verdicts[key] = psi_verdict(written[_TABLE_OF[key].name], thresholds.psi, thresholds.min_rows, watched, what,
+                                        written[tables.CHAMPION_POPULATION.name])
             passed, text, drifted = verdicts[key]
             record_verdict(con, name, key, context.run.run_id, passed, WARN, text, drifted,
                            {"psi_limit": thresholds.psi, "min_rows": thresholds.min_rows},

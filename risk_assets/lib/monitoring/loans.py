@@ -26,7 +26,7 @@ from risk_assets.lib.monitoring.retrain import (
     PsiObservation,
     VintageAuc,
 )
-from risk_assets.lib.monitoring.stability import cohort_psi
+from risk_assets.lib.monitoring.stability import cohort_psi, no_reference
 
 
 def _tag(frame: pl.DataFrame, population: Population, computed_at: datetime) -> pl.DataFrame:
@@ -69,6 +69,10 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
         "training_window": population.window,
         "new_labelled_left_out": population.new_labels_left_out,
         "vintages_left_out": population.vintages_left_out,
+        "training_loans_gone": population.training_loans_gone,
+        "training_loans_gone_why": population.training_loans_gone_why,
+        "training_loans_landed_again": population.training_loans_landed_again,
+        "holdout_loans_landed_again": population.holdout_loans_landed_again,
     }], schema={k: v for k, v in tables.CHAMPION_POPULATION.schema.items() if k not in ("model", "champion_version", "computed_at")})
     return {
         tables.CHAMPION_POPULATION.name: _tag(summary, population, computed_at),
@@ -131,6 +135,9 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
             training_window=row.get("training_window"),
             new_labelled_left_out=row.get("new_labelled_left_out"),
             vintages_left_out=row.get("vintages_left_out"),
+            no_reference=no_reference(row),
+            training_loans_landed_again=row.get("training_loans_landed_again") or None,
+            holdout_loans_landed_again=row.get("holdout_loans_landed_again") or None,
             psi=tuple(
                 PsiObservation(r["variable"], r["vintage"], float(r["psi"]), int(r["n_current"]))
                 for r in psi.filter(key).sort(["variable", "vintage"]).iter_rows(named=True)

@@ -5,9 +5,14 @@ its development loans: never its holdouts, nor loans that landed later). A champ
 those were recorded falls back to its snapshot: the loans of its portfolio whose outcome (default
 flag) was in the lake at or before the registry's `trained_at` (holdouts included). Every loan
 first ingested later belongs to the current population, grouped by vintage (its landed batch, when
-a tape holds one vintage, as replayed SBA years do). A loan whose outcome arrived after training (a
-later snapshot of a tape turning 'Current' into 'Charged Off') is a new label, counted in
-`Population.new_labels`, though the loan itself is not new; a loan without an id landed again in a
+a tape holds one vintage, as replayed SBA years do), except the loans the champion trained on or
+held out (by key, as the gate sets them aside): a file withdrawn and landed again brings them back
+with a later ingest time, and they are counted apart (`Population.training_loans_landed_again`,
+`holdout_loans_landed_again`), never as new loans or new labels. Training loans no longer in the
+lake (a withdrawn file's) are counted too (`Population.training_loans_gone`, with the withdrawals
+that took them out): with all of them gone there is no reference to measure drift against.
+A loan whose outcome arrived after training (a later snapshot of a tape turning 'Current' into
+'Charged Off') is a new label, counted in `Population.new_labels`, though the loan itself is not new; a loan without an id landed again in a
 later file (`duplicates.idless_copies`) is a new label only when no earlier copy had its outcome
 by then. A label of a vintage the champion's training left out (inputs recorded after the outcome,
 `quality.leakage.leaking_vintages`, as its meta.json records) is counted apart
@@ -56,7 +61,8 @@ class Champion:
 @dataclass
 class Population:
     """One champion's loans: `reference` (the loans it trained on, or its snapshot: see the module
-    docstring; `reference_source` says which) and `current` (first ingested after it was trained).
+    docstring; `reference_source` says which) and `current` (first ingested after it was trained,
+    those it trained on or held out excepted).
 
     Both frames: one row per loan_key, the columns of marts.loan_features plus first_ingested_at
     (UTC), outcome_as_of (the newest as-of date of a tape that carried the loan, NULL when none
@@ -99,6 +105,19 @@ class Population:
     inputs: tuple[str, ...] | None = None
     """The champion's inputs (its encoder's spec: numeric then categorical, derived ones included and
     computed into both frames); None when its artifact cannot be read."""
+    training_loans_gone: int | None = None
+    """Loans the champion trained on (ml.model_training_loans) that are no longer in
+    marts.loan_features (a withdrawn file's): the reference lacks them, and with all of them gone
+    drift cannot be measured. None when its training loans are not recorded (`reference_source`
+    'snapshot')."""
+    training_loans_gone_why: str | None = None
+    """Why they are gone: the withdrawn loan files that landed before its training, each with when, by
+    whom and why it was withdrawn; None when none is gone."""
+    training_loans_landed_again: int = 0
+    """Loans the champion trained on that were ingested again after its training (a file withdrawn
+    and landed anew keeps its loans' keys): in `reference`, never in `current` nor `new_labels`."""
+    holdout_loans_landed_again: int = 0
+    """Likewise for its holdout loans: in `holdouts`, never in `current` nor `new_labels`."""
 
     @property
     def features(self) -> list[str]:
@@ -175,6 +194,10 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     after = pl.col("first_ingested_at") > champion.trained_at
     labelled_then = pl.col("label_known_at") <= champion.trained_at
     labelled_since = pl.col("default_flag").is_not_null() & (pl.col("label_known_at") > champion.trained_at)
+    # a loan the champion trained on or was judged on is no loan after it, whenever it was ingested:
+    # a file withdrawn and landed again brings its loans back under their keys, with a later ingest time
+    seen_at_training = pl.col("trained_on") | pl.col("holdout_split").is_not_null()
+    labelled_since = labelled_since & ~seen_at_training
     copies = idless_copies(con) if "source_loan_id" in raw_columns else {}
     repeat = pl.lit(False)  # a later copy of an id-less loan that was in the lake when the champion trained
     if copies:  # an id-less loan landed again: its later copy's label is new only if no earlier copy had one
@@ -185,7 +208,10 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         # trained and was judged on as new (650 copies of the sample tape fired the AUC trigger)
         seen = frame.filter(pl.col("loan_key").is_in(list(copies)) & ~after.fill_null(False))["loan_key"]
         repeat = pl.col("loan_key").is_in([copies[key] for key in seen])
-    recorded = bool(frame["trained_on"].any())
+    recorded_keys = con.execute("SELECT count(DISTINCT loan_key) FROM ml.model_training_loans WHERE model = ? AND "
+                                "version = ?", [champion.model, champion.version]).fetchone()[0] if table_exists(
+        con, "ml.model_training_loans") else 0
+    recorded = recorded_keys > 0  # by the table, not the mart: a withdrawal may have taken every one of them out
     run, spec = _champion_meta(con, champion.model, champion.version)
     window = vintage_window(run)
     inputs = None if spec is None else (*(name for name, _ in spec["numeric"]), *spec["categorical"])
@@ -196,9 +222,11 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
     snapshot = ~after.fill_null(False) & pl.col("default_flag").is_not_null() & labelled_then.fill_null(False)
     in_reference = pl.col("trained_on") if recorded else snapshot
     reference = frame.filter(in_reference).drop("label_known_at", "trained_on", "holdout_split")
-    current = frame.filter(after.fill_null(False) & ~repeat).drop("label_known_at", "trained_on", "holdout_split")
-    holdouts = frame.filter(pl.col("holdout_split").is_not_null() & ~after.fill_null(False)
+    current = frame.filter(after.fill_null(False) & ~repeat & ~seen_at_training).drop(
+        "label_known_at", "trained_on", "holdout_split")
+    holdouts = frame.filter(pl.col("holdout_split").is_not_null()
                             & ~in_reference.fill_null(False)).drop("label_known_at", "trained_on")
+    gone = recorded_keys - reference.height if recorded else None
     if inputs is not None:  # on the two cohorts only, not the whole book
         reference, current = with_derived(reference, inputs), with_derived(current, inputs)
     return Population(
@@ -217,7 +245,28 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         data_end=max((d for c in ("origination_date", "outcome_as_of")
                       if c in frame.columns and (d := frame[c].cast(pl.Date).max()) is not None), default=None),
         inputs=inputs,
+        training_loans_gone=gone,
+        training_loans_gone_why=_why_gone(con, champion) if gone else None,
+        training_loans_landed_again=frame.filter(after.fill_null(False) & pl.col("trained_on")).height,
+        holdout_loans_landed_again=frame.filter(after.fill_null(False) & ~pl.col("trained_on")
+                                                & pl.col("holdout_split").is_not_null()).height,
     )
+
+
+def _why_gone(con: duckdb.DuckDBPyConnection, champion: Champion) -> str:
+    """Why loans the champion trained on are no longer in marts.loan_features: the loan files landed
+    before its training and withdrawn since (raw.landed_files status `withdrawn`), each as
+    '<file>: withdrawn on <date> UTC by <actor> (<reason>) ...' (`quarantine.withdrawal`); else that
+    no withdrawal explains it."""
+    from risk_assets.lib.report.quarantine import withdrawal
+
+    files = con.execute(
+        "SELECT path, sha256, message FROM raw.landed_files WHERE domain = 'loans' AND status = 'withdrawn' "
+        "AND landed_at <= ? ORDER BY landed_at, path", [champion.trained_at]).fetchall() if table_exists(
+        con, "raw.landed_files") else []
+    if not files:
+        return "not in marts.loan_features, and no loan file that landed before its training was withdrawn"
+    return "; ".join(f"{path.rsplit('/', 1)[-1]}: {withdrawal(con, sha, message)}" for path, sha, message in files)
 
 
 def _spans(vintages: list[int] | None, frame: pl.DataFrame) -> str | None:

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from risk_assets.lib.ml.registry import OperatorChange
@@ -147,11 +147,21 @@ class MonitoringSnapshot:
     artifact does not record those vintages."""
     vintages_left_out: str | None = None
     """Those vintages as ranges ('1966-1988'); None when none."""
+    no_reference: str | None = None
+    """Why drift cannot be measured (`stability.no_reference`: the loans the champion trained on are
+    gone from the lake, a withdrawn file's), or None when it can."""
+    training_loans_landed_again: int | None = None
+    """Loans the champion trained on ingested again after its training (a file withdrawn and landed
+    anew), not among `new_labelled_rows` nor the PSI cohorts; None when not counted."""
+    holdout_loans_landed_again: int | None = None
+    """Likewise for its holdout loans."""
 
     def fingerprint(self) -> str:
         """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions. The left-out
-        counts enter only when recorded, so a champion without them keeps the fingerprint it had."""
-        return _fingerprint(self, optional=("new_labelled_left_out", "vintages_left_out"))
+        counts, the missing reference and the loans landed again enter only when recorded, so a
+        champion without them keeps the fingerprint it had."""
+        return _fingerprint(self, optional=("new_labelled_left_out", "vintages_left_out", "no_reference",
+                                            "training_loans_landed_again", "holdout_loans_landed_again"))
 
 
 def _fingerprint(snapshot: object, optional: tuple[str, ...] = ()) -> str:
@@ -245,18 +255,29 @@ def _left_out_labels(snapshot: MonitoringSnapshot) -> str:
     return f" ({n:,} more in vintages left out of development: {snapshot.vintages_left_out})" if n else ""
 
 
+def _landed_again(snapshot: MonitoringSnapshot) -> str:
+    """'; not counted: 2,400 loans it trained on and 600 of its holdout loans, landed again after its
+    training' when a withdrawn file landed anew brought back loans the champion saw, else ''."""
+    counts = [f"{n:,} {what}" for n, what in ((snapshot.training_loans_landed_again, "loans it trained on"),
+                                              (snapshot.holdout_loans_landed_again, "of its holdout loans")) if n]
+    return f"; not counted: {' and '.join(counts)}, landed again after its training" if counts else ""
+
+
 def check_labels(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Check:
     """Labels trigger: the new labels a retraining can learn from (`new_labelled_rows`, those of the
-    vintages the champion's training left out not among them; the reason counts those apart)
-    against `thresholds.new_labelled_rows`."""
+    vintages the champion's training left out not among them, nor those of loans it trained on or
+    held out that landed again; the reason counts both apart) against `thresholds.new_labelled_rows`."""
     n, limit = snapshot.new_labelled_rows, thresholds.new_labelled_rows
     fired = n >= limit
     word = ">=" if fired else "<"
     return Check("labels", fired, float(n), float(limit),
-                 f"{n:,} labelled loans added since the champion's snapshot {word} {limit:,}{_left_out_labels(snapshot)}")
+                 f"{n:,} labelled loans added since the champion's snapshot {word} {limit:,}{_left_out_labels(snapshot)}"
+                 f"{_landed_again(snapshot)}")
 
 
 def check_psi(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Check:
+    if snapshot.no_reference is not None:
+        return Check("psi", False, None, thresholds.psi, f"drift cannot be measured: {snapshot.no_reference}")
     watched = {SCORE_VARIABLE, *thresholds.key_features}
     eligible = [o for o in snapshot.psi if o.variable in watched and o.n_current >= thresholds.min_rows]
     if not eligible:
@@ -309,6 +330,18 @@ class Rejection:
 
 def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
            rejected: Rejection | None = None) -> RetrainDecision:
+    """Decide whether `snapshot.model` should be retrained (`_decide`); a champion whose drift cannot
+    be measured (`snapshot.no_reference`) has it said in the reason whatever the verdict, since a
+    decision that lists only the triggers that fired would otherwise keep it quiet."""
+    decision = _decide(snapshot, thresholds, rejected)
+    unmeasured = check_psi(snapshot, thresholds).reason
+    if snapshot.no_reference is None or unmeasured in decision.reason:
+        return decision
+    return replace(decision, reason=f"{decision.reason}; {unmeasured}")
+
+
+def _decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
+            rejected: Rejection | None = None) -> RetrainDecision:
     """Decide whether `snapshot.model` should be retrained.
 
     Returns:

@@ -105,8 +105,27 @@ PSI_SHOWN = 10
 """Drifted cells a drift check's description names, worst first; the rest are counted."""
 
 
+def no_reference(row: dict) -> str | None:
+    """Why drift cannot be measured for one champion (a monitoring.champion_population row as a dict),
+    or None when it can: its reference holds no loan, because the loans it trained on are gone from
+    the lake ('the 2,400 loans champion v1 trained on are gone from the lake (lc_part1.csv: withdrawn
+    on ...)'), or, for a champion whose training loans are not recorded, because no labelled loan was
+    in the lake when it trained. With no loan after its training either, the text says that too."""
+    if row.get("reference_rows"):
+        return None
+    gone = row.get("training_loans_gone")
+    why = row.get("training_loans_gone_why")
+    reference = (f"the {gone:,} loans champion {row['champion_version']} trained on are gone from the lake ({why})"
+                 if gone else f"champion {row['champion_version']}'s training loans are not recorded and its "
+                 "training snapshot holds no labelled loan")
+    new = row.get("new_rows") or 0
+    after = (f"{new:,} loans after its training have nothing to be compared with" if new else
+             "and no loan has arrived after its training either")
+    return f"{reference}; {after}"
+
+
 def psi_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, watched: Sequence[str],
-                what: str) -> tuple[bool, str, int]:
+                what: str, population: pl.DataFrame | None = None) -> tuple[bool, str, int]:
     """Whether a PSI table (monitoring.feature_psi or score_psi rows: model, vintage, variable, psi,
     noise_psi, n_current) shows drift, by the retrain policy's own figures: a cell drifted when its
     PSI is above `psi_limit` (0.2) on a cohort of at least `min_rows` loans (200; a smaller one's
@@ -114,9 +133,28 @@ def psi_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, watched: S
     and the key features (`watched`); the other features' drift is for the analyst to read, and
     before this verdict the UI showed it nowhere but in the table.
 
+    `population` (monitoring.champion_population rows) tells the empty cases apart: a champion
+    without loans after its training passes (nothing to compare yet), but one whose reference is
+    empty (its training loans withdrawn from the lake) fails, since its drift cannot be measured
+    (`no_reference`), whatever the other champions' cells say.
+
     Returns (passed, description naming the PSI_SHOWN worst cells with their cohort size and noise
     level, marking the ones that trigger a retrain, drifted cells); `what` names the table's
     variables in the text ('feature', 'PD score')."""
+    unmeasured = [] if population is None else [
+        f"{row['model']}: {why}" for row in population.sort("model").iter_rows(named=True)
+        if (why := no_reference(row)) is not None]
+    passed, text, drifted = _psi_cells_verdict(frame, psi_limit, min_rows, watched, what)
+    if not unmeasured:
+        return passed, text, drifted
+    head = f"{what} drift cannot be measured (no reference to compare with): " + "; ".join(unmeasured)
+    measured = population.height - len(unmeasured)
+    return False, head + (f". {text[0].upper()}{text[1:]}" if measured or not frame.is_empty() else ""), drifted
+
+
+def _psi_cells_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, watched: Sequence[str],
+                       what: str) -> tuple[bool, str, int]:
+    """`psi_verdict` on the PSI cells alone."""
     if frame.is_empty():
         return True, f"no cohort of loans after the champion's training to compare its {what} with", 0
     judged = frame.filter(pl.col("n_current") >= min_rows)
