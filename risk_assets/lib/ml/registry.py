@@ -175,13 +175,16 @@ def champion(con: duckdb.DuckDBPyConnection, model: str) -> dict | None:
 def promote(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: str,
             actor: str = "gate") -> list[StatusChange]:
     """Make `version` the champion and retire the previous one, in one transaction; both changes
-    are logged in ml.model_registry_events and returned, the retirement first."""
+    are logged in ml.model_registry_events and returned, the retirement first. The retired row's
+    reason becomes its event's, 'replaced by <version>: <reason>', so the registry says why it is
+    retired, not why it was once promoted."""
     previous = champion(con, model)
     status_from = (version_row(con, model, version) or {}).get("status")
+    replaced = f"replaced by {version}: {reason}"
     with transaction(con):
         con.execute(
-            "UPDATE ml.model_registry SET status = 'retired' WHERE model = ? AND status = 'champion'",
-            [model],
+            "UPDATE ml.model_registry SET status = 'retired', reason = ? WHERE model = ? AND status = 'champion'",
+            [replaced, model],
         )
         con.execute(
             "UPDATE ml.model_registry SET status = 'champion', promoted_at = ?, reason = ? "
@@ -190,8 +193,7 @@ def promote(con: duckdb.DuckDBPyConnection, model: str, version: str, reason: st
         )
         changes = [StatusChange(model, version, status_from, "champion", reason, actor)]
         if previous is not None:
-            changes.insert(0, StatusChange(model, previous["version"], "champion", "retired",
-                                           f"replaced by {version}: {reason}", actor))
+            changes.insert(0, StatusChange(model, previous["version"], "champion", "retired", replaced, actor))
         _log(con, *changes)
     return changes
 

@@ -4,7 +4,9 @@ latest changes, through a gate promotion, a rejection and an operator's rollback
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
+from risk_assets.cli import main
 from risk_assets.defs.models.registry_page import model_registry
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import connect, ensure_lake
@@ -80,3 +82,31 @@ def test_the_asset_carries_the_champion_per_model(risk_home):
     assert metadata["champion loan_pd_sba"].value == "v1"
     assert metadata["dagster/row_count"].value == 3
     assert "retired -> champion" in metadata["latest_changes"].value
+
+
+@pytest.mark.parametrize("model", ["loan_pd_lendingclub", "news_sentiment"])
+def test_a_version_the_gate_retires_says_which_version_replaced_it_and_why(risk_home, capsys, model):
+    """A promoted, B over it by the gate, A restored by hand, C over A by the gate: A's row, its line
+    in the listing and on the page give the gate's replacement, as its event does, not the restore's
+    words (nor, after its first replacement, its own promotion's)."""
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        for version in ("A", "B", "C"):
+            artifact = risk_home.root / "artifacts" / model / version
+            artifact.mkdir(parents=True)
+            registry.register_candidate(con, model, version, str(artifact), "auc", 0.7, "snap")
+        registry.promote(con, model, "A", "promoted: first model")
+        registry.promote(con, model, "B", "promoted: gain 0.012")
+        assert registry.version_row(con, model, "A")["reason"] == "replaced by B: promoted: gain 0.012"
+        registry.restore_champion(con, model, "A", "roll back", "operator ana")
+        assert registry.version_row(con, model, "B")["reason"] == "replaced by A: restored by hand: roll back"
+        registry.promote(con, model, "C", "promoted: gain 0.020")
+        assert registry.version_row(con, model, "A")["reason"] == "replaced by C: promoted: gain 0.020"
+        latest = [(e["version"], e["status_to"], e["reason"]) for e in registry.events(con, model, limit=2)]
+        assert latest == [("C", "champion", "promoted: gain 0.020"), ("A", "retired", "replaced by C: promoted: gain 0.020")]
+        sections, _ = registry_sections(con)
+    (row_a,) = [line for line in sections["versions"].splitlines() if line.startswith(f"- **{model}** `A`")]
+    assert row_a.endswith(" (UTC): replaced by C: promoted: gain 0.020")
+    assert main(["registry", model]) == 0
+    (line_a,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"{model}  A  ")]
+    assert line_a.startswith(f"{model}  A  retired ") and line_a.endswith("  replaced by C: promoted: gain 0.020")
