@@ -21,11 +21,16 @@ slot back, so every later run waits just the same. `release_dead_runs` frees the
 that ended (or no longer exists) ENDED_GRACE_SECONDS or more ago, as Dagster's run monitoring daemon
 does when its `free_slots_after_run_end_seconds` is set (dagster/_daemon/monitoring/concurrency.py);
 that daemon runs only with run monitoring on, and `dagster asset materialize` runs without it.
+Its event log tells why (`ended_cause`): the run's own process died (its steps ran in it; Dagster
+logged `Run execution process for ... was terminated by signal 9` and marked the run failed from
+outside), or a step's process was killed while the run went on to end. The release says which, in
+the tick and as an engine event on the run's own page.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -80,16 +85,54 @@ class EndedHolder:
     ended: datetime | None
     pools: tuple[str, ...]
     """The pools (concurrency keys) in which it still held or waited for a slot."""
+    cause: str | None = None
+    """Which process was killed, from the run's event log (`ended_cause`); None when the log names
+    none, or the run was deleted."""
 
     def message(self) -> str:
-        """What the release says, in the sensor's tick and `risk-assets run`'s note: the run, its
-        job, status and end (or that it was deleted), the pools, and that they are free now."""
+        """What the release says, in the sensor's tick, `risk-assets run`'s note and an engine event
+        on the run: the run, its job, status and end (or that it was deleted), the pools, why it
+        still held them, that they are free now, and, after a killed process, what to do."""
         when = f" since {self.ended.strftime('%Y-%m-%d %H:%M:%S UTC')}" if self.ended else ""
         what = f"{self.job_name}, {self.status}{when}" if self.job_name else "deleted from the instance"
         pools = ", ".join(self.pools)
-        return (f"run {self.run_id} ({what}) had ended but still held its place in "
-                f"the {pools} pool (a step process killed while its run went on to end): released, so the runs "
-                "waiting for it can start")
+        why = self.cause or ("its process went on after the run was deleted" if self.job_name is None
+                             else "its event log names no killed process")
+        advice = "; run its steps again (a step cut short keeps only what it had committed)" if self.cause else ""
+        return (f"run {self.run_id} ({what}) had ended but still held its place in the {pools} pool ({why}): "
+                f"released, so the runs waiting for it can start{advice}")
+
+
+_RUN_PROCESS = re.compile(r"^Run execution process for \S+ (was terminated by signal \d+ \(\w+\)|unexpectedly exited with code -?\d+)")
+_STEP_PROCESS = re.compile(r"^Multiprocess executor: child process for step (\S+) (was terminated by signal \d+ \(\w+\)|unexpectedly exited with code -?\d+)")
+_FAILED_FROM_OUTSIDE = "marked as failed from outside the execution context"
+
+
+def ended_cause(instance: dg.DagsterInstance, run_id: str) -> str | None:
+    """Which process of an ended run was killed, as its event log says, in words for `EndedHolder`:
+
+    - its own run process (the steps ran in it): the code server logged `Run execution process for
+      <run> was terminated by signal 9 (SIGKILL).` and marked the run failed from outside the
+      execution context;
+    - a step's process, while the run went on to end: the multiprocess executor logged `child process
+      for step <key> was terminated by signal 9 (SIGKILL).`
+
+    None when the log says neither."""
+    step = None
+    outside = False
+    for record in instance.all_logs(run_id, of_type={dg.DagsterEventType.ENGINE_EVENT,
+                                                      dg.DagsterEventType.RUN_FAILURE}):
+        text = record.dagster_event.message if record.dagster_event and record.dagster_event.message else ""
+        if found := _RUN_PROCESS.match(text):
+            return (f"its run process itself died: it {found.group(1)}, with its steps running in it, and "
+                    "Dagster marked the run failed from outside")
+        if step is None and (found := _STEP_PROCESS.match(text)):
+            step = (f"the process of its step {found.group(1)} {found.group(2)}, and the run went on to end "
+                    "without giving the step's place back")
+        outside = outside or _FAILED_FROM_OUTSIDE in text
+    if step is not None:
+        return step
+    return "its run process itself died, and Dagster marked the run failed from outside" if outside else None
 
 
 def process_alive(pid: int) -> bool:
@@ -189,7 +232,7 @@ def find_ended_holders(instance: dg.DagsterInstance, now: datetime | None = None
             continue
         run = record.dagster_run
         ended.append((finished, EndedHolder(run_id, run.job_name, run.status.value, finished,
-                                            tuple(pools.get(run_id, ())))))
+                                            tuple(pools.get(run_id, ())), ended_cause(instance, run_id))))
     return [holder for _, holder in sorted(ended, key=lambda pair: pair[0])]
 
 
@@ -197,7 +240,8 @@ def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] =
                       now: datetime | None = None,
                       alive: Callable[[int], bool] = process_alive) -> list[DeadRun | EndedHolder]:
     """Mark each dead run (see `find_dead_runs`) failed with its message and free its pool slots;
-    then free the slots of the runs that ended holding them (`find_ended_holders`).
+    then free the slots of the runs that ended holding them (`find_ended_holders`), saying so in an
+    engine event on each such run still in the instance, so its own page tells why and what to do.
 
     Returns the runs released, dead ones first; `log` receives one line per run."""
     released: list[DeadRun | EndedHolder] = []
@@ -212,6 +256,8 @@ def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] =
         released.append(dead)
     for holder in find_ended_holders(instance, now):
         instance.event_log_storage.free_concurrency_slots_for_run(holder.run_id)
+        if holder.job_name is not None and (run := instance.get_run_by_id(holder.run_id)) is not None:
+            instance.report_engine_event(holder.message(), run)
         log(holder.message())
         released.append(holder)
     return released

@@ -146,6 +146,42 @@ def test_a_run_that_ended_holding_the_lake_slot_gives_it_back(risk_home):
         assert release_dead_runs(instance, log=lines.append, now=later, alive=lambda pid: True) == []
 
 
+@pytest.mark.parametrize("engine_line, failure, cause", [
+    ("Run execution process for {run} was terminated by signal 9 (SIGKILL). This usually indicates that "
+            "the process was killed by the operating system due to running out of memory.", None,
+     "its run process itself died: it was terminated by signal 9 (SIGKILL), with its steps running in it, and "
+     "Dagster marked the run failed from outside"),
+    (None, None,
+     "its run process itself died, and Dagster marked the run failed from outside"),
+    ("Multiprocess executor: child process for step raw_loans was terminated by signal 9 (SIGKILL).",
+     "Execution of run for \"ingest_loans\" failed. Steps failed: ['raw_loans'].",
+     "the process of its step raw_loans was terminated by signal 9 (SIGKILL), and the run went on to end "
+     "without giving the step's place back"),
+], ids=["run process, code server's line", "run process, failed from outside", "step process"])
+def test_the_release_says_whether_the_run_process_or_a_step_process_was_killed(risk_home, engine_line, failure, cause):
+    """A run whose own process was kill -9'd (steps in process) was told as 'a step process killed
+    while its run went on to end'. Its event log tells the two apart; the release names the one it
+    shows, with what to do, in the tick and in an engine event on the run's own page."""
+    dagster_home = init_home(risk_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.add_run(dg.DagsterRun(job_name="ingest_loans", status=dg.DagsterRunStatus.STARTED))
+        instance.event_log_storage.initialize_concurrency_limit_to_default("lake")
+        assert instance.event_log_storage.claim_concurrency_slot("lake", run.run_id, "raw_loans").is_claimed
+        if engine_line:
+            instance.report_engine_event(engine_line.format(run=run.run_id), run)
+        instance.report_run_failed(instance.get_run_by_id(run.run_id), failure)
+        lines: list[str] = []
+        later = datetime.now(timezone.utc) + timedelta(seconds=ENDED_GRACE_SECONDS + 1)
+        (holder,) = release_dead_runs(instance, log=lines.append, now=later, alive=lambda pid: True)
+        assert holder.cause == cause
+        assert lines == [holder.message()]
+        assert holder.message().endswith(f" had ended but still held its place in the lake pool ({cause}): released, "
+                                         "so the runs waiting for it can start; run its steps again (a step cut "
+                                         "short keeps only what it had committed)")
+        on_its_page = [r.dagster_event.message for r in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)]
+        assert on_its_page[-1] == holder.message()
+
+
 def test_a_deleted_run_that_held_the_lake_slot_gives_it_back(risk_home):
     """A run deleted from the UI while in progress: Dagster frees the slots it held then, but its
     process goes on and its next step claims the lake slot for a run the instance no longer has.
@@ -161,6 +197,6 @@ def test_a_deleted_run_that_held_the_lake_slot_gives_it_back(risk_home):
         (holder,) = release_dead_runs(instance, log=lines.append, alive=lambda pid: True)
         assert (holder.run_id, holder.job_name, holder.status, holder.pools) == (gone.run_id, None, None, ("lake",))
         assert lines == [f"run {gone.run_id} (deleted from the instance) had ended but still held its place in the "
-                         "lake pool (a step process killed while its run went on to end): released, so the runs "
+                         "lake pool (its process went on after the run was deleted): released, so the runs "
                          "waiting for it can start"]
         assert storage.get_concurrency_info("lake").claimed_slots == []

@@ -413,8 +413,9 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
         "stopped): such a run holds the lake pool's one slot, so every later run would wait at 'Step blocked "
         "by limit for pool lake' and the retrain sensors would wait for it to end, for ever. Each one older "
         "than 2 minutes is marked failed with a message naming its lost process, and its slot is freed; so is "
-        "the slot of a run that ended still holding it (a step process killed while its run was marked failed "
-        "from outside) (risk_assets.defs.dead_runs)."
+        "the slot of a run that ended still holding it, saying from its event log whether its own run process died "
+        "(marked failed from outside) or a step's process was killed while the run went on to end, on the tick and "
+        "on the run's page (risk_assets.defs.dead_runs)."
     ),
 )
 def dead_runs_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
