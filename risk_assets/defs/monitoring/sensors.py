@@ -233,6 +233,27 @@ def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: 
     return note, request
 
 
+def _failed_ingest(context: dg.SensorEvaluationContext, con: duckdb.DuckDBPyConnection) -> str | None:
+    """While the loan monitoring tables wait for the newest landed loan file: the run that would
+    refresh them, named when it ended FAILURE (a killed ingest, marked failed by dead_runs_sensor),
+    with the way out; None when it did not fail (it may be refreshing them still). That run is the
+    one raw.landed_files records as landing the file, else the latest `ingest_loans` run."""
+    newest = con.execute("SELECT path, run_id FROM raw.landed_files WHERE domain = 'loans' AND status = 'loaded' "
+                         "ORDER BY landed_at DESC LIMIT 1").fetchone()
+    name, run_id = (newest[0].rsplit("/", 1)[-1], newest[1]) if newest else (None, None)
+    record = context.instance.get_run_record_by_id(run_id) if run_id else None
+    which = "The ingest run {} that landed " + str(name)
+    if record is None:
+        latest = context.instance.get_run_records(filters=dg.RunsFilter(job_name=ingest_loans_job.name), limit=1)
+        record, which = (latest[0] if latest else None), "The latest ingest run {}"
+    if record is None or record.dagster_run.status != dg.DagsterRunStatus.FAILURE:
+        return None
+    run = record.dagster_run
+    return (f"{which.format(f'{run.run_id} ({run.job_name})')} failed at {_ended_at(record)}, so it will not refresh "
+            "them: re-execute it from failure (its run page: Re-execute, From failure), or materialize "
+            "champion_population")
+
+
 def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: dict) -> Rejection | None:
     """The model's latest version trained after its champion, when the gate rejected it and no loan
     of its portfolio has landed since (raw.loans._ingested_at); else None."""
@@ -275,7 +296,9 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
     try:
         with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
             if behind := monitoring_behind(con):  # a file mid-ingest: its loans are not in the numbers yet
-                return dg.SensorResult(skip_reason=dg.SkipReason(behind), cursor=context.cursor)
+                failed = _failed_ingest(context, con)
+                return dg.SensorResult(skip_reason=dg.SkipReason(f"{behind}{'. ' + failed if failed else ''}"),
+                                       cursor=context.cursor)
             current = snapshots(con)
             decided_at = datetime.now(timezone.utc).replace(tzinfo=None)
             for snapshot in current:

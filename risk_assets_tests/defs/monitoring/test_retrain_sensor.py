@@ -367,6 +367,47 @@ def test_a_tick_between_a_files_landing_and_the_monitoring_refresh_waits_for_the
     assert again.tags["risk/retrain_observed"] == "400.0000"  # the 350 and the 50 landed after
 
 
+@pytest.mark.parametrize("recorded", [True, False], ids=["run that landed the file", "latest ingest run"])
+def test_a_tick_waiting_for_the_refresh_names_the_ingest_run_that_failed_before_it(risk_home, sba_sample, recorded):
+    """An ingest run killed after landing lc_part1.csv (marked failed) will never refresh the
+    monitoring tables: the tick said only 'waiting for them to take its loans in'. It names the failed
+    run, the one raw.landed_files records as landing the file or else the latest ingest_loans run, and
+    says to re-execute it from failure. A run that did not fail is not named."""
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late.head(350))
+    lake.land_file()
+    policy = RetrainPolicy(new_labelled_rows=300)
+    with dg.instance_for_test() as instance:
+        lake.evaluate(instance, policy)  # monitoring refreshed after the first file
+        succeeded = instance.add_run(dg.DagsterRun(job_name="ingest_loans", status=dg.DagsterRunStatus.SUCCESS))
+        killed = instance.add_run(dg.DagsterRun(job_name="ingest_loans", status=dg.DagsterRunStatus.STARTED))
+        instance.report_run_failed(instance.get_run_by_id(killed.run_id))
+        failed_at = datetime.fromtimestamp(instance.get_run_record_by_id(killed.run_id).end_time, timezone.utc)
+        with connect(risk_home.lake_path) as con:
+            con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, run_id, landed_at) "
+                        "VALUES ('cd34', 'landing/loans/lc_part1.csv', 10, 'loans', 'loaded', ?, ?)",
+                        [killed.run_id if recorded else None,
+                         datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=5)])
+            landed = con.execute("SELECT landed_at FROM raw.landed_files WHERE sha256 = 'cd34'").fetchone()[0]
+        context = dg.build_sensor_context(instance=instance, cursor="{}", resources={
+            "lake": LakeResource(root=str(risk_home.root)), "retrain_policy": policy})
+        waiting = retrain_sensor(context)
+        run = f"{killed.run_id} (ingest_loans)"
+        which = f"The ingest run {run} that landed lc_part1.csv" if recorded else f"The latest ingest run {run}"
+        assert waiting.skip_reason.skip_message == (
+            f"the loan monitoring tables were refreshed before lc_part1.csv landed ({landed:%Y-%m-%d %H:%M:%S} UTC): "
+            "waiting for them to take its loans in (the ingest run refreshes them after landing, the "
+            "daily_monitoring schedule each day, or materialize champion_population); the next tick re-evaluates. "
+            f"{which} failed at {failed_at:%Y-%m-%d %H:%M} UTC, so it will not "
+            "refresh them: re-execute it from failure (its run page: Re-execute, From failure), or materialize "
+            "champion_population")
+        with connect(risk_home.lake_path) as con:  # the landing run succeeded: nothing to name
+            con.execute("UPDATE raw.landed_files SET run_id = ? WHERE sha256 = 'cd34'", [succeeded.run_id])
+        if recorded:
+            assert retrain_sensor(context).skip_reason.skip_message.endswith("; the next tick re-evaluates")
+
+
 def ended(instance, request: dg.RunRequest, status: dg.DagsterRunStatus) -> tuple[str, str]:
     """The run `request` started, ended now with `status` (`ended_runs.ended` for this sensor's job)."""
     return ended_run(instance, request, status, "retrain_loan_pd", "retrain_sensor")
