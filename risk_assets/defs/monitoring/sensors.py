@@ -54,18 +54,20 @@ MANIFEST_BUSY = "manifest not consulted"
 """How `_manifest_sha256`'s note starts when a writer held the lake past LAKE_WAIT_SECONDS."""
 
 
-def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[set[str], dict[str, int], str]:
-    """Contents in raw.landed_files for `domain` (withdrawn ones excepted), the withdrawn contents
-    with how often each was withdrawn (raw.landing_events), and a note of where they came from."""
+def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[dict[str, str], dict[str, int], str]:
+    """Contents in raw.landed_files for `domain` (withdrawn ones excepted), each with the name it
+    landed under (relative to landing/<domain>), the withdrawn contents with how often each was
+    withdrawn (raw.landing_events), and a note of where they came from."""
     path = lake.home.lake_path
     if not path.exists():
-        return set(), {}, "no lake yet"
+        return {}, {}, "no lake yet"
     try:
         with connect(path, read_only=True, wait_seconds=LAKE_WAIT_SECONDS) as con:
             if not table_exists(con, "raw.landed_files"):
-                return set(), {}, "no manifest yet"
-            rows = con.execute("SELECT sha256, status FROM raw.landed_files WHERE domain = ?", [domain]).fetchall()
-            withdrawn = {sha for sha, status in rows if status == "withdrawn"}
+                return {}, {}, "no manifest yet"
+            rows = con.execute("SELECT sha256, status, path FROM raw.landed_files WHERE domain = ? ORDER BY landed_at",
+                               [domain]).fetchall()
+            withdrawn = {sha for sha, status, _ in rows if status == "withdrawn"}
             counts = dict(con.execute(
                 "SELECT sha256, count(*) FROM raw.landing_events WHERE outcome = 'withdrawn' AND sha256 IN "
                 "(SELECT sha256 FROM raw.landed_files WHERE domain = $domain AND status = 'withdrawn') "
@@ -73,9 +75,14 @@ def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[set[str], dict[st
                 + ("AND coalesce(domain, $domain) = $domain " if column_exists(con, "raw.landing_events", "domain") else "")
                 + "GROUP BY 1", {"domain": domain}).fetchall()) if withdrawn else {}
     except duckdb.IOException as exc:
-        return set(), {}, f"{MANIFEST_BUSY} (lake busy: {exc})"
+        return {}, {}, f"{MANIFEST_BUSY} (lake busy: {exc})"
     note = f"{len(rows)} contents in the manifest" + (f", {len(withdrawn)} withdrawn" if withdrawn else "")
-    return {sha for sha, _ in rows} - withdrawn, {sha: counts.get(sha, 1) for sha in withdrawn}, note
+    folder = f"landing/{domain}/"
+    landed: dict[str, str] = {}
+    for sha, _, landed_path in rows:  # the first name each content landed under
+        if sha not in withdrawn:
+            landed.setdefault(sha, landed_path.split(folder, 1)[-1] if folder in landed_path else landed_path.rsplit("/", 1)[-1])
+    return landed, {sha: counts.get(sha, 1) for sha in withdrawn}, note
 
 
 def landing_sensor(domain: str, job) -> dg.SensorDefinition:
@@ -89,7 +96,8 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
         description=(
             f"Watches landing/{domain}: each file whose bytes (sha256) are new starts one `{job.name}` run "
             "(run_key = content hash). The cursor holds every file seen (name, size, sha256), never a time, so a "
-            "file with an old modification time is still picked up; the same bytes under two names start one run; a "
+            "file with an old modification time is still picked up; the same bytes under two names start one run; the "
+            "same bytes copied later under a new name start none, and the tick names the file they repeat; a "
             "withdrawn file dropped back in lands again."
         ),
     )
@@ -108,7 +116,9 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
             # cursor: every file already loaded): the next tick decides, the cursor kept as it was
             return dg.SensorResult(skip_reason=dg.SkipReason(
                 f"{len(files)} file(s) in landing/{domain}; {manifest_note}: the next tick decides"), cursor=context.cursor)
-        plan = landing_watch.plan(files, context.cursor, manifest, withdrawn)
+        plan = landing_watch.plan(files, context.cursor, set(manifest), withdrawn, landed=manifest)
+        for copy in plan.copies:
+            context.log.info(copy)
         requests = []
         for first, duplicates in plan.new:
             names = ", ".join(d.name for d in duplicates)
@@ -127,7 +137,8 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
                     "risk/landing_duplicates": names,
                 },
             ))
-        seen = (f"{len(files)} file(s) in landing/{domain}, {len(plan.known)} already seen; {manifest_note}"
+        seen = (f"{len(files)} file(s) in landing/{domain}, {len(plan.known)} already seen"
+                + (f" ({'; '.join(plan.copies)})" if plan.copies else "") + f"; {manifest_note}"
                 + (f"; {len(looked.settling)} still being written" if looked.settling else "")
                 + (f"; cannot read {'; '.join(looked.unreadable)}" if looked.unreadable else ""))
         context.log.info(seen)

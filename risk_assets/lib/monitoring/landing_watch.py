@@ -44,11 +44,15 @@ class LandingPlan:
         new: one entry per new content: the file that carries it (first by name) and the other
             names with the same bytes in this look.
         known: files whose content was seen before (cursor or manifest).
+        copies: of the known files, those seen under their name for the first time: a late copy of
+            content seen already, one line each, '<name>: same bytes as <earlier name>, landed
+            already; no run' (`seen already` where the manifest does not hold it yet).
         cursor: the cursor to store (every file seen, this look included).
     """
 
     new: list[tuple[SeenFile, list[SeenFile]]] = field(default_factory=list)
     known: list[SeenFile] = field(default_factory=list)
+    copies: list[str] = field(default_factory=list)
     cursor: str = ""
 
 
@@ -107,7 +111,7 @@ def read_cursor(cursor: str | None) -> list[SeenFile]:
 
 
 def plan(files: list[SeenFile], cursor: str | None, manifest_sha256: set[str] = frozenset(),
-         withdrawn: Mapping[str, int] | None = None) -> LandingPlan:
+         withdrawn: Mapping[str, int] | None = None, landed: Mapping[str, str] | None = None) -> LandingPlan:
     """Split `files` into new contents and known ones, and build the next cursor.
 
     Args:
@@ -116,14 +120,24 @@ def plan(files: list[SeenFile], cursor: str | None, manifest_sha256: set[str] = 
         manifest_sha256: contents the lake has already recorded in raw.landed_files.
         withdrawn: contents whose manifest status is `withdrawn`, with how often each was withdrawn:
             new again whatever the cursor or manifest say.
+        landed: the name the manifest landed each content under (relative to the landing folder),
+            for `copies` to name.
     """
     seen = read_cursor(cursor)
     known_hashes = ({f.sha256 for f in seen} | set(manifest_sha256)) - set(withdrawn or {})
     result = LandingPlan()
     by_hash: dict[str, list[SeenFile]] = {}
+    earlier = {f.sha256: f.name for f in sorted(seen, key=lambda f: f.name, reverse=True)}
+    seen_names = {(f.name, f.sha256) for f in seen}
     for f in files:
         if f.sha256 in known_hashes:
             result.known.append(f)
+            landed_as = (landed or {}).get(f.sha256)
+            other = earlier.get(f.sha256) if landed_as in (None, f.name) else landed_as
+            if (f.name, f.sha256) not in seen_names and landed_as != f.name and other not in (None, f.name):
+                in_manifest = f.sha256 in manifest_sha256
+                result.copies.append(f"{f.name}: same bytes as {other}, {'landed' if in_manifest else 'seen'} "
+                                     "already; no run")
         else:
             by_hash.setdefault(f.sha256, []).append(f)
     result.new = [(group[0], group[1:]) for group in by_hash.values()]

@@ -51,6 +51,25 @@ def test_f03_same_bytes_under_two_names_start_one_run_and_load_10_loans(risk_hom
         assert con.execute("SELECT count(*) FROM raw.landed_files").fetchone()[0] == 1
 
 
+def test_a_late_copy_under_a_new_name_is_said_to_be_the_landed_file(risk_home, cases_dir):
+    """The same bytes copied under a new name after the file landed were counted as 'already seen'
+    without a word: the tick names the copy and the file it repeats, once."""
+    shutil.copy2(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "lc_part1.csv")
+    defs = make_defs(str(risk_home.root))
+    with dg.instance_for_test() as instance:
+        (request,) = (first := tick(instance, defs)).run_requests
+        assert defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=request.tags).success
+        shutil.copy2(risk_home.landing_loans / "lc_part1.csv", risk_home.landing_loans / "lc_part1_redownload.csv")
+        copied = tick(instance, defs, first.cursor)
+        assert not copied.run_requests
+        assert copied.skip_reason.skip_message == (
+            "nothing new: 2 file(s) in landing/loans, 2 already seen (lc_part1_redownload.csv: same bytes as "
+            "lc_part1.csv, landed already; no run); 1 contents in the manifest")
+        again = tick(instance, defs, copied.cursor)  # said once
+        assert again.skip_reason.skip_message == (
+            "nothing new: 2 file(s) in landing/loans, 2 already seen; 1 contents in the manifest")
+
+
 def test_cursor_holds_files_not_times_and_an_old_mtime_is_picked_up(risk_home, cases_dir):
     shutil.copy2(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "a.csv")
     defs = make_defs(str(risk_home.root))

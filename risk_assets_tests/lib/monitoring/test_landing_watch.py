@@ -82,3 +82,19 @@ def test_the_sensor_sees_a_linked_folder_and_names_a_broken_link(cases_dir, tmp_
     assert [f.name for f in seen.files] == ["vendor/a.csv"]
     assert seen.unreadable == [f"b.csv: a link to {tmp_path / 'gone.csv'}, which does not exist (a share not mounted, "
                                "a file moved or deleted): fix or remove the link; it is tried again on the next run"]
+
+
+def test_a_known_content_under_a_new_name_is_named_as_a_copy_of_the_earlier_file(tmp_path):
+    """Landed as a.csv (manifest) or only requested (cursor): a copy b.csv is said to repeat it, once;
+    a.csv itself, looked at again with an empty cursor, is no copy of anything."""
+    (tmp_path / "a.csv").write_text("a,b\n1,2\n")
+    cursor = plan(scan(tmp_path, settle_seconds=0).files, None).cursor
+    shutil.copyfile(tmp_path / "a.csv", tmp_path / "b.csv")
+    files = scan(tmp_path, settle_seconds=0).files
+    sha = files[0].sha256
+    landed = plan(files, cursor, {sha}, landed={sha: "a.csv"})
+    assert landed.new == [] and landed.copies == ["b.csv: same bytes as a.csv, landed already; no run"]
+    assert plan(files, cursor).copies == ["b.csv: same bytes as a.csv, seen already; no run"]
+    assert plan(files, landed.cursor, {sha}, landed={sha: "a.csv"}).copies == []
+    (tmp_path / "b.csv").unlink()
+    assert plan(scan(tmp_path, settle_seconds=0).files, None, {sha}, landed={sha: "a.csv"}).copies == []
