@@ -197,6 +197,25 @@ rejected or refused candidate's figures are never shown as the model's). The qua
 README."""
 
 
+def trained_short_notes(con: duckdb.DuckDBPyConnection, figures: list[tuple]) -> list[str]:
+    """A `note` line for each model version among `figures` (QUALITY_FIGURES' rows) whose training
+    the time budget ended before its planned optimiser steps (ml.model_metrics, split train: steps
+    below planned_steps; the sentiment model records them), so that figures below the README's are
+    read as a short training, not as another model: 'note news_sentiment 2026...: trained short, 180
+    of 396 optimiser steps (the time budget ended it on a busy machine): its holdout figures sit
+    below a full training's; README, Check the result'."""
+    shown = sorted({(model, version) for model, _, _, _, version, _ in figures if not model.endswith("_baseline")})
+    notes = []
+    for model, version in shown:
+        steps = dict(con.execute("SELECT metric, value FROM ml.model_metrics WHERE model = ? AND version = ? AND "
+                                 "split = 'train' AND metric IN ('steps', 'planned_steps')", [model, version]).fetchall())
+        if steps.get("steps") is not None and steps.get("planned_steps") and steps["steps"] < steps["planned_steps"]:
+            notes.append(f"note {model} {version}: trained short, {steps['steps']:.0f} of {steps['planned_steps']:.0f} "
+                         "optimiser steps (the time budget ended it on a busy machine): its holdout figures sit below "
+                         "a full training's; README, Check the result")
+    return notes
+
+
 LOANS_INTO_FEATURES = "key:stg_loans+ and not group:models"
 """The selection that brings loans a landing-only run added to raw.loans into the features and scores
 them with the standing champions: staging first (the features read it), no retraining."""
@@ -272,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             figures = con.execute(QUALITY_FIGURES).fetchall()
         except duckdb.CatalogException:  # no model trained yet
             figures = []
+        short = trained_short_notes(con, figures)
         # listed as notes, since a refusal keeps the lake whole; only those still in landing, which
         # each run tries again (one the user deleted, or saved over with bytes that landed, is done with)
         refused = refusals_in_landing(con)
@@ -298,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     for model, split, metric, value, version, status in figures:
         print(f"     {model:<30} {split:<16} {metric:<9} {value:<7} {version} ({status})")
+    for line in short:
+        print(line)
     return 0 if all(passed is not False for _, passed, _ in results) else 1
 
 

@@ -215,6 +215,30 @@ def test_the_figures_are_the_champions_that_score_the_book_not_a_newer_rejected_
                       "(baseline", "of", "the", "champion)"]]
 
 
+def test_a_sentiment_champion_trained_short_is_noted_after_the_figures(risk_home, capsys):
+    """The time budget ended a busy machine's fine-tuning at 180 of 396 steps: its figures sit below
+    the README's, and verify says why after them; a version that ran every step gets no note, nor
+    does its baseline."""
+    _small_lake(risk_home.lake_path)
+    with connect(risk_home.lake_path) as con:
+        con.execute("INSERT INTO ml.model_registry (model, version, status, artifact_path, trained_at) VALUES "
+                    "('news_sentiment', 's1', 'champion', 'a', TIMESTAMP '2026-12-02 10:00')")
+        con.execute("INSERT INTO ml.model_metrics (model, version, split, metric, value) VALUES "
+                    "('news_sentiment', 's1', 'holdout', 'accuracy', 0.8304), "
+                    "('news_sentiment_baseline', 's1', 'holdout', 'accuracy', 0.7518), "
+                    "('news_sentiment', 's1', 'train', 'steps', 180), "
+                    "('news_sentiment', 's1', 'train', 'planned_steps', 396), "
+                    "('loan_pd_lendingclub', 'v1', 'holdout', 'auc', 0.6854)")
+    verify.main()
+    notes = [line for line in capsys.readouterr().out.splitlines() if "trained short" in line]
+    assert notes == ["note news_sentiment s1: trained short, 180 of 396 optimiser steps (the time budget ended it on "
+                     "a busy machine): its holdout figures sit below a full training's; README, Check the result"]
+    with connect(risk_home.lake_path) as con:
+        con.execute("UPDATE ml.model_metrics SET value = 396 WHERE metric = 'steps'")
+    verify.main()
+    assert "trained short" not in capsys.readouterr().out
+
+
 def test_the_cli_runs_the_same_verification(risk_home, capsys):
     from risk_assets.cli import main
 
