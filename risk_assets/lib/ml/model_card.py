@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import io
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from risk_assets.lib.ml import metrics
@@ -194,24 +196,63 @@ CALIBRATION_STATUSES = ("calibrated", "under-states", "over-states", "mis-sloped
 """The words of `calibration_status`, as `ml.loan_scores.pd_calibration` opens with one."""
 
 
+@dataclass(frozen=True)
+class _CalibrationReading:
+    """The primary holdout's calibration figures that `calibration_status` and `calibration_verdict`
+    both judge: ECE (None: not computed), mean PD and default rate (fractions 0-1), their ratio,
+    whether it falls outside MEAN_PD_FACTOR, and the out-of-time window's resolved and total loans."""
+
+    split: str
+    ece: float | None
+    mean_pd: float
+    observed: float
+    window: tuple[int, int] | None
+
+    @property
+    def assessed(self) -> bool:
+        return self.ece is not None and self.observed > 0
+
+    @property
+    def ratio(self) -> float:
+        return self.mean_pd / self.observed
+
+    @property
+    def level_off(self) -> bool:
+        return not 1 / MEAN_PD_FACTOR <= self.ratio <= MEAN_PD_FACTOR
+
+    @property
+    def calibrated(self) -> bool:
+        return self.ece <= CALIBRATION_TOLERANCE and not self.level_off
+
+    @property
+    def judged(self) -> bool:
+        """False on an out-of-time window with under MIN_WINDOW_OUTCOME_SHARE of its loans resolved."""
+        return not (self.window and self.window[0] / self.window[1] < MIN_WINDOW_OUTCOME_SHARE)
+
+
+def _calibration_reading(trained: TrainedPD) -> _CalibrationReading:
+    split = trained.split.primary_holdout
+    return _CalibrationReading(split, trained.metrics[split]["ece"].value, float(np.mean(trained.holdout_pd)),
+                               float(np.mean(trained.holdout_y)),
+                               trained.split.window_outcomes if split == "holdout_oot" else None)
+
+
 def calibration_status(trained: TrainedPD) -> str:
     """`calibration_verdict` in one word of CALIBRATION_STATUSES, followed by ' on <split>': what
     the primary holdout says of reading the PDs as default probabilities. 'calibrated' (they can be
     read so), 'under-states' / 'over-states' (the mean PD outside MEAN_PD_FACTOR of the default
     rate), 'mis-sloped' (right on average, ECE above CALIBRATION_TOLERANCE), 'not judged' (an
     out-of-time window with too few outcomes), 'not assessed' (no ECE or no defaults)."""
-    split = trained.split.primary_holdout
-    ece, observed = trained.metrics[split]["ece"].value, float(np.mean(trained.holdout_y))
-    if ece is None or observed == 0:
-        return f"not assessed on {split}"
-    ratio = float(np.mean(trained.holdout_pd)) / observed
-    level_off = not 1 / MEAN_PD_FACTOR <= ratio <= MEAN_PD_FACTOR
-    if ece <= CALIBRATION_TOLERANCE and not level_off:
-        return f"calibrated on {split}"
-    window = trained.split.window_outcomes if split == "holdout_oot" else None
-    if window and window[0] / window[1] < MIN_WINDOW_OUTCOME_SHARE:
-        return f"not judged on {split}"
-    return f"{('under-states' if ratio < 1 else 'over-states') if level_off else 'mis-sloped'} on {split}"
+    read = _calibration_reading(trained)
+    if not read.assessed:
+        word = "not assessed"
+    elif read.calibrated:
+        word = "calibrated"
+    elif not read.judged:
+        word = "not judged"
+    else:
+        word = ("under-states" if read.ratio < 1 else "over-states") if read.level_off else "mis-sloped"
+    return f"{word} on {read.split}"
 
 
 def calibration_verdict(trained: TrainedPD) -> str:
@@ -226,26 +267,23 @@ def calibration_verdict(trained: TrainedPD) -> str:
     (too high in some, too low in others), right on average. Either way it names the PD ranges that
     over- and under-state defaults (`miscalibrated_ranges`): a mean below the rate can hide PD bins
     above theirs."""
-    split = trained.split.primary_holdout
-    ece, mean_pd = trained.metrics[split]["ece"].value, float(np.mean(trained.holdout_pd))
-    observed = float(np.mean(trained.holdout_y))
-    if ece is None or observed == 0:
+    read = _calibration_reading(trained)
+    split, ece, mean_pd, observed = read.split, read.ece, read.mean_pd, read.observed
+    if not read.assessed:
         return f"- calibration on {split}: not assessed ({trained.metrics[split]['ece'].reason or 'no defaults'})"
-    ratio = mean_pd / observed
-    level_off = not 1 / MEAN_PD_FACTOR <= ratio <= MEAN_PD_FACTOR
-    if ece <= CALIBRATION_TOLERANCE and not level_off:
+    if read.calibrated:
         return (f"- calibration on {split}: PDs match observed defaults (ECE {ece:.4f}; mean PD {mean_pd:.4f}, "
                 f"default rate {observed:.4f})")
-    if level_off:
-        finding = f"PDs {'under-state' if ratio < 1 else 'over-state'} defaults"
+    if read.level_off:
+        finding = f"PDs {'under-state' if read.ratio < 1 else 'over-state'} defaults"
     else:  # the mean is right, so the error is in the shape: some PD bins too high, others too low
         finding = "PDs mis-sloped across PD bins, not over- or under-stated on average"
     ece_said = f"ECE {ece:.4f} " + (f"above {CALIBRATION_TOLERANCE}" if ece > CALIBRATION_TOLERANCE else "within tolerance")
-    level_said = (f"mean PD {mean_pd:.4f} against a default rate of {observed:.4f}, x{ratio:.2f}"
-                  + f", {'outside' if level_off else 'within'} x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}"
+    level_said = (f"mean PD {mean_pd:.4f} against a default rate of {observed:.4f}, x{read.ratio:.2f}"
+                  + f", {'outside' if read.level_off else 'within'} x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}"
                   + _by_bin(miscalibrated_ranges(trained.holdout_y, trained.holdout_pd)))
-    window = trained.split.window_outcomes if split == "holdout_oot" else None
-    if window and window[0] / window[1] < MIN_WINDOW_OUTCOME_SHARE:
+    if not read.judged:
+        window = read.window
         return (f"- **calibration on {split}: not judged** ({finding}: {ece_said}; {level_said}), because only "
                 f"{window[0]:,} of the {window[1]:,} loans of the out-of-time window have an outcome "
                 f"({window[0] / window[1]:.0%}, under {MIN_WINDOW_OUTCOME_SHARE:.0%}): loans default early, so "
