@@ -68,6 +68,12 @@ CONTROL_CHARACTER = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 """A C0 control character other than tab, line feed and carriage return, or DEL: never part of a
 value (a NUL comes from a binary or truncated export); Python and polars regex alike."""
 
+LINE_BREAK_IN_CELL = "\x0b\x0c\x85\u2028\u2029"
+"""The characters an export writes for a line break typed inside a cell: the vertical tab U+000B
+(Excel for Mac, FileMaker), the form feed U+000C (a long description's page break), NEL U+0085, and
+Unicode's LINE SEPARATOR U+2028 and PARAGRAPH SEPARATOR U+2029. In free text each stands for the
+line feed a quoted CSV field holds; elsewhere it is no part of a value."""
+
 def fold_header_name(name: str) -> str:
     """A header name as it is matched against the names a format or mapping declares: its Unicode
     format characters (general category Cf: a second byte-order mark U+FEFF, zero-width space
@@ -121,9 +127,9 @@ _C0_NAMES = {chr(n): name for n, name in enumerate((
     "FORM FEED", "CARRIAGE RETURN", "SHIFT OUT", "SHIFT IN", "DATA LINK ESCAPE", "DEVICE CONTROL ONE",
     "DEVICE CONTROL TWO", "DEVICE CONTROL THREE", "DEVICE CONTROL FOUR", "NEGATIVE ACKNOWLEDGE",
     "SYNCHRONOUS IDLE", "END OF TRANSMISSION BLOCK", "CANCEL", "END OF MEDIUM", "SUBSTITUTE", "ESCAPE",
-    "FILE SEPARATOR", "GROUP SEPARATOR", "RECORD SEPARATOR", "UNIT SEPARATOR"))} | {"\x7f": "DELETE"}
-"""The Unicode names (formal aliases) of the C0 control characters and DEL, which
-`unicodedata.name` does not give."""
+    "FILE SEPARATOR", "GROUP SEPARATOR", "RECORD SEPARATOR", "UNIT SEPARATOR"))} | {"\x7f": "DELETE", "\x85": "NEXT LINE"}
+"""The Unicode names (formal aliases) of the C0 control characters, DEL and NEL (the line break of
+LINE_BREAK_IN_CELL among the C1 controls), which `unicodedata.name` does not give."""
 
 
 def control_character_said(text: str) -> str:

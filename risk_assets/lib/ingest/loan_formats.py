@@ -2602,6 +2602,9 @@ def _typed_parse(
             .then(pl.col(_src(c)).str.slice(1, pl.col(_src(c)).str.len_chars() - 2).str.replace_all('""', '"', literal=True))
             .otherwise(pl.col(_src(c))).alias(_src(c))
             for c in records.header if wrapped[c])
+    frame, line_breaks = _line_breaks_in_free_text(frame, specs, records.header, mapped_sources)
+    if line_breaks:
+        notes["line_break_characters_read"] = line_breaks
     frame, marker_notes = _missing_markers(frame, specs + [s for s in id_specs if s not in specs], mapping)
     notes.update(marker_notes)
     frame, yn_notes = _yn_codes(frame, specs)
@@ -3888,6 +3891,51 @@ def _term_scale_in_doubt(loaded: pl.DataFrame, specs: list[FieldSpec]) -> dict[s
             doubt[spec.source] = {"written": dict(written.iter_rows()), "read_as": read_as,
                                   "lines": found.get_column("_source_line").head(5).to_list()}
     return doubt
+
+
+FREE_TEXT_TARGETS = frozenset({"purpose"})
+"""The canonical loan columns of free text (schema.LOAN_COLUMNS): the loan's purpose as stated, which
+a lender's tape writes in words (`Purchase of delivery van`). Every other text column holds a code
+(status, grade, home ownership, state, NAICS, Y/N flags), whose value no line break is part of."""
+
+FREE_TEXT_COLUMNS = frozenset({
+    "desc", "title", "emp title", "description", "loan description", "loan title", "employer title",
+    "job title", "purpose text", "loan purpose text", "notes", "comments", "remarks",
+})
+"""Names (as matched: `_name_key`, so `emp_title` is `emp title`) of the free-text columns a tape
+carries beside the ones the book reads, kept whole in `source_fields`: LendingClub's `desc` (the
+borrower's description), `title` (the loan title) and `emp_title` (the employer or job title;
+LCDataDictionary), and a servicer's description, title, notes or comments."""
+
+
+def _line_breaks_in_free_text(frame: pl.DataFrame, specs: list[FieldSpec], header: list[str],
+                              mapped_sources: set[str]) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+    """`frame` (trimmed `_src:<column>` text) with each line break an export wrote inside a cell
+    (csv_text.LINE_BREAK_IN_CELL: a vertical tab from Excel for Mac or FileMaker, a form feed, NEL,
+    U+2028, U+2029) read as the line feed `\n` a quoted CSV field holds, in the free-text columns:
+    those mapped to a FREE_TEXT_TARGETS column and the unmapped ones named in FREE_TEXT_COLUMNS.
+
+    Returns the frame and the note `line_break_characters_read`: {column: {character by code point
+    and name (`csv_text.character_name`): values holding it}}, {} when no value held one. Elsewhere
+    (an amount, a date, an id, a code) the character stays, and the record is quarantined
+    `control_character` (U+000B, U+000C) or its value is not read; any other control character
+    (a NUL, ESC, a separator) stays in free text too."""
+    free = [s.source for s in specs if s.target in FREE_TEXT_TARGETS]
+    free += [c for c in header if c not in mapped_sources and _name_key(c) in FREE_TEXT_COLUMNS]
+    free = [c for c in dict.fromkeys(free) if frame.schema[_src(c)] == pl.Utf8]
+    if not free or not frame.height:
+        return frame, {}
+    breaks = list(csv_text.LINE_BREAK_IN_CELL)
+    # one select over the columns and characters at once
+    held = frame.select(pl.col(_src(c)).str.contains(b, literal=True).fill_null(False).sum().alias(f"{i}:{j}")
+                        for i, c in enumerate(free) for j, b in enumerate(breaks)).row(0, named=True)
+    note = {c: {csv_text.character_name(b): n for j, b in enumerate(breaks) if (n := held[f"{i}:{j}"])}
+            for i, c in enumerate(free)}
+    note = {c: said for c, said in note.items() if said}
+    if not note:
+        return frame, {}
+    return frame.with_columns(pl.col(_src(c)).str.replace_all(f"[{csv_text.LINE_BREAK_IN_CELL}]", "\n")
+                              for c in note), note
 
 
 def _control_characters_unmapped(loaded: pl.DataFrame, header: list[str], mapped_sources: set[str]

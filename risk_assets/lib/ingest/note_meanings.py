@@ -19,6 +19,11 @@ NOTE_MEANINGS: dict[str, str] = {
                                    "columns were matched without them",
     "vertical_tab_read_as_line_break": "vertical tabs (U+000B, the line break Excel for Mac and FileMaker write "
                                        "inside a cell) in headlines or bodies, by column: read as line breaks",
+    "line_break_characters_read": "line breaks an export wrote inside a cell of a loan tape's free text (a purpose, "
+                                  "description, loan title or employer title) as another character (a vertical tab "
+                                  "U+000B from Excel for Mac or FileMaker, a form feed, NEL U+0085, U+2028 or "
+                                  "U+2029), by column and character, counting values: read as line breaks, as a "
+                                  "quoted CSV field's are",
     "form_feed_lines": "lines of a news feed opened by a form feed (a report's page break): each was read "
                        "without it, as a repeated header, a page number or a story",
     "emp_length_na": "employment length written `n/a`: loaded as unknown (empty), not as 0 years",
