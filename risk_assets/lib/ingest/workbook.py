@@ -400,7 +400,25 @@ def _cell(cell) -> Cell:
             mark, before = marked
             return ShownNumber(f"{mark}{_number_text(value)}" if before else f"{_number_text(value)} {mark}")
         return Number(_number_text(value))
-    return str(value)  # text, an error value (#N/A), a time of day or a duration
+    return xstring_text(str(value))  # text, an error value (#N/A), a time of day or a duration
+
+
+_XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def xstring_text(text: str) -> str:
+    """A cell's text with the escapes Office Open XML writes for characters XML cannot hold decoded
+    (ST_Xstring, ECMA-376 Part 1 22.9.2.19): `_x000B_` is the vertical tab Excel for Mac writes for
+    a line break in a cell, `_x000D_` a carriage return, `_x005F_` an underscore that escapes a
+    typed `_x...`; openpyxl gives them as written. `'car_x000B_loan'` -> `'car\x0bloan'`. A text
+    whose escapes name half a character (a lone surrogate) is returned as written."""
+    if "_x" not in text:
+        return text
+    decoded = _XSTRING_ESCAPE.sub(lambda found: chr(int(found[1], 16)), text)
+    try:  # a character past U+FFFF is escaped as its two UTF-16 halves
+        return decoded.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        return text
 
 
 _LITERALS = re.compile(r'"[^"]*"|\\.')
