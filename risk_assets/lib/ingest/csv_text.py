@@ -146,9 +146,11 @@ def control_character_said(text: str) -> str:
 
 
 def control_characters_named(text: str) -> str:
-    """The control characters (CONTROL_CHARACTER) a value holds, each once in the order written, by
+    """The control characters (CONTROL_CHARACTER) and line breaks written inside a cell
+    (LINE_BREAK_IN_CELL: NEL, U+2028, U+2029 too) a value holds, each once in the order written, by
     code point and name, joined by ', ': 'U+000B LINE TABULATION, U+001C FILE SEPARATOR'; '' for none."""
-    return ", ".join(character_name(c) for c in dict.fromkeys(re.findall(CONTROL_CHARACTER, text)))
+    found = re.findall(f"{CONTROL_CHARACTER}|[{LINE_BREAK_IN_CELL}]", text)
+    return ", ".join(character_name(c) for c in dict.fromkeys(found))
 
 
 END_OF_FILE_MARKER = r"^\x1a+\s*$"

@@ -2757,7 +2757,9 @@ def _typed_parse(
         broken = pl.when(spreadsheet).then(pl.lit("spreadsheet_error")).otherwise(broken)
         narrow = pl.col(_src(source)).str.contains(csv_text.COLUMN_TOO_NARROW) if spec.kind != "text" else pl.lit(False)
         broken = pl.when(narrow).then(pl.lit("column_too_narrow")).otherwise(broken)
-        control = pl.col(_src(source)).str.contains(csv_text.CONTROL_CHARACTER)
+        # a line break written as NEL, U+2028 or U+2029 is no part of an amount, date, id or code either
+        # (free text has it read as a line feed by now: `_line_breaks_in_free_text`)
+        control = pl.col(_src(source)).str.contains(f"{csv_text.CONTROL_CHARACTER}|[{csv_text.LINE_BREAK_IN_CELL}]")
         broken = pl.when(control).then(pl.lit("control_character")).otherwise(broken)
         rules.append(_missing(spec).otherwise(broken).alias(f"_rule:{source}"))
     if mapping.portfolio_column is not None:
@@ -3918,8 +3920,8 @@ def _line_breaks_in_free_text(frame: pl.DataFrame, specs: list[FieldSpec], heade
     Returns the frame and the note `line_break_characters_read`: {column: {character by code point
     and name (`csv_text.character_name`): values holding it}}, {} when no value held one. Elsewhere
     (an amount, a date, an id, a code) the character stays, and the record is quarantined
-    `control_character` (U+000B, U+000C) or its value is not read; any other control character
-    (a NUL, ESC, a separator) stays in free text too."""
+    `control_character`; any other control character (a NUL, ESC, a separator) stays in free text
+    too."""
     free = [s.source for s in specs if s.target in FREE_TEXT_TARGETS]
     free += [c for c in header if c not in mapped_sources and _name_key(c) in FREE_TEXT_COLUMNS]
     free = [c for c in dict.fromkeys(free) if frame.schema[_src(c)] == pl.Utf8]

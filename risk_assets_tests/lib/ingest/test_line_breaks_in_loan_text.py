@@ -100,6 +100,30 @@ def test_a_line_break_character_in_an_amount_or_code_or_another_control_in_free_
     ]
 
 
+@pytest.mark.parametrize(("column", "written", "said"), [
+    ("grade", "B\u2028C", "U+2028 LINE SEPARATOR"),
+    ("home_ownership", "RE\x85NT", "U+0085 NEXT LINE"),
+    ("loan_status", "Fully\u2029Paid", "U+2029 PARAGRAPH SEPARATOR"),
+    ("loan_amnt", "50\u202800", "U+2028 LINE SEPARATOR"),
+    ("issue_d", "Dec\x85-2011", "U+0085 NEXT LINE"),
+])
+def test_a_unicode_line_break_in_a_code_amount_or_date_is_quarantined_by_its_name(tmp_path, column, written, said):
+    """NEL, U+2028 and U+2029 are no control characters of C0, so in a code they loaded unremarked
+    (`B\u2028C` a grade of its own, `Fully\u2029Paid` matched as Fully Paid ignoring its spacing),
+    and in an amount or date the message said only that the value did not read."""
+    header = "id,loan_amnt,term,int_rate,grade,home_ownership,issue_d,loan_status,purpose"
+    loan = dict(zip(header.split(","), "1077501,5000,36 months,10.65%,B,RENT,Dec-2011,Fully Paid,car".split(","), strict=True))
+    tape = tmp_path / "LoanStats3a.csv"
+    tape.write_text(f"{header}\n{','.join(loan.values())}\n{','.join({**loan, 'id': '1077430', column: written}.values())}\n",
+                    encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.get_column("source_loan_id").to_list() == ["1077501"]
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, column, "control_character", written)]
+    assert parsed.quarantine["message"][0] == f"column {column}: '{written}' holds control character {said} {_SAID}"
+
+
 SERVICER_MAPPING = {"name": "servicer", "columns": {
     "LoanID": {"to": "source_loan_id", "required": True},
     "OrigAmount": {"to": "loan_amount", "type": "money"},
