@@ -3914,7 +3914,7 @@ def _line_breaks_in_free_text(frame: pl.DataFrame, specs: list[FieldSpec], heade
                               mapped_sources: set[str]) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """`frame` (trimmed `_src:<column>` text) with each line break an export wrote inside a cell
     (csv_text.LINE_BREAK_IN_CELL: a vertical tab from Excel for Mac or FileMaker, a form feed, NEL,
-    U+2028, U+2029) read as the line feed `\n` a quoted CSV field holds, in the free-text columns:
+    U+2028, U+2029) read as the line feed `\\n` a quoted CSV field holds, in the free-text columns:
     those mapped to a FREE_TEXT_TARGETS column and the unmapped ones named in FREE_TEXT_COLUMNS.
 
     Returns the frame and the note `line_break_characters_read`: {column: {character by code point
