@@ -117,9 +117,16 @@ def _lines(lines: list, count: int) -> str:
     return f"line {shown}" if count == 1 else f"lines {shown}" + (", …" if count > LINES_SHOWN else "")
 
 
+def _counts(value: object) -> bool:
+    """Whether a note's value is a non-empty dict of counts ({column or character: n})."""
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value.values())
+
+
 def note_cells(name: str, value: object) -> tuple[str, str]:
     """(count, what it means) for one note as `summarise_notes` keeps it: a number is its count; a
-    dict of counts (per column, per status) sums them and lists them; a list of lines, or
+    dict of counts (per column, per status) sums them and lists them, and so does a dict of such
+    dicts (per column, then per character: `line_break_characters_read`); a list of lines, or
     {"count": n, "first": [...]}, is counted and its first lines quoted; a text is quoted."""
     meaning = NOTE_MEANINGS.get(name, name.replace("_", " "))
     count, detail = "", ""
@@ -132,6 +139,10 @@ def note_cells(name: str, value: object) -> tuple[str, str]:
     elif isinstance(value, dict) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
         count = f"{sum(value.values()):,}"
         detail = f"{_COUNTED_BY.get(name, 'by column')}: " + "; ".join(f"{key} {n:,}" for key, n in value.items())
+    elif isinstance(value, dict) and value and all(_counts(v) for v in value.values()):
+        count = f"{sum(sum(v.values()) for v in value.values()):,}"
+        detail = f"{_COUNTED_BY.get(name, 'by column')}: " + "; ".join(
+            f"{key}: " + ", ".join(f"{part} {n:,}" for part, n in v.items()) for key, v in value.items())
     elif isinstance(value, list) and all(isinstance(v, int) for v in value):
         count, detail = f"{len(value):,}", _lines(value, len(value))
     elif isinstance(value, list):

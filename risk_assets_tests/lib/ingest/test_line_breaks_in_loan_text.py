@@ -212,3 +212,11 @@ def test_the_note_says_what_it_did():
     count, meaning = note_cells("line_break_characters_read", {"desc": {"U+000B LINE TABULATION": 2}})
     assert meaning.startswith(NOTE_MEANINGS["line_break_characters_read"])
     assert "read as line breaks, as a quoted CSV field's are" in meaning
+
+
+def test_the_notes_table_counts_every_character_of_every_column():
+    count, meaning = note_cells("line_break_characters_read", {
+        "desc": {"U+000B LINE TABULATION": 2, "U+000C FORM FEED": 1}, "title": {"U+2028 LINE SEPARATOR": 1}})
+    assert count == "4"
+    assert meaning.endswith("(by column: desc: U+000B LINE TABULATION 2, U+000C FORM FEED 1; "
+                            "title: U+2028 LINE SEPARATOR 1)")
