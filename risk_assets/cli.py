@@ -737,29 +737,31 @@ REBUILD_AFTER_WITHDRAWAL = {"loans": "key:raw_loans+ and not group:models",
 without retraining: the ingest jobs' selection."""
 
 
-def _replaced_said(path: str, bytes_now: tuple[str, str | None] | None) -> str:
-    """What `withdraw` says of the landed path that now holds other bytes: loaded already (as which
-    file, and the separate command that withdraws it), or left for the next run to land."""
+def _replaced_said(path: str, bytes_now: tuple[str, str | None] | None, domain: str) -> str:
+    """What `withdraw` says of the landed path of `domain` that now holds other bytes: loaded already
+    (as which file, and the separate command that withdraws it), or left for the next run to land."""
     said = f"{path} now holds other bytes (a corrected file saved over it?)"
     if bytes_now is None or bytes_now[1] is None:
         return f"{said}: left in landing, where the next run loads it"
     sha256, status = bytes_now
     if status == "loaded":
         return (f"{said}: loaded already, as file sha256 {sha256[:12]}; left in place and in the lake. Withdrawing "
-                f"that version too is a separate command: {own_command()} withdraw {sha256[:12]} --reason ...")
+                f"that version too is a separate command: {own_command()} withdraw {sha256[:12]} --domain {domain} --reason ...")
     if status == "refused":
         return f"{said}: refused when it landed, as file sha256 {sha256[:12]}; left in landing, where the next run tries it again"
     return f"{said}: landed already as file sha256 {sha256[:12]} ({status}); left in landing"
 
 
-def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
-    """Take a landed file back out of the lake (`risk_assets.lib.ingest.landing.withdraw_file`) and
-    print what was removed and the command that rebuilds the tables read from it. Exit 2 with a
-    one-line reason when no lake exists, no reason is given, or `which` names no loaded file or
-    several."""
+def withdraw_command(home: RiskHome, which: str, reason: str | None, domain: str | None = None) -> int:
+    """Take a landed file back out of the lake (`risk_assets.lib.ingest.landing.withdraw_file`), of
+    `domain` ('loans' or 'news') when given, and print what was removed and the command that
+    rebuilds the tables read from it. Exit 2 with a one-line reason when no lake exists, no reason
+    is given, or `which` names no loaded file; when it names several (two files of one name, or one
+    sha256 landed as a loan tape and as news), with a line for each: its domain, path, rows and the
+    command that withdraws it."""
     import getpass
 
-    from risk_assets.lib.ingest.landing import withdraw_file
+    from risk_assets.lib.ingest.landing import AmbiguousFile, withdraw_file
 
     if not home.lake_path.exists():
         print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
@@ -767,7 +769,13 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
     with connect(home.lake_path) as con:
         try:
             done = withdraw_file(con, which, reason or "", f"operator {getpass.getuser()}", home.root / "withdrawn",
-                                 landing_dir=home.landing)
+                                 landing_dir=home.landing, domain=domain)
+        except AmbiguousFile as exc:
+            print(f"risk-assets: {str(exc).splitlines()[0]}", file=sys.stderr)
+            for sha256, path, copy_domain, rows in exc.copies:
+                print(f"  {copy_domain:<5} {path} ({rows:,} rows): {own_command()} withdraw {sha256[:12]} "
+                      f"--domain {copy_domain} --reason {shlex.quote(reason or '...')}", file=sys.stderr)
+            return 2
         except ValueError as exc:
             print(f"risk-assets: {exc}", file=sys.stderr)
             return 2
@@ -779,7 +787,7 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None) -> int:
         print(f"{copy} holds the same bytes (a copy, or the file renamed after it landed): moved to {moved_to}, "
               "or the next run would load it again")
     if done.replaced:
-        print(_replaced_said(done.replaced, done.replaced_by))
+        print(_replaced_said(done.replaced, done.replaced_by, done.domain))
     if not done.moved_to and not done.copies_moved:
         print("no file in landing holds its bytes any more: nothing to move")
     for name, n in done.shadowed:
@@ -916,6 +924,9 @@ def main(argv: list[str] | None = None) -> int:
     withdraw = sub.add_parser("withdraw", help="take a landed file's rows back out of the lake (a wrong delivery)")
     withdraw.add_argument("file", help="the file's sha256 (8+ characters), landed path or file name")
     withdraw.add_argument("--reason", required=True, help="why (kept in the manifest, raw.landed_files.message)")
+    withdraw.add_argument("--domain", choices=("loans", "news"),
+                          help="only the file landed as a loan tape (loans) or as news: the same bytes landed in "
+                               "both have one sha256")
     loan = sub.add_parser("loan", help="trace one loan: the file and line it landed from, its quarantined values, "
                                        "features and score")
     loan.add_argument("query", help="a loan key (sba:1000014003), the tape's loan id (1000014003), or <file>:<line> "
@@ -970,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "registry":
         return registry_command(home, args.model, args.retire, args.restore, args.reason)
     if args.command == "withdraw":
-        return withdraw_command(home, args.file, args.reason)
+        return withdraw_command(home, args.file, args.reason, args.domain)
     if args.command == "loan":
         return loan_command(home, args.query, args.portfolio)
     if args.command == "quarantine":

@@ -815,6 +815,26 @@ def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool 
     )
 
 
+class AmbiguousFile(ValueError):
+    """`withdraw_file`'s `which` names several loaded files: two files of one name, or the same
+    bytes landed as a loan tape and as news (one sha256, a manifest row in each domain).
+
+    Attributes:
+        copies: (sha256, path, domain, rows loaded) of each, in domain then path order; the sha256
+            with `domain` picks one.
+    """
+
+    def __init__(self, which: str, copies: list[tuple[str, str, str, int]]):
+        self.which, self.copies = which, copies
+        one_content = len({sha for sha, *_ in copies}) == 1
+        super().__init__(
+            f"{which!r} names {len(copies)} loaded files"
+            + (", the same bytes landed as a loan tape and as news; say which with --domain:" if one_content
+               else "; give the sha256:")
+            + "".join(f"\n  {domain} {path} ({rows:,} rows): withdraw {sha[:12]} --domain {domain}"
+                      for sha, path, domain, rows in copies))
+
+
 @dataclass(frozen=True)
 class Withdrawal:
     """What `withdraw_file` took out of the lake."""
@@ -912,7 +932,8 @@ def landed_copies_of(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
 
 
 def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor: str,
-                  withdrawn_dir: Path, run_id: str | None = None, landing_dir: Path | None = None) -> Withdrawal:
+                  withdrawn_dir: Path, run_id: str | None = None, landing_dir: Path | None = None,
+                  domain: str | None = None) -> Withdrawal:
     """Take a loaded file back out of the lake, in one transaction: its rows in raw.loans / raw.news
     (by `_file_sha256`), its quarantine entries and its rows in raw.non_data_lines are deleted; its
     manifest row is kept, with its counts, status `withdrawn` and message '<actor>: <reason> (<n>
@@ -928,34 +949,47 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
             or relative to the working directory), or its file name when only one landed file has it;
             or the name or path of a copy in landing that never landed because it holds a landed
             file's bytes (the file renamed after it landed: `landed_copies_of`).
-        landing_dir: the landing folder to search for copies (default: the landed path's folder).
+        landing_dir: the landing folder to search for copies (default: the landed path's folder). A
+            file there that landed in the other domain (the same bytes loaded as news beside the
+            loan tape) is that domain's, and stays.
+        domain: 'loans' or 'news': only the files landed in it (the same bytes landed as a loan
+            tape and as news have one sha256); None: either.
 
     Raises:
-        ValueError: a blank reason; no loaded file matches `which` (the message lists the loaded
-            files' names); or several do (the message lists them with their sha256).
+        ValueError: a blank reason, or an unknown domain; no loaded file matches `which` (the
+            message lists the loaded files' names).
+        AmbiguousFile: several do; it lists each with its domain, path, rows and the arguments that
+            withdraw it.
     """
     if not reason or not reason.strip():
         raise ValueError("a reason is required: it is kept in the manifest (raw.landed_files.message)")
+    if domain not in (None, *TABLES):
+        raise ValueError(f"no domain {domain!r}: files land as {' or '.join(TABLES)}")
+    in_domain = {"domain": domain}
     named = con.execute(
-        "SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE status IN ('loaded', 'withdrawn') AND "
+        "SELECT sha256, path, domain, status, message, rows_loaded FROM raw.landed_files "
+        "WHERE status IN ('loaded', 'withdrawn') AND domain = coalesce($domain, domain) AND "
         f"({names_file('path', '$which')} OR nfc_normalize(path) = nfc_normalize($resolved) "
-        "OR (length($which) >= 8 AND starts_with(sha256, lower($which))))",
-        {"which": which, "resolved": str(Path(which).resolve())}).fetchall()
+        "OR (length($which) >= 8 AND starts_with(sha256, lower($which)))) ORDER BY domain, path",
+        {"which": which, "resolved": str(Path(which).resolve()), **in_domain}).fetchall()
     if not named and (copies := landed_copies_of(con, which)):  # renamed after it landed, or a copy
-        named = con.execute("SELECT sha256, path, domain, status, message FROM raw.landed_files WHERE list_contains(?, path) "
-                            "AND status IN ('loaded', 'withdrawn')", [copies]).fetchall()
-    matches = [(sha, path, domain) for sha, path, domain, status, _ in named if status == "loaded"]
+        named = con.execute("SELECT sha256, path, domain, status, message, rows_loaded FROM raw.landed_files "
+                            "WHERE list_contains($copies, path) AND status IN ('loaded', 'withdrawn') "
+                            "AND domain = coalesce($domain, domain) ORDER BY domain, path",
+                            {"copies": copies, **in_domain}).fetchall()
+    matches = [(sha, path, dom, rows) for sha, path, dom, status, _, rows in named if status == "loaded"]
     if not matches and named:
-        _, path, _, _, message = named[0]
+        _, path, _, _, message, _ = named[0]
         raise ValueError(f"{path} is withdrawn already ({message})")
     if not matches:
         names = [Path(p).name for (p,) in con.execute(
-            "SELECT path FROM raw.landed_files WHERE status = 'loaded' ORDER BY landed_at").fetchall()]
-        raise ValueError(f"no loaded file is {which!r}; loaded files: {', '.join(names) or 'none'}")
+            "SELECT path FROM raw.landed_files WHERE status = 'loaded' AND domain = coalesce(?, domain) "
+            "ORDER BY landed_at", [domain]).fetchall()]
+        raise ValueError(f"no loaded file{'' if domain is None else ' in ' + domain} is {which!r}; "
+                         f"loaded files{'' if domain is None else ' there'}: {', '.join(names) or 'none'}")
     if len(matches) > 1:
-        raise ValueError(f"{which!r} names {len(matches)} loaded files; give the sha256: "
-                         + ", ".join(f"{sha[:12]} {path}" for sha, path, _ in matches))
-    sha256, path, domain = matches[0]
+        raise AmbiguousFile(which, [(sha, path, dom, rows or 0) for sha, path, dom, rows in matches])
+    sha256, path, domain, _ = matches[0]
     table, _ = TABLES[domain]
     now = datetime.now(UTC).replace(tzinfo=None)
     shadowed = () if domain != "news" else tuple(con.execute(
@@ -977,7 +1011,8 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
                     "domain) SELECT path, sha256, size_bytes, 'withdrawn', NULL, ?, ?, domain FROM raw.landed_files "
                     "WHERE sha256 = ? AND domain = ?", [run_id, now, sha256, domain])
     landed = Path(path)
-    holders = [p for p in landable_files(landing_dir or landed.parent) if _holds(p, sha256)]
+    theirs = _landed_in_other_domains(con, sha256, domain)
+    holders = [p for p in landable_files(landing_dir or landed.parent) if _holds(p, sha256) and str(p) not in theirs]
     if landed.is_file() and landed not in holders and _holds(landed, sha256):
         holders.insert(0, landed)  # landed from outside the folder searched
     holders.sort(key=lambda p: p != landed)  # the landed path first
@@ -996,6 +1031,17 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     replaced = path if landed.is_file() else None  # still there: other bytes now
     replaced_by = _bytes_at(con, landed, domain) if replaced else None
     return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, copies, replaced, replaced_by, shadowed)
+
+
+def _landed_in_other_domains(con: duckdb.DuckDBPyConnection, sha256: str, domain: str) -> set[str]:
+    """Paths whose newest landing event saw the bytes of `sha256` in a domain other than `domain`
+    (the same bytes landed, or seen as a duplicate, as news beside a loan tape): that domain's
+    files, which withdrawing this domain's leaves where they are."""
+    if not column_exists(con, "raw.landing_events", "domain"):
+        return set()
+    return {path for (path,) in con.execute(
+        "SELECT path FROM raw.landing_events QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1 "
+        "AND sha256 = ? AND domain IS DISTINCT FROM ? AND domain IS NOT NULL", [sha256, domain]).fetchall()}
 
 
 def _bytes_at(con: duckdb.DuckDBPyConnection, path: Path, domain: str) -> tuple[str, str | None] | None:

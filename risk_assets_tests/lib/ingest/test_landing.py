@@ -825,3 +825,61 @@ def test_a_lake_whose_manifest_was_keyed_by_sha256_alone_is_keyed_by_domain_once
                           "AND constraint_type = 'PRIMARY KEY'").fetchall()
     assert manifest == [("loans", "refused", True), ("news", "refused", True)]
     assert migrated == [(1,)] and key == [(["domain", "sha256"],)]
+
+
+def test_the_same_bytes_loaded_as_a_loan_tape_and_as_news_are_withdrawn_one_domain_at_a_time(
+        risk_home, monkeypatch, capsys):
+    """A desk export saved into both landing folders loads twice (a mapping beside the loan tape
+    reads it as loans, and its headlines are news): one sha256, a manifest row in each domain.
+    Its sha256 or name alone is refused with each copy's domain, path, rows and command;
+    `--domain` withdraws one, leaving the other's rows and file; then the sha256 names one."""
+    from risk_assets.cli import main, own_command
+
+    text = ("id,headline,published_at,amount,issued\n"
+            "a-1,Acme Lending raises its dividend,2024-05-02T09:00:00Z,12000,2024-05-02\n"
+            "a-2,Beta Bank cuts guidance,2024-05-02T10:00:00Z,8000,2024-05-02\n")
+    tape, feed = risk_home.landing_loans / "acme_2024-05.csv", risk_home.landing_news / "acme_2024-05.csv"
+    tape.write_text(text)
+    feed.write_text(text)
+    (risk_home.landing_loans / "acme_2024-05.csv.mapping.json").write_text(json.dumps(
+        {"name": "acme", "columns": {"id": {"to": "source_loan_id", "required": True},
+                                     "issued": {"to": "origination_date", "type": "date", "format": "%Y-%m-%d",
+                                                "required": True},
+                                     "amount": {"to": "loan_amount", "type": "money", "required": True}}}))
+    news, loans = _land_both(risk_home, "run-1")
+    assert [(o.outcome, o.rows_loaded) for o in (*news.files, *loans.files)] == [("loaded", 2), ("loaded", 2)]
+    sha = news.files[0].sha256
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+
+    for which in (sha[:12], "acme_2024-05.csv"):
+        assert main(["withdraw", which, "--reason", "dropped in both folders"]) == 2
+        assert capsys.readouterr().err.splitlines() == [
+            f"risk-assets: {which!r} names 2 loaded files, the same bytes landed as a loan tape and as news; "
+            "say which with --domain:",
+            f"  loans {tape} (2 rows): {own_command()} withdraw {sha[:12]} --domain loans "
+            "--reason 'dropped in both folders'",
+            f"  news  {feed} (2 rows): {own_command()} withdraw {sha[:12]} --domain news "
+            "--reason 'dropped in both folders'"]
+
+    assert main(["withdraw", sha[:12], "--domain", "loans", "--reason", "not a loan tape"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (f"withdrew {tape} (sha256 {sha[:12]}): 2 rows removed from raw.loans, 0 quarantine entries "
+                      "removed; the manifest keeps it as 'withdrawn'")
+    assert out[1] == (f"moved out of landing to {risk_home.root / 'withdrawn' / f'{sha[:12]}_acme_2024-05.csv'} "
+                      "(landing it again loads it again)")
+    assert "holds the same bytes" not in "\n".join(out)
+    assert not tape.exists() and feed.exists()  # the news copy is news's file: it stays
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT domain, status FROM raw.landed_files ORDER BY domain").fetchall() == [
+            ("loans", "withdrawn"), ("news", "loaded")]
+        assert con.execute("SELECT count(*) FROM raw.loans").fetchone()[0] == 0
+        assert con.execute("SELECT doc_id FROM raw.news ORDER BY doc_id").fetchall() == [("a-1",), ("a-2",)]
+
+    assert main(["withdraw", sha[:12], "--domain", "loans", "--reason", "again"]) == 2
+    assert capsys.readouterr().err.startswith(f"risk-assets: {tape} is withdrawn already (withdrawn by operator ")
+    assert main(["withdraw", sha[:12], "--reason", "not news either"]) == 0  # one loaded copy left: no --domain
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"withdrew {feed} (sha256 {sha[:12]}): 2 rows removed from raw.news, 0 quarantine entries removed; "
+        "the manifest keeps it as 'withdrawn'")
+    assert main(["withdraw", "acme_2024-05.csv", "--domain", "news", "--reason", "x"]) == 2
+    assert capsys.readouterr().err.startswith(f"risk-assets: {feed} is withdrawn already (")

@@ -384,7 +384,7 @@ def test_a_corrected_file_saved_over_a_landed_one_is_told_apart_by_its_sha256(ri
     said = capsys.readouterr().out
     assert (f"{tape} now holds other bytes (a corrected file saved over it?): loaded already, as file sha256 "
             f"{new[:12]}; left in place and in the lake. Withdrawing that version too is a separate command: ") in said
-    assert f" withdraw {new[:12]} --reason ..." in said and "the next run loads it" not in said
+    assert f" withdraw {new[:12]} --domain loans --reason ..." in said and "the next run loads it" not in said
 
 
 def test_a_line_inside_a_record_is_traced_to_the_record_and_a_total_row_is_named(risk_home, data_dir):
