@@ -236,8 +236,9 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What the lake holds, one line per domain with landed files, printed by `verify` after its
     checks, so the counts its lines judge by difference ('0 loans without a champion's score') stand
     beside the totals they are part of. On the sample data, 'lake loans: 938,950 landed from 2
-    file(s); 938,139 in loan_features, 811 held out by quarantine; 938,139 scored by their
-    portfolio's champion' and 'lake news: 10,061 rows landed from 2 file(s); 5,318 articles in
+    file(s); 938,139 in loan_features, 811 held out by quarantine after landing, by the check
+    raw_loans_values (risk-assets quarantine lists them by file and rule); 938,139 scored by their
+    portfolio's champion' (`held_out_said`) and 'lake news: 10,061 rows landed from 2 file(s); 5,318 articles in
     news_features (a text's copies counted once); 5,318 scored by the champion: 4,312 train, 989
     holdout, 17 unseen' (`ml.news_scores.sample`). A part whose table is not in the lake yet is left
     out ('lake loans: 3 landed from 1 file(s)')."""
@@ -260,8 +261,8 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
         parts = [f"{landed:,} {'rows ' if domain == 'news' else ''}landed from {files:,} file(s)"]
         if (in_features := _count(con, f"SELECT count(*) FROM {features}")) is not None:
             text = f"{in_features:,}{unit} in {features.split('.')[1]}"
-            if domain == "loans" and (held := quarantined_not_in_features_count(con)[0]):
-                text += f", {held:,} held out by quarantine"
+            if domain == "loans" and (held := quarantined_not_in_features_count(con))[0]:
+                text += f", {held_out_said(*held)}"
             if domain == "news":
                 text += " (a text's copies counted once)"
             parts.append(text)
@@ -274,6 +275,26 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
                 parts.append(f"{scored:,} scored by the champion{detail}")
         lines.append(f"lake {domain}: " + "; ".join(parts))
     return lines
+
+
+LANDING_ASSETS = ("raw_loans", "raw_news")
+"""quality.quarantine.asset of the values set aside as a file landed; other assets there are the
+checks that set values aside after landing (raw_loans_values, stg_loans_values, ...)."""
+
+
+def held_out_said(held: int, checks: list[str]) -> str:
+    """How `verify` words the `held` landed loans quarantine keeps out of the features, by whom:
+    '811 held out by quarantine after landing, by the check raw_loans_values (risk-assets quarantine
+    lists them by file and rule)' on the sample data. The landing log's counts are the parse's
+    ('0 to quarantine at landing', 'quarantined_at_landing=0'), so a loan held out by a check after
+    landing is named as such; `checks` are quality.quarantine.asset values (a landing asset's reads
+    'at landing')."""
+    after = [check for check in checks if check not in LANDING_ASSETS]
+    when = ["at landing"] if len(after) < len(checks) else []
+    if after:
+        when.append(f"after landing, by the check{'s' if len(after) > 1 else ''} {', '.join(after)}")
+    return (f"{held:,} held out by quarantine{''.join(' ' + part for part in when[:1])}"
+            f"{''.join(' and ' + part for part in when[1:])} ({own_command()} quarantine lists them by file and rule)")
 
 
 def main(argv: list[str] | None = None) -> int:

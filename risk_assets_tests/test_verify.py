@@ -82,14 +82,30 @@ def test_the_totals_the_lines_judge_by_difference_are_printed_beside_them(risk_h
                     "rows_quarantined, non_data_lines, status) VALUES ('n', 'news/wire.csv', 1, 'news', 'csv', 2, 2, 0, 0, "
                     "'loaded')")
         con.execute("INSERT INTO raw.loans (loan_key) VALUES ('k6')")  # landed, held out by a quarantined value
-        con.execute("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES ('raw_loans', 'k6', 'term_positive')")
+        con.execute("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES ('raw_loans_values', 'k6', "
+                    "'term_positive')")
     verify.main()
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("lake ")]
     assert lines == [
-        "lake loans: 6 landed from 2 file(s); 6 in loan_features, 1 held out by quarantine; "
+        "lake loans: 6 landed from 2 file(s); 6 in loan_features, 1 held out by quarantine after landing, by the "
+        f"check raw_loans_values ({own_command()} quarantine lists them by file and rule); "
         "3 scored by their portfolio's champion",  # k3 by a retired version, k4 and k5 by none
         "lake news: 2 rows landed from 1 file(s); 1 articles in news_features (a text's copies counted once); "
         "1 scored by the champion: 0 train, 0 holdout, 0 unseen, 1 unknown"]  # a table without its sample column
+
+
+def test_loans_held_out_are_named_by_when_and_which_check_set_them_aside():
+    """The landing log counts only what the parse quarantined ('0 to quarantine at landing'): the 811
+    sample loans a value check sets aside later are named with that check, and a loan kept out at
+    landing (a conflicting row of it) says so."""
+    assert verify.held_out_said(811, ["raw_loans_values"]) == (
+        f"811 held out by quarantine after landing, by the check raw_loans_values ({own_command()} quarantine "
+        "lists them by file and rule)")
+    assert verify.held_out_said(3, ["raw_loans", "raw_loans_values", "stg_loans_values"]) == (
+        "3 held out by quarantine at landing and after landing, by the checks raw_loans_values, stg_loans_values "
+        f"({own_command()} quarantine lists them by file and rule)")
+    assert verify.held_out_said(1, ["raw_loans"]) == (
+        f"1 held out by quarantine at landing ({own_command()} quarantine lists them by file and rule)")
 
 
 def test_a_broken_link_is_noted_and_a_refused_file_deleted_from_landing_is_not(risk_home, cases_dir, capsys):

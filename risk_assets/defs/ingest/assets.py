@@ -117,7 +117,7 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
         log = context.log.warning if outcome.outcome in ("refused", "failed", "changing") else context.log.info
         fmt = f" {outcome.format}" if outcome.format else ""
         log(f"{outcome.path}: {outcome.outcome}{fmt} loaded={outcome.rows_loaded} "
-            f"quarantined={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")
+            f"quarantined_at_landing={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")
         if first_quarantined.get(outcome.path):
             shown = "; ".join(f"line {line} {column or '-'} {rule} {'' if raw is None else repr(raw[:40])}".rstrip()
                               for line, column, rule, raw in first_quarantined[outcome.path])
@@ -126,6 +126,9 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
         if summary := summarise_notes(outcome.notes):
             notes[Path(outcome.path).name] = summary
             context.log.info(f"{outcome.path}: notes {json.dumps(summary, default=str)}")
+    if report.rows_loaded:  # the counts above are the parse's; verify's 'held out by quarantine' adds the check's
+        context.log.info(f"the value rules run next as the check {context.asset_key.path[-1]}_values: the rows it "
+                         "fails are quarantined after landing (risk-assets quarantine lists them by file and rule)")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": dg.MetadataValue.int(total),
         "dagster/column_schema": _schema(domain),

@@ -484,7 +484,8 @@ def land_folder(
         run_id: written to every row, quarantine row, manifest row and event.
         asset: the asset name recorded in quality.quarantine (raw_loans, raw_news).
         progress: called with one line before each new file is read, one once it is read (rows to
-            load and to quarantine) and one when it is landed, so a long file (the 46 MB SBA tape
+            load and to quarantine at landing: the value checks that run after, `raw_loans_values`
+            and the like, may set more aside) and one when it is landed, so a long file (the 46 MB SBA tape
             reads for about 45 s and writes for about as long) is not silence in the run's log;
             `raw_loans` gives its parser the same callback, which says between the first two lines
             how far the read is (`parse_loan_file`'s `progress`).
@@ -525,7 +526,7 @@ def land_folder(
                                  progress)
             if progress:
                 progress(f"{path.name}: {outcome.outcome} in {time.monotonic() - started:.0f} s "
-                         f"(loaded {outcome.rows_loaded}, quarantined {outcome.rows_quarantined})")
+                         f"(loaded {outcome.rows_loaded}, quarantined {outcome.rows_quarantined} at landing)")
             if outcome.outcome == "loaded":
                 loaded[sha256] = str(path)
         outcomes.append(outcome)
@@ -585,7 +586,7 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
         return outcome
     if progress:
         progress(f"{path.name}: read in {time.monotonic() - started:.0f} s ({parsed.rows.height:,} rows to load, "
-                 f"{outcome.rows_quarantined:,} to quarantine); writing them to the lake")
+                 f"{outcome.rows_quarantined:,} to quarantine at landing); writing them to the lake")
     now = datetime.now(UTC).replace(tzinfo=None)
     con.begin()
     try:

@@ -51,6 +51,15 @@ def test_the_quarantine_is_quoted_in_the_log_and_listed_by_the_cli(risk_home, ca
     logged = next(e.user_message for e in instance.all_logs(result.run_id) if "first quarantined:" in e.user_message)
     quoted = "; ".join(f"line {line} {column} {rule} {raw!r}" for line, column, rule, raw in stored)
     assert logged == f"{name}: first quarantined: {quoted}; every value: risk-assets quarantine {name}"
+    # the landing's counts say they are the parse's, and name the check that may quarantine more after it
+    messages = [e.user_message for e in instance.all_logs(result.run_id)]
+    path = risk_home.landing_loans / name
+    assert f"{path}: loaded lendingclub loaded=6 quarantined_at_landing=2 non-data=0 " in messages
+    assert any(m.startswith(f"{name}: read in ") and m.endswith("(6 rows to load, 2 to quarantine at landing); "
+                                                                 "writing them to the lake") for m in messages)
+    after = ("the value rules run next as the check raw_loans_values: the rows it fails are quarantined after landing "
+             "(risk-assets quarantine lists them by file and rule)")
+    assert messages.index(after) > messages.index(f"{path}: loaded lendingclub loaded=6 quarantined_at_landing=2 non-data=0 ")
 
     monkeypatch.setenv("RISK_HOME", str(risk_home.root))
     assert main(["quarantine"]) == 0

@@ -31,8 +31,8 @@ def test_each_new_file_is_announced_before_it_is_read_once_read_and_when_it_is_l
     # the copy with the same bytes is a duplicate: it is not read, so it is not announced
     assert len(lines) == 3 and lines[0].startswith(f"F03_loans_2024-03.csv: reading {size_mb:.1f} MB (sha256 ")
     assert lines[1].startswith("F03_loans_2024-03.csv: read in ")
-    assert lines[1].endswith("(10 rows to load, 0 to quarantine); writing them to the lake")
-    assert lines[2].startswith("F03_loans_2024-03.csv: loaded in ") and lines[2].endswith("(loaded 10, quarantined 0)")
+    assert lines[1].endswith("(10 rows to load, 0 to quarantine at landing); writing them to the lake")
+    assert lines[2].startswith("F03_loans_2024-03.csv: loaded in ") and lines[2].endswith("(loaded 10, quarantined 0 at landing)")
 
 
 def test_f03_same_bytes_twice_load_once(land_cases, risk_home, cases_dir):
