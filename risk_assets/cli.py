@@ -121,10 +121,13 @@ RUN_DURATION_HINT = (
 )
 """Printed before the main job: how long to wait, and where the log says how far it is (README, Set up)."""
 
-STEP_COUNT_HINT = "steps done so far, in a saved log of this run: grep -c ' - STEP_[S]UCCESS - ' LOG"
-"""Printed after RUN_DURATION_HINT on a line of its own, unwrapped so it can be copied whole. The
-bracket in the pattern matches the S it encloses, so the command counts Dagster's event lines and
-not this line, which a plain ' - STEP_SUCCESS - ' pattern would count too."""
+STEP_COUNT_HINT = ("steps done so far, in this output saved as run.log: grep -c ' - STEP_[S]UCCESS - ' run.log\n"
+                   "to save it, start the run as: {run} 2>&1 | tee -i run.log")
+"""Printed after RUN_DURATION_HINT, `{run}` the command as it was given, each command on a line of
+its own, unwrapped so it can be copied whole. The bracket in the pattern matches the S it encloses,
+so the command counts Dagster's event lines and not this line, which a plain ' - STEP_SUCCESS - '
+pattern would count too. Dagster's log goes to stderr, hence `2>&1`; `tee -i` ignores the Ctrl-C
+that stops the run, so the log keeps the run's last lines and its summary."""
 
 
 STOP_WAIT_SECONDS = 30.0
@@ -1001,7 +1004,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         if args.select == "*":
             print(textwrap.fill(RUN_DURATION_HINT, width=100, break_on_hyphens=False), flush=True)  # whole lines
-            print(STEP_COUNT_HINT, flush=True)
+            given = shlex.join(sys.argv[1:] if argv is None else argv)
+            print(STEP_COUNT_HINT.format(run=f"{own_command()} {given}"), flush=True)
         return _materialize(args.select, home.lake_path, args.config_json)
     if args.command == "replay":
         return _replay(args, home)

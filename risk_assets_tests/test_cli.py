@@ -443,6 +443,10 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
 
     # the step-count command, run as printed over the hint and Dagster's event lines, counts the event lines only
     command = next(line for line in first_lines if line.startswith("steps done so far"))
+    assert command == "steps done so far, in this output saved as run.log: grep -c ' - STEP_[S]UCCESS - ' run.log"
+    # the log the command reads is this output, which a newcomer has not saved unless told how
+    assert first_lines[first_lines.index(command) + 1] == (
+        f"to save it, start the run as: {cli.own_command()} run --no-seed 2>&1 | tee -i run.log")
     pattern = shlex.split(command.split(": ", 1)[1])[2]
     log = tmp_path / "run.log"
     log.write_text("\n".join(first_lines + [
