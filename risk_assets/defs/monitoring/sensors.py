@@ -22,6 +22,7 @@ from risk_assets.defs.monitoring.jobs import (
     retrain_news_sentiment_job,
 )
 from risk_assets.defs.monitoring.policy import RetrainPolicy
+from risk_assets.defs.monitoring.train_profile import RetrainConfigError, TrainProfile, retrain_profile
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import column_exists, connect, table_exists
 from risk_assets.lib.ml.registry import champion, operator_retirement
@@ -191,6 +192,18 @@ them again: a run killed with its process (dead_runs_sensor marks it failed) is 
 a run that fails twice on the same numbers fails for a reason that a third one would not fix."""
 
 
+def _profile(context: dg.SensorEvaluationContext) -> tuple[TrainProfile | None, dg.SensorResult | None]:
+    """The operator's training config for the runs this tick may request (RISK_RETRAIN_CONFIG), or a
+    skip naming what is wrong with it: nothing is decided, and the cursor kept, until it is mended, so
+    the decision it held back is taken on the first tick after."""
+    try:
+        return retrain_profile(), None
+    except RetrainConfigError as exc:
+        context.log.error(str(exc))
+        return None, dg.SensorResult(skip_reason=dg.SkipReason(
+            f"nothing decided: {exc}. Mend or unset it (README, Automation); the next tick decides"), cursor=context.cursor)
+
+
 def _ended_at(record: dg.RunRecord) -> str:
     """When a run ended (its last update where the instance recorded no end), as 'YYYY-MM-DD HH:MM UTC'."""
     ended = (datetime.fromtimestamp(record.end_time, timezone.utc) if record.end_time is not None
@@ -301,6 +314,9 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
     if waiting := _not_now(context, lake, retrain_loan_pd_job.name):
         return waiting
+    profile, refused = _profile(context)
+    if refused:
+        return refused
     thresholds = retrain_policy.thresholds()
     evaluated: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     requests, notes = [], []
@@ -337,10 +353,10 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                     portfolio = snapshot.model.removeprefix("loan_pd_")
                     requests.append(dg.RunRequest(
                         run_key=f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}",
-                        run_config={"ops": {"loan_pd_model": {"config": {
-                            "portfolios": [portfolio], **champion_window(con, snapshot.model, standing["version"])}}}},
+                        run_config=profile.run_config("loan_pd_model", portfolios=[portfolio],
+                                                      **champion_window(con, snapshot.model, standing["version"])),
                         tags={**decision.tags(), "risk/retrain_portfolios": portfolio,
-                              FINGERPRINT_TAG: fingerprint},
+                              FINGERPRINT_TAG: fingerprint, **profile.tags("loan_pd_model")},
                     ))
             first: list[tuple[str, RetrainDecision, str]] = []
             for waiting in unchampioned(con):  # a portfolio no training has made a champion for yet
@@ -364,9 +380,9 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                 _, decision, fingerprint = first[0]
                 requests.append(dg.RunRequest(  # these books only: the other champions are not retrained
                     run_key=f"retrain:first_model:{','.join(portfolios)}:{fingerprint}",
-                    run_config={"ops": {"loan_pd_model": {"config": {"portfolios": portfolios}}}},
+                    run_config=profile.run_config("loan_pd_model", portfolios=portfolios),
                     tags={**decision.tags(), "risk/retrain_portfolios": ",".join(portfolios),
-                          FINGERPRINT_TAG: fingerprint},
+                          FINGERPRINT_TAG: fingerprint, **profile.tags("loan_pd_model")},
                 ))
     except duckdb.IOException as exc:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
@@ -377,6 +393,8 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
         ), cursor=cursor)
     if not requests:
         return dg.SensorResult(skip_reason=dg.SkipReason("; ".join(notes)), cursor=cursor)
+    if said := profile.describe("loan_pd_model"):
+        context.log.info(f"retrain_loan_pd runs requested with the training config of {said}")
     return dg.SensorResult(run_requests=requests, cursor=cursor)
 
 
@@ -402,6 +420,9 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
                              retrain_policy: RetrainPolicy) -> dg.SensorResult:
     if waiting := _not_now(context, lake, retrain_news_sentiment_job.name):
         return waiting
+    profile, refused = _profile(context)
+    if refused:
+        return refused
     try:
         with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
             snapshot = sentiment_snapshot(con)
@@ -431,10 +452,13 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
     context.log.info(f"{snapshot.model}{'' if first else ' champion ' + decision.champion_version}: {decision.reason}")
     if not decision.retrain:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"{snapshot.model}: {decision.reason}"), cursor=fingerprint)
+    if said := profile.describe("news_sentiment_model"):
+        context.log.info(f"retrain_news_sentiment run requested with the training config of {said}")
     return dg.SensorResult(run_requests=[dg.RunRequest(
         run_key=(f"retrain:first_model:{snapshot.model}:{fingerprint}" if first else
                  f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}"),
-        tags={**decision.tags(), FINGERPRINT_TAG: fingerprint},
+        run_config=profile.run_config("news_sentiment_model"),
+        tags={**decision.tags(), FINGERPRINT_TAG: fingerprint, **profile.tags("news_sentiment_model")},
     )], cursor=fingerprint)
 
 
