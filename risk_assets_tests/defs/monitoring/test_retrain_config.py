@@ -127,3 +127,16 @@ def test_the_pd_retrain_carries_the_profile_beside_the_books_it_trains(risk_home
         "members": 10, "cpu_workers": 1, "portfolios": ["f13"]}}}}
     assert request.tags["risk/train_config"] == "RISK_RETRAIN_CONFIG: cpu_workers=1, members=10"
     assert request.tags["risk/retrain_trigger"] == "first_model"
+
+
+def test_the_trained_short_remedy_is_a_command_whose_config_dagster_accepts():
+    import shlex
+
+    from risk_assets.definitions import defs
+    from risk_assets.lib.ml.sentiment import train_unbudgeted
+
+    words = shlex.split(train_unbudgeted("news_sentiment"))
+    assert words[:5] == [".venv/bin/risk-assets", "run", "--no-seed", "--select", "key:news_sentiment_model+"]
+    config = json.loads(words[words.index("--config-json") + 1])
+    assert config == {"ops": {"news_sentiment_model": {"config": {"max_train_seconds": None}}}}
+    assert dg.validate_run_config(defs.resolve_job_def("retrain_news_sentiment"), config)

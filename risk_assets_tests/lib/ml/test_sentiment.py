@@ -414,15 +414,18 @@ def test_a_time_budget_anneals_the_rates_within_it_and_stops_training_there(tiny
     expect = ("expect lower quality than a full run (on the sample, one epoch of three costs about 0.03 macro-F1: "
               "0.811 / 0.783 accuracy / macro-F1 against 0.836 / 0.812 on the tuning script's validation split; "
               "README, News sentiment model); ")
-    run = "risk-assets run --no-seed --select 'key:news_sentiment_model+'"
+    # a command to paste, as the README spells the program, that gives the training all the time it needs
+    run = (".venv/bin/risk-assets run --no-seed --select 'key:news_sentiment_model+' --config-json "
+           """'{"ops": {"news_sentiment_model": {"config": {"max_train_seconds": null}}}}'; sentiment_retrain_sensor's """
+           "runs take the same config from RISK_RETRAIN_CONFIG (README, Automation)")
     assert report.short_warning(True) == (
         "Trained short: 10 of 16 optimiser steps (1.25 of 2 epochs) because the time budget of 10 s "
         f"(max_train_seconds) ran out; {expect}it stays champion until a model better beyond chance replaces it; "
-        "to train it afresh on an idle machine: risk-assets registry news_sentiment --retire --reason "
+        "to train it afresh with no time budget: .venv/bin/risk-assets registry news_sentiment --retire --reason "
         f"'trained on a busy machine', then {run}")
     assert report.short_warning(False) == (
         "Trained short: 10 of 16 optimiser steps (1.25 of 2 epochs) because the time budget of 10 s "
-        f"(max_train_seconds) ran out; {expect}it was not promoted; to train again on an idle machine: {run}")
+        f"(max_train_seconds) ran out; {expect}it was not promoted; to train again with no time budget: {run}")
     assert full.short_warning(True) == full.short_warning(False) == ""
     assert (ahead_report.steps, ahead_report.stopped_at_budget, ahead_report.clock_led_steps) == (16, False, 0)
     name = "encoder.layer.5.output.dense.weight"
