@@ -24,6 +24,8 @@
    A link at the very end whose text only points to the rest (`<a href=...>Read more</a>`,
    `Continue reading »`, `Full story`: _READ_MORE_LINK) is dropped with its text: it says nothing
    of the story. A source's truncation marker at the end ("... [+1520 chars]", NewsAPI) is removed and flagged.
+   A line break an export wrote as a vertical tab, form feed, NEL, U+2028 or U+2029 is read as one
+   (`read_line_breaks`): white space between two words, never a character dropped between them.
 3. **Mojibake repaired.** `ftfy` (encoding fixes only: quotes are not uncurled, HTML is not touched)
    repairs UTF-8 read as Windows-1252 / Latin-1 ("Itâ€™s" -> "It’s"). Then the damage found in the
    Financial PhraseBank vendor file is repaired: UTF-8 read as code page 850 with the box-drawing
@@ -48,7 +50,7 @@ from dataclasses import dataclass
 
 import ftfy
 
-from risk_assets.lib.ingest.csv_text import SPREADSHEET_ERROR
+from risk_assets.lib.ingest.csv_text import LINE_BREAK_IN_CELL, SPREADSHEET_ERROR
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 HTML_ELEMENTS = frozenset("""
@@ -106,6 +108,13 @@ _ZERO_WIDTH_SPACE = re.compile("(?<=\\w)\u200b(?=\\w)")
 """A zero-width space between two word characters: a word break ('Acme\\u200brose'); elsewhere
 (before a full stop) it is removed with the other zero-width characters."""
 _WHITESPACE = re.compile(r"\s+")
+_NEL_AS_LINE_BREAK = re.compile("(?<![\u0080-\u00ff])\u0085(?=[^\\s\u0080-\u00ff\"'\u201d\u2019)\\].,;:!?])")
+"""A NEL U+0085 that is a line break: between two characters of the text, neither a Latin-1
+character (U+0080-U+00FF: then it is a byte of UTF-8 read as Latin-1, 'Ã\\x85' for 'Å'), and
+followed by the next line's first character, not by white space, punctuation, a closing quote or the
+end of the text, where a Windows-1252 ellipsis '…' (byte 0x85) read as Latin-1 stands
+('fell\\x85 then rose')."""
+_C1_BESIDE_NEL = re.compile("[\u0080-\u0084\u0086-\u009f]")
 _FTFY_ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False,
     uncurl_quotes=False,
@@ -252,6 +261,23 @@ def repair_mojibake(text: str) -> str:
     return _FLATTENED_CP850.sub(repair, fixed)
 
 
+def read_line_breaks(text: str) -> str:
+    """`text` with each line break an export wrote as another character (LINE_BREAK_IN_CELL: a
+    vertical tab U+000B from Excel for Mac or FileMaker, a form feed U+000C, U+2028 LINE SEPARATOR,
+    U+2029 PARAGRAPH SEPARATOR, and a NEL U+0085 that is one) read as a line feed '\\n', as a quoted
+    CSV field holds it: 'rose 12 %.\\x0bLoans grew.' -> 'rose 12 %.\\nLoans grew.'.
+
+    A NEL is a line break only where _NEL_AS_LINE_BREAK places one and the text holds no other C1
+    control (U+0080-U+009F): elsewhere it is the Windows-1252 ellipsis '…' (byte 0x85) of a text
+    decoded as Latin-1, which mojibake repair reads back ('Shares fell\\x85 then rose',
+    'Nokia\\x92s \\x85'). As long as `text`; a text without any is returned as it is."""
+    if not any(c in text for c in LINE_BREAK_IN_CELL):
+        return text
+    if "\x85" in text and not _C1_BESIDE_NEL.search(text):
+        text = _NEL_AS_LINE_BREAK.sub("\n", text)
+    return re.sub(f"[{LINE_BREAK_IN_CELL.replace(chr(0x85), '')}]", "\n", text)
+
+
 def fold_whitespace(text: str) -> str:
     """No-break and other Unicode spaces, and a zero-width space between two word characters, -> ' ';
     the other invisible characters (_ZERO_WIDTH, a zero-width joiner that joins nothing) removed;
@@ -310,7 +336,7 @@ def clean_text(raw: str) -> CleanedText:
     """
     unquoted = decode_quoted_printable(raw)
     decoded, entity_rounds = decode_entities(unquoted)
-    stripped = strip_tags(_READ_MORE_LINK.sub("", decoded))
+    stripped = read_line_breaks(strip_tags(_READ_MORE_LINK.sub("", decoded)))
     repaired = repair_mojibake(stripped)
     whole = _SOURCE_TRUNCATION.sub("", repaired)
     return CleanedText(
