@@ -54,7 +54,14 @@ from risk_assets.lib.ingest.loan_formats import (
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.schema import NEWS_COLUMNS
-from risk_assets.lib.text import NULL_TOKENS, blank_reason, clean_text, is_usable_text, link_list_headline
+from risk_assets.lib.text import (
+    NULL_TOKENS,
+    blank_reason,
+    clean_text,
+    is_usable_text,
+    link_list_headline,
+    read_line_breaks,
+)
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -404,6 +411,21 @@ class _Collector:
                 found = True
         return found
 
+    def read_line_breaks(self, column: str, value: str | None) -> str | None:
+        """`value` of a headline, body or sentence column with each line break an export wrote
+        inside it as another character (a vertical tab from Excel for Mac or FileMaker, a form feed,
+        NEL, U+2028, U+2029: `text.read_line_breaks`) read as the line feed a quoted CSV field holds,
+        counted as loan tapes count them: notes['line_break_characters_read'] is {column: {character
+        by code point and name (`csv_text.character_name`): values holding it}}. None stays None."""
+        if value is None or (read := read_line_breaks(value)) == value:
+            return value
+        said = self.notes.setdefault("line_break_characters_read", {}).setdefault(column, {})
+        for character in csv_text.LINE_BREAK_IN_CELL:
+            if read.count(character) < value.count(character):
+                name = csv_text.character_name(character)
+                said[name] = said.get(name, 0) + 1
+        return read
+
     def note_line(self, name: str, line: int) -> None:
         """List `line` under notes[name] (lines worth showing, e.g. stray quotes)."""
         self.line_notes.setdefault(name, []).append(line)
@@ -579,6 +601,7 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str,
         out.data_records += 1
         doc_id = f"{sha256[:16]}:{number}"
         sentence, at, label_raw = line.rpartition("@")
+        sentence = out.read_line_breaks("sentence", sentence)
         label, known = out.read_label(label_raw) if at else (None, False)
         if not at:
             out.reject(number, doc_id, "label", "missing_label_separator", line,
@@ -703,6 +726,8 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str,
         label_raw, comma, field_text = line.partition(",")
         label, known = out.read_label(label_raw.strip().strip('"')) if comma else (None, False)
         sentence_raw, sentence, stray_quote = _unquote_phrasebank_field(field_text)
+        if comma:
+            sentence_raw, sentence = out.read_line_breaks("Notices", sentence_raw), read_line_breaks(sentence)
         if not comma:
             out.reject(number, doc_id, "Notices", "missing_field_separator", line,
                        f"{path}: line {number} has no ',' between label and sentence")
@@ -2927,10 +2952,12 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     written. `written`: the text fields (TEXT_FIELDS) the record writes, empty or null included,
     when a missing one (None) may be a field written empty (a JSON article's `"title": ""`): such a
     field is said `empty` in a quarantine message, as a CSV feed's empty cell is; None: every field
-    whose value is not None is written (a CSV record). A vertical tab U+000B in the headline or body
-    (Excel for Mac and FileMaker write it for a line break inside a cell) is read as a line break,
-    counted per column in notes['vertical_tab_read_as_line_break']; in another field, and any other
-    control character, it is `control_character`, its message naming the character."""
+    whose value is not None is written (a CSV record). A line break an export wrote inside the
+    headline or body as another character (a vertical tab from Excel for Mac or FileMaker, a form
+    feed, NEL, U+2028, U+2029) is read as a line break, counted per column and character in
+    notes['line_break_characters_read'] (`_Collector.read_line_breaks`); a vertical tab or form feed
+    in another field, and any other control character, is `control_character`, its message naming
+    the character."""
     where = where or f"{path}: line {number}"
     rejected = len(out.quarantine)
     invisible = csv_text.INVISIBLE_CHARACTER
@@ -2942,11 +2969,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         doc_id = unwrapped
     # names the article in the quarantine of its other fields, keyed as its row would be
     key = source_keyed_id(doc_id, _optional(_c1_reread(record.get("source")))) if _present(doc_id) else None
-    for column in (*TEXT_FIELDS, "body_fallback"):  # Excel for Mac's and FileMaker's line break in a cell
-        if (breaks := (record.get(column) or "").count("\v")) and column in record:
-            record = {**record, column: record[column].replace("\v", "\n")}
-            tabs = out.notes.setdefault("vertical_tab_read_as_line_break", {})
-            tabs[column] = tabs.get(column, 0) + breaks
+    for column in (*TEXT_FIELDS, "body_fallback"):  # a line break written inside a cell as another character
+        if column in record:
+            record = {**record, column: out.read_line_breaks(column, record[column])}
     out.reject_control_characters(number, None, {"doc_id": record["doc_id"]} if "doc_id" in record else {}, where)
     out.reject_control_characters(number, key, {c: v for c, v in record.items() if c != "doc_id"}, where)
     lost = set()  # columns already quarantined as spreadsheet errors: not judged twice
@@ -5312,7 +5337,9 @@ def _parse_content(path: Path, data: bytes, sha256: str, encoding: str | None,
     if not text.strip():
         raise FileRefused(f"{path}: the file is empty{' (all blank)' if text else ''}: no articles; "
                           "was it landed before it was fully written?")
-    if _looks_like_json(text) or _cut_at_start([line for line in text[:1 << 20].splitlines()[:4] if line.strip()]):
+    # split at line ends only (physical_lines), never at str.splitlines' U+2028, NEL, vertical tab or form
+    # feed: JSON holds those inside a string, and a line split there is no JSON object
+    if _looks_like_json(text) or _cut_at_start([line for line in physical_lines(text[:1 << 20])[:4] if line.strip()]):
         return parse_news_feed_json(path, text, sha256, label_map=label_map)
     lines = physical_lines(text + "\0" * bool(marker))
     if _is_phrasebank_csv(lines):

@@ -17,10 +17,9 @@ NOTE_MEANINGS: dict[str, str] = {
     "header_invisible_characters": "header names holding characters no viewer shows (a second byte-order mark, a "
                                    "zero-width space, a no-break space, ...), by column and character: the "
                                    "columns were matched without them",
-    "vertical_tab_read_as_line_break": "vertical tabs (U+000B, the line break Excel for Mac and FileMaker write "
-                                       "inside a cell) in headlines or bodies, by column: read as line breaks",
     "line_break_characters_read": "line breaks an export wrote inside a cell of a loan tape's free text (a purpose, "
-                                  "description, loan title or employer title) as another character (a vertical tab "
+                                  "description, loan title or employer title) or a news headline, body or sentence "
+                                  "as another character (a vertical tab "
                                   "U+000B from Excel for Mac or FileMaker, a form feed, NEL U+0085, U+2028 or "
                                   "U+2029), by column and character, counting values: read as line breaks, as a "
                                   "quoted CSV field's are",

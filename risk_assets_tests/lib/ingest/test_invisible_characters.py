@@ -140,7 +140,8 @@ def test_a_vertical_tab_in_an_article_body_is_read_as_a_line_break(tmp_path):
     assert parsed.rows.select("headline", "body").rows() == [
         ("Lender posts record quarter", "Net income rose 12 %.\nLoans grew."),
         ("Bank cuts\noutlook", "The bank expects higher credit losses.")]
-    assert parsed.notes["vertical_tab_read_as_line_break"] == {"body": 1, "headline": 1}
+    assert parsed.notes["line_break_characters_read"] == {"body": {"U+000B LINE TABULATION": 1},
+                                                          "headline": {"U+000B LINE TABULATION": 1}}
 
 
 def test_a_separator_control_character_is_quarantined_by_its_name_never_as_a_nul(tmp_path):
