@@ -47,6 +47,7 @@ class LoanPDConfig(dg.Config):
     device: str = Field(default=_DEFAULT.device, description="'auto' (CUDA when available, else CPU), 'cpu' or 'cuda'.")
     cpu_threads: int = Field(default=_DEFAULT.cpu_threads, description="torch threads while training on CPU.")
     cpu_workers: int = Field(default=_DEFAULT.cpu_workers, description="Processes training ensemble members side by side on CPU (the weights are the same whatever the number). 0 = one per core, with cpu_threads threads each, when members x development loans reach 200,000 (PARALLEL_MIN_MEMBER_LOANS: 20 members of 10,000 loans; below, starting a process costs about what it saves), else 1; 1 = all in the step's own process.")
+    point_in_time_members: int = Field(default=_DEFAULT.point_in_time_members, description="Members of the point-in-time backtest model fitted beside an out-of-time model on the outcomes known at the cut (metric auc_point_in_time); at most members, at least folds; 5 adds about a quarter of the ensemble's training time; 0 fits none.")
     portfolios: list[str] = Field(default=[], description="Portfolios to train; empty = every portfolio of marts.loan_features. The retrain sensor's first_model runs name the books without a champion, so the other portfolios' champions are not retrained.")
 
     def to_lib(self) -> PDTrainConfig:
@@ -56,12 +57,15 @@ class LoanPDConfig(dg.Config):
 def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
     """The models just trained as a short markdown list, one item per model, shown in place on the
     asset's page above the full card: the model, the gate's verdict, then its primary holdout, the
-    holdout AUC beside the baseline's, the ECE, and what it trained on (device, seconds); a refused
+    holdout AUC beside the baseline's (and, out of time, the point-in-time backtest's AUC:
+    `training.point_in_time_backtest`), the ECE, and what it trained on (device, seconds); a refused
     model is an item with the reason. A list, not a table: at 1600 px the UI clipped a seven-column
     table's "trained on" and "gate" columns off the page's edge."""
     number = lambda v: "none" if v is None else f"{v}"  # noqa: E731 (an undefined metric is said, not 0)
     lines = [f"- **{m['model']}: {'promoted' if m['promoted'] else 'not promoted'}**: {m['split']} AUC "
-             f"{number(m['auc'])} (baseline {number(m['baseline_auc'])}), ECE {number(m['ece'])}; trained on "
+             f"{number(m['auc'])} (baseline {number(m['baseline_auc'])}"
+             + (f"; point-in-time backtest {number(m['auc_point_in_time'])}" if m.get("auc_point_in_time") is not None else "")
+             + f"), ECE {number(m['ece'])}; trained on "
              f"{inline_text(m['device'], 40)} in {m['train_seconds']:.0f} s" for m in trained_models]
     lines += [f"- **{model}: not trained**: {inline_text(reason, 2000)}" for model, reason in refused.items()]
     lines.append("\nWhy each was or was not promoted opens its card in model_card (and loan_pd_gate's result in the "
@@ -95,7 +99,10 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
         dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), ece_decile (bins at the PD's deciles), "
                        "log_loss, pr_auc, base_rate, n_rows, n_defaults, n_labelled; on holdouts also auc_ci_low and auc_ci_high (95%, Hanley & McNeil), "
                        "auc_within_vintage (AUC over pairs of the same vintage) and, for the model, auc_vintage_only (the vintage's development "
-                       "default rate as the score); for `_vs_baseline` rows auc_gain, auc_gain_se "
+                       "default rate as the score); on holdout_oot, when the lake has charge-off dates, the point-in-time "
+                       "backtest (a model fitted at the cut on the outcomes then known): auc_point_in_time with "
+                       "auc_point_in_time_ci_low/_ci_high, brier_point_in_time and ece_point_in_time against the lifetime "
+                       "outcomes (NULL with the reason when none could be fitted); for `_vs_baseline` rows auc_gain, auc_gain_se "
                        "(DeLong) and p_value (one-sided)."),
         dg.TableColumn("value", "double", description="The metric's value (fractions 0-1 except n_rows, n_defaults and n_labelled, "
                        "which are counts, and auc_gain in AUC points); NULL when it cannot be computed."),
@@ -129,6 +136,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         frame = frame[frame["portfolio"].isin(config.portfolios)]
     with lake.connect() as con:
         reserved = {portfolio: pd_lake.reserved_keys(con, portfolio) for portfolio in frame["portfolio"].unique()}
+        # outcomes known at an out-of-time cut, for the point-in-time backtest
+        chargeoff_dates = {portfolio: pd_lake.chargeoff_dates(con, portfolio) for portfolio in frame["portfolio"].unique()}
         copies = idless_copies(con)  # id-less loans landed again in a later file: trained on once
     version = registry.new_version(context.run_id)
     cards, trained_models, refused, reports, verdicts = [], [], {}, {}, {}
@@ -142,7 +151,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         try:
             trained = train_pd_model(part, portfolio, config.to_lib(), log=lambda line, m=model: context.log.info(f"{m}: {line}"),
                                      reserved=reserved[portfolio], notes=[copies_note] if copies_note else [],
-                                     quarantined=quarantined[portfolio])
+                                     quarantined=quarantined[portfolio], chargeoff_dates=chargeoff_dates[portfolio])
         except InsufficientDefaults as exc:
             context.log.warning(f"{model}: {exc}")
             refused[model] = str(exc)
@@ -175,6 +184,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         trained_models.append({"model": model, "split": trained.split.primary_holdout,
                                "auc": _rounded(primary["auc"].value), "ece": _rounded(primary["ece"].value),
                                "baseline_auc": _rounded(trained.baseline_metrics[trained.split.primary_holdout]["auc"].value),
+                               "auc_point_in_time": _rounded(primary["auc_point_in_time"].value)
+                               if "auc_point_in_time" in primary else None,
                                "calibration": calibration_verdict(trained).removeprefix("- ").replace("**", ""),
                                "device": trained.run["device"], "train_seconds": trained.run["train_seconds"],
                                "promoted": promoted})
@@ -190,6 +201,9 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         "version": version,
         # one number per model, which the UI plots across trainings; the summary table holds the rest
         **{f"holdout AUC {m['model']}": dg.MetadataValue.float(m["auc"]) for m in trained_models if m["auc"] is not None},
+        # what a model fitted at the out-of-time cut, on the outcomes then known, achieves there
+        **{f"point-in-time AUC {m['model']}": dg.MetadataValue.float(m["auc_point_in_time"])
+           for m in trained_models if m["auc_point_in_time"] is not None},
         # a refusal's full reason is in model_card
         **({"refused": dg.MetadataValue.md("\n".join(f"- **{m}**: {r}" for m, r in refused.items()))} if refused else {}),
         **{f"report {m}": dg.MetadataValue.path(path) for m, path in reports.items()},

@@ -305,6 +305,32 @@ def inputs_line(trained: TrainedPD) -> str:
             + (f"; single-valued in training, so without effect: {', '.join(constant)}" if constant else ""))
 
 
+def point_in_time_said(trained: TrainedPD) -> str:
+    """The point-in-time backtest (`training.point_in_time_backtest`, run record `point_in_time`) in
+    words: what a model fitted at the cut, on the outcomes then known, achieved on the held-out
+    vintages ('Point-in-time backtest: a model fitted at the cut (2004), on the outcomes then known
+    (N development defaults charged off before it; the M charged off later counted as performing;
+    K members), ranks 2004-2006 at AUC a (95% CI l-h), against b for this model: ...'), its Brier
+    and ECE against the lifetime outcomes; or why there is none ('No point-in-time backtest: ...');
+    '' when the training tried none (no out-of-time holdout, or no charge-off dates in the lake)."""
+    record = trained.run.get("point_in_time")
+    if not record:
+        return ""
+    if record["reason"]:
+        return f"No point-in-time backtest: {record['reason']}."
+    oot = trained.metrics["holdout_oot"]
+    undated = (f"; {record['without_chargeoff_date']:,} without a charge-off date counted as performing"
+               if record["without_chargeoff_date"] else "")
+    return (f"Point-in-time backtest: a model fitted at the cut ({record['cut']}), on the outcomes then known "
+            f"({record['known_at_cut']:,} development defaults charged off before it; the "
+            f"{record['charged_off_after_cut']:,} charged off later counted as performing{undated}; "
+            f"{record['members']} members), ranks {record['holdout']} at AUC {_fmt(oot['auc_point_in_time'].value)} "
+            f"(95% CI {_fmt(oot['auc_point_in_time_ci_low'].value)}-{_fmt(oot['auc_point_in_time_ci_high'].value)}), "
+            f"against {_fmt(oot['auc'].value)} for this model: the honest out-of-time ranking. Its PDs are of a "
+            f"charge-off by the cut, not over the loan's life: against the lifetime outcomes Brier "
+            f"{_fmt(oot['brier_point_in_time'].value)}, ECE {_fmt(oot['ece_point_in_time'].value)}.")
+
+
 def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]:
     """The card's 'Limitations and intended use' section, from what the training recorded.
 
@@ -312,6 +338,7 @@ def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]
       and the R1-R8 master scale's edges (`pd_lake.RISK_GRADE_EDGES`) are lifetime, not one-year, PDs;
     - out of time, how many development defaults were charged off on or after the cut
       (`pd_lake.chargeoffs_after_cut`): outcomes the model learnt that the cut did not yet know;
+      and the point-in-time backtest's figure, or why there is none (`point_in_time_said`);
     - without an out-of-time split, that the holdout is a random draw of the same period;
     - the inputs that encode the recording era (`training.era_coded_inputs`, run record);
     - where the primary holdout's PDs are not calibrated (`calibration_verdict`, which says by how
@@ -330,12 +357,16 @@ def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]
              "- PD horizon: the default flag is a charge-off at any time over the loan's contract, so these are "
              f"lifetime PDs, not 12-month PDs; the R1-R8 grade edges ({edges}, doubling as in BCBS WP14's master "
              "scales) are lifetime PDs too and do not read as one-year PDs."]
+    backtest = point_in_time_said(trained)
     if chargeoffs and chargeoffs["dated"]:
         lines.append(
             f"- out-of-time test: split by approval date at {chargeoffs['cut']}, but the development outcomes are "
             f"observed up to the data's last charge-off: {chargeoffs['after']:,} of the {chargeoffs['dated']:,} "
             f"development defaults with a charge-off date ({chargeoffs['after'] / chargeoffs['dated']:.0%}) were "
-            f"charged off in or after {chargeoffs['cut']}, so it is not a point-in-time backtest.")
+            f"charged off in or after {chargeoffs['cut']}, so "
+            + (f"its AUC is no point-in-time backtest. {backtest}" if backtest else "it is not a point-in-time backtest."))
+    elif backtest:
+        lines.append(f"- out-of-time test: {backtest}")
     if trained.split.primary_holdout == "holdout":
         lines.append("- no out-of-time test: the loans carry no origination date, so the holdout is a random draw of "
                      "the same period as the training and says nothing on later vintages.")

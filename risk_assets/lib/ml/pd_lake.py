@@ -461,6 +461,25 @@ def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: 
     }
 
 
+def chargeoff_dates(con: duckdb.DuckDBPyConnection, portfolio: str) -> pd.Series | None:
+    """Each loan's charge-off date from staging.stg_loans (its latest snapshot version that gives
+    one), for the point-in-time backtest (`training.point_in_time_backtest`): the outcomes known at
+    an out-of-time cut.
+
+    Returns:
+        datetime64 values indexed by loan key, only the loans of `portfolio` with a charge-off date
+        (empty when none has one); None when the lake has no staging.stg_loans.chargeoff_date.
+    """
+    try:
+        found = con.execute(
+            "SELECT loan_key, arg_max(chargeoff_date, snapshot_version) AS chargeoff_date FROM staging.stg_loans "
+            "WHERE portfolio = ? AND chargeoff_date IS NOT NULL GROUP BY loan_key", [portfolio]).df()
+    except duckdb.Error:  # no staging table or no charge-off column in this lake
+        return None
+    return pd.Series(pd.to_datetime(found["chargeoff_date"]).to_numpy(dtype="datetime64[ns]"),
+                     index=found["loan_key"].astype(str).to_numpy(), name="chargeoff_date")
+
+
 def chargeoffs_after_cut(con: duckdb.DuckDBPyConnection, trained: TrainedPD) -> dict | None:
     """How many of the development defaults were charged off on or after the out-of-time cut: the
     outcomes the model learnt from that were not known when the holdout's first loan was approved.

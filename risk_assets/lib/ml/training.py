@@ -770,7 +770,8 @@ def quarantined_note(quarantined: pd.DataFrame, holdout: pd.DataFrame | None, sc
 
 def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, spec: FeatureSpec | None = None,
                    log: Callable[[str], None] | None = None, reserved: ReservedKeys | None = None,
-                   notes: Sequence[str] = (), quarantined: pd.DataFrame | None = None) -> TrainedPD:
+                   notes: Sequence[str] = (), quarantined: pd.DataFrame | None = None,
+                   chargeoff_dates: pd.Series | None = None) -> TrainedPD:
     """Train, calibrate and evaluate the PD model of one portfolio (splits, ensemble and calibration
     as the module docstring says).
 
@@ -783,6 +784,10 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         quarantined: the portfolio's landed loans that a quarantined value keeps out of `frame`
             (`portfolio.quarantined_loans_not_in_features`); a split note counts them
             (`quarantined_note`). None or empty: no note.
+        chargeoff_dates: the portfolio's charge-off date per loan key (datetime64, NaT where none;
+            `pd_lake.chargeoff_dates`). With an out-of-time holdout, a point-in-time model is fitted
+            beside this one (`point_in_time_backtest`): its figures join the holdout_oot metrics and
+            the run record's `point_in_time`. None: no backtest (the lake has no charge-off dates).
 
     Returns:
         The scorer with metrics per split: train (in-sample), validation (out-of-fold with
@@ -868,7 +873,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     if log:
         log(f"logistic-regression baseline fitted in {time.perf_counter() - baseline_started:.0f} s")
     primary = split.primary_holdout
-    return TrainedPD(
+    trained = TrainedPD(
         portfolio=portfolio,
         scorer=scorer,
         split=split,
@@ -911,6 +916,11 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             "config": asdict(config),
         },
     )
+    if primary == "holdout_oot" and chargeoff_dates is not None:
+        figures, trained.run["point_in_time"] = point_in_time_backtest(
+            parts, encoded, fitted, split, encoder, config, device, chargeoff_dates, log)
+        trained.metrics[primary].update(figures)
+    return trained
 
 
 ERA_SHARE_SPAN = 0.5
@@ -998,6 +1008,105 @@ def _suspicion_checks(holdout: pd.DataFrame, y: np.ndarray) -> dict[str, dict[st
         return {}
     term = pd.to_numeric(holdout["term_months"], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
     return {"term_only": {"auc": metrics.roc_auc(y, -term)}}
+
+
+POINT_IN_TIME_METRICS = ("auc_point_in_time", "auc_point_in_time_ci_low", "auc_point_in_time_ci_high",
+                         "brier_point_in_time", "ece_point_in_time")
+"""The point-in-time backtest's rows on split holdout_oot (`point_in_time_backtest`)."""
+
+
+def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tuple[np.ndarray, np.ndarray]],
+                           fitted: list[str], split: Split, encoder: FeatureEncoder, config: PDTrainConfig,
+                           device: torch.device, chargeoff_dates: pd.Series,
+                           log: Callable[[str], None] | None = None) -> tuple[dict[str, metrics.Metric], dict]:
+    """What a model built at the out-of-time cut would have achieved on the held-out vintages.
+
+    The development outcomes are lifetime ones: a loan approved in 2002 and charged off in 2008 is a
+    default the cut (2004) did not know. This fits a second model with the same config, inputs,
+    encoder, seed, development loans and folds, on the labels as known at the cut: default only
+    when charged off before it (`default_flag` 1 and a charge-off date before the cut), else
+    performing; `config.point_in_time_members` members (at most `members`, at least the folds), then
+    Platt scaling on its out-of-fold scores as the champion's. It scores the same holdout_oot loans,
+    judged on their true lifetime outcomes. It is a backtest figure, not a candidate: not saved.
+
+    The cut is 1 January of the holdout's first vintage for an approval-year split
+    (`out_of_time_vintage`), else the holdout's first origination date (as `pd_lake.chargeoffs_after_cut`).
+
+    Args:
+        parts, encoded: the loan-feature rows and encoded inputs of each split (train_pd_model's).
+        fitted: the development splits the ensemble fitted on (train, then validation with folds = 1).
+        chargeoff_dates: charge-off date (datetime64, NaT where none) per loan key.
+
+    Returns:
+        (the holdout_oot rows `POINT_IN_TIME_METRICS`: the AUC, its 95% Hanley & McNeil interval,
+        Brier and ECE of the point-in-time PDs against the lifetime outcomes, each None with the
+        reason when no model could be fitted; the run record: cut, holdout (its vintages or first
+        date), development_defaults (lifetime), known_at_cut, charged_off_after_cut,
+        without_chargeoff_date (counted as performing), members, seconds, reason (None when fitted)).
+        No model is fitted, and the reason says why, when no development default carries a
+        charge-off date, when `point_in_time_members` is 0, or when the defaults known at the cut
+        leave a fold (or the validation split) under `min_defaults_per_split` defaults or non-defaults.
+    """
+    holdout = parts["holdout_oot"]
+    if split.scheme == "out_of_time_vintage":
+        first, last = int(holdout["vintage"].min()), int(holdout["vintage"].max())
+        cut, said = pd.Timestamp(first, 1, 1), str(first)
+        window = f"{first}-{last}" if last > first else said
+    else:
+        cut = pd.Timestamp(holdout["origination_date"].min())
+        said = f"{cut:%Y-%m-%d}"
+        window = f"loans originated from {said}"
+    development = pd.concat([parts[name] for name in fitted])
+    lifetime = development["default_flag"].to_numpy(dtype=np.int64)
+    dates = pd.to_datetime(development["loan_key"].map(chargeoff_dates)).to_numpy(dtype="datetime64[ns]")
+    dated = (lifetime == 1) & ~np.isnat(dates)
+    known = dated & (dates < cut.to_datetime64())
+    y_cut = known.astype(np.int64)
+    record = {"cut": said, "holdout": window, "development_defaults": int(lifetime.sum()),
+              "known_at_cut": int(known.sum()), "charged_off_after_cut": int((dated & ~known).sum()),
+              "without_chargeoff_date": int(lifetime.sum() - dated.sum()), "members": 0, "seconds": 0.0, "reason": None}
+    n_train = parts["train"].shape[0]
+    groups = ({f"fold {k + 1}": y_cut[split.folds == k] for k in range(split.n_folds)} if split.folds is not None
+              else {"development": y_cut[:n_train], "validation": y_cut[n_train:]})
+    minimum = config.min_defaults_per_split
+    short = [f"{name} {int(y.sum())}" for name, y in groups.items() if y.sum() < minimum or y.size - y.sum() < minimum]
+    if not dated.any():
+        record["reason"] = ("no development default carries a charge-off date, so the outcomes known at the cut "
+                            f"({said}) cannot be told")
+    elif config.point_in_time_members <= 0:
+        record["reason"] = "point_in_time_members is 0"
+    elif short:
+        record["reason"] = (f"only {record['known_at_cut']:,} of the {record['development_defaults']:,} development "
+                            f"defaults were charged off before {said}: too few to fit at the cut (defaults known by "
+                            f"then: {', '.join(short)}; at least {minimum} each, min_defaults_per_split)")
+    if record["reason"]:
+        if log:
+            log(f"no point-in-time model: {record['reason']}")
+        return {name: metrics.Metric(None, record["reason"]) for name in POINT_IN_TIME_METRICS}, record
+
+    members = min(config.point_in_time_members, config.members)
+    members = max(members, split.n_folds) if split.folds is not None else members
+    started = time.perf_counter()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(config.cpu_threads)
+    try:
+        nets, _, oof_logits = _fit_ensemble(
+            (np.concatenate([encoded[n][0] for n in fitted]), np.concatenate([encoded[n][1] for n in fitted])),
+            y_cut, split, n_train, encoder, replace(config, members=members), device,
+            (lambda line: log(f"point-in-time model: {line}")) if log else None)
+    finally:
+        torch.set_num_threads(threads)
+    scorer = PDScorer(encoder, nets, (1.0, 0.0))
+    scorer.platt = (fit_platt(oof_logits, y_cut[:n_train]) if oof_logits is not None
+                    else fit_platt(scorer.encoded_logits(*encoded["validation"]), y_cut[n_train:]))
+    pd_ = scorer.calibrate(scorer.encoded_logits(*encoded["holdout_oot"]))
+    y = holdout["default_flag"].to_numpy(dtype=np.int64)
+    found = metrics.classification_metrics(y, pd_)
+    interval = holdout_metrics(y, pd_, holdout, parts["train"])
+    record.update(members=members, seconds=round(time.perf_counter() - started, 3))
+    return {"auc_point_in_time": found["auc"], "auc_point_in_time_ci_low": interval["auc_ci_low"],
+            "auc_point_in_time_ci_high": interval["auc_ci_high"], "brier_point_in_time": found["brier"],
+            "ece_point_in_time": found["ece"]}, record
 
 
 def code_version() -> str:

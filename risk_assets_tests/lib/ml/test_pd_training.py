@@ -959,3 +959,114 @@ def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out
     assert not any("recording era" in line or "out-of-time test: split" in line for line in said)
     card = model_card(trained, "v1", None, None)
     assert "- holdout auc_within_vintage: NULL because none of the" in card and "#### Limitations and intended use" in card
+
+
+def _sba_chargeoff_dates(path: Path) -> pd.Series:
+    """The SBA file's charge-off dates (ChgOffDate, '15-Mar-02') per loan key, as staging reads them:
+    two-digit years up to 14 are 20xx (the data ends in 2014), the others 19xx."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        found = con.execute(
+            "SELECT 'sba:' || LoanNr_ChkDgt AS loan_key, strptime(ChgOffDate, '%d-%b-%y') AS chargeoff_date "
+            "FROM read_csv(?, all_varchar = true, header = true) WHERE coalesce(ChgOffDate, '') <> ''", [str(path)]).df()
+    dates = pd.to_datetime(found["chargeoff_date"])
+    dates = dates.where(dates.dt.year <= 2014, dates - pd.DateOffset(years=100))
+    return pd.Series(dates.to_numpy(dtype="datetime64[ns]"), index=found["loan_key"].to_numpy(dtype=str))
+
+
+def test_an_out_of_time_model_is_backtested_by_a_model_fitted_on_the_outcomes_known_at_the_cut(data_dir, risk_home):
+    """Of the sample's 1,074 development defaults (vintages up to 2003) only 376 were charged off
+    before 2004: the other 696 (and 2 without a date) were performing loans at the cut. A model
+    fitted on those labels, with the same inputs, seed and folds, ranks the 2004-2006 holdout on its
+    lifetime outcomes; its figures are rows of ml.model_metrics on holdout_oot, the champion's are
+    unchanged, and the card's limitations give the figure instead of 'not a point-in-time backtest'."""
+    from risk_assets.lib.ml.model_card import limitations
+    from risk_assets.lib.ml.reference_data import sba_frame
+
+    path = data_dir / "loans" / "sba_national.csv.gz"
+    frame, dates = sba_frame(path, sample_fraction=0.03), _sba_chargeoff_dates(path)
+    plain = train_pd_model(frame, "sba", SMALL)
+    trained = train_pd_model(frame, "sba", SMALL, chargeoff_dates=dates)
+    assert trained.run["point_in_time"] == {
+        "cut": "2004", "holdout": "2004-2006", "development_defaults": 1074, "known_at_cut": 376,
+        "charged_off_after_cut": 696, "without_chargeoff_date": 2, "members": 2,
+        "seconds": trained.run["point_in_time"]["seconds"], "reason": None}
+    # the labels it fitted on: a development default charged off before the cut, nothing else
+    development = frame[frame["loan_key"].isin(trained.keys["train"])]
+    charged = development["loan_key"].map(dates)
+    assert int(((development["default_flag"] == 1) & (charged < pd.Timestamp("2004-01-01"))).sum()) == 376
+    oot = trained.metrics["holdout_oot"]
+    figures = {k: round(oot[k].value, 4) for k in ("auc", "auc_point_in_time", "auc_point_in_time_ci_low",
+                                                   "auc_point_in_time_ci_high", "brier_point_in_time", "ece_point_in_time")}
+    assert figures == {"auc": round(plain.metrics["holdout_oot"]["auc"].value, 4), "auc_point_in_time": 0.5011,
+                       "auc_point_in_time_ci_low": 0.4853, "auc_point_in_time_ci_high": 0.5169,
+                       "brier_point_in_time": 0.2529, "ece_point_in_time": 0.2400}
+    # the backtest changes no figure of the model itself
+    assert {s: {k: m.value for k, m in v.items()} for s, v in plain.metrics.items()} == {
+        s: {k: m.value for k, m in v.items() if "point_in_time" not in k} for s, v in trained.metrics.items()}
+    assert "auc_point_in_time" not in trained.baseline_metrics["holdout_oot"]
+
+    with connect(risk_home.lake_path) as con:
+        folder = save_artifact(risk_home.artifacts, "loan_pd_sba", "v1", trained.scorer.tensors(),
+                               artifact_meta(trained, "loan_pd_sba", "v1"))
+        pd_lake.record_training(con, trained, "v1", folder, "run1")
+        rows = con.execute("SELECT model, split, metric, round(value, 4) FROM ml.model_metrics "
+                           "WHERE metric LIKE '%point_in_time%' ORDER BY metric").fetchall()
+    assert rows == [("loan_pd_sba", "holdout_oot", "auc_point_in_time", 0.5011),
+                    ("loan_pd_sba", "holdout_oot", "auc_point_in_time_ci_high", 0.5169),
+                    ("loan_pd_sba", "holdout_oot", "auc_point_in_time_ci_low", 0.4853),
+                    ("loan_pd_sba", "holdout_oot", "brier_point_in_time", 0.2529),
+                    ("loan_pd_sba", "holdout_oot", "ece_point_in_time", 0.2400)]
+    assert artifact_meta(trained, "loan_pd_sba", "v1")["run"]["point_in_time"]["known_at_cut"] == 376
+
+    said = limitations(trained, {"after": 696, "dated": 1072, "defaults": 1074, "cut": "2004"})
+    auc = f"{oot['auc'].value:.4f}"
+    assert ("- out-of-time test: split by approval date at 2004, but the development outcomes are observed up to the "
+            "data's last charge-off: 696 of the 1,072 development defaults with a charge-off date (65%) were charged "
+            "off in or after 2004, so its AUC is no point-in-time backtest. Point-in-time backtest: a model fitted at "
+            "the cut (2004), on the outcomes then known (376 development defaults charged off before it; the 696 "
+            "charged off later counted as performing; 2 without a charge-off date counted as performing; 2 members), "
+            f"ranks 2004-2006 at AUC 0.5011 (95% CI 0.4853-0.5169), against {auc} for this model: the honest "
+            "out-of-time ranking. Its PDs are of a charge-off by the cut, not over the loan's life: against the "
+            "lifetime outcomes Brier 0.2529, ECE 0.2400.") in said
+    assert not any("not a point-in-time backtest" in line for line in said)
+
+
+def test_too_few_defaults_known_at_the_cut_record_why_there_is_no_point_in_time_figure(data_dir):
+    """Charge-off dates all but a handful after the cut leave too few defaults to fit at it: the
+    model still trains, and the backtest's rows and the card say why there is no figure."""
+    from risk_assets.lib.ml.model_card import limitations
+    from risk_assets.lib.ml.reference_data import sba_frame
+
+    path = data_dir / "loans" / "sba_national.csv.gz"
+    frame, dates = sba_frame(path, sample_fraction=0.03), _sba_chargeoff_dates(path)
+    late = dates.where(dates >= pd.Timestamp("2003-07-01"), dates + pd.DateOffset(years=20))  # known: late 2003 only
+    trained = train_pd_model(frame, "sba", SMALL, chargeoff_dates=late)
+    record = trained.run["point_in_time"]
+    assert (record["known_at_cut"], record["charged_off_after_cut"], record["members"]) == (31, 1041, 0)
+    reason = ("only 31 of the 1,074 development defaults were charged off before 2004: too few to fit at the cut "
+              "(defaults known by then: fold 1 16, fold 2 15; at least 20 each, min_defaults_per_split)")
+    assert record["reason"] == reason
+    assert {k: (m.value, m.reason) for k, m in trained.metrics["holdout_oot"].items() if "point_in_time" in k} == {
+        k: (None, reason) for k in ("auc_point_in_time", "auc_point_in_time_ci_low", "auc_point_in_time_ci_high",
+                                    "brier_point_in_time", "ece_point_in_time")}
+    assert trained.metrics["holdout_oot"]["auc"].value is not None
+    said = limitations(trained, {"after": 1039, "dated": 1072, "defaults": 1074, "cut": "2004"})
+    assert any(line.endswith(f"so its AUC is no point-in-time backtest. No point-in-time backtest: {reason}.")
+               for line in said)
+
+
+def test_charge_off_dates_come_from_each_loans_latest_staging_version_that_gives_one():
+    import duckdb
+
+    with duckdb.connect() as con:
+        assert pd_lake.chargeoff_dates(con, "sba") is None  # a lake without staging
+        con.execute("CREATE SCHEMA staging")
+        con.execute("CREATE TABLE staging.stg_loans (loan_key VARCHAR, portfolio VARCHAR, snapshot_version INTEGER, "
+                    "chargeoff_date DATE)")
+        con.execute("INSERT INTO staging.stg_loans VALUES ('sba:1', 'sba', 1, '2003-05-02'), ('sba:1', 'sba', 2, '2005-07-01'), "
+                    "('sba:2', 'sba', 1, '2002-01-31'), ('sba:2', 'sba', 2, NULL), ('sba:3', 'sba', 1, NULL), "
+                    "('acme:1', 'acme', 1, '2001-01-01')")
+        found = pd_lake.chargeoff_dates(con, "sba")
+    assert found.sort_index().to_dict() == {"sba:1": pd.Timestamp("2005-07-01"), "sba:2": pd.Timestamp("2002-01-31")}
