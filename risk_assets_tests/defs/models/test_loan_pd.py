@@ -401,3 +401,35 @@ def test_the_summary_is_a_list_per_model_so_nothing_is_clipped_at_the_pages_edge
         "",
         "Why each was or was not promoted opens its card in model_card (and loan_pd_gate's result in the Checks tab)."]
     assert "|---" not in text
+
+
+def test_an_sba_run_records_the_point_in_time_backtest_in_the_metrics_summary_metadata_and_card(risk_home, data_dir):
+    """With charge-off dates in staging.stg_loans, the SBA model is backtested by one fitted at the
+    cut on the outcomes then known: its AUC is a row of ml.model_metrics on holdout_oot, a number
+    of the run's metadata, a figure of the summary and of the card's limitations."""
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets_tests.lib.ml.test_pd_training import _sba_chargeoff_dates
+
+    path = data_dir / "loans" / "sba_national.csv.gz"
+    frame = sba_frame(path, sample_fraction=0.03)
+    dates = _sba_chargeoff_dates(path)
+    staging = frame[["loan_key", "portfolio", "vintage", "origination_date", "default_flag"]].assign(
+        snapshot_version=1, chargeoff_date=frame["loan_key"].map(dates))
+    with connect(risk_home.lake_path) as con:
+        con.register("staged", staging)
+        con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+        con.execute("CREATE OR REPLACE TABLE staging.stg_loans AS SELECT * FROM staged")
+    result = _materialize(risk_home, frame)
+    with connect(risk_home.lake_path, read_only=True) as con:
+        rows = dict(con.execute("SELECT metric, value FROM ml.model_metrics WHERE model = 'loan_pd_sba' "
+                                "AND split = 'holdout_oot' AND metric LIKE '%point_in_time%'").fetchall())
+    assert sorted(rows) == ["auc_point_in_time", "auc_point_in_time_ci_high", "auc_point_in_time_ci_low",
+                            "brier_point_in_time", "ece_point_in_time"]
+    assert rows["auc_point_in_time_ci_low"] < rows["auc_point_in_time"] < rows["auc_point_in_time_ci_high"]
+    metadata = result.asset_materializations_for_node("loan_pd_model")[0].metadata
+    assert metadata["point-in-time AUC loan_pd_sba"].value == round(rows["auc_point_in_time"], 4)
+    assert f"; point-in-time backtest {round(rows['auc_point_in_time'], 4)}), ECE " in metadata["summary"].value
+    assert ("were charged off in or after 2004, so its AUC is no point-in-time backtest. Point-in-time backtest: a model "
+            "fitted at the cut (2004), on the outcomes then known (376 development defaults charged off before it; the "
+            "696 charged off later counted as performing; 2 without a charge-off date counted as performing; 2 members), "
+            f"ranks 2004-2006 at AUC {rows['auc_point_in_time']:.4f}") in metadata["model_card"].value
