@@ -47,7 +47,8 @@ class LoanPDConfig(dg.Config):
     device: str = Field(default=_DEFAULT.device, description="'auto' (CUDA when available, else CPU), 'cpu' or 'cuda'.")
     cpu_threads: int = Field(default=_DEFAULT.cpu_threads, description="torch threads while training on CPU.")
     cpu_workers: int = Field(default=_DEFAULT.cpu_workers, description="Processes training ensemble members side by side on CPU (the weights are the same whatever the number). 0 = one per core, with cpu_threads threads each, when members x development loans reach 200,000 (PARALLEL_MIN_MEMBER_LOANS: 20 members of 10,000 loans; below, starting a process costs about what it saves), else 1; 1 = all in the step's own process.")
-    point_in_time_members: int = Field(default=_DEFAULT.point_in_time_members, description="Members of the point-in-time backtest model fitted beside an out-of-time model on the outcomes known at the cut (metric auc_point_in_time); at most members, at least folds; 5 adds about a fifth of the ensemble's training time (SBA: 8 s beside 37 s); 0 fits none.")
+    point_in_time_members: int = Field(default=_DEFAULT.point_in_time_members, description="Members of the point-in-time backtest model fitted beside an out-of-time model on the outcomes known at the cut over point_in_time_horizon_years (metric auc_point_in_time); at most members, at least folds; 5 adds about a fifth of the ensemble's training time (SBA: 7 s beside 39 s); 0 fits none.")
+    point_in_time_horizon_years: int = Field(default=_DEFAULT.point_in_time_horizon_years, description="The point-in-time backtest's performance window H (years): fitted on the development loans approved at least H years before the cut, labelled by a charge-off within H years of approval; both models judged on the holdout's H-year outcome. 5 because SBA charges off late (of its development defaults 16% within 3 years of approval, 45% within 5): 5 gives the most H-year defaults among loans old enough, with 11 development vintages left.")
     portfolios: list[str] = Field(default=[], description="Portfolios to train; empty = every portfolio of marts.loan_features. The retrain sensor's first_model runs name the books without a champion, so the other portfolios' champions are not retrained.")
 
     def to_lib(self) -> PDTrainConfig:
@@ -57,14 +58,15 @@ class LoanPDConfig(dg.Config):
 def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
     """The models just trained as a short markdown list, one item per model, shown in place on the
     asset's page above the full card: the model, the gate's verdict, then its primary holdout, the
-    holdout AUC beside the baseline's (and, out of time, the point-in-time backtest's AUC:
-    `training.point_in_time_backtest`), the ECE, and what it trained on (device, seconds); a refused
+    holdout AUC beside the baseline's (and, out of time, the point-in-time backtest's AUC beside this
+    model's on the same H-year outcome: `training.point_in_time_backtest`), the ECE, and what it trained on (device, seconds); a refused
     model is an item with the reason. A list, not a table: at 1600 px the UI clipped a seven-column
     table's "trained on" and "gate" columns off the page's edge."""
     number = lambda v: "none" if v is None else f"{v}"  # noqa: E731 (an undefined metric is said, not 0)
     lines = [f"- **{m['model']}: {'promoted' if m['promoted'] else 'not promoted'}**: {m['split']} AUC "
              f"{number(m['auc'])} (baseline {number(m['baseline_auc'])}"
-             + (f"; point-in-time backtest {number(m['auc_point_in_time'])}" if m.get("auc_point_in_time") is not None else "")
+             + (f"; point-in-time backtest {number(m['auc_point_in_time'])} against {number(m['auc_champion_same_horizon'])} "
+                f"on the same {m['horizon_years']}-year outcome" if m.get("auc_point_in_time") is not None else "")
              + f"), ECE {number(m['ece'])}; trained on "
              f"{inline_text(m['device'], 40)} in {m['train_seconds']:.0f} s" for m in trained_models]
     lines += [f"- **{model}: not trained**: {inline_text(reason, 2000)}" for model, reason in refused.items()]
@@ -100,9 +102,11 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
                        "log_loss, pr_auc, base_rate, n_rows, n_defaults, n_labelled; on holdouts also auc_ci_low and auc_ci_high (95%, Hanley & McNeil), "
                        "auc_within_vintage (AUC over pairs of the same vintage) and, for the model, auc_vintage_only (the vintage's development "
                        "default rate as the score); on holdout_oot, when the lake has charge-off dates, the point-in-time "
-                       "backtest (a model fitted at the cut on the outcomes then known): auc_point_in_time with "
-                       "auc_point_in_time_ci_low/_ci_high, brier_point_in_time and ece_point_in_time against the lifetime "
-                       "outcomes (NULL with the reason when none could be fitted); for `_vs_baseline` rows auc_gain, auc_gain_se "
+                       "backtest over point_in_time_horizon_years H (a model fitted at the cut on the loans approved H years "
+                       "before it, labelled by a charge-off within H years of approval): auc_point_in_time and, for this "
+                       "model on the same loans and H-year outcome, auc_champion_same_horizon, each with _ci_low/_ci_high, "
+                       "then brier_point_in_time and ece_point_in_time of its H-year PDs (NULL with the reason when none "
+                       "could be fitted); for `_vs_baseline` rows auc_gain, auc_gain_se "
                        "(DeLong) and p_value (one-sided)."),
         dg.TableColumn("value", "double", description="The metric's value (fractions 0-1 except n_rows, n_defaults and n_labelled, "
                        "which are counts, and auc_gain in AUC points); NULL when it cannot be computed."),
@@ -186,6 +190,9 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
                                "baseline_auc": _rounded(trained.baseline_metrics[trained.split.primary_holdout]["auc"].value),
                                "auc_point_in_time": _rounded(primary["auc_point_in_time"].value)
                                if "auc_point_in_time" in primary else None,
+                               "auc_champion_same_horizon": _rounded(primary["auc_champion_same_horizon"].value)
+                               if "auc_champion_same_horizon" in primary else None,
+                               "horizon_years": trained.run.get("point_in_time", {}).get("horizon_years"),
                                "calibration": calibration_verdict(trained).removeprefix("- ").replace("**", ""),
                                "device": trained.run["device"], "train_seconds": trained.run["train_seconds"],
                                "promoted": promoted})
@@ -201,7 +208,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         "version": version,
         # one number per model, which the UI plots across trainings; the summary table holds the rest
         **{f"holdout AUC {m['model']}": dg.MetadataValue.float(m["auc"]) for m in trained_models if m["auc"] is not None},
-        # what a model fitted at the out-of-time cut, on the outcomes then known, achieves there
+        # what a model fitted at the out-of-time cut, on the H-year outcomes then known, achieves there
         **{f"point-in-time AUC {m['model']}": dg.MetadataValue.float(m["auc_point_in_time"])
            for m in trained_models if m["auc_point_in_time"] is not None},
         # a refusal's full reason is in model_card

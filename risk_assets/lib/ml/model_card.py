@@ -307,28 +307,35 @@ def inputs_line(trained: TrainedPD) -> str:
 
 def point_in_time_said(trained: TrainedPD) -> str:
     """The point-in-time backtest (`training.point_in_time_backtest`, run record `point_in_time`) in
-    words: what a model fitted at the cut, on the outcomes then known, achieved on the held-out
-    vintages ('Point-in-time backtest: a model fitted at the cut (2004), on the outcomes then known
-    (N development defaults charged off before it; the M charged off later counted as performing;
-    K members), ranks 2004-2006 at AUC a (95% CI l-h), against b for this model: ...'), its Brier
-    and ECE against the lifetime outcomes; or why there is none ('No point-in-time backtest: ...');
-    '' when the training tried none (no out-of-time holdout, or no charge-off dates in the lake)."""
+    one sentence: 'Point-in-time backtest: a model fitted at the cut (2004) on the 7,818 loans approved
+    by 1998 (vintages 1982-1999) with their 5-year outcomes (155 charged off within 5 years) ranks the
+    2004-2006 loans' 5-year defaults (1,192 of 6,599) at AUC a (95% CI l-h); this model, on the same
+    loans and outcome, b (95% CI l-h).', then the H-year PDs' Brier and ECE and what was left out; or
+    why there is none ('No point-in-time backtest: ...'); '' when the training tried none (no
+    out-of-time holdout, or no charge-off dates in the lake)."""
     record = trained.run.get("point_in_time")
     if not record:
         return ""
     if record["reason"]:
         return f"No point-in-time backtest: {record['reason']}."
     oot = trained.metrics["holdout_oot"]
-    undated = (f"; {record['without_chargeoff_date']:,} without a charge-off date counted as performing"
-               if record["without_chargeoff_date"] else "")
-    return (f"Point-in-time backtest: a model fitted at the cut ({record['cut']}), on the outcomes then known "
-            f"({record['known_at_cut']:,} development defaults charged off before it; the "
-            f"{record['charged_off_after_cut']:,} charged off later counted as performing{undated}; "
-            f"{record['members']} members), ranks {record['holdout']} at AUC {_fmt(oot['auc_point_in_time'].value)} "
-            f"(95% CI {_fmt(oot['auc_point_in_time_ci_low'].value)}-{_fmt(oot['auc_point_in_time_ci_high'].value)}), "
-            f"against {_fmt(oot['auc'].value)} for this model: the honest out-of-time ranking. Its PDs are of a "
-            f"charge-off by the cut, not over the loan's life: against the lifetime outcomes Brier "
-            f"{_fmt(oot['brier_point_in_time'].value)}, ECE {_fmt(oot['ece_point_in_time'].value)}.")
+    years = record["horizon_years"]
+    before = record["approved_before"]  # 'YYYY-MM-DD': the cut less H years
+    approved = (f"approved by {int(before[:4]) - 1}" if before.endswith("-01-01") else f"approved before {before}")
+    vintages = f" (vintages {record['vintages']})" if record["vintages"] else ""
+    auc = lambda name: (f"{_fmt(oot[name].value)} (95% CI {_fmt(oot[name + '_ci_low'].value)}-"  # noqa: E731
+                        f"{_fmt(oot[name + '_ci_high'].value)})")
+    left_out = record["without_outcome"] + record["holdout_without_outcome"]
+    return (f"Point-in-time backtest: a model fitted at the cut ({record['cut']}) on the "
+            f"{record['development_loans']:,} development loans {approved}{vintages} with their {years}-year "
+            f"outcomes ({record['development_defaults']:,} charged off within {years} years of approval) ranks the "
+            f"{record['holdout']} loans' {years}-year defaults ({record['holdout_defaults']:,} of "
+            f"{record['holdout_loans']:,}) at AUC {auc('auc_point_in_time')}; this model, on the same loans and "
+            f"outcome, {auc('auc_champion_same_horizon')}. Its PDs are {years}-year PDs: Brier "
+            f"{_fmt(oot['brier_point_in_time'].value)}, ECE {_fmt(oot['ece_point_in_time'].value)}; "
+            f"{record['members']} members; the {record['too_recent']:,} development loans approved later are "
+            f"left out (their {years}-year outcome was not known at the cut)"
+            + (f", and {left_out:,} loans whose outcome cannot be dated" if left_out else "") + ".")
 
 
 def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]:

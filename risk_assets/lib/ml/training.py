@@ -918,7 +918,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
     )
     if primary == "holdout_oot" and chargeoff_dates is not None:
         figures, trained.run["point_in_time"] = point_in_time_backtest(
-            parts, encoded, fitted, split, encoder, config, device, chargeoff_dates, log)
+            parts, encoded, fitted, split, encoder, config, device, chargeoff_dates, pds["holdout_oot"], log)
         trained.metrics[primary].update(figures)
     return trained
 
@@ -1011,23 +1011,61 @@ def _suspicion_checks(holdout: pd.DataFrame, y: np.ndarray) -> dict[str, dict[st
 
 
 POINT_IN_TIME_METRICS = ("auc_point_in_time", "auc_point_in_time_ci_low", "auc_point_in_time_ci_high",
-                         "brier_point_in_time", "ece_point_in_time")
+                         "auc_champion_same_horizon", "auc_champion_same_horizon_ci_low",
+                         "auc_champion_same_horizon_ci_high", "brier_point_in_time", "ece_point_in_time")
 """The point-in-time backtest's rows on split holdout_oot (`point_in_time_backtest`)."""
+
+
+def chargeoff_dates_of(keys: pd.Series, chargeoff_dates: pd.Series) -> np.ndarray:
+    """The charge-off date of each loan key (n,) as datetime64[ns], NaT where `chargeoff_dates` (per
+    loan key; the last of a key given twice) has none. Empty `chargeoff_dates` give all NaT (a
+    pandas map over an empty datetime series raises instead)."""
+    known = chargeoff_dates[~chargeoff_dates.index.duplicated(keep="last")]
+    at = pd.Index(known.index.astype(str)).get_indexer(keys.astype(str))
+    dates = np.append(pd.to_datetime(known).to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return dates[at]  # -1 (not found) picks the NaT appended last
+
+
+def horizon_outcomes(rows: pd.DataFrame, chargeoff_dates: pd.Series, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each loan's outcome over a fixed performance window: charged off within `years` of approval.
+
+    Args:
+        rows: loan-feature rows (`loan_key`, `origination_date` = approval date, `default_flag`).
+        chargeoff_dates: charge-off date (datetime64) per loan key.
+
+    Returns:
+        (label (n,) int64: 1 when a default was charged off before approval + `years`;
+        window_end (n,) datetime64[ns]: approval + `years`, NaT without an approval date;
+        usable (n,) bool: the outcome can be told, i.e. an approval date and, for a default, a
+        charge-off date).
+    """
+    approved = pd.DatetimeIndex(pd.to_datetime(rows["origination_date"]))
+    window_end = (approved + pd.DateOffset(years=years)).to_numpy(dtype="datetime64[ns]")
+    charged = chargeoff_dates_of(rows["loan_key"], chargeoff_dates)
+    lifetime = rows["default_flag"].to_numpy(dtype=np.int64) == 1
+    label = lifetime & ~np.isnat(charged) & ~np.isnat(window_end) & (charged < window_end)
+    usable = ~np.isnat(window_end) & ~(lifetime & np.isnat(charged))
+    return label.astype(np.int64), window_end, usable
 
 
 def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tuple[np.ndarray, np.ndarray]],
                            fitted: list[str], split: Split, encoder: FeatureEncoder, config: PDTrainConfig,
-                           device: torch.device, chargeoff_dates: pd.Series,
+                           device: torch.device, chargeoff_dates: pd.Series, champion_pd: np.ndarray,
                            log: Callable[[str], None] | None = None) -> tuple[dict[str, metrics.Metric], dict]:
-    """What a model built at the out-of-time cut would have achieved on the held-out vintages.
+    """What a model built at the out-of-time cut would have achieved on the held-out vintages, over a
+    fixed performance window of H = `config.point_in_time_horizon_years` years.
 
     The development outcomes are lifetime ones: a loan approved in 2002 and charged off in 2008 is a
-    default the cut (2004) did not know. This fits a second model with the same config, inputs,
-    encoder, seed, development loans and folds, on the labels as known at the cut: default only
-    when charged off before it (`default_flag` 1 and a charge-off date before the cut), else
-    performing; `config.point_in_time_members` members (at most `members`, at least the folds), then
-    Platt scaling on its out-of-fold scores as the champion's. It scores the same holdout_oot loans,
-    judged on their true lifetime outcomes. It is a backtest figure, not a candidate: not saved.
+    default the cut (2004) did not know, and a loan approved in 2003 had had no time to default
+    (unseasoned). A model fitted on 'charged off before the cut' would learn recency. So the
+    point-in-time model fits only on the development loans approved at least H years before the cut
+    (their H-year outcome was known then), labelled 1 when charged off within H years of approval
+    (`horizon_outcomes`), with the same config, inputs, encoder, seed and folds (restricted to those
+    loans), `config.point_in_time_members` members (at most `members`, at least the folds), then
+    Platt scaling on its out-of-fold scores: its PDs are H-year PDs. It scores the holdout_oot loans
+    against the same H-year outcome, and so is this model (`champion_pd`), so the two AUCs measure
+    one target. A backtest figure, not a candidate: not saved. Loans whose outcome cannot be told
+    (no approval date, or a default without a charge-off date) are left out of both and counted.
 
     The cut is 1 January of the holdout's first vintage for an approval-year split
     (`out_of_time_vintage`), else the holdout's first origination date (as `pd_lake.chargeoffs_after_cut`).
@@ -1035,18 +1073,24 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
     Args:
         parts, encoded: the loan-feature rows and encoded inputs of each split (train_pd_model's).
         fitted: the development splits the ensemble fitted on (train, then validation with folds = 1).
-        chargeoff_dates: charge-off date (datetime64, NaT where none) per loan key.
+        chargeoff_dates: charge-off date (datetime64) per loan key.
+        champion_pd: this model's calibrated PDs of the holdout_oot loans (n_holdout,).
 
     Returns:
-        (the holdout_oot rows `POINT_IN_TIME_METRICS`: the AUC, its 95% Hanley & McNeil interval,
-        Brier and ECE of the point-in-time PDs against the lifetime outcomes, each None with the
-        reason when no model could be fitted; the run record: cut, holdout (its vintages or first
-        date), development_defaults (lifetime), known_at_cut, charged_off_after_cut,
-        without_chargeoff_date (counted as performing), members, seconds, reason (None when fitted)).
+        (the holdout_oot rows `POINT_IN_TIME_METRICS`: both AUCs against the H-year outcome with
+        their 95% Hanley & McNeil intervals, Brier and ECE of the H-year PDs, each None with the
+        reason when no model could be fitted; the run record: cut, horizon_years, approved_before
+        (cut - H), holdout (its vintages or first date), development_loans and development_defaults
+        (used: old enough, H-year defaults), vintages ('1989-1999') and n_vintages of those,
+        too_recent (development loans approved after approved_before), without_outcome (development
+        loans left out: no approval or charge-off date), holdout_loans, holdout_defaults (within H
+        years), holdout_without_outcome, members, seconds, reason (None when fitted)).
         No model is fitted, and the reason says why, when no development default carries a
-        charge-off date, when `point_in_time_members` is 0, or when the defaults known at the cut
-        leave a fold (or the validation split) under `min_defaults_per_split` defaults or non-defaults.
+        charge-off date, when `point_in_time_members` is 0, when the holdout's H-year windows close
+        after the lake's last charge-off (outcomes not yet known), or when the loans old enough leave
+        a fold (or the validation split) under `min_defaults_per_split` defaults or non-defaults.
     """
+    years = config.point_in_time_horizon_years
     holdout = parts["holdout_oot"]
     if split.scheme == "out_of_time_vintage":
         first, last = int(holdout["vintage"].min()), int(holdout["vintage"].max())
@@ -1056,29 +1100,43 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
         cut = pd.Timestamp(holdout["origination_date"].min())
         said = f"{cut:%Y-%m-%d}"
         window = f"loans originated from {said}"
+    approved_before = cut - pd.DateOffset(years=years)
     development = pd.concat([parts[name] for name in fitted])
-    lifetime = development["default_flag"].to_numpy(dtype=np.int64)
-    dates = pd.to_datetime(development["loan_key"].map(chargeoff_dates)).to_numpy(dtype="datetime64[ns]")
-    dated = (lifetime == 1) & ~np.isnat(dates)
-    known = dated & (dates < cut.to_datetime64())
-    y_cut = known.astype(np.int64)
-    record = {"cut": said, "holdout": window, "development_defaults": int(lifetime.sum()),
-              "known_at_cut": int(known.sum()), "charged_off_after_cut": int((dated & ~known).sum()),
-              "without_chargeoff_date": int(lifetime.sum() - dated.sum()), "members": 0, "seconds": 0.0, "reason": None}
+    label, window_end, usable = horizon_outcomes(development, chargeoff_dates, years)
+    seasoned = usable & (window_end <= cut.to_datetime64())
+    vintages = sorted({int(v) for v in development["vintage"][seasoned].dropna()}) if "vintage" in development else []
+    h_label, h_end, h_usable = horizon_outcomes(holdout, chargeoff_dates, years)
+    record = {"cut": said, "horizon_years": years, "approved_before": f"{approved_before:%Y-%m-%d}", "holdout": window,
+              "development_loans": int(seasoned.sum()), "development_defaults": int(label[seasoned].sum()),
+              "vintages": (f"{vintages[0]}-{vintages[-1]}" if len(vintages) > 1 else str(vintages[0])) if vintages else None,
+              "n_vintages": len(vintages), "too_recent": int((usable & ~seasoned).sum()),
+              "without_outcome": int((~usable).sum()), "holdout_loans": int(h_usable.sum()),
+              "holdout_defaults": int(h_label[h_usable].sum()), "holdout_without_outcome": int((~h_usable).sum()),
+              "members": 0, "seconds": 0.0, "reason": None}
     n_train = parts["train"].shape[0]
-    groups = ({f"fold {k + 1}": y_cut[split.folds == k] for k in range(split.n_folds)} if split.folds is not None
-              else {"development": y_cut[:n_train], "validation": y_cut[n_train:]})
+    y_fit = label[seasoned]
+    groups = ({f"fold {k + 1}": label[seasoned & (split.folds == k)] for k in range(split.n_folds)}
+              if split.folds is not None  # folds: the development rows are split train alone
+              else {"development": label[:n_train][seasoned[:n_train]], "validation": label[n_train:][seasoned[n_train:]]})
     minimum = config.min_defaults_per_split
     short = [f"{name} {int(y.sum())}" for name, y in groups.items() if y.sum() < minimum or y.size - y.sum() < minimum]
+    last_chargeoff = chargeoff_dates.max() if len(chargeoff_dates) else pd.NaT
+    open_until = pd.Timestamp(np.max(h_end[h_usable])) if h_usable.any() else pd.NaT
+    dated = (development["default_flag"].to_numpy() == 1) & ~np.isnat(chargeoff_dates_of(development["loan_key"], chargeoff_dates))
     if not dated.any():
         record["reason"] = ("no development default carries a charge-off date, so the outcomes known at the cut "
                             f"({said}) cannot be told")
     elif config.point_in_time_members <= 0:
         record["reason"] = "point_in_time_members is 0"
+    elif pd.isna(open_until) or open_until > last_chargeoff:
+        record["reason"] = (f"the holdout's {years}-year outcomes are not all known: its last loan's window closes "
+                            + (f"{open_until:%Y-%m-%d}, after the lake's last charge-off ({last_chargeoff:%Y-%m-%d})"
+                               if not pd.isna(open_until) else "never (no holdout loan has an approval date)"))
     elif short:
-        record["reason"] = (f"only {record['known_at_cut']:,} of the {record['development_defaults']:,} development "
-                            f"defaults were charged off before {said}: too few to fit at the cut (defaults known by "
-                            f"then: {', '.join(short)}; at least {minimum} each, min_defaults_per_split)")
+        record["reason"] = (f"only {record['development_loans']:,} development loans were approved before "
+                            f"{record['approved_before']} ({years} years before the cut, {said}), with "
+                            f"{record['development_defaults']:,} charged off within {years} years: too few to fit at "
+                            f"the cut ({', '.join(short)} defaults; at least {minimum} each, min_defaults_per_split)")
     if record["reason"]:
         if log:
             log(f"no point-in-time model: {record['reason']}")
@@ -1086,27 +1144,45 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
 
     members = min(config.point_in_time_members, config.members)
     members = max(members, split.n_folds) if split.folds is not None else members
+    on_seasoned = replace(split, folds=split.folds[seasoned]) if split.folds is not None else split
     started = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(config.cpu_threads)
     try:
         nets, _, oof_logits = _fit_ensemble(
-            (np.concatenate([encoded[n][0] for n in fitted]), np.concatenate([encoded[n][1] for n in fitted])),
-            y_cut, split, n_train, encoder, replace(config, members=members), device,
+            (np.concatenate([encoded[n][0] for n in fitted])[seasoned],
+             np.concatenate([encoded[n][1] for n in fitted])[seasoned]),
+            y_fit, on_seasoned, int(seasoned[:n_train].sum()), encoder, replace(config, members=members), device,
             (lambda line: log(f"point-in-time model: {line}")) if log else None)
     finally:
         torch.set_num_threads(threads)
+    n_fit = int(seasoned[:n_train].sum())
     scorer = PDScorer(encoder, nets, (1.0, 0.0))
-    scorer.platt = (fit_platt(oof_logits, y_cut[:n_train]) if oof_logits is not None
-                    else fit_platt(scorer.encoded_logits(*encoded["validation"]), y_cut[n_train:]))
-    pd_ = scorer.calibrate(scorer.encoded_logits(*encoded["holdout_oot"]))
-    y = holdout["default_flag"].to_numpy(dtype=np.int64)
-    found = metrics.classification_metrics(y, pd_)
-    interval = holdout_metrics(y, pd_, holdout, parts["train"])
+    if oof_logits is not None:
+        scorer.platt = fit_platt(oof_logits, y_fit[:n_fit])
+    else:
+        validation = encoded["validation"]
+        in_window = seasoned[n_train:]
+        scorer.platt = fit_platt(scorer.encoded_logits(validation[0][in_window], validation[1][in_window]), y_fit[n_fit:])
+    num, cat = encoded["holdout_oot"]
+    point_in_time_pd = scorer.calibrate(scorer.encoded_logits(num[h_usable], cat[h_usable]))
+    y = h_label[h_usable]
+    found = metrics.classification_metrics(y, point_in_time_pd)
     record.update(members=members, seconds=round(time.perf_counter() - started, 3))
-    return {"auc_point_in_time": found["auc"], "auc_point_in_time_ci_low": interval["auc_ci_low"],
-            "auc_point_in_time_ci_high": interval["auc_ci_high"], "brier_point_in_time": found["brier"],
-            "ece_point_in_time": found["ece"]}, record
+    return {**_auc_with_interval("auc_point_in_time", y, point_in_time_pd),
+            **_auc_with_interval("auc_champion_same_horizon", y, np.asarray(champion_pd)[h_usable]),
+            "brier_point_in_time": found["brier"], "ece_point_in_time": found["ece"]}, record
+
+
+def _auc_with_interval(name: str, y: np.ndarray, pd_: np.ndarray) -> dict[str, metrics.Metric]:
+    """`name`, `name`_ci_low and `name`_ci_high: the AUC of `pd_` against `y` and its 95% Hanley &
+    McNeil interval (`metrics.auc_interval`); each None with the reason when undefined."""
+    auc = metrics.roc_auc(y, pd_)
+    defaults = int(np.sum(y))
+    interval = metrics.auc_interval(auc.value, defaults, y.size - defaults) if auc.value is not None else None
+    low, high = ((metrics.Metric(interval[0]), metrics.Metric(interval[1])) if interval
+                 else (metrics.Metric(None, auc.reason),) * 2)
+    return {name: auc, f"{name}_ci_low": low, f"{name}_ci_high": high}
 
 
 def code_version() -> str:

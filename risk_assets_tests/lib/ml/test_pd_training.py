@@ -11,17 +11,19 @@ import pytest
 from torch import device as torch_device
 
 from risk_assets.lib.lake import connect
-from risk_assets.lib.ml import pd_lake, registry
+from risk_assets.lib.ml import metrics, pd_lake, registry
 from risk_assets.lib.ml.artifacts import save_artifact
 from risk_assets.lib.ml.pd_model import load_pd_model
 from risk_assets.lib.ml.reference_data import lendingclub_frame
 from risk_assets.lib.report.html import write_model_report
 from risk_assets.lib.ml.training import (
     PARALLEL_MIN_MEMBER_LOANS,
+    POINT_IN_TIME_METRICS,
     InsufficientDefaults,
     PDTrainConfig,
     ReservedKeys,
     artifact_meta,
+    horizon_outcomes,
     member_workers,
     split_loans,
     train_pd_model,
@@ -975,12 +977,14 @@ def _sba_chargeoff_dates(path: Path) -> pd.Series:
     return pd.Series(dates.to_numpy(dtype="datetime64[ns]"), index=found["loan_key"].to_numpy(dtype=str))
 
 
-def test_an_out_of_time_model_is_backtested_by_a_model_fitted_on_the_outcomes_known_at_the_cut(data_dir, risk_home):
-    """Of the sample's 1,074 development defaults (vintages up to 2003) only 376 were charged off
-    before 2004: the other 696 (and 2 without a date) were performing loans at the cut. A model
-    fitted on those labels, with the same inputs, seed and folds, ranks the 2004-2006 holdout on its
-    lifetime outcomes; its figures are rows of ml.model_metrics on holdout_oot, the champion's are
-    unchanged, and the card's limitations give the figure instead of 'not a point-in-time backtest'."""
+def test_an_out_of_time_model_is_backtested_by_a_model_fitted_at_the_cut_over_a_fixed_horizon(data_dir, risk_home):
+    """With a 5-year performance window, the point-in-time model fits only the sample's 7,816
+    development loans approved by 1998 (their 5-year outcome was known in 2004), 155 of them charged
+    off within 5 years of approval; the 5,401 approved later (unseasoned: no time to default yet) and
+    2 defaults without a charge-off date are left out. Both it and this model are judged on the
+    2004-2006 loans' 5-year defaults (1,192 of 6,599), so the two AUCs compare one target; the rows
+    reach ml.model_metrics on holdout_oot, the champion's own figures are unchanged, and the card's
+    limitations give both AUCs in one sentence."""
     from risk_assets.lib.ml.model_card import limitations
     from risk_assets.lib.ml.reference_data import sba_frame
 
@@ -989,22 +993,36 @@ def test_an_out_of_time_model_is_backtested_by_a_model_fitted_on_the_outcomes_kn
     plain = train_pd_model(frame, "sba", SMALL)
     trained = train_pd_model(frame, "sba", SMALL, chargeoff_dates=dates)
     assert trained.run["point_in_time"] == {
-        "cut": "2004", "holdout": "2004-2006", "development_defaults": 1074, "known_at_cut": 376,
-        "charged_off_after_cut": 696, "without_chargeoff_date": 2, "members": 2,
-        "seconds": trained.run["point_in_time"]["seconds"], "reason": None}
-    # the labels it fitted on: a development default charged off before the cut, nothing else
+        "cut": "2004", "horizon_years": 5, "approved_before": "1999-01-01", "holdout": "2004-2006",
+        "development_loans": 7816, "development_defaults": 155, "vintages": "1982-1999", "n_vintages": 15,
+        "too_recent": 5401, "without_outcome": 2, "holdout_loans": 6599, "holdout_defaults": 1192,
+        "holdout_without_outcome": 0, "members": 2, "seconds": trained.run["point_in_time"]["seconds"], "reason": None}
+    # the labels it fitted on: approved before 1999, a default charged off within 5 years of approval
+    # (10 paid-in-full loans carry a charge-off date too: not defaults)
     development = frame[frame["loan_key"].isin(trained.keys["train"])]
+    approved = pd.to_datetime(development["origination_date"])
     charged = development["loan_key"].map(dates)
-    assert int(((development["default_flag"] == 1) & (charged < pd.Timestamp("2004-01-01"))).sum()) == 376
+    old_enough = (approved < pd.Timestamp("1999-01-01")) & ~((development["default_flag"] == 1) & charged.isna())
+    assert int(old_enough.sum()) == 7816
+    within = (development["default_flag"] == 1) & (charged < approved + pd.DateOffset(years=5))
+    assert int((old_enough & within).sum()) == 155
     oot = trained.metrics["holdout_oot"]
-    figures = {k: round(oot[k].value, 4) for k in ("auc", "auc_point_in_time", "auc_point_in_time_ci_low",
-                                                   "auc_point_in_time_ci_high", "brier_point_in_time", "ece_point_in_time")}
-    assert figures == {"auc": round(plain.metrics["holdout_oot"]["auc"].value, 4), "auc_point_in_time": 0.5011,
-                       "auc_point_in_time_ci_low": 0.4853, "auc_point_in_time_ci_high": 0.5169,
-                       "brier_point_in_time": 0.2529, "ece_point_in_time": 0.2400}
+    names = ("auc_point_in_time", "auc_point_in_time_ci_low", "auc_point_in_time_ci_high", "auc_champion_same_horizon",
+             "auc_champion_same_horizon_ci_low", "auc_champion_same_horizon_ci_high", "brier_point_in_time",
+             "ece_point_in_time")
+    figures = {k: round(oot[k].value, 4) for k in names}
+    assert figures == {"auc_point_in_time": 0.4351, "auc_point_in_time_ci_low": 0.4177,
+                       "auc_point_in_time_ci_high": 0.4525, "auc_champion_same_horizon": 0.5939,
+                       "auc_champion_same_horizon_ci_low": 0.5755, "auc_champion_same_horizon_ci_high": 0.6124,
+                       "brier_point_in_time": 0.174, "ece_point_in_time": 0.1613}
+    # the champion's same-horizon AUC is its own holdout PDs against the 5-year outcome
+    holdout = frame.set_index("loan_key").loc[trained.keys["holdout_oot"]]
+    five_years = ((holdout["default_flag"] == 1) & (holdout.index.map(dates) < pd.to_datetime(
+        holdout["origination_date"]) + pd.DateOffset(years=5))).to_numpy(dtype=np.int64)
+    assert round(metrics.roc_auc(five_years, trained.holdout_pd).value, 4) == 0.5939
     # the backtest changes no figure of the model itself
     assert {s: {k: m.value for k, m in v.items()} for s, v in plain.metrics.items()} == {
-        s: {k: m.value for k, m in v.items() if "point_in_time" not in k} for s, v in trained.metrics.items()}
+        s: {k: m.value for k, m in v.items() if k not in names} for s, v in trained.metrics.items()}
     assert "auc_point_in_time" not in trained.baseline_metrics["holdout_oot"]
 
     with connect(risk_home.lake_path) as con:
@@ -1012,49 +1030,76 @@ def test_an_out_of_time_model_is_backtested_by_a_model_fitted_on_the_outcomes_kn
                                artifact_meta(trained, "loan_pd_sba", "v1"))
         pd_lake.record_training(con, trained, "v1", folder, "run1")
         rows = con.execute("SELECT model, split, metric, round(value, 4) FROM ml.model_metrics "
-                           "WHERE metric LIKE '%point_in_time%' ORDER BY metric").fetchall()
-    assert rows == [("loan_pd_sba", "holdout_oot", "auc_point_in_time", 0.5011),
-                    ("loan_pd_sba", "holdout_oot", "auc_point_in_time_ci_high", 0.5169),
-                    ("loan_pd_sba", "holdout_oot", "auc_point_in_time_ci_low", 0.4853),
-                    ("loan_pd_sba", "holdout_oot", "brier_point_in_time", 0.2529),
-                    ("loan_pd_sba", "holdout_oot", "ece_point_in_time", 0.2400)]
-    assert artifact_meta(trained, "loan_pd_sba", "v1")["run"]["point_in_time"]["known_at_cut"] == 376
+                           "WHERE metric LIKE '%point_in_time%' OR metric LIKE '%same_horizon%' ORDER BY metric").fetchall()
+    assert rows == [("loan_pd_sba", "holdout_oot", name, figures[name]) for name in sorted(names)]
+    assert artifact_meta(trained, "loan_pd_sba", "v1")["run"]["point_in_time"]["development_defaults"] == 155
 
     said = limitations(trained, {"after": 696, "dated": 1072, "defaults": 1074, "cut": "2004"})
-    auc = f"{oot['auc'].value:.4f}"
     assert ("- out-of-time test: split by approval date at 2004, but the development outcomes are observed up to the "
             "data's last charge-off: 696 of the 1,072 development defaults with a charge-off date (65%) were charged "
             "off in or after 2004, so its AUC is no point-in-time backtest. Point-in-time backtest: a model fitted at "
-            "the cut (2004), on the outcomes then known (376 development defaults charged off before it; the 696 "
-            "charged off later counted as performing; 2 without a charge-off date counted as performing; 2 members), "
-            f"ranks 2004-2006 at AUC 0.5011 (95% CI 0.4853-0.5169), against {auc} for this model: the honest "
-            "out-of-time ranking. Its PDs are of a charge-off by the cut, not over the loan's life: against the "
-            "lifetime outcomes Brier 0.2529, ECE 0.2400.") in said
+            "the cut (2004) on the 7,816 development loans approved by 1998 (vintages 1982-1999) with their 5-year "
+            "outcomes (155 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults (1,192 "
+            "of 6,599) at AUC 0.4351 (95% CI 0.4177-0.4525); this model, on the same loans and outcome, 0.5939 "
+            "(95% CI 0.5755-0.6124). Its PDs are 5-year PDs: Brier 0.1740, ECE 0.1613; 2 members; the 5,401 "
+            "development loans approved later are left out (their 5-year outcome was not known at the cut), and 2 "
+            "loans whose outcome cannot be dated.") in said
     assert not any("not a point-in-time backtest" in line for line in said)
 
 
-def test_too_few_defaults_known_at_the_cut_record_why_there_is_no_point_in_time_figure(data_dir):
-    """Charge-off dates all but a handful after the cut leave too few defaults to fit at it: the
-    model still trains, and the backtest's rows and the card say why there is no figure."""
+def test_the_horizon_outcome_is_a_charge_off_within_h_years_of_approval():
+    """Charged off 4 years 364 days after approval is a 5-year default, 5 years after is not; a
+    default without a charge-off date, or a loan without an approval date, has no outcome to tell."""
+    rows = pd.DataFrame({
+        "loan_key": ["sba:1", "sba:2", "sba:3", "sba:4", "sba:5"],
+        "origination_date": pd.to_datetime(["1996-03-15", "1996-03-15", "1997-10-01", "1998-01-05", None]),
+        "default_flag": [1, 1, 1, 0, 0]})
+    dates = pd.Series(pd.to_datetime(["2001-03-14", "2001-03-15"]), index=["sba:1", "sba:2"])
+    label, window_end, usable = horizon_outcomes(rows, dates, 5)
+    assert label.tolist() == [1, 0, 0, 0, 0]
+    assert usable.tolist() == [True, True, False, True, False]
+    assert [str(d)[:10] for d in window_end] == ["2001-03-15", "2001-03-15", "2002-10-01", "2003-01-05", "NaT"]
+
+
+def test_too_few_defaults_within_the_horizon_record_why_there_is_no_point_in_time_figure(data_dir):
+    """A 2-year window leaves 36 development defaults among the loans approved by 2001, 14 and 22 a
+    fold: under 20 in the first, too few to fit at the cut. The model still trains, and the rows and the card say why."""
     from risk_assets.lib.ml.model_card import limitations
     from risk_assets.lib.ml.reference_data import sba_frame
 
     path = data_dir / "loans" / "sba_national.csv.gz"
     frame, dates = sba_frame(path, sample_fraction=0.03), _sba_chargeoff_dates(path)
-    late = dates.where(dates >= pd.Timestamp("2003-07-01"), dates + pd.DateOffset(years=20))  # known: late 2003 only
-    trained = train_pd_model(frame, "sba", SMALL, chargeoff_dates=late)
+    trained = train_pd_model(frame, "sba", replace(SMALL, point_in_time_horizon_years=2), chargeoff_dates=dates)
     record = trained.run["point_in_time"]
-    assert (record["known_at_cut"], record["charged_off_after_cut"], record["members"]) == (31, 1041, 0)
-    reason = ("only 31 of the 1,074 development defaults were charged off before 2004: too few to fit at the cut "
-              "(defaults known by then: fold 1 16, fold 2 15; at least 20 each, min_defaults_per_split)")
+    assert (record["development_loans"], record["development_defaults"], record["members"]) == (10726, 36, 0)
+    reason = ("only 10,726 development loans were approved before 2002-01-01 (2 years before the cut, 2004), with 36 "
+              "charged off within 2 years: too few to fit at the cut (fold 1 14 defaults; at least 20 each, "
+              "min_defaults_per_split)")
     assert record["reason"] == reason
-    assert {k: (m.value, m.reason) for k, m in trained.metrics["holdout_oot"].items() if "point_in_time" in k} == {
-        k: (None, reason) for k in ("auc_point_in_time", "auc_point_in_time_ci_low", "auc_point_in_time_ci_high",
-                                    "brier_point_in_time", "ece_point_in_time")}
+    assert {k: (m.value, m.reason) for k, m in trained.metrics["holdout_oot"].items()
+            if k in POINT_IN_TIME_METRICS} == {k: (None, reason) for k in POINT_IN_TIME_METRICS}
     assert trained.metrics["holdout_oot"]["auc"].value is not None
-    said = limitations(trained, {"after": 1039, "dated": 1072, "defaults": 1074, "cut": "2004"})
+    said = limitations(trained, {"after": 696, "dated": 1072, "defaults": 1074, "cut": "2004"})
     assert any(line.endswith(f"so its AUC is no point-in-time backtest. No point-in-time backtest: {reason}.")
                for line in said)
+
+
+def test_a_lake_whose_charge_offs_stop_before_the_holdouts_window_closes_has_no_point_in_time_figure(data_dir):
+    """A lake landed in 2009 knows no 5-year outcome of the loans approved in 2005-2006: the backtest
+    says so instead of counting their later defaults as performing loans. Without any charge-off
+    date, it says the outcomes cannot be told."""
+    from risk_assets.lib.ml.reference_data import sba_frame
+
+    path = data_dir / "loans" / "sba_national.csv.gz"
+    frame, dates = sba_frame(path, sample_fraction=0.03), _sba_chargeoff_dates(path)
+    trained = train_pd_model(frame, "sba", SMALL, chargeoff_dates=dates[dates < pd.Timestamp("2009-07-01")])
+    assert trained.run["point_in_time"]["reason"] == (
+        "the holdout's 5-year outcomes are not all known: its last loan's window closes 2011-09-29, after the "
+        "lake's last charge-off (2009-06-30)")
+    assert trained.metrics["holdout_oot"]["auc_point_in_time"].value is None
+    undated = train_pd_model(frame, "sba", SMALL, chargeoff_dates=dates.iloc[:0])
+    assert undated.run["point_in_time"]["reason"] == (
+        "no development default carries a charge-off date, so the outcomes known at the cut (2004) cannot be told")
 
 
 def test_charge_off_dates_come_from_each_loans_latest_staging_version_that_gives_one():
