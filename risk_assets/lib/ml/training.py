@@ -1128,10 +1128,11 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
                             f"({said}) cannot be told")
     elif config.point_in_time_members <= 0:
         record["reason"] = "point_in_time_members is 0"
-    elif pd.isna(open_until) or open_until > last_chargeoff:
+    elif pd.isna(open_until):
+        record["reason"] = f"no holdout loan has an approval date, so its {years}-year outcome cannot be told"
+    elif open_until > last_chargeoff:
         record["reason"] = (f"the holdout's {years}-year outcomes are not all known: its last loan's window closes "
-                            + (f"{open_until:%Y-%m-%d}, after the lake's last charge-off ({last_chargeoff:%Y-%m-%d})"
-                               if not pd.isna(open_until) else "never (no holdout loan has an approval date)"))
+                            f"{open_until:%Y-%m-%d}, after the lake's last charge-off ({last_chargeoff:%Y-%m-%d})")
     elif short:
         record["reason"] = (f"only {record['development_loans']:,} development loans were approved before "
                             f"{record['approved_before']} ({years} years before the cut, {said}), with "
