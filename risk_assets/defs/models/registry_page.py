@@ -31,8 +31,9 @@ REGISTRY_SCHEMA = dg.TableSchema(columns=[
         "The model registry (table ml.model_registry, changes in ml.model_registry_events): which version of "
         "each model is champion and scores the book, every version trained with its status, gate metric and "
         "the reason of its latest change (the gate's verdict, or an operator's rollback or retirement with "
-        "their reason), and the latest status changes. Rebuilt after each training; a change made by hand "
-        "(`risk-assets registry`) shows on the model's own page at once and here at the next build."
+        "their reason), and the latest status changes. A version the time budget cut short says so first, in "
+        "its status and its reason ('trained short (229 of 396 steps): ...'). Rebuilt after each training; a "
+        "change made by hand (`risk-assets registry`) shows on the model's own page at once and here at the next build."
     ),
 )
 def model_registry(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:

@@ -341,3 +341,19 @@ def record_metrics(
             rows.append([model, version, split, metric, float(value), reasons.get(metric), run_id, _now()])
     if rows:
         con.executemany("INSERT INTO ml.model_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def trained_short(con: duckdb.DuckDBPyConnection, model: str | None = None) -> dict[tuple[str, str], tuple[int, int]]:
+    """(model, version) -> (steps, planned_steps) of each version the time budget cut short: its
+    training's split 'train' rows of ml.model_metrics record fewer optimiser steps than planned.
+    Versions that trained every planned step, or record no steps (a PD model), are absent; {} when
+    the table is missing."""
+    if not table_exists(con, "ml.model_metrics"):
+        return {}
+    where, params = ("AND model = ?", [model]) if model else ("", [])
+    rows = con.execute(
+        "SELECT model, version, max(value) FILTER (WHERE metric = 'steps'), max(value) FILTER (WHERE metric = 'planned_steps') "
+        f"FROM ml.model_metrics WHERE split = 'train' AND metric IN ('steps', 'planned_steps') {where} "
+        "GROUP BY model, version", params).fetchall()
+    return {(m, v): (int(steps), int(planned)) for m, v, steps, planned in rows
+            if steps is not None and planned is not None and steps < planned}

@@ -21,7 +21,9 @@ def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
     """(sections, champions). sections: markdown per metadata entry: `champions` (one row per model:
     its champion, metric, since when and why, short enough to show in place in the UI), `versions`
     (a list: every version, newest first, with status, metric, times and the reason of its latest
-    change, whole)
+    change, whole). A version the time budget cut short (`registry.trained_short`) says so first:
+    its `why` in `champions` opens 'trained short (229 of 396 steps): ', its status in `versions`
+    reads 'champion, trained short (229 of 396 steps)'.
     and `latest_changes` (the last RECENT_CHANGES status changes, who made them and why).
     champions: model -> champion version ('none' when a model has none). Says so when the registry
     is empty or missing."""
@@ -31,6 +33,7 @@ def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
     if not rows:
         return {"champions": "No model has been trained yet: the registry is empty."}, {}
     champions: dict[str, str] = {row["model"]: "none" for row in rows}
+    short = registry.trained_short(con)
     lines = ["| model | champion | metric | since (UTC) | why |", "|---|---|---|---|---|"]
     versions = []  # a list: the UI clipped a seven-column table's reasons at the page's edge, mid-figure
     for row in reversed(rows):  # newest first
@@ -38,12 +41,18 @@ def registry_sections(con) -> tuple[dict[str, str], dict[str, str]]:
         why = row["reason"] or ""
         if (row["changed_by"] or "").startswith("operator"):
             why = f"{row['status']} by {row['changed_by']}: {row['change_reason']}; earlier: {row['earlier_reason'] or why}"
+        status = row["status"]
+        if (steps := short.get((row["model"], row["version"]))) is not None:
+            # the warning first: the table cuts the reason at 90 characters, where the gate's own
+            # figures fill them and the reason's '; trained short: ...' comes after
+            why = f"trained short ({steps[0]} of {steps[1]} steps): {why}"
+            status = f"{status}, trained short ({steps[0]} of {steps[1]} steps)"
         if row["status"] == "champion":
             champions[row["model"]] = row["version"]
             lines.append(f"| {row['model']} | `{row['version']}` | {value} | {_at(row['promoted_at'])} "
                          f"| {table_cell(why, 90)}{' (whole: versions)' if len(why) > 90 else ''} |")
         promoted = f", promoted {_at(row['promoted_at'])}" if row["promoted_at"] is not None else ""
-        versions.append(f"- **{row['model']}** `{row['version']}`: {row['status']}, {value}, trained "
+        versions.append(f"- **{row['model']}** `{row['version']}`: {status}, {value}, trained "
                         f"{_at(row['trained_at'])}{promoted} (UTC): {inline_text(why, WHOLE_REASON)}")
     lines += [f"| {model} | none | | | retired by hand or never promoted: see versions |"
               for model, version in sorted(champions.items()) if version == "none"]

@@ -3,6 +3,8 @@ latest changes, through a gate promotion, a rejection and an operator's rollback
 
 from __future__ import annotations
 
+import re
+
 import dagster as dg
 import pytest
 
@@ -110,3 +112,40 @@ def test_a_version_the_gate_retires_says_which_version_replaced_it_and_why(risk_
     assert main(["registry", model]) == 0
     (line_a,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"{model}  A  ")]
     assert line_a.startswith(f"{model}  A  retired ") and line_a.endswith("  replaced by C: promoted: gain 0.020")
+
+
+def test_a_champion_trained_short_says_so_first_where_the_table_cuts_its_reason(risk_home):
+    """The sample's sentiment champion, cut by the time budget at 229 of 396 steps: its row in the
+    champions table opens with the warning, before the gate's figures fill the 90 characters shown;
+    the PD champion beside it, whose training records no steps, reads as before."""
+    gate = ("promoted: first model; holdout macro-F1 0.8056 beats the TF-IDF baseline 0.6463 by +0.1594 (95% CI "
+            "+0.1183 to +0.2044; one-sided paired bootstrap p < 0.001: beyond chance) (967 holdout sentences); "
+            "trained short: 229 of 396 optimiser steps (1.73 of 3 epochs) because the time budget of 540 s "
+            "(max_train_seconds) ran out")
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        for model, version, metric, value in (("news_sentiment", "v1", "macro_f1", 0.8056),
+                                              ("news_sentiment", "v0", "macro_f1", 0.8240),
+                                              ("loan_pd_sba", "v1", "auc_holdout_oot", 0.6792)):
+            artifact = risk_home.root / "artifacts" / model / version
+            artifact.mkdir(parents=True)
+            registry.register_candidate(con, model, version, str(artifact), metric, value, "snap")
+        registry.record_metrics(con, "news_sentiment", "v0", "train", {"steps": 396.0, "planned_steps": 396.0})
+        registry.record_metrics(con, "news_sentiment", "v1", "train", {"steps": 229.0, "planned_steps": 396.0})
+        registry.reject(con, "news_sentiment", "v0", "rejected: champion changed while it trained")
+        registry.promote(con, "news_sentiment", "v1", gate)
+        registry.promote(con, "loan_pd_sba", "v1", "promoted: first model; holdout_oot AUC 0.6792 beats the "
+                                                   "logistic-regression baseline 0.6601 by +0.0191")
+        sections, _ = registry_sections(con)
+    rows = {line.split(" | ")[0]: line for line in sections["champions"].splitlines() if line.startswith("| ")}
+    assert re.fullmatch(r"\| news_sentiment \| `v1` \| macro_f1 0\.8056 \| \d{4}-\d\d-\d\d \d\d:\d\d \| "
+                        r"trained short \(229 of 396 steps\): promoted: first model; holdout macro-F1 0\.8056 "
+                        r"beats… \(whole: versions\) \|", rows["| news_sentiment"])
+    assert rows["| loan_pd_sba"].endswith("| promoted: first model; holdout_oot AUC 0.6792 beats the "
+                                          "logistic-regression baseline… (whole: versions) |")
+    versions = {line.split("`")[1] + line.split("**")[1]: line for line in sections["versions"].splitlines()}
+    assert versions["v1news_sentiment"].startswith(
+        "- **news_sentiment** `v1`: champion, trained short (229 of 396 steps), macro_f1 0.8056, trained ")
+    assert versions["v1news_sentiment"].endswith(f" (UTC): trained short (229 of 396 steps): {gate}")
+    assert versions["v0news_sentiment"].startswith("- **news_sentiment** `v0`: rejected, macro_f1 0.8240, trained ")
+    assert versions["v1loan_pd_sba"].startswith("- **loan_pd_sba** `v1`: champion, auc_holdout_oot 0.6792, trained ")
