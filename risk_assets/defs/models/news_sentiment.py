@@ -110,12 +110,25 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     """Train a candidate, write its artifact, metrics and confusion matrices, and apply the gate.
 
     A training the time budget cut short opens its card with a warning and adds it to the metadata
-    as `trained_short` (`TrainReport.short_warning`)."""
+    as `trained_short` (`TrainReport.short_warning`), set against the latest full training of the
+    same profile in the registry when there is one. The card closes with its 'Limitations and
+    intended use' (`sentiment_eval.limitations`)."""
     from risk_assets.lib.ml import registry
-    from risk_assets.lib.ml.sentiment_data import TooFewLabels, labelled_news_through, n_labelled, read_labelled_news
+    from risk_assets.lib.ml.sentiment_data import (
+        TooFewLabels,
+        labelled_news_through,
+        n_labelled,
+        read_labelled_news,
+        reference_corpus,
+    )
     from risk_assets.lib.ml.sentiment_eval import meets_quality_target, quality_target_line
     from risk_assets.lib.ml.registry import new_version
-    from risk_assets.lib.ml.sentiment_pipeline import record_candidate, record_refusal, train_candidate
+    from risk_assets.lib.ml.sentiment_pipeline import (
+        full_training_of_profile,
+        record_candidate,
+        record_refusal,
+        train_candidate,
+    )
     from risk_assets.lib.report.html import write_model_report
 
     train_config = config.to_train_config()
@@ -124,11 +137,14 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         docs = read_labelled_news(con, train_config.holdout_format)
         through = labelled_news_through(con)
         champion_row = registry.champion(con, MODEL_NAME)
+        corpus = reference_corpus(con, train_config.holdout_format)
+        full_run = full_training_of_profile(con, train_config)
     try:
         run = train_candidate(docs, train_config, lake.home.artifacts, version,
                               champion_row, log=context.log.info, labelled_through=through,
                               promotion_p_value=retrain_policy.promotion_p_value,
-                              promotion_min_gain=retrain_policy.min_macro_f1_gain)
+                              promotion_min_gain=retrain_policy.min_macro_f1_gain,
+                              corpus=corpus, full_run=full_run)
     except TooFewLabels as exc:
         # an outcome, not a failed step: the run goes on (news_scores says what is unscored) and
         # the gate warns with this reason
@@ -179,9 +195,9 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     "model must beat the TF-IDF baseline. Otherwise it is rejected and the champion stays. Passes while a "
     "champion stands (the new one or the one kept); warns when there was too little labelled news to train; "
     "fails, and stops scoring in the run, when a first model was rejected. A version the time budget "
-    "(max_train_seconds) cut short before its planned steps passes or fails the same way, and the description "
-    "and ml.model_registry.reason say so (trained short: how far it went, the quality to expect, how to train "
-    "again). Each verdict is a row of quality.check_results.",
+    "(max_train_seconds) cut short before its planned steps passes or fails the same way, but the description "
+    "opens with it ('promoted trained short (229 of 396 steps): ...', metadata verdict) and ml.model_registry.reason "
+    "says so (trained short: how far it went, the quality to expect, how to train again). Each verdict is a row of quality.check_results.",
 )
 def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     result = _sentiment_gate(context, lake)
@@ -327,15 +343,20 @@ def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) 
             [MODEL_NAME, version],
         ).fetchone()
         standing = registry.champion(con, MODEL_NAME)
+        steps = registry.trained_short(con, MODEL_NAME).get((MODEL_NAME, version))
     if row is None:
         return dg.AssetCheckResult(passed=False, metadata={"version": version, "reason": "version not in ml.model_registry"})
     status, reason, macro_f1 = row
+    # a version cut short says so in the first words, where a passing gate's reason ends with it
+    verdict = "" if steps is None else (f"{'promoted' if status == 'champion' else status} trained short "
+                                        f"({steps[0]} of {steps[1]} steps)")
     return dg.AssetCheckResult(
         passed=standing is not None,
         severity=dg.AssetCheckSeverity.ERROR,
-        description="; ".join(part for part in (f"{MODEL_NAME} {version}: {status}", reason,
-                                                _who_scores(standing, version)) if part),
-        metadata={"version": version, "status": status, "reason": reason or "",
+        description=(f"{verdict}: " if verdict else "") + "; ".join(
+            part for part in (f"{MODEL_NAME} {version}: {status}", reason, _who_scores(standing, version)) if part),
+        metadata={"version": version, "status": status, **({"verdict": verdict} if verdict else {}),
+                  "reason": reason or "",
                   "champion": standing["version"] if standing else "none",
                   **({"trained_short": short.value}
                      if (short := event.asset_materialization.metadata.get("trained_short")) else {}),

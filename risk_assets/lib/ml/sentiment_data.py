@@ -298,3 +298,53 @@ def _reserved_holdout(eligible: pl.DataFrame, fraction: float, seed: int,
             f"kept out of the holdout, {len(drawn)} of the {n_new} sentences it neither trained on nor held out "
             "drawn in (stratified)")
     return kept | {str(key) for key in drawn}, note
+
+
+def labelled_articles_by_sample(docs: pl.DataFrame, split: SentimentSplit) -> dict[str, int]:
+    """What a training saw of the labelled articles it read: counts of `docs`' labelled rows whose
+    sentence (dedupe key) it trained on ('train'), held out ('holdout'), or left out ('left_out':
+    no usable text, a conflicting label, a holdout sentence's template, beyond max_train_examples).
+    Rows, not distinct sentences: the copies of a sentence in two files count twice, as the
+    scoring's `sample` counts them."""
+    texts = docs.filter(pl.col("label").is_not_null())["text_clean"].to_list()
+    train, holdout = set(split.train["key"].to_list()), set(split.holdout["key"].to_list())
+    keys = [dedupe_key(t) if is_usable_text(t).usable else None for t in texts]
+    n_train = sum(k in train for k in keys)
+    n_holdout = sum(k in holdout for k in keys)
+    return {"train": n_train, "holdout": n_holdout, "left_out": len(keys) - n_train - n_holdout}
+
+
+_AGREEMENT = re.compile(r"(50|66|75|all)_?agree", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReferenceCorpus:
+    """The landed files of the holdout's format and what they tell of their labels and dates.
+
+    files: their file names; agreement: the annotator agreement their names state ('50%', '66%',
+    '75%', 'all', as the Financial PhraseBank names its files: Sentences_50Agree.txt), None when no
+    name states one; articles: their labelled articles in marts.news_features; dated: those of them
+    with a publication date."""
+
+    files: tuple[str, ...]
+    agreement: str | None
+    articles: int
+    dated: int
+
+
+def reference_corpus(con: duckdb.DuckDBPyConnection, holdout_format: str) -> ReferenceCorpus | None:
+    """The reference corpus behind the holdout (`ReferenceCorpus`), or None when no labelled
+    article of marts.news_features comes from a file of `holdout_format`."""
+    rows = con.execute(
+        "SELECT f.path, count(*), count(n.published_at) FROM marts.news_features AS n "
+        "JOIN raw.landed_files AS f ON f.sha256 = n._file_sha256 WHERE f.format = ? AND n.label IS NOT NULL "
+        "GROUP BY f.path ORDER BY f.path", [holdout_format]).fetchall()
+    if not rows:
+        return None
+    names = tuple(re.split(r"[\\/]", path)[-1] for path, _, _ in rows)
+    stated = {m.group(1).lower() for name in names if (m := _AGREEMENT.search(name))}
+    agreement = None
+    if len(stated) == 1:  # files stating two levels mix them: none is said
+        level = stated.pop()
+        agreement = level if level == "all" else f"{level}%"
+    return ReferenceCorpus(names, agreement, sum(r[1] for r in rows), sum(r[2] for r in rows))

@@ -305,6 +305,11 @@ def confusion_png(confusion: np.ndarray, title: str) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def _share(count: int, total: int) -> str:
+    """'81.1%': count as a share of total; 'n/a' of none."""
+    return f"{count / total:.1%}" if total else "n/a"
+
+
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
@@ -347,13 +352,15 @@ def model_card(
     decision: GateDecision,
     facts: Mapping[str, object],
     warning: str = "",
+    limitations: Sequence[str] = (),
 ) -> str:
     """Markdown model card: gate verdict, metrics of candidate / baseline / champion on the holdout,
     the confusion matrix as an embedded PNG, and `facts` (device, duration, data snapshot...) as a table.
 
     `warning`, when not empty, opens the card under its title, in bold, before the verdict: what a
     reader must know before trusting the figures (a training the time budget cut short,
-    `TrainReport.short_warning`)."""
+    `TrainReport.short_warning`). `limitations`, the lines of the 'Limitations and intended use'
+    section (`limitations`), close it, as they close the PD card."""
     columns = ["candidate", "TF-IDF baseline"] + ([f"champion {champion_version}"] if champion else [])
     evaluations = [candidate, baseline] + ([champion] if champion else [])
     names = ["accuracy", "macro_f1"] + [f"{m}_{label}" for label in LABELS for m in ("precision", "recall", "f1")]
@@ -372,4 +379,88 @@ def model_card(
     png = confusion_png(candidate.confusion, f"{version} holdout")
     lines += ["", f"![confusion matrix](data:image/png;base64,{png})", "", "| fact | value |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in facts.items()]
+    if limitations:
+        lines += ["", *limitations]
     return "\n".join(lines)
+
+
+def limitations(candidate: Evaluation, split, config, n_truncated: int, corpus=None,
+                articles: Mapping[str, int] | None = None) -> list[str]:
+    """The card's 'Limitations and intended use' section, from what the training knows.
+
+    - in-sample scores: how many labelled articles the model trained on or held out (`articles`,
+      `sentiment_data.labelled_articles_by_sample`), with the scoring's own counts left to
+      news_scores (metadata `sample`) and its check news_scores_coverage, as the card is written
+      before any article is scored;
+    - the labels: the reference corpus's files and the annotator agreement their names state
+      (`corpus`, `sentiment_data.ReferenceCorpus`; at 50% many labels are judgement calls), or
+      that the holdout was drawn from all labelled sentences;
+    - no time-based test when the reference corpus's articles carry no publication date;
+    - English only: the encoder's vocabulary;
+    - the label mix the training sentences of other files move (`split.other_sources_line`'s
+      figures), against the holdout's share of that label;
+    - the token window (`config.max_tokens`, training truncated `n_truncated` sentences) and the
+      windows scoring reads (`config.max_chunks`);
+    - when missed, the quality target with both holdout figures.
+
+    Args:
+        split: the training's `SentimentSplit`; config: its `SentimentTrainConfig`.
+
+    Returns:
+        markdown lines: the heading, a line on the intended use, then one bullet per point.
+    """
+    lines = ["#### Limitations and intended use",
+             "Intended use: the tone of a news sentence or headline about a company (negative / neutral / positive), "
+             "read in aggregate (ml.news_sentiment_daily); not a credit verdict on one article."]
+    if articles is not None:
+        read = sum(articles.values())
+        train, holdout, left_out = (f"{articles[key]:,} ({_share(articles[key], read)}"
+                                    for key in ("train", "holdout", "left_out"))
+        lines.append(
+            f"- in-sample scores: of the {read:,} labelled articles it read, it trained on {train}: their scores are "
+            f"learned, in-sample, and say nothing of the model), held out {holdout}: judged on at the gate) and left "
+            f"out {left_out}); every other article is unseen. The scoring's "
+            "counts of train / holdout / unseen articles are on news_scores (metadata sample) and its check "
+            "news_scores_coverage.")
+    if corpus is not None and split.holdout_from_reference:
+        files = ", ".join(corpus.files)
+        if corpus.agreement == "all":
+            agreed = "every annotator agreed on each label"
+        elif corpus.agreement:
+            agreed = (f"{corpus.agreement}-agreement: a label is what at least {corpus.agreement} of the annotators "
+                      "gave, so many are judgement calls")
+        else:
+            agreed = "the annotators' agreement is not stated"
+        lines.append(f"- labels: the reference corpus ({files}; {corpus.articles:,} labelled articles), {agreed}; "
+                     "the holdout is drawn from it alone.")
+        if corpus.dated < corpus.articles:
+            dated = "none" if corpus.dated == 0 else f"only {corpus.dated:,}"
+            lines.append(f"- no time-based test: {dated} of the reference corpus's {corpus.articles:,} articles carry "
+                         "a publication date, so the holdout is a random draw of the same sentences and says nothing "
+                         "of news written later.")
+    elif not split.holdout_from_reference:
+        lines.append(f"- labels: no file of the reference format ({config.holdout_format}) in the lake, so the holdout "
+                     "is drawn from all labelled sentences and the quality target's corpus does not judge it.")
+    lines.append("- English only: the encoder's vocabulary is English; a text in another language or script scores "
+                 "without meaning (news_scores.unknown_share near 1).")
+    extra = sum(split.train_other_source_labels.values())
+    if extra:
+        label = max(split.train_other_source_labels, key=split.train_other_source_labels.get)
+        total = sum(split.train_labels.values())
+        with_them, added = split.train_labels.get(label, 0), split.train_other_source_labels[label]
+        without = (with_them - added) / (total - extra) if total > extra else float("nan")
+        held_share = _share(int((split.holdout["label"] == label).sum()), split.holdout.height)
+        lines.append(f"- label mix: {extra:,} training sentences are in no reference-format file (a re-export's own); "
+                     f"they raise the training's {label} share from {without:.1%} to {with_them / total:.1%}, against "
+                     f"{held_share} of the holdout, so the model leans to '{label}' more than the reference "
+                     "corpus does (fact train_sentences_from_other_files).")
+    lines.append(f"- length: it reads {config.max_tokens} tokens at a time ([CLS]/[SEP] included): {n_truncated:,} of "
+                 f"the {split.train.height:,} training sentences were longer and trained on truncated; scoring reads a "
+                 f"longer text in up to {config.max_chunks} overlapping windows and marks the rest unread "
+                 "(news_scores.truncated).")
+    figures = {name: candidate.metrics.get(name) for name in QUALITY_TARGET}
+    if not meets_quality_target(figures):
+        shown = " / ".join(_fmt(value) for value in figures.values())
+        lines.append(f"- below its quality target: holdout accuracy / macro-F1 {shown} against {quality_target_text()} "
+                     f"({QUALITY_TARGET_SOURCE}).")
+    return lines

@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from risk_assets.lib.lake import table_exists
 from risk_assets.lib.ml import registry
-from risk_assets.lib.ml.artifacts import load_meta
+from risk_assets.lib.ml.artifacts import load_meta, locate
 from risk_assets.lib.ml.sentiment import (
     MODEL_NAME,
+    FullTraining,
     SentimentModel,
     SentimentTrainConfig,
     TrainReport,
@@ -32,10 +34,12 @@ from risk_assets.lib.ml.sentiment import (
     train_sentiment,
 )
 from risk_assets.lib.ml.sentiment_data import (
+    ReferenceCorpus,
     ReservedSentences,
     SentimentSplit,
     TooFewLabels,
     key_digest,
+    labelled_articles_by_sample,
     n_labelled,
     split_holdout,
 )
@@ -46,6 +50,7 @@ from risk_assets.lib.ml.sentiment_eval import (
     compare_macro_f1,
     evaluate,
     gate,
+    limitations,
     model_card,
     record_confusion,
     tfidf_baseline,
@@ -70,17 +75,28 @@ class CandidateRun:
     decision: GateDecision
     artifact: Path
     facts: dict[str, object]
+    full_run: FullTraining | None = None
+    """The latest full training of the same profile in the registry, which the warning compares with."""
+    limitations: list[str] = field(default_factory=list)
+    """The card's 'Limitations and intended use' lines (`sentiment_eval.limitations`)."""
+
+    def warning(self, promoted: bool) -> str:
+        """`TrainReport.short_warning` for a version promoted or not, set against `full_run` when
+        there is one, with this version's holdout accuracy / macro-F1."""
+        holdout = (self.candidate.metrics["accuracy"], self.candidate.macro_f1)
+        return self.report.short_warning(promoted, self.full_run, holdout)
 
     @property
     def short_warning(self) -> str:
         """The card's opening warning when the time budget cut the training short, '' otherwise
-        (`TrainReport.short_warning`, its remedy chosen by the gate's decision)."""
-        return self.report.short_warning(self.decision.promote)
+        (`warning`, its remedy chosen by the gate's decision)."""
+        return self.warning(self.decision.promote)
 
     def card(self) -> str:
-        """The markdown model card (see sentiment_eval.model_card), opening with `short_warning`."""
+        """The markdown model card (see sentiment_eval.model_card), opening with `short_warning`
+        and closing with `limitations`."""
         return model_card(self.version, self.candidate, self.baseline, self.champion,
-                          self.champion_version, self.decision, self.facts, self.short_warning)
+                          self.champion_version, self.decision, self.facts, self.short_warning, self.limitations)
 
 
 def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:
@@ -127,6 +143,8 @@ def train_candidate(
     labelled_through: datetime | None = None,
     promotion_p_value: float = registry.PROMOTION_P_VALUE,
     promotion_min_gain: float = registry.MIN_MACRO_F1_GAIN,
+    corpus: ReferenceCorpus | None = None,
+    full_run: FullTraining | None = None,
 ) -> CandidateRun:
     """Split, train, judge and save one candidate.
 
@@ -140,6 +158,10 @@ def train_candidate(
         labelled_through: when the newest labelled file in `docs` landed (labelled_news_through);
             meta.json keeps it as `labelled_news_through`, from which the retrain sensor counts
             new labels.
+        corpus: the reference corpus behind the holdout (`sentiment_data.reference_corpus`), for
+            the card's limitations (its files' annotator agreement and dates); None leaves those out.
+        full_run: the latest full training of this profile (`full_training_of_profile`), which a
+            warning of a training cut short compares with; None: the README's measured loss.
 
     Raises:
         TooFewLabels: no labelled rows, or too few per class to split (from split_holdout).
@@ -193,8 +215,44 @@ def train_candidate(
         "labelled_news_through": labelled_through.isoformat() if labelled_through else None,
     }
     artifact = save_sentiment_model(model, artifacts_root, version, meta)
+    notes = limitations(candidate, split, config, report.n_truncated, corpus, labelled_articles_by_sample(docs, split))
     return CandidateRun(version, model, report, split, candidate, baseline, champion, champion_version,
-                        decision, artifact, facts)
+                        decision, artifact, facts, full_run, notes)
+
+
+PROFILE_RUN_SETTINGS = frozenset({"max_train_seconds", "min_train_epochs", "seed", "inference_batch_size",
+                                  "max_chunks", "chunk_stride"})
+"""Config fields two trainings of one profile may differ in: the time budget and what may not be
+cut of it, the seed, and settings of scoring only."""
+
+
+def full_training_of_profile(con: duckdb.DuckDBPyConnection, config: SentimentTrainConfig) -> FullTraining | None:
+    """The latest registered news_sentiment version (any status) of the same profile as `config`
+    (its meta.json config equal but for PROFILE_RUN_SETTINGS) that trained every planned optimiser
+    step and has holdout accuracy and macro-F1 in ml.model_metrics; None when there is none (or no
+    registry). A version whose artifact is gone cannot say its profile and is passed over."""
+    if not table_exists(con, "ml.model_registry") or not table_exists(con, "ml.model_metrics"):
+        return None
+    wanted = {k: v for k, v in config_dict(config).items() if k not in PROFILE_RUN_SETTINGS}
+    rows = con.execute(
+        "SELECT r.version, r.artifact_path, "
+        "max(m.value) FILTER (WHERE m.split = 'train' AND m.metric = 'steps'), "
+        "max(m.value) FILTER (WHERE m.split = 'train' AND m.metric = 'planned_steps'), "
+        "max(m.value) FILTER (WHERE m.split = ? AND m.metric = 'accuracy'), "
+        "max(m.value) FILTER (WHERE m.split = ? AND m.metric = 'macro_f1') "
+        "FROM ml.model_registry AS r JOIN ml.model_metrics AS m ON m.model = r.model AND m.version = r.version "
+        "WHERE r.model = ? GROUP BY r.version, r.artifact_path, r.trained_at ORDER BY r.trained_at DESC, r.version DESC",
+        [HOLDOUT, HOLDOUT, MODEL_NAME]).fetchall()
+    for version, artifact, steps, planned, accuracy, macro_f1 in rows:
+        if None in (steps, planned, accuracy, macro_f1) or steps < planned:
+            continue
+        try:
+            trained = load_meta(locate(con, artifact)).get("config", {})
+        except (FileNotFoundError, json.JSONDecodeError):
+            continue
+        if {k: v for k, v in trained.items() if k not in PROFILE_RUN_SETTINGS} == wanted:
+            return FullTraining(version, int(steps), accuracy, macro_f1)
+    return None
 
 
 def train_sentences_line(n_train: int, n_truncated: int, max_tokens: int) -> str:
@@ -249,7 +307,7 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
         registry.reject(con, MODEL_NAME, run.version, _with_warning(
             f"rejected: the champion changed while this version trained (it was compared with "
             f"{run.champion_version or 'no champion'}, the champion is now {current_version or 'none'}); "
-            "retrain to be compared with the current one", run.report.short_warning(False)))
+            "retrain to be compared with the current one", run.warning(False)))
     elif run.decision.promote:
         registry.promote(con, MODEL_NAME, run.version, _with_warning(run.decision.reason, run.short_warning))
     else:

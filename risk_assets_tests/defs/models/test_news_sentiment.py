@@ -137,6 +137,31 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     # every planned step ran: no warning anywhere an analyst looks
     assert meta["training_steps"].value == "1 x 7" and "trained_short" not in meta
     assert "Warning" not in card and "rained short" not in reason and "trained_short" not in check.metadata
+    assert "verdict" not in check.metadata and check.description.startswith(f"news_sentiment {version}: ")
+    # the card closes, as a PD card does, with what it cannot be trusted for, from what the training knew
+    accuracy, macro_f1 = meta["holdout_accuracy"].value, meta["holdout_macro_f1"].value
+    assert card.endswith("\n\n" + "\n".join([
+        "#### Limitations and intended use",
+        "Intended use: the tone of a news sentence or headline about a company (negative / neutral / positive), "
+        "read in aggregate (ml.news_sentiment_daily); not a credit verdict on one article.",
+        # 73 sentences in each PhraseBank file; 15 held out (30 copies), 4 copies of the sentences left out
+        "- in-sample scores: of the 146 labelled articles it read, it trained on 112 (76.7%: their scores are "
+        "learned, in-sample, and say nothing of the model), held out 30 (20.5%: judged on at the gate) and left out "
+        "4 (2.7%); every other article is unseen. The scoring's counts of train / holdout / unseen articles are on "
+        "news_scores (metadata sample) and its check news_scores_coverage.",
+        "- labels: the reference corpus (financial_phrasebank_50agree.txt; 73 labelled articles), 50%-agreement: a "
+        "label is what at least 50% of the annotators gave, so many are judgement calls; the holdout is drawn from "
+        "it alone.",
+        "- no time-based test: none of the reference corpus's 73 articles carry a publication date, so the holdout "
+        "is a random draw of the same sentences and says nothing of news written later.",
+        "- English only: the encoder's vocabulary is English; a text in another language or script scores without "
+        "meaning (news_scores.unknown_share near 1).",
+        f"- length: it reads 48 tokens at a time ([CLS]/[SEP] included): 13 of the {meta['train_sentences'].value} "
+        "training sentences were longer and trained on truncated; scoring reads a longer text in up to 8 "
+        "overlapping windows and marks the rest unread (news_scores.truncated).",
+        f"- below its quality target: holdout accuracy / macro-F1 {accuracy:.4f} / {macro_f1:.4f} against 0.86 / "
+        "0.84 (accuracy / macro-F1 FinBERT reports on a 20% split of its own of this corpus).",
+    ]))
     # The blocking gate decides whether scoring ran in the same run.
     assert bool(trained.asset_materializations_for_node("news_scores")) == check.passed
 
@@ -243,8 +268,11 @@ def test_a_training_the_time_budget_cut_short_says_so_on_the_card_the_gate_and_t
                            "json_extract_string(details, '$.failing_unit') FROM quality.check_results "
                            "WHERE check_name = 'news_sentiment_quality_target'").fetchall() == [
             (False, "WARN", target.description, target.metadata["shortfalls"].value, "shortfalls")]
-    assert check.description == f"news_sentiment {version}: {status}; {gate_reason}; t{warning[1:]}" + (
+    # a passing gate says it first: its reason ends with the warning, past where a reader stops
+    verdict = f"{'promoted' if promoted else 'rejected'} trained short (7 of 14 steps)"
+    assert check.description == f"{verdict}: news_sentiment {version}: {status}; {gate_reason}; t{warning[1:]}" + (
         "" if promoted else "; no champion: nothing will score the articles")
+    assert check.metadata["verdict"].value == verdict
     assert check.metadata["trained_short"].value == warning
 
 
