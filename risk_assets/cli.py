@@ -222,6 +222,7 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
         with dg.DagsterInstance.get() as instance:
             for line in run_summary(instance, started, lake_path):
                 print(line, flush=True)
+            _tag_run_outcome(instance, started, lake_path)
     except Exception as exc:  # the summary is a convenience: never hide the run's own exit code behind it
         print(f"(no run summary: {type(exc).__name__}: {exc})", file=sys.stderr)
     return code
@@ -286,18 +287,16 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     [] when no run started (a bad selection, say)."""
     import dagster as dg
 
-    records = [r for r in instance.get_run_records(limit=5) if r.create_timestamp.timestamp() >= since - 1]
-    if not records:
+    record = _run_since(instance, since)
+    if record is None:
         return []
-    record = records[0]
     run = record.dagster_run
     took = (f" in {int(record.end_time - record.start_time) // 60}m{int(record.end_time - record.start_time) % 60:02d}s"
             if record.start_time and record.end_time else "")
+    from risk_assets.lib.report.run_outcome import checks_not_passed
+
     flagged, said = [], []
-    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.event_specific_data
-        if evaluation.passed:
-            continue
+    for evaluation in checks_not_passed(instance, run.run_id):
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", _without_how_to_train(said[-1])))
@@ -363,6 +362,23 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(f"   next: to score {', '.join(untrained)} now, train it (retrain_sensor does so under dagster dev): "
                      f"{train_by_hand(untrained, command)}")
     return lines
+
+
+def _run_since(instance, since: float):
+    """The record (dagster RunRecord) of the latest run created after `since` (epoch seconds), or None."""
+    records = [r for r in instance.get_run_records(limit=5) if r.create_timestamp.timestamp() >= since - 1]
+    return records[0] if records else None
+
+
+def _tag_run_outcome(instance, since: float, lake_path: Path | None) -> None:
+    """Put on the run started after `since`, once it has finished, the tags that carry what its summary
+    says to the UI's runs list and run page (run_outcome.tag_run_outcome: checks that did not pass,
+    notes); run_outcome_sensor does the same for the runs the UI or the sensors start."""
+    from risk_assets.lib.report.run_outcome import tag_run_outcome
+
+    record = _run_since(instance, since)
+    if record is not None and record.dagster_run.is_finished:
+        tag_run_outcome(instance, record.dagster_run.run_id, lake_path, SUMMARY_LAKE_WAIT_SECONDS)
 
 
 def _without_how_to_train(description: str) -> str:
@@ -475,82 +491,25 @@ waited for the lake pool ends while the run ahead of it still holds the lake, fo
 training takes), before it prints without the lake's lines."""
 
 
-def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list[tuple[str, str, str]],
-                                                                  list[tuple[str, int, int, str]],
-                                                                  list[tuple[str, str, int, int, float | None, str]],
-                                                                  list[tuple[str, str]],
-                                                                  list[tuple[str, int | None, str]]]:
-    """What the run `run_id` did to its files and models, read from the lake at `lake_path` in one
-    read-only connection: (not landed, quarantined, cut short, copies, unterminated).
-
-    not landed: (status, path, message) of each file it refused or failed to land (raw.landed_files;
-    raw.landing_events for a file refused unread, a broken link say, which has no manifest row).
-    quarantined: (path, records in the file (blank, note and footer lines not counted), records
-    quarantined, quarantined records by rule, most
-    first) of each file it landed with records quarantined at landing (raw.landed_files and
-    quality.quarantine).
-    cut short: (model, version, optimiser steps trained, steps planned, holdout macro-F1, registry
-    status) of each sentiment model it trained whose time budget ended the training before its
-    planned steps (ml.model_metrics, split train): a busy machine's model, which stays champion
-    until one better beyond chance replaces it.
-    copies: (path, path of the landed file with the same bytes) of each file it did not land for
-    being a copy (raw.landing_events, outcome 'duplicate').
-    unterminated: (path, line of its last record, note) of each file it landed whose last line has
-    no line end (`landing.unterminated_files`).
-    Each list is [] without a lake, or a lake without its tables yet."""
-    if lake_path is None or not Path(lake_path).exists():
-        return [], [], [], [], []
+def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list, list, list, list, list]:
+    """What the run `run_id` did to its files and models (run_outcome.lake_outcomes: not landed,
+    quarantined, cut short, copies, unterminated), waiting up to SUMMARY_LAKE_WAIT_SECONDS for the
+    lake; all [] when another run still holds it then, or it cannot be read, which is said on stderr."""
     import duckdb
 
-    from risk_assets.lib.ingest.landing import unterminated_files
-
-    def rows(con, sql: str) -> list[tuple]:
-        try:
-            return con.execute(sql, {"run": run_id} if "$run" in sql else [run_id]).fetchall()
-        except duckdb.Error:
-            return []
+    from risk_assets.lib.report.run_outcome import NO_LAKE_OUTCOMES, lake_outcomes
 
     try:  # a summary waits briefly: another run (a training) may hold the lake's writer lock for many minutes
-        with connect(lake_path, read_only=True, wait_seconds=SUMMARY_LAKE_WAIT_SECONDS) as con:
-            not_landed = rows(con, "SELECT status, path, coalesce(message, '') FROM raw.landed_files "
-                                   "WHERE run_id = $run AND status IN ('refused', 'failed') UNION ALL "
-                                   "SELECT outcome, path, message FROM raw.landing_events WHERE run_id = $run "
-                                   "AND outcome = 'refused' AND message IS NOT NULL ORDER BY path")
-            quarantined = rows(con, """
-                SELECT f.path, f.rows_in_file - coalesce(f.non_data_lines, 0), f.rows_quarantined,
-                       (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)
-                        FROM (SELECT rule, count(DISTINCT line) AS n FROM quality.quarantine AS q
-                              WHERE q.file_sha256 = f.sha256 AND q.asset = 'raw_' || f.domain GROUP BY rule))
-                FROM raw.landed_files AS f
-                WHERE f.run_id = ? AND f.status = 'loaded' AND f.rows_quarantined > 0 ORDER BY f.path""")
-            cut_short = rows(con, """
-                SELECT t.model, t.version, t.steps::INTEGER, t.planned::INTEGER,
-                       (SELECT value FROM ml.model_metrics AS h WHERE h.model = t.model AND h.version = t.version
-                          AND h.split = 'holdout' AND h.metric = 'macro_f1'),
-                       coalesce((SELECT status FROM ml.model_registry AS r WHERE r.model = t.model
-                                   AND r.version = t.version), 'unregistered')
-                FROM (SELECT model, version, max(value) FILTER (WHERE metric = 'steps') AS steps,
-                             max(value) FILTER (WHERE metric = 'planned_steps') AS planned
-                      FROM ml.model_metrics WHERE run_id = ? AND split = 'train' GROUP BY model, version) AS t
-                WHERE t.steps < t.planned ORDER BY t.model""")
-            copies = rows(con, "SELECT path, duplicate_of FROM raw.landing_events "
-                               "WHERE run_id = ? AND outcome = 'duplicate' ORDER BY path")
-            try:
-                unterminated = unterminated_files(con, run_id)
-            except duckdb.Error:
-                unterminated = []
+        return lake_outcomes(lake_path, run_id, SUMMARY_LAKE_WAIT_SECONDS)
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():  # not another run's hold: a permission, a damaged file
             print(f"note: the lake could not be read for this summary: {' '.join(str(exc).split())}",
                   file=sys.stderr, flush=True)
-            return [], [], [], [], []
+            return NO_LAKE_OUTCOMES
         print(f"note: another run still holds the lake after {SUMMARY_LAKE_WAIT_SECONDS:.0f} s: this summary leaves "
               "out the files this run refused, quarantined or skipped as copies and the models it cut short; "
               "risk-assets verify lists the refused files once that run ends", file=sys.stderr, flush=True)
-        return [], [], [], [], []
-    except duckdb.Error:  # the lake could not be opened
-        return [], [], [], [], []
-    return not_landed, quarantined, cut_short, copies, unterminated
+        return NO_LAKE_OUTCOMES
 
 
 def _release_dead_runs(after_grace: bool = False) -> None:

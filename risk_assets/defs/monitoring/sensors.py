@@ -40,6 +40,7 @@ from risk_assets.lib.monitoring.retrain import (
     decide_sentiment_first_model,
 )
 from risk_assets.lib.monitoring.sentiment import sentiment_first_model, sentiment_snapshot
+from risk_assets.lib.report.run_outcome import tag_run_outcome
 
 LAKE_WAIT_SECONDS = 20.0
 """How long a sensor waits for the lake while a run writes it; then the tick is skipped and retried.
@@ -481,3 +482,33 @@ def dead_runs_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     if released:
         return dg.SkipReason("released " + "; ".join(run.message() for run in released))
     return dg.SkipReason("no run in progress has lost its process, and no run that ended holds a pool slot")
+
+
+def _run_outcome_sensor(status: dg.DagsterRunStatus, name: str) -> dg.RunStatusSensorDefinition:
+    """The sensor that puts run_outcome's tags on each run of the instance that ends with `status`."""
+
+    @dg.run_status_sensor(
+        run_status=status,
+        name=name,
+        monitor_all_code_locations=True,  # runs of `risk-assets run` come from no code location
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            f"Tags each run that ends {status.value} with what it did beyond its status, as `risk-assets run` "
+            "prints it: `risk/checks_not_passed` ('3: raw_loans_values, loan_features_no_leakage, ...', an ERROR "
+            "check marked '(ERROR)') and `risk/notes` (a sentiment training its time budget cut short, files refused, "
+            "quarantined, copies, cut short), so the runs list and the run page show them beside the status."
+        ),
+    )
+    def _sensor(context: dg.RunStatusSensorContext, lake: LakeResource) -> dg.SkipReason:
+        run_id = context.dagster_run.run_id
+        tags = tag_run_outcome(context.instance, run_id, lake.home.lake_path, LAKE_WAIT_SECONDS)
+        said = "; ".join(f"{key} = {value}" for key, value in tags.items())
+        if said:
+            context.log.info(f"run {run_id}: {said}")
+        return dg.SkipReason(f"run {run_id}: {said or 'every check passed; nothing to note'}")
+
+    return _sensor
+
+
+run_outcome_sensor = _run_outcome_sensor(dg.DagsterRunStatus.SUCCESS, "run_outcome_sensor")
+failed_run_outcome_sensor = _run_outcome_sensor(dg.DagsterRunStatus.FAILURE, "failed_run_outcome_sensor")

@@ -1,0 +1,170 @@
+"""What a finished run of the lake did beyond its status: the asset checks of it that did not pass,
+read from its own event log, and what it did to its files and models, read from the lake (files
+refused, quarantined, copies, cut short; sentiment trainings its time budget cut short).
+
+`risk-assets run` prints this as its closing summary; `run_outcome_tags` puts the same facts, short,
+on the run itself as tags (CHECKS_TAG, NOTES_TAG), which the UI's runs list and run page show: a
+run in which checks did not pass is otherwise a plain green "Success" there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+
+from risk_assets.lib.lake import connect
+
+CHECKS_TAG = "risk/checks_not_passed"
+"""Run tag: '<count>: <check>, <check>, ...' of the run's asset checks that did not pass ('(ERROR)'
+after an ERROR-severity one; WARN is the rest)."""
+NOTES_TAG = "risk/notes"
+"""Run tag: what the run did that its checks do not say, '; '-separated ('news_sentiment trained
+short 229/396', 'sba_national.csv.gz: 811 of 3,000 records quarantined', ...)."""
+TAG_CHARS = 250
+"""Longest tag value written; a longer one is cut with '…' (the run's summary and its check
+results in the UI have the whole text)."""
+
+
+class LakeOutcomes(NamedTuple):
+    """What one run did to its files and models, from the lake (each list [] when the lake or its
+    table is missing).
+
+    not_landed: (status 'refused' or 'failed', path, message) of each file it refused or failed to
+        land (raw.landed_files; raw.landing_events for a file refused unread, a broken link say,
+        which has no manifest row).
+    quarantined: (path, records in the file (blank, note and footer lines not counted), records
+        quarantined, '<rule> <count>, ...' most first) of each file it landed with records
+        quarantined at landing (raw.landed_files and quality.quarantine).
+    cut_short: (model, version, optimiser steps trained, steps planned, holdout macro-F1 or None,
+        registry status) of each sentiment model it trained whose time budget ended the training
+        before its planned steps (ml.model_metrics, split train): a busy machine's model, which
+        stays champion until one better beyond chance replaces it.
+    copies: (path, path of the landed file with the same bytes) of each file it did not land for
+        being a copy (raw.landing_events, outcome 'duplicate').
+    unterminated: (path, line of its last record or None, note) of each file it landed whose last
+        line has no line end (`landing.unterminated_files`).
+    """
+
+    not_landed: list[tuple[str, str, str]]
+    quarantined: list[tuple[str, int, int, str]]
+    cut_short: list[tuple[str, str, int, int, float | None, str]]
+    copies: list[tuple[str, str]]
+    unterminated: list[tuple[str, int | None, str]]
+
+
+NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [])
+
+
+def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> LakeOutcomes:
+    """What the run `run_id` did to its files and models (LakeOutcomes), read from the lake at
+    `lake_path` in one read-only connection, waiting up to `wait_seconds` for another run's hold on it.
+
+    NO_LAKE_OUTCOMES without a lake, or when the file cannot be opened as a lake; a table it lacks
+    yet gives [] for its part.
+
+    Raises:
+        duckdb.IOException: another process still holds the lake after `wait_seconds` (the message
+            names a lock), or the file cannot be read (a permission, a damaged file).
+    """
+    if lake_path is None or not Path(lake_path).exists():
+        return NO_LAKE_OUTCOMES
+    from risk_assets.lib.ingest.landing import unterminated_files
+
+    def rows(con, sql: str) -> list[tuple]:
+        try:
+            return con.execute(sql, {"run": run_id} if "$run" in sql else [run_id]).fetchall()
+        except duckdb.Error:
+            return []
+
+    try:
+        with connect(lake_path, read_only=True, wait_seconds=wait_seconds) as con:
+            not_landed = rows(con, "SELECT status, path, coalesce(message, '') FROM raw.landed_files "
+                                   "WHERE run_id = $run AND status IN ('refused', 'failed') UNION ALL "
+                                   "SELECT outcome, path, message FROM raw.landing_events WHERE run_id = $run "
+                                   "AND outcome = 'refused' AND message IS NOT NULL ORDER BY path")
+            quarantined = rows(con, """
+                SELECT f.path, f.rows_in_file - coalesce(f.non_data_lines, 0), f.rows_quarantined,
+                       (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)
+                        FROM (SELECT rule, count(DISTINCT line) AS n FROM quality.quarantine AS q
+                              WHERE q.file_sha256 = f.sha256 AND q.asset = 'raw_' || f.domain GROUP BY rule))
+                FROM raw.landed_files AS f
+                WHERE f.run_id = ? AND f.status = 'loaded' AND f.rows_quarantined > 0 ORDER BY f.path""")
+            cut_short = rows(con, """
+                SELECT t.model, t.version, t.steps::INTEGER, t.planned::INTEGER,
+                       (SELECT value FROM ml.model_metrics AS h WHERE h.model = t.model AND h.version = t.version
+                          AND h.split = 'holdout' AND h.metric = 'macro_f1'),
+                       coalesce((SELECT status FROM ml.model_registry AS r WHERE r.model = t.model
+                                   AND r.version = t.version), 'unregistered')
+                FROM (SELECT model, version, max(value) FILTER (WHERE metric = 'steps') AS steps,
+                             max(value) FILTER (WHERE metric = 'planned_steps') AS planned
+                      FROM ml.model_metrics WHERE run_id = ? AND split = 'train' GROUP BY model, version) AS t
+                WHERE t.steps < t.planned ORDER BY t.model""")
+            copies = rows(con, "SELECT path, duplicate_of FROM raw.landing_events "
+                               "WHERE run_id = ? AND outcome = 'duplicate' ORDER BY path")
+            try:
+                unterminated = unterminated_files(con, run_id)
+            except duckdb.Error:
+                unterminated = []
+    except duckdb.IOException:  # a hold or an unreadable file: the caller says which
+        raise
+    except duckdb.Error:  # any other error: the file is no lake DuckDB can open
+        return NO_LAKE_OUTCOMES
+    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated)
+
+
+def checks_not_passed(instance, run_id: str) -> list:
+    """The asset check evaluations (dagster AssetCheckEvaluation: check_name, asset_key, severity,
+    description) of the run `run_id` that did not pass, in the order its event log has them."""
+    import dagster as dg
+
+    return [entry.dagster_event.event_specific_data
+            for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+            if not entry.dagster_event.event_specific_data.passed]
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= TAG_CHARS else text[:TAG_CHARS - 1] + "…"
+
+
+def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
+    """One short phrase per thing in `outcomes` (file names without their folder): 'news_sentiment
+    trained short 229/396', 'HDR_TRL.DAT refused', 'sba_national.csv.gz: 811 of 3,000 records
+    quarantined', 'copy.csv not landed: a copy of tape.csv', 'tape.csv ends without a line end'."""
+    notes = [f"{model} trained short {steps}/{planned}" for model, _, steps, planned, _, _ in outcomes.cut_short]
+    notes += [f"{Path(path).name} {status}" for status, path, _ in outcomes.not_landed]
+    notes += [f"{Path(path).name}: {count:,} of {records:,} records quarantined"
+              for path, records, count, _ in outcomes.quarantined]
+    notes += [f"{Path(path).name} not landed: a copy of {Path(first).name}" for path, first in outcomes.copies]
+    notes += [f"{Path(path).name} ends without a line end" for path, _, _ in outcomes.unterminated]
+    return notes
+
+
+def run_outcome_tags(instance, run_id: str, lake_path: Path | None, wait_seconds: float = 20.0) -> dict[str, str]:
+    """The tags that say what the finished run `run_id` did beyond its status: CHECKS_TAG when a
+    check of it did not pass, NOTES_TAG when outcome_notes has anything (or the lake could not be
+    read: 'lake not read: ...'); each value at most TAG_CHARS characters. {} for a run with nothing
+    to say. Reads the run's event log in `instance` and the lake at `lake_path`, waiting up to
+    `wait_seconds` for another run's hold on it."""
+    tags = {}
+    failed = checks_not_passed(instance, run_id)
+    if failed:
+        names = [e.check_name + (" (ERROR)" if e.severity.value == "ERROR" else "") for e in failed]
+        tags[CHECKS_TAG] = _short(f"{len(failed)}: {', '.join(names)}")
+    try:
+        notes = outcome_notes(lake_outcomes(lake_path, run_id, wait_seconds))
+    except duckdb.IOException as exc:
+        notes = [f"lake not read: {' '.join(str(exc).split())}"]
+    if notes:
+        tags[NOTES_TAG] = _short("; ".join(notes))
+    return tags
+
+
+def tag_run_outcome(instance, run_id: str, lake_path: Path | None, wait_seconds: float = 20.0) -> dict[str, str]:
+    """Add run_outcome_tags to the run `run_id` in `instance` (instance.add_run_tags; a tag already
+    there is replaced); returns the tags added, {} when there was nothing to say."""
+    tags = run_outcome_tags(instance, run_id, lake_path, wait_seconds)
+    if tags:
+        instance.add_run_tags(run_id, tags)
+    return tags
