@@ -173,6 +173,25 @@ def record_decision(con: duckdb.DuckDBPyConnection, decision: RetrainDecision, d
     return True
 
 
+def standing_decision(con: duckdb.DuckDBPyConnection, model: str) -> tuple[datetime, str] | None:
+    """(decided_at, reason) of the model's latest row in monitoring.retrain_decisions: the decision
+    that stands while its numbers stay unchanged (record_decision keeps a repeated one once, so its
+    time is when it was first taken); None when there is none (a lake rebuilt under a kept cursor)."""
+    if not table_exists(con, "monitoring.retrain_decisions"):
+        return None
+    row = con.execute("SELECT decided_at, reason FROM monitoring.retrain_decisions WHERE model = ? "
+                      "ORDER BY decided_at DESC LIMIT 1", [model]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _unchanged(model: str, said: str, decided: tuple[datetime, str]) -> str:
+    """What a tick says of a model whose numbers did not change: `said` ('monitoring unchanged',
+    'no champion; nothing changed'), since when, and the standing decision in its own words, so
+    every tick, not only the one that decided, says why it does or does not act."""
+    decided_at, reason = decided
+    return f"{model}: {said} since {decided_at:%Y-%m-%d %H:%M} UTC; standing decision: {reason}"
+
+
 def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: str) -> dg.SensorResult | None:
     """A retrain sensor's skip while a run of `job_name` is still active (it is re-evaluated after
     the run ends) or while there is no lake; None when it may evaluate."""
@@ -216,11 +235,13 @@ def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: 
                      tags: dict[str, str], unchanged: str) -> tuple[str, dg.RunRequest | None]:
     """What a retrain sensor says, and requests, when a model's numbers are unchanged since the last
     evaluation (the cursor holds their fingerprint), from the latest run of `job_name` carrying
-    `tags` (the fingerprint the request was tagged with; for PD also the book). A request is logged.
+    `tags` (the fingerprint the request was tagged with; for PD also the book). The note is logged,
+    so the tick's log says it too.
 
     Returns (note, request):
-    - no such run, or the latest one succeeded: (`unchanged`, None), nothing changed and nothing to
-      say but that (a run still in progress is `_not_now`'s);
+    - no such run: (`unchanged`, None), the standing decision that requested nothing (a run still in
+      progress is `_not_now`'s);
+    - the latest one succeeded: (`unchanged` and that run, with when it ended, None);
     - FAILURE (a run killed with its process is marked failed), fewer than MAX_FAILED_RUNS of them
       for these numbers: the same request again (its run config and tags, plus RETRY_OF_TAG = the
       failed run's id), under a run key of its own (the sensor's first key was spent on the failed run);
@@ -232,20 +253,27 @@ def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: 
     runs = dg.RunsFilter(job_name=job_name, tags=tags)
     latest = context.instance.get_run_records(filters=runs, limit=1)
     if not latest or latest[0].dagster_run.status not in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
-        return unchanged, None
+        note = unchanged + (f"; its retrain run {latest[0].dagster_run.run_id} succeeded at {_ended_at(latest[0])}"
+                            if latest and latest[0].dagster_run.status == dg.DagsterRunStatus.SUCCESS else "")
+        context.log.info(note)
+        return note, None
     record = latest[0]
     run = record.dagster_run
     if run.status == dg.DagsterRunStatus.CANCELED:
-        return (f"{model}: the retrain run {run.run_id} requested for these numbers was canceled at {_ended_at(record)}; "
+        note = (f"{model}: the retrain run {run.run_id} requested for these numbers was canceled at {_ended_at(record)}; "
                 f"not requested again for the same numbers: run {job_name} by hand, or it is requested when they "
-                "change"), None
+                "change")
+        context.log.info(note)
+        return note, None
     failed = context.instance.get_run_records(
         filters=dg.RunsFilter(job_name=job_name, tags=tags, statuses=[dg.DagsterRunStatus.FAILURE]))
     if len(failed) >= MAX_FAILED_RUNS:
         named = ", ".join(f"{r.dagster_run.run_id} at {_ended_at(r)}" for r in reversed(failed))
-        return (f"{model}: {'both' if len(failed) == 2 else f'all {len(failed)}'} retrain runs requested for these "
+        note = (f"{model}: {'both' if len(failed) == 2 else f'all {len(failed)}'} retrain runs requested for these "
                 f"numbers failed: {named}; not requested again: look at their logs and run {job_name} by hand, or "
-                "it is requested when the numbers change"), None
+                "it is requested when the numbers change")
+        context.log.warning(note)
+        return note, None
     key = run.tags.get("dagster/run_key", f"retrain:{model}:{tags[FINGERPRINT_TAG]}").split(":after-failure-")[0]
     request = dg.RunRequest(
         run_key=f"{key}:after-failure-{run.run_id[:8]}",
@@ -309,7 +337,8 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
         "champion an operator retired, until loans land after the retirement, and a champion whose latest challenger "
         "the gate rejected, until loans of its book land after that training. A run requested for numbers still "
         "unchanged that ended FAILURE is requested again once (tag `risk/retry_of`); after 2 failures, or when it was "
-        "canceled by hand, it is not, and the tick names the run(s)."
+        "canceled by hand, it is not, and the tick names the run(s). A tick with unchanged numbers repeats the "
+        "standing decision and when it was taken."
     ),
 )
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
@@ -338,10 +367,11 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                         "materialize the monitoring assets to evaluate the current one")
                     continue
                 fingerprint = snapshot.fingerprint()
-                if evaluated.get(snapshot.model) == fingerprint:
+                decided = standing_decision(con, snapshot.model)
+                if evaluated.get(snapshot.model) == fingerprint and decided:  # else no decision recorded: decide
                     note, request = _after_ended_run(context, retrain_loan_pd_job.name, snapshot.model, {
                         FINGERPRINT_TAG: fingerprint, "risk/retrain_portfolios": snapshot.model.removeprefix("loan_pd_")},
-                        unchanged=f"{snapshot.model}: monitoring unchanged since the last evaluation")
+                        unchanged=_unchanged(snapshot.model, "monitoring unchanged", decided))
                     notes.append(note)
                     requests += [request] if request else []
                     continue
@@ -361,11 +391,12 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                     ))
             first: list[tuple[str, RetrainDecision, str]] = []
             for waiting in unchampioned(con):  # a portfolio no training has made a champion for yet
-                if evaluated.get(waiting.model) == waiting.fingerprint():
+                decided = standing_decision(con, waiting.model)
+                if evaluated.get(waiting.model) == waiting.fingerprint() and decided:
                     # a first-model request of several books carries the first one's fingerprint: that book answers for it
                     note, request = _after_ended_run(
                         context, retrain_loan_pd_job.name, waiting.model, {FINGERPRINT_TAG: waiting.fingerprint()},
-                        unchanged=f"{waiting.model}: no champion; nothing changed since the last evaluation")
+                        unchanged=_unchanged(waiting.model, "no champion; nothing changed", decided))
                     notes.append(note)
                     requests += [request] if request else []
                     continue
@@ -414,7 +445,8 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
         "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap); a champion restored by hand "
         "is held until news files land after the restore; a champion retired by hand is neither retrained nor replaced by a "
         "first model automatically. A run requested for numbers still unchanged that ended FAILURE is requested again once "
-        "(tag `risk/retry_of`); after 2 failures, or when it was canceled by hand, it is not, and the tick names the run(s)."
+        "(tag `risk/retry_of`); after 2 failures, or when it was canceled by hand, it is not, and the tick names the run(s). "
+        "A tick with unchanged numbers repeats the standing decision and when it was taken."
     ),
 )
 def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource,
@@ -439,10 +471,11 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
                         "no news_sentiment champion yet and no news landed: nothing to train on"), cursor=context.cursor)
             first = isinstance(snapshot, SentimentFirstModelSnapshot)
             fingerprint = snapshot.fingerprint()
-            if context.cursor == fingerprint:
+            decided = standing_decision(con, snapshot.model)
+            if context.cursor == fingerprint and decided:  # else no decision recorded: decide
                 note, request = _after_ended_run(
                     context, retrain_news_sentiment_job.name, snapshot.model, {FINGERPRINT_TAG: fingerprint},
-                    unchanged=f"{snapshot.model}: {'no champion; ' if first else ''}nothing changed since the last evaluation")
+                    unchanged=_unchanged(snapshot.model, f"{'no champion; ' if first else ''}nothing changed", decided))
                 if request:
                     return dg.SensorResult(run_requests=[request], cursor=context.cursor)
                 return dg.SensorResult(skip_reason=dg.SkipReason(note), cursor=context.cursor)

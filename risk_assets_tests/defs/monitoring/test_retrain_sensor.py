@@ -111,6 +111,10 @@ class Lake:
         context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lake": lake, "retrain_policy": policy})
         return retrain_sensor(context)
 
+    def decided_at(self) -> str:
+        """When the latest decision was taken, as the unchanged ticks name it ('YYYY-MM-DD HH:MM UTC')."""
+        return f"{self.decisions()['decided_at'].max():%Y-%m-%d %H:%M} UTC"
+
     def decisions(self) -> pl.DataFrame:
         with connect(self.home.lake_path, read_only=True) as con:
             return pl.from_arrow(con.execute("SELECT * FROM monitoring.retrain_decisions ORDER BY decided_at").fetch_arrow_table())
@@ -134,9 +138,11 @@ def test_no_trigger_fires_for_loans_like_the_training_ones(risk_home, sba_sample
         result = lake.evaluate(instance, QUIET)
         assert not result.run_requests
         assert "loan_pd_sba: no trigger: " in result.skip_reason.skip_message
-        # Unchanged monitoring is not re-decided on the next tick.
+        # Unchanged monitoring is not re-decided on the next tick, which repeats the standing decision
         again = lake.evaluate(instance, QUIET, result.cursor)
-        assert "monitoring unchanged" in again.skip_reason.skip_message
+        assert again.skip_reason.skip_message == (
+            f"loan_pd_sba: monitoring unchanged since {lake.decided_at()}; standing decision: "
+            + result.skip_reason.skip_message.removeprefix("loan_pd_sba: "))
         # An evaluation without the daemon's cursor (`dagster sensor preview`) decides the same again,
         # and the audit table keeps the decision once (it gained a second, identical row)
         preview = lake.evaluate(instance, QUIET)
@@ -297,7 +303,9 @@ def test_a_champion_retired_by_hand_is_held_then_trained_afresh_when_loans_land(
 
         again = lake.evaluate(instance, QUIET, held.cursor)
         assert not again.run_requests
-        assert "loan_pd_sba: no champion; nothing changed since the last evaluation" in again.skip_reason.skip_message
+        assert again.skip_reason.skip_message == (
+            f"loan_pd_sba: no champion; nothing changed since {lake.decided_at()}; standing decision: "
+            + message.removeprefix("loan_pd_sba: "))
 
         lake.land_file()
         resumed = lake.evaluate(instance, QUIET, again.cursor)

@@ -62,6 +62,12 @@ class Lake:
             return con.execute("SELECT model, retrain, trigger, observed_value FROM monitoring.retrain_decisions "
                                "ORDER BY decided_at").fetchall()
 
+    def decided_at(self) -> str:
+        """When the latest decision was taken, as the unchanged ticks name it ('YYYY-MM-DD HH:MM UTC')."""
+        with connect(self.home.lake_path, read_only=True) as con:
+            (at,) = con.execute("SELECT max(decided_at) FROM monitoring.retrain_decisions").fetchone()
+        return f"{at:%Y-%m-%d %H:%M} UTC"
+
     def refused(self, labelled: int, reason: str, version: str = "r1") -> None:
         """A training of news_sentiment_model refused now (TooFewLabels), as the asset records it."""
         from risk_assets.lib.ml.sentiment_pipeline import record_refusal
@@ -79,7 +85,11 @@ def test_labelled_articles_since_training_start_a_retrain_at_the_threshold(risk_
         assert not quiet.run_requests
         assert quiet.skip_reason.skip_message == (
             "news_sentiment: no trigger: 2 labelled articles landed since the champion was trained < 3")
-        assert "nothing changed" in lake.tick(instance, quiet.cursor).skip_reason.skip_message
+        # every later tick repeats the standing decision and its time, and logs it
+        unchanged = lake.tick(instance, quiet.cursor)
+        said = (f"news_sentiment: nothing changed since {lake.decided_at()}; standing decision: no trigger: 2 "
+                "labelled articles landed since the champion was trained < 3")
+        assert unchanged.skip_reason.skip_message == said
         lake.land(sentences[4:5])
         fired = lake.tick(instance, quiet.cursor)
     (request,) = fired.run_requests
@@ -191,7 +201,9 @@ def test_without_a_champion_labelled_articles_start_a_first_model_once(risk_home
 
         again = lake.tick(instance, fired.cursor)
         assert not again.run_requests
-        assert again.skip_reason.skip_message == "news_sentiment: no champion; nothing changed since the last evaluation"
+        assert again.skip_reason.skip_message == (
+            f"news_sentiment: no champion; nothing changed since {lake.decided_at()}; standing decision: no champion, "
+            "never trained: 2 labelled articles")
         lake.land(sentences[2:4], labelled=False)  # unlabelled articles: nothing to learn from
         assert not lake.tick(instance, again.cursor).run_requests
         preview = lake.tick(instance)  # no cursor: decides the same, under the same run key
@@ -253,8 +265,8 @@ def ended(instance, request: dg.RunRequest, status: dg.DagsterRunStatus) -> tupl
 def test_a_retrain_the_operator_canceled_is_named_and_not_requested_again(risk_home, sentences):
     """The operator terminated the retrain the labels started. The numbers are the same, so the
     cursor alone said 'nothing changed' for ever, without a word of the run. The tick now names the
-    canceled run and requests nothing (the operator stopped it on purpose); a succeeded run keeps
-    'nothing changed'."""
+    canceled run and requests nothing (the operator stopped it on purpose); without a run it says
+    'nothing changed' and the standing decision."""
     lake = Lake(risk_home)
     lake.land(sentences[:3])
     with dg.instance_for_test() as instance:
@@ -271,7 +283,9 @@ def test_a_retrain_the_operator_canceled_is_named_and_not_requested_again(risk_h
         # a run of another fingerprint ended, or none: 'nothing changed'
         with dg.instance_for_test() as other:
             quiet = lake.tick(other, fired.cursor)
-        assert quiet.skip_reason.skip_message == "news_sentiment: nothing changed since the last evaluation"
+        assert quiet.skip_reason.skip_message == (
+            f"news_sentiment: nothing changed since {lake.decided_at()}; standing decision: retrain: 3 labelled "
+            "articles landed since the champion was trained >= 3")
     assert lake.decisions() == [(MODEL_NAME, True, "labels", 3.0)]
 
 
@@ -306,3 +320,42 @@ def test_a_failed_retrain_is_requested_again_once_then_left_to_the_operator(risk
         (fresh,) = lake.tick(instance, stopped.cursor).run_requests
     assert fresh.tags["risk/retrain_observed"] == "4.0000" and "risk/retry_of" not in fresh.tags
     assert "after-failure" not in fresh.run_key
+
+
+def test_an_unchanged_tick_repeats_the_standing_decision_names_its_run_and_logs_it(risk_home, sentences, caplog):
+    """Every tick after the one that decided said only 'nothing changed since the last evaluation',
+    its log empty: the reason for acting or not was on the first tick alone. An unchanged tick now
+    says since when, the standing decision, and the run it requested when that run succeeded (its
+    candidate not promoted: the numbers stay), in its skip reason and its log."""
+    import logging
+
+    lake = Lake(risk_home)
+    lake.land(sentences[:3])
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        run_id, at = ended(instance, request, dg.DagsterRunStatus.SUCCESS)
+        context = dg.build_sensor_context(instance=instance, cursor=fired.cursor, resources={
+            "lake": LakeResource(root=str(risk_home.root)), "retrain_policy": POLICY})
+        context.log.addHandler(caplog.handler)  # what the tick's "View logs" shows
+        after = sentiment_retrain_sensor(context)
+    said = (f"news_sentiment: nothing changed since {lake.decided_at()}; standing decision: retrain: 3 labelled "
+            f"articles landed since the champion was trained >= 3; its retrain run {run_id} succeeded at {at}")
+    assert not after.run_requests and after.skip_reason.skip_message == said
+    assert said in caplog.text
+
+
+def test_a_kept_cursor_over_a_lake_without_the_decision_decides_again(risk_home, sentences):
+    """The cursor says these numbers were evaluated, but the lake holds no decision for them (a lake
+    rebuilt under a running daemon): there is no standing decision to repeat, so the tick decides
+    and records it again rather than saying 'nothing changed'."""
+    lake = Lake(risk_home)
+    lake.land(sentences[:2])
+    with dg.instance_for_test() as instance:
+        first = lake.tick(instance)
+        with connect(risk_home.lake_path) as con:
+            con.execute("DELETE FROM monitoring.retrain_decisions")
+        again = lake.tick(instance, first.cursor)
+    assert again.skip_reason.skip_message == (
+        "news_sentiment: no trigger: 2 labelled articles landed since the champion was trained < 3")
+    assert lake.decisions() == [(MODEL_NAME, False, "none", None)]
