@@ -132,7 +132,7 @@ def run_rules(
         if res.exception_info.get("raised_exception"):
             raise RuntimeError(f"{check}: rule {rule.name} raised: {res.exception_info['exception_message']}")
         rows = [item[ROW_ID] for item in (res.result.get("unexpected_index_list") or [])]
-        verdicts.append(_verdict(rule, res.success, res.result, len(rows)))
+        verdicts.append(_verdict(rule, res.success, res.result, data.iloc[rows]))
         if rows:
             failing_frames.append(_failing_rows(data.iloc[rows], rule, key_column))
     verdicts += [
@@ -183,26 +183,65 @@ DISTINCT_SHOWN = 5
 """Distinct failing values named in a rule's detail, the most frequent first."""
 
 
-def distinct_values(values: list[str], shown: int = DISTINCT_SHOWN) -> str:
+def distinct_values(values: list[str | None], shown: int = DISTINCT_SHOWN) -> str:
     """Failing values as distinct values with their counts, the most frequent first (ties in order of
     appearance): ["0"] * 810 -> "'0' x 810"; past `shown` distinct values, the rest counted:
-    "'0' x 5, '-1' x 2, and 3 other values x 4"."""
-    counts: dict[str, int] = {}
+    "'0' x 5, '-1' x 2, and 3 other values x 4". None reads as null."""
+    counts: dict[str | None, int] = {}
     for value in values:
         counts[value] = counts.get(value, 0) + 1
-    ranked = sorted(counts.items(), key=lambda item: -item[1])
-    text = ", ".join(f"{value!r} x {n:,}" for value, n in ranked[:shown])
+    return distinct_counts(list(counts.items()), shown)
+
+
+def distinct_counts(counts: list[tuple[str | None, int]], shown: int = DISTINCT_SHOWN) -> str:
+    """`distinct_values` from (value, count) pairs already counted, in order of first appearance:
+    [("0", 800), ("-3", 10)] -> "'0' x 800, '-3' x 10"; a value given twice has its counts added."""
+    merged: dict[str | None, int] = {}
+    for value, n in counts:
+        merged[value] = merged.get(value, 0) + int(n)
+    ranked = sorted(merged.items(), key=lambda item: -item[1])
+    text = ", ".join(f"{'null' if value is None else repr(value)} x {n:,}" for value, n in ranked[:shown])
     if rest := ranked[shown:]:
         text += f", and {len(rest):,} other values x {sum(n for _, n in rest):,}"
     return text
 
 
-def _verdict(rule: Rule, success: bool, result: dict[str, Any], failing_rows: int) -> dict[str, Any]:
+def failing_value_counts(rows: pd.DataFrame, rule: Rule) -> list[tuple[str | None, int]]:
+    """Each distinct failing value of `rule` among all its failing `rows` (the validated frame's rows that
+    broke it), as a reader writes it, with its number of rows, in order of first appearance.
+
+    Counted over every failing row, never over GX's list of unexpected values (which GX caps at 200
+    even with result format COMPLETE). A pair rule's value is the pair (`rule.failing_pair`: 'd1
+    2020-01-01 after d2 2019-01-01', 'a / b'), a compound key's 'key / portfolio', a null None.
+    """
+    if "column_A" in rule.kwargs:
+        columns = [rule.kwargs["column_A"], rule.kwargs["column_B"]]
+    elif "column_list" in rule.kwargs:
+        columns = list(rule.kwargs["column_list"])
+    else:
+        columns = [rule.kwargs["column"]]
+    if rows.empty:
+        return []
+    sizes = rows.groupby(columns if len(columns) > 1 else columns[0], sort=False, dropna=False).size()
+
+    def text(key: Any) -> str | None:
+        if "column_A" in rule.kwargs:
+            return rule.failing_pair(*key)
+        if isinstance(key, tuple):
+            return _readable(key)
+        return None if pd.isna(key) else _readable(key)
+
+    return [(text(key), int(n)) for key, n in sizes.items()]
+
+
+def _verdict(rule: Rule, success: bool, result: dict[str, Any], failing: pd.DataFrame) -> dict[str, Any]:
+    """A rule's verdict row for CheckOutcome.rules; `failing` is the validated frame's rows that broke
+    the rule (0 rows when it passed), whose values the detail counts ("810 rows: '0' x 810 (why)")."""
     observed = result.get("observed_value")
+    failing_rows = len(failing)
     if failing_rows:
-        values = result.get("unexpected_list") or result.get("partial_unexpected_list") or []
-        detail = f"{failing_rows:,} {'row' if failing_rows == 1 else 'rows'}: " + distinct_values(
-            [rule.failing_pair(*v) if isinstance(v, (tuple, list)) and len(v) == 2 else _readable(v) for v in values])
+        detail = f"{failing_rows:,} {'row' if failing_rows == 1 else 'rows'}: " + distinct_counts(
+            failing_value_counts(failing, rule))
     elif not success and observed is not None:
         detail = f"observed {observed}"
         if "details" in result and "mismatched" in result["details"]:

@@ -17,3 +17,14 @@ def test_a_rule_check_on_a_large_tape_writes_its_counts_with_separators():
     passed = run_rules(frame.head(12_498), [rule], check="raw_loans_values", asset="raw_loans", severity=WARN,
                        key_column="loan_key")
     assert passed.observed == "1 rule passed on 12,498 rows"
+
+
+def test_a_rule_detail_names_a_null_and_a_repeated_compound_key_as_they_read():
+    """A missing grade read 'nan' x 1 (the float GX gave back for it) and a repeated compound key as a
+    Python dict ("{'loan_key': 'sba:7', 'portfolio': 'sba'}")."""
+    frame = pd.DataFrame({"loan_key": [f"sba:{i}" for i in range(300)] + ["sba:7"] * 2,
+                          "portfolio": "sba", "grade": ["A"] * 299 + [None] * 3})
+    rules = [Rule("grade_not_null", "ExpectColumnValuesToNotBeNull", {"column": "grade"}),
+             Rule("loan_key_portfolio_unique", "ExpectCompoundColumnsToBeUnique", {"column_list": ["loan_key", "portfolio"]})]
+    outcome = run_rules(frame, rules, check="raw_loans_values", asset="raw_loans", severity=WARN, key_column="loan_key")
+    assert [r["detail"] for r in outcome.rules] == ["3 rows: null x 3", "3 rows: 'sba:7 / sba' x 3"]

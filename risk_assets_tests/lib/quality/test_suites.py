@@ -250,3 +250,36 @@ def test_the_quarantine_page_keeps_a_pair_rules_value_and_message_apart_and_whol
     assert item == ("- **F11_loans_asof_2024-06-30_implausible.csv**: `origination_not_after_as_of`, 1 value, line 9 "
                     "(set aside by raw_loans_values); first origination_date = '2031-05-01': origination_date "
                     "2031-05-01 after the as-of date 2024-06-30: a loan cannot be issued after the tape's as-of date")
+
+
+def test_a_rule_detail_counts_every_failing_row_not_the_first_200(tmp_path, data_dir):
+    """A sample lake's SBA check read "810 rows: '0' x 200 (term in months > 0)" beside 810 quarantined
+    rows of '0': the counts came from GX's list of unexpected values, which stops at 200. They are now
+    counted over all failing rows, for a value rule, a pair rule and a news rule alike."""
+    sba = sba_sample(data_dir / "loans" / "sba_national.csv.gz", 1_100, tmp_path)
+    broken = sba.copy()
+    assert sba.index[sba["term_months"] == 0].tolist() == [635, 673, 776, 916, 1_084]  # the tape's own
+    broken.loc[0:807, "term_months"] = 0
+    broken.loc[810:854, "term_months"] = -3
+    broken.loc[[1_099, 900, 1_000, 950, 1_050, 1_098], "term_months"] = -12
+    broken.loc[600:829, "disbursement_date"] = pd.Timestamp("2028-06-18")
+    lake = lake_with(tmp_path / "lake.duckdb", loans=[broken])
+    outcome = _values(lake)
+    details = {r["rule"]: r["detail"] for r in outcome.failed_rules}
+    assert details["term_positive"] == "861 rows: '0' x 810, '-3' x 45, '-12' x 6 (term in months > 0)"
+    assert details["disbursement_not_after_as_of"] == (
+        "230 rows: 'disbursement_date 2028-06-18 after the as-of date 2024-07-01' x 230 (a loan cannot be "
+        "disbursed after the tape's as-of date)")
+    with duckdb.connect(str(lake)) as con:
+        record(con, outcome, "run-1")
+        quarantined = con.execute("SELECT raw_value, count(*) FROM quality.quarantine WHERE rule = 'term_positive' "
+                                  "GROUP BY raw_value ORDER BY 2 DESC").fetchall()
+        stored = con.execute("SELECT details FROM quality.check_results WHERE check_name = 'raw_loans_values'").fetchone()[0]
+    assert quarantined == [("0", 810), ("-3", 45), ("-12", 6)]
+    assert "861 rows: '0' x 810, '-3' x 45, '-12' x 6 (term in months > 0)" in stored
+
+    labels = ["positive"] * 40 + ["bullish"] * 250 + ["bearish"] * 12 + ["up"] * 3
+    news = news_rows([(f"Loan book item {n} rose.", label) for n, label in enumerate(labels)])
+    news_details = {r["rule"]: r["detail"] for r in _values(lake_with(tmp_path / "news.duckdb", news=[news]),
+                                                           "raw_news").failed_rules}
+    assert news_details["label_set"].startswith("265 rows: 'bullish' x 250, 'bearish' x 12, 'up' x 3")
