@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
-from risk_assets.lib.report.portfolio import build_overview, how_to_open, overview_html, overview_markdown
+from risk_assets.lib.report.portfolio import BookPD, build_overview, how_to_open, overview_html, overview_markdown
 
 GRADE_TABLE_SCHEMA = dg.TableSchema(
     columns=[
@@ -64,7 +64,22 @@ def portfolio_overview(context: dg.AssetExecutionContext, lake: LakeResource) ->
         value = headline.get(label)
         if value is not None:
             metadata[key] = headline_value(key, value)
+    metadata.update(book_metadata(overview.books, headline.get("how to read the mean PD")))
     return dg.MaterializeResult(metadata=metadata)
+
+
+def book_metadata(books: list[BookPD], caveat: object) -> dict[str, object]:
+    """The pooled mean PD's reading for the UI: `mean_pd_by_portfolio`, a markdown table of each book's
+    scored loans, mean PD, labelled loans, observed default rate (fractions to 4 decimals) and
+    pd_calibration, and `mean_pd_caveat` (`portfolio.mean_pd_caveat`) as markdown, which wraps where
+    text runs on one line. {} without books."""
+    if not books:
+        return {}
+    rows = [(b.portfolio, f"{b.scored:,}", "none" if b.mean_pd is None else f"{b.mean_pd:.4f}", f"{b.labelled:,}",
+             "none" if b.observed_default_rate is None else f"{b.observed_default_rate:.4f}", b.calibration) for b in books]
+    table = ("| portfolio | scored loans | mean PD | labelled loans | observed default rate | PDs (pd_calibration) |\n"
+             "|---|---:|---:|---:|---:|---|\n" + "\n".join("| " + " | ".join(row) + " |" for row in rows))
+    return {"mean_pd_by_portfolio": dg.MetadataValue.md(table), "mean_pd_caveat": dg.MetadataValue.md(str(caveat))}
 
 
 def headline_value(key: str, value: object) -> object:

@@ -63,6 +63,36 @@ class Section:
     vintages, where a champion's training window lies); other tables stop at MAX_MARKDOWN_ROWS."""
 
 
+@dataclass(frozen=True)
+class BookPD:
+    """One book's PDs against its outcomes: `scored` loans with a champion's PD and their mean PD,
+    `labelled` loans (outcome known) and their observed default rate (fractions 0-1; None when there
+    are none), and `calibration`, what `ml.loan_scores.pd_calibration` says of its PDs ('calibrated
+    on holdout', 'under-states on holdout_oot'; 'not recorded' where the lake has no such column)."""
+
+    portfolio: str
+    scored: int
+    mean_pd: float | None
+    labelled: int
+    observed_default_rate: float | None
+    calibration: str
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether every version that scored the book reads its PDs as default probabilities."""
+        return all(part.startswith("calibrated") for part in self.calibration.split("; "))
+
+
+_CALIBRATION_READS = {
+    "under-states": "under-state defaults",
+    "over-states": "over-state defaults",
+    "mis-sloped": "match defaults on average but not by PD band",
+    "not judged": "were not judged (too few outcomes in the out-of-time window)",
+    "not assessed": "were not assessed (no ECE or no defaults)",
+}
+"""What a book's PDs do, by the first words of its `pd_calibration` (`model_card.CALIBRATION_STATUSES`)."""
+
+
 @dataclass
 class PortfolioOverview:
     """The whole overview: headline figures (label, value) and the sections in reading order."""
@@ -70,6 +100,8 @@ class PortfolioOverview:
     as_of: datetime
     headline: list[tuple[str, object]]
     sections: list[Section]
+    books: list[BookPD] = field(default_factory=list)
+    """Each book's mean PD beside its observed default rate (`pd_by_book`); [] without scores or loans."""
 
     @property
     def missing(self) -> list[str]:
@@ -243,6 +275,61 @@ def _outside_window_notes(con: duckdb.DuckDBPyConnection, base: str, scores: str
             f"trained and was judged on, are scored and counted here (observed default rate {rate:.3f}, mean PD "
             f"{'none' if mean_pd is None else f'{mean_pd:.3f}'}); the model's figures say nothing of them."
             for portfolio, first, last, loans, rate, mean_pd in rows]
+
+
+def pd_by_book(con: duckdb.DuckDBPyConnection, base: str, scores: str) -> list[BookPD]:
+    """Each book of the loan base (SQL of `_loan_base`), by its portfolio label, with its latest
+    scores (SQL of `_scores`): its mean PD beside its observed default rate, and its champion's
+    `pd_calibration` (distinct values joined by '; ', 'not recorded' where the lake has none)."""
+    has_calibration = "pd_calibration" in (table_columns(con, "ml.loan_scores") or {})
+    calibration = ("LEFT JOIN (SELECT DISTINCT loan_key, CAST(model_version AS VARCHAR) AS model_version, pd_calibration "
+                   "FROM ml.loan_scores) c ON c.loan_key = s.loan_key AND c.model_version = s.model_version"
+                   if has_calibration else "")
+    rows = con.execute(f"""
+        SELECT b.portfolio, count(s.pd), avg(s.pd), count(b.default_flag), avg(b.default_flag),
+               {"string_agg(DISTINCT c.pd_calibration, '; ' ORDER BY c.pd_calibration)" if has_calibration else "NULL"}
+        FROM ({base}) b LEFT JOIN ({scores}) s USING (loan_key) {calibration}
+        GROUP BY ALL ORDER BY 1""").fetchall()
+    return [BookPD(portfolio, scored, mean_pd, labelled, rate, said or ("unscored" if not scored else "not recorded"))
+            for portfolio, scored, mean_pd, labelled, rate, said in rows]
+
+
+def _what_pds_do(calibration: str) -> str:
+    """'under-state defaults' for 'under-states on holdout_oot'; a plain phrase for a status not known here."""
+    for status, reads in _CALIBRATION_READS.items():
+        if calibration.startswith(status):
+            return reads
+    return "are not read as default probabilities"
+
+
+def _figure(value: float | None) -> str:
+    return "none" if value is None else f"{value:.4f}"
+
+
+def book_headline(book: BookPD) -> tuple[str, str]:
+    """A book's headline row: ("mean PD against observed default rate, sba", "0.1076 against 0.1750
+    (pd_calibration: under-states on holdout_oot)")."""
+    return (f"mean PD against observed default rate, {book.portfolio}",
+            f"{_figure(book.mean_pd)} against {_figure(book.observed_default_rate)} (pd_calibration: {book.calibration})")
+
+
+def mean_pd_caveat(books: Sequence[BookPD], mean_pd: float | None, rate: float | None) -> str:
+    """How to read the pooled mean PD beside the pooled observed default rate: it pools every scored
+    book, so where some book's PDs are not calibrated (`BookPD.calibrated`) the caveat names each such
+    book and what its pd_calibration says; otherwise it says the two can be compared."""
+    scored = [book for book in books if book.scored]
+    off = [book for book in scored if not book.calibrated]
+    pooled = (f"The mean PD {_figure(mean_pd)} pools {len(scored)} scored book{'s' if len(scored) != 1 else ''} "
+              f"({', '.join(book.portfolio for book in scored)})")
+    if not off:
+        return (f"{pooled}, whose PDs are all calibrated on their holdouts (pd_calibration), so it can be read "
+                f"against the observed default rate {_figure(rate)}.")
+    said = "; ".join(
+        f"{book.portfolio}'s PDs {_what_pds_do(book.calibration)} (pd_calibration: {book.calibration}; mean PD {_figure(book.mean_pd)} against an observed default rate of "
+        f"{_figure(book.observed_default_rate)})" for book in off)
+    return (f"{pooled} and is no estimate of the observed default rate {_figure(rate)}: {said}. Compare each "
+            "book's own mean PD with its own default rate, and read the PDs of a book named here as relative risk "
+            "(the ranking holds), not as default probabilities.")
 
 
 def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | None) -> Section:
@@ -510,6 +597,7 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
     base, base_source = _loan_base(con)
     scores, score_notes = _scores(con)
     headline: list[tuple[str, object]] = [("loan base", base_source)]
+    books: list[BookPD] = []
     if base:
         loans, labelled, rate = con.execute(
             f"SELECT count(*), count(default_flag), avg(default_flag) FROM ({base})").fetchone()
@@ -531,7 +619,12 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
     if scores:
         scored, mean_pd, versions = con.execute(
             f"SELECT count(*), avg(pd), string_agg(DISTINCT model_version, ', ') FROM ({scores})").fetchone()
-        headline += [("scored loans", scored), ("mean PD", mean_pd), ("model version(s)", versions)]
+        headline += [("scored loans", scored), ("mean PD", mean_pd)]
+        if base:
+            books = pd_by_book(con, base, scores)
+            headline += [book_headline(book) for book in books]
+            headline.append(("how to read the mean PD", mean_pd_caveat(books, mean_pd, rate)))  # rate: the base's
+        headline.append(("model version(s)", versions))
     sections = [
         _by_grade(con, base, scores, score_notes),
         _by_vintage(con, base, scores),
@@ -541,7 +634,7 @@ def build_overview(con: duckdb.DuckDBPyConnection) -> PortfolioOverview:
         _failed_checks(con),
         _quarantine(con),
     ]
-    return PortfolioOverview(datetime.now(timezone.utc), headline, sections)
+    return PortfolioOverview(datetime.now(timezone.utc), headline, sections, books)
 
 
 def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:

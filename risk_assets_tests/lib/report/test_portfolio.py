@@ -432,3 +432,70 @@ def test_the_vintage_plots_say_which_book_has_no_vintage_and_the_grade_plot_give
         "Exposure (sum of loan amounts, millions, in USD unless the portfolio names another currency) by risk grade, "
         "one panel per portfolio, each on its own scale: compare portfolios by the table's exposure column, not by "
         "bar heights")
+
+
+def test_the_headline_mean_pd_is_read_per_book_with_a_caveat_naming_the_book_that_under_states(lendingclub_lake,
+                                                                                                 data_dir):
+    """A sample lake's headline read "mean PD 0.1091" beside "observed default rate 0.1736" with nothing
+    between them: the mean pooled LendingClub's calibrated PDs with SBA's, which under-state its
+    defaults out of time. Here LendingClub's PDs are its terms' default rates (calibrated) and the
+    first 5,000 SBA loans are all scored 0.1 against their 853 defaults in 4,984 outcomes: the
+    headline gives each book's pair and names SBA, from pd_calibration, in its caveat."""
+    from risk_assets.defs.showcase.portfolio import book_metadata
+
+    home, _ = lendingclub_lake
+    with connect(home.lake_path) as con:
+        con.execute(f"""
+            INSERT INTO marts.loan_features
+            SELECT 'sba:' || LoanNr_ChkDgt, 'sba', TRY_CAST(ApprovalFY AS INTEGER),
+                   CAST(replace(replace(GrAppv, '$', ''), ',', '') AS DOUBLE),
+                   CASE MIS_Status WHEN 'CHGOFF' THEN 1 WHEN 'P I F' THEN 0 END, Term
+            FROM (SELECT * FROM read_csv(?, all_varchar = true) LIMIT {SBA_ROWS})""",
+                    [str(data_dir / "loans" / "sba_national.csv.gz")])
+        con.execute("ALTER TABLE ml.loan_scores ADD COLUMN pd_calibration VARCHAR")
+        con.execute("UPDATE ml.loan_scores SET pd_calibration = 'calibrated on holdout'")
+        con.execute("INSERT INTO ml.loan_scores SELECT loan_key, 0.1, 'R5', 'v2', 'under-states on holdout_oot' "
+                    "FROM marts.loan_features WHERE portfolio = 'sba'")
+        overview = build_overview(con)
+    headline = dict(overview.headline)
+    assert round(headline["mean PD"], 4) == 0.1378  # (5,670 + 5,000 x 0.1) / 44,786
+    assert round(headline["observed default rate"], 4) == 0.1457  # (5,670 + 853) / 44,770
+    assert headline["mean PD against observed default rate, lendingclub"] == (
+        "0.1425 against 0.1425 (pd_calibration: calibrated on holdout)")
+    assert headline["mean PD against observed default rate, sba"] == (
+        "0.1000 against 0.1711 (pd_calibration: under-states on holdout_oot)")
+    assert headline["how to read the mean PD"] == (
+        "The mean PD 0.1378 pools 2 scored books (lendingclub, sba) and is no estimate of the observed default rate "
+        "0.1457: sba's PDs under-state defaults (pd_calibration: under-states on holdout_oot; mean PD 0.1000 against "
+        "an observed default rate of 0.1711). Compare each book's own mean PD with its own default rate, and read "
+        "the PDs of a book named here as relative risk (the ranking holds), not as default probabilities.")
+    labels = [label for label, _ in overview.headline]
+    assert labels[labels.index("mean PD"):labels.index("mean PD") + 4] == [
+        "mean PD", "mean PD against observed default rate, lendingclub", "mean PD against observed default rate, sba",
+        "how to read the mean PD"]
+    metadata = book_metadata(overview.books, headline["how to read the mean PD"])
+    assert metadata["mean_pd_by_portfolio"].value == (
+        "| portfolio | scored loans | mean PD | labelled loans | observed default rate | PDs (pd_calibration) |\n"
+        "|---|---:|---:|---:|---:|---|\n"
+        "| lendingclub | 39,786 | 0.1425 | 39,786 | 0.1425 | calibrated on holdout |\n"
+        "| sba | 5,000 | 0.1000 | 4,984 | 0.1711 | under-states on holdout_oot |")
+    assert metadata["mean_pd_caveat"].value == headline["how to read the mean PD"]
+    assert "| how to read the mean PD | The mean PD 0.1378 pools" in overview_markdown(overview)
+
+
+def test_a_lake_whose_every_book_is_calibrated_says_its_mean_pd_reads_against_the_default_rate(lendingclub_lake):
+    """Scores written before pd_calibration was kept read 'not recorded' and are named; once recorded
+    as calibrated, the caveat says the pooled figures compare."""
+    home, _ = lendingclub_lake
+    with connect(home.lake_path) as con:
+        assert dict(build_overview(con).headline)["how to read the mean PD"] == (
+            "The mean PD 0.1425 pools 1 scored book (lendingclub) and is no estimate of the observed default rate "
+            "0.1425: lendingclub's PDs are not read as default probabilities (pd_calibration: not recorded; mean PD "
+            "0.1425 against an observed default rate of 0.1425). Compare each book's own mean PD with its own default "
+            "rate, and read the PDs of a book named here as relative risk (the ranking holds), not as default "
+            "probabilities.")
+        con.execute("ALTER TABLE ml.loan_scores ADD COLUMN pd_calibration VARCHAR")
+        con.execute("UPDATE ml.loan_scores SET pd_calibration = 'calibrated on holdout'")
+        assert dict(build_overview(con).headline)["how to read the mean PD"] == (
+            "The mean PD 0.1425 pools 1 scored book (lendingclub), whose PDs are all calibrated on their holdouts "
+            "(pd_calibration), so it can be read against the observed default rate 0.1425.")
