@@ -147,7 +147,7 @@ SBA = FeatureSpec(
 )
 """SBA 7(a) fields known at approval; disbursement, charge-off and balance fields are excluded. The
 term is listed, but on the SBA national data training leaves it out: its form differs by outcome
-(whole years for 87% of paid-in-full loans, 11% of charged-off ones), the mark of a field rewritten
+(whole years for 87% of paid-in-full loans, 10% of charged-off ones), the mark of a field rewritten
 after the outcome (`quality.leakage.rewritten_term`)."""
 
 GENERIC_NUMERIC = {

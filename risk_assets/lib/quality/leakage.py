@@ -13,9 +13,10 @@ marts.loan_features and out of training:
    1981-1988 guarantee shares. Their loans are left out of PD development and holdouts by training
    and named by the check, which passes.
 4. `rewritten_term`: a loan term whose form differs by outcome was rewritten after it. Contractual
-   terms are whole years for most loans; on the SBA national data 86.6% of the paid-in-full loans
-   have a term in whole years, and 10.6% of the charged-off ones (54, 61, 42, 53 months, and 1
-   month for some): the source recorded something else there once a loan was charged off. The
+   terms are whole years for most loans; on the SBA national data 86.6% of the 739,537 paid-in-full
+   loans with a term have one in whole years, and 10.2% of the 156,824 charged-off ones (54, 61, 42,
+   53 months, and 1 month for some): the source recorded something else there once a loan was
+   charged off. The
    term alone then ranks the out-of-time holdout with AUC 0.855, and a model trained on it reports
    0.889 where the same model without it reaches 0.679. Such a term is left out of the PD inputs
    (`training.train_pd_model`) and named by the check, which passes: the mart may keep the column.
@@ -75,18 +76,20 @@ WHOLE_YEAR_TERM_GAP = 0.4
 """A term is judged rewritten after the outcome when the share of whole-year terms (multiples of 12
 months) among non-defaults exceeds that among defaults by this much (fractions 0-1). An honest term
 differs by outcome in its length (longer loans may default more or less), not in its form: on
-LendingClub (36 or 60 months) both shares are 1.0; on SBA national they are 0.866 and 0.106.
+LendingClub (36 or 60 months) both shares are 1.0; on SBA national they are 0.866 and 0.102.
 A policy figure of this project, not a published constant."""
 
 
 def rewritten_term(term: pd.Series, default_flag: pd.Series) -> str | None:
     """Why a loan term (months, n rows) looks recorded after the outcome, or None.
 
-    Compares the share of whole-year terms (multiples of 12) among defaults and non-defaults; None
-    when either class has fewer than MIN_CLASS_ROWS loans with a term, or the gap is below
-    WHOLE_YEAR_TERM_GAP. The reason gives both shares and counts."""
-    mask = term.notna() & default_flag.notna()
-    months = pd.to_numeric(term[mask], errors="coerce")
+    Compares the share of whole-year terms (multiples of 12) among defaults and non-defaults, over
+    the loans with a positive term (a term of 0 is no term, and no whole year: rule term_positive
+    quarantines it); None when either class has fewer than MIN_CLASS_ROWS loans with a term, or the
+    gap is below WHOLE_YEAR_TERM_GAP. The reason gives both shares and counts."""
+    months = pd.to_numeric(term, errors="coerce")
+    mask = (months > 0) & default_flag.notna()
+    months = months[mask]
     y = default_flag[mask].astype(int)
     defaults, others = months[y == 1], months[y == 0]
     if min(len(defaults), len(others)) < MIN_CLASS_ROWS:
