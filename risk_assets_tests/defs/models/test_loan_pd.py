@@ -94,6 +94,9 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     figures = overview.asset_materializations_for_node("portfolio_overview")[0].metadata
     for key in ("mean_pd", "observed_default_rate"):  # 4 decimals in the UI, not 0.10908206272955899
         assert 0 < figures[key].value < 1 and figures[key].value == round(figures[key].value, 4)
+    # beside the pooled mean PD: the book's own pair, and how to read them
+    assert figures["mean_pd_by_portfolio"].value.splitlines()[2].startswith("| lendingclub | ")
+    assert figures["mean_pd_caveat"].value.startswith(f"The mean PD {figures['mean_pd'].value:.4f} pools 1 scored book")
     # the sentiment model's scheme: the UTC second training started, then the run that trained it
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", version) and version.endswith(result.run_id[:8])
     assert 2 < roc_points <= 201 and bins == 2300  # 20% of the 11,500 labelled loans
