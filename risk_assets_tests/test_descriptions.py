@@ -53,3 +53,32 @@ def test_no_placeholder_in_angle_brackets_outside_backticks():
     assert _bare_placeholders("loan_pd_<portfolio>") == ["<portfolio>"]
     bare = {where: found for where, text in _shown_descriptions() if (found := _bare_placeholders(text))}
     assert bare == {}
+
+
+WARN_STOPS_NOTHING = ("does NOT stop", "blocks nothing", "blocking nothing", "the run goes on")
+"""Ways a description says that a WARN verdict of a blocking check stops nothing."""
+
+
+def _blocking_checks_that_warn() -> dict[str, str]:
+    """Check -> description, for every blocking check whose description says it can end WARN."""
+    graph = defs.get_repository_def().asset_graph
+    found = {}
+    for key in graph.get_all_asset_keys():
+        for check_key in graph.get(key).check_keys:
+            spec = graph.get_check_spec(check_key)
+            text = spec.description or ""
+            if spec.blocking and re.search(r"\bWARN\b|\bwarns\b", text):
+                found[check_key.to_user_string()] = text
+    return found
+
+
+def test_a_blocking_check_that_can_warn_says_its_warning_stops_nothing():
+    """The UI says 'This is a blocking asset check' beside a check whose WARN failure blocks nothing
+    (raw_loans_values, loan_features_no_leakage): its description must say so, or an analyst reads
+    a yellow verdict as a stopped pipeline."""
+    checks = _blocking_checks_that_warn()
+    assert {"raw_loans:raw_loans_values", "raw_loans:raw_loans_unique_per_snapshot",
+            "loan_features:loan_features_no_leakage", "loan_pd_model:loan_pd_gate",
+            "news_sentiment_model:news_sentiment_macro_f1_gate"} <= set(checks)
+    silent = sorted(name for name, text in checks.items() if not any(p in text for p in WARN_STOPS_NOTHING))
+    assert silent == []

@@ -193,7 +193,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     "the champion, re-scored on the same holdout, is beyond chance (one-sided paired bootstrap p below "
     "retrain_policy.promotion_p_value, 0.05) and at least retrain_policy.min_macro_f1_gain (0.01); the first "
     "model must beat the TF-IDF baseline. Otherwise it is rejected and the champion stays. Passes while a "
-    "champion stands (the new one or the one kept); warns when there was too little labelled news to train; "
+    "champion stands (the new one or the one kept); warns (WARN, the run goes on) when there was too little labelled news to train; "
     "fails, and stops scoring in the run, when a first model was rejected. A version the time budget "
     "(max_train_seconds) cut short before its planned steps passes or fails the same way, but the description "
     "opens with it ('promoted trained short (229 of 396 steps): ...', metadata verdict) and ml.model_registry.reason "

@@ -126,7 +126,9 @@ raw_loans_unique_per_snapshot = _lake_check(
     description=(
         "raw.loans: one set of values per loan key and snapshot. Conflicting duplicates (same key and "
         "snapshot, different values) are quarantined (rule conflicting_duplicate) and left out of "
-        "staging; exact duplicates are counted (staging collapses them). Severity WARN."
+        "staging; exact duplicates are counted (staging collapses them). Severity WARN: a failure blocks nothing; "
+        "Dagster shows it as blocking only because it runs before the downstream assets, so that they read a "
+        "complete quarantine."
     ),
 )
 
