@@ -58,15 +58,46 @@ AUTOMATIONS_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries {
   ... on RepositoryLocation { repositories { sensors { name } schedules { name } } } } } } } }"""
 
 
+CHECKS_SHOWN_FIRST = ("raw_loans", "raw_news", "stg_loans", "stg_news", "loan_features", "news_features",
+                      "loan_pd_model", "news_sentiment_model", "loan_scores", "news_scores")
+"""Assets whose checks the checks illustration looks through, in this order, for one that did not pass:
+the landed tables first, whose failed checks list their failing rows."""
+
+
+def failed_check_page(ui: DagsterUI, assets: tuple[str, ...] = CHECKS_SHOWN_FIRST) -> Page:
+    """The checks page of the first asset in `assets` with a check whose latest verdict did not pass,
+    opened at that check (`?view=checks&checkDetail=<check>`, the UI's own link to a check) with its
+    `failing_rows` markdown shown when the verdict has one: on the sample lake raw_loans' raw_loans_values
+    (WARN, term_positive 810 rows) and its failing rows.
+
+    Raises:
+        LookupError: no check of `assets` did not pass: the illustration of a failed check and its
+            rows needs a lake with a row that breaks a rule.
+    """
+    for asset in assets:
+        try:
+            checks = ui.asset(asset)["definition"]["assetChecksOrError"].get("checks") or []
+        except LookupError:
+            continue
+        for check in checks:
+            evaluation = (check["executionForLatestMaterialization"] or {}).get("evaluation") or {}
+            if evaluation.get("success") is False:
+                labels = {entry["label"] for entry in evaluation.get("metadataEntries") or []}
+                return Page(f"/assets/{asset}?view=checks&checkDetail={check['name']}", ready=check["name"],
+                            click="Show Markdown" if "failing_rows" in labels else None)
+    raise LookupError(f"every check of {', '.join(assets)} passed on this lake: the checks illustration shows "
+                      "a check that did not pass and its failing rows")
+
+
 def showcase_pages(ui: DagsterUI) -> dict[str, Page]:
     """Screenshot name -> page: the lineage from landed files to the portfolio overview (the global
-    lineage page collapses groups and does not fit a screen), the loan PD model card, the checks of raw_loans
-    (a failed one opened when there is one), the portfolio overview, the quarantine, the model
-    registry and the sensors and schedules."""
-    checks = ui.asset("raw_loans")["definition"]["assetChecksOrError"].get("checks") or []
-    failed = [c["name"] for c in checks if ((c["executionForLatestMaterialization"] or {}).get("evaluation") or {})
-              .get("success") is False]
-    check = (failed or [c["name"] for c in checks] or [None])[0]
+    lineage page collapses groups and does not fit a screen), the loan PD model card, a check that did
+    not pass with its failing rows (`failed_check_page`), the portfolio overview, the quarantine, the
+    model registry and the sensors and schedules.
+
+    Raises:
+        LookupError: no check did not pass (see `failed_check_page`).
+    """
     workspace = ui.graphql(AUTOMATIONS_QUERY)["workspaceOrError"]
     automations = [item["name"] for entry in workspace.get("locationEntries", [])
                    for repo in (entry["locationOrLoadError"] or {}).get("repositories", [])
@@ -75,7 +106,7 @@ def showcase_pages(ui: DagsterUI) -> dict[str, Page]:
         "lineage": Page("/assets/portfolio_overview?view=lineage&lineageScope=upstream&lineageDepth=10",
                         ready="loan_features"),
         "loan_pd_model": Page("/assets/loan_pd_model?view=events", click="Show Markdown"),
-        "checks": Page("/assets/raw_loans?view=checks", ready=check, click=check),
+        "checks": failed_check_page(ui),
         "portfolio_overview": Page("/assets/portfolio_overview?view=events", click="Show Markdown"),
         "quarantine": Page("/assets/quarantine?view=events", ready="values in quarantine"),
         "model_registry": Page("/assets/model_registry?view=events", ready="Roll back or retire by hand"),

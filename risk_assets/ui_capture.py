@@ -51,7 +51,7 @@ ASSET_QUERY = """query Asset($key: AssetKeyInput!) { assetOrError(assetKey: $key
       owners { __typename ... on TeamAssetOwner { team } ... on UserAssetOwner { email } }
       metadataEntries { __typename label ... on TableSchemaMetadataEntry { schema { columns { name description } } } }
       assetChecksOrError { __typename ... on AssetChecks { checks { name description blocking
-        executionForLatestMaterialization { status evaluation { success severity } } } } } } } } }"""
+        executionForLatestMaterialization { status evaluation { success severity metadataEntries { label } } } } } } } } } }"""
 
 
 def free_port() -> int:

@@ -1,9 +1,13 @@
-"""The small showcase lake lands real bytes, and tiny training profiles only name real config fields."""
+"""The small showcase lake lands real bytes, tiny training profiles only name real config fields, and
+the checks illustration opens a check that did not pass at its failing rows."""
 
 from __future__ import annotations
 
+import pytest
+
 from risk_assets.showcase_capture import (
-    LENDINGCLUB_ROWS, LOAN_CASES, NEWS_CASES, PHRASEBANK_LINES, seed_small_lake, tiny_run_config,
+    LENDINGCLUB_ROWS, LOAN_CASES, NEWS_CASES, PHRASEBANK_LINES, Page, failed_check_page, seed_small_lake,
+    showcase_pages, tiny_run_config,
 )
 
 
@@ -24,3 +28,64 @@ def test_tiny_profiles_keep_only_fields_the_asset_config_has():
     config = tiny_run_config({"news_sentiment_model": {"epochs", "batch_size", "lr"}, "raw_loans": {"x"}})
     assert config == {"ops": {"news_sentiment_model": {"config": {"epochs": 3, "batch_size": 16}}}}
     assert tiny_run_config({}) == {}
+
+
+DATA_CHECK_ENTRIES = ["failed_rules", "failing_count", "failing_rows", "observed", "rows_checked"]
+"""Metadata labels of a data check's verdict, as the sample lake's raw_loans_values carries them."""
+
+
+def _check(name: str, success: bool | None, severity: str = "WARN", labels=DATA_CHECK_ENTRIES) -> dict:
+    evaluation = None if success is None else {
+        "success": success, "severity": severity, "metadataEntries": [{"label": label} for label in labels]}
+    return {"name": name, "description": "...", "blocking": False,
+            "executionForLatestMaterialization": None if evaluation is None else
+            {"status": "SUCCEEDED" if success else "FAILED", "evaluation": evaluation}}
+
+
+class _LakeUI:
+    """Answers `asset` and the automations query as the UI does for a lake whose checks are `checks`."""
+
+    def __init__(self, checks: dict[str, list[dict]]) -> None:
+        self.checks = checks
+
+    def asset(self, key: str) -> dict:
+        if key not in self.checks:
+            raise LookupError(f"the UI has no asset {key!r}")
+        return {"definition": {"assetChecksOrError": {"__typename": "AssetChecks", "checks": self.checks[key]}}}
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        return {"workspaceOrError": {"locationEntries": [{"locationOrLoadError": {"repositories": [
+            {"sensors": [{"name": "loan_landing_sensor"}], "schedules": []}]}}]}}
+
+
+RAW_LOANS_PASSED = [_check(name, True) for name in (
+    "raw_loans_footer_totals", "raw_loans_idless_repeats", "raw_loans_ids_changed", "raw_loans_missing_from_newest",
+    "raw_loans_outcome_reversed", "raw_loans_schema", "raw_loans_unique_per_snapshot")]
+
+
+def test_the_checks_illustration_opens_the_sample_lakes_failed_values_check_at_its_rows():
+    # the sample lake: 7 of raw_loans' 8 checks passed, raw_loans_values warned (term_positive, 810 rows)
+    ui = _LakeUI({"raw_loans": [*RAW_LOANS_PASSED, _check("raw_loans_values", False)],
+                  "raw_news": [_check("raw_news_values", True)]})
+
+    page = showcase_pages(ui)["checks"]
+
+    assert page == Page("/assets/raw_loans?view=checks&checkDetail=raw_loans_values",
+                        ready="raw_loans_values", click="Show Markdown")
+
+
+def test_a_lake_whose_landed_tables_passed_shows_the_next_check_that_did_not():
+    ui = _LakeUI({"raw_loans": [*RAW_LOANS_PASSED, _check("raw_loans_values", True)],
+                  "raw_news": [_check("raw_news_values", None)],
+                  "loan_pd_model": [_check("loan_pd_gate", False, labels=["verdicts", "observed"])]})
+
+    assert failed_check_page(ui) == Page("/assets/loan_pd_model?view=checks&checkDetail=loan_pd_gate",
+                                         ready="loan_pd_gate", click=None)
+
+
+def test_a_lake_where_every_check_passed_has_no_checks_illustration():
+    ui = _LakeUI({"raw_loans": [*RAW_LOANS_PASSED, _check("raw_loans_values", True)],
+                  "raw_news": [_check("raw_news_values", True)]})
+
+    with pytest.raises(LookupError, match="every check of raw_loans, raw_news, .* passed on this lake"):
+        showcase_pages(ui)
