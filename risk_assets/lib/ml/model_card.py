@@ -321,8 +321,8 @@ def point_in_time_said(trained: TrainedPD) -> str:
     oot = trained.metrics["holdout_oot"]
     years = record["horizon_years"]
     before = record["approved_before"]  # 'YYYY-MM-DD': the cut less H years
-    approved = (f"approved by {int(before[:4]) - 1}" if before.endswith("-01-01") else f"approved before {before}")
-    vintages = f" (vintages {record['vintages']})" if record["vintages"] else ""
+    approved = (f"approved before {before[:4]}" if before.endswith("-01-01") else f"approved before {before}")
+    vintages = f" (vintages {record['vintages']}, by the tape's approval year, which may be a fiscal year)" if record["vintages"] else ""
     auc = lambda name: (f"{_fmt(oot[name].value)} (95% CI {_fmt(oot[name + '_ci_low'].value)}-"  # noqa: E731
                         f"{_fmt(oot[name + '_ci_high'].value)})")
     left_out = record["without_outcome"] + record["holdout_without_outcome"]

@@ -1038,7 +1038,7 @@ def test_an_out_of_time_model_is_backtested_by_a_model_fitted_at_the_cut_over_a_
     assert ("- out-of-time test: split by approval date at 2004, but the development outcomes are observed up to the "
             "data's last charge-off: 696 of the 1,072 development defaults with a charge-off date (65%) were charged "
             "off in or after 2004, so its AUC is no point-in-time backtest. Point-in-time backtest: a model fitted at "
-            "the cut (2004) on the 7,816 development loans approved by 1998 (vintages 1982-1999) with their 5-year "
+            "the cut (2004) on the 7,816 development loans approved before 1999 (vintages 1982-1999, by the tape's approval year, which may be a fiscal year) with their 5-year "
             "outcomes (155 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults (1,192 "
             "of 6,599) at AUC 0.4351 (95% CI 0.4177-0.4525); this model, on the same loans and outcome, 0.5939 "
             "(95% CI 0.5755-0.6124). Its PDs are 5-year PDs: Brier 0.1740, ECE 0.1613; 2 members; the 5,401 "
