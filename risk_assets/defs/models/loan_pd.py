@@ -209,7 +209,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         # one number per model, which the UI plots across trainings; the summary table holds the rest
         **{f"holdout AUC {m['model']}": dg.MetadataValue.float(m["auc"]) for m in trained_models if m["auc"] is not None},
         # what a model fitted at the out-of-time cut, on the H-year outcomes then known, achieves there
-        **{f"point-in-time AUC {m['model']}": dg.MetadataValue.float(m["auc_point_in_time"])
+        **{f"AUC of a model fitted at the cut, backtesting {m['model']}": dg.MetadataValue.float(m["auc_point_in_time"])
            for m in trained_models if m["auc_point_in_time"] is not None},
         # a refusal's full reason is in model_card
         **({"refused": dg.MetadataValue.md("\n".join(f"- **{m}**: {r}" for m, r in refused.items()))} if refused else {}),

@@ -331,7 +331,7 @@ def point_in_time_said(trained: TrainedPD) -> str:
             f"outcomes ({record['development_defaults']:,} charged off within {years} years of approval) ranks the "
             f"{record['holdout']} loans' {years}-year defaults ({record['holdout_defaults']:,} of "
             f"{record['holdout_loans']:,}) at AUC {auc('auc_point_in_time')}; this model, on the same loans and "
-            f"outcome, {auc('auc_champion_same_horizon')}. Its PDs are {years}-year PDs: Brier "
+            f"outcome, {auc('auc_champion_same_horizon')}. The point-in-time model's PDs are {years}-year PDs: Brier "
             f"{_fmt(oot['brier_point_in_time'].value)}, ECE {_fmt(oot['ece_point_in_time'].value)}; "
             f"{record['members']} members; the {record['too_recent']:,} development loans approved later are "
             f"left out (their {years}-year outcome was not known at the cut)"

@@ -1041,7 +1041,7 @@ def test_an_out_of_time_model_is_backtested_by_a_model_fitted_at_the_cut_over_a_
             "the cut (2004) on the 7,816 development loans approved before 1999 (vintages 1982-1999, by the tape's approval year, which may be a fiscal year) with their 5-year "
             "outcomes (155 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults (1,192 "
             "of 6,599) at AUC 0.4351 (95% CI 0.4177-0.4525); this model, on the same loans and outcome, 0.5939 "
-            "(95% CI 0.5755-0.6124). Its PDs are 5-year PDs: Brier 0.1740, ECE 0.1613; 2 members; the 5,401 "
+            "(95% CI 0.5755-0.6124). The point-in-time model's PDs are 5-year PDs: Brier 0.1740, ECE 0.1613; 2 members; the 5,401 "
             "development loans approved later are left out (their 5-year outcome was not known at the cut), and 2 "
             "loans whose outcome cannot be dated.") in said
     assert not any("not a point-in-time backtest" in line for line in said)
