@@ -3,7 +3,7 @@ read from its own event log, and what it did to its files and models, read from 
 refused, quarantined, copies, cut short; sentiment trainings its time budget cut short).
 
 `risk-assets run` prints this as its closing summary; `run_outcome_tags` puts the same facts, short,
-on the run itself as tags (CHECKS_TAG, NOTES_TAG), which the UI's runs list and run page show: a
+on the run itself as tags (CHECKS_TAG, CHECK_NAMES_TAG, NOTES_TAG), which the UI's runs list and run page show: a
 run in which checks did not pass is otherwise a plain green "Success" there.
 """
 
@@ -17,8 +17,12 @@ import duckdb
 from risk_assets.lib.lake import connect
 
 CHECKS_TAG = "risk/checks_not_passed"
-"""Run tag: '<count>: <check>, <check>, ...' of the run's asset checks that did not pass ('(ERROR)'
-after an ERROR-severity one; WARN is the rest)."""
+"""Run tag: how many of the run's asset checks did not pass, and how many of those are ERROR-severity
+('3', '1 (ERROR)', '3 (1 ERROR)'; WARN is the rest). Only the count, so the runs list, which cuts a
+tag at its column's edge, shows it whole."""
+CHECK_NAMES_TAG = "risk/checks_not_passed_names"
+"""Run tag: the names of the checks CHECKS_TAG counts, ', '-separated in the order the run's event
+log has them ('(ERROR)' after an ERROR-severity one)."""
 NOTES_TAG = "risk/notes"
 """Run tag: what the run did that its checks do not say, '; '-separated ('news_sentiment trained
 short 229/396', 'sba_national.csv.gz: 811 of 3,000 records quarantined', ...)."""
@@ -128,6 +132,15 @@ def _short(text: str) -> str:
     return text if len(text) <= TAG_CHARS else text[:TAG_CHARS - 1] + "…"
 
 
+def checks_count(failed: list) -> str:
+    """CHECKS_TAG's value for the check evaluations `failed` (checks_not_passed): the count, and how
+    many are ERROR-severity when any is: '3', '1 (ERROR)', '3 (1 ERROR)'."""
+    errors = sum(e.severity.value == "ERROR" for e in failed)
+    if not errors:
+        return str(len(failed))
+    return f"{len(failed)} (ERROR)" if len(failed) == 1 else f"{len(failed)} ({errors} ERROR)"
+
+
 def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
     """One short phrase per thing in `outcomes` (file names without their folder): 'news_sentiment
     trained short 229/396', 'HDR_TRL.DAT refused', 'sba_national.csv.gz: 811 of 3,000 records
@@ -142,8 +155,8 @@ def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
 
 
 def run_outcome_tags(instance, run_id: str, lake_path: Path | None, wait_seconds: float = 20.0) -> dict[str, str]:
-    """The tags that say what the finished run `run_id` did beyond its status: CHECKS_TAG when a
-    check of it did not pass, NOTES_TAG when outcome_notes has anything (or the lake could not be
+    """The tags that say what the finished run `run_id` did beyond its status: CHECKS_TAG (the count)
+    and CHECK_NAMES_TAG (the names) when a check of it did not pass, NOTES_TAG when outcome_notes has anything (or the lake could not be
     read: 'lake not read: ...'); each value at most TAG_CHARS characters. {} for a run with nothing
     to say. Reads the run's event log in `instance` and the lake at `lake_path`, waiting up to
     `wait_seconds` for another run's hold on it."""
@@ -151,7 +164,8 @@ def run_outcome_tags(instance, run_id: str, lake_path: Path | None, wait_seconds
     failed = checks_not_passed(instance, run_id)
     if failed:
         names = [e.check_name + (" (ERROR)" if e.severity.value == "ERROR" else "") for e in failed]
-        tags[CHECKS_TAG] = _short(f"{len(failed)}: {', '.join(names)}")
+        tags[CHECKS_TAG] = checks_count(failed)
+        tags[CHECK_NAMES_TAG] = _short(", ".join(names))
     try:
         notes = outcome_notes(lake_outcomes(lake_path, run_id, wait_seconds))
     except duckdb.IOException as exc:

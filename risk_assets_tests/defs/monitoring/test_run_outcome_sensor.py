@@ -1,5 +1,6 @@
 """A finished run carries what it did beyond its status as tags, which the UI's runs list and run
-page show: checks of it that did not pass (`risk/checks_not_passed`) and what its checks do not say
+page show: how many checks of it did not pass (`risk/checks_not_passed`), which
+(`risk/checks_not_passed_names`), and what its checks do not say
 (`risk/notes`: a sentiment training cut short, files quarantined or refused). The sample lake's
 full run showed a plain green "Success" with 3 WARN checks failed and the sentiment model trained
 229 of its 396 steps; only `risk-assets run`'s printed summary said so.
@@ -19,7 +20,8 @@ from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
 from risk_assets.lib.report.run_outcome import run_outcome_tags
 
-NOT_PASSED = "3: news_sentiment_quality_target, loan_features_no_leakage, raw_loans_values"  # in the order they ran
+NOT_PASSED = "3"  # the count alone, so the runs list shows it whole
+NOT_PASSED_NAMES = "news_sentiment_quality_target, loan_features_no_leakage, raw_loans_values"  # in the order they ran
 NOTES = ("news_sentiment trained short 229/396; HDR_TRL.DAT refused; "
          "sba_national.csv.gz: 811 of 2,102 records quarantined")
 
@@ -73,6 +75,7 @@ def test_the_cli_tags_its_finished_run_with_the_checks_that_did_not_pass_and_its
         tags = instance.get_run_by_id(result.run_id).tags
         summary = " ".join(cli.run_summary(instance, since, risk_home.lake_path))
     assert tags["risk/checks_not_passed"] == NOT_PASSED
+    assert tags["risk/checks_not_passed_names"] == NOT_PASSED_NAMES
     assert tags["risk/notes"] == NOTES
     assert "3 check(s) did not pass" in summary and "trained 229 of its 396 steps" in summary  # the same facts
 
@@ -90,9 +93,10 @@ def test_the_run_outcome_sensor_tags_a_run_launched_elsewhere(risk_home, tmp_pat
         skipped = run_outcome_sensor(context)
         tags = instance.get_run_by_id(result.run_id).tags
     assert tags["risk/checks_not_passed"] == NOT_PASSED
+    assert tags["risk/checks_not_passed_names"] == NOT_PASSED_NAMES
     assert tags["risk/notes"] == NOTES
     assert skipped.skip_message == (f"run {result.run_id}: risk/checks_not_passed = {NOT_PASSED}; "
-                                    f"risk/notes = {NOTES}")
+                                    f"risk/checks_not_passed_names = {NOT_PASSED_NAMES}; risk/notes = {NOTES}")
 
 
 @dg.asset
@@ -120,7 +124,9 @@ def test_a_failed_run_is_tagged_too_and_a_clean_run_gets_no_tags(risk_home, tmp_
         failed_run_outcome_sensor(dg.build_run_status_sensor_context(
             sensor_name="failed_run_outcome_sensor", dagster_instance=instance, dagster_run=failed.dagster_run,
             dagster_event=failed.get_run_failure_event(), resources={"lake": lake}))
-        assert instance.get_run_by_id(failed.run_id).tags["risk/checks_not_passed"] == "1: tape_rows (ERROR)"
+        failed_tags = instance.get_run_by_id(failed.run_id).tags
+        assert failed_tags["risk/checks_not_passed"] == "1 (ERROR)"
+        assert failed_tags["risk/checks_not_passed_names"] == "tape_rows (ERROR)"
         assert "risk/notes" not in instance.get_run_by_id(failed.run_id).tags  # no lake: nothing to note
 
         clean = dg.materialize([tape], instance=instance)
@@ -133,8 +139,8 @@ def test_a_failed_run_is_tagged_too_and_a_clean_run_gets_no_tags(risk_home, tmp_
 
 
 def test_a_long_list_of_checks_is_cut_to_a_short_tag(tmp_path):
-    """Dagster's UI shows a tag on one line: a run with many failed checks gets a value of at most
-    250 characters, ending '…', its count whole."""
+    """Dagster's UI shows a tag on one line: a run with many failed checks gets its count whole in
+    one tag and the names, at most 250 characters ending '…', in the other."""
     checks = [dg.AssetCheckSpec(f"column_{i:02d}_within_its_declared_range", asset="tape") for i in range(20)]
 
     @dg.multi_asset(specs=[dg.AssetSpec("tape")], check_specs=checks)
@@ -147,6 +153,26 @@ def test_a_long_list_of_checks_is_cut_to_a_short_tag(tmp_path):
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         result = dg.materialize([tape_with_checks], instance=instance)
         tags = run_outcome_tags(instance, result.run_id, None)
-    value = tags["risk/checks_not_passed"]
-    assert len(value) == 250 and value.startswith("20: column_00_within_its_declared_range, column_01_")
+    assert tags["risk/checks_not_passed"] == "20"
+    value = tags["risk/checks_not_passed_names"]
+    assert len(value) == 250 and value.startswith("column_00_within_its_declared_range, column_01_")
     assert value.endswith("…")
+
+
+def test_the_count_says_how_many_of_the_checks_not_passed_are_errors(tmp_path):
+    """One ERROR check among three not passed: '3 (1 ERROR)', the names marking which."""
+    severities = {"raw_loans_values": "WARN", "raw_loans_schema": "ERROR", "loan_features_no_leakage": "WARN"}
+    checks = [dg.AssetCheckSpec(name, asset="tape") for name in severities]
+
+    @dg.multi_asset(specs=[dg.AssetSpec("tape")], check_specs=checks)
+    def tape_with_checks():
+        yield dg.MaterializeResult(asset_key="tape")
+        for name, severity in severities.items():
+            yield dg.AssetCheckResult(asset_key="tape", check_name=name, passed=False,
+                                      severity=dg.AssetCheckSeverity(severity))
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        result = dg.materialize([tape_with_checks], instance=instance)
+        tags = run_outcome_tags(instance, result.run_id, None)
+    assert tags == {"risk/checks_not_passed": "3 (1 ERROR)",
+                    "risk/checks_not_passed_names": "raw_loans_values, raw_loans_schema (ERROR), loan_features_no_leakage"}
