@@ -389,7 +389,8 @@ def limitations(candidate: Evaluation, split, config, n_truncated: int, corpus=N
     """The card's 'Limitations and intended use' section, from what the training knows.
 
     - in-sample scores: how many labelled articles the model trained on or held out (`articles`,
-      `sentiment_data.labelled_articles_by_sample`), with the scoring's own counts left to
+      `sentiment_data.labelled_articles_by_sample`: a sentence's copies each counted) beside the
+      distinct sentences they are (`split.train` / `split.holdout` rows, the card's facts), with the scoring's own counts left to
       news_scores (metadata `sample`) and its check news_scores_coverage, as the card is written
       before any article is scored;
     - the labels: the reference corpus's files and the annotator agreement their names state
@@ -417,9 +418,11 @@ def limitations(candidate: Evaluation, split, config, n_truncated: int, corpus=N
         train, holdout, left_out = (f"{articles[key]:,} ({_share(articles[key], read)}"
                                     for key in ("train", "holdout", "left_out"))
         lines.append(
-            f"- in-sample scores: of the {read:,} labelled articles it read, it trained on {train}: their scores are "
-            f"learned, in-sample, and say nothing of the model), held out {holdout}: judged on at the gate) and left "
-            f"out {left_out}); every other article is unseen. The scoring's "
+            f"- in-sample scores: of the {read:,} labelled articles it read (a sentence's copies in other files, "
+            "cases or spacing each counted), it trained on "
+            f"{train}; {split.train.height:,} distinct sentences: their scores are learned, in-sample, and say nothing "
+            f"of the model), held out {holdout}; {split.holdout.height:,} distinct sentences: judged on at the gate) "
+            f"and left out {left_out}); every other article is unseen. The scoring's "
             "counts of train / holdout / unseen articles are on news_scores (metadata sample) and its check "
             "news_scores_coverage.")
     if corpus is not None and split.holdout_from_reference:

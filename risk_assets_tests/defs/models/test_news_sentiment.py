@@ -145,9 +145,10 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
         "Intended use: the tone of a news sentence or headline about a company (negative / neutral / positive), "
         "read in aggregate (ml.news_sentiment_daily); not a credit verdict on one article.",
         # 73 sentences in each PhraseBank file; 15 held out (30 copies), 4 copies of the sentences left out
-        "- in-sample scores: of the 146 labelled articles it read, it trained on 112 (76.7%: their scores are "
-        "learned, in-sample, and say nothing of the model), held out 30 (20.5%: judged on at the gate) and left out "
-        "4 (2.7%); every other article is unseen. The scoring's counts of train / holdout / unseen articles are on "
+        "- in-sample scores: of the 146 labelled articles it read (a sentence's copies in other files, cases or "
+        f"spacing each counted), it trained on 112 (76.7%; {meta['train_sentences'].value} distinct sentences: their "
+        "scores are learned, in-sample, and say nothing of the model), held out 30 (20.5%; 15 distinct sentences: "
+        "judged on at the gate) and left out 4 (2.7%); every other article is unseen. The scoring's counts of train / holdout / unseen articles are on "
         "news_scores (metadata sample) and its check news_scores_coverage.",
         "- labels: the reference corpus (financial_phrasebank_50agree.txt; 73 labelled articles), 50%-agreement: a "
         "label is what at least 50% of the annotators gave, so many are judgement calls; the holdout is drawn from "
