@@ -24,6 +24,7 @@ h1 { border-bottom: 2px solid #4f43dd; padding-bottom: .3rem; }
 h2 { margin-top: 2rem; color: #2a2f6b; }
 .meta { color: #5c6370; font-size: .9rem; }
 .notice { background: #fff6db; border-left: 4px solid #e0a800; padding: .5rem .8rem; margin: .8rem 0; }
+.notice ul { margin: 0; padding-left: 1.2rem; }
 table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }
 th, td { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: right; }
 th { background: #eef0f7; }
@@ -91,6 +92,15 @@ class HtmlReport:
     def notice(self, text: str) -> "HtmlReport":
         """A highlighted note, e.g. that a table is not in the lake yet."""
         self._parts.append(f'<div class="notice">{html.escape(text)}</div>')
+        return self
+
+    def notices(self, texts: Sequence[str]) -> "HtmlReport":
+        """Several notes in one highlighted box, one bullet each (one note: `notice`); none: nothing."""
+        if len(texts) == 1:
+            return self.notice(texts[0])
+        if texts:
+            items = "".join(f"<li>{html.escape(text)}</li>" for text in texts)
+            self._parts.append(f'<div class="notice"><ul>{items}</ul></div>')
         return self
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[object]], digits: int = 4) -> "HtmlReport":

@@ -734,6 +734,14 @@ def how_to_open(report: Path) -> str:
             "to another machine.")
 
 
+def notes_markdown(notes: list[str]) -> list[str]:
+    """A section's notes as markdown lines: one note as an italic line, several as a bullet list (a
+    note each), since lines in a row join into one paragraph; [] without notes."""
+    if len(notes) == 1:
+        return [f"_{notes[0]}_"]
+    return [f"- {note}" for note in notes]
+
+
 def overview_markdown(overview: PortfolioOverview, report: Path | None = None) -> str:
     """The overview as markdown with plots embedded, for Dagster's materialization metadata; with
     `report`, the HTML report's path, a line on how to open it."""
@@ -743,7 +751,7 @@ def overview_markdown(overview: PortfolioOverview, report: Path | None = None) -
     parts += [markdown_table(["figure", "value"], overview.headline, digits=4)]
     for section in overview.sections:
         parts += ["", f"## {section.title}"]
-        parts += [f"_{note}_" for note in section.notes]
+        parts += notes_markdown(section.notes)
         if section.rows:
             shown, left_out = (list(section.rows), None) if section.every_row else preview_rows(
                 section.rows, report=str(report) if report else "RISK_HOME/reports/portfolio_overview.html")
@@ -761,8 +769,7 @@ def overview_html(overview: PortfolioOverview) -> HtmlReport:
     report.heading("Key figures").table(["figure", "value"], overview.headline)
     for section in overview.sections:
         report.heading(section.title)
-        for note in section.notes:
-            report.notice(note)
+        report.notices(section.notes)
         if section.rows:
             report.table(section.columns, section.rows)
         if section.plot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import html
 from collections import Counter
 
 import pandas as pd
@@ -499,3 +500,40 @@ def test_a_lake_whose_every_book_is_calibrated_says_its_mean_pd_reads_against_th
         assert dict(build_overview(con).headline)["how to read the mean PD"] == (
             "The mean PD 0.1425 pools 1 scored book (lendingclub), whose PDs are all calibrated on their holdouts "
             "(pd_calibration), so it can be read against the observed default rate 0.1425.")
+
+
+def test_a_sections_several_notes_are_a_bullet_list_in_the_markdown_and_the_html(lendingclub_lake, tmp_path):
+    """PDs halved: the grade table's section has two notes (the in-sample share, the under-stated
+    defaults). Written as italic lines in a row they ran together into one paragraph; they are a
+    bullet each, in the UI's markdown and in the HTML report. A single note stays one italic line."""
+    home, _ = lendingclub_lake
+    with connect(home.lake_path) as con:
+        rate = con.execute("SELECT avg(default_flag) FROM marts.loan_features").fetchone()[0]
+        con.execute("UPDATE ml.loan_scores SET pd = pd / 2")
+        # the scoring version trained on 30,000 of the book's loans
+        con.execute("CREATE TABLE IF NOT EXISTS ml.model_training_loans (model VARCHAR, version VARCHAR, loan_key VARCHAR)")
+        con.execute("INSERT INTO ml.model_training_loans SELECT 'loan_pd_lendingclub', model_version, loan_key "
+                    "FROM ml.loan_scores ORDER BY loan_key LIMIT 30000")
+        trained = con.execute("SELECT count(*) FROM ml.model_training_loans JOIN marts.loan_features USING (loan_key) "
+                              "WHERE default_flag IS NOT NULL").fetchone()[0]
+        overview = build_overview(con)
+    notes = _section(overview, "Loans and exposure by risk grade").notes
+    assert 0 < trained < 39_786
+    assert trained == 30_000
+    assert notes[0] == (f"lendingclub: {trained:,} of its 39,786 labelled loans ({trained / 39_786:.0%}) trained the "
+                        "model that scored them, so the table's mean PD against the observed default rate is partly "
+                        "in-sample; the model card's holdout columns give the out-of-sample match.")
+    under_states = (f"lendingclub: over its 39,786 labelled loans the mean PD is {rate / 2:.3f} against an observed "
+                    f"default rate of {rate:.3f} (x0.50): its PDs under-state defaults here; read them as relative "
+                    "risk (the ranking holds), not as default probabilities, as its model card says of its holdout.")
+    assert notes[1] == under_states
+    body = overview_markdown(overview).split("## Loans and exposure by risk grade\n", 1)[1]
+    assert body.split("\n\n", 1)[0].splitlines() == [f"- {notes[0]}", f"- {under_states}"]
+    html_text = overview_html(overview).write(tmp_path / "overview.html").read_text()
+    grade = html_text.split("<h2>Loans and exposure by risk grade</h2>", 1)[1].lstrip()
+    assert grade.startswith(f'<div class="notice"><ul><li>{html.escape(notes[0])}</li>'
+                            f'<li>{html.escape(under_states)}</li></ul></div>')
+    # one note: an italic line, as before
+    from risk_assets.lib.report.portfolio import notes_markdown
+    assert notes_markdown(["Nothing is in quarantine."]) == ["_Nothing is in quarantine._"]
+    assert notes_markdown([]) == []
