@@ -178,28 +178,8 @@ def _settings(op: str, settings: dict, source: str) -> dict:
         if op == "news_sentiment_model":
             SentimentTrainConfig(**{**_config_class(op)().model_dump(), **settings})
         else:
-            _check_pd(_config_class(op)(**settings))
+            _config_class(op)(**settings).to_lib()  # PDTrainConfig's own checks
     except ValueError as exc:
         raise RetrainConfigError(f"{source}: {op}: {exc}") from None
     return dict(settings)
 
-
-def _check_pd(config) -> None:
-    """Raises ValueError for PD settings a training would stop at: counts below 1, members fewer than
-    folds, a share outside 0-1, an unknown device."""
-    for name in ("members", "folds", "batch_size", "max_epochs", "patience", "max_in_time_rows",
-                 "min_defaults_per_split", "cpu_threads", "max_embedding_dim"):
-        if getattr(config, name) < 1:
-            raise ValueError(f"{name} must be at least 1, not {getattr(config, name)}")
-    if config.members < config.folds:
-        raise ValueError(f"members ({config.members}) must be at least folds ({config.folds})")
-    for name in ("holdout_fraction", "validation_fraction"):
-        if not 0 < getattr(config, name) < 1:
-            raise ValueError(f"{name} must be between 0 and 1, not {getattr(config, name)}")
-    for name in ("dropout", "min_dated_share"):
-        if not 0 <= getattr(config, name) <= 1:
-            raise ValueError(f"{name} must be 0 to 1, not {getattr(config, name)}")
-    if config.cpu_workers < 0:
-        raise ValueError(f"cpu_workers must be 0 (one per core) or more, not {config.cpu_workers}")
-    if config.device not in ("auto", "cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {config.device!r}")

@@ -45,3 +45,29 @@ class PDTrainConfig:
     45% within 5 (full file); 5 years gives the most H-year defaults among the loans old enough
     (463, against 297 at 3 and 453 at 6), still 11 development vintages (1989-1999), and the
     2004-2006 holdout's 5-year outcomes are all known by the file's last charge-off (2014)."""
+
+    def __post_init__(self) -> None:
+        """Raises ValueError for a setting a training would stop at, naming it: a count below 1
+        (members, folds, batch_size, max_epochs, patience, max_in_time_rows, min_defaults_per_split,
+        cpu_threads, max_embedding_dim, point_in_time_horizon_years), fewer members than folds (a
+        fold would have no out-of-fold score), a share outside 0-1 (holdout_fraction and
+        validation_fraction strictly inside it), a negative cpu_workers or point_in_time_members, an
+        unknown device. A Dagster run config (`loan_pd_model`) and `RISK_RETRAIN_CONFIG` are checked
+        here, before any loan is read."""
+        for name in ("members", "folds", "batch_size", "max_epochs", "patience", "max_in_time_rows",
+                     "min_defaults_per_split", "cpu_threads", "max_embedding_dim", "point_in_time_horizon_years"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.members < self.folds:
+            raise ValueError(f"members ({self.members}) must be at least folds ({self.folds})")
+        for name in ("holdout_fraction", "validation_fraction"):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"{name} must be between 0 and 1, not {getattr(self, name)}")
+        for name in ("dropout", "min_dated_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be 0 to 1, not {getattr(self, name)}")
+        for name in ("cpu_workers", "point_in_time_members"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more, not {getattr(self, name)}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {self.device!r}")
