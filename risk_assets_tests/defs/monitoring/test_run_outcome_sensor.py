@@ -16,7 +16,7 @@ import dagster as dg
 from risk_assets import cli
 from risk_assets.defs.monitoring.sensors import failed_run_outcome_sensor, run_outcome_sensor
 from risk_assets.defs.resources import LakeResource
-from risk_assets.lib.lake import connect
+from risk_assets.lib.lake import connect, table_exists
 from risk_assets.lib.ml import registry
 from risk_assets.lib.report.run_outcome import run_outcome_tags
 
@@ -24,6 +24,12 @@ NOT_PASSED = "3"  # the count alone, so the runs list shows it whole
 NOT_PASSED_NAMES = "news_sentiment_quality_target, loan_features_no_leakage, raw_loans_values"  # in the order they ran
 NOTES = ("news_sentiment trained short 229/396; HDR_TRL.DAT refused; "
          "sba_national.csv.gz: 811 of 2,102 records quarantined")
+
+
+def _create_lake(lake_path) -> None:
+    """A new lake at `lake_path`: connect() creates its tables on the first open."""
+    with connect(lake_path) as con:
+        assert table_exists(con, "raw.landed_files") and table_exists(con, "ml.model_metrics")
 
 
 def _lake_run_assets(lake_path):
@@ -65,8 +71,7 @@ def _lake_run_assets(lake_path):
 
 
 def test_the_cli_tags_its_finished_run_with_the_checks_that_did_not_pass_and_its_notes(risk_home, tmp_path):
-    with connect(risk_home.lake_path):
-        pass  # the lake and its tables
+    _create_lake(risk_home.lake_path)
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         since = time.time()
         result = dg.materialize(_lake_run_assets(risk_home.lake_path), instance=instance)
@@ -83,8 +88,7 @@ def test_the_cli_tags_its_finished_run_with_the_checks_that_did_not_pass_and_its
 def test_the_run_outcome_sensor_tags_a_run_launched_elsewhere(risk_home, tmp_path):
     """A run the UI or a sensor launched (here: in-process) gets the same tags from the sensor that
     watches runs ending SUCCESS; the tick says what it wrote."""
-    with connect(risk_home.lake_path):
-        pass
+    _create_lake(risk_home.lake_path)
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         result = dg.materialize(_lake_run_assets(risk_home.lake_path), instance=instance)
         context = dg.build_run_status_sensor_context(
