@@ -121,13 +121,22 @@ RUN_DURATION_HINT = (
 )
 """Printed before the main job: how long to wait, and where the log says how far it is (README, Set up)."""
 
-STEP_COUNT_HINT = ("steps done so far, in this output saved as run.log: grep -c ' - STEP_[S]UCCESS - ' run.log\n"
-                   "to save it, start the run as: {run} 2>&1 | tee -i run.log")
+STEP_COUNT_HINT = "steps done so far, in this output saved as run.log: grep -c ' - STEP_[S]UCCESS - ' run.log"
+SAVE_OUTPUT_HINT = "to save it, start the run as: {run} 2>&1 | tee -i run.log"
 """Printed after RUN_DURATION_HINT, `{run}` the command as it was given, each command on a line of
-its own, unwrapped so it can be copied whole. The bracket in the pattern matches the S it encloses,
+its own, unwrapped so it can be copied whole; SAVE_OUTPUT_HINT only while the run's output goes to a
+terminal (`output_is_saved`), as advice to save it would mislead a run whose output is being saved. The bracket in the pattern matches the S it encloses,
 so the command counts Dagster's event lines and not this line, which a plain ' - STEP_SUCCESS - '
 pattern would count too. Dagster's log goes to stderr, hence `2>&1`; `tee -i` ignores the Ctrl-C
 that stops the run, so the log keeps the run's last lines and its summary."""
+
+
+def output_is_saved() -> bool:
+    """Whether the run's output is going somewhere other than a terminal (a file, `tee`, a pipe): true
+    when neither stdout, where the CLI prints, nor stderr, where Dagster logs, is a terminal. A run
+    started as `risk-assets run 2>&1 | tee -i run.log` has both on the pipe; `risk-assets run > out.txt`
+    still shows Dagster's log on the terminal, unsaved, so it counts as not saved."""
+    return not (sys.stdout.isatty() or sys.stderr.isatty())
 
 
 STOP_WAIT_SECONDS = 30.0
@@ -964,7 +973,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.select == "*":
             print(textwrap.fill(RUN_DURATION_HINT, width=100, break_on_hyphens=False), flush=True)  # whole lines
             given = shlex.join(sys.argv[1:] if argv is None else argv)
-            print(STEP_COUNT_HINT.format(run=f"{own_command()} {given}"), flush=True)
+            print(STEP_COUNT_HINT, flush=True)
+            if not output_is_saved():
+                print(SAVE_OUTPUT_HINT.format(run=f"{own_command()} {given}"), flush=True)
         return _materialize(args.select, home.lake_path, args.config_json)
     if args.command == "replay":
         return _replay(args, home)

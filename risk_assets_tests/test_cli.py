@@ -428,6 +428,7 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
     monkeypatch.setattr(cli, "_materialize", lambda select, *args: started.append(select) or 0)
     monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
 
+    monkeypatch.setattr(cli, "output_is_saved", lambda: False)  # a terminal
     assert cli.main(["run", "--no-seed"]) == 0
     first = capsys.readouterr().out
     assert cli.main(["run", "--no-seed", "--select", "key:news_scores"]) == 0
@@ -458,6 +459,11 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
         'Started execution of step "loan_monitoring".']) + "\n")
     counted = subprocess.run(["grep", "-c", pattern, str(log)], capture_output=True, text=True)
     assert counted.stdout.strip() == "1", (pattern, counted)
+    # a run whose output is being saved is not told to save it
+    monkeypatch.setattr(cli, "output_is_saved", lambda: True)
+    assert cli.main(["run", "--no-seed"]) == 0
+    saved = capsys.readouterr().out.splitlines()
+    assert saved[saved.index(command) + 1:] == [] and not any("to save it" in line for line in saved)
     # the hint's floor is the default profile's
     assert f"never stops before that epoch's end (min_train_epochs {SentimentTrainConfig().min_train_epochs:g})" in first
 
@@ -545,3 +551,25 @@ def test_a_lake_the_summary_cannot_read_is_not_called_held_by_another_run(risk_h
     assert "another run" not in err
     assert err.startswith("note: the lake could not be read for this summary: ")
     assert "not a valid DuckDB database file" in err and str(risk_home.lake_path) in err
+
+
+def test_output_is_saved_only_when_neither_stdout_nor_stderr_is_a_terminal(monkeypatch):
+    """`risk-assets run 2>&1 | tee -i run.log` puts both streams on the pipe: saved. `> out.txt`
+    leaves Dagster's log (stderr) on the terminal: not saved, so the advice to save it stays."""
+    import io
+    import sys
+
+    import risk_assets.cli as cli
+
+    class Stream(io.StringIO):
+        def __init__(self, tty: bool):
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    for out_tty, err_tty, saved in [(False, False, True), (False, True, False), (True, False, False), (True, True, False)]:
+        monkeypatch.setattr(sys, "stdout", Stream(out_tty))
+        monkeypatch.setattr(sys, "stderr", Stream(err_tty))
+        assert cli.output_is_saved() is saved, (out_tty, err_tty)
