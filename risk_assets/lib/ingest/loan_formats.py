@@ -111,6 +111,7 @@ from risk_assets.lib.ingest.mappings import (
     TARGET_SQL_TYPES,
     UNIT_TARGETS,
     EPOCH_FORMATS,
+    FREE_TEXT_TARGETS,
     QUARTER_FORMAT,
     UNIX_EPOCH,
     Dialect,
@@ -1303,9 +1304,14 @@ def _names_files_by_name(mapping: TapeMapping) -> bool:
 def _misfit(mapping: TapeMapping, missing: list[str], lacking: str) -> str:
     """One mapping's line in a refusal: its file, how it was chosen, and the columns `missing`,
     which `lacking` says where they are not: '<file> (sidecar) declares column(s) [...] that
-    <lacking>', `lacking` a clause such as "its header does not have" or "no sheet's header has"."""
+    <lacking>', `lacking` a clause such as "its header does not have" or "no sheet's header has"; a
+    free-text column among them is named with its key, whose every column is a declared one too."""
     chosen = "sidecar" if mapping.sidecar else "applies_to " + ", ".join(mapping.applies_to)
-    return f"{mapping.source} ({chosen}) declares column(s) {missing} that {lacking}"
+    said = f"{mapping.source} ({chosen}) declares column(s) {missing} that {lacking}"
+    if free := [c for c in missing if c in mapping.free_text_columns]:
+        said += (f" (free_text_columns names {free}: rename it to the tape's column, or take it out of "
+                 "free_text_columns if the tape no longer carries it)")
+    return said
 
 
 def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
@@ -2602,7 +2608,8 @@ def _typed_parse(
             .then(pl.col(_src(c)).str.slice(1, pl.col(_src(c)).str.len_chars() - 2).str.replace_all('""', '"', literal=True))
             .otherwise(pl.col(_src(c))).alias(_src(c))
             for c in records.header if wrapped[c])
-    frame, line_breaks = _line_breaks_in_free_text(frame, specs, records.header, mapped_sources)
+    frame, line_breaks = _line_breaks_in_free_text(frame, specs, records.header, mapped_sources,
+                                                   mapping.free_text_columns)
     if line_breaks:
         notes["line_break_characters_read"] = line_breaks
     frame, marker_notes = _missing_markers(frame, specs + [s for s in id_specs if s not in specs], mapping)
@@ -3895,11 +3902,6 @@ def _term_scale_in_doubt(loaded: pl.DataFrame, specs: list[FieldSpec]) -> dict[s
     return doubt
 
 
-FREE_TEXT_TARGETS = frozenset({"purpose"})
-"""The canonical loan columns of free text (schema.LOAN_COLUMNS): the loan's purpose as stated, which
-a lender's tape writes in words (`Purchase of delivery van`). Every other text column holds a code
-(status, grade, home ownership, state, NAICS, Y/N flags), whose value no line break is part of."""
-
 FREE_TEXT_COLUMNS = frozenset({
     "desc", "title", "emp title", "description", "loan description", "loan title", "employer title",
     "job title", "purpose text", "loan purpose text", "notes", "comments", "remarks",
@@ -3907,15 +3909,18 @@ FREE_TEXT_COLUMNS = frozenset({
 """Names (as matched: `_name_key`, so `emp_title` is `emp title`) of the free-text columns a tape
 carries beside the ones the book reads, kept whole in `source_fields`: LendingClub's `desc` (the
 borrower's description), `title` (the loan title) and `emp_title` (the employer or job title;
-LCDataDictionary), and a servicer's description, title, notes or comments."""
+LCDataDictionary), and a servicer's description, title, notes or comments. A lender's own free-text
+column is declared in its mapping (TapeMapping.free_text_columns)."""
 
 
 def _line_breaks_in_free_text(frame: pl.DataFrame, specs: list[FieldSpec], header: list[str],
-                              mapped_sources: set[str]) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+                              mapped_sources: set[str], declared: Sequence[str] = ()
+                              ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """`frame` (trimmed `_src:<column>` text) with each line break an export wrote inside a cell
     (csv_text.LINE_BREAK_IN_CELL: a vertical tab from Excel for Mac or FileMaker, a form feed, NEL,
     U+2028, U+2029) read as the line feed `\\n` a quoted CSV field holds, in the free-text columns:
-    those mapped to a FREE_TEXT_TARGETS column and the unmapped ones named in FREE_TEXT_COLUMNS.
+    those mapped to a FREE_TEXT_TARGETS column, the unmapped ones named in FREE_TEXT_COLUMNS and those
+    the mapping `declared` its free text (TapeMapping.free_text_columns), header names matched by `_name_key`.
 
     Returns the frame and the note `line_break_characters_read`: {column: {character by code point
     and name (`csv_text.character_name`): values holding it}}, {} when no value held one. Elsewhere
@@ -3924,6 +3929,7 @@ def _line_breaks_in_free_text(frame: pl.DataFrame, specs: list[FieldSpec], heade
     too."""
     free = [s.source for s in specs if s.target in FREE_TEXT_TARGETS]
     free += [c for c in header if c not in mapped_sources and _name_key(c) in FREE_TEXT_COLUMNS]
+    free += [c for c in header if _name_key(c) in {_name_key(d) for d in declared}]
     free = [c for c in dict.fromkeys(free) if frame.schema[_src(c)] == pl.Utf8]
     if not free or not frame.height:
         return frame, {}

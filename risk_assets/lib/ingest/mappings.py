@@ -42,7 +42,8 @@ target implies (`implied_kind`); a type that cannot fill its target's column (a 
 an integer column, a date into an amount) refuses the mapping. Targets are the names of
 `lib.schema.LOAN_COLUMNS` except the computed ones (COMPUTED_TARGETS).
 `portfolio_column` takes each row's portfolio from a column, for a file of several books
-(TapeMapping.portfolio_column). `status_map` defaults to the LendingClub vocabulary. Source columns without a target are kept as
+(TapeMapping.portfolio_column). `free_text_columns` names the tape's own free-text columns
+(TapeMapping.free_text_columns). `status_map` defaults to the LendingClub vocabulary. Source columns without a target are kept as
 text in `source_fields`. `"header": false` reads a file of data lines only, its columns named by
 position (`column_1`, ...; see TapeMapping.header).
 """
@@ -61,6 +62,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from risk_assets.lib.ingest import csv_text
 from risk_assets.lib.ingest.parsed import FileRefused
 from risk_assets.lib.schema import LOAN_COLUMNS
 
@@ -284,6 +286,12 @@ class TapeMapping:
     control_record: ControlRecord | None = None
     """A trailer that states the file's record count and an amount total (`"control_record"`):
     checked against what the file holds and loaded (`raw_loans_footer_totals`)."""
+    free_text_columns: tuple[str, ...] = ()
+    """Source columns of the lender's own free text (`"free_text_columns": ["Underwriter Commentary"]`),
+    kept whole in `source_fields` and read as the built-in free-text columns are (`desc`, `notes`, ...:
+    loan_formats.FREE_TEXT_COLUMNS): a vertical tab, form feed, NEL, U+2028 or U+2029 in one is a line
+    break (note `line_break_characters_read`). A declared column like the others: a file whose header
+    lacks one does not fit the mapping. None of them is mapped to a typed target (mapping_from_json)."""
     header: bool = True
     """The file starts with a header line. False (`"header": false`, a mainframe or agency export of
     data lines only): its columns are named by position, `column_1`, `column_2`, ... (HEADERLESS_COLUMN),
@@ -300,9 +308,10 @@ class TapeMapping:
 
     @property
     def declared_columns(self) -> set[str]:
-        """Source columns the mapping names (its columns, sentinel columns and portfolio column): a file must
-        hold them all for the mapping to fit it."""
-        return {f.source for f in self.fields} | set(self.sentinels) | ({self.portfolio_column} - {None})
+        """Source columns the mapping names (its columns, sentinel columns, portfolio column and free-text
+        columns): a file must hold them all for the mapping to fit it."""
+        return ({f.source for f in self.fields} | set(self.sentinels) | ({self.portfolio_column} - {None})
+                | set(self.free_text_columns))
 
     @property
     def format_name(self) -> str:
@@ -310,7 +319,8 @@ class TapeMapping:
 
 
 MAPPING_KEYS = ("name", "applies_to", "portfolio", "dialect", "as_of", "columns", "status_map", "sentinels",
-                "description", "header", "currency", "non_data_prefixes", "portfolio_column", "control_record")
+                "description", "header", "currency", "non_data_prefixes", "portfolio_column", "control_record",
+                "free_text_columns")
 """Keys a mapping may hold; any other (a typo such as 'sentinel' or 'asof') refuses it, since an
 ignored key would silently drop what it declares. Keys starting with '_' are comments."""
 DECLARED_NON_DATA = "declared_non_data"
@@ -371,8 +381,8 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
 
     Raises:
         FileRefused: a missing or unknown key (MAPPING_KEYS, COLUMN_KEYS), type or target, a value
-            of the wrong kind (applies_to, portfolio, status_map, sentinels, as_of), two source
-            columns mapped to one target, a column setting that does not fit (see `_field_spec`),
+            of the wrong kind (applies_to, portfolio, status_map, sentinels, as_of, free_text_columns),
+            two source columns mapped to one target, a free-text column mapped to a typed target, a column setting that does not fit (see `_field_spec`),
             an odd dialect (see `_dialect`), a status mapped to other than 0 / 1 / null; the
             message names the mapping file and the setting.
     """
@@ -412,7 +422,8 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             raise TypeError(f"'header' must be true or false, not {header!r}")
         sentinel_columns = list(document.get("sentinels", {})) if isinstance(document.get("sentinels"), dict) else []
         portfolio_column, portfolios = _portfolio_column(document.get("portfolio_column"), specs)
-        positional = [c for c in [s.source for s in specs] + sentinel_columns + [portfolio_column]
+        free_text = _free_text_columns(document.get("free_text_columns", []), specs, portfolio_column)
+        positional = [c for c in [s.source for s in specs] + sentinel_columns + [portfolio_column] + list(free_text)
                       if c is not None and not HEADERLESS_COLUMN.match(c)]
         if not header and positional:
             raise ValueError(f"with \"header\": false the columns are named by position (column_1, column_2, ...), "
@@ -453,6 +464,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             delimiter_declared="delimiter" in document.get("dialect", {}),
             portfolio_column=portfolio_column,
             portfolios=portfolios,
+            free_text_columns=free_text,
             control_record=control,
             line_kinds=tuple((DECLARED_NON_DATA, "^\ufeff?\\s*" + re.escape(prefix)) for prefix in prefixes),
         )
@@ -540,6 +552,44 @@ def _portfolio_column(spec: object, fields: Sequence[FieldSpec]) -> tuple[str | 
         raise ValueError(f"portfolio_column.column {column!r} is also mapped in 'columns': the book it names is "
                          "each row's portfolio, not a field of the loan")
     return column, {value.strip(): name.strip() for value, name in portfolios.items()}
+
+
+FREE_TEXT_TARGETS = frozenset({"purpose"})
+"""The canonical loan columns of free text (schema.LOAN_COLUMNS): the loan's purpose as stated, which
+a lender's tape writes in words (`Purchase of delivery van`). Every other text column holds a code
+(status, grade, home ownership, state, NAICS, Y/N flags), whose value no line break is part of."""
+
+
+def _column_key(name: str) -> str:
+    """A source column's name as the header matches it (loan_formats._name_key): casefolded, each run of
+    blanks or underscores between words one space, characters no viewer shows folded first."""
+    return re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", csv_text.fold_header_name(name)).casefold()
+
+
+def _free_text_columns(spec: object, fields: Sequence[FieldSpec], portfolio_column: str | None) -> tuple[str, ...]:
+    """A mapping's "free_text_columns": the tape's own free-text columns (TapeMapping.free_text_columns),
+    as a tuple of names in the order written, each once; () when the mapping has none.
+
+    Raises:
+        TypeError: not a list of non-empty strings.
+        ValueError: a column that 'columns' maps to a target other than FREE_TEXT_TARGETS (an amount,
+            date, id or code, whose value no line break is part of), or the portfolio column (a code),
+            matched whatever the case and the blanks or underscores between words.
+    """
+    if not isinstance(spec, list) or not all(isinstance(c, str) and c.strip() for c in spec):
+        raise TypeError(f"'free_text_columns' must be a list of the tape's column names, such as "
+                        f"[\"Underwriter Commentary\"], not {spec!r}")
+    typed = {_column_key(f.source): (f.source, f.target) for f in fields if f.target not in FREE_TEXT_TARGETS}
+    if portfolio_column is not None:
+        typed[_column_key(portfolio_column)] = (portfolio_column, "portfolio_column")
+    for column in spec:
+        if (found := typed.get(_column_key(column))) is not None:
+            source, target = found
+            mapped = ("is the portfolio_column, whose values are codes naming each row's book" if target == "portfolio_column"
+                      else f"is mapped in 'columns' ({source!r}) to {target!r}, which no line break is part of")
+            raise ValueError(f"free_text_columns: {column!r} {mapped}; a free-text column is kept whole in "
+                             f"source_fields: take {column!r} out of free_text_columns or out of the typed mapping")
+    return tuple(dict.fromkeys(spec))
 
 
 def _field_spec(column: str, spec: object) -> FieldSpec:
