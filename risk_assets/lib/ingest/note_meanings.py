@@ -18,7 +18,8 @@ NOTE_MEANINGS: dict[str, str] = {
                                    "zero-width space, a no-break space, ...), by column and character: the "
                                    "columns were matched without them",
     "line_break_characters_read": "line breaks an export wrote inside a cell of a loan tape's free text (a purpose, "
-                                  "description, loan title or employer title) or a news headline, body or sentence "
+                                  "description, loan title, employer title or a column its mapping names in "
+                                  "free_text_columns) or a news headline, body or sentence "
                                   "as another character (a vertical tab "
                                   "U+000B from Excel for Mac or FileMaker, a form feed, NEL U+0085, U+2028 or "
                                   "U+2029), by column and character, counting values: read as line breaks, as a "
