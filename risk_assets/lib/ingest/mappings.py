@@ -43,7 +43,8 @@ an integer column, a date into an amount) refuses the mapping. Targets are the n
 `lib.schema.LOAN_COLUMNS` except the computed ones (COMPUTED_TARGETS).
 `portfolio_column` takes each row's portfolio from a column, for a file of several books
 (TapeMapping.portfolio_column). `free_text_columns` names the tape's own free-text columns
-(TapeMapping.free_text_columns). `status_map` defaults to the LendingClub vocabulary. Source columns without a target are kept as
+(TapeMapping.free_text_columns). `status_map` defaults to the LendingClub vocabulary. Source
+columns without a target are kept as
 text in `source_fields`. `"header": false` reads a file of data lines only, its columns named by
 position (`column_1`, ...; see TapeMapping.header).
 """
@@ -382,7 +383,8 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
     Raises:
         FileRefused: a missing or unknown key (MAPPING_KEYS, COLUMN_KEYS), type or target, a value
             of the wrong kind (applies_to, portfolio, status_map, sentinels, as_of, free_text_columns),
-            two source columns mapped to one target, a free-text column mapped to a typed target, a column setting that does not fit (see `_field_spec`),
+            two source columns mapped to one target, a free-text column mapped to a typed target, a
+            column setting that does not fit (see `_field_spec`),
             an odd dialect (see `_dialect`), a status mapped to other than 0 / 1 / null; the
             message names the mapping file and the setting.
     """
@@ -585,8 +587,8 @@ def _free_text_columns(spec: object, fields: Sequence[FieldSpec], portfolio_colu
     for column in spec:
         if (found := typed.get(_column_key(column))) is not None:
             source, target = found
-            mapped = ("is the portfolio_column, whose values are codes naming each row's book" if target == "portfolio_column"
-                      else f"is mapped in 'columns' ({source!r}) to {target!r}, which no line break is part of")
+            mapped = ("is the portfolio_column, whose values are codes naming each row's book"
+                      if target == "portfolio_column" else f"is mapped in 'columns' ({source!r}) to {target!r}, which no line break is part of")
             raise ValueError(f"free_text_columns: {column!r} {mapped}; a free-text column is kept whole in "
                              f"source_fields: take {column!r} out of free_text_columns or out of the typed mapping")
     return tuple(dict.fromkeys(spec))
