@@ -87,6 +87,16 @@ def fold_header_name(name: str) -> str:
     return re.sub(r"\s+", " ", kept).strip()
 
 
+def column_name_key(name: str) -> str:
+    """A column name as header and mapping are matched: casefolded, each run of blanks or
+    underscores between words one space (`Annual  Income (USD)`, typed with two, is the mapping's
+    `Annual Income (USD)`; Tableau's and Power BI's display names `Loan Amnt`, `Loan Status` are
+    LendingClub's `loan_amnt`, `loan_status`); an underscore at either end stays (`_id` is not `id`).
+    Characters no viewer shows and Unicode spaces are folded first (`fold_header_name`):
+    `\\u200bamount` and `loan_id\\u00a0` are `amount` and `loan_id` (notes `header_invisible_characters`)."""
+    return re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", fold_header_name(name)).casefold()
+
+
 def header_name_marks(name: str) -> list[str]:
     """The invisible characters and Unicode spaces other than U+0020 in a header name, each once in
     the order written, by code point and Unicode name (`['U+200B ZERO WIDTH SPACE']`); [] for a

@@ -1340,14 +1340,8 @@ def table_prefix(names: Sequence[str]) -> str | None:
     return f"{table}." if table and sum(bool(name) for name in names) > 1 else None
 
 
-def _name_key(name: str) -> str:
-    """A column name as header and mapping are matched: casefolded, each run of blanks or
-    underscores between words one space (`Annual  Income (USD)`, typed with two, is the mapping's
-    `Annual Income (USD)`; Tableau's and Power BI's display names `Loan Amnt`, `Loan Status` are
-    LendingClub's `loan_amnt`, `loan_status`); an underscore at either end stays (`_id` is not `id`).
-    Characters no viewer shows and Unicode spaces are folded first (`csv_text.fold_header_name`):
-    `\\u200bamount` and `loan_id\\u00a0` are `amount` and `loan_id` (notes `header_invisible_characters`)."""
-    return re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", csv_text.fold_header_name(name)).casefold()
+_name_key = csv_text.column_name_key
+"""A column name as header and mapping are matched (csv_text.column_name_key)."""
 
 
 def _header_keys(names: Sequence[str]) -> dict[str, str]:

@@ -562,12 +562,6 @@ a lender's tape writes in words (`Purchase of delivery van`). Every other text c
 (status, grade, home ownership, state, NAICS, Y/N flags), whose value no line break is part of."""
 
 
-def _column_key(name: str) -> str:
-    """A source column's name as the header matches it (loan_formats._name_key): casefolded, each run of
-    blanks or underscores between words one space, characters no viewer shows folded first."""
-    return re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", csv_text.fold_header_name(name)).casefold()
-
-
 def _free_text_columns(spec: object, fields: Sequence[FieldSpec], portfolio_column: str | None) -> tuple[str, ...]:
     """A mapping's "free_text_columns": the tape's own free-text columns (TapeMapping.free_text_columns),
     as a tuple of names in the order written, each once; () when the mapping has none.
@@ -581,11 +575,11 @@ def _free_text_columns(spec: object, fields: Sequence[FieldSpec], portfolio_colu
     if not isinstance(spec, list) or not all(isinstance(c, str) and c.strip() for c in spec):
         raise TypeError(f"'free_text_columns' must be a list of the tape's column names, such as "
                         f"[\"Underwriter Commentary\"], not {spec!r}")
-    typed = {_column_key(f.source): (f.source, f.target) for f in fields if f.target not in FREE_TEXT_TARGETS}
+    typed = {csv_text.column_name_key(f.source): (f.source, f.target) for f in fields if f.target not in FREE_TEXT_TARGETS}
     if portfolio_column is not None:
-        typed[_column_key(portfolio_column)] = (portfolio_column, "portfolio_column")
+        typed[csv_text.column_name_key(portfolio_column)] = (portfolio_column, "portfolio_column")
     for column in spec:
-        if (found := typed.get(_column_key(column))) is not None:
+        if (found := typed.get(csv_text.column_name_key(column))) is not None:
             source, target = found
             mapped = ("is the portfolio_column, whose values are codes naming each row's book"
                       if target == "portfolio_column" else f"is mapped in 'columns' ({source!r}) to {target!r}, which no line break is part of")
