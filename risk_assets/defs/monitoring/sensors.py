@@ -430,6 +430,29 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
     return dg.SensorResult(run_requests=requests, cursor=cursor)
 
 
+FULL_SCHEDULE = {"max_train_seconds": None}
+"""news_sentiment_model's run config for every planned optimiser step, however long the machine takes."""
+
+
+def _kept_budget(profile: TrainProfile) -> str:
+    """'' when a retraining of a champion trained short may run its full schedule; else the time
+    budget the operator set in RISK_RETRAIN_CONFIG, which it keeps ('max_train_seconds=1500, as
+    RISK_RETRAIN_CONFIG sets it')."""
+    seconds = profile.config("news_sentiment_model").get("max_train_seconds")
+    return "" if seconds is None else f"max_train_seconds={json.dumps(seconds)}, as {profile.source} sets it"
+
+
+def _full_retrain_requested(context: dg.SensorEvaluationContext, champion_version: str) -> str:
+    """The latest run requested to retrain champion `champion_version` after it was trained short
+    (tags trigger trained_short and its version), in words ('run 1f2e..., SUCCESS'); '' when none:
+    that retraining is requested once per champion, whatever its run's end (a failed one is requested
+    again by `_after_ended_run`, while the numbers are unchanged)."""
+    runs = context.instance.get_run_records(filters=dg.RunsFilter(
+        job_name=retrain_news_sentiment_job.name,
+        tags={"risk/retrain_trigger": "trained_short", "risk/champion_version": champion_version}), limit=1)
+    return f"run {runs[0].dagster_run.run_id}, {runs[0].dagster_run.status.value}" if runs else ""
+
+
 @dg.sensor(
     name="sentiment_retrain_sensor",
     job=retrain_news_sentiment_job,
@@ -440,7 +463,11 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
         "was trained reach a threshold (resource `retrain_policy`, new_labelled_articles). Without a champion (a desk "
         "that started with its own unlabelled feed, a first model that did not beat the baseline) it requests the "
         "first model (trigger first_model) once labelled articles have landed and no training was tried on labelled "
-        "articles, or once as many as that threshold have landed since the latest training, which left none. Every evaluation whose "
+        "articles, or once as many as that threshold have landed since the latest training, which left none. A champion "
+        "whose time budget (max_train_seconds) cut its training short is retrained once with its full schedule "
+        "(trigger trained_short, run config max_train_seconds null unless RISK_RETRAIN_CONFIG sets it, run key "
+        "'retrain:news_sentiment:<version>:trained_short'); when new labelled articles fire too, that one run is the "
+        "retraining, with the full schedule. Every evaluation whose "
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
         "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap); a champion restored by hand "
         "is held until news files land after the restore; a champion retired by hand is neither retrained nor replaced by a "
@@ -479,7 +506,11 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
                 if request:
                     return dg.SensorResult(run_requests=[request], cursor=context.cursor)
                 return dg.SensorResult(skip_reason=dg.SkipReason(note), cursor=context.cursor)
-            decision = (decide_sentiment_first_model if first else decide_sentiment)(snapshot, retrain_policy.thresholds())
+            budget = _kept_budget(profile)
+            decision = (decide_sentiment_first_model(snapshot, retrain_policy.thresholds()) if first else
+                        decide_sentiment(snapshot, retrain_policy.thresholds(),
+                                         _full_retrain_requested(context, snapshot.champion_version)
+                                         if snapshot.trained_short else "", budget))
             record_decision(con, decision, datetime.now(timezone.utc).replace(tzinfo=None))
     except duckdb.IOException as exc:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
@@ -488,10 +519,12 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
         return dg.SensorResult(skip_reason=dg.SkipReason(f"{snapshot.model}: {decision.reason}"), cursor=fingerprint)
     if said := profile.describe("news_sentiment_model"):
         context.log.info(f"retrain_news_sentiment run requested with the training config of {said}")
+    short = decision.trigger == "trained_short"  # once per champion: its key names the champion alone
     return dg.SensorResult(run_requests=[dg.RunRequest(
         run_key=(f"retrain:first_model:{snapshot.model}:{fingerprint}" if first else
+                 f"retrain:{snapshot.model}:{snapshot.champion_version}:trained_short" if short else
                  f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}"),
-        run_config=profile.run_config("news_sentiment_model"),
+        run_config=profile.run_config("news_sentiment_model", **(FULL_SCHEDULE if short and not budget else {})),
         tags={**decision.tags(), FINGERPRINT_TAG: fingerprint, **profile.tags("news_sentiment_model")},
     )], cursor=fingerprint)
 

@@ -19,8 +19,11 @@ ingest jobs, which never train) has one trigger, first_model: it is trained when
 loans and was never tried, or when it has gained `first_model_new_defaults` defaults since its
 latest attempt, refused for too few or not promoted by the gate (`decide_first_model`).
 
-The news sentiment model has one trigger, labels: labelled articles landed since its champion was
-trained >= `new_labelled_articles` (`decide_sentiment`). Without a champion (a desk that started
+The news sentiment model has two triggers: labels, labelled articles landed since its champion was
+trained >= `new_labelled_articles`; and trained_short, a champion whose time budget
+(max_train_seconds) ended its training before its planned optimiser steps, retrained once with its
+full schedule (`decide_sentiment`). When both fire, one run is requested, under trained_short: it
+trains with the full schedule on every labelled article, the new ones included. Without a champion (a desk that started
 with its own unlabelled feed, or whose first model did not beat the baseline) its trigger is
 first_model: it is trained when labelled articles have landed and no training was tried on labelled
 articles, or when `new_labelled_articles` have landed since its latest attempt, refused or not
@@ -189,10 +192,14 @@ class SentimentSnapshot:
     restored: OperatorChange | None = None
     last_landed_at: datetime | None = None
     """When the newest news file was loaded (UTC)."""
+    trained_short: tuple[int, int] | None = None
+    """(steps, planned_steps) of the champion's training when its time budget cut it short
+    (`registry.trained_short`); None: it trained every planned step."""
 
     def fingerprint(self) -> str:
-        """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions."""
-        return _fingerprint(self)
+        """sha256 (16 hex) of the inputs: equal fingerprints give equal decisions. `trained_short`
+        enters only when set, so a champion trained in full keeps the fingerprint it had."""
+        return _fingerprint(self, optional=("trained_short",))
 
 
 @dataclass(frozen=True)
@@ -410,27 +417,64 @@ def _held(snapshot: MonitoringSnapshot | SentimentSnapshot, fired: list[Check], 
     )
 
 
-def decide_sentiment(snapshot: SentimentSnapshot, thresholds: RetrainThresholds) -> RetrainDecision:
+def check_trained_short(snapshot: SentimentSnapshot, requested: str = "", budget: str = "") -> Check | None:
+    """The trained_short trigger: fires for a champion its time budget cut short
+    (`snapshot.trained_short`) until a retraining of it with its full schedule has been requested
+    once. None for a champion trained in full.
+
+    Args:
+        requested: '' while no such retraining was requested for this champion, else the run that
+            was, in words ('run 1f2e... ended SUCCESS'): the champion is not requested again.
+        budget: '' for the full schedule (max_train_seconds null), else the operator's own setting
+            that the run keeps instead ('max_train_seconds=1500, as RISK_RETRAIN_CONFIG sets it').
+
+    observed / threshold: the steps trained / planned."""
+    if snapshot.trained_short is None:
+        return None
+    steps, planned = snapshot.trained_short
+    short = (f"champion {snapshot.champion_version} was trained short ({steps} of {planned} steps) by its time budget")
+    if requested:
+        return Check("trained_short", False, float(steps), float(planned),
+                     f"{short}; its retraining with its full schedule was requested already ({requested})")
+    how = f"with {budget} (not its full schedule)" if budget else "with its full schedule"
+    return Check("trained_short", True, float(steps), float(planned), f"{short}: retraining it {how}")
+
+
+def decide_sentiment(snapshot: SentimentSnapshot, thresholds: RetrainThresholds, short_requested: str = "",
+                     budget: str = "") -> RetrainDecision:
     """Decide whether the news sentiment model should be retrained: when at least
     `thresholds.new_labelled_articles` labelled articles landed since its champion was trained
-    (new labels are the one thing a sentiment model learns from; a champion restored by hand is
-    held as the PD champions are).
+    (new labels are the one thing a sentiment model learns from), or when its champion was trained
+    short and no retraining of it with its full schedule was requested yet (`check_trained_short`,
+    `short_requested` and `budget` as its `requested` and `budget`). When both fire, the trigger is
+    trained_short and the reason names both: one run, with the full schedule, reads the new labels
+    too. A champion restored by hand is held as the PD champions are, trained short or not.
 
     Returns:
-        a RetrainDecision with the single check 'labels' (trigger 'labels', 'none' or 'held').
+        a RetrainDecision with the check 'labels', preceded by 'trained_short' for a champion trained
+        short (trigger 'trained_short', 'labels', 'none' or 'held').
     """
     n, limit = snapshot.new_labelled_articles, thresholds.new_labelled_articles
     fired = n >= limit
     check = Check("labels", fired, float(n), float(limit),
                   f"{n:,} labelled articles landed since the champion was trained {'>=' if fired else '<'} {limit:,}")
-    held = _held(snapshot, [check] if fired else [], (check,), "news files", "retrain_news_sentiment")
+    short = check_trained_short(snapshot, short_requested, budget)
+    checks = (check,) if short is None else (short, check)
+    held = _held(snapshot, [c for c in checks if c.fired], checks, "news files", "retrain_news_sentiment")
     if held is not None:
         return held
+    if short is not None and short.fired:
+        also = f"; also {check.reason}: the same run trains on them" if fired else ""
+        return RetrainDecision(snapshot.model, snapshot.champion_version, True, "trained_short",
+                               f"retrain: {short.reason}{also}", short.observed, short.threshold, checks,
+                               snapshot.fingerprint())
+    # trained short with its retraining requested already, or trained in full: the labels decide
+    said = check.reason + (f"; {short.reason}" if short is not None else "")
     if fired:
-        return RetrainDecision(snapshot.model, snapshot.champion_version, True, "labels", "retrain: " + check.reason,
-                               check.observed, check.threshold, (check,), snapshot.fingerprint())
-    return RetrainDecision(snapshot.model, snapshot.champion_version, False, "none", "no trigger: " + check.reason,
-                           None, None, (check,), snapshot.fingerprint())
+        return RetrainDecision(snapshot.model, snapshot.champion_version, True, "labels", "retrain: " + said,
+                               check.observed, check.threshold, checks, snapshot.fingerprint())
+    return RetrainDecision(snapshot.model, snapshot.champion_version, False, "none", "no trigger: " + said,
+                           None, None, checks, snapshot.fingerprint())
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import polars as pl
 
 from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.lake import table_exists
-from risk_assets.lib.ml.registry import champion, operator_restore, version_row
+from risk_assets.lib.ml.registry import champion, operator_restore, trained_short, version_row
 from risk_assets.lib.ml.sentiment import MODEL_NAME
 from risk_assets.lib.ml.sentiment_scoring import UNKNOWN, has_sample_column
 from risk_assets.lib.monitoring import tables
@@ -100,8 +100,9 @@ def sentiment_snapshot(con: duckdb.DuckDBPyConnection) -> SentimentSnapshot | No
     """The sentiment retrain decision's input: the news_sentiment champion (ml.model_registry),
     the labelled raw.news rows it has not seen (ingested after the newest labelled file its
     training read landed, `labelled_news_through` in its meta.json; after it was trained when the
-    artifact does not say), the operator's restore behind it (if any) and when the newest news file
-    was loaded. None while there is no champion."""
+    artifact does not say), the operator's restore behind it (if any), when the newest news file
+    was loaded and, when its time budget cut its training short, its (steps, planned_steps)
+    (`registry.trained_short`). None while there is no champion."""
     row = champion(con, MODEL_NAME)
     if row is None:
         return None
@@ -112,6 +113,7 @@ def sentiment_snapshot(con: duckdb.DuckDBPyConnection) -> SentimentSnapshot | No
         model=MODEL_NAME, champion_version=row["version"], trained_at=row["trained_at"],
         new_labelled_articles=int(new_labelled), counted_since=since,
         restored=operator_restore(con, MODEL_NAME, row["version"]), last_landed_at=last_loaded_at(con, "news"),
+        trained_short=trained_short(con, MODEL_NAME).get((MODEL_NAME, row["version"])),
     )
 
 

@@ -359,3 +359,123 @@ def test_a_kept_cursor_over_a_lake_without_the_decision_decides_again(risk_home,
     assert again.skip_reason.skip_message == (
         "news_sentiment: no trigger: 2 labelled articles landed since the champion was trained < 3")
     assert lake.decisions() == [(MODEL_NAME, False, "none", None)]
+
+
+def _trained_short(home, version: str = "v2", steps: int = 208, planned: int = 396) -> None:
+    """`version`'s training figures as news_sentiment_model records them (ml.model_metrics, split
+    train): the time budget ended it at `steps` of its `planned` optimiser steps."""
+    with connect(home.lake_path) as con:
+        registry.record_metrics(con, MODEL_NAME, version, "train", {
+            "seconds": 541.3, "steps": float(steps), "planned_steps": float(planned), "n": 4224.0})
+
+
+SHORT_REASON = ("retrain: champion v2 was trained short (208 of 396 steps) by its time budget: retraining it with its "
+                "full schedule")
+
+
+def test_a_champion_trained_short_is_retrained_once_with_its_full_schedule(risk_home, sentences):
+    """The main job's training on a busy machine stopped at 208 of 396 steps and, the first model,
+    was promoted. The sensor requests one retrain_news_sentiment run with no time budget, under a
+    run key of that champion; once that run ended, it is not requested again, not when new articles
+    change the numbers either (the labels decide alone then)."""
+    lake = Lake(risk_home)
+    _trained_short(risk_home)
+    lake.land(sentences[:1])
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        assert request.run_key == "retrain:news_sentiment:v2:trained_short"
+        assert request.run_config == {"ops": {"news_sentiment_model": {"config": {"max_train_seconds": None}}}}
+        assert {k: v for k, v in request.tags.items() if k != "risk/monitoring_fingerprint"} == {
+            "risk/retrain_model": "news_sentiment", "risk/retrain_trigger": "trained_short",
+            "risk/retrain_reason": SHORT_REASON, "risk/retrain_observed": "208.0000",
+            "risk/retrain_threshold": "396.0000", "risk/champion_version": "v2"}
+        run_id, at = ended(instance, request, dg.DagsterRunStatus.SUCCESS)
+        # its candidate was not promoted (v2 stays): the same numbers name the run, nothing is requested
+        unchanged = lake.tick(instance, fired.cursor)
+        assert not unchanged.run_requests
+        assert unchanged.skip_reason.skip_message == (
+            f"news_sentiment: nothing changed since {lake.decided_at()}; standing decision: {SHORT_REASON}; its "
+            f"retrain run {run_id} succeeded at {at}")
+        lake.land(sentences[1:2])  # new numbers: decided afresh, without a second request for v2
+        quiet = lake.tick(instance, unchanged.cursor)
+        assert not quiet.run_requests
+        assert quiet.skip_reason.skip_message == (
+            "news_sentiment: no trigger: 2 labelled articles landed since the champion was trained < 3; champion v2 "
+            f"was trained short (208 of 396 steps) by its time budget; its retraining with its full schedule was "
+            f"requested already (run {run_id}, SUCCESS)")
+        lake.land(sentences[2:3])
+        (labels,) = lake.tick(instance, quiet.cursor).run_requests
+    assert labels.tags["risk/retrain_trigger"] == "labels" and labels.run_config == {}
+    with connect(risk_home.lake_path, read_only=True) as con:
+        rows = con.execute("SELECT retrain, trigger, observed_value, threshold, reason FROM monitoring.retrain_decisions "
+                           "ORDER BY decided_at").fetchall()
+    assert rows[0] == (True, "trained_short", 208.0, 396.0, SHORT_REASON)
+    assert [row[1:3] for row in rows] == [("trained_short", 208.0), ("none", None), ("labels", 3.0)]
+
+
+def test_a_champion_trained_in_full_is_not_retrained_for_it(risk_home, sentences):
+    """Every one of its 396 steps trained: no trained_short check, the labels alone decide, and the
+    fingerprint is the one a champion had before the check existed."""
+    lake = Lake(risk_home)
+    _trained_short(risk_home, steps=396)
+    lake.land(sentences[:1])
+    with dg.instance_for_test() as instance:
+        quiet = lake.tick(instance)
+    assert not quiet.run_requests
+    assert quiet.skip_reason.skip_message == (
+        "news_sentiment: no trigger: 1 labelled articles landed since the champion was trained < 3")
+    assert lake.decisions() == [(MODEL_NAME, False, "none", None)]
+
+
+def test_new_labels_and_a_champion_trained_short_start_one_run_with_the_full_schedule(risk_home, sentences, monkeypatch):
+    """Both triggers fire: one run, trained_short, its reason naming both. The operator's
+    RISK_RETRAIN_CONFIG sets a budget of its own: the run keeps it, with the operator's other
+    settings, and the reason says so."""
+    lake = Lake(risk_home)
+    _trained_short(risk_home)
+    lake.land(sentences[:4])
+    monkeypatch.setenv("RISK_RETRAIN_CONFIG", '{"ops": {"news_sentiment_model": {"config": {"epochs": 3}}}}')
+    with dg.instance_for_test() as instance:
+        (request,) = lake.tick(instance).run_requests
+    assert request.run_config == {"ops": {"news_sentiment_model": {"config": {"epochs": 3, "max_train_seconds": None}}}}
+    assert request.tags["risk/retrain_reason"] == (
+        f"{SHORT_REASON}; also 4 labelled articles landed since the champion was trained >= 3: the same run trains on them")
+    assert request.tags["risk/train_config"] == "RISK_RETRAIN_CONFIG: epochs=3"
+
+    with connect(risk_home.lake_path) as con:  # another champion trained short, an operator's budget of 1500 s
+        registry.register_candidate(con, MODEL_NAME, "v3", str(risk_home.root), "macro_f1_holdout", 0.80, "snap")
+        registry.promote(con, MODEL_NAME, "v3", "promoted: first of this desk")
+    _trained_short(risk_home, "v3", 229)
+    monkeypatch.setenv("RISK_RETRAIN_CONFIG",
+                       '{"ops": {"news_sentiment_model": {"config": {"epochs": 3, "max_train_seconds": 1500}}}}')
+    with dg.instance_for_test() as instance:
+        (kept,) = lake.tick(instance).run_requests
+    assert kept.run_key == "retrain:news_sentiment:v3:trained_short"
+    assert kept.run_config == {"ops": {"news_sentiment_model": {"config": {"epochs": 3, "max_train_seconds": 1500}}}}
+    assert kept.tags["risk/retrain_reason"].startswith(
+        "retrain: champion v3 was trained short (229 of 396 steps) by its time budget: retraining it with "
+        "max_train_seconds=1500, as RISK_RETRAIN_CONFIG sets it (not its full schedule)")
+
+
+def test_a_canceled_full_retraining_is_not_requested_again_and_a_failed_one_once(risk_home, sentences):
+    """The operator terminated the full retraining: it is named, not requested again. A killed one
+    (FAILURE) is requested again once, under its own key, with the same config."""
+    lake = Lake(risk_home)
+    _trained_short(risk_home)
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        run_id, at = ended(instance, request, dg.DagsterRunStatus.CANCELED)
+        after = lake.tick(instance, fired.cursor)
+        assert not after.run_requests
+        assert after.skip_reason.skip_message.startswith(
+            f"news_sentiment: the retrain run {run_id} requested for these numbers was canceled at {at}; ")
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        failed_id, _ = ended(instance, request, dg.DagsterRunStatus.FAILURE)
+        (again,) = lake.tick(instance, fired.cursor).run_requests
+    assert again.run_key == f"retrain:news_sentiment:v2:trained_short:after-failure-{failed_id[:8]}"
+    assert again.run_config == {"ops": {"news_sentiment_model": {"config": {"max_train_seconds": None}}}}
+    assert again.tags["risk/retrain_trigger"] == "trained_short" and again.tags["risk/retry_of"] == failed_id
