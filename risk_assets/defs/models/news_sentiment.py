@@ -127,6 +127,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         full_training_of_profile,
         record_candidate,
         record_refusal,
+        short_champion_of_profile,
         train_candidate,
     )
     from risk_assets.lib.report.html import write_model_report
@@ -139,12 +140,13 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         champion_row = registry.champion(con, MODEL_NAME)
         corpus = reference_corpus(con, train_config.holdout_format)
         full_run = full_training_of_profile(con, train_config)
+        short_champion = short_champion_of_profile(con, champion_row, train_config)
     try:
         run = train_candidate(docs, train_config, lake.home.artifacts, version,
                               champion_row, log=context.log.info, labelled_through=through,
                               promotion_p_value=retrain_policy.promotion_p_value,
                               promotion_min_gain=retrain_policy.min_macro_f1_gain,
-                              corpus=corpus, full_run=full_run)
+                              corpus=corpus, full_run=full_run, short_champion=short_champion)
     except TooFewLabels as exc:
         # an outcome, not a failed step: the run goes on (news_scores says what is unscored) and
         # the gate warns with this reason
@@ -192,7 +194,10 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     description="Gate on holdout macro-F1: the version just trained becomes champion when its macro-F1 gain over "
     "the champion, re-scored on the same holdout, is beyond chance (one-sided paired bootstrap p below "
     "retrain_policy.promotion_p_value, 0.05) and at least retrain_policy.min_macro_f1_gain (0.01); the first "
-    "model must beat the TF-IDF baseline. Otherwise it is rejected and the champion stays. Passes while a "
+    "model must beat the TF-IDF baseline. One exception: a champion the time budget cut short is replaced by the same "
+    "profile run with every planned step on the same data snapshot unless that run is worse beyond chance ('promoted: "
+    "replaces champion <v>, trained short (208 of 396 steps), by the same profile run in full ...'). Otherwise it is "
+    "rejected and the champion stays. Passes while a "
     "champion stands (the new one or the one kept); warns (WARN, the run goes on) when there was too little labelled news to train; "
     "fails, and stops scoring in the run, when a first model was rejected. A version the time budget "
     "(max_train_seconds) cut short before its planned steps passes or fails the same way, but the description "

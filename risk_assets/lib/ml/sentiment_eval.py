@@ -23,12 +23,19 @@ larger than chance, a paired bootstrap of the holdout sentences (`compare_macro_
 Tibshirani, An Introduction to the Bootstrap, 1993; Koehn, EMNLP 2004) with a one-sided p-value below
 `registry.PROMOTION_P_VALUE`, and material, at least `registry.MIN_MACRO_F1_GAIN`. A tie, a gain
 within noise or an immaterial one keeps the champion.
+
+One exception (`gate`'s `short_champion`): a champion whose time budget cut its training short is
+replaced by a candidate of the same profile, trained on the same data snapshot, that ran every
+planned step, unless the candidate is worse beyond chance (one-sided paired bootstrap p of "no
+worse" below `registry.PROMOTION_P_VALUE`). The two are one recipe, the champion a cut run of it:
+asking the full run for a material gain beyond chance would keep the cut model on a tie.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -161,6 +168,8 @@ class F1Comparison:
         p_value: (1 + resamples with a difference <= 0) / (1 + resamples): one-sided, "a is no
             better"; 1.0 for two models that agree on every sentence.
         resamples: bootstrap resamples drawn.
+        p_value_worse: (1 + resamples with a difference >= 0) / (1 + resamples): one-sided, "a is
+            no worse"; below a threshold, a is worse beyond chance. NaN when not computed.
     """
 
     f1_a: float
@@ -170,6 +179,7 @@ class F1Comparison:
     high: float
     p_value: float
     resamples: int
+    p_value_worse: float = float("nan")
 
 
 def _macro_f1_of_counts(confusion: np.ndarray) -> np.ndarray:
@@ -215,13 +225,15 @@ def compare_macro_f1(y_true: Sequence[str], pred_a: Sequence[str], pred_b: Seque
     differences = boot_a - boot_b
     low, high = np.percentile(differences, [2.5, 97.5])
     p_value = (1 + int((differences <= 0).sum())) / (1 + resamples)
-    return F1Comparison(float(f1_a), float(f1_b), float(f1_a - f1_b), float(low), float(high), p_value, resamples)
+    p_value_worse = (1 + int((differences >= 0).sum())) / (1 + resamples)
+    return F1Comparison(float(f1_a), float(f1_b), float(f1_a - f1_b), float(low), float(high), p_value, resamples,
+                        p_value_worse)
 
 
 def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
          champion_version: str | None = None, scope: str = "",
          p_value: float = PROMOTION_P_VALUE, min_gain: float = MIN_MACRO_F1_GAIN,
-         versus_baseline: F1Comparison | None = None) -> GateDecision:
+         versus_baseline: F1Comparison | None = None, short_champion: tuple[int, int] | None = None) -> GateDecision:
     """Decide promotion on holdout macro-F1 (see module docstring).
 
     The reason states the figures the decision rests on, as the PD gate's does: against a champion
@@ -242,6 +254,11 @@ def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
             is below p_value and its gain is at least min_gain (`registry.challenger_verdict`).
         versus_baseline: the candidate against the baseline on the same holdout (`compare_macro_f1`,
             candidate first), said in the reason when the baseline judges; it decides nothing.
+        short_champion: the champion's (steps, planned_steps) when its time budget cut it short and
+            the candidate is the same profile on the same data snapshot run with every planned step
+            (`sentiment_pipeline.full_run_of_short_champion`): the candidate replaces it unless worse
+            beyond chance (`versus.p_value_worse` below p_value); 'promoted: replaces champion v1,
+            trained short (208 of 396 steps), by the same profile run in full on the same data: ...'.
     """
     if versus is None:
         # no champion, or one whose artifact cannot be loaded to re-score: the baseline alone judges
@@ -260,8 +277,30 @@ def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
     figures = (f"holdout macro-F1 {versus.f1_a:.4f} vs champion {champion_version} re-scored on the same holdout "
                f"{versus.f1_b:.4f}: gain {versus.difference:+.4f} (95% CI {versus.low:+.4f} to {versus.high:+.4f}), "
                f"one-sided paired bootstrap {format_p(versus.p_value, p_value)}")
+    if short_champion is not None:
+        return _full_run_over_short(versus, champion_version, short_champion, figures, scope, p_value, min_gain)
     promote, why = challenger_verdict(versus.difference, versus.p_value, p_value, min_gain)
     return GateDecision(promote, f"{'promoted' if promote else 'rejected'}: {figures}{why}{scope}")
+
+
+def _full_run_over_short(versus: F1Comparison, champion_version: str | None, short_champion: tuple[int, int],
+                         figures: str, scope: str, p_value: float, min_gain: float) -> GateDecision:
+    """The gate's exception for a champion trained short, challenged by the same profile run in full
+    on the same data: replaced unless the candidate is worse beyond chance. A p-value that could not
+    be measured (NaN) keeps the champion, as `registry.challenger_verdict` does."""
+    steps, planned = short_champion
+    cut = f"champion {champion_version}, trained short ({steps} of {planned} steps)"
+    worse = f"one-sided paired bootstrap {format_p(versus.p_value_worse, p_value)} that it is no worse"
+    if math.isnan(versus.difference) or math.isnan(versus.p_value_worse):
+        return GateDecision(False, f"rejected: {figures}; against {cut}, {worse}: could not be measured, the champion "
+                                   f"stays{scope}")
+    if versus.p_value_worse < p_value:
+        return GateDecision(False, f"rejected: {figures}; worse than {cut}, beyond chance ({worse}, below "
+                                   f"{p_value:g}), though it is the same profile run in full on the same data: the "
+                                   f"champion stays{scope}")
+    return GateDecision(True, f"promoted: replaces {cut}, by the same profile run in full on the same data: {figures}; "
+                              f"not worse beyond chance ({worse}, not below {p_value:g}), so the gain of at least "
+                              f"{min_gain:g} beyond chance asked of other challengers is not asked of it{scope}")
 
 
 def record_confusion(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,

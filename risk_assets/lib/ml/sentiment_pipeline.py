@@ -145,6 +145,7 @@ def train_candidate(
     promotion_min_gain: float = registry.MIN_MACRO_F1_GAIN,
     corpus: ReferenceCorpus | None = None,
     full_run: FullTraining | None = None,
+    short_champion: ShortChampion | None = None,
 ) -> CandidateRun:
     """Split, train, judge and save one candidate.
 
@@ -162,6 +163,10 @@ def train_candidate(
             the card's limitations (its files' annotator agreement and dates); None leaves those out.
         full_run: the latest full training of this profile (`full_training_of_profile`), which a
             warning of a training cut short compares with; None: the README's measured loss.
+        short_champion: the champion, when it is a training of this profile its time budget cut
+            short (`short_champion_of_profile`): a candidate that runs every planned step on its data
+            snapshot replaces it unless worse beyond chance (`full_run_of_short_champion`, the gate's
+            exception).
 
     Raises:
         TooFewLabels: no labelled rows, or too few per class to split (from split_holdout).
@@ -186,7 +191,8 @@ def train_candidate(
                     scope if champion else f" ({split.holdout.height:,} holdout sentences)"
                     if champion_version is None else f" ({split.holdout.height:,} holdout sentences; {scope})",
                     promotion_p_value, promotion_min_gain,
-                    versus_baseline=None if versus else compare_macro_f1(labels, predicted, baseline_labels))
+                    versus_baseline=None if versus else compare_macro_f1(labels, predicted, baseline_labels),
+                    short_champion=full_run_of_short_champion(short_champion, champion_version, report, split.snapshot))
     champion_note = f"champion {champion_version} re-scored on this holdout{scope}" if champion else scope
     facts: dict[str, object] = {
         "device": f"{report.device} ({report.precision})",
@@ -253,6 +259,50 @@ def full_training_of_profile(con: duckdb.DuckDBPyConnection, config: SentimentTr
         if {k: v for k, v in trained.items() if k not in PROFILE_RUN_SETTINGS} == wanted:
             return FullTraining(version, int(steps), accuracy, macro_f1)
     return None
+
+
+@dataclass(frozen=True)
+class ShortChampion:
+    """The news_sentiment champion, a training its time budget cut short: its `version`, the `steps`
+    it trained of its `planned_steps`, and the `data_snapshot` it trained on (ml.model_registry)."""
+
+    version: str
+    steps: int
+    planned_steps: int
+    data_snapshot: str | None
+
+
+def short_champion_of_profile(con: duckdb.DuckDBPyConnection, champion_row: dict | None,
+                              config: SentimentTrainConfig) -> ShortChampion | None:
+    """The champion (`champion_row`, registry.champion) when the time budget cut its training short
+    (`registry.trained_short`) and it is of the same profile as `config` (its meta.json config equal
+    but for PROFILE_RUN_SETTINGS, the time budget among them); None otherwise: no champion, one that
+    trained every planned step, another profile, or an artifact gone that cannot say its profile."""
+    if champion_row is None:
+        return None
+    steps = registry.trained_short(con, MODEL_NAME).get((MODEL_NAME, champion_row["version"]))
+    if steps is None:
+        return None
+    try:
+        trained = load_meta(locate(con, champion_row["artifact_path"])).get("config", {})
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    wanted = {k: v for k, v in config_dict(config).items() if k not in PROFILE_RUN_SETTINGS}
+    if {k: v for k, v in trained.items() if k not in PROFILE_RUN_SETTINGS} != wanted:
+        return None
+    return ShortChampion(champion_row["version"], steps[0], steps[1], champion_row.get("data_snapshot"))
+
+
+def full_run_of_short_champion(short_champion: ShortChampion | None, champion_version: str | None,
+                               report: TrainReport, snapshot: str) -> tuple[int, int] | None:
+    """The champion's (steps, planned_steps), which `sentiment_eval.gate` takes as its
+    `short_champion`, when the candidate is the full run of the champion's cut one: it trained every
+    planned step (`report`), on the same data snapshot as `short_champion` (`snapshot`, the split's),
+    compared with that very champion (`champion_version`); None otherwise, and the usual rule judges."""
+    if (short_champion is None or short_champion.version != champion_version
+            or report.steps < report.planned_steps or snapshot != short_champion.data_snapshot):
+        return None
+    return short_champion.steps, short_champion.planned_steps
 
 
 def train_sentences_line(n_train: int, n_truncated: int, max_tokens: int) -> str:

@@ -249,3 +249,87 @@ def test_the_cards_train_sentences_line_says_what_its_bracket_counts():
 
     assert train_sentences_line(4220, 3, 96) == "4,220 (3 longer than the 96-token window, truncated)"
     assert train_sentences_line(4220, 0, 128) == "4,220 (none longer than the 128-token window)"
+
+
+def _spoil(labels: list[str], truth: list[str], every: int) -> list[str]:
+    """`labels` with every `every`-th of its right answers turned wrong (to the label two along)."""
+    spoiled, right = list(labels), 0
+    for i, (guess, actual) in enumerate(zip(labels, truth)):
+        if guess == actual:
+            if right % every == 0:
+                spoiled[i] = LABELS[(LABELS.index(actual) + 2) % 3]
+            right += 1
+    return spoiled
+
+
+def test_a_full_run_replaces_a_champion_of_its_profile_trained_short_unless_worse_beyond_chance():
+    """v1 is the main job's training cut at 208 of 396 steps; the candidate is the same profile on the
+    same data, every step trained, and 2 sentences of 600 worse: macro-F1 0.7778 against 0.7821. The
+    usual rule keeps v1 (no gain beyond chance); the exception replaces it, the cut run of the same
+    recipe. A full run 60 sentences worse (0.6766) is worse beyond chance and v1 stays."""
+    truth, champion = _truth_and_champion()
+    close = compare_macro_f1(truth, _spoil(champion, truth, every=240), champion)
+    assert (round(close.f1_a, 4), round(close.f1_b, 4), round(close.difference, 4)) == (0.7778, 0.7821, -0.0043)
+    assert close.p_value_worse == 257 / 2001
+    scope = " (600 holdout sentences, none of them among the champion's training sentences)"
+    assert not gate(0.78, 0.64, close, "v1", scope).promote
+    replaced = gate(0.78, 0.64, close, "v1", scope, short_champion=(208, 396))
+    assert replaced == GateDecision(True, (
+        "promoted: replaces champion v1, trained short (208 of 396 steps), by the same profile run in full on the same "
+        "data: holdout macro-F1 0.7778 vs champion v1 re-scored on the same holdout 0.7821: gain -0.0043 (95% CI "
+        "-0.0112 to +0.0000), one-sided paired bootstrap p 1.000; not worse beyond chance (one-sided paired bootstrap "
+        "p 0.128 that it is no worse, not below 0.05), so the gain of at least 0.01 beyond chance asked of other "
+        "challengers is not asked of it" + scope))
+
+    worse = compare_macro_f1(truth, _spoil(champion, truth, every=8), champion)
+    assert (round(worse.f1_a, 4), worse.p_value_worse) == (0.6766, 1 / 2001)
+    kept = gate(0.68, 0.64, worse, "v1", scope, short_champion=(208, 396))
+    assert kept == GateDecision(False, (
+        "rejected: holdout macro-F1 0.6766 vs champion v1 re-scored on the same holdout 0.7821: gain -0.1055 (95% CI "
+        "-0.1302 to -0.0801), one-sided paired bootstrap p 1.000; worse than champion v1, trained short (208 of 396 "
+        "steps), beyond chance (one-sided paired bootstrap p < 0.001 that it is no worse, below 0.05), though it is "
+        "the same profile run in full on the same data: the champion stays" + scope))
+    # a comparison whose "no worse" p-value was not measured keeps the champion
+    unmeasured = dataclasses.replace(close, p_value_worse=float("nan"))
+    assert not gate(0.78, 0.64, unmeasured, "v1", short_champion=(208, 396)).promote
+
+
+def test_the_exception_holds_only_for_the_full_run_of_the_champions_profile_on_its_data(risk_home):
+    """`short_champion_of_profile` names the champion cut short of the candidate's profile (its time
+    budget aside); `full_run_of_short_champion` hands the gate its steps only for a candidate that
+    trained every step on the champion's data snapshot."""
+    import json
+
+    from risk_assets.lib.ml.sentiment import SentimentTrainConfig, TrainReport, config_dict
+    from risk_assets.lib.ml.sentiment_pipeline import (
+        ShortChampion,
+        full_run_of_short_champion,
+        short_champion_of_profile,
+    )
+
+    main_job = SentimentTrainConfig()
+    artifact = risk_home.artifacts / MODEL_NAME / "v1"
+    artifact.mkdir(parents=True)
+    (artifact / "meta.json").write_text(json.dumps({"config": config_dict(main_job)}))
+    with connect(risk_home.lake_path) as con:
+        registry.register_candidate(con, MODEL_NAME, "v1", str(artifact), "macro_f1", 0.8015, "a1b2c3")
+        registry.promote(con, MODEL_NAME, "v1", "promoted: first model")
+        registry.record_metrics(con, MODEL_NAME, "v1", "train", {"steps": 208.0, "planned_steps": 396.0})
+        row = registry.champion(con, MODEL_NAME)
+        short = short_champion_of_profile(con, row, dataclasses.replace(main_job, max_train_seconds=None))
+        other = short_champion_of_profile(con, row, dataclasses.replace(main_job, epochs=2))
+        registry.record_metrics(con, MODEL_NAME, "v1", "train", {"steps": 396.0})  # max(steps): trained in full
+        full = short_champion_of_profile(con, row, main_job)
+    assert short == ShortChampion("v1", 208, 396, "a1b2c3")
+    assert other is None and full is None
+
+    def report(steps: int) -> TrainReport:
+        return TrainReport(device="cpu", precision="fp32", seconds=1210.0, cpu_seconds=2390.0, threads=2,
+                           samples_per_s=10.5, epoch_losses=[0.71, 0.52, 0.47], n_train=4224, n_truncated=3,
+                           steps=steps, planned_steps=396, steps_per_epoch=132)
+
+    assert full_run_of_short_champion(short, "v1", report(396), "a1b2c3") == (208, 396)
+    assert full_run_of_short_champion(short, "v1", report(229), "a1b2c3") is None  # cut short again
+    assert full_run_of_short_champion(short, "v1", report(396), "d4e5f6") is None  # new labels: other data
+    assert full_run_of_short_champion(short, "v0", report(396), "a1b2c3") is None
+    assert full_run_of_short_champion(None, "v1", report(396), "a1b2c3") is None
