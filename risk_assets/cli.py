@@ -361,7 +361,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
             f"{model} {version} ({status}) trained {steps} of its {planned} steps: the time budget "
             f"(max_train_seconds) ended it first, as on a machine slower than the budget assumes or busy with other work"
             + (f"; holdout macro-F1 {macro_f1:.4f}" if macro_f1 is not None else "")
-            + (". It stays champion until a model better beyond chance replaces it (README, News sentiment model); "
+            + (". It stays champion until a model better beyond chance, or its profile run in full on the same data, "
+               "replaces it (README, News sentiment model); "
                f"{afresh_remedy(model, command)}"
                if status == "champion" else ""))))
     from risk_assets.lib.ml.pd_lake import NEVER_TRAINED, train_by_hand

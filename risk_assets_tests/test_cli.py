@@ -257,11 +257,14 @@ def test_the_run_summary_says_when_a_busy_machine_cut_the_sentiment_training_sho
     assert lines[-1].startswith("   note: news_sentiment v2 (champion) trained 132 of its 396 steps: the time budget")
     assert ("the time budget (max_train_seconds) ended it first, as on a machine slower than the budget assumes or busy "
             "with other work; holdout macro-F1 0.8034. "
-            "It stays champion until a model better beyond chance replaces it (README, News sentiment model); to train "
+            "It stays champion until a model better beyond chance, or its profile run in full on the same data, "
+            "replaces it (README, News sentiment model); to train "
             f"it afresh with no time budget: {own_command()} registry news_sentiment --retire --reason 'trained on a "
             f"busy machine', then {own_command()} run --no-seed --select 'key:news_sentiment_model+' --config-json "
             """'{"ops": {"news_sentiment_model": {"config": {"max_train_seconds": null}}}}'; sentiment_retrain_sensor's """
-            "runs take the same config from RISK_RETRAIN_CONFIG (README, Automation)") in said
+            "runs take the same config from RISK_RETRAIN_CONFIG (README, Automation); with `dagster dev` running, "
+            "sentiment_retrain_sensor requests this retraining by itself (trigger trained_short; README, "
+            "Automation)") in said
     assert "v1" not in said
 
 

@@ -241,9 +241,10 @@ class TrainReport:
         run (on the sample, one epoch of three costs about 0.03 macro-F1: 0.811 / 0.783 accuracy /
         macro-F1 against 0.836 / 0.812 on the validation split of scripts/tune_sentiment.py), and the
         command that trains again with no time budget (`train_unbudgeted`): a promoted version stays
-        champion until a model better beyond chance replaces it, so the remedy retires it first, as
-        the command line's run summary says (`risk_assets.cli`); a version not promoted needs only
-        the new run.
+        champion until a model better beyond chance, or its profile run in full on the same data,
+        replaces it, so the remedy retires it first, as the command line's run summary says
+        (`risk_assets.cli`), and says that sentiment_retrain_sensor requests that retraining itself;
+        a version not promoted needs only the new run.
 
         With `full_run`, the latest training of the same profile that ran every planned step (the
         registry's, `sentiment_pipeline.full_training_of_profile`), the quality to expect is its
@@ -259,7 +260,8 @@ class TrainReport:
         per_epoch = max(1, self.steps_per_epoch)
         overran = (f" (it ran on past the budget, {self.seconds:.0f} s in all, to finish the {self.min_steps} steps "
                    "min_train_epochs keeps from being cut)" if self.overran_budget else "")
-        remedy = (f"it stays champion until a model better beyond chance replaces it; {afresh_remedy(MODEL_NAME)}"
+        remedy = (f"it stays champion until a model better beyond chance, or its profile run in full on the same data, "
+                  f"replaces it; {afresh_remedy(MODEL_NAME)}"
                   if promoted else f"it was not promoted; {unbudgeted_remedy(MODEL_NAME)}")
         if full_run is None:
             expect = ("on the sample, one epoch of three costs about 0.03 macro-F1: 0.811 / 0.783 accuracy / macro-F1 "
@@ -321,13 +323,19 @@ def unbudgeted_remedy(model: str, command: str = README_COMMAND) -> str:
     return f"to train again with no time budget: {train_unbudgeted(model, command)}; {UNBUDGETED_SENSOR_NOTE}"
 
 
+SENSOR_RETRAINS_SHORT = ("with `dagster dev` running, sentiment_retrain_sensor requests this retraining by itself "
+                         "(trigger trained_short; README, Automation)")
+"""What retrains a champion the time budget cut short when nobody acts, said after `afresh_remedy`'s commands."""
+
+
 def afresh_remedy(model: str, command: str = README_COMMAND) -> str:
     """How to replace a champion whose training the time budget cut short, as the model card and the
     command line's run summary both say it: retire it (a champion stays until a model better beyond
-    chance replaces it), then train again with no time budget (`train_unbudgeted`). `command`: how
-    the reader invokes the program."""
+    chance, or its profile run in full on the same data, replaces it), then train again with no time
+    budget (`train_unbudgeted`); and that, under `dagster dev`, sentiment_retrain_sensor requests
+    that retraining itself (SENSOR_RETRAINS_SHORT). `command`: how the reader invokes the program."""
     return (f"to train it afresh with no time budget: {command} registry {model} --retire --reason 'trained on a busy "
-            f"machine', then {train_unbudgeted(model, command)}; {UNBUDGETED_SENSOR_NOTE}")
+            f"machine', then {train_unbudgeted(model, command)}; {UNBUDGETED_SENSOR_NOTE}; {SENSOR_RETRAINS_SHORT}")
 
 
 def pick_device() -> str:

@@ -44,7 +44,8 @@ class LakeOutcomes(NamedTuple):
     cut_short: (model, version, optimiser steps trained, steps planned, holdout macro-F1 or None,
         registry status) of each sentiment model it trained whose time budget ended the training
         before its planned steps (ml.model_metrics, split train): a busy machine's model, which
-        stays champion until one better beyond chance replaces it.
+        stays champion until one better beyond chance, or its profile run in full on the same data,
+        replaces it (sentiment_retrain_sensor requests that run).
     copies: (path, path of the landed file with the same bytes) of each file it did not land for
         being a copy (raw.landing_events, outcome 'duplicate').
     unterminated: (path, line of its last record or None, note) of each file it landed whose last

@@ -238,9 +238,11 @@ def test_a_training_the_time_budget_cut_short_says_so_on_the_card_the_gate_and_t
     again = (".venv/bin/risk-assets run --no-seed --select 'key:news_sentiment_model+' --config-json "
              """'{"ops": {"news_sentiment_model": {"config": {"max_train_seconds": null}}}}'; sentiment_retrain_sensor's """
              "runs take the same config from RISK_RETRAIN_CONFIG (README, Automation)")
-    remedy = ("it stays champion until a model better beyond chance replaces it; to train it afresh with no time "
-              "budget: .venv/bin/risk-assets registry news_sentiment --retire --reason 'trained on a busy machine', "
-              f"then {again}" if promoted else f"it was not promoted; to train again with no time budget: {again}")
+    remedy = ("it stays champion until a model better beyond chance, or its profile run in full on the same data, "
+              "replaces it; to train it afresh with no time budget: .venv/bin/risk-assets registry news_sentiment "
+              f"--retire --reason 'trained on a busy machine', then {again}; with `dagster dev` running, "
+              "sentiment_retrain_sensor requests this retraining by itself (trigger trained_short; README, Automation)"
+              if promoted else f"it was not promoted; to train again with no time budget: {again}")
     warning = ("Trained short: 7 of 14 optimiser steps (1.00 of 2 epochs) because the time budget of 4 s "
                "(max_train_seconds) ran out (it ran on past the budget, 8 s in all, to finish the 7 steps "
                "min_train_epochs keeps from being cut); expect lower quality than a full run (on the sample, one "

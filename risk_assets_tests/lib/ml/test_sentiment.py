@@ -420,9 +420,11 @@ def test_a_time_budget_anneals_the_rates_within_it_and_stops_training_there(tiny
            "runs take the same config from RISK_RETRAIN_CONFIG (README, Automation)")
     assert report.short_warning(True) == (
         "Trained short: 10 of 16 optimiser steps (1.25 of 2 epochs) because the time budget of 10 s "
-        f"(max_train_seconds) ran out; {expect}it stays champion until a model better beyond chance replaces it; "
-        "to train it afresh with no time budget: .venv/bin/risk-assets registry news_sentiment --retire --reason "
-        f"'trained on a busy machine', then {run}")
+        f"(max_train_seconds) ran out; {expect}it stays champion until a model better beyond chance, or its profile "
+        "run in full on the same data, replaces it; to train it afresh with no time budget: .venv/bin/risk-assets "
+        f"registry news_sentiment --retire --reason 'trained on a busy machine', then {run}; with `dagster dev` "
+        "running, sentiment_retrain_sensor requests this retraining by itself (trigger trained_short; README, "
+        "Automation)")
     assert report.short_warning(False) == (
         "Trained short: 10 of 16 optimiser steps (1.25 of 2 epochs) because the time budget of 10 s "
         f"(max_train_seconds) ran out; {expect}it was not promoted; to train again with no time budget: {run}")

@@ -123,8 +123,8 @@ def test_a_training_cut_short_is_set_against_the_latest_full_one_of_its_profile(
         "Trained short: 229 of 396 optimiser steps (1.73 of 3 epochs) because the time budget of 540 s "
         "(max_train_seconds) ran out; expect lower quality than a full run (a full training of this profile, "
         "version v1, every one of its 396 steps trained, reached 0.8470 / 0.8240 accuracy / macro-F1 on its own "
-        "holdout; this one 0.8283 / 0.8056 on its holdout); it stays champion until a model better beyond chance "
-        "replaces it; to train it afresh with no time budget: .venv/bin/risk-assets registry news_sentiment --retire")
+        "holdout; this one 0.8283 / 0.8056 on its holdout); it stays champion until a model better beyond chance, "
+        "or its profile run in full on the same data, replaces it; to train it afresh with no time budget: .venv/bin/risk-assets registry news_sentiment --retire")
     assert warning.split("; it stays champion")[1] == report.short_warning(True).split("; it stays champion")[1]
     assert "(on the sample, one epoch of three costs about 0.03 macro-F1: 0.811 / 0.783 accuracy / macro-F1 against " \
            "0.836 / 0.812 on the tuning script's validation split; README, News sentiment model)" in \
