@@ -479,3 +479,22 @@ def test_a_canceled_full_retraining_is_not_requested_again_and_a_failed_one_once
     assert again.run_key == f"retrain:news_sentiment:v2:trained_short:after-failure-{failed_id[:8]}"
     assert again.run_config == {"ops": {"news_sentiment_model": {"config": {"max_train_seconds": None}}}}
     assert again.tags["risk/retrain_trigger"] == "trained_short" and again.tags["risk/retry_of"] == failed_id
+
+
+def test_a_champion_trained_short_that_an_operator_restored_is_held(risk_home, sentences):
+    """The operator chose v1, cut short, on purpose: held until news lands after the restore, the
+    trained_short trigger among what it saw."""
+    lake = Lake(risk_home)
+    _trained_short(risk_home, "v1", 229)
+    with connect(risk_home.lake_path) as con:
+        registry.restore_champion(con, MODEL_NAME, "v1", "v2 calls guidance cuts neutral", "operator ana")
+    with dg.instance_for_test() as instance:
+        held = lake.tick(instance)
+        assert not held.run_requests
+        assert held.skip_reason.skip_message.endswith(
+            "The triggers saw: champion v1 was trained short (229 of 396 steps) by its time budget: retraining it "
+            "with its full schedule")
+        lake.land(sentences[:1])
+        (request,) = lake.tick(instance, held.cursor).run_requests
+    assert request.run_key == "retrain:news_sentiment:v1:trained_short"
+    assert [d[2] for d in lake.decisions()] == ["held", "trained_short"]
