@@ -1743,6 +1743,66 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
     return hint
 
 
+NUMBER_SIGN_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2e3a\ufe58\ufe63\uff0d"
+"""Dashes that are no minus sign: hyphen, non-breaking hyphen, figure, en and em dashes, the
+horizontal bar and their small and full-width forms, which a word processor's autocorrect or a typeset
+report writes for '-' (the minus sign U+2212 is read as one: `_number_text`)."""
+
+MAGNITUDE_SUFFIXES = {"k": "thousands", "thousand": "thousands", "m": "millions", "mm": "millions",
+                      "mn": "millions", "mio": "millions", "million": "millions", "b": "billions",
+                      "bn": "billions", "billion": "billions"}
+"""A suffix written after a number to scale it (24k, 1.2M, 3bn; any case), by the scale it names."""
+
+
+def unread_number_flaw(text: str, kind: str) -> str | None:
+    """Why `text`, a value of a numeric column of type `kind` (`_NUMERIC_KINDS`) that reads as no
+    number, is none, as the clause its unparsable_number message ends with, for the flaws tried before
+    the number forms (NUMBER_FORM_HINTS): an invisible character (named: `csv_text.character_name`),
+    digits other than 0-9 (full-width '５０００'), a dash that is no minus sign before the digits
+    ('–162.87'), a percent sign where the column's type reads none (every kind but a rate's,
+    PERCENT_SIGN_READ) or more than one, a magnitude suffix (MAGNITUDE_SUFFIXES: '24k'); None when it
+    has none of them."""
+    hidden = [c for c in dict.fromkeys(text) if c in csv_text.INVISIBLE_CHARACTER]
+    if hidden:
+        named = " and ".join(csv_text.character_name(c) for c in hidden)
+        return (f"it holds {named}, which no viewer shows (delete {'them' if len(hidden) > 1 else 'it'}, "
+                "or re-export the column as numbers)")
+    digits = [c for c in dict.fromkeys(text) if c.isdecimal() and not "0" <= c <= "9"]
+    if digits:
+        return (f"it is written in digits other than 0-9 ({', '.join(map(csv_text.character_name, digits))}): "
+                "re-export the column with the digits 0-9")
+    if dash := re.match(rf"^[^0-9]*?([{NUMBER_SIGN_DASHES}])\D*[0-9]", text):  # before the digits
+        return (f"its sign is {csv_text.character_name(dash.group(1))}, not a minus sign (an autocorrected "
+                "'-'?): write the minus as '-'")
+    if text.count("%") > 1:
+        return "it carries more than one percent sign ('%%': a format string's escaped '%'?): write one"
+    if "%" in text and kind not in PERCENT_SIGN_READ:
+        held = "amounts" if kind in MONEY_KINDS else "plain numbers"
+        return f"it carries a percent sign, in a column of {held}: write the number without it"
+    if suffix := re.search(r"[0-9.,]\s*([A-Za-z]+)\.?$", text.strip()):
+        if scale := MAGNITUDE_SUFFIXES.get(suffix.group(1).lower()):
+            return f"it carries a {scale} suffix '{suffix.group(1)}': write the number out in full"
+    return None
+
+
+def unread_number_words(text: str, currency: str) -> str | None:
+    """Why `text`, a numeric column's value that reads as no number and holds none of the flaws and
+    forms named before (`unread_number_flaw`, NUMBER_FORM_HINTS), is none, as its unparsable_number
+    message's clause: no digit at all (a lone dash, as a report writes zero or nothing; a word,
+    'TBD'), or letters beside the digits ('10.65 pct'), the tape's `currency` code left aside (an
+    amount may carry it); None otherwise."""
+    bare = text.strip()
+    if not re.search(r"[0-9]", bare):
+        if re.fullmatch(rf"[-\u2212{NUMBER_SIGN_DASHES}]+", bare):
+            return ("it is a lone dash, as a report writes zero or nothing: write 0 where the value is zero, "
+                    "and leave the cell empty where it is unknown")
+        return "it holds no digit: a word or a mark where the number belongs"
+    words = [w for w in re.findall(r"[^\W\d_]+", bare) if w.upper() != currency.upper()]
+    if words:
+        return f"it holds letters ('{' '.join(words)}') beside its digits: write the number alone"
+    return None
+
+
 RATE_AS_FRACTION_REMEDY = (
     "If the column writes its rates as fractions, land the file with a column mapping that declares "
     "columns.{column}.type \"fraction\": it reads 0.1065 as 10.65 %, and a rate written with its '%' (10.65%) "
@@ -3588,8 +3648,13 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 "raw_value").str.contains(".", literal=True) if mapping.dialect.decimal == "," else pl.lit(False)
             said = pl.when((pl.col(column) == "amount_three_decimals") & ~english_group).then(
                 pl.lit(PAST_MINOR_UNIT_SAID)).otherwise(said)
-            if kind in _NUMERIC_KINDS:  # name an unreadable number's form and the key that reads it
-                hint = _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as))
+            if kind in _NUMERIC_KINDS:  # why the number is unread: a flaw, a form and the key that reads it, words
+                currency = mapping.currency if kind in MONEY_KINDS else ""
+                hint = pl.coalesce(
+                    pl.col("raw_value").map_elements(lambda text: unread_number_flaw(text, kind), return_dtype=pl.Utf8),
+                    _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as)),
+                    pl.col("raw_value").map_elements(lambda text: unread_number_words(text, currency),
+                                                     return_dtype=pl.Utf8))
                 said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(
                     pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
             order_fmt = (read_as.fmt or "%Y-%m-%d") if kind == "date" else ""

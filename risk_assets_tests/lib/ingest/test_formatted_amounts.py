@@ -515,3 +515,69 @@ def test_a_fraction_of_a_cent_in_a_workbook_a_parquet_float_or_a_decimal_comma_t
     parsed = parse_loan_file(_write(tmp_path / "bank_kw.csv", rows))
     assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(3, "amount_three_decimals", "13.6485")]
     assert parsed.rows["loan_amount"].to_list() == [13.648, 2.5]
+
+
+def test_an_unread_number_says_what_in_it_no_dialect_reads(lc_rows, tmp_path):
+    """An amount, a rate, a ratio or a count the file's dialect cannot read said only that it was no
+    number: a zero-width space pasted into `5000` looks like `5000` in every viewer, and the lender
+    could not tell what to fix. The message names the first flaw it holds: an invisible character
+    (by code point and name), digits other than 0-9, a dash for a minus, a percent sign where the
+    column takes none or one too many, a magnitude suffix, letters, or no digit at all."""
+    header = [*lc_rows[0], "dti"]
+    at = {name: i for i, name in enumerate(header)}
+    rows = [header] + [[*row, "27.65"] for row in lc_rows[1:13]]
+    written = {2: ("loan_amnt", "5\u200b000"), 3: ("annual_inc", "\uff13\uff10\uff10\uff10\uff10"),
+               4: ("revol_bal", "\u20131687"), 5: ("dti", "27.65%"), 6: ("revol_util", "83.7%%"),
+               7: ("annual_inc", "24k"), 8: ("open_acc", "3 accts"), 9: ("revol_bal", "-"),
+               10: ("total_acc", "TBD"), 11: ("open_acc", "1\u200b0"), 12: ("annual_inc", "1.5M"),
+               13: ("revol_bal", "\u2013")}
+    for line, (column, value) in written.items():
+        rows[line - 1][at[column]] = value
+    parsed = parse_loan_file(_write(tmp_path / "lc_pasted.csv", rows))
+    parsed.reconcile()
+    quarantined = parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows()
+    assert quarantined == [(line, column, "unparsable_number", value) for line, (column, value) in written.items()]
+    unread = "is not a number in the file's dialect"
+    assert parsed.quarantine["message"].to_list() == [
+        f"column loan_amnt: '5\\u200b000' {unread}; it holds U+200B ZERO WIDTH SPACE, which no viewer shows "
+        "(delete it, or re-export the column as numbers)",
+        f"column annual_inc: '\uff13\uff10\uff10\uff10\uff10' {unread}; it is written in digits other than 0-9 "
+        "(U+FF13 FULLWIDTH DIGIT THREE, U+FF10 FULLWIDTH DIGIT ZERO): re-export the column with the digits 0-9",
+        f"column revol_bal: '\u20131687' {unread}; its sign is U+2013 EN DASH, not a minus sign (an autocorrected "
+        "'-'?): write the minus as '-'",
+        f"column dti: '27.65%' {unread}; it carries a percent sign, in a column of plain numbers: write the number "
+        "without it",
+        f"column revol_util: '83.7%%' {unread}; it carries more than one percent sign ('%%': a format string's "
+        "escaped '%'?): write one",
+        f"column annual_inc: '24k' {unread}; it carries a thousands suffix 'k': write the number out in full",
+        f"column open_acc: '3 accts' {unread}; it holds letters ('accts') beside its digits: write the number alone",
+        f"column revol_bal: '-' {unread}; it is a lone dash, as a report writes zero or nothing: write 0 where the "
+        "value is zero, and leave the cell empty where it is unknown",
+        f"column total_acc: 'TBD' {unread}; it holds no digit: a word or a mark where the number belongs",
+        f"column open_acc: '1\\u200b0' {unread}; it holds U+200B ZERO WIDTH SPACE, which no viewer shows "
+        "(delete it, or re-export the column as numbers)",
+        f"column annual_inc: '1.5M' {unread}; it carries a millions suffix 'M': write the number out in full",
+        f"column revol_bal: '\u2013' {unread}; it is a lone dash, as a report writes zero or nothing: write 0 where "
+        "the value is zero, and leave the cell empty where it is unknown",
+    ]
+    assert parsed.rows.height == 0
+
+
+def test_a_mapped_amount_with_the_tapes_currency_code_and_a_word_names_the_word_only(lc_rows, tmp_path):
+    """An amount may carry its tape's currency code (`USD 24000`): the letters a message names are
+    the others (`USD 24000 approx`), and an amount grouped in a decimal-comma form names that form and
+    the dialect key that reads it, not the code."""
+    header = lc_rows[0]
+    income = header.index("annual_inc")
+    rows = [header] + [row[:] for row in lc_rows[1:4]]
+    rows[1][income] = "USD 24000 approx"
+    rows[2][income] = "USD 24 000,50"
+    rows[3][income] = "USD 30000"
+    parsed = parse_loan_file(_write(tmp_path / "lc_coded.csv", rows))
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "rule").rows() == [(2, "unparsable_number"), (3, "unparsable_number")]
+    assert [message.split("; ", 1)[1] for message in parsed.quarantine["message"]] == [
+        "it holds letters ('approx') beside its digits: write the number alone",
+        "it has a decimal comma (13,64 or 1.234,56): a tape written so declares its mapping's dialect "
+        "\"decimal\": \",\" (with its \"thousands\")"]
+    assert parsed.rows.select("_source_line", "annual_income").rows() == [(4, 30000.0)]

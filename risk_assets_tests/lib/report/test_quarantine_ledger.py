@@ -110,7 +110,8 @@ def test_the_asset_lists_every_quarantined_value_with_its_file_line_column_and_r
          "raw_value": f"-{amount}", "message": f"column loan_amnt: '-{amount}' is a loan amount of zero or less",
          "asset": "raw_loans"},
         {"file": "lc_2024-07.csv", "line": 9, "column": "annual_inc", "rule": "unparsable_number",
-         "raw_value": "TBD", "message": "column annual_inc: 'TBD' is not a number in the file's dialect", "asset": "raw_loans"},
+         "raw_value": "TBD", "message": "column annual_inc: 'TBD' is not a number in the file's dialect; it holds no "
+         "digit: a word or a mark where the number belongs", "asset": "raw_loans"},
     ]
     assert [c.name for c in metadata["values"].value.schema.columns] == [
         "file", "line", "column", "rule", "raw_value", "message", "asset"]
