@@ -96,7 +96,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -275,6 +275,14 @@ also use (`id`, `term`, `grade`, `purpose`, `State`) is left out: a news export 
 so. Two of them in one header mark a LendingClub or SBA tape, a subset of its columns included,
 whatever else it carries (news_formats `_refuse_loan_header`)."""
 
+SERIAL_DATE_SAID = (
+    "looks like a spreadsheet day number, not a date ({day}: give the column a date format in the spreadsheet "
+    "before saving; a workbook's date column is read as Excel's days where each number in it is a whole five-digit "
+    "day up to 2100; a count of days since 1970, as Avro and some databases write a date, is read with the column "
+    "format \"unix_days\"; one since 1960, as SAS and Stata write a date, with \"sas_days\")")
+"""The serial_date message, `day` naming the date a day number is in Excel's 1900 date system
+(`serial_date_said`: '40878 is Excel's day for 2011-12-01')."""
+
 RULES: dict[str, str] = {
     "malformed_record": "has a field count different from the header",
     "cut_in_quoted_field": ("is the file's last record, cut inside a quoted field it opens: the file ends before the "
@@ -287,11 +295,7 @@ RULES: dict[str, str] = {
     "epoch_unit_in_doubt": ("reads as a day in its epoch's first year (1970 under a unix_* format, 1960 under "
                             "sas_* and stata_*), as half the column or more does: a count in a coarser unit than "
                             "declared (seconds read as milliseconds, days as seconds)? declare the unit the file writes"),
-    "serial_date": ("looks like a spreadsheet day number, not a date (Excel's day 35489 is 1997-02-28: give the "
-                    "column a date format in the spreadsheet before saving; a workbook's date column is read as Excel's "
-                    "days where each number in it is a whole five-digit day up to 2100; a count of days since 1970, "
-                    "as Avro and some databases write a date, is read with the column format \"unix_days\"; one "
-                    "since 1960, as SAS and Stata write a date, with \"sas_days\")"),
+    "serial_date": SERIAL_DATE_SAID.format(day="Excel's day 35489 is 1997-02-28"),
     "date_order_in_doubt": ("reads as a date both in the column's declared format and with day and month the other "
                             "way round, as two different days, and the column holds values that read only the other "
                             "way, so which day this one is cannot be told: declare the format the file writes"),
@@ -2201,6 +2205,22 @@ SERIAL_DATE_TEXT = r"^\d{5}(?:\.\d+)?$"
 """A spreadsheet day number where a date was expected (35489, 35489.5 with a time of day): serial_date."""
 
 
+EXCEL_DAY_ZERO = datetime(1899, 12, 30)
+"""Day 0 of Excel's 1900 date system for every day after 1900-02-28 (workbook.WINDOWS_EPOCH)."""
+
+
+def serial_date_said(text: str) -> str:
+    """The serial_date message of a date value written as a spreadsheet day number (SERIAL_DATE_TEXT:
+    '40878', '40878.0', '35489.5' with a time of day), naming the day it is in Excel's 1900 date
+    system, the one a CSV saved from Excel counts in: "... (40878 is Excel's day for 2011-12-01: ...",
+    "35489.5 is Excel's day for 1997-02-28 12:00"."""
+    number = text.strip()
+    days = float(number)
+    moment = EXCEL_DAY_ZERO + timedelta(minutes=round(days * 24 * 60))
+    day = moment.strftime("%Y-%m-%d %H:%M" if moment.time() != datetime.min.time() else "%Y-%m-%d")
+    return SERIAL_DATE_SAID.format(day=f"{number} is Excel's day for {day}")
+
+
 def _unread_date_rule(s: pl.Expr) -> pl.Expr:
     """The rule of a date value `s` that reads as no date: serial_date for a day number, else unparsable_date."""
     return pl.when(s.str.contains(SERIAL_DATE_TEXT)).then(pl.lit("serial_date")).otherwise(pl.lit("unparsable_date"))
@@ -3641,6 +3661,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                     RATE_AS_FRACTION_SIGNED.format(kind=kind))).otherwise(said)
             said = pl.when(pl.col(column) == "unknown_status").then(
                 pl.lit(_unknown_status_said(mapping))).otherwise(said)
+            serial = pl.when(pl.col(column) == "serial_date").then(pl.col("raw_value"))  # the day it would be
+            said = pl.coalesce(serial.map_elements(serial_date_said, return_dtype=pl.Utf8), said)
             if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands
                 said = pl.when(pl.col(column) == "ambiguous_number").then(pl.lit(POINT_THOUSANDS_SAID)).otherwise(said)
             # `1234.567`: a fraction of a cent, not `43,000` (an English group) in a decimal-comma tape

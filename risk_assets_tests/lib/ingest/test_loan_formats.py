@@ -615,3 +615,37 @@ def test_a_small_tape_types_at_once_and_says_only_that_it_is_split(data_dir):
     lines: list[str] = []
     parse_loan_file(data_dir / "loans" / "lendingclub_2007_2011.csv", progress=lines.append)
     assert len(lines) == 1 and lines[0].startswith("lendingclub_2007_2011.csv: 39,786 records split into ")
+
+
+SERIAL_DATE_REMEDY = (
+    ": give the column a date format in the spreadsheet before saving; a workbook's date column is read as "
+    "Excel's days where each number in it is a whole five-digit day up to 2100; a count of days since 1970, as "
+    "Avro and some databases write a date, is read with the column format \"unix_days\"; one since 1960, as SAS and "
+    "Stata write a date, with \"sas_days\")")
+
+
+def test_a_spreadsheet_day_number_names_the_date_it_is(cases_dir, case_mappings, data_dir, tmp_path):
+    """A serial_date message cited Excel's day 35489 (1997-02-28) whatever the value: the lender had
+    to work out that F08's 45306 is 2024-01-15, beside its neighbours' 1/15/2024. It names the day
+    the value itself is in Excel's 1900 date system, and its time of day where it has one."""
+    parsed = parse_loan_file(cases_dir / "F08_excel_export_bom_crlf.csv", case_mappings)
+    serial = parsed.quarantine.filter(pl.col("rule") == "serial_date")
+    assert serial.select("line", "column_name", "raw_value", "message").rows() == [
+        (6, "issue_date", "45306", "column issue_date: '45306' looks like a spreadsheet day number, not a date "
+                                   f"(45306 is Excel's day for 2024-01-15{SERIAL_DATE_REMEDY}")]
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        rows = list(islice(csv.reader(handle), 5))
+    rows = [[*rows[0], "issue_d"]] + [[*row, issue] for row, issue in zip(
+        rows[1:], ["Dec-2011", "40878", "40878.0", "40878.5"])]
+    with open(tmp_path / "lc_serial_issue_d.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    parsed = parse_loan_file(tmp_path / "lc_serial_issue_d.csv")
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "rule", "message").rows() == [
+        (3, "serial_date", "column issue_d: '40878' looks like a spreadsheet day number, not a date (40878 is "
+                           f"Excel's day for 2011-12-01{SERIAL_DATE_REMEDY}"),
+        (4, "serial_date", "column issue_d: '40878.0' looks like a spreadsheet day number, not a date (40878.0 is "
+                           f"Excel's day for 2011-12-01{SERIAL_DATE_REMEDY}"),
+        (5, "serial_date", "column issue_d: '40878.5' looks like a spreadsheet day number, not a date (40878.5 is "
+                           f"Excel's day for 2011-12-01 12:00{SERIAL_DATE_REMEDY}")]
+    assert parsed.rows["origination_date"].to_list() == [date(2011, 12, 1)]
