@@ -3000,7 +3000,8 @@ NEW_EXIST_TWOS_MIN, NEW_EXIST_SHARE_MIN = 3, 0.05
 codes (`new_exist_code`); a new business is about a quarter of SBA's 7(a) loans in the sample."""
 
 YN_CODE_TARGETS = frozenset({"revolving_line", "low_doc"})
-"""Text columns holding a Y / N code (SBA's RevLineCr and LowDoc), stored as the source wrote it."""
+"""Text columns holding a Y / N code (SBA's RevLineCr and LowDoc), stored in the codes' upper case
+whatever the case written (`_codes_in_their_case`); SBA's other values there (`0`, `T`) as written."""
 _YN_WORDS = {"true": "Y", "yes": "Y", "false": "N", "no": "N"}
 """A spreadsheet's or script's words for a Y / N code: Google Sheets and pandas write a column of
 booleans TRUE / FALSE (True / False), a report Yes / No."""
@@ -3349,15 +3350,22 @@ def _folded_keys(keys: Sequence[str] | dict[str, object],
     return {fold: keys[0] for fold, keys in folded.items() if len(keys) == 1}
 
 
+SBA_YN_CODES = ["Y", "N"]
+"""The codes of SBA's RevLineCr and LowDoc as its 7(a) data dictionary spells them (Y = yes, N = no;
+Li, Mickel & Taylor 2018)."""
+
 CODE_LISTS = {"grade": GRADES, "sub_grade": SUB_GRADES, "home_ownership": HOME_OWNERSHIP,
-              "verification_status": VERIFICATION}
+              "verification_status": VERIFICATION, "revolving_line": SBA_YN_CODES, "low_doc": SBA_YN_CODES}
 """Coded columns and their codes as LendingClub's data dictionary spells them (schema), which the
-value rules check: a code in another case (`Rent`, `NOT VERIFIED`, `b`) loads in this spelling."""
+value rules check, and SBA's Y / N codes (YN_CODE_TARGETS), categories of the PD model: a code in
+another case (`Rent`, `NOT VERIFIED`, `b`, `n`) loads in this spelling. SBA's other values there (`0`,
+`T`), which its dictionary does not define, stay as written."""
 
 
 def _codes_in_their_case(frame: pl.DataFrame, targets: set[str]) -> tuple[pl.DataFrame, dict[str, object]]:
     """Coded columns written in another case than their codes', in their codes' spelling: a
-    database or SAS export that upper- or lower-cases text (`NOT VERIFIED`, `Mortgage`, `b2`), and
+    database or SAS export that upper- or lower-cases text (`NOT VERIFIED`, `Mortgage`, `b2`, SBA's
+    `n` and `y`, which the PD model would take for categories of their own), and
     a two-letter state in lower case (`ca` -> `CA`; the borrower's and SBA's lender's state). Landing folded such a status for the default
     flag while the value rules then quarantined the same loans for it; one rule for case holds now.
 

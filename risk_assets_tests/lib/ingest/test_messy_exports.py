@@ -2021,6 +2021,31 @@ def test_sba_yn_codes_written_as_booleans_read_as_the_codes(data_dir, tmp_path):
         name: sum(row[i] in words for row in rows) for name, i in sorted(at.items()) if any(row[i] in words for row in rows)}
 
 
+def test_sba_yn_codes_in_lower_case_load_as_the_codes(data_dir, tmp_path):
+    """An SBA tape whose RevLineCr and LowDoc were lower-cased (`n`, `y`, a database's lower() or a
+    hand edit) loaded `n` and `y` beside `N` and `Y`: categories of their own in the PD model. They
+    load as the codes now, counted as written."""
+    header, rows = _sba_rows(data_dir, 12)
+    at = {name: header.index(name) for name in ("RevLineCr", "LowDoc")}
+    written = [row[:] for row in rows]
+    written[2][at["RevLineCr"]], written[2][at["LowDoc"]] = "n", "y"
+    written[5][at["RevLineCr"]], written[5][at["LowDoc"]] = " y ", "n"
+    path = tmp_path / "sba_lower.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *written])
+
+    parsed = parse_loan_file(path)
+
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    loaded = parsed.rows.select("_source_line", "revolving_line", "low_doc").rows()
+    assert loaded[2] == (4, "N", "Y") and loaded[5] == (7, "Y", "N")
+    assert [row[1:] for row in loaded] == [("N", "Y") if i == 2 else ("Y", "N") if i == 5 else
+                                           (row[at["RevLineCr"]], row[at["LowDoc"]]) for i, row in enumerate(rows)]
+    assert parsed.notes["codes_matched_ignoring_case"] == {"low_doc": {"n": 1, "y": 1},
+                                                           "revolving_line": {"n": 1, "y": 1}}
+
+
 def test_a_tape_joined_from_a_utf8_and_a_windows_1252_export_is_refused_naming_both_parts(data_dir, tmp_path):
     """Two months joined with `cat`, one saved as UTF-8 and one as Windows-1252, each with a name
     typed with ’: the refusal advised converting the whole file from Windows-1252, which garbles the
