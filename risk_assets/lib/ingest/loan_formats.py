@@ -50,6 +50,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     issue_before_1950 (an origination before EARLIEST_ORIGINATION; a date comparison then blames it),
     credit_history_over_90_years (a first credit line over MAX_CREDIT_HISTORY_YEARS before issue),
     non_positive_amount, rate_out_of_range,
+    loan_amount_below_one (a loan amount above 0 and below 1 once read: no loan is that small),
     rate_as_fraction, fico_out_of_range     plausibility, applied to every format
     rate_as_percent       a rate below 1 % in a basis-points column (13.56 for 1356 bp)
     vintage_mismatch, chargeoff_before_origination, guarantee_above_amount
@@ -340,6 +341,10 @@ RULES: dict[str, str] = {
     "excel_leap_day_1900": ("is Excel's day 60, 29 February 1900, a day that never existed (Excel counts 1900 as a "
                             "leap year, as Lotus 1-2-3 did): which day was meant cannot be told"),
     "non_positive_amount": "is a loan amount of zero or less",
+    "loan_amount_below_one": ("is a loan amount below 1 in the tape's currency (a declared unit, money_minor's cents, "
+                              "already read): no lender books a loan below one currency unit, so digits were lost "
+                              "('.5' for 5,000?) or the column's unit is not the one declared; correct the value or "
+                              "the mapping's type and land the file again"),
     "rate_out_of_range": ("is an interest rate outside 0-100 % (a rate written in basis points, 1065 for 10.65 %, "
                           "is declared 'basis_points')"),
     "fico_out_of_range": "is a FICO score outside 300-850",
@@ -3466,8 +3471,8 @@ NON_NEGATIVE_AMOUNTS = ("installment", "revol_bal", "disbursement_gross", "gross
 """Money columns of raw.loans that are zero or more (lib.schema; SBA's from the 7(a) data dictionary,
 Li, Mickel & Taylor 2018): a value below zero is quarantined as negative_amount. Zero is a real
 value of each (an undisbursed loan's DisbursementGross: 196 loans of the SBA national file; a paid-off
-BalanceGross; ChgOffPrinGr of a loan not charged off). loan_amount (non_positive_amount) and
-annual_income (negative_income) have rules of their own."""
+BalanceGross; ChgOffPrinGr of a loan not charged off). loan_amount (non_positive_amount,
+loan_amount_below_one) and annual_income (negative_income) have rules of their own."""
 
 
 def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: TapeMapping, as_of: date | None,
@@ -3483,6 +3488,7 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         ("annual_income", "negative_income", pl.col("annual_income") < 0),
         ("dti", "sentinel_value", (pl.col("dti") >= 999) | (pl.col("dti") < 0)),
         ("loan_amount", "non_positive_amount", pl.col("loan_amount") <= 0),
+        ("loan_amount", "loan_amount_below_one", pl.col("loan_amount").is_between(0, 1, closed="none")),
         *((target, "negative_amount", pl.col(target) < 0) for target in NON_NEGATIVE_AMOUNTS),
         ("int_rate", "rate_out_of_range", (pl.col("int_rate") > 1) | (pl.col("int_rate") < 0)),
         ("fico_range_low", "fico_out_of_range", ~pl.col("fico_range_low").is_between(300, 850)),

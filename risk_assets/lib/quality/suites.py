@@ -132,7 +132,8 @@ def loan_structure(staged: bool) -> Structure:
 def loan_value_rules() -> list[Rule]:
     """Row-level rules of a loan table (raw or staged). Bounds are documented in each rule's `why`."""
     return [
-        _between("loan_amount_positive", "loan_amount", 0, None, "amount > 0 USD", strict_min=True),
+        _between("loan_amount_at_least_one", "loan_amount", 1, None,
+                 "amount >= 1 in its currency: no lender books a loan below one currency unit (0.5 lost digits)"),
         _between("int_rate_range", "int_rate", 0, 1, "rate is a fraction 0-1 (10.65% -> 0.1065)"),
         _between("revol_util_range", "revol_util", 0, 1.5,
                  "utilisation fraction; LendingClub reports up to 1.19, above 1.5 is a unit error"),

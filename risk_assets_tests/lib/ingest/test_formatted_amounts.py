@@ -581,3 +581,20 @@ def test_a_mapped_amount_with_the_tapes_currency_code_and_a_word_names_the_word_
         "it has a decimal comma (13,64 or 1.234,56): a tape written so declares its mapping's dialect "
         "\"decimal\": \",\" (with its \"thousands\")"]
     assert parsed.rows.select("_source_line", "annual_income").rows() == [(4, 30000.0)]
+
+
+def test_a_loan_amount_below_one_dollar_is_quarantined_naming_the_value(lc_rows, tmp_path):
+    """`.5` among 5,000s loaded as a loan of fifty cents: only amounts of zero or less were ruled
+    out. No lender books a loan below one currency unit, so such an amount is quarantined
+    (`loan_amount_below_one`), its message naming the column and the value; 1 itself loads."""
+    rows = [row[:] for row in lc_rows[:6]]
+    amount = rows[0].index("loan_amnt")
+    rows[2][amount], rows[3][amount], rows[4][amount] = ".5", "0.99", "1"
+    parsed = parse_loan_file(_write(tmp_path / "lc_cut_amounts.csv", rows))
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "loan_amnt", "loan_amount_below_one", ".5"), (4, "loan_amnt", "loan_amount_below_one", "0.99")]
+    assert parsed.quarantine["message"][0].startswith(
+        "column loan_amnt: '.5' is a loan amount below 1 in the tape's currency")
+    assert parsed.rows.select("_source_line", "loan_amount").rows() == [
+        (2, float(lc_rows[1][amount])), (5, 1.0), (6, float(lc_rows[5][amount]))]

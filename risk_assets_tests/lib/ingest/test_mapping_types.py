@@ -143,6 +143,25 @@ def test_cents_with_a_fraction_and_a_percent_among_basis_points_are_quarantined_
     assert as_fractions.quarantine.filter(pl.col("raw_value") == "0.079%")["rule"].to_list() == ["rate_as_fraction"]
 
 
+def test_a_loan_amount_in_cents_below_one_dollar_is_quarantined_after_its_unit_is_read(bank_tape):
+    """A cents column's `50` is a loan of fifty cents once its unit is read: below one currency
+    unit, which no lender books, so `loan_amount_below_one`; `100` is a dollar and loads."""
+    lines = bank_tape.read_text().splitlines()
+    lines = [lines[0].replace("amount", "amount_cents")] + [
+        line.replace(amount, cents, 1)
+        for line, amount, cents in zip(lines[1:], ["5000", "2500", "2400", "10000", "3000", "5000"],
+                                       ["500000", "50", "100", "1000000", "300000", "500000"], strict=True)]
+    bank_tape.write_text("\n".join(lines) + "\n")
+    _map(bank_tape, {**{k: v for k, v in UNTYPED.items() if k != "amount"},
+                     "amount_cents": {"to": "loan_amount", "type": "money_minor"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "amount_cents", "loan_amount_below_one", "50")]
+    assert parsed.rows.select("source_loan_id", "loan_amount").rows() == [
+        ("B-1", 5000.0), ("B-3", 1.0), ("B-4", 10000.0), ("B-5", 3000.0), ("B-6", 5000.0)]
+
+
 @pytest.mark.parametrize("kind", ["fraction", "basis_points"])
 def test_a_rate_with_its_percent_sign_below_one_percent_names_the_columns_declared_type(bank_tape, kind):
     """`0.135%` in a column declared 'fraction' (or 'basis_points') reads as the percent it writes,

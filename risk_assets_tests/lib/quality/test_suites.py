@@ -103,7 +103,7 @@ def test_f11_implausible_rows_are_quarantined_with_their_rule(tmp_path, cases_di
         "76007": "emp_length_range",
         "76008": "origination_not_after_as_of",
         "76009": "credit_line_not_after_origination",
-        "76010": "loan_amount_positive",
+        "76010": "loan_amount_at_least_one",
         "76011": "int_rate_range",
         "76012": "fico_range",
     }
