@@ -443,13 +443,20 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     return text, text.str.contains(_FOREIGN_MARK)
 
 
+ACCOUNTING_DASHES = "-\u2012\u2013\u2014"
+"""The dashes an accountant's zero is written with: a hyphen-minus, as Excel writes it, and the
+figure, en and em dashes of a typeset report or a word processor's autocorrect."""
+
+
 def _accounting_zero(s: pl.Expr, currency: str) -> pl.Expr:
-    """Whether a money value is Excel's Accounting format's zero: the currency's mark and a dash
-    (`$ -`, `$  -  `, `- €`), the third section of its format code `_($* #,##0.00_);_($*
-    (#,##0.00);_($* "-"??_);_(@_)` (Excel's built-in number format 44). Without the mark, a lone
-    dash is no zero: it stays unparsable."""
+    """Whether an amount (`_is_amount`; its text trimmed) is an accountant's zero: a dash alone
+    (`-`, `–`, `—`: ACCOUNTING_DASHES), as Excel's Comma Style writes a zero (built-in number format
+    43, `_(* #,##0.00_);_(* (#,##0.00);_(* "-"??_);_(@_)`), or with the currency's mark (`$ -`,
+    `$  -  `, `- €`), as its Accounting format does (format 44, `_($* ...;_($* "-"??_);...`). In a
+    date column a dash alone is a missing date instead (DATE_DASHES); in a count or a rate it is
+    no number."""
     own = _own_marks(currency)
-    return s.str.contains(rf"(?i)^(?:(?:{own})\s*-|-\s*(?:{own}))$")
+    return s.str.contains(rf"(?i)^(?:(?:{own})\s*)?[{ACCOUNTING_DASHES}](?:\s*(?:{own}))?$")
 
 
 def _own_marks(currency: str) -> str:
@@ -482,7 +489,7 @@ Manual, "The DATE, DATETIME, and TIMESTAMP Types"): a missing-value marker in da
 DATE_DASHES = ("-", "--", "\u2013", "\u2014")
 """A dash alone in a date column, as pandas' `to_csv(na_rep="-")` and report writers mark a date not
 given (a charge-off date on a loan never charged off): no date is written so, so it is a missing-value
-marker there. Not in number columns, where an accountant's dash is a zero (`accounting_zero_read`)."""
+marker there. Not in amounts, where an accountant's dash is a zero (`accounting_zero_read`)."""
 
 PLACEHOLDER_DATES: dict[date, str] = {
     date(1, 1, 1): ".NET DateTime.MinValue; minimum of SQL Server date / datetime2; Go's zero time",
@@ -1998,6 +2005,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         else:
             text, foreign = _numeric_text(kind, s, currency)
         amount = _is_amount(spec)
+        if amount and kind not in MONEY_KINDS:  # a money kind's text reads it already (`_money_text`)
+            text = pl.when(_accounting_zero(s, currency)).then(pl.lit("0")).otherwise(text)
         number_text = _number_text(text, dialect, amount)
         number = number_text.cast(pl.Float64, strict=False)
         minor_fraction = major_written = pl.lit(False)
@@ -2041,7 +2050,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                                  .when(english | past_minor).then(pl.lit("amount_three_decimals"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
     if kind == "int":
-        return _whole_number(_number_text(s, dialect, _is_amount(spec)), present, "unparsable_number")
+        whole = pl.when(_accounting_zero(s, currency)).then(pl.lit("0")).otherwise(s) if _is_amount(spec) else s
+        return _whole_number(_number_text(whole, dialect, _is_amount(spec)), present, "unparsable_number")
     if kind in ("term", "term_years"):
         # '36', '36 Months', '36 mths', '36M'; '3 years', '2.5 yrs' -> 36 and 30 months in either kind,
         # a bare number in the kind's unit; 2.3 years (27.6 months) is no term
@@ -2623,7 +2633,7 @@ def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMap
             (csv_text.SCI_NOTATION_SHORTEST), a list of text (numeric kinds);
         `trailing_minus` and `grouping:<name>` for each of `groupings`: counts of read amounts
             (`_is_amount`) written with a minus after the digits or grouped by that mark;
-        `accounting_zero`: count of Excel Accounting zeros (`_accounting_zero`, money kinds)."""
+        `accounting_zero`: count of accountants' zeros (`_accounting_zero`: `-`, `$ -`) of an amount."""
     written = pl.col(_src(spec.source))
     query, exprs = frame.lazy(), []
     if spec.kind in _NUMERIC_KINDS:
@@ -2640,7 +2650,7 @@ def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMap
         exprs.append((pl.col("_unmarked").str.contains(TRAILING_MINUS) & read).sum().alias("trailing_minus"))
         exprs.extend((pl.col("_sign_first").str.contains(pattern) & read).sum().alias(f"grouping:{name}")
                      for name, pattern in groupings.items())
-    if spec.kind in MONEY_KINDS:
+    if _is_amount(spec):
         exprs.append(_accounting_zero(written, mapping.currency).sum().alias("accounting_zero"))
     return query.select(exprs).collect().row(0, named=True) if exprs else {}
 

@@ -55,7 +55,7 @@ def test_amounts_in_excels_accounting_format_read_as_the_plain_download(lc_rows,
 def test_an_amount_in_another_currency_or_an_accounting_zero_loan_is_quarantined(lc_rows, tmp_path):
     """`€5,000.00` in a USD tape is `currency_mismatch`, never read as dollars; a loan amount of
     `$ -` is a zero loan (`non_positive_amount`); a lone dash, without the currency's mark, is
-    neither read as a zero nor as missing (`unparsable_number`)."""
+    Excel's Comma Style zero, read as 0 like the Accounting format's."""
     rows = [row[:] for row in lc_rows[:5]]
     amount, balance = rows[0].index("loan_amnt"), rows[0].index("revol_bal")
     rows[1][amount] = "€5,000.00"
@@ -64,8 +64,9 @@ def test_an_amount_in_another_currency_or_an_accounting_zero_loan_is_quarantined
     parsed = parse_loan_file(_write(tmp_path / "marked.csv", rows))
     parsed.reconcile()
     assert parsed.quarantine.select("line", "column_name", "rule").rows() == [
-        (2, "loan_amnt", "currency_mismatch"), (3, "loan_amnt", "non_positive_amount"), (4, "revol_bal", "unparsable_number")]
-    assert parsed.rows.get_column("revol_bal").to_list() == [float(lc_rows[4][balance])]
+        (2, "loan_amnt", "currency_mismatch"), (3, "loan_amnt", "non_positive_amount")]
+    assert parsed.rows.get_column("revol_bal").to_list() == [0.0, float(lc_rows[4][balance])]
+    assert parsed.notes["accounting_zero_read"] == {"loan_amnt": 1, "revol_bal": 1}
 
 
 @pytest.mark.parametrize("preamble", ["", "sep=;\n"], ids=["header_first", "excel_sep_line"])

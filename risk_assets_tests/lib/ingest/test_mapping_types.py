@@ -162,6 +162,29 @@ def test_a_loan_amount_in_cents_below_one_dollar_is_quarantined_after_its_unit_i
         ("B-1", 5000.0), ("B-3", 1.0), ("B-4", 10000.0), ("B-5", 3000.0), ("B-6", 5000.0)]
 
 
+def test_an_accountants_dash_in_any_amount_column_is_a_zero(bank_tape):
+    """A lone dash in a mapped money column (`Balance` = `-`, Excel's Comma Style zero) was
+    `unparsable_number` while the README reads an accountant's dash in an amount as a zero. Every
+    amount, of a money type or a number filling one (income), reads `-`, an en or em dash, ` - ` and
+    `$ -` as 0, counted per column (`accounting_zero_read`); in a count a dash is still no number."""
+    lines = bank_tape.read_text().splitlines()
+    balances = ["-", "\u2013", "\u2014", " - ", "$ -", "1,200.00"]
+    lines = [lines[0] + ",balance,delinq"] + [
+        f"{line},\"{balance}\",{'-' if n == 6 else '0'}" for n, (line, balance) in enumerate(zip(lines[1:], balances), 1)]
+    fields = lines[2].split(",")
+    lines[2] = ",".join([*fields[:3], "-", *fields[4:]])  # B-2's income
+    bank_tape.write_text("\n".join(lines) + "\n")
+    _map(bank_tape, {**UNTYPED, "balance": {"to": "balance_gross", "type": "money"},
+                     "delinq": {"to": "delinq_2yrs", "type": "int"}})
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (7, "delinq", "unparsable_number", "-")]
+    assert parsed.rows.select("source_loan_id", "balance_gross", "annual_income").rows() == [
+        ("B-1", 0.0, 24000.0), ("B-2", 0.0, 0.0), ("B-3", 0.0, 12252.0), ("B-4", 0.0, 49200.0), ("B-5", 0.0, 80000.0)]
+    assert parsed.notes["accounting_zero_read"] == {"balance": 5, "income": 1}
+
+
 @pytest.mark.parametrize("kind", ["fraction", "basis_points"])
 def test_a_rate_with_its_percent_sign_below_one_percent_names_the_columns_declared_type(bank_tape, kind):
     """`0.135%` in a column declared 'fraction' (or 'basis_points') reads as the percent it writes,
