@@ -26,7 +26,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           (a decimal mark, the currency's sign or code), read as pence a hundredth
     amount_three_decimals an amount with a fraction of a cent (1234.567, 1234,567; a dinar's three
                           decimals are its own), or 43,000 in a decimal-comma tape: never rounded
-    invalid_default_flag  a mapped default flag other than 0 / 1
+    invalid_default_flag  a mapped default flag other than 0 / 1 or a flag word (Y / N, yes / no, ...)
     serial_date           a spreadsheet day number (45306) where a date was expected
     sci_notation_id       an id mangled into scientific notation (9.91214E+15), or a float id past
                           2^53 in Parquet: digits are lost
@@ -1949,6 +1949,20 @@ def _flag_word(s: pl.Expr) -> pl.Expr:
     return s.str.normalize("NFKC").str.strip_chars().str.to_lowercase()
 
 
+def _flag_words_read(loaded: pl.DataFrame, specs: Sequence[FieldSpec]) -> dict[str, dict[str, int]]:
+    """The words and ticks of `flag` columns (`_FLAG_WORDS`, `CHECKBOX_TICKS`, any case) read as 1 / 0
+    in the loaded rows: {source column: {value as written: rows}}, columns holding none left out.
+    A number (`1`, `0.00`) is the flag as written and is not counted."""
+    words = list(_FLAG_WORDS | CHECKBOX_TICKS)
+    read: dict[str, dict[str, int]] = {}
+    for source in sorted({spec.source for spec in specs}):
+        written = pl.col(_src(source))
+        counts = loaded.filter(_flag_word(written).is_in(words)).group_by(_src(source)).len().sort(_src(source))
+        if counts.height:
+            read[source] = dict(counts.iter_rows())
+    return read
+
+
 def _holds_only_ticks(column: pl.Series) -> bool:
     """Whether a `flag` column's text (Utf8, '' where empty) holds checkbox ticks (`CHECKBOX_TICKS`)
     and nothing else beside its empty cells."""
@@ -2942,6 +2956,10 @@ def _typed_parse(
             notes["zip_not_a_place"] = not_a_place
     if any(s.target == "new_business" and s.kind == "new_exist" for s in specs):  # NewExist 0 / blank: not said
         notes["new_exist_undefined"] = loaded.filter(pl.col("new_business").is_null()).height
+    # a yes/no column's words and ticks (`Y`, `no`, `TRUE`, `x`), the default flag's too, read as 1 / 0:
+    # said per spelling, as SBA's Y / N codes written as booleans are (yn_words_read)
+    if words := _flag_words_read(loaded, [s for s in specs if s.kind == "flag"]):
+        notes["flag_words_read"] = words
     # a yes/no column left empty: the tape does not say (loaded NULL, never read as 'no'); default_flag's
     # own note is unlabelled_by_default_flag
     if empty_flags := {s.source: n for s in specs if s.kind == "flag" and s.target != "default_flag"

@@ -32,6 +32,8 @@ NOTE_MEANINGS: dict[str, str] = {
     "flag_empty": "yes/no (`flag`) columns left empty: the tape does not say, so the value is loaded as unknown "
                   "(empty), not as 'no'; where an empty value means 'no' at the source, export the column with N "
                   "(or 0) written for it and land the tape again",
+    "flag_words_read": "yes/no (`flag`) columns, the default flag's too, written as words or ticks (`Y`, `no`, "
+                       "`TRUE`, `x`), by column and value as written: read as 1 (yes) or 0 (no)",
     "flag_checkbox_unticked": "checkbox columns (ticks, `x` or `✓`, beside empty cells) with empty boxes: an empty box "
                               "may mean 'no' or 'not filled in', which the tape does not tell, so it is loaded as "
                               "unknown (empty), not as 'no'; if the lender's empty box means 'no', export the column "

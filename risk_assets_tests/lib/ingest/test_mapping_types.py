@@ -185,6 +185,28 @@ def test_an_accountants_dash_in_any_amount_column_is_a_zero(bank_tape):
     assert parsed.notes["accounting_zero_read"] == {"balance": 5, "income": 1}
 
 
+def test_a_default_flag_written_as_words_is_read_and_each_spelling_counted(bank_tape):
+    """A mapped default flag holding `N`, `TRUE`, `n`, `No`, `1` and `0` loaded 0/1/0/0 with no
+    note, while the README said a value other than 1 or 0 is `invalid_default_flag`. The words are
+    the flag's (the `flag` type reads yes/no, true/false, Y/N in any case), and each spelling read so
+    is counted per column (`flag_words_read`), as SBA's booleans are (`yn_words_read`); `2` is not."""
+    lines = bank_tape.read_text().splitlines()
+    flags = ["N", "TRUE", "n", "No", "1", "0"]
+    lines = [lines[0]] + [line.rsplit(",", 1)[0] + f",{flag}" for line, flag in zip(lines[1:], flags, strict=True)]
+    _map(bank_tape, UNTYPED)
+    bank_tape.write_text("\n".join(lines) + "\n")
+    parsed = parse_loan_file(bank_tape)
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["default_flag"].to_list() == [0, 1, 0, 0, 1, 0]
+    assert parsed.notes["flag_words_read"] == {"defaulted": {"N": 1, "No": 1, "TRUE": 1, "n": 1}}
+
+    bank_tape.write_text("\n".join([*lines[:6], lines[6].rsplit(",", 1)[0] + ",2"]) + "\n")
+    two = parse_loan_file(bank_tape)
+    assert two.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (7, "defaulted", "invalid_default_flag", "2")]
+
+
 @pytest.mark.parametrize("kind", ["fraction", "basis_points"])
 def test_a_rate_with_its_percent_sign_below_one_percent_names_the_columns_declared_type(bank_tape, kind):
     """`0.135%` in a column declared 'fraction' (or 'basis_points') reads as the percent it writes,
