@@ -170,7 +170,8 @@ def test_an_accountants_dash_in_any_amount_column_is_a_zero(bank_tape):
     lines = bank_tape.read_text().splitlines()
     balances = ["-", "\u2013", "\u2014", " - ", "$ -", "1,200.00"]
     lines = [lines[0] + ",balance,delinq"] + [
-        f"{line},\"{balance}\",{'-' if n == 6 else '0'}" for n, (line, balance) in enumerate(zip(lines[1:], balances), 1)]
+        f"{line},\"{balance}\",{'-' if n == 6 else '0'}"
+        for n, (line, balance) in enumerate(zip(lines[1:], balances), 1)]
     fields = lines[2].split(",")
     lines[2] = ",".join([*fields[:3], "-", *fields[4:]])  # B-2's income
     bank_tape.write_text("\n".join(lines) + "\n")
