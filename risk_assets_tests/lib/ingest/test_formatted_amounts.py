@@ -523,15 +523,16 @@ def test_an_unread_number_says_what_in_it_no_dialect_reads(lc_rows, tmp_path):
     number: a zero-width space pasted into `5000` looks like `5000` in every viewer, and the lender
     could not tell what to fix. The message names the first flaw it holds: an invisible character
     (by code point and name), digits other than 0-9, a dash for a minus, a percent sign where the
-    column takes none or one too many, a magnitude suffix, letters, or no digit at all."""
+    column takes none or one too many, a magnitude suffix, letters, a lone dash where no amount
+    is (in an amount it is an accountant's zero), or no digit at all."""
     header = [*lc_rows[0], "dti"]
     at = {name: i for i, name in enumerate(header)}
     rows = [header] + [[*row, "27.65"] for row in lc_rows[1:13]]
     written = {2: ("loan_amnt", "5\u200b000"), 3: ("annual_inc", "\uff13\uff10\uff10\uff10\uff10"),
                4: ("revol_bal", "\u20131687"), 5: ("dti", "27.65%"), 6: ("revol_util", "83.7%%"),
-               7: ("annual_inc", "24k"), 8: ("open_acc", "3 accts"), 9: ("revol_bal", "-"),
+               7: ("annual_inc", "24k"), 8: ("open_acc", "3 accts"), 9: ("delinq_2yrs", "-"),
                10: ("total_acc", "TBD"), 11: ("open_acc", "1\u200b0"), 12: ("annual_inc", "1.5M"),
-               13: ("revol_bal", "\u2013")}
+               13: ("inq_last_6mths", "\u2013")}
     for line, (column, value) in written.items():
         rows[line - 1][at[column]] = value
     parsed = parse_loan_file(_write(tmp_path / "lc_pasted.csv", rows))
@@ -552,13 +553,13 @@ def test_an_unread_number_says_what_in_it_no_dialect_reads(lc_rows, tmp_path):
         "escaped '%'?): write one",
         f"column annual_inc: '24k' {unread}; it carries a thousands suffix 'k': write the number out in full",
         f"column open_acc: '3 accts' {unread}; it holds letters ('accts') beside its digits: write the number alone",
-        f"column revol_bal: '-' {unread}; it is a lone dash, as a report writes zero or nothing: write 0 where the "
+        f"column delinq_2yrs: '-' {unread}; it is a lone dash, as a report writes zero or nothing: write 0 where the "
         "value is zero, and leave the cell empty where it is unknown",
         f"column total_acc: 'TBD' {unread}; it holds no digit: a word or a mark where the number belongs",
         f"column open_acc: '1\\u200b0' {unread}; it holds U+200B ZERO WIDTH SPACE, which no viewer shows "
         "(delete it, or re-export the column as numbers)",
         f"column annual_inc: '1.5M' {unread}; it carries a millions suffix 'M': write the number out in full",
-        f"column revol_bal: '\u2013' {unread}; it is a lone dash, as a report writes zero or nothing: write 0 where "
+        f"column inq_last_6mths: '\u2013' {unread}; it is a lone dash, as a report writes zero or nothing: write 0 where "
         "the value is zero, and leave the cell empty where it is unknown",
     ]
     assert parsed.rows.height == 0
