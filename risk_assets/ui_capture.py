@@ -139,7 +139,7 @@ class DagsterUI:
                 width: int = 1600, height: int = 1000, timeout_s: float = 60.0) -> Path:
         """Open `base_url + path` in headless Chromium, wait until the page shows the text `ready`
         (when given), click the element whose whole text is `click` (e.g. "Show Markdown", to open a
-        model card) and save a PNG.
+        model card, shown from its top) and save a PNG.
 
         Raises:
             FileNotFoundError: no Chromium is installed.
@@ -157,6 +157,11 @@ class DagsterUI:
                     raise LookupError(f"nothing to click with text {click!r} on {path} after {timeout_s:.0f} s")
                 browser.evaluate(f"({_text_element(click)}).click(), true")
             time.sleep(3)  # let the graph layout and dialogs settle before the capture
+            if click:
+                # the opened dialog focuses its Close button, which scrolls a dialog taller than the
+                # window to its end (or wherever its images left it): show it from its title instead
+                browser.evaluate(_SCROLL_DIALOGS_TO_TOP)
+                time.sleep(0.5)
             data = browser.call("Page.captureScreenshot", {"format": "png"})["data"]
         finally:
             browser.close()
@@ -248,6 +253,11 @@ class _DevTools:
             self._ws.close()
         _stop(self.process)
         self._profile.cleanup()
+
+
+_SCROLL_DIALOGS_TO_TOP = "[...document.querySelectorAll('*')].forEach(e => { if (e.scrollTop) e.scrollTop = 0; }), true"
+"""JavaScript: scroll everything scrolled back to its top (a dialog's overlay is one of them; the
+page under it was opened at its top and not scrolled by anyone else)."""
 
 
 def _text_element(text: str) -> str:
