@@ -29,10 +29,34 @@ PHRASEBANK_LINES = 1_200
 """Lines of the PhraseBank 50%-agreement file landed (of 4,846): enough for a short fine-tune to beat
 the TF-IDF baseline, which the blocking macro-F1 gate requires before news is scored."""
 
-LOAN_CASES: tuple[str, ...] = ()
-"""Loan cases landed: none. Every loan case carries issue dates, and a handful of dated loans in the
-otherwise undated LendingClub portfolio turns its split out-of-time over those few loans alone
-(too few defaults to train); the cases are proven in the ingest and quality tests instead."""
+LOAN_CASES = ("F11_loans_asof_2024-06-30_implausible.csv",)
+"""Loan cases landed: the implausible tape (negative income, sentinels, amount 0, rate > 100%, FICO > 850,
+an income of a billion), read by LOAN_CASE_MAPPING as a book of its own, so the lake holds bad rows
+that landing and the value check (raw_loans_values, an income above its ceiling) set aside. Landed into
+the LendingClub portfolio, its issue dates would turn that undated book's split out-of-time over these
+13 loans alone (too few defaults to train); as its own book it leaves LendingClub's split alone, and,
+all its loans `Current`, it has no defaults: its PD training is refused and its loans stay without a
+champion's score, which `loan_scores_coverage` and the overview say."""
+
+LOAN_CASE_MAPPING: dict[str, object] = {
+    "name": "acme",
+    "applies_to": ["F11_*.csv"],
+    "portfolio": "acme",
+    "columns": {
+        "loan_id": {"to": "source_loan_id", "required": True},
+        "issue_d": {"to": "origination_date", "type": "date", "format": "%Y-%m-%d", "required": True},
+        "loan_amnt": {"to": "loan_amount", "type": "number", "required": True},
+        "int_rate": {"to": "int_rate", "type": "fraction"},
+        "annual_inc": {"to": "annual_income", "type": "number"},
+        "dti": {"to": "dti", "type": "number"},
+        "earliest_cr_line": {"to": "earliest_cr_line", "type": "date", "format": "%Y-%m-%d"},
+        "fico_range_low": {"to": "fico_range_low", "type": "int"},
+        "loan_status": {"to": "loan_status", "required": True},
+    },
+    "sentinels": {"days_employed": ["365243"]},
+}
+"""Folder mapping ($RISK_HOME/mappings/acme.json) that reads LOAN_CASES as the `acme` portfolio: the
+README's "Your own loan tape: a column mapping", the F11 example of risk_assets_tests/lib/ingest/mappings."""
 
 NEWS_CASES = ("F17_news_long_text.csv", "F18_news_empty_text.csv", "F19_news_html_entities.csv")
 """News cases landed: dated articles (the PhraseBank has no dates) with long, empty and dirty text."""
@@ -42,8 +66,8 @@ TINY_PROFILES: dict[str, dict[str, object]] = {
     "news_sentiment_model": {"epochs": 3, "batch_size": 16, "max_tokens": 64},
 }
 """Training config per asset for the small lake; fields an asset's config does not have are left out.
-The PD profile (one member, small batches) still beats the logistic-regression baseline on 3,000
-LendingClub loans (holdout AUC 0.674 vs 0.655), so the champion gate promotes it and loans are scored."""
+The PD profile (two members, small batches) still beats the logistic-regression baseline on 3,000
+LendingClub loans (holdout AUC 0.657 vs 0.636), so the champion gate promotes it and loans are scored."""
 
 @dataclass(frozen=True)
 class Page:
@@ -122,7 +146,8 @@ def _dagster() -> str:
 
 
 def seed_small_lake(home: RiskHome, data: Path, cases: Path) -> list[Path]:
-    """Land the small lake's files in `home`'s landing folders; returns the landed paths.
+    """Land the small lake's files in `home`'s landing folders, and LOAN_CASE_MAPPING in its
+    `mappings/` folder; returns the landed paths (the mapping is not one of them).
 
     Slices keep the source's bytes (BOM, CRLF, header) and file name, so the format is detected
     as for the full file.
@@ -136,6 +161,7 @@ def seed_small_lake(home: RiskHome, data: Path, cases: Path) -> list[Path]:
     landed.append(_head(tape, home.landing_loans / tape.name, LENDINGCLUB_ROWS + 1))
     phrasebank = data / "news" / "financial_phrasebank_50agree.txt"
     landed.append(_head(phrasebank, home.landing_news / phrasebank.name, PHRASEBANK_LINES))
+    (home.mappings / f"{LOAN_CASE_MAPPING['name']}.json").write_text(json.dumps(LOAN_CASE_MAPPING, indent=2))
     for names, folder in ((LOAN_CASES, home.landing_loans), (NEWS_CASES, home.landing_news)):
         for name in names:
             landed.append(Path(shutil.copyfile(cases / name, folder / name)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from risk_assets.showcase_capture import (
-    LENDINGCLUB_ROWS, LOAN_CASES, NEWS_CASES, PHRASEBANK_LINES, Page, failed_check_page, seed_small_lake,
+    LENDINGCLUB_ROWS, LOAN_CASE_MAPPING, LOAN_CASES, NEWS_CASES, PHRASEBANK_LINES, Page, failed_check_page, seed_small_lake,
     showcase_pages, tiny_run_config,
 )
 
@@ -22,6 +22,20 @@ def test_small_lake_lands_slices_with_the_sources_bytes_and_every_case(risk_home
     assert news.startswith(b"\xef\xbb\xbf") and news.count(b"\r\n") == PHRASEBANK_LINES
     for name in NEWS_CASES:
         assert (risk_home.landing_news / name).read_bytes() == (cases_dir / name).read_bytes()
+    for name in LOAN_CASES:
+        assert (risk_home.landing_loans / name).read_bytes() == (cases_dir / name).read_bytes()
+
+
+def test_the_implausible_loan_case_lands_as_a_book_of_its_own_leaving_lendingclub_alone(risk_home, data_dir, cases_dir):
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    seed_small_lake(risk_home, data_dir, cases_dir)
+    parsed = parse_loan_file(risk_home.landing_loans / LOAN_CASES[0], [risk_home.mappings])
+
+    parsed.reconcile()
+    assert set(parsed.rows["portfolio"]) == {LOAN_CASE_MAPPING["portfolio"]} != {"lendingclub"}
+    # 9 bad rows set aside at landing; the billion income loads and is left to raw_loans_values
+    assert parsed.quarantine.height == 9 and "76004" in set(parsed.rows["source_loan_id"])
 
 
 def test_tiny_profiles_keep_only_fields_the_asset_config_has():
