@@ -142,11 +142,12 @@ def run_rules(
     failures = pd.concat(failing_frames, ignore_index=True) if failing_frames else empty_failures()
     success = all(v["success"] for v in verdicts)
     failed = [v["rule"] for v in verdicts if not v["success"]]
+    records = failures["record_key"].nunique() if len(failures) else 0
     observed = (
         f"{len(verdicts)} {'rule' if len(verdicts) == 1 else 'rules'} passed on {len(data):,} rows"
         if success
-        else f"{len(failed)} of {len(verdicts)} rules failed on {len(data):,} rows "
-        f"({failures['record_key'].nunique() if len(failures) else 0:,} records): {', '.join(failed)}"
+        else f"{len(failed)} of {len(verdicts)} {'rule' if len(verdicts) == 1 else 'rules'} failed on {len(data):,} rows "
+        f"({records:,} {'record' if records == 1 else 'records'}): {', '.join(failed)}"
     )
     return CheckOutcome(
         check=check,

@@ -12,11 +12,14 @@ def test_a_rule_check_on_a_large_tape_writes_its_counts_with_separators():
                           "term_months": [84] * 12_498 + [0, -12]})
     rule = Rule("term_positive", "ExpectColumnValuesToBeBetween", {"column": "term_months", "min_value": 1})
     outcome = run_rules(frame, [rule], check="raw_loans_values", asset="raw_loans", severity=WARN, key_column="loan_key")
-    assert outcome.observed == "1 of 1 rules failed on 12,500 rows (2 records): term_positive"
+    assert outcome.observed == "1 of 1 rule failed on 12,500 rows (2 records): term_positive"
     assert outcome.rules[0]["detail"] == "2 rows: '0' x 1, '-12' x 1"
     passed = run_rules(frame.head(12_498), [rule], check="raw_loans_values", asset="raw_loans", severity=WARN,
                        key_column="loan_key")
     assert passed.observed == "1 rule passed on 12,498 rows"
+    one = run_rules(frame.head(12_499), [rule], check="raw_loans_values", asset="raw_loans", severity=WARN,
+                    key_column="loan_key")
+    assert one.observed == "1 of 1 rule failed on 12,499 rows (1 record): term_positive"  # not '1 records'
 
 
 def test_a_rule_detail_names_a_null_and_a_repeated_compound_key_as_they_read():
