@@ -2767,7 +2767,8 @@ _EPOCH_SECONDS = re.compile(r"\d{10}(?:\.\d{1,9})?")
 
 
 def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
-                 values: Callable[[int], Iterable[str]] | None = None) -> dict[str, int]:
+                 values: Callable[[int], Iterable[str]] | None = None,
+                 paths: dict[str, tuple[str, ...]] | None = None) -> dict[str, int]:
     """`_feed_columns` of a feed's header (CSV columns, or a JSON feed's keys), with the columns
     found and the ignored ones in `out.notes`.
 
@@ -2785,11 +2786,26 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     is left unread, listed in notes['label_like_columns_unread'], and notes['label_column_unread']
     says why, quoting its first values.
 
+    A JSON feed's nested fields (`paths`, from `_flatten_json`) give the id, time, source and ticker
+    it names no other way (`_nested_columns`); nested names that tie are listed in
+    notes['nested_fields_ambiguous'], or, for the time, refuse the file as two columns of one name do.
+    A feed that reads no time while a field looks like one says so in notes['published_at_unread'],
+    naming it.
+
     Raises:
         FileRefused: two names read as one field whatever their case, spaces and hyphens
-            ('headline' and 'Headline'); `where` says where the names are ('line 1: columns').
+            ('headline' and 'Headline'), or two nested fields that both name the time; `where` says
+            where the names are ('line 1: columns').
     """
     columns = _feed_columns(header)
+    if paths:
+        ambiguous: dict[str, list[str]] = {}
+        columns.update(_nested_columns(header, paths, columns, ambiguous))
+        if twins := ambiguous.pop("published_at", None):  # as two columns of one name: never a guess
+            raise FileRefused(f"{path}: {where} {twins} both name the published_at (nested fields named as one "
+                              "of its names, at one depth), so which one is meant is ambiguous; rename or drop one")
+        if ambiguous:
+            out.notes["nested_fields_ambiguous"] = ambiguous
     normalised = [_normalise_name(name) for name in header]
     for canonical, i in columns.items():
         twins = [name for name, plain in zip(header, normalised) if plain == normalised[i]]
@@ -2836,11 +2852,30 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     if unread := [header[i] for i in label_like if i not in used]:
         out.notes["label_like_columns_unread"] = unread
     if "published_at" not in columns:
-        out.notes["time_like_columns_unread"] = [
-            name for name in out.notes["ignored_columns"]
-            if (re.search(r"date|time|publish|created|seen", name, re.IGNORECASE) or _key(name) in EPOCH_ONLY_NAMES)
-            and not _key(name).startswith("publisher")]
+        unread = [name for name in out.notes["ignored_columns"] if _time_like(name)]
+        out.notes["time_like_columns_unread"] = unread
+        if unread:  # every article loads without a time: said in words, never only listed
+            named = [".".join(paths[name]) if paths and len(paths.get(name, ())) > 1 else name for name in unread]
+            out.notes["published_at_unread"] = (
+                f"no publication time read: {', '.join(repr(n) for n in named)} "
+                f"{'looks' if len(named) == 1 else 'look'} like one but "
+                f"{'is no name' if len(named) == 1 else 'are no names'} the reader takes for it, so every article "
+                "loads with published_at empty; rename the field to published_at (or export it so) and land the "
+                "file again")
     return columns
+
+
+def _time_like(name: str) -> bool:
+    """Whether a column or field name looks like a publication time's: a word of it (`_key`'s words)
+    holds 'date', 'time', 'publish', 'created' or 'seen' (`pubDate`, `timestamp`, `updated_at`,
+    `meta_published`), or the name is an epoch-only one (`ts`); never a publisher's name, nor a
+    sentiment's (`sentiment_score` holds the letters 'time' and is a score)."""
+    key = _key(name)
+    if key in EPOCH_ONLY_NAMES:
+        return True
+    return not key.startswith("publisher") and any(
+        re.search(r"date|time|publish|created|seen", word) and not word.startswith("sentiment")
+        for word in re.split(r"[_\W]+", key))
 
 
 _TIME_OF_DAY_WRITTEN = re.compile(r"\d:\d|(?<=\s)\d{1,2}\.\d\d\.\d\d(?!\d)|\dT\d|(?i:\b[ap]\.?m\b)"
@@ -4248,7 +4283,8 @@ def _pandas_frame(text: str, offset: int, value: dict) -> tuple[str, list[tuple[
     - `orient='columns'` (the default): `{"headline": {"0": ..., "1": ...}, "published_at": {"0":
       1714640400000, ...}}` (times in epoch milliseconds, its default `date_unit`): every member an
       object of plain values under the same row labels, the member names naming a headline or a body;
-      an article's nested text (`title: {"rendered": ...}`) is no column;
+      an article's nested text (`title: {"rendered": ...}`) is no column, nor are labels that name an
+      article's own fields (`{"article": {"date": ..., "headline": ...}}` is one article wrapped);
     - `orient='split'`: `{"columns": [...], "index": [...], "data": [[...], ...]}` (`index` absent
       when written with index=False), the columns naming a headline or a body, every row a list. A
       row of another length than the columns stays a list, quarantined (`malformed_json`).
@@ -4273,7 +4309,10 @@ def _pandas_frame(text: str, offset: int, value: dict) -> tuple[str, list[tuple[
     if not (members and all(isinstance(m, dict) and m for m in members)
             and {"headline", "body"} & _feed_columns(list(value)).keys()
             and all(_nested_text(name, member) is None for name, member in value.items())
-            and all(m.keys() == members[0].keys() and not any(isinstance(v, dict) for v in m.values()) for m in members)):
+            and all(m.keys() == members[0].keys() and not any(isinstance(v, dict) for v in m.values()) for m in members)
+            # row labels are an index's, never an article's own fields: `{"article": {"date": ..., "headline": ...}}`
+            # is one article wrapped, not a frame of one column
+            and not {"headline", "body", "published_at"} & _feed_columns(list(members[0])).keys()):
         return None
     first = _json_member_offsets(text, _json_member_offset(text, offset, next(iter(value))))
     return PANDAS_COLUMNS, [
@@ -4372,7 +4411,8 @@ def _with_source(article: object, title: str | None) -> object:
     return {**article, "source": title}
 
 
-def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = None) -> dict[str, str]:
+def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = None,
+                  paths: dict[str, tuple[str, ...]] | None = None, trail: tuple[str, ...] = ()) -> dict[str, str]:
     """One article object as text fields, the way a feed CSV would hold them.
 
     - a nested object's members are named '<outer>_<inner>' (NewsAPI's `source: {id, name}` ->
@@ -4385,20 +4425,26 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
       `stocks`, `tickers` or `symbols`) gives their tickers, joined, as `tickers` when the article has
       no such field; any other list of objects is no field, its name goes to `ignored`;
     - null is empty; numbers and booleans are written as JSON writes them.
+
+    `paths`, when given, receives each field's keys from the article's top level (`meta_published`
+    -> ('meta', 'published')), so that `_nested_columns` can read a field by its own name.
     """
     fields: dict[str, str] = {}
     stocks: list[str] = []
     for key, value in article.items():
         name = f"{prefix}_{key}" if prefix else str(key)
+        if paths is not None:
+            paths.setdefault(name, (*trail, str(key)))
         if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _EXTENDED_JSON:
-            fields.update(_flatten_json({key: next(iter(value.values()))}, prefix, ignored))
+            fields.update(_flatten_json({key: next(iter(value.values()))}, prefix, ignored, paths, trail))
         elif isinstance(value, dict) and _names_text(key) and _nested_text(key, value) is None and (
                 text := _rich_text(value)) is not None:  # a rich-text document: ProseMirror's, Draft.js'
             fields[name] = text
         elif isinstance(value, dict):
             if (text := _nested_text(key, value)) is not None:
                 fields[name] = text
-            fields.update(_flatten_json(value, prefix if key == "_source" else name, ignored))
+            fields.update(_flatten_json(value, prefix if key == "_source" else name, ignored, paths,
+                                        trail if key == "_source" else (*trail, str(key))))
         elif _names_text(key) and (text := _rich_text(value)) is not None:
             fields[name] = text
         elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
@@ -4421,6 +4467,66 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
 
 def _json_scalar(value: object) -> str:
     return "" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
+NESTED_FIELDS = ("doc_id", "published_at", "source", "ticker")
+"""Feed fields also found by the last key of a nested field's path (`meta.published`,
+`article.date`, `data.attributes.uuid`), when no field of the article names them whole."""
+
+_SOURCE_NAME_KEYS = ("name", "title")
+"""Members of an object named for the source (`source`, `publisher`, `meta.source`) that name it:
+NewsAPI's and webz.io's `source.name`."""
+
+_MEDIA_WORDS = frozenset({"image", "images", "img", "thumbnail", "thumbnails", "media", "video", "videos", "photo",
+                          "photos", "picture", "logo", "avatar", "icon", "enclosure", "enclosures", "attachment",
+                          "attachments", "og", "twitter_card"})
+"""Objects whose `url` or `date` is a picture's or a file's, never the article's."""
+
+
+def _nested_columns(header: list[str], paths: dict[str, tuple[str, ...]], found: dict[str, int],
+                    ambiguous: dict[str, list[str]]) -> dict[str, int]:
+    """canonical field -> index in `header` of a nested field that carries it, for NESTED_FIELDS that
+    `found` (the fields named whole, `_feed_columns`) lacks.
+
+    A nested field (`paths`: its keys, two or more) carries a field when its last key is one of
+    the field's names (FEED_ALIASES, read as `_normalise_name` reads a name: `publishedAt`), or,
+    for the source, when it is the `name` or `title` of an object named for the source
+    (`source: {"id": null, "name": "Reuters"}`, `meta.source.name`). An object that describes
+    someone or something else (OTHER_PARTY_WORDS: `user.created_at`, `source.id`,
+    `author.url`) or a picture or file (_MEDIA_WORDS: `image.url`) never gives the article's id or
+    time; nor its source, unless that object is the source. The shallowest one is read; of several
+    at that depth, the one whose name its field's aliases rank first, as for two columns of a flat
+    feed. Two that tie (`a.published` and `b.published`) leave the field unread: their names go to
+    `ambiguous` (canonical -> names), never a guess."""
+    chosen: dict[str, int] = {}
+    for canonical in NESTED_FIELDS:
+        if canonical in found:
+            continue
+        aliases = FEED_ALIASES[canonical]
+        candidates = []
+        for i, name in enumerate(header):
+            keys = [_normalise_name(key) for key in paths.get(name, ())]
+            if len(keys) < 2 or i in found.values():
+                continue
+            leaf, outer = keys[-1], set(keys[:-1])
+            if canonical == "source" and leaf in _SOURCE_NAME_KEYS and keys[-2] in aliases:
+                rank, outer = aliases.index(keys[-2]), set(keys[:-2])
+            elif leaf in aliases:
+                rank = aliases.index(leaf)
+            else:
+                continue
+            if outer & (OTHER_PARTY_WORDS | _MEDIA_WORDS):
+                continue
+            candidates.append((len(keys), rank, i))
+        if not candidates:
+            continue
+        best = min(candidates)[:2]
+        tied = [i for depth, rank, i in candidates if (depth, rank) == best]
+        if len(tied) > 1:
+            ambiguous[canonical] = [".".join(paths[header[i]]) for i in tied]
+            continue
+        chosen[canonical] = tied[0]
+    return chosen
 
 
 def _has_time(names: Iterable[str]) -> bool:
@@ -4449,12 +4555,13 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     if not by_line:
         out.notes["record_numbers"] = "article numbers in the file, not lines: it puts several articles on one line"
     ignored: set[str] = set()
-    flat = {r.number: _flatten_json(r.value, ignored=ignored) for r in records if isinstance(r.value, dict)}
+    paths: dict[str, tuple[str, ...]] = {}
+    flat = {r.number: _flatten_json(r.value, ignored=ignored, paths=paths) for r in records if isinstance(r.value, dict)}
     header = list(dict.fromkeys(name for fields in flat.values() for name in fields))
     if records:
         _refuse_loan_header(path, header, f"line {records[0].line} (its records' fields)", JSON_LOANS_LANDING)
     columns = _feed_header(out, path, header, "fields",
-                           lambda index: (fields.get(header[index], "") for fields in flat.values()))
+                           lambda index: (fields.get(header[index], "") for fields in flat.values()), paths)
     # an article that leaves its field's chosen name empty takes another accepted name it fills
     # (`_field_value`): such names are read, not ignored
     fallback = {name: canonical for name in out.notes.get("ignored_columns", []) for canonical in columns

@@ -1,0 +1,95 @@
+"""A JSON feed's publication time, source, id and ticker nested in objects (`meta.published`,
+`meta.source.name`, `article.date`), read by the field's own name as a nested headline and body
+are; and a time the reader can see but not use, said in words."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+
+def _jsonl(path, articles: list[dict]):
+    path.write_text("".join(json.dumps(article) + "\n" for article in articles), encoding="utf-8")
+    return parse_news_file(path)
+
+
+def test_a_webz_like_article_reads_its_nested_time_and_source_name(tmp_path):
+    articles = [{"uuid": f"a{i}", "meta": {"published": f"2024-05-0{i + 1}T09:00:00Z", "source": {"name": "Reuters"}},
+                 "content": {"title": f"Nokia shares rise {i} percent",
+                             "body": f"Nokia said profit grew by {i} percent in the quarter."},
+                 "tags": ["NOKIA.HE"], "sentiment": {"label": "positive", "score": 0.9}} for i in range(3)]
+    parsed = _jsonl(tmp_path / "n01_nested_articles.jsonl", articles)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, d, 9) for d in (1, 2, 3)]
+    assert parsed.rows["source"].to_list() == ["Reuters"] * 3
+    assert parsed.rows["doc_id"].to_list() == ["reuters:a0", "reuters:a1", "reuters:a2"]
+    columns = parsed.notes["columns"]
+    assert (columns["published_at"], columns["source"], columns["doc_id"]) == ("meta_published", "meta_source_name",
+                                                                                "uuid")
+    assert "time_like_columns_unread" not in parsed.notes and "published_at_unread" not in parsed.notes
+    assert parsed.notes["ignored_columns"] == ["tags", "sentiment_score"]  # a score is no time
+
+
+def test_a_newsapi_like_page_nested_one_level_deeper_reads_the_source_name_never_its_id(tmp_path):
+    articles = [{"data": {"source": {"id": None, "name": "Reuters"}, "publishedAt": "2024-05-02T06:30:00Z",
+                          "title": "Fortum cuts its outlook", "url": "https://news.example.com/a/1"}},
+                {"data": {"source": {"id": "bbg", "name": "Bloomberg"}, "publishedAt": "2024-05-02T07:45:00Z",
+                          "title": "Neste beats estimates", "url": "https://news.example.com/a/2"}}]
+    parsed = _jsonl(tmp_path / "wrapped_newsapi.jsonl", articles)
+    rows = parsed.rows
+    assert rows["published_at"].to_list() == [datetime(2024, 5, 2, 6, 30), datetime(2024, 5, 2, 7, 45)]
+    assert rows["source"].to_list() == ["Reuters", "Bloomberg"]
+    assert rows["doc_id"].to_list() == ["https://news.example.com/a/1", "https://news.example.com/a/2"]
+    assert parsed.notes["columns"]["doc_id"] == "data_url"  # source.id is the outlet's, not the article's
+
+
+def test_an_item_object_gives_its_date_id_and_ticker_never_a_picture_s_or_a_user_s(tmp_path):
+    articles = [{"item": {"id": "x-17", "date": "2024-05-03 14:05", "ticker": "SAMPO.HE",
+                          "image": {"url": "https://img.example.com/1.jpg", "date": "2019-01-01"}},
+                 "headline": "Sampo lifts its dividend",
+                 "user": {"id": 99, "created_at": "2011-02-03T00:00:00Z"},
+                 "extra": {"related": {"date": "2020-01-01"}}}]
+    parsed = _jsonl(tmp_path / "item_objects.jsonl", articles)
+    row = parsed.rows.row(0, named=True)
+    assert (row["doc_id"], row["published_at"], row["ticker"]) == ("x-17", datetime(2024, 5, 3, 14, 5), "SAMPO.HE")
+    assert {name: parsed.notes["columns"][name] for name in ("doc_id", "published_at", "ticker")} == {
+        "doc_id": "item_id", "published_at": "item_date", "ticker": "item_ticker"}
+
+
+def test_an_article_wrapper_reads_its_date_and_headline(tmp_path):
+    parsed = _jsonl(tmp_path / "article_wrapped.jsonl",
+                    [{"article": {"date": "2024-05-03T14:05:00Z", "headline": "Sampo lifts its dividend"}}])
+    assert parsed.rows.select("published_at", "headline").row(0) == (datetime(2024, 5, 3, 14, 5),
+                                                                     "Sampo lifts its dividend")
+
+
+def test_two_nested_times_of_one_depth_and_name_refuse_the_file_as_two_columns_would(tmp_path):
+    articles = [{"uuid": "a0", "meta": {"published": "2024-05-01T09:00:00Z"},
+                 "crawl": {"published": "2024-05-03T10:00:00Z"}, "title": "Nokia shares rise"}]
+    with pytest.raises(FileRefused, match=r"\['meta.published', 'crawl.published'\] both name the published_at"):
+        _jsonl(tmp_path / "two_times.jsonl", articles)
+
+
+def test_two_nested_times_of_one_depth_read_the_better_name_as_two_columns_do(tmp_path):
+    articles = [{"uuid": "a0", "meta": {"date": "2024-05-03", "published": "2024-05-01T09:00:00Z"},
+                 "title": "Nokia shares rise"}]
+    parsed = _jsonl(tmp_path / "date_and_published.jsonl", articles)
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 1, 9)]
+    assert parsed.notes["columns"]["published_at"] == "meta_published"
+
+
+def test_a_time_like_field_left_unread_is_said_in_words_naming_it(tmp_path):
+    articles = [{"uuid": f"a{i}", "meta": {"first_seen_on": f"2024-05-0{i + 1}"}, "title": f"Story {i}",
+                 "sentiment": {"label": "neutral", "score": 0.4}} for i in range(2)]
+    parsed = _jsonl(tmp_path / "unread_time.jsonl", articles)
+    assert parsed.rows["published_at"].to_list() == [None, None]
+    assert parsed.notes["time_like_columns_unread"] == ["meta_first_seen_on"]
+    assert parsed.notes["published_at_unread"] == (
+        "no publication time read: 'meta.first_seen_on' looks like one but is no name the reader takes for it, "
+        "so every article loads with published_at empty; rename the field to published_at (or export it so) "
+        "and land the file again")
