@@ -102,6 +102,13 @@ NOTE_MEANINGS: dict[str, str] = {
     "label_unrecognised_lines": "lines of the articles whose label is not known",
     "published_at_assumed_utc_lines": "publication times without a time zone, taken as UTC",
     "doc_id_unwrapped_lines": "article ids a spreadsheet wrapped (`=\"7\"`, `7.0`) were read as their id",
+    "time_like_columns_unread": "fields whose names look like a publication time but were not read as one: the "
+                                "articles load without a time",
+    "published_at_unread": "no publication time was read although a field looks like one (named): every article "
+                           "loads with published_at empty; rename the field and "
+                           "land the file again",
+    "nested_fields_ambiguous": "nested fields that both could be the article's id, source or ticker (one name at one "
+                               "depth): neither was read, never a guess",
 }
 """Note name -> what it means for the data, in plain words (README, "reader's notes", and the
 docstrings of risk_assets.lib.ingest's readers)."""
