@@ -2975,7 +2975,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     them by their place in the list instead); `where` names it in messages, by default
     '<path>: line <number>'. A record without a `doc_id` key (a CSV feed with neither an id nor a
     URL column) gets '<sha256[:16]>:<number>'; the JSON and XML readers always pass one (the
-    article's own, or `_content_id`). C1 control characters in the headline, body, source, ticker
+    article's own, or `_content_id`). An id written in digits only loses its leading zeros, as a
+    loan id does in its key (`0100` is `100`: a spreadsheet drops them; lines in
+    notes['doc_id_leading_zeros_set_aside_lines']). C1 control characters in the headline, body, source, ticker
     or id are read as the bytes they were (`_c1_reread`), in the stored fields and not only in
     text_clean, the line listed in notes['c1_controls_reread_lines']: an id is compared with the
     ids of other deliveries, and `Nokia\x92s-deal` (a Windows-1252 `’` read as Latin-1, written as
@@ -3002,6 +3004,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     if (unwrapped := csv_text.unwrap_id(doc_id)) != doc_id:
         out.note_line("doc_id_unwrapped_lines", number)
         doc_id = unwrapped
+    if re.fullmatch(r"0+[0-9]+", doc_id):  # as a loan id's: Excel writes '0100' back as '100'
+        out.note_line("doc_id_leading_zeros_set_aside_lines", number)
+        doc_id = doc_id.lstrip("0") or "0"
     # names the article in the quarantine of its other fields, keyed as its row would be
     key = source_keyed_id(doc_id, _optional(_c1_reread(record.get("source")))) if _present(doc_id) else None
     for column in (*TEXT_FIELDS, "body_fallback"):  # a line break written inside a cell as another character
@@ -3026,7 +3031,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         doc_id = ""
     elif re.match(csv_text.SCI_NOTATION, doc_id):
         out.reject(number, None, "doc_id", "sci_notation_id", record["doc_id"],
-                   f"{where}: article id {doc_id!r} is in scientific notation: a spreadsheet lost its digits")
+                   f"{where}: article id {doc_id!r} is in scientific notation: a spreadsheet lost its digits, so "
+                   "which article it is cannot be known (loan ids in it are quarantined alike); export the id "
+                   "column as text and land the file again")
 
     headline, body = record.get("headline"), record.get("body")
     body_use, headline_use = is_usable_text(body), is_usable_text(headline)

@@ -102,6 +102,9 @@ NOTE_MEANINGS: dict[str, str] = {
     "label_unrecognised_lines": "lines of the articles whose label is not known",
     "published_at_assumed_utc_lines": "publication times without a time zone, taken as UTC",
     "doc_id_unwrapped_lines": "article ids a spreadsheet wrapped (`=\"7\"`, `7.0`) were read as their id",
+    "doc_id_leading_zeros_set_aside_lines": "article ids in digits only written with leading zeros (`0100`): read "
+                                            "without them (`100`), as a loan id is keyed, since a spreadsheet drops "
+                                            "them",
     "time_like_columns_unread": "fields whose names look like a publication time but were not read as one: the "
                                 "articles load without a time",
     "published_at_unread": "no publication time was read although a field looks like one (named): every article "

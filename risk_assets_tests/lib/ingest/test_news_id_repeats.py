@@ -1,0 +1,61 @@
+"""Article ids repeated within a file and across files: an id in digits only is one article whatever
+its leading zeros, as a loan id is, and every duplicate's message names the copy the lake keeps,
+never a line that was quarantined too."""
+
+from __future__ import annotations
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.lake import connect
+
+WIRE = ("id\theadline\tbody\tpublished_at\n"
+        "100\tBank 0 cuts rates\tBank 0 cut its lending rate by 25 basis points.\t2024-05-01T08:00:00Z\n"
+        "101\tBank 1 cuts rates\tBank 1 cut its lending rate by 25 basis points.\t2024-05-02T08:00:00Z\n")
+LABELLED = ("id,headline,label\n"
+            "100,Bank A profit rises,positive\n"
+            "100 ,Bank A profit rises,negative\n"
+            "0100,Bank A profit rises,positive\n"
+            "101,Bank B loss widens,negative\n"
+            "1.01E+02,Bank B loss widens,negative\n")
+
+
+def test_an_id_with_leading_zeros_is_the_id_without_them(tmp_path):
+    path = tmp_path / "labelled.csv"
+    path.write_text("id,headline\n00042,Nordea raises its dividend\n42,Nordea raises its dividend\n0,Sampo holds\n"
+                    "007A,Neste beats estimates\n")
+    parsed = parse_news_file(path)
+    assert parsed.rows["doc_id"].to_list() == ["42", "0", "007A"]
+    assert parsed.notes["doc_id_leading_zeros_set_aside_lines"] == [2]
+    assert parsed.quarantine.select("line", "rule", "message").rows() == [
+        (3, "duplicate_doc_id", f"{path}: line 3: article id '42' is already on line 2 (same text: a repeat)")]
+
+
+def test_a_repeat_of_an_article_the_lake_already_keeps_names_that_copy_not_a_quarantined_line(risk_home):
+    from risk_assets.lib.ingest.landing import land_folder
+
+    wire = risk_home.landing_news / "n04_wire.tsv"
+    wire.write_text(WIRE)
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+    labelled = risk_home.landing_news / "n08_labels.csv"
+    labelled.write_text(LABELLED)
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-2", asset="raw_news")
+        quarantined = con.execute("SELECT line, rule, message FROM quality.quarantine WHERE source_file = ? "
+                                  "ORDER BY line", [str(labelled)]).fetchall()
+        loaded = con.execute("SELECT count(*) FROM raw.news WHERE _source_file = ?", [str(labelled)]).fetchone()
+    kept = f"is already loaded from {wire} line"
+    assert loaded == (0,)
+    assert quarantined == [
+        (2, "duplicate_doc_id", f"{labelled}: line 2: article id 100 {kept} 2 (different text: the first version is "
+                                "kept)"),
+        (3, "duplicate_doc_id", f"{labelled}: line 3: article id '100' {kept} 2, the copy kept; line 2 of this file, "
+                                "which it repeats (same text, different label: negative here, positive on line 2), "
+                                "is quarantined as that copy's duplicate too"),
+        (4, "duplicate_doc_id", f"{labelled}: line 4: article id '100' {kept} 2, the copy kept; line 2 of this file, "
+                                "which it repeats (same text and label), is quarantined as that copy's duplicate too"),
+        (5, "duplicate_doc_id", f"{labelled}: line 5: article id 101 {kept} 3 (different text: the first version is "
+                                "kept)"),
+        (6, "sci_notation_id", f"{labelled}: line 6: article id '1.01E+02' is in scientific notation: a spreadsheet "
+                               "lost its digits, so which article it is cannot be known (loan ids in it are quarantined alike); "
+                               "export the id column as text and land the file again"),
+    ]
