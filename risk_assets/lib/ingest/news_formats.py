@@ -4563,7 +4563,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
         out.notes["record_numbers"] = "article numbers in the file, not lines: it puts several articles on one line"
     ignored: set[str] = set()
     paths: dict[str, tuple[str, ...]] = {}
-    flat = {r.number: _flatten_json(r.value, ignored=ignored, paths=paths) for r in records if isinstance(r.value, dict)}
+    flat = {r.number: _flatten_json(r.value, ignored=ignored, paths=paths)
+            for r in records if isinstance(r.value, dict)}
     header = list(dict.fromkeys(name for fields in flat.values() for name in fields))
     if records:
         _refuse_loan_header(path, header, f"line {records[0].line} (its records' fields)", JSON_LOANS_LANDING)
