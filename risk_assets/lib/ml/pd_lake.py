@@ -12,6 +12,10 @@ Tables (schema ml, created on demand by `ensure_pd_tables`):
                        PDs (or the validation split's) behind the `validation` rows of
                        ml.model_metrics, the model's and its baseline's, so that a validator can
                        recompute those figures from the lake
+- ml.model_holdout_scores  model, version, split, loan_key, default_flag, pd: the PDs behind each
+                       holdout's rows of ml.model_metrics, the model's and its baseline's (2 x the
+                       holdout's loans per split), so that a validator can recompute the holdout
+                       figures of both and the gate's comparison with the baseline from the lake
 - ml.loan_scores       loan_key, portfolio, pd, risk_grade, model, model_version, scored_at, pd_calibration
 
 Baseline convention: the logistic-regression baseline of version V of `loan_pd_<portfolio>` is
@@ -32,7 +36,7 @@ import pandas as pd
 
 from risk_assets.lib.ml import metrics, registry
 from risk_assets.lib.ml.pd_model import load_pd_model
-from risk_assets.lib.ml.training import ReservedKeys, TrainedPD, ValidationScores
+from risk_assets.lib.ml.training import HoldoutScores, ReservedKeys, TrainedPD, ValidationScores
 
 PD_TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS ml.roc_curves (
@@ -51,6 +55,10 @@ CREATE TABLE IF NOT EXISTS ml.model_training_loans (
 );
 CREATE TABLE IF NOT EXISTS ml.model_validation_scores (
     model VARCHAR NOT NULL, version VARCHAR NOT NULL, loan_key VARCHAR NOT NULL, fold INTEGER,
+    default_flag INTEGER NOT NULL, pd DOUBLE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ml.model_holdout_scores (
+    model VARCHAR NOT NULL, version VARCHAR NOT NULL, split VARCHAR NOT NULL, loan_key VARCHAR NOT NULL,
     default_flag INTEGER NOT NULL, pd DOUBLE NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ml.loan_scores (
@@ -120,7 +128,8 @@ with its baseline on the primary holdout (auc_gain, auc_gain_se, p_value)."""
 def record_training(
     con: duckdb.DuckDBPyConnection, trained: TrainedPD, version: str, artifact: Path, run_id: str | None
 ) -> None:
-    """Write metrics (model and baseline), curves, calibration bins and holdout keys, and register the candidate."""
+    """Write metrics (model and baseline), curves, calibration bins, holdout keys and the holdout and
+    validation PDs of both, and register the candidate."""
     ensure_pd_tables(con)
     model, baseline = model_name(trained.portfolio), baseline_name(trained.portfolio)
     _record(con, model, version, trained.metrics, run_id)
@@ -143,6 +152,8 @@ def record_training(
     _insert_keys(con, "INSERT INTO ml.model_training_loans SELECT ?, ?, loan_key FROM keys", [model, version],
                  np.concatenate(fitted))
     _write_validation_scores(con, model, baseline, version, trained.validation)
+    for split, scores in trained.holdouts.items():
+        _write_holdout_scores(con, model, baseline, version, split, scores)
     auc = trained.metrics[primary]["auc"].value
     registry.register_candidate(con, model, version, str(artifact), f"auc_{primary}", auc, trained.run["data_snapshot"], run_id)
 
@@ -161,6 +172,22 @@ def _write_validation_scores(con: duckdb.DuckDBPyConnection, model: str, baselin
         try:
             con.execute("INSERT INTO ml.model_validation_scores SELECT ?, ?, loan_key, fold, default_flag, pd FROM scored",
                         [name, version])
+        finally:
+            con.unregister("scored")
+
+
+def _write_holdout_scores(con: duckdb.DuckDBPyConnection, model: str, baseline: str, version: str, split: str,
+                          scores: HoldoutScores) -> None:
+    """Insert one holdout's PDs, the model's and its baseline's, into ml.model_holdout_scores
+    (2 x n rows for its n loans, columns model, version, split, loan_key, default_flag, pd; one bulk
+    insert each)."""
+    frame = pd.DataFrame({"loan_key": np.asarray(scores.keys, dtype=str),
+                          "default_flag": np.asarray(scores.y, dtype=np.int32)})
+    for name, values in ((model, scores.pd), (baseline, scores.baseline_pd)):
+        con.register("scored", frame.assign(pd=np.asarray(values, dtype=np.float64)))
+        try:
+            con.execute("INSERT INTO ml.model_holdout_scores SELECT ?, ?, ?, loan_key, default_flag, pd FROM scored",
+                        [name, version, split])
         finally:
             con.unregister("scored")
 

@@ -160,6 +160,22 @@ class ValidationScores:
 
 
 @dataclass
+class HoldoutScores:
+    """The PDs behind one holdout's metrics, the model's and its baseline's, one per holdout row
+    (n loans, arrays of n, aligned), so that the holdout figures and the gate's comparison with the
+    baseline can be recomputed without retraining."""
+
+    keys: np.ndarray
+    """Loan keys (str)."""
+    y: np.ndarray
+    """Default flag 0/1 at training time."""
+    pd: np.ndarray
+    """The model's PD, fraction 0-1."""
+    baseline_pd: np.ndarray
+    """The logistic-regression baseline's PD on the same loans, fraction 0-1."""
+
+
+@dataclass
 class TrainedPD:
     """Everything a training run produced: the scorer, its splits, metrics, baseline and run record."""
 
@@ -175,6 +191,8 @@ class TrainedPD:
     run: dict
     extra_metrics: dict[str, dict[str, metrics.Metric]]
     validation: ValidationScores
+    holdouts: dict[str, HoldoutScores]
+    """Per holdout split (holdout, or holdout_oot and holdout_in_time), the PDs behind its metrics."""
 
 
 def pick_device(preference: str = "auto") -> torch.device:
@@ -894,6 +912,9 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             keys=parts["train" if oof_logits is not None else "validation"]["loan_key"].to_numpy(dtype=str),
             y=ys["validation"], pd=pds["validation"], baseline_pd=baseline["validation"],
             fold=split.folds if oof_logits is not None else None),
+        holdouts={name: HoldoutScores(keys=parts[name]["loan_key"].to_numpy(dtype=str), y=ys[name], pd=pds[name],
+                                      baseline_pd=baseline[name])
+                  for name in parts if name.startswith("holdout")},
         run={
             "device": str(device),
             "autocast": "bf16" if device.type == "cuda" else "none (float32)",

@@ -267,6 +267,38 @@ def test_the_validation_figures_recompute_from_the_out_of_fold_pds_in_the_lake(t
                                "USING (loan_key)").fetchone()[0]
 
 
+def test_the_holdout_figures_and_the_gain_over_the_baseline_recompute_from_the_holdout_pds_in_the_lake(
+        trained, lc_small, risk_home):
+    """ml.model_holdout_scores holds the model's and the baseline's PD of every holdout loan: their AUC,
+    ECE and Brier recomputed from those rows alone equal the holdout rows of ml.model_metrics, and the
+    paired DeLong comparison of the two gives the gain, interval and p-value the gate's reason quotes."""
+    with connect(risk_home.lake_path) as con:
+        _record_v1(con, trained, lc_small, risk_home)
+        scores = {model: con.execute(
+            "SELECT loan_key, default_flag, pd FROM ml.model_holdout_scores "
+            "WHERE model = ? AND version = 'v1' AND split = 'holdout' ORDER BY loan_key", [model]).df()
+            for model in ("loan_pd_lendingclub", "loan_pd_lendingclub_baseline")}
+        recorded = {model: dict(con.execute(
+            "SELECT metric, value FROM ml.model_metrics WHERE model = ? AND version = 'v1' AND split = 'holdout'",
+            [model]).fetchall()) for model in scores}
+        holdout_keys = con.execute("SELECT loan_key FROM ml.model_holdouts WHERE version = 'v1' ORDER BY loan_key").fetchall()
+        assert con.execute("SELECT DISTINCT split FROM ml.model_holdout_scores").fetchall() == [("holdout",)]
+        _, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v1")
+    model, baseline = scores["loan_pd_lendingclub"], scores["loan_pd_lendingclub_baseline"]
+    # the same 2,400 loans as ml.model_holdouts, with the default flag the training judged them on
+    assert len(model) == len(baseline) == 2400 and model["loan_key"].tolist() == [k for (k,) in holdout_keys]
+    assert (model["loan_key"] == baseline["loan_key"]).all() and (model["default_flag"] == baseline["default_flag"]).all()
+    for name, stored in scores.items():
+        recomputed = metrics.classification_metrics(stored["default_flag"].to_numpy(), stored["pd"].to_numpy())
+        for metric in ("auc", "ece", "brier", "log_loss", "n_defaults"):
+            assert recomputed[metric].value == pytest.approx(recorded[name][metric], abs=1e-12), (name, metric)
+    assert recorded["loan_pd_lendingclub_baseline"]["auc"] == pytest.approx(0.6661, abs=5e-5)
+    versus = metrics.compare_auc(model["default_flag"].to_numpy(), model["pd"].to_numpy(), baseline["pd"].to_numpy())
+    low, high = metrics.normal_interval(versus.difference, versus.standard_error)
+    assert (f"baseline {recorded['loan_pd_lendingclub_baseline']['auc']:.4f} by {versus.difference:+.4f} "
+            f"(95% CI {low:+.4f} to {high:+.4f}; one-sided paired DeLong {metrics.format_p(versus.p_value)}") in reason
+
+
 def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gain_beyond_chance(trained, lc_small, risk_home):
     """The first model is judged against the baseline. Later, both models score the challenger's
     holdout: the champion's own weights (a tie, though recorded at 0.99) are rejected and the
