@@ -42,10 +42,12 @@ from datetime import datetime, timezone
 
 import duckdb
 import numpy as np
+import polars as pl
 
 from risk_assets.lib.ml.metrics import format_p
 from risk_assets.lib.ml.registry import MIN_MACRO_F1_GAIN, PROMOTION_P_VALUE, challenger_verdict
 from risk_assets.lib.ml.sentiment import LABELS
+from risk_assets.lib.ml.sentiment_data import key_digest
 
 CONFUSION_DDL = """
 CREATE TABLE IF NOT EXISTS ml.confusion_matrices (
@@ -57,6 +59,21 @@ CREATE TABLE IF NOT EXISTS ml.confusion_matrices (
     count         BIGINT NOT NULL,    -- sentences in this cell
     run_id        VARCHAR,
     recorded_at   TIMESTAMP
+)
+"""
+HOLDOUT_SCORES_DDL = """
+CREATE TABLE IF NOT EXISTS ml.sentiment_holdout_scores (
+    model           VARCHAR NOT NULL,   -- news_sentiment or news_sentiment_baseline
+    version         VARCHAR NOT NULL,   -- the version whose holdout this is (the baseline carries it too)
+    split           VARCHAR NOT NULL,   -- holdout
+    position        INTEGER NOT NULL,   -- the sentence's row in the holdout, 0-based: the order the gate's bootstrap drew from
+    doc_id          VARCHAR NOT NULL,   -- the article that stands for the sentence (marts.news_features)
+    sentence_digest VARCHAR NOT NULL,   -- key_digest of its dedupe key, as in meta.json's holdout_key_digests
+    label           VARCHAR NOT NULL,   -- true label
+    predicted       VARCHAR NOT NULL,   -- the model's label
+    p_negative      DOUBLE NOT NULL,    -- class probabilities, fractions 0-1 summing to 1
+    p_neutral       DOUBLE NOT NULL,
+    p_positive      DOUBLE NOT NULL
 )
 """
 BASELINE_MODEL = "news_sentiment_baseline"
@@ -141,12 +158,28 @@ def tfidf_baseline(train_texts: Sequence[str], train_labels: Sequence[str], test
 def tfidf_probabilities(train_texts: Sequence[str], train_labels: Sequence[str], test_texts: Sequence[str]) -> np.ndarray:
     """Class probabilities of the same TF-IDF baseline: n_test x 3, columns in LABELS order (0 for a
     label absent from training)."""
+    return tfidf_predictions(train_texts, train_labels, test_texts).probs
+
+
+@dataclass(frozen=True)
+class HoldoutPredictions:
+    """One model's predictions for the n sentences of a holdout, in its row order: `labels` (n, one of
+    LABELS) and `probs` (n x 3, columns in LABELS order, fractions 0-1, rows summing to 1)."""
+
+    labels: list[str]
+    probs: np.ndarray
+
+
+def tfidf_predictions(train_texts: Sequence[str], train_labels: Sequence[str],
+                      test_texts: Sequence[str]) -> HoldoutPredictions:
+    """The TF-IDF baseline's labels (those `tfidf_baseline` gives) and class probabilities for
+    test_texts, from one fit (a label absent from training has probability 0)."""
     pipeline = _tfidf_pipeline(train_texts, train_labels)
     fitted = pipeline.predict_proba(list(test_texts))
     probs = np.zeros((len(test_texts), len(LABELS)))
     for column, label in enumerate(pipeline.classes_):
         probs[:, LABELS.index(label)] = fitted[:, column]
-    return probs
+    return HoldoutPredictions([str(label) for label in pipeline.predict(list(test_texts))], probs)
 
 
 @dataclass(frozen=True)
@@ -316,6 +349,39 @@ def record_confusion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
     con.executemany(
         "INSERT INTO ml.confusion_matrices VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
+
+
+def record_holdout_predictions(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,
+                               holdout: pl.DataFrame, predictions: HoldoutPredictions) -> None:
+    """Append one model's predictions for a holdout's n sentences to ml.sentiment_holdout_scores
+    (created if missing): n rows, columns model, version, split, position, doc_id, sentence_digest,
+    label, predicted, p_negative, p_neutral, p_positive.
+
+    Args:
+        holdout: the split's sentences (n rows with key, doc_id, label), in the order of `predictions`.
+
+    Raises:
+        ValueError: `predictions` does not hold one row per holdout sentence.
+    """
+    import pandas as pd
+
+    if len(predictions.labels) != holdout.height or predictions.probs.shape != (holdout.height, len(LABELS)):
+        raise ValueError(f"{model} {version}: {len(predictions.labels)} predictions for {holdout.height} holdout sentences")
+    con.execute(HOLDOUT_SCORES_DDL)
+    frame = pd.DataFrame({
+        "position": np.arange(holdout.height, dtype=np.int32),
+        "doc_id": [str(d) for d in holdout["doc_id"].to_list()],
+        "sentence_digest": [key_digest(k) for k in holdout["key"].to_list()],
+        "label": holdout["label"].to_list(),
+        "predicted": list(predictions.labels),
+        **{f"p_{label}": predictions.probs[:, i].astype(np.float64) for i, label in enumerate(LABELS)},
+    })
+    con.register("predicted_rows", frame)
+    try:
+        con.execute("INSERT INTO ml.sentiment_holdout_scores SELECT ?, ?, ?, position, doc_id, sentence_digest, label, predicted, "
+                    "p_negative, p_neutral, p_positive FROM predicted_rows", [model, version, split])
+    finally:
+        con.unregister("predicted_rows")
 
 
 def confusion_png(confusion: np.ndarray, title: str) -> str:

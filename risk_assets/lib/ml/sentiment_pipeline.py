@@ -2,8 +2,8 @@
 
 `train_candidate` splits, fine-tunes, evaluates the candidate, the TF-IDF baseline and the current
 champion on the same holdout, applies the gate and writes the artifact; it touches no table.
-`record_candidate` then writes the registry row, metrics, confusion matrices and the gate's verdict
-to the lake in one go.
+`record_candidate` then writes the registry row, metrics, confusion matrices, the holdout predictions
+of the candidate and its baseline and the gate's verdict to the lake in one go.
 """
 
 from __future__ import annotations
@@ -47,13 +47,15 @@ from risk_assets.lib.ml.sentiment_eval import (
     BASELINE_MODEL,
     Evaluation,
     GateDecision,
+    HoldoutPredictions,
     compare_macro_f1,
     evaluate,
     gate,
     limitations,
     model_card,
     record_confusion,
-    tfidf_baseline,
+    record_holdout_predictions,
+    tfidf_predictions,
 )
 from risk_assets.lib.ml.training import code_version as package_version
 
@@ -79,6 +81,10 @@ class CandidateRun:
     """The latest full training of the same profile in the registry, which the warning compares with."""
     limitations: list[str] = field(default_factory=list)
     """The card's 'Limitations and intended use' lines (`sentiment_eval.limitations`)."""
+    candidate_predictions: HoldoutPredictions | None = None
+    """The candidate's labels and class probabilities for `split.holdout`'s sentences, in its row order."""
+    baseline_predictions: HoldoutPredictions | None = None
+    """The TF-IDF baseline's, for the same sentences."""
 
     def warning(self, promoted: bool) -> str:
         """`TrainReport.short_warning` for a version promoted or not, set against `full_run` when
@@ -180,9 +186,11 @@ def train_candidate(
     train_texts, train_labels = split.train["text"].to_list(), split.train["label"].to_list()
     texts, labels = split.holdout["text"].to_list(), split.holdout["label"].to_list()
     model, report = train_sentiment(train_texts, train_labels, config, log)
-    predicted = list(model.predict(texts).labels)
+    scored = model.predict(texts)
+    predicted = list(scored.labels)
     candidate = evaluate(labels, predicted)
-    baseline_labels = tfidf_baseline(train_texts, train_labels, texts)
+    baseline_predictions = tfidf_predictions(train_texts, train_labels, texts)
+    baseline_labels = baseline_predictions.labels
     baseline = evaluate(labels, baseline_labels)
     champion_labels, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
     champion = evaluate(labels, champion_labels) if champion_labels is not None else None
@@ -223,7 +231,8 @@ def train_candidate(
     artifact = save_sentiment_model(model, artifacts_root, version, meta)
     notes = limitations(candidate, split, config, report.n_truncated, corpus, labelled_articles_by_sample(docs, split))
     return CandidateRun(version, model, report, split, candidate, baseline, champion, champion_version,
-                        decision, artifact, facts, full_run, notes)
+                        decision, artifact, facts, full_run, notes,
+                        HoldoutPredictions(predicted, scored.probs), baseline_predictions)
 
 
 PROFILE_RUN_SETTINGS = frozenset({"max_train_seconds", "min_train_epochs", "seed", "inference_batch_size",
@@ -326,8 +335,9 @@ def record_refusal(con: duckdb.DuckDBPyConnection, version: str, message: str, l
 
 
 def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: str | None = None) -> None:
-    """Register the candidate, write its and the baseline's holdout metrics and confusion matrices,
-    its training figures (split 'train'), then promote or reject it as the gate decided. A promotion
+    """Register the candidate, write its and the baseline's holdout metrics, confusion matrices and
+    predictions (ml.sentiment_holdout_scores: one row per holdout sentence each, whether it is promoted
+    or rejected), its training figures (split 'train'), then promote or reject it as the gate decided. A promotion
     is refused when the champion is no longer the one the candidate was compared with (changed by
     hand while it trained): the comparison no longer holds. A training the time budget cut short
     has its warning (`CandidateRun.short_warning`) appended to the registry's reason, which the gate
@@ -350,6 +360,9 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
     }, run_id=run_id)
     record_confusion(con, MODEL_NAME, run.version, HOLDOUT, run.candidate.confusion, run_id)
     record_confusion(con, BASELINE_MODEL, run.version, HOLDOUT, run.baseline.confusion, run_id)
+    for name, predictions in ((MODEL_NAME, run.candidate_predictions), (BASELINE_MODEL, run.baseline_predictions)):
+        if predictions is not None:
+            record_holdout_predictions(con, name, run.version, HOLDOUT, run.split.holdout, predictions)
     current = registry.champion(con, MODEL_NAME)
     current_version = None if current is None else current["version"]
     if run.decision.promote and current_version != run.champion_version:

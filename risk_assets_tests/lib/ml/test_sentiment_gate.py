@@ -234,6 +234,75 @@ def test_training_runs_register_judge_and_gate_in_the_lake(risk_home, data_dir):
     assert np.isfinite(second.report.seconds)
 
 
+def _stored_holdout(con, model: str, version: str) -> list[tuple]:
+    """(digest, label, predicted, p_negative, p_neutral, p_positive) of a version's stored holdout rows, in holdout order."""
+    return con.execute("SELECT sentence_digest, label, predicted, p_negative, p_neutral, p_positive "
+                       "FROM ml.sentiment_holdout_scores WHERE model = ? AND version = ? AND split = 'holdout' "
+                       "ORDER BY position", [model, version]).fetchall()
+
+
+def test_the_gates_figures_recompute_from_the_holdout_predictions_in_the_lake(risk_home, data_dir):
+    """ml.sentiment_holdout_scores keeps each version's and its TF-IDF baseline's label and class
+    probabilities for every holdout sentence, promoted or rejected: the baseline's macro-F1, the first
+    model's margin over it with its bootstrap p-value, and a challenger's gain over the champion
+    (whose own rows cover the same sentences) recompute from those rows alone and equal what
+    ml.model_metrics and the registry's reasons say."""
+    from risk_assets.lib.ml.metrics import format_p
+    from risk_assets.lib.ml.sentiment_data import key_digest
+
+    docs = small_docs(data_dir)
+    first = train_candidate(docs, TINY_PROFILE, risk_home.artifacts, "v1", None)
+    with connect(risk_home.lake_path) as con:
+        record_candidate(con, first, "run-1")
+        first_reason = con.execute("SELECT reason FROM ml.model_registry WHERE version = 'v1'").fetchone()[0]
+        if registry.champion(con, MODEL_NAME) is None:
+            registry.promote(con, MODEL_NAME, "v1", "test: set a champion")
+        champion_row = registry.champion(con, MODEL_NAME)
+    second = train_candidate(docs, TINY_PROFILE, risk_home.artifacts, "v2", champion_row)
+    with connect(risk_home.lake_path) as con:
+        record_candidate(con, second, "run-2")
+        rows = {(model, version): _stored_holdout(con, model, version)
+                for model in (MODEL_NAME, BASELINE_MODEL) for version in ("v1", "v2")}
+        recorded = dict(con.execute("SELECT model || ':' || version, value FROM ml.model_metrics "
+                                    "WHERE split = 'holdout' AND metric = 'macro_f1'").fetchall())
+        reasons = dict(con.execute("SELECT version, reason FROM ml.model_registry").fetchall())
+        doc_ids = con.execute("SELECT doc_id FROM ml.sentiment_holdout_scores WHERE model = ? AND version = 'v1' "
+                              "ORDER BY position", [MODEL_NAME]).fetchall()
+
+    holdout = first.split.holdout
+    # one row per holdout sentence, the article standing for it and the digest meta.json records
+    assert [d for d, *_ in rows[(MODEL_NAME, "v1")]] == [key_digest(k) for k in holdout["key"].to_list()]
+    assert [d for (d,) in doc_ids] == [str(d) for d in holdout["doc_id"].to_list()]
+    for stored in rows.values():
+        assert len(stored) == holdout.height
+        assert all(abs(neg + neu + pos - 1) < 1e-6 for *_, neg, neu, pos in stored)
+        # the stored label is the most probable class
+        assert all(predicted == LABELS[int(np.argmax(p))] for _, _, predicted, *p in stored)
+    truth = [label for _, label, *_ in rows[(MODEL_NAME, "v1")]]
+    assert truth == holdout["label"].to_list()
+
+    def labels(model, version):
+        return [predicted for _, _, predicted, *_ in rows[(model, version)]]
+
+    # the baseline's macro-F1 and the first model's margin over it, with the reason's interval and p-value
+    baseline_f1 = evaluate(truth, labels(BASELINE_MODEL, "v1")).macro_f1
+    assert baseline_f1 == pytest.approx(recorded[f"{BASELINE_MODEL}:v1"], abs=1e-12)
+    assert baseline_f1 == pytest.approx(first.baseline.macro_f1) == pytest.approx(0.8027, abs=5e-5)  # 15 sentences
+    over = compare_macro_f1(truth, labels(MODEL_NAME, "v1"), labels(BASELINE_MODEL, "v1"))
+    assert over.f1_a == pytest.approx(recorded[f"{MODEL_NAME}:v1"], abs=1e-12)
+    assert (f"{over.difference:+.4f} (95% CI {over.low:+.4f} to {over.high:+.4f}; one-sided paired bootstrap "
+            f"{format_p(over.p_value, registry.PROMOTION_P_VALUE)}") in first_reason.replace("(margin ", "").replace(", 95% CI", " (95% CI")
+
+    # the challenger against the champion: both scored the same sentences, whichever way the gate went
+    assert [d for d, *_ in rows[(MODEL_NAME, "v2")]] == [d for d, *_ in rows[(MODEL_NAME, "v1")]]
+    versus = compare_macro_f1(truth, labels(MODEL_NAME, "v2"), labels(MODEL_NAME, "v1"))
+    assert versus.f1_a == pytest.approx(recorded[f"{MODEL_NAME}:v2"], abs=1e-12)
+    assert (f"holdout macro-F1 {versus.f1_a:.4f} vs champion v1 re-scored on the same holdout {versus.f1_b:.4f}: "
+            f"gain {versus.difference:+.4f} (95% CI {versus.low:+.4f} to {versus.high:+.4f}), one-sided paired bootstrap "
+            f"{format_p(versus.p_value, registry.PROMOTION_P_VALUE)}") in reasons["v2"]
+    assert evaluate(truth, labels(BASELINE_MODEL, "v2")).macro_f1 == pytest.approx(recorded[f"{BASELINE_MODEL}:v2"], abs=1e-12)
+
+
 def test_the_card_says_whether_the_quality_target_is_met():
     from risk_assets.lib.ml.sentiment_eval import evaluate, quality_target_line
 
