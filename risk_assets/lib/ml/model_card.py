@@ -367,10 +367,12 @@ def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]
     backtest = point_in_time_said(trained)
     if chargeoffs and chargeoffs["dated"]:
         lines.append(
-            f"- out-of-time test: split by approval date at {chargeoffs['cut']}, but the development outcomes are "
+            f"- out-of-time test: split by approval date at {chargeoffs['cut']}"
+            + (f" (the first day of fiscal {chargeoffs['vintage']}, the holdout's first vintage)" if chargeoffs.get("vintage") else "")
+            + f", but the development outcomes are "
             f"observed up to the data's last charge-off: {chargeoffs['after']:,} of the {chargeoffs['dated']:,} "
-            f"development defaults with a charge-off date ({chargeoffs['after'] / chargeoffs['dated']:.0%}) were "
-            f"charged off in or after {chargeoffs['cut']}, so "
+            f"development defaults with a charge-off date ({chargeoffs['after'] / chargeoffs['dated']:.1%}) were "
+            f"charged off on or after {chargeoffs['cut']}, so "
             + (f"its AUC is no point-in-time backtest. {backtest}" if backtest else "it is not a point-in-time backtest."))
     elif backtest:
         lines.append(f"- out-of-time test: {backtest}")

@@ -512,13 +512,15 @@ def chargeoffs_after_cut(con: duckdb.DuckDBPyConnection, trained: TrainedPD) -> 
     outcomes the model learnt from that were not known when the holdout's first loan was approved.
     An out-of-time split by approval date is then no point-in-time backtest.
 
-    The cut is the holdout's first vintage (1 January of it, for an approval-year split) or its first
-    origination date; charge-off dates come from staging.stg_loans.
+    The cut is the holdout's first origination date, the split's real boundary: for a split by
+    vintage that is the first day of its first vintage (SBA: 2003-10-01, the first day of fiscal
+    2004), not 1 January; charge-off dates come from staging.stg_loans.
 
     Returns:
         {"after": defaults charged off on or after the cut, "dated": development defaults with a
-        charge-off date, "defaults": all development defaults, "cut": '2004' or '2004-10-01'}; None
-        without an out-of-time holdout or without staging.stg_loans.chargeoff_date.
+        charge-off date, "defaults": all development defaults, "cut": '2003-10-01', "vintage": the
+        holdout's first vintage for a split by vintage (2004), else None}; None without an
+        out-of-time holdout or without staging.stg_loans.chargeoff_date.
     """
     if trained.split.primary_holdout != "holdout_oot" or "train" not in trained.keys:
         return None
@@ -526,15 +528,14 @@ def chargeoffs_after_cut(con: duckdb.DuckDBPyConnection, trained: TrainedPD) -> 
     con.register("holdout", pd.DataFrame({"loan_key": trained.keys["holdout_oot"]}))
     try:
         first = con.execute("SELECT min(vintage), min(origination_date) FROM staging.stg_loans JOIN holdout USING (loan_key)").fetchone()
-        by_year = trained.split.scheme == "out_of_time_vintage"
-        cut_sql = "year(s.chargeoff_date) >= ?" if by_year else "s.chargeoff_date >= ?"
         after, dated, defaults = con.execute(
-            f"SELECT count(*) FILTER (WHERE {cut_sql}), count(s.chargeoff_date), count(*) FROM staging.stg_loans s "
-            "JOIN development USING (loan_key) WHERE s.default_flag = 1", [first[0] if by_year else first[1]]).fetchone()
+            "SELECT count(*) FILTER (WHERE s.chargeoff_date >= ?), count(s.chargeoff_date), count(*) FROM staging.stg_loans s "
+            "JOIN development USING (loan_key) WHERE s.default_flag = 1", [first[1]]).fetchone()
     except duckdb.Error:  # no staging table or no charge-off column in this lake
         return None
     finally:
         con.unregister("development")
         con.unregister("holdout")
-    cut = str(first[0]) if by_year else f"{first[1]:%Y-%m-%d}"
-    return {"after": int(after), "dated": int(dated), "defaults": int(defaults), "cut": cut}
+    by_vintage = trained.split.scheme == "out_of_time_vintage"
+    return {"after": int(after), "dated": int(dated), "defaults": int(defaults), "cut": f"{first[1]:%Y-%m-%d}",
+            "vintage": int(first[0]) if by_vintage and first[0] is not None else None}

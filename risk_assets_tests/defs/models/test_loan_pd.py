@@ -437,7 +437,7 @@ def test_an_sba_run_records_the_point_in_time_backtest_in_the_metrics_summary_me
     pit, champion = round(rows["auc_point_in_time"], 4), round(rows["auc_champion_same_horizon"], 4)
     assert metadata["AUC of a model fitted at the cut, backtesting loan_pd_sba"].value == pit
     assert f"; point-in-time backtest {pit} against {champion} on the same 5-year outcome), ECE " in metadata["summary"].value
-    assert ("were charged off in or after 2004, so its AUC is no point-in-time backtest. Point-in-time backtest: a model "
+    assert ("were charged off on or after 2003-10-01, so its AUC is no point-in-time backtest. Point-in-time backtest: a model "
             "fitted at the cut (2004) on the 7,816 development loans approved before 1999 (vintages 1982-1999, by the tape's approval year, which may be a fiscal year) with their "
             "5-year outcomes (155 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults "
             f"(1,192 of 6,599) at AUC {rows['auc_point_in_time']:.4f} (95% CI ") in metadata["model_card"].value

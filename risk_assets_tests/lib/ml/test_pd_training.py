@@ -964,11 +964,12 @@ def test_sba_holdouts_record_the_auc_interval_within_vintage_and_vintage_alone_a
     assert [(e["input"], e["level"], e["high_vintage"], e["low_vintage"]) for e in trained.run["era_coded_inputs"]] == [
         ("urban_rural", "0", 1989, 2000), ("revolving_line", "N", 1989, 2003), ("naics_sector", "missing", 1997, 2002),
         ("low_doc", "N", 1989, 1995)]
-    said = limitations(trained, {"after": 2340, "dated": 3411, "defaults": 3418, "cut": "2004"})
+    said = limitations(trained, {"after": 2377, "dated": 3411, "defaults": 3418, "cut": "2003-10-01", "vintage": 2004})
     assert said[0] == "#### Limitations and intended use"
-    assert ("- out-of-time test: split by approval date at 2004, but the development outcomes are observed up to the data's "
-            "last charge-off: 2,340 of the 3,411 development defaults with a charge-off date (69%) were charged off in or "
-            "after 2004, so it is not a point-in-time backtest.") in said
+    assert ("- out-of-time test: split by approval date at 2003-10-01 (the first day of fiscal 2004, the holdout's first "
+            "vintage), but the development outcomes are observed up to the data's last charge-off: 2,377 of the 3,411 "
+            "development defaults with a charge-off date (69.7%) were charged off on or after 2003-10-01, so it is not a "
+            "point-in-time backtest.") in said
     assert any(line.startswith("- inputs that encode the recording era rather than the borrower (urban_rural '0' 100% "
                                "of 1989 loans, 1% of 2000; ") for line in said)
     assert not any(line.startswith("- no out-of-time test") for line in said)
@@ -1066,10 +1067,10 @@ def test_an_out_of_time_model_is_backtested_by_a_model_fitted_at_the_cut_over_a_
     assert rows == [("loan_pd_sba", "holdout_oot", name, figures[name]) for name in sorted(names)]
     assert artifact_meta(trained, "loan_pd_sba", "v1")["run"]["point_in_time"]["development_defaults"] == 155
 
-    said = limitations(trained, {"after": 696, "dated": 1072, "defaults": 1074, "cut": "2004"})
-    assert ("- out-of-time test: split by approval date at 2004, but the development outcomes are observed up to the "
-            "data's last charge-off: 696 of the 1,072 development defaults with a charge-off date (65%) were charged "
-            "off in or after 2004, so its AUC is no point-in-time backtest. Point-in-time backtest: a model fitted at "
+    said = limitations(trained, {"after": 696, "dated": 1072, "defaults": 1074, "cut": "2003-10-01", "vintage": 2004})
+    assert ("- out-of-time test: split by approval date at 2003-10-01 (the first day of fiscal 2004, the holdout's first "
+            "vintage), but the development outcomes are observed up to the data's last charge-off: 696 of the 1,072 "
+            "development defaults with a charge-off date (64.9%) were charged off on or after 2003-10-01, so its AUC is no point-in-time backtest. Point-in-time backtest: a model fitted at "
             "the cut (2004) on the 7,816 development loans approved before 1999 (vintages 1982-1999, by the tape's approval year, which may be a fiscal year) with their 5-year "
             "outcomes (155 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults (1,192 "
             "of 6,599) at AUC 0.4351 (95% CI 0.4177-0.4525); this model, on the same loans and outcome, 0.5939 "
@@ -1147,3 +1148,27 @@ def test_charge_off_dates_come_from_each_loans_latest_staging_version_that_gives
                     "('acme:1', 'acme', 1, '2001-01-01')")
         found = pd_lake.chargeoff_dates(con, "sba")
     assert found.sort_index().to_dict() == {"sba:1": pd.Timestamp("2005-07-01"), "sba:2": pd.Timestamp("2002-01-31")}
+
+
+def test_charge_offs_after_the_cut_are_counted_from_the_holdouts_first_approval_date_not_1_january():
+    """SBA's vintage is the approval fiscal year: the 2004 holdout opens on 2003-10-01. Of three
+    development defaults, the one charged off 2003-11-14 was not known at the cut either, so two of
+    three count (a cut at 1 January 2004 counted one); the repaid loan and other books do not."""
+    from types import SimpleNamespace
+
+    import duckdb
+
+    trained = SimpleNamespace(split=SimpleNamespace(primary_holdout="holdout_oot", scheme="out_of_time_vintage"),
+                              keys={"train": np.array(["sba:1", "sba:2", "sba:3", "sba:4"]),
+                                    "holdout_oot": np.array(["sba:5", "sba:6"])})
+    with duckdb.connect() as con:
+        assert pd_lake.chargeoffs_after_cut(con, trained) is None  # a lake without staging
+        con.execute("CREATE SCHEMA staging")
+        con.execute("CREATE TABLE staging.stg_loans (loan_key VARCHAR, vintage INTEGER, origination_date DATE, "
+                    "default_flag INTEGER, chargeoff_date DATE)")
+        con.execute("INSERT INTO staging.stg_loans VALUES "
+                    "('sba:1', 2001, '2001-03-05', 1, '2003-06-30'), ('sba:2', 2002, '2002-08-19', 1, '2003-11-14'), "
+                    "('sba:3', 2003, '2003-09-30', 1, '2005-02-01'), ('sba:4', 2003, '2003-01-07', 0, NULL), "
+                    "('sba:5', 2004, '2003-10-01', 1, '2006-04-03'), ('sba:6', 2005, '2004-12-01', 0, NULL)")
+        assert pd_lake.chargeoffs_after_cut(con, trained) == {
+            "after": 2, "dated": 3, "defaults": 3, "cut": "2003-10-01", "vintage": 2004}
