@@ -101,7 +101,8 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
                        "holdout_in_time; `all` for the portfolio's labelled loans (n_labelled, n_defaults; also a refused training's)."),
         dg.TableColumn("metric", "varchar", description="auc, gini, ks, brier, ece (10 equal-width bins), ece_decile (bins at the PD's deciles), "
                        "log_loss, pr_auc, base_rate, n_rows, n_defaults, n_labelled; on holdouts also auc_ci_low and auc_ci_high (95%, Hanley & McNeil), "
-                       "auc_within_vintage (AUC over pairs of the same vintage) and, for the model, auc_vintage_only (the vintage's development "
+                       "auc_within_vintage (AUC over pairs of the same vintage) with auc_within_vintage_ci_low / _ci_high (95%, "
+                       "Hanley & McNeil pooled over vintages) and, for the model, auc_vintage_only (the vintage's development "
                        "default rate as the score); on holdout_oot, when the lake has charge-off dates, the point-in-time "
                        "backtest over point_in_time_horizon_years H (a model fitted at the cut on the loans approved H years "
                        "before it, labelled by a charge-off within H years of approval): auc_point_in_time and, for this "

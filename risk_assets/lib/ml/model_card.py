@@ -16,7 +16,7 @@ import numpy as np
 from risk_assets.lib.ml import metrics
 from risk_assets.lib.ml.training import TrainedPD
 
-CARD_METRICS = ("auc", "auc_ci_low", "auc_ci_high", "auc_within_vintage", "gini", "ks", "brier", "ece", "ece_decile", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
+CARD_METRICS = ("auc", "auc_ci_low", "auc_ci_high", "auc_within_vintage", "auc_within_vintage_ci_low", "auc_within_vintage_ci_high", "gini", "ks", "brier", "ece", "ece_decile", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
 
 
 def _fmt(value: float | None) -> str:
@@ -67,12 +67,15 @@ def auc_lines(trained: TrainedPD) -> list[str]:
         return lines
     said = "; ".join(
         f"{s}: pooled {_fmt(trained.metrics[s]['auc'].value)}, within vintage {_fmt(within[s])}"
+        + (f" (95% CI {_fmt(low.value)}-{_fmt(trained.metrics[s]['auc_within_vintage_ci_high'].value)})"
+           if (low := trained.metrics[s].get("auc_within_vintage_ci_low")) and low.value is not None else "")
         + (f", vintage alone {_fmt(only.value)}" if (only := trained.metrics[s].get("auc_vintage_only")) and only.value
            is not None else "")
         for s in holdouts if within[s] is not None)
     return lines + [
         "- auc_within_vintage: the AUC over pairs of a default and a non-default of the same vintage only (each "
-        "vintage's AUC weighted by its pairs). The pooled auc also credits ranking the loans of high-default vintages "
+        "vintage's AUC weighted by its pairs; its 95% interval, auc_within_vintage_ci_low / _ci_high, pools the "
+        "vintages' Hanley & McNeil standard errors with the same weights). The pooled auc also credits ranking the loans of high-default vintages "
         "above those of low-default ones, which the vintage alone does (vintage alone: each loan scored by its "
         "vintage's development default rate) and which inputs that encode the recording era pick up; within vintage "
         f"only the ranking of loans approved together counts ({said})."]

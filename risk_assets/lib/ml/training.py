@@ -985,7 +985,7 @@ def era_coded_inputs(development: pd.DataFrame, spec: FeatureSpec) -> list[dict]
     return sorted(found, key=lambda f: -f["span"])
 
 
-HOLDOUT_METRICS = ("auc_ci_low", "auc_ci_high", "auc_within_vintage")
+HOLDOUT_METRICS = ("auc_ci_low", "auc_ci_high", "auc_within_vintage", "auc_within_vintage_ci_low", "auc_within_vintage_ci_high")
 """What a holdout records beyond `metrics.classification_metrics` (and, for the model, auc_vintage_only)."""
 
 
@@ -1003,7 +1003,9 @@ def holdout_metrics(y: np.ndarray, pd_: np.ndarray, holdout: pd.DataFrame, devel
     Returns:
         auc_ci_low, auc_ci_high: the AUC's normal 95% interval with the Hanley & McNeil (1982)
         standard error (`metrics.auc_interval`); auc_within_vintage: the AUC over pairs of the same
-        vintage (`metrics.auc_within_vintage`); auc_vintage_only: the AUC of the vintage's development
+        vintage (`metrics.auc_within_vintage`) with its 95% interval, auc_within_vintage_ci_low /
+        _ci_high (Hanley & McNeil standard errors pooled over the vintages,
+        `metrics.auc_within_vintage_interval`); auc_vintage_only: the AUC of the vintage's development
         default rate as the score (`metrics.auc_vintage_only`). Each None with its reason when undefined.
     """
     auc = metrics.roc_auc(y, pd_)
@@ -1012,7 +1014,9 @@ def holdout_metrics(y: np.ndarray, pd_: np.ndarray, holdout: pd.DataFrame, devel
     low, high = ((metrics.Metric(interval[0]), metrics.Metric(interval[1])) if interval
                  else (metrics.Metric(None, auc.reason),) * 2)
     vintage = holdout["vintage"].to_numpy(dtype=object)
-    found = {"auc_ci_low": low, "auc_ci_high": high, "auc_within_vintage": metrics.auc_within_vintage(y, pd_, vintage)}
+    within_low, within_high = metrics.auc_within_vintage_interval(y, pd_, vintage)
+    found = {"auc_ci_low": low, "auc_ci_high": high, "auc_within_vintage": metrics.auc_within_vintage(y, pd_, vintage),
+             "auc_within_vintage_ci_low": within_low, "auc_within_vintage_ci_high": within_high}
     if vintage_only:
         found["auc_vintage_only"] = metrics.auc_vintage_only(y, vintage, development["default_flag"].to_numpy(dtype=np.float64),
                                                              development["vintage"].to_numpy(dtype=object))

@@ -232,6 +232,20 @@ def test_auc_within_vintage_weights_each_vintages_auc_by_its_pairs():
     assert metrics.roc_auc(y[:-1], score[:-1]).value == pytest.approx(0.3)
 
 
+def test_auc_within_vintage_interval_pools_each_vintages_hanley_mcneil_error_by_its_pair_weight():
+    """The loans above: 2001 (AUC 1/2, 1 default, 2 non-defaults) has Hanley & McNeil variance
+    (0.25 + (1/3 - 0.25)) / 2 = 1/6, 2002 (AUC 3/4, 2 and 2) (0.1875 + 0.0375 + 0.080357) / 4 =
+    0.076339; weights 2/6 and 4/6, so SE^2 = 1/6 / 9 + 4 x 0.076339 / 9, SE 0.22901, and the
+    interval 2/3 - 1.96 SE = 0.2178 up to 1, clipped. Undated loans: NULL with the AUC's reason."""
+    y = np.array([1, 0, 0, 1, 1, 0, 0, 1, 1, 0])
+    score = np.array([0.9, 0.5, 0.95, 0.2, 0.3, 0.1, 0.25, 0.05, 0.07, 0.01])
+    vintage = np.array([2001, 2001, 2001, 2002, 2002, 2002, 2002, 2003, 2003, np.nan])
+    low, high = metrics.auc_within_vintage_interval(y, score, vintage)
+    assert round(low.value, 4) == 0.2178 and high.value == 1.0
+    undated = metrics.auc_within_vintage_interval(y[:3], score[:3], np.array([None] * 3))
+    assert undated == (metrics.Metric(None, "none of the 3 loans carries a vintage (no origination date)"),) * 2
+
+
 def test_auc_within_vintage_is_null_with_its_reason_for_undated_loans_or_no_pair():
     y, score = np.array([0, 1, 0]), np.array([0.1, 0.7, 0.2])
     undated = metrics.auc_within_vintage(y, score, np.array([None, None, None]))

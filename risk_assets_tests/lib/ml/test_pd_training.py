@@ -956,11 +956,16 @@ def test_sba_holdouts_record_the_auc_interval_within_vintage_and_vintage_alone_a
     trained = train_pd_model(frame, "sba", SMALL)
     in_time, oot = trained.metrics["holdout_in_time"], trained.metrics["holdout_oot"]
     assert {k: round(m.value, 4) for k, m in in_time.items() if k.startswith("auc")} == {
-        "auc": 0.6259, "auc_ci_low": 0.5703, "auc_ci_high": 0.6815, "auc_within_vintage": 0.5796, "auc_vintage_only": 0.6702}
+        "auc": 0.6259, "auc_ci_low": 0.5703, "auc_ci_high": 0.6815, "auc_within_vintage": 0.5796,
+        "auc_within_vintage_ci_low": 0.5205, "auc_within_vintage_ci_high": 0.6387, "auc_vintage_only": 0.6702}
     assert round(oot["auc_within_vintage"].value, 4) == 0.5899
+    assert (round(oot["auc_within_vintage_ci_low"].value, 4), round(oot["auc_within_vintage_ci_high"].value, 4)) == (0.5738, 0.6060)
     assert oot["auc_vintage_only"].reason == "vintage(s) 2004, 2005, 2006 of the holdout have no development loan"
     assert "auc_vintage_only" not in trained.baseline_metrics["holdout_oot"]
-    assert "| auc_within_vintage | n/a | 0.5899 | 0.5796 | n/a | n/a | 0.5979 | 0.6108 |" in metrics_table(trained, None, None)
+    table = metrics_table(trained, None, None)
+    assert "| auc_within_vintage | n/a | 0.5899 | 0.5796 | n/a | n/a | 0.5979 | 0.6108 |" in table
+    assert "| auc_within_vintage_ci_low | n/a | 0.5738 | 0.5205 | n/a | n/a | 0.5818 | 0.5523 |" in table
+    assert "holdout_in_time: pooled 0.6259, within vintage 0.5796 (95% CI 0.5205-0.6387), vintage alone 0.6702" in table
     assert [(e["input"], e["level"], e["high_vintage"], e["low_vintage"]) for e in trained.run["era_coded_inputs"]] == [
         ("urban_rural", "0", 1989, 2000), ("revolving_line", "N", 1989, 2003), ("naics_sector", "missing", 1997, 2002),
         ("low_doc", "N", 1989, 1995)]
