@@ -338,10 +338,13 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
         dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`."),
         dg.TableColumn("model_version", "varchar", description="Champion version that scored the loan."),
         dg.TableColumn("scored_at", "timestamp", description="UTC time of scoring."),
-        dg.TableColumn("pd_calibration", "varchar", description="What the champion's primary holdout says of its PDs, "
-                       "then 'on' and that holdout: 'calibrated on holdout' (read them as default probabilities), "
-                       "'under-states', 'over-states' or 'mis-sloped on holdout_oot' (read the PD and grade as relative "
-                       "risk until recalibrated), 'not judged' or 'not assessed'; the card's calibration line says why."),
+        dg.TableColumn("pd_calibration", "varchar", description="What the holdout of the loan's population says of "
+                       "its PDs (the in-time holdout for the vintages the model was developed on, the out-of-time one "
+                       "for its window, the single holdout of a random split), then 'on' and that holdout: 'calibrated "
+                       "on holdout_in_time' (read them as default probabilities), 'under-states', 'over-states' or "
+                       "'mis-sloped on holdout_oot' (read the PD and grade as relative risk until recalibrated), "
+                       "'not judged', or 'not assessed (vintage before the champion's 1989-2006)' for a loan no "
+                       "holdout speaks for; the card's calibration line says why."),
     ])},
 )
 def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
@@ -358,7 +361,8 @@ def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     lines = ["| portfolio | version | PDs (pd_calibration) | rows | mean PD | " + " | ".join(pd_lake.RISK_GRADES) + " |",
              "|---|---|---|---|---|" + "---|" * len(pd_lake.RISK_GRADES)]
     for p, s in scored.items():
-        lines.append(f"| {p} | {s['version']} | {s['pd_calibration']} | {s['rows']:,} | {s['mean_pd']:.4f} | "
+        verdicts = "; ".join(f"{verdict}: {rows:,}" for verdict, rows in s["pd_calibration"].items())
+        lines.append(f"| {p} | {s['version']} | {verdicts} | {s['rows']:,} | {s['mean_pd']:.4f} | "
                      + " | ".join(f"{s['grades'][g]:,}" for g in pd_lake.RISK_GRADES) + " |")
     context.log.info(f"scored {sum(s['rows'] for s in scored.values())} loans; unscored portfolios: {unscored}")
     return dg.MaterializeResult(metadata={

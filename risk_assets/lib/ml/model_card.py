@@ -246,7 +246,19 @@ def calibration_status(trained: TrainedPD) -> str:
     read so), 'under-states' / 'over-states' (the mean PD outside MEAN_PD_FACTOR of the default
     rate), 'mis-sloped' (right on average, ECE above CALIBRATION_TOLERANCE), 'not judged' (an
     out-of-time window with too few outcomes), 'not assessed' (no ECE or no defaults)."""
-    read = _calibration_reading(trained)
+    return _status_word(_calibration_reading(trained))
+
+
+def holdout_calibration_status(split: str, ece: float | None, y: np.ndarray, pd_: np.ndarray,
+                               window: tuple[int, int] | None = None) -> str:
+    """`calibration_status` of any holdout, not only the primary one: `split` its name, `ece` its
+    ECE (None: not computed), `y` and `pd_` its default flags and PDs (n,), `window` the out-of-time
+    window's (resolved, all) loans or None. 'calibrated on holdout_in_time'."""
+    observed = float(np.mean(y)) if len(y) else 0.0
+    return _status_word(_CalibrationReading(split, ece, float(np.mean(pd_)) if len(pd_) else 0.0, observed, window))
+
+
+def _status_word(read: _CalibrationReading) -> str:
     if not read.assessed:
         word = "not assessed"
     elif read.calibrated:

@@ -446,6 +446,58 @@ CALIBRATION_NOT_RECORDED = "not recorded (a version trained before its calibrati
 """`ml.loan_scores.pd_calibration` of a champion whose meta.json has no calibration status."""
 
 
+def pd_calibration_by_loan(frame: pd.DataFrame, meta: dict) -> np.ndarray:
+    """Each loan's `pd_calibration`: the verdict of the holdout that speaks for the loan's population
+    (`training.calibration_by_population`, in the artifact's run record), so a loan of the vintages
+    the model was developed on reads the in-time holdout's verdict ('calibrated on holdout_in_time')
+    and one of the out-of-time window the out-of-time holdout's. A loan outside every vintage the
+    champion trained or was judged on reads 'not assessed (vintage before the champion's 1989-2006)'
+    (or 'after'; by origination date for a split by date), one of a vintage within that span the
+    vintage rule left out 'not assessed (vintage left out by the vintage rule)', one without a vintage 'not assessed
+    (no vintage)'. A champion split at random, or trained before populations were recorded, gives
+    every loan its primary holdout's verdict (`meta['calibration']['status']`).
+
+    Args:
+        frame: n rows of marts.loan_features (`vintage`, `origination_date`). meta: the champion's meta.json.
+
+    Returns:
+        n strings, object dtype.
+    """
+    primary = meta.get("calibration", {}).get("status") or CALIBRATION_NOT_RECORDED
+    found = meta.get("run", {}).get("calibration_by_population")
+    if not found:
+        return np.full(len(frame), primary, dtype=object)
+    by_vintage = found["scheme"] == "out_of_time_vintage"
+    key = "vintages" if by_vintage else "dates"
+    if by_vintage:
+        place = pd.to_numeric(frame["vintage"], errors="coerce").to_numpy(dtype=np.float64)
+        bounds = lambda pair: (float(pair[0]), float(pair[1]))  # noqa: E731
+        span_said = "{}-{}".format(*found["span"]["vintages"])
+        word = "vintage"
+    else:
+        place = pd.to_datetime(frame["origination_date"], errors="coerce").to_numpy(dtype="datetime64[ns]")
+        bounds = lambda pair: (np.datetime64(pair[0], "ns"), np.datetime64(pair[1], "ns"))  # noqa: E731
+        span_said = "{} to {}".format(*found["span"]["dates"])
+        word = "originated"
+    missing = pd.isna(place)
+    low, high = bounds(found["span"][key])
+    said = np.full(len(frame), "not assessed (no in-time holdout)", dtype=object)
+    with np.errstate(invalid="ignore"):
+        said[~missing & (place < low)] = f"not assessed ({word} before the champion's {span_said})"
+        said[~missing & (place > high)] = f"not assessed ({word} after the champion's {span_said})"
+        for population in found["populations"]:
+            if population[key]:
+                first, last = bounds(population[key])
+                said[~missing & (place >= first) & (place <= last)] = population["status"]
+        inside = ~missing & (place >= low) & (place <= high)
+    left_out = meta.get("run", {}).get("vintages_left_out") or []
+    if left_out and "vintage" in frame:  # a vintage within the span that neither trained nor judged the model
+        said[inside & pd.to_numeric(frame["vintage"], errors="coerce").isin(left_out).to_numpy()] = \
+            "not assessed (vintage left out by the vintage rule)"
+    said[missing] = f"not assessed (no {'vintage' if by_vintage else 'origination date'})"
+    return said
+
+
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:
     """Score every loan of a portfolio in marts.loan_features with its champion into ml.loan_scores
     (replacing that portfolio's previous scores), each row with the champion's calibration status
@@ -459,11 +511,10 @@ def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: 
         con.execute("DELETE FROM ml.loan_scores WHERE portfolio = ?", [portfolio])
         return None
     scorer, meta = load_pd_model(Path(current["artifact_path"]))
-    calibration = meta.get("calibration", {}).get("status") or CALIBRATION_NOT_RECORDED
     con.execute("DELETE FROM ml.loan_scores WHERE portfolio = ?", [portfolio])
     total = con.execute("SELECT count(*) FROM marts.loan_features WHERE portfolio = ?", [portfolio]).fetchone()[0]
     scored_at = _now()
-    all_pd = []
+    all_pd, verdicts = [], []
     for offset in range(0, total, batch_rows):
         frame = con.execute(
             "SELECT * FROM marts.loan_features WHERE portfolio = ? ORDER BY loan_key LIMIT ? OFFSET ?",
@@ -472,16 +523,19 @@ def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: 
         pd_values = scorer.predict_pd(frame)
         scores = pd.DataFrame({
             "loan_key": frame["loan_key"], "portfolio": portfolio, "pd": pd_values, "risk_grade": risk_grade(pd_values),
-            "model": model, "model_version": current["version"], "scored_at": scored_at, "pd_calibration": calibration,
+            "model": model, "model_version": current["version"], "scored_at": scored_at,
+            "pd_calibration": pd_calibration_by_loan(frame, meta),
         })
         con.register("batch_scores", scores)
         con.execute("INSERT INTO ml.loan_scores SELECT * FROM batch_scores")
         con.unregister("batch_scores")
         all_pd.append(pd_values)
+        verdicts.append(scores["pd_calibration"])
     values = np.concatenate(all_pd) if all_pd else np.zeros(0)
     grades = pd.Series(risk_grade(values)).value_counts().reindex(RISK_GRADES, fill_value=0)
     return {
-        "model": model, "version": current["version"], "rows": int(values.size), "pd_calibration": calibration,
+        "model": model, "version": current["version"], "rows": int(values.size),
+        "pd_calibration": pd.concat(verdicts).value_counts().sort_index().to_dict() if verdicts else {},
         "mean_pd": float(values.mean()) if values.size else None,
         "pd_quantiles": {q: float(np.quantile(values, q)) for q in (0.01, 0.1, 0.5, 0.9, 0.99)} if values.size else {},
         "grades": {g: int(n) for g, n in grades.items()},

@@ -941,7 +941,48 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         figures, trained.run["point_in_time"] = point_in_time_backtest(
             parts, encoded, fitted, split, encoder, config, device, chargeoff_dates, pds["holdout_oot"], log)
         trained.metrics[primary].update(figures)
+    if primary == "holdout_oot":
+        trained.run["calibration_by_population"] = calibration_by_population(trained, parts, pds, ys)
     return trained
+
+
+def _span(frame: pd.DataFrame) -> dict:
+    """The vintages [first, last] and origination dates ['YYYY-MM-DD', ...] of some loan-feature rows
+    (None where none carries one)."""
+    vintages = pd.to_numeric(frame["vintage"], errors="coerce").dropna() if "vintage" in frame else pd.Series(dtype=float)
+    dates = pd.to_datetime(frame["origination_date"], errors="coerce").dropna() if "origination_date" in frame else pd.Series(dtype="datetime64[ns]")
+    return {"vintages": [int(vintages.min()), int(vintages.max())] if len(vintages) else None,
+            "dates": [f"{dates.min():%Y-%m-%d}", f"{dates.max():%Y-%m-%d}"] if len(dates) else None}
+
+
+def calibration_by_population(trained: TrainedPD, parts: dict[str, pd.DataFrame], pds: dict[str, np.ndarray],
+                              ys: dict[str, np.ndarray]) -> dict:
+    """Which loans each holdout of an out-of-time split speaks for, and what it says of their PDs, so
+    that a scored loan carries the verdict of its own population (`pd_lake.pd_calibration_by_loan`),
+    not the primary holdout's alone: the in-time holdout speaks for the vintages the model was
+    developed on (its development and in-time held-out loans), the out-of-time holdout for its window.
+
+    Args:
+        parts: the labelled rows of each split (`vintage`, `origination_date`). pds, ys: each split's
+            PDs and default flags (n,).
+
+    Returns:
+        {"scheme": the split scheme (loans are placed by vintage for out_of_time_vintage, else by
+        origination date), "span": `_span` of every development and held-out loan, "populations":
+        [{"split", "status" (`model_card.holdout_calibration_status`), "vintages", "dates"}, ...]}.
+    """
+    from risk_assets.lib.ml.model_card import holdout_calibration_status
+
+    populations = []
+    if "holdout_in_time" in parts:
+        populations.append({"split": "holdout_in_time", **_span(pd.concat([parts["train"], parts["holdout_in_time"]])),
+                            "status": holdout_calibration_status("holdout_in_time", trained.metrics["holdout_in_time"]["ece"].value,
+                                                                 ys["holdout_in_time"], pds["holdout_in_time"])})
+    populations.append({"split": "holdout_oot", **_span(parts["holdout_oot"]),
+                        "status": holdout_calibration_status("holdout_oot", trained.metrics["holdout_oot"]["ece"].value,
+                                                             ys["holdout_oot"], pds["holdout_oot"], trained.split.window_outcomes)})
+    every = pd.concat([parts[name] for name in parts if name == "train" or name.startswith("holdout")])
+    return {"scheme": trained.split.scheme, "span": _span(every), "populations": populations}
 
 
 ERA_SHARE_SPAN = 0.5

@@ -68,7 +68,8 @@ class BookPD:
     """One book's PDs against its outcomes: `scored` loans with a champion's PD and their mean PD,
     `labelled` loans (outcome known) and their observed default rate (fractions 0-1; None when there
     are none), and `calibration`, what `ml.loan_scores.pd_calibration` says of its PDs ('calibrated
-    on holdout', 'under-states on holdout_oot'; 'not recorded' where the lake has no such column)."""
+    on holdout', 'under-states on holdout_oot'; its loans' distinct verdicts '; '-joined; 'not
+    recorded' where the lake has no such column)."""
 
     portfolio: str
     scored: int
@@ -88,7 +89,7 @@ _CALIBRATION_READS = {
     "over-states": "over-state defaults",
     "mis-sloped": "match defaults on average but not by PD band",
     "not judged": "were not judged (too few outcomes in the out-of-time window)",
-    "not assessed": "were not assessed (no ECE or no defaults)",
+    "not assessed": "were not assessed (no holdout speaks for their vintages, or it had no ECE or no defaults)",
 }
 """What a book's PDs do, by the first words of its `pd_calibration` (`model_card.CALIBRATION_STATUSES`)."""
 
@@ -295,11 +296,17 @@ def pd_by_book(con: duckdb.DuckDBPyConnection, base: str, scores: str) -> list[B
 
 
 def _what_pds_do(calibration: str) -> str:
-    """'under-state defaults' for 'under-states on holdout_oot'; a plain phrase for a status not known here."""
-    for status, reads in _CALIBRATION_READS.items():
-        if calibration.startswith(status):
-            return reads
-    return "are not read as default probabilities"
+    """'under-state defaults' for 'under-states on holdout_oot'; a plain phrase for a status not known
+    here. A book whose loans carry several verdicts ('; '-joined, each loan its population's) reads
+    by those not calibrated: 'are calibrated only in part: elsewhere they under-state defaults and
+    were not assessed (...)'."""
+    parts = calibration.split("; ")
+    off = sorted((part for part in parts if not part.startswith("calibrated")), key=lambda part: part.startswith("not "))
+    reads = list(dict.fromkeys(
+        next((reads for status, reads in _CALIBRATION_READS.items() if part.startswith(status)),
+             "are not read as default probabilities") for part in off))
+    said = " and ".join(reads)
+    return f"are calibrated only in part: elsewhere they {said}" if len(off) < len(parts) else said
 
 
 def _figure(value: float | None) -> str:

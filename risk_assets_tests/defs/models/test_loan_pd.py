@@ -62,7 +62,7 @@ def test_lendingclub_model_is_trained_gated_and_scores_every_loan(risk_home, dat
     assert calibrations == [("calibrated on holdout", 12000)]
     table = result.asset_materializations_for_node("loan_scores")[0].metadata["score_distribution"].value.splitlines()
     assert table[0].startswith("| portfolio | version | PDs (pd_calibration) | rows | mean PD | R1 |")
-    assert table[2].startswith(f"| lendingclub | {version} | calibrated on holdout | 12,000 | 0.")
+    assert table[2].startswith(f"| lendingclub | {version} | calibrated on holdout: 12,000 | 12,000 | 0.")
     assert summary.splitlines()[0].startswith(
         f"- **loan_pd_lendingclub: promoted**: holdout AUC {round(metrics['loan_pd_lendingclub'], 4)} "
         f"(baseline {round(metrics['loan_pd_lendingclub_baseline'], 4)}), ECE ")

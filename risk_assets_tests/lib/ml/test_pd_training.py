@@ -983,8 +983,16 @@ def test_sba_holdouts_record_the_auc_interval_within_vintage_and_vintage_alone_a
     from risk_assets.lib.ml.training import artifact_meta
 
     assert calibration_verdict(trained).startswith("- **calibration on holdout_oot: PDs under-state defaults** (")
-    assert calibration_status(trained) == artifact_meta(trained, "loan_pd_sba", "v1")["calibration"]["status"] == (
-        "under-states on holdout_oot")
+    meta = artifact_meta(trained, "loan_pd_sba", "v1")
+    assert calibration_status(trained) == meta["calibration"]["status"] == "under-states on holdout_oot"
+    # each loan reads the verdict of the holdout that speaks for its vintage, not the primary one's
+    said = pd.Series(pd_lake.pd_calibration_by_loan(frame, meta), index=frame["vintage"].to_numpy())
+    assert said.groupby(said.to_numpy()).agg(lambda v: (v.size, v.index.min(), v.index.max())).to_dict() == {
+        "calibrated on holdout_in_time": (14705, 1982, 2003),
+        "under-states on holdout_oot": (6619, 2004, 2006),
+        "not assessed (vintage left out by the vintage rule)": (197, 1984, 1987),
+        "not assessed (vintage before the champion's 1982-2006)": (66, 1973, 1981),
+        "not assessed (vintage after the champion's 1982-2006)": (5081, 2007, 2014)}
 
 
 def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out_of_time_test(trained):

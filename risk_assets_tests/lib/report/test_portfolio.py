@@ -537,3 +537,40 @@ def test_a_sections_several_notes_are_a_bullet_list_in_the_markdown_and_the_html
     from risk_assets.lib.report.portfolio import notes_markdown
     assert notes_markdown(["Nothing is in quarantine."]) == ["_Nothing is in quarantine._"]
     assert notes_markdown([]) == []
+
+
+def test_a_book_whose_loans_carry_their_own_populations_verdicts_is_named_by_those_not_calibrated(lendingclub_lake,
+                                                                                                   data_dir):
+    """Each SBA loan carries the verdict of its vintage's holdout (pd_calibration): calibrated on the
+    in-time holdout for 1989-2003, under-stated on the out-of-time one for 2004-2006, not assessed
+    outside. The book is not calibrated as a whole, and the caveat reads it by the verdicts that are not."""
+    home, _ = lendingclub_lake
+    with connect(home.lake_path) as con:
+        con.execute(f"""
+            INSERT INTO marts.loan_features
+            SELECT 'sba:' || LoanNr_ChkDgt, 'sba', TRY_CAST(ApprovalFY AS INTEGER),
+                   CAST(replace(replace(GrAppv, '$', ''), ',', '') AS DOUBLE),
+                   CASE MIS_Status WHEN 'CHGOFF' THEN 1 WHEN 'P I F' THEN 0 END, Term
+            FROM (SELECT * FROM read_csv(?, all_varchar = true) LIMIT {SBA_ROWS})""",
+                    [str(data_dir / "loans" / "sba_national.csv.gz")])
+        con.execute("ALTER TABLE ml.loan_scores ADD COLUMN pd_calibration VARCHAR")
+        con.execute("UPDATE ml.loan_scores SET pd_calibration = 'calibrated on holdout'")
+        con.execute("""INSERT INTO ml.loan_scores SELECT loan_key, 0.1, 'R5', 'v2',
+                           CASE WHEN vintage BETWEEN 1989 AND 2003 THEN 'calibrated on holdout_in_time'
+                                WHEN vintage BETWEEN 2004 AND 2006 THEN 'under-states on holdout_oot'
+                                WHEN vintage < 1989 THEN 'not assessed (vintage before the champion''s 1989-2006)'
+                                ELSE 'not assessed (vintage after the champion''s 1989-2006)' END
+                       FROM marts.loan_features WHERE portfolio = 'sba'""")
+        counts = con.execute("SELECT pd_calibration, count(*) FROM ml.loan_scores WHERE model_version = 'v2' "
+                             "GROUP BY 1 ORDER BY 1").fetchall()
+        overview = build_overview(con)
+    assert counts == [("calibrated on holdout_in_time", 2219),
+                      ("not assessed (vintage before the champion's 1989-2006)", 54), ("under-states on holdout_oot", 2727)]
+    assert not [book for book in overview.books if book.portfolio == "sba"][0].calibrated
+    assert dict(overview.headline)["how to read the mean PD"] == (
+        "The mean PD 0.1378 pools 2 scored books (lendingclub, sba) and is no estimate of the observed default rate "
+        "0.1457: sba's PDs are calibrated only in part: elsewhere they under-state defaults and were not assessed (no "
+        "holdout speaks for their vintages, or it had no ECE or no defaults) (pd_calibration: calibrated on "
+        "holdout_in_time; not assessed (vintage before the champion's 1989-2006); under-states on holdout_oot; mean PD "
+        "0.1000 against an observed default rate of 0.1711). Compare each book's own mean PD with its own default "
+        "rate, and read the PDs of a book named here as relative risk (the ranking holds), not as default probabilities.")
