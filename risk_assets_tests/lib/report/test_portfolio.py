@@ -6,6 +6,7 @@ import csv
 import gzip
 import html
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -446,15 +447,7 @@ def test_the_headline_mean_pd_is_read_per_book_with_a_caveat_naming_the_book_tha
 
     home, _ = lendingclub_lake
     with connect(home.lake_path) as con:
-        con.execute(f"""
-            INSERT INTO marts.loan_features
-            SELECT 'sba:' || LoanNr_ChkDgt, 'sba', TRY_CAST(ApprovalFY AS INTEGER),
-                   CAST(replace(replace(GrAppv, '$', ''), ',', '') AS DOUBLE),
-                   CASE MIS_Status WHEN 'CHGOFF' THEN 1 WHEN 'P I F' THEN 0 END, Term
-            FROM (SELECT * FROM read_csv(?, all_varchar = true) LIMIT {SBA_ROWS})""",
-                    [str(data_dir / "loans" / "sba_national.csv.gz")])
-        con.execute("ALTER TABLE ml.loan_scores ADD COLUMN pd_calibration VARCHAR")
-        con.execute("UPDATE ml.loan_scores SET pd_calibration = 'calibrated on holdout'")
+        _add_sba_features_and_calibration(con, data_dir)
         con.execute("INSERT INTO ml.loan_scores SELECT loan_key, 0.1, 'R5', 'v2', 'under-states on holdout_oot' "
                     "FROM marts.loan_features WHERE portfolio = 'sba'")
         overview = build_overview(con)
@@ -546,15 +539,7 @@ def test_a_book_whose_loans_carry_their_own_populations_verdicts_is_named_by_tho
     outside. The book is not calibrated as a whole, and the caveat reads it by the verdicts that are not."""
     home, _ = lendingclub_lake
     with connect(home.lake_path) as con:
-        con.execute(f"""
-            INSERT INTO marts.loan_features
-            SELECT 'sba:' || LoanNr_ChkDgt, 'sba', TRY_CAST(ApprovalFY AS INTEGER),
-                   CAST(replace(replace(GrAppv, '$', ''), ',', '') AS DOUBLE),
-                   CASE MIS_Status WHEN 'CHGOFF' THEN 1 WHEN 'P I F' THEN 0 END, Term
-            FROM (SELECT * FROM read_csv(?, all_varchar = true) LIMIT {SBA_ROWS})""",
-                    [str(data_dir / "loans" / "sba_national.csv.gz")])
-        con.execute("ALTER TABLE ml.loan_scores ADD COLUMN pd_calibration VARCHAR")
-        con.execute("UPDATE ml.loan_scores SET pd_calibration = 'calibrated on holdout'")
+        _add_sba_features_and_calibration(con, data_dir)
         con.execute("""INSERT INTO ml.loan_scores SELECT loan_key, 0.1, 'R5', 'v2',
                            CASE WHEN vintage BETWEEN 1989 AND 2003 THEN 'calibrated on holdout_in_time'
                                 WHEN vintage BETWEEN 2004 AND 2006 THEN 'under-states on holdout_oot'
@@ -574,3 +559,18 @@ def test_a_book_whose_loans_carry_their_own_populations_verdicts_is_named_by_tho
         "holdout_in_time; not assessed (vintage before the champion's 1989-2006); under-states on holdout_oot; mean PD "
         "0.1000 against an observed default rate of 0.1711). Compare each book's own mean PD with its own default "
         "rate, and read the PDs of a book named here as relative risk (the ranking holds), not as default probabilities.")
+
+
+def _add_sba_features_and_calibration(con, data_dir: Path) -> None:
+    """The first SBA_ROWS loans of the SBA national file as features (vintage = approval FY, gross
+    approval in USD, default flag from MIS_Status, term in months), and a pd_calibration column on
+    ml.loan_scores whose LendingClub rows read 'calibrated on holdout'."""
+    con.execute(f"""
+        INSERT INTO marts.loan_features
+        SELECT 'sba:' || LoanNr_ChkDgt, 'sba', TRY_CAST(ApprovalFY AS INTEGER),
+               CAST(replace(replace(GrAppv, '$', ''), ',', '') AS DOUBLE),
+               CASE MIS_Status WHEN 'CHGOFF' THEN 1 WHEN 'P I F' THEN 0 END, Term
+        FROM (SELECT * FROM read_csv(?, all_varchar = true) LIMIT {SBA_ROWS})""",
+                [str(data_dir / "loans" / "sba_national.csv.gz")])
+    con.execute("ALTER TABLE ml.loan_scores ADD COLUMN pd_calibration VARCHAR")
+    con.execute("UPDATE ml.loan_scores SET pd_calibration = 'calibrated on holdout'")
