@@ -179,6 +179,8 @@ def loan_value_rules() -> list[Rule]:
                    "a loan cannot be issued after the tape's as-of date"),
         _not_after("disbursement_not_after_as_of", AS_OF, "disbursement_date",
                    "a loan cannot be disbursed after the tape's as-of date"),
+        _not_after("chargeoff_not_after_as_of", AS_OF, "chargeoff_date",
+                   "a loan cannot be charged off after the tape's as-of date (a two-digit year in the wrong century?)"),
         _not_after("credit_line_not_after_origination", "origination_date", "earliest_cr_line",
                    "the earliest credit line is opened before the loan"),
         _between("vintage_range", "vintage", 1950, None, "origination year (SBA: approval fiscal year)"),

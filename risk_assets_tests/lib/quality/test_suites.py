@@ -283,3 +283,18 @@ def test_a_rule_detail_counts_every_failing_row_not_the_first_200(tmp_path, data
     news_details = {r["rule"]: r["detail"] for r in _values(lake_with(tmp_path / "news.duckdb", news=[news]),
                                                            "raw_news").failed_rules}
     assert news_details["label_set"].startswith("265 rows: 'bullish' x 250, 'bearish' x 12, 'up' x 3")
+
+
+def test_a_charge_off_after_the_as_of_date_is_quarantined_like_a_future_disbursement(tmp_path, data_dir):
+    """SBA writes ChgOffDate with a two-digit year: '15-Jun-48' on a loan approved in fiscal 2004
+    reads as 2048-06-15 (the century nearest the approval year), a charge-off decades after the
+    tape was read. It loaded with no rule while a disbursement in 2030 was caught; now both are."""
+    sba = sba_sample(data_dir / "loans" / "sba_national.csv.gz", 20, tmp_path)
+    sba.loc[2, "chargeoff_date"] = pd.Timestamp("2048-06-15")  # line 4, approved 1997
+    sba.loc[5, "chargeoff_date"] = pd.Timestamp("2024-07-01")  # on the as-of date itself: allowed
+    outcome = _values(lake_with(tmp_path / "lake.duckdb", loans=[sba]))
+    failed = outcome.failures[outcome.failures["rule"] == "chargeoff_not_after_as_of"]
+    assert failed[["line", "column_name", "raw_value", "message"]].to_dict("records") == [{
+        "line": 4, "column_name": "chargeoff_date", "raw_value": "2048-06-15",
+        "message": "chargeoff_date 2048-06-15 after the as-of date 2024-07-01: a loan cannot be charged off after "
+                   "the tape's as-of date (a two-digit year in the wrong century?)"}]
