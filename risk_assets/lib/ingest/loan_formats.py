@@ -36,6 +36,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           csv_text.INVISIBLE_CHARACTER) inside a text value or id (one at either end
                           is stripped like white space)
     sci_notation_value    a number in scientific notation (1.2346E+05) in a text tape: digits are lost
+    amount_beyond_float_digits  an amount written with more than 15 significant digits (12345678901234567):
+                          a float64 would change its digits (FLOAT_EXACT_DIGITS)
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?); in a decimal-point
                           one, an amount like 5.000 where the file's points group thousands
                           (`_points_grouping_thousands`: a German spreadsheet's CSV)
@@ -309,6 +311,10 @@ RULES: dict[str, str] = {
                           "(or save the sheet as .xlsx) and export again"),
     "invisible_character": "holds an invisible character inside the value (a zero-width space, soft hyphen or bidirectional mark: pasted text?)",
     "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
+    "amount_beyond_float_digits": ("has more than 15 significant digits, more than a float64 holds exactly, so it "
+                                   "would load with other digits (12345678901234567 as 12345678901234568): no loan "
+                                   "amount is that large, so an id or a unit error filled the column? correct the "
+                                   "value in the tape"),
     "control_character": "holds a control character (named in each message: csv_text.control_character_said)",
     "new_exist_code": ("is in a column read as a new-business flag (1 new, 0 existing) that also writes 2: SBA's "
                        "NewExist codes (1 existing, 2 new), whose 1 the flag would read as 'new'; declare the column's "
@@ -2634,6 +2640,20 @@ def _bare_number(text: pl.Expr) -> pl.Expr:
     return text.str.strip_prefix("$").str.strip_suffix("%").str.strip_chars()
 
 
+FLOAT_EXACT_DIGITS = 15
+"""Significant digits a float64 holds exactly for any decimal written with them (DBL_DIG, C11
+5.2.4.2.2): an amount written with more (12345678901234567) loads with other digits
+(12345678901234568), so it is quarantined (amount_beyond_float_digits) rather than changed."""
+
+
+def _beyond_float_digits(text: pl.Expr) -> pl.Expr:
+    """Whether an amount's written text has more than FLOAT_EXACT_DIGITS significant digits: its
+    digits, in any dialect's marks, without the zeros before the first and after the last other
+    digit (5,000.00 has 1; 1.234.567,89 has 9)."""
+    digits = text.str.replace_all(r"\D", "").str.strip_chars("0")
+    return digits.str.len_chars() > FLOAT_EXACT_DIGITS
+
+
 def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMapping,
                           groupings: dict[str, str]) -> dict[str, object]:
     """What `_typed_parse` counts of one column's written text for its rules and notes, in one lazy
@@ -2843,6 +2863,9 @@ def _typed_parse(
             broken = pl.when(pl.col(_src(source)).str.contains(csv_text.SCI_NOTATION)).then(pl.lit("sci_notation_id")).otherwise(broken)
         # what the notes count of a number column's text, in one pass over it (`_number_column_counts`)
         counts = _number_column_counts(frame, spec, mapping, groupings) if not mapping.typed_source else {}
+        if _is_amount(spec) and not mapping.typed_source:  # a float64 would change its digits
+            broken = pl.when(pl.col(spec.target).is_not_null() & _beyond_float_digits(pl.col(_src(source))))\
+                .then(pl.lit("amount_beyond_float_digits")).otherwise(broken)
         if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:
             bare = _bare_number(pl.col(_src(source)))
             exact = [value for value in counts["sci_shortest"] if csv_text.is_shortest_form(value)]
