@@ -2640,6 +2640,38 @@ def _bare_number(text: pl.Expr) -> pl.Expr:
     return text.str.strip_prefix("$").str.strip_suffix("%").str.strip_chars()
 
 
+CONTRADICTION_LINES = 20
+"""Lines named per note of `_terms_in_contradiction`; its count covers them all."""
+
+
+def _terms_in_contradiction(loaded: pl.DataFrame, target_source: dict[str, str]) -> dict[str, dict]:
+    """Notes on loaded rows whose values contradict each other in a way real tapes do, so loaded and
+    counted rather than quarantined: each {"count": n, "first": [the first CONTRADICTION_LINES lines]}.
+
+    repaid_with_chargeoff: a status read as repaid (default flag 0: SBA's `P I F`) on a loan with a
+    charge-off date or a charge-off principal above 0; the default flag keeps the status, so the
+    model learns a repayment the other columns deny (4,927 `P I F` loans of the SBA national file
+    have a ChgOffDate, 4,884 a ChgOffPrinGr above $0).
+    disbursed_before_origination: a disbursement dated before the loan's origination (SBA: its
+    approval date), 808 loans of the SBA national file, 8 of them by more than a year."""
+    notes: dict[str, dict] = {}
+
+    def lines_where(condition: pl.Expr) -> dict | None:
+        lines = loaded.filter(condition.fill_null(False)).get_column("_source_line").sort()
+        return {"count": lines.len(), "first": lines.head(CONTRADICTION_LINES).to_list()} if lines.len() else None
+
+    charged = [pl.col("chargeoff_date").is_not_null()] if "chargeoff_date" in target_source else []
+    if "chargeoff_principal" in target_source:
+        charged.append(pl.col("chargeoff_principal") > 0)
+    if charged and "default_flag" in loaded.columns:
+        if found := lines_where((pl.col("default_flag") == 0) & pl.any_horizontal(charged)):
+            notes["repaid_with_chargeoff"] = found
+    if "disbursement_date" in target_source and "origination_date" in target_source:
+        if found := lines_where(pl.col("disbursement_date") < pl.col("origination_date")):
+            notes["disbursed_before_origination"] = found
+    return notes
+
+
 FLOAT_EXACT_DIGITS = 15
 """Significant digits a float64 holds exactly for any decimal written with them (DBL_DIG, C11
 5.2.4.2.2): an amount written with more (12345678901234567) loads with other digits
@@ -2979,6 +3011,7 @@ def _typed_parse(
             notes["zip_not_a_place"] = not_a_place
     if any(s.target == "new_business" and s.kind == "new_exist" for s in specs):  # NewExist 0 / blank: not said
         notes["new_exist_undefined"] = loaded.filter(pl.col("new_business").is_null()).height
+    notes.update(_terms_in_contradiction(loaded, target_source))
     # a yes/no column's words and ticks (`Y`, `no`, `TRUE`, `x`), the default flag's too, read as 1 / 0:
     # said per spelling, as SBA's Y / N codes written as booleans are (yn_words_read)
     if words := _flag_words_read(loaded, [s for s in specs if s.kind == "flag"]):

@@ -29,6 +29,11 @@ NOTE_MEANINGS: dict[str, str] = {
     "emp_length_na": "employment length written `n/a`: loaded as unknown (empty), not as 0 years",
     "new_exist_undefined": "SBA `NewExist` 0 or blank, a code the SBA does not define: whether the business "
                            "is new is left unknown (`new_business` empty)",
+    "repaid_with_chargeoff": "loans whose status says repaid (SBA `P I F`) while the tape gives them a charge-off "
+                             "date or a charged-off principal above 0: loaded with the status's default flag 0, "
+                             "which the charge-off columns deny; ask the lender which is right",
+    "disbursed_before_origination": "loans disbursed before their origination (SBA: approval) date: loaded as "
+                                    "written; a date typed wrong at the source, or an approval re-dated later?",
     "flag_empty": "yes/no (`flag`) columns left empty: the tape does not say, so the value is loaded as unknown "
                   "(empty), not as 'no'; where an empty value means 'no' at the source, export the column with N "
                   "(or 0) written for it and land the tape again",
