@@ -1578,7 +1578,7 @@ def read_records(
         .when(pl.col("n_fields") < len(header))
         .then(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}: if the file's writer "
                         "left out the separators of empty cells at the end of a row (Excel does), declare "
-                        "\"pad_short_rows\": true in the mapping's dialect", "n_fields"))
+                        "\"pad_short_rows\": true in its column mapping's dialect", "n_fields"))
         .otherwise(pl.format(f"expected {len(header)} fields separated by '{delimiter}', found {{}}", "n_fields"))
         .alias("message"),
     )

@@ -4214,8 +4214,9 @@ def _footer_check(records: csv_text.TextRecords, rows: pl.DataFrame, mapping: Ta
 
 def _row_count_stated(text: str) -> int:
     """The record count a database client's row count line states: `(30 rows)` -> 30 (its first
-    number; DuckDB adds '  4 columns')."""
-    return int(re.search(r"\d[\d,]*", text).group().replace(",", ""))
+    number; DuckDB adds '  4 columns'). A comma groups thousands only in threes: in a trailer's
+    `TRL,000009,99999.00` the count is 9."""
+    return int(re.search(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+", text).group().replace(",", ""))
 
 
 def _states_its_count(records: csv_text.TextRecords, mapping: TapeMapping) -> bool:
@@ -4294,11 +4295,14 @@ COUNT_FOOTER = (rf"(?i)^(?:(?:total|number|no\.?|count)\s+(?:of\s+)?{_COUNTED_RO
                 r"|(?:(?:total|record|row)\s+)?count\s*[:=]?|(?:trailer|trl|tlr|t|eof)\s*[:=|#]?"
                 r"|(?:records|rows|loans|lines|accounts|entries)"
                 r")\s*(\d[\d,]*)\.?$"
+                r"|^(?:trailer|trl|tlr|t|eof)\s*[:=|#]?\s*(\d[\d,]*)\s+[-+]?\d[\d,]*\.\d{2}$"
                 rf"|^(?:(?:total|count)\s*[:=]\s*)?(\d[\d,]*)\s+{_COUNTED_ROWS}\.?$")
 """A footer line stating how many records the file holds, its label and number in one cell or two
 ('Total Records:,40', 'Record count: 40', 'Number of loans,40', 'RECORDS WRITTEN = 40'), the
 cells joined by a blank; a trailer's bare label and count ('Count,40', 'Rows,40', 'Trailer|40',
-'T,40', 'TRL,000040'), or the count before what it counts ('40 records', 'Total: 40 loans'). The
+'T,40', 'TRL,000040'), with the file's amount total after the count or not ('TRL|000040|99999.00',
+a control record's form; the total is not checked here), or the count before what it counts
+('40 records', 'Total: 40 loans'). The
 number is checked against the file's records as a database client's '(40 rows)' is
 (`_footer_check`, key `row count, line L`). A line is read with it only below every row that may be
 a loan, and with no value but its label and count (`_summary_rows`): a loan whose id is 'Count' or
@@ -4442,7 +4446,8 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     marked: dict[int, str] = {}
     flagged: list[tuple[int, str, str]] = []
     texts: dict[str, list[str]] = {"total_rows": [], "footer_notes": [], "section_labels": []}
-    counts = frame.filter(pl.col("_filled").is_between(1, 2)).select(
+    # a trailer's label and count, or its label, count and amount total in a tape of more columns
+    counts = frame.filter(pl.col("_filled").is_between(1, 2 if len(header) <= 3 else 3)).select(
         "_source_line", pl.concat_list(cells).list.eval(pl.element().filter(pl.element() != "")).list.join(" ")
         .alias("_text")).filter(pl.col("_text").str.contains(COUNT_FOOTER))
     if counts.height:  # a record count below every row that may be a loan: a footer, checked in _footer_check

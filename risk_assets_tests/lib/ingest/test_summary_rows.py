@@ -566,3 +566,22 @@ def test_a_loan_whose_id_is_a_trailer_word_stays_a_loan(loans, tmp_path):
     mid.reconcile()
     assert mid.rows.height == N and (7, "row_count") not in mid.non_data_lines
     assert mid.quarantine.filter(pl.col("line") == 7).height >= 1
+
+
+@pytest.mark.parametrize("delimiter", ["|", "\t", ","])
+def test_a_trailer_with_its_count_and_amount_total_closes_a_lendingclub_tape_in_any_delimiter(data_dir, tmp_path, delimiter):
+    """`TRL|000009|99999.00` under a pipe-separated LendingClub tape (no mapping) was counted as a
+    record and quarantined `malformed_record` (advising `pad_short_rows`), and its count never met
+    the file's; `TRL,000040` alone was a checked row count. A trailer's label, count and amount
+    total below the last loan is the file's `row_count` in any delimiter, its count checked."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        columns, *lc = islice(csv.reader(handle), 6)
+    total = sum(float(row[0]) for row in lc)
+    path = tmp_path / "lc_export.txt"
+    path.write_text("\n".join(delimiter.join(row) for row in [columns, *lc, ["TRL", "000009", f"{total:.2f}"]]) + "\n")
+    parsed = parse_loan_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 5 and parsed.quarantine.height == 0
+    assert (7, "row_count") in parsed.non_data_lines
+    assert parsed.notes["footer_totals"] == {"row count, line 7": {"line": 7, "stated": 9, "records": 5, "matches": False}}
