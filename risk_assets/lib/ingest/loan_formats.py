@@ -2344,7 +2344,7 @@ def _date_reading(s: pl.Expr, fmt: str, reference: date, builtin_months: bool = 
     if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
         read = pl.when(read > pl.lit(_century_window(reference))).then(read.dt.offset_by("-100y")).otherwise(read)
     has_day = ("%d" in fmt or "%j" in fmt) and not builtin_months
-    placeholder = _placeholder(read if has_day else read.dt.month_start(), has_day)
+    placeholder = _placeholder(read if has_day else read.dt.month_start(), has_day) | _placeholder_written(s, has_day)
     value = pl.when(read.dt.year().is_between(1900, 2100) & ~placeholder).then(read)
     return _DateReading(read, value, placeholder)
 
@@ -2506,6 +2506,35 @@ def _placeholder(value: pl.Expr, has_day: bool) -> pl.Expr:
     if has_day:
         return value.is_in(list(PLACEHOLDER_DATES)).fill_null(False)
     return value.is_in(_MONTH_PLACEHOLDERS).fill_null(False)
+
+
+def _placeholder_texts(has_day: bool) -> list[str]:
+    """PLACEHOLDER_DATES as the four-digit-year forms of WRITTEN_DATE_FORMS write them, upper case,
+    with and without leading zeros in day and month (`9999-12-31`, `12/31/9999`, `31.12.9999`,
+    `31-DEC-9999`, `31DEC9999`, `99991231`, `1/1/1900`); without `has_day` (a month column),
+    1970-01-01 is left out, January 1970 being a real month there."""
+    texts = set()
+    for day in PLACEHOLDER_DATES:
+        if not has_day and day == date(1970, 1, 1):
+            continue
+        y, b = f"{day.year:04d}", _MONTH_ABBREVIATIONS[day.month - 1]
+        for m, d in ((f"{day.month:02d}", f"{day.day:02d}"), (str(day.month), str(day.day))):
+            texts |= {f"{y}-{m}-{d}", f"{y}/{m}/{d}", f"{m}/{d}/{y}", f"{d}/{m}/{y}", f"{d}.{m}.{y}",
+                      f"{d}-{b}-{y}", f"{d}{b}{y}"}
+        texts.add(f"{y}{day.month:02d}{day.day:02d}")
+    return sorted(texts)
+
+
+_MONTH_ABBREVIATIONS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def _placeholder_written(s: pl.Expr, has_day: bool = True) -> pl.Expr:
+    """True where a date column's text writes a database's or spreadsheet's default date
+    (`_placeholder_texts`), a midnight after it or not, whatever form the column is read in: a
+    placeholder is recognised before the column's form, so an SBA `28-Feb-97` column's `9999-12-31`
+    is `placeholder_date`, not a date written in another form than the column's."""
+    text = s.str.strip_chars().str.replace(_MIDNIGHT_TAIL, "").str.to_uppercase()
+    return text.is_in(_placeholder_texts(has_day)).fill_null(False)
 
 
 _ZONE = r"(?:\s*(?:Z|UTC|GMT)|\s?[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)"
@@ -2874,7 +2903,7 @@ def _typed_parse(
     for spec in (s for s in specs if s.kind == "sba_date"):  # needs ApprovalFY / approval year first
         reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
         parsed = _sba_date(pl.col(_src(spec.source)), reference, sba_forms[spec.source])
-        placeholder = _placeholder(parsed, True)
+        placeholder = _placeholder(parsed, True) | _placeholder_written(pl.col(_src(spec.source)))
         frame = frame.with_columns(pl.when(~placeholder).then(parsed).alias(spec.target),
                                    placeholder.alias(f"_placeholder:{spec.source}"))
         present = pl.col(_src(spec.source)) != ""

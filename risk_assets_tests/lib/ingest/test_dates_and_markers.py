@@ -556,3 +556,33 @@ def test_a_lendingclub_month_column_holds_months_in_every_form_and_names_its_mix
         "(as 1997-02-28), is taken as the column's form; write the column in one form, or land the file with a "
         "column mapping that declares the column's format, columns.issue_d.format (README, 'Your own loan tape')")
     assert "display format" not in message
+
+
+def test_a_placeholder_date_is_one_in_any_form_whatever_the_columns_own_form(data_dir, tmp_path):
+    """SBA's DisbursementDate `9999-12-31` among `28-Feb-99`s was `unparsable_date`, 'the column
+    mixes date forms'; a placeholder is recognised before the column's form: written ISO, month- or
+    day-first, with a midnight or in SAS's `31DEC9999`, in SBA's own columns and a mapped one."""
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header, *rows = list(islice(reader, 7))
+    at = {name: i for i, name in enumerate(header)}
+    written = {2: ("DisbursementDate", "9999-12-31"), 3: ("DisbursementDate", "12/31/9999"),
+               4: ("ApprovalDate", "1900-01-01 00:00:00"), 5: ("ChgOffDate", "31DEC9999"), 6: ("DisbursementDate", "1/1/1900")}
+    for line, (column, text) in written.items():
+        rows[line - 2][at[column]] = text
+    tape = tmp_path / "sba_placeholders.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.sort("line").select("line", "column_name", "rule", "raw_value").rows() == [
+        (line, column, "placeholder_date", text) for line, (column, text) in written.items()]
+    assert parsed.rows["_source_line"].to_list() == [7]
+
+    tape, _ = _sba_day_first(data_dir, tmp_path, 4, forms=("%d/%m/%Y", "%d/%m/%Y"))
+    lines = tape.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(lines[2].split(",")[1], "9999-12-31")
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapped = parse_loan_file(tape)
+    assert mapped.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "orig_date", "placeholder_date", "9999-12-31")]
