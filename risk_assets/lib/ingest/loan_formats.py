@@ -3441,16 +3441,15 @@ database or SAS name, `Charged_Off`), hyphens and dashes (`Written-Off`, `Paid-i
 
 def _fold_status(text: str) -> str:
     """A loan status folded for matching (`_status`): in its Unicode compatibility form (NFKC: the
-    full-width `Ｃｕｒｒｅｎｔ` of an East Asian input method is `Current`), lower case, each run of
-    separators (_STATUS_SEPARATORS) one space, trimmed: `Written-Off`, `WRITTEN_OFF` and
-    `written  off` all fold to `written off`."""
-    return re.sub(_STATUS_SEPARATORS, " ", unicodedata.normalize("NFKC", text)).strip().lower()
+    full-width `Ｃｕｒｒｅｎｔ` of an East Asian input method is `Current`), lower case, without its
+    separators (_STATUS_SEPARATORS): `Written-Off`, `WRITTEN_OFF`, `written  off` and `WrittenOff`
+    all fold to `writtenoff`, and SBA's `P I F` and `PIF ` to `pif`."""
+    return re.sub(_STATUS_SEPARATORS, "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def _fold_status_expr(text: pl.Expr) -> pl.Expr:
     """`_fold_status` over a column of statuses as written."""
-    return (text.str.normalize("NFKC").str.replace_all(_STATUS_SEPARATORS, " ").str.strip_chars()
-            .str.to_lowercase())
+    return text.str.normalize("NFKC").str.replace_all(_STATUS_SEPARATORS, "").str.to_lowercase()
 
 
 def _folded_keys(keys: Sequence[str] | dict[str, object],

@@ -231,3 +231,37 @@ def test_a_checkbox_column_s_empty_boxes_load_as_unknown_and_the_note_says_how_t
     parsed = parse_loan_file(yes_no)
     assert parsed.notes["flag_empty"] == {"new_biz": 1}
     assert "flag_checkbox_unticked" not in parsed.notes
+
+
+def test_a_status_written_with_its_spaces_left_out_or_added_is_the_status_in_every_vocabulary(data_dir, tmp_path):
+    """SBA's `PIF ` was `unknown_status` while the message said statuses are matched ignoring
+    spaces: `P I F` without its spaces is `PIF`. Real SBA loans with their statuses so written load
+    as `P I F` / `CHGOFF`; a servicer's `PaidInFull` and LendingClub's `ChargedOff` likewise."""
+    import csv
+    from itertools import islice
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        header, *rows = list(islice(csv.reader(handle), 6))
+    at = header.index("MIS_Status")
+    for row, written in zip(rows, ["PIF ", "pif", "P-I-F", "CHG OFF", "Chg_Off"]):
+        row[at] = written
+    tape = tmp_path / "sba_statuses.csv"
+    with open(tape, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    parsed = parse_loan_file(tape)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("loan_status", "default_flag").rows() == [
+        ("P I F", 0), ("P I F", 0), ("P I F", 0), ("CHGOFF", 1), ("CHGOFF", 1)]
+    assert parsed.notes["status_matched_ignoring_case_and_spacing"] == {
+        "CHG OFF": 1, "Chg_Off": 1, "P-I-F": 1, "PIF": 1, "pif": 1}
+
+    statuses = ["PaidInFull", "WRITTENOFF", "Charged Off"]
+    servicer = _tape(tmp_path, "servicer.csv", "loan_id,issue_date,amount,rate,status",
+                     [f"S{k},2011-01-31,1000,7.5,{s}" for k, s in enumerate(statuses)],
+                     {"name": "servicer", "portfolio": "servicer", "currency": "USD", "columns": COLUMNS,
+                      "status_map": SERVICER_STATUS})
+    assert parse_loan_file(servicer).rows.select("loan_status", "default_flag").rows() == [
+        ("Paid in Full", 0), ("Written off", 1), ("Charged Off", 1)]
+    lc = tmp_path / "lc_statuses.csv"
+    lc.write_text("loan_amnt,term,int_rate,loan_status\n5000,36 months,10.65%,ChargedOff\n2500,60 months,15.27%,fully-paid\n")
+    assert parse_loan_file(lc).rows.select("loan_status", "default_flag").rows() == [("Charged Off", 1), ("Fully Paid", 0)]
