@@ -60,7 +60,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           loan approved 28-Feb-97; a charge-off before approval; SBA_Appv > GrAppv)
     percent_scale_unclear a percent value in 0-2 without '%' whose scale the file leaves open (a
                           column written wholly as fractions, 20 values or more, is read as fractions)
-    value_out_of_range    an integer beyond the 32 bits of its raw.loans column
+    value_out_of_range    an integer beyond the 32 bits of its raw.loans column, or an amount of 2^53 or
+                          more (a double's 1e308): beyond any plausible amount
     date_cell_in_text_column  a workbook's date cell under a text column (an id Excel turned
                           into a date on typing: 3-12 -> 12 March)
     total_row_unclear     a totals label in a row that also holds a loan's values (see
@@ -360,6 +361,7 @@ RULES: dict[str, str] = {
     "guarantee_above_amount": "is a guaranteed amount above the loan's gross amount",
     "percent_scale_unclear": "is 0-2 without a '%' where the file does not show its scale: 0.837 % or 83.7 %?",
     "value_out_of_range": "is outside the range of a 32-bit integer column",
+    # an amount's (`_parse`): see AMOUNT_BEYOND_SAID
     "not_whole_number": "is a number with a fraction in a whole-number column",
     "minor_unit_fraction": ("is an amount with a fraction in a column declared 'money_minor' (a count of the "
                             "currency's minor unit, cents): a cent has no fraction, so the value is in major units "
@@ -1855,6 +1857,25 @@ PAST_MINOR_UNIT_SAID = (
 """The message of an `amount_three_decimals` that is no English thousands group in a decimal-comma
 tape (`_past_minor_unit`: 1234.567 in any dialect)."""
 
+AMOUNT_BEYOND_SAID = (
+    "is an amount of 2^53 (9,007,199,254,740,992) or more, beyond any plausible amount and past the point where "
+    "a float holds whole units, let alone cents: an overflow, or a sentinel (a double's 1e308, its largest "
+    "value) written where the amount was missing; leave the cell empty where the amount is unknown")
+"""The message of an amount's `value_out_of_range` (`_parse`), in any source."""
+TYPED_NOT_FINITE_SAID = (
+    "is infinite (a float column's inf or -inf: a division by zero or an overflow upstream), no number a loan "
+    "holds; write the value, or leave it empty (null) where it is unknown")
+"""The message of an `unparsable_number` in a typed number column (a Parquet double): it has no
+dialect nor written form, so infinity is the one value of such a column that reads as no number
+(a NaN is read as empty, counted in the notes' `nan_values`)."""
+_INFINITY_TEXT = r"(?i)^\s*[+-]?(?:inf|infinity|∞)\s*$"
+"""Infinity as software writes it in text: Python's and pandas' `inf`, Java's and JavaScript's
+`Infinity`, with a sign or not."""
+INFINITY_TEXT_SAID = (
+    "is infinity as software writes it (inf, Infinity: a division by zero or an overflow upstream), no number "
+    "a loan holds; write the value, or leave the cell empty where it is unknown")
+"""The message of an `unparsable_number` written as infinity (_INFINITY_TEXT) in a text tape."""
+
 
 def _unsigned_number(spec: FieldSpec, currency: str) -> pl.Expr:
     """The text of a numeric column's value as its type reads it, without the tape's currency marks
@@ -2062,8 +2083,12 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                    if dialect.decimal == "," and amount and kind in ("money", "number") and minor_unit_digits(currency) < 3
                    else pl.lit(False))
         # in any dialect, a fraction of a cent (1234.567, 1234,567): never loaded as written, never rounded
-        past_minor = _past_minor_unit(value, currency) if amount and kind in ("money", "number") else pl.lit(False)
+        # an amount of 2^53 or more (a double's 1e308, an overflow) holds no cents to count: no amount
+        beyond = (value.abs() >= csv_text.FLOAT_EXACT_LIMIT).fill_null(False) & value.is_finite() if amount else pl.lit(False)
+        past_minor = (_past_minor_unit(value, currency) & ~beyond if amount and kind in ("money", "number")
+                      else pl.lit(False))
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
+                                 .when(beyond).then(pl.lit("value_out_of_range"))
                                  .when(present & minor_fraction).then(pl.lit("minor_unit_fraction"))
                                  .when(major_written).then(pl.lit("amount_in_major_units"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
@@ -3796,14 +3821,24 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 "raw_value").str.contains(".", literal=True) if mapping.dialect.decimal == "," else pl.lit(False)
             said = pl.when((pl.col(column) == "amount_three_decimals") & ~english_group).then(
                 pl.lit(PAST_MINOR_UNIT_SAID)).otherwise(said)
-            if kind in _NUMERIC_KINDS:  # why the number is unread: a flaw, a form and the key that reads it, words
+            if kind in _NUMERIC_KINDS and _is_amount(read_as):
+                said = pl.when(pl.col(column) == "value_out_of_range").then(pl.lit(AMOUNT_BEYOND_SAID)).otherwise(said)
+            if source in records.numbers_typed:  # a Parquet number column's value: it has no dialect, nor text
+                said = (pl.when(pl.col(column) == "unparsable_number").then(pl.lit(TYPED_NOT_FINITE_SAID))
+                        .otherwise(said))
+            elif kind in _NUMERIC_KINDS:
+                said = pl.when((pl.col(column) == "unparsable_number") & pl.col("raw_value").str.contains(_INFINITY_TEXT)
+                               ).then(pl.lit(INFINITY_TEXT_SAID)).otherwise(said)
+            if kind in _NUMERIC_KINDS and source not in records.numbers_typed:
+                # why the number is unread: a flaw, a form and the key that reads it, words
                 currency = mapping.currency if kind in MONEY_KINDS else ""
                 hint = pl.coalesce(
                     pl.col("raw_value").map_elements(lambda text: unread_number_flaw(text, kind), return_dtype=pl.Utf8),
                     _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as)),
                     pl.col("raw_value").map_elements(lambda text: unread_number_words(text, currency),
                                                      return_dtype=pl.Utf8))
-                said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()).then(
+                said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()
+                               & ~pl.col("raw_value").str.contains(_INFINITY_TEXT)).then(
                     pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
             order_fmt = (read_as.fmt or "%Y-%m-%d") if kind == "date" else ""
             if "%d" in order_fmt and "%m" in order_fmt and (failed[column] == "date_order_in_doubt").any():

@@ -518,6 +518,45 @@ def test_a_fraction_of_a_cent_in_a_workbook_a_parquet_float_or_a_decimal_comma_t
     assert parsed.rows["loan_amount"].to_list() == [13.648, 2.5]
 
 
+def test_a_parquet_double_s_infinity_or_1e308_says_what_it_is_not_a_dialect_or_a_cent(lc_rows, tmp_path):
+    """A float64 income of 1e308 (a double's largest value, a sentinel) was `amount_three_decimals`,
+    'a fraction of a cent left by a computation nobody rounded', and a rate of inf 'not a number in
+    the file's dialect; it holds no digit', though Parquet has no dialect. An amount of 2^53 or more
+    is `value_out_of_range`, beyond any plausible amount; infinity says it is infinite, typed or
+    written as text."""
+    import json
+
+    import polars as pl
+
+    header = lc_rows[0]
+    amounts = [float(row[header.index("loan_amnt")]) for row in lc_rows[1:5]]
+    incomes = [float(row[header.index("annual_inc")]) for row in lc_rows[1:5]]
+    columns = {"ref": "source_loan_id", "amount": {"to": "loan_amount", "type": "money"},
+               "income": {"to": "annual_income", "type": "number"}, "rate": {"to": "int_rate", "type": "fraction"}}
+    pl.DataFrame({"ref": ["P0", "P1", "P2", "P3"], "amount": amounts, "income": [1e308, *incomes[1:]],
+                  "rate": [0.1065, float("inf"), 0.1527, -float("inf")]}).write_parquet(tmp_path / "bank.parquet")
+    (tmp_path / "bank.parquet.mapping.json").write_text(json.dumps({"name": "bank", "columns": columns}))
+    parsed = parse_loan_file(tmp_path / "bank.parquet")
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (1, "income", "value_out_of_range", "1.0000000000000000e+308"),
+        (2, "rate", "unparsable_number", "inf"), (4, "rate", "unparsable_number", "-inf")]
+    beyond, infinite, _ = parsed.quarantine["message"].to_list()
+    assert beyond.startswith("column income: '1.0000000000000000e+308' is an amount of 2^53 (9,007,199,254,740,992) "
+                             "or more, beyond any plausible amount")
+    assert infinite == ("column rate: 'inf' is infinite (a float column's inf or -inf: a division by zero or an "
+                        "overflow upstream), no number a loan holds; write the value, or leave it empty (null) where "
+                        "it is unknown")
+    assert parsed.rows.select("source_loan_id", "annual_income").rows() == [("P2", incomes[2])]
+
+    rows = [["ref", "amount", "income", "rate"], ["C0", "5000", "Infinity", "0.1065"], ["C1", "2500", "30000", "0.1527"]]
+    (tmp_path / "bank.csv.mapping.json").write_text(json.dumps({"name": "bank", "columns": columns}))
+    parsed = parse_loan_file(_write(tmp_path / "bank.csv", rows))
+    assert parsed.quarantine.select("line", "rule", "message").rows() == [
+        (2, "unparsable_number", "column income: 'Infinity' is infinity as software writes it (inf, Infinity: a "
+         "division by zero or an overflow upstream), no number a loan holds; write the value, or leave the cell "
+         "empty where it is unknown")]
+
+
 def test_an_unread_number_says_what_in_it_no_dialect_reads(lc_rows, tmp_path):
     """An amount, a rate, a ratio or a count the file's dialect cannot read said only that it was no
     number: a zero-width space pasted into `5000` looks like `5000` in every viewer, and the lender
