@@ -157,6 +157,7 @@ def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:
             if "source_loan_id" in group else []
         ids = f" (ids as written: {', '.join(repr(i) for i in written)})" if len(written) > 1 else ""
         versions = _row_versions(group, [c for c in value_columns if c != "source_fields"])
+        where = _snapshot_said(group)
         for row in group.to_dict(orient="records"):
             rows.append(
                 {
@@ -167,11 +168,22 @@ def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:
                     "column_name": ",".join(differing),
                     "rule": RULE,
                     "raw_value": ", ".join(f"{c}={row[c]}" for c in differing),
-                    "message": f"loan {row['loan_key']} has {len(versions)} different versions in snapshot "
-                               f"{row['snapshot']}{ids}: {'; '.join(versions)}",
+                    "message": f"loan {row['loan_key']} has {len(versions)} different versions in {where}{ids}: "
+                               f"{'; '.join(versions)}",
                 }
             )
     return pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+
+
+def _snapshot_said(group: pd.DataFrame) -> str:
+    """The snapshot of one loan's conflicting rows (`group`) as a reader knows it: its as-of date
+    ('snapshot 2024-04-01'), or, for a file without one (whose snapshot is its sha256), the file's
+    name ('sba_quirks.csv (no as-of date: the file is its own snapshot)')."""
+    snapshot = str(group["snapshot"].iloc[0])
+    if snapshot != str(group["_file_sha256"].iloc[0]):
+        return f"snapshot {snapshot}"
+    name = str(group["_source_file"].iloc[0]).rsplit("/", 1)[-1]
+    return f"{name} (no as-of date: the file is its own snapshot)"
 
 
 def _row_versions(group: pd.DataFrame, value_columns: list[str]) -> list[str]:

@@ -100,3 +100,30 @@ def test_a_conflict_counts_versions_not_rows_and_names_the_lines_of_each(tmp_pat
     assert failures["line"].tolist() == [line, 21, 22]
     assert set(failures["message"]) == {
         f"loan lendingclub:77012 has 2 different versions in snapshot 2024-04-01: lines {line} and 21 (the same row); line 22"}
+
+
+def test_a_conflict_in_a_file_without_an_as_of_date_names_the_file_not_its_sha256(risk_home, data_dir):
+    """An undated SBA tape holding loan 1000014003 twice, with two gross amounts: its snapshot is the
+    file, and the message said 'in snapshot' and the file's 64-digit sha256. It names the file."""
+    import csv
+    import gzip
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+
+    with gzip.open(data_dir / "loans" / "sba_national.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        header, *rows = list(islice(csv.reader(handle), 4))
+    copy = list(rows[0])
+    copy[header.index("DisbursementGross")] = "$61,000.00 "
+    with open(risk_home.landing_loans / "sba_servicer.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows, copy])
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        outcome = conflicting_duplicates(con)
+    key = f"sba:{rows[0][0]}"
+    assert outcome.failures[["record_key", "line"]].values.tolist() == [[key, 2], [key, 5]]
+    assert set(outcome.failures["message"]) == {
+        f"loan {key} has 2 different versions in sba_servicer.csv (no as-of date: the file is its own snapshot): "
+        "line 2; line 5"}
