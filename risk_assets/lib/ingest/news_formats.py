@@ -2061,6 +2061,12 @@ _TIMESTAMP_FORMS = ("ISO 8601 (2024-05-02T09:00:00+02:00), RFC 2822 (Thu, 02 May
 """The timestamp forms named when a value is none of them."""
 
 
+_RFC_2822_DAY = (r"(?:[A-Za-z]{3},\s*)?(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]{3})\s+(?P<year>\d{4})"
+                 r"\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s+\S+)?")
+"""An RFC 2822 date-time (`Thu, 30 Feb 2024 09:00:00 GMT`), its day, month and year named."""
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _timestamp_error_said(error: str, written: str) -> str:
     """A date or time library's error text (`datetime`'s, `dateutil`'s) about `written`, said in
     the reader's words with the value: an offset beyond a day, an ISO ordinal or week date, or a
@@ -2078,6 +2084,12 @@ def _timestamp_error_said(error: str, written: str) -> str:
                 f"as {_TIMESTAMP_FORMS}")
     if "hour must be in 0..23" in error:
         return f"{written!r}: hour 24 or more is no time of day (00-23); write the next day's 00:00"
+    rfc = re.fullmatch(_RFC_2822_DAY, written.strip())
+    if rfc and "day is out of range" in error and rfc["month"].title() in _MONTHS:
+        year, month = int(rfc["year"]), _MONTHS.index(rfc["month"].title()) + 1
+        days = calendar.monthrange(year, month)[1]
+        return (f"{written!r} is in RFC 2822 form, but its day does not exist: {rfc['month'].title()} {year} has "
+                f"{days} days, not {int(rfc['day'])}; the feed's writer built the date wrongly: correct it at the source")
     return f"not an ISO-8601, RFC 2822 or known timestamp form: {written!r} (this reader reads {_TIMESTAMP_FORMS})"
 
 

@@ -118,3 +118,20 @@ def test_an_untitled_items_link_is_its_headline_and_an_item_with_no_text_stays_q
     assert parsed.quarantine.select("line", "rule", "message").rows() == [
         (10, "no_usable_text", f"{path}: line 10: no usable text (body: link_list; headline: missing)"),
         (14, "no_usable_text", f"{path}: line 14: no usable text (body: link_list; headline: placeholder)")]
+
+
+def test_an_rfc_2822_date_whose_day_does_not_exist_is_said_to_be_so(tmp_path, headlines):
+    """`Thu, 30 Feb 2024 09:00:00 GMT` was 'not an ISO-8601, RFC 2822 or known timestamp form',
+    though it is RFC 2822 written right with a day February 2024 does not have; so is 31 Apr 2023."""
+    items = [f"<item><title>{escape(h)}</title><link>https://www.example.com/{n}</link><pubDate>{day}</pubDate></item>"
+             for n, (h, day) in enumerate(zip(headlines, ["Thu, 02 May 2024 09:00:00 GMT", "Thu, 30 Feb 2024 09:00:00 GMT",
+                                                          "Mon, 31 Apr 2023 18:30:00 +0200"]))]
+    feed = tmp_path / "feed.xml"
+    feed.write_text(_feed(items), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows.height == 1
+    assert [m.split(": ", 2)[2] for m in parsed.quarantine["message"]] == [
+        "column 'pubDate': 'Thu, 30 Feb 2024 09:00:00 GMT' is in RFC 2822 form, but its day does not exist: Feb 2024 has "
+        "29 days, not 30; the feed's writer built the date wrongly: correct it at the source",
+        "column 'pubDate': 'Mon, 31 Apr 2023 18:30:00 +0200' is in RFC 2822 form, but its day does not exist: Apr 2023 "
+        "has 30 days, not 31; the feed's writer built the date wrongly: correct it at the source"]
