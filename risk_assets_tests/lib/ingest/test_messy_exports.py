@@ -2282,17 +2282,19 @@ def test_a_windows_1252_tape_whose_bytes_happen_to_be_utf8_is_told_to_re_save(da
 def test_an_amount_with_more_digits_than_a_float_holds_is_quarantined_not_rounded(lc_lines, tmp_path):
     """loan_amnt 12345678901234567 loaded as 12345678901234568.00: 17 significant digits, two more
     than a float64 keeps exactly (FLOAT_EXACT_DIGITS). Such an amount is quarantined in every amount
-    column, in any dialect's marks; 15 digits and trailing zeros (a cents column's .00, a round
-    100000000000000000) are exact and load."""
+    column, in any dialect's marks; 15 digits and trailing zeros (a cents column's .00) are exact and
+    load, while a round 100000000000000000, exact in a float64, is 2^53 or more, beyond any
+    plausible amount (value_out_of_range)."""
     parsed = parse_loan_file(_lc_with(lc_lines, tmp_path, "loan_amnt", [
         "12345678901234567", "5000", "123456789012345", "100000000000000000", "2400", "10000"]))
     parsed.reconcile()
-    assert _quarantined(parsed) == [(2, "loan_amnt", "amount_beyond_float_digits", "12345678901234567")]
+    assert _quarantined(parsed) == [(2, "loan_amnt", "amount_beyond_float_digits", "12345678901234567"),
+                                    (5, "loan_amnt", "value_out_of_range", "100000000000000000")]
     assert parsed.quarantine["message"][0] == (
         "column loan_amnt: '12345678901234567' has more than 15 significant digits, more than a float64 holds "
         "exactly, so it would load with other digits (12345678901234567 as 12345678901234568): no loan amount is "
         "that large, so an id or a unit error filled the column? correct the value in the tape")
-    assert parsed.rows["loan_amount"].to_list()[:3] == [5000.0, 123456789012345.0, 1e17]
+    assert parsed.rows["loan_amount"].to_list()[:2] == [5000.0, 123456789012345.0]
     income = parse_loan_file(_lc_with(lc_lines, tmp_path, "annual_inc", [
         "24000", "30000", "12252", "49200", "80000", "1234567890123456.78"]))
     assert _quarantined(income) == [(7, "annual_inc", "amount_beyond_float_digits", "1234567890123456.78")]
