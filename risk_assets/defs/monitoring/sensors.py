@@ -466,7 +466,7 @@ def _full_retrain_requested(context: dg.SensorEvaluationContext, champion_versio
         "articles, or once as many as that threshold have landed since the latest training, which left none. A champion "
         "whose time budget (max_train_seconds) cut its training short is retrained once with its full schedule "
         "(trigger trained_short, run config max_train_seconds null unless RISK_RETRAIN_CONFIG sets it, run key "
-        "'retrain:news_sentiment:<version>:trained_short'); when new labelled articles fire too, that one run is the "
+        "`retrain:news_sentiment:<version>:trained_short`); when new labelled articles fire too, that one run is the "
         "retraining, with the full schedule. Every evaluation whose "
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
         "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap), or, "
