@@ -196,7 +196,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     "the champion, re-scored on the same holdout, is beyond chance (one-sided paired bootstrap p below "
     "retrain_policy.promotion_p_value, 0.05) and at least retrain_policy.min_macro_f1_gain (0.01); the first "
     "model must beat the TF-IDF baseline. One exception: a champion the time budget cut short is replaced by the same "
-    "profile run with every planned step on the same data snapshot unless that run is worse beyond chance (`promoted: "
+    "profile run with every planned step on the same labelled news unless that run is worse beyond chance (`promoted: "
     "replaces champion <v>, trained short (208 of 396 steps), by the same profile run in full ...`). Otherwise it is "
     "rejected and the champion stays. Passes while a "
     "champion stands (the new one or the one kept); warns (WARN, the run goes on) when there was too little labelled news to train; "

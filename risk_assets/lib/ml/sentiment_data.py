@@ -98,6 +98,10 @@ class SentimentSplit:
     reserved_note: str | None = None
     n_holdout_templates: int = 0
     """Training sentences left out because a holdout sentence differs from them only in its figures."""
+    corpus_digest: str = ""
+    """sha256 (64 hex digits) of every distinct labelled sentence the split drew from, before it split
+    them (label, key, eligible for the holdout): the same for two trainings on the same labelled
+    news whatever their seeds and holdout draws, unlike `snapshot`; '' when not computed."""
     train_labels: dict[str, int] = field(default_factory=dict)
     """Training sentences per label."""
     train_other_source_labels: dict[str, int] = field(default_factory=dict)
@@ -224,6 +228,10 @@ def split_holdout(
     consistent = grouped.filter(agreed).with_columns(label=pl.col("labels").list.first()).drop("labels")
     n_conflicting = len(set(grouped["key"].to_list()) - set(consistent["key"].to_list()) | conflicted_keys)
 
+    corpus = hashlib.sha256()
+    for label, key, is_eligible in consistent.select("label", "key", "eligible").sort("key").iter_rows():
+        corpus.update(f"{label}\t{key}\t{is_eligible}\n".encode())
+
     eligible = consistent.filter(pl.col("eligible"))
     per_class = dict(eligible.group_by("label").len().iter_rows())
     if eligible.height < 2 or min(per_class.get(label, 0) for label in LABELS) < 2:
@@ -271,6 +279,7 @@ def split_holdout(
         snapshot=digest.hexdigest(),
         reserved_note=reserved_note,
         n_holdout_templates=n_holdout_templates,
+        corpus_digest=corpus.hexdigest(),
         train_labels=train_labels,
         train_other_source_labels=other_labels,
     )

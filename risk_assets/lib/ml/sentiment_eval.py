@@ -25,7 +25,7 @@ Tibshirani, An Introduction to the Bootstrap, 1993; Koehn, EMNLP 2004) with a on
 within noise or an immaterial one keeps the champion.
 
 One exception (`gate`'s `short_champion`): a champion whose time budget cut its training short is
-replaced by a candidate of the same profile, trained on the same data snapshot, that ran every
+replaced by a candidate of the same profile, trained on the same labelled news, that ran every
 planned step, unless the candidate is worse beyond chance (one-sided paired bootstrap p of "no
 worse" below `registry.PROMOTION_P_VALUE`). The two are one recipe, the champion a cut run of it:
 asking the full run for a material gain beyond chance would keep the cut model on a tie.
@@ -288,7 +288,7 @@ def gate(candidate_f1: float, baseline_f1: float, versus: F1Comparison | None,
         versus_baseline: the candidate against the baseline on the same holdout (`compare_macro_f1`,
             candidate first), said in the reason when the baseline judges; it decides nothing.
         short_champion: the champion's (steps, planned_steps) when its time budget cut it short and
-            the candidate is the same profile on the same data snapshot run with every planned step
+            the candidate is the same profile on the same labelled news run with every planned step
             (`sentiment_pipeline.full_run_of_short_champion`): the candidate replaces it unless worse
             beyond chance (`versus.p_value_worse` below p_value); 'promoted: replaces champion v1,
             trained short (208 of 396 steps), by the same profile run in full on the same data: ...'.

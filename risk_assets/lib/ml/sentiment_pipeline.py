@@ -200,7 +200,8 @@ def train_candidate(
                     if champion_version is None else f" ({split.holdout.height:,} holdout sentences; {scope})",
                     promotion_p_value, promotion_min_gain,
                     versus_baseline=None if versus else compare_macro_f1(labels, predicted, baseline_labels),
-                    short_champion=full_run_of_short_champion(short_champion, champion_version, report, split.snapshot))
+                    short_champion=full_run_of_short_champion(short_champion, champion_version, report,
+                                                                             split.corpus_digest))
     champion_note = f"champion {champion_version} re-scored on this holdout{scope}" if champion else scope
     facts: dict[str, object] = {
         "device": f"{report.device} ({report.precision})",
@@ -227,6 +228,7 @@ def train_candidate(
         "train_key_digests": sorted(key_digest(key) for key in split.train["key"].to_list()),
         "holdout_key_digests": sorted(key_digest(key) for key in split.holdout["key"].to_list()),
         "labelled_news_through": labelled_through.isoformat() if labelled_through else None,
+        "labelled_corpus_digest": split.corpus_digest,
     }
     artifact = save_sentiment_model(model, artifacts_root, version, meta)
     notes = limitations(candidate, split, config, report.n_truncated, corpus, labelled_articles_by_sample(docs, split))
@@ -273,12 +275,13 @@ def full_training_of_profile(con: duckdb.DuckDBPyConnection, config: SentimentTr
 @dataclass(frozen=True)
 class ShortChampion:
     """The news_sentiment champion, a training its time budget cut short: its `version`, the `steps`
-    it trained of its `planned_steps`, and the `data_snapshot` it trained on (ml.model_registry)."""
+    it trained of its `planned_steps`, and the labelled news it drew its split from (`corpus_digest`,
+    SentimentSplit.corpus_digest from its meta.json; None for a version trained before it was kept)."""
 
     version: str
     steps: int
     planned_steps: int
-    data_snapshot: str | None
+    corpus_digest: str | None
 
 
 def short_champion_of_profile(con: duckdb.DuckDBPyConnection, champion_row: dict | None,
@@ -293,23 +296,28 @@ def short_champion_of_profile(con: duckdb.DuckDBPyConnection, champion_row: dict
     if steps is None:
         return None
     try:
-        trained = load_meta(locate(con, champion_row["artifact_path"])).get("config", {})
+        meta = load_meta(locate(con, champion_row["artifact_path"]))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+    trained = meta.get("config", {})
     wanted = {k: v for k, v in config_dict(config).items() if k not in PROFILE_RUN_SETTINGS}
     if {k: v for k, v in trained.items() if k not in PROFILE_RUN_SETTINGS} != wanted:
         return None
-    return ShortChampion(champion_row["version"], steps[0], steps[1], champion_row.get("data_snapshot"))
+    return ShortChampion(champion_row["version"], steps[0], steps[1], meta.get("labelled_corpus_digest") or None)
 
 
 def full_run_of_short_champion(short_champion: ShortChampion | None, champion_version: str | None,
-                               report: TrainReport, snapshot: str) -> tuple[int, int] | None:
+                               report: TrainReport, corpus_digest: str) -> tuple[int, int] | None:
     """The champion's (steps, planned_steps), which `sentiment_eval.gate` takes as its
     `short_champion`, when the candidate is the full run of the champion's cut one: it trained every
-    planned step (`report`), on the same data snapshot as `short_champion` (`snapshot`, the split's),
-    compared with that very champion (`champion_version`); None otherwise, and the usual rule judges."""
+    planned step (`report`), on the same labelled news as `short_champion` (`corpus_digest`, the
+    split's SentimentSplit.corpus_digest), compared with that very champion (`champion_version`); None
+    otherwise, and the usual rule judges. The labelled news, not the split's `snapshot`: a retraining
+    holds the champion's holdout out again and draws a share of the sentences the champion never saw
+    into it (split_holdout's `reserved`), so its split differs from the champion's on the same news."""
     if (short_champion is None or short_champion.version != champion_version
-            or report.steps < report.planned_steps or snapshot != short_champion.data_snapshot):
+            or report.steps < report.planned_steps or not corpus_digest
+            or corpus_digest != short_champion.corpus_digest):
         return None
     return short_champion.steps, short_champion.planned_steps
 

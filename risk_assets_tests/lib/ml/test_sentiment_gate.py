@@ -366,7 +366,8 @@ def test_a_full_run_replaces_a_champion_of_its_profile_trained_short_unless_wors
 def test_the_exception_holds_only_for_the_full_run_of_the_champions_profile_on_its_data(risk_home):
     """`short_champion_of_profile` names the champion cut short of the candidate's profile (its time
     budget aside); `full_run_of_short_champion` hands the gate its steps only for a candidate that
-    trained every step on the champion's data snapshot."""
+    trained every step on the champion's labelled news (the corpus digest its meta.json keeps, not the
+    registry's split snapshot, which a retraining's holdout draw changes)."""
     import json
 
     from risk_assets.lib.ml.sentiment import SentimentTrainConfig, TrainReport, config_dict
@@ -379,7 +380,7 @@ def test_the_exception_holds_only_for_the_full_run_of_the_champions_profile_on_i
     main_job = SentimentTrainConfig()
     artifact = risk_home.artifacts / MODEL_NAME / "v1"
     artifact.mkdir(parents=True)
-    (artifact / "meta.json").write_text(json.dumps({"config": config_dict(main_job)}))
+    (artifact / "meta.json").write_text(json.dumps({"config": config_dict(main_job), "labelled_corpus_digest": "c0ffee"}))
     with connect(risk_home.lake_path) as con:
         registry.register_candidate(con, MODEL_NAME, "v1", str(artifact), "macro_f1", 0.8015, "a1b2c3")
         registry.promote(con, MODEL_NAME, "v1", "promoted: first model")
@@ -389,7 +390,7 @@ def test_the_exception_holds_only_for_the_full_run_of_the_champions_profile_on_i
         other = short_champion_of_profile(con, row, dataclasses.replace(main_job, epochs=2))
         registry.record_metrics(con, MODEL_NAME, "v1", "train", {"steps": 396.0})  # max(steps): trained in full
         full = short_champion_of_profile(con, row, main_job)
-    assert short == ShortChampion("v1", 208, 396, "a1b2c3")
+    assert short == ShortChampion("v1", 208, 396, "c0ffee")
     assert other is None and full is None
 
     def report(steps: int) -> TrainReport:
@@ -397,8 +398,39 @@ def test_the_exception_holds_only_for_the_full_run_of_the_champions_profile_on_i
                            samples_per_s=10.5, epoch_losses=[0.71, 0.52, 0.47], n_train=4224, n_truncated=3,
                            steps=steps, planned_steps=396, steps_per_epoch=132)
 
-    assert full_run_of_short_champion(short, "v1", report(396), "a1b2c3") == (208, 396)
-    assert full_run_of_short_champion(short, "v1", report(229), "a1b2c3") is None  # cut short again
+    assert full_run_of_short_champion(short, "v1", report(396), "c0ffee") == (208, 396)
+    assert full_run_of_short_champion(short, "v1", report(229), "c0ffee") is None  # cut short again
     assert full_run_of_short_champion(short, "v1", report(396), "d4e5f6") is None  # new labels: other data
-    assert full_run_of_short_champion(short, "v0", report(396), "a1b2c3") is None
-    assert full_run_of_short_champion(None, "v1", report(396), "a1b2c3") is None
+    assert full_run_of_short_champion(short, "v0", report(396), "c0ffee") is None
+    assert full_run_of_short_champion(None, "v1", report(396), "c0ffee") is None
+    # a champion trained before its meta.json kept the digest cannot be shown to share the data
+    unknown = dataclasses.replace(short, corpus_digest=None)
+    assert full_run_of_short_champion(unknown, "v1", report(396), "c0ffee") is None
+
+
+def test_a_full_run_on_the_same_news_is_judged_by_the_exception_from_the_champions_meta(risk_home, data_dir):
+    """The champion's meta.json keeps the digest of the labelled news it drew its split from, and a
+    full run of its profile on the same news is judged by the exception: v1, trained, is marked cut
+    short in the registry, and v2, the same profile on the same news, replaces it or is rejected by
+    that rule, whose reason names the cut champion."""
+    from risk_assets.lib.ml.sentiment_pipeline import short_champion_of_profile
+
+    docs = small_docs(data_dir)
+    first = train_candidate(docs, TINY_PROFILE, risk_home.artifacts, "v1", None)
+    with connect(risk_home.lake_path) as con:
+        record_candidate(con, first, "run-1")
+        if registry.champion(con, MODEL_NAME) is None:
+            registry.promote(con, MODEL_NAME, "v1", "test: set a champion")
+        # v1 as a run its time budget cut after 1 of its planned steps
+        con.execute("DELETE FROM ml.model_metrics WHERE version = 'v1' AND split = 'train' AND metric = 'steps'")
+        registry.record_metrics(con, MODEL_NAME, "v1", "train", {"steps": 1.0})
+        champion_row = registry.champion(con, MODEL_NAME)
+        short = short_champion_of_profile(con, champion_row, TINY_PROFILE)
+    planned = first.report.planned_steps
+    assert short is not None and (short.steps, short.planned_steps) == (1, planned)
+    second = train_candidate(docs, TINY_PROFILE, risk_home.artifacts, "v2", champion_row, short_champion=short)
+    # the same news (on the PhraseBank itself the redrawn holdout also changes the snapshot:
+    # test_sentiment_data's test_a_retraining_on_the_same_news_has_another_split_but_the_same_labelled_corpus)
+    assert second.split.corpus_digest == first.split.corpus_digest
+    assert f"champion v1, trained short (1 of {planned} steps)" in second.decision.reason
+    assert "by the same profile run in full on the same data" in second.decision.reason

@@ -126,7 +126,8 @@ def test_a_training_cut_short_is_set_against_the_latest_full_one_of_its_profile(
         "holdout; this one 0.8283 / 0.8056 on its holdout); it stays champion until a model better beyond chance, "
         "or its profile run in full on the same data, replaces it; to train it afresh with no time budget: .venv/bin/risk-assets registry news_sentiment --retire")
     assert warning.split("; it stays champion")[1] == report.short_warning(True).split("; it stays champion")[1]
-    assert "(on the sample, one epoch of three costs about 0.03 macro-F1: 0.811 / 0.783 accuracy / macro-F1 against " \
+    assert "(no full training of this profile is in the registry to compare with; for the default profile on the " \
+           "sample, one epoch of three costs about 0.03 macro-F1: 0.811 / 0.783 accuracy / macro-F1 against " \
            "0.836 / 0.812 on the tuning script's validation split; README, News sentiment model)" in \
            report.short_warning(True)
 
