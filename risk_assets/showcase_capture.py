@@ -285,7 +285,7 @@ def regenerate_screenshots(out: Path | None = None, skip: tuple[str, ...] = ()) 
     if chromium_path() is None:
         print("risk-assets: screenshots need Chromium (Debian: apt-get install chromium)", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="risk-screenshots-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="risk-screenshots-", ignore_cleanup_errors=True) as tmp:
         home = RiskHome(Path(tmp) / "risk_home")
         seed_small_lake(home, data, cases)
         print(f"materializing a small lake in {home.root}", flush=True)

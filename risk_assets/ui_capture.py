@@ -8,6 +8,7 @@ background process may otherwise ignore SIGINT/SIGTERM) and is stopped by its ow
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -312,15 +313,27 @@ def dagster_ui(env: dict[str, str] | None = None, timeout_s: float = 120.0) -> I
         _stop(process)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except (subprocess.TimeoutExpired, ProcessLookupError):
+def _stop(process: subprocess.Popen, grace_s: float = 30.0) -> None:
+    """Stop `dagster dev` and every process of its session (webserver, daemon, and the runs its
+    sensors launched, which write to the instance's folder): SIGTERM to the group, SIGKILL to whatever
+    is left of it after `grace_s` or once the leader has exited, then wait until none is left (at
+    most 10 s more), so the instance's folder can be removed without a process writing into it."""
+    group = process.pid
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
             pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    if process.poll() is None:
         process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)

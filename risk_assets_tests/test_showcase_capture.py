@@ -103,3 +103,22 @@ def test_a_lake_where_every_check_passed_shows_the_first_landed_tables_first_che
 
     assert showcase_pages(ui)["checks"] == Page("/assets/raw_loans?view=checks&checkDetail=raw_loans_footer_totals",
                                                 ready="raw_loans_footer_totals", click=None)
+
+
+def test_stopping_the_ui_stops_every_process_of_its_session():
+    """`risk-assets screenshots` captured every page and then ended in a traceback: a run its UI's
+    sensors had launched was still writing the instance's `history` folder while the temporary home
+    was removed. Stopping the UI now kills what is left of its process group (a child that ignores
+    SIGTERM here) and waits until none is left."""
+    import os
+    import subprocess
+    import time
+
+    from risk_assets.ui_capture import _stop
+
+    # the leader ends at SIGTERM, as dagster dev does; its child ignores it and would outlive it
+    process = subprocess.Popen(["sh", "-c", "sh -c \"trap '' TERM; sleep 300\" & wait"], start_new_session=True)
+    time.sleep(0.5)
+    _stop(process, grace_s=1)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)
