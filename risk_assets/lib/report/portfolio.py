@@ -315,9 +315,16 @@ def _figure(value: float | None) -> str:
 
 def book_headline(book: BookPD) -> tuple[str, str]:
     """A book's headline row: ("mean PD against observed default rate, sba", "0.1076 against 0.1750
-    (pd_calibration: under-states on holdout_oot)")."""
-    return (f"mean PD against observed default rate, {book.portfolio}",
-            f"{_figure(book.mean_pd)} against {_figure(book.observed_default_rate)} (pd_calibration: {book.calibration})")
+    (pd_calibration: under-states on holdout_oot)"); for a book no champion scores, what it has instead
+    of a mean PD: "no PD: no champion scores its loans (no loan has an outcome yet)", or its observed
+    default rate on its labelled loans, not "none against none"."""
+    what = f"mean PD against observed default rate, {book.portfolio}"
+    if not book.scored:
+        outcomes = (f"observed default rate {book.observed_default_rate:.4f} on {book.labelled:,} labelled loans"
+                    if book.observed_default_rate is not None else "no loan has an outcome yet")
+        return what, f"no PD: no champion scores its loans ({outcomes})"
+    return what, (f"{_figure(book.mean_pd)} against {_figure(book.observed_default_rate)} "
+                  f"(pd_calibration: {book.calibration})")
 
 
 def mean_pd_caveat(books: Sequence[BookPD], mean_pd: float | None, rate: float | None) -> str:

@@ -574,3 +574,19 @@ def _add_sba_features_and_calibration(con, data_dir: Path) -> None:
                 [str(data_dir / "loans" / "sba_national.csv.gz")])
     con.execute("ALTER TABLE ml.loan_scores ADD COLUMN pd_calibration VARCHAR")
     con.execute("UPDATE ml.loan_scores SET pd_calibration = 'calibrated on holdout'")
+
+
+def test_a_book_no_champion_scores_says_so_in_the_headline_not_none_against_none():
+    """A book landed without outcomes (every loan 'Current'), whose PD training was refused, read
+    'none against none (pd_calibration: unscored)' in the headline; it now says what it lacks."""
+    from risk_assets.lib.report.portfolio import BookPD, book_headline
+
+    current = BookPD("acme", scored=0, mean_pd=None, labelled=0, observed_default_rate=None, calibration="unscored")
+    assert book_headline(current) == ("mean PD against observed default rate, acme",
+                                      "no PD: no champion scores its loans (no loan has an outcome yet)")
+    labelled = BookPD("acme", scored=0, mean_pd=None, labelled=12, observed_default_rate=1 / 12, calibration="unscored")
+    assert book_headline(labelled)[1] == ("no PD: no champion scores its loans (observed default rate 0.0833 on 12 "
+                                          "labelled loans)")
+    sba = BookPD("sba", scored=898_353, mean_pd=0.10764, labelled=896_360, observed_default_rate=0.17501,
+                 calibration="under-states on holdout_oot")
+    assert book_headline(sba)[1] == "0.1076 against 0.1750 (pd_calibration: under-states on holdout_oot)"
