@@ -2083,12 +2083,16 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                    if dialect.decimal == "," and amount and kind in ("money", "number") and minor_unit_digits(currency) < 3
                    else pl.lit(False))
         # in any dialect, a fraction of a cent (1234.567, 1234,567): never loaded as written, never rounded
-        # an amount of 2^53 or more (a double's 1e308, an overflow) holds no cents to count: no amount
-        beyond = (value.abs() >= csv_text.FLOAT_EXACT_LIMIT).fill_null(False) & value.is_finite() if amount else pl.lit(False)
-        past_minor = (_past_minor_unit(value, currency) & ~beyond if amount and kind in ("money", "number")
-                      else pl.lit(False))
+        past_minor = _past_minor_unit(value, currency) if amount and kind in ("money", "number") else pl.lit(False)
+
+        def beyond(v: pl.Expr) -> pl.Expr:
+            """An amount of 2^53 or more (a double's 1e308, an overflow): it holds no cents to count, so it
+            is no amount, whatever else is said of it below (read from the typed column `v`, not by
+            parsing the text again: that doubled the column rules' time on the SBA file)."""
+            return (v.abs() >= csv_text.FLOAT_EXACT_LIMIT).fill_null(False) & v.is_finite() if amount else pl.lit(False)
+
         return value, lambda v: (pl.when(foreign).then(pl.lit("currency_mismatch"))
-                                 .when(beyond).then(pl.lit("value_out_of_range"))
+                                 .when(beyond(v)).then(pl.lit("value_out_of_range"))
                                  .when(present & minor_fraction).then(pl.lit("minor_unit_fraction"))
                                  .when(major_written).then(pl.lit("amount_in_major_units"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
