@@ -298,15 +298,17 @@ def pd_by_book(con: duckdb.DuckDBPyConnection, base: str, scores: str) -> list[B
 def _what_pds_do(calibration: str) -> str:
     """'under-state defaults' for 'under-states on holdout_oot'; a plain phrase for a status not known
     here. A book whose loans carry several verdicts ('; '-joined, each loan its population's) reads
-    by those not calibrated: 'are calibrated only in part: elsewhere they under-state defaults and
-    were not assessed (...)'."""
+    by those not calibrated, each of its own loans: 'are calibrated only in part: on some loans they
+    under-state defaults; on some loans they were not assessed (...)'."""
     parts = calibration.split("; ")
     off = sorted((part for part in parts if not part.startswith("calibrated")), key=lambda part: part.startswith("not "))
     reads = list(dict.fromkeys(
         next((reads for status, reads in _CALIBRATION_READS.items() if part.startswith(status)),
              "are not read as default probabilities") for part in off))
     said = " and ".join(reads)
-    return f"are calibrated only in part: elsewhere they {said}" if len(off) < len(parts) else said
+    if len(off) < len(parts):  # each reading holds for loans of its own, not for the same ones
+        return "are calibrated only in part: " + "; ".join(f"on some loans they {reads_so}" for reads_so in reads)
+    return said
 
 
 def _figure(value: float | None) -> str:

@@ -554,8 +554,8 @@ def test_a_book_whose_loans_carry_their_own_populations_verdicts_is_named_by_tho
     assert not [book for book in overview.books if book.portfolio == "sba"][0].calibrated
     assert dict(overview.headline)["how to read the mean PD"] == (
         "The mean PD 0.1378 pools 2 scored books (lendingclub, sba) and is no estimate of the observed default rate "
-        "0.1457: sba's PDs are calibrated only in part: elsewhere they under-state defaults and were not assessed (no "
-        "holdout speaks for their vintages, or it had no ECE or no defaults) (pd_calibration: calibrated on "
+        "0.1457: sba's PDs are calibrated only in part: on some loans they under-state defaults; on some loans they "
+        "were not assessed (no holdout speaks for their vintages, or it had no ECE or no defaults) (pd_calibration: calibrated on "
         "holdout_in_time; not assessed (vintage before the champion's 1989-2006); under-states on holdout_oot; mean PD "
         "0.1000 against an observed default rate of 0.1711). Compare each book's own mean PD with its own default "
         "rate, and read the PDs of a book named here as relative risk (the ranking holds), not as default probabilities.")
