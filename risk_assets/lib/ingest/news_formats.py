@@ -5162,8 +5162,9 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
     names and rules (`_parse_json_feed`): RSS `guid`/`link`, `title`, `content:encoded` or
     `description`, `pubDate`; Atom `id`, `title`, `content` or `summary`, `published` (else
     `updated` where the entry gives no other publication time: beside `pubDate`, `dc:date` or
-    `created` it is the last edit's time, ignored), `link href`; other elements (`category`, `dc:creator`) are listed in
-    notes['ignored_columns']. The feed's own title is the source of an article that names
+    `created` it is the last edit's time, ignored; read for any entry, it is listed under
+    notes['fallback_columns'], not notes['ignored_columns']), `link href`; other elements (`category`,
+    `dc:creator`) are listed in notes['ignored_columns']. The feed's own title is the source of an article that names
     none. Lineage: the line where the article's element opens (its number in the feed when several
     open on one line).
 
@@ -5183,12 +5184,13 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
         out.notes["feed_title"] = feed.title
     if feed.overruled:  # a Latin-9 declaration over Windows-1252 bytes (news_xml.read_c1_label)
         out.notes["feed_encoding_overruled"] = feed.overruled
-    records = []
+    records, updated_read = [], False
     for number, article in enumerate(feed.articles, start=1):
         fields = dict(article.fields)
         if "updated" in fields and not any(_key(name) in FEED_ALIASES["published_at"] for name in fields):
             fields["published"] = fields.pop("updated")  # Atom: the last edit stands in for a publication time
             # it lacks; beside RSS's `pubDate` or Benzinga's `created` it is an edit, never read
+            updated_read = True
         if feed.title and not any(_key(name) in FEED_ALIASES["source"] for name in fields):
             fields["source"] = feed.title
         repeated = {name: values for name, values in fields.items()
@@ -5200,7 +5202,12 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
             fields = _RepeatedKeys(fields)
             fields.repeated = repeated
         records.append(_JsonRecord(number, article.line, article.column, fields))
-    return _parse_json_feed(path, out, sha256, records)
+    parsed = _parse_json_feed(path, out, sha256, records)
+    if updated_read and "updated" in parsed.notes.get("ignored_columns", []):
+        # another entry's `updated` beside its `published` was an edit, but this one's dated an article: read
+        parsed.notes["ignored_columns"].remove("updated")
+        parsed.notes.setdefault("fallback_columns", {})["updated"] = "published_at"
+    return parsed
 
 
 _ONE_VALUE_ELEMENTS = frozenset({"title", "description", "summary", "content", "content:encoded", "encoded", "pubDate",

@@ -86,6 +86,9 @@ def test_an_atom_feed_reads_published_else_updated_and_the_alternate_link(tmp_pa
     assert parsed.rows.select("doc_id", "published_at", "text_clean").rows() == [
         ("https://example.com/e/1", datetime(2024, 5, 2, 7, 30), sentences[0]),
         ("https://example.com/e/2", datetime(2024, 5, 3, 9, 30), sentences[1])]
+    # the second entry's `updated` dated it: read, so never listed as ignored beside the first's edit time
+    assert parsed.notes["fallback_columns"] == {"updated": "published_at"}
+    assert parsed.notes["ignored_columns"] == []
 
 
 def test_a_feed_in_its_declared_latin_1_encoding_is_read(tmp_path):
