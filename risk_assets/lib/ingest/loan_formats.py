@@ -2834,6 +2834,7 @@ def _typed_parse(
     frame, records, summary_notes = _summary_rows(frame, records, specs, mapping)
     notes.update(summary_notes)
     notes.update(records.notes)
+    notes.update(_fiscal_year_suffixes(frame, specs))
     if len(id_specs) > 1 and frame.height:  # which of the columns that may give the loan id gives it
         chosen, frame, id_notes = _loan_id_column(frame, [s.source for s in id_specs])
         notes.update(id_notes)
@@ -3169,6 +3170,29 @@ def _yn_codes(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame
             read[source] = n
             updates.append(pl.coalesce(word, pl.col(_src(source))).alias(_src(source)))
     return (frame.with_columns(updates), {"yn_words_read": read}) if updates else (frame, {})
+
+
+FISCAL_YEAR_SUFFIXED = r"^\d{4}[A-Za-z]$"
+"""A fiscal year written with a letter after it: SBA's `1976A`, 18 loans of its national file, approved
+in July-September 1976, the transition quarter when the federal fiscal year moved its start from July
+to October. Read as the year its digits say (`fiscal_year` fields)."""
+
+
+def _fiscal_year_suffixes(frame: pl.DataFrame, specs: list[FieldSpec]) -> dict[str, dict[str, dict[str, int]]]:
+    """Fiscal years (`fiscal_year` fields, their text `_src:<column>` after export markers) written
+    with a letter after the year (FISCAL_YEAR_SUFFIXED), which load as the year alone: SBA's `1976A`,
+    and any other letter (`1999B`), which no source defines, so each is counted and said.
+
+    Returns the note `fiscal_year_suffix_read`: {source column: {value as written: loans}}, sorted by
+    value; a column without any is left out, the note without any column too."""
+    read: dict[str, dict[str, int]] = {}
+    for source in sorted({spec.source for spec in specs if spec.kind == "fiscal_year"}):
+        value = pl.col(_src(source))
+        suffixed = frame.filter(value.str.contains(FISCAL_YEAR_SUFFIXED).fill_null(False))
+        counts = suffixed.group_by(value).len().sort(value)
+        if counts.height:
+            read[source] = dict(counts.iter_rows())
+    return {"fiscal_year_suffix_read": read} if read else {}
 
 
 def _missing_markers(frame: pl.DataFrame, specs: list[FieldSpec], mapping: TapeMapping

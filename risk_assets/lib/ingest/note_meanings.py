@@ -43,6 +43,9 @@ NOTE_MEANINGS: dict[str, str] = {
                               "may mean 'no' or 'not filled in', which the tape does not tell, so it is loaded as "
                               "unknown (empty), not as 'no'; if the lender's empty box means 'no', export the column "
                               "with N (or 0) in those boxes and land the tape again",
+    "fiscal_year_suffix_read": "fiscal years written with a letter after the year (SBA's `1976A`, its July-"
+                               "September 1976 transition quarter), by column and value as written: read as the "
+                               "year alone (1976); a letter the source does not define (`1999B`) is worth asking about",
     "padded_quotes_unwrapped": "values written with a space before their quotes (`, \"NAME\"`), so the quotes "
                                "were read as part of the value; the quotes were removed",
     "unlabelled_by_status": "loans whose status gives no outcome (empty or not a final status): loaded and "

@@ -363,6 +363,27 @@ def test_sba_two_digit_years_and_fiscal_suffix(tmp_path):
     assert parsed.quarantine.select("line", "column_name", "rule").row(0) == (4, "GrAppv", "unparsable_number")
 
 
+def test_an_sba_fiscal_year_with_a_letter_is_its_year_and_counted_by_value(tmp_path):
+    """SBA writes its July-September 1976 approvals `1976A` (18 loans of the national file); any
+    other letter (`1999B`, `2003a`) was read as its year too, silently. Each is read and counted
+    by value as written (`fiscal_year_suffix_read`); `19990` and `199B` are no year."""
+    header = ("LoanNr_ChkDgt,Name,City,State,Zip,Bank,BankState,NAICS,ApprovalDate,ApprovalFY,Term,NoEmp,NewExist,"
+              "CreateJob,RetainedJob,FranchiseCode,UrbanRural,RevLineCr,LowDoc,ChgOffDate,DisbursementDate,"
+              "DisbursementGross,BalanceGross,MIS_Status,ChgOffPrinGr,GrAppv,SBA_Appv\n")
+    row = ('{nr},ACME CO,EVANSVILLE,IN,47711,FIFTH THIRD BANK,OH,451120,{approved},{fy},84,4,2,0,0,1,0,N,Y,,'
+           '{approved},"$60,000.00 ",$0.00 ,P I F,$0.00 ,"$60,000.00 ","$48,000.00 "\n')
+    years = [("15-Jul-76", "1976A"), ("30-Sep-76", "1976A"), ("15-Mar-99", "1999B"), ("1-Oct-02", "2003a"),
+             ("28-Feb-97", "1997"), ("15-Mar-99", "19990"), ("15-Mar-99", "199B")]
+    tape = tmp_path / "sba.csv"
+    tape.write_text(header + "".join(row.format(nr=9000000001 + i, approved=a, fy=fy) for i, (a, fy) in enumerate(years)))
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "vintage").rows() == [(2, 1976), (3, 1976), (4, 1999), (5, 2003), (6, 1997)]
+    assert parsed.notes["fiscal_year_suffix_read"] == {"ApprovalFY": {"1976A": 2, "1999B": 1, "2003a": 1}}
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (7, "ApprovalFY", "unparsable_value", "19990"), (8, "ApprovalFY", "unparsable_value", "199B")]
+
+
 def test_an_sba_fiscal_year_written_as_a_float_is_its_year(data_dir, tmp_path):
     """pandas writes an integer column that holds a missing value as floats: ApprovalFY `1997.0`
     quarantined every loan while NoEmp `4.0` and NAICS `451120.0` read as their codes. It is the

@@ -9,7 +9,8 @@ def test_the_sample_files_notes_read_as_a_table_of_what_they_mean_for_the_data()
     1,997 SBA loans have no outcome."""
     notes = {
         "lendingclub_2007_2011.csv": {"emp_length_na": 1078},
-        "sba_national.csv.gz": {"new_exist_undefined": 1170, "padded_quotes_unwrapped": {"Name": 28},
+        "sba_national.csv.gz": {"fiscal_year_suffix_read": {"ApprovalFY": {"1976A": 18}},
+                                "new_exist_undefined": 1170, "padded_quotes_unwrapped": {"Name": 28},
                                 "unlabelled_by_status": {"(empty)": 1997}},
         "financial_phrasebank_all.csv": {
             "header": "Y,Notices",
@@ -22,6 +23,10 @@ def test_the_sample_files_notes_read_as_a_table_of_what_they_mean_for_the_data()
         "|---|---|---:|---|",
         "| lendingclub_2007_2011.csv | emp_length_na | 1,078 | employment length written `n/a`: loaded as unknown "
         "(empty), not as 0 years |",
+        "| sba_national.csv.gz | fiscal_year_suffix_read | 18 | fiscal years written with a letter after the year "
+        "(SBA's `1976A`, its July-September 1976 transition quarter), by column and value as written: read as the "
+        "year alone (1976); a letter the source does not define (`1999B`) is worth asking about (by column: "
+        "ApprovalFY: 1976A 18) |",
         "| sba_national.csv.gz | new_exist_undefined | 1,170 | SBA `NewExist` 0 or blank, a code the SBA does not "
         "define: whether the business is new is left unknown (`new_business` empty) |",
         "| sba_national.csv.gz | padded_quotes_unwrapped | 28 | values written with a space before their quotes "
