@@ -29,7 +29,7 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -212,6 +212,6 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
     rows = rows.filter(~pl.col("_source_line").is_in(sorted(out_lines)))
     notes["published_at_local_zone_lines"] = sorted(lines - out_lines)
     quarantine = pl.concat([parsed.quarantine, pl.DataFrame(rejected, schema=parsed.quarantine.schema)])
-    result = ParsedFile(parsed.format, rows, quarantine, parsed.data_records, parsed.non_data_lines, notes)
+    result = replace(parsed, rows=rows, quarantine=quarantine, notes=notes)
     result.reconcile()
     return result
