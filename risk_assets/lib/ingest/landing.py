@@ -64,7 +64,7 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.ingest import folders
-from risk_assets.lib.ingest.news_formats import SAME_URL, url_key
+from risk_assets.lib.ingest.news_formats import SAME_URL, repeat_message, url_key
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.lake import column_exists, names_file, table_exists, transaction
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
@@ -721,42 +721,26 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
     return dataclasses.replace(
         parsed,
         rows=parsed.rows.filter(~pl.col("_source_line").is_in(lines)),
-        quarantine=pl.concat([_repeats_pointed_at_kept_copy(parsed.quarantine, known, path),
+        quarantine=pl.concat([_repeats_pointed_at_kept_copy(parsed, known),
                               quarantine.cast(QUARANTINE_COLUMNS)]).sort("line"),
     )
 
 
-_IN_FILE_VERDICT = re.compile(r"is already on line (?P<line>\d+)(?P<written>.*) \((?P<verdict>[^()]*)\)$")
-"""The end of the reader's message for an article id repeated within its file (`duplicate_doc_id`)."""
-
-
-def _repeats_pointed_at_kept_copy(quarantine: pl.DataFrame, known: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """`quarantine` with the messages of the file's repeated ids whose first copy in the file is
-    itself a copy of an article already loaded (`known`: line, doc_id, first_id, first_file,
-    first_line) rewritten to name the copy the lake keeps, its file and line: 'already on line 2'
-    would point at a line that is quarantined too. The comparison with the line it repeats stays
-    (`same text, different label: negative here, positive on line 2`). Shape: as `quarantine`."""
-    kept = {url_key(doc_id) or doc_id: (line, first_id, first_file, first_line)
-            for line, doc_id, first_id, first_file, first_line
-            in known.select("line", "doc_id", "first_id", "first_file", "first_line").iter_rows()}
-    if not kept or not quarantine.height:
-        return quarantine
-    messages = []
-    for rule, record_key, message in quarantine.select("rule", "record_key", "message").iter_rows():
-        said = _IN_FILE_VERDICT.search(message or "") if rule == "duplicate_doc_id" and record_key else None
-        copy = kept.get(url_key(record_key) or record_key) if said else None
-        if copy is None or int(said["line"]) != copy[0]:
-            messages.append(message)
-            continue
-        line, first_id, first_file, first_line = copy
-        verdict = (said["verdict"].replace("different text: the first version is kept", "different text")
-                   .replace("same text: a repeat", "same text and label"))
-        verdict = re.sub(r" kept$", f" on line {line}", verdict)
-        loaded_as = "" if first_id == record_key else f" as {first_id} ({SAME_URL})"
-        messages.append(f"{message[:said.start()]}is already loaded from {first_file} line {first_line}{loaded_as}, "
-                        f"the copy kept; line {line} of this file, which it repeats{said['written']} ({verdict}), is "
-                        "quarantined as that copy's duplicate too")
-    return quarantine.with_columns(pl.Series("message", messages, dtype=pl.Utf8))
+def _repeats_pointed_at_kept_copy(parsed: ParsedFile, known: pl.DataFrame) -> pl.DataFrame:
+    """`parsed.quarantine` with the messages of the file's repeated ids (`parsed.repeats`) whose
+    first copy in the file is itself a copy of an article already loaded (`known`: line, first_id,
+    first_file, first_line) written again to name the copy the lake keeps, its file and line:
+    'already on line 2' would point at a line that is quarantined too. The comparison with the
+    line it repeats stays (`news_formats.repeat_message`). Shape: as `parsed.quarantine`."""
+    kept = {line: (first_file, first_line, first_id) for line, first_id, first_file, first_line
+            in known.select("line", "first_id", "first_file", "first_line").iter_rows()}
+    rewritten = {line: repeat_message(repeat, kept[repeat.first_line])
+                 for line, repeat in parsed.repeats.items() if repeat.first_line in kept}
+    if not rewritten:
+        return parsed.quarantine
+    messages = [rewritten.get(line, message) if rule == "duplicate_doc_id" else message
+                for line, rule, message in parsed.quarantine.select("line", "rule", "message").iter_rows()]
+    return parsed.quarantine.with_columns(pl.Series("message", messages, dtype=pl.Utf8))
 
 
 def _insert_rows(con, table: str, columns: tuple[Column, ...], rows: pl.DataFrame, path: Path,

@@ -52,7 +52,7 @@ from risk_assets.lib.ingest.loan_formats import (
     NOTE_TEXT,
     SBA_SIGNATURE,
 )
-from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
+from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, RepeatedArticle
 from risk_assets.lib.schema import NEWS_COLUMNS
 from risk_assets.lib.text import (
     NULL_TOKENS,
@@ -253,6 +253,35 @@ SAME_URL = ("the same address written another way: scheme, host case, www., mobi
 """How a duplicate's message says that its id is the loaded copy's URL written another way."""
 
 
+def repeat_message(repeat: RepeatedArticle, kept: tuple[str, int, str] | None = None) -> str:
+    """The `duplicate_doc_id` message of an article id repeated within its file.
+
+    Without `kept`, as the reader writes it, naming the line it repeats and how the two copies
+    compare: `<where>: article id '42' is already on line 2 (same text: a repeat)`, `(same text,
+    different label: negative here, positive kept)` or `(different text: the first version is
+    kept)`. `kept` is (file, line, article id) of the copy the lake already holds where the file's
+    first copy is itself quarantined as a copy of it: the message then names that copy and still
+    compares the repeat with the line it repeats: `<where>: article id '42' is already loaded from
+    <file> line 7, the copy kept; line 2 of this file, which it repeats (same text and label), is
+    quarantined as that copy's duplicate too`. Either names an id written another way (the same
+    URL, `url_key`) as such."""
+    here, there = repeat.label or "none", repeat.first_label or "none"
+    written = "" if repeat.first_id == repeat.doc_id else f" as {repeat.first_id!r} ({SAME_URL})"
+    if kept is None:
+        verdict = ("different text: the first version is kept" if not repeat.same_text
+                   else f"same text, different label: {here} here, {there} kept" if repeat.label != repeat.first_label
+                   else "same text: a repeat")
+        return f"{repeat.where}: article id {repeat.doc_id!r} is already on line {repeat.first_line}{written} ({verdict})"
+    kept_file, kept_line, kept_id = kept
+    verdict = ("different text" if not repeat.same_text
+               else f"same text, different label: {here} here, {there} on line {repeat.first_line}"
+               if repeat.label != repeat.first_label else "same text and label")
+    loaded_as = "" if kept_id == repeat.doc_id else f" as {kept_id} ({SAME_URL})"
+    return (f"{repeat.where}: article id {repeat.doc_id!r} is already loaded from {kept_file} line {kept_line}"
+            f"{loaded_as}, the copy kept; line {repeat.first_line} of this file, which it repeats{written} "
+            f"({verdict}), is quarantined as that copy's duplicate too")
+
+
 def _tracking_parameter(name: str) -> bool:
     """Whether a query parameter's name (as written, percent-escaped or not) is a tracking or AMP one."""
     plain = unquote_plus(name).strip().lower()
@@ -326,6 +355,8 @@ class _Collector:
     another way, is quarantined)."""
     row_of: dict[str, int] = field(default_factory=dict)
     """`doc_key` of a doc_id -> index of its loaded row in `rows`."""
+    repeats: dict[int, RepeatedArticle] = field(default_factory=dict)
+    """line -> the facts of an article id quarantined as repeated within the file (`ParsedFile.repeats`)."""
     label_map: Mapping[str, str | None] = field(default_factory=dict)
     """Declared labels (news settings `label_map`): `label_key` of a source label -> label or None."""
     date_order: DateOrderEvidence | None = None
@@ -460,6 +491,7 @@ class _Collector:
             non_data_lines=self.non_data_lines,
             notes={**self.notes, **self.line_notes},
             non_data_text=self.non_data_text,
+            repeats=self.repeats,
         )
         result.reconcile()
         return result
@@ -3122,17 +3154,13 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     clean_from = None if use_body else _without_source_suffix(headline, _optional(record.get("source")))
     article = doc_key(doc_id)
     if article in out.first_line_of:
-        first = out.first_line_of[article]
         kept = out.rows[out.row_of[article]]
-        if clean_text(clean_from or text_raw).text != kept["text_clean"]:
-            verdict = "different text: the first version is kept"
-        elif label != kept["label"]:
-            verdict = f"same text, different label: {label or 'none'} here, {kept['label'] or 'none'} kept"
-        else:
-            verdict = "same text: a repeat"
-        written = "" if kept["doc_id"] == doc_id else f" as {kept['doc_id']!r} ({SAME_URL})"
-        out.reject(number, doc_id, "doc_id", "duplicate_doc_id", record["doc_id"],
-                   f"{where}: article id {doc_id!r} is already on line {first}{written} ({verdict})")
+        repeat = RepeatedArticle(where=where, doc_id=doc_id, first_line=out.first_line_of[article],
+                                 first_id=kept["doc_id"],
+                                 same_text=clean_text(clean_from or text_raw).text == kept["text_clean"],
+                                 label=label, first_label=kept["label"])
+        out.repeats[number] = repeat
+        out.reject(number, doc_id, "doc_id", "duplicate_doc_id", record["doc_id"], repeat_message(repeat))
         return
     out.first_line_of[article], out.row_of[article] = number, len(out.rows)
     if clean_from is not None:

@@ -23,6 +23,32 @@ class FileRefused(ValueError):
     applies, the line, column or byte offset and what was expected. Nothing of it is loaded."""
 
 
+@dataclass(frozen=True)
+class RepeatedArticle:
+    """An article id repeated within its file, quarantined as `duplicate_doc_id`: the facts its
+    message is written from (`news_formats.repeat_message`), kept so that landing can write it
+    again when the file's first copy is itself a copy of an article the lake already holds.
+
+    Attributes:
+        where: the repeat's place as its message names it (`<file>: line 5`, `<file>: sheet 'News' row 5`).
+        doc_id: the repeat's article id, as loaded rows carry it.
+        first_line: the line of the file's first copy of the article.
+        first_id: the first copy's article id: another than doc_id where one is the other's URL
+            written another way (`news_formats.url_key`).
+        same_text: whether the repeat's cleaned text is the first copy's.
+        label: the repeat's label (None: unlabelled).
+        first_label: the first copy's label (None: unlabelled).
+    """
+
+    where: str
+    doc_id: str
+    first_line: int
+    first_id: str
+    same_text: bool
+    label: str | None
+    first_label: str | None
+
+
 @dataclass
 class ParsedFile:
     """One landed file after parsing.
@@ -44,6 +70,8 @@ class ParsedFile:
             whose text it keeps (a repeated header, a marker, a footer, a total row; never a blank
             line); landing keeps it, shortened, in raw.non_data_lines.text.
         notes: facts worth showing a user (footer totals checked, dialect detected, ...).
+        repeats: line -> RepeatedArticle, for each article id a news reader quarantined as
+            repeated within the file (empty for loan tapes).
     """
 
     format: str
@@ -53,6 +81,7 @@ class ParsedFile:
     non_data_lines: list[tuple[int, str]] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
     non_data_text: dict[int, str] = field(default_factory=dict)
+    repeats: dict[int, RepeatedArticle] = field(default_factory=dict)
 
     @property
     def rows_quarantined(self) -> int:

@@ -4,6 +4,8 @@ never a line that was quarantined too."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from risk_assets.lib.ingest.news_formats import parse_news_file
 from risk_assets.lib.lake import connect
 
@@ -58,4 +60,67 @@ def test_a_repeat_of_an_article_the_lake_already_keeps_names_that_copy_not_a_qua
         (6, "sci_notation_id", f"{labelled}: line 6: article id '1.01E+02' is in scientific notation: a spreadsheet "
                                "lost its digits, so which article it is cannot be known (loan ids in it are quarantined alike); "
                                "export the id column as text and land the file again"),
+    ]
+
+
+LOADED = ("id\theadline\tbody\tpublished_at\n"
+          "100\tBank 0 cuts rates\tBank 0 cut its lending rate by 25 basis points.\t2024-05-01T08:00:00Z\n"
+          "https://example.com/markets/bank-c\tBank C loss widens\tBank C lost more.\t2024-05-02T08:00:00Z\n")
+REPEATS = ("id,headline,label,published_at\n"
+           "100,Bank A profit rises,positive,2024-05-03 09:00\n"
+           "100,Bank A profit rises,negative,2024-05-03 09:00\n"
+           "100,Bank A profit rises,positive,2024-05-03 09:00\n"
+           "100,Bank A profit falls,positive,2024-05-03 09:00\n"
+           "https://www.example.com/markets/bank-c/,Bank C loss widens,negative,2024-05-03 09:00\n"
+           "http://example.com/markets/bank-c?utm_source=x,Bank C loss widens,negative,2024-05-03 09:00\n")
+
+
+def test_the_reader_keeps_the_facts_of_each_repeat_within_its_file_through_a_declared_zone(tmp_path):
+    from risk_assets.lib.ingest.parsed import RepeatedArticle
+
+    path = tmp_path / "n08_repeats.csv"
+    path.write_text(REPEATS)
+    (tmp_path / "n08_repeats.csv.mapping.json").write_text('{"timezone": "Europe/Helsinki"}')
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("_source_line", "published_at").rows() == [
+        (2, datetime(2024, 5, 3, 6, 0)), (6, datetime(2024, 5, 3, 6, 0))]  # 09:00 EEST, read in the declared zone
+    site = "https://www.example.com/markets/bank-c/"
+    assert parsed.repeats == {
+        3: RepeatedArticle(f"{path}: line 3", "100", 2, "100", True, "negative", "positive"),
+        4: RepeatedArticle(f"{path}: line 4", "100", 2, "100", True, "positive", "positive"),
+        5: RepeatedArticle(f"{path}: line 5", "100", 2, "100", False, "positive", "positive"),
+        7: RepeatedArticle(f"{path}: line 7", "http://example.com/markets/bank-c?utm_source=x", 6, site, True,
+                           "negative", "negative")}
+
+
+def test_a_repeat_of_a_loaded_article_names_the_kept_copy_for_each_verdict_and_id_written_another_way(risk_home):
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.news_formats import SAME_URL
+
+    loaded = risk_home.landing_news / "n04_wire.tsv"
+    loaded.write_text(LOADED)
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+    repeats = risk_home.landing_news / "n08_repeats.csv"
+    repeats.write_text(REPEATS)
+    (risk_home.landing_news / "n08_repeats.csv.mapping.json").write_text('{"timezone": "Europe/Helsinki"}')
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-2", asset="raw_news")
+        quarantined = con.execute("SELECT line, message FROM quality.quarantine WHERE source_file = ? "
+                                  "ORDER BY line", [str(repeats)]).fetchall()
+    kept = f"is already loaded from {loaded} line 2, the copy kept; line 2 of this file, which it repeats"
+    site = "https://example.com/markets/bank-c"
+    too = "is quarantined as that copy's duplicate too"
+    assert quarantined == [
+        (2, f"{repeats}: line 2: article id 100 is already loaded from {loaded} line 2 (different text: the first "
+            "version is kept)"),
+        (3, f"{repeats}: line 3: article id '100' {kept} (same text, different label: negative here, positive on "
+            f"line 2), {too}"),
+        (4, f"{repeats}: line 4: article id '100' {kept} (same text and label), {too}"),
+        (5, f"{repeats}: line 5: article id '100' {kept} (different text), {too}"),
+        (6, f"{repeats}: line 6: article id https://www.example.com/markets/bank-c/ is already loaded from {loaded} "
+            f"line 3 as {site} ({SAME_URL}) (different text: the first version is kept)"),
+        (7, f"{repeats}: line 7: article id 'http://example.com/markets/bank-c?utm_source=x' is already loaded from "
+            f"{loaded} line 3 as {site} ({SAME_URL}), the copy kept; line 6 of this file, which it repeats as "
+            f"'https://www.example.com/markets/bank-c/' ({SAME_URL}) (same text and label), {too}"),
     ]
