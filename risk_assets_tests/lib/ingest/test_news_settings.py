@@ -91,3 +91,14 @@ def test_a_sidecar_decides_for_its_file_and_bad_settings_are_refused_by_name(des
     _settings(tmp_path / "maps", "b.json", applies_to="*.csv")
     with pytest.raises(FileRefused, match=r"desk_2024-10.csv: news settings .*a.json, .*b.json all name this file"):
         parse_news_file(path, mapping_dirs=[tmp_path / "maps"])
+
+
+def test_a_declared_zone_keeps_the_text_of_the_files_footer(tmp_path):
+    path = tmp_path / "desk.csv"
+    path.write_text("id,headline,published_at\na1,Bank A profit rises,2024-05-03 09:00\n"
+                    "a2,Bank B loss widens,2024-05-03 10:00\nSource: ACME wire desk\n")
+    (tmp_path / "desk.csv.mapping.json").write_text('{"timezone": "Europe/Helsinki"}')
+    parsed = parse_news_file(path)
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 3, 6, 0), datetime(2024, 5, 3, 7, 0)]
+    assert parsed.non_data_lines == [(4, "footer_note")]
+    assert parsed.non_data_text == {4: "Source: ACME wire desk"}
