@@ -15,12 +15,17 @@ Tables (schema ml, created on demand by `ensure_pd_tables`):
 - ml.model_holdout_scores  model, version, split, loan_key, default_flag, pd: the PDs behind each
                        holdout's rows of ml.model_metrics, the model's and its baseline's (2 x the
                        holdout's loans per split), so that a validator can recompute the holdout
-                       figures of both and the gate's comparison with the baseline from the lake
+                       figures of both and the gate's comparison with the baseline from the lake;
+                       with champion_version: model `loan_pd_<portfolio>_champion`, the champion's
+                       PDs on the loans the gate compared it with version's candidate on (its
+                       re-scoring), so that the gate's AUCs, gain and p-value recompute too
 - ml.loan_scores       loan_key, portfolio, pd, risk_grade, model, model_version, scored_at, pd_calibration
 
 Baseline convention: the logistic-regression baseline of version V of `loan_pd_<portfolio>` is
 stored in ml.model_metrics / ml.roc_curves / ml.calibration_bins as model
 `loan_pd_<portfolio>_baseline`, version V. It is never registered: it is a yardstick, not a model.
+The champion a candidate V was judged against is stored likewise, in ml.model_holdout_scores only,
+as model `loan_pd_<portfolio>_champion`, version V, with its own version in champion_version.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ CREATE TABLE IF NOT EXISTS ml.model_holdout_scores (
     model VARCHAR NOT NULL, version VARCHAR NOT NULL, split VARCHAR NOT NULL, loan_key VARCHAR NOT NULL,
     default_flag INTEGER NOT NULL, pd DOUBLE NOT NULL
 );
+ALTER TABLE ml.model_holdout_scores ADD COLUMN IF NOT EXISTS champion_version VARCHAR;
 CREATE TABLE IF NOT EXISTS ml.loan_scores (
     loan_key VARCHAR NOT NULL, portfolio VARCHAR NOT NULL, pd DOUBLE NOT NULL, risk_grade VARCHAR NOT NULL,
     model VARCHAR NOT NULL, model_version VARCHAR NOT NULL, scored_at TIMESTAMP NOT NULL
@@ -81,6 +87,11 @@ def model_name(portfolio: str) -> str:
 
 def baseline_name(portfolio: str) -> str:
     return f"loan_pd_{portfolio}_baseline"
+
+
+CHAMPION = "_champion"
+"""Suffix of the model name under which ml.model_holdout_scores keeps the champion's PDs on a
+candidate's holdout, as the gate re-scored it (`loan_pd_<portfolio>_champion`, the candidate's version)."""
 
 
 def ensure_pd_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -186,10 +197,29 @@ def _write_holdout_scores(con: duckdb.DuckDBPyConnection, model: str, baseline: 
     for name, values in ((model, scores.pd), (baseline, scores.baseline_pd)):
         con.register("scored", frame.assign(pd=np.asarray(values, dtype=np.float64)))
         try:
-            con.execute("INSERT INTO ml.model_holdout_scores SELECT ?, ?, ?, loan_key, default_flag, pd FROM scored",
+            con.execute("INSERT INTO ml.model_holdout_scores SELECT ?, ?, ?, loan_key, default_flag, pd, NULL FROM scored",
                         [name, version, split])
         finally:
             con.unregister("scored")
+
+
+def _write_champion_scores(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,
+                           champion_version: str, frame: pd.DataFrame, champion_pd: np.ndarray) -> None:
+    """Replace the champion's PDs on candidate `version`'s holdout in ml.model_holdout_scores: n rows
+    for the n loans the gate compared (`frame`: loan_key, default_flag), model `<model>_champion`,
+    column champion_version naming the champion (one bulk insert). A gate run again on the same
+    version replaces them."""
+    ensure_pd_tables(con)
+    con.execute("DELETE FROM ml.model_holdout_scores WHERE model = ? AND version = ? AND split = ?",
+                [f"{model}{CHAMPION}", version, split])
+    con.register("scored", pd.DataFrame({"loan_key": frame["loan_key"].astype(str).to_numpy(),
+                                         "default_flag": frame["default_flag"].to_numpy(dtype=np.int32),
+                                         "pd": np.asarray(champion_pd, dtype=np.float64)}))
+    try:
+        con.execute("INSERT INTO ml.model_holdout_scores SELECT ?, ?, ?, loan_key, default_flag, pd, ? FROM scored",
+                    [f"{model}{CHAMPION}", version, split, champion_version])
+    finally:
+        con.unregister("scored")
 
 
 def _insert_keys(con: duckdb.DuckDBPyConnection, sql: str, params: list, keys: np.ndarray) -> None:
@@ -302,7 +332,8 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
 
     Holdout loans the champion trained or calibrated on (ml.model_training_loans) would flatter it:
     they are set aside. The reason gives both AUCs, the gain with its 95% interval, the p-value and
-    the loans compared.
+    the loans compared. The champion's PDs on those loans are stored in ml.model_holdout_scores
+    (model `<model>_champion`, `_write_champion_scores`), beside the candidate's own.
 
     Returns (promoted, reason); the registry is updated either way.
     """
@@ -371,6 +402,7 @@ def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
     y = frame["default_flag"].to_numpy()
     candidate = load_pd_model(artifact)[0].predict_pd(frame)
     champion = load_pd_model(Path(current["artifact_path"]))[0].predict_pd(frame)
+    _write_champion_scores(con, model, version, split, current["version"], frame, champion)
     compared = metrics.compare_auc(y, candidate, champion)
     if isinstance(compared, metrics.Metric):
         return f"rejected: AUC undefined on the candidate's {split}: {compared.reason}{scope}"

@@ -351,6 +351,48 @@ def test_gate_promotes_first_model_over_baseline_then_a_challenger_only_on_a_gai
     assert status == {"v1": "retired", "v2": "rejected", "v3": "rejected", "v4": "retired", "v5": "champion", "v6": "rejected"}
 
 
+def test_the_gates_champion_figures_recompute_from_the_champions_pds_in_the_lake(trained, lc_small, risk_home):
+    """The gate stores the champion's PDs on the loans it compared a challenger on, as model
+    `loan_pd_<book>_champion` under the challenger's version with the champion's in champion_version:
+    the champion's AUC and the paired DeLong gain, interval and p-value of the gate's reason recompute
+    from those rows and the challenger's own. Loans the champion trained on, set aside by the gate,
+    are not among them; a first model, judged against the baseline alone, has none."""
+    def stored(con, model, version):
+        return con.execute("SELECT loan_key, default_flag, pd, champion_version FROM ml.model_holdout_scores "
+                           "WHERE model = ? AND version = ? AND split = 'holdout' ORDER BY loan_key", [model, version]).df()
+
+    with connect(risk_home.lake_path) as con:
+        folder = _record_v1(con, trained, lc_small, risk_home)
+        pd_lake.gate(con, "loan_pd_lendingclub", "v1")
+        registry.promote(con, "loan_pd_lendingclub", "v1", "set as champion for the test")
+        # v2: v1's weights on v1's holdout plus 500 loans v1 trained on, which the gate sets aside
+        registry.register_candidate(con, "loan_pd_lendingclub", "v2", str(folder), "auc_holdout", 0.99, "snap", "run2")
+        con.register("leak", pd.DataFrame({"loan_key": np.concatenate([trained.keys["holdout"], trained.keys["train"][:500]])}))
+        con.execute("INSERT INTO ml.model_holdouts SELECT 'loan_pd_lendingclub', 'v2', 'holdout', loan_key FROM leak")
+        pd_lake.gate(con, "loan_pd_lendingclub", "v2")
+        # a champion that ranks backwards, then v1's weights as the challenger: its PDs are v1's rows
+        _challenger(con, risk_home, trained, "v4", 0.5, platt_sign=-1.0)
+        registry.promote(con, "loan_pd_lendingclub", "v4", "a backwards champion for the test")
+        _challenger(con, risk_home, trained, "v5", 0.5)
+        promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v5")
+        first, leaked, champion = (stored(con, "loan_pd_lendingclub_champion", v) for v in ("v1", "v2", "v5"))
+        challenger = stored(con, "loan_pd_lendingclub", "v1")
+    assert first.empty and promoted is True
+    assert leaked["champion_version"].unique().tolist() == ["v1"]
+    assert leaked["loan_key"].tolist() == sorted(trained.keys["holdout"])  # 2,400: the 500 set aside are not stored
+    assert champion["champion_version"].unique().tolist() == ["v4"] and len(champion) == 2400
+    assert champion["loan_key"].tolist() == challenger["loan_key"].tolist()
+    assert (champion["default_flag"] == challenger["default_flag"]).all() and challenger["champion_version"].isna().all()
+    y = champion["default_flag"].to_numpy()
+    champion_auc = metrics.classification_metrics(y, champion["pd"].to_numpy())["auc"].value
+    assert champion_auc == pytest.approx(1 - trained.metrics["holdout"]["auc"].value, abs=1e-12)
+    versus = metrics.compare_auc(y, challenger["pd"].to_numpy(), champion["pd"].to_numpy())
+    low, high = versus.interval()
+    assert reason.startswith(
+        f"promoted: holdout AUC {versus.auc_a:.4f} vs champion v4 {champion_auc:.4f} on the same loans: gain "
+        f"{versus.difference:+.4f} (95% CI {low:+.4f} to {high:+.4f}), one-sided paired DeLong {metrics.format_p(versus.p_value)}")
+
+
 def test_gate_rejects_a_challenger_whose_better_ranking_comes_with_worse_calibration(trained, lc_small, risk_home):
     """The champion gives every loan the holdout's default rate (calibration slope 0: AUC 0.5, ECE 0).
     v1's weights with their calibration intercept moved up 3 log-odds rank every loan as v1 does, a
