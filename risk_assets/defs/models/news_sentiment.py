@@ -28,7 +28,8 @@ METRIC_COLUMNS = (
     Column("reason", "VARCHAR", "Why value is NULL (e.g. a class never predicted)."),
 )
 """The rows this asset appends to ml.model_metrics (confusion matrices go to ml.confusion_matrices, the
-holdout predictions of the model and its baseline to ml.sentiment_holdout_scores)."""
+holdout predictions of the model, its baseline and the champion it was compared with to
+ml.sentiment_holdout_scores)."""
 
 
 def _column_schema(columns: tuple[Column, ...]) -> dict[str, dg.TableSchema]:

@@ -63,8 +63,8 @@ CREATE TABLE IF NOT EXISTS ml.confusion_matrices (
 """
 HOLDOUT_SCORES_DDL = """
 CREATE TABLE IF NOT EXISTS ml.sentiment_holdout_scores (
-    model           VARCHAR NOT NULL,   -- news_sentiment or news_sentiment_baseline
-    version         VARCHAR NOT NULL,   -- the version whose holdout this is (the baseline carries it too)
+    model           VARCHAR NOT NULL,   -- news_sentiment, news_sentiment_baseline or news_sentiment_champion
+    version         VARCHAR NOT NULL,   -- the version whose holdout this is (the baseline and the champion carry it too)
     split           VARCHAR NOT NULL,   -- holdout
     position        INTEGER NOT NULL,   -- the sentence's row in the holdout, 0-based: the order the gate's bootstrap drew from
     doc_id          VARCHAR NOT NULL,   -- the article that stands for the sentence (marts.news_features)
@@ -74,11 +74,16 @@ CREATE TABLE IF NOT EXISTS ml.sentiment_holdout_scores (
     p_negative      DOUBLE NOT NULL,    -- class probabilities, fractions 0-1 summing to 1
     p_neutral       DOUBLE NOT NULL,
     p_positive      DOUBLE NOT NULL
-)
+);
+-- news_sentiment_champion rows: the champion the gate re-scored on this version's holdout; NULL otherwise
+ALTER TABLE ml.sentiment_holdout_scores ADD COLUMN IF NOT EXISTS champion_version VARCHAR;
 """
 BASELINE_MODEL = "news_sentiment_baseline"
 """Model name of the TF-IDF + logistic regression rows in ml.model_metrics (same version and split as
 the candidate it was fitted beside)."""
+CHAMPION_MODEL = "news_sentiment_champion"
+"""Model name of the champion's predictions in ml.sentiment_holdout_scores on the holdout of the
+candidate it was compared with (the candidate's version; the champion's own in champion_version)."""
 
 
 @dataclass
@@ -352,13 +357,16 @@ def record_confusion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
 
 
 def record_holdout_predictions(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,
-                               holdout: pl.DataFrame, predictions: HoldoutPredictions) -> None:
+                               holdout: pl.DataFrame, predictions: HoldoutPredictions,
+                               champion_version: str | None = None) -> None:
     """Append one model's predictions for a holdout's n sentences to ml.sentiment_holdout_scores
     (created if missing): n rows, columns model, version, split, position, doc_id, sentence_digest,
-    label, predicted, p_negative, p_neutral, p_positive.
+    label, predicted, p_negative, p_neutral, p_positive, champion_version.
 
     Args:
         holdout: the split's sentences (n rows with key, doc_id, label), in the order of `predictions`.
+        champion_version: for CHAMPION_MODEL rows, the champion re-scored on version's holdout; None
+            for the model's own and the baseline's.
 
     Raises:
         ValueError: `predictions` does not hold one row per holdout sentence.
@@ -379,7 +387,7 @@ def record_holdout_predictions(con: duckdb.DuckDBPyConnection, model: str, versi
     con.register("predicted_rows", frame)
     try:
         con.execute("INSERT INTO ml.sentiment_holdout_scores SELECT ?, ?, ?, position, doc_id, sentence_digest, label, predicted, "
-                    "p_negative, p_neutral, p_positive FROM predicted_rows", [model, version, split])
+                    "p_negative, p_neutral, p_positive, ? FROM predicted_rows", [model, version, split, champion_version])
     finally:
         con.unregister("predicted_rows")
 

@@ -45,6 +45,7 @@ from risk_assets.lib.ml.sentiment_data import (
 )
 from risk_assets.lib.ml.sentiment_eval import (
     BASELINE_MODEL,
+    CHAMPION_MODEL,
     Evaluation,
     GateDecision,
     HoldoutPredictions,
@@ -85,6 +86,9 @@ class CandidateRun:
     """The candidate's labels and class probabilities for `split.holdout`'s sentences, in its row order."""
     baseline_predictions: HoldoutPredictions | None = None
     """The TF-IDF baseline's, for the same sentences."""
+    champion_predictions: HoldoutPredictions | None = None
+    """The champion's (`champion_version`), re-scored on the same sentences for the gate; None when
+    there was none to re-score."""
 
     def warning(self, promoted: bool) -> str:
         """`TrainReport.short_warning` for a version promoted or not, set against `full_run` when
@@ -121,8 +125,8 @@ def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:
 
 
 def _score_champion(champion_row: dict | None, holdout: pl.DataFrame,
-                    reserved: ReservedSentences | None) -> tuple[list[str] | None, str | None, str]:
-    """Re-score the champion on this holdout: (its predicted labels, version, scope), scope saying
+                    reserved: ReservedSentences | None) -> tuple[HoldoutPredictions | None, str | None, str]:
+    """Re-score the champion on this holdout: (its labels and class probabilities, version, scope), scope saying
     which sentences were compared. No champion, or a champion whose artifact is gone, gives (None,
     version, a note saying which). With `reserved` the holdout holds none of the champion's training
     sentences (`split_holdout` keeps them out); without, the champion predates that record."""
@@ -136,7 +140,8 @@ def _score_champion(champion_row: dict | None, holdout: pl.DataFrame,
     scope = (f" ({holdout.height:,} holdout sentences, none of them among the champion's training sentences)"
              if reserved is not None else
              f" ({holdout.height:,} holdout sentences; the champion's training sentences are not recorded)")
-    return list(model.predict(holdout["text"].to_list()).labels), version, scope
+    scored = model.predict(holdout["text"].to_list())
+    return HoldoutPredictions(list(scored.labels), scored.probs), version, scope
 
 
 def train_candidate(
@@ -192,7 +197,8 @@ def train_candidate(
     baseline_predictions = tfidf_predictions(train_texts, train_labels, texts)
     baseline_labels = baseline_predictions.labels
     baseline = evaluate(labels, baseline_labels)
-    champion_labels, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
+    champion_predictions, champion_version, scope = _score_champion(champion_row, split.holdout, reserved)
+    champion_labels = champion_predictions.labels if champion_predictions is not None else None
     champion = evaluate(labels, champion_labels) if champion_labels is not None else None
     versus = compare_macro_f1(labels, predicted, champion_labels) if champion_labels is not None else None
     decision = gate(candidate.macro_f1, baseline.macro_f1, versus, champion_version,
@@ -234,7 +240,7 @@ def train_candidate(
     notes = limitations(candidate, split, config, report.n_truncated, corpus, labelled_articles_by_sample(docs, split))
     return CandidateRun(version, model, report, split, candidate, baseline, champion, champion_version,
                         decision, artifact, facts, full_run, notes,
-                        HoldoutPredictions(predicted, scored.probs), baseline_predictions)
+                        HoldoutPredictions(predicted, scored.probs), baseline_predictions, champion_predictions)
 
 
 PROFILE_RUN_SETTINGS = frozenset({"max_train_seconds", "min_train_epochs", "seed", "inference_batch_size",
@@ -345,7 +351,7 @@ def record_refusal(con: duckdb.DuckDBPyConnection, version: str, message: str, l
 def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: str | None = None) -> None:
     """Register the candidate, write its and the baseline's holdout metrics, confusion matrices and
     predictions (ml.sentiment_holdout_scores: one row per holdout sentence each, whether it is promoted
-    or rejected), its training figures (split 'train'), then promote or reject it as the gate decided. A promotion
+    or rejected, and the champion's re-scored ones the gate compared it with), its training figures (split 'train'), then promote or reject it as the gate decided. A promotion
     is refused when the champion is no longer the one the candidate was compared with (changed by
     hand while it trained): the comparison no longer holds. A training the time budget cut short
     has its warning (`CandidateRun.short_warning`) appended to the registry's reason, which the gate
@@ -371,6 +377,9 @@ def record_candidate(con: duckdb.DuckDBPyConnection, run: CandidateRun, run_id: 
     for name, predictions in ((MODEL_NAME, run.candidate_predictions), (BASELINE_MODEL, run.baseline_predictions)):
         if predictions is not None:
             record_holdout_predictions(con, name, run.version, HOLDOUT, run.split.holdout, predictions)
+    if run.champion_predictions is not None:  # what the gate compared the candidate with
+        record_holdout_predictions(con, CHAMPION_MODEL, run.version, HOLDOUT, run.split.holdout,
+                                   run.champion_predictions, run.champion_version)
     current = registry.champion(con, MODEL_NAME)
     current_version = None if current is None else current["version"]
     if run.decision.promote and current_version != run.champion_version:

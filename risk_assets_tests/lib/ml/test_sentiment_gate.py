@@ -245,10 +245,12 @@ def test_the_gates_figures_recompute_from_the_holdout_predictions_in_the_lake(ri
     """ml.sentiment_holdout_scores keeps each version's and its TF-IDF baseline's label and class
     probabilities for every holdout sentence, promoted or rejected: the baseline's macro-F1, the first
     model's margin over it with its bootstrap p-value, and a challenger's gain over the champion
-    (whose own rows cover the same sentences) recompute from those rows alone and equal what
-    ml.model_metrics and the registry's reasons say."""
+    recompute from those rows alone and equal what ml.model_metrics and the registry's reasons say.
+    The champion the gate re-scored on the challenger's holdout has rows of its own (model
+    news_sentiment_champion, the challenger's version, the champion's in champion_version)."""
     from risk_assets.lib.ml.metrics import format_p
     from risk_assets.lib.ml.sentiment_data import key_digest
+    from risk_assets.lib.ml.sentiment_eval import CHAMPION_MODEL
 
     docs = small_docs(data_dir)
     first = train_candidate(docs, TINY_PROFILE, risk_home.artifacts, "v1", None)
@@ -263,6 +265,9 @@ def test_the_gates_figures_recompute_from_the_holdout_predictions_in_the_lake(ri
         record_candidate(con, second, "run-2")
         rows = {(model, version): _stored_holdout(con, model, version)
                 for model in (MODEL_NAME, BASELINE_MODEL) for version in ("v1", "v2")}
+        champion = _stored_holdout(con, CHAMPION_MODEL, "v2")
+        counts = con.execute("SELECT model, version, champion_version, count(*) FROM ml.sentiment_holdout_scores "
+                             "GROUP BY ALL ORDER BY ALL").fetchall()
         recorded = dict(con.execute("SELECT model || ':' || version, value FROM ml.model_metrics "
                                     "WHERE split = 'holdout' AND metric = 'macro_f1'").fetchall())
         reasons = dict(con.execute("SELECT version, reason FROM ml.model_registry").fetchall())
@@ -293,11 +298,20 @@ def test_the_gates_figures_recompute_from_the_holdout_predictions_in_the_lake(ri
     assert (f"{over.difference:+.4f} (95% CI {over.low:+.4f} to {over.high:+.4f}; one-sided paired bootstrap "
             f"{format_p(over.p_value, registry.PROMOTION_P_VALUE)}") in first_reason.replace("(margin ", "").replace(", 95% CI", " (95% CI")
 
-    # the challenger against the champion: both scored the same sentences, whichever way the gate went
-    assert [d for d, *_ in rows[(MODEL_NAME, "v2")]] == [d for d, *_ in rows[(MODEL_NAME, "v1")]]
-    versus = compare_macro_f1(truth, labels(MODEL_NAME, "v2"), labels(MODEL_NAME, "v1"))
+    # the challenger against the champion re-scored on its holdout, whichever way the gate went; the first
+    # model had no champion to re-score
+    assert [d for d, *_ in rows[(MODEL_NAME, "v2")]] == [d for d, *_ in rows[(MODEL_NAME, "v1")]]  # same data
+    n = holdout.height
+    assert counts == [(MODEL_NAME, "v1", None, n), (MODEL_NAME, "v2", None, n), (BASELINE_MODEL, "v1", None, n),
+                      (BASELINE_MODEL, "v2", None, n), (CHAMPION_MODEL, "v2", "v1", n)]
+    assert [row[:2] for row in champion] == [row[:2] for row in rows[(MODEL_NAME, "v2")]]  # same sentences and labels
+    assert all(abs(neg + neu + pos - 1) < 1e-6 for *_, neg, neu, pos in champion)
+    assert all(predicted == LABELS[int(np.argmax(p))] for _, _, predicted, *p in champion)
+    champion_f1 = evaluate(truth, [predicted for _, _, predicted, *_ in champion]).macro_f1
+    assert champion_f1 == pytest.approx(second.champion.macro_f1, abs=1e-12)
+    versus = compare_macro_f1(truth, labels(MODEL_NAME, "v2"), [predicted for _, _, predicted, *_ in champion])
     assert versus.f1_a == pytest.approx(recorded[f"{MODEL_NAME}:v2"], abs=1e-12)
-    assert (f"holdout macro-F1 {versus.f1_a:.4f} vs champion v1 re-scored on the same holdout {versus.f1_b:.4f}: "
+    assert (f"holdout macro-F1 {versus.f1_a:.4f} vs champion v1 re-scored on the same holdout {champion_f1:.4f}: "
             f"gain {versus.difference:+.4f} (95% CI {versus.low:+.4f} to {versus.high:+.4f}), one-sided paired bootstrap "
             f"{format_p(versus.p_value, registry.PROMOTION_P_VALUE)}") in reasons["v2"]
     assert evaluate(truth, labels(BASELINE_MODEL, "v2")).macro_f1 == pytest.approx(recorded[f"{BASELINE_MODEL}:v2"], abs=1e-12)
