@@ -27,6 +27,7 @@ import calendar
 import codecs
 import contextvars
 import csv
+import decimal
 import functools
 import hashlib
 import io
@@ -1456,6 +1457,100 @@ _DOTNET_DATE = re.compile(r"\\?/Date\((?P<ms>\d+)(?:[+-]\d{4})?\)\\?/")
 since 1970 UTC, and an offset after them that says only in which zone it was shown."""
 
 
+_CLOCK_TIME = re.compile(r"(?i)(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?|(?<=\dT)\d{4}(?:\d{2})?(?:[.,]\d+)?"
+                         r"|(?<!\d)\d{1,2}\s*[ap]\.?\s?m\b\.?")
+"""The time of day in a publication time's text ('09:00:00.5', ISO's basic 'T090000', '9 pm'): the
+zone statements follow it."""
+_CLOCK_STATEMENT = re.compile(
+    r"(?<![A-Za-z])(?P<named>(?i:UTC|GMT|UT)[+-]\d{1,2}(?::?\d{2})?)(?![\d:.])"  # 'UTC+3', 'GMT+0200': one statement
+    r"|(?P<offset>[+-]\d{1,2}(?::\d{2}|\d{2})?)(?![\d:.])"  # '+02:00', '-0300', '+05'
+    r"|(?<![A-Za-z])(?P<word>[A-Za-z]+)(?![A-Za-z])")  # 'Z', 'UTC', 'CEST' (where _ZONES knows the word)
+"""One statement of a time's clock after its time of day: an offset, named ('UTC+3') or bare
+('+02:00'), or a word, which counts where it is a zone abbreviation of one meaning."""
+
+
+def _clock_statements(value: str) -> list[tuple[re.Match[str], timedelta]]:
+    """The statements of its clock (as matched, the UTC offset each states) a time's text makes
+    after its time of day: '2024-05-02T09:00:00Z+02:00' -> Z (+00:00) and +02:00, '09:00 CEST
+    +0200' -> CEST and +0200, 'GMT+0200' one. A date after the time ('09:00 2024-05-02') states
+    none; an abbreviation of several meanings ('IST', 'CST' outside RFC 2822) states no one offset
+    and is left to the reader, which refuses it; an offset beyond 14 hours is left to it too."""
+    time = _CLOCK_TIME.search(value)
+    if time is None:
+        return []
+    tail = re.sub(r"\d{4}-\d{1,2}-\d{1,2}", lambda date: " " * len(date[0]), value[time.end():])
+    statements = []
+    for found in _CLOCK_STATEMENT.finditer(tail):
+        if found["word"] is not None:
+            upper = found["word"].upper()
+            if upper not in _ZONES or upper in _RFC_2822_ONLY_ZONES:
+                continue
+            offset = timedelta(seconds=_ZONES[upper])
+        else:
+            try:
+                zone = zone_named(found[0])
+            except ValueError:
+                continue
+            offset = zone.utcoffset(None)
+        statements.append((found, offset))
+    return statements
+
+
+def _offset_stated_once(value: str, written: str) -> str:
+    """`value`, a time's text, with its clock stated once: a time that states it more than once
+    ('2024-05-02T09:00:00Z+00:00', '09:00 CEST +02:00', '+02:00+02:00', `_clock_statements`) keeps
+    one of the statements, a numeric offset where it gives one, where all state the same UTC
+    offset; `value` itself where it states its clock once or not at all.
+
+    Raises:
+        ValueError: two statements disagree ('09:00:00Z+02:00': Z is +00:00, +02:00 is not; '09:00 EST
+            +02:00'; '+02:00+03:00'; '09:00 UTC UTC+3'), whichever the instant could be read on;
+            naming both clocks and their offsets, quoting `written`.
+    """
+    statements = _clock_statements(value)
+    if len(statements) < 2:
+        return value
+    (first, own), *others = statements
+    for found, offset in others:
+        if offset != own:
+            raise ValueError(f"{written!r} names two clocks that disagree: {first[0]} is UTC{_offset_text(own)} but "
+                             f"{found[0]} is UTC{_offset_text(offset)}, so the instant is in doubt; write the time "
+                             "with one zone or offset")
+    kept = next((found for found, _ in statements if found["word"] is None), first)
+    start = _CLOCK_TIME.search(value).end()
+    tail = value[start:]
+    for found, _ in reversed(statements):
+        if found is not kept:
+            tail = tail[:found.start()] + tail[found.end():]
+    return value[:start] + re.sub(r"\s{2,}", " ", tail).rstrip()
+
+
+_SCIENTIFIC = re.compile(r"(?P<mantissa>\d(?:\.\d+)?)[eE]\+?(?P<power>\d{1,2})")
+"""A number in scientific notation, as a spreadsheet or pandas writes a large one: '1.7146404E9',
+'1.714640400e+09'."""
+
+
+def _epoch_in_full(value: str, written: str) -> str:
+    """Epoch time `value` written in scientific notation ('1.714640400E9') as the whole number it
+    is ('1714640400'), which `parse_timestamp` reads by its digits as an epoch.
+
+    Raises:
+        ValueError: the notation rounded the number ('1.7146404E9' keeps 8 digits of 10, so the
+            time is known only to the nearest 100 seconds), or it has a fraction; naming the
+            number and what to write, quoting `written`.
+    """
+    number = decimal.Decimal(value)
+    exponent = number.as_tuple().exponent
+    if exponent > 0:
+        whole = f"{number:f}"
+        unit = {10: "seconds", 13: "milliseconds", 16: "microseconds", 19: "nanoseconds"}.get(len(whole), "units")
+        raise ValueError(f"{written!r} is a number in scientific notation ({whole} in full), as a spreadsheet or "
+                         f"pandas writes a large number, rounded to {len(number.as_tuple().digits)} significant digits: "
+                         f"read as Unix epoch time it is known only to the nearest {10 ** exponent:,} {unit}; export "
+                         "the column as whole numbers (1714640400) or as ISO 8601 times")
+    return f"{number:f}"
+
+
 def parse_timestamp(text: str, read_day_first: list[str] | None = None,
                     file_order: DateOrderEvidence | None = None) -> tuple[datetime, bool]:
     """A publication time as naive UTC, and whether the source gave no zone (then taken as UTC).
@@ -1484,7 +1579,10 @@ def parse_timestamp(text: str, read_day_first: list[str] | None = None,
     Raises:
         ValueError: none of these forms, an unknown or ambiguous zone, a day/month ambiguity, an
             hour outside 1-12 with AM/PM ('00:30 PM', `_check_twelve_hour_clock`), a year outside 1970-2100 (a placeholder such as 0001-01-01), Unix time 0 itself (a
-            placeholder), or a time after next year; the message says which.
+            placeholder), a time after next year, a clock stated twice in two ways that disagree
+            ('09:00Z+02:00': `_offset_stated_once`), a date or time that does not exist ('2023-02-29',
+            '20241302', a leap second: `_impossible_part_said`), or an epoch in scientific notation
+            that lost digits ('1.7146404E9': `_epoch_in_full`); the message says which.
     """
     if (dotnet := _DOTNET_DATE.fullmatch(text.strip())) is not None:  # '/Date(1714642200000)/': ms since 1970, UTC
         text = dotnet["ms"]
@@ -1506,12 +1604,16 @@ def parse_timestamp(text: str, read_day_first: list[str] | None = None,
         else:
             others.append(inside)
     if go := _GO_TIME.fullmatch(value):  # Go's time.String(): '2024-05-02 09:00:00 +0200 CEST'
+        _offset_stated_once(value, text.strip())  # '+0500 CEST': the abbreviation, where known, agrees
         value = f"{go['time']}{go['sign']}{go['hours']}:{go['minutes']}"
     elif oracle := _ORACLE_TIME.fullmatch(value):  # Oracle's '02-MAY-24 09.00.00.000000 AM +02:00'
         value = _oracle_iso(oracle)
     else:  # '9:00 Uhr', '9h30', '09.30 uur': the time of day as a desk's language writes it
         value = _local_clock(value)
     value, clocks = _without_time_comment(value, others, text.strip(), zoned=bool(regions))
+    value = _offset_stated_once(value, text.strip())  # '09:00:00Z+02:00': two clocks, which must agree
+    if (scientific := _SCIENTIFIC.fullmatch(value)) and int(scientific["power"]) >= 9:  # '1.714640400E9': an epoch
+        value = _epoch_in_full(value, text.strip())
     latest = datetime.now(UTC).year + 1
     try:
         if re.fullmatch(r"(?:\d{10}|\d{13}|\d{16}|\d{19})(?:\.\d+)?", value):  # s, ms, µs or ns since 1970
@@ -2099,9 +2201,50 @@ _RFC_2822_DAY = (r"(?:[A-Za-z]{3},\s*)?(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]{3})
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _timestamp_error_said(error: str, written: str) -> str:
+def _fields_written(text: str, day_first: bool) -> tuple[int | None, ...] | None:
+    """The year, month, day, hour, minute and second `text` writes (None where it writes none), as
+    dateutil reads them before it checks them against the calendar and the clock (`20241302` ->
+    month 13), or None where it reads no date from `text`."""
+    from dateutil import parser as dateutil_parser
+
+    try:
+        fields = dateutil_parser.parser()._parse(text, dayfirst=day_first)[0]  # its reading, unchecked
+    except (ValueError, OverflowError, TypeError, AttributeError, IndexError):
+        return None
+    if fields is None:
+        return None
+    return fields.year, fields.month, fields.day, fields.hour, fields.minute, fields.second
+
+
+def _impossible_part_said(fields: tuple[int | None, ...], written: str) -> str | None:
+    """What part of a date or time `written` gives that the calendar or the clock does not have
+    (`fields` as `_fields_written` reads them): a month past 12 ('20241302'), a day its month lacks
+    ('2023-02-29': 2023 is no leap year), second 60 (a leap second), a minute past 59; None where
+    every part exists. The same rule for every form the reader knows: ISO 8601, YYYYMMDD, slash or
+    dotted dates, month names."""
+    year, month, day, hour, minute, second = fields
+    if month is not None and not 1 <= month <= 12:
+        return (f"{written!r} gives month {month}, and there is no month {month} (months are 1-12); the date is "
+                "mistyped or its day and month are swapped: correct it at the source")
+    if year is not None and month is not None and day is not None and day > calendar.monthrange(year, month)[1]:
+        days = calendar.monthrange(year, month)[1]
+        leap = f"{year} is no leap year: " if month == 2 and day == 29 else ""
+        return (f"{written!r}: {year} has no {day} {calendar.month_name[month]} ({leap}{calendar.month_name[month]} "
+                f"{year} has {days} days); the writer built the date wrongly: correct it at the source")
+    if second == 60:
+        return (f"{written!r} is a leap second (second 60), which the lake does not store: its times, like Unix "
+                "time, have seconds 0-59; write the second before (:59) or the next minute's :00")
+    if minute is not None and minute > 59:
+        return f"{written!r}: minute {minute} is no minute of an hour (00-59); correct the time at the source"
+    if second is not None and second > 60:
+        return f"{written!r}: second {second} is no second of a minute (00-59); correct the time at the source"
+    return None
+
+
+def _timestamp_error_said(error: str, written: str, fields: tuple[int | None, ...] | None = None) -> str:
     """A date or time library's error text (`datetime`'s, `dateutil`'s) about `written`, said in
-    the reader's words with the value: an offset beyond a day, an ISO ordinal or week date, or a
+    the reader's words with the value: an offset beyond a day, an ISO ordinal or week date, a part
+    the calendar or the clock lacks (`fields`, the parts as written: `_impossible_part_said`), or a
     value in no form this reader reads (with the forms it reads)."""
     if "offset must be a timedelta" in error:
         offset = re.search(r"[+-]\d{2}:?\d{2}$", written.strip())
@@ -2122,6 +2265,8 @@ def _timestamp_error_said(error: str, written: str) -> str:
         days = calendar.monthrange(year, month)[1]
         return (f"{written!r} is in RFC 2822 form, but its day does not exist: {rfc['month'].title()} {year} has "
                 f"{days} days, not {int(rfc['day'])}; the feed's writer built the date wrongly: correct it at the source")
+    if fields is not None and (impossible := _impossible_part_said(fields, written)) is not None:
+        return impossible
     return f"not an ISO-8601, RFC 2822 or known timestamp form: {written!r} (this reader reads {_TIMESTAMP_FORMS})"
 
 
@@ -2187,7 +2332,7 @@ def _free_form_timestamp(value: str, written: str | None = None, read_day_first:
         parsed, *others = (dateutil_parser.parse(text, tzinfos=_ZONES, dayfirst=day_first, default=default)
                            for default in _DEFAULTS)
     except (dateutil_parser.ParserError, ValueError, OverflowError) as exc:
-        raise ValueError(_timestamp_error_said(str(exc), written)) from None
+        raise ValueError(_timestamp_error_said(str(exc), written, _fields_written(text, day_first))) from None
     missing = [part for part in ("year", "month", "day")
                if any(getattr(parsed, part) != getattr(other, part) for other in others)]
     if missing:

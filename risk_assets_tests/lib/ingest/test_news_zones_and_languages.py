@@ -725,3 +725,83 @@ def test_an_hour_no_twelve_hour_clock_has_is_refused_with_am_pm(tmp_path, senten
         f"five past midnight); write the 24-hour time: {value!r}"
         for clock, value in zip(["00:30 PM", "13:30 PM", "0:15 am", "00.30.00.000000 PM"],
                                 written[2:5] + written[6:], strict=True)]
+
+
+def test_a_time_that_states_its_clock_twice_is_read_only_where_both_agree(tmp_path, sentences):
+    """A time that wrote its clock twice, a zone or UTC marker and an offset, or two offsets, loaded a
+    wrong instant silently: 09:00 `Z+02:00` as 11:00 UTC, `Z-03:00` 06:00, `+02:00+03:00` 06:00
+    (added), `UTC UTC+3` 09:00, `EST +02:00` 14:00, `CEST +05:00` 07:00, `UTC +05:00` 04:00. Every
+    statement must give the same UTC offset, however written, else the time is refused with both
+    clocks named, as a bracket after a zone is; where they agree the time reads once, Go's
+    `+0200 CEST` included, and Go's `+0500 CEST` is refused."""
+    written = ["2024-05-02T09:00:00Z+00:00", "2024-05-02 09:00 UTC +00:00", "2024-05-02 09:00 CEST +02:00",
+               "2024-05-02T09:00:00+02:00+02:00", "2024-05-02 09:00 GMT+2 CEST", "2024-05-02 09:00:00 +0200 CEST",
+               "2024-05-02 9:00 Uhr MESZ +0200", "20240502T090000Z",
+               "2024-05-02T09:00:00Z+02:00", "2024-05-02 09:00 Z-03:00", "2024-05-02T09:00:00+02:00+03:00",
+               "2024-05-02 09:00 UTC UTC+3", "2024-05-02 09:00 EST +02:00", "2024-05-02 09:00 CEST +05:00",
+               "2024-05-02 09:00 UTC +05:00", "2024-05-02 09:00 EST EDT", "20240502T090000Z+0200",
+               "2024-05-02 09:00:00 +0500 CEST", "May 2, 2024 9:00 PM EST -04:00"]
+
+    _, parsed = _wire_times(tmp_path, sentences, [(f"z{i}", value) for i, value in enumerate(written)])
+
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("z0", datetime(2024, 5, 2, 9)), ("z1", datetime(2024, 5, 2, 9)), ("z2", datetime(2024, 5, 2, 7)),
+        ("z3", datetime(2024, 5, 2, 7)), ("z4", datetime(2024, 5, 2, 7)), ("z5", datetime(2024, 5, 2, 7)),
+        ("z6", datetime(2024, 5, 2, 7)), ("z7", datetime(2024, 5, 2, 9))]
+    assert parsed.quarantine.select("line", "rule").rows() == [(line, "unparsable_timestamp") for line in range(10, 21)]
+    assert _reasons(parsed) == [
+        f"{value!r} names two clocks that disagree: {one} is UTC{one_offset} but {other} is UTC{other_offset}, so the "
+        "instant is in doubt; write the time with one zone or offset"
+        for value, (one, one_offset, other, other_offset) in zip(written[8:], [
+            ("Z", "+00:00", "+02:00", "+02:00"), ("Z", "+00:00", "-03:00", "-03:00"),
+            ("+02:00", "+02:00", "+03:00", "+03:00"), ("UTC", "+00:00", "UTC+3", "+03:00"),
+            ("EST", "-05:00", "+02:00", "+02:00"), ("CEST", "+02:00", "+05:00", "+05:00"),
+            ("UTC", "+00:00", "+05:00", "+05:00"), ("EST", "-05:00", "EDT", "-04:00"),
+            ("Z", "+00:00", "+0200", "+02:00"), ("+0500", "+05:00", "CEST", "+02:00"),
+            ("EST", "-05:00", "-04:00", "-04:00")], strict=True)]
+
+
+def test_a_date_or_time_that_does_not_exist_is_refused_naming_the_part(tmp_path, sentences):
+    """A day its month lacks, a 13th month, a leap second or a 61st minute was 'not an ISO-8601, RFC
+    2822 or known timestamp form', though the form is one the reader reads: in every form (ISO 8601,
+    YYYYMMDD, slash and dotted dates, month names) the message names the part that does not exist."""
+    written = ["2023-02-29T09:00:00Z", "2016-12-31T23:59:60Z", "20241302", "20240230", "2024-13-02",
+               "2024/02/30 09:00", "02/30/2024 09:00", "31.04.2024 9:00 Uhr", "Feb 30, 2024 09:00 UTC",
+               "2024-05-02 09:61", "2024-02-29T09:00:00Z"]
+
+    _, parsed = _wire_times(tmp_path, sentences, [(f"d{i}", value) for i, value in enumerate(written)])
+
+    assert parsed.rows.select("doc_id", "published_at").rows() == [("d10", datetime(2024, 2, 29, 9))]
+    assert parsed.quarantine.select("line", "rule").rows() == [(line, "unparsable_timestamp") for line in range(2, 12)]
+    at_source = "the writer built the date wrongly: correct it at the source"
+    no_month = ("gives month 13, and there is no month 13 (months are 1-12); the date is mistyped or its day and "
+                "month are swapped: correct it at the source")
+    assert _reasons(parsed) == [
+        f"'2023-02-29T09:00:00Z': 2023 has no 29 February (2023 is no leap year: February 2023 has 28 days); {at_source}",
+        "'2016-12-31T23:59:60Z' is a leap second (second 60), which the lake does not store: its times, like Unix "
+        "time, have seconds 0-59; write the second before (:59) or the next minute's :00",
+        f"'20241302' {no_month}",
+        f"'20240230': 2024 has no 30 February (February 2024 has 29 days); {at_source}",
+        f"'2024-13-02' {no_month}",
+        f"'2024/02/30 09:00': 2024 has no 30 February (February 2024 has 29 days); {at_source}",
+        f"'02/30/2024 09:00': 2024 has no 30 February (February 2024 has 29 days); {at_source}",
+        f"'31.04.2024 9:00 Uhr': 2024 has no 31 April (April 2024 has 30 days); {at_source}",
+        f"'Feb 30, 2024 09:00 UTC': 2024 has no 30 February (February 2024 has 29 days); {at_source}",
+        "'2024-05-02 09:61': minute 61 is no minute of an hour (00-59); correct the time at the source"]
+
+
+def test_an_epoch_in_scientific_notation_is_read_only_where_it_keeps_every_digit(tmp_path, sentences):
+    """`1.7146404E9`, epoch seconds as a spreadsheet or pandas writes a large number, was refused as
+    if 'E' were a zone. Written with every digit (`1.714640400E9`, `1.714640400123e+12`) it is the
+    epoch it spells; rounded (8 digits of 10) its second is lost, and the message says so."""
+    written = ["1.714640400E9", "1.714640400123e+12", "1.7146404E9"]
+
+    _, parsed = _wire_times(tmp_path, sentences, [(f"e{i}", value) for i, value in enumerate(written)])
+
+    assert parsed.rows.select("doc_id", "published_at").rows() == [
+        ("e0", datetime(2024, 5, 2, 9)), ("e1", datetime(2024, 5, 2, 9, 0, 0, 123000))]
+    assert parsed.quarantine.select("line", "rule").rows() == [(4, "unparsable_timestamp")]
+    assert _reasons(parsed) == [
+        "'1.7146404E9' is a number in scientific notation (1714640400 in full), as a spreadsheet or pandas writes a "
+        "large number, rounded to 8 significant digits: read as Unix epoch time it is known only to the nearest 100 "
+        "seconds; export the column as whole numbers (1714640400) or as ISO 8601 times"]
