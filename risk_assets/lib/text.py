@@ -13,14 +13,17 @@
    many rounds a text needed). Bare ampersands in
    "S&P", "R&D", "P&L", "AT&T" are text, not references, and stay as they are (`html.unescape`
    alone would also decode HTML5 legacy names without ';', e.g. "&not" inside a word).
-2. **Tags stripped.** HTML tags (`<p>`, `</p>`, `<br/>`, `<a href=...>`: an element name of
-   HTML_ELEMENTS, a namespaced one such as Word's `<o:p>`, or a custom element with a hyphen)
-   become a space; `<script>`, `<style>`, `<noscript>`, `<template>` and `<head>` (with the page's
-   `<title>`) elements are dropped with their content, and one left unclosed (a body cut short) is dropped
-   to the end of the text. This runs after step 1, so markup a feed escaped once
-   (`&lt;b&gt;Breaking&lt;/b&gt;`) is stripped too: such a feed delivers markup, not a sentence
-   about angle brackets. Angle brackets around anything else are text: "rates < 5%", "loans of
-   <EUR 1m and >EUR 500k", Reuters instrument codes such as `<AAPL.O>` and `<LCOc1>`.
+2. **Markup removed.** Text that is HTML (`is_html`: it holds a tag only markup writes, `<p>`,
+   `</b>`, `<br/>`, `<a href=...>`, a comment or a doctype) is read as a browser shows it, by the
+   standard library's `html.parser` (`strip_tags`): an inline element's tags join the text around
+   them (`Nok<b>ia</b>` -> `Nokia`, `up <b>7</b>%` -> `up 7%`), a block element's tags (`<p>`,
+   `<br>`, `<li>`, `<td>`) become a space; `<script>`, `<style>`, `<noscript>`, `<template>` and
+   `<head>` (with the page's `<title>`) elements are dropped with their content, and one left
+   unclosed (a body cut short) is dropped to the end of the text. This runs after step 1, so markup
+   a feed escaped once (`&lt;b&gt;Breaking&lt;/b&gt;`) is removed too: such a feed delivers markup,
+   not a sentence about angle brackets. Angle brackets around anything but an HTML element stay
+   text ("loans of <EUR 1m and >EUR 500k", Reuters codes `<AAPL.O>`, `<LCOc1>`), and text that is
+   no HTML keeps every character ("rates < 5%", "A<B and B>C narrowed", "2 <p and p> 3").
    A link at the very end whose text only points to the rest (`<a href=...>Read more</a>`,
    `Continue reading »`, `Full story`: _READ_MORE_LINK) is dropped with its text: it says nothing
    of the story. A source's truncation marker at the end ("... [+1520 chars]", NewsAPI) is removed and flagged.
@@ -47,6 +50,7 @@ import quopri
 import re
 import unicodedata
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import ftfy
 
@@ -66,11 +70,12 @@ thead time title tr track tt u ul var video wbr
 carry: big, center, font, frame, strike, tt). Only these, namespaced names and custom elements
 (with a hyphen) are read as tags."""
 
-_DROPPED_ELEMENTS = "script|style|noscript|template|head|iframe|video|audio|object"
+_DROPPED_ELEMENTS = frozenset("script style noscript template head iframe video audio object".split())
 """Elements whose content is no text of the page: code, styles, the head, and the fallback a browser
 shows where it cannot embed a frame or a player ('Your browser does not support iframes')."""
-_DROPPED = re.compile(rf"<({_DROPPED_ELEMENTS})\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_UNCLOSED_DROPPED = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*\Z", re.IGNORECASE | re.DOTALL)
+_UNCLOSED_DROPPED_ELEMENTS = frozenset({"script", "style", "noscript", "template"})
+"""Dropped elements removed to the end of the text when left unclosed (a body cut short); the others
+are removed only when closed."""
 _TAG = re.compile(
     r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r"|[A-Za-z][A-Za-z0-9]*[:-][A-Za-z0-9:-]+)"
     r"(?=[\s/>])(?:\s[^<>]*)?/?>|<!--.*?-->|<!DOCTYPE[^<>]*>",
@@ -224,12 +229,96 @@ def _pair_references(text: str) -> str:
 
 
 def strip_tags(text: str) -> str:
-    """Replace each HTML tag with a space (see HTML_ELEMENTS), drop script, style, noscript,
-    template and head elements with their content (an unclosed script, style, noscript or
-    template to the end of the text), and keep the text of a CDATA section without its wrapper
-    ('<![CDATA[Acme beats]]>' -> 'Acme beats', as RSS items carry it)."""
-    kept = _UNCLOSED_DROPPED.sub(" ", _DROPPED.sub(" ", _CDATA.sub(r" \1 ", text)))
-    return _TAG.sub(" ", kept)
+    """`text` as a browser shows it when it is HTML (`is_html`), else as it is; either way a CDATA
+    section keeps its text without its wrapper ('<![CDATA[Acme beats]]>' -> ' Acme beats ', as RSS
+    items carry it).
+
+    HTML is read by the standard library's `html.parser`: a tag of an inline element
+    (INLINE_ELEMENTS) is removed, joining the text on either side as it is shown
+    ('Nok<b>ia</b>' -> 'Nokia', 'up <b>7</b>%' -> 'up 7%'); any other tag of HTML_ELEMENTS, a
+    namespaced one (Word's `<o:p>`) or a custom element (with a hyphen) becomes a space ('a<br>b',
+    '</p><p>'); comments, declarations and processing instructions are removed; `<script>`,
+    `<style>`, `<noscript>`, `<template>`, `<head>`, `<iframe>`, `<video>`, `<audio>` and `<object>`
+    (_DROPPED_ELEMENTS) are removed with their content, to the end of the text where one of the
+    first four is left unclosed. What looks like a tag of no element ('<EUR 1m and >', '<AAPL.O>')
+    stays text, and so does every character of text that is no HTML ('A<B and B>C narrowed').
+    Entities are not decoded here (`decode_entities` does it before)."""
+    unwrapped = _CDATA.sub(r" \1 ", text)
+    if not is_html(unwrapped):
+        return unwrapped
+    closed = {name for name in _DROPPED_ELEMENTS if re.search(rf"</{name}\s*>", unwrapped, re.IGNORECASE)}
+    reader = _TextOfHtml(closed)
+    # every '&' and each '<' that opens no markup are escaped: the parser gives them back as text
+    reader.feed(_NOT_MARKUP.sub("&lt;", unwrapped.replace("&", "&amp;")))
+    reader.close()
+    return "".join(reader.parts)
+
+
+INLINE_ELEMENTS = frozenset("""
+a abbr b bdi bdo big cite code data del dfn em font i ins kbd label mark q s samp small span strike
+strong sub sup time tt u var wbr
+""".split())
+"""Elements of HTML_ELEMENTS a browser shows inside the line of the text around them (phrasing
+content shown inline, WHATWG HTML section 15.3): their tags separate no words. Every other
+element's tag (p, div, br, li, h1-h6, tr, td, ...) does."""
+
+_HTML_SIGN = re.compile(
+    r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r"|[A-Za-z][A-Za-z0-9]*[:-][A-Za-z0-9:-]+)"
+    r"(?:\s*/?>|\s[^<>]*=[^<>]*>)|</(?:[A-Za-z][A-Za-z0-9:-]*)\s*>|<!--|<!DOCTYPE\b",
+    re.IGNORECASE)
+"""What only markup writes: a tag of an element (HTML_ELEMENTS, namespaced or custom) alone
+('<b>', '</p>', '<br/>') or with an attribute given a value ('<a href=x>'), a closing tag, a comment,
+a doctype. '<B and B>' in 'A<B and B>C' reads as a tag with two attributes but is no sign of HTML."""
+_NOT_MARKUP = re.compile(
+    r"<(?!/?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r"|[A-Za-z][A-Za-z0-9]*[:-][A-Za-z0-9:-]+)"
+    r"[\s/>]|!|\?)", re.IGNORECASE)
+"""A '<' in HTML that opens no tag of an element, comment, declaration or processing instruction:
+text ('<EUR 1m', '<AAPL.O>', '5 <10')."""
+
+
+def is_html(text: str) -> bool:
+    """Whether `text` (entities decoded) is HTML: it holds a sign only markup writes (_HTML_SIGN:
+    '<p>', '</b>', '<br/>', '<a href=x>', '<!-- -->', '<!DOCTYPE html>'). Comparisons and other
+    angle brackets ('A<B and B>C', 'rates < 5%', '<EUR 1m', '<AAPL.O>') are not."""
+    return "<" in text and _HTML_SIGN.search(text) is not None
+
+
+class _TextOfHtml(HTMLParser):
+    """Collects the text of HTML as `strip_tags` describes it, in `parts`."""
+
+    def __init__(self, closed: set[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._closed = closed  # dropped elements closed somewhere in the text
+        self._dropping = 0  # depth inside dropped elements
+
+    def _tag(self, tag: str) -> None:
+        self.parts.append("" if tag in INLINE_ELEMENTS else " ")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED_ELEMENTS and (tag in self._closed or tag in _UNCLOSED_DROPPED_ELEMENTS):
+            self._dropping += 1
+            self.parts.append(" ")
+        elif not self._dropping:
+            self._tag(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self._dropping:
+            self._tag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._dropping and tag in _DROPPED_ELEMENTS:
+            self._dropping -= 1
+            self.parts.append(" ")
+        elif not self._dropping:
+            self._tag(tag)
+
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self.parts.append(data)
+
+    def unknown_decl(self, data: str) -> None:
+        """A marked section other than CDATA (CDATA is unwrapped before parsing): removed."""
 
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)

@@ -214,6 +214,42 @@ def test_tags_are_html_elements_only_and_page_chrome_is_dropped(raw, text):
     assert clean_text(raw).text == text
 
 
+@pytest.mark.parametrize(("raw", "text"), [
+    # comparisons in text that is no HTML keep every character, even around an element's name
+    ("The spread between A<B and B>C narrowed, analysts said.", "The spread between A<B and B>C narrowed, analysts said."),
+    ("Ratio of p<q and q>r was 2 <p and p> 3 in the deal", "Ratio of p<q and q>r was 2 <p and p> 3 in the deal"),
+    ("Margin rose if costs<sales and margin>0 held, the CFO said.",
+     "Margin rose if costs<sales and margin>0 held, the CFO said."),
+    ("Rates <unchanged> at 4% while inflation <target> was met", "Rates <unchanged> at 4% while inflation <target> was met"),
+    ("Margin &lt; 3% and fees &gt; 2%: the bank's M&amp;A unit gained. 5 &lt;10 &gt; 2",
+     "Margin < 3% and fees > 2%: the bank's M&A unit gained. 5 <10 > 2"),
+    # in HTML, an element that is no tag of HTML stays text too
+    ("<p>Loans of <EUR 1m rose at AT&T</p> <AAPL.O> fell", "Loans of <EUR 1m rose at AT&T <AAPL.O> fell"),
+])
+def test_angle_brackets_in_text_that_is_no_html_stay_text(raw, text):
+    cleaned = clean_text(raw)
+    assert cleaned.text == text
+    assert cleaned.had_tags is raw.startswith("<p>")
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    # inline elements join their text as a browser shows it; block elements separate it
+    ("<p>Nok<b>ia</b> posted re<em>cord</em> sales of EUR 5<sup>1</sup>bn.</p>", "Nokia posted record sales of EUR 51bn."),
+    ("<style>p{color:red}</style><div>Revenue up <b>7</b>%</div><!-- hidden comment text -->", "Revenue up 7%"),
+    ("Net margin <i>n line</i> with plan; EPS<a href=x>up</a>", "Net margin n line with plan; EPSup"),
+    ("<SPAN class='q'>Q</SPAN>2 profit<br>rose<br/>again<li>Fiskars</li><td>5</td><td>6</td>",
+     "Q2 profit rose again Fiskars 5 6"),
+    ("<p>Profit rose 5&nbsp;% &amp; sales grew.</p><script>var x='<p>tracking pixel</p>';</script>"
+     "<p>AT&amp;T &lt;b&gt;deal&lt;/b&gt; closed.</p>", "Profit rose 5 % & sales grew. AT&T deal closed."),
+    ("Profit rose 5%. <script>track(); Outlook raised for 2025.", "Profit rose 5%."),
+    # an element that is dropped with its content only when closed keeps its text when left open
+    ("<p>Acme rose</p><object>Acme fell", "Acme rose Acme fell"),
+])
+def test_html_reads_as_a_browser_shows_it(raw, text):
+    cleaned = clean_text(raw)
+    assert cleaned.text == text and cleaned.had_tags
+
+
 def test_a_source_truncation_marker_is_removed_and_flagged():
     cleaned = clean_text("Beta Bank shares fell after the lender... [+1520 chars]")
     assert cleaned.text == "Beta Bank shares fell after the lender" and cleaned.source_truncated
