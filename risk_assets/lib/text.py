@@ -425,13 +425,14 @@ def clean_text(raw: str) -> CleanedText:
     """
     unquoted = decode_quoted_printable(raw)
     decoded, entity_rounds = decode_entities(unquoted)
-    stripped = read_line_breaks(strip_tags(_READ_MORE_LINK.sub("", decoded)))
+    unmarked = strip_tags(_READ_MORE_LINK.sub("", decoded))
+    stripped = read_line_breaks(unmarked)
     repaired = repair_mojibake(stripped)
     whole = _SOURCE_TRUNCATION.sub("", repaired)
     return CleanedText(
         text=fold_whitespace(whole),
         had_entities=decoded != unquoted,
-        had_tags=stripped != decoded,
+        had_tags=unmarked != decoded,  # a line break read (`read_line_breaks`) is no markup
         # only a change of visible text is a repair: ftfy also drops a stray byte-order mark
         repaired=fold_whitespace(unicodedata.normalize("NFC", stripped)) != fold_whitespace(repaired),
         unrepaired="\ufffd" in repaired,

@@ -467,7 +467,10 @@ class _Collector:
         label: str | None, headline: str | None = None, body: str | None = None,
         ticker: str | None = None, published_at: datetime | None = None, clean_from: str | None = None,
     ) -> None:
-        """Append one loaded row; `clean_from` is the text to clean when it differs from text_raw."""
+        """Append one loaded row; `clean_from` is the text to clean when it differs from text_raw.
+        An empty or whitespace-only headline or body is stored NULL, as every missing field is, in
+        whichever format it came."""
+        headline, body = (None if value is None or not value.strip() else value for value in (headline, body))
         cleaned = clean_text(text_raw if clean_from is None else clean_from)
         if cleaned.unrepaired:
             self.note_line("mojibake_unrepaired_lines", line)
@@ -477,6 +480,8 @@ class _Collector:
             self.note_line("quoted_printable_decoded_lines", line)
         if cleaned.entity_rounds > 1:  # `&amp;amp;`: escaped again over its escapes
             self.note_line("entities_escaped_twice_lines", line)
+        if cleaned.had_tags:
+            self.note_line("markup_removed_lines", line)
         self.rows.append(
             {"doc_id": doc_id, "source": source, "ticker": ticker, "headline": headline, "body": body,
              "text_raw": text_raw, "text_clean": cleaned.text, "text_field": text_field, "label": label,

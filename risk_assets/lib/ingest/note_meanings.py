@@ -99,6 +99,8 @@ NOTE_MEANINGS: dict[str, str] = {
                                  "letters, so they could not be repaired: loaded with the damaged words as they are",
     "entities_escaped_twice_lines": "articles whose text was HTML-escaped twice (`&amp;amp;`, `&amp;#39;`): "
                                     "decoded until no entity was left, so `text_clean` reads `&` and `'`",
+    "markup_removed_lines": "articles whose text was HTML: `text_clean` holds its text as a browser shows it, "
+                            "without tags, scripts or styles",
     "articles_stated": "an API page whose count says it found no article (`totalResults: 0`): landed with no row, "
                        "not refused as a failed export",
     "stray_quote_lines": "lines with an unmatched quote, read to the line's end rather than swallowing the "

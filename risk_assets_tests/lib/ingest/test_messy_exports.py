@@ -1744,8 +1744,8 @@ def test_a_postgresql_copy_text_export_reads_its_nulls_and_escapes(data_dir, tmp
     parsed.reconcile()
     assert parsed.quarantine.height == 0
     assert parsed.rows["body"].to_list() == bodies
-    # NULL is an empty headline, as an empty CSV field is; the article is read from its body
-    assert parsed.rows["headline"].to_list() == ["" if i in (0, 4) else text[:30] for i, (text, _) in enumerate(sentences)]
+    # NULL is a NULL headline, as an empty CSV field is; the article is read from its body
+    assert parsed.rows["headline"].to_list() == [None if i in (0, 4) else text[:30] for i, (text, _) in enumerate(sentences)]
     assert parsed.rows["label"].to_list() == [label for _, label in sentences]
     assert "copy_text_format" in parsed.notes
 

@@ -659,7 +659,7 @@ def test_a_desk_export_with_german_column_names_reads_its_headline_and_date(tmp_
                     "2024-03-02;Quarterly results;\n", encoding="utf-8")
     parsed = parse_news_file(path)
     assert parsed.rows.select("headline", "body").rows() == [
-        ("Bank raises guidance", "Profit rose sharply in the quarter."), ("Quarterly results", "")]
+        ("Bank raises guidance", "Profit rose sharply in the quarter."), ("Quarterly results", None)]
     assert parsed.notes.get("ignored_columns", []) == []
     dated = tmp_path / "meldungen.csv"
     dated.write_text("Datum,Überschrift\n2024-03-05,Insolvenzen steigen\n", encoding="utf-8")
@@ -1454,7 +1454,7 @@ def test_a_mysql_escaped_csv_reads_its_escapes_as_the_characters_they_stand_for(
     parsed.reconcile()
     assert parsed.quarantine.height == 0
     assert parsed.rows["body"].to_list() == [bodies[0], bodies[1], s2, bodies[3]]
-    assert parsed.rows["headline"].to_list() == headlines
+    assert parsed.rows["headline"].to_list() == [headline or None for headline in headlines]  # \N is NULL
     assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 5]
     assert parsed.notes["backslash_escapes"].startswith("MySQL's: \\0 (a NUL), \\b, \\n, \\r, \\t, \\Z")
     assert parsed.notes["escaped_nul_removed_lines"] == [4]
@@ -1497,7 +1497,7 @@ def test_a_mysql_outfile_export_reads_a_tab_and_a_line_break_after_a_backslash(t
     parsed = parse_news_file(path)
     parsed.reconcile()
     assert parsed.rows.select("doc_id", "headline", "body", "_source_line").rows() == [
-        ("o-1", "", f"{s0}\t(Q2)", 2), ("o-2", "Technopolis", f"{s1}\n{s2}", 3), ("o-3", "Elcoteq", s2, 5),
+        ("o-1", None, f"{s0}\t(Q2)", 2), ("o-2", "Technopolis", f"{s1}\n{s2}", 3), ("o-3", "Elcoteq", s2, 5),
         ("o-4", "C:\\\tQ2\\", "FY", 6)]
     assert parsed.rows["label"].to_list() == [l0, l1, l2, l2]
     # a record of the wrong field count is shown as the file holds it
