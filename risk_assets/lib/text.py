@@ -256,11 +256,13 @@ def strip_tags(text: str) -> str:
 
 INLINE_ELEMENTS = frozenset("""
 a abbr b bdi bdo big cite code data del dfn em font i ins kbd label mark q s samp small span strike
-strong sub sup time tt u var wbr
+strong time tt u var wbr
 """.split())
 """Elements of HTML_ELEMENTS a browser shows inside the line of the text around them (phrasing
 content shown inline, WHATWG HTML section 15.3): their tags separate no words. Every other
-element's tag (p, div, br, li, h1-h6, tr, td, ...) does."""
+element's tag (p, div, br, li, h1-h6, tr, td, ...) does, `<sup>` and `<sub>` too: a footnote mark or
+an exponent joined to the figure before it would make another number ('EUR 5<sup>1</sup>bn' read
+as 'EUR 51bn')."""
 
 _HTML_SIGN = re.compile(
     r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r"|[A-Za-z][A-Za-z0-9]*[:-][A-Za-z0-9:-]+)"
