@@ -119,6 +119,32 @@ ROWS_SCHEMA: dict[str, pl.DataType] = {
 
 _BOM = "\ufeff"
 _CONTROL = re.compile(csv_text.CONTROL_CHARACTER)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A UTF-16 surrogate code point left in a Python string: JSON's `\\ud800` escape without its pair
+(a decoder joins a whole pair, `\\ud83d\\ude00`, into its one character), or a byte that was not
+UTF-8 kept by `errors='surrogateescape'`. No text holds one, and UTF-8 cannot store it."""
+
+
+def surrogate_said(text: str) -> str:
+    """What a quarantine message says of a value holding lone surrogates (`_LONE_SURROGATE`), each
+    once in the order written, by code point and as JSON escapes it: 'holds lone surrogate U+D800
+    (`\\ud800`: half of a UTF-16 surrogate pair without its other half, no character: an emoji or
+    other character cut in two by the exporter)'. A low surrogate U+DC80 to U+DCFF may also be
+    a byte that was not UTF-8 (0x80 to 0xFF), and the message says so."""
+    found = list(dict.fromkeys(_LONE_SURROGATE.findall(text)))
+    named = ", ".join(f"U+{ord(c):04X} (`\\u{ord(c):04x}`)" for c in found)
+    plural = "s" if len(found) > 1 else ""
+    byte = (" (or a byte that was not UTF-8, as Python keeps one)" if any(0xDC80 <= ord(c) <= 0xDCFF for c in found)
+            else "")
+    return (f"holds lone surrogate{plural} {named}: half of a UTF-16 surrogate pair without its other half"
+            f"{byte}, which is no character (an emoji or other character cut in two by the exporter?)")
+
+
+def _storable(text: str | None) -> str | None:
+    """`text` as UTF-8 can store it: each lone surrogate written as its escape (`\\ud800`), so a
+    quarantine entry keeps what the file wrote; other text unchanged, None stays None."""
+    return text if text is None or not _LONE_SURROGATE.search(text) else \
+        text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 URL_ID = re.compile(r"(?i)\s*(?:https?://|www\.)[^\s/?#]")
@@ -240,7 +266,8 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 def _percent_normal(text: str) -> str:
     """A URL's path or query parameter with its percent escapes in one form (see `url_key`):
     `w%c3%a4rtsil%C3%A4` and `wärtsilä` -> `w%C3%A4rtsil%C3%A4`, `%7Euser` -> `~user`."""
-    encoded = "".join(c if c.isascii() else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in text)
+    encoded = "".join(c if c.isascii() else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))
+                      for c in text)
 
     def one(escape: re.Match[str]) -> str:
         char = chr(int(escape.group()[1:], 16))
@@ -423,9 +450,11 @@ class _Collector:
         counts[key] = counts.get(key, 0) + 1
 
     def reject(self, line: int, key: str | None, column: str, rule: str, raw: str | None, message: str) -> None:
+        """Append one quarantine entry; a lone surrogate in its key, value or message (a file name
+        or value holding one) is kept as its escape (`_storable`), since UTF-8 cannot store it."""
         self.quarantine.append(
-            {"line": line, "record_key": key, "column_name": column, "rule": rule,
-             "raw_value": raw, "message": message}
+            {"line": line, "record_key": _storable(key), "column_name": _storable(column), "rule": rule,
+             "raw_value": _storable(raw), "message": _storable(message)}
         )
 
     def reject_control_characters(self, line: int, key: str | None, values: dict[str, str | None],
@@ -433,10 +462,18 @@ class _Collector:
         """Quarantine each value holding a control character (rule `control_character`, one entry
         per column: a NUL or similar byte from a binary or truncated export, which the lake would
         otherwise keep inside the text). Tab, LF and CR are not control characters here
-        (`csv_text.CONTROL_CHARACTER`). Returns True when any value was quarantined."""
+        (`csv_text.CONTROL_CHARACTER`). A value holding a lone surrogate (JSON's `\\ud800` without
+        its pair: `_LONE_SURROGATE`) is quarantined as `lone_surrogate` instead, its message naming
+        each (`surrogate_said`): the lake's UTF-8 text cannot hold it. Returns True when any value
+        was quarantined."""
         found = False
         for column, value in values.items():
-            if value is not None and (control := _CONTROL.search(value)) is not None:
+            if value is not None and _LONE_SURROGATE.search(value) is not None:
+                self.reject(line, key, column, "lone_surrogate", value,
+                            f"{where}: column {column} {surrogate_said(value)}; UTF-8 text cannot hold it: "
+                            "export the article again, or repair the value")
+                found = True
+            elif value is not None and (control := _CONTROL.search(value)) is not None:
                 self.reject(line, key, column, "control_character", value,
                             f"{where}: column {column} {csv_text.control_character_said(value)}; the lake would "
                             "keep it as part of the value")
@@ -4862,7 +4899,7 @@ def _content_id(record: dict[str, str | None]) -> str:
     `’` a pull wrote as `\u0092` has the id of the pull that wrote it as `’`."""
     key = "\u001f".join((_c1_reread(record.get(name)) or "").strip()
                         for name in ("source", "headline", "published_at", "body"))
-    return "content:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    return "content:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _looks_like_json_lines(lines: list[str]) -> bool:
