@@ -4350,7 +4350,8 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list | dict] | None:
     """The path to the list of articles an API page holds, and the list: ('articles',) in
     NewsAPI's response; ('hits', 'hits') in Elasticsearch's (one object down); ('rss', 'channel',
     'item') in an RSS feed converted to JSON (_XML_ITEM_LISTS). Of several lists of objects, the
-    first named in _JSON_ARTICLE_LISTS; an empty named list when no list has items. None for an
+    first named in _JSON_ARTICLE_LISTS (`_articles_in` reads the others that hold articles too,
+    `_other_article_lists`); an empty named list when no list has items. None for an
     object with a headline or body of its own (an article), or without such a list. A converted
     feed of one item holds it as an object, not a list: that object comes back.
 
@@ -4388,6 +4389,16 @@ def _article_list(page: dict) -> tuple[tuple[str, ...], list | dict] | None:
             return (name, *inner[0]), inner[1]
     empty = [name for known in _JSON_ARTICLE_LISTS for name in lists if _key(name) == known]
     return ((empty[0],), []) if empty else None
+
+
+def _other_article_lists(page: dict, chosen: str) -> list[str]:
+    """The lists of `page` beside its list of articles `chosen` whose objects are articles too,
+    each giving a headline or body (`{"articles": [...], "data": [...]}`: two lists an export
+    joined, or a page and its pinned stories): read as well, never left out without a word. A
+    list of other objects (NewsAPI's `sources`, authors, a rich-text headline) is not one."""
+    return [name for name, value in page.items() if name != chosen and isinstance(value, list)
+            and not (_names_text(name) and _rich_text(value) is not None)
+            and any(isinstance(item, dict) and {"headline", "body"} & _filled_fields(item) for item in value)]
 
 
 def _filled_fields(value: dict) -> set[str]:
@@ -4483,6 +4494,12 @@ def _articles_in(path: Path, text: str, offset: int, value: object, found_in: se
             title = next((t for holder in reversed(holders) if (t := _page_title(holder))), None)
             members = ([(where, articles)] if isinstance(articles, dict)  # a converted feed's one item
                        else _json_array_items(text, where) if articles else [])
+            holder_at = offset
+            for name in names[:-1]:
+                holder_at = _json_member_offset(text, holder_at, name)
+            for other in _other_article_lists(holders[-1], names[-1]):  # `{"articles": [...], "data": [...]}`
+                found_in.add(".".join((*names[:-1], other)))
+                members = [*members, *_json_array_items(text, _json_member_offset(text, holder_at, other))]
             return [(at, _with_source(article, title)) for at, item in members
                     for at, article in _articles_in(path, text, at, item, found_in)]
         if (wrapped := _thing_data(value)) is not None:  # Reddit's {"kind": "t3", "data": {post}}

@@ -85,3 +85,37 @@ def test_a_file_with_a_lone_surrogate_lands_its_good_articles(risk_home):
         assert con.execute("SELECT doc_id FROM raw.news").fetchall() == [("b06-4",)]
         assert con.execute("SELECT line, rule, raw_value FROM quality.quarantine WHERE rule = 'lone_surrogate'"
                            ).fetchall() == [(2, "lone_surrogate", "lone surrogate \\ud800 here")]
+
+
+def test_every_list_of_articles_in_a_response_is_read(tmp_path):
+    """An export that joined two pages' lists into one object: the articles of both load, the list
+    of outlets beside them is no article, and the notes name both lists read."""
+    path = tmp_path / "joined.json"
+    path.write_text('{"status": "ok",\n'
+                    ' "articles": [\n'
+                    '  {"id": "n1", "title": "Nordea lifts guidance", "publishedAt": "2024-05-02T09:00:00Z"}\n'
+                    ' ],\n'
+                    ' "sources": [{"id": "reuters", "name": "Reuters"}],\n'
+                    ' "data": [\n'
+                    '  {"id": "n2", "title": "Kone beats estimates", "publishedAt": "2024-05-02T10:00:00Z"},\n'
+                    '  {"id": "n3", "description": "Sampo raises its dividend"}\n'
+                    ' ]\n}\n', encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "headline", "body", "_source_line").rows() == [
+        ("n1", "Nordea lifts guidance", None, 3), ("n2", "Kone beats estimates", None, 7),
+        ("n3", None, "Sampo raises its dividend", 8)]
+    assert parsed.data_records == 3
+    assert parsed.quarantine.height == 0
+    assert parsed.notes["articles_in"] == ["articles", "data"]
+
+
+def test_a_second_list_of_items_in_a_converted_rss_channel_is_read(tmp_path):
+    path = tmp_path / "channel.json"
+    path.write_text('{"rss": {"channel": {"title": "Credit desk",\n'
+                    '  "item": [{"title": "Fortum sells stake", "pubDate": "Thu, 02 May 2024 09:00:00 GMT"}],\n'
+                    '  "pinned": [{"title": "Neste margin warning", "pubDate": "Thu, 02 May 2024 10:00:00 GMT"}]}}}\n',
+                    encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("headline", "source", "_source_line").rows() == [
+        ("Fortum sells stake", "Credit desk", 2), ("Neste margin warning", "Credit desk", 3)]
+    assert parsed.notes["articles_in"] == ["rss.channel.item", "rss.channel.pinned"]
