@@ -4129,7 +4129,26 @@ def _repeated_keys(value: object, prefix: str = "") -> dict[str, list[object]]:
     return found
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs)
+class _ConstantFound(ValueError):
+    """Python's json met `NaN`, `Infinity` or `-Infinity` (the constant is the message)."""
+
+
+def _no_constant(name: str) -> object:
+    raise _ConstantFound(name)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs, parse_constant=_no_constant)
+_STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _constant_error(text: str, start: int, name: str) -> json.JSONDecodeError:
+    """The error of the JSON document at text[start] that writes the constant `name` (`NaN`,
+    `Infinity`, `-Infinity`: Python's json.dumps writes them for a float that is not a number or
+    is infinite, and Python's json reads them back, but JSON has none), at the first one written
+    outside a string, so that its line and column are named as any other break is."""
+    found = next(m for m in _STRING_OR_CONSTANT.finditer(text, start) if m[1])
+    return json.JSONDecodeError(f"{found[1]} is no JSON value: Python's json.dumps writes it for a float that is "
+                                "not a number or is infinite; write null for a missing value", text, found.start(1))
 """The decoder of news JSON: as json's, and marking objects that repeat a name (`_RepeatedKeys`)."""
 
 
@@ -4138,12 +4157,16 @@ def _json_values(text: str) -> list[tuple[int, object]]:
     saved as is, several for pages appended to one file (`curl >> feed.json`) or JSON Lines.
 
     Raises:
-        json.JSONDecodeError: the text is not a sequence of JSON documents.
+        json.JSONDecodeError: the text is not a sequence of JSON documents, or writes Python's
+            `NaN`, `Infinity` or `-Infinity`, which JSON has not (`_constant_error`).
     """
     decoder = _DECODER
     values, position = [], _JSON_WHITESPACE.match(text).end()
     while position < len(text):
-        value, stop = decoder.raw_decode(text, position)
+        try:
+            value, stop = decoder.raw_decode(text, position)
+        except _ConstantFound as found:
+            raise _constant_error(text, position, str(found)) from None
         values.append((position, value))
         position = _JSON_WHITESPACE.match(text, stop).end()
     return values
@@ -4920,8 +4943,9 @@ def _content_id(record: dict[str, str | None]) -> str:
 
 
 def _looks_like_json_lines(lines: list[str]) -> bool:
-    """Every non-blank line opens an object and at least one line is a whole JSON value: JSON Lines
-    with a broken line (a pretty-printed document has member lines that open nothing). The first
+    """Every non-blank line opens an object and at least one line is a whole JSON value (`NaN` and
+    `Infinity` are none): JSON Lines with a broken line (a pretty-printed document has member lines
+    that open nothing). The first
     line may be the end of an object cut at its start (`_cut_at_start`)."""
     filled = [line for line in lines if line.strip()]
     if filled and _cut_at_start(filled):
@@ -4930,9 +4954,9 @@ def _looks_like_json_lines(lines: list[str]) -> bool:
         return False
     for line in filled:
         try:
-            json.loads(line)
+            _DECODER.decode(line)  # strict: a line writing `NaN` is not whole JSON
             return True
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, _ConstantFound):
             continue
     return False
 
@@ -5635,9 +5659,24 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
     del raw
     if csv_text.is_workbook(path, data):
         return _refuse_without_articles(path, parse_news_workbook(path, data, sha256, label_map=label_map))
+    _refuse_utf32(path, data)
     if (padding := _NulPadding.of(data, encoding)) is not None:
         return _nul_padded(path, data, sha256, encoding, label_map, padding)
     return _refuse_without_articles(path, _parse_content(path, data, sha256, encoding, label_map))
+
+
+def _refuse_utf32(path: Path, data: bytes) -> None:
+    """Refuse a file that opens with UTF-32's byte-order mark (FF FE 00 00 little-endian, 00 00 FE
+    FF big-endian), whatever its news settings declare: news files are read as UTF-8 or UTF-16, as
+    loan tapes are, and UTF-32's mark would otherwise read as UTF-16's followed by NUL bytes.
+
+    Raises:
+        FileRefused: naming the mark and how to export the file again."""
+    for mark, order in ((codecs.BOM_UTF32_LE, "little-endian"), (codecs.BOM_UTF32_BE, "big-endian")):
+        if data.startswith(mark):
+            raise FileRefused(f"{path}: UTF-32 text ({order}: the file opens with its byte-order mark "
+                              f"{mark.hex(' ').upper()}), which news landing does not read: export it again as "
+                              "UTF-8 (or UTF-16) and land that")
 
 
 def _refuse_without_articles(path: Path, parsed: ParsedFile) -> ParsedFile:

@@ -1,10 +1,14 @@
-"""News JSON values no UTF-8 text holds: lone UTF-16 surrogates written as `\\ud800` escapes."""
+"""News JSON beyond plain values: lone UTF-16 surrogates (`\\ud800`), several article lists, Python's `NaN`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+
 from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
 from risk_assets.lib.lake import connect
 
 SURROGATE_SAID = ("half of a UTF-16 surrogate pair without its other half, which is no character (an emoji or "
@@ -119,3 +123,51 @@ def test_a_second_list_of_items_in_a_converted_rss_channel_is_read(tmp_path):
     assert parsed.rows.select("headline", "source", "_source_line").rows() == [
         ("Fortum sells stake", "Credit desk", 2), ("Neste margin warning", "Credit desk", 3)]
     assert parsed.notes["articles_in"] == ["rss.channel.item", "rss.channel.pinned"]
+
+
+CONSTANT_SAID = ("is no JSON value: Python's json.dumps writes it for a float that is not a number or is infinite; "
+                 "write null for a missing value")
+
+
+def test_a_json_document_writing_nan_is_refused_at_its_line_and_column(tmp_path):
+    path = tmp_path / "types.json"
+    path.write_text('[{"id": "a26-1", "headline": "Nordea lifts guidance", "label": 1},\n'
+                    ' {"id": "a26-2", "headline": "Kone \\"NaN\\" and Infinity in text", "label": 0},\n'
+                    ' {"id": "a26-3", "headline": NaN, "body": "nan headline body"}]\n', encoding="utf-8")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: line 3 column 30: not valid JSON (NaN {CONSTANT_SAID}); a JSON feed is a list of article objects, "
+        "an object holding one, or one object per line (JSON Lines)")
+
+
+@pytest.mark.parametrize("constant, column", [("Infinity", 56), ("-Infinity", 56), ("NaN", 56)])
+def test_each_non_json_constant_in_any_field_is_refused(tmp_path, constant, column):
+    path = tmp_path / "wire.json"
+    path.write_text(f'{{"articles": [{{"id": "w1", "title": "Fortum", "score": {constant}}}]}}', encoding="utf-8")
+    with pytest.raises(FileRefused, match=re.escape(f"line 1 column {column}: not valid JSON ({constant} {CONSTANT_SAID})")):
+        parse_news_file(path)
+
+
+def test_a_json_lines_line_writing_infinity_is_quarantined_and_the_others_load(tmp_path):
+    path = tmp_path / "wire.jsonl"
+    path.write_text('{"id":"k1","headline":"Neste margin","score":NaN}\n'
+                    '{"id":"k2","headline":"UPM mill","published_at":-Infinity}\n'
+                    '{"id":"k3","headline":"Kone \\"NaN\\" Infinity text"}\n', encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "headline").rows() == [("k3", 'Kone "NaN" Infinity text')]
+    assert parsed.quarantine.select("line", "column_name", "rule", "message").rows() == [
+        (1, "*", "malformed_json", f"{path}: line 1 column 46: not valid JSON (NaN {CONSTANT_SAID})"),
+        (2, "*", "malformed_json", f"{path}: line 2 column 49: not valid JSON (-Infinity {CONSTANT_SAID})")]
+
+
+@pytest.mark.parametrize("codec, order, mark", [("utf-32-le", "little-endian", "FF FE 00 00"),
+                                                ("utf-32-be", "big-endian", "00 00 FE FF")])
+def test_a_utf32_file_is_refused_as_utf32_not_as_a_copy_cut_short(tmp_path, codec, order, mark):
+    path = tmp_path / "desk_utf32.csv"
+    text = "\ufeffid,headline,published_at\nn1,Fortum sells stake,2024-05-02T09:00:00Z\n"
+    path.write_bytes(text.encode(codec))
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (f"{path}: UTF-32 text ({order}: the file opens with its byte-order mark {mark}), "
+                                  "which news landing does not read: export it again as UTF-8 (or UTF-16) and land that")
