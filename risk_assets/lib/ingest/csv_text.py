@@ -60,9 +60,10 @@ FLOAT_EXACT_LIMIT = 2.0**53
 such a number from a typed source (Parquet, a workbook) is written in scientific notation, and as
 an id it is quarantined."""
 
-SCI_NOTATION = r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$"
-"""A number as a spreadsheet shows it in scientific notation (9.91214E+15, 1.2346E+05, 7.5E-01): its
-digits are lost. The exponent is always signed, so an id such as 2019E00123 is not taken for one."""
+SCI_NOTATION = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]\d+$"
+"""A number as a spreadsheet shows it in scientific notation (9.91214E+15, 1.2346E+05, 7.5E-01; a
+continental locale's `9,91214E+15` with its decimal comma): its digits are lost. The exponent is
+always signed, so an id such as 2019E00123 is not taken for one."""
 
 CONTROL_CHARACTER = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 """A C0 control character other than tab, line feed and carriage return, or DEL: never part of a
@@ -286,10 +287,12 @@ them as white space, so a plain strip leaves them: `\u200f1000024006` and `10000
 loans. One at either end of a value is stripped like white space; one inside an id or text value
 is quarantined (`invisible_character`)."""
 
-SCI_NOTATION_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$"
-"""Scientific notation in a numeric column, signed exponent or not (1.2346E5, 1e3, .5e3): a
-spreadsheet writes it where it cut the value to the digits a cell shows, while float parsing would
-take it silently; quarantined (sci_notation_value) unless SCI_NOTATION_EXACT."""
+SCI_NOTATION_NUMBER = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)[eE][+-]?\d+$"
+"""Scientific notation in a numeric column, signed exponent or not (1.2346E5, 1e3, .5e3), with a
+decimal point or a decimal comma (a continental spreadsheet's `1,2346E+05`; in a decimal-point tape
+a comma there groups nothing either): a spreadsheet writes it where it cut the value to the digits
+a cell shows, while float parsing would take it silently; quarantined (sci_notation_value) unless
+`is_shortest_form`."""
 
 SCI_NOTATION_SHORTEST = r"^[+-]?[1-9](?:\.\d{1,14})?e[+-]\d{2,3}$"
 """The form of scientific notation R's write.csv writes (`1e+05`, `1.5e+06`): a lower-case `e`, a
@@ -297,17 +300,26 @@ signed exponent of two or three digits. R writes it for a value, with up to 15 s
 digits, only when it is shorter than fixed notation (`1e+05` for 100000, never `2.5e+05` for
 250000); `is_shortest_form` checks that, so a cut form such as MATLAB's csvwrite `1.7131e+05`
 (171312 to 5 digits) or C's %g `1.23457e+05` is quarantined, as a spreadsheet's upper-case
-`1.2346E+05` is."""
+`1.2346E+05` is. R's write.csv2 writes the same forms with a decimal comma (`1,25e+08`):
+`sci_notation_shortest`."""
 
 
-def is_shortest_form(text: str) -> bool:
-    """Whether `text` (SCI_NOTATION_SHORTEST) is shorter than the value in fixed notation, as R
-    writes scientific notation only then: `1e+05` (5 characters, 100000 has 6) is, `2.5e+05`
-    and `1.7131e+05` are not (250000, 171310). Such a value is exact: read, counted in
+def sci_notation_shortest(decimal: str = ".") -> str:
+    """SCI_NOTATION_SHORTEST with the tape's decimal mark `decimal` (`.` or `,`, as its dialect
+    declares it): a regex. A mantissa written with the other mark is no form R writes in that
+    tape, so it stays quarantined as a cut value."""
+    return SCI_NOTATION_SHORTEST if decimal == "." else SCI_NOTATION_SHORTEST.replace(r"\.", re.escape(decimal))
+
+
+def is_shortest_form(text: str, decimal: str = ".") -> bool:
+    """Whether `text` (`sci_notation_shortest(decimal)`, `decimal` the tape's decimal mark) is
+    shorter than the value in fixed notation, as R writes scientific notation only then: `1e+05`
+    (5 characters, 100000 has 6) is, `2.5e+05` and `1.7131e+05` are not (250000, 171310); with a
+    decimal comma `1,25e+08` is (125000000). Such a value is exact: read, counted in
     notes['sci_notation_read_exact']."""
-    if not re.fullmatch(SCI_NOTATION_SHORTEST, text):
+    if not re.fullmatch(sci_notation_shortest(decimal), text):
         return False
-    fixed = format(Decimal(text), "f").lstrip("+")
+    fixed = format(Decimal(text.replace(decimal, ".")), "f").lstrip("+")
     fixed = fixed.rstrip("0").rstrip(".") if "." in fixed else fixed
     return len(text.lstrip("+")) < len(fixed)
 

@@ -2698,6 +2698,13 @@ def _bare_number(text: pl.Expr) -> pl.Expr:
     return text.str.strip_prefix("$").str.strip_suffix("%").str.strip_chars()
 
 
+def _sci_notation_text(spec: FieldSpec) -> pl.Expr:
+    """The text of a numeric column's values the scientific-notation rule reads (`_bare_number`): a
+    money column's without the tape's own currency marks (its `_staged_money_text`), so that
+    `€ 1,5E4` or `1,5E4 EUR` is read as `1,5E4` is, never typed as 15000."""
+    return _bare_number(pl.col(_staged(spec.source)) if spec.kind in MONEY_KINDS else pl.col(_src(spec.source)))
+
+
 CONTRADICTION_LINES = 20
 """Lines named per note of `_terms_in_contradiction`; its count covers them all."""
 
@@ -2754,15 +2761,17 @@ def _number_column_counts(frame: pl.DataFrame, spec: FieldSpec, mapping: TapeMap
 
     Returns (keys only for the column's kind; {} for a text, date or code column):
         `sci_shortest`: the distinct values written in the scientific notation's shortest form
-            (csv_text.SCI_NOTATION_SHORTEST), a list of text (numeric kinds);
+            (`csv_text.sci_notation_shortest` in the dialect's decimal mark), a list of text
+            (numeric kinds);
         `trailing_minus` and `grouping:<name>` for each of `groupings`: counts of read amounts
             (`_is_amount`) written with a minus after the digits or grouped by that mark;
         `accounting_zero`: count of accountants' zeros (`_accounting_zero`: `-`, `$ -`) of an amount."""
     written = pl.col(_src(spec.source))
     query, exprs = frame.lazy(), []
     if spec.kind in _NUMERIC_KINDS:
-        bare = _bare_number(written)
-        exprs.append(bare.filter(bare.str.contains(csv_text.SCI_NOTATION_SHORTEST)).unique().implode()
+        bare = _sci_notation_text(spec)
+        shortest = csv_text.sci_notation_shortest(mapping.dialect.decimal)
+        exprs.append(bare.filter(bare.str.contains(shortest)).unique().implode()
                      .alias("sci_shortest"))
     if _is_amount(spec):
         # a money column's text is staged before typing (`_staged_money_text`), as `_parse` reads it
@@ -2958,8 +2967,9 @@ def _typed_parse(
             broken = pl.when(pl.col(spec.target).is_not_null() & _beyond_float_digits(pl.col(_src(source))))\
                 .then(pl.lit("amount_beyond_float_digits")).otherwise(broken)
         if spec.kind in _NUMERIC_KINDS and not mapping.typed_source:
-            bare = _bare_number(pl.col(_src(source)))
-            exact = [value for value in counts["sci_shortest"] if csv_text.is_shortest_form(value)]
+            bare = _sci_notation_text(spec)
+            exact = [value for value in counts["sci_shortest"]
+                     if csv_text.is_shortest_form(value, mapping.dialect.decimal)]
             in_sci = bare.str.contains(csv_text.SCI_NOTATION_NUMBER) & ~bare.is_in(exact)
             broken = pl.when(in_sci).then(pl.lit("sci_notation_value")).otherwise(broken)
             if exact and (n_exact := frame.select(bare.is_in(exact).sum()).item()):

@@ -408,6 +408,66 @@ def test_an_amount_in_scientific_notation_is_quarantined_not_loaded_rounded(bank
     assert parsed.rows["annual_income"].to_list() == [30000.0, 12252.0, 49200.0, 80000.0, 36000.0]
 
 
+_SCI_ROWS = [  # (ref, amount, income, rate, dti) in a decimal-point tape; the comma tape swaps the marks
+    ("B-1", "5,000.00", "24,000.00", "10.65", "27.65"),
+    ("B-2", "1.2346E+05", "30,000.00", "15.27", "11.00"),     # a spreadsheet's cut 123,456.78
+    ("B-3", "1.5E4", "12,252.00", "15.96", "8.72"),
+    ("B-4", "10,000.00", "4.5e4", "13.49", "20.00"),
+    ("B-5", "3,000.00", "80,000.00", "5.25e0", "17.94"),
+    ("B-6", "5,000.00", "36,000.00", "7.90", "1.25e1"),
+    ("B-7", "{sign}1.1e+05", "24,000.00", "10.65", "27.65"),  # MATLAB's 110,004 to 2 digits, currency-marked
+    ("B-8", "1e+05", "30,000.00", "15.27", "11.00"),           # R's write.csv: exact
+    ("B-9", "1.25e+08", "12,252.00", "15.96", "8.72"),        # R's exact form with a fraction
+    ("B-10", "1,5e4", "49,200.00", "13.49", "20.00"),         # the other mark: no form R writes
+    ("9.91214E+15", "2,500.00", "49,200.00", "13.49", "20.00"),
+]
+
+
+def _sci_tape(tmp_path: Path, decimal: str) -> Path:
+    """_SCI_ROWS as a `decimal`-mark tape (`,`: a German bank's, thousands `.`, euros)."""
+    swap = str.maketrans(".,", ",.") if decimal == "," else {}
+    sign, currency = ("€ ", "EUR") if decimal == "," else ("$", "USD")
+    lines = ["ref;amount;income;rate;dti"] + [
+        ";".join(value.format(sign=sign).translate(swap) for value in row) for row in _SCI_ROWS]
+    tape = tmp_path / "bank_sci.csv"
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dialect = {"delimiter": ";", "decimal": decimal, "thousands": "." if decimal == "," else ","}
+    tape.with_name(tape.name + ".mapping.json").write_text(json.dumps({
+        "name": "bank", "currency": currency, "dialect": dialect, "columns": {
+            "ref": {"to": "source_loan_id"}, "amount": {"to": "loan_amount", "type": "money"},
+            "income": {"to": "annual_income", "type": "money"}, "rate": {"to": "int_rate", "type": "percent"},
+            "dti": {"to": "dti", "type": "number"}}}))
+    return tape
+
+
+@pytest.mark.parametrize("decimal", [".", ","], ids=["decimal_point", "decimal_comma"])
+def test_scientific_notation_is_read_in_the_tapes_own_decimal_mark(tmp_path, decimal):
+    """`1,2346E+05` in a decimal-comma tape used to load as 123460 (and `1,5E4`, `4,5e4`, `5,25e0`,
+    `1,25e1`, `€ 1,1e+05` as their cut values) where its decimal-point twin is quarantined: both
+    dialects now quarantine the same lines, and read only R's shortest forms (write.csv's
+    `1.25e+08`, write.csv2's `1,25e+08`) as exact."""
+    parsed = parse_loan_file(_sci_tape(tmp_path, decimal))
+    parsed.reconcile()
+    swap = str.maketrans(".,", ",.") if decimal == "," else {}
+    sign = "€ " if decimal == "," else "$"
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "amount", "sci_notation_value", "1.2346E+05".translate(swap)),
+        (4, "amount", "sci_notation_value", "1.5E4".translate(swap)),
+        (5, "income", "sci_notation_value", "4.5e4".translate(swap)),
+        (6, "rate", "sci_notation_value", "5.25e0".translate(swap)),
+        (7, "dti", "sci_notation_value", "1.25e1".translate(swap)),
+        (8, "amount", "sci_notation_value", f"{sign}1.1e+05".translate(swap)),
+        (11, "amount", "sci_notation_value", "1,5e4".translate(swap)),
+        (12, "ref", "sci_notation_id", "9.91214E+15".translate(swap))]
+    assert parsed.quarantine["message"][0] == (
+        f"column amount: '{'1.2346E+05'.translate(swap)}' is a number in scientific notation: digits were lost upstream")
+    assert parsed.rows.select("source_loan_id", "loan_amount", "annual_income", pl.col("int_rate").round(6),
+                              "dti").rows() == [
+        ("B-1", 5000.0, 24000.0, 0.1065, 27.65), ("B-8", 100000.0, 30000.0, 0.1527, 11.0),
+        ("B-9", 125000000.0, 12252.0, 0.1596, 8.72)]
+    assert parsed.notes["sci_notation_read_exact"] == {"amount": 2}
+
+
 def test_a_sidecar_that_does_not_fit_refuses_the_file_instead_of_the_builtin_format_reading_it(data_dir, tmp_path):
     """A LendingClub-shaped export with its own sidecar: one declared column misspelt must not let
     the built-in LendingClub rules read the file (revol_util declared a fraction would be read as
