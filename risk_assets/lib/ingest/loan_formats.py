@@ -43,6 +43,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           (`_points_grouping_thousands`: a German spreadsheet's CSV)
     unknown_status        status not in the format's status -> default flag map
     negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
+    value_out_of_range    also a negative dti other than the sentinel -1 (-3.5: NEGATIVE_DTI_SAID)
     negative_amount       an installment, revolving balance or SBA amount (disbursed, approved,
                           guaranteed, charged off, outstanding) below zero (NON_NEGATIVE_AMOUNTS)
     placeholder_date      a database's or spreadsheet's default date (1900-01-01, 1970-01-01, 9999-12-31,
@@ -361,7 +362,7 @@ RULES: dict[str, str] = {
     "guarantee_above_amount": "is a guaranteed amount above the loan's gross amount",
     "percent_scale_unclear": "is 0-2 without a '%' where the file does not show its scale: 0.837 % or 83.7 %?",
     "value_out_of_range": "is outside the range of a 32-bit integer column",
-    # an amount's (`_parse`): see AMOUNT_BEYOND_SAID
+    # an amount's (`_parse`): see AMOUNT_BEYOND_SAID; a debt-to-income ratio's: NEGATIVE_DTI_SAID
     "not_whole_number": "is a number with a fraction in a whole-number column",
     "minor_unit_fraction": ("is an amount with a fraction in a column declared 'money_minor' (a count of the "
                             "currency's minor unit, cents): a cent has no fraction, so the value is in major units "
@@ -1862,6 +1863,13 @@ AMOUNT_BEYOND_SAID = (
     "a float holds whole units, let alone cents: an overflow, or a sentinel (a double's 1e308, its largest "
     "value) written where the amount was missing; leave the cell empty where the amount is unknown")
 """The message of an amount's `value_out_of_range` (`_parse`), in any source."""
+NEGATIVE_DTI_SAID = (
+    "is a negative debt-to-income ratio: debt payments over income cannot be below zero, and of negative "
+    "values only the code -1 is read as a sentinel; a minus sign typed or carried over from another column? "
+    "correct the value in the tape, or, if the lender writes it for no value, declare it in the mapping's "
+    "\"sentinels\"")
+"""The message of a debt-to-income ratio's `value_out_of_range` (`_plausibility`: below zero, other
+than the sentinel -1)."""
 TYPED_NOT_FINITE_SAID = (
     "is infinite (a float column's inf or -inf: a division by zero or an overflow upstream), no number a loan "
     "holds; write the value, or leave it empty (null) where it is unknown")
@@ -3641,6 +3649,11 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec], sections: Sequen
     return frame, notes, unclear
 
 
+DTI_NO_VALUE = -1
+"""The sentinel code a tape writes for a debt-to-income ratio it lacks, as 999 and above are; any
+other ratio below zero is `value_out_of_range`: debt payments over income are never negative."""
+
+
 NON_NEGATIVE_AMOUNTS = ("installment", "revol_bal", "disbursement_gross", "gross_approved", "sba_approved",
                         "chargeoff_principal", "balance_gross")
 """Money columns of raw.loans that are zero or more (lib.schema; SBA's from the 7(a) data dictionary,
@@ -3661,7 +3674,8 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
     _percent_scale)."""
     checks: list[tuple[str, str, pl.Expr]] = [
         ("annual_income", "negative_income", pl.col("annual_income") < 0),
-        ("dti", "sentinel_value", (pl.col("dti") >= 999) | (pl.col("dti") < 0)),
+        ("dti", "sentinel_value", (pl.col("dti") >= 999) | (pl.col("dti") == DTI_NO_VALUE)),
+        ("dti", "value_out_of_range", pl.col("dti") < 0),  # NEGATIVE_DTI_SAID
         ("loan_amount", "non_positive_amount", pl.col("loan_amount") <= 0),
         ("loan_amount", "loan_amount_below_one", pl.col("loan_amount").is_between(0, 1, closed="none")),
         *((target, "negative_amount", pl.col(target) < 0) for target in NON_NEGATIVE_AMOUNTS),
@@ -3861,6 +3875,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 pl.lit(PAST_MINOR_UNIT_SAID)).otherwise(said)
             if kind in _NUMERIC_KINDS and _is_amount(read_as):
                 said = pl.when(pl.col(column) == "value_out_of_range").then(pl.lit(AMOUNT_BEYOND_SAID)).otherwise(said)
+            if read_as is not None and read_as.target == "dti":
+                said = pl.when(pl.col(column) == "value_out_of_range").then(pl.lit(NEGATIVE_DTI_SAID)).otherwise(said)
             if source in records.numbers_typed:  # a Parquet number column's value: it has no dialect, nor text
                 said = (pl.when(pl.col(column) == "unparsable_number").then(pl.lit(TYPED_NOT_FINITE_SAID))
                         .otherwise(said))

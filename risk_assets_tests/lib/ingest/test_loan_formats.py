@@ -114,6 +114,29 @@ def test_f11_plausibility(cases_dir, case_mappings):
     }
 
 
+def test_a_negative_dti_other_than_the_sentinel_is_out_of_range_not_a_sentinel(tmp_path):
+    """LendingClub's -1 and 999 stand for no ratio; -3.5 (and -3.5 with a Unicode minus) used to be
+    quarantined as a sentinel code too, a message that sent the reader looking for a code book."""
+    dtis = ["10.5", "-3.5", "\u22123.5", "-0.01", "-1", "-1.00", "999", "0"]
+    tape = tmp_path / "lc.csv"
+    tape.write_text("id,loan_amnt,term,int_rate,issue_d,loan_status,annual_inc,dti\n" + "".join(
+        f"{7001 + n},5000,36 months,10.65%,Dec-2011,Fully Paid,24000,{dti}\n" for n, dti in enumerate(dtis)),
+        encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (3, "dti", "value_out_of_range", "-3.5"), (4, "dti", "value_out_of_range", "\u22123.5"),
+        (5, "dti", "value_out_of_range", "-0.01"), (6, "dti", "sentinel_value", "-1"),
+        (7, "dti", "sentinel_value", "-1.00"), (8, "dti", "sentinel_value", "999")]
+    assert parsed.quarantine["message"][0] == (
+        "column dti: '-3.5' is a negative debt-to-income ratio: debt payments over income cannot be below zero, "
+        "and of negative values only the code -1 is read as a sentinel; a minus sign typed or carried over from "
+        "another column? correct the value in the tape, or, if the lender writes it for no value, declare it in "
+        "the mapping's \"sentinels\"")
+    assert parsed.quarantine["message"][3] == "column dti: '-1' is a sentinel code, not a measurement"
+    assert parsed.rows.select("source_loan_id", "dti").rows() == [("7001", 10.5), ("7008", 0.0)]
+
+
 def test_f12_snapshots_kept_faithfully(cases_dir, case_mappings):
     march = parse_loan_file(cases_dir / "F12_loans_snapshot_2024-03.csv", case_mappings)
     april = parse_loan_file(cases_dir / "F12_loans_snapshot_2024-04.csv", case_mappings)
