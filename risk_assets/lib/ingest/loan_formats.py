@@ -907,7 +907,11 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
     serial_dates = [source for source, fmt in formats.items() if "%" in fmt and not re.fullmatch(r"(?:%[dmyYj])+", fmt)]
     records = workbook.records(path, sheet, header_row, formats, mapping.line_kinds, text_columns, _reader_of(mapping),
                                serial_dates, decimal=mapping.dialect.decimal,
-                               numbers={f.source for f in mapping.fields if f.kind in _NUMERIC_KINDS})
+                               numbers={f.source for f in mapping.fields if f.kind in _NUMERIC_KINDS},
+                               # a LendingClub month column reads full ISO dates as their months (notes
+                               # lendingclub_days_read_as_months) and quarantines a time of day, as in its CSV
+                               months_from_days=[source for source, fmt in formats.items()
+                                                 if mapping.builtin and fmt == LENDINGCLUB_DATE_FORMAT])
     # the text cells are the lender's own writing, in its dialect; the delimiter and encoding are a text file's
     cells = dataclasses.replace(mapping.dialect, delimiter=Dialect.delimiter, encoding=Dialect.encoding)
     return dataclasses.replace(mapping, dialect=cells, typed_source=True), records, notes

@@ -13,7 +13,11 @@ writes each cell as that CSV would:
   at or past 2^53 in scientific notation, so that as an id it is quarantined (its digits are not
   exact: IEEE 754 has a 53-bit significand);
 - a date cell in the date format the tape's mapping declares for its column (so the typed parse reads
-  back the same day), ISO 8601 elsewhere; an error value (`#N/A`, `#REF!`) as its text, which the
+  back the same day), ISO 8601 elsewhere; a date-time whose time of day is not midnight with that
+  time after its date (`13:30:00`), as a CSV export writes it, so that the parse's date rules judge
+  the time (dropped and noted, or quarantined where a time may be a midnight in another zone) rather
+  than never see it; a month column (`months_from_days`) whose cells hold other days or times in
+  ISO 8601, `2011-12-15`, for the same reason; an error value (`#N/A`, `#REF!`) as its text, which the
   parse quarantines as `spreadsheet_error`;
 - TRUE / FALSE for a boolean.
 
@@ -476,11 +480,26 @@ def _number_text(value: int | float) -> str:
     return np.format_float_positional(float(f"{value:.15g}"), trim="-")
 
 
+def _writes_time(date_format: str) -> bool:
+    """Whether a strftime format writes a time of day itself (%H, %I, %M, %S, %p, %f, %z, %X, %c, %T)."""
+    return re.search(r"%[HIMSpfzXcT]", date_format) is not None
+
+
+def _holds_time(cell: Cell) -> bool:
+    """Whether a cell is a date-time whose time of day is not midnight (`13:30`, `23:00`)."""
+    return isinstance(cell, dt.datetime) and cell.time() != dt.time()
+
+
 def render(cell: Cell, date_format: str = "%Y-%m-%d") -> str:
     """A cell's text: a date or datetime in `date_format` (strftime; `DATE_OR_DATE_TIME`: each as
-    it is), anything else as read."""
+    it is), anything else as read. A datetime whose time of day is not midnight, under a format that
+    writes no time, is followed by its time in ISO 8601 (`2011-12-15 13:30:00`, `.250000` for a
+    fraction of a second), as a CSV export of the cell writes it, so that a reader's date rules
+    decide what the time means rather than never see it; at midnight the date alone is written."""
     if date_format == DATE_OR_DATE_TIME and isinstance(cell, dt.date):
         return cell.strftime("%Y-%m-%dT%H:%M:%S" if isinstance(cell, dt.datetime) else "%Y-%m-%d")
+    if _holds_time(cell) and not _writes_time(date_format):
+        return f"{cell.strftime(date_format)} {cell.time().isoformat()}"
     if isinstance(cell, dt.datetime | dt.date):
         return cell.strftime(date_format)
     return cell
@@ -551,6 +570,7 @@ def records(
     serial_dates: Collection[str] = (),
     decimal: str = ".",
     numbers: Collection[str] = (),
+    months_from_days: Collection[str] = (),
 ) -> csv_text.TextRecords:
     """The sheet's data rows below `header_row` as text records (`_source_line` = sheet row), with
     the merged ranges over data rows filled (see the module's docstring; `notes` counts them).
@@ -571,6 +591,11 @@ def records(
         decimal, numbers: the number cells of the columns in `numbers` (those the caller reads as
             numbers in its dialect) are written with `decimal` for their decimal point (`in_decimal`),
             so that they read as the column's text cells, written in the tape's dialect (`1.234,56`), do.
+        months_from_days: date columns whose format names a month without its day (LendingClub's
+            `%b-%Y`) and whose reader reads an ISO 8601 date as its month too: where a date cell of
+            one names a day other than the 1st or a time of day other than midnight, the column's
+            date cells are written `%Y-%m-%d` (with the time, `render`), so that the day and the
+            time reach the reader's rules as in the CSV twin instead of being dropped by the format.
 
     Raises:
         FileRefused: the header repeats a column name that is read (names compared whatever their
@@ -589,6 +614,11 @@ def records(
     kinds = [(kind, re.compile(pattern)) for kind, pattern in line_kinds]
     rows, notes = _filled_merges(sheet, header_row, header)
     rows, serial_rows = _serial_dates(rows, header_row, header, set(serial_dates), sheet.epoch)
+    for i, name in enumerate(header):
+        if name in set(months_from_days) and any(
+                i < len(cells) and isinstance(cells[i], dt.date) and (cells[i].day != 1 or _holds_time(cells[i]))
+                for number, cells in rows if number > header_row):
+            formats[i] = "%Y-%m-%d"  # the days the month format would drop
     texts_at = {i for i, name in enumerate(header) if name in set(text_columns)}
     numbers_at = {i for i, name in enumerate(header) if name in set(numbers)} if decimal != "." else set()
 
