@@ -1485,7 +1485,9 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
     float at or past 2^53 in scientific notation
     (its whole digits are not exact; as an id it is quarantined, sci_notation_id), a float NaN as
     empty (pandas' missing value; counted per column in notes['nan_values']), dates and timestamps
-    as ISO dates (or in `date_formats`, column -> strftime, see `_typed_date_format`), booleans as
+    as ISO dates (or in `date_formats`, column -> strftime, see `_typed_date_format`; a timestamp
+    without a zone or in a zone other than UTC with its wall-clock time when that is not midnight,
+    `2011-12-15 13:30:00`, for the date rules to drop and count as the CSV twin's), booleans as
     true/false. A float in one of `id_columns` (the loan id's source) with a fraction or a sign
     (1077503.5, -0.0) is flagged `non_integer_id`: a float column holds an integer id only as a
     whole, non-negative number, so such a value is no id its system wrote.
@@ -1516,6 +1518,14 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
                 # UTC (Spark's, a timestamptz export's 2011-12-31T23:00:00Z) reads as the local date
                 # (`_local_midnights_in_utc`), and any other as its UTC date
                 return column.dt.strftime("%Y-%m-%dT%H:%M:%SZ").alias(name)
+            if isinstance(dtype, pl.Datetime) and (date_formats or {}).get(name, "%Y-%m-%d") == "%Y-%m-%d":
+                # a wall-clock time (no zone, or the column's own): written with its time unless it is
+                # midnight, as a CSV twin writes it, so the date rules drop it with a note, not silently
+                midnight = column.dt.time() == datetime.min.time()
+                whole = column.dt.truncate("1s") == column
+                return (pl.when(midnight).then(column.dt.strftime("%Y-%m-%d"))
+                        .when(whole).then(column.dt.strftime("%Y-%m-%d %H:%M:%S"))
+                        .otherwise(column.dt.strftime("%Y-%m-%d %H:%M:%S%.f")).alias(name))
             return column.dt.strftime((date_formats or {}).get(name, "%Y-%m-%d")).alias(name)
         return column.cast(pl.Utf8).alias(name)
 

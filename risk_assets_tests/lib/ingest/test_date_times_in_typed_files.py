@@ -197,6 +197,28 @@ def test_a_mapped_workbook_s_date_times_keep_their_date_and_are_noted_as_in_its_
     assert book.notes["date_time_of_day_dropped"] == twin.notes["date_time_of_day_dropped"] == {"issue_d": 2}
 
 
+@pytest.mark.parametrize("zone", [None, "America/New_York"])
+def test_a_parquet_timestamp_column_s_times_of_day_are_noted_as_in_its_csv(zone, tmp_path):
+    """A timestamp without a zone (or in the lender's own) is a wall-clock time: its date is the one
+    written, and a time other than midnight is dropped with a note, not silently."""
+    mappings = [_mapping(tmp_path / "mappings")]
+    frame = pl.DataFrame({"id": ["PQ1", "PQ2", "PQ3", "PQ4"], "issue_d": MAPPED_ISSUES,
+                          "loan_amnt": [5000.0] * 4, "loan_status": ["Fully Paid"] * 4})
+    if zone:
+        frame = frame.with_columns(pl.col("issue_d").dt.replace_time_zone(zone))
+    frame.write_parquet(tmp_path / "pqbank_h01.parquet")
+    texts = [stamp.isoformat(sep=" ") if stamp.time() != dt.time() else stamp.date().isoformat() for stamp in MAPPED_ISSUES]
+    twin = parse_loan_file(_write_csv(tmp_path / "pqbank_h04.csv", ["id", "issue_d", "loan_amnt", "loan_status"],
+                                      _mapped_rows(texts)), mappings)
+
+    parsed = parse_loan_file(tmp_path / "pqbank_h01.parquet", mappings)
+
+    assert _loaded(parsed, "origination_date") == [
+        (1, dt.date(2011, 12, 1)), (2, dt.date(2011, 12, 15)), (3, dt.date(2011, 12, 31)), (4, dt.date(2011, 12, 1))]
+    assert parsed.rows["origination_date"].to_list() == twin.rows.sort("_source_line")["origination_date"].to_list()
+    assert parsed.notes["date_time_of_day_dropped"] == twin.notes["date_time_of_day_dropped"] == {"issue_d": 2}
+
+
 @pytest.mark.parametrize("cell, date_format, text", [
     (dt.datetime(2011, 12, 15, 13, 30), "%Y-%m-%d", "2011-12-15 13:30:00"),
     (dt.datetime(2011, 12, 15, 13, 30, 0, 250000), "%Y-%m-%d", "2011-12-15 13:30:00.250000"),
