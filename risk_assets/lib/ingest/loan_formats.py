@@ -2385,11 +2385,14 @@ class _DateReading(NamedTuple):
     """True where `read` is a placeholder date (`_placeholder`), False elsewhere, NULL included."""
 
 
-def _date_reading(s: pl.Expr, fmt: str, reference: date, builtin_months: bool = False) -> _DateReading:
+def _date_reading(s: pl.Expr, fmt: str, reference: date, builtin_months: bool = False,
+                  shaped: bool = False) -> _DateReading:
     """How a date column's text `s` reads in `fmt`, as `_date` (which documents `reference` and
     `builtin_months`) reads it: what flags a value and what its message says come from this one
-    reading. A built-in month column's `value` is its dates as written, not yet their months."""
-    read = _read_date(s, fmt) if builtin_months else _strptime(s, fmt)
+    reading. A built-in month column's `value` is its dates as written, not yet their months.
+    `shaped`: read only text in the form's shape (`_read_date`), as a built-in format's day column
+    (SBA's, `_sba_date`) is; a month column always is."""
+    read = _read_date(s, fmt) if builtin_months or shaped else _strptime(s, fmt)
     if (width := _fixed_width(fmt)) is not None:  # '2011121' in %Y%m%d: 2011-12-01 or 2011-01-21?
         read = pl.when(s.str.len_chars() == width).then(read)
     if "%y" in fmt:  # a two-digit year decades ahead of the tape is last century's ('Mar-50' is 1950)
@@ -2463,20 +2466,25 @@ def _order_evidence(s: pl.Expr, fmt: str, read: pl.Expr, value: pl.Expr, present
             "nearby_doubt": nearby >= ORDER_NEARBY_CONTRADICTIONS}
 
 
-def _order_in_doubt_said(s: pl.Expr, fmt: str, present: pl.Expr, reference: date) -> pl.Expr:
+def _order_in_doubt_said(s: pl.Expr, fmt: str, present: pl.Expr, reference: date, builtin_months: bool = False,
+                         shaped: bool = False) -> pl.Expr:
     """The date_order_in_doubt message of each value of a date column declared `fmt` (its text `s`,
     `present` and `reference` as `_date` was given them, so that the message weighs the evidence
     that put the value in doubt): the declared format and the other order, each with an example
     day, how many of the column's values read only each way, and which sign put the value in doubt
     (`_order_evidence`): the column read mostly the other way, or holding both orders, by its count
-    or by a run of rows around the value."""
-    read, value, _ = _date_reading(s, fmt, reference)
+    or by a run of rows around the value. `builtin_months`, `shaped`: the column is read so
+    (`_date_reading`)."""
+    read, value, _ = _date_reading(s, fmt, reference, builtin_months, shaped)
     evidence = _order_evidence(s, fmt, read, value, present, reference)
     other = _swapped_format(fmt)
-    declared = f"the column's declared format {fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)})"
+    read_in = f"{fmt!r} (as {_FORMAT_EXAMPLE_DAY.strftime(fmt)})"
+    declared = (f"the form the column is read in, {read_in}," if builtin_months or shaped  # a built-in format's
+                else f"the column's declared format {read_in}")
     swapped = f"{other!r} (as {_FORMAT_EXAMPLE_DAY.strftime(other)})"
     counted = pl.format(f"{{}} of the column's values read only with day and month the other way round, {swapped}, "
-                        "and {} only as declared", evidence["contradicts"], evidence["confirms"])
+                        f"and {{}} only {'in that form' if builtin_months or shaped else 'as declared'}",
+                        evidence["contradicts"], evidence["confirms"])
     why = (pl.when(evidence["outvoted"]).then(pl.format("{}: the column reads mostly the other way", counted))
            .when(evidence["written_both_ways"]).then(pl.format(
                "{}: the column holds dates in both orders (rows of two systems joined?)", counted))
@@ -2965,12 +2973,19 @@ def _typed_parse(
         reference = pl.col("vintage") if spec.fmt == "ApprovalFY" else pl.col("origination_date").dt.year()
         parsed = _sba_date(pl.col(_src(spec.source)), reference, sba_forms[spec.source])
         placeholder = _placeholder(parsed, True) | _placeholder_written(pl.col(_src(spec.source)))
-        frame = frame.with_columns(pl.when(~placeholder).then(parsed).alias(spec.target),
-                                   placeholder.alias(f"_placeholder:{spec.source}"))
         present = pl.col(_src(spec.source)) != ""
+        # a slash date of a column that also holds the other order (2/28/1997 and 28/02/1997 rows
+        # joined): its values that read both ways are in doubt, as in a mapped tape's date column
+        read, value, _ = _date_reading(pl.col(_src(spec.source)), sba_forms[spec.source], date_reference, shaped=True)
+        in_doubt = _order_in_doubt(pl.col(_src(spec.source)), sba_forms[spec.source], read, value, present, date_reference)
+        frame = frame.with_columns(pl.when(~placeholder).then(parsed).alias(spec.target),
+                                   placeholder.alias(f"_placeholder:{spec.source}"),
+                                   in_doubt.alias(f"_order_in_doubt:{spec.source}"))
         unread = _unread_date_rule(pl.col(_src(spec.source)))
-        rule_of[spec.source] = (spec, lambda v, present=present, flag=pl.col(f"_placeholder:{spec.source}"), unread=unread: (
-            pl.when(present & flag).then(pl.lit("placeholder_date")).when(present & v.is_null()).then(unread)))
+        rule_of[spec.source] = (spec, lambda v, present=present, flag=pl.col(f"_placeholder:{spec.source}"), unread=unread,
+                                doubt=pl.col(f"_order_in_doubt:{spec.source}"): (
+            pl.when(present & flag).then(pl.lit("placeholder_date")).when(present & v.is_null()).then(unread)
+            .when(doubt).then(pl.lit("date_order_in_doubt"))))
     if tell:
         tell("values typed; checking each against its column's rules")
     rules = []
@@ -3908,12 +3923,18 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()
                                & ~pl.col("raw_value").str.contains(_INFINITY_TEXT)).then(
                     pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
-            order_fmt = (read_as.fmt or "%Y-%m-%d") if kind == "date" else ""
+            # a built-in format's date column is read in the form the file writes it (`written_forms`)
+            order_fmt = (written_forms or {}).get(source) or ((read_as.fmt or "%Y-%m-%d") if kind == "date" else "")
             if "%d" in order_fmt and "%m" in order_fmt and (failed[column] == "date_order_in_doubt").any():
                 # the counts and the sign that put the value in doubt, over the whole column
                 # (`_order_evidence`), from the text and the reading `_parse` flagged it by
                 written = pl.col(_src(source))
-                order_said = _order_in_doubt_said(_date_text(written, read_as.fmt), order_fmt, written != "", reference)
+                if mapping.builtin:  # as `_typed_parse` read it: LendingClub's months, SBA's days
+                    order_said = _order_in_doubt_said(written, order_fmt, written != "", reference,
+                                                      builtin_months=kind == "date", shaped=True)
+                else:
+                    order_said = _order_in_doubt_said(_date_text(written, read_as.fmt), order_fmt, written != "",
+                                                      reference)
                 failed = frame.with_columns(order_said.alias("_order_said")).filter(pl.col(column).is_not_null())
                 said = pl.when(pl.col(column) == "date_order_in_doubt").then(pl.col("_order_said")).otherwise(said)
             if source in declared:  # name the column's format, and why this value is no date in it

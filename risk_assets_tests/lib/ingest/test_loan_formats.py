@@ -563,6 +563,45 @@ def test_re_saved_sba_dates_whose_order_only_the_fiscal_year_tells_or_nothing_te
         parse_loan_file(resaved)
 
 
+SBA_HEADER = ("LoanNr_ChkDgt,Name,City,State,Zip,Bank,BankState,NAICS,ApprovalDate,ApprovalFY,Term,NoEmp,NewExist,"
+              "CreateJob,RetainedJob,FranchiseCode,UrbanRural,RevLineCr,LowDoc,ChgOffDate,DisbursementDate,"
+              "DisbursementGross,BalanceGross,MIS_Status,ChgOffPrinGr,GrAppv,SBA_Appv")
+
+
+def test_sba_dates_re_saved_in_both_orders_put_those_that_read_both_ways_in_doubt(tmp_path):
+    """An SBA tape whose slash dates mix a US spreadsheet's rows (`2/28/1997`) with a UK one's
+    (`28/02/1997`): the column is read month-first, the day-first rows are `unparsable_date`, and
+    the rows that read both ways (`03/04/1997`: 4 March or 3 April?) are `date_order_in_doubt`, as
+    in a mapped tape's date column, instead of loading month-first."""
+    dates = [("2/28/1997", "3/20/1997"), ("3/15/1997", "4/18/1997"), ("1/13/1997", "2/14/1997"),
+             ("5/20/1997", "6/25/1997"), ("6/30/1997", "7/31/1997"), ("8/14/1997", "9/15/1997"),
+             ("28/02/1997", "20/03/1997"), ("15/03/1997", "18/04/1997"), ("13/01/1997", "14/02/1997"),
+             ("03/04/1997", "05/06/1997"), ("04/03/1997", "06/05/1997"), ("02/07/1997", "09/08/1997")]
+    tape = tmp_path / "sba_mixed_orders.csv"
+    tape.write_text("\n".join([SBA_HEADER] + [
+        f"97{n:05d}003,ACME,EVANSVILLE,IN,47711,FIFTH THIRD BANK,OH,451120,{approved},1997,84,4,2,0,0,1,0,N,Y,,"
+        f'{disbursed},"$60,000.00 ",$0.00 ,P I F,$0.00 ,"$60,000.00 ","$48,000.00 "'
+        for n, (approved, disbursed) in enumerate(dates, 1)]) + "\n")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    assert parsed.rows.select("_source_line", "origination_date").rows() == [
+        (2, date(1997, 2, 28)), (3, date(1997, 3, 15)), (4, date(1997, 1, 13)),
+        (5, date(1997, 5, 20)), (6, date(1997, 6, 30)), (7, date(1997, 8, 14))]
+    assert parsed.quarantine.filter(pl.col("column_name") == "ApprovalDate").select("line", "rule", "raw_value").rows() == [
+        (8, "unparsable_date", "28/02/1997"), (9, "unparsable_date", "15/03/1997"), (10, "unparsable_date", "13/01/1997"),
+        (11, "date_order_in_doubt", "03/04/1997"), (12, "date_order_in_doubt", "04/03/1997"),
+        (13, "date_order_in_doubt", "02/07/1997")]
+    assert parsed.quarantine.filter(pl.col("column_name") == "DisbursementDate")["rule"].to_list() == [
+        "unparsable_date"] * 3 + ["date_order_in_doubt"] * 3
+    assert parsed.quarantine.filter((pl.col("line") == 11) & (pl.col("column_name") == "ApprovalDate"))["message"].item() == (
+        "column ApprovalDate: '03/04/1997' reads as a date both in the form the column is read in, '%m/%d/%Y' "
+        "(as 02/28/1997), and the other way round, as two different days, and 3 of the column's values read only "
+        "with day and month the other way round, '%d/%m/%Y' (as 28/02/1997), and 6 only in that form: the column "
+        "holds dates in both orders (rows of two systems joined?), so which day this one is cannot be told: write "
+        "the column in one order, or declare the format each file writes (rows in '%d/%m/%Y' in a file of their own)")
+    assert parsed.notes["sba_dates_written"] == {"ApprovalDate": "%m/%d/%Y", "DisbursementDate": "%m/%d/%Y"}
+
+
 def test_parquet_tape_with_sidecar_mapping(tmp_path):
     tape = tmp_path / "bank_tape.parquet"
     pl.DataFrame({
