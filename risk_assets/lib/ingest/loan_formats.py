@@ -1132,6 +1132,8 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             f"{path}: an SQL script (line {lines.index(statement) + 1}: {statement.strip()[:80]!r}), not a table: a "
             "database's export as INSERT statements (SQL Developer, mysqldump, pg_dump --inserts) is code to run, "
             "not loans to read; export the query's result as CSV with a header (or Parquet) and land that")
+    if trailer := _trailer_only_said(lines):
+        raise FileRefused(f"{path}: {trailer}")
     remedy = _layout_hint(lines).strip() or "Declare a column mapping for it (see README, 'Your own loan tape')."
     raise FileRefused(
         f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
@@ -1236,6 +1238,28 @@ _PART_OF_SPLIT = re.compile(r"(?i)(?<![a-z])(?:part|pt|chunk)[-_ ]?0*\d{1,3}(?:[
                             r"|\.\d{3}$|[-_]x[a-z]{2}$")
 """A file name that says it is one part of a file cut in pieces: `tape_part2of3.csv`, `tape.csv.002`
 (7-Zip, HJSplit), `tape-xab` (Unix split)."""
+
+
+def _trailer_only_said(lines: Sequence[str]) -> str:
+    """Why a file whose every line is a trailer stating a record count (`_count_footer_text`, in any
+    delimiter: `TRL|000000|0.00`) is refused, '' for any other file: with no header, neither its
+    layout nor its book can be told. A count of 0 is a control record of no loans (nothing to
+    land, nothing lost); a count above 0 names the loans the copy lacks."""
+    written = [line.strip().lstrip("\ufeff") for line in lines if line.strip()]
+    if not written or any(_count_footer_text([line]) is None for line in written):
+        return ""
+    stated = _row_count_stated(written[-1])
+    loans = f"{stated:,} loan" + ("" if stated == 1 else "s")
+    said = (f"its only line, {written[0][:80]!r}, is a trailer (control record) stating {loans}" if len(written) == 1
+            else f"its {len(written)} lines are all trailers (control records), the last, {written[-1][:80]!r}, "
+                 f"stating {loans}") + ", with no header above"
+    if stated == 0:
+        return (f"{said}: a control record of zero loans written without the tape's header, so neither its layout nor "
+                "its book can be told, and it holds no loan to land: nothing is lost. If the source had loans for "
+                "this date, ask for the tape again with its header and records; a tape of no loans lands with its "
+                "header above the trailer")
+    return (f"{said} and none of the loans it counts: a copy that lost its header and records (cut, or written "
+            "before its records were); ask for the tape again and land the whole file")
 
 
 def _headerless_hint(path: Path, first: str) -> str:
@@ -4459,6 +4483,27 @@ number is checked against the file's records as a database client's '(40 rows)' 
 (`_footer_check`, key `row count, line L`). A line is read with it only below every row that may be
 a loan, and with no value but its label and count (`_summary_rows`): a loan whose id is 'Count' or
 'T' holds its values too."""
+TRAILER_DELIMITERS = (",", "|", "\t", ";")
+"""The delimiters a trailer may be written in whatever the file's own (`_count_footer_text`)."""
+
+
+def _count_footer_text(values: Sequence[str]) -> str | None:
+    """The text COUNT_FOOTER reads as a footer stating the file's record count in a line's non-empty
+    values (split at the file's delimiter), joined by a blank; or, where the line is one value, in
+    that value split at another of TRAILER_DELIMITERS: the trailer a system appends in its own
+    delimiter (`TRL|000003|15000.00` in a comma tape reads 'TRL 000003 15000.00'). None where the
+    line states no count."""
+    joined = " ".join(values)
+    if re.search(COUNT_FOOTER, joined):
+        return joined
+    if len(values) == 1:
+        for delimiter in (d for d in TRAILER_DELIMITERS if d in values[0]):
+            text = " ".join(v.strip() for v in values[0].split(delimiter) if v.strip())
+            if re.search(COUNT_FOOTER, text):
+                return text
+    return None
+
+
 TOTAL_OF_LABEL = r"(?i)^(?:grand\s+)?totals?\s+(?:of\s+)?[^\d:]{2,40}:$"
 """A totals label naming what it totals, with the colon a report writer puts after a label:
 'Total Gross Approved:', 'Total of loan amounts:'. Without its colon ('Total renovation') it could be
@@ -4648,7 +4693,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
             malformed_kept.append((line, raw, message))
             continue
         values = [v.strip() for v in csv_text.split_fields(raw, mapping.dialect.delimiter) if v.strip()]
-        if line > last_loan and re.search(COUNT_FOOTER, " ".join(values)):
+        if line > last_loan and _count_footer_text(values) is not None:  # a trailer, in any delimiter
             kind = "row_count"
         elif len(values) == 1 and re.search(NOTE_TEXT, values[0]) and not re.search(TOTAL_LABEL, values[0]):
             kind = "footer_note" if line > last_loan else "section_label"

@@ -585,3 +585,59 @@ def test_a_trailer_with_its_count_and_amount_total_closes_a_lendingclub_tape_in_
     assert parsed.rows.height == 5 and parsed.quarantine.height == 0
     assert (7, "row_count") in parsed.non_data_lines
     assert parsed.notes["footer_totals"] == {"row count, line 7": {"line": 7, "stated": 9, "records": 5, "matches": False}}
+
+
+@pytest.mark.parametrize(("delimiter", "trailer"), [(",", "|"), (",", "\t"), ("|", ","), ("\t", "|"), (",", ";")])
+def test_a_trailer_in_another_delimiter_than_the_files_is_a_checked_row_count(data_dir, tmp_path, delimiter, trailer):
+    """`TRL|000006|...` under a comma LendingClub tape (the trailer written by another program than
+    the rows) was a one-field record, quarantined `malformed_record` advising `pad_short_rows`, and
+    counted among the file's rows, so a tape of 5 loans whose trailer states 6 reconciled and the lost
+    loan went unreported. It is the file's `row_count`, its count checked against the 5 records."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        columns, *lc = islice(csv.reader(handle), 6)
+    total = sum(float(row[0]) for row in lc)
+    path = tmp_path / "lc_export.txt"
+    path.write_text("\n".join([*(delimiter.join(row) for row in [columns, *lc]),
+                                trailer.join(["TRL", "000006", f"{total:.2f}"])]) + "\n")
+    parsed = parse_loan_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 5 and parsed.quarantine.height == 0
+    assert parsed.non_data_lines == [(7, "row_count")]
+    assert parsed.notes["footer_totals"] == {"row count, line 7": {"line": 7, "stated": 6, "records": 5, "matches": False}}
+
+
+def test_a_header_over_a_zero_count_trailer_in_another_delimiter_lands_empty(data_dir, tmp_path):
+    """A comma header over `TRL|000000|0.00` (a day with no loans) lands empty, as it does over
+    `TRL,000000,0.00`: the trailer is no malformed loan."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        columns = next(csv.reader(handle))
+    path = tmp_path / "lc_empty.csv"
+    path.write_text(",".join(columns) + "\nTRL|000000|0.00\n")
+    parsed = parse_loan_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows.height == 0 and parsed.quarantine.height == 0
+    assert parsed.non_data_lines == [(2, "row_count")]
+    assert parsed.notes["footer_totals"] == {"row count, line 2": {"line": 2, "stated": 0, "records": 0, "matches": True}}
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("TRL|000000|0.00\n", "its only line, 'TRL|000000|0.00', is a trailer (control record) stating 0 loans, with no "
+     "header above: a control record of zero loans written without the tape's header, so neither its layout nor its "
+     "book can be told, and it holds no loan to land: nothing is lost. If the source had loans for this date, ask for "
+     "the tape again with its header and records; a tape of no loans lands with its header above the trailer"),
+    ("TRL,000003,15000.00\r\n", "its only line, 'TRL,000003,15000.00', is a trailer (control record) stating 3 loans, "
+     "with no header above and none of the loans it counts: a copy that lost its header and records (cut, or "
+     "written before its records were); ask for the tape again and land the whole file"),
+])
+def test_a_file_holding_only_a_trailer_is_refused_as_the_control_record_it_is(tmp_path, text, said):
+    """A file whose only line is a trailer was refused as 'a part of a file cut without its header'
+    (split -l): it is a control record with no header, and says how many loans it counts."""
+    from risk_assets.lib.ingest.parsed import FileRefused
+
+    path = tmp_path / "trailer_only.csv"
+    path.write_bytes(text.encode())
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(path)
+    assert str(refused.value) == f"{path}: {said}"
