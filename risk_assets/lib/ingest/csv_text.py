@@ -864,14 +864,26 @@ def split_fields(line: str, delimiter: str) -> list[str]:
         return [line.strip()]
 
 
+def _header_keys(names: Sequence[str]) -> list[str]:
+    """Header names as columns are matched (`column_name_key`), an empty one named by its position
+    (`named_columns`: `column_17`), without the untitled columns at the end: the empty fields of an
+    export that writes a delimiter after its last field are no columns of their own."""
+    untitled = [column_name_key(f"column_{i + 1}") for i in range(len(names))]
+    keys = [column_name_key(name) or untitled[i] for i, name in enumerate(names)]
+    while keys and keys[-1] == untitled[len(keys) - 1]:
+        keys.pop()
+    return keys
+
+
 def header_repeat(fields: Sequence[str], header: Sequence[str]) -> str | None:
     """Whether a record's fields repeat the header (two exports joined into one file): 'same' when
-    they name the header's columns in its order, whatever their case, quotes or padding, 'reordered'
-    when they name the same columns in another order, 'changed' when half or more of them (at least
-    two) are the header's names but the columns are not the same (a later export renamed, added or
-    dropped some), None when they are not a header."""
-    folded = [fold_header_name(field).casefold() or f"column_{i + 1}" for i, field in enumerate(fields)]  # named_columns
-    names = [fold_header_name(name).casefold() for name in header]
+    they name the header's columns in its order as column names are matched (`column_name_key`:
+    whatever their case, quotes or padding, blanks or underscores, `Loan Amnt` for `loan_amnt`),
+    with or without empty fields after the last (`revol_bal,`), 'reordered' when they name the same
+    columns in another order, 'changed' when half or more of them (at least two) are the header's
+    names but the columns are not the same (a later export renamed, added or dropped some), None
+    when they are not a header."""
+    folded, names = _header_keys(fields), _header_keys(header)
     if folded == names:
         return "same"
     if sorted(folded) == sorted(names):
@@ -888,16 +900,18 @@ def layout_refusal(path: Path, line: int, fields: Sequence[str], header: Sequenc
     never lists a name that reads as one the header has."""
     if verdict == "reordered":
         return reordered_header_refusal(path, line, fields, header)
-    folded = {fold_header_name(name).casefold() for name in header}
-    found = {fold_header_name(field).casefold() for field in fields}
-    new = [_shown(field) for field in fields if fold_header_name(field).casefold() not in folded]
-    gone = [_shown(name) for name in header if fold_header_name(name).casefold() not in found]
-    moved = [f"{_shown(field)} (column {i + 1}, {_shown(header[i])} in the header)" for i, field in enumerate(fields)
-             if i < len(header) and fold_header_name(field).casefold() != fold_header_name(header[i]).casefold()
+    keys, header_keys = _header_keys(fields), _header_keys(header)  # as `header_repeat` compared them
+    shown = [_shown(field) if field.strip() else f"an untitled column {i + 1}" for i, field in enumerate(fields)]
+    new = [shown[i] for i, key in enumerate(keys) if key not in set(header_keys)]
+    gone = [_shown(header[i]) for i, key in enumerate(header_keys) if key not in set(keys)]
+    moved = [f"{shown[i]} (column {i + 1}, {_shown(header[i])} in the header)" for i, key in enumerate(keys)
+             if i < len(header_keys) and key != header_keys[i]
              and not new and not gone]  # an added or dropped column moves every later one: said above
     said = [f"columns not in the first header: {', '.join(new[:4])}{', ...' if len(new) > 4 else ''}" if new else "",
             f"columns of the first header missing: {', '.join(gone[:4])}{', ...' if len(gone) > 4 else ''}" if gone else "",
             f"moved: {', '.join(moved[:3])}{', ...' if len(moved) > 3 else ''}" if moved else ""]
+    if not any(said):  # the same names, one of them twice (`a,b,c,a` under `a,b,c`)
+        said = [f"{len(keys)} columns where the first header has {len(header_keys)}"]
     return FileRefused(
         f"{path}: line {line} is a header with another layout ({'; '.join(s for s in said if s)}): two exports "
         f"joined into one file? The records after it follow that layout; split the file at line {line} and "
@@ -1220,13 +1234,16 @@ def _split_one_by_one(good: pl.DataFrame, header: list[str], delimiter: str) -> 
 
 
 def _repeated_headers(frame: pl.DataFrame, path: Path, header: list[str], delimiter: str) -> list[int]:
-    """Lines of `frame` (text records) that repeat the header in its order, quoted or cased
-    differently. Raises FileRefused (`layout_refusal`) for one in another order or another layout.
-    Only lines holding two of the first, last and two longest column names are split, so a large
-    file costs four substring scans."""
-    names = [name.strip(" \ufeff").lower() for name in header if name.strip(" \ufeff")]
+    """Lines of `frame` (text records) that repeat the header in its order (`header_repeat`: quoted,
+    cased or spelled differently, `Loan Amnt` for `loan_amnt`, with a delimiter after the last
+    name or without). Raises FileRefused (`layout_refusal`) for one in another order or another
+    layout. Only lines holding two of the first, last and two longest column names are split, so a
+    large file costs four substring scans."""
+    names = [key.replace("_", " ") for key in _header_keys([name.strip(" \ufeff") for name in header])]
+    if not names:  # a header of untitled columns alone: no line names them
+        return []
     probes = list(dict.fromkeys([names[0], names[-1], *sorted(names, key=len, reverse=True)[:2]])) if names else []
-    lowered = pl.col("text").str.to_lowercase()
+    lowered = pl.col("text").str.to_lowercase().str.replace_all("_", " ", literal=True)
     held = pl.sum_horizontal(lowered.str.contains(probe, literal=True).cast(pl.Int32) for probe in probes) if probes \
         else pl.lit(0)
     candidates = frame.filter(held >= min(2, len(probes)))

@@ -643,6 +643,10 @@ def records(
         named = [t.strip() for t in texts[:width]] + [t.strip() for t in texts[width:] if t.strip()]
         if (layout := csv_text.header_repeat(named, written)) in ("reordered", "changed"):
             raise csv_text.layout_refusal(f"{path}: sheet {sheet.name!r}", number, named, written, layout)
+        if layout == "same":  # spelled as columns are matched (`Loan Amnt` for `loan_amnt`)
+            non_data.append((number, "repeated_header"))
+            marked[number] = joined
+            continue
         kind = next((k for k, pattern in kinds if pattern.search(joined)), None)
         if kind:
             non_data.append((number, kind))

@@ -723,6 +723,43 @@ def test_a_header_with_another_layout_part_way_down_refuses_the_tape(lc_lines, t
     assert message.endswith("split the file at line 5 and land both parts (each with the mapping that fits it)")
 
 
+@pytest.mark.parametrize("again", [
+    lambda header: header + ",",  # a writer that ends every line with a delimiter
+    lambda header: header + ",,",
+    lambda header: header.replace("loan_amnt", "Loan Amnt").replace("annual_inc", "Annual Inc"),  # a BI display name
+    lambda header: header.upper().replace("_", " ") + ",",
+])
+def test_a_header_repeated_with_a_trailing_delimiter_or_another_spelling_of_its_names_is_a_repeated_header(
+        lc_lines, tmp_path, again):
+    """`...,revol_bal,` (a delimiter after the last name) or `Loan Amnt` for `loan_amnt` (names the
+    product matches as one column) repeating the header part way down refused the tape as a header
+    of another layout, the first listing no column at all. It is the header again: a non-data line,
+    and the loans on both sides of it load."""
+    parsed = parse_loan_file(_write(tmp_path / "q4.csv", lc_lines[:4] + [again(lc_lines[0])] + lc_lines[4:]))
+    parsed.reconcile()
+    assert parsed.quarantine.height == 0 and parsed.non_data_lines == [(5, "repeated_header")]
+    assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 6, 7, 8]
+    assert parsed.rows["loan_amount"].to_list() == [float(line.split(",")[0]) for line in lc_lines[1:]]
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda names: names[:3] + [""] + names[3:], "columns not in the first header: an untitled column 4"),
+    (lambda names: names + ["loan_amnt"], "17 columns where the first header has 16"),
+    (lambda names: names + ["grade"], "columns not in the first header: grade"),
+])
+def test_a_header_of_another_layout_names_what_differs_and_never_an_empty_list(lc_lines, tmp_path, change, says):
+    """A repeated header with a column more (untitled, or a name written twice, or a new one) is
+    another layout: the tape is still refused, its message naming what differs, never an empty
+    list of columns."""
+    names = change(lc_lines[0].split(","))
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(_write(tmp_path / "q5.csv", lc_lines[:4] + [",".join(names)] + lc_lines[4:]))
+    assert str(refused.value) == (
+        f"{tmp_path / 'q5.csv'}: line 5 is a header with another layout ({says}): two exports joined into one file? "
+        "The records after it follow that layout; split the file at line 5 and land both parts (each with the "
+        "mapping that fits it)")
+
+
 def test_a_header_glued_onto_the_last_loan_of_the_first_export_is_named_in_that_line_s_message(lc_lines, tmp_path):
     """`cat jan.csv feb.csv` where jan.csv ends without a line end: its last loan and feb's header
     share a line. The line is quarantined whole (its loan is in the quarantine with the raw text),
