@@ -1243,7 +1243,7 @@ def _repeated_headers(frame: pl.DataFrame, path: Path, header: list[str], delimi
     if not names:  # a header of untitled columns alone: no line names them
         return []
     probes = list(dict.fromkeys([names[0], names[-1], *sorted(names, key=len, reverse=True)[:2]])) if names else []
-    lowered = pl.col("text").str.to_lowercase().str.replace_all("_", " ", literal=True)
+    lowered = frame.get_column("text").str.to_lowercase().str.replace_all("_", " ", literal=True)  # once, not per probe
     held = pl.sum_horizontal(lowered.str.contains(probe, literal=True).cast(pl.Int32) for probe in probes) if probes \
         else pl.lit(0)
     candidates = frame.filter(held >= min(2, len(probes)))
