@@ -281,7 +281,8 @@ SAME_URL = ("the same address written another way: scheme, host case, www., mobi
 """How a duplicate's message says that its id is the loaded copy's URL written another way."""
 
 
-def repeat_message(repeat: RepeatedArticle, kept: tuple[str, int, str] | None = None) -> str:
+def repeat_message(repeat: RepeatedArticle, kept: tuple[str, int, str] | None = None,
+                   first_quarantined: str | None = None) -> str:
     """The `duplicate_doc_id` message of an article id repeated within its file.
 
     Without `kept`, as the reader writes it, naming the line it repeats and how the two copies
@@ -291,23 +292,48 @@ def repeat_message(repeat: RepeatedArticle, kept: tuple[str, int, str] | None = 
     first copy is itself quarantined as a copy of it: the message then names that copy and still
     compares the repeat with the line it repeats: `<where>: article id '42' is already loaded from
     <file> line 7, the copy kept; line 2 of this file, which it repeats (same text and label), is
-    quarantined as that copy's duplicate too`. Either names an id written another way (the same
-    URL, `url_key`) as such."""
+    quarantined as that copy's duplicate too`. `first_quarantined` is the rule a step after the
+    reader quarantined the first copy under (`ambiguous_local_time`), where the lake keeps no
+    copy: `<where>: article id '42' is already on line 2 (same text and label), which is
+    quarantined too (ambiguous_local_time): the lake keeps no copy of this article; correct line 2
+    as its message says and land the file again`. Each names an id written another way (the same
+    URL, `url_key`) as such, and a JSON response's article by its number (`article 2`,
+    `RepeatedArticle.numbered`)."""
     here, there = repeat.label or "none", repeat.first_label or "none"
     written = "" if repeat.first_id == repeat.doc_id else f" as {repeat.first_id!r} ({SAME_URL})"
-    if kept is None:
+    first = repeat.first_place
+    if kept is None and first_quarantined is None:
         verdict = ("different text: the first version is kept" if not repeat.same_text
                    else f"same text, different label: {here} here, {there} kept" if repeat.label != repeat.first_label
                    else "same text: a repeat")
-        return f"{repeat.where}: article id {repeat.doc_id!r} is already on line {repeat.first_line}{written} ({verdict})"
-    kept_file, kept_line, kept_id = kept
+        return f"{repeat.where}: article id {repeat.doc_id!r} is already on {first}{written} ({verdict})"
     verdict = ("different text" if not repeat.same_text
-               else f"same text, different label: {here} here, {there} on line {repeat.first_line}"
+               else f"same text, different label: {here} here, {there} on {first}"
                if repeat.label != repeat.first_label else "same text and label")
+    if kept is None:
+        return (f"{repeat.where}: article id {repeat.doc_id!r} is already on {first}{written} ({verdict}), which is "
+                f"quarantined too ({first_quarantined}): the lake keeps no copy of this article; correct {first} "
+                "as its message says and land the file again")
+    kept_file, kept_line, kept_id = kept
     loaded_as = "" if kept_id == repeat.doc_id else f" as {kept_id} ({SAME_URL})"
     return (f"{repeat.where}: article id {repeat.doc_id!r} is already loaded from {kept_file} line {kept_line}"
-            f"{loaded_as}, the copy kept; line {repeat.first_line} of this file, which it repeats{written} "
+            f"{loaded_as}, the copy kept; {first} of this file, which it repeats{written} "
             f"({verdict}), is quarantined as that copy's duplicate too")
+
+
+def repeats_of_quarantined_copies(parsed: ParsedFile, first_quarantined: Mapping[int, str]) -> pl.DataFrame:
+    """`parsed.quarantine` with the `duplicate_doc_id` messages of the file's repeated ids
+    (`parsed.repeats`) whose first copy a step after the reader quarantined
+    (`first_quarantined`: the first copy's line -> the rule) written again to say so
+    (`repeat_message`): 'already on line 2' alone would point at a line that loads nothing.
+    Shape: as `parsed.quarantine`."""
+    rewritten = {line: repeat_message(repeat, first_quarantined=first_quarantined[repeat.first_line])
+                 for line, repeat in parsed.repeats.items() if repeat.first_line in first_quarantined}
+    if not rewritten:
+        return parsed.quarantine
+    messages = [rewritten.get(line, message) if rule == "duplicate_doc_id" else message
+                for line, rule, message in parsed.quarantine.select("line", "rule", "message").iter_rows()]
+    return parsed.quarantine.with_columns(pl.Series("message", messages, dtype=pl.Utf8))
 
 
 def _tracking_parameter(name: str) -> bool:
@@ -385,6 +411,8 @@ class _Collector:
     """`doc_key` of a doc_id -> index of its loaded row in `rows`."""
     repeats: dict[int, RepeatedArticle] = field(default_factory=dict)
     """line -> the facts of an article id quarantined as repeated within the file (`ParsedFile.repeats`)."""
+    numbered: str = "line"
+    """What the records' numbers count: 'line', or 'article' (`ARTICLE_NUMBERS`)."""
     label_map: Mapping[str, str | None] = field(default_factory=dict)
     """Declared labels (news settings `label_map`): `label_key` of a source label -> label or None."""
     date_order: DateOrderEvidence | None = None
@@ -526,13 +554,19 @@ class _Collector:
         )
 
     def parsed(self) -> ParsedFile:
+        """The file read: its rows, quarantine and notes. A note on how a publication time was read
+        (`published_at_*_lines`) lists the lines of loaded rows only: a time noted before its row
+        was quarantined (a repeated id, an unknown label) was read into nothing."""
+        loaded = {row["_source_line"] for row in self.rows}
+        line_notes = {name: lines if not name.startswith("published_at_") else [n for n in lines if n in loaded]
+                      for name, lines in self.line_notes.items()}
         result = ParsedFile(
             format=self.format,
             rows=pl.DataFrame(self.rows, schema=ROWS_SCHEMA),
             quarantine=pl.DataFrame(self.quarantine, schema=QUARANTINE_COLUMNS),
             data_records=self.data_records,
             non_data_lines=self.non_data_lines,
-            notes={**self.notes, **self.line_notes},
+            notes={**self.notes, **{name: lines for name, lines in line_notes.items() if lines}},
             non_data_text=self.non_data_text,
             repeats=self.repeats,
         )
@@ -3345,7 +3379,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         repeat = RepeatedArticle(where=where, doc_id=doc_id, first_line=out.first_line_of[article],
                                  first_id=kept["doc_id"],
                                  same_text=clean_text(clean_from or text_raw).text == kept["text_clean"],
-                                 label=label, first_label=kept["label"])
+                                 label=label, first_label=kept["label"], numbered=out.numbered)
         out.repeats[number] = repeat
         out.reject(number, doc_id, "doc_id", "duplicate_doc_id", record["doc_id"], repeat_message(repeat))
         return
@@ -4038,7 +4072,8 @@ _POWERSHELL_CUT = re.compile(r"@\{[^{}]*\}")
 
 @dataclass
 class _Unreadable:
-    """A JSON Lines line that is not valid JSON: its text and what the decoder said, with where."""
+    """A JSON Lines line that is not valid JSON: its text and what the decoder said (its record
+    gives where: the line, and the column where it breaks)."""
 
     raw: str
     message: str
@@ -4808,6 +4843,18 @@ def _has_time(names: Iterable[str]) -> bool:
     return any(_key(name) in FEED_ALIASES["published_at"] for name in names)
 
 
+ARTICLE_NUMBERS = "article numbers in the file, not lines: it puts several articles on one line"
+"""notes['record_numbers'] of a JSON response that opens several articles on one line: its rows'
+`_source_line` and its quarantined rows' `line` hold each article's number in the file, and its
+messages name an article by that number first (`article 4 (line 3 column 1)`)."""
+
+
+def record_place(parsed: ParsedFile, number: int) -> str:
+    """A record's stored number (`_source_line`, a quarantined row's `line`) as a message names it:
+    `line 5`, or `article 5` where the file numbers its articles instead (`ARTICLE_NUMBERS`)."""
+    return f"{'article' if parsed.notes.get('record_numbers') == ARTICLE_NUMBERS else 'line'} {number}"
+
+
 def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_JsonRecord]) -> ParsedFile:
     """Load article records into `out`: each object's fields are flattened (`_flatten_json`) and
     read as a feed CSV's record, its fields chosen among the names it gives a value (an article with
@@ -4827,7 +4874,7 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     """
     by_line = len({r.line for r in records}) == len(records)
     if not by_line:
-        out.notes["record_numbers"] = "article numbers in the file, not lines: it puts several articles on one line"
+        out.notes["record_numbers"], out.numbered = ARTICLE_NUMBERS, "article"
     ignored: set[str] = set()
     paths: dict[str, tuple[str, ...]] = {}
     flat = {r.number: _flatten_json(r.value, ignored=ignored, paths=paths)
@@ -4858,9 +4905,12 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     for record in records:
         out.data_records += 1
         number = record.line if by_line else record.number
-        where = f"{path}: line {record.line}" + ("" if by_line else f" column {record.column} (article {record.number})")
+        where = (f"{path}: line {record.line}" if by_line
+                 else f"{path}: article {record.number} (line {record.line} column {record.column})")
         if isinstance(record.value, _Unreadable):
-            out.reject(number, None, "*", "malformed_json", record.value.raw, record.value.message)
+            out.reject(number, None, "*", "malformed_json", record.value.raw,
+                       f"{path}: line {record.line} column {record.column}: {record.value.message}" if by_line else
+                       f"{where}: {record.value.message}")
             continue
         if record.number not in flat:
             out.reject(number, None, "*", "malformed_json", json.dumps(record.value)[:200],
@@ -5090,8 +5140,8 @@ def _parse_json_lines(path: Path, text: str, sha256: str, found_in: set[str],
                    "cut at its start?)" if line_number == 1 and not line.lstrip().startswith(("{", "[")) else
                    " (the line stops before the object closes: a truncated file?)" if _json_left_open(line) else "")
             number += 1
-            records.append(_JsonRecord(number, line_number, 1, _Unreadable(
-                line, f"{path}: line {line_number} column {exc.pos + 1}: not valid JSON ({exc.msg}){cut}")))
+            records.append(_JsonRecord(number, line_number, exc.pos + 1, _Unreadable(
+                line, f"not valid JSON ({exc.msg}){cut}")))
             continue
         for at, value in found:
             number += 1

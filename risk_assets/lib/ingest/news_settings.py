@@ -37,7 +37,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from risk_assets.lib.ingest.mappings import names_file
-from risk_assets.lib.ingest.news_formats import LABELS, label_key, label_number
+from risk_assets.lib.ingest.news_formats import (
+    LABELS, label_key, label_number, record_place, repeats_of_quarantined_copies,
+)
 from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
 
 SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "date_order", "label_map", "description")
@@ -180,9 +182,13 @@ def _label_map(declared: object, refuse) -> dict[str, str | None]:
 def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> ParsedFile:
     """`parsed` with its zone-less publication times (the lines of notes[ASSUMED_UTC_NOTE]) read as
     wall-clock times in `settings.timezone` and converted to UTC (notes `published_at_zone` and
-    `published_at_local_zone_lines` replace the UTC note). A time the zone repeats or skips at a
-    daylight-saving change is taken out of the rows and quarantined, rule `ambiguous_local_time`,
-    naming `where` (the file) and the line. Unchanged without a declared zone."""
+    `published_at_local_zone_lines`, the lines of loaded rows so read, replace the UTC note; no
+    `published_at_*_lines` note lists a line quarantined here). A
+    time the zone repeats or skips at a daylight-saving change is taken out of the rows and
+    quarantined, rule `ambiguous_local_time`, naming `where` (the file) and the line (a JSON
+    response's article number, `news_formats.record_place`); the messages of the article's repeats
+    in the file then say that the copy they name is quarantined too
+    (`news_formats.repeats_of_quarantined_copies`). Unchanged without a declared zone."""
     if settings.timezone is None:
         return parsed
     zone = ZoneInfo(settings.timezone)
@@ -202,7 +208,7 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
         rejected.append({
             "line": line, "record_key": doc_id, "column_name": "published_at", "rule": "ambiguous_local_time",
             "raw_value": wall.isoformat(sep=" "),
-            "message": f"{where}: line {line}: {wall:%Y-%m-%d %H:%M} is "
+            "message": f"{where}: {record_place(parsed, line)}: {wall:%Y-%m-%d %H:%M} is "
                        + ("skipped" if skipped else "repeated") + f" in {settings.timezone} when the clocks "
                        + ("go forward" if skipped else "go back") + ", so it names no single instant; "
                        "write the time with its offset"})
@@ -210,8 +216,13 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
     published = [converted.get(i, value) for i, value in enumerate(parsed.rows["published_at"].to_list())]
     rows = parsed.rows.with_columns(pl.Series("published_at", published, dtype=parsed.rows.schema["published_at"]))
     rows = rows.filter(~pl.col("_source_line").is_in(sorted(out_lines)))
-    notes["published_at_local_zone_lines"] = sorted(lines - out_lines)
-    quarantine = pl.concat([parsed.quarantine, pl.DataFrame(rejected, schema=parsed.quarantine.schema)])
+    loaded = set(rows.get_column("_source_line").to_list())
+    for name, noted in [(name, noted) for name, noted in notes.items() if name.startswith("published_at_")]:
+        if name.endswith("_lines") and isinstance(noted, list):  # how a loaded row's time was read
+            notes[name] = [line for line in noted if line in loaded]
+    notes["published_at_local_zone_lines"] = sorted(lines & loaded)
+    quarantine = pl.concat([repeats_of_quarantined_copies(parsed, dict.fromkeys(out_lines, "ambiguous_local_time")),
+                            pl.DataFrame(rejected, schema=parsed.quarantine.schema)])
     result = replace(parsed, rows=rows, quarantine=quarantine, notes=notes)
     result.reconcile()
     return result

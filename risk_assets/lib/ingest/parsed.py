@@ -38,6 +38,9 @@ class RepeatedArticle:
         same_text: whether the repeat's cleaned text is the first copy's.
         label: the repeat's label (None: unlabelled).
         first_label: the first copy's label (None: unlabelled).
+        numbered: what the file's records are numbered by, and so what first_line counts: 'line'
+            (a physical line), or 'article' (a JSON response that puts several articles on one
+            line: their numbers in the file, notes['record_numbers']).
     """
 
     where: str
@@ -47,6 +50,12 @@ class RepeatedArticle:
     same_text: bool
     label: str | None
     first_label: str | None
+    numbered: str = "line"
+
+    @property
+    def first_place(self) -> str:
+        """The first copy's place as a message names it: `line 2`, or `article 2`."""
+        return f"{self.numbered} {self.first_line}"
 
 
 @dataclass

@@ -124,3 +124,49 @@ def test_a_repeat_of_a_loaded_article_names_the_kept_copy_for_each_verdict_and_i
             f"{loaded} line 3 as {site} ({SAME_URL}), the copy kept; line 6 of this file, which it repeats as "
             f"'https://www.example.com/markets/bank-c/' ({SAME_URL}) (same text and label), {too}"),
     ]
+
+
+FALL_BACK = ("id,headline,label,published_at\n"
+             "200,Bank D profit rises,positive,2024-10-27 03:30\n"
+             "201,Bank E loss widens,negative,2024-10-27 12:00\n"
+             "200,Bank D profit rises,positive,2024-10-27 03:30+03:00\n"
+             "200,Bank D profit rises,negative,2024-10-27 03:30\n"
+             "200,Bank D profit falls,positive,2024-10-27 03:30\n")
+
+
+def test_repeats_of_a_first_copy_quarantined_for_its_local_time_say_so_and_what_to_do(tmp_path):
+    """Helsinki's clocks went back at 04:00 on 27 October 2024, so 03:30 that day happened twice:
+    the article's first copy (line 2) is quarantined for its time after the reader quarantined its
+    repeats as pointing at line 2. Their messages say line 2 is quarantined too and that the lake
+    keeps no copy, never 'already on line 2' alone."""
+    path = tmp_path / "n09_desk.csv"
+    path.write_text(FALL_BACK)
+    (tmp_path / "n09_desk.csv.mapping.json").write_text('{"timezone": "Europe/Helsinki"}')
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("_source_line", "doc_id", "published_at").rows() == [
+        (3, "201", datetime(2024, 10, 27, 10, 0))]
+    quarantined_too = ("which is quarantined too (ambiguous_local_time): the lake keeps no copy of this article; "
+                       "correct line 2 as its message says and land the file again")
+    assert sorted(parsed.quarantine.select("line", "rule", "message").rows()) == [
+        (2, "ambiguous_local_time", f"{path}: line 2: 2024-10-27 03:30 is repeated in Europe/Helsinki when the clocks "
+                                    "go back, so it names no single instant; write the time with its offset"),
+        (4, "duplicate_doc_id", f"{path}: line 4: article id '200' is already on line 2 (same text and label), "
+                                f"{quarantined_too}"),
+        (5, "duplicate_doc_id", f"{path}: line 5: article id '200' is already on line 2 (same text, different label: "
+                                f"negative here, positive on line 2), {quarantined_too}"),
+        (6, "duplicate_doc_id", f"{path}: line 6: article id '200' is already on line 2 (different text), "
+                                f"{quarantined_too}"),
+    ]
+    assert parsed.notes["published_at_local_zone_lines"] == [3]
+    assert parsed.data_records == 5
+
+
+def test_the_local_zone_note_lists_the_lines_of_loaded_rows_only(tmp_path):
+    """Lines 3-5 and 7 repeat lines 2 and 6 and are quarantined: no time of theirs was read into the lake."""
+    path = tmp_path / "n08_repeats.csv"
+    path.write_text(REPEATS)
+    (tmp_path / "n08_repeats.csv.mapping.json").write_text('{"timezone": "Europe/Helsinki"}')
+    parsed = parse_news_file(path)
+    assert parsed.notes["published_at_local_zone_lines"] == [2, 6]
+    path.with_name("n08_repeats.csv.mapping.json").unlink()
+    assert parse_news_file(path).notes["published_at_assumed_utc_lines"] == [2, 6]

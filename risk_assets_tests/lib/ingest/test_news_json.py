@@ -130,9 +130,9 @@ def test_an_article_that_writes_its_text_empty_says_empty_and_one_without_it_mis
     parsed = parse_news_file(path)
     assert parsed.quarantine.select("record_key", "rule", "message").rows() == [
         ("https://news.example.com/a/0", "no_usable_text",
-         f"{path}: line 1 column 31 (article 1): no usable text (body: empty; headline: empty)"),
+         f"{path}: article 1 (line 1 column 31): no usable text (body: empty; headline: empty)"),
         ("https://news.example.com/a/1", "no_usable_text",
-         f"{path}: line 1 column 245 (article 2): no usable text (body: missing; headline: missing)")]
+         f"{path}: article 2 (line 1 column 245): no usable text (body: missing; headline: missing)")]
     assert parsed.rows["doc_id"].to_list() == ["https://news.example.com/a/2"]
 
 
@@ -1068,3 +1068,27 @@ def test_a_body_structure_holding_no_text_is_listed_not_read(tmp_path):
     parsed = parse_news_file(path)
     assert parsed.notes["ignored_lists"] == ["content"]
     assert parsed.rows["text_raw"].to_list() == ["Nokia Q1 results"]
+
+
+def test_json_lines_with_an_array_on_a_line_name_each_record_by_its_stored_article_number(tmp_path):
+    """A JSON Lines file whose line 2 holds two articles numbers its records 1-7 in the file, not
+    by line: `_source_line` and a quarantined row's `line` hold that number, and every message
+    names the article by it first, then where it stands (`article 5 (line 4 column 1)`), so a
+    line 5 in the quarantine never reads as the file's line 5; a repeat names the article it repeats."""
+    path = tmp_path / "b02_oddlines.jsonl"
+    path.write_text('{"id":"b02-1","headline":"Nordea raises its dividend"}\n'
+                    '[{"id":"b02-2","headline":"Sampo holds rates"},{"id":"b02-3","headline":"Neste beats estimates"}]\n'
+                    'null\n'
+                    '42\n'
+                    '{"id":"b02-2","headline":"Sampo holds rates"}\n'
+                    '{"id":"b02-4","headline":"Kone cuts its outlook"}\n')
+    parsed = parse_news_file(path)
+    assert parsed.notes["record_numbers"] == "article numbers in the file, not lines: it puts several articles on one line"
+    assert parsed.rows.select("_source_line", "doc_id").rows() == [(1, "b02-1"), (2, "b02-2"), (3, "b02-3"),
+                                                                   (7, "b02-4")]
+    assert parsed.quarantine.select("line", "rule", "message").rows() == [
+        (4, "malformed_json", f"{path}: article 4 (line 3 column 1): a JSON NoneType where an article object belongs"),
+        (5, "malformed_json", f"{path}: article 5 (line 4 column 1): a JSON int where an article object belongs"),
+        (6, "duplicate_doc_id", f"{path}: article 6 (line 5 column 1): article id 'b02-2' is already on article 2 "
+                                "(same text: a repeat)"),
+    ]

@@ -34,7 +34,7 @@ def test_a_lone_surrogate_quarantines_its_article_and_the_rest_load(tmp_path):
     cut = parsed.quarantine.filter(parsed.quarantine["record_key"] == "b06-2").to_dicts()
     assert cut == [{"line": 2, "record_key": "b06-2", "column_name": "headline", "rule": "lone_surrogate",
                     "raw_value": "lone surrogate \\ud800 here",
-                    "message": f"{path}: line 1 column 54 (article 2): column headline holds lone surrogate "
+                    "message": f"{path}: article 2 (line 1 column 54): column headline holds lone surrogate "
                                f"U+D800 (`\\ud800`): {SURROGATE_SAID}"}]
     assert parsed.quarantine["rule"].to_list() == ["control_character", "lone_surrogate", "control_character"]
 
