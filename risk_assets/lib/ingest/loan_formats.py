@@ -360,7 +360,8 @@ RULES: dict[str, str] = {
     "vintage_mismatch": "is a vintage (fiscal year) that is neither the origination year nor the next",
     "chargeoff_before_origination": "is a charge-off date before the loan was originated",
     "guarantee_above_amount": "is a guaranteed amount above the loan's gross amount",
-    "percent_scale_unclear": "is 0-2 without a '%' where the file does not show its scale: 0.837 % or 83.7 %?",
+    "percent_scale_unclear": ("is 0-2 without a '%' where the file does not show its scale: a percent, or a "
+                              "fraction (0.837 for 83.7 %)?"),
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     # an amount's (`_parse`): see AMOUNT_BEYOND_SAID; a debt-to-income ratio's: NEGATIVE_DTI_SAID
     "not_whole_number": "is a number with a fraction in a whole-number column",
@@ -3648,6 +3649,11 @@ UNCLEAR_SMALL_SHARE = 0.10
 those values' scale is unclear: in percent points such values are rare (LendingClub 2007-2011:
 2 % of the revolving utilisations above 0, 802 of 38,756, and no interest rate), so a tenth of them is
 fractions mixed in (a system migration, two exports joined), not a borrower mix."""
+FRACTION_READING_SPAN = 2
+"""How many times the largest value a column shows in percent points (above 2 as written, or with
+its '%') a value at most 2 must come to, read as a fraction, to be no fraction of that column: a
+migration's fractions measure what its percent points do and fall within their range, so DTI 1.1
+(110 % as a fraction) among 14.14, 3.3 and 2.2 is 1.1 %, while 0.5 among 83.7 % stays unclear."""
 
 
 def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec], sections: Sequence[int] = ()
@@ -3669,6 +3675,10 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec], sections: Sequen
     - some values carry a '%': the unsigned values at most 2 are unclear;
     - otherwise the column is percents, and a value such as 0.5 is 0.5 %.
 
+    An unclear value is read in percent points after all where the file shows that scale for it: read
+    as a fraction it would come to more than FRACTION_READING_SPAN times the largest value its part
+    shows in percent points (DTI 1.1, 110 % as a fraction, among 14.14, 3.3 and 2.2 is 1.1 %).
+
     A file of exports joined with their headers (`sections`: the lines of its repeated headers) is
     judged part by part: April's part in percent points, May's after the repeated header in
     fractions.
@@ -3684,21 +3694,25 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec], sections: Sequen
         unsigned = ~pl.col(_src(spec.source)).str.ends_with("%")
         ceiling = FRACTION_CEILING if spec.kind == "percent" else FRACTION_CEILING * 100  # stored / 100, or as written
         small = (pl.col(spec.target) > 0) & (pl.col(spec.target) <= ceiling)
+        signed_text = ~unsigned & (pl.col(_src(spec.source)) != "")
         counts = frame.group_by(section.alias("section")).agg(
-            (~unsigned & (pl.col(_src(spec.source)) != "")).sum().alias("signed"),
-            small.sum().alias("small"), (pl.col(spec.target) > 0).sum().alias("positive"))
+            signed_text.sum().alias("signed"),
+            small.sum().alias("small"), (pl.col(spec.target) > 0).sum().alias("positive"),
+            pl.col(spec.target).filter(signed_text | (pl.col(spec.target) > ceiling)).max().alias("shown"))
         fractions, doubted = [], []
-        for part, signed, n_small, positive in counts.iter_rows():
+        for part, signed, n_small, positive, shown in counts.iter_rows():
             if signed == 0 and n_small == positive >= FRACTION_SCALE_MIN_VALUES:
                 fractions.append(part)
                 notes[spec.source] = notes.get(spec.source, 0) + positive
             elif signed or (n_small >= 2 and n_small >= UNCLEAR_SMALL_SHARE * positive):
-                doubted.append(part)
+                # as a fraction (100 times the value read), within the range its part shows in percent points
+                fits = (pl.col(spec.target) * 100 <= FRACTION_READING_SPAN * shown) if shown is not None else pl.lit(True)
+                doubted.append((section == part) & fits)
         if fractions:
             frame = frame.with_columns(pl.when(section.is_in(fractions)).then(pl.col(spec.target) * 100)
                                        .otherwise(pl.col(spec.target)).alias(spec.target))
         if doubted:
-            unclear[spec.target] = unsigned & small & section.is_in(doubted)
+            unclear[spec.target] = unsigned & small & pl.any_horizontal(doubted)
     return frame, notes, unclear
 
 
@@ -3879,6 +3893,13 @@ def _visible(text: pl.Expr) -> pl.Expr:
     return text
 
 
+def percent_scale_unclear_said(written: float) -> str:
+    """The percent_scale_unclear message of a value as written (1.1 for a DTI, 0.837 for a
+    utilisation read per cent): its two readings in percent points, `... 1.1 % or, as a fraction, 110 %?`."""
+    return (f"is 0-2 without a '%' where the file does not show its scale: {written:.10g} % or, as a fraction, "
+            f"{written * 100:.10g} %?")
+
+
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
                      records: csv_text.TextRecords, sha256: str,
                      written_forms: dict[str, str] | None = None, reference: date | None = None) -> pl.DataFrame:
@@ -3917,6 +3938,10 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                     RATE_AS_FRACTION_SIGNED.format(kind=kind))).otherwise(said)
             said = pl.when(pl.col(column) == "unknown_status").then(
                 pl.lit(_unknown_status_said(mapping))).otherwise(said)
+            if kind in ("percent", "number") and read_as.target in failed.columns:  # the value's two readings
+                written = pl.col(read_as.target) * (100 if kind == "percent" else 1)
+                said = pl.when(pl.col(column) == "percent_scale_unclear").then(
+                    written.map_elements(percent_scale_unclear_said, return_dtype=pl.Utf8)).otherwise(said)
             serial = pl.when(pl.col(column) == "serial_date").then(pl.col("raw_value"))  # the day it would be
             said = pl.coalesce(serial.map_elements(serial_date_said, return_dtype=pl.Utf8), said)
             if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands
