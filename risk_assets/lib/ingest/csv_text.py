@@ -113,6 +113,23 @@ def header_marks_note(header: Sequence[str]) -> dict[str, str]:
     return {fold_header_name(name): ", ".join(marks) for name in header if (marks := header_name_marks(name))}
 
 
+BINARY_LINE_SHARE = 0.1
+"""Share of a first line's characters (of its first 200) that, as control characters other than tab
+or as bytes no character (U+FFFD), make it binary rather than text; one NUL does too."""
+
+
+def first_line_said(line: str) -> str:
+    """A file's first line as a message quotes it: its first 200 characters as Python writes them
+    ('loan_id,amount'), or, for a binary line (BINARY_LINE_SHARE), that it is binary with its longest
+    printable run, never the escaped bytes themselves: "binary, not text (its longest printable run: 'ARROW1')"."""
+    head = line[:200]
+    odd = sum(1 for char in head if (char < " " and char != "\t") or char in "\x7f\ufffd")
+    if "\x00" not in head and odd <= BINARY_LINE_SHARE * len(head):
+        return repr(head)
+    run = max(re.findall(r"[ -~]+", head), key=len, default="").strip()[:40]
+    return "binary, not text" + (f" (its longest printable run: {run!r})" if len(run) >= 3 else "")
+
+
 def header_marks_said(line: str) -> str:
     """The part of a refusal that names the characters no viewer shows in a header line's names
     (split at any of `,;|` and tab): ` Its names hold characters no viewer shows, which are matched
@@ -476,6 +493,43 @@ and ZIP is refused with its own advice): refused by name rather than as an unkno
 dump of binary in the message."""
 
 
+SAS7BDAT_MAGIC = bytes(12) + b"\xc2\xea\x81\x60\xb3\x14\x11\xcf\xbd\x92\x08\x00\x09\xc7\x31\x8c\x18\x1f\x10\x11"
+"""The 32 bytes a SAS dataset (.sas7bdat) starts with (ReadStat, sas7bdat_read.c)."""
+
+DATA_FILE_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"ARROW1", 0, "a Feather (Arrow IPC) file"),
+    (b"FEA1", 0, "a Feather (version 1) file"),
+    (b"<stata_dta>", 0, "a Stata dataset (.dta)"),
+    (SAS7BDAT_MAGIC, 0, "a SAS dataset (.sas7bdat)"),
+    (b"$FL2", 0, "an SPSS data file (.sav)"),
+    (b"$FL3", 0, "an SPSS compressed data file (.zsav)"),
+    (b"SQLite format 3\x00", 0, "an SQLite database"),
+    (b"Obj\x01", 0, "an Avro data file"),
+    (b"%PDF-", 0, "a PDF document"),
+)
+"""(magic bytes, offset, what the file is) of binary data files of other programs than the ones
+landing reads (CSV or text, Parquet, .xlsx): refused by name with what to export instead, rather
+than as an unknown text format with its binary header quoted. An older Stata dataset (formats
+102-115) has no magic string (`_is_old_stata`); an ORC file's three letters are checked at both ends
+(`_is_orc`)."""
+
+DATA_FILE_REMEDY = "which landing cannot read: export the table as CSV (UTF-8) or Parquet and land that"
+"""What a refusal of a DATA_FILE_MAGIC file says to do."""
+
+
+def _is_old_stata(data: bytes) -> bool:
+    """Whether `data` starts as a Stata dataset of formats 102-115 (Stata 1-12) does: its format
+    number (0x66-0x73), byte order (1 big-endian, 2 little-endian), file type 1 and a zero byte
+    (Stata's dta documentation, 'Header'). 'r' (0x72) then a control byte begins no text file."""
+    return len(data) >= 4 and 0x66 <= data[0] <= 0x73 and data[1] in (1, 2) and data[2] == 1 and data[3] == 0
+
+
+def _is_orc(data: bytes) -> bool:
+    """Whether `data` is an ORC file: 'ORC' at its start and before its last byte (the postscript's
+    length), as the ORC specification writes it; a text file whose header begins 'ORC' is no ORC file."""
+    return data[:3] == b"ORC" and data[-4:-1] == b"ORC"
+
+
 DBASE_VERSIONS = frozenset({0x02, 0x03, 0x30, 0x31, 0x32, 0x43, 0x63, 0x83, 0x8B, 0xCB, 0xF5, 0xFB})
 """First bytes of a dBase table (.dbf): dBase II-IV, Visual FoxPro, with or without memo files."""
 
@@ -498,12 +552,20 @@ def is_dbase(data: bytes) -> bool:
 
 
 def _refuse_container(path: Path, data: bytes, inside: str = "") -> None:
-    """Raise FileRefused when `data` starts like one of COMPRESSED_MAGIC (and, inside gzip, ZIP),
-    or is a dBase table (`is_dbase`)."""
+    """Raise FileRefused when `data` starts like one of COMPRESSED_MAGIC or DATA_FILE_MAGIC (and,
+    inside gzip, ZIP), or is a Stata dataset without a magic string (`_is_old_stata`) or a dBase
+    table (`is_dbase`)."""
     for magic, offset, what in COMPRESSED_MAGIC:
         if data[offset:offset + len(magic)] == magic:
             verb = "unpack it" if "archive" in what else "decompress it (or compress it with gzip)"
             raise FileRefused(f"{path}: {what}{inside}: {verb} and land the CSV or Parquet file")
+    for magic, offset, what in DATA_FILE_MAGIC:
+        if data[offset:offset + len(magic)] == magic:
+            raise FileRefused(f"{path}: {what}{inside}, {DATA_FILE_REMEDY}")
+    if _is_orc(data):
+        raise FileRefused(f"{path}: an ORC file{inside}, {DATA_FILE_REMEDY}")
+    if _is_old_stata(data):
+        raise FileRefused(f"{path}: a Stata dataset (.dta, format {data[0]}){inside}, {DATA_FILE_REMEDY}")
     if is_dbase(data):
         raise FileRefused(f"{path}: a dBase table (.dbf: dBase, FoxPro, a GIS or an old core system){inside}, which is "
                           "binary: open it in LibreOffice Calc or Excel (or read it with the dbfread package) and save "

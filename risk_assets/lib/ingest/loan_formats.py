@@ -1135,9 +1135,11 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
             "not loans to read; export the query's result as CSV with a header (or Parquet) and land that")
     if trailer := _trailer_only_said(lines):
         raise FileRefused(f"{path}: {trailer}")
-    remedy = _layout_hint(lines).strip() or "Declare a column mapping for it (see README, 'Your own loan tape')."
+    shown = csv_text.first_line_said(first)
+    remedy = (f"It is not text: {NOT_A_TABLE.split('; ', 1)[1]}." if shown.startswith("binary")
+              else _layout_hint(lines).strip() or "Declare a column mapping for it (see README, 'Your own loan tape').")
     raise FileRefused(
-        f"{path}: no known loan tape format: first line {first[:200]!r}; tried {'; '.join(tried)}. "
+        f"{path}: no known loan tape format: first line {shown}; tried {'; '.join(tried)}. "
         f"{_headerless_hint(path, first)}{remedy}{csv_text.header_marks_said(first)}"
     )
 
@@ -1373,8 +1375,11 @@ def _refuse_misfits(path: Path, content: bytes, misfits: list[str]) -> None:
     first = next((line for line in lines if line.strip()), "")
     # a layout no mapping reads (fixed-width columns, psql's expanded display) says so, as without a mapping
     hint = " ".join(h.strip() for h in (_layout_hint(lines), _headerless_hint(path, first)) if h.strip())
+    shown = csv_text.first_line_said(first)
+    if shown.startswith("binary"):  # no header to fit: a binary file of another program
+        hint = f"It is not text: {NOT_A_TABLE.split('; ', 1)[1]}."
     said = (f"{path}: the column mapping meant for it does not fit: {'; '.join(misfits)}. "
-            f"First line: {first[:200]!r}" + (f". {hint.strip()}" if hint else ""))
+            f"First line: {shown}" + (f". {hint.strip()}" if hint else ""))
     if invisible := csv_text.header_marks_said(first):
         said = said.rstrip(".") + "." + invisible
     raise FileRefused(said)
