@@ -1516,7 +1516,7 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
     (its whole digits are not exact; as an id it is quarantined, sci_notation_id), a float NaN as
     empty (pandas' missing value; counted per column in notes['nan_values']), dates and timestamps
     as ISO dates (or in `date_formats`, column -> strftime, see `_typed_date_format`; a timestamp
-    without a zone or in a zone other than UTC with its wall-clock time when that is not midnight,
+    with its time when that is not midnight, in UTC ('2011-12-31T23:00:00Z') or else its wall-clock time,
     `2011-12-15 13:30:00`, for the date rules to drop and count as the CSV twin's), booleans as
     true/false. A float in one of `id_columns` (the loan id's source) with a fraction or a sign
     (1077503.5, -0.0) is flagged `non_integer_id`: a float column holds an integer id only as a
@@ -1546,8 +1546,13 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
                     and (date_formats or {}).get(name, "%Y-%m-%d") == "%Y-%m-%d"):
                 # a UTC instant: written with its time, so that a column of local midnights east of
                 # UTC (Spark's, a timestamptz export's 2011-12-31T23:00:00Z) reads as the local date
-                # (`_local_midnights_in_utc`), and any other as its UTC date
-                return column.dt.strftime("%Y-%m-%dT%H:%M:%SZ").alias(name)
+                # (`_local_midnights_in_utc`), and any other as its UTC date; a UTC midnight is its
+                # date alone, as a zone-less midnight is (no time of day to drop), unless the column
+                # holds a time after noon, a local midnight east of UTC, which its midnights are judged with
+                afternoon = (column.dt.hour() >= 12).any()
+                return (pl.when((column.dt.time() == datetime.min.time()) & ~afternoon.fill_null(False))
+                        .then(column.dt.strftime("%Y-%m-%d"))
+                        .otherwise(column.dt.strftime("%Y-%m-%dT%H:%M:%SZ")).alias(name))
             if isinstance(dtype, pl.Datetime) and (date_formats or {}).get(name, "%Y-%m-%d") == "%Y-%m-%d":
                 # a wall-clock time (no zone, or the column's own): written with its time unless it is
                 # midnight, as a CSV twin writes it, so the date rules drop it with a note, not silently
@@ -3942,7 +3947,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 said = pl.when(pl.col(column) == "rate_as_fraction").then(pl.lit(
                     RATE_AS_FRACTION_SIGNED.format(kind=kind))).otherwise(said)
             said = pl.when(pl.col(column) == "unknown_status").then(
-                pl.lit(_unknown_status_said(mapping))).otherwise(said)
+                pl.when(pl.col("raw_value").fill_null("").str.strip_chars() == "").then(pl.lit(_missing_status_said(mapping)))
+                .otherwise(pl.lit(_unknown_status_said(mapping)))).otherwise(said)
             if kind in ("percent", "number") and read_as.target in failed.columns:  # the value's two readings
                 written = pl.col(read_as.target) * (100 if kind == "percent" else 1)
                 said = pl.when(pl.col(column) == "percent_scale_unclear").then(
@@ -4044,6 +4050,15 @@ def _unknown_status_said(mapping: TapeMapping) -> str:
                "with 1 (defaulted), 0 (repaid) or null (no outcome yet)")
     return (f"is not a status of {whose}, which holds {shown}{more} (matched ignoring case, spaces, hyphens, "
             f"underscores and full-width letters); {fix}")
+
+
+def _missing_status_said(mapping: TapeMapping) -> str:
+    """The end of an unknown_status message for an empty status (a CSV's empty field, a Parquet null):
+    the status is missing, and the two fixes: write it, or map the empty status to no outcome yet."""
+    where = "a mapping declared for the tape" if mapping.builtin else (
+        f"mapping '{mapping.name}'{f' (in {mapping.source})' if mapping.source else ''}")
+    return ("is empty: the loan's status is missing, so whether it defaulted cannot be told; write its status, or, "
+            f"where the tape leaves it empty for loans with no outcome yet, add \"\": null to the \"status_map\" of {where}")
 
 
 UNIX_COUNT_LATE = (" (the column is read as {fmt}, a count since 1970-01-01: a SAS or Stata date or datetime, "

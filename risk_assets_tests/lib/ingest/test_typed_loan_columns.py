@@ -80,3 +80,54 @@ def test_a_utilisation_read_per_cent_quotes_its_own_readings(tmp_path):
         "util", "percent_scale_unclear", "0.837",
         "column util: '0.837' is 0-2 without a '%' where the file does not show its scale: 0.837 % or, as a "
         "fraction, 83.7 %?")]
+
+
+def test_a_utc_midnight_is_its_date_with_no_time_of_day_dropped(tmp_path):
+    """A `timestamp[us, tz=UTC]` charge-off column of midnights reads as its dates, noting nothing,
+    as a zone-less one does; 09:15 UTC beside them is still a time of day, dropped with a note that
+    counts it alone; beside 14:30 (a midnight east of UTC?) the midnights count as in a CSV."""
+    mapping = {"name": "acme", "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                                           "amount": {"to": "loan_amount", "type": "money"},
+                                           "chg": {"to": "chargeoff_date", "type": "date"}}}
+    midnights = [dt.datetime(2023, 3, 1, tzinfo=dt.timezone.utc), dt.datetime(2023, 7, 1, tzinfo=dt.timezone.utc),
+                 dt.datetime(2024, 2, 29, tzinfo=dt.timezone.utc)]
+    columns = {"loan_id": pa.array(["T1", "T2", "T3"]), "amount": pa.array([1000.0, 2000.0, 4000.0])}
+    parsed = parse_loan_file(_tape(tmp_path / "times.parquet",
+                                   {**columns, "chg": pa.array(midnights, pa.timestamp("us", tz="UTC"))}, mapping))
+    assert parsed.rows.sort("_source_line")["chargeoff_date"].to_list() == [dt.date(2023, 3, 1), dt.date(2023, 7, 1),
+                                                                          dt.date(2024, 2, 29)]
+    assert "date_time_of_day_dropped" not in parsed.notes and parsed.quarantine.height == 0
+    morning = [*midnights[:2], dt.datetime(2024, 2, 29, 9, 15, tzinfo=dt.timezone.utc)]
+    parsed = parse_loan_file(_tape(tmp_path / "times2.parquet",
+                                   {**columns, "chg": pa.array(morning, pa.timestamp("us", tz="UTC"))}, mapping))
+    assert parsed.notes["date_time_of_day_dropped"] == {"chg": 1}
+    assert parsed.rows.sort("_source_line")["chargeoff_date"].to_list()[2] == dt.date(2024, 2, 29)
+    afternoon = [*midnights[:2], dt.datetime(2024, 2, 29, 14, 30, tzinfo=dt.timezone.utc)]
+    parsed = parse_loan_file(_tape(tmp_path / "times3.parquet",
+                                   {**columns, "chg": pa.array(afternoon, pa.timestamp("us", tz="UTC"))}, mapping))
+    assert parsed.notes["date_time_of_day_dropped"] == {"chg": 3} and "dates_from_local_midnights" not in parsed.notes
+    assert parsed.rows.sort("_source_line")["chargeoff_date"].to_list()[2] == dt.date(2024, 2, 29)
+
+
+MISSING_STATUS = ("column status: '' is empty: the loan's status is missing, so whether it defaulted cannot be told; "
+                  "write its status, or, where the tape leaves it empty for loans with no outcome yet, add \"\": null "
+                  "to the \"status_map\" of mapping 'acme' (in {mapping})")
+
+
+def test_a_null_status_in_parquet_is_named_missing_as_a_csv_s_empty_status_is(tmp_path):
+    """A dictionary-encoded null status and a CSV's empty status: `unknown_status`, said to be missing,
+    not a status '' to add to the map."""
+    path = _acme(tmp_path / "acme.parquet", [14.14, 3.3, 9.2],
+                 ["Fully Paid", None, "Charged Off"])
+    parsed = parse_loan_file(path)
+    assert [row[:4] for row in _quarantined(parsed)] == [(2, "status", "unknown_status", "")]
+    assert _quarantined(parsed)[0][4] == MISSING_STATUS.format(mapping=f"{path}.mapping.json")
+    csv = tmp_path / "acme.csv"
+    csv.write_text("loan_id,orig,amount,status,dti\n1001,2023-01-01,5000,Fully Paid,14.14\n"
+                   "1002,2023-01-02,6000,,3.3\n1003,2023-01-03,7000,Default,9.2\n", "utf-8")
+    Path(f"{csv}.mapping.json").write_text(json.dumps(MAPPING), "utf-8")
+    parsed = parse_loan_file(csv)
+    rows = _quarantined(parsed)
+    assert [row[:4] for row in rows] == [(3, "status", "unknown_status", ""), (4, "status", "unknown_status", "Default")]
+    assert rows[0][4] == MISSING_STATUS.format(mapping=f"{csv}.mapping.json")
+    assert rows[1][4].startswith("column status: 'Default' is not a status of the status map of mapping 'acme'")
