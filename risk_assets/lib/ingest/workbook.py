@@ -545,12 +545,15 @@ def the_sheet(path: Path, sheets: list[Sheet], not_read: list[str], fits: Callab
     sheet, (header_row, hit) = found[0]
     if sheet.uncalculated:
         shown = ", ".join(sheet.uncalculated[:5]) + (", ..." if len(sheet.uncalculated) > 5 else "")
-        why = ("the workbook asks for its formulas to be recalculated when it is opened (fullCalcOnLoad), as a "
-               "program that never calculated them writes it (XlsxWriter and pandas store 0 beside each), so a "
-               "value stored with them is no result and would load as one" if sheet.recalculated else
-               "the program that wrote it never calculated them, so they would read as empty")
-        raise FileRefused(f"{path}: sheet {sheet.name!r} holds {len(sheet.uncalculated):,} formula cell(s) saved without "
-                          f"their value ({shown}): {why}. Open and save it in Excel or LibreOffice (which store "
+        if sheet.recalculated:  # values stored, but maybe not the formulas' results: say so, not that they lack one
+            said = (f"the workbook asks for its formulas to be recalculated when it is opened (fullCalcOnLoad), so the "
+                    f"values stored with sheet {sheet.name!r}'s {len(sheet.uncalculated):,} formula cell(s) ({shown}) "
+                    "may be stale: a program that never calculated them writes it so (XlsxWriter and pandas store 0 "
+                    "beside each), and such a value is no result yet would load as one")
+        else:
+            said = (f"sheet {sheet.name!r} holds {len(sheet.uncalculated):,} formula cell(s) saved without their value "
+                    f"({shown}): the program that wrote it never calculated them, so they would read as empty")
+        raise FileRefused(f"{path}: {said}. Open and save it in Excel or LibreOffice (which store "
                           "each formula's value), then land it again")
     notes: dict[str, object] = {"workbook_sheet": sheet.name, "workbook_header_row": header_row}
     others = [s.name for s in sheets if s is not sheet] + not_read

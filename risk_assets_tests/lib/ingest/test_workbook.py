@@ -326,7 +326,7 @@ def _prefixed(xml: bytes) -> bytes:
     return re.sub(rb"<(/?)(\w+)", rb"<\1x:\2", xml).replace(b'xmlns="', b'xmlns:x="', 1)
 
 
-@pytest.mark.parametrize("writer", ["xlsxwriter", "open_xml_sdk", "excel", "excel_prefixed"])
+@pytest.mark.parametrize("writer", ["xlsxwriter", "recalc_with_values", "open_xml_sdk", "excel", "excel_prefixed"])
 def test_formulas_whose_stored_value_is_no_result_refuse_the_workbook(writer, data_dir, tmp_path):
     """revol_bal written as formulas (`=13648*1`). XlsxWriter (pandas' to_excel) stores 0 beside each
     and asks for recalculation on opening (fullCalcOnLoad): the zeros are no balances and the book is
@@ -342,9 +342,9 @@ def test_formulas_whose_stored_value_is_no_result_refuse_the_workbook(writer, da
         workbook.active.cell(row=number, column=column + 1, value=f"={row[column]}*1")
     workbook.save(book)  # openpyxl: <c r="M2"><f>13648*1</f><v /></c>, and fullCalcOnLoad="1"
 
-    stored = {"xlsxwriter": rb"<f>\1*1</f><v>0</v>", "open_xml_sdk": rb"<f>\1*1</f><v />"}.get(writer, rb"<f>\1*1</f><v>\1</v>")
+    stored = {"xlsxwriter": rb"<f>\1*1</f><v>0</v>", "recalc_with_values": rb"<f>\1*1</f><v>\1</v>", "open_xml_sdk": rb"<f>\1*1</f><v />"}.get(writer, rb"<f>\1*1</f><v>\1</v>")
     sheet = lambda xml: re.sub(rb"<f>(\d+)\*1</f><v\s*/>", stored, xml)  # noqa: E731
-    edits = {"xlsxwriter": {SHEET_PART: sheet},
+    edits = {"xlsxwriter": {SHEET_PART: sheet}, "recalc_with_values": {SHEET_PART: sheet},
              "open_xml_sdk": {SHEET_PART: lambda xml: _prefixed(sheet(xml)), BOOK_PART: _as_excel_saves},
              "excel": {SHEET_PART: sheet, BOOK_PART: _as_excel_saves},
              "excel_prefixed": {SHEET_PART: lambda xml: _prefixed(sheet(xml)), BOOK_PART: _as_excel_saves}}[writer]
@@ -360,12 +360,21 @@ def test_formulas_whose_stored_value_is_no_result_refuse_the_workbook(writer, da
         assert parsed.rows.sort("_source_line")["revol_bal"].to_list() == [float(row[column]) for row in rows]
         assert _loans(parsed) == _loans(parse_loan_file(_write_csv(tmp_path / "lc.csv", header, rows)))
         return
-    why = {"xlsxwriter": r"the workbook asks for its formulas to be recalculated when it is opened \(fullCalcOnLoad\)"
-                         r".*XlsxWriter and pandas store 0 beside each\), so a value stored with them is no result",
-           "open_xml_sdk": "the program that wrote it never calculated them, so they would read as empty"}[writer]
-    with pytest.raises(FileRefused, match=rf"{writer}.xlsx: sheet 'Loans' holds 12 formula cell\(s\) saved without their "
-                                          rf"value \(M2, M3, M4, M5, M6, \.\.\.\): {why}.*Open and save it in Excel or LibreOffice"):
+    if writer == "open_xml_sdk":
+        with pytest.raises(FileRefused, match=r"open_xml_sdk.xlsx: sheet 'Loans' holds 12 formula cell\(s\) saved without "
+                                              r"their value \(M2, M3, M4, M5, M6, \.\.\.\): the program that wrote it "
+                                              r"never calculated them, so they would read as empty.*Open and save it in"):
+            parse_loan_file(landed)
+        return
+    # values stored (XlsxWriter's zeros, or a book's own), but recalculation asked: that is the reason, first
+    with pytest.raises(FileRefused) as refused:
         parse_loan_file(landed)
+    assert str(refused.value) == (
+        f"{landed}: the workbook asks for its formulas to be recalculated when it is opened (fullCalcOnLoad), so "
+        "the values stored with sheet 'Loans''s 12 formula cell(s) (M2, M3, M4, M5, M6, ...) may be stale: a program "
+        "that never calculated them writes it so (XlsxWriter and pandas store 0 beside each), and such a value is no "
+        "result yet would load as one. Open and save it in Excel or LibreOffice (which store each formula's value), "
+        "then land it again")
 
 
 def test_a_strict_open_xml_workbook_is_refused_by_name_not_as_a_sheet_that_fits_no_format(data_dir, tmp_path):
