@@ -55,6 +55,34 @@ ASSET_QUERY = """query Asset($key: AssetKeyInput!) { assetOrError(assetKey: $key
         executionForLatestMaterialization { status evaluation { success severity metadataEntries { label } } } } } } } } } }"""
 
 
+SENSOR_TICKS_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries { locationOrLoadError {
+  ... on RepositoryLocation { repositories { sensors { name sensorState { status
+    ticks(limit: 1) { status timestamp runIds } } } } } } } } } }"""
+
+ACTIVE_RUNS_QUERY = """{ runsOrError(filter: {statuses: [QUEUED, NOT_STARTED, STARTING, STARTED, CANCELING]}) {
+  ... on Runs { results { runId jobName status } } } }"""
+
+
+def unsettled(sensors: list[dict], active_runs: list[dict], since: float) -> str:
+    """What the instance is still doing, in words, or '' once it is settled: no run queued or in
+    progress, and every running sensor has finished a tick that started at or after `since` (the
+    UI's start, or the last moment a run was seen in progress, whose end the sensors then evaluate).
+
+    `sensors` are the UI's sensors (`name`, `sensorState` with `status` and its latest `ticks`),
+    `active_runs` its runs not yet ended (`runId`, `jobName`, `status`)."""
+    if active_runs:
+        return "runs not ended: " + ", ".join(f"{r['runId'][:8]} ({r['jobName']}, {r['status']})" for r in active_runs)
+    waiting = []
+    for sensor in sensors:
+        state = sensor.get("sensorState") or {}
+        if state.get("status") != "RUNNING":
+            continue
+        ticks = state.get("ticks") or []
+        if not ticks or ticks[0]["status"] == "STARTED" or ticks[0]["timestamp"] < since:
+            waiting.append(sensor["name"])
+    return f"sensors yet to tick: {', '.join(waiting)}" if waiting else ""
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -123,6 +151,30 @@ class DagsterUI:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"code locations still loading after {timeout_s:.0f} s: {entries}")
             time.sleep(1)
+
+    def wait_until_settled(self, since: float, timeout_s: float = 900.0, poll_s: float = 2.0) -> None:
+        """Wait until the instance is settled (`unsettled`): each running sensor has ticked since
+        `since` (a Unix time) and every run its ticks launched has ended, so a page captured then shows
+        the lake, not a run refreshing it.
+
+        Raises:
+            TimeoutError: not settled after `timeout_s`; what it still waited for is in the message.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            workspace = self.graphql(SENSOR_TICKS_QUERY)["workspaceOrError"]
+            sensors = [sensor for entry in workspace.get("locationEntries", [])
+                       for repo in (entry["locationOrLoadError"] or {}).get("repositories", [])
+                       for sensor in repo["sensors"]]
+            runs = self.graphql(ACTIVE_RUNS_QUERY)["runsOrError"].get("results") or []
+            if runs:
+                since = time.time()  # the sensors evaluate the lake again once these runs have ended
+            waiting = unsettled(sensors, runs, since)
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the instance did not settle within {timeout_s:.0f} s: {waiting}")
+            time.sleep(poll_s)
 
     def asset(self, key: str) -> dict:
         """The asset `key` as the UI sees it: definition (description, group, kinds, owners, checks
