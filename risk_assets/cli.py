@@ -885,8 +885,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="tables or globs such as 'monitoring.*' (default: the metric and score tables)")
     shots = sub.add_parser("screenshots", help="regenerate docs/screenshots/*.png from a small lake")
     shots.add_argument("--out", type=Path, default=None, help="folder for the PNGs (default: docs/screenshots)")
-    shots.add_argument("--train-news", action="store_true",
-                       help="also fine-tune the news sentiment model (minutes on a CPU) so news is scored")
     reg = sub.add_parser("registry", help="list model versions; retire a champion or restore a retired one (rollback)")
     reg.add_argument("model", nargs="?", help="loan_pd_lendingclub, loan_pd_sba, news_sentiment, ... (default: all, listing only)")
     change = reg.add_mutually_exclusive_group()
@@ -928,7 +926,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "screenshots":
         from risk_assets.showcase_capture import regenerate_screenshots
 
-        return regenerate_screenshots(args.out, skip=() if args.train_news else ("news_sentiment_model",))
+        return regenerate_screenshots(args.out)
     home = RiskHome.from_env()
     os.environ.setdefault("DAGSTER_HOME", str(home.dagster_home))
     os.environ.setdefault("RISK_HOME", str(home.root))

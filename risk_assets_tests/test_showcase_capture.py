@@ -122,3 +122,77 @@ def test_stopping_the_ui_stops_every_process_of_its_session():
     _stop(process, grace_s=1)
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)
+
+
+def test_the_tiny_sentiment_profile_has_no_time_budget_so_no_sensor_retrains_it_at_once():
+    # a champion the budget cut short is retrained by sentiment_retrain_sensor with its full schedule,
+    # a run that would be refreshing the pages while they are captured
+    config = tiny_run_config({"news_sentiment_model": {"epochs", "max_train_seconds"}})
+    assert config["ops"]["news_sentiment_model"]["config"] == {"epochs": 3, "max_train_seconds": None}
+
+
+def _sensor(name: str, tick: tuple[str, float] | None, status: str = "RUNNING") -> dict:
+    ticks = [] if tick is None else [{"status": tick[0], "timestamp": tick[1], "runIds": []}]
+    return {"name": name, "sensorState": {"status": status, "ticks": ticks}}
+
+
+def test_the_instance_is_settled_once_every_running_sensor_ticked_since_and_no_run_is_in_progress():
+    from risk_assets.ui_capture import unsettled
+
+    ticked = [_sensor("landing_loans_sensor", ("SKIPPED", 105.0)), _sensor("retrain_sensor", ("SUCCESS", 101.0)),
+              _sensor("stopped_sensor", None, status="STOPPED")]
+    assert unsettled(ticked, [], since=100.0) == ""
+    assert unsettled([*ticked, _sensor("sentiment_retrain_sensor", None)], [], since=100.0) == \
+        "sensors yet to tick: sentiment_retrain_sensor"
+    # a tick before the UI started, or one still being evaluated, is not this lake's answer yet
+    assert unsettled([_sensor("a", ("SKIPPED", 99.0)), _sensor("b", ("STARTED", 101.0))], [], since=100.0) == \
+        "sensors yet to tick: a, b"
+    run = {"runId": "989ee23b0000", "jobName": "retrain_news_sentiment", "status": "QUEUED"}
+    assert unsettled(ticked, [run], since=100.0) == "runs not ended: 989ee23b (retrain_news_sentiment, QUEUED)"
+
+
+class _ScriptedUI:
+    """Answers the settling queries from a script: one (sensors, active runs) pair per poll."""
+
+    def __init__(self, script: list[tuple[list[dict], list[dict]]]) -> None:
+        self.script, self.polls = script, 0
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        sensors, runs = self.script[min(self.polls, len(self.script) - 1)]
+        if "runsOrError" in query:
+            self.polls += 1
+            return {"runsOrError": {"__typename": "Runs", "results": runs}}
+        return {"workspaceOrError": {"locationEntries": [{"locationOrLoadError": {"repositories": [
+            {"sensors": sensors}]}}]}}
+
+
+def test_waiting_for_a_settled_instance_waits_out_a_launched_run_and_the_ticks_after_it():
+    import time
+
+    from risk_assets.ui_capture import DagsterUI
+
+    start = time.time() - 10  # the UI started; its sensor's first tick launched a run
+    run = {"runId": "989ee23b0000", "jobName": "retrain_news_sentiment", "status": "STARTED"}
+    before = [_sensor("sentiment_retrain_sensor", ("SUCCESS", start + 1))]
+    after = [_sensor("sentiment_retrain_sensor", ("SKIPPED", start + 3600))]
+    ui = _ScriptedUI([(before, [run]), (before, []), (after, [])])
+
+    DagsterUI.wait_until_settled(ui, since=start, poll_s=0)
+
+    # the tick that launched the run is not enough once it ended: the one after it settles it
+    assert ui.polls == 3
+    with pytest.raises(TimeoutError, match="989ee23b"):
+        DagsterUI.wait_until_settled(_ScriptedUI([(before, [run])]), since=start, timeout_s=0, poll_s=0)
+
+
+def test_the_capture_asks_the_ui_only_questions_its_graphql_schema_answers():
+    # a query the schema refuses is an HTTP 400 from the UI, met only after the lake is built
+    from dagster_graphql.schema import create_schema
+    from graphql import parse, validate
+
+    from risk_assets import showcase_capture, ui_capture
+
+    schema = create_schema().graphql_schema
+    for query in (ui_capture.SENSOR_TICKS_QUERY, ui_capture.ACTIVE_RUNS_QUERY, ui_capture.LOCATIONS_QUERY,
+                  ui_capture.ASSET_QUERY, showcase_capture.AUTOMATIONS_QUERY):
+        assert validate(schema, parse(query)) == []
