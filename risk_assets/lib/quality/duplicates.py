@@ -98,7 +98,7 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
         FROM {table} t
         JOIN _loan_hashes h USING (loan_key, _file_sha256, _source_line)
         JOIN groups g ON g.loan_key = h.loan_key AND g.snapshot = h.snapshot
-        ORDER BY t.loan_key, t._source_file, t._source_line
+        ORDER BY t.loan_key, t._source_file, t._ingested_at, t._file_sha256, t._source_line
         """
     ).df()
     con.execute("DROP TABLE _loan_hashes")
@@ -135,14 +135,53 @@ def _files_in_conflict(conflicts: pd.DataFrame, shown: int = 3) -> str:
     disagree on, and the remedy; '' when every conflict lies within one file."""
     if conflicts.empty:
         return ""
-    files = (conflicts.assign(name=conflicts["_source_file"].str.rsplit("/", n=1).str[-1])
-             .groupby(["loan_key", "snapshot"], dropna=False)["name"].agg(lambda names: tuple(sorted(set(names)))))
+    files = _files_of(conflicts)
+    said, names = copies_said(files), {sha: name for name, sha, _ in files}
+    order = {sha: n for n, (*_, sha) in enumerate(sorted(
+        (name, pd.isna(landed), str(landed), sha) for name, sha, landed in files))}
+    files = (conflicts.groupby(["loan_key", "snapshot"], dropna=False)["_file_sha256"]
+             .agg(lambda shas: tuple(sorted(set(shas), key=order.__getitem__))))
     pairs = files[files.map(len) > 1].value_counts()
     if pairs.empty:
         return ""
-    named = "; ".join(f"{' and '.join(names)} ({n:,} loan snapshots)" for names, n in pairs.head(shown).items())
+    named = "; ".join(f"{' and '.join(said[sha] for sha in shas)} ({n:,} loan snapshots)"
+                      for shas, n in pairs.head(shown).items())
+    one_name = any(len({names[sha] for sha in shas}) < len(shas) for shas in pairs.index)
     return (f"files that disagree on the same loans and snapshot: {named}: a corrected delivery beside the first? "
-            "Withdraw the wrong one (risk-assets withdraw <file> --reason ...) and the other's rows stand")
+            f"Withdraw the wrong one (risk-assets withdraw {'<sha256>' if one_name else '<file>'} --reason ...) "
+            "and the other's rows stand")
+
+
+def _files_of(rows: pd.DataFrame) -> list[tuple[str, str, object]]:
+    """(file name, sha256, landing time) of each file of `rows` (raw.loans rows with their lineage);
+    the landing time is the file's first `_ingested_at`."""
+    files = (rows.assign(name=rows["_source_file"].astype(str).str.rsplit("/", n=1).str[-1])
+             .groupby("_file_sha256", sort=True).agg(name=("name", "first"), landed=("_ingested_at", "min")))
+    return [(str(row["name"]), str(sha), row["landed"]) for sha, row in files.iterrows()]
+
+
+def copies_said(files: list[tuple[str, str, object]]) -> dict[str, str]:
+    """How a message names each file of `files`, (file name, sha256, landing time UTC or None), by
+    sha256: its name ('tape.csv'); or, when files of two sha256s have that name (a corrected tape saved
+    over the landed one), the name, sha256 prefix, landing time and which landed first:
+    'tape.csv (sha256 09742912a84e, landed 2024-12-07 14:16:02 UTC, the older)' ('the newer'; of three
+    or more 'the oldest', 'the 2nd of 3 to land', ..., 'the newest')."""
+    said: dict[str, str] = {}
+    by_name: dict[str, list[tuple[str, object]]] = {}
+    for name, sha, landed in files:
+        by_name.setdefault(name, []).append((sha, landed))
+    for name, copies in by_name.items():
+        copies = sorted(set(copies), key=lambda c: (pd.isna(c[1]), c[1] if not pd.isna(c[1]) else 0, c[0]))
+        for rank, (sha, landed) in enumerate(copies, start=1):
+            if len(copies) == 1:
+                said[sha] = name
+                continue
+            age = (("the older" if rank == 1 else "the newer") if len(copies) == 2 else
+                   "the oldest" if rank == 1 else "the newest" if rank == len(copies) else
+                   f"the {rank}{'nd' if rank == 2 else 'rd' if rank == 3 else 'th'} of {len(copies)} to land")
+            when = "" if pd.isna(landed) else f"landed {pd.Timestamp(landed):%Y-%m-%d %H:%M:%S} UTC, "
+            said[sha] = f"{name} (sha256 {sha[:12]}, {when}{age})"
+    return said
 
 
 def _failure_rows(conflicts: pd.DataFrame) -> pd.DataFrame:
@@ -190,9 +229,11 @@ def _row_versions(group: pd.DataFrame, value_columns: list[str]) -> list[str]:
     """The distinct versions of one loan and snapshot in `group` (its conflicting raw rows), in order
     of first appearance, each as the lines that carry it: ['lines 6 and 8', 'line 7']. Rows equal in
     every value column (an exact copy of a line) are one version. A line is named with its file's
-    name when the group spans files ('tape_a.csv line 6')."""
-    files = group["_source_file"].astype(str).str.rsplit("/", n=1).str[-1]
-    one_file = files.nunique() == 1
+    name when the group spans files ('tape_a.csv line 6'), and with `copies_said`'s sha256, landing time
+    and age when two of them share a name."""
+    said = copies_said(_files_of(group))
+    files = group["_file_sha256"].astype(str).map(said)
+    one_file = group["_file_sha256"].nunique() == 1
     by_version: dict[tuple[str, ...], list[str]] = {}
     for (_, row), name in zip(group.iterrows(), files, strict=True):
         where = f"{row['_source_line']}" if one_file else f"{name} line {row['_source_line']}"

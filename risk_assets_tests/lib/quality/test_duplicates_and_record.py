@@ -127,3 +127,41 @@ def test_a_conflict_in_a_file_without_an_as_of_date_names_the_file_not_its_sha25
     assert set(outcome.failures["message"]) == {
         f"loan {key} has 2 different versions in sba_servicer.csv (no as-of date: the file is its own snapshot): "
         "line 2; line 5"}
+
+
+def test_a_corrected_tape_saved_over_the_landed_name_is_told_apart_by_sha256_and_landing_time(tmp_path, cases_dir):
+    """A corrected April saved over the landed file's name lands as a second version of that name. The
+    quarantine said 'line 5; line 5' and the outcome dropped its advice, since both rows' file names
+    were equal: each version is named by its sha256, landing time and age, and the advice stands."""
+    from datetime import datetime
+
+    april = loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv").assign(_ingested_at=datetime(2024, 7, 1, 9, 5, 7))
+    corrected = april.assign(_file_sha256="b" * 64, _ingested_at=datetime(2024, 7, 2, 14, 30, 0))
+    corrected.loc[corrected["source_loan_id"] == "77004", "loan_amount"] += 100
+    old = april["_file_sha256"].iloc[0]
+    name = "F12_loans_snapshot_2024-04.csv"
+    with duckdb.connect(str(lake_with(tmp_path / "lake.duckdb", loans=[corrected, april]))) as con:
+        outcome = conflicting_duplicates(con)
+    line = int(april.loc[april["source_loan_id"] == "77004", "_source_line"].iloc[0])
+    older = f"{name} (sha256 {old[:12]}, landed 2024-07-01 09:05:07 UTC, the older)"
+    newer = f"{name} (sha256 bbbbbbbbbbbb, landed 2024-07-02 14:30:00 UTC, the newer)"
+    messages = outcome.failures[outcome.failures["record_key"] == "lendingclub:77004"]["message"]
+    assert set(messages) == {f"loan lendingclub:77004 has 2 different versions in snapshot 2024-04-01: "
+                             f"{older} line {line}; {newer} line {line}"}
+    assert outcome.observed.endswith(
+        f"; files that disagree on the same loans and snapshot: {older} and {newer} (1 loan snapshots): a corrected "
+        "delivery beside the first? Withdraw the wrong one (risk-assets withdraw <sha256> --reason ...) and the "
+        "other's rows stand")
+
+
+def test_three_copies_of_one_name_say_which_landed_when():
+    from datetime import datetime
+
+    from risk_assets.lib.quality.duplicates import copies_said
+
+    said = copies_said([("t.csv", "c" * 64, datetime(2024, 7, 3)), ("t.csv", "a" * 64, datetime(2024, 7, 1)),
+                        ("t.csv", "b" * 64, datetime(2024, 7, 2)), ("u.csv", "d" * 64, datetime(2024, 7, 1))])
+    assert said == {"a" * 64: "t.csv (sha256 aaaaaaaaaaaa, landed 2024-07-01 00:00:00 UTC, the oldest)",
+                    "b" * 64: "t.csv (sha256 bbbbbbbbbbbb, landed 2024-07-02 00:00:00 UTC, the 2nd of 3 to land)",
+                    "c" * 64: "t.csv (sha256 cccccccccccc, landed 2024-07-03 00:00:00 UTC, the newest)",
+                    "d" * 64: "u.csv"}
