@@ -744,7 +744,7 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None, domain: str
                                  landing_dir=home.landing, domain=domain)
         except AmbiguousFile as exc:
             print(f"risk-assets: {str(exc).splitlines()[0]}", file=sys.stderr)
-            for sha256, path, copy_domain, rows in exc.copies:
+            for sha256, _, copy_domain, rows, path in exc.copies:
                 print(f"  {copy_domain:<5} {path} ({rows:,} rows): {own_command()} withdraw {sha256[:12]} "
                       f"--domain {copy_domain} --reason {shlex.quote(reason or '...')}", file=sys.stderr)
             return 2
@@ -753,6 +753,9 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None, domain: str
             return 2
     print(f"withdrew {done.path} (sha256 {done.sha256[:12]}): {done.rows_removed:,} rows removed from raw.{done.domain}, "
           f"{done.quarantine_removed:,} quarantine entries removed; the manifest keeps it as 'withdrawn'")
+    for path, sha256, n in done.released:
+        print(f"{path} (sha256 {sha256[:12]}): {n:,} row(s) quarantined as conflicting_duplicate against the "
+              "withdrawn file's conflict no more and are out of quarantine; staging takes them when rebuilt")
     if done.moved_to:
         print(f"moved out of landing to {done.moved_to} (landing it again loads it again)")
     for copy, moved_to in done.copies_moved:

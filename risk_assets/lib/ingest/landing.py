@@ -839,19 +839,26 @@ class AmbiguousFile(ValueError):
     bytes landed as a loan tape and as news (one sha256, a manifest row in each domain).
 
     Attributes:
-        copies: (sha256, path, domain, rows loaded) of each, in domain then path order; the sha256
-            with `domain` picks one.
+        copies: (sha256, path, domain, rows loaded, how the path is said) of each, in domain, path then
+            landing order; the sha256 with `domain` picks one. The path is said as is, or, when files
+            of two sha256s have its name (a corrected tape saved over the landed one), with the sha256
+            prefix, landing time (UTC) and which is older (`duplicates.copies_said`).
     """
 
-    def __init__(self, which: str, copies: list[tuple[str, str, str, int]]):
-        self.which, self.copies = which, copies
+    def __init__(self, which: str, copies: list[tuple[str, str, str, int, datetime | None]]):
+        from risk_assets.lib.quality.duplicates import copies_said
+
+        said = copies_said([(Path(path).name, sha, landed) for sha, path, _, _, landed in copies])
+        self.which = which
+        self.copies = [(sha, path, domain, rows, str(Path(path).parent / said[sha]))
+                       for sha, path, domain, rows, _ in copies]
         one_content = len({sha for sha, *_ in copies}) == 1
         super().__init__(
             f"{which!r} names {len(copies)} loaded files"
             + (", the same bytes landed as a loan tape and as news; say which with --domain:" if one_content
                else "; give the sha256:")
             + "".join(f"\n  {domain} {path} ({rows:,} rows): withdraw {sha[:12]} --domain {domain}"
-                      for sha, path, domain, rows in copies))
+                      for sha, _, domain, rows, path in self.copies))
 
 
 @dataclass(frozen=True)
@@ -875,6 +882,10 @@ class Withdrawal:
     shadowed: tuple[tuple[str, int], ...] = ()
     """(file, rows) of other landed files whose articles were quarantined as duplicate_doc_id of
     the withdrawn file's articles: withdraw them too and land them again to load those rows."""
+    released: tuple[tuple[str, str, int], ...] = ()
+    """(path, sha256, rows) of other loan files whose rows were quarantined as conflicting_duplicate
+    beside the withdrawn file's and conflict no more: out of quarantine now, as the next run's checks
+    read it (staging takes them when rebuilt)."""
 
 
 def last_loaded_at(con: duckdb.DuckDBPyConnection, domain: str) -> datetime | None:
@@ -954,7 +965,9 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
                   withdrawn_dir: Path, run_id: str | None = None, landing_dir: Path | None = None,
                   domain: str | None = None) -> Withdrawal:
     """Take a loaded file back out of the lake, in one transaction: its rows in raw.loans / raw.news
-    (by `_file_sha256`), its quarantine entries and its rows in raw.non_data_lines are deleted; its
+    (by `_file_sha256`), its quarantine entries and its rows in raw.non_data_lines are deleted, and
+    the conflicting_duplicate entries of the loans it shared with other files are recomputed from the
+    rows left (a version that conflicted only with this one leaves quarantine: `Withdrawal.released`); its
     manifest row is kept, with its counts, status `withdrawn` and message '<actor>: <reason> (<n>
     rows removed)', and a landing event
     `withdrawn` is recorded. Every file in landing that holds those bytes (the landed path, a
@@ -986,19 +999,19 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         raise ValueError(f"no domain {domain!r}: files land as {' or '.join(TABLES)}")
     in_domain = {"domain": domain}
     named = con.execute(
-        "SELECT sha256, path, domain, status, message, rows_loaded FROM raw.landed_files "
+        "SELECT sha256, path, domain, status, message, rows_loaded, landed_at FROM raw.landed_files "
         "WHERE status IN ('loaded', 'withdrawn') AND domain = coalesce($domain, domain) AND "
         f"({names_file('path', '$which')} OR nfc_normalize(path) = nfc_normalize($resolved) "
-        "OR (length($which) >= 8 AND starts_with(sha256, lower($which)))) ORDER BY domain, path",
+        "OR (length($which) >= 8 AND starts_with(sha256, lower($which)))) ORDER BY domain, path, landed_at",
         {"which": which, "resolved": str(Path(which).resolve()), **in_domain}).fetchall()
     if not named and (copies := landed_copies_of(con, which)):  # renamed after it landed, or a copy
-        named = con.execute("SELECT sha256, path, domain, status, message, rows_loaded FROM raw.landed_files "
+        named = con.execute("SELECT sha256, path, domain, status, message, rows_loaded, landed_at FROM raw.landed_files "
                             "WHERE list_contains($copies, path) AND status IN ('loaded', 'withdrawn') "
-                            "AND domain = coalesce($domain, domain) ORDER BY domain, path",
+                            "AND domain = coalesce($domain, domain) ORDER BY domain, path, landed_at",
                             {"copies": copies, **in_domain}).fetchall()
-    matches = [(sha, path, dom, rows) for sha, path, dom, status, _, rows in named if status == "loaded"]
+    matches = [(sha, path, dom, rows, landed) for sha, path, dom, status, _, rows, landed in named if status == "loaded"]
     if not matches and named:
-        _, path, _, _, message, _ = named[0]
+        _, path, _, _, message, *_ = named[0]
         raise ValueError(f"{path} is withdrawn already ({message})")
     if not matches:
         names = [Path(p).name for (p,) in con.execute(
@@ -1007,8 +1020,8 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         raise ValueError(f"no loaded file{'' if domain is None else ' in ' + domain} is {which!r}; "
                          f"loaded files{'' if domain is None else ' there'}: {', '.join(names) or 'none'}")
     if len(matches) > 1:
-        raise AmbiguousFile(which, [(sha, path, dom, rows or 0) for sha, path, dom, rows in matches])
-    sha256, path, domain, _ = matches[0]
+        raise AmbiguousFile(which, [(sha, path, dom, rows or 0, landed) for sha, path, dom, rows, landed in matches])
+    sha256, path, domain, *_ = matches[0]
     table, _ = TABLES[domain]
     now = datetime.now(UTC).replace(tzinfo=None)
     shadowed = () if domain != "news" else tuple(con.execute(
@@ -1016,11 +1029,15 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         "WHERE q.rule = 'duplicate_doc_id' AND q.file_sha256 <> ? "
         "AND q.record_key IN (SELECT doc_id FROM raw.news WHERE _file_sha256 = ?) GROUP BY 1 ORDER BY 1",
         [sha256, sha256]).fetchall())
+    conflicted = [] if domain != "loans" or not table_exists(con, "quality.quarantine") else [key for (key,) in con.execute(
+        "SELECT DISTINCT record_key FROM quality.quarantine WHERE asset = ? AND file_sha256 = ?",
+        [CONFLICT_CHECK, sha256]).fetchall()]
     with transaction(con):
         rows = con.execute(f"DELETE FROM {table} WHERE _file_sha256 = ?", [sha256]).fetchone()[0]
         quarantined = con.execute(  # the same bytes landed in the other domain keep theirs
             "DELETE FROM quality.quarantine WHERE file_sha256 = ? AND asset IS DISTINCT FROM ?",
             [sha256, f"raw_{'news' if domain == 'loans' else 'loans'}"]).fetchone()[0]
+        released = _reconcile_conflicts(con, conflicted, run_id, now)
         if table_exists(con, "raw.non_data_lines"):  # `lake.ensure_lake` makes it; a bare connection may lack it
             con.execute("DELETE FROM raw.non_data_lines WHERE file_sha256 = ?", [sha256])
         con.execute("UPDATE raw.landed_files SET status = 'withdrawn', message = ? WHERE sha256 = ? AND domain = ?",
@@ -1049,7 +1066,47 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
     copies = tuple(move for move in moves if move[0] != str(landed))
     replaced = path if landed.is_file() else None  # still there: other bytes now
     replaced_by = _bytes_at(con, landed, domain) if replaced else None
-    return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, copies, replaced, replaced_by, shadowed)
+    return Withdrawal(path, sha256, domain, rows, quarantined, moved_to, copies, replaced, replaced_by, shadowed,
+                      released)
+
+
+CONFLICT_CHECK = "raw_loans_unique_per_snapshot"
+"""The check whose quarantine entries (rule conflicting_duplicate) a loan withdrawal reconciles."""
+
+
+def _reconcile_conflicts(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str | None,
+                         now: datetime) -> tuple[tuple[str, str, int], ...]:
+    """After a loan file's rows are deleted: the CONFLICT_CHECK entries of the other files' rows of
+    `keys` (the loans the withdrawn file was in conflict on) recomputed from the rows left, so that a
+    row no longer in conflict (the other version of a corrected tape) is out of quarantine before any
+    check of the next run reads it, and one still in conflict with a third version says so.
+
+    Returns (path, sha256, rows released) per file whose rows left quarantine, by path."""
+    if not keys:
+        return ()
+    from risk_assets.lib.quality.duplicates import conflicting_duplicates
+
+    before = con.execute("SELECT source_file, file_sha256, count(*) FROM quality.quarantine "
+                         "WHERE asset = ? AND list_contains(?, record_key) GROUP BY ALL", [CONFLICT_CHECK, keys]).fetchall()
+    con.execute("CREATE OR REPLACE TEMP TABLE _withdrawal_left AS SELECT * FROM raw.loans "
+                "WHERE list_contains(?, loan_key)", [keys])
+    try:
+        failures = conflicting_duplicates(con, "_withdrawal_left").failures
+    finally:
+        con.execute("DROP TABLE IF EXISTS _withdrawal_left")
+    con.execute("DELETE FROM quality.quarantine WHERE asset = ? AND list_contains(?, record_key)", [CONFLICT_CHECK, keys])
+    if len(failures):
+        rows = failures.astype(object).where(failures.notna(), None)
+        con.register("_still_in_conflict", rows)
+        try:
+            con.execute("INSERT INTO quality.quarantine (asset, source_file, file_sha256, line, record_key, column_name, "
+                        "rule, raw_value, message, run_id, quarantined_at) SELECT ?, source_file, file_sha256, "
+                        "CAST(line AS BIGINT), record_key, column_name, rule, CAST(raw_value AS VARCHAR), message, ?, ? "
+                        "FROM _still_in_conflict", [CONFLICT_CHECK, run_id, now])
+        finally:
+            con.unregister("_still_in_conflict")
+    left = failures.groupby("file_sha256").size().to_dict() if len(failures) else {}
+    return tuple(sorted((path, sha, n - int(left.get(sha, 0))) for path, sha, n in before if n > left.get(sha, 0)))
 
 
 def _landed_in_other_domains(con: duckdb.DuckDBPyConnection, sha256: str, domain: str) -> set[str]:

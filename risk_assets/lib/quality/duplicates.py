@@ -167,11 +167,13 @@ def copies_said(files: list[tuple[str, str, object]]) -> dict[str, str]:
     'tape.csv (sha256 09742912a84e, landed 2024-12-07 14:16:02 UTC, the older)' ('the newer'; of three
     or more 'the oldest', 'the 2nd of 3 to land', ..., 'the newest')."""
     said: dict[str, str] = {}
-    by_name: dict[str, list[tuple[str, object]]] = {}
-    for name, sha, landed in files:
-        by_name.setdefault(name, []).append((sha, landed))
-    for name, copies in by_name.items():
-        copies = sorted(set(copies), key=lambda c: (pd.isna(c[1]), c[1] if not pd.isna(c[1]) else 0, c[0]))
+    by_name: dict[str, dict[str, object]] = {}
+    for name, sha, landed in files:  # one sha256 listed twice (landed as loans and as news): its first landing
+        first = by_name.setdefault(name, {}).setdefault(sha, landed)
+        if pd.isna(first) or (not pd.isna(landed) and landed < first):
+            by_name[name][sha] = landed
+    for name, landings in by_name.items():
+        copies = sorted(landings.items(), key=lambda c: (pd.isna(c[1]), c[1] if not pd.isna(c[1]) else 0, c[0]))
         for rank, (sha, landed) in enumerate(copies, start=1):
             if len(copies) == 1:
                 said[sha] = name

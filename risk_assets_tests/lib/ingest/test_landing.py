@@ -883,3 +883,86 @@ def test_the_same_bytes_loaded_as_a_loan_tape_and_as_news_are_withdrawn_one_doma
         "the manifest keeps it as 'withdrawn'")
     assert main(["withdraw", "acme_2024-05.csv", "--domain", "news", "--reason", "x"]) == 2
     assert capsys.readouterr().err.startswith(f"risk-assets: {feed} is withdrawn already (")
+
+
+
+BANK_MAPPING = {"name": "bank", "portfolio": "bank", "applies_to": ["bank_*.csv"],
+                "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                            "orig_date": {"to": "origination_date", "required": True},
+                            "amount": {"to": "loan_amount", "required": True}}}
+
+
+def _land_and_check(risk_home, tmp_path, run_id):
+    """Land the loan folder with BANK_MAPPING and record raw_loans_unique_per_snapshot, as a run does."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.quality.duplicates import conflicting_duplicates
+    from risk_assets.lib.quality.outcome import record
+
+    mappings = tmp_path / "mappings"
+    mappings.mkdir(exist_ok=True)
+    (mappings / "bank.mapping.json").write_text(json.dumps(BANK_MAPPING), encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", lambda p: parse_loan_file(p, mapping_dirs=[mappings]),
+                    run_id, asset="raw_loans")
+        record(con, conflicting_duplicates(con), run_id)
+
+
+def test_withdrawing_one_version_of_a_name_releases_the_other_from_its_conflict(risk_home, tmp_path, monkeypatch,
+                                                                                capsys):
+    """A corrected tape saved over the landed one under its name: both versions of loan 3 were
+    quarantined conflicting_duplicate. Withdrawing the first removed only its own entry, and the
+    other version's stayed until the conflict check ran again, after other checks of that run had
+    read the stale quarantine. The refusal of the ambiguous name listed two identical-looking lines."""
+    from risk_assets.cli import main, own_command
+
+    tape = risk_home.landing_loans / "bank_asof_2024-04-30.csv"
+    rows = ["loan_id,orig_date,amount", "1,2024-01-01,6000", "2,2024-01-01,6500", "3,2024-01-01,7000"]
+    tape.write_text("\n".join(rows) + "\n")
+    _land_and_check(risk_home, tmp_path, "run-1")
+    tape.write_text("\n".join([*rows[:3], "3,2024-01-01,7100"]) + "\n")  # the correction saved over it
+    _land_and_check(risk_home, tmp_path, "run-2")
+    with connect(risk_home.lake_path, read_only=True) as con:
+        (old, old_at), (new, new_at) = con.execute(
+            "SELECT sha256, landed_at FROM raw.landed_files ORDER BY landed_at").fetchall()
+        assert sorted(con.execute("SELECT file_sha256, line FROM quality.quarantine").fetchall()) == sorted(
+            [(old, 4), (new, 4)])
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+
+    assert main(["withdraw", tape.name, "--reason", "superseded"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"risk-assets: {tape.name!r} names 2 loaded files; give the sha256:",
+        f"  loans {tape} (sha256 {old[:12]}, landed {old_at:%Y-%m-%d %H:%M:%S} UTC, the older) (3 rows): "
+        f"{own_command()} withdraw {old[:12]} --domain loans --reason superseded",
+        f"  loans {tape} (sha256 {new[:12]}, landed {new_at:%Y-%m-%d %H:%M:%S} UTC, the newer) (3 rows): "
+        f"{own_command()} withdraw {new[:12]} --domain loans --reason superseded"]
+
+    assert main(["withdraw", old[:12], "--reason", "superseded"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        f"withdrew {tape} (sha256 {old[:12]}): 3 rows removed from raw.loans, 1 quarantine entries removed; the "
+        "manifest keeps it as 'withdrawn'",
+        f"{tape} (sha256 {new[:12]}): 1 row(s) quarantined as conflicting_duplicate against the withdrawn file's "
+        "conflict no more and are out of quarantine; staging takes them when rebuilt"]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM quality.quarantine").fetchone()[0] == 0
+
+
+def test_withdrawing_one_of_three_versions_leaves_the_other_two_in_conflict_and_says_so(risk_home, tmp_path):
+    """Three versions of loan 3 in one snapshot, one per file: withdrawing one leaves the other two
+    quarantined, their message counting the two versions left, and releases nothing."""
+    from risk_assets.lib.ingest.landing import withdraw_file
+
+    for name, amount in (("bank_a_asof_2024-04-30.csv", 7000), ("bank_b_asof_2024-04-30.csv", 7100),
+                         ("bank_c_asof_2024-04-30.csv", 7200)):
+        (risk_home.landing_loans / name).write_text(f"loan_id,orig_date,amount\n1,2024-01-01,6000\n3,2024-01-01,{amount}\n")
+    _land_and_check(risk_home, tmp_path, "run-1")
+    with connect(risk_home.lake_path) as con:
+        done = withdraw_file(con, "bank_a_asof_2024-04-30.csv", "wrong amounts", "operator x",
+                             risk_home.root / "withdrawn")
+        left = con.execute("SELECT source_file, line, message FROM quality.quarantine ORDER BY source_file").fetchall()
+    assert done.quarantine_removed == 1 and done.released == ()
+    said = ("loan bank:3 has 2 different versions in snapshot 2024-04-30: bank_b_asof_2024-04-30.csv line 3; "
+            "bank_c_asof_2024-04-30.csv line 3")
+    assert [(Path(f).name, line, m) for f, line, m in left] == [("bank_b_asof_2024-04-30.csv", 3, said),
+                                                                ("bank_c_asof_2024-04-30.csv", 3, said)]
