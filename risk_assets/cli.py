@@ -309,7 +309,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", _without_how_to_train(said[-1])))
-    files, quarantined, cut_short, copies, unterminated = _lake_outcomes(lake_path, run.run_id)
+    files, quarantined, cut_short, copies, unterminated, gone = _lake_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -325,7 +325,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
              + (f"; {len(quarantined)} file(s) landed with records quarantined" if quarantined else "")
              + (f"; {len(copies)} file(s) not landed again, being byte-for-byte copies of landed ones" if copies else "")
              + (f"; {len(unterminated)} file(s) end without a line end (cut short?)" if unterminated else "")
-             + (":" if flagged or files or quarantined or copies or unterminated else "")]
+             + (f"; {len(gone)} landed file(s) gone from landing or renamed (their rows stay)" if gone else "")
+             + (":" if flagged or files or quarantined or copies or unterminated or gone else "")]
     lines += flagged
     for step, message in steps.failed if steps else ():
         lines.append(_wrapped(f"FAILED  {step}: ", message))
@@ -345,6 +346,11 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(_wrapped(f"COPY    {Path(path).name}: ", (
             f"the same bytes as {named}, so its records are in the lake once, as that file's; it stays in landing "
             "and no run lands it")))
+    for outcome, path, message in gone:
+        said = message.removeprefix(f"{path}: ")
+        if outcome == "source_missing":
+            said += f": {command} withdraw {shlex.quote(Path(path).name)} --reason ..."
+        lines.append(_wrapped(f"{'GONE' if outcome == 'source_missing' else 'RENAMED':<7} {Path(path).name}: ", said))
     if steps:
         first = ("run the same command again to finish" if steps.interrupted or not steps.failed else
                  "mend what the FAILED and ERROR lines name, then run the same command again")

@@ -18,7 +18,7 @@ import duckdb
 
 from risk_assets.cli import own_command
 from risk_assets.lib.home import RiskHome
-from risk_assets.lib.ingest.landing import refusals_in_landing, unterminated_files
+from risk_assets.lib.ingest.landing import gone_from_landing, refusals_in_landing, unterminated_files
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
 from risk_assets.lib.report.portfolio import landed_loans_not_in_features
@@ -317,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         # each run tries again (one the user deleted, or saved over with bytes that landed, is done with)
         refused = refusals_in_landing(con)
         unterminated = unterminated_files(con)
+        gone = gone_from_landing(con)
         waiting = landed_loans_not_in_features(con)
         articles_waiting = landed_articles_not_in_features(con)
         news_champion = _has_champion(con, "news_sentiment")
@@ -328,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     for path, line, note in unterminated:  # many writers end a file so; a copy cut short does too: look, not a failure
         look = f" ({own_command()} loan {path.rsplit('/', 1)[-1]}:{line})" if line is not None else ""
         print(f"note cut short? {path.rsplit('/', 1)[-1]}: {note}{look}")
+    for outcome, path, message in gone:  # the rows stay, rightly: the lake is whole, its lineage names a file gone
+        name = path.rsplit('/', 1)[-1]
+        print(f"note {'gone from landing' if outcome == 'source_missing' else 'renamed'}: {name}: "
+              f"{message.removeprefix(path + ': ')}")
     if waiting:  # landed by a raw-only run: not a failure, but the score line above does not count them
         print(f"note {waiting} landed loans are not in loan_features yet, so they are not scored or monitored: "
               f"{own_command()} run --no-seed --select '{LOANS_INTO_FEATURES}'")

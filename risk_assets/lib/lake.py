@@ -65,11 +65,11 @@ CREATE TABLE IF NOT EXISTS raw.landing_events (
     path              VARCHAR NOT NULL,
     sha256            VARCHAR NOT NULL,
     size_bytes        BIGINT NOT NULL,
-    outcome           VARCHAR NOT NULL,          -- loaded | duplicate | refused | failed | withdrawn
+    outcome           VARCHAR NOT NULL,          -- loaded | duplicate | renamed | refused | changing | failed | withdrawn | source_missing
     duplicate_of      VARCHAR,                   -- path of the first file with the same bytes
     run_id            VARCHAR,
     seen_at           TIMESTAMP,
-    message           VARCHAR,                   -- why, for a file refused unread (a broken link): it has no manifest row
+    message           VARCHAR,                   -- why: a refusal's reason (a file refused unread has no manifest row), a withdrawal's who, why and counts, ...
     domain            VARCHAR                    -- loans | news: the manifest row is (domain, sha256); NULL in events of a lake keyed by sha256 alone
 );
 CREATE TABLE IF NOT EXISTS quality.quarantine (
@@ -194,6 +194,8 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     # a lake whose manifest was keyed by sha256 alone: one content landed in two domains kept one row
     con.execute("ALTER TABLE raw.landing_events ADD COLUMN IF NOT EXISTS domain VARCHAR")
     _once(con, "landed_files_keyed_by_domain_and_sha256", key_manifest_by_domain)
+    # a lake made when events kept a message only for a file refused unread
+    _once(con, "landing_events_message_from_manifest", event_messages_from_manifest)
     # a lake made before raw.loans carried its amounts' currency: its rows were all read as USD
     if table_exists(con, "raw.loans"):
         con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")
@@ -226,6 +228,21 @@ def unterminated_line_from_notes(con: duckdb.DuckDBPyConnection) -> int:
         f"UPDATE raw.landed_files SET unterminated_line = CAST(list_last(regexp_extract_all({note}, $said, 1)) AS BIGINT) "
         f"WHERE unterminated_line IS NULL AND notes LIKE '%last_line_unterminated%' AND regexp_matches({note}, $said)",
         {"said": UNTERMINATED_NOTE_LINE}).fetchone()
+    return filled
+
+
+def event_messages_from_manifest(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill raw.landing_events.message, where NULL, in a lake made when events kept a message only
+    for a file refused unread: the newest `withdrawn` (or `refused`) event of each manifest row still
+    withdrawn (refused) takes the row's message (who, why and counts; the refusal's reason). An
+    earlier one, or one whose row was replaced since (the bytes landed again), stays NULL: its
+    message is gone. Returns the events filled."""
+    (filled,) = con.execute(
+        "UPDATE raw.landing_events AS e SET message = f.message FROM raw.landed_files AS f "
+        "WHERE e.message IS NULL AND e.outcome = f.status AND f.status IN ('withdrawn', 'refused') "
+        "AND f.sha256 = e.sha256 AND f.domain = coalesce(e.domain, f.domain) AND f.message IS NOT NULL "
+        "AND e.seen_at = (SELECT max(n.seen_at) FROM raw.landing_events AS n WHERE n.sha256 = e.sha256 "
+        "AND n.outcome = e.outcome AND coalesce(n.domain, f.domain) = f.domain)").fetchone()
     return filled
 
 

@@ -114,7 +114,8 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
     by_rule = report.quarantined_by_rule()
     notes = {}
     for outcome in report.files:
-        log = context.log.warning if outcome.outcome in ("refused", "failed", "changing") else context.log.info
+        log = (context.log.warning if outcome.outcome in ("refused", "failed", "changing", "source_missing")
+               else context.log.info)
         fmt = f" {outcome.format}" if outcome.format else ""
         log(f"{outcome.path}: {outcome.outcome}{fmt} loaded={outcome.rows_loaded} "
             f"quarantined_at_landing={outcome.rows_quarantined} non-data={outcome.non_data_lines} {outcome.message or ''}")

@@ -20,7 +20,11 @@ in none of them.
 
 Outcomes of a path (raw.landing_events.outcome):
 
-- loaded:    parsed, reconciled, written.
+Each event keeps its message (a refusal's reason, a withdrawal's who, why and counts, ...), so the
+history of a path stays in raw.landing_events when its manifest row is replaced.
+
+- loaded:    parsed, reconciled, written (bytes withdrawn before: the message says when, by whom
+             and why, `relanded_message`).
 - duplicate: the same bytes already loaded under another name (earlier, or earlier in this batch);
              nothing is loaded, `duplicate_of` names the first file.
 - refused:   the file is not a known format or cannot be decoded (`FileRefused`); the manifest row
@@ -32,6 +36,12 @@ Outcomes of a path (raw.landing_events.outcome):
              raw.non_data_lines does not hold the non-data lines counted, or a line is counted
              twice) or the parser broke; nothing of the file is loaded, the manifest says why,
              and `land_folder` raises `LandingFailed` once the rest of the batch has landed.
+
+- renamed:   the same bytes as a loaded file whose path is gone (renamed after it landed, or a
+             copy kept after the first was deleted): nothing is loaded, `duplicate_of` names the
+             landed path, whose name the rows keep.
+- source_missing: a loaded file's path is gone (deleted or moved by hand, not withdrawn) and no
+             file in the folder holds its bytes: recorded once, by the next run; its rows stay.
 
 - withdrawn: an operator took a loaded file back out of the lake (`withdraw_file`): its rows,
              quarantine entries and raw.non_data_lines rows are deleted, the file is moved out of
@@ -500,8 +510,10 @@ def land_folder(
     # a copy already said to be one, by its path's newest event (a path that held other bytes since,
     # and then these again, is said to be a copy again: `landed_copies_of` reads the newest event)
     recorded = set(con.execute("SELECT path, sha256 FROM raw.landing_events QUALIFY row_number() OVER "
-                               "(PARTITION BY path ORDER BY seen_at DESC) = 1 AND outcome = 'duplicate'").fetchall())
+                               "(PARTITION BY path ORDER BY seen_at DESC) = 1 "
+                               "AND outcome IN ('duplicate', 'renamed')").fetchall())
     outcomes = []
+    present: dict[str, list[Path]] = {}  # sha256 -> the paths in the folder holding those bytes
     for path in landable_files(folder):
         try:
             state = file_state(path)
@@ -511,12 +523,18 @@ def land_folder(
             _record(con, domain, outcome, run_id, manifest=False)
             outcomes.append(outcome)
             continue
+        present.setdefault(sha256, []).append(path)
         if sha256 in loaded:
             first = loaded[sha256]
             if first == str(path) or (str(path), sha256) in recorded or same_place(first, path, folder):
                 continue
-            outcome = FileOutcome(str(path), sha256, size, "duplicate", duplicate_of=first,
-                                  message=f"same bytes as {first}")
+            if _gone(first, folder, present[sha256]) and (first, sha256) not in recorded:
+                outcome = FileOutcome(str(path), sha256, size, "renamed", duplicate_of=first,
+                                      message=renamed_message(first, path))
+                recorded.add((first, sha256))  # one path takes the name; a second copy is a copy
+            else:
+                outcome = FileOutcome(str(path), sha256, size, "duplicate", duplicate_of=first,
+                                      message=f"same bytes as {first}")
             _record(con, domain, outcome, run_id, manifest=False)
         else:
             started = time.monotonic()
@@ -530,11 +548,60 @@ def land_folder(
             if outcome.outcome == "loaded":
                 loaded[sha256] = str(path)
         outcomes.append(outcome)
+    outcomes += _notice_gone(con, folder, domain, run_id, present, recorded)
     report = LandingReport(domain=domain, run_id=run_id, files=outcomes)
     failed = [f for f in outcomes if f.outcome == "failed"]
     if failed:
         raise LandingFailed("; ".join(f"{f.path}: {f.message}" for f in failed))
     return report
+
+
+def _gone(landed: str, folder: Path, holders: list[Path]) -> bool:
+    """Whether the landed path `landed`, in `folder`, is no longer there (no file or link at it, nor
+    at the same place of a lake whose landing folder moved, among `holders`)."""
+    return (Path(landed).is_relative_to(folder) and not os.path.lexists(landed)
+            and not any(same_place(landed, holder, folder) for holder in holders))
+
+
+def renamed_message(landed: str, path: Path | str) -> str:
+    """A `renamed` event's message: `path` holds the bytes landed as `landed`, which is gone."""
+    return (f"renamed from {Path(landed).name} after it landed (the same bytes; {landed} is gone): its rows stay "
+            f"in the lake as that file's, and no run lands it again")
+
+
+def _notice_gone(con: duckdb.DuckDBPyConnection, folder: Path, domain: str, run_id: str,
+                 present: dict[str, list[Path]], recorded: set[tuple[str, str]]) -> list[FileOutcome]:
+    """Record, once, each file of `domain` loaded from `folder` whose path is gone (deleted or moved
+    by hand, not by `withdraw_file`, which marks it withdrawn): its rows stay in the lake. A gone
+    file whose bytes a file in the folder holds (`present`: sha256 -> paths) was renamed: a
+    `renamed` event of that path (`duplicate_of` the landed path), unless `recorded` (path, sha256)
+    has it already; otherwise a `source_missing` event of the landed path, unless its newest event
+    is one already. Returns the FileOutcome of each event recorded."""
+    newest = dict(con.execute(
+        "SELECT path, outcome FROM raw.landing_events "
+        "QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1").fetchall())
+    found = []
+    for sha256, landed, size, rows in con.execute(
+            "SELECT sha256, path, size_bytes, rows_loaded FROM raw.landed_files WHERE status = 'loaded' "
+            "AND domain = ? ORDER BY landed_at, path", [domain]).fetchall():
+        holders = present.get(sha256, [])
+        if not _gone(landed, folder, holders) or (landed, sha256) in recorded:
+            continue
+        if holders:  # a copy kept in landing, or named anew since: the bytes are there under its name
+            holder = holders[0]
+            if newest.get(str(holder)) == "renamed":
+                continue
+            outcome = FileOutcome(str(holder), sha256, size, "renamed", duplicate_of=landed,
+                                  message=renamed_message(landed, holder))
+        elif newest.get(landed) == "source_missing":
+            continue
+        else:
+            outcome = FileOutcome(landed, sha256, size, "source_missing", rows_loaded=0, message=(
+                f"{landed}: gone from landing since it landed (deleted or moved, not withdrawn): its {rows or 0:,} "
+                f"rows stay in the lake; withdraw it (sha256 {sha256[:12]}) if they should go"))
+        _record(con, domain, outcome, run_id, manifest=False)
+        found.append(outcome)
+    return found
 
 
 def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
@@ -809,10 +876,15 @@ def _insert_non_data_lines(con, parsed: ParsedFile, path: Path, sha256: str, now
 
 def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool = True,
             now: datetime | None = None) -> None:
-    """Manifest row (insert or replace by domain and sha256) and landing event for `outcome`. A file refused
-    before its bytes were read (a broken link, no permission: `manifest` False) has no sha256 to key
-    a manifest row by; its event keeps the reason in `message` instead (`refused_unread`)."""
+    """Manifest row (insert or replace by domain and sha256) and landing event for `outcome`. The
+    event keeps `outcome.message` whatever the outcome (a refusal's reason, a copy's first file, a
+    failure's numbers), so the history stays in raw.landing_events after the manifest row is
+    replaced. A file refused before its bytes were read (a broken link, no permission: `manifest`
+    False) has no sha256 to key a manifest row by; its event alone keeps the reason. Bytes withdrawn
+    before and loaded again get the message `relanded_message` says, in the manifest and the event."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
+    if manifest and outcome.outcome == "loaded" and (again := relanded_message(con, domain, outcome.sha256)):
+        outcome.message = again if not outcome.message else f"{again}; {outcome.message}"
     if manifest:
         notes = summarise_notes(outcome.notes)
         con.execute(
@@ -824,14 +896,31 @@ def _record(con, domain: str, outcome: FileOutcome, run_id: str, manifest: bool 
              outcome.message, run_id, now, json.dumps(notes, default=str) if notes else None,
              outcome.unterminated_line],
         )
-    # a file refused unread has no bytes to key a manifest row by: its event keeps the reason
-    unread = outcome.message if outcome.outcome == "refused" and not manifest else None
     con.execute(
         "INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at, message, "
         "domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [outcome.path, outcome.sha256, outcome.size_bytes, outcome.outcome, outcome.duplicate_of, run_id, now, unread,
-         domain],
+        [outcome.path, outcome.sha256, outcome.size_bytes, outcome.outcome, outcome.duplicate_of, run_id, now,
+         outcome.message, domain],
     )
+
+
+def relanded_message(con: duckdb.DuckDBPyConnection, domain: str, sha256: str) -> str | None:
+    """The manifest message of bytes withdrawn before and landed again: 're-landed after withdrawal
+    on 2024-05-02 09:14:03 UTC by operator ana: labels swapped by the vendor (120 rows and 0
+    quarantine entries removed)', from the withdrawn manifest row it replaces and the time of its
+    newest `withdrawn` event (the withdrawal itself stays an event of raw.landing_events). None when
+    the manifest of `domain` has no withdrawn row of `sha256`."""
+    row = con.execute("SELECT message FROM raw.landed_files WHERE domain = ? AND sha256 = ? AND status = 'withdrawn'",
+                      [domain, sha256]).fetchone()
+    if row is None:
+        return None
+    same_domain = "AND coalesce(domain, $domain) = $domain" if column_exists(con, "raw.landing_events", "domain") else ""
+    (when,) = con.execute("SELECT max(seen_at) FROM raw.landing_events WHERE sha256 = $sha AND outcome = 'withdrawn' "
+                          f"{same_domain}", {"sha": sha256, "domain": domain}).fetchone()
+    said = f" on {when:%Y-%m-%d %H:%M:%S} UTC" if when else ""
+    why = row[0] or "no reason recorded"
+    return (f"re-landed after withdrawal{said} {why.removeprefix('withdrawn ')}" if why.startswith("withdrawn by ")
+            else f"re-landed after withdrawal{said}: {why}")
 
 
 class AmbiguousFile(ValueError):
@@ -918,6 +1007,24 @@ def refusals_in_landing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]
             for path, named, message in refused if os.path.lexists(path)]
 
 
+def gone_from_landing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(outcome, path, message) of each loaded file a run found gone from landing and still gone
+    ('source_missing', the landed path: its rows stay until it is withdrawn), and of each file in
+    landing a run found holding a loaded file's bytes under a new name ('renamed', the new path,
+    while it is there and those bytes are loaded), oldest first. [] without the tables."""
+    if not table_exists(con, "raw.landing_events") or not table_exists(con, "raw.landed_files"):
+        return []
+    found = con.execute(
+        "WITH newest AS (SELECT * FROM raw.landing_events "
+        "QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1 "
+        "AND outcome IN ('source_missing', 'renamed')) "
+        "SELECT e.outcome, e.path, coalesce(e.message, '') FROM newest AS e "
+        f"JOIN raw.landed_files AS f ON f.sha256 = e.sha256 AND f.status = 'loaded' {_same_domain(con)} "
+        "ORDER BY e.seen_at, e.path").fetchall()
+    return [(outcome, path, message) for outcome, path, message in found
+            if os.path.lexists(path) == (outcome == "renamed")]
+
+
 def _same_domain(con: duckdb.DuckDBPyConnection) -> str:
     """SQL condition, after a join of raw.landing_events `e` and raw.landed_files `f` on sha256: the
     event is of the manifest row's domain (the same bytes may have landed in loans and in news). An
@@ -941,7 +1048,7 @@ def landed_copies_of(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """The landed paths whose bytes the file `name` holds, when `name` itself never landed because
     those bytes had landed first under another name: a file renamed after it landed, or a re-download
     or copy saved under a new name (a `duplicate` landing event records each, on the first run that
-    sees it).
+    sees it; `renamed` where the landed path is gone).
 
     `name` is a path (as recorded, or relative to the working directory) or a file name, compared
     in Unicode NFC as `landed_file` compares them. A path counts by its newest landing event only:
@@ -957,7 +1064,7 @@ def landed_copies_of(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
         f"WHERE {names_file('path', '$name')} OR nfc_normalize(path) = nfc_normalize($resolved) "
         "QUALIFY row_number() OVER (PARTITION BY path ORDER BY seen_at DESC) = 1) "
         f"SELECT DISTINCT f.path FROM newest AS e JOIN raw.landed_files AS f ON f.sha256 = e.sha256 {_same_domain(con)} "
-        "WHERE e.outcome = 'duplicate' ORDER BY f.path",
+        "WHERE e.outcome IN ('duplicate', 'renamed') ORDER BY f.path",
         {"name": name, "resolved": str(Path(name).resolve())}).fetchall()]
 
 
@@ -1040,12 +1147,12 @@ def withdraw_file(con: duckdb.DuckDBPyConnection, which: str, reason: str, actor
         released = _reconcile_conflicts(con, conflicted, run_id, now)
         if table_exists(con, "raw.non_data_lines"):  # `lake.ensure_lake` makes it; a bare connection may lack it
             con.execute("DELETE FROM raw.non_data_lines WHERE file_sha256 = ?", [sha256])
+        said = f"withdrawn by {actor}: {reason} ({rows:,} rows and {quarantined:,} quarantine entries removed)"
         con.execute("UPDATE raw.landed_files SET status = 'withdrawn', message = ? WHERE sha256 = ? AND domain = ?",
-                    [f"withdrawn by {actor}: {reason} ({rows:,} rows and {quarantined:,} quarantine entries removed)",
-                     sha256, domain])
+                    [said, sha256, domain])
         con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, duplicate_of, run_id, seen_at, "
-                    "domain) SELECT path, sha256, size_bytes, 'withdrawn', NULL, ?, ?, domain FROM raw.landed_files "
-                    "WHERE sha256 = ? AND domain = ?", [run_id, now, sha256, domain])
+                    "message, domain) SELECT path, sha256, size_bytes, 'withdrawn', NULL, ?, ?, ?, domain "
+                    "FROM raw.landed_files WHERE sha256 = ? AND domain = ?", [run_id, now, said, sha256, domain])
     landed = Path(path)
     theirs = _landed_in_other_domains(con, sha256, domain)
     holders = [p for p in landable_files(landing_dir or landed.parent) if _holds(p, sha256) and str(p) not in theirs]

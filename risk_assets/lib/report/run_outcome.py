@@ -50,6 +50,8 @@ class LakeOutcomes(NamedTuple):
         being a copy (raw.landing_events, outcome 'duplicate').
     unterminated: (path, line of its last record or None, note) of each file it landed whose last
         line has no line end (`landing.unterminated_files`).
+    gone: (outcome, path, message) of each landed file it found gone from landing (raw.landing_events,
+        outcome 'source_missing': its rows stay) or under a new name ('renamed', the new path).
     """
 
     not_landed: list[tuple[str, str, str]]
@@ -57,9 +59,10 @@ class LakeOutcomes(NamedTuple):
     cut_short: list[tuple[str, str, int, int, float | None, str]]
     copies: list[tuple[str, str]]
     unterminated: list[tuple[str, int | None, str]]
+    gone: list[tuple[str, str, str]] = []
 
 
-NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [])
+NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [])
 
 
 def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> LakeOutcomes:
@@ -88,7 +91,7 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
             not_landed = rows(con, "SELECT status, path, coalesce(message, '') FROM raw.landed_files "
                                    "WHERE run_id = $run AND status IN ('refused', 'failed') UNION ALL "
                                    "SELECT outcome, path, message FROM raw.landing_events WHERE run_id = $run "
-                                   "AND outcome = 'refused' AND message IS NOT NULL ORDER BY path")
+                                   "AND outcome = 'refused' AND sha256 = '' AND message IS NOT NULL ORDER BY path")
             quarantined = rows(con, """
                 SELECT f.path, f.rows_in_file - coalesce(f.non_data_lines, 0), f.rows_quarantined,
                        (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)
@@ -108,6 +111,8 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
                 WHERE t.steps < t.planned ORDER BY t.model""")
             copies = rows(con, "SELECT path, duplicate_of FROM raw.landing_events "
                                "WHERE run_id = ? AND outcome = 'duplicate' ORDER BY path")
+            gone = rows(con, "SELECT outcome, path, message FROM raw.landing_events "
+                             "WHERE run_id = ? AND outcome IN ('source_missing', 'renamed') ORDER BY path")
             try:
                 unterminated = unterminated_files(con, run_id)
             except duckdb.Error:
@@ -116,7 +121,7 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
         raise
     except duckdb.Error:  # any other error: the file is no lake DuckDB can open
         return NO_LAKE_OUTCOMES
-    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated)
+    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated, gone)
 
 
 def checks_not_passed(instance, run_id: str) -> list:
@@ -152,6 +157,8 @@ def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
               for path, records, count, _ in outcomes.quarantined]
     notes += [f"{Path(path).name} not landed: a copy of {Path(first).name}" for path, first in outcomes.copies]
     notes += [f"{Path(path).name} ends without a line end" for path, _, _ in outcomes.unterminated]
+    notes += [f"{Path(path).name} {'gone from landing, rows kept' if outcome == 'source_missing' else 'renamed'}"
+              for outcome, path, _ in outcomes.gone]
     return notes
 
 

@@ -238,7 +238,7 @@ def test_a_file_name_stored_decomposed_is_found_as_typed(risk_home, data_dir, ca
 
 
 def test_a_file_renamed_after_it_landed_is_found_by_its_new_name(risk_home, data_dir, capsys, monkeypatch):
-    """Renamed in landing after it landed, the file is a `duplicate` of itself on the next run and
+    """Renamed in landing after it landed, the file is `renamed` (a copy of itself) on the next run and
     the name it landed under is gone from the folder: `loan`, `quarantine` and `withdraw` take the
     only name the user can see, and say which landed file they read."""
     name = _land(risk_home, data_dir)
@@ -246,7 +246,7 @@ def test_a_file_renamed_after_it_landed_is_found_by_its_new_name(risk_home, data
     (risk_home.landing_loans / name).rename(renamed)
     with connect(risk_home.lake_path) as con:
         again = land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-2", asset="raw_loans")
-    assert [f.outcome for f in again.files] == ["duplicate"]
+    assert [f.outcome for f in again.files] == ["renamed"]
     monkeypatch.setenv("RISK_HOME", str(risk_home.root))
     copy_line = f"{renamed.name}: the same bytes as {name}, which landed first (the file renamed after it landed, or a copy)"
 
