@@ -166,3 +166,31 @@ def test_an_old_lakes_withdrawn_events_take_their_message_from_the_manifest_once
          "withdrawn by operator ana: wrong month (12 rows and 0 quarantine entries removed)"),
         ("withdrawn", "F01_loans_2024-02.csv", None)]
     assert filled == 1
+
+
+def test_the_run_summary_names_a_landed_file_gone_and_one_renamed(tmp_path, cases_dir):
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.cli import own_command
+    from risk_assets_tests.test_cli import _summary_of_a_run_that_wrote
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in ("F01_loans_2024-01.csv", "F01_loans_2024-02.csv"):
+        shutil.copyfile(cases_dir / name, landing / name)
+    parse = partial(parse_loan_file, mapping_dirs=[MAPPINGS])
+    with connect(tmp_path / "lake.duckdb") as con:
+        land_folder(con, landing, "loans", parse, "run-1", asset="raw_loans")
+        (sha256,) = con.execute("SELECT sha256 FROM raw.landed_files WHERE path LIKE '%01.csv'").fetchone()
+    (landing / "F01_loans_2024-01.csv").unlink()
+    (landing / "F01_loans_2024-02.csv").rename(landing / "feb.csv")
+    lines = _summary_of_a_run_that_wrote(
+        tmp_path, lambda con, run_id: land_folder(con, landing, "loans", parse, run_id, asset="raw_loans"))
+    said = [" ".join(line.split()) for line in lines]
+    assert said[0].endswith("; every check passed; 2 landed file(s) gone from landing or renamed (their rows stay):")
+    assert said[1:3] == [
+        f"GONE F01_loans_2024-01.csv: gone from landing since it landed (deleted or moved, not withdrawn): its 12 rows "
+        f"stay in the lake; withdraw it (sha256 {sha256[:12]}) if they should go: "
+        f"{own_command()} withdraw F01_loans_2024-01.csv --reason ...",
+        f"RENAMED feb.csv: renamed from F01_loans_2024-02.csv after it landed (the same bytes; "
+        f"{landing / 'F01_loans_2024-02.csv'} is gone): its rows stay in the lake as that file's, and no run lands it again"]
