@@ -14,8 +14,12 @@
   as the origination file gave it, instead of NULL; a later snapshot that gives another value (a
   bureau field refreshed monthly: a FICO of 610 at default where 700 was known at origination) does
   not replace it, since a PD learnt from a value recorded after origination would learn the outcome.
-  The check loan_features_origination_restated names such loans and terms. The outcome
-  (default_flag) and off_policy are the latest version's own. The list of terms is the project
+  The check loan_features_origination_restated names such loans and terms. off_policy is the
+  latest version's own. The outcome (default_flag) is the latest version's that gives one: an
+  outcome is final, so a later tape that reports a settled loan open again (Current, late) does
+  not erase its charge-off or repayment: the loan would leave training unlabelled, and a default
+  dropped biases the PD low as counting survivors as good would (raw_loans_outcome_reversed names
+  such loans). A later settled outcome replaces an earlier one. The list of terms is the project
   variable origination_terms (dbt_project.yml).
 -#}
 {%- set origination_terms = var('origination_terms') %}
@@ -33,7 +37,7 @@ carried as (
         loan_key,
         portfolio,
         snapshot_version,
-        default_flag,
+        last_value(default_flag ignore nulls) over versions as default_flag,
         off_policy,
         {%- for term in origination_terms %}
         first_value({{ term }} ignore nulls) over versions as {{ term }},

@@ -106,73 +106,164 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
 
 REVERSED_CHECK = "raw_loans_outcome_reversed"
 REVERSED_RULE = "outcome_reversed"
+UNDATED_RULE = "undated_copy_disagrees"
+TURNS = {"to_default": "repaid then defaulted", "to_repaid": "defaulted then repaid",
+         "reopened": "settled then reported open again"}
+"""The directions of a reversal, in the order the check counts them."""
+STATE = {0: "repaid", 1: "defaulted", None: "open"}
 
 
-def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
-    """Per portfolio whose loans carry ids and as-of dates, the loans whose outcome a later snapshot
-    reverses: repaid (default flag 0) in one tape and defaulted (1) in a later one, or defaulted
-    then repaid.
-
-    An outcome is final in the lake's terms, so a reversal is a bounced payoff, a recovery booked as
-    a repayment, or an error in one of the tapes; the features take the later tape's flag, and the
-    PD model learns it, without a word unless this check names it. The rows are read as staging
-    reads them (rows a check on raw_loans quarantined left out); rows of one snapshot that disagree
-    are conflicting duplicates (raw_loans_unique_per_snapshot), not an outcome. A loan reversed more
-    than once counts in the direction of its latest reversal.
-
-    Returns a WARN outcome (rows_checked = loans with ids and as-of dates): per portfolio with such
-    loans, one failed rule with the count of each direction, the first reversal's snapshots and the
-    later tape's file, and up to LISTED loan keys; nothing is quarantined.
-    """
-    if not table_exists(con, table) or not table_exists(con, "quality.quarantine"):
-        return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=True, severity=WARN,
-                            observed="no loans landed", rows_checked=0)
-    found = con.execute(
-        f"""
-        WITH kept AS (  -- as staging reads them: rows a check on raw_loans quarantined are out
+def _kept(table: str) -> str:
+    """The rows with ids as staging reads them: rows a check on raw_loans quarantined are out (not
+    those of checks on staging itself, which staging keeps)."""
+    return f"""kept AS (
             SELECT r.* FROM {table} AS r
-            WHERE r.source_loan_id IS NOT NULL AND r.snapshot_date IS NOT NULL
+            WHERE r.source_loan_id IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q
                               WHERE q.file_sha256 = r._file_sha256 AND q.line = r._source_line
                                 AND NOT starts_with(q.asset, 'stg_'))
-        ),
-        outcomes AS (  -- one outcome per loan and snapshot; rows of a snapshot that disagree are no outcome
+        )"""
+
+
+def _reversals(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    """Per portfolio: the count of each direction of TURNS, the loan whose counted reversal is the
+    earliest (its key, state before and after, both snapshots and the files whose rows reverse), up
+    to LISTED loan keys and the count."""
+    return con.execute(
+        f"""
+        WITH {_kept(table)},
+        outcomes AS (  -- one state per loan and snapshot: its outcome, or NULL (open); rows of a
+                            -- snapshot that disagree on it are neither (raw_loans_unique_per_snapshot)
             SELECT portfolio, loan_key, snapshot_date, any_value(default_flag) AS default_flag,
-                   min(regexp_extract(_source_file, '[^/]+$')) AS file
-            FROM kept GROUP BY portfolio, loan_key, snapshot_date
-            HAVING count(DISTINCT coalesce(default_flag, -1)) = 1 AND any_value(default_flag) IS NOT NULL
+                   string_agg(DISTINCT regexp_extract(_source_file, '[^/]+$'), ' and '
+                              ORDER BY regexp_extract(_source_file, '[^/]+$')) AS file
+            FROM kept WHERE snapshot_date IS NOT NULL GROUP BY portfolio, loan_key, snapshot_date
+            HAVING count(DISTINCT coalesce(default_flag, -1)) = 1
         ),
         steps AS (
-            SELECT *, lag(default_flag) OVER w AS before_flag, lag(snapshot_date) OVER w AS before_date
+            SELECT *, lag(default_flag) OVER w AS before_state,
+                   last_value(default_flag IGNORE NULLS) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                       AS before_flag,
+                   last_value(CASE WHEN default_flag IS NOT NULL THEN snapshot_date END IGNORE NULLS)
+                       OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_date
             FROM outcomes WINDOW w AS (PARTITION BY portfolio, loan_key ORDER BY snapshot_date)
         ),
-        reversed AS (  -- a loan reversed more than once counts by its latest reversal
-            SELECT portfolio, loan_key, arg_max(before_flag, snapshot_date) AS before_flag,
-                   min(snapshot_date) AS first_date, arg_min(before_date, snapshot_date) AS first_before,
-                   arg_min(file, snapshot_date) AS first_file
-            FROM steps WHERE before_flag <> default_flag GROUP BY portfolio, loan_key
+        turns AS (  -- a settled outcome replaced by the other, or reported open by the next snapshot
+            SELECT *, CASE WHEN default_flag IS NULL THEN 'reopened'
+                           WHEN before_flag = 0 THEN 'to_default' ELSE 'to_repaid' END AS turn
+            FROM steps
+            WHERE (default_flag IS NOT NULL AND before_flag IS NOT NULL AND default_flag <> before_flag)
+               OR (default_flag IS NULL AND before_state IS NOT NULL)
+        ),
+        reversed AS (  -- a loan reversed more than once counts by its latest reversal, and is quoted by it
+            SELECT portfolio, loan_key, arg_max(turn, snapshot_date) AS turn,
+                   arg_max(before_flag, snapshot_date) AS before_flag, arg_max(default_flag, snapshot_date) AS after_flag,
+                   arg_max(before_date, snapshot_date) AS before_date, max(snapshot_date) AS after_date,
+                   arg_max(file, snapshot_date) AS file
+            FROM turns GROUP BY portfolio, loan_key
         )
-        SELECT portfolio, count(*) FILTER (WHERE before_flag = 0), count(*) FILTER (WHERE before_flag = 1),
-               arg_min(first_before, first_date), min(first_date), arg_min(first_file, first_date),
+        SELECT portfolio, count(*) FILTER (WHERE turn = 'to_default'), count(*) FILTER (WHERE turn = 'to_repaid'),
+               count(*) FILTER (WHERE turn = 'reopened'),
+               arg_min((loan_key, before_flag, after_flag, before_date, after_date, file), (after_date, loan_key)),
                list(loan_key ORDER BY loan_key)[1:{LISTED}], count(*)
         FROM reversed GROUP BY portfolio ORDER BY portfolio
         """
     ).fetchall()
+
+
+def _undated_disagreements(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    """Per portfolio: loans whose row in an undated file disagrees with a dated snapshot's on the
+    outcome (both settled) or the amount, with the first such loan (its key, both files, the
+    snapshot and both values) and up to LISTED keys."""
+    return con.execute(
+        f"""
+        WITH {_kept(table)},
+        undated AS (
+            SELECT *, regexp_extract(_source_file, '[^/]+$') AS file FROM kept WHERE snapshot_date IS NULL
+        ),
+        dated AS (
+            SELECT *, regexp_extract(_source_file, '[^/]+$') AS file FROM kept WHERE snapshot_date IS NOT NULL
+        ),
+        differ AS (
+            SELECT u.portfolio, u.loan_key, u.file AS undated_file, d.file AS dated_file, d.snapshot_date,
+                   CASE WHEN u.default_flag <> d.default_flag THEN 'outcome' ELSE 'amount' END AS term,
+                   CASE WHEN u.default_flag <> d.default_flag THEN u.default_flag ELSE u.loan_amount END AS undated_value,
+                   CASE WHEN u.default_flag <> d.default_flag THEN d.default_flag ELSE d.loan_amount END AS dated_value
+            FROM undated AS u JOIN dated AS d USING (portfolio, loan_key)
+            WHERE u.default_flag <> d.default_flag OR abs(u.loan_amount - d.loan_amount) >= 0.005
+        )
+        SELECT portfolio, count(DISTINCT loan_key),
+               arg_min((loan_key, undated_file, dated_file, snapshot_date, term, undated_value, dated_value),
+                       (loan_key, snapshot_date, term)),
+               list(DISTINCT loan_key ORDER BY loan_key)[1:{LISTED}]
+        FROM differ GROUP BY portfolio ORDER BY portfolio
+        """
+    ).fetchall()
+
+
+def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
+    """Per portfolio whose loans carry ids and as-of dates, the loans whose outcome a later snapshot
+    reverses: repaid (default flag 0) in one tape and defaulted (1) in a later one, defaulted then
+    repaid, or settled (either) then reported open again (Current, in grace, late); and the loans
+    on which an undated file disagrees with a dated snapshot.
+
+    An outcome is final in the lake's terms, so a reversal is a bounced payoff, a recovery booked as
+    a repayment, or an error in one of the tapes. The features take the latest settled outcome: a
+    later settled one replaces the earlier, and the PD model learns it, without a word unless this
+    check names it; a tape that reports a settled loan open again does not erase its outcome (the
+    label would be lost silently), and is named too. The rows are read as staging reads them (rows a
+    check on raw_loans quarantined left out); rows of one snapshot that disagree are conflicting
+    duplicates (raw_loans_unique_per_snapshot), not an outcome. A loan reversed more than once
+    counts in the direction of its latest reversal, and the example quoted is the earliest of the
+    counted reversals, with the file (or files of that snapshot) whose row reverses.
+
+    An undated file (a re-delivery with no as-of date) cannot be placed among dated snapshots:
+    staging ranks it before them, so a dated snapshot's settled outcome stands over its own, and
+    its amount, as the first version's, over theirs. Each loan it disagrees on (both outcomes
+    settled and different, or other amounts) is named with both files, so that no correction is
+    taken or ignored unseen.
+
+    Returns a WARN outcome (rows_checked = loans with ids and as-of dates): per portfolio with such
+    loans, one failed rule for reversals (each direction's count, the example, up to LISTED loan
+    keys) and one for an undated file's disagreements; nothing is quarantined.
+    """
+    if not table_exists(con, table) or not table_exists(con, "quality.quarantine"):
+        return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=True, severity=WARN,
+                            observed="no loans landed", rows_checked=0)
+    found = _reversals(con, table)
+    undated = _undated_disagreements(con, table)
     rows_checked = _dated_loans(con, table)
+
+    def counts(to_default: int, to_repaid: int, reopened: int) -> str:
+        return ", ".join(f"{n:,} {words}" for n, words in zip((to_default, to_repaid, reopened), TURNS.values()))
+
+    def shown(term: str, value) -> str:
+        return STATE[value] if term == "outcome" else f"amount {value:,.2f}"
+
     rules = [
         {"rule": REVERSED_RULE, "column": "default_flag", "success": False, "failing": count,
-         "detail": (f"{portfolio}: {count:,} loan(s) whose outcome a later tape reverses ({to_default:,} repaid then "
-                    f"defaulted, {to_repaid:,} defaulted then repaid; the first from the {before} snapshot to the "
-                    f"{after} one, {file}): a bounced payoff, a recovery booked as a repayment, or an error in a "
-                    f"tape? The features take the later tape's outcome: {', '.join(keys)}"
+         "detail": (f"{portfolio}: {count:,} loan(s) whose outcome a later tape reverses ({counts(a, b, c)}; the "
+                    f"earliest: {key} {STATE[before]} in the {before_date} snapshot, {STATE[after]} in the "
+                    f"{after_date} one, {file}): a bounced payoff, a recovery booked as a repayment, or an error in a "
+                    f"tape? The features take the latest settled outcome (a tape reporting the loan open keeps it): "
+                    f"{', '.join(keys)}" + (" ..." if count > len(keys) else ""))}
+        for portfolio, a, b, c, (key, before, after, before_date, after_date, file), keys, count in found
+    ] + [
+        {"rule": UNDATED_RULE, "column": "default_flag, loan_amount", "success": False, "failing": count,
+         "detail": (f"{portfolio}: {count:,} loan(s) on which an undated file disagrees with a dated snapshot (e.g. "
+                    f"{key}: {shown(term, value)} in {undated_file}, {shown(term, dated_value)} in the {date} snapshot, "
+                    f"{dated_file}). An undated file cannot be placed in time: it ranks before every dated snapshot, "
+                    f"so their settled outcome stands over its own, and its amount over theirs. Date the re-delivery "
+                    f"(an as-of marker in its name) or withdraw it: {', '.join(keys)}"
                     + (" ..." if count > len(keys) else ""))}
-        for portfolio, to_default, to_repaid, before, after, file, keys, count in found
+        for portfolio, count, (key, undated_file, dated_file, date, term, value, dated_value), keys in undated
     ]
     if not rules:
         rules = [{"rule": REVERSED_RULE, "column": "default_flag", "success": True, "failing": 0,
                   "detail": "no loan's outcome is reversed by a later snapshot"}]
-    observed = ("; ".join(f"{p}: {n:,} loan(s) repaid then defaulted, {m:,} defaulted then repaid"
-                          for p, n, m, *_ in found)
-                if found else f"no outcome reversed by a later snapshot ({rows_checked:,} loans with ids and as-of dates)")
-    return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=not found, severity=WARN,
+    observed = "; ".join([f"{p}: {a:,} loan(s) {counts(a, b, c).split(' ', 1)[1]}" for p, a, b, c, *_ in found]
+                         + [f"{p}: {n:,} loan(s) an undated file disagrees on" for p, n, *_ in undated])
+    if not observed:
+        observed = f"no outcome reversed by a later snapshot ({rows_checked:,} loans with ids and as-of dates)"
+    return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=not (found or undated), severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)

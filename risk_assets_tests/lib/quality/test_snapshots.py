@@ -103,18 +103,22 @@ def test_an_outcome_a_later_tape_reverses_is_named(risk_home, data_dir):
 
     assert flags == {f"lendingclub:{repaid}": 1, f"lendingclub:{charged_off}": 0}
     assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
-    assert outcome.observed == "lendingclub: 1 loan(s) repaid then defaulted, 1 defaulted then repaid"
+    assert outcome.observed == ("lendingclub: 1 loan(s) repaid then defaulted, 1 defaulted then repaid, "
+                                "0 settled then reported open again")
     (rule,) = outcome.failed_rules
     assert rule["failing"] == 2 and rule["column"] == "default_flag"
+    assert (repaid, charged_off) == (1, 2)  # both reversed in June: the example quoted is the first key's
     keys = ", ".join(sorted([f"lendingclub:{repaid}", f"lendingclub:{charged_off}"]))
     assert rule["detail"] == (
         "lendingclub: 2 loan(s) whose outcome a later tape reverses (1 repaid then defaulted, 1 defaulted then "
-        "repaid; the first from the 2024-05-31 snapshot to the 2024-06-30 one, lc_asof_2024-06-30.csv): a bounced "
-        "payoff, a recovery booked as a repayment, or an error in a tape? The features take the later tape's "
-        f"outcome: {keys}")
+        "repaid, 0 settled then reported open again; the earliest: lendingclub:1 repaid in the 2024-05-31 snapshot, "
+        "defaulted in the 2024-06-30 one, lc_asof_2024-06-30.csv): a bounced payoff, a recovery booked as a "
+        "repayment, or an error in a tape? The features take the latest settled outcome (a tape reporting the loan "
+        f"open keeps it): {keys}")
     # a June row a value check quarantined is not in the features, so it reverses nothing
     with connect(risk_home.lake_path) as con:
         con.execute("INSERT INTO quality.quarantine (asset, file_sha256, line, record_key, rule, quarantined_at) "
                     "SELECT 'raw_loans_values', _file_sha256, _source_line, loan_key, 'test_rule', now() FROM raw.loans "
                     "WHERE snapshot_date = '2024-06-30' AND loan_key = ?", [f"lendingclub:{repaid}"])
-        assert outcome_reversed(con).observed == "lendingclub: 0 loan(s) repaid then defaulted, 1 defaulted then repaid"
+        assert outcome_reversed(con).observed == ("lendingclub: 0 loan(s) repaid then defaulted, 1 defaulted then "
+                                                  "repaid, 0 settled then reported open again")
