@@ -122,3 +122,94 @@ def test_an_outcome_a_later_tape_reverses_is_named(risk_home, data_dir):
                     "WHERE snapshot_date = '2024-06-30' AND loan_key = ?", [f"lendingclub:{repaid}"])
         assert outcome_reversed(con).observed == ("lendingclub: 0 loan(s) repaid then defaulted, 1 defaulted then "
                                                   "repaid, 0 settled then reported open again")
+
+
+def _statuses(data_dir, statuses: dict[int, str], amounts: dict[int, int] | None = None) -> list[str]:
+    """The header and LendingClub sample loans `statuses` (1-based lines) with an id column, each in
+    the status given, and the amounts of `amounts` in place of their own."""
+    lines = _tape(data_dir, range(1, max(statuses) + 1), current=set())
+    body = [lines[n].rsplit(",", 1)[0] + "," + status for n, status in statuses.items()]
+    body = [f"{n},{(amounts or {}).get(n, line.split(',')[1])},{line.split(',', 2)[2]}"
+            for n, line in zip(statuses, body)]
+    return [lines[0], *body]
+
+
+def test_a_settled_outcome_a_later_tape_reports_open_keeps_its_default_flag(risk_home, data_dir):
+    """Monthly tapes of one book, with ids. Loan 1 is charged off in February and March and `Current`
+    in April, loan 2 repaid then `Current`; a back-dated December tape, landed last, charges off loan
+    3, which February to April list as `Current`. Before, the features took the newest snapshot's
+    status and the three lost their labels (default flag NULL) unremarked: an outcome is final, so
+    they keep it (1, 0, 1) and the check names them as settled then reported open again, quoting the
+    earliest with both files of February that report it open. Loan 4, repaid, charged off, repaid,
+    counts by its latest reversal (defaulted then repaid) and keeps 0. An undated re-delivery landed
+    last ranks before the dated snapshots: its charge-off of loan 7 (repaid in every dated tape) does
+    not stand, nor its amount of loan 8 (6,000 against 5,000), and the check names both files."""
+    import dagster as dg
+    from dagster_dbt import DbtCliResource
+
+    from risk_assets.defs.resources import LakeResource
+    from risk_assets.defs.transform.assets import DBT_ASSETS
+    from risk_assets.defs.transform.project import dbt_executable, dbt_project
+
+    open_, paid, off = "Current", "Fully Paid", "Charged Off"
+    feb = {1: off, 2: paid, 3: open_, 4: paid, 5: open_, 6: open_, 7: paid, 8: open_}
+    tapes = [
+        ("lc_asof_2024-02-29.csv", feb),
+        ("lc_asof_2024-02-29_resent.csv", {3: open_}),
+        ("lc_asof_2024-03-31.csv", {**feb, 4: off}),
+        ("lc_asof_2024-04-30.csv", {**feb, 1: open_, 2: open_, 5: off}),
+        ("lc_asof_2023-12-31.csv", {n: off if n == 3 else open_ for n in range(1, 9)}),
+    ]
+    for run, (name, statuses) in enumerate(tapes):
+        _land(risk_home, name, _statuses(data_dir, statuses), f"run-{run}")
+    _land(risk_home, "lc_redelivery.csv", _statuses(data_dir, {7: off, 8: open_}, amounts={8: 6000}), "run-9")
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_loans", "loan_features"]).success
+    with connect(risk_home.lake_path) as con:
+        flags = dict(con.execute("SELECT split_part(loan_key, ':', 2)::int, default_flag FROM marts.loan_features").fetchall())
+        amount = con.execute("SELECT loan_amount FROM marts.loan_features WHERE loan_key = 'lendingclub:8'").fetchone()[0]
+        outcome = outcome_reversed(con)
+
+    assert flags == {1: 1, 2: 0, 3: 1, 4: 0, 5: 1, 6: None, 7: 0, 8: None}
+    assert amount == 6000.0  # the undated file is each loan's first version: its amount is the origination term
+    assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
+    assert outcome.observed == ("lendingclub: 0 loan(s) repaid then defaulted, 1 defaulted then repaid, 3 settled "
+                                "then reported open again; lendingclub: 2 loan(s) an undated file disagrees on")
+    reversed_, undated = outcome.failed_rules
+    assert (reversed_["rule"], reversed_["failing"], undated["rule"], undated["failing"]) == (
+        "outcome_reversed", 4, "undated_copy_disagrees", 2)
+    assert reversed_["detail"] == (
+        "lendingclub: 4 loan(s) whose outcome a later tape reverses (0 repaid then defaulted, 1 defaulted then repaid, "
+        "3 settled then reported open again; the earliest: lendingclub:3 defaulted in the 2023-12-31 snapshot, open "
+        "in the 2024-02-29 one, lc_asof_2024-02-29.csv and lc_asof_2024-02-29_resent.csv): a bounced payoff, a "
+        "recovery booked as a repayment, or an error in a tape? The features take the latest settled outcome (a tape "
+        "reporting the loan open keeps it): lendingclub:1, lendingclub:2, lendingclub:3, lendingclub:4")
+    assert undated["detail"] == (
+        "lendingclub: 2 loan(s) on which an undated file disagrees with a dated snapshot (e.g. lendingclub:7: "
+        "defaulted in lc_redelivery.csv, repaid in the 2024-02-29 snapshot, lc_asof_2024-02-29.csv). An undated "
+        "file cannot be placed in time: it ranks before every dated snapshot, so their settled outcome stands over "
+        "its own, and its amount over theirs. Date the re-delivery (an as-of marker in its name) or withdraw it: "
+        "lendingclub:7, lendingclub:8")
+
+
+def test_the_reversal_quoted_is_one_the_headline_counts(risk_home, data_dir):
+    """Loan 1 is repaid in May, charged off in June and repaid in July; loan 2 is charged off in May
+    and repaid in July. Both count as defaulted then repaid, by their latest reversal; the example
+    quoted is the earliest of those counted reversals, loan 1's from June to July with July's file,
+    not its first (repaid then defaulted, which the headline counts nowhere)."""
+    paid, off = "Fully Paid", "Charged Off"
+    for run, (name, statuses) in enumerate([("lc_asof_2024-05-31.csv", {1: paid, 2: off}),
+                                            ("lc_asof_2024-06-30.csv", {1: off, 2: off}),
+                                            ("lc_asof_2024-07-31.csv", {1: paid, 2: paid})]):
+        _land(risk_home, name, _statuses(data_dir, statuses), f"run-{run}")
+    with connect(risk_home.lake_path) as con:
+        outcome = outcome_reversed(con)
+
+    assert outcome.observed == ("lendingclub: 0 loan(s) repaid then defaulted, 2 defaulted then repaid, "
+                                "0 settled then reported open again")
+    (rule,) = outcome.failed_rules
+    assert rule["detail"].startswith(
+        "lendingclub: 2 loan(s) whose outcome a later tape reverses (0 repaid then defaulted, 2 defaulted then repaid, "
+        "0 settled then reported open again; the earliest: lendingclub:1 defaulted in the 2024-06-30 snapshot, repaid "
+        "in the 2024-07-31 one, lc_asof_2024-07-31.csv): ")
