@@ -10,7 +10,9 @@
     the check raw_loans_unique_per_snapshot quarantines them with rule conflicting_duplicate.
   Rows quarantined by a quality check on raw_loans (same file and line in quality.quarantine) are
   left out too. Re-deliveries of a loan in later snapshots are numbered snapshot_version 1, 2, ...
-  in snapshot order (snapshot_date, then ingest time of the file).
+  in snapshot order (snapshot_date, then ingest time of the file); undated files come first, since
+  they cannot be placed among dated snapshots (raw_loans_outcome_reversed names the loans on which
+  one disagrees with a dated snapshot).
   Units are those of raw.loans (USD, fractions 0-1, months, years); lineage is the first raw row's.
 -#}
 with raw_loans as (

@@ -12,7 +12,7 @@ Plus `raw_loans_unique_per_snapshot` (conflicting duplicates quarantined, WARN),
 `raw_loans_idless_repeats` (id-less tapes that repeat an earlier file's loans, WARN, nothing
 quarantined), `raw_loans_ids_changed` (a tape holding an earlier tape's loans under other ids, WARN,
 nothing quarantined), `raw_loans_missing_from_newest` (open loans a portfolio's newest tape no longer
-carries, WARN), `raw_loans_outcome_reversed` (an outcome a later tape reverses, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `raw_news_footer_totals`
+carries, WARN), `raw_loans_outcome_reversed` (an outcome a later tape reverses or reports open, or an undated file contradicts, WARN), `raw_loans_footer_totals` (a tape's footer totals against its loaded amounts, WARN), `raw_news_footer_totals`
 (a news export's stated count of stories against its records, WARN), `loan_features_no_leakage` (ERROR for a leak that would reach the model; WARN for one training leaves out), `loan_features_origination_terms` (loans
 scored without their origination record, WARN), `loan_features_origination_restated` (origination
 terms a later tape gives another value of; the features keep the first, WARN). Every evaluation is written to quality.check_results; the UI
@@ -172,10 +172,12 @@ raw_loans_outcome_reversed = _lake_check(
     "raw_loans", "raw_loans_outcome_reversed", title="Outcomes a later tape reverses", outcome_of="snapshots:outcome_reversed",
     description=(
         "raw.loans: no loan's outcome is reversed by a later snapshot (repaid in one month's tape, charged "
-        "off in a later one, or the other way round): a bounced payoff, a recovery booked as a repayment, or "
-        "an error in a tape. The features take the later tape's outcome and the PD model learns it; the check "
-        "names the loans per portfolio, with each direction's count and the first reversal's snapshots and "
-        "file. Severity WARN; nothing is quarantined."
+        "off in a later one, the other way round, or either then reported open again): a bounced payoff, a "
+        "recovery booked as a repayment, or an error in a tape. The features take the latest settled outcome "
+        "(an open row does not erase one) and the PD model learns it; the check names the loans per portfolio, "
+        "with each direction's count and the earliest counted reversal's snapshots and files. It also names "
+        "the loans on which an undated file, ranked before every dated snapshot, disagrees with one (settled "
+        "outcome or amount), with both files. Severity WARN; nothing is quarantined."
     ),
 )
 
