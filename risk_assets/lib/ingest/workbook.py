@@ -96,7 +96,8 @@ class Sheet:
     hidden_columns: list[int] = field(default_factory=list)
     """Columns hidden from view (1-based): see `hidden_lines`."""
     recalculated: bool = False
-    """The workbook asks for its formulas to be recalculated on opening: see `recalculates_on_load`."""
+    """The workbook asks for its formulas to be recalculated on opening (`recalculates_on_load`) and
+    every formula cell of the sheet holds a stored value, which may be stale rather than missing."""
     epoch: dt.datetime = dt.datetime(1899, 12, 30)
     """Day 0 of the workbook's date system (WINDOWS_EPOCH, or 1904-01-01 in the 1904 system): see `serial_days`."""
     links: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -144,8 +145,10 @@ def read_sheets(path: Path, content: bytes) -> tuple[list[Sheet], list[str]]:
             if book.epoch == WINDOWS_EPOCH:
                 rows = _leap_day_1900(rows, xml)
             uncalculated = uncalculated_formulas(content, sheet._worksheet_path, xml, recalculated)
+            # a formula saved with no value at all is said so, whether or not the workbook asks to recalculate
+            valued = recalculated and not uncalculated_formulas(content, sheet._worksheet_path, xml)
             sheets.append(Sheet(sheet.title, rows, uncalculated, merged_ranges(xml), *hidden_lines(xml),
-                                recalculated=recalculated, epoch=book.epoch,
+                                recalculated=valued, epoch=book.epoch,
                                 links=cell_links(content, sheet._worksheet_path, xml)))
         skipped += [f"{s.title} (chart sheet)" for s in book.chartsheets]
     finally:
