@@ -70,6 +70,13 @@ class NewsSentimentConfig(dg.Config):
     rdrop_alpha: float = Field(default=_DEFAULT.rdrop_alpha,
                                description="R-Drop: weight of the symmetric KL between two dropout passes of each batch "
                                            "(twice the compute per step); 0 = off.")
+    supcon_lambda: float = Field(default=_DEFAULT.supcon_lambda,
+                                 description="Supervised contrastive learning: weight, 0-1 (1 excluded), of a contrastive term "
+                                             "over each batch's pooled sentence vectors; loss = (1 - lambda) x cross-entropy "
+                                             "+ lambda x contrastive; no extra forward pass; 0 = off.")
+    supcon_temperature: float = Field(default=_DEFAULT.supcon_temperature,
+                                      description="Temperature (> 0) of the contrastive term's cosine similarities; read "
+                                                  "only when supcon_lambda > 0.")
     class_weighted: bool = Field(default=_DEFAULT.class_weighted,
                                  description="Weight the loss by inverse class frequency.")
     dropout: float = Field(default=_DEFAULT.dropout, description="Dropout on the pooled sentence vector.")

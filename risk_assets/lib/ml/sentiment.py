@@ -118,6 +118,17 @@ class SentimentTrainConfig:
     model and alpha x the symmetric KL divergence of the two predicted distributions (mean over the
     batch) is added to their mean cross-entropy; 0 = off. Doubles each step's compute (Liang et al.,
     R-Drop: Regularized Dropout for Neural Networks, NeurIPS 2021)."""
+    supcon_lambda: float = 0.0
+    """Weight, 0-1 (1 excluded), of a supervised contrastive term over each batch's pooled sentence
+    vectors: the loss is (1 - lambda) x cross-entropy + lambda x `supervised_contrastive_loss` of the
+    L2-normalised pooled vectors (before dropout) at supcon_temperature; 0 = off, cross-entropy alone.
+    The vectors come from the same forward pass as the logits: no extra compute beyond a B x B
+    similarity matrix (Gunel, Du, Conneau & Stoyanov, Supervised Contrastive Learning for Pre-trained
+    Language Model Fine-tuning, ICLR 2021, who use lambda about 0.9; Khosla et al., Supervised
+    Contrastive Learning, NeurIPS 2020)."""
+    supcon_temperature: float = 0.3
+    """Temperature tau (> 0) of the supervised contrastive term: cosine similarities are divided by it
+    before the softmax; Gunel et al. use 0.3. Read only when supcon_lambda > 0."""
     class_weighted: bool = False
     """Weight the loss by inverse class frequency (n / (k n_c)) of the training split."""
     dropout: float = 0.1
@@ -152,7 +163,8 @@ class SentimentTrainConfig:
         """Raises ValueError for a setting the encoder or the loop cannot run: max_tokens outside
         8-MAX_POSITIONS (the encoder has 512 learned positions; a longer window fails on the first
         long text), a chunk stride not below max_tokens - 2, a non-positive count or time budget, a
-        negative rdrop_alpha, a min_train_epochs below 0 or above epochs."""
+        negative rdrop_alpha, a supcon_lambda outside [0, 1) or a supcon_temperature not above 0, a
+        min_train_epochs below 0 or above epochs."""
         if not 8 <= self.max_tokens <= MAX_POSITIONS:
             raise ValueError(f"max_tokens {self.max_tokens} is outside 8-{MAX_POSITIONS}: the MiniLM encoder has "
                              f"{MAX_POSITIONS} positions; longer texts are read in windows (max_chunks)")
@@ -166,6 +178,11 @@ class SentimentTrainConfig:
             raise ValueError(f"max_train_seconds must be above 0 (or None for no budget), not {self.max_train_seconds}")
         if not self.rdrop_alpha >= 0:
             raise ValueError(f"rdrop_alpha must be 0 (off) or above, not {self.rdrop_alpha}")
+        if not 0 <= self.supcon_lambda < 1:
+            raise ValueError(f"supcon_lambda must be in [0, 1) (0 = off; 1 would drop the cross-entropy and "
+                             f"leave the head untrained), not {self.supcon_lambda}")
+        if not self.supcon_temperature > 0:
+            raise ValueError(f"supcon_temperature must be above 0, not {self.supcon_temperature}")
         if not 0 <= self.min_train_epochs <= self.epochs:
             raise ValueError(f"min_train_epochs must be 0 to epochs ({self.epochs}), not {self.min_train_epochs}")
 
@@ -369,15 +386,21 @@ def _classifier_class():
             self.dropout = nn.Dropout(dropout)
             self.head = nn.Linear(encoder.config.hidden_size, n_labels)
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            """input_ids, attention_mask: (B x T) -> logits (B x n_labels), float32."""
+        def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            """input_ids, attention_mask: (B x T) -> sentence vectors (B x H) before dropout and head."""
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             if self.pooling == "cls":
-                pooled = hidden[:, 0]
-            else:
-                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+                return hidden[:, 0]
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+        def logits(self, pooled: torch.Tensor) -> torch.Tensor:
+            """Sentence vectors (B x H) -> logits (B x n_labels), float32."""
             return self.head(self.dropout(pooled)).float()
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            """input_ids, attention_mask: (B x T) -> logits (B x n_labels), float32."""
+            return self.logits(self.pooled(input_ids, attention_mask))
 
     return SentimentClassifier
 
@@ -605,6 +628,36 @@ def _symmetric_kl(first, second):
             + F.kl_div(log_p, log_q, log_target=True, reduction="batchmean")) / 2
 
 
+def supervised_contrastive_loss(embeddings, labels, temperature: float):
+    """Supervised contrastive loss of one batch (Khosla et al., Supervised Contrastive Learning,
+    NeurIPS 2020, L_out; as Gunel et al., ICLR 2021, use it in fine-tuning), a scalar tensor.
+
+    embeddings: (B x H) vectors, L2-normalised here (so z_i . z_j is a cosine similarity); labels:
+    (B,) class ids; temperature: tau > 0. For an anchor i with P(i) the other rows of its class and
+    A(i) all rows but i:
+
+        l_i = -1/|P(i)| x sum over p in P(i) of log( exp(z_i . z_p / tau) / sum over a in A(i) of exp(z_i . z_a / tau) )
+
+    and the loss is the mean of l_i over the anchors with at least one positive (|P(i)| > 0): an
+    anchor alone in its class has no term (Khosla et al.'s l_i is 0/0 there); 0 when no anchor has a
+    positive. Computed in float32 whatever the embeddings' dtype."""
+    import torch
+    import torch.nn.functional as F
+
+    z = F.normalize(embeddings.float(), dim=-1)
+    n = z.shape[0]
+    eye = torch.eye(n, dtype=torch.bool, device=z.device)
+    logits = (z @ z.T / temperature).masked_fill(eye, float("-inf"))
+    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    positive = (labels.unsqueeze(0) == labels.unsqueeze(1)) & ~eye
+    n_positive = positive.sum(dim=1)
+    anchors = n_positive > 0
+    if not anchors.any():
+        return z.sum() * 0.0  # keeps the graph; no anchor has a positive
+    per_anchor = -log_prob.masked_fill(~positive, 0.0).sum(dim=1)[anchors] / n_positive[anchors]
+    return per_anchor.mean()
+
+
 def train_sentiment(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -710,9 +763,13 @@ def train_sentiment(
             if config.rdrop_alpha > 0:
                 input_ids, mask, target = input_ids.repeat(2, 1), mask.repeat(2, 1), target.repeat(2)
             with _autocast(device):
-                logits = classifier(input_ids, mask)
+                pooled = classifier.pooled(input_ids, mask)
+                logits = classifier.logits(pooled)
             loss = torch.nn.functional.cross_entropy(logits, target, weight=weight,
                                                      label_smoothing=config.label_smoothing)
+            if config.supcon_lambda > 0:
+                loss = ((1 - config.supcon_lambda) * loss + config.supcon_lambda
+                        * supervised_contrastive_loss(pooled, target, config.supcon_temperature))
             if config.rdrop_alpha > 0:
                 loss = loss + config.rdrop_alpha * _symmetric_kl(*logits.chunk(2))
             optimizer.zero_grad(set_to_none=True)

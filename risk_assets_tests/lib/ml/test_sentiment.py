@@ -297,8 +297,40 @@ def test_rdrop_term_is_the_symmetric_kl_of_the_two_passes(tiny):
     assert model.predict(texts[:4]).probs.shape == (4, len(LABELS))
 
 
+def test_supervised_contrastive_loss_matches_the_hand_computed_values(tiny):
+    """Two classes of two, z = (2, 0), (3, 0) | (0, 0.5), (0, 4), tau 0.5: normalised, a row's one
+    positive has cosine 1 and its two negatives 0, so each anchor's term is
+    -log(e^(1/0.5) / (e^2 + e^0 + e^0)) = log(e^2 + 2) - 2 = 2.239545 - 2 = 0.239545 (the lengths do
+    not count). Three of class 0 at (1, 0) and one of class 1 at (0, 1), tau 1: an anchor of class 0
+    has two positives at e^1 and one negative at e^0, each positive's term log(2e + 1) - 1 =
+    1.861995 - 1 = 0.861995; the anchor of class 1 has no positive and no term, so the mean is
+    0.861995 (counting it as 0 would give 0.646496). No two rows of a class: 0. A training with
+    supcon_lambda runs and scores like any other."""
+    import torch
+
+    from risk_assets.lib.ml.sentiment import supervised_contrastive_loss
+
+    pairs = torch.tensor([[2.0, 0.0], [3.0, 0.0], [0.0, 0.5], [0.0, 4.0]])
+    assert supervised_contrastive_loss(pairs, torch.tensor([0, 0, 1, 1]), 0.5).item() == pytest.approx(
+        math.log(math.e ** 2 + 2) - 2, abs=1e-6)
+    assert math.log(math.e ** 2 + 2) - 2 == pytest.approx(0.239545, abs=1e-6)
+    three_and_one = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    loss = supervised_contrastive_loss(three_and_one, torch.tensor([0, 0, 0, 1]), 1.0)
+    assert loss.item() == pytest.approx(0.861995, abs=1e-6)
+    assert supervised_contrastive_loss(three_and_one, torch.tensor([0, 1, 2, 3]), 1.0).item() == 0.0
+    _, _, split = tiny
+    texts, labels = split.train["text"].to_list(), split.train["label"].to_list()
+    model, report = train_sentiment(texts, labels, replace(TINY_PROFILE, supcon_lambda=0.9))
+    assert report.steps == report.planned_steps and all(math.isfinite(x) for x in report.epoch_losses)
+    assert model.predict(texts[:4]).probs.shape == (4, len(LABELS))
+
+
 @pytest.mark.parametrize(("change", "says"), [
     ({"rdrop_alpha": -1.0}, "rdrop_alpha must be 0 (off) or above, not -1.0"),
+    ({"supcon_lambda": 1.0}, "supcon_lambda must be in [0, 1) (0 = off; 1 would drop the cross-entropy"),
+    ({"supcon_lambda": -0.1}, "supcon_lambda must be in [0, 1)"),
+    ({"supcon_lambda": 0.9, "supcon_temperature": 0.0}, "supcon_temperature must be above 0, not 0.0"),
+    ({"supcon_temperature": -0.3}, "supcon_temperature must be above 0, not -0.3"),
     ({"max_tokens": 1024}, "max_tokens 1024 is outside 8-512"),
     ({"max_tokens": 32, "chunk_stride": 30}, "chunk_stride 30 must be 0 or more and below max_tokens - 2"),
     ({"epochs": 0}, "epochs must be at least 1"),
