@@ -75,6 +75,10 @@ CANDIDATES: dict[str, SentimentTrainConfig] = {
     "rdrop1": dataclasses.replace(BASE, rdrop_alpha=1.0),
     "rdrop1_seed1": dataclasses.replace(BASE, rdrop_alpha=1.0, seed=1),
     "rdrop1_seed2": dataclasses.replace(BASE, rdrop_alpha=1.0, seed=2),
+    "supcon0.9": dataclasses.replace(BASE, supcon_lambda=0.9, supcon_temperature=0.3),
+    "supcon0.9_seed1": dataclasses.replace(BASE, supcon_lambda=0.9, supcon_temperature=0.3, seed=1),
+    "supcon0.9_seed2": dataclasses.replace(BASE, supcon_lambda=0.9, supcon_temperature=0.3, seed=2),
+    "supcon0.3_t0.1": dataclasses.replace(BASE, supcon_lambda=0.3, supcon_temperature=0.1),
 }
 STACK_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5)
 """Weights of the TF-IDF baseline's probabilities averaged with the default config's (when it ran)."""
