@@ -249,14 +249,22 @@ PROFILE_RUN_SETTINGS = frozenset({"max_train_seconds", "min_train_epochs", "seed
 cut of it, the seed, and settings of scoring only."""
 
 
+def _profile(trained: dict) -> dict:
+    """A meta.json config as a profile: its fields but PROFILE_RUN_SETTINGS, with a field it lacks
+    (one added to SentimentTrainConfig after it was trained, e.g. supcon_lambda) at its default, which
+    is what the code of the day did; its own values otherwise."""
+    defaults = config_dict(SentimentTrainConfig())
+    return {k: v for k, v in {**defaults, **trained}.items() if k not in PROFILE_RUN_SETTINGS}
+
+
 def full_training_of_profile(con: duckdb.DuckDBPyConnection, config: SentimentTrainConfig) -> FullTraining | None:
     """The latest registered news_sentiment version (any status) of the same profile as `config`
-    (its meta.json config equal but for PROFILE_RUN_SETTINGS) that trained every planned optimiser
-    step and has holdout accuracy and macro-F1 in ml.model_metrics; None when there is none (or no
-    registry). A version whose artifact is gone cannot say its profile and is passed over."""
+    (its meta.json config equal but for PROFILE_RUN_SETTINGS, a field it lacks taken at its default:
+    `_profile`) that trained every planned optimiser step and has holdout accuracy and macro-F1 in
+    ml.model_metrics; None when there is none (or no registry). A version whose artifact is gone cannot say its profile and is passed over."""
     if not table_exists(con, "ml.model_registry") or not table_exists(con, "ml.model_metrics"):
         return None
-    wanted = {k: v for k, v in config_dict(config).items() if k not in PROFILE_RUN_SETTINGS}
+    wanted = _profile(config_dict(config))
     rows = con.execute(
         "SELECT r.version, r.artifact_path, "
         "max(m.value) FILTER (WHERE m.split = 'train' AND m.metric = 'steps'), "
@@ -273,7 +281,7 @@ def full_training_of_profile(con: duckdb.DuckDBPyConnection, config: SentimentTr
             trained = load_meta(locate(con, artifact)).get("config", {})
         except (FileNotFoundError, json.JSONDecodeError):
             continue
-        if {k: v for k, v in trained.items() if k not in PROFILE_RUN_SETTINGS} == wanted:
+        if _profile(trained) == wanted:
             return FullTraining(version, int(steps), accuracy, macro_f1)
     return None
 
@@ -306,8 +314,7 @@ def short_champion_of_profile(con: duckdb.DuckDBPyConnection, champion_row: dict
     except (FileNotFoundError, json.JSONDecodeError):
         return None
     trained = meta.get("config", {})
-    wanted = {k: v for k, v in config_dict(config).items() if k not in PROFILE_RUN_SETTINGS}
-    if {k: v for k, v in trained.items() if k not in PROFILE_RUN_SETTINGS} != wanted:
+    if _profile(trained) != _profile(config_dict(config)):
         return None
     return ShortChampion(champion_row["version"], steps[0], steps[1], meta.get("labelled_corpus_digest") or None)
 

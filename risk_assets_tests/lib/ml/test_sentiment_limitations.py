@@ -132,6 +132,22 @@ def test_a_training_cut_short_is_set_against_the_latest_full_one_of_its_profile(
            report.short_warning(True)
 
 
+def test_a_version_trained_before_a_config_field_existed_keeps_its_profile(risk_home):
+    """A meta.json written before supcon_lambda and supcon_temperature were fields lacks them; its
+    training ran without the term (the fields' defaults), so it is still the default profile's full
+    training, and no longer one when the candidate turns the term on."""
+    default = SentimentTrainConfig()
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        _register(risk_home, con, "v1", default, 396, 0.8470, 0.8240)
+        meta = risk_home.artifacts / MODEL_NAME / "v1" / "meta.json"
+        old = json.loads(meta.read_text())
+        del old["config"]["supcon_lambda"], old["config"]["supcon_temperature"]
+        meta.write_text(json.dumps(old))
+        assert full_training_of_profile(con, default) == FullTraining("v1", 396, 0.8470, 0.8240)
+        assert full_training_of_profile(con, replace(default, supcon_lambda=0.9)) is None
+
+
 @pytest.mark.parametrize("gone", ["artifact", "metrics"])
 def test_a_full_training_that_cannot_say_its_profile_or_figures_is_passed_over(risk_home, gone):
     default = SentimentTrainConfig()
