@@ -182,9 +182,11 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
             promoted, verdict = pd_lake.gate(con, model, version, retrain_policy.promotion_p_value,
                                              retrain_policy.min_auc_gain)
             chargeoffs = pd_lake.chargeoffs_after_cut(con, trained)
+            repaid_chargeoffs = pd_lake.repaid_with_chargeoff(con, trained)
+            by_vintage = pd_lake.vintage_calibration(con, trained)
         verdicts[model] = verdict
         card = model_card(trained, version, champion_metrics, current["version"] if current else None,
-                          (promoted, verdict), chargeoffs)
+                          (promoted, verdict), chargeoffs, repaid_chargeoffs, by_vintage)
         cards.append(card)
         reports[model] = str(write_model_report(lake.home.reports, model, version, card))
         primary = trained.metrics[trained.split.primary_holdout]

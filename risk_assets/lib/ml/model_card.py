@@ -353,7 +353,73 @@ def point_in_time_said(trained: TrainedPD) -> str:
             + (f", and {left_out:,} loans whose outcome cannot be dated" if left_out else "") + ".")
 
 
-def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]:
+GEOGRAPHIC_INPUTS = ("zip3", "addr_state", "bank_state", "same_state_bank")
+"""Inputs that place the borrower (or its lender) on the map: ZIP3, state, the lending bank's state
+and the flag derived from the two states (`features.DERIVED`)."""
+
+
+def geographic_inputs_line(trained: TrainedPD) -> str:
+    """The limitation of a model whose inputs include a field of GEOGRAPHIC_INPUTS, naming those
+    fields (categoricals with their known levels); '' when it has none. Location can stand in for
+    race, ethnicity or national origin: a disparate-impact (fair-lending) risk under ECOA and
+    Regulation B (12 CFR 1002)."""
+    encoder = trained.scorer.encoder
+    found = [f"{name} ({len(encoder.vocabulary[name])} levels)" if name in encoder.spec.categorical else name
+             for name in (*encoder.spec.numeric, *encoder.spec.categorical) if name in GEOGRAPHIC_INPUTS]
+    if not found:
+        return ""
+    return (f"- geographic inputs ({', '.join(found)}): location can act as a proxy for race, ethnicity or national "
+            "origin, so PDs and grades that lean on it risk disparate impact under fair-lending law (ECOA, "
+            "Regulation B); review their effect before these PDs inform credit decisions or pricing.")
+
+
+def _split_said(split: str) -> str:
+    return "training" if split == "train" else split
+
+
+def repaid_with_chargeoff_line(counts: dict | None) -> str:
+    """The limitation on loans labelled repaid (default flag 0, as the tape's status says: SBA
+    `P I F`) that carry a charge-off date (landing note `repaid_with_chargeoff`), from
+    `pd_lake.repaid_with_chargeoff`'s counts: the book's and each split's; '' when there are none."""
+    if not counts or not counts["loans"]:
+        return ""
+    splits = ", ".join(f"{_split_said(split)} {n:,}" for split, n in counts["splits"].items())
+    return (f"- repaid with a charge-off date: {counts['loans']:,} of the book's {counts['book']:,} loans have a repaid "
+            f"status and a charge-off date (landing note repaid_with_chargeoff); they are labelled repaid (default flag "
+            f"0), as the tape's status says ({splits}). Read as defaults, they would raise these splits' default rates.")
+
+
+def pooled_calibration_line(found: dict | None) -> str:
+    """What a holdout's calibration verdict (`holdout_calibration_status`) says once its vintages are
+    looked at one by one: the verdict is on the loans pooled over vintages, and the vintages whose
+    mean PD falls outside MEAN_PD_FACTOR of their default rate are counted, the worst (largest
+    |log(mean PD / default rate)|) named; vintages without a default cannot be judged so and are
+    counted apart. '' without `found`.
+
+    Args:
+        found: `pd_lake.vintage_calibration`'s {"split", "status", "ece", "vintages": [(vintage,
+            loans, mean PD, default rate), ...]} (fractions 0-1).
+    """
+    if not found or not found["vintages"]:
+        return ""
+    rows = found["vintages"]
+    judged = [r for r in rows if r[3] > 0]
+    outside = [r for r in judged if not 1 / MEAN_PD_FACTOR <= r[2] / r[3] <= MEAN_PD_FACTOR]
+    band = f"x{1 / MEAN_PD_FACTOR:.2f}-x{MEAN_PD_FACTOR:.2f}"
+    ece = f" (ECE {found['ece']:.4f})" if found["ece"] is not None else ""
+    line = (f"- calibration on {found['split']} by vintage: its verdict '{found['status']}'{ece} is on its "
+            f"{len(rows)} vintages pooled; ")
+    if outside:
+        worst = max(outside, key=lambda r: abs(np.log(r[2] / r[3])))
+        line += (f"{len(outside)} of the {len(rows)} vintages fall outside {band} (worst {worst[0]}: mean PD "
+                 f"{worst[2]:.4f} against a default rate of {worst[3]:.4f}, x{worst[2] / worst[3]:.2f})")
+    else:
+        line += f"none of the {len(rows)} vintages falls outside {band}"
+    unjudged = len(rows) - len(judged)
+    return line + (f"; {unjudged} without a default not judged" if unjudged else "") + "."
+
+
+def limitations(trained: TrainedPD, chargeoffs: dict | None = None, repaid_chargeoffs: dict | None = None) -> list[str]:
     """The card's 'Limitations and intended use' section, from what the training recorded.
 
     - the PD horizon: the default flag is a charge-off at any time over the loan's contract, so PDs
@@ -364,10 +430,13 @@ def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]
     - without an out-of-time split, that the holdout is a random draw of the same period;
     - the inputs that encode the recording era (`training.era_coded_inputs`, run record);
     - where the primary holdout's PDs are not calibrated (`calibration_verdict`, which says by how
-      much), that the risk grades then rank relative risk.
+      much), that the risk grades then rank relative risk;
+    - loans labelled repaid that carry a charge-off date (`repaid_with_chargeoff_line`);
+    - geographic inputs, a fair-lending proxy risk (`geographic_inputs_line`).
 
     Args:
         chargeoffs: `pd_lake.chargeoffs_after_cut`'s counts; None leaves that line out.
+        repaid_chargeoffs: `pd_lake.repaid_with_chargeoff`'s counts; None leaves that line out.
 
     Returns:
         markdown lines: the heading, then one bullet per point.
@@ -405,18 +474,22 @@ def limitations(trained: TrainedPD, chargeoffs: dict | None = None) -> list[str]
     if "PDs match observed defaults" not in verdict and "not assessed" not in verdict:
         lines.append(f"- risk grades on loans like those of {split}: the PDs are off there (calibration line above), "
                      "so the grades rank relative risk, not PD bands.")
-    return lines
+    return lines + [line for line in (repaid_with_chargeoff_line(repaid_chargeoffs), geographic_inputs_line(trained)) if line]
 
 
 def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None,
-               verdict: tuple[bool, str] | None = None, chargeoffs: dict | None = None) -> str:
+               verdict: tuple[bool, str] | None = None, chargeoffs: dict | None = None,
+               repaid_chargeoffs: dict | None = None, vintage_calibration: dict | None = None) -> str:
     """The whole card as markdown.
 
     `verdict` is the champion gate's (promoted, reason) from `pd_lake.gate`, the function that
     decided it: the card opens with it under its title, as the sentiment card does ('**Gate:
     promoted** (promoted: first model; holdout AUC 0.6854 beats ...)'); None leaves it out.
     `chargeoffs`: `pd_lake.chargeoffs_after_cut`'s counts, for the 'Limitations and intended use'
-    section (`limitations`); None leaves its out-of-time line out."""
+    section (`limitations`); None leaves its out-of-time line out. `repaid_chargeoffs`:
+    `pd_lake.repaid_with_chargeoff`'s counts, for the same section. `vintage_calibration`:
+    `pd_lake.vintage_calibration`'s per-vintage figures, for the line under the calibration verdict
+    (`pooled_calibration_line`); None leaves it out."""
     run = trained.run
     term_used = "term_months" in trained.scorer.encoder.spec.numeric
     suspicion = "".join(
@@ -437,10 +510,11 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
         inputs_line(trained),
         f"- calibration: {run.get('calibration', 'Platt scaling fitted on the validation split')}" + suspicion,
         calibration_verdict(trained),
+        *[line for line in [pooled_calibration_line(vintage_calibration)] if line],
         "",
         metrics_table(trained, champion, champion_version),
         "",
-        *limitations(trained, chargeoffs),
+        *limitations(trained, chargeoffs, repaid_chargeoffs),
         "",
         plots(trained),
     ])

@@ -625,3 +625,60 @@ def chargeoffs_after_cut(con: duckdb.DuckDBPyConnection, trained: TrainedPD) -> 
     by_vintage = trained.split.scheme == "out_of_time_vintage"
     return {"after": int(after), "dated": int(dated), "defaults": int(defaults), "cut": f"{first[1]:%Y-%m-%d}",
             "vintage": int(first[0]) if by_vintage and first[0] is not None else None}
+
+
+def repaid_with_chargeoff(con: duckdb.DuckDBPyConnection, trained: TrainedPD) -> dict | None:
+    """The book's loans labelled repaid (marts.loan_features.default_flag 0, the tape's status: SBA
+    `P I F`) that carry a charge-off date in staging.stg_loans (any snapshot version): the landing
+    note `repaid_with_chargeoff`, counted for the card's limitations (`model_card.repaid_with_chargeoff_line`).
+
+    Returns:
+        {"loans": such loans of the book, "book": the book's loans in marts.loan_features, "splits":
+        {split: such loans of the split, in `trained.keys` order}}; None without them (LendingClub)
+        or without staging.stg_loans.chargeoff_date.
+    """
+    try:
+        book, = con.execute("SELECT count(*) FROM marts.loan_features WHERE portfolio = ?", [trained.portfolio]).fetchone()
+        found = con.execute(
+            "SELECT f.loan_key FROM marts.loan_features f WHERE f.portfolio = ? AND f.default_flag = 0 AND f.loan_key IN "
+            "(SELECT loan_key FROM staging.stg_loans WHERE chargeoff_date IS NOT NULL)", [trained.portfolio]).df()
+    except duckdb.Error:  # no staging table or no charge-off column in this lake
+        return None
+    if found.empty:
+        return None
+    keys = found["loan_key"].to_numpy(dtype=str)
+    return {"loans": len(keys), "book": int(book),
+            "splits": {split: int(np.isin(split_keys, keys).sum()) for split, split_keys in trained.keys.items()}}
+
+
+def vintage_calibration(con: duckdb.DuckDBPyConnection, trained: TrainedPD, split: str = "holdout_in_time") -> dict | None:
+    """The in-time holdout's calibration vintage by vintage: the loans' PDs and default flags as the
+    training scored them (`TrainedPD.holdouts`), each placed in its vintage by marts.loan_features.
+    What `model_card.pooled_calibration_line` sets beside the pooled verdict that
+    ml.loan_scores.pd_calibration gives the vintages the model was developed on.
+
+    Returns:
+        {"split", "status" (`model_card.holdout_calibration_status`), "ece" (None: not computed),
+        "vintages": [(vintage, loans, mean PD, default rate), ...] by vintage, fractions 0-1}; None
+        without that holdout or without vintages.
+    """
+    from risk_assets.lib.ml.model_card import holdout_calibration_status
+
+    scores = trained.holdouts.get(split)
+    if scores is None or not len(scores.keys):
+        return None
+    con.register("holdout_scores", pd.DataFrame({"loan_key": scores.keys, "y": scores.y, "pd": scores.pd}))
+    try:
+        rows = con.execute(
+            "SELECT f.vintage, count(*), avg(h.pd), avg(h.y) FROM holdout_scores h JOIN marts.loan_features f "
+            "USING (loan_key) WHERE f.portfolio = ? AND f.vintage IS NOT NULL GROUP BY f.vintage ORDER BY f.vintage",
+            [trained.portfolio]).fetchall()
+    except duckdb.Error:  # no marts table or no vintage column in this lake
+        return None
+    finally:
+        con.unregister("holdout_scores")
+    if not rows:
+        return None
+    ece = trained.metrics[split]["ece"].value
+    return {"split": split, "status": holdout_calibration_status(split, ece, scores.y, scores.pd), "ece": ece,
+            "vintages": [(int(v), int(n), float(mean_pd), float(rate)) for v, n, mean_pd, rate in rows]}

@@ -1047,6 +1047,11 @@ def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out
     assert ("- no out-of-time test: the loans carry no origination date, so the holdout is a random draw of the same "
             "period as the training and says nothing on later vintages.") in said
     assert not any("recording era" in line or "out-of-time test: split" in line for line in said)
+    assert said[-1] == (
+        "- geographic inputs (zip3 (283 levels), addr_state (43 levels)): location can act as a proxy for race, "
+        "ethnicity or national origin, so PDs and grades that lean on it risk disparate impact under fair-lending "
+        "law (ECOA, Regulation B); review their effect before these PDs inform credit decisions or pricing.")
+    assert not any(line.startswith("- repaid with a charge-off date") for line in said)
     card = model_card(trained, "v1", None, None)
     assert "- holdout auc_within_vintage: NULL because none of the" in card and "#### Limitations and intended use" in card
 
