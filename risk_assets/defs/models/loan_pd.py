@@ -344,7 +344,8 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
         dg.TableColumn("pd_calibration", "varchar", description="What the holdout of the loan's population says of "
                        "its PDs (the in-time holdout for the vintages the model was developed on, the out-of-time one "
                        "for its window, the single holdout of a random split), then 'on' and that holdout: 'calibrated "
-                       "on holdout_in_time' (read them as default probabilities), 'under-states', 'over-states' or "
+                       "on holdout_in_time (pooled over vintages)' (read them as default probabilities, pooled; the "
+                       "card counts the vintages outside the band), 'under-states', 'over-states' or "
                        "'mis-sloped on holdout_oot' (read the PD and grade as relative risk until recalibrated), "
                        "'not judged', or 'not assessed (vintage before the champion's 1989-2006)' for a loan no "
                        "holdout speaks for; the card's calibration line says why."),

@@ -478,11 +478,18 @@ CALIBRATION_NOT_RECORDED = "not recorded (a version trained before its calibrati
 """`ml.loan_scores.pd_calibration` of a champion whose meta.json has no calibration status."""
 
 
+POOLED_OVER_VINTAGES = " (pooled over vintages)"
+"""Appended to the in-time holdout's verdict in `ml.loan_scores.pd_calibration`: that holdout pools the
+development vintages, and its verdict is the pooled one's, not each vintage's."""
+
+
 def pd_calibration_by_loan(frame: pd.DataFrame, meta: dict) -> np.ndarray:
     """Each loan's `pd_calibration`: the verdict of the holdout that speaks for the loan's population
     (`training.calibration_by_population`, in the artifact's run record), so a loan of the vintages
-    the model was developed on reads the in-time holdout's verdict ('calibrated on holdout_in_time')
-    and one of the out-of-time window the out-of-time holdout's. A loan outside every vintage the
+    the model was developed on reads the in-time holdout's verdict, said to be POOLED_OVER_VINTAGES
+    ('calibrated on holdout_in_time (pooled over vintages)': single vintages may be off, see the
+    card's per-vintage line, `model_card.pooled_calibration_line`), and one of the out-of-time
+    window the out-of-time holdout's. A loan outside every vintage the
     champion trained or was judged on reads 'not assessed (vintage before the champion's 1989-2006)'
     (or 'after'; by origination date for a split by date), one of a vintage within that span the
     vintage rule left out 'not assessed (vintage left out by the vintage rule)', one without a vintage 'not assessed
@@ -520,7 +527,8 @@ def pd_calibration_by_loan(frame: pd.DataFrame, meta: dict) -> np.ndarray:
         for population in found["populations"]:
             if population[key]:
                 first, last = bounds(population[key])
-                said[~missing & (place >= first) & (place <= last)] = population["status"]
+                status = population["status"] + (POOLED_OVER_VINTAGES if population["split"] == "holdout_in_time" else "")
+                said[~missing & (place >= first) & (place <= last)] = status
         inside = ~missing & (place >= low) & (place <= high)
     left_out = meta.get("run", {}).get("vintages_left_out") or []
     if left_out and "vintage" in frame:  # a vintage within the span that neither trained nor judged the model

@@ -96,3 +96,16 @@ def test_geographic_inputs_are_named_as_a_fair_lending_proxy_risk():
     sba = _trained_with({"same_state_bank": "identity"}, ("bank_state",), {"bank_state": ["OH"]})
     assert geographic_inputs_line(sba).startswith("- geographic inputs (same_state_bank, bank_state (1 levels)): ")
     assert geographic_inputs_line(_trained_with({"loan_amount": "log1p"}, ("purpose",), {"purpose": ["car"]})) == ""
+
+
+def test_a_loan_of_the_development_vintages_reads_the_in_time_verdict_as_pooled():
+    import pandas as pd
+
+    meta = {"calibration": {"status": "under-states on holdout_oot"}, "run": {"calibration_by_population": {
+        "scheme": "out_of_time_vintage", "span": {"vintages": [1989, 2006]},
+        "populations": [{"split": "holdout_in_time", "status": "calibrated on holdout_in_time", "vintages": [1989, 2003]},
+                        {"split": "holdout_oot", "status": "under-states on holdout_oot", "vintages": [2004, 2006]}]}}}
+    frame = pd.DataFrame({"vintage": [1992, 2005, 1980, None], "origination_date": [None] * 4})
+    assert pd_lake.pd_calibration_by_loan(frame, meta).tolist() == [
+        "calibrated on holdout_in_time (pooled over vintages)", "under-states on holdout_oot",
+        "not assessed (vintage before the champion's 1989-2006)", "not assessed (no vintage)"]

@@ -1020,6 +1020,7 @@ def test_sba_holdouts_record_the_auc_interval_within_vintage_and_vintage_alone_a
     assert any(line.startswith("- inputs that encode the recording era rather than the borrower (urban_rural '0' 100% "
                                "of 1989 loans, 1% of 2000; ") for line in said)
     assert not any(line.startswith("- no out-of-time test") for line in said)
+    assert said[-1].startswith("- geographic inputs (same_state_bank, addr_state (50 levels), bank_state (51 levels)): ")
     # what every score of this version says of its PD (ml.loan_scores.pd_calibration), in the card's word
     from risk_assets.lib.ml.model_card import calibration_status, calibration_verdict
     from risk_assets.lib.ml.training import artifact_meta
@@ -1030,7 +1031,7 @@ def test_sba_holdouts_record_the_auc_interval_within_vintage_and_vintage_alone_a
     # each loan reads the verdict of the holdout that speaks for its vintage, not the primary one's
     said = pd.Series(pd_lake.pd_calibration_by_loan(frame, meta), index=frame["vintage"].to_numpy())
     assert said.groupby(said.to_numpy()).agg(lambda v: (v.size, v.index.min(), v.index.max())).to_dict() == {
-        "calibrated on holdout_in_time": (14705, 1982, 2003),
+        "calibrated on holdout_in_time (pooled over vintages)": (14705, 1982, 2003),
         "under-states on holdout_oot": (6619, 2004, 2006),
         "not assessed (vintage left out by the vintage rule)": (197, 1984, 1987),
         "not assessed (vintage before the champion's 1982-2006)": (66, 1973, 1981),

@@ -541,7 +541,7 @@ def test_a_book_whose_loans_carry_their_own_populations_verdicts_is_named_by_tho
     with connect(home.lake_path) as con:
         _add_sba_features_and_calibration(con, data_dir)
         con.execute("""INSERT INTO ml.loan_scores SELECT loan_key, 0.1, 'R5', 'v2',
-                           CASE WHEN vintage BETWEEN 1989 AND 2003 THEN 'calibrated on holdout_in_time'
+                           CASE WHEN vintage BETWEEN 1989 AND 2003 THEN 'calibrated on holdout_in_time (pooled over vintages)'
                                 WHEN vintage BETWEEN 2004 AND 2006 THEN 'under-states on holdout_oot'
                                 WHEN vintage < 1989 THEN 'not assessed (vintage before the champion''s 1989-2006)'
                                 ELSE 'not assessed (vintage after the champion''s 1989-2006)' END
@@ -549,14 +549,14 @@ def test_a_book_whose_loans_carry_their_own_populations_verdicts_is_named_by_tho
         counts = con.execute("SELECT pd_calibration, count(*) FROM ml.loan_scores WHERE model_version = 'v2' "
                              "GROUP BY 1 ORDER BY 1").fetchall()
         overview = build_overview(con)
-    assert counts == [("calibrated on holdout_in_time", 2219),
+    assert counts == [("calibrated on holdout_in_time (pooled over vintages)", 2219),
                       ("not assessed (vintage before the champion's 1989-2006)", 54), ("under-states on holdout_oot", 2727)]
     assert not [book for book in overview.books if book.portfolio == "sba"][0].calibrated
     assert dict(overview.headline)["how to read the mean PD"] == (
         "The mean PD 0.1378 pools 2 scored books (lendingclub, sba) and is no estimate of the observed default rate "
         "0.1457: sba's PDs are calibrated only in part: on some loans they under-state defaults; on some loans they "
         "were not assessed (no holdout speaks for their vintages, or it had no ECE or no defaults) (pd_calibration: calibrated on "
-        "holdout_in_time; not assessed (vintage before the champion's 1989-2006); under-states on holdout_oot; mean PD "
+        "holdout_in_time (pooled over vintages); not assessed (vintage before the champion's 1989-2006); under-states on holdout_oot; mean PD "
         "0.1000 against an observed default rate of 0.1711). Compare each book's own mean PD with its own default "
         "rate, and read the PDs of a book named here as relative risk (the ranking holds), not as default probabilities.")
 
