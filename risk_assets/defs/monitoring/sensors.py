@@ -435,11 +435,12 @@ FULL_SCHEDULE = {"max_train_seconds": None}
 
 
 def _kept_budget(profile: TrainProfile) -> str:
-    """'' when a retraining of a champion trained short may run its full schedule; else the time
-    budget the operator set in RISK_RETRAIN_CONFIG, which it keeps ('max_train_seconds=1500, as
-    RISK_RETRAIN_CONFIG sets it')."""
+    """'' when RISK_RETRAIN_CONFIG sets no time budget for news_sentiment_model; else the budget it
+    sets, which a retraining of a champion trained short sets aside ("RISK_RETRAIN_CONFIG's 30 s
+    budget set aside for this run"): its full schedule is what that one run is for, and a budget
+    that cut the champion short would cut its retraining short too."""
     seconds = profile.config("news_sentiment_model").get("max_train_seconds")
-    return "" if seconds is None else f"max_train_seconds={json.dumps(seconds)}, as {profile.source} sets it"
+    return "" if seconds is None else f"RISK_RETRAIN_CONFIG's {json.dumps(seconds)} s budget set aside for this run"
 
 
 def _full_retrain_requested(context: dg.SensorEvaluationContext, champion_version: str) -> str:
@@ -465,7 +466,7 @@ def _full_retrain_requested(context: dg.SensorEvaluationContext, champion_versio
         "first model (trigger first_model) once labelled articles have landed and no training was tried on labelled "
         "articles, or once as many as that threshold have landed since the latest training, which left none. A champion "
         "whose time budget (max_train_seconds) cut its training short is retrained once with its full schedule "
-        "(trigger trained_short, run config max_train_seconds null unless RISK_RETRAIN_CONFIG sets it, run key "
+        "(trigger trained_short, run config max_train_seconds null whatever RISK_RETRAIN_CONFIG sets it to, run key "
         "`retrain:news_sentiment:<version>:trained_short`); when new labelled articles fire too, that one run is the "
         "retraining, with the full schedule. Every evaluation whose "
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
@@ -525,7 +526,7 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
         run_key=(f"retrain:first_model:{snapshot.model}:{fingerprint}" if first else
                  f"retrain:{snapshot.model}:{snapshot.champion_version}:trained_short" if short else
                  f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}"),
-        run_config=profile.run_config("news_sentiment_model", **(FULL_SCHEDULE if short and not budget else {})),
+        run_config=profile.run_config("news_sentiment_model", **(FULL_SCHEDULE if short else {})),
         tags={**decision.tags(), FINGERPRINT_TAG: fingerprint, **profile.tags("news_sentiment_model")},
     )], cursor=fingerprint)
 

@@ -425,8 +425,9 @@ def check_trained_short(snapshot: SentimentSnapshot, requested: str = "", budget
     Args:
         requested: '' while no such retraining was requested for this champion, else the run that
             was, in words ('run 1f2e... ended SUCCESS'): the champion is not requested again.
-        budget: '' for the full schedule (max_train_seconds null), else the operator's own setting
-            that the run keeps instead ('max_train_seconds=1500, as RISK_RETRAIN_CONFIG sets it').
+        budget: '' when the operator set no time budget, else the one that run sets aside for its
+            full schedule (max_train_seconds null): "RISK_RETRAIN_CONFIG's 30 s budget set aside for
+            this run", said in the reason.
 
     observed / threshold: the steps trained / planned."""
     if snapshot.trained_short is None:
@@ -436,7 +437,7 @@ def check_trained_short(snapshot: SentimentSnapshot, requested: str = "", budget
     if requested:
         return Check("trained_short", False, float(steps), float(planned),
                      f"{short}; its retraining with its full schedule was requested already ({requested})")
-    how = f"with {budget} (not its full schedule)" if budget else "with its full schedule"
+    how = "with its full schedule" + (f" (max_train_seconds null; {budget})" if budget else "")
     return Check("trained_short", True, float(steps), float(planned), f"{short}: retraining it {how}")
 
 

@@ -430,8 +430,9 @@ def test_a_champion_trained_in_full_is_not_retrained_for_it(risk_home, sentences
 
 def test_new_labels_and_a_champion_trained_short_start_one_run_with_the_full_schedule(risk_home, sentences, monkeypatch):
     """Both triggers fire: one run, trained_short, its reason naming both. The operator's
-    RISK_RETRAIN_CONFIG sets a budget of its own: the run keeps it, with the operator's other
-    settings, and the reason says so."""
+    RISK_RETRAIN_CONFIG sets a budget of its own: the run sets it aside (its full schedule is the
+    point: a 30 s budget trained the retraining as short as the champion, and the one request was
+    spent), keeps the operator's other settings, and the reason says so."""
     lake = Lake(risk_home)
     _trained_short(risk_home)
     lake.land(sentences[:4])
@@ -452,10 +453,11 @@ def test_new_labels_and_a_champion_trained_short_start_one_run_with_the_full_sch
     with dg.instance_for_test() as instance:
         (kept,) = lake.tick(instance).run_requests
     assert kept.run_key == "retrain:news_sentiment:v3:trained_short"
-    assert kept.run_config == {"ops": {"news_sentiment_model": {"config": {"epochs": 3, "max_train_seconds": 1500}}}}
-    assert kept.tags["risk/retrain_reason"].startswith(
-        "retrain: champion v3 was trained short (229 of 396 steps) by its time budget: retraining it with "
-        "max_train_seconds=1500, as RISK_RETRAIN_CONFIG sets it (not its full schedule)")
+    assert kept.run_config == {"ops": {"news_sentiment_model": {"config": {"epochs": 3, "max_train_seconds": None}}}}
+    assert kept.tags["risk/retrain_reason"] == (
+        "retrain: champion v3 was trained short (229 of 396 steps) by its time budget: retraining it with its full "
+        "schedule (max_train_seconds null; RISK_RETRAIN_CONFIG's 1500 s budget set aside for this run)")
+    assert kept.tags["risk/train_config"] == "RISK_RETRAIN_CONFIG: epochs=3, max_train_seconds=1500"
 
 
 def test_a_canceled_full_retraining_is_not_requested_again_and_a_failed_one_once(risk_home, sentences):
