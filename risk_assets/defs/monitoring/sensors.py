@@ -25,7 +25,7 @@ from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.monitoring.train_profile import RetrainConfigError, TrainProfile, retrain_profile
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import column_exists, connect, table_exists
-from risk_assets.lib.ml.registry import champion, operator_retirement
+from risk_assets.lib.ml.registry import champion, operator_retirement, run_outcome
 from risk_assets.lib.ml.sentiment import MODEL_NAME as SENTIMENT_MODEL
 from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import monitoring_behind, snapshots, unchampioned
@@ -231,7 +231,16 @@ def _ended_at(record: dg.RunRecord) -> str:
     return f"{ended:%Y-%m-%d %H:%M} UTC"
 
 
-def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: str,
+def _ended(con: duckdb.DuckDBPyConnection, model: str, record: dg.RunRecord) -> str:
+    """A retrain run that succeeded, in words, with what the registry holds of the version of `model`
+    it trained ('<id> ended at 2026-12-07 15:25 UTC: its candidate <v> was rejected by the gate (...)';
+    '<id> succeeded at ...' when it registered none)."""
+    run_id = record.dagster_run.run_id
+    outcome = run_outcome(con, model, run_id)
+    return f"{run_id} ended at {_ended_at(record)}: {outcome}" if outcome else f"{run_id} succeeded at {_ended_at(record)}"
+
+
+def _after_ended_run(context: dg.SensorEvaluationContext, con: duckdb.DuckDBPyConnection, job_name: str, model: str,
                      tags: dict[str, str], unchanged: str) -> tuple[str, dg.RunRequest | None]:
     """What a retrain sensor says, and requests, when a model's numbers are unchanged since the last
     evaluation (the cursor holds their fingerprint), from the latest run of `job_name` carrying
@@ -241,7 +250,9 @@ def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: 
     Returns (note, request):
     - no such run: (`unchanged`, None), the standing decision that requested nothing (a run still in
       progress is `_not_now`'s);
-    - the latest one succeeded: (`unchanged` and that run, with when it ended, None);
+    - the latest one succeeded: (`unchanged` and that run, with when it ended and what the registry
+      holds of the version of `model` it trained (`registry.run_outcome`: promoted, or rejected by
+      the gate and why), None): a run that succeeded may have left the champion as it was;
     - FAILURE (a run killed with its process is marked failed), fewer than MAX_FAILED_RUNS of them
       for these numbers: the same request again (its run config and tags, plus RETRY_OF_TAG = the
       failed run's id), under a run key of its own (the sensor's first key was spent on the failed run);
@@ -253,7 +264,7 @@ def _after_ended_run(context: dg.SensorEvaluationContext, job_name: str, model: 
     runs = dg.RunsFilter(job_name=job_name, tags=tags)
     latest = context.instance.get_run_records(filters=runs, limit=1)
     if not latest or latest[0].dagster_run.status not in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
-        note = unchanged + (f"; its retrain run {latest[0].dagster_run.run_id} succeeded at {_ended_at(latest[0])}"
+        note = unchanged + (f"; its retrain run {_ended(con, model, latest[0])}"
                             if latest and latest[0].dagster_run.status == dg.DagsterRunStatus.SUCCESS else "")
         context.log.info(note)
         return note, None
@@ -369,7 +380,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                 fingerprint = snapshot.fingerprint()
                 decided = standing_decision(con, snapshot.model)
                 if evaluated.get(snapshot.model) == fingerprint and decided:  # else no decision recorded: decide
-                    note, request = _after_ended_run(context, retrain_loan_pd_job.name, snapshot.model, {
+                    note, request = _after_ended_run(context, con, retrain_loan_pd_job.name, snapshot.model, {
                         FINGERPRINT_TAG: fingerprint, "risk/retrain_portfolios": snapshot.model.removeprefix("loan_pd_")},
                         unchanged=_unchanged(snapshot.model, "monitoring unchanged", decided))
                     notes.append(note)
@@ -395,7 +406,7 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                 if evaluated.get(waiting.model) == waiting.fingerprint() and decided:
                     # a first-model request of several books carries the first one's fingerprint: that book answers for it
                     note, request = _after_ended_run(
-                        context, retrain_loan_pd_job.name, waiting.model, {FINGERPRINT_TAG: waiting.fingerprint()},
+                        context, con, retrain_loan_pd_job.name, waiting.model, {FINGERPRINT_TAG: waiting.fingerprint()},
                         unchanged=_unchanged(waiting.model, "no champion; nothing changed", decided))
                     notes.append(note)
                     requests += [request] if request else []
@@ -443,15 +454,22 @@ def _kept_budget(profile: TrainProfile) -> str:
     return "" if seconds is None else f"RISK_RETRAIN_CONFIG's {json.dumps(seconds)} s budget set aside for this run"
 
 
-def _full_retrain_requested(context: dg.SensorEvaluationContext, champion_version: str) -> str:
+def _full_retrain_requested(context: dg.SensorEvaluationContext, con: duckdb.DuckDBPyConnection,
+                            champion_version: str) -> str:
     """The latest run requested to retrain champion `champion_version` after it was trained short
-    (tags trigger trained_short and its version), in words ('run 1f2e..., SUCCESS'); '' when none:
-    that retraining is requested once per champion, whatever its run's end (a failed one is requested
+    (tags trigger trained_short and its version), in words, with the registry's outcome of the
+    version it trained ('run 1f2e...: its candidate <v> was rejected by the gate (...)', 'run
+    1f2e...: promoted as champion <v>', 'run 1f2e...: failed'; else 'run 1f2e..., SUCCESS'); '' when none: that
+    retraining is requested once per champion, whatever its run's end (a failed one is requested
     again by `_after_ended_run`, while the numbers are unchanged)."""
     runs = context.instance.get_run_records(filters=dg.RunsFilter(
         job_name=retrain_news_sentiment_job.name,
         tags={"risk/retrain_trigger": "trained_short", "risk/champion_version": champion_version}), limit=1)
-    return f"run {runs[0].dagster_run.run_id}, {runs[0].dagster_run.status.value}" if runs else ""
+    if not runs:
+        return ""
+    run = runs[0].dagster_run
+    outcome = "failed" if run.status == dg.DagsterRunStatus.FAILURE else run_outcome(con, SENTIMENT_MODEL, run.run_id)
+    return f"run {run.run_id}: {outcome}" if outcome else f"run {run.run_id}, {run.status.value}"
 
 
 @dg.sensor(
@@ -503,7 +521,7 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
             decided = standing_decision(con, snapshot.model)
             if context.cursor == fingerprint and decided:  # else no decision recorded: decide
                 note, request = _after_ended_run(
-                    context, retrain_news_sentiment_job.name, snapshot.model, {FINGERPRINT_TAG: fingerprint},
+                    context, con, retrain_news_sentiment_job.name, snapshot.model, {FINGERPRINT_TAG: fingerprint},
                     unchanged=_unchanged(snapshot.model, f"{'no champion; ' if first else ''}nothing changed", decided))
                 if request:
                     return dg.SensorResult(run_requests=[request], cursor=context.cursor)
@@ -511,7 +529,7 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
             budget = _kept_budget(profile)
             decision = (decide_sentiment_first_model(snapshot, retrain_policy.thresholds()) if first else
                         decide_sentiment(snapshot, retrain_policy.thresholds(),
-                                         _full_retrain_requested(context, snapshot.champion_version)
+                                         _full_retrain_requested(context, con, snapshot.champion_version)
                                          if snapshot.trained_short else "", budget))
             record_decision(con, decision, datetime.now(timezone.utc).replace(tzinfo=None))
     except duckdb.IOException as exc:

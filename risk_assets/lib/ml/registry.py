@@ -164,6 +164,32 @@ def version_row(con: duckdb.DuckDBPyConnection, model: str, version: str) -> dic
     return next(iter(_as_dicts(cur)), None)
 
 
+def version_of_run(con: duckdb.DuckDBPyConnection, model: str, run_id: str) -> dict | None:
+    """The registry row of the version of `model` that Dagster run `run_id` trained (its run_id,
+    or a version named after the run's first 8 characters, `new_version`), the latest when several;
+    None when that run registered none."""
+    if not table_exists(con, "ml.model_registry"):
+        return None
+    cur = con.execute("SELECT * FROM ml.model_registry WHERE model = ? AND (run_id = ? OR version LIKE ?) "
+                      "ORDER BY trained_at DESC LIMIT 1", [model, run_id, f"%-{run_id[:8]}"])
+    return next(iter(_as_dicts(cur)), None)
+
+
+def run_outcome(con: duckdb.DuckDBPyConnection, model: str, run_id: str) -> str | None:
+    """What became of the version of `model` that run `run_id` trained, in words: 'promoted as
+    champion <v>', or 'its candidate <v> was rejected by the gate (<the reason's first clause>)';
+    None when the run registered no version, or the gate has not judged it."""
+    row = version_of_run(con, model, run_id)
+    if row is None:
+        return None
+    if row["status"] == "champion" or row.get("promoted_at") is not None:
+        return f"promoted as champion {row['version']}"
+    if row["status"] == "rejected":
+        clause = (row.get("reason") or "").split("; ")[0].removeprefix("rejected: ")
+        return f"its candidate {row['version']} was rejected by the gate ({clause})"
+    return None
+
+
 def champion(con: duckdb.DuckDBPyConnection, model: str) -> dict | None:
     """The current champion's registry row as a dict, or None when the model has none."""
     cur = con.execute(

@@ -424,7 +424,8 @@ def check_trained_short(snapshot: SentimentSnapshot, requested: str = "", budget
 
     Args:
         requested: '' while no such retraining was requested for this champion, else the run that
-            was, in words ('run 1f2e... ended SUCCESS'): the champion is not requested again.
+            was, in words, with what became of the version it trained ('run 1f2e...: its candidate <v>
+            was rejected by the gate (...)'): the champion is not requested again.
         budget: '' when the operator set no time budget, else the one that run sets aside for its
             full schedule (max_train_seconds null): "RISK_RETRAIN_CONFIG's 30 s budget set aside for
             this run", said in the reason.

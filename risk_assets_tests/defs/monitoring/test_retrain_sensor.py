@@ -458,3 +458,27 @@ def test_a_canceled_retrain_is_named_and_a_failed_one_requested_again_once(risk_
         f"{second_at}; not requested again: look at their logs and run retrain_loan_pd by hand, or it is requested "
         "when the numbers change")
     assert lake.decisions()["trigger"].to_list() == ["labels"]
+
+
+def test_an_unchanged_tick_names_what_the_gate_did_with_its_retrain_runs_candidate(risk_home, sba_sample):
+    """The labels trigger's run succeeded but the gate rejected the version it trained (named after
+    the run id's first 8 characters): the unchanged tick said 'succeeded', as if the champion were
+    replaced; it now says what the registry holds for that version."""
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    policy = RetrainPolicy(new_labelled_rows=400)
+    with dg.instance_for_test() as instance:
+        fired = lake.evaluate(instance, policy)
+        (request,) = fired.run_requests
+        run_id, at = ended(instance, request, dg.DagsterRunStatus.SUCCESS)
+        version = f"20261207T152444Z-{run_id[:8]}"
+        with connect(risk_home.lake_path) as con:
+            registry.register_candidate(con, MODEL, version, "artifacts/x", "auc_holdout", 0.6, "snap")
+            registry.reject(con, MODEL, version, "rejected: AUC gain -0.004 (p 0.61): no gain beyond chance; "
+                                                 "the champion stays")
+        after = lake.evaluate(instance, policy, fired.cursor)
+    assert not after.run_requests
+    assert after.skip_reason.skip_message.endswith(
+        f"; its retrain run {run_id} ended at {at}: its candidate {version} was rejected by the gate (AUC gain -0.004 "
+        "(p 0.61): no gain beyond chance)")

@@ -500,3 +500,54 @@ def test_a_champion_trained_short_that_an_operator_restored_is_held(risk_home, s
         (request,) = lake.tick(instance, held.cursor).run_requests
     assert request.run_key == "retrain:news_sentiment:v1:trained_short"
     assert [d[2] for d in lake.decisions()] == ["held", "trained_short"]
+
+
+GATE_REJECTED = ("rejected: holdout macro-F1 0.5041 vs champion v2 re-scored on the same holdout 0.5406: gain -0.0365 "
+                 "(95% CI -0.1537 to +0.1026), one-sided paired bootstrap p 0.675, not below 0.05: no gain beyond chance, "
+                 "the champion stays (301 holdout sentences); trained short: 111 of 222 optimiser steps")
+
+
+def test_the_ticks_after_a_full_retraining_name_what_the_gate_did_with_its_candidate(risk_home, sentences):
+    """The run that retrained the champion cut short succeeded, but the gate rejected its candidate
+    and the old champion still scores. The ticks said 'succeeded' and 'SUCCESS', as if it had replaced
+    it; they now give the registry's outcome for the version that run trained (its name ends with the
+    run id's first 8 characters), and a failed run is called failed."""
+    lake = Lake(risk_home)
+    _trained_short(risk_home)
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        run_id, at = ended(instance, request, dg.DagsterRunStatus.SUCCESS)
+        version = f"20261207T152444Z-{run_id[:8]}"
+        with connect(risk_home.lake_path) as con:
+            registry.register_candidate(con, MODEL_NAME, version, str(risk_home.root), "macro_f1_holdout", 0.50, "snap",
+                                        run_id=run_id)
+            registry.reject(con, MODEL_NAME, version, GATE_REJECTED)
+        rejected = (f"its candidate {version} was rejected by the gate (holdout macro-F1 0.5041 vs champion v2 re-scored "
+                    "on the same holdout 0.5406: gain -0.0365 (95% CI -0.1537 to +0.1026), one-sided paired bootstrap p "
+                    "0.675, not below 0.05: no gain beyond chance, the champion stays (301 holdout sentences))")
+        unchanged = lake.tick(instance, fired.cursor)
+        assert unchanged.skip_reason.skip_message == (
+            f"news_sentiment: nothing changed since {lake.decided_at()}; standing decision: {SHORT_REASON}; its "
+            f"retrain run {run_id} ended at {at}: {rejected}")
+        lake.land(sentences[:1])
+        quiet = lake.tick(instance, unchanged.cursor)
+        assert quiet.skip_reason.skip_message == (
+            "news_sentiment: no trigger: 1 labelled articles landed since the champion was trained < 3; champion v2 "
+            "was trained short (208 of 396 steps) by its time budget; its retraining with its full schedule was "
+            f"requested already (run {run_id}: {rejected})")
+
+
+def test_a_failed_full_retraining_is_called_failed(risk_home, sentences):
+    lake = Lake(risk_home)
+    _trained_short(risk_home)
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        run_id, _ = ended(instance, request, dg.DagsterRunStatus.FAILURE)
+        lake.land(sentences[:1])  # new numbers: decided afresh, the failed run named
+        quiet = lake.tick(instance, fired.cursor)
+    assert quiet.skip_reason.skip_message == (
+        "news_sentiment: no trigger: 1 labelled articles landed since the champion was trained < 3; champion v2 "
+        "was trained short (208 of 396 steps) by its time budget; its retraining with its full schedule was "
+        f"requested already (run {run_id}: failed)")
