@@ -22,7 +22,12 @@ from risk_assets.defs.monitoring.jobs import (
     retrain_news_sentiment_job,
 )
 from risk_assets.defs.monitoring.policy import RetrainPolicy
-from risk_assets.defs.monitoring.train_profile import RetrainConfigError, TrainProfile, retrain_profile
+from risk_assets.defs.monitoring.train_profile import (
+    RETRAIN_CONFIG_ENV,
+    RetrainConfigError,
+    TrainProfile,
+    retrain_profile,
+)
 from risk_assets.defs.resources import LakeResource
 from risk_assets.lib.lake import column_exists, connect, table_exists
 from risk_assets.lib.ml.registry import champion, operator_retirement, run_outcome
@@ -212,16 +217,31 @@ them again: a run killed with its process (dead_runs_sensor marks it failed) is 
 a run that fails twice on the same numbers fails for a reason that a third one would not fix."""
 
 
-def _profile(context: dg.SensorEvaluationContext) -> tuple[TrainProfile | None, dg.SensorResult | None]:
-    """The operator's training config for the runs this tick may request (RISK_RETRAIN_CONFIG), or a
-    skip naming what is wrong with it: nothing is decided, and the cursor kept, until it is mended, so
-    the decision it held back is taken on the first tick after."""
+HOLDS = {"loan_pd_model": "retrain_sensor", "news_sentiment_model": "sentiment_retrain_sensor"}
+"""The sensor requesting the runs that carry each training asset's part of RISK_RETRAIN_CONFIG."""
+
+
+def _profile(context: dg.SensorEvaluationContext, own: str) -> tuple[TrainProfile | None, dg.SensorResult | None]:
+    """The operator's training config for the runs this tick may request (RISK_RETRAIN_CONFIG, `own`
+    the asset they train), or a skip naming what is wrong with it: nothing is decided, and the cursor
+    kept, until it is mended, so the decision it held back is taken on the first tick after. A bad
+    part of the other model's only holds the other sensor: `_refused_elsewhere` says so, and this one decides."""
     try:
-        return retrain_profile(), None
+        return retrain_profile(own=own), None
     except RetrainConfigError as exc:
         context.log.error(str(exc))
         return None, dg.SensorResult(skip_reason=dg.SkipReason(
             f"nothing decided: {exc}. Mend or unset it (README, Automation); the next tick decides"), cursor=context.cursor)
+
+
+def _refused_elsewhere(context: dg.SensorEvaluationContext, profile: TrainProfile) -> list[str]:
+    """A note (logged as a warning) per part of RISK_RETRAIN_CONFIG another sensor's runs carry that
+    was refused: that sensor holds its retraining, this tick's decision goes on."""
+    notes = [f"{RETRAIN_CONFIG_ENV}'s {op} part is refused ({why}): {HOLDS[op]} holds its retraining; "
+             "this decision goes on" for op, why in sorted(profile.refused.items())]
+    for note in notes:
+        context.log.warning(note)
+    return notes
 
 
 def _ended_at(record: dg.RunRecord) -> str:
@@ -355,12 +375,13 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
     if waiting := _not_now(context, lake, retrain_loan_pd_job.name):
         return waiting
-    profile, refused = _profile(context)
+    profile, refused = _profile(context, "loan_pd_model")
     if refused:
         return refused
     thresholds = retrain_policy.thresholds()
     evaluated: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    requests, notes = [], []
+    elsewhere = _refused_elsewhere(context, profile)
+    requests, notes = [], list(elsewhere)
     try:
         with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
             if behind := monitoring_behind(con):  # a file mid-ingest: its loans are not in the numbers yet
@@ -430,10 +451,10 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
     except duckdb.IOException as exc:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)
     cursor = json.dumps(evaluated, sort_keys=True)
-    if not current and not notes:
-        return dg.SensorResult(skip_reason=dg.SkipReason(
-            "no PD champion in monitoring.champion_population yet (materialize the monitoring assets)"
-        ), cursor=cursor)
+    if not current and notes == elsewhere:
+        return dg.SensorResult(skip_reason=dg.SkipReason("; ".join(
+            ["no PD champion in monitoring.champion_population yet (materialize the monitoring assets)", *elsewhere]
+        )), cursor=cursor)
     if not requests:
         return dg.SensorResult(skip_reason=dg.SkipReason("; ".join(notes)), cursor=cursor)
     if said := profile.describe("loan_pd_model"):
@@ -500,9 +521,18 @@ def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
                              retrain_policy: RetrainPolicy) -> dg.SensorResult:
     if waiting := _not_now(context, lake, retrain_news_sentiment_job.name):
         return waiting
-    profile, refused = _profile(context)
+    profile, refused = _profile(context, "news_sentiment_model")
     if refused:
         return refused
+    result = _sentiment_decision(context, lake, retrain_policy, profile)
+    if (elsewhere := _refused_elsewhere(context, profile)) and result.skip_reason:  # a request: the log says it
+        return result._replace(skip_reason=dg.SkipReason("; ".join([result.skip_reason.skip_message, *elsewhere])))
+    return result
+
+
+def _sentiment_decision(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy,
+                        profile: TrainProfile) -> dg.SensorResult:
+    """sentiment_retrain_sensor's tick once RISK_RETRAIN_CONFIG's news_sentiment_model part is taken."""
     try:
         with connect(lake.home.lake_path, wait_seconds=LAKE_WAIT_SECONDS) as con:
             snapshot = sentiment_snapshot(con)

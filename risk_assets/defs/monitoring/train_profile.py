@@ -10,7 +10,8 @@ materialize --config-json` take, either inline (JSON) or as the path of a JSON o
 `news_sentiment_model` part; unset (or empty), they carry what they always did. The sensors read it
 at every evaluation (a file's edits count from the next tick) and refuse a bad one with a message
 naming the setting, before deciding anything, so no run is requested that would fail at launch or
-in its training step.
+in its training step. Each sensor refuses only on the part its own runs carry (and on a file it
+cannot read as run config at all); a bad part of the other model's is a note of its tick.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class TrainProfile:
 
     source: str = ""
     ops: dict[str, dict] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    """Training asset -> why its part was refused, for the parts `retrain_profile(own=...)` did not
+    raise on (another sensor's runs carry them); their settings are not in `ops`."""
 
     def config(self, op: str) -> dict:
         """The settings given for `op` (a copy; {} when none)."""
@@ -82,8 +86,12 @@ class TrainProfile:
         return {PROFILE_TAG: said} if said else {}
 
 
-def retrain_profile(environ: Mapping[str, str] | None = None) -> TrainProfile:
+def retrain_profile(environ: Mapping[str, str] | None = None, *, own: str | None = None) -> TrainProfile:
     """The training profile RISK_RETRAIN_CONFIG sets (an empty TrainProfile when unset or blank).
+
+    own: the training asset whose runs the caller requests; a bad part of another asset's is kept in
+    `refused` instead of raised, so one model's typo does not stop the other's retraining (None: any
+    bad part raises).
 
     Raises:
         RetrainConfigError: the file is missing or unreadable, the text is not JSON (YAML for a .yaml/.yml
@@ -107,7 +115,7 @@ def retrain_profile(environ: Mapping[str, str] | None = None) -> TrainProfile:
                 f"{RETRAIN_CONFIG_ENV} names the file {path}, which cannot be read ({exc.strerror or exc}); set it to "
                 f"a JSON or YAML file of run config, or inline JSON such as {_EXAMPLE}") from None
         raw = _parse(text, "YAML" if path.suffix.lower() in (".yaml", ".yml") else "JSON", source)
-    return TrainProfile(source, _checked(raw, source))
+    return TrainProfile(source, *_checked(raw, source, own))
 
 
 def _parse(text: str, form: str, source: str) -> object:
@@ -123,30 +131,40 @@ def _parse(text: str, form: str, source: str) -> object:
                                  f"--config-json takes it, e.g. {_EXAMPLE}") from None
 
 
-def _checked(raw: object, source: str) -> dict[str, dict]:
-    """Training asset -> settings, each setting checked against the asset's config (name, type) and
-    its training's own rules."""
+def _checked(raw: object, source: str, own: str | None = None) -> tuple[dict[str, dict], dict[str, str]]:
+    """(training asset -> settings, each setting checked against the asset's config (name, type) and
+    its training's own rules; training asset other than `own` -> why its part was refused)."""
     if raw is None:
-        return {}
+        return {}, {}
     if not isinstance(raw, dict) or set(raw) - {"ops"}:
         raise RetrainConfigError(f"{source}: run config must be an object with one key, ops (as --config-json takes "
                                  f"it, e.g. {_EXAMPLE}), not {json.dumps(raw, default=str)[:200]}")
     ops = raw.get("ops") or {}
     if not isinstance(ops, dict):
         raise RetrainConfigError(f"{source}: ops must map a training asset to its config, e.g. {_EXAMPLE}")
-    checked = {}
+    checked, refused = {}, {}
     for op, entry in ops.items():
-        if op not in TRAINING_OPS:
+        if op not in TRAINING_OPS:  # whose part it was meant to be is unknown: it stops both
             raise RetrainConfigError(f"{source}: ops.{op}: the retrain runs train {' and '.join(TRAINING_OPS)} "
                                      "only; nothing else takes config from this setting")
-        if not isinstance(entry, dict) or set(entry) - {"config"}:
-            raise RetrainConfigError(f"{source}: ops.{op} must be {{\"config\": {{...}}}}, not "
-                                     f"{json.dumps(entry, default=str)[:200]}")
-        settings = entry.get("config") or {}
-        if not isinstance(settings, dict):
-            raise RetrainConfigError(f"{source}: ops.{op}.config must map settings to values, not {settings!r}")
-        checked[op] = _settings(op, settings, source)
-    return checked
+        try:
+            checked[op] = _part(op, entry, source)
+        except RetrainConfigError as exc:
+            if own is None or op == own:
+                raise
+            refused[op] = str(exc)
+    return checked, refused
+
+
+def _part(op: str, entry: object, source: str) -> dict:
+    """The settings of `op`'s part of the run config, `{"config": {...}}`."""
+    if not isinstance(entry, dict) or set(entry) - {"config"}:
+        raise RetrainConfigError(f"{source}: ops.{op} must be {{\"config\": {{...}}}}, not "
+                                 f"{json.dumps(entry, default=str)[:200]}")
+    settings = entry.get("config") or {}
+    if not isinstance(settings, dict):
+        raise RetrainConfigError(f"{source}: ops.{op}.config must map settings to values, not {settings!r}")
+    return _settings(op, settings, source)
 
 
 def _config_class(op: str) -> type:

@@ -7,6 +7,7 @@ import json
 import dagster as dg
 import pytest
 
+from risk_assets.defs.models.news_sentiment import NewsSentimentConfig
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.monitoring.sensors import retrain_sensor
 from risk_assets.defs.monitoring.train_profile import RETRAIN_CONFIG_ENV, RetrainConfigError, retrain_profile
@@ -140,3 +141,74 @@ def test_the_trained_short_remedy_is_a_command_whose_config_dagster_accepts():
     config = json.loads(words[words.index("--config-json") + 1])
     assert config == {"ops": {"news_sentiment_model": {"config": {"max_train_seconds": None}}}}
     assert dg.validate_run_config(defs.resolve_job_def("retrain_news_sentiment"), config)
+
+
+NEWS_TYPO = _ops("news_sentiment_model", {"max_train_second": 30})
+NEWS_REFUSED = (
+    "RISK_RETRAIN_CONFIG's news_sentiment_model part is refused (RISK_RETRAIN_CONFIG: "
+    "news_sentiment_model.max_train_second: news_sentiment_model has no such setting (did you mean "
+    "max_train_seconds?); its settings: {settings}): sentiment_retrain_sensor holds its retraining; this decision goes on")
+
+
+def test_a_bad_part_of_one_model_is_refused_to_its_own_sensor_only():
+    profile = retrain_profile({RETRAIN_CONFIG_ENV: json.dumps({"ops": {
+        "news_sentiment_model": {"config": {"max_train_second": 30}},
+        "loan_pd_model": {"config": {"members": 10}}}})}, own="loan_pd_model")
+    assert profile.config("loan_pd_model") == {"members": 10} and profile.config("news_sentiment_model") == {}
+    assert list(profile.refused) == ["news_sentiment_model"]
+    with pytest.raises(RetrainConfigError):  # its own part, or asked for every part, it is refused
+        retrain_profile({RETRAIN_CONFIG_ENV: NEWS_TYPO}, own="news_sentiment_model")
+    with pytest.raises(RetrainConfigError):
+        retrain_profile({RETRAIN_CONFIG_ENV: NEWS_TYPO})
+    with pytest.raises(RetrainConfigError):  # whose part an unknown op was meant to be is unknown
+        retrain_profile({RETRAIN_CONFIG_ENV: _ops("news_sentiment", {"epochs": 2})}, own="loan_pd_model")
+
+
+def test_the_pd_retrain_decides_beside_a_news_typo_and_refuses_its_own(risk_home, cases_dir, monkeypatch):
+    lake = LakeResource(root=str(risk_home.root))
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)
+        con.register("frame", f13_frame(cases_dir))
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT * FROM frame")
+
+    def tick(instance, cursor=None):
+        return retrain_sensor(dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"lake": lake, "retrain_policy": RetrainPolicy()}))
+
+    with dg.instance_for_test() as instance:
+        monkeypatch.setenv(RETRAIN_CONFIG_ENV, _ops("loan_pd_model", {"members": 3}))
+        refused = tick(instance, cursor="{}")
+        assert not refused.run_requests and refused.cursor == "{}"
+        assert refused.skip_reason.skip_message == (
+            "nothing decided: RISK_RETRAIN_CONFIG: loan_pd_model: members (3) must be at least folds (5). Mend or "
+            "unset it (README, Automation); the next tick decides")
+        monkeypatch.setenv(RETRAIN_CONFIG_ENV, "/no/such/retrain.json")  # no part of it can be read: both wait
+        assert tick(instance).skip_reason.skip_message.startswith(
+            "nothing decided: RISK_RETRAIN_CONFIG names the file /no/such/retrain.json, which cannot be read")
+
+        monkeypatch.setenv(RETRAIN_CONFIG_ENV, NEWS_TYPO)
+        first = tick(instance)
+        (request,) = first.run_requests  # the PD decision does not wait for a setting it never reads
+        assert request.run_config == {"ops": {"loan_pd_model": {"config": {"portfolios": ["f13"]}}}}
+        assert "risk/train_config" not in request.tags
+        unchanged = tick(instance, cursor=first.cursor).skip_reason.skip_message
+    note, standing = unchanged.split("; loan_pd_f13: ", 1)
+    assert note == NEWS_REFUSED.format(settings=", ".join(NewsSentimentConfig.model_fields))
+    assert standing.startswith("no champion; nothing changed since ")
+
+
+def test_the_sentiment_retrain_decides_beside_a_pd_error(risk_home, sentences, monkeypatch):
+    lake = Lake(risk_home)
+    monkeypatch.setenv(RETRAIN_CONFIG_ENV, json.dumps({"ops": {
+        "news_sentiment_model": {"config": {"max_train_seconds": 1500}},
+        "loan_pd_model": {"config": {"members": 3}}}}))
+    with dg.instance_for_test() as instance:
+        quiet = lake.tick(instance)
+        lake.land(sentences[:3])
+        (request,) = lake.tick(instance, cursor=quiet.cursor).run_requests
+    assert quiet.skip_reason.skip_message == (
+        "news_sentiment: no trigger: 0 labelled articles landed since the champion was trained < 3; "
+        "RISK_RETRAIN_CONFIG's loan_pd_model part is refused (RISK_RETRAIN_CONFIG: loan_pd_model: members (3) must be "
+        "at least folds (5)): retrain_sensor holds its retraining; this decision goes on")
+    assert request.run_config == {"ops": {"news_sentiment_model": {"config": {"max_train_seconds": 1500}}}}
