@@ -104,7 +104,8 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
             f"Watches landing/{domain}: each file whose bytes (sha256) are new starts one `{job.name}` run "
             "(run_key = content hash). The cursor holds every file seen (name, size, sha256), never a time, so a "
             "file with an old modification time is still picked up; the same bytes under two names start one run; the "
-            "same bytes copied later under a new name start none, and the tick names the file they repeat; a "
+            "same bytes copied later under a new name start none, and the tick names the file they repeat (in "
+            "its skip reason, or its runs' tag risk/landing_copies when it requests any); a "
             "withdrawn file dropped back in lands again."
         ),
     )
@@ -142,11 +143,14 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
                     "risk/landing_sha256": first.sha256,
                     "risk/landing_size_bytes": str(first.size),
                     "risk/landing_duplicates": names,
+                    # a tick that requests runs has no skip reason: its runs say the copies it noticed
+                    **({"risk/landing_copies": "; ".join(plan.copies)} if plan.copies else {}),
                 },
             ))
         seen = (f"{len(files)} file(s) in landing/{domain}, {len(plan.known)} already seen"
-                + (f" ({'; '.join(plan.copies)})" if plan.copies else "") + f"; {manifest_note}"
-                + (f"; {len(looked.settling)} still being written" if looked.settling else "")
+                + (f" ({'; '.join(plan.copies)})" if plan.copies else "")
+                + (f", {len(looked.settling)} more still being written" if looked.settling else "")
+                + f"; {manifest_note}"
                 + (f"; cannot read {'; '.join(looked.unreadable)}" if looked.unreadable else ""))
         context.log.info(seen)
         if not requests:

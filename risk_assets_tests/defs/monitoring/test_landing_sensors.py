@@ -68,6 +68,29 @@ def test_a_late_copy_under_a_new_name_is_said_to_be_the_landed_file(risk_home, c
         again = tick(instance, defs, copied.cursor)  # said once
         assert again.skip_reason.skip_message == (
             "nothing new: 2 file(s) in landing/loans, 2 already seen; 1 contents in the manifest")
+        for name in ("lc_part2.csv", "lc_part3.csv"):  # copied now: modified in the last 10 s
+            shutil.copy(cases_dir / "F01_loans_2024-02.csv", risk_home.landing_loans / name)
+        settling = tick(instance, defs, again.cursor)
+        assert settling.skip_reason.skip_message == (
+            "nothing new: 2 file(s) in landing/loans, 2 already seen, 2 more still being written; "
+            "1 contents in the manifest")
+
+
+def test_a_late_copy_noticed_in_a_tick_that_requests_a_run_is_on_the_run(risk_home, cases_dir):
+    """A tick that requests a run has no skip reason (Dagster shows one only when no run is
+    requested): the copy it noticed is a tag of its run, not only a line of its log."""
+    shutil.copy2(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "lc_part1.csv")
+    defs = make_defs(str(risk_home.root))
+    with dg.instance_for_test() as instance:
+        (request,) = (first := tick(instance, defs)).run_requests
+        assert "risk/landing_copies" not in request.tags
+        assert defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=request.tags).success
+        shutil.copy2(risk_home.landing_loans / "lc_part1.csv", risk_home.landing_loans / "lc_part1_redownload.csv")
+        shutil.copy2(cases_dir / "F01_loans_2024-02.csv", risk_home.landing_loans / "lc_part2.csv")
+        (second,) = tick(instance, defs, first.cursor).run_requests
+    assert second.tags["risk/landing_file"] == "lc_part2.csv"
+    assert second.tags["risk/landing_copies"] == (
+        "lc_part1_redownload.csv: same bytes as lc_part1.csv, landed already; no run")
 
 
 def test_cursor_holds_files_not_times_and_an_old_mtime_is_picked_up(risk_home, cases_dir):
