@@ -579,7 +579,8 @@ def _sentiment_decision(context: dg.SensorEvaluationContext, lake: LakeResource,
                  f"retrain:{snapshot.model}:{snapshot.champion_version}:trained_short" if short else
                  f"retrain:{snapshot.model}:{snapshot.champion_version}:{fingerprint}"),
         run_config=profile.run_config("news_sentiment_model", **(FULL_SCHEDULE if short else {})),
-        tags={**decision.tags(), FINGERPRINT_TAG: fingerprint, **profile.tags("news_sentiment_model")},
+        tags={**decision.tags(), FINGERPRINT_TAG: fingerprint,
+              **profile.tags("news_sentiment_model", **(FULL_SCHEDULE if short else {}))},
     )], cursor=fingerprint)
 
 

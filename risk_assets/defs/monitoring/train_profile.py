@@ -73,16 +73,23 @@ class TrainProfile:
         config = {**self.config(op), **sensor_set}
         return {"ops": {op: {"config": config}}} if config else {}
 
-    def describe(self, op: str) -> str:
-        """'RISK_RETRAIN_CONFIG=slow.yaml: epochs=2, max_train_seconds=1500' for `op`; '' without settings."""
+    def describe(self, op: str, **set_aside) -> str:
+        """'RISK_RETRAIN_CONFIG=slow.yaml: epochs=2, max_train_seconds=1500' for `op`; '' without settings.
+
+        set_aside: settings the run carries in place of the operator's (a full-schedule retraining's
+        `max_train_seconds=None`), said as `max_train_seconds=null (1500 set aside for this run)` so
+        the tag names what the run trained with."""
         settings = self.config(op)
         if not settings:
             return ""
-        return f"{self.source}: " + ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(settings.items()))
+        return f"{self.source}: " + ", ".join(
+            f"{k}={json.dumps(set_aside[k])} ({json.dumps(v)} set aside for this run)" if k in set_aside
+            and set_aside[k] != v else f"{k}={json.dumps(v)}" for k, v in sorted(settings.items()))
 
-    def tags(self, op: str) -> dict[str, str]:
-        """{PROFILE_TAG: describe(op)} when the operator set anything for `op`, else {} (the run's tags as before)."""
-        said = self.describe(op)
+    def tags(self, op: str, **set_aside) -> dict[str, str]:
+        """{PROFILE_TAG: describe(op, **set_aside)} when the operator set anything for `op`, else {}
+        (the run's tags as before)."""
+        said = self.describe(op, **set_aside)
         return {PROFILE_TAG: said} if said else {}
 
 

@@ -457,7 +457,9 @@ def test_new_labels_and_a_champion_trained_short_start_one_run_with_the_full_sch
     assert kept.tags["risk/retrain_reason"] == (
         "retrain: champion v3 was trained short (229 of 396 steps) by its time budget: retraining it with its full "
         "schedule (max_train_seconds null; RISK_RETRAIN_CONFIG's 1500 s budget set aside for this run)")
-    assert kept.tags["risk/train_config"] == "RISK_RETRAIN_CONFIG: epochs=3, max_train_seconds=1500"
+    assert kept.tags["risk/train_config"] == (
+        "RISK_RETRAIN_CONFIG: epochs=3, max_train_seconds=null (1500 set aside for this run)")
+    assert kept.run_config["ops"]["news_sentiment_model"]["config"] == {"epochs": 3, "max_train_seconds": None}
 
 
 def test_a_canceled_full_retraining_is_not_requested_again_and_a_failed_one_once(risk_home, sentences):
