@@ -175,6 +175,12 @@ def _summary_of_a_run_that_wrote(tmp_path, write) -> list[str]:
         return run_summary(instance, since, lake)
 
 
+def _events_as_landing_writes(con) -> None:
+    """The raw.landing_events row landing writes beside each raw.landed_files row."""
+    con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, run_id, seen_at, message, domain) "
+                "SELECT path, sha256, size_bytes, status, run_id, now(), message, domain FROM raw.landed_files")
+
+
 def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
     """A refused file fails no check, yet its rows are not in the lake: the summary names it with
     its reason instead of saying only 'every check passed'."""
@@ -184,6 +190,7 @@ def test_the_run_summary_names_the_files_the_run_refused(tmp_path):
                     "('b', '/landing/loans/ok.csv', 9, 'loans', 'loaded', NULL, ?), "
                     "('c', '/landing/loans/old.csv', 9, 'loans', 'refused', 'an earlier run', 'another-run')",
                     ["no known loan tape format: line 1 is 'HDR|20200331'", run_id, run_id])
+        _events_as_landing_writes(con)
 
     lines = _summary_of_a_run_that_wrote(tmp_path, write)
     assert lines[0].endswith("; every check passed; 1 file(s) not landed (they stay in landing and are tried "
@@ -202,6 +209,7 @@ def test_the_run_summary_keeps_the_spaces_that_align_a_quoted_line(tmp_path):
         con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, status, message, run_id) VALUES "
                     "('a', '/landing/loans/acme_fixed.txt', 9, 'loans', 'refused', ?, ?)",
                     [f"the column mapping meant for it does not fit.\n  First line: {first!r}. Fixed width", run_id])
+        _events_as_landing_writes(con)
 
     lines = _summary_of_a_run_that_wrote(tmp_path, write)
     aligned = "'LOAN_ID\u00a0\u00a0\u00a0\u00a0\u00a0ISSUE_DATE\u00a0\u00a0AMOUNT\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0RATE\u00a0\u00a0STATUS'"

@@ -36,8 +36,8 @@ class LakeOutcomes(NamedTuple):
     table is missing).
 
     not_landed: (status 'refused' or 'failed', path, message) of each file it refused or failed to
-        land (raw.landed_files; raw.landing_events for a file refused unread, a broken link say,
-        which has no manifest row).
+        land (raw.landing_events, NOT_LANDED_SQL: not a refusal of bytes already refused for the
+        same reason by an earlier run).
     quarantined: (path, records in the file (blank, note and footer lines not counted), records
         quarantined, '<rule> <count>, ...' most first) of each file it landed with records
         quarantined at landing (raw.landed_files and quality.quarantine).
@@ -65,6 +65,24 @@ class LakeOutcomes(NamedTuple):
 NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [])
 
 
+NOT_LANDED_SQL = """
+    WITH e AS (SELECT outcome, path, sha256, message, run_id,
+                      lag(outcome) OVER w AS was, lag(sha256) OVER w AS was_sha256, lag(message) OVER w AS said
+               FROM raw.landing_events WINDOW w AS (PARTITION BY path ORDER BY seen_at))
+    SELECT e.outcome, e.path, coalesce(e.message, f.message, '')
+    FROM e LEFT JOIN raw.landed_files AS f
+      ON e.sha256 <> '' AND f.sha256 = e.sha256 AND f.path = e.path AND f.status = e.outcome
+    WHERE e.run_id = $run AND e.outcome IN ('refused', 'failed')
+      AND NOT coalesce(e.outcome = 'refused' AND e.was = 'refused' AND e.was_sha256 = e.sha256
+                        AND e.said IS NOT DISTINCT FROM e.message, false)
+    ORDER BY e.path"""
+"""LakeOutcomes.not_landed of the run $run, from its own events: raw.landed_files keeps a file's
+latest run only (each run that refuses it again replaces the row). A refusal repeating the path's
+previous event (the same bytes refused for the same reason, by an earlier run) is not the run's:
+a refused file is tried on every run. An event without a message (an old lake) takes the manifest
+row's of the same path, bytes and status."""
+
+
 def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> LakeOutcomes:
     """What the run `run_id` did to its files and models (LakeOutcomes), read from the lake at
     `lake_path` in one read-only connection, waiting up to `wait_seconds` for another run's hold on it.
@@ -88,10 +106,7 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
 
     try:
         with connect(lake_path, read_only=True, wait_seconds=wait_seconds) as con:
-            not_landed = rows(con, "SELECT status, path, coalesce(message, '') FROM raw.landed_files "
-                                   "WHERE run_id = $run AND status IN ('refused', 'failed') UNION ALL "
-                                   "SELECT outcome, path, message FROM raw.landing_events WHERE run_id = $run "
-                                   "AND outcome = 'refused' AND sha256 = '' AND message IS NOT NULL ORDER BY path")
+            not_landed = rows(con, NOT_LANDED_SQL)
             quarantined = rows(con, """
                 SELECT f.path, f.rows_in_file - coalesce(f.non_data_lines, 0), f.rows_quarantined,
                        (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)

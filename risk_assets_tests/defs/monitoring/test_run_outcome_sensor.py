@@ -46,6 +46,9 @@ def _lake_run_assets(lake_path):
                 "('a1', '/lake/landing/loans/sba_national.csv.gz', 90000, 'loans', 'loaded', 2102, 1291, 811, 0, NULL, $run), "
                 "('b2', '/lake/landing/loans/HDR_TRL.DAT', 40, 'loans', 'refused', NULL, NULL, NULL, NULL, "
                 "'no known loan tape format', $run)", {"run": context.run_id})
+            con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, run_id, seen_at, message, "
+                        "domain) SELECT path, sha256, size_bytes, status, run_id, now(), message, domain "
+                        "FROM raw.landed_files WHERE run_id = ?", [context.run_id])  # as landing writes them
 
     @dg.asset
     def news_sentiment_model(context: dg.AssetExecutionContext) -> None:

@@ -194,3 +194,47 @@ def test_the_run_summary_names_a_landed_file_gone_and_one_renamed(tmp_path, case
         f"{own_command()} withdraw F01_loans_2024-01.csv --reason ...",
         f"RENAMED feb.csv: renamed from F01_loans_2024-02.csv after it landed (the same bytes; "
         f"{landing / 'F01_loans_2024-02.csv'} is gone): its rows stay in the lake as that file's, and no run lands it again"]
+
+
+def _refusing_bad_header(path):
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.ingest.parsed import FileRefused
+
+    if path.name == "bad_header.csv":
+        raise FileRefused(f"{path}: no mapping matches its header")
+    return parse_loan_file(path, mapping_dirs=[MAPPINGS])
+
+
+def test_a_runs_notes_name_the_files_it_refused_not_those_a_later_run_refused_again(risk_home, cases_dir):
+    from risk_assets.lib.report.run_outcome import LakeOutcomes, lake_outcomes, outcome_notes
+
+    bad = risk_home.landing_loans / "bad_header.csv"
+    bad.write_text("foo,bar\n1,2\n")
+    shutil.copyfile(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "F01_loans_2024-01.csv")
+    _land(risk_home, "run-1", _refusing_bad_header)
+    _land(risk_home, "run-2", _refusing_bad_header)  # the tape is landed; the same bytes refused again
+    refusal = f"{bad}: no mapping matches its header"
+    assert [e for e in _events(risk_home) if e[0] == "refused"] == [
+        ("refused", "bad_header.csv", refusal, "run-1", None), ("refused", "bad_header.csv", refusal, "run-2", None)]
+    first, second = (lake_outcomes(risk_home.lake_path, run, 1) for run in ("run-1", "run-2"))
+    assert first == LakeOutcomes([("refused", str(bad), refusal)], [], [], [], [], [])
+    assert outcome_notes(first) == ["bad_header.csv refused"]
+    assert second == LakeOutcomes([], [], [], [], [], [])
+    assert outcome_notes(second) == []
+    bad.write_text("foo,baz\n1,2\n")  # new bytes: refused anew, by the run that read them
+    _land(risk_home, "run-3", _refusing_bad_header)
+    assert outcome_notes(lake_outcomes(risk_home.lake_path, "run-3", 1)) == ["bad_header.csv refused"]
+
+
+def test_an_old_lakes_refusal_without_an_event_message_takes_the_manifests(risk_home, cases_dir):
+    from risk_assets.lib.report.run_outcome import lake_outcomes
+
+    bad = risk_home.landing_loans / "bad_header.csv"
+    bad.write_text("foo,bar\n1,2\n")
+    _land(risk_home, "run-1", _refusing_bad_header)
+    _land(risk_home, "run-2", _refusing_bad_header)
+    with connect(risk_home.lake_path) as con:  # as an old lake kept them, the manifest row run-2's
+        con.execute("UPDATE raw.landing_events SET message = NULL")
+    assert lake_outcomes(risk_home.lake_path, "run-1", 1).not_landed == [
+        ("refused", str(bad), f"{bad}: no mapping matches its header")]
+    assert lake_outcomes(risk_home.lake_path, "run-2", 1).not_landed == []
