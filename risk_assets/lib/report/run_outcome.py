@@ -35,9 +35,9 @@ class LakeOutcomes(NamedTuple):
     """What one run did to its files and models, from the lake (each list [] when the lake or its
     table is missing).
 
-    not_landed: (status 'refused' or 'failed', path, message) of each file it refused or failed to
-        land (raw.landing_events, NOT_LANDED_SQL: not a refusal of bytes already refused for the
-        same reason by an earlier run).
+    not_landed: (status 'refused', 'still refused' or 'failed', path, message) of each file it
+        refused or failed to land (raw.landing_events, NOT_LANDED_SQL: 'still refused' for bytes an
+        earlier run refused for the same reason).
     quarantined: (path, records in the file (blank, note and footer lines not counted), records
         quarantined, '<rule> <count>, ...' most first) of each file it landed with records
         quarantined at landing (raw.landed_files and quality.quarantine).
@@ -69,18 +69,20 @@ NOT_LANDED_SQL = """
     WITH e AS (SELECT outcome, path, sha256, message, run_id,
                       lag(outcome) OVER w AS was, lag(sha256) OVER w AS was_sha256, lag(message) OVER w AS said
                FROM raw.landing_events WINDOW w AS (PARTITION BY path ORDER BY seen_at))
-    SELECT e.outcome, e.path, coalesce(e.message, f.message, '')
+    SELECT CASE WHEN coalesce(e.outcome = 'refused' AND e.was = 'refused' AND e.was_sha256 = e.sha256
+                              AND e.said IS NOT DISTINCT FROM e.message, false)
+                THEN 'still refused' ELSE e.outcome END,
+           e.path, coalesce(e.message, f.message, '')
     FROM e LEFT JOIN raw.landed_files AS f
       ON e.sha256 <> '' AND f.sha256 = e.sha256 AND f.path = e.path AND f.status = e.outcome
     WHERE e.run_id = $run AND e.outcome IN ('refused', 'failed')
-      AND NOT coalesce(e.outcome = 'refused' AND e.was = 'refused' AND e.was_sha256 = e.sha256
-                        AND e.said IS NOT DISTINCT FROM e.message, false)
     ORDER BY e.path"""
 """LakeOutcomes.not_landed of the run $run, from its own events: raw.landed_files keeps a file's
-latest run only (each run that refuses it again replaces the row). A refusal repeating the path's
-previous event (the same bytes refused for the same reason, by an earlier run) is not the run's:
-a refused file is tried on every run. An event without a message (an old lake) takes the manifest
-row's of the same path, bytes and status."""
+latest run only (each run that refuses it again replaces the row), so another run's refusal could
+be named. A refused file is tried on every run: a refusal repeating the path's previous event (the
+same bytes refused for the same reason by an earlier run) is 'still refused', so a run says the
+file it left in landing without claiming a new refusal. An event without a message (an old lake)
+takes the manifest row's of the same path, bytes and status."""
 
 
 def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> LakeOutcomes:

@@ -205,7 +205,7 @@ def _refusing_bad_header(path):
     return parse_loan_file(path, mapping_dirs=[MAPPINGS])
 
 
-def test_a_runs_notes_name_the_files_it_refused_not_those_a_later_run_refused_again(risk_home, cases_dir):
+def test_a_runs_notes_name_the_files_it_refused_and_those_it_left_refused_not_another_runs(risk_home, cases_dir):
     from risk_assets.lib.report.run_outcome import LakeOutcomes, lake_outcomes, outcome_notes
 
     bad = risk_home.landing_loans / "bad_header.csv"
@@ -219,8 +219,8 @@ def test_a_runs_notes_name_the_files_it_refused_not_those_a_later_run_refused_ag
     first, second = (lake_outcomes(risk_home.lake_path, run, 1) for run in ("run-1", "run-2"))
     assert first == LakeOutcomes([("refused", str(bad), refusal)], [], [], [], [], [])
     assert outcome_notes(first) == ["bad_header.csv refused"]
-    assert second == LakeOutcomes([], [], [], [], [], [])
-    assert outcome_notes(second) == []
+    assert second == LakeOutcomes([("still refused", str(bad), refusal)], [], [], [], [], [])
+    assert outcome_notes(second) == ["bad_header.csv still refused"]
     bad.write_text("foo,baz\n1,2\n")  # new bytes: refused anew, by the run that read them
     _land(risk_home, "run-3", _refusing_bad_header)
     assert outcome_notes(lake_outcomes(risk_home.lake_path, "run-3", 1)) == ["bad_header.csv refused"]
@@ -237,4 +237,5 @@ def test_an_old_lakes_refusal_without_an_event_message_takes_the_manifests(risk_
         con.execute("UPDATE raw.landing_events SET message = NULL")
     assert lake_outcomes(risk_home.lake_path, "run-1", 1).not_landed == [
         ("refused", str(bad), f"{bad}: no mapping matches its header")]
-    assert lake_outcomes(risk_home.lake_path, "run-2", 1).not_landed == []
+    assert lake_outcomes(risk_home.lake_path, "run-2", 1).not_landed == [
+        ("still refused", str(bad), f"{bad}: no mapping matches its header")]
