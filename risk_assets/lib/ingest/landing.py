@@ -74,7 +74,7 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.ingest import folders
-from risk_assets.lib.ingest.news_formats import SAME_URL, repeat_message, url_key
+from risk_assets.lib.ingest.news_formats import SAME_URL, repeat_message, url_key, with_repeat_messages
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.lake import column_exists, names_file, table_exists, transaction
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
@@ -801,13 +801,9 @@ def _repeats_pointed_at_kept_copy(parsed: ParsedFile, known: pl.DataFrame) -> pl
     line it repeats stays (`news_formats.repeat_message`). Shape: as `parsed.quarantine`."""
     kept = {line: (first_file, first_line, first_id) for line, first_id, first_file, first_line
             in known.select("line", "first_id", "first_file", "first_line").iter_rows()}
-    rewritten = {line: repeat_message(repeat, kept[repeat.first_line])
-                 for line, repeat in parsed.repeats.items() if repeat.first_line in kept}
-    if not rewritten:
-        return parsed.quarantine
-    messages = [rewritten.get(line, message) if rule == "duplicate_doc_id" else message
-                for line, rule, message in parsed.quarantine.select("line", "rule", "message").iter_rows()]
-    return parsed.quarantine.with_columns(pl.Series("message", messages, dtype=pl.Utf8))
+    return with_repeat_messages(parsed.quarantine, {line: repeat_message(repeat, kept[repeat.first_line])
+                                                    for line, repeat in parsed.repeats.items()
+                                                    if repeat.first_line in kept})
 
 
 def _insert_rows(con, table: str, columns: tuple[Column, ...], rows: pl.DataFrame, path: Path,

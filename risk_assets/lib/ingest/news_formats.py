@@ -327,13 +327,19 @@ def repeats_of_quarantined_copies(parsed: ParsedFile, first_quarantined: Mapping
     (`first_quarantined`: the first copy's line -> the rule) written again to say so
     (`repeat_message`): 'already on line 2' alone would point at a line that loads nothing.
     Shape: as `parsed.quarantine`."""
-    rewritten = {line: repeat_message(repeat, first_quarantined=first_quarantined[repeat.first_line])
-                 for line, repeat in parsed.repeats.items() if repeat.first_line in first_quarantined}
+    return with_repeat_messages(parsed.quarantine, {
+        line: repeat_message(repeat, first_quarantined=first_quarantined[repeat.first_line])
+        for line, repeat in parsed.repeats.items() if repeat.first_line in first_quarantined})
+
+
+def with_repeat_messages(quarantine: pl.DataFrame, rewritten: Mapping[int, str]) -> pl.DataFrame:
+    """`quarantine` with the message of each `duplicate_doc_id` row on a line of `rewritten` (line ->
+    message) replaced by that message; the same frame when `rewritten` is empty. Shape: as `quarantine`."""
     if not rewritten:
-        return parsed.quarantine
+        return quarantine
     messages = [rewritten.get(line, message) if rule == "duplicate_doc_id" else message
-                for line, rule, message in parsed.quarantine.select("line", "rule", "message").iter_rows()]
-    return parsed.quarantine.with_columns(pl.Series("message", messages, dtype=pl.Utf8))
+                for line, rule, message in quarantine.select("line", "rule", "message").iter_rows()]
+    return quarantine.with_columns(pl.Series("message", messages, dtype=pl.Utf8))
 
 
 def _tracking_parameter(name: str) -> bool:
