@@ -74,7 +74,9 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.ingest import folders
-from risk_assets.lib.ingest.news_formats import SAME_URL, repeat_message, url_key, with_repeat_messages
+from risk_assets.lib.ingest.news_formats import (
+    ARTICLE_NUMBERS, SAME_URL, loaded_rows_noted, record_place, repeat_message, url_key, with_repeat_messages,
+)
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile
 from risk_assets.lib.lake import column_exists, names_file, table_exists, transaction
 from risk_assets.lib.schema import LOAN_COLUMNS, NEWS_COLUMNS, Column, ddl
@@ -721,6 +723,14 @@ def _url_coarse_sql(column: str) -> str:
     return f"{host} || {path}"
 
 
+_PLACE_SQL = ("CASE WHEN n._file_sha256 IN (SELECT sha256 FROM raw.landed_files WHERE domain = 'news' AND "
+              "json_extract_string(notes, '$.record_numbers') = ?) THEN 'article ' ELSE 'line ' END "
+              "|| n._source_line")
+"""A loaded article's place (`n`: raw.news) in the unit its file counts: `line 7`, or `article 7`
+where the manifest's notes say its file numbers articles (`news_formats.ARTICLE_NUMBERS`);
+one parameter, ARTICLE_NUMBERS."""
+
+
 def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile:
     """`parsed` with every row whose doc_id raw.news already holds moved to quarantine (rule
     `duplicate_doc_id`; the message names the file and line of the loaded copy and says whether the
@@ -729,7 +739,10 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
     the same `news_formats.url_key` (the same address with another scheme, host case, `www.`, mobile
     or AMP edition, default port, fragment, percent escapes, tracking parameters or trailing slash;
     the message then names the loaded id too; of several, the first loaded). raw.news keeps one row
-    per article, and the rows of the file still reconcile."""
+    per article, and the rows of the file still reconcile. Each article is named in the unit its
+    file counts (`news_formats.record_place`: `line 4`, or a JSON response's `article 4 (line 1
+    column 230)`; a loaded copy from such a file `article 2`, by the manifest's notes), and the
+    notes on how a loaded row was read leave the rows quarantined here (`loaded_rows_noted`)."""
     if not parsed.rows.height:
         return parsed
     incoming = parsed.rows.select("doc_id", "text_clean", "label", "_source_line").with_columns(
@@ -740,8 +753,8 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
             "SELECT i._source_line AS line, i.doc_id, n.doc_id AS first_id, "
             "i.text_clean IS NOT DISTINCT FROM n.text_clean AS same_text, "
             "i.label IS NOT DISTINCT FROM n.label AS same_label, coalesce(i.label, 'none') AS new_label, "
-            "coalesce(n.label, 'none') AS kept_label, n._source_file AS first_file, n._source_line AS first_line "
-            "FROM incoming_doc_ids i JOIN raw.news n ON n.doc_id = i.doc_id ORDER BY i._source_line"
+            f"coalesce(n.label, 'none') AS kept_label, n._source_file AS first_file, {_PLACE_SQL} AS first_place "
+            "FROM incoming_doc_ids i JOIN raw.news n ON n.doc_id = i.doc_id ORDER BY i._source_line", [ARTICLE_NUMBERS]
         ).pl()
         loaded_urls = None
         if incoming.get_column("url_key").null_count() < incoming.height:
@@ -749,10 +762,10 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
                 f"WITH wanted AS (SELECT DISTINCT {_url_coarse_sql('doc_id')} AS coarse FROM incoming_doc_ids "
                 f"WHERE url_key IS NOT NULL) "
                 f"SELECT n.doc_id AS first_id, n.text_clean AS first_text, n.label AS first_label, "
-                f"n._source_file AS first_file, n._source_line AS first_line FROM raw.news n "
+                f"n._source_file AS first_file, {_PLACE_SQL} AS first_place FROM raw.news n "
                 f"SEMI JOIN wanted w ON {_url_coarse_sql('n.doc_id')} = w.coarse "
                 f"WHERE regexp_matches(n.doc_id, '{_URL_ID_SQL}') "
-                f"ORDER BY n._ingested_at, n._source_file, n._source_line"
+                f"ORDER BY n._ingested_at, n._source_file, n._source_line", [ARTICLE_NUMBERS]
             ).pl()
     finally:
         con.unregister("incoming_doc_ids")
@@ -767,16 +780,18 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
                     pl.col("text_clean").eq_missing(pl.col("first_text")).alias("same_text"),
                     pl.col("label").eq_missing(pl.col("first_label")).alias("same_label"),
                     pl.col("label").fill_null("none").alias("new_label"),
-                    pl.col("first_label").fill_null("none").alias("kept_label"), "first_file", "first_line")
+                    pl.col("first_label").fill_null("none").alias("kept_label"), "first_file", "first_place")
         )
         known = pl.concat([known, variants.cast(known.schema)]).sort("line")
     if not known.height:
         return parsed
+    known = known.with_columns(pl.col("line").map_elements(lambda line: record_place(parsed, line),
+                                                           return_dtype=pl.Utf8).alias("place"))
     quarantine = known.select(
         "line", pl.col("doc_id").alias("record_key"), pl.lit("doc_id").alias("column_name"),
         pl.lit("duplicate_doc_id").alias("rule"), pl.col("doc_id").alias("raw_value"),
-        pl.format(f"{path}: line {{}}: article id {{}} is already loaded from {{}} line {{}}{{}} ({{}})",
-                  "line", "doc_id", "first_file", "first_line",
+        pl.format(f"{path}: {{}}: article id {{}} is already loaded from {{}} {{}}{{}} ({{}})",
+                  "place", "doc_id", "first_file", "first_place",
                   pl.when(pl.col("first_id") == pl.col("doc_id")).then(pl.lit(""))
                   .otherwise(pl.format(f" as {{}} ({SAME_URL})", "first_id")),
                   pl.when(pl.col("same_text") & pl.col("same_label")).then(pl.lit("same text: a re-delivery"))
@@ -785,22 +800,24 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
                   .otherwise(pl.lit("different text: the first version is kept"))).alias("message"),
     )
     lines = known.get_column("line").implode()
+    rows = parsed.rows.filter(~pl.col("_source_line").is_in(lines))
     return dataclasses.replace(
         parsed,
-        rows=parsed.rows.filter(~pl.col("_source_line").is_in(lines)),
+        rows=rows,
         quarantine=pl.concat([_repeats_pointed_at_kept_copy(parsed, known),
                               quarantine.cast(QUARANTINE_COLUMNS)]).sort("line"),
+        notes=loaded_rows_noted(parsed.notes, set(rows.get_column("_source_line").to_list())),
     )
 
 
 def _repeats_pointed_at_kept_copy(parsed: ParsedFile, known: pl.DataFrame) -> pl.DataFrame:
     """`parsed.quarantine` with the messages of the file's repeated ids (`parsed.repeats`) whose
     first copy in the file is itself a copy of an article already loaded (`known`: line, first_id,
-    first_file, first_line) written again to name the copy the lake keeps, its file and line:
+    first_file, first_place) written again to name the copy the lake keeps, its file and line:
     'already on line 2' would point at a line that is quarantined too. The comparison with the
     line it repeats stays (`news_formats.repeat_message`). Shape: as `parsed.quarantine`."""
-    kept = {line: (first_file, first_line, first_id) for line, first_id, first_file, first_line
-            in known.select("line", "first_id", "first_file", "first_line").iter_rows()}
+    kept = {line: (first_file, first_place, first_id) for line, first_id, first_file, first_place
+            in known.select("line", "first_id", "first_file", "first_place").iter_rows()}
     return with_repeat_messages(parsed.quarantine, {line: repeat_message(repeat, kept[repeat.first_line])
                                                     for line, repeat in parsed.repeats.items()
                                                     if repeat.first_line in kept})

@@ -281,14 +281,14 @@ SAME_URL = ("the same address written another way: scheme, host case, www., mobi
 """How a duplicate's message says that its id is the loaded copy's URL written another way."""
 
 
-def repeat_message(repeat: RepeatedArticle, kept: tuple[str, int, str] | None = None,
+def repeat_message(repeat: RepeatedArticle, kept: tuple[str, str, str] | None = None,
                    first_quarantined: str | None = None) -> str:
     """The `duplicate_doc_id` message of an article id repeated within its file.
 
     Without `kept`, as the reader writes it, naming the line it repeats and how the two copies
     compare: `<where>: article id '42' is already on line 2 (same text: a repeat)`, `(same text,
     different label: negative here, positive kept)` or `(different text: the first version is
-    kept)`. `kept` is (file, line, article id) of the copy the lake already holds where the file's
+    kept)`. `kept` is (file, place: `line 7` or `article 7`, article id) of the copy the lake already holds where the file's
     first copy is itself quarantined as a copy of it: the message then names that copy and still
     compares the repeat with the line it repeats: `<where>: article id '42' is already loaded from
     <file> line 7, the copy kept; line 2 of this file, which it repeats (same text and label), is
@@ -314,9 +314,9 @@ def repeat_message(repeat: RepeatedArticle, kept: tuple[str, int, str] | None = 
         return (f"{repeat.where}: article id {repeat.doc_id!r} is already on {first}{written} ({verdict}), which is "
                 f"quarantined too ({first_quarantined}): the lake keeps no copy of this article; correct {first} "
                 "as its message says and land the file again")
-    kept_file, kept_line, kept_id = kept
+    kept_file, kept_place, kept_id = kept
     loaded_as = "" if kept_id == repeat.doc_id else f" as {kept_id} ({SAME_URL})"
-    return (f"{repeat.where}: article id {repeat.doc_id!r} is already loaded from {kept_file} line {kept_line}"
+    return (f"{repeat.where}: article id {repeat.doc_id!r} is already loaded from {kept_file} {kept_place}"
             f"{loaded_as}, the copy kept; {first} of this file, which it repeats{written} "
             f"({verdict}), is quarantined as that copy's duplicate too")
 
@@ -419,6 +419,9 @@ class _Collector:
     """line -> the facts of an article id quarantined as repeated within the file (`ParsedFile.repeats`)."""
     numbered: str = "line"
     """What the records' numbers count: 'line', or 'article' (`ARTICLE_NUMBERS`)."""
+    places: dict[int, str] = field(default_factory=dict)
+    """Record number -> its place as messages name it, where records are numbered by article
+    (`ParsedFile.places`)."""
     label_map: Mapping[str, str | None] = field(default_factory=dict)
     """Declared labels (news settings `label_map`): `label_key` of a source label -> label or None."""
     date_order: DateOrderEvidence | None = None
@@ -560,12 +563,10 @@ class _Collector:
         )
 
     def parsed(self) -> ParsedFile:
-        """The file read: its rows, quarantine and notes. A note on how a publication time was read
-        (`published_at_*_lines`) lists the lines of loaded rows only: a time noted before its row
-        was quarantined (a repeated id, an unknown label) was read into nothing."""
-        loaded = {row["_source_line"] for row in self.rows}
-        line_notes = {name: lines if not name.startswith("published_at_") else [n for n in lines if n in loaded]
-                      for name, lines in self.line_notes.items()}
+        """The file read: its rows, quarantine and notes. A note on how a loaded row was read
+        (`LOADED_ROW_NOTES`, `published_at_*_lines`) lists the lines of loaded rows only: a time
+        noted before its row was quarantined (a repeated id, an unknown label) was read into nothing."""
+        line_notes = loaded_rows_noted(self.line_notes, {row["_source_line"] for row in self.rows})
         result = ParsedFile(
             format=self.format,
             rows=pl.DataFrame(self.rows, schema=ROWS_SCHEMA),
@@ -575,9 +576,38 @@ class _Collector:
             notes={**self.notes, **{name: lines for name, lines in line_notes.items() if lines}},
             non_data_text=self.non_data_text,
             repeats=self.repeats,
+            places=self.places,
         )
         result.reconcile()
         return result
+
+
+LOADED_ROW_NOTES = frozenset({
+    "source_from_file_name_lines", "doc_id_keyed_by_source_lines", "headline_source_suffix_lines",
+    "ticker_not_a_symbol_lines", "ticker_name_dropped_lines", "ticker_normalised_lines",
+    "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
+    "entities_escaped_twice_lines", "markup_removed_lines"})
+"""Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
+taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
+publication time was read (`published_at_*_lines`): a row a later step quarantines (a time the
+declared zone repeats, an article the lake already holds) leaves them, so that they name only
+lines whose articles are in raw.news, as the quarantine table names the others."""
+
+
+def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int]) -> dict[str, object]:
+    """`notes` (a reader's notes, or its per-line notes: name -> lines) with each note on how a
+    loaded row was read (`LOADED_ROW_NOTES`, `published_at_*_lines`) kept to the lines in `loaded`
+    (the `_source_line` of the rows still loaded), and dropped where none is left; every other
+    note as it is."""
+    kept: dict[str, object] = {}
+    for name, value in notes.items():
+        if (name in LOADED_ROW_NOTES or name.startswith("published_at_") and name.endswith("_lines")) \
+                and isinstance(value, list):
+            value = [line for line in value if line in loaded]
+            if not value:
+                continue
+        kept[name] = value
+    return kept
 
 
 def decode_text(path: Path, data: bytes, declared: str | None = None) -> str:
@@ -3385,7 +3415,8 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         repeat = RepeatedArticle(where=where, doc_id=doc_id, first_line=out.first_line_of[article],
                                  first_id=kept["doc_id"],
                                  same_text=clean_text(clean_from or text_raw).text == kept["text_clean"],
-                                 label=label, first_label=kept["label"], numbered=out.numbered)
+                                 label=label, first_label=kept["label"], numbered=out.numbered,
+                                 first_at=out.places.get(out.first_line_of[article]))
         out.repeats[number] = repeat
         out.reject(number, doc_id, "doc_id", "duplicate_doc_id", record["doc_id"], repeat_message(repeat))
         return
@@ -4857,7 +4888,11 @@ messages name an article by that number first (`article 4 (line 3 column 1)`).""
 
 def record_place(parsed: ParsedFile, number: int) -> str:
     """A record's stored number (`_source_line`, a quarantined row's `line`) as a message names it:
-    `line 5`, or `article 5` where the file numbers its articles instead (`ARTICLE_NUMBERS`)."""
+    `line 5`, or where the file numbers its articles instead (`ARTICLE_NUMBERS`) `article 5 (line 3
+    column 1)`, the line and column where it opens (`ParsedFile.places`; `article 5` alone where
+    the file did not keep them)."""
+    if number in parsed.places:
+        return parsed.places[number]
     return f"{'article' if parsed.notes.get('record_numbers') == ARTICLE_NUMBERS else 'line'} {number}"
 
 
@@ -4911,8 +4946,9 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     for record in records:
         out.data_records += 1
         number = record.line if by_line else record.number
-        where = (f"{path}: line {record.line}" if by_line
-                 else f"{path}: article {record.number} (line {record.line} column {record.column})")
+        if not by_line:
+            out.places[number] = f"article {record.number} (line {record.line} column {record.column})"
+        where = f"{path}: line {record.line}" if by_line else f"{path}: {out.places[number]}"
         if isinstance(record.value, _Unreadable):
             out.reject(number, None, "*", "malformed_json", record.value.raw,
                        f"{path}: line {record.line} column {record.column}: {record.value.message}" if by_line else

@@ -38,7 +38,7 @@ import polars as pl
 
 from risk_assets.lib.ingest.mappings import names_file
 from risk_assets.lib.ingest.news_formats import (
-    LABELS, label_key, label_number, record_place, repeats_of_quarantined_copies,
+    LABELS, label_key, label_number, loaded_rows_noted, record_place, repeats_of_quarantined_copies,
 )
 from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
 
@@ -183,7 +183,8 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
     """`parsed` with its zone-less publication times (the lines of notes[ASSUMED_UTC_NOTE]) read as
     wall-clock times in `settings.timezone` and converted to UTC (notes `published_at_zone` and
     `published_at_local_zone_lines`, the lines of loaded rows so read, replace the UTC note; no
-    `published_at_*_lines` note lists a line quarantined here). A
+    note on how a loaded row was read, `news_formats.loaded_rows_noted`, lists a line quarantined
+    here). A
     time the zone repeats or skips at a daylight-saving change is taken out of the rows and
     quarantined, rule `ambiguous_local_time`, naming `where` (the file) and the line (a JSON
     response's article number, `news_formats.record_place`); the messages of the article's repeats
@@ -217,9 +218,7 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
     rows = parsed.rows.with_columns(pl.Series("published_at", published, dtype=parsed.rows.schema["published_at"]))
     rows = rows.filter(~pl.col("_source_line").is_in(sorted(out_lines)))
     loaded = set(rows.get_column("_source_line").to_list())
-    for name, noted in [(name, noted) for name, noted in notes.items() if name.startswith("published_at_")]:
-        if name.endswith("_lines") and isinstance(noted, list):  # how a loaded row's time was read
-            notes[name] = [line for line in noted if line in loaded]
+    notes = loaded_rows_noted(notes, loaded)  # how a loaded row was read: not the rows quarantined here
     notes["published_at_local_zone_lines"] = sorted(lines & loaded)
     quarantine = pl.concat([repeats_of_quarantined_copies(parsed, dict.fromkeys(out_lines, "ambiguous_local_time")),
                             pl.DataFrame(rejected, schema=parsed.quarantine.schema)])

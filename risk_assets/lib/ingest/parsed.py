@@ -41,6 +41,8 @@ class RepeatedArticle:
         numbered: what the file's records are numbered by, and so what first_line counts: 'line'
             (a physical line), or 'article' (a JSON response that puts several articles on one
             line: their numbers in the file, notes['record_numbers']).
+        first_at: the first copy's place as messages name it where the number alone does not
+            (`article 2 (line 1 column 40)`); None: `<numbered> <first_line>`.
     """
 
     where: str
@@ -51,11 +53,12 @@ class RepeatedArticle:
     label: str | None
     first_label: str | None
     numbered: str = "line"
+    first_at: str | None = None
 
     @property
     def first_place(self) -> str:
-        """The first copy's place as a message names it: `line 2`, or `article 2`."""
-        return f"{self.numbered} {self.first_line}"
+        """The first copy's place as a message names it: `line 2`, or `article 2 (line 1 column 40)`."""
+        return self.first_at or f"{self.numbered} {self.first_line}"
 
 
 @dataclass
@@ -81,6 +84,9 @@ class ParsedFile:
         notes: facts worth showing a user (footer totals checked, dialect detected, ...).
         repeats: line -> RepeatedArticle, for each article id a news reader quarantined as
             repeated within the file (empty for loan tapes).
+        places: record number -> its place as messages name it, for a file whose records are
+            numbered otherwise than by line (a JSON response's `article 4 (line 3 column 1)`);
+            empty where the number is a line (`news_formats.record_place`).
     """
 
     format: str
@@ -91,6 +97,7 @@ class ParsedFile:
     notes: dict[str, object] = field(default_factory=dict)
     non_data_text: dict[int, str] = field(default_factory=dict)
     repeats: dict[int, RepeatedArticle] = field(default_factory=dict)
+    places: dict[int, str] = field(default_factory=dict)
 
     @property
     def rows_quarantined(self) -> int:

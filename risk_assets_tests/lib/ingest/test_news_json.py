@@ -1074,7 +1074,8 @@ def test_json_lines_with_an_array_on_a_line_name_each_record_by_its_stored_artic
     """A JSON Lines file whose line 2 holds two articles numbers its records 1-7 in the file, not
     by line: `_source_line` and a quarantined row's `line` hold that number, and every message
     names the article by it first, then where it stands (`article 5 (line 4 column 1)`), so a
-    line 5 in the quarantine never reads as the file's line 5; a repeat names the article it repeats."""
+    line 5 in the quarantine never reads as the file's line 5; a repeat names the article it repeats,
+    and where it stands."""
     path = tmp_path / "b02_oddlines.jsonl"
     path.write_text('{"id":"b02-1","headline":"Nordea raises its dividend"}\n'
                     '[{"id":"b02-2","headline":"Sampo holds rates"},{"id":"b02-3","headline":"Neste beats estimates"}]\n'
@@ -1090,5 +1091,5 @@ def test_json_lines_with_an_array_on_a_line_name_each_record_by_its_stored_artic
         (4, "malformed_json", f"{path}: article 4 (line 3 column 1): a JSON NoneType where an article object belongs"),
         (5, "malformed_json", f"{path}: article 5 (line 4 column 1): a JSON int where an article object belongs"),
         (6, "duplicate_doc_id", f"{path}: article 6 (line 5 column 1): article id 'b02-2' is already on article 2 "
-                                "(same text: a repeat)"),
+                                "(line 2 column 2) (same text: a repeat)"),
     ]
