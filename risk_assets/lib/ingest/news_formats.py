@@ -1774,6 +1774,42 @@ def parse_timestamp(text: str, read_day_first: list[str] | None = None,
     return utc, assumed_utc
 
 
+STANDARD_TIME_REGIONS = {
+    "EST": ("America/New_York", "EDT"), "CST": ("America/Chicago", "CDT"), "MST": ("America/Denver", "MDT"),
+    "PST": ("America/Los_Angeles", "PDT"), "AKST": ("America/Anchorage", "AKDT"),
+    "HNE": ("America/Toronto", "HAE"), "HNC": ("America/Winnipeg", "HAC"), "HNR": ("America/Edmonton", "HAR"),
+    "HNP": ("America/Vancouver", "HAP"), "HNA": ("America/Halifax", "HAA"),
+    "CET": ("Europe/Berlin", "CEST"), "MEZ": ("Europe/Berlin", "MESZ"), "HNEC": ("Europe/Paris", "HAEC"),
+    "EET": ("Europe/Helsinki", "EEST"), "OEZ": ("Europe/Helsinki", "OESZ"), "WET": ("Europe/Lisbon", "WEST"),
+    "WEZ": ("Europe/Lisbon", "WESZ"), "AEST": ("Australia/Sydney", "AEDT"), "NZST": ("Pacific/Auckland", "NZDT")}
+"""A standard-time abbreviation of _ZONES -> the region whose clock it names in winter and the name
+of that clock's summer time. Feeds write `EST` (or `CET`) all year for the local clock, so a time
+so written on a date when that region keeps summer time is read at the stated offset but noted
+(`standard_time_in_summer`). GMT is not among them: RFC 2822 and HTTP write UTC so."""
+
+
+def standard_time_in_summer(text: str, utc: datetime) -> str | None:
+    """The doubt a publication time `text` leaves, read as the instant `utc` (naive UTC), when it
+    is written with a standard-time abbreviation (STANDARD_TIME_REGIONS) on a date its region
+    keeps summer time: `EST on 2024-07-15: America/New_York keeps daylight time then, so EDT -04:00
+    may have been meant; read at -05:00 as written`. None otherwise (`EDT`, an offset, a
+    standard-time date, or a value whose clock is another than the abbreviation's)."""
+    value, _comments = _time_comments(text.strip())
+    for word in re.findall(r"(?<![A-Za-z])[A-Z]{3,4}(?![A-Za-z])", value):
+        if word not in STANDARD_TIME_REGIONS:
+            continue
+        region, summer = STANDARD_TIME_REGIONS[word]
+        zone = zoneinfo.ZoneInfo(region)
+        instant = utc.replace(tzinfo=UTC)
+        if not instant.astimezone(zone).dst():
+            continue
+        stated = timedelta(seconds=_ZONES[word])
+        return (f"{word} on {(instant + stated).date()}: {region} keeps summer time then, so {summer} "
+                f"{_offset_text(instant.astimezone(zone).utcoffset())} may have been meant; read at "
+                f"{_offset_text(stated)} as written")
+    return None
+
+
 _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 """Two fill-ins for dateutil that differ in year, month and day (a day valid in every month), see
 `_free_form_timestamp`."""
@@ -3381,6 +3417,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
                 out.note_line("published_at_day_first_lines", number)
             elif out.date_order is not None and out.date_order.order and number in out.date_order.both_ways:
                 out.note_line("published_at_date_order_lines", number)
+            if not naive and (doubt := standard_time_in_summer(stamp, published_at)) is not None:
+                out.note_line("published_at_standard_in_summer_lines", number)  # 'EST' in July: EDT meant?
+                out.notes.setdefault("published_at_standard_in_summer", {}).setdefault(doubt.split()[0], doubt)
             if naive and is_date_only(stamp, published_at):  # a calendar day, in no zone: the daily index's day
                 out.note_line("published_at_date_only_lines", number)
             elif naive:

@@ -111,6 +111,10 @@ NOTE_MEANINGS: dict[str, str] = {
                           "they do not train the model; declare what they mean in the news settings",
     "label_unrecognised_lines": "lines of the articles whose label is not known",
     "published_at_assumed_utc_lines": "publication times without a time zone, taken as UTC",
+    "published_at_standard_in_summer_lines": "publication times written with a standard-time zone (`EST`, `CET`) "
+                                             "on a date its region keeps summer time: read at the offset as "
+                                             "written, but the summer clock (`EDT`, one hour later) may have been "
+                                             "meant",
     "doc_id_unwrapped_lines": "article ids a spreadsheet wrapped (`=\"7\"`, `7.0`) were read as their id",
     "doc_id_leading_zeros_set_aside_lines": "article ids in digits only written with leading zeros (`0100`): read "
                                             "without them (`100`), as a loan id is keyed, since a spreadsheet drops "

@@ -81,3 +81,28 @@ def test_a_time_the_declared_zone_repeats_leaves_the_notes_on_how_loaded_rows_we
     assert parsed.quarantine.select("line", "rule").rows() == [(2, "ambiguous_local_time")]
     assert parsed.notes["source_from_file_name_lines"] == [3]
     assert parsed.notes["published_at_local_zone_lines"] == [3]
+
+
+def test_a_standard_time_zone_on_a_summer_date_is_read_as_written_and_noted(tmp_path):
+    from datetime import datetime
+
+    path = tmp_path / "n04_us_desk.csv"
+    path.write_text("id,headline,published_at\n"
+                    "u1,Nordea raises its dividend,2024-07-15 09:00 EST\n"
+                    "u2,Sampo cuts its outlook,2024-01-15 09:00 EST\n"
+                    "u3,Neste beats estimates,2024-07-15 09:00 EDT\n"
+                    "u4,Kone wins an order,\"July 15, 2024 9:00 PM PST\"\n"
+                    "u5,UPM closes a mill,2024-07-15 09:00 CET\n"
+                    "u6,Fortum sells a plant,\"Mon, 15 Jul 2024 09:00:00 GMT\"\n")
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("_source_line", "published_at").rows() == [
+        (2, datetime(2024, 7, 15, 14, 0)), (3, datetime(2024, 1, 15, 14, 0)), (4, datetime(2024, 7, 15, 13, 0)),
+        (5, datetime(2024, 7, 16, 5, 0)), (6, datetime(2024, 7, 15, 8, 0)), (7, datetime(2024, 7, 15, 9, 0))]
+    assert parsed.notes["published_at_standard_in_summer_lines"] == [2, 5, 6]
+    assert parsed.notes["published_at_standard_in_summer"] == {
+        "EST": "EST on 2024-07-15: America/New_York keeps summer time then, so EDT -04:00 may have been meant; "
+               "read at -05:00 as written",
+        "PST": "PST on 2024-07-15: America/Los_Angeles keeps summer time then, so PDT -07:00 may have been meant; "
+               "read at -08:00 as written",
+        "CET": "CET on 2024-07-15: Europe/Berlin keeps summer time then, so CEST +02:00 may have been meant; "
+               "read at +01:00 as written"}
