@@ -5,7 +5,7 @@ import math
 import polars as pl
 import pytest
 
-from risk_assets.lib.ml.drift import NEW, OTHER, band, psi_categorical, psi_from_counts, psi_numeric
+from risk_assets.lib.ml.drift import OTHER, band, psi_categorical, psi_from_counts, psi_numeric
 
 
 @pytest.fixture
@@ -74,24 +74,40 @@ def test_missing_values_are_their_own_bin():
     assert math.isfinite(result.psi) and result.band == "significant"
 
 
-def test_categorical_rare_categories_are_pooled_and_new_ones_have_their_own_bin():
-    reference = ["RENT"] * 120 + ["OWN"] * 79 + ["RARE"]  # RARE: 0.5% < 1%
-    current = ["RENT"] * 30 + ["OWN"] * 30 + ["RARE"] * 2 + ["BRAND_NEW"] * 38
+def test_categorical_rare_and_unseen_categories_share_other_and_the_unseen_share_is_reported():
+    reference = ["RENT"] * 1_200 + ["OWN"] * 790 + ["RARE"] * 10  # RARE: 0.5% < 1%
+    current = ["RENT"] * 300 + ["OWN"] * 300 + ["RARE"] * 20 + ["BRAND_NEW"] * 380
     result = psi_categorical(reference, current)
-    assert set(result.bins) == {"RENT", "OWN", OTHER, NEW}
-    shares = dict(zip(result.bins, result.actual))
-    assert shares[OTHER] == pytest.approx(0.02) and shares[NEW] == pytest.approx(0.38)
-    assert math.isfinite(result.psi) and result.band == "significant"
+    assert result.bins == (OTHER, "OWN", "RENT")
+    assert result.expected == pytest.approx((0.005, 0.395, 0.6)) and result.actual == pytest.approx((0.4, 0.3, 0.3))
+    assert result.unseen_share == pytest.approx(0.38)
+    assert result.psi == pytest.approx(1.9566, abs=5e-5) and result.band == "significant"
 
 
-def test_many_small_categories_keep_their_largest_as_bins_so_a_shift_shows():
+def test_a_category_keeps_its_bin_only_with_20_rows_of_the_smaller_sample():
+    """On a cohort of 200 loans a 5% category is worth 10 loans: it joins '(other)' (floor 10%)."""
+    reference = ["RENT"] * 5_000 + ["OWN"] * 4_500 + ["MORTGAGE"] * 500
+    result = psi_categorical(reference, ["RENT"] * 100 + ["OWN"] * 90 + ["MORTGAGE"] * 10)
+    assert result.bins == (OTHER, "OWN", "RENT") and result.psi == 0.0
+    assert psi_categorical(reference, reference[::5]).bins == ("MORTGAGE", "OWN", "RENT")
+
+
+def test_missing_category_keeps_its_own_bin():
+    result = psi_categorical(["A"] * 500 + ["B"] * 500, ["A"] * 250 + [None] * 250 + ["B"] * 500)
+    assert result.bins == ("(missing)", "A", "B") and result.actual == pytest.approx((0.25, 0.25, 0.5))
+    assert result.unseen_share == 0.0 and result.band == "significant"
+
+
+def test_many_small_categories_are_grouped_in_runs_of_neighbouring_codes_so_a_shift_shows():
     """150 ZIP3 codes, none reaching 1 %: pooling them all would leave one bin and PSI 0 whatever
-    happens; all current loans from one code, or from codes never seen, is significant drift."""
+    happens; they are grouped in runs of consecutive codes instead. All current loans from one code,
+    or from codes never seen (which fall in the run their text sorts into), is significant drift."""
     reference = [f"{100 + i % 150}" for i in range(15_000)]
     one_code = psi_categorical(reference, ["100"] * 1_000)
     unseen = psi_categorical(reference, [f"{700 + i % 300}" for i in range(1_000)])
-    assert len(one_code.bins) == 10 and one_code.band == unseen.band == "significant"
-    assert dict(zip(unseen.bins, unseen.actual))[NEW] == 1.0
+    assert one_code.bins[0] == "100-102 (3 codes)" and len(one_code.bins) == 50  # 3 codes = 2% = 20 of 1,000
+    assert one_code.band == unseen.band == "significant"
+    assert unseen.bins[-1] == "247-249 (3 codes)" and unseen.actual[-1] == 1.0 and unseen.unseen_share == 1.0
     assert psi_categorical(reference, reference[:3_000]).band == "stable"
 
 
