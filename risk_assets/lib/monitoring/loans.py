@@ -139,7 +139,7 @@ def snapshots(con: duckdb.DuckDBPyConnection) -> list[MonitoringSnapshot]:
             training_loans_landed_again=row.get("training_loans_landed_again") or None,
             holdout_loans_landed_again=row.get("holdout_loans_landed_again") or None,
             psi=tuple(
-                PsiObservation(r["variable"], r["vintage"], float(r["psi"]), int(r["n_current"]))
+                PsiObservation(r["variable"], r["vintage"], float(r["psi"]), int(r["n_current"]), r.get("unseen_share"))
                 for r in psi.filter(key).sort(["variable", "vintage"]).iter_rows(named=True)
             ),
             vintages=tuple(

@@ -57,6 +57,7 @@ from datetime import datetime
 
 from risk_assets.lib.ml.registry import OperatorChange
 from risk_assets.lib.monitoring.performance import MAX_CLOSED_EARLY_SHARE
+from risk_assets.lib.monitoring.stability import unseen_codes
 
 TRIGGER_ORDER = ("auc_decay", "psi", "labels")
 SCORE_VARIABLE = "pd_score"
@@ -110,6 +111,8 @@ class PsiObservation:
     vintage: int | None
     psi: float
     n_current: int
+    unseen_share: float | None = None
+    """Categorical input only: share of the cohort (0-1) with codes the reference never held."""
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,11 @@ class MonitoringSnapshot:
 
 
 def _fingerprint(snapshot: object, optional: tuple[str, ...] = ()) -> str:
-    """sha256 (16 hex) of `snapshot`'s fields as JSON; the `optional` fields are left out when None."""
+    """sha256 (16 hex) of `snapshot`'s fields as JSON; the `optional` fields are left out when None,
+    and so is a PSI observation's unseen_share (numeric inputs never have one)."""
     fields = {k: v for k, v in asdict(snapshot).items() if not (k in optional and v is None)}
+    if isinstance(fields.get("psi"), (list, tuple)):
+        fields["psi"] = [{k: v for k, v in o.items() if not (k == "unseen_share" and v is None)} for o in fields["psi"]]
     payload = json.dumps(fields, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -294,7 +300,8 @@ def check_psi(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds) -> Ch
     word = ">" if fired else "<="
     return Check(
         "psi", fired, worst.psi, thresholds.psi,
-        f"PSI of {worst.variable} on {_cohort(worst.vintage)} ({worst.n_current:,} loans) = {worst.psi:.3f} {word} {thresholds.psi}",
+        f"PSI of {worst.variable} on {_cohort(worst.vintage)} ({worst.n_current:,} loans{unseen_codes(worst.unseen_share)}) "
+        f"= {worst.psi:.3f} {word} {thresholds.psi}",
     )
 
 

@@ -18,18 +18,21 @@ from risk_assets.lib.ml.drift import DEFAULT_BINS, DEFAULT_EPSILON, PsiResult, p
 PSI_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "vintage": (pl.Int64, "Vintage year of the current cohort (LendingClub: issue year; SBA: approval fiscal year, October-September); NULL groups loans without one."),
     "variable": (pl.Utf8, "Feature column of marts.loan_features, or 'pd_score' for the champion's PD."),
-    "kind": (pl.Utf8, "numeric (reference-decile bins) or categorical (one bin per category)."),
+    "kind": (pl.Utf8, "numeric (reference-decile bins) or categorical (a bin per category holding 1% of the reference and 20 rows' "
+                      "worth of the smaller sample; the rarer ones and codes the reference never held share '(other)')."),
     "psi": (pl.Float64, "Smoothed population stability index, >= 0, always finite."),
     "band": (pl.Utf8, "stable (< 0.1), moderate (0.1-0.25), significant (> 0.25), after Siddiqi (2006)."),
     "n_reference": (pl.Int64, "Rows of the champion's reference compared: the loans it trained on (its training snapshot when those were not recorded)."),
     "n_current": (pl.Int64, "Rows of the cohort compared."),
     "bins": (pl.Int64, "Bins compared (ties in the reference quantiles merge bins; missing values add one)."),
-    "empty_reference_bins": (pl.Int64, "Bins with no reference row (e.g. a new category)."),
+    "empty_reference_bins": (pl.Int64, "Bins with no reference row (e.g. a value below the reference's minimum)."),
     "empty_current_bins": (pl.Int64, "Bins with no current row."),
     "epsilon": (pl.Float64, "Smoothing share added to every bin before the log."),
     "bin_shares": (pl.Utf8, "JSON: bin labels with reference and current shares (fractions 0-1, unsmoothed)."),
     "noise_psi": (pl.Float64, "PSI two samples of these sizes from one population give on average, (bins - 1) x "
                               "(1/n_reference + 1/n_current) (Yurdakul 2018): a PSI near it is noise, whatever its band."),
+    "unseen_share": (pl.Float64, "Categorical only: share of the cohort's rows (fraction 0-1) with a code the reference never held "
+                                 "(counted in '(other)', not a bin of its own); NULL for a numeric variable."),
 }
 """Columns of a PSI frame, with types and descriptions (also the Dagster column schema)."""
 
@@ -53,6 +56,7 @@ def _row(vintage: int | None, variable: str, kind: str, result: PsiResult) -> di
         "epsilon": result.epsilon,
         "bin_shares": json.dumps(shares),
         "noise_psi": result.noise_psi,
+        "unseen_share": result.unseen_share,
     }
 
 
@@ -152,6 +156,13 @@ def psi_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, watched: S
     return False, head + (f". {text[0].upper()}{text[1:]}" if measured or not frame.is_empty() else ""), drifted
 
 
+def unseen_codes(share: float | None) -> str:
+    """', 7.6% with codes the reference never held' for a categorical PSI whose cohort holds such
+    codes (`share` a fraction 0-1, PSI_COLUMNS' unseen_share), '' otherwise: a new code is worth
+    saying beside the PSI, which counts it in '(other)'."""
+    return f", {share:.1%} with codes the reference never held" if share else ""
+
+
 def _psi_cells_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, watched: Sequence[str],
                        what: str) -> tuple[bool, str, int]:
     """`psi_verdict` on the PSI cells alone."""
@@ -172,7 +183,8 @@ def _psi_cells_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, wat
     def cell(row: dict) -> str:
         trigger = ", a retrain trigger" if row["variable"] in watched else ""
         return (f"{row['model']} {row['variable']} on vintage {row['vintage'] or 'none'}: {row['psi']:.3f} "
-                f"({row['n_current']:,} loans, noise level {row['noise_psi']:.3f}{trigger})")
+                f"({row['n_current']:,} loans, noise level {row['noise_psi']:.3f}{unseen_codes(row.get('unseen_share'))}"
+                f"{trigger})")
 
     shown = "; ".join(cell(row) for row in drifted.head(PSI_SHOWN).iter_rows(named=True))
     more = f"; and {drifted.height - PSI_SHOWN:,} more" if drifted.height > PSI_SHOWN else ""
