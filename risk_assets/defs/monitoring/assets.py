@@ -61,7 +61,8 @@ def _preview(frame: pl.DataFrame, columns: list[str], rows: int = 20) -> str:
 PREVIEW_COLUMNS = {
     "champion_population": ["model", "champion_version", "holdout_auc", "reference_rows", "new_rows", "new_labelled_rows",
                             "new_labelled_left_out"],
-    "feature_psi": ["model", "vintage", "variable", "psi", "noise_psi", "band", "n_current", "empty_current_bins"],
+    "feature_psi": ["model", "vintage", "variable", "psi", "noise_psi", "band", "n_current", "empty_current_bins",
+                    "unseen_share"],
     "score_psi": ["model", "vintage", "psi", "noise_psi", "band", "n_current", "empty_current_bins", "epsilon"],
     "vintage_performance": ["model", "vintage", "in_training", "cohort", "n_labelled", "n_defaults", "default_rate",
                             "default_rate_95", "mean_pd", "auc", "auc_95", "ks", "brier"],
