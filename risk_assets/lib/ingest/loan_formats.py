@@ -1517,10 +1517,16 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
     empty (pandas' missing value; counted per column in notes['nan_values']), dates and timestamps
     as ISO dates (or in `date_formats`, column -> strftime, see `_typed_date_format`; a timestamp
     with its time when that is not midnight, in UTC ('2011-12-31T23:00:00Z') or else its wall-clock time,
-    `2011-12-15 13:30:00`, for the date rules to drop and count as the CSV twin's), booleans as
+    `2011-12-15 13:30:00`, for the date rules to drop and count as the CSV twin's: a midnight is no
+    time of day dropped), booleans as
     true/false. A float in one of `id_columns` (the loan id's source) with a fraction or a sign
     (1077503.5, -0.0) is flagged `non_integer_id`: a float column holds an integer id only as a
     whole, non-negative number, so such a value is no id its system wrote.
+
+    A zone-aware timestamp is dated on the clock of the zone its column states: a UTC column's value
+    on its UTC date (2019-03-01T15:30Z is 1 March; a column of local midnights east of UTC,
+    2011-12-31T23:00Z, on the local date, `_local_midnights_in_utc`), another zone's on that zone's
+    date (2019-03-01T02:00Z in a column stored as America/New_York is 28 February, 21:00 there).
 
     Raises:
         FileRefused: a duration column, or one whose values have no text form (binary bytes that
@@ -1544,15 +1550,17 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
                                   "(months for a term, days for a delay)")
             if (isinstance(dtype, pl.Datetime) and dtype.time_zone in _UTC_ZONES
                     and (date_formats or {}).get(name, "%Y-%m-%d") == "%Y-%m-%d"):
-                # a UTC instant: written with its time, so that a column of local midnights east of
-                # UTC (Spark's, a timestamptz export's 2011-12-31T23:00:00Z) reads as the local date
-                # (`_local_midnights_in_utc`), and any other as its UTC date; a UTC midnight is its
-                # date alone, as a zone-less midnight is (no time of day to drop), unless the column
-                # holds a time after noon, a local midnight east of UTC, which its midnights are judged with
-                afternoon = (column.dt.hour() >= 12).any()
-                return (pl.when((column.dt.time() == datetime.min.time()) & ~afternoon.fill_null(False))
-                        .then(column.dt.strftime("%Y-%m-%d"))
-                        .otherwise(column.dt.strftime("%Y-%m-%dT%H:%M:%SZ")).alias(name))
+                # a UTC instant: a column of local midnights east of UTC (Spark's, a timestamptz
+                # export's 2011-12-31T23:00:00Z), judged here on all its values, UTC midnights among
+                # them, is written in UTC for `_local_midnights_in_utc` to read as the local dates;
+                # any other as wall-clock UTC times, which that judgement leaves on their UTC dates.
+                # A UTC midnight is its date alone, as a zone-less midnight is: no time of day is
+                # dropped from it (and none counted in date_time_of_day_dropped)
+                stamped = column.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+                times = frame.select(stamped.str.extract_groups(_UTC_TIMED).struct.field("2")).to_series()
+                local = _local_midnights_read(times, frame.get_column(name).count())
+                return (pl.when(column.dt.time() == datetime.min.time()).then(column.dt.strftime("%Y-%m-%d"))
+                        .otherwise(stamped if local else column.dt.strftime("%Y-%m-%d %H:%M:%S")).alias(name))
             if isinstance(dtype, pl.Datetime) and (date_formats or {}).get(name, "%Y-%m-%d") == "%Y-%m-%d":
                 # a wall-clock time (no zone, or the column's own): written with its time unless it is
                 # midnight, as a CSV twin writes it, so the date rules drop it with a note, not silently
@@ -2232,6 +2240,19 @@ def _local_midnight_times(counts: list[tuple[str, int]]) -> list[str]:
     return [counts[0][0]]
 
 
+def _local_midnights_read(times: pl.Series, timed: int) -> list[str]:
+    """The local-midnight times of day ('23:00', or '22:00' and '23:00') at which a date column's
+    values written in UTC are read as the next day's local dates (`_local_midnights_in_utc`), [] when
+    the column is not read so. `times`: each value's HH:MM in UTC, null where it writes none in UTC
+    on the minute; `timed`: how many values carry a time of day. Read so when every timed value is
+    at those times, or MIDNIGHT_SHARE of MIDNIGHT_MIN_VALUES or more are."""
+    midnights = _local_midnight_times(times.drop_nulls().value_counts(sort=True).rows())
+    covered = times.is_in(midnights).fill_null(False).sum()
+    if not covered or (covered < timed and (timed < MIDNIGHT_MIN_VALUES or covered < MIDNIGHT_SHARE * timed)):
+        return []
+    return midnights
+
+
 def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tuple[pl.DataFrame, dict[str, object]]:
     """Date columns (ISO 8601: no format declared, or `%Y-%m-%d`) whose values are local midnights written in UTC, read as
     the local dates: a server east of UTC stores a loan booked on 1 January at midnight Berlin time
@@ -2257,11 +2278,11 @@ def _local_midnights_in_utc(frame: pl.DataFrame, specs: list[FieldSpec]) -> tupl
         if not timed:
             continue
         times = frame.select(text.str.extract_groups(_UTC_TIMED).struct.field("2")).to_series()  # HH:MM in UTC, or null
-        midnights = _local_midnight_times(times.drop_nulls().value_counts(sort=True).rows())
+        midnights = _local_midnights_read(times, timed)
+        if not midnights:
+            continue
         at_midnight = times.is_in(midnights).fill_null(False)
         covered = at_midnight.sum()
-        if not covered or (covered < timed and (timed < MIDNIGHT_MIN_VALUES or covered < MIDNIGHT_SHARE * timed)):
-            continue
         next_day = (text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
                     + pl.duration(days=1)).dt.strftime("%Y-%m-%d")
         frame = frame.with_columns(pl.when(at_midnight).then(next_day).otherwise(text).alias(_src(spec.source)))

@@ -85,7 +85,8 @@ def test_a_utilisation_read_per_cent_quotes_its_own_readings(tmp_path):
 def test_a_utc_midnight_is_its_date_with_no_time_of_day_dropped(tmp_path):
     """A `timestamp[us, tz=UTC]` charge-off column of midnights reads as its dates, noting nothing,
     as a zone-less one does; 09:15 UTC beside them is still a time of day, dropped with a note that
-    counts it alone; beside 14:30 (a midnight east of UTC?) the midnights count as in a CSV."""
+    counts it alone; beside 14:30 (Adelaide's midnight, but one value of three) the midnights still
+    drop no time of day: only 14:30's is counted, and it keeps its UTC date."""
     mapping = {"name": "acme", "columns": {"loan_id": {"to": "source_loan_id", "required": True},
                                            "amount": {"to": "loan_amount", "type": "money"},
                                            "chg": {"to": "chargeoff_date", "type": "date"}}}
@@ -105,8 +106,37 @@ def test_a_utc_midnight_is_its_date_with_no_time_of_day_dropped(tmp_path):
     afternoon = [*midnights[:2], dt.datetime(2024, 2, 29, 14, 30, tzinfo=dt.timezone.utc)]
     parsed = parse_loan_file(_tape(tmp_path / "times3.parquet",
                                    {**columns, "chg": pa.array(afternoon, pa.timestamp("us", tz="UTC"))}, mapping))
-    assert parsed.notes["date_time_of_day_dropped"] == {"chg": 3} and "dates_from_local_midnights" not in parsed.notes
+    assert parsed.notes["date_time_of_day_dropped"] == {"chg": 1} and "dates_from_local_midnights" not in parsed.notes
     assert parsed.rows.sort("_source_line")["chargeoff_date"].to_list()[2] == dt.date(2024, 2, 29)
+
+
+def test_utc_midnights_among_afternoon_times_drop_no_time_of_day_and_keep_their_utc_date(tmp_path):
+    """An origination column in UTC: 2019-03-01T00:00Z and 2019-03-02T00:00Z drop no time of day;
+    15:30Z and 09:00Z do and are the two counted, each on its UTC date. A column of local midnights
+    (nine loans at 23:00Z, Berlin's midnight) with one loan at 00:00Z: the nine read as the next
+    day's dates, the midnight as its own, and no time of day is counted as dropped."""
+    utc = dt.timezone.utc
+    mapping = {"name": "acme", "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                                           "amount": {"to": "loan_amount", "type": "money"},
+                                           "orig": {"to": "origination_date", "type": "date"}}}
+    stamps = [dt.datetime(2019, 3, 1, tzinfo=utc), dt.datetime(2019, 3, 1, 15, 30, tzinfo=utc),
+              dt.datetime(2019, 3, 2, tzinfo=utc), dt.datetime(2019, 3, 2, 9, 0, tzinfo=utc)]
+    parsed = parse_loan_file(_tape(tmp_path / "afternoon.parquet", {
+        "loan_id": pa.array(["A1", "A2", "A3", "A4"]), "amount": pa.array([1000.0, 2000.0, 3000.0, 4000.0]),
+        "orig": pa.array(stamps, pa.timestamp("us", tz="UTC"))}, mapping))
+    assert parsed.rows.sort("_source_line")["origination_date"].to_list() == [
+        dt.date(2019, 3, 1), dt.date(2019, 3, 1), dt.date(2019, 3, 2), dt.date(2019, 3, 2)]
+    assert parsed.notes["date_time_of_day_dropped"] == {"orig": 2}
+    assert "dates_from_local_midnights" not in parsed.notes and parsed.quarantine.height == 0
+    berlin = [dt.datetime(2019, 3, day, 23, 0, tzinfo=utc) for day in range(1, 10)] + [dt.datetime(2019, 3, 20, tzinfo=utc)]
+    parsed = parse_loan_file(_tape(tmp_path / "berlin.parquet", {
+        "loan_id": pa.array([f"B{i}" for i in range(1, 11)]), "amount": pa.array([1000.0 * i for i in range(1, 11)]),
+        "orig": pa.array(berlin, pa.timestamp("us", tz="UTC"))}, mapping))
+    assert parsed.rows.sort("_source_line")["origination_date"].to_list() == [
+        *(dt.date(2019, 3, day) for day in range(2, 11)), dt.date(2019, 3, 20)]
+    assert parsed.notes["dates_from_local_midnights"] == {"orig": "9 values at 23:00 UTC read as the next day's local "
+                                                                  "midnight (a zone east of UTC, written in UTC)"}
+    assert "date_time_of_day_dropped" not in parsed.notes and parsed.quarantine.height == 0
 
 
 MISSING_STATUS = ("column status: '' is empty: the loan's status is missing, so whether it defaulted cannot be told; "
