@@ -1022,6 +1022,10 @@ class TextRecords:
             column), not the lender's export: a `money_minor` value there is judged by its number
             (a float's 199899.99999999997 cents is whole), not by a decimal mark in its text. A
             Parquet string column, a workbook and a text file are the lender's writing.
+        days_in_month_columns: column -> {line: the date written, ISO 8601} for a typed date (a
+            Parquet date or timestamp, a workbook's date cell) on another day than the 1st in a
+            column whose declared format names a month without its day (`%Y-%m`, `%b-%Y`): the text
+            holds its month only, and the parse says which days it dropped (`date_day_dropped`).
     """
 
     header: list[str]
@@ -1034,6 +1038,7 @@ class TextRecords:
     notes: dict[str, object] = field(default_factory=dict)
     cut_in_quoted_field: int | None = None
     numbers_typed: frozenset[str] = frozenset()
+    days_in_month_columns: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @property
     def data_records(self) -> int:

@@ -1569,7 +1569,11 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
                 return (pl.when(midnight).then(column.dt.strftime("%Y-%m-%d"))
                         .when(whole).then(column.dt.strftime("%Y-%m-%d %H:%M:%S"))
                         .otherwise(column.dt.strftime("%Y-%m-%d %H:%M:%S%.f")).alias(name))
-            return column.dt.strftime((date_formats or {}).get(name, "%Y-%m-%d")).alias(name)
+            fmt = (date_formats or {}).get(name, "%Y-%m-%d")
+            if isinstance(dtype, pl.Datetime) and not _has_time_codes(fmt):  # a time the format would drop unsaid
+                return (pl.when(column.dt.time() == datetime.min.time()).then(column.dt.strftime(fmt))
+                        .otherwise(column.dt.strftime(f"{fmt} %H:%M:%S")).alias(name))
+            return column.dt.strftime(fmt).alias(name)
         return column.cast(pl.Utf8).alias(name)
 
     def in_dialect(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -1598,6 +1602,15 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
         text = _without_trailing_zeros(pl.col(name).cast(pl.Utf8))
         rows = frame.with_row_index("_line", offset=1).filter(text.str.contains(r"[.-]").fill_null(False))
         flagged += [(line, name, "non_integer_id") for line in rows.get_column("_line").to_list()]
+    days_in_months = {}  # a date under a month format ('%Y-%m') is written as its month: its day is said, not lost
+    for name, fmt in (date_formats or {}).items():
+        if name in frame.columns and frame.schema[name] in (pl.Date, pl.Datetime) and "%d" not in fmt and "%j" not in fmt:
+            days = frame.select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line"),
+                                pl.col(name).dt.strftime("%Y-%m-%d").alias("day"), pl.col(name).dt.day().alias("of"))
+            days = days.filter(pl.col("of") != 1)
+            if days.height:
+                days_in_months[name] = dict(zip(days.get_column("line").to_list(), days.get_column("day").to_list(),
+                                                strict=True))
     fields = pl.DataFrame(columns).fill_null("")
     fields = fields.with_row_index("_source_line", offset=1).with_columns(pl.col("_source_line").cast(pl.Int64))
     malformed = pl.DataFrame(schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8})
@@ -1605,7 +1618,8 @@ def _parquet_records(frame: pl.DataFrame, path: Path, date_formats: dict[str, st
                                 malformed=malformed, non_data_lines=[], flagged=flagged,
                                 notes={"nan_values": nans} if nans else {},
                                 numbers_typed=frozenset(name for name, dtype in frame.schema.items()
-                                                        if dtype.is_numeric()))
+                                                        if dtype.is_numeric()),
+                                days_in_month_columns=days_in_months)
 
 
 GROUPING_MARKS = {"apostrophe": csv_text.APOSTROPHES, "space": csv_text.SPACES}
@@ -3158,6 +3172,8 @@ def _typed_parse(
     timed |= {source: n for source in builtin_dates if (n := loaded.filter(pl.col(_midnight(source))).height)}
     if timed:
         notes["date_time_of_day_dropped"] = timed
+    if days := _days_dropped(loaded, records.days_in_month_columns, specs):
+        notes["date_day_dropped"] = days
     two_digit = [spec for spec in specs if spec.kind == "date" and spec.fmt and "%y" in spec.fmt]
     if shifted := {spec.source: n for spec in two_digit
                    if (n := loaded.filter(_strptime(pl.col(_src(spec.source)), spec.fmt) != pl.col(spec.target)).height)}:
@@ -4134,6 +4150,28 @@ COMPACT_DATE_UNREAD_MAX = 0.10
 value then quarantined under it; one value on a column of fewer than 20: a few typos on a tape
 count, while a column of numbers (ids, amounts), of which many more are no date, is never read as
 dates."""
+
+
+def _days_dropped(loaded: pl.DataFrame, days_written: dict[str, dict[int, str]], specs: list[FieldSpec]
+                  ) -> dict[str, dict[str, object]]:
+    """The days a month column's format dropped from the typed dates of the rows that load, by column:
+    {column: {"rows": n, "lines": the first 5 lines, "kept": "the month: 2019-03-15 loads as 2019-03-01"}}.
+    `days_written`: `TextRecords.days_in_month_columns` (a Parquet date or a workbook date cell on
+    another day than the 1st under `%Y-%m`, `%b-%Y`); a snapshot_date on its month's end, which it
+    loads as, drops nothing. {} when no day was dropped."""
+    said: dict[str, dict[str, object]] = {}
+    for spec in specs:
+        written = days_written.get(spec.source)
+        if spec.kind != "date" or not written or spec.target not in loaded.columns:
+            continue
+        rows = loaded.select("_source_line", spec.target).filter(
+            pl.col("_source_line").is_in(list(written)) & pl.col(spec.target).is_not_null()).sort("_source_line")
+        rows = rows.filter(pl.Series([written[line] != day.isoformat() for line, day in rows.iter_rows()], dtype=pl.Boolean))
+        if rows.height:
+            line, day = rows.row(0)
+            said[spec.source] = {"rows": rows.height, "lines": rows.get_column("_source_line").head(5).to_list(),
+                                 "kept": f"the month: {written[line]} loads as {day.isoformat()}"}
+    return said
 
 
 def _read_date(s: pl.Expr, fmt: str) -> pl.Expr:

@@ -625,6 +625,9 @@ def records(
                 i < len(cells) and isinstance(cells[i], dt.date) and (cells[i].day != 1 or _holds_time(cells[i]))
                 for number, cells in rows if number > header_row):
             formats[i] = "%Y-%m-%d"  # the days the month format would drop
+    # a month column (`%b-%Y`) writes a date cell's month alone: the days it drops are listed for the reader to say
+    months_at = {i for i, fmt in enumerate(formats) if "%" in fmt and "%d" not in fmt and "%j" not in fmt}
+    days_in_months: dict[str, dict[int, str]] = {}
     texts_at = {i for i, name in enumerate(header) if name in set(text_columns)}
     numbers_at = {i for i, name in enumerate(header) if name in set(numbers)} if decimal != "." else set()
 
@@ -666,6 +669,9 @@ def records(
         texts = [in_decimal(cells[i], text, decimal) if i in numbers_at else text for i, text in enumerate(texts)]
         good.append(texts[:width] + [""] * (width - len(texts)))
         lines.append(number)
+        for i in months_at:
+            if i < len(cells) and isinstance(cells[i], dt.date) and cells[i].day != 1:
+                days_in_months.setdefault(header[i], {})[number] = cells[i].strftime("%Y-%m-%d")
         flagged += [(number, header[i], "date_cell_in_text_column") for i in sorted(texts_at)
                     if i < len(cells) and isinstance(cells[i], dt.date | dt.datetime)]
         flagged += [(number, header[i], "excel_leap_day_1900") for i in range(min(width, len(cells)))
@@ -683,7 +689,7 @@ def records(
                           + [pl.Series("_source_line", lines, pl.Int64)])
     bad = pl.DataFrame(malformed, schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8}, orient="row")
     return csv_text.TextRecords(header=header, fields=fields, malformed=bad, non_data_lines=sorted(non_data),
-                                marked_text=marked, flagged=flagged, notes=notes)
+                                marked_text=marked, flagged=flagged, notes=notes, days_in_month_columns=days_in_months)
 
 
 def _serial_dates(rows: list[tuple[int, list[Cell]]], header_row: int, header: list[str], columns: set[str],

@@ -161,3 +161,28 @@ def test_a_null_status_in_parquet_is_named_missing_as_a_csv_s_empty_status_is(tm
     assert [row[:4] for row in rows] == [(3, "status", "unknown_status", ""), (4, "status", "unknown_status", "Default")]
     assert rows[0][4] == MISSING_STATUS.format(mapping=f"{csv}.mapping.json")
     assert rows[1][4].startswith("column status: 'Default' is not a status of the status map of mapping 'acme'")
+
+
+def test_typed_dates_under_a_month_format_say_the_days_they_drop(tmp_path):
+    """A month column ('%Y-%m') typed as a Parquet date: 2019-03-15 and 2019-04-30 load as their
+    months and are said (rows, lines, what was kept), a date on the 1st is a month as written. A
+    snapshot_date on its month's end loads as that very day; 2024-05-15 is said. A timestamp's
+    13:30 under the month format is dropped with the time-of-day count, as a CSV's is."""
+    mapping = {"name": "acme", "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                                           "amount": {"to": "loan_amount", "type": "money"},
+                                           "orig": {"to": "origination_date", "type": "date", "format": "%Y-%m"},
+                                           "snap": {"to": "snapshot_date", "type": "date", "format": "%Y-%m"}}}
+    parsed = parse_loan_file(_tape(tmp_path / "months.parquet", {
+        "loan_id": pa.array(["M1", "M2", "M3", "M4"]), "amount": pa.array([12000.0, 8500.0, 20000.0, 5000.0]),
+        "orig": pa.array([dt.datetime(2019, 3, 15), dt.datetime(2019, 3, 1), dt.datetime(2019, 4, 30),
+                          dt.datetime(2019, 6, 1, 13, 30)], pa.timestamp("us")),
+        "snap": pa.array([dt.date(2024, 5, 31), dt.date(2024, 5, 15), dt.date(2024, 5, 1), dt.date(2024, 5, 31)])},
+        mapping))
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.sort("_source_line").select("origination_date", "snapshot_date").rows() == [
+        (dt.date(2019, 3, 1), dt.date(2024, 5, 31)), (dt.date(2019, 3, 1), dt.date(2024, 5, 31)),
+        (dt.date(2019, 4, 1), dt.date(2024, 5, 31)), (dt.date(2019, 6, 1), dt.date(2024, 5, 31))]
+    assert parsed.notes["date_day_dropped"] == {
+        "orig": {"rows": 2, "lines": [1, 3], "kept": "the month: 2019-03-15 loads as 2019-03-01"},
+        "snap": {"rows": 1, "lines": [2], "kept": "the month: 2024-05-15 loads as 2024-05-31"}}
+    assert parsed.notes["date_time_of_day_dropped"] == {"orig": 1}

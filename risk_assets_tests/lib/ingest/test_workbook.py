@@ -583,3 +583,29 @@ def test_hidden_and_filtered_rows_and_hidden_columns_are_read_and_named(data_dir
     assert parsed.notes["hidden_rows_read"] == hidden and len(hidden) == 9  # 3 of the first 12 loans charged off
     assert parsed.notes["hidden_columns_read"] == ["annual_inc"]
     assert parsed.rows.sort("_source_line")["annual_income"].to_list() == [float(row[4]) for row in rows]
+
+
+def test_date_cells_under_a_month_format_say_the_days_they_drop(tmp_path):
+    """A lender's workbook whose mapping declares its first-payment month '%b-%Y': date cells on the
+    15th and the 28th load as their months and are said by row, a cell on the 1st is a month as
+    written, and a text cell '15/03/2019' is no month in the format (unparsable_date), as in the CSV."""
+    book = tmp_path / "acme_tape.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["loan_id", "amount", "first_payment"])
+    for row in (["A-1001", 12000, dt.datetime(2019, 3, 15)], ["A-1002", 8500, dt.datetime(2019, 3, 1)],
+                ["A-1003", 20000, dt.datetime(2019, 2, 28)], ["A-1004", 5000, "15/03/2019"]):
+        sheet.append(row)
+    workbook.save(book)
+    Path(f"{book}.mapping.json").write_text(json.dumps({
+        "name": "acme", "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                                    "amount": {"to": "loan_amount", "type": "money"},
+                                    "first_payment": {"to": "origination_date", "type": "date", "format": "%b-%Y"}}}),
+        "utf-8")
+    parsed = parse_loan_file(book)
+    assert parsed.rows.sort("_source_line").select("_source_line", "origination_date").rows() == [
+        (2, dt.date(2019, 3, 1)), (3, dt.date(2019, 3, 1)), (4, dt.date(2019, 2, 1))]
+    assert parsed.notes["date_day_dropped"] == {
+        "first_payment": {"rows": 2, "lines": [2, 4], "kept": "the month: 2019-03-15 loads as 2019-03-01"}}
+    assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
+        (5, "first_payment", "unparsable_date", "15/03/2019")]
