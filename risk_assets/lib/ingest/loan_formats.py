@@ -3268,7 +3268,8 @@ codes (`new_exist_code`); a new business is about a quarter of SBA's 7(a) loans 
 
 YN_CODE_TARGETS = frozenset({"revolving_line", "low_doc"})
 """Text columns holding a Y / N code (SBA's RevLineCr and LowDoc), stored in the codes' upper case
-whatever the case written (`_codes_in_their_case`); SBA's other values there (`0`, `T`) as written."""
+whatever the case written (`_codes_in_their_case`); SBA's other values there (`0`, `T`) as written,
+a letter in upper case (`t` as `T`)."""
 _YN_WORDS = {"true": "Y", "yes": "Y", "false": "N", "no": "N"}
 """A spreadsheet's or script's words for a Y / N code: Google Sheets and pandas write a column of
 booleans TRUE / FALSE (True / False), a report Yes / No."""
@@ -3648,13 +3649,14 @@ CODE_LISTS = {"grade": GRADES, "sub_grade": SUB_GRADES, "home_ownership": HOME_O
 """Coded columns and their codes as LendingClub's data dictionary spells them (schema), which the
 value rules check, and SBA's Y / N codes (YN_CODE_TARGETS), categories of the PD model: a code in
 another case (`Rent`, `NOT VERIFIED`, `b`, `n`) loads in this spelling. SBA's other values there (`0`,
-`T`), which its dictionary does not define, stay as written."""
+`T`), which its dictionary does not define, stay as written, a letter in upper case (`t` as `T`)."""
 
 
 def _codes_in_their_case(frame: pl.DataFrame, targets: set[str]) -> tuple[pl.DataFrame, dict[str, object]]:
     """Coded columns written in another case than their codes', in their codes' spelling: a
     database or SAS export that upper- or lower-cases text (`NOT VERIFIED`, `Mortgage`, `b2`, SBA's
-    `n` and `y`, which the PD model would take for categories of their own), and
+    `n` and `y`, which the PD model would take for categories of their own, and its other letter codes,
+    RevLineCr `t` as `T`, LowDoc `c` and `s` as `C` and `S`), and
     a two-letter state in lower case (`ca` -> `CA`; the borrower's and SBA's lender's state). Landing folded such a status for the default
     flag while the value rules then quarantined the same loans for it; one rule for case holds now.
 
@@ -3673,6 +3675,9 @@ def _codes_in_their_case(frame: pl.DataFrame, targets: set[str]) -> tuple[pl.Dat
             folded = value.str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
             slipped = ~value.is_in(codes) & folded.is_in(list(keys))
             fixed = folded.replace_strict(keys, default=None)
+            if target in YN_CODE_TARGETS:  # SBA's other letter codes (RevLineCr `t`, LowDoc `c`, `s`) in upper case too
+                other = value.str.contains(r"^\s*[a-z]\s*$") & ~slipped
+                slipped, fixed = slipped | other, pl.when(other).then(value.str.strip_chars().str.to_uppercase()).otherwise(fixed)
         counts = frame.filter(slipped.fill_null(False)).group_by(target).len().sort(target)
         if counts.height:
             notes[target] = dict(counts.iter_rows())

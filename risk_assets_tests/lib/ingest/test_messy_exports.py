@@ -2083,6 +2083,28 @@ def test_sba_yn_codes_in_lower_case_load_as_the_codes(data_dir, tmp_path):
                                                            "revolving_line": {"n": 1, "y": 1}}
 
 
+def test_sba_s_other_letter_codes_in_lower_case_load_in_upper_case(data_dir, tmp_path):
+    """SBA's RevLineCr also takes T and LowDoc C and S, codes outside Y / N kept as written; a tape
+    that lower-cased them (`t`, `c`, ` s `) loaded categories of their own in the PD model. They load
+    as `T`, `C`, `S`, counted with the other codes matched ignoring case; `0` stays as written."""
+    header, rows = _sba_rows(data_dir, 12)
+    at = {name: header.index(name) for name in ("RevLineCr", "LowDoc")}
+    written = [row[:] for row in rows]
+    written[1][at["RevLineCr"]], written[1][at["LowDoc"]] = "t", "c"
+    written[4][at["RevLineCr"]], written[4][at["LowDoc"]] = "T", " s "
+    written[7][at["RevLineCr"]], written[7][at["LowDoc"]] = "t", "0"
+    path = tmp_path / "sba_lower_letters.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *written])
+
+    parsed = parse_loan_file(path)
+
+    assert parsed.quarantine.height == 0
+    loaded = parsed.rows.sort("_source_line").select("_source_line", "revolving_line", "low_doc").rows()
+    assert [loaded[1], loaded[4], loaded[7]] == [(3, "T", "C"), (6, "T", "S"), (9, "T", "0")]
+    assert parsed.notes["codes_matched_ignoring_case"] == {"low_doc": {"c": 1, "s": 1}, "revolving_line": {"t": 2}}
+
+
 def test_a_tape_joined_from_a_utf8_and_a_windows_1252_export_is_refused_naming_both_parts(data_dir, tmp_path):
     """Two months joined with `cat`, one saved as UTF-8 and one as Windows-1252, each with a name
     typed with ’: the refusal advised converting the whole file from Windows-1252, which garbles the
