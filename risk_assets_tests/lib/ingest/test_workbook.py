@@ -609,3 +609,28 @@ def test_date_cells_under_a_month_format_say_the_days_they_drop(tmp_path):
         "first_payment": {"rows": 2, "lines": [2, 4], "kept": "the month: 2019-03-15 loads as 2019-03-01"}}
     assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
         (5, "first_payment", "unparsable_date", "15/03/2019")]
+
+
+def test_date_cells_of_a_1904_date_system_workbook_load_on_their_day(tmp_path):
+    """A workbook saved by Excel for Mac in the 1904 date system stores 15 March 2019 as day 41712,
+    not 43539: its date cells load on the days they show, as a 1900-system workbook's do."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    book = tmp_path / "acme_mac.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.append(["loan_id", "amount", "issued"])
+    for row in (["A-1001", 12000, dt.datetime(2019, 3, 15)], ["A-1002", 8500, dt.datetime(2011, 12, 1)]):
+        sheet.append(row)
+    workbook.save(book)
+    with zipfile.ZipFile(book) as archive:
+        assert b'date1904="1"' in archive.read("xl/workbook.xml") or b"date1904=\"true\"" in archive.read("xl/workbook.xml")
+    Path(f"{book}.mapping.json").write_text(json.dumps({
+        "name": "acme", "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                                    "amount": {"to": "loan_amount", "type": "money"},
+                                    "issued": {"to": "origination_date", "type": "date"}}}), "utf-8")
+    parsed = parse_loan_file(book)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.sort("_source_line").select("_source_line", "origination_date").rows() == [
+        (2, dt.date(2019, 3, 15)), (3, dt.date(2011, 12, 1))]
