@@ -5,6 +5,12 @@ refused, quarantined, copies, cut short; sentiment trainings its time budget cut
 `risk-assets run` prints this as its closing summary; `run_outcome_tags` puts the same facts, short,
 on the run itself as tags (CHECKS_TAG, CHECK_NAMES_TAG, NOTES_TAG), which the UI's runs list and run page show: a
 run in which checks did not pass is otherwise a plain green "Success" there.
+
+A run re-executed from the UI (Re-execute, From failure) starts with every tag of its parent, these
+among them, and Dagster has no call that deletes a run's tag. So the outcome tags of a run are its
+own only beside OUTCOME_OF_TAG naming that run (`own_outcome_tags` reads them so), and tagging a run
+that carries an outcome tag, or has something to say, writes all of them (`tag_run_outcome`): the
+ones its own result does not produce say NONE ('0' for CHECKS_TAG).
 """
 
 from __future__ import annotations
@@ -26,6 +32,15 @@ log has them ('(ERROR)' after an ERROR-severity one)."""
 NOTES_TAG = "risk/notes"
 """Run tag: what the run did that its checks do not say, '; '-separated ('news_sentiment trained
 short 229/396', 'sba_national.csv.gz: 811 of 3,000 records quarantined', ...)."""
+OUTCOME_OF_TAG = "risk/outcome_of"
+"""Run tag: the id of the run whose end wrote the outcome tags beside it. On a re-execution before it
+ends, its parent's id (copied with the parent's outcome tags): those tags are not the run's own."""
+OUTCOME_TAGS = (CHECKS_TAG, CHECK_NAMES_TAG, NOTES_TAG)
+"""Every tag `tag_run_outcome` writes for a run's outcome, OUTCOME_OF_TAG aside."""
+NONE = "(none)"
+"""CHECK_NAMES_TAG's and NOTES_TAG's value on a run that carried the tag from its parent and has
+nothing of its own to say in it (CHECKS_TAG says '0'): readers take it as no tag. No check name can
+be it (Dagster allows letters, digits and '_') and no note is (each starts with a file or model name)."""
 TAG_CHARS = 250
 """Longest tag value written; a longer one is cut with '…' (the run's summary and its check
 results in the UI have the whole text)."""
@@ -201,9 +216,28 @@ def run_outcome_tags(instance, run_id: str, lake_path: Path | None, wait_seconds
 
 
 def tag_run_outcome(instance, run_id: str, lake_path: Path | None, wait_seconds: float = 20.0) -> dict[str, str]:
-    """Add run_outcome_tags to the run `run_id` in `instance` (instance.add_run_tags; a tag already
-    there is replaced); returns the tags added, {} when there was nothing to say."""
+    """Tag the run `run_id` in `instance` with its own outcome (run_outcome_tags) and OUTCOME_OF_TAG =
+    `run_id`; returns run_outcome_tags, {} when there was nothing to say.
+
+    Every tag of OUTCOME_TAGS is written whenever one is written or the run already carries one (a
+    re-execution is given its parent's): those its result does not produce get '0' (CHECKS_TAG) or
+    NONE, so no tag of another run's outcome stays on it. A run with nothing to say that carries none
+    is left untagged (instance.add_run_tags replaces a tag; Dagster has no call that deletes one)."""
     tags = run_outcome_tags(instance, run_id, lake_path, wait_seconds)
-    if tags:
-        instance.add_run_tags(run_id, tags)
+    run = instance.get_run_by_id(run_id)
+    carried = run is not None and any(key in run.tags for key in (*OUTCOME_TAGS, OUTCOME_OF_TAG))
+    if tags or carried:
+        instance.add_run_tags(run_id, {CHECKS_TAG: "0", CHECK_NAMES_TAG: NONE, NOTES_TAG: NONE, **tags,
+                                       OUTCOME_OF_TAG: run_id})
     return tags
+
+
+def own_outcome_tags(run) -> dict[str, str]:
+    """The outcome tags (OUTCOME_TAGS) of `run` (a dagster DagsterRun) that its own tagging wrote, as
+    run_outcome_tags gives them: {} when OUTCOME_OF_TAG does not name the run (tags a re-execution
+    was given from its parent, or a run not tagged yet), a tag saying NONE or a CHECKS_TAG of '0' left out.
+    Whatever acts on a run's outcome tags reads them here."""
+    if run.tags.get(OUTCOME_OF_TAG) != run.run_id:
+        return {}
+    return {key: run.tags[key] for key in OUTCOME_TAGS
+            if run.tags.get(key) not in (None, NONE) and not (key == CHECKS_TAG and run.tags[key] == "0")}

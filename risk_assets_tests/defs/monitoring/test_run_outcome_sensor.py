@@ -122,8 +122,9 @@ def tape_features() -> None:
 
 
 def test_a_failed_run_is_tagged_too_and_a_clean_run_gets_no_tags(risk_home, tmp_path):
-    """The failure sensor tags a failed run alike (an ERROR check named so); a run in which every
-    check passed and nothing is to be noted gets no tag, and its tick says so."""
+    """The failure sensor tags a failed run alike (an ERROR check named so; its notes '(none)', as
+    every outcome tag is written once one is); a run in which every check passed and nothing is to
+    be noted gets no tag, and its tick says so."""
     lake = LakeResource(root=str(risk_home.root))
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         failed = dg.materialize([tape, tape_rows, tape_features], instance=instance, raise_on_error=False)
@@ -134,7 +135,8 @@ def test_a_failed_run_is_tagged_too_and_a_clean_run_gets_no_tags(risk_home, tmp_
         failed_tags = instance.get_run_by_id(failed.run_id).tags
         assert failed_tags["risk/checks_not_passed"] == "1 (ERROR)"
         assert failed_tags["risk/checks_not_passed_names"] == "tape_rows (ERROR)"
-        assert "risk/notes" not in instance.get_run_by_id(failed.run_id).tags  # no lake: nothing to note
+        assert failed_tags["risk/notes"] == "(none)"  # no lake: nothing to note, and the tag says so
+        assert failed_tags["risk/outcome_of"] == failed.run_id
 
         clean = dg.materialize([tape], instance=instance)
         skipped = run_outcome_sensor(dg.build_run_status_sensor_context(
