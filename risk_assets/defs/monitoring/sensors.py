@@ -45,7 +45,7 @@ from risk_assets.lib.monitoring.retrain import (
     decide_sentiment_first_model,
 )
 from risk_assets.lib.monitoring.sentiment import sentiment_first_model, sentiment_snapshot
-from risk_assets.lib.report.run_outcome import tag_run_outcome
+from risk_assets.lib.report.run_outcome import OUTCOME_OF_TAG, OUTCOME_TAGS, tag_run_outcome
 
 LAKE_WAIT_SECONDS = 20.0
 """How long a sensor waits for the lake while a run writes it; then the tick is skipped and retried.
@@ -279,7 +279,8 @@ def _after_ended_run(context: dg.SensorEvaluationContext, con: duckdb.DuckDBPyCo
       the gate and why), None): a run that succeeded may have left the champion as it was;
     - FAILURE (a run killed with its process is marked failed), fewer than MAX_FAILED_RUNS of them
       for these numbers: the same request again (its run config and tags, plus RETRY_OF_TAG = the
-      failed run's id), under a run key of its own (the sensor's first key was spent on the failed run);
+      failed run's id; not its outcome tags, which say what the failed run did), under a run key of
+      its own (the sensor's first key was spent on the failed run);
     - FAILURE, MAX_FAILED_RUNS of them: no request; the note names the failed runs to look at;
     - CANCELED: an operator terminated it on purpose, so no request; the note says so, where the
       cursor alone had said 'nothing changed' and nothing would have been requested, without a word
@@ -313,7 +314,8 @@ def _after_ended_run(context: dg.SensorEvaluationContext, con: duckdb.DuckDBPyCo
     request = dg.RunRequest(
         run_key=f"{key}:after-failure-{run.run_id[:8]}",
         run_config=run.run_config,
-        tags={**{k: v for k, v in run.tags.items() if not k.startswith(("dagster/", ".dagster"))},
+        tags={**{k: v for k, v in run.tags.items()
+                 if not k.startswith(("dagster/", ".dagster")) and k not in (*OUTCOME_TAGS, OUTCOME_OF_TAG)},
               RETRY_OF_TAG: run.run_id},
     )
     note = f"{model}: the retrain run {run.run_id} requested for these numbers failed at {_ended_at(record)}; requested again"

@@ -424,8 +424,8 @@ def ended(instance, request: dg.RunRequest, status: dg.DagsterRunStatus) -> tupl
 def test_a_canceled_retrain_is_named_and_a_failed_one_requested_again_once(risk_home, sba_sample):
     """The labels trigger requested this book's retrain. Canceled by the operator: named, not
     requested again. A failed run of the same numbers and book: requested again (same config and
-    tags, risk/retry_of, a run key of its own); failed twice: named, left to the operator. A run of
-    another book with the same fingerprint tag is not this book's."""
+    tags but the failed run's outcome tags, risk/retry_of, a run key of its own); failed twice: named,
+    left to the operator. A run of another book with the same fingerprint tag is not this book's."""
     train, late = split_in_time(sba_sample)
     lake = Lake(risk_home, train)
     lake.land(late)
@@ -443,6 +443,9 @@ def test_a_canceled_retrain_is_named_and_a_failed_one_requested_again_once(risk_
         other_book = dg.RunRequest(run_key="x", run_config=request.run_config,
                                    tags={**request.tags, "risk/retrain_portfolios": "sme"})
         first_id, first_at = ended(instance, request, dg.DagsterRunStatus.FAILURE)
+        instance.add_run_tags(first_id, {  # as failed_run_outcome_sensor tags it: what that run did, not the retry
+            "risk/checks_not_passed": "1 (ERROR)", "risk/checks_not_passed_names": "loan_pd_gate (ERROR)",
+            "risk/notes": "(none)", "risk/outcome_of": first_id})
         ended(instance, other_book, dg.DagsterRunStatus.FAILURE)
         retried = lake.evaluate(instance, policy, after.cursor)
         (again,) = retried.run_requests
