@@ -619,7 +619,9 @@ def _run_outcome_sensor(status: dg.DagsterRunStatus, name: str) -> dg.RunStatusS
             f"Tags each run that ends {status.value} with what it did beyond its status, as `risk-assets run` "
             "prints it: `risk/checks_not_passed` ('3', or '3 (1 ERROR)'), `risk/checks_not_passed_names` "
             "('raw_loans_values, loan_features_no_leakage, ...', an ERROR check marked '(ERROR)') and `risk/notes` (a sentiment training its time budget cut short, files refused, "
-            "quarantined, copies, cut short), so the runs list and the run page show them beside the status."
+            "quarantined, copies, cut short), so the runs list and the run page show them beside the status; "
+            "`risk/outcome_of` names the run they describe (a re-execution starts with its parent's tags; its own "
+            "overwrite them, '(none)' where it has nothing to say)."
         ),
     )
     def _sensor(context: dg.RunStatusSensorContext, lake: LakeResource) -> dg.SkipReason:
