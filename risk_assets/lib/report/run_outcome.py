@@ -38,9 +38,10 @@ ends, its parent's id (copied with the parent's outcome tags): those tags are no
 OUTCOME_TAGS = (CHECKS_TAG, CHECK_NAMES_TAG, NOTES_TAG)
 """Every tag `tag_run_outcome` writes for a run's outcome, OUTCOME_OF_TAG aside."""
 NONE = "(none)"
-"""CHECK_NAMES_TAG's and NOTES_TAG's value on a run that carried the tag from its parent and has
-nothing of its own to say in it (CHECKS_TAG says '0'): readers take it as no tag. No check name can
-be it (Dagster allows letters, digits and '_') and no note is (each starts with a file or model name)."""
+"""CHECK_NAMES_TAG's and NOTES_TAG's value where `tag_run_outcome` writes the tag with nothing of the
+run's own to say in it (a tag its parent's outcome put there, or one beside another it has something
+for; CHECKS_TAG says '0'): readers take it as no tag. No check name can be it (Dagster allows
+letters, digits and '_') and no note is (each starts with a file or model name)."""
 TAG_CHARS = 250
 """Longest tag value written; a longer one is cut with '…' (the run's summary and its check
 results in the UI have the whole text)."""

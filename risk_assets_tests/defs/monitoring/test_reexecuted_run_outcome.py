@@ -84,16 +84,18 @@ PARENT_OUTCOME = {
 
 
 def _recon_job():
+    """The job, as a run process loads it (dagster ReconstructableJob)."""
     return dg.reconstructable(_job)
 
 
 def _job() -> dg.JobDefinition:
-    return defs.get_job_def("ingest_and_train")
+    return defs.resolve_job_def("ingest_and_train")
 
 
 def _reexecute(instance, parent: dg.DagsterRun, run_config) -> dg.DagsterRun:
-    """The re-execution of `parent` (all steps, with `run_config`) as the UI's Re-execute launches it:
-    created by the instance with the parent's tags, then executed."""
+    """The re-execution of `parent` (all steps, with `run_config`), not started yet, created as the
+    UI's Re-execute creates it: by the instance, from the job its code location loads, with the
+    parent's tags (`use_parent_run_tags`, which the UI's request leaves at its default, True)."""
     origin = LoadableTargetOrigin(python_file=__file__, attribute="defs")
     with in_process_test_workspace(instance, origin) as workspace:
         location = workspace.get_code_location(next(iter(workspace.get_code_location_entries())))
@@ -120,6 +122,7 @@ def _parent(instance, risk_home) -> dg.DagsterRun:
 
 
 def _outcome(run: dg.DagsterRun) -> dict[str, str]:
+    """The outcome tags `run` carries, whoever wrote them."""
     return {key: value for key, value in run.tags.items() if key in (CHECKS_TAG, CHECK_NAMES_TAG, NOTES_TAG)}
 
 
