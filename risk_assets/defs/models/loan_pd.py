@@ -275,7 +275,8 @@ def gate_table(candidates: list[tuple[str, str]], decisions: dict[str, str], ref
     description=(
         "Champion gate, applied to each portfolio's model as loan_pd_model trains it (its verdict and reason open "
         "the model card, markdown and HTML; this check reports them from ml.model_registry): the first model of a portfolio is promoted if its primary-holdout AUC beats the "
-        "logistic-regression baseline. A later candidate and the champion both score the candidate's holdout "
+        "logistic-regression baseline. A later candidate must beat its own baseline too (else it is rejected and the "
+        "champion stays, not compared); then it and the champion both score the candidate's holdout "
         "(less any loans the champion trained on); the candidate is promoted only if its AUC gain is beyond "
         "chance (one-sided paired DeLong test, p below retrain_policy.promotion_p_value, 0.05) and material "
         "(at least retrain_policy.min_auc_gain, 0.005 AUC). Otherwise it is "

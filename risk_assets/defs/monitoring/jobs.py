@@ -26,7 +26,7 @@ ingest_news_job = dg.define_asset_job(
 retrain_loan_pd_job = dg.define_asset_job(
     "retrain_loan_pd",
     selection=dg.AssetSelection.from_string("key:loan_pd_model+"),
-    description="Retrain the loan PD model; the gate promotes the candidate only if it beats the champion on the same holdout; then rescore and refresh monitoring.",
+    description="Retrain the loan PD model; the gate promotes the candidate only if it beats its own logistic-regression baseline and the champion on the same holdout; then rescore and refresh monitoring.",
 )
 retrain_news_sentiment_job = dg.define_asset_job(
     "retrain_news_sentiment",

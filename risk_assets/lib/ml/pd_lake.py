@@ -322,8 +322,12 @@ def holdout_frame(con: duckdb.DuckDBPyConnection, model: str, version: str) -> t
 
 def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
          p_value: float = registry.PROMOTION_P_VALUE, min_gain: float = registry.MIN_AUC_GAIN) -> tuple[bool, str]:
-    """Decide on a candidate. With no champion yet: promote when its holdout AUC beats the
-    logistic-regression baseline. Else both the candidate and the champion score the candidate's
+    """Decide on a candidate. Every candidate must first beat its own logistic-regression baseline
+    (model `<model>_baseline`, same version) on its primary holdout: its holdout AUC (the registry's
+    primary_value) above the baseline's in ml.model_metrics, else it is rejected, and, with a
+    champion standing, the champion stays without being compared (a model no better than a
+    logistic regression never becomes champion, however weak the champion). With no champion that
+    is the whole gate. Else both the candidate and the champion score the candidate's
     holdout and the candidate is promoted only when its AUC gain is larger than chance (one-sided
     paired DeLong test, `metrics.compare_auc`, below `p_value`) and at least `min_gain` AUC points
     (`registry.challenger_verdict`), and its ECE on those loans is at most the champion's plus
@@ -333,7 +337,9 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
     Holdout loans the champion trained or calibrated on (ml.model_training_loans) would flatter it:
     they are set aside. The reason gives both AUCs, the gain with its 95% interval, the p-value and
     the loans compared. The champion's PDs on those loans are stored in ml.model_holdout_scores
-    (model `<model>_champion`, `_write_champion_scores`), beside the candidate's own.
+    (model `<model>_champion`, `_write_champion_scores`), beside the candidate's own; a candidate
+    rejected below its baseline has none (any from an earlier gate of the version are removed): its
+    verdict recomputes from its own and its baseline's PDs there.
 
     Returns (promoted, reason); the registry is updated either way.
     """
@@ -345,27 +351,61 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
         registry.reject(con, model, version, f"holdout AUC could not be computed on {split}")
         return False, f"rejected: holdout AUC could not be computed on {split}"
     current = registry.champion(con, model)
+    below = _below_baseline(con, model, version, split, auc, p_value)
     if current is None:
-        base = con.execute(
-            "SELECT value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ? AND metric = 'auc'",
-            [f"{model}_baseline", version, split],
-        ).fetchone()
-        n = con.execute("SELECT count(*) FROM ml.model_holdouts WHERE model = ? AND version = ? AND split = ?",
-                        [model, version, split]).fetchone()[0]
-        scope = f" ({n:,} holdout loans)"
-        if base is None or base[0] is None:
-            reason = f"rejected: no baseline AUC on {split} to compare with"
-        elif auc > base[0]:
-            reason = (f"promoted: first model; {split} AUC {auc:.4f} beats the logistic-regression baseline {base[0]:.4f}"
-                      f"{_versus_baseline(con, model, version, split, p_value)}{scope}")
-        else:
-            reason = (f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base[0]:.4f}"
-                      f"{_versus_baseline(con, model, version, split, p_value)}{scope}")
+        reason = below or _first_model(con, model, version, split, auc, p_value)
+    elif below:
+        _drop_champion_scores(con, model, version, split)
+        reason = (f"{below}; a model no better than a logistic regression does not replace champion "
+                  f"{current['version']}, which stays (not compared with it)")
     else:
         reason = _versus_champion(con, model, version, split, Path(artifact), current, p_value, min_gain)
     promoted = reason.startswith("promoted")
     (registry.promote if promoted else registry.reject)(con, model, version, reason)
     return promoted, reason
+
+
+def _baseline_auc(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str) -> tuple[float | None, str]:
+    """(AUC of version's logistic-regression baseline on `split` from ml.model_metrics, or None when
+    not stored or NULL; ' (2,400 holdout loans)': the loans of the version's holdout on that split)."""
+    base = con.execute(
+        "SELECT value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ? AND metric = 'auc'",
+        [f"{model}_baseline", version, split],
+    ).fetchone()
+    n = con.execute("SELECT count(*) FROM ml.model_holdouts WHERE model = ? AND version = ? AND split = ?",
+                    [model, version, split]).fetchone()[0]
+    return (None if base is None else base[0]), f" ({n:,} holdout loans)"
+
+
+def _below_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, auc: float,
+                    p_value: float) -> str | None:
+    """The gate's floor, for every candidate: its rejection when its `split` AUC `auc` does not beat
+    its own baseline's there ('rejected: holdout AUC 0.6178 does not beat the logistic-regression
+    baseline 0.6661 by -0.0483 (95% CI ...) (2,400 holdout loans)'), or when no baseline AUC is
+    stored; None when it beats it."""
+    base, scope = _baseline_auc(con, model, version, split)
+    if base is None:
+        return f"rejected: no baseline AUC on {split} to compare with"
+    if auc > base:
+        return None
+    return (f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base:.4f}"
+            f"{_versus_baseline(con, model, version, split, p_value)}{scope}")
+
+
+def _first_model(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, auc: float,
+                 p_value: float) -> str:
+    """The promotion of a book's first model, which beat its baseline (`_below_baseline` None)."""
+    base, scope = _baseline_auc(con, model, version, split)
+    return (f"promoted: first model; {split} AUC {auc:.4f} beats the logistic-regression baseline {base:.4f}"
+            f"{_versus_baseline(con, model, version, split, p_value)}{scope}")
+
+
+def _drop_champion_scores(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str) -> None:
+    """Remove the champion's PDs stored for candidate `version` on `split` (model `<model>_champion`),
+    for a gate that decided without the champion."""
+    ensure_pd_tables(con)
+    con.execute("DELETE FROM ml.model_holdout_scores WHERE model = ? AND version = ? AND split = ?",
+                [f"{model}{CHAMPION}", version, split])
 
 
 def _versus_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str,

@@ -236,6 +236,18 @@ def _challenger(con, risk_home, trained, version, recorded_auc, platt_sign=1.0, 
     folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", version, trained.scorer.tensors(), meta)
     registry.register_candidate(con, "loan_pd_lendingclub", version, str(folder), "auc_holdout", recorded_auc, "snap", "run2")
     con.execute("INSERT INTO ml.model_holdouts SELECT model, ?, split, loan_key FROM ml.model_holdouts WHERE version = 'v1'", [version])
+    _baseline_of_v1(con, version)
+
+
+def _baseline_of_v1(con, version):
+    """Give candidate `version` v1's logistic-regression baseline on the holdout (its metrics and its
+    PDs), as a training on v1's loans and split records it: the gate's floor judges every candidate
+    against its own baseline."""
+    con.execute("INSERT INTO ml.model_metrics SELECT model, ?, split, metric, value, reason, run_id, recorded_at "
+                "FROM ml.model_metrics WHERE model = 'loan_pd_lendingclub_baseline' AND version = 'v1' AND split = 'holdout'",
+                [version])
+    con.execute("INSERT INTO ml.model_holdout_scores SELECT model, ?, split, loan_key, default_flag, pd, champion_version "
+                "FROM ml.model_holdout_scores WHERE model = 'loan_pd_lendingclub_baseline' AND version = 'v1'", [version])
 
 
 def test_the_validation_figures_recompute_from_the_out_of_fold_pds_in_the_lake(trained, lc_small, risk_home):
@@ -369,11 +381,12 @@ def test_the_gates_champion_figures_recompute_from_the_champions_pds_in_the_lake
         registry.register_candidate(con, "loan_pd_lendingclub", "v2", str(folder), "auc_holdout", 0.99, "snap", "run2")
         con.register("leak", pd.DataFrame({"loan_key": np.concatenate([trained.keys["holdout"], trained.keys["train"][:500]])}))
         con.execute("INSERT INTO ml.model_holdouts SELECT 'loan_pd_lendingclub', 'v2', 'holdout', loan_key FROM leak")
+        _baseline_of_v1(con, "v2")
         pd_lake.gate(con, "loan_pd_lendingclub", "v2")
         # a champion that ranks backwards, then v1's weights as the challenger: its PDs are v1's rows
         _challenger(con, risk_home, trained, "v4", 0.5, platt_sign=-1.0)
         registry.promote(con, "loan_pd_lendingclub", "v4", "a backwards champion for the test")
-        _challenger(con, risk_home, trained, "v5", 0.5)
+        _challenger(con, risk_home, trained, "v5", trained.metrics["holdout"]["auc"].value)
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v5")
         first, leaked, champion = (stored(con, "loan_pd_lendingclub_champion", v) for v in ("v1", "v2", "v5"))
         challenger = stored(con, "loan_pd_lendingclub", "v1")
@@ -426,6 +439,55 @@ def test_gate_rejects_a_challenger_whose_better_ranking_comes_with_worse_calibra
     assert status["v5"] == "rejected" and status["v6"] == "champion"
 
 
+def test_gate_rejects_a_challenger_below_its_own_baseline_however_it_fares_against_the_champion(trained, lc_small, risk_home):
+    """v1's weights with noise (seed 0, sd 0.2 on every weight) rank the 2,400 holdout loans at AUC
+    0.6178, below the logistic-regression baseline fitted on the same split (0.6661), yet far above
+    a champion that ranks backwards (0.3131), with an ECE (0.0227) well within the champion's: the
+    champion comparison alone promoted it. The floor rejects it with both figures and the DeLong
+    comparison with its baseline, the champion stays, and no champion PDs are stored for it."""
+    import torch
+
+    with connect(risk_home.lake_path) as con:
+        _record_v1(con, trained, lc_small, risk_home)
+        _challenger(con, risk_home, trained, "v4", 0.5, platt_sign=-1.0)
+        registry.promote(con, "loan_pd_lendingclub", "v4", "a backwards champion for the test")
+        generator = torch.Generator().manual_seed(0)
+        noisy = {name: weights + 0.2 * torch.randn(weights.shape, generator=generator) if weights.is_floating_point()
+                 else weights for name, weights in trained.scorer.tensors().items()}
+        folder = save_artifact(risk_home.artifacts, "loan_pd_lendingclub", "v7", noisy,
+                               artifact_meta(trained, "loan_pd_lendingclub", "v7"))
+        _, frame = pd_lake.holdout_frame(con, "loan_pd_lendingclub", "v1")
+        baseline = con.execute("SELECT loan_key, pd FROM ml.model_holdout_scores WHERE model = 'loan_pd_lendingclub_baseline' "
+                               "AND version = 'v1'").df().set_index("loan_key")["pd"].loc[frame["loan_key"]].to_numpy()
+        y, candidate = frame["default_flag"].to_numpy(), load_pd_model(folder)[0].predict_pd(frame)
+        auc = metrics.roc_auc(y, candidate).value
+        # what record_training stores of a training that scored these PDs: its AUC, its baseline and the comparison
+        registry.register_candidate(con, "loan_pd_lendingclub", "v7", str(folder), "auc_holdout", auc, "snap", "run7")
+        con.execute("INSERT INTO ml.model_holdouts SELECT model, 'v7', split, loan_key FROM ml.model_holdouts WHERE version = 'v1'")
+        _baseline_of_v1(con, "v7")
+        versus = metrics.compare_auc(y, candidate, baseline)
+        registry.record_metrics(con, "loan_pd_lendingclub_vs_baseline", "v7", "holdout",
+                                {"auc_gain": versus.difference, "auc_gain_se": versus.standard_error, "p_value": versus.p_value})
+        champion = load_pd_model(Path(con.execute("SELECT artifact_path FROM ml.model_registry WHERE version = 'v4'"
+                                                  ).fetchone()[0]))[0].predict_pd(frame)
+        promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v7")
+        status = dict(con.execute("SELECT version, status FROM ml.model_registry").fetchall())
+        compared = con.execute("SELECT count(*) FROM ml.model_holdout_scores WHERE model = 'loan_pd_lendingclub_champion'"
+                               ).fetchone()[0]
+    assert round(auc, 4) == 0.6178 and round(versus.auc_b, 4) == 0.6661
+    assert round(metrics.roc_auc(y, champion).value, 4) == 0.3131
+    assert round(metrics.expected_calibration_error(y, candidate).value, 4) == 0.0227
+    low, high = metrics.normal_interval(versus.difference, versus.standard_error)
+    assert round(versus.difference, 4) == -0.0483
+    assert promoted is False
+    assert reason == ("rejected: holdout AUC 0.6178 does not beat the logistic-regression baseline 0.6661 by -0.0483 "
+                      f"(95% CI {low:+.4f} to {high:+.4f}; one-sided paired DeLong {metrics.format_p(versus.p_value)}: "
+                      "not beyond chance) (2,400 holdout loans); a model no better than a logistic regression does not "
+                      "replace champion v4, which stays (not compared with it)")
+    assert status["v7"] == "rejected" and status["v4"] == "champion"
+    assert compared == 0
+
+
 def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both(trained, lc_small, risk_home):
     """A challenger whose holdout holds 500 of the champion's training loans (a holdout redrawn on a
     new tape): those loans would flatter the champion, so both models are re-scored without them and
@@ -439,12 +501,14 @@ def test_gate_sets_aside_holdout_loans_the_champion_trained_on_and_rescores_both
         registry.register_candidate(con, "loan_pd_lendingclub", "v2", str(folder), "auc_holdout", 0.99, "snap", "run2")
         con.register("leak", pd.DataFrame({"loan_key": np.concatenate([trained.keys["holdout"], trained.keys["train"][:500]])}))
         con.execute("INSERT INTO ml.model_holdouts SELECT 'loan_pd_lendingclub', 'v2', 'holdout', loan_key FROM leak")
+        _baseline_of_v1(con, "v2")
         reserved = pd_lake.reserved_keys(con, "lendingclub")
         # v3: 10 repaid holdout loans and 500 the champion trained on: nothing left to rank
         registry.register_candidate(con, "loan_pd_lendingclub", "v3", str(folder), "auc_holdout", 0.99, "snap", "run3")
         repaid = lc_small.loc[lc_small["loan_key"].isin(trained.keys["holdout"]) & (lc_small["default_flag"] == 0), "loan_key"]
         con.register("leak3", pd.DataFrame({"loan_key": np.concatenate([repaid.to_numpy()[:10], trained.keys["train"][:500]])}))
         con.execute("INSERT INTO ml.model_holdouts SELECT 'loan_pd_lendingclub', 'v3', 'holdout', loan_key FROM leak3")
+        _baseline_of_v1(con, "v3")
         promoted3, reason3 = pd_lake.gate(con, "loan_pd_lendingclub", "v3")
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v2")
     model_auc = trained.metrics["holdout"]["auc"].value
