@@ -169,13 +169,14 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         folder = save_artifact(lake.home.artifacts, model, version, trained.scorer.tensors(), meta)
         with lake.connect() as con:
             current = registry.champion(con, model)
-            champion_metrics = None
+            champion_metrics, champion_reasons = None, None
             if current is not None:
                 rows = con.execute(
-                    "SELECT metric, value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ?",
+                    "SELECT metric, value, reason FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ?",
                     [model, current["version"], current["primary_metric"].removeprefix("auc_")],
                 ).fetchall()
-                champion_metrics = dict(rows)
+                champion_metrics = {metric: value for metric, value, _ in rows}
+                champion_reasons = {metric: reason for metric, _, reason in rows if reason}
             pd_lake.record_training(con, trained, version, folder, context.run_id)
             registry.record_metrics(con, model, version, "all", {"n_labelled": seen["labelled"],
                                                                  "n_defaults": seen["defaults"]}, run_id=context.run_id)
@@ -186,7 +187,7 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
             by_vintage = pd_lake.vintage_calibration(con, trained)
         verdicts[model] = verdict
         card = model_card(trained, version, champion_metrics, current["version"] if current else None,
-                          (promoted, verdict), chargeoffs, repaid_chargeoffs, by_vintage)
+                          (promoted, verdict), chargeoffs, repaid_chargeoffs, by_vintage, champion_reasons)
         cards.append(card)
         reports[model] = str(write_model_report(lake.home.reports, model, version, card))
         primary = trained.metrics[trained.split.primary_holdout]

@@ -19,19 +19,28 @@ from risk_assets.lib.ml.training import TrainedPD
 CARD_METRICS = ("auc", "auc_ci_low", "auc_ci_high", "auc_within_vintage", "auc_within_vintage_ci_low", "auc_within_vintage_ci_high", "gini", "ks", "brier", "ece", "ece_decile", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
 
 
+NOT_AVAILABLE = "n/a"
+"""What a card writes for a metric that has no value (stored NULL, or not computed); a line under
+its table gives the stored reason, never NULL, None or nan."""
+
+
 def _fmt(value: float | None) -> str:
-    if value is None:
-        return "NULL"
+    """'0.6869', '2400' (a whole number above 1), or NOT_AVAILABLE for None or NaN."""
+    if value is None or np.isnan(value):
+        return NOT_AVAILABLE
     return f"{value:.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.4f}"
 
 
-def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, champion_version: str | None) -> str:
+def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, champion_version: str | None,
+                  champion_reasons: dict[str, str] | None = None) -> str:
     """Markdown table: one row per metric, columns candidate / baseline per split, and the champion on its own holdout.
 
     With cross-fitting both the ensemble's and the baseline's `validation` are out-of-fold scores of
     the development loans; the ensemble's members stopped early on those folds and its Platt scaling
     was fitted on those scores, so its `validation` figures are mildly optimistic (in-sample for the
-    calibration), and a line under the table says so. A split the baseline has no scores for shows n/a."""
+    calibration), and a line under the table says so. A split the baseline has no scores for shows n/a.
+    A metric stored NULL shows n/a, and a line under the table gives its reason (`null_reason_lines`;
+    the champion's from `champion_reasons`, metric -> ml.model_metrics.reason)."""
     splits = [s for s in trained.metrics if s != "train"] + ["train"]
     header = ["metric"] + [f"{s}: model" for s in splits] + [f"{s}: baseline" for s in splits[:-1]]
     if champion is not None:
@@ -44,10 +53,40 @@ def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, 
         if champion is not None:
             cells.append(_fmt(champion.get(name)))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    reasons = [f"- {s} {k}: NULL because {m.reason}" for s, v in trained.metrics.items() for k, m in v.items()
-               if m.reason and k in CARD_METRICS]
+    reasons = null_reason_lines(trained, splits, champion, champion_version, champion_reasons)
     caveat = [VALIDATION_CAVEAT] if "validation" in splits else []
     return "\n".join(lines + reasons + auc_lines(trained) + caveat + [TRAIN_CAVEAT])
+
+
+def null_reason_lines(trained: TrainedPD, splits: list[str], champion: dict[str, float | None] | None,
+                      champion_version: str | None, champion_reasons: dict[str, str] | None = None) -> list[str]:
+    """The lines under `metrics_table` for its cells that have no value, each with the stored reason:
+    '- holdout auc_within_vintage, auc_within_vintage_ci_low, auc_within_vintage_ci_high (model and
+    baseline): n/a because none of the 2400 loans carries a vintage (no origination date)' (the
+    metrics of a split that give the same reason in the same columns on one line), and
+    '- champion v1 ece: n/a because ...' for the champion's (`champion_reasons`, metric -> reason;
+    'not recorded for that version' for a metric its rows lack). Splits in `splits` order (the
+    baseline's are all but the last, train), metrics in CARD_METRICS order."""
+    said: dict[tuple[str, str], list[str]] = {}
+    for split in splits:
+        sources = [("model", trained.metrics.get(split, {}))]
+        if split != splits[-1] and split in trained.baseline_metrics:
+            sources.append(("baseline", trained.baseline_metrics[split]))
+        for name in CARD_METRICS:
+            whom: dict[str, list[str]] = {}
+            for who, found in sources:
+                if name in found and _fmt(found[name].value) == NOT_AVAILABLE:
+                    whom.setdefault(found[name].reason or "no reason was recorded", []).append(who)
+            for reason, columns in whom.items():
+                said.setdefault((f"{split} {{}} ({' and '.join(columns)})", reason), []).append(name)
+    if champion is not None:
+        for name in CARD_METRICS:
+            if _fmt(champion.get(name)) == NOT_AVAILABLE:
+                reason = (champion_reasons or {}).get(name) or (
+                    "not recorded for that version" if name not in champion else "no reason was recorded")
+                said.setdefault((f"champion {champion_version} {{}}", reason), []).append(name)
+    return [f"- {where.format(', '.join(names))}: {NOT_AVAILABLE} because {reason}"
+            for (where, reason), names in said.items()]
 
 
 def _cell(split_metrics: dict[str, metrics.Metric], name: str) -> str:
@@ -479,7 +518,8 @@ def limitations(trained: TrainedPD, chargeoffs: dict | None = None, repaid_charg
 
 def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None,
                verdict: tuple[bool, str] | None = None, chargeoffs: dict | None = None,
-               repaid_chargeoffs: dict | None = None, vintage_calibration: dict | None = None) -> str:
+               repaid_chargeoffs: dict | None = None, vintage_calibration: dict | None = None,
+               champion_reasons: dict[str, str] | None = None) -> str:
     """The whole card as markdown.
 
     `verdict` is the champion gate's (promoted, reason) from `pd_lake.gate`, the function that
@@ -489,7 +529,8 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
     section (`limitations`); None leaves its out-of-time line out. `repaid_chargeoffs`:
     `pd_lake.repaid_with_chargeoff`'s counts, for the same section. `vintage_calibration`:
     `pd_lake.vintage_calibration`'s per-vintage figures, for the line under the calibration verdict
-    (`pooled_calibration_line`); None leaves it out."""
+    (`pooled_calibration_line`); None leaves it out. `champion_reasons`: why the champion's NULL
+    metrics are NULL (metric -> ml.model_metrics.reason), for the lines under the metrics table."""
     run = trained.run
     term_used = "term_months" in trained.scorer.encoder.spec.numeric
     suspicion = "".join(
@@ -512,7 +553,7 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
         calibration_verdict(trained),
         *[line for line in [pooled_calibration_line(vintage_calibration)] if line],
         "",
-        metrics_table(trained, champion, champion_version),
+        metrics_table(trained, champion, champion_version, champion_reasons),
         "",
         *limitations(trained, chargeoffs, repaid_chargeoffs),
         "",

@@ -1118,7 +1118,38 @@ def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out
         "law (ECOA, Regulation B); review their effect before these PDs inform credit decisions or pricing.")
     assert not any(line.startswith("- repaid with a charge-off date") for line in said)
     card = model_card(trained, "v1", None, None)
-    assert "- holdout auc_within_vintage: NULL because none of the" in card and "#### Limitations and intended use" in card
+    lines = card.splitlines()
+    assert "#### Limitations and intended use" in lines
+    assert not any(word in line for line in lines if not line.startswith("![") for word in ("NULL", "None", "nan"))
+    assert "| auc_within_vintage | n/a | n/a | n/a | n/a | n/a |" in lines
+    assert "| auc_within_vintage_ci_low | n/a | n/a | n/a | n/a | n/a |" in lines
+    assert [line for line in lines if ": n/a because" in line] == [
+        "- holdout auc_within_vintage, auc_within_vintage_ci_low, auc_within_vintage_ci_high (model and baseline): "
+        "n/a because none of the 2400 loans carries a vintage (no origination date)"]
+
+
+def test_the_cards_champion_column_says_n_a_with_the_stored_reason_for_a_null_metric(trained):
+    """The champion's figures come from ml.model_metrics: a metric stored NULL (its reason beside it),
+    one not computed (NaN) and ones its rows lack each read n/a, with the reason under the table."""
+    from risk_assets.lib.ml.model_card import model_card
+
+    champion = {metric: m.value for metric, m in trained.metrics["holdout"].items() if metric != "ks"}
+    champion["ece"] = float("nan")
+    reasons = {metric: m.reason for metric, m in trained.metrics["holdout"].items() if m.reason}
+    lines = model_card(trained, "v2", {k: (None if k in reasons else v) for k, v in champion.items()}, "v1",
+                       champion_reasons=reasons).splitlines()
+    assert not any(word in line for line in lines if not line.startswith("![") for word in ("NULL", "None", "nan"))
+    assert "| auc_within_vintage | n/a | n/a | n/a | n/a | n/a | n/a |" in lines
+    assert "| ks | 0.2702 | 0.2942 | 0.2887 | 0.2516 | 0.2593 | n/a |" in lines
+    assert "| ece | 0.0027 | 0.0073 | 0.0059 | 0.0337 | 0.0233 | n/a |" in lines
+    assert [line for line in lines if ": n/a because" in line] == [
+        "- holdout auc_within_vintage, auc_within_vintage_ci_low, auc_within_vintage_ci_high (model and baseline): "
+        "n/a because none of the 2400 loans carries a vintage (no origination date)",
+        "- champion v1 auc_within_vintage, auc_within_vintage_ci_low, auc_within_vintage_ci_high: n/a because none of "
+        "the 2400 loans carries a vintage (no origination date)",
+        "- champion v1 ks: n/a because not recorded for that version",
+        "- champion v1 ece: n/a because no reason was recorded",
+    ]
 
 
 def _sba_chargeoff_dates(path: Path) -> pd.Series:
