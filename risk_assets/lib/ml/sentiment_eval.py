@@ -424,7 +424,25 @@ def _share(count: int, total: int) -> str:
 
 
 def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
+    """'0.8123', or 'n/a' for None or NaN (a metric with no value; `null_reason_lines` says why)."""
+    return "n/a" if value is None or np.isnan(value) else f"{value:.4f}"
+
+
+def null_reason_lines(names: Sequence[str], columns: Sequence[str], evaluations: Sequence[Evaluation]) -> list[str]:
+    """The lines under the card's metrics table for its cells that have no value, with the reason
+    each `Evaluation.reasons` stored: "- precision_positive (candidate and TF-IDF baseline): n/a
+    because the model predicted no 'positive'" (the columns giving the same reason joined, the
+    metrics in `names` order; 'no reason was recorded' where none was). `columns[i]` heads
+    `evaluations[i]`."""
+    said: dict[tuple[str, str], None] = {}
+    for name in names:
+        whom: dict[str, list[str]] = {}
+        for column, evaluation in zip(columns, evaluations):
+            if _fmt(evaluation.metrics.get(name)) == "n/a":
+                whom.setdefault(evaluation.reasons.get(name) or "no reason was recorded", []).append(column)
+        for reason, heads in whom.items():
+            said[(f"{name} ({' and '.join(heads)})", reason)] = None
+    return [f"- {where}: n/a because {reason}" for where, reason in said]
 
 
 QUALITY_TARGET = {"accuracy": 0.86, "macro_f1": 0.84}
@@ -467,7 +485,8 @@ def model_card(
     warning: str = "",
     limitations: Sequence[str] = (),
 ) -> str:
-    """Markdown model card: gate verdict, metrics of candidate / baseline / champion on the holdout,
+    """Markdown model card: gate verdict, metrics of candidate / baseline / champion on the holdout
+    (a metric with no value reads n/a, its reason on a line under the table: `null_reason_lines`),
     the confusion matrix as an embedded PNG, and `facts` (device, duration, data snapshot...) as a table.
 
     `warning`, when not empty, opens the card under its title, in bold, before the verdict: what a
@@ -489,6 +508,7 @@ def model_card(
         "|---|" + "---|" * len(columns),
     ]
     lines += [f"| {name} | " + " | ".join(_fmt(e.metrics.get(name)) for e in evaluations) + " |" for name in names]
+    lines += null_reason_lines(names, columns, evaluations)
     png = confusion_png(candidate.confusion, f"{version} holdout")
     lines += ["", f"![confusion matrix](data:image/png;base64,{png})", "", "| fact | value |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in facts.items()]

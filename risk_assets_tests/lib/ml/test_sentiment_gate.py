@@ -448,3 +448,24 @@ def test_a_full_run_on_the_same_news_is_judged_by_the_exception_from_the_champio
     assert second.split.corpus_digest == first.split.corpus_digest
     assert f"champion v1, trained short (1 of {planned} steps)" in second.decision.reason
     assert "by the same profile run in full on the same data" in second.decision.reason
+
+
+def test_the_cards_metrics_table_says_n_a_with_the_reason_for_a_metric_with_no_value():
+    """A candidate that never predicts 'positive' and a baseline that calls every sentence neutral on
+    a 10-sentence holdout: their precision on the labels they never predicted has no value. Each such
+    cell reads n/a, and a line under the table gives the reason, never None or nan."""
+    from risk_assets.lib.ml.sentiment_eval import model_card
+
+    truth = ["negative"] * 3 + ["neutral"] * 5 + ["positive"] * 2
+    candidate = evaluate(truth, ["negative", "negative", "neutral"] + ["neutral"] * 5 + ["neutral", "negative"])
+    baseline = evaluate(truth, ["neutral"] * 10)
+    lines = model_card("v1", candidate, baseline, None, None, GateDecision(False, "rejected: for the test"),
+                       {"seed": 0}).splitlines()
+    assert not any(word in line for line in lines if not line.startswith("![") for word in ("None", "nan", "NULL"))
+    assert "| precision_negative | 0.6667 | n/a |" in lines
+    assert "| precision_positive | n/a | n/a |" in lines
+    assert "| recall_positive | 0.0000 | 0.0000 |" in lines
+    assert [line for line in lines if ": n/a because" in line] == [
+        "- precision_negative (TF-IDF baseline): n/a because the model predicted no 'negative'",
+        "- precision_positive (candidate and TF-IDF baseline): n/a because the model predicted no 'positive'",
+    ]
