@@ -356,8 +356,9 @@ def gate(con: duckdb.DuckDBPyConnection, model: str, version: str,
         reason = below or _first_model(con, model, version, split, auc, p_value)
     elif below:
         _drop_champion_scores(con, model, version, split)
-        reason = (f"{below}; a model no better than a logistic regression does not replace champion "
-                  f"{current['version']}, which stays (not compared with it)")
+        unproven = ("a candidate that cannot show it beats a logistic regression" if below.startswith(NO_BASELINE)
+                    else "a model no better than a logistic regression")
+        reason = f"{below}; {unproven} does not replace champion {current['version']}, which stays (not compared with it)"
     else:
         reason = _versus_champion(con, model, version, split, Path(artifact), current, p_value, min_gain)
     promoted = reason.startswith("promoted")
@@ -377,6 +378,10 @@ def _baseline_auc(con: duckdb.DuckDBPyConnection, model: str, version: str, spli
     return (None if base is None else base[0]), f" ({n:,} holdout loans)"
 
 
+NO_BASELINE = "rejected: no baseline AUC on"
+"""How the gate's reason opens for a candidate whose baseline AUC is not stored (or NULL)."""
+
+
 def _below_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, split: str, auc: float,
                     p_value: float) -> str | None:
     """The gate's floor, for every candidate: its rejection when its `split` AUC `auc` does not beat
@@ -385,7 +390,7 @@ def _below_baseline(con: duckdb.DuckDBPyConnection, model: str, version: str, sp
     stored; None when it beats it."""
     base, scope = _baseline_auc(con, model, version, split)
     if base is None:
-        return f"rejected: no baseline AUC on {split} to compare with"
+        return f"{NO_BASELINE} {split} to compare with"
     if auc > base:
         return None
     return (f"rejected: {split} AUC {auc:.4f} does not beat the logistic-regression baseline {base:.4f}"

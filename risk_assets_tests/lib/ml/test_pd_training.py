@@ -444,11 +444,13 @@ def test_gate_rejects_a_challenger_below_its_own_baseline_however_it_fares_again
     0.6178, below the logistic-regression baseline fitted on the same split (0.6661), yet far above
     a champion that ranks backwards (0.3131), with an ECE (0.0227) well within the champion's: the
     champion comparison alone promoted it. The floor rejects it with both figures and the DeLong
-    comparison with its baseline, the champion stays, and no champion PDs are stored for it."""
+    comparison with its baseline, the champion stays, and no champion PDs are stored for it. v1's
+    own weights without a stored baseline cannot show they beat one: rejected too, and the champion's
+    PDs an earlier gate of that version left are removed."""
     import torch
 
     with connect(risk_home.lake_path) as con:
-        _record_v1(con, trained, lc_small, risk_home)
+        first = _record_v1(con, trained, lc_small, risk_home)
         _challenger(con, risk_home, trained, "v4", 0.5, platt_sign=-1.0)
         registry.promote(con, "loan_pd_lendingclub", "v4", "a backwards champion for the test")
         generator = torch.Generator().manual_seed(0)
@@ -471,6 +473,12 @@ def test_gate_rejects_a_challenger_below_its_own_baseline_however_it_fares_again
         champion = load_pd_model(Path(con.execute("SELECT artifact_path FROM ml.model_registry WHERE version = 'v4'"
                                                   ).fetchone()[0]))[0].predict_pd(frame)
         promoted, reason = pd_lake.gate(con, "loan_pd_lendingclub", "v7")
+        registry.register_candidate(con, "loan_pd_lendingclub", "v8", str(first), "auc_holdout",
+                                    trained.metrics["holdout"]["auc"].value, "snap", "run8")
+        con.execute("INSERT INTO ml.model_holdouts SELECT model, 'v8', split, loan_key FROM ml.model_holdouts WHERE version = 'v1'")
+        con.execute("INSERT INTO ml.model_holdout_scores SELECT 'loan_pd_lendingclub_champion', 'v8', split, loan_key, "
+                    "default_flag, pd, 'v4' FROM ml.model_holdout_scores WHERE model = 'loan_pd_lendingclub' AND version = 'v1'")
+        unproven, unproven_reason = pd_lake.gate(con, "loan_pd_lendingclub", "v8")
         status = dict(con.execute("SELECT version, status FROM ml.model_registry").fetchall())
         compared = con.execute("SELECT count(*) FROM ml.model_holdout_scores WHERE model = 'loan_pd_lendingclub_champion'"
                                ).fetchone()[0]
@@ -484,7 +492,10 @@ def test_gate_rejects_a_challenger_below_its_own_baseline_however_it_fares_again
                       f"(95% CI {low:+.4f} to {high:+.4f}; one-sided paired DeLong {metrics.format_p(versus.p_value)}: "
                       "not beyond chance) (2,400 holdout loans); a model no better than a logistic regression does not "
                       "replace champion v4, which stays (not compared with it)")
-    assert status["v7"] == "rejected" and status["v4"] == "champion"
+    assert unproven is False and unproven_reason == (
+        "rejected: no baseline AUC on holdout to compare with; a candidate that cannot show it beats a logistic "
+        "regression does not replace champion v4, which stays (not compared with it)")
+    assert status["v7"] == "rejected" and status["v8"] == "rejected" and status["v4"] == "champion"
     assert compared == 0
 
 
