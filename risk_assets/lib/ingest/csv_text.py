@@ -1026,6 +1026,10 @@ class TextRecords:
             Parquet date or timestamp, a workbook's date cell) on another day than the 1st in a
             column whose declared format names a month without its day (`%Y-%m`, `%b-%Y`): the text
             holds its month only, and the parse says which days it dropped (`date_day_dropped`).
+        date_cells_in_number_columns: column -> {line: (what the cell is, 'date', 'time' or 'date and
+            time'; the number Excel stores for it, '45000' for 2023-03-15, '0.5' for 12:00:00)} for a
+            workbook's date or time cell under a column read as numbers: its text is no number, and
+            its message says what the cell holds.
     """
 
     header: list[str]
@@ -1039,6 +1043,7 @@ class TextRecords:
     cut_in_quoted_field: int | None = None
     numbers_typed: frozenset[str] = frozenset()
     days_in_month_columns: dict[str, dict[int, str]] = field(default_factory=dict)
+    date_cells_in_number_columns: dict[str, dict[int, tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def data_records(self) -> int:

@@ -102,6 +102,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple
 
@@ -439,7 +440,9 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     """(number text, marked with another currency) of a money value: the tape's own currency sign
     or code removed before or after the number ('$60,000.00', '11.544,80 €', 'EUR 1.000', '-$5',
     '$-5'), an accountant's parentheses read as a minus ('(1,250.00)' is -1250.00). A value still
-    carrying a currency mark ('£11,544.80' in a USD tape) is flagged, never read as an amount."""
+    carrying another currency's mark ('£11,544.80' in a USD tape) is flagged, never read as an amount;
+    one still carrying the tape's own mark, written twice ('$$5000', '5000 USD USD'), is not read and
+    not flagged: it is no number (`unread_number_mark` says why)."""
     own = _own_marks(currency)
 
     def unmarked(text: pl.Expr) -> pl.Expr:  # 'USD', 'usd', '(USD)' before or after the number
@@ -450,7 +453,14 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
     bracketed = text.str.contains(r"^\(.+\)$")  # '(1.00)', '(USD 1.00)' and 'USD (1.00)' alike: a minus
     text = pl.when(bracketed).then(unmarked(text.str.replace(r"^\((.+)\)$", "-$1"))).otherwise(text)
     text = pl.when(_accounting_zero(s, currency)).then(pl.lit("0")).otherwise(text)
-    return text, text.str.contains(_FOREIGN_MARK)
+    return text, _foreign_marked(text, currency)
+
+
+def _foreign_marked(text: pl.Expr, currency: str) -> pl.Expr:
+    """Whether a money value's text, its tape's currency marks once removed (`_money_text`), still
+    carries a mark of another currency (_FOREIGN_MARK): the tape's own mark left over, written
+    twice ('$$5000'), is none."""
+    return text.str.replace_all(rf"(?i){_own_marks(currency)}", "").str.contains(_FOREIGN_MARK)
 
 
 ACCOUNTING_DASHES = "-\u2012\u2013\u2014"
@@ -1899,6 +1909,140 @@ def unread_number_words(text: str, currency: str) -> str | None:
     return None
 
 
+PER_MILLE_SIGNS = {"\u2030": ("per mille (thousandths)", 1), "\u2031": ("per ten thousand (basis points)", 2)}
+"""Signs of a rate in another scale than percent, by what they read and the powers of ten its value is
+above the percent it is (13.5‰ is 1.35 %, 13.5‱ is 0.135 %)."""
+
+WHOLE_AMOUNT_ENDINGS = {
+    ",-": "the German and Swiss way of writing a whole amount (no cents: 5000,- for 5000.00)",
+    ",--": "the German and Swiss way of writing a whole amount (no cents: 5000,-- for 5000.00)",
+    ".-": "the Swiss way of writing a whole amount (no centimes: 5000.- for 5000.00)",
+    "/-": "the South Asian way of writing a whole amount (no paise: Rs. 5000/- for 5000.00)",
+    "/=": "the East African way of writing a whole amount (no cents: 5000/= for 5000.00)",
+}
+"""Endings a clerk writes after a whole amount to say no minor units follow, by whose practice it is.
+The amount is whole, but the ending is no mark of the tape's dialect ('5.000,-' groups by the point
+the tape may read as its decimal mark), so such a value is quarantined (unparsable_number) with
+the ending named, never read by guessing its dialect."""
+
+
+def _rate_scale_said(number: str, power: int, kind: str) -> str | None:
+    """`number` (its digits and a '.' or ',' decimal mark as written) of a rate in a scale `power`
+    powers of ten above percent (PER_MILLE_SIGNS), as a column of `kind` writes it: '1.35%' for
+    13.5 per mille in a percent column, '0.0135' in a fraction one, '135' in a basis-points one;
+    None when the number is no plain decimal."""
+    try:
+        value = Decimal(number.replace(",", ".")) if re.fullmatch(r"\d+(?:[.,]\d+)?", number) else None
+    except InvalidOperation:
+        value = None
+    if value is None:
+        return None
+    percent = value.scaleb(-power)
+    shown = {"fraction": percent.scaleb(-2), "basis_points": percent.scaleb(2)}.get(kind, percent)
+    text = format(shown.normalize(), "f")
+    return f"{text}%" if kind == "percent" else text
+
+
+def unread_number_mark(text: str, kind: str, currency: str = "") -> str | None:
+    """Why `text`, a value of a numeric column of type `kind` (`_NUMERIC_KINDS`) that reads as no
+    number, is none, for a mark beside its digits that no dialect reads there, as the clause its
+    unparsable_number message ends with: the tape's `currency` mark written twice ('$$5000', '5000
+    USD USD'; `currency` '' for a column of no amounts), a percent sign before the number in a rate
+    column ('%13.5'), an accountant's parentheses outside a money column ('(13.5%)'), a per mille
+    or per ten thousand sign (PER_MILLE_SIGNS: '13.5‰'), an ending that says an amount is whole
+    (WHOLE_AMOUNT_ENDINGS: '5000,-', '5000/-'); None when it has none of them."""
+    bare = text.strip()
+    if currency and len(marks := [m.group(0) for m in re.finditer(rf"(?i){_own_marks(currency)}", bare)]) > 1:
+        named = " and ".join(f"'{m}'" for m in dict.fromkeys(marks))
+        times = "twice" if len(marks) == 2 else f"{len(marks)} times"
+        return (f"it carries the tape's own currency mark {named} {times} (the tape is in {currency}: a "
+                "currency format's mark and a typed one?): write it once, or not at all")
+    if kind in PERCENT_SIGN_READ and (before := re.fullmatch(r"([+-]?)\s*%\s*([+-]?\d[\d.,]*)", bare)):
+        return (f"the percent sign stands before the number: a rate is written with its '%' after it "
+                f"({before.group(1)}{before.group(2)}%)")
+    if kind not in MONEY_KINDS and (bracketed := re.fullmatch(r"\((.+)\)", bare)):
+        inside = bracketed.group(1).strip()
+        if kind in _RATE_DIVISOR or kind == "fraction":
+            return (f"it is a rate in an accountant's parentheses, which mark a negative number, and an interest "
+                    f"rate is never negative: write the rate without them ({inside}), or correct it")
+        return (f"it is in an accountant's parentheses, which mark a negative number in columns of type 'money' "
+                f"only: write a minus sign (-{inside}), or declare the column 'money' if it holds amounts")
+    for sign, (scale, power) in PER_MILLE_SIGNS.items():
+        if sign in bare:
+            number = bare.replace(sign, "").strip()
+            holds = {"percent": "percent", "fraction": "fractions", "basis_points": "basis points"}.get(kind)
+            if holds is None:
+                return f"'{sign}' is {scale}, no number's mark: write the number without it"
+            shown = _rate_scale_said(number, power, kind)
+            return (f"'{sign}' is {scale}, and the rate column holds {holds}: "
+                    + (f"{bare} is {shown}; write it so" if shown else f"write the rate in {holds}"))
+    if ending := re.fullmatch(r"(.*\d)\s*(,--|,-|\.-|/-|/=)", bare):
+        return (f"it ends in '{ending.group(2)}', {WHOLE_AMOUNT_ENDINGS[ending.group(2)]}, which is no mark of "
+                f"the tape's dialect: write the amount without it ({ending.group(1)}), as the tape's other "
+                "amounts are written")
+    return None
+
+
+def irregular_grouping_said(text: str, dialect: Dialect) -> str | None:
+    """Why `text`, a numeric column's value that reads as no number, is none, where a mark (',', '.',
+    an apostrophe or a space) between its digits appears more than once in groups other than threes
+    ('5,000,00', '1.234.5'): as a thousands separator it would group digits in threes, and a decimal
+    mark appears once, so neither reading explains it (digits lost or two values run together). The
+    clause its unparsable_number message ends with; None for any other value, and for a value in the
+    dialect's Indian grouping (lakhs and crores)."""
+    core = re.search(rf"\d(?:[\d.,{_MARKS}]*\d)?", text)
+    if core is None:
+        return None
+    digits = core.group(0)
+    for mark in dict.fromkeys((dialect.thousands or ",", dialect.decimal, ",", ".", *_MARKS)):
+        if not mark or digits.count(mark) < 2 or any(m in digits for m in ",." if m != mark):
+            continue
+        groups = digits.split(mark)
+        if len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
+            return None  # grouped in threes: another reason, said elsewhere
+        if dialect.grouping == "indian" and len(groups[-1]) == 3 and all(len(g) == 2 for g in groups[1:-1]):
+            return None
+        shown = "a space" if mark in csv_text.SPACES else f"'{mark}'"
+        return (f"'{digits}' groups digits in a way neither {shown} as thousands separator (groups of three) "
+                f"nor {shown} as decimal mark (one, before the decimals) explains: digits lost or values run "
+                "together? correct the value in the tape")
+    return None
+
+
+SCI_WHOLE_MANTISSA = r"([+-]?)(\d{2,})(?:[.,](\d*))?[eE]([+-]?\d+)"
+"""Scientific notation whose mantissa has more than one digit before its decimal mark (5000e0,
+12.5E2): no spreadsheet, printf or MATLAB writes it so (they write one digit there, cutting the
+rest), so every digit of the value is written."""
+
+
+def sci_notation_value_said(text: str) -> str | None:
+    """The sci_notation_value message of a value whose mantissa holds every digit (SCI_WHOLE_MANTISSA:
+    '5000e0', '$12.5E2'), naming the number it is in fixed notation; None for the cut form of a
+    spreadsheet (1.2346E+05), whose digits past the mantissa's are lost (RULES' message)."""
+    found = re.search(rf"(?<![\d.,]){SCI_WHOLE_MANTISSA}", text)
+    if found is None:
+        return None
+    sign, whole, fraction, exponent = found.groups()
+    fixed = format(Decimal(f"{sign}{whole}.{fraction or '0'}e{exponent}").normalize(), "f")
+    return (f"is a number in scientific notation whose mantissa holds every digit ({found.group(0)} is {fixed}): "
+            f"no digit is lost, unlike a spreadsheet's cut form (1.2346E+05), but of scientific notation only R's "
+            f"shortest form (1e+05) is read; write it in fixed notation ({fixed})")
+
+
+DATE_CELL_IN_NUMBER_COLUMN_SAID = (
+    "is a {what} cell in {column} of the workbook: Excel stores a {what} as a count of days ({shown} is "
+    "{days}), so the cell holds {days} under a {what} format, or a {what} where the number belongs (a "
+    "column shifted?); if {days} is the value, give the cell a number format, else type the number")
+"""The unparsable_number message of a workbook's date or time cell under a column read as numbers
+(`TextRecords.date_cells_in_number_columns`): what the cell stores and how to show it as a number."""
+
+
+def date_cell_in_number_column_said(shown: str, what: str, days: str, column: str) -> str:
+    """DATE_CELL_IN_NUMBER_COLUMN_SAID for a cell shown as `shown` ('2023-03-15'), a `what` ('date',
+    'time', 'date and time') storing `days` ('45000'), in `column` ('an amount column')."""
+    return DATE_CELL_IN_NUMBER_COLUMN_SAID.format(what=what, shown=shown, days=days, column=column)
+
+
 RATE_AS_FRACTION_REMEDY = (
     "If the column writes its rates as fractions, land the file with a column mapping that declares "
     "columns.{column}.type \"fraction\": it reads 0.1065 as 10.65 %, and a rate written with its '%' (10.65%) "
@@ -2121,7 +2265,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         return pl.when(present).then(s), lambda v: pl.lit(None, pl.Utf8)
     if kind in ("number", "money", "money_minor", "percent", "fraction", "basis_points"):
         if money_text is not None and kind in MONEY_KINDS:
-            text, foreign = money_text, money_text.str.contains(_FOREIGN_MARK)
+            text, foreign = money_text, _foreign_marked(money_text, currency)
         else:
             text, foreign = _numeric_text(kind, s, currency)
         amount = _is_amount(spec)
@@ -4019,12 +4163,29 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 currency = mapping.currency if kind in MONEY_KINDS else ""
                 hint = pl.coalesce(
                     pl.col("raw_value").map_elements(lambda text: unread_number_flaw(text, kind), return_dtype=pl.Utf8),
+                    pl.col("raw_value").map_elements(lambda text: unread_number_mark(text, kind, currency),
+                                                     return_dtype=pl.Utf8),
                     _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as)),
+                    pl.col("raw_value").map_elements(lambda text: irregular_grouping_said(text, mapping.dialect),
+                                                     return_dtype=pl.Utf8),
                     pl.col("raw_value").map_elements(lambda text: unread_number_words(text, currency),
                                                      return_dtype=pl.Utf8))
                 said = pl.when((pl.col(column) == "unparsable_number") & hint.is_not_null()
                                & ~pl.col("raw_value").str.contains(_INFINITY_TEXT)).then(
                     pl.concat_str(said, pl.lit("; "), hint)).otherwise(said)
+            if cells := records.date_cells_in_number_columns.get(source):  # a workbook's date cell: what it stores
+                column_is = ("an amount column" if read_as is not None and _is_amount(read_as) else
+                             "a rate column" if kind in PERCENT_SIGN_READ else "a number column")
+                held = pl.struct("_source_line", "raw_value").map_elements(
+                    lambda cell: date_cell_in_number_column_said(cell["raw_value"], *cells[cell["_source_line"]],
+                                                                 column_is) if cell["_source_line"] in cells else None,
+                    return_dtype=pl.Utf8)
+                said = pl.when((pl.col(column) == "unparsable_number") & pl.col("_source_line").is_in(list(cells))).then(
+                    held).otherwise(said)
+            if kind in _NUMERIC_KINDS:  # a mantissa that holds every digit: none was lost
+                whole_mantissa = pl.col("raw_value").map_elements(sci_notation_value_said, return_dtype=pl.Utf8)
+                said = pl.when(pl.col(column) == "sci_notation_value").then(
+                    pl.coalesce(whole_mantissa, said)).otherwise(said)
             # a built-in format's date column is read in the form the file writes it (`written_forms`)
             order_fmt = (written_forms or {}).get(source) or ((read_as.fmt or "%Y-%m-%d") if kind == "date" else "")
             if "%d" in order_fmt and "%m" in order_fmt and (failed[column] == "date_order_in_doubt").any():

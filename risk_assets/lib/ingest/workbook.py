@@ -199,6 +199,34 @@ def serial_days(cells: Sequence[Cell], epoch: dt.datetime) -> list[dt.date] | No
     return days
 
 
+class TimeCell(str):
+    """A time-of-day or duration cell's text as openpyxl reads it (`12:00:00`, `1 day, 2:00:00`),
+    told from the same text typed; `days` is the number Excel stores for it, a time of day as a
+    fraction of a day (12:00:00 is 0.5)."""
+
+    days: float = 0.0
+
+
+def _time_cell(value: dt.time | dt.timedelta) -> TimeCell:
+    """A time or duration cell (`_cell`) as its text, with the days it stores."""
+    cell = TimeCell(xstring_text(str(value)))
+    if isinstance(value, dt.timedelta):
+        cell.days = value.total_seconds() / 86400
+    else:
+        cell.days = (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    return cell
+
+
+def _stored_days(cell: dt.date | TimeCell, epoch: dt.datetime) -> str:
+    """The number Excel stores for a date, date-time or time cell in a workbook of date system
+    `epoch` (its day 0): days since then, a time as their fraction ('45000' for 2023-03-15, '0.5' for
+    12:00:00), as `%.10g` writes it."""
+    if isinstance(cell, TimeCell):
+        return f"{cell.days:.10g}"
+    moment = cell if isinstance(cell, dt.datetime) else dt.datetime.combine(cell, dt.time())
+    return f"{(moment - epoch).total_seconds() / 86400:.10g}"
+
+
 class LeapDay1900(str):
     """A date cell holding Excel's day 60 in the 1900 date system, written as Excel shows it
     (`1900-02-29`): a day that never existed. Excel counts 1900 as a leap year (kept from Lotus 1-2-3
@@ -407,7 +435,9 @@ def _cell(cell) -> Cell:
             mark, before = marked
             return ShownNumber(f"{mark}{_number_text(value)}" if before else f"{_number_text(value)} {mark}")
         return Number(_number_text(value))
-    return xstring_text(str(value))  # text, an error value (#N/A), a time of day or a duration
+    if isinstance(value, dt.time | dt.timedelta):
+        return _time_cell(value)
+    return xstring_text(str(value))  # text or an error value (#N/A)
 
 
 _XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -630,6 +660,8 @@ def records(
     days_in_months: dict[str, dict[int, str]] = {}
     texts_at = {i for i, name in enumerate(header) if name in set(text_columns)}
     numbers_at = {i for i, name in enumerate(header) if name in set(numbers)} if decimal != "." else set()
+    read_as_numbers = [i for i, name in enumerate(header) if name in set(numbers)]
+    date_cells: dict[str, dict[int, tuple[str, str]]] = {}
 
     non_data: list[tuple[int, str]] = [(n, "note") for n, _ in rows if n < header_row]
     marked: dict[int, str] = {}
@@ -676,6 +708,11 @@ def records(
                     if i < len(cells) and isinstance(cells[i], dt.date | dt.datetime)]
         flagged += [(number, header[i], "excel_leap_day_1900") for i in range(min(width, len(cells)))
                     if isinstance(cells[i], LeapDay1900)]
+        for i in read_as_numbers:  # a date or time cell where a number belongs: what it stores
+            if i < len(cells) and isinstance(cells[i], dt.date | TimeCell):
+                what = ("time" if isinstance(cells[i], TimeCell)
+                        else "date and time" if _holds_time(cells[i]) else "date")
+                date_cells.setdefault(header[i], {})[number] = (what, _stored_days(cells[i], sheet.epoch))
     if serials := {header[i]: n for i, read in serial_rows.items() if (n := len(read & set(lines)))}:
         notes["excel_serial_dates_read"] = serials
     hidden_read = sorted(set(sheet.hidden_rows) & set(lines))
@@ -689,7 +726,8 @@ def records(
                           + [pl.Series("_source_line", lines, pl.Int64)])
     bad = pl.DataFrame(malformed, schema={"line": pl.Int64, "raw_value": pl.Utf8, "message": pl.Utf8}, orient="row")
     return csv_text.TextRecords(header=header, fields=fields, malformed=bad, non_data_lines=sorted(non_data),
-                                marked_text=marked, flagged=flagged, notes=notes, days_in_month_columns=days_in_months)
+                                marked_text=marked, flagged=flagged, notes=notes, days_in_month_columns=days_in_months,
+                                date_cells_in_number_columns=date_cells)
 
 
 def _serial_dates(rows: list[tuple[int, list[Cell]]], header_row: int, header: list[str], columns: set[str],

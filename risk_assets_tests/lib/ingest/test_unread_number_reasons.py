@@ -1,0 +1,173 @@
+"""A number a loan tape writes in a form no dialect reads is quarantined with the reason, in a risk
+analyst's terms, and what to write instead: the tape's own currency mark written twice (never
+called another currency), a percent sign before the rate, a rate in an accountant's parentheses, a
+per mille sign, digits grouped in a way no mark explains, a clerk's 'whole amount' ending, a
+scientific notation that lost no digit, and a workbook's date or time cell where an amount belongs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+
+from risk_assets.lib.ingest.loan_formats import irregular_grouping_said, parse_loan_file, unread_number_mark
+from risk_assets.lib.ingest.mappings import Dialect
+
+MAPPING = {
+    "name": "acme", "portfolio": "acme", "currency": "USD",
+    "columns": {
+        "loan_id": {"to": "source_loan_id", "required": True},
+        "issue_date": {"to": "origination_date", "type": "date", "format": "%Y-%m-%d", "required": True},
+        "amount": {"to": "loan_amount", "type": "money", "required": True},
+        "rate": {"to": "int_rate", "type": "percent"},
+        "term": {"to": "term_months", "type": "term"},
+        "income": {"to": "annual_income", "type": "money"},
+        "status": {"to": "loan_status", "required": True},
+    },
+    "status_map": {"Fully Paid": 0, "Charged Off": 1, "Current": None},
+}
+
+HEADER = "loan_id,issue_date,amount,rate,term,income,status"
+NOT_A_NUMBER = "is not a number in the file's dialect; "
+
+
+def _tape(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "acme_odd_amounts.csv"
+    path.write_text("\n".join([HEADER, *lines]) + "\n", "utf-8")
+    Path(f"{path}.mapping.json").write_text(json.dumps(MAPPING), "utf-8")
+    return path
+
+
+def _messages(parsed) -> dict[int, tuple[str, str]]:
+    return {line: (rule, message) for line, rule, message in parsed.quarantine.select("line", "rule", "message").rows()}
+
+
+def test_the_tape_s_own_currency_mark_written_twice_is_said_so_not_called_another_currency(tmp_path):
+    parsed = parse_loan_file(_tape(tmp_path, [
+        "27003,2023-04-15,$$5000,13.50,60,37000.00,Current",
+        '27015,2023-04-15,"5000 USD USD",12.04,60,147000.00,Charged Off',
+        "27004,2023-05-15,€5000,5.18,60,85000.00,Current",
+        "27005,2023-05-15,$5000,5.18,60,85000.00,Current",
+    ]))
+    said = _messages(parsed)
+    assert said[2] == ("unparsable_number", "column amount: '$$5000' " + NOT_A_NUMBER + (
+        "it carries the tape's own currency mark '$' twice (the tape is in USD: a currency format's mark and a "
+        "typed one?): write it once, or not at all"))
+    assert said[3] == ("unparsable_number", "column amount: '5000 USD USD' " + NOT_A_NUMBER + (
+        "it carries the tape's own currency mark 'USD' twice (the tape is in USD: a currency format's mark and a "
+        "typed one?): write it once, or not at all"))
+    assert said[4] == ("currency_mismatch", "column amount: '€5000' is an amount marked with another currency "
+                       "than the tape's (its mapping's \"currency\", default USD); amounts are never converted")
+    assert parsed.rows.select("_source_line", "loan_amount").rows() == [(5, 5000.0)]
+
+
+def test_rates_in_forms_no_dialect_reads_say_which_and_how_to_write_them(tmp_path):
+    parsed = parse_loan_file(_tape(tmp_path, [
+        "27020,2023-05-15,5000,%13.5,36,162000.00,Charged Off",
+        "27021,2023-05-15,5000,(13.5%),36,162000.00,Charged Off",
+        "27022,2023-05-15,5000,13.5‰,36,162000.00,Charged Off",
+        "27023,2023-05-15,5000,13.5,36,162000.00,Charged Off",
+    ]))
+    said = _messages(parsed)
+    assert said[2] == ("unparsable_number", "column rate: '%13.5' " + NOT_A_NUMBER + (
+        "the percent sign stands before the number: a rate is written with its '%' after it (13.5%)"))
+    assert said[3] == ("unparsable_number", "column rate: '(13.5%)' " + NOT_A_NUMBER + (
+        "it is a rate in an accountant's parentheses, which mark a negative number, and an interest rate is "
+        "never negative: write the rate without them (13.5%), or correct it"))
+    assert said[4] == ("unparsable_number", "column rate: '13.5‰' " + NOT_A_NUMBER + (
+        "'‰' is per mille (thousandths), and the rate column holds percent: 13.5‰ is 1.35%; write it so"))
+    assert parsed.rows.select("_source_line", "int_rate").rows() == [(5, 0.135)]
+
+
+def test_amounts_grouped_by_no_mark_or_ending_in_a_whole_amount_mark_say_so(tmp_path):
+    parsed = parse_loan_file(_tape(tmp_path, [
+        '27023,2023-05-15,"5,000,00",13.5,36,162000.00,Charged Off',
+        '27005,2023-06-15,"5000,-",20.64,60,156000.00,Charged Off',
+        "27016,2023-05-15,5000/-,21.57,36,162000.00,Charged Off",
+        '27017,2023-05-15,"5,000.00",21.57,36,162000.00,Charged Off',
+    ]))
+    said = _messages(parsed)
+    assert said[2] == ("unparsable_number", "column amount: '5,000,00' " + NOT_A_NUMBER + (
+        "'5,000,00' groups digits in a way neither ',' as thousands separator (groups of three) nor ',' as "
+        "decimal mark (one, before the decimals) explains: digits lost or values run together? correct the "
+        "value in the tape"))
+    assert said[3] == ("unparsable_number", "column amount: '5000,-' " + NOT_A_NUMBER + (
+        "it ends in ',-', the German and Swiss way of writing a whole amount (no cents: 5000,- for 5000.00), "
+        "which is no mark of the tape's dialect: write the amount without it (5000), as the tape's other "
+        "amounts are written"))
+    assert said[4] == ("unparsable_number", "column amount: '5000/-' " + NOT_A_NUMBER + (
+        "it ends in '/-', the South Asian way of writing a whole amount (no paise: Rs. 5000/- for 5000.00), "
+        "which is no mark of the tape's dialect: write the amount without it (5000), as the tape's other "
+        "amounts are written"))
+    assert parsed.rows.select("_source_line", "loan_amount").rows() == [(5, 5000.0)]
+
+
+def test_scientific_notation_that_lost_no_digit_says_so_and_a_cut_form_that_digits_were_lost(tmp_path):
+    parsed = parse_loan_file(_tape(tmp_path, [
+        "27011,2023-12-15,5000e0,13.07,60,52000.00,Fully Paid",
+        "27012,2023-12-15,$12.5E2,13.07,60,52000.00,Fully Paid",
+        "27013,2023-12-15,1.2346E+04,13.07,60,52000.00,Fully Paid",
+    ]))
+    said = _messages(parsed)
+    assert said[2] == ("sci_notation_value", (
+        "column amount: '5000e0' is a number in scientific notation whose mantissa holds every digit (5000e0 is "
+        "5000): no digit is lost, unlike a spreadsheet's cut form (1.2346E+05), but of scientific notation only "
+        "R's shortest form (1e+05) is read; write it in fixed notation (5000)"))
+    assert said[3][1].startswith("column amount: '$12.5E2' is a number in scientific notation whose mantissa "
+                                 "holds every digit (12.5E2 is 1250)")
+    assert said[4] == ("sci_notation_value", "column amount: '1.2346E+04' is a number in scientific notation: "
+                       "digits were lost upstream")
+
+
+def test_a_workbook_s_date_and_time_cells_in_the_amount_column_say_what_the_cell_stores(tmp_path):
+    book = tmp_path / "acme_wb.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["A-1", "2023-01-15", 5000, 13.5, 36, 95000, "Current"])
+    sheet.append(["A-2", "2023-02-15", dt.datetime(2023, 3, 15), 13.5, 36, 95000, "Current"])
+    sheet.append(["A-3", "2023-03-15", dt.time(12, 0), 13.5, 36, 95000, "Current"])
+    sheet.append(["A-4", "2023-04-15", "50O0", 13.5, 36, 95000, "Current"])
+    sheet["C3"].number_format = "yyyy-mm-dd"
+    sheet["C4"].number_format = "h:mm:ss"
+    workbook.save(book)
+    Path(f"{book}.mapping.json").write_text(json.dumps(MAPPING), "utf-8")
+    said = _messages(parse_loan_file(book))
+    assert said[3] == ("unparsable_number", (
+        "column amount: '2023-03-15' is a date cell in an amount column of the workbook: Excel stores a date as a "
+        "count of days (2023-03-15 is 45000), so the cell holds 45000 under a date format, or a date where the "
+        "number belongs (a column shifted?); if 45000 is the value, give the cell a number format, else type the "
+        "number"))
+    assert said[4] == ("unparsable_number", (
+        "column amount: '12:00:00' is a time cell in an amount column of the workbook: Excel stores a time as a "
+        "count of days (12:00:00 is 0.5), so the cell holds 0.5 under a time format, or a time where the number "
+        "belongs (a column shifted?); if 0.5 is the value, give the cell a number format, else type the number"))
+    assert said[5] == ("unparsable_number", "column amount: '50O0' " + NOT_A_NUMBER + (
+        "it holds letters ('O') beside its digits: write the number alone"))
+
+
+def test_reasons_follow_the_column_s_type_and_the_tape_s_dialect():
+    """Per ten thousand in a basis-points column, per mille in a fraction one, parentheses on a
+    count, a mark twice in a EUR tape; in a decimal-comma tape points that group in no threes, and
+    an Indian tape's lakhs, which are its grouping, not a flaw."""
+    assert unread_number_mark("13.5‱", "basis_points") == (
+        "'‱' is per ten thousand (basis points), and the rate column holds basis points: 13.5‱ is 13.5; write it so")
+    assert unread_number_mark("13.5‰", "fraction") == (
+        "'‰' is per mille (thousandths), and the rate column holds fractions: 13.5‰ is 0.0135; write it so")
+    assert unread_number_mark("(36)", "number") == (
+        "it is in an accountant's parentheses, which mark a negative number in columns of type 'money' only: "
+        "write a minus sign (-36), or declare the column 'money' if it holds amounts")
+    assert unread_number_mark("€ 5.000,00 €", "money", "EUR") == (
+        "it carries the tape's own currency mark '€' twice (the tape is in EUR: a currency format's mark and a "
+        "typed one?): write it once, or not at all")
+    assert unread_number_mark("5000,-", "money", "EUR").startswith("it ends in ',-', the German and Swiss way")
+    assert unread_number_mark("5000", "money", "USD") is None
+    comma = Dialect(decimal=",", thousands=".")
+    assert irregular_grouping_said("1.234.5", comma) == (
+        "'1.234.5' groups digits in a way neither '.' as thousands separator (groups of three) nor '.' as "
+        "decimal mark (one, before the decimals) explains: digits lost or values run together? correct the "
+        "value in the tape")
+    assert irregular_grouping_said("1.234.567,50", comma) is None
+    assert irregular_grouping_said("12,34,567.50", Dialect(grouping="indian")) is None
