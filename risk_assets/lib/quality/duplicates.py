@@ -46,6 +46,9 @@ RULE = "conflicting_duplicate"
 
 IDLESS_REPEAT_RULE = "idless_repeat"
 IDLESS_TWIN_RULE = "idless_repeat_in_file"
+IDLESS_OVERLAP_RULE = "idless_overlap"
+"""Rows of a later id-less file identical in every mapped value to rows of an earlier one, fewer than
+REPEAT_SHARE of either file (two exports overlapping by a few rows): warned, each copy keeps its key."""
 MAPPED_SQL = f"md5(to_json(row(*columns(* EXCLUDE ({', '.join(LINEAGE_COLUMNS)}, loan_key, source_fields)))))"
 """md5 over every value the mapping read (the canonical columns but the key, which holds the line of an
 id-less loan): equal for two lines of one file that say the same thing, a line copied or two loans alike."""
@@ -299,18 +302,35 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
                     f"file and land it in place of this one (risk-assets withdraw {_name(file)})")}
         for file, extra, groups in twins
     ]
+    overlaps = _overlaps(con, table, share)
+    rules += [
+        {"rule": IDLESS_OVERLAP_RULE, "column": "loan_key", "success": False, "failing": repeated,
+         "detail": (f"{_name(later)} repeats {repeated:,} of its {later_loans:,} {portfolio} loans, identical in every "
+                    f"mapped value, from {_name(earlier)} ({earlier_loans:,} loans): {_name(later)} "
+                    f"{_ranges(later_lines)} = {_name(earlier)} {_ranges(earlier_lines)}; an overlapping export? "
+                    f"Without a loan id both copies count in the book and in PD training (under {share:.0%} of "
+                    f"either file, each copy keeps a key of its own). Withdraw the overlapping file "
+                    f"(risk-assets withdraw {_name(later)}) and land it again without the repeated rows, "
+                    f"or re-export both with loan ids")}
+        for later, earlier, portfolio, repeated, later_loans, earlier_loans, later_lines, earlier_lines in overlaps
+    ]
     if not rules:
         rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0,
                   "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file, "
-                            "nor a line of its own"}]
+                            "nor a row of one in every mapped value, nor a line of its own"}]
     found = []
     if repeats:
         found.append(f"{len(repeats)} id-less file(s) repeat the loans of an earlier file: "
                      + "; ".join(f"{r[0]} {r[3]:,} of {r[4]:,} from {r[1]} ({r[5]:,} loans)" for r in repeats))
+    if overlaps:
+        found.append(f"{len(overlaps)} id-less file(s) repeat rows of an earlier file in every mapped value: "
+                     + "; ".join(f"{_name(o[0])} {_ranges(o[6])} = {_name(o[1])} {_ranges(o[7])} ({o[3]:,} rows)"
+                                 for o in overlaps))
     if twins:
         found.append(f"{len(twins)} id-less file(s) repeat a line of their own: "
                      + "; ".join(f"{_name(file)} {_groups(groups)}" for file, _, groups in twins))
-    observed = ". ".join(found) or f"no id-less file repeats an earlier one ({rows_checked:,} id-less rows checked)"
+    observed = ". ".join(found) or (f"no id-less row repeats a row of an earlier file in every mapped value, nor an "
+                                    f"earlier line of its own file ({rows_checked:,} id-less rows checked)")
     return CheckOutcome(check="raw_loans_idless_repeats", asset="raw_loans", success=not found, severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)
 
@@ -333,6 +353,59 @@ def _twins_in_file(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str
         FROM groups GROUP BY sha ORDER BY min(landed), any_value(file)
         """
     ).fetchall()
+
+
+def _overlaps(con: duckdb.DuckDBPyConnection, table: str,
+              share: float) -> list[tuple[str, str, str, int, int, int, list[int], list[int]]]:
+    """Id-less rows of a later file (by landing time) identical in every mapped value (MAPPED_SQL) to
+    rows of an earlier file of the same portfolio, for the pairs of files that `_repeat_pairs_sql`
+    does not report (fewer than `share` of either file: two exports that overlap by a few rows).
+    Returns per pair, in landing order: (later file path, earlier file path, portfolio, later rows
+    repeated, later file's id-less rows, earlier file's id-less rows, the later lines, the earlier
+    lines they repeat), lines ascending."""
+    return con.execute(
+        f"""
+        {_repeat_pairs_sql(table)},
+        rows AS (
+            SELECT portfolio, _file_sha256 AS sha, _source_line AS line, {MAPPED_SQL} AS mapped
+            FROM {table} WHERE source_loan_id IS NULL
+        ),
+        matched AS (
+            SELECT l.sha AS later_sha, e.sha AS earlier_sha, l.portfolio, l.line AS later_line, e.line AS earlier_line
+            FROM rows AS l
+            JOIN rows AS e ON e.portfolio = l.portfolio AND e.mapped = l.mapped AND e.sha <> l.sha
+            JOIN files AS fl ON fl.sha = l.sha AND fl.portfolio = l.portfolio
+            JOIN files AS fe ON fe.sha = e.sha AND fe.portfolio = e.portfolio
+            WHERE (fe.landed, fe.file) < (fl.landed, fl.file)
+              AND NOT EXISTS (SELECT 1 FROM reported AS r
+                              WHERE r.later_sha = l.sha AND r.earlier_sha = e.sha AND r.portfolio = l.portfolio)
+        )
+        SELECT fl.file, fe.file, m.portfolio, count(DISTINCT m.later_line)::INTEGER, fl.loans::INTEGER,
+               fe.loans::INTEGER, list(DISTINCT m.later_line ORDER BY m.later_line),
+               list(DISTINCT m.earlier_line ORDER BY m.earlier_line)
+        FROM matched AS m
+        JOIN files AS fl ON fl.sha = m.later_sha AND fl.portfolio = m.portfolio
+        JOIN files AS fe ON fe.sha = m.earlier_sha AND fe.portfolio = m.portfolio
+        GROUP BY m.later_sha, m.earlier_sha, m.portfolio, fl.file, fe.file, fl.loans, fe.loans, fl.landed, fe.landed
+        ORDER BY fl.landed, fl.file, fe.landed, fe.file
+        """,
+        [share],
+    ).fetchall()
+
+
+def _ranges(lines: list[int]) -> str:
+    """Line numbers as runs: 'lines 47-61', 'line 5', 'lines 3, 7-9 and 12'; past TWINS_LISTED runs, how many more."""
+    runs: list[list[int]] = []
+    for line in sorted(lines):
+        if runs and line == runs[-1][1] + 1:
+            runs[-1][1] = line
+        else:
+            runs.append([line, line])
+    said = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
+    head = "line" if len(lines) == 1 else "lines"
+    if len(said) > TWINS_LISTED:
+        return f"{head} {', '.join(said[:TWINS_LISTED])} and {len(said) - TWINS_LISTED:,} more runs"
+    return f"{head} " + (said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}")
 
 
 def _groups(groups: list[list[int]]) -> str:

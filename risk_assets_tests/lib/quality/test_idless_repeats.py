@@ -88,7 +88,8 @@ def test_withdrawing_the_replaced_file_clears_the_warning(risk_home, data_dir):
         withdraw_file(con, "lc_2024-01.csv", "replaced by the corrected copy", "analyst", risk_home.root / "withdrawn")
         outcome = idless_repeats(con)
     assert outcome.success
-    assert outcome.observed == "no id-less file repeats an earlier one (99 id-less rows checked)"
+    assert outcome.observed == ("no id-less row repeats a row of an earlier file in every mapped value, nor an "
+                                "earlier line of its own file (99 id-less rows checked)")
 
 
 def test_different_loans_of_one_portfolio_do_not_match_by_chance(risk_home, data_dir):
@@ -171,3 +172,41 @@ def test_a_line_copied_within_an_idless_tape_is_named_with_both_lines_and_stays_
                               "it (lines 12 and 22): each loads as a loan of its own; if a line was copied, correct "
                               "the file and land it in place of this one (risk-assets withdraw lc_pasted.csv)")
     assert outcome.observed.endswith("1 id-less file(s) repeat a line of their own: lc_pasted.csv lines 12 and 22")
+
+
+def test_two_idless_exports_overlapping_by_15_rows_are_warned_with_both_line_ranges(risk_home, data_dir):
+    """Two LendingClub exports without ids, 60 loans each, the last 15 rows of the first (lines
+    47-61) the first 15 of the second (lines 2-16): 100 loans, 115 rows. Under the half-of-either-file
+    threshold the copies keep keys of their own (training's rule), but the check must not pass
+    saying no file repeats another: it names both files, the rows and their lines, and what to do."""
+    lines = _lines(data_dir, 105)
+    _land(risk_home, "lc_export_part1.csv", lines[:61], "run-1")
+    _land(risk_home, "lc_export_part2.csv", [lines[0]] + lines[46:106], "run-2")
+    with connect(risk_home.lake_path) as con:
+        outcome = idless_repeats(con)
+        rows = con.execute("SELECT count(*), count(DISTINCT loan_key) FROM raw.loans").fetchone()
+        copies = idless_copies(con)
+    assert rows == (120, 120) and copies == {}  # both copies stay, each with its key; training unchanged
+    assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
+    (rule,) = outcome.failed_rules
+    assert (rule["rule"], rule["failing"]) == ("idless_overlap", 15)
+    assert rule["detail"] == (
+        "lc_export_part2.csv repeats 15 of its 60 lendingclub loans, identical in every mapped value, from "
+        "lc_export_part1.csv (60 loans): lc_export_part2.csv lines 2-16 = lc_export_part1.csv lines 47-61; an "
+        "overlapping export? Without a loan id both copies count in the book and in PD training (under 50% of "
+        "either file, each copy keeps a key of its own). Withdraw the overlapping file (risk-assets withdraw "
+        "lc_export_part2.csv) and land it again without the repeated rows, or re-export both with loan ids")
+    assert outcome.observed == ("1 id-less file(s) repeat rows of an earlier file in every mapped value: "
+                                "lc_export_part2.csv lines 2-16 = lc_export_part1.csv lines 47-61 (15 rows)")
+    assert outcome.rows_checked == 120
+
+
+def test_idless_files_sharing_no_row_pass_saying_what_was_checked(risk_home, data_dir):
+    lines = _lines(data_dir, 60)
+    _land(risk_home, "lc_a.csv", lines[:31], "run-1")
+    _land(risk_home, "lc_b.csv", [lines[0]] + lines[31:], "run-2")
+    with connect(risk_home.lake_path) as con:
+        outcome = idless_repeats(con)
+    assert outcome.success
+    assert outcome.observed == ("no id-less row repeats a row of an earlier file in every mapped value, nor an "
+                                "earlier line of its own file (60 id-less rows checked)")
