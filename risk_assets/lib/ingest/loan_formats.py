@@ -67,6 +67,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           into a date on typing: 3-12 -> 12 March)
     total_row_unclear     a totals label in a row that also holds a loan's values (see
                           `_summary_rows`: a totals row it proves to be is a non-data line)
+    unlabelled_total      an id-less row of amounts alone below the last loan, no sum of the rows above:
+                          a totals row without its label, its amounts compared with the sums
 
 Rows that summarise or annotate the tape rather than being loans (a `Total` / `Grand Total` /
 `Subtotal` row, a `Source: ...` footnote below the last loan, a divider line between loans) are
@@ -383,6 +385,8 @@ RULES: dict[str, str] = {
                              "a mapping that declares its currency"),
     "date_cell_in_text_column": ("is a date cell in a text column of the workbook: Excel turned the text typed "
                                  "(an id such as 3-12) into a date, and the text as typed is lost"),
+    "unlabelled_total": ("is an amount in a row below the last loan with no id, no label and no other value: a "
+                         "totals row without its label"),
     "total_row_unclear": ("is a totals label (Total, Subtotal, Sum, ...) in a row that also holds a loan's values "
                           "and whose amounts are no sum of the rows above: a totals row or a loan? Move the label "
                           "or the row"),
@@ -3275,6 +3279,7 @@ def _typed_parse(
     rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
     quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256, {**month_forms, **sba_forms},
                                  reference=date_reference)
+    quarantine = _unlabelled_totals_said(quarantine, notes.get("footer_totals") or {})
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
@@ -3343,6 +3348,9 @@ def _typed_parse(
     if empty_flags := {s.source: n for s in specs if s.kind == "flag" and s.target != "default_flag"
                        and (n := loaded.filter(pl.col(s.target).is_null()).height)}:
         notes["flag_empty"] = empty_flags
+    # a mapped column the header names but no data row fills: every loan loads NULL there, said per column
+    if empty_columns := _columns_empty(frame, specs, mapping.portfolio):
+        notes["column_empty"] = empty_columns
     # a column of ticks beside empty boxes: an empty box may be 'no' or 'not filled in', which the
     # tape does not tell, so it says how to write the 'no' it means
     if unticked := {source: n for source, n in (empty_flags or {}).items()
@@ -3355,6 +3363,28 @@ def _typed_parse(
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
                       data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes,
                       non_data_text={**records.note_text, **_total_row_labels(notes), **records.marked_text})
+
+
+def _columns_empty(frame: pl.DataFrame, specs: list[FieldSpec], portfolio: str | None) -> dict[str, str]:
+    """The mapped (or built-in) columns of a tape that its header names but that are empty on every
+    data row of `frame` (each column's trimmed text, `_src:<column>`; loaded and quarantined rows
+    alike), the loan id's aside (`loan_id_column_empty` says that one): {source column: what loads,
+    'int_rate NULL on all 20 rows'}, with ', a PD input' where the portfolio's PD model reads the
+    column (features.GENERIC_NUMERIC / GENERIC_CATEGORICAL, or the built-in book's spec). {} for a
+    file without data rows."""
+    from risk_assets.lib.ml import features
+
+    if not frame.height:
+        return {}
+    present = [s for s in specs if s.target != "source_loan_id" and _src(s.source) in frame.columns]
+    if not present:
+        return {}
+    filled = frame.select(*[(pl.col(_src(s.source)).fill_null("") != "").any().alias(str(i))
+                            for i, s in enumerate(present)]).row(0)
+    spec = {"lendingclub": features.LENDINGCLUB, "sba": features.SBA}.get(portfolio or "")
+    inputs = ({*spec.numeric, *spec.categorical} if spec else {*features.GENERIC_NUMERIC, *features.GENERIC_CATEGORICAL})
+    return {s.source: f"{s.target} NULL on all {frame.height:,} rows" + (", a PD input" if s.target in inputs else "")
+            for s, any_filled in zip(present, filled, strict=True) if not any_filled}
 
 
 ROW_CURRENCY_NAMES = frozenset({"currency", "ccy", "curr", "currencycode", "ccycode", "currencyiso", "isocurrency",
@@ -4935,8 +4965,20 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
             for c in other_sources])
         judged = candidates.join(sums, on="_source_line", how="left").with_columns(
             _confirmed=label_in_id | others_empty | pl.col("_sum_matches").fill_null(False))
+        # below every row that holds a loan's terms (a value beside the id and the amounts), an id-less
+        # row of amounts alone that is no sum is a totals row without its label: quarantined, its
+        # amounts checked as a labelled one's are
+        money_sources = [s.source for s in specs if s.kind in MONEY_KINDS]
+        terms = [c for c in header if c not in money_sources and c != id_source]
+        last_terms = frame.filter(~pl.col("_labelled") & ~pl.col("_weak") & ~pl.col("_note") & pl.any_horizontal(
+            pl.lit(False), *[pl.col(_src(c)) != "" for c in terms])).get_column("_source_line").max() or 0
         for row in judged.iter_rows(named=True):
             line = row["_source_line"]
+            if (row["_bare"] and not row["_labelled"] and not row["_weak"] and not row["_sum_matches"]
+                    and line > last_terms and any(row[_src(c)] for c in money_sources)):
+                flagged += [(line, c, UNLABELLED_TOTAL) for c in money_sources if row[_src(c)]]
+                labels[line] = "(no label)"
+                continue
             label_at = next((c for c in ([id_source] if id_source and row[_src(id_source)] else header)
                              if re.search(TOTAL_LABEL, row[_src(c)])
                              or (row["_weak"] and re.search(SUBTOTAL_LABEL, row[_src(c)]))), None)
@@ -4995,6 +5037,40 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     )
     notes = {name: sorted(lines, key=lambda t: int(t.split(":")[0])) for name, lines in texts.items() if lines}
     return frame, records, notes | ({"footer_totals": totals_checked} if totals_checked else {})
+
+
+UNLABELLED_TOTAL = "unlabelled_total"
+"""Quarantine rule of a totals row without its label (`_summary_rows`): an id-less row of amounts alone
+below the last loan whose amounts are no sum of the rows above it."""
+
+
+def _unlabelled_totals_said(quarantine: pl.DataFrame, footer_totals: dict[str, dict[str, object]]) -> pl.DataFrame:
+    """The quarantine of a tape with its unlabelled totals rows (rule UNLABELLED_TOTAL) said as one:
+    each such line keeps only its UNLABELLED_TOTAL entries (one per amount it carries; the empty id,
+    date and status of a totals row are no missing values of a loan), each message comparing the
+    amount with the sum of its column over the file's records above it (`_total_row_checks`' entry
+    in `footer_totals`, loaded and quarantined alike), saying whether it matches and, when not, by
+    how much, as check `raw_loans_footer_totals` says a labelled totals row's mismatch."""
+    lines = quarantine.filter(pl.col("rule") == UNLABELLED_TOTAL).get_column("line").unique().to_list()
+    if not lines:
+        return quarantine
+    said = {}
+    for entry in footer_totals.values():
+        if entry.get("line") in lines and "column" in entry:
+            stated, summed = entry["stated"], entry["summed"]
+            text = (f"{stated:,.2f} against {summed:,.2f}, the sum of {entry['column']} over the {entry['rows']:,} "
+                    f"record(s) above it, loaded and quarantined alike: "
+                    + ("it matches" if entry["matches"] else
+                       f"it does not match ({summed - stated:+,.2f}): a loan line was lost before the file landed, "
+                       "or the total is wrong (check raw_loans_footer_totals)"))
+            said[(entry["line"], entry["column"])] = text
+        elif entry.get("line") in lines:  # an amount that is no number
+            said[(entry["line"], None)] = f"not checked: {entry['reason']}"
+    kept = quarantine.filter(~pl.col("line").is_in(lines) | (pl.col("rule") == UNLABELLED_TOTAL))
+    return kept.with_columns(message=pl.struct("line", "column_name", "message").map_elements(
+        lambda q: q["message"] if (q["line"], q["column_name"]) not in said and (q["line"], None) not in said
+        else f"{q['message']}; {said.get((q['line'], q['column_name'])) or said[(q['line'], None)]}",
+        return_dtype=pl.Utf8))
 
 
 def _total_row_labels(notes: dict[str, object]) -> dict[int, str]:

@@ -37,6 +37,9 @@ NOTE_MEANINGS: dict[str, str] = {
     "flag_empty": "yes/no (`flag`) columns left empty: the tape does not say, so the value is loaded as unknown "
                   "(empty), not as 'no'; where an empty value means 'no' at the source, export the column with N "
                   "(or 0) written for it and land the tape again",
+    "column_empty": "mapped columns present but empty on every data row: each loads NULL (unknown) for "
+                    "every loan of the file, never 0; a PD input so left is unknown to the model; if the source "
+                    "has the values, re-export with them, withdraw this file and land the new one",
     "flag_words_read": "yes/no (`flag`) columns, the default flag's too, written as words or ticks (`Y`, `no`, "
                        "`TRUE`, `x`), by column and value as written: read as 1 (yes) or 0 (no)",
     "flag_checkbox_unticked": "checkbox columns (ticks, `x` or `✓`, beside empty cells) with empty boxes: an empty box "
