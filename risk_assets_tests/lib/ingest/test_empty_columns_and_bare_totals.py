@@ -86,6 +86,12 @@ def test_a_totals_row_without_a_label_is_quarantined_as_one_comparing_its_amount
     assert parsed.notes["footer_totals"] == {"total row, line 22: amount": {
         "line": 22, "footer": "(no label)", "column": "amount", "target": "loan_amount", "stated": 319100.0,
         "summed": 319000.0, "rows": 20, "matches": False}}
+    parsed.reconcile()  # 21 records: 20 loaded, 1 quarantined
+    from risk_assets.lib.quality.footers import _total_row_mismatch
+
+    assert _total_row_mismatch(parsed.notes["footer_totals"]["total row, line 22: amount"], 1) == (
+        "the totals row '(no label)' states amount 319,100.00, the 20 record(s) above it, loaded and quarantined "
+        "alike, sum to 319,000.00 (-100.00); 1 row(s) of the file are quarantined")
 
 
 def test_an_unlabelled_total_above_a_count_and_total_trailer_is_still_one(tmp_path):
