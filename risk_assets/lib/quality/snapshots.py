@@ -13,6 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from risk_assets.lib.lake import table_exists
+from risk_assets.lib.quality.duplicates import SNAPSHOT_SQL
 from risk_assets.lib.quality.outcome import WARN, CheckOutcome
 
 CHECK = "raw_loans_missing_from_newest"
@@ -127,17 +128,24 @@ def _kept(table: str) -> str:
 
 def _reversals(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
     """Per portfolio: the count of each direction of TURNS, the loan whose counted reversal is the
-    earliest (its key, state before and after, both snapshots and the files whose rows reverse), up
-    to LISTED loan keys and the count."""
+    earliest (its key, state before and after, both snapshots' dates, NULL for an undated file, the
+    file or files whose row reverses and the file of the outcome reversed), up to LISTED loan keys
+    and the count.
+
+    A loan's snapshots are ranked as staging ranks them: dated ones by their as-of date, undated
+    ones (each file its own snapshot) by landing time, then path. Undated files are compared with
+    each other and dated snapshots with each other; where an undated file disagrees with a dated
+    snapshot, `_undated_disagreements` names it."""
     return con.execute(
         f"""
         WITH {_kept(table)},
         outcomes AS (  -- one state per loan and snapshot: its outcome, or NULL (open); rows of a
                             -- snapshot that disagree on it are neither (raw_loans_unique_per_snapshot)
-            SELECT portfolio, loan_key, snapshot_date, any_value(default_flag) AS default_flag,
+            SELECT portfolio, loan_key, any_value(snapshot_date) AS snapshot_date, min(_ingested_at) AS landed,
+                   min(_source_file) AS path, any_value(default_flag) AS default_flag,
                    string_agg(DISTINCT regexp_extract(_source_file, '[^/]+$'), ' and '
                               ORDER BY regexp_extract(_source_file, '[^/]+$')) AS file
-            FROM kept WHERE snapshot_date IS NOT NULL GROUP BY portfolio, loan_key, snapshot_date
+            FROM kept GROUP BY portfolio, loan_key, {SNAPSHOT_SQL}
             HAVING count(DISTINCT coalesce(default_flag, -1)) = 1
         ),
         steps AS (
@@ -145,8 +153,12 @@ def _reversals(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
                    last_value(default_flag IGNORE NULLS) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                        AS before_flag,
                    last_value(CASE WHEN default_flag IS NOT NULL THEN snapshot_date END IGNORE NULLS)
-                       OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_date
-            FROM outcomes WINDOW w AS (PARTITION BY portfolio, loan_key ORDER BY snapshot_date)
+                       OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_date,
+                   last_value(CASE WHEN default_flag IS NOT NULL THEN file END IGNORE NULLS)
+                       OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_file,
+                   row_number() OVER w AS step
+            FROM outcomes
+            WINDOW w AS (PARTITION BY portfolio, loan_key, snapshot_date IS NULL ORDER BY snapshot_date, landed, path)
         ),
         turns AS (  -- a settled outcome replaced by the other, or reported open by the next snapshot
             SELECT *, CASE WHEN default_flag IS NULL THEN 'reopened'
@@ -156,15 +168,18 @@ def _reversals(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
                OR (default_flag IS NULL AND before_state IS NOT NULL)
         ),
         reversed AS (  -- a loan reversed more than once counts by its latest reversal, and is quoted by it
-            SELECT portfolio, loan_key, arg_max(turn, snapshot_date) AS turn,
-                   arg_max(before_flag, snapshot_date) AS before_flag, arg_max(default_flag, snapshot_date) AS after_flag,
-                   arg_max(before_date, snapshot_date) AS before_date, max(snapshot_date) AS after_date,
-                   arg_max(file, snapshot_date) AS file
+            SELECT portfolio, loan_key, arg_max(turn, (snapshot_date IS NOT NULL, step)) AS turn,
+                   arg_max({{'before_flag': before_flag, 'after_flag': default_flag, 'before_date': before_date,
+                             'after_date': snapshot_date, 'file': file, 'before_file': before_file}},
+                           (snapshot_date IS NOT NULL, step)) AS quoted,
+                   max((snapshot_date IS NOT NULL, coalesce(snapshot_date, DATE '0001-01-01'),
+                        CASE WHEN snapshot_date IS NULL THEN landed ELSE TIMESTAMP '0001-01-01' END)) AS latest
             FROM turns GROUP BY portfolio, loan_key
         )
         SELECT portfolio, count(*) FILTER (WHERE turn = 'to_default'), count(*) FILTER (WHERE turn = 'to_repaid'),
                count(*) FILTER (WHERE turn = 'reopened'),
-               arg_min((loan_key, before_flag, after_flag, before_date, after_date, file), (after_date, loan_key)),
+               arg_min((loan_key, quoted.before_flag, quoted.after_flag, quoted.before_date, quoted.after_date,
+                        quoted.file, quoted.before_file), (latest, loan_key)),
                list(loan_key ORDER BY loan_key)[1:{LISTED}], count(*)
         FROM reversed GROUP BY portfolio ORDER BY portfolio
         """
@@ -202,10 +217,10 @@ def _undated_disagreements(con: duckdb.DuckDBPyConnection, table: str) -> list[t
 
 
 def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
-    """Per portfolio whose loans carry ids and as-of dates, the loans whose outcome a later snapshot
-    reverses: repaid (default flag 0) in one tape and defaulted (1) in a later one, defaulted then
-    repaid, or settled (either) then reported open again (Current, in grace, late); and the loans
-    on which an undated file disagrees with a dated snapshot.
+    """Per portfolio whose loans carry ids, the loans whose outcome a later snapshot reverses: repaid
+    (default flag 0) in one tape and defaulted (1) in a later one, defaulted then repaid, or settled
+    (either) then reported open again (Current, in grace, late); and the loans on which an undated
+    file disagrees with a dated snapshot.
 
     An outcome is final in the lake's terms, so a reversal is a bounced payoff, a recovery booked as
     a repayment, or an error in one of the tapes. The features take the latest settled outcome: a
@@ -217,13 +232,18 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
     counts in the direction of its latest reversal, and the example quoted is the earliest of the
     counted reversals, with the file (or files of that snapshot) whose row reverses.
 
+    Undated files (each its own snapshot) are ranked among themselves as staging ranks them, the
+    one landed last the newer: two parts of a book landed together, or a re-delivery, that disagree
+    on a settled outcome are a reversal too, quoted with both files (`acme:L0020 defaulted in
+    acme_book_part1.csv, repaid in acme_book_part2.csv, both undated, ...`).
+
     An undated file (a re-delivery with no as-of date) cannot be placed among dated snapshots:
     staging ranks it before them, so a dated snapshot's settled outcome stands over its own, and
     its amount, as the first version's, over theirs. Each loan it disagrees on (both outcomes
     settled and different, or other amounts) is named with both files, so that no correction is
     taken or ignored unseen.
 
-    Returns a WARN outcome (rows_checked = loans with ids and as-of dates): per portfolio with such
+    Returns a WARN outcome (rows_checked = loans with ids, dated or not): per portfolio with such
     loans, one failed rule for reversals (each direction's count, the example, up to LISTED loan
     keys) and one for an undated file's disagreements; nothing is quarantined.
     """
@@ -232,7 +252,8 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
                             observed="no loans landed", rows_checked=0)
     found = _reversals(con, table)
     undated = _undated_disagreements(con, table)
-    rows_checked = _dated_loans(con, table)
+    rows_checked = con.execute(f"SELECT count(DISTINCT (portfolio, loan_key)) FROM {table} "
+                               "WHERE source_loan_id IS NOT NULL").fetchone()[0]
 
     def counts(to_default: int, to_repaid: int, reopened: int) -> str:
         return ", ".join(f"{n:,} {words}" for n, words in zip((to_default, to_repaid, reopened), TURNS.values()))
@@ -240,14 +261,19 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
     def shown(term: str, value) -> str:
         return STATE[value] if term == "outcome" else f"amount {value:,.2f}"
 
+    def turned(key, before, after, before_date, after_date, file, before_file) -> str:
+        if after_date is None:  # two undated files: staging ranks them by landing
+            return (f"{key} {STATE[before]} in {before_file}, {STATE[after]} in {file}, both undated, the one "
+                    "landed last ranking newer")
+        return f"{key} {STATE[before]} in the {before_date} snapshot, {STATE[after]} in the {after_date} one, {file}"
+
     rules = [
         {"rule": REVERSED_RULE, "column": "default_flag", "success": False, "failing": count,
          "detail": (f"{portfolio}: {count:,} loan(s) whose outcome a later tape reverses ({counts(a, b, c)}; the "
-                    f"earliest: {key} {STATE[before]} in the {before_date} snapshot, {STATE[after]} in the "
-                    f"{after_date} one, {file}): a bounced payoff, a recovery booked as a repayment, or an error in a "
-                    f"tape? The features take the latest settled outcome (a tape reporting the loan open keeps it): "
-                    f"{', '.join(keys)}" + (" ..." if count > len(keys) else ""))}
-        for portfolio, a, b, c, (key, before, after, before_date, after_date, file), keys, count in found
+                    f"earliest: {turned(*example)}): a bounced payoff, a recovery booked as a repayment, or an error "
+                    f"in a tape? The features take the latest settled outcome (a tape reporting the loan open keeps "
+                    f"it): {', '.join(keys)}" + (" ..." if count > len(keys) else ""))}
+        for portfolio, a, b, c, example, keys, count in found
     ] + [
         {"rule": UNDATED_RULE, "column": "default_flag, loan_amount", "success": False, "failing": count,
          "detail": (f"{portfolio}: {count:,} loan(s) on which an undated file disagrees with a dated snapshot (e.g. "
@@ -264,6 +290,7 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
     observed = "; ".join([f"{p}: {a:,} loan(s) {counts(a, b, c).split(' ', 1)[1]}" for p, a, b, c, *_ in found]
                          + [f"{p}: {n:,} loan(s) an undated file disagrees on" for p, n, *_ in undated])
     if not observed:
-        observed = f"no outcome reversed by a later snapshot ({rows_checked:,} loans with ids and as-of dates)"
+        observed = (f"no outcome reversed by a later snapshot ({rows_checked:,} loans with ids, dated or not: "
+                    "undated files ranked by landing)")
     return CheckOutcome(check=REVERSED_CHECK, asset="raw_loans", success=not (found or undated), severity=WARN,
                         observed=observed, rules=rules, rows_checked=rows_checked)

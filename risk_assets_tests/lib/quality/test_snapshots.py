@@ -213,3 +213,86 @@ def test_the_reversal_quoted_is_one_the_headline_counts(risk_home, data_dir):
         "lendingclub: 2 loan(s) whose outcome a later tape reverses (0 repaid then defaulted, 2 defaulted then repaid, "
         "0 settled then reported open again; the earliest: lendingclub:1 defaulted in the 2024-06-30 snapshot, repaid "
         "in the 2024-07-31 one, lc_asof_2024-07-31.csv): ")
+
+
+ACME_MAPPING = {
+    "name": "acme", "applies_to": ["acme_*"], "portfolio": "acme", "currency": "USD",
+    "columns": {"loan_id": {"to": "source_loan_id", "required": True},
+                "issue_date": {"to": "origination_date", "type": "date", "format": "%Y-%m-%d", "required": True},
+                "amount": {"to": "loan_amount", "type": "money", "required": True},
+                "rate": {"to": "int_rate", "type": "percent"}, "term": {"to": "term_months", "type": "term"},
+                "status": {"to": "loan_status", "required": True}},
+    "status_map": {"Fully Paid": 0, "Charged Off": 1, "Current": None},
+}
+ACME_LOANS = {  # loan id: (issue date, amount, rate, status)
+    "L0016": ("2022-05-10", "14100.00", "11.84", "Fully Paid"), "L0017": ("2022-06-10", "7300.00", "13.02", "Current"),
+    "L0018": ("2022-07-10", "22500.00", "9.91", "Fully Paid"), "L0019": ("2022-08-10", "5100.00", "18.40", "Current"),
+    "L0020": ("2022-09-10", "8800.00", "16.01", "Charged Off"),
+    "L0021": ("2022-10-10", "6900.00", "21.65", "Charged Off"),
+    "L0022": ("2022-11-10", "12000.00", "14.22", "Current"),
+}
+
+
+def _acme_part(path, loans: dict[str, tuple[str, str, str, str]]) -> None:
+    path.write_text("loan_id,issue_date,amount,rate,term,status\n"
+                    + "".join(f"{key},{issued},{amount},{rate},36,{status}\n"
+                              for key, (issued, amount, rate, status) in loans.items()))
+
+
+def test_a_default_a_later_undated_file_reports_repaid_is_named(risk_home):
+    """A lender's book split into two undated files landed together, `acme_book_part1.csv` and
+    `acme_book_part2.csv`, that overlap on five loans: part 1 charges off L0020 (line 6) and lends
+    6,900 on L0021, part 2 reports L0020 `Fully Paid` (line 4) and lends 99,900 on L0021. Undated,
+    each file is its own snapshot, ranked by landing: part 2 is the newer version and the features
+    take its repayment. The check compared only loans with as-of dates, so it passed, saying 0: the
+    default left training unremarked. It names L0020 with both files, and the loans it compared."""
+    import json
+
+    import dagster as dg
+    from dagster_dbt import DbtCliResource
+
+    from risk_assets.defs.resources import LakeResource
+    from risk_assets.defs.transform.assets import DBT_ASSETS
+    from risk_assets.defs.transform.project import dbt_executable, dbt_project
+
+    risk_home.mappings.mkdir(parents=True, exist_ok=True)
+    (risk_home.mappings / "acme.json").write_text(json.dumps(ACME_MAPPING))
+    part1 = dict(ACME_LOANS)
+    part2 = {**{k: v for k, v in ACME_LOANS.items() if k >= "L0018"},
+             "L0020": ("2022-09-10", "8800.00", "16.01", "Fully Paid"),
+             "L0021": ("2022-10-10", "99900.00", "21.65", "Charged Off"),
+             "L0022": ("2022-11-10", "12000.00", "14.22", "Charged Off"),
+             "L0023": ("2022-12-10", "9400.00", "12.50", "Current")}
+    _acme_part(risk_home.landing_loans / "acme_book_part1.csv", part1)
+    _acme_part(risk_home.landing_loans / "acme_book_part2.csv", part2)
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", lambda p: parse_loan_file(p, [risk_home.mappings]),
+                    "run-1", asset="raw_loans")
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_loans", "loan_features"]).success
+    with connect(risk_home.lake_path) as con:
+        versions = con.execute("SELECT loan_key, snapshot_version, loan_status, loan_amount, "
+                               "regexp_extract(_source_file, '[^/]+$'), _source_line FROM staging.stg_loans "
+                               "WHERE loan_key IN ('acme:L0020', 'acme:L0021') ORDER BY 1, 2").fetchall()
+        flags = dict(con.execute("SELECT loan_key, default_flag FROM marts.loan_features "
+                                 "WHERE loan_key IN ('acme:L0020', 'acme:L0022')").fetchall())
+        outcome = outcome_reversed(con)
+
+    assert versions == [("acme:L0020", 1, "Charged Off", 8800.0, "acme_book_part1.csv", 6),
+                        ("acme:L0020", 2, "Fully Paid", 8800.0, "acme_book_part2.csv", 4),
+                        ("acme:L0021", 1, "Charged Off", 6900.0, "acme_book_part1.csv", 7),
+                        ("acme:L0021", 2, "Charged Off", 99900.0, "acme_book_part2.csv", 5)]
+    assert flags == {"acme:L0020": 0, "acme:L0022": 1}  # the newer version's outcome, as for dated tapes
+    assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
+    assert outcome.rows_checked == 8  # every loan with an id, dated or not
+    assert outcome.observed == ("acme: 0 loan(s) repaid then defaulted, 1 defaulted then repaid, "
+                                "0 settled then reported open again")
+    (rule,) = outcome.failed_rules
+    assert (rule["rule"], rule["failing"]) == ("outcome_reversed", 1)
+    assert rule["detail"] == (
+        "acme: 1 loan(s) whose outcome a later tape reverses (0 repaid then defaulted, 1 defaulted then repaid, "
+        "0 settled then reported open again; the earliest: acme:L0020 defaulted in acme_book_part1.csv, repaid in "
+        "acme_book_part2.csv, both undated, the one landed last ranking newer): a bounced payoff, a recovery booked "
+        "as a repayment, or an error in a tape? The features take the latest settled outcome (a tape reporting the "
+        "loan open keeps it): acme:L0020")
