@@ -12,7 +12,8 @@
   left out too. Re-deliveries of a loan in later snapshots are numbered snapshot_version 1, 2, ...
   in snapshot order (snapshot_date, then ingest time of the file); undated files come first, since
   they cannot be placed among dated snapshots (raw_loans_outcome_reversed names the loans on which
-  one disagrees with a dated snapshot).
+  one disagrees with a dated snapshot, and those whose settled outcome a later-landed undated file
+  reverses).
   Units are those of raw.loans (USD, fractions 0-1, months, years); lineage is the first raw row's.
 -#}
 with raw_loans as (

@@ -175,7 +175,8 @@ raw_loans_outcome_reversed = _lake_check(
         "off in a later one, the other way round, or either then reported open again): a bounced payoff, a "
         "recovery booked as a repayment, or an error in a tape. The features take the latest settled outcome "
         "(an open row does not erase one) and the PD model learns it; the check names the loans per portfolio, "
-        "with each direction's count and the earliest counted reversal's snapshots and files. It also names "
+        "with each direction's count and the earliest counted reversal's snapshots and files (undated files, "
+        "each its own snapshot, compared among themselves in landing order). It also names "
         "the loans on which an undated file, ranked before every dated snapshot, disagrees with one (settled "
         "outcome or amount), with both files. Severity WARN; nothing is quarantined."
     ),
