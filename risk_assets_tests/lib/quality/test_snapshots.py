@@ -296,3 +296,38 @@ def test_a_default_a_later_undated_file_reports_repaid_is_named(risk_home):
         "acme_book_part2.csv, both undated, the one landed last ranking newer): a bounced payoff, a recovery booked "
         "as a repayment, or an error in a tape? The features take the latest settled outcome (a tape reporting the "
         "loan open keeps it): acme:L0020")
+
+
+def test_an_undated_redelivery_reporting_a_default_open_is_named_and_undated_against_dated_once(risk_home):
+    """`acme_book_part1.csv` charges off L0020 and L0021; `acme_book_part3.csv`, undated and landed in
+    a later run, reports L0020 `Current` again: settled then reported open, named with both files. A
+    dated tape of March, `acme_book_asof_2024-03-31.csv`, reports L0021 repaid: an undated file ranks
+    before every dated snapshot, so that is the undated file disagreeing with a dated one, named once
+    by its own rule and not counted as a reversal as well."""
+    import json
+
+    risk_home.mappings.mkdir(parents=True, exist_ok=True)
+    (risk_home.mappings / "acme.json").write_text(json.dumps(ACME_MAPPING))
+    parse = lambda p: parse_loan_file(p, [risk_home.mappings])  # noqa: E731
+    _acme_part(risk_home.landing_loans / "acme_book_part1.csv", ACME_LOANS)
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse, "run-1", asset="raw_loans")
+    _acme_part(risk_home.landing_loans / "acme_book_part3.csv",
+               {"L0020": ("2022-09-10", "8800.00", "16.01", "Current")})
+    _acme_part(risk_home.landing_loans / "acme_book_asof_2024-03-31.csv",
+               {"L0021": ("2022-10-10", "6900.00", "21.65", "Fully Paid")})
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse, "run-2", asset="raw_loans")
+        outcome = outcome_reversed(con)
+
+    assert outcome.observed == ("acme: 0 loan(s) repaid then defaulted, 0 defaulted then repaid, 1 settled then "
+                                "reported open again; acme: 1 loan(s) an undated file disagrees on")
+    reversed_, undated = outcome.failed_rules
+    assert (reversed_["failing"], undated["failing"]) == (1, 1)
+    assert reversed_["detail"].startswith(
+        "acme: 1 loan(s) whose outcome a later tape reverses (0 repaid then defaulted, 0 defaulted then repaid, "
+        "1 settled then reported open again; the earliest: acme:L0020 defaulted in acme_book_part1.csv, open in "
+        "acme_book_part3.csv, both undated, the one landed last ranking newer): ")
+    assert undated["detail"].startswith(
+        "acme: 1 loan(s) on which an undated file disagrees with a dated snapshot (e.g. acme:L0021: defaulted in "
+        "acme_book_part1.csv, repaid in the 2024-03-31 snapshot, acme_book_asof_2024-03-31.csv).")
