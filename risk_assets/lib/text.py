@@ -34,7 +34,11 @@
    Financial PhraseBank vendor file is repaired: UTF-8 read as code page 850 with the box-drawing
    lead byte flattened to '+' ("L+ñnnen" -> "Lännen", "Bank of +àland" -> "Bank of Åland").
    Damage that lost the original bytes (U+FFFD, as in "L+�nnen") cannot be repaired; it is left in
-   place and flagged.
+   place and flagged. Then the **boilerplate around the story is trimmed** (`trim_boilerplate`), at its
+   start and end only: a wire's dateline ('LONDON, March 3 (Reuters) -', '(Bloomberg) --'), a
+   WordPress feed's 'The post ... appeared first on ...', a credit line ('Reporting by ...; Editing
+   by ...'), a copyright footer, a closing sentence of a site's notice ('Sign up for our
+   newsletter'); text that is nothing else stays as it is, for `is_usable_text` to judge.
 4. **Whitespace folded.** No-break and other Unicode spaces become a space, a zero-width space
    between two word characters (a word break) becomes a space, the other zero-width characters and the bidirectional marks and
    overrides (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are removed, runs of whitespace become
@@ -82,10 +86,13 @@ _TAG = re.compile(
     re.IGNORECASE | re.DOTALL)
 _READ_MORE_LINK = re.compile(
     r"<a\b[^<>]*>\s*(?:read\s+more|continue\s+reading|read\s+the\s+(?:full\s+|whole\s+)?(?:story|article)|"
-    r"full\s+(?:story|article)|more)\s*(?:\.\.\.|…|»|›|>>|→)?\s*</a\s*>(?:\s|</[A-Za-z][A-Za-z0-9]*\s*>)*\Z",
+    r"full\s+(?:story|article)|more)(?:\s*<span\b[^<>]*>[^<>]{0,200}</span\s*>){0,2}"
+    r"\s*(?:\.\.\.|…|»|›|>>|→)?\s*</a\s*>(?:\s|</[A-Za-z][A-Za-z0-9]*\s*>)*\Z",
     re.IGNORECASE)
 """A link at the end of a text that only points to the rest of the story ('Read more', 'Continue
-reading »', 'Read the full article', 'Full story'), with what trails it (a closing '</p>')."""
+reading »', 'Read the full article', 'Full story'), with what trails it (a closing '</p>'); the
+story's title WordPress puts inside it for screen readers ('Continue reading <span
+class="screen-reader-text">Gamma outlook</span>') goes with it."""
 _SOURCE_TRUNCATION = re.compile(r"\s*(?:\.\.\.|…)?\s*\[\+\d+ chars\]\s*\Z")
 """NewsAPI's marker for content it cut: '... [+1520 chars]' at the end of the text."""
 # '+' followed by one character of code page 850 that stands for a UTF-8 continuation byte
@@ -171,6 +178,9 @@ class CleanedText:
     entity_rounds: int = 0
     """Rounds of entity decoding that changed the text (step 1): 0 without entities, 1 for text
     escaped once, 2 or more for text escaped again over its escapes (`&amp;amp;`)."""
+    boilerplate_trimmed: bool = False
+    """A wire's dateline, a footer, a credit line or a site's notice was cut from the start or end of
+    the text (`trim_boilerplate`)."""
 
 
 @dataclass(frozen=True)
@@ -431,8 +441,9 @@ def clean_text(raw: str) -> CleanedText:
     stripped = read_line_breaks(unmarked)
     repaired = repair_mojibake(stripped)
     whole = _SOURCE_TRUNCATION.sub("", repaired)
+    story = trim_boilerplate(whole.strip())
     return CleanedText(
-        text=fold_whitespace(whole),
+        text=fold_whitespace(story),
         had_entities=decoded != unquoted,
         had_tags=unmarked != decoded,  # a line break read (`read_line_breaks`) is no markup
         # only a change of visible text is a repair: ftfy also drops a stray byte-order mark
@@ -441,6 +452,7 @@ def clean_text(raw: str) -> CleanedText:
         source_truncated=whole != repaired,
         quoted_printable=unquoted != raw,
         entity_rounds=entity_rounds,
+        boilerplate_trimmed=fold_whitespace(story) != fold_whitespace(whole),
     )
 
 
@@ -533,7 +545,8 @@ def _not_text_reason(text: str) -> str | None:
     """Why a text field's value, blank or not, is no text to read: `placeholder` (PLACEHOLDERS),
     `spreadsheet_error` (an Excel error value such as #N/A or #VALUE!), `number_only` (digits and
     number punctuation only: '0', '2024', '12:30'; '-5%' keeps its sign and percent and is read),
-    `page_notice` (a paywall, cookie or error notice in place of the article, _PAGE_NOTICE) or
+    `page_notice` (only boilerplate a site serves in place of the article: a paywall, a cookie prompt,
+    a bot check, an error page, a pointer to the story elsewhere: `page_notice_family`) or
     `ticker_only` (nothing but cashtags such as $AAPL, and links: the stocks are named, nothing is
     said of them). Not for a ticker column, where '$AAPL' is the value."""
     folded = fold_whitespace(text)
@@ -543,7 +556,7 @@ def _not_text_reason(text: str) -> str | None:
         return "spreadsheet_error"
     if _NUMBER_ONLY.fullmatch(folded):
         return "number_only"
-    if _PAGE_NOTICE.fullmatch(folded.rstrip(".!…")):
+    if page_notice_family(folded) is not None:
         return "page_notice"
     if all(_CASHTAG.fullmatch(token) or _LINK.match(token) for token in folded.split()):
         return "ticker_only"
@@ -551,21 +564,152 @@ def _not_text_reason(text: str) -> str | None:
 
 
 _NUMBER_ONLY = re.compile(r"[\d\s.,:/+-]+")
-_PAGE_NOTICE = re.compile(
-    r"(?:please\s+)?(?:enable|turn\s+on)\s+(?:javascript|cookies)(?:\s+(?:and|or)\s+(?:javascript|cookies))?"
-    r"(?:\s+(?:to|and)\b.*)?"
-    r"|(?:click\s+here\s+)?to\s+(?:continue\s+)?read(?:ing)?\b.*\b(?:subscribe|subscription|sign\s+in|log\s+in)\b.*"
-    r"|(?:click\s+here\s+to\s+)?(?:subscribe|sign\s+up)(?:\s+(?:now|today|here))?"
-    r"(?:\s+(?:to|for)\s+(?:(?:our|the|a)\s+)?(?:newsletter|updates|full\s+access|unlimited\s+access|"
-    r"(?:continue\s+)?read(?:ing)?(?:\s+more)?|more|free))?"
-    r"|this\s+(?:content|article)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+(?:subscribers|members)"
-    r"|access\s+denied|page\s+not\s+found"
-    r"|only\s+available\s+(?:in|on|with)\s+(?:\w+\s+){0,4}(?:plans?|subscriptions?|tiers?)"
-    r"|(?:error\s+)?40[34](?:\s*[-:]?\s*(?:not\s+found|forbidden|page\s+not\s+found))?",
-    re.IGNORECASE)
-"""A body that is only a site's notice instead of the article: a paywall, a cookie or JavaScript
-prompt, an error page ('Please enable cookies.', 'Click here to subscribe', 'Subscribe to read',
-'Access denied'), an API plan's notice in place of a field ('ONLY AVAILABLE IN PAID PLANS'). Matched on the whole text only: an article that mentions subscribers is text."""
+_SITE = r"(?:\s+[\w&'-]+(?:[./][\w-]+)*){1,4}"
+"""A site or outlet named after 'at', 'on' or 'Photo:' ('Bloomberg.com', 'The Wall Street Journal'):
+up to four words, dots only inside a word, so a sentence that follows is never read as its name."""
+
+PAGE_NOTICE_FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "paywall": ("a paywall notice", (
+        r"(?:click\s+here\s+(?:to\s+)?)?(?:subscribe|sign\s+up|register)(?:\s+(?:now|today|here|free))*"
+        r"(?:\s+(?:to|for)\s+(?:(?:our|the|a|an|your)\s+)?(?:free\s+|daily\s+|weekly\s+)?(?:newsletters?|updates|"
+        r"alerts|(?:full\s+|unlimited\s+)?access|(?:continue\s+)?read(?:ing)?|more|free|\$\s?\d[\d.,]*)\b[^.!?]*)?",
+        r"to\s+(?:(?:continue\s+)?read(?:ing)?|access|view|unlock)\b[^.!?]*"
+        r"\b(?:subscribe|subscription|sign\s+in|log\s+in|register)\b[^.!?]*",
+        r"already\s+(?:a\s+)?(?:subscriber|member|registered)",
+        r"(?:log|sign)\s+in(?:\s+(?:here|now))?(?:\s+to\s+(?:continue|read|access|view)\b[^.!?]*)?",
+        r"(?:this|the)\s+(?:content|article|story|page)(?:\s+you\s+(?:requested|are\s+trying\s+to\s+(?:access|view)))?"
+        r"\s+is\s+(?:only\s+)?(?:available\s+)?(?:exclusively\s+)?(?:for|to)\s+(?:our\s+)?(?:paying\s+|premium\s+|digital\s+)?"
+        r"(?:subscribers|members)(?:\s+only)?",
+        r"(?:subscribers|members)\s+only",
+        r"you(?:'ve|\s+have)\s+(?:reached|used)\s+(?:your|the|all)\b[^.!?]*\bfree\s+(?:articles?|stories)\b[^.!?]*",
+    )),
+    "consent": ("a cookie or JavaScript prompt", (
+        r"(?:please\s+)?(?:enable|turn\s+on|allow)\s+(?:javascript|cookies)(?:\s+(?:and|or)\s+(?:javascript|cookies))?"
+        r"(?:\s+(?:to|and|in)\b[^.!?]*)?",
+        r"(?:javascript|cookies)\s+(?:is|are)\s+(?:disabled|turned\s+off|blocked|required|not\s+enabled)\b[^.!?]*",
+        r"we\s+use\s+cookies(?:\s+(?:and\s+similar\s+technologies\s+)?(?:to|so|on|for)\b[^.!?]*)?",
+        r"by\s+(?:continuing|using\s+(?:this|our)\s+(?:site|website))\b[^.!?]*\b(?:accept|agree|consent)\b[^.!?]*",
+        r"(?:accept|reject)\s+(?:all\s+)?cookies",
+        r"(?:your\s+)?browser\s+(?:is\s+not\s+supported|does\s+not\s+support\b[^.!?]*)",
+    )),
+    "bot_check": ("a check that the reader is no robot", (
+        r"(?:please\s+)?(?:verify|confirm)\s+(?:that\s+)?you(?:'re|\s+are)\s+(?:a\s+)?(?:human|not\s+a\s+(?:robot|bot))",
+        r"are\s+you\s+a\s+robot",
+        r"checking\s+(?:if\s+the\s+site\s+connection\s+is\s+secure|your\s+browser)\b[^.!?]*",
+        r"access\s+(?:denied|to\s+this\s+page\s+has\s+been\s+denied)",
+    )),
+    "error_page": ("an error page", (
+        r"page\s+not\s+found",
+        r"(?:error\s+)?40[34](?:\s*[-:]?\s*(?:not\s+found|forbidden|page\s+not\s+found))?",
+        r"only\s+available\s+(?:in|on|with)\s+(?:\w+\s+){0,4}(?:plans?|subscriptions?|tiers?)",
+    )),
+    "pointer": ("a pointer to the story elsewhere", (
+        r"click\s+here(?:\s+(?:to|for)\b[^.!?]*)?",
+        r"(?:read|see|view)\s+(?:more|the\s+(?:full|whole|complete)\s+(?:story|article|report)|the\s+rest)"
+        r"(?:\s+(?:here|at|on)\b(?:" + _SITE + r")?)?",
+        r"(?:continue\s+reading|full\s+(?:story|article))(?:\s+(?:here|at|on)\b(?:" + _SITE + r")?)?",
+        r"(?:this\s+(?:article|story|post)\s+(?:was\s+)?(?:originally\s+|first\s+)?|originally\s+|first\s+)"
+        r"(?:published|appeared|posted)"
+        r"\s+(?:on|at|in)" + _SITE,
+        r"the\s+post\b[^.!?]*?\bappeared\s+first\s+on" + _SITE,
+    )),
+    "media": ("a caption for a video or photo", (
+        r"watch(?:\s+the)?\s+(?:video|clip)(?:\s+(?:above|below|here))?",
+        r"(?:photo|image|picture|video)(?:\s+credit)?\s*:" + _SITE,
+    )),
+    "filler": ("placeholder filler (lorem ipsum)", (r"lorem\s+ipsum\b.*",)),
+}
+"""The families of boilerplate a site serves in place of an article, each with the words a
+quarantine message names it by and the sentences it is written in (regular expressions matched from
+a sentence's start, any case): a paywall ('Subscribe to continue reading. Already a subscriber? Log
+in', 'This content is for subscribers only.'), a cookie or JavaScript prompt ('We use cookies to
+improve your experience.', 'JavaScript is disabled in your browser.'), a bot check ('Please verify
+you are a human', 'Access denied'), an error page or an API plan's notice ('404 Not Found', 'ONLY
+AVAILABLE IN PAID PLANS'), a pointer to the story elsewhere ('Click here to read more', 'Read more at
+Bloomberg.com', 'This article was originally published on Benzinga.com', 'Continue reading...'), a
+caption ('Watch the video above.', 'Photo: Reuters') and filler ('Lorem ipsum dolor sit amet...').
+A text is such a notice only when nothing is left once its boilerplate sentences are removed
+(`page_notice_family`): a sentence of its own ('Acme said subscribers grew 5%.') makes it text."""
+
+_NOTICE_SENTENCES = {family: re.compile(r"(?:" + "|".join(patterns) + r")(?![\w$])", re.IGNORECASE | re.DOTALL)
+                     for family, (_, patterns) in PAGE_NOTICE_FAMILIES.items()}
+_NOTICE_SEPARATOR = re.compile(r"[\s.!?…:;,|»›>→\-–—]*")
+
+
+def page_notice_family(text: str) -> str | None:
+    """The family (PAGE_NOTICE_FAMILIES: 'paywall', 'consent', 'bot_check', 'error_page', 'pointer',
+    'media', 'filler') of the first boilerplate sentence of `text` when `text` (white space folded)
+    consists of such sentences only, the punctuation between them aside; None when any sentence of
+    its own is left. 'Subscribe to continue reading. Already a subscriber? Log in' -> 'paywall';
+    'Acme said subscribers grew 5%.' -> None."""
+    folded = fold_whitespace(text)
+    position, families = _NOTICE_SEPARATOR.match(folded).end(), []
+    while position < len(folded):
+        for family, sentence in _NOTICE_SENTENCES.items():
+            if (found := sentence.match(folded, position)) and found.end() > position:
+                families.append(family)
+                position = _NOTICE_SEPARATOR.match(folded, found.end()).end()
+                break
+        else:
+            return None
+    return families[0] if families else None
+
+
+def page_notice_said(text: str | None) -> str | None:
+    """What a text that is only a site's notice (`page_notice_family`) is, in the words a quarantine
+    message names it by: 'a paywall notice', 'a cookie or JavaScript prompt', ...; None for text."""
+    family = page_notice_family(text) if text is not None else None
+    if family is None and text is not None and is_html(text):
+        family = page_notice_family(clean_text(text).text)
+    return PAGE_NOTICE_FAMILIES[family][0] if family else None
+
+
+_WIRE_DATELINE = re.compile(
+    r"\A(?:[A-Z][A-Z.'/\- ]{1,40}(?:,\s+(?:[A-Z][a-z]{2,8}\.?|[A-Z]{3,9})\s+\d{1,2}(?:,\s+\d{4})?)?\s+)?"
+    r"\((?:Reuters|Bloomberg|AP|Associated Press|AFP|Dow Jones|Reuters Breakingviews|IFR)\)\s*(?:--?|–|—)\s*"
+    r"|\A[A-Z][A-Z.'/\- ]{1,40},\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}\s+"
+    r"/\s*(?:PRNewswire|PR Newswire|Business Wire|GLOBE NEWSWIRE|ACCESSWIRE)\s*/\s*(?:--?|–|—)\s*")
+"""A wire service's dateline opening a story, in capitals as the wires write it: 'NEW YORK (Reuters) -',
+'LONDON, March 3 (Reuters) -', 'FRANKFURT/PARIS (Reuters) -', '(Bloomberg) --', a press release's
+'NEW YORK, March 3, 2024 /PRNewswire/ --'."""
+
+_SENTENCE_START = r"(?:(?<=[.!?…\"”’)])\s+|\s*\n\s*|\A)"
+"""Where a sentence starts: after a full stop, question or exclamation mark (a closing quote or
+bracket may follow it) and white space, at a line break, or at the start of the text."""
+_LAST_SENTENCE = re.compile(r"(?<=[.!?…\"”’)])\s+|\s*\n\s*")
+_TRAILING_FOOTER = re.compile(
+    _SENTENCE_START + r"(?:"
+    r"The post (?:(?![.!?]\s).){1,300}? appeared first on [^.!?]{1,100}\.?"
+    r"|\(?(?:(?:Additional )?Reporting|Writing|Editing|Compiled) by [^()]{1,300}?\)?\.?"
+    r"|(?:©|\([Cc]\)|Copyright)\s*(?:©\s*)?(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?,?\s+.{1,80}?"
+    r"(?:\.?\s*All [Rr]ights [Rr]eserved\.?)?"
+    r"(?:\s*This material may not be published, broadcast, rewritten,? or redistributed\.?)?"
+    r"|(?:Continue reading|Read more)\s*(?:\.\.\.|…|»|›|>>|→)?"
+    r")\s*\Z")
+"""What a site or wire closes a story with, at its very end after a sentence: a WordPress feed's
+'The post <title> appeared first on <site>.', a credit line ('Reporting by John Doe; Editing by Jane
+Roe', in brackets or not), a copyright footer ('© 2024 Thomson Reuters. All rights reserved.',
+'Copyright 2024 Bloomberg L.P.') and a link to the rest left as text ('Continue reading »')."""
+
+
+def trim_boilerplate(text: str) -> str:
+    """`text` without the boilerplate a site or wire wraps a story in, at its
+    start and end only, never inside a sentence: a wire's dateline (_WIRE_DATELINE), then from the
+    end, while any is left, a footer or credit line (_TRAILING_FOOTER) or a sentence of a site's
+    notice (PAGE_NOTICE_FAMILIES: 'Sign up for our newsletter', 'Read more at Bloomberg.com').
+    Text made of boilerplate only is returned as it is, for `is_usable_text` to judge.
+    'LONDON, July 16 (Reuters) - Acme raised its guidance. Reporting by John Doe; Editing by Jane
+    Roe' -> 'Acme raised its guidance.'"""
+    trimmed = _WIRE_DATELINE.sub("", text, count=1)
+    while True:
+        shorter = _TRAILING_FOOTER.sub("", trimmed, count=1)
+        if shorter == trimmed:
+            last = max((start.end() for start in _LAST_SENTENCE.finditer(trimmed)), default=0)
+            is_notice = last and page_notice_family(trimmed[last:]) is not None
+            shorter = trimmed[:last].rstrip() if is_notice else trimmed
+        if shorter == trimmed or not shorter.strip(" .!?…:;,|-–—"):
+            return trimmed if trimmed.strip(" .!?…:;,|-–—") else text
+        trimmed = shorter
 
 
 _CASHTAG = re.compile(r"\$[A-Za-z]{1,6}(?:\.[A-Za-z]{1,2})?[.,;:!?]*")

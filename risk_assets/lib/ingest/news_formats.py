@@ -61,6 +61,7 @@ from risk_assets.lib.text import (
     clean_text,
     is_usable_text,
     link_list_headline,
+    page_notice_said,
     read_line_breaks,
 )
 
@@ -556,6 +557,8 @@ class _Collector:
             self.note_line("entities_escaped_twice_lines", line)
         if cleaned.had_tags:
             self.note_line("markup_removed_lines", line)
+        if cleaned.boilerplate_trimmed:
+            self.note_line("boilerplate_trimmed_lines", line)
         self.rows.append(
             {"doc_id": doc_id, "source": source, "ticker": ticker, "headline": headline, "body": body,
              "text_raw": text_raw, "text_clean": cleaned.text, "text_field": text_field, "label": label,
@@ -586,7 +589,7 @@ LOADED_ROW_NOTES = frozenset({
     "source_from_file_name_lines", "doc_id_keyed_by_source_lines", "headline_source_suffix_lines",
     "ticker_not_a_symbol_lines", "ticker_name_dropped_lines", "ticker_normalised_lines",
     "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
-    "entities_escaped_twice_lines", "markup_removed_lines"})
+    "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines"})
 """Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
 taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
 publication time was read (`published_at_*_lines`): a row a later step quarantines (a time the
@@ -3389,11 +3392,18 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         out.note_line("headline_from_link_lines", number)
     if body_use.reason == "link_list" and headline_use.usable:  # an aggregator's links: the headline is the story
         out.note_line("body_link_list_lines", number)
+    if body_use.reason == "page_notice" and headline_use.usable:  # a paywall or cookie notice: the headline is read
+        out.note_line("body_page_notice_lines", number)
     if not (body_use.usable or headline_use.usable):
         said = {name: "empty" if use.reason == "missing" and name in (written or ()) else use.reason
                 for name, use in (("body", body_use), ("headline", headline_use))}
+        if body_use.reason == "page_notice" and (notice := page_notice_said(body)):  # which notice, as shown
+            shown = clean_text(body).text
+            said["body"] = f"page_notice, {notice}: {shown if len(shown) <= 80 else shown[:79] + '…'!r}"
+        remedy = ("; the site served this in place of the article: fetch the article again, or deliver its "
+                  "headline" if body_use.reason == "page_notice" else "")
         out.reject(number, key, "body", "no_usable_text", body,
-                   f"{where}: no usable text (body: {said['body']}; headline: {said['headline']})")
+                   f"{where}: no usable text (body: {said['body']}; headline: {said['headline']}){remedy}")
 
     published_at = None
     stamp = record.get("published_at")

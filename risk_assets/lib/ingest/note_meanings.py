@@ -104,6 +104,13 @@ NOTE_MEANINGS: dict[str, str] = {
                                     "decoded until no entity was left, so `text_clean` reads `&` and `'`",
     "markup_removed_lines": "articles whose text was HTML: `text_clean` holds its text as a browser shows it, "
                             "without tags, scripts or styles",
+    "boilerplate_trimmed_lines": "articles whose text opened or closed with what a wire or site wraps a story in (a "
+                                 "dateline `LONDON, March 3 (Reuters) -`, `Reporting by ...; Editing by ...`, a "
+                                 "copyright footer, WordPress's `The post ... appeared first on ...`, `Sign up for "
+                                 "our newsletter`): cut from `text_clean`, so the model reads the story only",
+    "body_page_notice_lines": "articles whose body was only a site's notice in place of the story (a paywall, a "
+                              "cookie prompt, a bot check, `Read more at Bloomberg.com`): the headline was "
+                              "scored instead",
     "articles_stated": "an API page whose count says it found no article (`totalResults: 0`): landed with no row, "
                        "not refused as a failed export",
     "stray_quote_lines": "lines with an unmatched quote, read to the line's end rather than swallowing the "

@@ -1,0 +1,155 @@
+"""News bodies that are not the article: a site's notice served in its place (a paywall, a cookie
+prompt, a bot check, a pointer to the story elsewhere, filler) is never scored or trained on as the
+story, and the boilerplate a wire or a blog wraps a story in is cut from `text_clean`."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.text import clean_text, is_usable_text, page_notice_family
+
+NOTICES = [
+    ("Click here to read more", "pointer"),
+    ("Subscribe to continue reading. Already a subscriber? Log in", "paywall"),
+    ("This content is for subscribers only.", "paywall"),
+    ("Read more at Bloomberg.com", "pointer"),
+    ("To read this article, please subscribe.", "paywall"),
+    ("JavaScript is disabled in your browser.", "consent"),
+    ("The content you requested is available to subscribers only. Subscribe now for $1.", "paywall"),
+    ("We use cookies to improve your experience. By continuing you accept.", "consent"),
+    ("Please verify you are a human", "bot_check"),
+    ("This article was originally published on Benzinga.com", "pointer"),
+    ("Continue reading...", "pointer"),
+    ("Watch the video above.", "media"),
+    ("Lorem ipsum dolor sit amet, consectetur adipiscing elit.", "filler"),
+    ("<p>Please enable JavaScript</p>", None),  # the family is read from its text once the tags are gone
+]
+
+
+@pytest.mark.parametrize(("body", "family"), NOTICES)
+def test_a_body_made_only_of_a_sites_notice_is_no_usable_text(body, family):
+    assert is_usable_text(body).reason == "page_notice"
+    assert page_notice_family(body) == family
+
+
+@pytest.mark.parametrize("text", [
+    "Acme Lending said subscribers grew 5%.",
+    "Subscribers to the bond issue were paid in full.",
+    "Read more at Bloomberg.com. Acme cut its dividend.",
+    "This article was originally published on Benzinga.com. Acme raised its guidance by 4%.",
+    "Lorem Bank's net interest income rose 3%.",
+    "We use cookies data to price insurance, Acme said.",
+])
+def test_a_sentence_of_its_own_beside_boilerplate_is_text(text):
+    assert is_usable_text(text).usable
+
+
+def _csv(rows: list[tuple[str, str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "headline", "body", "published_at", "label"])
+    writer.writerows((doc_id, headline, body, "2024-07-16T09:00:00Z", "neutral") for doc_id, headline, body in rows)
+    return out.getvalue()
+
+
+def test_a_notice_body_scores_its_headline_or_is_quarantined_naming_the_notice(tmp_path):
+    """The rows of a vendor's quality sample: each body is a notice, so the headline is read (and
+    labelled) instead; without a headline the article is quarantined, the message saying what the
+    body was."""
+    path = tmp_path / "quality.csv"
+    path.write_text(_csv([
+        ("q3", "Gamma update", "Click here to read more"),
+        ("q4", "Delta results", "Subscribe to continue reading. Already a subscriber? Log in"),
+        ("q6", "Zeta outlook", "This content is for subscribers only."),
+        ("q7", "Eta news", "Read more at Bloomberg.com"),
+        ("q10", "Kappa", "JavaScript is disabled in your browser."),
+        ("q11", "", "Please verify you are a human"),
+        ("q12", "", "Lorem ipsum dolor sit amet, consectetur adipiscing elit."),
+        ("q13", "Lambda bonds", "Acme Lending said subscribers grew 5%."),
+    ]))
+
+    parsed = parse_news_file(path)
+
+    rows = parsed.rows.sort("_source_line")
+    assert rows.select("doc_id", "text_clean", "text_field", "label").rows() == [
+        ("q3", "Gamma update", "headline", "neutral"),
+        ("q4", "Delta results", "headline", "neutral"),
+        ("q6", "Zeta outlook", "headline", "neutral"),
+        ("q7", "Eta news", "headline", "neutral"),
+        ("q10", "Kappa", "headline", "neutral"),
+        ("q13", "Acme Lending said subscribers grew 5%.", "body", "neutral"),
+    ]
+    assert parsed.notes["body_page_notice_lines"] == [2, 3, 4, 5, 6]
+    assert parsed.quarantine.select("rule", "column_name", "message").rows() == [
+        ("no_usable_text", "body",
+         f"{path}: line 7: no usable text (body: page_notice, a check that the reader is no robot: 'Please verify "
+         "you are a human'; headline: empty); the site served this in place of the article: fetch the article "
+         "again, or deliver its headline"),
+        ("no_usable_text", "body",
+         f"{path}: line 8: no usable text (body: page_notice, placeholder filler (lorem ipsum): 'Lorem ipsum dolor "
+         "sit amet, consectetur adipiscing elit.'; headline: empty); the site served this in place of the article: "
+         "fetch the article again, or deliver its headline"),
+    ]
+
+
+@pytest.mark.parametrize(("body", "story"), [
+    ("LONDON, July 16 (Reuters) - Acme raised its guidance. Reporting by John Doe; Editing by Jane Roe",
+     "Acme raised its guidance."),
+    ("NEW YORK (Reuters) - Omega missed a coupon on its 2027 bonds.", "Omega missed a coupon on its 2027 bonds."),
+    ("FRANKFURT/PARIS, March 3 (Reuters) - Acme cut its dividend. (Reporting by A. Berg in Frankfurt; Additional "
+     "reporting by C. Dupont; Editing by D. Evans)", "Acme cut its dividend."),
+    ("(Bloomberg) -- Acme sold $500 million of bonds.", "Acme sold $500 million of bonds."),
+    ("Beta agreed a deal.\n\nSign up for our newsletter\n\nCopyright 2024 Bloomberg L.P. All rights reserved. This "
+     "material may not be published, broadcast, rewritten or redistributed.", "Beta agreed a deal."),
+    ("Acme fell 4%. © 2024 Thomson Reuters. All rights reserved.", "Acme fell 4%."),
+    ("Acme fell 4%. Read more at Bloomberg.com", "Acme fell 4%."),
+    ('<p>Moody\'s cut Acme to Ba1 on weak cash flow.</p>\n<p>The post <a href="https://blog.example.com/acme">Acme '
+     'downgraded to junk</a> appeared first on <a href="https://blog.example.com">Credit Blog</a>.</p>',
+     "Moody's cut Acme to Ba1 on weak cash flow."),
+])
+def test_boilerplate_around_a_story_is_cut_from_its_start_and_end(body, story):
+    cleaned = clean_text(body)
+    assert (cleaned.text, cleaned.boilerplate_trimmed) == (story, True)
+
+
+@pytest.mark.parametrize("text", [
+    "Acme said reporting by analysts was weak, and editing by hand slowed audits.",
+    "The post office unit of Acme appeared first on the list of sales.",
+    "Copyright fees rose 5% in 2024 at Acme.",
+    "Sales in NEW YORK (Reuters data) - rose.",
+])
+def test_boilerplate_words_inside_a_sentence_stay(text):
+    cleaned = clean_text(text)
+    assert (cleaned.text, cleaned.boilerplate_trimmed) == (text, False)
+
+
+def test_wordpress_continue_reading_link_with_its_screen_reader_title_is_dropped():
+    body = ('<p>Gamma outlook stable. <a href="https://x.com/g" class="more-link">Continue reading '
+            '<span class="screen-reader-text">Gamma outlook</span></a></p>')
+    assert clean_text(body).text == "Gamma outlook stable."
+
+
+def test_a_feed_notes_the_rows_whose_boilerplate_was_cut(tmp_path):
+    path = tmp_path / "boiler.csv"
+    path.write_text(_csv([
+        ("b1", "Acme raises guidance", "Acme raised its guidance."),
+        ("b2", "Acme raises guidance", "LONDON, July 16 (Reuters) - Acme raised its guidance. Reporting by John Doe; "
+                                       "Editing by Jane Roe"),
+    ]))
+
+    parsed = parse_news_file(path)
+
+    assert parsed.rows.sort("_source_line")["text_clean"].to_list() == ["Acme raised its guidance."] * 2
+    assert parsed.notes["boilerplate_trimmed_lines"] == [3]
+
+
+def test_no_phrasebank_sentence_is_a_notice_or_trimmed(data_dir):
+    """The sample corpus loads as before: none of its sentences reads as boilerplate."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig", errors="replace").splitlines()
+    sentences = [line.rsplit("@", 1)[0] for line in lines]
+    assert len(sentences) == 4846
+    assert [s for s in sentences if clean_text(s).boilerplate_trimmed or page_notice_family(s)] == []
