@@ -3723,8 +3723,9 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
     """A ticker without its cashtag '$', in upper case when written all in lower case ('$aapl' ->
     'AAPL'; a mixed-case exchange code such as 'RDSa.L' is kept), in one spelling per listing
     whichever vendor wrote it (`_canonical_ticker`: 'AAPL.O', 'NASDAQ:AAPL', 'AAPL US Equity' ->
-    'AAPL'; 'VOD LN Equity', 'LON:VOD' -> 'VOD.L'); several tickers in one field, separated by ','
-    or ';', are deduplicated, sorted and joined by ',' ('MSFT; $aapl' -> 'AAPL,MSFT'). Spaces are
+    'AAPL'; 'VOD LN Equity', 'LON:VOD' -> 'VOD.L'); several tickers in one field, separated by ',',
+    ';', '|', a line break or a tab, or by spaces between cashtags or whole listings ('$AAPL $MSFT',
+    'AAPL.O MSFT.O'; `canonical_tickers`), are deduplicated, sorted and joined by ',' ('MSFT; $aapl' -> 'AAPL,MSFT'). Spaces are
     part of a ticker that is not mapped ('BRK B', 'SAP GR Equity'). A changed value is listed in
     notes['ticker_normalised_lines'], the tickers mapped counted by their form in
     notes['ticker_forms'] ('RIC', 'Bloomberg', 'Bloomberg quote', 'exchange prefix', 'MIC prefix'), the exchange
@@ -3818,7 +3819,8 @@ def _is_ticker_text(written: str) -> bool:
     in any case (`aapl us equity`), and, once upper-cased, a symbol written with a space
     (`_SPACED_SYMBOL`: `brk b`, `aapl sm`, `eric b ss`), which `_ticker` keeps as written. Several
     tickers typed in lower case with only spaces between them (`aapl msft`) read as text: the field
-    is split at ',' and ';' only, and such a value was one ticker of no listing (`AAPL MSFT`).
+    is not split at a space between bare symbols (`_spaced_tickers`), and such a value was one ticker
+    of no listing (`AAPL MSFT`).
     A company's name is text whatever its legal form (`COMPANY_SUFFIXES`): `Nokia Corp`, `Acme AG`
     and `ABB Ltd` as `Nokia Oyj` is, though `Corp` is a yellow key and `AG` reads as an exchange
     code, when a word before it is written as a name, in capitals and lower case (not Bloomberg's
@@ -3862,8 +3864,98 @@ def _named_symbol(written: str) -> tuple[str, str] | None:
     return (sides[0][0].removeprefix("$").strip(), sides[0][1]) if len(sides) == 1 else None
 
 
-TICKER_SEPARATOR = re.compile(r"\s*[,;]\s*(?![^()]*\))")
-"""Between two tickers of one field: ',' or ';' outside brackets (`AMZN (Amazon.com, Inc.)` is one)."""
+TICKER_SEPARATOR = re.compile(r"\s*[,;|\t\n\r\v\f\x85\u2028\u2029]\s*(?![^()]*\))")
+"""Between two tickers of one field: ',', ';', '|', a line break or a tab outside brackets
+(`AMZN (Amazon.com, Inc.)` is one). No symbol holds any of them; a space and a slash may be part
+of one (`BRK B`, `BRK/B`), so neither is a separator (`_spaced_tickers` reads the spaces that are)."""
+
+
+def _separator_name(separator: str) -> str | None:
+    """How notes['ticker_split_at'] names a `TICKER_SEPARATOR` match: '|', 'line break' or 'tab';
+    None for ',' and ';', the separators a field is expected to have."""
+    if "," in separator or ";" in separator:
+        return None
+    if "|" in separator:
+        return "|"
+    return "tab" if separator.strip(" \t") == "" else "line break"
+
+_CASHTAG_AFTER_SPACE = re.compile(r"\s+(?=\$[A-Za-z0-9])")
+"""White space before a cashtag: a new ticker starts there (`$AAPL $MSFT`, `AAPL $MSFT`), as no
+symbol holds a '$'."""
+_SPACED_TOKEN = re.compile(r"[A-Za-z]+\s*:\s*[^\s:]+|[A-Z0-9][A-Z0-9/.&-]*\s+[A-Za-z]{2}\s+(?i:equity)\b|\S+")
+"""One word of a ticker field split at white space, a prefix's or Bloomberg ticker's spaces kept
+inside it (`NASDAQ: MSFT`, `AAPL US Equity`)."""
+
+
+def _is_listing_form(token: str) -> bool:
+    """Whether one word of a ticker field is a whole listing in a form the ticker rules read, so
+    that it ends where the word does: a cashtag (`$AAPL`), a RIC whose suffix is in the table
+    (`AAPL.O`, `VOD.L`), an exchange prefix or MIC (`NASDAQ:MSFT`, `XLON:VOD`), Bloomberg's web quote
+    (`AAPL:US`), a Bloomberg ticker with its yellow key (`AAPL US Equity`), or a currency or index
+    (`NOT_EQUITY`: `FOREX:EUR`). Not a bare symbol (`AAPL`, `SM`) nor an exchange code without its
+    key: `AAPL SM` may be Apple on Madrid."""
+    if token.startswith("$") and len(token) > 1:
+        return True
+    token = token.upper() if token == token.lower() else token
+    if _canonical_ticker(token)[1] is not None or NOT_EQUITY.fullmatch(token) is not None:
+        return True
+    found = _RIC_TICKER.fullmatch(token)
+    return found is not None and (found["suffix"] in _RIC_EXCHANGES or found["suffix"] in US_RIC_SUFFIXES)
+
+
+def _spaced_tickers(part: str) -> tuple[list[str], list[str]]:
+    """One part of a ticker field (split at `TICKER_SEPARATOR`) split at the spaces that separate
+    tickers: before a cashtag (`_CASHTAG_AFTER_SPACE`: `$AAPL $MSFT`, `AAPL $MSFT`), and between words
+    that are each a whole listing (`_is_listing_form`: `NASDAQ:MSFT NYSE:IBM`, `AAPL.O MSFT.O`,
+    `AAPL:US MSFT:US`). Returns (the tickers as written, what split them: 'space before a cashtag',
+    'space between listings'). Upper-case words a listing form does not end stay one ticker as the
+    rules read it: `AAPL SM` may be Apple on Madrid, and `AAPL MSFT GOOG` cannot be told from it by
+    rule."""
+    how = []
+    pieces = _CASHTAG_AFTER_SPACE.split(part.strip())
+    if len(pieces) > 1:
+        how.append("space before a cashtag")
+    tickers = []
+    for piece in pieces:
+        words = _SPACED_TOKEN.findall(piece)
+        if len(words) > 1 and all(_is_listing_form(word) for word in words):
+            tickers += words
+            how.append("space between listings")
+        else:
+            tickers.append(piece)
+    return tickers, how
+
+
+def _folded_ticker_field(value: str) -> tuple[str, list[str]]:
+    """A ticker field without invisible characters anywhere (`csv_text.INVISIBLE_CHARACTER`: a
+    zero-width space pasted after `AAPL`) and NFKC-normalised (full-width `ＡＡＰＬ` is `AAPL`, a
+    no-break space a space). Returns (the field, what changed: each invisible character by code
+    point and name, `U+200B ZERO WIDTH SPACE`, and 'compatibility characters (NFKC)')."""
+    visible = value.translate(_INVISIBLE_REMOVED)
+    changed = [f"U+{ord(c):04X} {unicodedata.name(c, '')}".strip()
+               for c in dict.fromkeys(value) if c in csv_text.INVISIBLE_CHARACTER]
+    folded = unicodedata.normalize("NFKC", visible)
+    if folded != visible:
+        changed.append("compatibility characters (NFKC)")
+    return folded, changed
+
+
+_BRACKETED_EXCHANGE = re.compile(r"(?P<symbol>\$?[A-Za-z0-9][A-Za-z0-9/.&-]*)\s*\(\s*(?P<exchange>[^()]*[^()\s])\s*\)")
+_EXCHANGES_BY_NAME = {**{e.name.upper(): e.prefixes[0] for e in TICKER_EXCHANGES[1:] if "(" not in e.name},
+                      **{prefix: prefix for prefix in _PREFIX_EXCHANGES}, **{mic: mic for mic in _MIC_EXCHANGES}}
+"""An exchange named in brackets after a symbol, upper-cased (`NASDAQ`, `LSE`, `XNAS`, `London Stock
+Exchange`), and the prefix `_canonical_ticker` reads it by. Not `TSE` nor `EURONEXT`
+(`AMBIGUOUS_PREFIXES`), nor a Bloomberg code (`(US)`, `(NA)` read as countries or symbols)."""
+
+
+def _exchange_in_brackets(written: str) -> str | None:
+    """A symbol with its exchange in brackets (`AAPL (NASDAQ)`, `VOD (London Stock Exchange)`) as
+    the prefixed listing `_canonical_ticker` reads (`NASDAQ:AAPL`, `LSE:VOD`); None for any other
+    field (`AMZN (Amazon)` is a company's name, `_named_symbol`; `RY (TSE)` names no one exchange)."""
+    if (found := _BRACKETED_EXCHANGE.fullmatch(written)) is None:
+        return None
+    prefix = _EXCHANGES_BY_NAME.get(" ".join(found["exchange"].upper().split()))
+    return None if prefix is None else f"{prefix}:{found['symbol'].removeprefix('$')}"
 _QUOTED_ITEM = r"""\s*(?:'[^'\\]*'|"[^"\\]*")\s*"""
 LIST_LITERAL = re.compile(rf"\[(?:{_QUOTED_ITEM}(?:,{_QUOTED_ITEM})*,?\s*)?\]")
 """A ticker field written as a Python or JSON list of plain quoted strings: `['AAPL', 'MSFT']`,
@@ -3893,23 +3985,40 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
     ['ticker_not_a_symbol'] (a time of day, a split ratio or a number, `NOT_A_SYMBOL`, or text,
     `_is_ticker_text`, left out) and ['ticker_text_left_out'] (that text as written), and
     ['ticker_names_dropped'] (a company's name written in brackets beside the symbol, `_named_symbol`:
-    `AMZN (Amazon)` reads as `AMZN`, the name as written counted). The field is split at ',' and ';'
-    outside brackets (`AMZN (Amazon.com, Inc.)` is one ticker); a field written as a list literal,
+    `AMZN (Amazon)` reads as `AMZN`, the name as written counted). Invisible characters are removed
+    and the field NFKC-normalised first (`_folded_ticker_field`: ['ticker_characters_folded']). The
+    field is split at `TICKER_SEPARATOR` (',', ';', '|', a line break, a tab) outside brackets
+    (`AMZN (Amazon.com, Inc.)` is one ticker) and at the spaces `_spaced_tickers` reads as separators
+    (`$AAPL $MSFT`, `NASDAQ:MSFT NYSE:IBM`), each split but ',' and ';' counted in
+    ['ticker_split_at']; a symbol with its exchange in brackets (`AAPL (NASDAQ)`,
+    `_exchange_in_brackets`) is that listing, counted as the form 'exchange in brackets'; a field written as a list literal,
     as pandas' `to_csv` writes a column of lists (`['AAPL', 'MSFT']`, or JSON's `["AAPL"]`), is its
     items (counted as the form 'list literal'). None when the field names no ticker."""
     tickers, counted = set(), []
+    value, folded = _folded_ticker_field(value)
+    counted += [("ticker_characters_folded", change) for change in folded]
     parts = _list_items(value)
     if parts is not None:  # pandas' to_csv of a list column
         counted.append(("ticker_forms", "list literal"))
     else:
         parts = TICKER_SEPARATOR.split(value.strip())
-    for part in parts:
+    if not LIST_LITERAL.fullmatch(value.strip()):  # a quoted list's items are taken whole
+        counted += [("ticker_split_at", name) for found in TICKER_SEPARATOR.finditer(value.strip())
+                    if (name := _separator_name(found.group())) is not None]
+    spaced = []
+    for part in parts:  # '$AAPL $MSFT', 'NASDAQ:MSFT NYSE:IBM'
+        more, how = _spaced_tickers(part)
+        spaced += more
+        counted += [("ticker_split_at", split) for split in how]
+    for part in spaced:
         # a list's brackets and quotes are no part of a ticker (a list literal's pieces, as an earlier
         # version stored `['AAPL', 'MSFT']`: `'MSFT'],['AAPL`)
         part = written = part.strip("[]'\" ").removeprefix("$").strip()
         if not part:
             continue
-        if (named := _named_symbol(written)) is not None:  # 'AMZN (Amazon)', 'Nokia (NOKIA.HE)'
+        if (listing := _exchange_in_brackets(written)) is not None:  # 'AAPL (NASDAQ)' reads as NASDAQ:AAPL
+            part = written = listing
+        elif (named := _named_symbol(written)) is not None:  # 'AMZN (Amazon)', 'Nokia (NOKIA.HE)'
             part = written = named[0]
             counted.append(("ticker_names_dropped", named[1]))
         part = part.upper() if part == part.lower() else part
@@ -3928,7 +4037,7 @@ def canonical_tickers(value: str) -> tuple[str | None, list[tuple[str, str]]]:
         else:
             part, form, unknown = _canonical_ticker(part)
             if form is not None:
-                counted.append(("ticker_forms", form))
+                counted.append(("ticker_forms", "exchange in brackets" if listing is not None else form))
             if unknown is not None:
                 counted.append(("ticker_exchange_unknown", unknown))
         tickers.add(part)

@@ -321,3 +321,45 @@ def test_na_is_kept_beside_other_tickers_and_a_null_token_alone_is_an_empty_fiel
         "AAPL,NA", "NA", None, None, None, None, "AAPL"], strict=True))
     assert parsed.notes["ticker_text_left_out"] == {"TBD": 1, "n/a": 1}
     assert parsed.notes["ticker_not_a_symbol_lines"] == [3, 8]
+
+
+def test_several_tickers_without_a_comma_are_split_where_the_separator_is_unambiguous(tmp_path, sentences):
+    """Fields holding several tickers without ',' or ';' used to load as one ticker of no listing
+    (`AAPL $MSFT`, `AAPL|MSFT|GOOG`, `NASDAQ:MSFT NYSE:IBM`), counted by the daily index as a stock.
+    A pipe, a line break, a tab, a space before a cashtag and a space between whole listings split
+    the field, counted by what split it; bare upper-case words keep the rule for `AAPL SM`."""
+    tickers = ["$AAPL $MSFT", "AAPL|MSFT|GOOG", "AAPL\nMSFT", "NASDAQ:MSFT NYSE:IBM", "AAPL.O MSFT.O",
+               "AAPL:US MSFT:US", "VOD LN Equity NOKIA FH Equity", "GOOGL\tGOOG", "AAPL SM", "AAPL MSFT GOOG",
+               "$BRK B", "BRK/B"]
+    feed = tmp_path / "desk_feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows.select("text_raw", "ticker").rows() == list(zip(sentences[:12], [
+        "AAPL,MSFT", "AAPL,GOOG,MSFT", "AAPL,MSFT", "IBM,MSFT", "AAPL,MSFT", "AAPL,MSFT", "NOKIA.HE,VOD.L",
+        "GOOG,GOOGL", "AAPL SM", "AAPL MSFT GOOG", "BRK B", "BRK/B"], strict=True))
+    assert parsed.notes["ticker_split_at"] == {"space before a cashtag": 1, "|": 2, "line break": 1,
+                                               "space between listings": 4, "tab": 1}
+    assert parsed.notes["ticker_forms"] == {"exchange prefix": 2, "RIC": 2, "Bloomberg quote": 2, "Bloomberg": 2}
+    assert parsed.notes["ticker_normalised_lines"] == [2, 3, 4, 6, 7, 8, 9, 10, 13]
+
+
+def test_an_exchange_in_brackets_is_the_listing_and_invisible_or_full_width_characters_are_folded(tmp_path,
+                                                                                                   sentences):
+    """`AAPL (NASDAQ)` used to load as written, a zero-width space after `AAPL` stayed in the ticker
+    and full-width `ＡＡＰＬ` was a ticker of its own: three spellings of Apple beside `AAPL`. An
+    exchange in brackets reads as the prefixed listing; invisible characters go and the field is
+    NFKC-normalised, each change counted. A company's name in brackets keeps its rule, and an
+    exchange the table leaves out as ambiguous (`TSE`) is not guessed."""
+    tickers = ["AAPL (NASDAQ), MSFT (NASDAQ)", "VOD (London Stock Exchange)", "AAPL\u200b", "ＡＡＰＬ",
+               "\u200bＭＳＦＴ\u200b", "AMZN (Amazon)", "RY (TSE)", "AAPL"]
+    feed = tmp_path / "desk_feed.csv"
+    feed.write_text(_feed_csv(sentences, tickers), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.quarantine.height == 0
+    assert parsed.rows["ticker"].to_list() == ["AAPL,MSFT", "VOD.L", "AAPL", "AAPL", "MSFT", "AMZN", "RY (TSE)", "AAPL"]
+    assert parsed.notes["ticker_forms"] == {"exchange in brackets": 3}
+    assert parsed.notes["ticker_characters_folded"] == {"U+200B ZERO WIDTH SPACE": 2,
+                                                        "compatibility characters (NFKC)": 2}
+    assert parsed.notes["ticker_names_dropped"] == {"Amazon": 1}
+    assert parsed.notes["ticker_normalised_lines"] == [2, 3, 4, 5, 6, 7]
