@@ -211,6 +211,9 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     _once(con, "news_tickers_company_names", canonical_news_tickers)
     # a lake that landed a column of lists written by pandas (`['AAPL', 'MSFT']`) as `'MSFT'],['AAPL`
     _once(con, "news_tickers_list_literals", canonical_news_tickers)
+    # a lake that landed several tickers without a comma as one (`AAPL $MSFT`, `AAPL|MSFT`,
+    # `NASDAQ:MSFT NYSE:IBM`), `AAPL (NASDAQ)` as written, or a zero-width or full-width character in one
+    _once(con, "news_tickers_several_without_comma", canonical_news_tickers)
 
 
 UNTERMINATED_NOTE_LINE = r"starts on line (\d+), the file's last: "

@@ -129,6 +129,15 @@ def test_a_lake_rewritten_before_bloomberg_quotes_were_read_is_rewritten_again(t
     ("news_tickers_list_literals",
      ["Apple and Microsoft file their results.", "Nokia wins an order."],
      ["AAPL,MSFT", "NOKIA.HE"], {1: "'MSFT'],['AAPL"}, ["AAPL,MSFT", "NOKIA.HE"]),
+    # several tickers landed as one: the first cashtag stripped alone, a pipe, spaced listings, an
+    # exchange in brackets, a zero-width space kept; `AAPL SM` may be Apple on Madrid and stays
+    ("news_tickers_several_without_comma",
+     ["Apple and Microsoft file their results.", "Apple, Microsoft and Alphabet rise.",
+      "Microsoft and IBM sign a deal.", "Apple files its results.", "Apple opens a store.",
+      "Apple rises in Madrid."],
+     ["AAPL,MSFT", "AAPL,GOOG,MSFT", "IBM,MSFT", "AAPL", "AAPL", "AAPL SM"],
+     {1: "AAPL $MSFT", 2: "AAPL|MSFT|GOOG", 3: "NASDAQ:MSFT NYSE:IBM", 4: "AAPL (NASDAQ)", 5: "AAPL\u200b"},
+     ["AAPL,MSFT", "AAPL,GOOG,MSFT", "IBM,MSFT", "AAPL", "AAPL", "AAPL SM"]),
 ])
 def test_a_lake_that_landed_tickers_an_earlier_way_is_rewritten_once(tmp_path, migration, sentences, stored,
                                                                      before, after):
