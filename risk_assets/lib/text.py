@@ -39,10 +39,12 @@
    WordPress feed's 'The post ... appeared first on ...', a credit line ('Reporting by ...; Editing
    by ...'), a copyright footer, a closing sentence of a site's notice ('Sign up for our
    newsletter'); text that is nothing else stays as it is, for `is_usable_text` to judge.
-4. **Whitespace folded.** No-break and other Unicode spaces become a space, a zero-width space
-   between two word characters (a word break) becomes a space, the other zero-width characters and the bidirectional marks and
-   overrides (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are removed, runs of whitespace become
-   one space, and the ends are trimmed.
+4. **Whitespace folded.** A span a right-to-left override shows reversed is read in the order shown
+   (`read_overrides`). No-break and other Unicode spaces become a space; the invisible format
+   characters (zero-width spaces and joiners, word joiner, byte-order mark, soft hyphen) are removed,
+   inside a word too ('Nok\\u200bia' is 'Nokia'), and so are the bidirectional marks and overrides
+   (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069); runs of whitespace become one space, and the ends
+   are trimmed.
 
 `is_usable_text` decides whether a field carries text a model can read at all.
 """
@@ -110,15 +112,17 @@ _CAPITAL_READ_AS_CP1252 = re.compile(f"\u00c3([{re.escape(_CP1252_CONTINUATION)}
 there ('Ã…' is 'Å', bytes C3 85), before a letter: the damage ftfy leaves where it is the text's only
 one ('Ã…land', the Åland Islands), because its heuristics take 'Ã…' alone for plausible text."""
 _ZERO_WIDTH = re.compile("[\u00ad\u200b\u200c\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Invisible characters removed from news text: the soft hyphen (a hyphenation hint, 'stra\\xadtegy'
-is 'strategy'), zero-width spaces and non-joiners, word joiner, byte-order mark, bidirectional marks."""
-_LONE_ZWJ = re.compile("(?<!\\S)\u200d|\u200d(?!\\S)")
-"""A zero-width joiner beside a space or at either end joins nothing and is removed; between two
-characters it stays: it builds one emoji from several ('👨\\u200d👩\\u200d👧', a family) and
-shapes Indic and Arabic letters."""
-_ZERO_WIDTH_SPACE = re.compile("(?<=\\w)\u200b(?=\\w)")
-"""A zero-width space between two word characters: a word break ('Acme\\u200brose'); elsewhere
-(before a full stop) it is removed with the other zero-width characters."""
+"""Invisible characters removed from news text, inside a word too, as a reader sees none of them:
+the soft hyphen (a hyphenation hint, 'stra\\xadtegy' is 'strategy'), zero-width spaces
+('Nok\\u200bia' is 'Nokia') and non-joiners, word joiner, byte-order mark, bidirectional marks
+and embeddings (a span an override reverses is read first: `read_overrides`)."""
+_LONE_ZWJ = re.compile("(?<!\\S)\u200d|\u200d(?!\\S)|(?<=[\\x21-\\u024f])\u200d(?=[\\x21-\\u024f])")
+"""A zero-width joiner that joins nothing is removed: beside a space, at either end, or between two
+Latin characters ('Nok\\u200dia'), which it never shapes. Between other characters it stays: it
+builds one emoji from several ('👨\\u200d👩\\u200d👧', a family) and shapes Indic and Arabic letters."""
+_RIGHT_TO_LEFT_OVERRIDE = re.compile("\u202e([^\u202c\n]*)(?:\u202c|(?=\n)|\\Z)")
+"""A span a right-to-left override (U+202E) shows reversed, up to its pop (U+202C), the line's end
+or the text's end."""
 _WHITESPACE = re.compile(r"\s+")
 _NEL_AS_LINE_BREAK = re.compile("(?<![\u0080-\u00ff])\u0085(?=[^\\s\u0080-\u00ff\"'\u201d\u2019)\\].,;:!?])")
 """A NEL U+0085 that is a line break: between two characters of the text, neither a Latin-1
@@ -379,11 +383,29 @@ def read_line_breaks(text: str) -> str:
     return re.sub(f"[{LINE_BREAK_IN_CELL.replace(chr(0x85), '')}]", "\n", text)
 
 
+def read_overrides(text: str) -> str:
+    """`text` with each span a right-to-left override shows reversed (U+202E up to U+202C, the line's
+    end or the text's end: _RIGHT_TO_LEFT_OVERRIDE) written in the order a reader reads it: 'Profit
+    \\u202eelbats\\u202c stable' -> 'Profit stable stable', as a page shows it, not the 'elbats'
+    the model would otherwise read (a trick to hide words from filters). A span holding right-to-left
+    letters (Hebrew, Arabic: bidirectional class R or AL), which an override does not reorder, keeps
+    its order. The marks themselves are removed later (`fold_whitespace`). As long as `text`."""
+    if "\u202e" not in text:
+        return text
+
+    def shown(match: re.Match[str]) -> str:
+        span = match.group(1)
+        if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in span):
+            return span
+        return span[::-1]
+
+    return _RIGHT_TO_LEFT_OVERRIDE.sub(shown, text)
+
+
 def fold_whitespace(text: str) -> str:
-    """No-break and other Unicode spaces, and a zero-width space between two word characters, -> ' ';
-    the other invisible characters (_ZERO_WIDTH, a zero-width joiner that joins nothing) removed;
-    runs folded; trimmed."""
-    visible = _LONE_ZWJ.sub("", _ZERO_WIDTH.sub("", _ZERO_WIDTH_SPACE.sub(" ", text)))
+    """No-break and other Unicode spaces -> ' '; the invisible characters (_ZERO_WIDTH, inside a word
+    too, and a zero-width joiner that joins nothing: _LONE_ZWJ) removed; runs folded; trimmed."""
+    visible = _LONE_ZWJ.sub("", _ZERO_WIDTH.sub("", text))
     return _WHITESPACE.sub(" ", visible).strip()
 
 
@@ -443,7 +465,7 @@ def clean_text(raw: str) -> CleanedText:
     whole = _SOURCE_TRUNCATION.sub("", repaired)
     story = trim_boilerplate(whole.strip())
     return CleanedText(
-        text=fold_whitespace(story),
+        text=fold_whitespace(read_overrides(story)),
         had_entities=decoded != unquoted,
         had_tags=unmarked != decoded,  # a line break read (`read_line_breaks`) is no markup
         # only a change of visible text is a repair: ftfy also drops a stray byte-order mark
