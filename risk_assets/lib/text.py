@@ -2,17 +2,21 @@
 
 `clean_text` applies, in this order:
 
-0. **Quoted-printable decoded.** A mail body exported raw (RFC 2045: `=E2=80=99` for ’, `=3D` for
-   `=`, a line cut by a soft break `=` at its end) is decoded when it plainly is one
-   (`is_quoted_printable`), as UTF-8, else Windows-1252; text with a stray `=20` is left alone.
-1. **HTML entities decoded until none is left.** Only well-formed references that end in ';'
-   (`&amp;`, `&#8217;`, `&#x2019;`) are decoded, each by `html.unescape`, and the result again
+0. **Escapes of an export decoded.** A text encoded as a JSON string twice holds its line breaks and
+   characters as escapes ('First paragraph.\\n\\nSecond.', 'caf\\u00e9'): they are decoded when the
+   text plainly is one (`decode_literal_escapes`); a backslash in prose (a Windows path) stays.
+   A mail body exported raw (RFC 2045: `=E2=80=99` for ’, `=3D` for `=`, a line cut by a soft
+   break `=` at its end) is decoded when it plainly is one (`is_quoted_printable`), as UTF-8, else
+   Windows-1252; text with a stray `=20` is left alone.
+1. **HTML entities decoded until none is left.** Well-formed references that end in ';'
+   (`&amp;`, `&#8217;`, `&#x2019;`), and HTML5's legacy names that a browser reads without it
+   (`&amp`, `&nbsp`, `&lt`, `&copy`: LEGACY_ENTITY_NAMES, 'Johnson &amp Johnson&nbspup' ->
+   'Johnson & Johnson up'), are decoded, each by `html.unescape`, and the result again
    while a round decodes something, ENTITY_ROUNDS_MAX rounds at most: a feed that escaped its
    text twice (`&amp;amp;`, `&amp;#39;`, a CMS export of already escaped HTML) reads `&` and `'`,
    never the markup `&amp;` or `&#39;` the model would read as words (`entity_rounds` says how
    many rounds a text needed). Bare ampersands in
-   "S&P", "R&D", "P&L", "AT&T" are text, not references, and stay as they are (`html.unescape`
-   alone would also decode HTML5 legacy names without ';', e.g. "&not" inside a word).
+   "S&P", "R&D", "P&L", "AT&T" are text, not references, and stay as they are.
 2. **Markup removed.** Text that is HTML (`is_html`: it holds a tag only markup writes, `<p>`,
    `</b>`, `<br/>`, `<a href=...>`, a comment or a doctype) is read as a browser shows it, by the
    standard library's `html.parser` (`strip_tags`): an inline element's tags join the text around
@@ -52,6 +56,7 @@
 from __future__ import annotations
 
 import html
+import html.entities
 import quopri
 import re
 import unicodedata
@@ -62,7 +67,12 @@ import ftfy
 
 from risk_assets.lib.ingest.csv_text import LINE_BREAK_IN_CELL, SPREADSHEET_ERROR
 
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+LEGACY_ENTITY_NAMES = tuple(sorted((name for name in html.entities.html5 if not name.endswith(";")),
+                                   key=len, reverse=True))
+"""HTML5's legacy named references, which a browser decodes in text without their ';' (`&amp`,
+`&nbsp`, `&lt`, `&gt`, `&quot`, `&copy`, `&eacute`...: 106 names, longest first)."""
+_ENTITY = re.compile(r"&(?:(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});|(?:"
+                     + "|".join(LEGACY_ENTITY_NAMES) + "))")
 HTML_ELEMENTS = frozenset("""
 a abbr address area article aside audio b base bdi bdo big blockquote body br button canvas caption
 center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset
@@ -179,6 +189,9 @@ class CleanedText:
     source_truncated: bool = False
     quoted_printable: bool = False
     """The text was a quoted-printable mail body, decoded first (step 0)."""
+    literal_escapes: bool = False
+    """The text held JSON string escapes an export left as characters ('\\n', '\\u00e9'), decoded
+    first (`decode_literal_escapes`)."""
     entity_rounds: int = 0
     """Rounds of entity decoding that changed the text (step 1): 0 without entities, 1 for text
     escaped once, 2 or more for text escaped again over its escapes (`&amp;amp;`)."""
@@ -196,9 +209,10 @@ class Usability:
 
 
 def decode_entities_once(text: str) -> str:
-    """Decode each well-formed HTML character reference (ending in ';') exactly once.
+    """Decode each well-formed HTML character reference (ending in ';', or a legacy name a browser
+    reads without it: LEGACY_ENTITY_NAMES) exactly once.
 
-    "&amp;amp;" -> "&amp;", "&#8217;" -> "’", "S&P" -> "S&P" (not a reference), and an emoji
+    "&amp;amp;" -> "&amp;", "&#8217;" -> "’", "&nbspup" -> "\\xa0up", "S&P" -> "S&P" (not a reference), and an emoji
     written as two surrogate references "&#55357;&#56832;" -> "😀" (see `_pair_references`).
     """
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)), _pair_references(text) if "&#" in text else text)
@@ -446,6 +460,36 @@ def decode_quoted_printable(text: str) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+_BACKSLASH = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.|\Z)", re.DOTALL)
+_LITERAL_ESCAPES = {"\\n": "\n", "\\r": "\r", "\\t": "\t", '\\"': '"', "\\/": "/", "\\\\": "\\"}
+_ESCAPED_TEXT = re.compile(r"\\r\\n|\\n\\n|\\u[0-9a-fA-F]{4}|[.!?;\"')\]](?:\\r)?\\n")
+"""What only text escaped as a JSON string again writes: a line break written out (`\\r\\n`, `\\n\\n`,
+`\\n` after a sentence's end) or a character escape (`\\u00e9`). A Windows path ('C:\\new\\table')
+writes none of them."""
+_SURROGATE_PAIR_ESCAPE = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def decode_literal_escapes(text: str) -> str:
+    """`text` with the JSON string escapes an export left in it as characters decoded: a text
+    encoded as JSON twice (or written out from a JSON string without decoding it) holds
+    'First paragraph.\\n\\nSecond.' with a backslash and an 'n' where a line break was ->
+    'First paragraph.\n\nSecond.'; `\\r`, `\\t`, `\\"`, `\\/`, `\\\\` and `\\u00e9` (-> 'é', a
+    surrogate pair `\\ud83d\\ude00` -> one emoji) too. Only a text that is plainly so is decoded: it
+    holds a sign only escaping writes (_ESCAPED_TEXT) and every backslash in it starts one of those
+    escapes; a single backslash in prose ('C:\\Users\\reports', 'C:\\new\\table', '\\d+') keeps
+    the text as it is. As long as `text` or shorter."""
+    if "\\" not in text or not _ESCAPED_TEXT.search(text):
+        return text
+    escapes = _BACKSLASH.findall(text)
+    if not all(escape in _LITERAL_ESCAPES or len(escape) == 6 for escape in escapes):
+        return text
+    paired = _SURROGATE_PAIR_ESCAPE.sub(
+        lambda m: chr(0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + int(m.group(2), 16) - 0xDC00), text)
+    # a lone surrogate escape (`\\ud800`) stays written out: UTF-8 text cannot hold it
+    return _BACKSLASH.sub(lambda m: _LITERAL_ESCAPES.get(m.group(0)) or (
+        m.group(0) if 0xD800 <= int(m.group(0)[2:], 16) <= 0xDFFF else chr(int(m.group(0)[2:], 16))), paired)
+
+
 def clean_text(raw: str) -> CleanedText:
     """Clean one news text: entities decoded (again where escaped twice), tags stripped, mojibake
     repaired, whitespace folded.
@@ -457,7 +501,8 @@ def clean_text(raw: str) -> CleanedText:
         CleanedText with the cleaned text and flags saying what was found (see the module docstring
         for each step and its order).
     """
-    unquoted = decode_quoted_printable(raw)
+    unescaped = decode_literal_escapes(raw)
+    unquoted = decode_quoted_printable(unescaped)
     decoded, entity_rounds = decode_entities(unquoted)
     unmarked = strip_tags(_READ_MORE_LINK.sub("", decoded))
     stripped = read_line_breaks(unmarked)
@@ -472,7 +517,8 @@ def clean_text(raw: str) -> CleanedText:
         repaired=fold_whitespace(unicodedata.normalize("NFC", stripped)) != fold_whitespace(repaired),
         unrepaired="\ufffd" in repaired,
         source_truncated=whole != repaired,
-        quoted_printable=unquoted != raw,
+        quoted_printable=unquoted != unescaped,
+        literal_escapes=unescaped != raw,
         entity_rounds=entity_rounds,
         boilerplate_trimmed=fold_whitespace(story) != fold_whitespace(whole),
     )

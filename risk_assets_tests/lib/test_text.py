@@ -49,8 +49,10 @@ def test_f19_flags_say_what_was_found(cases_dir):
 def test_entities_are_decoded_once_and_bare_ampersands_are_text():
     assert decode_entities_once("Rates &amp;amp; spreads") == "Rates &amp; spreads"
     assert decode_entities_once("&#8217; &#x2019; &eacute;") == "’ ’ é"
-    # html.unescape alone turns the legacy "&not" inside a word into "¬"; a bare '&' is text here.
-    assert decode_entities_once("AT&T, M&A, cash&nothing, S&P") == "AT&T, M&A, cash&nothing, S&P"
+    # a bare '&' is text; a legacy name without ';' reads as a browser shows it, inside a word too
+    assert decode_entities_once("AT&T, M&A, S&P, R&D") == "AT&T, M&A, S&P, R&D"
+    assert decode_entities_once("Johnson &amp Johnson&nbspup, &copy Reuters, cash&nothing") == \
+        "Johnson & Johnson\xa0up, © Reuters, cash¬hing"
 
 
 def test_text_escaped_twice_is_decoded_until_no_entity_is_left():

@@ -553,6 +553,8 @@ class _Collector:
             self.note_line("source_truncated_lines", line)
         if cleaned.quoted_printable:
             self.note_line("quoted_printable_decoded_lines", line)
+        if cleaned.literal_escapes:
+            self.note_line("literal_escapes_decoded_lines", line)
         if cleaned.entity_rounds > 1:  # `&amp;amp;`: escaped again over its escapes
             self.note_line("entities_escaped_twice_lines", line)
         if cleaned.had_tags:
@@ -589,7 +591,8 @@ LOADED_ROW_NOTES = frozenset({
     "source_from_file_name_lines", "doc_id_keyed_by_source_lines", "headline_source_suffix_lines",
     "ticker_not_a_symbol_lines", "ticker_name_dropped_lines", "ticker_normalised_lines",
     "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
-    "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines"})
+    "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines",
+    "literal_escapes_decoded_lines"})
 """Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
 taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
 publication time was read (`published_at_*_lines`): a row a later step quarantines (a time the

@@ -102,6 +102,9 @@ NOTE_MEANINGS: dict[str, str] = {
                                  "letters, so they could not be repaired: loaded with the damaged words as they are",
     "entities_escaped_twice_lines": "articles whose text was HTML-escaped twice (`&amp;amp;`, `&amp;#39;`): "
                                     "decoded until no entity was left, so `text_clean` reads `&` and `'`",
+    "literal_escapes_decoded_lines": "articles whose text held escapes written out (`\\n`, `\\u00e9`, a text "
+                                     "encoded as JSON twice): `text_clean` reads the line breaks and characters "
+                                     "they stand for",
     "markup_removed_lines": "articles whose text was HTML: `text_clean` holds its text as a browser shows it, "
                             "without tags, scripts or styles",
     "boilerplate_trimmed_lines": "articles whose text opened or closed with what a wire or site wraps a story in (a "

@@ -37,3 +37,34 @@ def test_a_right_to_left_override_is_read_as_shown(tmp_path):
     ]) + "\n")
     assert texts == {"r1": "Profit stable stable", "r2": "Margin increased",
                      "r3": "Bank \u05dc\u05d0\u05d5\u05de\u05d9 rose"}
+
+
+def test_escapes_an_export_wrote_out_are_decoded_and_a_backslash_in_prose_stays(tmp_path):
+    """A body encoded as JSON twice kept `\\n\\n` and `\\r\\n` as backslashes and letters in
+    `text_clean`; decoded now, noted, while a Windows path keeps its backslashes."""
+    path = tmp_path / "escaped_html.csv"
+    path.write_text(
+        "id,headline,body,published_at\n"
+        "e2,Literal newline,First paragraph.\\n\\nSecond paragraph.\\r\\nThird.,2024-07-16T09:00:00Z\n"
+        "e3,Accent,Caf\\u00e9 chain Acme said \\\"sales rose\\\".\\nShares \\ud83d\\ude00 up.,2024-07-16T09:00:00Z\n"
+        "e4,Path,Reports are filed under C:\\new\\table and D:\\Users\\risk.,2024-07-16T09:00:00Z\n",
+        encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows["text_clean"].to_list() == [
+        "First paragraph. Second paragraph. Third.",
+        "Café chain Acme said \"sales rose\". Shares \U0001f600 up.",
+        "Reports are filed under C:\\new\\table and D:\\Users\\risk.",
+    ]
+    assert parsed.rows["text_raw"][0] == "First paragraph.\\n\\nSecond paragraph.\\r\\nThird."
+    assert parsed.notes["literal_escapes_decoded_lines"] == [2, 3]
+
+
+def test_legacy_entity_names_without_a_semicolon_read_as_a_browser_shows_them(tmp_path):
+    """'AT&T and Johnson &amp Johnson&nbspup' kept `&amp` and `&nbsp` as words: HTML5's legacy names
+    are references without their ';' too, while a bare '&' in a company's name is text."""
+    texts = _land(tmp_path / "entities.csv", (
+        "id,headline,body\n"
+        "e7,Entity no semi,AT&T and Johnson &amp Johnson&nbspup\n"
+        "e8,Copyright,&copy 2024 Reuters: S&P cut M&A &lt 5% and P&L &gt 2%\n"))
+    assert texts == {"e7": "AT&T and Johnson & Johnson up",
+                     "e8": "© 2024 Reuters: S&P cut M&A < 5% and P&L > 2%"}
