@@ -23,7 +23,10 @@
    them (`Nok<b>ia</b>` -> `Nokia`, `up <b>7</b>%` -> `up 7%`), a block element's tags (`<p>`,
    `<br>`, `<li>`, `<td>`) become a space; `<script>`, `<style>`, `<noscript>`, `<template>` and
    `<head>` (with the page's `<title>`) elements are dropped with their content, and one left
-   unclosed (a body cut short) is dropped to the end of the text. This runs after step 1, so markup
+   unclosed (a body cut short) is dropped to the end of the text. A web page is read as a reader
+   view shows it (`read_html`): the text of its `<article>`, `<main>` or role=main element where it
+   has one, without the page's chrome (`<nav>`, `<aside>`, `<form>`, `<header>` and `<footer>`
+   outside the story...). This runs after step 1, so markup
    a feed escaped once (`&lt;b&gt;Breaking&lt;/b&gt;`) is removed too: such a feed delivers markup,
    not a sentence about angle brackets. Angle brackets around anything but an HTML element stay
    text ("loans of <EUR 1m and >EUR 500k", Reuters codes `<AAPL.O>`, `<LCOc1>`), and text that is
@@ -189,6 +192,9 @@ class CleanedText:
     source_truncated: bool = False
     quoted_printable: bool = False
     """The text was a quoted-printable mail body, decoded first (step 0)."""
+    page_chrome_removed: bool = False
+    """The text was a web page whose chrome (menus, 'Related' links, a footer, text outside its
+    `<article>`) was left out (`read_html`)."""
     literal_escapes: bool = False
     """The text held JSON string escapes an export left as characters ('\\n', '\\u00e9'), decoded
     first (`decode_literal_escapes`)."""
@@ -271,15 +277,25 @@ def strip_tags(text: str) -> str:
     first four is left unclosed. What looks like a tag of no element ('<EUR 1m and >', '<AAPL.O>')
     stays text, and so does every character of text that is no HTML ('A<B and B>C narrowed').
     Entities are not decoded here (`decode_entities` does it before)."""
+    return read_html(text)[0]
+
+
+def read_html(text: str) -> tuple[str, bool]:
+    """`text` as `strip_tags` reads it, and whether page chrome was left out: as a browser's reader
+    view shows a page, the text of a story element (`<article>`, `<main>`, role=main:
+    MAIN_ELEMENTS) where the HTML has one, and never that of page chrome (PAGE_CHROME_ELEMENTS
+    `<nav>`, `<aside>`, `<form>`, `<button>`; `<header>` and `<footer>` outside the story; an element
+    of PAGE_CHROME_ROLES) closed by its end tag. A scraped page's menu, 'Related' links and footer
+    read as its story would train the model on them. (text, False) for text with no chrome."""
     unwrapped = _CDATA.sub(r" \1 ", text)
     if not is_html(unwrapped):
-        return unwrapped
+        return unwrapped, False
     closed = {name for name in _DROPPED_ELEMENTS if re.search(rf"</{name}\s*>", unwrapped, re.IGNORECASE)}
     reader = _TextOfHtml(closed)
     # every '&' and each '<' that opens no markup are escaped: the parser gives them back as text
     reader.feed(_NOT_MARKUP.sub("&lt;", unwrapped.replace("&", "&amp;")))
     reader.close()
-    return "".join(reader.parts)
+    return reader.text()
 
 
 INLINE_ELEMENTS = frozenset("""
@@ -313,24 +329,82 @@ def is_html(text: str) -> bool:
     return "<" in text and _HTML_SIGN.search(text) is not None
 
 
+PAGE_CHROME_ELEMENTS = frozenset({"nav", "aside", "form", "button"})
+"""Elements of a page's chrome, not of its story: menus, 'Related' boxes, sign-up forms and their
+buttons. `<header>` and `<footer>` are chrome too outside the story's element (MAIN_ELEMENTS);
+inside it they hold the story's own headline and byline. (`<noscript>` and `<template>` are dropped
+as code: _DROPPED_ELEMENTS.)"""
+PAGE_CHROME_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo"})
+"""ARIA landmark roles of page chrome (WAI-ARIA 1.2): an element given one is dropped as
+PAGE_CHROME_ELEMENTS are (`<div role="navigation">`)."""
+MAIN_ELEMENTS = frozenset({"article", "main"})
+"""Elements that hold a page's story (and any element with `role="main"`): where HTML has one, its
+text is the story's, as a browser's reader view shows it."""
+_VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+"""Elements without content or end tag: never open."""
+
+
 class _TextOfHtml(HTMLParser):
-    """Collects the text of HTML as `strip_tags` describes it, in `parts`."""
+    """Collects the text of HTML as `strip_tags` describes it, in `parts`, each with where it stands
+    (`_places`: the page chrome elements open around it, and whether a story element is)."""
 
     def __init__(self, closed: set[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._closed = closed  # dropped elements closed somewhere in the text
         self._dropping = 0  # depth inside dropped elements
+        self._open: list[tuple[str, int, bool]] = []  # open elements: name, number, chrome or story
+        self._chrome: set[int] = set()  # numbers of the chrome elements
+        self._chrome_closed: set[int] = set()  # numbers of the chrome elements closed by their end tag
+        self._story = 0  # story elements open (MAIN_ELEMENTS, role=main)
+        self._opened = 0  # elements opened so far: each one's number
+        self.has_story = False
+        self._places: list[tuple[tuple[int, ...], bool]] = []
+
+    def _append(self, text: str) -> None:
+        self.parts.append(text)
+        self._places.append((tuple(number for _, number, _ in self._open if number in self._chrome), self._story > 0))
 
     def _tag(self, tag: str) -> None:
-        self.parts.append("" if tag in INLINE_ELEMENTS else " ")
+        self._append("" if tag in INLINE_ELEMENTS else " ")
+
+    def _open_element(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Track an element that has content: page chrome (PAGE_CHROME_ELEMENTS, PAGE_CHROME_ROLES,
+        `<header>` and `<footer>` outside the story) or the story (MAIN_ELEMENTS, role=main)."""
+        roles = set((dict(attrs).get("role") or "").lower().split())
+        story = tag in MAIN_ELEMENTS or "main" in roles
+        chrome = not story and (tag in PAGE_CHROME_ELEMENTS or bool(roles & PAGE_CHROME_ROLES)
+                                or (tag in ("header", "footer") and not self._story))
+        self._opened += 1
+        number = self._opened
+        if chrome:
+            self._chrome.add(number)
+        if story:
+            self._story += 1
+            self.has_story = True
+        self._open.append((tag, number, story))
+
+    def _close_element(self, tag: str) -> None:
+        """Close the innermost open `tag` and what is open inside it, as a browser does; an end tag
+        of no open element is ignored."""
+        if not any(name == tag for name, _, _ in self._open):
+            return
+        while self._open:
+            name, number, story = self._open.pop()
+            self._story -= story
+            if name == tag:
+                if number in self._chrome:
+                    self._chrome_closed.add(number)
+                return
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _DROPPED_ELEMENTS and (tag in self._closed or tag in _UNCLOSED_DROPPED_ELEMENTS):
             self._dropping += 1
-            self.parts.append(" ")
+            self._append(" ")
         elif not self._dropping:
             self._tag(tag)
+            if tag not in _VOID_ELEMENTS:
+                self._open_element(tag, attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self._dropping:
@@ -339,16 +413,31 @@ class _TextOfHtml(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self._dropping and tag in _DROPPED_ELEMENTS:
             self._dropping -= 1
-            self.parts.append(" ")
+            self._append(" ")
         elif not self._dropping:
+            self._close_element(tag)
             self._tag(tag)
 
     def handle_data(self, data: str) -> None:
         if not self._dropping:
-            self.parts.append(data)
+            self._append(data)
 
     def unknown_decl(self, data: str) -> None:
         """A marked section other than CDATA (CDATA is unwrapped before parsing): removed."""
+
+    def text(self) -> tuple[str, bool]:
+        """The text as a reader view shows it, and whether text of the page's chrome (or outside its
+        story element) was left out: parts inside a page chrome element closed by its end tag (one
+        left unclosed, a body cut short, keeps its text), and, where the HTML has a story element,
+        every part outside one."""
+        kept, left_out = [], False
+        for part, (chrome, in_story) in zip(self.parts, self._places):
+            if (self.has_story and not in_story) or any(number in self._chrome_closed for number in chrome):
+                left_out = left_out or bool(part.strip())
+                kept.append(" " if part else "")  # a block's edge stays a word break
+            else:
+                kept.append(part)
+        return "".join(kept), left_out
 
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
@@ -504,7 +593,7 @@ def clean_text(raw: str) -> CleanedText:
     unescaped = decode_literal_escapes(raw)
     unquoted = decode_quoted_printable(unescaped)
     decoded, entity_rounds = decode_entities(unquoted)
-    unmarked = strip_tags(_READ_MORE_LINK.sub("", decoded))
+    unmarked, page_chrome = read_html(_READ_MORE_LINK.sub("", decoded))
     stripped = read_line_breaks(unmarked)
     repaired = repair_mojibake(stripped)
     whole = _SOURCE_TRUNCATION.sub("", repaired)
@@ -519,6 +608,7 @@ def clean_text(raw: str) -> CleanedText:
         source_truncated=whole != repaired,
         quoted_printable=unquoted != unescaped,
         literal_escapes=unescaped != raw,
+        page_chrome_removed=page_chrome,
         entity_rounds=entity_rounds,
         boilerplate_trimmed=fold_whitespace(story) != fold_whitespace(whole),
     )

@@ -561,6 +561,8 @@ class _Collector:
             self.note_line("markup_removed_lines", line)
         if cleaned.boilerplate_trimmed:
             self.note_line("boilerplate_trimmed_lines", line)
+        if cleaned.page_chrome_removed:
+            self.note_line("page_chrome_removed_lines", line)
         self.rows.append(
             {"doc_id": doc_id, "source": source, "ticker": ticker, "headline": headline, "body": body,
              "text_raw": text_raw, "text_clean": cleaned.text, "text_field": text_field, "label": label,
@@ -592,7 +594,7 @@ LOADED_ROW_NOTES = frozenset({
     "ticker_not_a_symbol_lines", "ticker_name_dropped_lines", "ticker_normalised_lines",
     "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
     "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines",
-    "literal_escapes_decoded_lines"})
+    "literal_escapes_decoded_lines", "page_chrome_removed_lines"})
 """Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
 taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
 publication time was read (`published_at_*_lines`): a row a later step quarantines (a time the

@@ -105,6 +105,9 @@ NOTE_MEANINGS: dict[str, str] = {
     "literal_escapes_decoded_lines": "articles whose text held escapes written out (`\\n`, `\\u00e9`, a text "
                                      "encoded as JSON twice): `text_clean` reads the line breaks and characters "
                                      "they stand for",
+    "page_chrome_removed_lines": "articles whose text was a whole web page: `text_clean` holds its story (its "
+                                 "`<article>` or `<main>`) without the menus, 'Related' links, forms and footer "
+                                 "around it",
     "markup_removed_lines": "articles whose text was HTML: `text_clean` holds its text as a browser shows it, "
                             "without tags, scripts or styles",
     "boilerplate_trimmed_lines": "articles whose text opened or closed with what a wire or site wraps a story in (a "

@@ -68,3 +68,48 @@ def test_legacy_entity_names_without_a_semicolon_read_as_a_browser_shows_them(tm
         "e8,Copyright,&copy 2024 Reuters: S&P cut M&A &lt 5% and P&L &gt 2%\n"))
     assert texts == {"e7": "AT&T and Johnson & Johnson up",
                      "e8": "© 2024 Reuters: S&P cut M&A < 5% and P&L > 2%"}
+
+
+SCRAPED_PAGE = (
+    '<html><head><title>Acme</title></head><body><header><nav><ul><li><a href="/">Home</a></li>'
+    '<li><a href="/markets">Markets</a></li><li><a href="/login">Sign in</a></li></ul></nav></header>\n'
+    '<main><article><h1>Acme defaults on loan</h1><p>Acme missed a payment on its term loan, lenders said.</p>'
+    '</article></main>\n<aside><h3>Related</h3><ul><li><a href="/a">Stocks surge to record high on strong jobs '
+    'data</a></li><li><a href="/b">Best savings rates this week</a></li></ul></aside>\n<footer><p>Subscribe to our '
+    'newsletter</p><form><input type="email"/><button>Sign up</button></form><p>Terms | Privacy | Cookie settings'
+    '</p></footer></body></html>')
+
+
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def test_a_scraped_page_loads_its_story_without_the_site_chrome(tmp_path):
+    """A scraped page's menu, 'Related' links and footer form read as the story of a loan default
+    labelled negative ('Home Markets Sign in ... Stocks surge to record high ... Sign up'). Its text is
+    the story element's, as a reader view shows it; where there is none, the chrome alone is left
+    out; a body cut short inside a `<nav>` keeps its text."""
+    path = tmp_path / "scraped_pages.csv"
+    path.write_text("\n".join([
+        "id,headline,content,published_at,label",
+        f"p1,Acme defaults on loan,{_csv_field(SCRAPED_PAGE)},2024-07-16T09:00:00Z,negative",
+        "p2,Beta cuts rates," + _csv_field(
+            '<div role="banner"><a href="/">Daily Finance</a></div><header><h2>Beta cuts rates</h2></header>'
+            '<p>Beta Bank cut its lending rate by 25 bp.</p><div role="complementary">Most read: Gold slips</div>'
+            '<noscript>Enable JavaScript</noscript><footer>© 2024 Daily Finance</footer>') + ",2024-07-16T10:00:00Z,neutral",
+        "p3,Gamma rises," + _csv_field(
+            '<div role="main"><p>Gamma shares rose 4%.</p><button>Share</button></div><p>Cookie settings</p>')
+        + ",2024-07-16T11:00:00Z,positive",
+        "p4,Delta wins,<p>Delta won the tender.</p><nav><a href='/'>Home</a> Delta shares rose after the award"
+        + ",2024-07-16T12:00:00Z,positive",
+    ]) + "\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.quarantine.is_empty()
+    assert parsed.rows["text_clean"].to_list() == [
+        "Acme defaults on loan Acme missed a payment on its term loan, lenders said.",
+        "Beta Bank cut its lending rate by 25 bp.",
+        "Gamma shares rose 4%.",
+        "Delta won the tender. Home Delta shares rose after the award",
+    ]
+    assert parsed.notes["page_chrome_removed_lines"] == [2, 6, 7]  # p1 spans lines 2-5
+    assert parsed.notes["markup_removed_lines"] == [2, 6, 7, 8]
