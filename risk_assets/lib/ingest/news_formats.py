@@ -594,7 +594,7 @@ LOADED_ROW_NOTES = frozenset({
     "ticker_not_a_symbol_lines", "ticker_name_dropped_lines", "ticker_normalised_lines",
     "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
     "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines",
-    "literal_escapes_decoded_lines", "page_chrome_removed_lines"})
+    "literal_escapes_decoded_lines", "page_chrome_removed_lines", "alternative_texts_differ_lines"})
 """Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
 taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
 publication time was read (`published_at_*_lines`): a row a later step quarantines (a time the
@@ -4511,7 +4511,59 @@ def _rich_text(value: object) -> str | None:
         return _rich_node_text(root, 0) if _rich_children(root) is not None else None
     if not isinstance(value, list) or not any(isinstance(item, dict) for item in value):
         return None
+    if (parts := alternative_parts(value)) is not None:  # one text in several types: read one
+        return parts.get("text/plain", parts.get("text/html"))
     return _rich_pieces_text(value, 0)
+
+
+_MIME_TYPE_MEMBERS = ("type", "mimetype", "mime_type", "content_type", "contenttype", "media_type")
+_ALTERNATIVE_TYPES = {"text/plain": "text/plain", "text/html": "text/html", "application/xhtml+xml": "text/html"}
+"""MIME types of one content's alternative parts (RFC 2046 multipart/alternative, as mail and
+feed APIs give them): plain text, and HTML (XHTML counts as HTML)."""
+
+
+def alternative_parts(value: object) -> dict[str, str] | None:
+    """The parts of a field written as alternative representations of one content, by MIME type
+    ('text/plain', 'text/html'): a list of two or more objects, each naming its type (`type`,
+    `mimeType`, `content_type`...: _MIME_TYPE_MEMBERS; parameters such as '; charset=utf-8' aside)
+    and holding its text under `value`, `content`, `text` or `body`:
+    `[{"type": "text/plain", "value": "Omega cut jobs."}, {"type": "text/html", "value":
+    "<p>Omega cut jobs.</p>"}]` -> {'text/plain': 'Omega cut jobs.', 'text/html': '<p>Omega cut
+    jobs.</p>'}. The first part of each type counts. None for any other value (a list of paragraphs
+    or rich-text nodes)."""
+    if not isinstance(value, list) or len(value) < 2 or not all(isinstance(item, dict) for item in value):
+        return None
+    parts: dict[str, str] = {}
+    for item in value:
+        members = {_key(str(name)).replace("_", ""): inner for name, inner in item.items()}
+        kind = next((members[name.replace("_", "")] for name in _MIME_TYPE_MEMBERS
+                     if isinstance(members.get(name.replace("_", "")), str)), None)
+        text = next((item[name] for name in ("value", "content", "text", "body") if isinstance(item.get(name), str)), None)
+        kind = _ALTERNATIVE_TYPES.get(kind.split(";")[0].strip().lower()) if kind else None
+        if kind is None or text is None:
+            return None
+        parts.setdefault(kind, text)
+    return parts
+
+
+_JSON_FEED_ALTERNATIVES = ("content_text", "content_html")
+"""JSON Feed's two representations of an item's one content (version 1.1): plain text and HTML."""
+
+
+def alternatives_differ(article: dict) -> list[str]:
+    """The fields of an article object whose alternative representations of one content
+    (`alternative_parts`, JSON Feed's `content_text` beside `content_html`) read differently once
+    cleaned (`clean_text`): the one read (plain text) may lack what the other says. [] when they
+    agree or the article has none."""
+    differ = []
+    for name, value in article.items():
+        if (parts := alternative_parts(value)) is not None and len(set(
+                clean_text(text).text for text in parts.values())) > 1:
+            differ.append(str(name))
+    texts = [article.get(name) for name in _JSON_FEED_ALTERNATIVES]
+    if all(isinstance(text, str) and text.strip() for text in texts) and len({clean_text(t).text for t in texts}) > 1:
+        differ.append(" and ".join(_JSON_FEED_ALTERNATIVES))
+    return differ
 
 
 _RICH_TEXT_MEMBERS = ("text", "value", "content", "plain", "insert")
@@ -5147,6 +5199,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
                            "deeper than ConvertTo-Json's -Depth (2 by default), not its value: export again with "
                            "-Depth 10")
             continue
+        if alternatives_differ(record.value):  # plain text and HTML of one content that say different things
+            out.note_line("alternative_texts_differ_lines", number)
         record = {canonical: _field_value(fields, header, canonical, i) for canonical, i in columns.items()}
         for text_field in ("headline", "body", "body_fallback"):  # an article without the field has none: NULL
             if record.get(text_field) == "":
@@ -5704,10 +5758,11 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
             updated_read = True
         if feed.title and not any(_key(name) in FEED_ALIASES["source"] for name in fields):
             fields["source"] = feed.title
-        repeated = {name: values for name, values in fields.items()
-                    if name in _ONE_VALUE_ELEMENTS and isinstance(values, list) and len(set(values)) > 1}
-        for name, values in fields.items():
-            if name in _ONE_VALUE_ELEMENTS and isinstance(values, list) and len(set(values)) == 1:
+        texts = {name: values for name, values in fields.items()  # alternative parts of one content aside
+                 if name in _ONE_VALUE_ELEMENTS and isinstance(values, list) and alternative_parts(values) is None}
+        repeated = {name: values for name, values in texts.items() if len(set(values)) > 1}
+        for name, values in texts.items():
+            if len(set(values)) == 1:
                 fields[name] = values[0]  # the same text twice: one value
         if repeated:  # which one is the article's cannot be known: quarantined as `repeated_key`
             fields = _RepeatedKeys(fields)

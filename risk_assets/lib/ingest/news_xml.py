@@ -97,6 +97,11 @@ _ERROR_HINTS = {
 """Expat error -> what it most likely means in a landed feed."""
 
 
+ATOM_TEXT_TYPES = {"text": "text/plain", "html": "text/html", "xhtml": "application/xhtml+xml"}
+"""Atom's text construct types (RFC 4287, 3.1) as MIME types; `<content type=...>` may give a MIME
+type itself."""
+
+
 @dataclass
 class XmlArticle:
     """One `<item>` / `<entry>`: where it opens (1-based line and column) and its fields."""
@@ -316,6 +321,8 @@ class _Reader:
         self.depth = -1  # length of the element stack with the current article on top
         self.named: str | None = None  # the text of a field's `name` or `title` child (Atom author, source)
         self.child_start = 0  # where the text of the field's current child starts in self.text
+        self.field_type: str | None = None  # the MIME type the field's `type` attribute gives (ATOM_TEXT_TYPES)
+        self.types: dict[str, str | None] = {}  # the article's fields: the type of their first element
 
     def read(self, path: Path, data: bytes) -> XmlFeed:
         parser = self.parser
@@ -362,9 +369,11 @@ class _Reader:
         self.bases.append(_joined(parent, base) if base is not None else parent)
         if self.current is None and name in ITEM_TAGS:
             self.current = XmlArticle(self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1)
+            self.types = {}
             self.depth = len(self.stack)
         elif self.current is not None and len(self.stack) == self.depth + 1:  # a field of the article
             self.field, self.text, self.named = name, [], None
+            self.field_type = ATOM_TEXT_TYPES.get(attributes.get("type", ""), attributes.get("type"))
             href = next((value for key, value in attributes.items() if self._name(key) == "href"), None)
             if name == "link" and href and attributes.get("rel", "alternate") == "alternate":
                 # Atom: the first alternate (or plain) link, resolved against xml:base (RFC 4287, 1.3)
@@ -387,10 +396,13 @@ class _Reader:
         elif self.field is not None and len(self.stack) == self.depth:  # a field's end
             text = self.named or re.sub(r"[ \t]*\n[ \t]*|  +", lambda m: "\n" if "\n" in m.group() else " ",
                                         "".join(self.text)).strip()
-            if text:
+            if text and self._alternative(name, text):
+                pass
+            elif text:
                 existing = self.current.fields.get(name)
                 self.current.fields[name] = (text if existing is None else
                                              [*existing, text] if isinstance(existing, list) else [existing, text])
+                self.types[name] = self.field_type
             self.field = None
         elif self.field is not None and len(self.stack) == self.depth + 1 and name in ("name", "title") \
                 and self.named is None and self.field not in ("content", "summary", "description"):
@@ -401,6 +413,22 @@ class _Reader:
         elif self.feed_title is not None and name == "title":
             self.title = self.title or "".join(self.feed_title).strip() or None
             self.feed_title = None
+
+    def _alternative(self, name: str, text: str) -> bool:
+        """Keep `text` of an element given again with another type (Atom's `<content type="text">`
+        beside `<content type="html">`, or two MIME types) as an alternative representation of the
+        same content: the field becomes a list of {'type': MIME type, 'value': text} parts
+        (`news_formats.alternative_parts` reads one). False for any other element given again."""
+        existing, kind = self.current.fields.get(name), self.field_type
+        if kind is None or existing is None:
+            return False
+        if isinstance(existing, str) and self.types.get(name) not in (None, kind):
+            self.current.fields[name] = [{"type": self.types[name], "value": existing}, {"type": kind, "value": text}]
+            return True
+        if isinstance(existing, list) and existing and all(isinstance(part, dict) for part in existing):
+            existing.append({"type": kind, "value": text})
+            return True
+        return False
 
     @staticmethod
     def _promote_local_names(article: XmlArticle) -> None:

@@ -108,6 +108,10 @@ NOTE_MEANINGS: dict[str, str] = {
     "page_chrome_removed_lines": "articles whose text was a whole web page: `text_clean` holds its story (its "
                                  "`<article>` or `<main>`) without the menus, 'Related' links, forms and footer "
                                  "around it",
+    "alternative_texts_differ_lines": "articles giving their text twice, as plain text and as HTML (mail's or "
+                                      "an API's alternative parts, JSON Feed's content_text and content_html), "
+                                      "whose two versions say different things once cleaned: the plain text is "
+                                      "read; compare it with the HTML",
     "markup_removed_lines": "articles whose text was HTML: `text_clean` holds its text as a browser shows it, "
                             "without tags, scripts or styles",
     "boilerplate_trimmed_lines": "articles whose text opened or closed with what a wire or site wraps a story in (a "

@@ -113,3 +113,46 @@ def test_a_scraped_page_loads_its_story_without_the_site_chrome(tmp_path):
     ]
     assert parsed.notes["page_chrome_removed_lines"] == [2, 6, 7]  # p1 spans lines 2-5
     assert parsed.notes["markup_removed_lines"] == [2, 6, 7, 8]
+
+
+def test_alternative_representations_of_one_content_are_read_once(tmp_path):
+    """`content: [{type: text/plain, ...}, {type: text/html, ...}]` read 'Omega cut jobs. Omega cut
+    jobs.': two representations of one text are one text, the plain one read (else the HTML), and
+    noted where they differ once cleaned; so are JSON Feed's content_text and content_html, and
+    Atom's `<content>` given in two types."""
+    feed = tmp_path / "multipart.json"
+    feed.write_text(json.dumps({"items": [
+        {"id": "m1", "title": "Two parts", "date_published": "2024-07-16T09:00:00Z", "content": [
+            {"type": "text/plain", "value": "Omega cut jobs."}, {"type": "text/html", "value": "<p>Omega cut jobs.</p>"}]},
+        {"id": "m2", "title": "HTML first", "date_published": "2024-07-16T09:00:00Z", "content": [
+            {"mimeType": "text/html; charset=utf-8", "content": "<p>Sigma <b>raised</b> prices.</p>"},
+            {"mimeType": "text/plain", "content": "Sigma raised prices by 5%."}]},
+        {"id": "m3", "title": "HTML only", "date_published": "2024-07-16T09:00:00Z", "content": [
+            {"type": "text/html", "value": "<p>Tau posted growth.</p>"},
+            {"type": "application/xhtml+xml", "value": "<p>Tau posted growth.</p>"}]},
+    ]}), encoding="utf-8")
+    parsed = parse_news_file(feed)
+    assert parsed.rows["text_clean"].to_list() == ["Omega cut jobs.", "Sigma raised prices by 5%.", "Tau posted growth."]
+    assert parsed.notes["alternative_texts_differ_lines"] == [2]
+
+    json_feed = tmp_path / "feed.json"
+    json_feed.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Desk", "items": [
+        {"id": "j1", "title": "Same", "content_text": "Kappa cut 40 jobs.", "content_html": "<p>Kappa cut 40 jobs.</p>"},
+        {"id": "j2", "title": "Other", "content_text": "Lambda rose.", "content_html": "<p>Lambda fell.</p>"},
+    ]}), encoding="utf-8")
+    parsed = parse_news_file(json_feed)
+    assert parsed.rows["text_clean"].to_list() == ["Kappa cut 40 jobs.", "Lambda rose."]
+    assert parsed.notes["alternative_texts_differ_lines"] == [2]
+
+    atom = tmp_path / "atom.xml"
+    atom.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>Desk</title>\n'
+        '<entry><id>a1</id><title>Omega</title><updated>2024-07-16T09:00:00Z</updated>\n'
+        '<content type="text">Omega cut 200 jobs.</content><content type="html">&lt;p&gt;Omega cut 200 jobs.&lt;/p&gt;'
+        '</content></entry>\n<entry><id>a2</id><title>Sigma</title><updated>2024-07-16T09:00:00Z</updated>\n'
+        '<content type="html">&lt;p&gt;Sigma rose.&lt;/p&gt;</content><content type="text">Sigma fell.</content></entry>\n'
+        '</feed>\n', encoding="utf-8")
+    parsed = parse_news_file(atom)
+    assert parsed.quarantine.is_empty()
+    assert parsed.rows["text_clean"].to_list() == ["Omega cut 200 jobs.", "Sigma fell."]
+    assert parsed.notes["alternative_texts_differ_lines"] == [5]
