@@ -934,9 +934,11 @@ FEED_ALIASES: dict[str, tuple[str, ...]] = {
     "headline": ("headline", "title", "titel", "titre", "titolo", "titulo", "título", "überschrift", "ueberschrift",
                  "subject"),
     "body": ("body", "text", "content", "content_text", "content_html", "article", "message", "story", "selftext",
+             "paragraphs", "html", "article_html", "body_html", "html_body", "raw_html", "page_html",
              "inhalt", "artikel", "tekst", "inhoud", "texte", "contenu", "corps", "texto", "contenido", "cuerpo",
              "testo", "contenuto", "conteúdo", "conteudo", "corpo", "full_message", "short_message", "sentence",
-             "summary", "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser"),
+             "summary", "description", "lead_paragraph", "abstract", "excerpt", "snippet", "teaser", "lead", "lede",
+             "standfirst"),
     "source": ("source", "source_name", "publisher", "feed", "provider", "publisher_name", "origin_title",
                "subreddit_name_prefixed",
                "subreddit", "domain", "quelle", "bron", "fuente", "fonte"),
@@ -968,8 +970,11 @@ export's `subject` is its headline. Both are read as whole names only (`status_m
 text). An API's envelope and error response also say `message` (`{"message": "Not Found"}`): it
 counts as an article's text only in a dated object (`_own_text`).
 An article's URL is its id when the feed has no id field (NewsAPI, RSS): the same article pulled
-twice is then one article, not two. The body's last names are teasers (the New York Times'
-`lead_paragraph` and `abstract`, WordPress's `excerpt`): read when nothing longer is named."""
+twice is then one article, not two. A scraper's page (`html`, `article_html`, `raw_html`) is the
+body, its markup removed as any body's; a list of paragraph strings (`paragraphs`) is the body, joined by
+a blank line. The body's last names are teasers (the New York Times'
+`lead_paragraph` and `abstract`, WordPress's `excerpt`, a `lead`, `lede` or `standfirst`): read when
+nothing longer is named, and beside a longer text as its fallback for a row that leaves it empty."""
 
 
 def _normalise_name(name: str) -> str:
@@ -1029,9 +1034,10 @@ dataset's `label_text` or `sentiment_text` is its label written out ('positive' 
 code 2), and an `error_message` (a nested `error.message`) is what went wrong fetching it."""
 
 
-_EXACT_NAMES_ONLY = frozenset({"message", "subject"})
+_EXACT_NAMES_ONLY = frozenset({"message", "subject", "html", "lead"})
 """Text aliases read only as a whole name, never as a name's last word: `status_message`,
-`commit_message`, `log_message`, `data_subject` are no article's text."""
+`commit_message`, `log_message`, `data_subject` are no article's text, nor a `title_html` (a
+headline's markup) or a `team_lead`."""
 
 
 OTHER_PARTY_WORDS = frozenset({"user", "author", "authors", "source", "provider", "publisher", "channel", "profile",
@@ -5145,6 +5151,10 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     fallback = {name: canonical for name in out.notes.get("ignored_columns", []) for canonical in columns
                 if canonical in FEED_ALIASES and _key(name) in FEED_ALIASES[canonical]
                 and _key(name) not in _LOCAL_CLOCKS.get(_key(header[columns[canonical]]), ())}
+    if "body" in columns:  # `data.attributes.body` of an article that leaves the file's body empty (`_field_value`)
+        fallback.update({name: "body" for name in out.notes.get("ignored_columns", [])
+                         if _text_suffix_rank(_key(name), "body") is not None
+                         and not _MEDIA_WORDS & set(_key(name).split("_"))})
     if fallback:
         out.notes["fallback_columns"] = fallback
         out.notes["ignored_columns"] = [name for name in out.notes["ignored_columns"] if name not in fallback]
@@ -5224,9 +5234,12 @@ def _field_written(fields: dict[str, str], header: list[str], canonical: str, in
 def _field_value(fields: dict[str, str], header: list[str], canonical: str, index: int) -> str:
     """An article's value of a feed field: the column chosen for the file (`notes['columns']`), or,
     when the article leaves it empty, another accepted name of the same field that it fills (an
-    article with no `id` but a `url`; pages of two APIs in one file). Never a name found by its last
-    word only: `image_title` is no headline. Of several such names the one its field's aliases
-    (FEED_ALIASES) rank first is read."""
+    article with no `id` but a `url`; pages of two APIs in one file). Never a headline found by its
+    last word only: `image_title` is no headline. Of several such names the one its field's aliases
+    (FEED_ALIASES) rank first is read. A body the article gives under no such name is read from a
+    field whose last word names one (`_text_suffix_rank`), nested or not: JSON:API's
+    `data.attributes.body`, `article.content.text`, never a picture's or file's (`image.description`,
+    _MEDIA_WORDS), best ranked first, so that it is not scored on its headline alone."""
     if value := fields.get(header[index], ""):
         return value
     if canonical not in FEED_ALIASES:  # body_fallback, published_time: the file's own column only
@@ -5236,7 +5249,13 @@ def _field_value(fields: dict[str, str], header: list[str], canonical: str, inde
     filled = [name for name in header if fields.get(name) and _key(name) in aliases and _key(name) not in local]
     # ranked as the aliases are, as the file's own column was: a JSON Feed item without `content_text`
     # reads its `content_html`, not the `summary` teaser written before it
-    return fields[min(filled, key=lambda name: aliases.index(_key(name)))] if filled else ""
+    if filled:
+        return fields[min(filled, key=lambda name: aliases.index(_key(name)))]
+    if canonical != "body":
+        return ""
+    ranked = [(rank, name) for name in header if fields.get(name) and not _MEDIA_WORDS & set(_key(name).split("_"))
+              and (rank := _text_suffix_rank(_key(name), "body")) is not None]
+    return fields[min(ranked, key=lambda found: found[0])[1]] if ranked else ""
 
 
 def _content_id(record: dict[str, str | None]) -> str:
