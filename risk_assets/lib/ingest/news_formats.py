@@ -3119,7 +3119,7 @@ _EPOCH_SECONDS = re.compile(r"\d{10}(?:\.\d{1,9})?")
 
 def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
                  values: Callable[[int], Iterable[str]] | None = None,
-                 paths: dict[str, tuple[str, ...]] | None = None) -> dict[str, int]:
+                 paths: dict[str, tuple[str, ...]] | None = None, records_apart: bool = False) -> dict[str, int]:
     """`_feed_columns` of a feed's header (CSV columns, or a JSON feed's keys), with the columns
     found and the ignored ones in `out.notes`.
 
@@ -3143,10 +3143,15 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     A feed that reads no time while a field looks like one says so in notes['published_at_unread'],
     naming it.
 
+    `records_apart`: the names are the union of records that each name their own fields (JSON
+    articles), so two spellings of one field (`published_at` on one line, `publishedAt` on another)
+    refuse nothing: each record reads its own (`_field_value`), and one that writes both with
+    different values is quarantined by the caller (`_names_in_conflict`).
+
     Raises:
         FileRefused: two names read as one field whatever their case, spaces and hyphens
-            ('headline' and 'Headline'), or two nested fields that both name the time; `where` says
-            where the names are ('line 1: columns').
+            ('headline' and 'Headline') in one header (not `records_apart`), or two nested fields
+            that both name the time; `where` says where the names are ('line 1: columns').
     """
     columns = _feed_columns(header)
     if paths:
@@ -3160,7 +3165,7 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     normalised = [_normalise_name(name) for name in header]
     for canonical, i in columns.items():
         twins = [name for name, plain in zip(header, normalised) if plain == normalised[i]]
-        if len(twins) > 1:
+        if len(twins) > 1 and not records_apart:
             raise FileRefused(f"{path}: {where} {twins} both name the {canonical} (names are read "
                               "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
                               "rename or drop one")
@@ -5145,7 +5150,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     if records:
         _refuse_loan_header(path, header, f"line {records[0].line} (its records' fields)", JSON_LOANS_LANDING)
     columns = _feed_header(out, path, header, "fields",
-                           lambda index: (fields.get(header[index], "") for fields in flat.values()), paths)
+                           lambda index: (fields.get(header[index], "") for fields in flat.values()), paths,
+                           records_apart=True)
     # an article that leaves its field's chosen name empty takes another accepted name it fills
     # (`_field_value`): such names are read, not ignored
     fallback = {name: canonical for name in out.notes.get("ignored_columns", []) for canonical in columns
@@ -5201,6 +5207,15 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
                            "each field once")
             continue
         fields = flat[record.number]
+        if conflicts := _names_in_conflict(fields, header, columns):  # which one is the article's cannot be known
+            for canonical, named in conflicts.items():
+                written = ", ".join(f"{name}={fields[name]!r}" for name in named)
+                out.reject(number, None, "/".join(named), "repeated_key", written[:200],
+                           f"{where}: fields {' and '.join(repr(name) for name in named)} both name the "
+                           f"{canonical} (names are read whatever their case, spaces and hyphens) with different "
+                           f"values ({written}): which one is the article's cannot be known; write it once and "
+                           "land the file again")
+            continue
         cut = [name for name, value in fields.items() if _POWERSHELL_CUT.fullmatch(value.strip())]
         if cut:
             for name in cut:
@@ -5221,6 +5236,19 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
         written = {name for name in TEXT_FIELDS if name in columns and _field_written(fields, header, name, columns[name])}
         _feed_record(out, path, number, sha256, record, where, written)
     return out.parsed()
+
+
+def _names_in_conflict(fields: dict[str, str], header: list[str], columns: dict[str, int]) -> dict[str, list[str]]:
+    """canonical field -> the names, read as one (`_normalise_name`: `published_at` and
+    `publishedAt`), under which one article (its flattened `fields`) writes a field's value twice,
+    differently; {} when every article's field has one value, however each article spells it."""
+    conflicts = {}
+    for canonical, index in columns.items():
+        plain = _normalise_name(header[index])
+        named = [name for name in fields if fields[name] and _normalise_name(name) == plain]
+        if len({fields[name] for name in named}) > 1:
+            conflicts[canonical] = named
+    return conflicts
 
 
 def _field_written(fields: dict[str, str], header: list[str], canonical: str, index: int) -> bool:
