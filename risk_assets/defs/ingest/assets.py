@@ -127,8 +127,9 @@ def _land(context: dg.AssetExecutionContext, lake: LakeResource, domain: str, pa
         if summary := summarise_notes(outcome.notes):
             notes[Path(outcome.path).name] = summary
             context.log.info(f"{outcome.path}: notes {json.dumps(summary, default=str)}")
-        if unread := outcome.notes.get("published_at_unread"):  # a whole file without times: never only a note
-            context.log.warning(f"{outcome.path}: {unread}")
+        for said in ("published_at_unread", "headline_scored_beside_unread_text"):
+            if unread := outcome.notes.get(said):  # times or article text left unread: never only a note
+                context.log.warning(f"{outcome.path}: {unread}")
     if report.rows_loaded:  # the counts above are the parse's; verify's 'held out by quarantine' adds the check's
         context.log.info(f"the value rules run next as the check {context.asset_key.path[-1]}_values: the rows it "
                          "fails are quarantined after landing (risk-assets quarantine lists them by file and rule)")

@@ -2978,6 +2978,8 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
         return raw.replace(_ESCAPE_STANDIN, "") if escapes else raw
 
     parsed = list(_csv_records(lines, len(header), fmt))
+    unread = [i for i, name in enumerate(header) if name in out.notes["ignored_columns"]]
+    unread_text: dict[int, list[str]] = {}  # line -> the unread columns holding text on it
     below, between = _footer_lines([(number, fields, raw.strip(delimiter + " ")) for number, fields, raw, *_ in parsed],
                                    len(header), [i for name, i in columns.items() if name in ("headline", "body")])
     footer = {**between, **below}
@@ -3043,13 +3045,47 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             if any(nuls):
                 out.note_line("escaped_nul_removed_lines", number)
         record = {k: fields[i].replace(_CR_STANDIN, "\r") for k, i in columns.items()}
+        if held := [header[i] for i in unread if _holds_text(fields[i])]:
+            unread_text[number] = held
         if by_url and not record["doc_id"].strip():  # a row without its link: known by what it says
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", number)
         _feed_record(out, path, number, sha256, record)
     if footer:
         _note_footer(out, {number + offset: text for number, text in footer.items()}, data_lines)
+    _note_headline_beside_unread_text(out, unread_text, "column")
     return out.parsed()
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+"""Two letters together: a value that holds words, not a number, code or flag."""
+
+
+def _holds_text(value: str | None) -> bool:
+    """Whether a field's value holds words (`Beta grew revenue 10%.`, `<p>...</p>`), not only a
+    number, a code, a date or nothing."""
+    return bool(value) and len(_WORD.findall(value)) >= 2
+
+
+def _note_headline_beside_unread_text(out: _Collector, unread_text: Mapping[int, Sequence[str]], kind: str) -> None:
+    """Say it when a loaded article is scored from its headline (text_field 'headline') while its
+    record holds words in a field the reader did not read (`unread_text`: record number -> the
+    names of its unread fields holding text): notes['headline_scored_beside_unread_text_lines']
+    lists those records and notes['headline_scored_beside_unread_text'] says, naming the fields,
+    that the article's text may be there and how to have it read. `kind`: 'column' or 'field'."""
+    lines = sorted(row["_source_line"] for row in out.rows
+                   if row["text_field"] == "headline" and unread_text.get(row["_source_line"]))
+    if not lines:
+        return
+    names = list(dict.fromkeys(name for line in lines for name in unread_text[line]))
+    out.notes["headline_scored_beside_unread_text_lines"] = lines
+    named = " and ".join(repr(name) for name in names)
+    out.notes["headline_scored_beside_unread_text"] = (
+        f"{len(lines):,} article(s) scored on the headline alone ({_lines_said(lines).replace('line', out.numbered)}) "
+        f"while the {kind}"
+        f"{'s' if len(names) > 1 else ''} {named} beside it hold{'' if len(names) > 1 else 's'} text the reader "
+        f"does not take for a body; if that is the article's text, rename the {kind} to 'body' (news settings "
+        "declare an encoding, zone, date order and labels, not columns) and land the file again")
 
 
 
@@ -5174,6 +5210,7 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
         out.settle_date_order((record.line if by_line else record.number,
                                _field_value(flat[record.number], header, "published_at", columns["published_at"]))
                               for record in records if record.number in flat)
+    unread_text: dict[int, list[str]] = {}  # record number -> its unread fields holding text
     for record in records:
         out.data_records += 1
         number = record.line if by_line else record.number
@@ -5234,7 +5271,11 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", number)
         written = {name for name in TEXT_FIELDS if name in columns and _field_written(fields, header, name, columns[name])}
+        if held := [".".join(paths.get(name, (name,))) for name in out.notes.get("ignored_columns", [])
+                    if _holds_text(fields.get(name))]:
+            unread_text[number] = held
         _feed_record(out, path, number, sha256, record, where, written)
+    _note_headline_beside_unread_text(out, unread_text, "field")
     return out.parsed()
 
 

@@ -144,6 +144,11 @@ NOTE_MEANINGS: dict[str, str] = {
     "published_at_unread": "no publication time was read although a field looks like one (named): every article "
                            "loads with published_at empty; rename the field and "
                            "land the file again",
+    "headline_scored_beside_unread_text": "articles scored on their headline alone while a column or field the "
+                                          "reader does not read holds text on their row (named): rename it to "
+                                          "body if it is the article's text, and land the file again",
+    "headline_scored_beside_unread_text_lines": "the lines of the articles scored on their headline alone beside "
+                                                "an unread column or field holding text",
     "nested_fields_ambiguous": "nested fields that both could be the article's id, source or ticker (one name at one "
                                "depth): neither was read, never a guess",
 }

@@ -76,3 +76,39 @@ def test_nested_and_listed_bodies_of_json_articles_are_read_row_by_row(tmp_path)
     ]
     assert "data_attributes_body" not in parsed.notes["ignored_columns"]
     assert parsed.notes["ignored_columns"] == ["image_description"]
+
+
+def test_an_article_scored_on_its_headline_beside_an_unread_column_holding_text_is_said(tmp_path):
+    path = tmp_path / "cms.csv"
+    path.write_text("id,title,article_markup,views,published_at\n"
+                    "h1,Beta grows,<p>Beta grew revenue 10%.</p>,12,2024-07-16T09:00:00Z\n"
+                    "h2,Beta shrinks,,40,2024-07-16T09:00:00Z\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "text_field").rows() == [("h1", "headline"), ("h2", "headline")]
+    assert parsed.notes["headline_scored_beside_unread_text_lines"] == [2]  # line 3's unread columns hold no words
+    assert parsed.notes["headline_scored_beside_unread_text"] == (
+        "1 article(s) scored on the headline alone (line 2) while the column 'article_markup' beside it holds text "
+        "the reader does not take for a body; if that is the article's text, rename the column to 'body' (news "
+        "settings declare an encoding, zone, date order and labels, not columns) and land the file again")
+
+
+def test_a_json_article_scored_on_its_headline_names_its_unread_nested_field(tmp_path):
+    path = tmp_path / "nested.json"
+    path.write_text(json.dumps([
+        {"id": "a1", "title": "Delta up", "published": "2024-07-16T09:00:00Z",
+         "story_markup": {"html": "<p>Delta rose 5% on the day.</p>"}},
+        {"id": "a2", "title": "Kone wins", "published": "2024-07-16T09:00:00Z", "body": "Kone won an order."}],
+        indent=1), encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "text_field").rows() == [("a1", "headline"), ("a2", "body")]
+    assert parsed.notes["headline_scored_beside_unread_text_lines"] == [2]
+    assert parsed.notes["headline_scored_beside_unread_text"].startswith(
+        "1 article(s) scored on the headline alone (line 2) while the field 'story_markup.html' beside it holds "
+        "text the reader does not take for a body; if that is the article's text, rename the field to 'body'")
+
+
+def test_a_body_read_leaves_nothing_to_say(tmp_path):
+    path = tmp_path / "html_cols.csv"
+    path.write_text("id,title,article_html,published_at\n"
+                    "h1,Beta grows,<p>Beta grew revenue 10%.</p>,2024-07-16T09:00:00Z\n", encoding="utf-8")
+    assert "headline_scored_beside_unread_text" not in parse_news_file(path).notes
