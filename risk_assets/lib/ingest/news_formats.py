@@ -29,6 +29,7 @@ import contextvars
 import csv
 import decimal
 import functools
+import gzip
 import hashlib
 import io
 import json
@@ -648,7 +649,7 @@ def decode_text(path: Path, data: bytes, declared: str | None = None) -> str:
         line_end = "\n" if "\n" in before or b"\r" not in data else "\r"  # classic Mac OS ends lines in CR
         line, column = before.count(line_end) + 1, len(before) - (before.rfind(line_end) + 1) + 1
         if declared:
-            why = "the encoding its news settings declare"
+            why = _declared_encoding_fails(data, declared, bad)
         elif encoding == "utf-8":
             why = _mixed_encodings(data, bad, line_end) or (
                 "news files are read as UTF-8, or as UTF-16 when they start with its byte-order mark; declare "
@@ -683,6 +684,28 @@ def _mixed_encodings(data: bytes, bad: int, line_end: str) -> str | None:
             f"bytes of another encoding{_in_cp1252(bad)}, while line {utf8} holds UTF-8 text, which declaring another "
             "encoding would garble; repair the lines named (retype the character, or export the file again as UTF-8 "
             "from where it was written), save the file as UTF-8 and land it again")
+
+
+def _declared_encoding_fails(data: bytes, declared: str, bad: int) -> str:
+    """Why a file is refused whose news settings declare an encoding its byte `bad` is not valid in:
+    names the settings file (`SETTINGS_FILE`) and the encoding, what the byte reads as in Latin-1 /
+    Windows-1252, and what to change: declare "cp1252" when the whole file reads so (Windows-1252
+    holds Latin-1's letters), else the encoding the file was written in."""
+    settings = SETTINGS_FILE.get()
+    where = f"its news settings ({settings})" if settings else "its news settings"
+    try:
+        reading = bytes([bad]).decode("cp1252")
+        read = (f"byte 0x{bad:02x} is {reading!r} in {'Latin-1 / ' if bad >= 0xa0 else ''}Windows-1252, "
+                "a common encoding of files written on Windows")
+    except UnicodeDecodeError:
+        reading, read = None, f"byte 0x{bad:02x} is no character in Windows-1252 either"
+    try:
+        data.decode("cp1252")
+        fix = "if the text is Latin-1 or Windows-1252, declare \"encoding\": \"cp1252\" there instead"
+    except UnicodeDecodeError:
+        fix = "declare there the encoding the file was written in"
+    return (f"{where} declare{'s' if not settings else ''} \"encoding\": \"{declared}\", which this byte is not "
+            f"valid in; {read}: {fix} (or save the file as {declared}) and land it again")
 
 
 def _in_cp1252(byte: int) -> str:
@@ -1832,6 +1855,9 @@ _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 DECLARED_ZONE: contextvars.ContextVar[str | None] = contextvars.ContextVar("news_declared_zone", default=None)
 """The time zone the news settings of the file being read declare (None: none), set by
 `parse_news_file`: a time column whose header names a zone no reader knows is then read in it."""
+SETTINGS_FILE: contextvars.ContextVar[Path | None] = contextvars.ContextVar("news_settings_file", default=None)
+"""The news settings file of the file being read (None: none), set by `parse_news_file`: a byte its
+declared encoding cannot read names it (`decode_text`)."""
 DATE_ORDER: contextvars.ContextVar[str | None] = contextvars.ContextVar("news_date_order", default=None)
 """The date order the news settings of the file being read declare ('DMY', 'MDY'; None: none), set
 by `parse_news_file` for the file's whole read: `_free_form_timestamp` reads a numeric date whose
@@ -5930,11 +5956,13 @@ def parse_news_file(path: Path | str, mapping_dirs: Sequence[Path | str] = ()) -
     settings = load_news_settings(path, mapping_dirs)
     order = DATE_ORDER.set(settings.date_order if settings else None)
     zone = DECLARED_ZONE.set(settings.timezone if settings else None)
+    declared_in = SETTINGS_FILE.set(settings.source if settings else None)
     try:
         parsed = _parse_news(path, settings.encoding if settings else None, settings.label_map if settings else None)
     finally:
         DATE_ORDER.reset(order)
         DECLARED_ZONE.reset(zone)
+        SETTINGS_FILE.reset(declared_in)
     _explain_unrecognised_labels(parsed, path)
     if settings is None:
         return parsed
@@ -6052,6 +6080,7 @@ def _parse_news(path: Path, encoding: str | None, label_map: Mapping[str, str | 
     the encoding its declaration names, e-mail in the charsets its messages declare, the declared
     encoding reading only text that declares none); other formats from the file decoded whole
     (`decode_text`). NUL bytes that end the content are read off first (`_nul_padded`)."""
+    _refuse_compressed(path)
     raw, data = csv_text.read_landed_bytes(path, workbook_ok=True)
     sha256 = hashlib.sha256(raw).hexdigest()
     del raw
@@ -6125,6 +6154,49 @@ def _refuse_document(path: Path, data: bytes) -> None:
         raise FileRefused(f"{path}: {kind}, not a news file: news landing reads feeds and tables of articles; "
                           "export the articles as CSV, RSS/Atom or JSON (Factiva and Nexis offer CSV or XML "
                           "exports, a site its RSS feed) and land that")
+
+
+NEWS_FORMATS = ("Financial PhraseBank text or CSV, a feed CSV, JSON or JSON Lines, RSS or Atom, an Excel workbook, "
+                "e-mail (mbox or .eml), each plain or gzip-compressed")
+"""What news landing reads, as refusals name it."""
+
+_INNER_FORMATS = {".csv": "CSV", ".tsv": "CSV", ".txt": "text", ".json": "JSON", ".jsonl": "JSON Lines",
+                  ".ndjson": "JSON Lines", ".xml": "RSS or Atom", ".rss": "RSS or Atom", ".atom": "RSS or Atom",
+                  ".xlsx": "an Excel workbook", ".mbox": "e-mail", ".eml": "e-mail"}
+"""A compressed file's inner suffix (`feed.jsonl.zst`) -> the news format its name says it holds."""
+
+_UNPACK = {"bzip2-compressed": "bunzip2 -k", "xz-compressed": "unxz -k", "zstd-compressed": "zstd -d",
+           "lz4-compressed": "lz4 -d", "a 7-Zip archive": "7z x", "a RAR archive": "unrar x",
+           "a tar archive": "tar -xf"}
+"""csv_text.COMPRESSED_MAGIC's kind -> the command that unpacks it."""
+
+
+def _refuse_compressed(path: Path) -> None:
+    """Refuse a news file compressed or packed as landing cannot read (csv_text.COMPRESSED_MAGIC:
+    bzip2, xz, zstd, lz4, 7-Zip, RAR, tar), naming what news landing reads (NEWS_FORMATS), the
+    command that unpacks it and, when its name says so (`feed.jsonl.zst`), the format inside.
+
+    Raises:
+        FileRefused: the file starts with one of those magic bytes."""
+    with path.open("rb") as handle:
+        head, inside = handle.read(512), ""
+    if head[:2] == b"\x1f\x8b":  # gzip is read; what it holds may not be (a .tar.gz)
+        try:
+            with gzip.open(path) as handle:
+                head, inside = handle.read(512), " inside gzip"
+        except (OSError, EOFError):
+            return  # a broken gzip stream: csv_text.read_landed_bytes says so
+    what = next((what for magic, offset, what in csv_text.COMPRESSED_MAGIC
+                 if head[offset:offset + len(magic)] == magic), None)
+    if what is None:
+        return
+    inner = Path(path.stem) if len(path.suffixes) > 1 and "archive" not in what and not inside else None
+    held = _INNER_FORMATS.get(inner.suffix.lower()) if inner else None
+    unpacked = (f" gives {inner}, {held}, which news landing reads" if held else
+                f" gives {inner}" if inner else "")
+    command = f"{_UNPACK[what]} {path.name}" if not inside else f"gunzip it, then {_UNPACK[what]} what it gives"
+    raise FileRefused(f"{path}: {what}{inside}, which news landing cannot read: it reads {NEWS_FORMATS}; unpack it "
+                      f"({command}{unpacked}; or compress it with gzip instead) and land that")
 
 
 def _parse_content(path: Path, data: bytes, sha256: str, encoding: str | None,
