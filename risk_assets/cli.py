@@ -302,6 +302,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     run = record.dagster_run
     took = (f" in {int(record.end_time - record.start_time) // 60}m{int(record.end_time - record.start_time) % 60:02d}s"
             if record.start_time and record.end_time else "")
+    from risk_assets.lib.ingest.landing import record_lookup
     from risk_assets.lib.report.run_outcome import checks_not_passed
 
     flagged, said = [], []
@@ -337,10 +338,10 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{count:,} of its {records:,} records ({rules}); "
                               "by line, column and rule:"))
         lines.append(f"         {command} quarantine {shlex.quote(Path(path).name)}")
-    for path, line, note in unterminated:
+    for path, line, note, domain in unterminated:
         lines.append(_wrapped(f"CUT?    {Path(path).name}: ", note))
         if line is not None:
-            lines.append(f"         {command} loan {shlex.quote(f'{Path(path).name}:{line}')}")
+            lines.append(f"         {record_lookup(domain, Path(path).name, line, command)}")
     for path, first in copies:
         named = Path(first).name if Path(first).name != Path(path).name else first
         lines.append(_wrapped(f"COPY    {Path(path).name}: ", (

@@ -18,7 +18,7 @@ import duckdb
 
 from risk_assets.cli import own_command
 from risk_assets.lib.home import RiskHome
-from risk_assets.lib.ingest.landing import gone_from_landing, refusals_in_landing, unterminated_files
+from risk_assets.lib.ingest.landing import gone_from_landing, record_lookup, refusals_in_landing, unterminated_files
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
 from risk_assets.lib.report.portfolio import landed_loans_not_in_features
@@ -326,8 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'skip' if passed is None else 'ok  ' if passed else 'FAIL'} {name} (observed {observed})")
     for path, reason in refused:  # not a failure of the lake: tried again on each run while it stays in landing
         print(f"note refused (tried again on each run while in landing): {path.rsplit('/', 1)[-1]}: {reason}")
-    for path, line, note in unterminated:  # many writers end a file so; a copy cut short does too: look, not a failure
-        look = f" ({own_command()} loan {path.rsplit('/', 1)[-1]}:{line})" if line is not None else ""
+    for path, line, note, domain in unterminated:  # many writers end a file so; a copy cut short does too: look
+        look = f" ({record_lookup(domain, path.rsplit('/', 1)[-1], line, own_command())})" if line is not None else ""
         print(f"note cut short? {path.rsplit('/', 1)[-1]}: {note}{look}")
     for outcome, path, message in gone:  # the rows stay, rightly: the lake is whole, its lineage names a file gone
         name = path.rsplit('/', 1)[-1]

@@ -296,6 +296,27 @@ def test_the_run_summary_names_a_file_landed_with_records_quarantined(tmp_path, 
     assert lines[2] == f"         {own_command()} quarantine F06_lc_formatted_strings.csv"  # whole, to copy
 
 
+def test_the_run_summary_points_a_news_file_cut_short_at_its_article_not_at_the_loan_lookup(tmp_path):
+    """`CUT? cut_a.csv` was followed by `risk-assets loan cut_a.csv:4`, a loan command that answers
+    that the lake has no loans; a news file's line is found in raw.news."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "cut_a.csv").write_text("id,headline,body,published_at,label\n"
+                                       "c1,Story one,Body one text.,2024-07-16T09:00:00Z,positive\n"
+                                       "c2,Story two,Body two text.,2024-07-16T09:00:00Z,negative\n"
+                                       "c3,Story three,Body three te", encoding="utf-8")
+    lines = _summary_of_a_run_that_wrote(
+        tmp_path, lambda con, run_id: land_folder(con, landing, "news", parse_news_file, run_id, asset="raw_news"))
+    cut = next(i for i, line in enumerate(lines) if line.startswith("   CUT?    cut_a.csv: "))
+    assert lines[cut + 1] == (
+        "         its article: SELECT doc_id, headline, body, text_field FROM raw.news WHERE _source_file LIKE "
+        f"'%/cut_a.csv' AND _source_line = 4 (in the lake, lake.duckdb); if it was set aside: {own_command()} "
+        "quarantine cut_a.csv")
+
+
 def test_the_run_summary_counts_a_files_records_not_its_blank_lines(tmp_path, cases_dir):
     """A blank line between records is a non-data line of the file: the summary said '2 of its 9
     records' for a file of 8 records and a blank line, while the landing log said 8 records."""

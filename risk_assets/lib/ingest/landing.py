@@ -64,6 +64,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -264,8 +265,8 @@ def unterminated_note(cut: str, line: int | None) -> str:
 
 
 def unterminated_files(con: duckdb.DuckDBPyConnection, run_id: str | None = None
-                       ) -> list[tuple[str, int | None, str]]:
-    """(path, line of its last record, the note) of each loaded file whose last line ends without
+                       ) -> list[tuple[str, int | None, str, str]]:
+    """(path, line of its last record, the note, domain: 'loans' or 'news') of each loaded file whose last line ends without
     a line end (note `last_line_unterminated`; the line is raw.landed_files.unterminated_line, None
     when the reader found no record, or in a lake made before that column, opened read-only, until
     a run adds it from the notes): landed by the run `run_id`, or all of the lake's,
@@ -277,15 +278,28 @@ def unterminated_files(con: duckdb.DuckDBPyConnection, run_id: str | None = None
     # a lake made before the column, opened read-only, names no line until a run adds it
     line = "unterminated_line" if column_exists(con, "raw.landed_files", "unterminated_line") else "NULL"
     rows = con.execute(
-        f"SELECT path, {line}, notes FROM raw.landed_files WHERE status = 'loaded' "
+        f"SELECT path, {line}, notes, domain FROM raw.landed_files WHERE status = 'loaded' "
         "AND notes LIKE '%last_line_unterminated%' AND (CAST($run AS VARCHAR) IS NULL OR run_id = $run) "
         "ORDER BY landed_at, path", {"run": run_id}).fetchall()
     out = []
-    for path, number, notes in rows:
+    for path, number, notes, domain in rows:
         note = json.loads(notes).get("last_line_unterminated")
         if isinstance(note, str):
-            out.append((path, number, note))
+            out.append((path, number, note, domain))
     return out
+
+
+def record_lookup(domain: str, name: str, line: int, command: str) -> str:
+    """How a user looks at the record that starts on `line` of the landed file `name` (`command`:
+    this program as a hint spells it): a loan tape's is traced by `<command> loan <name>:<line>`;
+    news has no trace command, so a news file's is the query of raw.news that finds its article, and
+    the quarantine command that lists it when it was set aside."""
+    if domain != "news":
+        return f"{command} loan {shlex.quote(f'{name}:{line}')}"
+    like = name.replace("'", "''")
+    return (f"its article: SELECT doc_id, headline, body, text_field FROM raw.news WHERE _source_file LIKE "
+            f"'%/{like}' AND _source_line = {line} (in the lake, lake.duckdb); if it was set aside: "
+            f"{command} quarantine {shlex.quote(name)}")
 
 
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", ".filepart")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from risk_assets.lib.ingest.landing import landed_copies_of
+from risk_assets.lib.ingest.landing import landed_copies_of, record_lookup
 from risk_assets.lib.ingest.loan_formats import builtin_mapping, key_id, vintage_definition
 from risk_assets.lib.lake import column_exists, names_file, table_exists
 from risk_assets.lib.ml import registry
@@ -61,6 +61,8 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     landed because it holds a landed file's bytes (renamed after it landed: `landed_copies_of`); the
     first line then names the landed file the lookup reads.
     """
+    if (news := _news_file_line(con, query)) is not None:
+        return LoanTrace(query, [news], False)
     if not table_exists(con, "raw.loans"):
         return LoanTrace(query, ["the lake has no raw.loans yet: land a loan tape first (risk-assets run)"], False)
     keys = _loan_keys(con, query, portfolio)
@@ -108,6 +110,23 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     if len(keys) > MAX_LOANS:
         lines.append(f"... and {len(keys) - MAX_LOANS} more loans match {query!r}; narrow it with --portfolio")
     return LoanTrace(query, lines, True)
+
+
+def _news_file_line(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
+    """What to say of a `<file>:<line>` whose file landed as news and never as a loan tape (a news
+    file's `CUT?` line looked up with `loan`): that it is a news file, and how to find its article
+    (`landing.record_lookup`); None for any other query."""
+    found = FILE_LINE.match(query)
+    if found is None or not table_exists(con, "raw.landed_files"):
+        return None
+    domains = {domain for (domain,) in con.execute(
+        f"SELECT DISTINCT domain FROM raw.landed_files WHERE {names_file('path', '$file')}",
+        {"file": found["file"]}).fetchall()}
+    if domains != {"news"}:
+        return None
+    name = Path(found["file"]).name
+    return (f"{name} is a news file (landed into raw.news), not a loan tape: `loan` traces loans. Line "
+            f"{found['line']}: {record_lookup('news', name, int(found['line']), 'risk-assets')}")
 
 
 def _loan_keys(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None) -> list[str]:

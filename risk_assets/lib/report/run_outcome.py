@@ -64,7 +64,7 @@ class LakeOutcomes(NamedTuple):
         replaces it (sentiment_retrain_sensor requests that run).
     copies: (path, path of the landed file with the same bytes) of each file it did not land for
         being a copy (raw.landing_events, outcome 'duplicate').
-    unterminated: (path, line of its last record or None, note) of each file it landed whose last
+    unterminated: (path, line of its last record or None, note, domain) of each file it landed whose last
         line has no line end (`landing.unterminated_files`).
     gone: (outcome, path, message) of each landed file it found gone from landing (raw.landing_events,
         outcome 'source_missing': its rows stay) or under a new name ('renamed', the new path).
@@ -74,7 +74,7 @@ class LakeOutcomes(NamedTuple):
     quarantined: list[tuple[str, int, int, str]]
     cut_short: list[tuple[str, str, int, int, float | None, str]]
     copies: list[tuple[str, str]]
-    unterminated: list[tuple[str, int | None, str]]
+    unterminated: list[tuple[str, int | None, str, str]]
     gone: list[tuple[str, str, str]] = []
 
 
@@ -189,7 +189,7 @@ def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
     notes += [f"{Path(path).name}: {count:,} of {records:,} records quarantined"
               for path, records, count, _ in outcomes.quarantined]
     notes += [f"{Path(path).name} not landed: a copy of {Path(first).name}" for path, first in outcomes.copies]
-    notes += [f"{Path(path).name} ends without a line end" for path, _, _ in outcomes.unterminated]
+    notes += [f"{Path(path).name} ends without a line end" for path, *_ in outcomes.unterminated]
     notes += [f"{Path(path).name} {'gone from landing, rows kept' if outcome == 'source_missing' else 'renamed'}"
               for outcome, path, _ in outcomes.gone]
     return notes

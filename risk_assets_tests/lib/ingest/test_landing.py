@@ -416,8 +416,8 @@ def test_a_copy_cut_in_its_last_value_is_named_with_its_line_by_the_loan_lookup_
         kept = dict(con.execute("SELECT regexp_extract(path, '[^/]+$'), unterminated_line FROM raw.landed_files").fetchall())
     assert kept == {"servicer_tape.csv": 17, "whole_tape.csv": None}  # the manifest keeps the line as a number
     assert cut_income == float(income[:-3])
-    ((path, line, note),) = found
-    assert (Path(path).name, line) == ("servicer_tape.csv", 17)
+    ((path, line, note, domain),) = found
+    assert (Path(path).name, line, domain) == ("servicer_tape.csv", 17, "loans")
     assert note == (f"the file ends without a line end, after {whole[:-4].rsplit(chr(10), 1)[-1][-60:]!r}, in the "
                     "record or line that starts on line 17, the file's last: a copy or download cut short ends so, "
                     "and its last record may hold a cut value; compare it with the source")
@@ -428,6 +428,45 @@ def test_a_copy_cut_in_its_last_value_is_named_with_its_line_by_the_loan_lookup_
     printed = capsys.readouterr().out
     assert f"note cut short? servicer_tape.csv: {note} (" in printed and "loan servicer_tape.csv:17)" in printed
     assert "whole_tape.csv" not in printed
+
+
+def test_a_news_file_cut_short_is_pointed_at_its_article_and_the_loan_lookup_says_it_is_news(risk_home, capsys):
+    """A news file ending without a line end (`cut_a.csv`, its last article cut in its body): its
+    `CUT?` line and verify's note pointed at `risk-assets loan cut_a.csv:4`, which answered "the
+    lake has no raw.loans yet"; they now give the query of raw.news that finds the article, and the
+    loan lookup says the file is news."""
+    from risk_assets import verify
+    from risk_assets.lib.ingest.landing import land_folder, record_lookup, unterminated_files
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+    from risk_assets.lib.report.loan_trace import trace_loan
+
+    (risk_home.landing_news / "cut_a.csv").write_text(
+        "id,headline,body,published_at,label\n"
+        "c1,Story one,Body one text.,2024-07-16T09:00:00Z,positive\n"
+        "c2,Story two,Body two text.,2024-07-16T09:00:00Z,negative\n"
+        "c3,Story three,Body three te", encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+        ((path, line, _, domain),) = unterminated_files(con)
+        trace = trace_loan(con, "cut_a.csv:4")
+        loaded = con.execute("SELECT _source_line, headline FROM raw.news WHERE _source_file LIKE '%/cut_a.csv' "
+                             "ORDER BY 1").fetchall()
+        set_aside = con.execute("SELECT line, rule FROM quality.quarantine WHERE source_file LIKE '%/cut_a.csv'"
+                                ).fetchall()
+    assert (Path(path).name, line, domain) == ("cut_a.csv", 4, "news")
+    assert loaded == [(2, "Story one"), (3, "Story two")]
+    assert set_aside == [(4, "wrong_field_count")]  # the cut article: the quarantine command lists it
+    lookup = ("its article: SELECT doc_id, headline, body, text_field FROM raw.news WHERE _source_file LIKE "
+              "'%/cut_a.csv' AND _source_line = 4 (in the lake, lake.duckdb); if it was set aside: "
+              "risk-assets quarantine cut_a.csv")
+    assert record_lookup("news", "cut_a.csv", 4, "risk-assets") == lookup
+    assert record_lookup("loans", "tape 1.csv", 4, "risk-assets") == "risk-assets loan 'tape 1.csv:4'"
+    assert (trace.found, trace.lines) == (False, [
+        f"cut_a.csv is a news file (landed into raw.news), not a loan tape: `loan` traces loans. Line 4: {lookup}"])
+    assert verify.main(["--own-data"]) in (0, 1)
+    printed = capsys.readouterr().out
+    assert "note cut short? cut_a.csv: " in printed and "SELECT doc_id, headline, body, text_field FROM raw.news" in printed
+    assert "loan cut_a.csv:4" not in printed
 
 
 def test_a_lake_landed_before_the_manifest_kept_the_unterminated_line_takes_it_from_the_note_once(
