@@ -495,11 +495,11 @@ def test_a_lake_landed_before_the_manifest_kept_the_unterminated_line_takes_it_f
         con.execute("DELETE FROM raw.lake_migrations WHERE name = 'landed_files_unterminated_line_from_notes'")
     assert "starts on line 17, the file's last: " in note
     with connect(risk_home.lake_path, read_only=True) as con:
-        ((path, line, said),) = unterminated_files(con)
+        ((path, line, said, _),) = unterminated_files(con)
         assert (Path(path).name, line, said) == ("servicer_tape.csv", None, old_note)
         assert not any("cut?" in text for text in trace_loan(con, "servicer_tape.csv:17").lines)
     with connect(risk_home.lake_path) as con:
-        ((path, line, said),) = unterminated_files(con)
+        ((path, line, said, _),) = unterminated_files(con)
         migrated = con.execute("SELECT rows_changed FROM raw.lake_migrations "
                                "WHERE name = 'landed_files_unterminated_line_from_notes'").fetchall()
         trace = trace_loan(con, "servicer_tape.csv:17").lines
