@@ -310,7 +310,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", _without_how_to_train(said[-1])))
-    files, quarantined, cut_short, copies, unterminated, gone = _lake_outcomes(lake_path, run.run_id)
+    files, quarantined, cut_short, copies, unterminated, gone, unread = _lake_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -327,7 +327,9 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
              + (f"; {len(copies)} file(s) not landed again, being byte-for-byte copies of landed ones" if copies else "")
              + (f"; {len(unterminated)} file(s) end without a line end (cut short?)" if unterminated else "")
              + (f"; {len(gone)} landed file(s) gone from landing or renamed (their rows stay)" if gone else "")
-             + (":" if flagged or files or quarantined or copies or unterminated or gone else "")]
+             + (f"; {len(dict.fromkeys(path for path, _ in unread))} file(s) landed with a field left unread"
+                if unread else "")
+             + (":" if flagged or files or quarantined or copies or unterminated or gone or unread else "")]
     lines += flagged
     for step, message in steps.failed if steps else ():
         lines.append(_wrapped(f"FAILED  {step}: ", message))
@@ -342,6 +344,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(_wrapped(f"CUT?    {Path(path).name}: ", note))
         if line is not None:
             lines.append(f"         {record_lookup(domain, Path(path).name, line, command)}")
+    for path, said in unread:
+        lines.append(_wrapped(f"WARN    {Path(path).name}: ", said))
     for path, first in copies:
         named = Path(first).name if Path(first).name != Path(path).name else first
         lines.append(_wrapped(f"COPY    {Path(path).name}: ", (

@@ -317,6 +317,27 @@ def test_the_run_summary_points_a_news_file_cut_short_at_its_article_not_at_the_
         "quarantine cut_a.csv")
 
 
+def test_the_run_summary_warns_of_an_article_scored_on_its_headline_beside_an_unread_text_column(tmp_path):
+    """The only trace of a body column the reader did not know was `ignored_columns` in the notes:
+    the summary says it, naming the column and what to rename."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "cms.csv").write_text("id,title,article_markup,published_at\n"
+                                     "h1,Beta grows,<p>Beta grew revenue 10%.</p>,2024-07-16T09:00:00Z\n",
+                                     encoding="utf-8")
+    lines = _summary_of_a_run_that_wrote(
+        tmp_path, lambda con, run_id: land_folder(con, landing, "news", parse_news_file, run_id, asset="raw_news"))
+    assert lines[0].endswith("; every check passed; 1 file(s) landed with a field left unread:")
+    assert " ".join(" ".join(lines[1:]).split()).startswith(
+        "WARN cms.csv: 1 article(s) scored on the headline alone (line 2) while the column 'article_markup' beside "
+        "it holds text the reader does not take for a body; if that is the article's text, rename the column to "
+        "'body' (news settings declare an encoding, zone, date order and labels, not columns) and land the file "
+        "again")
+
+
 def test_the_run_summary_counts_a_files_records_not_its_blank_lines(tmp_path, cases_dir):
     """A blank line between records is a non-data line of the file: the summary said '2 of its 9
     records' for a file of 8 records and a blank line, while the landing log said 8 records."""
@@ -545,7 +566,7 @@ def test_the_run_summary_does_not_wait_long_for_a_lake_another_run_holds(risk_ho
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setattr(cli, "SUMMARY_LAKE_WAIT_SECONDS", 1.0)
         started = time.monotonic()
-        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [])
+        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [])
         assert time.monotonic() - started < 30
     finally:
         holder.kill()
@@ -578,7 +599,7 @@ def test_a_lake_the_summary_cannot_read_is_not_called_held_by_another_run(risk_h
 
     risk_home.lake_path.parent.mkdir(parents=True, exist_ok=True)
     risk_home.lake_path.write_text("not a database: a file copied over the lake by mistake " * 20)
-    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [])
+    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [])
     err = capsys.readouterr().err
     assert "another run" not in err
     assert err.startswith("note: the lake could not be read for this summary: ")

@@ -15,6 +15,7 @@ ones its own result does not produce say NONE ('0' for CHECKS_TAG).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -68,6 +69,8 @@ class LakeOutcomes(NamedTuple):
         line has no line end (`landing.unterminated_files`).
     gone: (outcome, path, message) of each landed file it found gone from landing (raw.landing_events,
         outcome 'source_missing': its rows stay) or under a new name ('renamed', the new path).
+    unread: (path, what its reader says) for each note of UNREAD_NOTES of each file it landed: a
+        publication time or an article's text it saw and left unread.
     """
 
     not_landed: list[tuple[str, str, str]]
@@ -76,9 +79,14 @@ class LakeOutcomes(NamedTuple):
     copies: list[tuple[str, str]]
     unterminated: list[tuple[str, int | None, str, str]]
     gone: list[tuple[str, str, str]] = []
+    unread: list[tuple[str, str]] = []
 
 
-NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [])
+NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [], [])
+
+UNREAD_NOTES = ("published_at_unread", "headline_scored_beside_unread_text")
+"""Reader notes that say a landed file's articles lost something it holds (every time, or the text
+beside a headline scored alone): warnings of the run, shown in its summary, never only a note."""
 
 
 NOT_LANDED_SQL = """
@@ -150,11 +158,15 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
                 unterminated = unterminated_files(con, run_id)
             except duckdb.Error:
                 unterminated = []
+            unread = [(path, said) for path, notes in rows(con, "SELECT path, notes FROM raw.landed_files WHERE "
+                                                                "run_id = ? AND status = 'loaded' AND notes IS NOT NULL "
+                                                                "ORDER BY path")
+                      for note in UNREAD_NOTES if isinstance(said := json.loads(notes).get(note), str)]
     except duckdb.IOException:  # a hold or an unreadable file: the caller says which
         raise
     except duckdb.Error:  # any other error: the file is no lake DuckDB can open
         return NO_LAKE_OUTCOMES
-    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated, gone)
+    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated, gone, unread)
 
 
 def checks_not_passed(instance, run_id: str) -> list:
@@ -190,6 +202,7 @@ def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
               for path, records, count, _ in outcomes.quarantined]
     notes += [f"{Path(path).name} not landed: a copy of {Path(first).name}" for path, first in outcomes.copies]
     notes += [f"{Path(path).name} ends without a line end" for path, *_ in outcomes.unterminated]
+    notes += [f"{Path(path).name}: a field left unread" for path in dict.fromkeys(path for path, _ in outcomes.unread)]
     notes += [f"{Path(path).name} {'gone from landing, rows kept' if outcome == 'source_missing' else 'renamed'}"
               for outcome, path, _ in outcomes.gone]
     return notes
