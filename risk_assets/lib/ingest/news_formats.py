@@ -2784,6 +2784,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     if (at := columns.get("published_at")) is not None:  # a text cell's '01/02/2011' is read as the others show
         out.settle_date_order((values[-1], values[at]) for values in records.fields.iter_rows()
                               if values[-1] not in footer)
+    unread_text: dict[int, list[str]] = {}  # row -> the unread columns holding text on it
     for values in records.fields.iter_rows():  # the header's columns in order, then _source_line
         line = values[-1]
         if line in footer:
@@ -2800,9 +2801,13 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
         if by_url and not record["doc_id"].strip():
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", line)
+        if held := [records.header[i] for i, name in enumerate(records.header)
+                    if name in out.notes["ignored_columns"] and _holds_text(values[i])]:
+            unread_text[line] = held
         _feed_record(out, path, line, sha256, record, where=f"{path}: sheet {sheet.name!r} row {line}")
     if footer:
         _note_footer(out, footer, data_lines)
+    _note_headline_beside_unread_text(out, unread_text, "column", "row")
     return out.parsed()
 
 
@@ -3090,15 +3095,17 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 def _holds_text(value: str | None) -> bool:
     """Whether a field's value holds words (`Beta grew revenue 10%.`, `<p>...</p>`), not only a
     number, a code, a date or nothing."""
-    return bool(value) and len(_WORD.findall(value)) >= 2
+    return isinstance(value, str) and len(_WORD.findall(value)) >= 2
 
 
-def _note_headline_beside_unread_text(out: _Collector, unread_text: Mapping[int, Sequence[str]], kind: str) -> None:
+def _note_headline_beside_unread_text(out: _Collector, unread_text: Mapping[int, Sequence[str]], kind: str,
+                                      place: str | None = None) -> None:
     """Say it when a loaded article is scored from its headline (text_field 'headline') while its
     record holds words in a field the reader did not read (`unread_text`: record number -> the
     names of its unread fields holding text): notes['headline_scored_beside_unread_text_lines']
     lists those records and notes['headline_scored_beside_unread_text'] says, naming the fields,
-    that the article's text may be there and how to have it read. `kind`: 'column' or 'field'."""
+    that the article's text may be there and how to have it read. `kind`: 'column' or 'field';
+    `place`: what a record number counts ('row' in a workbook; else `out.numbered`)."""
     lines = sorted(row["_source_line"] for row in out.rows
                    if row["text_field"] == "headline" and unread_text.get(row["_source_line"]))
     if not lines:
@@ -3107,7 +3114,7 @@ def _note_headline_beside_unread_text(out: _Collector, unread_text: Mapping[int,
     out.notes["headline_scored_beside_unread_text_lines"] = lines
     named = " and ".join(repr(name) for name in names)
     out.notes["headline_scored_beside_unread_text"] = (
-        f"{len(lines):,} article(s) scored on the headline alone ({_lines_said(lines).replace('line', out.numbered)}) "
+        f"{len(lines):,} article(s) scored on the headline alone ({_lines_said(lines).replace('line', place or out.numbered)}) "
         f"while the {kind}"
         f"{'s' if len(names) > 1 else ''} {named} beside it hold{'' if len(names) > 1 else 's'} text the reader "
         f"does not take for a body; if that is the article's text, rename the {kind} to 'body' (news settings "

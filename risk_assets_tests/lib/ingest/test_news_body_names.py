@@ -112,3 +112,21 @@ def test_a_body_read_leaves_nothing_to_say(tmp_path):
     path.write_text("id,title,article_html,published_at\n"
                     "h1,Beta grows,<p>Beta grew revenue 10%.</p>,2024-07-16T09:00:00Z\n", encoding="utf-8")
     assert "headline_scored_beside_unread_text" not in parse_news_file(path).notes
+
+
+def test_a_workbook_row_scored_on_its_headline_beside_an_unread_text_column_is_said(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "News"
+    for row in (["id", "title", "article_markup", "views"], ["h1", "Beta grows", "<p>Beta grew revenue 10%.</p>", 12],
+                ["h2", "Beta shrinks", None, 40]):
+        sheet.append(row)
+    path = tmp_path / "desk.xlsx"
+    book.save(path)
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "text_field").rows() == [("h1", "headline"), ("h2", "headline")]
+    assert parsed.notes["headline_scored_beside_unread_text_lines"] == [2]
+    assert parsed.notes["headline_scored_beside_unread_text"].startswith(
+        "1 article(s) scored on the headline alone (row 2) while the column 'article_markup' beside it holds text")
