@@ -2802,7 +2802,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", line)
         if held := [records.header[i] for i, name in enumerate(records.header)
-                    if name in out.notes["ignored_columns"] and _holds_text(values[i])]:
+                    if name in out.notes["ignored_columns"] and _holds_text(values[i]) and not _describes_other(name)]:
             unread_text[line] = held
         _feed_record(out, path, line, sha256, record, where=f"{path}: sheet {sheet.name!r} row {line}")
     if footer:
@@ -3076,7 +3076,7 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
             if any(nuls):
                 out.note_line("escaped_nul_removed_lines", number)
         record = {k: fields[i].replace(_CR_STANDIN, "\r") for k, i in columns.items()}
-        if held := [header[i] for i in unread if _holds_text(fields[i])]:
+        if held := [header[i] for i in unread if _holds_text(fields[i]) and not _describes_other(header[i])]:
             unread_text[number] = held
         if by_url and not record["doc_id"].strip():  # a row without its link: known by what it says
             record["doc_id"] = _content_id(record)
@@ -3089,13 +3089,25 @@ def _parse_feed_lines(path: Path, lines: list[str], sha256: str, fmt: dict, offs
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-"""Two letters together: a value that holds words, not a number, code or flag."""
+"""Two letters together: a word, not a number, code or flag."""
+_PROSE_END = re.compile(r"[.!?…][\"'”’)\]]*\s*$|</?[A-Za-z][^>]*>")
+"""A sentence's end, or markup: what an article's text shows and a name, tag or category does not."""
 
 
-def _holds_text(value: str | None) -> bool:
-    """Whether a field's value holds words (`Beta grew revenue 10%.`, `<p>...</p>`), not only a
-    number, a code, a date or nothing."""
-    return isinstance(value, str) and len(_WORD.findall(value)) >= 2
+def _holds_text(value: object) -> bool:
+    """Whether a field's value reads as an article's text: words ending a sentence (`Delta rose
+    5%.`), markup (`<p>Beta grew</p>`) or six words and more; never a number, a date, a name (`John
+    Smith`), a tag list (`Markets, Banking`) or nothing."""
+    if not isinstance(value, str):
+        return False
+    words = len(_WORD.findall(value))
+    return words >= 6 or (words >= 2 and _PROSE_END.search(value) is not None)
+
+
+def _describes_other(name: str) -> bool:
+    """Whether a field's name says it describes someone or something other than the article's text
+    (`author_name`, `source_title`, `image_caption`: OTHER_PARTY_WORDS, _MEDIA_WORDS)."""
+    return bool((OTHER_PARTY_WORDS | _MEDIA_WORDS) & set(_key(name).split("_")))
 
 
 def _note_headline_beside_unread_text(out: _Collector, unread_text: Mapping[int, Sequence[str]], kind: str,
@@ -5305,7 +5317,7 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
             out.note_line("doc_id_from_content_lines", number)
         written = {name for name in TEXT_FIELDS if name in columns and _field_written(fields, header, name, columns[name])}
         if held := [".".join(paths.get(name, (name,))) for name in out.notes.get("ignored_columns", [])
-                    if _holds_text(fields.get(name))]:
+                    if _holds_text(fields.get(name)) and not _describes_other(name)]:
             unread_text[number] = held
         _feed_record(out, path, number, sha256, record, where, written)
     _note_headline_beside_unread_text(out, unread_text, "field")

@@ -130,3 +130,13 @@ def test_a_workbook_row_scored_on_its_headline_beside_an_unread_text_column_is_s
     assert parsed.notes["headline_scored_beside_unread_text_lines"] == [2]
     assert parsed.notes["headline_scored_beside_unread_text"].startswith(
         "1 article(s) scored on the headline alone (row 2) while the column 'article_markup' beside it holds text")
+
+
+def test_names_tags_and_captions_beside_a_headline_are_no_unread_text(tmp_path):
+    path = tmp_path / "headlines.csv"
+    path.write_text("id,title,author,category,image_caption,published_at\n"
+                    "k1,Kone wins order,John Smith,\"Markets, Industrials\",The chief executive speaks at an event.,"
+                    "2024-07-16T09:00:00Z\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("text_field").to_series().to_list() == ["headline"]
+    assert "headline_scored_beside_unread_text" not in parsed.notes
