@@ -333,9 +333,9 @@ def test_the_run_summary_warns_of_an_article_scored_on_its_headline_beside_an_un
     assert lines[0].endswith("; every check passed; 1 file(s) landed with a field left unread:")
     assert " ".join(" ".join(lines[1:]).split()).startswith(
         "WARN cms.csv: 1 article(s) scored on the headline alone (line 2) while the column 'article_markup' beside "
-        "it holds text the reader does not take for a body; if that is the article's text, rename the column to "
-        "'body' (news settings declare an encoding, zone, date order and labels, not columns) and land the file "
-        "again")
+        "it holds text the reader does not take for a body; if that is the article's text, declare it in the "
+        "file's news settings, \"columns\": {\"article_markup\": \"body\"} (README, 'News files'), and land the "
+        "file again")
 
 
 def test_the_run_summary_counts_a_files_records_not_its_blank_lines(tmp_path, cases_dir):

@@ -28,6 +28,7 @@ import codecs
 import contextvars
 import csv
 import decimal
+import difflib
 import functools
 import gzip
 import hashlib
@@ -1014,6 +1015,24 @@ def _normalise_name(name: str) -> str:
 
 _ALL_ALIASES = frozenset(alias for aliases in FEED_ALIASES.values() for alias in aliases)
 
+
+def column_key(name: str) -> str:
+    """A column or field name as the reader compares names (`_normalise_name`: case, surrounding
+    spaces, inner spaces, hyphens and dots folded: ' Story Text ', 'story-text' and 'story_text'
+    are one; a JSON field's dotted path 'content.story' is its flattened name 'content_story')."""
+    return _normalise_name(str(name))
+
+
+DECLARED_COLUMNS: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "news_declared_columns", default=None)
+"""The news settings' `columns` of the file being read (the file's column as declared -> lake
+field; None: none), set by `parse_news_file`: `_feed_columns` reads each as that field first."""
+
+
+def _declared_columns() -> dict[str, str]:
+    """`column_key` of each column the news settings of the file being read declare -> its field."""
+    return {column_key(column): field for column, field in (DECLARED_COLUMNS.get() or {}).items()}
+
 _DATE_ONLY_NAMES = ("date", "publish_date", "published_date", "date_published", "publication_date", "pub_date",
                     "datum", "erscheinungsdatum", "publicatiedatum", "date_de_publication", "fecha",
                     "fecha_de_publicación", "fecha_de_publicacion", "data_di_pubblicazione", "data_pubblicazione",
@@ -1105,9 +1124,11 @@ def _datetime_twin(name: str, positions: dict[str, int]) -> int | None:
     return next((positions[twin] for twin in twins if twin in positions), None)
 
 
-def _feed_columns(header: list[str]) -> dict[str, int]:
-    """canonical field -> index of the header column that carries it: the first column named by
-    one of its aliases (a date alone gives way to its twin with the time of day, `_datetime_twin`);
+def _feed_columns(header: list[str], declared: Mapping[str, str] | None = None) -> dict[str, int]:
+    """canonical field -> index of the header column that carries it: the column `declared` names
+    for it (`column_key` of a column -> field, news settings `columns`; such a column is read as
+    no other field, and the field's aliases, teasers, twins and fallback give way to it); else the
+    first column named by one of its aliases (a date alone gives way to its twin with the time of day, `_datetime_twin`);
     for TEXT_FIELDS without one, the unclaimed column whose name's last word is
     an alias, best ranked (`_text_suffix_rank`); a publication time without one, the first column
     whose name ends in one of _TIME_SUFFIXES. A teaser (_FIRST_TEASER) gives way to a longer text
@@ -1117,13 +1138,18 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
     # by its name without it; any other name keeps its parentheses ('Text (PT)' is no zone)
     names = [_normalise_name(zoned["name"]) if (zoned := _ZONE_IN_NAME.fullmatch(name.strip()))
              and _normalise_name(zoned["name"]) in _TIME_LIKE_NAMES else _normalise_name(name) for name in header]
-    positions = {name: i for i, name in reversed(list(enumerate(names)))}
     found = {}
-    for canonical, aliases in FEED_ALIASES.items():
-        index = next((positions[a] for a in aliases if a in positions), None)
+    for column, canonical in (declared or {}).items():
+        index = next((i for i, name in enumerate(header) if column_key(name) == column), None)
         if index is not None:
             found[canonical] = index
-    if "published_at" in found and (twin := _datetime_twin(names[found["published_at"]], positions)) is not None:
+    own = set(found)  # the fields the file's declared columns give
+    positions = {name: i for i, name in reversed(list(enumerate(names))) if i not in found.values()}
+    for canonical, aliases in FEED_ALIASES.items():
+        index = next((positions[a] for a in aliases if a in positions), None)
+        if index is not None and canonical not in found:
+            found[canonical] = index
+    if "published_at" in found and "published_at" not in own and (twin := _datetime_twin(names[found["published_at"]], positions)) is not None:
         found["published_at"] = twin  # Factiva's 'publication_date' (midnight) beside 'publication_datetime'
     time_index = next((positions[a] for a in _TIME_ONLY_NAMES if a in positions), None)
     if "published_at" in found and names[found["published_at"]] in _DATE_ONLY_NAMES and time_index is not None:
@@ -1148,13 +1174,13 @@ def _feed_columns(header: list[str]) -> dict[str, int]:
             if index is not None:
                 found[canonical] = index
     body = found.get("body")
-    if body is not None and names[body] in FEED_ALIASES["body"][_FIRST_TEASER:]:
+    if body is not None and "body" not in own and names[body] in FEED_ALIASES["body"][_FIRST_TEASER:]:
         claimed = set(found.values())
         longer = next((i for i in by_suffix["body"]
                        if i not in claimed and _text_suffix_rank(names[i], "body") < _FIRST_TEASER), None)
         if longer is not None:  # 'summary' beside 'full_text': the text is the body, the summary its fallback
             found["body"] = longer
-    if "body" in found:  # NewsAPI: 'content' (cut at 200 characters, or empty) and 'description'
+    if "body" in found and "body" not in own:  # NewsAPI: 'content' (cut at 200 characters, or empty) and 'description'
         claimed = set(found.values())
         fallback = next((positions[a] for a in FEED_ALIASES["body"]
                          if a in positions and positions[a] not in claimed),
@@ -2752,7 +2778,7 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     sheets, not_read = workbook.read_sheets(path, content)
 
     def fits(cells: list[str]) -> dict[str, int] | None:
-        columns = _feed_columns(cells)
+        columns = _feed_columns(cells, _declared_columns())
         return columns if "headline" in columns or "body" in columns else None
 
     sheet, header_row, found, notes = workbook.the_sheet(
@@ -3129,8 +3155,9 @@ def _note_headline_beside_unread_text(out: _Collector, unread_text: Mapping[int,
         f"{len(lines):,} article(s) scored on the headline alone ({_lines_said(lines).replace('line', place or out.numbered)}) "
         f"while the {kind}"
         f"{'s' if len(names) > 1 else ''} {named} beside it hold{'' if len(names) > 1 else 's'} text the reader "
-        f"does not take for a body; if that is the article's text, rename the {kind} to 'body' (news settings "
-        "declare an encoding, zone, date order and labels, not columns) and land the file again")
+        f"does not take for a body; if that is the article's text, declare it in the file's news settings, "
+        f"\"columns\": {json.dumps({names[0]: 'body'}, ensure_ascii=False)} (README, 'News files'), and land the "
+        "file again")
 
 
 
@@ -3229,12 +3256,20 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     refuse nothing: each record reads its own (`_field_value`), and one that writes both with
     different values is quarantined by the caller (`_names_in_conflict`).
 
+    The news settings' `columns` (`DECLARED_COLUMNS`) are read first (`_feed_columns`): a declared
+    column is its field, whatever its values, and notes['columns_declared'] lists them (column ->
+    field); a column the aliases would have taken for that field is left in notes['ignored_columns'].
+
     Raises:
         FileRefused: two names read as one field whatever their case, spaces and hyphens
             ('headline' and 'Headline') in one header (not `records_apart`), or two nested fields
-            that both name the time; `where` says where the names are ('line 1: columns').
+            that both name the time; `where` says where the names are ('line 1: columns'). A
+            column the news settings declare that the header lacks (`_refuse_undeclared`).
     """
-    columns = _feed_columns(header)
+    declared = _declared_columns()
+    columns = _feed_columns(header, declared)
+    _refuse_undeclared(path, header, where, paths, records_apart, columns, declared)
+    own = {canonical for canonical in declared.values() if canonical in columns}
     if paths:
         ambiguous: dict[str, list[str]] = {}
         columns.update(_nested_columns(header, paths, columns, ambiguous))
@@ -3250,7 +3285,8 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
             raise FileRefused(f"{path}: {where} {twins} both name the {canonical} (names are read "
                               "whatever their case, spaces and hyphens), so which one is meant is ambiguous; "
                               "rename or drop one")
-    if "label" in columns and normalised[columns["label"]] in TAG_OR_LABEL_NAMES and values is not None:
+    if "label" in columns and "label" not in own and normalised[columns["label"]] in TAG_OR_LABEL_NAMES \
+            and values is not None:
         said, unknown = _unknown_labels(out, header[columns["label"]], values(columns["label"]))
         if len(unknown) * 2 > len(said):  # a CMS's tags ('Mercados', 'Banca'), not sentiment labels
             out.notes["label_column_unread"] = (
@@ -3262,7 +3298,7 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     readable = [i for i in label_like if _label_readable(normalised[i])]
     # the records are read for this only where a column may be the label: none is named so, or the
     # one that is holds class codes (a dataset's 0/1/2) beside one of words ('label_text')
-    if values is not None and readable and ("label" not in columns or not _holds_labels(
+    if values is not None and readable and "label" not in own and ("label" not in columns or not _holds_labels(
             out, header[columns["label"]], values(columns["label"]))):
         holding = [i for i in readable if _holds_labels(out, header[i], values(i))]
         if len(holding) == 1:
@@ -3277,7 +3313,8 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
                 f"{header[columns.pop('published_zone')]}: {len(unread):,} of {len(written):,} values are no time "
                 f"zone ({', '.join(repr(v) for v in list(dict.fromkeys(unread))[:3])}), so the column is not read "
                 "as the times' zone")
-    if "published_at" in columns and normalised[columns["published_at"]] in EPOCH_ONLY_NAMES and values is not None:
+    if ("published_at" in columns and "published_at" not in own
+            and normalised[columns["published_at"]] in EPOCH_ONLY_NAMES and values is not None):
         written = [v.strip() for v in values(columns["published_at"]) if v is not None and _present(v)]
         if any(not _EPOCH_SECONDS.fullmatch(v) for v in written):  # a `ts` that is no Slack time: not read
             columns.pop("published_at")
@@ -3285,6 +3322,8 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     if marked := csv_text.header_marks_note(header):  # matched without them: said, never silent
         out.notes["header_invisible_characters"] = marked
     out.notes["columns"] = {canonical: header[i] for canonical, i in columns.items()}
+    if declared:
+        out.notes["columns_declared"] = {header[columns[canonical]]: canonical for canonical in declared.values()}
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
     if unread := [header[i] for i in label_like if i not in used]:
         out.notes["label_like_columns_unread"] = unread
@@ -3297,9 +3336,38 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
                 f"no publication time read: {', '.join(repr(n) for n in named)} "
                 f"{'looks' if len(named) == 1 else 'look'} like one but "
                 f"{'is no name' if len(named) == 1 else 'are no names'} the reader takes for it, so every article "
-                "loads with published_at empty; rename the field to published_at (or export it so) and land the "
-                "file again")
+                "loads with published_at empty; if it is the publication time, declare it in the file's news "
+                f"settings, \"columns\": {json.dumps({named[0]: 'published_at'}, ensure_ascii=False)} (README, "
+                "'News files'), and land the file again")
     return columns
+
+
+def _refuse_undeclared(path: Path, header: list[str], where: str, paths: dict[str, tuple[str, ...]] | None,
+                       records_apart: bool, columns: Mapping[str, int], declared: Mapping[str, str]) -> None:
+    """Refuse a file whose header (`header`, a JSON feed's fields with their `paths`) lacks a column
+    its news settings declare (`declared`: `column_key` -> field; `columns`: what `_feed_columns`
+    found), naming the settings file, the column as declared, the file's columns (a nested field by
+    its dotted path) and the closest of them (difflib), if any.
+
+    Raises:
+        FileRefused: a declared column is not among the header's names, compared as `column_key`.
+    """
+    written = {column_key(column): column for column in DECLARED_COLUMNS.get() or {}}
+    missing = [key for key, canonical in declared.items()
+               if canonical not in columns or column_key(header[columns[canonical]]) != key]
+    if not missing:
+        return
+    kind = "field" if records_apart else "column"
+    shown = [".".join(paths[name]) if paths and len(paths.get(name, ())) > 1 else name for name in header]
+    column = written[missing[0]]
+    close = difflib.get_close_matches(column_key(column), [column_key(name) for name in shown], n=1, cutoff=0.6)
+    nearest = next((name for name in shown if close and column_key(name) == close[0]), None)
+    raise FileRefused(
+        f"{path}: news settings {SETTINGS_FILE.get()} declare the {kind} {column!r} as the "
+        f"{declared[missing[0]]} ('columns'), but the file has no {kind} of that name (compared whatever its case "
+        f"and surrounding spaces); its {kind}s ({where}): {', '.join(repr(name) for name in shown)}"
+        + (f"; did you mean {nearest!r}?" if nearest else "")
+        + f" Declare the {kind} as the file names it and land the file again")
 
 
 def _time_like(name: str) -> bool:
@@ -4174,7 +4242,7 @@ def _feed_delimiter(header_line: str) -> str | None:
             header = next(csv.reader([header_line.replace("\r", _CR_STANDIN)], delimiter=delimiter, skipinitialspace=True))
         except (csv.Error, StopIteration):
             continue
-        columns = _feed_columns(header)
+        columns = _feed_columns(header, _declared_columns())
         if "headline" in columns or "body" in columns:
             found.append((len(header), -FEED_DELIMITERS.index(delimiter), delimiter))
     return max(found)[2] if found else None
@@ -4313,7 +4381,7 @@ def _refuse_loan_header(path: Path, header: list[str], where: str,
         loan_id = concepts["source_loan_id"]
         mark = f"{loan_id!r} is a loan id"
         news = f"rename {loan_id!r} (a story's id column is `id` or `article_id`)"
-    elif not {"headline", "body"} & _feed_columns(header).keys():
+    elif not {"headline", "body"} & _feed_columns(header, _declared_columns()).keys():
         mark = "no column holds an article's text"
         news = "name its text column `headline` or `body` (see README, 'News files')"
     else:
@@ -5235,10 +5303,11 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
                            records_apart=True)
     # an article that leaves its field's chosen name empty takes another accepted name it fills
     # (`_field_value`): such names are read, not ignored
+    own = set(out.notes.get("columns_declared", {}).values())  # read from the declared field alone
     fallback = {name: canonical for name in out.notes.get("ignored_columns", []) for canonical in columns
-                if canonical in FEED_ALIASES and _key(name) in FEED_ALIASES[canonical]
+                if canonical in FEED_ALIASES and canonical not in own and _key(name) in FEED_ALIASES[canonical]
                 and _key(name) not in _LOCAL_CLOCKS.get(_key(header[columns[canonical]]), ())}
-    if "body" in columns:  # `data.attributes.body` of an article that leaves the file's body empty (`_field_value`)
+    if "body" in columns and "body" not in own:  # `data.attributes.body` of an article that leaves the file's body empty (`_field_value`)
         fallback.update({name: "body" for name in out.notes.get("ignored_columns", [])
                          if _text_suffix_rank(_key(name), "body") is not None
                          and not _MEDIA_WORDS & set(_key(name).split("_"))})
@@ -5253,7 +5322,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     read = {header[i] for i in columns.values()} | set(fallback)  # the fields an article's values come from
     if "published_at" in columns:  # '01/02/2011' is 1 February where another article writes '13/02/2011'
         out.settle_date_order((record.line if by_line else record.number,
-                               _field_value(flat[record.number], header, "published_at", columns["published_at"]))
+                               flat[record.number].get(header[columns["published_at"]], "") if "published_at" in own
+                               else _field_value(flat[record.number], header, "published_at", columns["published_at"]))
                               for record in records if record.number in flat)
     unread_text: dict[int, list[str]] = {}  # record number -> its unread fields holding text
     for record in records:
@@ -5308,14 +5378,16 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
             continue
         if alternatives_differ(record.value):  # plain text and HTML of one content that say different things
             out.note_line("alternative_texts_differ_lines", number)
-        record = {canonical: _field_value(fields, header, canonical, i) for canonical, i in columns.items()}
+        record = {canonical: fields.get(header[i], "") if canonical in own else _field_value(fields, header, canonical, i)
+                  for canonical, i in columns.items()}
         for text_field in ("headline", "body", "body_fallback"):  # an article without the field has none: NULL
             if record.get(text_field) == "":
                 record[text_field] = None
         if not record.get("doc_id"):  # no id, no URL: one from what it says, the same in the next pull
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", number)
-        written = {name for name in TEXT_FIELDS if name in columns and _field_written(fields, header, name, columns[name])}
+        written = {name for name in TEXT_FIELDS if name in columns and (header[columns[name]] in fields if name in own
+                                                                         else _field_written(fields, header, name, columns[name]))}
         if held := [".".join(paths.get(name, (name,))) for name in out.notes.get("ignored_columns", [])
                     if _holds_text(fields.get(name)) and not _describes_other(name)]:
             unread_text[number] = held
@@ -5966,8 +6038,9 @@ def parse_news_file(path: Path | str, mapping_dirs: Sequence[Path | str] = ()) -
 
     Raises:
         FileRefused: an empty file, no known news format, a loan tape, undecodable bytes, or invalid
-            news settings; the message names the file (and the byte offset for a decode error). An
-            Excel workbook is read by `parse_news_workbook`.
+            news settings, or a column the settings' `columns` declare that the file lacks (or a file
+            with no columns: e-mail, PhraseBank text); the message names the file (and the byte
+            offset for a decode error). An Excel workbook is read by `parse_news_workbook`.
     """
     from risk_assets.lib.ingest.news_settings import in_local_zone, load_news_settings
 
@@ -5976,12 +6049,19 @@ def parse_news_file(path: Path | str, mapping_dirs: Sequence[Path | str] = ()) -
     order = DATE_ORDER.set(settings.date_order if settings else None)
     zone = DECLARED_ZONE.set(settings.timezone if settings else None)
     declared_in = SETTINGS_FILE.set(settings.source if settings else None)
+    declared_columns = DECLARED_COLUMNS.set(settings.columns if settings else None)
     try:
         parsed = _parse_news(path, settings.encoding if settings else None, settings.label_map if settings else None)
     finally:
         DATE_ORDER.reset(order)
         DECLARED_ZONE.reset(zone)
         SETTINGS_FILE.reset(declared_in)
+        DECLARED_COLUMNS.reset(declared_columns)
+    if settings is not None and settings.columns and "columns_declared" not in parsed.notes:
+        raise FileRefused(f"{path}: news settings {settings.source} declare 'columns' "
+                          f"({', '.join(repr(column) for column in settings.columns)}), but the file is "
+                          f"{parsed.format}, which names no columns or fields to read them from; drop 'columns' "
+                          "from the settings that apply to it")
     _explain_unrecognised_labels(parsed, path)
     if settings is None:
         return parsed

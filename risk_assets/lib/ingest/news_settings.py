@@ -38,11 +38,11 @@ import polars as pl
 
 from risk_assets.lib.ingest.mappings import names_file
 from risk_assets.lib.ingest.news_formats import (
-    LABELS, label_key, label_number, loaded_rows_noted, record_place, repeats_of_quarantined_copies,
+    FEED_ALIASES, LABELS, column_key, label_key, label_number, loaded_rows_noted, record_place, repeats_of_quarantined_copies,
 )
 from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
 
-SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "date_order", "label_map", "description")
+SETTINGS_KEYS = ("name", "applies_to", "encoding", "timezone", "date_order", "label_map", "columns", "description")
 """Keys of a news settings file (and comments starting with '_')."""
 SIDECAR_SUFFIX = ".mapping.json"
 """`<news file name><SIDECAR_SUFFIX>` holds the settings of that file alone."""
@@ -50,6 +50,10 @@ FOLDER = "news"
 """Subfolder of a mappings folder that holds news settings (`$RISK_HOME/mappings/news/`)."""
 DATE_ORDERS = ("DMY", "MDY")
 """Values of `date_order`: day first (Europe: `02.05.2024`, `02/05/2024`) or month first (US)."""
+COLUMN_FIELDS = tuple(FEED_ALIASES)
+"""The lake's fields a news file's own column may be declared as (`columns`): the fields the reader
+takes from a feed's columns, `doc_id` (an article URL is its id), `published_at`, `headline`,
+`body`, `source`, `ticker`, `label`."""
 ASSUMED_UTC_NOTE = "published_at_assumed_utc_lines"
 """The parsers' note listing the lines whose publication time had no zone (taken as UTC)."""
 
@@ -69,6 +73,9 @@ class NewsSettings:
     label_map: dict[str, str | None] | None = None
     """`label_key(source label)` -> 'negative' / 'neutral' / 'positive', or None (not a sentiment
     label: loaded unlabelled)."""
+    columns: dict[str, str] | None = None
+    """The file's own column (CSV or workbook header) or JSON field (a dotted path for a nested one,
+    `content.story`), as declared -> the lake field (COLUMN_FIELDS) it is read as."""
 
 
 def load_news_settings(news_file: Path, mapping_dirs: Sequence[Path] = ()) -> NewsSettings | None:
@@ -82,7 +89,9 @@ def load_news_settings(news_file: Path, mapping_dirs: Sequence[Path] = ()) -> Ne
             (which one is meant is ambiguous), or a `label_map` that is no JSON object, maps a label
             to anything but 'negative', 'neutral', 'positive' or null, has an empty label, or names
             one label twice (whatever the case; a class code by its number, '1' and '1.0') with
-            different targets; the message names the
+            different targets, or `columns` that is no JSON object of column -> lake field, maps a
+            column to no field of COLUMN_FIELDS, declares two columns as one field, or one column
+            twice (whatever its case and spaces); the message names the
             settings file(s) and the key.
     """
     sidecar = news_file.with_name(news_file.name + SIDECAR_SUFFIX)
@@ -150,7 +159,36 @@ def _settings(path: Path, document: object) -> NewsSettings:
         raise refuse(f"'date_order' {order!r} is none of {list(DATE_ORDERS)} (day first, as in 02.05.2024 for "
                      "2 May, or month first, as in 05/02/2024)")
     label_map = _label_map(document["label_map"], refuse) if document.get("label_map") is not None else None
-    return NewsSettings(path, name, encoding, zone, order and order.strip().upper(), label_map)
+    columns = _columns(document["columns"], refuse) if document.get("columns") is not None else None
+    return NewsSettings(path, name, encoding, zone, order and order.strip().upper(), label_map, columns)
+
+
+def _columns(declared: object, refuse) -> dict[str, str]:
+    """The validated `columns` of a settings file: the file's column (or JSON field path) as
+    written -> lake field (COLUMN_FIELDS). `refuse(why)` makes the FileRefused naming the settings
+    file."""
+    example = '{"story_text": "body", "titel": "headline", "zeit": "published_at"}'
+    if not isinstance(declared, dict):
+        raise refuse(f"'columns' must be a JSON object of the file's column -> lake field, such as {example}; "
+                     f"not {declared!r}")
+    read: dict[str, str] = {}
+    by_key: dict[str, str] = {}
+    by_field: dict[str, str] = {}
+    for column, target in declared.items():
+        if not column.strip():
+            raise refuse("'columns' has an empty column name")
+        if not isinstance(target, str) or target.strip().lower() not in COLUMN_FIELDS:
+            raise refuse(f"'columns' maps {column!r} to {target!r}, which is no lake field; a column is read as one "
+                         f"of {list(COLUMN_FIELDS)} (an article URL column is the doc_id)")
+        target = target.strip().lower()
+        if (key := column_key(column)) in by_key:
+            raise refuse(f"'columns' names {by_key[key]!r} and {column!r}, one column (names are compared whatever "
+                         "their case and surrounding spaces); declare it once")
+        if target in by_field:
+            raise refuse(f"'columns' declares both {by_field[target]!r} and {column!r} as the {target}; which one "
+                         "is meant is ambiguous: declare one")
+        read[column.strip()], by_key[key], by_field[target] = target, column, column
+    return read
 
 
 def _label_map(declared: object, refuse) -> dict[str, str | None]:

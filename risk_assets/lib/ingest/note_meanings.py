@@ -142,11 +142,12 @@ NOTE_MEANINGS: dict[str, str] = {
     "time_like_columns_unread": "fields whose names look like a publication time but were not read as one: the "
                                 "articles load without a time",
     "published_at_unread": "no publication time was read although a field looks like one (named): every article "
-                           "loads with published_at empty; rename the field and "
-                           "land the file again",
+                           "loads with published_at empty; declare it in news settings' columns "
+                           "and land the file again",
     "headline_scored_beside_unread_text": "articles scored on their headline alone while a column or field the "
-                                          "reader does not read holds text on their row (named): rename it to "
-                                          "body if it is the article's text, and land the file again",
+                                          "reader does not read holds text on their row (named): declare it "
+                                          "as the body in news settings' columns if it is the article's text, and "
+                                          "land the file again",
     "headline_scored_beside_unread_text_lines": "the lines of the articles scored on their headline alone beside "
                                                 "an unread column or field holding text",
     "nested_fields_ambiguous": "nested fields that both could be the article's id, source or ticker (one name at one "

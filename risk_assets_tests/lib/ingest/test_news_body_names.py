@@ -88,8 +88,8 @@ def test_an_article_scored_on_its_headline_beside_an_unread_column_holding_text_
     assert parsed.notes["headline_scored_beside_unread_text_lines"] == [2]  # line 3's unread columns hold no words
     assert parsed.notes["headline_scored_beside_unread_text"] == (
         "1 article(s) scored on the headline alone (line 2) while the column 'article_markup' beside it holds text "
-        "the reader does not take for a body; if that is the article's text, rename the column to 'body' (news "
-        "settings declare an encoding, zone, date order and labels, not columns) and land the file again")
+        "the reader does not take for a body; if that is the article's text, declare it in the file's news "
+        "settings, \"columns\": {\"article_markup\": \"body\"} (README, 'News files'), and land the file again")
 
 
 def test_a_json_article_scored_on_its_headline_names_its_unread_nested_field(tmp_path):
@@ -104,7 +104,8 @@ def test_a_json_article_scored_on_its_headline_names_its_unread_nested_field(tmp
     assert parsed.notes["headline_scored_beside_unread_text_lines"] == [2]
     assert parsed.notes["headline_scored_beside_unread_text"].startswith(
         "1 article(s) scored on the headline alone (line 2) while the field 'story_markup.html' beside it holds "
-        "text the reader does not take for a body; if that is the article's text, rename the field to 'body'")
+        "text the reader does not take for a body; if that is the article's text, declare it in the file's news "
+        "settings, \"columns\": {\"story_markup.html\": \"body\"}")
 
 
 def test_a_body_read_leaves_nothing_to_say(tmp_path):

@@ -91,5 +91,6 @@ def test_a_time_like_field_left_unread_is_said_in_words_naming_it(tmp_path):
     assert parsed.notes["time_like_columns_unread"] == ["meta_first_seen_on"]
     assert parsed.notes["published_at_unread"] == (
         "no publication time read: 'meta.first_seen_on' looks like one but is no name the reader takes for it, "
-        "so every article loads with published_at empty; rename the field to published_at (or export it so) "
-        "and land the file again")
+        "so every article loads with published_at empty; if it is the publication time, declare it in the file's "
+        "news settings, \"columns\": {\"meta.first_seen_on\": \"published_at\"} (README, 'News files'), and "
+        "land the file again")

@@ -1,0 +1,149 @@
+"""A vendor's news file whose columns have names of their own (`story_text`, `Titel`, `Zeit`,
+a nested `content.story`): declared in news settings' `columns`, each is read as its lake field,
+before any column the reader would otherwise take for it; a declaration that cannot hold refuses
+the file or the settings, naming what to fix."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import pytest
+
+from risk_assets.lib.ingest.news_formats import parse_news_file
+from risk_assets.lib.ingest.parsed import FileRefused
+
+DESK_COLUMNS = {"story_text": "body", "titel": "headline", "zeit": "published_at", "nr": "doc_id"}
+
+
+def _sidecar(path, **document):
+    sidecar = path.with_name(path.name + ".mapping.json")
+    sidecar.write_text(json.dumps({"name": "vendor_desk", **document}), encoding="utf-8")
+    return sidecar
+
+
+@pytest.fixture
+def vendor_csv(tmp_path):
+    """A German vendor's export: its id is `Nr`, its body `Story Text` beside a teaser `Summary`
+    (read as the body's fallback unless declared), and its time `Zeit`, which alone the reader
+    takes for no time."""
+    path = tmp_path / "vendor_2024-05.csv"
+    path.write_text(
+        "Nr,Titel,Summary,Story Text,Zeit\n"
+        "v1,Kone wins order,Kone order.,Kone won a EUR 40 million elevator order in Helsinki.,2024-05-02T09:30:00Z\n"
+        "v2,Nokia cuts jobs,Nokia cuts.,Nokia will cut 1400 jobs in Finland after weak sales.,2024-05-03T14:05:00Z\n",
+        encoding="utf-8")
+    return path
+
+
+def test_declared_columns_are_read_as_their_fields_before_the_aliases(vendor_csv):
+    sidecar = _sidecar(vendor_csv, columns=DESK_COLUMNS)
+    parsed = parse_news_file(vendor_csv)
+    assert parsed.rows.select("doc_id", "headline", "body", "text_field", "published_at").rows() == [
+        ("v1", "Kone wins order", "Kone won a EUR 40 million elevator order in Helsinki.", "body",
+         datetime(2024, 5, 2, 9, 30)),
+        ("v2", "Nokia cuts jobs", "Nokia will cut 1400 jobs in Finland after weak sales.", "body",
+         datetime(2024, 5, 3, 14, 5)),
+    ]
+    assert parsed.notes["columns"] == {"body": "Story Text", "headline": "Titel", "published_at": "Zeit",
+                                       "doc_id": "Nr"}
+    assert parsed.notes["columns_declared"] == {"Story Text": "body", "Titel": "headline", "Zeit": "published_at",
+                                                "Nr": "doc_id"}
+    assert parsed.notes["ignored_columns"] == ["Summary"]  # the teaser the aliases would have read beside it
+    assert parsed.notes["news_settings"] == str(sidecar)
+    assert "headline_scored_beside_unread_text" not in parsed.notes
+
+
+def test_undeclared_the_vendors_id_and_time_are_left_unread(vendor_csv):
+    parsed = parse_news_file(vendor_csv)
+    assert parsed.notes["columns"] == {"headline": "Titel", "body": "Story Text", "body_fallback": "Summary"}
+    assert parsed.rows["published_at"].to_list() == [None, None]
+    assert parsed.rows["doc_id"].str.starts_with("v").to_list() == [False, False]
+    assert parsed.notes["ignored_columns"] == ["Nr", "Zeit"]
+
+
+def test_a_nested_json_field_is_declared_by_its_dotted_path(tmp_path):
+    path = tmp_path / "wire.json"
+    path.write_text(json.dumps({"items": [
+        {"ref": "w1", "titel": "Kone wins order", "text": "Kone order.",
+         "content": {"story": "Kone won a EUR 40 million elevator order in Helsinki.", "lang": "en"},
+         "meta": {"zeit": "2024-05-02T09:30:00Z"}},
+        {"ref": "w2", "titel": "Nokia cuts jobs", "text": "Nokia cuts.",
+         "content": {"story": "Nokia will cut 1400 jobs in Finland after weak sales.", "lang": "en"},
+         "meta": {"zeit": "2024-05-03T14:05:00Z"}},
+    ]}, indent=1), encoding="utf-8")
+    _sidecar(path, columns={"content.story": "body", "meta.zeit": "published_at", "ref": "doc_id"})
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "headline", "body", "published_at").rows() == [
+        ("w1", "Kone wins order", "Kone won a EUR 40 million elevator order in Helsinki.", datetime(2024, 5, 2, 9, 30)),
+        ("w2", "Nokia cuts jobs", "Nokia will cut 1400 jobs in Finland after weak sales.", datetime(2024, 5, 3, 14, 5)),
+    ]
+    assert parsed.notes["columns_declared"] == {"content_story": "body", "meta_zeit": "published_at", "ref": "doc_id"}
+    assert parsed.notes["ignored_columns"] == ["text", "content_lang"]  # `text`, a body alias, gives way
+    assert "fallback_columns" not in parsed.notes
+
+
+def test_a_declared_column_the_file_lacks_refuses_it_naming_the_closest(vendor_csv):
+    sidecar = _sidecar(vendor_csv, columns={"story_txt": "body"})
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(vendor_csv)
+    assert str(refused.value) == (
+        f"{vendor_csv}: news settings {sidecar} declare the column 'story_txt' as the body ('columns'), but the file "
+        "has no column of that name (compared whatever its case and surrounding spaces); its columns (line 1: "
+        "columns): 'Nr', 'Titel', 'Summary', 'Story Text', 'Zeit'; did you mean 'Story Text'? Declare the column "
+        "as the file names it and land the file again")
+
+
+def test_a_declared_json_field_the_articles_lack_names_their_dotted_fields(tmp_path):
+    path = tmp_path / "wire.jsonl"
+    path.write_text(json.dumps({"id": "w1", "title": "Kone wins order", "content": {"story": "Kone won an order."}})
+                    + "\n", encoding="utf-8")
+    sidecar = _sidecar(path, columns={"payload": "body"})
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: news settings {sidecar} declare the field 'payload' as the body ('columns'), but the file has "
+        "no field of that name (compared whatever its case and surrounding spaces); its fields (fields): 'id', "
+        "'title', 'content.story' Declare the field as the file names it and land the file again")
+
+
+@pytest.mark.parametrize(("columns", "said"), [
+    ({"story_text": "article_text"}, "'columns' maps 'story_text' to 'article_text', which is no lake field; a "
+     "column is read as one of ['doc_id', 'published_at', 'headline', 'body', 'source', 'ticker', 'label'] (an "
+     "article URL column is the doc_id)"),
+    ({"story_text": "body", "Summary": "body"}, "'columns' declares both 'story_text' and 'Summary' as the body; "
+     "which one is meant is ambiguous: declare one"),
+    ({"Story Text": "body", " story_text": "headline"}, "'columns' names 'Story Text' and ' story_text', one column "
+     "(names are compared whatever their case and surrounding spaces); declare it once"),
+    (["story_text", "body"], "'columns' must be a JSON object of the file's column -> lake field, such as "
+     '{"story_text": "body", "titel": "headline", "zeit": "published_at"}; not [\'story_text\', \'body\']'),
+])
+def test_columns_that_cannot_hold_refuse_the_settings_naming_the_key(vendor_csv, columns, said):
+    sidecar = _sidecar(vendor_csv, columns=columns)
+    with pytest.raises(FileRefused, match=re.escape(f"{sidecar}: invalid news settings: {said}")):
+        parse_news_file(vendor_csv)
+
+
+def test_columns_declared_for_a_file_without_columns_refuse_it(data_dir, tmp_path):
+    path = tmp_path / "phrasebank.txt"
+    path.write_text("\n".join((data_dir / "news" / "financial_phrasebank_50agree.txt")
+                              .read_text("utf-8-sig").splitlines()[:3]) + "\n", encoding="utf-8")
+    sidecar = _sidecar(path, columns={"sentence": "body"})
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: news settings {sidecar} declare 'columns' ('sentence'), but the file is phrasebank_txt, which "
+        "names no columns or fields to read them from; drop 'columns' from the settings that apply to it")
+
+
+def test_the_unread_text_warning_gives_the_declaration_that_reads_it(tmp_path):
+    path = tmp_path / "bare.csv"
+    path.write_text("id,title,Artikeltext\na1,Kone wins order,Kone won a EUR 40 million elevator order.\n",
+                    encoding="utf-8")
+    assert parse_news_file(path).notes["headline_scored_beside_unread_text"].endswith(
+        "if that is the article's text, declare it in the file's news settings, \"columns\": "
+        "{\"Artikeltext\": \"body\"} (README, 'News files'), and land the file again")
+    _sidecar(path, columns={"Artikeltext": "body"})
+    assert parse_news_file(path).rows.select("body", "text_field").rows() == [
+        ("Kone won a EUR 40 million elevator order.", "body")]
