@@ -1,12 +1,14 @@
 """How to read news files that do not say everything themselves: the text encoding of a desk's
-export (a Finnish desk's CSV in Windows-1252, not UTF-8), and the zone of publication times
-written without one (a local-time feed), declared by the user instead of guessed.
+export (a Finnish desk's CSV in Windows-1252, not UTF-8), the zone of publication times
+written without one (a local-time feed), and which of a vendor's own columns is which, declared by
+the user instead of guessed.
 
 A settings file is JSON:
 
     {"name": "helsinki_desk", "applies_to": ["desk_*.csv"],
      "encoding": "cp1252", "timezone": "Europe/Helsinki",
-     "label_map": {"1": "positive", "0": "neutral", "-1": "negative", "mixed": null}}
+     "label_map": {"1": "positive", "0": "neutral", "-1": "negative", "mixed": null},
+     "columns": {"story_text": "body", "titel": "headline", "zeit": "published_at"}}
 
 beside the news file as `<file name>.mapping.json` (that file alone; landing never reads it as
 news), or in `$RISK_HOME/mappings/news/` naming its files by `applies_to` (file-name globs, matched
@@ -16,7 +18,11 @@ IANA zone name: publication times without a zone or offset are read as wall-cloc
 its daylight-saving rules, and converted to UTC; times with a zone keep theirs), `label_map` (source
 label -> 'negative', 'neutral' or 'positive', or null for "not a sentiment label": the article loads
 unlabelled; keys are compared whatever their case and surrounding spaces, a class code by its whole
-number ('+1', '1.0' are '1'), and are read before the built-in forms, see `news_formats.read_label`), `description`;
+number ('+1', '1.0' are '1'), and are read before the built-in forms, see `news_formats.read_label`), `columns` (the file's own column,
+or a JSON field by its dotted path `content.story` -> one of COLUMN_FIELDS: read as that field before
+any column the reader's names would take for it, which is then ignored; names compared whatever
+their case and surrounding spaces; a declared column the file lacks refuses the file, see
+`news_formats._refuse_undeclared`), `description`;
 keys starting with `_` are comments. Without settings a news file is read as UTF-8 (or UTF-16 by
 its byte-order mark) and its zone-less times are taken as UTC, as `news_formats` documents.
 

@@ -127,6 +127,8 @@ NOTE_MEANINGS: dict[str, str] = {
                          "lines after it",
     "record_numbers": "an article's place is its number in the response (articles 1, 2, ...), not a line number",
     "ignored_columns": "fields not read (an index, an unknown column)",
+    "columns_declared": "the file's own columns read as the lake's fields because its news settings declare them "
+                        "(`columns`), before any column the reader would take for those fields",
     "label_unrecognised": "sentiment labels the reader does not know: the articles load without a label, so "
                           "they do not train the model; declare what they mean in the news settings",
     "label_unrecognised_lines": "lines of the articles whose label is not known",

@@ -147,3 +147,25 @@ def test_the_unread_text_warning_gives_the_declaration_that_reads_it(tmp_path):
     _sidecar(path, columns={"Artikeltext": "body"})
     assert parse_news_file(path).rows.select("body", "text_field").rows() == [
         ("Kone won a EUR 40 million elevator order.", "body")]
+
+
+def test_a_workbook_whose_text_column_only_a_declaration_names_is_read(tmp_path):
+    """`Inhalt der Meldung` names no headline or body the reader knows: without the declaration no
+    sheet is a news feed; with it the sheet is found and the column read as the body."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Meldungen"
+    for row in (["Nr", "Inhalt der Meldung", "Zeit"],
+                ["m1", "Kone won a EUR 40 million elevator order in Helsinki.", "2024-05-02T09:30:00Z"]):
+        sheet.append(row)
+    path = tmp_path / "desk.xlsx"
+    book.save(path)
+    with pytest.raises(FileRefused, match="news feed"):
+        parse_news_file(path)
+    _sidecar(path, columns={"inhalt der meldung": "body", "Nr": "doc_id", "Zeit": "published_at"})
+    parsed = parse_news_file(path)
+    assert parsed.rows.select("doc_id", "body", "text_field", "published_at").rows() == [
+        ("m1", "Kone won a EUR 40 million elevator order in Helsinki.", "body", datetime(2024, 5, 2, 9, 30))]
+    assert parsed.notes["columns_declared"] == {"Inhalt der Meldung": "body", "Nr": "doc_id", "Zeit": "published_at"}
