@@ -1149,7 +1149,8 @@ def _feed_columns(header: list[str], declared: Mapping[str, str] | None = None) 
         index = next((positions[a] for a in aliases if a in positions), None)
         if index is not None and canonical not in found:
             found[canonical] = index
-    if "published_at" in found and "published_at" not in own and (twin := _datetime_twin(names[found["published_at"]], positions)) is not None:
+    if ("published_at" in found and "published_at" not in own
+            and (twin := _datetime_twin(names[found["published_at"]], positions)) is not None):
         found["published_at"] = twin  # Factiva's 'publication_date' (midnight) beside 'publication_datetime'
     time_index = next((positions[a] for a in _TIME_ONLY_NAMES if a in positions), None)
     if "published_at" in found and names[found["published_at"]] in _DATE_ONLY_NAMES and time_index is not None:
@@ -5307,7 +5308,7 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
     fallback = {name: canonical for name in out.notes.get("ignored_columns", []) for canonical in columns
                 if canonical in FEED_ALIASES and canonical not in own and _key(name) in FEED_ALIASES[canonical]
                 and _key(name) not in _LOCAL_CLOCKS.get(_key(header[columns[canonical]]), ())}
-    if "body" in columns and "body" not in own:  # `data.attributes.body` of an article that leaves the file's body empty (`_field_value`)
+    if "body" in columns and "body" not in own:  # `data.attributes.body` of an article leaving the body empty
         fallback.update({name: "body" for name in out.notes.get("ignored_columns", [])
                          if _text_suffix_rank(_key(name), "body") is not None
                          and not _MEDIA_WORDS & set(_key(name).split("_"))})
@@ -5378,16 +5379,17 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
             continue
         if alternatives_differ(record.value):  # plain text and HTML of one content that say different things
             out.note_line("alternative_texts_differ_lines", number)
-        record = {canonical: fields.get(header[i], "") if canonical in own else _field_value(fields, header, canonical, i)
-                  for canonical, i in columns.items()}
+        record = {canonical: fields.get(header[i], "") if canonical in own  # a declared field: its own name only
+                  else _field_value(fields, header, canonical, i) for canonical, i in columns.items()}
         for text_field in ("headline", "body", "body_fallback"):  # an article without the field has none: NULL
             if record.get(text_field) == "":
                 record[text_field] = None
         if not record.get("doc_id"):  # no id, no URL: one from what it says, the same in the next pull
             record["doc_id"] = _content_id(record)
             out.note_line("doc_id_from_content_lines", number)
-        written = {name for name in TEXT_FIELDS if name in columns and (header[columns[name]] in fields if name in own
-                                                                         else _field_written(fields, header, name, columns[name]))}
+        written = {name for name in TEXT_FIELDS if name in columns
+                   and (header[columns[name]] in fields if name in own
+                        else _field_written(fields, header, name, columns[name]))}
         if held := [".".join(paths.get(name, (name,))) for name in out.notes.get("ignored_columns", [])
                     if _holds_text(fields.get(name)) and not _describes_other(name)]:
             unread_text[number] = held

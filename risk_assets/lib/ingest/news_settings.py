@@ -18,11 +18,11 @@ IANA zone name: publication times without a zone or offset are read as wall-cloc
 its daylight-saving rules, and converted to UTC; times with a zone keep theirs), `label_map` (source
 label -> 'negative', 'neutral' or 'positive', or null for "not a sentiment label": the article loads
 unlabelled; keys are compared whatever their case and surrounding spaces, a class code by its whole
-number ('+1', '1.0' are '1'), and are read before the built-in forms, see `news_formats.read_label`), `columns` (the file's own column,
-or a JSON field by its dotted path `content.story` -> one of COLUMN_FIELDS: read as that field before
-any column the reader's names would take for it, which is then ignored; names compared whatever
-their case and surrounding spaces; a declared column the file lacks refuses the file, see
-`news_formats._refuse_undeclared`), `description`;
+number ('+1', '1.0' are '1'), and are read before the built-in forms, see `news_formats.read_label`),
+`columns` (the file's own column, or a JSON field by its dotted path `content.story` -> one of
+COLUMN_FIELDS: read as that field before any column the reader's names would take for it, which is
+then ignored; names compared whatever their case and surrounding spaces; a declared column the file
+lacks refuses the file, see `news_formats._refuse_undeclared`), `description`;
 keys starting with `_` are comments. Without settings a news file is read as UTF-8 (or UTF-16 by
 its byte-order mark) and its zone-less times are taken as UTC, as `news_formats` documents.
 
@@ -44,7 +44,8 @@ import polars as pl
 
 from risk_assets.lib.ingest.mappings import names_file
 from risk_assets.lib.ingest.news_formats import (
-    FEED_ALIASES, LABELS, column_key, label_key, label_number, loaded_rows_noted, record_place, repeats_of_quarantined_copies,
+    FEED_ALIASES, LABELS, column_key, label_key, label_number, loaded_rows_noted, record_place,
+    repeats_of_quarantined_copies,
 )
 from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
 
