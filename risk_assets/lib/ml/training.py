@@ -876,11 +876,11 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
         pds = {"train": pds["train"], "validation": scorer.calibrate(oof_logits), **pds}
         ys = {"train": ys["train"], "validation": ys["train"], **ys}
-        calibration_note = f"Platt scaling fitted on the out-of-fold scores of the {ys['train'].size} development loans"
+        calibration_note = f"Platt scaling fitted on the out-of-fold scores of the {ys['train'].size:,} development loans"
     else:
         scorer.platt = fit_platt(logits["validation"], ys["validation"])
         pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
-        calibration_note = f"Platt scaling fitted on the validation split ({ys['validation'].size} loans)"
+        calibration_note = f"Platt scaling fitted on the validation split ({ys['validation'].size:,} loans)"
 
     fits = 1 + (split.n_folds if split.folds is not None else 0)
     if log:

@@ -153,7 +153,7 @@ def test_cross_fitted_validation_metrics_are_out_of_fold_over_every_development_
     assert baseline["validation"]["n_defaults"].value == baseline["train"]["n_defaults"].value
     assert 0.6 < baseline["validation"]["auc"].value < baseline["train"]["auc"].value
     assert [m["validation_fold"] for m in trained.run["members"]] == [1, 2]
-    assert "out-of-fold scores of the 9600 development loans" in trained.run["calibration"]
+    assert "out-of-fold scores of the 9,600 development loans" in trained.run["calibration"]
     # in-sample scores flatter the ensemble; out-of-fold ones do not
     assert trained.metrics["train"]["auc"].value > trained.metrics["validation"]["auc"].value
     # but the folds chose the members' epochs and fitted the calibration: the validation mean PD is
