@@ -248,6 +248,21 @@ class TrainReport:
             return f"{epochs} x {per_epoch} (the time budget's clock set the rate of {self.clock_led_steps} steps)"
         return f"{epochs} x {per_epoch}"
 
+    def short_note(self) -> str:
+        """`short_warning` in the one sentence the model card opens with, its remedy left to where the
+        operator acts (the materialization's `trained_short`, the check news_sentiment_quality_target,
+        the run summary); '' for a run of every planned step.
+
+        'Trained short: 132 of 396 optimiser steps (time budget of 540 s), so the figures below are
+        expected to fall short of a full training's; how to retrain it is in the check
+        news_sentiment_quality_target (metadata trained_short) and the README, News sentiment model.'"""
+        if not self.stopped_at_budget:
+            return ""
+        return (f"Trained short: {self.steps} of {self.planned_steps} optimiser steps (time budget of "
+                f"{self.budget_seconds:.0f} s), so the figures below are expected to fall short of a full training's; "
+                "how to retrain it is in the check news_sentiment_quality_target (metadata trained_short) and the "
+                "README, News sentiment model.")
+
     def short_warning(self, promoted: bool, full_run: FullTraining | None = None,
                       holdout: tuple[float, float] | None = None) -> str:
         """The warning the model card opens with, and the registry's reason and the gate's description

@@ -44,6 +44,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from risk_assets.lib.ml.card_text import plain, terms_section
 from risk_assets.lib.ml.metrics import format_p
 from risk_assets.lib.ml.registry import MIN_MACRO_F1_GAIN, PROMOTION_P_VALUE, challenger_verdict
 from risk_assets.lib.ml.sentiment import LABELS
@@ -485,15 +486,22 @@ def model_card(
     warning: str = "",
     limitations: Sequence[str] = (),
 ) -> str:
-    """Markdown model card: gate verdict, metrics of candidate / baseline / champion on the holdout
+    """Markdown model card: gate verdict, metrics of this version / baseline / champion on the holdout
     (a metric with no value reads n/a, its reason on a line under the table: `null_reason_lines`),
-    the confusion matrix as an embedded PNG, and `facts` (device, duration, data snapshot...) as a table.
+    the confusion matrix as an embedded PNG, and `facts` (data snapshot, sentences...) as a table.
+
+    The metrics columns are headed 'this version', 'TF-IDF baseline' and the champion the gate judged
+    against: 'previous champion <v>' when this version replaced it, else 'champion <v>'. A fact's
+    value reads as words and numbers (`card_text.plain`); the facts of TRAINING_RUN_FACTS (device,
+    seconds, steps, losses...) are the 'Training run' table after `limitations`, the lines of the
+    'Limitations and intended use' section (`limitations`), and the 'Terms' section
+    (`card_text.terms_section`) closes the card, as they close the PD card.
 
     `warning`, when not empty, opens the card under its title, in bold, before the verdict: what a
-    reader must know before trusting the figures (a training the time budget cut short,
-    `TrainReport.short_warning`). `limitations`, the lines of the 'Limitations and intended use'
-    section (`limitations`), close it, as they close the PD card."""
-    columns = ["candidate", "TF-IDF baseline"] + ([f"champion {champion_version}"] if champion else [])
+    reader must know before trusting the figures, in one sentence (a training the time budget cut
+    short, `TrainReport.short_note`)."""
+    columns = ["this version", "TF-IDF baseline"] + (
+        [f"{'previous champion' if decision.promote else 'champion'} {champion_version}"] if champion else [])
     evaluations = [candidate, baseline] + ([champion] if champion else [])
     names = ["accuracy", "macro_f1"] + [f"{m}_{label}" for label in LABELS for m in ("precision", "recall", "f1")]
     lines = [
@@ -511,10 +519,21 @@ def model_card(
     lines += null_reason_lines(names, columns, evaluations)
     png = confusion_png(candidate.confusion, f"{version} holdout")
     lines += ["", f"![confusion matrix](data:image/png;base64,{png})", "", "| fact | value |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in facts.items()]
+    lines += [f"| {key} | {plain(value)} |" for key, value in facts.items() if key not in TRAINING_RUN_FACTS]
     if limitations:
         lines += ["", *limitations]
-    return "\n".join(lines)
+    run = [f"| {key} | {plain(value)} |" for key, value in facts.items() if key in TRAINING_RUN_FACTS]
+    if run:
+        lines += ["", "#### Training run", "", "| fact | value |", "|---|---|", *run]
+    card = "\n".join(lines)
+    return "\n".join([card, "", *terms_section(card)])
+
+
+TRAINING_RUN_FACTS = frozenset({"device", "training seconds (wall)", "training CPU seconds / threads",
+                                "training sentences / s", "epochs x steps", "epoch losses", "seed", "code version",
+                                "host"})
+"""The card's facts (`sentiment_pipeline.train_candidate`'s) that say how the training ran rather
+than what the model is worth: the card gives them last, under 'Training run'."""
 
 
 def limitations(candidate: Evaluation, split, config, n_truncated: int, corpus=None,

@@ -103,10 +103,10 @@ class CandidateRun:
         return self.warning(self.decision.promote)
 
     def card(self) -> str:
-        """The markdown model card (see sentiment_eval.model_card), opening with `short_warning`
-        and closing with `limitations`."""
+        """The markdown model card (see sentiment_eval.model_card), opening with `TrainReport.short_note`
+        (the one sentence of `short_warning` a reader of the card needs) and closing with `limitations`."""
         return model_card(self.version, self.candidate, self.baseline, self.champion,
-                          self.champion_version, self.decision, self.facts, self.short_warning, self.limitations)
+                          self.champion_version, self.decision, self.facts, self.report.short_note(), self.limitations)
 
 
 def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:

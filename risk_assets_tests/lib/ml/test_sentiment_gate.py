@@ -467,5 +467,5 @@ def test_the_cards_metrics_table_says_n_a_with_the_reason_for_a_metric_with_no_v
     assert "| recall_positive | 0.0000 | 0.0000 |" in lines
     assert [line for line in lines if ": n/a because" in line] == [
         "- precision_negative (TF-IDF baseline): n/a because the model predicted no 'negative'",
-        "- precision_positive (candidate and TF-IDF baseline): n/a because the model predicted no 'positive'",
+        "- precision_positive (this version and TF-IDF baseline): n/a because the model predicted no 'positive'",
     ]
