@@ -58,17 +58,20 @@ class LoanPDConfig(dg.Config):
 def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
     """The models just trained as a short markdown list, one item per model, shown in place on the
     asset's page above the full card: the model, the gate's verdict, then its primary holdout, the
-    holdout AUC beside the baseline's (and, out of time, the point-in-time backtest's AUC beside this
-    model's on the same H-year outcome: `training.point_in_time_backtest`), the ECE, and what it trained on (device, seconds); a refused
-    model is an item with the reason. A list, not a table: at 1600 px the UI clipped a seven-column
-    table's "trained on" and "gate" columns off the page's edge."""
+    holdout AUC beside the baseline's, the ECE, and what it trained on (device, seconds); out of time,
+    then, what the point-in-time backtest (`training.point_in_time_backtest`) says of that AUC, in
+    the card's words: a model fitted on the outcomes known at the cut scores this, this model (whose
+    training saw later charge-offs) that, on the same H-year outcome. A refused model is an item with
+    the reason. A list, not a table: at 1600 px the UI clipped a seven-column table's "trained on"
+    and "gate" columns off the page's edge."""
     number = lambda v: "none" if v is None else f"{v}"  # noqa: E731 (an undefined metric is said, not 0)
     lines = [f"- **{m['model']}: {'promoted' if m['promoted'] else 'not promoted'}**: {m['split']} AUC "
-             f"{number(m['auc'])} (baseline {number(m['baseline_auc'])}"
-             + (f"; point-in-time backtest {number(m['auc_point_in_time'])} against {number(m['auc_champion_same_horizon'])} "
-                f"on the same {m['horizon_years']}-year outcome" if m.get("auc_point_in_time") is not None else "")
-             + f"), ECE {number(m['ece'])}; trained on "
-             f"{inline_text(m['device'], 40)} in {m['train_seconds']:.0f} s" for m in trained_models]
+             f"{number(m['auc'])} (baseline {number(m['baseline_auc'])}), ECE {number(m['ece'])}; trained on "
+             f"{inline_text(m['device'], 40)} in {m['train_seconds']:.0f} s"
+             + (f". The headline AUC is no point-in-time estimate: on the same {m['horizon_years']}-year outcome, a model "
+                f"fitted only on what was known at the cut scores {number(m['auc_point_in_time'])}, against "
+                f"{number(m['auc_champion_same_horizon'])} for this model, whose training saw charge-offs recorded "
+                "after the cut" if m.get("auc_point_in_time") is not None else "") for m in trained_models]
     lines += [f"- **{model}: not trained**: {inline_text(reason, 2000)}" for model, reason in refused.items()]
     lines.append("\nWhy each was or was not promoted opens its card in model_card (and loan_pd_gate's result in the "
                  "Checks tab).")
