@@ -85,17 +85,21 @@ def _summary(trained_models: list[dict], refused: dict[str, str]) -> str:
     deps=["loan_features"],
     pool=LAKE_POOL,
     description=(
-        "One PD model per portfolio in marts.loan_features with enough labelled loans: an embedding MLP "
-        "ensemble cross-fitted over the development loans (each member stops early on a fold it did not "
-        "train on), Platt calibration on the out-of-fold scores, a logistic-regression baseline on the same split. Writes ml.model_metrics (baseline as `loan_pd_<portfolio>_baseline`), "
-        "ml.roc_curves, ml.calibration_bins, ml.model_holdouts, ml.model_training_loans, "
-        "ml.model_validation_scores (the out-of-fold PDs behind the `validation` metrics), ml.model_holdout_scores "
-        "(the model's and the baseline's PDs behind the holdout metrics, and a champion's re-scored PDs, as "
-        "`loan_pd_<portfolio>_champion`, behind the gate's comparison) and a version in "
-        "ml.model_registry, promoted to champion or rejected by the champion gate as soon as it is trained (its verdict "
-        "and reason open the model card; the blocking check loan_pd_gate reports them); the artifact goes to `RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/`. While a "
-        "champion exists, its held-out loans are held out again and the loans it trained on stay out of the holdout. "
-        "A loan without an id landed again in a later file (check raw_loans_idless_repeats) trains once, as its later copy."
+        "Predicts each loan's probability of default (PD): the chance it is charged off at any time over its life, "
+        "one model per portfolio of marts.loan_features with enough labelled loans. Its inputs are what was known at "
+        "origination: the loan (amount, term), the borrower (income, employment length, home ownership, verified "
+        "income; for SBA loans the business: employees, jobs, franchise, new business, sector), the credit file "
+        "(delinquencies, inquiries, credit lines, revolving balance and use) and location (ZIP3, state); the model card "
+        "lists each portfolio's. It is judged on loans it never saw (out of time where the loans carry dates): how well "
+        "it ranks defaulters above the rest (AUC, against a logistic-regression baseline and the champion, which the "
+        "gate promotes on) and whether its PDs match the default rates observed (calibration). "
+        "How: an embedding MLP ensemble cross-fitted over the development loans, Platt-calibrated on their out-of-fold "
+        "scores. Writes ml.model_metrics, ml.roc_curves, ml.calibration_bins, the split and score tables "
+        "(ml.model_holdouts, ml.model_training_loans, ml.model_validation_scores, ml.model_holdout_scores) and a version "
+        "in ml.model_registry, promoted or rejected by the gate at once (the card opens with its verdict; the blocking "
+        "check loan_pd_gate reports it); the artifact goes to `RISK_HOME/artifacts/loan_pd_<portfolio>/<version>/`. "
+        "A champion's held-out loans are held out again; a loan without an id landed again (check "
+        "raw_loans_idless_repeats) trains once, as its later copy."
     ),
     metadata={"dagster/column_schema": dg.TableSchema(columns=[
         dg.TableColumn("model", "varchar", description="`loan_pd_<portfolio>`, its baseline `loan_pd_<portfolio>_baseline`, "

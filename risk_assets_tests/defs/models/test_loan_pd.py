@@ -406,6 +406,27 @@ def test_the_summary_is_a_list_per_model_so_nothing_is_clipped_at_the_pages_edge
     assert "|---" not in text
 
 
+def test_the_description_leads_with_what_the_model_predicts_on_what_and_how_it_is_judged():
+    """The README promises the asset's description says what the model predicts and on which
+    features: that comes first, the tables it writes after."""
+    import dagster as dg
+
+    from risk_assets.defs.models.loan_pd import loan_pd_model
+
+    text = loan_pd_model.descriptions_by_key[dg.AssetKey("loan_pd_model")]
+    assert text.split(". ")[:3] == [
+        "Predicts each loan's probability of default (PD): the chance it is charged off at any time over its life, one "
+        "model per portfolio of marts.loan_features with enough labelled loans",
+        "Its inputs are what was known at origination: the loan (amount, term), the borrower (income, employment "
+        "length, home ownership, verified income; for SBA loans the business: employees, jobs, franchise, new "
+        "business, sector), the credit file (delinquencies, inquiries, credit lines, revolving balance and use) and "
+        "location (ZIP3, state); the model card lists each portfolio's",
+        "It is judged on loans it never saw (out of time where the loans carry dates): how well it ranks defaulters "
+        "above the rest (AUC, against a logistic-regression baseline and the champion, which the gate promotes on) "
+        "and whether its PDs match the default rates observed (calibration)"]
+    assert text.index("Predicts") < text.index("ml.model_metrics")
+
+
 def test_the_summary_says_the_backtest_figures_are_not_this_models_own():
     """The sample's SBA run: 0.5343 is the AUC of a model fitted at the cut, 0.6835 this model's on
     the same loans' 5-year outcome; the summary says which is which, as the card's limitations do."""
