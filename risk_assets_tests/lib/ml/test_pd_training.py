@@ -1128,9 +1128,18 @@ def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out
         "ethnicity or national origin, so PDs and grades that lean on it risk disparate impact under fair-lending "
         "law (ECOA, Regulation B); review their effect before these PDs inform credit decisions or pricing.")
     assert not any(line.startswith("- repaid with a charge-off date") for line in said)
+    from risk_assets.lib.ml.model_card import training_run_lines
+
     card = model_card(trained, "v1", None, None)
     lines = card.splitlines()
     assert "#### Limitations and intended use" in lines
+    rows, defaults = trained.run["rows"], trained.run["defaults"]
+    assert (f"- rows per split: train {rows['train']:,}, holdout {rows['holdout']:,}; defaults per split: train "
+            f"{defaults['train']:,}, holdout {defaults['holdout']:,}") in lines
+    run, terms = lines.index("#### Training run"), lines.index("#### Terms")
+    assert lines[run + 1:terms - 1] == training_run_lines(trained.run)[1:]
+    assert [line.split(" (")[0] for line in lines[terms + 1:]] == [
+        "- AUC", "- Gini", "- KS", "- Brier score", "- ECE", "- log loss", "- PR-AUC"]
     assert not any(word in line for line in lines if not line.startswith("![") for word in ("NULL", "None", "nan"))
     assert "| auc_within_vintage | n/a | n/a | n/a | n/a | n/a |" in lines
     assert "| auc_within_vintage_ci_low | n/a | n/a | n/a | n/a | n/a |" in lines
