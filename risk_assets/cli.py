@@ -105,7 +105,7 @@ def seed_landing(home: RiskHome, source: Path | None) -> list[Path]:
     return copied
 
 
-MAIN_JOB_STEPS = 39
+MAIN_JOB_STEPS = 40
 """Steps of the main job (`--select '*'`): one per asset and per asset check run on its own (dbt's
 models and the checks on them included); a test pins it to the job's execution plan."""
 

@@ -494,7 +494,7 @@ def test_the_main_job_says_how_long_to_wait_before_it_starts(risk_home, monkeypa
     first = " ".join(first.split())
     assert "5.5 to 11 minutes on an idle 2-core CPU" in first and "at most 540 s, its time budget" in first
     assert "stretches every step: 28 minutes on the slower machine beside a CI run" in first  # idle figures alone mislead a user running beside other work
-    assert "each of the run's 39 steps logs STEP_START" in first and "minutes" not in selected
+    assert "each of the run's 40 steps logs STEP_START" in first and "minutes" not in selected
     from risk_assets.lib.ml.sentiment import SentimentTrainConfig
 
     # the step-count command, run as printed over the hint and Dagster's event lines, counts the event lines only

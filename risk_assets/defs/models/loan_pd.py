@@ -330,6 +330,70 @@ def loan_pd_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> 
     ), failing_count=len(without) + len(refused), failing_unit="models")
 
 
+CALIBRATION_OK = ("calibrated", "not judged")
+"""The calibration statuses (`model_card.calibration_status`) loan_pd_calibration passes: PDs that read
+as default probabilities, or an out-of-time window with too few outcomes to say."""
+
+CALIBRATION_OFF = ("under-states", "over-states", "mis-sloped")
+"""The statuses it warns of: PDs that are not default probabilities on the champion's primary holdout."""
+
+
+def calibration_check_result(champions: list[dict]) -> dg.AssetCheckResult:
+    """loan_pd_calibration's result from `pd_lake.champion_calibration` (one dict per champion: model,
+    version, status, split, mean_pd, default_rate, ece). Passes when no champion's status opens with
+    a word of CALIBRATION_OFF; else WARN, naming per portfolio the status, mean PD against the default
+    rate with their ratio, ECE and the split, and what to do. 'not assessed' (no defaults, no ECE) and
+    'not recorded' pass: there is nothing to judge, and the description says so."""
+    said, off = [], []
+    for c in champions:
+        book = c["model"].removeprefix("loan_pd_")
+        word = c["status"].split(" on ")[0]
+        figures = []
+        if c["mean_pd"] is not None and c["default_rate"]:
+            figures.append(f"mean PD {c['mean_pd']:.4f} against a default rate of {c['default_rate']:.4f} "
+                           f"(x{c['mean_pd'] / c['default_rate']:.2f})")
+        if c["ece"] is not None:
+            figures.append(f"ECE {c['ece']:.4f}")
+        line = f"{book} {c['version']}: {word} on {c['split']}" + (f" ({', '.join(figures)})" if figures else "")
+        if word in CALIBRATION_OFF:
+            off.append(book)
+            line += ("; read its PDs and grades as relative risk, not default probabilities, until recalibrated, "
+                     "and recalibrate on recent outcomes")
+        said.append(line)
+    return dg.AssetCheckResult(
+        passed=not off,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=("; ".join(said) or "no loan PD champion") + (
+            ". A warning: it blocks nothing (loan_pd_gate promotes on AUC, the ranking)" if off else ""),
+        metadata={"calibration": dg.MetadataValue.md("\n".join(f"- {line}" for line in said))} if said else {},
+    )
+
+
+@dg.asset_check(
+    asset=loan_pd_model,
+    pool=LAKE_POOL,
+    description=(
+        "Whether each portfolio's PD champion can be read as default probabilities on its primary holdout "
+        "(WARN, blocks nothing: loan_pd_gate promotes on AUC, the ranking): the calibration verdict of its model "
+        "card, kept in its artifact. Passes when every champion is calibrated there (ECE at most 0.02 and the mean "
+        "PD within x0.80-x1.25 of the default rate) or not judged (an out-of-time window with under 80% of its "
+        "loans resolved). Warns (yellow) when one under-states or over-states defaults or is mis-sloped, naming "
+        "per portfolio the verdict, the mean PD against the default rate and their ratio, ECE and the split: read "
+        "its PDs and grades as relative risk until recalibrated, and recalibrate on recent outcomes. Each verdict "
+        "is a row of quality.check_results."
+    ),
+)
+def loan_pd_calibration(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    from risk_assets.lib.ml import pd_lake
+
+    with lake.connect(read_only=True) as con:
+        champions = pd_lake.champion_calibration(con)
+    result = calibration_check_result(champions)
+    off = [c for c in champions if c["status"].split(" on ")[0] in CALIBRATION_OFF]
+    return recorded(lake, context.run.run_id, "loan_pd_calibration", "loan_pd_model", result,
+                    failing_count=len(off), failing_unit="models")
+
+
 @dg.asset(
     group_name="scoring",
     kinds={"torch", "duckdb"},
@@ -413,4 +477,5 @@ def loan_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
     ), failing_count=sum(n for n, _ in gaps.values()), failing_unit="loans")
 
 
-defs = dg.Definitions(assets=[loan_pd_model, loan_scores], asset_checks=[loan_pd_gate, loan_scores_coverage])
+defs = dg.Definitions(assets=[loan_pd_model, loan_scores],
+                      asset_checks=[loan_pd_gate, loan_pd_calibration, loan_scores_coverage])

@@ -466,6 +466,39 @@ def _versus_champion(con: duckdb.DuckDBPyConnection, model: str, version: str, s
     return f"{'promoted' if promote else 'rejected'}: {figures}{why}{scope}"
 
 
+def champion_calibration(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Each loan PD champion's calibration on its primary holdout, as its card judged it when it was
+    trained: the status (`model_card.calibration_status`, kept in the artifact's meta.json) with the
+    figures behind it, read back from ml.calibration_bins and ml.model_metrics.
+
+    Returns:
+        one dict per champion, by model: "model", "version", "status" ('under-states on holdout_oot';
+        CALIBRATION_NOT_RECORDED for a version trained before it was kept, or whose artifact is gone),
+        "split", "mean_pd" and "default_rate" (fractions 0-1 over the split's loans; None without
+        calibration bins), "ece" (None: not computed).
+    """
+    from risk_assets.lib.ml.artifacts import load_meta, locate
+
+    found = []
+    for model, version, artifact, primary in con.execute(
+            "SELECT model, version, artifact_path, primary_metric FROM ml.model_registry "
+            "WHERE status = 'champion' AND model LIKE 'loan_pd_%' ORDER BY model").fetchall():
+        split = primary.removeprefix("auc_")
+        try:
+            status = load_meta(locate(con, artifact)).get("calibration", {}).get("status")
+        except FileNotFoundError:
+            status = None
+        rows, pd_sum, defaults = con.execute(
+            "SELECT sum(count), sum(count * mean_pd), sum(count * default_rate) FROM ml.calibration_bins "
+            "WHERE model = ? AND version = ? AND split = ? AND count > 0", [model, version, split]).fetchone()
+        (ece,) = con.execute("SELECT value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ? "
+                             "AND metric = 'ece'", [model, version, split]).fetchone() or (None,)
+        found.append({"model": model, "version": version, "status": status or CALIBRATION_NOT_RECORDED,
+                      "split": split, "mean_pd": pd_sum / rows if rows else None,
+                      "default_rate": defaults / rows if rows else None, "ece": ece})
+    return found
+
+
 def unscored_portfolios(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
     """Portfolio -> (loans of marts.loan_features without a score from its champion, why) for every
     portfolio with such loans; why: the operator's retirement, the latest refusal's reason, a

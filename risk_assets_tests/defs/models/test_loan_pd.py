@@ -481,3 +481,69 @@ def test_an_sba_run_records_the_point_in_time_backtest_in_the_metrics_summary_me
             f"(1,192 of 6,599) at AUC {rows['auc_point_in_time']:.4f} (95% CI ") in metadata["model_card"].value
     assert (f"; this model, on the same loans and outcome, {rows['auc_champion_same_horizon']:.4f} (95% CI "
             in metadata["model_card"].value)
+
+
+SBA_VERSION = "20261206T172438Z-3269fbc2"
+
+
+def _champion_on_record(con, artifacts, model, version, status, split, bins, ece):
+    """A champion as loan_pd_model leaves it: registry row, meta.json with its calibration status, the
+    primary holdout's calibration bins ((count, mean_pd, default_rate) per bin) and ECE."""
+    import json
+
+    from risk_assets.lib.ml import pd_lake, registry
+
+    pd_lake.ensure_pd_tables(con)
+    folder = artifacts / model / version
+    folder.mkdir(parents=True)
+    (folder / "meta.json").write_text(json.dumps({"calibration": {"status": status}}))
+    registry.register_candidate(con, model, version, str(folder), f"auc_{split}", 0.7, "snapshot")
+    registry.promote(con, model, version, "promoted: first model")
+    con.executemany("INSERT INTO ml.calibration_bins VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [[model, version, split, i, i / 10, (i + 1) / 10, n, mean, rate] for i, (n, mean, rate) in enumerate(bins)])
+    registry.record_metrics(con, model, version, split, {"ece": ece})
+
+
+def test_a_champion_whose_pds_under_state_defaults_warns_with_its_figures_and_what_to_do(risk_home):
+    """SBA's champion out of time, as the sample lake's card gives it: mean PD 0.1616 against a
+    default rate of 0.2630 (x0.61), ECE 0.1028. The gate promotes on AUC; this check turns yellow."""
+    from risk_assets.defs.models.loan_pd import loan_pd_calibration
+
+    with connect(risk_home.lake_path) as con:
+        _champion_on_record(con, risk_home.artifacts, "loan_pd_lendingclub", "20261206T172400Z-0badc0de",
+                            "calibrated on holdout", "holdout", [(900, 0.1, 0.1), (100, 0.3, 0.31)], 0.0123)
+        # 1,000 loans: PDs sum to 161.6, 263 defaults
+        _champion_on_record(con, risk_home.artifacts, "loan_pd_sba", SBA_VERSION, "under-states on holdout_oot",
+                            "holdout_oot", [(600, 0.12, 0.2), (400, 0.224, 0.3575)], 0.1028)
+    result = dg.materialize([loan_pd_model, loan_pd_calibration], selection=dg.AssetSelection.checks(loan_pd_calibration),
+                            resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()})
+    (check,) = result.get_asset_check_evaluations()
+    assert (check.check_name, check.passed, check.severity) == ("loan_pd_calibration", False, dg.AssetCheckSeverity.WARN)
+    assert check.description == (
+        "lendingclub 20261206T172400Z-0badc0de: calibrated on holdout (mean PD 0.1200 against a default rate of "
+        "0.1210 (x0.99), ECE 0.0123); sba 20261206T172438Z-3269fbc2: under-states on holdout_oot (mean PD 0.1616 "
+        "against a default rate of 0.2630 (x0.61), ECE 0.1028); read its PDs and grades as relative risk, not default "
+        "probabilities, until recalibrated, and recalibrate on recent outcomes. A warning: it blocks nothing "
+        "(loan_pd_gate promotes on AUC, the ranking)")
+    with connect(risk_home.lake_path, read_only=True) as con:
+        assert con.execute("SELECT check_name, success, severity, failing_count FROM quality.check_results").fetchall() == [
+            ("loan_pd_calibration", False, "WARN", 1)]
+
+
+def test_calibrated_and_not_judged_champions_pass():
+    from risk_assets.defs.models.loan_pd import calibration_check_result
+
+    judged = calibration_check_result([
+        {"model": "loan_pd_lendingclub", "version": "v1", "status": "calibrated on holdout", "split": "holdout",
+         "mean_pd": 0.142, "default_rate": 0.1415, "ece": 0.0081},
+        {"model": "loan_pd_sba", "version": "v2", "status": "not judged on holdout_oot", "split": "holdout_oot",
+         "mean_pd": 0.05, "default_rate": 0.2, "ece": 0.15}])
+    assert (judged.passed, judged.severity) == (True, dg.AssetCheckSeverity.WARN)
+    assert judged.description == (
+        "lendingclub v1: calibrated on holdout (mean PD 0.1420 against a default rate of 0.1415 (x1.00), ECE 0.0081); "
+        "sba v2: not judged on holdout_oot (mean PD 0.0500 against a default rate of 0.2000 (x0.25), ECE 0.1500)")
+    mis_sloped = calibration_check_result([{"model": "loan_pd_acme", "version": "v3", "status": "mis-sloped on holdout",
+                                            "split": "holdout", "mean_pd": 0.1, "default_rate": 0.1, "ece": 0.04}])
+    assert not mis_sloped.passed and mis_sloped.description.startswith(
+        "acme v3: mis-sloped on holdout (mean PD 0.1000 against a default rate of 0.1000 (x1.00), ECE 0.0400); read its")
+    assert calibration_check_result([]).description == "no loan PD champion"
