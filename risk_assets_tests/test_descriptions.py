@@ -82,3 +82,16 @@ def test_a_blocking_check_that_can_warn_says_its_warning_stops_nothing():
             "news_sentiment_model:news_sentiment_macro_f1_gate"} <= set(checks)
     silent = sorted(name for name, text in checks.items() if not any(p in text for p in WARN_STOPS_NOTHING))
     assert silent == []
+
+
+def test_a_blocking_check_whose_failures_are_warn_says_blocking_means_waiting_and_stops_at_error_only():
+    """Dagster 1.13's blocking=True: the downstream assets wait for the check and do not run after a
+    failure of severity ERROR. raw_loans_values' rule failures are WARN: its description says both,
+    not that it is shown as blocking for another reason."""
+    checks = _blocking_checks_that_warn()
+    assert checks["raw_loans:raw_loans_values"].endswith(
+        "Blocking, as Dagster means it: the downstream assets wait for the check, so that they read a complete "
+        "quarantine, and only a failure of severity ERROR would stop them. Its rule failures are severity WARN "
+        "(yellow), which blocks nothing: the failing rows are quarantined with their rule (quality.quarantine) and "
+        "left out of staging, and the rest goes on.")
+    assert [name for name, text in checks.items() if "blocking only because" in text] == []

@@ -87,10 +87,11 @@ def _table_checks(asset: str, table: str) -> list[dg.AssetChecksDefinition]:
         blocking=True,
         pool=LAKE_POOL,
         description=(
-            f"Value ranges and allowed sets. {table}: row-level rules ({rules}). A failure (yellow, severity WARN) does NOT stop the "
-            "pipeline: the failing rows are quarantined with their rule (quality.quarantine) and left out of "
-            "staging, and the rest goes on. Dagster shows it as blocking only because it runs before the "
-            "downstream assets, so that they read a complete quarantine."
+            f"Value ranges and allowed sets. {table}: row-level rules ({rules}). Blocking, as Dagster means it: "
+            "the downstream assets wait for the check, so that they read a complete quarantine, and only a failure "
+            "of severity ERROR would stop them. Its rule failures are severity WARN (yellow), which blocks nothing: "
+            "the failing rows are quarantined with their rule (quality.quarantine) and left out of staging, and "
+            "the rest goes on."
         ),
     )
     def values_check(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
@@ -126,9 +127,9 @@ raw_loans_unique_per_snapshot = _lake_check(
     description=(
         "raw.loans: one set of values per loan key and snapshot. Conflicting duplicates (same key and "
         "snapshot, different values) are quarantined (rule conflicting_duplicate) and left out of "
-        "staging; exact duplicates are counted (staging collapses them). Severity WARN: a failure blocks nothing; "
-        "Dagster shows it as blocking only because it runs before the downstream assets, so that they read a "
-        "complete quarantine."
+        "staging; exact duplicates are counted (staging collapses them). Blocking, as Dagster means it: the "
+        "downstream assets wait for the check, so that they read a complete quarantine, and only a failure of "
+        "severity ERROR would stop them. Its failure is severity WARN, which blocks nothing."
     ),
 )
 
