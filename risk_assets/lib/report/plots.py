@@ -8,12 +8,34 @@ pyplot's global state, so plotting is safe from any thread and needs no display.
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Mapping, Sequence
 
 PALETTE = ("#4f43dd", "#e0693a", "#2a9d8f", "#c9184a", "#8d99ae", "#f4a261")
 DPI = 100
 MAX_TICK_LABELS = 20
 """Most category labels an x axis shows (every k-th beyond that), so that rotated labels stay legible."""
+
+PORTFOLIO_COLOURS = {"lendingclub": PALETTE[0], "sba": PALETTE[1]}
+"""The sample books' fixed colours, the same in every plot of the portfolio overview (blue and orange)."""
+
+
+def portfolio_colours(names: Sequence[str]) -> dict[str, str]:
+    """A colour per portfolio name for the overview's plots: PORTFOLIO_COLOURS for the sample books; a
+    lender's book the palette's colour its name hashes to (crc32), so the same in every plot, stepping
+    to the next free colour where another book of the plot holds it."""
+    colours = {name: PORTFOLIO_COLOURS[name] for name in names if name in PORTFOLIO_COLOURS}
+    free = [c for c in PALETTE if c not in PORTFOLIO_COLOURS.values()]
+    for name in sorted(set(names) - set(colours)):
+        start = zlib.crc32(name.encode()) % len(free)
+        turns = [free[(start + k) % len(free)] for k in range(len(free))]
+        colours[name] = next((c for c in turns if c not in colours.values()), turns[0])
+    return colours
+
+
+def _colour(name: str, i: int, colours: Mapping[str, str] | None) -> str:
+    """The series' colour: its entry of `colours` (`portfolio_colours`), else the palette's i-th."""
+    return colours[name] if colours and name in colours else PALETTE[i % len(PALETTE)]
 
 
 def _figure(width: float = 7.0, height: float = 3.6):
@@ -35,12 +57,14 @@ def bar_chart(
     series: Mapping[str, Sequence[float]],
     title: str,
     ylabel: str,
+    colours: Mapping[str, str] | None = None,
 ) -> bytes:
     """Grouped bars as PNG: `bar_figure`."""
-    return _png(bar_figure(labels, series, title, ylabel))
+    return _png(bar_figure(labels, series, title, ylabel, colours))
 
 
-def bar_figure(labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str, ylabel: str):
+def bar_figure(labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str, ylabel: str,
+               colours: Mapping[str, str] | None = None):
     """Grouped bars: one group per label, one bar per series (each series as long as `labels`), a
     legend naming the series even when there is one (a lone series is a portfolio too, and the
     reader must know which).
@@ -59,7 +83,7 @@ def bar_figure(labels: Sequence[str], series: Mapping[str, Sequence[float]], tit
     for i, (name, values) in enumerate(series.items()):
         positions = [x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))]
         ax.bar(positions, [v if v is not None else 0.0 for v in values], width=width,
-               label=name, color=PALETTE[i % len(PALETTE)])
+               label=name, color=_colour(name, i, colours))
     step = -(-len(labels) // MAX_TICK_LABELS)  # every step-th label: 53 vintages would overlap
     ax.set_xticks(range(0, len(labels), step))
     ax.set_xticklabels(labels[::step], rotation=45 if len(labels) > 12 else 0,
@@ -73,13 +97,13 @@ def bar_figure(labels: Sequence[str], series: Mapping[str, Sequence[float]], tit
 
 
 def bar_panels(labels: Mapping[str, Sequence[str]], series: Mapping[str, Sequence[float]], title: str,
-               ylabel: str) -> bytes:
+               ylabel: str, colours: Mapping[str, str] | None = None) -> bytes:
     """Bars as PNG, one panel per series: `bar_panels_figure`."""
-    return _png(bar_panels_figure(labels, series, title, ylabel))
+    return _png(bar_panels_figure(labels, series, title, ylabel, colours))
 
 
 def bar_panels_figure(labels: Mapping[str, Sequence[str]], series: Mapping[str, Sequence[float]], title: str,
-                      ylabel: str):
+                      ylabel: str, colours: Mapping[str, str] | None = None):
     """One panel per series (portfolio), side by side, each with its own labels (`labels[name]`, as
     long as `series[name]`) and its own linear y scale, titled by the series' name: a book 40 times
     smaller than another is invisible beside it on one shared scale, and a log scale is hard to read
@@ -101,7 +125,7 @@ def bar_panels_figure(labels: Mapping[str, Sequence[str]], series: Mapping[str, 
     for i, (name, values) in enumerate(series.items()):
         ax = fig.add_subplot(1, len(series), i + 1)
         names = list(labels[name])
-        ax.bar(range(len(names)), [v if v is not None else 0.0 for v in values], color=PALETTE[i % len(PALETTE)])
+        ax.bar(range(len(names)), [v if v is not None else 0.0 for v in values], color=_colour(name, i, colours))
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names, fontsize=8 if len(names) > 12 else 10)
         ax.set_title(name, fontsize=10)
@@ -116,15 +140,17 @@ def line_chart(
     y: Mapping[str, Sequence[float]],
     title: str,
     ylabel: str,
+    colours: Mapping[str, str] | None = None,
 ) -> bytes:
     """Lines as PNG: `line_figure`."""
-    return _png(line_figure(x, y, title, ylabel))
+    return _png(line_figure(x, y, title, ylabel, colours))
 
 
-def line_figure(x: Mapping[str, Sequence[object]], y: Mapping[str, Sequence[float]], title: str, ylabel: str):
+def line_figure(x: Mapping[str, Sequence[object]], y: Mapping[str, Sequence[float]], title: str, ylabel: str,
+                colours: Mapping[str, str] | None = None):
     """One line per series name, named in a legend even when there is one; `x[name]` and `y[name]`
     are the series' points (dates, numbers, or text categories such as vintages, which share one
-    sorted axis: `category_axis`).
+    sorted axis: `category_axis`). A NaN y breaks the line there (a point left out, not bridged).
 
     Returns:
         the matplotlib Figure.
@@ -138,7 +164,7 @@ def line_figure(x: Mapping[str, Sequence[object]], y: Mapping[str, Sequence[floa
             raise ValueError(f"series {name!r}: x and y differ in length")
     categories, x = category_axis(x)
     for i, name in enumerate(y):
-        ax.plot(x[name], y[name], marker="o", markersize=3, label=name, color=PALETTE[i % len(PALETTE)])
+        ax.plot(x[name], y[name], marker="o", markersize=3, label=name, color=_colour(name, i, colours))
     if all(isinstance(v, int) for values in x.values() for v in values):  # years: whole-number ticks
         from matplotlib.ticker import MaxNLocator
 
@@ -179,6 +205,7 @@ def binned_shares(
     counts: Mapping[str, Sequence[int]],
     title: str,
     xlabel: str,
+    colours: Mapping[str, str] | None = None,
 ) -> bytes:
     """Step histograms from counts already binned (e.g. in SQL), one per group, as shares 0-1.
 
@@ -196,7 +223,7 @@ def binned_shares(
         if total == 0:
             continue
         ax.stairs([c / total for c in group], list(edges), fill=True, alpha=0.45,
-                  label=f"{name} (n={total:,})", color=PALETTE[i % len(PALETTE)])
+                  label=f"{name} (n={total:,})", color=_colour(name, i, colours))
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("share of loans")

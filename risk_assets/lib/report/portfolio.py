@@ -201,7 +201,8 @@ def _by_grade(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | No
         series.setdefault(portfolio_name, []).append((exposure or 0.0) / 1e6)
     if section.rows:
         # one panel per portfolio, each on its own scale: on one scale LendingClub's bars were invisible beside SBA's
-        section.plot = plots.bar_panels(grades, series, "Exposure by risk grade", "millions (USD unless labelled)")
+        section.plot = plots.bar_panels(grades, series, "Exposure by risk grade", "millions (USD unless labelled)",
+                                        plots.portfolio_colours(list(series)))
         section.plot_caption = ("Exposure (sum of loan amounts, millions, in USD unless the portfolio names another "
                                 "currency) by risk grade, one panel per portfolio, each on its own scale: compare "
                                 "portfolios by the table's exposure column, not by bar heights")
@@ -365,7 +366,8 @@ def _by_vintage(con: duckdb.DuckDBPyConnection, base: str | None, scores: str | 
         series: dict[str, list[float]] = {}
         for portfolio, vintage, _, exposure, _ in dated:
             series.setdefault(portfolio, [0.0] * len(vintages))[vintages.index(vintage)] = (exposure or 0.0) / 1e6
-        section.plot = plots.bar_chart(vintages, series, "Exposure by vintage", "millions (USD unless labelled)")
+        section.plot = plots.bar_chart(vintages, series, "Exposure by vintage", "millions (USD unless labelled)",
+                                       plots.portfolio_colours(list(series)))
         section.plot_caption = ("Exposure (millions, in USD unless the portfolio names another currency) by "
                                 "vintage (origination year; SBA: approval fiscal year, October-September) and portfolio"
                                 + unplotted_vintages(section.rows))
@@ -414,7 +416,8 @@ def _pd_distribution(con: duckdb.DuckDBPyConnection, base: str | None, scores: s
         counts.setdefault(portfolio_name, [0] * PD_BINS)[max(bin_index, 0)] += n
     if counts:
         edges = [i / PD_BINS for i in range(PD_BINS + 1)]
-        section.plot = plots.binned_shares(edges, counts, "PD distribution", "probability of default (0-1)")
+        section.plot = plots.binned_shares(edges, counts, "PD distribution", "probability of default (0-1)",
+                                           plots.portfolio_colours(list(counts)))
         section.plot_caption = f"Share of loans per PD bin (width {1 / PD_BINS}), per portfolio"
     return section
 
@@ -437,13 +440,17 @@ def _default_rate(con: duckdb.DuckDBPyConnection, base: str | None) -> Section:
             y.setdefault(portfolio, []).append(rate)
         elif vintage is not None and labelled:
             few.setdefault(portfolio, []).append(vintage)
+            if portfolio in y:  # a NaN breaks the line: a left-out vintage is not bridged by a straight line
+                x[portfolio].append(vintage)
+                y[portfolio].append(float("nan"))
     if y:
-        section.plot = plots.line_chart(x, y, "Default rate by vintage", "defaults / labelled loans")
+        section.plot = plots.line_chart(x, y, "Default rate by vintage", "defaults / labelled loans",
+                                        plots.portfolio_colours(list(y)))
         left_out = "; ".join(f"{p} {_year_ranges(v)}" for p, v in few.items())
         section.plot_caption = ("Observed default rate (0-1) of labelled loans by vintage (origination year; "
                                 "SBA: approval fiscal year, October-September) and portfolio"
                                 + (f"; vintages with fewer than {MIN_LABELLED_FOR_RATE} labelled loans are left out "
-                                   f"of the plot, their rate being mostly noise (the table lists them): {left_out}"
+                                   f"of the plot, the line broken there, their rate being mostly noise (the table lists them): {left_out}"
                                    if few else "")
                                 + unplotted_vintages(section.rows, "labelled loans"))
     section.notes.append("Labelled loans are those whose outcome is known (default flag not NULL).")

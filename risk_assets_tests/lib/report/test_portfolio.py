@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import html
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -385,8 +386,8 @@ def test_the_vintage_tables_show_every_vintage_and_the_report_says_how_to_open_i
     # the plots: vintages with under 30 labelled loans (1966: 1 loan, at 100%) are left out and named
     assert _section(overview, "Default rate by vintage").plot_caption == (
         "Observed default rate (0-1) of labelled loans by vintage (origination year; SBA: approval fiscal year, "
-        "October-September) and portfolio; vintages with fewer than 30 labelled loans are left out of the plot, their "
-        "rate being mostly noise (the table lists them): sba 1966, 1968-1972, 1975; not plotted: 18 of sba's 897,167 "
+        "October-September) and portfolio; vintages with fewer than 30 labelled loans are left out of the plot, the line "
+        "broken there, their rate being mostly noise (the table lists them): sba 1966, 1968-1972, 1975; not plotted: 18 of sba's 897,167 "
         "labelled loans, which have no vintage")
     assert _section(overview, "Loans and exposure by vintage").plot_caption.endswith(
         "; not plotted: 18 of sba's 899,164 loans, which have no vintage")
@@ -590,3 +591,42 @@ def test_a_book_no_champion_scores_says_so_in_the_headline_not_none_against_none
     sba = BookPD("sba", scored=898_353, mean_pd=0.10764, labelled=896_360, observed_default_rate=0.17501,
                  calibration="under-states on holdout_oot")
     assert book_headline(sba)[1] == "0.1076 against 0.1750 (pd_calibration: under-states on holdout_oot)"
+
+
+def test_each_book_has_one_colour_in_every_overview_plot():
+    """LendingClub was blue and SBA orange in 'Exposure by risk grade', but SBA blue in 'Default rate
+    by vintage', where LendingClub (no vintage) draws no line: the colour went by the plot's order."""
+    from risk_assets.lib.report import plots
+
+    assert plots.portfolio_colours(["sba", "lendingclub", "acme", "f13"]) == {
+        "lendingclub": "#4f43dd", "sba": "#e0693a", "acme": "#8d99ae", "f13": "#2a9d8f"}
+    assert plots.portfolio_colours(["acme"]) == {"acme": "#8d99ae"}  # the same without the other books
+    alone = plots.line_figure({"sba": [1990, 1991]}, {"sba": [0.1, 0.2]}, "Default rate by vintage", "rate",
+                              plots.portfolio_colours(["sba"]))
+    panels = plots.bar_panels_figure({"lendingclub": ["R1"], "sba": ["R1"]}, {"lendingclub": [1.0], "sba": [2.0]},
+                                     "Exposure by risk grade", "millions", plots.portfolio_colours(["lendingclub", "sba"]))
+    assert alone.axes[0].lines[0].get_color() == "#e0693a"
+    assert [ax.patches[0].get_facecolor()[:3] for ax in panels.axes] == [
+        tuple(int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)) for c in ("#4f43dd", "#e0693a")]
+
+
+def test_the_default_rate_line_breaks_at_a_vintage_left_out_of_the_plot(risk_home, monkeypatch):
+    """SBA's 1975 has too few labelled loans for a rate: the line stops at 1974 and starts again at
+    1976 (a NaN at 1975), not drawn straight across it, and the caption names 1975."""
+    from risk_assets.lib.report import plots
+
+    drawn = {}
+    monkeypatch.setattr(plots, "line_chart", lambda x, y, title, ylabel, colours=None: drawn.update(
+        x=x, y=y, colours=colours) or b"png")
+    flags = {1974: [1] * 10 + [0] * 30, 1975: [1, 0, 0, 0, 0], 1976: [1] * 20 + [0] * 20}
+    rows = [(f"s{year}-{i}", "sba", year, 1000.0, flag) for year, fl in flags.items() for i, flag in enumerate(fl)]
+    rows += [(f"lc{i}", "lendingclub", None, 1000.0, i % 2) for i in range(40)]
+    with connect(risk_home.lake_path) as con:
+        con.execute("CREATE TABLE marts.loan_features (loan_key VARCHAR, portfolio VARCHAR, vintage INTEGER, "
+                    "loan_amount DOUBLE, default_flag INTEGER)")
+        con.executemany("INSERT INTO marts.loan_features VALUES (?, ?, ?, ?, ?)", rows)
+        overview = build_overview(con)
+    assert drawn["x"] == {"sba": ["1974", "1975", "1976"]} and drawn["colours"] == {"sba": "#e0693a"}
+    assert drawn["y"]["sba"][0] == 0.25 and drawn["y"]["sba"][2] == 0.5 and math.isnan(drawn["y"]["sba"][1])
+    assert "are left out of the plot, the line broken there, their rate being mostly noise (the table lists them): " \
+           "sba 1975; " in _section(overview, "Default rate by vintage").plot_caption
