@@ -138,9 +138,10 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
     assert meta["training_steps"].value == "1 x 7" and "trained_short" not in meta
     assert "Warning" not in card and "rained short" not in reason and "trained_short" not in check.metadata
     assert "verdict" not in check.metadata and check.description.startswith(f"news_sentiment {version}: ")
-    # the card closes, as a PD card does, with what it cannot be trusted for, from what the training knew
+    # as on a PD card, what it cannot be trusted for, from what the training knew, comes before the
+    # training run's engineering figures and the terms that close the card
     accuracy, macro_f1 = meta["holdout_accuracy"].value, meta["holdout_macro_f1"].value
-    assert card.endswith("\n\n" + "\n".join([
+    assert ("\n\n" + "\n".join([
         "#### Limitations and intended use",
         "Intended use: the tone of a news sentence or headline about a company (negative / neutral / positive), "
         "read in aggregate (ml.news_sentiment_daily); not a credit verdict on one article.",
@@ -162,7 +163,8 @@ def test_train_gate_score_and_daily_index(risk_home, data_dir, cases_dir):
         "overlapping windows and marks the rest unread (news_scores.truncated).",
         f"- below its quality target: holdout accuracy / macro-F1 {accuracy:.4f} / {macro_f1:.4f} against 0.86 / "
         "0.84 (accuracy / macro-F1 FinBERT reports on a 20% split of its own of this corpus).",
-    ]))
+    ]) + "\n\n#### Training run\n") in card
+    assert card.index("#### Training run") < card.index("#### Terms")
     # The blocking gate decides whether scoring ran in the same run.
     assert bool(trained.asset_materializations_for_node("news_scores")) == check.passed
 
