@@ -19,7 +19,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from risk_assets.defs.monitoring.sensors import run_outcome_sensor
 from risk_assets.defs.resources import LakeResource
-from risk_assets.lib.lake import connect
+from risk_assets.lib.lake import connect, ensure_lake
 from risk_assets.lib.ml import registry
 from risk_assets.lib.home import RiskHome
 from risk_assets.lib.report.run_outcome import (CHECK_NAMES_TAG, CHECKS_TAG, NONE, NOTES_TAG, OUTCOME_OF_TAG,
@@ -109,8 +109,8 @@ def _reexecute(instance, parent: dg.DagsterRun, run_config) -> dg.DagsterRun:
 
 def _parent(instance, risk_home) -> dg.DagsterRun:
     """The parent run, with a time budget, tagged by the sensor that watches runs ending SUCCESS."""
-    with connect(risk_home.lake_path):  # a new lake: its tables
-        pass
+    with connect(risk_home.lake_path) as con:
+        ensure_lake(con)  # a new lake: its schemas and shared tables
     risk_home.landing_loans.mkdir(parents=True, exist_ok=True)
     (risk_home.landing_loans / "HDR_TRL.DAT").write_text("HDR 20261207\nTRL 0000000\n")
     result = dg.execute_job(_recon_job(), instance=instance, run_config=BUDGET)
