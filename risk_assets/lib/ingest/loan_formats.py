@@ -59,6 +59,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     vintage_mismatch, chargeoff_before_origination, guarantee_above_amount
                           dates and amounts that contradict each other (an SBA ApprovalFY 2005 on a
                           loan approved 28-Feb-97; a charge-off before approval; SBA_Appv > GrAppv)
+    term_scale_unclear    a term without its unit on the other side of a year from most of its column
+                          (3 among 36 and 60 months; 36 among 3 and 5 years): which unit is meant?
     percent_scale_unclear a percent value in 0-2 without '%' whose scale the file leaves open (a
                           column written wholly as fractions, 20 values or more, is read as fractions)
     value_out_of_range    an integer beyond the 32 bits of its raw.loans column, or an amount of 2^53 or
@@ -374,6 +376,8 @@ RULES: dict[str, str] = {
     "rate_as_percent": ("is an interest rate below 1 % in a basis-points column: a percent (13.56 for 13.56 %, "
                         "1356 bp)?"),
     "invalid_default_flag": "is a default flag other than 1 (defaulted) or 0 (not)",
+    "term_scale_unclear": ("is a term written without its unit on the other side of a year from most of its "
+                           "column's terms (3 among 36 and 60 months: years?); write it with its unit"),
     "zip_ambiguous": ("is a ZIP of 1-3 digits where the file's zip column does not say which it is: a zip3, or "
                       "a five-digit ZIP that lost its leading zeros in a spreadsheet ('501' for 00501)? Write it "
                       "as the column's other values are written (five digits, or '501xx')"),
@@ -3274,19 +3278,22 @@ def _typed_parse(
     frame, status_notes = _status(frame, mapping, target_source)
     notes.update(status_notes)
     frame = _plausibility(frame, target_source, mapping, as_of, {s.target: s.kind for s in specs}, unclear_scale)
+    unclear_terms = _term_scale_unclear(frame, specs, mapping.builtin)
+    frame = frame.with_columns(
+        pl.when(pl.col(f"_rule:{source}").is_null() & odd).then(pl.lit("term_scale_unclear"))
+        .otherwise(pl.col(f"_rule:{source}")).alias(f"_rule:{source}") for source, (odd, _) in unclear_terms.items())
     frame = _flagged_rules(frame, records.flagged)
     frame = _off_policy(frame, records.non_data_lines)
     rule_columns = [c for c in frame.columns if c.startswith("_rule:")]
     quarantine = _quarantine_rows(frame, rule_columns, mapping, records, sha256, {**month_forms, **sba_forms},
-                                 reference=date_reference)
+                                 reference=date_reference,
+                                 said_of={source: {"term_scale_unclear": said} for source, (_, said) in unclear_terms.items()})
     quarantine = _unlabelled_totals_said(quarantine, notes.get("footer_totals") or {})
     bad_lines = quarantine.get_column("line").unique()
     loaded = frame.filter(~pl.col("_source_line").is_in(bad_lines.implode()))
     rows = _canonical(loaded, records.header, mapped_sources, "vintage" in target_source, mapping)
     if unread := _control_characters_unmapped(loaded, records.header, mapped_sources):
         notes["control_character_unmapped"] = unread
-    if not mapping.builtin and (doubt := _term_scale_in_doubt(loaded, specs)):
-        notes["term_scale_in_doubt"] = doubt
     if as_of is not None and "snapshot_date" in target_source:  # two statements of the tape's date
         dated = frame.filter(pl.col("snapshot_date").is_not_null() & (pl.col("snapshot_date") != as_of))
         if dated.height:
@@ -4128,13 +4135,15 @@ def percent_scale_unclear_said(written: float) -> str:
 
 def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: TapeMapping,
                      records: csv_text.TextRecords, sha256: str,
-                     written_forms: dict[str, str] | None = None, reference: date | None = None) -> pl.DataFrame:
+                     written_forms: dict[str, str] | None = None, reference: date | None = None,
+                     said_of: dict[str, dict[str, pl.Expr]] | None = None) -> pl.DataFrame:
     """The quarantine rows of a parsed tape: one per broken rule of a record (`_rule:<column>` columns
     of `frame`), with the raw text and the rule's message, and one per malformed record.
     `written_forms`: {date column: the form it is written in} of a built-in format's date columns
     (`_written_date_forms`), named in their unparsable_date messages. `reference`: the date the
     columns' two-digit years were read against (`_date`; default today), for the date_order_in_doubt
-    messages."""
+    messages. `said_of`: {source column: {rule: its message, an expression over `raw_value` and the
+    frame's columns}} where a rule's message depends on the column (`_term_scale_unclear`)"""
     reference = reference or date.today()
     parts = []
     declared: dict[str, str | None] = {f.source: f.fmt for f in mapping.fields if f.kind == "date"}  # None: ISO
@@ -4171,6 +4180,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                     written.map_elements(percent_scale_unclear_said, return_dtype=pl.Utf8)).otherwise(said)
             serial = pl.when(pl.col(column) == "serial_date").then(pl.col("raw_value"))  # the day it would be
             said = pl.coalesce(serial.map_elements(serial_date_said, return_dtype=pl.Utf8), said)
+            for rule, message in (said_of or {}).get(source, {}).items():
+                said = pl.when(pl.col(column) == rule).then(message).otherwise(said)
             if mapping.dialect.decimal == ".":  # `5.000` among amounts whose points group thousands
                 said = pl.when(pl.col(column) == "ambiguous_number").then(pl.lit(POINT_THOUSANDS_SAID)).otherwise(said)
             # `1234.567`: a fraction of a cent, not `43,000` (an English group) in a decimal-comma tape
@@ -4527,34 +4538,56 @@ def _unparsable_date_said(mapping: TapeMapping, source: str, fmt: str | None, ra
 
 
 TERM_SCALE_SHARE = 0.5
-"""Share of a term column's loaded values on one side of a year (12 months) above which values on
-the other side, written without a unit, are named in the notes (`_term_scale_in_doubt`)."""
+"""Share of a term column's read values on one side of a year (12 months; 12 years in a column of
+years) above which a value on the other side, written without a unit, is quarantined as
+`term_scale_unclear` (`_term_scale_unclear`)."""
 
 
-def _term_scale_in_doubt(loaded: pl.DataFrame, specs: list[FieldSpec]) -> dict[str, dict[str, object]]:
-    """Terms of a mapped tape written without a unit on the scale the column does not mostly use:
-    in a column declared `term` (months), bare values under 12 where most terms are 12 months or
-    more (`3` among `36`, `60`: years?); in one declared `term_years`, bare values of 12 years or
-    more where most are under 12 (`36` among `3`, `5`: months, read as 432?).
+def _term_scale_unclear(frame: pl.DataFrame, specs: list[FieldSpec], builtin: bool
+                        ) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    """Terms written without a unit on the scale their column does not mostly use, per source
+    column: in a column that counts months (`term`, LendingClub's `term`, or a mapped `int` into
+    term_months), a bare value under 12 where more than half the terms read are 12 months or more
+    (`3` among `36`, `60`: 3 months, or 3 years written in years?); in a `term_years` column, a bare
+    value of 12 or more where more than half are under 12 years (`36` among `3`, `5`: 432 months, or
+    36 months?). Either reading is a real loan in some book and the other a wrong one, so such a value
+    is never loaded as read: its record is quarantined, and a term written with its unit (`3 years`,
+    `36 months`) says its own scale. SBA's `Term` (built-in, months, short terms real) is not judged.
 
-    A short loan or a long one is real in some books, so they land; the notes name them per column
-    as {"written": {value as written: records}, "lines": the first 5 physical lines, "read_as":
-    "months" or "years"} to check against the source. {} when no column is in doubt."""
-    doubt = {}
-    for spec in (s for s in specs if s.kind in ("term", "term_years") and s.target == "term_months"):
+    `frame` holds `_src:<column>` text and the typed `term_months`. Returns {source column: (which
+    rows are unclear, the quarantine message of each as an expression over `raw_value` and
+    `term_months`)}; {} when no column has such a value."""
+    unclear = {}
+    for spec in specs:
+        if spec.target != "term_months" or not (spec.kind in ("term", "term_years")
+                                                or (spec.kind == "int" and not builtin)):
+            continue
         bare = pl.col(_src(spec.source)).str.contains(r"^\d+(?:\.\d+)?$")
         months = pl.col("term_months")
-        if spec.kind == "term":
-            odd, usual, read_as = bare & (months < 12), months >= 12, "months"
+        in_years = spec.kind == "term_years"
+        odd, usual = (bare & (months >= 144), months < 144) if in_years else (bare & (months < 12), months >= 12)
+        counts = frame.select(odd=odd.sum(), usual=usual.sum(), all=months.is_not_null().sum()).row(0, named=True)
+        if not counts["odd"] or counts["usual"] <= TERM_SCALE_SHARE * counts["all"]:
+            continue
+        shown = (months / 12 if in_years else months).cast(pl.Int64)
+        common = (frame.filter(usual).group_by(shown.alias("t")).len().sort(["len", "t"], descending=[True, False])
+                  .get_column("t").head(3).sort().to_list())
+        unit = "years" if in_years else "months"
+        scale = (f"a column that counts {unit} ('{spec.kind}'), {counts['usual']:,} of whose {counts['all']:,} "
+                 f"terms read are {'under 12 years' if in_years else '12 months or more'} "
+                 f"({', '.join(map(str, common))} {unit})")
+        written = pl.col("raw_value").str.strip_chars()
+        if in_years:
+            said = pl.format(f"is a term written without its unit, read as {{}} years ({{}} months) in {scale}: "
+                             "a term in months written in a column of years? Write it with its unit, '{} months' "
+                             "or '{} years', and land the file again", written, months, written, written)
         else:
-            odd, usual, read_as = bare & (months >= 144), months < 144, "years"
-        counts = loaded.select(odd=odd.sum(), usual=usual.sum(), all=months.is_not_null().sum()).row(0, named=True)
-        if counts["odd"] and counts["usual"] > TERM_SCALE_SHARE * counts["all"]:
-            found = loaded.filter(odd)
-            written = found.group_by(_src(spec.source)).len().sort(_src(spec.source))
-            doubt[spec.source] = {"written": dict(written.iter_rows()), "read_as": read_as,
-                                  "lines": found.get_column("_source_line").head(5).to_list()}
-    return doubt
+            said = pl.format(f"is a term written without its unit, read as {{}} months in {scale}: a term in "
+                             "years written in a column of months ({} years is {} months)? Write it with its unit, "
+                             "'{} years' or '{} months', and land the file again",
+                             written, written, months * 12, written, written)
+        unclear[spec.source] = (odd.fill_null(False), said)
+    return unclear
 
 
 FREE_TEXT_COLUMNS = frozenset({
