@@ -1395,6 +1395,35 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimit
     return records, named_columns([*header, ""]), True
 
 
+def _trailing_empty_fields(records: pl.DataFrame, width: int, delimiter: str) -> tuple[pl.DataFrame, list[int]]:
+    """Records longer than the header (`width` fields) whose extra fields are all empty, trailing
+    delimiters only (`...,Fully Paid,`: an export or hand edit that ends some lines with one more
+    delimiter), read without them: nothing is lost, so they load instead of being malformed. A
+    record whose extra field holds a value (`...,Fully Paid,x`, or a delimiter inside a value that
+    shifted its fields) keeps its length and stays malformed.
+
+    `records` holds `text` and `n_fields` (`_field_count`). Returns the records and the physical
+    lines (`_source_line`) of those read so, in order; [] when none was."""
+    if not records.height:
+        return records, []
+    blank = f"[^\\S{re.escape(delimiter)}]*"  # white space that is not the delimiter itself
+    trailing = (pl.col("text").str.extract(f"((?:{re.escape(delimiter)}{blank})+)$", 1)
+                .str.count_matches(delimiter, literal=True).fill_null(0))
+    extra = pl.col("n_fields") - width
+    emptied = records.filter((extra > 0) & (trailing >= extra))
+    if not emptied.height:
+        return records, []
+    cut = {line: re.sub(f"(?:{re.escape(delimiter)}{blank}){{{n - width}}}$", "", text)
+           for line, text, n in emptied.select("_source_line", "text", "n_fields").iter_rows()}
+    lines = list(cut)
+    read = pl.col("_source_line").is_in(lines)
+    return records.with_columns(
+        text=pl.when(read).then(pl.col("_source_line").replace_strict(cut, default=None, return_dtype=pl.Utf8))
+        .otherwise(pl.col("text")),
+        n_fields=pl.when(read).then(pl.lit(width, records.schema["n_fields"])).otherwise(pl.col("n_fields")),
+    ), lines
+
+
 def _numbered_rows(texts: pl.Series, delimiter: str) -> bool:
     """Whether records' first fields are R's row names: quoted (`"181"`, write.table's default), or
     numbers that go up by one from each record to the next. A tape whose first column is an id and
@@ -1603,6 +1632,7 @@ def read_records(
     short_of_header = (records.filter(_short_of_untitled(header_ends_empty, len(header), delimiter)[1]).height
                        if header_ends_empty else 0)
     records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
+    records, emptied_lines = _trailing_empty_fields(records, len(header), delimiter)
     reader_notes: dict[str, object] = {"header_repeats": repeats} if repeats else {}
     if header_text is not None and (marked := header_marks_note(split_fields(header_text, delimiter))):
         reader_notes["header_invisible_characters"] = marked  # the lines come without the file's own byte-order mark
@@ -1618,6 +1648,8 @@ def read_records(
               "the source")
     if header_ends_empty and widened:
         reader_notes["header_ends_with_delimiter"] = short_of_header
+    if emptied_lines:
+        reader_notes["trailing_empty_fields"] = {"records": len(emptied_lines), "lines": emptied_lines[:20]}
     records = records.with_columns(
         misquoted=pl.col("text").str.contains('"', literal=True) & ~pl.col("text").str.contains(_one_record(delimiter)),
     )

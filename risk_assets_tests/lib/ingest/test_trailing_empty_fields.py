@@ -1,0 +1,50 @@
+"""A record with more fields than the header whose extra fields are all empty, a trailing
+delimiter (`...,Fully Paid,`), loads and the file's notes count it with its lines; a record whose
+extra field holds a value stays a malformed record. Built from real LendingClub loans."""
+
+from __future__ import annotations
+
+import csv
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+COLUMNS = ("loan_amnt", "term", "home_ownership", "annual_inc", "loan_status")
+
+
+@pytest.fixture
+def tape_lines(data_dir) -> list[str]:
+    """A header and the first 6 real LendingClub loans, cut to COLUMNS."""
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8", newline="") as handle:
+        loans = list(islice(csv.DictReader(handle), 6))
+    return [",".join(COLUMNS)] + [",".join(loan[c] for c in COLUMNS) for loan in loans]
+
+
+def _land(tmp_path: Path, lines: list[str]):
+    tape = tmp_path / "lc_tape.csv"
+    tape.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parsed = parse_loan_file(tape)
+    parsed.reconcile()
+    return parsed
+
+
+def test_records_whose_extra_fields_are_empty_load_and_are_noted(tmp_path, tape_lines):
+    lines = list(tape_lines)
+    lines[2] += ","        # line 3: one trailing delimiter
+    lines[4] += ", ,\t"    # line 5: three empty extra fields, blanks in them
+    lines[5] += ",x"       # line 6: its extra field holds a value
+    parsed = _land(tmp_path, lines)
+    assert parsed.rows.select("_source_line", "loan_amount", "term_months", "loan_status").rows() == [
+        (2, 5000.0, 36, "Fully Paid"), (3, 2500.0, 60, "Charged Off"), (4, 2400.0, 36, "Fully Paid"),
+        (5, 10000.0, 36, "Fully Paid"), (7, 5000.0, 36, "Fully Paid")]
+    assert parsed.notes["trailing_empty_fields"] == {"records": 2, "lines": [3, 5]}
+    assert parsed.quarantine.select("line", "rule").rows() == [(6, "malformed_record")]
+
+
+def test_a_tape_without_trailing_delimiters_has_no_such_note(tmp_path, tape_lines):
+    parsed = _land(tmp_path, tape_lines)
+    assert parsed.rows.height == 6 and parsed.quarantine.height == 0
+    assert "trailing_empty_fields" not in parsed.notes
