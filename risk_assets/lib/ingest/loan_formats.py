@@ -3825,8 +3825,16 @@ SBA_YN_CODES = ["Y", "N"]
 """The codes of SBA's RevLineCr and LowDoc as its 7(a) data dictionary spells them (Y = yes, N = no;
 Li, Mickel & Taylor 2018)."""
 
+LENDINGCLUB_PURPOSES = ["car", "credit_card", "debt_consolidation", "educational", "home_improvement", "house",
+                        "major_purchase", "medical", "moving", "other", "renewable_energy", "small_business",
+                        "vacation", "wedding"]
+"""LendingClub's `purpose` codes (LCDataDictionary, 2007-2011 loans), a category of the PD model: a
+value that is one of them in another case (`DEBT_CONSOLIDATION`, `Credit_Card`) loads in this
+spelling; any other purpose (a mapped tape's own words) stays as written."""
+
 CODE_LISTS = {"grade": GRADES, "sub_grade": SUB_GRADES, "home_ownership": HOME_OWNERSHIP,
-              "verification_status": VERIFICATION, "revolving_line": SBA_YN_CODES, "low_doc": SBA_YN_CODES}
+              "verification_status": VERIFICATION, "purpose": LENDINGCLUB_PURPOSES,
+              "revolving_line": SBA_YN_CODES, "low_doc": SBA_YN_CODES}
 """Coded columns and their codes as LendingClub's data dictionary spells them (schema), which the
 value rules check, and SBA's Y / N codes (YN_CODE_TARGETS), categories of the PD model: a code in
 another case (`Rent`, `NOT VERIFIED`, `b`, `n`) loads in this spelling. SBA's other values there (`0`,
