@@ -706,7 +706,8 @@ def _not_text_reason(text: str) -> str | None:
     `page_notice` (only boilerplate a site serves in place of the article: a paywall, a cookie prompt,
     a bot check, an error page, a pointer to the story elsewhere: `page_notice_family`) or
     `ticker_only` (nothing but cashtags such as $AAPL, and links: the stocks are named, nothing is
-    said of them). Not for a ticker column, where '$AAPL' is the value."""
+    said of them) or `tags_only` (only a site's tag or metadata lines, 'Tags: earnings, banks':
+    `is_tag_lines`). Not for a ticker column, where '$AAPL' is the value."""
     folded = fold_whitespace(text)
     if folded.lower() in PLACEHOLDERS:
         return "placeholder"
@@ -716,6 +717,8 @@ def _not_text_reason(text: str) -> str | None:
         return "number_only"
     if page_notice_family(folded) is not None:
         return "page_notice"
+    if is_tag_lines(text):
+        return "tags_only"
     if all(_CASHTAG.fullmatch(token) or _LINK.match(token) for token in folded.split()):
         return "ticker_only"
     return None
@@ -850,11 +853,38 @@ Roe', in brackets or not), a copyright footer ('© 2024 Thomson Reuters. All rig
 'Copyright 2024 Bloomberg L.P.') and a link to the rest left as text ('Continue reading »')."""
 
 
+_TAG_LABEL = (r"(?:(?:related\s+)?(?:tags?|topics?|keywords?|key\s+words|categor(?:y|ies))|tagged(?:\s+with)?"
+              r"|filed\s+under|posted\s+in)")
+_TAG_WORD = r"#?(?:[^\s,;|:!?.#·•]|\.(?=[^\s.]))+"
+_TAG_ITEM = rf"{_TAG_WORD}(?:[ \t]+{_TAG_WORD}){{0,4}}"
+_TAG_LINE = rf"{_TAG_LABEL}[ \t]*:\s*{_TAG_ITEM}(?:(?:[ \t]*[,;|·•][ \t]*|[ \t]+(?=#)){_TAG_ITEM})*[ \t]*\.?"
+TAG_LINES = re.compile(rf"{_TAG_LINE}(?:\s+{_TAG_LINE})*\s*", re.IGNORECASE)
+"""A site's tag or metadata lines, the whole text (`fullmatch`): a label ('Tags', 'Keywords',
+'Categories', 'Filed under', 'Topics', 'Posted in', any case) and a colon, then a list of items of
+one to five words each, separated by commas, semicolons, bars, bullets or written as hashtags ('Tags:
+earnings, banks, Nordea', 'Topics: #rates #credit'). No prose: a sentence of six words or more after
+the colon ('Topics: the bank raised its rates again this year.') or one that merely holds the word
+('The bank tags loans as watch-list.') is none."""
+_TRAILING_TAGS = re.compile(r"(?:(?<=[.!?…\"”’])\s+|\s*\n\s*)" + rf"(?:{TAG_LINES.pattern})\Z", re.IGNORECASE)
+"""Tag lines closing a story (`TAG_LINES`), after a sentence's full stop, question or exclamation
+mark (a closing quote may follow it) or on lines of their own; not after a bracket, where a wire's
+one-line item ends '( Reporting by Helsinki Newsroom ) Keywords : TECNOMEN-RESULTS' and its words
+are the item as labelled (Financial PhraseBank)."""
+
+
+def is_tag_lines(text: str) -> bool:
+    """Whether `text` (white space folded) is only a site's tag or metadata lines (`TAG_LINES`):
+    'Tags: earnings, banks, Nordea' -> True; 'Nordea raised its dividend. Tags: banks' -> False (the
+    story's sentence is text; `trim_boilerplate` cuts the tags from its end)."""
+    return TAG_LINES.fullmatch(text.strip()) is not None
+
+
 def trim_boilerplate(text: str) -> str:
     """`text` without the boilerplate a site or wire wraps a story in, at its
     start and end only, never inside a sentence: a wire's dateline (_WIRE_DATELINE), then from the
-    end, while any is left, a footer or credit line (_TRAILING_FOOTER) or a sentence of a site's
-    notice (PAGE_NOTICE_FAMILIES: 'Sign up for our newsletter', 'Read more at Bloomberg.com').
+    end, while any is left, a footer or credit line (_TRAILING_FOOTER), a sentence of a site's
+    notice (PAGE_NOTICE_FAMILIES: 'Sign up for our newsletter', 'Read more at Bloomberg.com') or
+    the site's tag lines ('Tags: earnings, banks', `TAG_LINES`).
     Text made of boilerplate only is returned as it is, for `is_usable_text` to judge.
     'LONDON, July 16 (Reuters) - Acme raised its guidance. Reporting by John Doe; Editing by Jane
     Roe' -> 'Acme raised its guidance.'"""
@@ -864,7 +894,7 @@ def trim_boilerplate(text: str) -> str:
         if shorter == trimmed:
             last = max((start.end() for start in _LAST_SENTENCE.finditer(trimmed)), default=0)
             is_notice = last and page_notice_family(trimmed[last:]) is not None
-            shorter = trimmed[:last].rstrip() if is_notice else trimmed
+            shorter = trimmed[:last].rstrip() if is_notice else _TRAILING_TAGS.sub("", trimmed, count=1)
         if shorter == trimmed or not shorter.strip(" .!?…:;,|-–—"):
             return trimmed if trimmed.strip(" .!?…:;,|-–—") else text
         trimmed = shorter
@@ -887,7 +917,8 @@ def is_usable_text(text: str | None) -> Usability:
     `spreadsheet_error` ("#N/A", "#VALUE!"), `number_only` ("0", "2024"), `page_notice` ("Please
     enable cookies.", "Click here to subscribe"), `punctuation_only`
     (a lone dash, an ellipsis, "—", "..."; a lone zero-width or direction mark is whitespace only), `link_only`
-    (only URLs), `ticker_only` ("$AAPL $MSFT https://t.co/x"), `markup_only` (nothing left once `clean_text` has
+    (only URLs), `ticker_only` ("$AAPL $MSFT https://t.co/x"), `tags_only` ("Tags: earnings, banks, Nordea",
+    "Keywords: ..."), `markup_only` (nothing left once `clean_text` has
     removed tags, as in "<p></p>"), `link_list` (HTML whose text is links and short labels only, as an
     aggregator writes in place of a story: Google News's `<a href=...>Nokia wins 5G deal</a>
     <font>Reuters</font>`, or a lone 'Read more' link). The reasons of `blank_reason` are applied to the text as

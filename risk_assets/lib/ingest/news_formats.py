@@ -596,6 +596,7 @@ LOADED_ROW_NOTES = frozenset({
     "ticker_not_a_symbol_lines", "ticker_name_dropped_lines", "ticker_normalised_lines",
     "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
     "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines",
+    "body_tags_only_lines",
     "literal_escapes_decoded_lines", "page_chrome_removed_lines", "alternative_texts_differ_lines"})
 """Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
 taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
@@ -3560,14 +3561,21 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         out.note_line("body_link_list_lines", number)
     if body_use.reason == "page_notice" and headline_use.usable:  # a paywall or cookie notice: the headline is read
         out.note_line("body_page_notice_lines", number)
+    if body_use.reason == "tags_only" and headline_use.usable:  # 'Tags: earnings, banks': no story, the headline is read
+        out.note_line("body_tags_only_lines", number)
     if not (body_use.usable or headline_use.usable):
         said = {name: "empty" if use.reason == "missing" and name in (written or ()) else use.reason
                 for name, use in (("body", body_use), ("headline", headline_use))}
         if body_use.reason == "page_notice" and (notice := page_notice_said(body)):  # which notice, as shown
             shown = clean_text(body).text
             said["body"] = f"page_notice, {notice}: {shown if len(shown) <= 80 else shown[:79] + '…'!r}"
-        remedy = ("; the site served this in place of the article: fetch the article again, or deliver its "
-                  "headline" if body_use.reason == "page_notice" else "")
+        if body_use.reason == "tags_only":  # which tags, as shown
+            shown = clean_text(body).text
+            said["body"] = (f"tags_only, a site's tag lines and no story: "
+                            f"{shown if len(shown) <= 80 else shown[:79] + '…'!r}")
+        remedy = "; deliver the article's text or its headline" if body_use.reason == "tags_only" else ""
+        if body_use.reason == "page_notice":
+            remedy = "; the site served this in place of the article: fetch the article again, or deliver its headline"
         out.reject(number, key, "body", "no_usable_text", body,
                    f"{where}: no usable text (body: {said['body']}; headline: {said['headline']}){remedy}")
 

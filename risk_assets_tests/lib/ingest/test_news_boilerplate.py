@@ -153,3 +153,66 @@ def test_no_phrasebank_sentence_is_a_notice_or_trimmed(data_dir):
     sentences = [line.rsplit("@", 1)[0] for line in lines]
     assert len(sentences) == 4846
     assert [s for s in sentences if clean_text(s).boilerplate_trimmed or page_notice_family(s)] == []
+
+
+@pytest.mark.parametrize("body", [
+    "Tags: earnings, banks, Nordea",
+    "Keywords: credit risk; Nordea; Q2 2024",
+    "Categories: Banking | Nordic",
+    "Filed under: Banks, Earnings.",
+    "Topics: #rates #credit",
+    "TAGS: U.S., banks, S&P 500",
+    "<p>Tags: earnings, banks</p><p>Categories: Banking</p>",
+    "Tags: earnings\nCategories: Banks",
+])
+def test_a_body_made_only_of_tag_lines_is_no_usable_text(body):
+    assert is_usable_text(body).reason == "tags_only"
+
+
+@pytest.mark.parametrize("text", [
+    "The bank tags loans as watch-list.",
+    "Topics: the bank raised its rates again this year.",
+    "Tags: Nordea raised its dividend by 5% on Tuesday.",
+    "Nordea raised its dividend. Tags remain on watch-list loans.",
+])
+def test_sentences_that_hold_the_word_tags_are_text_and_kept_whole(text):
+    assert is_usable_text(text).usable
+    assert clean_text(text).text == text and not clean_text(text).boilerplate_trimmed
+
+
+@pytest.mark.parametrize(("body", "story"), [
+    ("Nordea raised its dividend.\nTags: earnings, banks, Nordea", "Nordea raised its dividend."),
+    ("Nordea raised its dividend. Keywords: Nordea, dividend", "Nordea raised its dividend."),
+    ("<p>Danske Bank cut its outlook.</p><p>Filed under: Banks</p><p>Topics: Earnings</p>",
+     "Danske Bank cut its outlook."),
+    ("Nordea raised its dividend. Tags: Nordea, dividend. Reporting by John Doe", "Nordea raised its dividend."),
+])
+def test_tag_lines_closing_a_story_are_trimmed(body, story):
+    cleaned = clean_text(body)
+    assert (cleaned.text, cleaned.boilerplate_trimmed) == (story, True)
+
+
+def test_a_tag_line_body_scores_its_headline_or_is_quarantined_naming_the_tags(tmp_path):
+    """A CMS export whose body column holds the article's tags: the headline is the only prose, so it
+    is scored (noted); without a headline the row is quarantined, the message quoting the tags."""
+    path = tmp_path / "cms_export.csv"
+    path.write_text(_csv([
+        ("n1", "Nordea lifts dividend", "Tags: earnings, banks, Nordea"),
+        ("n2", "", "Keywords: credit risk; Nordea"),
+        ("n3", "Danske Bank cuts outlook", "Danske Bank cut its outlook for 2024.\nFiled under: Banks, Earnings"),
+        ("n4", "Swedbank tags loans", "The bank tags loans as watch-list, Swedbank said."),
+    ]))
+
+    parsed = parse_news_file(path)
+
+    assert parsed.rows.sort("_source_line").select("doc_id", "text_clean", "text_field").rows() == [
+        ("n1", "Nordea lifts dividend", "headline"),
+        ("n3", "Danske Bank cut its outlook for 2024.", "body"),
+        ("n4", "The bank tags loans as watch-list, Swedbank said.", "body"),
+    ]
+    assert parsed.notes["body_tags_only_lines"] == [2]
+    assert parsed.notes["boilerplate_trimmed_lines"] == [4]
+    assert parsed.quarantine.select("rule", "message").rows() == [(
+        "no_usable_text",
+        f"{path}: line 3: no usable text (body: tags_only, a site's tag lines and no story: "
+        "'Keywords: credit risk; Nordea'; headline: empty); deliver the article's text or its headline")]
