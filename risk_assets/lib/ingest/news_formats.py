@@ -596,7 +596,7 @@ LOADED_ROW_NOTES = frozenset({
     "ticker_not_a_symbol_lines", "ticker_name_dropped_lines", "ticker_normalised_lines",
     "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
     "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines",
-    "body_tags_only_lines",
+    "body_tags_only_lines", "body_repeats_headline_lines",
     "literal_escapes_decoded_lines", "page_chrome_removed_lines", "alternative_texts_differ_lines"})
 """Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
 taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
@@ -3630,6 +3630,9 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         out.note_line("doc_id_keyed_by_source_lines", number)
         doc_id = keyed
     use_body = body_use.usable
+    if use_body and headline_use.usable and body_repeats_headline(body, headline, _optional(record.get("source"))):
+        out.note_line("body_repeats_headline_lines", number)  # one text, not two: the headline is scored once
+        use_body = False
     text_raw = body if use_body else headline
     clean_from = None if use_body else _without_source_suffix(headline, _optional(record.get("source")))
     article = doc_key(doc_id)
@@ -3652,6 +3655,24 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         text_raw=text_raw, text_field="body" if use_body else "headline",
         label=label, published_at=published_at, clean_from=clean_from,
     )
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text as cleaned (`clean_text`), case folded, without punctuation or white space."""
+    return re.findall(r"\w+", clean_text(text).text.casefold())
+
+
+def body_repeats_headline(body: str, headline: str, source: str | None = None) -> bool:
+    """Whether a body says only what its headline says: the same words in the same order once both
+    are cleaned, whatever their case, punctuation and white space ('NORDEA LIFTS DIVIDEND.' under
+    'Nordea lifts dividend'; 'Nokia wins 5G deal' under 'Nokia wins 5G deal - Reuters' from
+    Reuters, `_without_source_suffix`). A body that opens with its headline and goes on ('Nordea
+    lifts dividend. The bank said ...') is a text of its own: False."""
+    said = _words(body)
+    if not said:
+        return False
+    headlines = [headline] + [short for short in [_without_source_suffix(headline, source)] if short]
+    return any(said == _words(written) for written in headlines)
 
 
 def _without_source_suffix(headline: str, source: str | None) -> str | None:

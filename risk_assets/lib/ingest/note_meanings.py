@@ -123,6 +123,8 @@ NOTE_MEANINGS: dict[str, str] = {
     "body_page_notice_lines": "articles whose body was only a site's notice in place of the story (a paywall, a "
                               "cookie prompt, a bot check, `Read more at Bloomberg.com`): the headline was "
                               "scored instead",
+    "body_repeats_headline_lines": "articles whose body only repeated the headline (the same words, in any case "
+                                   "or punctuation): the headline was scored once, not the same text twice",
     "body_tags_only_lines": "articles whose body was only a site's tag or metadata lines (`Tags: earnings, banks`, "
                             "`Keywords: ...`, `Filed under: ...`), no story: the headline was scored instead",
     "articles_stated": "an API page whose count says it found no article (`totalResults: 0`): landed with no row, "

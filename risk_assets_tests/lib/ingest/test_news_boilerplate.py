@@ -216,3 +216,32 @@ def test_a_tag_line_body_scores_its_headline_or_is_quarantined_naming_the_tags(t
         "no_usable_text",
         f"{path}: line 3: no usable text (body: tags_only, a site's tag lines and no story: "
         "'Keywords: credit risk; Nordea'; headline: empty); deliver the article's text or its headline")]
+
+
+def test_a_body_that_only_repeats_its_headline_is_scored_once_as_the_headline(tmp_path):
+    """A wire export that fills the body with the headline when the story has none (in capitals,
+    with a full stop, as HTML, or without the outlet's name the headline carries): one text, scored
+    once as the headline; a body that opens with the headline and goes on is the story."""
+    path = tmp_path / "wire.csv"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "headline", "body", "source", "published_at"])
+    writer.writerows((doc_id, headline, body, "Reuters", "2024-07-16T09:00:00Z") for doc_id, headline, body in [
+        ("n1", "Nordea lifts dividend", "NORDEA LIFTS DIVIDEND."),
+        ("n2", "Nokia wins 5G deal - Reuters", "Nokia wins  5G deal"),
+        ("n3", "Danske Bank cuts outlook", "Danske Bank cuts outlook. The bank cut its 2024 outlook on weak fees."),
+        ("n4", "Swedbank: results in line", "<p>Swedbank -- results in line</p>"),
+    ])
+    path.write_text(out.getvalue())
+
+    parsed = parse_news_file(path)
+
+    assert parsed.rows.sort("_source_line").select("doc_id", "body", "text_clean", "text_field").rows() == [
+        ("reuters:n1", "NORDEA LIFTS DIVIDEND.", "Nordea lifts dividend", "headline"),
+        ("reuters:n2", "Nokia wins  5G deal", "Nokia wins 5G deal", "headline"),
+        ("reuters:n3", "Danske Bank cuts outlook. The bank cut its 2024 outlook on weak fees.",
+         "Danske Bank cuts outlook. The bank cut its 2024 outlook on weak fees.", "body"),
+        ("reuters:n4", "<p>Swedbank -- results in line</p>", "Swedbank: results in line", "headline"),
+    ]
+    assert parsed.notes["body_repeats_headline_lines"] == [2, 3, 5]
+    assert parsed.quarantine.is_empty()
