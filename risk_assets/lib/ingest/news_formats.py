@@ -3465,7 +3465,24 @@ def _in_row_zone(out: _Collector, number: int, key: str | None, where: str, reco
                        else f"the zone {written!r} of its column's header"):
         return None
     out.note_line(note, number)
+    written_zone = zone_text.strip() if note == "published_at_zone_column_lines" else written
+    if (doubt := zone_word_in_summer(written_zone, zone, utc)) is not None:  # 'EST' column, 'Time (EST)' in July
+        out.note_line("published_at_standard_in_summer_lines", number)
+        out.notes.setdefault("published_at_standard_in_summer", {}).setdefault(doubt.split()[0], doubt)
     return utc
+
+
+def zone_word_in_summer(word: str, zone: zoneinfo.ZoneInfo | timezone, utc: datetime) -> str | None:
+    """The doubt `standard_time_in_summer` says of an inline 'EST', for a zone a zone column or a time
+    column's header names (`word` as written, `zone` as `zone_named` read it, `utc` the instant
+    read, naive UTC): a standard-time abbreviation (STANDARD_TIME_REGIONS) read at its fixed offset
+    on a date its region keeps summer time. None for any other zone, or one read with its summer
+    time (`CET` of IANA_RULE_ZONES)."""
+    upper = word.strip().upper()
+    if upper not in STANDARD_TIME_REGIONS or not isinstance(zone, timezone) \
+            or zone.utcoffset(None) != timedelta(seconds=_ZONES[upper]):
+        return None
+    return standard_time_in_summer(f"{utc:%Y-%m-%d %H:%M} {upper}", utc)
 
 
 HEADLINE_NOT_WRITTEN = frozenset({"missing", "empty", "whitespace_only", "null_token"})

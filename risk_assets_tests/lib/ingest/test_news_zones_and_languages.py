@@ -805,3 +805,28 @@ def test_an_epoch_in_scientific_notation_is_read_only_where_it_keeps_every_digit
         "'1.7146404E9' is a number in scientific notation (1714640400 in full), as a spreadsheet or pandas writes a "
         "large number, rounded to 8 significant digits: read as Unix epoch time it is known only to the nearest 100 "
         "seconds; export the column as whole numbers (1714640400) or as ISO 8601 times"]
+
+
+def test_est_from_a_zone_column_or_a_header_on_a_summer_date_is_noted_as_an_inline_est_is(tmp_path):
+    """A terminal export writes `EST` all year in its zone column or its time column's header: read
+    at -05:00 as written, and on a July date noted as `2024-07-15 09:00 EST` inline is; `CET` in a
+    zone column is the IANA zone, read with its summer time, and not noted."""
+    doubt = ("EST on 2024-07-15: America/New_York keeps summer time then, so EDT -04:00 may have been meant; "
+             "read at -05:00 as written")
+    column = tmp_path / "terminal.csv"
+    column.write_text("id,headline,published_at,timezone\nn1,Nordea lifts dividend,2024-07-15 09:00,EST\n"
+                      "n2,Danske cuts outlook,2024-01-15 09:00,EST\nn3,Swedbank steady,2024-07-15 09:00,CET\n")
+    header = tmp_path / "desk.csv"
+    header.write_text("id,headline,Time (EST)\nn1,Nordea lifts dividend,2024-07-15 09:00\n"
+                      "n2,Danske cuts outlook,2024-01-15 09:00\n")
+
+    by_column, by_header = parse_news_file(column), parse_news_file(header)
+
+    assert by_column.rows["published_at"].dt.to_string("%Y-%m-%d %H:%M").to_list() == [
+        "2024-07-15 14:00", "2024-01-15 14:00", "2024-07-15 07:00"]
+    assert by_column.notes["published_at_standard_in_summer_lines"] == [2]
+    assert by_column.notes["published_at_standard_in_summer"] == {"EST": doubt}
+    assert by_header.rows["published_at"].dt.to_string("%Y-%m-%d %H:%M").to_list() == [
+        "2024-07-15 14:00", "2024-01-15 14:00"]
+    assert by_header.notes["published_at_standard_in_summer_lines"] == [2]
+    assert by_header.notes["published_at_standard_in_summer"] == {"EST": doubt}
