@@ -4282,17 +4282,24 @@ FEED_DELIMITERS = (",", "\t", ";", "|")
 
 def _feed_delimiter(header_line: str) -> str | None:
     """The FEED_DELIMITERS member that splits the header into the most fields while a headline or
-    body column is found (`_feed_columns`); None when no split finds one (not a feed)."""
-    found = []
+    body column is found (`_feed_columns`); None when no split finds one (not a feed). Under news
+    settings that declare columns, a header none of whose splits finds a text column is still read
+    as a feed, at the split with the most fields, when it has several: a declared column it lacks
+    (a misspelled 'Story Txt') is then refused as such, naming the closest column
+    (`_refuse_undeclared`), not as an unknown format."""
+    found, split = [], []
+    declared = _declared_columns()
     for delimiter in FEED_DELIMITERS:
         try:
             header = next(csv.reader([header_line.replace("\r", _CR_STANDIN)], delimiter=delimiter, skipinitialspace=True))
         except (csv.Error, StopIteration):
             continue
-        columns = _feed_columns(header, _declared_columns())
+        columns = _feed_columns(header, declared)
         if "headline" in columns or "body" in columns:
             found.append((len(header), -FEED_DELIMITERS.index(delimiter), delimiter))
-    return max(found)[2] if found else None
+        elif declared and len(header) > 1:
+            split.append((len(header), -FEED_DELIMITERS.index(delimiter), delimiter))
+    return max(found)[2] if found else max(split)[2] if split else None
 
 
 _EXCEL_SEPARATOR_LINE = re.compile(r'"?sep=.?"?[,;\t|]*', re.IGNORECASE)

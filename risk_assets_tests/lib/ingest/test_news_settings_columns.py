@@ -169,3 +169,30 @@ def test_a_workbook_whose_text_column_only_a_declaration_names_is_read(tmp_path)
     assert parsed.rows.select("doc_id", "body", "text_field", "published_at").rows() == [
         ("m1", "Kone won a EUR 40 million elevator order in Helsinki.", "body", datetime(2024, 5, 2, 9, 30))]
     assert parsed.notes["columns_declared"] == {"Inhalt der Meldung": "body", "Nr": "doc_id", "Zeit": "published_at"}
+
+
+@pytest.mark.parametrize(("declared", "field", "nearest"), [
+    ({"Geschichtte": "body", "Nummer": "doc_id"}, "body", "Geschichte"),
+    ({"Kopfzeil": "headline"}, "headline", "Kopfzeile"),
+    ({"Zet": "published_at"}, "published_at", "Zeit"),
+    ({"Numer": "doc_id"}, "doc_id", "Nummer"),
+])
+def test_a_misspelled_declared_column_in_a_file_with_no_other_text_column_is_refused_naming_it(
+        tmp_path, declared, field, nearest):
+    """A vendor's file whose text columns have names of their own only (`Geschichte`, `Kopfzeile`): the
+    misspelled declaration is what to fix, with the closest column, not an unknown format."""
+    path = tmp_path / "desk_2024-05.csv"
+    path.write_text("Nummer;Kopfzeile;Geschichte;Zeit\n"
+                    "v1;Kone wins order;Kone won a EUR 40 million elevator order.;2024-05-02T09:30:00Z\n",
+                    encoding="utf-8")
+    sidecar = _sidecar(path, columns=declared)
+    column = next(name for name, target in declared.items() if target == field)
+
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+
+    assert str(refused.value) == (
+        f"{path}: news settings {sidecar} declare the column {column!r} as the {field} ('columns'), but the file "
+        "has no column of that name (compared whatever its case and surrounding spaces); its columns (line 1: "
+        f"columns): 'Nummer', 'Kopfzeile', 'Geschichte', 'Zeit'; did you mean {nearest!r}? Declare the column as the "
+        "file names it and land the file again")
