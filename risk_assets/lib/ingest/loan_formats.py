@@ -4853,6 +4853,14 @@ NOTE_TEXT = r"[A-Za-z]{2,}[^A-Za-z0-9]*\s+\S*[A-Za-z]{2,}|^[*†‡¹²³]|:\s"
 """Text written for a reader, not a value: two words or more ('Source: ACME servicing system',
 'Loans that do not meet the credit policy'), or a footnote mark first ('* preliminary'). A lone
 token ('Confidential', 'AC12345') could be a loan id and is not taken for a note."""
+REPORT_FIELD_LABEL = r"^[A-Za-z][A-Za-z .'/&()-]{0,40}:$"
+"""A report's field label with the colon a report writer puts after it ('Report date:', 'Prepared
+by:', 'Portfolio:'): with its value beside it, or alone, it is a line of the report's trailer block
+below the last loan, never a loan (`_summary_rows`)."""
+LONE_WORD = r"^[A-Za-z]{3,}:?$"
+"""One word of letters alone, no digit ('Summary', 'Confidential', 'Notes:'): below the last loan,
+outside the id column, a heading or a marking of the report's trailer block. Between loans, or in
+the id column, it could be a loan id and stays a record (`_summary_rows`)."""
 SUM_ROWS_MIN = 2
 """Data rows a value must sum before it is taken for their total (one row's amount equals itself)."""
 
@@ -4996,6 +5004,7 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
             moved.append((line, "row_count"))
             marked[line] = text
         frame = frame.filter(~pl.col("_source_line").is_in([line for line, _ in moved]))
+    frame = _trailer_block_notes(frame, header, id_source)
     candidates = frame.filter(pl.col("_labelled") | pl.col("_weak") | (pl.col("_bare") & (pl.col("_filled") > 0)))
     total_lines: set[int] = set()
     labels: dict[int, str] = {}
@@ -5016,7 +5025,8 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
         for row in judged.iter_rows(named=True):
             line = row["_source_line"]
             if (row["_bare"] and not row["_labelled"] and not row["_weak"] and not row["_sum_matches"]
-                    and line > last_terms and any(row[_src(c)] for c in money_sources)):
+                    and line > last_terms and any(row[_src(c)] for c in money_sources)
+                    and all(re.fullmatch(_AMOUNT_TEXT, row[_src(c)]) for c in money_sources if row[_src(c)])):
                 flagged += [(line, c, UNLABELLED_TOTAL) for c in money_sources if row[_src(c)]]
                 labels[line] = "(no label)"
                 continue
@@ -5029,9 +5039,10 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
                 total_lines.add(line)
                 labels[line] = row[_src(label_at)] if label_at else "(no label)"
                 texts["total_rows"].append(f"{line}: {labels[line]}")
-    loan_lines = frame.filter((pl.col("_filled") >= 2) & ~pl.col("_source_line").is_in(list(total_lines)))
+    loan_lines = frame.filter((pl.col("_filled") >= 2) & ~pl.col("_note") & ~pl.col("_source_line").is_in(list(total_lines)))
     last_loan = loan_lines.get_column("_source_line").max() or 0
-    notes_rows = frame.filter(pl.col("_note")).select("_source_line", pl.concat_str(cells, separator="").alias("text"))
+    notes_rows = frame.filter(pl.col("_note")).select("_source_line", pl.concat_list(cells).list.eval(
+        pl.element().filter(pl.element() != "")).list.join(" ").alias("text"))
     for line, text in notes_rows.iter_rows():
         kind = "footer_note" if line > last_loan else "section_label"
         moved.append((line, kind))
@@ -5057,6 +5068,11 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
             kind = "total_row"
             texts["total_rows"].append(f"{line}: {values[0]}")
             short_totals[line] = csv_text.split_fields(raw, mapping.dialect.delimiter)
+        elif line > last_loan and _trailer_block_text(csv_text.split_fields(raw, mapping.dialect.delimiter),
+                                                      header.index(id_source) if id_source in header else None):
+            kind = "footer_note"
+            texts["footer_notes"].append(f"{line}: {' '.join(values)[:120]}")
+            short_notes.append(line)
         else:
             malformed_kept.append((line, raw, message))
             continue
@@ -5078,6 +5094,44 @@ def _summary_rows(frame: pl.DataFrame, records: csv_text.TextRecords, specs: lis
     )
     notes = {name: sorted(lines, key=lambda t: int(t.split(":")[0])) for name, lines in texts.items() if lines}
     return frame, records, notes | ({"footer_totals": totals_checked} if totals_checked else {})
+
+
+def _trailer_block_text(fields: Sequence[str], id_at: int | None) -> bool:
+    """Whether a line's fields (as split, empty ones kept) are a line of a report's trailer block
+    rather than a loan, when it stands below the last loan: a field label and its value alone
+    (REPORT_FIELD_LABEL: 'Report date:,2024-06-30', 'Prepared by:,J. Smith'; not a totals label
+    naming what it totals, TOTAL_OF_LABEL, which is checked as a totals row), or one word alone
+    (LONE_WORD: 'Summary', 'Confidential') outside the id column (`id_at`, its position; None: the
+    tape maps no id), where it could be a loan's id."""
+    filled = [(at, value.strip()) for at, value in enumerate(fields) if value.strip()]
+    if not filled or len(filled) > 2:
+        return False
+    at, first = filled[0]
+    if re.search(TOTAL_LABEL, first) or re.search(TOTAL_OF_LABEL, first):
+        return False
+    if re.search(REPORT_FIELD_LABEL, first):
+        return True
+    return len(filled) == 1 and at != id_at and re.search(LONE_WORD, first) is not None
+
+
+def _trailer_block_notes(frame: pl.DataFrame, header: Sequence[str], id_source: str | None) -> pl.DataFrame:
+    """`frame` (`_summary_rows`' frame, with `_filled`, `_labelled`, `_bare`, `_note`) with the lines of a
+    report's trailer block (`_trailer_block_text`: 'Report date:,2024-06-30,,,', 'Summary,,,,') that
+    stand below every row of two values or more that is no trailer line, totals row or id-less row of
+    amounts alone, marked as notes (`_note`; so footer notes, never loans whose terms are missing nor
+    a totals row without its label) and no longer `_bare`. `header`: the tape's column names in
+    order; `id_source`: the column holding the loan id (None: none)."""
+    if not header or not frame.height:
+        return frame
+    cells = [pl.col(_src(c)) for c in header]
+    id_at = list(header).index(id_source) if id_source in header else None
+    lines = frame.select("_source_line", pl.concat_list(cells).alias("_fields")).rows()
+    trailer = {line for line, fields in lines if _trailer_block_text(fields, id_at)}
+    first = pl.concat_list(cells).list.eval(pl.element().filter(pl.element() != "")).list.first().fill_null("")
+    floor = frame.filter((pl.col("_filled") >= 2) & ~pl.col("_source_line").is_in(list(trailer)) & ~pl.col("_labelled")
+                         & ~pl.col("_bare") & ~first.str.contains(TOTAL_OF_LABEL)).get_column("_source_line").max() or 0
+    below = pl.col("_source_line").is_in([line for line in trailer if line > floor])
+    return frame.with_columns(_note=pl.col("_note") | below, _bare=pl.col("_bare") & ~below)
 
 
 UNLABELLED_TOTAL = "unlabelled_total"
