@@ -1434,14 +1434,43 @@ def _builtin_lacks(name: str, signature: frozenset[str], lines: list[str]) -> st
     the header being the line among `lines` (the file's first lines) that, split by one of
     BUILTIN_DELIMITERS, lacks fewest: "LendingClub (needs ['loan_amnt', 'loan_status', 'term']; the
     header lacks ['loan_amnt'])" for a tape whose `loan_amnt` was renamed; "SBA (needs [...], none of
-    which the header has)"."""
-    lacks = min((sorted(column for column in signature if _name_key(column) not in keys)
-                 for line in lines if line.strip() for delimiter in BUILTIN_DELIMITERS
-                 for keys in [_header_keys(csv_text.split_fields(line, delimiter))]),
-                key=len, default=sorted(signature))
-    if len(lacks) == len(signature):
+    which the header has)". A lacking column that the header names with more after it, a unit or a
+    scale (`loan_amnt (USD)`, `loan_amnt_000`, `term (months)`), is named with its column number and
+    what to do (`_suffixed_said`)."""
+    lacks, names = min(((sorted(column for column in signature if _name_key(column) not in keys), names)
+                        for line in lines if line.strip() for delimiter in BUILTIN_DELIMITERS
+                        for names in [csv_text.split_fields(line, delimiter)] for keys in [_header_keys(names)]),
+                       key=lambda found: len(found[0]), default=(sorted(signature), []))
+    if len(lacks) == len(signature) and not _suffixed_said(lacks, names):
         return f"{name} (needs {sorted(signature)}, none of which the header has)"
-    return f"{name} (needs {sorted(signature)}; the header lacks {lacks})"
+    return f"{name} (needs {sorted(signature)}; the header lacks {lacks}{_suffixed_said(lacks, names)})"
+
+
+_UNIT_SUFFIX = (r"(?:\s*[(\[][^)\]]{1,20}[)\]]|[\s._-]*(?:usd|eur|gbp|\$|%|pct|percent|k|000s?|thousands?|mm|mn"
+                r"|millions?|months?|mths|mos|years?|yrs)(?:\s*(?:k|000s?))?)")
+"""What a header writes after a column's name to give its unit or scale, as matched (`_name_key`):
+`loan_amnt (USD)`, `loan_amnt_000`, `loan_amnt_usd`, `revol_util %`, `term (months)`; not another
+column's name (`loan_status_date`)."""
+
+
+def _suffixed_said(lacks: Sequence[str], names: Sequence[str]) -> str:
+    """The header `names` that write a lacking built-in column's name with more after it, a unit or
+    a scale that the built-in format does not read (`loan_amnt (USD)`, `loan_amnt_000`, `Term
+    (months)`), said after the lacking columns: "; 'loan_amnt (USD)' (column 1) is loan_amnt with
+    a unit or scale after it: rename the column loan_amnt where its values are in the format's own unit
+    (dollars, months, percent), else declare a column mapping that reads them". '' where none.
+    `lacks`: the format's column names the header lacks; `names`: the header's names as written."""
+    found = []
+    for column in lacks:
+        key = _name_key(column)
+        for at, written in enumerate(names, start=1):
+            if re.fullmatch(re.escape(key) + _UNIT_SUFFIX, _name_key(written)):
+                found.append(f"{written.strip()!r} (column {at}) is {column} with a unit or scale after it")
+    if not found:
+        return ""
+    return ("; " + "; ".join(found) + ": rename the column as the format names it where its values are in the format's "
+            "own unit (dollars, months, percent), else declare a column mapping that reads them (a scale such as "
+            "thousands is no unit the format reads)")
 
 
 def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:

@@ -58,3 +58,24 @@ def test_a_lone_word_between_loans_or_a_cut_last_loan_stays_a_record(tmp_path, l
     assert sorted(zip(parsed.quarantine.get_column("line"), parsed.quarantine.get_column("rule"))) == [
         (7, "malformed_record"), (15, "malformed_record")]
     assert parsed.non_data_lines == []
+
+
+@pytest.mark.parametrize(("renamed", "said"), [
+    ({0: "loan_amnt (USD)", 1: "term (months)"},
+     "the header lacks ['loan_amnt', 'term']; 'loan_amnt (USD)' (column 1) is loan_amnt with a unit or scale after it; "
+     "'term (months)' (column 2) is term with a unit or scale after it: rename the column"),
+    ({0: "loan_amnt_000"}, "the header lacks ['loan_amnt']; 'loan_amnt_000' (column 1) is loan_amnt with a unit or scale after it: "
+                           "rename the column as the format names it where its values are in the format's own unit"),
+    ({15: "loan_status_date"}, "the header lacks ['loan_status']); SBA"),
+], ids=["units", "thousands", "another_column"])
+def test_a_header_naming_a_builtin_column_with_its_unit_is_refused_naming_that_column(tmp_path, lc_lines, renamed, said):
+    """A refusal of a LendingClub header whose names carry a unit or a scale names those columns and
+    what to do, instead of saying only that the header lacks them; another column's name is not one."""
+    from risk_assets.lib.ingest.parsed import FileRefused
+
+    names = lc_lines[0].split(",")
+    for at, name in renamed.items():
+        names[at] = name
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(_write(tmp_path / "servicer_export.csv", [",".join(names)] + lc_lines[1:]))
+    assert said in str(refused.value)
