@@ -391,7 +391,7 @@ def loan_pd_calibration(context: dg.AssetCheckExecutionContext, lake: LakeResour
     result = calibration_check_result(champions)
     off = [c for c in champions if c["status"].split(" on ")[0] in CALIBRATION_OFF]
     return recorded(lake, context.run.run_id, "loan_pd_calibration", "loan_pd_model", result,
-                    failing_count=len(off), failing_unit="models")
+                    failing_count=len(off), failing_unit="models", log=context.log)
 
 
 @dg.asset(

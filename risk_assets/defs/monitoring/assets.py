@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 
 from risk_assets.defs.monitoring.policy import RetrainPolicy
+from risk_assets.defs.quality.verdicts import say_failed
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.monitoring import loans, sentiment, tables
 from risk_assets.lib.monitoring.stability import psi_verdict
@@ -146,7 +147,7 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retra
     for key, (name, _) in DRIFT_CHECKS.items():
         passed, text, drifted = verdicts[key]
         if not passed:
-            context.log.warning(f"check {name} on {key} did not pass (severity WARN): {text}")
+            say_failed(context.log, name, key, WARN, text)
         yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=passed, severity=dg.AssetCheckSeverity.WARN,
                                   description=text, metadata={"drifted_values": drifted})
 

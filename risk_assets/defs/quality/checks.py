@@ -34,15 +34,14 @@ if TYPE_CHECKING:
 
 def _result(outcome: "CheckOutcome", context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
     """The check's verdict for Dagster, after recording it in quality.check_results. A failed check is
-    also logged at WARNING (severity WARN) or ERROR level with its observation: Dagster logs the
-    evaluation itself at DEBUG, which a run's console log buries among the step's other events."""
+    also logged at WARNING (severity WARN) or ERROR level with its observation (`say_failed`)."""
+    from risk_assets.defs.quality.verdicts import say_failed
     from risk_assets.lib.quality.outcome import ERROR, record
 
     with lake.connect() as con:
         record(con, outcome, context.run.run_id)
     if not outcome.success:
-        log = context.log.error if outcome.severity == ERROR else context.log.warning
-        log(f"check {outcome.check} on {outcome.asset} did not pass (severity {outcome.severity}): {outcome.observed}")
+        say_failed(context.log, outcome.check, outcome.asset, outcome.severity, outcome.observed)
     return dg.AssetCheckResult(
         passed=outcome.success,
         severity=dg.AssetCheckSeverity.ERROR if outcome.severity == ERROR else dg.AssetCheckSeverity.WARN,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import dagster as dg
@@ -515,10 +516,16 @@ def test_a_champion_whose_pds_under_state_defaults_warns_with_its_figures_and_wh
         # 1,000 loans: PDs sum to 161.6, 263 defaults
         _champion_on_record(con, risk_home.artifacts, "loan_pd_sba", SBA_VERSION, "under-states on holdout_oot",
                             "holdout_oot", [(600, 0.12, 0.2), (400, 0.224, 0.3575)], 0.1028)
+    instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize([loan_pd_model, loan_pd_calibration], selection=dg.AssetSelection.checks(loan_pd_calibration),
-                            resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()})
+                            resources={"lake": LakeResource(root=str(risk_home.root)), "retrain_policy": RetrainPolicy()},
+                            instance=instance)
     (check,) = result.get_asset_check_evaluations()
     assert (check.check_name, check.passed, check.severity) == ("loan_pd_calibration", False, dg.AssetCheckSeverity.WARN)
+    # mid-run, on a WARNING line like the other WARN checks, not only on Dagster's DEBUG evaluation event
+    assert [(logging.getLevelName(e.level), e.user_message) for e in instance.all_logs(result.run_id)
+            if not e.is_dagster_event and "did not pass" in e.user_message] == [
+        ("WARNING", f"check loan_pd_calibration on loan_pd_model did not pass (severity WARN): {check.description}")]
     assert check.description == (
         "lendingclub 20261206T172400Z-0badc0de: calibrated on holdout (mean PD 0.1200 against a default rate of "
         "0.1210 (x0.99), ECE 0.0123); sba 20261206T172438Z-3269fbc2: under-states on holdout_oot (mean PD 0.1616 "
