@@ -690,6 +690,12 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
             done = "; ".join(f"{c.version} {c.status_from} -> {c.status_to}" for c in changes)
             target = quality_target_after_change(con, now_champion, f"{done} by {actor}: {changes[-1].reason}")
             verdicts["news_sentiment_quality_target"] = (target, target.metadata["shortfalls"].value, "shortfalls")
+        else:  # its calibration warning named the champions it judged, this one among them
+            from risk_assets.defs.models.loan_pd import calibration_after_change
+
+            done = "; ".join(f"{model} {c.version} {c.status_from} -> {c.status_to}" for c in changes)
+            calibration, off = calibration_after_change(con, f"{done} by {actor}: {changes[-1].reason}")
+            verdicts["loan_pd_calibration"] = (calibration, off, "models")
         for check, (result, failing, unit) in verdicts.items():
             record_verdict(con, check, asset, None, result.passed, result.severity.value, result.description or "",
                            failing, {"changed_by": actor}, failing_unit=unit)
@@ -820,7 +826,7 @@ def _observe_in_ui(asset: str, model: str, changes: list, page: tuple[str, dict[
     registry as it now stands as a materialization of `model_registry` (`page`: its markdown
     sections and champions, `lib.report.registry.registry_sections`), so that page is current too;
     and `verdicts` (check name -> dg.AssetCheckResult: the gate's, `_gate_by_hand`, and for
-    news_sentiment its quality target's) as the asset's check evaluations, so the Checks tab no
+    news_sentiment its quality target's, for a PD model the calibration check's) as the asset's check evaluations, so the Checks tab no
     longer shows the last training's verdicts as current."""
     import dagster as dg
 

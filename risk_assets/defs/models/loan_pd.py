@@ -369,6 +369,21 @@ def calibration_check_result(champions: list[dict]) -> dg.AssetCheckResult:
     )
 
 
+def calibration_after_change(con, done: str) -> tuple[dg.AssetCheckResult, int]:
+    """loan_pd_calibration's verdict after a change to the registry by hand (`risk-assets registry
+    loan_pd_<portfolio> --retire / --restore`), which supersedes the last run's: that one judged the
+    champions of then, one of which may be retired or replaced. `done`: what changed, by whom and why
+    (one clause). Returns the result (`calibration_check_result` on the champions now, its
+    description opening `after a change by hand (<done>): `) and the number of champions it warns of."""
+    from risk_assets.lib.ml import pd_lake
+
+    champions = pd_lake.champion_calibration(con)
+    verdict = calibration_check_result(champions)
+    off = sum(c["status"].split(" on ")[0] in CALIBRATION_OFF for c in champions)
+    return dg.AssetCheckResult(passed=verdict.passed, severity=verdict.severity, metadata=verdict.metadata,
+                               description=f"after a change by hand ({done}): {verdict.description}"), off
+
+
 @dg.asset_check(
     asset=loan_pd_model,
     pool=LAKE_POOL,

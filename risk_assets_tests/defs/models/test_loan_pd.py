@@ -537,6 +537,51 @@ def test_a_champion_whose_pds_under_state_defaults_warns_with_its_figures_and_wh
             ("loan_pd_calibration", False, "WARN", 1)]
 
 
+def test_a_registry_change_by_hand_judges_the_calibration_of_the_champions_it_leaves(risk_home, monkeypatch, capsys):
+    """SBA's under-stating champion (x0.61 out of time) is retired, then its calibrated predecessor
+    restored: each change re-judges loan_pd_calibration on the champions now, as the lake and the
+    Checks tab show it, so neither keeps the last run's warning about a champion that is gone."""
+    import getpass
+
+    from risk_assets.cli import main
+
+    monkeypatch.setenv("DAGSTER_HOME", str(risk_home.root / "dagster"))
+    (risk_home.root / "dagster").mkdir(exist_ok=True)
+    with connect(risk_home.lake_path) as con:
+        # 1,000 loans: PDs sum to 255.0, 260 defaults; then the under-stating one replaces it at the gate
+        _champion_on_record(con, risk_home.artifacts, "loan_pd_sba", "20261201T090000Z-0c0ffee0", "calibrated on holdout_oot",
+                            "holdout_oot", [(600, 0.2, 0.2), (400, 0.3375, 0.35)], 0.0140)
+        _champion_on_record(con, risk_home.artifacts, "loan_pd_sba", SBA_VERSION, "under-states on holdout_oot",
+                            "holdout_oot", [(600, 0.12, 0.2), (400, 0.224, 0.3575)], 0.1028)
+
+    def latest():
+        with connect(risk_home.lake_path, read_only=True) as con:
+            return con.execute("SELECT success, severity, failing_count, details->>'failing_unit', observed_value FROM "
+                               "quality.check_results WHERE check_name = 'loan_pd_calibration' AND run_id IS NULL "
+                               "ORDER BY evaluated_at DESC, rowid DESC LIMIT 1").fetchone()
+
+    actor = f"operator {getpass.getuser()}"
+    assert main(["registry", "loan_pd_sba", "--retire", "--reason", "under-states out of time"]) == 0
+    assert latest() == (True, "WARN", 0, "models", f"after a change by hand (loan_pd_sba {SBA_VERSION} champion -> "
+                                                   f"retired by {actor}: under-states out of time): no loan PD champion")
+    assert main(["registry", "loan_pd_sba", "--restore", "20261201T090000Z-0c0ffee0", "--reason", "back to v1"]) == 0
+    assert latest() == (True, "WARN", 0, "models", (
+        f"after a change by hand (loan_pd_sba 20261201T090000Z-0c0ffee0 retired -> champion by {actor}: restored by hand: "
+        "back to v1): sba 20261201T090000Z-0c0ffee0: calibrated on holdout_oot (mean PD 0.2550 against a default rate "
+        "of 0.2600 (x0.98), ECE 0.0140)"))
+    assert main(["registry", "loan_pd_sba", "--restore", SBA_VERSION, "--reason", "ranks better"]) == 0
+    success, severity, failing, unit, said = latest()
+    assert (success, severity, failing, unit) == (False, "WARN", 1, "models")
+    assert said.startswith(f"after a change by hand (loan_pd_sba 20261201T090000Z-0c0ffee0 champion -> retired; loan_pd_sba "
+                           f"{SBA_VERSION} retired -> champion by {actor}: restored by hand: ranks better): sba {SBA_VERSION}: "
+                           "under-states on holdout_oot (mean PD 0.1616 against a default rate of 0.2630 (x0.61), ECE 0.1028)")
+    with dg.DagsterInstance.get() as instance:  # the Checks tab's latest verdict is the change's
+        history = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("loan_pd_model"), "loan_pd_calibration"), limit=10)
+    assert [r.event.dagster_event.event_specific_data.passed for r in history] == [False, True, True]
+    assert history[0].event.dagster_event.event_specific_data.description == said
+
+
 def test_calibrated_and_not_judged_champions_pass():
     from risk_assets.defs.models.loan_pd import calibration_check_result
 

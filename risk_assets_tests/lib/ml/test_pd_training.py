@@ -711,7 +711,8 @@ def test_registry_command_restores_a_former_champion_and_retires_one_with_an_aud
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT check_name, asset, success, failing_count FROM quality.check_results "
                            "WHERE run_id IS NULL ORDER BY evaluated_at").fetchall() == [
-            ("loan_pd_gate", "loan_pd_model", True, 0), ("loan_pd_gate", "loan_pd_model", False, 1)]
+            ("loan_pd_gate", "loan_pd_model", True, 0), ("loan_pd_calibration", "loan_pd_model", True, 0),
+            ("loan_pd_gate", "loan_pd_model", False, 1), ("loan_pd_calibration", "loan_pd_model", True, 0)]
     with dg.DagsterInstance.get() as instance:  # the registry's own page follows each change
         page = instance.fetch_materializations(dg.AssetKey("model_registry"), limit=1).records[0]
     metadata = page.asset_materialization.metadata
