@@ -436,7 +436,9 @@ def loan_pd_calibration(context: dg.AssetCheckExecutionContext, lake: LakeResour
                        "card counts the vintages outside the band), 'under-states', 'over-states' or "
                        "'mis-sloped on holdout_oot' (read the PD and grade as relative risk until recalibrated), "
                        "'not judged', or 'not assessed (vintage before the champion's 1989-2006)' for a loan no "
-                       "holdout speaks for; the card's calibration line says why."),
+                       "holdout speaks for, followed where the lake holds outcomes of such loans by their default "
+                       "rate against their mean PD (', no holdout; its 2,964 resolved loans: default rate 0.4909 "
+                       "against mean PD 0.1148 (x0.23))'); the card's calibration line says why."),
     ])},
 )
 def loan_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:

@@ -616,6 +616,28 @@ def pd_calibration_by_loan(frame: pd.DataFrame, meta: dict) -> np.ndarray:
     return said
 
 
+def label_outcomes_outside_window(con: duckdb.DuckDBPyConnection, portfolio: str) -> None:
+    """Say, in `ml.loan_scores.pd_calibration`, what the lake's outcomes show of the portfolio's loans
+    outside every vintage (or date) its champion trained or was judged on: no holdout speaks for them,
+    but their resolved loans (marts.loan_features.default_flag not null) have a default rate to set
+    against their mean PD. Each such label ('not assessed (vintage after the champion's 1989-2006)')
+    becomes 'not assessed (vintage after the champion's 1989-2006, no holdout; its <n> resolved loans:
+    default rate <rate> against mean PD <mean PD> (x<ratio>))'; a label whose loans have no
+    resolved outcome is left as it is. Rates and PDs are fractions 0-1; x is mean PD / default rate."""
+    rows = con.execute("""
+        SELECT s.pd_calibration, count(*), avg(f.default_flag), avg(s.pd)
+        FROM ml.loan_scores s JOIN marts.loan_features f USING (loan_key)
+        WHERE s.portfolio = ? AND f.default_flag IS NOT NULL
+          AND regexp_full_match(s.pd_calibration, 'not assessed \\((vintage|originated) (before|after) the champion''s [^;]*\\)')
+        GROUP BY 1""", [portfolio]).fetchall()
+    for label, resolved, rate, mean_pd in rows:
+        ratio = f" (x{mean_pd / rate:.2f})" if rate else ""
+        said = (f"{label[:-1]}, no holdout; its {resolved:,} resolved loans: default rate {rate:.4f} against mean PD "
+                f"{mean_pd:.4f}{ratio})")
+        con.execute("UPDATE ml.loan_scores SET pd_calibration = ? WHERE portfolio = ? AND pd_calibration = ?",
+                    [said, portfolio, label])
+
+
 def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: int = 200_000) -> dict | None:
     """Score every loan of a portfolio in marts.loan_features with its champion into ml.loan_scores
     (replacing that portfolio's previous scores), each row with the champion's calibration status
@@ -632,7 +654,7 @@ def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: 
     con.execute("DELETE FROM ml.loan_scores WHERE portfolio = ?", [portfolio])
     total = con.execute("SELECT count(*) FROM marts.loan_features WHERE portfolio = ?", [portfolio]).fetchone()[0]
     scored_at = _now()
-    all_pd, verdicts = [], []
+    all_pd = []
     for offset in range(0, total, batch_rows):
         frame = con.execute(
             "SELECT * FROM marts.loan_features WHERE portfolio = ? ORDER BY loan_key LIMIT ? OFFSET ?",
@@ -648,12 +670,14 @@ def score_portfolio(con: duckdb.DuckDBPyConnection, portfolio: str, batch_rows: 
         con.execute("INSERT INTO ml.loan_scores SELECT * FROM batch_scores")
         con.unregister("batch_scores")
         all_pd.append(pd_values)
-        verdicts.append(scores["pd_calibration"])
+    label_outcomes_outside_window(con, portfolio)
     values = np.concatenate(all_pd) if all_pd else np.zeros(0)
     grades = pd.Series(risk_grade(values)).value_counts().reindex(RISK_GRADES, fill_value=0)
+    verdicts = con.execute("SELECT pd_calibration, count(*) FROM ml.loan_scores WHERE portfolio = ? GROUP BY 1 ORDER BY 1",
+                           [portfolio]).fetchall()
     return {
         "model": model, "version": current["version"], "rows": int(values.size),
-        "pd_calibration": pd.concat(verdicts).value_counts().sort_index().to_dict() if verdicts else {},
+        "pd_calibration": {verdict: int(rows) for verdict, rows in verdicts},
         "mean_pd": float(values.mean()) if values.size else None,
         "pd_quantiles": {q: float(np.quantile(values, q)) for q in (0.01, 0.1, 0.5, 0.9, 0.99)} if values.size else {},
         "grades": {g: int(n) for g, n in grades.items()},
