@@ -310,7 +310,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", _without_how_to_train(said[-1])))
-    files, quarantined, cut_short, copies, unterminated, gone, unread = _lake_outcomes(lake_path, run.run_id)
+    files, quarantined, cut_short, copies, unterminated, gone, unread, *_ = _lake_outcomes(lake_path, run.run_id)
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "

@@ -71,6 +71,9 @@ class LakeOutcomes(NamedTuple):
         outcome 'source_missing': its rows stay) or under a new name ('renamed', the new path).
     unread: (path, what its reader says) for each note of UNREAD_NOTES of each file it landed: a
         publication time or an article's text it saw and left unread.
+    checked_out: (check, values quarantined, records they belong to) of each check of it that put
+        values in quality.quarantine (raw_loans_values: 811 values of 811 SBA loans); landing's own
+        quarantine is `quarantined`'s.
     """
 
     not_landed: list[tuple[str, str, str]]
@@ -80,9 +83,10 @@ class LakeOutcomes(NamedTuple):
     unterminated: list[tuple[str, int | None, str, str]]
     gone: list[tuple[str, str, str]] = []
     unread: list[tuple[str, str]] = []
+    checked_out: list[tuple[str, int, int]] = []
 
 
-NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [], [])
+NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [], [], [])
 
 UNREAD_NOTES = ("published_at_unread", "headline_scored_beside_unread_text")
 """Reader notes that say a landed file's articles lost something it holds (every time, or the text
@@ -162,11 +166,16 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
                                                                 "run_id = ? AND status = 'loaded' AND notes IS NOT NULL "
                                                                 "ORDER BY path")
                       for note in UNREAD_NOTES if isinstance(said := json.loads(notes).get(note), str)]
+            checked_out = rows(con, """
+                SELECT asset, count(*), count(DISTINCT coalesce(record_key, file_sha256 || ':' || line))
+                FROM quality.quarantine
+                WHERE run_id = ? AND asset NOT IN (SELECT 'raw_' || domain FROM raw.landed_files)
+                GROUP BY asset ORDER BY asset""")
     except duckdb.IOException:  # a hold or an unreadable file: the caller says which
         raise
     except duckdb.Error:  # any other error: the file is no lake DuckDB can open
         return NO_LAKE_OUTCOMES
-    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated, gone, unread)
+    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated, gone, unread, checked_out)
 
 
 def checks_not_passed(instance, run_id: str) -> list:
@@ -195,11 +204,12 @@ def checks_count(failed: list) -> str:
 def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
     """One short phrase per thing in `outcomes` (file names without their folder): 'news_sentiment
     trained short 229/396', 'HDR_TRL.DAT refused', 'sba_national.csv.gz: 811 of 3,000 records
-    quarantined', 'copy.csv not landed: a copy of tape.csv', 'tape.csv ends without a line end'."""
+    quarantined', 'raw_loans_values: 811 values of 811 records quarantined', 'copy.csv not landed: a copy of tape.csv', 'tape.csv ends without a line end'."""
     notes = [f"{model} trained short {steps}/{planned}" for model, _, steps, planned, _, _ in outcomes.cut_short]
     notes += [f"{Path(path).name} {status}" for status, path, _ in outcomes.not_landed]
     notes += [f"{Path(path).name}: {count:,} of {records:,} records quarantined"
               for path, records, count, _ in outcomes.quarantined]
+    notes += [f"{check}: {values:,} values of {records:,} records quarantined" for check, values, records in outcomes.checked_out]
     notes += [f"{Path(path).name} not landed: a copy of {Path(first).name}" for path, first in outcomes.copies]
     notes += [f"{Path(path).name} ends without a line end" for path, *_ in outcomes.unterminated]
     notes += [f"{Path(path).name}: a field left unread" for path in dict.fromkeys(path for path, _ in outcomes.unread)]
