@@ -4476,6 +4476,37 @@ _JSON_ERROR_KEYS = frozenset({"message", "error", "errors", "error_message", "de
 `title`/`detail`): quoted when a JSON file holds no articles."""
 _EXTENDED_JSON = frozenset({"$oid", "$date", "$numberLong", "$numberInt", "$numberDouble", "$numberDecimal"})
 """MongoDB Extended JSON wrappers (mongoexport): `{"$oid": "..."}` is the value inside."""
+_ZONED_TIME_WALL = frozenset({"date", "datetime", "time", "timestamp", "value", "local"})
+_ZONED_TIME_ZONE = frozenset({"timezone", "tz", "zone", "tzid"})
+"""Members of an object that is one time with its zone (`_zoned_time`), compared without case or
+separators: PHP's DateTime `{"date", "timezone_type", "timezone"}`, an API's `{"dateTime", "timeZone"}`."""
+_OFFSET_WRITTEN = re.compile(r"(?:[+-]\d{1,2}(?::?\d{2})?|Z)")
+
+
+def _zoned_time(value: dict) -> str | None:
+    """The text of a JSON object that writes one time as a wall-clock time and its zone, else None.
+
+    PHP's `json_encode` of a DateTime (Laravel, Symfony) is `{"date": "2024-05-02 09:00:00.000000",
+    "timezone_type": 3, "timezone": "Europe/Helsinki"}` (type 1 an offset, `-04:00`; type 2 an
+    abbreviation, `EET`), and calendar-style APIs write `{"dateTime": ..., "timeZone": ...}`: the
+    zone is the time's own, so the two are read as one text, an offset or `Z` after a space
+    (`2024-05-02 11:30:00.000000 -04:00`), any other zone as RFC 9557's region in brackets
+    (`2024-05-02 09:00:00.000000[Europe/Helsinki]`), which `parse_timestamp` reads in that zone,
+    checks against an offset the time writes too, and refuses when it names no zone it knows.
+    Flattened instead, the zone was an ignored `<key>_timezone` field and the time was taken as UTC.
+    Returns None unless the object has exactly one wall-time member (_ZONED_TIME_WALL) and one zone
+    member (_ZONED_TIME_ZONE), both strings, and nothing else but PHP's `timezone_type`."""
+    members = {re.sub(r"[^a-z]", "", str(key).lower()): item for key, item in value.items()}
+    members.pop("timezonetype", None)
+    wall = [members[key] for key in members if key in _ZONED_TIME_WALL]
+    zone = [members[key] for key in members if key in _ZONED_TIME_ZONE]
+    if len(members) != 2 or len(wall) != 1 or len(zone) != 1 or not all(
+            isinstance(item, str) and item.strip() for item in (*wall, *zone)):
+        return None
+    written, named = wall[0].strip(), zone[0].strip()
+    return f"{written} {named}" if _OFFSET_WRITTEN.fullmatch(named) else f"{written}[{named}]"
+
+
 _TICKER_KEYS = ("ticker", "symbol")
 """Members naming a stock in a list of objects (Alpha Vantage `ticker_sentiment`, Marketaux
 `entities`); in a list named like a ticker field (Benzinga `stocks`) `name` does too."""
@@ -5192,7 +5223,8 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
 
     - a nested object's members are named '<outer>_<inner>' (NewsAPI's `source: {id, name}` ->
       `source_id`, `source_name`); Elasticsearch's `_source` object and MongoDB's Extended JSON
-      wrappers (`{"$oid": ...}`, `{"$date": ...}`) are unwrapped in place; a headline or body
+      wrappers (`{"$oid": ...}`, `{"$date": ...}`) are unwrapped in place, and a time written with
+      its zone as one object (PHP's DateTime, `_zoned_time`) is one field; a headline or body
       nested in an object (`headline: {"main": ...}`, `_nested_text`) is also the field itself;
     - a list of plain values is joined by ', ' (tickers: `["AAPL", "MSFT"]`), a headline's or
       body's by a blank line (paragraphs);
@@ -5212,6 +5244,8 @@ def _flatten_json(article: dict, prefix: str = "", ignored: set[str] | None = No
             paths.setdefault(name, (*trail, str(key)))
         if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _EXTENDED_JSON:
             fields.update(_flatten_json({key: next(iter(value.values()))}, prefix, ignored, paths, trail))
+        elif isinstance(value, dict) and (zoned := _zoned_time(value)) is not None:
+            fields[name] = zoned
         elif isinstance(value, dict) and _names_text(key) and _nested_text(key, value) is None and (
                 text := _rich_text(value)) is not None:  # a rich-text document: ProseMirror's, Draft.js'
             fields[name] = text

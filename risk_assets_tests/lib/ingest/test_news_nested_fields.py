@@ -94,3 +94,47 @@ def test_a_time_like_field_left_unread_is_said_in_words_naming_it(tmp_path):
         "so every article loads with published_at empty; if it is the publication time, declare it in the file's "
         "news settings, \"columns\": {\"meta.first_seen_on\": \"published_at\"} (README, 'News files'), and "
         "land the file again")
+
+
+@pytest.fixture
+def phrasebank_sentences(data_dir) -> list[str]:
+    """The first 6 sentences of the PhraseBank vendor file, labels dropped."""
+    lines = (data_dir / "news" / "financial_phrasebank_50agree.txt").read_text("utf-8-sig").splitlines()
+    return [line.rsplit("@", 1)[0] for line in lines[:6]]
+
+
+def test_a_time_written_as_an_object_with_its_zone_is_read_in_that_zone(tmp_path, phrasebank_sentences):
+    """PHP's json_encode writes a DateTime as `{"date", "timezone_type", "timezone"}` and Google's
+    Calendar-style APIs write `{"dateTime", "timeZone"}`: the zone beside the wall-clock time is the
+    time's own, never an ignored field leaving the time read as UTC (three hours off in Helsinki)."""
+    s = phrasebank_sentences
+    articles = [
+        {"id": 101, "title": s[0][:30], "body": s[0], "source": "Nordic Wire",  # PHP, a region (type 3)
+         "published": {"date": "2024-05-02 09:00:00.000000", "timezone_type": 3, "timezone": "Europe/Helsinki"}},
+        {"id": 102, "title": s[1][:30], "body": s[1], "source": "Nordic Wire",  # PHP, an offset (type 1)
+         "published": {"date": "2024-05-02 11:30:00.000000", "timezone_type": 1, "timezone": "-04:00"}},
+        {"id": 103, "title": s[2][:30], "body": s[2], "source": "Nordic Wire",  # PHP, an abbreviation (type 2)
+         "published": {"date": "2024-01-15 09:00:00.000000", "timezone_type": 2, "timezone": "EET"}},
+        {"id": 104, "title": s[3][:30], "body": s[3], "source": "Nordic Wire",
+         "published": {"dateTime": "2024-07-01T08:15:00", "timeZone": "Europe/Stockholm"}},
+        {"id": 105, "title": s[4][:30], "body": s[4], "source": "Nordic Wire",  # an offset and a region that agree
+         "published": {"dateTime": "2024-07-01T08:15:00+03:00", "timeZone": "Europe/Helsinki"}},
+        {"id": 106, "title": s[5][:30], "body": s[5], "source": "Nordic Wire",  # a zone no reader knows: never UTC
+         "published": {"date": "2024-05-02 09:00:00.000000", "timezone_type": 3, "timezone": "Europe/Helsingfors"}},
+    ]
+    path = tmp_path / "php_wire_2024-05-02.json"
+    path.write_text(json.dumps(articles, indent=2), encoding="utf-8")
+    parsed = parse_news_file(path)
+
+    parsed.reconcile()
+    assert parsed.rows["doc_id"].to_list() == [f"nordic wire:{n}" for n in range(101, 106)]
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2, 6), datetime(2024, 5, 2, 15, 30),
+                                                     datetime(2024, 1, 15, 7), datetime(2024, 7, 1, 6, 15),
+                                                     datetime(2024, 7, 1, 5, 15)]
+    assert "published_at_assumed_utc_lines" not in parsed.notes
+    assert parsed.notes["columns"]["published_at"] == "published"
+    assert "published_timezone" not in parsed.notes["ignored_columns"]
+    (quarantined,) = parsed.quarantine.iter_rows(named=True)
+    assert (quarantined["line"], quarantined["rule"], quarantined["raw_value"]) == (
+        55, "unparsable_timestamp", "2024-05-02 09:00:00.000000[Europe/Helsingfors]")  # where its object opens
+    assert "'Europe/Helsingfors' is no time zone this reader knows" in quarantined["message"]
