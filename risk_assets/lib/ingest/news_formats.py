@@ -1109,6 +1109,46 @@ def _text_suffix_rank(name: str, canonical: str) -> int | None:
     return min(aliases.index(word) for word in words if word in aliases)
 
 
+_LANGUAGE_CODES = frozenset({"en", "eng", "english", "fi", "fin", "sv", "swe", "de", "deu", "ger", "fr", "fra", "fre",
+                             "es", "spa", "it", "ita", "pt", "por", "nl", "nld", "da", "dan", "nb", "nn", "no", "nor",
+                             "pl", "ru", "zh", "ja", "ko", "ar", "et", "lv", "lt", "tr", "el", "cs", "hu", "ro"})
+"""ISO 639 codes a bilingual export appends to a text column's name (`title_en`, `Body (FI)`); not
+`id` (Indonesian, but `title_id` is an id)."""
+_ENGLISH_CODES = frozenset({"en", "eng", "english"})
+_LANGUAGE_SUFFIX = re.compile(r"(?P<stem>.+?)_\(?(?P<code>[a-z]{2,7})\)?")
+
+
+def _text_field_of(name: str) -> str | None:
+    """The text field (TEXT_FIELDS) a normalised name says, by an alias or its last word, else None."""
+    return next((canonical for canonical in TEXT_FIELDS if name in FEED_ALIASES[canonical]
+                 or _text_suffix_rank(name, canonical) is not None), None)
+
+
+def _text_translations(names: list[str]) -> tuple[dict[int, str], list[int], list[int]]:
+    """Of normalised header names, the headline and body columns written once per language
+    (`title_en`, `title_fi`, `body_(fi)`: a bilingual desk's export, or a JSON `title: {"en", "fi"}`):
+    (index -> the stem it is read as, for the one translation of each text read: the English one, or
+    the only one; the indices of every translation; the indices of those of which none can be
+    chosen, several languages and no English). A plain name beside its translations (`headline`
+    and `headline_sv`) is the text itself, and none of them is read."""
+    stems: dict[str, list[tuple[str, int]]] = {}
+    for i, name in enumerate(names):
+        if (found := _LANGUAGE_SUFFIX.fullmatch(name)) and found["code"] in _LANGUAGE_CODES \
+                and _text_field_of(found["stem"]) is not None:
+            stems.setdefault(found["stem"], []).append((found["code"], i))
+    read: dict[int, str] = {}
+    undecided: list[int] = []
+    for stem, variants in stems.items():
+        if stem in names:
+            continue
+        english = [i for code, i in variants if code in _ENGLISH_CODES]
+        if len(english) == 1 or len(variants) == 1:
+            read[(english or [variants[0][1]])[0]] = stem
+        else:
+            undecided += [i for _, i in variants]
+    return read, [i for variants in stems.values() for _, i in variants], undecided
+
+
 def _datetime_twin(name: str, positions: dict[str, int]) -> int | None:
     """The column holding the same publication time more exactly than `name`: its twin in UTC,
     '<name>_gmt' or '<name>_utc' (WordPress's REST API writes `date` in the site's zone, without
@@ -1139,6 +1179,8 @@ def _feed_columns(header: list[str], declared: Mapping[str, str] | None = None) 
     # by its name without it; any other name keeps its parentheses ('Text (PT)' is no zone)
     names = [_normalise_name(zoned["name"]) if (zoned := _ZONE_IN_NAME.fullmatch(name.strip()))
              and _normalise_name(zoned["name"]) in _TIME_LIKE_NAMES else _normalise_name(name) for name in header]
+    for i, stem in _text_translations(names)[0].items():  # 'title_en' beside 'title_fi' is the headline
+        names[i] = stem
     found = {}
     for column, canonical in (declared or {}).items():
         index = next((i for i, name in enumerate(header) if column_key(name) == column), None)
@@ -3329,6 +3371,15 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
     out.notes["ignored_columns"] = [name for i, name in enumerate(header) if i not in used]
     if unread := [header[i] for i in label_like if i not in used]:
         out.notes["label_like_columns_unread"] = unread
+    _, translations, _ = _text_translations(normalised)
+    if (unread := [header[i] for i in translations if i not in used]) and (
+            read := [header[i] for i in translations if i in used]):
+        english = all(_LANGUAGE_SUFFIX.fullmatch(_normalise_name(name))["code"] in _ENGLISH_CODES for name in read)
+        field = _text_field_of(_LANGUAGE_SUFFIX.fullmatch(_normalise_name(unread[0]))["stem"])
+        out.notes["text_in_other_languages_unread"] = (
+            f"{', '.join(unread)}: the article's text in another language, left unread: {', '.join(read)} "
+            f"{'is' if len(read) == 1 else 'are'} read{' (English, which the sentiment model reads)' if english else ''}; "
+            f"to read another, declare it in news settings, \"columns\": {json.dumps({unread[0]: field})}")
     if "published_at" not in columns:
         unread = [name for name in out.notes["ignored_columns"] if _time_like(name)]
         out.notes["time_like_columns_unread"] = unread
@@ -4304,6 +4355,25 @@ def _feed_delimiter(header_line: str) -> str | None:
 
 _EXCEL_SEPARATOR_LINE = re.compile(r'"?sep=.?"?[,;\t|]*', re.IGNORECASE)
 """Excel's `sep=,` first line, which tells Excel the separator; the header is the line after it."""
+
+
+def _refuse_undecided_translations(path: Path, header_line: str) -> None:
+    """Refuse a feed CSV whose only text columns are translations of which none is English
+    (`title_fi`, `title_sv`): which one the sentiment model should read is not guessed, and without
+    this the file would be refused as no news format at all.
+
+    Raises:
+        FileRefused: naming the columns and the news settings `columns` line that reads one."""
+    for delimiter in FEED_DELIMITERS:
+        header = next(csv.reader([header_line], delimiter=delimiter), [])
+        _, _, undecided = _text_translations([_normalise_name(name) for name in header])
+        if undecided:
+            named = [header[i].strip() for i in undecided]
+            field = _text_field_of(_LANGUAGE_SUFFIX.fullmatch(_normalise_name(named[0]))["stem"])
+            raise FileRefused(
+                f"{path}: line 1: columns {', '.join(named)}: the article's text in {len(named)} languages and none in "
+                f"English, so which one to read is not guessed; declare it in news settings, \"columns\": "
+                f"{json.dumps({named[0]: field})} (README, 'News files'), and land the file again")
 
 
 def _is_news_feed_csv(lines: list[str]) -> bool:
@@ -6422,6 +6492,7 @@ def _parse_content(path: Path, data: bytes, sha256: str, encoding: str | None,
         raise FileRefused(f"{path}: line {line}: a comment ({opening}), and JSON has none: a JSON with comments "
                           "(JSONC, JSON5) file, as an editor or a config export writes it; remove the comments "
                           "(and any trailing commas) and land it again")
+    _refuse_undecided_translations(path, lines[0])
     if box_tables.unbox(data, path) is not None:  # raises itself when the display left rows out
         raise FileRefused(f"{path}: a table drawn with box characters (psql's unicode line style, DuckDB's box "
                           f"display), which news landing does not read (loan landing does); "

@@ -290,13 +290,14 @@ def test_a_header_zone_no_reader_knows_is_quarantined_unless_settings_declare_on
 
 
 def test_language_codes_in_headers_are_no_zones_and_instrument_types_no_tickers(tmp_path, sentences):
-    """`Text (PT)` beside `Text (EN)`: PT is a language here, not Pacific time; the text columns keep
-    their names, so no language is picked for the model by chance. An `Instrument` column holding
+    """`Text (PT)` beside `Text (EN)`: PT is a language here, not Pacific time; the English text is
+    the body (the sentiment model reads English) and the Portuguese one is named, unread. An `Instrument` column holding
     instrument types is no ticker column; bloomberg.com's currencies and indices are no stocks."""
     bilingual = _csv(tmp_path / "bilingual.csv", ["id", "Title", "Text (EN)", "Text (PT)"],
                      [["b0", "Nokia", sentences[0], "Texto em português"]])
     parsed = parse_news_file(bilingual)
-    assert parsed.notes["ignored_columns"] == ["Text (EN)", "Text (PT)"] and parsed.rows["text_field"].to_list() == ["headline"]
+    assert parsed.notes["ignored_columns"] == ["Text (PT)"] and parsed.rows["text_field"].to_list() == ["body"]
+    assert parsed.rows["text_clean"].to_list() == [sentences[0]]
     rows = [["i0", "Equity", "NOK; EURUSD:CUR; SPX:IND", sentences[0]]]
     typed = parse_news_file(_csv(tmp_path / "typed.csv", ["id", "Instrument", "Ticker", "body"], rows))
     assert typed.rows["ticker"].to_list() == ["NOK"] and "Instrument" in typed.notes["ignored_columns"]
