@@ -36,6 +36,9 @@
    of the story. A source's truncation marker at the end ("... [+1520 chars]", NewsAPI) is removed and flagged.
    A line break an export wrote as a vertical tab, form feed, NEL, U+2028 or U+2029 is read as one
    (`read_line_breaks`): white space between two words, never a character dropped between them.
+   A text that is plainly Markdown (a link, image, autolink, heading or `**bold**` in it) is read
+   as rendered (`read_markdown`): a link is its words, an image or a bare address nothing, and the
+   heading, emphasis, bullet and quote marks are dropped.
 3. **Mojibake repaired.** `ftfy` (encoding fixes only: quotes are not uncurled, HTML is not touched)
    repairs UTF-8 read as Windows-1252 / Latin-1 ("Itâ€™s" -> "It’s"). Then the damage found in the
    Financial PhraseBank vendor file is repaired: UTF-8 read as code page 850 with the box-drawing
@@ -204,6 +207,9 @@ class CleanedText:
     boilerplate_trimmed: bool = False
     """A wire's dateline, a footer, a credit line or a site's notice was cut from the start or end of
     the text (`trim_boilerplate`)."""
+    markdown_read: bool = False
+    """The text was Markdown, read as rendered: link targets, image addresses and marks left out
+    (`read_markdown`)."""
 
 
 @dataclass(frozen=True)
@@ -486,6 +492,43 @@ def read_line_breaks(text: str) -> str:
     return re.sub(f"[{LINE_BREAK_IN_CELL.replace(chr(0x85), '')}]", "\n", text)
 
 
+_MD_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(\s*<?((?:https?://|www\.|/|#|mailto:)[^\s()<>]*)>?"
+                      r"(?:\s+\"[^\"\n]*\"|\s+'[^'\n]*')?\s*\)")
+"""A Markdown link `[words](https://... "title")`, or with `!` an image."""
+_MD_AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^\s<>]+>")
+_MD_HEADING = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+(\S.*?)(?:[ \t]+#+)?[ \t]*$")
+_MD_STRONG = re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])")
+_MD_UNDERSCORE_STRONG = re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+_MD_RULE = re.compile(r"(?m)^[ \t]*(?:[*_-][ \t]*){3,}$")
+_MD_BULLET = re.compile(r"(?m)^[ \t]*[*+-][ \t]+(?=\S)")
+_MD_QUOTE = re.compile(r"(?m)^[ \t]*>[ \t]?")
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def read_markdown(text: str) -> str:
+    """`text` as a reader sees a Markdown text rendered (a Reddit post's `selftext`, a newsletter
+    tool's or a CMS's Markdown export): a link `[words](https://...)` is its words, an image
+    `![chart](https://...)` and an autolink `<https://...>` nothing, a heading `## Results` its
+    words, `**bold**`, `__bold__`, `*stress*` and `` `code` `` their words; bullet (`* `, `- `)
+    and quote (`> `) marks at a line's start and rules (`---`) are dropped. Only a text that is
+    plainly Markdown is read so: it holds a link, an image, an autolink, a heading or `**bold**`;
+    any other keeps every character ('5 * 2 %', 'Loans [in EUR m] (2023)', '#1 lender')."""
+    if not (_MD_LINK.search(text) or _MD_AUTOLINK.search(text) or _MD_HEADING.search(text)
+            or _MD_STRONG.search(text)):
+        return text
+    text = _MD_LINK.sub(lambda m: "" if m.group(1) else m.group(2), text)
+    text = _MD_AUTOLINK.sub("", text)
+    text = _MD_HEADING.sub(r"\1", text)
+    text = _MD_RULE.sub("", text)
+    text = _MD_BULLET.sub("", text)
+    text = _MD_QUOTE.sub("", text)
+    text = _MD_STRONG.sub(r"\1", text)
+    text = _MD_UNDERSCORE_STRONG.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(r"\1", text)
+    return _MD_CODE.sub(r"\1", text)
+
+
 def read_overrides(text: str) -> str:
     """`text` with each span a right-to-left override shows reversed (U+202E up to U+202C, the line's
     end or the text's end: _RIGHT_TO_LEFT_OVERRIDE) written in the order a reader reads it: 'Profit
@@ -594,7 +637,7 @@ def clean_text(raw: str) -> CleanedText:
     unquoted = decode_quoted_printable(unescaped)
     decoded, entity_rounds = decode_entities(unquoted)
     unmarked, page_chrome = read_html(_READ_MORE_LINK.sub("", decoded))
-    stripped = read_line_breaks(unmarked)
+    stripped = read_markdown(read_line_breaks(unmarked))
     repaired = repair_mojibake(stripped)
     whole = _SOURCE_TRUNCATION.sub("", repaired)
     story = trim_boilerplate(whole.strip())
@@ -611,6 +654,7 @@ def clean_text(raw: str) -> CleanedText:
         page_chrome_removed=page_chrome,
         entity_rounds=entity_rounds,
         boilerplate_trimmed=fold_whitespace(story) != fold_whitespace(whole),
+        markdown_read=stripped != read_line_breaks(unmarked),
     )
 
 

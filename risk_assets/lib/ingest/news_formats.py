@@ -565,6 +565,8 @@ class _Collector:
             self.note_line("boilerplate_trimmed_lines", line)
         if cleaned.page_chrome_removed:
             self.note_line("page_chrome_removed_lines", line)
+        if cleaned.markdown_read:
+            self.note_line("markdown_read_lines", line)
         self.rows.append(
             {"doc_id": doc_id, "source": source, "ticker": ticker, "headline": headline, "body": body,
              "text_raw": text_raw, "text_clean": cleaned.text, "text_field": text_field, "label": label,
