@@ -107,6 +107,11 @@ NOTE_MEANINGS: dict[str, str] = {
     "literal_escapes_decoded_lines": "articles whose text held escapes written out (`\\n`, `\\u00e9`, a text "
                                      "encoded as JSON twice): `text_clean` reads the line breaks and characters "
                                      "they stand for",
+    "markdown_read_lines": "articles whose text was Markdown: `text_clean` reads it as rendered, a link as its "
+                           "words, without link targets, image addresses, heading or emphasis marks",
+    "text_in_other_languages_unread": "headline or body columns written once per language: the English one (or "
+                                      "the only one) is read, the translations named are not; a `columns` line in "
+                                      "news settings reads another",
     "page_chrome_removed_lines": "articles whose text was a whole web page: `text_clean` holds its story (its "
                                  "`<article>` or `<main>`) without the menus, 'Related' links, forms and footer "
                                  "around it",
