@@ -1365,16 +1365,17 @@ def _trailing_delimiter_column(records: pl.DataFrame, header: list[str], delimit
     two cannot be told apart, so it gets `lost_field` True and stays malformed.
 
     The mirror case: a header that ends with delimiters (`header_ends_empty`: how many of its last
-    columns are untitled) over data lines that end with fewer or none, half the records or more
-    stopping before the untitled columns (a report tool that writes a separator after every header
-    cell only, or one more after the header than after each line: `_short_of_untitled`). Those
-    records are read with the untitled columns empty instead of all being malformed; the header is
-    kept (widened True)."""
+    columns are untitled) over data lines that end with fewer or none (a report tool that writes a
+    separator after every header cell only, or one more after the header than after each line, or a
+    writer that drops the trailing separator on some lines only: `_short_of_untitled`). Those
+    records, however few, are read with the untitled columns empty: all they lack is an empty,
+    unnamed column, so nothing is lost; the header is kept (widened True). A record short of a
+    named column is not such a record and stays malformed."""
     width = len(header)
     ends_empty = pl.col("text").str.contains(f"{re.escape(delimiter)}\\s*$")
     if header_ends_empty and records.height:
         short, n_short = _short_of_untitled(header_ends_empty, width, delimiter)
-        if (count := records.select(n_short.sum()).item()) and 2 * count >= records.height:
+        if records.select(n_short.any()).item():
             records = records.with_columns(
                 text=short.otherwise(pl.col("text")),
                 n_fields=pl.when(n_short).then(width).otherwise(pl.col("n_fields")),
@@ -1629,8 +1630,8 @@ def read_records(
     while named > 1 and header_fields[named - 1] == "":
         named -= 1
     header_ends_empty = len(header_fields) - named  # untitled columns after the last named one
-    short_of_header = (records.filter(_short_of_untitled(header_ends_empty, len(header), delimiter)[1]).height
-                       if header_ends_empty else 0)
+    short_of_header = (records.filter(_short_of_untitled(header_ends_empty, len(header), delimiter)[1])
+                       .get_column("_source_line").to_list() if header_ends_empty else [])
     records, header, widened = _trailing_delimiter_column(records, header, delimiter, header_ends_empty)
     records, emptied_lines = _trailing_empty_fields(records, len(header), delimiter)
     reader_notes: dict[str, object] = {"header_repeats": repeats} if repeats else {}
@@ -1647,7 +1648,7 @@ def read_records(
             + ": a copy written into space set aside for it, or cut short, ends so; compare its last records with "
               "the source")
     if header_ends_empty and widened:
-        reader_notes["header_ends_with_delimiter"] = short_of_header
+        reader_notes["header_ends_with_delimiter"] = {"records": len(short_of_header), "lines": short_of_header[:20]}
     if emptied_lines:
         reader_notes["trailing_empty_fields"] = {"records": len(emptied_lines), "lines": emptied_lines[:20]}
     records = records.with_columns(

@@ -93,7 +93,7 @@ NOTE_MEANINGS: dict[str, str] = {
     "nul_padding": "the file ends with NUL bytes (a copy stopped before it was complete): compare its last "
                    "records with the source",
     "header_ends_with_delimiter": "lines stopping before the header's empty, unnamed last columns: read with "
-                                  "those columns empty",
+                                  "those columns empty (the records and their first 20 lines)",
     "trailing_empty_fields": "records ending with more delimiters than the header has columns, every extra field "
                              "empty (`...,Fully Paid,`): read without them (the records and their first 20 lines)",
     "short_rows_padded": "records with fewer fields than the header, read with their last values empty "

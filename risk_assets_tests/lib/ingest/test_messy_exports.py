@@ -1919,19 +1919,19 @@ def test_a_header_ending_with_a_delimiter_over_lines_that_do_not_loads_every_loa
     parsed = parse_loan_file(tape)
     parsed.reconcile()
     assert parsed.rows.get_column("loan_amount").to_list() == [5000, 2500, 10000, 3000, 5000]
-    assert parsed.notes["header_ends_with_delimiter"] == 5
+    assert parsed.notes["header_ends_with_delimiter"] == {"records": 5, "lines": [2, 3, 5, 6, 7]}
     assert [q[:3] for q in _quarantined(parsed)] == [(4, None, "malformed_record")]
     # two separators after the header's last name: two untitled columns, read empty
     tape = _write(tmp_path / "lc_report2.csv", [lc_lines[0] + ",,", *lc_lines[1:]])
     parsed = parse_loan_file(tape)
     parsed.reconcile()
-    assert parsed.rows.height == 6 and parsed.quarantine.height == 0 and parsed.notes["header_ends_with_delimiter"] == 6
+    assert parsed.rows.height == 6 and parsed.quarantine.height == 0 and parsed.notes["header_ends_with_delimiter"] == {"records": 6, "lines": [2, 3, 4, 5, 6, 7]}
     # two after the header, one after each line: each line holds one untitled column of two
     tape = _write(tmp_path / "lc_report3.csv", [lc_lines[0] + ",,", *(line + "," for line in lc_lines[1:])])
     parsed = parse_loan_file(tape)
     parsed.reconcile()
     assert parsed.rows.get_column("loan_amount").to_list() == [5000, 2500, 2400, 10000, 3000, 5000]
-    assert parsed.quarantine.height == 0 and parsed.notes["header_ends_with_delimiter"] == 6
+    assert parsed.quarantine.height == 0 and parsed.notes["header_ends_with_delimiter"] == {"records": 6, "lines": [2, 3, 4, 5, 6, 7]}
 
 
 def test_a_paginated_reports_page_numbers_are_non_data_lines(lc_lines, tmp_path):
