@@ -145,6 +145,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
         # landed loans a quarantined value keeps out of the features: the card says what no split holds
         quarantined = {portfolio: quarantined_loans_not_in_features(con, portfolio)
                        for portfolio in frame["portfolio"].unique()}
+        # inputs a landed tape left empty on every row (landing note column_empty): the card names them
+        empty_inputs = {portfolio: pd_lake.empty_pd_inputs(con, portfolio) for portfolio in frame["portfolio"].unique()}
     if config.portfolios:
         context.log.info(f"training only {', '.join(config.portfolios)} (config portfolios)")
         frame = frame[frame["portfolio"].isin(config.portfolios)]
@@ -194,7 +196,8 @@ def loan_pd_model(context: dg.AssetExecutionContext, config: LoanPDConfig, lake:
             by_vintage = pd_lake.vintage_calibration(con, trained)
         verdicts[model] = verdict
         card = model_card(trained, version, champion_metrics, current["version"] if current else None,
-                          (promoted, verdict), chargeoffs, repaid_chargeoffs, by_vintage, champion_reasons)
+                          (promoted, verdict), chargeoffs, repaid_chargeoffs, by_vintage, champion_reasons,
+                          empty_inputs[portfolio])
         cards.append(card)
         reports[model] = str(write_model_report(lake.home.reports, model, version, card))
         primary = trained.metrics[trained.split.primary_holdout]

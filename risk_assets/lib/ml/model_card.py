@@ -361,6 +361,27 @@ def inputs_line(trained: TrainedPD) -> str:
             + (f"; single-valued in training, so without effect: {', '.join(constant)}" if constant else ""))
 
 
+def empty_inputs_lines(trained: TrainedPD, found: dict[str, dict] | None) -> list[str]:
+    """The card's data lines on inputs of this model that a landed tape left empty on every row
+    (`pd_lake.empty_pd_inputs`, from the landing note `column_empty`): one per input the model reads
+    (its encoder's spec), naming the book, the landed file(s) and the loans left without it, since
+    an input NULL on a loan carried no information about it. [] when there is none."""
+    spec = trained.scorer.encoder.spec
+    lines = []
+    for name, entry in (found or {}).items():
+        if name not in spec.numeric and name not in spec.categorical:
+            continue  # a generic book leaves out an input no file fills: the inputs line does not list it
+        column = ", ".join(f"`{source}`" for source in entry["sources"] if source != name)
+        files = ", ".join(f"`{file}`" for file in entry["files"])
+        whom = (f"all {entry['book']:,} of the book's loans, so the input carried no information in this training"
+                if entry["loans"] >= entry["book"] else
+                f"{entry['loans']:,} of the book's {entry['book']:,} loans, so the input carried no information about them")
+        lines.append(f"- input left empty: {name}" + (f" (the tape's column {column})" if column else "")
+                     + f" was empty on every row of the {trained.portfolio} book's landed file"
+                     + ("s " if len(entry["files"]) > 1 else " ") + f"{files} (landing note column_empty): NULL for {whom}")
+    return lines
+
+
 def point_in_time_said(trained: TrainedPD) -> str:
     """The point-in-time backtest (`training.point_in_time_backtest`, run record `point_in_time`) in
     one sentence: 'Point-in-time backtest: a model fitted at the cut (2004) on the 7,818 loans approved
@@ -521,7 +542,7 @@ def limitations(trained: TrainedPD, chargeoffs: dict | None = None, repaid_charg
 def model_card(trained: TrainedPD, version: str, champion: dict[str, float | None] | None, champion_version: str | None,
                verdict: tuple[bool, str] | None = None, chargeoffs: dict | None = None,
                repaid_chargeoffs: dict | None = None, vintage_calibration: dict | None = None,
-               champion_reasons: dict[str, str] | None = None) -> str:
+               champion_reasons: dict[str, str] | None = None, empty_inputs: dict[str, dict] | None = None) -> str:
     """The whole card as markdown.
 
     `verdict` is the champion gate's (promoted, reason) from `pd_lake.gate`, the function that
@@ -533,6 +554,8 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
     `pd_lake.vintage_calibration`'s per-vintage figures, for the line under the calibration verdict
     (`pooled_calibration_line`); None leaves it out. `champion_reasons`: why the champion's NULL
     metrics are NULL (metric -> ml.model_metrics.reason), for the lines under the metrics table.
+    `empty_inputs`: `pd_lake.empty_pd_inputs`, inputs a landed tape left empty on every row, said
+    under the inputs line (`empty_inputs_lines`); None leaves them out.
     Stored values read as words and numbers (`card_text.plain`); the device, epochs and speed close
     the card under 'Training run' (`training_run_lines`), then 'Terms' (`card_text.terms_section`)."""
     run = trained.run
@@ -551,6 +574,7 @@ def model_card(trained: TrainedPD, version: str, champion: dict[str, float | Non
         f"- rows per split: {plain(run['rows'])}; defaults per split: {plain(run['defaults'])}",
         f"- data snapshot: `{run['data_snapshot'][:16]}`",
         inputs_line(trained),
+        *empty_inputs_lines(trained, empty_inputs),
         f"- calibration: {run.get('calibration', 'Platt scaling fitted on the validation split')}" + suspicion,
         calibration_verdict(trained),
         *[line for line in [pooled_calibration_line(vintage_calibration)] if line],

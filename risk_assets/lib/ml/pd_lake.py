@@ -761,6 +761,47 @@ def repaid_with_chargeoff(con: duckdb.DuckDBPyConnection, trained: TrainedPD) ->
             "splits": {split: int(np.isin(split_keys, keys).sum()) for split, split_keys in trained.keys.items()}}
 
 
+def empty_pd_inputs(con: duckdb.DuckDBPyConnection, portfolio: str) -> dict[str, dict] | None:
+    """The PD inputs of `portfolio` that a landed loan tape left empty on every row: the landing note
+    `column_empty` of a loaded file in raw.landed_files (`'int_rate NULL on all 20 rows, a PD
+    input'`), for the card's data lines (`model_card.empty_inputs_lines`). Such an input is NULL
+    for each loan whose latest row in raw.loans came from that file, so it tells the model nothing
+    about them.
+
+    Returns:
+        {input (the raw.loans column): {"sources": the tapes' column names, "files": the landed
+        files' names, in landing order, "loans": the book's loans in marts.loan_features whose latest
+        row came from those files, "book": the book's loans in marts.loan_features}}, inputs in
+        name order; None when no landed file of the book has such a note, or the lake lacks
+        raw.landed_files, raw.loans or marts.loan_features.
+    """
+    try:
+        files = con.execute(
+            "SELECT f.sha256, f.path, f.notes FROM raw.landed_files AS f WHERE f.domain = 'loans' AND f.status = 'loaded' "
+            "AND f.notes LIKE '%column_empty%' AND f.sha256 IN (SELECT _file_sha256 FROM raw.loans WHERE portfolio = ?) "
+            "ORDER BY f.landed_at, f.path", [portfolio]).fetchall()
+        if not files:
+            return None
+        latest = con.execute(
+            "SELECT l.file, count(*) FROM (SELECT loan_key, arg_max(_file_sha256, _ingested_at) AS file FROM raw.loans "
+            "WHERE portfolio = ? GROUP BY loan_key) AS l JOIN marts.loan_features AS m USING (loan_key) GROUP BY l.file",
+            [portfolio]).fetchall()
+        book, = con.execute("SELECT count(*) FROM marts.loan_features WHERE portfolio = ?", [portfolio]).fetchone()
+    except duckdb.Error:  # a lake without these tables
+        return None
+    loans_of = dict(latest)
+    found: dict[str, dict] = {}
+    for sha256, path, notes in files:
+        for source, said in (json.loads(notes).get("column_empty") or {}).items():
+            if not str(said).endswith(", a PD input"):
+                continue
+            entry = found.setdefault(str(said).split(" ", 1)[0], {"sources": [], "files": [], "loans": 0, "book": int(book)})
+            entry["sources"] += [source] if source not in entry["sources"] else []
+            entry["files"].append(Path(path).name)
+            entry["loans"] += int(loans_of.get(sha256, 0))
+    return {name: found[name] for name in sorted(found)} or None
+
+
 def vintage_calibration(con: duckdb.DuckDBPyConnection, trained: TrainedPD, split: str = "holdout_in_time") -> dict | None:
     """The in-time holdout's calibration vintage by vintage: the loans' PDs and default flags as the
     training scored them (`TrainedPD.holdouts`), each placed in its vintage by marts.loan_features.

@@ -109,3 +109,44 @@ def test_a_loan_of_the_development_vintages_reads_the_in_time_verdict_as_pooled(
     assert pd_lake.pd_calibration_by_loan(frame, meta).tolist() == [
         "calibrated on holdout_in_time (pooled over vintages)", "under-states on holdout_oot",
         "not assessed (vintage before the champion's 1989-2006)", "not assessed (no vintage)"]
+
+
+def test_an_input_a_landed_tape_left_empty_on_every_row_is_named_with_its_book_and_file(risk_home, data_dir):
+    """Two LendingClub tapes of real loans land; the second, 4 loans, left `emp_length` empty on
+    every row (landing note column_empty, a PD input). The card's data lines name the input, the
+    tape's column, the book and the file, and the loans it told the model nothing about; once every
+    landed loan lacks it, the line says so."""
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+    from risk_assets.lib.ml import features
+    from risk_assets.lib.ml.model_card import empty_inputs_lines
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        header, *loans = [line.rstrip("\r\n") for line in islice(handle, 11)]
+    at = header.split(",").index("emp_length")
+    no_emp_length = [",".join("" if i == at else cell for i, cell in enumerate(loan.split(","))) for loan in loans[6:]]
+    trained = SimpleNamespace(portfolio="lendingclub", scorer=SimpleNamespace(encoder=SimpleNamespace(spec=features.LENDINGCLUB)))
+
+    def land(name: str, lines: list[str]) -> list[str]:
+        (risk_home.landing_loans / name).write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+        with connect(risk_home.lake_path) as con:
+            land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, name, asset="raw_loans")
+            con.execute("CREATE OR REPLACE TABLE marts.loan_features AS SELECT DISTINCT loan_key, portfolio FROM raw.loans")
+            return empty_inputs_lines(trained, pd_lake.empty_pd_inputs(con, "lendingclub"))
+
+    assert land("lc_2011_h1.csv", loans[:6]) == []
+    assert land("lc_2011_h2.csv", no_emp_length) == [
+        "- input left empty: emp_length_years (the tape's column `emp_length`) was empty on every row of the "
+        "lendingclub book's landed file `lc_2011_h2.csv` (landing note column_empty): NULL for 4 of the book's 10 "
+        "loans, so the input carried no information about them"]
+    (risk_home.landing_loans / "lc_2011_h1.csv").unlink()
+    with connect(risk_home.lake_path) as con:
+        con.execute("DELETE FROM marts.loan_features WHERE loan_key IN (SELECT loan_key FROM raw.loans r "
+                    "JOIN raw.landed_files f ON f.sha256 = r._file_sha256 WHERE f.path LIKE '%lc_2011_h1.csv')")
+        assert empty_inputs_lines(trained, pd_lake.empty_pd_inputs(con, "lendingclub")) == [
+            "- input left empty: emp_length_years (the tape's column `emp_length`) was empty on every row of the "
+            "lendingclub book's landed file `lc_2011_h2.csv` (landing note column_empty): NULL for all 4 of the "
+            "book's loans, so the input carried no information in this training"]
