@@ -36,7 +36,7 @@ import codecs
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,8 +44,8 @@ import polars as pl
 
 from risk_assets.lib.ingest.mappings import names_file
 from risk_assets.lib.ingest.news_formats import (
-    FEED_ALIASES, LABELS, column_key, label_key, label_number, loaded_rows_noted, record_place,
-    repeats_of_quarantined_copies,
+    FEED_ALIASES, LABELS, SEASONAL_PAIRS, STANDARD_TIME_REGIONS, column_key, label_key, label_number,
+    loaded_rows_noted, record_place, repeats_of_quarantined_copies, zone_word_in_summer,
 )
 from risk_assets.lib.ingest.parsed import FileRefused, ParsedFile
 
@@ -157,7 +157,7 @@ def _settings(path: Path, document: object) -> NewsSettings:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise refuse(f"'timezone' {zone!r} is no IANA time zone name (e.g. 'Europe/Helsinki', "
-                         "'America/New_York')") from None
+                         f"'America/New_York'){_abbreviation_said(zone)}") from None
     name = document.get("name", path.name)
     if not isinstance(name, str) or not name.strip():
         raise refuse(f"'name' must be a non-empty string, not {name!r}")
@@ -168,6 +168,19 @@ def _settings(path: Path, document: object) -> NewsSettings:
     label_map = _label_map(document["label_map"], refuse) if document.get("label_map") is not None else None
     columns = _columns(document["columns"], refuse) if document.get("columns") is not None else None
     return NewsSettings(path, name, encoding, zone, order and order.strip().upper(), label_map, columns)
+
+
+def _abbreviation_said(zone: object) -> str:
+    """For a declared 'timezone' that is a zone abbreviation the IANA database lacks ('PST',
+    'CST', 'AEST', 'CEST'): what to write instead, the region whose clock it names, its summer time
+    included (STANDARD_TIME_REGIONS, SEASONAL_PAIRS); '' for any other value."""
+    upper = zone.strip().upper() if isinstance(zone, str) else ""
+    region = next((region for pair, region in SEASONAL_PAIRS.items() if upper in pair.split("/")), None)
+    region = STANDARD_TIME_REGIONS[upper][0] if upper in STANDARD_TIME_REGIONS else region
+    if region is None:
+        return ""
+    return (f": {upper} is an abbreviation; for the local clock of {region}, which keeps summer time, write "
+            f"{region!r}")
 
 
 def _columns(declared: object, refuse) -> dict[str, str]:
@@ -234,7 +247,11 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
     quarantined, rule `ambiguous_local_time`, naming `where` (the file) and the line (a JSON
     response's article number, `news_formats.record_place`); the messages of the article's repeats
     in the file then say that the copy they name is quarantined too
-    (`news_formats.repeats_of_quarantined_copies`). Unchanged without a declared zone."""
+    (`news_formats.repeats_of_quarantined_copies`). A declared zone that is a standard-time
+    abbreviation the database keeps at one offset all year ('EST', 'MST') is read at that offset,
+    and a time so read on a date its region keeps summer time is noted as an inline '09:00 EST' in
+    July is (`published_at_standard_in_summer_lines`, and the doubt in
+    `published_at_standard_in_summer`: EDT may have been meant). Unchanged without a declared zone."""
     if settings.timezone is None:
         return parsed
     zone = ZoneInfo(settings.timezone)
@@ -242,6 +259,7 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
     lines = set(notes.pop(ASSUMED_UTC_NOTE, []))
     notes["published_at_zone"] = f"{settings.timezone} (news settings {settings.source})"
     converted: dict[int, datetime] = {}
+    in_summer: dict[int, str] = {}  # line -> the doubt of a standard-time 'EST' read on a summer date
     rejected = []
     for index, (line, doc_id, wall) in enumerate(parsed.rows.select("_source_line", "doc_id", "published_at").iter_rows()):
         if line not in lines or wall is None:
@@ -249,6 +267,8 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
         first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
         if first.utcoffset() == second.utcoffset():
             converted[index] = first.astimezone(UTC).replace(tzinfo=None)
+            if (doubt := zone_word_in_summer(settings.timezone, timezone(first.utcoffset()), converted[index])):
+                in_summer[line] = doubt
             continue
         skipped = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
         rejected.append({
@@ -265,6 +285,12 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
     loaded = set(rows.get_column("_source_line").to_list())
     notes = loaded_rows_noted(notes, loaded)  # how a loaded row was read: not the rows quarantined here
     notes["published_at_local_zone_lines"] = sorted(lines & loaded)
+    if summer_lines := sorted(set(in_summer) & loaded):
+        notes["published_at_standard_in_summer_lines"] = sorted(
+            set(notes.get("published_at_standard_in_summer_lines", [])) | set(summer_lines))
+        doubts = dict(notes.get("published_at_standard_in_summer", {}))
+        doubts.setdefault(in_summer[summer_lines[0]].split()[0], in_summer[summer_lines[0]] + " (news settings)")
+        notes["published_at_standard_in_summer"] = doubts
     quarantine = pl.concat([repeats_of_quarantined_copies(parsed, dict.fromkeys(out_lines, "ambiguous_local_time")),
                             pl.DataFrame(rejected, schema=parsed.quarantine.schema)])
     result = replace(parsed, rows=rows, quarantine=quarantine, notes=notes)

@@ -102,3 +102,40 @@ def test_a_declared_zone_keeps_the_text_of_the_files_footer(tmp_path):
     assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 3, 6, 0), datetime(2024, 5, 3, 7, 0)]
     assert parsed.non_data_lines == [(4, "footer_note")]
     assert parsed.non_data_text == {4: "Source: ACME wire desk"}
+
+
+def test_a_declared_standard_time_zone_on_summer_dates_is_noted_as_an_inline_est_is(tmp_path):
+    """A New York desk declares "EST" for its zone-less times: the database keeps EST at -05:00 all
+    year, so July's 09:00 is read as 14:00 UTC, as written, and noted (EDT may have been meant);
+    January's is not noted. An abbreviation the database lacks is refused naming the region."""
+    path = tmp_path / "ny_desk.csv"
+    path.write_text("id,headline,published_at\n"
+                    "n1,Regional bank profit rises,2024-07-15 09:00\n"
+                    "n2,Card issuer loss widens,2024-01-15 09:00\n"
+                    "n3,Lender beats estimates,2024-07-16 10:30 EDT\n")
+    sidecar = tmp_path / "ny_desk.csv.mapping.json"
+    for declared, summer_utc, offset in (("EST", datetime(2024, 7, 15, 14, 0), "-05:00"),
+                                         ("MST", datetime(2024, 7, 15, 16, 0), "-07:00")):
+        sidecar.write_text(json.dumps({"timezone": declared}))
+        parsed = parse_news_file(path)
+        assert parsed.rows["published_at"].to_list()[:2] == [summer_utc, summer_utc.replace(month=1)]
+        assert parsed.notes["published_at_local_zone_lines"] == [2, 3]
+        assert parsed.notes["published_at_standard_in_summer_lines"] == [2]
+        region, summer = {"EST": ("America/New_York", "EDT -04:00"), "MST": ("America/Denver", "MDT -06:00")}[declared]
+        assert parsed.notes["published_at_standard_in_summer"] == {
+            declared: f"{declared} on 2024-07-15: {region} keeps summer time then, so {summer} may have been meant; "
+                      f"read at {offset} as written (news settings)"}
+
+    sidecar.write_text(json.dumps({"timezone": "CET"}))  # the database's CET keeps summer time: +02:00 in July
+    parsed = parse_news_file(path)
+    assert parsed.rows["published_at"].to_list()[:2] == [datetime(2024, 7, 15, 7, 0), datetime(2024, 1, 15, 8, 0)]
+    assert "published_at_standard_in_summer_lines" not in parsed.notes
+
+    for declared, region in (("PST", "America/Los_Angeles"), ("AEST", "Australia/Sydney"), ("CEST", "Europe/Berlin")):
+        sidecar.write_text(json.dumps({"timezone": declared}))
+        with pytest.raises(FileRefused) as refused:
+            parse_news_file(path)
+        assert str(refused.value) == (
+            f"{sidecar}: invalid news settings: 'timezone' {declared!r} is no IANA time zone name (e.g. "
+            f"'Europe/Helsinki', 'America/New_York'): {declared} is an abbreviation; for the local clock of "
+            f"{region}, which keeps summer time, write {region!r}")
