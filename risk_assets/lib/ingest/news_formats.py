@@ -2822,14 +2822,29 @@ def parse_news_workbook(path: Path, content: bytes, sha256: str,
     from risk_assets.lib.ingest import workbook
 
     sheets, not_read = workbook.read_sheets(path, content)
+    declared = _declared_columns()
 
     def fits(cells: list[str]) -> dict[str, int] | None:
-        columns = _feed_columns(cells, _declared_columns())
+        columns = _feed_columns(cells, declared)
         return columns if "headline" in columns or "body" in columns else None
 
+    def declared_near(cells: list[str]) -> dict[str, int] | None:
+        """Under declared columns, a header of several names one of which is a declared column or
+        close to one (a misspelled 'Geschichtte'): read as the feed's, so that `_refuse_undeclared`
+        names the declaration to fix and the closest column, not an unknown format."""
+        keys = [column_key(cell) for cell in cells if cell.strip()]
+        if len(keys) > 1 and any(difflib.get_close_matches(key, keys, n=1, cutoff=0.6) for key in declared):
+            return _feed_columns(cells, declared) or {"": -1}  # truthy: nothing read yet, the header still fits
+        return None
+
+    no_feed = not any(workbook.find_header(sheet, fits) for sheet in sheets)
     sheet, header_row, found, notes = workbook.the_sheet(
-        path, sheets, not_read, fits, "news feeds", "a news feed (a headline or body column, named as in a feed CSV)",
-        "Name the columns as a feed CSV's (see README, 'News files').")
+        path, sheets, not_read, declared_near if declared and no_feed else fits, "news feeds",
+        "a news feed (a headline or body column, named as in a feed CSV)",
+        "Name the columns as a feed CSV's (see README, 'News files')"
+        + (f", or declare them in news settings ({SETTINGS_FILE.get()} declare "
+           f"{', '.join(repr(column) for column in DECLARED_COLUMNS.get() or {})}, which no sheet's header names)"
+           if declared else "") + ".")
     where = f"sheet {sheet.name!r} row {header_row}"
     header_cells = [workbook.render(c).strip() for c in next(cells for n, cells in sheet.rows if n == header_row)]
     _refuse_loan_header(path, header_cells, where)
@@ -3421,7 +3436,7 @@ def _refuse_undeclared(path: Path, header: list[str], where: str, paths: dict[st
         f"{path}: news settings {SETTINGS_FILE.get()} declare the {kind} {column!r} as the "
         f"{declared[missing[0]]} ('columns'), but the file has no {kind} of that name (compared whatever its case "
         f"and surrounding spaces); its {kind}s ({where}): {', '.join(repr(name) for name in shown)}"
-        + (f"; did you mean {nearest!r}?" if nearest else "")
+        + (f"; did you mean {nearest!r}?" if nearest else ".")
         + f" Declare the {kind} as the file names it and land the file again")
 
 
@@ -6107,6 +6122,14 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
     """
     try:
         feed = news_xml.read_feed(path, data)
+    except news_xml.NotAFeed as refused:
+        if DECLARED_COLUMNS.get():  # columns declared for a vendor's own XML: never read, so say which
+            raise FileRefused(
+                f"{refused}; news settings {SETTINGS_FILE.get()} declare the field(s) "
+                f"{', '.join(repr(column) for column in DECLARED_COLUMNS.get())} ('columns'), which are read from "
+                "an RSS <item>'s or Atom <entry>'s fields only: export the articles as RSS, Atom, JSON or CSV "
+                "and land that file") from None
+        raise
     except FileRefused as refused:
         raise _not_utf8_xml(path, data) or refused from None
     out = _Collector(f"news_feed_{feed.kind}" if feed.kind != "xml" else "news_feed_rss", label_map=label_map or {})

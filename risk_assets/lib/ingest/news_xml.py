@@ -295,6 +295,11 @@ def _joined(base: str, reference: str) -> str:
         return reference
 
 
+class NotAFeed(FileRefused):
+    """A well-formed XML document with no <item> or <entry>: no RSS or Atom feed (the message says
+    so, naming its root element)."""
+
+
 class _UnboundPrefix(Exception):
     """The document uses a namespace prefix it never declares."""
 
@@ -345,7 +350,7 @@ class _Reader:
             local = local.split(" ")[0]
             written = f'<{local} xmlns="{uri}">' if uri else f"<{local}>"
             known = _OTHER_XML.get(local.rsplit(":", 1)[-1], "")
-            raise FileRefused(f"{path}: an XML document with root {written} and no <item> or <entry>: "
+            raise NotAFeed(f"{path}: an XML document with root {written} and no <item> or <entry>: "
                               f"not an RSS or Atom feed{known}")
         return XmlFeed(kind, self.title, self.articles)
 

@@ -105,7 +105,7 @@ def test_a_declared_json_field_the_articles_lack_names_their_dotted_fields(tmp_p
     assert str(refused.value) == (
         f"{path}: news settings {sidecar} declare the field 'payload' as the body ('columns'), but the file has "
         "no field of that name (compared whatever its case and surrounding spaces); its fields (fields): 'id', "
-        "'title', 'content.story' Declare the field as the file names it and land the file again")
+        "'title', 'content.story'. Declare the field as the file names it and land the file again")
 
 
 @pytest.mark.parametrize(("columns", "said"), [
@@ -196,3 +196,101 @@ def test_a_misspelled_declared_column_in_a_file_with_no_other_text_column_is_ref
         "has no column of that name (compared whatever its case and surrounding spaces); its columns (line 1: "
         f"columns): 'Nummer', 'Kopfzeile', 'Geschichte', 'Zeit'; did you mean {nearest!r}? Declare the column as the "
         "file names it and land the file again")
+
+
+DESK_ARTICLES = [
+    {"Nummer": "v1", "Kopfzeile": "Kone wins order", "Geschichte": "Kone won a EUR 40 million elevator order.",
+     "Zeit": "2024-05-02T09:30:00Z"},
+    {"Nummer": "v2", "Kopfzeile": "Nokia cuts jobs", "Geschichte": "Nokia will cut 1400 jobs in Finland.",
+     "Zeit": "2024-05-03T14:05:00Z"}]
+
+
+def _desk_file(folder, kind):
+    """The vendor's articles, whose fields have names of their own only, as a JSON array, JSON Lines
+    or an Excel workbook; (path, how the refusal says where its names are)."""
+    if kind == "json":
+        path = folder / "desk.json"
+        path.write_text(json.dumps(DESK_ARTICLES), encoding="utf-8")
+        return path, "field", "fields"
+    if kind == "jsonl":
+        path = folder / "desk.jsonl"
+        path.write_text("".join(json.dumps(article) + "\n" for article in DESK_ARTICLES), encoding="utf-8")
+        return path, "field", "fields"
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Meldungen"
+    book.active.append(list(DESK_ARTICLES[0]))
+    for article in DESK_ARTICLES:
+        book.active.append(list(article.values()))
+    path = folder / "desk.xlsx"
+    book.save(path)
+    return path, "column", "sheet 'Meldungen' row 1: columns"
+
+
+@pytest.mark.parametrize("kind", ["json", "jsonl", "xlsx"])
+@pytest.mark.parametrize(("misspelled", "field", "nearest"), [
+    ("Geschichtte", "body", "Geschichte"), ("Kopfzeil", "headline", "Kopfzeile"),
+    ("Zet", "published_at", "Zeit"), ("Numer", "doc_id", "Nummer")])
+def test_a_misspelled_declared_field_in_json_or_a_workbook_is_refused_naming_the_closest(
+        tmp_path, kind, misspelled, field, nearest):
+    """As in a delimited file: a workbook whose sheet names no text column the reader knows was
+    refused as no news feed at all, hiding the misspelled declaration that was to name it."""
+    path, named, where = _desk_file(tmp_path, kind)
+    sidecar = _sidecar(path, columns={misspelled: field})
+
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+
+    assert str(refused.value) == (
+        f"{path}: news settings {sidecar} declare the {named} {misspelled!r} as the {field} ('columns'), but the file "
+        f"has no {named} of that name (compared whatever its case and surrounding spaces); its {named}s ({where}): "
+        f"'Nummer', 'Kopfzeile', 'Geschichte', 'Zeit'; did you mean {nearest!r}? Declare the {named} as the file "
+        "names it and land the file again")
+    _sidecar(path, columns={nearest: field, "Geschichte": "body"} if field != "body" else {nearest: field})
+    assert parse_news_file(path).rows["body"].to_list() == [a["Geschichte"] for a in DESK_ARTICLES]
+
+
+@pytest.mark.parametrize(("misspelled", "field", "nearest"), [
+    ("descripton", "body", "description"), ("titel", "headline", "title"), ("pubdat", "published_at", "pubDate"),
+    ("giud", "doc_id", "guid")])
+def test_a_misspelled_declared_field_in_an_rss_feed_is_refused_naming_the_closest(
+        tmp_path, misspelled, field, nearest):
+    path = tmp_path / "desk.xml"
+    path.write_text("<?xml version='1.0'?><rss version='2.0'><channel><title>Desk</title><item><guid>v1</guid>"
+                    "<title>Kone wins order</title><description>Kone won a EUR 40 million elevator order.</description>"
+                    "<pubDate>Thu, 02 May 2024 09:30:00 GMT</pubDate></item></channel></rss>", encoding="utf-8")
+    sidecar = _sidecar(path, columns={misspelled: field})
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: news settings {sidecar} declare the field {misspelled!r} as the {field} ('columns'), but the file "
+        "has no field of that name (compared whatever its case and surrounding spaces); its fields (fields): 'guid', "
+        f"'title', 'description', 'pubDate', 'source'; did you mean {nearest!r}? Declare the field as the file names it and "
+        "land the file again")
+
+
+def test_declared_fields_for_an_xml_document_that_is_no_feed_say_where_they_are_read(tmp_path):
+    path = tmp_path / "desk.xml"
+    path.write_text("<?xml version='1.0'?><Meldungen>" + "".join(
+        "<Meldung>" + "".join(f"<{k}>{v}</{k}>" for k, v in article.items()) + "</Meldung>"
+        for article in DESK_ARTICLES) + "</Meldungen>", encoding="utf-8")
+    sidecar = _sidecar(path, columns={"Geschichtte": "body"})
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: an XML document with root <Meldungen> and no <item> or <entry>: not an RSS or Atom feed; news "
+        f"settings {sidecar} declare the field(s) 'Geschichtte' ('columns'), which are read from an RSS <item>'s or "
+        "Atom <entry>'s fields only: export the articles as RSS, Atom, JSON or CSV and land that file")
+
+
+def test_a_workbook_declaration_no_sheet_comes_close_to_names_the_settings(tmp_path):
+    path, _, _ = _desk_file(tmp_path, "xlsx")
+    sidecar = _sidecar(path, columns={"payload": "body"})
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: an Excel workbook with no visible sheet whose header fits a news feed (a headline or body column, "
+        "named as in a feed CSV) (sheet 'Meldungen' first row ['Nummer', 'Kopfzeile', 'Geschichte', 'Zeit']). Name "
+        f"the columns as a feed CSV's (see README, 'News files'), or declare them in news settings ({sidecar} "
+        "declare 'payload', which no sheet's header names).")
