@@ -3407,9 +3407,25 @@ def _feed_header(out: _Collector, path: Path, header: list[str], where: str,
                 f"{'looks' if len(named) == 1 else 'look'} like one but "
                 f"{'is no name' if len(named) == 1 else 'are no names'} the reader takes for it, so every article "
                 "loads with published_at empty; if it is the publication time, declare it in the file's news "
-                f"settings, \"columns\": {json.dumps({named[0]: 'published_at'}, ensure_ascii=False)} (README, "
-                "'News files'), and land the file again")
+                f"settings, \"columns\": {json.dumps({named[0]: 'published_at'}, ensure_ascii=False)}"
+                f"{_zone_of_name_said(named[0])} (README, 'News files'), and land the file again")
     return columns
+
+
+def _zone_of_name_said(name: str) -> str:
+    """For a time column whose name ends in a zone abbreviation ('published_at_est', 'Zeit CET',
+    'date_pt'): the news settings `timezone` its zone-less values need beside the declaration, which
+    would otherwise read them as UTC; '' for any other name. Never read so unasked: `_est` also
+    abbreviates 'estimated'. The region is offered with its summer time; an abbreviation the IANA
+    database keeps at one offset all year ('EST') as that offset too, which the reader notes on
+    summer dates."""
+    word = re.split(r"[_\W]+", name.strip())[-1].upper()
+    region = STANDARD_TIME_REGIONS[word][0] if word in STANDARD_TIME_REGIONS else US_ZONE_REGIONS.get(word)
+    if region is None:
+        return ""
+    fixed = word in _ZONES and word not in IANA_RULE_ZONES and word in zoneinfo.available_timezones()
+    return (f" and, if {word!r} in its name is its values' zone, \"timezone\": \"{region}\" (its clock, summer "
+            "time included)" + (f" or \"{word}\" ({_offset_text(timedelta(seconds=_ZONES[word]))} all year)" if fixed else ""))
 
 
 def _refuse_undeclared(path: Path, header: list[str], where: str, paths: dict[str, tuple[str, ...]] | None,

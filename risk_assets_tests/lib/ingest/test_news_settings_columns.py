@@ -294,3 +294,29 @@ def test_a_workbook_declaration_no_sheet_comes_close_to_names_the_settings(tmp_p
         "named as in a feed CSV) (sheet 'Meldungen' first row ['Nummer', 'Kopfzeile', 'Geschichte', 'Zeit']). Name "
         f"the columns as a feed CSV's (see README, 'News files'), or declare them in news settings ({sidecar} "
         "declare 'payload', which no sheet's header names).")
+
+
+@pytest.mark.parametrize(("column", "zone_said"), [
+    ("published_at_est", " and, if 'EST' in its name is its values' zone, \"timezone\": \"America/New_York\" (its "
+     "clock, summer time included) or \"EST\" (-05:00 all year)"),
+    ("date_pst", " and, if 'PST' in its name is its values' zone, \"timezone\": \"America/Los_Angeles\" (its clock, "
+     "summer time included)"),
+    ("date_estimated", ""),
+])
+def test_a_time_column_whose_name_ends_in_a_zone_is_told_the_timezone_to_declare_beside_it(tmp_path, column, zone_said):
+    """Declared alone, `published_at_est`'s 09:00 would be read as 09:00 UTC; the zone its name may
+    carry is said, not assumed (`_est` also abbreviates 'estimated')."""
+    path = tmp_path / "ny_desk.csv"
+    path.write_text(f"id,headline,{column}\nn1,Regional bank profit rises,2024-07-15 09:00\n", encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.rows["published_at"].to_list() == [None]
+    assert parsed.notes["published_at_unread"] == (
+        f"no publication time read: {column!r} looks like one but is no name the reader takes for it, so every "
+        "article loads with published_at empty; if it is the publication time, declare it in the file's news "
+        f"settings, \"columns\": {{\"{column}\": \"published_at\"}}{zone_said} (README, 'News files'), and land the "
+        "file again")
+
+    _sidecar(path, columns={column: "published_at"}, timezone="EST")
+    parsed = parse_news_file(path)
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 7, 15, 14, 0)]
+    assert parsed.notes["published_at_standard_in_summer_lines"] == [2]
