@@ -1980,6 +1980,14 @@ def _rate_scale_said(number: str, power: int, kind: str) -> str | None:
     return f"{text}%" if kind == "percent" else text
 
 
+FOOTNOTE_MARK = (r"(.*\d%?)\s*([(\[](?:\d{1,2}|[A-Za-z]|[ivx]{2,4}|\*{1,3})[)\]]|\*{1,3}|[†‡§¶]{1,3}"
+                 r"|[¹²³⁰⁴-⁹ᵃ-ᵏʰ-ʸ]{1,2})")
+"""A number followed by a footnote mark, as a report or a hand-kept spreadsheet writes one to point at a
+note beside or below the table: (number as written, mark): `30000 (1)`, `30000 [a]`, `30000*`, `30000**`,
+`30000†`, `30000¹` (a superscript digit or letter). The mark is no part of the number, and which
+digits are the number's cannot be told for sure (`30000 1` would be two values), so it is never read."""
+
+
 def unread_number_mark(text: str, kind: str, currency: str = "") -> str | None:
     """Why `text`, a value of a numeric column of type `kind` (`_NUMERIC_KINDS`) that reads as no
     number, is none, for a mark beside its digits that no dialect reads there, as the clause its
@@ -1987,8 +1995,14 @@ def unread_number_mark(text: str, kind: str, currency: str = "") -> str | None:
     USD USD'; `currency` '' for a column of no amounts), a percent sign before the number in a rate
     column ('%13.5'), an accountant's parentheses outside a money column ('(13.5%)'), a per mille
     or per ten thousand sign (PER_MILLE_SIGNS: '13.5‰'), an ending that says an amount is whole
-    (WHOLE_AMOUNT_ENDINGS: '5000,-', '5000/-'); None when it has none of them."""
+    (WHOLE_AMOUNT_ENDINGS: '5000,-', '5000/-'), a footnote mark after the number (FOOTNOTE_MARK:
+    '30000 (1)', '30000*', '30000¹', '30000 [a]'); None when it has none of them."""
     bare = text.strip()
+    if footnote := re.fullmatch(FOOTNOTE_MARK, bare):
+        number, mark = footnote.group(1).strip(), footnote.group(2)
+        return (f"it ends in '{mark}', which reads as a footnote mark (a pointer to a note beside or below the "
+                f"table), no part of the number: write the number alone ({number}), and keep the note in a column "
+                "of its own")
     if currency and len(marks := [m.group(0) for m in re.finditer(rf"(?i){_own_marks(currency)}", bare)]) > 1:
         named = " and ".join(f"'{m}'" for m in dict.fromkeys(marks))
         times = "twice" if len(marks) == 2 else f"{len(marks)} times"

@@ -148,6 +148,39 @@ def test_a_workbook_s_date_and_time_cells_in_the_amount_column_say_what_the_cell
         "it holds letters ('O') beside its digits: write the number alone"))
 
 
+def _footnote_said(mark: str, number: str) -> str:
+    return (f"it ends in '{mark}', which reads as a footnote mark (a pointer to a note beside or below the table), "
+            f"no part of the number: write the number alone ({number}), and keep the note in a column of its own")
+
+
+def test_a_footnote_mark_after_a_number_is_said_to_be_one_and_never_read_away(tmp_path):
+    """A report's footnote marks after an amount or a rate (a number in brackets, an asterisk, a dagger,
+    a superscript) are quarantined saying so and what to write; none loads as the number before it."""
+    parsed = parse_loan_file(_tape(tmp_path, [
+        '27031,2023-04-15,"30000 (1)",13.50,60,37000.00,Current',
+        "27032,2023-04-15,30000*,13.50,60,37000.00,Current",
+        "27033,2023-04-15,30000¹,13.50,60,37000.00,Current",
+        '27034,2023-04-15,"30000 [a]",13.50,60,37000.00,Current',
+        '27035,2023-04-15,"$30,000.00 (a)",13.50%²,60,37000.00†,Current',
+        "27036,2023-04-15,30000,13.50,60,37000.00,Current",
+    ]))
+    said = {(line, column): (rule, message) for line, column, rule, message
+            in parsed.quarantine.select("line", "column_name", "rule", "message").rows()}
+    assert said == {
+        (2, "amount"): ("unparsable_number", "column amount: '30000 (1)' " + NOT_A_NUMBER + _footnote_said("(1)", "30000")),
+        (3, "amount"): ("unparsable_number", "column amount: '30000*' " + NOT_A_NUMBER + _footnote_said("*", "30000")),
+        (4, "amount"): ("unparsable_number", "column amount: '30000¹' " + NOT_A_NUMBER + _footnote_said("¹", "30000")),
+        (5, "amount"): ("unparsable_number", "column amount: '30000 [a]' " + NOT_A_NUMBER + _footnote_said("[a]", "30000")),
+        (6, "amount"): ("unparsable_number",
+                        "column amount: '$30,000.00 (a)' " + NOT_A_NUMBER + _footnote_said("(a)", "$30,000.00")),
+        (6, "rate"): ("unparsable_number", "column rate: '13.50%²' " + NOT_A_NUMBER + _footnote_said("²", "13.50%")),
+        (6, "income"): ("unparsable_number", "column income: '37000.00†' " + NOT_A_NUMBER + _footnote_said("†", "37000.00")),
+    }
+    assert parsed.rows.select("_source_line", "loan_amount", "annual_income").rows() == [(7, 30000.0, 37000.0)]
+    # an accountant's parentheses around the whole amount are a minus, no footnote
+    assert unread_number_mark("(1,250.00)", "money", "USD") is None
+
+
 def test_reasons_follow_the_column_s_type_and_the_tape_s_dialect():
     """Per ten thousand in a basis-points column, per mille in a fraction one, parentheses on a
     count, a mark twice in a EUR tape; in a decimal-comma tape points that group in no threes, and
