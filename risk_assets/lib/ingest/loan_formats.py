@@ -24,6 +24,8 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     minor_unit_fraction   5000.50 in a column of cents (money_minor): dollars, never rounded
     amount_in_major_units 5000.00, 5000.0 or £5000 in a column of pence (money_minor): major units
                           (a decimal mark, the currency's sign or code), read as pence a hundredth
+    scaled_amount_fraction 12.345678 in a column declared in thousands ("scale": 1000): scaled, a
+                          fraction of a cent (12,345.678), never rounded
     amount_three_decimals an amount with a fraction of a cent (1234.567, 1234,567; a dinar's three
                           decimals are its own), or 43,000 in a decimal-comma tape: never rounded
     invalid_default_flag  a mapped default flag other than 0 / 1 or a flag word (Y / N, yes / no, ...)
@@ -370,6 +372,10 @@ RULES: dict[str, str] = {
     "value_out_of_range": "is outside the range of a 32-bit integer column",
     # an amount's (`_parse`): see AMOUNT_BEYOND_SAID; a debt-to-income ratio's: NEGATIVE_DTI_SAID
     "not_whole_number": "is a number with a fraction in a whole-number column",
+    "scaled_amount_fraction": ("is an amount in a column whose mapping declares a \"scale\" (1000: 12.5 thousand "
+                               "is 12,500.00) that, so scaled, holds a fraction of a cent (12.345678 thousand is "
+                               "12,345.678): a cent has no fraction, so digits are out of place or the column is "
+                               "not in that scale; never rounded: correct the value, or the mapping's scale"),
     "minor_unit_fraction": ("is an amount with a fraction in a column declared 'money_minor' (a count of the "
                             "currency's minor unit, cents): a cent has no fraction, so the value is in major units "
                             "(dollars) or the column is not in cents; never rounded"),
@@ -1458,7 +1464,9 @@ def _suffixed_said(lacks: Sequence[str], names: Sequence[str]) -> str:
     a scale that the built-in format does not read (`loan_amnt (USD)`, `loan_amnt_000`, `Term
     (months)`), said after the lacking columns: "; 'loan_amnt (USD)' (column 1) is loan_amnt with
     a unit or scale after it: rename the column loan_amnt where its values are in the format's own unit
-    (dollars, months, percent), else declare a column mapping that reads them". '' where none.
+    (dollars, months, percent), else declare a column mapping that reads them (...)": an amount in
+    thousands or millions is read by a mapping whose column declares its "scale" (mappings.AMOUNT_SCALES).
+    '' where none.
     `lacks`: the format's column names the header lacks; `names`: the header's names as written."""
     found = []
     for column in lacks:
@@ -1469,8 +1477,9 @@ def _suffixed_said(lacks: Sequence[str], names: Sequence[str]) -> str:
     if not found:
         return ""
     return ("; " + "; ".join(found) + ": rename the column as the format names it where its values are in the format's "
-            "own unit (dollars, months, percent), else declare a column mapping that reads them (a scale such as "
-            "thousands is no unit the format reads)")
+            "own unit (dollars, months, percent), else declare a column mapping that reads them (an amount in "
+            "thousands, as loan_amnt_000 or 'Loan Amount (USD k)' writes it, is read by declaring the column's "
+            "\"scale\": 1000, in millions 1000000; README, 'Your own loan tape')")
 
 
 def _builtin_fit(names: list[str], delimiter: str) -> TapeMapping | None:
@@ -2180,12 +2189,13 @@ def _points_grouping_thousands(frame: pl.DataFrame, specs: list[FieldSpec], mapp
     values read with a point are `ambiguous_number`. Not in a tape whose currency has three
     decimals (KWD, BHD: MINOR_UNIT_DIGITS), nor one whose dialect declares no thousands separator
     (`"thousands": ""`: the file says a point groups nothing) or a decimal comma (read by
-    `_parse`), nor a typed (Parquet) one. `frame` holds the typed values, by target."""
+    `_parse`), nor a typed (Parquet) one, nor a column whose mapping declares a `scale` (thousands
+    write dollars as three decimals: 12.345 is 12,345.00). `frame` holds the typed values, by target."""
     dialect = mapping.dialect
     if dialect.decimal != "." or not dialect.thousands or mapping.typed_source or minor_unit_digits(mapping.currency) == 3:
         return []
 
-    amounts = {spec.source: spec for spec in specs if _is_amount(spec)}
+    amounts = {spec.source: spec for spec in specs if _is_amount(spec) and spec.scale == 1}
     if amounts:  # a cheap look first: most tapes write no amount with three digits after a point
         written = frame.select(pl.col(_src(source)).str.contains(r"\d\.\d{3}(?:\D|$)").any().alias(source)
                                for source in amounts).row(0, named=True)
@@ -2324,6 +2334,12 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             text = pl.when(_accounting_zero(s, currency)).then(pl.lit("0")).otherwise(text)
         number_text = _number_text(text, dialect, amount)
         number = number_text.cast(pl.Float64, strict=False)
+        scaled_fraction = pl.lit(False)
+        if spec.scale != 1:  # 12.5 in thousands is 12,500.00: the decimal mark moved, exactly
+            number = pl.coalesce(_scaled_number_text(number_text, spec.scale).cast(pl.Float64, strict=False),
+                                 number * spec.scale)
+            scaled_fraction = _past_minor_unit(number, currency)
+            number = number.round(max(2, minor_unit_digits(currency)))  # a Parquet double's 12.345000000000001
         minor_fraction = major_written = pl.lit(False)
         if kind == "money_minor":  # a count of cents: 5000.50 is no such count (dollars in a cents column?)
             # beyond a float's rounding: cents computed as dollars * 100 in float64 reach the text as
@@ -2355,6 +2371,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
         # (ISO 4217 minor units; a dinar's three are its own)
         english = (_sign_first(text, amount).str.contains(r"^-?[1-9]\d{0,2}(?:,\d{3})+$")
                    if dialect.decimal == "," and amount and kind in ("money", "number") and minor_unit_digits(currency) < 3
+                   and spec.scale == 1  # 12,345 thousand is 12,345.00: three decimals are a scaled amount's own
                    else pl.lit(False))
         # in any dialect, a fraction of a cent (1234.567, 1234,567): never loaded as written, never rounded
         past_minor = _past_minor_unit(value, currency) if amount and kind in ("money", "number") else pl.lit(False)
@@ -2369,6 +2386,7 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                                  .when(beyond(v)).then(pl.lit("value_out_of_range"))
                                  .when(present & minor_fraction).then(pl.lit("minor_unit_fraction"))
                                  .when(major_written).then(pl.lit("amount_in_major_units"))
+                                 .when(present & scaled_fraction).then(pl.lit("scaled_amount_fraction"))
                                  .when(ambiguous).then(pl.lit("ambiguous_number"))
                                  .when(english | past_minor).then(pl.lit("amount_three_decimals"))
                                  .when(present & (v.is_null() | v.is_infinite())).then(pl.lit("unparsable_number")))
@@ -2415,6 +2433,20 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             return _quarter_date(s, present)
         return _date(_date_text(s, spec.fmt), spec.fmt or "%Y-%m-%d", present, as_of or date.today())
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
+
+
+def _scaled_number_text(text: pl.Expr, scale: int) -> pl.Expr:
+    """`_number_text`'s text of an amount written in units of `scale` (a power of ten, the column's
+    AMOUNT_SCALES) with its decimal mark moved that many places right: '12.5' in thousands -> '12500',
+    '-0.0125' -> '-0012.5', '12.345678' -> '12345.678'; exact, where multiplying the float would give
+    12.345 * 1000 = 12344.999999999998. NULL for text in another form (scientific notation), which
+    the caller multiplies."""
+    places = len(str(scale)) - 1
+    parts = text.str.extract_groups(r"^([+-]?)(\d*)(?:\.(\d*))?$")
+    fraction = pl.concat_str(parts.struct.field("3").fill_null(""), pl.lit("0" * places))
+    rest = fraction.str.slice(places)
+    return pl.concat_str(parts.struct.field("1"), parts.struct.field("2"), fraction.str.slice(0, places),
+                         pl.when(rest != "").then(pl.lit(".") + rest).otherwise(pl.lit("")))
 
 
 _UTC_TIMED = r"^(\d{4}-\d{2}-\d{2})[T ]((?:[01]\d|2[0-3]):[0-5]\d)(?::00(?:[.,]0+)?)?(?:\s*(?:Z|UTC|GMT)|\s?[+-]00(?::?00)?)$"

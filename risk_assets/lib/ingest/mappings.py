@@ -30,7 +30,8 @@ content decides; the glob only narrows). Example:
     }
 
 Column types: text, int (whole numbers; "36.0" is 36, "36.9" is quarantined), number, money
-("$60,000.00 "), money_minor (an amount in the currency's minor unit, cents: 500000 -> 5,000.00),
+("$60,000.00 "; a column's "scale": 1000 reads an amount in thousands, 12.5 -> 12,500.00: AMOUNT_SCALES),
+money_minor (an amount in the currency's minor unit, cents: 500000 -> 5,000.00),
 percent (13.56 or "13.56%" -> 0.1356), fraction (0.1356 as is), basis_points (1356 -> 0.1356),
 date (strftime `format`, ISO 8601 by default; a format without %d means the first of the month; for
 snapshot_date it means the month's end; or a count since an epoch, EPOCH_FORMATS: `unix_days`,
@@ -224,6 +225,9 @@ class FieldSpec:
     kind: str = "text"
     fmt: str | None = None
     required: bool = False
+    scale: int = 1
+    """What one written unit of an amount stands for, a power of ten (`"scale": 1000`: a tape in
+    thousands writes 12.5 for 12,500.00); 1 for a value written in full. See AMOUNT_SCALES."""
 
 
 @dataclass(frozen=True)
@@ -328,7 +332,7 @@ DECLARED_NON_DATA = "declared_non_data"
 """Kind of a non-data line that starts with one of a mapping's `non_data_prefixes`: the header and
 trailer records of a mainframe or agency file (`HDR|20200331|...`, `TRL|30`), skipped and counted
 with their line numbers like LendingClub's notes and footers."""
-COLUMN_KEYS = ("to", "type", "format", "required", "description")
+COLUMN_KEYS = ("to", "type", "format", "required", "scale", "description")
 """Keys of one column's object in "columns" (and comments starting with '_')."""
 UNIX_EPOCH = date(1970, 1, 1)
 """Day 0 of Unix time, 00:00 UTC (POSIX.1-2017, 4.16 Seconds Since the Epoch): Avro's `date` counts
@@ -588,13 +592,47 @@ def _free_text_columns(spec: object, fields: Sequence[FieldSpec], portfolio_colu
     return tuple(dict.fromkeys(spec))
 
 
+AMOUNT_SCALES = {10 ** power: name for power, name in ((3, "thousands"), (6, "millions"), (9, "billions"))}
+"""The `scale` an amount column may declare -> what its tape writes it in: a lender's tape in thousands
+(`Loan Amount (USD k)`, `annual_inc_000`) declares 1000 and its `12.5` loads as 12,500.00. The value is
+scaled as written, by moving its decimal mark (exact: `12.345` thousand is 12,345.00, no float error),
+and one that so scaled holds a fraction of a cent (`12.345678` thousand) is quarantined
+(`scaled_amount_fraction`), never rounded."""
+SCALED_KINDS = ("money", "number")
+"""Types whose column may declare a `scale`: an amount written in major units, with decimals. A
+`money_minor` count of cents has a unit of its own, and an `int` column would refuse `12.5` thousand."""
+
+
+def _amount_scale(column: str, spec: dict, kind: str, target: str) -> int:
+    """A mapped column's "scale" (AMOUNT_SCALES; 1 when the column declares none).
+
+    Raises:
+        ValueError: a scale that is not 1000, 1000000 or 1000000000, or one on a column that is not an
+            amount in the tape's currency (UNIT_TARGETS['money_minor']) of type `money` or `number`.
+    """
+    if "scale" not in spec:
+        return 1
+    scale = spec["scale"]
+    if isinstance(scale, bool) or scale not in AMOUNT_SCALES:
+        raise ValueError(f"column {column!r}: 'scale' {scale!r} must be what one written unit stands for: "
+                         + ", ".join(f"{factor} ({name})" for factor, name in AMOUNT_SCALES.items()))
+    if target not in UNIT_TARGETS["money_minor"]:
+        raise ValueError(f"column {column!r}: 'scale' states the unit of an amount in the tape's currency "
+                         f"({', '.join(UNIT_TARGETS['money_minor'])}), and {target!r} is none")
+    if kind not in SCALED_KINDS:
+        raise ValueError(f"column {column!r}: 'scale' reads an amount written in major units with its decimals "
+                         f"(12.5 thousand is 12,500.00); type {kind!r} takes none: declare 'money'")
+    return scale
+
+
 def _field_spec(column: str, spec: object) -> FieldSpec:
-    """One entry of a mapping's "columns": `"target"` or `{"to", "type", "format", "required"}`.
+    """One entry of a mapping's "columns": `"target"` or `{"to", "type", "format", "required", "scale"}`.
 
     Raises:
         ValueError / TypeError: no target, a target that is not a raw.loans column a tape fills, an
             unknown type, a type that cannot fill its target, a `format` that is no strftime pattern
-            or not on a date, a `required` that is not a boolean; the message names the column.
+            or not on a date, a `required` that is not a boolean, a `scale` that does not fit
+            (`_amount_scale`); the message names the column.
     """
     spec = {"to": spec} if isinstance(spec, str) else spec
     if not isinstance(spec, dict) or "to" not in spec:
@@ -641,7 +679,7 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
                             or ("%" not in fmt and fmt not in EPOCH_FORMATS and fmt != QUARTER_FORMAT)):
         raise ValueError(f"column {column!r}: 'format' {fmt!r} must be a strftime pattern such as '%d.%m.%Y' or "
                          f"one of {[*EPOCH_FORMATS, QUARTER_FORMAT]}, and only a date column takes one")
-    return FieldSpec(column, target, kind, fmt, required)
+    return FieldSpec(column, target, kind, fmt, required, _amount_scale(column, spec, kind, target))
 
 
 def _dialect(spec: dict) -> Dialect:

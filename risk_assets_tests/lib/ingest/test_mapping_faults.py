@@ -51,7 +51,7 @@ def _acme(**extra) -> dict:
     (_acme(sentinel={"amount": ["999"]}), "unknown key(s) ['sentinel']; a mapping's keys are"),
     (_acme(asof="2024-06-30"), "unknown key(s) ['asof']"),
     (_acme(columns={**COLUMNS, "amount": {"to": "loan_amount", "requried": True}}),
-     "column 'amount': unknown key(s) ['requried']; a column's keys are ['to', 'type', 'format', 'required', 'description']"),
+     "column 'amount': unknown key(s) ['requried']; a column's keys are ['to', 'type', 'format', 'required', 'scale', 'description']"),
     (_acme(columns={**COLUMNS, "income": {"to": "loan_amount"}}), "'amount' and 'income' both map to 'loan_amount'"),
     (_acme(portfolio=["x"]), "'portfolio' must be a non-empty string (it starts every loan key), not ['x']"),
     (_acme(portfolio=" "), "'portfolio' must be a non-empty string"),
