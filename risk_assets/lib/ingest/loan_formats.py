@@ -1997,6 +1997,19 @@ note beside or below the table: (number as written, mark): `30000 (1)`, `30000 [
 digits are the number's cannot be told for sure (`30000 1` would be two values), so it is never read."""
 
 
+def footnote_mark_said(text: str) -> str | None:
+    """Why `text`, a number followed by a footnote mark (FOOTNOTE_MARK: '30000 (1)', '60*'), is none,
+    as the clause its quarantine message ends with, naming the mark and the number to write; None
+    for any other value."""
+    footnote = re.fullmatch(FOOTNOTE_MARK, text.strip())
+    if footnote is None:
+        return None
+    number, mark = footnote.group(1).strip(), footnote.group(2)
+    return (f"it ends in '{mark}', which reads as a footnote mark (a pointer to a note beside or below the "
+            f"table), no part of the number: write the number alone ({number}), and keep the note in a column "
+            "of its own")
+
+
 def unread_number_mark(text: str, kind: str, currency: str = "") -> str | None:
     """Why `text`, a value of a numeric column of type `kind` (`_NUMERIC_KINDS`) that reads as no
     number, is none, for a mark beside its digits that no dialect reads there, as the clause its
@@ -2007,11 +2020,8 @@ def unread_number_mark(text: str, kind: str, currency: str = "") -> str | None:
     (WHOLE_AMOUNT_ENDINGS: '5000,-', '5000/-'), a footnote mark after the number (FOOTNOTE_MARK:
     '30000 (1)', '30000*', '30000¹', '30000 [a]'); None when it has none of them."""
     bare = text.strip()
-    if footnote := re.fullmatch(FOOTNOTE_MARK, bare):
-        number, mark = footnote.group(1).strip(), footnote.group(2)
-        return (f"it ends in '{mark}', which reads as a footnote mark (a pointer to a note beside or below the "
-                f"table), no part of the number: write the number alone ({number}), and keep the note in a column "
-                "of its own")
+    if footnote := footnote_mark_said(bare):
+        return footnote
     if currency and len(marks := [m.group(0) for m in re.finditer(rf"(?i){_own_marks(currency)}", bare)]) > 1:
         named = " and ".join(f"'{m}'" for m in dict.fromkeys(marks))
         times = "twice" if len(marks) == 2 else f"{len(marks)} times"
@@ -4248,6 +4258,10 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind in KIND_VALUES:  # say what the column's type reads
                 said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
                     f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
+                if kind in ("term", "term_years"):  # a term of a report's table with its footnote mark: '60 (1)'
+                    footnote = pl.col("raw_value").map_elements(footnote_mark_said, return_dtype=pl.Utf8)
+                    said = pl.when((pl.col(column) == "unparsable_value") & footnote.is_not_null()).then(
+                        pl.concat_str(said, pl.lit("; "), footnote)).otherwise(said)
             if kind == "percent":  # a column of fractions read as percent points: the type that reads it
                 said = pl.when(pl.col(column) == "rate_as_fraction").then(pl.lit(
                     f"{RULES['rate_as_fraction']} {RATE_AS_FRACTION_REMEDY.format(column=source)}")).otherwise(said)

@@ -155,14 +155,15 @@ def _footnote_said(mark: str, number: str) -> str:
 
 def test_a_footnote_mark_after_a_number_is_said_to_be_one_and_never_read_away(tmp_path):
     """A report's footnote marks after an amount or a rate (a number in brackets, an asterisk, a dagger,
-    a superscript) are quarantined saying so and what to write; none loads as the number before it."""
+    a superscript), and after a term, are quarantined saying so and what to write; none loads as the number before it."""
     parsed = parse_loan_file(_tape(tmp_path, [
         '27031,2023-04-15,"30000 (1)",13.50,60,37000.00,Current',
         "27032,2023-04-15,30000*,13.50,60,37000.00,Current",
         "27033,2023-04-15,30000¹,13.50,60,37000.00,Current",
         '27034,2023-04-15,"30000 [a]",13.50,60,37000.00,Current',
         '27035,2023-04-15,"$30,000.00 (a)",13.50%²,60,37000.00†,Current',
-        "27036,2023-04-15,30000,13.50,60,37000.00,Current",
+        '27036,2023-04-15,30000,13.50,"60 (1)",37000.00,Current',
+        "27037,2023-04-15,30000,13.50,60,37000.00,Current",
     ]))
     said = {(line, column): (rule, message) for line, column, rule, message
             in parsed.quarantine.select("line", "column_name", "rule", "message").rows()}
@@ -175,8 +176,11 @@ def test_a_footnote_mark_after_a_number_is_said_to_be_one_and_never_read_away(tm
                         "column amount: '$30,000.00 (a)' " + NOT_A_NUMBER + _footnote_said("(a)", "$30,000.00")),
         (6, "rate"): ("unparsable_number", "column rate: '13.50%²' " + NOT_A_NUMBER + _footnote_said("²", "13.50%")),
         (6, "income"): ("unparsable_number", "column income: '37000.00†' " + NOT_A_NUMBER + _footnote_said("†", "37000.00")),
+        (7, "term"): ("unparsable_value", "column term: '60 (1)' is not a value this column's type (term) knows; it "
+                      "reads a term in whole months: 36, 36.0, '36 months' (or mths, mos, m, any case) or in years, "
+                      "'3 years'; " + _footnote_said("(1)", "60")),
     }
-    assert parsed.rows.select("_source_line", "loan_amount", "annual_income").rows() == [(7, 30000.0, 37000.0)]
+    assert parsed.rows.select("_source_line", "loan_amount", "annual_income").rows() == [(8, 30000.0, 37000.0)]
     # an accountant's parentheses around the whole amount are a minus, no footnote
     assert unread_number_mark("(1,250.00)", "money", "USD") is None
 
