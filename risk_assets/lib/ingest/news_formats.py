@@ -1043,9 +1043,10 @@ _DATE_ONLY_NAMES = ("date", "publish_date", "published_date", "date_published", 
 """published_at names that may hold a date alone; a separate time column (_TIME_ONLY_NAMES) then
 completes it. Portuguese and Italian exports name the date `Data` (last of the published_at
 aliases: any other time name in the header is read before it) beside `Hora` or `Ora`."""
-_TIME_ONLY_NAMES = ("time", "uhrzeit", "zeit", "tijd", "heure", "hora", "ora")
+_TIME_ONLY_NAMES = ("time", "time_of_day", "uhrzeit", "zeit", "tijd", "heure", "hora", "ora")
 """Names of a column holding the time of day beside a date column ('Time', German 'Uhrzeit', Dutch
-'Tijd', French 'Heure', Spanish and Portuguese 'Hora', Italian 'Ora')."""
+'Tijd', French 'Heure', Spanish and Portuguese 'Hora', Italian 'Ora'); a date column named
+'<stem>date' is also completed by its own '<stem>time' (`_time_of_day_column`)."""
 _ZONE_NAMES = ("time_zone", "timezone", "tz", "zeitzone", "tijdzone", "fuseau_horaire", "zona_horaria",
                "fuso_orario", "fuso_horário", "gmt_offset", "utc_offset", "tz_offset")
 """Names of a column giving the zone (`America/New_York`, `GMT-4`, `+03:00`, `EST`) of each row's
@@ -1167,6 +1168,22 @@ def _datetime_twin(name: str, positions: dict[str, int]) -> int | None:
     return next((positions[twin] for twin in twins if twin in positions), None)
 
 
+def _time_of_day_column(date_name: str, positions: dict[str, int]) -> int | None:
+    """The column completing the date alone (_DATE_ONLY_NAMES) in `date_name` with a time of day:
+    its own '<stem>time' or '<stem>time_of_day' ('publish_date' and 'publish_time', a JSON
+    `pubDate` and `pubTime`, `published: {date, time}` flattened to 'published_date' and
+    'published_time'), else the first of _TIME_ONLY_NAMES ('Date' and 'Time', 'Datum' and
+    'Uhrzeit'); None when the header has none. Names compare without their underscores."""
+    if date_name not in _DATE_ONLY_NAMES:
+        return None
+    if date_name.endswith("date"):
+        stem = date_name[: -len("date")].replace("_", "")
+        wanted = {f"{stem}time", f"{stem}timeofday"}
+        if (own := next((i for name, i in positions.items() if name.replace("_", "") in wanted), None)) is not None:
+            return own
+    return next((positions[a] for a in _TIME_ONLY_NAMES if a in positions), None)
+
+
 def _feed_columns(header: list[str], declared: Mapping[str, str] | None = None) -> dict[str, int]:
     """canonical field -> index of the header column that carries it: the column `declared` names
     for it (`column_key` of a column -> field, news settings `columns`; such a column is read as
@@ -1197,8 +1214,8 @@ def _feed_columns(header: list[str], declared: Mapping[str, str] | None = None) 
     if ("published_at" in found and "published_at" not in own
             and (twin := _datetime_twin(names[found["published_at"]], positions)) is not None):
         found["published_at"] = twin  # Factiva's 'publication_date' (midnight) beside 'publication_datetime'
-    time_index = next((positions[a] for a in _TIME_ONLY_NAMES if a in positions), None)
-    if "published_at" in found and names[found["published_at"]] in _DATE_ONLY_NAMES and time_index is not None:
+    if ("published_at" in found
+            and (time_index := _time_of_day_column(names[found["published_at"]], positions)) is not None):
         found["published_time"] = time_index  # a 'Date' and a 'Time' column: one publication time
     zone_index = next((positions[a] for a in _ZONE_NAMES if a in positions), None)
     if "published_at" in found and zone_index is not None:
@@ -3575,6 +3592,11 @@ marker), which the text of the link a body holds may stand in for (`link_list_he
 withdrawn article's '[Removed]' or a site's notice says the story is gone, and stays so."""
 
 
+_DATE_IN_CLOCK = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|^\s*\d{9,}(\.\d+)?\s*$")
+"""A date (2024-05-02, 02.05.2024) or epoch seconds in a time-of-day column's value: the column
+holds the whole publication time, read alone, not joined to the date column beside it."""
+
+
 def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: dict[str, str],
                  where: str | None = None, written: set[str] | None = None) -> None:
     """Validate one feed record and append it to `out` as a row or as quarantine entries.
@@ -3684,7 +3706,10 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     stamp = record.get("published_at")
     clock = record.get("published_time")
     read_from = ["published_at"]  # the columns the time is read from, named in a quarantine's message
-    if stamp is not None and clock is not None and _present(stamp) and _present(clock):
+    if (stamp is not None and clock is not None and _present(stamp) and _present(clock)
+            and _DATE_IN_CLOCK.search(clock)):  # 'publish_time' beside 'publish_date' holding the whole time
+        stamp, read_from = clock, ["published_time"]
+    elif stamp is not None and clock is not None and _present(stamp) and _present(clock):
         stamp = f"{stamp.strip()} {clock.strip()}"
         read_from.append("published_time")
     if stamp is not None and _present(stamp) and not lost & {"published_at", "published_time"}:
