@@ -599,7 +599,8 @@ LOADED_ROW_NOTES = frozenset({
     "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
     "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines",
     "body_tags_only_lines", "body_repeats_headline_lines",
-    "literal_escapes_decoded_lines", "page_chrome_removed_lines", "alternative_texts_differ_lines"})
+    "literal_escapes_decoded_lines", "page_chrome_removed_lines", "alternative_texts_differ_lines",
+    "not_english_lines"})
 """Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
 taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
 publication time was read (`published_at_*_lines`): a row a later step quarantines (a time the
@@ -1051,6 +1052,11 @@ _ZONE_NAMES = ("time_zone", "timezone", "tz", "zeitzone", "tijdzone", "fuseau_ho
                "fuso_orario", "fuso_horário", "gmt_offset", "utc_offset", "tz_offset")
 """Names of a column giving the zone (`America/New_York`, `GMT-4`, `+03:00`, `EST`) of each row's
 zone-less publication time, as terminal and database exports write it beside Date and Time."""
+_LANGUAGE_NAMES = ("lang", "language", "locale", "language_code", "lang_code", "languagecode", "sprache",
+                   "langue", "idioma", "lingua", "taal", "kieli", "språk", "sprak")
+"""Names of a column giving each article's language (`en`, `fi`, `de-DE`, `English`): read to name
+the articles not in English, which the sentiment model (English only) still scores
+(notes['not_english_lines'])."""
 _TIME_LIKE_NAMES = frozenset(FEED_ALIASES["published_at"]) | frozenset(_TIME_ONLY_NAMES) | frozenset(_DATE_ONLY_NAMES)
 """Names of a publication time, date or time-of-day column: the only ones whose parentheses may
 name a zone."""
@@ -1193,7 +1199,8 @@ def _feed_columns(header: list[str], declared: Mapping[str, str] | None = None) 
     an alias, best ranked (`_text_suffix_rank`); a publication time without one, the first column
     whose name ends in one of _TIME_SUFFIXES. A teaser (_FIRST_TEASER) gives way to a longer text
     found by its last word. A second body column ('description' beside 'content') is
-    `body_fallback`: read for a row whose body is not usable, before the headline."""
+    `body_fallback`: read for a row whose body is not usable, before the headline. A column named
+    for the article's language (_LANGUAGE_NAMES: `lang`, `language`, `locale`) is `language`."""
     # a time column whose header names its zone in parentheses ('Time (ET)', 'Zeit (MEZ)') is found
     # by its name without it; any other name keeps its parentheses ('Text (PT)' is no zone)
     names = [_normalise_name(zoned["name"]) if (zoned := _ZONE_IN_NAME.fullmatch(name.strip()))
@@ -1220,6 +1227,9 @@ def _feed_columns(header: list[str], declared: Mapping[str, str] | None = None) 
     zone_index = next((positions[a] for a in _ZONE_NAMES if a in positions), None)
     if "published_at" in found and zone_index is not None:
         found["published_zone"] = zone_index  # a 'Time Zone' column beside them: each row's zone
+    language_index = next((positions[a] for a in _LANGUAGE_NAMES if a in positions), None)
+    if language_index is not None and language_index not in found.values():
+        found["language"] = language_index  # 'lang': each article's language, its rows not in English named
     if "published_at" not in found:
         claimed = set(found.values())
         index = next((i for i, name in enumerate(names)
@@ -3775,12 +3785,26 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     out.first_line_of[article], out.row_of[article] = number, len(out.rows)
     if clean_from is not None:
         out.note_line("headline_source_suffix_lines", number)
+    if (language := _not_english(record.get("language"))) is not None:
+        out.note_line("not_english_lines", number)  # scored by the English model all the same: said, never silent
+        counted = out.notes.setdefault("not_english_languages", {})
+        counted[language] = counted.get(language, 0) + 1
     out.text_row(
         line=number, doc_id=doc_id, source=_source(out, number, path, record.get("source")),
         ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body,
         text_raw=text_raw, text_field="body" if use_body else "headline",
         label=label, published_at=published_at, clean_from=clean_from,
     )
+
+
+def _not_english(value: str | None) -> str | None:
+    """The language a language column's value names when it is not English, as written but trimmed
+    and lower-cased ('fi', 'de-de', 'swedish'); None for English ('en', 'en-GB', 'en_US', 'eng',
+    'English') and for an empty value (the article's language not given)."""
+    if value is None or not _present(value):
+        return None
+    written = value.strip().lower()
+    return None if re.split(r"[-_]", written)[0] in _ENGLISH_CODES else written
 
 
 def _words(text: str) -> list[str]:
