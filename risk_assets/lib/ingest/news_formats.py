@@ -6547,6 +6547,61 @@ def _refuse_compressed(path: Path) -> None:
                       f"({command}{unpacked}; or compress it with gzip instead) and land that")
 
 
+def _data_value_said(value: str) -> str | None:
+    """What a header cell holding `value` shows it is data, not a column name: 'a publication time'
+    (a value `parse_timestamp` reads, with a date or clock in it, or epoch seconds) or 'a sentence'
+    (five words or more); None for anything a header could name."""
+    value = value.strip()
+    if len(value.split()) >= 5:
+        return "a sentence"
+    if re.search(r"\d[-/.:]\d|^\d{9,}$", value):
+        try:
+            parse_timestamp(value)
+        except ValueError:
+            return None
+        return "a publication time"
+    return None
+
+
+def _refuse_missing_header(path: Path, lines: list[str]) -> None:
+    """Refuse a feed CSV written without its header line: the first non-blank line splits (at a
+    FEED_DELIMITERS member) into two fields or more of which at least one is a publication time or
+    a sentence (`_data_value_said`). The message names the values and gives a header to add, each
+    column named by what it holds (`published_at`, `headline`: the longest sentence; `column_<n>`
+    for the others), since news settings' `columns` name a header's columns, never positions.
+
+    Raises:
+        FileRefused: the first line reads as data; else returns None."""
+    first = next(((number, line) for number, line in enumerate(lines, start=1) if line.strip()), None)
+    if first is None:
+        return
+    number, line = first
+    splits = []
+    for delimiter in FEED_DELIMITERS:
+        try:
+            fields = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+        except (csv.Error, StopIteration):
+            continue
+        said = [_data_value_said(field) for field in fields]
+        if len(fields) >= 2 and any(said):
+            splits.append((sum(map(bool, said)), len(fields), delimiter, fields, said))
+    if not splits:
+        return
+    _, _, delimiter, fields, said = max(splits)
+    sentences = [i for i, what in enumerate(said) if what == "a sentence"]
+    headline = max(sentences, key=lambda i: len(fields[i])) if sentences else None
+    published = said.index("a publication time") if "a publication time" in said else None
+    names = ["published_at" if i == published else "headline" if i == headline else f"column_{i + 1}"
+             for i in range(len(fields))]
+    shown = "; ".join(f"{what} {field if len(field) <= 60 else field[:59] + '…'!r}"
+                      for field, what in zip(fields, said) if what)
+    raise FileRefused(
+        f"{path}: line {number} reads as data, not a header ({shown}): the header line seems to be missing; "
+        f"add one above it naming each column, such as {delimiter.join(names)!r} (name each column_<n> "
+        "for what it holds: source, ticker, id, body), and land the file again (news settings' `columns` "
+        "name a header's columns, not positions)")
+
+
 def _parse_content(path: Path, data: bytes, sha256: str, encoding: str | None,
                    label_map: Mapping[str, str | None] | None, marker: bytes = b"") -> ParsedFile:
     """`_parse_news` from the content on; `marker` (NUL padding's `marker`) is put at the end of
@@ -6587,6 +6642,7 @@ def _parse_content(path: Path, data: bytes, sha256: str, encoding: str | None,
         raise FileRefused(f"{path}: a table drawn with box characters (psql's unicode line style, DuckDB's box "
                           f"display), which news landing does not read (loan landing does); "
                           f"{box_tables.EXPORT_INSTEAD.replace('tape.csv', 'news.csv')}")
+    _refuse_missing_header(path, lines)
     raise FileRefused(
         f"{path}: not a known news format (expected Financial PhraseBank 'sentence@label' lines, "
         "its 'Y,Notices' CSV, a feed CSV with a headline or body column, a JSON feed: a news API's "
