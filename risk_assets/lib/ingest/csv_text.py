@@ -396,6 +396,30 @@ def is_workbook(path: Path, data: bytes) -> bool:
     return data[:4] == ZIP_MAGIC and (b"xl/" in data[:65536] or path.suffix.lower() in WORKBOOK_SUFFIXES)
 
 
+_OFFICE_DOCUMENTS = (
+    (ZIP_MAGIC, b"word/document.xml", "a Word document (.docx)"),
+    (ZIP_MAGIC, b"ppt/presentation.xml", "a PowerPoint presentation (.pptx)"),
+    (ZIP_MAGIC, b"application/vnd.oasis.opendocument.text", "an OpenDocument text (.odt)"),
+    (ZIP_MAGIC, b"application/vnd.oasis.opendocument.presentation", "an OpenDocument presentation (.odp)"),
+    (ZIP_MAGIC, b"application/vnd.oasis.opendocument.graphics", "an OpenDocument drawing (.odg)"),
+    (ZIP_MAGIC, b"application/epub+zip", "an EPUB e-book (.epub)"),
+    (ZIP_MAGIC, b"Index/Document.iwa", "an Apple Pages or Keynote document"),
+    (OLE2_MAGIC, "WordDocument".encode("utf-16-le"), "a legacy Word document (.doc)"),
+    (OLE2_MAGIC, "PowerPoint Document".encode("utf-16-le"), "a legacy PowerPoint presentation (.ppt)"),
+)
+"""(container magic, a part or stream name or mimetype it holds, what it is): the office text and
+slide formats, ZIP (Office Open XML, OpenDocument, EPUB, iWork) or OLE2 (Office 97-2003) files
+that hold a document, not a table. A ZIP stores its part names and an OpenDocument or EPUB its
+`mimetype` uncompressed; an OLE2 file names its streams in UTF-16."""
+
+
+def office_document(data: bytes) -> str | None:
+    """What office document `data` (a file's bytes) is, as `_OFFICE_DOCUMENTS` names it ('a Word
+    document (.docx)'), or None for any other file, workbooks and spreadsheets included."""
+    return next((what for magic, part, what in _OFFICE_DOCUMENTS if data[:len(magic)] == magic and part in data),
+                None)
+
+
 def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, bytes]:
     """The file's bytes as landed and its content, gunzipped when it starts with the gzip magic
     bytes 1f 8b (whatever its name says). With `workbook_ok` an Excel workbook (.xlsx, .xlsm)
@@ -407,7 +431,8 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
     Raises:
         FileRefused: gzip magic bytes but the stream cannot be decompressed (names file and error),
             or it decompresses to 0 bytes (an empty file, compressed);
-            a ZIP archive, an Excel workbook (xlsx is a ZIP; unless `workbook_ok`) or a legacy .xls; another compression
+            a ZIP archive, an Excel workbook (xlsx is a ZIP; unless `workbook_ok`) or a legacy .xls;
+            an office document (`office_document`: .docx, .odt, .pptx, .epub, .doc); another compression
             or archive (COMPRESSED_MAGIC: bzip2, xz, zstd, 7-Zip, RAR, tar), or gzip twice: the
             file is not a table of text, and the message says what to land instead.
     """
@@ -415,6 +440,10 @@ def read_landed_bytes(path: Path, workbook_ok: bool = False) -> tuple[bytes, byt
     _refuse_container(path, raw)
     if raw[:4] == EMPTY_ZIP_MAGIC:
         raise FileRefused(f"{path}: an empty ZIP archive (it holds no file): export the tape again and land it")
+    if (document := office_document(raw)) is not None:
+        raise FileRefused(f"{path}: {document}, a document, not a data file: landing reads tables of loans or "
+                          "articles; put its table or its articles into a CSV (UTF-8; news: one article a row, "
+                          "under a header such as published_at,headline,body) and land that")
     if raw[:4] == ZIP_MAGIC and (b"application/vnd.oasis.opendocument.spreadsheet" in raw[:256]
                                  or (b"content.xml" in raw and b"META-INF/manifest.xml" in raw and b"xl/" not in raw[:65536])):
         raise FileRefused(f"{path}: an OpenDocument spreadsheet (.ods, from LibreOffice or Google Sheets): save the "
