@@ -4448,14 +4448,25 @@ def _refuse_undecided_translations(path: Path, header_line: str) -> None:
         FileRefused: naming the columns and the news settings `columns` line that reads one."""
     for delimiter in FEED_DELIMITERS:
         header = next(csv.reader([header_line], delimiter=delimiter), [])
-        _, _, undecided = _text_translations([_normalise_name(name) for name in header])
-        if undecided:
-            named = [header[i].strip() for i in undecided]
-            field = _text_field_of(_LANGUAGE_SUFFIX.fullmatch(_normalise_name(named[0]))["stem"])
-            raise FileRefused(
-                f"{path}: line 1: columns {', '.join(named)}: the article's text in {len(named)} languages and none in "
-                f"English, so which one to read is not guessed; declare it in news settings, \"columns\": "
-                f"{json.dumps({named[0]: field})} (README, 'News files'), and land the file again")
+        _refuse_undecided_text(path, header, [name.strip() for name in header], "line 1: columns")
+
+
+def _refuse_undecided_text(path: Path, header: list[str], shown: list[str], what: str) -> None:
+    """Refuse a feed whose header (CSV columns, or a JSON feed's flattened fields, `header`) writes
+    its text once per language with none in English (`_text_translations`), naming them as `shown`
+    (the same order: a JSON field by its dotted path, `title.fi`) after `what` ('line 1: columns',
+    'fields') and the news settings `columns` line that reads one.
+
+    Raises:
+        FileRefused: such translations are found; else returns None."""
+    _, _, undecided = _text_translations([_normalise_name(name) for name in header])
+    if undecided:
+        named = [shown[i] for i in undecided]
+        field = _text_field_of(_LANGUAGE_SUFFIX.fullmatch(_normalise_name(header[undecided[0]]))["stem"])
+        raise FileRefused(
+            f"{path}: {what} {', '.join(named)}: the article's text in {len(named)} languages and none in "
+            f"English, so which one to read is not guessed; declare it in news settings, \"columns\": "
+            f"{json.dumps({named[0]: field}, ensure_ascii=False)} (README, 'News files'), and land the file again")
 
 
 def _is_news_feed_csv(lines: list[str]) -> bool:
@@ -5556,7 +5567,9 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
         out.notes["ignored_columns"] = [name for name in out.notes["ignored_columns"] if name not in fallback]
     if ignored:
         out.notes["ignored_lists"] = sorted(ignored)
-    if flat and not {"headline", "body"} & set(columns):
+    if flat and not {"headline", "body"} & set(columns):  # `title: {"fi": ..., "sv": ...}`: which is not guessed
+        _refuse_undecided_text(path, header, [".".join(paths[name]) if paths and len(paths.get(name, ())) > 1
+                                              else name for name in header], "fields")
         raise FileRefused(f"{path}: no article field names a headline or a body (fields: {', '.join(header[:12])}); "
                           f"accepted names: {', '.join(FEED_ALIASES['headline'] + FEED_ALIASES['body'])}")
     read = {header[i] for i in columns.values()} | set(fallback)  # the fields an article's values come from
