@@ -566,7 +566,7 @@ def test_the_run_summary_does_not_wait_long_for_a_lake_another_run_holds(risk_ho
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setattr(cli, "SUMMARY_LAKE_WAIT_SECONDS", 1.0)
         started = time.monotonic()
-        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [])
+        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [])
         assert time.monotonic() - started < 30
     finally:
         holder.kill()
@@ -599,7 +599,7 @@ def test_a_lake_the_summary_cannot_read_is_not_called_held_by_another_run(risk_h
 
     risk_home.lake_path.parent.mkdir(parents=True, exist_ok=True)
     risk_home.lake_path.write_text("not a database: a file copied over the lake by mistake " * 20)
-    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [])
+    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [])
     err = capsys.readouterr().err
     assert "another run" not in err
     assert err.startswith("note: the lake could not be read for this summary: ")
