@@ -315,3 +315,55 @@ def test_news_landed_by_a_raw_only_run_is_news_in_the_lake_waiting_for_its_featu
     verify.main(["--own-data"])
     assert (f"note 10 landed articles are not in news_features yet, so they are not scored: {own_command()} run "
             "--no-seed --select 'key:stg_news+'") in capsys.readouterr().out
+
+
+def test_a_withdrawn_delivery_still_in_the_features_is_named_with_the_command_that_rebuilds_them(risk_home, data_dir,
+                                                                                                  capsys):
+    """`risk-assets withdraw` takes a file's rows out of raw.loans / raw.news; the features, scores
+    and monitoring keep them until rebuilt, so verify's totals counted more loans in loan_features
+    than landed (3,000 landed, 3,495 in loan_features) and said nothing. Now a note names the
+    withdrawn file, how many of its loans or articles are still built, and the rebuild."""
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import land_folder, withdraw_file
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.ingest.news_formats import parse_news_file
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = list(islice(handle, 41))
+    (risk_home.landing_loans / "tape_2024-05.csv").write_text("".join(lines[:26]), encoding="utf-8")  # 25 loans
+    (risk_home.landing_loans / "tape_2024-06.csv").write_text(lines[0] + "".join(lines[26:]), encoding="utf-8")  # 15
+    with open(data_dir / "news" / "financial_phrasebank_50agree.txt", encoding="utf-8-sig") as handle:
+        sentences = list(islice(handle, 12))
+    (risk_home.landing_news / "desk_2024-05.txt").write_text("".join(sentences), encoding="utf-8")
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        land_folder(con, risk_home.landing_news, "news", parse_news_file, "run-1", asset="raw_news")
+        # staging and the features, as a run of key:stg_loans+ and key:stg_news+ builds them
+        con.execute("CREATE TABLE staging.stg_loans AS SELECT loan_key, _file_sha256 FROM raw.loans")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT DISTINCT loan_key, portfolio FROM raw.loans")
+        con.execute("CREATE TABLE marts.news_features AS SELECT DISTINCT doc_id, _file_sha256 FROM raw.news")
+    verify.main(["--own-data"])
+    assert "note withdrawn" not in capsys.readouterr().out
+
+    with connect(risk_home.lake_path) as con:
+        withdraw_file(con, "tape_2024-06.csv", "wrong month", "operator ana", risk_home.root / "withdrawn",
+                      landing_dir=risk_home.landing)
+        withdraw_file(con, "desk_2024-05.txt", "not ours", "operator ana", risk_home.root / "withdrawn",
+                      landing_dir=risk_home.landing)
+    verify.main(["--own-data"])
+    out = capsys.readouterr().out
+    assert (f"note withdrawn: tape_2024-06.csv: 15 of its loans are still in loan_features, its scores and monitoring "
+            f"(and in the totals below) until they are rebuilt: {own_command()} run --no-seed --select "
+            "'key:stg_loans+ and not group:models'") in out, out
+    assert (f"note withdrawn: desk_2024-05.txt: 12 of its articles are still in news_features, its scores and "
+            f"monitoring (and in the totals below) until they are rebuilt: {own_command()} run --no-seed --select "
+            "'key:stg_news+'") in out, out
+    assert "lake loans: 25 landed from 1 file(s); 40 in loan_features" in out, out
+
+    with connect(risk_home.lake_path) as con:  # rebuilt: the features no longer hold them
+        con.execute("CREATE OR REPLACE TABLE staging.stg_loans AS SELECT loan_key, _file_sha256 FROM raw.loans")
+        con.execute("CREATE OR REPLACE TABLE marts.loan_features AS SELECT DISTINCT loan_key, portfolio FROM raw.loans")
+        con.execute("CREATE OR REPLACE TABLE marts.news_features AS SELECT DISTINCT doc_id, _file_sha256 FROM raw.news")
+    verify.main(["--own-data"])
+    assert "note withdrawn" not in capsys.readouterr().out
