@@ -548,6 +548,20 @@ def _release_dead_runs(after_grace: bool = False) -> None:
         release_dead_runs(instance, log=lambda line: print(f"note: {line}", flush=True), now=now)
 
 
+def no_lake_said(home: RiskHome, home_named: bool | None = None) -> str:
+    """The one line a command on an existing lake prints when `home` holds no lake.duckdb: where it
+    looked and why there (RISK_HOME as set, or unset and so `.risk_home/` of the working folder), and
+    what to do: point RISK_HOME at the lake, or build one there. A mistyped or forgotten RISK_HOME is
+    the usual cause, so building a new lake is the second remedy, not the only one. `home_named`:
+    whether RISK_HOME was set (default: whether it is set now)."""
+    named = "RISK_HOME" in os.environ if home_named is None else home_named
+    where = (f"RISK_HOME is {home.root}, which holds no lake.duckdb" if named else
+             f"RISK_HOME is not set, so the lake is looked for in {home.root.name}/ of the working folder")
+    return (f"risk-assets: no lake at {home.lake_path} ({where}): set RISK_HOME to the folder that holds your "
+            f"lake.duckdb (export RISK_HOME=/path/to/it), or build a lake there with `{own_command()} run` "
+            f"(`run --no-seed` for your own files in its landing folders)")
+
+
 def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fmt: str) -> int:
     """Export tables of the lake to `out`, one file per table; prints each file and its row count.
 
@@ -557,7 +571,7 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
     from risk_assets.lib.report.export import EXPORT_TABLES, export_tables, resolve_tables
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
+        print(no_lake_said(home), file=sys.stderr)
         return 2
     with connect(home.lake_path, read_only=True) as con:
         _, unmatched = resolve_tables(con, patterns or EXPORT_TABLES)
@@ -585,7 +599,7 @@ def loan_command(home: RiskHome, query: str, portfolio: str | None) -> int:
     from risk_assets.lib.report.loan_trace import trace_loan
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
+        print(no_lake_said(home), file=sys.stderr)
         return 2
     with connect(home.lake_path, read_only=True) as con:
         trace = trace_loan(con, query, portfolio)
@@ -599,7 +613,7 @@ def quarantine_command(home: RiskHome, file: str | None, rule: str | None, limit
     from risk_assets.lib.report.quarantine import quarantine_rows, quarantine_summary
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
+        print(no_lake_said(home), file=sys.stderr)
         return 2
     with connect(home.lake_path, read_only=True) as con:
         if file is None:
@@ -625,7 +639,7 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
     from risk_assets.lib.report.html import append_report_section
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
+        print(no_lake_said(home), file=sys.stderr)
         return 2
     if not (retire or restore):
         if reason:
@@ -753,7 +767,7 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None, domain: str
     from risk_assets.lib.ingest.landing import AmbiguousFile, withdraw_file
 
     if not home.lake_path.exists():
-        print(f"risk-assets: no lake at {home.lake_path}: run `{own_command()} run` first", file=sys.stderr)
+        print(no_lake_said(home), file=sys.stderr)
         return 2
     with connect(home.lake_path) as con:
         try:
@@ -948,10 +962,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return regenerate_screenshots(args.out)
     home = RiskHome.from_env()
+    home_named = "RISK_HOME" in os.environ
     os.environ.setdefault("DAGSTER_HOME", str(home.dagster_home))
     os.environ.setdefault("RISK_HOME", str(home.root))
     # commands on an existing lake create no home: a mistyped RISK_HOME is reported, not made
     on_a_lake = args.command in ("export", "registry", "withdraw", "loan", "quarantine")
+    if on_a_lake and not home.lake_path.exists():
+        print(no_lake_said(home, home_named), file=sys.stderr)
+        return 2
     try:
         if not on_a_lake or home.lake_path.exists():
             # for registry: the Dagster instance its change is shown in; its stores only for the

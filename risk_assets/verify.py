@@ -16,7 +16,7 @@ import sys
 
 import duckdb
 
-from risk_assets.cli import own_command
+from risk_assets.cli import no_lake_said, own_command
 from risk_assets.lib.home import RiskHome
 from risk_assets.lib.ingest.landing import gone_from_landing, record_lookup, refusals_in_landing, unterminated_files
 from risk_assets.lib.lake import connect
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv or [])
     home = RiskHome.from_env()
     if not home.lake_path.exists():
-        print(f"no lake at {home.lake_path}", file=sys.stderr)
+        print(no_lake_said(home), file=sys.stderr)
         return 1
     with connect(home.lake_path, read_only=True) as con:
         results = checks(con, own_data=args.own_data)

@@ -72,3 +72,30 @@ def test_a_lake_home_that_cannot_be_written_is_one_line_for_commands_on_a_lake_t
     err = capsys.readouterr().err
     assert err == (f"risk-assets: cannot create the lake home {risk_home.root}: Permission denied "
                    f"({risk_home.root / 'landing'}); set RISK_HOME to a folder you can write\n")
+
+
+@pytest.mark.parametrize("command", [["registry"], ["withdraw", "x.csv", "--reason", "r"], ["loan", "sba:1000014003"],
+                                     ["quarantine"], ["export", "--out", "out"], ["verify", "--own-data"]])
+def test_every_lake_command_without_a_lake_says_where_it_looked_and_to_set_risk_home_first(command, tmp_path,
+                                                                                            monkeypatch, capsys):
+    """A forgotten or mistyped RISK_HOME is the usual cause of no lake: the line names the folder
+    looked in and why there, then the two remedies; `verify` said only 'no lake at ...'."""
+    from risk_assets.cli import own_command
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RISK_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    build = (f"or build a lake there with `{own_command()} run` (`run --no-seed` for your own files in its "
+             "landing folders)")
+    assert main(command) == (1 if command[0] == "verify" else 2)
+    assert capsys.readouterr().err == (
+        f"risk-assets: no lake at {tmp_path / '.risk_home' / 'lake.duckdb'} (RISK_HOME is not set, so the lake is "
+        "looked for in .risk_home/ of the working folder): set RISK_HOME to the folder that holds your lake.duckdb "
+        f"(export RISK_HOME=/path/to/it), {build}\n")
+    typo = tmp_path / "lake_hom"
+    monkeypatch.setenv("RISK_HOME", str(typo))
+    assert main(command) == (1 if command[0] == "verify" else 2)
+    assert capsys.readouterr().err == (
+        f"risk-assets: no lake at {typo / 'lake.duckdb'} (RISK_HOME is {typo}, which holds no lake.duckdb): set "
+        f"RISK_HOME to the folder that holds your lake.duckdb (export RISK_HOME=/path/to/it), {build}\n")
+    assert not typo.exists() and not (tmp_path / ".risk_home").exists()
