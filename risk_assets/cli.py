@@ -566,8 +566,12 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
     """Export tables of the lake to `out`, one file per table; prints each file and its row count.
 
     Default tables: `risk_assets.lib.report.EXPORT_TABLES`. Explicitly named tables that do not exist
-    fail the command (exit 2); default tables not materialized yet are listed and skipped.
+    fail the command (exit 2); default tables not materialized yet are listed and skipped. An `out`
+    that cannot be written (a file there, no permission, a table's file path taken by a folder) is
+    one line naming it and why, exit 2.
     """
+    import duckdb
+
     from risk_assets.lib.report.export import EXPORT_TABLES, export_tables, resolve_tables
 
     if not home.lake_path.exists():
@@ -578,7 +582,14 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
         if unmatched and patterns:
             print(f"risk-assets: no such table in {home.lake_path}: {', '.join(unmatched)}", file=sys.stderr)
             return 2
-        written = export_tables(con, patterns or EXPORT_TABLES, out, fmt)
+        try:
+            written = export_tables(con, patterns or EXPORT_TABLES, out, fmt)
+        except (OSError, duckdb.IOException) as exc:  # --out is a file, or a folder one cannot write
+            reason = ("a file is there, not a folder" if out.exists() and not out.is_dir() else
+                      exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split("\n")[0].split()))
+            print(f"risk-assets: cannot write the export to {out}: {reason}; --out takes a folder you can write "
+                  "(created if missing)", file=sys.stderr)
+            return 2
     for item in written:
         print(f"{item.table}: {item.rows:,} rows -> {item.path}")
     if unmatched:

@@ -99,3 +99,21 @@ def test_every_lake_command_without_a_lake_says_where_it_looked_and_to_set_risk_
         f"risk-assets: no lake at {typo / 'lake.duckdb'} (RISK_HOME is {typo}, which holds no lake.duckdb): set "
         f"RISK_HOME to the folder that holds your lake.duckdb (export RISK_HOME=/path/to/it), {build}\n")
     assert not typo.exists() and not (tmp_path / ".risk_home").exists()
+
+
+def test_export_to_a_path_it_cannot_write_says_so_in_one_line_instead_of_a_traceback(risk_home, tmp_path, capsys):
+    """--out naming a file, or a folder where a table's file would go is a folder, ended in a
+    FileExistsError or DuckDB IO traceback."""
+    with connect(risk_home.lake_path) as con:  # a lake of the shared tables only
+        register_candidate(con, "loan_pd_lendingclub", "v1", "/artifacts/loan_pd/v1", "auc", 0.6871, "sha:abc")
+    a_file = tmp_path / "exports.csv"
+    a_file.write_text("id\n")
+    assert main(["export", "--out", str(a_file)]) == 2
+    assert capsys.readouterr().err == (f"risk-assets: cannot write the export to {a_file}: a file is there, not a "
+                                       "folder; --out takes a folder you can write (created if missing)\n")
+    out = tmp_path / "out"
+    (out / "ml.model_metrics.csv").mkdir(parents=True)  # where COPY writes the table's file
+    assert main(["export", "--out", str(out), "--tables", "ml.model_metrics"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"risk-assets: cannot write the export to {out}: IO Error: ") and err.endswith(
+        "; --out takes a folder you can write (created if missing)\n"), err

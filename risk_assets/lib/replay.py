@@ -40,21 +40,32 @@ def split_by_vintage(
         year -> file written, in year order.
 
     Raises:
-        ValueError: the header has no `vintage_column`, or a row's vintage does not start with a
-            four-digit year (the message names the file and gives the first such value).
+        ValueError: `tape` is not a file, or DuckDB cannot read it as a CSV (a workbook, Parquet, a
+            folder), the header has no `vintage_column` (the message lists the columns and names
+            the option that picks another), or a row's vintage does not start with a four-digit
+            year (the message names the file and gives the first such value). Nothing is written
+            then, and `out_dir` is not created.
     """
     prefix = prefix or tape.name.split(".")[0]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not tape.is_file():
+        raise ValueError(f"{tape}: {'a folder, not a file' if tape.is_dir() else 'no such file'}: "
+                         "name a loan tape, a CSV or gzip CSV file")
     with duckdb.connect() as con:
         con.execute("SET enable_progress_bar = false")
-        con.execute(
-            "CREATE TEMP TABLE tape AS SELECT *, row_number() OVER () AS _row "
-            "FROM read_csv(?, all_varchar = true, header = true, auto_detect = true)",
-            [str(tape)],
-        )
+        try:
+            con.execute(
+                "CREATE TEMP TABLE tape AS SELECT *, row_number() OVER () AS _row "
+                "FROM read_csv(?, all_varchar = true, header = true, auto_detect = true)",
+                [str(tape)],
+            )
+        except duckdb.Error as exc:  # binary, a workbook, an unreadable file: DuckDB's reason, first line
+            reason = " ".join(str(exc).split("\n")[0].split())
+            raise ValueError(f"{tape}: not read as a CSV or gzip CSV tape ({reason})") from None
         columns = [r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE tape)").fetchall() if r[0] != "_row"]
         if vintage_column not in columns:
-            raise ValueError(f"{tape}: header has no column {vintage_column!r} (columns: {columns})")
+            raise ValueError(f"{tape}: header has no column {vintage_column!r} (columns: {columns}); "
+                             "name the tape's vintage column with --column")
+        out_dir.mkdir(parents=True, exist_ok=True)
         column = '"' + vintage_column.replace('"', '""') + '"'
         con.execute(f"ALTER TABLE tape ADD COLUMN _year INTEGER")
         con.execute(f"UPDATE tape SET _year = TRY_CAST(regexp_extract({column}, '^\\s*(\\d{{4}})', 1) AS INTEGER)")

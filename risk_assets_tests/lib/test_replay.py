@@ -46,6 +46,32 @@ def test_a_tape_without_the_vintage_column_is_refused(cases_dir, tmp_path):
         split_by_vintage(cases_dir / "F01_loans_2024-01.csv", tmp_path)
 
 
+def test_a_tape_that_is_missing_a_folder_or_no_csv_is_refused_in_one_line_and_nothing_is_written(data_dir, tmp_path):
+    """`risk-assets replay` printed DuckDB's traceback for a mistyped tape path (and made its output
+    folder first); a folder or a Parquet file is refused likewise, and a tape without the vintage
+    column names the option that picks another."""
+    import duckdb
+
+    out = tmp_path / "out"
+    missing = tmp_path / "sba_nationl.csv.gz"
+    with pytest.raises(ValueError) as refused:
+        split_by_vintage(missing, out)
+    assert str(refused.value) == f"{missing}: no such file: name a loan tape, a CSV or gzip CSV file"
+    with pytest.raises(ValueError) as refused:
+        split_by_vintage(tmp_path, out)
+    assert str(refused.value) == f"{tmp_path}: a folder, not a file: name a loan tape, a CSV or gzip CSV file"
+    parquet = tmp_path / "tape.parquet"
+    duckdb.sql(f"COPY (SELECT 1997 AS ApprovalFY, 150000 AS GrAppv) TO '{parquet}' (FORMAT parquet)")
+    with pytest.raises(ValueError) as refused:
+        split_by_vintage(parquet, out)
+    assert str(refused.value).startswith(f"{parquet}: not read as a CSV or gzip CSV tape (")
+    with pytest.raises(ValueError) as refused:
+        split_by_vintage(data_dir / "loans" / "lendingclub_2007_2011.csv", out)
+    assert str(refused.value).endswith("'revol_util', 'total_acc', 'loan_status']); name the tape's vintage column "
+                                       "with --column")
+    assert not out.exists()
+
+
 def test_drop_into_lands_each_file_whole_and_waits_between(sba_head, tmp_path):
     path, _ = sba_head
     files = list(split_by_vintage(path, tmp_path / "out").values())
