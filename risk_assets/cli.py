@@ -620,13 +620,17 @@ def loan_command(home: RiskHome, query: str, portfolio: str | None) -> int:
 
 def quarantine_command(home: RiskHome, file: str | None, rule: str | None, limit: int) -> int:
     """Print the quarantine's summary, or one file's quarantined values (`lib.report.quarantine`);
-    exit 1 when the file has none, 2 when there is no lake."""
-    from risk_assets.lib.report.quarantine import quarantine_rows, quarantine_summary
+    exit 1 when the file has none or no value of the quarantine has `rule` (a misspelled rule: the
+    line names the closest and the rules held), 2 when there is no lake."""
+    from risk_assets.lib.report.quarantine import quarantine_rows, quarantine_summary, rule_not_held
 
     if not home.lake_path.exists():
         print(no_lake_said(home), file=sys.stderr)
         return 2
     with connect(home.lake_path, read_only=True) as con:
+        if rule is not None and (said := rule_not_held(con, rule)):
+            print(f"risk-assets: {said}", file=sys.stderr)
+            return 1
         if file is None:
             lines, found = quarantine_summary(con, rule), True
         else:

@@ -626,3 +626,28 @@ def test_output_is_saved_only_when_neither_stdout_nor_stderr_is_a_terminal(monke
         monkeypatch.setattr(sys, "stdout", Stream(out_tty))
         monkeypatch.setattr(sys, "stderr", Stream(err_tty))
         assert cli.output_is_saved() is saved, (out_tty, err_tty)
+
+
+def test_a_quarantine_rule_no_value_has_is_told_with_the_closest_rule_held_not_as_nothing_quarantined(risk_home,
+                                                                                                      cases_dir, capsys):
+    """`risk-assets quarantine --rule unparseable_date` (a typo) printed 'no value quarantined with
+    rule ...' and exited 0, as if the lake had set nothing aside; with a file it read as a file
+    without such values. Now it exits 1 naming the closest rule the quarantine holds, and its rules."""
+    import shutil
+
+    from risk_assets.cli import main
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", risk_home.landing_loans)
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+    said = ("risk-assets: no value in the quarantine has rule 'unparseable_date'; did you mean 'unparsable_date'? "
+            "(its rules: unparsable_date 2)\n")
+    for command in (["quarantine", "--rule", "unparseable_date"],
+                    ["quarantine", "F06_lc_formatted_strings.csv", "--rule", "unparseable_date"]):
+        assert main(command) == 1
+        assert capsys.readouterr().err == said
+    assert main(["quarantine", "--rule", "unparsable_date"]) == 0
+    assert "F06_lc_formatted_strings.csv  raw_loans" in capsys.readouterr().out

@@ -47,6 +47,26 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection, rule: str | None = None) 
     return lines
 
 
+def rule_not_held(con: duckdb.DuckDBPyConnection, rule: str) -> str | None:
+    """Why `--rule RULE` can match nothing, or None when some quarantined value has `rule`: no value
+    of the whole quarantine has it, with the closest rule it holds when one is near (a misspelled
+    rule, 'unparseable_number') and every rule it holds with its count of values, so a mistyped
+    rule is not read as a file or a lake with nothing quarantined."""
+    import difflib
+
+    if not table_exists(con, "quality.quarantine"):
+        return f"no value in the quarantine has rule {rule!r}: no quality.quarantine table yet, nothing has landed"
+    held = con.execute("SELECT rule, count(*) FROM quality.quarantine GROUP BY rule ORDER BY count(*) DESC, rule"
+                       ).fetchall()
+    if any(name == rule for name, _ in held):
+        return None
+    if not held:
+        return f"no value in the quarantine has rule {rule!r}: quality.quarantine is empty, every value landed"
+    close = difflib.get_close_matches(rule, [name for name, _ in held], n=1)
+    return (f"no value in the quarantine has rule {rule!r}{f'; did you mean {close[0]!r}?' if close else ''} "
+            f"(its rules: {', '.join(f'{name} {n:,}' for name, n in held)})")
+
+
 def quarantine_rows(con: duckdb.DuckDBPyConnection, file: str, rule: str | None = None,
                     limit: int = DEFAULT_LIMIT) -> tuple[list[str], bool]:
     """The quarantined values of one landed file (its name, path or sha256 prefix of 8+ characters,
