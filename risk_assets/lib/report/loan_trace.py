@@ -59,7 +59,8 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     notes tell (`_named_line`, `_line_without_loan`). A line after the last record that is no
     non-data line is no match (found False). The file of a file:line may also be a copy that never
     landed because it holds a landed file's bytes (renamed after it landed: `landed_copies_of`); the
-    first line then names the landed file the lookup reads.
+    first line then names the landed file the lookup reads. A key or id of a withdrawn file's loan
+    names the file, its line and the withdrawal (`_withdrawn_loan`).
     """
     if (news := _news_file_line(con, query)) is not None:
         return LoanTrace(query, [news], False)
@@ -103,6 +104,8 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
                 trace = trace_loan(con, f"{found['file']}:{start}", portfolio)
                 return LoanTrace(query, [said, *trace.lines], trace.found)
             return LoanTrace(query, [_line_without_loan(con, found["file"], line, landed, listed)], True)
+        if withdrawn := _withdrawn_loan(con, query, portfolio):
+            return LoanTrace(query, withdrawn, True)
         where = f" in portfolio {portfolio!r}" if portfolio else ""
         return LoanTrace(query, [f"{query}: no loan key, loan id{where} or file:line in the lake matches"], False)
     for key in keys[:MAX_LOANS]:
@@ -110,6 +113,43 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
     if len(keys) > MAX_LOANS:
         lines.append(f"... and {len(keys) - MAX_LOANS} more loans match {query!r}; narrow it with --portfolio")
     return LoanTrace(query, lines, True)
+
+
+IDLESS_KEY = re.compile(r"^(?P<portfolio>[^:]+):(?P<sha>[0-9a-f]{16}):(?P<line>[1-9]\d*)$")
+"""The key of a loan its tape gives no id: portfolio, the file's sha256 prefix and the line (`loan_formats`)."""
+
+
+def _withdrawn_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None) -> list[str]:
+    """What to say of a loan key or id raw.loans no longer holds because its file was withdrawn
+    (`risk-assets withdraw`), one line per file: the file and line it landed from and the withdrawal
+    (when, by whom, why, what was removed), and, while marts.loan_features still holds the loan (not
+    rebuilt since), that its features and scores stay until the rebuild. The file is read off the
+    key of a loan without a tape id (its sha256 prefix and line), else off staging.stg_loans, which
+    keeps the rows until rebuilt. Empty when no withdrawn file is known to have held it."""
+    if not table_exists(con, "raw.landed_files"):
+        return []
+    idless = IDLESS_KEY.match(query)
+    if idless and (portfolio is None or idless["portfolio"] == portfolio):
+        rows = [(*row, int(idless["line"]), query) for row in con.execute(
+            "SELECT path, sha256, message FROM raw.landed_files WHERE domain = 'loans' AND status = 'withdrawn' "
+            "AND starts_with(sha256, ?) ORDER BY landed_at", [idless["sha"]]).fetchall()]
+    elif set(table_columns(con, "staging.stg_loans") or ()) >= {"loan_key", "source_loan_id", "portfolio", "_file_sha256"}:
+        rows = con.execute(
+            "SELECT DISTINCT m.path, m.sha256, m.message, s._source_line, s.loan_key FROM staging.stg_loans AS s "
+            "JOIN raw.landed_files AS m ON m.sha256 = s._file_sha256 AND m.domain = 'loans' AND m.status = 'withdrawn' "
+            "WHERE (s.loan_key = $q OR s.source_loan_id = $q) AND ($p IS NULL OR s.portfolio = $p) ORDER BY 1, 4",
+            {"q": query, "p": portfolio}).fetchall()
+    else:
+        rows = []
+    lines = []
+    for path, sha256, message, line, key in rows:
+        said = f"loan {key}: landed from {Path(path).name} line {line}, a file since {withdrawal(con, sha256, message)}"
+        if table_exists(con, "marts.loan_features") and con.execute(
+                "SELECT count(*) FROM marts.loan_features WHERE loan_key = ?", [key]).fetchone()[0]:
+            said += ("; it is still in loan_features and its scores until they are rebuilt: risk-assets run "
+                     "--no-seed --select 'key:stg_loans+ and not group:models'")
+        lines.append(said)
+    return lines
 
 
 def _news_file_line(con: duckdb.DuckDBPyConnection, query: str) -> str | None:

@@ -507,3 +507,54 @@ def test_the_quarantine_listing_keeps_its_columns_when_line_numbers_grow(risk_ho
     assert listed[0] == "lc_long.csv: 2 quarantined value(s)"
     assert listed[1].startswith("  line    5  loan_amnt  non_positive_amount '-")
     assert listed[2].startswith("  line 1086  loan_amnt  non_positive_amount '-")
+
+
+def test_a_loan_of_a_withdrawn_file_looked_up_by_its_key_or_id_says_so(risk_home, data_dir, cases_dir, capsys,
+                                                                        monkeypatch):
+    """`loan FILE:LINE` of a withdrawn file said so, but its loans looked up by key or tape id were
+    'no loan key, loan id or file:line in the lake matches' (exit 1), while loan_features and the
+    scores still held them. By key or id the loan now names its file, line and the withdrawal, and
+    while the features are not rebuilt, that they still hold it; a loan without a tape id keeps
+    saying so after the rebuild (its key holds the file's sha256 prefix and the line)."""
+    import getpass
+    import shutil
+
+    name = _land(risk_home, data_dir)  # LendingClub lines without an id: keyed by file and line
+    shutil.copy(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans)  # loan_id 1000...
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-ids", asset="raw_loans")
+        idless = con.execute("SELECT loan_key FROM raw.loans WHERE _source_line = 7 AND loan_key LIKE 'lendingclub:%'"
+                             ).fetchone()[0]
+        with_id = con.execute("SELECT loan_key FROM raw.loans WHERE source_loan_id = '1001'").fetchone()[0]
+        con.execute("CREATE TABLE staging.stg_loans AS SELECT * FROM raw.loans")  # as key:stg_loans+ builds them
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE TABLE marts.loan_features AS SELECT DISTINCT loan_key, portfolio FROM raw.loans")
+    monkeypatch.setenv("RISK_HOME", str(risk_home.root))
+    for file in (name, "F01_loans_2024-01.csv"):
+        assert main(["withdraw", file, "--reason", "wrong month"]) == 0
+    capsys.readouterr()
+
+    def said(file: str, rows: int, quarantined: int) -> str:
+        with connect(risk_home.lake_path, read_only=True) as con:
+            (when,) = con.execute("SELECT l.seen_at FROM raw.landing_events AS l JOIN raw.landed_files AS m "
+                                  "USING (sha256) WHERE l.outcome = 'withdrawn' AND m.path LIKE ?", [f"%{file}"]).fetchone()
+        return (f"withdrawn on {when:%Y-%m-%d %H:%M} UTC by operator {getpass.getuser()} (wrong month): its {rows} "
+                f"loaded rows and {quarantined} quarantine entries were removed from the lake")
+
+    rebuild = ("; it is still in loan_features and its scores until they are rebuilt: risk-assets run --no-seed "
+               "--select 'key:stg_loans+ and not group:models'")
+    assert idless.startswith("lendingclub:") and with_id == "lendingclub:1001"
+    assert main(["loan", idless]) == 0
+    assert capsys.readouterr().out.strip() == (f"loan {idless}: landed from {name} line 7, a file since "
+                                               f"{said(name, 19, 1)}{rebuild}")
+    for query in ("1001", with_id):
+        assert main(["loan", query]) == 0
+        assert capsys.readouterr().out.strip() == ("loan lendingclub:1001: landed from F01_loans_2024-01.csv line 3, "
+                                                   f"a file since {said('F01_loans_2024-01.csv', 12, 0)}{rebuild}")
+
+    with connect(risk_home.lake_path) as con:  # rebuilt: staging and the features no longer hold them
+        con.execute("CREATE OR REPLACE TABLE staging.stg_loans AS SELECT * FROM raw.loans")
+        con.execute("CREATE OR REPLACE TABLE marts.loan_features AS SELECT DISTINCT loan_key, portfolio FROM raw.loans")
+    assert main(["loan", idless]) == 0
+    assert capsys.readouterr().out.strip() == f"loan {idless}: landed from {name} line 7, a file since {said(name, 19, 1)}"
+    assert main(["loan", "1001"]) == 1  # its file is named nowhere in the lake now
