@@ -1875,7 +1875,8 @@ TRAILING_MINUS), named in the unparsable_number message of a count or a rate wri
 def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
     """What an unparsable number's text (`raw`, as written) looks like and the mapping's dialect key
     that reads it (NUMBER_FORM_HINTS; for a count or a rate, not an `amount`, AMOUNT_ONLY_HINTS
-    first), or NULL when it is none of those forms."""
+    first), or NULL when it is none of those forms or holds letters among its digits
+    (LETTERS_AMONG_DIGITS)."""
     core = raw.str.extract(rf"(\d(?:[\d.,{_MARKS}]*\d)?)", 1)
     hint = pl.lit(None, pl.Utf8)
     for form, pattern, said in reversed(NUMBER_FORM_HINTS):
@@ -1892,7 +1893,14 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
         hint = pl.when(core.str.contains(grouped)).then(pl.lit(
             "its digits are grouped in threes, and the mapping's dialect declares no thousands separator "
             "(\"thousands\": \"\"): declare the one the tape writes")).otherwise(hint)
-    return hint
+    # letters among the digits ('12,5O0': an O typed for a 0) make no number form: the digits before
+    # them ('12,5') are not the value's, so the words clause (`unread_number_words`) names the letters
+    return pl.when(raw.str.contains(LETTERS_AMONG_DIGITS)).then(pl.lit(None, pl.Utf8)).otherwise(hint)
+
+
+LETTERS_AMONG_DIGITS = r"\d[.,]?[^\W\d_]+[.,]?\d"
+"""Letters with a digit on each side, a separator between allowed ('12,5O0', '1O,000', '1l.5'): a
+letter typed for a digit, which no number form or dialect explains."""
 
 
 NUMBER_SIGN_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2e3a\ufe58\ufe63\uff0d"

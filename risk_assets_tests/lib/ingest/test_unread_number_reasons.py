@@ -208,3 +208,28 @@ def test_reasons_follow_the_column_s_type_and_the_tape_s_dialect():
         "value in the tape")
     assert irregular_grouping_said("1.234.567,50", comma) is None
     assert irregular_grouping_said("12,34,567.50", Dialect(grouping="indian")) is None
+
+
+def test_a_letter_typed_among_the_digits_is_named_not_read_as_a_number_form(tmp_path, data_dir):
+    """'12,5O0' (a letter O for a zero) was said to have a decimal comma, with the remedy of declaring
+    the mapping's dialect "decimal": "," (on a LendingClub tape, which has no mapping): the digits
+    before the letter ('12,5') are no value's form. The letters are named instead, in a mapped tape
+    and in a built-in one, whatever the column's type."""
+    said = _messages(parse_loan_file(_tape(tmp_path, [
+        "27003,2023-04-15,\"12,5O0\",13.50,60,37000.00,Current",
+        "27004,2023-05-15,5000,5.18,60,\"1O,000\",Current",
+        "27005,2023-05-15,5000,1l.5,60,85000.00,Current",
+    ])))
+    assert said[2] == ("unparsable_number", "column amount: '12,5O0' " + NOT_A_NUMBER +
+                       "it holds letters ('O') beside its digits: write the number alone")
+    assert said[3] == ("unparsable_number", "column income: '1O,000' " + NOT_A_NUMBER +
+                       "it holds letters ('O') beside its digits: write the number alone")
+    assert said[4] == ("unparsable_number", "column rate: '1l.5' " + NOT_A_NUMBER +
+                       "it holds letters ('l') beside its digits: write the number alone")
+
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        header, first = handle.readline(), handle.readline()
+    tape = tmp_path / "lc_2024-08.csv"
+    tape.write_text(header + first.replace("5000,", '"12,5O0",', 1), "utf-8")
+    assert _messages(parse_loan_file(tape))[2] == ("unparsable_number", "column loan_amnt: '12,5O0' " + NOT_A_NUMBER
+                                                   + "it holds letters ('O') beside its digits: write the number alone")
