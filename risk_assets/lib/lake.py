@@ -199,6 +199,9 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     # a lake made before raw.loans carried its amounts' currency: its rows were all read as USD
     if table_exists(con, "raw.loans"):
         con.execute("ALTER TABLE raw.loans ADD COLUMN IF NOT EXISTS currency VARCHAR DEFAULT 'USD'")
+    # a lake made before raw.news kept each article's language: its files named none the lake read
+    if table_exists(con, "raw.news"):
+        con.execute("ALTER TABLE raw.news ADD COLUMN IF NOT EXISTS language VARCHAR")
     _once(con, "loan_keys_without_leading_zeros", rekey_leading_zero_ids)
     _once(con, "news_ids_keyed_by_source", rekey_news_ids_by_source)
     _once(con, "news_tickers_one_spelling_per_listing", canonical_news_tickers)

@@ -96,7 +96,19 @@ NEWS_COLUMNS = (
     Column("label", "VARCHAR", "Sentiment label when the source has one: negative, neutral, positive."),
     Column("published_at", "TIMESTAMP", "Publication time in UTC, when the source has one."),
     Column("text_repaired", "BOOLEAN", "True when mojibake was detected and repaired in text_clean."),
+    Column("language", "VARCHAR", "Language the file's language column (lang, language, locale) gives the article, lower-cased as written ('fi', 'de-de'), 'en' for any English ('en-GB', 'English'); NULL when the file names none. The sentiment model reads English only: the daily indices and training leave out the articles not in English."),
 )
+
+
+ENGLISH = "en"
+"""raw.news.language of an article in English, however its file wrote it ('en-GB', 'English')."""
+
+
+def in_english_sql(table: str) -> str:
+    """SQL condition: the article of `table` (an alias with a `language` column: raw.news,
+    marts.news_features, ml.news_scores) is in English or its file names no language, so that the
+    English sentiment model's score of it means something."""
+    return f"coalesce({table}.language, '{ENGLISH}') = '{ENGLISH}'"
 
 
 def ddl(table: str, columns: tuple[Column, ...]) -> str:

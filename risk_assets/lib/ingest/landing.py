@@ -820,7 +820,7 @@ def _quarantine_known_doc_ids(con, parsed: ParsedFile, path: Path) -> ParsedFile
         rows=rows,
         quarantine=pl.concat([_repeats_pointed_at_kept_copy(parsed, known),
                               quarantine.cast(QUARANTINE_COLUMNS)]).sort("line"),
-        notes=loaded_rows_noted(parsed.notes, set(rows.get_column("_source_line").to_list())),
+        notes=loaded_rows_noted(parsed.notes, set(rows.get_column("_source_line").to_list()), parsed.counted_lines),
     )
 
 

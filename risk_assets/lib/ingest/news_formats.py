@@ -56,7 +56,7 @@ from risk_assets.lib.ingest.loan_formats import (
     SBA_SIGNATURE,
 )
 from risk_assets.lib.ingest.parsed import QUARANTINE_COLUMNS, FileRefused, ParsedFile, RepeatedArticle
-from risk_assets.lib.schema import NEWS_COLUMNS
+from risk_assets.lib.schema import ENGLISH, NEWS_COLUMNS
 from risk_assets.lib.text import (
     NULL_TOKENS,
     blank_reason,
@@ -413,6 +413,7 @@ class _Collector:
     """line -> text of the non-data lines whose text is kept (`ParsedFile.non_data_text`)."""
     notes: dict[str, object] = field(default_factory=dict)
     line_notes: dict[str, list[int]] = field(default_factory=dict)
+    counted_lines: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # note -> (line, key) of each count
     first_line_of: dict[str, int] = field(default_factory=dict)
     """`doc_key` of a doc_id -> line of its loaded row (feeds: a repeated id, or the same URL written
     another way, is quarantined)."""
@@ -485,9 +486,13 @@ class _Collector:
         self._count("label_unrecognised", label_key(raw))
         self.note_line("label_unrecognised_lines", line)
 
-    def _count(self, name: str, key: str) -> None:
+    def _count(self, name: str, key: str, line: int | None = None) -> None:
+        """Count `key` once more in notes[name] ({key: count}); with the `line` of the row it was
+        read on, so that the count leaves a row a later step quarantines (`loaded_rows_noted`)."""
         counts = self.notes.setdefault(name, {})
         counts[key] = counts.get(key, 0) + 1
+        if line is not None:
+            self.counted_lines.setdefault(name, []).append((line, key))
 
     def reject(self, line: int, key: str | None, column: str, rule: str, raw: str | None, message: str) -> None:
         """Append one quarantine entry; a lone surrogate in its key, value or message (a file name
@@ -543,8 +548,10 @@ class _Collector:
         self, *, line: int, doc_id: str, source: str | None, text_raw: str, text_field: str,
         label: str | None, headline: str | None = None, body: str | None = None,
         ticker: str | None = None, published_at: datetime | None = None, clean_from: str | None = None,
+        language: str | None = None,
     ) -> None:
-        """Append one loaded row; `clean_from` is the text to clean when it differs from text_raw.
+        """Append one loaded row; `clean_from` is the text to clean when it differs from text_raw;
+        `language` is the article's as `article_language` reads it (None: the file names none).
         An empty or whitespace-only headline or body is stored NULL, as every missing field is, in
         whichever format it came."""
         headline, body = (None if value is None or not value.strip() else value for value in (headline, body))
@@ -570,24 +577,28 @@ class _Collector:
         self.rows.append(
             {"doc_id": doc_id, "source": source, "ticker": ticker, "headline": headline, "body": body,
              "text_raw": text_raw, "text_clean": cleaned.text, "text_field": text_field, "label": label,
-             "published_at": published_at, "text_repaired": cleaned.repaired, "_source_line": line}
+             "published_at": published_at, "text_repaired": cleaned.repaired, "language": language,
+             "_source_line": line}
         )
 
     def parsed(self) -> ParsedFile:
         """The file read: its rows, quarantine and notes. A note on how a loaded row was read
         (`LOADED_ROW_NOTES`, `published_at_*_lines`) lists the lines of loaded rows only: a time
         noted before its row was quarantined (a repeated id, an unknown label) was read into nothing."""
-        line_notes = loaded_rows_noted(self.line_notes, {row["_source_line"] for row in self.rows})
+        loaded = {row["_source_line"] for row in self.rows}
+        line_notes = loaded_rows_noted(self.line_notes, loaded)
         result = ParsedFile(
             format=self.format,
             rows=pl.DataFrame(self.rows, schema=ROWS_SCHEMA),
             quarantine=pl.DataFrame(self.quarantine, schema=QUARANTINE_COLUMNS),
             data_records=self.data_records,
             non_data_lines=self.non_data_lines,
-            notes={**self.notes, **{name: lines for name, lines in line_notes.items() if lines}},
+            notes=loaded_rows_noted({**self.notes, **{name: lines for name, lines in line_notes.items() if lines}},
+                                    loaded, self.counted_lines),
             non_data_text=self.non_data_text,
             repeats=self.repeats,
             places=self.places,
+            counted_lines=self.counted_lines,
         )
         result.reconcile()
         return result
@@ -608,11 +619,16 @@ declared zone repeats, an article the lake already holds) leaves them, so that t
 lines whose articles are in raw.news, as the quarantine table names the others."""
 
 
-def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int]) -> dict[str, object]:
+def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int],
+                      counted: Mapping[str, list[tuple[int, str]]] | None = None) -> dict[str, object]:
     """`notes` (a reader's notes, or its per-line notes: name -> lines) with each note on how a
     loaded row was read (`LOADED_ROW_NOTES`, `published_at_*_lines`) kept to the lines in `loaded`
-    (the `_source_line` of the rows still loaded), and dropped where none is left; every other
+    (the `_source_line` of the rows still loaded), and dropped where none is left; each count note
+    of `counted` (`ParsedFile.counted_lines`: name -> (line, key) of each count, as
+    `not_english_languages` and the `ticker_*` counts are) counted again without the rows not in
+    `loaded`, so that it agrees with its lines note, and dropped where nothing is left; every other
     note as it is."""
+    notes = _counted_in(notes, loaded, counted or {})
     kept: dict[str, object] = {}
     for name, value in notes.items():
         if (name in LOADED_ROW_NOTES or name.startswith("published_at_") and name.endswith("_lines")) \
@@ -622,6 +638,26 @@ def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int]) -> dict[str
                 continue
         kept[name] = value
     return kept
+
+
+def _counted_in(notes: Mapping[str, object], loaded: set[int],
+                counted: Mapping[str, list[tuple[int, str]]]) -> dict[str, object]:
+    """`notes` with each count of `counted` (name -> (line, key) of each count) less the counts read
+    on rows not in `loaded`; a key counted to 0 is dropped, and so is a note left empty."""
+    notes = dict(notes)
+    for name, pairs in counted.items():
+        if not isinstance(notes.get(name), dict):
+            continue
+        counts = dict(notes[name])
+        for line, key in pairs:
+            if line not in loaded and key in counts:
+                counts[key] -= 1
+        counts = {key: n for key, n in counts.items() if n > 0}
+        if counts:
+            notes[name] = counts
+        else:
+            del notes[name]
+    return notes
 
 
 def decode_text(path: Path, data: bytes, declared: str | None = None) -> str:
@@ -3785,26 +3821,26 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     out.first_line_of[article], out.row_of[article] = number, len(out.rows)
     if clean_from is not None:
         out.note_line("headline_source_suffix_lines", number)
-    if (language := _not_english(record.get("language"))) is not None:
-        out.note_line("not_english_lines", number)  # scored by the English model all the same: said, never silent
-        counted = out.notes.setdefault("not_english_languages", {})
-        counted[language] = counted.get(language, 0) + 1
+    language = article_language(record.get("language"))
+    if language not in (None, ENGLISH):  # left out of the indices and training: said, never silent
+        out.note_line("not_english_lines", number)
+        out._count("not_english_languages", language, number)
     out.text_row(
         line=number, doc_id=doc_id, source=_source(out, number, path, record.get("source")),
-        ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body,
+        ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body, language=language,
         text_raw=text_raw, text_field="body" if use_body else "headline",
         label=label, published_at=published_at, clean_from=clean_from,
     )
 
 
-def _not_english(value: str | None) -> str | None:
-    """The language a language column's value names when it is not English, as written but trimmed
-    and lower-cased ('fi', 'de-de', 'swedish'); None for English ('en', 'en-GB', 'en_US', 'eng',
-    'English') and for an empty value (the article's language not given)."""
+def article_language(value: str | None) -> str | None:
+    """raw.news.language from a language column's value: ENGLISH ('en') for English ('en', 'en-GB',
+    'en_US', 'eng', 'English'), another language as written but trimmed and lower-cased ('fi',
+    'de-de', 'swedish'), None for an empty value (the article's language not given)."""
     if value is None or not _present(value):
         return None
     written = value.strip().lower()
-    return None if re.split(r"[-_]", written)[0] in _ENGLISH_CODES else written
+    return ENGLISH if re.split(r"[-_]", written)[0] in _ENGLISH_CODES else written
 
 
 def _words(text: str) -> list[str]:
@@ -4088,7 +4124,7 @@ def _ticker(out: _Collector, line: int, value: str | None) -> str | None:
         return None
     normal, counted = canonical_tickers(value)
     for note, key in counted:
-        out._count(note, key)
+        out._count(note, key, line)
     if any(note == "ticker_not_a_symbol" for note, _ in counted):
         out.note_line("ticker_not_a_symbol_lines", line)
     if any(note == "ticker_names_dropped" for note, _ in counted):

@@ -283,7 +283,7 @@ def in_local_zone(parsed: ParsedFile, settings: NewsSettings, where: str) -> Par
     rows = parsed.rows.with_columns(pl.Series("published_at", published, dtype=parsed.rows.schema["published_at"]))
     rows = rows.filter(~pl.col("_source_line").is_in(sorted(out_lines)))
     loaded = set(rows.get_column("_source_line").to_list())
-    notes = loaded_rows_noted(notes, loaded)  # how a loaded row was read: not the rows quarantined here
+    notes = loaded_rows_noted(notes, loaded, parsed.counted_lines)  # how a loaded row was read: not the rows quarantined here
     notes["published_at_local_zone_lines"] = sorted(lines & loaded)
     if summer_lines := sorted(set(in_summer) & loaded):
         notes["published_at_standard_in_summer_lines"] = sorted(
