@@ -1,6 +1,8 @@
 {#- Model-ready news documents: one row per distinct article (see stg_news), with lineage; rows a
   check on staging quarantined (stg_news_values: same file and line in quality.quarantine) are left out.
-  label_conflict is kept so that training can count the sentences it leaves out for their labels. -#}
+  label_conflict is kept so that training can count the sentences it leaves out for their labels;
+  language (raw.news.language: 'en', another language, NULL when the file names none) so that the
+  daily indices and training can leave out the articles not in English. -#}
 select
     doc_id,
     source,
@@ -10,6 +12,7 @@ select
     text_field,
     label,
     label_conflict,
+    language,
     _file_sha256
 from {{ ref('stg_news') }} s
 anti join quality.quarantine q

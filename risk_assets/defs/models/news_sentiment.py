@@ -15,7 +15,7 @@ from risk_assets.defs.quality.verdicts import recorded
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.ml.sentiment import MODEL_NAME, SentimentTrainConfig
 from risk_assets.lib.ml.sentiment_scoring import DAILY_COLUMNS, SCORE_COLUMNS
-from risk_assets.lib.schema import Column
+from risk_assets.lib.schema import ENGLISH, Column
 
 _DEFAULT = SentimentTrainConfig()
 OWNERS = ["team:risk-models"]
@@ -126,6 +126,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     from risk_assets.lib.ml.sentiment_data import (
         TooFewLabels,
         labelled_news_through,
+        labelled_not_english,
         n_labelled,
         read_labelled_news,
         reference_corpus,
@@ -145,11 +146,16 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
     version = new_version(context.run_id)
     with lake.connect(read_only=True) as con:
         docs = read_labelled_news(con, train_config.holdout_format)
+        not_english = labelled_not_english(con)
         through = labelled_news_through(con)
         champion_row = registry.champion(con, MODEL_NAME)
         corpus = reference_corpus(con, train_config.holdout_format)
         full_run = full_training_of_profile(con, train_config)
         short_champion = short_champion_of_profile(con, champion_row, train_config)
+    if not_english:
+        context.log.info(f"left out {sum(not_english.values()):,} labelled articles marked in a language other than "
+                         f"English ({', '.join(f'{k} {n:,}' for k, n in not_english.items())}): the model reads "
+                         "English only")
     try:
         run = train_candidate(docs, train_config, lake.home.artifacts, version,
                               champion_row, log=context.log.info, labelled_through=through,
@@ -384,8 +390,9 @@ def _sentiment_gate(context: dg.AssetCheckExecutionContext, lake: LakeResource) 
     metadata=_column_schema(SCORE_COLUMNS),
     description="ml.news_scores: label and class probabilities of every article of marts.news_features from the "
     "champion news_sentiment model, with its version, sample (whether that version trained on the sentence, held "
-    "it out as its holdout, or never saw it), text_field, chunks and truncated; articles without usable text go "
-    "to quality.quarantine (rule no_usable_text).",
+    "it out as its holdout, or never saw it), text_field, chunks, truncated and the article's language (not "
+    "English: scored, but left out of the daily indices); articles without usable text go to "
+    "quality.quarantine (rule no_usable_text).",
 )
 def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Score every article with the champion; rows in = scored + quarantined. Each score's `sample`
@@ -401,7 +408,7 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     with lake.connect(read_only=True) as con:
         champion_row = registry.champion(con, MODEL_NAME)
         docs = con.execute(
-            "SELECT doc_id, text_clean, text_field, _file_sha256 FROM marts.news_features ORDER BY doc_id"
+            "SELECT doc_id, text_clean, text_field, language, _file_sha256 FROM marts.news_features ORDER BY doc_id"
         ).pl()
     if champion_row is None:
         from risk_assets.lib.ml.sentiment_scoring import withdraw_scores
@@ -446,6 +453,7 @@ def news_scores(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
         "rows_quarantined_no_text": no_text.height,
         "rows_chunked": int((scores["chunks"] > 1).sum()),
         "rows_truncated": int(scores["truncated"].sum()),
+        "rows_not_english": sum(language not in (None, ENGLISH) for language in scores["language"].to_list()),
         "labels": _counts_line(by_label),
         "text_fields": _counts_line({str(k): v for k, v in by_field.items()}),
         "sample": sample_line(by_sample),

@@ -170,10 +170,12 @@ def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) 
     them) and the index of the unseen alone; metadata `documents_by_sample` sums them over all days,
     `dating` (sentiment.trend_dating), `days_by_ingestion` and `days_by_publication` say which rows
     are dated by ingestion, not publication (documents without a publication date), and the preview
-    opens with that line when any is."""
+    opens with that line when any is. Documents marked in a language other than English are left
+    out: metadata `not_english_left_out` counts them per language, and the preview says so."""
     with lake.connect() as con:
         frame = sentiment.sentiment_trend(con)
         tables.replace(con, tables.NEWS_SENTIMENT_TREND, frame)
+        not_english, left_out = sentiment.not_english_left_out(con)
     by_sample = {kind: int(frame.get_column(f"documents_{kind}").sum()) if frame.height else 0
                  for kind in ("train", "holdout", "unseen")}
     dating = sentiment.trend_dating(frame)
@@ -189,5 +191,7 @@ def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) 
         "dating": dating,
         "days_by_ingestion": by_ingestion,
         "days_by_publication": frame.height - by_ingestion,
-        "preview": dg.MetadataValue.md((f"**{dating[0].upper()}{dating[1:]}.**\n\n" if by_ingestion else "") + preview),
+        "not_english_left_out": not_english,
+        "preview": dg.MetadataValue.md((f"**{dating[0].upper()}{dating[1:]}.**\n\n" if by_ingestion else "")
+                                      + (f"**{left_out[0].upper()}{left_out[1:]}.**\n\n" if left_out else "") + preview),
     })

@@ -17,7 +17,9 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from risk_assets.lib.lake import column_exists
 from risk_assets.lib.ml.sentiment import LABELS
+from risk_assets.lib.schema import in_english_sql
 from risk_assets.lib.text import is_usable_text
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -27,7 +29,7 @@ SELECT n.doc_id, n.text_clean, n.label, coalesce(f.format = ?, false) AS holdout
        coalesce(n.label_conflict, false) AS label_conflict
 FROM marts.news_features AS n
 LEFT JOIN raw.landed_files AS f ON f.sha256 = n._file_sha256
-WHERE n.label IS NOT NULL OR n.label_conflict
+WHERE (n.label IS NOT NULL OR n.label_conflict) AND {english}
 ORDER BY n.doc_id
 """
 
@@ -147,8 +149,22 @@ def read_labelled_news(con: duckdb.DuckDBPyConnection, holdout_format: str) -> p
     """Labelled rows of marts.news_features, and those whose copies disagreed on the label (label
     NULL, label_conflict true: staging set the label aside): doc_id, text_clean, label,
     holdout_eligible (the row's landed file has format `holdout_format`), label_conflict. Rows x 5,
-    ordered by doc_id. `split_holdout` leaves the second kind out and counts them."""
-    return con.execute(LABELLED_NEWS_SQL, [holdout_format]).pl()
+    ordered by doc_id. `split_holdout` leaves the second kind out and counts them. A row its file
+    marks in a language other than English (language, `labelled_not_english` counts them) is left
+    out: the model reads English only, and neither learns nor is judged on another language."""
+    english = in_english_sql("n") if column_exists(con, "marts.news_features", "language") else "true"
+    return con.execute(LABELLED_NEWS_SQL.format(english=english), [holdout_format]).pl()
+
+
+def labelled_not_english(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Labelled rows of marts.news_features that `read_labelled_news` leaves out for being marked in
+    a language other than English, per language ({'fi': 12}), most first; {} when none (or the
+    table predates its `language` column)."""
+    if not column_exists(con, "marts.news_features", "language"):
+        return {}
+    return dict(con.execute(
+        f"SELECT language, count(*) AS n FROM marts.news_features AS n WHERE n.label IS NOT NULL "
+        f"AND NOT {in_english_sql('n')} GROUP BY language ORDER BY n DESC, language").fetchall())
 
 
 def labelled_news_through(con: duckdb.DuckDBPyConnection) -> datetime | None:

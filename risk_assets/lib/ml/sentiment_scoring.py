@@ -20,7 +20,9 @@ Tables:
 - ml.news_sentiment_daily: one row per UTC publication day: the count of articles and tickers, the
   net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
   positive; the day's articles by `sample` (train, holdout, unseen) and the net sentiment of the
-  unseen ones alone. Articles without a publication time (the PhraseBank corpus has none) are not in it.
+  unseen ones alone. Articles without a publication time (the PhraseBank corpus has none) are not in it,
+  nor are those whose file marks them in a language other than English (ml.news_scores.language):
+  the model reads English only.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import polars as pl
 from risk_assets.lib.lake import column_exists, table_exists, transaction
 from risk_assets.lib.ml.sentiment import SentimentModel
 from risk_assets.lib.ml.sentiment_data import ReservedSentences, dedupe_key, key_digest
-from risk_assets.lib.schema import Column
+from risk_assets.lib.schema import Column, in_english_sql
 from risk_assets.lib.text import is_usable_text
 
 SCORING_ASSET = "news_scores"
@@ -61,6 +63,10 @@ SCORE_COLUMNS = (
     Column("unknown_share", "DOUBLE NOT NULL", "Share of the scored tokens the tokenizer could not read ([UNK]), 0-1; "
            "near 1 the score says nothing (a script outside the model's vocabulary)."),
     Column("scored_at", "TIMESTAMP NOT NULL", "UTC time of scoring."),
+    Column("language", "VARCHAR", "The article's language as its file names it (raw.news.language): en for English, "
+           "another lower-cased as written (fi, de-de), NULL when the file names none. The model reads English "
+           "only: an article in another language is scored, but its score says little and the daily indices "
+           "leave it out."),
 )
 """Columns of ml.news_scores, one row per scored article."""
 
@@ -90,7 +96,7 @@ WITH scored AS (
     SELECT CAST(f.published_at AS DATE) AS day, f.ticker, s.label, s.p_positive, s.p_negative, s.model_version,
            {sample} AS sample
     FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
-    WHERE f.published_at IS NOT NULL
+    WHERE f.published_at IS NOT NULL AND {english}
 ), tickers AS (  -- an article about several tickers ('AAPL,MSFT') counts each of them
     SELECT day, count(DISTINCT ticker) AS n_tickers
     FROM (SELECT day, unnest(string_split(ticker, ',')) AS ticker FROM scored WHERE ticker IS NOT NULL)
@@ -111,7 +117,7 @@ FROM scored LEFT JOIN tickers AS k USING (day)
 GROUP BY day
 ORDER BY day
 """
-DAILY_SQL = _DAILY_SQL.format(sample="s.sample")
+DAILY_SQL = _DAILY_SQL.format(sample="s.sample", english=in_english_sql("s"))
 """Rebuilds ml.news_sentiment_daily from ml.news_scores as this module writes it."""
 
 
@@ -181,13 +187,29 @@ def has_sample_column(con: duckdb.DuckDBPyConnection) -> bool:
     return column_exists(con, "ml.news_scores", "sample")
 
 
+def has_language_column(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ml.news_scores has its `language` column (a table written before it was added has not)."""
+    return column_exists(con, "ml.news_scores", "language")
+
+
+def not_english_scored(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Scored articles (distinct doc_id of ml.news_scores) whose file marks them in a language other
+    than English, per language ({'fi': 2, 'de-de': 1}), most first: those the daily indices leave
+    out. {} without the table or its `language` column."""
+    if not has_language_column(con):
+        return {}
+    return dict(con.execute(
+        f"SELECT language, count(DISTINCT doc_id) AS n FROM ml.news_scores AS s WHERE NOT {in_english_sql('s')} "
+        "GROUP BY language ORDER BY n DESC, language").fetchall())
+
+
 def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str,
                     log: Callable[[str], None] | None = None,
                     seen: ReservedSentences | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Score articles; set aside those without usable text.
 
     Args:
-        docs: rows with doc_id, text_clean, text_field (and optionally _file_sha256).
+        docs: rows with doc_id, text_clean, text_field (and optionally language, _file_sha256).
         version: the model version written on every score row.
         log: called with progress lines (SentimentModel.predict's).
         seen: the sentences `version` trained and was judged on (sentiment_pipeline.reserved_sentences
@@ -215,7 +237,8 @@ def score_documents(model: SentimentModel, docs: pl.DataFrame, version: str,
         "truncated": pl.Series(scored.truncated, dtype=pl.Boolean),
         "unknown_share": pl.Series(scored.unknown_share, dtype=pl.Float64),
         "scored_at": [datetime.now(timezone.utc).replace(tzinfo=None)] * usable.height,
-    }, schema_overrides={"p_negative": pl.Float64, "p_neutral": pl.Float64, "p_positive": pl.Float64,
+        "language": usable["language"] if "language" in usable.columns else [None] * usable.height,
+    }, schema_overrides={"language": pl.String, "p_negative": pl.Float64, "p_neutral": pl.Float64, "p_positive": pl.Float64,
                          "model_version": pl.String, "scored_at": pl.Datetime("us"), "label": pl.String})
     keep = [c for c in ("doc_id", "text_clean", "reason", "_file_sha256") if c in no_text.columns]
     return scores, no_text.select(keep)
@@ -262,6 +285,9 @@ def build_daily_index(con: duckdb.DuckDBPyConnection) -> int:
     """Rebuild ml.news_sentiment_daily from ml.news_scores and marts.news_features; returns its row count.
 
     Scores written before ml.news_scores had its `sample` column count as unknown: in none of
-    n_train, n_holdout, n_unseen, and net_sentiment_unseen NULL."""
-    con.execute(DAILY_SQL if has_sample_column(con) else _DAILY_SQL.format(sample=f"'{UNKNOWN}'"))
+    n_train, n_holdout, n_unseen, and net_sentiment_unseen NULL. Articles marked in a language other
+    than English (ml.news_scores.language) are left out; scores written before the table had the
+    column count as English."""
+    con.execute(_DAILY_SQL.format(sample="s.sample" if has_sample_column(con) else f"'{UNKNOWN}'",
+                                  english=in_english_sql("s") if has_language_column(con) else "true"))
     return con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0]

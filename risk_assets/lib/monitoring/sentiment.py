@@ -6,6 +6,8 @@ Financial PhraseBank corpus has none) are dated by their first ingest, and say s
 Each day also counts its documents by `sample` (the scoring version trained on the sentence, held
 it out, or never saw it) and gives the index of the unseen ones alone: a score of a sentence the
 model trained on is learned, not judged, and on the sample corpus almost every document is one.
+Documents whose file marks them in a language other than English (ml.news_scores.language) are left
+out: the model reads English only, so their scores say little (`not_english_left_out` counts them).
 Tables read: ml.news_scores (doc_id, p_negative, p_neutral, p_positive, sample), marts.news_features
 (published_at), raw.news (_ingested_at).
 """
@@ -23,8 +25,9 @@ from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.ml.registry import champion, operator_restore, trained_short, version_row
 from risk_assets.lib.ml.sentiment import MODEL_NAME
-from risk_assets.lib.ml.sentiment_scoring import UNKNOWN, has_sample_column
+from risk_assets.lib.ml.sentiment_scoring import UNKNOWN, has_language_column, has_sample_column, not_english_scored
 from risk_assets.lib.monitoring import tables
+from risk_assets.lib.schema import in_english_sql
 from risk_assets.lib.monitoring.retrain import SentimentFirstModelSnapshot, SentimentSnapshot
 
 _TREND_SQL = """
@@ -33,6 +36,7 @@ WITH docs AS (
            f.published_at, (SELECT min(r._ingested_at) FROM raw.news r WHERE r.doc_id = s.doc_id) AS ingested_at
     FROM (SELECT DISTINCT ON (doc_id) * FROM ml.news_scores) s
     LEFT JOIN marts.news_features f USING (doc_id)
+    WHERE {english}
 ), dated AS (
     SELECT coalesce(published_at, ingested_at)::DATE AS day,
            CASE WHEN published_at IS NULL THEN 'ingested' ELSE 'published' END AS date_source,
@@ -62,7 +66,9 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
     Empty, with the table's schema, while ml.news_scores does not exist. Scores written before
     ml.news_scores had its `sample` column count as unknown: in `documents`, in none of
-    documents_train / _holdout / _unseen.
+    documents_train / _holdout / _unseen. Documents marked in a language other than English are
+    left out (`not_english_left_out` counts them); scores written before ml.news_scores had its
+    `language` column count as English.
     """
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml' AND table_name = 'news_scores'"
@@ -70,8 +76,23 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     if not exists:
         return pl.DataFrame(schema=tables.NEWS_SENTIMENT_TREND.schema)
     sample = "s.sample" if has_sample_column(con) else f"'{UNKNOWN}'"
-    frame = pl.from_arrow(con.execute(_TREND_SQL.format(sample=sample)).fetch_arrow_table())
+    english = in_english_sql("s") if has_language_column(con) else "true"
+    frame = pl.from_arrow(con.execute(_TREND_SQL.format(sample=sample, english=english)).fetch_arrow_table())
     return frame.with_columns(computed_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)))
+
+
+def not_english_left_out(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], str]:
+    """The scored documents `sentiment_trend` leaves out for being marked in a language other than
+    English: ({language: documents}, most first; {} when none) and a sentence for the asset's
+    metadata and preview, e.g. '3 documents left out: their files mark them in a language other than
+    English (fi 2, de-de 1), which the sentiment model does not read'; '' when none is."""
+    counts = not_english_scored(con) if table_exists(con, "ml.news_scores") else {}
+    total = sum(counts.values())
+    if not total:
+        return {}, ""
+    return counts, (f"{total:,} document{'s' * (total != 1)} left out: {'their files mark them' if total != 1 else 'its file marks it'} "
+                    f"in a language other than English ({', '.join(f'{language} {n:,}' for language, n in counts.items())}), "
+                    "which the sentiment model does not read")
 
 
 def trend_dating(frame: pl.DataFrame) -> str:

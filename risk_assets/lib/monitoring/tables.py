@@ -82,11 +82,11 @@ VINTAGE_PERFORMANCE = MonitoringTable(
 )
 NEWS_SENTIMENT_TREND = MonitoringTable(
     "monitoring.news_sentiment_trend",
-    "One row per day and date source: the news sentiment index (mean p_positive - p_negative) and its 7-day mean, with the day's documents counted by whether the scoring model trained on, held out or never saw their sentence, and the index of the unseen alone. A row with date_source = ingested is dated by ingestion, not publication: its documents carry no publication date, so its day is when they were ingested and its index is not that day's market sentiment (on the sample data, whose PhraseBank sentences are undated, the only row).",
+    "One row per day and date source: the news sentiment index (mean p_positive - p_negative) and its 7-day mean, with the day's documents counted by whether the scoring model trained on, held out or never saw their sentence, and the index of the unseen alone. A row with date_source = ingested is dated by ingestion, not publication: its documents carry no publication date, so its day is when they were ingested and its index is not that day's market sentiment (on the sample data, whose PhraseBank sentences are undated, the only row). Documents whose file marks them in a language other than English (ml.news_scores.language) are left out, the model reading English only; the asset's metadata not_english_left_out counts them.",
     {
         "day": (pl.Date, "Publication day (UTC) where date_source = published; where date_source = ingested, the day the documents were first ingested, not published (they carry no publication date)."),
         "date_source": (pl.Utf8, "published (dated by the feed's publication time) or ingested (no publication date: dated by the document's first ingest, so the row is not market sentiment of that day)."),
-        "documents": (pl.Int64, "Scored documents of the day."),
+        "documents": (pl.Int64, "Scored documents of the day, in English or in no language their file names."),
         "sentiment_index": (pl.Float64, "Mean of p_positive - p_negative, -1 (all negative) to 1 (all positive)."),
         "negative_share": (pl.Float64, "Share of documents whose most likely class is negative, 0-1."),
         "index_7d": (pl.Float64, "Mean sentiment index over the 7 days ending that day (document-weighted)."),

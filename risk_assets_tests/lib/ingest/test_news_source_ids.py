@@ -166,7 +166,7 @@ def test_a_lake_loaded_before_ids_were_keyed_is_rekeyed_once(risk_home, sentence
                                              "links.csv": (2, 0), "nordic.csv": (0, 5)}
             con.execute(NEWS_SCORES_DDL)
             con.execute("INSERT INTO ml.news_scores SELECT doc_id, 'neutral', 0.2, 0.6, 0.2, 'v1', 'unseen', 'body', 1, false, "
-                        "0.0, now() FROM raw.news")
+                        "0.0, now(), NULL FROM raw.news")
             con.execute("INSERT INTO quality.quarantine (asset, record_key, column_name, rule, raw_value, message) "
                         "VALUES ('news_scores', '3', 'text_clean', 'no_usable_text', '', 'no text')")
             con.execute("DELETE FROM raw.lake_migrations WHERE name = ?", [MIGRATION])
