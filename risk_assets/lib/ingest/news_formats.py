@@ -1091,8 +1091,8 @@ zone-less publication time, as terminal and database exports write it beside Dat
 _LANGUAGE_NAMES = ("lang", "language", "locale", "language_code", "lang_code", "languagecode", "sprache",
                    "langue", "idioma", "lingua", "taal", "kieli", "språk", "sprak")
 """Names of a column giving each article's language (`en`, `fi`, `de-DE`, `English`): read to name
-the articles not in English, which the sentiment model (English only) still scores
-(notes['not_english_lines'])."""
+the articles not in English (notes['not_english_lines'], raw.news.language), which the sentiment
+model (English only) scores but the daily indices and its training leave out."""
 _TIME_LIKE_NAMES = frozenset(FEED_ALIASES["published_at"]) | frozenset(_TIME_ONLY_NAMES) | frozenset(_DATE_ONLY_NAMES)
 """Names of a publication time, date or time-of-day column: the only ones whose parentheses may
 name a zone."""

@@ -110,8 +110,9 @@ NOTE_MEANINGS: dict[str, str] = {
     "markdown_read_lines": "articles whose text was Markdown: `text_clean` reads it as rendered, a link as its "
                            "words, without link targets, image addresses, heading or emphasis marks",
     "not_english_lines": "articles whose language column (`lang`, `language`, `locale`) names a language other "
-                         "than English: loaded and scored all the same, by the sentiment model, which reads "
-                         "English only, so their scores say little; leave them out when reading the scores",
+                         "than English: loaded (raw.news.language) and scored, by the sentiment model, which "
+                         "reads English only, so their scores say little: the daily sentiment indices and "
+                         "the model's training leave them out",
     "not_english_languages": "the languages other than English a feed's language column names, with the "
                              "number of loaded articles in each (`not_english_lines` lists them)",
     "text_in_other_languages_unread": "headline or body columns written once per language: the English one (or "
