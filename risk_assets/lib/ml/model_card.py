@@ -384,8 +384,8 @@ def empty_inputs_lines(trained: TrainedPD, found: dict[str, dict] | None) -> lis
 
 def point_in_time_said(trained: TrainedPD) -> str:
     """The point-in-time backtest (`training.point_in_time_backtest`, run record `point_in_time`) in
-    one sentence: 'Point-in-time backtest: a model fitted at the cut (2004) on the 7,818 loans approved
-    by 1998 (vintages 1982-1999) with their 5-year outcomes (155 charged off within 5 years) ranks the
+    one sentence: 'Point-in-time backtest: a model fitted at the cut (2003-10-01) on the 7,620 loans approved
+    before 1998-10-01 (vintages 1982-1998) with their 5-year outcomes (150 charged off within 5 years) ranks the
     2004-2006 loans' 5-year defaults (1,192 of 6,599) at AUC a (95% CI l-h); this model, on the same
     loans and outcome, b (95% CI l-h).', then the H-year PDs' Brier and ECE and what was left out; or
     why there is none ('No point-in-time backtest: ...'); '' when the training tried none (no

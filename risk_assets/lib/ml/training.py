@@ -1133,8 +1133,9 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
     one target. A backtest figure, not a candidate: not saved. Loans whose outcome cannot be told
     (no approval date, or a default without a charge-off date) are left out of both and counted.
 
-    The cut is 1 January of the holdout's first vintage for an approval-year split
-    (`out_of_time_vintage`), else the holdout's first origination date (as `pd_lake.chargeoffs_after_cut`).
+    The cut is the holdout's first origination date, the split's real boundary, as in
+    `pd_lake.chargeoffs_after_cut` (SBA: 2003-10-01, the first day of fiscal 2004); 1 January of the
+    holdout's first vintage only for an approval-year split whose holdout carries no dates.
 
     Args:
         parts, encoded: the loan-feature rows and encoded inputs of each split (train_pd_model's).
@@ -1160,8 +1161,12 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
     holdout = parts["holdout_oot"]
     if split.scheme == "out_of_time_vintage":
         first, last = int(holdout["vintage"].min()), int(holdout["vintage"].max())
-        cut, said = pd.Timestamp(first, 1, 1), str(first)
-        window = f"{first}-{last}" if last > first else said
+        window = f"{first}-{last}" if last > first else str(first)
+        # the split's real boundary: a fiscal vintage (SBA's 2004) opens on 2003-10-01, not 1 January,
+        # and an outcome charged off after the holdout's first approval was not known at the cut
+        opened = pd.to_datetime(holdout["origination_date"]).min() if "origination_date" in holdout else pd.NaT
+        cut = pd.Timestamp(opened) if pd.notna(opened) else pd.Timestamp(first, 1, 1)
+        said = f"{cut:%Y-%m-%d}"
     else:
         cut = pd.Timestamp(holdout["origination_date"].min())
         said = f"{cut:%Y-%m-%d}"

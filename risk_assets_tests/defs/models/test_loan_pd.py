@@ -477,8 +477,8 @@ def test_an_sba_run_records_the_point_in_time_backtest_in_the_metrics_summary_me
             f"was known at the cut scores {pit}, against {champion} for this model, whose training saw charge-offs "
             "recorded after the cut") in metadata["summary"].value
     assert ("were charged off on or after 2003-10-01, so its AUC is no point-in-time backtest. Point-in-time backtest: a model "
-            "fitted at the cut (2004) on the 7,816 development loans approved before 1999 (vintages 1982-1999, by the tape's approval year, which may be a fiscal year) with their "
-            "5-year outcomes (155 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults "
+            "fitted at the cut (2003-10-01) on the 7,620 development loans approved before 1998-10-01 (vintages 1982-1998, by the tape's approval year, which may be a fiscal year) with their "
+            "5-year outcomes (150 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults "
             f"(1,192 of 6,599) at AUC {rows['auc_point_in_time']:.4f} (95% CI ") in metadata["model_card"].value
     assert (f"; this model, on the same loans and outcome, {rows['auc_champion_same_horizon']:.4f} (95% CI "
             in metadata["model_card"].value)

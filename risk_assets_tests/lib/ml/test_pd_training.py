@@ -1188,9 +1188,11 @@ def _sba_chargeoff_dates(path: Path) -> pd.Series:
 
 
 def test_an_out_of_time_model_is_backtested_by_a_model_fitted_at_the_cut_over_a_fixed_horizon(data_dir, risk_home):
-    """With a 5-year performance window, the point-in-time model fits only the sample's 7,816
-    development loans approved by 1998 (their 5-year outcome was known in 2004), 155 of them charged
-    off within 5 years of approval; the 5,401 approved later (unseasoned: no time to default yet) and
+    """With a 5-year performance window, the point-in-time model fits only the sample's 7,620
+    development loans approved before 1998-10-01 (their 5-year outcome was known at the cut, 2003-10-01,
+    the first day of fiscal 2004 and the split's boundary, not 1 January 2004: the 196 loans of fiscal
+    1999's first quarter were not seasoned then), 150 of them charged off within 5 years of approval;
+    the 5,597 approved later (unseasoned: no time to default yet) and
     2 defaults without a charge-off date are left out. Both it and this model are judged on the
     2004-2006 loans' 5-year defaults (1,192 of 6,599), so the two AUCs compare one target; the rows
     reach ml.model_metrics on holdout_oot, the champion's own figures are unchanged, and the card's
@@ -1203,28 +1205,28 @@ def test_an_out_of_time_model_is_backtested_by_a_model_fitted_at_the_cut_over_a_
     plain = train_pd_model(frame, "sba", SMALL)
     trained = train_pd_model(frame, "sba", SMALL, chargeoff_dates=dates)
     assert trained.run["point_in_time"] == {
-        "cut": "2004", "horizon_years": 5, "approved_before": "1999-01-01", "holdout": "2004-2006",
-        "development_loans": 7816, "development_defaults": 155, "vintages": "1982-1999", "n_vintages": 15,
-        "too_recent": 5401, "without_outcome": 2, "holdout_loans": 6599, "holdout_defaults": 1192,
+        "cut": "2003-10-01", "horizon_years": 5, "approved_before": "1998-10-01", "holdout": "2004-2006",
+        "development_loans": 7620, "development_defaults": 150, "vintages": "1982-1998", "n_vintages": 14,
+        "too_recent": 5597, "without_outcome": 2, "holdout_loans": 6599, "holdout_defaults": 1192,
         "holdout_without_outcome": 0, "members": 2, "seconds": trained.run["point_in_time"]["seconds"], "reason": None}
-    # the labels it fitted on: approved before 1999, a default charged off within 5 years of approval
+    # the labels it fitted on: approved before 1998-10-01, a default charged off within 5 years of approval
     # (10 paid-in-full loans carry a charge-off date too: not defaults)
     development = frame[frame["loan_key"].isin(trained.keys["train"])]
     approved = pd.to_datetime(development["origination_date"])
     charged = development["loan_key"].map(dates)
-    old_enough = (approved < pd.Timestamp("1999-01-01")) & ~((development["default_flag"] == 1) & charged.isna())
-    assert int(old_enough.sum()) == 7816
+    old_enough = (approved < pd.Timestamp("1998-10-01")) & ~((development["default_flag"] == 1) & charged.isna())
+    assert int(old_enough.sum()) == 7620
     within = (development["default_flag"] == 1) & (charged < approved + pd.DateOffset(years=5))
-    assert int((old_enough & within).sum()) == 155
+    assert int((old_enough & within).sum()) == 150
     oot = trained.metrics["holdout_oot"]
     names = ("auc_point_in_time", "auc_point_in_time_ci_low", "auc_point_in_time_ci_high", "auc_champion_same_horizon",
              "auc_champion_same_horizon_ci_low", "auc_champion_same_horizon_ci_high", "brier_point_in_time",
              "ece_point_in_time")
     figures = {k: round(oot[k].value, 4) for k in names}
-    assert figures == {"auc_point_in_time": 0.4351, "auc_point_in_time_ci_low": 0.4177,
-                       "auc_point_in_time_ci_high": 0.4525, "auc_champion_same_horizon": 0.5939,
+    assert figures == {"auc_point_in_time": 0.4354, "auc_point_in_time_ci_low": 0.418,
+                       "auc_point_in_time_ci_high": 0.4528, "auc_champion_same_horizon": 0.5939,
                        "auc_champion_same_horizon_ci_low": 0.5755, "auc_champion_same_horizon_ci_high": 0.6124,
-                       "brier_point_in_time": 0.174, "ece_point_in_time": 0.1613}
+                       "brier_point_in_time": 0.174, "ece_point_in_time": 0.1612}
     # the champion's same-horizon AUC is its own holdout PDs against the 5-year outcome
     holdout = frame.set_index("loan_key").loc[trained.keys["holdout_oot"]]
     five_years = ((holdout["default_flag"] == 1) & (holdout.index.map(dates) < pd.to_datetime(
@@ -1242,16 +1244,16 @@ def test_an_out_of_time_model_is_backtested_by_a_model_fitted_at_the_cut_over_a_
         rows = con.execute("SELECT model, split, metric, round(value, 4) FROM ml.model_metrics "
                            "WHERE metric LIKE '%point_in_time%' OR metric LIKE '%same_horizon%' ORDER BY metric").fetchall()
     assert rows == [("loan_pd_sba", "holdout_oot", name, figures[name]) for name in sorted(names)]
-    assert artifact_meta(trained, "loan_pd_sba", "v1")["run"]["point_in_time"]["development_defaults"] == 155
+    assert artifact_meta(trained, "loan_pd_sba", "v1")["run"]["point_in_time"]["development_defaults"] == 150
 
     said = limitations(trained, {"after": 696, "dated": 1072, "defaults": 1074, "cut": "2003-10-01", "vintage": 2004})
     assert ("- out-of-time test: split by approval date at 2003-10-01 (the first day of fiscal 2004, the holdout's first "
             "vintage), but the development outcomes are observed up to the data's last charge-off: 696 of the 1,072 "
             "development defaults with a charge-off date (64.9%) were charged off on or after 2003-10-01, so its AUC is no point-in-time backtest. Point-in-time backtest: a model fitted at "
-            "the cut (2004) on the 7,816 development loans approved before 1999 (vintages 1982-1999, by the tape's approval year, which may be a fiscal year) with their 5-year "
-            "outcomes (155 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults (1,192 "
-            "of 6,599) at AUC 0.4351 (95% CI 0.4177-0.4525); this model, on the same loans and outcome, 0.5939 "
-            "(95% CI 0.5755-0.6124). The point-in-time model's PDs are 5-year PDs: Brier 0.1740, ECE 0.1613; 2 members; the 5,401 "
+            "the cut (2003-10-01) on the 7,620 development loans approved before 1998-10-01 (vintages 1982-1998, by the tape's approval year, which may be a fiscal year) with their 5-year "
+            "outcomes (150 charged off within 5 years of approval) ranks the 2004-2006 loans' 5-year defaults (1,192 "
+            "of 6,599) at AUC 0.4354 (95% CI 0.4180-0.4528); this model, on the same loans and outcome, 0.5939 "
+            "(95% CI 0.5755-0.6124). The point-in-time model's PDs are 5-year PDs: Brier 0.1740, ECE 0.1612; 2 members; the 5,597 "
             "development loans approved later are left out (their 5-year outcome was not known at the cut), and 2 "
             "loans whose outcome cannot be dated.") in said
     assert not any("not a point-in-time backtest" in line for line in said)
