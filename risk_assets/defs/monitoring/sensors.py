@@ -92,8 +92,17 @@ def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[dict[str, str], d
     return landed, {sha: counts.get(sha, 1) for sha in withdrawn}, note
 
 
+def _ingest_in_progress(context: dg.SensorEvaluationContext, job_name: str) -> dg.DagsterRun | None:
+    """The oldest run of the ingest job `job_name` queued or in progress, or None: it lands every new
+    file of its landing folder when its ingest step runs."""
+    active = context.instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=ACTIVE_STATUSES))
+    return active[-1] if active else None
+
+
 def landing_sensor(domain: str, job) -> dg.SensorDefinition:
-    """The sensor of landing/<domain>: one run of `job` (an asset job) per new content (run_key = '<domain>:<sha256>')."""
+    """The sensor of landing/<domain>: one run of `job` (an asset job) for the new contents a tick finds
+    (run_key = '<domain>:<sha256 of the first>'; tags name each file), none while a run of `job` is
+    queued or in progress (it lands them: they are decided again after it ends)."""
 
     @dg.sensor(
         name=f"landing_{domain}_sensor",
@@ -101,8 +110,9 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=(
-            f"Watches landing/{domain}: each file whose bytes (sha256) are new starts one `{job.name}` run "
-            "(run_key = content hash). The cursor holds every file seen (name, size, sha256), never a time, so a "
+            f"Watches landing/{domain}: the files whose bytes (sha256) are new start one `{job.name}` run "
+            "between them, which lands them all (run_key = the first one's content hash; tag risk/landing_file names "
+            "them); while a run of it is queued or in progress, new files wait for it to end. The cursor holds every file seen (name, size, sha256), never a time, so a "
             "file with an old modification time is still picked up; the same bytes under two names start one run; the "
             "same bytes copied later under a new name start none, and the tick names the file they repeat (in "
             "its skip reason, or its runs' tag risk/landing_copies when it requests any); a "
@@ -127,6 +137,19 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
         plan = landing_watch.plan(files, context.cursor, set(manifest), withdrawn, landed=manifest)
         for copy in plan.copies:
             context.log.info(copy)
+        if plan.new and (landing := _ingest_in_progress(context, job.name)):
+            # that run lands every new file in the folder when its ingest step runs: a run requested now
+            # would find them landed and land nothing. Left out of the cursor, they are decided again
+            # once it has ended, by the manifest: a run is requested for any it did not land.
+            waiting = [first.name for first, _ in plan.new]
+            held = {first.sha256 for first, _ in plan.new}
+            plan = landing_watch.plan([f for f in files if f.sha256 not in held], context.cursor, set(manifest),
+                                      withdrawn, landed=manifest)
+            said = (f"{len(waiting)} new file(s) in landing/{domain} ({', '.join(waiting)}) wait for {job.name} run "
+                    f"{landing.run_id} ({landing.status.value}), which lands every new file of the folder; the first "
+                    "tick after it ends requests a run for any it did not land")
+            context.log.info(said)
+            return dg.SensorResult(skip_reason=dg.SkipReason(said), cursor=plan.cursor)
         requests = []
         for first, duplicates in plan.new:
             names = ", ".join(d.name for d in duplicates)
@@ -135,14 +158,19 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
                 + (f"; same bytes also under {names}: one run" if duplicates else "")
                 + ("; withdrawn before, landed again" if first.sha256 in withdrawn else "")
             )
+        if plan.new:
+            # one run for them all: an ingest run lands every new file of the folder, so a run per file
+            # would leave all but the first with nothing to land, each refreshing features, scores and
+            # monitoring again under a tag naming a file another run landed
+            first = plan.new[0][0]
             requests.append(dg.RunRequest(
                 run_key=landing_watch.run_key(domain, first.sha256, withdrawn.get(first.sha256, 0)),
                 tags={
                     "risk/landing_domain": domain,
-                    "risk/landing_file": first.name,
-                    "risk/landing_sha256": first.sha256,
-                    "risk/landing_size_bytes": str(first.size),
-                    "risk/landing_duplicates": names,
+                    "risk/landing_file": ", ".join(f.name for f, _ in plan.new),
+                    "risk/landing_sha256": ", ".join(f.sha256 for f, _ in plan.new),
+                    "risk/landing_size_bytes": ", ".join(str(f.size) for f, _ in plan.new),
+                    "risk/landing_duplicates": ", ".join(d.name for _, ds in plan.new for d in ds),
                     # a tick that requests runs has no skip reason: its runs say the copies it noticed
                     **({"risk/landing_copies": "; ".join(plan.copies)} if plan.copies else {}),
                 },

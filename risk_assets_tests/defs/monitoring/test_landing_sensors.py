@@ -1,8 +1,7 @@
 """Landing sensors on a real Dagster instance: cursor, run keys, duplicates (F03), old mtimes,
-and two files landing together (F01) loaded by concurrent runs without a DuckDB lock error."""
+two files landing together (F01) in one run, and files landing while an ingest run is in progress."""
 
 import json
-import multiprocessing
 import os
 import shutil
 
@@ -108,32 +107,71 @@ def test_cursor_holds_files_not_times_and_an_old_mtime_is_picked_up(risk_home, c
         assert second.run_requests[0].run_key != first.run_requests[0].run_key
 
 
-def _execute(instance_ref, root: str, tags: dict) -> bool:
-    with dg.DagsterInstance.from_ref(instance_ref) as instance:
-        return make_defs(root).resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=tags).success
+def test_f01_two_files_landing_together_start_one_run_that_lands_both(risk_home, cases_dir):
+    """An ingest run lands every new file of the folder: one run per file left every run but the
+    first with nothing to land (`No new file in landing.`), refreshing features, scores and
+    monitoring again under a tag naming a file another run had landed."""
+    from risk_assets.lib.ingest.landing import file_sha256
 
-
-def test_f01_two_files_landing_together_both_load_in_concurrent_runs(risk_home, cases_dir, tmp_path):
-    for name in ("F01_loans_2024-01.csv", "F01_loans_2024-02.csv"):
+    names = ("F01_loans_2024-01.csv", "F01_loans_2024-02.csv")
+    for name in names:
         shutil.copy2(cases_dir / name, risk_home.landing_loans / name)
     defs = make_defs(str(risk_home.root))
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-        requests = tick(instance, defs).run_requests
-        assert len(requests) == 2 and len({r.run_key for r in requests}) == 2
-        # Two processes, as the daemon would launch them: each opens the lake for writing.
-        # closed and joined, not terminated as `with Pool()` does: terminate signals the processes
-        # (SIGTERM), and a suite started with SIGTERM ignored hung here for good on a process that ignored it
-        pool = multiprocessing.get_context("spawn").Pool(2)
-        try:
-            outcomes = pool.starmap(_execute, [(instance.get_ref(), str(risk_home.root), r.tags) for r in requests])
-        finally:
-            pool.close()
-            pool.join()
-        assert outcomes == [True, True]
+    with dg.instance_for_test() as instance:
+        result = tick(instance, defs)
+        (request,) = result.run_requests
+        shas = [file_sha256(risk_home.landing_loans / name) for name in names]
+        assert request.run_key == f"loans:{shas[0]}"
+        assert request.tags["risk/landing_file"] == "F01_loans_2024-01.csv, F01_loans_2024-02.csv"
+        assert request.tags["risk/landing_sha256"] == ", ".join(shas)
+        assert request.tags["risk/landing_duplicates"] == ""
+        run = defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=request.tags)
+        assert run.success
+        again = tick(instance, defs, result.cursor)
+        assert not again.run_requests
+        assert again.skip_reason.skip_message == (
+            "nothing new: 2 file(s) in landing/loans, 2 already seen; 2 contents in the manifest")
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT loan_key) FROM raw.loans").fetchone()[0] == 24
-        assert con.execute("SELECT count(*) FROM raw.landed_files WHERE status = 'loaded'").fetchone()[0] == 2
+        assert con.execute("SELECT count(*), min(run_id), max(run_id) FROM raw.landed_files WHERE status = 'loaded'"
+                           ).fetchone() == (2, run.run_id, run.run_id)
+
+
+def test_a_file_landing_while_an_ingest_run_is_in_progress_waits_for_that_run(risk_home, cases_dir):
+    """A file dropped while an ingest run waits for the lake pool is landed by that run: a run
+    requested for it found it landed and landed nothing. The tick waits for the run to
+    end and then requests a run only for a file it did not land."""
+    shutil.copy2(cases_dir / "F01_loans_2024-01.csv", risk_home.landing_loans / "a.csv")
+    defs = make_defs(str(risk_home.root))
+    with dg.instance_for_test() as instance:
+        first = tick(instance, defs)
+        (request,) = first.run_requests
+        queued = instance.add_run(dg.DagsterRun(job_name="ingest_loans", status=dg.DagsterRunStatus.STARTED,
+                                                tags={**request.tags, "dagster/run_key": request.run_key}))
+        shutil.copy2(cases_dir / "F01_loans_2024-02.csv", risk_home.landing_loans / "b.csv")
+        os.utime(risk_home.landing_loans / "b.csv", (946684800, 946684800))
+        waiting = tick(instance, defs, first.cursor)
+        assert not waiting.run_requests
+        assert waiting.skip_reason.skip_message == (
+            f"1 new file(s) in landing/loans (b.csv) wait for ingest_loans run {queued.run_id} (STARTED), which "
+            "lands every new file of the folder; the first tick after it ends requests a run for any it did not land")
+        # its ingest step runs and lands both files
+        assert defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=request.tags).success
+        instance.report_dagster_event(dg.DagsterEvent(dg.DagsterEventType.RUN_SUCCESS.value, job_name="ingest_loans"),
+                                      run_id=queued.run_id)
+        landed = tick(instance, defs, waiting.cursor)
+        assert not landed.run_requests
+        assert landed.skip_reason.skip_message == (
+            "nothing new: 2 file(s) in landing/loans, 2 already seen; 2 contents in the manifest")
+        # a run canceled before its ingest step lands nothing: the file it held back gets a run of its own
+        shutil.copy2(cases_dir / "F03_loans_2024-03.csv", risk_home.landing_loans / "c.csv")
+        os.utime(risk_home.landing_loans / "c.csv", (946684800, 946684800))
+        canceled = instance.add_run(dg.DagsterRun(job_name="ingest_loans", status=dg.DagsterRunStatus.STARTED))
+        assert tick(instance, defs, landed.cursor).skip_reason.skip_message.startswith(
+            f"1 new file(s) in landing/loans (c.csv) wait for ingest_loans run {canceled.run_id} (STARTED)")
+        instance.report_run_canceled(canceled)
+        (after,) = tick(instance, defs, landed.cursor).run_requests
+        assert after.tags["risk/landing_file"] == "c.csv"
 
 
 def test_a_withdrawn_file_dropped_back_lands_again_under_a_new_run_key(risk_home, cases_dir):
