@@ -229,13 +229,22 @@ def _unchanged(model: str, said: str, decided: tuple[datetime, str]) -> str:
     return f"{model}: {said} since {decided_at:%Y-%m-%d %H:%M} UTC; standing decision: {reason}"
 
 
-def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: str) -> dg.SensorResult | None:
-    """A retrain sensor's skip while a run of `job_name` is still active (it is re-evaluated after
-    the run ends) or while there is no lake; None when it may evaluate."""
-    active = context.instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=ACTIVE_STATUSES), limit=1)
+def _not_now(context: dg.SensorEvaluationContext, lake: LakeResource, job_name: str,
+             asset: str) -> dg.SensorResult | None:
+    """A retrain sensor's skip while a run that trains `asset` is queued or in progress: a run of
+    `job_name`, or any other run whose selection holds `asset` (`risk-assets run`, `dagster asset
+    materialize`, the UI's Materialize: until it ends the monitoring tables describe the champion it
+    may replace, and a run requested on them would train again behind it); it is re-evaluated after
+    the run ends. Also a skip while there is no lake; None when it may evaluate."""
+    key = dg.AssetKey(asset)
+    active = [run for run in context.instance.get_runs(filters=dg.RunsFilter(statuses=ACTIVE_STATUSES))
+              if run.job_name == job_name or (run.asset_selection is not None and key in run.asset_selection)]
     if active:
+        run = active[-1]  # the oldest: the first to end
+        what = (f"retrain run {run.run_id}" if run.job_name == job_name
+                else f"run {run.run_id} ({run.job_name}), which trains {asset},")
         return dg.SensorResult(skip_reason=dg.SkipReason(
-            f"retrain run {active[0].run_id} is {active[0].status.value}; re-evaluating after it ends"), cursor=context.cursor)
+            f"{what} is {run.status.value}; re-evaluating after it ends"), cursor=context.cursor)
     if not lake.home.lake_path.exists():
         return dg.SensorResult(skip_reason=dg.SkipReason("no lake yet: nothing to monitor"), cursor=context.cursor)
     return None
@@ -407,7 +416,7 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
     ),
 )
 def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retrain_policy: RetrainPolicy) -> dg.SensorResult:
-    if waiting := _not_now(context, lake, retrain_loan_pd_job.name):
+    if waiting := _not_now(context, lake, retrain_loan_pd_job.name, "loan_pd_model"):
         return waiting
     profile, refused = _profile(context, "loan_pd_model")
     if refused:
@@ -553,7 +562,7 @@ def _full_retrain_requested(context: dg.SensorEvaluationContext, con: duckdb.Duc
 )
 def sentiment_retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource,
                              retrain_policy: RetrainPolicy) -> dg.SensorResult:
-    if waiting := _not_now(context, lake, retrain_news_sentiment_job.name):
+    if waiting := _not_now(context, lake, retrain_news_sentiment_job.name, "news_sentiment_model"):
         return waiting
     profile, refused = _profile(context, "news_sentiment_model")
     if refused:

@@ -179,6 +179,31 @@ def test_labels_trigger_requests_a_retrain_with_its_numbers_in_the_tags(risk_hom
     assert row["retrain"] and row["trigger"] == "labels" and row["observed_value"] == 400
 
 
+def test_a_training_started_by_hand_holds_the_retrain_sensor_until_it_ends(risk_home, sba_sample):
+    """A run of `risk-assets run`, `dagster asset materialize` or the UI's Materialize that trains
+    loan_pd_model is no retrain_loan_pd run: a tick while it trained decided on the monitoring of
+    the champion it was about to replace, and requested a second training behind it."""
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    policy = RetrainPolicy(new_labelled_rows=400)
+    with dg.instance_for_test() as instance:
+        started = dg.DagsterRunStatus.STARTED
+        instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=started, asset_selection=frozenset(
+            {dg.AssetKey("raw_loans"), dg.AssetKey("loan_scores")})))  # scores without training: no hold
+        by_hand = instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=started, asset_selection=frozenset(
+            {dg.AssetKey("raw_loans"), dg.AssetKey("loan_pd_model")})))
+        held = lake.evaluate(instance, policy)
+        assert not held.run_requests
+        assert held.skip_reason.skip_message == (
+            f"run {by_hand.run_id} (__ASSET_JOB), which trains loan_pd_model, is STARTED; re-evaluating after it ends")
+        assert not lake.decisions().height
+        instance.report_run_failed(by_hand)
+        (request,) = lake.evaluate(instance, policy, held.cursor).run_requests
+        assert request.tags["risk/retrain_trigger"] == "labels"
+    assert lake.decisions()["trigger"].to_list() == ["labels"]
+
+
 def test_auc_decay_trigger_when_labels_stop_following_the_score(risk_home, sba_sample):
     train, late = split_in_time(sba_sample)
     lake = Lake(risk_home, train)
