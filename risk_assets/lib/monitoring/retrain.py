@@ -172,8 +172,17 @@ class MonitoringSnapshot:
 
 def _fingerprint(snapshot: object, optional: tuple[str, ...] = ()) -> str:
     """sha256 (16 hex) of `snapshot`'s fields as JSON; the `optional` fields are left out when None,
-    and so is a PSI observation's unseen_share (numeric inputs never have one)."""
+    and so is a PSI observation's unseen_share (numeric inputs never have one).
+
+    `last_landed_at`, the newest file of the domain, of any book, enters only as whether it landed
+    after the champion's restore by hand, the one decision it moves (`_held`): as a time, every
+    file of another book changed each champion's fingerprint, so a retraining canceled or failed
+    twice was requested again, and each decision recorded anew, with none of its numbers changed."""
     fields = {k: v for k, v in asdict(snapshot).items() if not (k in optional and v is None)}
+    if "last_landed_at" in fields:
+        landed, restored = fields.pop("last_landed_at"), getattr(snapshot, "restored", None)
+        if restored is not None:
+            fields["landed_after_restore"] = landed is not None and landed > restored.changed_at
     if isinstance(fields.get("psi"), (list, tuple)):
         fields["psi"] = [{k: v for k, v in o.items() if not (k == "unseen_share" and v is None)} for o in fields["psi"]]
     payload = json.dumps(fields, sort_keys=True, default=str)
@@ -364,9 +373,9 @@ def _decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
         for a champion restored by hand with no loan landed since, trigger 'held' and retrain
         False whatever fired (see the module docstring); likewise, when triggers fire, for a
         champion whose latest challenger was `rejected` with no loan of its book landed since: a
-        retraining now would learn from the same loans and be judged as that one was. (A file of
-        another book changes the monitoring's fingerprint, and without this the same labels would
-        start the same retraining again after every such file.)
+        retraining now would learn from the same loans and be judged as that one was. (A decision
+        taken anew, after a sensor's cursor reset or a monitoring rebuild, would otherwise start the
+        same retraining on the same labels again.)
     """
     checks = {c.trigger: c for c in (check_auc(snapshot, thresholds), check_psi(snapshot, thresholds), check_labels(snapshot, thresholds))}
     fired = [checks[t] for t in TRIGGER_ORDER if checks[t].fired]

@@ -488,6 +488,27 @@ def test_a_canceled_retrain_is_named_and_a_failed_one_requested_again_once(risk_
     assert lake.decisions()["trigger"].to_list() == ["labels"]
 
 
+def test_a_file_of_another_book_neither_requests_a_canceled_retrain_again_nor_decides_anew(risk_home, sba_sample):
+    """The newest loan file's landing time was part of every champion's fingerprint: a tape of
+    another book had the retraining canceled by the operator requested again, and the decision
+    recorded anew, though none of this book's numbers had changed."""
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late)
+    policy = RetrainPolicy(new_labelled_rows=400)
+    with dg.instance_for_test() as instance:
+        fired = lake.evaluate(instance, policy)
+        (request,) = fired.run_requests
+        canceled_id, canceled_at = ended(instance, request, dg.DagsterRunStatus.CANCELED)
+        lake.land_file()  # a tape of another book: no sba loan in it
+        after = lake.evaluate(instance, policy, fired.cursor)
+    assert not after.run_requests
+    assert after.skip_reason.skip_message == (
+        f"loan_pd_sba: the retrain run {canceled_id} requested for these numbers was canceled at {canceled_at}; "
+        "not requested again for the same numbers: run retrain_loan_pd by hand, or it is requested when they change")
+    assert lake.decisions()["trigger"].to_list() == ["labels"]
+
+
 def test_an_unchanged_tick_names_what_the_gate_did_with_its_retrain_runs_candidate(risk_home, sba_sample):
     """The labels trigger's run succeeded but the gate rejected the version it trained (named after
     the run id's first 8 characters): the unchanged tick said 'succeeded', as if the champion were
