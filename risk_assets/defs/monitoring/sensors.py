@@ -149,7 +149,9 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
                     f"{landing.run_id} ({landing.status.value}), which lands every new file of the folder; the first "
                     "tick after it ends requests a run for any it did not land")
             context.log.info(said)
-            return dg.SensorResult(skip_reason=dg.SkipReason(said), cursor=plan.cursor)
+            # the copies it noticed are in the cursor now: said here, or never in a skip reason
+            return dg.SensorResult(skip_reason=dg.SkipReason(
+                said + "".join(f"; {copy}" for copy in plan.copies)), cursor=plan.cursor)
         requests = []
         for first, duplicates in plan.new:
             names = ", ".join(d.name for d in duplicates)

@@ -150,11 +150,13 @@ def test_a_file_landing_while_an_ingest_run_is_in_progress_waits_for_that_run(ri
                                                 tags={**request.tags, "dagster/run_key": request.run_key}))
         shutil.copy2(cases_dir / "F01_loans_2024-02.csv", risk_home.landing_loans / "b.csv")
         os.utime(risk_home.landing_loans / "b.csv", (946684800, 946684800))
+        shutil.copy2(risk_home.landing_loans / "a.csv", risk_home.landing_loans / "a (1).csv")
         waiting = tick(instance, defs, first.cursor)
         assert not waiting.run_requests
         assert waiting.skip_reason.skip_message == (
             f"1 new file(s) in landing/loans (b.csv) wait for ingest_loans run {queued.run_id} (STARTED), which "
-            "lands every new file of the folder; the first tick after it ends requests a run for any it did not land")
+            "lands every new file of the folder; the first tick after it ends requests a run for any it did not land; "
+            "a (1).csv: same bytes as a.csv, seen already; no run")
         # its ingest step runs and lands both files
         assert defs.resolve_job_def("ingest_loans").execute_in_process(instance=instance, tags=request.tags).success
         instance.report_dagster_event(dg.DagsterEvent(dg.DagsterEventType.RUN_SUCCESS.value, job_name="ingest_loans"),
@@ -162,7 +164,7 @@ def test_a_file_landing_while_an_ingest_run_is_in_progress_waits_for_that_run(ri
         landed = tick(instance, defs, waiting.cursor)
         assert not landed.run_requests
         assert landed.skip_reason.skip_message == (
-            "nothing new: 2 file(s) in landing/loans, 2 already seen; 2 contents in the manifest")
+            "nothing new: 3 file(s) in landing/loans, 3 already seen; 2 contents in the manifest")
         # a run canceled before its ingest step lands nothing: the file it held back gets a run of its own
         shutil.copy2(cases_dir / "F03_loans_2024-03.csv", risk_home.landing_loans / "c.csv")
         os.utime(risk_home.landing_loans / "c.csv", (946684800, 946684800))
