@@ -92,17 +92,21 @@ def _manifest_sha256(lake: LakeResource, domain: str) -> tuple[dict[str, str], d
     return landed, {sha: counts.get(sha, 1) for sha in withdrawn}, note
 
 
-def _ingest_in_progress(context: dg.SensorEvaluationContext, job_name: str) -> dg.DagsterRun | None:
-    """The oldest run of the ingest job `job_name` queued or in progress, or None: it lands every new
-    file of its landing folder when its ingest step runs."""
-    active = context.instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=ACTIVE_STATUSES))
+def _ingest_in_progress(context: dg.SensorEvaluationContext, job_name: str, asset: str) -> dg.DagsterRun | None:
+    """The oldest run queued or in progress that lands `asset`'s files (raw_loans, raw_news): a run of
+    the ingest job `job_name`, or any other run whose selection holds `asset` (`risk-assets run`,
+    `dagster asset materialize`, the UI's Materialize); None when there is none. Such a run lands
+    every new file of the landing folder when its ingest step runs."""
+    key = dg.AssetKey(asset)
+    active = [run for run in context.instance.get_runs(filters=dg.RunsFilter(statuses=ACTIVE_STATUSES))
+              if run.job_name == job_name or (run.asset_selection is not None and key in run.asset_selection)]
     return active[-1] if active else None
 
 
 def landing_sensor(domain: str, job) -> dg.SensorDefinition:
     """The sensor of landing/<domain>: one run of `job` (an asset job) for the new contents a tick finds
-    (run_key = '<domain>:<sha256 of the first>'; tags name each file), none while a run of `job` is
-    queued or in progress (it lands them: they are decided again after it ends)."""
+    (run_key = '<domain>:<sha256 of the first>'; tags name each file), none while a run that lands
+    raw_<domain> is queued or in progress (it lands them: they are decided again after it ends)."""
 
     @dg.sensor(
         name=f"landing_{domain}_sensor",
@@ -112,7 +116,7 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
         description=(
             f"Watches landing/{domain}: the files whose bytes (sha256) are new start one `{job.name}` run "
             "between them, which lands them all (run_key = the first one's content hash; tag risk/landing_file names "
-            "them); while a run of it is queued or in progress, new files wait for it to end. The cursor holds every file seen (name, size, sha256), never a time, so a "
+            f"them); while a run that lands raw_{domain} is queued or in progress, new files wait for it to end. The cursor holds every file seen (name, size, sha256), never a time, so a "
             "file with an old modification time is still picked up; the same bytes under two names start one run; the "
             "same bytes copied later under a new name start none, and the tick names the file they repeat (in "
             "its skip reason, or its runs' tag risk/landing_copies when it requests any); a "
@@ -137,7 +141,7 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
         plan = landing_watch.plan(files, context.cursor, set(manifest), withdrawn, landed=manifest)
         for copy in plan.copies:
             context.log.info(copy)
-        if plan.new and (landing := _ingest_in_progress(context, job.name)):
+        if plan.new and (landing := _ingest_in_progress(context, job.name, f"raw_{domain}")):
             # that run lands every new file in the folder when its ingest step runs: a run requested now
             # would find them landed and land nothing. Left out of the cursor, they are decided again
             # once it has ended, by the manifest: a run is requested for any it did not land.
@@ -145,8 +149,8 @@ def landing_sensor(domain: str, job) -> dg.SensorDefinition:
             held = {first.sha256 for first, _ in plan.new}
             plan = landing_watch.plan([f for f in files if f.sha256 not in held], context.cursor, set(manifest),
                                       withdrawn, landed=manifest)
-            said = (f"{len(waiting)} new file(s) in landing/{domain} ({', '.join(waiting)}) wait for {job.name} run "
-                    f"{landing.run_id} ({landing.status.value}), which lands every new file of the folder; the first "
+            said = (f"{len(waiting)} new file(s) in landing/{domain} ({', '.join(waiting)}) wait for {landing.job_name} "
+                    f"run {landing.run_id} ({landing.status.value}), which lands every new file of the folder; the first "
                     "tick after it ends requests a run for any it did not land")
             context.log.info(said)
             # the copies it noticed are in the cursor now: said here, or never in a skip reason

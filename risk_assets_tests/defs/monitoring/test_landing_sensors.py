@@ -168,9 +168,13 @@ def test_a_file_landing_while_an_ingest_run_is_in_progress_waits_for_that_run(ri
         # a run canceled before its ingest step lands nothing: the file it held back gets a run of its own
         shutil.copy2(cases_dir / "F03_loans_2024-03.csv", risk_home.landing_loans / "c.csv")
         os.utime(risk_home.landing_loans / "c.csv", (946684800, 946684800))
-        canceled = instance.add_run(dg.DagsterRun(job_name="ingest_loans", status=dg.DagsterRunStatus.STARTED))
+        # a run of the whole lake (`risk-assets run`) lands files too; one that only scores does not
+        instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=dg.DagsterRunStatus.STARTED,
+                                       asset_selection=frozenset({dg.AssetKey("loan_scores")})))
+        canceled = instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", status=dg.DagsterRunStatus.STARTED,
+                                                  asset_selection=frozenset({dg.AssetKey("raw_loans")})))
         assert tick(instance, defs, landed.cursor).skip_reason.skip_message.startswith(
-            f"1 new file(s) in landing/loans (c.csv) wait for ingest_loans run {canceled.run_id} (STARTED)")
+            f"1 new file(s) in landing/loans (c.csv) wait for __ASSET_JOB run {canceled.run_id} (STARTED)")
         instance.report_run_canceled(canceled)
         (after,) = tick(instance, defs, landed.cursor).run_requests
         assert after.tags["risk/landing_file"] == "c.csv"
