@@ -54,6 +54,32 @@ def _why_no_news_model(con) -> str | None:
     return None
 
 
+def sentiment_refusal_said(con) -> str | None:
+    """Why no news_sentiment version is registered, when its latest training was refused (too few
+    labelled sentences of a label: ml.model_metrics, split 'all', macro_f1 NULL with the refusal as
+    reason), with what to do: 'training refused: too few distinct labelled sentences ...: {...,
+    'negative': 1} (need at least 2 of each of ...); land more labelled sentences of the short
+    label(s), then train: risk-assets run --no-seed --select 'key:news_sentiment_model+'
+    (sentiment_retrain_sensor tries again once 500 more labelled articles have landed)'. None when a
+    version is registered, no training was refused, or the tables are not in the lake."""
+    try:
+        if con.execute("SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'").fetchone()[0]:
+            return None
+        last = con.execute("SELECT reason FROM ml.model_metrics WHERE model = 'news_sentiment' AND split = 'all' "
+                           "AND metric = 'macro_f1' AND value IS NULL AND reason IS NOT NULL "
+                           "ORDER BY recorded_at DESC LIMIT 1").fetchone()
+    except (duckdb.CatalogException, duckdb.BinderException):  # no model tried yet
+        return None
+    if last is None:
+        return None
+    from risk_assets.lib.monitoring.retrain import RetrainThresholds
+
+    return (f"training refused: {last[0].removeprefix('not trained: ')}; land more labelled sentences of the "
+            f"short label(s), then train: {own_command()} run --no-seed --select 'key:news_sentiment_model+' "
+            f"(sentiment_retrain_sensor tries again once {RetrainThresholds().new_labelled_articles} more labelled "
+            "articles have landed)")
+
+
 def landed_articles_not_in_features(con) -> int | None:
     """Articles in raw.news (with text, none of their values quarantined) that marts.news_features
     does not hold yet, by the key staging collapses copies on (cleaned text, ticker, publication
@@ -120,12 +146,17 @@ _MISSING_TABLE = re.compile(r'Table with name "?([\w.]+)"? does not exist')
 def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
     """(name, passed, observed) for every expectation on the lake; `observed` is the count the check
     read, with what it counts ("0 files that do not reconcile"). With `own_data` the sample's counts
-    are not checked: passed None ("skip")."""
+    are not checked: passed None ("skip"), nor are the sentiment lines of a lake with no labelled news,
+    or whose sentiment training was refused for too few labelled sentences, nor the PD score line
+    when its unscored loans are all of books whose training was refused (too few defaults): a
+    lender's own feed too small to train on is not a broken lake. On the sample data these fail, with
+    the refusal's reason and what to do."""
     results: list[tuple[str, bool | None, str]] = []
 
+    sentiment_refused = sentiment_refusal_said(con)
     no_news_model = _why_no_news_model(con) if own_data else None
 
-    def one(name: str, sql: str, expect, counts: str) -> None:
+    def one(name: str, sql: str, expect, counts: str, refused=None) -> None:
         if own_data and name.startswith(SAMPLE_LINES):
             results.append((name, None, "a count of the sample data, not checked with --own-data"))
             return
@@ -140,7 +171,10 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
                                          f"writes it ({own_command()} run --no-seed)" if missing
                             else f"not in the lake: {str(exc).splitlines()[0]}"))
             return
-        results.append((name, expect(observed), f"{observed} {counts}".rstrip()))
+        passed = expect(observed)
+        if own_data and not passed and refused is not None and refused(con):  # too small a feed to train on
+            passed = None
+        results.append((name, passed, f"{observed} {counts}".rstrip()))
 
     one("manifest rows reconcile (rows_in_file = loaded + quarantined + non-data)",
         "SELECT count(*) FROM raw.landed_files WHERE status = 'loaded' AND "
@@ -169,21 +203,27 @@ def checks(con, own_data: bool = False) -> list[tuple[str, bool | None, str]]:
         "AND model IN ('loan_pd_lendingclub', 'loan_pd_sba')",
         lambda n: n == 2, "portfolios with a champion")
     one("every loan in loan_features has a PD score from its portfolio's champion", _unscored_loans,
-        lambda text: text.startswith("0 "), "")
+        lambda text: text.startswith("0 "), "",
+        refused=lambda con: all(refused_training for _, _, refused_training, _ in _unscored_books(con)))
     one("a news sentiment model version registered",
-        "SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'", lambda n: n >= 1, "version(s)")
+        "SELECT count(*) FROM ml.model_registry WHERE model = 'news_sentiment'", lambda n: n >= 1,
+        f"version(s): {sentiment_refused}" if sentiment_refused else "version(s)",
+        refused=lambda con: sentiment_refused is not None)
     one("every article in news_features has a sentiment score from the champion",
         "SELECT count(*) FROM marts.news_features f WHERE NOT EXISTS (SELECT 1 FROM ml.news_scores s "
         "JOIN ml.model_registry r ON r.model = 'news_sentiment' AND r.version = s.model_version "
         "AND r.status = 'champion' WHERE s.doc_id = f.doc_id)",
-        lambda n: n == 0, "articles without a champion's score")
+        lambda n: n == 0, "articles without a champion's score"
+        + (" (no news_sentiment champion: training refused, above)" if sentiment_refused else ""),
+        refused=lambda con: sentiment_refused is not None)
     return results
 
 
-def _unscored_loans(con: duckdb.DuckDBPyConnection) -> str:
-    """'<n> loans without a champion's score', then per portfolio its count and, where it has no
-    champion, why (`pd_lake.unscored_reason`: never trained, training refused and why, retired)."""
-    from risk_assets.lib.ml.pd_lake import unscored_reason
+def _unscored_books(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, bool, str | None]]:
+    """(portfolio, loans in loan_features without its champion's score, whether its latest training
+    was refused, why it has no champion or None while one stands) per portfolio with such loans. Why:
+    `pd_lake.unscored_reason` (never trained, training refused and why, retired)."""
+    from risk_assets.lib.ml.pd_lake import model_name, unscored_reason
 
     rows = con.execute(
         "SELECT f.portfolio, count(*) AS n, bool_or(c.model IS NOT NULL) AS has_champion "
@@ -194,14 +234,29 @@ def _unscored_loans(con: duckdb.DuckDBPyConnection) -> str:
         "WHERE s.loan_key = f.loan_key) GROUP BY f.portfolio ORDER BY f.portfolio").fetchall()
     has_metrics = bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml' "
                                    "AND table_name = 'model_metrics'").fetchone()[0])
+    books = []
+    for portfolio, n, has_champion in rows:
+        why = None if has_champion else (unscored_reason(con, portfolio) if has_metrics
+                                         else f"no {model_name(portfolio)} champion: never trained")
+        refused = why is not None and why.startswith(f"no {model_name(portfolio)} champion: training refused: ")
+        books.append((portfolio, n, refused, why))
+    return books
 
-    def why(portfolio: str) -> str:
-        if has_metrics:
-            return unscored_reason(con, portfolio)
-        return f"no loan_pd_{portfolio} champion: never trained"
 
-    parts = [f"{portfolio} {n}" + ("" if has_champion else f" ({why(portfolio)})") for portfolio, n, has_champion in rows]
-    return f"{sum(n for _, n, _ in rows)} loans without a champion's score" + (": " + ", ".join(parts) if parts else "")
+def _unscored_loans(con: duckdb.DuckDBPyConnection) -> str:
+    """'<n> loans without a champion's score', then per portfolio its count and, where it has no
+    champion, why (`_unscored_books`); books whose training was refused end it with the command
+    that trains them once more defaults have landed."""
+    from risk_assets.lib.ml.pd_lake import train_by_hand
+    from risk_assets.lib.monitoring.retrain import RetrainThresholds
+
+    books = _unscored_books(con)
+    parts = [f"{portfolio} {n}" + (f" ({why})" if why else "") for portfolio, n, _, why in books]
+    refused = [portfolio for portfolio, _, was_refused, _ in books if was_refused]
+    todo = (f"; land loans with more defaults, then train: {train_by_hand(refused, own_command())} "
+            f"(retrain_sensor tries again once {RetrainThresholds().first_model_new_defaults} more defaults "
+            "have landed)") if refused else ""
+    return f"{sum(n for _, n, _, _ in books)} loans without a champion's score" + (": " + ", ".join(parts) if parts else "") + todo
 
 
 QUALITY_FIGURES = """

@@ -145,8 +145,53 @@ def test_a_book_whose_training_was_refused_says_why_on_the_scores_line(risk_home
         con.execute("INSERT INTO ml.model_metrics (model, version, split, metric, value, reason, recorded_at) VALUES "
                     "('loan_pd_acme', 'r1', 'all', 'auc', NULL, ?, now())", [refusal])
         results = {name: observed for name, _, observed in verify.checks(con)}
-    assert results["every loan in loan_features has a PD score from its portfolio's champion"] == (
-        f"3 loans without a champion's score: acme 2 (no loan_pd_acme champion: training refused: {refusal}), lendingclub 1")
+        own = {name: passed for name, passed, _ in verify.checks(con, own_data=True)}
+        con.execute("DELETE FROM marts.loan_features WHERE portfolio <> 'acme'")
+        only_refused = {name: passed for name, passed, _ in verify.checks(con, own_data=True)}
+        sample = {name: passed for name, passed, _ in verify.checks(con)}
+    train = ("""run --no-seed --select 'key:loan_pd_model+' --config-json """
+             """'{"ops": {"loan_pd_model": {"config": {"portfolios": ["acme"]}}}}'""")
+    line = "every loan in loan_features has a PD score from its portfolio's champion"
+    assert results[line] == (
+        f"3 loans without a champion's score: acme 2 (no loan_pd_acme champion: training refused: {refusal}), "
+        f"lendingclub 1; land loans with more defaults, then train: {own_command()} {train} "
+        "(retrain_sensor tries again once 20 more defaults have landed)")
+    # a lender's book too small to train is not a broken lake: skipped with --own-data, unless other
+    # loans (lendingclub's, with a champion) are unscored too; the sample's terms fail it
+    assert (own[line], only_refused[line], sample[line]) == (False, None, False)
+
+
+def test_a_refused_sentiment_training_says_why_and_what_to_do(risk_home, capsys):
+    """Too few labelled sentences of a label: no version is registered, and both sentiment lines give
+    the refusal kept in ml.model_metrics (split all, macro_f1 NULL) and the command that trains once
+    more have landed: a FAIL on the sample's terms, a skip on a lender's own lake (as a PD book
+    refused for too few defaults), whose verify then exits 0."""
+    _small_lake(risk_home.lake_path)
+    refusal = ("not trained: too few distinct labelled sentences to hold out a stratified share: "
+               "{'positive': 358, 'neutral': 39, 'negative': 1} (need at least 2 of each of "
+               "('negative', 'neutral', 'positive'))")
+    with connect(risk_home.lake_path) as con:
+        con.execute("DELETE FROM ml.model_registry WHERE model = 'news_sentiment'")
+        con.execute("DELETE FROM ml.news_scores")
+        con.execute("CREATE OR REPLACE TABLE raw.news AS SELECT 'x' AS _file_sha256, 'desk.csv' AS _source_file, "
+                    "'Sales rose.' AS text_clean, 'positive' AS label")
+        con.execute("INSERT INTO ml.model_metrics (model, version, split, metric, value, reason, recorded_at) VALUES "
+                    "('news_sentiment', 'v1', 'all', 'macro_f1', NULL, ?, now()), "
+                    "('news_sentiment', 'v1', 'all', 'n_labelled', 398, NULL, now())", [refusal])
+        sample = {name: (passed, observed) for name, passed, observed in verify.checks(con)}
+        own = {name: (passed, observed) for name, passed, observed in verify.checks(con, own_data=True)}
+        (articles,) = con.execute("SELECT count(*) FROM marts.news_features").fetchone()
+    said = ("training refused: too few distinct labelled sentences to hold out a stratified share: "
+            "{'positive': 358, 'neutral': 39, 'negative': 1} (need at least 2 of each of ('negative', 'neutral', "
+            "'positive')); land more labelled sentences of the short label(s), then train: "
+            f"{own_command()} run --no-seed --select 'key:news_sentiment_model+' (sentiment_retrain_sensor tries "
+            "again once 500 more labelled articles have landed)")
+    registered, scored = "a news sentiment model version registered", \
+        "every article in news_features has a sentiment score from the champion"
+    assert sample[registered] == (False, f"0 version(s): {said}")
+    assert sample[scored] == (False, f"{articles} articles without a champion's score "
+                                     "(no news_sentiment champion: training refused, above)")
+    assert own[registered] == (None, sample[registered][1]) and own[scored] == (None, sample[scored][1])
 
 
 def test_a_lake_of_loan_tapes_only_fails_the_news_lines_and_still_prints_the_rest(risk_home, capsys):
