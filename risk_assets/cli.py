@@ -336,9 +336,14 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     for status, path, message in files:
         lines.append(_wrapped(f"{status.upper():<7} {Path(path).name}: ", message))
     command = own_command()
-    for path, records, count, rules in quarantined:
-        lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{count:,} of its {records:,} records ({rules}); "
-                              "by line, column and rule:"))
+    for path, records, count, rules, checked, values, checks in quarantined:
+        # the file's whole quarantine, as `quarantine FILE` lists it: landing's and the value checks'
+        whole = (f"{count:,} of its {records:,} records ({rules})" if not checks else
+                 f"{count + checked:,} of its {records:,} records, {values:,} values: "
+                 + (f"{count:,} at landing ({rules}), " if count else "")
+                 + f"{checked:,} {'more ' if count else ''}set aside by {'the check' if ';' not in checks else 'checks'} "
+                 f"{checks}")
+        lines.append(_wrapped(f"QUARANTINED {Path(path).name}: ", f"{whole}; by line, column and rule:"))
         lines.append(f"         {command} quarantine {shlex.quote(Path(path).name)}")
     for path, line, note, domain in unterminated:
         lines.append(_wrapped(f"CUT?    {Path(path).name}: ", note))

@@ -296,6 +296,40 @@ def test_the_run_summary_names_a_file_landed_with_records_quarantined(tmp_path, 
     assert lines[2] == f"         {own_command()} quarantine F06_lc_formatted_strings.csv"  # whole, to copy
 
 
+def test_the_run_summary_gives_a_files_whole_quarantine_landings_and_the_checks(tmp_path, cases_dir):
+    """A record a value check (raw_loans_values) set aside after landing was on a WARN line of its own,
+    so `QUARANTINED F06...: 2 of its 8 records` did not match `risk-assets quarantine F06...` (5 values
+    in 3 records) without adding by hand: the per-file line gives both, values and records."""
+    import shutil
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", landing)
+
+    def write(con, run_id):
+        land_folder(con, landing, "loans", parse_loan_file, run_id, asset="raw_loans")
+        (sha, path), = con.execute("SELECT sha256, path FROM raw.landed_files").fetchall()
+        at_landing = con.execute("SELECT min(line) FROM quality.quarantine").fetchone()[0]
+        # line 5 (loan 71003) fails two value rules; a line landing quarantined fails one more: 1 record more
+        con.executemany("INSERT INTO quality.quarantine (asset, source_file, file_sha256, line, record_key, column_name, "
+                        "rule, raw_value, message, run_id, quarantined_at) VALUES ('raw_loans_values', ?, ?, ?, ?, ?, ?, "
+                        "?, 'out of range', ?, now())",
+                        [[path, sha, 5, "lendingclub:71003", "revol_util", "revol_util_range", "98.5", run_id],
+                         [path, sha, 5, "lendingclub:71003", "int_rate", "int_rate_range", "15.96", run_id],
+                         [path, sha, at_landing, None, "revol_util", "revol_util_range", "132", run_id]])
+
+    lines = _summary_of_a_run_that_wrote(tmp_path, write)
+    end = next(i for i, line in enumerate(lines) if line.endswith(" rule:"))
+    assert " ".join(" ".join(lines[1:end + 1]).split()) == (
+                        "QUARANTINED F06_lc_formatted_strings.csv: 3 of its 8 records, 5 values: 2 at landing "
+                        "(unparsable_date 2), 1 more set aside by the check raw_loans_values (revol_util_range 2, "
+                        "int_rate_range 1); by line, column and rule:")
+    assert lines[end + 1] == f"         {own_command()} quarantine F06_lc_formatted_strings.csv"
+
+
 def test_the_run_summary_points_a_news_file_cut_short_at_its_article_not_at_the_loan_lookup(tmp_path):
     """`CUT? cut_a.csv` was followed by `risk-assets loan cut_a.csv:4`, a loan command that answers
     that the lake has no loans; a news file's line is found in raw.news."""

@@ -56,8 +56,11 @@ class LakeOutcomes(NamedTuple):
         refused or failed to land (raw.landing_events, NOT_LANDED_SQL: 'still refused' for bytes an
         earlier run refused for the same reason).
     quarantined: (path, records in the file (blank, note and footer lines not counted), records
-        quarantined, '<rule> <count>, ...' most first) of each file it landed with records
-        quarantined at landing (raw.landed_files and quality.quarantine).
+        quarantined at landing, '<rule> <count>, ...' most first, records the checks set aside besides
+        (raw_loans_values, ...), values quarantined in all (landing's and the checks', as `risk-assets
+        quarantine FILE` counts them), '<check> (<rule> <values>, ...); ...' or None) of each file it
+        landed with records quarantined at landing or by a check (raw.landed_files and
+        quality.quarantine, which a check rewrites on each run).
     cut_short: (model, version, optimiser steps trained, steps planned, holdout macro-F1 or None,
         registry status) of each sentiment model it trained whose time budget ended the training
         before its planned steps (ml.model_metrics, split train): a busy machine's model, which
@@ -77,7 +80,7 @@ class LakeOutcomes(NamedTuple):
     """
 
     not_landed: list[tuple[str, str, str]]
-    quarantined: list[tuple[str, int, int, str]]
+    quarantined: list[tuple[str, int, int, str | None, int, int, str | None]]
     cut_short: list[tuple[str, str, int, int, float | None, str]]
     copies: list[tuple[str, str]]
     unterminated: list[tuple[str, int | None, str, str]]
@@ -141,9 +144,22 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
                 SELECT f.path, f.rows_in_file - coalesce(f.non_data_lines, 0), f.rows_quarantined,
                        (SELECT string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule)
                         FROM (SELECT rule, count(DISTINCT line) AS n FROM quality.quarantine AS q
-                              WHERE q.file_sha256 = f.sha256 AND q.asset = 'raw_' || f.domain GROUP BY rule))
+                              WHERE q.file_sha256 = f.sha256 AND q.asset = 'raw_' || f.domain GROUP BY rule)),
+                       (SELECT count(DISTINCT line) FROM quality.quarantine AS q
+                        WHERE q.file_sha256 = f.sha256 AND q.asset <> 'raw_' || f.domain
+                          AND q.line NOT IN (SELECT line FROM quality.quarantine AS l WHERE l.file_sha256 = f.sha256
+                                               AND l.asset = 'raw_' || f.domain AND l.line IS NOT NULL)),
+                       (SELECT count(*) FROM quality.quarantine AS q WHERE q.file_sha256 = f.sha256),
+                       (SELECT string_agg(asset || ' (' || rules || ')', '; ' ORDER BY asset)
+                        FROM (SELECT asset, string_agg(rule || ' ' || format('{:,}', n), ', ' ORDER BY n DESC, rule) AS rules
+                              FROM (SELECT asset, rule, count(*) AS n FROM quality.quarantine AS q
+                                    WHERE q.file_sha256 = f.sha256 AND q.asset <> 'raw_' || f.domain GROUP BY ALL)
+                              GROUP BY asset))
                 FROM raw.landed_files AS f
-                WHERE f.run_id = ? AND f.status = 'loaded' AND f.rows_quarantined > 0 ORDER BY f.path""")
+                WHERE f.run_id = ? AND f.status = 'loaded'
+                  AND (f.rows_quarantined > 0 OR EXISTS (SELECT 1 FROM quality.quarantine AS q
+                                                         WHERE q.file_sha256 = f.sha256))
+                ORDER BY f.path""")
             cut_short = rows(con, """
                 SELECT t.model, t.version, t.steps::INTEGER, t.planned::INTEGER,
                        (SELECT value FROM ml.model_metrics AS h WHERE h.model = t.model AND h.version = t.version
@@ -208,7 +224,7 @@ def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
     notes = [f"{model} trained short {steps}/{planned}" for model, _, steps, planned, _, _ in outcomes.cut_short]
     notes += [f"{Path(path).name} {status}" for status, path, _ in outcomes.not_landed]
     notes += [f"{Path(path).name}: {count:,} of {records:,} records quarantined"
-              for path, records, count, _ in outcomes.quarantined]
+              for path, records, count, *_ in outcomes.quarantined if count]
     notes += [f"{check}: {values:,} values of {records:,} records quarantined" for check, values, records in outcomes.checked_out]
     notes += [f"{Path(path).name} not landed: a copy of {Path(first).name}" for path, first in outcomes.copies]
     notes += [f"{Path(path).name} ends without a line end" for path, *_ in outcomes.unterminated]
