@@ -907,7 +907,24 @@ def _replay(args: argparse.Namespace, home: RiskHome) -> int:
     return 0
 
 
+def quiet_library_warnings() -> None:
+    """Keep Dagster's notes to developers off the commands' stderr: BetaWarning and PreviewWarning (a
+    beta parameter its own parser of a selection string passes: `Parameter include_sources of function
+    AssetSelection.all is currently in beta`) and SupersessionWarning. They speak of Dagster's API,
+    not of the lake, and no operator can act on them; the test settings (pyproject.toml,
+    filterwarnings) ignore them alike. Warnings of the project's own code still show."""
+    import warnings
+
+    try:
+        from dagster_shared.utils.warnings import BetaWarning, PreviewWarning, SupersessionWarning
+    except ImportError:  # a Dagster before dagster_shared: its categories live in dagster itself
+        from dagster._utils.warnings import BetaWarning, PreviewWarning, SupersessionWarning
+    for category in (BetaWarning, PreviewWarning, SupersessionWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
 def main(argv: list[str] | None = None) -> int:
+    quiet_library_warnings()
     if argv is None and hasattr(signal, "SIGPIPE"):
         # run as a command: `risk-assets registry | head` ends quietly when head stops reading,
         # as other command-line tools do, instead of a BrokenPipeError traceback

@@ -685,3 +685,30 @@ def test_a_quarantine_rule_no_value_has_is_told_with_the_closest_rule_held_not_a
         assert capsys.readouterr().err == said
     assert main(["quarantine", "--rule", "unparsable_date"]) == 0
     assert "F06_lc_formatted_strings.csv  raw_loans" in capsys.readouterr().out
+
+
+def test_a_registry_change_prints_no_dagster_beta_warning_beside_its_own_lines(risk_home, tmp_path):
+    """`registry --retire` and `--restore` evaluate Dagster's asset selections, whose parser passes a beta
+    parameter: `BetaWarning: Parameter include_sources of function AssetSelection.all is currently in
+    beta` was printed on stderr beside the command's own message. Run as the operator runs it."""
+    import os
+    import sys
+
+    from risk_assets.lib.lake import connect
+    from risk_assets.lib.ml.pd_lake import ensure_pd_tables
+    from risk_assets.lib.ml.registry import promote, register_candidate
+
+    with connect(risk_home.lake_path) as con:
+        ensure_pd_tables(con)
+        artifact = tmp_path / "artifacts" / "loan_pd_lendingclub" / "20261207T200309Z-5e6bb444"
+        artifact.mkdir(parents=True)
+        register_candidate(con, "loan_pd_lendingclub", "20261207T200309Z-5e6bb444", str(artifact), "auc", 0.6498,
+                           "sha:abc")
+        promote(con, "loan_pd_lendingclub", "20261207T200309Z-5e6bb444", "promoted: first model")
+    env = {**os.environ, "RISK_HOME": str(risk_home.root), "DAGSTER_HOME": str(risk_home.root / "dagster")}
+    for change in (["--retire"], ["--restore", "20261207T200309Z-5e6bb444"]):
+        done = subprocess.run([sys.executable, "-m", "risk_assets.cli", "registry", "loan_pd_lendingclub", *change,
+                               "--reason", "2011 vintage under review"], capture_output=True, text=True, env=env,
+                              timeout=300)
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr
+        assert done.stdout.startswith("loan_pd_lendingclub 20261207T200309Z-5e6bb444: ")
