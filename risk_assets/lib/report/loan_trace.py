@@ -66,9 +66,16 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
         return LoanTrace(query, [news], False)
     if not table_exists(con, "raw.loans"):
         return LoanTrace(query, ["the lake has no raw.loans yet: land a loan tape first (risk-assets run)"], False)
+    if portfolio is not None and (unknown := _portfolio_not_held(con, portfolio)):
+        return LoanTrace(query, [unknown], False)
     keys = _loan_keys(con, query, portfolio)
     lines: list[str] = []
     found = FILE_LINE.match(query)
+    if not keys and found and portfolio is not None and (elsewhere := _loan_keys(con, query, None)):
+        held = [p for (p,) in con.execute("SELECT DISTINCT portfolio FROM raw.loans WHERE list_contains(?, loan_key) "
+                                          "ORDER BY 1", [elsewhere]).fetchall()]
+        return LoanTrace(query, [f"{query}: its loan is in portfolio {', '.join(map(repr, held))}, not {portfolio!r}: "
+                                 "look it up without --portfolio, or with that one"], False)
     if not keys and found and landed_file(con, found["file"]) is None:
         copies = landed_copies_of(con, found["file"])
         if len(copies) > 1:
@@ -169,17 +176,33 @@ def _news_file_line(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
             f"{found['line']}: {record_lookup('news', name, int(found['line']), 'risk-assets')}")
 
 
+def _portfolio_not_held(con: duckdb.DuckDBPyConnection, portfolio: str) -> str | None:
+    """Why `--portfolio` can match no loan, or None when raw.loans holds loans of `portfolio`: the
+    lake has no such portfolio (a typo, 'lendingclb'), said with the closest it holds and each of its
+    portfolios with its count of loans (raw.loans rows), so the miss is not read as a loan not there."""
+    import difflib
+
+    held = con.execute("SELECT portfolio, count(*) FROM raw.loans GROUP BY portfolio ORDER BY 1").fetchall()
+    if any(name == portfolio for name, _ in held):
+        return None
+    close = difflib.get_close_matches(portfolio, [name for name, _ in held], n=1)
+    listed = ", ".join(f"{name} ({n:,} row{'' if n == 1 else 's'})" for name, n in held) or "none: no loan has landed"
+    return (f"no portfolio {portfolio!r} in the lake{f'; did you mean {close[0]!r}?' if close else ''} "
+            f"(its portfolios: {listed})")
+
+
 def _loan_keys(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None) -> list[str]:
-    """Loan keys matching the query: the key itself, the tape's id as written, an all-digit id with
-    or without its leading zeros (`1` and `00000001`, also in a key: `bank:00000001`), or file:line."""
+    """Loan keys matching the query (of `portfolio` alone when given): the key itself, the tape's id
+    as written, an all-digit id with or without its leading zeros (`1` and `00000001`, also in a key:
+    `bank:00000001`), or file:line."""
     found = FILE_LINE.match(query)
     if found:
         rows = con.execute(
-            f"SELECT DISTINCT loan_key FROM raw.loans WHERE _source_line = ? AND {names_file('_source_file', '?')} "
-            "ORDER BY 1",
+            f"SELECT DISTINCT loan_key, portfolio FROM raw.loans WHERE _source_line = ? AND "
+            f"{names_file('_source_file', '?')} ORDER BY 1",
             [int(found["line"]), found["file"], found["file"]]).fetchall()
         if rows:
-            return [r[0] for r in rows]
+            return [key for key, of in rows if portfolio is None or of == portfolio]
     # an all-digit id is keyed without its leading zeros: '00000001' and '1' find the same loan,
     # whichever form its tapes wrote (`loan_formats.key_id`)
     keyed = key_id(query)

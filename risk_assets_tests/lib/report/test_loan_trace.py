@@ -558,3 +558,23 @@ def test_a_loan_of_a_withdrawn_file_looked_up_by_its_key_or_id_says_so(risk_home
     assert main(["loan", idless]) == 0
     assert capsys.readouterr().out.strip() == f"loan {idless}: landed from {name} line 7, a file since {said(name, 19, 1)}"
     assert main(["loan", "1001"]) == 1  # its file is named nowhere in the lake now
+
+
+def test_a_mistyped_portfolio_names_the_lakes_portfolios_by_key_and_by_file_line(risk_home, data_dir):
+    """`--portfolio lendingclb` said only that no loan matched (and file:line ignored the filter, tracing
+    the loan of any portfolio): the lake's portfolios are named, the closest first; a file:line whose
+    loan is of another portfolio than the one given says which."""
+    name = _land(risk_home, data_dir)
+    with connect(risk_home.lake_path) as con:
+        key = con.execute("SELECT loan_key FROM raw.loans WHERE _source_line = 2").fetchone()[0]
+        loan_id = key.split(":")[1]
+        con.execute("INSERT INTO raw.loans (loan_key, portfolio) VALUES ('acme:1', 'acme')")
+        mistyped = [trace_loan(con, query, "lendingclb") for query in (loan_id, f"{name}:2")]
+        other = trace_loan(con, f"{name}:2", "acme")
+        right = trace_loan(con, f"{name}:2", "lendingclub")
+    said = ("no portfolio 'lendingclb' in the lake; did you mean 'lendingclub'? (its portfolios: acme (1 row), "
+            "lendingclub (19 rows))")
+    assert [(trace.found, trace.lines) for trace in mistyped] == [(False, [said])] * 2
+    assert (other.found, other.lines) == (False, [f"{name}:2: its loan is in portfolio 'lendingclub', not 'acme': "
+                                                  "look it up without --portfolio, or with that one"])
+    assert right.found and right.lines[0] == f"loan {key}"
