@@ -264,6 +264,14 @@ def _ignoring(signum: int) -> Iterator[None]:
         signal.signal(signum, previous)
 
 
+def counted(count: int, unit: str) -> str:
+    """`count` with thousands separators and `unit` (a plural noun), singular for 1: '1 row',
+    '3,000 rows', '1 quarantine entry'."""
+    if count != 1:
+        return f"{count:,} {unit}"
+    return f"1 {unit[:-3] + 'y' if unit.endswith('ies') else unit.removesuffix('s')}"
+
+
 def own_command() -> str:
     """How to call this program in a printed hint: `risk-assets` when that name on PATH is this
     environment's script, else the script's path, relative to the working folder when under it
@@ -338,8 +346,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     command = own_command()
     for path, records, count, rules, checked, values, checks in quarantined:
         # the file's whole quarantine, as `quarantine FILE` lists it: landing's and the value checks'
-        whole = (f"{count:,} of its {records:,} records ({rules})" if not checks else
-                 f"{count + checked:,} of its {records:,} records, {values:,} values: "
+        whole = (f"{count:,} of its {counted(records, 'records')} ({rules})" if not checks else
+                 f"{count + checked:,} of its {counted(records, 'records')}, {counted(values, 'values')}: "
                  + (f"{count:,} at landing ({rules}), " if count else "")
                  + f"{checked:,} {'more ' if count else ''}set aside by {'the check' if ';' not in checks else 'checks'} "
                  f"{checks}")
@@ -571,13 +579,13 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
     """Export tables of the lake to `out`, one file per table; prints each file and its row count.
 
     Default tables: `risk_assets.lib.report.EXPORT_TABLES`. Explicitly named tables that do not exist
-    fail the command (exit 2); default tables not materialized yet are listed and skipped. An `out`
+    fail the command (exit 2), naming the tables the lake holds; default tables not materialized yet are listed and skipped. An `out`
     that cannot be written (a file there, no permission, a table's file path taken by a folder) is
     one line naming it and why, exit 2.
     """
     import duckdb
 
-    from risk_assets.lib.report.export import EXPORT_TABLES, export_tables, resolve_tables
+    from risk_assets.lib.report.export import EXPORT_TABLES, export_tables, lake_tables, resolve_tables
 
     if not home.lake_path.exists():
         print(no_lake_said(home), file=sys.stderr)
@@ -585,7 +593,9 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
     with connect(home.lake_path, read_only=True) as con:
         _, unmatched = resolve_tables(con, patterns or EXPORT_TABLES)
         if unmatched and patterns:
-            print(f"risk-assets: no such table in {home.lake_path}: {', '.join(unmatched)}", file=sys.stderr)
+            held = lake_tables(con)
+            print(f"risk-assets: no such table in {home.lake_path}: {', '.join(unmatched)}; its tables: "
+                  + (", ".join(held) if held else "none yet"), file=sys.stderr)
             return 2
         try:
             written = export_tables(con, patterns or EXPORT_TABLES, out, fmt)
@@ -596,7 +606,7 @@ def export_lake_tables(home: RiskHome, patterns: list[str] | None, out: Path, fm
                   "(created if missing)", file=sys.stderr)
             return 2
     for item in written:
-        print(f"{item.table}: {item.rows:,} rows -> {item.path}")
+        print(f"{item.table}: {counted(item.rows, 'rows')} -> {item.path}")
     if unmatched:
         print(f"not in the lake yet (skipped): {', '.join(unmatched)}")
     return 0
@@ -748,9 +758,10 @@ def registry_command(home: RiskHome, model: str | None, retire: bool, restore: s
         print(f"{sensor} holds {model} {now_champion['version']} (no automatic retraining) until a {files} file lands; "
               f"to retrain now: {own_command()} run --no-seed --select 'key:{asset}+' (the {job} job)")
     if stale:
-        print(f"{table}: {stale:,} rows still carry the scores of a version that is not champion; "
+        print(f"{table}: {counted(stale, 'rows')} still {'carry' if stale > 1 else 'carries'} the scores of a "
+              "version that is not champion; "
               + (f"rescore with: {own_command()} run --no-seed --select 'key:{scoring}+'" if now_champion
-                 else f"{scoring} removes them when it runs"))
+                 else f"{scoring} removes {'them' if stale > 1 else 'it'} when it runs"))
     return 0
 
 
@@ -796,14 +807,15 @@ def withdraw_command(home: RiskHome, which: str, reason: str | None, domain: str
         except AmbiguousFile as exc:
             print(f"risk-assets: {str(exc).splitlines()[0]}", file=sys.stderr)
             for sha256, _, copy_domain, rows, path in exc.copies:
-                print(f"  {copy_domain:<5} {path} ({rows:,} rows): {own_command()} withdraw {sha256[:12]} "
+                print(f"  {copy_domain:<5} {path} ({counted(rows, 'rows')}): {own_command()} withdraw {sha256[:12]} "
                       f"--domain {copy_domain} --reason {shlex.quote(reason or '...')}", file=sys.stderr)
             return 2
         except ValueError as exc:
             print(f"risk-assets: {exc}", file=sys.stderr)
             return 2
-    print(f"withdrew {done.path} (sha256 {done.sha256[:12]}): {done.rows_removed:,} rows removed from raw.{done.domain}, "
-          f"{done.quarantine_removed:,} quarantine entries removed; the manifest keeps it as 'withdrawn'")
+    print(f"withdrew {done.path} (sha256 {done.sha256[:12]}): {counted(done.rows_removed, 'rows')} removed from "
+          f"raw.{done.domain}, {counted(done.quarantine_removed, 'quarantine entries')} removed; the manifest keeps it "
+          "as 'withdrawn'")
     for path, sha256, n in done.released:
         print(f"{path} (sha256 {sha256[:12]}): {n:,} row(s) quarantined as conflicting_duplicate against the "
               "withdrawn file's conflict no more and are out of quarantine; staging takes them when rebuilt")
@@ -845,8 +857,8 @@ def _gate_by_hand(model: str, changes: list, now_champion: dict | None, stale: i
 
     done = "; ".join(f"{c.version} {c.status_from} -> {c.status_to}" for c in changes)
     standing = (f"champion now {now_champion['version']}" if now_champion else
-                f"no champion now: {table} still holds {stale:,} rows scored by a version that is not champion, "
-                f"until {scoring} runs and removes them" if stale else
+                f"no champion now: {table} still holds {counted(stale, 'rows')} scored by a version that is not "
+                f"champion, until {scoring} runs and removes {'them' if stale > 1 else 'it'}" if stale else
                 "no champion now: nothing is scored until a model is trained")
     return dg.AssetCheckResult(
         passed=now_champion is not None, severity=dg.AssetCheckSeverity.WARN,
@@ -905,6 +917,29 @@ def _replay(args: argparse.Namespace, home: RiskHome) -> int:
     for landed in drop_into(list(files.values()), home.landing_loans, wait):
         print(f"landed {landed}", flush=True)
     return 0
+
+
+def positive_count(text: str) -> int:
+    """argparse type of a count that must be 1 or more (`quarantine --limit`): '0' or '-5' is refused
+    with argparse's one-line error, not taken as 'list nothing' or read from the end."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def seconds_to_wait(text: str) -> float:
+    """argparse type of a wait in seconds that must be 0 or more (`replay --pause`)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text!r}") from None
+    if not value >= 0:  # a negative number, or nan
+        raise argparse.ArgumentTypeError(f"must be 0 seconds or more, not {text}")
+    return value
 
 
 def quiet_library_warnings() -> None:
@@ -976,7 +1011,7 @@ def main(argv: list[str] | None = None) -> int:
     quarantine = sub.add_parser("quarantine", help="what was quarantined, by file and rule; with a file, its values by line")
     quarantine.add_argument("file", nargs="?", help="a landed file's name, path or sha256 (8+ characters)")
     quarantine.add_argument("--rule", help="only this rule (unparsable_number, spreadsheet_error, ...)")
-    quarantine.add_argument("--limit", type=int, default=20, help="values listed (default 20)")
+    quarantine.add_argument("--limit", type=positive_count, default=20, help="values listed (default 20)")
     verify_cmd = sub.add_parser("verify", help="check the lake: files reconcile, the sample's counts, champions and scores "
                                                "(python -m risk_assets.verify); exit 1 on a failed line")
     verify_cmd.add_argument("--own-data", action="store_true",
@@ -986,7 +1021,7 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--column", default="ApprovalFY", help="vintage column of the tape (default: SBA's ApprovalFY)")
     replay.add_argument("--from-year", type=int, help="first vintage to drop")
     replay.add_argument("--to-year", type=int, help="last vintage to drop")
-    replay.add_argument("--pause", type=float, default=0.0, help="seconds to wait after each file")
+    replay.add_argument("--pause", type=seconds_to_wait, default=0.0, help="seconds to wait after each file")
     replay.add_argument("--step", action="store_true", help="wait for Enter after each file")
     args = parser.parse_args(argv)
 

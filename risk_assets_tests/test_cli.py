@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import dagster as dg
+import pytest
 
 from risk_assets.cli import own_command, run_summary
 
@@ -712,3 +713,20 @@ def test_a_registry_change_prints_no_dagster_beta_warning_beside_its_own_lines(r
                               timeout=300)
         assert (done.returncode, done.stderr) == (0, ""), done.stderr
         assert done.stdout.startswith("loan_pd_lendingclub 20261207T200309Z-5e6bb444: ")
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["quarantine", "--limit", "0"], "risk-assets quarantine: error: argument --limit: must be 1 or more, not 0"),
+    (["quarantine", "tape.csv", "--limit", "-5"],
+     "risk-assets quarantine: error: argument --limit: must be 1 or more, not -5"),
+    (["quarantine", "--limit", "ten"],
+     "risk-assets quarantine: error: argument --limit: must be a whole number of 1 or more, not 'ten'"),
+    (["replay", "--pause", "-1"], "risk-assets replay: error: argument --pause: must be 0 seconds or more, not -1"),
+])
+def test_a_count_or_wait_out_of_range_is_refused_as_argparse_refuses(argv, said, capsys):
+    """`quarantine --limit 0` (or negative) was accepted silently, listing nothing or reading from the end."""
+    from risk_assets.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2 and capsys.readouterr().err.splitlines()[-1] == said

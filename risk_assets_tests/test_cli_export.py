@@ -38,6 +38,22 @@ def test_export_of_a_table_that_does_not_exist_fails_with_its_name(risk_home, tm
     assert "ml.loan_scorez" in capsys.readouterr().err
 
 
+def test_a_glob_matching_no_table_lists_the_lakes_tables_and_one_row_is_one_row(risk_home, tmp_path, capsys):
+    """`--tables 'nosuch.*'` said no such table without naming those that exist; a table of one row
+    was exported as '1 rows'."""
+    from risk_assets.lib.report.export import lake_tables
+
+    with connect(risk_home.lake_path) as con:
+        register_candidate(con, "loan_pd_lendingclub", "v1", "/artifacts/loan_pd/v1", "auc", 0.6871, "sha:abc")
+        held = lake_tables(con)
+    assert main(["export", "--out", str(tmp_path), "--tables", "nosuch.*"]) == 2
+    assert capsys.readouterr().err == (f"risk-assets: no such table in {risk_home.lake_path}: nosuch.*; its tables: "
+                                       f"{', '.join(held)}\n")
+    assert "ml.model_registry" in held
+    assert main(["export", "--out", str(tmp_path), "--tables", "ml.model_registry"]) == 0
+    assert capsys.readouterr().out == f"ml.model_registry: 1 row -> {tmp_path / 'ml.model_registry.csv'}\n"
+
+
 def test_export_without_a_lake_says_how_to_make_one(risk_home, tmp_path, capsys):
     assert main(["export", "--out", str(tmp_path)]) == 2
     assert "risk-assets run" in capsys.readouterr().err

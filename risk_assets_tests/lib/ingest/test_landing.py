@@ -171,7 +171,7 @@ def test_a_wrong_delivery_is_withdrawn_and_its_correction_lands_in_its_place(ris
     assert "a reason is required" in capsys.readouterr().err
     assert main(["withdraw", "wire_2024-05-02.csv", "--reason", "labels swapped by the vendor"]) == 0
     out = capsys.readouterr().out
-    assert "2 rows removed from raw.news, 1 quarantine entries removed" in out
+    assert "2 rows removed from raw.news, 1 quarantine entry removed" in out
     assert "--select 'key:raw_news+ and not group:models'" in out
     assert f"{resent}: 1 article(s) were quarantined as duplicates of the withdrawn ones" in out
     assert not wrong.exists() and len(list((risk_home.root / "withdrawn").glob("*_wire_2024-05-02.csv"))) == 1
@@ -979,7 +979,7 @@ def test_withdrawing_one_version_of_a_name_releases_the_other_from_its_conflict(
     assert main(["withdraw", old[:12], "--reason", "superseded"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == [
-        f"withdrew {tape} (sha256 {old[:12]}): 3 rows removed from raw.loans, 1 quarantine entries removed; the "
+        f"withdrew {tape} (sha256 {old[:12]}): 3 rows removed from raw.loans, 1 quarantine entry removed; the "
         "manifest keeps it as 'withdrawn'",
         f"{tape} (sha256 {new[:12]}): 1 row(s) quarantined as conflicting_duplicate against the withdrawn file's "
         "conflict no more and are out of quarantine; staging takes them when rebuilt"]
