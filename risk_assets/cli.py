@@ -154,6 +154,20 @@ def _stop_wait_seconds() -> float:
         return STOP_WAIT_SECONDS
 
 
+DAGSTER_NOTES = ("ignore:Function `asset_materialize_command` is superseded:FutureWarning",
+                 "ignore:Parameter `include_sources` of function `AssetSelection.:Warning")
+"""PYTHONWARNINGS filters (message prefixes: a child process cannot name Dagster's own warning
+categories there) for the notes Dagster's CLI prints on every `dagster asset materialize`: the
+command superseded by `dg launch`, and the beta parameter its parser of a `--select` string passes."""
+
+
+def _quiet_dagster_env() -> dict[str, str]:
+    """The environment of the `dagster asset materialize` child and its step processes: this one's,
+    with DAGSTER_NOTES added to any PYTHONWARNINGS already set (`quiet_library_warnings`, for a child)."""
+    given = os.environ.get("PYTHONWARNINGS", "")
+    return {**os.environ, "PYTHONWARNINGS": ",".join(filter(None, (given, *DAGSTER_NOTES)))}
+
+
 def _materialize(select: str, lake_path: Path | None = None, config_json: str | None = None) -> int:
     command = ["dagster", "asset", "materialize", "-m", "risk_assets.definitions", "--select", select]
     if config_json:
@@ -207,7 +221,7 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     handlers = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         with _ignoring(signal.SIGTTOU):
-            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0)
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0, env=_quiet_dagster_env())
         for signum in pending:
             forward(signum)
         while True:

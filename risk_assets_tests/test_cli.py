@@ -730,3 +730,23 @@ def test_a_count_or_wait_out_of_range_is_refused_as_argparse_refuses(argv, said,
     with pytest.raises(SystemExit) as stop:
         main(argv)
     assert stop.value.code == 2 and capsys.readouterr().err.splitlines()[-1] == said
+
+
+def test_the_dagster_run_child_prints_no_superseded_or_beta_note_and_other_warnings_still_show():
+    """`risk-assets run` started `dagster asset materialize`, which printed `SupersessionWarning: Function
+    asset_materialize_command is superseded` and `BetaWarning: Parameter include_sources ...` on every run;
+    its environment now filters those two notes alone."""
+    import sys
+
+    from risk_assets.cli import _quiet_dagster_env
+
+    script = ("import warnings\n"
+              "from dagster_shared.utils.warnings import BetaWarning, supersession_warning\n"
+              "supersession_warning('Function `asset_materialize_command`', \"Use 'dg launch --assets <selection>'\", 2)\n"
+              "warnings.warn('Parameter `include_sources` of function `AssetSelection.all` is currently in beta', "
+              "BetaWarning)\n"
+              "warnings.warn('the lake is not what it seems')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_quiet_dagster_env(),
+                          timeout=120)
+    assert done.returncode == 0 and done.stderr.splitlines() == [
+        "<string>:5: UserWarning: the lake is not what it seems"], done.stderr
