@@ -475,10 +475,13 @@ def champion_calibration(con: duckdb.DuckDBPyConnection) -> list[dict]:
         one dict per champion, by model: "model", "version", "status" ('under-states on holdout_oot';
         CALIBRATION_NOT_RECORDED for a version trained before it was kept, or whose artifact is gone),
         "split", "mean_pd" and "default_rate" (fractions 0-1 over the split's loans; None without
-        calibration bins), "ece" (None: not computed).
+        calibration bins), "ece" (None: not computed). A lake without ml.calibration_bins or
+        ml.model_metrics (one older than them) reads as having no bins and no ECE, never an error.
     """
+    from risk_assets.lib.lake import table_exists
     from risk_assets.lib.ml.artifacts import load_meta, locate
 
+    has_bins, has_metrics = table_exists(con, "ml.calibration_bins"), table_exists(con, "ml.model_metrics")
     found = []
     for model, version, artifact, primary in con.execute(
             "SELECT model, version, artifact_path, primary_metric FROM ml.model_registry "
@@ -490,9 +493,11 @@ def champion_calibration(con: duckdb.DuckDBPyConnection) -> list[dict]:
             status = None
         rows, pd_sum, defaults = con.execute(
             "SELECT sum(count), sum(count * mean_pd), sum(count * default_rate) FROM ml.calibration_bins "
-            "WHERE model = ? AND version = ? AND split = ? AND count > 0", [model, version, split]).fetchone()
-        (ece,) = con.execute("SELECT value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ? "
-                             "AND metric = 'ece'", [model, version, split]).fetchone() or (None,)
+            "WHERE model = ? AND version = ? AND split = ? AND count > 0", [model, version, split]).fetchone() \
+            if has_bins else (None, None, None)
+        (ece,) = (con.execute("SELECT value FROM ml.model_metrics WHERE model = ? AND version = ? AND split = ? "
+                              "AND metric = 'ece'", [model, version, split]).fetchone() if has_metrics else None) \
+            or (None,)
         found.append({"model": model, "version": version, "status": status or CALIBRATION_NOT_RECORDED,
                       "split": split, "mean_pd": pd_sum / rows if rows else None,
                       "default_rate": defaults / rows if rows else None, "ece": ece})
