@@ -139,8 +139,9 @@ with its baseline on the primary holdout (auc_gain, auc_gain_se, p_value)."""
 def record_training(
     con: duckdb.DuckDBPyConnection, trained: TrainedPD, version: str, artifact: Path, run_id: str | None
 ) -> None:
-    """Write metrics (model and baseline), curves, calibration bins, holdout keys and the holdout and
-    validation PDs of both, and register the candidate."""
+    """Write metrics (model and baseline), the ROC curve and calibration bins of each holdout (the
+    primary and, out of time, the in-time one), holdout keys and the holdout and validation PDs of
+    both, and register the candidate."""
     ensure_pd_tables(con)
     model, baseline = model_name(trained.portfolio), baseline_name(trained.portfolio)
     _record(con, model, version, trained.metrics, run_id)
@@ -154,8 +155,9 @@ def record_training(
         registry.record_metrics(con, f"{model}{VERSUS_BASELINE}", version, primary,
                                 {"auc_gain": versus.difference, "auc_gain_se": versus.standard_error,
                                  "p_value": versus.p_value}, run_id=run_id)
-    _write_curves(con, model, version, primary, trained.holdout_y, trained.holdout_pd)
-    _write_curves(con, baseline, version, primary, trained.holdout_y, trained.baseline_holdout_pd)
+    for split, scores in trained.holdouts.items():  # every holdout: an in-time one's verdict rests on its bins too
+        _write_curves(con, model, version, split, scores.y, scores.pd)
+        _write_curves(con, baseline, version, split, scores.y, scores.baseline_pd)
     for split, keys in trained.keys.items():
         if split.startswith("holdout"):
             _insert_keys(con, "INSERT INTO ml.model_holdouts SELECT ?, ?, ?, loan_key FROM keys", [model, version, split], keys)

@@ -1351,3 +1351,38 @@ def test_charge_offs_after_the_cut_are_counted_from_the_holdouts_first_approval_
                     "('sba:5', 2004, '2003-10-01', 1, '2006-04-03'), ('sba:6', 2005, '2004-12-01', 0, NULL)")
         assert pd_lake.chargeoffs_after_cut(con, trained) == {
             "after": 2, "dated": 3, "defaults": 3, "cut": "2003-10-01", "vintage": 2004}
+
+
+def test_every_holdout_of_a_dated_book_has_its_roc_curve_and_calibration_bins_in_the_lake(data_dir, risk_home):
+    """An SBA model is judged on two holdouts: out of time (2004-2006, the gate's) and in time, whose
+    verdict ('calibrated on holdout_in_time') the loans of 1989-2003 carry in ml.loan_scores. Only the
+    primary holdout's reliability table and ROC curve were stored, so a validator could not read the
+    in-time verdict's bins from the lake. Each holdout now has both, for the model and its baseline,
+    and each bin recomputes from the holdout's PDs in ml.model_holdout_scores."""
+    from risk_assets.lib.ml.reference_data import sba_frame
+
+    frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.03)
+    trained = train_pd_model(frame, "sba", replace(SMALL, max_in_time_rows=4000))
+    with connect(risk_home.lake_path) as con:
+        folder = save_artifact(risk_home.artifacts, "loan_pd_sba", "v1", trained.scorer.tensors(),
+                               artifact_meta(trained, "loan_pd_sba", "v1"))
+        pd_lake.record_training(con, trained, "v1", folder, "run1")
+        bins = con.execute("SELECT model, split, sum(count), sum(count * default_rate) FROM ml.calibration_bins "
+                           "WHERE count > 0 GROUP BY ALL ORDER BY ALL").fetchall()
+        curves = con.execute("SELECT model, split, count(*), max(tpr), max(fpr) FROM ml.roc_curves "
+                             "GROUP BY ALL ORDER BY ALL").fetchall()
+        stored = con.execute("SELECT c.model, c.split, c.bin, c.count, c.mean_pd, c.default_rate, "
+                             "count(s.pd), avg(s.pd), avg(s.default_flag) FROM ml.calibration_bins c "
+                             "JOIN ml.model_holdout_scores s ON s.model = c.model AND s.version = c.version "
+                             "AND s.split = c.split AND least(floor(s.pd * 10), 9) = c.bin GROUP BY ALL").fetchall()
+    # the holdouts of test_a_subsampled_book_holds_every_in_time_held_out_loan_of_the_champion_out_again
+    sizes = {"holdout_in_time": (400, trained.run["defaults"]["holdout_in_time"]),
+             "holdout_oot": (6599, trained.run["defaults"]["holdout_oot"])}
+    assert [(model, split, rows, round(defaults)) for model, split, rows, defaults in bins] == [
+        (model, split, *sizes[split]) for model in ("loan_pd_sba", "loan_pd_sba_baseline")
+        for split in ("holdout_in_time", "holdout_oot")]
+    assert [row[:2] for row in curves] == [row[:2] for row in bins]
+    assert all(tpr == fpr == 1.0 for *_, tpr, fpr in curves)
+    assert {split for _, split, *_ in stored} == {"holdout_in_time", "holdout_oot"}
+    for model, split, b, count, mean_pd, rate, n, recomputed_pd, recomputed_rate in stored:
+        assert (count, mean_pd, rate) == (n, pytest.approx(recomputed_pd, abs=1e-12), pytest.approx(recomputed_rate, abs=1e-12))
