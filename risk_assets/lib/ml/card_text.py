@@ -23,6 +23,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "ECE": (r"\bece", "ECE (expected calibration error, Naeini et al. 2015): the mean gap between predicted PD and "
                       "observed default rate over PD bins, weighted by their loans, 0-1 (ece: 10 equal-width bins; "
                       "ece_decile: bins at the PD's deciles); under 0.02 reads as calibrated here."),
+    "mean PD": (r"\bmean[_ ]pd\b", "mean PD (calibration in the large, Steyerberg 2009): the average PD over a "
+                                   "split's loans, set against its default rate (base_rate, its Wilson 95% interval "
+                                   "base_rate_ci_low / _ci_high); within x0.80-x1.25 of it, with ECE under 0.02, reads "
+                                   "as calibrated here."),
     "log loss": (r"\blog[_ ]loss", "log loss (cross-entropy): the mean of -ln(the probability given to what "
                                    "happened), 0 upward; lower is better, and a confident wrong PD costs most."),
     "PR-AUC": (r"\bpr[_-]auc", "PR-AUC (area under the precision-recall curve, Davis & Goadrich 2006): how well the "

@@ -31,6 +31,8 @@ Definitions and sources:
 - PR-AUC: average precision, sum_k (R_k - R_{k-1}) P_k over distinct score thresholds taken from
   the highest score down (the step-wise definition of scikit-learn's average_precision_score,
   which does not interpolate).
+- Mean PD: mean(pd), set against the base rate by the card's calibration verdict (calibration in the
+  large: Steyerberg, Clinical Prediction Models, Springer 2009, ch. 15).
 - Base rate: mean(y), the observed default rate. Its 95% interval (`wilson_interval`) is the Wilson
   score interval (Wilson, JASA 1927; recommended over the Wald interval for small n or rates near 0
   by Brown, Cai & DasGupta, Statistical Science 2001): defined with no defaults too, where it runs
@@ -437,6 +439,25 @@ def log_loss(y: np.ndarray, pd: np.ndarray) -> Metric:
     return Metric(float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))))
 
 
+def mean_pd(y: np.ndarray, pd: np.ndarray) -> Metric:
+    """Mean PD over the rows (fraction 0-1), the figure the calibration verdict sets against the base
+    rate; None on empty input."""
+    y, pd = _check(y, pd, probabilities=True)
+    if y.size == 0:
+        return _undefined("empty input")
+    return Metric(float(pd.mean()))
+
+
+def base_rate_interval(y: np.ndarray) -> tuple[Metric, Metric]:
+    """(low, high): the Wilson 95% interval of the observed default rate mean(y) (`wilson_interval`),
+    the sampling error a mean PD is judged against; both None on empty input."""
+    y, _ = _check(y, np.zeros(np.asarray(y).size))
+    if y.size == 0:
+        return _undefined("empty input"), _undefined("empty input")
+    low, high = wilson_interval(int(y.sum()), int(y.size))
+    return Metric(low), Metric(high)
+
+
 def base_rate(y: np.ndarray) -> Metric:
     """Observed default rate mean(y); None on empty input."""
     y, _ = _check(y, np.zeros(np.asarray(y).size))
@@ -536,8 +557,10 @@ def decile_calibration_error(y: np.ndarray, pd: np.ndarray, bins: int = ECE_BINS
 
 def classification_metrics(y: np.ndarray, pd: np.ndarray) -> dict[str, Metric]:
     """Every metric of the PD model card on one split: auc, gini, ks, brier, ece, ece_decile, log_loss,
-    pr_auc, base_rate, n_rows, n_defaults."""
+    pr_auc, mean_pd, base_rate with its Wilson 95% interval (base_rate_ci_low, base_rate_ci_high),
+    n_rows, n_defaults."""
     y, pd = _check(y, pd, probabilities=True)
+    rate_low, rate_high = base_rate_interval(y)
     return {
         "auc": roc_auc(y, pd),
         "gini": gini(y, pd),
@@ -547,7 +570,10 @@ def classification_metrics(y: np.ndarray, pd: np.ndarray) -> dict[str, Metric]:
         "ece_decile": decile_calibration_error(y, pd),
         "log_loss": log_loss(y, pd),
         "pr_auc": average_precision(y, pd),
+        "mean_pd": mean_pd(y, pd),
         "base_rate": base_rate(y),
+        "base_rate_ci_low": rate_low,
+        "base_rate_ci_high": rate_high,
         "n_rows": Metric(float(y.size)),
         "n_defaults": Metric(float(y.sum())),
     }

@@ -18,7 +18,7 @@ from risk_assets.lib.ml import metrics
 from risk_assets.lib.ml.card_text import plain, terms_section
 from risk_assets.lib.ml.training import TrainedPD
 
-CARD_METRICS = ("auc", "auc_ci_low", "auc_ci_high", "auc_within_vintage", "auc_within_vintage_ci_low", "auc_within_vintage_ci_high", "gini", "ks", "brier", "ece", "ece_decile", "log_loss", "pr_auc", "base_rate", "n_rows", "n_defaults")
+CARD_METRICS = ("auc", "auc_ci_low", "auc_ci_high", "auc_within_vintage", "auc_within_vintage_ci_low", "auc_within_vintage_ci_high", "gini", "ks", "brier", "ece", "ece_decile", "log_loss", "pr_auc", "mean_pd", "base_rate", "base_rate_ci_low", "base_rate_ci_high", "n_rows", "n_defaults")
 
 
 NOT_AVAILABLE = "n/a"

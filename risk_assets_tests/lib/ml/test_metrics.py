@@ -262,3 +262,19 @@ def test_auc_vintage_only_scores_each_loan_with_its_vintages_development_default
     assert auc.value == pytest.approx(2.5 / 3)
     unseen = metrics.auc_vintage_only(np.array([0, 1]), np.array([2004, 2005]), np.array([0, 1]), np.array([2001, 2001]))
     assert unseen == metrics.Metric(None, "vintage(s) 2004, 2005 of the holdout have no development loan")
+
+
+def test_every_split_records_the_mean_pd_and_the_default_rates_interval_the_calibration_verdict_reads():
+    """The calibration verdict sets the mean PD against the default rate (x0.80-x1.25), yet
+    ml.model_metrics held the rate alone: a validator recomputed the mean PD from the scores and had
+    no sampling error for the rate. 12 loans, 4 defaults: mean PD 1.77 / 12 = 0.1475; the rate 1/3
+    with its Wilson interval, centre (1/3 + z^2/24) / (1 + z^2/12), by hand 0.1381 to 0.6094."""
+    y = np.array([0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1])
+    pd_ = np.array([0.02, 0.05, 0.08, 0.11, 0.14, 0.20, 0.26, 0.35, 0.04, 0.09, 0.12, 0.31])
+    result = metrics.classification_metrics(y, pd_)
+    assert result["mean_pd"].value == pytest.approx(0.1475, abs=1e-15)
+    assert result["base_rate"].value == pytest.approx(1 / 3, abs=1e-15)
+    assert result["base_rate_ci_low"].value == pytest.approx(0.1381201, abs=1e-7)
+    assert result["base_rate_ci_high"].value == pytest.approx(0.6093779, abs=1e-7)
+    empty = metrics.classification_metrics(np.array([], dtype=int), np.array([]))
+    assert [empty[name].reason for name in ("mean_pd", "base_rate_ci_low", "base_rate_ci_high")] == ["empty input"] * 3

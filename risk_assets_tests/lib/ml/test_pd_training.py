@@ -304,6 +304,10 @@ def test_the_holdout_figures_and_the_gain_over_the_baseline_recompute_from_the_h
         recomputed = metrics.classification_metrics(stored["default_flag"].to_numpy(), stored["pd"].to_numpy())
         for metric in ("auc", "ece", "brier", "log_loss", "n_defaults"):
             assert recomputed[metric].value == pytest.approx(recorded[name][metric], abs=1e-12), (name, metric)
+        # the figures of the calibration verdict: mean PD against the default rate and its interval
+        assert recorded[name]["mean_pd"] == pytest.approx(stored["pd"].mean(), abs=1e-12)
+        assert (recorded[name]["base_rate_ci_low"], recorded[name]["base_rate_ci_high"]) == pytest.approx(
+            metrics.wilson_interval(int(stored["default_flag"].sum()), 2400), abs=1e-12)
     assert recorded["loan_pd_lendingclub_baseline"]["auc"] == pytest.approx(0.6661, abs=5e-5)
     versus = metrics.compare_auc(model["default_flag"].to_numpy(), model["pd"].to_numpy(), baseline["pd"].to_numpy())
     low, high = metrics.normal_interval(versus.difference, versus.standard_error)
@@ -1140,7 +1144,7 @@ def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out
     run, terms = lines.index("#### Training run"), lines.index("#### Terms")
     assert lines[run + 1:terms - 1] == training_run_lines(trained.run)[1:]
     assert [line.split(" (")[0] for line in lines[terms + 1:]] == [
-        "- AUC", "- Gini", "- KS", "- Brier score", "- ECE", "- log loss", "- PR-AUC"]
+        "- AUC", "- Gini", "- KS", "- Brier score", "- ECE", "- mean PD", "- log loss", "- PR-AUC"]
     assert not any(word in line for line in lines if not line.startswith("![") for word in ("NULL", "None", "nan"))
     assert "| auc_within_vintage | n/a | n/a | n/a | n/a | n/a |" in lines
     assert "| auc_within_vintage_ci_low | n/a | n/a | n/a | n/a | n/a |" in lines
