@@ -16,8 +16,10 @@ TERMS: dict[str, tuple[str, str]] = {
                         "uses the Hanley & McNeil (1982) standard error."),
     "Gini": (r"\bgini\b", "Gini (accuracy ratio): 2 x AUC - 1, the same ranking power on a 0 (none) to 1 (perfect) "
                           "scale."),
-    "KS": (r"\bks\b", "KS (Kolmogorov-Smirnov statistic): the widest gap, over all PD cut-offs, between the share of "
-                      "defaults and the share of non-defaults below the cut-off, 0-1; higher separates them better."),
+    "KS": (r"\bks\b", "KS (Kolmogorov-Smirnov statistic, one-sided as scorecards report it, Siddiqi 2006): the "
+                      "largest amount, over all PD cut-offs, by which the share of defaults above the cut-off exceeds "
+                      "the share of non-defaults above it, 0-1; higher separates them better, and a PD that ranks "
+                      "defaults lower reads 0 or near it."),
     "Brier": (r"\bbrier", "Brier score (Brier 1950): the mean squared gap between the PD and the outcome (1 default, "
                           "0 not), 0-1; lower is better."),
     "ECE": (r"\bece", "ECE (expected calibration error, Naeini et al. 2015): the mean gap between predicted PD and "
@@ -29,8 +31,11 @@ TERMS: dict[str, tuple[str, str]] = {
                                    "as calibrated here."),
     "log loss": (r"\blog[_ ]loss", "log loss (cross-entropy): the mean of -ln(the probability given to what "
                                    "happened), 0 upward; lower is better, and a confident wrong PD costs most."),
-    "PR-AUC": (r"\bpr[_-]auc", "PR-AUC (area under the precision-recall curve, Davis & Goadrich 2006): how well the "
-                               "highest PDs gather the defaults, from the default rate (no skill) to 1."),
+    "PR-AUC": (r"\bpr[_-]auc", "PR-AUC (average precision): the precision at each default's rank down the PDs, "
+                               "averaged over the defaults, the step-wise area under the precision-recall curve "
+                               "(scikit-learn's average_precision_score; no straight-line interpolation, which "
+                               "Davis & Goadrich 2006 show overstates it); how well the highest PDs gather the "
+                               "defaults, from the default rate (no skill) to 1."),
     "DeLong": (r"\bdelong", "DeLong test (DeLong, DeLong & Clarke-Pearson 1988): whether two models' AUCs on the same "
                             "loans differ beyond chance, from the paired variance of the two AUCs; p is its one-sided "
                             "p-value."),

@@ -3,6 +3,7 @@ training run's engineering figures apart, the trained-short warning in one sente
 section from the one definition table both cards share. Lines are exact."""
 
 import numpy as np
+import pytest
 
 from risk_assets.lib.ml.card_text import TERMS, plain, terms_section
 from risk_assets.lib.ml.model_card import CALIBRATION_TOLERANCE, training_run_lines
@@ -39,13 +40,31 @@ def test_the_terms_section_spells_out_the_terms_a_card_uses_and_no_other():
         "- AUC (area under the ROC curve): the chance that a randomly drawn default gets a higher PD than a randomly "
         "drawn non-default, 0.5 (a coin toss) to 1 (perfect ranking); its 95% interval uses the Hanley & McNeil "
         "(1982) standard error.",
-        "- KS (Kolmogorov-Smirnov statistic): the widest gap, over all PD cut-offs, between the share of defaults and "
-        "the share of non-defaults below the cut-off, 0-1; higher separates them better.",
+        "- KS (Kolmogorov-Smirnov statistic, one-sided as scorecards report it, Siddiqi 2006): the largest amount, over "
+        "all PD cut-offs, by which the share of defaults above the cut-off exceeds the share of non-defaults above it, "
+        "0-1; higher separates them better, and a PD that ranks defaults lower reads 0 or near it.",
         "- ECE (expected calibration error, Naeini et al. 2015): the mean gap between predicted PD and observed default "
         "rate over PD bins, weighted by their loans, 0-1 (ece: 10 equal-width bins; ece_decile: bins at the PD's "
         "deciles); under 0.02 reads as calibrated here.",
         "- DeLong test (DeLong, DeLong & Clarke-Pearson 1988): whether two models' AUCs on the same loans differ "
         "beyond chance, from the paired variance of the two AUCs; p is its one-sided p-value."]
+
+
+def test_the_ks_and_pr_auc_terms_say_what_the_card_computes():
+    """The card's KS read 'the widest gap between the share of defaults and of non-defaults below the
+    cut-off', the two-sided distance, while `metrics.ks_statistic` takes TPR - FPR one way only; and
+    its PR-AUC cited an area while the card stores average precision. On 6 loans whose PDs rank the
+    defaults lowest, the two-sided distance is 1 and the card's KS 0; average precision is
+    (1/5 + 2/6) / 2 = 0.2667, the trapezoid area under the same curve (scikit-learn's auc) 0.1833."""
+    from risk_assets.lib.ml import metrics
+
+    y, pd_ = np.array([1, 1, 0, 0, 0, 0]), np.array([0.01, 0.02, 0.10, 0.20, 0.30, 0.40])
+    assert metrics.ks_statistic(y, pd_).value == 0.0
+    assert "share of defaults above the cut-off exceeds the share of non-defaults above it" in TERMS["KS"][1]
+    assert "a PD that ranks defaults lower reads 0 or near it" in TERMS["KS"][1]
+    assert metrics.average_precision(y, pd_).value == pytest.approx((1 / 5 + 2 / 6) / 2, abs=1e-15)
+    assert TERMS["PR-AUC"][1].startswith("PR-AUC (average precision): the precision at each default's rank down "
+                                         "the PDs, averaged over the defaults, the step-wise area")
 
 
 def test_the_ece_term_gives_the_threshold_the_pd_card_judges_calibration_by():
