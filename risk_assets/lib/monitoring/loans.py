@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from risk_assets.lib.monitoring import tables
-from risk_assets.lib.monitoring.performance import COHORT_AFTER_TRAINING, vintage_performance
+from risk_assets.lib.monitoring.performance import COHORT_AFTER_TRAINING, COHORT_NOT_USED, vintage_performance
 from risk_assets.lib.monitoring.population import Population, champions, load_population
 from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.ml.registry import operator_restore, operator_retirement
@@ -44,9 +44,9 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
     those were not recorded: `Population.reference_source`) with each vintage of the current
     population; performance is computed per vintage on the reference (in_training True, in-sample),
     on each of the champion's holdouts (in_training False, `cohort` its split name: out of sample,
-    though known at training) and on the current loans (in_training False, `cohort`
-    'after_training'), so each vintage shows in-sample and out-of-sample figures side by side and
-    the decay is visible.
+    though known at training), on the labelled loans it neither trained on nor held out (`cohort`
+    'not_used') and on the current loans (in_training False, `cohort` 'after_training'), so each
+    vintage shows in-sample and out-of-sample figures side by side and the decay is visible.
     """
     champion, reference, current = population.champion, population.reference, population.current
     scored_ref = reference.filter(pl.col("pd_score").is_not_null())
@@ -56,7 +56,9 @@ def monitor_population(population: Population, computed_at: datetime) -> dict[st
     held_out = [] if holdouts is None else [
         vintage_performance(holdouts.filter(pl.col("holdout_split") == split), False, data_end, cohort=split)
         for split in sorted(holdouts["holdout_split"].unique().to_list())]
-    performance = pl.concat([vintage_performance(reference, True, data_end), *held_out,
+    not_used = [] if population.not_used is None else [
+        vintage_performance(population.not_used, False, data_end, cohort=COHORT_NOT_USED)]
+    performance = pl.concat([vintage_performance(reference, True, data_end), *held_out, *not_used,
                              vintage_performance(current, False, data_end)])
     summary = pl.DataFrame([{
         "portfolio": champion.portfolio,

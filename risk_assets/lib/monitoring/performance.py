@@ -18,7 +18,7 @@ from risk_assets.lib.ml.metrics import auc_interval, base_rate, brier_score, ks_
 PERFORMANCE_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "vintage": (pl.Int64, "Vintage year (LendingClub: issue year; SBA: approval fiscal year, October-September); NULL groups loans without one."),
     "in_training": (pl.Boolean, "True when the cohort is the loans the champion trained on (its training snapshot when those were not recorded): its AUC, KS and Brier are in-sample and flatter the model (the card's holdout figures do not); False for its holdouts and the loans that arrived after it, whose figures are out of sample (`cohort` says which)."),
-    "cohort": (pl.Utf8, "Which loans: 'training' (in_training true); the holdout the champion was judged on, by its split name ('holdout' for a random holdout, 'holdout_in_time' and 'holdout_oot' for an out-of-time split's in-time and out-of-time holdouts); 'after_training' for loans first ingested after it was trained, the only cohort the retrain decision's AUC trigger reads. NULL on rows written before this column existed."),
+    "cohort": (pl.Utf8, "Which loans: 'training' (in_training true); the holdout the champion was judged on, by its split name ('holdout' for a random holdout, 'holdout_in_time' and 'holdout_oot' for an out-of-time split's in-time and out-of-time holdouts); 'after_training' for loans first ingested after it was trained, the only cohort the retrain decision's AUC trigger reads; 'not_used' for loans labelled in the lake at training that it neither trained on nor held out (in-time loans a subsample passed over, vintages outside its window), out of sample. NULL on rows written before this column existed."),
     "n_loans": (pl.Int64, "Loans of the vintage in the cohort (scored or not)."),
     "n_labelled": (pl.Int64, "Loans with a default flag and a PD score."),
     "n_defaults": (pl.Int64, "Labelled loans with default_flag = 1."),
@@ -76,8 +76,10 @@ def closed_early_unknown(frame: pl.DataFrame, data_end) -> str | None:
 
 COHORT_TRAINING = "training"
 COHORT_AFTER_TRAINING = "after_training"
-"""`cohort` values of the training loans and of the loans first ingested after training; a
-holdout's rows carry its split name (ml.model_holdouts.split)."""
+COHORT_NOT_USED = "not_used"
+"""`cohort` values of the training loans, of the loans first ingested after training, and of those
+labelled at training that it neither trained on nor held out (`Population.not_used`); a holdout's
+rows carry its split name (ml.model_holdouts.split)."""
 
 
 def vintage_performance(population: pl.DataFrame, in_training: bool, data_end=None, cohort: str | None = None) -> pl.DataFrame:

@@ -118,6 +118,12 @@ class Population:
     and landed anew keeps its loans' keys): in `reference`, never in `current` nor `new_labels`."""
     holdout_loans_landed_again: int = 0
     """Likewise for its holdout loans: in `holdouts`, never in `current` nor `new_labels`."""
+    not_used: pl.DataFrame | None = None
+    """Loans labelled in the lake when the champion trained that it neither trained on nor held out
+    (the in-time loans a subsample passed over: 442,941 of SBA's 1989-2003 on the sample data; vintages
+    outside its window or left out by the vintage rule), the columns of `current`: out of sample, and
+    ten times the in-time holdout. None when its training loans are not recorded (a snapshot
+    champion), as they cannot be told from the loans it fitted."""
 
     @property
     def features(self) -> list[str]:
@@ -226,6 +232,8 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         "label_known_at", "trained_on", "holdout_split")
     holdouts = frame.filter(pl.col("holdout_split").is_not_null()
                             & ~in_reference.fill_null(False)).drop("label_known_at", "trained_on")
+    not_used = frame.filter(snapshot & ~pl.col("trained_on") & pl.col("holdout_split").is_null() & ~repeat).drop(
+        "label_known_at", "trained_on", "holdout_split") if recorded else None
     gone = recorded_keys - reference.height if recorded else None
     if inputs is not None:  # on the two cohorts only, not the whole book
         reference, current = with_derived(reference, inputs), with_derived(current, inputs)
@@ -242,6 +250,7 @@ def load_population(con: duckdb.DuckDBPyConnection, champion: Champion) -> Popul
         window=None if window is None else window[0],
         reference_source="training loans" if recorded else "snapshot",
         holdouts=holdouts if table_exists(con, "ml.model_holdouts") else None,
+        not_used=not_used,
         data_end=max((d for c in ("origination_date", "outcome_as_of")
                       if c in frame.columns and (d := frame[c].cast(pl.Date).max()) is not None), default=None),
         inputs=inputs,
