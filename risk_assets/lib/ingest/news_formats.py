@@ -413,7 +413,7 @@ class _Collector:
     """line -> text of the non-data lines whose text is kept (`ParsedFile.non_data_text`)."""
     notes: dict[str, object] = field(default_factory=dict)
     line_notes: dict[str, list[int]] = field(default_factory=dict)
-    counted_lines: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # note -> (line, key) of each count
+    counted_lines: dict[str, list[tuple[int, str | tuple[str, ...]]]] = field(default_factory=dict)  # note -> (line, key) of each count
     first_line_of: dict[str, int] = field(default_factory=dict)
     """`doc_key` of a doc_id -> line of its loaded row (feeds: a repeated id, or the same URL written
     another way, is quarantined)."""
@@ -457,26 +457,27 @@ class _Collector:
         return next((declared for declared in self.label_map
                      if number is not None and label_number(declared) == number), None)
 
-    def read_label(self, raw: str) -> tuple[str | None, bool]:
-        """The label a source label stands for, and whether it is recognised: the declared
+    def read_label(self, raw: str, line: int) -> tuple[str | None, bool]:
+        """The label a source label (`raw`, read on `line`) stands for, and whether it is recognised: the declared
         `label_map` first (a class code by its number too, `declared_key`; counted per source label
         in notes['label_mapped'], or, mapped to null, in notes['label_declared_unlabelled']), then
         LABELS, LABEL_SHORT_FORMS (the short forms counted in notes['label_short_forms']) and
         LABEL_TRANSLATIONS (counted in notes['label_translated']), compared by `label_key`. An
         unrecognised label gives (None, False) and is not noted here: the caller says what happens
-        to its record."""
+        to its record. Each count keeps its line, so that a record quarantined later leaves it
+        (`loaded_rows_noted`)."""
         key = label_key(raw)
         if (declared := self.declared_key(key)) is not None:
             target = self.label_map[declared]
-            self._count("label_mapped" if target is not None else "label_declared_unlabelled", key)
+            self._count("label_mapped" if target is not None else "label_declared_unlabelled", key, line)
             return target, True
         if key in LABELS:
             return key, True
         if key in LABEL_SHORT_FORMS:
-            self._count("label_short_forms", key)
+            self._count("label_short_forms", key, line)
             return LABEL_SHORT_FORMS[key], True
         if key in LABEL_TRANSLATIONS:
-            self._count("label_translated", key)
+            self._count("label_translated", key, line)
             return LABEL_TRANSLATIONS[key], True
         return None, False
 
@@ -486,11 +487,16 @@ class _Collector:
         self._count("label_unrecognised", label_key(raw))
         self.note_line("label_unrecognised_lines", line)
 
-    def _count(self, name: str, key: str, line: int | None = None) -> None:
-        """Count `key` once more in notes[name] ({key: count}); with the `line` of the row it was
-        read on, so that the count leaves a row a later step quarantines (`loaded_rows_noted`)."""
+    def _count(self, name: str, key: str | tuple[str, ...], line: int | None = None) -> None:
+        """Count `key` once more in notes[name] ({key: count}; a tuple key counts in nested dicts,
+        ('body', 'U+000B LINE TABULATION') in {column: {character: count}}); with the `line` of the
+        row it was read on, so that the count leaves a row a later step quarantines
+        (`loaded_rows_noted`)."""
+        *outer, last = (key,) if isinstance(key, str) else key
         counts = self.notes.setdefault(name, {})
-        counts[key] = counts.get(key, 0) + 1
+        for part in outer:
+            counts = counts.setdefault(part, {})
+        counts[last] = counts.get(last, 0) + 1
         if line is not None:
             self.counted_lines.setdefault(name, []).append((line, key))
 
@@ -525,19 +531,18 @@ class _Collector:
                 found = True
         return found
 
-    def read_line_breaks(self, column: str, value: str | None) -> str | None:
-        """`value` of a headline, body or sentence column with each line break an export wrote
+    def read_line_breaks(self, column: str, value: str | None, line: int) -> str | None:
+        """`value` of a headline, body or sentence column, read on `line`, with each line break an export wrote
         inside it as another character (a vertical tab from Excel for Mac or FileMaker, a form feed,
         NEL, U+2028, U+2029: `text.read_line_breaks`) read as the line feed a quoted CSV field holds,
         counted as loan tapes count them: notes['line_break_characters_read'] is {column: {character
-        by code point and name (`csv_text.character_name`): values holding it}}. None stays None."""
+        by code point and name (`csv_text.character_name`): values holding it}}, each count with its
+        line (`_count`). None stays None."""
         if value is None or (read := read_line_breaks(value)) == value:
             return value
-        said = self.notes.setdefault("line_break_characters_read", {}).setdefault(column, {})
         for character in csv_text.LINE_BREAK_IN_CELL:
             if read.count(character) < value.count(character):
-                name = csv_text.character_name(character)
-                said[name] = said.get(name, 0) + 1
+                self._count("line_break_characters_read", (column, csv_text.character_name(character)), line)
         return read
 
     def note_line(self, name: str, line: int) -> None:
@@ -620,12 +625,13 @@ lines whose articles are in raw.news, as the quarantine table names the others."
 
 
 def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int],
-                      counted: Mapping[str, list[tuple[int, str]]] | None = None) -> dict[str, object]:
+                      counted: Mapping[str, list[tuple[int, str | tuple[str, ...]]]] | None = None) -> dict[str, object]:
     """`notes` (a reader's notes, or its per-line notes: name -> lines) with each note on how a
     loaded row was read (`LOADED_ROW_NOTES`, `published_at_*_lines`) kept to the lines in `loaded`
     (the `_source_line` of the rows still loaded), and dropped where none is left; each count note
     of `counted` (`ParsedFile.counted_lines`: name -> (line, key) of each count, as
-    `not_english_languages` and the `ticker_*` counts are) counted again without the rows not in
+    `not_english_languages`, the `ticker_*` and `label_*` counts and `line_break_characters_read`
+    are) counted again without the rows not in
     `loaded`, so that it agrees with its lines note, and dropped where nothing is left; every other
     note as it is."""
     notes = _counted_in(notes, loaded, counted or {})
@@ -641,23 +647,50 @@ def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int],
 
 
 def _counted_in(notes: Mapping[str, object], loaded: set[int],
-                counted: Mapping[str, list[tuple[int, str]]]) -> dict[str, object]:
-    """`notes` with each count of `counted` (name -> (line, key) of each count) less the counts read
-    on rows not in `loaded`; a key counted to 0 is dropped, and so is a note left empty."""
+                counted: Mapping[str, list[tuple[int, str | tuple[str, ...]]]]) -> dict[str, object]:
+    """`notes` with each count of `counted` (name -> (line, key) of each count; a tuple key names a
+    count in nested dicts, as `line_break_characters_read` keeps {column: {character: count}}) less
+    the counts read on rows not in `loaded`; a key counted to 0 is dropped, and so is a dict, or a
+    note, left empty."""
     notes = dict(notes)
     for name, pairs in counted.items():
         if not isinstance(notes.get(name), dict):
             continue
-        counts = dict(notes[name])
+        counts = _copied(notes[name])
         for line, key in pairs:
-            if line not in loaded and key in counts:
-                counts[key] -= 1
-        counts = {key: n for key, n in counts.items() if n > 0}
-        if counts:
+            if line not in loaded:
+                _uncount(counts, (key,) if isinstance(key, str) else key)
+        if counts := _nonzero(counts):
             notes[name] = counts
         else:
             del notes[name]
     return notes
+
+
+def _copied(counts: dict) -> dict:
+    """A copy of a (nested) count dict, its inner dicts copied too."""
+    return {key: _copied(value) if isinstance(value, dict) else value for key, value in counts.items()}
+
+
+def _uncount(counts: dict, path: tuple[str, ...]) -> None:
+    """One count less at `path` (keys into nested dicts) of `counts`, where it is counted."""
+    *outer, last = path
+    for part in outer:
+        counts = counts.get(part)
+        if not isinstance(counts, dict):
+            return
+    if isinstance(counts.get(last), int):
+        counts[last] -= 1
+
+
+def _nonzero(counts: dict) -> dict:
+    """`counts` (nested) without the keys counted to 0 and the dicts left empty."""
+    kept = {}
+    for key, value in counts.items():
+        value = _nonzero(value) if isinstance(value, dict) else value
+        if value:
+            kept[key] = value
+    return kept
 
 
 def decode_text(path: Path, data: bytes, declared: str | None = None) -> str:
@@ -818,8 +851,8 @@ def parse_phrasebank_txt(path: Path, lines: list[str], sha256: str,
         out.data_records += 1
         doc_id = f"{sha256[:16]}:{number}"
         sentence, at, label_raw = line.rpartition("@")
-        sentence = out.read_line_breaks("sentence", sentence)
-        label, known = out.read_label(label_raw) if at else (None, False)
+        sentence = out.read_line_breaks("sentence", sentence, number)
+        label, known = out.read_label(label_raw, number) if at else (None, False)
         if not at:
             out.reject(number, doc_id, "label", "missing_label_separator", line,
                        f"{path}: line {number} has no '@' between sentence and label")
@@ -941,10 +974,10 @@ def parse_phrasebank_csv(path: Path, lines: list[str], sha256: str,
         out.data_records += 1
         doc_id = f"{sha256[:16]}:{number}"
         label_raw, comma, field_text = line.partition(",")
-        label, known = out.read_label(label_raw.strip().strip('"')) if comma else (None, False)
+        label, known = out.read_label(label_raw.strip().strip('"'), number) if comma else (None, False)
         sentence_raw, sentence, stray_quote = _unquote_phrasebank_field(field_text)
         if comma:
-            sentence_raw, sentence = out.read_line_breaks("Notices", sentence_raw), read_line_breaks(sentence)
+            sentence_raw, sentence = out.read_line_breaks("Notices", sentence_raw, number), read_line_breaks(sentence)
         if not comma:
             out.reject(number, doc_id, "Notices", "missing_field_separator", line,
                        f"{path}: line {number} has no ',' between label and sentence")
@@ -3687,7 +3720,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     key = source_keyed_id(doc_id, _optional(_c1_reread(record.get("source")))) if _present(doc_id) else None
     for column in (*TEXT_FIELDS, "body_fallback"):  # a line break written inside a cell as another character
         if column in record:
-            record = {**record, column: out.read_line_breaks(column, record[column])}
+            record = {**record, column: out.read_line_breaks(column, record[column], number)}
     out.reject_control_characters(number, None, {"doc_id": record["doc_id"]} if "doc_id" in record else {}, where)
     out.reject_control_characters(number, key, {c: v for c, v in record.items() if c != "doc_id"}, where)
     lost = set()  # columns already quarantined as spreadsheet errors: not judged twice
@@ -3787,7 +3820,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
     label_raw = record.get("label")
     declared = label_raw is not None and out.declared_key(label_key(label_raw)) is not None  # '★★★★★', '👍', '-'
     if label_raw is not None and (declared or _present(label_raw)) and "label" not in lost:
-        label, known = out.read_label(label_raw)
+        label, known = out.read_label(label_raw, number)
         if not known and is_usable_text(label_raw).reason in ("page_notice", "placeholder"):
             # a plan's notice in its place: no label given
             out.note_line("label_not_given_lines", number)

@@ -88,7 +88,8 @@ class ParsedFile:
             numbered otherwise than by line (a JSON response's `article 4 (line 3 column 1)`);
             empty where the number is a line (`news_formats.record_place`).
         counted_lines: note name -> (line, key) of each count a news reader made in a count note
-            read off a row (`not_english_languages`, `ticker_forms`), so that a row quarantined
+            read off a row (`not_english_languages`, `ticker_forms`, `label_mapped`,
+            `line_break_characters_read`, whose key is a (column, character) tuple), so that a row quarantined
             later leaves the count as it leaves the lines notes (`news_formats.loaded_rows_noted`).
     """
 
@@ -101,7 +102,7 @@ class ParsedFile:
     non_data_text: dict[int, str] = field(default_factory=dict)
     repeats: dict[int, RepeatedArticle] = field(default_factory=dict)
     places: dict[int, str] = field(default_factory=dict)
-    counted_lines: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    counted_lines: dict[str, list[tuple[int, str | tuple[str, ...]]]] = field(default_factory=dict)
 
     @property
     def rows_quarantined(self) -> int:
