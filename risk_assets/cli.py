@@ -916,6 +916,11 @@ def _observe_in_ui(asset: str, model: str, changes: list, page: tuple[str, dict[
         print(f"risk-assets: the change is in the lake, but the Dagster UI could not be told ({exc})", file=sys.stderr)
 
 
+REPLAY_LANDS_THEM = ("a file there is in the lake only once landed: landing_loans_sensor lands it while `dagster dev` "
+                     "runs; without it, run `risk-assets run --no-seed --select 'key:raw_loans+ and not group:models'`")
+"""What `replay` says once of the files it drops into landing/loans: what lands them."""
+
+
 def _replay(args: argparse.Namespace, home: RiskHome) -> int:
     from risk_assets.lib.replay import drop_into, pause, split_by_vintage
 
@@ -927,9 +932,11 @@ def _replay(args: argparse.Namespace, home: RiskHome) -> int:
         print(f"risk-assets: {exc}", file=sys.stderr)
         return 2
     print(f"split {args.tape} into {len(files)} vintage file(s) under {out_dir}")
-    wait = (lambda landed: input(f"landed {landed.name}; Enter for the next file ")) if args.step else pause(args.pause)
-    for landed in drop_into(list(files.values()), home.landing_loans, wait):
-        print(f"landed {landed}", flush=True)
+    if files:
+        print(f"dropping them into {home.landing_loans} one at a time; {REPLAY_LANDS_THEM}", flush=True)
+    wait = (lambda dropped: input(f"dropped {dropped.name}; Enter for the next file ")) if args.step else pause(args.pause)
+    for dropped in drop_into(list(files.values()), home.landing_loans, wait):
+        print(f"dropped {dropped}", flush=True)
     return 0
 
 

@@ -81,3 +81,21 @@ def test_drop_into_lands_each_file_whole_and_waits_between(sba_head, tmp_path):
     assert [p.name for p in landed] == [f.name for f in files]
     assert seen[0] == [files[0].name]  # one file at a time, never a '.part' left behind
     assert sorted(x.name for x in landing.iterdir()) == sorted(f.name for f in files)
+
+
+def test_replay_says_it_dropped_the_files_and_what_lands_them(sba_head, risk_home, capsys):
+    """`risk-assets replay` said 'landed <path>' of each file it had only copied into landing/loans:
+    nothing is in the lake until the landing sensor or `risk-assets run` lands it, and it says so once."""
+    from risk_assets import cli
+
+    path, _ = sba_head
+    assert cli.main(["replay", str(path), "--from-year", "1997", "--to-year", "1998"]) == 0
+    out_dir, landing = risk_home.root / "replay" / "sba_head", risk_home.landing_loans
+    assert capsys.readouterr().out.splitlines() == [
+        f"split {path} into 2 vintage file(s) under {out_dir}",
+        f"dropping them into {landing} one at a time; a file there is in the lake only once landed: "
+        "landing_loans_sensor lands it while `dagster dev` runs; without it, run "
+        "`risk-assets run --no-seed --select 'key:raw_loans+ and not group:models'`",
+        f"dropped {landing / 'sba_head_1997.csv.gz'}",
+        f"dropped {landing / 'sba_head_1998.csv.gz'}",
+    ]
