@@ -36,6 +36,7 @@ from risk_assets.lib.monitoring import landing_watch
 from risk_assets.lib.monitoring.loans import monitoring_behind, snapshots, unchampioned
 from risk_assets.lib.monitoring.population import champion_window
 from risk_assets.lib.monitoring.retrain import (
+    Refusal,
     Rejection,
     RetrainDecision,
     SentimentFirstModelSnapshot,
@@ -400,6 +401,29 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
     return None if landed else Rejection(row[0], row[2])
 
 
+def _refused_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: dict) -> Refusal | None:
+    """The model's latest training attempt after its champion, when it was refused (too few defaults:
+    no version registered, `pd_lake.record_refusal`) and no version was trained after it, with the
+    defaults it read and its book's defaults now; else None."""
+    if not table_exists(con, "ml.model_metrics"):
+        return None
+    row = con.execute(
+        "SELECT version, max(recorded_at), arg_max(reason, recorded_at) FILTER (WHERE metric = 'auc'), "
+        "arg_max(value, recorded_at) FILTER (WHERE metric = 'n_defaults') FROM ml.model_metrics "
+        "WHERE model = ? AND split = 'all' AND recorded_at > ? GROUP BY version "
+        "HAVING count(*) FILTER (WHERE metric = 'auc' AND value IS NULL) > 0 ORDER BY 2 DESC LIMIT 1",
+        [model, champion_row["trained_at"]]).fetchone()
+    if row is None or row[3] is None:
+        return None
+    (trained,) = con.execute("SELECT count(*) FROM ml.model_registry WHERE model = ? AND trained_at > ?",
+                             [model, row[1]]).fetchone()
+    if trained:
+        return None
+    (defaults,) = con.execute("SELECT coalesce(sum(default_flag), 0) FROM marts.loan_features WHERE portfolio = ?",
+                              [model.removeprefix("loan_pd_")]).fetchone()
+    return Refusal(row[0], row[1], row[2], int(row[3]), int(defaults))
+
+
 @dg.sensor(
     name="retrain_sensor",
     job=retrain_loan_pd_job,
@@ -415,7 +439,8 @@ def _rejected_since(con: duckdb.DuckDBPyConnection, model: str, champion_row: di
         "trigger, reason and numbers in its tags. The gate keeps the champion unless the candidate beats it. A champion "
         "restored by hand is held (no automatic retraining) until loans land after the restore; so is a portfolio whose "
         "champion an operator retired, until loans land after the retirement, and a champion whose latest challenger "
-        "the gate rejected, until loans of its book land after that training. A run requested for numbers still "
+        "the gate rejected, until loans of its book land after that training, or whose retraining was refused for too few "
+        "defaults, until its book gains `first_model_new_defaults` defaults since. A run requested for numbers still "
         "unchanged that ended FAILURE is requested again once (tag `risk/retry_of`); after 2 failures, or when it was "
         "canceled by hand, it is not, and the tick names the run(s). A tick with unchanged numbers repeats the "
         "standing decision and when it was taken."
@@ -456,7 +481,8 @@ def retrain_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, retr
                     notes.append(note)
                     requests += [request] if request else []
                     continue
-                decision = decide(snapshot, thresholds, _rejected_since(con, snapshot.model, standing))
+                decision = decide(snapshot, thresholds, _rejected_since(con, snapshot.model, standing)
+                                  or _refused_since(con, snapshot.model, standing))
                 record_decision(con, decision, decided_at)
                 evaluated[snapshot.model] = fingerprint
                 context.log.info(f"{snapshot.model} champion {snapshot.champion_version}: {decision.reason}")

@@ -40,7 +40,9 @@ retrains it until files of its domain (loans, news) land after the restore. Its 
 chose it (the labels added since its older snapshot above all), and a retraining on the same data
 could undo the rollback at the gate. The decision still lists what each trigger saw. A champion
 whose latest challenger the gate rejected is held alike, until loans of its own book land after
-that training (`Rejection`): the same loans would train the same challenger.
+that training (`Rejection`): the same loans would train the same challenger; one whose latest
+retraining was refused for too few defaults, until its book has gained `first_model_new_defaults`
+defaults since (`Refusal`).
 
 Cohorts smaller than `min_rows` are not acted on: PSI and AUC of a few dozen loans are mostly noise
 (the expected PSI of two samples from one distribution is about (bins - 1) * (1/n_ref + 1/n_cur);
@@ -351,8 +353,23 @@ class Rejection:
     """UTC."""
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """The champion's latest retraining, refused after it (too few defaults: no version registered,
+    its NULL `auc` in ml.model_metrics, split 'all', with the refusal as reason)."""
+
+    version: str
+    recorded_at: datetime
+    """UTC."""
+    reason: str
+    defaults_seen: int
+    """Defaults of its book that training read (its `n_defaults`)."""
+    defaults_now: int
+    """Defaults of its book in marts.loan_features now."""
+
+
 def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
-           rejected: Rejection | None = None) -> RetrainDecision:
+           rejected: Rejection | Refusal | None = None) -> RetrainDecision:
     """Decide whether `snapshot.model` should be retrained (`_decide`); a champion whose drift cannot
     be measured (`snapshot.no_reference`) has it said in the reason whatever the verdict, since a
     decision that lists only the triggers that fired would otherwise keep it quiet."""
@@ -364,7 +381,7 @@ def decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
 
 
 def _decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
-            rejected: Rejection | None = None) -> RetrainDecision:
+            rejected: Rejection | Refusal | None = None) -> RetrainDecision:
     """Decide whether `snapshot.model` should be retrained.
 
     Returns:
@@ -375,7 +392,9 @@ def _decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
         champion whose latest challenger was `rejected` with no loan of its book landed since: a
         retraining now would learn from the same loans and be judged as that one was. (A decision
         taken anew, after a sensor's cursor reset or a monitoring rebuild, would otherwise start the
-        same retraining on the same labels again.)
+        same retraining on the same labels again.) A retraining `rejected` as a Refusal (too few
+        defaults) holds it alike until its book has gained `first_model_new_defaults` defaults
+        since, as a portfolio without a champion waits: the same loans would be refused again.
     """
     checks = {c.trigger: c for c in (check_auc(snapshot, thresholds), check_psi(snapshot, thresholds), check_labels(snapshot, thresholds))}
     fired = [checks[t] for t in TRIGGER_ORDER if checks[t].fired]
@@ -393,7 +412,18 @@ def _decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
             "retrain_loan_pd by hand. The triggers saw: " + "; ".join(c.reason for c in fired),
             fired[0].observed, fired[0].threshold, ordered, snapshot.fingerprint(),
         )
-    if fired and rejected is not None:
+    if fired and isinstance(rejected, Refusal):
+        gained, need = rejected.defaults_now - rejected.defaults_seen, thresholds.first_model_new_defaults
+        if gained < need:
+            return RetrainDecision(
+                snapshot.model, snapshot.champion_version, False, "held",
+                f"held: retraining {rejected.version}, tried at {rejected.recorded_at:%Y-%m-%d %H:%M} UTC, was "
+                f"refused ({rejected.reason}); {gained:,} defaults of its book landed since, which saw "
+                f"{rejected.defaults_seen:,} (< {need}), so no automatic retraining (run retrain_loan_pd by hand to "
+                "retrain now). The triggers saw: " + "; ".join(c.reason for c in fired),
+                float(gained), float(need), ordered, snapshot.fingerprint(),
+            )
+    elif fired and rejected is not None:
         portfolio = snapshot.model.removeprefix("loan_pd_")
         return RetrainDecision(
             snapshot.model, snapshot.champion_version, False, "held",

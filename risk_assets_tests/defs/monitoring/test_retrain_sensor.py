@@ -531,3 +531,41 @@ def test_an_unchanged_tick_names_what_the_gate_did_with_its_retrain_runs_candida
     assert after.skip_reason.skip_message.endswith(
         f"; its retrain run {run_id} ended at {at}: its candidate {version} was rejected by the gate (AUC gain -0.004 "
         "(p 0.61): no gain beyond chance)")
+
+
+def test_a_refused_retrain_is_held_until_its_book_gains_defaults(risk_home, sba_sample):
+    """The labels trigger's run succeeded, but its training was refused for too few defaults and
+    registered no version: nothing held the champion, so a decision taken anew (a cursor reset, a
+    monitoring rebuild, loans landed without a default) requested the same refused training again.
+    It is held until the book has gained first_model_new_defaults defaults since the refusal."""
+    from risk_assets.lib.ml.pd_lake import record_refusal
+
+    train, late = split_in_time(sba_sample)
+    lake = Lake(risk_home, train)
+    lake.land(late.head(350))
+    policy = RetrainPolicy(new_labelled_rows=350, first_model_new_defaults=20)
+    refusal = "holdout_oot has 12 defaults, fewer than the 30 each split needs"
+    defaults = int(train["default_flag"].sum() + late.head(350)["default_flag"].sum())
+    with dg.instance_for_test() as instance:
+        (first,) = lake.evaluate(instance, policy).run_requests
+        assert first.tags["risk/retrain_trigger"] == "labels"
+        run_id, _ = ended(instance, first, dg.DagsterRunStatus.SUCCESS)
+        with connect(risk_home.lake_path) as con:  # the run it started refused to train
+            record_refusal(con, "sba", f"20261207T152444Z-{run_id[:8]}", refusal, run_id, 350 + train.height, defaults)
+            (tried_at,) = con.execute("SELECT max(recorded_at) FROM ml.model_metrics WHERE split = 'all'").fetchone()
+        held = lake.evaluate(instance, policy)  # no cursor: decided afresh
+        assert not held.run_requests
+        assert held.skip_reason.skip_message.startswith(
+            f"loan_pd_sba: held: retraining 20261207T152444Z-{run_id[:8]}, tried at {tried_at:%Y-%m-%d %H:%M} UTC, "
+            f"was refused ({refusal}); 0 defaults of its book landed since, which saw {defaults:,} (< 20), so no "
+            "automatic retraining (run retrain_loan_pd by hand to retrain now). The triggers saw: 350 labelled loans")
+        repaid = late.tail(50).filter(pl.col("default_flag") == 0)
+        lake.land(repaid)  # loans of its own book, none defaulted: the same refusal
+        still = lake.evaluate(instance, policy, held.cursor)
+        assert not still.run_requests
+        assert "; 0 defaults of its book landed since" in still.skip_reason.skip_message
+        defaulted = sba_sample.filter((pl.col("vintage") == 2002) & (pl.col("default_flag") == 1)).head(20)
+        lake.land(defaulted)
+        (again,) = lake.evaluate(instance, policy, still.cursor).run_requests
+    assert again.tags["risk/retrain_trigger"] == "labels"
+    assert lake.decisions().filter(pl.col("model") == MODEL)["trigger"].to_list() == ["labels", "held", "held", "labels"]
