@@ -104,9 +104,9 @@ def _two_classes(y: np.ndarray) -> str | None:
         return "empty input"
     positives = int(y.sum())
     if positives == 0:
-        return f"no defaults among {y.size} rows (one class only)"
+        return f"no defaults among {y.size:,} rows (one class only)"
     if positives == y.size:
-        return f"no non-defaults among {y.size} rows (one class only)"
+        return f"no non-defaults among {y.size:,} rows (one class only)"
     return None
 
 
@@ -173,7 +173,7 @@ def _vintage_aucs(y: np.ndarray, score: np.ndarray, vintage: np.ndarray) -> list
     if y.size == 0:
         return _undefined("empty input")
     if missing.all():
-        return _undefined(f"none of the {y.size} loans carries a vintage (no origination date)")
+        return _undefined(f"none of the {y.size:,} loans carries a vintage (no origination date)")
     vintages = np.asarray(vintage, dtype=object)[~missing.to_numpy()]
     y_dated, score_dated = y[~missing.to_numpy()], score[~missing.to_numpy()]
     found = []
@@ -184,7 +184,7 @@ def _vintage_aucs(y: np.ndarray, score: np.ndarray, vintage: np.ndarray) -> list
         if n1 and n0:
             found.append((roc_auc(y_dated[inside], score_dated[inside]).value, n1, n0))
     if not found:
-        return _undefined(f"no vintage of the {y_dated.size} dated loans holds both a default and a non-default")
+        return _undefined(f"no vintage of the {y_dated.size:,} dated loans holds both a default and a non-default")
     return found
 
 
@@ -233,7 +233,7 @@ def auc_vintage_only(y: np.ndarray, vintage: np.ndarray, development_y: np.ndarr
     y = np.asarray(y)
     holdout, development = pandas.Series(np.asarray(vintage, dtype=object)), pandas.Series(np.asarray(development_vintage, dtype=object))
     if holdout.isna().any():
-        return _undefined(f"{int(holdout.isna().sum())} of the {y.size} loans carry no vintage (no origination date)")
+        return _undefined(f"{int(holdout.isna().sum()):,} of the {y.size:,} loans carry no vintage (no origination date)")
     rate = pandas.Series(np.asarray(development_y, dtype=np.float64)).groupby(development.to_numpy()).mean()
     unseen = sorted(set(holdout) - set(rate.index))
     if unseen:
@@ -415,7 +415,7 @@ def average_precision(y: np.ndarray, score: np.ndarray) -> Metric:
         return _undefined("empty input")
     n1 = int(y.sum())
     if n1 == 0:
-        return _undefined(f"no defaults among {y.size} rows: recall is undefined")
+        return _undefined(f"no defaults among {y.size:,} rows: recall is undefined")
     _, tp, fp = _cumulative_counts(y, score)
     precision = tp / (tp + fp)
     recall = tp / n1

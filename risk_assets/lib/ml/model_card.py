@@ -27,10 +27,11 @@ its table gives the stored reason, never NULL, None or nan."""
 
 
 def _fmt(value: float | None) -> str:
-    """'0.6869', '2400' (a whole number above 1), or NOT_AVAILABLE for None or NaN."""
+    """'0.6869', '2,400' (a whole number above 1: a count, with thousands separators), or
+    NOT_AVAILABLE for None or NaN."""
     if value is None or np.isnan(value):
         return NOT_AVAILABLE
-    return f"{value:.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.4f}"
+    return f"{value:,.0f}" if float(value).is_integer() and abs(value) > 1 else f"{value:.4f}"
 
 
 def metrics_table(trained: TrainedPD, champion: dict[str, float | None] | None, champion_version: str | None,

@@ -319,8 +319,8 @@ def _reserved_holdout(eligible: pl.DataFrame, fraction: float, seed: int,
             new[label].append(key)
     drawn = [key for keys in new.values() for key in rng.permutation(keys)[:round(fraction * len(keys))]]
     n_new = sum(map(len, new.values()))
-    note = (f"champion {reserved.version}: {len(kept)} of its holdout sentences held out again, {seen} it trained on "
-            f"kept out of the holdout, {len(drawn)} of the {n_new} sentences it neither trained on nor held out "
+    note = (f"champion {reserved.version}: {len(kept):,} of its holdout sentences held out again, {seen:,} it trained on "
+            f"kept out of the holdout, {len(drawn):,} of the {n_new:,} sentences it neither trained on nor held out "
             "drawn in (stratified)")
     return kept | {str(key) for key in drawn}, note
 

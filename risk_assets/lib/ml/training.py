@@ -257,11 +257,11 @@ def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.ran
               "left_out_by_vintage_rule": ruled, "vintages_left_out": left_out.spans if ruled else None,
               "elsewhere": len(reserved.holdout) - int(kept.sum()) - ruled}
     if ruled:
-        again = (f"{int(kept.sum())} of its {len(reserved.holdout)} {what}held-out loans held out again, {ruled} left "
+        again = (f"{int(kept.sum()):,} of its {len(reserved.holdout):,} {what}held-out loans held out again, {ruled:,} left "
                  f"out by the vintage rule (vintages {left_out.spans}: inputs recorded after the outcome)"
-                 + (f", {counts['elsewhere']} not among this training's {what}labelled loans" if counts["elsewhere"] else ""))
+                 + (f", {counts['elsewhere']:,} not among this training's {what}labelled loans" if counts["elsewhere"] else ""))
     else:
-        again = f"{int(kept.sum())} of its {what}held-out loans held out again"
+        again = f"{int(kept.sum()):,} of its {what}held-out loans held out again"
     if reserved.trained is None:
         notes.append(f"holdout kept from champion {reserved.version}: {again}; its training loans are not recorded, "
                      "so no other loan is drawn in")
@@ -272,7 +272,7 @@ def _hold_out(keys: np.ndarray, keys_y: np.ndarray, fraction: float, rng: np.ran
     drawn = new[_stratified(keys_y[new], fraction, rng)]
     held[drawn] = True
     notes.append(f"holdout kept from champion {reserved.version}: {again}, "
-                 f"{int(seen.sum())} loans it trained on kept out of the holdout, {drawn.size} of the {new.size} loans "
+                 f"{int(seen.sum()):,} loans it trained on kept out of the holdout, {drawn.size:,} of the {new.size:,} loans "
                  "it neither trained on nor held out drawn in (stratified)")
     return held, counts
 
@@ -310,7 +310,7 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         unused = int((~in_time & (assignment != "holdout_oot")).sum())
         assignment[~in_time & (assignment != "holdout_oot")] = "unused"
         notes.append(f"train on vintages <= {config.oot_train_until}; out-of-time holdout {config.oot_holdout_from}-"
-                     f"{config.oot_holdout_to}; {unused} labelled loans of other or unknown vintages unused")
+                     f"{config.oot_holdout_to}; {unused:,} labelled loans of other or unknown vintages unused")
         scheme, primary = "out_of_time_vintage", "holdout_oot"
     elif has_date and (oot := _out_of_time_cut(frame, keys, key_of_row, config.holdout_fraction)) is not None:
         date, known, cut = oot
@@ -320,7 +320,7 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         held_share = float((known & (date >= cut)).sum() / known.sum())
         notes.append(f"out-of-time holdout: loans originated on or after {np.datetime64(int(cut), 'D')}, "
                      f"{held_share:.0%} of the dated loans (holdout_fraction {config.holdout_fraction:.0%}: the "
-                     f"origination date nearest it); {int((~known).sum())} loans without an origination date unused")
+                     f"origination date nearest it); {int((~known).sum()):,} loans without an origination date unused")
         scheme, primary = "out_of_time_date", "holdout_oot"
     else:
         if has_date:
@@ -338,8 +338,8 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
             (key in reserved.holdout for key in keys[pool]), dtype=bool, count=pool.size)
         kept = _stratified(key_y[pool], config.max_in_time_rows / pool.size, rng, again)
         which = "" if scheme == "stratified_random" else "in-time "
-        notes.append(SUBSAMPLE_NOTE.format(pool=pool.size, kept=int(kept.sum()))
-                     + (f", the champion's {int(again.sum())} {which}held-out loans among them" if reserved is not None else ""))
+        notes.append(SUBSAMPLE_NOTE.format(pool=f"{pool.size:,}", kept=f"{int(kept.sum()):,}")
+                     + (f", the champion's {int(again.sum()):,} {which}held-out loans among them" if reserved is not None else ""))
         assignment[pool[~kept]] = "unused"
         pool = pool[kept]
     fraction = config.holdout_fraction if scheme == "stratified_random" else config.holdout_fraction / 2
@@ -349,8 +349,8 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
         # a small dated book: the out-of-time holdout judges the model; an in-time slice of a few
         # defaults would judge nothing and only refuse the training
         small = key_y[pool[held]]
-        notes.append(f"no in-time holdout: {fraction:.0%} of the in-time loans would hold {int(small.sum())} defaults and "
-                     f"{int(small.size - small.sum())} non-defaults (< min_defaults_per_split {config.min_defaults_per_split}); "
+        notes.append(f"no in-time holdout: {fraction:.0%} of the in-time loans would hold {int(small.sum()):,} defaults and "
+                     f"{int(small.size - small.sum()):,} non-defaults (< min_defaults_per_split {config.min_defaults_per_split}); "
                      "they develop the model, and the out-of-time holdout alone judges it")
         held = np.zeros(pool.size, dtype=bool)
     if held.any() or scheme == "stratified_random":
@@ -379,10 +379,13 @@ def split_loans(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig,
 
 
 SUBSAMPLE_NOTE = "in-time loans subsampled (stratified) from {pool} to {kept} to bound CPU training time"
-"""The split note of a training that drew `max_in_time_rows` of its in-time loans (`split_loans`);
-`in_time_subsample` reads it back from the run record."""
-_SUBSAMPLE_READ = re.compile(re.escape(SUBSAMPLE_NOTE).replace(r"\{pool\}", r"(?P<pool>\d+)")
-                             .replace(r"\{kept\}", r"(?P<kept>\d+)"))
+"""The split note of a training that drew `max_in_time_rows` of its in-time loans (`split_loans`),
+its counts with thousands separators ('from 492,941 to 50,000'); `in_time_subsample` reads it back
+from the run record."""
+_SUBSAMPLE_READ = re.compile(re.escape(SUBSAMPLE_NOTE).replace(r"\{pool\}", r"(?P<pool>\d[\d,]*)")
+                             .replace(r"\{kept\}", r"(?P<kept>\d[\d,]*)"))
+"""Reads the note with or without separators: records written before the counts had them say
+'from 492941 to 50000'."""
 
 
 def in_time_subsample(run: dict) -> tuple[int, int] | None:
@@ -391,7 +394,7 @@ def in_time_subsample(run: dict) -> tuple[int, int] | None:
     None when it drew none, or the record holds no split notes."""
     for note in run.get("split_notes") or ():
         if found := _SUBSAMPLE_READ.match(str(note)):  # a retraining's note goes on after it
-            return int(found["pool"]), int(found["kept"])
+            return int(found["pool"].replace(",", "")), int(found["kept"].replace(",", ""))
     return None
 
 
@@ -408,8 +411,8 @@ def _folds_that_fit(y: np.ndarray, config: PDTrainConfig, notes: list[str]) -> i
         return config.folds
     fitting = min(int(y.sum()), int(y.size - y.sum())) // config.min_defaults_per_split
     if 2 <= fitting < config.folds:
-        notes.append(f"{fitting} cross-fitting folds, not {config.folds}: {int(y.sum())} development defaults and "
-                     f"{int(y.size - y.sum())} non-defaults fill {fitting} folds of at least "
+        notes.append(f"{fitting} cross-fitting folds, not {config.folds}: {int(y.sum()):,} development defaults and "
+                     f"{int(y.size - y.sum()):,} non-defaults fill {fitting} folds of at least "
                      f"{config.min_defaults_per_split} each")
         return fitting
     return config.folds
@@ -884,7 +887,7 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
 
     fits = 1 + (split.n_folds if split.folds is not None else 0)
     if log:
-        log(f"logistic-regression baseline: {fits} fit(s) on {ys['train'].size} development loans")
+        log(f"logistic-regression baseline: {fits} fit(s) on {ys['train'].size:,} development loans")
     baseline_started = time.perf_counter()
     baseline = _fit_baseline({k: v[0] for k, v in encoded.items()}, {k: v[1] for k, v in encoded.items()},
                              ys["train"], encoder.cardinalities, config.seed, split.folds)
@@ -1190,7 +1193,7 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
               if split.folds is not None  # folds: the development rows are split train alone
               else {"development": label[:n_train][seasoned[:n_train]], "validation": label[n_train:][seasoned[n_train:]]})
     minimum = config.min_defaults_per_split
-    short = [f"{name} {int(y.sum())}" for name, y in groups.items() if y.sum() < minimum or y.size - y.sum() < minimum]
+    short = [f"{name} {int(y.sum()):,}" for name, y in groups.items() if y.sum() < minimum or y.size - y.sum() < minimum]
     last_chargeoff = chargeoff_dates.max() if len(chargeoff_dates) else pd.NaT
     open_until = pd.Timestamp(np.max(h_end[h_usable])) if h_usable.any() else pd.NaT
     dated = (development["default_flag"].to_numpy() == 1) & ~np.isnat(chargeoff_dates_of(development["loan_key"], chargeoff_dates))

@@ -236,7 +236,7 @@ def test_retraining_on_a_longer_tape_compares_champion_and_challenger_on_loans_n
                            "and training leaves out the earlier copies of loans without an id that a later file repeats "
                            "(check raw_loans_idless_repeats); a copy under that check's threshold keeps a key of its own)")
     card = second.asset_materializations_for_node("loan_pd_model")[0].metadata["model_card"].value
-    assert f"holdout kept from champion {v1}: 1800 of its held-out loans held out again" in card
+    assert f"holdout kept from champion {v1}: 1,800 of its held-out loans held out again" in card
 
 
 def test_a_seed_1_retraining_of_a_subsampled_book_holds_the_champions_in_time_holdout_out_again(risk_home, data_dir):

@@ -72,7 +72,7 @@ def trained(lc_small, progress):
 def test_training_logs_one_line_per_member_with_its_record(trained, progress):
     records = trained.run["members"]
     assert len(progress) == SMALL.members + 2 == len(records) + 2
-    assert progress[-2] == f"logistic-regression baseline: 3 fit(s) on {trained.run['rows']['train']} development loans"
+    assert progress[-2] == f"logistic-regression baseline: 3 fit(s) on {trained.run['rows']['train']:,} development loans"
     assert progress[-1].startswith("logistic-regression baseline fitted in ")
     for i, (line, record) in enumerate(zip(progress, records)):
         assert line.startswith(f"member {i + 1}/2: {record['epochs']} epochs, "
@@ -563,15 +563,15 @@ def test_retraining_holds_out_the_champions_holdout_again_and_never_its_training
     y_new = new["default_flag"].to_numpy()
     assert len(drawn) == round(0.2 * (y_new == 1).sum()) + round(0.2 * (y_new == 0).sum())
     assert len(holdout) == 1800 + len(drawn)
-    assert (f"holdout kept from champion v1: 1800 of its held-out loans held out again, 7200 loans it trained on "
-            f"kept out of the holdout, {len(drawn)} of the 3000 loans it neither trained on nor held out drawn in (stratified)") in again.notes
+    assert (f"holdout kept from champion v1: 1,800 of its held-out loans held out again, 7,200 loans it trained on "
+            f"kept out of the holdout, {len(drawn):,} of the 3,000 loans it neither trained on nor held out drawn in (stratified)") in again.notes
     assert sum(rows.size for rows in again.rows.values()) == len(lc_small)
 
     # a champion from before training loans were recorded: only its holdout is held out, since any
     # other loan may have trained it
     unrecorded = split_loans(lc_small, "lendingclub", config, ReservedKeys("v0", held, None))
     assert set(lc_small["loan_key"].iloc[unrecorded.rows["holdout"]]) == held
-    assert ("holdout kept from champion v0: 1800 of its held-out loans held out again; its training loans are not "
+    assert ("holdout kept from champion v0: 1,800 of its held-out loans held out again; its training loans are not "
             "recorded, so no other loan is drawn in") in unrecorded.notes
 
 
@@ -969,7 +969,7 @@ def test_champion_holdout_loans_the_vintage_rule_takes_are_counted_in_the_notes_
         "vintages_left_out": "1973-1981, 1984-1985, 1987", "elsewhere": 0}
     assert set(trained.keys["holdout_in_time"]) >= held - taken and not set(trained.keys["holdout_in_time"]) & taken
     note = next(n for n in trained.split.notes if n.startswith("holdout kept from champion v1"))
-    assert note.startswith("holdout kept from champion v1: 1477 of its 1495 in-time held-out loans held out again, 18 "
+    assert note.startswith("holdout kept from champion v1: 1,477 of its 1,495 in-time held-out loans held out again, 18 "
                            "left out by the vintage rule (vintages 1973-1981, 1984-1985, 1987: inputs recorded after the "
                            "outcome), ")
     assert note in model_card(trained, "v2", None, "v1")
@@ -993,7 +993,7 @@ def test_a_subsampled_book_holds_every_in_time_held_out_loan_of_the_champion_out
     frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.03)
     config = replace(SMALL, max_in_time_rows=4000)
     champion = train_pd_model(frame, "sba", config)
-    assert "in-time loans subsampled (stratified) from 14687 to 4000 to bound CPU training time" in champion.split.notes
+    assert "in-time loans subsampled (stratified) from 14,687 to 4,000 to bound CPU training time" in champion.split.notes
     # the split of the code before this rule, loan for loan (same seed, no champion)
     assert {name: (len(keys), digest(keys)) for name, keys in champion.keys.items()} == {
         "train": (3600, "b71d93eea7833627"), "holdout_oot": (6599, "202d72d3b0af654e"),
@@ -1006,10 +1006,10 @@ def test_a_subsampled_book_holds_every_in_time_held_out_loan_of_the_champion_out
     assert len(held) == 400 + 271  # and a stratified 10% of the 2,701 sampled loans the champion never saw
     assert set(challenger.keys["holdout_oot"]) == set(champion.keys["holdout_oot"])
     assert len(challenger.keys["train"]) == 4000 - 671  # the subsample keeps its size
-    assert ("in-time loans subsampled (stratified) from 14687 to 4000 to bound CPU training time, the champion's 400 "
+    assert ("in-time loans subsampled (stratified) from 14,687 to 4,000 to bound CPU training time, the champion's 400 "
             "in-time held-out loans among them") in challenger.split.notes
     assert ("holdout kept from champion v1: 400 of its in-time held-out loans held out again, 899 loans it trained on "
-            "kept out of the holdout, 271 of the 2701 loans it neither trained on nor held out drawn in (stratified)"
+            "kept out of the holdout, 271 of the 2,701 loans it neither trained on nor held out drawn in (stratified)"
             ) in challenger.split.notes
     assert challenger.run["champion_holdout"] == {
         "version": "v1", "loans": 400, "held_out_again": 400, "left_out_by_vintage_rule": 0,
@@ -1122,7 +1122,7 @@ def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out
     from risk_assets.lib.ml.model_card import limitations, model_card
 
     holdout = trained.metrics["holdout"]
-    assert holdout["auc_within_vintage"].reason == f"none of the {holdout['n_rows'].value:.0f} loans carries a vintage (no origination date)"
+    assert holdout["auc_within_vintage"].reason == f"none of the {holdout['n_rows'].value:,.0f} loans carries a vintage (no origination date)"
     assert holdout["auc_ci_low"].value < holdout["auc"].value < holdout["auc_ci_high"].value
     said = limitations(trained)
     assert ("- no out-of-time test: the loans carry no origination date, so the holdout is a random draw of the same "
@@ -1150,7 +1150,7 @@ def test_lendingclub_has_no_auc_within_vintage_and_its_card_says_there_is_no_out
     assert "| auc_within_vintage_ci_low | n/a | n/a | n/a | n/a | n/a |" in lines
     assert [line for line in lines if ": n/a because" in line] == [
         "- holdout auc_within_vintage, auc_within_vintage_ci_low, auc_within_vintage_ci_high (model and baseline): "
-        "n/a because none of the 2400 loans carries a vintage (no origination date)"]
+        "n/a because none of the 2,400 loans carries a vintage (no origination date)"]
 
 
 def test_the_cards_champion_column_says_n_a_with_the_stored_reason_for_a_null_metric(trained):
@@ -1167,11 +1167,13 @@ def test_the_cards_champion_column_says_n_a_with_the_stored_reason_for_a_null_me
     assert "| auc_within_vintage | n/a | n/a | n/a | n/a | n/a | n/a |" in lines
     assert "| ks | 0.2702 | 0.2942 | 0.2887 | 0.2516 | 0.2593 | n/a |" in lines
     assert "| ece | 0.0027 | 0.0073 | 0.0059 | 0.0337 | 0.0233 | n/a |" in lines
+    assert [line for line in lines if line.startswith(("| n_rows", "| n_defaults"))] == [
+        "| n_rows | 9,600 | 2,400 | 9,600 | 9,600 | 2,400 | 2,400 |", "| n_defaults | 1,503 | 376 | 1,503 | 1,503 | 376 | 376 |"]
     assert [line for line in lines if ": n/a because" in line] == [
         "- holdout auc_within_vintage, auc_within_vintage_ci_low, auc_within_vintage_ci_high (model and baseline): "
-        "n/a because none of the 2400 loans carries a vintage (no origination date)",
+        "n/a because none of the 2,400 loans carries a vintage (no origination date)",
         "- champion v1 auc_within_vintage, auc_within_vintage_ci_low, auc_within_vintage_ci_high: n/a because none of "
-        "the 2400 loans carries a vintage (no origination date)",
+        "the 2,400 loans carries a vintage (no origination date)",
         "- champion v1 ks: n/a because not recorded for that version",
         "- champion v1 ece: n/a because no reason was recorded",
     ]
@@ -1390,3 +1392,22 @@ def test_every_holdout_of_a_dated_book_has_its_roc_curve_and_calibration_bins_in
     assert {split for _, split, *_ in stored} == {"holdout_in_time", "holdout_oot"}
     for model, split, b, count, mean_pd, rate, n, recomputed_pd, recomputed_rate in stored:
         assert (count, mean_pd, rate) == (n, pytest.approx(recomputed_pd, abs=1e-12), pytest.approx(recomputed_rate, abs=1e-12))
+
+
+def test_split_notes_write_counts_with_thousands_separators_and_read_old_notes_without(data_dir):
+    """An SBA split's notes give their counts as a card shows them ('5,075', '14,949'); a run record
+    written before (its notes 'from 492941 to 50000') still reads back as the same subsample."""
+    from risk_assets.lib.ml.reference_data import sba_frame
+    from risk_assets.lib.ml.training import in_time_subsample
+
+    frame = sba_frame(data_dir / "loans" / "sba_national.csv.gz", sample_fraction=0.03)
+    labelled = frame[frame["default_flag"].notna()].drop_duplicates("loan_key")
+    split = split_loans(labelled, "sba", PDTrainConfig(max_in_time_rows=4000))
+    assert split.notes[:2] == [
+        "train on vintages <= 2003; out-of-time holdout 2004-2006; 5,075 labelled loans of other or unknown "
+        "vintages unused",
+        "in-time loans subsampled (stratified) from 14,949 to 4,000 to bound CPU training time"]
+    assert in_time_subsample({"split_notes": split.notes}) == (14_949, 4_000)
+    old = "in-time loans subsampled (stratified) from 492941 to 50000 to bound CPU training time"
+    assert in_time_subsample({"split_notes": [old + ", the champion's 5000 in-time held-out loans among them"]}) == (
+        492_941, 50_000)

@@ -115,8 +115,8 @@ def test_retraining_holds_out_the_champions_holdout_again_and_never_its_training
         assert drawn.filter(pl.col("label") == label).height == round(0.2 * new.filter(pl.col("label") == label).height)
     assert again.holdout.height == len(held) + drawn.height
     assert again.reserved_note == (
-        f"champion v1: {len(held)} of its holdout sentences held out again, {len(trained)} it trained on kept out "
-        f"of the holdout, {drawn.height} of the {new.height} sentences it neither trained on nor held out drawn in (stratified)")
+        f"champion v1: {len(held):,} of its holdout sentences held out again, {len(trained):,} it trained on kept out "
+        f"of the holdout, {drawn.height:,} of the {new.height:,} sentences it neither trained on nor held out drawn in (stratified)")
     assert again.summary()["holdout_kept_from_champion"] == again.reserved_note
 
 
