@@ -50,6 +50,7 @@ def _result(outcome: "CheckOutcome", context: dg.AssetCheckExecutionContext, lak
             "observed": outcome.observed,
             "rows_checked": outcome.rows_checked,
             "failing_count": outcome.failing_count,
+            "failing_unit": outcome.failing_unit,
             "failed_rules": ", ".join(r["rule"] for r in outcome.failed_rules) or "none",
             "failing_rows": dg.MetadataValue.md(outcome.markdown()),
         },

@@ -123,9 +123,9 @@ def conflicting_duplicates(con: duckdb.DuckDBPyConnection, table: str = "raw.loa
         ),
         failures=failures,
         rules=[
-            {"rule": RULE, "column": "loan_key", "success": not len(failures), "failing": len(failures),
+            {"rule": RULE, "column": "loan_key", "success": not len(failures), "failing": len(failures), "unit": "row",
              "detail": "same loan_key and snapshot, different values"},
-            {"rule": "exact_duplicate", "column": "loan_key", "success": True, "failing": 0,
+            {"rule": "exact_duplicate", "column": "loan_key", "success": True, "failing": 0, "unit": "row",
              "detail": f"{exact:,} rows (collapsed and counted in stg_loans){fan_out}"},
         ],
         rows_checked=rows_checked,
@@ -287,7 +287,7 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
                for later, earlier, *counts, later_sha, earlier_sha in repeats
                for withdraw in [_withdraw_name(later, earlier, earlier_sha)]]
     rules = [
-        {"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": False, "failing": repeated,
+        {"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": False, "failing": repeated, "unit": "loan",
          "detail": (f"{later} repeats {repeated:,} of its {loans:,} {portfolio} loans from {earlier} "
                     f"({earlier_loans:,} loans; same origination terms); without a loan id both copies count in the book (PD training keeps the later "
                     f"copy only). If it "
@@ -296,7 +296,7 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     ]
     twins = _twins_in_file(con, table)
     rules += [
-        {"rule": IDLESS_TWIN_RULE, "column": "loan_key", "success": False, "failing": extra,
+        {"rule": IDLESS_TWIN_RULE, "column": "loan_key", "success": False, "failing": extra, "unit": "line",
          "detail": (f"{_name(file)} holds {extra:,} id-less line(s) equal in every mapped value to an earlier line "
                     f"of it ({_groups(groups)}): each loads as a loan of its own; if a line was copied, correct the "
                     f"file and land it in place of this one (risk-assets withdraw {_name(file)})")}
@@ -304,7 +304,7 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     ]
     overlaps = _overlaps(con, table, share)
     rules += [
-        {"rule": IDLESS_OVERLAP_RULE, "column": "loan_key", "success": False, "failing": repeated,
+        {"rule": IDLESS_OVERLAP_RULE, "column": "loan_key", "success": False, "failing": repeated, "unit": "loan",
          "detail": (f"{_name(later)} repeats {repeated:,} of its {later_loans:,} {portfolio} loans, identical in every "
                     f"mapped value, from {_name(earlier)} ({earlier_loans:,} loans): {_name(later)} "
                     f"{_ranges(later_lines)} = {_name(earlier)} {_ranges(earlier_lines)}; an overlapping export? "
@@ -315,7 +315,7 @@ def idless_repeats(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
         for later, earlier, portfolio, repeated, later_loans, earlier_loans, later_lines, earlier_lines in overlaps
     ]
     if not rules:
-        rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0,
+        rules = [{"rule": IDLESS_REPEAT_RULE, "column": "loan_key", "success": True, "failing": 0, "unit": "loan",
                   "detail": f"no id-less file repeats {share:.0%} or more of its loans from an earlier file, "
                             "nor a row of one in every mapped value, nor a line of its own"}]
     found = []
@@ -611,7 +611,7 @@ def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
     found = [(*_versions(later, later_sha, earlier, earlier_sha), *counts, _withdraw_name(later, earlier, earlier_sha))
              for later, earlier, *counts, later_sha, earlier_sha in found]
     rules = [
-        {"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": False, "failing": repeated,
+        {"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": False, "failing": repeated, "unit": "loan",
          "detail": (f"{later} holds {repeated:,} of its {loans:,} {portfolio} loans with the booking terms "
                     f"of loans of {earlier} ({earlier_loans:,} loans) under other ids (e.g. {example}): if the "
                     "servicer renumbered its loans, each counts twice in the book and in training, its earlier copy "
@@ -620,7 +620,7 @@ def ids_changed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans",
         for later, earlier, portfolio, repeated, loans, earlier_loans, example, withdraw in found
     ]
     if not rules:
-        rules = [{"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": True, "failing": 0,
+        rules = [{"rule": IDS_CHANGED_RULE, "column": "source_loan_id", "success": True, "failing": 0, "unit": "loan",
                   "detail": f"no file holds {share:.0%} or more of an earlier file's loans under other ids"}]
     observed = (f"{len(found)} file(s) hold an earlier file's loans under other ids: "
                 + "; ".join(f"{r[0]} {r[3]:,} of {r[4]:,} from {r[1]} (e.g. {r[6]})" for r in found)

@@ -136,7 +136,8 @@ def run_rules(
         if rows:
             failing_frames.append(_failing_rows(data.iloc[rows], rule, key_column))
     verdicts += [
-        {"rule": r.name, "column": r.column, "success": True, "failing": 0, "detail": "column absent; not run"}
+        {"rule": r.name, "column": r.column, "success": True, "failing": 0, "unit": "value",
+         "detail": "column absent; not run"}
         for r in skipped
     ]
     failures = pd.concat(failing_frames, ignore_index=True) if failing_frames else empty_failures()
@@ -256,6 +257,7 @@ def _verdict(rule: Rule, success: bool, result: dict[str, Any], failing: pd.Data
         "column": rule.column,
         "success": bool(success),
         "failing": failing_rows if failing_rows else (0 if success else 1),
+        "unit": "value" if failing_rows or success else "rule",  # a rule failed without rows: itself
         "detail": detail,
     }
 

@@ -66,13 +66,13 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
         for key, footer in json.loads(notes).get("footer_totals", {}).items():
             if "reason" in footer:  # a control record whose field is no number: nothing was checked
                 where = f" in line {footer['line']}, {footer['footer']!r}" if "line" in footer else ""
-                rules.append({"rule": RULE, "column": "*", "success": False, "failing": 1,
+                rules.append({"rule": RULE, "column": "*", "success": False, "failing": 1, "unit": "footer total",
                               "detail": f"{name} {key}: not checked: {footer['reason']}{where}"})
                 continue
             if footer.get("matches", True):
                 continue
             if "summed" in footer:  # a totals row's amount, against the records above (or below) it
-                rules.append({"rule": RULE, "column": footer["target"], "success": False, "failing": 1,
+                rules.append({"rule": RULE, "column": footer["target"], "success": False, "failing": 1, "unit": "footer total",
                               "detail": f"{name} line {footer['line']}: {_total_row_mismatch(footer, quarantined)}"})
                 continue
             if "records" in footer:  # a database client's row count, a control record's
@@ -81,7 +81,7 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
                 holds = (f"its section of the file ({footer['section']}) holds" if "section" in footer
                          else "the file holds")
                 rules.append({
-                    "rule": RULE, "column": "*", "success": False, "failing": 1,
+                    "rule": RULE, "column": "*", "success": False, "failing": 1, "unit": "footer total",
                     "detail": (f"{name} line {footer['line']}: {source} "
                                f"states {stated:,} rows, {holds} {read:,} ({read - stated:+,}): rows were "
                                "lost, or added, before the file landed (a paste or transfer cut short, a copy of "
@@ -90,7 +90,7 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
             stated, loaded = footer["stated"], footer["loaded"]
             what = footer.get("source", f"the footer of {key.split(',')[0]}")
             rules.append({
-                "rule": RULE, "column": "loan_amount", "success": False, "failing": 1,
+                "rule": RULE, "column": "loan_amount", "success": False, "failing": 1, "unit": "footer total",
                 "detail": (f"{name} line {footer['line']}: {what} states "
                            f"{stated:,.2f}, the loans loaded from that part of the file sum to {loaded:,.2f} "
                            f"({loaded - stated:+,.2f}); {quarantined:,} row(s) of the file are quarantined"
@@ -102,7 +102,7 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
                 + "; ".join(dict.fromkeys(r["detail"].split(":")[0] for r in rules))  # a trailer's count and total: one place
                 if mismatched else f"every footer total matches ({len(files)} file(s) with footers)")
     rules = rules or [{"rule": RULE, "column": "loan_amount" if domain == "loans" else "*", "success": True,
-                       "failing": 0, "detail": f"every footer total matches the {counted}"}]
+                       "failing": 0, "unit": "footer total", "detail": f"every footer total matches the {counted}"}]
     return CheckOutcome(check=check, asset=asset, success=not mismatched, severity=WARN,
                         observed=observed, rules=rules, rows_checked=len(files))
 

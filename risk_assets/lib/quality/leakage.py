@@ -224,6 +224,7 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
             "column": ",".join(c for c, _ in denied) or None,
             "success": not denied,
             "failing": len(denied),
+            "unit": "column",
             "detail": "; ".join(f"{c} (post-outcome in {s})" for c, s in denied) or "no denied column",
         }
     ]
@@ -243,6 +244,7 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
                 "column": leak["column"],
                 "success": False,
                 "failing": 1,
+                "unit": "column",
                 "detail": f"{leak['portfolio']}: AUC {leak['auc']} >= {threshold} on {leak['rows']:,} rows",
             }
         )
@@ -251,7 +253,7 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
         if "term_months" in group and (reason := rewritten_term(group["term_months"], group["default_flag"])):
             rewritten[portfolio] = reason
             rules.append({"rule": "term_rewritten_after_outcome", "column": "term_months", "success": False,
-                          "failing": 1, "detail": f"{portfolio}: {reason}; left out of the PD inputs by training"})
+                          "failing": 1, "unit": "column", "detail": f"{portfolio}: {reason}; left out of the PD inputs by training"})
     from risk_assets.lib.ml.features import feature_frame, spec_for
 
     era_leaks = {}
@@ -267,7 +269,7 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
         if left_out:
             era_leaks[portfolio] = vintage_spans(left_out, labelled["vintage"])
             rules.append({"rule": "inputs_recorded_after_outcome_in_vintages", "column": "vintage", "success": False,
-                          "failing": len(left_out), "detail": f"{portfolio}: {reason}; vintages "
+                          "failing": len(left_out), "unit": "vintage", "detail": f"{portfolio}: {reason}; vintages "
                                                   f"{vintage_spans(left_out, labelled['vintage'])} left out of PD "
                                                   "development and holdouts by training"})
     top = sorted(aucs, key=lambda a: -a["auc"])[:5]
@@ -277,6 +279,7 @@ def leakage_outcome(features: pd.DataFrame, threshold: float = LEAKAGE_AUC) -> C
             "column": None,
             "success": not leaks,
             "failing": len(leaks),
+            "unit": "column",
             "detail": "; ".join(f"{a['portfolio']}.{a['column']} {a['auc']}" for a in top) or "no labelled portfolio",
         }
     )

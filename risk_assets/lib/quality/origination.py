@@ -77,13 +77,13 @@ def missing_origination_terms(con: duckdb.DuckDBPyConnection, table: str = "mart
         """
     ).fetchall()
     rules = [
-        {"rule": RULE, "column": ", ".join(TERMS), "success": False, "failing": loans,
+        {"rule": RULE, "column": ", ".join(TERMS), "success": False, "failing": loans, "unit": "loan",
          "detail": (f"{loans:,} {portfolio} loan(s) in the features have no {' and no '.join(TERMS)} in any version: "
                     f"their origination record is quarantined or never landed, so they are scored from later "
                     f"rows alone; {', '.join(named)}{' ...' if loans > len(named) else ''} "
                     f"(risk-assets loan <key> shows each one's quarantined values)")}
         for portfolio, loans, named in found
-    ] or [{"rule": RULE, "column": ", ".join(TERMS), "success": True, "failing": 0,
+    ] or [{"rule": RULE, "column": ", ".join(TERMS), "success": True, "failing": 0, "unit": "loan",
            "detail": "every loan in the features has its origination terms"}]
     total = sum(loans for _, loans, _ in found)
     observed = (f"{total:,} loan(s) without origination terms: "
@@ -140,7 +140,7 @@ def restated_origination_terms(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
             named.append(f"{loan_key} {term} {first} -> {latest} ({file})")
         rules.append({
             "rule": RESTATED_RULE, "column": ", ".join(sorted(per_term, key=terms.index)), "success": False,
-            "failing": len(loans),
+            "failing": len(loans), "unit": "loan",
             "detail": (f"{len(loans):,} {portfolio} loan(s) have an origination term that a later tape gives another "
                        f"value of ({', '.join(f'{t} {n:,}' for t, n in sorted(per_term.items(), key=lambda x: terms.index(x[0])))}); "
                        f"the features keep the first value, the one known at origination: "
@@ -149,7 +149,7 @@ def restated_origination_terms(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
                        "first file (risk-assets withdraw <file>) and the corrected value becomes the first"),
         })
     if not rules:
-        rules = [{"rule": RESTATED_RULE, "column": ", ".join(terms), "success": True, "failing": 0,
+        rules = [{"rule": RESTATED_RULE, "column": ", ".join(terms), "success": True, "failing": 0, "unit": "loan",
                   "detail": "no later version restates an origination term"}]
     total = sum(len(loans) for loans in by_portfolio.values())
     observed = (f"{total:,} loan(s) with origination terms a later tape restates (the first value kept): "

@@ -44,7 +44,9 @@ class CheckOutcome:
         severity: ERROR (structural, blocks downstream) or WARN (row-level, rows quarantined).
         observed: one-line summary of what was measured.
         failures: failing rows, columns FAILURE_COLUMNS (k rows x 8).
-        rules: per rule: {"rule", "column", "success", "failing", "detail"}; the details JSON.
+        rules: per rule: {"rule", "column", "success", "failing", "unit", "detail"}; the details JSON.
+            `unit` (singular: "value", "loan", "column", "vintage", "footer total") is what `failing`
+            counts; the markdown shows the two together ('22 vintages').
         rows_checked: rows of the table the check read.
     """
 
@@ -91,7 +93,7 @@ class CheckOutcome:
         if self.failed_rules:
             lines += ["| rule | column | failing | detail |", "|---|---|---|---|"]
             lines += [
-                f"| {r['rule']} | {r['column'] or ''} | {r['failing']} | {_cell(r['detail'], whole=True)} |"
+                f"| {r['rule']} | {r['column'] or ''} | {failing_said(r)} | {_cell(r['detail'], whole=True)} |"
                 for r in self.failed_rules
             ]
             lines.append("")
@@ -177,6 +179,15 @@ def record(con: duckdb.DuckDBPyConnection, outcome: CheckOutcome, run_id: str | 
             con.unregister("_failures")
         record_verdict(con, outcome.check, outcome.asset, run_id, outcome.success, outcome.severity,
                        outcome.observed, outcome.failing_count, outcome.details(), now)
+
+
+def failing_said(rule: dict[str, Any]) -> str:
+    """A rule's failing count with its unit, plural unless it is 1: '1 column', '22 vintages',
+    '2,204 values'; the bare count for a rule recorded without a unit."""
+    count = rule["failing"]
+    if not rule.get("unit"):
+        return f"{count:,}"
+    return f"{count:,} {rule['unit']}" + ("" if count == 1 else "s")
 
 
 def record_verdict(con: duckdb.DuckDBPyConnection, check: str, asset: str, run_id: str | None, success: bool,

@@ -85,7 +85,7 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
         return f"{first}" if first == last else f"{first} to {last}"
 
     rules = [
-        {"rule": RULE, "column": "loan_key", "success": False, "failing": count,
+        {"rule": RULE, "column": "loan_key", "success": False, "failing": count, "unit": "loan",
          "detail": (f"{portfolio}: {count:,} of the {compared:,} loans seen before the {newest} snapshot "
                     f"({files}) are not in it, open when last seen (no outcome) in the {span(first, last)} "
                     f"snapshot{'' if first == last else 's'}: paid off, sold, charged off or lost in the export? The "
@@ -94,7 +94,7 @@ def missing_from_newest(con: duckdb.DuckDBPyConnection, table: str = "raw.loans"
         for portfolio, first, last, newest, count, keys, files, compared in found
     ]
     if not rules:
-        rules = [{"rule": RULE, "column": "loan_key", "success": True, "failing": 0,
+        rules = [{"rule": RULE, "column": "loan_key", "success": True, "failing": 0, "unit": "loan",
                   "detail": "every loan open when last seen is in its portfolio's newest snapshot"}]
     observed = ("; ".join(f"{p}: {n:,} open loan(s) of {span(first, last)} missing from {new} "
                           f"({', '.join(keys[:NAMED_IN_SUMMARY])}{', ...' if n > NAMED_IN_SUMMARY else ''})"
@@ -268,14 +268,14 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
         return f"{key} {STATE[before]} in the {before_date} snapshot, {STATE[after]} in the {after_date} one, {file}"
 
     rules = [
-        {"rule": REVERSED_RULE, "column": "default_flag", "success": False, "failing": count,
+        {"rule": REVERSED_RULE, "column": "default_flag", "success": False, "failing": count, "unit": "loan",
          "detail": (f"{portfolio}: {count:,} loan(s) whose outcome a later tape reverses ({counts(a, b, c)}; the "
                     f"earliest: {turned(*example)}): a bounced payoff, a recovery booked as a repayment, or an error "
                     f"in a tape? The features take the latest settled outcome (a tape reporting the loan open keeps "
                     f"it): {', '.join(keys)}" + (" ..." if count > len(keys) else ""))}
         for portfolio, a, b, c, example, keys, count in found
     ] + [
-        {"rule": UNDATED_RULE, "column": "default_flag, loan_amount", "success": False, "failing": count,
+        {"rule": UNDATED_RULE, "column": "default_flag, loan_amount", "success": False, "failing": count, "unit": "loan",
          "detail": (f"{portfolio}: {count:,} loan(s) on which an undated file disagrees with a dated snapshot (e.g. "
                     f"{key}: {shown(term, value)} in {undated_file}, {shown(term, dated_value)} in the {date} snapshot, "
                     f"{dated_file}). An undated file cannot be placed in time: it ranks before every dated snapshot, "
@@ -285,7 +285,7 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
         for portfolio, count, (key, undated_file, dated_file, date, term, value, dated_value), keys in undated
     ]
     if not rules:
-        rules = [{"rule": REVERSED_RULE, "column": "default_flag", "success": True, "failing": 0,
+        rules = [{"rule": REVERSED_RULE, "column": "default_flag", "success": True, "failing": 0, "unit": "loan",
                   "detail": "no loan's outcome is reversed by a later snapshot"}]
     observed = "; ".join([f"{p}: {a:,} loan(s) {counts(a, b, c).split(' ', 1)[1]}" for p, a, b, c, *_ in found]
                          + [f"{p}: {n:,} loan(s) an undated file disagrees on" for p, n, *_ in undated])

@@ -108,6 +108,10 @@ def test_the_sba_term_was_rewritten_after_charge_off_and_lendingclubs_was_not(sb
         "leakage left that would block (no single feature at AUC 0.95 or above; highest sba.term_months 0.8052 on its "
         "17,902 labelled loans of every vintage)")
     assert "term_rewritten_after_outcome" in [r["rule"] for r in outcome.failed_rules]
+    # the Checks tab's failing figures say what they count: one column, nine vintages (1975-1982, 1987)
+    failing = [row.split(" | ")[:3] for row in outcome.markdown().splitlines() if row.startswith("| ") and "_" in row]
+    assert failing == [["| term_rewritten_after_outcome", "term_months", "1 column"],
+                       ["| inputs_recorded_after_outcome_in_vintages", "vintage", "9 vintages"]]
     assert rewritten_term(lc_features["term_months"], lc_features["default_flag"]) is None
     assert "term_months left out" not in leakage_outcome(lc_features).observed
 
