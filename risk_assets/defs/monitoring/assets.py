@@ -11,7 +11,7 @@ from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.quality.verdicts import say_failed
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
 from risk_assets.lib.monitoring import loans, sentiment, tables
-from risk_assets.lib.monitoring.stability import psi_verdict
+from risk_assets.lib.monitoring.stability import psi_judged, psi_verdict
 from risk_assets.lib.quality.outcome import WARN, record_verdict
 
 OWNERS = ["team:risk-models"]
@@ -121,15 +121,16 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retra
     """
     thresholds = retrain_policy.thresholds()
     watched = ("pd_score", *thresholds.key_features)
-    verdicts = {}
+    verdicts, measured = {}, {}
     with lake.connect() as con:
         written = loans.monitor(con)
         for key, (name, what) in DRIFT_CHECKS.items():
             verdicts[key] = psi_verdict(written[_TABLE_OF[key].name], thresholds.psi, thresholds.min_rows, watched, what,
                                         written[tables.CHAMPION_POPULATION.name])
             passed, text, drifted = verdicts[key]
+            measured[key] = psi_judged(written[_TABLE_OF[key].name], thresholds.min_rows)
             record_verdict(con, name, key, context.run.run_id, passed, WARN, text, drifted,
-                           {"psi_limit": thresholds.psi, "min_rows": thresholds.min_rows},
+                           {"psi_limit": thresholds.psi, "min_rows": thresholds.min_rows, **measured[key]},
                            failing_unit="PSI values")
     for key, table in _TABLE_OF.items():
         frame = written[table.name]
@@ -149,7 +150,7 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retra
         if not passed:
             say_failed(context.log, name, key, WARN, text)
         yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=passed, severity=dg.AssetCheckSeverity.WARN,
-                                  description=text, metadata={"drifted_values": drifted})
+                                  description=text, metadata={"drifted_values": drifted, **measured[key]})
 
 
 @dg.asset(

@@ -156,6 +156,16 @@ def psi_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, watched: S
     return False, head + (f". {text[0].upper()}{text[1:]}" if measured or not frame.is_empty() else ""), drifted
 
 
+def psi_judged(frame: pl.DataFrame, min_rows: int) -> dict[str, int]:
+    """What `psi_verdict` measured in a PSI table (monitoring.feature_psi or score_psi rows): the
+    cohorts (model, vintage) and cells (model, vintage, variable) of at least `min_rows` loans it
+    judged, and the cells of smaller cohorts it only counted. All 0 on an empty table: a check that
+    passed on nothing, which `drifted_values: 0` alone would read as 'no drift'."""
+    judged = frame.filter(pl.col("n_current") >= min_rows) if frame.height else frame
+    return {"cohorts_judged": judged.select("model", "vintage").unique().height if judged.height else 0,
+            "cells_judged": judged.height, "cells_too_small": frame.height - judged.height}
+
+
 def unseen_codes(share: float | None) -> str:
     """', 7.6% with codes the reference never held' for a categorical PSI whose cohort holds such
     codes (`share` a fraction 0-1, PSI_COLUMNS' unseen_share), '' otherwise: a new code is worth
@@ -167,7 +177,7 @@ def _psi_cells_verdict(frame: pl.DataFrame, psi_limit: float, min_rows: int, wat
                        what: str) -> tuple[bool, str, int]:
     """`psi_verdict` on the PSI cells alone."""
     if frame.is_empty():
-        return True, f"no cohort of loans after the champion's training to compare its {what} with", 0
+        return True, f"Nothing to compare yet: no cohort of loans after the champion's training to compare its {what} with", 0
     judged = frame.filter(pl.col("n_current") >= min_rows)
     drifted = judged.filter(pl.col("psi") > psi_limit).sort("psi", descending=True)
     small = frame.height - judged.height

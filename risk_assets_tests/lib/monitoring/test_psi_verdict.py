@@ -37,4 +37,10 @@ def test_a_shift_on_a_large_cohort_fails_and_one_on_a_small_cohort_is_only_count
     passed, text, drifted = psi_verdict(frame.filter(pl.col("vintage") == 2025), 0.2, 200, watched, "feature")
     assert (passed, drifted) == (True, 0) and text.startswith("no feature PSI above 0.2 on a cohort of 200 loans or more;")
     assert psi_verdict(frame.clear(), 0.2, 200, (), "feature") == (
-        True, "no cohort of loans after the champion's training to compare its feature with", 0)
+        True, "Nothing to compare yet: no cohort of loans after the champion's training to compare its feature with", 0)
+    # what was measured, beside drifted_values: an empty table judged nothing, which 0 drifted alone hides
+    from risk_assets.lib.monitoring.stability import psi_judged
+
+    assert psi_judged(frame.clear(), 200) == {"cohorts_judged": 0, "cells_judged": 0, "cells_too_small": 0}
+    assert psi_judged(frame, 200) == {"cohorts_judged": frame.filter(pl.col("n_current") >= 200).select(
+        "model", "vintage").unique().height, "cells_judged": frame.height - 1, "cells_too_small": 1}

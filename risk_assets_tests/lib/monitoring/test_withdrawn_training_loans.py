@@ -70,7 +70,7 @@ def test_with_the_champions_training_loans_withdrawn_the_drift_checks_warn_that_
         written = loans.monitor(con)  # no loan after training yet: nothing to compare, a pass as before
         population = written[tables.CHAMPION_POPULATION.name]
         assert psi_verdict(written[tables.FEATURE_PSI.name], 0.2, 200, WATCHED, "feature", population) == (
-            True, "no cohort of loans after the champion's training to compare its feature with", 0)
+            True, "Nothing to compare yet: no cohort of loans after the champion's training to compare its feature with", 0)
 
         _land(con, risk_home, "lc_part2.csv", [lines[0], *lines[1001:]])
         withdraw_file(con, "lc_part1.csv", "wrong month", "ops", risk_home.root / "withdrawn")
