@@ -17,6 +17,12 @@ from risk_assets.lib.quality.outcome import WARN, record_verdict
 OWNERS = ["team:risk-models"]
 
 
+def described(table: "tables.MonitoringTable") -> str:
+    """A monitoring asset's description, one sentence as the other assets' read: '`monitoring.score_psi`:
+    one row per (champion, vintage after the snapshot): ...', the table's description lower-cased after the colon."""
+    return f"`{table.name}`: {table.description[0].lower()}{table.description[1:]}"
+
+
 def column_schema(table: tables.MonitoringTable) -> dg.TableSchema:
     """The Dagster column schema of a monitoring table."""
     return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype), description=text) for name, (dtype, text) in table.columns.items()])
@@ -25,7 +31,7 @@ def column_schema(table: tables.MonitoringTable) -> dg.TableSchema:
 def _spec(key: str, table: tables.MonitoringTable, deps: list[str]) -> dg.AssetSpec:
     return dg.AssetSpec(
         key,
-        description=f"`{table.name}`: {table.description}",
+        description=described(table),
         group_name="monitoring",
         kinds={"duckdb", "polars"},
         owners=OWNERS,
@@ -154,7 +160,7 @@ def loan_monitoring(context: dg.AssetExecutionContext, lake: LakeResource, retra
 
 
 @dg.asset(
-    description=f"`{tables.NEWS_SENTIMENT_TREND.name}`: {tables.NEWS_SENTIMENT_TREND.description}",
+    description=described(tables.NEWS_SENTIMENT_TREND),
     group_name="monitoring",
     kinds={"duckdb", "polars"},
     owners=OWNERS,
