@@ -1125,7 +1125,7 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
     fixed performance window of H = `config.point_in_time_horizon_years` years.
 
     The development outcomes are lifetime ones: a loan approved in 2002 and charged off in 2008 is a
-    default the cut (2004) did not know, and a loan approved in 2003 had had no time to default
+    default the cut (2003-10-01) did not know, and a loan approved in 2003 had had no time to default
     (unseasoned). A model fitted on 'charged off before the cut' would learn recency. So the
     point-in-time model fits only on the development loans approved at least H years before the cut
     (their H-year outcome was known then), labelled 1 when charged off within H years of approval

@@ -1280,8 +1280,8 @@ def test_the_horizon_outcome_is_a_charge_off_within_h_years_of_approval():
 
 
 def test_too_few_defaults_within_the_horizon_record_why_there_is_no_point_in_time_figure(data_dir):
-    """A 2-year window leaves 36 development defaults among the loans approved by 2001, 14 and 22 a
-    fold: under 20 in the first, too few to fit at the cut. The model still trains, and the rows and the card say why."""
+    """A 2-year window leaves 34 development defaults among the loans approved before fiscal 2002,
+    14 and 20 a fold: under 20 in the first, too few to fit at the cut. The model still trains, and the rows and the card say why."""
     from risk_assets.lib.ml.model_card import limitations
     from risk_assets.lib.ml.reference_data import sba_frame
 
@@ -1289,8 +1289,9 @@ def test_too_few_defaults_within_the_horizon_record_why_there_is_no_point_in_tim
     frame, dates = sba_frame(path, sample_fraction=0.03), _sba_chargeoff_dates(path)
     trained = train_pd_model(frame, "sba", replace(SMALL, point_in_time_horizon_years=2), chargeoff_dates=dates)
     record = trained.run["point_in_time"]
-    assert (record["development_loans"], record["development_defaults"], record["members"]) == (10726, 36, 0)
-    reason = ("only 10,726 development loans were approved before 2002-01-01 (2 years before the cut, 2004), with 36 "
+    assert (record["development_loans"], record["development_defaults"], record["members"]) == (10496, 34, 0)
+    reason = ("only 10,496 development loans were approved before 2001-10-01 (2 years before the cut, 2003-10-01), "
+              "with 34 "
               "charged off within 2 years: too few to fit at the cut (fold 1 14 defaults; at least 20 each, "
               "min_defaults_per_split)")
     assert record["reason"] == reason
@@ -1317,7 +1318,7 @@ def test_a_lake_whose_charge_offs_stop_before_the_holdouts_window_closes_has_no_
     assert trained.metrics["holdout_oot"]["auc_point_in_time"].value is None
     undated = train_pd_model(frame, "sba", SMALL, chargeoff_dates=dates.iloc[:0])
     assert undated.run["point_in_time"]["reason"] == (
-        "no development default carries a charge-off date, so the outcomes known at the cut (2004) cannot be told")
+        "no development default carries a charge-off date, so the outcomes known at the cut (2003-10-01) cannot be told")
 
 
 def test_charge_off_dates_come_from_each_loans_latest_staging_version_that_gives_one():
