@@ -45,7 +45,7 @@ from risk_assets.lib.monitoring.retrain import (
     decide_sentiment,
     decide_sentiment_first_model,
 )
-from risk_assets.lib.monitoring.sentiment import sentiment_first_model, sentiment_snapshot
+from risk_assets.lib.monitoring.sentiment import left_standing, sentiment_first_model, sentiment_snapshot
 from risk_assets.lib.report.run_outcome import OUTCOME_OF_TAG, OUTCOME_TAGS, tag_run_outcome
 
 LAKE_WAIT_SECONDS = 20.0
@@ -586,8 +586,9 @@ def _full_retrain_requested(context: dg.SensorEvaluationContext, con: duckdb.Duc
         "numbers changed is a row of monitoring.retrain_decisions; the run carries the trigger and numbers in its "
         "tags. The gate keeps the champion unless the candidate's macro-F1 beats it beyond chance (paired bootstrap), or, "
         "for a champion trained short, unless its full run on the same data is worse beyond chance; a champion restored by hand "
-        "is held until news files land after the restore; a champion retired by hand is neither retrained nor replaced by a "
-        "first model automatically. A run requested for numbers still unchanged that ended FAILURE is requested again once "
+        "is held until news files land after the restore, and one whose latest retraining was refused (too few sentences of a "
+        "label) or its candidate rejected by the gate, until new_labelled_articles more have landed since; a champion "
+        "retired by hand is neither retrained nor replaced by a first model automatically. A run requested for numbers still unchanged that ended FAILURE is requested again once "
         "(tag `risk/retry_of`); after 2 failures, or when it was canceled by hand, it is not, and the tick names the run(s). "
         "A tick with unchanged numbers repeats the standing decision and when it was taken."
     ),
@@ -635,7 +636,7 @@ def _sentiment_decision(context: dg.SensorEvaluationContext, lake: LakeResource,
             decision = (decide_sentiment_first_model(snapshot, retrain_policy.thresholds()) if first else
                         decide_sentiment(snapshot, retrain_policy.thresholds(),
                                          _full_retrain_requested(context, con, snapshot.champion_version)
-                                         if snapshot.trained_short else "", budget))
+                                         if snapshot.trained_short else "", budget, left_standing(con, snapshot)))
             record_decision(con, decision, datetime.now(timezone.utc).replace(tzinfo=None))
     except duckdb.IOException as exc:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"lake busy, next tick re-evaluates: {exc}"), cursor=context.cursor)

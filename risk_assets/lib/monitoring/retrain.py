@@ -192,6 +192,22 @@ def _fingerprint(snapshot: object, optional: tuple[str, ...] = ()) -> str:
 
 
 @dataclass(frozen=True)
+class SentimentAttempt:
+    """A retraining of the sentiment champion, after it, that left it standing: refused (too few
+    sentences of a label: no version registered, `sentiment_pipeline.record_refusal`) or its
+    candidate rejected by the gate."""
+
+    version: str
+    tried_at: datetime
+    """UTC: when it was refused, or its candidate registered."""
+    refused: bool
+    reason: str
+    """The refusal, or the gate's verdict."""
+    labelled_since: int
+    """Labelled articles of raw.news ingested after the newest it could read."""
+
+
+@dataclass(frozen=True)
 class SentimentSnapshot:
     """What the news sentiment retrain decision reads: its champion and the labelled articles
     landed since that champion's training read its data."""
@@ -415,14 +431,9 @@ def _decide(snapshot: MonitoringSnapshot, thresholds: RetrainThresholds,
     if fired and isinstance(rejected, Refusal):
         gained, need = rejected.defaults_now - rejected.defaults_seen, thresholds.first_model_new_defaults
         if gained < need:
-            return RetrainDecision(
-                snapshot.model, snapshot.champion_version, False, "held",
-                f"held: retraining {rejected.version}, tried at {rejected.recorded_at:%Y-%m-%d %H:%M} UTC, was "
-                f"refused ({rejected.reason}); {gained:,} defaults of its book landed since, which saw "
-                f"{rejected.defaults_seen:,} (< {need}), so no automatic retraining (run retrain_loan_pd by hand to "
-                "retrain now). The triggers saw: " + "; ".join(c.reason for c in fired),
-                float(gained), float(need), ordered, snapshot.fingerprint(),
-            )
+            return _held_since(snapshot, rejected.version, rejected.recorded_at, f"refused ({rejected.reason})",
+                               f"{gained:,} defaults of its book landed since, which saw {rejected.defaults_seen:,}",
+                               gained, need, "retrain_loan_pd", "; ".join(c.reason for c in fired), ordered)
     elif fired and rejected is not None:
         portfolio = snapshot.model.removeprefix("loan_pd_")
         return RetrainDecision(
@@ -463,6 +474,20 @@ def _held(snapshot: MonitoringSnapshot | SentimentSnapshot, fired: list[Check], 
     )
 
 
+def _held_since(snapshot: MonitoringSnapshot | SentimentSnapshot, version: str, tried_at: datetime, outcome: str,
+                landed: str, gained: int, need: int, job: str, seen: str, checks: tuple[Check, ...]) -> RetrainDecision:
+    """The 'held' decision for a champion whose latest retraining, `version` tried at `tried_at`,
+    left it standing (`outcome`: 'refused (...)', 'rejected by the gate (...)') while only `gained`
+    (`landed`, in words) of the `need` new labels it waits for have landed since: the same labels
+    would train and be judged the same way. observed / threshold: gained / need."""
+    return RetrainDecision(
+        snapshot.model, snapshot.champion_version, False, "held",
+        f"held: retraining {version}, tried at {tried_at:%Y-%m-%d %H:%M} UTC, was {outcome}; {landed} (< {need}), so "
+        f"no automatic retraining (run {job} by hand to retrain now). The triggers saw: {seen}",
+        float(gained), float(need), checks, snapshot.fingerprint(),
+    )
+
+
 def check_trained_short(snapshot: SentimentSnapshot, requested: str = "", budget: str = "") -> Check | None:
     """The trained_short trigger: fires for a champion its time budget cut short
     (`snapshot.trained_short`) until a retraining of it with its full schedule has been requested
@@ -489,14 +514,18 @@ def check_trained_short(snapshot: SentimentSnapshot, requested: str = "", budget
 
 
 def decide_sentiment(snapshot: SentimentSnapshot, thresholds: RetrainThresholds, short_requested: str = "",
-                     budget: str = "") -> RetrainDecision:
+                     budget: str = "", tried: SentimentAttempt | None = None) -> RetrainDecision:
     """Decide whether the news sentiment model should be retrained: when at least
     `thresholds.new_labelled_articles` labelled articles landed since its champion was trained
     (new labels are the one thing a sentiment model learns from), or when its champion was trained
     short and no retraining of it with its full schedule was requested yet (`check_trained_short`,
     `short_requested` and `budget` as its `requested` and `budget`). When both fire, the trigger is
     trained_short and the reason names both: one run, with the full schedule, reads the new labels
-    too. A champion restored by hand is held as the PD champions are, trained short or not.
+    too. A champion restored by hand is held as the PD champions are, trained short or not; when
+    its latest retraining was refused (too few sentences of a label) or its candidate rejected by
+    the gate (`tried`), the labels trigger is held until as many labelled articles
+    as the threshold have landed since (a decision taken anew would otherwise train on the same
+    articles again); the trained_short retraining keeps its own once-only rule.
 
     Returns:
         a RetrainDecision with the check 'labels', preceded by 'trained_short' for a champion trained
@@ -518,6 +547,11 @@ def decide_sentiment(snapshot: SentimentSnapshot, thresholds: RetrainThresholds,
                                snapshot.fingerprint())
     # trained short with its retraining requested already, or trained in full: the labels decide
     said = check.reason + (f"; {short.reason}" if short is not None else "")
+    if fired and tried is not None and tried.labelled_since < limit:
+        outcome = f"{'refused' if tried.refused else 'rejected by the gate'} ({tried.reason})"
+        return _held_since(snapshot, tried.version, tried.tried_at, outcome,
+                           f"{tried.labelled_since:,} labelled articles landed since", tried.labelled_since, limit,
+                           "retrain_news_sentiment", said, checks)
     if fired:
         return RetrainDecision(snapshot.model, snapshot.champion_version, True, "labels", "retrain: " + said,
                                check.observed, check.threshold, checks, snapshot.fingerprint())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -28,7 +29,7 @@ from risk_assets.lib.ml.sentiment import MODEL_NAME
 from risk_assets.lib.ml.sentiment_scoring import UNKNOWN, has_language_column, has_sample_column, not_english_scored
 from risk_assets.lib.monitoring import tables
 from risk_assets.lib.schema import in_english_sql
-from risk_assets.lib.monitoring.retrain import SentimentFirstModelSnapshot, SentimentSnapshot
+from risk_assets.lib.monitoring.retrain import SentimentAttempt, SentimentFirstModelSnapshot, SentimentSnapshot
 
 _TREND_SQL = """
 WITH docs AS (
@@ -156,29 +157,64 @@ def sentiment_first_model(con: duckdb.DuckDBPyConnection) -> SentimentFirstModel
 
 def _latest_try(con: duckdb.DuckDBPyConnection) -> tuple[str | None, datetime | None]:
     """(the latest training on labelled articles in words, when the newest labelled article it could
-    read had landed), or (None, None) when none was tried. A version registered counts from its
-    meta.json's `labelled_news_through` (its registration when not recorded), a refusal from when
-    it was recorded."""
-    tries: list[tuple[datetime, str, datetime]] = []  # (tried at, in words, labelled through)
+    read had landed), or (None, None) when none was tried (`_tries`)."""
+    latest = _tries(con)
+    if latest is None:
+        return None, None
+    words = latest.reason if latest.status == "refused" else f"version {latest.version} {latest.status}: {latest.reason}"
+    return words, latest.through
+
+
+class _Try(NamedTuple):
+    """A training of the sentiment model on labelled articles."""
+
+    tried_at: datetime
+    version: str
+    status: str
+    """Its version's status in ml.model_registry, or 'refused'."""
+    reason: str
+    through: datetime
+    """UTC: when the newest labelled article it could read had landed."""
+
+
+def _tries(con: duckdb.DuckDBPyConnection, after: datetime = datetime(1, 1, 1)) -> _Try | None:
+    """The latest training on labelled articles after `after` (UTC), or None. A version registered counts from its meta.json's `labelled_news_through` (its registration when
+    not recorded), a refusal (ml.model_metrics, split 'all', NULL macro_f1 with `n_labelled` > 0:
+    `sentiment_pipeline.record_refusal`) from when it was recorded. The gate's reason loses the
+    verdict it starts with, which the status says."""
+    tries: list[_Try] = []
     if table_exists(con, "ml.model_registry"):
-        (latest,) = con.execute("SELECT arg_max(version, trained_at) FROM ml.model_registry WHERE model = ?",
-                                [MODEL_NAME]).fetchone()
+        (latest,) = con.execute("SELECT arg_max(version, trained_at) FROM ml.model_registry WHERE model = ? "
+                                "AND trained_at > ?", [MODEL_NAME, after]).fetchone()
         row = None if latest is None else version_row(con, MODEL_NAME, latest)
-        if row is not None:  # the gate's reason starts with its verdict, as the status says it
-            words = f"version {row['version']} {row['status']}: {(row['reason'] or '').removeprefix(row['status'] + ': ')}"
-            tries.append((row["trained_at"], words, _labelled_news_through(row) or row["trained_at"]))
+        if row is not None:
+            reason = (row["reason"] or "").removeprefix(row["status"] + ": ")
+            tries.append(_Try(row["trained_at"], row["version"], row["status"], reason,
+                              _labelled_news_through(row) or row["trained_at"]))
     if table_exists(con, "ml.model_metrics"):
         refused = con.execute(
-            "SELECT max(recorded_at) AS refused_at, arg_max(reason, recorded_at) FILTER (WHERE metric = 'macro_f1') "
-            "FROM ml.model_metrics WHERE model = ? AND split = 'all' GROUP BY version "
+            "SELECT max(recorded_at) AS refused_at, version, arg_max(reason, recorded_at) FILTER (WHERE metric = 'macro_f1') "
+            "FROM ml.model_metrics WHERE model = ? AND split = 'all' AND recorded_at > ? GROUP BY version "
             "HAVING max(value) FILTER (WHERE metric = 'n_labelled') > 0 ORDER BY refused_at DESC LIMIT 1",
-            [MODEL_NAME]).fetchone()
+            [MODEL_NAME, after]).fetchone()
         if refused is not None:
-            tries.append((refused[0], refused[1], refused[0]))
-    if not tries:
-        return None, None
-    _, words, through = max(tries, key=lambda t: t[0])
-    return words, through
+            tries.append(_Try(refused[0], refused[1], "refused", refused[2], refused[0]))
+    return max(tries, key=lambda t: t.tried_at) if tries else None
+
+
+def left_standing(con: duckdb.DuckDBPyConnection, champion: SentimentSnapshot) -> SentimentAttempt | None:
+    """The latest training after `champion`'s, when it left the champion standing: refused, or its
+    candidate rejected by the gate (`_tries`); with the labelled raw.news rows ingested after it
+    could read them. None when none was tried since, or the latest one was neither (a version
+    restored or retired by hand)."""
+    latest = _tries(con, champion.trained_at) if table_exists(con, "raw.news") else None
+    if latest is None or latest.status not in ("refused", "rejected"):
+        return None
+    (since,) = con.execute("SELECT count(*) FROM raw.news WHERE label IS NOT NULL AND _ingested_at > ?",
+                           [latest.through]).fetchone()
+    refused = latest.status == "refused"
+    return SentimentAttempt(latest.version, latest.tried_at, refused,
+                            latest.reason.removeprefix("not trained: ") if refused else latest.reason, int(since))
 
 
 def _labelled_news_through(champion_row: dict) -> datetime | None:

@@ -553,3 +553,90 @@ def test_a_failed_full_retraining_is_called_failed(risk_home, sentences):
         "news_sentiment: no trigger: 1 labelled articles landed since the champion was trained < 3; champion v2 "
         "was trained short (208 of 396 steps) by its time budget; its retraining with its full schedule was "
         f"requested already (run {run_id}: failed)")
+
+
+TOO_FEW = "too few distinct labelled sentences to hold out a stratified share: {'positive': 2}"
+
+
+def test_a_refused_retraining_of_the_champion_is_held_until_enough_labelled_articles_land(risk_home, sentences):
+    """The labels trigger's run succeeded, but its training was refused (too few sentences of a
+    label) and registered no version: one more labelled article changed the count, and the same
+    refused training was requested again. It is held until new_labelled_articles (3 here) have
+    landed since the refusal."""
+    lake = Lake(risk_home)
+    lake.land(sentences[:3], at=_now() - timedelta(minutes=5))
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        run_id, _ = ended(instance, request, dg.DagsterRunStatus.SUCCESS)
+        lake.refused(3, TOO_FEW, version=f"20261207T152444Z-{run_id[:8]}")
+        with connect(risk_home.lake_path, read_only=True) as con:
+            (tried_at,) = con.execute("SELECT max(recorded_at) FROM ml.model_metrics WHERE split = 'all'").fetchone()
+        lake.land(sentences[3:4])
+        held = lake.tick(instance, fired.cursor)
+        assert not held.run_requests
+        assert held.skip_reason.skip_message == (
+            f"news_sentiment: held: retraining 20261207T152444Z-{run_id[:8]}, tried at {tried_at:%Y-%m-%d %H:%M} UTC, "
+            f"was refused ({TOO_FEW}); 1 labelled articles landed since (< 3), so no automatic retraining "
+            "(run retrain_news_sentiment by hand to retrain now). The triggers saw: 4 labelled articles landed since "
+            "the champion was trained >= 3")
+        again = lake.tick(instance)  # decided afresh (a cursor reset): the same hold, recorded once
+        assert not again.run_requests and again.skip_reason == held.skip_reason
+        lake.land(sentences[4:6])
+        (again,) = lake.tick(instance, held.cursor).run_requests
+    assert again.tags["risk/retrain_trigger"] == "labels" and again.tags["risk/retrain_observed"] == "6.0000"
+    assert [d[2:] for d in lake.decisions()] == [("labels", 3.0), ("held", 1.0), ("labels", 6.0)]
+
+
+def test_a_rejected_retraining_of_the_champion_is_held_until_enough_labelled_articles_land(risk_home, sentences):
+    """The gate rejected the candidate the labels trained: a decision taken anew on the same
+    articles (a cursor reset) requested the same retraining again. Held until new_labelled_articles
+    have landed since that training."""
+    lake = Lake(risk_home)
+    lake.land(sentences[:3], at=_now() - timedelta(hours=1))
+    with connect(risk_home.lake_path) as con:
+        registry.register_candidate(con, MODEL_NAME, "v3", str(risk_home.root), "macro_f1_holdout", 0.50, "snap")
+        registry.reject(con, MODEL_NAME, "v3", GATE_REJECTED)
+        (trained_at,) = con.execute("SELECT trained_at FROM ml.model_registry WHERE version = 'v3'").fetchone()
+    with dg.instance_for_test() as instance:
+        held = lake.tick(instance)
+        assert not held.run_requests
+        assert held.skip_reason.skip_message == (
+            f"news_sentiment: held: retraining v3, tried at {trained_at:%Y-%m-%d %H:%M} UTC, was rejected by the gate "
+            f"({GATE_REJECTED.removeprefix('rejected: ')}); 0 labelled articles landed since (< 3), so no automatic "
+            "retraining (run retrain_news_sentiment by hand to retrain now). The triggers saw: 3 labelled articles "
+            "landed since the champion was trained >= 3")
+        lake.land(sentences[3:6])
+        (again,) = lake.tick(instance, held.cursor).run_requests
+    assert again.tags["risk/retrain_trigger"] == "labels"
+
+
+def test_a_full_retraining_the_gate_rejected_holds_the_labels_it_read(risk_home, sentences):
+    """Labels and trained_short fired together: one run, with the full schedule, read the articles,
+    and the gate rejected its candidate. The trained_short retraining stays requested once; the
+    labels, decided anew with one more article, wait for new_labelled_articles since that run."""
+    lake = Lake(risk_home)
+    _trained_short(risk_home)
+    lake.land(sentences[:3], at=_now() - timedelta(hours=1))
+    with dg.instance_for_test() as instance:
+        fired = lake.tick(instance)
+        (request,) = fired.run_requests
+        assert request.tags["risk/retrain_trigger"] == "trained_short"
+        run_id, at = ended(instance, request, dg.DagsterRunStatus.SUCCESS)
+        version = f"20261207T152444Z-{run_id[:8]}"
+        with connect(risk_home.lake_path) as con:
+            registry.register_candidate(con, MODEL_NAME, version, str(risk_home.root), "macro_f1_holdout", 0.50, "snap",
+                                        run_id=run_id)
+            registry.reject(con, MODEL_NAME, version, GATE_REJECTED)
+            (trained_at,) = con.execute("SELECT trained_at FROM ml.model_registry WHERE version = ?", [version]).fetchone()
+        lake.land(sentences[3:4])
+        held = lake.tick(instance, fired.cursor)
+    assert not held.run_requests
+    verdict = GATE_REJECTED.removeprefix("rejected: ")
+    assert held.skip_reason.skip_message == (
+        f"news_sentiment: held: retraining {version}, tried at {trained_at:%Y-%m-%d %H:%M} UTC, was rejected by the "
+        f"gate ({verdict}); 1 labelled articles landed since (< 3), so no automatic retraining (run "
+        "retrain_news_sentiment by hand to retrain now). The triggers saw: 4 labelled articles landed since the "
+        "champion was trained >= 3; champion v2 was trained short (208 of 396 steps) by its time budget; its "
+        f"retraining with its full schedule was requested already (run {run_id}: its candidate {version} was "
+        f"rejected by the gate ({verdict.removesuffix('; trained short: 111 of 222 optimiser steps')}))")
