@@ -650,7 +650,8 @@ def loan_command(home: RiskHome, query: str, portfolio: str | None) -> int:
 def quarantine_command(home: RiskHome, file: str | None, rule: str | None, limit: int) -> int:
     """Print the quarantine's summary, or one file's quarantined values (`lib.report.quarantine`);
     exit 1 when the file has none or no value of the quarantine has `rule` (a misspelled rule: the
-    line names the closest and the rules held), 2 when there is no lake."""
+    line names the closest and the rules held; a rule of the catalogue nothing broke exits 0), 2 when
+    there is no lake."""
     from risk_assets.lib.report.quarantine import quarantine_rows, quarantine_summary, rule_not_held
 
     if not home.lake_path.exists():

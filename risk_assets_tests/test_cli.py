@@ -750,3 +750,24 @@ def test_the_dagster_run_child_prints_no_superseded_or_beta_note_and_other_warni
                           timeout=120)
     assert done.returncode == 0 and done.stderr.splitlines() == [
         "<string>:5: UserWarning: the lake is not what it seems"], done.stderr
+
+
+def test_a_catalogued_rule_that_no_value_broke_is_said_with_exit_0_and_an_unknown_one_with_exit_1(risk_home,
+                                                                                                   cases_dir, capsys):
+    """`--rule spreadsheet_error` on a lake whose only quarantined values are unparsable dates asks a
+    real question whose answer is 'none': the listing says so and exits 0. A name of no rule at all,
+    far from every rule held, still exits 1 with the rules the quarantine holds."""
+    import shutil
+
+    from risk_assets.cli import main
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+
+    shutil.copy(cases_dir / "F06_lc_formatted_strings.csv", risk_home.landing_loans)
+    with connect(risk_home.lake_path) as con:
+        land_folder(con, risk_home.landing_loans, "loans", parse_loan_file, "run-1", asset="raw_loans")
+    assert main(["quarantine", "--rule", "spreadsheet_error"]) == 0
+    assert capsys.readouterr().out == "no value quarantined with rule 'spreadsheet_error'\n"
+    assert main(["quarantine", "--rule", "zebra"]) == 1
+    assert capsys.readouterr().err == "risk-assets: no value in the quarantine has rule 'zebra' (its rules: unparsable_date 2)\n"

@@ -47,11 +47,22 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection, rule: str | None = None) 
     return lines
 
 
+def known_rules() -> frozenset[str]:
+    """The rule names landing and the value checks write to quality.quarantine: the loan tape's
+    (`loan_formats.RULES`) and the great-expectations rules of the loan and news suites."""
+    from risk_assets.lib.ingest.loan_formats import RULES
+    from risk_assets.lib.quality.suites import CATALOG_RULES, loan_value_rules, news_value_rules
+
+    return frozenset(RULES) | {rule.name for rule in (*CATALOG_RULES, *loan_value_rules(), *news_value_rules())}
+
+
 def rule_not_held(con: duckdb.DuckDBPyConnection, rule: str) -> str | None:
     """Why `--rule RULE` can match nothing, or None when some quarantined value has `rule`: no value
     of the whole quarantine has it, with the closest rule it holds when one is near (a misspelled
     rule, 'unparseable_number') and every rule it holds with its count of values, so a mistyped
-    rule is not read as a file or a lake with nothing quarantined."""
+    rule is not read as a file or a lake with nothing quarantined. A rule of the catalogue
+    (`known_rules`) that no value broke, and that is not near a rule held, is no typo: None, and the
+    listing says that nothing has it."""
     import difflib
 
     if not table_exists(con, "quality.quarantine"):
@@ -63,6 +74,8 @@ def rule_not_held(con: duckdb.DuckDBPyConnection, rule: str) -> str | None:
     if not held:
         return f"no value in the quarantine has rule {rule!r}: quality.quarantine is empty, every value landed"
     close = difflib.get_close_matches(rule, [name for name, _ in held], n=1)
+    if not close and rule in known_rules():
+        return None  # a rule of the catalogue that nothing broke: the listing says 'no value ... with rule'
     return (f"no value in the quarantine has rule {rule!r}{f'; did you mean {close[0]!r}?' if close else ''} "
             f"(its rules: {', '.join(f'{name} {n:,}' for name, n in held)})")
 
