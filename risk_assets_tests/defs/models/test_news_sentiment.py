@@ -32,7 +32,7 @@ from risk_assets.lib.ml.sentiment import MODEL_NAME, TINY_PROFILE, SentimentTrai
 from risk_assets.lib.ml.sentiment_data import dedupe_key
 from risk_assets_tests.lib.ml.phrasebank_sample import small_docs
 
-FEATURES = ["doc_id", "source", "ticker", "published_at", "text_clean", "text_field", "label"]
+FEATURES = ["doc_id", "source", "ticker", "published_at", "text_clean", "text_field", "label", "language"]
 
 
 LANDED = datetime(2024, 5, 1, 8, 0)
