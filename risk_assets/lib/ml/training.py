@@ -1177,7 +1177,9 @@ def point_in_time_backtest(parts: dict[str, pd.DataFrame], encoded: dict[str, tu
     approved_before = cut - pd.DateOffset(years=years)
     development = pd.concat([parts[name] for name in fitted])
     label, window_end, usable = horizon_outcomes(development, chargeoff_dates, years)
-    seasoned = usable & (window_end <= cut.to_datetime64())
+    # strictly before `approved_before`, as the card and the reason say: a loan approved on that very day
+    # (SBA's 1998-10-01 opens fiscal 1999) would add a vintage the stated date leaves out
+    seasoned = usable & (window_end < cut.to_datetime64())
     vintages = sorted({int(v) for v in development["vintage"][seasoned].dropna()}) if "vintage" in development else []
     h_label, h_end, h_usable = horizon_outcomes(holdout, chargeoff_dates, years)
     record = {"cut": said, "horizon_years": years, "approved_before": f"{approved_before:%Y-%m-%d}", "holdout": window,
