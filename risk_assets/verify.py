@@ -223,7 +223,7 @@ def _unscored_books(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, bool
     """(portfolio, loans in loan_features without its champion's score, whether its latest training
     was refused, why it has no champion or None while one stands) per portfolio with such loans. Why:
     `pd_lake.unscored_reason` (never trained, training refused and why, retired)."""
-    from risk_assets.lib.ml.pd_lake import model_name, unscored_reason
+    from risk_assets.lib.ml.pd_lake import TRAINING_REFUSED, model_name, unscored_reason
 
     rows = con.execute(
         "SELECT f.portfolio, count(*) AS n, bool_or(c.model IS NOT NULL) AS has_champion "
@@ -238,7 +238,7 @@ def _unscored_books(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, bool
     for portfolio, n, has_champion in rows:
         why = None if has_champion else (unscored_reason(con, portfolio) if has_metrics
                                          else f"no {model_name(portfolio)} champion: never trained")
-        refused = why is not None and why.startswith(f"no {model_name(portfolio)} champion: training refused: ")
+        refused = why is not None and why.startswith(f"no {model_name(portfolio)} champion: {TRAINING_REFUSED}: ")
         books.append((portfolio, n, refused, why))
     return books
 

@@ -536,12 +536,15 @@ def unscored_reason(con: duckdb.DuckDBPyConnection, portfolio: str) -> str:
     if last is None:
         return f"no {model} champion: {NEVER_TRAINED}"
     if last[1] is None:
-        return f"no {model} champion: training refused: {last[0]}"
+        return f"no {model} champion: {TRAINING_REFUSED}: {last[0]}"
     return f"no {model} champion: latest version {last[1]}: {last[2]}"
 
 
 NEVER_TRAINED = "never trained"
 """`unscored_reason`'s words for a book with no training on record (a new book landed by ingestion)."""
+
+TRAINING_REFUSED = "training refused"
+"""`unscored_reason`'s words for a book whose latest training was refused (too few defaults), before the reason."""
 
 
 def train_by_hand(portfolios: Sequence[str], program: str = "risk-assets") -> str:
