@@ -464,8 +464,8 @@ def _money_text(s: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
                 .str.replace(rf"(?i)\s*(?:\((?:{own})\)|(?:{own}))$", "").str.strip_chars())
 
     text = unmarked(s)
-    bracketed = text.str.contains(r"^\(.+\)$")  # '(1.00)', '(USD 1.00)' and 'USD (1.00)' alike: a minus
-    text = pl.when(bracketed).then(unmarked(text.str.replace(r"^\((.+)\)$", "-$1"))).otherwise(text)
+    bracketed = text.str.contains(r"^\(.+\)$")  # '(1.00)', '(USD 1.00)', 'USD (1.00)', '( 1.00 )' alike: a minus
+    text = pl.when(bracketed).then(unmarked(text.str.replace(r"^\(\s*(.+?)\s*\)$", "-$1"))).otherwise(text)
     text = pl.when(_accounting_zero(s, currency)).then(pl.lit("0")).otherwise(text)
     return text, _foreign_marked(text, currency)
 
@@ -1699,6 +1699,15 @@ it (notes `trailing_minus_read`); its digits are then judged as any number's. On
 columns, where those systems write it: in a count or a rate, `10-` is as likely a range cut short,
 and stays unparsable."""
 
+ACCOUNTANT_NEGATIVE = rf"^\(\s*(\d(?:[\d.,{_MARKS}]*\d)?)\s*\)$"
+"""A number in an accountant's parentheses (`(1,250.00)`, `(1250)`, `( 1,250.00 )`): the minus of
+Excel's Accounting and Comma Style formats (`#,##0.00_);(#,##0.00)`) and of finance systems' reports.
+Read as the number with a minus sign before it in amount columns (`_is_amount`), whatever their type
+(a `money` value's marks come off first: `($1,250.00)`, `_money_text`); its digits are then judged
+as any number's, and the negative by the column's own rules (non_positive_amount, negative_income,
+negative_amount), whose message says how it was written (`written_negative_said`). In a count or a
+rate it stays unparsable (`unread_number_mark` says why): no rate or count is negative."""
+
 
 def _grouped_by(marks: str, decimal: str) -> str:
     """A number grouped in threes by the grouping marks `marks` (one of GROUPING_MARKS), with an
@@ -1720,9 +1729,10 @@ def _other_groupings(dialect: Dialect) -> dict[str, str]:
 def _sign_first(s: pl.Expr, amount: bool = False) -> pl.Expr:
     """Number text with its minus sign before the digits: a leading U+2212, the minus sign Java and ICU
     write for Swedish, Finnish and Norwegian numbers (−180,00), as '-'; for an `amount` (a money
-    column's value), a minus after the digits (TRAILING_MINUS: 13648-) moved before them."""
+    column's value), a minus after the digits (TRAILING_MINUS: 13648-) moved before them, and an
+    accountant's parentheses (ACCOUNTANT_NEGATIVE: (1,250.00)) read as the minus they are."""
     s = s.str.replace("^\u2212", "-")
-    return s.str.replace(TRAILING_MINUS, "-$1") if amount else s
+    return s.str.replace(TRAILING_MINUS, "-$1").str.replace(ACCOUNTANT_NEGATIVE, "-$1") if amount else s
 
 
 def _is_amount(spec: FieldSpec) -> bool:
@@ -1997,12 +2007,24 @@ def _rate_scale_said(number: str, power: int, kind: str) -> str | None:
     return f"{text}%" if kind == "percent" else text
 
 
-FOOTNOTE_MARK = (r"(.*\d%?)\s*([(\[](?:\d{1,2}|[A-Za-z]|[ivx]{2,4}|\*{1,3})[)\]]|\*{1,3}|[†‡§¶]{1,3}"
+FOOTNOTE_MARK = (r"(.*\d%?\)?)\s*([(\[](?:\d{1,2}|[A-Za-z]|[ivx]{2,4}|\*{1,3})[)\]]|\*{1,3}|[†‡§¶]{1,3}"
                  r"|[¹²³⁰⁴-⁹ᵃ-ᵏʰ-ʸ]{1,2})")
 """A number followed by a footnote mark, as a report or a hand-kept spreadsheet writes one to point at a
 note beside or below the table: (number as written, mark): `30000 (1)`, `30000 [a]`, `30000*`, `30000**`,
-`30000†`, `30000¹` (a superscript digit or letter). The mark is no part of the number, and which
-digits are the number's cannot be told for sure (`30000 1` would be two values), so it is never read."""
+`30000†`, `30000¹` (a superscript digit or letter), and after an accountant's negative, `(1,250.00)*`.
+The mark is no part of the number, and which digits are the number's cannot be told for sure
+(`30000 1` would be two values), so it is never read. A number in parentheses alone, `(1250)`, is no
+footnote: it is an accountant's negative (ACCOUNTANT_NEGATIVE)."""
+
+LEDGER_SIGN = r"(?i)^(.*\d\)?)\s*(CR|DR|Cr\.?|Dr\.?)$|^(CR|DR)\s*(\d.*)$"
+"""An amount with a ledger's credit or debit mark (`1250 CR`, `1,250.00DR`, `CR 1250`), as a general
+ledger or a bank statement prints a balance's side. Which side is a minus depends on whose books the
+line is from (a credit lowers a loan's balance in the lender's ledger and is a payment in the
+borrower's statement), which a loan tape's column does not say: never read, quarantined saying so."""
+
+TWO_MINUS_MARKS = r"^[-\u2212]\s*\(.*\)$|^\(\s*[-\u2212].*\)$|^\(.*[-\u2212]\s*\)$"
+"""A number carrying both an accountant's parentheses and a minus sign (`-(1250)`, `(-1250)`,
+`(1,250.00-)`): a minus written twice may repeat itself or cancel out, so its sign cannot be told."""
 
 
 def footnote_mark_said(text: str) -> str | None:
@@ -2018,7 +2040,28 @@ def footnote_mark_said(text: str) -> str | None:
             "of its own")
 
 
-def unread_number_mark(text: str, kind: str, currency: str = "") -> str | None:
+NEGATIVE_RULES = ("non_positive_amount", "negative_income", "negative_amount")
+"""The rules an amount breaks by being below zero (`_plausibility`), whose message says how a minus
+written in an accountant's form reads (`written_negative_said`)."""
+
+
+def written_negative_said(text: str) -> str | None:
+    """How an amount's `text` states a minus other than a sign before it, as the clause a
+    NEGATIVE_RULES message ends with, so a value that looks positive is seen to be read negative:
+    an accountant's parentheses ('(1,250.00)', '($1,250.00)': ACCOUNTANT_NEGATIVE, a currency mark
+    inside or outside) or a minus after the digits ('1,250.00-': TRAILING_MINUS); None for any
+    other text ('-1250' says its sign itself)."""
+    bare = text.strip()
+    if re.fullmatch(r"\(.*\d.*\)|[^\d(]{0,6}\(.*\d.*\)|\(.*\d.*\)\D{0,6}", bare) and "-" not in bare:
+        inside = re.sub(r"^(\D*)\(\s*(.*?)\s*\)(\D*)$", r"\1\2\3", bare)
+        return f"its parentheses are an accountant's minus: it reads as -{inside}"
+    if re.fullmatch(r"\D{0,6}\d[\d.,'\s]*[-\u2212]", bare):
+        return (f"the '-' after its digits is a minus (SAP's and COBOL's way of writing one): it reads as "
+                f"-{bare[:-1].strip()}")
+    return None
+
+
+def unread_number_mark(text: str, kind: str, currency: str = "", amount: bool = False) -> str | None:
     """Why `text`, a value of a numeric column of type `kind` (`_NUMERIC_KINDS`) that reads as no
     number, is none, for a mark beside its digits that no dialect reads there, as the clause its
     unparsable_number message ends with: the tape's `currency` mark written twice ('$$5000', '5000
@@ -2026,10 +2069,23 @@ def unread_number_mark(text: str, kind: str, currency: str = "") -> str | None:
     column ('%13.5'), an accountant's parentheses outside a money column ('(13.5%)'), a per mille
     or per ten thousand sign (PER_MILLE_SIGNS: '13.5‰'), an ending that says an amount is whole
     (WHOLE_AMOUNT_ENDINGS: '5000,-', '5000/-'), a footnote mark after the number (FOOTNOTE_MARK:
-    '30000 (1)', '30000*', '30000¹', '30000 [a]'); None when it has none of them."""
+    '30000 (1)', '30000*', '30000¹', '30000 [a]'), a ledger's credit or debit mark (LEDGER_SIGN:
+    '1250 CR'), a minus sign and parentheses both (TWO_MINUS_MARKS: '-(1250)'); None when it has
+    none of them. `amount`: the column holds amounts (`_is_amount`), where the parentheses are a
+    minus whatever its type, so a bracketed value fails on what is inside them ('($1,250.00)' in a
+    `number` column: the currency mark)."""
     bare = text.strip()
     if footnote := footnote_mark_said(bare):
         return footnote
+    if (kind in MONEY_KINDS or amount) and (ledger := re.fullmatch(LEDGER_SIGN, bare)):
+        mark = (ledger.group(2) or ledger.group(3)).rstrip(".")
+        number = (ledger.group(1) or ledger.group(4)).strip()
+        return (f"it carries '{mark}', a ledger's {'credit' if mark.upper() == 'CR' else 'debit'} mark, which is a "
+                "minus in some books and not in others (a credit lowers a loan's balance in the lender's ledger): "
+                f"write the amount with a minus sign where it is negative (-{number}), else alone ({number})")
+    if re.fullmatch(TWO_MINUS_MARKS, bare):
+        return ("it carries two minus marks, an accountant's parentheses and a minus sign, which may repeat or "
+                "cancel each other: write the number with one minus sign where it is negative")
     if currency and len(marks := [m.group(0) for m in re.finditer(rf"(?i){_own_marks(currency)}", bare)]) > 1:
         named = " and ".join(f"'{m}'" for m in dict.fromkeys(marks))
         times = "twice" if len(marks) == 2 else f"{len(marks)} times"
@@ -2043,8 +2099,14 @@ def unread_number_mark(text: str, kind: str, currency: str = "") -> str | None:
         if kind in _RATE_DIVISOR or kind == "fraction":
             return (f"it is a rate in an accountant's parentheses, which mark a negative number, and an interest "
                     f"rate is never negative: write the rate without them ({inside}), or correct it")
-        return (f"it is in an accountant's parentheses, which mark a negative number in columns of type 'money' "
-                f"only: write a minus sign (-{inside}), or declare the column 'money' if it holds amounts")
+        if amount:  # the parentheses are read: what is inside them is no number
+            if re.search(r"[$€£¥₹]", inside):
+                return (f"it carries a currency mark ({inside}), which a column of type '{kind}' does not read: "
+                        "declare the column 'money', which reads the tape's own marks")
+            return unread_number_mark(inside, kind, currency, amount)
+        return (f"it is in an accountant's parentheses, which mark a negative number in amount columns only (a "
+                f"loan amount, an income, a balance): a count or a score is never negative; write a minus sign "
+                f"(-{inside}) if it is meant, or correct it")
     for sign, (scale, power) in PER_MILLE_SIGNS.items():
         if sign in bare:
             number = bare.replace(sign, "").strip()
@@ -4296,6 +4358,10 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 pl.lit(PAST_MINOR_UNIT_SAID)).otherwise(said)
             if kind in _NUMERIC_KINDS and _is_amount(read_as):
                 said = pl.when(pl.col(column) == "value_out_of_range").then(pl.lit(AMOUNT_BEYOND_SAID)).otherwise(said)
+                # '(1,250.00)' looks positive: say how it reads negative
+                written_negative = pl.col("raw_value").map_elements(written_negative_said, return_dtype=pl.Utf8)
+                said = pl.when(pl.col(column).is_in(NEGATIVE_RULES) & written_negative.is_not_null()).then(
+                    pl.concat_str(said, pl.lit("; "), written_negative)).otherwise(said)
             if read_as is not None and read_as.target == "dti":
                 said = pl.when(pl.col(column) == "value_out_of_range").then(pl.lit(NEGATIVE_DTI_SAID)).otherwise(said)
             if source in records.numbers_typed:  # a Parquet number column's value: it has no dialect, nor text
@@ -4309,8 +4375,9 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 currency = mapping.currency if kind in MONEY_KINDS else ""
                 hint = pl.coalesce(
                     pl.col("raw_value").map_elements(lambda text: unread_number_flaw(text, kind), return_dtype=pl.Utf8),
-                    pl.col("raw_value").map_elements(lambda text: unread_number_mark(text, kind, currency),
-                                                     return_dtype=pl.Utf8),
+                    pl.col("raw_value").map_elements(
+                        lambda text: unread_number_mark(text, kind, currency, _is_amount(read_as)),
+                        return_dtype=pl.Utf8),
                     _number_form_hint(pl.col("raw_value"), mapping.dialect, amount=_is_amount(read_as)),
                     pl.col("raw_value").map_elements(lambda text: irregular_grouping_said(text, mapping.dialect),
                                                      return_dtype=pl.Utf8),

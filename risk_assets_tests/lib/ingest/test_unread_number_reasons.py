@@ -194,8 +194,9 @@ def test_reasons_follow_the_column_s_type_and_the_tape_s_dialect():
     assert unread_number_mark("13.5‰", "fraction") == (
         "'‰' is per mille (thousandths), and the rate column holds fractions: 13.5‰ is 0.0135; write it so")
     assert unread_number_mark("(36)", "number") == (
-        "it is in an accountant's parentheses, which mark a negative number in columns of type 'money' only: "
-        "write a minus sign (-36), or declare the column 'money' if it holds amounts")
+        "it is in an accountant's parentheses, which mark a negative number in amount columns only (a loan amount, "
+        "an income, a balance): a count or a score is never negative; write a minus sign (-36) if it is meant, or "
+        "correct it")
     assert unread_number_mark("€ 5.000,00 €", "money", "EUR") == (
         "it carries the tape's own currency mark '€' twice (the tape is in EUR: a currency format's mark and a "
         "typed one?): write it once, or not at all")
@@ -233,3 +234,76 @@ def test_a_letter_typed_among_the_digits_is_named_not_read_as_a_number_form(tmp_
     tape.write_text(header + first.replace("5000,", '"12,5O0",', 1), "utf-8")
     assert _messages(parse_loan_file(tape))[2] == ("unparsable_number", "column loan_amnt: '12,5O0' " + NOT_A_NUMBER
                                                    + "it holds letters ('O') beside its digits: write the number alone")
+
+
+def test_an_accountant_s_negative_reads_as_its_minus_in_every_amount_column_and_its_rule_says_so(tmp_path):
+    """A finance export writes a negative amount in parentheses, '(1,250.00)', '($1,250.00)', '(1250)', or
+    with its minus after the digits. In an amount column of any type (money, or a number filling the loan
+    amount, income or a balance) it reads as the negative it states, and the column's own rule judges it,
+    its message saying how a positive-looking text became negative. In a rate or a score it stays unread,
+    a footnote mark after a number stays a footnote, and a ledger's CR/DR is never given a sign."""
+    mapping = {
+        "name": "finance", "portfolio": "finance", "currency": "USD",
+        "columns": {
+            "loan_id": {"to": "source_loan_id", "required": True},
+            "issue_date": {"to": "origination_date", "type": "date", "format": "%Y-%m-%d", "required": True},
+            "amount": {"to": "loan_amount", "type": "number", "required": True},
+            "income": {"to": "annual_income", "type": "money"},
+            "revol_bal": {"to": "revol_bal", "type": "number", "scale": 1000},
+            "rate": {"to": "int_rate", "type": "percent"},
+            "fico": {"to": "fico_range_low", "type": "int"},
+            "status": {"to": "loan_status", "required": True},
+        },
+        "status_map": {"Fully Paid": 0, "Charged Off": 1, "Current": None},
+    }
+    path = tmp_path / "finance_export.csv"
+    path.write_text("\n".join([
+        "loan_id,issue_date,amount,income,revol_bal,rate,fico,status",
+        '41001,2023-04-15,"(1,250.00)",52000.00,12.345,13.50,705,Current',
+        '41002,2023-04-15,25000.00,"($1,250.00)",12.345,13.50,705,Current',
+        '41003,2023-04-15,25000.00,52000.00,(12.345),13.50,705,Current',
+        '41004,2023-04-15,25000.00,"1,250.00-",12.345,13.50,705,Current',
+        '41005,2023-04-15,25000.00,52000.00,12.345,(13.50),(705),Current',
+        '41006,2023-04-15,"30000 (1)","(52,000.00)*",12.345,13.50,705,Current',
+        '41007,2023-04-15,1250 CR,52000.00,-(12.345),13.50,705,Current',
+        '41008,2023-04-15,"( 25,000.00 )",52000.00,12.345,13.50,705,Fully Paid',
+        '41009,2023-04-15,"25,000.00",52000.00,12.345,13.50,705,Fully Paid',
+    ]) + "\n", "utf-8")
+    Path(f"{path}.mapping.json").write_text(json.dumps(mapping), "utf-8")
+    parsed = parse_loan_file(path)
+    said = {(line, column): (rule, message) for line, column, rule, message
+            in parsed.quarantine.select("line", "column_name", "rule", "message").rows()}
+    bracket = "its parentheses are an accountant's minus: it reads as "
+    assert said == {
+        (2, "amount"): ("non_positive_amount", "column amount: '(1,250.00)' is a loan amount of zero or less; "
+                        + bracket + "-1,250.00"),
+        (3, "income"): ("negative_income", "column income: '($1,250.00)' is a negative income; " + bracket + "-$1,250.00"),
+        (4, "revol_bal"): ("negative_amount", "column revol_bal: '(12.345)' is below zero in an amount that never is "
+                           "(an installment, a balance, an amount disbursed, approved, guaranteed or charged off): a "
+                           "minus sign or an accountant's parentheses on it?; " + bracket + "-12.345"),
+        (5, "income"): ("negative_income", "column income: '1,250.00-' is a negative income; the '-' after its digits "
+                        "is a minus (SAP's and COBOL's way of writing one): it reads as -1,250.00"),
+        (6, "rate"): ("unparsable_number", "column rate: '(13.50)' " + NOT_A_NUMBER + "it is a rate in an "
+                      "accountant's parentheses, which mark a negative number, and an interest rate is never "
+                      "negative: write the rate without them (13.50), or correct it"),
+        (6, "fico"): ("unparsable_number", "column fico: '(705)' " + NOT_A_NUMBER + "it is in an accountant's "
+                      "parentheses, which mark a negative number in amount columns only (a loan amount, an income, a "
+                      "balance): a count or a score is never negative; write a minus sign (-705) if it is meant, or "
+                      "correct it"),
+        (7, "amount"): ("unparsable_number", "column amount: '30000 (1)' " + NOT_A_NUMBER + _footnote_said("(1)", "30000")),
+        (7, "income"): ("unparsable_number",
+                        "column income: '(52,000.00)*' " + NOT_A_NUMBER + _footnote_said("*", "(52,000.00)")),
+        (8, "amount"): ("unparsable_number", "column amount: '1250 CR' " + NOT_A_NUMBER + "it carries 'CR', a "
+                        "ledger's credit mark, which is a minus in some books and not in others (a credit lowers a "
+                        "loan's balance in the lender's ledger): write the amount with a minus sign where it is "
+                        "negative (-1250), else alone (1250)"),
+        (8, "revol_bal"): ("unparsable_number", "column revol_bal: '-(12.345)' " + NOT_A_NUMBER + "it carries two "
+                           "minus marks, an accountant's parentheses and a minus sign, which may repeat or cancel "
+                           "each other: write the number with one minus sign where it is negative"),
+        (9, "amount"): ("non_positive_amount", "column amount: '( 25,000.00 )' is a loan amount of zero or less; "
+                        + bracket + "-25,000.00"),
+    }
+    # the loan between them loads as written: 12.345 thousand is 12,345.00 exactly
+    assert parsed.rows.select("_source_line", "loan_amount", "annual_income", "revol_bal").rows() == [
+        (10, 25000.0, 52000.0, 12345.0)]
+    assert unread_number_mark("(1,250.00)", "number", amount=True) is None
