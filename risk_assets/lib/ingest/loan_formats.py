@@ -4919,13 +4919,17 @@ def _control_record_check(records: csv_text.TextRecords, rows: pl.DataFrame,
                           mapping: TapeMapping) -> dict[str, object]:
     """The entries of `_footer_check` for each line of the mapping's control record: its stated
     record count against the data records the file holds (loaded, quarantined or malformed), its
-    stated total against the sum of `amount_column`'s loaded values (the target it fills). A field
-    the line lacks, or that is no number, is an entry {"footer", "checked": False}."""
+    stated total against the sum of `amount_column`'s loaded values (the target it fills). The total is
+    written in the units the column's values are (`_control_total`: thousands where the mapping
+    declares `"scale": 1000`, cents in a `money_minor` column) and compared exactly, in Decimal, at
+    the minor unit (entry keys "written" and "scale" say how it was read). A field the line lacks, or
+    that is no number, is an entry {"footer", "checked": False}."""
     control = mapping.control_record
     if control is None:
         return {}
     checks: dict[str, object] = {}
-    target = next((f.target for f in mapping.fields if f.source == control.amount_column), None)
+    spec = next((f for f in mapping.fields if f.source == control.amount_column), None)
+    target = spec.target if spec is not None else None
     trailers = [line for line, text in records.marked_text.items() if text.lstrip("\ufeff ").startswith(control.prefix)]
     if not trailers:  # declared, and not there: a copy cut at a line end loses it with the last records
         held = records.fields.height + records.malformed.height
@@ -4952,11 +4956,34 @@ def _control_record_check(records: csv_text.TextRecords, rows: pl.DataFrame,
                 checks[key] = {"line": line, "stated": int(stated), "records": held, "matches": int(stated) == held,
                                "source": "the control record's record count"}
             else:
-                loaded = float(rows.get_column(target).sum() or 0.0) if target in rows.columns else 0.0
-                checks[key] = {"line": line, "stated": stated, "loaded": loaded,
-                               "matches": abs(stated - loaded) < 0.005,
+                number = pl.DataFrame({"v": [written]}).select(_number_text(pl.col("v"), mapping.dialect)).item()
+                total, loaded, unit = _control_total(number, spec, rows, mapping.currency)
+                checks[key] = {"line": line, "stated": float(total), "loaded": float(loaded), "matches": total == loaded,
+                               "written": written, "scale": unit,
                                "source": f"the control record's total of {control.amount_column}"}
     return checks
+
+
+def _control_total(number: str, spec: FieldSpec, rows: pl.DataFrame, currency: str) -> tuple[Decimal, Decimal, str]:
+    """(stated total, loaded sum, the unit the total was read in) of a control record's amount total,
+    both exact Decimals in the currency's major unit at its minor unit (cents). `number`: the total as
+    `_number_text` gives it ('12345.678'). A trailer states its total in the units its column's values
+    are written in (a mainframe sums the field as it writes it): thousands in a column the mapping
+    scales (`"scale": 1000`: 12345.678 is 12,345,678.00), minor units in a `money_minor` column
+    (1234500 cents is 12,345.00); the unit is said as 'units of 1,000 (the column's "scale": 1000)' or
+    'USD minor units', '' for a
+    column written in full. The loaded sum adds each loaded value exactly (its shortest decimal form),
+    not in floats."""
+    digits = max(2, minor_unit_digits(currency))
+    stated, unit = Decimal(number), ""
+    if spec.scale != 1:
+        stated, unit = stated * spec.scale, f"units of {spec.scale:,} (the column's \"scale\": {spec.scale})"
+    elif spec.kind == "money_minor":
+        stated, unit = stated.scaleb(-minor_unit_digits(currency)), f"{currency} minor units"
+    cent = Decimal(1).scaleb(-digits)
+    values = rows.get_column(spec.target).drop_nulls().to_list() if spec.target in rows.columns else []
+    loaded = sum((Decimal(repr(float(v))) for v in values), Decimal(0)).quantize(cent)
+    return stated.quantize(cent), loaded, unit
 
 
 TOTAL_LABEL = r"(?i)^(?:grand|sub|overall)?[\s_-]*(?:total|totals|sum)[\s_-]*:?$"

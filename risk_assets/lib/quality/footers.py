@@ -89,10 +89,13 @@ def _mismatches(con: duckdb.DuckDBPyConnection, domain: str, check: str, asset: 
                 continue
             stated, loaded = footer["stated"], footer["loaded"]
             what = footer.get("source", f"the footer of {key.split(',')[0]}")
+            # a control total written in its column's units (thousands, cents): as written, then as read
+            stated_said = (f"{footer['written']} in {footer['scale']}, that is {stated:,.2f}" if footer.get("scale")
+                           else f"{stated:,.2f}")
             rules.append({
                 "rule": RULE, "column": "loan_amount", "success": False, "failing": 1, "unit": "footer total",
                 "detail": (f"{name} line {footer['line']}: {what} states "
-                           f"{stated:,.2f}, the loans loaded from that part of the file sum to {loaded:,.2f} "
+                           f"{stated_said}, the loans loaded from that part of the file sum to {loaded:,.2f} "
                            f"({loaded - stated:+,.2f}); {quarantined:,} row(s) of the file are quarantined"
                            + (" and may explain it" if quarantined else
                               ": a data line was lost before the file landed, or the footer is wrong"))})

@@ -721,6 +721,44 @@ def test_a_mainframe_trailers_record_count_and_amount_total_are_checked(risk_hom
         "(25 records): a copy cut short at a line end loses it with its last records"]
 
 
+def test_a_control_total_of_a_scaled_column_is_read_in_the_column_s_units_and_compared_exactly(risk_home):
+    """A trailer sums its amount field as the file writes it: in a column declared in thousands
+    (`"scale": 1000`) its total is in thousands too. 12.5 + 7.25 + 0.1 thousand load as 19,850.00, and
+    the trailer's 19.85 agrees with them exactly; a trailer stating 19.86 does not, and the warning
+    gives the total as written, its scale, and both figures in full."""
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.quality.footers import footer_mismatches
+
+    maps = risk_home.root / "maps"
+    maps.mkdir()
+    (maps / "thousands.json").write_text(json.dumps({
+        "name": "thousands", "applies_to": ["BK_*.DAT"], "header": False, "dialect": {"delimiter": "|"},
+        "control_record": {"prefix": "TRL|", "record_count": 2, "amount_total": 3, "amount_column": "column_2"},
+        "columns": {"column_1": {"to": "source_loan_id"},
+                    "column_2": {"to": "loan_amount", "type": "number", "scale": 1000},
+                    "column_3": {"to": "term_months", "type": "term"}, "column_4": {"to": "loan_status"}},
+        "status_map": {"Fully Paid": 0, "Charged Off": 1}}))
+    records = ["LN-000001|12.5|36|Fully Paid", "LN-000002|7.25|60|Charged Off", "LN-000003|0.1|36|Fully Paid"]
+    (risk_home.landing_loans / "BK_20240531.DAT").write_text("\n".join([*records, "TRL|00000003|19.85"]) + "\n")
+    (risk_home.landing_loans / "BK_20240630.DAT").write_text("\n".join([*records, "TRL|00000003|19.86"]) + "\n")
+    with connect(risk_home.lake_path) as con:
+        report = land_folder(con, risk_home.landing_loans, "loans",
+                             lambda path: parse_loan_file(path, mapping_dirs=[maps]), "run-1", asset="raw_loans")
+        outcome = footer_mismatches(con)
+        loaded = con.execute("SELECT DISTINCT loan_amount FROM raw.loans ORDER BY 1").fetchall()
+    assert loaded == [(100.0,), (7250.0,), (12500.0,)]
+    agreed = report.files[0].notes["footer_totals"]["control record, line 4: column_2 total"]
+    assert agreed == {"line": 4, "stated": 19850.0, "loaded": 19850.0, "matches": True, "written": "19.85",
+                      "scale": "units of 1,000 (the column's \"scale\": 1000)",
+                      "source": "the control record's total of column_2"}
+    assert [r["detail"] for r in outcome.failed_rules] == [
+        "BK_20240630.DAT line 4: the control record's total of column_2 states 19.86 in units of 1,000 (the "
+        "column's \"scale\": 1000), that is 19,860.00, the loans loaded from that part of the file sum to 19,850.00 "
+        "(-10.00); 0 row(s) of the file are quarantined: a data line was lost before the file landed, or the "
+        "footer is wrong"]
+
+
 def test_a_ctrl_c_inside_a_duckdb_query_is_an_interrupt_not_a_failed_file():
     """DuckDB turns a signal handled during a query into RuntimeError('Query interrupted'), raised
     from the handler's exception: landing must see the interrupt in it and stop, not record the
