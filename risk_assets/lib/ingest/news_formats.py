@@ -484,7 +484,7 @@ class _Collector:
     def unrecognised_label(self, raw: str, line: int) -> None:
         """Note a label that is not recognised, on a record loaded unlabelled: counted per
         `label_key` in notes['label_unrecognised'], its line in notes['label_unrecognised_lines']."""
-        self._count("label_unrecognised", label_key(raw))
+        self._count("label_unrecognised", label_key(raw), line)
         self.note_line("label_unrecognised_lines", line)
 
     def _count(self, name: str, key: str | tuple[str, ...], line: int | None = None) -> None:
@@ -616,7 +616,7 @@ LOADED_ROW_NOTES = frozenset({
     "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines",
     "body_tags_only_lines", "body_repeats_headline_lines",
     "literal_escapes_decoded_lines", "page_chrome_removed_lines", "alternative_texts_differ_lines",
-    "not_english_lines"})
+    "not_english_lines", "label_unrecognised_lines", "headline_scored_beside_unread_text_lines"})
 """Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
 taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
 publication time was read (`published_at_*_lines`): a row a later step quarantines (a time the
@@ -632,8 +632,10 @@ def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int],
     of `counted` (`ParsedFile.counted_lines`: name -> (line, key) of each count, as
     `not_english_languages`, the `ticker_*` and `label_*` counts and `line_break_characters_read`
     are) counted again without the rows not in
-    `loaded`, so that it agrees with its lines note, and dropped where nothing is left; every other
-    note as it is."""
+    `loaded`, so that it agrees with its lines note, and dropped where nothing is left;
+    notes['label_unrecognised_message'] said again of the labels left (`_explain_unrecognised_labels`),
+    and notes['headline_scored_beside_unread_text'] of the lines left, or dropped with them; every
+    other note as it is."""
     notes = _counted_in(notes, loaded, counted or {})
     kept: dict[str, object] = {}
     for name, value in notes.items():
@@ -643,7 +645,21 @@ def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int],
             if not value:
                 continue
         kept[name] = value
+    if isinstance(said := kept.pop("label_unrecognised_message", None), str):
+        column = f": column {_label_column(kept)}: "
+        if column in said:  # the file it names, as it named it
+            kept.update(_unrecognised_labels_said(kept, said[:said.index(column)]))
+    if isinstance(said := kept.pop("headline_scored_beside_unread_text", None), str) \
+            and (lines := kept.get("headline_scored_beside_unread_text_lines")):
+        kept["headline_scored_beside_unread_text"] = _HEADLINE_SCORED_SAID.sub(
+            lambda m: f"{len(lines):,} article(s) scored on the headline alone "
+                      f"({_lines_said(lines).replace('line', m.group(1))})", said, count=1)
     return kept
+
+
+_HEADLINE_SCORED_SAID = re.compile(r"^[\d,]+ article\(s\) scored on the headline alone \(([a-z]+?)s? [^)]*\)")
+"""The count and lines that open notes['headline_scored_beside_unread_text'] (group 1: what a
+record number counts, 'line' or 'row'), said again when a later step quarantines one of its rows."""
 
 
 def _counted_in(notes: Mapping[str, object], loaded: set[int],
@@ -6404,16 +6420,28 @@ def _explain_unrecognised_labels(parsed: ParsedFile, path: Path) -> None:
     """Add notes['label_unrecognised_message'] when articles were loaded unlabelled because their
     label was not recognised: the file, the label column, the lines and each label's count, and the
     settings key that declares what they mean."""
-    counts = parsed.notes.get("label_unrecognised")
+    parsed.notes.update(_unrecognised_labels_said(parsed.notes, str(path)))
+
+
+def _label_column(notes: Mapping[str, object]) -> str:
+    """The file's label column as its header names it (notes['columns']), else 'label'."""
+    columns = notes.get("columns")
+    return str(columns.get("label", "label")) if isinstance(columns, dict) else "label"
+
+
+def _unrecognised_labels_said(notes: Mapping[str, object], where: str) -> dict[str, str]:
+    """{'label_unrecognised_message': text} naming `where` (the file), its label column, the lines
+    (notes['label_unrecognised_lines']) and each label's count (notes['label_unrecognised']) of the
+    articles loaded unlabelled, and the settings key that declares them; {} where none is counted."""
+    counts = notes.get("label_unrecognised")
     if not counts:
-        return
-    lines = parsed.notes.get("label_unrecognised_lines", [])
+        return {}
+    lines = notes.get("label_unrecognised_lines", [])
     shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
-    column = parsed.notes.get("columns", {}).get("label", "label")
-    parsed.notes["label_unrecognised_message"] = (
-        f"{path}: column {column}: {sum(counts.values())} article(s) loaded without a label (NULL: scored, not "
-        f"trained on) on line(s) {shown}, because their label is not one of {sorted(LABELS)}: "
-        f"{json.dumps(counts, ensure_ascii=False)}; {LABEL_MAP_HINT}")
+    return {"label_unrecognised_message": (
+        f"{where}: column {_label_column(notes)}: {sum(counts.values())} article(s) loaded without a label (NULL: "
+        f"scored, not trained on) on line(s) {shown}, because their label is not one of {sorted(LABELS)}: "
+        f"{json.dumps(counts, ensure_ascii=False)}; {LABEL_MAP_HINT}")}
 
 
 @dataclass(frozen=True)
