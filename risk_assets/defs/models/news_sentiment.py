@@ -516,7 +516,8 @@ def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
     description="ml.news_sentiment_daily: one row per UTC publication day: articles, tickers, net sentiment "
     "mean(p_positive - p_negative) in [-1, 1], shares negative and positive, the articles the scoring version "
     "trained on (n_train), held out (n_holdout) and never saw (n_unseen), and the net sentiment of the unseen "
-    "alone (net_sentiment_unseen). Undated articles are left out.",
+    "alone (net_sentiment_unseen). Undated articles are left out; articles marked in a language other than "
+    "English are only counted (n_not_english).",
 )
 def news_sentiment_daily(lake: LakeResource) -> dg.MaterializeResult:
     from risk_assets.lib.ml.sentiment_scoring import build_daily_index

@@ -178,7 +178,8 @@ def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) 
     `dating` (sentiment.trend_dating), `days_by_ingestion` and `days_by_publication` say which rows
     are dated by ingestion, not publication (documents without a publication date), and the preview
     opens with that line when any is. Documents marked in a language other than English are left
-    out: metadata `not_english_left_out` counts them per language, and the preview says so."""
+    out of the figures: the column documents_not_english counts them per day, metadata
+    `not_english_left_out` per language, and the preview says so."""
     with lake.connect() as con:
         frame = sentiment.sentiment_trend(con)
         tables.replace(con, tables.NEWS_SENTIMENT_TREND, frame)
@@ -188,16 +189,18 @@ def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) 
     dating = sentiment.trend_dating(frame)
     context.log.info(f"{tables.NEWS_SENTIMENT_TREND.name}: {frame.height} days ({dating}); of the documents, "
                      + ", ".join(f"{n:,} {kind}" for kind, n in by_sample.items()))
-    by_ingestion = frame.filter(pl.col("date_source") == "ingested").height
+    indexed = frame.filter(pl.col("documents") > 0)  # a day of documents not in English only has no index
+    by_ingestion = indexed.filter(pl.col("date_source") == "ingested").height
     preview = _preview(frame.sort("day", descending=True), [
-        "day", "date_source", "documents", "sentiment_index", "index_7d", "documents_unseen", "sentiment_index_unseen"])
+        "day", "date_source", "documents", "sentiment_index", "index_7d", "documents_unseen", "sentiment_index_unseen",
+        "documents_not_english"])
     return dg.MaterializeResult(metadata={
         "dagster/row_count": frame.height,
         "documents": int(frame.get_column("documents").sum()) if frame.height else 0,
         "documents_by_sample": by_sample,
         "dating": dating,
         "days_by_ingestion": by_ingestion,
-        "days_by_publication": frame.height - by_ingestion,
+        "days_by_publication": indexed.height - by_ingestion,
         "not_english_left_out": not_english,
         "preview": dg.MetadataValue.md((f"**{dating[0].upper()}{dating[1:]}.**\n\n" if by_ingestion else "")
                                       + (f"**{left_out[0].upper()}{left_out[1:]}.**\n\n" if left_out else "") + preview),

@@ -20,9 +20,9 @@ Tables:
 - ml.news_sentiment_daily: one row per UTC publication day: the count of articles and tickers, the
   net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
   positive; the day's articles by `sample` (train, holdout, unseen) and the net sentiment of the
-  unseen ones alone. Articles without a publication time (the PhraseBank corpus has none) are not in it,
-  nor are those whose file marks them in a language other than English (ml.news_scores.language):
-  the model reads English only.
+  unseen ones alone. Articles without a publication time (the PhraseBank corpus has none) are not in it;
+  those whose file marks them in a language other than English (ml.news_scores.language) are only
+  counted, in n_not_english: the model reads English only.
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ DAILY_COLUMNS = (
            "n_train - n_holdout - n_unseen were scored by a version that did not record its sentences (unknown)."),
     Column("net_sentiment_unseen", "DOUBLE", "net_sentiment over the n_unseen articles alone, -1 to 1; NULL when "
            "n_unseen is 0."),
+    Column("n_not_english", "BIGINT", "Scored articles published that day left out of every other column because "
+           "their file marks them in a language other than English (ml.news_scores.language), 0 where none; a day "
+           "of only such articles has n_articles 0 and its sentiment NULL."),
 )
 """Columns of ml.news_sentiment_daily."""
 
@@ -92,28 +95,31 @@ NEWS_SCORES_DDL = "CREATE OR REPLACE TABLE ml.news_scores (\n    " + ",\n    ".j
 
 _DAILY_SQL = """
 CREATE OR REPLACE TABLE ml.news_sentiment_daily AS
-WITH scored AS (
+WITH dated AS (
     SELECT CAST(f.published_at AS DATE) AS day, f.ticker, s.label, s.p_positive, s.p_negative, s.model_version,
-           {sample} AS sample
+           {sample} AS sample, {english} AS english
     FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
-    WHERE f.published_at IS NOT NULL AND {english}
+    WHERE f.published_at IS NOT NULL
+), scored AS (  -- the figures read the English articles; the others are only counted (n_not_english)
+    SELECT * FROM dated WHERE english
 ), tickers AS (  -- an article about several tickers ('AAPL,MSFT') counts each of them
     SELECT day, count(DISTINCT ticker) AS n_tickers
     FROM (SELECT day, unnest(string_split(ticker, ',')) AS ticker FROM scored WHERE ticker IS NOT NULL)
     GROUP BY day
 )
 SELECT day,
-       count(*) AS n_articles,
+       count(*) FILTER (WHERE english) AS n_articles,
        coalesce(any_value(k.n_tickers), 0) AS n_tickers,
-       avg(p_positive - p_negative) AS net_sentiment,
-       avg(CASE WHEN label = 'negative' THEN 1.0 ELSE 0.0 END) AS share_negative,
-       avg(CASE WHEN label = 'positive' THEN 1.0 ELSE 0.0 END) AS share_positive,
+       avg(p_positive - p_negative) FILTER (WHERE english) AS net_sentiment,
+       avg(CASE WHEN label = 'negative' THEN 1.0 ELSE 0.0 END) FILTER (WHERE english) AS share_negative,
+       avg(CASE WHEN label = 'positive' THEN 1.0 ELSE 0.0 END) FILTER (WHERE english) AS share_positive,
        any_value(model_version) AS model_version,
-       count(*) FILTER (WHERE sample = 'train') AS n_train,
-       count(*) FILTER (WHERE sample = 'holdout') AS n_holdout,
-       count(*) FILTER (WHERE sample = 'unseen') AS n_unseen,
-       avg(p_positive - p_negative) FILTER (WHERE sample = 'unseen') AS net_sentiment_unseen
-FROM scored LEFT JOIN tickers AS k USING (day)
+       count(*) FILTER (WHERE english AND sample = 'train') AS n_train,
+       count(*) FILTER (WHERE english AND sample = 'holdout') AS n_holdout,
+       count(*) FILTER (WHERE english AND sample = 'unseen') AS n_unseen,
+       avg(p_positive - p_negative) FILTER (WHERE english AND sample = 'unseen') AS net_sentiment_unseen,
+       count(*) FILTER (WHERE NOT english) AS n_not_english
+FROM dated LEFT JOIN tickers AS k USING (day)
 GROUP BY day
 ORDER BY day
 """
@@ -286,8 +292,9 @@ def build_daily_index(con: duckdb.DuckDBPyConnection) -> int:
 
     Scores written before ml.news_scores had its `sample` column count as unknown: in none of
     n_train, n_holdout, n_unseen, and net_sentiment_unseen NULL. Articles marked in a language other
-    than English (ml.news_scores.language) are left out; scores written before the table had the
-    column count as English."""
+    than English (ml.news_scores.language) are left out of the figures and counted per day in
+    n_not_english (a day of only those: n_articles 0, its sentiment NULL); scores written before the
+    table had the column count as English."""
     con.execute(_DAILY_SQL.format(sample="s.sample" if has_sample_column(con) else f"'{UNKNOWN}'",
                                   english=in_english_sql("s") if has_language_column(con) else "true"))
     return con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0]

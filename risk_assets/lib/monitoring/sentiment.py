@@ -7,7 +7,9 @@ Each day also counts its documents by `sample` (the scoring version trained on t
 it out, or never saw it) and gives the index of the unseen ones alone: a score of a sentence the
 model trained on is learned, not judged, and on the sample corpus almost every document is one.
 Documents whose file marks them in a language other than English (ml.news_scores.language) are left
-out: the model reads English only, so their scores say little (`not_english_left_out` counts them).
+out of the figures: the model reads English only, so their scores say little; each day counts them in
+`documents_not_english` (a day of such documents only has 0 documents and no index), and
+`not_english_left_out` counts them per language.
 Tables read: ml.news_scores (doc_id, p_negative, p_neutral, p_positive, sample), marts.news_features
 (published_at), raw.news (_ingested_at).
 """
@@ -33,29 +35,31 @@ from risk_assets.lib.monitoring.retrain import SentimentAttempt, SentimentFirstM
 
 _TREND_SQL = """
 WITH docs AS (
-    SELECT s.doc_id, s.p_negative, s.p_neutral, s.p_positive, {sample} AS sample,
+    SELECT s.doc_id, s.p_negative, s.p_neutral, s.p_positive, {sample} AS sample, {english} AS english,
            f.published_at, (SELECT min(r._ingested_at) FROM raw.news r WHERE r.doc_id = s.doc_id) AS ingested_at
     FROM (SELECT DISTINCT ON (doc_id) * FROM ml.news_scores) s
     LEFT JOIN marts.news_features f USING (doc_id)
-    WHERE {english}
 ), dated AS (
     SELECT coalesce(published_at, ingested_at)::DATE AS day,
            CASE WHEN published_at IS NULL THEN 'ingested' ELSE 'published' END AS date_source,
-           p_positive - p_negative AS polarity, sample,
+           p_positive - p_negative AS polarity, sample, english,
            (p_negative >= p_neutral AND p_negative >= p_positive)::INTEGER AS is_negative
     FROM docs
-), daily AS (
-    SELECT day, date_source, count(*) AS documents, avg(polarity) AS sentiment_index,
-           avg(is_negative) AS negative_share, sum(polarity) AS polarity_sum,
-           count(*) FILTER (WHERE sample = 'train') AS documents_train,
-           count(*) FILTER (WHERE sample = 'holdout') AS documents_holdout,
-           count(*) FILTER (WHERE sample = 'unseen') AS documents_unseen,
-           avg(polarity) FILTER (WHERE sample = 'unseen') AS sentiment_index_unseen
+), daily AS (  -- the figures read the English documents; the others are only counted
+    SELECT day, date_source, count(*) FILTER (WHERE english) AS documents,
+           avg(polarity) FILTER (WHERE english) AS sentiment_index,
+           avg(is_negative) FILTER (WHERE english) AS negative_share,
+           sum(polarity) FILTER (WHERE english) AS polarity_sum,
+           count(*) FILTER (WHERE english AND sample = 'train') AS documents_train,
+           count(*) FILTER (WHERE english AND sample = 'holdout') AS documents_holdout,
+           count(*) FILTER (WHERE english AND sample = 'unseen') AS documents_unseen,
+           avg(polarity) FILTER (WHERE english AND sample = 'unseen') AS sentiment_index_unseen,
+           count(*) FILTER (WHERE NOT english) AS documents_not_english
     FROM dated GROUP BY day, date_source
 )
 SELECT day, date_source, documents, sentiment_index, negative_share,
-       sum(polarity_sum) OVER w / sum(documents) OVER w AS index_7d,
-       documents_train, documents_holdout, documents_unseen, sentiment_index_unseen
+       sum(polarity_sum) OVER w / nullif(sum(documents) OVER w, 0) AS index_7d,
+       documents_train, documents_holdout, documents_unseen, sentiment_index_unseen, documents_not_english
 FROM daily
 WINDOW w AS (PARTITION BY date_source ORDER BY day RANGE BETWEEN INTERVAL 6 DAY PRECEDING AND CURRENT ROW)
 ORDER BY day, date_source
@@ -68,8 +72,10 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     Empty, with the table's schema, while ml.news_scores does not exist. Scores written before
     ml.news_scores had its `sample` column count as unknown: in `documents`, in none of
     documents_train / _holdout / _unseen. Documents marked in a language other than English are
-    left out (`not_english_left_out` counts them); scores written before ml.news_scores had its
-    `language` column count as English.
+    left out of the figures, counted per day in documents_not_english (a day of only those: a row
+    with documents 0, sentiment_index, negative_share, index_7d NULL) and per language by
+    `not_english_left_out`; scores written before ml.news_scores had its `language` column count as
+    English.
     """
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml' AND table_name = 'news_scores'"
@@ -102,7 +108,9 @@ def trend_dating(frame: pl.DataFrame) -> str:
     market sentiment.
 
     '1 day dated by ingestion, not publication (5,318 documents without a publication date, dated by
-    the day they were ingested: not that day's market sentiment); 0 days by publication date'"""
+    the day they were ingested: not that day's market sentiment); 0 days by publication date'. A row
+    whose documents were all left out (documents 0: not in English) has no index and is no day here."""
+    frame = frame.filter(pl.col("documents") > 0)
     if frame.height == 0:
         return "no rows: no scored document"
     by_source = {source: (int(days), int(documents)) for source, days, documents in frame.group_by("date_source").agg(

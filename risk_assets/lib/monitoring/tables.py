@@ -82,7 +82,7 @@ VINTAGE_PERFORMANCE = MonitoringTable(
 )
 NEWS_SENTIMENT_TREND = MonitoringTable(
     "monitoring.news_sentiment_trend",
-    "One row per day and date source: the news sentiment index (mean p_positive - p_negative) and its 7-day mean, with the day's documents counted by whether the scoring model trained on, held out or never saw their sentence, and the index of the unseen alone. A row with date_source = ingested is dated by ingestion, not publication: its documents carry no publication date, so its day is when they were ingested and its index is not that day's market sentiment (on the sample data, whose PhraseBank sentences are undated, the only row). Documents whose file marks them in a language other than English (ml.news_scores.language) are left out, the model reading English only; the asset's metadata not_english_left_out counts them.",
+    "One row per day and date source: the news sentiment index (mean p_positive - p_negative) and its 7-day mean, with the day's documents counted by whether the scoring model trained on, held out or never saw their sentence, and the index of the unseen alone. A row with date_source = ingested is dated by ingestion, not publication: its documents carry no publication date, so its day is when they were ingested and its index is not that day's market sentiment (on the sample data, whose PhraseBank sentences are undated, the only row). Documents whose file marks them in a language other than English (ml.news_scores.language) are left out of the figures, the model reading English only: documents_not_english counts them per day, the asset's metadata not_english_left_out per language.",
     {
         "day": (pl.Date, "Publication day (UTC) where date_source = published; where date_source = ingested, the day the documents were first ingested, not published (they carry no publication date)."),
         "date_source": (pl.Utf8, "published (dated by the feed's publication time) or ingested (no publication date: dated by the document's first ingest, so the row is not market sentiment of that day)."),
@@ -94,6 +94,7 @@ NEWS_SENTIMENT_TREND = MonitoringTable(
         "documents_holdout": (pl.Int64, "Of the day's documents, those whose sentence the scoring version held out and was judged on (sample = holdout)."),
         "documents_unseen": (pl.Int64, "Of the day's documents, those whose sentence the scoring version never saw (sample = unseen); the rest of `documents` is unknown (a version that did not record its sentences)."),
         "sentiment_index_unseen": (pl.Float64, "Sentiment index of the unseen documents alone, -1 to 1; NULL on a day without one."),
+        "documents_not_english": (pl.Int64, "Scored documents of the day left out of every other column because their file marks them in a language other than English (ml.news_scores.language), 0 where none; a day of only such documents has documents 0 and its index NULL."),
         **COMPUTED_AT,
     },
 )
