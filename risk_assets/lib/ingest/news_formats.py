@@ -1122,7 +1122,7 @@ def _declared_columns() -> dict[str, str]:
     """`column_key` of each column the news settings of the file being read declare -> its field."""
     return {column_key(column): field for column, field in (DECLARED_COLUMNS.get() or {}).items()}
 
-_DATE_ONLY_NAMES = ("date", "publish_date", "published_date", "date_published", "publication_date", "pub_date",
+_DATE_ONLY_NAMES = ("date", "publish_date", "published_date", "date_published", "publication_date", "pub_date", "pubdate",
                     "datum", "erscheinungsdatum", "publicatiedatum", "date_de_publication", "fecha",
                     "fecha_de_publicación", "fecha_de_publicacion", "data_di_pubblicazione", "data_pubblicazione",
                     "data_de_publicação", "data_de_publicacao", "data")

@@ -69,3 +69,22 @@ def test_an_rss_item_with_a_date_and_a_time_element_is_one_publication_time(tmp_
 """, encoding="utf-8")
     parsed = parse_news_file(path)
     assert parsed.rows["published_at"].to_list() == [datetime(2024, 5, 2, 9, 0)]
+
+
+def test_an_rss_pub_date_and_pub_time_are_one_publication_time_not_midnight(tmp_path):
+    """RSS's own `pubDate` beside a `pubTime` (and the same names in JSON), an RFC 822 day beside a
+    time with its offset: each the day at its time."""
+    rss = tmp_path / "desk.xml"
+    rss.write_text(f"""<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Nordic Desk</title>
+<item><guid>a-3</guid><title>{HEADLINES[0]}</title><pubDate>2024-03-01</pubDate><pubTime>09:30</pubTime></item>
+<item><guid>a-4</guid><title>{HEADLINES[1]}</title><pubDate>Fri, 01 Mar 2024</pubDate><pubTime>16:45 +0100</pubTime></item>
+</channel></rss>
+""", encoding="utf-8")
+    parsed = parse_news_file(rss)
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 3, 1, 9, 30), datetime(2024, 3, 1, 15, 45)]
+    assert parsed.notes["columns"]["published_time"] == "pubTime" and "pubTime" not in parsed.notes["ignored_columns"]
+    api = tmp_path / "desk.json"
+    api.write_text(json.dumps([{"id": 7, "title": HEADLINES[1], "pubDate": "2024-03-01", "pubTime": "09:30"}]),
+                   encoding="utf-8")
+    assert parse_news_file(api).rows["published_at"].to_list() == [datetime(2024, 3, 1, 9, 30)]
