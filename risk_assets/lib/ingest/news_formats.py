@@ -10,6 +10,7 @@ Formats (detected from the bytes, never from the file name; gzip is opened trans
 - `news_feed_json` / `news_feed_jsonl`: the same articles as a news API's JSON response (a list of
   article objects, or an object holding one) or as JSON Lines, one object per line.
 - `news_feed_rss` / `news_feed_atom`: the same articles as an RSS or Atom feed (`news_xml`).
+- `news_feed_xml`: the same articles as record XML, one repeated element per article (`news_xml.read_records`).
 - `news_mail`: newsletters received by e-mail, a mailbox (mbox) or one message (`.eml`), each
   message an article, parsed from its own bytes in the charsets its parts declare.
 
@@ -4626,6 +4627,8 @@ def _loan_qualified(term: str) -> str:
 JSON_LOANS_LANDING = ("save it as CSV (loan landing reads CSV, Parquet or Excel, not JSON) "
                       "and land it in landing/loans")
 """What to do with loan records landed as JSON among news: loan landing reads no JSON."""
+XML_LOANS_LANDING = JSON_LOANS_LANDING.replace("not JSON", "not XML")
+"""What to do with loan records landed as XML among news (record XML): loan landing reads no XML."""
 
 
 def _refuse_loan_header(path: Path, header: list[str], where: str,
@@ -5607,7 +5610,8 @@ def record_place(parsed: ParsedFile, number: int) -> str:
     return f"{'article' if parsed.notes.get('record_numbers') == ARTICLE_NUMBERS else 'line'} {number}"
 
 
-def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_JsonRecord]) -> ParsedFile:
+def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_JsonRecord],
+                     loans_landing: str = JSON_LOANS_LANDING) -> ParsedFile:
     """Load article records into `out`: each object's fields are flattened (`_flatten_json`) and
     read as a feed CSV's record, its fields chosen among the names it gives a value (an article with
     no `id` but a `url` is known by its URL; one without either has no id). notes['columns'] names
@@ -5622,7 +5626,8 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
 
     Raises:
         FileRefused: articles were found but name neither a headline nor a body, or their fields
-            are a loan tape's columns (`_refuse_loan_header`: loan records saved as JSON).
+            are a loan tape's columns (`_refuse_loan_header`: loan records saved as JSON, or as
+            XML with `loans_landing` XML_LOANS_LANDING).
     """
     by_line = len({r.line for r in records}) == len(records)
     if not by_line:
@@ -5633,7 +5638,7 @@ def _parse_json_feed(path: Path, out: _Collector, sha256: str, records: list[_Js
             for r in records if isinstance(r.value, dict)}
     header = list(dict.fromkeys(name for fields in flat.values() for name in fields))
     if records:
-        _refuse_loan_header(path, header, f"line {records[0].line} (its records' fields)", JSON_LOANS_LANDING)
+        _refuse_loan_header(path, header, f"line {records[0].line} (its records' fields)", loans_landing)
     columns = _feed_header(out, path, header, "fields",
                            lambda index: (fields.get(header[index], "") for fields in flat.values()), paths,
                            records_apart=True)
@@ -6265,7 +6270,8 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
 
 def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
                         label_map: Mapping[str, str | None] | None = None) -> ParsedFile:
-    """An RSS or Atom feed into raw.news rows (format `news_feed_rss` / `news_feed_atom`).
+    """An RSS or Atom feed, or record XML, into raw.news rows (format `news_feed_rss` /
+    `news_feed_atom` / `news_feed_xml`).
 
     Each `<item>` / `<entry>` (`news_xml.read_feed`) is read as a feed CSV record, with the same
     names and rules (`_parse_json_feed`): RSS `guid`/`link`, `title`, `content:encoded` or
@@ -6277,26 +6283,35 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
     none. Lineage: the line where the article's element opens (its number in the feed when several
     open on one line).
 
+    Any other XML document is record XML (format `news_feed_xml`, `news_xml.read_records`): its
+    repeated sibling elements that name a headline or body (`_names_an_article`) are its articles,
+    each record's attributes and child elements a JSON article object read as `_parse_json_feed`
+    reads JSON (nested fields by their dotted path, news settings' `columns` first, a field of
+    _ONE_VALUE_NAMES given twice `repeated_key`); notes['articles_in'] gives their path
+    ('articles/article').
+
     Raises:
         FileRefused: not well-formed XML (line and column; a truncated download; in a document read
             as UTF-8, a byte that is not UTF-8 is named as `decode_text` names it, with its line,
             column and remedy: a mixed file or a declaration naming the wrong encoding), an XML
-            document that is no feed, or items that name neither a headline nor a body.
+            document that is no feed and holds no records (its root named, and what the lake looks
+            for), a sitemap, or items that name neither a headline nor a body.
     """
     try:
-        feed = news_xml.read_feed(path, data)
+        feed = news_xml.read_feed(path, data, holds_article=_names_an_article)
     except news_xml.NotAFeed as refused:
         if DECLARED_COLUMNS.get():  # columns declared for a vendor's own XML: never read, so say which
             raise FileRefused(
                 f"{refused}; news settings {SETTINGS_FILE.get()} declare the field(s) "
                 f"{', '.join(repr(column) for column in DECLARED_COLUMNS.get())} ('columns'), which are read from "
-                "an RSS <item>'s or Atom <entry>'s fields only: export the articles as RSS, Atom, JSON or CSV "
-                "and land that file") from None
+                "an RSS <item>'s or Atom <entry>'s fields or a record's only: export the articles as RSS, Atom, "
+                "JSON or CSV and land that file") from None
         raise
     except FileRefused as refused:
         raise _not_utf8_xml(path, data) or refused from None
-    out = _Collector(f"news_feed_{feed.kind}" if feed.kind != "xml" else "news_feed_rss", label_map=label_map or {})
-    out.notes["articles_in"] = ["<entry>" if feed.kind == "atom" else "<item>"]
+    out = _Collector({"xml": "news_feed_rss", "records": "news_feed_xml"}.get(feed.kind, f"news_feed_{feed.kind}"),
+                     label_map=label_map or {})
+    out.notes["articles_in"] = [feed.records_at if feed.records_at else "<entry>" if feed.kind == "atom" else "<item>"]
     if feed.title:
         out.notes["feed_title"] = feed.title
     if feed.overruled:  # a Latin-9 declaration over Windows-1252 bytes (news_xml.read_c1_label)
@@ -6311,7 +6326,8 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
         if feed.title and not any(_key(name) in FEED_ALIASES["source"] for name in fields):
             fields["source"] = feed.title
         texts = {name: values for name, values in fields.items()  # alternative parts of one content aside
-                 if name in _ONE_VALUE_ELEMENTS and isinstance(values, list) and alternative_parts(values) is None}
+                 if (name in _ONE_VALUE_ELEMENTS or feed.kind == "records" and _key(name) in _ONE_VALUE_NAMES)
+                 and isinstance(values, list) and alternative_parts(values) is None}
         repeated = {name: values for name, values in texts.items() if len(set(values)) > 1}
         for name, values in texts.items():
             if len(set(values)) == 1:
@@ -6320,7 +6336,7 @@ def parse_news_feed_xml(path: Path, data: bytes, sha256: str,
             fields = _RepeatedKeys(fields)
             fields.repeated = repeated
         records.append(_JsonRecord(number, article.line, article.column, fields))
-    parsed = _parse_json_feed(path, out, sha256, records)
+    parsed = _parse_json_feed(path, out, sha256, records, XML_LOANS_LANDING)
     if updated_read and "updated" in parsed.notes.get("ignored_columns", []):
         # another entry's `updated` beside its `published` was an edit, but this one's dated an article: read
         parsed.notes["ignored_columns"].remove("updated")
@@ -6334,6 +6350,17 @@ _ONE_VALUE_ELEMENTS = frozenset({"title", "description", "summary", "content", "
 text (an original and an updated `<pubDate>`, a teaser and the full `<description>`), which one is
 the article's cannot be known, and joined they were an unreadable time or a text said twice.
 Repeated elements such as `<category>` are lists."""
+
+_ONE_VALUE_NAMES = frozenset(alias for canonical in ("doc_id", "published_at", "headline", "body", "source", "label")
+                             for alias in FEED_ALIASES[canonical])
+"""Names of a record XML's fields held once (its id, time, headline, text, source, label), as
+_ONE_VALUE_ELEMENTS are an RSS item's: a `<ticker>` may repeat, a `<headline>` may not."""
+
+
+def _names_an_article(fields: dict[str, object]) -> bool:
+    """Whether a record XML's record (its fields as a JSON article object) names a headline or a
+    body, as the feed reader finds them (`_feed_columns`, the news settings' `columns` first)."""
+    return bool({"headline", "body"} & set(_feed_columns(list(_flatten_json(fields)), _declared_columns())))
 
 
 def _not_utf8_xml(path: Path, data: bytes) -> FileRefused | None:

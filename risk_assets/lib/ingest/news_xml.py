@@ -1,5 +1,6 @@
-"""RSS and Atom news feeds (a feed saved as a file, or a reader's export): the articles as plain
-fields, with the line each one opens on, for the feed reader of `news_formats`.
+"""RSS and Atom news feeds (a feed saved as a file, or a reader's export), and record XML (a
+vendor's export, one repeated element per article: `read_records`): the articles as plain fields,
+with the line each one opens on, for the feed reader of `news_formats`.
 
 Read with the standard library's expat parser, which honours the file's declared encoding and
 resolves no external entity, and refuses entity expansion past its amplification limit (billion
@@ -34,6 +35,7 @@ import codecs
 import html.entities
 import re
 import xml.parsers.expat
+from collections.abc import Callable
 from urllib.parse import urljoin
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,9 +119,12 @@ class XmlFeed:
     """The articles of one RSS or Atom file, and the feed's own title (None when it has none)."""
 
     kind: str
-    """'rss' or 'atom' (from the root element), 'xml' for another root holding items."""
+    """'rss' or 'atom' (from the root element), 'xml' for another root holding items, 'records' for
+    record XML (`read_records`)."""
     title: str | None
     articles: list[XmlArticle]
+    records_at: str | None = None
+    """Where a record XML document's records are ('articles/article'; `read_records`), None in a feed."""
     overruled: str | None = None
     """Why the document was not read in the encoding its declaration names (`read_c1_label`), None
     when it was."""
@@ -131,15 +136,19 @@ def looks_like_xml(data: bytes) -> bool:
     return bool(_XML_START.match(data[:512]))
 
 
-def read_feed(path: Path, data: bytes) -> XmlFeed:
-    """Parse an RSS or Atom document into its articles.
+def read_feed(path: Path, data: bytes,
+              holds_article: Callable[[dict[str, object]], bool] | None = None) -> XmlFeed:
+    """Parse an RSS or Atom document into its articles; with `holds_article`, any other XML
+    document's records (`read_records`), a sitemap's never.
 
     Args:
         path: the landed file, for messages.
         data: its bytes (decompressed), in the encoding its XML declaration names.
+        holds_article: whether a record's fields name an article (`read_records`); None reads
+            feeds only.
 
     Returns:
-        XmlFeed: one XmlArticle per `<item>` / `<entry>`, in file order.
+        XmlFeed: one XmlArticle per `<item>` / `<entry>`, or per record, in file order.
 
     Raises:
         FileRefused: an HTML page; bytes that are not well-formed XML (the message gives line and
@@ -152,9 +161,14 @@ def read_feed(path: Path, data: bytes) -> XmlFeed:
                           "feed, or its articles as a feed CSV or JSON")
     data, overruled = _in_an_encoding_expat_reads(path, data)
     try:
-        feed = _Reader(namespaces=True).read(path, data)
-    except _UnboundPrefix:  # `media:content` without its xmlns: read by the prefixes as written
-        feed = _Reader(namespaces=False).read(path, data)
+        try:
+            feed = _Reader(namespaces=True).read(path, data)
+        except _UnboundPrefix:  # `media:content` without its xmlns: read by the prefixes as written
+            feed = _Reader(namespaces=False).read(path, data)
+    except NotAFeed as refused:
+        if holds_article is None or refused.root in NEVER_RECORDS:
+            raise
+        feed = read_records(path, data, holds_article, str(refused))
     feed.overruled = overruled
     return feed
 
@@ -273,12 +287,14 @@ def _single_byte(codec: str) -> bool:
 
 
 _OTHER_XML = {
-    "newsMessage": (" (IPTC NewsML-G2, which is not read: export the items as RSS, Atom, JSON or CSV, with a "
-                    "headline or body, an id and a publication time)"),
+    "newsMessage": " (IPTC NewsML-G2, whose <newsItem>s are read as records when it holds two or more)",
     "urlset": " (a sitemap: it lists pages, not their text)",
     "sitemapindex": " (a sitemap index: it lists sitemaps, not articles)",
 }
 """Roots of XML formats that are no feed, with what to say of them in the refusal (by local name)."""
+
+NEVER_RECORDS = frozenset({"urlset", "sitemapindex"})
+"""Roots (local names) of XML documents whose repeated elements are no articles: sitemaps list pages."""
 
 
 _XML_BASE = frozenset({"xml:base", "http://www.w3.org/XML/1998/namespace base"})
@@ -297,7 +313,9 @@ def _joined(base: str, reference: str) -> str:
 
 class NotAFeed(FileRefused):
     """A well-formed XML document with no <item> or <entry>: no RSS or Atom feed (the message says
-    so, naming its root element)."""
+    so, naming its root element, whose local name is `root`)."""
+
+    root: str = "?"
 
 
 class _UnboundPrefix(Exception):
@@ -343,15 +361,17 @@ class _Reader:
             message = xml.parsers.expat.errors.messages[exc.code]
             hint = _ERROR_HINTS.get(message, message)
             raise FileRefused(f"{path}: line {exc.lineno} column {exc.offset + 1}: not well-formed XML ({message}): "
-                              f"{hint}; an RSS or Atom feed is read whole") from None
+                              f"{hint}; an XML news file is read whole") from None
         kind = FEED_ROOTS.get(self.root, "xml")
         if not self.articles and kind == "xml":
             uri, _, local = self.root_tag.partition(" ") if " " in self.root_tag else ("", "", self.root_tag)
             local = local.split(" ")[0]
             written = f'<{local} xmlns="{uri}">' if uri else f"<{local}>"
             known = _OTHER_XML.get(local.rsplit(":", 1)[-1], "")
-            raise NotAFeed(f"{path}: an XML document with root {written} and no <item> or <entry>: "
-                              f"not an RSS or Atom feed{known}")
+            refused = NotAFeed(f"{path}: an XML document with root {written} and no <item> or <entry>: "
+                               f"not an RSS or Atom feed{known}")
+            refused.root = local.rsplit(":", 1)[-1]
+            raise refused
         return XmlFeed(kind, self.title, self.articles)
 
     def _name(self, tag: str) -> str:
@@ -454,3 +474,190 @@ class _Reader:
     def skipped(self, name: str, is_parameter: int) -> None:
         if not is_parameter and name in html.entities.name2codepoint:
             self.characters(chr(html.entities.name2codepoint[name]))
+
+
+MARKUP_TAGS = INLINE_TAGS | frozenset({"p", "div", "br", "hr", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+                                       "blockquote", "pre", "table", "tr", "td", "th", "thead", "tbody", "dl", "dt",
+                                       "dd", "html", "body", "section", "figure", "figcaption", "img"})
+"""(X)HTML elements: inside a record's field they are the article's markup, and the field is all
+their text (`<body><p>...</p><p>...</p></body>`), never fields of their own."""
+
+_XHTML = "http://www.w3.org/1999/xhtml"
+_NAMESPACE_DECLARATION = re.compile(r"^xmlns(?::|$)")
+
+
+@dataclass
+class _Element:
+    """One element of a record XML document: its local name, attributes (by local name), where
+    its start tag opens (1-based line and column), and its content in document order (text and
+    child elements)."""
+
+    name: str
+    attributes: dict[str, str]
+    line: int
+    column: int
+    markup: bool = False
+    content: list = field(default_factory=list)
+
+    @property
+    def children(self) -> list[_Element]:
+        return [part for part in self.content if isinstance(part, _Element)]
+
+    def own_text(self) -> str:
+        return "".join(part for part in self.content if isinstance(part, str)).strip()
+
+    def text(self) -> str:
+        """All the text inside, as a feed field's: inline markup runs on with the words around it,
+        any other element separates words, line breaks kept and spaces collapsed."""
+        parts: list[str] = []
+
+        def walk(element: _Element) -> None:
+            for part in element.content:
+                if isinstance(part, str):
+                    parts.append(part)
+                else:
+                    apart = part.name not in INLINE_TAGS
+                    parts.append(" " * apart)
+                    walk(part)
+                    parts.append(" " * apart)
+
+        walk(self)
+        return re.sub(r"[ \t]*\n[ \t]*|  +", lambda m: "\n" if "\n" in m.group() else " ", "".join(parts)).strip()
+
+
+class _TreeBuilder:
+    """One pass of expat building `_Element`s with their positions (see `read_records`)."""
+
+    def __init__(self, namespaces: bool):
+        self.parser = (xml.parsers.expat.ParserCreate(namespace_separator=" ") if namespaces
+                       else xml.parsers.expat.ParserCreate())
+        self.parser.UseForeignDTD(True)  # '&nbsp;' is HTML's: reported, read as its character
+        self.stack: list[_Element] = []
+        self.root: _Element | None = None
+
+    @staticmethod
+    def _local(name: str) -> tuple[str, str]:
+        """('uri', 'local') with namespaces on, ('', 'local') for 'prefix:local' without."""
+        if " " in name:
+            uri, _, local = name.partition(" ")
+            return uri, local
+        return "", name.rsplit(":", 1)[-1]
+
+    def build(self, data: bytes) -> _Element:
+        parser = self.parser
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = lambda name: self.stack.pop()
+        parser.CharacterDataHandler = lambda text: self.stack[-1].content.append(text) if self.stack else None
+        parser.SkippedEntityHandler = self.skipped
+        parser.Parse(data, True)
+        return self.root
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        uri, local = self._local(tag)
+        element = _Element(local, {self._local(key)[1]: value for key, value in attributes.items()
+                                   if not _NAMESPACE_DECLARATION.match(key)},
+                           self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1,
+                           markup=uri == _XHTML or (local in MARKUP_TAGS and not attributes.keys() - {"href", "class"}))
+        if self.stack:
+            self.stack[-1].content.append(element)
+        else:
+            self.root = element
+        self.stack.append(element)
+
+    def skipped(self, name: str, is_parameter: int) -> None:
+        if not is_parameter and name in html.entities.name2codepoint and self.stack:
+            self.stack[-1].content.append(chr(html.entities.name2codepoint[name]))
+
+
+def _field_value(element: _Element) -> object:
+    """A record's child element as a JSON article's field: its text where it holds no element, or
+    only (X)HTML markup, or text between its elements (mixed content); else an object of its
+    attributes and child elements (`<source><name>...</name></source>`), as `_record_fields`."""
+    children = element.children
+    if not children or element.own_text() or all(child.markup for child in children):
+        text = element.text()
+        return text if text or not element.attributes else dict(element.attributes)
+    return _record_fields(element)
+
+
+def _record_fields(record: _Element) -> dict[str, object]:
+    """A record element as a JSON article object: its attributes, then its child elements (one
+    given more than once is a list of its values, in file order), each by its local name; text
+    written in the record itself, beside no child element of that name, is its `text`."""
+    values: dict[str, list[object]] = {name: [value] for name, value in record.attributes.items()}
+    for child in record.children:
+        values.setdefault(child.name, []).append(_field_value(child))
+    fields = {name: found[0] if len(found) == 1 else found for name, found in values.items()}
+    if record.own_text() and "text" not in fields:
+        fields["text"] = record.text()
+    return fields
+
+
+def _record_groups(root: _Element) -> list[tuple[int, str, list[_Element]]]:
+    """Each run of sibling elements that share a name, two or more, and hold fields (child
+    elements or attributes, not markup): (depth of their parent, '/'-joined path, the elements),
+    shallowest first, then largest."""
+    groups = []
+
+    def walk(element: _Element, depth: int, path: str) -> None:
+        by_name: dict[str, list[_Element]] = {}
+        for child in element.children:
+            if not child.markup and (child.children or child.attributes):
+                by_name.setdefault(child.name, []).append(child)
+        for name, members in by_name.items():
+            if len(members) >= 2:
+                groups.append((depth, f"{path}/{name}", members))
+        for child in element.children:
+            if not child.markup:
+                walk(child, depth + 1, f"{path}/{child.name}")
+
+    walk(root, 0, root.name)
+    return sorted(groups, key=lambda group: (group[0], -len(group[2])))
+
+
+RECORDS_WANTED = ("repeated sibling elements, one per article (<articles><article>...</article><article>..."
+                  "</article></articles>), each with its fields as child elements or attributes: a headline or "
+                  "body, an id and a publication time")
+"""What the lake looks for in an XML document that is no RSS or Atom feed, said in its refusal."""
+
+
+def read_records(path: Path, data: bytes, holds_article: Callable[[dict[str, object]], bool],
+                 no_feed: str = "") -> XmlFeed:
+    """Read a well-formed XML document that is no RSS or Atom feed as records: a vendor's or an
+    export's record XML (`<articles><article id="...">` with `<headline>`, `<body>`, `<published>`
+    children, or its fields as attributes, in a namespace or none, nested as NewsML-ish exports
+    nest them). The records are the repeated sibling elements (two or more of one name under one
+    parent, each with child elements or attributes) whose fields `holds_article` accepts, the
+    shallowest and then the most numerous such run; where no run is accepted, the shallowest and
+    most numerous run of all (the feed reader then names its fields). Each record's fields are its
+    attributes and child elements by local name (`_record_fields`): a JSON article object for the
+    feed reader, which reads them as it reads JSON.
+
+    Args:
+        path: the landed file, for messages.
+        data: its bytes, in an encoding expat reads (`_in_an_encoding_expat_reads`).
+        holds_article: whether a record's fields name an article (a headline or body).
+        no_feed: why the document is no RSS or Atom feed (`NotAFeed`), to open the refusal.
+
+    Returns:
+        XmlFeed: kind 'records', no title, one XmlArticle per record (its line and column where
+        its start tag opens) whose fields are the record's, possibly nested, in file order.
+
+    Raises:
+        NotAFeed: no run of repeated elements holding fields (the message names the root and
+            `RECORDS_WANTED`).
+    """
+    try:
+        root = _TreeBuilder(namespaces=True).build(data)
+    except xml.parsers.expat.ExpatError:  # a prefix the document never declares: read as written
+        root = _TreeBuilder(namespaces=False).build(data)
+    groups = _record_groups(root)
+    chosen = next((group for group in groups if any(holds_article(_record_fields(e)) for e in group[2][:20])),
+                  groups[0] if groups else None)
+    if chosen is None:
+        refused = NotAFeed(f"{no_feed or f'{path}: an XML document with root <{root.name}>'}, and no records "
+                           f"to read in its place: the lake looks for {RECORDS_WANTED}")
+        refused.root = root.name
+        raise refused
+    return XmlFeed("records", None, [XmlArticle(e.line, e.column, _record_fields(e)) for e in chosen[2]],
+                   records_at=chosen[1])

@@ -270,18 +270,39 @@ def test_a_misspelled_declared_field_in_an_rss_feed_is_refused_naming_the_closes
         "land the file again")
 
 
-def test_declared_fields_for_an_xml_document_that_is_no_feed_say_where_they_are_read(tmp_path):
+def test_declared_fields_of_record_xml_are_read_and_a_misspelled_one_named_as_in_json(tmp_path):
     path = tmp_path / "desk.xml"
     path.write_text("<?xml version='1.0'?><Meldungen>" + "".join(
         "<Meldung>" + "".join(f"<{k}>{v}</{k}>" for k, v in article.items()) + "</Meldung>"
         for article in DESK_ARTICLES) + "</Meldungen>", encoding="utf-8")
+    _sidecar(path, columns={"Geschichte": "body", "Kopfzeile": "headline", "Zeit": "published_at", "Nummer": "doc_id"})
+    assert parse_news_file(path).rows.select("doc_id", "text_raw", "published_at").rows() == [
+        ("v1", "Kone won a EUR 40 million elevator order.", datetime(2024, 5, 2, 9, 30)),
+        ("v2", "Nokia will cut 1400 jobs in Finland.", datetime(2024, 5, 3, 14, 5))]
     sidecar = _sidecar(path, columns={"Geschichtte": "body"})
     with pytest.raises(FileRefused) as refused:
         parse_news_file(path)
     assert str(refused.value) == (
-        f"{path}: an XML document with root <Meldungen> and no <item> or <entry>: not an RSS or Atom feed; news "
-        f"settings {sidecar} declare the field(s) 'Geschichtte' ('columns'), which are read from an RSS <item>'s or "
-        "Atom <entry>'s fields only: export the articles as RSS, Atom, JSON or CSV and land that file")
+        f"{path}: news settings {sidecar} declare the field 'Geschichtte' as the body ('columns'), but the file has "
+        "no field of that name (compared whatever its case and surrounding spaces); its fields (fields): 'Nummer', "
+        "'Kopfzeile', 'Geschichte', 'Zeit'; did you mean 'Geschichte'? Declare the field as the file names it and "
+        "land the file again")
+
+
+def test_declared_fields_for_an_xml_document_with_no_records_say_where_they_are_read(tmp_path):
+    path = tmp_path / "desk.xml"
+    path.write_text("<?xml version='1.0'?><Meldungen><Meldung>" + "".join(
+        f"<{k}>{v}</{k}>" for k, v in DESK_ARTICLES[0].items()) + "</Meldung></Meldungen>", encoding="utf-8")
+    sidecar = _sidecar(path, columns={"Geschichte": "body"})
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value).startswith(
+        f"{path}: an XML document with root <Meldungen> and no <item> or <entry>: not an RSS or Atom feed, and no "
+        "records to read in its place: the lake looks for repeated sibling elements")
+    assert str(refused.value).endswith(
+        f"; news settings {sidecar} declare the field(s) 'Geschichte' ('columns'), which are read from an RSS "
+        "<item>'s or Atom <entry>'s fields or a record's only: export the articles as RSS, Atom, JSON or CSV and "
+        "land that file")
 
 
 def test_a_workbook_declaration_no_sheet_comes_close_to_names_the_settings(tmp_path):

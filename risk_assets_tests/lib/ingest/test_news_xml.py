@@ -110,7 +110,8 @@ def test_a_feed_in_its_declared_latin_1_encoding_is_read(tmp_path):
     # a namespaced root was shown as '<2006-10-01:newsMessage>', the namespace's tail taken for a prefix
     ('<?xml version="1.0"?><newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet/></newsMessage>',
      'wire.xml: an XML document with root <newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"> and no <item> '
-     "or <entry>: not an RSS or Atom feed (IPTC NewsML-G2, which is not read: export the items as RSS, Atom"),
+     "or <entry>: not an RSS or Atom feed (IPTC NewsML-G2, whose <newsItem>s are read as records when it holds two "
+     "or more), and no records to read in its place"),
     ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x</loc>'
      '</url></urlset>', "(a sitemap: it lists pages, not their text)"),
 ], ids=["truncated", "html_page", "not_a_feed", "newsml_g2", "sitemap"])
@@ -424,3 +425,123 @@ def test_a_guid_with_a_character_reference_to_a_c1_control_is_its_correctly_deco
     assert parsed.notes["c1_controls_reread_lines"] == [4]
     assert parsed.quarantine.select("line", "rule", "raw_value").rows() == [(4, "duplicate_doc_id", "nokia\x92s-deal")]
     assert "article id 'wire:nokia\u2019s-deal' is already on line 3 (same text: a repeat)" in parsed.quarantine["message"][0]
+
+
+def _records(sentences: list[str]) -> str:
+    """A vendor's record XML export: one `<article>` per story, its id an attribute, its fields
+    child elements, its body written as XHTML paragraphs, a story with two tickers."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<articles generated="2024-03-01T10:00:00Z">
+  <article id="nw-101">
+    <headline>{escape(sentences[0][:40])}</headline>
+    <body><p>{escape(sentences[0])}</p><p>{escape(sentences[1])}</p></body>
+    <published>2024-03-01T09:30:00Z</published>
+    <ticker>KNEBV</ticker>
+  </article>
+  <article id="nw-102">
+    <headline>{escape(sentences[2][:40])}</headline>
+    <body>{escape(sentences[2])}</body>
+    <published>2024-03-01T11:05:00+02:00</published>
+    <ticker>NOKIA</ticker><ticker>ERIC</ticker>
+  </article>
+  <article id="nw-103">
+    <headline>{escape(sentences[3][:40])}</headline>
+    <body>{escape(sentences[3])}</body>
+    <published>yesterday</published>
+  </article>
+</articles>
+"""
+
+
+def test_record_xml_is_read_as_articles_with_their_lines_and_a_quarantine_naming_file_line_and_field(
+        tmp_path, sentences):
+    path = _write(tmp_path, "vendor.xml", _records(sentences))
+    parsed = parse_news_file(path)
+    assert parsed.format == "news_feed_xml" and parsed.notes["articles_in"] == ["articles/article"]
+    rows = parsed.rows
+    assert rows["doc_id"].to_list() == ["nw-101", "nw-102"]
+    assert rows["text_raw"].to_list() == [f"{sentences[0]} {sentences[1]}", sentences[2]]
+    assert rows["published_at"].to_list() == [datetime(2024, 3, 1, 9, 30), datetime(2024, 3, 1, 9, 5)]
+    assert rows["ticker"].to_list() == ["KNEBV", "ERIC,NOKIA"]
+    assert rows["_source_line"].to_list() == [3, 9]  # where each <article> opens
+    (bad,) = parsed.quarantine.iter_rows(named=True)
+    assert (bad["rule"], bad["raw_value"]) == ("unparsable_timestamp", "yesterday")
+    assert bad["message"].startswith(f"{path}: line 15: column 'published': ")
+
+
+def test_record_xml_with_its_fields_as_attributes_in_a_namespace_is_read(tmp_path, sentences):
+    """Fields as attributes, the story's text the record's own, under a default namespace."""
+    path = _write(tmp_path, "export.xml", f"""<?xml version="1.0"?>
+<export xmlns="urn:vendor:news:2">
+<story id="s1" headline="{escape(sentences[0][:40])}" published="2024-03-01T09:30:00Z" ticker="KNEBV">{escape(sentences[0])}</story>
+<story id="s2" headline="{escape(sentences[1][:40])}" published="2024-03-02T10:00:00Z" ticker="NOKIA"/>
+</export>""")
+    parsed = parse_news_file(path)
+    assert parsed.notes["articles_in"] == ["export/story"] and parsed.quarantine.height == 0
+    assert parsed.rows.select("doc_id", "headline", "text_raw", "published_at", "ticker").rows() == [
+        ("s1", sentences[0][:40], sentences[0], datetime(2024, 3, 1, 9, 30), "KNEBV"),
+        ("s2", sentences[1][:40], sentences[1][:40], datetime(2024, 3, 2, 10, 0), "NOKIA")]
+
+
+def test_nested_record_xml_is_read_by_its_dotted_fields_and_declared_columns(tmp_path, sentences):
+    """NewsML-ish nesting: the records under a wrapper, a header beside them, fields nested in
+    groups; the news settings declare the nested text by its dotted path, as for JSON."""
+    items = "".join(f"""
+  <newsItem guid="urn:newsml:ex:{i}">
+   <itemMeta><versionCreated>2024-03-0{i}T09:30:00Z</versionCreated></itemMeta>
+   <contentMeta><headline>{escape(s[:40])}</headline></contentMeta>
+   <contentSet><inlineXML><html xmlns="http://www.w3.org/1999/xhtml"><body><p>{escape(s)}</p></body></html></inlineXML></contentSet>
+  </newsItem>""" for i, s in enumerate(sentences[:2], start=1))
+    path = _write(tmp_path, "agency.xml", '<?xml version="1.0"?>\n<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/">'
+                  f"\n <header><sent>2024-03-03T00:00:00Z</sent><sent>2024-03-03T00:00:01Z</sent></header>\n"
+                  f" <itemSet>{items}\n </itemSet>\n</newsMessage>\n")
+    path.with_name(path.name + ".mapping.json").write_text(
+        '{"name": "agency", "columns": {"contentSet.inlineXML": "body", "itemMeta.versionCreated": "published_at"}}')
+    parsed = parse_news_file(path)
+    assert parsed.notes["articles_in"] == ["newsMessage/itemSet/newsItem"]
+    assert parsed.rows.select("doc_id", "headline", "text_raw", "published_at", "_source_line").rows() == [
+        ("urn:newsml:ex:1", sentences[0][:40], sentences[0], datetime(2024, 3, 1, 9, 30), 5),
+        ("urn:newsml:ex:2", sentences[1][:40], sentences[1], datetime(2024, 3, 2, 9, 30), 10)]
+
+
+def test_a_record_that_writes_its_headline_twice_is_quarantined_naming_the_field(tmp_path, sentences):
+    path = _write(tmp_path, "vendor.xml", "<articles>\n" + "".join(
+        f'<article id="{i}"><headline>{escape(s[:30])}</headline>'
+        + (f"<headline>{escape(s[:20])}</headline>" if i == 2 else "") + "</article>\n"
+        for i, s in enumerate(sentences[:2], start=1)) + "</articles>")
+    parsed = parse_news_file(path)
+    assert parsed.rows["doc_id"].to_list() == ["1"]
+    (bad,) = parsed.quarantine.iter_rows(named=True)
+    assert (bad["rule"], bad["column_name"]) == ("repeated_key", "headline")
+    assert bad["message"].startswith(f"{path}: line 3: field 'headline' is written 2 times with different values")
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ('<?xml version="1.0"?>\n<articles><article id="a1"><headline>Kone wins</headline></article></articles>',
+     "export.xml: an XML document with root <articles> and no <item> or <entry>: not an RSS or Atom feed, and no "
+     "records to read in its place: the lake looks for repeated sibling elements, one per article (<articles>"
+     "<article>...</article><article>...</article></articles>), each with its fields as child elements or "
+     "attributes: a headline or body, an id and a publication time"),
+    ('<?xml version="1.0"?>\n<articles>\n<article id="a1"><headline>Kone & Partners</headline></article>\n'
+     '<article id="a2"><headline>Nokia</headline></article></articles>',
+     "export.xml: line 3 column 34: not well-formed XML (not well-formed (invalid token)): an unescaped '&' or '<', "
+     "or bytes not in the declared encoding; an XML news file is read whole"),
+], ids=["one_record", "bare_ampersand"])
+def test_record_xml_without_repeated_records_or_well_formed_xml_is_refused_naming_file_and_place(
+        tmp_path, content, expected):
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(_write(tmp_path, "export.xml", content))
+    assert str(refused.value) == f"{tmp_path / 'export.xml'}: {expected.split(': ', 1)[1]}"
+
+
+def test_loan_records_saved_as_xml_among_news_are_sent_to_loan_landing_as_csv(tmp_path):
+    path = _write(tmp_path, "loans.xml", '<?xml version="1.0"?>\n<loans>\n' + "".join(
+        f"<loan><id>{i}</id><loan_amnt>{amount}</loan_amnt><term>36 months</term><int_rate>10.65%</int_rate>"
+        f"<loan_status>{status}</loan_status><issue_d>Dec-2011</issue_d></loan>\n"
+        for i, amount, status in ((1077501, 5000, "Fully Paid"), (1077430, 2500, "Charged Off"))) + "</loans>\n")
+    with pytest.raises(FileRefused) as refused:
+        parse_news_file(path)
+    assert str(refused.value) == (
+        f"{path}: line 3 (its records' fields) is a LendingClub loan tape's header (loan_amnt, loan_status, term), "
+        "not a news feed: save it as CSV (loan landing reads CSV, Parquet or Excel, not XML) and land it in "
+        "landing/loans")
