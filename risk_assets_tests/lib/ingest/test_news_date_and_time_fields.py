@@ -88,3 +88,18 @@ def test_an_rss_pub_date_and_pub_time_are_one_publication_time_not_midnight(tmp_
     api.write_text(json.dumps([{"id": 7, "title": HEADLINES[1], "pubDate": "2024-03-01", "pubTime": "09:30"}]),
                    encoding="utf-8")
     assert parse_news_file(api).rows["published_at"].to_list() == [datetime(2024, 3, 1, 9, 30)]
+
+
+def test_a_record_xml_date_and_time_element_are_one_publication_time(tmp_path):
+    path = tmp_path / "vendor.xml"
+    path.write_text(f"""<?xml version="1.0"?>
+<export><meta><source name="Nordic Desk"/><source name="Wire"/></meta>
+<stories>
+<story><id>3</id><headline>{HEADLINES[0]}</headline><pubDate>2024-03-01</pubDate><pubTime>09:30</pubTime></story>
+<story><id>4</id><headline>{HEADLINES[1]}</headline><pubDate>2024-03-02</pubDate><pubTime>16:45:10</pubTime></story>
+</stories></export>
+""", encoding="utf-8")
+    parsed = parse_news_file(path)
+    assert parsed.notes["articles_in"] == ["export/stories/story"]
+    assert parsed.rows["published_at"].to_list() == [datetime(2024, 3, 1, 9, 30), datetime(2024, 3, 2, 16, 45, 10)]
+    assert parsed.rows["_source_line"].to_list() == [4, 5]
