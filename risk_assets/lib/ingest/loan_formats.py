@@ -1924,11 +1924,18 @@ MAGNITUDE_SUFFIXES = {"k": "thousands", "thousand": "thousands", "m": "millions"
 """A suffix written after a number to scale it (24k, 1.2M, 3bn; any case), by the scale it names."""
 
 
+VULGAR_FRACTIONS = "\u00bc\u00bd\u00be\u2150-\u215e"
+"""Single characters of a vulgar fraction (¼ ½ ¾ ⅐-⅞), as a word processor's autocorrect or a hand-typed
+rate writes a half ('6½' for 6.5): no number form reads them, so the value is quarantined naming the
+decimal to write (`unread_number_flaw`)."""
+
+
 def unread_number_flaw(text: str, kind: str) -> str | None:
     """Why `text`, a value of a numeric column of type `kind` (`_NUMERIC_KINDS`) that reads as no
     number, is none, as the clause its unparsable_number message ends with, for the flaws tried before
     the number forms (NUMBER_FORM_HINTS): an invisible character (named: `csv_text.character_name`),
-    digits other than 0-9 (full-width '５０００'), a dash that is no minus sign before the digits
+    digits other than 0-9 (full-width '５０００', Arabic-Indic '٥٠٠٠': quarantined, never read, the
+    value named in 0-9), a vulgar fraction character ('6½', VULGAR_FRACTIONS: the decimal named), a dash that is no minus sign before the digits
     ('–162.87'), a percent sign where the column's type reads none (every kind but a rate's,
     PERCENT_SIGN_READ) or more than one, a magnitude suffix (MAGNITUDE_SUFFIXES: '24k'); None when it
     has none of them."""
@@ -1939,8 +1946,16 @@ def unread_number_flaw(text: str, kind: str) -> str | None:
                 "or re-export the column as numbers)")
     digits = [c for c in dict.fromkeys(text) if c.isdecimal() and not "0" <= c <= "9"]
     if digits:
+        in_ascii = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text.strip())
         return (f"it is written in digits other than 0-9 ({', '.join(map(csv_text.character_name, digits))}): "
-                "re-export the column with the digits 0-9")
+                f"re-export the column with the digits 0-9 ('{in_ascii}')")
+    if fraction := re.fullmatch(rf"([+-]?\d*)\s*([{VULGAR_FRACTIONS}])\s*(%?)", text.strip()):
+        whole, sign, percent = fraction.group(1), fraction.group(2), fraction.group(3)
+        value = Decimal(whole.lstrip("+-") or "0") + Decimal(str(unicodedata.numeric(sign)))
+        shown = format(value.normalize(), "f") if value == value.quantize(Decimal("0.0001")) else None
+        return (f"it writes a fraction as the single character '{sign}' ({csv_text.character_name(sign)}), which "
+                "no number reads: write it in decimals"
+                + (f" ({whole[:1] if whole[:1] in '+-' else ''}{shown}{percent})" if shown else ""))
     if dash := re.match(rf"^[^0-9]*?([{NUMBER_SIGN_DASHES}])\D*[0-9]", text):  # before the digits
         return (f"its sign is {csv_text.character_name(dash.group(1))}, not a minus sign (an autocorrected "
                 "'-'?): write the minus as '-'")
@@ -1966,7 +1981,8 @@ def unread_number_words(text: str, currency: str) -> str | None:
         if re.fullmatch(rf"[-\u2212{NUMBER_SIGN_DASHES}]+", bare):
             return ("it is a lone dash, as a report writes zero or nothing: write 0 where the value is zero, "
                     "and leave the cell empty where it is unknown")
-        return "it holds no digit: a word or a mark where the number belongs"
+        return ("it holds no digit: a word or a mark where the number belongs (a placeholder such as 'TBD' or "
+                "'?'): write the number, or leave the cell empty where it is unknown")
     words = [w for w in re.findall(r"[^\W\d_]+", bare) if w.upper() != currency.upper()]
     if words:
         return f"it holds letters ('{' '.join(words)}') beside its digits: write the number alone"
@@ -2061,11 +2077,36 @@ def written_negative_said(text: str) -> str | None:
     return None
 
 
+CURRENCY_MARK_ANYWHERE = (r"[$€£¥₹]|\bFr\.|(?i:(?<![A-Za-z])(?:"
+                          + "|".join(code for code in CURRENCY_MARKS if len(code) == 3) + r")(?![A-Za-z]))")
+"""A currency's sign or ISO code (CURRENCY_MARKS, codes in any case) anywhere in a value, before or after
+its number or an accountant's parentheses: '$(1,250.00)', '(1,250.00)$', 'USD 1,250', '1,250.00 usd'."""
+
+
+def currency_mark_said(text: str, kind: str, amount: bool = False) -> str | None:
+    """Why `text`, a value of a numeric column of type `kind` other than money that reads as no number,
+    is none when it carries a currency mark (CURRENCY_MARK_ANYWHERE), as the clause its unparsable_number
+    message ends with, by what the column holds: an amount (`amount`: a 'number' column of loan amounts,
+    incomes, balances) reads no mark, which the 'money' type does; a rate or a count holds no money at
+    all, so the value is likely another column's. None for a value without a mark."""
+    mark = re.search(CURRENCY_MARK_ANYWHERE, text)
+    if mark is None:
+        return None
+    named = f"it carries a currency mark ('{mark.group(0)}')"
+    if amount:
+        return (f"{named}, which a column of type '{kind}' does not read: declare the column 'money', which reads "
+                "the tape's own marks and an accountant's parentheses, or write the number alone")
+    holds = "rates" if kind in PERCENT_SIGN_READ else "terms" if kind in ("term", "term_years") else "counts or scores"
+    return (f"{named}, and the column holds {holds}, no amounts of money: an amount in the wrong column (columns "
+            "shifted?); write the column's own value")
+
+
 def unread_number_mark(text: str, kind: str, currency: str = "", amount: bool = False) -> str | None:
     """Why `text`, a value of a numeric column of type `kind` (`_NUMERIC_KINDS`) that reads as no
     number, is none, for a mark beside its digits that no dialect reads there, as the clause its
     unparsable_number message ends with: the tape's `currency` mark written twice ('$$5000', '5000
-    USD USD'; `currency` '' for a column of no amounts), a percent sign before the number in a rate
+    USD USD'; `currency` '' for a column of no amounts), a currency mark in a column of another type
+    than money (`currency_mark_said`: '$(1,250.00)', 'USD 1,250'), a percent sign before the number in a rate
     column ('%13.5'), an accountant's parentheses outside a money column ('(13.5%)'), a per mille
     or per ten thousand sign (PER_MILLE_SIGNS: '13.5‰'), an ending that says an amount is whole
     (WHOLE_AMOUNT_ENDINGS: '5000,-', '5000/-'), a footnote mark after the number (FOOTNOTE_MARK:
@@ -2094,15 +2135,14 @@ def unread_number_mark(text: str, kind: str, currency: str = "", amount: bool = 
     if kind in PERCENT_SIGN_READ and (before := re.fullmatch(r"([+-]?)\s*%\s*([+-]?\d[\d.,]*)", bare)):
         return (f"the percent sign stands before the number: a rate is written with its '%' after it "
                 f"({before.group(1)}{before.group(2)}%)")
+    if kind not in MONEY_KINDS and (held := currency_mark_said(bare, kind, amount)):
+        return held
     if kind not in MONEY_KINDS and (bracketed := re.fullmatch(r"\((.+)\)", bare)):
         inside = bracketed.group(1).strip()
         if kind in _RATE_DIVISOR or kind == "fraction":
             return (f"it is a rate in an accountant's parentheses, which mark a negative number, and an interest "
                     f"rate is never negative: write the rate without them ({inside}), or correct it")
         if amount:  # the parentheses are read: what is inside them is no number
-            if re.search(r"[$€£¥₹]", inside):
-                return (f"it carries a currency mark ({inside}), which a column of type '{kind}' does not read: "
-                        "declare the column 'money', which reads the tape's own marks")
             return unread_number_mark(inside, kind, currency, amount)
         return (f"it is in an accountant's parentheses, which mark a negative number in amount columns only (a "
                 f"loan amount, an income, a balance): a count or a score is never negative; write a minus sign "
@@ -4329,7 +4369,10 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
                     f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
                 if kind in ("term", "term_years"):  # a term of a report's table with its footnote mark: '60 (1)'
-                    footnote = pl.col("raw_value").map_elements(footnote_mark_said, return_dtype=pl.Utf8)
+                    # or a number no form reads: other digits, a currency mark, parentheses ('(60)', '$(1,250.00)')
+                    footnote = pl.col("raw_value").map_elements(
+                        lambda text, kind=kind: unread_number_flaw(text, kind) or unread_number_mark(text, kind),
+                        return_dtype=pl.Utf8)
                     said = pl.when((pl.col(column) == "unparsable_value") & footnote.is_not_null()).then(
                         pl.concat_str(said, pl.lit("; "), footnote)).otherwise(said)
             if kind == "percent":  # a column of fractions read as percent points: the type that reads it

@@ -583,7 +583,8 @@ def test_an_unread_number_says_what_in_it_no_dialect_reads(lc_rows, tmp_path):
         f"column loan_amnt: '5\\u200b000' {unread}; it holds U+200B ZERO WIDTH SPACE, which no viewer shows "
         "(delete it, or re-export the column as numbers)",
         f"column annual_inc: '\uff13\uff10\uff10\uff10\uff10' {unread}; it is written in digits other than 0-9 "
-        "(U+FF13 FULLWIDTH DIGIT THREE, U+FF10 FULLWIDTH DIGIT ZERO): re-export the column with the digits 0-9",
+        "(U+FF13 FULLWIDTH DIGIT THREE, U+FF10 FULLWIDTH DIGIT ZERO): re-export the column with the digits 0-9 "
+        "('30000')",
         f"column revol_bal: '\u20131687' {unread}; its sign is U+2013 EN DASH, not a minus sign (an autocorrected "
         "'-'?): write the minus as '-'",
         f"column dti: '27.65%' {unread}; it carries a percent sign, in a column of plain numbers: write the number "
@@ -594,7 +595,8 @@ def test_an_unread_number_says_what_in_it_no_dialect_reads(lc_rows, tmp_path):
         f"column open_acc: '3 accts' {unread}; it holds letters ('accts') beside its digits: write the number alone",
         f"column delinq_2yrs: '-' {unread}; it is a lone dash, as a report writes zero or nothing: write 0 where the "
         "value is zero, and leave the cell empty where it is unknown",
-        f"column total_acc: 'TBD' {unread}; it holds no digit: a word or a mark where the number belongs",
+        f"column total_acc: 'TBD' {unread}; it holds no digit: a word or a mark where the number belongs (a "
+        "placeholder such as 'TBD' or '?'): write the number, or leave the cell empty where it is unknown",
         f"column open_acc: '1\\u200b0' {unread}; it holds U+200B ZERO WIDTH SPACE, which no viewer shows "
         "(delete it, or re-export the column as numbers)",
         f"column annual_inc: '1.5M' {unread}; it carries a millions suffix 'M': write the number out in full",

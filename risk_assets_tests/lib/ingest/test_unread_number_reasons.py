@@ -307,3 +307,74 @@ def test_an_accountant_s_negative_reads_as_its_minus_in_every_amount_column_and_
     assert parsed.rows.select("_source_line", "loan_amount", "annual_income", "revol_bal").rows() == [
         (10, 25000.0, 52000.0, 12345.0)]
     assert unread_number_mark("(1,250.00)", "number", amount=True) is None
+
+
+def _odd_tape(tmp_path: Path, lines: list[str]) -> Path:
+    """A tape whose income is a plain 'number' column and whose FICO an 'int' one."""
+    mapping = {**MAPPING, "columns": {**MAPPING["columns"], "income": {"to": "annual_income", "type": "number"},
+                                      "fico": {"to": "fico_range_low", "type": "int"}}}
+    path = tmp_path / "acme_odd_spellings.csv"
+    path.write_text("\n".join([f"{HEADER},fico", *lines]) + "\n", "utf-8")
+    Path(f"{path}.mapping.json").write_text(json.dumps(mapping), "utf-8")
+    return path
+
+
+def test_a_currency_mark_outside_the_parentheses_or_a_code_in_a_column_of_no_money_is_named(tmp_path):
+    parsed = parse_loan_file(_odd_tape(tmp_path, [
+        '27030,2023-05-15,5000,13.5,36,"$(1,250.00)",Current,700',
+        '27031,2023-05-15,5000,"$(1,250.00)",36,62000,Current,700',
+        '27032,2023-05-15,5000,13.5,36,62000,Current,"(1,250.00)$"',
+        '27033,2023-05-15,5000,13.5,36,"USD 1,250",Current,700',
+        '27034,2023-05-15,5000,13.5,"$(1,250.00)",62000,Current,700',
+        '27035,2023-05-15,"$(1,250.00)",13.5,36,62000,Current,700',
+    ]))
+    said = _messages(parsed)
+    assert said[2] == ("unparsable_number", "column income: '$(1,250.00)' " + NOT_A_NUMBER + (
+        "it carries a currency mark ('$'), which a column of type 'number' does not read: declare the column "
+        "'money', which reads the tape's own marks and an accountant's parentheses, or write the number alone"))
+    assert said[3] == ("unparsable_number", "column rate: '$(1,250.00)' " + NOT_A_NUMBER + (
+        "it carries a currency mark ('$'), and the column holds rates, no amounts of money: an amount in the wrong "
+        "column (columns shifted?); write the column's own value"))
+    assert said[4] == ("unparsable_number", "column fico: '(1,250.00)$' " + NOT_A_NUMBER + (
+        "it carries a currency mark ('$'), and the column holds counts or scores, no amounts of money: an amount "
+        "in the wrong column (columns shifted?); write the column's own value"))
+    assert said[5] == ("unparsable_number", "column income: 'USD 1,250' " + NOT_A_NUMBER + (
+        "it carries a currency mark ('USD'), which a column of type 'number' does not read: declare the column "
+        "'money', which reads the tape's own marks and an accountant's parentheses, or write the number alone"))
+    assert said[6] == ("unparsable_value", "column term: '$(1,250.00)' is not a value this column's type (term) "
+                       "knows; it reads a term in whole months: 36, 36.0, '36 months' (or mths, mos, m, any case) "
+                       "or in years, '3 years'; it carries a currency mark ('$'), and the column holds terms, no "
+                       "amounts of money: an amount in the wrong column (columns shifted?); write the column's own value")
+    # in a money column the mark and the parentheses are read: a minus, which a loan amount breaks
+    assert said[7] == ("non_positive_amount", "column amount: '$(1,250.00)' is a loan amount of zero or less; its "
+                       "parentheses are an accountant's minus: it reads as -$1,250.00")
+
+
+def test_a_count_in_parentheses_and_other_script_digits_and_fractions_name_what_to_write(tmp_path):
+    parsed = parse_loan_file(_odd_tape(tmp_path, [
+        "27040,2023-05-15,5000,13.5,(60),62000,Current,700",
+        "27041,2023-05-15,5000,13.5,36,62000,Current,\uff17\uff10\uff10",
+        "27042,2023-05-15,5000,6½,36,62000,Current,700",
+        "27043,2023-05-15,5000,13.5,36,\u0666\u0662\u0660\u0660\u0660,Current,700",
+        "27044,2023-05-15,5000,13.5,36,62000,Current,TBD",
+        "27045,2023-05-15,5000,13.5,36,62000,Current,700",
+    ]))
+    said = _messages(parsed)
+    assert said[2] == ("unparsable_value", "column term: '(60)' is not a value this column's type (term) knows; it "
+                       "reads a term in whole months: 36, 36.0, '36 months' (or mths, mos, m, any case) or in years, "
+                       "'3 years'; it is in an accountant's parentheses, which mark a negative number in amount "
+                       "columns only (a loan amount, an income, a balance): a count or a score is never negative; "
+                       "write a minus sign (-60) if it is meant, or correct it")
+    assert said[3] == ("unparsable_number", "column fico: '\uff17\uff10\uff10' " + NOT_A_NUMBER + (
+        "it is written in digits other than 0-9 (U+FF17 FULLWIDTH DIGIT SEVEN, U+FF10 FULLWIDTH DIGIT ZERO): "
+        "re-export the column with the digits 0-9 ('700')"))
+    assert said[4] == ("unparsable_number", "column rate: '6½' " + NOT_A_NUMBER + (
+        "it writes a fraction as the single character '½' (U+00BD VULGAR FRACTION ONE HALF), which no number "
+        "reads: write it in decimals (6.5)"))
+    assert said[5] == ("unparsable_number", "column income: '\u0666\u0662\u0660\u0660\u0660' " + NOT_A_NUMBER + (
+        "it is written in digits other than 0-9 (U+0666 ARABIC-INDIC DIGIT SIX, U+0662 ARABIC-INDIC DIGIT TWO, "
+        "U+0660 ARABIC-INDIC DIGIT ZERO): re-export the column with the digits 0-9 ('62000')"))
+    assert said[6] == ("unparsable_number", "column fico: 'TBD' " + NOT_A_NUMBER + (
+        "it holds no digit: a word or a mark where the number belongs (a placeholder such as 'TBD' or '?'): "
+        "write the number, or leave the cell empty where it is unknown"))
+    assert parsed.rows.select("_source_line", "term_months", "fico_range_low").rows() == [(7, 36, 700)]
