@@ -314,7 +314,9 @@ RULES: dict[str, str] = {
     "sci_notation_id": "is an id in scientific notation (or a float past 2^53): digits were lost upstream",
     "non_integer_id": ("is a float id with a fraction or a minus sign: a float id column holds whole, non-negative "
                        "numbers, so the value was changed upstream"),
-    "spreadsheet_error": "is a spreadsheet error value: the cell's value was lost before export",
+    "spreadsheet_error": ("is a spreadsheet error value (#N/A: a lookup found nothing; #VALUE!, #REF!, #DIV/0!: a "
+                          "formula failed): the cell's value was lost before export; correct the formula and export "
+                          "again, or leave the cell empty where the value is unknown"),
     "column_too_narrow": ("is what Excel shows in a column too narrow for its value (a date, an amount), and a CSV "
                           "saved from Excel writes what it shows: the value is not in the file; widen the column "
                           "(or save the sheet as .xlsx) and export again"),

@@ -378,3 +378,16 @@ def test_a_count_in_parentheses_and_other_script_digits_and_fractions_name_what_
         "it holds no digit: a word or a mark where the number belongs (a placeholder such as 'TBD' or '?'): "
         "write the number, or leave the cell empty where it is unknown"))
     assert parsed.rows.select("_source_line", "term_months", "fico_range_low").rows() == [(7, 36, 700)]
+
+
+def test_a_spreadsheet_error_in_a_number_column_says_what_it_is_and_what_to_do(tmp_path):
+    parsed = parse_loan_file(_odd_tape(tmp_path, [
+        "27050,2023-05-15,5000,#N/A,36,62000,Current,700",
+        "27051,2023-05-15,5000,13.5,36,62000,Current,#VALUE!",
+    ]))
+    said = _messages(parsed)
+    remedy = ("is a spreadsheet error value (#N/A: a lookup found nothing; #VALUE!, #REF!, #DIV/0!: a formula "
+              "failed): the cell's value was lost before export; correct the formula and export again, or leave "
+              "the cell empty where the value is unknown")
+    assert said[2] == ("spreadsheet_error", f"column rate: '#N/A' {remedy}")
+    assert said[3] == ("spreadsheet_error", f"column fico: '#VALUE!' {remedy}")
