@@ -588,9 +588,9 @@ class _Collector:
         )
 
     def parsed(self) -> ParsedFile:
-        """The file read: its rows, quarantine and notes. A note on how a loaded row was read
-        (`LOADED_ROW_NOTES`, `published_at_*_lines`) lists the lines of loaded rows only: a time
-        noted before its row was quarantined (a repeated id, an unknown label) was read into nothing."""
+        """The file read: its rows, quarantine and notes. A note listing the lines of articles
+        (`is_article_lines_note`) lists the lines of loaded rows only: a body read as Markdown or a
+        time noted before its row was quarantined (a repeated id, no usable text) was read into nothing."""
         loaded = {row["_source_line"] for row in self.rows}
         line_notes = loaded_rows_noted(self.line_notes, loaded)
         result = ParsedFile(
@@ -610,42 +610,70 @@ class _Collector:
         return result
 
 
-LOADED_ROW_NOTES = frozenset({
-    "source_from_file_name_lines", "doc_id_keyed_by_source_lines", "headline_source_suffix_lines",
-    "ticker_not_a_symbol_lines", "ticker_name_dropped_lines", "ticker_normalised_lines",
-    "mojibake_unrepaired_lines", "source_truncated_lines", "quoted_printable_decoded_lines",
-    "entities_escaped_twice_lines", "markup_removed_lines", "boilerplate_trimmed_lines", "body_page_notice_lines",
-    "body_tags_only_lines", "body_repeats_headline_lines",
-    "literal_escapes_decoded_lines", "page_chrome_removed_lines", "alternative_texts_differ_lines",
-    "not_english_lines", "label_unrecognised_lines", "headline_scored_beside_unread_text_lines"})
-"""Notes that list the lines of loaded rows, saying how a value the lake keeps was read (its source
-taken from the file's name, its ticker normalised, its markup removed), as do the notes on how a
-publication time was read (`published_at_*_lines`): a row a later step quarantines (a time the
-declared zone repeats, an article the lake already holds) leaves them, so that they name only
-lines whose articles are in raw.news, as the quarantine table names the others."""
+FILE_LAYOUT_LINE_NOTES = frozenset({
+    "form_feed_lines", "stray_quote_lines", "trailing_delimiter_lines", "quotes_read_as_text_lines",
+    "byte_order_mark_lines", "mbox_from_in_body_lines"})
+"""The `*_lines` notes about the file's lines, not its articles: how its lines were cut into records
+and fields (a form feed's page break, an unmatched quote read to the line's end, a delimiter ending
+a record, quotes read as text, a byte-order mark where files were joined, an mbox `From ` line kept
+inside a message). They hold of a quarantined record as of a loaded one, whose raw value the
+quarantine keeps as so cut, and are kept whole (`is_article_lines_note`)."""
+
+
+def is_article_lines_note(name: str, value: object) -> bool:
+    """Whether notes[name] (`value`) lists the lines of articles, saying how each was read (its
+    source taken from the file's name, its id unwrapped, its body read as Markdown or found to be
+    only tags, its label a null token, its publication time taken as UTC): every `*_lines` note
+    holding line numbers (ints) except those about the file's layout (`FILE_LAYOUT_LINE_NOTES`).
+    Such a note names only articles the lake keeps (`loaded_rows_noted`)."""
+    return (name.endswith("_lines") and name not in FILE_LAYOUT_LINE_NOTES and isinstance(value, list)
+            and all(isinstance(line, int) and not isinstance(line, bool) for line in value))
 
 
 def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int],
                       counted: Mapping[str, list[tuple[int, str | tuple[str, ...]]]] | None = None) -> dict[str, object]:
-    """`notes` (a reader's notes, or its per-line notes: name -> lines) with each note on how a
-    loaded row was read (`LOADED_ROW_NOTES`, `published_at_*_lines`) kept to the lines in `loaded`
-    (the `_source_line` of the rows still loaded), and dropped where none is left; each count note
+    """`notes` (a reader's notes, or its per-line notes: name -> lines) with each note listing the
+    lines of articles (`is_article_lines_note`) kept to the lines in `loaded` (the `_source_line` of
+    the rows still loaded), and dropped where none is left; each count note
     of `counted` (`ParsedFile.counted_lines`: name -> (line, key) of each count, as
     `not_english_languages`, the `ticker_*` and `label_*` counts and `line_break_characters_read`
     are) counted again without the rows not in
-    `loaded`, so that it agrees with its lines note, and dropped where nothing is left;
-    notes['label_unrecognised_message'] said again of the labels left (`_explain_unrecognised_labels`),
-    and notes['headline_scored_beside_unread_text'] of the lines left, or dropped with them; every
-    other note as it is."""
+    `loaded`, so that it agrees with its lines note, and dropped where nothing is left; each note
+    said of a lines note's articles (`_SAID_OF_LINES`) dropped with its last line, or said again of
+    the lines left (`_said_of_lines_left`); every other note as it is."""
     notes = _counted_in(notes, loaded, counted or {})
     kept: dict[str, object] = {}
     for name, value in notes.items():
-        if (name in LOADED_ROW_NOTES or name.startswith("published_at_") and name.endswith("_lines")) \
-                and isinstance(value, list):
+        if is_article_lines_note(name, value):
             value = [line for line in value if line in loaded]
             if not value:
                 continue
         kept[name] = value
+    return _said_of_lines_left(kept)
+
+
+_SAID_OF_LINES = {
+    "label_unrecognised_message": "label_unrecognised_lines",
+    "headline_scored_beside_unread_text": "headline_scored_beside_unread_text_lines",
+    "mail_charset_assumed": "mail_charset_assumed_lines",
+    "mail_charset_overruled": "mail_charset_overruled_lines",
+    "mail_text_undecodable": "mail_text_undecodable_lines",
+    "mail_body_unreadable": "mail_body_unreadable_lines",
+    "published_at_standard_in_summer": "published_at_standard_in_summer_lines",
+}
+"""Note -> the lines note whose articles it speaks of: its text quotes their count or lines (the
+mail and label messages, the headline-scored note), or says what was found on them (the charset
+error of an unreadable body, the zone words written in summer)."""
+
+
+def _said_of_lines_left(notes: dict[str, object]) -> dict[str, object]:
+    """`notes` with each note of `_SAID_OF_LINES` dropped where its lines note is gone, and its count
+    and lines said again of the lines left: notes['label_unrecognised_message'] of the labels left
+    (`_unrecognised_labels_said`), notes['headline_scored_beside_unread_text'] and the mail notes
+    (`_MAIL_TEXT_NOTES`) of the lines left. Applied to a reader's own notes, it says them as they
+    were written."""
+    kept = {name: value for name, value in notes.items()
+            if not (name in _SAID_OF_LINES and _SAID_OF_LINES[name] not in notes)}
     if isinstance(said := kept.pop("label_unrecognised_message", None), str):
         column = f": column {_label_column(kept)}: "
         if column in said:  # the file it names, as it named it
@@ -655,7 +683,20 @@ def loaded_rows_noted(notes: Mapping[str, object], loaded: set[int],
         kept["headline_scored_beside_unread_text"] = _HEADLINE_SCORED_SAID.sub(
             lambda m: f"{len(lines):,} article(s) scored on the headline alone "
                       f"({_lines_said(lines).replace('line', m.group(1))})", said, count=1)
+    for name in _MAIL_TEXT_NOTES:
+        if isinstance(said := kept.get(name), str) and (lines := kept.get(f"{name}_lines")):
+            kept[name] = _MESSAGES_AT_SAID.sub(lambda _: f": {_messages_at(lines)}: ", said, count=1)
     return kept
+
+
+_MESSAGES_AT_SAID = re.compile(r": messages? at line [\d, ]+(?: and \d+ more)?: ")
+"""The messages a mail note (`_MAIL_TEXT_NOTES`) names after its file, said again of the lines left."""
+
+
+def _messages_at(lines: Sequence[int]) -> str:
+    """'message at line 4' or 'messages at line 4, 9 and 2 more' (the first ten of `lines`)."""
+    shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    return f"message{'s' if len(lines) > 1 else ''} at line {shown}"
 
 
 _HEADLINE_SCORED_SAID = re.compile(r"^[\d,]+ article\(s\) scored on the headline alone \(([a-z]+?)s? [^)]*\)")
@@ -6256,8 +6297,7 @@ def parse_news_mail(path: Path, data: bytes, sha256: str, encoding: str | None =
     parsed.notes["record_numbers"] = "messages are numbered by the line where each opens"
     for name, said in _MAIL_TEXT_NOTES.items():
         if noted := parsed.notes.get(f"{name}_lines"):
-            shown = ", ".join(map(str, noted[:10])) + (f" and {len(noted) - 10} more" if len(noted) > 10 else "")
-            parsed.notes[name] = f"{path}: message{'s' if len(noted) > 1 else ''} at line {shown}: {said}"
+            parsed.notes[name] = f"{path}: {_messages_at(noted)}: {said}"
     if noted := parsed.notes.get("mbox_from_in_body_lines"):
         shown = ", ".join(map(str, noted[:10])) + (f" and {len(noted) - 10} more" if len(noted) > 10 else "")
         parsed.notes["mbox_from_in_body"] = (
