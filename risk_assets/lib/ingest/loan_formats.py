@@ -37,7 +37,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
     invisible_character   an invisible character (zero-width space, soft hyphen, bidirectional mark:
                           csv_text.INVISIBLE_CHARACTER) inside a text value or id (one at either end
                           is stripped like white space)
-    sci_notation_value    a number in scientific notation (1.2346E+05) in a text tape: digits are lost
+    sci_notation_value    a number in scientific notation (1.2346E+05) in a text tape: digits may be lost
     amount_beyond_float_digits  an amount written with more than 15 significant digits (12345678901234567):
                           a float64 would change its digits (FLOAT_EXACT_DIGITS)
     ambiguous_number      decimal-comma dialect, value like 1.250 (1250 or 1.25?); in a decimal-point
@@ -321,7 +321,8 @@ RULES: dict[str, str] = {
                           "saved from Excel writes what it shows: the value is not in the file; widen the column "
                           "(or save the sheet as .xlsx) and export again"),
     "invisible_character": "holds an invisible character inside the value (a zero-width space, soft hyphen or bidirectional mark: pasted text?)",
-    "sci_notation_value": "is a number in scientific notation: digits were lost upstream",
+    "sci_notation_value": ("is a number in scientific notation, as a spreadsheet writes a number it shortened: "
+                           "digits may have been rounded away; re-export the column formatted as a number"),
     "amount_beyond_float_digits": ("has more than 15 significant digits, more than a float64 holds exactly, so it "
                                    "would load with other digits (12345678901234567 as 12345678901234568): no loan "
                                    "amount is that large, so an id or a unit error filled the column? correct the "
@@ -2197,13 +2198,41 @@ SCI_WHOLE_MANTISSA = r"([+-]?)(\d{2,})(?:[.,](\d*))?[eE]([+-]?\d+)"
 rest), so every digit of the value is written."""
 
 
-def sci_notation_value_said(text: str) -> str | None:
-    """The sci_notation_value message of a value whose mantissa holds every digit (SCI_WHOLE_MANTISSA:
-    '5000e0', '$12.5E2'), naming the number it is in fixed notation; None for the cut form of a
-    spreadsheet (1.2346E+05), whose digits past the mantissa's are lost (RULES' message)."""
+SCI_CUT_MANTISSA = r"([+-]?)(\d(?:[.,]\d*)?|[.,]\d+)[eE]([+-]?\d+)"
+"""Scientific notation with one digit, or none, before the mantissa's decimal mark (1e3, 1.2E+04,
+1,2346E+05, .5e3): the form a spreadsheet shows a number in when it shortened it to the digits its
+cell shows, so the digits past the mantissa's may have been rounded away (1.23457E+15 for
+1234567890123456)."""
+
+
+def _fixed_figure(value: Decimal, dialect: Dialect) -> str:
+    """`value` written out in fixed notation in the tape's `dialect`: its decimal mark, and its
+    thousands separator where it groups in threes after a decimal point (12,000). A decimal-comma
+    tape's figure is not grouped (12000, 0,125): its '12.000' would be ambiguous_number."""
+    group = dialect.thousands if dialect.grouping == "thousands" and dialect.decimal == "." else ""
+    written = format(value.normalize(), ",f")
+    return written.replace(",", "\0").replace(".", dialect.decimal).replace("\0", group)
+
+
+def sci_notation_value_said(text: str, dialect: Dialect | None = None) -> str | None:
+    """The sci_notation_value message of a value in scientific notation, naming the number it
+    stands for in fixed notation. A mantissa that holds every digit (SCI_WHOLE_MANTISSA: '5000e0',
+    '$12.5E2') lost none; a spreadsheet's cut form (SCI_CUT_MANTISSA: '1.2E+04', '1e3',
+    '1.23457E+15') may have lost digits past its mantissa's, so the message says what it stands for
+    in the tape's `dialect` (default: decimal point, ',' thousands), that a spreadsheet writes a
+    number so when it shortened it, and what to do. None for text with no such number (RULES'
+    message stands)."""
     found = re.search(rf"(?<![\d.,]){SCI_WHOLE_MANTISSA}", text)
     if found is None:
-        return None
+        cut = re.search(rf"(?<![\d.,]){SCI_CUT_MANTISSA}", text)
+        if cut is None:
+            return None
+        sign, mantissa, exponent = cut.groups()
+        value = Decimal(f"{sign}{mantissa.replace(',', '.')}e{exponent}")
+        return (f"is a number in scientific notation ({cut.group(0)} stands for "
+                f"{_fixed_figure(value, dialect or Dialect())}): a spreadsheet writes a number so when it "
+                f"shortened it to fit its cell, so digits after '{sign}{mantissa}' may have been rounded away, and "
+                "it is not read; re-export the column formatted as a number, or write the full figure")
     sign, whole, fraction, exponent = found.groups()
     fixed = format(Decimal(f"{sign}{whole}.{fraction or '0'}e{exponent}").normalize(), "f")
     return (f"is a number in scientific notation whose mantissa holds every digit ({found.group(0)} is {fixed}): "
@@ -4441,7 +4470,8 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 said = pl.when((pl.col(column) == "unparsable_number") & pl.col("_source_line").is_in(list(cells))).then(
                     held).otherwise(said)
             if kind in _NUMERIC_KINDS:  # a mantissa that holds every digit: none was lost
-                whole_mantissa = pl.col("raw_value").map_elements(sci_notation_value_said, return_dtype=pl.Utf8)
+                whole_mantissa = pl.col("raw_value").map_elements(
+                    lambda text: sci_notation_value_said(text, mapping.dialect), return_dtype=pl.Utf8)
                 said = pl.when(pl.col(column) == "sci_notation_value").then(
                     pl.coalesce(whole_mantissa, said)).otherwise(said)
             # a built-in format's date column is read in the form the file writes it (`written_forms`)

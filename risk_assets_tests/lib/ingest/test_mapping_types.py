@@ -492,7 +492,11 @@ def test_scientific_notation_is_read_in_the_tapes_own_decimal_mark(tmp_path, dec
         (11, "amount", "sci_notation_value", "1,5e4".translate(swap)),
         (12, "ref", "sci_notation_id", "9.91214E+15".translate(swap))]
     assert parsed.quarantine["message"][0] == (
-        f"column amount: '{'1.2346E+05'.translate(swap)}' is a number in scientific notation: digits were lost upstream")
+        f"column amount: '{'1.2346E+05'.translate(swap)}' is a number in scientific notation "
+        f"({'1.2346E+05'.translate(swap)} stands for {'123,460' if decimal == '.' else '123460'}): a spreadsheet "
+        "writes a number so when it shortened it to fit its cell, so digits after "
+        f"'{'1.2346'.translate(swap)}' may have been rounded away, and it is not read; re-export the column "
+        "formatted as a number, or write the full figure")
     assert parsed.rows.select("source_loan_id", "loan_amount", "annual_income", pl.col("int_rate").round(6),
                               "dti").rows() == [
         ("B-1", 5000.0, 24000.0, 0.1065, 27.65), ("B-8", 100000.0, 30000.0, 0.1527, 11.0),

@@ -12,7 +12,12 @@ from pathlib import Path
 
 import openpyxl
 
-from risk_assets.lib.ingest.loan_formats import irregular_grouping_said, parse_loan_file, unread_number_mark
+from risk_assets.lib.ingest.loan_formats import (
+    irregular_grouping_said,
+    parse_loan_file,
+    sci_notation_value_said,
+    unread_number_mark,
+)
 from risk_assets.lib.ingest.mappings import Dialect
 
 MAPPING = {
@@ -117,8 +122,45 @@ def test_scientific_notation_that_lost_no_digit_says_so_and_a_cut_form_that_digi
         "R's shortest form (1e+05) is read; write it in fixed notation (5000)"))
     assert said[3][1].startswith("column amount: '$12.5E2' is a number in scientific notation whose mantissa "
                                  "holds every digit (12.5E2 is 1250)")
-    assert said[4] == ("sci_notation_value", "column amount: '1.2346E+04' is a number in scientific notation: "
-                       "digits were lost upstream")
+    assert said[4] == ("sci_notation_value", "column amount: '1.2346E+04' is a number in scientific notation "
+                       "(1.2346E+04 stands for 12,346): " + _cut_said("1.2346"))
+
+
+def _cut_said(mantissa: str) -> str:
+    return (f"a spreadsheet writes a number so when it shortened it to fit its cell, so digits after '{mantissa}' "
+            "may have been rounded away, and it is not read; re-export the column formatted as a number, or write "
+            "the full figure")
+
+
+def test_a_spreadsheet_s_scientific_notation_says_what_it_stands_for_and_how_to_export_it_whole(tmp_path):
+    """An exact '1e3' and a rounded '1.23457E+15' alike: the message writes the figure out, says a
+    spreadsheet writes the form where it shortened a number, and what to do; none is read."""
+    parsed = parse_loan_file(_tape(tmp_path, [
+        "27071,2023-12-15,1e3,13.07,60,1.2E+04,Fully Paid",
+        "27072,2023-12-15,3.5E+05,13.07,60,1.23457E+15,Fully Paid",
+        "27073,2023-12-15,5000,1.35E+01,60,52000.00,Fully Paid",
+        "27074,2023-12-15,5000,13.07,60,52000.00,Fully Paid",
+    ]))
+    said = {(line, column): (rule, message) for line, column, rule, message
+            in parsed.quarantine.select("line", "column_name", "rule", "message").rows()}
+    sci = "is a number in scientific notation"
+    assert said == {
+        (2, "amount"): ("sci_notation_value", f"column amount: '1e3' {sci} (1e3 stands for 1,000): " + _cut_said("1")),
+        (2, "income"): ("sci_notation_value",
+                        f"column income: '1.2E+04' {sci} (1.2E+04 stands for 12,000): " + _cut_said("1.2")),
+        (3, "amount"): ("sci_notation_value",
+                        f"column amount: '3.5E+05' {sci} (3.5E+05 stands for 350,000): " + _cut_said("3.5")),
+        (3, "income"): ("sci_notation_value", f"column income: '1.23457E+15' {sci} (1.23457E+15 stands for "
+                        "1,234,570,000,000,000): " + _cut_said("1.23457")),
+        (4, "rate"): ("sci_notation_value",
+                      f"column rate: '1.35E+01' {sci} (1.35E+01 stands for 13.5): " + _cut_said("1.35")),
+    }
+    assert parsed.rows.select("_source_line", "loan_amount").rows() == [(5, 5000.0)]
+    # a decimal-comma tape's figure in its own decimal mark, ungrouped ('12.000' would be ambiguous)
+    assert sci_notation_value_said("1,2346E+05", Dialect(decimal=",", thousands=".")) == (
+        f"{sci} (1,2346E+05 stands for 123460): " + _cut_said("1,2346"))
+    assert sci_notation_value_said("-1,25E-01", Dialect(decimal=",", thousands=".")).startswith(
+        f"{sci} (-1,25E-01 stands for -0,125): ")
 
 
 def test_a_workbook_s_date_and_time_cells_in_the_amount_column_say_what_the_cell_stores(tmp_path):
