@@ -1877,12 +1877,19 @@ else what would be read. `indian` applies where the dialect does not group so, `
 AMOUNT_ONLY_HINTS = (
     ("trailing_minus", TRAILING_MINUS,
      "a minus after the digits is read in money columns only: in a count or a rate, '10-' may be a range cut short"),
+    ("grouped_decimal_comma", rf"^[+-]?[1-9]\d{{0,2}}(?:[{_MARKS}]\d{{3}})+,\d+$",
+     "it has a decimal comma, and its digits are grouped by a space or an apostrophe (1 250,00 for 1250.00): a "
+     "tape written so declares its mapping's dialect \"decimal\": \",\" and the \"thousands\" it groups by "
+     "(\" \" reads any space); without that grouping declared, digits grouped so are read in money columns only, "
+     "as in a count or a rate '3 100' may be two values run together"),
     ("grouped", rf"^[+-]?[1-9]\d{{0,2}}(?:[{_MARKS}]\d{{3}})+(?:[.,]\d+)?$",
      "digits grouped by a space or an apostrophe are read in money columns only: in a count or a rate, '3 100' "
      "may be two values run together; a tape that groups so declares its mapping's dialect \"thousands\""),
 )
 """(form, pattern, what to say) of the forms read in money columns only (GROUPING_MARKS,
-TRAILING_MINUS), named in the unparsable_number message of a count or a rate written so."""
+TRAILING_MINUS), named in the unparsable_number message of a count or a rate written so; a value
+grouped so with a decimal comma (`1 250,00`, no-break or thin space alike) names both, where the
+dialect's decimal mark is a point (`grouped_decimal_comma`)."""
 
 
 def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
@@ -1900,6 +1907,8 @@ def _number_form_hint(raw: pl.Expr, dialect: Dialect, amount: bool) -> pl.Expr:
     if not amount:
         bare = raw.str.strip_chars().str.strip_suffix("%").str.strip_chars()
         for form, pattern, said in reversed(AMOUNT_ONLY_HINTS):
+            if form == "grouped_decimal_comma" and dialect.decimal != ".":
+                continue
             hint = pl.when(bare.str.contains(pattern)).then(pl.lit(said)).otherwise(hint)
     if not dialect.thousands:  # the mapping says the tape groups nothing, and this value is grouped
         grouped = rf"^[1-9]\d{{0,2}}(?:[,.{_MARKS}]\d{{3}})+(?:[.,]\d+)?$"

@@ -433,3 +433,27 @@ def test_a_spreadsheet_error_in_a_number_column_says_what_it_is_and_what_to_do(t
               "the cell empty where the value is unknown")
     assert said[2] == ("spreadsheet_error", f"column rate: '#N/A' {remedy}")
     assert said[3] == ("spreadsheet_error", f"column fico: '#VALUE!' {remedy}")
+
+
+def test_a_space_grouped_number_with_a_decimal_comma_in_a_rate_or_a_score_names_both(tmp_path):
+    """A French or Nordic export's '1 250,00' (a no-break or thin space between the groups) in a rate or a
+    FICO column of a decimal-point tape: the message named the space grouping and not the decimal comma,
+    whose dialect key is the one the tape needs."""
+    parsed = parse_loan_file(_odd_tape(tmp_path, [
+        '27060,2023-05-15,5000,"1\u00a0250,00",36,62000,Current,700',
+        '27061,2023-05-15,5000,13.5,36,62000,Current,"1\u202f250,00"',
+        '27062,2023-05-15,5000,13.5,36,62000,Current,"3\u00a0100"',
+        "27063,2023-05-15,5000,13.5,36,62000,Current,700",
+    ]))
+    said = _messages(parsed)
+    both = ("it has a decimal comma, and its digits are grouped by a space or an apostrophe (1 250,00 for 1250.00): "
+            "a tape written so declares its mapping's dialect \"decimal\": \",\" and the \"thousands\" it groups by "
+            "(\" \" reads any space); without that grouping declared, digits grouped so are read in money columns "
+            "only, as in a count or a rate '3 100' may be two values run together")
+    assert said[2] == ("unparsable_number", "column rate: '1\u00a0250,00' " + NOT_A_NUMBER + both)
+    assert said[3] == ("unparsable_number", "column fico: '1\u202f250,00' " + NOT_A_NUMBER + both)
+    # grouped with no decimal comma: the grouping alone
+    assert said[4] == ("unparsable_number", "column fico: '3\u00a0100' " + NOT_A_NUMBER + (
+        "digits grouped by a space or an apostrophe are read in money columns only: in a count or a rate, '3 100' "
+        "may be two values run together; a tape that groups so declares its mapping's dialect \"thousands\""))
+    assert parsed.rows.select("_source_line", "int_rate", "fico_range_low").rows() == [(5, 0.135, 700)]
