@@ -492,8 +492,25 @@ def _accounting_zero(s: pl.Expr, currency: str) -> pl.Expr:
     `$  -  `, `- €`), as its Accounting format does (format 44, `_($* ...;_($* "-"??_);...`). In a
     date column a dash alone is a missing date instead (DATE_DASHES); in a count or a rate it is
     no number."""
+    return s.str.contains(_accounting_zero_form(currency))
+
+
+def _accounting_zero_form(currency: str) -> str:
+    """The regex of an accountant's zero (`_accounting_zero`) in a tape of `currency`, for polars and
+    Python alike, its dash captured: `-`, `$ -`, `- €`."""
     own = _own_marks(currency)
-    return s.str.contains(rf"(?i)^(?:(?:{own})\s*)?[{ACCOUNTING_DASHES}](?:\s*(?:{own}))?$")
+    return rf"(?i)^(?:(?:{own})\s*)?([{ACCOUNTING_DASHES}])(?:\s*(?:{own}))?$"
+
+
+def accounting_zero_said(text: str, currency: str) -> str | None:
+    """How an amount's `text` that is an accountant's zero (`_accounting_zero`: '-', '$ -', '–' in a
+    tape of `currency`) reads, as the clause a NEGATIVE_RULES message ends with, so a loan amount of
+    '-' is seen to have been read as 0 ('zero or less'); None for any other text."""
+    zero = re.fullmatch(_accounting_zero_form(currency), text.strip())
+    if zero is None:
+        return None
+    return (f"its '{zero.group(1)}' is an accountant's zero (Excel's Comma Style and Accounting formats write 0 so): "
+            "it reads as 0")
 
 
 def _own_marks(currency: str) -> str:
@@ -2069,8 +2086,9 @@ def footnote_mark_said(text: str) -> str | None:
 
 
 NEGATIVE_RULES = ("non_positive_amount", "negative_income", "negative_amount")
-"""The rules an amount breaks by being below zero (`_plausibility`), whose message says how a minus
-written in an accountant's form reads (`written_negative_said`)."""
+"""The rules an amount breaks by being below zero (`_plausibility`; non_positive_amount at zero too),
+whose message says how a minus written in an accountant's form reads (`written_negative_said`), or
+that a dash alone was read as zero (`accounting_zero_said`)."""
 
 
 def written_negative_said(text: str) -> str | None:
@@ -4442,7 +4460,10 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
             if kind in _NUMERIC_KINDS and _is_amount(read_as):
                 said = pl.when(pl.col(column) == "value_out_of_range").then(pl.lit(AMOUNT_BEYOND_SAID)).otherwise(said)
                 # '(1,250.00)' looks positive: say how it reads negative
-                written_negative = pl.col("raw_value").map_elements(written_negative_said, return_dtype=pl.Utf8)
+                # and '-' looks like no number: say it reads as zero
+                written_negative = pl.col("raw_value").map_elements(
+                    lambda text: written_negative_said(text) or accounting_zero_said(text, mapping.currency),
+                    return_dtype=pl.Utf8)
                 said = pl.when(pl.col(column).is_in(NEGATIVE_RULES) & written_negative.is_not_null()).then(
                     pl.concat_str(said, pl.lit("; "), written_negative)).otherwise(said)
             if read_as is not None and read_as.target == "dti":

@@ -457,3 +457,22 @@ def test_a_space_grouped_number_with_a_decimal_comma_in_a_rate_or_a_score_names_
         "digits grouped by a space or an apostrophe are read in money columns only: in a count or a rate, '3 100' "
         "may be two values run together; a tape that groups so declares its mapping's dialect \"thousands\""))
     assert parsed.rows.select("_source_line", "int_rate", "fico_range_low").rows() == [(5, 0.135, 700)]
+
+
+def test_a_dash_alone_in_the_loan_amount_says_it_was_read_as_an_accountant_s_zero(tmp_path):
+    """Excel's Comma Style and Accounting formats write a zero as '-' or '$ -': a loan amount so written reads
+    as 0 and breaks 'zero or less', whose message said nothing of the dash; an income so written is a 0."""
+    parsed = parse_loan_file(_odd_tape(tmp_path, [
+        "27080,2023-05-15,-,13.5,36,62000,Current,700",
+        '27081,2023-05-15,"$ -",13.5,36,62000,Current,700',
+        "27082,2023-05-15,\u2013,13.5,36,62000,Current,700",
+        "27083,2023-05-15,5000,13.5,36,-,Current,700",
+    ]))
+    said = _messages(parsed)
+    zero = "is an accountant's zero (Excel's Comma Style and Accounting formats write 0 so): it reads as 0"
+    assert said == {
+        2: ("non_positive_amount", f"column amount: '-' is a loan amount of zero or less; its '-' {zero}"),
+        3: ("non_positive_amount", f"column amount: '$ -' is a loan amount of zero or less; its '-' {zero}"),
+        4: ("non_positive_amount", f"column amount: '\u2013' is a loan amount of zero or less; its '\u2013' {zero}"),
+    }
+    assert parsed.rows.select("_source_line", "loan_amount", "annual_income").rows() == [(5, 5000.0, 0.0)]
