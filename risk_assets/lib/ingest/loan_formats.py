@@ -2018,6 +2018,18 @@ def unread_number_words(text: str, currency: str) -> str | None:
     return None
 
 
+def unread_term_said(text: str, kind: str) -> str | None:
+    """Why `text`, a value of a term column of type `kind` ('term', 'term_years') that no term form
+    reads (KIND_VALUES), is none, as the clause its unparsable_value message ends with after the
+    forms the type reads: the reasons a number column gives (`unread_number_flaw`,
+    `unread_number_mark`: '(60)', '60 (1)'), and for a value of no digit ('--', '?', 'TBD') that of
+    `unread_number_words`; letters beside digits are left to the forms ('5 yrs' is no flaw of the
+    number). None when it has none of them."""
+    if said := unread_number_flaw(text, kind) or unread_number_mark(text, kind):
+        return said
+    return None if re.search(r"[0-9]", text) else unread_number_words(text, "")
+
+
 PER_MILLE_SIGNS = {"\u2030": ("per mille (thousandths)", 1), "\u2031": ("per ten thousand (basis points)", 2)}
 """Signs of a rate in another scale than percent, by what they read and the powers of ten its value is
 above the percent it is (13.5‰ is 1.35 %, 13.5‱ is 0.135 %)."""
@@ -4427,10 +4439,10 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 said = pl.when(pl.col(column) == "unparsable_value").then(pl.lit(
                     f"is not a value this column's type ({kind}) knows; it reads {KIND_VALUES[kind]}")).otherwise(said)
                 if kind in ("term", "term_years"):  # a term of a report's table with its footnote mark: '60 (1)'
-                    # or a number no form reads: other digits, a currency mark, parentheses ('(60)', '$(1,250.00)')
+                    # or a number no form reads: other digits, a currency mark, parentheses ('(60)', '$(1,250.00)'),
+                    # or no number at all ('--', '?', 'TBD')
                     footnote = pl.col("raw_value").map_elements(
-                        lambda text, kind=kind: unread_number_flaw(text, kind) or unread_number_mark(text, kind),
-                        return_dtype=pl.Utf8)
+                        lambda text, kind=kind: unread_term_said(text, kind), return_dtype=pl.Utf8)
                     said = pl.when((pl.col(column) == "unparsable_value") & footnote.is_not_null()).then(
                         pl.concat_str(said, pl.lit("; "), footnote)).otherwise(said)
             if kind == "percent":  # a column of fractions read as percent points: the type that reads it

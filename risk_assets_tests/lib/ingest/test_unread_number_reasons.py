@@ -476,3 +476,31 @@ def test_a_dash_alone_in_the_loan_amount_says_it_was_read_as_an_accountant_s_zer
         4: ("non_positive_amount", f"column amount: '\u2013' is a loan amount of zero or less; its '\u2013' {zero}"),
     }
     assert parsed.rows.select("_source_line", "loan_amount", "annual_income").rows() == [(5, 5000.0, 0.0)]
+
+
+def test_a_placeholder_in_a_term_column_gives_a_number_column_s_reason_after_the_term_forms(tmp_path):
+    """'--', '?' and 'TBD' in a term column got only the list of forms a term is read in; they now end with the
+    reason the same value gives in a number column (the FICO here), and still load nothing."""
+    parsed = parse_loan_file(_odd_tape(tmp_path, [
+        "27090,2023-05-15,5000,13.5,--,62000,Current,--",
+        "27091,2023-05-15,5000,13.5,?,62000,Current,?",
+        "27092,2023-05-15,5000,13.5,TBD,62000,Current,TBD",
+        "27093,2023-05-15,5000,13.5,36,62000,Current,700",
+    ]))
+    said = {(line, column): (rule, message) for line, column, rule, message
+            in parsed.quarantine.select("line", "column_name", "rule", "message").rows()}
+    forms = ("is not a value this column's type (term) knows; it reads a term in whole months: 36, 36.0, '36 months' "
+             "(or mths, mos, m, any case) or in years, '3 years'; ")
+    dash = ("it is a lone dash, as a report writes zero or nothing: write 0 where the value is zero, and leave the cell "
+            "empty where it is unknown")
+    word = ("it holds no digit: a word or a mark where the number belongs (a placeholder such as 'TBD' or '?'): write "
+            "the number, or leave the cell empty where it is unknown")
+    assert said == {
+        (2, "term"): ("unparsable_value", f"column term: '--' {forms}{dash}"),
+        (2, "fico"): ("unparsable_number", f"column fico: '--' {NOT_A_NUMBER}{dash}"),
+        (3, "term"): ("unparsable_value", f"column term: '?' {forms}{word}"),
+        (3, "fico"): ("unparsable_number", f"column fico: '?' {NOT_A_NUMBER}{word}"),
+        (4, "term"): ("unparsable_value", f"column term: 'TBD' {forms}{word}"),
+        (4, "fico"): ("unparsable_number", f"column fico: 'TBD' {NOT_A_NUMBER}{word}"),
+    }
+    assert parsed.rows.select("_source_line", "term_months").rows() == [(5, 36)]
