@@ -180,6 +180,7 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         record_candidate(con, run, context.run_id)
     card_html = write_model_report(lake.home.reports, MODEL_NAME, run.version, run.card())
     metrics = run.candidate.metrics
+    assessed = run.split.holdout_from_reference  # the target's figures are on the reference corpus alone
     return dg.MaterializeResult(metadata={
         "version": run.version,
         "promoted": run.decision.promote,
@@ -187,8 +188,9 @@ def news_sentiment_model(context: dg.AssetExecutionContext, config: NewsSentimen
         "holdout_accuracy": dg.FloatMetadataValue(round(metrics["accuracy"], 4)),
         "holdout_macro_f1": dg.FloatMetadataValue(round(metrics["macro_f1"], 4)),
         "baseline_macro_f1": dg.FloatMetadataValue(round(run.baseline.macro_f1, 4)),
-        "quality_target": quality_target_line(run.candidate).replace("**", ""),
-        "quality_target_met": meets_quality_target(metrics),
+        "quality_target": quality_target_line(run.candidate, assessed).replace("**", ""),
+        "quality_target_assessed": assessed,
+        **({"quality_target_met": meets_quality_target(metrics)} if assessed else {}),
         "holdout_sentences": run.split.holdout.height,
         "train_sentences": run.split.train.height,
         "device": run.report.device,
@@ -235,7 +237,8 @@ def news_sentiment_macro_f1_gate(context: dg.AssetCheckExecutionContext, lake: L
     "(max_train_seconds) cut the training short, with the figures, the target and its source, and how far "
     "the training went; the description says whether that version is the champion that scores the articles. "
     "Passes when no version was trained (no labelled news): there is nothing to judge, and the gate warns of "
-    "that. Each verdict is a row of quality.check_results, so the overview lists a shortfall among the open "
+    "that. Passes too, the target 'not assessed', when the holdout holds no Financial PhraseBank sentence (a "
+    "lake of its own labelled news): the target's figures are on that corpus. Each verdict is a row of quality.check_results, so the overview lists a shortfall among the open "
     "quality issues.",
 )
 def news_sentiment_quality_target(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
@@ -252,14 +255,23 @@ def quality_target_verdict(metadata: dict[str, object] | None) -> dg.AssetCheckR
     news_sentiment_model materialization trained, from its metadata as plain values (None: never
     materialized). Fails when `quality_target_met` is false (a materialization from before that key:
     the rounded holdout_accuracy / holdout_macro_f1 against QUALITY_TARGET) or `trained_short` is
-    present; passes, saying why, when no version was trained (`refused`). Metadata `shortfalls`: 0, 1
-    or 2 (target missed, trained short), the failing count quality.check_results keeps.
+    present; passes, saying why, when no version was trained (`refused`). With `quality_target_assessed`
+    false (a holdout drawn from the lake's own labelled news, not the reference corpus the target's
+    figures are on) the target is neither met nor missed: the description says 'quality target not
+    assessed: <why>', metadata `quality_target_assessed` false and no `quality_target_met`, and only
+    `trained_short` fails it, as a drift check with nothing to compare passes saying so. Metadata
+    `shortfalls`: 0, 1 or 2 (target missed, trained short), the failing count quality.check_results keeps.
 
     'news_sentiment 20241206T...: missed its quality target: holdout accuracy 0.8283 / macro-F1 0.8024
     against 0.86 / 0.84 (accuracy / macro-F1 FinBERT reports on a 20% split of its own of this
     corpus); trained short: 132 of 396 steps, ...; champion: it scores the articles. A warning: it
     blocks nothing (news_sentiment_macro_f1_gate decides promotion)'"""
-    from risk_assets.lib.ml.sentiment_eval import QUALITY_TARGET_SOURCE, meets_quality_target, quality_target_text
+    from risk_assets.lib.ml.sentiment_eval import (
+        QUALITY_TARGET_NOT_ASSESSED,
+        QUALITY_TARGET_SOURCE,
+        meets_quality_target,
+        quality_target_text,
+    )
 
     target = f"{quality_target_text()} ({QUALITY_TARGET_SOURCE})"
     if metadata is None or metadata.get("refused"):
@@ -271,23 +283,27 @@ def quality_target_verdict(metadata: dict[str, object] | None) -> dg.AssetCheckR
             metadata={"version": "none", "quality_target": quality_target_text(), "shortfalls": 0})
     version = metadata["version"]
     accuracy, macro_f1 = metadata.get("holdout_accuracy"), metadata.get("holdout_macro_f1")
+    assessed = metadata.get("quality_target_assessed") is not False  # absent: a materialization from before the key
     met = metadata.get("quality_target_met")
     if met is None:
         met = meets_quality_target({"accuracy": accuracy, "macro_f1": macro_f1})
     short = metadata.get("trained_short")
-    figures = (f"holdout accuracy {'n/a' if accuracy is None else f'{accuracy:.4f}'} / macro-F1 "
-               f"{'n/a' if macro_f1 is None else f'{macro_f1:.4f}'} against {target}")
+    shown = (f"holdout accuracy {'n/a' if accuracy is None else f'{accuracy:.4f}'} / macro-F1 "
+             f"{'n/a' if macro_f1 is None else f'{macro_f1:.4f}'}")
     role = ("champion: it scores the articles" if metadata.get("promoted")
             else "not promoted: it scores nothing (news_sentiment_macro_f1_gate)")
     steps = metadata.get("training_steps", "")
-    parts = [f"{MODEL_NAME} {version}: " + ("met" if met else "missed") + f" its quality target: {figures}",
+    verdict = (("met" if met else "missed") + f" its quality target: {shown} against {target}" if assessed else
+               f"quality target {quality_target_text()} not assessed: {QUALITY_TARGET_NOT_ASSESSED} ({shown})")
+    parts = [f"{MODEL_NAME} {version}: {verdict}",
              f"trained short: {steps}" if short else f"every planned step trained ({steps})", role]
-    shortfalls = int(not met) + int(bool(short))
+    shortfalls = int(assessed and not met) + int(bool(short))
     description = "; ".join(parts) + (
         ". A warning: it blocks nothing (news_sentiment_macro_f1_gate decides promotion)" if shortfalls else "")
     return dg.AssetCheckResult(
         passed=not shortfalls, severity=dg.AssetCheckSeverity.WARN, description=description,
-        metadata={"version": version, "quality_target": quality_target_text(), "quality_target_met": bool(met),
+        metadata={"version": version, "quality_target": quality_target_text(), "quality_target_assessed": assessed,
+                  **({"quality_target_met": bool(met)} if assessed else {}),
                   "holdout_accuracy": dg.FloatMetadataValue(accuracy), "holdout_macro_f1": dg.FloatMetadataValue(macro_f1),
                   "shortfalls": shortfalls, **({"trained_short": short} if short else {})})
 
@@ -301,8 +317,10 @@ def quality_target_after_change(con, champion: dict | None, done: str) -> dg.Ass
 
     With a champion: `quality_target_verdict` on its holdout figures and training steps as
     ml.model_metrics holds them (split holdout: accuracy, macro_f1; split train: steps,
-    planned_steps). Without one: passes, saying that no version scores the articles, so none is
-    judged; the next training is."""
+    planned_steps), the target not assessed when its meta.json's facts say its holdout was not drawn
+    from the reference corpus (`holdout_from_reference_corpus` false; an artifact without meta.json
+    or that fact is judged). Without one: passes, saying that no version scores the articles, so none
+    is judged; the next training is."""
     from risk_assets.lib.ml.sentiment_eval import QUALITY_TARGET_SOURCE, quality_target_text
 
     if champion is None:
@@ -322,8 +340,15 @@ def quality_target_after_change(con, champion: dict | None, done: str) -> dg.Ass
     short = steps is not None and planned is not None and steps < planned
     ran = ("steps not recorded" if steps is None or planned is None else
            f"{steps:.0f} of {planned:.0f} steps" + (" (the time budget ended it)" if short else ""))
+    from risk_assets.lib.ml.artifacts import load_meta, locate
+
+    try:
+        facts = load_meta(locate(con, champion["artifact_path"])).get("facts", {})
+    except (FileNotFoundError, ValueError, TypeError, KeyError):  # no artifact or meta.json to read: judged
+        facts = {}
     verdict = quality_target_verdict({
         "version": version, "promoted": True, "training_steps": ran,
+        "quality_target_assessed": facts.get("holdout_from_reference_corpus") is not False,
         "holdout_accuracy": None if accuracy is None else round(accuracy, 4),
         "holdout_macro_f1": None if macro_f1 is None else round(macro_f1, 4),
         **({"trained_short": ran} if short else {}),

@@ -106,7 +106,8 @@ class CandidateRun:
         """The markdown model card (see sentiment_eval.model_card), opening with `TrainReport.short_note`
         (the one sentence of `short_warning` a reader of the card needs) and closing with `limitations`."""
         return model_card(self.version, self.candidate, self.baseline, self.champion,
-                          self.champion_version, self.decision, self.facts, self.report.short_note(), self.limitations)
+                          self.champion_version, self.decision, self.facts, self.report.short_note(), self.limitations,
+                          target_assessed=self.split.holdout_from_reference)
 
 
 def reserved_sentences(champion_row: dict | None) -> ReservedSentences | None:

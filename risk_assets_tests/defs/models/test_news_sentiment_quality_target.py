@@ -67,3 +67,60 @@ def test_no_version_trained_is_not_a_shortfall():
                                   f"quality target {TARGET}; news_sentiment_macro_f1_gate says why and who scores "
                                   "the articles")
     assert quality_target_verdict(None).passed
+
+
+NOT_ASSESSED = ("quality target 0.86 / 0.84 not assessed: its figures are on Financial PhraseBank, and this holdout "
+                "holds no PhraseBank sentence (no file of the reference format in the lake: it is drawn from the "
+                "lake's own labelled news), so the target can be neither met nor missed on it")
+
+
+def test_a_holdout_of_the_lenders_own_news_is_not_judged_against_the_phrasebank_target():
+    """A lender's feed without PhraseBank: the target is neither met nor missed, so the check passes
+    saying so (as a drift check with nothing to compare does); a training cut short still warns."""
+    own = _busy_run(holdout_accuracy=0.7031, holdout_macro_f1=0.6394, quality_target_assessed=False,
+                    training_steps="3 x 8", trained_short=None)
+    del own["quality_target_met"]
+    result = quality_target_verdict(own)
+    assert (result.passed, result.severity) == (True, dg.AssetCheckSeverity.WARN)
+    assert result.description == (
+        f"news_sentiment {VERSION}: {NOT_ASSESSED} (holdout accuracy 0.7031 / macro-F1 0.6394); every planned step "
+        "trained (3 x 8); champion: it scores the articles")
+    assert result.metadata["shortfalls"].value == 0
+    assert result.metadata["quality_target_assessed"].value is False
+    assert "quality_target_met" not in result.metadata
+    short = quality_target_verdict({**own, "training_steps": SHORT_STEPS, "trained_short": SHORT})
+    assert (short.passed, short.metadata["shortfalls"].value) == (False, 1)
+    assert short.description.startswith(f"news_sentiment {VERSION}: {NOT_ASSESSED} (holdout accuracy 0.7031 / "
+                                         f"macro-F1 0.6394); trained short: {SHORT_STEPS}; champion")
+    # the sample's materialization (PhraseBank holdout) is judged as before
+    assert quality_target_verdict(_busy_run(quality_target_assessed=True)).metadata["shortfalls"].value == 2
+
+
+def test_a_restored_champion_of_the_lenders_own_news_is_not_judged_against_the_target(tmp_path):
+    """After a change by hand, the champion's meta.json says whether its holdout was PhraseBank's."""
+    import json
+
+    import duckdb
+
+    from risk_assets.defs.models.news_sentiment import quality_target_after_change
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA ml")
+    con.execute("CREATE TABLE ml.model_metrics (model VARCHAR, version VARCHAR, split VARCHAR, metric VARCHAR, "
+                "value DOUBLE)")
+    con.executemany("INSERT INTO ml.model_metrics VALUES ('news_sentiment', ?, ?, ?, ?)",
+                    [(VERSION, "holdout", "accuracy", 0.70312), (VERSION, "holdout", "macro_f1", 0.63938),
+                     (VERSION, "train", "steps", 24), (VERSION, "train", "planned_steps", 24)])
+    for own, folder in ((False, tmp_path / "own"), (True, tmp_path / "phrasebank")):
+        folder.mkdir()
+        (folder / "meta.json").write_text(json.dumps({"facts": {"holdout_from_reference_corpus": own}}))
+    own = quality_target_after_change(con, {"version": VERSION, "artifact_path": str(tmp_path / "own")}, "restored")
+    assert (own.passed, own.metadata["shortfalls"].value) == (True, 0)
+    assert own.description == (f"after a change by hand (restored): news_sentiment {VERSION}: {NOT_ASSESSED} "
+                               "(holdout accuracy 0.7031 / macro-F1 0.6394); every planned step trained (24 of 24 "
+                               "steps); champion: it scores the articles")
+    sample = quality_target_after_change(con, {"version": VERSION, "artifact_path": str(tmp_path / "phrasebank")},
+                                         "restored")
+    assert (sample.passed, sample.metadata["shortfalls"].value) == (False, 1)
+    gone = quality_target_after_change(con, {"version": VERSION, "artifact_path": str(tmp_path / "gone")}, "restored")
+    assert gone.metadata["shortfalls"].value == 1  # no meta.json to say otherwise: judged

@@ -327,6 +327,22 @@ def test_the_card_says_whether_the_quality_target_is_met():
     assert ": not met** (accuracy 0.7667 / macro_f1 " in quality_target_line(evaluate(labels, wrong))
 
 
+def test_the_card_says_the_quality_target_is_not_assessed_on_a_holdout_of_the_lakes_own_news():
+    """No PhraseBank in the lake: the target's figures judge nothing, and the card says so once."""
+    from risk_assets.lib.ml.sentiment_eval import GateDecision, evaluate, model_card, quality_target_line
+
+    labels = ["negative", "neutral", "positive"] * 10
+    wrong = ["neutral"] * 10 + labels[10:]
+    line = quality_target_line(evaluate(labels, wrong), assessed=False)
+    assert line == ("**Quality target 0.86 / 0.84: not assessed**: its figures are on Financial PhraseBank, and this "
+                    "holdout holds no PhraseBank sentence (no file of the reference format in the lake: it is drawn "
+                    "from the lake's own labelled news), so the target can be neither met nor missed on it "
+                    "(accuracy 0.7667 / macro_f1 0.7714 on the holdout)")
+    card = model_card("v1", evaluate(labels, wrong), evaluate(labels, wrong), None, None,
+                      GateDecision(True, "first model"), {}, target_assessed=False)
+    assert line in card.splitlines() and "not met" not in card
+
+
 def test_the_cards_train_sentences_line_says_what_its_bracket_counts():
     from risk_assets.lib.ml.sentiment_pipeline import train_sentences_line
 

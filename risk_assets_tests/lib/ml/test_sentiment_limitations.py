@@ -72,6 +72,16 @@ def test_the_card_says_what_the_sample_model_cannot_be_trusted_for(data_dir):
     assert kept[-1].startswith("- length: it reads 96 tokens at a time ([CLS]/[SEP] included): 0 of the 3,851 ")
 
 
+def test_a_holdout_of_the_lakes_own_news_says_the_quality_target_is_not_assessed_and_not_that_it_was_missed(data_dir):
+    """No reference-format file in the lake: the labels line says the target is not assessed, and no
+    line says the model fell below it."""
+    split = replace(split_holdout(phrasebank_docs(data_dir), holdout_fraction=0.2, seed=0), holdout_from_reference=False)
+    lines = limitations(CUT_SHORT, split, SentimentTrainConfig(), 3)
+    assert [line for line in lines if "quality target" in line] == [
+        "- labels: no file of the reference format (phrasebank_txt) in the lake, so the holdout is drawn from all "
+        "labelled sentences, and the quality target, a figure on Financial PhraseBank, is not assessed on it."]
+
+
 def test_the_agreement_and_the_dates_are_read_from_the_reference_files_of_the_lake(risk_home):
     """A file named as the PhraseBank names its files states its agreement; two levels state none."""
     with connect(risk_home.lake_path) as con:
