@@ -538,7 +538,8 @@ def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
     deps=[news_scores],
     pool=LAKE_POOL,
     metadata=_column_schema(DAILY_COLUMNS),
-    description="ml.news_sentiment_daily: one row per UTC publication day: articles, tickers, net sentiment "
+    description="ml.news_sentiment_daily: one row per UTC publication day (00:00 to 24:00 UTC, not a desk's own "
+    "day: an article published at 20:00 in New York in summer counts on the next day): articles, tickers, net sentiment "
     "mean(p_positive - p_negative) in [-1, 1], shares negative and positive, the articles the scoring version "
     "trained on (n_train), held out (n_holdout) and never saw (n_unseen), and the net sentiment of the unseen "
     "alone (net_sentiment_unseen). Undated articles are left out; articles marked in a language other than "

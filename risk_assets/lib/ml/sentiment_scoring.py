@@ -17,7 +17,8 @@ before meta.json recorded them gives `unknown`: it cannot tell, and never says `
 
 Tables:
 - ml.news_scores: one row per scored article of marts.news_features (rebuilt on every run).
-- ml.news_sentiment_daily: one row per UTC publication day: the count of articles and tickers, the
+- ml.news_sentiment_daily: one row per UTC publication day (00:00 to 24:00 UTC, not a desk's own
+  day: 20:00 in New York in summer is the next UTC day): the count of articles and tickers, the
   net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
   positive; the day's articles by `sample` (train, holdout, unseen) and the net sentiment of the
   unseen ones alone. Articles without a publication time (the PhraseBank corpus has none) are not in it;
@@ -71,7 +72,8 @@ SCORE_COLUMNS = (
 """Columns of ml.news_scores, one row per scored article."""
 
 DAILY_COLUMNS = (
-    Column("day", "DATE", "UTC publication day."),
+    Column("day", "DATE", "Publication day in UTC (00:00 to 24:00 UTC), whatever time zone the feed wrote its "
+           "times in: an article published at 20:00 in New York in summer (00:00 UTC) counts on the next day."),
     Column("n_articles", "BIGINT", "Scored articles published that day."),
     Column("n_tickers", "BIGINT", "Distinct tickers the day's articles are about."),
     Column("net_sentiment", "DOUBLE", "Mean of p_positive - p_negative, -1 (all negative) to 1 (all positive)."),
