@@ -787,7 +787,7 @@ def parse_loan_file(
                 mapping = dataclasses.replace(mapping, line_kinds=mapping.line_kinds + boxed.line_kinds)
             if header_line > 1:  # a report's title above the header may state its as-of date
                 title_as_of, title_note = _as_of_from_title(
-                    csv_text.head_lines(content, mapping.dialect.encoding)[:header_line - 1])
+                    csv_text.head_lines(content, mapping.dialect.encoding)[:header_line - 1], _declared_day_order(mapping))
             if mapping.builtin and header_line:
                 passed_over = _mappings_passed_over(path, content, header_line, mapping, not_naming)
     except FileRefused as exc:
@@ -971,40 +971,98 @@ def _reader_of(mapping: TapeMapping) -> Callable[[str], bool]:
     return lambda name: _name_key(name) in declared or _states_row_currency(name)
 
 
-_TITLE_AS_OF = re.compile(r"(?i)\bas\s+(?:of|at)\b\s*:?\s*(?P<date>[^;|\t\"]+)")
-"""`as of <date>` in a report's title line above the header ('ACME Bank - Loan Portfolio Report as
-of 06/30/2024')."""
-_TITLE_DATE_FORMS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%B %d, %Y", "%B %d %Y", "%d %B %Y", "%b %d, %Y",
-                     "%b %d %Y", "%d %b %Y", "%d-%b-%Y", "%Y%m%d")
-"""Forms of a title's as-of date; one that reads in both the month-first and the day-first form
-(06/05/2024) is read in neither."""
+_TITLE_AS_OF = re.compile(
+    r"""(?ix)\b(?P<phrase>
+        as\s+(?:of|at)(?:\s+date)?                        # as of, as at, As Of Date
+        | report(?:ing)?\s+date | period\s+end(?:ing|ed)?(?:\s+date)? | position\s+date | snapshot\s+date
+        | cut[\s-]?off\s+date | data\s+through
+    )\b
+    (?P<cob>\s*[:\-\u2013\u2014]?\s*(?:(?:the\s+)?close\s+of\s+business|COB|EOD|end\s+of\s+day)\b)?
+    \s*[:\-\u2013\u2014,]?\s*
+    (?P<date>[^;|\t"]*)""")
+"""The phrase a report's title line above the header writes before its as-of date ('ACME Bank - Loan
+Portfolio Report as of 06/30/2024', 'CoreBanker Loan Extract - As Of Date: 01/31/2020', 'Data as of
+close of business 01/31/2020', 'Report Date: 2020-01-31', 'Period ending 31-Jan-2020', 'Position
+date - COB 01/31/2020'), and the text after it, which starts with the date."""
+_TITLE_DATE_FORMS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%B %d, %Y", "%B %d %Y", "%d %B %Y",
+                     "%b %d, %Y", "%b %d %Y", "%d %b %Y", "%d-%b-%Y", "%d-%B-%Y", "%Y%m%d")
+"""Forms of a title's as-of date, each also followed by other words (a time, '(unaudited)')."""
+_TITLE_DATE_FORMS_SAID = "2024-06-30, 06/30/2024, June 30, 2024, 30 June 2024, 30-Jun-2024, Jun 30 2024"
+_TITLE_FIX = ("write the date in a form read, or give it in the file name (asof_YYYY-MM-DD) or a sidecar "
+              "mapping's as_of")
 
 
-def _as_of_from_title(notes: list[str]) -> tuple[date | None, str | None]:
-    """The as-of date that a note line above the header states (`... as of 06/30/2024`), and what to
-    say of it: (date, 'line N: <the words>') when read; (None, 'line N: <the words>: ...') when
-    the words are no date in a form read, or one whose day and month could be swapped; (None, None)
-    when no note line states one. A monthly report kept under one name is dated so, as a name's
-    as-of marker dates a tape."""
+def _title_date_readings(written: str) -> dict[date, dict[str, str]]:
+    """Each date the start of `written` reads as -> {form (_TITLE_DATE_FORMS) that reads it: the text
+    it read}: the longest start that a form reads, so '01/31/2020 06:15 AM' reads as 2020-01-31."""
+    readings: dict[date, dict[str, str]] = {}
+    for form in _TITLE_DATE_FORMS:
+        for end in range(len(written), 5, -1):
+            try:
+                readings.setdefault(datetime.strptime(written[:end].strip(), form).date(), {})[form] = written[:end].strip()
+                break
+            except ValueError:
+                continue
+    return readings
+
+
+def _declared_day_order(mapping: TapeMapping) -> str | None:
+    """'%m' (month first) or '%d' (day first) where every date column `mapping` declares with a day
+    and a month before the year in its format writes them in that order (`%m/%d/%Y` -> '%m'), else
+    None: the tape's own dialect for a date whose day and month could be swapped. A year-first
+    format (ISO's `%Y-%m-%d`) says nothing of how the system writes a day before its year."""
+    orders = set()
+    for field in mapping.fields:
+        fmt = field.fmt or ""
+        if field.kind == "date" and "%m" in fmt and "%d" in fmt:
+            year = min((fmt.index(code) for code in ("%Y", "%y") if code in fmt), default=len(fmt))
+            if year > max(fmt.index("%m"), fmt.index("%d")):
+                orders.add("%m" if fmt.index("%m") < fmt.index("%d") else "%d")
+    return orders.pop() if len(orders) == 1 else None
+
+
+def _as_of_from_title(notes: list[str], day_order: str | None = None) -> tuple[date | None, str | None]:
+    """The as-of date that a note line above the header states, and what to say of it.
+
+    Args:
+        notes: the lines above the header, line 1 first.
+        day_order: '%m' or '%d', the order of day and month the tape's mapping declares for its
+            dates (`_declared_day_order`), which reads a title date whose day and month could be
+            swapped (03/04/2020); None: such a date is read in neither order.
+
+    Returns:
+        (date, "line N: '<phrase and date as written>'") when the first line with an as-of phrase
+        (_TITLE_AS_OF: as of, as at, As Of Date:, Report Date:, Period ending, ...) is followed by
+        a date in a form read (_TITLE_DATE_FORMS); (None, "line N: '<phrase and text>': <why>; <fix>")
+        when the text after the phrase starts with no date in such a form, or with one whose day and
+        month could be swapped and no declared order; (None, None) when no line has such a phrase.
+        A monthly report kept under one name is dated so, as a name's as-of marker dates a tape.
+    """
     for number, line in enumerate(notes, start=1):
         found = _TITLE_AS_OF.search(line.strip().strip('"'))
         if not found:
             continue
         written = found.group("date").strip().rstrip(".,")
-        said = f"line {number}: {found.group(0).strip()!r}"
-        read = set()
-        for form in _TITLE_DATE_FORMS:
-            for end in range(len(written), 5, -1):  # the date may be followed by other words
-                try:
-                    read.add((form, datetime.strptime(written[:end].strip(), form).date()))
-                    break
-                except ValueError:
-                    continue
-        days = {day for _, day in read}
-        if len(days) == 1:
-            return days.pop(), said
-        why = "day and month could be swapped" if days else "no date in a form read (2024-06-30, 06/30/2024, June 30, 2024)"
-        return None, f"{said}: {why}; give the date in the file name (asof_YYYY-MM-DD) or a sidecar's as_of"
+        said = f"line {number}: {found.group(0).strip().rstrip('.,')!r}"
+        readings = _title_date_readings(written)
+        if len(readings) == 2 and day_order:
+            month_first = day_order == "%m"
+            readings = {day: forms for day, forms in readings.items()
+                        if any(("%m" in f and "%d" in f and (f.index("%m") < f.index("%d")) == month_first)
+                               for f in forms)}
+        if len(readings) == 1:
+            return next(iter(readings)), said
+        if readings:
+            first, second = sorted(readings, key=lambda day: "%m/%d/%Y" not in readings[day])
+            why = (f"{next(iter(readings[first].values()))!r}: day and month could be swapped ({first.isoformat()} "
+                   f"month first, {second.isoformat()} day first), and the mapping declares no order of day and month "
+                   "for its dates (a date column's "
+                   "format, %m/%d/%Y or %d/%m/%Y, would)")
+        else:
+            shown = written if len(written) <= 40 else written[:40] + "..."
+            why = (f"{shown!r} is no date in a form read ({_TITLE_DATE_FORMS_SAID})" if shown
+                   else "no date follows the phrase")
+        return None, f"{said}: {why}; {_TITLE_FIX}"
     return None, None
 
 
