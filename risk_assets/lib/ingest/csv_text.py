@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import gzip
 import io
 import re
@@ -96,6 +97,15 @@ def column_name_key(name: str) -> str:
     Characters no viewer shows and Unicode spaces are folded first (`fold_header_name`):
     `\\u200bamount` and `loan_id\\u00a0` are `amount` and `loan_id` (notes `header_invisible_characters`)."""
     return re.sub(r"(?<=\S)[\s_]+(?=\S)", " ", fold_header_name(name)).casefold()
+
+
+def nearest_name(name: str, names: Sequence[str], key: Callable[[str], str] = column_name_key) -> str | None:
+    """The one of `names` (as written) closest to `name` when both are compared as `key` (difflib's
+    ratio 0.6 or more), else None: a refusal's 'did you mean' for a declared column a file lacks
+    (`Chargeoff_Date` for a mapping's `ChargeOff_Dt`)."""
+    keys = {key(candidate): candidate for candidate in reversed(names) if candidate}
+    close = difflib.get_close_matches(key(name), list(keys), n=1, cutoff=0.6)
+    return keys[close[0]] if close else None
 
 
 def header_name_marks(name: str) -> list[str]:

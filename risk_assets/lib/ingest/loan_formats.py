@@ -1187,14 +1187,16 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
         misread = misread or _header_fits_in(mapping, content)
         tried.append(f"mapping {mapping.name!r} (needs {sorted(needed)})")
         if mapping.meant_for_file:  # a sidecar, or a glob that names the file
-            first = next((line for line in lines if line.strip()), "")
-            missing = _columns_lacking(mapping, csv_text.split_fields(first, mapping.dialect.delimiter))
-            misfits.append(_misfit(mapping, missing, "its header does not have"))
-            fewest = min((_columns_lacking(mapping, csv_text.split_fields(line, mapping.dialect.delimiter))
-                          for line in lines if line.strip()), key=len, default=missing)
+            # the header is the line holding most of its columns: a report's title may sit above it
+            fewest, number, names = min(
+                ((_columns_lacking(mapping, fields), number, fields) for number, line in enumerate(lines, start=1)
+                 if line.strip() for fields in [csv_text.split_fields(line, mapping.dialect.delimiter)]),
+                key=lambda found: (len(found[0]), found[1]), default=(sorted(needed), 1, []))
+            lacking = "its header does not have" if number == 1 else f"its header (line {number}) does not have"
+            misfits.append(_misfit(mapping, fewest, lacking, names))
             if 2 * len(fewest) <= len(needed) or _names_files_by_name(mapping):
                 # most of its columns are there (one renamed or dropped), or its glob names the lender's files
-                near.append(_misfit(mapping, fewest, "its header does not have"))
+                near.append(_misfit(mapping, fewest, lacking, names))
     if misread:  # the columns are there, in another encoding than the declared one: say that, not "no mapping"
         _refuse_encoding(path, content, *misread)
     sidecars = [m for m in mappings if m.sidecar]
@@ -1459,13 +1461,21 @@ def _names_files_by_name(mapping: TapeMapping) -> bool:
                for glob in mapping.applies_to)
 
 
-def _misfit(mapping: TapeMapping, missing: list[str], lacking: str) -> str:
+def _misfit(mapping: TapeMapping, missing: list[str], lacking: str, header: Sequence[str] = ()) -> str:
     """One mapping's line in a refusal: its file, how it was chosen, and the columns `missing`,
     which `lacking` says where they are not: '<file> (sidecar) declares column(s) [...] that
     <lacking>', `lacking` a clause such as "its header does not have" or "no sheet's header has"; a
-    free-text column among them is named with its key, whose every column is a declared one too."""
+    free-text column among them is named with its key, whose every column is a declared one too.
+    `header`: the names of the line taken for the header, as written; a missing column with a close
+    one among those the mapping does not declare is followed by "(did you mean 'Chargeoff_Date' for
+    'ChargeOff_Dt'?)" (csv_text.nearest_name)."""
     chosen = "sidecar" if mapping.sidecar else "applies_to " + ", ".join(mapping.applies_to)
     said = f"{mapping.source} ({chosen}) declares column(s) {missing} that {lacking}"
+    declared = {_name_key(column) for column in mapping.declared_columns}
+    spare = [name for name in header if _name_key(name) not in declared]
+    if guesses := [f"{nearest!r} for {column!r}" for column in missing
+                   if (nearest := csv_text.nearest_name(column, spare, key=_name_key))]:
+        said += f" (did you mean {', '.join(guesses)}?)"
     if free := [c for c in missing if c in mapping.free_text_columns]:
         said += (f" (free_text_columns names {free}: rename it to the tape's column, or take it out of "
                  "free_text_columns if the tape no longer carries it)")

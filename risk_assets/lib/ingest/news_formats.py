@@ -3600,8 +3600,7 @@ def _refuse_undeclared(path: Path, header: list[str], where: str, paths: dict[st
     kind = "field" if records_apart else "column"
     shown = [".".join(paths[name]) if paths and len(paths.get(name, ())) > 1 else name for name in header]
     column = written[missing[0]]
-    close = difflib.get_close_matches(column_key(column), [column_key(name) for name in shown], n=1, cutoff=0.6)
-    nearest = next((name for name in shown if close and column_key(name) == close[0]), None)
+    nearest = csv_text.nearest_name(column, shown, key=column_key)
     raise FileRefused(
         f"{path}: news settings {SETTINGS_FILE.get()} declare the {kind} {column!r} as the "
         f"{declared[missing[0]]} ('columns'), but the file has no {kind} of that name (compared whatever its case "

@@ -93,7 +93,8 @@ def test_a_header_name_that_still_matches_nothing_is_refused_naming_its_invisibl
     with pytest.raises(FileRefused) as refused:
         parse_loan_file(bank_tape)
     assert str(refused.value).endswith(
-        "declares column(s) ['amount'] that its header does not have. First line: 'loan_id,\\u200bamont,status'. "
+        "declares column(s) ['amount'] that its header does not have (did you mean '\\u200bamont' for 'amount'?). "
+        "First line: 'loan_id,\\u200bamont,status'. "
         "Its names hold characters no viewer shows, which are matched without them: '\\u200bamont' "
         "(U+200B ZERO WIDTH SPACE).")
 
