@@ -59,7 +59,8 @@ class RiskHome:
 
     @property
     def mappings(self) -> Path:
-        """Declared column mappings (`*.json`) for loan tapes (see lib.ingest.mappings)."""
+        """Declared column mappings for loan tapes (`*.json` and `loans/*.json`, see lib.ingest.mappings),
+        and news settings (`news/*.json`, see lib.ingest.news_settings)."""
         return self.root / "mappings"
 
     @property

@@ -722,7 +722,8 @@ def _dialect(spec: dict) -> Dialect:
 
 def load_mappings(tape: Path, mapping_dirs: Sequence[Path]
                   ) -> tuple[list[TapeMapping], list[str], list[TapeMapping]]:
-    """The mappings that may apply to `tape`, in lookup order (sidecar first, then by file name).
+    """The mappings that may apply to `tape`, in lookup order (sidecar first, then each of
+    `mapping_dirs`' `*.json`, then its `loans/*.json`, each by file name).
 
     A folder mapping whose `applies_to` does not name the tape is set aside before it is checked.
 
@@ -742,8 +743,9 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]
     """
     candidates = [tape.with_name(tape.name + SIDECAR_SUFFIX)]
     for folder in mapping_dirs:
-        if Path(folder).is_dir():
-            candidates += sorted(Path(folder).glob("*.json"))
+        for kept in (Path(folder), Path(folder) / LOAN_MAPPINGS_FOLDER):  # loans/ beside news/'s news settings
+            if kept.is_dir():
+                candidates += sorted(kept.glob("*.json"))
     found, unreadable, not_naming = [], [], []
     for path in candidates:
         try:
@@ -780,6 +782,9 @@ def load_mappings(tape: Path, mapping_dirs: Sequence[Path]
 
 
 SIDECAR_SUFFIX = ".mapping.json"
+LOAN_MAPPINGS_FOLDER = "loans"
+"""The mappings folder's subfolder that holds loan tape mappings too (`mappings/loans/*.json`), as
+`mappings/news/` holds news settings: a mapping there is read as one in `mappings/` itself."""
 
 
 def other_sidecars_naming(tape: Path) -> list[Path]:

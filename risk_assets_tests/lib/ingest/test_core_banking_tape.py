@@ -128,3 +128,18 @@ def test_a_mapping_that_does_not_fit_names_only_the_column_the_header_lacks_and_
     where = "its header does not have" if not above else "its header (line 3) does not have"
     assert f"(applies_to LOANTAPE_*.csv) declares column(s) ['ChargeOff_Dt'] that {where} (did you mean " \
            f"'Chargeoff_Date' for 'ChargeOff_Dt'?)" in str(refused.value)
+
+
+def test_a_loan_mapping_in_mappings_loans_is_read_as_one_in_mappings(tmp_path):
+    """News settings live in mappings/news/: a lender keeping its loan mapping in mappings/loans/
+    has it read, not a refusal that no known format reads the tape."""
+    tape = land(tmp_path, "LOANTAPE_M1.csv", titled("Loan Portfolio Report as of 12/31/2019"),
+                mapping_at="loans/corebank.json")
+    parsed = parse_loan_file(tape, [tmp_path / "mappings"])
+    parsed.reconcile()
+    assert parsed.rows.select("loan_key", "snapshot_date", "loan_amount", "default_flag").rows() == [
+        ("mybank:100200300", date(2019, 12, 31), 5000.0, None),
+        ("mybank:100200301", date(2019, 12, 31), 2500.0, None),
+        ("mybank:100200302", date(2019, 12, 31), 2400.0, 0),
+        ("mybank:100200309", date(2019, 12, 31), 5375.0, 1),
+    ]
