@@ -655,6 +655,8 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
     if (cut := unterminated_last_line(path)) is not None:
         outcome.unterminated_line = last_line_read(parsed)
         parsed.notes["last_line_unterminated"] = unterminated_note(cut, outcome.unterminated_line)
+    if domain == "loans" and (undated := undated_beside_dated(con, path, parsed)):
+        parsed.notes["undated_beside_dated"] = undated
     outcome.format = parsed.format
     outcome.rows_in_file = parsed.data_records + len(parsed.non_data_lines)
     outcome.rows_quarantined = parsed.rows_quarantined
@@ -692,6 +694,30 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
         outcome.outcome, outcome.rows_loaded, outcome.message = "failed", 0, f"{path}: {exc}"
         _record(con, domain, outcome, run_id)
     return outcome
+
+
+def undated_beside_dated(con, path: Path, parsed) -> str | None:
+    """What landing an undated loan tape (no as-of date: parsed.notes['as_of'] None and no row's
+    snapshot_date) beside dated snapshots of its book in raw.loans changes, and how to date it: the
+    file's note `undated_beside_dated`, a WARN line of the run summary. None for a dated tape, or
+    a book with no dated snapshot yet (a book of undated tapes, as LendingClub's, ranks by landing)."""
+    if parsed.notes.get("as_of") or parsed.rows.height == 0 or parsed.rows["snapshot_date"].is_not_null().any():
+        return None
+    books = sorted(set(parsed.rows["portfolio"].drop_nulls().to_list()))
+    try:
+        dated = con.execute("SELECT portfolio, max(snapshot_date) FROM raw.loans WHERE snapshot_date IS NOT NULL "
+                            "AND list_contains(?, portfolio) GROUP BY portfolio ORDER BY portfolio", [books]).fetchall()
+    except duckdb.Error:  # no raw.loans yet
+        return None
+    if not dated:
+        return None
+    held = ", ".join(f"{book} (latest {latest.isoformat()})" for book, latest in dated)
+    return (f"undated (no as-of date in its name, a title line, its sidecar mapping or its folder) beside dated "
+            f"snapshots of book {held}: its rows rank older than every dated snapshot, so a dated tape's version "
+            "of each loan is the newest whatever this file says, and no charge-off date of it is checked against "
+            "an as-of date (chargeoff_not_after_as_of). Date it with a title line above the header (`Loan "
+            f"Portfolio Report as of 06/30/2024`), `as_of` in its sidecar mapping ({path.name}.mapping.json) or "
+            "asof_YYYY-MM-DD in its file name, and land it again")
 
 
 def interrupted(exc: BaseException) -> bool:

@@ -91,9 +91,10 @@ class LakeOutcomes(NamedTuple):
 
 NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [], [], [])
 
-UNREAD_NOTES = ("published_at_unread", "headline_scored_beside_unread_text")
+UNREAD_NOTES = ("published_at_unread", "headline_scored_beside_unread_text", "undated_beside_dated")
 """Reader notes that say a landed file's articles lost something it holds (every time, or the text
-beside a headline scored alone): warnings of the run, shown in its summary, never only a note."""
+beside a headline scored alone), or that a loan tape landed undated beside dated snapshots of its
+book (`landing.undated_beside_dated`): warnings of the run, shown in its summary, never only a note."""
 
 
 NOT_LANDED_SQL = """
