@@ -538,18 +538,20 @@ def news_scores_coverage(context: dg.AssetCheckExecutionContext, lake: LakeResou
     deps=[news_scores],
     pool=LAKE_POOL,
     metadata=_column_schema(DAILY_COLUMNS),
-    description="ml.news_sentiment_daily: one row per UTC publication day (00:00 to 24:00 UTC, not a desk's own "
-    "day: an article published at 20:00 in New York in summer counts on the next day): articles, tickers, net sentiment "
+    description="ml.news_sentiment_daily: one row per publication day in the lake's day zone (RISK_NEWS_DAY_ZONE, "
+    "an IANA name such as America/New_York; UTC when unset, where an article published at 20:00 in New York in summer "
+    "counts on the next day), named in day_zone and the metadata's day_zone: articles, tickers, net sentiment "
     "mean(p_positive - p_negative) in [-1, 1], shares negative and positive, the articles the scoring version "
     "trained on (n_train), held out (n_holdout) and never saw (n_unseen), and the net sentiment of the unseen "
     "alone (net_sentiment_unseen). Undated articles are left out; articles marked in a language other than "
     "English are only counted (n_not_english).",
 )
 def news_sentiment_daily(lake: LakeResource) -> dg.MaterializeResult:
-    from risk_assets.lib.ml.sentiment_scoring import build_daily_index
+    from risk_assets.lib.ml.sentiment_scoring import build_daily_index, news_day_zone
 
+    zone = news_day_zone()  # DayZoneError, naming RISK_NEWS_DAY_ZONE, before the table is touched
     with lake.connect() as con:
-        rows = build_daily_index(con)
+        rows = build_daily_index(con, zone)
         days = con.execute("SELECT count(DISTINCT day) FROM ml.news_sentiment_daily").fetchone()[0]
         undated = con.execute(
             "SELECT count(*) FROM ml.news_scores s JOIN marts.news_features f USING (doc_id) "
@@ -558,7 +560,8 @@ def news_sentiment_daily(lake: LakeResource) -> dg.MaterializeResult:
         n_train, n_holdout, n_unseen = con.execute(
             "SELECT coalesce(sum(n_train), 0), coalesce(sum(n_holdout), 0), coalesce(sum(n_unseen), 0) "
             "FROM ml.news_sentiment_daily").fetchone()
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "days": days, "undated_articles_left_out": undated,
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "days": days, "day_zone": zone,
+                                          "undated_articles_left_out": undated,
                                           "articles_train": int(n_train), "articles_holdout": int(n_holdout),
                                           "articles_unseen": int(n_unseen)})
 

@@ -10,6 +10,7 @@ import polars as pl
 from risk_assets.defs.monitoring.policy import RetrainPolicy
 from risk_assets.defs.quality.verdicts import say_failed
 from risk_assets.defs.resources import LAKE_POOL, LakeResource
+from risk_assets.lib.ml.sentiment_scoring import news_day_zone
 from risk_assets.lib.monitoring import loans, sentiment, tables
 from risk_assets.lib.monitoring.stability import psi_judged, psi_verdict
 from risk_assets.lib.quality.outcome import WARN, record_verdict
@@ -179,9 +180,12 @@ def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) 
     are dated by ingestion, not publication (documents without a publication date), and the preview
     opens with that line when any is. Documents marked in a language other than English are left
     out of the figures: the column documents_not_english counts them per day, metadata
-    `not_english_left_out` per language, and the preview says so."""
+    `not_english_left_out` per language, and the preview says so. Its days are those of the lake's
+    day zone (RISK_NEWS_DAY_ZONE, UTC when unset), metadata `day_zone`; a zone name DuckDB does not
+    know fails the step (DayZoneError) before the table is touched."""
+    zone = news_day_zone()
     with lake.connect() as con:
-        frame = sentiment.sentiment_trend(con)
+        frame = sentiment.sentiment_trend(con, zone)
         tables.replace(con, tables.NEWS_SENTIMENT_TREND, frame)
         not_english, left_out = sentiment.not_english_left_out(con)
     by_sample = {kind: int(frame.get_column(f"documents_{kind}").sum()) if frame.height else 0
@@ -196,6 +200,7 @@ def news_sentiment_trend(context: dg.AssetExecutionContext, lake: LakeResource) 
         "documents_not_english"])
     return dg.MaterializeResult(metadata={
         "dagster/row_count": frame.height,
+        "day_zone": zone,
         "documents": int(frame.get_column("documents").sum()) if frame.height else 0,
         "documents_by_sample": by_sample,
         "dating": dating,

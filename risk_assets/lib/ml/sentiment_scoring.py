@@ -17,8 +17,9 @@ before meta.json recorded them gives `unknown`: it cannot tell, and never says `
 
 Tables:
 - ml.news_scores: one row per scored article of marts.news_features (rebuilt on every run).
-- ml.news_sentiment_daily: one row per UTC publication day (00:00 to 24:00 UTC, not a desk's own
-  day: 20:00 in New York in summer is the next UTC day): the count of articles and tickers, the
+- ml.news_sentiment_daily: one row per publication day in the lake's day zone (RISK_NEWS_DAY_ZONE,
+  `news_day_zone`; UTC when unset, where 20:00 in New York in summer is the next day), named in its
+  `day_zone` column, as monitoring.news_sentiment_trend counts its days: the count of articles and tickers, the
   net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
   positive; the day's articles by `sample` (train, holdout, unseen) and the net sentiment of the
   unseen ones alone. Articles without a publication time (the PhraseBank corpus has none) are not in it;
@@ -28,7 +29,9 @@ Tables:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+import os
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
 import duckdb
@@ -72,8 +75,11 @@ SCORE_COLUMNS = (
 """Columns of ml.news_scores, one row per scored article."""
 
 DAILY_COLUMNS = (
-    Column("day", "DATE", "Publication day in UTC (00:00 to 24:00 UTC), whatever time zone the feed wrote its "
-           "times in: an article published at 20:00 in New York in summer (00:00 UTC) counts on the next day."),
+    Column("day", "DATE", "Publication day in the time zone day_zone names (RISK_NEWS_DAY_ZONE; UTC when unset), "
+           "whatever zone the feed wrote its times in: in UTC days an article published at 20:00 in New York in summer "
+           "(00:00 UTC) counts on the next day, in America/New_York days on its own."),
+    Column("day_zone", "VARCHAR", "IANA time zone whose midnight-to-midnight days `day` counts (RISK_NEWS_DAY_ZONE "
+           "when the table was built; UTC when unset): the same on every row, the table being rebuilt whole."),
     Column("n_articles", "BIGINT", "Scored articles published that day."),
     Column("n_tickers", "BIGINT", "Distinct tickers the day's articles are about."),
     Column("net_sentiment", "DOUBLE", "Mean of p_positive - p_negative, -1 (all negative) to 1 (all positive)."),
@@ -98,7 +104,7 @@ NEWS_SCORES_DDL = "CREATE OR REPLACE TABLE ml.news_scores (\n    " + ",\n    ".j
 _DAILY_SQL = """
 CREATE OR REPLACE TABLE ml.news_sentiment_daily AS
 WITH dated AS (
-    SELECT CAST(f.published_at AS DATE) AS day, f.ticker, s.label, s.p_positive, s.p_negative, s.model_version,
+    SELECT {day} AS day, f.ticker, s.label, s.p_positive, s.p_negative, s.model_version,
            {sample} AS sample, {english} AS english
     FROM ml.news_scores AS s JOIN marts.news_features AS f USING (doc_id)
     WHERE f.published_at IS NOT NULL
@@ -110,6 +116,7 @@ WITH dated AS (
     GROUP BY day
 )
 SELECT day,
+       {zone} AS day_zone,
        count(*) FILTER (WHERE english) AS n_articles,
        coalesce(any_value(k.n_tickers), 0) AS n_tickers,
        avg(p_positive - p_negative) FILTER (WHERE english) AS net_sentiment,
@@ -125,8 +132,64 @@ FROM dated LEFT JOIN tickers AS k USING (day)
 GROUP BY day
 ORDER BY day
 """
-DAILY_SQL = _DAILY_SQL.format(sample="s.sample", english=in_english_sql("s"))
-"""Rebuilds ml.news_sentiment_daily from ml.news_scores as this module writes it."""
+NEWS_DAY_ZONE_ENV = "RISK_NEWS_DAY_ZONE"
+DEFAULT_DAY_ZONE = "UTC"
+"""The day zone of the daily indices when RISK_NEWS_DAY_ZONE is unset or blank."""
+
+
+class DayZoneError(ValueError):
+    """RISK_NEWS_DAY_ZONE names no time zone DuckDB knows; the one-line message names the variable,
+    the value, an example and the closest known name."""
+
+
+def news_day_zone(environ: Mapping[str, str] | None = None) -> str:
+    """The time zone whose days the daily sentiment indices count: RISK_NEWS_DAY_ZONE, an IANA zone
+    name ('America/New_York'), read where the indices are built (so a changed setting counts from the
+    next build); DEFAULT_DAY_ZONE ('UTC') when unset or blank.
+
+    Raises:
+        DayZoneError: the value is not a zone DuckDB's time zone database knows, e.g.
+            "RISK_NEWS_DAY_ZONE='America/NewYork' is not a time zone name (closest: America/New_York):
+            set an IANA zone name such as America/New_York, or unset it for UTC days".
+    """
+    value = (os.environ if environ is None else environ).get(NEWS_DAY_ZONE_ENV, "").strip()
+    if not value:
+        return DEFAULT_DAY_ZONE
+    with duckdb.connect() as con:
+        try:
+            con.execute("SELECT timezone(?, TIMESTAMPTZ '2000-01-01 00:00:00+00')", [value])
+        except duckdb.Error:
+            # a name, or its place alone, in any case and with spaces: 'new york' -> America/New_York
+            known = {key.lower(): name for (name,) in con.execute("SELECT name FROM pg_timezone_names()").fetchall()
+                     for key in (name, name.rsplit("/", 1)[-1])}
+            closest = [known[key] for key in difflib.get_close_matches(value.replace(" ", "_").lower(), known, n=1)]
+            raise DayZoneError(
+                f"{NEWS_DAY_ZONE_ENV}={value!r} is not a time zone name"
+                + (f" (closest: {closest[0]})" if closest else "")
+                + ": set an IANA zone name such as America/New_York, or unset it for UTC days") from None
+    return value
+
+
+def day_sql(column: str, zone: str) -> str:
+    """SQL for the calendar day (DATE) in `zone` of `column`, a TIMESTAMP holding UTC as the lake stores
+    its times (raw.news.published_at, _ingested_at): both daily indices date their rows by it.
+
+    timezone('UTC', column) reads the naive time as UTC (a TIMESTAMPTZ), and timezone(zone, ...) gives
+    that instant's wall-clock time in `zone` (a TIMESTAMP again), whose DATE does not depend on the
+    connection's TimeZone setting. timezone(zone, column) alone would read the naive time as `zone`'s
+    own and shift it the other way (00:30 UTC -> 04:30, not 20:30 the day before, in New York).
+    `zone` is a name news_day_zone returned."""
+    return f"CAST(timezone({_zone_literal(zone)}, timezone('UTC', {column})) AS DATE)"
+
+
+def _zone_literal(zone: str) -> str:
+    """`zone` as an SQL string literal."""
+    return "'" + zone.replace("'", "''") + "'"
+
+
+DAILY_SQL = _DAILY_SQL.format(sample="s.sample", english=in_english_sql("s"),
+                              day=day_sql("f.published_at", DEFAULT_DAY_ZONE), zone=_zone_literal(DEFAULT_DAY_ZONE))
+"""Rebuilds ml.news_sentiment_daily from ml.news_scores as this module writes it, in UTC days."""
 
 
 def training_sample(texts: list[str], seen: ReservedSentences | None) -> list[str]:
@@ -289,14 +352,24 @@ def withdraw_scores(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return removed
 
 
-def build_daily_index(con: duckdb.DuckDBPyConnection) -> int:
+def build_daily_index(con: duckdb.DuckDBPyConnection, zone: str | None = None) -> int:
     """Rebuild ml.news_sentiment_daily from ml.news_scores and marts.news_features; returns its row count.
+
+    zone: the time zone whose days it counts (recorded in day_zone); None reads RISK_NEWS_DAY_ZONE
+    (news_day_zone, UTC when unset). The table is replaced whole, so a lake rebuilt in another zone
+    holds no day of the former one.
 
     Scores written before ml.news_scores had its `sample` column count as unknown: in none of
     n_train, n_holdout, n_unseen, and net_sentiment_unseen NULL. Articles marked in a language other
     than English (ml.news_scores.language) are left out of the figures and counted per day in
     n_not_english (a day of only those: n_articles 0, its sentiment NULL); scores written before the
-    table had the column count as English."""
+    table had the column count as English.
+
+    Raises:
+        DayZoneError: zone None and RISK_NEWS_DAY_ZONE names no time zone.
+    """
+    zone = news_day_zone() if zone is None else zone
     con.execute(_DAILY_SQL.format(sample="s.sample" if has_sample_column(con) else f"'{UNKNOWN}'",
-                                  english=in_english_sql("s") if has_language_column(con) else "true"))
+                                  english=in_english_sql("s") if has_language_column(con) else "true",
+                                  day=day_sql("f.published_at", zone), zone=_zone_literal(zone)))
     return con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0]

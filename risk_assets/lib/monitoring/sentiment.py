@@ -3,6 +3,8 @@
 index(day) = mean over the day's scored documents of p_positive - p_negative, in [-1, 1]; the
 7-day figure weights days by their document counts. Documents without a publication time (the
 Financial PhraseBank corpus has none) are dated by their first ingest, and say so in `date_source`.
+A day runs from midnight to midnight in the lake's day zone (RISK_NEWS_DAY_ZONE, UTC when unset),
+which each row names in `day_zone`.
 Each day also counts its documents by `sample` (the scoring version trained on the sentence, held
 it out, or never saw it) and gives the index of the unseen ones alone: a score of a sentence the
 model trained on is learned, not judged, and on the sample corpus almost every document is one.
@@ -28,7 +30,14 @@ from risk_assets.lib.ingest.landing import last_loaded_at
 from risk_assets.lib.lake import table_exists
 from risk_assets.lib.ml.registry import champion, operator_restore, trained_short, version_row
 from risk_assets.lib.ml.sentiment import MODEL_NAME
-from risk_assets.lib.ml.sentiment_scoring import UNKNOWN, has_language_column, has_sample_column, not_english_scored
+from risk_assets.lib.ml.sentiment_scoring import (
+    UNKNOWN,
+    day_sql,
+    has_language_column,
+    has_sample_column,
+    news_day_zone,
+    not_english_scored,
+)
 from risk_assets.lib.monitoring import tables
 from risk_assets.lib.schema import in_english_sql
 from risk_assets.lib.monitoring.retrain import SentimentAttempt, SentimentFirstModelSnapshot, SentimentSnapshot
@@ -40,7 +49,7 @@ WITH docs AS (
     FROM (SELECT DISTINCT ON (doc_id) * FROM ml.news_scores) s
     LEFT JOIN marts.news_features f USING (doc_id)
 ), dated AS (
-    SELECT coalesce(published_at, ingested_at)::DATE AS day,
+    SELECT {day} AS day,
            CASE WHEN published_at IS NULL THEN 'ingested' ELSE 'published' END AS date_source,
            p_positive - p_negative AS polarity, sample, english,
            (p_negative >= p_neutral AND p_negative >= p_positive)::INTEGER AS is_negative
@@ -66,8 +75,13 @@ ORDER BY day, date_source
 """
 
 
-def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def sentiment_trend(con: duckdb.DuckDBPyConnection, zone: str | None = None) -> pl.DataFrame:
     """Rows of monitoring.news_sentiment_trend (one per day and date source), computed_at = now (UTC).
+
+    zone: the time zone whose days the rows count, publication and ingestion days alike
+    (sentiment_scoring.day_sql), recorded in day_zone; None reads RISK_NEWS_DAY_ZONE
+    (sentiment_scoring.news_day_zone, UTC when unset), as ml.news_sentiment_daily does. Raises
+    DayZoneError when zone is None and that setting names no time zone.
 
     Empty, with the table's schema, while ml.news_scores does not exist. Scores written before
     ml.news_scores had its `sample` column count as unknown: in `documents`, in none of
@@ -84,8 +98,10 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         return pl.DataFrame(schema=tables.NEWS_SENTIMENT_TREND.schema)
     sample = "s.sample" if has_sample_column(con) else f"'{UNKNOWN}'"
     english = in_english_sql("s") if has_language_column(con) else "true"
-    frame = pl.from_arrow(con.execute(_TREND_SQL.format(sample=sample, english=english)).fetch_arrow_table())
-    return frame.with_columns(computed_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)))
+    zone = news_day_zone() if zone is None else zone
+    day = day_sql("coalesce(published_at, ingested_at)", zone)
+    frame = pl.from_arrow(con.execute(_TREND_SQL.format(sample=sample, english=english, day=day)).fetch_arrow_table())
+    return frame.with_columns(day_zone=pl.lit(zone), computed_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)))
 
 
 def not_english_left_out(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], str]:
