@@ -44,7 +44,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           one, an amount like 5.000 where the file's points group thousands
                           (`_points_grouping_thousands`: a German spreadsheet's CSV)
     unknown_status        status not in the format's status -> default flag map
-    negative_income, sentinel_value (dti 999 / -1, declared sentinels such as days 365243),
+    negative_income, sentinel_value (dti 999 / -1, declared sentinels on mapped columns, FICO 9999),
     value_out_of_range    also a negative dti other than the sentinel -1 (-3.5: NEGATIVE_DTI_SAID)
     negative_amount       an installment, revolving balance or SBA amount (disbursed, approved,
                           guaranteed, charged off, outstanding) below zero (NON_NEGATIVE_AMOUNTS)
@@ -122,6 +122,8 @@ from risk_assets.lib.ingest.mappings import (
     LENDINGCLUB_STATUS,
     TARGET_SQL_TYPES,
     UNIT_TARGETS,
+    RATE_KIND_POWER,
+    RATIO_UNITS,
     EPOCH_FORMATS,
     FREE_TEXT_TARGETS,
     QUARTER_FORMAT,
@@ -347,7 +349,10 @@ RULES: dict[str, str] = {
     "negative_income": "is a negative income",
     "negative_amount": ("is below zero in an amount that never is (an installment, a balance, an amount disbursed, "
                         "approved, guaranteed or charged off): a minus sign or an accountant's parentheses on it?"),
-    "sentinel_value": "is a sentinel code, not a measurement",
+    "sentinel_value": ("is a sentinel code, not a measurement: the loan is held out of the lake, so out of the "
+                       "features and the PD model's training; if the code means 'unknown' for this lender and the "
+                       "loan should be kept with the value missing, write the cell empty (or NULL) in the tape, as "
+                       "a mapping has no setting that reads a code as missing, and land the file again"),
     "issue_after_asof": "is an issue date after the tape's as-of date",
     "issue_in_future": "is an issue date after the day the tape was read (it names no as-of date)",
     "credit_line_after_issue": "is a first credit line opened after the loan was issued",
@@ -2027,7 +2032,7 @@ rate writes a half ('6½' for 6.5): no number form reads them, so the value is q
 decimal to write (`unread_number_flaw`)."""
 
 
-def unread_number_flaw(text: str, kind: str) -> str | None:
+def unread_number_flaw(text: str, kind: str, target: str | None = None) -> str | None:
     """Why `text`, a value of a numeric column of type `kind` (`_NUMERIC_KINDS`) that reads as no
     number, is none, as the clause its unparsable_number message ends with, for the flaws tried before
     the number forms (NUMBER_FORM_HINTS): an invisible character (named: `csv_text.character_name`),
@@ -2035,7 +2040,8 @@ def unread_number_flaw(text: str, kind: str) -> str | None:
     value named in 0-9), a vulgar fraction character ('6½', VULGAR_FRACTIONS: the decimal named), a dash that is no minus sign before the digits
     ('–162.87'), a percent sign where the column's type reads none (every kind but a rate's,
     PERCENT_SIGN_READ) or more than one, a magnitude suffix (MAGNITUDE_SUFFIXES: '24k'); None when it
-    has none of them."""
+    has none of them. A '%' in a `target` that holds a ratio (RATIO_UNITS: dti) names the type that
+    reads it."""
     hidden = [c for c in dict.fromkeys(text) if c in csv_text.INVISIBLE_CHARACTER]
     if hidden:
         named = " and ".join(csv_text.character_name(c) for c in hidden)
@@ -2059,6 +2065,10 @@ def unread_number_flaw(text: str, kind: str) -> str | None:
     if text.count("%") > 1:
         return "it carries more than one percent sign ('%%': a format string's escaped '%'?): write one"
     if "%" in text and kind not in PERCENT_SIGN_READ:
+        if target in RATIO_UNITS:
+            return (f"it carries a percent sign, in a column declared {kind!r}: declare the mapping column's "
+                    f"\"type\": \"percent\", which reads '{text.strip()}' into {target}"
+                    + (" in percent points" if RATIO_UNITS[target] == 2 else " as a fraction"))
         held = "amounts" if kind in MONEY_KINDS else "plain numbers"
         return f"it carries a percent sign, in a column of {held}: write the number without it"
     if suffix := re.search(r"[0-9.,]\s*([A-Za-z]+)\.?$", text.strip()):
@@ -2610,12 +2620,8 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
                 marked if typed_source else marked | number_text.str.contains(".", literal=True))
             digits = minor_unit_digits(currency)
             number = pl.when(~minor_fraction & ~major_written).then((number / 10 ** digits).round(digits))
-        if kind in ("fraction", "basis_points"):  # a '%' states the value's scale: 10.65% is 0.1065 in either
-            number = pl.when(s.str.ends_with("%")).then(number / 100).otherwise(number / _RATE_DIVISOR.get(kind, 1))
-            # 1065 / 10000 is 0.10650000000000001 in floats: the rate as written, 0.1065
-            number = number.round(12)
-        elif kind in _RATE_DIVISOR:
-            number = number / _RATE_DIVISOR[kind]
+        if kind in RATE_KIND_POWER:  # into the column's own unit (RATIO_UNITS), the decimal mark moved
+            number = _ratio_in_unit(s, number_text, number, kind, RATIO_UNITS.get(spec.target, 0))
         # IEEE 754's negative zero ('-0', '-0.00', as some exports write a zero) is stored as 0.0
         number = pl.when(number == 0).then(pl.lit(0.0)).otherwise(number)
         value = pl.when(~foreign).then(number.fill_nan(None))
@@ -2691,6 +2697,36 @@ def _parse(spec: FieldSpec, s: pl.Expr, dialect: Dialect, as_of: date | None = N
             return _quarter_date(s, present)
         return _date(_date_text(s, spec.fmt), spec.fmt or "%Y-%m-%d", present, as_of or date.today())
     raise ValueError(f"unknown field kind {kind!r} for column {spec.source}")
+
+
+def _ratio_in_unit(s: pl.Expr, number_text: pl.Expr, number: pl.Expr, kind: str, unit_power: int) -> pl.Expr:
+    """A ratio of a RATE_KINDS column (`s` as written, `number_text` its `_number_text`, `number` that
+    read as a float) in its target's unit, `unit_power` powers of ten above a fraction (RATIO_UNITS:
+    0 for int_rate, 2 for dti's percent points). A value with its '%' is a percent in any of the
+    types (10.65% is 0.1065 in a fraction column too: a workbook cell formatted as a percent). The
+    decimal mark is moved in the text, so the value is the decimal as written: 0.07% is 0.0007 and
+    0.2313 as a fraction is 23.13 percent points, where float arithmetic gives 0.0007000000000000001
+    and 23.130000000000003. Text in another form (scientific notation) is multiplied and rounded to
+    12 places."""
+    power = pl.when(s.str.ends_with("%")).then(pl.lit(RATE_KIND_POWER["percent"])).otherwise(
+        pl.lit(RATE_KIND_POWER[kind])) + unit_power
+    shifted = pl.coalesce(*(pl.when(power == places).then(_decimal_shifted(number_text, places))
+                            for places in sorted({RATE_KIND_POWER["percent"] + unit_power,
+                                                  RATE_KIND_POWER[kind] + unit_power})))
+    return pl.when(number.is_not_null()).then(
+        pl.coalesce(shifted.cast(pl.Float64, strict=False), (number * 10.0 ** power).round(12)))
+
+
+def _decimal_shifted(text: pl.Expr, places: int) -> pl.Expr:
+    """`_number_text`'s plain decimal `text` times 10 ** `places`, by moving its decimal mark ('23.13'
+    and -2 -> '00.2313', '0.2313' and 2 -> '023.13'); NULL for text in another form."""
+    if places >= 0:
+        return _scaled_number_text(text, 10 ** places)
+    parts = text.str.extract_groups(r"^([+-]?)(\d*)(?:\.(\d*))?$")
+    whole = pl.lit("0" * -places) + parts.struct.field("2")
+    return pl.when(parts.struct.field("2").is_not_null()).then(pl.concat_str(
+        parts.struct.field("1"), whole.str.head(places), pl.lit("."), whole.str.tail(-places),
+        parts.struct.field("3").fill_null("")))
 
 
 def _scaled_number_text(text: pl.Expr, scale: int) -> pl.Expr:
@@ -3611,6 +3647,8 @@ def _typed_parse(
     frame, status_notes = _status(frame, mapping, target_source)
     notes.update(status_notes)
     frame = _plausibility(frame, target_source, mapping, as_of, {s.target: s.kind for s in specs}, unclear_scale)
+    if kept_codes := source_field_sentinel_lines(frame, mapping):
+        notes["sentinels_in_source_fields"] = kept_codes
     unclear_terms = _term_scale_unclear(frame, specs, mapping.builtin)
     frame = frame.with_columns(
         pl.when(pl.col(f"_rule:{source}").is_null() & odd).then(pl.lit("term_scale_unclear"))
@@ -4266,7 +4304,8 @@ def _percent_scale(frame: pl.DataFrame, specs: list[FieldSpec], sections: Sequen
     section = sum((pl.col("_source_line") > line).cast(pl.Int32) for line in sections) if sections else pl.lit(0)
     for spec in specs:
         unsigned = ~pl.col(_src(spec.source)).str.ends_with("%")
-        ceiling = FRACTION_CEILING if spec.kind == "percent" else FRACTION_CEILING * 100  # stored / 100, or as written
+        # a fraction column's percent is stored / 100 (RATIO_UNITS); dti keeps percent points as written
+        ceiling = FRACTION_CEILING * 10 ** RATIO_UNITS.get(spec.target, 2)
         small = (pl.col(spec.target) > 0) & (pl.col(spec.target) <= ceiling)
         signed_text = ~unsigned & (pl.col(_src(spec.source)) != "")
         counts = frame.group_by(section.alias("section")).agg(
@@ -4368,8 +4407,9 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
             checks.append(("origination_date", "issue_in_future", pl.col("origination_date") > pl.lit(date.today())))
     updates = {}  # a declared sentinel is named before any plausibility rule its code would also break (FICO 9999)
     numeric_sources = {spec.source for spec in mapping.fields if spec.kind in _NUMERIC_KINDS}
+    kept_as_written = _source_field_sentinels(mapping)
     for source, sentinels in mapping.sentinels.items():
-        if _src(source) in frame.columns:
+        if _src(source) in frame.columns and source not in kept_as_written:
             column = f"_rule:{source}"
             current = updates.get(column, pl.col(column) if column in frame.columns else pl.lit(None, pl.Utf8))
             is_sentinel = pl.col(_src(source)).is_in(list(sentinels))
@@ -4386,6 +4426,23 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
         current = updates.get(column, pl.col(column))
         updates[column] = pl.when(current.is_null() & broken.fill_null(False)).then(pl.lit(rule)).otherwise(current)
     return frame.with_columns(**updates) if updates else frame
+
+
+def _source_field_sentinels(mapping: TapeMapping) -> list[str]:
+    """The mapping's sentinel columns that fill no raw.loans column (nor name the portfolio): kept
+    only as text in `source_fields`, where the code is kept as written, so it costs the loan nothing."""
+    used = {spec.source for spec in mapping.fields} | {mapping.portfolio_column}
+    return [source for source in mapping.sentinels if source not in used]
+
+
+def source_field_sentinel_lines(frame: pl.DataFrame, mapping: TapeMapping) -> dict[str, int]:
+    """{source column: data lines holding one of its declared sentinel codes, as written} for the
+    sentinel columns kept only in `source_fields` (`_source_field_sentinels`): those loans load, the
+    code kept as raw text, and the file's notes count them (`sentinels_in_source_fields`). Columns
+    without such a line are left out."""
+    counts = {source: frame.get_column(_src(source)).is_in(list(mapping.sentinels[source])).sum()
+              for source in _source_field_sentinels(mapping) if _src(source) in frame.columns}
+    return {source: int(n) for source, n in counts.items() if n}
 
 
 SECTION_STARTS = ("repeated_header", "note")
@@ -4523,7 +4580,7 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 pl.when(pl.col("raw_value").fill_null("").str.strip_chars() == "").then(pl.lit(_missing_status_said(mapping)))
                 .otherwise(pl.lit(_unknown_status_said(mapping)))).otherwise(said)
             if kind in ("percent", "number") and read_as.target in failed.columns:  # the value's two readings
-                written = pl.col(read_as.target) * (100 if kind == "percent" else 1)
+                written = pl.col(read_as.target) * 10 ** (2 - RATIO_UNITS.get(read_as.target, 2))  # percent points
                 said = pl.when(pl.col(column) == "percent_scale_unclear").then(
                     written.map_elements(percent_scale_unclear_said, return_dtype=pl.Utf8)).otherwise(said)
             serial = pl.when(pl.col(column) == "serial_date").then(pl.col("raw_value"))  # the day it would be
@@ -4558,7 +4615,10 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                 # why the number is unread: a flaw, a form and the key that reads it, words
                 currency = mapping.currency if kind in MONEY_KINDS else ""
                 hint = pl.coalesce(
-                    pl.col("raw_value").map_elements(lambda text: unread_number_flaw(text, kind), return_dtype=pl.Utf8),
+                    pl.col("raw_value").map_elements(
+                        lambda text: unread_number_flaw(  # a declared mapping may declare the column's type
+                            text, kind, read_as.target if read_as and not mapping.builtin else None),
+                        return_dtype=pl.Utf8),
                     pl.col("raw_value").map_elements(
                         lambda text: unread_number_mark(text, kind, currency, _is_amount(read_as)),
                         return_dtype=pl.Utf8),

@@ -23,16 +23,18 @@ content decides; the glob only narrows). Example:
         "issue_date": {"to": "origination_date", "type": "date", "format": "%d.%m.%Y", "required": true},
         "loan_amnt":  {"to": "loan_amount", "type": "number", "required": true},
         "int_rate":   {"to": "int_rate", "type": "percent"},
-        "loan_status": {"to": "loan_status"}
+        "loan_status": {"to": "loan_status"},
+        "fico":       {"to": "fico_range_low", "type": "int"}
       },
       "status_map": {"Fully Paid": 0, "Charged Off": 1, "Current": null},
-      "sentinels": {"days_employed": ["365243"]}
+      "sentinels": {"fico": ["9999"]}
     }
 
 Column types: text, int (whole numbers; "36.0" is 36, "36.9" is quarantined), number, money
 ("$60,000.00 "; a column's "scale": 1000 reads an amount in thousands, 12.5 -> 12,500.00: AMOUNT_SCALES),
 money_minor (an amount in the currency's minor unit, cents: 500000 -> 5,000.00),
-percent (13.56 or "13.56%" -> 0.1356), fraction (0.1356 as is), basis_points (1356 -> 0.1356),
+percent (13.56 or "13.56%" -> 0.1356), fraction (0.1356 as is), basis_points (1356 -> 0.1356): a ratio
+into its column's own unit (RATIO_UNITS: dti keeps percent points, "23.13%" -> 23.13),
 date (strftime `format`, ISO 8601 by default; a format without %d means the first of the month; for
 snapshot_date it means the month's end; or a count since an epoch, EPOCH_FORMATS: `unix_days`,
 `sas_days` (days since 1960-01-01, as SAS and Stata write a date), ...; or `quarter`), term ("36 months" or 36), term_years ("3 years", 3 or 2.5
@@ -128,7 +130,18 @@ RATE_TARGETS = ("int_rate", "revol_util")
 (`percent` or `fraction`), since guessing would be wrong by a factor of 100 for one of them."""
 
 RATE_KINDS = ("percent", "fraction", "basis_points")
-"""Types that read a rate into a fraction 0-1: they fill RATE_TARGETS only."""
+"""Types that read a ratio written in percent (13.56 or '13.56%'), as a fraction (0.1356) or in basis
+points (1356): they fill RATIO_UNITS' columns only, each in its own unit."""
+
+RATIO_UNITS: dict[str, int] = {"int_rate": 0, "revol_util": 0, "dti": 2}
+"""The raw.loans columns that hold a ratio, by the power of ten their unit stands above a fraction
+0-1 (lib.schema): int_rate and revol_util hold fractions (10.65 % -> 0.1065), dti percent points as
+LendingClub writes it (23.13 % -> 23.13). A RATE_KINDS value is converted into its column's unit
+exactly, its decimal mark moved (`23.13%` -> 23.13 in dti, 0.2313 in a fraction column)."""
+
+RATE_KIND_POWER = {"percent": -2, "fraction": 0, "basis_points": -4}
+"""Power of ten that turns a value of each RATE_KINDS type, as written, into a fraction 0-1; a value
+written with its '%' is a percent whatever the type (-2)."""
 
 UNIT_TARGETS: dict[str, tuple[str, ...]] = {
     "money_minor": tuple(c.name for c in LOAN_COLUMNS
@@ -484,7 +497,9 @@ def _sentinels(spec: object) -> dict[str, tuple[str, ...]]:
     """A mapping's "sentinels": source column -> the codes that stand for no value (365243 days
     employed). Numbers and strings are both kept as text; a numeric column compares them by value
     ('999' matches 999.00), see loan_formats._plausibility. A sentinel column the file lacks makes
-    the mapping not fit it, as a declared column does.
+    the mapping not fit it, as a declared column does. A sentinel holds its loan out of the lake
+    (`sentinel_value`) only on a mapped column; on one kept only in source_fields it is counted
+    in the file's notes (`sentinels_in_source_fields`), the loan loaded.
 
     Raises:
         TypeError: not an object of non-empty lists of strings or numbers.
@@ -655,9 +670,9 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
         raise ValueError(f"column {column!r}: type {kind!r} is not one of {KINDS}")
     sql_type = TARGET_SQL_TYPES[target]
     unit = next(c.description for c in LOAN_COLUMNS if c.name == target)
-    if kind in RATE_KINDS and target not in RATE_TARGETS:
-        raise ValueError(f"column {column!r}: type {kind!r} reads a rate into a fraction 0-1 (13.56% -> 0.1356), "
-                         f"which only {' and '.join(RATE_TARGETS)} hold; {target!r} is: {unit} Declare 'number' "
+    if kind in RATE_KINDS and target not in RATIO_UNITS:
+        raise ValueError(f"column {column!r}: type {kind!r} reads a ratio (13.56% -> 0.1356 in int_rate, 13.56 in "
+                         f"dti), which only {', '.join(RATIO_UNITS)} hold; {target!r} is: {unit} Declare 'number' "
                          "(or 'money' for an amount)")
     if kind in UNIT_TARGETS and target not in UNIT_TARGETS[kind]:
         raise ValueError(f"column {column!r}: type {kind!r} converts a unit that {target!r} is not in "
@@ -667,7 +682,7 @@ def _field_spec(column: str, spec: object) -> FieldSpec:
                          f"{', '.join(CODE_TARGETS[kind])} only")
     if sql_type not in KIND_TARGET_TYPES[kind]:
         fitting = [k for k, types in KIND_TARGET_TYPES.items() if sql_type in types
-                   and (k not in RATE_KINDS or target in RATE_TARGETS) and target in UNIT_TARGETS.get(k, (target,))
+                   and (k not in RATE_KINDS or target in RATIO_UNITS) and target in UNIT_TARGETS.get(k, (target,))
                    and target in CODE_TARGETS.get(k, (target,)) and target in SUGGESTED_FOR.get(k, (target,))]
         raise ValueError(f"column {column!r}: type {kind!r} cannot fill {target!r} ({sql_type}: {unit}); "
                          f"declare one of {fitting}")

@@ -106,9 +106,11 @@ def test_f11_plausibility(cases_dir, case_mappings):
     parsed = parse_loan_file(cases_dir / "F11_loans_asof_2024-06-30_implausible.csv", case_mappings)
     parsed.reconcile()
     assert parsed.notes["as_of"] == "2024-06-30"
-    assert sorted(parsed.rows.get_column("source_loan_id")) == ["76001", "76003", "76004", "76013"]
+    # days_employed fills no lake column: its 365243 is kept in source_fields, the loan loaded
+    assert sorted(parsed.rows.get_column("source_loan_id")) == ["76001", "76003", "76004", "76007", "76013"]
+    assert parsed.notes["sentinels_in_source_fields"] == {"days_employed": 1}
     assert {line: rules.pop() for line, rules in _rules(parsed).items()} == {
-        3: "negative_income", 6: "sentinel_value", 7: "sentinel_value", 8: "sentinel_value",
+        3: "negative_income", 6: "sentinel_value", 7: "sentinel_value",
         9: "issue_after_asof", 10: "credit_line_after_issue", 11: "non_positive_amount",
         12: "rate_out_of_range", 13: "fico_out_of_range",
     }
@@ -133,7 +135,11 @@ def test_a_negative_dti_other_than_the_sentinel_is_out_of_range_not_a_sentinel(t
         "and of negative values only the code -1 is read as a sentinel; a minus sign typed or carried over from "
         "another column? correct the value in the tape, or, if the lender writes it for no value, declare it in "
         "the mapping's \"sentinels\"")
-    assert parsed.quarantine["message"][3] == "column dti: '-1' is a sentinel code, not a measurement"
+    assert parsed.quarantine["message"][3] == (
+        "column dti: '-1' is a sentinel code, not a measurement: the loan is held out of the lake, so out of the "
+        "features and the PD model's training; if the code means 'unknown' for this lender and the loan should be "
+        "kept with the value missing, write the cell empty (or NULL) in the tape, as a mapping has no setting that "
+        "reads a code as missing, and land the file again")
     assert parsed.rows.select("source_loan_id", "dti").rows() == [("7001", 10.5), ("7008", 0.0)]
 
 

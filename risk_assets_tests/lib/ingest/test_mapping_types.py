@@ -362,9 +362,9 @@ def test_a_snapshot_column_that_disagrees_with_the_files_as_of_date_is_named_and
     ("term", {"to": "term_months", "type": "number"}, "type 'number' cannot fill 'term_months' (INTEGER: Term in months.); declare one of ['int', 'term', 'term_years']"),
     ("booked", {"to": "loan_amount", "type": "date"}, "type 'date' cannot fill 'loan_amount' (DOUBLE: "),
     ("amount", {"to": "int_rate"}, "target 'int_rate' needs a declared type: 'percent'"),
-    ("amount", {"to": "loan_amount", "type": "percent"}, "type 'percent' reads a rate into a fraction 0-1"),
-    ("income", {"to": "dti", "type": "fraction"},
-     "'dti' is: Debt-to-income ratio as the source reports it (percent points, e.g. 14.14). Declare 'number'"),
+    ("amount", {"to": "loan_amount", "type": "percent"}, "type 'percent' reads a ratio (13.56% -> 0.1356 in int_rate, 13.56 in dti)"),
+    ("income", {"to": "annual_income", "type": "fraction"},
+     "'annual_income' is: Borrower's annual income, in `currency`. Declare 'number'"),
     ("ref", {"to": "loan_key"}, "target 'loan_key' is not a column of raw.loans that a tape fills"),
     ("ref", {"type": "text"}, "the key 'to' (its raw.loans column) is missing"),
 ])
@@ -876,7 +876,7 @@ def test_a_rate_in_basis_points_declared_percent_is_quarantined_with_a_hint_at_t
     ("income", {"to": "dti", "type": "money_minor"}, "USD",
      "type 'money_minor' converts a unit that 'dti' is not in"),
     ("amount", {"to": "loan_amount", "type": "term_years"}, "USD", "it fills term_months only"),
-    ("amount", {"to": "loan_amount", "type": "basis_points"}, "USD", "type 'basis_points' reads a rate into a fraction 0-1"),
+    ("amount", {"to": "loan_amount", "type": "basis_points"}, "USD", "type 'basis_points' reads a ratio (13.56% -> 0.1356 in int_rate, 13.56 in dti)"),
     ("amount", {"to": "loan_amount", "type": "money_minor"}, "JPY",
      "declare 'money_minor', but JPY has no minor unit (ISO 4217): declare 'money'"),
 ])
