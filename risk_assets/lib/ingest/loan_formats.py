@@ -44,7 +44,7 @@ record is not loaded. Rules (`rule` in quality.quarantine):
                           one, an amount like 5.000 where the file's points group thousands
                           (`_points_grouping_thousands`: a German spreadsheet's CSV)
     unknown_status        status not in the format's status -> default flag map
-    negative_income, sentinel_value (dti 999 / -1, declared sentinels on mapped columns, FICO 9999),
+    negative_income, sentinel_value (dti 999 / -1, declared sentinels on any column: days 365243, FICO 9999),
     value_out_of_range    also a negative dti other than the sentinel -1 (-3.5: NEGATIVE_DTI_SAID)
     negative_amount       an installment, revolving balance or SBA amount (disbursed, approved,
                           guaranteed, charged off, outstanding) below zero (NON_NEGATIVE_AMOUNTS)
@@ -351,8 +351,8 @@ RULES: dict[str, str] = {
                         "approved, guaranteed or charged off): a minus sign or an accountant's parentheses on it?"),
     "sentinel_value": ("is a sentinel code, not a measurement: the loan is held out of the lake, so out of the "
                        "features and the PD model's training; if the code means 'unknown' for this lender and the "
-                       "loan should be kept with the value missing, write the cell empty (or NULL) in the tape, as "
-                       "a mapping has no setting that reads a code as missing, and land the file again"),
+                       "loan should be kept with the value missing, leave the cell empty or write NULL in the tape, "
+                       "as a mapping has no setting that reads a code as missing, and land the file again"),
     "issue_after_asof": "is an issue date after the tape's as-of date",
     "issue_in_future": "is an issue date after the day the tape was read (it names no as-of date)",
     "credit_line_after_issue": "is a first credit line opened after the loan was issued",
@@ -3647,8 +3647,6 @@ def _typed_parse(
     frame, status_notes = _status(frame, mapping, target_source)
     notes.update(status_notes)
     frame = _plausibility(frame, target_source, mapping, as_of, {s.target: s.kind for s in specs}, unclear_scale)
-    if kept_codes := source_field_sentinel_lines(frame, mapping):
-        notes["sentinels_in_source_fields"] = kept_codes
     unclear_terms = _term_scale_unclear(frame, specs, mapping.builtin)
     frame = frame.with_columns(
         pl.when(pl.col(f"_rule:{source}").is_null() & odd).then(pl.lit("term_scale_unclear"))
@@ -4407,9 +4405,8 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
             checks.append(("origination_date", "issue_in_future", pl.col("origination_date") > pl.lit(date.today())))
     updates = {}  # a declared sentinel is named before any plausibility rule its code would also break (FICO 9999)
     numeric_sources = {spec.source for spec in mapping.fields if spec.kind in _NUMERIC_KINDS}
-    kept_as_written = _source_field_sentinels(mapping)
     for source, sentinels in mapping.sentinels.items():
-        if _src(source) in frame.columns and source not in kept_as_written:
+        if _src(source) in frame.columns:
             column = f"_rule:{source}"
             current = updates.get(column, pl.col(column) if column in frame.columns else pl.lit(None, pl.Utf8))
             is_sentinel = pl.col(_src(source)).is_in(list(sentinels))
@@ -4429,20 +4426,23 @@ def _plausibility(frame: pl.DataFrame, target_source: dict[str, str], mapping: T
 
 
 def _source_field_sentinels(mapping: TapeMapping) -> list[str]:
-    """The mapping's sentinel columns that fill no raw.loans column (nor name the portfolio): kept
-    only as text in `source_fields`, where the code is kept as written, so it costs the loan nothing."""
+    """The mapping's sentinel columns that fill no raw.loans column (nor name the portfolio), kept
+    only as text in `source_fields`. A code there still holds its loan out (`sentinel_value`: the
+    mapping declares it no measurement), and the message names the remedy for such a column
+    (`source_field_sentinel_said`)."""
     used = {spec.source for spec in mapping.fields} | {mapping.portfolio_column}
     return [source for source in mapping.sentinels if source not in used]
 
 
-def source_field_sentinel_lines(frame: pl.DataFrame, mapping: TapeMapping) -> dict[str, int]:
-    """{source column: data lines holding one of its declared sentinel codes, as written} for the
-    sentinel columns kept only in `source_fields` (`_source_field_sentinels`): those loans load, the
-    code kept as raw text, and the file's notes count them (`sentinels_in_source_fields`). Columns
-    without such a line are left out."""
-    counts = {source: frame.get_column(_src(source)).is_in(list(mapping.sentinels[source])).sum()
-              for source in _source_field_sentinels(mapping) if _src(source) in frame.columns}
-    return {source: int(n) for source, n in counts.items() if n}
+def source_field_sentinel_said(mapping: TapeMapping, source: str) -> str:
+    """The sentinel_value message of a code in `source`, a column the lake does not use (kept only in
+    `source_fields`): the loan is held out all the same, and, since no lake value is lost by keeping it,
+    the way to keep such loans is to drop the column's declaration from the mapping's "sentinels"."""
+    where = f"mapping '{mapping.name}'{f' (in {mapping.source})' if mapping.source else ''}"
+    return ("is a sentinel code, not a measurement: the loan is held out of the lake, so out of the features and "
+            f"the PD model's training; {source} fills no lake column (it is kept only in source_fields), so if the "
+            f"lender wants such loans kept, remove {source!r} from the \"sentinels\" of {where} and land the file "
+            "again: the code is then kept in source_fields as written")
 
 
 SECTION_STARTS = ("repeated_header", "note")
@@ -4603,6 +4603,9 @@ def _quarantine_rows(frame: pl.DataFrame, rule_columns: list[str], mapping: Tape
                     return_dtype=pl.Utf8)
                 said = pl.when(pl.col(column).is_in(NEGATIVE_RULES) & written_negative.is_not_null()).then(
                     pl.concat_str(said, pl.lit("; "), written_negative)).otherwise(said)
+            if not mapping.builtin and source in _source_field_sentinels(mapping):  # a column the lake does not use
+                said = pl.when(pl.col(column) == "sentinel_value").then(
+                    pl.lit(source_field_sentinel_said(mapping, source))).otherwise(said)
             if read_as is not None and read_as.target == "dti":
                 said = pl.when(pl.col(column) == "value_out_of_range").then(pl.lit(NEGATIVE_DTI_SAID)).otherwise(said)
             if source in records.numbers_typed:  # a Parquet number column's value: it has no dialect, nor text

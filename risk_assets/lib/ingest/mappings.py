@@ -498,8 +498,8 @@ def _sentinels(spec: object) -> dict[str, tuple[str, ...]]:
     employed). Numbers and strings are both kept as text; a numeric column compares them by value
     ('999' matches 999.00), see loan_formats._plausibility. A sentinel column the file lacks makes
     the mapping not fit it, as a declared column does. A sentinel holds its loan out of the lake
-    (`sentinel_value`) only on a mapped column; on one kept only in source_fields it is counted
-    in the file's notes (`sentinels_in_source_fields`), the loan loaded.
+    (`sentinel_value`) on any column, one kept only in source_fields too: the mapping declares the
+    code no measurement. There the message says to drop the declaration if such loans are wanted.
 
     Raises:
         TypeError: not an object of non-empty lists of strings or numbers.

@@ -106,14 +106,22 @@ def test_f11_plausibility(cases_dir, case_mappings):
     parsed = parse_loan_file(cases_dir / "F11_loans_asof_2024-06-30_implausible.csv", case_mappings)
     parsed.reconcile()
     assert parsed.notes["as_of"] == "2024-06-30"
-    # days_employed fills no lake column: its 365243 is kept in source_fields, the loan loaded
-    assert sorted(parsed.rows.get_column("source_loan_id")) == ["76001", "76003", "76004", "76007", "76013"]
-    assert parsed.notes["sentinels_in_source_fields"] == {"days_employed": 1}
+    assert sorted(parsed.rows.get_column("source_loan_id")) == ["76001", "76003", "76004", "76013"]
     assert {line: rules.pop() for line, rules in _rules(parsed).items()} == {
-        3: "negative_income", 6: "sentinel_value", 7: "sentinel_value",
+        3: "negative_income", 6: "sentinel_value", 7: "sentinel_value", 8: "sentinel_value",
         9: "issue_after_asof", 10: "credit_line_after_issue", 11: "non_positive_amount",
         12: "rate_out_of_range", 13: "fico_out_of_range",
     }
+    # days_employed fills no lake column, yet its declared 365243 holds the loan out (the case's
+    # requirement); the message names the mapping to drop the declaration from if such loans are wanted
+    held = parsed.quarantine.filter(parsed.quarantine["line"] == 8)
+    assert held.select("column_name", "raw_value").rows() == [("days_employed", "365243")]
+    assert held["message"][0] == (
+        "column days_employed: '365243' is a sentinel code, not a measurement: the loan is held out of the lake, "
+        "so out of the features and the PD model's training; days_employed fills no lake column (it is kept only "
+        "in source_fields), so if the lender wants such loans kept, remove 'days_employed' from the \"sentinels\" "
+        f"of mapping 'f11_asof' (in {case_mappings[0] / 'f11.json'}) and land the file again: the code is then "
+        "kept in source_fields as written")
 
 
 def test_a_negative_dti_other_than_the_sentinel_is_out_of_range_not_a_sentinel(tmp_path):
@@ -138,8 +146,8 @@ def test_a_negative_dti_other_than_the_sentinel_is_out_of_range_not_a_sentinel(t
     assert parsed.quarantine["message"][3] == (
         "column dti: '-1' is a sentinel code, not a measurement: the loan is held out of the lake, so out of the "
         "features and the PD model's training; if the code means 'unknown' for this lender and the loan should be "
-        "kept with the value missing, write the cell empty (or NULL) in the tape, as a mapping has no setting that "
-        "reads a code as missing, and land the file again")
+        "kept with the value missing, leave the cell empty or write NULL in the tape, as a mapping has no setting "
+        "that reads a code as missing, and land the file again")
     assert parsed.rows.select("source_loan_id", "dti").rows() == [("7001", 10.5), ("7008", 0.0)]
 
 

@@ -64,21 +64,27 @@ def test_a_percent_signed_dti_declared_number_names_the_type_that_reads_it(tmp_p
         "percent points")
 
 
-def test_a_sentinel_on_a_column_kept_only_in_source_fields_costs_no_loan(tmp_path):
-    """Branch_Cd fills no lake column: its code 999 stays in source_fields as written and the loan
-    loads, the file's notes counting the lines; a sentinel on a lake column still holds the loan out."""
-    loans = [(*loan[:4], "999" if n == 1 else loan[4], *loan[5:]) for n, loan in enumerate(LOANS)]
+def test_a_sentinel_on_a_column_kept_only_in_source_fields_holds_its_loan_out_naming_the_remedy(tmp_path):
+    """Branch_Cd fills no lake column, yet its declared code 999 holds the loan out as one on a lake
+    column does: the mapping declares the code no measurement. Each message says the loan is out of
+    the lake, and the remedy for its column: drop the source-only column's declaration from the
+    mapping (named), or write the lake column's cell empty in the tape."""
+    loans = [(*loan[:4], "999" if n == 2 else loan[4], *loan[5:]) for n, loan in enumerate(LOANS)]
     parsed = _corebank(tmp_path, {"type": "percent"}, {"Branch_Cd": ["999"], "DTI_Pct": ["999"]}, loans)
-    assert parsed.notes["sentinels_in_source_fields"] == {"Branch_Cd": 1}
-    assert parsed.rows.select("source_loan_id", "source_fields").rows() == [
-        ("100234", '{"Branch_Cd":"014"}'), ("100236", '{"Branch_Cd":"022"}')]
+    assert "sentinels_in_source_fields" not in parsed.notes
+    assert parsed.rows.select("source_loan_id", "source_fields").rows() == [("100234", '{"Branch_Cd":"014"}')]
     assert parsed.quarantine.select("line", "column_name", "rule", "raw_value").rows() == [
-        (3, "DTI_Pct", "sentinel_value", "999")]
-    assert parsed.quarantine["message"][0] == (
-        "column DTI_Pct: '999' is a sentinel code, not a measurement: the loan is held out of the lake, so out of "
-        "the features and the PD model's training; if the code means 'unknown' for this lender and the loan "
-        "should be kept with the value missing, write the cell empty (or NULL) in the tape, as a mapping has no "
-        "setting that reads a code as missing, and land the file again")
+        (3, "Branch_Cd", "sentinel_value", "999"), (4, "DTI_Pct", "sentinel_value", "999")]
+    held_out = ("is a sentinel code, not a measurement: the loan is held out of the lake, so out of the features "
+                "and the PD model's training; ")
+    assert parsed.quarantine["message"].to_list() == [
+        "column Branch_Cd: '999' " + held_out + "Branch_Cd fills no lake column (it is kept only in "
+        "source_fields), so if the lender wants such loans kept, remove 'Branch_Cd' from the \"sentinels\" of "
+        f"mapping 'corebank' (in {tmp_path / 'LOANTAPE_M1.csv.mapping.json'}) and land the file again: the code "
+        "is then kept in source_fields as written",
+        "column DTI_Pct: '999' " + held_out + "if the code means 'unknown' for this lender and the loan should be "
+        "kept with the value missing, leave the cell empty or write NULL in the tape, as a mapping has no "
+        "setting that reads a code as missing, and land the file again"]
 
 
 def test_a_percent_into_a_fraction_column_is_the_decimal_as_written(tmp_path):
