@@ -5,8 +5,9 @@
   unless it is added here. Post-outcome fields (loan_status, chargeoff_date, chargeoff_principal,
   balance_gross, and the source fields on the denylist of risk_assets/lib/quality/leakage.py) are
   never selected; the blocking check loan_features_no_leakage enforces both the denylist and a
-  single-feature separation test. Staging rows that a check on staging quarantined are left out
-  (the loan's latest remaining version is used, as staging does for raw rows).
+  single-feature separation test. Staging rows that a check on staging quarantined are left out;
+  a loan whose latest version is one of them is left out entirely (its current state is unknown,
+  and an older version would pass for it), as staging does for raw rows.
 
   Origination terms are the loan's first: each is the value of the earliest version that gives it
   (snapshot order). A later snapshot that does not give one (a servicer's monthly performance tape
@@ -23,12 +24,24 @@
   variable origination_terms (dbt_project.yml).
 -#}
 {%- set origination_terms = var('origination_terms') %}
-with kept as (
+with staged as (
     -- rows a check on staging quarantined (stg_loans_values: same file and line in quality.quarantine)
-    select s.*
+    select
+        s.*,
+        exists (
+            select 1 from quality.quarantine q
+            where q.file_sha256 = s._file_sha256 and q.line = s._source_line
+        ) as _quarantined,
+        s.snapshot_version = max(s.snapshot_version) over (partition by s.loan_key) as _latest
     from {{ ref('stg_loans') }} s
-    anti join quality.quarantine q
-        on q.file_sha256 = s._file_sha256 and q.line = s._source_line
+),
+
+kept as (
+    -- those rows are left out, and so is every version of a loan whose latest version is one of them
+    select k.* exclude (_quarantined, _latest)
+    from staged k
+    anti join (select loan_key from staged where _quarantined and _latest) h on h.loan_key = k.loan_key
+    where not k._quarantined
 ),
 
 carried as (

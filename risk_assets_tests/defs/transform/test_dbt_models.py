@@ -134,7 +134,8 @@ def test_a_failing_blocking_check_on_staging_stops_the_marts(risk_home, cases_di
 def test_rows_a_staging_check_quarantines_stay_out_of_the_marts(risk_home, cases_dir):
     """A row quarantined by a check on staging (stg_loans_values, stg_news_values) is left out of the
     marts, as staging leaves out rows quarantined on raw: the quarantine never lists a row the
-    models still use. A loan falls back to its latest version still standing."""
+    models still use. A loan whose latest version is one of them is held out, not read from the
+    version before (its current state is unknown)."""
     lake_with(risk_home.lake_path,
               loans=[loan_rows(cases_dir / "F12_loans_snapshot_2024-03.csv"), loan_rows(cases_dir / "F12_loans_snapshot_2024-04.csv")],
               news=[news_rows([("Profit rose.", "positive"), ("Sales fell.", "negative")])])
@@ -154,8 +155,8 @@ def test_rows_a_staging_check_quarantines_stay_out_of_the_marts(risk_home, cases
     with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
         loans = dict(con.execute("SELECT split_part(loan_key, ':', 2), default_flag FROM marts.loan_features").fetchall())
         news = con.execute("SELECT text_clean FROM marts.news_features").fetchall()
-    # 77003 charged off in its second version; with that version quarantined its first (current) stands
-    assert len(loans) == 14 and loans["77003"] is None
+    # 77003 charged off in its second version: with that version quarantined it is not read as current
+    assert len(loans) == 12 and "77003" not in loans and "77004" not in loans
     assert news == [("Profit rose.",)]
     # staging keeps them: the next run's staging check sees them again instead of finding them gone
     # and releasing them (which would flip them in and out of the marts run by run)
@@ -358,3 +359,45 @@ def test_dbt_steps_work_under_the_lake_home_and_reuse_its_parse(risk_home):
     assert set((DBT_DIR / "target").iterdir()) == project_targets
     with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.news_features").fetchone()[0] == 2
+
+
+def test_a_loan_whose_newest_snapshot_is_quarantined_is_held_out_not_read_from_its_older_one(risk_home, tmp_path):
+    """December and January tapes of four loans. 60001's January row (charged off) is quarantined by
+    a value check and 60004's January row was set aside at landing (never in raw.loans): their
+    current state is unknown, so both are held out, not read as open from December. 60002's
+    December row is quarantined but its January row stands: it stays, from January. 60003 is clean."""
+    from risk_assets.lib.report.portfolio import quarantined_loans_not_in_features, quarantined_not_in_features_count
+
+    december, january = tmp_path / "tape_dec.csv", tmp_path / "tape_jan.csv"
+    header = "loan_id,issue_d,loan_amnt,int_rate,annual_inc,loan_status,snapshot_month\n"
+    december.write_text(header + "".join(f"6000{n},2019-03-01,{n}0000,0.11,50000,Current,2019-12\n" for n in (1, 2, 3, 4)))
+    january.write_text(header + "60001,2019-03-01,10000,0.11,50000,Charged Off,2020-01\n"
+                                "60002,2019-03-01,20000,0.11,50000,Fully Paid,2020-01\n"
+                                "60003,2019-03-01,30000,0.11,50000,Current,2020-01\n"
+                                "60004,2019-03-01,40000,0.11,50000,Charged Off,2020-01\n")
+    dec_rows, jan_rows = loan_rows(december), loan_rows(january)
+    jan_rows["_ingested_at"] = datetime(2024, 8, 1)
+    lake_with(risk_home.lake_path, loans=[dec_rows, jan_rows[jan_rows["source_loan_id"] != "60004"]])
+    dec_sha, jan_sha = dec_rows["_file_sha256"][0], jan_rows["_file_sha256"][0]
+    with duckdb.connect(str(risk_home.lake_path)) as con:
+        con.executemany(
+            "INSERT INTO quality.quarantine (asset, source_file, file_sha256, line, record_key, column_name, rule, "
+            "quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+            [("raw_loans_values", str(january), jan_sha, 2, "lendingclub:60001", "chargeoff_date", "chargeoff_not_after_as_of"),
+             ("raw_loans_values", str(december), dec_sha, 3, "lendingclub:60002", "annual_income", "test_rule"),
+             ("raw_loans", str(january), jan_sha, 5, "lendingclub:60004", "Status", "unknown_status")])
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_loans", "loan_features"]).success
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        staged = con.execute("SELECT loan_key, snapshot_version, loan_status FROM staging.stg_loans ORDER BY 1, 2").fetchall()
+        features = con.execute("SELECT loan_key, default_flag, loan_amount FROM marts.loan_features ORDER BY 1").fetchall()
+        held = quarantined_not_in_features_count(con)
+        card = quarantined_loans_not_in_features(con, "lendingclub")
+    assert staged == [("lendingclub:60002", 1, "Fully Paid"), ("lendingclub:60003", 1, "Current"),
+                      ("lendingclub:60003", 2, "Current")]
+    assert features == [("lendingclub:60002", 0, 20000.0), ("lendingclub:60003", None, 30000.0)]
+    assert held == (2, ["raw_loans", "raw_loans_values"])
+    card = card[["loan_key", "default_flag", "rules"]].astype(object)
+    assert card.where(card.notna(), None).values.tolist() == [
+        ["lendingclub:60001", 1, "chargeoff_not_after_as_of"], ["lendingclub:60004", None, "unknown_status"]]
