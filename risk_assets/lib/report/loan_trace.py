@@ -438,8 +438,7 @@ def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
         lines += [_quarantine_line(*row) for row in rows] or ["  quarantined  nothing"]
     if table_exists(con, "marts.loan_features"):
         held = con.execute("SELECT count(*) FROM marts.loan_features WHERE loan_key = ?", [key]).fetchone()[0]
-        lines.append("  features     in marts.loan_features" if held else
-                     "  features     not in marts.loan_features (a quarantined value above, or not built since it landed)")
+        lines.append("  features     " + _features_said(con, key, bool(held)))
     else:
         held = 0
     if table_exists(con, "ml.loan_scores"):
@@ -455,6 +454,62 @@ def _loan_block(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
             lines.append("  score        none: " + ("only loans in marts.loan_features are scored" if not held else
                                                     _unscored_why(con, key)))
     return lines
+
+
+def _features_said(con: duckdb.DuckDBPyConnection, key: str, held: bool) -> str:
+    """Which snapshot of loan `key` marts.loan_features reads (`held`: it holds the loan), or why it
+    holds none: its newest snapshot has a quarantined row, so the loan is held out rather than read
+    from an older one (dbt/models/staging/stg_loans.sql), e.g. 'not in marts.loan_features: held out,
+    its newest snapshot (LOANTAPE_M2.csv line 1203, snapshot 2020-01-31) is quarantined
+    (chargeoff_not_after_as_of): its current state is unknown, and its older snapshot is not used'."""
+    if held:
+        row = con.execute(
+            "SELECT _source_file, _source_line, snapshot_date, snapshot_version, count(*) OVER () "
+            "FROM staging.stg_loans AS s WHERE loan_key = ? AND NOT EXISTS (SELECT 1 FROM quality.quarantine AS q "
+            "WHERE q.file_sha256 = s._file_sha256 AND q.line = s._source_line) "
+            "ORDER BY snapshot_version DESC LIMIT 1", [key]).fetchone() if table_exists(con, "staging.stg_loans") \
+            and table_exists(con, "quality.quarantine") else None
+        if row is None:
+            return "in marts.loan_features"
+        file, line, snapshot, version, versions = row
+        snap = f", snapshot {snapshot}" if snapshot else ""
+        return (f"in marts.loan_features, from {file.rsplit('/', 1)[-1]} line {line}{snap} "
+                f"(its latest snapshot, version {version} of {versions} standing)")
+    if table_exists(con, "quality.quarantine") and (newest := newest_snapshot_quarantined(con, key)):
+        file, line, snapshot, rules = newest
+        snap = f", snapshot {snapshot}" if snapshot else ""
+        older = " and its older snapshot is not used" if con.execute(
+            "SELECT count(*) FROM raw.loans WHERE loan_key = ? AND NOT (_source_file = ? AND _source_line = ?)",
+            [key, file, line]).fetchone()[0] else ""
+        return (f"not in marts.loan_features: held out, its newest snapshot ({file.rsplit('/', 1)[-1]} line {line}{snap}) "
+                f"is quarantined ({rules}): its current state is unknown{older}")
+    return "not in marts.loan_features (a quarantined value above, or not built since it landed)"
+
+
+def newest_snapshot_quarantined(con: duckdb.DuckDBPyConnection, key: str) -> tuple[str, int, object, str] | None:
+    """(file path, line, snapshot date or None, rules comma-separated) of a quarantined row in loan
+    `key`'s newest snapshot, the rule staging holds a loan out by: snapshots ordered by snapshot_date
+    (undated first), then ingest time, over raw.loans and the rows set aside at landing (in
+    quality.quarantine only, placed in their file's snapshot). None when that snapshot has none."""
+    return con.execute("""
+        WITH files AS (
+            SELECT _file_sha256, any_value(_source_file) AS file, max(snapshot_date) AS snapshot_date,
+                   min(_ingested_at) AS ingested_at FROM raw.loans GROUP BY _file_sha256),
+        landed AS (
+            SELECT _source_file AS file, _file_sha256, _source_line AS line, snapshot_date, _ingested_at AS ingested_at
+            FROM raw.loans WHERE loan_key = $key
+            UNION ALL
+            SELECT f.file, q.file_sha256, q.line, f.snapshot_date, f.ingested_at
+            FROM quality.quarantine AS q JOIN files AS f ON f._file_sha256 = q.file_sha256
+            WHERE q.record_key = $key AND NOT EXISTS (
+                SELECT 1 FROM raw.loans AS r WHERE r._file_sha256 = q.file_sha256 AND r._source_line = q.line)),
+        newest AS (
+            SELECT * FROM landed WHERE coalesce(CAST(snapshot_date AS VARCHAR), _file_sha256) = (
+                SELECT coalesce(CAST(snapshot_date AS VARCHAR), _file_sha256) FROM landed
+                ORDER BY snapshot_date DESC NULLS LAST, ingested_at DESC LIMIT 1))
+        SELECT n.file, n.line, n.snapshot_date, string_agg(DISTINCT q.rule, ',' ORDER BY q.rule)
+        FROM newest AS n JOIN quality.quarantine AS q ON q.file_sha256 = n._file_sha256 AND q.line = n.line
+        GROUP BY ALL ORDER BY n.line LIMIT 1""", {"key": key}).fetchone()
 
 
 def _sample_role(con: duckdb.DuckDBPyConnection, model: str, version: str, key: str) -> str:

@@ -401,3 +401,19 @@ def test_a_loan_whose_newest_snapshot_is_quarantined_is_held_out_not_read_from_i
     card = card[["loan_key", "default_flag", "rules"]].astype(object)
     assert card.where(card.notna(), None).values.tolist() == [
         ["lendingclub:60001", 1, "chargeoff_not_after_as_of"], ["lendingclub:60004", None, "unknown_status"]]
+    # risk-assets loan says which snapshot the features read, or why the loan is held out
+    from risk_assets.lib.report.loan_trace import trace_loan
+
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        said = {n: [line for line in trace_loan(con, f"lendingclub:6000{n}").lines if "features" in line]
+                for n in (1, 2, 3, 4)}
+    unknown = "its current state is unknown and its older snapshot is not used"
+    assert said == {
+        1: ["  features     not in marts.loan_features: held out, its newest snapshot (tape_jan.csv line 2, "
+            f"snapshot 2020-01-01) is quarantined (chargeoff_not_after_as_of): {unknown}"],
+        2: ["  features     in marts.loan_features, from tape_jan.csv line 3, snapshot 2020-01-01 "
+            "(its latest snapshot, version 1 of 1 standing)"],
+        3: ["  features     in marts.loan_features, from tape_jan.csv line 4, snapshot 2020-01-01 "
+            "(its latest snapshot, version 2 of 2 standing)"],
+        4: ["  features     not in marts.loan_features: held out, its newest snapshot (tape_jan.csv line 5, "
+            f"snapshot 2020-01-01) is quarantined (unknown_status): {unknown}"]}
