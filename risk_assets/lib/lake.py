@@ -202,6 +202,9 @@ def ensure_lake(con: duckdb.DuckDBPyConnection) -> None:
     # a lake made before raw.news kept each article's language: its files named none the lake read
     if table_exists(con, "raw.news"):
         con.execute("ALTER TABLE raw.news ADD COLUMN IF NOT EXISTS language VARCHAR")
+    # a lake made before raw.news kept which publication times were a date alone: its rows read as timed
+    if table_exists(con, "raw.news"):
+        con.execute("ALTER TABLE raw.news ADD COLUMN IF NOT EXISTS published_date_only BOOLEAN")
     _once(con, "loan_keys_without_leading_zeros", rekey_leading_zero_ids)
     _once(con, "news_ids_keyed_by_source", rekey_news_ids_by_source)
     _once(con, "news_tickers_one_spelling_per_listing", canonical_news_tickers)

@@ -97,6 +97,7 @@ NEWS_COLUMNS = (
     Column("published_at", "TIMESTAMP", "Publication time in UTC, when the source has one."),
     Column("text_repaired", "BOOLEAN", "True when mojibake was detected and repaired in text_clean."),
     Column("language", "VARCHAR", "Language the file's language column (lang, language, locale) gives the article, lower-cased as written ('fi', 'de-de'), 'en' for any English ('en-GB', 'English'); NULL when the file names none. The sentiment model reads English only: the daily indices and training leave out the articles not in English."),
+    Column("published_date_only", "BOOLEAN", "True when the file gave the publication time as a date alone ('2024-05-02', 'May 2, 2024'): published_at holds that date at midnight UTC, a calendar day in no zone, which the daily indices count on its own date whatever their day zone; false for a time of day; NULL without published_at, and on rows landed before the column existed, which read as not a date alone."),
 )
 
 

@@ -554,10 +554,12 @@ class _Collector:
         self, *, line: int, doc_id: str, source: str | None, text_raw: str, text_field: str,
         label: str | None, headline: str | None = None, body: str | None = None,
         ticker: str | None = None, published_at: datetime | None = None, clean_from: str | None = None,
-        language: str | None = None,
+        language: str | None = None, date_only: bool = False,
     ) -> None:
         """Append one loaded row; `clean_from` is the text to clean when it differs from text_raw;
-        `language` is the article's as `article_language` reads it (None: the file names none).
+        `language` is the article's as `article_language` reads it (None: the file names none);
+        `date_only` whether published_at was written as a date alone (`is_date_only`), stored in
+        published_date_only (NULL when published_at is None, whatever `date_only` says).
         An empty or whitespace-only headline or body is stored NULL, as every missing field is, in
         whichever format it came."""
         headline, body = (None if value is None or not value.strip() else value for value in (headline, body))
@@ -584,6 +586,7 @@ class _Collector:
             {"doc_id": doc_id, "source": source, "ticker": ticker, "headline": headline, "body": body,
              "text_raw": text_raw, "text_clean": cleaned.text, "text_field": text_field, "label": label,
              "published_at": published_at, "text_repaired": cleaned.repaired, "language": language,
+             "published_date_only": None if published_at is None else date_only,
              "_source_line": line}
         )
 
@@ -3838,7 +3841,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         out.reject(number, key, "body", "no_usable_text", body,
                    f"{where}: no usable text (body: {said['body']}; headline: {said['headline']}){remedy}")
 
-    published_at = None
+    published_at, date_only = None, False
     stamp = record.get("published_at")
     clock = record.get("published_time")
     read_from = ["published_at"]  # the columns the time is read from, named in a quarantine's message
@@ -3868,6 +3871,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
                 out.notes.setdefault("published_at_standard_in_summer", {}).setdefault(doubt.split()[0], doubt)
             if naive and is_date_only(stamp, published_at):  # a calendar day, in no zone: the daily index's day
                 out.note_line("published_at_date_only_lines", number)
+                date_only = True  # raw.news.published_date_only: counted on its own date in every day zone
             elif naive:
                 published_at = _in_row_zone(out, number, key, where, record, stamp, published_at, names)
     elif stamp is not None:
@@ -3919,7 +3923,7 @@ def _feed_record(out: _Collector, path: Path, number: int, sha256: str, record: 
         line=number, doc_id=doc_id, source=_source(out, number, path, record.get("source")),
         ticker=_ticker(out, number, _optional(record.get("ticker"))), headline=headline, body=body, language=language,
         text_raw=text_raw, text_field="body" if use_body else "headline",
-        label=label, published_at=published_at, clean_from=clean_from,
+        label=label, published_at=published_at, clean_from=clean_from, date_only=date_only,
     )
 
 
