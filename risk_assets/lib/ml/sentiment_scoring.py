@@ -19,7 +19,8 @@ Tables:
 - ml.news_scores: one row per scored article of marts.news_features (rebuilt on every run).
 - ml.news_sentiment_daily: one row per publication day in the lake's day zone (RISK_NEWS_DAY_ZONE,
   `news_day_zone`; UTC when unset, where 20:00 in New York in summer is the next day), named in its
-  `day_zone` column, as monitoring.news_sentiment_trend counts its days: the count of articles and tickers, the
+  `day_zone` column, as monitoring.news_sentiment_trend counts its days (a date its file wrote without a
+  time, raw.news.published_date_only, on that date in every zone): the count of articles and tickers, the
   net sentiment mean(p_positive - p_negative) in [-1, 1] and the shares labelled negative and
   positive; the day's articles by `sample` (train, holdout, unseen) and the net sentiment of the
   unseen ones alone. Articles without a publication time (the PhraseBank corpus has none) are not in it;
@@ -170,16 +171,30 @@ def news_day_zone(environ: Mapping[str, str] | None = None) -> str:
     return value
 
 
-def day_sql(column: str, zone: str) -> str:
+def day_sql(column: str, zone: str, date_only: str | None = None) -> str:
     """SQL for the calendar day (DATE) in `zone` of `column`, a TIMESTAMP holding UTC as the lake stores
     its times (raw.news.published_at, _ingested_at): both daily indices date their rows by it.
+
+    date_only: an SQL BOOLEAN (raw.news.published_date_only carried to marts.news_features), true
+    where `column` is a date its file wrote without a time, stored at midnight UTC: such a row is
+    on that date (`column`'s own DATE) in every zone, never the day before west of UTC; NULL or
+    false, and None for no such column (a lake landed before it), give the zone's day.
 
     timezone('UTC', column) reads the naive time as UTC (a TIMESTAMPTZ), and timezone(zone, ...) gives
     that instant's wall-clock time in `zone` (a TIMESTAMP again), whose DATE does not depend on the
     connection's TimeZone setting. timezone(zone, column) alone would read the naive time as `zone`'s
     own and shift it the other way (00:30 UTC -> 04:30, not 20:30 the day before, in New York).
     `zone` is a name news_day_zone returned."""
-    return f"CAST(timezone({_zone_literal(zone)}, timezone('UTC', {column})) AS DATE)"
+    in_zone = f"CAST(timezone({_zone_literal(zone)}, timezone('UTC', {column})) AS DATE)"
+    if date_only is None:
+        return in_zone
+    return f"CASE WHEN coalesce({date_only}, false) THEN CAST({column} AS DATE) ELSE {in_zone} END"
+
+
+def date_only_sql(con: duckdb.DuckDBPyConnection, alias: str) -> str | None:
+    """`alias`.published_date_only where marts.news_features has the column (day_sql's `date_only`),
+    None for marts built before it, whose articles then count as timed."""
+    return f"{alias}.published_date_only" if column_exists(con, "marts.news_features", "published_date_only") else None
 
 
 def _zone_literal(zone: str) -> str:
@@ -371,5 +386,6 @@ def build_daily_index(con: duckdb.DuckDBPyConnection, zone: str | None = None) -
     zone = news_day_zone() if zone is None else zone
     con.execute(_DAILY_SQL.format(sample="s.sample" if has_sample_column(con) else f"'{UNKNOWN}'",
                                   english=in_english_sql("s") if has_language_column(con) else "true",
-                                  day=day_sql("f.published_at", zone), zone=_zone_literal(zone)))
+                                  day=day_sql("f.published_at", zone, date_only_sql(con, "f")),
+                                  zone=_zone_literal(zone)))
     return con.execute("SELECT count(*) FROM ml.news_sentiment_daily").fetchone()[0]

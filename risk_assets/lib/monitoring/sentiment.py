@@ -32,6 +32,7 @@ from risk_assets.lib.ml.registry import champion, operator_restore, trained_shor
 from risk_assets.lib.ml.sentiment import MODEL_NAME
 from risk_assets.lib.ml.sentiment_scoring import (
     UNKNOWN,
+    date_only_sql,
     day_sql,
     has_language_column,
     has_sample_column,
@@ -45,7 +46,8 @@ from risk_assets.lib.monitoring.retrain import SentimentAttempt, SentimentFirstM
 _TREND_SQL = """
 WITH docs AS (
     SELECT s.doc_id, s.p_negative, s.p_neutral, s.p_positive, {sample} AS sample, {english} AS english,
-           f.published_at, (SELECT min(r._ingested_at) FROM raw.news r WHERE r.doc_id = s.doc_id) AS ingested_at
+           f.published_at, {date_only} AS published_date_only,
+           (SELECT min(r._ingested_at) FROM raw.news r WHERE r.doc_id = s.doc_id) AS ingested_at
     FROM (SELECT DISTINCT ON (doc_id) * FROM ml.news_scores) s
     LEFT JOIN marts.news_features f USING (doc_id)
 ), dated AS (
@@ -79,7 +81,8 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection, zone: str | None = None) -> 
     """Rows of monitoring.news_sentiment_trend (one per day and date source), computed_at = now (UTC).
 
     zone: the time zone whose days the rows count, publication and ingestion days alike
-    (sentiment_scoring.day_sql), recorded in day_zone; None reads RISK_NEWS_DAY_ZONE
+    (sentiment_scoring.day_sql; a publication date written without a time on its own date in every
+    zone), recorded in day_zone; None reads RISK_NEWS_DAY_ZONE
     (sentiment_scoring.news_day_zone, UTC when unset), as ml.news_sentiment_daily does. Raises
     DayZoneError when zone is None and that setting names no time zone.
 
@@ -99,8 +102,10 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection, zone: str | None = None) -> 
     sample = "s.sample" if has_sample_column(con) else f"'{UNKNOWN}'"
     english = in_english_sql("s") if has_language_column(con) else "true"
     zone = news_day_zone() if zone is None else zone
-    day = day_sql("coalesce(published_at, ingested_at)", zone)
-    frame = pl.from_arrow(con.execute(_TREND_SQL.format(sample=sample, english=english, day=day)).fetch_arrow_table())
+    date_only = date_only_sql(con, "f")  # a date written alone: its own date in every zone
+    day = day_sql("coalesce(published_at, ingested_at)", zone, None if date_only is None else "published_date_only")
+    frame = pl.from_arrow(con.execute(_TREND_SQL.format(sample=sample, english=english, day=day,
+                                                        date_only=date_only or "NULL")).fetch_arrow_table())
     return frame.with_columns(day_zone=pl.lit(zone), computed_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None)))
 
 
