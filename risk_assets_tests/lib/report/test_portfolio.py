@@ -144,7 +144,7 @@ def test_the_failed_checks_give_each_count_its_unit_and_the_quarantine_table_hea
                              "rule": ["term_positive"] * 810 + ["disbursement_not_after_as_of"], "raw_value": "0",
                              "message": "term 0 months"})
     values = CheckOutcome(check="raw_loans_values", asset="raw_loans", success=False, severity="WARN",
-                          observed="2 of 38 rules failed on 938,950 rows (811 records): term_positive, "
+                          observed="2 of 38 rules failed on 811 of 938,950 rows (811 loans): term_positive, "
                                    "disbursement_not_after_as_of", failures=failures,
                           rules=[{"rule": "term_positive", "success": False}, {"rule": "disbursement_not_after_as_of",
                                                                               "success": False}], rows_checked=938_950)
