@@ -320,13 +320,16 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int | None:
 def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What the lake holds, one line per domain with landed files, printed by `verify` after its
     checks, so the counts its lines judge by difference ('0 loans without a champion's score') stand
-    beside the totals they are part of. On the sample data, 'lake loans: 938,950 landed from 2
-    file(s); 938,139 in loan_features, 811 held out by quarantine after landing, by the check
+    beside the totals they are part of. On the sample data, 'lake loans: 938,950 loans landed from 2
+    file(s), one snapshot row each; 938,139 loans in loan_features, 811 held out by quarantine after
+    landing, by the check
     raw_loans_values (risk-assets quarantine lists them by file and rule); 938,139 scored by their
     portfolio's champion' (`held_out_said`) and 'lake news: 10,061 rows landed from 2 file(s); 5,318 articles in
     news_features (a text's copies counted once); 5,318 scored by the champion: 4,312 train, 989
     holdout, 17 unseen' (`ml.news_scores.sample`). A part whose table is not in the lake yet is left
-    out ('lake loans: 3 landed from 1 file(s)')."""
+    out ('lake loans: 3 loans landed from 1 file(s), one snapshot row each'). Monthly tapes of one book
+    count snapshot rows and loans apart (`loans_landed_said`), so the loans add up: '5,796 snapshot rows
+    of 3,000 loans landed from 2 file(s); 2,922 loans in loan_features, 78 held out by quarantine ...'."""
     from risk_assets.lib.ml.sentiment_scoring import sample_counts, sample_line
     from risk_assets.lib.report.portfolio import quarantined_not_in_features_count
 
@@ -334,7 +337,7 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
                 "AND r.status = 'champion'")
     lines = []
     for domain, features, unit, scores in (
-            ("loans", "marts.loan_features", "", f"SELECT count(DISTINCT s.loan_key) FROM ml.loan_scores AS s {champion}"),
+            ("loans", "marts.loan_features", " loans", f"SELECT count(DISTINCT s.loan_key) FROM ml.loan_scores AS s {champion}"),
             ("news", "marts.news_features", " articles",
              "SELECT count(DISTINCT s.doc_id) FROM ml.news_scores AS s JOIN ml.model_registry AS r "
              "ON r.model = 'news_sentiment' AND r.version = s.model_version AND r.status = 'champion'")):
@@ -343,7 +346,8 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
             continue
         landed = _count(con, f"SELECT sum(rows_loaded) FROM raw.landed_files WHERE domain = '{domain}' "
                              "AND status = 'loaded'")
-        parts = [f"{landed:,} {'rows ' if domain == 'news' else ''}landed from {files:,} file(s)"]
+        parts = [f"{landed:,} rows landed from {files:,} file(s)" if domain == "news"
+                 else loans_landed_said(landed, _count(con, "SELECT count(DISTINCT loan_key) FROM raw.loans"), files)]
         if (in_features := _count(con, f"SELECT count(*) FROM {features}")) is not None:
             text = f"{in_features:,}{unit} in {features.split('.')[1]}"
             if domain == "loans" and (held := quarantined_not_in_features_count(con))[0]:
@@ -360,6 +364,18 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
                 parts.append(f"{scored:,} scored by the champion{detail}")
         lines.append(f"lake {domain}: " + "; ".join(parts))
     return lines
+
+
+def loans_landed_said(rows: int, loans: int | None, files: int) -> str:
+    """What landed, in snapshot rows and loans: a loan is a row of each tape (snapshot) that holds it,
+    so (5796, 3000, 2) -> '5,796 snapshot rows of 3,000 loans landed from 2 file(s)', and a book of
+    one snapshot (938950, 938950, 2) -> '938,950 loans landed from 2 file(s), one snapshot row each'.
+    `loans` is None without raw.loans: '5,796 snapshot rows landed from 2 file(s)'."""
+    if loans is None:
+        return f"{rows:,} snapshot rows landed from {files:,} file(s)"
+    if loans == rows:
+        return f"{loans:,} loans landed from {files:,} file(s), one snapshot row each"
+    return f"{rows:,} snapshot rows of {loans:,} loans landed from {files:,} file(s)"
 
 
 LANDING_ASSETS = ("raw_loans", "raw_news")

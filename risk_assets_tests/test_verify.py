@@ -82,16 +82,29 @@ def test_the_totals_the_lines_judge_by_difference_are_printed_beside_them(risk_h
                     "rows_quarantined, non_data_lines, status) VALUES ('n', 'news/wire.csv', 1, 'news', 'csv', 2, 2, 0, 0, "
                     "'loaded')")
         con.execute("INSERT INTO raw.loans (loan_key) VALUES ('k6')")  # landed, held out by a quarantined value
+        con.execute("UPDATE raw.landed_files SET rows_loaded = 4 WHERE sha256 = 'b'")
         con.execute("INSERT INTO quality.quarantine (asset, record_key, rule) VALUES ('raw_loans_values', 'k6', "
                     "'term_positive')")
     verify.main()
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("lake ")]
+    held = (f"1 held out by quarantine after landing, by the check raw_loans_values ({own_command()} quarantine "
+            "lists them by file and rule)")
     assert lines == [
-        "lake loans: 6 landed from 2 file(s); 6 in loan_features, 1 held out by quarantine after landing, by the "
-        f"check raw_loans_values ({own_command()} quarantine lists them by file and rule); "
+        f"lake loans: 7 loans landed from 2 file(s), one snapshot row each; 6 loans in loan_features, {held}; "
         "3 scored by their portfolio's champion",  # k3 by a retired version, k4 and k5 by none
         "lake news: 2 rows landed from 1 file(s); 1 articles in news_features (a text's copies counted once); "
         "1 scored by the champion: 0 train, 0 holdout, 0 unseen, 1 unknown"]  # a table without its sample column
+
+    # the next month's tape of k0 and k1: two more snapshot rows, no more loans; 6 + 1 = 7 loans still
+    with connect(risk_home.lake_path) as con:
+        con.execute("INSERT INTO raw.landed_files (sha256, path, size_bytes, domain, format, rows_in_file, rows_loaded, "
+                    "rows_quarantined, non_data_lines, status) VALUES ('e', 'loans/lendingclub_2012-01.csv', 1, "
+                    "'loans', 'lendingclub', 2, 2, 0, 0, 'loaded')")
+        con.execute("INSERT INTO raw.loans (loan_key) VALUES ('k0'), ('k1')")
+    verify.main()
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("lake loans")]
+    assert lines == [f"lake loans: 9 snapshot rows of 7 loans landed from 3 file(s); 6 loans in loan_features, "
+                     f"{held}; 3 scored by their portfolio's champion"]
 
 
 def test_loans_held_out_are_named_by_when_and_which_check_set_them_aside():
@@ -404,7 +417,7 @@ def test_a_withdrawn_delivery_still_in_the_features_is_named_with_the_command_th
     assert (f"note withdrawn: desk_2024-05.txt: 12 of its articles are still in news_features, its scores and "
             f"monitoring (and in the totals below) until they are rebuilt: {own_command()} run --no-seed --select "
             "'key:stg_news+'") in out, out
-    assert "lake loans: 25 landed from 1 file(s); 40 in loan_features" in out, out
+    assert "lake loans: 25 loans landed from 1 file(s), one snapshot row each; 40 loans in loan_features" in out, out
 
     with connect(risk_home.lake_path) as con:  # rebuilt: the features no longer hold them
         con.execute("CREATE OR REPLACE TABLE staging.stg_loans AS SELECT loan_key, _file_sha256 FROM raw.loans")
