@@ -20,8 +20,11 @@
   outcome is final, so a later tape that reports a settled loan open again (Current, late) does
   not erase its charge-off or repayment: the loan would leave training unlabelled, and a default
   dropped biases the PD low as counting survivors as good would (raw_loans_outcome_reversed names
-  such loans). A later settled outcome replaces an earlier one. The list of terms is the project
-  variable origination_terms (dbt_project.yml).
+  such loans). A later settled outcome replaces an earlier one, unless a file of the loan was read
+  with a mapping's "default_cured": "keep_default" (its notes in raw.landed_files say so): then a
+  default in any snapshot stays the loan's flag (1), since a later cure or payoff does not undo it
+  (a default is an event within the PD horizon: Basel II para 452-453, EBA/GL/2016/07). The list of
+  terms is the project variable origination_terms (dbt_project.yml).
 -#}
 {%- set origination_terms = var('origination_terms') %}
 with staged as (
@@ -44,13 +47,26 @@ kept as (
     where not k._quarantined
 ),
 
+default_kept as (
+    -- loans with a row from a file whose mapping keeps a default once reported ("default_cured")
+    select distinct k.loan_key
+    from kept k
+    join {{ source('raw', 'landed_files') }} f
+        on f.sha256 = k._file_sha256 and f.status = 'loaded'
+    where json_extract_string(f.notes, '$.default_cured') = 'keep_default'
+),
+
 carried as (
     -- each origination term: the value of the earliest version that gives one
     select
         loan_key,
         portfolio,
         snapshot_version,
-        last_value(default_flag ignore nulls) over versions as default_flag,
+        case
+            when loan_key in (select loan_key from default_kept)
+                 and max(default_flag) over versions = 1 then 1
+            else last_value(default_flag ignore nulls) over versions
+        end as default_flag,
         off_policy,
         {%- for term in origination_terms %}
         first_value({{ term }} ignore nulls) over versions as {{ term }},

@@ -3511,6 +3511,8 @@ def _typed_parse(
     frame = _midnights_dropped(frame, builtin_dates)
     month_forms = _written_date_forms(frame, [s.source for s in specs if s.kind == "date"], LENDINGCLUB_DATE_FORMAT,
                                       LENDINGCLUB_RESAVED_FORMS)[0] if mapping.builtin else {}
+    if mapping.default_cured != "latest":  # marts.loan_features reads it from the file's notes
+        notes["default_cured"] = mapping.default_cured
     if not mapping.currency_declared:  # a mapping without "currency": its amounts, money or number, count as USD
         notes["currency_assumed"] = mapping.currency
     if not mapping.builtin and not mapping.delimiter_declared and mapping.dialect.delimiter != Dialect.delimiter:

@@ -310,6 +310,14 @@ class TapeMapping:
     loan_formats.FREE_TEXT_COLUMNS): a vertical tab, form feed, NEL, U+2028 or U+2029 in one is a line
     break (note `line_break_characters_read`). A declared column like the others: a file whose header
     lacks one does not fit the mapping. None of them is mapped to a typed target (mapping_from_json)."""
+    default_cured: str = "latest"
+    """How a loan's default flag is resolved across snapshots when a later tape settles it the other way
+    (`"default_cured"`, DEFAULT_CURED_SETTINGS): "latest", the latest settled outcome (a default
+    followed by a payoff reads as repaid: a reversal may be a correction); "keep_default", a default in
+    any snapshot stays the loan's default flag (1) whatever a later tape says, as a PD under Basel's
+    definition of default needs (a default is an event within the horizon, a later cure does not undo
+    it: BCBS Basel II para 452-453; EBA/GL/2016/07). Recorded in each file's notes as `default_cured`
+    when not "latest", where marts.loan_features reads it."""
     header: bool = True
     """The file starts with a header line. False (`"header": false`, a mainframe or agency export of
     data lines only): its columns are named by position, `column_1`, `column_2`, ... (HEADERLESS_COLUMN),
@@ -336,9 +344,11 @@ class TapeMapping:
         return self.name if self.builtin else f"generic:{self.name}"
 
 
+DEFAULT_CURED_SETTINGS = ("latest", "keep_default")
+"""Values of a mapping's `default_cured` (TapeMapping.default_cured); "latest" when not given."""
 MAPPING_KEYS = ("name", "applies_to", "portfolio", "dialect", "as_of", "columns", "status_map", "sentinels",
                 "description", "header", "currency", "non_data_prefixes", "portfolio_column", "control_record",
-                "free_text_columns")
+                "free_text_columns", "default_cured")
 """Keys a mapping may hold; any other (a typo such as 'sentinel' or 'asof') refuses it, since an
 ignored key would silently drop what it declares. Keys starting with '_' are comments."""
 DECLARED_NON_DATA = "declared_non_data"
@@ -399,7 +409,8 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
 
     Raises:
         FileRefused: a missing or unknown key (MAPPING_KEYS, COLUMN_KEYS), type or target, a value
-            of the wrong kind (applies_to, portfolio, status_map, sentinels, as_of, free_text_columns),
+            of the wrong kind (applies_to, portfolio, status_map, sentinels, as_of, free_text_columns,
+            default_cured),
             two source columns mapped to one target, a free-text column mapped to a typed target, a
             column setting that does not fit (see `_field_spec`),
             an odd dialect (see `_dialect`), a status mapped to other than 0 / 1 / null; the
@@ -435,6 +446,10 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
         odd = {status: flag for status, flag in status_map.items() if flag not in (0, 1, None) or isinstance(flag, bool)}
         if odd:
             raise ValueError(f"status_map values must be 1 (defaulted), 0 (not) or null (no outcome yet), not {odd}")
+        default_cured = document.get("default_cured", "latest")
+        if default_cured not in DEFAULT_CURED_SETTINGS:
+            raise ValueError(f"'default_cured' must be \"latest\" (a later settled outcome replaces a default) or "
+                             f"\"keep_default\" (a default stays, whatever a later tape says), not {default_cured!r}")
         dialect = _dialect(document.get("dialect", {}))
         header = document.get("header", True)
         if not isinstance(header, bool):
@@ -484,6 +499,7 @@ def mapping_from_json(source: Path, document: dict) -> TapeMapping:
             portfolio_column=portfolio_column,
             portfolios=portfolios,
             free_text_columns=free_text,
+            default_cured=default_cured,
             control_record=control,
             line_kinds=tuple((DECLARED_NON_DATA, "^\ufeff?\\s*" + re.escape(prefix)) for prefix in prefixes),
         )

@@ -60,6 +60,9 @@ NOTE_MEANINGS: dict[str, str] = {
     "currency_assumed": "the column mapping names no `currency`, so the tape's amounts were taken as USD "
                         "(the overview's exposure counts them so); add `\"currency\": \"GBP\"` (its ISO 4217 "
                         "code) to the mapping if they are not",
+    "default_cured": "the column mapping's `default_cured` setting: `keep_default` keeps a loan's default flag 1 "
+                     "from any snapshot that reports it defaulted, whatever a later tape says (a cure or payoff "
+                     "does not undo a default)",
     "delimiter_detected": "the column mapping names no `delimiter` and the tape's header fits it only at this one "
                           "(a tab: Excel's 'Unicode text', a .tsv), so the tape was read with it; add "
                           "`\"dialect\": {\"delimiter\": \"\\t\"}` to the mapping to say so",

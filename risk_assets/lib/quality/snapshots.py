@@ -216,6 +216,22 @@ def _undated_disagreements(con: duckdb.DuckDBPyConnection, table: str) -> list[t
     ).fetchall()
 
 
+KEEP_SAID = ' but keep a default (mapping "default_cured": "keep_default")'
+"""How a reversal's detail says the book keeps a default a later tape cures."""
+
+
+def default_kept_portfolios(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> set[str]:
+    """Portfolios of `table` with rows from a file read under a mapping's "default_cured":
+    "keep_default" (the file's notes in raw.landed_files), whose features keep a default a later tape
+    cures (marts.loan_features); empty without raw.landed_files."""
+    if not table_exists(con, "raw.landed_files"):
+        return set()
+    return {row[0] for row in con.execute(
+        f"""SELECT DISTINCT r.portfolio FROM {table} AS r JOIN raw.landed_files AS f
+            ON f.sha256 = r._file_sha256 AND f.status = 'loaded'
+            WHERE json_extract_string(f.notes, '$.default_cured') = 'keep_default'""").fetchall()}
+
+
 def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -> CheckOutcome:
     """Per portfolio whose loans carry ids, the loans whose outcome a later snapshot reverses: repaid
     (default flag 0) in one tape and defaulted (1) in a later one, defaulted then repaid, or settled
@@ -224,7 +240,8 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
 
     An outcome is final in the lake's terms, so a reversal is a bounced payoff, a recovery booked as
     a repayment, or an error in one of the tapes. The features take the latest settled outcome: a
-    later settled one replaces the earlier, and the PD model learns it, without a word unless this
+    later settled one replaces the earlier (unless the book's mapping says "default_cured":
+    "keep_default": then a default stays; the message names the setting either way), and the PD model learns it, without a word unless this
     check names it; a tape that reports a settled loan open again does not erase its outcome (the
     label would be lost silently), and is named too. The rows are read as staging reads them (rows a
     check on raw_loans quarantined left out); rows of one snapshot that disagree are conflicting
@@ -255,6 +272,8 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
     rows_checked = con.execute(f"SELECT count(DISTINCT (portfolio, loan_key)) FROM {table} "
                                "WHERE source_loan_id IS NOT NULL").fetchone()[0]
 
+    kept = default_kept_portfolios(con, table)
+
     def counts(to_default: int, to_repaid: int, reopened: int) -> str:
         return ", ".join(f"{n:,} {words}" for n, words in zip((to_default, to_repaid, reopened), TURNS.values()))
 
@@ -272,7 +291,8 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
          "detail": (f"{portfolio}: {count:,} loan(s) whose outcome a later tape reverses ({counts(a, b, c)}; the "
                     f"earliest: {turned(*example)}): a bounced payoff, a recovery booked as a repayment, or an error "
                     f"in a tape? The features take the latest settled outcome (a tape reporting the loan open keeps "
-                    f"it): {', '.join(keys)}" + (" ..." if count > len(keys) else ""))}
+                    f"it){KEEP_SAID if portfolio in kept else ''}"
+                    f": {', '.join(keys)}" + (" ..." if count > len(keys) else ""))}
         for portfolio, a, b, c, example, keys, count in found
     ] + [
         {"rule": UNDATED_RULE, "column": "default_flag, loan_amount", "success": False, "failing": count, "unit": "loan",
@@ -287,7 +307,16 @@ def outcome_reversed(con: duckdb.DuckDBPyConnection, table: str = "raw.loans") -
     if not rules:
         rules = [{"rule": REVERSED_RULE, "column": "default_flag", "success": True, "failing": 0, "unit": "loan",
                   "detail": "no loan's outcome is reversed by a later snapshot"}]
-    observed = "; ".join([f"{p}: {a:,} loan(s) {counts(a, b, c).split(' ', 1)[1]}" for p, a, b, c, *_ in found]
+    def cured(portfolio: str, to_repaid: int) -> str:  # what the features make of a default then repaid
+        if not to_repaid:
+            return ""
+        if portfolio in kept:
+            return ' (a default then repaid keeps its default: mapping "default_cured": "keep_default")'
+        return (' (a default then repaid reads repaid: mapping "default_cured": "latest"; "keep_default" keeps '
+                'the default)')
+
+    observed = "; ".join([f"{p}: {a:,} loan(s) {counts(a, b, c).split(' ', 1)[1]}{cured(p, b)}"
+                          for p, a, b, c, *_ in found]
                          + [f"{p}: {n:,} loan(s) an undated file disagrees on" for p, n, *_ in undated])
     if not observed:
         observed = (f"no outcome reversed by a later snapshot ({rows_checked:,} loans with ids, dated or not: "

@@ -417,3 +417,68 @@ def test_a_loan_whose_newest_snapshot_is_quarantined_is_held_out_not_read_from_i
             "(its latest snapshot, version 2 of 2 standing)"],
         4: ["  features     not in marts.loan_features: held out, its newest snapshot (tape_jan.csv line 5, "
             f"snapshot 2020-01-01) is quarantined (unknown_status): {unknown}"]}
+
+
+def _cured_book(risk_home, tmp_path, default_cured: str | None) -> dict[str, int | None]:
+    """Land December's and January's tapes of one lender's book with a status map of DELQ90 (1),
+    PAIDOFF (0) and ACTIVE (open) under a mapping with `default_cured` (left out when None), build
+    the features and return each loan's default_flag."""
+    import json
+
+    from risk_assets.lib.ingest.landing import land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+
+    mapping = {"name": "mybank", "applies_to": "MYBANK_*.csv",
+               "columns": {"Acct_No": {"to": "source_loan_id", "required": True},
+                           "Snap_Dt": {"to": "snapshot_date", "type": "date", "format": "%m/%d/%Y"},
+                           "Orig_Dt": {"to": "origination_date", "type": "date", "format": "%m/%d/%Y"},
+                           "Orig_Bal": {"to": "loan_amount", "type": "money"},
+                           "Status": {"to": "loan_status"}},
+               "status_map": {"DELQ90": 1, "PAIDOFF": 0, "ACTIVE": None}, "currency": "USD"}
+    if default_cured is not None:
+        mapping["default_cured"] = default_cured
+    mappings = tmp_path / "mappings"
+    mappings.mkdir(exist_ok=True)
+    (mappings / "mybank.json").write_text(json.dumps(mapping), encoding="utf-8")
+    header = "Acct_No,Snap_Dt,Orig_Dt,Orig_Bal,Status\n"
+    december = {"0100": "DELQ90", "0101": "DELQ90", "0102": "ACTIVE", "0103": "PAIDOFF", "0104": "DELQ90"}
+    january = {"0100": "PAIDOFF", "0101": "DELQ90", "0102": "DELQ90", "0103": "PAIDOFF", "0104": "ACTIVE"}
+    for name, snapshot, statuses in (("MYBANK_2019-12.csv", "12/31/2019", december),
+                                     ("MYBANK_2020-01.csv", "01/31/2020", january)):
+        (risk_home.landing_loans / name).write_text(header + "".join(
+            f"{loan},{snapshot},03/15/2018,\"$5,000.00\",{status}\n" for loan, status in statuses.items()))
+    with duckdb.connect(str(risk_home.lake_path)) as con:
+        from risk_assets.lib.lake import ensure_lake
+        ensure_lake(con)
+        land_folder(con, risk_home.landing_loans, "loans", lambda p: parse_loan_file(p, mapping_dirs=[mappings]),
+                    "run-1", asset="raw_loans")
+    resources = {"lake": LakeResource(root=str(risk_home.root)),
+                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    assert dg.materialize(DBT_ASSETS, resources=resources, selection=["stg_loans", "loan_features"]).success
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        return dict(con.execute("SELECT source_loan_id, default_flag FROM marts.loan_features "
+                                "JOIN (SELECT DISTINCT loan_key, source_loan_id FROM raw.loans) USING (loan_key) "
+                                "ORDER BY 1").fetchall())
+
+
+@pytest.mark.parametrize("setting", [None, "latest"])
+def test_a_default_a_later_payoff_reverses_reads_repaid_by_default(risk_home, tmp_path, setting):
+    """The latest settled outcome wins (a reversal may be a correction): 0100, 90 days past due in
+    December and paid off in January, reads 0; 0104, reported open after its default, keeps it."""
+    assert _cured_book(risk_home, tmp_path, setting) == {
+        "0100": 0, "0101": 1, "0102": 1, "0103": 0, "0104": 1}
+
+
+def test_a_book_that_keeps_its_defaults_is_not_cured_by_a_later_payoff(risk_home, tmp_path):
+    """With "default_cured": "keep_default" a default is an event within the PD horizon (Basel II
+    para 452-453; EBA/GL/2016/07): 0100's January payoff does not undo December's 90 days past due.
+    The other loans read as they do under "latest"."""
+    from risk_assets.lib.quality.snapshots import outcome_reversed
+
+    assert _cured_book(risk_home, tmp_path, "keep_default") == {
+        "0100": 1, "0101": 1, "0102": 1, "0103": 0, "0104": 1}
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        outcome = outcome_reversed(con)
+    assert outcome.observed == ("mybank: 0 loan(s) repaid then defaulted, 1 defaulted then repaid, 1 settled then "
+                                "reported open again (a default then repaid keeps its default: mapping "
+                                "\"default_cured\": \"keep_default\")")
