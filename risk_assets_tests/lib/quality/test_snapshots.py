@@ -104,7 +104,9 @@ def test_an_outcome_a_later_tape_reverses_is_named(risk_home, data_dir):
     assert flags == {f"lendingclub:{repaid}": 1, f"lendingclub:{charged_off}": 0}
     assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
     assert outcome.observed == ("lendingclub: 1 loan(s) repaid then defaulted, 1 defaulted then repaid, "
-                                "0 settled then reported open again")
+                                "0 settled then reported open again"
+                                " (a default then repaid reads repaid: mapping \"default_cured\": \"latest\"; \"keep_default\" keeps "
+                                "the default)")
     (rule,) = outcome.failed_rules
     assert rule["failing"] == 2 and rule["column"] == "default_flag"
     assert (repaid, charged_off) == (1, 2)  # both reversed in June: the example quoted is the first key's
@@ -121,7 +123,9 @@ def test_an_outcome_a_later_tape_reverses_is_named(risk_home, data_dir):
                     "SELECT 'raw_loans_values', _file_sha256, _source_line, loan_key, 'test_rule', now() FROM raw.loans "
                     "WHERE snapshot_date = '2024-06-30' AND loan_key = ?", [f"lendingclub:{repaid}"])
         assert outcome_reversed(con).observed == ("lendingclub: 0 loan(s) repaid then defaulted, 1 defaulted then "
-                                                  "repaid, 0 settled then reported open again")
+                                                  "repaid, 0 settled then reported open again"
+                                                  " (a default then repaid reads repaid: mapping \"default_cured\": \"latest\"; \"keep_default\" keeps "
+                                                  "the default)")
 
 
 def _statuses(data_dir, statuses: dict[int, str], amounts: dict[int, int] | None = None) -> list[str]:
@@ -175,7 +179,8 @@ def test_a_settled_outcome_a_later_tape_reports_open_keeps_its_default_flag(risk
     assert amount == 6000.0  # the undated file is each loan's first version: its amount is the origination term
     assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
     assert outcome.observed == ("lendingclub: 0 loan(s) repaid then defaulted, 1 defaulted then repaid, 3 settled "
-                                "then reported open again; lendingclub: 2 loan(s) an undated file disagrees on")
+                                "then reported open again (a default then repaid reads repaid: mapping \"default_cured\": "
+                                "\"latest\"; \"keep_default\" keeps the default); lendingclub: 2 loan(s) an undated file disagrees on")
     reversed_, undated = outcome.failed_rules
     assert (reversed_["rule"], reversed_["failing"], undated["rule"], undated["failing"]) == (
         "outcome_reversed", 4, "undated_copy_disagrees", 2)
@@ -207,7 +212,9 @@ def test_the_reversal_quoted_is_one_the_headline_counts(risk_home, data_dir):
         outcome = outcome_reversed(con)
 
     assert outcome.observed == ("lendingclub: 0 loan(s) repaid then defaulted, 2 defaulted then repaid, "
-                                "0 settled then reported open again")
+                                "0 settled then reported open again"
+                                " (a default then repaid reads repaid: mapping \"default_cured\": \"latest\"; \"keep_default\" keeps "
+                                "the default)")
     (rule,) = outcome.failed_rules
     assert rule["detail"].startswith(
         "lendingclub: 2 loan(s) whose outcome a later tape reverses (0 repaid then defaulted, 2 defaulted then repaid, "
@@ -287,7 +294,9 @@ def test_a_default_a_later_undated_file_reports_repaid_is_named(risk_home):
     assert not outcome.success and outcome.severity == "WARN" and outcome.failures.empty
     assert outcome.rows_checked == 8  # every loan with an id, dated or not
     assert outcome.observed == ("acme: 0 loan(s) repaid then defaulted, 1 defaulted then repaid, "
-                                "0 settled then reported open again")
+                                "0 settled then reported open again"
+                                " (a default then repaid reads repaid: mapping \"default_cured\": \"latest\"; \"keep_default\" keeps "
+                                "the default)")
     (rule,) = outcome.failed_rules
     assert (rule["rule"], rule["failing"]) == ("outcome_reversed", 1)
     assert rule["detail"] == (
