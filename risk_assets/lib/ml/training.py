@@ -505,20 +505,58 @@ def _train_member(
     return {"seed": seed, "epochs": epochs, "best_validation_log_loss": best}
 
 
+BASELINE_C_GRID = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+"""The logistic-regression baseline's candidate regularisation strengths C (scikit-learn's inverse
+L2 penalty: the fit minimises C x the summed log loss + half the squared weights, on standardised
+numeric inputs and 0/1 one-hot levels), in half-decade steps from scikit-learn's default 1.0 down to
+1e-3. At 1.0 the one-hot levels (589 on LendingClub, most of them zip3 codes of a few dozen loans)
+fit their own default rates: train AUC 0.7235, out of fold 0.6732. The out-of-fold log loss of the
+default split's development loans is lowest inside the grid (LendingClub at 0.03: 0.38259 against
+0.38482 at 1e-3 and 0.38628 at 1; SBA at 0.1: 0.25167 against 0.25634 and 0.25173), and the
+half-decades either side of it are within 0.001 of it, so a finer grid could gain little."""
+
+
+@dataclass(frozen=True)
+class BaselineChoice:
+    """How the baseline's C was chosen: `c` the chosen C, `criterion` what chose it, and per C of
+    BASELINE_C_GRID its figures on the loans that chose it (`grid`: [{"c", "log_loss", "auc"}, ...])."""
+
+    c: float
+    criterion: str
+    grid: list[dict]
+
+
 def _fit_baseline(
     num: dict[str, np.ndarray], cat: dict[str, np.ndarray], y_train: np.ndarray, cardinalities: list[int], seed: int,
-    folds: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """Logistic regression on the same encoded inputs (categoricals one-hot); PDs per split.
+    folds: np.ndarray | None = None, y_validation: np.ndarray | None = None, grid: Sequence[float] = BASELINE_C_GRID,
+) -> tuple[dict[str, np.ndarray], BaselineChoice]:
+    """Logistic regression on the same encoded inputs (categoricals one-hot); PDs per split, and its C.
 
-    With `folds` (the cross-fitting fold of each train row), the baseline is cross-fitted like the
-    ensemble: one more fit per fold, on the other folds, scores that fold, and the out-of-fold PDs
-    of the train rows come back as split "validation".
+    The regularisation strength C is chosen among `grid` on the development loans alone, by log
+    loss (a proper scoring rule, smooth in C, and it judges calibration as well as ranking, which
+    the baseline's ECE is quoted for; the AUC barely moves near the optimum): with `folds` (the
+    cross-fitting fold of each train row), the baseline is cross-fitted like the ensemble, one fit
+    per fold and C on the other folds, scoring that fold; the C of the lowest out-of-fold log loss
+    over all development loans is refitted on all of them, and its out-of-fold PDs come back as
+    split "validation". Those `validation` figures are thus a little optimistic (the best of the
+    grid on the same loans); the holdouts chose nothing and stay out of sample. Without folds, C is
+    chosen on the validation split (`y_validation`, its default flags), scored by the fit on train.
+
+    Each fold's fits run through the grid upwards, each starting from the previous C's weights
+    (lbfgs warm start): LendingClub's 36 fits took 39 s where the 6 fits at C = 1 alone took 43 s,
+    SBA's (45,000 development loans) 16 s against 14 s (a 2-core machine beside other work).
+
+    Returns:
+        ({split: PD (n,)}, BaselineChoice).
+
+    Raises:
+        ValueError: without folds, when the splits hold no "validation" or y_validation is None.
     """
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
     offsets = np.r_[0, np.cumsum(cardinalities)[:-1]].astype(np.int64)
+    grid = sorted(grid)
 
     def design(split: str):
         n = num[split].shape[0]
@@ -529,19 +567,42 @@ def _fit_baseline(
         )
         return sparse.hstack([sparse.csr_matrix(num[split]), onehot]).tocsr()
 
-    def fit(x, y):
-        return LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x, y)
+    def path(x, y):
+        """One fit per C of the grid, upwards, each warm-started from the last: [model, ...]."""
+        model = LogisticRegression(C=grid[0], max_iter=2000, random_state=seed, warm_start=True)
+        fitted = []
+        for c in grid:
+            fitted.append(copy.deepcopy(model.set_params(C=c).fit(x, y)))
+        return fitted
 
     x_train = design("train")
-    model = fit(x_train, y_train)
-    pds = {split: model.predict_proba(design(split))[:, 1] for split in num}
     if folds is not None:
-        out_of_fold = np.empty(y_train.size)
+        scored, y_scored = np.empty((len(grid), y_train.size)), y_train
         for k in np.unique(folds):
             held = folds == k
-            out_of_fold[held] = fit(x_train[~held], y_train[~held]).predict_proba(x_train[held])[:, 1]
-        pds["validation"] = out_of_fold
-    return pds
+            for i, model in enumerate(path(x_train[~held], y_train[~held])):
+                scored[i, held] = model.predict_proba(x_train[held])[:, 1]
+        criterion = f"out-of-fold log loss over the {y_train.size} development loans ({np.unique(folds).size} folds)"
+    else:
+        if "validation" not in num or y_validation is None:
+            raise ValueError("without cross-fitting folds, the baseline's C is chosen on the validation split: "
+                             "give its rows and y_validation")
+        models = path(x_train, y_train)
+        x_validation, y_scored = design("validation"), y_validation
+        scored = np.stack([model.predict_proba(x_validation)[:, 1] for model in models])
+        criterion = f"log loss on the {y_validation.size} validation loans (fitted on the development loans)"
+    figures = [{"c": c, "log_loss": metrics.log_loss(y_scored, scored[i]).value,
+                "auc": metrics.roc_auc(y_scored, scored[i]).value} for i, c in enumerate(grid)]
+    best = int(np.argmin([f["log_loss"] for f in figures]))
+    choice = BaselineChoice(c=grid[best], criterion=criterion, grid=figures)
+    if folds is not None:
+        model = LogisticRegression(C=grid[best], max_iter=2000, random_state=seed).fit(x_train, y_train)
+    else:
+        model = models[best]
+    pds = {split: model.predict_proba(design(split))[:, 1] for split in num}
+    if folds is not None:
+        pds["validation"] = scored[best]
+    return pds, choice
 
 
 def _average_unseen_levels(net: PDNet, codes: torch.Tensor) -> None:
@@ -885,14 +946,18 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
         pds = {name: scorer.calibrate(logit) for name, logit in logits.items()}
         calibration_note = f"Platt scaling fitted on the validation split ({ys['validation'].size:,} loans)"
 
-    fits = 1 + (split.n_folds if split.folds is not None else 0)
+    grid = len(BASELINE_C_GRID)
+    fits = grid * split.n_folds + 1 if split.folds is not None else grid
     if log:
-        log(f"logistic-regression baseline: {fits} fit(s) on {ys['train'].size:,} development loans")
+        log(f"logistic-regression baseline: {fits} fit(s) on {ys['train'].size:,} development loans "
+            f"(its C chosen among {grid})")
     baseline_started = time.perf_counter()
-    baseline = _fit_baseline({k: v[0] for k, v in encoded.items()}, {k: v[1] for k, v in encoded.items()},
-                             ys["train"], encoder.cardinalities, config.seed, split.folds)
+    baseline, baseline_choice = _fit_baseline(
+        {k: v[0] for k, v in encoded.items()}, {k: v[1] for k, v in encoded.items()}, ys["train"],
+        encoder.cardinalities, config.seed, split.folds, None if split.folds is not None else ys["validation"])
     if log:
-        log(f"logistic-regression baseline fitted in {time.perf_counter() - baseline_started:.0f} s")
+        log(f"logistic-regression baseline fitted in {time.perf_counter() - baseline_started:.0f} s "
+            f"(C {baseline_choice.c:g}, by {baseline_choice.criterion})")
     primary = split.primary_holdout
     trained = TrainedPD(
         portfolio=portfolio,
@@ -937,9 +1002,11 @@ def train_pd_model(frame: pd.DataFrame, portfolio: str, config: PDTrainConfig, s
             "era_coded_inputs": era_coded_inputs(parts["train"], spec),
             **({"champion_holdout": split.champion_holdout} if split.champion_holdout is not None else {}),
             "calibration": calibration_note,
+            "baseline": asdict(baseline_choice),
             "config": asdict(config),
         },
     )
+    trained.baseline_metrics["validation"]["regularisation_c"] = metrics.Metric(baseline_choice.c)
     if primary == "holdout_oot" and chargeoff_dates is not None:
         figures, trained.run["point_in_time"] = point_in_time_backtest(
             parts, encoded, fitted, split, encoder, config, device, chargeoff_dates, pds["holdout_oot"], log)

@@ -72,7 +72,8 @@ def trained(lc_small, progress):
 def test_training_logs_one_line_per_member_with_its_record(trained, progress):
     records = trained.run["members"]
     assert len(progress) == SMALL.members + 2 == len(records) + 2
-    assert progress[-2] == f"logistic-regression baseline: 3 fit(s) on {trained.run['rows']['train']:,} development loans"
+    assert progress[-2] == (f"logistic-regression baseline: 15 fit(s) on {trained.run['rows']['train']:,} development "
+                            "loans (its C chosen among 7)")
     assert progress[-1].startswith("logistic-regression baseline fitted in ")
     for i, (line, record) in enumerate(zip(progress, records)):
         assert line.startswith(f"member {i + 1}/2: {record['epochs']} epochs, "
@@ -164,6 +165,26 @@ def test_cross_fitted_validation_metrics_are_out_of_fold_over_every_development_
     # and the train column, in-sample, is named as such
     assert metrics_table(trained, None, None).splitlines()[-2:] == [VALIDATION_CAVEAT, TRAIN_CAVEAT]
     assert TRAIN_CAVEAT.startswith("- train: model: the loans the model learnt from, in-sample")
+
+
+def test_the_baseline_chooses_its_regularisation_by_out_of_fold_log_loss_on_the_development_loans(trained):
+    """The baseline's C is the grid's lowest out-of-fold log loss over the development loans (its
+    fits on the folds alone, never the holdout); its validation figures are those of that C, and the
+    version records the choice (ml.model_metrics `regularisation_c`, meta.json run.baseline, card line)."""
+    from risk_assets.lib.ml.model_card import baseline_line
+
+    choice = trained.run["baseline"]
+    assert [f["c"] for f in choice["grid"]] == [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+    assert [round(f["log_loss"], 5) for f in choice["grid"]] == LOG_LOSS_BY_C
+    assert choice["c"] == CHOSEN_C
+    assert choice["criterion"] == "out-of-fold log loss over the 9600 development loans (2 folds)"
+    validation = trained.baseline_metrics["validation"]
+    assert validation["regularisation_c"].value == CHOSEN_C
+    assert validation["log_loss"].value == min(f["log_loss"] for f in choice["grid"])
+    assert round(validation["auc"].value, 4) == CHOSEN_AUC
+    assert baseline_line(trained)[0].startswith(
+        f"- baseline: logistic regression on the same inputs (categoricals one-hot), L2-penalised with C {CHOSEN_C:g}, "
+        "the lowest out-of-fold log loss over the 9600 development loans (2 folds) among C 0.001: ")
 
 
 def test_stratified_split_is_grouped_seeded_and_keeps_the_default_rate(lc_small):
