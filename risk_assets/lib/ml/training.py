@@ -585,7 +585,7 @@ def _fit_baseline(
             held = folds == k
             for i, model in enumerate(path(x_train[~held], y_train[~held])):
                 scored[i, held] = model.predict_proba(x_train[held])[:, 1]
-        criterion = f"out-of-fold log loss over the {y_train.size} development loans ({np.unique(folds).size} folds)"
+        criterion = f"out-of-fold log loss over the {y_train.size:,} development loans ({np.unique(folds).size} folds)"
     else:
         if "validation" not in num or y_validation is None:
             raise ValueError("without cross-fitting folds, the baseline's C is chosen on the validation split: "
@@ -593,7 +593,7 @@ def _fit_baseline(
         models = path(x_train, y_train)
         x_validation, y_scored = design("validation"), y_validation
         scored = np.stack([model.predict_proba(x_validation)[:, 1] for model in models])
-        criterion = f"log loss on the {y_validation.size} validation loans (fitted on the development loans)"
+        criterion = f"log loss on the {y_validation.size:,} validation loans (fitted on the development loans)"
     figures = [{"c": c, "log_loss": metrics.log_loss(y_scored, scored[i]).value,
                 "auc": metrics.roc_auc(y_scored, scored[i]).value} for i, c in enumerate(grid)]
     best = int(np.argmin([f["log_loss"] for f in figures]))

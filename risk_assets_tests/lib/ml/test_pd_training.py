@@ -190,14 +190,14 @@ def test_the_baseline_chooses_its_regularisation_by_out_of_fold_log_loss_on_the_
     # lowest at 0.01: at 1.0 (the old fixed C) the one-hot zip3 levels over-fit, at 0.001 the inputs are flattened
     assert [round(f["log_loss"], 5) for f in choice["grid"]] == [0.41057, 0.40555, 0.40361, 0.4038, 0.40569, 0.40998, 0.41962]
     assert choice["c"] == 0.01
-    assert choice["criterion"] == "out-of-fold log loss over the 9600 development loans (2 folds)"
+    assert choice["criterion"] == "out-of-fold log loss over the 9,600 development loans (2 folds)"
     validation = trained.baseline_metrics["validation"]
     assert validation["regularisation_c"].value == 0.01
     assert validation["log_loss"].value == min(f["log_loss"] for f in choice["grid"])
     assert round(validation["auc"].value, 4) == 0.6917
     assert baseline_line(trained)[0].startswith(
         "- baseline: logistic regression on the same inputs (categoricals one-hot), L2-penalised with C 0.01, "
-        "the lowest out-of-fold log loss over the 9600 development loans (2 folds) among C 0.001: 0.4106, ")
+        "the lowest out-of-fold log loss over the 9,600 development loans (2 folds) among C 0.001: 0.4106, ")
     with connect(risk_home.lake_path) as con:
         _record_v1(con, trained, lc_small, risk_home)
         assert con.execute("SELECT split, value FROM ml.model_metrics WHERE model = 'loan_pd_lendingclub_baseline' "
