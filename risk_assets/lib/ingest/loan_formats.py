@@ -3338,6 +3338,9 @@ def _terms_in_contradiction(loaded: pl.DataFrame, target_source: dict[str, str])
     charge-off date or a charge-off principal above 0; the default flag keeps the status, so the
     model learns a repayment the other columns deny (4,927 `P I F` loans of the SBA national file
     have a ChgOffDate, 4,884 a ChgOffPrinGr above $0).
+    open_with_chargeoff: a status read as open (no outcome: a mapping's `"ACTIVE": null`) on a loan
+    with a charge-off date or a charge-off principal above 0; the loan stays unlabelled as its status
+    says, so no default is counted for it, though the charge-off columns say one happened.
     disbursed_before_origination: a disbursement dated before the loan's origination (SBA: its
     approval date), 808 loans of the SBA national file, 8 of them by more than a year."""
     notes: dict[str, dict] = {}
@@ -3352,6 +3355,8 @@ def _terms_in_contradiction(loaded: pl.DataFrame, target_source: dict[str, str])
     if charged and "default_flag" in loaded.columns:
         if found := lines_where((pl.col("default_flag") == 0) & pl.any_horizontal(charged)):
             notes["repaid_with_chargeoff"] = found
+        if found := lines_where(pl.col("default_flag").is_null() & pl.any_horizontal(charged)):
+            notes["open_with_chargeoff"] = found
     if "disbursement_date" in target_source and "origination_date" in target_source:
         if found := lines_where(pl.col("disbursement_date") < pl.col("origination_date")):
             notes["disbursed_before_origination"] = found
@@ -3738,6 +3743,10 @@ def _typed_parse(
     if footer_totals:  # the totals rows' checks (`_summary_rows`), then the footers'
         notes["footer_totals"] = footer_totals
     notes["as_of"] = as_of.isoformat() if as_of else None
+    # lineage of each lake column back to the file: the value checks after landing name the column
+    # and the text as the file writes them (quality.source_terms)
+    notes["source_columns"] = dict(target_source)
+    notes["date_formats"] = {s.target: s.fmt for s in specs if s.kind == "date" and s.fmt}
     return ParsedFile(format=mapping.format_name, rows=rows, quarantine=quarantine,
                       data_records=records.data_records, non_data_lines=records.non_data_lines, notes=notes,
                       non_data_text={**records.note_text, **_total_row_labels(notes), **records.marked_text})

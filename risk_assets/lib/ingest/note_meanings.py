@@ -32,6 +32,14 @@ NOTE_MEANINGS: dict[str, str] = {
     "repaid_with_chargeoff": "loans whose status says repaid (SBA `P I F`) while the tape gives them a charge-off "
                              "date or a charged-off principal above 0: loaded with the status's default flag 0, "
                              "which the charge-off columns deny; ask the lender which is right",
+    "open_with_chargeoff": "loans whose status says open (no outcome yet, as a mapping's `\"ACTIVE\": null`) while "
+                           "the tape gives them a charge-off date or a charged-off principal above 0: loaded "
+                           "unlabelled as the status says, so the features count no default the charge-off "
+                           "columns report; ask the lender which is right",
+    "source_columns": "the file's column behind each lake column (lake column: column as written): the value "
+                      "checks after landing name the file's column in the quarantine",
+    "date_formats": "the declared format of each mapped date column: the value checks after landing write a "
+                    "quarantined date in it, as the file does",
     "disbursed_before_origination": "loans disbursed before their origination (SBA: approval) date: loaded as "
                                     "written; a date typed wrong at the source, or an approval re-dated later?",
     "flag_empty": "yes/no (`flag`) columns left empty: the tape does not say, so the value is loaded as unknown "
