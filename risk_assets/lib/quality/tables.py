@@ -17,7 +17,7 @@ import pandas as pd
 
 from risk_assets.lib.quality.expectations import Rule, run_rules
 from risk_assets.lib.quality.outcome import ERROR, WARN, CheckOutcome
-from risk_assets.lib.quality import suites
+from risk_assets.lib.quality import source_terms, suites
 from risk_assets.lib.schema import Column
 
 LINEAGE_READ = ("_source_file", "_source_line", "_file_sha256")
@@ -132,13 +132,24 @@ def structural_check(con: duckdb.DuckDBPyConnection, suite: TableSuite) -> Check
 
 
 def values_check(con: duckdb.DuckDBPyConnection, suite: TableSuite, as_of: date) -> CheckOutcome:
-    """Row-level rules on every row, reading only the columns they name (severity WARN)."""
+    """Row-level rules on every row, reading only the columns they name (severity WARN).
+
+    A loan table's failing rows name the file's column and the value as the file writes it
+    (`source_terms.in_source_terms`), and where the loans held out are of one outcome out of
+    proportion (`source_terms.label_selective`) the observation ends with the sentence saying so."""
     present = set(table_columns(con, suite.table))
     rules = suite.values()
     wanted = {c for r in rules for c in _rule_columns(r)} | {suite.key_column, "snapshot_date", *LINEAGE_READ}
     frame = _read(con, suite.table, sorted((wanted - {suites.AS_OF}) & present))
-    return run_rules(suites.with_as_of(frame, as_of), rules, check=f"{suite.asset}_values",
-                     asset=suite.asset, severity=WARN, key_column=suite.key_column)
+    outcome = run_rules(suites.with_as_of(frame, as_of), rules, check=f"{suite.asset}_values",
+                        asset=suite.asset, severity=WARN, key_column=suite.key_column)
+    if suite.key_column == "loan_key" and len(outcome.failures):
+        outcome.failures = source_terms.in_source_terms(con, outcome.failures)
+        if {"portfolio", "default_flag"} <= present and (
+                selective := source_terms.label_selective(con, suite.table, outcome.failures["record_key"].dropna()
+                                                          .unique().tolist())):
+            outcome.observed = f"{outcome.observed}; {selective}"
+    return outcome
 
 
 def _merge(check: str, asset: str, severity: str, parts: list[CheckOutcome], rows: int) -> CheckOutcome:
