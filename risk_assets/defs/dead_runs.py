@@ -11,9 +11,12 @@ logged (each event carries its emitter's pid; the engine's "Executing steps in p
 and the launcher's "Started process for run (pid: N)" carry them as metadata) are looked up on
 this machine. The lake is one local DuckDB file, so its runs run here.
 
-A run is dead when it is in progress, older than `GRACE_SECONDS`, and none of its processes is
-alive. `release_dead_runs` marks each one failed, with a message saying so, and frees its pool
-slots.
+A run is dead when it is in progress and none of the processes it logged is alive: at once,
+whatever its age, once it has logged one. Only a run that logged none yet, whose liveness cannot be
+checked, waits `GRACE_SECONDS` first, unless the caller knows its process is gone (`risk-assets run`
+saw its own Dagster process end without the run's end). `release_dead_runs` marks each dead run
+failed, with a message saying so, and frees its pool slots. `lake_holders` says which runs hold the
+pool slot a run waits for, so a waiting run can name the run it waits on.
 
 A run can also end still holding a slot: under `dagster dev`, a step process killed with `kill -9`
 leaves its run worker, or the code server, to mark the run failed, but nothing gives the step's
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,8 +49,9 @@ ENDED_GRACE_SECONDS = 10.0
 to it. A run frees its step's slot when the step ends, before the run itself ends."""
 
 GRACE_SECONDS = 120.0
-"""A run this young (seconds since it last changed status: was created, left the queue, started) is
-never judged: its worker may not have logged its process yet. Counted from the last status change,
+"""A run this young (seconds since it last changed status: was created, left the queue, started) that
+has logged no process yet is never judged: its worker may not have logged its process yet. A run
+that logged its processes is judged at any age: when they are all gone, it is dead. Counted from the last status change,
 not from creation, since a queued run (a sensor's, waiting for the lake pool behind another run)
 logs no process until it leaves the queue, however long it waited there."""
 
@@ -176,19 +180,21 @@ def run_pids(instance: dg.DagsterInstance, run_id: str) -> set[int]:
 
 
 def find_dead_runs(instance: dg.DagsterInstance, now: datetime | None = None,
-                   alive: Callable[[int], bool] = process_alive) -> list[DeadRun]:
-    """In-progress runs in their status for GRACE_SECONDS or more whose logged processes are all
-    gone, oldest first."""
+                   alive: Callable[[int], bool] = process_alive,
+                   gone: Collection[str] = ()) -> list[DeadRun]:
+    """In-progress runs none of whose logged processes is alive, oldest first: at any age when they
+    logged a process, or their id is in `gone` (runs whose process the caller saw end); after
+    GRACE_SECONDS in their status when they logged none, since their liveness cannot be checked."""
     now = now or datetime.now(timezone.utc)
     dead = []
     for record in instance.get_run_records(filters=dg.RunsFilter(statuses=IN_PROGRESS), ascending=True):
         created = _utc(record.create_timestamp)
         changed = max(created, _utc(record.update_timestamp or record.create_timestamp))
-        if (now - changed).total_seconds() < GRACE_SECONDS:
-            continue
         run = record.dagster_run
         pids = run_pids(instance, run.run_id)
         if any(alive(pid) for pid in pids):
+            continue
+        if not pids and run.run_id not in gone and (now - changed).total_seconds() < GRACE_SECONDS:
             continue
         started = datetime.fromtimestamp(record.start_time, timezone.utc) if record.start_time else created
         dead.append(DeadRun(run.run_id, run.job_name, run.status.value, started, tuple(sorted(pids))))
@@ -238,14 +244,16 @@ def find_ended_holders(instance: dg.DagsterInstance, now: datetime | None = None
 
 def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] = print,
                       now: datetime | None = None,
-                      alive: Callable[[int], bool] = process_alive) -> list[DeadRun | EndedHolder]:
-    """Mark each dead run (see `find_dead_runs`) failed with its message and free its pool slots;
+                      alive: Callable[[int], bool] = process_alive,
+                      gone: Collection[str] = ()) -> list[DeadRun | EndedHolder]:
+    """Mark each dead run (see `find_dead_runs`; `gone`: runs whose process the caller saw end) failed
+    with its message and free its pool slots;
     then free the slots of the runs that ended holding them (`find_ended_holders`), saying so in an
     engine event on each such run still in the instance, so its own page tells why and what to do.
 
     Returns the runs released, dead ones first; `log` receives one line per run."""
     released: list[DeadRun | EndedHolder] = []
-    for dead in find_dead_runs(instance, now, alive):
+    for dead in find_dead_runs(instance, now, alive, gone):
         run = instance.get_run_by_id(dead.run_id)
         if run is None or run.status not in IN_PROGRESS:  # ended meanwhile
             continue
@@ -261,3 +269,62 @@ def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] =
         log(holder.message())
         released.append(holder)
     return released
+
+
+@dataclass(frozen=True)
+class LakeHolder:
+    """A run holding the pool slot another run waits for, as the waiting run names it."""
+
+    run_id: str
+    job_name: str | None
+    """None for a run deleted from the instance."""
+    status: str | None
+    started: datetime | None
+    last_event: datetime | None
+    """When it last logged anything: a run in progress that logs nothing for long may be dead."""
+    pids: tuple[int, ...]
+    """Its logged processes alive now."""
+
+    def waiting_line(self, now: datetime, pool: str, recheck_seconds: float) -> str:
+        """One line for the waiting run: which run holds `pool`, since when, its last sign of life,
+        and what frees it."""
+        since = self.started.strftime("%Y-%m-%d %H:%M UTC") if self.started else "an unknown time"
+        quiet = ""
+        if self.last_event is not None:
+            minutes = int((now - self.last_event).total_seconds() // 60)
+            quiet = f", no event for {minutes} min" if minutes else ", logging now"
+        what = (f"{self.job_name}, {self.status}, started {since}{quiet}; "
+                + (f"its process{'es' if len(self.pids) > 1 else ''} {', '.join(map(str, self.pids))} "
+                   f"{'are' if len(self.pids) > 1 else 'is'} alive" if self.pids else "no process of it found alive")
+                if self.job_name else "deleted from the instance")
+        return (f"waiting for run {self.run_id[:8]} ({what}), which holds the {pool} pool: it is freed when that "
+                f"run ends, or as soon as its processes are gone (checked every {recheck_seconds:.0f} s); "
+                "Ctrl-C stops waiting")
+
+
+def lake_holders(instance: dg.DagsterInstance, run_id: str, pool: str,
+                 alive: Callable[[int], bool] = process_alive) -> list[LakeHolder]:
+    """The runs holding `pool`'s slots while the run `run_id` has a step waiting for one of them
+    (queued, not yet given a slot); [] when it waits for none, or the instance keeps no pool slots."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return []
+    info = storage.get_concurrency_info(pool)
+    waiting = any(step.run_id == run_id and step.assigned_timestamp is None for step in info.pending_steps)
+    holding = sorted({slot.run_id for slot in info.claimed_slots} - {run_id})
+    if not waiting or not holding:
+        return []
+    records = {r.dagster_run.run_id: r for r in instance.get_run_records(filters=dg.RunsFilter(run_ids=holding))}
+    holders = []
+    for holder in holding:
+        record = records.get(holder)
+        if record is None:
+            holders.append(LakeHolder(holder, None, None, None, None, ()))
+            continue
+        started = (datetime.fromtimestamp(record.start_time, timezone.utc) if record.start_time
+                   else _utc(record.create_timestamp))
+        last = storage.get_records_for_run(holder, limit=1, ascending=False).records
+        last_event = datetime.fromtimestamp(last[0].event_log_entry.timestamp, timezone.utc) if last else None
+        holders.append(LakeHolder(holder, record.dagster_run.job_name, record.dagster_run.status.value, started,
+                                  last_event, tuple(sorted(p for p in run_pids(instance, holder) if alive(p)))))
+    return holders

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from risk_assets.cli import init_home
 from risk_assets.defs.dead_runs import (ENDED_GRACE_SECONDS, GRACE_SECONDS, EndedHolder, find_dead_runs,
-                                        release_dead_runs)
+                                        lake_holders, release_dead_runs)
 from risk_assets.defs.monitoring.sensors import dead_runs_sensor
 
 
@@ -52,10 +53,9 @@ def test_a_killed_run_is_marked_failed_and_frees_the_lake_pool(risk_home, monkey
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         (record,) = instance.get_run_records()
         assert record.dagster_run.status == dg.DagsterRunStatus.STARTED  # what a killed run leaves behind
-        assert find_dead_runs(instance) == []  # younger than the grace period: it may be starting still
-        later = datetime.now(timezone.utc) + timedelta(seconds=GRACE_SECONDS + 1)
+        # it logged its process, which is gone: dead at once, however young (the next run must not wait)
         lines: list[str] = []
-        (dead,) = release_dead_runs(instance, log=lines.append, now=later)
+        (dead,) = release_dead_runs(instance, log=lines.append)
         run = instance.get_run_by_id(held[0])
         failure = instance.all_logs(held[0], of_type=dg.DagsterEventType.RUN_FAILURE)
     assert dead.run_id == held[0] and holder.pid in dead.pids
@@ -200,3 +200,60 @@ def test_a_deleted_run_that_held_the_lake_slot_gives_it_back(risk_home):
                          "lake pool (its process went on after the run was deleted): released, so the runs "
                          "waiting for it can start"]
         assert storage.get_concurrency_info("lake").claimed_slots == []
+
+
+def _started_run(instance, job_name: str, pid: int | None):
+    """A run in progress, as its worker leaves it: its process id logged, or none logged yet."""
+    from dagster._core.events import EngineEventData
+
+    run = instance.add_run(dg.DagsterRun(job_name=job_name, status=dg.DagsterRunStatus.STARTED))
+    if pid is not None:
+        instance.report_engine_event("Executing steps in process", run,
+                                     EngineEventData(metadata={"pid": dg.MetadataValue.text(str(pid))}))
+    return run
+
+
+def test_a_run_whose_logged_process_is_gone_is_dead_at_once_whatever_its_age(risk_home):
+    """A run killed with kill -9 and run again at once waited at 'Step blocked by limit for pool lake'
+    for ever: the killed run was younger than GRACE_SECONDS, the only check was before the new run
+    started, and nothing looked again. A run that logged its process is judged at once; the grace is
+    for a run that logged none, whose liveness cannot be checked, unless the caller saw it end."""
+    dagster_home = init_home(risk_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        killed = _started_run(instance, "__ASSET_JOB", pid=4242)
+        silent = _started_run(instance, "ingest_loans", pid=None)
+        just_now = datetime.now(timezone.utc)
+        gone = {4242: False}.get
+        assert [d.run_id for d in find_dead_runs(instance, now=just_now, alive=gone)] == [killed.run_id]
+        assert [d.pids for d in find_dead_runs(instance, now=just_now, alive=gone)] == [(4242,)]
+        assert find_dead_runs(instance, now=just_now, alive=lambda pid: pid == 4242) == []  # alive: left alone
+        # no process logged: left alone until the grace is over, unless its process was seen to end
+        assert [d.run_id for d in find_dead_runs(instance, now=just_now, alive=gone, gone={silent.run_id})] == \
+            [killed.run_id, silent.run_id]
+        later = just_now + timedelta(seconds=GRACE_SECONDS + 1)
+        assert [d.run_id for d in find_dead_runs(instance, now=later, alive=gone)] == [killed.run_id, silent.run_id]
+
+
+def test_a_run_waiting_for_the_lake_names_the_run_that_holds_it(risk_home):
+    """A run queued behind the lake pool said nothing but Dagster's 'Step blocked by limit for pool
+    lake' every 5 minutes. `lake_holders` names the run holding the slot, when it started, how long it
+    has been silent and whether its process lives; [] for a run that waits for nothing."""
+    dagster_home = init_home(risk_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        storage = instance.event_log_storage
+        holder = _started_run(instance, "ingest_loans", pid=4242)
+        waiting = _started_run(instance, "__ASSET_JOB", pid=4343)
+        assert storage.initialize_concurrency_limit_to_default("lake")
+        assert storage.claim_concurrency_slot("lake", holder.run_id, "raw_loans").is_claimed
+        assert lake_holders(instance, waiting.run_id, "lake", alive=lambda pid: True) == []  # not waiting yet
+        assert not storage.claim_concurrency_slot("lake", waiting.run_id, "raw_loans").is_claimed
+        assert lake_holders(instance, holder.run_id, "lake", alive=lambda pid: True) == []  # the holder waits not
+        (found,) = lake_holders(instance, waiting.run_id, "lake", alive=lambda pid: pid == 4242)
+        assert (found.run_id, found.job_name, found.status, found.pids) == (holder.run_id, "ingest_loans",
+                                                                           "STARTED", (4242,))
+        started = datetime(2026, 12, 7, 23, 14, 5, tzinfo=timezone.utc)
+        line = replace(found, started=started, last_event=started + timedelta(seconds=30)).waiting_line(
+            started + timedelta(minutes=2, seconds=40), "lake", 30)
+        assert line == (f"waiting for run {holder.run_id[:8]} (ingest_loans, STARTED, started 2026-12-07 23:14 UTC, "
+                        "no event for 2 min; its process 4242 is alive), which holds the lake pool: it is freed when "
+                        "that run ends, or as soon as its processes are gone (checked every 30 s); Ctrl-C stops waiting")
