@@ -224,11 +224,16 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0, env=_quiet_dagster_env())
         for signum in pending:
             forward(signum)
+        said: set[str] = set()  # the runs this run was said to wait on
+        next_check = time.monotonic() + LAKE_WAIT_CHECK_SECONDS
         while True:
             try:
                 code = child.wait(timeout=1.0)
                 break
             except subprocess.TimeoutExpired:
+                if not interrupted and time.monotonic() >= next_check:
+                    next_check = time.monotonic() + LAKE_WAIT_CHECK_SECONDS
+                    _check_lake_wait(started, said)
                 if interrupted and not killed and len(presses) < 2 and time.monotonic() - interrupted[0] >= stop_wait:
                     _signal_group(child, signal.SIGKILL)
                     killed = True
@@ -237,8 +242,8 @@ def _materialize(select: str, lake_path: Path | None = None, config_json: str | 
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
-    if len(presses) > 1 or killed:  # killed here: its run is dead now, whatever its age, so free the lake
-        _release_dead_runs(after_grace=True)
+    if code != 0:  # killed here or from outside, its run unended: mark it failed and free the lake now
+        _release_dead_runs(own=(started, child.pid) if _group_gone(child) else None)
     try:
         import dagster as dg
 
@@ -560,19 +565,72 @@ def _lake_outcomes(lake_path: Path | None, run_id: str) -> tuple[list, list, lis
         return NO_LAKE_OUTCOMES
 
 
-def _release_dead_runs(after_grace: bool = False) -> None:
+def _release_dead_runs(own: tuple[float, int] | None = None) -> None:
     """Before a run: a run of this instance killed mid-way still holds the lake pool's slot, and the
     new run would wait for it for ever (risk_assets.defs.dead_runs); mark such runs failed and free it.
-    after_grace: judge runs younger than GRACE_SECONDS too (right after this program killed one)."""
-    from datetime import datetime, timedelta, timezone
+    own: after this program's Dagster ended with every process of its group gone, (the epoch seconds
+    it started at, its process id): its run, the latest created since, in progress, that logged no
+    process or that one, is dead whatever its age, even before it logged its process."""
+    import dagster as dg
+
+    from risk_assets.defs.dead_runs import release_dead_runs, run_pids
+
+    with dg.DagsterInstance.get() as instance:
+        record = _run_since(instance, own[0]) if own else None
+        gone = ([record.dagster_run.run_id] if record is not None and not record.dagster_run.is_finished
+                and run_pids(instance, record.dagster_run.run_id) <= {own[1]} else [])
+        release_dead_runs(instance, log=lambda line: print(f"note: {line}", flush=True), gone=gone)
+
+
+def _group_gone(child: subprocess.Popen, wait_seconds: float = 5.0) -> bool:
+    """Whether no process is left of the group `child` (ended) led, waiting up to `wait_seconds` for
+    killed members to be reaped."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            os.killpg(child.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # the id was taken by another user's group meanwhile: ours is gone
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+
+
+LAKE_WAIT_CHECK_SECONDS = 30.0
+"""How often, while this program's run waits for the lake pool's slot, it looks for a dead run
+holding it (`_check_lake_wait`): a run killed moments before this one started is freed then."""
+
+
+def _check_lake_wait(since: float, said: set[str], alive=None) -> None:
+    """While the run created after `since` (epoch seconds) waits for the lake pool's slot: release
+    the dead runs (one holding the slot is freed, and the run goes on), then say, once per run in
+    `said`, which run holds the slot, since when, and what frees it. Silent when it waits for none;
+    `alive`: the process check (dead_runs.process_alive when None)."""
+    from datetime import datetime, timezone
 
     import dagster as dg
 
-    from risk_assets.defs.dead_runs import GRACE_SECONDS, release_dead_runs
+    from risk_assets.defs.dead_runs import lake_holders, process_alive, release_dead_runs
+    from risk_assets.defs.resources import LAKE_POOL
 
-    now = datetime.now(timezone.utc) + timedelta(seconds=GRACE_SECONDS + 1) if after_grace else None
-    with dg.DagsterInstance.get() as instance:
-        release_dead_runs(instance, log=lambda line: print(f"note: {line}", flush=True), now=now)
+    alive = alive or process_alive
+    try:
+        with dg.DagsterInstance.get() as instance:
+            record = _run_since(instance, since)
+            if record is None or record.dagster_run.is_finished:
+                return
+            run_id = record.dagster_run.run_id
+            if not lake_holders(instance, run_id, LAKE_POOL, alive):
+                return
+            release_dead_runs(instance, log=lambda line: _say(f"note: {line}"), alive=alive)
+            for holder in lake_holders(instance, run_id, LAKE_POOL, alive):
+                if holder.run_id not in said:
+                    said.add(holder.run_id)
+                    _say(f"note: {holder.waiting_line(datetime.now(timezone.utc), LAKE_POOL, LAKE_WAIT_CHECK_SECONDS)}")
+    except Exception as exc:  # a look at the wait must never stop the run it watches
+        _say(f"note: could not check what the run waits for: {type(exc).__name__}: {exc}")
 
 
 def no_lake_said(home: RiskHome, home_named: bool | None = None) -> str:
