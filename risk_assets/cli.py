@@ -314,7 +314,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     refused or failed to land (from the lake at `lake_path`: a refusal is no failed check, yet the
     file's rows are not in the lake), each file it landed with records quarantined (how many of the
     file's, by rule: a file mostly quarantined at landing fails no check either), each file it found to
-    be a byte-for-byte copy of a landed one (a re-download, a renamed copy), each file it landed
+    be a byte-for-byte copy of a landed one (a re-download, a renamed copy), each file it left for
+    changing while it was read (a copy still in progress: CHANGING), each file it landed
     whose last line has no line end (`landing.unterminated_files`: a copy cut short ends so, its
     last value cut yet parsed; named with the line to look up), and what to run
     next (spelled as own_command() gives this program). A run that did not succeed also gets its steps
@@ -337,7 +338,9 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         said.append(" ".join((evaluation.description or "").split()))
         flagged.append(_wrapped(f"{evaluation.severity.value:<5} {evaluation.check_name} on "
                                 f"{evaluation.asset_key.to_user_string()}: ", _without_how_to_train(said[-1])))
-    files, quarantined, cut_short, copies, unterminated, gone, unread, *_ = _lake_outcomes(lake_path, run.run_id)
+    outcomes = _lake_outcomes(lake_path, run.run_id)
+    files, quarantined, cut_short, copies, unterminated, gone, unread, *_ = outcomes
+    changing = outcomes.changing
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -352,11 +355,13 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
                 if files else "")
              + (f"; {len(quarantined)} file(s) landed with records quarantined" if quarantined else "")
              + (f"; {len(copies)} file(s) not landed again, being byte-for-byte copies of landed ones" if copies else "")
+             + (f"; {len(changing)} file(s) not landed, changing while they were read" if changing else "")
              + (f"; {len(unterminated)} file(s) end without a line end (cut short?)" if unterminated else "")
              + (f"; {len(gone)} landed file(s) gone from landing or renamed (their rows stay)" if gone else "")
              + (f"; {len(dict.fromkeys(path for path, _ in unread))} file(s) landed with a field left unread"
                 if unread else "")
-             + (":" if flagged or files or quarantined or copies or unterminated or gone or unread else "")]
+             + (":" if flagged or files or quarantined or copies or changing or unterminated or gone or unread
+                else "")]
     lines += flagged
     for step, message in steps.failed if steps else ():
         lines.append(_wrapped(f"FAILED  {step}: ", message))
@@ -383,6 +388,10 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         lines.append(_wrapped(f"COPY    {Path(path).name}: ", (
             f"the same bytes as {named}, so its records are in the lake once, as that file's; it stays in landing "
             "and no run lands it")))
+    for path, _ in changing:
+        lines.append(_wrapped(f"CHANGING {Path(path).name}: ", (
+            "its size or modification time changed while it was read (a copy still in progress?); nothing of it "
+            "landed; it lands on a later run once it stops changing")))
     for outcome, path, message in gone:
         said = message.removeprefix(f"{path}: ")
         if outcome == "source_missing":

@@ -601,7 +601,7 @@ def test_the_run_summary_does_not_wait_long_for_a_lake_another_run_holds(risk_ho
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setattr(cli, "SUMMARY_LAKE_WAIT_SECONDS", 1.0)
         started = time.monotonic()
-        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [])
+        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [], [])
         assert time.monotonic() - started < 30
     finally:
         holder.kill()
@@ -634,7 +634,7 @@ def test_a_lake_the_summary_cannot_read_is_not_called_held_by_another_run(risk_h
 
     risk_home.lake_path.parent.mkdir(parents=True, exist_ok=True)
     risk_home.lake_path.write_text("not a database: a file copied over the lake by mistake " * 20)
-    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [])
+    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [], [])
     err = capsys.readouterr().err
     assert "another run" not in err
     assert err.startswith("note: the lake could not be read for this summary: ")
@@ -771,3 +771,20 @@ def test_a_catalogued_rule_that_no_value_broke_is_said_with_exit_0_and_an_unknow
     assert capsys.readouterr().out == "no value quarantined with rule 'spreadsheet_error'\n"
     assert main(["quarantine", "--rule", "zebra"]) == 1
     assert capsys.readouterr().err == "risk-assets: no value in the quarantine has rule 'zebra' (its rules: unparsable_date 2)\n"
+
+
+def test_the_run_summary_names_a_file_not_landed_for_changing_while_it_was_read(tmp_path):
+    """A file still being copied changes while landing reads it: landing loads nothing of it and writes
+    no manifest row, only a `changing` event, and the summary said nothing of it, so the file seemed
+    landed. It gets its own line, as a refusal or a copy does."""
+    def write(con, run_id):
+        con.execute("INSERT INTO raw.landing_events (path, sha256, size_bytes, outcome, run_id, seen_at, message, "
+                    "domain) VALUES ('/landing/loans/lc_b.csv', 'b', 4096, 'changing', ?, now(), ?, 'loans')",
+                    [run_id, "/landing/loans/lc_b.csv: changed while it was read (still being copied?): nothing of "
+                             "it is loaded; it lands on a later run, once it is complete"])
+
+    lines = _summary_of_a_run_that_wrote(tmp_path, write)
+    assert lines[0].endswith("; 1 file(s) not landed, changing while they were read:"), lines[0]
+    changing = [" ".join(line.split()) for line in lines if line.lstrip().startswith("CHANGING")]
+    assert changing == ["CHANGING lc_b.csv: its size or modification time changed while it was read (a copy still "
+                        "in progress?); nothing of it landed; it lands on a later run once it stops changing"]

@@ -77,6 +77,9 @@ class LakeOutcomes(NamedTuple):
     checked_out: (check, values quarantined, records they belong to) of each check of it that put
         values in quality.quarantine (raw_loans_values: 811 values of 811 SBA loans); landing's own
         quarantine is `quarantined`'s.
+    changing: (path, message) of each file it did not land because its size or modification time
+        changed while it was read, a copy still in progress (raw.landing_events, outcome 'changing';
+        no manifest row): nothing of it landed, and a later run lands it.
     """
 
     not_landed: list[tuple[str, str, str]]
@@ -87,6 +90,7 @@ class LakeOutcomes(NamedTuple):
     gone: list[tuple[str, str, str]] = []
     unread: list[tuple[str, str]] = []
     checked_out: list[tuple[str, int, int]] = []
+    changing: list[tuple[str, str]] = []
 
 
 NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [], [], [])
@@ -183,6 +187,8 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
                                                                 "run_id = ? AND status = 'loaded' AND notes IS NOT NULL "
                                                                 "ORDER BY path")
                       for note in UNREAD_NOTES if isinstance(said := json.loads(notes).get(note), str)]
+            changing = rows(con, "SELECT path, message FROM raw.landing_events "
+                                 "WHERE run_id = ? AND outcome = 'changing' ORDER BY path")
             checked_out = rows(con, """
                 SELECT asset, count(*), count(DISTINCT coalesce(record_key, file_sha256 || ':' || line))
                 FROM quality.quarantine
@@ -192,7 +198,8 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
         raise
     except duckdb.Error:  # any other error: the file is no lake DuckDB can open
         return NO_LAKE_OUTCOMES
-    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated, gone, unread, checked_out)
+    return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated, gone, unread, checked_out,
+                        changing)
 
 
 def checks_not_passed(instance, run_id: str) -> list:
