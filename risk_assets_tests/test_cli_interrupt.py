@@ -218,3 +218,38 @@ def test_a_run_that_does_not_heed_the_first_interrupt_is_killed_after_the_stop_w
     assert ": FAILURE" in head and ", 1 cut off mid-step, " in head, head
     with dg.DagsterInstance.from_config(str(risk_home.root / "dagster")) as instance:
         assert instance.event_log_storage.get_concurrency_info("lake").claimed_slots == []
+
+
+@pytest.mark.slow
+def test_dagster_killed_from_outside_frees_the_lake_at_once_and_the_same_command_runs_at_once(risk_home, data_dir):
+    """`kill -9` of Dagster's own process (not of `risk-assets run`): the summary said the next run
+    frees the lake, and the next run, started within 2 minutes, waited at 'Step blocked by limit for
+    pool lake' for ever, the killed run too young to be judged. The program sees its Dagster end
+    without the run's end, marks the run failed and frees the lake on the spot; the same command,
+    run at once, lands the tape."""
+    import dagster as dg
+
+    shutil.copy(data_dir / "loans" / TAPE, risk_home.landing_loans / TAPE)
+    killed = _start(risk_home.root)
+    try:
+        out = _interrupt(killed, when=f"{TAPE}: reading",
+                         send=lambda process: os.kill(_dagster_group(process), signal.SIGKILL))
+    finally:
+        _kill_session(killed.pid)
+    before, summary = out[:out.index("== run ")], out[out.index("== run "):]
+    assert "ended without a word: its process" in before and "hold on the lake pool released" in before, out[-3000:]
+    head = summary.splitlines()[0]
+    assert ": FAILURE" in head and ", 1 cut off mid-step, " in head and "killed?" not in head, summary
+    with dg.DagsterInstance.from_config(str(risk_home.root / "dagster")) as instance:
+        assert instance.event_log_storage.get_concurrency_info("lake").claimed_slots == []
+
+    second = _start(risk_home.root)
+    try:
+        out, _ = second.communicate(timeout=600)
+    finally:
+        _kill_session(second.pid)
+    assert second.returncode == 0, out[-3000:]
+    assert "Step blocked by limit for pool lake" not in out and ": SUCCESS in " in out[out.index("== run "):]
+    with connect(risk_home.lake_path, read_only=True) as con:
+        loans = con.execute("SELECT count(*) FROM raw.loans WHERE _source_file LIKE ?", [f"%{TAPE}"]).fetchone()[0]
+    assert loans == TAPE_LOANS
