@@ -615,8 +615,9 @@ holding it (`_check_lake_wait`): a run killed moments before this one started is
 def _check_lake_wait(since: float, said: set[str], alive=None) -> None:
     """While the run created after `since` (epoch seconds) waits for the lake pool's slot: release
     the dead runs (one holding the slot is freed, and the run goes on), then say, once per run in
-    `said`, which run holds the slot, since when, and what frees it. Silent when it waits for none;
-    `alive`: the process check (dead_runs.process_alive when None)."""
+    `said` (the run ids said so far; "" once a failed look was said), which run holds the slot, since
+    when, and what frees it. Silent when it waits for none; `alive`: the process check
+    (dead_runs.process_alive when None)."""
     from datetime import datetime, timezone
 
     import dagster as dg
@@ -638,8 +639,10 @@ def _check_lake_wait(since: float, said: set[str], alive=None) -> None:
                 if holder.run_id not in said:
                     said.add(holder.run_id)
                     _say(f"note: {holder.waiting_line(datetime.now(timezone.utc), LAKE_POOL, LAKE_WAIT_CHECK_SECONDS)}")
-    except Exception as exc:  # a look at the wait must never stop the run it watches
-        _say(f"note: could not check what the run waits for: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a look at the wait must never stop the run it watches; said once
+        if "" not in said:
+            said.add("")
+            _say(f"note: could not check what the run waits for: {type(exc).__name__}: {exc}")
 
 
 def no_lake_said(home: RiskHome, home_named: bool | None = None) -> str:
