@@ -21,7 +21,7 @@ from risk_assets.lib.home import RiskHome
 from risk_assets.lib.ingest.landing import gone_from_landing, record_lookup, refusals_in_landing, unterminated_files
 from risk_assets.lib.lake import connect
 from risk_assets.lib.ml import registry
-from risk_assets.lib.report.portfolio import landed_loans_not_in_features
+from risk_assets.lib.report.portfolio import landed_loans_not_in_features, newest_snapshot_said
 
 LENDINGCLUB_ROWS = 39_786
 SBA_ROWS = 899_164
@@ -331,7 +331,7 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
     count snapshot rows and loans apart (`loans_landed_said`), so the loans add up: '5,796 snapshot rows
     of 3,000 loans landed from 2 file(s); 2,922 loans in loan_features, 78 held out by quarantine ...'."""
     from risk_assets.lib.ml.sentiment_scoring import sample_counts, sample_line
-    from risk_assets.lib.report.portfolio import quarantined_not_in_features_count
+    from risk_assets.lib.report.portfolio import held_out_by_newest_snapshot, quarantined_not_in_features_count
 
     champion = ("JOIN ml.model_registry AS r ON r.model = s.model AND r.version = s.model_version "
                 "AND r.status = 'champion'")
@@ -351,7 +351,7 @@ def lake_totals(con: duckdb.DuckDBPyConnection) -> list[str]:
         if (in_features := _count(con, f"SELECT count(*) FROM {features}")) is not None:
             text = f"{in_features:,}{unit} in {features.split('.')[1]}"
             if domain == "loans" and (held := quarantined_not_in_features_count(con))[0]:
-                text += f", {held_out_said(*held)}"
+                text += f", {held_out_said(*held, newest=len(held_out_by_newest_snapshot(con)))}"
             if domain == "news":
                 text += " (a text's copies counted once)"
             parts.append(text)
@@ -383,18 +383,22 @@ LANDING_ASSETS = ("raw_loans", "raw_news")
 checks that set values aside after landing (raw_loans_values, stg_loans_values, ...)."""
 
 
-def held_out_said(held: int, checks: list[str]) -> str:
+def held_out_said(held: int, checks: list[str], newest: int = 0) -> str:
     """How `verify` words the `held` landed loans quarantine keeps out of the features, by whom:
     '811 held out by quarantine after landing, by the check raw_loans_values (risk-assets quarantine
     lists them by file and rule)' on the sample data. The landing log's counts are the parse's
     ('0 to quarantine at landing', 'quarantined_at_landing=0'), so a loan held out by a check after
     landing is named as such; `checks` are quality.quarantine.asset values (a landing asset's reads
-    'at landing')."""
+    'at landing'). `newest` of them, held out because their newest snapshot is quarantined though
+    an older one is clean (`portfolio.held_out_by_newest_snapshot`), are counted when there are some:
+    '78 held out by quarantine (7 of them because their newest snapshot is quarantined, though an
+    older one is clean: their current state is unknown) at landing and after landing, ...'."""
     after = [check for check in checks if check not in LANDING_ASSETS]
     when = ["at landing"] if len(after) < len(checks) else []
     if after:
         when.append(f"after landing, by the check{'s' if len(after) > 1 else ''} {', '.join(after)}")
-    return (f"{held:,} held out by quarantine{''.join(' ' + part for part in when[:1])}"
+    why = f" ({newest_snapshot_said(newest)})" if newest else ""
+    return (f"{held:,} held out by quarantine{why}{''.join(' ' + part for part in when[:1])}"
             f"{''.join(' and ' + part for part in when[1:])} ({own_command()} quarantine lists them by file and rule)")
 
 

@@ -831,12 +831,17 @@ def quarantined_note(quarantined: pd.DataFrame, holdout: pd.DataFrame | None, sc
     quarantined_loans_not_in_features`: no row in marts.loan_features): they are in no split, and
     an outcome-driven rewrite (SBA's term 0 after a charge-off) makes them mostly defaults, so the
     card says how many, their defaults, how many fall in the out-of-time holdout's window
-    (`in_window`; `holdout` None without one) and where to see them.
+    (`in_window`; `holdout` None without one) and where to see them; and, when some are, how many
+    are held out because their newest snapshot is quarantined though an older one is clean
+    (`newest_quarantined`).
 
     Args:
-        quarantined: one row per loan with vintage, origination_date, default_flag and rules.
+        quarantined: one row per loan with vintage, origination_date, default_flag, rules and
+            (optionally) newest_quarantined.
         holdout: the out-of-time holdout's rows (vintage, origination_date), or None.
     """
+    from risk_assets.lib.report.portfolio import newest_snapshot_said
+
     labels = quarantined["default_flag"].dropna()
     defaults = int(labels.sum())
     rules = quarantined["rules"].fillna("").str.split(",").explode()
@@ -847,7 +852,9 @@ def quarantined_note(quarantined: pd.DataFrame, holdout: pd.DataFrame | None, sc
                   else f"originated on or after {pd.to_datetime(holdout['origination_date']).min():%Y-%m-%d}")
         window_note = f"; {int(in_window(quarantined, holdout, scheme).sum()):,} of them in the out-of-time window ({window})"
     top = counts.index[0] if len(counts) else None
-    return (f"{len(quarantined):,} loans landed but quarantined (not in marts.loan_features) are in neither training "
+    newest = int(quarantined["newest_quarantined"].fillna(False).sum()) if "newest_quarantined" in quarantined else 0
+    why = f"; {newest_snapshot_said(newest)}" if newest else ""
+    return (f"{len(quarantined):,} loans landed but quarantined (not in marts.loan_features{why}) are in neither training "
             f"nor holdouts: {len(labels):,} labelled, {defaults:,} of them defaults"
             f"{f' ({share_of(defaults, len(labels))})' if len(labels) else ''}{window_note}; by rule: " + ", ".join(f"{rule} {n:,}" for rule, n in counts.items())
             + f" (see risk-assets quarantine --rule {top}; checks raw_loans_values, stg_loans_values)")

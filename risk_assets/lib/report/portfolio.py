@@ -665,8 +665,9 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     landed loans, not quarantined, are not in marts.loan_features yet (files landed by a raw-only
     run: rebuild `key:stg_loans+` to see them here), with, when some are, the landed loans held out
     by quarantine beside that count (`"0 (811 more are held out by quarantine: see
-    raw_loans_values)"`), which no rebuild brings in: a bare 0 would read as nothing missing.
-    Empty without the tables."""
+    raw_loans_values)"`), which no rebuild brings in: a bare 0 would read as nothing missing; those
+    held out because their newest snapshot is quarantined are counted there when there are some
+    (`newest_snapshot_said`). Empty without the tables."""
     if not (table_columns(con, "raw.landed_files") and table_columns(con, "raw.loans")):
         return []
     (landed,) = con.execute("SELECT max(landed_at) FROM raw.landed_files WHERE domain = 'loans' "
@@ -674,7 +675,11 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [("newest loan file landed (UTC)", f"{landed:%Y-%m-%d %H:%M}" if landed else "none")]
     if (waiting := landed_loans_not_in_features(con)) is not None:
         held, checks = quarantined_not_in_features_count(con)
-        value = f"{waiting:,} ({held:,} more are held out by quarantine: see {', '.join(checks)})" if held else waiting
+        value: object = waiting
+        if held:
+            newest = newest_snapshot_said(len(held_out_by_newest_snapshot(con)))
+            why = f", {newest};" if newest else ":"
+            value = f"{waiting:,} ({held:,} more are held out by quarantine{why} see {', '.join(checks)})"
         rows.append(("landed loans not in the features yet (rebuild key:stg_loans+)", value))
     return rows
 
@@ -707,6 +712,62 @@ def quarantined_not_in_features_count(con: duckdb.DuckDBPyConnection) -> tuple[i
     return held, [c for c in (checks or []) if c is not None]
 
 
+def held_out_by_newest_snapshot(con: duckdb.DuckDBPyConnection, portfolio: str | None = None) -> list[str]:
+    """The loan keys (sorted; of `portfolio` alone when given), among the landed loans quarantine
+    keeps out of marts.loan_features (`quarantined_not_in_features_count`), held out because a row
+    of their newest snapshot is quarantined though an older snapshot's row is clean: staging holds
+    such a loan out rather than read it from the older row (dbt/models/staging/stg_loans.sql), so
+    the loan is gone from the features with a clean row in the lake. Snapshots are ordered as
+    staging orders them (snapshot_date, undated last, then ingest time), over raw.loans and the rows
+    set aside at landing (placed in their file's snapshot). [] without the tables or the lineage
+    columns (a lake of one snapshot per loan has none)."""
+    lineage = {"snapshot_date", "_file_sha256", "_source_line", "_ingested_at", "portfolio"}
+    if not (all(table_columns(con, t) for t in ("marts.loan_features", "quality.quarantine"))
+            and lineage <= set(table_columns(con, "raw.loans") or {})):
+        return []
+    rows = con.execute(f"""
+        WITH held AS (
+            SELECT DISTINCT r.loan_key FROM raw.loans AS r
+            WHERE {_NOT_IN_FEATURES} AND {_QUARANTINED} AND ($portfolio IS NULL OR r.portfolio = $portfolio)),
+        files AS (
+            SELECT _file_sha256, max(snapshot_date) AS snapshot_date, min(_ingested_at) AS ingested_at
+            FROM raw.loans GROUP BY _file_sha256),
+        landed AS (
+            SELECT r.loan_key, r.snapshot_date, r._ingested_at AS ingested_at, r._file_sha256, r._source_line AS line,
+                   true AS in_raw
+            FROM raw.loans AS r SEMI JOIN held AS h ON h.loan_key = r.loan_key
+            UNION ALL
+            SELECT q.record_key, f.snapshot_date, f.ingested_at, q.file_sha256, q.line, false
+            FROM quality.quarantine AS q JOIN files AS f ON f._file_sha256 = q.file_sha256
+            SEMI JOIN held AS h ON h.loan_key = q.record_key
+            ANTI JOIN raw.loans AS r ON r._file_sha256 = q.file_sha256 AND r._source_line = q.line),
+        placed AS (
+            SELECT *, coalesce(CAST(snapshot_date AS VARCHAR), _file_sha256) AS snapshot,
+                   first_value(coalesce(CAST(snapshot_date AS VARCHAR), _file_sha256)) OVER (
+                       PARTITION BY loan_key ORDER BY snapshot_date DESC NULLS LAST, ingested_at DESC) AS newest,
+                   EXISTS (SELECT 1 FROM quality.quarantine AS q
+                           WHERE q.file_sha256 = l._file_sha256 AND q.line = l.line) AS quarantined,
+                   -- a staging check's entry does not hold a loan out (stg_loans.sql, held)
+                   EXISTS (SELECT 1 FROM quality.quarantine AS q WHERE q.file_sha256 = l._file_sha256
+                           AND q.line = l.line AND NOT starts_with(q.asset, 'stg_')) AS holds
+            FROM landed AS l)
+        SELECT loan_key FROM placed GROUP BY loan_key
+        HAVING bool_or(holds AND snapshot = newest) AND bool_or(in_raw AND NOT quarantined AND snapshot <> newest)
+        ORDER BY loan_key""", {"portfolio": portfolio}).fetchall()
+    return [key for (key,) in rows]
+
+
+def newest_snapshot_said(count: int) -> str:
+    """How the lines that count loans held out by quarantine (verify's lake loans line, the
+    overview's headline, the PD card's split note) say `count` of them are held out by their newest
+    snapshot (`held_out_by_newest_snapshot`): '7 of them because their newest snapshot is
+    quarantined, though an older one is clean: their current state is unknown'; '' for 0."""
+    if not count:
+        return ""
+    return (f"{count:,} of them because their newest snapshot is quarantined, though an older one is clean: "
+            "their current state is unknown")
+
+
 _NOT_IN_FEATURES = "NOT EXISTS (SELECT 1 FROM marts.loan_features AS f WHERE f.loan_key = r.loan_key)"
 _QUARANTINED = "EXISTS (SELECT 1 FROM quality.quarantine AS q WHERE q.record_key = r.loan_key)"
 """The landed loans (raw.loans AS r) that marts.loan_features lacks, and those with a quarantined value."""
@@ -716,9 +777,10 @@ def quarantined_loans_not_in_features(con: duckdb.DuckDBPyConnection, portfolio:
     """The loans of `portfolio` that landed in raw.loans but that marts.loan_features does not hold
     because a value of theirs is quarantined (staging drops them: checks raw_loans_values,
     stg_loans_values): one row per loan with loan_key, vintage, origination_date and default_flag
-    (of its latest row) and `rules` (its quarantine rules, comma-separated). So training and
-    holdouts never see them, whatever their outcome. None when raw.loans, marts.loan_features or
-    quality.quarantine is not in the lake."""
+    (of its latest row), `rules` (its quarantine rules, comma-separated) and `newest_quarantined`
+    (held out because its newest snapshot is quarantined though an older one is clean:
+    `held_out_by_newest_snapshot`). So training and holdouts never see them, whatever their
+    outcome. None when raw.loans, marts.loan_features or quality.quarantine is not in the lake."""
     if not all(table_columns(con, t) for t in ("raw.loans", "marts.loan_features", "quality.quarantine")):
         return None
     return con.execute(f"""
@@ -726,9 +788,10 @@ def quarantined_loans_not_in_features(con: duckdb.DuckDBPyConnection, portfolio:
                arg_max(r.origination_date, r._ingested_at) AS origination_date,
                arg_max(r.default_flag, r._ingested_at) AS default_flag,
                (SELECT string_agg(DISTINCT q.rule, ',' ORDER BY q.rule) FROM quality.quarantine AS q
-                WHERE q.record_key = r.loan_key) AS rules
+                WHERE q.record_key = r.loan_key) AS rules,
+               list_contains(?::VARCHAR[], r.loan_key) AS newest_quarantined
         FROM raw.loans AS r WHERE r.portfolio = ? AND {_NOT_IN_FEATURES} AND {_QUARANTINED}
-        GROUP BY r.loan_key ORDER BY r.loan_key""", [portfolio]).df()
+        GROUP BY r.loan_key ORDER BY r.loan_key""", [held_out_by_newest_snapshot(con, portfolio), portfolio]).df()
 
 
 MAX_MARKDOWN_ROWS = 40
