@@ -88,7 +88,8 @@ def trace_loan(con: duckdb.DuckDBPyConnection, query: str, portfolio: str | None
         landed = landed_file(con, found["file"]) if found else None
         if quarantined:
             cut = _unterminated_said(con, landed[4], int(found["line"])) if landed and landed[4] else []
-            return LoanTrace(query, [f"{query}: no loan landed from this line; quarantined:", *quarantined, *cut], True)
+            return LoanTrace(query, [f"{query}: no loan landed from this line; quarantined:", *quarantined, *cut,
+                                     *_account_landed_elsewhere(con, query)], True)
         if landed is not None:
             line, last = int(found["line"]), _last_record_line(con, landed[0])
             listed = landed[1] == "loaded" and _lists_non_data_lines(con, landed[4])
@@ -225,6 +226,34 @@ def _quarantine_at_line(con: duckdb.DuckDBPyConnection, query: str) -> list[str]
         f"AND {names_file('source_file', '?')} ORDER BY asset, column_name",
         [int(found["line"]), found["file"], found["file"]]).fetchall()
     return [_quarantine_line(*row) for row in rows]
+
+
+def _account_landed_elsewhere(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
+    """For a file:line quarantined at landing, whose record key (quality.quarantine.record_key) is a
+    loan that landed from other lines (its other snapshots' tapes): '  the account lendingclub:0100201559
+    landed from LOANTAPE_M2.csv line 1263: risk-assets loan lendingclub:0100201559', naming its
+    landed lines in snapshot order (the last MAX_LINES_NAMED), so a reader does not take the account
+    for one the lake lacks; [] when the key landed nowhere."""
+    found = FILE_LINE.match(query)
+    if not found or not table_exists(con, "quality.quarantine"):
+        return []
+    keys = [key for (key,) in con.execute(
+        f"SELECT DISTINCT record_key FROM quality.quarantine WHERE line = ? AND record_key IS NOT NULL "
+        f"AND {names_file('source_file', '?')} ORDER BY 1", [int(found["line"]), found["file"], found["file"]]).fetchall()]
+    lines = []
+    for key in keys:
+        landed = con.execute("SELECT _source_file, _source_line FROM raw.loans WHERE loan_key = ? "
+                             "ORDER BY snapshot_date NULLS FIRST, _ingested_at, _source_line", [key]).fetchall()
+        if not landed:
+            continue
+        named = [f"{file.rsplit('/', 1)[-1]} line {line}" for file, line in landed[-MAX_LINES_NAMED:]]
+        earlier = f" (and {len(landed) - MAX_LINES_NAMED:,} earlier line(s))" if len(landed) > MAX_LINES_NAMED else ""
+        lines.append(f"  the account {key} landed from {', '.join(named)}{earlier}: risk-assets loan {key}")
+    return lines
+
+
+MAX_LINES_NAMED = 3
+"""Landed lines of an account a quarantined line names (`_account_landed_elsewhere`); the trace lists them all."""
 
 
 def _last_record_line(con: duckdb.DuckDBPyConnection, path: str) -> int | None:

@@ -1,5 +1,6 @@
 """Loans held out of the features because their newest snapshot is quarantined, though an older one
-is clean: the lines that count loans held out by quarantine say how many are held out so."""
+is clean: the lines that count loans held out by quarantine say how many are held out so, and
+`risk-assets loan FILE:LINE` on a line set aside at landing names the account's other lines."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import duckdb
 
 from risk_assets.cli import own_command
 from risk_assets.lib.ml.training import quarantined_note
+from risk_assets.lib.report.loan_trace import trace_loan
 from risk_assets.lib.report.portfolio import build_overview, held_out_by_newest_snapshot, quarantined_loans_not_in_features
 from risk_assets.verify import lake_totals
 from risk_assets_tests.lib.quality.lake_rows import lake_with, loan_rows
@@ -78,3 +80,21 @@ def test_the_held_out_lines_count_loans_held_out_by_their_newest_snapshot(risk_h
         "test_rule 1 (see risk-assets quarantine --rule chargeoff_not_after_as_of; checks raw_loans_values, "
         "stg_loans_values)")
 
+
+def test_a_line_set_aside_at_landing_names_the_lines_its_account_landed_from(risk_home, tmp_path):
+    """60004's January line never landed, but its December line did: the trace of the January line
+    says so and how to trace the account; a line whose account landed nowhere else says nothing more."""
+    _, january = _two_snapshot_lake(risk_home, tmp_path)
+    with duckdb.connect(str(risk_home.lake_path)) as con:
+        con.execute("INSERT INTO quality.quarantine (asset, source_file, file_sha256, line, record_key, column_name, "
+                    "rule) SELECT 'raw_loans', ?, file_sha256, 6, 'lendingclub:60009', 'Status', 'unknown_status' "
+                    "FROM quality.quarantine WHERE line = 5", [january])
+    with duckdb.connect(str(risk_home.lake_path), read_only=True) as con:
+        landed_elsewhere = trace_loan(con, f"{january}:5").lines
+        landed_nowhere = trace_loan(con, f"{january}:6").lines
+    assert landed_elsewhere == [
+        f"{january}:5: no loan landed from this line; quarantined:",
+        "  quarantined  unknown_status (raw_loans) column Status",
+        "  the account lendingclub:60004 landed from tape_dec.csv line 5: risk-assets loan lendingclub:60004"]
+    assert landed_nowhere == [f"{january}:6: no loan landed from this line; quarantined:",
+                              "  quarantined  unknown_status (raw_loans) column Status"]
