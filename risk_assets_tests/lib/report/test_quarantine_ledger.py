@@ -111,7 +111,8 @@ def test_the_asset_lists_every_quarantined_value_with_its_file_line_column_and_r
          "asset": "raw_loans"},
         {"file": "lc_2024-07.csv", "line": 9, "column": "annual_inc", "rule": "unparsable_number",
          "raw_value": "TBD", "message": "column annual_inc: 'TBD' is not a number in the file's dialect; it holds no "
-         "digit: a word or a mark where the number belongs", "asset": "raw_loans"},
+         "digit: a word or a mark where the number belongs (a placeholder such as 'TBD' or '?'): write the number, "
+         "or leave the cell empty where it is unknown", "asset": "raw_loans"},
     ]
     assert [c.name for c in metadata["values"].value.schema.columns] == [
         "file", "line", "column", "rule", "raw_value", "message", "asset"]
