@@ -564,6 +564,8 @@ def land_folder(
             if outcome.outcome == "loaded":
                 loaded[sha256] = str(path)
         outcomes.append(outcome)
+    if domain == "loans":
+        _note_undated_beside_dated(con, outcomes)
     outcomes += _notice_gone(con, folder, domain, run_id, present, recorded)
     report = LandingReport(domain=domain, run_id=run_id, files=outcomes)
     failed = [f for f in outcomes if f.outcome == "failed"]
@@ -655,8 +657,6 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
     if (cut := unterminated_last_line(path)) is not None:
         outcome.unterminated_line = last_line_read(parsed)
         parsed.notes["last_line_unterminated"] = unterminated_note(cut, outcome.unterminated_line)
-    if domain == "loans" and (undated := undated_beside_dated(con, path, parsed)):
-        parsed.notes["undated_beside_dated"] = undated
     outcome.format = parsed.format
     outcome.rows_in_file = parsed.data_records + len(parsed.non_data_lines)
     outcome.rows_quarantined = parsed.rows_quarantined
@@ -696,19 +696,38 @@ def _land_file(con, path: Path, sha256: str, size: int, domain: str, table: str,
     return outcome
 
 
-def undated_beside_dated(con, path: Path, parsed) -> str | None:
-    """What landing an undated loan tape (no as-of date: parsed.notes['as_of'] None and no row's
-    snapshot_date) beside dated snapshots of its book in raw.loans changes, and how to date it: the
-    file's note `undated_beside_dated`, a WARN line of the run summary. None for a dated tape, or
-    a book with no dated snapshot yet (a book of undated tapes, as LendingClub's, ranks by landing)."""
-    if parsed.notes.get("as_of") or parsed.rows.height == 0 or parsed.rows["snapshot_date"].is_not_null().any():
+def _note_undated_beside_dated(con, outcomes: list[FileOutcome]) -> None:
+    """Give each loan tape of `outcomes` that loaded undated beside dated snapshots of its book the
+    note `undated_beside_dated`, in its outcome and its manifest row. Judged once the whole batch
+    has landed, so an undated tape and the dated tapes of a folder landed in one run say the same
+    whichever landed first (undated files land first within a run)."""
+    for outcome in outcomes:
+        if outcome.outcome != "loaded" or not (undated := undated_beside_dated(con, Path(outcome.path),
+                                                                              outcome.sha256, outcome.notes)):
+            continue
+        outcome.notes["undated_beside_dated"] = undated
+        con.execute("UPDATE raw.landed_files SET notes = ? WHERE sha256 = ? AND domain = 'loans'",
+                    [json.dumps(summarise_notes(outcome.notes), default=str), outcome.sha256])
+
+
+def undated_beside_dated(con, path: Path, sha256: str, notes: dict[str, object]) -> str | None:
+    """What an undated loan tape landed in raw.loans (the file at `path` of bytes `sha256`, its
+    reader's `notes` without an as-of date, none of its rows with a snapshot_date) beside dated
+    snapshots of its book in raw.loans changes, and how to date it: the file's note
+    `undated_beside_dated`, a WARN line of the run summary. None for a dated tape, one with no row
+    loaded, or a book with no dated snapshot (a book of undated tapes, as LendingClub's, ranks by landing)."""
+    if notes.get("as_of"):
         return None
-    books = sorted(set(parsed.rows["portfolio"].drop_nulls().to_list()))
     try:
-        dated = con.execute("SELECT portfolio, max(snapshot_date) FROM raw.loans WHERE snapshot_date IS NOT NULL "
-                            "AND list_contains(?, portfolio) GROUP BY portfolio ORDER BY portfolio", [books]).fetchall()
+        rows, dated_rows, books = con.execute(
+            "SELECT count(*), count(snapshot_date), list_sort(list_distinct(list(portfolio))) FROM raw.loans "
+            "WHERE _file_sha256 = ?", [sha256]).fetchone()
     except duckdb.Error:  # no raw.loans yet
         return None
+    if rows == 0 or dated_rows:
+        return None
+    dated = con.execute("SELECT portfolio, max(snapshot_date) FROM raw.loans WHERE snapshot_date IS NOT NULL "
+                        "AND list_contains(?, portfolio) GROUP BY portfolio ORDER BY portfolio", [books]).fetchall()
     if not dated:
         return None
     held = ", ".join(f"{book} (latest {latest.isoformat()})" for book, latest in dated)

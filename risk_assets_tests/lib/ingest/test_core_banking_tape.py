@@ -145,23 +145,28 @@ def test_a_loan_mapping_in_mappings_loans_is_read_as_one_in_mappings(tmp_path):
     ]
 
 
-def test_an_undated_tape_landed_beside_dated_ones_of_its_book_says_what_that_changes(tmp_path):
+@pytest.mark.parametrize("dated_name, one_run", [("LOANTAPE_M1.csv", False), ("LOANTAPE_M1.csv", True),
+                                                  ("LOANTAPE_M3.csv", True)],
+                         ids=["dated_landed_before", "one_run_dated_first", "one_run_undated_first"])
+def test_an_undated_tape_landed_beside_dated_ones_of_its_book_says_what_that_changes(tmp_path, dated_name, one_run):
     """December's tape titled 'as of 12/31/2019' lands; January's export lost its title line. The
     undated January tape would rank older than December's and have its charge-off dates unchecked:
-    its landing notes, and so the run summary's WARN line (UNREAD_NOTES), say so and how to date it."""
+    its landing notes, and so the run summary's WARN line (UNREAD_NOTES), say so and how to date it,
+    the same when both land in one run, in either order (files land by path here)."""
     from functools import partial
 
     from risk_assets.lib.ingest.landing import land_folder
     from risk_assets.lib.lake import connect
     from risk_assets.lib.report.run_outcome import lake_outcomes
 
-    land(tmp_path, "LOANTAPE_M1.csv", titled("Loan Portfolio Report as of 12/31/2019"))
+    land(tmp_path, dated_name, titled("Loan Portfolio Report as of 12/31/2019"))
     parse = partial(parse_loan_file, mapping_dirs=[tmp_path / "mappings"])
     lake = tmp_path / "lake.duckdb"
     with connect(lake) as con:
-        land_folder(con, tmp_path / "landing", "loans", parse, "run-1", asset="raw_loans")
+        if not one_run:
+            land_folder(con, tmp_path / "landing", "loans", parse, "run-1", asset="raw_loans")
         land(tmp_path, "LOANTAPE_M2.csv", [HEADER, *RECORDS])
-        land_folder(con, tmp_path / "landing", "loans", parse, "run-2", asset="raw_loans")
+        report = land_folder(con, tmp_path / "landing", "loans", parse, "run-2", asset="raw_loans")
         notes = dict(con.execute("SELECT path, notes FROM raw.landed_files ORDER BY path").fetchall())
     said = ("undated (no as-of date in its name, a title line, its sidecar mapping or its folder) beside dated "
             "snapshots of book mybank (latest 2019-12-31): its rows rank older than every dated snapshot, so a "
@@ -169,7 +174,9 @@ def test_an_undated_tape_landed_beside_dated_ones_of_its_book_says_what_that_cha
             "is checked against an as-of date (chargeoff_not_after_as_of). Date it with a title line above the "
             "header (`Loan Portfolio Report as of 06/30/2024`), `as_of` in its sidecar mapping "
             "(LOANTAPE_M2.csv.mapping.json) or asof_YYYY-MM-DD in its file name, and land it again")
-    m1, m2 = str(tmp_path / "landing" / "LOANTAPE_M1.csv"), str(tmp_path / "landing" / "LOANTAPE_M2.csv")
+    m1, m2 = str(tmp_path / "landing" / dated_name), str(tmp_path / "landing" / "LOANTAPE_M2.csv")
     assert "undated_beside_dated" not in json.loads(notes[m1])
     assert json.loads(notes[m2])["undated_beside_dated"] == said
     assert lake_outcomes(lake, "run-2", 5).unread == [(m2, said)]
+    assert [(f.path, f.notes.get("undated_beside_dated")) for f in report.files] == (
+        sorted([(m2, said), (m1, None)]) if one_run else [(m2, said)])
