@@ -132,6 +132,7 @@ from risk_assets.lib.ingest.mappings import (
     FieldSpec,
     TapeMapping,
     load_mappings,
+    mappings_not_read,
     minor_unit_digits,
     other_sidecars_naming,
 )
@@ -140,6 +141,13 @@ from risk_assets.lib.schema import GRADES, HOME_OWNERSHIP, LOAN_COLUMNS, SUB_GRA
 from risk_assets.lib.text import EXPORT_NULL_MARKERS
 
 SBA_STATUS: dict[str, int | None] = {"P I F": 0, "CHGOFF": 1, "": None}
+
+
+class NoFormatFits(FileRefused):
+    """A tape that neither a declared column mapping nor a built-in format reads, and no mapping
+    was meant for (the refusal says to declare one): `parse_loan_file` adds the files of the
+    mappings folder it did not read (`mappings.mappings_not_read`), where that mapping may be."""
+
 
 BUILTIN_DELIMITERS = (",", "\t", "|")
 """Delimiters the built-in formats are recognised with: the vendors' comma, the tab of a spreadsheet's
@@ -796,10 +804,13 @@ def parse_loan_file(
             if mapping.builtin and header_line:
                 passed_over = _mappings_passed_over(path, content, header_line, mapping, not_naming)
     except FileRefused as exc:
+        refused = exc
         if unreadable:  # one of them may have been meant for this file
             exc = FileRefused(f"{exc} Mapping file(s) that could not be read: {'; '.join(unreadable)}")
         if stray := _sidecars_not_applied(path, mappings, mapping_dirs):  # another tape's sidecar meant for it
             exc = FileRefused(f"{exc} {' '.join(stray)}")
+        if isinstance(refused, NoFormatFits) and (not_read := mappings_not_read(path, mapping_dirs)):
+            exc = FileRefused(f"{str(exc).removesuffix('.')}. {not_read}")
         raise exc from None
     zoned = {}
     if frame is not None:
@@ -946,9 +957,14 @@ def _workbook_tape(path: Path, content: bytes, mappings: list[TapeMapping]
 
     meant = [_misfit(m, _columns_lacking(m, [c for s in sheets for _, row in s.head() for c in row]), "no sheet's header has")
              for m in mappings if m.meant_for_file]
-    sheet, header_row, mapping, notes = workbook.the_sheet(
-        path, sheets, not_read, fits, "loan tapes", "a loan tape format" + (f": {'; '.join(meant)}" if meant else ""),
-        "Declare a column mapping for it (see README, 'Your own loan tape').")
+    try:
+        sheet, header_row, mapping, notes = workbook.the_sheet(
+            path, sheets, not_read, fits, "loan tapes", "a loan tape format" + (f": {'; '.join(meant)}" if meant else ""),
+            "Declare a column mapping for it (see README, 'Your own loan tape').")
+    except FileRefused as exc:
+        if meant or any(workbook.find_header(sheet, fits) for sheet in sheets):
+            raise  # a mapping meant for it misfits, two sheets fit, or formulas lack values
+        raise NoFormatFits(str(exc)) from None
     formats = {f.source: f.fmt or "%Y-%m-%d" for f in mapping.fields if f.kind == "date"}
     formats |= {f.source: "%d-%b-%y" for f in mapping.fields if f.kind == "sba_date"}
     text_columns = {f.source for f in mapping.fields if f.kind in ("text", "zip3")}
@@ -1247,7 +1263,7 @@ def _detect(path: Path, content: bytes, mappings: list[TapeMapping]) -> tuple[Ta
     shown = csv_text.first_line_said(first)
     remedy = (f"It is not text: {NOT_A_TABLE.split('; ', 1)[1]}." if shown.startswith("binary")
               else _layout_hint(lines).strip() or "Declare a column mapping for it (see README, 'Your own loan tape').")
-    raise FileRefused(
+    raise NoFormatFits(
         f"{path}: no known loan tape format: first line {shown}; tried {'; '.join(tried)}. "
         f"{_headerless_hint(path, first)}{remedy}{csv_text.header_marks_said(first)}"
     )
@@ -1637,9 +1653,11 @@ def _pick_parquet_mapping(path: Path, frame: pl.DataFrame, mappings: list[TapeMa
             numbers = dataclasses.replace(mapping.dialect, delimiter=Dialect.delimiter, encoding=Dialect.encoding)
             return dataclasses.replace(mapping, fields=fields, dialect=numbers, typed_source=True)
         misfits.append(_misfit(mapping, _columns_lacking(mapping, frame.columns), "the table does not have"))
-    raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it"
-                      + (f": {'; '.join(misfits)}" if misfits else
-                         "; declare one (see README, 'Your own loan tape'): Parquet has no built-in format"))
+    if not misfits:
+        raise NoFormatFits(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it; "
+                           "declare one (see README, 'Your own loan tape'): Parquet has no built-in format")
+    raise FileRefused(f"{path}: Parquet file with columns {sorted(columns)} and no column mapping that fits it: "
+                      f"{'; '.join(misfits)}")
 
 
 def _typed_date_format(declared: str | None) -> str:

@@ -59,6 +59,7 @@ import contextlib
 import dataclasses
 import fnmatch
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -816,6 +817,85 @@ SIDECAR_SUFFIX = ".mapping.json"
 LOAN_MAPPINGS_FOLDER = "loans"
 """The mappings folder's subfolder that holds loan tape mappings too (`mappings/loans/*.json`), as
 `mappings/news/` holds news settings: a mapping there is read as one in `mappings/` itself."""
+
+
+MAPPINGS_NOT_READ_SHOWN = 10
+"""Files of a mappings folder not read (`mappings_not_read`) named one by one; the rest are counted."""
+
+
+def mappings_not_read(tape: Path, mapping_dirs: Sequence[Path]) -> str:
+    """A sentence naming each file under a mappings folder of `mapping_dirs` that `load_mappings`
+    does not read (one in a subfolder other than `loans/` and news settings' `news/`, as
+    `acme/corebank.json` or `Loans/corebank.json`, or not named `*.json`, as `corebank.JSON`,
+    `corebank.json.txt` or `corebank.yaml`), and each of `news/*.json` whose applies_to names
+    `tape`, each with where to put it or how to name it; '' when there is none. Said in the refusal
+    of a tape no mapping or built-in format reads: the mapping written for it may be one of them.
+    Hidden files (`.DS_Store`, an editor's `.swp`) and others that cannot be one (`_may_be_mapping`:
+    a README.md) are passed over."""
+    said = []
+    for folder in mapping_dirs:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        stray = []
+        for root, dirs, files in os.walk(folder):
+            place = Path(root).relative_to(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                where = place / name
+                if where.parts[:1] == (NEWS_SETTINGS_FOLDER,):
+                    if _names_tape(Path(root) / name, tape):
+                        stray.append(f"{where.as_posix()} (news settings' folder, yet its applies_to names "
+                                     f"{tape.name}: a loan mapping goes to {LOAN_MAPPINGS_FOLDER}/{name})")
+                elif not (name.startswith(".") or (place in (Path("."), Path(LOAN_MAPPINGS_FOLDER))
+                                                   and name.endswith(".json"))) and _may_be_mapping(Path(root) / name):
+                    stray.append(f"{where.as_posix()} ({_where_to_put(where)})")
+        if stray:
+            shown = stray[:MAPPINGS_NOT_READ_SHOWN]
+            more = f"; and {len(stray) - len(shown)} more" if len(stray) > len(shown) else ""
+            said.append(f"Not read as loan mappings, in {folder}: {'; '.join(shown)}{more}. Loan mappings are "
+                        f"read only from {folder}/*.json and {folder}/{LOAN_MAPPINGS_FOLDER}/*.json (names ending "
+                        f"in lower-case .json); {NEWS_SETTINGS_FOLDER}/ holds news settings.")
+    return " ".join(said)
+
+
+NEWS_SETTINGS_FOLDER = "news"
+"""The mappings folder's subfolder of news settings (`news_settings.FOLDER`), never read for loans."""
+
+
+def _names_tape(path: Path, tape: Path) -> bool:
+    """Whether the JSON file at `path` has an `applies_to` that names `tape` (False when unreadable)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(document, dict) and "applies_to" in document and _may_apply(document, tape.name)
+
+
+def _may_be_mapping(path: Path) -> bool:
+    """Whether the file at `path` may be a mapping written for a tape: '.json' in its name whatever
+    the case (`corebank.JSON`, `corebank.json.txt`), a YAML or TOML file, or a JSON object whatever its name."""
+    if ".json" in path.name.casefold() or path.name.casefold().endswith(_OTHER_FORMATS):
+        return True
+    try:
+        return path.stat().st_size < 1_000_000 and isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+
+
+_OTHER_FORMATS = (".yaml", ".yml", ".toml")
+"""Suffixes of a mapping written in another format than JSON, which no mapping is read from."""
+
+
+def _where_to_put(where: Path) -> str:
+    """How to make the file at `where` (relative to its mappings folder) one `load_mappings` reads."""
+    lowered = where.name.casefold()
+    stem = where.name[:lowered.index(".json")] if ".json" in lowered else where.name.rsplit(".", 1)[0]
+    in_place = where.parent in (Path("."), Path(LOAN_MAPPINGS_FOLDER))
+    target = (where.parent if in_place else Path(LOAN_MAPPINGS_FOLDER)) / f"{stem}.json"
+    if lowered.endswith(_OTHER_FORMATS):
+        return f"a mapping is JSON: write it as JSON in {target.as_posix()}"
+    return f"{'rename' if in_place else 'move'} it to {target.as_posix()}"
 
 
 def other_sidecars_naming(tape: Path) -> list[Path]:

@@ -145,6 +145,68 @@ def test_a_loan_mapping_in_mappings_loans_is_read_as_one_in_mappings(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("mapping_at, said", [
+    ("acme/corebank.json", "acme/corebank.json (move it to loans/corebank.json)"),
+    ("Loans/corebank.json", "Loans/corebank.json (move it to loans/corebank.json)"),
+    ("corebank.JSON", "corebank.JSON (rename it to corebank.json)"),
+    ("corebank.json.txt", "corebank.json.txt (rename it to corebank.json)"),
+    ("loans/corebank.yaml", "loans/corebank.yaml (a mapping is JSON: write it as JSON in loans/corebank.json)"),
+    ("news/corebank.json", "news/corebank.json (news settings' folder, yet its applies_to names LOANTAPE_M1.csv: "
+                           "a loan mapping goes to loans/corebank.json)"),
+])
+def test_a_tape_whose_mapping_is_in_a_place_not_read_is_refused_naming_it(tmp_path, mapping_at, said):
+    """The lender's mapping saved in another subfolder, with another suffix or as news settings is
+    not read: the refusal that no format reads the tape names it and where it goes, passing over a
+    hidden file and a README that cannot be a mapping."""
+    tape = land(tmp_path, "LOANTAPE_M1.csv", titled("Loan Portfolio Report as of 12/31/2019"), mapping_at=mapping_at)
+    (tmp_path / "mappings" / ".DS_Store").write_bytes(b"\x00\x01")
+    (tmp_path / "mappings" / "README.md").write_text("# Column mappings of our tapes\n", encoding="utf-8")
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape, [tmp_path / "mappings"])
+    folder = tmp_path / "mappings"
+    assert str(refused.value) == (
+        f"{tape}: no known loan tape format: first line 'Loan Portfolio Report as of 12/31/2019'; tried LendingClub "
+        "(needs ['loan_amnt', 'loan_status', 'term'], none of which the header has); SBA (needs ['ApprovalFY', "
+        "'LoanNr_ChkDgt', 'MIS_Status'], none of which the header has); delimiters ',' '\\t' '|'. Declare a column "
+        f"mapping for it (see README, 'Your own loan tape'). Not read as loan mappings, in {folder}: {said}. Loan "
+        f"mappings are read only from {folder}/*.json and {folder}/loans/*.json (names ending in lower-case .json); "
+        "news/ holds news settings.")
+
+
+def test_a_parquet_tape_whose_mapping_has_another_suffix_is_refused_naming_it(tmp_path):
+    """Parquet has no built-in format: the refusal to read it without a mapping names the one saved
+    as corebank.JSON, which is not read."""
+    import polars as pl
+
+    land(tmp_path, "unused.csv", [HEADER], mapping_at="corebank.JSON")
+    (tmp_path / "landing" / "unused.csv").unlink()
+    tape = tmp_path / "landing" / "LOANTAPE_M1.parquet"
+    pl.DataFrame({"Acct_No": ["0100200300"], "Orig_Bal": [5000.0]}).write_parquet(tape)
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(tape, [tmp_path / "mappings"])
+    folder = tmp_path / "mappings"
+    assert str(refused.value) == (
+        f"{tape}: Parquet file with columns ['Acct_No', 'Orig_Bal'] and no column mapping that fits it; declare one "
+        "(see README, 'Your own loan tape'): Parquet has no built-in format. Not read as loan mappings, in "
+        f"{folder}: corebank.JSON (rename it to corebank.json). Loan mappings are read only from {folder}/*.json "
+        f"and {folder}/loans/*.json (names ending in lower-case .json); news/ holds news settings.")
+
+
+def test_files_not_read_as_mappings_are_named_in_that_refusal_alone(tmp_path):
+    """A stray copy in mappings/acme/ beside the mapping that reads the tape: the tape lands, its
+    notes say nothing of the copy; a tape that mapping does not fit is refused for the misfit alone."""
+    tape = land(tmp_path, "LOANTAPE_M1.csv", titled("Loan Portfolio Report as of 12/31/2019"))
+    (tmp_path / "mappings" / "acme").mkdir()
+    (tmp_path / "mappings" / "acme" / "corebank.json").write_text(json.dumps(MAPPING), encoding="utf-8")
+    parsed = parse_loan_file(tape, [tmp_path / "mappings"])
+    assert "acme" not in json.dumps(parsed.notes, default=str)
+    misfit = land(tmp_path, "LOANTAPE_M2.csv", [HEADER.replace("ChargeOff_Dt", "Chargeoff_Date"), *RECORDS])
+    with pytest.raises(FileRefused) as refused:
+        parse_loan_file(misfit, [tmp_path / "mappings"])
+    assert "did you mean 'Chargeoff_Date' for 'ChargeOff_Dt'?" in str(refused.value)
+    assert "Not read as loan mappings" not in str(refused.value)
+
+
 @pytest.mark.parametrize("dated_name, one_run", [("LOANTAPE_M1.csv", False), ("LOANTAPE_M1.csv", True),
                                                   ("LOANTAPE_M3.csv", True)],
                          ids=["dated_landed_before", "one_run_dated_first", "one_run_undated_first"])
