@@ -43,7 +43,9 @@ history of a path stays in raw.landing_events when its manifest row is replaced.
 - source_missing: a loaded file's path is gone (deleted or moved by hand, not withdrawn) and no
              file in the folder holds its bytes: recorded once, by the next run; its rows stay.
 
-- withdrawn: an operator took a loaded file back out of the lake (`withdraw_file`): its rows,
+- withdrawn: an operator took a loaded file back out of the lake (`withdraw_file`), or landing did
+             for a loan tape a version of the same snapshot saved over it at its path supersedes
+             (`_supersede_in_place`): its rows,
              quarantine entries and raw.non_data_lines rows are deleted, the file is moved out of
              landing, and the manifest row stays with status `withdrawn`, the reason and the
              counts (until the same bytes are landed again on purpose; the event stays in
@@ -499,6 +501,7 @@ def land_folder(
     run_id: str,
     asset: str,
     progress: Callable[[str], None] | None = None,
+    withdrawn_dir: Path | None = None,
 ) -> LandingReport:
     """Land every file of `folder` whose bytes are not yet loaded (see module docstring).
 
@@ -515,6 +518,9 @@ def land_folder(
             reads for about 45 s and writes for about as long) is not silence in the run's log;
             `raw_loans` gives its parser the same callback, which says between the first two lines
             how far the read is (`parse_loan_file`'s `progress`).
+        withdrawn_dir: where a loan tape superseded by a correction saved over it goes
+            (`_supersede_in_place`; default: `withdrawn/` beside the landing folder's parent, as
+            `$RISK_HOME/withdrawn` is beside `$RISK_HOME/landing`).
 
     Raises:
         LandingFailed: after the whole batch, when any file failed to reconcile or to parse.
@@ -563,6 +569,10 @@ def land_folder(
                          f"(loaded {outcome.rows_loaded}, quarantined {outcome.rows_quarantined} at landing)")
             if outcome.outcome == "loaded":
                 loaded[sha256] = str(path)
+                if domain == "loans":  # a tape saved over the one landed from this path
+                    for superseded in _supersede_in_place(con, outcome, folder, run_id,
+                                                          withdrawn_dir or folder.parent.parent / "withdrawn"):
+                        loaded.pop(superseded, None)
         outcomes.append(outcome)
     if domain == "loans":
         _note_undated_beside_dated(con, outcomes)
@@ -572,6 +582,79 @@ def land_folder(
     if failed:
         raise LandingFailed("; ".join(f"{f.path}: {f.message}" for f in failed))
     return report
+
+
+SUPERSEDED_BY = "landing"
+"""Who a loan tape superseded by a correction saved over it is withdrawn by (the manifest's message:
+'withdrawn by landing: superseded by <sha256> landed at the same path (...)')."""
+
+
+def _supersede_in_place(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, folder: Path, run_id: str,
+                        withdrawn_dir: Path) -> list[str]:
+    """After the loan tape of `outcome` loaded: each earlier version still loaded from its path (the
+    path holds other bytes now: a corrected tape saved over it, or a tape landed while it was still
+    being written and then completed) of the same snapshot (the same as-of date, `_as_of`, or both
+    undated) is withdrawn by `withdraw_file`, as an operator's withdrawal does it (its rows,
+    quarantine entries and non-data lines leave the lake; the manifest keeps its row, status
+    `withdrawn`, 'withdrawn by landing: superseded by <sha256> landed at the same path (...)'), so
+    an id-less tape's loans are not live twice under two file digests. An earlier version of another
+    as-of date (monthly exports written to one name, `loans_latest.csv`) is another snapshot and stays.
+
+    The new file's notes (its manifest row and the landing metadata) then say so in one line each:
+    `supersedes` ('supersedes the version landed 2026-12-07 23:05 (sha256 dd3aa475c051; 300 loans
+    withdrawn from the features, 299 repeated by the new version)': repeated = the earlier version's
+    loans equal to one of the new version's in every mapped value, `duplicates.MAPPED_SQL`) and
+    `same_path_other_snapshot` (the earlier version kept, its as-of date and this file's).
+
+    Returns the sha256 of each version withdrawn, in landing order; [] when no earlier version was
+    loaded from the path (the same place of a moved lake home counts, `same_place`)."""
+    from risk_assets.lib.quality.duplicates import MAPPED_SQL
+
+    earlier = [(sha, landed_at, notes) for sha, landed, landed_at, notes in con.execute(
+        "SELECT sha256, path, landed_at, notes FROM raw.landed_files WHERE domain = 'loans' AND status = 'loaded' "
+        "AND sha256 <> ? ORDER BY landed_at", [outcome.sha256]).fetchall()
+        if landed == outcome.path or same_place(landed, Path(outcome.path), folder)]
+    if not earlier:
+        return []
+    as_of = _as_of(con, outcome.sha256, outcome.notes)
+    superseded, said, kept = [], [], []
+    for sha, landed_at, notes in earlier:
+        theirs = _as_of(con, sha, json.loads(notes) if notes else {})
+        when = f"{landed_at:%Y-%m-%d %H:%M}"
+        if theirs != as_of:
+            read = ("a new snapshot" if theirs and as_of and as_of > theirs else
+                    "an older snapshot" if theirs and as_of else "another snapshot")
+            kept.append(f"read as {read}, not a correction: the version landed {when} from this path (sha256 "
+                        f"{sha[:12]}) is the snapshot {theirs or 'undated'}, this file {as_of or 'undated'}; "
+                        "both stay loaded")
+            continue
+        (repeated,) = con.execute(
+            f"SELECT count(*) FROM raw.loans WHERE _file_sha256 = $old AND {MAPPED_SQL} IN "
+            f"(SELECT {MAPPED_SQL} FROM raw.loans WHERE _file_sha256 = $new)",
+            {"old": sha, "new": outcome.sha256}).fetchone()
+        done = withdraw_file(con, sha, f"superseded by {outcome.sha256} landed at the same path", SUPERSEDED_BY,
+                             withdrawn_dir, run_id=run_id, landing_dir=folder, domain="loans")
+        said.append(f"the version landed {when} (sha256 {sha[:12]}; {done.rows_removed:,} "
+                    f"loan{'' if done.rows_removed == 1 else 's'} withdrawn from the features, {repeated:,} "
+                    "repeated by the new version)")
+        superseded.append(sha)
+    if said:
+        outcome.notes["supersedes"] = "supersedes " + "; and ".join(said)
+    if kept:
+        outcome.notes["same_path_other_snapshot"] = "; ".join(kept)
+    con.execute("UPDATE raw.landed_files SET notes = ? WHERE sha256 = ? AND domain = 'loans'",
+                [json.dumps(summarise_notes(outcome.notes), default=str), outcome.sha256])
+    return superseded
+
+
+def _as_of(con: duckdb.DuckDBPyConnection, sha256: str, notes: dict[str, object]) -> str | None:
+    """The as-of date (ISO 'YYYY-MM-DD') of the loan tape landed as `sha256`: its reader's note
+    `as_of` (its name, title line, sidecar mapping or folder), else the latest snapshot_date of its
+    rows in raw.loans; None for an undated tape."""
+    if notes.get("as_of"):
+        return str(notes["as_of"])
+    (latest,) = con.execute("SELECT max(snapshot_date) FROM raw.loans WHERE _file_sha256 = ?", [sha256]).fetchone()
+    return latest.isoformat() if latest else None
 
 
 def _gone(landed: str, folder: Path, holders: list[Path]) -> bool:

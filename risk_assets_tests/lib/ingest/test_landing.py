@@ -987,17 +987,20 @@ def _land_and_check(risk_home, tmp_path, run_id):
 
 def test_withdrawing_one_version_of_a_name_releases_the_other_from_its_conflict(risk_home, tmp_path, monkeypatch,
                                                                                 capsys):
-    """A corrected tape saved over the landed one under its name: both versions of loan 3 were
-    quarantined conflicting_duplicate. Withdrawing the first removed only its own entry, and the
+    """A corrected tape landed under the landed one's name in another folder: both versions of loan 3
+    were quarantined conflicting_duplicate. Withdrawing the first removed only its own entry, and the
     other version's stayed until the conflict check ran again, after other checks of that run had
-    read the stale quarantine. The refusal of the ambiguous name listed two identical-looking lines."""
+    read the stale quarantine. The refusal of the ambiguous name listed two identical-looking lines.
+    (Saved over the landed one at its path, the correction supersedes it at landing.)"""
     from risk_assets.cli import main, own_command
 
     tape = risk_home.landing_loans / "bank_asof_2024-04-30.csv"
     rows = ["loan_id,orig_date,amount", "1,2024-01-01,6000", "2,2024-01-01,6500", "3,2024-01-01,7000"]
     tape.write_text("\n".join(rows) + "\n")
     _land_and_check(risk_home, tmp_path, "run-1")
-    tape.write_text("\n".join([*rows[:3], "3,2024-01-01,7100"]) + "\n")  # the correction saved over it
+    resent = risk_home.landing_loans / "resent" / tape.name
+    resent.parent.mkdir()
+    resent.write_text("\n".join([*rows[:3], "3,2024-01-01,7100"]) + "\n")  # the correction, under the same name
     _land_and_check(risk_home, tmp_path, "run-2")
     with connect(risk_home.lake_path, read_only=True) as con:
         (old, old_at), (new, new_at) = con.execute(
@@ -1011,7 +1014,7 @@ def test_withdrawing_one_version_of_a_name_releases_the_other_from_its_conflict(
         f"risk-assets: {tape.name!r} names 2 loaded files; give the sha256:",
         f"  loans {tape} (sha256 {old[:12]}, landed {old_at:%Y-%m-%d %H:%M:%S} UTC, the older) (3 rows): "
         f"{own_command()} withdraw {old[:12]} --domain loans --reason superseded",
-        f"  loans {tape} (sha256 {new[:12]}, landed {new_at:%Y-%m-%d %H:%M:%S} UTC, the newer) (3 rows): "
+        f"  loans {resent} (sha256 {new[:12]}, landed {new_at:%Y-%m-%d %H:%M:%S} UTC, the newer) (3 rows): "
         f"{own_command()} withdraw {new[:12]} --domain loans --reason superseded"]
 
     assert main(["withdraw", old[:12], "--reason", "superseded"]) == 0
@@ -1019,7 +1022,7 @@ def test_withdrawing_one_version_of_a_name_releases_the_other_from_its_conflict(
     assert out[:2] == [
         f"withdrew {tape} (sha256 {old[:12]}): 3 rows removed from raw.loans, 1 quarantine entry removed; the "
         "manifest keeps it as 'withdrawn'",
-        f"{tape} (sha256 {new[:12]}): 1 row(s) quarantined as conflicting_duplicate against the withdrawn file's "
+        f"{resent} (sha256 {new[:12]}): 1 row(s) quarantined as conflicting_duplicate against the withdrawn file's "
         "conflict no more and are out of quarantine; staging takes them when rebuilt"]
     with connect(risk_home.lake_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM quality.quarantine").fetchone()[0] == 0
