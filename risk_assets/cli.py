@@ -341,6 +341,7 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
     outcomes = _lake_outcomes(lake_path, run.run_id)
     files, quarantined, cut_short, copies, unterminated, gone, unread, *_ = outcomes
     changing = outcomes.changing
+    replaced = outcomes.replaced
     succeeded = run.status == dg.DagsterRunStatus.SUCCESS
     steps = None if succeeded else _step_outcomes(instance, run)
     lines = [f"== run {run.run_id[:8]}: {run.status.value}{took}; "
@@ -358,9 +359,10 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
              + (f"; {len(changing)} file(s) not landed, changing while they were read" if changing else "")
              + (f"; {len(unterminated)} file(s) end without a line end (cut short?)" if unterminated else "")
              + (f"; {len(gone)} landed file(s) gone from landing or renamed (their rows stay)" if gone else "")
+             + (f"; {len(replaced)} file(s) saved over a landed version, which they supersede" if replaced else "")
              + (f"; {len(dict.fromkeys(path for path, _ in unread))} file(s) landed with a field left unread"
                 if unread else "")
-             + (":" if flagged or files or quarantined or copies or changing or unterminated or gone or unread
+             + (":" if flagged or files or quarantined or copies or changing or unterminated or gone or unread or replaced
                 else "")]
     lines += flagged
     for step, message in steps.failed if steps else ():
@@ -397,6 +399,8 @@ def run_summary(instance, since: float, lake_path: Path | None = None) -> list[s
         if outcome == "source_missing":
             said += f": {command} withdraw {shlex.quote(Path(path).name)} --reason ..."
         lines.append(_wrapped(f"{'GONE' if outcome == 'source_missing' else 'RENAMED':<7} {Path(path).name}: ", said))
+    for path, said in replaced:
+        lines.append(_wrapped(f"REPLACED {Path(path).name}: ", said))
     if steps:
         first = ("run the same command again to finish" if steps.interrupted or not steps.failed else
                  "mend what the FAILED and ERROR lines name, then run the same command again")

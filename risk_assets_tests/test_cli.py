@@ -297,6 +297,36 @@ def test_the_run_summary_names_a_file_landed_with_records_quarantined(tmp_path, 
     assert lines[2] == f"         {own_command()} quarantine F06_lc_formatted_strings.csv"  # whole, to copy
 
 
+def test_the_run_summary_says_a_tape_saved_over_a_landed_one_replaced_it(tmp_path, data_dir):
+    """lc_a.csv corrected in place (line 3's loan_amnt 2500 -> 2700): the run that landed it said only
+    'every check passed', though both versions' 300 loans were live. It supersedes the landed version,
+    and the summary says so in one line."""
+    from itertools import islice
+
+    from risk_assets.lib.ingest.landing import file_sha256, land_folder
+    from risk_assets.lib.ingest.loan_formats import parse_loan_file
+    from risk_assets.lib.lake import connect
+
+    landing = tmp_path / "landing" / "loans"
+    landing.mkdir(parents=True)
+    with open(data_dir / "loans" / "lendingclub_2007_2011.csv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\r\n") for line in islice(handle, 301)]
+    tape = landing / "lc_a.csv"
+    tape.write_text("\n".join(lines) + "\n")
+    old = file_sha256(tape)
+    with connect(tmp_path / "lake.duckdb") as con:
+        land_folder(con, landing, "loans", parse_loan_file, "run-1", asset="raw_loans")
+        (landed_at,) = con.execute("SELECT landed_at FROM raw.landed_files").fetchone()
+    lines[2] = "2700" + lines[2].removeprefix("2500")
+    tape.write_text("\n".join(lines) + "\n")
+    summary = _summary_of_a_run_that_wrote(
+        tmp_path, lambda con, run_id: land_folder(con, landing, "loans", parse_loan_file, run_id, asset="raw_loans"))
+    assert summary[0].endswith("; every check passed; 1 file(s) saved over a landed version, which they supersede:")
+    assert " ".join(" ".join(summary[1:-1]).split()) == (
+        f"REPLACED lc_a.csv: supersedes the version landed {landed_at:%Y-%m-%d %H:%M} (sha256 {old[:12]}; 300 loans "
+        "withdrawn from the features, 299 repeated by the new version)")
+
+
 def test_the_run_summary_gives_a_files_whole_quarantine_landings_and_the_checks(tmp_path, cases_dir):
     """A record a value check (raw_loans_values) set aside after landing was on a WARN line of its own,
     so `QUARANTINED F06...: 2 of its 8 records` did not match `risk-assets quarantine F06...` (5 values
@@ -601,7 +631,7 @@ def test_the_run_summary_does_not_wait_long_for_a_lake_another_run_holds(risk_ho
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setattr(cli, "SUMMARY_LAKE_WAIT_SECONDS", 1.0)
         started = time.monotonic()
-        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [], [])
+        assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [], [], [])
         assert time.monotonic() - started < 30
     finally:
         holder.kill()
@@ -634,7 +664,7 @@ def test_a_lake_the_summary_cannot_read_is_not_called_held_by_another_run(risk_h
 
     risk_home.lake_path.parent.mkdir(parents=True, exist_ok=True)
     risk_home.lake_path.write_text("not a database: a file copied over the lake by mistake " * 20)
-    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [], [])
+    assert cli._lake_outcomes(risk_home.lake_path, "some-run") == ([], [], [], [], [], [], [], [], [], [])
     err = capsys.readouterr().err
     assert "another run" not in err
     assert err.startswith("note: the lake could not be read for this summary: ")

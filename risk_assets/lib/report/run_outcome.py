@@ -80,6 +80,9 @@ class LakeOutcomes(NamedTuple):
     changing: (path, message) of each file it did not land because its size or modification time
         changed while it was read, a copy still in progress (raw.landing_events, outcome 'changing';
         no manifest row): nothing of it landed, and a later run lands it.
+    replaced: (path, its note `supersedes`) of each loan tape it landed that superseded the version
+        landed earlier from the same path (saved over it in place, same snapshot), which landing
+        withdrew: 'supersedes the version landed 2026-12-07 23:05 (sha256 dd3aa475c051; ...)'.
     """
 
     not_landed: list[tuple[str, str, str]]
@@ -91,9 +94,10 @@ class LakeOutcomes(NamedTuple):
     unread: list[tuple[str, str]] = []
     checked_out: list[tuple[str, int, int]] = []
     changing: list[tuple[str, str]] = []
+    replaced: list[tuple[str, str]] = []
 
 
-NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [], [], [])
+NO_LAKE_OUTCOMES = LakeOutcomes([], [], [], [], [], [], [], [], [], [])
 
 UNREAD_NOTES = ("published_at_unread", "headline_scored_beside_unread_text", "undated_beside_dated")
 """Reader notes that say a landed file's articles lost something it holds (every time, or the text
@@ -189,6 +193,9 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
                       for note in UNREAD_NOTES if isinstance(said := json.loads(notes).get(note), str)]
             changing = rows(con, "SELECT path, message FROM raw.landing_events "
                                  "WHERE run_id = ? AND outcome = 'changing' ORDER BY path")
+            replaced = [(path, said) for path, said in rows(con, "SELECT path, json_extract_string(notes, 'supersedes') "
+                                                                 "FROM raw.landed_files WHERE run_id = ? AND status = "
+                                                                 "'loaded' AND notes IS NOT NULL ORDER BY path") if said]
             checked_out = rows(con, """
                 SELECT asset, count(*), count(DISTINCT coalesce(record_key, file_sha256 || ':' || line))
                 FROM quality.quarantine
@@ -199,7 +206,7 @@ def lake_outcomes(lake_path: Path | None, run_id: str, wait_seconds: float) -> L
     except duckdb.Error:  # any other error: the file is no lake DuckDB can open
         return NO_LAKE_OUTCOMES
     return LakeOutcomes(not_landed, quarantined, cut_short, copies, unterminated, gone, unread, checked_out,
-                        changing)
+                        changing, replaced)
 
 
 def checks_not_passed(instance, run_id: str) -> list:
@@ -228,7 +235,8 @@ def checks_count(failed: list) -> str:
 def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
     """One short phrase per thing in `outcomes` (file names without their folder): 'news_sentiment
     trained short 229/396', 'HDR_TRL.DAT refused', 'sba_national.csv.gz: 811 of 3,000 records
-    quarantined', 'raw_loans_values: 811 values of 811 records quarantined', 'copy.csv not landed: a copy of tape.csv', 'tape.csv ends without a line end'."""
+    quarantined', 'raw_loans_values: 811 values of 811 records quarantined', 'copy.csv not landed: a copy of tape.csv', 'tape.csv ends without a line end',
+    'lc_a.csv replaced the version landed from its path'."""
     notes = [f"{model} trained short {steps}/{planned}" for model, _, steps, planned, _, _ in outcomes.cut_short]
     notes += [f"{Path(path).name} {status}" for status, path, _ in outcomes.not_landed]
     notes += [f"{Path(path).name}: {count:,} of {records:,} records quarantined"
@@ -239,6 +247,7 @@ def outcome_notes(outcomes: LakeOutcomes) -> list[str]:
     notes += [f"{Path(path).name}: a field left unread" for path in dict.fromkeys(path for path, _ in outcomes.unread)]
     notes += [f"{Path(path).name} {'gone from landing, rows kept' if outcome == 'source_missing' else 'renamed'}"
               for outcome, path, _ in outcomes.gone]
+    notes += [f"{Path(path).name} replaced the version landed from its path" for path, _ in outcomes.replaced]
     return notes
 
 
