@@ -12,6 +12,7 @@ from risk_assets.lib.ingest.landing import file_sha256, land_folder
 from risk_assets.lib.ingest.loan_formats import parse_loan_file
 from risk_assets.lib.lake import connect
 from risk_assets.lib.quality.duplicates import idless_repeats
+from risk_assets.lib.report.run_outcome import lake_outcomes, outcome_notes
 
 
 def _lines(data_dir, n: int) -> list[str]:
@@ -112,6 +113,9 @@ def test_a_tape_landed_while_being_written_is_superseded_by_the_whole_file_and_i
     assert landed.notes["supersedes"] == (f"supersedes the version landed {first_at:%Y-%m-%d %H:%M} (sha256 "
                                           f"{old[:12]}; 72 loans withdrawn from the features, 72 repeated by the "
                                           "new version)")
+    # the run's notes tag names it too, and no longer the cut line
+    assert outcome_notes(lake_outcomes(risk_home.lake_path, "run-2", 5)) == [
+        "lc_b.csv replaced the version landed from its path"]
 
 
 def test_a_newer_snapshot_written_to_the_same_name_is_a_new_snapshot_not_a_correction(risk_home, data_dir):
