@@ -15,8 +15,10 @@ from dagster_dbt import DagsterDbtTranslator
 
 from risk_assets.lib.schema import LINEAGE, LOAN_COLUMNS, NEWS_COLUMNS
 
-SOURCE_ASSETS = {("raw", "loans"): "raw_loans", ("raw", "news"): "raw_news"}
-"""dbt source (source name, table) -> Dagster asset key of the ingest asset that writes it."""
+SOURCE_ASSETS = {("raw", "loans"): "raw_loans", ("raw", "news"): "raw_news", ("raw", "landed_files"): "raw_loans"}
+"""dbt source (source name, table) -> Dagster asset key of the ingest asset that writes it. The
+manifest raw.landed_files is written by both ingest assets; the dbt models read only loan tapes'
+rows of it (marts.loan_features: a mapping's default_cured), so it is raw_loans's."""
 
 CANONICAL_TYPES = {c.name: (c.sql_type, c.description) for c in (*LOAN_COLUMNS, *NEWS_COLUMNS, *LINEAGE)}
 

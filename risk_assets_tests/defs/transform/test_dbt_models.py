@@ -20,7 +20,8 @@ def test_dbt_lake_keys_groups_and_lineage():
     assert [step.op.name for step in DBT_ASSETS] == ["dbt_stg_loans", "dbt_loan_features", "dbt_stg_news", "dbt_news_features"]
     assert {d.asset_key.to_user_string() for d in specs["stg_loans"].deps} == {"raw_loans"}
     assert {d.asset_key.to_user_string() for d in specs["stg_news"].deps} == {"raw_news"}
-    assert {d.asset_key.to_user_string() for d in specs["loan_features"].deps} == {"stg_loans"}
+    # and raw_loans, whose manifest rows (raw.landed_files) give a tape's default_cured setting
+    assert {d.asset_key.to_user_string() for d in specs["loan_features"].deps} == {"stg_loans", "raw_loans"}
     for spec in specs.values():
         assert spec.group_name == "transform" and set(spec.kinds) >= {"dbt", "duckdb"}
         assert spec.owners == ["team:risk-data"] and spec.description

@@ -74,7 +74,7 @@ def test_a_quarantine_that_holds_out_only_defaults_says_the_features_under_state
     with _land(tmp_path, SELECTIVE) as con:
         observed = values_check(con, SUITES["raw_loans"], date(2026, 12, 7)).observed
     assert observed == (
-        "1 of 39 rules failed on 48 rows (12 records): chargeoff_not_after_as_of; the 12 labelled mybank loans "
+        "1 of 39 rules failed on 12 of 48 rows (12 loans): chargeoff_not_after_as_of; the 12 labelled mybank loans "
         "held out are all defaults (100% against the book's 17%, 6 of 36; z = 5.2): the features under-state the "
         "default rate; fix the values the rules name (risk-assets quarantine) and land the tape again, or "
         "withdraw it")
@@ -85,7 +85,7 @@ def test_a_quarantine_in_proportion_to_the_book_says_nothing_of_the_default_rate
             + [("CO", "12/08/2018", "05/14/2017")] * 10 + [("PAIDOFF", "", "10/25/2017")] * 30)
     with _land(tmp_path, rows) as con:
         observed = values_check(con, SUITES["raw_loans"], date(2026, 12, 7)).observed
-    assert observed == "1 of 39 rules failed on 52 rows (2 records): chargeoff_not_after_as_of"
+    assert observed == "1 of 39 rules failed on 2 of 52 rows (2 loans): chargeoff_not_after_as_of"
 
 
 def test_an_open_loan_with_a_charge_off_date_is_noted_at_landing(tmp_path):
