@@ -101,7 +101,9 @@ def label_selective(con: duckdb.DuckDBPyConnection, table: str, held_keys: list[
     the labelled loans of `held_keys` (quarantined loan keys of `table`, a loan table with loan_key,
     portfolio, default_flag) against the labelled loans of `table` kept (the book going on to the
     features), by the pooled two-proportion z test (module docstring). A loan's label is its default
-    flag on any of its rows (max). Reads `table`; shares as `training.share_of` writes them."""
+    flag on any of its rows (max). The sentence gives the size of the bias too: the kept loans' default
+    rate against that of kept and held out together. Reads `table`; shares as `training.share_of`
+    writes them."""
     from risk_assets.lib.ml.training import share_of
 
     if not held_keys:
@@ -127,6 +129,7 @@ def label_selective(con: duckdb.DuckDBPyConnection, table: str, held_keys: list[
         said.append(
             f"the {n_held:,} labelled {portfolio} loans held out are {are} ({share_of(d_held, n_held)} against the "
             f"book's {share_of(d_kept, n_kept)}, {d_kept:,} of {n_kept:,}; z = {z:.1f}): the features "
-            f"{'under' if z > 0 else 'over'}-state the default rate; fix the values the rules name "
+            f"{'under' if z > 0 else 'over'}-state the default rate ({d_kept / n_kept:.2%} against "
+            f"{(d_held + d_kept) / (n_held + n_kept):.2%} with them); fix the values the rules name "
             "(risk-assets quarantine) and land the tape again, or withdraw it")
     return "; ".join(said)
